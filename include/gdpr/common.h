@@ -1,0 +1,184 @@
+/*
+ * libgdpr: engine, options, errors and memory shared by every module.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef GDPR_COMMON_H
+#define GDPR_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gdpr/version.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define GDPR_API __attribute__((visibility("default")))
+#define GDPR_WARN_UNUSED __attribute__((warn_unused_result))
+#else
+#define GDPR_API
+#define GDPR_WARN_UNUSED
+#endif
+
+/**
+ * Return codes. Every call returns GDPR_OK (0) or one of these negative
+ * values; gdpr_errmsg() then says which field, value and rule failed.
+ * The numbers never change once released.
+ */
+typedef enum {
+    GDPR_OK = 0,
+    GDPR_EINVAL = -1,    /**< an argument breaks a documented rule */
+    GDPR_ENOTFOUND = -2, /**< the named subject, record, event ... does not exist */
+    GDPR_EEXISTS = -3,   /**< it exists already and may not be created twice */
+    GDPR_EDENIED = -4,   /**< the actor's role lacks the permission (audited) */
+    GDPR_EKEY = -5,      /**< wrong master key or passphrase; nothing was touched */
+    GDPR_ECORRUPT = -6,  /**< stored data failed authentication or a consistency check */
+    GDPR_EBUSY = -7,     /**< another connection holds the lock past the busy timeout */
+    GDPR_ESTORAGE = -8,  /**< SQLite or the file system failed (I/O, disk full ...) */
+    GDPR_ENOMEM = -9,    /**< out of memory */
+    GDPR_EVERSION = -10, /**< a struct version or file schema this library does not know */
+    GDPR_ECALLBACK = -11,/**< a host callback failed or asked to stop */
+    GDPR_ECRYPTO = -12,  /**< OpenSSL failed (not a key mismatch) */
+    GDPR_ESTATE = -13    /**< the call does not fit the current state (no policy, no batch ...) */
+} gdpr_error;
+
+/** The engine: one store (data file + keystore file), its keys and policy. */
+typedef struct gdpr_engine gdpr_engine;
+
+/**
+ * Who performs a mutating call. Both strings are borrowed for the call only.
+ * `id` names the person or system (staff id, never a data subject's data);
+ * `role` must be a role of the loaded policy.
+ */
+typedef struct {
+    const char *id;
+    const char *role;
+} gdpr_actor;
+
+/** Length of a master key in bytes. */
+#define GDPR_KEY_BYTES 32u
+/** Longest subject id, purpose, role ... accepted, in bytes. */
+#define GDPR_NAME_MAX 256u
+
+#define GDPR_OPTIONS_VERSION 1u
+
+/**
+ * Options of gdpr_open(). Transparent and versioned: set `version` to
+ * GDPR_OPTIONS_VERSION (GDPR_OPTIONS_INIT or gdpr_options_init() do it).
+ * Later fields are appended, never reordered.
+ */
+typedef struct {
+    unsigned int version;          /**< GDPR_OPTIONS_VERSION */
+    const char *path;              /**< SQLite data file; ":memory:" allowed */
+    const unsigned char *key;      /**< 32-byte master key (KEK) ... */
+    size_t key_len;                /**< ... its length, GDPR_KEY_BYTES */
+    const char *passphrase;        /**< ... or a passphrase (scrypt); not both */
+    const char *keystore_path;     /**< NULL: path + "-keys" */
+    int64_t (*clock)(void *clock_ctx); /**< NULL: the wall clock (UTC seconds) */
+    void *clock_ctx;               /**< passed to clock */
+    int busy_timeout_ms;           /**< 0: 5000 ms; how long to wait for another writer */
+} gdpr_options;
+
+#define GDPR_OPTIONS_INIT { GDPR_OPTIONS_VERSION, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 }
+
+/**
+ * Fill `opts` with the defaults of options version `version`.
+ * @return GDPR_OK, GDPR_EINVAL (opts NULL), GDPR_EVERSION (unknown version).
+ * @since 0.1
+ */
+GDPR_API int gdpr_options_init(gdpr_options *opts, unsigned int version);
+
+/**
+ * Open (or create) a store. The master key comes from `opts->key` (32
+ * bytes) or `opts->passphrase`, never both. A new store is created when the
+ * data file is new; an existing one is opened only with the right key.
+ *
+ * @param[out] out  the engine, owned by the caller (gdpr_close()); set only
+ *                  on success, NULL otherwise.
+ * @return GDPR_OK; GDPR_EINVAL (bad options), GDPR_EVERSION (options or
+ *         file from a newer library), GDPR_EKEY (wrong key: nothing was
+ *         touched), GDPR_ECORRUPT (keystore missing or of another store),
+ *         GDPR_ESTORAGE, GDPR_EBUSY, GDPR_ENOMEM.
+ * Thread notes: the engine may be shared by threads; calls on one engine
+ * are serialised by an internal mutex. Several processes may open one file.
+ * @since 0.1
+ */
+GDPR_API int gdpr_open(gdpr_engine **out, const gdpr_options *opts) GDPR_WARN_UNUSED;
+
+/**
+ * Close the engine: roll back an open batch, wipe keys from memory, free
+ * everything. NULL is a no-op. No call on `eng` may be running.
+ * @since 0.1
+ */
+GDPR_API void gdpr_close(gdpr_engine *eng);
+
+/**
+ * The message of the last failed call on this thread: one line naming the
+ * field, the value and the rule. Never NULL; borrowed until the next call
+ * on this thread.
+ * @since 0.1
+ */
+GDPR_API const char *gdpr_errmsg(void);
+
+/**
+ * The name of a return code ("GDPR_EINVAL: invalid argument"). Never NULL;
+ * static storage.
+ * @since 0.1
+ */
+GDPR_API const char *gdpr_strerror(int code);
+
+/** Free memory the library returned (strings, buffers). NULL is a no-op. @since 0.1 */
+GDPR_API void gdpr_free(void *p);
+
+/** The library's version string, e.g. "0.1.0" (static storage). @since 0.1 */
+GDPR_API const char *gdpr_version(void);
+
+/** GDPR_VERSION_NUMBER of the library actually linked. @since 0.1 */
+GDPR_API unsigned int gdpr_version_number(void);
+
+/** GDPR_KEY_BYTES, for bindings. @since 0.1 */
+GDPR_API size_t gdpr_key_bytes(void);
+
+/**
+ * Batch many calls in one transaction: one commit (and one fsync) instead
+ * of one per call. Calls inside a batch still fail alone: a call that fails
+ * undoes only its own changes. A batch is the engine's, not the thread's:
+ * use it from one thread at a time.
+ * @return GDPR_OK; GDPR_ESTATE (a batch is already open), GDPR_EBUSY,
+ *         GDPR_ESTORAGE.
+ * @since 0.1
+ */
+GDPR_API int gdpr_begin(gdpr_engine *eng);
+
+/**
+ * Commit the open batch. @return GDPR_OK; GDPR_ESTATE (no batch open),
+ * GDPR_EBUSY, GDPR_ESTORAGE (the batch was rolled back).
+ * @since 0.1
+ */
+GDPR_API int gdpr_commit(gdpr_engine *eng) GDPR_WARN_UNUSED;
+
+/** Roll back the open batch. @return GDPR_OK; GDPR_ESTATE (no batch). @since 0.1 */
+GDPR_API int gdpr_rollback(gdpr_engine *eng);
+
+/**
+ * Master-key rotation: rewrap every subject's data key (and the store's
+ * root secret) under a new master key in one transaction; records are not
+ * touched. Exactly one of `new_key` (32 bytes) or `new_passphrase`.
+ * After it, the old key no longer opens the store, and wrapped keys left in
+ * freed blocks or old backups need the retired key: see docs/threat-model.md.
+ * Needs permission "rekey".
+ * @return GDPR_OK; GDPR_EINVAL, GDPR_EDENIED, GDPR_ESTATE (inside a batch),
+ *         GDPR_ESTORAGE, GDPR_ECRYPTO.
+ * @since 0.1
+ */
+GDPR_API int gdpr_rekey(gdpr_engine *eng, const gdpr_actor *who,
+                        const unsigned char *new_key, size_t new_key_len,
+                        const char *new_passphrase) GDPR_WARN_UNUSED;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,131 @@
+/*
+ * AES-256-GCM sealing. Layout: 0x01 | nonce(12) | ciphertext | tag(16).
+ * The leading version byte lets a later cipher coexist with old rows.
+ * SPDX-License-Identifier: MIT
+ */
+#include "crypto/internal.h"
+
+#include <limits.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/rand.h>
+
+#include "error.h"
+
+#define SEAL_VERSION 0x01
+
+int
+crypto_fail(const char *what)
+{
+    unsigned long e = ERR_get_error();
+    char detail[256] = "no detail";
+
+    if (e != 0)
+        ERR_error_string_n(e, detail, sizeof detail);
+    ERR_clear_error();
+    return err_set(GDPR_ECRYPTO, "%s failed: %s", what, detail);
+}
+
+int
+crypto_random(void *buf, size_t len)
+{
+    if (len > INT_MAX || RAND_bytes(buf, (int)len) != 1)
+        return crypto_fail("RAND_bytes");
+    return GDPR_OK;
+}
+
+void
+crypto_wipe(void *p, size_t len)
+{
+    if (p != NULL)
+        OPENSSL_cleanse(p, len);
+}
+
+int
+crypto_equal(const void *a, const void *b, size_t len)
+{
+    return CRYPTO_memcmp(a, b, len) == 0;
+}
+
+static int
+gcm_init(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *gcm, const uint8_t *key, const uint8_t *nonce,
+         int encrypt)
+{
+    return EVP_CipherInit_ex2(ctx, gcm, key, nonce, encrypt, NULL) == 1;
+}
+
+int
+crypto_gcm_seal(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *gcm, const uint8_t key[CRYPTO_KEY_BYTES],
+                const void *aad, size_t aad_len, const void *plain, size_t len, uint8_t *out)
+{
+    uint8_t *nonce = out + 1;
+    uint8_t *body = nonce + CRYPTO_NONCE_BYTES;
+    int n = 0;
+
+    if (len > INT_MAX - 64 || aad_len > INT_MAX)
+        return err_set(GDPR_EINVAL, "value: %zu bytes is more than one value may hold", len);
+    out[0] = SEAL_VERSION;
+    if (crypto_random(nonce, CRYPTO_NONCE_BYTES) != GDPR_OK)
+        return GDPR_ECRYPTO;
+    if (!gcm_init(ctx, gcm, key, nonce, 1))
+        return crypto_fail("AES-256-GCM init");
+    if (aad_len > 0 && EVP_CipherUpdate(ctx, NULL, &n, aad, (int)aad_len) != 1)
+        return crypto_fail("AES-256-GCM aad");
+    if (len > 0 && EVP_CipherUpdate(ctx, body, &n, plain, (int)len) != 1)
+        return crypto_fail("AES-256-GCM encrypt");
+    if (EVP_CipherFinal_ex(ctx, body + len, &n) != 1)
+        return crypto_fail("AES-256-GCM final");
+    if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, CRYPTO_TAG_BYTES, body + len) != 1)
+        return crypto_fail("AES-256-GCM tag");
+    return GDPR_OK;
+}
+
+int
+crypto_gcm_open(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *gcm, const uint8_t key[CRYPTO_KEY_BYTES],
+                const void *aad, size_t aad_len, const uint8_t *sealed, size_t sealed_len,
+                uint8_t *out)
+{
+    const uint8_t *nonce = sealed + 1;
+    const uint8_t *body = nonce + CRYPTO_NONCE_BYTES;
+    size_t len;
+    uint8_t tag[CRYPTO_TAG_BYTES];
+    int n = 0;
+
+    if (sealed_len < CRYPTO_SEAL_OVERHEAD || sealed[0] != SEAL_VERSION)
+        return err_set(GDPR_ECORRUPT, "sealed value: unknown format");
+    len = sealed_len - CRYPTO_SEAL_OVERHEAD;
+    if (len > INT_MAX - 64 || aad_len > INT_MAX)
+        return err_set(GDPR_ECORRUPT, "sealed value: too long");
+    memcpy(tag, body + len, sizeof tag);
+    if (!gcm_init(ctx, gcm, key, nonce, 0))
+        return crypto_fail("AES-256-GCM init");
+    if (aad_len > 0 && EVP_CipherUpdate(ctx, NULL, &n, aad, (int)aad_len) != 1)
+        return crypto_fail("AES-256-GCM aad");
+    if (len > 0 && EVP_CipherUpdate(ctx, out, &n, body, (int)len) != 1)
+        return crypto_fail("AES-256-GCM decrypt");
+    if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, CRYPTO_TAG_BYTES, tag) != 1)
+        return crypto_fail("AES-256-GCM tag");
+    if (EVP_CipherFinal_ex(ctx, out + len, &n) != 1) {
+        ERR_clear_error();
+        crypto_wipe(out, len);
+        return err_set(GDPR_ECORRUPT, "sealed value: authentication failed "
+                       "(wrong key, or value altered or moved)");
+    }
+    return GDPR_OK;
+}
+
+int
+crypto_seal(crypto_ctx *c, const uint8_t key[CRYPTO_KEY_BYTES], const void *aad,
+            size_t aad_len, const void *plain, size_t len, uint8_t *out)
+{
+    return crypto_gcm_seal(c->cipher, c->gcm, key, aad, aad_len, plain, len, out);
+}
+
+int
+crypto_open(crypto_ctx *c, const uint8_t key[CRYPTO_KEY_BYTES], const void *aad,
+            size_t aad_len, const uint8_t *sealed, size_t sealed_len, uint8_t *out)
+{
+    return crypto_gcm_open(c->cipher, c->gcm, key, aad, aad_len, sealed, sealed_len, out);
+}

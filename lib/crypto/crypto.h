@@ -1,0 +1,101 @@
+/*
+ * Internal: the only door to OpenSSL. Keys, AEAD, blind indexes, the audit
+ * MAC. Capability code never sees an EVP type.
+ *
+ * Key hierarchy (docs/decisions/0002-key-hierarchy.md):
+ *   KEK (host key, or scrypt(passphrase, salt))
+ *     -> wrap key = HKDF(KEK, "wrap")   wraps each subject's DEK and the root
+ *   root secret (random, stored wrapped, survives rekey)
+ *     -> index key = HKDF(root, "blind-index")
+ *     -> audit key = HKDF(root, "audit-mac")
+ * so that rotating the KEK rewraps keys without recomputing blind indexes
+ * or the audit chain, yet a wrapped DEK found in an old copy needs the
+ * retired KEK.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef GDPR_CRYPTO_H
+#define GDPR_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CRYPTO_KEY_BYTES 32u
+#define CRYPTO_HASH_BYTES 32u
+#define CRYPTO_SALT_BYTES 16u
+#define CRYPTO_NONCE_BYTES 12u
+#define CRYPTO_TAG_BYTES 16u
+/* version byte + nonce + tag */
+#define CRYPTO_SEAL_OVERHEAD (1u + CRYPTO_NONCE_BYTES + CRYPTO_TAG_BYTES)
+#define CRYPTO_WRAPPED_BYTES (CRYPTO_KEY_BYTES + CRYPTO_SEAL_OVERHEAD)
+
+typedef struct crypto_ctx crypto_ctx;
+
+typedef struct {
+    uint64_t n;
+    uint32_t r, p;
+} crypto_scrypt_params;
+
+extern const crypto_scrypt_params crypto_scrypt_default;
+
+/* Fill with random bytes from OpenSSL's CSPRNG. */
+int crypto_random(void *buf, size_t len);
+
+/* KEK from a passphrase. */
+int crypto_kek_from_passphrase(const char *passphrase, const uint8_t salt[CRYPTO_SALT_BYTES],
+                               const crypto_scrypt_params *params,
+                               uint8_t kek[CRYPTO_KEY_BYTES]);
+
+/* Wrap / unwrap the root secret under a KEK. Unwrap with a wrong KEK
+ * returns GDPR_EKEY: this is the key check. */
+int crypto_root_wrap(const uint8_t kek[CRYPTO_KEY_BYTES], const uint8_t root[CRYPTO_KEY_BYTES],
+                     uint8_t out[CRYPTO_WRAPPED_BYTES]);
+int crypto_root_unwrap(const uint8_t kek[CRYPTO_KEY_BYTES],
+                       const uint8_t wrapped[CRYPTO_WRAPPED_BYTES],
+                       uint8_t root[CRYPTO_KEY_BYTES]);
+
+/* Engine crypto state: sub-keys and reusable OpenSSL contexts. Not
+ * thread-safe; the engine serialises calls. */
+int crypto_ctx_new(crypto_ctx **out, const uint8_t kek[CRYPTO_KEY_BYTES],
+                   const uint8_t root[CRYPTO_KEY_BYTES]);
+void crypto_ctx_free(crypto_ctx *c);
+/* Swap the wrap key for the one of a new KEK (after rekey committed). */
+int crypto_ctx_set_kek(crypto_ctx *c, const uint8_t kek[CRYPTO_KEY_BYTES]);
+
+/* HMAC-SHA-256 blind index of `value` in a domain ("subject", "email" ...):
+ * the domain separates kinds so one value cannot match across them. */
+int crypto_blind_index(crypto_ctx *c, const char *domain, const void *value, size_t len,
+                       uint8_t out[CRYPTO_HASH_BYTES]);
+
+/* HMAC-SHA-256 under the audit key. */
+int crypto_audit_mac(crypto_ctx *c, const void *msg, size_t len, uint8_t out[CRYPTO_HASH_BYTES]);
+
+/* A fresh random data key, and its wrapping under the wrap key bound to
+ * the subject's hash (a wrapped key moved to another subject fails). */
+int crypto_dek_new(uint8_t dek[CRYPTO_KEY_BYTES]);
+int crypto_dek_wrap(crypto_ctx *c, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                    const uint8_t dek[CRYPTO_KEY_BYTES], uint8_t out[CRYPTO_WRAPPED_BYTES]);
+int crypto_dek_unwrap(crypto_ctx *c, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                      const uint8_t wrapped[CRYPTO_WRAPPED_BYTES], uint8_t dek[CRYPTO_KEY_BYTES]);
+/* Rewrap under a new KEK: unwrap with the current wrap key, wrap with
+ * HKDF(new_kek, "wrap"). */
+int crypto_dek_rewrap(crypto_ctx *c, const uint8_t new_kek[CRYPTO_KEY_BYTES],
+                      const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                      const uint8_t wrapped[CRYPTO_WRAPPED_BYTES],
+                      uint8_t out[CRYPTO_WRAPPED_BYTES]);
+
+/* AES-256-GCM. `out` holds len + CRYPTO_SEAL_OVERHEAD bytes. The AAD binds
+ * the value to its place (row, subject, field): moved, it fails to open. */
+int crypto_seal(crypto_ctx *c, const uint8_t key[CRYPTO_KEY_BYTES], const void *aad,
+                size_t aad_len, const void *plain, size_t len, uint8_t *out);
+/* `out` holds ct_len - CRYPTO_SEAL_OVERHEAD bytes. GDPR_ECORRUPT when the
+ * tag does not verify. */
+int crypto_open(crypto_ctx *c, const uint8_t key[CRYPTO_KEY_BYTES], const void *aad,
+                size_t aad_len, const uint8_t *sealed, size_t sealed_len, uint8_t *out);
+
+int crypto_sha256(const void *data, size_t len, uint8_t out[CRYPTO_HASH_BYTES]);
+
+/* Wipe secrets (not optimised away) and compare MACs in constant time. */
+void crypto_wipe(void *p, size_t len);
+int crypto_equal(const void *a, const void *b, size_t len);
+
+#endif

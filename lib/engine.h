@@ -1,0 +1,81 @@
+/*
+ * Internal: the engine and the services every capability uses: locking,
+ * the clock, actors and permissions, transactions, audit, subjects and
+ * their keys.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef GDPR_ENGINE_H
+#define GDPR_ENGINE_H
+
+#include <pthread.h>
+
+#include "crypto/crypto.h"
+#include "gdpr/common.h"
+#include "policy_model.h"
+#include "store/store.h"
+
+#define DEK_CACHE_SLOTS 1024u
+
+typedef struct {
+    int used;
+    uint8_t hash[CRYPTO_HASH_BYTES];
+    uint8_t dek[CRYPTO_KEY_BYTES];
+} dek_cache_entry;
+
+struct gdpr_engine {
+    pthread_mutex_t lock;
+    store *st;
+    crypto_ctx *crypto;
+    uint8_t root[CRYPTO_KEY_BYTES];
+    policy_model *policy;      /* NULL until the first policy is loaded */
+    int64_t (*clock)(void *clock_ctx);
+    void *clock_ctx;
+    int batch;                 /* gdpr_begin() is open */
+    dek_cache_entry *dek_cache;
+};
+
+/* Lock the engine for a public call and clear the thread's message. */
+void engine_lock(gdpr_engine *eng);
+/* Unlock and pass `rc` through. */
+int engine_unlock(gdpr_engine *eng, int rc);
+
+int64_t engine_now(const gdpr_engine *eng);
+
+/* `who` must be non-NULL with a valid id and role text. */
+int engine_check_actor(const gdpr_actor *who);
+/* GDPR_ESTATE unless a policy is loaded. */
+int engine_require_policy(const gdpr_engine *eng);
+
+/* Check the role's permission; a refusal is audited (its own small
+ * transaction) and returns GDPR_EDENIED naming the permission. */
+int engine_authorize(gdpr_engine *eng, const gdpr_actor *who, permission perm,
+                     const uint8_t *subject_hash);
+
+/* A transaction for one call (a savepoint inside a host batch). */
+int engine_begin(gdpr_engine *eng);
+/* Commit if rc is GDPR_OK, else roll back; returns the call's result. */
+int engine_end(gdpr_engine *eng, int rc);
+
+/* Append one audit event in the current transaction. */
+int engine_audit(gdpr_engine *eng, const gdpr_actor *who, const char *action,
+                 const uint8_t *subject_hash, int outcome, const char *ref);
+
+/* Subjects. The hash is the keyed blind index of the host's id. */
+int engine_subject_hash(gdpr_engine *eng, const char *subject, uint8_t hash[CRYPTO_HASH_BYTES]);
+/* Create if missing (inside the caller's transaction). */
+int engine_subject_ensure(gdpr_engine *eng, const char *subject,
+                          uint8_t hash[CRYPTO_HASH_BYTES], int64_t *id_out, int *created_out);
+/* The subject's data key, unwrapped (cached). GDPR_ENOTFOUND if none. */
+int engine_subject_dek(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                       uint8_t dek[CRYPTO_KEY_BYTES]);
+/* Forget a cached key (after erasure). */
+void engine_dek_forget(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES]);
+
+/* Audit chain internals (lib/audit.c). */
+int audit_append(gdpr_engine *eng, const gdpr_actor *who, const char *action,
+                 const uint8_t *subject_hash, int outcome, const char *ref);
+
+/* Policy (lib/policy.c): read the newest stored policy at open. */
+int policy_restore(gdpr_engine *eng);
+
+#endif

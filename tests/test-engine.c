@@ -1,0 +1,310 @@
+/*
+ * Engine: options, open/close, keys, batches, rotation, errors.
+ * SPDX-License-Identifier: MIT
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+static th_store ts;
+
+static void setup(void) { th_setup(&ts); }
+static void teardown(void) { th_teardown(&ts); }
+
+START_TEST(options_init_and_versions)
+{
+    gdpr_options opts;
+    gdpr_engine *eng = (gdpr_engine *)&opts; /* must be reset to NULL on failure */
+
+    th_ok(gdpr_options_init(&opts, GDPR_OPTIONS_VERSION));
+    ck_assert_uint_eq(opts.version, GDPR_OPTIONS_VERSION);
+    ck_assert_ptr_null(opts.path);
+    th_assert_err(gdpr_options_init(&opts, 0), GDPR_EVERSION, "version: 0");
+    th_assert_err(gdpr_options_init(&opts, GDPR_OPTIONS_VERSION + 1), GDPR_EVERSION,
+                  "not a known options version");
+    th_assert_err(gdpr_options_init(NULL, 1), GDPR_EINVAL, "opts");
+
+    opts.path = ts.db;
+    opts.key = th_key;
+    opts.key_len = 32;
+    opts.version = 0;
+    th_assert_err(gdpr_open(&eng, &opts), GDPR_EVERSION, "opts.version: 0");
+    ck_assert_ptr_null(eng);
+    opts.version = GDPR_OPTIONS_VERSION + 1;
+    th_assert_err(gdpr_open(&eng, &opts), GDPR_EVERSION, "opts.version");
+    ck_assert_ptr_null(eng);
+}
+END_TEST
+
+START_TEST(open_bad_arguments)
+{
+    gdpr_options opts = GDPR_OPTIONS_INIT;
+    gdpr_engine *eng = NULL;
+    char longpath[5000];
+    char before[65], after[65];
+
+    th_fingerprint(&ts, before);
+    th_assert_err(gdpr_open(NULL, &opts), GDPR_EINVAL, "out");
+    th_assert_err(gdpr_open(&eng, NULL), GDPR_EINVAL, "opts");
+    th_assert_err(gdpr_open(&eng, &opts), GDPR_EINVAL, "opts.path: must not be NULL");
+    opts.path = "";
+    th_assert_err(gdpr_open(&eng, &opts), GDPR_EINVAL, "opts.path: must not be empty");
+    memset(longpath, 'a', sizeof longpath - 1);
+    longpath[sizeof longpath - 1] = '\0';
+    opts.path = longpath;
+    th_assert_err(gdpr_open(&eng, &opts), GDPR_EINVAL, "opts.path: longer than");
+    opts.path = "/tmp/\xff\xfe.db";
+    th_assert_err(gdpr_open(&eng, &opts), GDPR_EINVAL, "opts.path: not valid UTF-8");
+    opts.path = ts.db;
+    th_assert_err(gdpr_open(&eng, &opts), GDPR_EINVAL, "exactly one");
+    opts.key = th_key;
+    opts.key_len = 16;
+    th_assert_err(gdpr_open(&eng, &opts), GDPR_EINVAL, "opts.key_len: 16");
+    opts.key_len = 32;
+    opts.passphrase = "both";
+    th_assert_err(gdpr_open(&eng, &opts), GDPR_EINVAL, "exactly one");
+    opts.key = NULL;
+    opts.passphrase = "";
+    th_assert_err(gdpr_open(&eng, &opts), GDPR_EINVAL, "opts.passphrase: must not be empty");
+    opts.passphrase = "ok";
+    opts.busy_timeout_ms = -1;
+    th_assert_err(gdpr_open(&eng, &opts), GDPR_EINVAL, "busy_timeout_ms");
+    ck_assert_ptr_null(eng);
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+}
+END_TEST
+
+START_TEST(wrong_key_touches_nothing)
+{
+    gdpr_options opts = GDPR_OPTIONS_INIT;
+    unsigned char wrong[32];
+    gdpr_engine *eng = NULL;
+    char before[65], after[65];
+
+    th_fingerprint(&ts, before);
+    memcpy(wrong, th_key, 32);
+    wrong[31] ^= 1;
+    opts.path = ts.db;
+    opts.key = wrong;
+    opts.key_len = 32;
+    th_assert_err(gdpr_open(&eng, &opts), GDPR_EKEY, "wrong key");
+    ck_assert_ptr_null(eng);
+    opts.key = NULL;
+    opts.passphrase = "guess";
+    th_assert_err(gdpr_open(&eng, &opts), GDPR_EKEY, "32-byte key");
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+}
+END_TEST
+
+START_TEST(passphrase_store)
+{
+    gdpr_options opts = GDPR_OPTIONS_INIT;
+    gdpr_engine *eng = NULL;
+    char path[400];
+    int created = 0;
+
+    snprintf(path, sizeof path, "%s/pass.db", ts.dir);
+    opts.path = path;
+    opts.passphrase = "correct horse battery staple";
+    th_ok(gdpr_open(&eng, &opts));
+    th_ok(gdpr_policy_load(eng, &th_dpo, th_example_policy_path()));
+    th_ok(gdpr_subject_ensure(eng, &th_agent, "cust-1", &created));
+    ck_assert_int_eq(created, 1);
+    gdpr_close(eng);
+    eng = NULL;
+    opts.passphrase = "correct horse battery stapler";
+    th_assert_err(gdpr_open(&eng, &opts), GDPR_EKEY, "wrong key or passphrase");
+    opts.passphrase = "correct horse battery staple";
+    th_ok(gdpr_open(&eng, &opts));
+    th_ok(gdpr_subject_ensure(eng, &th_agent, "cust-1", &created));
+    ck_assert_int_eq(created, 0);
+    gdpr_close(eng);
+}
+END_TEST
+
+START_TEST(keystore_missing_or_foreign)
+{
+    gdpr_options opts = GDPR_OPTIONS_INIT;
+    gdpr_engine *eng = NULL;
+    char other[400], moved[400];
+
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    snprintf(moved, sizeof moved, "%s.away", ts.keys);
+    ck_assert_int_eq(rename(ts.keys, moved), 0);
+    opts.path = ts.db;
+    opts.key = th_key;
+    opts.key_len = 32;
+    th_assert_err(gdpr_open(&eng, &opts), GDPR_ECORRUPT, "missing or empty");
+    ck_assert_int_eq(rename(moved, ts.keys), 0);
+
+    /* Another store's keystore (same master key) is refused too. */
+    snprintf(other, sizeof other, "%s/other.db", ts.dir);
+    opts.path = other;
+    th_ok(gdpr_open(&eng, &opts));
+    gdpr_close(eng);
+    eng = NULL;
+    opts.path = ts.db;
+    snprintf(other, sizeof other, "%s/other.db-keys", ts.dir);
+    opts.keystore_path = other;
+    th_assert_err(gdpr_open(&eng, &opts), GDPR_ECORRUPT, "another store");
+    th_ok(th_open(&ts, &ts.eng));
+}
+END_TEST
+
+START_TEST(strerror_and_version)
+{
+    ck_assert_str_eq(gdpr_version(), GDPR_VERSION_STRING);
+    ck_assert_uint_eq(gdpr_version_number(), GDPR_VERSION_NUMBER);
+    ck_assert_uint_eq(gdpr_key_bytes(), GDPR_KEY_BYTES);
+    ck_assert_ptr_nonnull(strstr(gdpr_strerror(GDPR_EKEY), "GDPR_EKEY"));
+    ck_assert_ptr_nonnull(strstr(gdpr_strerror(GDPR_ESTATE), "GDPR_ESTATE"));
+    ck_assert_ptr_nonnull(strstr(gdpr_strerror(12345), "GDPR_E?"));
+    for (int code = GDPR_OK; code >= GDPR_ESTATE; code--)
+        ck_assert_ptr_null(strstr(gdpr_strerror(code), "GDPR_E?"));
+    gdpr_free(NULL);
+    gdpr_close(NULL);
+}
+END_TEST
+
+START_TEST(batch_commit_and_rollback)
+{
+    int exists = 0;
+    char before[65], after[65];
+
+    th_assert_err(gdpr_commit(ts.eng), GDPR_ESTATE, "none is open");
+    th_assert_err(gdpr_rollback(ts.eng), GDPR_ESTATE, "none is open");
+    th_assert_err(gdpr_begin(NULL), GDPR_EINVAL, "eng");
+    th_ok(gdpr_begin(ts.eng));
+    th_assert_err(gdpr_begin(ts.eng), GDPR_ESTATE, "already open");
+    for (int i = 0; i < 50; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "batch-%d", i);
+        th_ok(gdpr_subject_ensure(ts.eng, &th_agent, id, NULL));
+    }
+    /* A failing call inside the batch undoes only itself. */
+    th_assert_err(gdpr_subject_ensure(ts.eng, &th_agent, "", NULL), GDPR_EINVAL, "subject");
+    th_ok(gdpr_commit(ts.eng));
+    th_ok(gdpr_subject_exists(ts.eng, "batch-49", &exists));
+    ck_assert_int_eq(exists, 1);
+
+    th_fingerprint(&ts, before);
+    th_ok(gdpr_begin(ts.eng));
+    th_ok(gdpr_subject_ensure(ts.eng, &th_agent, "rolled-back", NULL));
+    th_ok(gdpr_rollback(ts.eng));
+    th_ok(gdpr_subject_exists(ts.eng, "rolled-back", &exists));
+    ck_assert_int_eq(exists, 0);
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+}
+END_TEST
+
+START_TEST(rekey_rewraps_and_retires_old_key)
+{
+    unsigned char new_key[32];
+    gdpr_options opts = GDPR_OPTIONS_INIT;
+    gdpr_engine *eng = NULL;
+    int created = 0;
+    int64_t events = 0;
+
+    memset(new_key, 0x5a, sizeof new_key);
+    for (int i = 0; i < 300; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "rk-%d", i);
+        th_ok(gdpr_subject_ensure(ts.eng, &th_agent, id, NULL));
+    }
+    th_assert_err(gdpr_rekey(ts.eng, &th_agent, new_key, 32, NULL), GDPR_EDENIED, "rekey");
+    th_assert_err(gdpr_rekey(ts.eng, &th_dpo, new_key, 31, NULL), GDPR_EINVAL, "key_len");
+    th_assert_err(gdpr_rekey(ts.eng, &th_dpo, NULL, 0, NULL), GDPR_EINVAL, "exactly one");
+    th_assert_err(gdpr_rekey(ts.eng, NULL, new_key, 32, NULL), GDPR_EINVAL, "who");
+    th_ok(gdpr_rekey(ts.eng, &th_dpo, new_key, 32, NULL));
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    th_assert_err(th_open(&ts, &eng), GDPR_EKEY, "wrong key");
+    opts.path = ts.db;
+    opts.key = new_key;
+    opts.key_len = 32;
+    opts.clock = th_clock;
+    opts.clock_ctx = &ts;
+    th_ok(gdpr_open(&ts.eng, &opts));
+    /* Blind indexes survive rotation: the subject is found, not re-created. */
+    th_ok(gdpr_subject_ensure(ts.eng, &th_agent, "rk-299", &created));
+    ck_assert_int_eq(created, 0);
+    th_ok(gdpr_audit_verify(ts.eng, &events));
+    ck_assert_int_gt(events, 300);
+    /* and to a passphrase */
+    th_ok(gdpr_rekey(ts.eng, &th_dpo, NULL, 0, "a new passphrase"));
+    gdpr_close(ts.eng);
+    opts.key = NULL;
+    opts.key_len = 0;
+    opts.passphrase = "a new passphrase";
+    th_ok(gdpr_open(&ts.eng, &opts));
+}
+END_TEST
+
+START_TEST(two_processes_share_a_store)
+{
+    pid_t pid;
+    int status = 0;
+    int exists = 0;
+
+    fflush(NULL);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        gdpr_engine *child = NULL;
+        int rc = th_open(&ts, &child);
+        for (int i = 0; rc == GDPR_OK && i < 100; i++) {
+            char id[32];
+            snprintf(id, sizeof id, "child-%d", i);
+            rc = gdpr_subject_ensure(child, &th_agent, id, NULL);
+        }
+        gdpr_close(child);
+        _exit(rc == GDPR_OK ? 0 : 1);
+    }
+    for (int i = 0; i < 100; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "parent-%d", i);
+        th_ok(gdpr_subject_ensure(ts.eng, &th_agent, id, NULL));
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    th_ok(gdpr_subject_exists(ts.eng, "child-99", &exists));
+    ck_assert_int_eq(exists, 1);
+    th_ok(gdpr_audit_verify(ts.eng, NULL));
+}
+END_TEST
+
+static Suite *
+engine_suite(void)
+{
+    Suite *s = suite_create("engine");
+    TCase *tc = tcase_create("engine");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, options_init_and_versions);
+    tcase_add_test(tc, open_bad_arguments);
+    tcase_add_test(tc, wrong_key_touches_nothing);
+    tcase_add_test(tc, passphrase_store);
+    tcase_add_test(tc, keystore_missing_or_foreign);
+    tcase_add_test(tc, strerror_and_version);
+    tcase_add_test(tc, batch_commit_and_rollback);
+    tcase_add_test(tc, rekey_rewraps_and_retires_old_key);
+    tcase_add_test(tc, two_processes_share_a_store);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int
+main(void)
+{
+    return th_run(engine_suite());
+}
