@@ -1,0 +1,100 @@
+/*
+ * SPDX-License-Identifier: MIT
+ */
+#define _GNU_SOURCE
+#include "bench.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static char tmpdir[256];
+
+double
+bench_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double
+bench_median(double *samples, size_t n)
+{
+    if (n == 0)
+        return 0;
+    qsort(samples, n, sizeof *samples, cmp_double);
+    return n % 2 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2;
+}
+
+void
+bench_report_rate(const char *name, double ops, double seconds, const char *baseline_name,
+                  double baseline_ops, double baseline_seconds)
+{
+    double rate = ops / seconds;
+    double base = baseline_ops / baseline_seconds;
+
+    printf("%-44s %12.0f ops/s   | baseline %-34s %12.0f ops/s | ratio %.2fx slower\n", name,
+           rate, baseline_name, base, base / rate);
+}
+
+void
+bench_report_latency(const char *name, double seconds, const char *baseline_name,
+                     double baseline_seconds)
+{
+    printf("%-44s %12.3f us       | baseline %-34s %12.3f us       | ratio %.2fx\n", name,
+           seconds * 1e6, baseline_name, baseline_seconds * 1e6, seconds / baseline_seconds);
+}
+
+const char *
+bench_tmpdir(void)
+{
+    if (tmpdir[0] == '\0') {
+        snprintf(tmpdir, sizeof tmpdir, "/tmp/gdpr-bench-XXXXXX");
+        if (mkdtemp(tmpdir) == NULL) {
+            perror("mkdtemp");
+            exit(1);
+        }
+    }
+    return tmpdir;
+}
+
+void
+bench_cleanup(void)
+{
+    DIR *d;
+    struct dirent *e;
+    char path[600];
+
+    if (tmpdir[0] == '\0')
+        return;
+    d = opendir(tmpdir);
+    while (d && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "%s/%s", tmpdir, e->d_name);
+        unlink(path);
+    }
+    if (d)
+        closedir(d);
+    rmdir(tmpdir);
+    tmpdir[0] = '\0';
+}
+
+double
+bench_scale(void)
+{
+    const char *s = getenv("GDPR_BENCH_SCALE");
+    double v = s ? atof(s) : 1.0;
+    return v > 0 ? v : 1.0;
+}
