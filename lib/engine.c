@@ -446,7 +446,13 @@ gdpr_open(gdpr_engine **out, const gdpr_options *opts)
         free(ks_path);
         return err_set(GDPR_ENOMEM, "out of memory for the engine");
     }
-    pthread_mutex_init(&eng->lock, NULL);
+    {
+        pthread_mutexattr_t attr;
+        pthread_mutexattr_init(&attr);
+        pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+        pthread_mutex_init(&eng->lock, &attr);
+        pthread_mutexattr_destroy(&attr);
+    }
     eng->clock = opts->clock ? opts->clock : wall_clock;
     eng->clock_ctx = opts->clock_ctx;
     eng->dek_cache = calloc(DEK_CACHE_SLOTS, sizeof *eng->dek_cache);

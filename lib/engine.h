@@ -34,7 +34,9 @@ struct gdpr_engine {
     dek_cache_entry *dek_cache;
 };
 
-/* Lock the engine for a public call and clear the thread's message. */
+/* Lock the engine for a public call and clear the thread's message. The
+ * mutex is recursive: a public call may use another public call (a request
+ * fulfilled by an export) inside its own lock. */
 void engine_lock(gdpr_engine *eng);
 /* Unlock and pass `rc` through. */
 int engine_unlock(gdpr_engine *eng, int rc);
@@ -68,6 +70,17 @@ int engine_subject_ensure(gdpr_engine *eng, const char *subject,
 /* The subject's data key, unwrapped (cached). GDPR_ENOTFOUND if none. */
 int engine_subject_dek(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
                        uint8_t dek[CRYPTO_KEY_BYTES]);
+/* Seal / open one personal-data field under the subject's key. The AAD
+ * binds table, row id, subject and field, so a value copied to another row,
+ * subject or column fails to open (GDPR_ECORRUPT). `out` holds
+ * len + CRYPTO_SEAL_OVERHEAD bytes (seal) or sealed_len - CRYPTO_SEAL_OVERHEAD
+ * bytes (open). The row id must be known before sealing: allocate it first. */
+int engine_seal_field(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const char *table,
+                      int64_t row, const char *field, const void *plain, size_t len, uint8_t *out);
+int engine_open_field(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const char *table,
+                      int64_t row, const char *field, const uint8_t *sealed, size_t sealed_len,
+                      uint8_t *out);
+
 /* Forget a cached key (after erasure). */
 void engine_dek_forget(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES]);
 

@@ -218,3 +218,62 @@ gdpr_subject_hash(gdpr_engine *eng, const char *subject, char **out)
     *out = hex;
     return GDPR_OK;
 }
+
+/* AAD: "table\0field\0" | row (8 bytes, big-endian) | subject hash. */
+static size_t
+field_aad(const char *table, int64_t row, const char *field, const uint8_t hash[CRYPTO_HASH_BYTES],
+          uint8_t *aad, size_t cap)
+{
+    size_t tlen = strlen(table) + 1, flen = strlen(field) + 1;
+    size_t n = 0;
+
+    if (tlen + flen + 8 + CRYPTO_HASH_BYTES > cap)
+        return 0;
+    memcpy(aad, table, tlen);
+    n += tlen;
+    memcpy(aad + n, field, flen);
+    n += flen;
+    for (int i = 7; i >= 0; i--)
+        aad[n++] = (uint8_t)((uint64_t)row >> (8 * i));
+    memcpy(aad + n, hash, CRYPTO_HASH_BYTES);
+    return n + CRYPTO_HASH_BYTES;
+}
+
+int
+engine_seal_field(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const char *table,
+                  int64_t row, const char *field, const void *plain, size_t len, uint8_t *out)
+{
+    uint8_t aad[256];
+    uint8_t dek[CRYPTO_KEY_BYTES];
+    size_t aad_len = field_aad(table, row, field, hash, aad, sizeof aad);
+    int rc;
+
+    if (aad_len == 0)
+        return err_set(GDPR_EINVAL, "internal: table/field names too long for the AAD");
+    rc = engine_subject_dek(eng, hash, dek);
+    if (rc == GDPR_OK)
+        rc = crypto_seal(eng->crypto, dek, aad, aad_len, plain, len, out);
+    crypto_wipe(dek, sizeof dek);
+    return rc;
+}
+
+int
+engine_open_field(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const char *table,
+                  int64_t row, const char *field, const uint8_t *sealed, size_t sealed_len,
+                  uint8_t *out)
+{
+    uint8_t aad[256];
+    uint8_t dek[CRYPTO_KEY_BYTES];
+    size_t aad_len = field_aad(table, row, field, hash, aad, sizeof aad);
+    int rc;
+
+    if (aad_len == 0)
+        return err_set(GDPR_EINVAL, "internal: table/field names too long for the AAD");
+    rc = engine_subject_dek(eng, hash, dek);
+    if (rc == GDPR_OK)
+        rc = crypto_open(eng->crypto, dek, aad, aad_len, sealed, sealed_len, out);
+    crypto_wipe(dek, sizeof dek);
+    if (rc == GDPR_ECORRUPT)
+        return err_wrap(rc, "%s row %lld field %s", table, (long long)row, field);
+    return rc;
+}
