@@ -301,7 +301,8 @@ create_store(gdpr_engine *eng, const gdpr_options *opts, uint8_t kek[CRYPTO_KEY_
     rc = store_begin(eng->st);
     if (rc != GDPR_OK)
         return rc;
-    rc = store_migrate(eng->st, store_schema_latest());
+    rc = store_migrate(eng->st, store_schema_create_version > 0 ? store_schema_create_version
+                                                                : store_schema_latest());
     if (rc == GDPR_OK)
         rc = write_kdf(eng->st, &kdf);
     if (rc == GDPR_OK)

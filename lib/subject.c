@@ -66,7 +66,7 @@ create_subject(gdpr_engine *eng, const char *subject, const uint8_t hash[CRYPTO_
     uint8_t aad[sizeof ident_aad_tag + CRYPTO_HASH_BYTES];
     uint8_t sealed[GDPR_NAME_MAX + CRYPTO_SEAL_OVERHEAD];
     size_t len = strlen(subject);
-    int rc = crypto_dek_new(dek);
+    int rc = crypto_dek_new(eng->crypto, dek);
 
     ident_aad(hash, aad);
     if (rc == GDPR_OK)

@@ -266,6 +266,8 @@ START_TEST(two_processes_share_a_store)
             snprintf(id, sizeof id, "child-%d", i);
             rc = gdpr_subject_ensure(child, &th_agent, id, NULL);
         }
+        if (rc != GDPR_OK)
+            fprintf(stderr, "child: %s (%s)\n", gdpr_strerror(rc), gdpr_errmsg());
         gdpr_close(child);
         _exit(rc == GDPR_OK ? 0 : 1);
     }

@@ -31,9 +31,14 @@ int demo_fail(const char *what, int rc);
             return demo_fail((what), rc_);                                                  \
     } while (0)
 
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((format(printf, 1, 2)))
+#endif
 void demo_say(const char *fmt, ...);
 
 int demo_step_customers(demo *d);
 int demo_step_audit(demo *d);
+int demo_step_consent(demo *d);
+int demo_step_vault(demo *d);
 
 #endif

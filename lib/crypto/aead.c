@@ -57,8 +57,33 @@ gcm_init(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *gcm, const uint8_t *key, const u
 }
 
 int
-crypto_gcm_seal(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *gcm, const uint8_t key[CRYPTO_KEY_BYTES],
-                const void *aad, size_t aad_len, const void *plain, size_t len, uint8_t *out)
+crypto_pool_random(crypto_ctx *c, void *out, size_t len)
+{
+    uint8_t *dst = out;
+
+    while (len > 0) {
+        size_t take;
+        if (c->pool_left == 0) {
+            if (crypto_random(c->pool, sizeof c->pool) != GDPR_OK)
+                return GDPR_ECRYPTO;
+            c->pool_left = sizeof c->pool;
+        }
+        take = len < c->pool_left ? len : c->pool_left;
+        /* Hand out from the end and wipe what was handed out, so no byte
+         * is ever given twice or kept after use. */
+        memcpy(dst, c->pool + c->pool_left - take, take);
+        OPENSSL_cleanse(c->pool + c->pool_left - take, take);
+        c->pool_left -= take;
+        dst += take;
+        len -= take;
+    }
+    return GDPR_OK;
+}
+
+int
+crypto_gcm_seal(crypto_ctx *c, EVP_CIPHER_CTX *ctx, const EVP_CIPHER *gcm,
+                const uint8_t key[CRYPTO_KEY_BYTES], const void *aad, size_t aad_len,
+                const void *plain, size_t len, uint8_t *out)
 {
     uint8_t *nonce = out + 1;
     uint8_t *body = nonce + CRYPTO_NONCE_BYTES;
@@ -67,7 +92,8 @@ crypto_gcm_seal(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *gcm, const uint8_t key[CR
     if (len > INT_MAX - 64 || aad_len > INT_MAX)
         return err_set(GDPR_EINVAL, "value: %zu bytes is more than one value may hold", len);
     out[0] = SEAL_VERSION;
-    if (crypto_random(nonce, CRYPTO_NONCE_BYTES) != GDPR_OK)
+    if ((c ? crypto_pool_random(c, nonce, CRYPTO_NONCE_BYTES)
+           : crypto_random(nonce, CRYPTO_NONCE_BYTES)) != GDPR_OK)
         return GDPR_ECRYPTO;
     if (!gcm_init(ctx, gcm, key, nonce, 1))
         return crypto_fail("AES-256-GCM init");
@@ -120,7 +146,7 @@ int
 crypto_seal(crypto_ctx *c, const uint8_t key[CRYPTO_KEY_BYTES], const void *aad,
             size_t aad_len, const void *plain, size_t len, uint8_t *out)
 {
-    return crypto_gcm_seal(c->cipher, c->gcm, key, aad, aad_len, plain, len, out);
+    return crypto_gcm_seal(c, c->cipher, c->gcm, key, aad, aad_len, plain, len, out);
 }
 
 int

@@ -71,7 +71,7 @@ int crypto_audit_mac(crypto_ctx *c, const void *msg, size_t len, uint8_t out[CRY
 
 /* A fresh random data key, and its wrapping under the wrap key bound to
  * the subject's hash (a wrapped key moved to another subject fails). */
-int crypto_dek_new(uint8_t dek[CRYPTO_KEY_BYTES]);
+int crypto_dek_new(crypto_ctx *c, uint8_t dek[CRYPTO_KEY_BYTES]);
 int crypto_dek_wrap(crypto_ctx *c, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                     const uint8_t dek[CRYPTO_KEY_BYTES], uint8_t out[CRYPTO_WRAPPED_BYTES]);
 int crypto_dek_unwrap(crypto_ctx *c, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
@@ -93,6 +93,14 @@ int crypto_open(crypto_ctx *c, const uint8_t key[CRYPTO_KEY_BYTES], const void *
                 size_t aad_len, const uint8_t *sealed, size_t sealed_len, uint8_t *out);
 
 int crypto_sha256(const void *data, size_t len, uint8_t out[CRYPTO_HASH_BYTES]);
+
+/* Base64 (RFC 4648, padded; lib/crypto/base64.c). Encode writes
+ * CRYPTO_BASE64_LEN(len) characters and a NUL into `out` and returns the
+ * count. Decode takes padded text (length a multiple of 4) into `out`
+ * (at least 3 * len / 4 bytes); GDPR_EINVAL on bad text. */
+#define CRYPTO_BASE64_LEN(n) (4u * (((n) + 2u) / 3u))
+size_t crypto_base64_encode(const void *in, size_t len, char *out);
+int crypto_base64_decode(const char *in, size_t len, uint8_t *out, size_t *out_len);
 
 /* Wipe secrets (not optimised away) and compare MACs in constant time. */
 void crypto_wipe(void *p, size_t len);

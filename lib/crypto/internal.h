@@ -18,14 +18,25 @@ struct crypto_ctx {
     EVP_MAC *hmac;
     EVP_MAC_CTX *index_mac;   /* keyed once, re-initialised per use */
     EVP_MAC_CTX *audit_mac;
+    /* CSPRNG output drawn 4 KiB at a time: OpenSSL 3.0 checks the pid (a
+     * system call) on every RAND_bytes, which cost a sixth of a subject
+     * creation. The engine is never used across fork (SQLite forbids it),
+     * so the pool is never shared by two processes. Wiped on free. */
+    uint8_t pool[4096];
+    size_t pool_left;
 };
+
+/* Random bytes from the context's pool (refilled from RAND_bytes). */
+int crypto_pool_random(crypto_ctx *c, void *out, size_t len);
 
 /* Record OpenSSL's error queue in our message and return GDPR_ECRYPTO. */
 int crypto_fail(const char *what);
 
-/* GCM with an explicit cipher context (NULL: a temporary one). */
-int crypto_gcm_seal(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *gcm, const uint8_t key[CRYPTO_KEY_BYTES],
-                    const void *aad, size_t aad_len, const void *plain, size_t len, uint8_t *out);
+/* GCM with an explicit cipher context. `c` supplies the nonce from its
+ * pool; NULL draws it from RAND_bytes directly. */
+int crypto_gcm_seal(crypto_ctx *c, EVP_CIPHER_CTX *ctx, const EVP_CIPHER *gcm,
+                    const uint8_t key[CRYPTO_KEY_BYTES], const void *aad, size_t aad_len,
+                    const void *plain, size_t len, uint8_t *out);
 int crypto_gcm_open(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *gcm, const uint8_t key[CRYPTO_KEY_BYTES],
                     const void *aad, size_t aad_len, const uint8_t *sealed, size_t sealed_len,
                     uint8_t *out);

@@ -64,8 +64,8 @@ with_temp_cipher(const uint8_t key[CRYPTO_KEY_BYTES], const uint8_t *in, size_t 
     if (ctx == NULL)
         return crypto_fail("EVP_CIPHER_CTX_new");
     if (seal)
-        rc = crypto_gcm_seal(ctx, EVP_aes_256_gcm(), key, root_aad, sizeof root_aad - 1, in,
-                             in_len, out);
+        rc = crypto_gcm_seal(NULL, ctx, EVP_aes_256_gcm(), key, root_aad, sizeof root_aad - 1,
+                             in, in_len, out);
     else
         rc = crypto_gcm_open(ctx, EVP_aes_256_gcm(), key, root_aad, sizeof root_aad - 1, in,
                              in_len, out);
@@ -173,17 +173,17 @@ crypto_ctx_set_kek(crypto_ctx *c, const uint8_t kek[CRYPTO_KEY_BYTES])
 }
 
 int
-crypto_dek_new(uint8_t dek[CRYPTO_KEY_BYTES])
+crypto_dek_new(crypto_ctx *c, uint8_t dek[CRYPTO_KEY_BYTES])
 {
-    return crypto_random(dek, CRYPTO_KEY_BYTES);
+    return crypto_pool_random(c, dek, CRYPTO_KEY_BYTES);
 }
 
 int
 crypto_dek_wrap(crypto_ctx *c, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                 const uint8_t dek[CRYPTO_KEY_BYTES], uint8_t out[CRYPTO_WRAPPED_BYTES])
 {
-    return crypto_gcm_seal(c->cipher, c->gcm, c->wrap_key, subject_hash, CRYPTO_HASH_BYTES, dek,
-                           CRYPTO_KEY_BYTES, out);
+    return crypto_gcm_seal(c, c->cipher, c->gcm, c->wrap_key, subject_hash, CRYPTO_HASH_BYTES,
+                           dek, CRYPTO_KEY_BYTES, out);
 }
 
 int
@@ -210,8 +210,8 @@ crypto_dek_rewrap(crypto_ctx *c, const uint8_t new_kek[CRYPTO_KEY_BYTES],
     if (rc == GDPR_OK)
         rc = crypto_hkdf(new_kek, "wrap", new_wrap);
     if (rc == GDPR_OK)
-        rc = crypto_gcm_seal(c->cipher, c->gcm, new_wrap, subject_hash, CRYPTO_HASH_BYTES, dek,
-                             CRYPTO_KEY_BYTES, out);
+        rc = crypto_gcm_seal(c, c->cipher, c->gcm, new_wrap, subject_hash, CRYPTO_HASH_BYTES,
+                             dek, CRYPTO_KEY_BYTES, out);
     crypto_wipe(dek, sizeof dek);
     crypto_wipe(new_wrap, sizeof new_wrap);
     return rc;

@@ -18,11 +18,14 @@ bind_hash(sqlite3_stmt *s, int col, const uint8_t hash[CRYPTO_HASH_BYTES])
 static int
 finish_row(store *st, sqlite3_stmt *s, int rc, const char *what)
 {
+    int result = GDPR_ENOTFOUND;
+
+    if (rc != SQLITE_DONE)
+        result = sqlite3_db_handle(s) == st->kdb ? store_fail_keys(st, rc, what)
+                                                 : store_fail(st, rc, what);
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
-    if (rc == SQLITE_DONE)
-        return GDPR_ENOTFOUND;
-    return store_fail(st, rc, what);
+    return result;
 }
 
 int
@@ -30,7 +33,7 @@ store_meta_get(store *st, store_file f, const char *name, void *buf, size_t cap,
 {
     sqlite3_stmt *s;
     int rc = f == STORE_KEYS
-                 ? store_stmt(st, "SELECT value FROM ks.meta WHERE name=?1", &s)
+                 ? store_stmt_keys(st, "SELECT value FROM main.meta WHERE name=?1", &s)
                  : store_stmt(st, "SELECT value FROM main.meta WHERE name=?1",
                               &s);
     if (rc != GDPR_OK)
@@ -58,7 +61,7 @@ store_meta_put(store *st, store_file f, const char *name, const void *value, siz
 {
     sqlite3_stmt *s;
     int rc = f == STORE_KEYS
-                 ? store_stmt(st, "INSERT OR REPLACE INTO ks.meta(name, value) VALUES(?1, ?2)", &s)
+                 ? store_stmt_keys(st, "INSERT OR REPLACE INTO main.meta(name, value) VALUES(?1, ?2)", &s)
                  : store_stmt(st, "INSERT OR REPLACE INTO main.meta(name, value) VALUES(?1, ?2)", &s);
     if (rc != GDPR_OK)
         return rc;
@@ -125,20 +128,31 @@ store_key_put(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
               const uint8_t wrapped[CRYPTO_WRAPPED_BYTES])
 {
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "INSERT INTO ks.subject_key(hash, wrapped) VALUES(?1, ?2)", &s);
+    int rc = store_stmt_keys(st, "INSERT INTO main.subject_key(hash, wrapped) VALUES(?1, ?2)", &s);
 
     if (rc != GDPR_OK)
         return rc;
+    if (st->n_new_keys == st->cap_new_keys) {
+        size_t cap = st->cap_new_keys ? st->cap_new_keys * 2 : 64;
+        void *grown = realloc(st->new_keys, cap * sizeof *st->new_keys);
+        if (grown == NULL)
+            return err_set(GDPR_ENOMEM, "out of memory storing a subject key");
+        st->new_keys = grown;
+        st->cap_new_keys = cap;
+    }
     bind_hash(s, 1, hash);
     sqlite3_bind_blob(s, 2, wrapped, CRYPTO_WRAPPED_BYTES, SQLITE_STATIC);
-    return store_step_done(st, s, "storing subject key");
+    rc = store_step_done(st, s, "storing subject key");
+    if (rc == GDPR_OK)
+        memcpy(st->new_keys[st->n_new_keys++], hash, CRYPTO_HASH_BYTES);
+    return rc;
 }
 
 int
 store_key_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t wrapped[CRYPTO_WRAPPED_BYTES])
 {
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "SELECT wrapped FROM ks.subject_key WHERE hash=?1", &s);
+    int rc = store_stmt_keys(st, "SELECT wrapped FROM main.subject_key WHERE hash=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -170,13 +184,13 @@ static int
 load_key_batch(store *st, const uint8_t *after, key_row *rows, size_t *n)
 {
     sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db,
-                                "SELECT hash, wrapped FROM ks.subject_key WHERE hash > ?1 "
+    int rc = sqlite3_prepare_v2(st->kdb,
+                                "SELECT hash, wrapped FROM main.subject_key WHERE hash > ?1 "
                                 "ORDER BY hash LIMIT ?2", -1, &s, NULL);
     int result = GDPR_OK;
 
     if (rc != SQLITE_OK)
-        return store_fail(st, rc, "listing subject keys");
+        return store_fail_keys(st, rc, "listing subject keys");
     if (after)
         sqlite3_bind_blob(s, 1, after, CRYPTO_HASH_BYTES, SQLITE_STATIC);
     else
@@ -194,7 +208,7 @@ load_key_batch(store *st, const uint8_t *after, key_row *rows, size_t *n)
         (*n)++;
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = store_fail(st, rc, "listing subject keys");
+        result = store_fail_keys(st, rc, "listing subject keys");
     sqlite3_finalize(s);
     return result;
 }
@@ -211,9 +225,9 @@ store_key_rewrap_all(store *st, store_rewrap_fn fn, void *ctx, int64_t *count_ou
     *count_out = 0;
     if (rows == NULL)
         return err_set(GDPR_ENOMEM, "out of memory rewrapping keys");
-    rc = sqlite3_prepare_v2(st->db, "UPDATE ks.subject_key SET wrapped=?2 WHERE hash=?1", -1,
+    rc = sqlite3_prepare_v2(st->kdb, "UPDATE main.subject_key SET wrapped=?2 WHERE hash=?1", -1,
                             &upd, NULL);
-    rc = rc == SQLITE_OK ? GDPR_OK : store_fail(st, rc, "rewrapping keys");
+    rc = rc == SQLITE_OK ? GDPR_OK : store_fail_keys(st, rc, "rewrapping keys");
     while (rc == GDPR_OK) {
         size_t n = 0;
         rc = load_key_batch(st, have_last ? last : NULL, rows, &n);

@@ -16,12 +16,26 @@
 
 typedef struct {
     const char *sql;
+    sqlite3 *db;       /* identical literals may be merged: key on both */
     sqlite3_stmt *stmt;
 } store_cached_stmt;
 
+/* Two connections, one per file, so that the store decides the order in
+ * which the files commit: the keystore first, then the data file
+ * (docs/decisions/0003-two-files.md). An ATTACHed keystore would commit
+ * after the main file, the wrong way round. */
 struct store {
-    sqlite3 *db;
+    sqlite3 *db;                 /* data file: tables in "main" */
+    sqlite3 *kdb;                /* keystore file */
     int depth;                   /* transaction nesting */
+    /* Keys written in the open transaction, to take back if the keystore
+     * commit succeeds and the data file's then fails. */
+    uint8_t (*new_keys)[CRYPTO_HASH_BYTES];
+    size_t n_new_keys, cap_new_keys;
+    /* Keys of a transaction whose data commit failed, not yet taken back
+     * (retried at the next transaction and at close). */
+    uint8_t (*orphan_keys)[CRYPTO_HASH_BYTES];
+    size_t n_orphan_keys;
     int in_memory;
     store_cached_stmt cache[STORE_STMT_SLOTS];
 };
@@ -29,15 +43,23 @@ struct store {
 /* The cached statement for `sql` (a string constant), ready to bind.
  * Callers reset it when done (store_step_done does). */
 int store_stmt(store *st, const char *sql, sqlite3_stmt **out);
+/* The same on the keystore connection. */
+int store_stmt_keys(store *st, const char *sql, sqlite3_stmt **out);
 
-/* Run SQL without results (schema, pragmas). */
+/* Run SQL without results (schema, pragmas), on the data file or the
+ * keystore. */
 int store_exec(store *st, const char *sql);
+int store_exec_keys(store *st, const char *sql);
+int store_schema_version_keys(store *st, int *version_out);
 
 /* Map a SQLite result code to a GDPR code, copying SQLite's message now
  * (it is overwritten by the next call). */
 int store_fail(store *st, int sqlite_rc, const char *what);
+/* The same for a failure on the keystore connection. */
+int store_fail_keys(store *st, int sqlite_rc, const char *what);
 
-/* Step a statement that returns no row; resets it. */
+/* Step a statement that returns no row; resets it. Works for statements of
+ * either connection. */
 int store_step_done(store *st, sqlite3_stmt *s, const char *what);
 
 #endif

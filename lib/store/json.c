@@ -35,7 +35,10 @@ refuse_malformed(const char *text)
 
     if (json_locate_error(text, &line, &column, &why) == 0)
         return err_set(GDPR_EINVAL, "line %zu, column %zu: %s", line, column, why);
-    return err_set(GDPR_EINVAL, "not well-formed JSON");
+    /* SQLite said no but the text has no syntax error: json_valid() also
+     * answers 0 when it runs out of memory. */
+    return err_set(GDPR_ESTORAGE, "json_valid refused a well-formed text "
+                   "(out of memory, or nesting deeper than SQLite allows)");
 }
 
 static int

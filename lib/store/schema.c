@@ -11,8 +11,8 @@
 #include "error.h"
 
 typedef struct {
-    const char *data_sql; /* on the data file (main) */
-    const char *keys_sql; /* on the keystore (ks), or NULL */
+    const char *data_sql; /* on the data file */
+    const char *keys_sql; /* on the keystore (its own connection), or NULL */
 } migration;
 
 static const migration migrations[] = {
@@ -41,8 +41,8 @@ static const migration migrations[] = {
         "  actor TEXT NOT NULL,"
         "  sha256 BLOB NOT NULL,"
         "  document TEXT NOT NULL);",
-        "CREATE TABLE ks.meta(name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;"
-        "CREATE TABLE ks.subject_key("
+        "CREATE TABLE main.meta(name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;"
+        "CREATE TABLE main.subject_key("
         "  hash BLOB PRIMARY KEY,"
         "  wrapped BLOB NOT NULL) WITHOUT ROWID;",
     },
@@ -54,6 +54,8 @@ static const migration migrations[] = {
     },
 };
 
+int store_schema_create_version = 0;
+
 int
 store_schema_latest(void)
 {
@@ -61,12 +63,16 @@ store_schema_latest(void)
 }
 
 static int
-set_version(store *st, const char *schema, int version)
+set_versions(store *st, int version)
 {
     char sql[64];
+    int rc;
 
-    snprintf(sql, sizeof sql, "PRAGMA %s.user_version=%d", schema, version);
-    return store_exec(st, sql);
+    snprintf(sql, sizeof sql, "PRAGMA user_version=%d", version);
+    rc = store_exec(st, sql);
+    if (rc == GDPR_OK)
+        rc = store_exec_keys(st, sql);
+    return rc;
 }
 
 int
@@ -83,11 +89,9 @@ store_migrate(store *st, int target)
         const migration *m = &migrations[v - 1];
         rc = store_exec(st, m->data_sql);
         if (rc == GDPR_OK && m->keys_sql != NULL)
-            rc = store_exec(st, m->keys_sql);
+            rc = store_exec_keys(st, m->keys_sql);
         if (rc == GDPR_OK)
-            rc = set_version(st, "main", v);
-        if (rc == GDPR_OK)
-            rc = set_version(st, "ks", v);
+            rc = set_versions(st, v);
         if (rc != GDPR_OK)
             rc = err_wrap(rc, "migrating the schema to version %d", v);
     }

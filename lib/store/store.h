@@ -37,6 +37,10 @@ void store_close(store *st);
  * only after the key check, inside a transaction the caller holds. */
 int store_migrate(store *st, int target);
 int store_schema_latest(void);
+/* The version a new store is created at: 0 means the latest. Tests set it
+ * to build an older store and prove the forward migrations. */
+extern int store_schema_create_version;
+int store_checkpoint(store *st);
 int store_schema_version(store *st, int *version_out);
 
 /* Full PRAGMA integrity_check of both files: GDPR_OK or GDPR_ECORRUPT. */

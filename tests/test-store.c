@@ -1,0 +1,169 @@
+/*
+ * Store: schema versions, forward migrations, refusal of newer files,
+ * pragmas that secure deletion rests on.
+ * SPDX-License-Identifier: MIT
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "helpers.h"
+#include "store/store.h"
+
+static th_store ts;
+
+static void setup(void) { th_setup(&ts); }
+static void teardown(void) { store_schema_create_version = 0; th_teardown(&ts); }
+
+static int
+raw_int(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    int v;
+
+    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+    v = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return v;
+}
+
+static void
+raw_exec(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+START_TEST(new_store_at_latest_schema)
+{
+    ck_assert_int_eq(raw_int(ts.db, "PRAGMA user_version"), store_schema_latest());
+    ck_assert_int_eq(raw_int(ts.keys, "PRAGMA user_version"), store_schema_latest());
+    ck_assert_int_eq(raw_int(ts.db, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode='wal'"), 1);
+}
+END_TEST
+
+START_TEST(migrates_from_version_1)
+{
+    th_store old;
+    int exists = 0;
+    int64_t events = 0;
+
+    store_schema_create_version = 1;
+    th_setup(&old);
+    th_ok(gdpr_subject_ensure(old.eng, &th_agent, "from-v1", NULL));
+    gdpr_close(old.eng);
+    old.eng = NULL;
+    store_schema_create_version = 0;
+    ck_assert_int_eq(raw_int(old.db, "PRAGMA user_version"), 1);
+    ck_assert_int_eq(raw_int(old.db, "SELECT count(*) FROM sqlite_schema WHERE name='audit_subject'"), 0);
+
+    th_ok(th_open(&old, &old.eng));
+    ck_assert_int_eq(raw_int(old.db, "PRAGMA user_version"), store_schema_latest());
+    ck_assert_int_eq(raw_int(old.keys, "PRAGMA user_version"), store_schema_latest());
+    ck_assert_int_eq(raw_int(old.db, "SELECT count(*) FROM sqlite_schema WHERE name='audit_subject'"), 1);
+    th_ok(gdpr_subject_exists(old.eng, "from-v1", &exists));
+    ck_assert_int_eq(exists, 1);
+    th_ok(gdpr_audit_verify(old.eng, &events));
+    ck_assert_int_eq(events, 2);
+    th_teardown(&old);
+}
+END_TEST
+
+START_TEST(newer_file_refused)
+{
+    gdpr_engine *eng = NULL;
+    char before[65], after[65];
+    char sql[64];
+
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    snprintf(sql, sizeof sql, "PRAGMA user_version=%d", store_schema_latest() + 1);
+    raw_exec(ts.db, sql);
+    th_fingerprint(&ts, before);
+    th_assert_err(th_open(&ts, &eng), GDPR_EVERSION, "written by a newer libgdpr");
+    ck_assert_ptr_null(eng);
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+    snprintf(sql, sizeof sql, "PRAGMA user_version=%d", store_schema_latest());
+    raw_exec(ts.db, sql);
+    th_ok(th_open(&ts, &ts.eng));
+}
+END_TEST
+
+START_TEST(not_a_database_refused)
+{
+    char path[400];
+    FILE *f;
+    gdpr_options opts = GDPR_OPTIONS_INIT;
+    gdpr_engine *eng = NULL;
+
+    snprintf(path, sizeof path, "%s/junk.db", ts.dir);
+    f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    for (int i = 0; i < 200; i++)
+        fputs("this is not a database file at all. ", f);
+    fclose(f);
+    opts.path = path;
+    opts.key = th_key;
+    opts.key_len = 32;
+    {
+        char ks[420];
+        snprintf(ks, sizeof ks, "%s-keys", path);
+        f = fopen(ks, "w");
+        fputs("junk junk junk", f);
+        fclose(f);
+    }
+    th_assert_err(gdpr_open(&eng, &opts), GDPR_ECORRUPT, "not a database");
+    ck_assert_ptr_null(eng);
+}
+END_TEST
+
+START_TEST(memory_store_works)
+{
+    gdpr_options opts = GDPR_OPTIONS_INIT;
+    gdpr_engine *eng = NULL;
+    int exists = 0;
+
+    opts.path = ":memory:";
+    opts.key = th_key;
+    opts.key_len = 32;
+    th_ok(gdpr_open(&eng, &opts));
+    th_ok(gdpr_policy_load(eng, &th_dpo, th_example_policy_path()));
+    th_ok(gdpr_subject_ensure(eng, &th_agent, "m-1", NULL));
+    th_ok(gdpr_subject_exists(eng, "m-1", &exists));
+    ck_assert_int_eq(exists, 1);
+    th_ok(gdpr_audit_verify(eng, NULL));
+    gdpr_close(eng);
+}
+END_TEST
+
+static Suite *
+store_suite(void)
+{
+    Suite *s = suite_create("store");
+    TCase *tc = tcase_create("store");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, new_store_at_latest_schema);
+    tcase_add_test(tc, migrates_from_version_1);
+    tcase_add_test(tc, newer_file_refused);
+    tcase_add_test(tc, not_a_database_refused);
+    tcase_add_test(tc, memory_store_works);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int
+main(void)
+{
+    return th_run(store_suite());
+}
