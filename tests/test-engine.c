@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: MIT
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,6 +285,56 @@ START_TEST(two_processes_share_a_store)
 }
 END_TEST
 
+typedef struct {
+    int index;
+    int rc;
+} worker;
+
+static void *
+create_many(void *arg)
+{
+    worker *w = arg;
+
+    w->rc = GDPR_OK;
+    for (int i = 0; w->rc == GDPR_OK && i < 200; i++) {
+        char id[48];
+        snprintf(id, sizeof id, "thread-%d-%d", w->index, i);
+        w->rc = gdpr_subject_ensure(ts.eng, &th_agent, id, NULL);
+    }
+    return NULL;
+}
+
+/* One engine shared by threads: calls are serialised by the engine. */
+START_TEST(threads_share_an_engine)
+{
+    pthread_t threads[4];
+    worker workers[4];
+    int64_t events = 0;
+    int exists = 0;
+
+    for (int i = 0; i < 4; i++) {
+        workers[i].index = i;
+        ck_assert_int_eq(pthread_create(&threads[i], NULL, create_many, &workers[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        ck_assert_int_eq(pthread_join(threads[i], NULL), 0);
+        ck_assert_int_eq(workers[i].rc, GDPR_OK);
+    }
+    th_ok(gdpr_subject_exists(ts.eng, "thread-3-199", &exists));
+    ck_assert_int_eq(exists, 1);
+    th_ok(gdpr_audit_verify(ts.eng, &events));
+    ck_assert_int_eq(events, 1 + 4 * 200);
+}
+END_TEST
+
+START_TEST(batch_calls_reject_null)
+{
+    th_assert_err(gdpr_commit(NULL), GDPR_EINVAL, "eng");
+    th_assert_err(gdpr_rollback(NULL), GDPR_EINVAL, "eng");
+    th_assert_err(gdpr_rekey(NULL, &th_dpo, th_key, 32, NULL), GDPR_EINVAL, "eng");
+}
+END_TEST
+
 static Suite *
 engine_suite(void)
 {
@@ -301,6 +352,8 @@ engine_suite(void)
     tcase_add_test(tc, batch_commit_and_rollback);
     tcase_add_test(tc, rekey_rewraps_and_retires_old_key);
     tcase_add_test(tc, two_processes_share_a_store);
+    tcase_add_test(tc, threads_share_an_engine);
+    tcase_add_test(tc, batch_calls_reject_null);
     suite_add_tcase(s, tc);
     return s;
 }
