@@ -9,5 +9,13 @@
 #include "gdpr/policy.h"
 #include "gdpr/audit.h"
 #include "gdpr/subject.h"
+#include "gdpr/consent.h"
+#include "gdpr/vault.h"
+#include "gdpr/source.h"
+#include "gdpr/export.h"
+#include "gdpr/transfer.h"
+#include "gdpr/request.h"
+#include "gdpr/retention.h"
+#include "gdpr/erasure.h"
 
 #endif

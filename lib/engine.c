@@ -412,6 +412,8 @@ engine_free(gdpr_engine *eng)
     store_close(eng->st);
     crypto_ctx_free(eng->crypto);
     policy_model_free(eng->policy);
+    engine_sources_free(eng);
+    transfer_state_free(eng->transfer);
     if (eng->dek_cache) {
         crypto_wipe(eng->dek_cache, DEK_CACHE_SLOTS * sizeof *eng->dek_cache);
         free(eng->dek_cache);
@@ -472,6 +474,8 @@ gdpr_open(gdpr_engine **out, const gdpr_options *opts)
     free(ks_path);
     if (rc == GDPR_OK)
         rc = policy_restore(eng);
+    if (rc == GDPR_OK)
+        rc = erasure_resume(eng);
     if (rc != GDPR_OK) {
         engine_free(eng);
         return rc;

@@ -11,6 +11,7 @@
 
 #include "crypto/crypto.h"
 #include "gdpr/common.h"
+#include "gdpr/source.h"
 #include "policy_model.h"
 #include "store/store.h"
 
@@ -32,6 +33,8 @@ struct gdpr_engine {
     void *clock_ctx;
     int batch;                 /* gdpr_begin() is open */
     dek_cache_entry *dek_cache;
+    struct engine_source *sources; /* registered host sources (lib/source.c) */
+    struct transfer_state *transfer; /* adequacy list and recipient cache (lib/adequacy.c) */
 };
 
 /* Lock the engine for a public call and clear the thread's message. The
@@ -81,6 +84,57 @@ int engine_open_field(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], c
                       int64_t row, const char *field, const uint8_t *sealed, size_t sealed_len,
                       uint8_t *out);
 
+/* Identities (lib/identity.c): the keyed blind index of an identifying
+ * value of one kind ("email", "phone", "account", ...), in the domain
+ * "ident:<kind>", after normalising the value: e-mail trimmed of white
+ * space and lowercased; phone reduced to a leading '+' and the digits
+ * (spaces, dashes, dots, parentheses dropped; anything else refused); other
+ * kinds exactly as given. GDPR_EINVAL names the rule a value breaks. See
+ * docs/vault.md. */
+int engine_identity_hash(gdpr_engine *eng, const char *kind, const void *value, size_t len,
+                         uint8_t out[CRYPTO_HASH_BYTES]);
+/* The host's id of a subject, opened from its sealed ident; *subject_out
+ * is malloc'd (free()). GDPR_ENOTFOUND when the subject or its key is gone. */
+int engine_subject_ident(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                         char **subject_out);
+
+/* Open many fields of one subject with the key set up once (an export):
+ * as engine_open_field, bound to the subject given at creation. */
+typedef struct engine_field_opener engine_field_opener;
+int engine_field_opener_new(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                            engine_field_opener **out);
+int engine_field_opener_open(engine_field_opener *fo, const char *table, int64_t row,
+                             const char *field, const uint8_t *sealed, size_t sealed_len,
+                             uint8_t *out);
+void engine_field_opener_free(engine_field_opener *fo);
+
+/* Vault values (lib/vault.c): sealed with engine_seal_field under table
+ * "vault" and field "value:<category>", so the AAD binds the record id,
+ * the subject and the category. `out` sizes as for engine_seal_field.
+ * engine_vault_open_with opens through the row's subject's opener. */
+int engine_vault_seal(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t record,
+                      const char *category, const void *plain, size_t len, uint8_t *out);
+int engine_vault_open(gdpr_engine *eng, const store_vault_row *row, uint8_t *out);
+int engine_vault_open_with(engine_field_opener *fo, const store_vault_row *row, uint8_t *out);
+
+/* Host sources (lib/source.c), in registration order. The erasure calls
+ * each one's erase hook; the export each one's export_items. */
+typedef struct engine_source {
+    char *name;
+    char *description; /* or NULL */
+    gdpr_source_export_fn export_items;
+    gdpr_source_erase_fn erase; /* or NULL */
+    void *ctx;
+    struct engine_source *next;
+} engine_source;
+/* Free every registration (gdpr_close). */
+void engine_sources_free(gdpr_engine *eng);
+
+/* Transfer checks (lib/adequacy.c): the adequacy list in force and the
+ * recipient cache, built on first use. Freed at gdpr_close; NULL is a no-op. */
+struct transfer_state;
+void transfer_state_free(struct transfer_state *t);
+
 /* Forget a cached key (after erasure). */
 void engine_dek_forget(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES]);
 
@@ -90,5 +144,36 @@ int audit_append(gdpr_engine *eng, const gdpr_actor *who, const char *action,
 
 /* Policy (lib/policy.c): read the newest stored policy at open. */
 int policy_restore(gdpr_engine *eng);
+
+/* Erasure (lib/erasure.c), at open after policy_restore: destroy keys a
+ * crash left queued between an erasure's data commit and its key commit,
+ * and retry a checkpoint that was kept busy. One indexed probe when there
+ * is nothing to do; a busy checkpoint does not fail the open. */
+int erasure_resume(gdpr_engine *eng);
+/* GDPR_ESTATE naming the rule and its end when an erasure kept `record`
+ * only for storage (legal duty or hold: Art. 17(3), 18(2)); else GDPR_OK.
+ * Paths that hand a record's value out for processing ask this. */
+int engine_record_restricted(gdpr_engine *eng, int64_t record);
+
+/* Retention (lib/retention.c): due times of vault records. Each runs in
+ * the caller's transaction. */
+/* Fill row->anchor, has_due and due of a record about to be stored, from
+ * the rule for (row->purpose, row->category) and the subject's anchors
+ * (lib/vault.c, before store_vault_insert). */
+int engine_retention_schedule(gdpr_engine *eng, store_vault_row *row);
+/* Set (at > 0) or clear (at == 0) an anchor event of a subject for one
+ * purpose (NULL: every purpose) and recompute the due times it moves.
+ * Last activity and request closed only move forward. */
+int engine_retention_anchor(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                            policy_anchor anchor, const char *purpose, int64_t at);
+/* A consent event without a recipient (lib/consent.c): a withdrawal or
+ * refusal sets the purpose's consent-withdrawal anchor, a grant clears it. */
+int engine_retention_consent(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                             const char *purpose, int state, int64_t at);
+/* A new policy replaces `old` (NULL: none): recompute the due times of the
+ * records whose rule was added, removed or changed its period or anchor
+ * (lib/policy.c, inside the load's transaction). */
+int engine_retention_policy_changed(gdpr_engine *eng, const policy_model *old,
+                                    const policy_model *next);
 
 #endif

@@ -22,7 +22,7 @@ static const char *const permission_names[PERM_COUNT] = {
     "export.subject",  "erase.subject",   "hold.manage",      "retention.run",
     "review.decide",   "transfer.record", "transfer.approve", "safeguard.manage",
     "request.open",    "request.manage",  "request.close",    "request.deny",
-    "source.register",
+    "source.register", "consent.read",    "adequacy.load",    "retention.anchor",
 };
 
 static const char *const basis_names[BASIS_COUNT] = {
@@ -283,7 +283,7 @@ build_controller(const json_node *root, policy_controller *c)
             return fail_at(json_member(obj, "timezone"),
                            "'%s' is not a time zone known to this system (IANA name)",
                            c->timezone);
-        cal_zone_free(z);
+        c->zone = z; /* kept: deadlines need it on every request (issue 9) */
     }
     if (holidays == NULL)
         return GDPR_OK;
@@ -584,6 +584,16 @@ build_safeguards(const json_node *item, policy_recipient *r)
     return rc;
 }
 
+/* Art. 49 grounds a policy may name for occasional transfers (issue 8);
+ * (a), explicit consent, is the subject's and lives in the consent ledger. */
+static int
+valid_derogation(const char *d)
+{
+    static const char *const grounds[] = { "49(1)(b)", "49(1)(c)", "49(1)(d)", "49(1)(e)",
+                                           "49(1)(f)", "49(1)(g)", "49(1) second subparagraph" };
+    return index_of(grounds, sizeof grounds / sizeof grounds[0], d) >= 0;
+}
+
 static int
 valid_country(const char *c)
 {
@@ -653,6 +663,13 @@ build_recipients(const json_node *root, policy_model *p)
                          "consent needs \"occasional\": true");
             break;
         }
+        if (r->derogation != NULL && !valid_derogation(r->derogation)) {
+            rc = fail_at(json_member(item, "derogation"), "'%s' is not an Art. 49 ground a "
+                         "policy may name: 49(1)(b) .. 49(1)(g) or \"49(1) second "
+                         "subparagraph\" (49(1)(a), explicit consent, comes from the consent "
+                         "ledger)", r->derogation);
+            break;
+        }
         dpf = json_member(item, "dpf_certified");
         if (dpf != NULL && dpf->type != JSON_NULL) {
             if ((rc = expect_type(dpf, JSON_OBJECT)) != GDPR_OK ||
@@ -671,11 +688,108 @@ build_recipients(const json_node *root, policy_model *p)
     return rc;
 }
 
+/* --- data-subject requests (issue 9) ---------------------------------- */
+
+static const char *const request_type_names[POLICY_REQUEST_TYPES] = {
+    "access", "portability", "erasure", "rectification", "restriction", "objection",
+};
+
+const char *
+policy_request_type_name(int type)
+{
+    return type >= 1 && type <= POLICY_REQUEST_TYPES ? request_type_names[type - 1] : NULL;
+}
+
+/* A grace period is a short undo window inside the one-month deadline:
+ * weeks, days or hours only, three weeks at most. */
+#define REQUEST_GRACE_MAX_SECONDS (21 * 86400)
+
+static int
+check_grace(const json_node *n, const cal_duration *d)
+{
+    int64_t secs;
+
+    if (d->years != 0 || d->months != 0)
+        return fail_at(n, "give the grace period in weeks, days or hours, not months or years");
+    secs = ((d->weeks * 7 + d->days) * 24 + d->hours) * 3600 + d->minutes * 60 + d->seconds;
+    if (secs <= 0 || secs > REQUEST_GRACE_MAX_SECONDS)
+        return fail_at(n, "must be more than zero and at most P21D, so that erasure still "
+                       "happens within the one-month deadline (Art. 12(3))");
+    return GDPR_OK;
+}
+
+static int
+build_close_roles(const json_node *close, policy_model *p)
+{
+    policy_requests *r = &p->requests;
+    int rc = expect_type(close, JSON_OBJECT);
+
+    for (const json_node *t = close->first; rc == GDPR_OK && t; t = t->next) {
+        int type = index_of(request_type_names, POLICY_REQUEST_TYPES, t->key) + 1;
+
+        if (type == 0)
+            return fail_at(t, "'%s' is not a request type (access, portability, erasure, "
+                           "rectification, restriction, objection)", t->key);
+        if (r->close_roles[type] != NULL)
+            return fail_at(t, "request type '%s' is listed twice", t->key);
+        if (t->type != JSON_ARRAY || t->count == 0)
+            return fail_at(t, "must be a non-empty array of role ids");
+        rc = read_text_list(t, &r->close_roles[type], &r->n_close_roles[type]);
+        for (const json_node *c = t->first; rc == GDPR_OK && c; c = c->next) {
+            const policy_role *role = policy_find_role(p, c->text);
+            if (role == NULL)
+                return fail_at(c, "'%s' is not a role of this policy", c->text);
+            if (!policy_role_allows(role, PERM_REQUEST_CLOSE) &&
+                !policy_role_allows(role, PERM_REQUEST_DENY))
+                return fail_at(c, "role '%s' has neither 'request.close' nor 'request.deny'",
+                               c->text);
+        }
+    }
+    return rc;
+}
+
+/* "requests": { "erasure_grace": "P7D", "high_risk_role": "dpo",
+ *               "close_roles": { "erasure": ["dpo"] } }, all optional. */
+static int
+build_requests(const json_node *root, policy_model *p)
+{
+    static const char *const fields[] = { "erasure_grace", "high_risk_role", "close_roles", NULL };
+    const json_node *obj = json_member(root, "requests");
+    policy_requests *r = &p->requests;
+    const json_node *close;
+    int rc;
+
+    if (obj == NULL)
+        return GDPR_OK;
+    if ((rc = expect_type(obj, JSON_OBJECT)) != GDPR_OK ||
+        (rc = check_members(obj, fields)) != GDPR_OK ||
+        (rc = read_duration(obj, "erasure_grace", 0, &r->erasure_grace_text, &r->erasure_grace,
+                            &r->has_erasure_grace)) != GDPR_OK ||
+        (rc = read_text(obj, "high_risk_role", 0, GDPR_NAME_MAX, &r->high_risk_role)) != GDPR_OK)
+        return rc;
+    if (r->has_erasure_grace &&
+        (rc = check_grace(json_member(obj, "erasure_grace"), &r->erasure_grace)) != GDPR_OK)
+        return rc;
+    if (r->high_risk_role != NULL) {
+        const policy_role *role = policy_find_role(p, r->high_risk_role);
+        if (role == NULL)
+            return fail_at(json_member(obj, "high_risk_role"), "'%s' is not a role of this policy",
+                           r->high_risk_role);
+        if (!policy_role_allows(role, PERM_REQUEST_CLOSE) &&
+            !policy_role_allows(role, PERM_REQUEST_DENY))
+            return fail_at(json_member(obj, "high_risk_role"), "role '%s' has neither "
+                           "'request.close' nor 'request.deny'", r->high_risk_role);
+    }
+    close = json_member(obj, "close_roles");
+    return close == NULL ? GDPR_OK : build_close_roles(close, p);
+}
+
 int
 policy_model_build(const json_node *root, policy_model **out)
 {
     static const char *const sections[] = { "controller", "categories", "purposes", "notices",
-                                            "retention", "roles", "recipients", "$schema", NULL };
+                                            "retention", "roles", "recipients", "requests",
+                                            "$schema", NULL };
     policy_model *p;
     int rc;
 
@@ -700,6 +814,8 @@ policy_model_build(const json_node *root, policy_model **out)
         rc = build_roles(root, p);
     if (rc == GDPR_OK)
         rc = build_recipients(root, p);
+    if (rc == GDPR_OK)
+        rc = build_requests(root, p);
     if (rc != GDPR_OK) {
         policy_model_free(p);
         return rc;
@@ -729,6 +845,11 @@ policy_model_free(policy_model *p)
     free(p->controller.timezone);
     free(p->controller.rights_url);
     free(p->controller.holidays);
+    cal_zone_free(p->controller.zone);
+    free(p->requests.erasure_grace_text);
+    free(p->requests.high_risk_role);
+    for (int t = 1; t <= POLICY_REQUEST_TYPES; t++)
+        free_list(p->requests.close_roles[t], p->requests.n_close_roles[t]);
     for (size_t i = 0; i < p->n_categories; i++) {
         free(p->categories[i].id);
         free(p->categories[i].description);

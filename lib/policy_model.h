@@ -40,6 +40,9 @@ typedef enum {
     PERM_REQUEST_CLOSE,
     PERM_REQUEST_DENY,
     PERM_SOURCE_REGISTER,
+    PERM_CONSENT_READ, /* consent ledger (issue 4): read proofs in the history */
+    PERM_ADEQUACY_LOAD, /* transfers (issue 8): replace the adequacy list */
+    PERM_RETENTION_ANCHOR, /* retention (issue 7): touch, contract end, anchors */
     PERM_COUNT
 } permission;
 
@@ -162,7 +165,22 @@ typedef struct {
     int64_t *holidays; /* local dates, days since epoch, sorted */
     size_t n_holidays;
     char *rights_url;
+    cal_zone *zone;    /* the timezone loaded once per policy version; NULL = UTC */
 } policy_controller;
+
+/* Data-subject requests (issue 9): the optional "requests" section. Types
+ * are numbered as gdpr_request_type (1..POLICY_REQUEST_TYPES). */
+#define POLICY_REQUEST_TYPES 6
+const char *policy_request_type_name(int type); /* "access" ...; NULL if out of range */
+
+typedef struct {
+    int has_erasure_grace;        /* erasure requests wait this long before fulfilment */
+    cal_duration erasure_grace;
+    char *erasure_grace_text;
+    char *high_risk_role;         /* role high-risk requests are escalated to, or NULL */
+    char **close_roles[POLICY_REQUEST_TYPES + 1]; /* by type: roles that may close it */
+    size_t n_close_roles[POLICY_REQUEST_TYPES + 1]; /* 0: any role with the permission */
+} policy_requests;
 
 typedef struct {
     int64_t version;
@@ -181,6 +199,7 @@ typedef struct {
     size_t n_roles;
     policy_recipient *recipients;
     size_t n_recipients;
+    policy_requests requests;
 } policy_model;
 
 struct json_node;

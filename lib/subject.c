@@ -107,6 +107,41 @@ engine_subject_ensure(gdpr_engine *eng, const char *subject, uint8_t hash[CRYPTO
 }
 
 int
+engine_subject_ident(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], char **subject_out)
+{
+    uint8_t sealed[GDPR_NAME_MAX + CRYPTO_SEAL_OVERHEAD];
+    uint8_t aad[sizeof ident_aad_tag + CRYPTO_HASH_BYTES];
+    uint8_t dek[CRYPTO_KEY_BYTES];
+    size_t len = 0;
+    char *plain;
+    int rc;
+
+    *subject_out = NULL;
+    rc = store_subject_ident(eng->st, hash, sealed, sizeof sealed, &len);
+    if (rc == GDPR_OK && len < CRYPTO_SEAL_OVERHEAD)
+        rc = err_set(GDPR_ECORRUPT, "subject: sealed id too short");
+    if (rc == GDPR_OK)
+        rc = engine_subject_dek(eng, hash, dek);
+    if (rc != GDPR_OK)
+        return rc;
+    plain = malloc(len - CRYPTO_SEAL_OVERHEAD + 1);
+    if (plain == NULL) {
+        crypto_wipe(dek, sizeof dek);
+        return err_set(GDPR_ENOMEM, "out of memory for a subject id");
+    }
+    ident_aad(hash, aad);
+    rc = crypto_open(eng->crypto, dek, aad, sizeof aad, sealed, len, (uint8_t *)plain);
+    crypto_wipe(dek, sizeof dek);
+    if (rc != GDPR_OK) {
+        free(plain);
+        return err_wrap(rc, "subject id");
+    }
+    plain[len - CRYPTO_SEAL_OVERHEAD] = '\0';
+    *subject_out = plain;
+    return GDPR_OK;
+}
+
+int
 engine_subject_dek(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t dek[CRYPTO_KEY_BYTES])
 {
     const dek_cache_entry *e = &eng->dek_cache[cache_slot(hash)];
@@ -220,6 +255,8 @@ gdpr_subject_hash(gdpr_engine *eng, const char *subject, char **out)
 }
 
 /* AAD: "table\0field\0" | row (8 bytes, big-endian) | subject hash. */
+#define FIELD_AAD_MAX (2u * GDPR_NAME_MAX + 64u)
+
 static size_t
 field_aad(const char *table, int64_t row, const char *field, const uint8_t hash[CRYPTO_HASH_BYTES],
           uint8_t *aad, size_t cap)
@@ -243,7 +280,7 @@ int
 engine_seal_field(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const char *table,
                   int64_t row, const char *field, const void *plain, size_t len, uint8_t *out)
 {
-    uint8_t aad[256];
+    uint8_t aad[FIELD_AAD_MAX];
     uint8_t dek[CRYPTO_KEY_BYTES];
     size_t aad_len = field_aad(table, row, field, hash, aad, sizeof aad);
     int rc;
@@ -257,12 +294,67 @@ engine_seal_field(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const
     return rc;
 }
 
+struct engine_field_opener {
+    crypto_opener *opener;
+    uint8_t hash[CRYPTO_HASH_BYTES];
+};
+
+int
+engine_field_opener_new(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                        engine_field_opener **out)
+{
+    uint8_t dek[CRYPTO_KEY_BYTES];
+    engine_field_opener *fo;
+    int rc;
+
+    *out = NULL;
+    fo = calloc(1, sizeof *fo);
+    if (fo == NULL)
+        return err_set(GDPR_ENOMEM, "out of memory for a field opener");
+    memcpy(fo->hash, hash, CRYPTO_HASH_BYTES);
+    rc = engine_subject_dek(eng, hash, dek);
+    if (rc == GDPR_OK)
+        rc = crypto_opener_new(eng->crypto, dek, &fo->opener);
+    crypto_wipe(dek, sizeof dek);
+    if (rc != GDPR_OK) {
+        free(fo);
+        return rc;
+    }
+    *out = fo;
+    return GDPR_OK;
+}
+
+int
+engine_field_opener_open(engine_field_opener *fo, const char *table, int64_t row,
+                         const char *field, const uint8_t *sealed, size_t sealed_len, uint8_t *out)
+{
+    uint8_t aad[FIELD_AAD_MAX];
+    size_t aad_len = field_aad(table, row, field, fo->hash, aad, sizeof aad);
+    int rc;
+
+    if (aad_len == 0)
+        return err_set(GDPR_EINVAL, "internal: table/field names too long for the AAD");
+    rc = crypto_opener_open(fo->opener, aad, aad_len, sealed, sealed_len, out);
+    if (rc == GDPR_ECORRUPT)
+        return err_wrap(rc, "%s row %lld field %s", table, (long long)row, field);
+    return rc;
+}
+
+void
+engine_field_opener_free(engine_field_opener *fo)
+{
+    if (fo == NULL)
+        return;
+    crypto_opener_free(fo->opener);
+    free(fo);
+}
+
 int
 engine_open_field(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const char *table,
                   int64_t row, const char *field, const uint8_t *sealed, size_t sealed_len,
                   uint8_t *out)
 {
-    uint8_t aad[256];
+    uint8_t aad[FIELD_AAD_MAX];
     uint8_t dek[CRYPTO_KEY_BYTES];
     size_t aad_len = field_aad(table, row, field, hash, aad, sizeof aad);
     int rc;

@@ -40,5 +40,9 @@ int demo_step_customers(demo *d);
 int demo_step_audit(demo *d);
 int demo_step_consent(demo *d);
 int demo_step_vault(demo *d);
+int demo_step_requests(demo *d);
+int demo_step_transfers(demo *d);
+int demo_step_retention(demo *d);
+int demo_step_erasure(demo *d);
 
 #endif

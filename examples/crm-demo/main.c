@@ -27,6 +27,12 @@ typedef struct {
 
 static const demo_step steps[] = {
     { "Customers arrive", demo_step_customers },
+    { "Consent on the phone and the web", demo_step_consent },
+    { "The vault, a phone lookup and an access request", demo_step_vault },
+    { "A request by phone, escalation and KPIs", demo_step_requests },
+    { "Data leaves the EEA: transfer checks", demo_step_transfers },
+    { "Two years on: the nightly retention sweep and a review", demo_step_retention },
+    { "A customer asks to be forgotten, then calls again", demo_step_erasure },
     { "The audit trail proves it", demo_step_audit },
 };
 

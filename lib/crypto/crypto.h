@@ -94,6 +94,15 @@ int crypto_open(crypto_ctx *c, const uint8_t key[CRYPTO_KEY_BYTES], const void *
 
 int crypto_sha256(const void *data, size_t len, uint8_t out[CRYPTO_HASH_BYTES]);
 
+/* Many opens under one key (lib/crypto/opener.c): the key schedule is set
+ * up once, only the nonce changes per value; same format and errors as
+ * crypto_open. Not thread-safe. Free wipes the key schedule. */
+typedef struct crypto_opener crypto_opener;
+int crypto_opener_new(crypto_ctx *c, const uint8_t key[CRYPTO_KEY_BYTES], crypto_opener **out);
+int crypto_opener_open(crypto_opener *o, const void *aad, size_t aad_len, const uint8_t *sealed,
+                       size_t sealed_len, uint8_t *out);
+void crypto_opener_free(crypto_opener *o);
+
 /* Base64 (RFC 4648, padded; lib/crypto/base64.c). Encode writes
  * CRYPTO_BASE64_LEN(len) characters and a NUL into `out` and returns the
  * count. Decode takes padded text (length a multiple of 4) into `out`

@@ -1,0 +1,223 @@
+/*
+ * gdprctl consent grant|withdraw|check|history|receipt.
+ * SPDX-License-Identifier: MIT
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gdprctl.h"
+
+static const char *const state_names[] = { "?", "granted", "withdrawn", "refused" };
+
+static int
+usage_grant(void)
+{
+    fprintf(stderr, "usage: gdprctl consent grant SUBJECT PURPOSE NOTICE CHANNEL [--explicit]\n"
+                    "       [--refused] [--expires DATE] [--recipient NAME] [--proof TEXT]\n");
+    return CTL_USAGE;
+}
+
+int
+ctl_cmd_consent_grant(ctl *c, int argc, char **argv)
+{
+    gdpr_consent k = GDPR_CONSENT_INIT;
+    int64_t event = 0;
+    int rc;
+
+    if (argc < 4)
+        return usage_grant();
+    k.subject = argv[0];
+    k.purpose = argv[1];
+    k.notice = argv[2];
+    k.channel = argv[3];
+    for (int i = 4; i < argc; i++) {
+        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(argv[i], "--explicit") == 0) {
+            k.flags |= GDPR_CONSENT_EXPLICIT;
+        } else if (strcmp(argv[i], "--refused") == 0) {
+            k.state = GDPR_CONSENT_REFUSED;
+        } else if (strcmp(argv[i], "--expires") == 0 && next) {
+            if (ctl_parse_time(next, &k.expires) != 0) {
+                fprintf(stderr, "gdprctl: --expires: '%s' is not YYYY-MM-DD[THH:MM:SSZ]\n",
+                        next);
+                return CTL_USAGE;
+            }
+            i++;
+        } else if (strcmp(argv[i], "--recipient") == 0 && next) {
+            k.recipient = argv[++i];
+        } else if (strcmp(argv[i], "--proof") == 0 && next) {
+            k.proof = argv[++i];
+        } else {
+            return usage_grant();
+        }
+    }
+    rc = gdpr_consent_record(c->eng, &c->who, &k, &event);
+    if (rc != GDPR_OK)
+        return ctl_fail("consent grant", rc);
+    if (c->json)
+        printf("{\"event\":%lld,\"state\":\"%s\"}\n", (long long)event, state_names[k.state]);
+    else
+        printf("consent event %lld: %s %s for '%s'\n", (long long)event, k.subject,
+               state_names[k.state], k.purpose);
+    return CTL_OK;
+}
+
+int
+ctl_cmd_consent_withdraw(ctl *c, int argc, char **argv)
+{
+    const char *recipient = NULL;
+    int64_t event = 0;
+    int rc;
+
+    if (argc == 5 && strcmp(argv[3], "--recipient") == 0) {
+        recipient = argv[4];
+    } else if (argc != 3) {
+        fprintf(stderr, "usage: gdprctl consent withdraw SUBJECT PURPOSE CHANNEL "
+                        "[--recipient NAME]\n");
+        return CTL_USAGE;
+    }
+    rc = gdpr_consent_withdraw(c->eng, &c->who, argv[0], argv[1], recipient, argv[2], &event);
+    if (rc != GDPR_OK)
+        return ctl_fail("consent withdraw", rc);
+    if (c->json)
+        printf("{\"event\":%lld,\"state\":\"withdrawn\"}\n", (long long)event);
+    else
+        printf("consent event %lld: %s withdrew '%s'\n", (long long)event, argv[0], argv[1]);
+    return CTL_OK;
+}
+
+static int64_t
+now_of(const ctl *c)
+{
+    return c->now != 0 ? c->now : (int64_t)time(NULL);
+}
+
+int
+ctl_cmd_consent_check(ctl *c, int argc, char **argv)
+{
+    int64_t at = now_of(c);
+    int granted = 0, allowed = 0;
+    gdpr_why why;
+    char when[32];
+    int rc;
+
+    if (argc == 4 && strcmp(argv[2], "--at") == 0) {
+        if (ctl_parse_time(argv[3], &at) != 0) {
+            fprintf(stderr, "gdprctl: --at: '%s' is not YYYY-MM-DD[THH:MM:SSZ]\n", argv[3]);
+            return CTL_USAGE;
+        }
+    } else if (argc != 2) {
+        fprintf(stderr, "usage: gdprctl consent check SUBJECT PURPOSE [--at DATE]\n");
+        return CTL_USAGE;
+    }
+    rc = gdpr_consent_check(c->eng, argv[0], argv[1], at, &granted);
+    if (rc == GDPR_OK)
+        rc = gdpr_may_process(c->eng, argv[0], argv[1], at, &allowed, &why);
+    if (rc != GDPR_OK)
+        return ctl_fail("consent check", rc);
+    ctl_format_time(at, when);
+    if (c->json) {
+        printf("{\"at\":\"%s\",\"granted\":%s,\"may_process\":%s,\"why\":\"%s\",\"event\":%lld,"
+               "\"text\":", when, granted ? "true" : "false", allowed ? "true" : "false",
+               gdpr_why_name(why.code), (long long)why.event);
+        ctl_json_string(stdout, why.text);
+        printf("}\n");
+    } else {
+        printf("%s / %s at %s: consent %s; may process: %s (%s: %s)\n", argv[0], argv[1], when,
+               granted ? "granted" : "not granted", allowed ? "yes" : "no",
+               gdpr_why_name(why.code), why.text);
+    }
+    return CTL_OK;
+}
+
+typedef struct {
+    int json;
+    int n;
+} history_out;
+
+static int
+print_event(const gdpr_consent_event *ev, void *ctx)
+{
+    history_out *h = ctx;
+    char at[32], exp[32] = "-";
+
+    ctl_format_time(ev->at, at);
+    if (ev->expires)
+        ctl_format_time(ev->expires, exp);
+    if (h->json) {
+        printf("%s{\"event\":%lld,\"at\":\"%s\",\"purpose\":", h->n ? "," : "",
+               (long long)ev->id, at);
+        ctl_json_string(stdout, ev->purpose);
+        printf(",\"state\":\"%s\",\"notice\":", state_names[ev->state]);
+        ctl_json_string(stdout, ev->notice);
+        printf(",\"channel\":");
+        ctl_json_string(stdout, ev->channel);
+        printf(",\"actor\":");
+        ctl_json_string(stdout, ev->actor);
+        printf(",\"expires\":%s%s%s,\"recipient\":", ev->expires ? "\"" : "",
+               ev->expires ? exp : "null", ev->expires ? "\"" : "");
+        if (ev->recipient)
+            ctl_json_string(stdout, ev->recipient);
+        else
+            printf("null");
+        printf(",\"proof\":");
+        if (ev->proof)
+            ctl_json_string(stdout, ev->proof);
+        else
+            printf("null");
+        printf(",\"explicit\":%s,\"receipt\":\"%s\"}",
+               (ev->flags & GDPR_CONSENT_EXPLICIT) ? "true" : "false", ev->receipt_id);
+    } else {
+        printf("%6lld  %s  %-10s %-14s notice %-14s via %-6s by %-10s expires %s%s%s%s\n",
+               (long long)ev->id, at, state_names[ev->state], ev->purpose, ev->notice,
+               ev->channel, ev->actor, exp, (ev->flags & GDPR_CONSENT_EXPLICIT) ? " explicit" : "",
+               ev->recipient ? " to: " : "", ev->recipient ? ev->recipient : "");
+        if (ev->proof)
+            printf("        proof: %s\n", ev->proof);
+    }
+    h->n++;
+    return 0;
+}
+
+int
+ctl_cmd_consent_history(ctl *c, int argc, char **argv)
+{
+    history_out h = { c->json, 0 };
+    int rc;
+
+    if (argc != 1) {
+        fprintf(stderr, "usage: gdprctl consent history SUBJECT\n");
+        return CTL_USAGE;
+    }
+    if (c->json)
+        printf("[");
+    rc = gdpr_consent_history(c->eng, &c->who, argv[0], print_event, &h);
+    if (c->json)
+        printf("]\n");
+    else if (rc == GDPR_OK && h.n == 0)
+        printf("no consent events for %s\n", argv[0]);
+    if (rc != GDPR_OK)
+        return ctl_fail("consent history", rc);
+    return CTL_OK;
+}
+
+int
+ctl_cmd_consent_receipt(ctl *c, int argc, char **argv)
+{
+    char *json = NULL, *end = NULL;
+    long long event;
+    int rc;
+
+    if (argc != 1 || (event = strtoll(argv[0], &end, 10)) <= 0 || *end != '\0') {
+        fprintf(stderr, "usage: gdprctl consent receipt EVENT\n");
+        return CTL_USAGE;
+    }
+    rc = gdpr_consent_receipt(c->eng, (int64_t)event, &json);
+    if (rc != GDPR_OK)
+        return ctl_fail("consent receipt", rc);
+    printf("%s\n", json);
+    gdpr_free(json);
+    return CTL_OK;
+}

@@ -1,0 +1,452 @@
+/*
+ * gdprctl erase (a subject, a record, replay, pending, lookup, export,
+ * due), hold place|release|list, wipe.
+ * SPDX-License-Identifier: MIT
+ */
+#define _DEFAULT_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gdprctl.h"
+
+static int
+parse_id(const char *what, const char *s, int64_t *out)
+{
+    char *end = NULL;
+    long long v;
+
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v <= 0) {
+        fprintf(stderr, "gdprctl: %s must be a positive number, not '%s'\n", what, s);
+        return -1;
+    }
+    *out = (int64_t)v;
+    return 0;
+}
+
+static void
+print_report(const ctl *c, const char *what, const gdpr_erase_report *r, int rc)
+{
+    if (c->json) {
+        printf("{\"erased\":%lld,\"retained\":%lld,\"sources_failed\":%d,\"checkpoint\":\"%s\"}\n",
+               (long long)r->erased, (long long)r->retained, r->sources_failed,
+               rc == GDPR_EBUSY ? "busy" : "done");
+        return;
+    }
+    printf("%s: %lld erased, %lld kept", what, (long long)r->erased, (long long)r->retained);
+    if (r->sources_failed > 0)
+        printf(", %d host source%s still to erase (gdprctl erase pending)", r->sources_failed,
+               r->sources_failed == 1 ? "" : "s");
+    printf("\n");
+    if (rc == GDPR_EBUSY)
+        printf("warning: the WAL checkpoint was kept busy by a reader; run "
+               "'gdprctl erase pending --retry' when it has finished\n  %s\n", gdpr_errmsg());
+}
+
+static void
+print_tombstone(const ctl *c, const gdpr_tombstone *t)
+{
+    char at[32], until[32] = "";
+
+    ctl_format_time(t->at, at);
+    if (t->kept_until > 0)
+        ctl_format_time(t->kept_until, until);
+    if (c->json) {
+        printf("{\"id\":%lld,\"kind\":\"%s\",\"subject_hash\":\"%s\",\"at\":\"%s\",\"ground\":",
+               (long long)t->id, t->kind == GDPR_TOMBSTONE_SUBJECT ? "subject" : "records",
+               t->subject_hash, at);
+        ctl_json_string(stdout, t->ground);
+        printf(",\"actor\":");
+        ctl_json_string(stdout, t->actor);
+        printf(",\"erased\":%lld,\"retained\":%lld,\"kept_now\":%lld,\"kept_until\":",
+               (long long)t->erased, (long long)t->retained, (long long)t->kept_now);
+        if (t->kept_until > 0)
+            printf("\"%s\"", until);
+        else
+            printf("null");
+        printf(",\"complete\":%s,\"wiped\":%s,\"sources_failed\":%d,\"recipients\":%d,"
+               "\"answer\":", t->complete ? "true" : "false", t->wiped ? "true" : "false",
+               t->sources_failed, t->recipients);
+        ctl_json_string(stdout, t->answer);
+        printf("}\n");
+        return;
+    }
+    printf("tombstone %lld: %s\n", (long long)t->id, t->answer);
+    printf("  by %s at %s; %s%s\n", t->actor, at,
+           t->complete ? "nothing of the subject is left" : "records are kept",
+           t->wiped ? "" : "; checkpoint pending");
+}
+
+static int
+print_recipient(const gdpr_erase_recipient *r, void *ctx)
+{
+    const ctl *c = ctx;
+    char last[32];
+
+    ctl_format_time(r->last_at, last);
+    if (c->json) {
+        printf("{\"recipient\":");
+        ctl_json_string(stdout, r->recipient);
+        printf(",\"name\":");
+        ctl_json_string(stdout, r->name);
+        printf(",\"disclosures\":%lld,\"last_at\":\"%s\"}\n", (long long)r->disclosures, last);
+    } else {
+        printf("  notify (Art. 19): %s%s%s%s, %lld disclosure%s, last %s\n", r->recipient,
+               r->name[0] ? " (" : "", r->name, r->name[0] ? ")" : "",
+               (long long)r->disclosures, r->disclosures == 1 ? "" : "s", last);
+    }
+    return 0;
+}
+
+static void
+show_outcome(ctl *c, const char *subject)
+{
+    gdpr_tombstone t;
+
+    memset(&t, 0, sizeof t);
+    t.version = GDPR_TOMBSTONE_VERSION;
+    if (gdpr_tombstone_lookup(c->eng, subject, &t) != GDPR_OK)
+        return;
+    print_tombstone(c, &t);
+    if (gdpr_erase_recipients_foreach(c->eng, t.id, print_recipient, c) != GDPR_OK)
+        fprintf(stderr, "gdprctl: recipients: %s\n", gdpr_errmsg());
+}
+
+int
+ctl_cmd_erase(ctl *c, int argc, char **argv)
+{
+    gdpr_erase_report r;
+    int rc;
+
+    if (argc != 2) {
+        fprintf(stderr, "usage: gdprctl erase SUBJECT GROUND\n");
+        return CTL_USAGE;
+    }
+    rc = gdpr_erase_subject(c->eng, &c->who, argv[0], argv[1], &r);
+    if (rc != GDPR_OK && rc != GDPR_EBUSY)
+        return ctl_fail("erase", rc);
+    print_report(c, argv[0], &r, rc);
+    if (!c->json)
+        show_outcome(c, argv[0]);
+    return CTL_OK;
+}
+
+int
+ctl_cmd_erase_record(ctl *c, int argc, char **argv)
+{
+    gdpr_erase_report r;
+    int64_t record = 0;
+    int rc;
+
+    if (argc != 2) {
+        fprintf(stderr, "usage: gdprctl erase record RECORD GROUND\n");
+        return CTL_USAGE;
+    }
+    if (parse_id("RECORD", argv[0], &record) != 0)
+        return CTL_USAGE;
+    rc = gdpr_erase_record(c->eng, &c->who, record, argv[1], &r);
+    if (rc != GDPR_OK && rc != GDPR_EBUSY)
+        return ctl_fail("erase record", rc);
+    print_report(c, argv[0], &r, rc);
+    return CTL_OK;
+}
+
+int
+ctl_cmd_erase_lookup(ctl *c, int argc, char **argv)
+{
+    gdpr_tombstone t;
+    int rc;
+
+    if (argc != 1) {
+        fprintf(stderr, "usage: gdprctl erase lookup SUBJECT\n");
+        return CTL_USAGE;
+    }
+    memset(&t, 0, sizeof t);
+    t.version = GDPR_TOMBSTONE_VERSION;
+    rc = gdpr_tombstone_lookup(c->eng, argv[0], &t);
+    if (rc == GDPR_ENOTFOUND && !c->json) {
+        printf("%s: never erased\n", argv[0]);
+        return CTL_OK;
+    }
+    if (rc != GDPR_OK)
+        return ctl_fail("erase lookup", rc);
+    print_tombstone(c, &t);
+    return CTL_OK;
+}
+
+static int
+write_stdout(const void *buf, size_t len, void *ctx)
+{
+    (void)ctx;
+    return fwrite(buf, 1, len, stdout) == len ? 0 : 1;
+}
+
+int
+ctl_cmd_erase_export(ctl *c, int argc, char **argv)
+{
+    int rc;
+
+    (void)argv;
+    if (argc != 0) {
+        fprintf(stderr, "usage: gdprctl erase export > tombstones.json\n");
+        return CTL_USAGE;
+    }
+    rc = gdpr_tombstones_export(c->eng, write_stdout, NULL);
+    if (rc != GDPR_OK)
+        return ctl_fail("erase export", rc);
+    return CTL_OK;
+}
+
+int
+ctl_cmd_erase_replay(ctl *c, int argc, char **argv)
+{
+    gdpr_erase_report r;
+    int64_t imported = 0, found = 0;
+    int rc;
+
+    if (argc > 1) {
+        fprintf(stderr, "usage: gdprctl erase replay [TOMBSTONES.json]\n");
+        return CTL_USAGE;
+    }
+    if (argc == 1) {
+        rc = gdpr_tombstones_import_file(c->eng, &c->who, argv[0], &imported);
+        if (rc != GDPR_OK)
+            return ctl_fail(argv[0], rc);
+    }
+    rc = gdpr_erase_replay(c->eng, &c->who, &found, &r);
+    if (rc != GDPR_OK && rc != GDPR_EBUSY)
+        return ctl_fail("erase replay", rc);
+    if (c->json) {
+        printf("{\"imported\":%lld,\"found_again\":%lld,\"erased\":%lld,\"retained\":%lld,"
+               "\"sources_failed\":%d}\n", (long long)imported, (long long)found,
+               (long long)r.erased, (long long)r.retained, r.sources_failed);
+    } else {
+        if (argc == 1)
+            printf("%lld tombstone%s imported from %s\n", (long long)imported,
+                   imported == 1 ? "" : "s", argv[0]);
+        printf("replay: %lld erased subject%s or record%s found again; %lld rows erased, "
+               "%lld kept\n", (long long)found, found == 1 ? "" : "s", found == 1 ? "" : "s",
+               (long long)r.erased, (long long)r.retained);
+        if (rc == GDPR_EBUSY)
+            printf("warning: checkpoint busy; run 'gdprctl erase pending --retry'\n");
+    }
+    return CTL_OK;
+}
+
+static int
+print_pending(const gdpr_erase_pending *p, void *ctx)
+{
+    static const char *const kinds[] = { "", "source", "key", "checkpoint" };
+    const ctl *c = ctx;
+    char since[32];
+
+    ctl_format_time(p->since, since);
+    if (c->json) {
+        printf("{\"kind\":\"%s\",\"id\":%lld,\"tombstone\":%lld,\"subject_hash\":\"%s\","
+               "\"source\":", kinds[p->kind], (long long)p->id, (long long)p->tombstone,
+               p->subject_hash);
+        ctl_json_string(stdout, p->source);
+        printf(",\"since\":\"%s\",\"attempts\":%d,\"last_error\":", since, p->attempts);
+        ctl_json_string(stdout, p->last_error);
+        printf("}\n");
+    } else if (p->kind == GDPR_PENDING_SOURCE) {
+        printf("source %-16s tombstone %lld since %s, %d attempt%s: %s\n", p->source,
+               (long long)p->tombstone, since, p->attempts, p->attempts == 1 ? "" : "s",
+               p->last_error);
+    } else {
+        printf("%-23s tombstone %lld since %s\n",
+               p->kind == GDPR_PENDING_KEY ? "key to destroy" : "checkpoint to redo",
+               (long long)p->tombstone, since);
+    }
+    return 0;
+}
+
+int
+ctl_cmd_erase_pending(ctl *c, int argc, char **argv)
+{
+    int remaining = 0, rc;
+
+    if (argc > 1 || (argc == 1 && strcmp(argv[0], "--retry") != 0)) {
+        fprintf(stderr, "usage: gdprctl erase pending [--retry]\n");
+        return CTL_USAGE;
+    }
+    if (argc == 1) {
+        rc = gdpr_erase_retry_pending(c->eng, &c->who, &remaining);
+        if (rc != GDPR_OK)
+            return ctl_fail("erase pending --retry", rc);
+        if (!c->json)
+            printf("retried: %d source hook%s still failing\n", remaining,
+                   remaining == 1 ? "" : "s");
+    }
+    rc = gdpr_erase_pending_foreach(c->eng, print_pending, c);
+    if (rc != GDPR_OK)
+        return ctl_fail("erase pending", rc);
+    return CTL_OK;
+}
+
+int
+ctl_cmd_erase_due(ctl *c, int argc, char **argv)
+{
+    int64_t done = 0, failed = 0;
+    int rc;
+
+    if (argc != 1) {
+        fprintf(stderr, "usage: gdprctl erase due GROUND\n");
+        return CTL_USAGE;
+    }
+    rc = gdpr_erase_run_due(c->eng, &c->who, argv[0], &done, &failed);
+    if (rc != GDPR_OK)
+        return ctl_fail("erase due", rc);
+    if (c->json)
+        printf("{\"fulfilled\":%lld,\"failed\":%lld}\n", (long long)done, (long long)failed);
+    else
+        printf("%lld erasure request%s fulfilled after the grace period, %lld still open\n",
+               (long long)done, done == 1 ? "" : "s", (long long)failed);
+    return CTL_OK;
+}
+
+/* --- holds ------------------------------------------------------------------ */
+
+int
+ctl_cmd_hold_place(ctl *c, int argc, char **argv)
+{
+    gdpr_hold h = GDPR_HOLD_INIT;
+    int64_t id = 0;
+    int rc;
+
+    for (int i = 0; i < argc; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (v == NULL) {
+            fprintf(stderr, "gdprctl: %s needs a value\n", argv[i]);
+            return CTL_USAGE;
+        }
+        if (strcmp(argv[i], "--subject") == 0) {
+            h.subject = v;
+        } else if (strcmp(argv[i], "--record") == 0) {
+            if (parse_id("--record", v, &h.record) != 0)
+                return CTL_USAGE;
+        } else if (strcmp(argv[i], "--category") == 0) {
+            h.category = v;
+        } else if (strcmp(argv[i], "--reason") == 0) {
+            h.reason = v;
+        } else if (strcmp(argv[i], "--until") == 0) {
+            if (ctl_parse_time(v, &h.until) != 0) {
+                fprintf(stderr, "gdprctl: --until: '%s' is not YYYY-MM-DD[THH:MM:SSZ]\n", v);
+                return CTL_USAGE;
+            }
+        } else {
+            fprintf(stderr, "gdprctl: hold place: unknown option %s\n", argv[i]);
+            return CTL_USAGE;
+        }
+        i++;
+    }
+    h.scope = h.category ? GDPR_HOLD_CATEGORY : h.record ? GDPR_HOLD_RECORD : GDPR_HOLD_SUBJECT;
+    rc = gdpr_hold_place(c->eng, &c->who, &h, &id);
+    if (rc != GDPR_OK)
+        return ctl_fail("hold place", rc);
+    if (c->json)
+        printf("{\"hold\":%lld}\n", (long long)id);
+    else
+        printf("hold %lld placed\n", (long long)id);
+    return CTL_OK;
+}
+
+int
+ctl_cmd_hold_release(ctl *c, int argc, char **argv)
+{
+    int64_t id = 0;
+    int rc;
+
+    if (argc < 1 || argc > 2) {
+        fprintf(stderr, "usage: gdprctl hold release HOLD [REASON]\n");
+        return CTL_USAGE;
+    }
+    if (parse_id("HOLD", argv[0], &id) != 0)
+        return CTL_USAGE;
+    rc = gdpr_hold_release(c->eng, &c->who, id, argc == 2 ? argv[1] : NULL);
+    if (rc != GDPR_OK)
+        return ctl_fail("hold release", rc);
+    if (c->json)
+        printf("{\"hold\":%lld,\"released\":true}\n", (long long)id);
+    else
+        printf("hold %lld released\n", (long long)id);
+    return CTL_OK;
+}
+
+static int
+print_hold(const gdpr_hold_info *h, void *ctx)
+{
+    static const char *const scopes[] = { "", "subject", "record", "category" };
+    const ctl *c = ctx;
+    char placed[32], until[32];
+
+    ctl_format_time(h->placed_at, placed);
+    ctl_format_time(h->until, until);
+    if (c->json) {
+        printf("{\"id\":%lld,\"scope\":\"%s\",\"subject_hash\":\"%s\",\"record\":%lld,"
+               "\"category\":", (long long)h->id, scopes[h->scope], h->subject_hash,
+               (long long)h->record);
+        ctl_json_string(stdout, h->category);
+        printf(",\"reason\":");
+        ctl_json_string(stdout, h->reason);
+        printf(",\"placed_at\":\"%s\",\"placed_by\":", placed);
+        ctl_json_string(stdout, h->placed_by);
+        printf(",\"until\":\"%s\",\"active\":%s}\n", until, h->active ? "true" : "false");
+        return 0;
+    }
+    printf("hold %lld  %-8s ", (long long)h->id, scopes[h->scope]);
+    if (h->scope == GDPR_HOLD_RECORD)
+        printf("record %lld", (long long)h->record);
+    else if (h->scope == GDPR_HOLD_CATEGORY)
+        printf("category %s%s%.16s", h->category, h->subject_hash[0] ? " of " : " (everyone)",
+               h->subject_hash);
+    else
+        printf("subject %.16s...", h->subject_hash);
+    printf("  until %s%s\n    %s (by %s, %s)\n", until,
+           h->active ? "" : h->released_at ? "  [released]" : "  [ended]", h->reason,
+           h->placed_by, placed);
+    return 0;
+}
+
+int
+ctl_cmd_hold_list(ctl *c, int argc, char **argv)
+{
+    unsigned int flags = 0;
+    int rc;
+
+    if (argc > 1 || (argc == 1 && strcmp(argv[0], "--all") != 0)) {
+        fprintf(stderr, "usage: gdprctl hold list [--all]\n");
+        return CTL_USAGE;
+    }
+    if (argc == 1)
+        flags = GDPR_HOLD_LIST_ALL;
+    rc = gdpr_hold_foreach(c->eng, flags, print_hold, c);
+    if (rc != GDPR_OK)
+        return ctl_fail("hold list", rc);
+    return CTL_OK;
+}
+
+/* --- files ------------------------------------------------------------------- */
+
+int
+ctl_cmd_wipe(ctl *c, int argc, char **argv)
+{
+    int rc;
+
+    if (argc != 1) {
+        fprintf(stderr, "usage: gdprctl wipe FILE\n");
+        return CTL_USAGE;
+    }
+    rc = gdpr_wipe_file(argv[0]);
+    if (rc != GDPR_OK)
+        return ctl_fail(argv[0], rc);
+    if (c->json)
+        printf("{\"wiped\":true}\n");
+    else
+        printf("%s overwritten and removed (see docs/erasure.md for SSD and copy-on-write "
+               "limits)\n", argv[0]);
+    return CTL_OK;
+}

@@ -1,0 +1,314 @@
+/*
+ * libgdpr: the consent ledger (GDPR Art. 6(1)(a), 7, 9(2)(a)), the one
+ * question a CRM asks before it uses data (gdpr_may_process), objection
+ * (Art. 21) and restriction (Art. 18), and disclosures to recipients
+ * (Art. 15(1)(c)). Model and rules: docs/consent.md.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef GDPR_CONSENT_H
+#define GDPR_CONSENT_H
+
+#include "gdpr/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** What a consent event says. The numbers never change. */
+typedef enum {
+    GDPR_CONSENT_GRANTED = 1,   /**< the subject gave consent */
+    GDPR_CONSENT_WITHDRAWN = 2, /**< the subject took it back (Art. 7(3)) */
+    GDPR_CONSENT_REFUSED = 3    /**< the subject was asked and said no */
+} gdpr_consent_state;
+
+/** Flag: the consent was explicit (an express statement: needed for
+ *  special categories, Art. 9(2)(a), and for a transfer under Art. 49(1)(a)). */
+#define GDPR_CONSENT_EXPLICIT 0x1u
+
+/** Longest proof reference accepted, in bytes. */
+#define GDPR_PROOF_MAX 4096u
+
+#define GDPR_CONSENT_VERSION 1u
+
+/**
+ * One consent event, as given to gdpr_consent_record(). Transparent and
+ * versioned: set `version` to GDPR_CONSENT_VERSION (GDPR_CONSENT_INIT or
+ * gdpr_consent_init() do it). Strings are borrowed for the call only.
+ * Later fields are appended, never reordered.
+ */
+typedef struct {
+    unsigned int version;        /**< GDPR_CONSENT_VERSION */
+    const char *subject;         /**< the host's id of the person */
+    const char *purpose;         /**< a purpose id of the policy */
+    const char *notice;          /**< the notice id (policy) the person was shown */
+    const char *channel;         /**< how it was collected: "phone", "web", "paper" ... */
+    gdpr_consent_state state;    /**< granted, withdrawn or refused */
+    int64_t expires;             /**< 0: no expiry; else the first second it no longer holds */
+    const char *recipient;       /**< NULL; or consent to disclose to this recipient: a
+                                      recipient id of the policy, or a named person or
+                                      organisation (then personal data: stored sealed) */
+    const char *proof;           /**< NULL; or a proof reference (recording id, form
+                                      scan ...): personal data, stored sealed; UTF-8, at
+                                      most GDPR_PROOF_MAX bytes */
+    unsigned int flags;          /**< GDPR_CONSENT_EXPLICIT */
+} gdpr_consent;
+
+#define GDPR_CONSENT_INIT \
+    { GDPR_CONSENT_VERSION, NULL, NULL, NULL, NULL, GDPR_CONSENT_GRANTED, 0, NULL, NULL, 0 }
+
+/**
+ * Fill `c` with the defaults of version `version` (state granted, the
+ * rest empty).
+ * @return GDPR_OK; GDPR_EINVAL (c NULL); GDPR_EVERSION (unknown version).
+ * @since 0.1
+ */
+GDPR_API int gdpr_consent_init(gdpr_consent *c, unsigned int version);
+
+/**
+ * Append one consent event to the ledger and make it the current state of
+ * (subject, purpose, recipient). Events are never changed or deleted
+ * (erasure of the subject aside). The subject is created on first use.
+ * The time is the engine's clock; the notice's version and SHA-256 and
+ * the policy version in force are kept with the event for its receipt.
+ *
+ * Rules (each refused with GDPR_EINVAL and a message naming the field):
+ * the purpose and the notice must exist in the policy; a consent without
+ * a recipient is only for a purpose whose basis is consent (the message
+ * names the purpose's basis); granting a purpose that processes a special
+ * category (Art. 9) needs GDPR_CONSENT_EXPLICIT; an expiry is for grants
+ * only and must lie after now; flags other than GDPR_CONSENT_EXPLICIT are
+ * refused.
+ *
+ * Needs permission "consent.record"; audited as "consent N granted|...".
+ * @param[out] event_out  the new event's id (> 0); may be NULL.
+ * @return GDPR_OK; GDPR_EINVAL; GDPR_EVERSION (c->version); GDPR_EDENIED;
+ *         GDPR_ESTATE (no policy); GDPR_ESTORAGE; GDPR_ECRYPTO.
+ * Thread notes: serialised on the engine; may run inside gdpr_begin().
+ * @since 0.1
+ */
+GDPR_API int gdpr_consent_record(gdpr_engine *eng, const gdpr_actor *who, const gdpr_consent *c,
+                                 int64_t *event_out) GDPR_WARN_UNUSED;
+
+/**
+ * Withdraw consent in one call (Art. 7(3): as easy as giving it): appends
+ * a withdrawn event for (subject, purpose, recipient) that carries the
+ * notice of the event it withdraws.
+ * @param recipient  NULL for the purpose's own consent, or the recipient
+ *                   named when the consent to disclose was given.
+ * @param channel    how the withdrawal came in ("phone", "web" ...).
+ * Needs permission "consent.record".
+ * @param[out] event_out  the new event's id; may be NULL.
+ * @return GDPR_OK; GDPR_EINVAL; GDPR_ENOTFOUND (no consent was ever
+ *         recorded for it: nothing to withdraw, nothing changed);
+ *         GDPR_EDENIED; GDPR_ESTATE; GDPR_ESTORAGE.
+ * @since 0.1
+ */
+GDPR_API int gdpr_consent_withdraw(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
+                                   const char *purpose, const char *recipient, const char *channel,
+                                   int64_t *event_out) GDPR_WARN_UNUSED;
+
+/**
+ * Whether the subject's own consent for `purpose` (no recipient) holds at
+ * `at`: the newest event at or before `at` is a grant, `at` is before its
+ * expiry (a consent expiring at T holds at T-1, not at T), and for a
+ * special-category purpose it was explicit. An unknown subject is not an
+ * error: *granted_out = 0, and nothing is created. Read-only, not audited.
+ * Answered from the current-state table (history only for an `at` before
+ * the latest change).
+ * @param at  UTC seconds, >= 0.
+ * @param[out] granted_out  1 or 0.
+ * @return GDPR_OK; GDPR_EINVAL (bad text, `at` negative, purpose not in
+ *         the policy); GDPR_ESTATE (no policy); GDPR_ESTORAGE.
+ * @since 0.1
+ */
+GDPR_API int gdpr_consent_check(gdpr_engine *eng, const char *subject, const char *purpose,
+                                int64_t at, int *granted_out);
+
+/**
+ * The receipt of one event as JSON (fields after the Kantara Consent
+ * Receipt 1.1 and ISO/IEC TS 27560; docs/consent.md maps each). It names
+ * the subject only by its keyed hash and never holds the proof.
+ * @param[out] json_out  freed with gdpr_free().
+ * @return GDPR_OK; GDPR_EINVAL; GDPR_ENOTFOUND (no such event);
+ *         GDPR_ESTORAGE; GDPR_ENOMEM.
+ * @since 0.1
+ */
+GDPR_API int gdpr_consent_receipt(gdpr_engine *eng, int64_t event, char **json_out);
+
+/** One event as handed to a gdpr_consent_fn. All pointers are borrowed for
+ *  the callback only. */
+typedef struct {
+    int64_t id;                 /**< event id */
+    int64_t at;                 /**< UTC seconds */
+    const char *purpose;
+    gdpr_consent_state state;
+    const char *notice;         /**< notice id */
+    const char *notice_version; /**< its version when recorded */
+    const char *channel;
+    const char *actor;          /**< who recorded it */
+    int64_t expires;            /**< 0: none */
+    const char *recipient;      /**< NULL: none; else the name as recorded */
+    const char *proof;          /**< NULL: none; else the proof, opened */
+    size_t proof_len;
+    unsigned int flags;         /**< GDPR_CONSENT_EXPLICIT */
+    const char *receipt_id;     /**< the receipt's UUID */
+} gdpr_consent_event;
+
+/** Consent history iterator: return non-zero to stop. */
+typedef int (*gdpr_consent_fn)(const gdpr_consent_event *ev, void *ctx);
+
+/**
+ * Walk the subject's consent events in the order they were recorded, with
+ * proofs and named recipients opened. Reading proofs is reading personal
+ * data: needs permission "consent.read" and is audited. An unknown
+ * subject has no events (fn is never called; nothing is created).
+ * @return GDPR_OK; GDPR_ECALLBACK (fn returned non-zero); GDPR_EINVAL;
+ *         GDPR_EDENIED; GDPR_ESTATE; GDPR_ECORRUPT (a sealed field failed
+ *         to open); GDPR_ESTORAGE.
+ * @since 0.1
+ */
+GDPR_API int gdpr_consent_history(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
+                                  gdpr_consent_fn fn, void *ctx);
+
+/* --- lawful processing ----------------------------------------------- */
+
+/** Why a processing or disclosure question was answered so: a stable code
+ *  (never renumbered; gdpr_why_name() gives its stable word) and a line
+ *  of text for people. */
+typedef enum {
+    GDPR_WHY_CONSENT = 1,       /**< allowed: live consent (event names it) */
+    GDPR_WHY_BASIS = 2,         /**< allowed: the purpose rests on another legal basis */
+    GDPR_WHY_LEGAL_GROUND = 3,  /**< allowed: the recipient has a legal ground (policy) */
+    GDPR_WHY_NO_CONSENT = 4,    /**< refused: no consent on record */
+    GDPR_WHY_WITHDRAWN = 5,     /**< refused: consent withdrawn */
+    GDPR_WHY_REFUSED = 6,       /**< refused: the subject said no */
+    GDPR_WHY_EXPIRED = 7,       /**< refused: consent expired */
+    GDPR_WHY_NOT_EXPLICIT = 8,  /**< refused: special category, consent not explicit */
+    GDPR_WHY_OBJECTED = 9,      /**< refused: the subject objected (Art. 21) */
+    GDPR_WHY_RESTRICTED = 10    /**< refused: processing restricted (Art. 18) */
+} gdpr_why_code;
+
+typedef struct {
+    int code;        /**< a gdpr_why_code */
+    int64_t event;   /**< the consent event the answer rests on, or 0 */
+    char text[256];  /**< one line for people */
+} gdpr_why;
+
+/** The stable word of a gdpr_why_code ("consent", "no_consent", ...);
+ *  "unknown" for other values. Static storage. @since 0.1 */
+GDPR_API const char *gdpr_why_name(int code);
+
+/**
+ * The one call a CRM asks before it uses a person's data for `purpose`.
+ * Consent-based purposes need live consent at `at` (as
+ * gdpr_consent_check()); a restriction (Art. 18) leaves them allowed,
+ * since Art. 18(2) permits processing with consent. Other purposes are
+ * allowed under their basis unless processing is restricted, or the
+ * subject objected (Art. 21) and the basis is legitimate interests or
+ * public task. Objection and restriction are as they stand now; `at`
+ * dates the consent. An unknown subject is not an error. Read-only.
+ * @param[out] allowed_out  1 or 0.
+ * @param[out] why_out      the code and text; may be NULL.
+ * @return GDPR_OK; GDPR_EINVAL (bad text, `at` negative, purpose not in
+ *         the policy); GDPR_ESTATE; GDPR_ESTORAGE.
+ * @since 0.1
+ */
+GDPR_API int gdpr_may_process(gdpr_engine *eng, const char *subject, const char *purpose,
+                              int64_t at, int *allowed_out, gdpr_why *why_out);
+
+/** Bits of gdpr_subject_limits(). */
+#define GDPR_SUBJECT_OBJECTED 0x1u
+#define GDPR_SUBJECT_RESTRICTED 0x2u
+
+/**
+ * Record the subject's objection (Art. 21): from now on purposes based on
+ * legitimate interests or public task are refused by gdpr_may_process().
+ * Consent-based purposes are ended by withdrawing consent instead.
+ * The subject is created on first use. Needs "subject.object"; audited.
+ * @return GDPR_OK; GDPR_EINVAL; GDPR_EDENIED; GDPR_ESTATE; GDPR_ESTORAGE.
+ * @since 0.1
+ */
+GDPR_API int gdpr_subject_object(gdpr_engine *eng, const gdpr_actor *who,
+                                 const char *subject) GDPR_WARN_UNUSED;
+
+/**
+ * Lift an objection: the subject took it back, or the controller showed
+ * compelling legitimate grounds (Art. 21(1)). Needs "subject.object".
+ * @return GDPR_OK; GDPR_EINVAL; GDPR_ENOTFOUND (unknown subject);
+ *         GDPR_EDENIED; GDPR_ESTATE; GDPR_ESTORAGE.
+ * @since 0.1
+ */
+GDPR_API int gdpr_subject_unobject(gdpr_engine *eng, const gdpr_actor *who,
+                                   const char *subject) GDPR_WARN_UNUSED;
+
+/**
+ * Restrict processing (Art. 18): data is only stored; gdpr_may_process()
+ * refuses every purpose not covered by live consent. The subject is
+ * created on first use. Needs "subject.restrict"; audited.
+ * @return GDPR_OK; GDPR_EINVAL; GDPR_EDENIED; GDPR_ESTATE; GDPR_ESTORAGE.
+ * @since 0.1
+ */
+GDPR_API int gdpr_subject_restrict(gdpr_engine *eng, const gdpr_actor *who,
+                                   const char *subject) GDPR_WARN_UNUSED;
+
+/**
+ * Lift a restriction (Art. 18(3): the subject is told before). Needs
+ * "subject.restrict"; audited.
+ * @return GDPR_OK; GDPR_EINVAL; GDPR_ENOTFOUND (unknown subject);
+ *         GDPR_EDENIED; GDPR_ESTATE; GDPR_ESTORAGE.
+ * @since 0.1
+ */
+GDPR_API int gdpr_subject_unrestrict(gdpr_engine *eng, const gdpr_actor *who,
+                                     const char *subject) GDPR_WARN_UNUSED;
+
+/**
+ * The subject's limits as they stand: GDPR_SUBJECT_OBJECTED,
+ * GDPR_SUBJECT_RESTRICTED. An unknown subject has none. Read-only.
+ * @param[out] limits_out  the bits.
+ * @return GDPR_OK; GDPR_EINVAL; GDPR_ESTORAGE.
+ * @since 0.1
+ */
+GDPR_API int gdpr_subject_limits(gdpr_engine *eng, const char *subject,
+                                 unsigned int *limits_out);
+
+/* --- disclosures ----------------------------------------------------- */
+
+/**
+ * Whether the subject's data may be disclosed to `recipient` for
+ * `purpose` at `at`: allowed when the recipient is one of the policy with
+ * a legal ground to receive it ("disclosure_ground", e.g. a tax authority
+ * under legal obligation), or when the subject's consent naming that
+ * recipient for that purpose holds at `at`. An unknown subject is not an
+ * error. Read-only.
+ * @param recipient  a recipient id of the policy, or a named person or
+ *                   organisation exactly as named in the consent.
+ * @param[out] allowed_out  1 or 0.
+ * @param[out] why_out      may be NULL.
+ * @return GDPR_OK; GDPR_EINVAL; GDPR_ESTATE; GDPR_ESTORAGE.
+ * @since 0.1
+ */
+GDPR_API int gdpr_disclosure_check(gdpr_engine *eng, const char *subject, const char *recipient,
+                                   const char *purpose, int64_t at, int *allowed_out,
+                                   gdpr_why *why_out);
+
+/**
+ * Log a disclosure made now, after the check of gdpr_disclosure_check():
+ * one without ground is refused with GDPR_EDENIED (audited, nothing
+ * logged). Logged disclosures appear in the subject's export
+ * (Art. 15(1)(c)). The subject is created on first use.
+ * Needs permission "disclosure.record".
+ * @param[out] disclosure_out  the log entry's id; may be NULL.
+ * @return GDPR_OK; GDPR_EINVAL; GDPR_EDENIED (role lacks the permission,
+ *         or no consent and no legal ground: the message says which);
+ *         GDPR_ESTATE; GDPR_ESTORAGE; GDPR_ECRYPTO.
+ * @since 0.1
+ */
+GDPR_API int gdpr_disclosure_record(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
+                                    const char *recipient, const char *purpose,
+                                    int64_t *disclosure_out) GDPR_WARN_UNUSED;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * Internal to the consent capability (lib/consent.c, lib/processing.c,
+ * lib/disclosure.c): recipient keys, the consent evaluation every answer
+ * shares, and the `why` helper.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef GDPR_CONSENT_INTERNAL_H
+#define GDPR_CONSENT_INTERNAL_H
+
+#include "engine.h"
+#include "gdpr/consent.h"
+
+/* A recipient key: a policy recipient id as is, or "person:" and the
+ * 64 hex digits of a keyed blind index for anyone else. */
+#define CONSENT_KEY_MAX (GDPR_NAME_MAX + 1)
+#define CONSENT_PERSON_PREFIX "person:"
+
+/* The stored key of `recipient` for this subject (NULL or "": ""). A name
+ * that is not a policy recipient is personal data: only its keyed hash,
+ * bound to the subject, is stored in the clear. *person_out (may be
+ * NULL) says it is a named person. */
+int consent_recipient_key(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                          const char *recipient, char key[CONSENT_KEY_MAX], int *person_out);
+
+/* Evaluate (subject, purpose, recipient key) at `at`: *allowed_out and
+ * why (may be NULL). `special`: the purpose needs explicit consent. */
+int consent_evaluate(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                     const char *purpose, const char *key, int special, int64_t at,
+                     int *allowed_out, gdpr_why *why);
+
+/* Look up a purpose of the policy in force; GDPR_EINVAL naming it. */
+int consent_find_purpose(const gdpr_engine *eng, const char *purpose,
+                         const policy_purpose **out);
+
+/* Fill `why` (NULL: nothing) with a code, event and a formatted line. */
+void consent_why(gdpr_why *why, int code, int64_t event, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+/* Check an instant argument: >= 0. */
+int consent_check_time(const char *field, int64_t at);
+
+#endif

@@ -1,0 +1,406 @@
+/*
+ * Request register benchmarks, each beside a raw SQLite baseline measured
+ * in the same run on the same rows:
+ *   - intake: gdpr_request_open (deadline, row, history, audit) against
+ *     plain inserts of the same three rows;
+ *   - KPIs over 1,000,000 requests (two years of receipts) from the
+ *     per-day counters, against one GROUP BY over the rows (target: at
+ *     most 200 ms);
+ *   - the overdue list among 1,000,000 open requests at two dates with
+ *     100x apart overdue counts, same store: the cost follows the count,
+ *     against the same SELECT through the same index and a full scan.
+ * The big stores are filled with one INSERT ... SELECT through a raw
+ * connection (the schema's triggers keep the counters as for any insert);
+ * everything measured goes through the public API.
+ *
+ *   build/tests/bench/bench-request      (GDPR_BENCH_SCALE=0.1 for a quick run)
+ * SPDX-License-Identifier: MIT
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "bench.h"
+#include "gdpr.h"
+
+#define DAY 86400
+#define RUNS 5
+/* 2027-01-01T00:00:00Z */
+#define BASE INT64_C(1798761600)
+
+static const unsigned char key[32] = { 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6,
+                                       7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22 };
+static const gdpr_actor agent = { "bench", "agent" };
+static const gdpr_actor dpo = { "bench", "dpo" };
+static int64_t now = BASE;
+
+static int64_t
+bench_clock(void *ctx)
+{
+    (void)ctx;
+    return now;
+}
+
+static void
+check(int rc, const char *what)
+{
+    if (rc != GDPR_OK) {
+        fprintf(stderr, "%s: %s (%s)\n", what, gdpr_strerror(rc), gdpr_errmsg());
+        exit(1);
+    }
+}
+
+static void
+check_sql(sqlite3 *db, int rc, const char *what)
+{
+    if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        fprintf(stderr, "%s: %s\n", what, sqlite3_errmsg(db));
+        exit(1);
+    }
+}
+
+static const char *
+path_of(const char *name, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s/%s.db", bench_tmpdir(), name);
+    return buf;
+}
+
+static gdpr_engine *
+open_store(const char *name)
+{
+    gdpr_options opts = GDPR_OPTIONS_INIT;
+    gdpr_engine *eng = NULL;
+    char path[512];
+    int64_t version = 0;
+
+    opts.path = path_of(name, path, sizeof path);
+    opts.key = key;
+    opts.key_len = sizeof key;
+    opts.clock = bench_clock;
+    check(gdpr_open(&eng, &opts), "gdpr_open");
+    if (gdpr_policy_version(eng, &version) != GDPR_OK)
+        check(gdpr_policy_load(eng, &dpo, TEST_SOURCE_ROOT "/examples/policy.json"), "policy");
+    return eng;
+}
+
+static sqlite3 *
+open_raw(const char *name)
+{
+    char path[512];
+    sqlite3 *db = NULL;
+
+    if (sqlite3_open(path_of(name, path, sizeof path), &db) != SQLITE_OK ||
+        sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-65536",
+                     NULL, NULL, NULL) != SQLITE_OK) {
+        fprintf(stderr, "raw sqlite open failed\n");
+        exit(1);
+    }
+    return db;
+}
+
+/* --- intake ----------------------------------------------------------- */
+
+static void
+bench_intake(long n)
+{
+    gdpr_engine *eng = open_store("intake");
+    sqlite3 *db = open_raw("intake-raw");
+    sqlite3_stmt *req = NULL, *ev = NULL, *au = NULL;
+    gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
+    unsigned char blob[64];
+    double t0, ours, raw;
+
+    memset(blob, 0x5a, sizeof blob);
+    in.type = GDPR_REQUEST_ACCESS;
+    in.channel = "web";
+    t0 = bench_now();
+    for (long i = 0; i < n; i += 1000) {
+        check(gdpr_begin(eng), "begin");
+        for (long k = i; k < i + 1000 && k < n; k++) {
+            char subject[32];
+            snprintf(subject, sizeof subject, "customer-%ld", k % 1000);
+            in.subject = subject;
+            in.type = (gdpr_request_type)(1 + k % 6);
+            check(gdpr_request_open(eng, &agent, &in, NULL), "gdpr_request_open");
+        }
+        check(gdpr_commit(eng), "commit");
+    }
+    ours = bench_now() - t0;
+
+    /* Baseline: the request row, its history row and an audit row per
+     * request in plain SQLite, same batches, no deadline, no crypto. */
+    check_sql(db, sqlite3_exec(db, "CREATE TABLE request(id INTEGER PRIMARY KEY, type INT,"
+                               " status INT, subject BLOB, channel TEXT, received INT, due INT);"
+                               "CREATE INDEX request_due ON request(due) WHERE status IN (1, 2);"
+                               "CREATE TABLE event(id INTEGER PRIMARY KEY, request INT, at INT,"
+                               " actor TEXT, action TEXT, detail TEXT);"
+                               "CREATE TABLE audit(seq INTEGER PRIMARY KEY, at INT, actor TEXT,"
+                               " role TEXT, action TEXT, subject BLOB, outcome INT, ref TEXT,"
+                               " mac BLOB)", NULL, NULL, NULL), "raw schema");
+    sqlite3_prepare_v2(db, "INSERT INTO request VALUES(NULL, ?1, 1, ?2, 'web', ?3, ?4)", -1,
+                       &req, NULL);
+    sqlite3_prepare_v2(db, "INSERT INTO event VALUES(NULL, ?1, ?2, 'bench', 'open', 'access by web')",
+                       -1, &ev, NULL);
+    sqlite3_prepare_v2(db, "INSERT INTO audit VALUES(NULL, ?1, 'bench', 'agent', 'request.open',"
+                       " ?2, 0, 'request', ?3)", -1, &au, NULL);
+    t0 = bench_now();
+    for (long i = 0; i < n; i += 1000) {
+        sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+        for (long k = i; k < i + 1000 && k < n; k++) {
+            sqlite3_bind_int(req, 1, (int)(1 + k % 6));
+            sqlite3_bind_blob(req, 2, blob, 32, SQLITE_STATIC);
+            sqlite3_bind_int64(req, 3, now);
+            sqlite3_bind_int64(req, 4, now + 30 * DAY);
+            sqlite3_step(req);
+            sqlite3_reset(req);
+            sqlite3_bind_int64(ev, 1, sqlite3_last_insert_rowid(db));
+            sqlite3_bind_int64(ev, 2, now);
+            sqlite3_step(ev);
+            sqlite3_reset(ev);
+            sqlite3_bind_int64(au, 1, now);
+            sqlite3_bind_blob(au, 2, blob, 32, SQLITE_STATIC);
+            sqlite3_bind_blob(au, 3, blob + 32, 32, SQLITE_STATIC);
+            sqlite3_step(au);
+            sqlite3_reset(au);
+        }
+        check_sql(db, sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), "commit");
+    }
+    raw = bench_now() - t0;
+    sqlite3_finalize(req);
+    sqlite3_finalize(ev);
+    sqlite3_finalize(au);
+    bench_report_rate("request open (batched 1k)", (double)n, ours,
+                      "raw SQLite, same 3 rows/request", (double)n, raw);
+    gdpr_close(eng);
+    sqlite3_close(db);
+}
+
+/* --- filling a big store ----------------------------------------------- */
+
+/* n requests received over `span` seconds from BASE. mixed: 60% fulfilled,
+ * 10% denied, 10% revoked, 10% expired, 10% open or in progress, closed
+ * after 0..44 days, every 17th extended, every 23rd escalated, every 31st
+ * high-risk; else every request is open, due spread over the span. */
+static const char fill_sql[] =
+    "WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i + 1 < ?1),"
+    " r AS (SELECT i, 1 + i % 6 AS type,"
+    "   CASE WHEN ?3 = 0 THEN 1 + i % 2"
+    "        WHEN i % 10 < 6 THEN 3 WHEN i % 10 = 6 THEN 4 WHEN i % 10 = 7 THEN 5"
+    "        WHEN i % 10 = 8 THEN 6 ELSE 1 + (i / 10) % 2 END AS status,"
+    "   ?2 + (i * 63113) % ?4 AS received FROM s)"
+    " INSERT INTO main.request(id, type, status, subject, channel, received, first_due, due,"
+    "  extended_months, told_at, verification, verify_method, verified_at, flags,"
+    "  escalated_to, escalations, denial, grace_until, closed, close_days, updated,"
+    "  policy_version)"
+    " SELECT i + 1, type, status, randomblob(32), 'web', received, received + 30 * 86400,"
+    "  received + CASE WHEN i % 17 = 0 THEN 91 ELSE 30 END * 86400,"
+    "  CASE WHEN i % 17 = 0 THEN 2 ELSE 0 END, 0, 2, 2, received,"
+    "  CASE WHEN i % 31 = 0 THEN 2 ELSE 0 END, CASE WHEN i % 23 = 0 THEN 'dpo' END,"
+    "  CASE WHEN i % 23 = 0 THEN 1 ELSE 0 END, CASE WHEN status = 4 THEN 1 + i % 5 ELSE 0 END,"
+    "  0, CASE WHEN status >= 3 THEN received + (i % 45) * 86400 + 3600 ELSE 0 END,"
+    "  CASE WHEN status >= 3 THEN i % 45 ELSE -1 END, received, 1 FROM r";
+
+static void
+fill(const char *name, long n, int mixed, int64_t span)
+{
+    sqlite3 *db;
+    sqlite3_stmt *s = NULL;
+    double t0;
+
+    gdpr_close(open_store(name)); /* schema and policy */
+    db = open_raw(name);
+    t0 = bench_now();
+    check_sql(db, sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), "begin");
+    check_sql(db, sqlite3_prepare_v2(db, fill_sql, -1, &s, NULL), "fill");
+    sqlite3_bind_int64(s, 1, n);
+    sqlite3_bind_int64(s, 2, BASE);
+    sqlite3_bind_int(s, 3, mixed);
+    sqlite3_bind_int64(s, 4, span);
+    check_sql(db, sqlite3_step(s), "fill");
+    sqlite3_finalize(s);
+    check_sql(db, sqlite3_exec(db, "COMMIT; PRAGMA wal_checkpoint(TRUNCATE); ANALYZE", NULL, NULL,
+                               NULL), "commit");
+    printf("  (filled %s: %ld requests in %.1f s)\n", name, n, bench_now() - t0);
+    sqlite3_close(db);
+}
+
+/* --- KPIs ------------------------------------------------------------- */
+
+typedef struct {
+    int64_t total, decided, on_time;
+} raw_kpi;
+
+static void
+raw_kpis(sqlite3 *db, int64_t from, int64_t to, raw_kpi *out)
+{
+    sqlite3_stmt *s = NULL;
+    int64_t *days = calloc(64, sizeof *days);
+
+    memset(out, 0, sizeof *out);
+    check_sql(db, sqlite3_prepare_v2(db,
+        "SELECT type, status, denial, close_days, closed > 0 AND closed >= due,"
+        " extended_months > 0, escalations > 0, flags <> 0, count(*), sum(escalations)"
+        " FROM main.request WHERE received >= ?1 AND received < ?2"
+        " GROUP BY 1, 2, 3, 4, 5, 6, 7, 8", -1, &s, NULL), "raw kpis");
+    sqlite3_bind_int64(s, 1, from);
+    sqlite3_bind_int64(s, 2, to);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        int status = sqlite3_column_int(s, 1), cd = sqlite3_column_int(s, 3);
+        int64_t n = sqlite3_column_int64(s, 8);
+        out->total += n;
+        if (status == 3 || status == 4) {
+            out->decided += n;
+            if (!sqlite3_column_int(s, 4))
+                out->on_time += n;
+            if (cd >= 0 && cd < 64)
+                days[cd] += n;
+        }
+    }
+    sqlite3_finalize(s);
+    free(days);
+}
+
+static void
+bench_kpis(long n)
+{
+    gdpr_request_kpi_report k;
+    gdpr_engine *eng;
+    sqlite3 *db;
+    double ours[RUNS], raw[RUNS], month[RUNS], raw_month[RUNS];
+    raw_kpi rk;
+    int64_t to = BASE + 730 * DAY, m0 = BASE + 365 * DAY, m1 = m0 + 31 * DAY;
+
+    fill("kpi", n, 1, 730 * DAY);
+    now = to;
+    eng = open_store("kpi");
+    db = open_raw("kpi");
+    check(gdpr_request_kpi_report_init(&k, GDPR_REQUEST_KPI_REPORT_VERSION), "init");
+    for (int r = 0; r < RUNS; r++) {
+        double t0 = bench_now();
+        check(gdpr_request_kpis(eng, BASE, to, &k), "gdpr_request_kpis");
+        ours[r] = bench_now() - t0;
+        t0 = bench_now();
+        raw_kpis(db, BASE, to, &rk);
+        raw[r] = bench_now() - t0;
+        t0 = bench_now();
+        check(gdpr_request_kpis(eng, m0, m1, &k), "gdpr_request_kpis");
+        month[r] = bench_now() - t0;
+        t0 = bench_now();
+        raw_kpis(db, m0, m1, &rk);
+        raw_month[r] = bench_now() - t0;
+    }
+    check(gdpr_request_kpis(eng, BASE, to, &k), "gdpr_request_kpis");
+    raw_kpis(db, BASE, to, &rk);
+    if (k.total != rk.total || k.decided != rk.decided || k.on_time != rk.on_time) {
+        fprintf(stderr, "KPI mismatch: ours %lld/%lld/%lld, raw %lld/%lld/%lld\n",
+                (long long)k.total, (long long)k.decided, (long long)k.on_time,
+                (long long)rk.total, (long long)rk.decided, (long long)rk.on_time);
+        exit(1);
+    }
+    bench_report_latency("kpis, 2 years (all requests)", bench_median(ours, RUNS),
+                         "raw SQLite GROUP BY over the rows", bench_median(raw, RUNS));
+    bench_report_latency("kpis, one month", bench_median(month, RUNS),
+                         "raw SQLite GROUP BY over the rows", bench_median(raw_month, RUNS));
+    printf("  kpis over %lld requests: median %.1f ms (target <= 200 ms for 1,000,000: %s); "
+           "on-time %.3f, median %.1f days, p90 %.1f days\n", (long long)k.total,
+           bench_median(ours, RUNS) * 1e3, bench_median(ours, RUNS) <= 0.2 ? "met" : "MISSED",
+           k.on_time_rate, k.median_days, k.p90_days);
+    gdpr_close(eng);
+    sqlite3_close(db);
+}
+
+/* --- overdue ---------------------------------------------------------- */
+
+static int
+count_row(const gdpr_request_info *r, void *ctx)
+{
+    (void)r;
+    (*(long *)ctx)++;
+    return 0;
+}
+
+static long
+raw_overdue(sqlite3 *db, int64_t as_of, int use_index)
+{
+    sqlite3_stmt *s = NULL;
+    long rows = 0;
+
+    check_sql(db, sqlite3_prepare_v2(db, use_index
+        ? "SELECT id, type, status, subject, received, due FROM main.request"
+          " INDEXED BY request_open_due WHERE status IN (1, 2) AND due <= ?1 ORDER BY due, id"
+        : "SELECT id, type, status, subject, received, due FROM main.request NOT INDEXED"
+          " WHERE status IN (1, 2) AND due <= ?1 ORDER BY due, id", -1, &s, NULL), "raw overdue");
+    sqlite3_bind_int64(s, 1, as_of);
+    while (sqlite3_step(s) == SQLITE_ROW)
+        rows++;
+    sqlite3_finalize(s);
+    return rows;
+}
+
+static void
+bench_overdue(long n)
+{
+    /* Due dates spread evenly over a year from BASE + 30 days: these two
+     * dates leave about n/1000 and n/10 requests overdue. */
+    int64_t first_due = BASE + 30 * DAY;
+    int64_t as_of[2] = { first_due + (int64_t)(365.0 * DAY / 1000), first_due + 365 * DAY / 10 };
+    gdpr_engine *eng;
+    sqlite3 *db;
+
+    fill("open", n, 0, 365 * DAY);
+    eng = open_store("open");
+    db = open_raw("open");
+    for (int w = 0; w < 2; w++) {
+        double ours[RUNS], raw[RUNS], scan[RUNS];
+        long listed = 0, raw_rows = 0;
+        char name[64];
+
+        for (int r = 0; r < RUNS; r++) {
+            double t0 = bench_now();
+            listed = 0;
+            check(gdpr_request_overdue(eng, as_of[w], count_row, &listed), "overdue");
+            ours[r] = bench_now() - t0;
+            t0 = bench_now();
+            raw_rows = raw_overdue(db, as_of[w], 1);
+            raw[r] = bench_now() - t0;
+            t0 = bench_now();
+            raw_overdue(db, as_of[w], 0);
+            scan[r] = bench_now() - t0;
+        }
+        if (listed != raw_rows) {
+            fprintf(stderr, "overdue mismatch: %ld listed, %ld raw\n", listed, raw_rows);
+            exit(1);
+        }
+        snprintf(name, sizeof name, "overdue list, %ld of %ld open", listed, n);
+        bench_report_latency(name, bench_median(ours, RUNS), "raw SQLite, same partial index",
+                             bench_median(raw, RUNS));
+        printf("  %ld overdue: %.3f ms, %.2f us per request listed; raw full scan %.1f ms\n",
+               listed, bench_median(ours, RUNS) * 1e3, bench_median(ours, RUNS) * 1e6 / (double)listed,
+               bench_median(scan, RUNS) * 1e3);
+    }
+    gdpr_close(eng);
+    sqlite3_close(db);
+}
+
+int
+main(void)
+{
+    double scale = bench_scale();
+    long big = (long)(1000000 * scale);
+    long intake = (long)(20000 * scale);
+
+    if (big < 10000)
+        big = 10000;
+    if (intake < 1000)
+        intake = 1000;
+    printf("bench-request: scale %.2f (%ld requests in the big stores)\n", scale, big);
+    bench_intake(intake);
+    bench_kpis(big);
+    bench_overdue(big);
+    bench_cleanup();
+    return 0;
+}

@@ -1,0 +1,49 @@
+/*
+ * libFuzzer target: policy documents. Any input must be accepted or
+ * refused with GDPR_EINVAL (or a storage error), never crash, leak or
+ * change the store when refused.
+ *   build: meson setup build-fuzz -Dfuzz=true (clang); run: build-fuzz/tests/fuzz/fuzz-policy
+ * SPDX-License-Identifier: MIT
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gdpr.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static gdpr_engine *
+engine(void)
+{
+    static gdpr_engine *eng;
+    static const unsigned char key[32] = { 7 };
+
+    if (eng == NULL) {
+        gdpr_options opts = GDPR_OPTIONS_INIT;
+        opts.path = ":memory:";
+        opts.key = key;
+        opts.key_len = sizeof key;
+        if (gdpr_open(&eng, &opts) != GDPR_OK)
+            abort();
+    }
+    return eng;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const gdpr_actor who = { "fuzz", "dpo" };
+    char *text = malloc(size + 1);
+    int rc;
+
+    if (text == NULL)
+        return 0;
+    memcpy(text, data, size);
+    text[size] = '\0';
+    rc = gdpr_policy_load_string(engine(), &who, text);
+    if (rc != GDPR_OK && rc != GDPR_EINVAL && rc != GDPR_EDENIED && rc != GDPR_ESTORAGE)
+        abort();
+    free(text);
+    return 0;
+}

@@ -1,0 +1,245 @@
+/*
+ * Crash safety of erasure: a child process erases a subject while a VFS
+ * shim kills it (_exit) at the N-th write or sync, for N = 1, 2, ... until
+ * an erasure gets through. After every crash the parent reopens the store
+ * (which finishes a key destruction left pending) and finds the subject
+ * either whole (every value decrypts, its key is there) or fully erased
+ * (no row, no key, a tombstone) — never half — with the audit chain and
+ * both files intact.
+ * SPDX-License-Identifier: MIT
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "fault-vfs.h"
+#include "helpers.h"
+
+#define VICTIM "cust-crash"
+#define RECORDS 6
+
+static th_store ts;
+static char *template_db, *template_keys;
+static size_t template_db_len, template_keys_len;
+static int64_t records[RECORDS];
+static char values[RECORDS][48];
+static int64_t other_record;
+static char victim_hash[65];
+
+static void
+write_file(const char *path, const char *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+static void
+remove_side_files(const char *base)
+{
+    static const char *const suffixes[] = { "-wal", "-shm", "-journal" };
+    char path[420];
+
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        snprintf(path, sizeof path, "%s%s", base, suffixes[i]);
+        unlink(path);
+    }
+}
+
+/* The store before the erasure, restored for every N. */
+static void
+restore_template(void)
+{
+    remove_side_files(ts.db);
+    remove_side_files(ts.keys);
+    write_file(ts.db, template_db, template_db_len);
+    write_file(ts.keys, template_keys, template_keys_len);
+}
+
+static void
+setup(void)
+{
+    gdpr_consent c = GDPR_CONSENT_INIT;
+    char *hash = NULL;
+
+    th_setup(&ts);
+    for (int i = 0; i < RECORDS; i++) {
+        snprintf(values[i], sizeof values[i], "value %d of the victim", i);
+        th_ok(gdpr_vault_put(ts.eng, &th_agent, VICTIM, i % 2 ? "usage" : "contact", "service",
+                             values[i], strlen(values[i]), &records[i]));
+    }
+    th_ok(gdpr_subject_link(ts.eng, &th_agent, VICTIM, "email", "crash@example.com"));
+    c.subject = VICTIM;
+    c.purpose = "marketing";
+    c.notice = "marketing-v2";
+    c.channel = "web";
+    c.proof = "form 77";
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &c, NULL));
+    th_ok(gdpr_vault_put(ts.eng, &th_agent, "bystander", "contact", "service", "still here", 10,
+                         &other_record));
+    th_ok(gdpr_subject_hash(ts.eng, VICTIM, &hash));
+    snprintf(victim_hash, sizeof victim_hash, "%s", hash);
+    gdpr_free(hash);
+    /* Closing checkpoints: the template is the two files alone. */
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    template_db = th_read_file(ts.db, &template_db_len);
+    template_keys = th_read_file(ts.keys, &template_keys_len);
+    ck_assert_ptr_nonnull(template_db);
+    ck_assert_ptr_nonnull(template_keys);
+}
+
+static void
+teardown(void)
+{
+    free(template_db);
+    free(template_keys);
+    if (ts.eng == NULL)
+        th_ok(th_open(&ts, &ts.eng));
+    th_teardown(&ts);
+}
+
+static int64_t
+raw_count(const char *path, const char *prefix)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    char sql[256];
+    int64_t n;
+
+    snprintf(sql, sizeof sql, "%s x'%s'", prefix, victim_hash);
+    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK, "%s", sql);
+    ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+    n = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return n;
+}
+
+/* The child: open, arm the shim after the open so only the erasure's own
+ * writes and syncs count, erase. 0: it got through; 99: killed by the shim. */
+static void
+child(long n)
+{
+    gdpr_erase_report r;
+    int rc;
+
+    fault_vfs_install();
+    if (th_open(&ts, &ts.eng) != GDPR_OK)
+        _exit(2);
+    fault_vfs_arm(FAULT_CRASH, n);
+    rc = gdpr_erase_subject(ts.eng, &th_dpo, VICTIM, "Art. 17(1)(a) request 3", &r);
+    fault_vfs_arm(FAULT_CRASH, 0);
+    _exit(rc == GDPR_OK ? 0 : 3);
+}
+
+enum { WHOLE = 1, ERASED = 2 };
+
+/* Whole or erased, never anything between; audit and files intact. */
+static int
+check_state(long n)
+{
+    int exists = 0, state;
+    int64_t vault = raw_count(ts.db, "SELECT count(*) FROM vault WHERE subject =");
+    int64_t idents = raw_count(ts.db, "SELECT count(*) FROM identity WHERE subject =");
+    int64_t consents = raw_count(ts.db, "SELECT count(*) FROM consent WHERE subject =");
+    int64_t keys = raw_count(ts.keys, "SELECT count(*) FROM subject_key WHERE hash =");
+    int64_t tombs = raw_count(ts.db, "SELECT count(*) FROM tombstone WHERE subject =");
+    void *v = NULL;
+    size_t len = 0;
+
+    th_ok(gdpr_subject_exists(ts.eng, VICTIM, &exists));
+    if (exists) {
+        state = WHOLE;
+        ck_assert_msg(vault == RECORDS && idents == 1 && consents == 1 && keys == 1 && tombs == 0,
+                      "n=%ld: half erased (vault %lld, identities %lld, consent %lld, key %lld, "
+                      "tombstones %lld)", n, (long long)vault, (long long)idents,
+                      (long long)consents, (long long)keys, (long long)tombs);
+        for (int i = 0; i < RECORDS; i++) {
+            th_ok(gdpr_vault_get(ts.eng, &th_agent, records[i], &v, &len));
+            ck_assert_uint_eq(len, strlen(values[i]));
+            ck_assert_int_eq(memcmp(v, values[i], len), 0);
+            gdpr_free(v);
+        }
+    } else {
+        state = ERASED;
+        ck_assert_msg(vault == 0 && idents == 0 && consents == 0 && keys == 0 && tombs == 1,
+                      "n=%ld: half erased (vault %lld, identities %lld, consent %lld, key %lld, "
+                      "tombstones %lld)", n, (long long)vault, (long long)idents,
+                      (long long)consents, (long long)keys, (long long)tombs);
+        ck_assert_int_eq(gdpr_vault_get(ts.eng, &th_agent, records[0], &v, &len), GDPR_ENOTFOUND);
+    }
+    th_ok(gdpr_vault_get(ts.eng, &th_agent, other_record, &v, &len));
+    ck_assert_int_eq(memcmp(v, "still here", 10), 0);
+    gdpr_free(v);
+    th_ok(gdpr_audit_verify(ts.eng, NULL));
+    th_assert_integrity(&ts);
+    return state;
+}
+
+START_TEST(crash_at_every_write_leaves_whole_or_erased)
+{
+    int whole = 0, erased = 0;
+
+    for (long n = 1; n < 2000; n++) {
+        int status = 0;
+        pid_t pid;
+
+        restore_template();
+        fflush(NULL);
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0)
+            child(n);
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert_msg(WIFEXITED(status), "n=%ld: child died by signal", n);
+        ck_assert_msg(WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 99,
+                      "n=%ld: child exited %d (open or erasure failed without a crash)", n,
+                      WEXITSTATUS(status));
+        /* The parent's open finishes what the child left pending. */
+        th_ok(th_open(&ts, &ts.eng));
+        if (check_state(n) == WHOLE)
+            whole++;
+        else
+            erased++;
+        gdpr_close(ts.eng);
+        ts.eng = NULL;
+        if (WEXITSTATUS(status) == 0) {
+            ck_assert_int_gt(n, 5);
+            /* Crashes before the data commit left it whole, crashes after
+             * it left it erased (finished by the open). */
+            ck_assert_int_gt(whole, 0);
+            ck_assert_int_gt(erased, 1);
+            return;
+        }
+    }
+    ck_abort_msg("the erasure never got through");
+}
+END_TEST
+
+static Suite *
+crash_suite(void)
+{
+    Suite *s = suite_create("crash");
+    TCase *tc = tcase_create("erasure");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, crash_at_every_write_leaves_whole_or_erased);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int
+main(void)
+{
+    return th_run(crash_suite());
+}
