@@ -1472,7 +1472,8 @@ replay_subject(gdpr_engine *eng, const gdpr_actor *who, const replay_item *t,
         crypto_wipe(subject, strlen(subject));
         free(subject);
     }
-    if (rc == GDPR_OK) {
+    /* Found again: something came back and went, or the key went. */
+    if (rc == GDPR_OK && (c.erased > 0 || c.retained == 0)) {
         report_add(report, c.erased, c.retained, 0);
         (*found)++;
     }

@@ -51,10 +51,19 @@ typedef struct {
     int64_t records, items, identifiers, consents, disclosures, transfers;
 } export_ctx;
 
+/* The members of a retention object other than "due", rendered once per
+ * depth they are written at (records and source items nest differently). */
+typedef struct {
+    int depth; /* 0: not rendered */
+    char *text;
+    size_t len;
+} rendered;
+
 typedef struct retention_entry {
     int ready;
     const policy_retention *rule;
     char *criteria;
+    rendered at[2];
 } retention_entry;
 
 static uint8_t *
@@ -429,23 +438,86 @@ item_retention(export_ctx *x, size_t ci, size_t pi)
     return e;
 }
 
+/* An out_stream into memory, for rendering once what repeats. */
+typedef struct {
+    char *text;
+    size_t len, cap;
+} mem_sink;
+
+static int
+mem_write(const void *buf, size_t len, void *ctx)
+{
+    mem_sink *m = ctx;
+
+    if (m->len + len + 1 > m->cap) {
+        size_t cap = (m->len + len + 1) * 2;
+        char *grown = realloc(m->text, cap);
+        if (grown == NULL)
+            return 1;
+        m->text = grown;
+        m->cap = cap;
+    }
+    memcpy(m->text + m->len, buf, len);
+    m->len += len;
+    m->text[m->len] = '\0';
+    return 0;
+}
+
+/* rule, period, anchor, action, criteria as members at `depth`. */
+static int
+render_retention(const retention_entry *e, int depth, rendered *out)
+{
+    const policy_retention *r = e->rule;
+    mem_sink m = { NULL, 0, 0 };
+    out_stream o;
+    json_out j;
+    int rc = out_init(&o, mem_write, &m, "retention", 1024);
+
+    if (rc != GDPR_OK)
+        return rc;
+    jo_init(&j, &o);
+    j.depth = depth;
+    j.has_items[depth - 1] = 0;
+    o.bytes = 1; /* not the document's start: items begin on a new line */
+    jo_str(&j, "rule", r ? r->id : NULL);
+    jo_str(&j, "period", r ? r->period_text : NULL);
+    jo_str(&j, "anchor", r ? policy_anchor_name(r->anchor) : NULL);
+    jo_str(&j, "action", r ? policy_action_name(r->action) : NULL);
+    jo_str(&j, "criteria", e->criteria);
+    rc = out_flush(&o);
+    out_free(&o);
+    if (rc != GDPR_OK) {
+        free(m.text);
+        return err_set(GDPR_ENOMEM, "out of memory rendering a retention rule");
+    }
+    out->depth = depth;
+    out->text = m.text;
+    out->len = m.len;
+    return GDPR_OK;
+}
+
 static int
 write_item_retention(export_ctx *x, size_t ci, size_t pi, int has_due, int64_t due)
 {
     json_out *j = &x->j;
-    const retention_entry *e = item_retention(x, ci, pi);
-    const policy_retention *r;
+    retention_entry *e = (retention_entry *)item_retention(x, ci, pi);
+    rendered *r;
+    int members = j->depth + 1;
 
     if (e == NULL)
         return j->o->rc = GDPR_ENOMEM;
-    r = e->rule;
+    r = &e->at[members == e->at[0].depth || e->at[0].depth == 0 ? 0 : 1];
+    if (r->depth != members) {
+        free(r->text);
+        r->text = NULL;
+        r->depth = 0;
+        if (render_retention(e, members, r) != GDPR_OK)
+            return j->o->rc = GDPR_ENOMEM;
+    }
     jo_open(j, "retention", '{');
-    jo_str(j, "rule", r ? r->id : NULL);
-    jo_str(j, "period", r ? r->period_text : NULL);
-    jo_str(j, "anchor", r ? policy_anchor_name(r->anchor) : NULL);
-    jo_str(j, "action", r ? policy_action_name(r->action) : NULL);
+    out_put(j->o, r->text, r->len);
+    j->has_items[j->depth - 1] = 1;
     jo_time(j, "due", has_due, due);
-    jo_str(j, "criteria", e->criteria);
     return jo_close(j, '}');
 }
 
@@ -935,8 +1007,11 @@ export_release(export_ctx *x)
     free(x->pur_records);
     free(x->pur_items);
     if (x->retention)
-        for (size_t i = 0; i < (x->p->n_purposes + 1) * x->p->n_categories; i++)
+        for (size_t i = 0; i < (x->p->n_purposes + 1) * x->p->n_categories; i++) {
             free(x->retention[i].criteria);
+            free(x->retention[i].at[0].text);
+            free(x->retention[i].at[1].text);
+        }
     free(x->retention);
 }
 

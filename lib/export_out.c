@@ -167,8 +167,8 @@ word_needs_escape(const unsigned char *p)
     memcpy(&w, p, sizeof w);
     quote = w ^ (ONES * '"');
     slash = w ^ (ONES * '\\');
-    return (((w - ONES * 0x20) & ~w) | ((quote - ONES) & ~quote) | ((slash - ONES) & ~slash)) &
-           HIGHS;
+    return ((((w - ONES * 0x20) & ~w) | ((quote - ONES) & ~quote) | ((slash - ONES) & ~slash)) &
+            HIGHS) != 0;
 }
 
 /* The escaped text of a string (without quotes), streamed: runs of bytes

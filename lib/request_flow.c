@@ -71,15 +71,6 @@ commit(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, permission
     return engine_end(eng, rc);
 }
 
-static int
-require_live(const store_request_row *r, const char *what)
-{
-    if (request_is_final(r->status))
-        return err_set(GDPR_ESTATE, "request %lld is %s (final): cannot %s it", (long long)r->id,
-                       gdpr_request_status_name(r->status), what);
-    return GDPR_OK;
-}
-
 /* --- verify ---------------------------------------------------------- */
 
 typedef struct {
@@ -93,7 +84,7 @@ verify_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, const
 {
     const verify_arg *a = arg;
     char detail[64];
-    int rc = require_live(r, "verify");
+    int rc = request_require_live(r, "verify");
 
     if (rc == GDPR_OK)
         rc = request_require_subject(r, 0);
@@ -150,7 +141,7 @@ extend_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, const
     const extend_arg *a = arg;
     char t1[32], t2[32], detail[64];
     int64_t due = 0;
-    int rc = require_live(r, "extend");
+    int rc = request_require_live(r, "extend");
 
     if (rc == GDPR_OK)
         rc = request_require_subject(r, 0);
@@ -226,7 +217,7 @@ flag_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, const v
 {
     const flag_arg *a = arg;
     char detail[32];
-    int rc = require_live(r, "flag");
+    int rc = request_require_live(r, "flag");
 
     if (rc == GDPR_OK)
         rc = engine_authorize(eng, who, PERM_REQUEST_OPEN, r->has_subject ? r->subject : NULL);
@@ -296,7 +287,7 @@ escalate_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, con
     const policy_role *to;
     unsigned int have, want, cur;
     char perms[160], detail[GDPR_NAME_MAX + 8];
-    int rc = require_live(r, "escalate");
+    int rc = request_require_live(r, "escalate");
 
     if (rc == GDPR_OK)
         rc = engine_authorize(eng, who, PERM_REQUEST_OPEN, r->has_subject ? r->subject : NULL);

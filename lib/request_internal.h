@@ -25,10 +25,15 @@ int request_check_id(int64_t request);
 int request_check_note(const char *field, const char *note);
 /* A time argument: 0 means now; else REQUEST_EPOCH..CAL_MAX_TIME. */
 int request_check_time(const char *field, int64_t t);
+/* A word naming a channel or an identifier kind (a-z 0-9 _ - .): never
+ * personal data. */
+int request_check_word(const char *field, const char *value, size_t max);
 
 /* The request, or GDPR_ENOTFOUND naming it. */
 int request_load(gdpr_engine *eng, int64_t request, store_request_row *r);
 int request_is_final(int status);
+/* GDPR_ESTATE "request N is fulfilled (final): cannot <what> it". */
+int request_require_live(const store_request_row *r, const char *what);
 /* GDPR_ESTATE naming both states when `to` cannot follow r->status. */
 int request_can_move(const store_request_row *r, int to);
 /* GDPR_ESTATE unless matched to a subject, and verified (when `verified`). */

@@ -198,6 +198,28 @@ kpi_measures(const kpi_acc *a, gdpr_request_kpi_report *k)
     k->p90_days = day_at_rank(a, (9 * n + 9) / 10);
 }
 
+/* Open requests received in [from, to) and overdue at as_of. A request's
+ * due time lies after its receipt and at most three months (one, plus an
+ * extension of two) after it, moved past weekends and holidays: bounding
+ * the due range by that keeps the count to the window's requests even when
+ * many old ones are open. The month of slack covers holidays a later
+ * policy version added or dropped. */
+static int
+overdue_in_window(gdpr_engine *eng, int64_t as_of, int64_t from, int64_t to, int64_t *out)
+{
+    int64_t bound = as_of;
+
+    if (eng->policy != NULL) {
+        int64_t last = to - 1 < REQUEST_EPOCH ? REQUEST_EPOCH : to - 1;
+        int64_t due = 0;
+        if (request_deadline(eng, last, 3, &due) == GDPR_OK && due < CAL_MAX_TIME - 31 * DAY &&
+            due + 31 * DAY < bound)
+            bound = due + 31 * DAY;
+        err_clear();
+    }
+    return store_request_overdue_count(eng->st, from, bound, from, to, out);
+}
+
 static int
 kpis_locked(gdpr_engine *eng, int64_t from, int64_t to, gdpr_request_kpi_report *k)
 {
@@ -223,7 +245,7 @@ kpis_locked(gdpr_engine *eng, int64_t from, int64_t to, gdpr_request_kpi_report 
         rc = store_request_kpi_rows(eng->st, from, to, kpi_add, &a);
     }
     if (rc == GDPR_OK)
-        rc = store_request_overdue_count(eng->st, k->as_of, from, to, &k->overdue);
+        rc = overdue_in_window(eng, k->as_of, from, to, &k->overdue);
     if (rc == GDPR_OK) {
         k->late += k->overdue;
         kpi_measures(&a, k);

@@ -706,8 +706,9 @@ read_whole_file(const char *path, char **out)
     char *buf;
 
     if (f == NULL)
-        return err_set(errno == ENOENT ? GDPR_ENOTFOUND : GDPR_ESTORAGE, "path: cannot open "
-                       "'%s': %s", path, strerror(errno));
+        return err_set(errno == ENOENT ? GDPR_ENOTFOUND
+                       : errno == ENAMETOOLONG ? GDPR_EINVAL : GDPR_ESTORAGE,
+                       "path: cannot open '%.256s': %s", path, strerror(errno));
     buf = malloc(cap + 1);
     while (buf != NULL) {
         size_t got = fread(buf + n, 1, cap - n, f);

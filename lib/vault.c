@@ -210,6 +210,7 @@ put_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_vault_item *item,
 {
     const policy_category *cat = NULL;
     uint8_t hash[CRYPTO_HASH_BYTES];
+    int64_t subject_id = 0;
     char ref[48];
     int rc = engine_require_policy(eng);
 
@@ -223,7 +224,10 @@ put_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_vault_item *item,
         rc = engine_begin(eng);
     if (rc != GDPR_OK)
         return rc;
-    rc = engine_subject_ensure(eng, item->subject, hash, NULL, NULL);
+    /* Known subjects are the common case: spare ensure's second HMAC. */
+    rc = store_subject_find(eng->st, hash, &subject_id);
+    if (rc == GDPR_ENOTFOUND)
+        rc = engine_subject_ensure(eng, item->subject, hash, NULL, NULL);
     if (rc == GDPR_OK)
         rc = put_sealed(eng, item, cat, hash, id_out);
     snprintf(ref, sizeof ref, "record %lld", (long long)*id_out);

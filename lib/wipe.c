@@ -105,8 +105,9 @@ gdpr_wipe_file(const char *path)
     if (rc != GDPR_OK)
         return rc;
     if (lstat(path, &before) != 0)
-        return err_set(errno == ENOENT ? GDPR_ENOTFOUND : GDPR_ESTORAGE, "path: '%s': %s", path,
-                       strerror(errno));
+        return err_set(errno == ENOENT ? GDPR_ENOTFOUND
+                       : errno == ENAMETOOLONG ? GDPR_EINVAL : GDPR_ESTORAGE,
+                       "path: '%.256s': %s", path, strerror(errno));
     if (S_ISLNK(before.st_mode))
         return err_set(GDPR_EINVAL, "path: '%s' is a symbolic link; wipe the file it names",
                        path);

@@ -315,7 +315,15 @@ START_TEST(erase_bad_input_changes_nothing)
     th_assert_err(gdpr_erase_replay(NULL, &th_dpo, NULL, NULL), GDPR_EINVAL, "eng");
     th_assert_err(gdpr_erase_replay(ts.eng, &bad_role, NULL, NULL), GDPR_EINVAL, "who.role");
     th_assert_err(gdpr_erase_pending_foreach(ts.eng, NULL, NULL), GDPR_EINVAL, "fn");
+    th_assert_err(gdpr_erase_pending_foreach(NULL, NULL, NULL), GDPR_EINVAL, "eng");
     th_assert_err(gdpr_erase_run_due(ts.eng, &th_dpo, "", NULL, NULL), GDPR_EINVAL, "ground");
+    th_assert_err(gdpr_erase_run_due(ts.eng, &th_dpo, over_long, NULL, NULL), GDPR_EINVAL,
+                  "ground");
+    th_assert_err(gdpr_erase_run_due(ts.eng, NULL, GROUND, NULL, NULL), GDPR_EINVAL, "who");
+    th_assert_err(gdpr_erase_run_due(NULL, &th_dpo, GROUND, NULL, NULL), GDPR_EINVAL, "eng");
+    th_assert_err(gdpr_tombstones_import_file(ts.eng, &th_dpo, NULL, NULL), GDPR_EINVAL, "path");
+    th_assert_err(gdpr_tombstones_import_file(ts.eng, &th_dpo, over_long_reason, NULL),
+                  GDPR_EINVAL, "path");
 
     th_fingerprint(&ts, after);
     ck_assert_str_eq(before, after);
@@ -1236,6 +1244,7 @@ START_TEST(wipe_file_refuses)
     th_assert_err(gdpr_wipe_file(NULL), GDPR_EINVAL, "path");
     th_assert_err(gdpr_wipe_file(""), GDPR_EINVAL, "path");
     th_assert_err(gdpr_wipe_file("\xff"), GDPR_EINVAL, "path");
+    th_assert_err(gdpr_wipe_file(over_long_reason), GDPR_EINVAL, "path");
     snprintf(path, sizeof path, "%s/missing", ts.dir);
     th_assert_err(gdpr_wipe_file(path), GDPR_ENOTFOUND, "missing");
     th_assert_err(gdpr_wipe_file(ts.dir), GDPR_EINVAL, "not a regular file");

@@ -757,6 +757,53 @@ START_TEST(large_export_streams)
 }
 END_TEST
 
+/* Escaping is done eight bytes at a time where nothing needs it: put a
+ * character that must be escaped at every offset of strings of every
+ * length around the word size, and check each comes back exactly. */
+static void
+offset_value(char specials_k, int len, int at, char out[25])
+{
+    for (int i = 0; i < len; i++)
+        out[i] = (char)('a' + (i + len) % 26);
+    out[at] = specials_k;
+}
+
+START_TEST(escaping_at_every_offset)
+{
+    static const char specials[] = { '"', '\\', '\n', '\x01', '\x1f', '\t' };
+    static int64_t ids[6][25][25];
+    char value[25];
+    sink out;
+    json_node *doc;
+    const json_node *records;
+
+    memset(&out, 0, sizeof out);
+    th_ok(gdpr_begin(ts.eng));
+    for (int k = 0; k < 6; k++)
+        for (int len = 1; len <= 24; len++)
+            for (int at = 0; at < len; at++) {
+                offset_value(specials[k], len, at, value);
+                th_ok(gdpr_vault_put(ts.eng, &th_agent, "cust-105", "usage", "service", value,
+                                     (size_t)len, &ids[k][len][at]));
+            }
+    th_ok(gdpr_commit(ts.eng));
+    th_ok(gdpr_export_subject(ts.eng, &th_dpo, "cust-105", GDPR_EXPORT_JSON, sink_write, &out));
+    doc = parse(out.data);
+    records = json_member(doc, "records");
+    for (int k = 0; k < 6; k++)
+        for (int len = 1; len <= 24; len++)
+            for (int at = 0; at < len; at++) {
+                const json_node *rec = find_by_id(records, ids[k][len][at]);
+                offset_value(specials[k], len, at, value);
+                ck_assert_ptr_nonnull(rec);
+                ck_assert_str_eq(json_member(rec, "encoding")->text, "utf-8");
+                assert_item_value(rec, value, (size_t)len);
+            }
+    json_free(doc);
+    sink_free(&out);
+}
+END_TEST
+
 /* --- CSV ------------------------------------------------------------------ */
 
 /* A small RFC 4180 reader: rows of fields, quotes undone. */
@@ -1015,6 +1062,7 @@ export_suite(void)
     tcase_add_test(tc, failing_write_fails_the_export);
     tcase_add_test(tc, export_refuses_bad_input_and_changes_nothing);
     tcase_add_test(tc, large_export_streams);
+    tcase_add_test(tc, escaping_at_every_offset);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("csv");

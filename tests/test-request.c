@@ -994,6 +994,15 @@ START_TEST(kpis_on_a_fixed_history)
                                 sizeof sum.by_type_status), 0);
     }
 
+    /* Years later the open R8 is still the one overdue request of the
+     * window (the count bounds due times by the window's latest possible
+     * deadline, which must not lose it). */
+    ts.now = at("2029-01-01T00:00:00Z");
+    th_ok(gdpr_request_kpis(ts.eng, at("2027-02-01T12:00:00Z"), at("2027-03-01T00:00:00Z"), &k));
+    ck_assert_int_eq(k.overdue, 1);
+    ck_assert_int_eq(k.late, 2);
+    ts.now = at("2027-05-01T00:00:00Z");
+
     /* One day, rows only; an empty window measures nothing. */
     th_ok(gdpr_request_kpis(ts.eng, at("2027-02-09T00:00:00Z"), at("2027-02-09T23:00:00Z"), &k));
     ck_assert_int_eq(k.total, 1);

@@ -216,6 +216,48 @@ START_TEST(foreach_walks_one_subject_in_order)
 }
 END_TEST
 
+/* A callback may call the library again (the lock is recursive): the
+ * outer iteration must go on undisturbed. */
+typedef struct {
+    int outer, inner;
+} nest;
+
+static int
+count_inner(const gdpr_vault_record *rec, void *ctx)
+{
+    (void)rec;
+    ((nest *)ctx)->inner++;
+    return 0;
+}
+
+static int
+nested_walk(const gdpr_vault_record *rec, void *ctx)
+{
+    nest *n = ctx;
+    void *v = NULL;
+    size_t len = 0;
+
+    n->outer++;
+    ck_assert_int_eq(gdpr_vault_foreach(ts.eng, &th_agent, "cust-3b", count_inner, n), GDPR_OK);
+    ck_assert_int_eq(gdpr_vault_get(ts.eng, &th_agent, rec->id, &v, &len), GDPR_OK);
+    ck_assert_uint_eq(len, rec->len);
+    ck_assert_int_eq(memcmp(v, rec->value, len), 0);
+    gdpr_free(v);
+    return 0;
+}
+
+START_TEST(foreach_callback_may_call_the_library)
+{
+    nest n = { 0, 0 };
+
+    for (int i = 0; i < 5; i++)
+        put("cust-3b", "usage", "service", "note", 4 + (size_t)(i % 2));
+    th_ok(gdpr_vault_foreach(ts.eng, &th_agent, "cust-3b", nested_walk, &n));
+    ck_assert_int_eq(n.outer, 5);
+    ck_assert_int_eq(n.inner, 25);
+}
+END_TEST
+
 START_TEST(put_refuses_bad_input_and_changes_nothing)
 {
     gdpr_vault_item item = GDPR_VAULT_ITEM_INIT;
@@ -781,6 +823,7 @@ vault_suite(void)
     tcase_add_test(tc, round_trip_every_kind_of_value);
     tcase_add_test(tc, put_item_keeps_source_field_and_time);
     tcase_add_test(tc, foreach_walks_one_subject_in_order);
+    tcase_add_test(tc, foreach_callback_may_call_the_library);
     tcase_add_test(tc, put_refuses_bad_input_and_changes_nothing);
     tcase_add_test(tc, get_refuses_bad_input);
     tcase_add_test(tc, sealed_value_is_bound_to_its_place);

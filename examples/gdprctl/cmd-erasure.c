@@ -317,7 +317,7 @@ ctl_cmd_hold_place(ctl *c, int argc, char **argv)
     int64_t id = 0;
     int rc;
 
-    for (int i = 0; i < argc; i++) {
+    for (int i = 0; i < argc; i += 2) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (v == NULL) {
             fprintf(stderr, "gdprctl: %s needs a value\n", argv[i]);
@@ -341,7 +341,6 @@ ctl_cmd_hold_place(ctl *c, int argc, char **argv)
             fprintf(stderr, "gdprctl: hold place: unknown option %s\n", argv[i]);
             return CTL_USAGE;
         }
-        i++;
     }
     h.scope = h.category ? GDPR_HOLD_CATEGORY : h.record ? GDPR_HOLD_RECORD : GDPR_HOLD_SUBJECT;
     rc = gdpr_hold_place(c->eng, &c->who, &h, &id);
@@ -404,7 +403,7 @@ print_hold(const gdpr_hold_info *h, void *ctx)
         printf("category %s%s%.16s", h->category, h->subject_hash[0] ? " of " : " (everyone)",
                h->subject_hash);
     else
-        printf("subject %.16s...", h->subject_hash);
+        printf("%.16s...", h->subject_hash);
     printf("  until %s%s\n    %s (by %s, %s)\n", until,
            h->active ? "" : h->released_at ? "  [released]" : "  [ended]", h->reason,
            h->placed_by, placed);

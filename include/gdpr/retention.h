@@ -257,7 +257,10 @@ GDPR_API int gdpr_retention_run(gdpr_engine *eng, const gdpr_actor *who, int64_t
  * are checkpointed so freed pages (zeroed by secure_delete) reach the files.
  * @param[out] report_out  counts of this call (also filled on failure,
  *                         with what was committed); may be NULL.
- * @return GDPR_OK; GDPR_EINVAL (as_of out of range; bad actor);
+ * @return GDPR_OK; GDPR_EINVAL (as_of negative, after 9999-12-31, or,
+ *         unless dry, later than now: records are never acted on before
+ *         they fall due; bad actor; opts.batch over
+ *         GDPR_RETENTION_BATCH_MAX; opts.dry_run not 0 or 1);
  *         GDPR_EVERSION (options version); GDPR_EDENIED; GDPR_ESTATE (no
  *         policy; inside a batch); GDPR_ECALLBACK (progress stopped the
  *         run: resumable); GDPR_EBUSY (a reader kept the final checkpoint

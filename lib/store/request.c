@@ -535,19 +535,21 @@ store_request_kpi_rows(store *st, int64_t from, int64_t to,
 }
 
 int
-store_request_overdue_count(store *st, int64_t as_of, int64_t from, int64_t to,
-                            int64_t *count_out)
+store_request_overdue_count(store *st, int64_t due_from, int64_t due_to, int64_t from,
+                            int64_t to, int64_t *count_out)
 {
     sqlite3_stmt *s;
+    /* The index covers (due, id, received): no table row is read. */
     int rc = store_stmt(st, "SELECT count(*) FROM main.request INDEXED BY request_open_due"
-                        " WHERE status IN (1, 2) AND due <= ?1 AND received >= ?2"
-                        " AND received < ?3", &s);
+                        " WHERE status IN (1, 2) AND due > ?1 AND due <= ?2 AND received >= ?3"
+                        " AND received < ?4", &s);
 
     if (rc != GDPR_OK)
         return rc;
-    sqlite3_bind_int64(s, 1, as_of);
-    sqlite3_bind_int64(s, 2, from);
-    sqlite3_bind_int64(s, 3, to);
+    sqlite3_bind_int64(s, 1, due_from);
+    sqlite3_bind_int64(s, 2, due_to);
+    sqlite3_bind_int64(s, 3, from);
+    sqlite3_bind_int64(s, 4, to);
     rc = sqlite3_step(s);
     if (rc != SQLITE_ROW) {
         reset(s);

@@ -173,7 +173,7 @@ static const migration migrations[] = {
     /* data-subject requests (issue 9): the register, its case history
      * (free text sealed under the subject's key), and per-day KPI counters
      * kept by triggers so that KPIs cost the days asked for, not the
-     * requests stored. Open requests are indexed by due time alone. */
+     * requests stored. Only open requests are in the due-time index. */
     {
         "CREATE TABLE main.request("
         "  id INTEGER PRIMARY KEY,"
@@ -294,6 +294,87 @@ static const migration migrations[] = {
         "END;"
         "CREATE INDEX main.request_open_due ON request(due, id, received)"
         "  WHERE status IN (1, 2);",
+        NULL,
+    },
+    /* erasure (issue 6): legal holds, tombstones (what was erased, what was
+     * kept and why), source erase hooks still pending, and the queue of
+     * subject keys to destroy. (Restored from the build of 03:07 after an
+     * editing slip in the issue-9 change; the SQL is byte for byte the same.) */
+    {
+        "CREATE TABLE main.erasure_hold(  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  scope INTEGER NOT NULL,  subject BLOB,  record INTEGER NOT NULL DEFAULT 0,"
+        "  category TEXT,  reason TEXT NOT NULL,  placed_at INTEGER NOT NULL,"
+        "  placed_by TEXT NOT NULL,  until INTEGER NOT NULL,"
+        "  released_at INTEGER NOT NULL DEFAULT 0,  released_by TEXT,"
+        "  release_reason TEXT);"
+        "CREATE INDEX main.erasure_hold_open ON erasure_hold(scope, id) WHERE released_at = 0;"
+        "CREATE TABLE main.tombstone(  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  kind INTEGER NOT NULL,  subject BLOB NOT NULL,  at INTEGER NOT NULL,"
+        "  ground TEXT NOT NULL,  actor TEXT NOT NULL,  role TEXT NOT NULL,"
+        "  erased INTEGER NOT NULL,  retained INTEGER NOT NULL,"
+        "  complete INTEGER NOT NULL,  wiped INTEGER NOT NULL,"
+        "  imported INTEGER NOT NULL DEFAULT 0,  replayed INTEGER NOT NULL DEFAULT 0);"
+        "CREATE INDEX main.tombstone_subject ON tombstone(subject, id);"
+        "CREATE INDEX main.tombstone_unwiped ON tombstone(id) WHERE wiped = 0;"
+        "CREATE TABLE main.tombstone_kept(  tombstone INTEGER NOT NULL,"
+        "  record INTEGER NOT NULL,  category TEXT NOT NULL,  purpose TEXT NOT NULL,"
+        "  reason TEXT NOT NULL,  rule TEXT NOT NULL,  until INTEGER NOT NULL,"
+        "  erased_at INTEGER NOT NULL DEFAULT 0,"
+        "  PRIMARY KEY(tombstone, record)) WITHOUT ROWID;"
+        "CREATE INDEX main.tombstone_kept_record ON tombstone_kept(record) WHERE erased_at = 0;"
+        "CREATE TABLE main.tombstone_record(  tombstone INTEGER NOT NULL,"
+        "  record INTEGER NOT NULL,  PRIMARY KEY(tombstone, record)) WITHOUT ROWID;"
+        "CREATE TABLE main.tombstone_recipient(  tombstone INTEGER NOT NULL,"
+        "  recipient TEXT NOT NULL,  disclosures INTEGER NOT NULL,"
+        "  last_at INTEGER NOT NULL,  PRIMARY KEY(tombstone, recipient)) WITHOUT ROWID;"
+        "CREATE TABLE main.erasure_pending(  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  tombstone INTEGER NOT NULL,  subject BLOB NOT NULL,  source TEXT NOT NULL,"
+        "  key_id BLOB NOT NULL,  sealed BLOB NOT NULL,  since INTEGER NOT NULL,"
+        "  attempts INTEGER NOT NULL DEFAULT 0,  last_at INTEGER NOT NULL DEFAULT 0,"
+        "  last_error TEXT NOT NULL DEFAULT '');"
+        "CREATE INDEX main.erasure_pending_shred ON erasure_pending(key_id);"
+        "CREATE TABLE main.erasure_shred_queue(  hash BLOB PRIMARY KEY,"
+        "  tombstone INTEGER NOT NULL,  queued INTEGER NOT NULL) WITHOUT ROWID;",
+        NULL,
+    },
+    /* retention (issue 7): anchors per subject, each record's retention
+     * state, review tasks, resumable runs, anonymised aggregates, and
+     * triggers that follow deletions. (Restored as above.) */
+    {
+        "CREATE TABLE main.retention_anchor(  subject BLOB NOT NULL,"
+        "  kind INTEGER NOT NULL,  purpose TEXT NOT NULL,  at INTEGER NOT NULL,"
+        "  PRIMARY KEY(subject, kind, purpose)) WITHOUT ROWID;"
+        "CREATE TABLE main.retention_state(  record INTEGER PRIMARY KEY,"
+        "  keep_until INTEGER,  review INTEGER);"
+        "CREATE TABLE main.retention_review(  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  record INTEGER NOT NULL,  subject BLOB NOT NULL,  rule TEXT NOT NULL,"
+        "  category TEXT NOT NULL,  purpose TEXT NOT NULL,  record_due INTEGER NOT NULL,"
+        "  opened INTEGER NOT NULL,  deadline INTEGER NOT NULL,  status INTEGER NOT NULL,"
+        "  decided INTEGER NOT NULL DEFAULT 0,  decided_by TEXT,  role TEXT,"
+        "  keep_until INTEGER NOT NULL DEFAULT 0,  justification BLOB);"
+        "CREATE INDEX main.retention_review_open ON retention_review(deadline, id) WHERE status = 1;"
+        "CREATE INDEX main.retention_review_subject ON retention_review(subject) WHERE justification IS NOT NULL;"
+        "CREATE TABLE main.retention_run(  id INTEGER PRIMARY KEY,"
+        "  as_of INTEGER NOT NULL,  started INTEGER NOT NULL,  actor TEXT NOT NULL,"
+        "  cursor_due INTEGER,  cursor_id INTEGER,  examined INTEGER NOT NULL DEFAULT 0,"
+        "  erased INTEGER NOT NULL DEFAULT 0,  anonymised INTEGER NOT NULL DEFAULT 0,"
+        "  reviews_opened INTEGER NOT NULL DEFAULT 0,  held INTEGER NOT NULL DEFAULT 0,"
+        "  finished INTEGER NOT NULL DEFAULT 0);"
+        "CREATE INDEX main.retention_run_open ON retention_run(id) WHERE finished = 0;"
+        "CREATE TABLE main.retention_aggregate(  rule TEXT NOT NULL,"
+        "  category TEXT NOT NULL,  purpose TEXT NOT NULL,  field TEXT NOT NULL,"
+        "  value TEXT NOT NULL,  month INTEGER NOT NULL,  n INTEGER NOT NULL,"
+        "  PRIMARY KEY(rule, category, purpose, field, value, month)) WITHOUT ROWID;"
+        "CREATE TRIGGER main.retention_vault_gone AFTER DELETE ON vault BEGIN"
+        "  UPDATE retention_review SET status = 4"
+        "   WHERE id = (SELECT review FROM retention_state WHERE record = OLD.id) AND status = 1;"
+        "  DELETE FROM retention_state WHERE record = OLD.id;"
+        "END;"
+        "CREATE TRIGGER main.retention_subject_gone AFTER DELETE ON subject BEGIN"
+        "  DELETE FROM retention_anchor WHERE subject = OLD.hash;"
+        "  UPDATE retention_review SET justification = NULL"
+        "   WHERE subject = OLD.hash AND justification IS NOT NULL;"
+        "END;",
         NULL,
     },
 };

@@ -496,9 +496,10 @@ int store_request_kpi_close_days(store *st, int64_t from_day, int64_t to_day,
  * (the partial days at the edges of a window); n is 1 per row. */
 int store_request_kpi_rows(store *st, int64_t from, int64_t to,
                            int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx);
-/* Open requests received in [from, to) with due <= as_of. */
-int store_request_overdue_count(store *st, int64_t as_of, int64_t from, int64_t to,
-                                int64_t *count_out);
+/* Open requests received in [from, to) with due_from < due <= due_to
+ * (the caller bounds the due times a window's requests can have). */
+int store_request_overdue_count(store *st, int64_t due_from, int64_t due_to, int64_t from,
+                                int64_t to, int64_t *count_out);
 /* The KPIs as JSON built by SQLite's json_object(); *json_out malloc'd. */
 int store_request_kpis_json(store *st, const gdpr_request_kpi_report *k, char **json_out);
 

@@ -4,7 +4,7 @@
  *   1. load: S subjects x 3 purposes through gdpr_consent_record (each
  *      subject created on its first event), batches of 10,000;
  *   2. batched gdpr_consent_record on existing subjects (no proof, and
- *      with a 60-byte proof) vs raw SQLite inserting the same three rows
+ *      with a 58-byte proof) vs raw SQLite inserting the same three rows
  *      per event (event, current state, audit) with prepared statements;
  *   3. gdpr_consent_check median latency on the loaded store vs the same
  *      point lookup through a plain SQLite connection, and vs the bare
@@ -37,7 +37,7 @@ static const unsigned char key[32] = { 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 11, 12, 13,
 static const gdpr_actor agent = { "bench", "agent" };
 static const gdpr_actor dpo = { "bench", "dpo" };
 static const char *const purposes[3] = { "marketing", "newsletter", "accessibility" };
-static const char proof60[] = "call 2026-01-01 10:02:11 recording R-000123456 agent 7 yes";
+static const char proof58[] = "call 2026-01-01 10:02:11 recording R-000123456 agent 7 yes";
 
 static void
 check(int rc, const char *what)
@@ -204,7 +204,7 @@ static double
 raw_record(sqlite3 *db, long n, long subjects, int with_proof, long first_id)
 {
     sqlite3_stmt *ev = NULL, *st = NULL, *au = NULL;
-    unsigned char hashes[4][32], sha[32], mac[32], sealed[sizeof proof60 + 28];
+    unsigned char hashes[4][32], sha[32], mac[32], sealed[sizeof proof58 + 28];
     double t0;
 
     RAND_bytes((unsigned char *)hashes, sizeof hashes);
@@ -274,7 +274,7 @@ our_record(gdpr_engine *eng, long n, long subjects, int with_proof, int state)
             subject_id(k % subjects, id, sizeof id);
             c = event_for(id, 1);
             c.state = (gdpr_consent_state)state;
-            c.proof = with_proof ? proof60 : NULL;
+            c.proof = with_proof ? proof58 : NULL;
             check(gdpr_consent_record(eng, &agent, &c, NULL), "record");
         }
         check(gdpr_commit(eng), "commit");
@@ -297,7 +297,7 @@ bench_record(gdpr_engine *eng, long n, long subjects)
                       (double)n, ours, "raw SQLite, same 3 rows/event", (double)n, raw);
     ours = our_record(eng, n, subjects, 1, GDPR_CONSENT_GRANTED);
     raw = raw_record(db, n, subjects, 1, n + 1);
-    bench_report_rate("gdpr_consent_record, existing subjects, 60-byte proof (batched 10k)",
+    bench_report_rate("gdpr_consent_record, existing subjects, 58-byte proof (batched 10k)",
                       (double)n, ours, "raw SQLite, same 3 rows/event", (double)n, raw);
     sqlite3_close(db);
 }

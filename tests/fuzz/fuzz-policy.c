@@ -2,7 +2,7 @@
  * libFuzzer target: policy documents. Any input must be accepted or
  * refused with GDPR_EINVAL (or a storage error), never crash, leak or
  * change the store when refused.
- *   build: meson setup build-fuzz -Dfuzz=true (clang); run: build-fuzz/tests/fuzz/fuzz-policy
+ *   built with clang (tests/fuzz/meson.build); run: build/tests/fuzz/fuzz-policy examples/
  * SPDX-License-Identifier: MIT
  */
 #include <stdint.h>

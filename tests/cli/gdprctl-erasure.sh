@@ -1,0 +1,91 @@
+#!/bin/sh
+# gdprctl erase, hold and wipe end to end: a hold refuses, a legal duty
+# keeps the invoice, the tombstone answers, export/replay, pending work,
+# JSON output, exit codes.
+# Usage: gdprctl-erasure.sh GDPRCTL SOURCE_ROOT
+set -eu
+ctl=$1 root=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+db="$tmp/t.db"
+export GDPR_KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+unset GDPR_PASSPHRASE || true
+
+fail() { echo "FAIL: $*"; exit 1; }
+expect_exit() { want=$1; shift; set +e; "$@" >"$tmp/out" 2>"$tmp/err"; got=$?; set -e
+    [ "$got" -eq "$want" ] || { cat "$tmp/out" "$tmp/err"; fail "exit $got, want $want: $*"; }; }
+
+t0="--now 2026-01-01"
+expect_exit 0 "$ctl" $t0 --db "$db" init "$root/examples/policy.json"
+expect_exit 0 "$ctl" $t0 --db "$db" vault put CUST-1 contact service a@example.com
+expect_exit 0 "$ctl" $t0 --db "$db" vault put CUST-1 financial billing "INV-2026-1"
+expect_exit 0 "$ctl" $t0 --db "$db" vault put CUST-2 contact service b@example.com
+
+# A legal hold refuses the erasure of CUST-2 (exit 1, the hold named).
+expect_exit 0 "$ctl" $t0 --db "$db" hold place --subject CUST-2 --until 2026-06-30 \
+    --reason "Claim C-17"
+grep -q "hold 1 placed" "$tmp/out" || fail "hold place: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" $t0 --db "$db" --json hold list
+grep -q '"id":1,"scope":"subject"' "$tmp/out" || fail "hold list: $(cat "$tmp/out")"
+grep -q '"active":true' "$tmp/out" || fail "hold list active: $(cat "$tmp/out")"
+expect_exit 1 "$ctl" $t0 --db "$db" erase CUST-2 "Art. 17 request 2"
+grep -q "under legal hold 1 until 2026-06-30" "$tmp/err" || fail "held: $(cat "$tmp/err")"
+# Only the DPO manages holds; the agent may not erase (exit 4).
+expect_exit 4 "$ctl" $t0 --db "$db" --actor a1 --role agent hold release 1
+expect_exit 4 "$ctl" $t0 --db "$db" --actor a1 --role agent erase CUST-2 x
+grep -q "erase.subject" "$tmp/err" || fail "denied: $(cat "$tmp/err")"
+# Bad command lines: exit 2.
+expect_exit 2 "$ctl" $t0 --db "$db" erase CUST-2
+expect_exit 2 "$ctl" $t0 --db "$db" hold release abc
+
+# CUST-1: the invoice stays under the legal duty (R-1), the rest goes.
+expect_exit 0 "$ctl" $t0 --db "$db" erase CUST-1 "Art. 17(1)(a) request 1"
+grep -q "CUST-1: 1 erased, 1 kept" "$tmp/out" || fail "erase: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" $t0 --db "$db" erase lookup CUST-1
+grep -q "erased on 2026-01-01 under 'Art. 17(1)(a) request 1'; 1 record kept under legal duty until 2032-01-01" \
+    "$tmp/out" || fail "lookup: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" $t0 --db "$db" --json erase lookup CUST-1
+grep -q '"kept_until":"2032-01-01T00:00:00Z","complete":false' "$tmp/out" ||
+    fail "lookup --json: $(cat "$tmp/out")"
+grep -q "CUST-1" "$tmp/out" && fail "the tombstone names the subject"
+expect_exit 1 "$ctl" $t0 --db "$db" vault get 1
+grep -q "GDPR_ENOTFOUND" "$tmp/err" || fail "record 1: $(cat "$tmp/err")"
+expect_exit 1 "$ctl" $t0 --db "$db" vault get 2
+grep -q "restricted" "$tmp/err" || fail "record 2 restricted: $(cat "$tmp/err")"
+expect_exit 0 "$ctl" $t0 --db "$db" erase lookup CUST-9
+grep -q "CUST-9: never erased" "$tmp/out" || fail "never erased: $(cat "$tmp/out")"
+
+# Release the hold; now CUST-2 goes completely.
+expect_exit 0 "$ctl" $t0 --db "$db" hold release 1 "claim settled"
+expect_exit 0 "$ctl" $t0 --db "$db" --json erase CUST-2 "Art. 17 request 2"
+grep -q '"erased":1,"retained":0,"sources_failed":0,"checkpoint":"done"' "$tmp/out" ||
+    fail "erase --json: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" $t0 --db "$db" hold list
+[ -s "$tmp/out" ] && fail "no hold should be in force: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" $t0 --db "$db" hold list --all
+grep -q "\[released\]" "$tmp/out" || fail "hold list --all: $(cat "$tmp/out")"
+
+# Nothing pending; the tombstone list exports and replays.
+expect_exit 0 "$ctl" $t0 --db "$db" erase pending --retry
+grep -q "retried: 0 source hooks still failing" "$tmp/out" || fail "pending: $(cat "$tmp/out")"
+"$ctl" $t0 --db "$db" erase export >"$tmp/tombstones.json" || fail "export"
+grep -q '"format":"libgdpr-tombstones"' "$tmp/tombstones.json" || fail "export format"
+expect_exit 0 "$ctl" $t0 --db "$db" erase replay "$tmp/tombstones.json"
+grep -q "0 tombstones imported" "$tmp/out" || fail "replay: $(cat "$tmp/out")"
+echo "{" >"$tmp/bad.json"
+expect_exit 1 "$ctl" $t0 --db "$db" erase replay "$tmp/bad.json"
+grep -q "line" "$tmp/err" || fail "bad replay: $(cat "$tmp/err")"
+
+# Six years on, the invoice may go: the subject and its key with it.
+expect_exit 0 "$ctl" --now 2032-01-02 --db "$db" erase record 2 "retention rule R-1"
+expect_exit 0 "$ctl" --now 2032-01-02 --db "$db" --json erase lookup CUST-1
+grep -q '"complete":true' "$tmp/out" || fail "complete: $(cat "$tmp/out")"
+
+# A file the host wrote is wiped.
+echo "alice@example.com" >"$tmp/export.json"
+expect_exit 0 "$ctl" wipe "$tmp/export.json"
+[ -e "$tmp/export.json" ] && fail "wipe left the file"
+expect_exit 1 "$ctl" wipe "$tmp/export.json"
+grep -q "GDPR_ENOTFOUND" "$tmp/err" || fail "wipe missing: $(cat "$tmp/err")"
+expect_exit 0 "$ctl" $t0 --db "$db" audit verify
+echo "ok"
