@@ -655,6 +655,66 @@ START_TEST(failing_source_fails_the_export)
 }
 END_TEST
 
+/* Every bad item is refused with a message naming the field; the first
+ * refusal fails the export even though the callback returns 0. */
+static int
+bad_writes(const char *subject, gdpr_source_writer *w, void *ctx)
+{
+    gdpr_source_item item = GDPR_SOURCE_ITEM_INIT;
+    char over_long[300];
+    int *checked = ctx;
+
+    (void)subject;
+    memset(over_long, 'r', sizeof over_long - 1);
+    over_long[sizeof over_long - 1] = '\0';
+    th_assert_err(gdpr_source_write(NULL, "contact", "f", "v", 1), GDPR_EINVAL, "w: must not");
+    th_assert_err(gdpr_source_write(w, NULL, "f", "v", 1), GDPR_EINVAL,
+                  "item.category: must not be NULL");
+    th_assert_err(gdpr_source_write(w, "contact", "\xff", "v", 1), GDPR_EINVAL,
+                  "item.field: not valid UTF-8");
+    th_assert_err(gdpr_source_write(w, "contact", "", "v", 1), GDPR_EINVAL,
+                  "item.field: must not be empty");
+    th_assert_err(gdpr_source_write(w, "contact", "f", NULL, 3), GDPR_EINVAL,
+                  "item.value: NULL with len 3");
+    th_assert_err(gdpr_source_write_item(w, NULL), GDPR_EINVAL, "item: must not be NULL");
+    item.version = 0;
+    th_assert_err(gdpr_source_write_item(w, &item), GDPR_EVERSION, "item.version: 0");
+    item.version = GDPR_SOURCE_ITEM_VERSION;
+    item.category = "contact";
+    item.field = "f";
+    item.purpose = "xyz";
+    th_assert_err(gdpr_source_write_item(w, &item), GDPR_EINVAL,
+                  "item.purpose: 'xyz' is not a purpose of the policy");
+    item.purpose = NULL;
+    item.record = over_long;
+    th_assert_err(gdpr_source_write_item(w, &item), GDPR_EINVAL, "item.record: longer than");
+    item.record = NULL;
+    item.collected = -1;
+    th_assert_err(gdpr_source_write_item(w, &item), GDPR_EINVAL, "item.collected: -1");
+    item.collected = 0;
+    th_ok(gdpr_source_write_item(w, &item)); /* a good one still goes through */
+    *checked = 1;
+    return 0;
+}
+
+START_TEST(source_writer_refuses_bad_items)
+{
+    sink out;
+    int checked = 0;
+
+    memset(&out, 0, sizeof out);
+    th_ok(gdpr_vault_put(ts.eng, &th_agent, "cust-106", "contact", "service", "x", 1, NULL));
+    register_source("crm.bad", bad_writes, &checked);
+    th_assert_err(gdpr_export_subject(ts.eng, &th_dpo, "cust-106", GDPR_EXPORT_JSON, sink_write,
+                                      &out),
+                  GDPR_ECALLBACK, "source 'crm.bad': an item was refused: item.category: must "
+                  "not be NULL");
+    ck_assert_int_eq(checked, 1);
+    ck_assert_int_eq(latest_audit().outcome, GDPR_ECALLBACK);
+    sink_free(&out);
+}
+END_TEST
+
 START_TEST(failing_write_fails_the_export)
 {
     sink out;
@@ -1060,6 +1120,7 @@ export_suite(void)
     tcase_add_test(tc, schema_checker_rejects_bad_documents);
     tcase_add_test(tc, failing_source_fails_the_export);
     tcase_add_test(tc, failing_write_fails_the_export);
+    tcase_add_test(tc, source_writer_refuses_bad_items);
     tcase_add_test(tc, export_refuses_bad_input_and_changes_nothing);
     tcase_add_test(tc, large_export_streams);
     tcase_add_test(tc, escaping_at_every_offset);

@@ -516,16 +516,16 @@ checkpoint_file(sqlite3 *db, const char *file)
 int
 store_checkpoint(store *st)
 {
-    int rc;
+    int rc, keys_rc;
 
     if (st->depth > 0)
         return err_set(GDPR_ESTATE, "checkpoint: not inside a transaction");
     if (st->in_memory)
         return GDPR_OK;
+    /* Try both even when the first is busy: each file's WAL is its own. */
     rc = checkpoint_file(st->db, "data file");
-    if (rc == GDPR_OK)
-        rc = checkpoint_file(st->kdb, "keystore");
-    return rc;
+    keys_rc = checkpoint_file(st->kdb, "keystore");
+    return rc != GDPR_OK ? rc : keys_rc;
 }
 
 int
