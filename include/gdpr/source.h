@@ -70,7 +70,9 @@ GDPR_API int gdpr_source_write_item(gdpr_source_writer *w, const gdpr_source_ite
 /**
  * Export callback: write every item the host holds on `subject` (the
  * host's id) through `w`. Return 0 on success; anything else fails the
- * export with GDPR_ECALLBACK and a message naming the source.
+ * export with GDPR_ECALLBACK and a message naming the source. It runs
+ * inside the export's transaction on the exporting thread: it may call the
+ * library (reads; changes it makes are undone if the export fails).
  */
 typedef int (*gdpr_source_export_fn)(const char *subject, gdpr_source_writer *w, void *ctx);
 

@@ -257,8 +257,14 @@ int
 store_audit_tail(store *st, int64_t *seq_out, uint8_t mac_out[CRYPTO_HASH_BYTES])
 {
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "SELECT seq, mac FROM main.audit ORDER BY seq DESC LIMIT 1", &s);
+    int rc;
 
+    if (st->audit_tail_valid && st->depth > 0) {
+        *seq_out = st->audit_tail_seq;
+        memcpy(mac_out, st->audit_tail_mac, CRYPTO_HASH_BYTES);
+        return GDPR_OK;
+    }
+    rc = store_stmt(st, "SELECT seq, mac FROM main.audit ORDER BY seq DESC LIMIT 1", &s);
     if (rc != GDPR_OK)
         return rc;
     rc = sqlite3_step(s);
@@ -301,7 +307,15 @@ store_audit_insert(store *st, const store_audit_row *row)
     if (row->ref)
         sqlite3_bind_text(s, 8, row->ref, -1, SQLITE_STATIC);
     sqlite3_bind_blob(s, 9, row->mac, CRYPTO_HASH_BYTES, SQLITE_STATIC);
-    return store_step_done(st, s, "appending an audit event");
+    rc = store_step_done(st, s, "appending an audit event");
+    /* Inside a write transaction the new event is the tail until the
+     * transaction ends (a rollback of any level forgets it). */
+    st->audit_tail_valid = rc == GDPR_OK && st->depth > 0;
+    if (st->audit_tail_valid) {
+        st->audit_tail_seq = row->seq;
+        memcpy(st->audit_tail_mac, row->mac, CRYPTO_HASH_BYTES);
+    }
+    return rc;
 }
 
 static const char *

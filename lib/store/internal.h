@@ -13,6 +13,7 @@
  * statement is a string constant at one place in lib/store/, so the
  * address names it without a central list of ids. */
 #define STORE_STMT_SLOTS 256
+#define STORE_TX_LEVELS 8
 
 typedef struct {
     const char *sql;
@@ -38,6 +39,14 @@ struct store {
     size_t n_orphan_keys;
     int in_memory;
     store_cached_stmt cache[STORE_STMT_SLOTS];
+    /* Prepared BEGIN/COMMIT/SAVEPOINT/RELEASE per connection and level:
+     * parsing them on every call cost more than the call's own work. */
+    sqlite3_stmt *tx_stmt[2][4][STORE_TX_LEVELS];
+    /* The audit chain's tail, valid while this connection holds the write
+     * lock (no one else can append): saves a query per audited call. */
+    int audit_tail_valid;
+    int64_t audit_tail_seq;
+    uint8_t audit_tail_mac[CRYPTO_HASH_BYTES];
 };
 
 /* The cached statement for `sql` (a string constant), ready to bind.

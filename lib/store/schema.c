@@ -298,8 +298,7 @@ static const migration migrations[] = {
     },
     /* erasure (issue 6): legal holds, tombstones (what was erased, what was
      * kept and why), source erase hooks still pending, and the queue of
-     * subject keys to destroy. (Restored from the build of 03:07 after an
-     * editing slip in the issue-9 change; the SQL is byte for byte the same.) */
+     * subject keys to destroy. */
     {
         "CREATE TABLE main.erasure_hold(  id INTEGER PRIMARY KEY AUTOINCREMENT,"
         "  scope INTEGER NOT NULL,  subject BLOB,  record INTEGER NOT NULL DEFAULT 0,"
@@ -339,7 +338,7 @@ static const migration migrations[] = {
     },
     /* retention (issue 7): anchors per subject, each record's retention
      * state, review tasks, resumable runs, anonymised aggregates, and
-     * triggers that follow deletions. (Restored as above.) */
+     * triggers that follow deletions. */
     {
         "CREATE TABLE main.retention_anchor(  subject BLOB NOT NULL,"
         "  kind INTEGER NOT NULL,  purpose TEXT NOT NULL,  at INTEGER NOT NULL,"
