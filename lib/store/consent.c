@@ -11,34 +11,9 @@
 
 #include "error.h"
 
-static void
-bind_hash(sqlite3_stmt *s, int col, const uint8_t hash[CRYPTO_HASH_BYTES])
-{
-    sqlite3_bind_blob(s, col, hash, CRYPTO_HASH_BYTES, SQLITE_STATIC);
-}
 
-static void
-bind_blob_or_null(sqlite3_stmt *s, int col, const uint8_t *blob, size_t len)
-{
-    if (blob != NULL)
-        sqlite3_bind_blob(s, col, blob, (int)len, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(s, col);
-}
 
-static void
-reset(sqlite3_stmt *s)
-{
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-}
 
-static const char *
-text_or_empty(sqlite3_stmt *s, int col)
-{
-    const char *t = (const char *)sqlite3_column_text(s, col);
-    return t ? t : "";
-}
 
 /* A blob column, NULL when the column is NULL (a zero-length blob is
  * never stored). */
@@ -52,15 +27,6 @@ blob_or_null(sqlite3_stmt *s, int col, size_t *len_out)
     return sqlite3_column_blob(s, col);
 }
 
-/* fn's answer: 0 goes on, a negative GDPR code is passed through, anything
- * else stops with GDPR_ECALLBACK. */
-static int
-callback_result(int stop, const char *what, int64_t id)
-{
-    if (stop < 0)
-        return stop;
-    return err_set(GDPR_ECALLBACK, "%s iterator stopped at %lld", what, (long long)id);
-}
 
 /* --- events ---------------------------------------------------------- */
 
@@ -82,19 +48,19 @@ read_consent_row(sqlite3_stmt *s, store_consent_row *row)
     memset(row, 0, sizeof *row);
     row->id = sqlite3_column_int64(s, 0);
     row->at = sqlite3_column_int64(s, 1);
-    row->purpose = text_or_empty(s, 2);
+    row->purpose = store_text_or_empty(s, 2);
     row->state = sqlite3_column_int(s, 3);
-    row->notice = text_or_empty(s, 4);
-    row->channel = text_or_empty(s, 5);
-    row->actor = text_or_empty(s, 6);
+    row->notice = store_text_or_empty(s, 4);
+    row->channel = store_text_or_empty(s, 5);
+    row->actor = store_text_or_empty(s, 6);
     row->expires = sqlite3_column_int64(s, 7);
-    row->recipient = text_or_empty(s, 8);
+    row->recipient = store_text_or_empty(s, 8);
     row->proof = blob_or_null(s, 9, &row->proof_len);
     row->flags = (unsigned int)sqlite3_column_int64(s, 10);
     row->recipient_sealed = blob_or_null(s, 11, &row->recipient_sealed_len);
-    row->notice_version = text_or_empty(s, 12);
+    row->notice_version = store_text_or_empty(s, 12);
     row->policy_version = sqlite3_column_int64(s, 14);
-    row->receipt_id = text_or_empty(s, 15);
+    row->receipt_id = store_text_or_empty(s, 15);
     if (sqlite3_column_bytes(s, 13) != (int)CRYPTO_HASH_BYTES ||
         sqlite3_column_bytes(s, 16) != (int)CRYPTO_HASH_BYTES)
         return err_set(GDPR_ECORRUPT, "consent event %lld: a hash has the wrong length",
@@ -127,7 +93,7 @@ walk_consent(store *st, sqlite3_stmt *s, int (*fn)(const store_consent_row *, vo
             *seen_out = 1;
         stop = fn(&row, ctx);
         if (stop != 0) {
-            result = callback_result(stop, "consent", row.id);
+            result = store_stopped(stop, "consent", row.id);
             break;
         }
     }
@@ -146,7 +112,7 @@ store_consent_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
 
     if (rc != SQLITE_OK)
         return store_fail(st, rc, "reading consent events");
-    bind_hash(s, 1, subject_hash);
+    store_bind_hash(s, 1, subject_hash);
     rc = walk_consent(st, s, fn, ctx, NULL);
     sqlite3_finalize(s);
     return rc;
@@ -172,19 +138,6 @@ store_consent_get(store *st, int64_t id, int (*fn)(const store_consent_row *row,
     return rc;
 }
 
-static int
-next_id(store *st, sqlite3_stmt *s, const char *what, int64_t *id_out)
-{
-    int rc = sqlite3_step(s);
-
-    if (rc != SQLITE_ROW) {
-        reset(s);
-        return store_fail(st, rc, what);
-    }
-    *id_out = sqlite3_column_int64(s, 0);
-    reset(s);
-    return GDPR_OK;
-}
 
 int
 store_consent_next_id(store *st, int64_t *id_out)
@@ -194,7 +147,7 @@ store_consent_next_id(store *st, int64_t *id_out)
                         " WHERE name='consent'), 0), coalesce((SELECT max(id) FROM"
                         " main.consent), 0)) + 1", &s);
 
-    return rc == GDPR_OK ? next_id(st, s, "allocating a consent event id", id_out) : rc;
+    return rc == GDPR_OK ? store_one_int64(st, s, "allocating a consent event id", id_out) : rc;
 }
 
 int
@@ -211,20 +164,20 @@ store_consent_append(store *st, const store_consent_row *row, int64_t *id_out)
         return rc;
     if (row->id > 0)
         sqlite3_bind_int64(s, 1, row->id);
-    bind_hash(s, 2, row->subject);
+    store_bind_hash(s, 2, row->subject);
     sqlite3_bind_int64(s, 3, row->at);
     sqlite3_bind_text(s, 4, row->purpose, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 5, row->state);
     sqlite3_bind_text(s, 6, row->notice, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 7, row->notice_version, -1, SQLITE_STATIC);
-    bind_hash(s, 8, row->notice_sha256);
+    store_bind_hash(s, 8, row->notice_sha256);
     sqlite3_bind_int64(s, 9, row->policy_version);
     sqlite3_bind_text(s, 10, row->channel, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 11, row->actor, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 12, row->expires);
     sqlite3_bind_text(s, 13, row->recipient, -1, SQLITE_STATIC);
-    bind_blob_or_null(s, 14, row->recipient_sealed, row->recipient_sealed_len);
-    bind_blob_or_null(s, 15, row->proof, row->proof_len);
+    store_bind_blob_or_null(s, 14, row->recipient_sealed, row->recipient_sealed_len);
+    store_bind_blob_or_null(s, 15, row->proof, row->proof_len);
     sqlite3_bind_int64(s, 16, (sqlite3_int64)row->flags);
     rc = store_step_done(st, s, "appending a consent event");
     if (rc != GDPR_OK)
@@ -237,7 +190,7 @@ store_consent_append(store *st, const store_consent_row *row, int64_t *id_out)
                     &s);
     if (rc != GDPR_OK)
         return rc;
-    bind_hash(s, 1, row->subject);
+    store_bind_hash(s, 1, row->subject);
     sqlite3_bind_text(s, 2, row->purpose, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, row->recipient, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 4, id);
@@ -272,17 +225,17 @@ state_from_history(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char 
 
     if (rc != GDPR_OK)
         return rc;
-    bind_hash(s, 1, hash);
+    store_bind_hash(s, 1, hash);
     sqlite3_bind_text(s, 2, purpose, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, recipient, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 4, at);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         read_state(s, 0, out);
-        reset(s);
+        store_reset(s);
         return GDPR_OK;
     }
-    reset(s);
+    store_reset(s);
     if (rc == SQLITE_DONE)
         return GDPR_ENOTFOUND;
     return store_fail(st, rc, "reading consent history");
@@ -299,19 +252,19 @@ store_consent_state_at(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
 
     if (rc != GDPR_OK)
         return rc;
-    bind_hash(s, 1, subject_hash);
+    store_bind_hash(s, 1, subject_hash);
     sqlite3_bind_text(s, 2, purpose, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, recipient, -1, SQLITE_STATIC);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         read_state(s, 0, out);
-        reset(s);
+        store_reset(s);
         if (out->at <= at)
             return GDPR_OK;
         /* Asked about a time before the current state: the history knows. */
         return state_from_history(st, subject_hash, purpose, recipient, at, out);
     }
-    reset(s);
+    store_reset(s);
     if (rc == SQLITE_DONE)
         return GDPR_ENOTFOUND;
     return store_fail(st, rc, "reading the consent state");
@@ -342,12 +295,12 @@ explicit_page(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *reci
     *n_out = 0;
     if (rc != GDPR_OK)
         return rc;
-    bind_hash(s, 1, hash);
+    store_bind_hash(s, 1, hash);
     sqlite3_bind_text(s, 2, recipient, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, after, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 4, EXPLICIT_BATCH);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const char *p = text_or_empty(s, 0);
+        const char *p = store_text_or_empty(s, 0);
         size_t len = strlen(p);
         if (len > GDPR_NAME_MAX)
             len = GDPR_NAME_MAX;
@@ -356,7 +309,7 @@ explicit_page(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *reci
         read_state(s, 1, &states[n]);
         n++;
     }
-    reset(s);
+    store_reset(s);
     if (rc != SQLITE_DONE)
         return store_fail(st, rc, "reading consent states");
     *n_out = n;
@@ -526,7 +479,7 @@ store_consent_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_B
         int rc = store_stmt(st, sql[i], &s);
         if (rc != GDPR_OK)
             return rc;
-        bind_hash(s, 1, subject_hash);
+        store_bind_hash(s, 1, subject_hash);
         rc = store_step_done(st, s, "erasing consent events");
         if (rc != GDPR_OK)
             return rc;
@@ -551,7 +504,7 @@ store_disclosure_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES
 
     if (rc != SQLITE_OK)
         return store_fail(st, rc, "reading disclosures");
-    bind_hash(s, 1, subject_hash);
+    store_bind_hash(s, 1, subject_hash);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         store_disclosure_row row;
         int stop;
@@ -559,10 +512,10 @@ store_disclosure_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES
         memset(&row, 0, sizeof row);
         row.id = sqlite3_column_int64(s, 0);
         row.at = sqlite3_column_int64(s, 1);
-        row.recipient = text_or_empty(s, 2);
-        row.purpose = text_or_empty(s, 3);
-        row.ground = text_or_empty(s, 4);
-        row.actor = text_or_empty(s, 5);
+        row.recipient = store_text_or_empty(s, 2);
+        row.purpose = store_text_or_empty(s, 3);
+        row.ground = store_text_or_empty(s, 4);
+        row.actor = store_text_or_empty(s, 5);
         row.recipient_sealed = blob_or_null(s, 6, &row.recipient_sealed_len);
         row.consent_event = sqlite3_column_int64(s, 7);
         if (sqlite3_column_bytes(s, 8) != (int)CRYPTO_HASH_BYTES) {
@@ -573,7 +526,7 @@ store_disclosure_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES
         row.subject = sqlite3_column_blob(s, 8);
         stop = fn(&row, ctx);
         if (stop != 0) {
-            result = callback_result(stop, "disclosure", row.id);
+            result = store_stopped(stop, "disclosure", row.id);
             break;
         }
     }
@@ -591,7 +544,7 @@ store_disclosure_next_id(store *st, int64_t *id_out)
                         " WHERE name='disclosure'), 0), coalesce((SELECT max(id) FROM"
                         " main.disclosure), 0)) + 1", &s);
 
-    return rc == GDPR_OK ? next_id(st, s, "allocating a disclosure id", id_out) : rc;
+    return rc == GDPR_OK ? store_one_int64(st, s, "allocating a disclosure id", id_out) : rc;
 }
 
 int
@@ -605,10 +558,10 @@ store_disclosure_append(store *st, const store_disclosure_row *row)
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, row->id);
-    bind_hash(s, 2, row->subject);
+    store_bind_hash(s, 2, row->subject);
     sqlite3_bind_int64(s, 3, row->at);
     sqlite3_bind_text(s, 4, row->recipient, -1, SQLITE_STATIC);
-    bind_blob_or_null(s, 5, row->recipient_sealed, row->recipient_sealed_len);
+    store_bind_blob_or_null(s, 5, row->recipient_sealed, row->recipient_sealed_len);
     sqlite3_bind_text(s, 6, row->purpose, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 7, row->ground, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 8, row->actor, -1, SQLITE_STATIC);
@@ -627,14 +580,14 @@ store_subject_flags_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], unsign
 
     if (rc != GDPR_OK)
         return rc;
-    bind_hash(s, 1, hash);
+    store_bind_hash(s, 1, hash);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         *flags_out = (unsigned int)sqlite3_column_int64(s, 0);
-        reset(s);
+        store_reset(s);
         return GDPR_OK;
     }
-    reset(s);
+    store_reset(s);
     if (rc == SQLITE_DONE)
         return GDPR_ENOTFOUND;
     return store_fail(st, rc, "reading subject flags");
@@ -649,7 +602,7 @@ store_subject_flags_update(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], uns
 
     if (rc != GDPR_OK)
         return rc;
-    bind_hash(s, 1, hash);
+    store_bind_hash(s, 1, hash);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)set);
     sqlite3_bind_int64(s, 3, (sqlite3_int64)clear);
     rc = store_step_done(st, s, "updating subject flags");

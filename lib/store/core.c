@@ -9,11 +9,6 @@
 
 #include "error.h"
 
-static int
-bind_hash(sqlite3_stmt *s, int col, const uint8_t hash[CRYPTO_HASH_BYTES])
-{
-    return sqlite3_bind_blob(s, col, hash, CRYPTO_HASH_BYTES, SQLITE_STATIC);
-}
 
 static int
 finish_row(store *st, sqlite3_stmt *s, int rc, const char *what)
@@ -78,7 +73,7 @@ store_subject_find(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *id
 
     if (rc != GDPR_OK)
         return rc;
-    bind_hash(s, 1, hash);
+    store_bind_hash(s, 1, hash);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         *id_out = sqlite3_column_int64(s, 0);
@@ -98,7 +93,7 @@ store_subject_insert(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const uin
 
     if (rc != GDPR_OK)
         return rc;
-    bind_hash(s, 1, hash);
+    store_bind_hash(s, 1, hash);
     sqlite3_bind_blob(s, 2, ident, (int)ident_len, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, created);
     rc = store_step_done(st, s, "creating subject");
@@ -140,7 +135,7 @@ store_key_put(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
         st->new_keys = grown;
         st->cap_new_keys = cap;
     }
-    bind_hash(s, 1, hash);
+    store_bind_hash(s, 1, hash);
     sqlite3_bind_blob(s, 2, wrapped, CRYPTO_WRAPPED_BYTES, SQLITE_STATIC);
     rc = store_step_done(st, s, "storing subject key");
     if (rc == GDPR_OK)
@@ -156,7 +151,7 @@ store_key_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t wrapped[
 
     if (rc != GDPR_OK)
         return rc;
-    bind_hash(s, 1, hash);
+    store_bind_hash(s, 1, hash);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         int result = GDPR_OK;
@@ -302,7 +297,7 @@ store_audit_insert(store *st, const store_audit_row *row)
     sqlite3_bind_text(s, 4, row->role, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 5, row->action, -1, SQLITE_STATIC);
     if (row->subject)
-        bind_hash(s, 6, row->subject);
+        store_bind_hash(s, 6, row->subject);
     sqlite3_bind_int(s, 7, row->outcome);
     if (row->ref)
         sqlite3_bind_text(s, 8, row->ref, -1, SQLITE_STATIC);
@@ -318,12 +313,6 @@ store_audit_insert(store *st, const store_audit_row *row)
     return rc;
 }
 
-static const char *
-column_text_or_empty(sqlite3_stmt *s, int col)
-{
-    const char *t = (const char *)sqlite3_column_text(s, col);
-    return t ? t : "";
-}
 
 int
 store_audit_foreach(store *st, int64_t from_seq, store_audit_fn fn, void *ctx)
@@ -343,9 +332,9 @@ store_audit_foreach(store *st, int64_t from_seq, store_audit_fn fn, void *ctx)
 
         row.seq = sqlite3_column_int64(s, 0);
         row.at = sqlite3_column_int64(s, 1);
-        row.actor = column_text_or_empty(s, 2);
-        row.role = column_text_or_empty(s, 3);
-        row.action = column_text_or_empty(s, 4);
+        row.actor = store_text_or_empty(s, 2);
+        row.role = store_text_or_empty(s, 3);
+        row.action = store_text_or_empty(s, 4);
         row.subject = sqlite3_column_type(s, 5) == SQLITE_NULL
                           ? NULL
                           : (const uint8_t *)sqlite3_column_blob(s, 5);
@@ -388,7 +377,7 @@ store_policy_insert(store *st, int64_t at, const char *actor,
         return rc;
     sqlite3_bind_int64(s, 1, at);
     sqlite3_bind_text(s, 2, actor, -1, SQLITE_STATIC);
-    bind_hash(s, 3, sha256);
+    store_bind_hash(s, 3, sha256);
     sqlite3_bind_text(s, 4, document, -1, SQLITE_STATIC);
     rc = store_step_done(st, s, "storing the policy");
     if (rc == GDPR_OK)

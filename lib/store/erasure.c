@@ -12,25 +12,8 @@
 
 #include "error.h"
 
-static int
-bind_hash(sqlite3_stmt *s, int col, const uint8_t hash[CRYPTO_HASH_BYTES])
-{
-    return sqlite3_bind_blob(s, col, hash, CRYPTO_HASH_BYTES, SQLITE_STATIC);
-}
 
-static void
-reset(sqlite3_stmt *s)
-{
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-}
 
-static const char *
-text_or_empty(sqlite3_stmt *s, int col)
-{
-    const char *t = (const char *)sqlite3_column_text(s, col);
-    return t ? t : "";
-}
 
 static const uint8_t *
 hash_or_null(sqlite3_stmt *s, int col)
@@ -41,29 +24,7 @@ hash_or_null(sqlite3_stmt *s, int col)
     return sqlite3_column_blob(s, col);
 }
 
-static int
-stopped(int stop, const char *what, int64_t id)
-{
-    if (stop < 0)
-        return stop;
-    return err_set(GDPR_ECALLBACK, "%s iterator stopped at %lld (returned %d)", what,
-                   (long long)id, stop);
-}
 
-/* A statement that answers one integer. */
-static int
-one_int64(store *st, sqlite3_stmt *s, const char *what, int64_t *out)
-{
-    int rc = sqlite3_step(s);
-
-    if (rc != SQLITE_ROW) {
-        reset(s);
-        return store_fail(st, rc, what);
-    }
-    *out = sqlite3_column_int64(s, 0);
-    reset(s);
-    return GDPR_OK;
-}
 
 static int
 changed_one(store *st, int rc, const char *what, int64_t id)
@@ -86,14 +47,14 @@ read_hold(sqlite3_stmt *s, store_hold_row *h)
     h->scope = sqlite3_column_int(s, 1);
     h->subject = hash_or_null(s, 2);
     h->record = sqlite3_column_int64(s, 3);
-    h->category = text_or_empty(s, 4);
-    h->reason = text_or_empty(s, 5);
+    h->category = store_text_or_empty(s, 4);
+    h->reason = store_text_or_empty(s, 5);
     h->placed_at = sqlite3_column_int64(s, 6);
-    h->placed_by = text_or_empty(s, 7);
+    h->placed_by = store_text_or_empty(s, 7);
     h->until = sqlite3_column_int64(s, 8);
     h->released_at = sqlite3_column_int64(s, 9);
-    h->released_by = text_or_empty(s, 10);
-    h->release_reason = text_or_empty(s, 11);
+    h->released_by = store_text_or_empty(s, 10);
+    h->release_reason = store_text_or_empty(s, 11);
 }
 
 int
@@ -108,7 +69,7 @@ store_hold_insert(store *st, const store_hold_row *row, int64_t *id_out)
         return rc;
     sqlite3_bind_int(s, 1, row->scope);
     if (row->subject)
-        bind_hash(s, 2, row->subject);
+        store_bind_hash(s, 2, row->subject);
     sqlite3_bind_int64(s, 3, row->record);
     if (row->category)
         sqlite3_bind_text(s, 4, row->category, -1, SQLITE_STATIC);
@@ -138,13 +99,13 @@ store_hold_get(store *st, int64_t id, int (*fn)(const store_hold_row *row, void 
         int stop;
         read_hold(s, &h);
         stop = fn(&h, ctx);
-        result = stop == 0 ? GDPR_OK : stopped(stop, "hold", id);
+        result = stop == 0 ? GDPR_OK : store_stopped(stop, "hold", id);
     } else if (rc == SQLITE_DONE) {
         result = err_set(GDPR_ENOTFOUND, "hold: %lld is not a hold", (long long)id);
     } else {
         result = store_fail(st, rc, "reading a hold");
     }
-    reset(s);
+    store_reset(s);
     return result;
 }
 
@@ -184,7 +145,7 @@ store_hold_foreach(store *st, int64_t active_at, int (*fn)(const store_hold_row 
         read_hold(s, &h);
         stop = fn(&h, ctx);
         if (stop != 0) {
-            result = stopped(stop, "hold", h.id);
+            result = store_stopped(stop, "hold", h.id);
             break;
         }
     }
@@ -210,7 +171,7 @@ store_hold_covering(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], in
 
     if (rc != GDPR_OK)
         return rc;
-    bind_hash(s, 1, subject_hash);
+    store_bind_hash(s, 1, subject_hash);
     sqlite3_bind_int64(s, 2, record);
     if (category)
         sqlite3_bind_text(s, 3, category, -1, SQLITE_STATIC);
@@ -222,7 +183,7 @@ store_hold_covering(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], in
         *hold_out = sqlite3_column_int64(s, 0);
         *until_out = sqlite3_column_int64(s, 1);
     }
-    reset(s);
+    store_reset(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return store_fail(st, rc, "checking holds");
     return GDPR_OK;
@@ -242,9 +203,9 @@ store_hold_any_for_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYT
 
     if (rc != GDPR_OK)
         return rc;
-    bind_hash(s, 1, subject_hash);
+    store_bind_hash(s, 1, subject_hash);
     sqlite3_bind_int64(s, 2, at);
-    rc = one_int64(st, s, "checking holds", &any);
+    rc = store_one_int64(st, s, "checking holds", &any);
     *any_out = any != 0;
     return rc;
 }
@@ -271,9 +232,9 @@ read_tombstone(sqlite3_stmt *s, store_tombstone_row *t)
     t->kind = sqlite3_column_int(s, 1);
     t->subject = hash_or_null(s, 2);
     t->at = sqlite3_column_int64(s, 3);
-    t->ground = text_or_empty(s, 4);
-    t->actor = text_or_empty(s, 5);
-    t->role = text_or_empty(s, 6);
+    t->ground = store_text_or_empty(s, 4);
+    t->actor = store_text_or_empty(s, 5);
+    t->role = store_text_or_empty(s, 6);
     t->erased = sqlite3_column_int64(s, 7);
     t->retained = sqlite3_column_int64(s, 8);
     t->complete = sqlite3_column_int(s, 9);
@@ -300,7 +261,7 @@ store_tombstone_insert(store *st, const store_tombstone_row *row, int64_t *id_ou
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int(s, 1, row->kind);
-    bind_hash(s, 2, row->subject);
+    store_bind_hash(s, 2, row->subject);
     sqlite3_bind_int64(s, 3, row->at);
     sqlite3_bind_text(s, 4, row->ground, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 5, row->actor, -1, SQLITE_STATIC);
@@ -347,7 +308,7 @@ store_tombstone_find(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], i
 
     if (rc != GDPR_OK)
         return rc;
-    bind_hash(s, 1, subject_hash);
+    store_bind_hash(s, 1, subject_hash);
     sqlite3_bind_int(s, 2, kind);
     if (ground)
         sqlite3_bind_text(s, 3, ground, -1, SQLITE_STATIC);
@@ -356,10 +317,10 @@ store_tombstone_find(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], i
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         *id_out = sqlite3_column_int64(s, 0);
-        reset(s);
+        store_reset(s);
         return GDPR_OK;
     }
-    reset(s);
+    store_reset(s);
     if (rc != SQLITE_DONE)
         return store_fail(st, rc, "finding a tombstone");
     return GDPR_ENOTFOUND;
@@ -375,14 +336,14 @@ store_tombstone_open_partial(store *st, const uint8_t subject_hash[CRYPTO_HASH_B
 
     if (rc != GDPR_OK)
         return rc;
-    bind_hash(s, 1, subject_hash);
+    store_bind_hash(s, 1, subject_hash);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         *id_out = sqlite3_column_int64(s, 0);
-        reset(s);
+        store_reset(s);
         return GDPR_OK;
     }
-    reset(s);
+    store_reset(s);
     if (rc != SQLITE_DONE)
         return store_fail(st, rc, "finding a tombstone");
     return GDPR_ENOTFOUND;
@@ -418,14 +379,14 @@ store_tombstone_get(store *st, int64_t id, int (*fn)(const store_tombstone_row *
         result = read_tombstone(s, &t);
         if (result == GDPR_OK) {
             int stop = fn(&t, ctx);
-            result = stop == 0 ? GDPR_OK : stopped(stop, "tombstone", id);
+            result = stop == 0 ? GDPR_OK : store_stopped(stop, "tombstone", id);
         }
     } else if (rc == SQLITE_DONE) {
         result = err_set(GDPR_ENOTFOUND, "tombstone: %lld is not a tombstone", (long long)id);
     } else {
         result = store_fail(st, rc, "reading a tombstone");
     }
-    reset(s);
+    store_reset(s);
     return result;
 }
 
@@ -443,7 +404,7 @@ store_tombstone_foreach(store *st, const uint8_t *subject_hash, int64_t after_id
     if (rc != SQLITE_OK)
         return store_fail(st, rc, "listing tombstones");
     if (subject_hash)
-        bind_hash(s, 1, subject_hash);
+        store_bind_hash(s, 1, subject_hash);
     sqlite3_bind_int64(s, 2, after_id);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         store_tombstone_row t;
@@ -453,7 +414,7 @@ store_tombstone_foreach(store *st, const uint8_t *subject_hash, int64_t after_id
             break;
         stop = fn(&t, ctx);
         if (stop != 0) {
-            result = stopped(stop, "tombstone", t.id);
+            result = store_stopped(stop, "tombstone", t.id);
             break;
         }
     }
@@ -475,21 +436,21 @@ store_tombstone_latest(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
 
     if (rc != GDPR_OK)
         return rc;
-    bind_hash(s, 1, subject_hash);
+    store_bind_hash(s, 1, subject_hash);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         store_tombstone_row t;
         result = read_tombstone(s, &t);
         if (result == GDPR_OK) {
             int stop = fn(&t, ctx);
-            result = stop == 0 ? GDPR_OK : stopped(stop, "tombstone", t.id);
+            result = stop == 0 ? GDPR_OK : store_stopped(stop, "tombstone", t.id);
         }
     } else if (rc == SQLITE_DONE) {
         result = GDPR_ENOTFOUND;
     } else {
         result = store_fail(st, rc, "reading a tombstone");
     }
-    reset(s);
+    store_reset(s);
     return result;
 }
 
@@ -543,15 +504,15 @@ store_tombstone_kept_foreach(store *st, int64_t tombstone,
         int stop;
         k.tombstone = sqlite3_column_int64(s, 0);
         k.record = sqlite3_column_int64(s, 1);
-        k.category = text_or_empty(s, 2);
-        k.purpose = text_or_empty(s, 3);
-        k.reason = text_or_empty(s, 4);
-        k.rule = text_or_empty(s, 5);
+        k.category = store_text_or_empty(s, 2);
+        k.purpose = store_text_or_empty(s, 3);
+        k.reason = store_text_or_empty(s, 4);
+        k.rule = store_text_or_empty(s, 5);
         k.until = sqlite3_column_int64(s, 6);
         k.erased_at = sqlite3_column_int64(s, 7);
         stop = fn(&k, ctx);
         if (stop != 0) {
-            result = stopped(stop, "kept record", k.record);
+            result = store_stopped(stop, "kept record", k.record);
             break;
         }
     }
@@ -589,11 +550,11 @@ store_tombstone_kept_find(store *st, int64_t record, int64_t *until_out, char *r
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         *until_out = sqlite3_column_int64(s, 0);
-        snprintf(rule, rule_cap, "%s", text_or_empty(s, 1));
-        reset(s);
+        snprintf(rule, rule_cap, "%s", store_text_or_empty(s, 1));
+        store_reset(s);
         return GDPR_OK;
     }
-    reset(s);
+    store_reset(s);
     if (rc != SQLITE_DONE)
         return store_fail(st, rc, "checking kept records");
     return GDPR_ENOTFOUND;
@@ -629,7 +590,7 @@ store_tombstone_record_foreach(store *st, int64_t tombstone,
         int64_t record = sqlite3_column_int64(s, 0);
         int stop = fn(record, ctx);
         if (stop != 0) {
-            result = stopped(stop, "erased record", record);
+            result = store_stopped(stop, "erased record", record);
             break;
         }
     }
@@ -675,10 +636,10 @@ store_tombstone_recipient_foreach(store *st, int64_t tombstone,
         return store_fail(st, rc, "listing recipients");
     sqlite3_bind_int64(s, 1, tombstone);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        int stop = fn(text_or_empty(s, 0), sqlite3_column_int64(s, 1),
+        int stop = fn(store_text_or_empty(s, 0), sqlite3_column_int64(s, 1),
                       sqlite3_column_int64(s, 2), ctx);
         if (stop != 0) {
-            result = stopped(stop, "recipient", tombstone);
+            result = store_stopped(stop, "recipient", tombstone);
             break;
         }
     }
@@ -696,7 +657,7 @@ store_tombstone_count(store *st, int64_t *count_out)
 
     if (rc != GDPR_OK)
         return rc;
-    return one_int64(st, s, "counting tombstones", count_out);
+    return store_one_int64(st, s, "counting tombstones", count_out);
 }
 
 /* The export document: one JSON object per tombstone, built by SQLite. */
@@ -760,9 +721,9 @@ store_pending_insert(store *st, const store_pending_row *row, int64_t *id_out)
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, row->tombstone);
-    bind_hash(s, 2, row->subject);
+    store_bind_hash(s, 2, row->subject);
     sqlite3_bind_text(s, 3, row->source, -1, SQLITE_STATIC);
-    bind_hash(s, 4, row->key_id);
+    store_bind_hash(s, 4, row->key_id);
     sqlite3_bind_blob(s, 5, row->sealed, (int)row->sealed_len, SQLITE_STATIC);
     sqlite3_bind_int64(s, 6, row->since);
     sqlite3_bind_int(s, 7, row->attempts);
@@ -792,21 +753,21 @@ store_pending_foreach(store *st, int64_t after_id, int (*fn)(const store_pending
         p.id = sqlite3_column_int64(s, 0);
         p.tombstone = sqlite3_column_int64(s, 1);
         p.subject = hash_or_null(s, 2);
-        p.source = text_or_empty(s, 3);
+        p.source = store_text_or_empty(s, 3);
         p.key_id = hash_or_null(s, 4);
         p.sealed = sqlite3_column_blob(s, 5);
         p.sealed_len = (size_t)sqlite3_column_bytes(s, 5);
         p.since = sqlite3_column_int64(s, 6);
         p.attempts = sqlite3_column_int(s, 7);
         p.last_at = sqlite3_column_int64(s, 8);
-        p.last_error = text_or_empty(s, 9);
+        p.last_error = store_text_or_empty(s, 9);
         if (p.subject == NULL || p.key_id == NULL) {
             result = err_set(GDPR_ECORRUPT, "pending hook %lld: damaged row", (long long)p.id);
             break;
         }
         stop = fn(&p, ctx);
         if (stop != 0) {
-            result = stopped(stop, "pending hook", p.id);
+            result = store_stopped(stop, "pending hook", p.id);
             break;
         }
     }
@@ -851,8 +812,8 @@ store_pending_count_key(store *st, const uint8_t key_id[CRYPTO_HASH_BYTES], int6
 
     if (rc != GDPR_OK)
         return rc;
-    bind_hash(s, 1, key_id);
-    return one_int64(st, s, "counting pending hooks", count_out);
+    store_bind_hash(s, 1, key_id);
+    return store_one_int64(st, s, "counting pending hooks", count_out);
 }
 
 /* --- keys queued for destruction ----------------------------------------- */
@@ -867,7 +828,7 @@ store_key_queue_add(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t to
 
     if (rc != GDPR_OK)
         return rc;
-    bind_hash(s, 1, hash);
+    store_bind_hash(s, 1, hash);
     sqlite3_bind_int64(s, 2, tombstone);
     sqlite3_bind_int64(s, 3, at);
     return store_step_done(st, s, "queueing a key for destruction");
@@ -893,7 +854,7 @@ store_key_queue_first(store *st, uint8_t hash_out[CRYPTO_HASH_BYTES])
     } else if (rc != SQLITE_DONE) {
         result = store_fail(st, rc, "reading the key queue");
     }
-    reset(s);
+    store_reset(s);
     return result;
 }
 
@@ -905,7 +866,7 @@ store_key_queue_remove(store *st, const uint8_t hash[CRYPTO_HASH_BYTES])
 
     if (rc != GDPR_OK)
         return rc;
-    bind_hash(s, 1, hash);
+    store_bind_hash(s, 1, hash);
     return store_step_done(st, s, "dequeueing a key");
 }
 
@@ -931,7 +892,7 @@ store_key_queue_foreach(store *st, int (*fn)(const uint8_t *hash, int64_t tombst
         }
         stop = fn(hash, tombstone, sqlite3_column_int64(s, 2), ctx);
         if (stop != 0) {
-            result = stopped(stop, "key queue", tombstone);
+            result = store_stopped(stop, "key queue", tombstone);
             break;
         }
     }
@@ -954,10 +915,10 @@ store_erasure_unfinished(store *st, int *keys_out, int *unwiped_out)
     if (rc == SQLITE_ROW) {
         *keys_out = sqlite3_column_int(s, 0);
         *unwiped_out = sqlite3_column_int(s, 1);
-        reset(s);
+        store_reset(s);
         return GDPR_OK;
     }
-    reset(s);
+    store_reset(s);
     return store_fail(st, rc, "checking unfinished erasures");
 }
 
@@ -969,7 +930,7 @@ store_key_delete(store *st, const uint8_t hash[CRYPTO_HASH_BYTES])
 
     if (rc != GDPR_OK)
         return rc;
-    bind_hash(s, 1, hash);
+    store_bind_hash(s, 1, hash);
     return store_step_done(st, s, "destroying a key");
 }
 
@@ -983,11 +944,11 @@ store_key_exists(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int *exists_o
 
     if (rc != GDPR_OK)
         return rc;
-    bind_hash(s, 1, hash);
+    store_bind_hash(s, 1, hash);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW)
         n = sqlite3_column_int64(s, 0);
-    reset(s);
+    store_reset(s);
     if (rc != SQLITE_ROW)
         return store_fail_keys(st, rc, "looking for a key");
     *exists_out = n != 0;
@@ -1004,7 +965,7 @@ store_subject_delete(store *st, const uint8_t hash[CRYPTO_HASH_BYTES])
 
     if (rc != GDPR_OK)
         return rc;
-    bind_hash(s, 1, hash);
+    store_bind_hash(s, 1, hash);
     rc = store_step_done(st, s, "deleting a subject");
     if (rc == GDPR_OK && sqlite3_changes(st->db) == 0)
         return err_set(GDPR_ENOTFOUND, "subject: no such subject");
@@ -1019,14 +980,14 @@ store_subject_created(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t 
 
     if (rc != GDPR_OK)
         return rc;
-    bind_hash(s, 1, hash);
+    store_bind_hash(s, 1, hash);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         *created_out = sqlite3_column_int64(s, 0);
-        reset(s);
+        store_reset(s);
         return GDPR_OK;
     }
-    reset(s);
+    store_reset(s);
     if (rc != SQLITE_DONE)
         return store_fail(st, rc, "reading a subject");
     return GDPR_ENOTFOUND;
@@ -1043,8 +1004,8 @@ store_subject_has_data(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int *ha
 
     if (rc != GDPR_OK)
         return rc;
-    bind_hash(s, 1, hash);
-    rc = one_int64(st, s, "looking for a subject's data", &n);
+    store_bind_hash(s, 1, hash);
+    rc = store_one_int64(st, s, "looking for a subject's data", &n);
     *has_out = n != 0;
     return rc;
 }
@@ -1069,7 +1030,7 @@ store_erasure_scrub_requests(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], i
         int rc = store_stmt(st, sql[i], &s);
         if (rc != GDPR_OK)
             return rc;
-        bind_hash(s, 1, hash);
+        store_bind_hash(s, 1, hash);
         rc = store_step_done(st, s, "clearing a subject's requests");
         if (rc != GDPR_OK)
             return rc;

@@ -67,6 +67,18 @@ int store_fail(store *st, int sqlite_rc, const char *what);
 /* The same for a failure on the keystore connection. */
 int store_fail_keys(store *st, int sqlite_rc, const char *what);
 
+/* Row helpers (lib/store/rows.c). */
+void store_reset(sqlite3_stmt *s);                     /* reset and unbind */
+void store_bind_hash(sqlite3_stmt *s, int col, const uint8_t hash[CRYPTO_HASH_BYTES]);
+void store_bind_text_or_null(sqlite3_stmt *s, int col, const char *text);
+void store_bind_blob_or_null(sqlite3_stmt *s, int col, const uint8_t *blob, size_t len);
+const char *store_text_or_empty(sqlite3_stmt *s, int col);
+/* An iterator callback's non-zero: a negative GDPR code passes through,
+ * anything else becomes GDPR_ECALLBACK naming where it stopped. */
+int store_stopped(int stop, const char *what, int64_t id);
+/* Step a statement answering one integer (next id, count) and reset it. */
+int store_one_int64(store *st, sqlite3_stmt *s, const char *what, int64_t *out);
+
 /* Step a statement that returns no row; resets it. Works for statements of
  * either connection. */
 int store_step_done(store *st, sqlite3_stmt *s, const char *what);

@@ -16,21 +16,7 @@
     " verified_at, flags, escalated_to, escalations, denial, grace_until, closed, close_days,"  \
     " updated, policy_version"
 
-static void
-reset(sqlite3_stmt *s)
-{
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-}
 
-static int
-stopped(int stop, const char *what, int64_t id)
-{
-    if (stop < 0)
-        return stop;
-    return err_set(GDPR_ECALLBACK, "%s iterator stopped at %lld (returned %d)", what,
-                   (long long)id, stop);
-}
 
 static void
 bind_text_or_null(sqlite3_stmt *s, int col, const char *text)
@@ -150,11 +136,11 @@ store_request_next_id(store *st, int64_t *id_out)
         return rc;
     rc = sqlite3_step(s);
     if (rc != SQLITE_ROW) {
-        reset(s);
+        store_reset(s);
         return store_fail(st, rc, "allocating a request id");
     }
     *id_out = sqlite3_column_int64(s, 0);
-    reset(s);
+    store_reset(s);
     return GDPR_OK;
 }
 
@@ -249,10 +235,10 @@ store_request_get(store *st, int64_t id, store_request_row *out)
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         int result = read_row(s, out);
-        reset(s);
+        store_reset(s);
         return result;
     }
-    reset(s);
+    store_reset(s);
     if (rc == SQLITE_DONE)
         return err_set(GDPR_ENOTFOUND, "request %lld does not exist", (long long)id);
     return store_fail(st, rc, "reading a request");
@@ -277,7 +263,7 @@ walk_requests(store *st, sqlite3_stmt *s, store_request_fn fn, void *ctx, const 
             break;
         stop = fn(row, ctx);
         if (stop != 0) {
-            result = stopped(stop, "request list", row->id);
+            result = store_stopped(stop, "request list", row->id);
             break;
         }
     }
@@ -340,11 +326,11 @@ store_request_event_next_id(store *st, int64_t *id_out)
         return rc;
     rc = sqlite3_step(s);
     if (rc != SQLITE_ROW) {
-        reset(s);
+        store_reset(s);
         return store_fail(st, rc, "allocating a request event id");
     }
     *id_out = sqlite3_column_int64(s, 0);
-    reset(s);
+    store_reset(s);
     return GDPR_OK;
 }
 
@@ -426,7 +412,7 @@ store_request_event_foreach(store *st, int64_t request,
         }
         stop = fn(&row, ctx);
         if (stop != 0) {
-            result = stopped(stop, "request history", row.id);
+            result = store_stopped(stop, "request history", row.id);
             break;
         }
     }
@@ -463,13 +449,13 @@ walk_kpi(store *st, sqlite3_stmt *s, int (*fn)(const store_request_kpi_row *row,
         row.close_days = sqlite3_column_int(s, 13);
         stop = fn(&row, ctx);
         if (stop != 0) {
-            result = stopped(stop, "request KPI", row.type);
+            result = store_stopped(stop, "request KPI", row.type);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
         result = store_fail(st, rc, what);
-    reset(s);
+    store_reset(s);
     return result;
 }
 
@@ -506,13 +492,13 @@ store_request_kpi_close_days(store *st, int64_t from_day, int64_t to_day,
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         int stop = fn(sqlite3_column_int(s, 0), sqlite3_column_int64(s, 1), ctx);
         if (stop != 0) {
-            result = stopped(stop, "request KPI", sqlite3_column_int64(s, 0));
+            result = store_stopped(stop, "request KPI", sqlite3_column_int64(s, 0));
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
         result = store_fail(st, rc, "reading request KPIs");
-    reset(s);
+    store_reset(s);
     return result;
 }
 
@@ -552,11 +538,11 @@ store_request_overdue_count(store *st, int64_t due_from, int64_t due_to, int64_t
     sqlite3_bind_int64(s, 4, to);
     rc = sqlite3_step(s);
     if (rc != SQLITE_ROW) {
-        reset(s);
+        store_reset(s);
         return store_fail(st, rc, "counting overdue requests");
     }
     *count_out = sqlite3_column_int64(s, 0);
-    reset(s);
+    store_reset(s);
     return GDPR_OK;
 }
 
@@ -643,9 +629,9 @@ store_request_kpis_json(store *st, const gdpr_request_kpi_report *k, char **json
         *json_out = json ? strdup(json) : NULL;
         if (*json_out == NULL)
             result = err_set(GDPR_ENOMEM, "out of memory for the KPI JSON");
-        reset(s);
+        store_reset(s);
         return result;
     }
-    reset(s);
+    store_reset(s);
     return store_fail(st, rc, "building the KPI JSON");
 }

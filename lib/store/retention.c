@@ -11,27 +11,8 @@
 
 #include "error.h"
 
-static void
-bind_hash(sqlite3_stmt *s, int col, const uint8_t hash[CRYPTO_HASH_BYTES])
-{
-    sqlite3_bind_blob(s, col, hash, CRYPTO_HASH_BYTES, SQLITE_STATIC);
-}
 
-static void
-reset(sqlite3_stmt *s)
-{
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-}
 
-static int
-stopped(int stop, const char *what, int64_t id)
-{
-    if (stop < 0)
-        return stop;
-    return err_set(GDPR_ECALLBACK, "%s iterator stopped at row %lld (returned %d)", what,
-                   (long long)id, stop);
-}
 
 static int
 changed_one(store *st, int rc, const char *what, int64_t id)
@@ -55,7 +36,7 @@ store_retention_anchor_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH
 
     if (rc != GDPR_OK)
         return rc;
-    bind_hash(s, 1, subject_hash);
+    store_bind_hash(s, 1, subject_hash);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         const char *purpose = (const char *)sqlite3_column_text(s, 1);
         int stop;
@@ -66,13 +47,13 @@ store_retention_anchor_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH
         }
         stop = fn(sqlite3_column_int(s, 0), purpose, sqlite3_column_int64(s, 2), ctx);
         if (stop != 0) {
-            result = stopped(stop, "retention anchor", 0);
+            result = store_stopped(stop, "retention anchor", 0);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
         result = store_fail(st, rc, "reading retention anchors");
-    reset(s);
+    store_reset(s);
     return result;
 }
 
@@ -87,7 +68,7 @@ store_retention_anchor_get(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYT
 
     if (rc != GDPR_OK)
         return rc;
-    bind_hash(s, 1, subject_hash);
+    store_bind_hash(s, 1, subject_hash);
     sqlite3_bind_int(s, 2, kind);
     sqlite3_bind_text(s, 3, purpose, -1, SQLITE_STATIC);
     rc = sqlite3_step(s);
@@ -97,7 +78,7 @@ store_retention_anchor_get(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYT
         result = GDPR_ENOTFOUND;
     else
         result = store_fail(st, rc, "reading a retention anchor");
-    reset(s);
+    store_reset(s);
     return result;
 }
 
@@ -111,7 +92,7 @@ store_retention_anchor_put(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYT
 
     if (rc != GDPR_OK)
         return rc;
-    bind_hash(s, 1, subject_hash);
+    store_bind_hash(s, 1, subject_hash);
     sqlite3_bind_int(s, 2, kind);
     sqlite3_bind_text(s, 3, purpose, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 4, at);
@@ -128,7 +109,7 @@ store_retention_anchor_delete(store *st, const uint8_t subject_hash[CRYPTO_HASH_
 
     if (rc != GDPR_OK)
         return rc;
-    bind_hash(s, 1, subject_hash);
+    store_bind_hash(s, 1, subject_hash);
     sqlite3_bind_int(s, 2, kind);
     sqlite3_bind_text(s, 3, purpose, -1, SQLITE_STATIC);
     rc = store_step_done(st, s, "removing a retention anchor");
@@ -181,7 +162,7 @@ walk_schedules(store *st, sqlite3_stmt *s, store_retention_fn fn, void *ctx, con
             break;
         stop = fn(&row, ctx);
         if (stop != 0) {
-            result = stopped(stop, what, row.id);
+            result = store_stopped(stop, what, row.id);
             break;
         }
     }
@@ -209,14 +190,14 @@ store_retention_get(store *st, int64_t record, store_retention_fn fn, void *ctx)
         if (result == GDPR_OK) {
             int stop = fn(&row, ctx);
             if (stop != 0)
-                result = stopped(stop, "vault", record);
+                result = store_stopped(stop, "vault", record);
         }
     } else if (rc == SQLITE_DONE) {
         result = err_set(GDPR_ENOTFOUND, "record: %lld is not a vault record", (long long)record);
     } else {
         result = store_fail(st, rc, "reading a record's schedule");
     }
-    reset(s);
+    store_reset(s);
     return result;
 }
 
@@ -232,7 +213,7 @@ store_retention_subject_foreach(store *st, const uint8_t subject_hash[CRYPTO_HAS
 
     if (rc != SQLITE_OK)
         return store_fail(st, rc, "listing a subject's schedules");
-    bind_hash(s, 1, subject_hash);
+    store_bind_hash(s, 1, subject_hash);
     return walk_schedules(st, s, fn, ctx, "listing a subject's schedules");
 }
 
@@ -289,11 +270,11 @@ store_retention_due_count(store *st, int64_t as_of, int has_cursor, int64_t afte
     sqlite3_bind_int64(s, 3, has_cursor ? after_id : INT64_MIN);
     rc = sqlite3_step(s);
     if (rc != SQLITE_ROW) {
-        reset(s);
+        store_reset(s);
         return store_fail(st, rc, "counting due records");
     }
     *count_out = sqlite3_column_int64(s, 0);
-    reset(s);
+    store_reset(s);
     return GDPR_OK;
 }
 
@@ -370,7 +351,7 @@ store_retention_run_open(store *st, store_retention_run_row *out)
     } else {
         result = store_fail(st, rc, "reading the open retention run");
     }
-    reset(s);
+    store_reset(s);
     return result;
 }
 
@@ -460,7 +441,7 @@ store_review_insert(store *st, const store_review_row *row, int64_t *id_out)
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, row->record);
-    bind_hash(s, 2, row->subject);
+    store_bind_hash(s, 2, row->subject);
     sqlite3_bind_text(s, 3, row->rule, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 4, row->category, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 5, row->purpose, -1, SQLITE_STATIC);
@@ -490,14 +471,14 @@ store_review_get(store *st, int64_t id, store_review_fn fn, void *ctx)
         if (result == GDPR_OK) {
             int stop = fn(&row, ctx);
             if (stop != 0)
-                result = stopped(stop, "review", id);
+                result = store_stopped(stop, "review", id);
         }
     } else if (rc == SQLITE_DONE) {
         result = err_set(GDPR_ENOTFOUND, "task: %lld is not a review task", (long long)id);
     } else {
         result = store_fail(st, rc, "reading a review task");
     }
-    reset(s);
+    store_reset(s);
     return result;
 }
 
@@ -516,7 +497,7 @@ walk_reviews(store *st, sqlite3_stmt *s, store_review_fn fn, void *ctx)
             break;
         stop = fn(&row, ctx);
         if (stop != 0) {
-            result = stopped(stop, "review", row.id);
+            result = store_stopped(stop, "review", row.id);
             break;
         }
     }
@@ -626,7 +607,7 @@ store_retention_aggregate_foreach(store *st, store_aggregate_fn fn, void *ctx)
         stop = fn(text[0], text[1], text[2], text[3], text[4], sqlite3_column_int(s, 5),
                   sqlite3_column_int64(s, 6), ctx);
         if (stop != 0) {
-            result = stopped(stop, "aggregate", 0);
+            result = store_stopped(stop, "aggregate", 0);
             break;
         }
     }

@@ -11,44 +11,10 @@
 
 #include "error.h"
 
-static void
-bind_hash(sqlite3_stmt *s, int col, const uint8_t hash[CRYPTO_HASH_BYTES])
-{
-    sqlite3_bind_blob(s, col, hash, CRYPTO_HASH_BYTES, SQLITE_STATIC);
-}
 
-static void
-bind_text_or_null(sqlite3_stmt *s, int col, const char *text)
-{
-    if (text != NULL)
-        sqlite3_bind_text(s, col, text, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(s, col);
-}
 
-static const char *
-text_or_empty(sqlite3_stmt *s, int col)
-{
-    const char *t = (const char *)sqlite3_column_text(s, col);
-    return t ? t : "";
-}
 
-static void
-reset(sqlite3_stmt *s)
-{
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-}
 
-/* fn's answer: 0 goes on, a negative GDPR code is passed through, anything
- * else stops with GDPR_ECALLBACK. */
-static int
-callback_result(int stop, const char *what, int64_t id)
-{
-    if (stop < 0)
-        return stop;
-    return err_set(GDPR_ECALLBACK, "%s iterator stopped at %lld", what, (long long)id);
-}
 
 /* --- the decision log -------------------------------------------------- */
 
@@ -60,12 +26,12 @@ read_transfer_row(sqlite3_stmt *s, store_transfer_row *row)
 {
     row->id = sqlite3_column_int64(s, 0);
     row->at = sqlite3_column_int64(s, 1);
-    row->recipient = text_or_empty(s, 2);
-    row->country = text_or_empty(s, 3);
-    row->mechanism = text_or_empty(s, 4);
+    row->recipient = store_text_or_empty(s, 2);
+    row->country = store_text_or_empty(s, 3);
+    row->mechanism = store_text_or_empty(s, 4);
     row->reference = (const char *)sqlite3_column_text(s, 5);
     row->allowed = sqlite3_column_int(s, 6);
-    row->reason = text_or_empty(s, 7);
+    row->reason = store_text_or_empty(s, 7);
 }
 
 int
@@ -82,14 +48,14 @@ store_transfer_insert(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
 
     if (rc != GDPR_OK)
         return rc;
-    bind_hash(s, 1, subject_hash);
+    store_bind_hash(s, 1, subject_hash);
     sqlite3_bind_int64(s, 2, row->at);
     sqlite3_bind_int64(s, 3, logged_at);
     sqlite3_bind_text(s, 4, actor, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 5, row->recipient, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 6, row->country, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 7, row->mechanism, -1, SQLITE_STATIC);
-    bind_text_or_null(s, 8, row->reference);
+    store_bind_text_or_null(s, 8, row->reference);
     sqlite3_bind_int(s, 9, row->allowed ? 1 : 0);
     sqlite3_bind_text(s, 10, row->reason, -1, SQLITE_STATIC);
     rc = store_step_done(st, s, "logging a transfer");
@@ -113,7 +79,7 @@ store_transfer_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                                 " WHERE subject=?1 ORDER BY id",
                                 -1, &s, NULL);
         if (rc == SQLITE_OK)
-            bind_hash(s, 1, subject_hash);
+            store_bind_hash(s, 1, subject_hash);
     } else {
         rc = sqlite3_prepare_v2(st->db,
                                 "SELECT " TRANSFER_COLUMNS " FROM main.transfer"
@@ -129,7 +95,7 @@ store_transfer_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
         read_transfer_row(s, &row);
         stop = fn(&row, ctx);
         if (stop != 0) {
-            result = callback_result(stop, "transfer log", row.id);
+            result = store_stopped(stop, "transfer log", row.id);
             break;
         }
     }
@@ -167,7 +133,7 @@ store_transfer_foreach_all(store *st, int64_t after_id,
         }
         stop = fn(&row, sqlite3_column_blob(s, 8), ctx);
         if (stop != 0) {
-            result = callback_result(stop, "transfer log", row.id);
+            result = store_stopped(stop, "transfer log", row.id);
             break;
         }
     }
@@ -186,7 +152,7 @@ store_transfer_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_
 
     if (rc != GDPR_OK)
         return rc;
-    bind_hash(s, 1, subject_hash);
+    store_bind_hash(s, 1, subject_hash);
     rc = store_step_done(st, s, "deleting a subject's transfer log");
     if (rc == GDPR_OK && count_out)
         *count_out = sqlite3_changes64(st->db);
@@ -239,7 +205,7 @@ store_safeguard_revoke(store *st, int64_t id, int64_t at, const char *actor, cha
     sqlite3_bind_int64(s, 1, id);
     rc = sqlite3_step(s);
     if (rc != SQLITE_ROW) {
-        reset(s);
+        store_reset(s);
         if (rc == SQLITE_DONE)
             return err_set(GDPR_ENOTFOUND,
                            "safeguard: %lld is not a safeguard added with "
@@ -248,8 +214,8 @@ store_safeguard_revoke(store *st, int64_t id, int64_t at, const char *actor, cha
         return store_fail(st, rc, "reading a safeguard");
     }
     revoked = sqlite3_column_int64(s, 1);
-    recipient = strdup(text_or_empty(s, 0));
-    reset(s);
+    recipient = strdup(store_text_or_empty(s, 0));
+    store_reset(s);
     if (recipient == NULL)
         return err_set(GDPR_ENOMEM, "out of memory revoking a safeguard");
     if (revoked != 0) {
@@ -288,24 +254,24 @@ store_safeguard_foreach(store *st, const char *recipient,
 
     if (rc != SQLITE_OK)
         return store_fail(st, rc, "reading safeguards");
-    bind_text_or_null(s, 1, recipient);
+    store_bind_text_or_null(s, 1, recipient);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         store_safeguard_row row;
         int stop;
 
         row.id = sqlite3_column_int64(s, 0);
-        row.recipient = text_or_empty(s, 1);
-        row.type = text_or_empty(s, 2);
+        row.recipient = store_text_or_empty(s, 1);
+        row.type = store_text_or_empty(s, 2);
         row.module = sqlite3_column_int(s, 3);
-        row.reference = text_or_empty(s, 4);
+        row.reference = store_text_or_empty(s, 4);
         row.valid_from = sqlite3_column_int64(s, 5);
         row.valid_until = sqlite3_column_int64(s, 6);
         row.added_at = sqlite3_column_int64(s, 7);
-        row.added_by = text_or_empty(s, 8);
+        row.added_by = store_text_or_empty(s, 8);
         row.revoked_at = sqlite3_column_int64(s, 9);
         stop = fn(&row, ctx);
         if (stop != 0) {
-            result = callback_result(stop, "safeguard", row.id);
+            result = store_stopped(stop, "safeguard", row.id);
             break;
         }
     }
@@ -332,7 +298,7 @@ store_adequacy_insert(store *st, int64_t at, const char *actor,
         return rc;
     sqlite3_bind_int64(s, 1, at);
     sqlite3_bind_text(s, 2, actor, -1, SQLITE_STATIC);
-    bind_hash(s, 3, sha256);
+    store_bind_hash(s, 3, sha256);
     sqlite3_bind_text(s, 4, document, -1, SQLITE_STATIC);
     rc = store_step_done(st, s, "storing the adequacy list");
     if (rc == GDPR_OK && version_out)
@@ -356,13 +322,13 @@ store_adequacy_latest(store *st, int64_t *version_out, char **document_out)
     if (rc == SQLITE_ROW) {
         int result = GDPR_OK;
         *version_out = sqlite3_column_int64(s, 0);
-        *document_out = strdup(text_or_empty(s, 1));
+        *document_out = strdup(store_text_or_empty(s, 1));
         if (*document_out == NULL)
             result = err_set(GDPR_ENOMEM, "out of memory reading the adequacy list");
-        reset(s);
+        store_reset(s);
         return result;
     }
-    reset(s);
+    store_reset(s);
     if (rc == SQLITE_DONE)
         return GDPR_ENOTFOUND;
     return store_fail(st, rc, "reading the adequacy list");
