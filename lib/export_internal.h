@@ -39,6 +39,8 @@ int out_put_slow(out_stream *o, const void *data, size_t len);
 static inline int
 out_put(out_stream *o, const void *data, size_t len)
 {
+    if (len == 0)
+        return o->rc;
     if (o->rc == 0 && len <= o->cap - o->used) {
         memcpy(o->buf + o->used, data, len);
         o->used += len;

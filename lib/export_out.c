@@ -356,7 +356,11 @@ jo_hex(json_out *j, const char *key, const uint8_t *bytes, size_t len)
 int
 jo_value(json_out *j, const void *value, size_t len)
 {
-    int text = value_is_text(value, len);
+    int text;
+
+    if (value == NULL)
+        value = ""; /* an empty value may come as NULL */
+    text = value_is_text(value, len);
 
     jo_str(j, "encoding", text ? "utf-8" : "base64");
     item(j, "value");
@@ -419,6 +423,8 @@ csv_time(out_stream *o, int has, int64_t t, int last)
 int
 csv_value(out_stream *o, const void *value, size_t len, int last)
 {
+    if (value == NULL)
+        value = ""; /* an empty value may come as NULL */
     if (value_is_text(value, len)) {
         csv_text(o, "utf-8", 0);
         return csv_field(o, value, len, last);

@@ -290,29 +290,53 @@ copy_owner(const store_vault_row *row, void *ctx)
     return 0;
 }
 
+/* One read of the record: its owner and category, and a copy of the sealed
+ * value, opened only once the actor is authorised. */
 typedef struct {
-    gdpr_engine *eng;
-    uint8_t *plain;
-    size_t len;
-} opened_value;
+    record_owner owner;
+    int64_t id;
+    uint8_t *sealed;
+    size_t sealed_len;
+} sealed_copy;
 
 static int
-open_value(const store_vault_row *row, void *ctx)
+copy_sealed(const store_vault_row *row, void *ctx)
 {
-    opened_value *v = ctx;
-    size_t len = row->value_len >= CRYPTO_SEAL_OVERHEAD ? row->value_len - CRYPTO_SEAL_OVERHEAD : 0;
+    sealed_copy *c = ctx;
+
+    copy_owner(row, &c->owner);
+    c->id = row->id;
+    c->sealed = malloc(row->value_len > 0 ? row->value_len : 1);
+    if (c->sealed == NULL)
+        return err_set(GDPR_ENOMEM, "out of memory reading a %zu-byte record", row->value_len);
+    memcpy(c->sealed, row->value, row->value_len);
+    c->sealed_len = row->value_len;
+    return 0;
+}
+
+static int
+open_copy(gdpr_engine *eng, const sealed_copy *c, void **value_out, size_t *len_out)
+{
+    store_vault_row row;
+    size_t len = c->sealed_len >= CRYPTO_SEAL_OVERHEAD ? c->sealed_len - CRYPTO_SEAL_OVERHEAD : 0;
+    uint8_t *plain = malloc(len > 0 ? len : 1);
     int rc;
 
-    v->plain = malloc(len > 0 ? len : 1);
-    if (v->plain == NULL)
+    if (plain == NULL)
         return err_set(GDPR_ENOMEM, "out of memory for a %zu-byte value", len);
-    rc = engine_vault_open(v->eng, row, v->plain);
+    memset(&row, 0, sizeof row);
+    row.id = c->id;
+    row.subject = c->owner.hash;
+    row.category = c->owner.category;
+    row.value = c->sealed;
+    row.value_len = c->sealed_len;
+    rc = engine_vault_open(eng, &row, plain);
     if (rc != GDPR_OK) {
-        free(v->plain);
-        v->plain = NULL;
+        free(plain);
         return rc;
     }
-    v->len = len;
+    *value_out = plain;
+    *len_out = len;
     return GDPR_OK;
 }
 
@@ -320,8 +344,7 @@ GDPR_API int
 gdpr_vault_get(gdpr_engine *eng, const gdpr_actor *who, int64_t record, void **value_out,
                size_t *len_out)
 {
-    record_owner owner;
-    opened_value v = { eng, NULL, 0 };
+    sealed_copy copy;
     int rc;
 
     if (value_out)
@@ -339,20 +362,18 @@ gdpr_vault_get(gdpr_engine *eng, const gdpr_actor *who, int64_t record, void **v
         rc = check_record(record);
     if (rc != GDPR_OK)
         return rc;
+    memset(&copy, 0, sizeof copy);
     engine_lock(eng);
     rc = engine_require_policy(eng);
     if (rc == GDPR_OK)
-        rc = store_vault_get(eng->st, record, copy_owner, &owner);
+        rc = store_vault_get(eng->st, record, copy_sealed, &copy);
     if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_VAULT_GET, owner.hash);
+        rc = engine_authorize(eng, who, PERM_VAULT_GET, copy.owner.hash);
     if (rc == GDPR_OK)
         rc = engine_record_restricted(eng, record);
     if (rc == GDPR_OK)
-        rc = store_vault_get(eng->st, record, open_value, &v);
-    if (rc == GDPR_OK) {
-        *value_out = v.plain;
-        *len_out = v.len;
-    }
+        rc = open_copy(eng, &copy, value_out, len_out);
+    free(copy.sealed);
     return engine_unlock(eng, rc);
 }
 

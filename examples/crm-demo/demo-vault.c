@@ -143,7 +143,9 @@ demo_step_vault(demo *d)
     counter json = { 0, 0 };
     char *who = NULL;
     int64_t address = 0;
-    int items = 0;
+    /* The source stays registered after this step: its context must live
+     * as long as the engine, so it is static, not on this stack frame. */
+    static int items;
     int rc;
 
     rc = file_customer_data(d, &address);

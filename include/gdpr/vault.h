@@ -91,8 +91,10 @@ GDPR_API int gdpr_vault_put_item(gdpr_engine *eng, const gdpr_actor *who,
  *                        Wipe it when done if it is sensitive.
  * @param[out] len_out    its length.
  * @return GDPR_OK; GDPR_EINVAL (NULL out-parameter, record <= 0);
- *         GDPR_ENOTFOUND (no such record); GDPR_EDENIED; GDPR_ECORRUPT
- *         (the sealed value fails to authenticate); GDPR_ENOMEM.
+ *         GDPR_ENOTFOUND (no such record); GDPR_EDENIED; GDPR_ESTATE (an
+ *         erasure kept the record for storage only, Art. 17(3)/18(2): the
+ *         message names the rule and until when); GDPR_ECORRUPT (the sealed
+ *         value fails to authenticate); GDPR_ENOMEM.
  * @since 0.1
  */
 GDPR_API int gdpr_vault_get(gdpr_engine *eng, const gdpr_actor *who, int64_t record,

@@ -258,8 +258,10 @@ latencies(gdpr_engine *eng, long n, long subjects)
             gdpr_free(found);
         }
         sqlite3_close(db);
-        sql_ok(sqlite3_open(":memory:", &db), db, "open");
-        sql_ok(sqlite3_exec(db, "CREATE TABLE ident(hash BLOB PRIMARY KEY, subject BLOB)"
+        snprintf(path, sizeof path, "%s/raw-ident.db", bench_tmpdir());
+        sql_ok(sqlite3_open(path, &db), db, "open");
+        sql_ok(sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                                "CREATE TABLE ident(hash BLOB PRIMARY KEY, subject BLOB)"
                                 " WITHOUT ROWID", NULL, NULL, NULL), db, "schema");
         {
             sqlite3_stmt *ins = NULL, *q = NULL;
@@ -293,7 +295,7 @@ latencies(gdpr_engine *eng, long n, long subjects)
         }
         bench_report_latency("gdpr_subject_find median (e-mail, normalised)",
                              bench_median(ours, (size_t)samples),
-                             "raw SELECT on a 32-byte key (no HMAC)",
+                             "raw SELECT on a 32-byte key, WAL file",
                              bench_median(raw, (size_t)samples));
     }
     sqlite3_close(db);
