@@ -196,8 +196,6 @@ check_consent(const gdpr_consent *c)
         rc = text_check("c.channel", c->channel, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
         rc = text_check_optional("c.recipient", c->recipient, GDPR_NAME_MAX);
-    if (rc == GDPR_OK && c->recipient != NULL && c->recipient[0] == '\0')
-        rc = err_set(GDPR_EINVAL, "c.recipient: must not be empty (NULL for no recipient)");
     if (rc == GDPR_OK)
         rc = check_proof(c->proof);
     if (rc != GDPR_OK)
@@ -461,8 +459,6 @@ gdpr_consent_withdraw(gdpr_engine *eng, const gdpr_actor *who, const char *subje
         rc = text_check("purpose", purpose, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
         rc = text_check_optional("recipient", recipient, GDPR_NAME_MAX);
-    if (rc == GDPR_OK && recipient != NULL && recipient[0] == '\0')
-        rc = err_set(GDPR_EINVAL, "recipient: must not be empty (NULL for no recipient)");
     if (rc == GDPR_OK)
         rc = text_check("channel", channel, GDPR_NAME_MAX);
     if (rc != GDPR_OK)
