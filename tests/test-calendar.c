@@ -8,7 +8,7 @@
 #define _POSIX_C_SOURCE 200809L /* setenv, mkdtemp for the TZDIR tests */
 #endif
 
-#include "util/calendar.h"
+#include "calendar.h"
 
 #include <check.h>
 #include <inttypes.h>

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "helpers.h"
-#include "util/calendar.h"
+#include "calendar.h"
 
 static th_store ts;
 

@@ -14,7 +14,7 @@
 #include "fault-vfs.h"
 #include "helpers.h"
 #include "retention_internal.h"
-#include "util/calendar.h"
+#include "calendar.h"
 
 static th_store ts;
 

@@ -11,7 +11,7 @@
 #include <sqlite3.h>
 
 #include "helpers.h"
-#include "store/store.h"
+#include "store.h"
 
 static th_store ts;
 

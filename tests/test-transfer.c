@@ -16,9 +16,9 @@
 
 #include "adequacy.h"
 #include "engine.h"
-#include "store/store.h"
-#include "util/calendar.h"
-#include "util/text.h"
+#include "store.h"
+#include "calendar.h"
+#include "text.h"
 
 static th_store ts;
 

@@ -3,7 +3,7 @@
  * The leading version byte lets a later cipher coexist with old rows.
  * SPDX-License-Identifier: MIT
  */
-#include "crypto/internal.h"
+#include "crypto_internal.h"
 
 #include <limits.h>
 #include <string.h>

@@ -4,7 +4,7 @@
  * so neither side ever holds a whole value's encoding.
  * SPDX-License-Identifier: MIT
  */
-#include "crypto/internal.h"
+#include "crypto_internal.h"
 
 #include <string.h>
 

@@ -2,7 +2,7 @@
  * Key derivation, wrapping and the engine's crypto context.
  * SPDX-License-Identifier: MIT
  */
-#include "crypto/internal.h"
+#include "crypto_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -2,7 +2,7 @@
  * HMAC-SHA-256 for blind indexes and the audit chain, and plain SHA-256.
  * SPDX-License-Identifier: MIT
  */
-#include "crypto/internal.h"
+#include "crypto_internal.h"
 
 #include <string.h>
 

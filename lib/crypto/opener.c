@@ -5,7 +5,7 @@
  * them cost more than the decryption itself.
  * SPDX-License-Identifier: MIT
  */
-#include "crypto/internal.h"
+#include "crypto_internal.h"
 
 #include <limits.h>
 #include <stdlib.h>

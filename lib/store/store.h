@@ -14,9 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "crypto/crypto.h"
+#include "crypto.h"
 #include "gdpr/request.h"
-#include "util/json.h"
+#include "json.h"
 
 typedef struct store store;
 

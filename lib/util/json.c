@@ -3,7 +3,7 @@
  * done here, because SQLite 3.40 says that a text is malformed, not where.
  * SPDX-License-Identifier: MIT
  */
-#include "util/json.h"
+#include "json.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * bad one is refused the same way everywhere.
  * SPDX-License-Identifier: MIT
  */
-#include "util/text.h"
+#include "text.h"
 
 #include <stdlib.h>
 #include <string.h>

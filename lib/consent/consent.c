@@ -1,0 +1,655 @@
+/*
+ * The consent ledger: record, withdraw, check, history, receipts.
+ * Events are appended, never changed; each also becomes the current state
+ * of (subject, purpose, recipient), which answers checks in one lookup.
+ * Proofs and named-person recipients are personal data and sealed under
+ * the subject's key with the event id in the AAD.
+ * SPDX-License-Identifier: MIT
+ */
+#include "consent_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "calendar.h"
+#include "text.h"
+
+static const char *const state_words[] = { "?", "granted", "withdrawn", "refused" };
+
+/* --- shared with processing.c and disclosure.c ------------------------ */
+
+void
+consent_why(gdpr_why *why, int code, int64_t event, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (why == NULL)
+        return;
+    why->code = code;
+    why->event = event;
+    va_start(ap, fmt);
+    vsnprintf(why->text, sizeof why->text, fmt, ap);
+    va_end(ap);
+}
+
+int
+consent_check_time(const char *field, int64_t at)
+{
+    if (at < 0)
+        return err_set(GDPR_EINVAL, "%s: %lld is before 1970 (UTC seconds must be >= 0)", field,
+                       (long long)at);
+    return GDPR_OK;
+}
+
+int
+consent_find_purpose(const gdpr_engine *eng, const char *purpose, const policy_purpose **out)
+{
+    *out = policy_find_purpose(eng->policy, purpose);
+    if (*out == NULL)
+        return err_set(GDPR_EINVAL, "purpose: '%.64s' is not a purpose of the policy", purpose);
+    return GDPR_OK;
+}
+
+int
+consent_recipient_key(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                      const char *recipient, char key[CONSENT_KEY_MAX], int *person_out)
+{
+    uint8_t value[CRYPTO_HASH_BYTES + GDPR_NAME_MAX];
+    uint8_t index[CRYPTO_HASH_BYTES];
+    size_t len;
+    int rc;
+
+    if (person_out)
+        *person_out = 0;
+    if (recipient == NULL || recipient[0] == '\0') {
+        key[0] = '\0';
+        return GDPR_OK;
+    }
+    len = strlen(recipient);
+    if (policy_find_recipient(eng->policy, recipient) != NULL) {
+        memcpy(key, recipient, len + 1);
+        return GDPR_OK;
+    }
+    /* Bound to the subject, so one name under two subjects does not link
+     * them. */
+    memcpy(value, hash, CRYPTO_HASH_BYTES);
+    memcpy(value + CRYPTO_HASH_BYTES, recipient, len);
+    rc = crypto_blind_index(eng->crypto, "consent.recipient", value, CRYPTO_HASH_BYTES + len,
+                            index);
+    if (rc != GDPR_OK)
+        return rc;
+    memcpy(key, CONSENT_PERSON_PREFIX, sizeof CONSENT_PERSON_PREFIX - 1);
+    hex_encode(index, sizeof index, key + sizeof CONSENT_PERSON_PREFIX - 1);
+    if (person_out)
+        *person_out = 1;
+    return GDPR_OK;
+}
+
+static void
+format_time(int64_t t, char buf[21])
+{
+    if (cal_format_instant(t, buf) != 0)
+        snprintf(buf, 21, "%lld", (long long)t);
+}
+
+int
+consent_evaluate(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
+                 const char *key, int special, int64_t at, int *allowed_out, gdpr_why *why)
+{
+    store_consent_state cs;
+    char when[21];
+    int rc = store_consent_state_at(eng->st, hash, purpose, key, at, &cs);
+
+    *allowed_out = 0;
+    if (rc == GDPR_ENOTFOUND) {
+        consent_why(why, GDPR_WHY_NO_CONSENT, 0, "no consent on record for purpose '%.64s'%s",
+                    purpose, key[0] ? " and this recipient" : "");
+        return GDPR_OK;
+    }
+    if (rc != GDPR_OK)
+        return rc;
+    format_time(cs.at, when);
+    switch (cs.state) {
+    case STORE_CONSENT_GRANTED:
+        if (cs.expires != 0 && at >= cs.expires) {
+            format_time(cs.expires, when);
+            consent_why(why, GDPR_WHY_EXPIRED, cs.event, "consent (event %lld) expired at %s",
+                        (long long)cs.event, when);
+        } else if (special && !(cs.flags & STORE_CONSENT_EXPLICIT)) {
+            consent_why(why, GDPR_WHY_NOT_EXPLICIT, cs.event,
+                        "purpose '%.64s' processes special categories (Art. 9(2)(a)) and "
+                        "consent (event %lld) was not explicit", purpose, (long long)cs.event);
+        } else {
+            *allowed_out = 1;
+            consent_why(why, GDPR_WHY_CONSENT, cs.event, "consent given at %s (event %lld)",
+                        when, (long long)cs.event);
+        }
+        return GDPR_OK;
+    case STORE_CONSENT_WITHDRAWN:
+        consent_why(why, GDPR_WHY_WITHDRAWN, cs.event, "consent withdrawn at %s (event %lld)",
+                    when, (long long)cs.event);
+        return GDPR_OK;
+    case STORE_CONSENT_REFUSED:
+        consent_why(why, GDPR_WHY_REFUSED, cs.event, "consent refused at %s (event %lld)", when,
+                    (long long)cs.event);
+        return GDPR_OK;
+    default:
+        return err_set(GDPR_ECORRUPT, "consent event %lld: unknown state %d",
+                       (long long)cs.event, cs.state);
+    }
+}
+
+/* --- recording --------------------------------------------------------- */
+
+GDPR_API int
+gdpr_consent_init(gdpr_consent *c, unsigned int version)
+{
+    err_clear();
+    if (c == NULL)
+        return err_set(GDPR_EINVAL, "c: must not be NULL");
+    if (version == 0 || version > GDPR_CONSENT_VERSION)
+        return err_set(GDPR_EVERSION, "version: %u is not a known consent version (1..%u)",
+                       version, GDPR_CONSENT_VERSION);
+    memset(c, 0, sizeof *c);
+    c->version = version;
+    c->state = GDPR_CONSENT_GRANTED;
+    return GDPR_OK;
+}
+
+static int
+check_proof(const char *proof)
+{
+    size_t len, bad;
+
+    if (proof == NULL)
+        return GDPR_OK;
+    len = strnlen(proof, GDPR_PROOF_MAX + 1);
+    if (len == 0)
+        return err_set(GDPR_EINVAL, "c.proof: must not be empty (NULL when there is none)");
+    if (len > GDPR_PROOF_MAX)
+        return err_set(GDPR_EINVAL, "c.proof: longer than %u bytes", GDPR_PROOF_MAX);
+    if (utf8_check(proof, len, &bad) != 0)
+        return err_set(GDPR_EINVAL, "c.proof: not valid UTF-8 (byte %zu)", bad);
+    return GDPR_OK;
+}
+
+/* Everything that needs no policy: before the lock. */
+static int
+check_consent(const gdpr_consent *c)
+{
+    int rc;
+
+    if (c == NULL)
+        return err_set(GDPR_EINVAL, "c: must not be NULL");
+    if (c->version == 0 || c->version > GDPR_CONSENT_VERSION)
+        return err_set(GDPR_EVERSION, "c.version: %u is not a known consent version (1..%u)",
+                       c->version, GDPR_CONSENT_VERSION);
+    rc = text_check("c.subject", c->subject, GDPR_NAME_MAX);
+    if (rc == GDPR_OK)
+        rc = text_check("c.purpose", c->purpose, GDPR_NAME_MAX);
+    if (rc == GDPR_OK)
+        rc = text_check("c.notice", c->notice, GDPR_NAME_MAX);
+    if (rc == GDPR_OK)
+        rc = text_check("c.channel", c->channel, GDPR_NAME_MAX);
+    if (rc == GDPR_OK)
+        rc = text_check_optional("c.recipient", c->recipient, GDPR_NAME_MAX);
+    if (rc == GDPR_OK)
+        rc = check_proof(c->proof);
+    if (rc != GDPR_OK)
+        return rc;
+    if (c->state < GDPR_CONSENT_GRANTED || c->state > GDPR_CONSENT_REFUSED)
+        return err_set(GDPR_EINVAL, "c.state: %d is not a consent state (1 granted, "
+                       "2 withdrawn, 3 refused)", (int)c->state);
+    if (c->flags & ~GDPR_CONSENT_EXPLICIT)
+        return err_set(GDPR_EINVAL, "c.flags: 0x%x has unknown bits (only "
+                       "GDPR_CONSENT_EXPLICIT 0x1)", c->flags);
+    if (c->expires < 0)
+        return err_set(GDPR_EINVAL, "c.expires: %lld is negative (0: no expiry)",
+                       (long long)c->expires);
+    if (c->expires != 0 && c->state != GDPR_CONSENT_GRANTED)
+        return err_set(GDPR_EINVAL, "c.expires: only a grant can expire (state is %s)",
+                       state_words[c->state]);
+    return GDPR_OK;
+}
+
+static const char *
+basis_article(policy_basis b)
+{
+    static const char *const articles[BASIS_COUNT] = {
+        "Art. 6(1)(a)", "Art. 6(1)(b)", "Art. 6(1)(c)", "Art. 6(1)(d)", "Art. 6(1)(e)",
+        "Art. 6(1)(f)",
+    };
+    return articles[b];
+}
+
+/* The rules that need the policy, under the lock. */
+static int
+check_against_policy(gdpr_engine *eng, const gdpr_consent *c, int64_t now,
+                     const policy_notice **notice_out)
+{
+    const policy_purpose *pu;
+    int rc = consent_find_purpose(eng, c->purpose, &pu);
+
+    if (rc != GDPR_OK)
+        return err_wrap(rc, "c");
+    *notice_out = policy_find_notice(eng->policy, c->notice);
+    if (*notice_out == NULL)
+        return err_set(GDPR_EINVAL, "c.notice: '%.64s' is not a notice of the policy",
+                       c->notice);
+    if (c->recipient == NULL && pu->basis != BASIS_CONSENT)
+        return err_set(GDPR_EINVAL, "c.purpose: '%.64s' is based on %s (%s), not consent; "
+                       "consent is recorded only for consent-based purposes, or for a "
+                       "disclosure to a named recipient", pu->id, policy_basis_name(pu->basis),
+                       basis_article(pu->basis));
+    if (c->state == GDPR_CONSENT_GRANTED && pu->special && !(c->flags & GDPR_CONSENT_EXPLICIT))
+        return err_set(GDPR_EINVAL, "c.flags: purpose '%.64s' processes special categories "
+                       "of data; consent must be explicit (Art. 9(2)(a)): set "
+                       "GDPR_CONSENT_EXPLICIT", pu->id);
+    if (c->expires != 0 && c->expires <= now)
+        return err_set(GDPR_EINVAL, "c.expires: %lld is not after now (%lld)",
+                       (long long)c->expires, (long long)now);
+    return GDPR_OK;
+}
+
+/* Append one event: seal what is personal under the event's id (so the
+ * id is allocated first only then), store, audit. `row` has everything
+ * but the id and the seals. */
+static int
+append_event(gdpr_engine *eng, const gdpr_actor *who, store_consent_row *row,
+             const char *person, const char *proof, int64_t *event_out)
+{
+    uint8_t sealed_proof[GDPR_PROOF_MAX + CRYPTO_SEAL_OVERHEAD];
+    uint8_t sealed_name[GDPR_NAME_MAX + CRYPTO_SEAL_OVERHEAD];
+    int64_t id = 0;
+    char ref[96];
+    int rc = GDPR_OK;
+
+    row->id = 0;
+    if (proof != NULL || person != NULL)
+        rc = store_consent_next_id(eng->st, &row->id);
+    if (rc == GDPR_OK && proof != NULL) {
+        row->proof_len = strlen(proof) + CRYPTO_SEAL_OVERHEAD;
+        row->proof = sealed_proof;
+        rc = engine_seal_field(eng, row->subject, "consent", row->id, "proof", proof,
+                               strlen(proof), sealed_proof);
+    }
+    if (rc == GDPR_OK && person != NULL) {
+        row->recipient_sealed_len = strlen(person) + CRYPTO_SEAL_OVERHEAD;
+        row->recipient_sealed = sealed_name;
+        rc = engine_seal_field(eng, row->subject, "consent", row->id, "recipient", person,
+                               strlen(person), sealed_name);
+    }
+    if (rc == GDPR_OK)
+        rc = store_consent_append(eng->st, row, &id);
+    if (rc == GDPR_OK && row->recipient[0] == '\0') /* retention anchor (lib/retention.c) */
+        rc = engine_retention_consent(eng, row->subject, row->purpose, row->state, row->at);
+    snprintf(ref, sizeof ref, "consent %lld %s %.48s", (long long)id, state_words[row->state],
+             row->purpose);
+    if (rc == GDPR_OK)
+        rc = audit_append(eng, who, permission_name(PERM_CONSENT_RECORD), row->subject, GDPR_OK,
+                          ref);
+    if (rc == GDPR_OK && event_out)
+        *event_out = id;
+    return rc;
+}
+
+static int
+record_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_consent *c, int64_t *event_out)
+{
+    uint8_t hash[CRYPTO_HASH_BYTES];
+    char key[CONSENT_KEY_MAX];
+    const policy_notice *notice = NULL;
+    store_consent_row row;
+    int64_t now = engine_now(eng);
+    int person = 0;
+    int rc = engine_require_policy(eng);
+
+    if (rc == GDPR_OK)
+        rc = check_against_policy(eng, c, now, &notice);
+    if (rc == GDPR_OK)
+        rc = engine_subject_hash(eng, c->subject, hash);
+    if (rc == GDPR_OK)
+        rc = engine_authorize(eng, who, PERM_CONSENT_RECORD, hash);
+    if (rc == GDPR_OK)
+        rc = engine_begin(eng);
+    if (rc != GDPR_OK)
+        return rc;
+    rc = engine_subject_ensure(eng, c->subject, hash, NULL, NULL);
+    if (rc == GDPR_OK)
+        rc = consent_recipient_key(eng, hash, c->recipient, key, &person);
+    if (rc == GDPR_OK) {
+        memset(&row, 0, sizeof row);
+        row.subject = hash;
+        row.at = now;
+        row.purpose = c->purpose;
+        row.state = (int)c->state;
+        row.notice = notice->id;
+        row.notice_version = notice->version;
+        row.notice_sha256 = notice->sha256;
+        row.policy_version = eng->policy->version;
+        row.channel = c->channel;
+        row.actor = who->id;
+        row.expires = c->expires;
+        row.recipient = key;
+        row.flags = c->flags;
+        rc = append_event(eng, who, &row, person ? c->recipient : NULL, c->proof, event_out);
+    }
+    return engine_end(eng, rc);
+}
+
+GDPR_API int
+gdpr_consent_record(gdpr_engine *eng, const gdpr_actor *who, const gdpr_consent *c,
+                    int64_t *event_out)
+{
+    int rc;
+
+    err_clear();
+    if (event_out)
+        *event_out = 0;
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    rc = engine_check_actor(who);
+    if (rc == GDPR_OK)
+        rc = check_consent(c);
+    if (rc != GDPR_OK)
+        return rc;
+    engine_lock(eng);
+    rc = record_locked(eng, who, c, event_out);
+    return engine_unlock(eng, rc);
+}
+
+/* --- withdrawal -------------------------------------------------------- */
+
+typedef struct {
+    char notice[GDPR_NAME_MAX + 1];
+    char notice_version[GDPR_NAME_MAX + 1];
+    uint8_t notice_sha256[CRYPTO_HASH_BYTES];
+} notice_copy;
+
+static void
+copy_text(char *dst, size_t cap, const char *src)
+{
+    size_t len = strlen(src);
+
+    if (len >= cap)
+        len = cap - 1;
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+}
+
+static int
+copy_notice(const store_consent_row *r, void *ctx)
+{
+    notice_copy *n = ctx;
+
+    copy_text(n->notice, sizeof n->notice, r->notice);
+    copy_text(n->notice_version, sizeof n->notice_version, r->notice_version);
+    memcpy(n->notice_sha256, r->notice_sha256, CRYPTO_HASH_BYTES);
+    return 0;
+}
+
+static int
+withdraw_locked(gdpr_engine *eng, const gdpr_actor *who, const char *subject, const char *purpose,
+                const char *recipient, const char *channel, int64_t *event_out)
+{
+    uint8_t hash[CRYPTO_HASH_BYTES];
+    char key[CONSENT_KEY_MAX];
+    const policy_purpose *pu;
+    store_consent_state cs;
+    store_consent_row row;
+    notice_copy notice;
+    int person = 0;
+    int rc = engine_require_policy(eng);
+
+    if (rc == GDPR_OK)
+        rc = consent_find_purpose(eng, purpose, &pu);
+    if (rc == GDPR_OK)
+        rc = engine_subject_hash(eng, subject, hash);
+    if (rc == GDPR_OK)
+        rc = engine_authorize(eng, who, PERM_CONSENT_RECORD, hash);
+    if (rc == GDPR_OK)
+        rc = consent_recipient_key(eng, hash, recipient, key, &person);
+    if (rc == GDPR_OK)
+        rc = store_consent_state_at(eng->st, hash, purpose, key, INT64_MAX, &cs);
+    if (rc == GDPR_ENOTFOUND)
+        return err_set(GDPR_ENOTFOUND, "purpose: no consent was recorded for '%.64s'%s for "
+                       "this subject; nothing to withdraw", purpose,
+                       key[0] ? " and this recipient" : "");
+    if (rc == GDPR_OK)
+        rc = store_consent_get(eng->st, cs.event, copy_notice, &notice);
+    if (rc == GDPR_OK)
+        rc = engine_begin(eng);
+    if (rc != GDPR_OK)
+        return rc;
+    memset(&row, 0, sizeof row);
+    row.subject = hash;
+    row.at = engine_now(eng);
+    row.purpose = purpose;
+    row.state = STORE_CONSENT_WITHDRAWN;
+    row.notice = notice.notice;
+    row.notice_version = notice.notice_version;
+    row.notice_sha256 = notice.notice_sha256;
+    row.policy_version = eng->policy->version;
+    row.channel = channel;
+    row.actor = who->id;
+    row.recipient = key;
+    rc = append_event(eng, who, &row, person ? recipient : NULL, NULL, event_out);
+    return engine_end(eng, rc);
+}
+
+GDPR_API int
+gdpr_consent_withdraw(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
+                      const char *purpose, const char *recipient, const char *channel,
+                      int64_t *event_out)
+{
+    int rc;
+
+    err_clear();
+    if (event_out)
+        *event_out = 0;
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    rc = engine_check_actor(who);
+    if (rc == GDPR_OK)
+        rc = text_check("subject", subject, GDPR_NAME_MAX);
+    if (rc == GDPR_OK)
+        rc = text_check("purpose", purpose, GDPR_NAME_MAX);
+    if (rc == GDPR_OK)
+        rc = text_check_optional("recipient", recipient, GDPR_NAME_MAX);
+    if (rc == GDPR_OK)
+        rc = text_check("channel", channel, GDPR_NAME_MAX);
+    if (rc != GDPR_OK)
+        return rc;
+    engine_lock(eng);
+    rc = withdraw_locked(eng, who, subject, purpose, recipient, channel, event_out);
+    return engine_unlock(eng, rc);
+}
+
+/* --- check ------------------------------------------------------------- */
+
+GDPR_API int
+gdpr_consent_check(gdpr_engine *eng, const char *subject, const char *purpose, int64_t at,
+                   int *granted_out)
+{
+    uint8_t hash[CRYPTO_HASH_BYTES];
+    const policy_purpose *pu;
+    int rc;
+
+    err_clear();
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (granted_out == NULL)
+        return err_set(GDPR_EINVAL, "granted_out: must not be NULL");
+    *granted_out = 0;
+    rc = text_check("subject", subject, GDPR_NAME_MAX);
+    if (rc == GDPR_OK)
+        rc = text_check("purpose", purpose, GDPR_NAME_MAX);
+    if (rc == GDPR_OK)
+        rc = consent_check_time("at", at);
+    if (rc != GDPR_OK)
+        return rc;
+    engine_lock(eng);
+    rc = engine_require_policy(eng);
+    if (rc == GDPR_OK)
+        rc = consent_find_purpose(eng, purpose, &pu);
+    if (rc == GDPR_OK)
+        rc = engine_subject_hash(eng, subject, hash);
+    if (rc == GDPR_OK)
+        rc = consent_evaluate(eng, hash, purpose, "", pu->special, at, granted_out, NULL);
+    return engine_unlock(eng, rc);
+}
+
+/* --- history ----------------------------------------------------------- */
+
+typedef struct {
+    gdpr_engine *eng;
+    gdpr_consent_fn fn;
+    void *ctx;
+} history_walk;
+
+static int
+open_text(gdpr_engine *eng, const store_consent_row *r, const char *field, const uint8_t *sealed,
+          size_t sealed_len, size_t max, char *out)
+{
+    int rc;
+
+    if (sealed_len < CRYPTO_SEAL_OVERHEAD || sealed_len - CRYPTO_SEAL_OVERHEAD > max)
+        return err_set(GDPR_ECORRUPT, "consent event %lld: sealed %s has a bad length",
+                       (long long)r->id, field);
+    rc = engine_open_field(eng, r->subject, "consent", r->id, field, sealed, sealed_len,
+                           (uint8_t *)out);
+    if (rc == GDPR_OK)
+        out[sealed_len - CRYPTO_SEAL_OVERHEAD] = '\0';
+    return rc;
+}
+
+static int
+history_row(const store_consent_row *r, void *ctx)
+{
+    history_walk *w = ctx;
+    char proof[GDPR_PROOF_MAX + 1];
+    char person[GDPR_NAME_MAX + 1];
+    gdpr_consent_event ev;
+    int rc = GDPR_OK;
+
+    memset(&ev, 0, sizeof ev);
+    ev.id = r->id;
+    ev.at = r->at;
+    ev.purpose = r->purpose;
+    ev.state = (gdpr_consent_state)r->state;
+    ev.notice = r->notice;
+    ev.notice_version = r->notice_version;
+    ev.channel = r->channel;
+    ev.actor = r->actor;
+    ev.expires = r->expires;
+    ev.flags = r->flags;
+    ev.receipt_id = r->receipt_id;
+    if (r->recipient[0] != '\0')
+        ev.recipient = r->recipient;
+    if (r->recipient_sealed != NULL) {
+        rc = open_text(w->eng, r, "recipient", r->recipient_sealed, r->recipient_sealed_len,
+                       GDPR_NAME_MAX, person);
+        ev.recipient = person;
+    }
+    if (rc == GDPR_OK && r->proof != NULL) {
+        rc = open_text(w->eng, r, "proof", r->proof, r->proof_len, GDPR_PROOF_MAX, proof);
+        ev.proof = proof;
+        ev.proof_len = r->proof_len - CRYPTO_SEAL_OVERHEAD;
+    }
+    if (rc == GDPR_OK && w->fn(&ev, w->ctx) != 0)
+        rc = err_set(GDPR_ECALLBACK, "consent history: the callback stopped at event %lld",
+                     (long long)r->id);
+    crypto_wipe(proof, sizeof proof);
+    crypto_wipe(person, sizeof person);
+    return rc;
+}
+
+GDPR_API int
+gdpr_consent_history(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
+                     gdpr_consent_fn fn, void *ctx)
+{
+    uint8_t hash[CRYPTO_HASH_BYTES];
+    history_walk w;
+    int rc;
+
+    err_clear();
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (fn == NULL)
+        return err_set(GDPR_EINVAL, "fn: must not be NULL");
+    rc = engine_check_actor(who);
+    if (rc == GDPR_OK)
+        rc = text_check("subject", subject, GDPR_NAME_MAX);
+    if (rc != GDPR_OK)
+        return rc;
+    engine_lock(eng);
+    rc = engine_require_policy(eng);
+    if (rc == GDPR_OK)
+        rc = engine_subject_hash(eng, subject, hash);
+    if (rc == GDPR_OK)
+        rc = engine_authorize(eng, who, PERM_CONSENT_READ, hash);
+    /* The read is a fact the trail keeps, whatever the callback does. */
+    if (rc == GDPR_OK)
+        rc = engine_begin(eng);
+    if (rc == GDPR_OK)
+        rc = engine_end(eng, audit_append(eng, who, permission_name(PERM_CONSENT_READ), hash,
+                                          GDPR_OK, "consent history"));
+    w.eng = eng;
+    w.fn = fn;
+    w.ctx = ctx;
+    if (rc == GDPR_OK)
+        rc = store_consent_foreach(eng->st, hash, history_row, &w);
+    return engine_unlock(eng, rc);
+}
+
+/* --- receipt ----------------------------------------------------------- */
+
+typedef struct {
+    gdpr_engine *eng;
+    char person[GDPR_NAME_MAX + 1];
+    int has_person;
+} receipt_walk;
+
+static int
+receipt_row(const store_consent_row *r, void *ctx)
+{
+    receipt_walk *w = ctx;
+    int rc;
+
+    if (r->recipient_sealed == NULL)
+        return 0;
+    rc = open_text(w->eng, r, "recipient", r->recipient_sealed, r->recipient_sealed_len,
+                   GDPR_NAME_MAX, w->person);
+    if (rc != GDPR_OK)
+        return rc;
+    w->has_person = 1;
+    return 0;
+}
+
+GDPR_API int
+gdpr_consent_receipt(gdpr_engine *eng, int64_t event, char **json_out)
+{
+    receipt_walk w;
+    int rc;
+
+    err_clear();
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (json_out == NULL)
+        return err_set(GDPR_EINVAL, "json_out: must not be NULL");
+    *json_out = NULL;
+    if (event <= 0)
+        return err_set(GDPR_EINVAL, "event: %lld is not an event id (ids start at 1)",
+                       (long long)event);
+    memset(&w, 0, sizeof w);
+    w.eng = eng;
+    engine_lock(eng);
+    rc = store_consent_get(eng->st, event, receipt_row, &w);
+    if (rc == GDPR_OK)
+        rc = store_consent_receipt(eng->st, event, w.has_person ? w.person : NULL, json_out);
+    crypto_wipe(w.person, sizeof w.person);
+    return engine_unlock(eng, rc);
+}

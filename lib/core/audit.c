@@ -1,0 +1,256 @@
+/*
+ * The audit chain. Each event's MAC covers its own fields and the previous
+ * event's MAC, under a key derived from the store's root secret:
+ *   mac[n] = HMAC(audit_key, encode(event n) || mac[n-1]),  mac[0] = 0^32
+ * The encoding is length-prefixed so no two events encode alike.
+ * SPDX-License-Identifier: MIT
+ */
+#include "engine.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "error.h"
+#include "gdpr/audit.h"
+#include "text.h"
+
+#define AUDIT_TEXT_MAX 1024u
+#define AUDIT_MSG_MAX (16 + 8 + 8 + 4 * (4 + AUDIT_TEXT_MAX) + 1 + CRYPTO_HASH_BYTES + 4 + \
+                       CRYPTO_HASH_BYTES)
+
+typedef struct {
+    uint8_t buf[AUDIT_MSG_MAX];
+    size_t len;
+} encoder;
+
+static void
+put_u64(encoder *e, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--)
+        e->buf[e->len++] = (uint8_t)(v >> (8 * i));
+}
+
+static void
+put_u32(encoder *e, uint32_t v)
+{
+    for (int i = 3; i >= 0; i--)
+        e->buf[e->len++] = (uint8_t)(v >> (8 * i));
+}
+
+static void
+put_text(encoder *e, const char *s)
+{
+    size_t n = s ? strnlen(s, AUDIT_TEXT_MAX) : 0;
+
+    put_u32(e, s ? (uint32_t)n : 0xFFFFFFFFu);
+    memcpy(e->buf + e->len, s ? s : "", n);
+    e->len += n;
+}
+
+static int
+event_mac(crypto_ctx *c, const store_audit_row *row, const uint8_t prev[CRYPTO_HASH_BYTES],
+          uint8_t out[CRYPTO_HASH_BYTES])
+{
+    static const char tag[16] = "libgdpr audit 1";
+    encoder e;
+
+    e.len = 0;
+    memcpy(e.buf, tag, sizeof tag);
+    e.len = sizeof tag;
+    put_u64(&e, (uint64_t)row->seq);
+    put_u64(&e, (uint64_t)row->at);
+    put_text(&e, row->actor);
+    put_text(&e, row->role);
+    put_text(&e, row->action);
+    e.buf[e.len++] = row->subject ? 1 : 0;
+    memset(e.buf + e.len, 0, CRYPTO_HASH_BYTES);
+    if (row->subject)
+        memcpy(e.buf + e.len, row->subject, CRYPTO_HASH_BYTES);
+    e.len += CRYPTO_HASH_BYTES;
+    put_u32(&e, (uint32_t)row->outcome);
+    put_text(&e, row->ref);
+    memcpy(e.buf + e.len, prev, CRYPTO_HASH_BYTES);
+    e.len += CRYPTO_HASH_BYTES;
+    return crypto_audit_mac(c, e.buf, e.len, out);
+}
+
+int
+audit_append(gdpr_engine *eng, const gdpr_actor *who, const char *action,
+             const uint8_t *subject_hash, int outcome, const char *ref)
+{
+    uint8_t prev[CRYPTO_HASH_BYTES];
+    store_audit_row row;
+    int64_t last = 0;
+    int rc = store_audit_tail(eng->st, &last, prev);
+
+    if (rc != GDPR_OK)
+        return rc;
+    row.seq = last + 1;
+    row.at = engine_now(eng);
+    row.actor = who->id;
+    row.role = who->role;
+    row.action = action;
+    row.subject = subject_hash;
+    row.outcome = outcome;
+    row.ref = ref;
+    rc = event_mac(eng->crypto, &row, prev, row.mac);
+    if (rc == GDPR_OK)
+        rc = store_audit_insert(eng->st, &row);
+    return rc;
+}
+
+typedef struct {
+    gdpr_engine *eng;
+    int64_t expected_seq;
+    uint8_t prev[CRYPTO_HASH_BYTES];
+    int64_t good;
+    int64_t want_seq;                      /* keep the MAC of this event */
+    uint8_t mac_at_count[CRYPTO_HASH_BYTES];
+} verify_state;
+
+static int
+verify_one(const store_audit_row *row, void *ctx)
+{
+    verify_state *v = ctx;
+    uint8_t mac[CRYPTO_HASH_BYTES];
+    int rc;
+
+    if (row->seq != v->expected_seq)
+        return err_set(GDPR_ECORRUPT, "audit event %lld: expected event %lld here "
+                       "(events deleted or inserted)", (long long)row->seq,
+                       (long long)v->expected_seq);
+    rc = event_mac(v->eng->crypto, row, v->prev, mac);
+    if (rc != GDPR_OK)
+        return rc;
+    if (!crypto_equal(mac, row->mac, CRYPTO_HASH_BYTES))
+        return err_set(GDPR_ECORRUPT, "audit event %lld: MAC does not match "
+                       "(event edited, reordered, or an earlier one removed)",
+                       (long long)row->seq);
+    memcpy(v->prev, row->mac, CRYPTO_HASH_BYTES);
+    if (row->seq == v->want_seq)
+        memcpy(v->mac_at_count, row->mac, CRYPTO_HASH_BYTES);
+    v->expected_seq++;
+    v->good++;
+    return 0;
+}
+
+static int
+verify_locked(gdpr_engine *eng, verify_state *v, int64_t want_seq)
+{
+    memset(v, 0, sizeof *v);
+    v->eng = eng;
+    v->expected_seq = 1;
+    v->want_seq = want_seq;
+    return store_audit_foreach(eng->st, 1, verify_one, v);
+}
+
+GDPR_API int
+gdpr_audit_verify(gdpr_engine *eng, int64_t *events_out)
+{
+    verify_state v;
+    int rc;
+
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    engine_lock(eng);
+    rc = verify_locked(eng, &v, 0);
+    if (events_out)
+        *events_out = v.good;
+    return engine_unlock(eng, rc);
+}
+
+GDPR_API int
+gdpr_audit_head(gdpr_engine *eng, int64_t *count_out, unsigned char head_out[GDPR_AUDIT_HEAD_BYTES])
+{
+    int64_t count = 0;
+    uint8_t mac[CRYPTO_HASH_BYTES];
+    int rc;
+
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (count_out == NULL || head_out == NULL)
+        return err_set(GDPR_EINVAL, "%s: must not be NULL", count_out ? "head_out" : "count_out");
+    engine_lock(eng);
+    rc = store_audit_tail(eng->st, &count, mac);
+    if (rc == GDPR_OK) {
+        *count_out = count;
+        memcpy(head_out, mac, CRYPTO_HASH_BYTES);
+    }
+    return engine_unlock(eng, rc);
+}
+
+GDPR_API int
+gdpr_audit_verify_head(gdpr_engine *eng, int64_t count,
+                       const unsigned char head[GDPR_AUDIT_HEAD_BYTES], int64_t *events_out)
+{
+    verify_state v;
+    int rc;
+
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (head == NULL)
+        return err_set(GDPR_EINVAL, "head: must not be NULL");
+    if (count < 0)
+        return err_set(GDPR_EINVAL, "count: %lld is negative", (long long)count);
+    engine_lock(eng);
+    rc = verify_locked(eng, &v, count);
+    if (events_out)
+        *events_out = v.good;
+    if (rc != GDPR_OK)
+        return engine_unlock(eng, rc);
+    if (v.good < count)
+        return engine_unlock(eng, err_set(GDPR_ECORRUPT, "audit trail: holds %lld events, the "
+                                          "kept head says %lld (tail cut off)",
+                                          (long long)v.good, (long long)count));
+    if (!crypto_equal(v.mac_at_count, head, CRYPTO_HASH_BYTES))
+        return engine_unlock(eng, err_set(GDPR_ECORRUPT, "audit event %lld: differs from the "
+                                          "kept head (trail rewritten)", (long long)count));
+    return engine_unlock(eng, GDPR_OK);
+}
+
+typedef struct {
+    gdpr_audit_fn fn;
+    void *ctx;
+} host_iterator;
+
+static int
+foreach_one(const store_audit_row *row, void *ctx)
+{
+    const host_iterator *it = ctx;
+    char hex[2 * CRYPTO_HASH_BYTES + 1];
+    gdpr_audit_event ev;
+
+    ev.seq = row->seq;
+    ev.at = row->at;
+    ev.actor = row->actor;
+    ev.role = row->role;
+    ev.action = row->action;
+    ev.subject_hash = NULL;
+    if (row->subject) {
+        hex_encode(row->subject, CRYPTO_HASH_BYTES, hex);
+        ev.subject_hash = hex;
+    }
+    ev.outcome = row->outcome;
+    ev.ref = row->ref;
+    return it->fn(&ev, it->ctx) != 0 ? 1 : 0;
+}
+
+GDPR_API int
+gdpr_audit_foreach(gdpr_engine *eng, int64_t from_seq, gdpr_audit_fn fn, void *ctx)
+{
+    host_iterator it;
+    int rc;
+
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (fn == NULL)
+        return err_set(GDPR_EINVAL, "fn: must not be NULL");
+    if (from_seq < 1)
+        return err_set(GDPR_EINVAL, "from_seq: %lld, events are numbered from 1",
+                       (long long)from_seq);
+    it.fn = fn;
+    it.ctx = ctx;
+    engine_lock(eng);
+    rc = store_audit_foreach(eng->st, from_seq, foreach_one, &it);
+    return engine_unlock(eng, rc);
+}

@@ -1,0 +1,640 @@
+/*
+ * The engine: open, close, batches, key rotation, and the services every
+ * capability uses (lock, clock, permissions, transactions).
+ * SPDX-License-Identifier: MIT
+ */
+#include "engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "error.h"
+#include "text.h"
+
+#define PATH_MAX_BYTES 4096u
+#define PASSPHRASE_MAX_BYTES 1024u
+#define STORE_ID_BYTES 16u
+
+GDPR_API const char *
+gdpr_version(void)
+{
+    return GDPR_VERSION_STRING;
+}
+
+GDPR_API unsigned int
+gdpr_version_number(void)
+{
+    return GDPR_VERSION_NUMBER;
+}
+
+GDPR_API size_t
+gdpr_key_bytes(void)
+{
+    return GDPR_KEY_BYTES;
+}
+
+GDPR_API void
+gdpr_free(void *p)
+{
+    free(p);
+}
+
+GDPR_API int
+gdpr_options_init(gdpr_options *opts, unsigned int version)
+{
+    err_clear();
+    if (opts == NULL)
+        return err_set(GDPR_EINVAL, "opts: must not be NULL");
+    if (version == 0 || version > GDPR_OPTIONS_VERSION)
+        return err_set(GDPR_EVERSION, "version: %u is not a known options version (1..%u)",
+                       version, GDPR_OPTIONS_VERSION);
+    memset(opts, 0, sizeof *opts);
+    opts->version = version;
+    return GDPR_OK;
+}
+
+static int64_t
+wall_clock(void *ctx)
+{
+    (void)ctx;
+    return (int64_t)time(NULL);
+}
+
+void
+engine_lock(gdpr_engine *eng)
+{
+    pthread_mutex_lock(&eng->lock);
+    err_clear();
+}
+
+int
+engine_unlock(gdpr_engine *eng, int rc)
+{
+    pthread_mutex_unlock(&eng->lock);
+    return rc;
+}
+
+int64_t
+engine_now(const gdpr_engine *eng)
+{
+    return eng->clock(eng->clock_ctx);
+}
+
+int
+engine_check_actor(const gdpr_actor *who)
+{
+    int rc;
+
+    if (who == NULL)
+        return err_set(GDPR_EINVAL, "who: must not be NULL (every change names its actor)");
+    rc = text_check("who.id", who->id, GDPR_NAME_MAX);
+    if (rc == GDPR_OK)
+        rc = text_check("who.role", who->role, GDPR_NAME_MAX);
+    return rc;
+}
+
+int
+engine_require_policy(const gdpr_engine *eng)
+{
+    if (eng->policy == NULL)
+        return err_set(GDPR_ESTATE, "policy: none loaded; load one with gdpr_policy_load() first");
+    return GDPR_OK;
+}
+
+static void
+roles_with(const policy_model *p, permission perm, char *buf, size_t size)
+{
+    size_t used = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < p->n_roles && used < size; i++) {
+        if (!policy_role_allows(&p->roles[i], perm))
+            continue;
+        used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? ", " : "",
+                                 p->roles[i].id);
+    }
+    if (buf[0] == '\0')
+        snprintf(buf, size, "none");
+}
+
+int
+engine_authorize(gdpr_engine *eng, const gdpr_actor *who, permission perm,
+                 const uint8_t *subject_hash)
+{
+    const policy_role *role;
+    char roles[256];
+    int rc;
+
+    rc = engine_require_policy(eng);
+    if (rc != GDPR_OK)
+        return rc;
+    role = policy_find_role(eng->policy, who->role);
+    if (role != NULL && policy_role_allows(role, perm))
+        return GDPR_OK;
+    /* The refusal itself is a fact the trail must show. */
+    rc = engine_begin(eng);
+    if (rc == GDPR_OK)
+        rc = engine_end(eng, audit_append(eng, who, permission_name(perm), subject_hash,
+                                          GDPR_EDENIED, NULL));
+    if (rc != GDPR_OK)
+        return err_wrap(rc, "auditing a refused '%s'", permission_name(perm));
+    roles_with(eng->policy, perm, roles, sizeof roles);
+    if (role == NULL)
+        return err_set(GDPR_EDENIED, "who.role: '%.64s' is not a role of the policy; "
+                       "'%s' needs one of: %s", who->role, permission_name(perm), roles);
+    return err_set(GDPR_EDENIED, "who.role: '%.64s' lacks permission '%s'; roles with it: %s",
+                   who->role, permission_name(perm), roles);
+}
+
+int
+engine_begin(gdpr_engine *eng)
+{
+    return store_begin(eng->st);
+}
+
+int
+engine_end(gdpr_engine *eng, int rc)
+{
+    if (rc == GDPR_OK)
+        rc = store_commit(eng->st);
+    else
+        store_rollback(eng->st);
+    if (rc != GDPR_OK) {
+        /* A key cached by the failed call may belong to a subject the
+         * rollback removed; rollbacks are rare, so drop the whole cache. */
+        crypto_wipe(eng->dek_cache, DEK_CACHE_SLOTS * sizeof *eng->dek_cache);
+    }
+    if (eng->batch && store_depth(eng->st) == 0) {
+        /* SQLite rolled the whole batch back after an I/O or memory error. */
+        eng->batch = 0;
+        err_wrap(rc, "the open batch was rolled back");
+    }
+    return rc;
+}
+
+int
+engine_audit(gdpr_engine *eng, const gdpr_actor *who, const char *action,
+             const uint8_t *subject_hash, int outcome, const char *ref)
+{
+    return audit_append(eng, who, action, subject_hash, outcome, ref);
+}
+
+/* --- open ------------------------------------------------------------- */
+
+typedef struct {
+    char kdf[8]; /* "raw" or "scrypt" */
+    uint8_t salt[CRYPTO_SALT_BYTES];
+    crypto_scrypt_params scrypt;
+} kdf_record;
+
+static int
+check_options(const gdpr_options *opts)
+{
+    int rc;
+
+    if (opts == NULL)
+        return err_set(GDPR_EINVAL, "opts: must not be NULL");
+    if (opts->version == 0 || opts->version > GDPR_OPTIONS_VERSION)
+        return err_set(GDPR_EVERSION, "opts.version: %u is not a known options version (1..%u)",
+                       opts->version, GDPR_OPTIONS_VERSION);
+    rc = text_check("opts.path", opts->path, PATH_MAX_BYTES);
+    if (rc == GDPR_OK)
+        rc = text_check_optional("opts.keystore_path", opts->keystore_path, PATH_MAX_BYTES);
+    if (rc != GDPR_OK)
+        return rc;
+    if ((opts->key != NULL) == (opts->passphrase != NULL))
+        return err_set(GDPR_EINVAL, "opts.key/opts.passphrase: give exactly one of them");
+    if (opts->key != NULL && opts->key_len != GDPR_KEY_BYTES)
+        return err_set(GDPR_EINVAL, "opts.key_len: %zu, a master key is %u bytes",
+                       opts->key_len, GDPR_KEY_BYTES);
+    if (opts->passphrase != NULL) {
+        size_t len = strnlen(opts->passphrase, PASSPHRASE_MAX_BYTES + 1);
+        size_t bad;
+        if (len == 0)
+            return err_set(GDPR_EINVAL, "opts.passphrase: must not be empty");
+        if (len > PASSPHRASE_MAX_BYTES)
+            return err_set(GDPR_EINVAL, "opts.passphrase: longer than %u bytes",
+                           PASSPHRASE_MAX_BYTES);
+        if (utf8_check(opts->passphrase, len, &bad) != 0)
+            return err_set(GDPR_EINVAL, "opts.passphrase: not valid UTF-8 (byte %zu)", bad);
+    }
+    if (opts->busy_timeout_ms < 0)
+        return err_set(GDPR_EINVAL, "opts.busy_timeout_ms: %d is negative", opts->busy_timeout_ms);
+    return GDPR_OK;
+}
+
+static char *
+default_keystore_path(const char *path)
+{
+    size_t len = strlen(path);
+    char *ks;
+
+    if (strcmp(path, ":memory:") == 0)
+        return text_dup(":memory:");
+    ks = malloc(len + sizeof "-keys");
+    if (ks == NULL) {
+        err_set(GDPR_ENOMEM, "out of memory for the keystore path");
+        return NULL;
+    }
+    memcpy(ks, path, len);
+    memcpy(ks + len, "-keys", sizeof "-keys");
+    return ks;
+}
+
+static int
+derive_kek(const gdpr_options *opts, const kdf_record *kdf, uint8_t kek[CRYPTO_KEY_BYTES])
+{
+    if (opts->key != NULL) {
+        memcpy(kek, opts->key, CRYPTO_KEY_BYTES);
+        return GDPR_OK;
+    }
+    return crypto_kek_from_passphrase(opts->passphrase, kdf->salt, &kdf->scrypt, kek);
+}
+
+static int
+write_kdf(store *st, const kdf_record *kdf)
+{
+    uint64_t params[3] = { kdf->scrypt.n, kdf->scrypt.r, kdf->scrypt.p };
+    int rc = store_meta_put(st, STORE_KEYS, "kdf", kdf->kdf, strlen(kdf->kdf));
+
+    if (rc == GDPR_OK && strcmp(kdf->kdf, "scrypt") == 0) {
+        rc = store_meta_put(st, STORE_KEYS, "salt", kdf->salt, sizeof kdf->salt);
+        if (rc == GDPR_OK)
+            rc = store_meta_put(st, STORE_KEYS, "scrypt", params, sizeof params);
+    }
+    return rc;
+}
+
+static int
+new_kdf(const char *passphrase, kdf_record *kdf)
+{
+    memset(kdf, 0, sizeof *kdf);
+    if (passphrase == NULL) {
+        snprintf(kdf->kdf, sizeof kdf->kdf, "raw");
+        return GDPR_OK;
+    }
+    snprintf(kdf->kdf, sizeof kdf->kdf, "scrypt");
+    kdf->scrypt = crypto_scrypt_default;
+    return crypto_random(kdf->salt, sizeof kdf->salt);
+}
+
+static int
+create_store(gdpr_engine *eng, const gdpr_options *opts, uint8_t kek[CRYPTO_KEY_BYTES])
+{
+    uint8_t wrapped[CRYPTO_WRAPPED_BYTES];
+    uint8_t store_id[STORE_ID_BYTES];
+    kdf_record kdf;
+    int rc = new_kdf(opts->passphrase, &kdf);
+
+    if (rc == GDPR_OK)
+        rc = derive_kek(opts, &kdf, kek);
+    if (rc == GDPR_OK)
+        rc = crypto_random(eng->root, sizeof eng->root);
+    if (rc == GDPR_OK)
+        rc = crypto_random(store_id, sizeof store_id);
+    if (rc == GDPR_OK)
+        rc = crypto_root_wrap(kek, eng->root, wrapped);
+    if (rc != GDPR_OK)
+        return rc;
+    rc = store_begin(eng->st);
+    if (rc != GDPR_OK)
+        return rc;
+    rc = store_migrate(eng->st, store_schema_create_version > 0 ? store_schema_create_version
+                                                                : store_schema_latest());
+    if (rc == GDPR_OK)
+        rc = write_kdf(eng->st, &kdf);
+    if (rc == GDPR_OK)
+        rc = store_meta_put(eng->st, STORE_KEYS, "root", wrapped, sizeof wrapped);
+    if (rc == GDPR_OK)
+        rc = store_meta_put(eng->st, STORE_KEYS, "store_id", store_id, sizeof store_id);
+    if (rc == GDPR_OK)
+        rc = store_meta_put(eng->st, STORE_DATA, "store_id", store_id, sizeof store_id);
+    if (rc == GDPR_OK)
+        return store_commit(eng->st);
+    store_rollback(eng->st);
+    return rc;
+}
+
+static int
+read_kdf(store *st, kdf_record *kdf)
+{
+    uint64_t params[3];
+    size_t len = 0;
+    int rc;
+
+    memset(kdf, 0, sizeof *kdf);
+    rc = store_meta_get(st, STORE_KEYS, "kdf", kdf->kdf, sizeof kdf->kdf - 1, &len);
+    if (rc == GDPR_ENOTFOUND)
+        return err_set(GDPR_ECORRUPT, "keystore: no key derivation record");
+    if (rc != GDPR_OK || strcmp(kdf->kdf, "scrypt") != 0)
+        return rc;
+    rc = store_meta_get(st, STORE_KEYS, "salt", kdf->salt, sizeof kdf->salt, &len);
+    if (rc == GDPR_OK && len != sizeof kdf->salt)
+        rc = err_set(GDPR_ECORRUPT, "keystore: scrypt salt has the wrong length");
+    if (rc == GDPR_OK)
+        rc = store_meta_get(st, STORE_KEYS, "scrypt", params, sizeof params, &len);
+    if (rc == GDPR_OK && len != sizeof params)
+        rc = err_set(GDPR_ECORRUPT, "keystore: scrypt parameters damaged");
+    if (rc == GDPR_ENOTFOUND)
+        rc = err_set(GDPR_ECORRUPT, "keystore: scrypt record incomplete");
+    kdf->scrypt.n = params[0];
+    kdf->scrypt.r = (uint32_t)params[1];
+    kdf->scrypt.p = (uint32_t)params[2];
+    return rc;
+}
+
+static int
+check_store_id(store *st)
+{
+    uint8_t data_id[STORE_ID_BYTES], keys_id[STORE_ID_BYTES];
+    size_t dlen = 0, klen = 0;
+    int rc = store_meta_get(st, STORE_DATA, "store_id", data_id, sizeof data_id, &dlen);
+
+    if (rc == GDPR_OK)
+        rc = store_meta_get(st, STORE_KEYS, "store_id", keys_id, sizeof keys_id, &klen);
+    if (rc == GDPR_ENOTFOUND)
+        return err_set(GDPR_ECORRUPT, "store: identity record missing");
+    if (rc != GDPR_OK)
+        return rc;
+    if (dlen != klen || memcmp(data_id, keys_id, dlen) != 0)
+        return err_set(GDPR_ECORRUPT, "keystore_path: the keystore belongs to another store");
+    return GDPR_OK;
+}
+
+static int
+open_existing(gdpr_engine *eng, const gdpr_options *opts, uint8_t kek[CRYPTO_KEY_BYTES])
+{
+    uint8_t wrapped[CRYPTO_WRAPPED_BYTES];
+    size_t len = 0;
+    kdf_record kdf;
+    int version = 0;
+    int rc = read_kdf(eng->st, &kdf);
+
+    if (rc != GDPR_OK)
+        return rc;
+    if (strcmp(kdf.kdf, "scrypt") == 0 && opts->passphrase == NULL)
+        return err_set(GDPR_EKEY, "opts.key: this store is opened with a passphrase");
+    if (strcmp(kdf.kdf, "raw") == 0 && opts->key == NULL)
+        return err_set(GDPR_EKEY, "opts.passphrase: this store is opened with a 32-byte key");
+    rc = derive_kek(opts, &kdf, kek);
+    if (rc == GDPR_OK)
+        rc = store_meta_get(eng->st, STORE_KEYS, "root", wrapped, sizeof wrapped, &len);
+    if (rc == GDPR_ENOTFOUND || (rc == GDPR_OK && len != sizeof wrapped))
+        rc = err_set(GDPR_ECORRUPT, "keystore: root secret missing or damaged");
+    if (rc == GDPR_OK)
+        rc = crypto_root_unwrap(kek, wrapped, eng->root);
+    if (rc == GDPR_OK)
+        rc = check_store_id(eng->st);
+    if (rc == GDPR_OK)
+        rc = store_schema_version(eng->st, &version);
+    if (rc != GDPR_OK || version == store_schema_latest())
+        return rc;
+    /* Only now, with the key proven, may the files change. */
+    rc = store_begin(eng->st);
+    if (rc != GDPR_OK)
+        return rc;
+    rc = store_migrate(eng->st, store_schema_latest());
+    if (rc == GDPR_OK)
+        return store_commit(eng->st);
+    store_rollback(eng->st);
+    return rc;
+}
+
+static void
+engine_free(gdpr_engine *eng)
+{
+    if (eng == NULL)
+        return;
+    if (eng->st && eng->batch)
+        store_rollback(eng->st);
+    store_close(eng->st);
+    crypto_ctx_free(eng->crypto);
+    policy_model_free(eng->policy);
+    engine_sources_free(eng);
+    transfer_state_free(eng->transfer);
+    if (eng->dek_cache) {
+        crypto_wipe(eng->dek_cache, DEK_CACHE_SLOTS * sizeof *eng->dek_cache);
+        free(eng->dek_cache);
+    }
+    crypto_wipe(eng->root, sizeof eng->root);
+    pthread_mutex_destroy(&eng->lock);
+    free(eng);
+}
+
+GDPR_API int
+gdpr_open(gdpr_engine **out, const gdpr_options *opts)
+{
+    uint8_t kek[CRYPTO_KEY_BYTES];
+    store_config cfg;
+    char *ks_path = NULL;
+    gdpr_engine *eng;
+    int is_new = 0;
+    int rc;
+
+    err_clear();
+    if (out == NULL)
+        return err_set(GDPR_EINVAL, "out: must not be NULL");
+    *out = NULL;
+    rc = check_options(opts);
+    if (rc != GDPR_OK)
+        return rc;
+    ks_path = opts->keystore_path ? text_dup(opts->keystore_path)
+                                  : default_keystore_path(opts->path);
+    if (ks_path == NULL)
+        return GDPR_ENOMEM;
+    eng = calloc(1, sizeof *eng);
+    if (eng == NULL) {
+        free(ks_path);
+        return err_set(GDPR_ENOMEM, "out of memory for the engine");
+    }
+    {
+        pthread_mutexattr_t attr;
+        pthread_mutexattr_init(&attr);
+        pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+        pthread_mutex_init(&eng->lock, &attr);
+        pthread_mutexattr_destroy(&attr);
+    }
+    eng->clock = opts->clock ? opts->clock : wall_clock;
+    eng->clock_ctx = opts->clock_ctx;
+    eng->dek_cache = calloc(DEK_CACHE_SLOTS, sizeof *eng->dek_cache);
+    if (eng->dek_cache == NULL)
+        rc = err_set(GDPR_ENOMEM, "out of memory for the key cache");
+    cfg.path = opts->path;
+    cfg.keystore_path = ks_path;
+    cfg.busy_timeout_ms = opts->busy_timeout_ms;
+    if (rc == GDPR_OK)
+        rc = store_open(&eng->st, &cfg, &is_new);
+    if (rc == GDPR_OK)
+        rc = is_new ? create_store(eng, opts, kek) : open_existing(eng, opts, kek);
+    if (rc == GDPR_OK)
+        rc = crypto_ctx_new(&eng->crypto, kek, eng->root);
+    crypto_wipe(kek, sizeof kek);
+    free(ks_path);
+    if (rc == GDPR_OK)
+        rc = policy_restore(eng);
+    if (rc == GDPR_OK)
+        rc = erasure_resume(eng);
+    if (rc != GDPR_OK) {
+        engine_free(eng);
+        return rc;
+    }
+    *out = eng;
+    return GDPR_OK;
+}
+
+GDPR_API void
+gdpr_close(gdpr_engine *eng)
+{
+    engine_free(eng);
+}
+
+/* --- batches ---------------------------------------------------------- */
+
+GDPR_API int
+gdpr_begin(gdpr_engine *eng)
+{
+    int rc;
+
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    engine_lock(eng);
+    if (eng->batch)
+        return engine_unlock(eng, err_set(GDPR_ESTATE, "batch: one is already open"));
+    rc = store_begin(eng->st);
+    if (rc == GDPR_OK)
+        eng->batch = 1;
+    return engine_unlock(eng, rc);
+}
+
+GDPR_API int
+gdpr_commit(gdpr_engine *eng)
+{
+    int rc;
+
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    engine_lock(eng);
+    if (!eng->batch)
+        return engine_unlock(eng, err_set(GDPR_ESTATE, "batch: none is open (gdpr_begin)"));
+    eng->batch = 0;
+    rc = store_commit(eng->st);
+    if (rc != GDPR_OK)
+        rc = err_wrap(rc, "batch rolled back");
+    return engine_unlock(eng, rc);
+}
+
+GDPR_API int
+gdpr_rollback(gdpr_engine *eng)
+{
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    engine_lock(eng);
+    if (!eng->batch)
+        return engine_unlock(eng, err_set(GDPR_ESTATE, "batch: none is open (gdpr_begin)"));
+    eng->batch = 0;
+    store_rollback(eng->st);
+    /* Keys cached during the batch may belong to subjects that no longer
+     * exist; drop them all. */
+    crypto_wipe(eng->dek_cache, DEK_CACHE_SLOTS * sizeof *eng->dek_cache);
+    return engine_unlock(eng, GDPR_OK);
+}
+
+/* --- key rotation ----------------------------------------------------- */
+
+typedef struct {
+    crypto_ctx *crypto;
+    const uint8_t *new_kek;
+} rewrap_ctx;
+
+static int
+rewrap_one(const uint8_t hash[CRYPTO_HASH_BYTES], const uint8_t wrapped[CRYPTO_WRAPPED_BYTES],
+           uint8_t out[CRYPTO_WRAPPED_BYTES], void *ctx)
+{
+    rewrap_ctx *r = ctx;
+    return crypto_dek_rewrap(r->crypto, r->new_kek, hash, wrapped, out);
+}
+
+static int
+check_new_key(const unsigned char *new_key, size_t new_key_len, const char *new_passphrase)
+{
+    gdpr_options probe;
+
+    memset(&probe, 0, sizeof probe);
+    probe.version = GDPR_OPTIONS_VERSION;
+    probe.path = ":memory:";
+    probe.key = new_key;
+    probe.key_len = new_key_len;
+    probe.passphrase = new_passphrase;
+    if (check_options(&probe) != GDPR_OK)
+        return err_wrap(GDPR_EINVAL, "gdpr_rekey");
+    return GDPR_OK;
+}
+
+static int
+rekey_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_options *probe)
+{
+    uint8_t new_kek[CRYPTO_KEY_BYTES];
+    uint8_t wrapped[CRYPTO_WRAPPED_BYTES];
+    char ref[48];
+    kdf_record kdf;
+    rewrap_ctx ctx;
+    int64_t count = 0;
+    int rc = new_kdf(probe->passphrase, &kdf);
+
+    if (rc == GDPR_OK)
+        rc = derive_kek(probe, &kdf, new_kek);
+    if (rc == GDPR_OK)
+        rc = crypto_root_wrap(new_kek, eng->root, wrapped);
+    if (rc != GDPR_OK)
+        goto done;
+    rc = engine_begin(eng);
+    if (rc != GDPR_OK)
+        goto done;
+    ctx.crypto = eng->crypto;
+    ctx.new_kek = new_kek;
+    rc = store_key_rewrap_all(eng->st, rewrap_one, &ctx, &count);
+    if (rc == GDPR_OK)
+        rc = store_meta_put(eng->st, STORE_KEYS, "root", wrapped, sizeof wrapped);
+    if (rc == GDPR_OK)
+        rc = write_kdf(eng->st, &kdf);
+    snprintf(ref, sizeof ref, "%lld keys rewrapped", (long long)count);
+    if (rc == GDPR_OK)
+        rc = audit_append(eng, who, permission_name(PERM_REKEY), NULL, GDPR_OK, ref);
+    rc = engine_end(eng, rc);
+    if (rc == GDPR_OK)
+        rc = crypto_ctx_set_kek(eng->crypto, new_kek);
+done:
+    crypto_wipe(new_kek, sizeof new_kek);
+    return rc;
+}
+
+GDPR_API int
+gdpr_rekey(gdpr_engine *eng, const gdpr_actor *who, const unsigned char *new_key,
+           size_t new_key_len, const char *new_passphrase)
+{
+    gdpr_options probe;
+    int rc;
+
+    err_clear();
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    rc = engine_check_actor(who);
+    if (rc == GDPR_OK)
+        rc = check_new_key(new_key, new_key_len, new_passphrase);
+    if (rc != GDPR_OK)
+        return rc;
+    memset(&probe, 0, sizeof probe);
+    probe.key = new_key;
+    probe.key_len = new_key_len;
+    probe.passphrase = new_passphrase;
+    engine_lock(eng);
+    if (eng->batch)
+        return engine_unlock(eng, err_set(GDPR_ESTATE, "gdpr_rekey: not inside a batch; "
+                                          "commit or roll back first"));
+    rc = engine_authorize(eng, who, PERM_REKEY, NULL);
+    if (rc == GDPR_OK)
+        rc = rekey_locked(eng, who, &probe);
+    return engine_unlock(eng, rc);
+}

@@ -1,0 +1,276 @@
+/*
+ * Loading the policy: parse (SQLite), validate whole (policy_model.c),
+ * then store a new version and swap it in. A refused document changes
+ * nothing.
+ * SPDX-License-Identifier: MIT
+ */
+#include "engine.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "gdpr/policy.h"
+#include "text.h"
+
+#define POLICY_MAX_BYTES (4u << 20)
+
+static int
+parse_policy(gdpr_engine *eng, const char *json, policy_model **out)
+{
+    json_node *root = NULL;
+    int rc = store_json_parse(eng->st, json, &root);
+
+    if (rc == GDPR_OK)
+        rc = policy_model_build(root, out);
+    json_free(root);
+    if (rc == GDPR_OK) {
+        (*out)->document = text_dup(json);
+        if ((*out)->document == NULL) {
+            policy_model_free(*out);
+            *out = NULL;
+            rc = GDPR_ENOMEM;
+        }
+    }
+    return rc;
+}
+
+int
+policy_restore(gdpr_engine *eng)
+{
+    uint8_t sha[CRYPTO_HASH_BYTES];
+    char *doc = NULL;
+    int64_t version = 0;
+    policy_model *model = NULL;
+    int rc = store_policy_latest(eng->st, &version, sha, &doc);
+
+    if (rc == GDPR_ENOTFOUND)
+        return GDPR_OK;
+    if (rc == GDPR_OK)
+        rc = parse_policy(eng, doc, &model);
+    free(doc);
+    if (rc != GDPR_OK)
+        return err_wrap(rc == GDPR_EINVAL ? GDPR_ECORRUPT : rc, "stored policy version %lld",
+                        (long long)version);
+    model->version = version;
+    memcpy(model->sha256, sha, sizeof sha);
+    eng->policy = model;
+    return GDPR_OK;
+}
+
+static int
+load_locked(gdpr_engine *eng, const gdpr_actor *who, const char *json)
+{
+    uint8_t sha[CRYPTO_HASH_BYTES];
+    policy_model *model = NULL;
+    char ref[64];
+    int64_t version = 0;
+    int rc;
+
+    /* Validate first: a bad document is refused before any check that
+     * could write (a refused permission is audited). */
+    rc = parse_policy(eng, json, &model);
+    if (rc == GDPR_OK)
+        rc = crypto_sha256(json, strlen(json), sha);
+    if (rc != GDPR_OK) {
+        policy_model_free(model);
+        return rc;
+    }
+    /* The first policy has no roles to consult yet: whoever initialises
+     * the store loads it (docs/policy.md). */
+    if (eng->policy != NULL)
+        rc = engine_authorize(eng, who, PERM_POLICY_LOAD, NULL);
+    if (rc == GDPR_OK)
+        rc = engine_begin(eng);
+    if (rc != GDPR_OK) {
+        policy_model_free(model);
+        return rc;
+    }
+    if (eng->policy != NULL && crypto_equal(eng->policy->sha256, sha, sizeof sha)) {
+        snprintf(ref, sizeof ref, "policy v%lld unchanged", (long long)eng->policy->version);
+        rc = audit_append(eng, who, permission_name(PERM_POLICY_LOAD), NULL, GDPR_OK, ref);
+        policy_model_free(model);
+        return engine_end(eng, rc);
+    }
+    rc = store_policy_insert(eng->st, engine_now(eng), who->id, sha, json, &version);
+    if (rc == GDPR_OK) /* due times under changed retention rules (lib/retention.c) */
+        rc = engine_retention_policy_changed(eng, eng->policy, model);
+    snprintf(ref, sizeof ref, "policy v%lld", (long long)version);
+    if (rc == GDPR_OK)
+        rc = audit_append(eng, who, permission_name(PERM_POLICY_LOAD), NULL, GDPR_OK, ref);
+    rc = engine_end(eng, rc);
+    if (rc != GDPR_OK) {
+        policy_model_free(model);
+        return rc;
+    }
+    model->version = version;
+    memcpy(model->sha256, sha, sizeof sha);
+    policy_model_free(eng->policy);
+    eng->policy = model;
+    return GDPR_OK;
+}
+
+static int
+check_load_args(gdpr_engine *eng, const gdpr_actor *who)
+{
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    return engine_check_actor(who);
+}
+
+static int
+check_document(const char *json, const char *origin)
+{
+    size_t len;
+    size_t bad;
+
+    if (json == NULL)
+        return err_set(GDPR_EINVAL, "json: must not be NULL");
+    len = strnlen(json, POLICY_MAX_BYTES + 1);
+    if (len == 0)
+        return err_set(GDPR_EINVAL, "%s: empty document", origin);
+    if (len > POLICY_MAX_BYTES)
+        return err_set(GDPR_EINVAL, "%s: larger than %u bytes", origin, POLICY_MAX_BYTES);
+    if (utf8_check(json, len, &bad) != 0)
+        return err_set(GDPR_EINVAL, "%s: not valid UTF-8 (byte %zu)", origin, bad);
+    return GDPR_OK;
+}
+
+GDPR_API int
+gdpr_policy_load_string(gdpr_engine *eng, const gdpr_actor *who, const char *json)
+{
+    int rc = check_load_args(eng, who);
+
+    if (rc == GDPR_OK)
+        rc = check_document(json, "json");
+    if (rc != GDPR_OK)
+        return rc;
+    engine_lock(eng);
+    rc = load_locked(eng, who, json);
+    if (rc == GDPR_EINVAL)
+        rc = err_wrap(rc, "policy");
+    return engine_unlock(eng, rc);
+}
+
+static int
+read_file(const char *path, char **out)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    size_t n;
+
+    if (f == NULL)
+        return err_set(errno == ENOENT ? GDPR_ENOTFOUND : GDPR_ESTORAGE, "path: cannot open "
+                       "'%s': %s", path, strerror(errno));
+    buf = malloc(POLICY_MAX_BYTES + 2);
+    if (buf == NULL) {
+        fclose(f);
+        return err_set(GDPR_ENOMEM, "out of memory reading '%s'", path);
+    }
+    n = fread(buf, 1, POLICY_MAX_BYTES + 1, f);
+    if (ferror(f)) {
+        fclose(f);
+        free(buf);
+        return err_set(GDPR_ESTORAGE, "path: cannot read '%s'", path);
+    }
+    fclose(f);
+    buf[n] = '\0';
+    if (n > POLICY_MAX_BYTES || strlen(buf) != n) {
+        free(buf);
+        return err_set(GDPR_EINVAL, "%s: larger than %u bytes or holds a NUL byte", path,
+                       POLICY_MAX_BYTES);
+    }
+    *out = buf;
+    return GDPR_OK;
+}
+
+GDPR_API int
+gdpr_policy_load(gdpr_engine *eng, const gdpr_actor *who, const char *path)
+{
+    char *json = NULL;
+    int rc = check_load_args(eng, who);
+
+    if (rc == GDPR_OK)
+        rc = text_check("path", path, 4096);
+    if (rc == GDPR_OK)
+        rc = read_file(path, &json);
+    if (rc == GDPR_OK)
+        rc = check_document(json, path);
+    if (rc != GDPR_OK) {
+        free(json);
+        return rc;
+    }
+    engine_lock(eng);
+    rc = load_locked(eng, who, json);
+    if (rc == GDPR_EINVAL)
+        rc = err_wrap(rc, "%s", path);
+    free(json);
+    return engine_unlock(eng, rc);
+}
+
+GDPR_API int
+gdpr_policy_version(gdpr_engine *eng, int64_t *version_out)
+{
+    int rc;
+
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (version_out == NULL)
+        return err_set(GDPR_EINVAL, "version_out: must not be NULL");
+    engine_lock(eng);
+    rc = engine_require_policy(eng);
+    if (rc == GDPR_OK)
+        *version_out = eng->policy->version;
+    return engine_unlock(eng, rc);
+}
+
+GDPR_API int
+gdpr_policy_get(gdpr_engine *eng, char **json_out)
+{
+    int rc;
+
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (json_out == NULL)
+        return err_set(GDPR_EINVAL, "json_out: must not be NULL");
+    *json_out = NULL;
+    engine_lock(eng);
+    rc = engine_require_policy(eng);
+    if (rc == GDPR_OK) {
+        *json_out = text_dup(eng->policy->document);
+        if (*json_out == NULL)
+            rc = GDPR_ENOMEM;
+    }
+    return engine_unlock(eng, rc);
+}
+
+GDPR_API int
+gdpr_policy_allows(gdpr_engine *eng, const char *role, const char *perm_name, int *allowed_out)
+{
+    const policy_role *r;
+    int perm;
+    int rc;
+
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (allowed_out == NULL)
+        return err_set(GDPR_EINVAL, "allowed_out: must not be NULL");
+    rc = text_check("role", role, GDPR_NAME_MAX);
+    if (rc == GDPR_OK)
+        rc = text_check("permission", perm_name, GDPR_NAME_MAX);
+    if (rc != GDPR_OK)
+        return rc;
+    perm = permission_from_name(perm_name);
+    if (perm < 0)
+        return err_set(GDPR_EINVAL, "permission: '%.64s' is not a permission name "
+                       "(see docs/policy.md)", perm_name);
+    engine_lock(eng);
+    rc = engine_require_policy(eng);
+    if (rc == GDPR_OK) {
+        r = policy_find_role(eng->policy, role);
+        *allowed_out = r != NULL && policy_role_allows(r, (permission)perm);
+    }
+    return engine_unlock(eng, rc);
+}

@@ -1,0 +1,950 @@
+/*
+ * Policy validation: walk the JSON tree, check every rule, build the
+ * model. Nothing here touches the store: a refused document costs nothing.
+ * SPDX-License-Identifier: MIT
+ */
+#include "policy_model.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "gdpr/common.h"
+#include "json.h"
+#include "text.h"
+
+static const char *const permission_names[PERM_COUNT] = {
+    "policy.load",     "subject.create",  "rekey",            "consent.record",
+    "subject.object",  "subject.restrict", "disclosure.record", "vault.put",
+    "vault.get",       "vault.rectify",   "vault.delete",     "subject.link",
+    "export.subject",  "erase.subject",   "hold.manage",      "retention.run",
+    "review.decide",   "transfer.record", "transfer.approve", "safeguard.manage",
+    "request.open",    "request.manage",  "request.close",    "request.deny",
+    "source.register", "consent.read",    "adequacy.load",    "retention.anchor",
+};
+
+static const char *const basis_names[BASIS_COUNT] = {
+    "consent", "contract", "legal_obligation", "vital_interests", "public_task",
+    "legitimate_interests",
+};
+
+static const char *const anchor_names[ANCHOR_COUNT] = {
+    "collection", "last_activity", "contract_end", "consent_withdrawal", "request_closed",
+};
+
+static const char *const action_names[ACTION_COUNT] = { "erase", "anonymise", "review" };
+
+static const char *const safeguard_names[SAFEGUARD_COUNT] = {
+    "scc", "authority_scc", "bcr", "public_instrument", "code_of_conduct", "certification",
+    "adhoc",
+};
+
+const char *permission_name(permission p) { return permission_names[p]; }
+const char *policy_basis_name(policy_basis b) { return basis_names[b]; }
+const char *policy_anchor_name(policy_anchor a) { return anchor_names[a]; }
+const char *policy_action_name(policy_action a) { return action_names[a]; }
+const char *policy_safeguard_name(policy_safeguard_type t) { return safeguard_names[t]; }
+
+static int
+index_of(const char *const *names, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+int
+permission_from_name(const char *name)
+{
+    return index_of(permission_names, PERM_COUNT, name);
+}
+
+/* --- reading helpers: each failure names the JSON path ---------------- */
+
+static int fail_at(const json_node *n, const char *fmt, ...) GDPR_PRINTF(2, 3);
+
+static int
+fail_at(const json_node *n, const char *fmt, ...)
+{
+    char path[256];
+    char detail[384];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    json_path(n, path, sizeof path);
+    return err_set(GDPR_EINVAL, "%s: %s", path, detail);
+}
+
+static int
+expect_type(const json_node *n, json_type t)
+{
+    if (n->type != t)
+        return fail_at(n, "must be %s", json_type_name(t));
+    return GDPR_OK;
+}
+
+/* Refuse members not in `allowed` (NULL-terminated): a typo in a key must
+ * not silently drop a rule. */
+static int
+check_members(const json_node *obj, const char *const *allowed)
+{
+    for (const json_node *c = obj->first; c; c = c->next) {
+        size_t i = 0;
+        while (allowed[i] && strcmp(allowed[i], c->key) != 0)
+            i++;
+        if (allowed[i] == NULL)
+            return fail_at(c, "unknown field");
+    }
+    return GDPR_OK;
+}
+
+static int
+missing(const json_node *obj, const char *key)
+{
+    char path[256];
+    json_path(obj, path, sizeof path);
+    return err_set(GDPR_EINVAL, "%s%s%s: required field is missing", path,
+                   strcmp(path, "$") == 0 ? "" : ".", key);
+}
+
+/* A text member; *out is a copy or NULL when absent and not required. */
+static int
+read_text(const json_node *obj, const char *key, int required, size_t max, char **out)
+{
+    const json_node *n = json_member(obj, key);
+    char path[256];
+    int rc;
+
+    *out = NULL;
+    if (n == NULL || n->type == JSON_NULL)
+        return required ? missing(obj, key) : GDPR_OK;
+    rc = expect_type(n, JSON_TEXT);
+    if (rc != GDPR_OK)
+        return rc;
+    json_path(n, path, sizeof path);
+    rc = text_check(path, n->text, max);
+    if (rc != GDPR_OK)
+        return rc;
+    *out = text_dup(n->text);
+    return *out ? GDPR_OK : GDPR_ENOMEM;
+}
+
+static int
+read_bool(const json_node *obj, const char *key, int *out)
+{
+    const json_node *n = json_member(obj, key);
+
+    *out = 0;
+    if (n == NULL)
+        return GDPR_OK;
+    if (n->type != JSON_TRUE && n->type != JSON_FALSE)
+        return fail_at(n, "must be true or false");
+    *out = n->type == JSON_TRUE;
+    return GDPR_OK;
+}
+
+static int
+read_enum(const json_node *obj, const char *key, const char *const *names, size_t n_names,
+          int *out)
+{
+    const json_node *n = json_member(obj, key);
+    char list[512] = "";
+    char path[256];
+    int found;
+    int rc;
+
+    if (n == NULL)
+        return missing(obj, key);
+    rc = expect_type(n, JSON_TEXT);
+    if (rc != GDPR_OK)
+        return rc;
+    found = index_of(names, n_names, n->text);
+    if (found >= 0) {
+        *out = found;
+        return GDPR_OK;
+    }
+    for (size_t i = 0; i < n_names; i++) {
+        strncat(list, names[i], sizeof list - strlen(list) - 1);
+        if (i + 1 < n_names)
+            strncat(list, ", ", sizeof list - strlen(list) - 1);
+    }
+    json_path(n, path, sizeof path);
+    return err_set(GDPR_EINVAL, "%s: '%.64s' is not one of %s", path, n->text, list);
+}
+
+/* A date "YYYY-MM-DD" as UTC seconds at 00:00; absent or null gives 0. */
+static int
+read_date(const json_node *obj, const char *key, int required, int64_t *out)
+{
+    const json_node *n = json_member(obj, key);
+    int64_t days;
+
+    *out = 0;
+    if (n == NULL || n->type == JSON_NULL)
+        return required ? missing(obj, key) : GDPR_OK;
+    if (n->type != JSON_TEXT || cal_parse_date(n->text, &days) != 0)
+        return fail_at(n, "must be a date YYYY-MM-DD");
+    *out = days * 86400;
+    return GDPR_OK;
+}
+
+static int
+read_duration(const json_node *obj, const char *key, int required, char **text_out,
+              cal_duration *out, int *present)
+{
+    const json_node *n = json_member(obj, key);
+    size_t bad = 0;
+    const char *why = "";
+    char path[256];
+    int rc;
+
+    *present = 0;
+    if (text_out)
+        *text_out = NULL;
+    if (n == NULL || n->type == JSON_NULL)
+        return required ? missing(obj, key) : GDPR_OK;
+    rc = expect_type(n, JSON_TEXT);
+    if (rc != GDPR_OK)
+        return rc;
+    if (cal_duration_parse(n->text, out, &bad, &why) != 0) {
+        json_path(n, path, sizeof path);
+        return err_set(GDPR_EINVAL, "%s: '%.64s' is not an ISO 8601 duration "
+                       "(position %zu: %s)", path, n->text, bad, why);
+    }
+    *present = 1;
+    if (text_out) {
+        *text_out = text_dup(n->text);
+        if (*text_out == NULL)
+            return GDPR_ENOMEM;
+    }
+    return GDPR_OK;
+}
+
+/* An array member (absent counts as empty unless required). */
+static int
+read_array(const json_node *obj, const char *key, int required, const json_node **out)
+{
+    const json_node *n = json_member(obj, key);
+
+    *out = NULL;
+    if (n == NULL)
+        return required ? missing(obj, key) : GDPR_OK;
+    if (n->type != JSON_ARRAY)
+        return fail_at(n, "must be an array");
+    *out = n;
+    return GDPR_OK;
+}
+
+static int
+alloc_array(void **out, size_t count, size_t size)
+{
+    *out = NULL;
+    if (count == 0)
+        return GDPR_OK;
+    *out = calloc(count, size);
+    return *out ? GDPR_OK : err_set(GDPR_ENOMEM, "out of memory building the policy");
+}
+
+/* --- sections --------------------------------------------------------- */
+
+static int
+build_controller(const json_node *root, policy_controller *c)
+{
+    static const char *const fields[] = { "name", "contact", "dpo", "country", "timezone",
+                                          "holidays", "rights_url", NULL };
+    const json_node *obj = json_member(root, "controller");
+    const json_node *holidays;
+    int rc;
+
+    if (obj == NULL)
+        return missing(root, "controller");
+    if ((rc = expect_type(obj, JSON_OBJECT)) != GDPR_OK ||
+        (rc = check_members(obj, fields)) != GDPR_OK ||
+        (rc = read_text(obj, "name", 1, GDPR_NAME_MAX, &c->name)) != GDPR_OK ||
+        (rc = read_text(obj, "contact", 1, 1024, &c->contact)) != GDPR_OK ||
+        (rc = read_text(obj, "dpo", 0, 1024, &c->dpo)) != GDPR_OK ||
+        (rc = read_text(obj, "country", 1, 2, &c->country)) != GDPR_OK ||
+        (rc = read_text(obj, "timezone", 0, 64, &c->timezone)) != GDPR_OK ||
+        (rc = read_text(obj, "rights_url", 0, 1024, &c->rights_url)) != GDPR_OK ||
+        (rc = read_array(obj, "holidays", 0, &holidays)) != GDPR_OK)
+        return rc;
+    if (strlen(c->country) != 2 || c->country[0] < 'A' || c->country[0] > 'Z' ||
+        c->country[1] < 'A' || c->country[1] > 'Z')
+        return fail_at(json_member(obj, "country"),
+                       "'%s' is not an ISO 3166-1 alpha-2 code in capitals", c->country);
+    if (c->timezone != NULL) {
+        cal_zone *z = NULL;
+        if (cal_zone_load(c->timezone, &z) != 0)
+            return fail_at(json_member(obj, "timezone"),
+                           "'%s' is not a time zone known to this system (IANA name)",
+                           c->timezone);
+        c->zone = z; /* kept: deadlines need it on every request (issue 9) */
+    }
+    if (holidays == NULL)
+        return GDPR_OK;
+    if ((rc = alloc_array((void **)&c->holidays, holidays->count, sizeof *c->holidays)) != GDPR_OK)
+        return rc;
+    for (const json_node *h = holidays->first; h; h = h->next) {
+        int64_t day;
+        if (h->type != JSON_TEXT || cal_parse_date(h->text, &day) != 0)
+            return fail_at(h, "must be a date YYYY-MM-DD");
+        if (c->n_holidays > 0 && day <= c->holidays[c->n_holidays - 1])
+            return fail_at(h, "holidays must be listed in ascending order");
+        c->holidays[c->n_holidays++] = day;
+    }
+    return GDPR_OK;
+}
+
+static int
+build_categories(const json_node *root, policy_model *p)
+{
+    static const char *const fields[] = { "id", "description", "special", NULL };
+    const json_node *arr;
+    int rc = read_array(root, "categories", 1, &arr);
+
+    if (rc == GDPR_OK)
+        rc = alloc_array((void **)&p->categories, arr->count, sizeof *p->categories);
+    for (const json_node *item = arr ? arr->first : NULL; rc == GDPR_OK && item; item = item->next) {
+        policy_category *c = &p->categories[p->n_categories];
+        if ((rc = expect_type(item, JSON_OBJECT)) != GDPR_OK ||
+            (rc = check_members(item, fields)) != GDPR_OK ||
+            (rc = read_text(item, "id", 1, GDPR_NAME_MAX, &c->id)) != GDPR_OK)
+            break;
+        p->n_categories++;
+        if ((rc = read_text(item, "description", 0, 4096, &c->description)) != GDPR_OK ||
+            (rc = read_bool(item, "special", &c->special)) != GDPR_OK)
+            break;
+        for (size_t i = 0; i + 1 < p->n_categories && rc == GDPR_OK; i++)
+            if (strcmp(p->categories[i].id, c->id) == 0)
+                rc = fail_at(json_member(item, "id"), "id '%s' is used twice", c->id);
+    }
+    return rc;
+}
+
+static int
+build_purposes(const json_node *root, policy_model *p)
+{
+    static const char *const fields[] = { "id", "description", "basis", "categories",
+                                          "automated_decision", NULL };
+    const json_node *arr;
+    int rc = read_array(root, "purposes", 1, &arr);
+
+    if (rc == GDPR_OK)
+        rc = alloc_array((void **)&p->purposes, arr->count, sizeof *p->purposes);
+    for (const json_node *item = arr ? arr->first : NULL; rc == GDPR_OK && item; item = item->next) {
+        policy_purpose *pu = &p->purposes[p->n_purposes];
+        const json_node *cats;
+        int basis = 0;
+
+        if ((rc = expect_type(item, JSON_OBJECT)) != GDPR_OK ||
+            (rc = check_members(item, fields)) != GDPR_OK ||
+            (rc = read_text(item, "id", 1, GDPR_NAME_MAX, &pu->id)) != GDPR_OK)
+            break;
+        p->n_purposes++;
+        if ((rc = read_text(item, "description", 1, 4096, &pu->description)) != GDPR_OK ||
+            (rc = read_enum(item, "basis", basis_names, BASIS_COUNT, &basis)) != GDPR_OK ||
+            (rc = read_text(item, "automated_decision", 0, 4096, &pu->automated_decision)) !=
+                GDPR_OK ||
+            (rc = read_array(item, "categories", 1, &cats)) != GDPR_OK ||
+            (rc = alloc_array((void **)&pu->categories, cats->count, sizeof(char *))) != GDPR_OK)
+            break;
+        pu->basis = (policy_basis)basis;
+        for (size_t i = 0; i + 1 < p->n_purposes && rc == GDPR_OK; i++)
+            if (strcmp(p->purposes[i].id, pu->id) == 0)
+                rc = fail_at(json_member(item, "id"), "id '%s' is used twice", pu->id);
+        for (const json_node *c = cats->first; rc == GDPR_OK && c; c = c->next) {
+            const policy_category *cat;
+            if (c->type != JSON_TEXT) {
+                rc = fail_at(c, "must be a category id");
+                break;
+            }
+            cat = policy_find_category(p, c->text);
+            if (cat == NULL) {
+                rc = fail_at(c, "'%s' is not a category of this policy", c->text);
+                break;
+            }
+            pu->categories[pu->n_categories] = text_dup(c->text);
+            if (pu->categories[pu->n_categories] == NULL)
+                rc = GDPR_ENOMEM;
+            else
+                pu->n_categories++;
+            pu->special |= cat->special;
+        }
+        if (rc == GDPR_OK && cats->count == 0)
+            rc = fail_at(cats, "a purpose needs at least one category");
+    }
+    return rc;
+}
+
+static int
+build_notices(const json_node *root, policy_model *p)
+{
+    static const char *const fields[] = { "id", "version", "sha256", "url", NULL };
+    const json_node *arr;
+    int rc = read_array(root, "notices", 0, &arr);
+
+    if (rc == GDPR_OK && arr)
+        rc = alloc_array((void **)&p->notices, arr->count, sizeof *p->notices);
+    for (const json_node *item = arr ? arr->first : NULL; rc == GDPR_OK && item; item = item->next) {
+        policy_notice *n = &p->notices[p->n_notices];
+        char *hex = NULL;
+
+        if ((rc = expect_type(item, JSON_OBJECT)) != GDPR_OK ||
+            (rc = check_members(item, fields)) != GDPR_OK ||
+            (rc = read_text(item, "id", 1, GDPR_NAME_MAX, &n->id)) != GDPR_OK)
+            break;
+        p->n_notices++;
+        if ((rc = read_text(item, "version", 1, 64, &n->version)) != GDPR_OK ||
+            (rc = read_text(item, "url", 0, 1024, &n->url)) != GDPR_OK ||
+            (rc = read_text(item, "sha256", 1, 64, &hex)) != GDPR_OK)
+            break;
+        if (strlen(hex) != 64 || hex_decode(hex, n->sha256, CRYPTO_HASH_BYTES) != 0)
+            rc = fail_at(json_member(item, "sha256"),
+                         "must be 64 hex digits (SHA-256 of the notice text)");
+        free(hex);
+        for (size_t i = 0; i + 1 < p->n_notices && rc == GDPR_OK; i++)
+            if (strcmp(p->notices[i].id, n->id) == 0)
+                rc = fail_at(json_member(item, "id"), "id '%s' is used twice", n->id);
+    }
+    return rc;
+}
+
+static int
+read_text_list(const json_node *arr, char ***out, size_t *n_out)
+{
+    int rc = alloc_array((void **)out, arr->count, sizeof(char *));
+
+    for (const json_node *c = arr->first; rc == GDPR_OK && c; c = c->next) {
+        if (c->type != JSON_TEXT)
+            return fail_at(c, "must be a string");
+        (*out)[*n_out] = text_dup(c->text);
+        if ((*out)[*n_out] == NULL)
+            return GDPR_ENOMEM;
+        (*n_out)++;
+    }
+    return rc;
+}
+
+static int
+build_retention(const json_node *root, policy_model *p)
+{
+    static const char *const fields[] = { "id", "purpose", "category", "period", "anchor",
+                                          "action", "review_every", "legal_duty", "keep", NULL };
+    const json_node *arr;
+    int rc = read_array(root, "retention", 0, &arr);
+
+    if (rc == GDPR_OK && arr)
+        rc = alloc_array((void **)&p->retention, arr->count, sizeof *p->retention);
+    for (const json_node *item = arr ? arr->first : NULL; rc == GDPR_OK && item; item = item->next) {
+        policy_retention *r = &p->retention[p->n_retention];
+        const policy_purpose *pu;
+        const json_node *keep;
+        int anchor = 0, action = 0, present = 0;
+
+        if ((rc = expect_type(item, JSON_OBJECT)) != GDPR_OK ||
+            (rc = check_members(item, fields)) != GDPR_OK ||
+            (rc = read_text(item, "id", 1, GDPR_NAME_MAX, &r->id)) != GDPR_OK)
+            break;
+        p->n_retention++;
+        if ((rc = read_text(item, "purpose", 1, GDPR_NAME_MAX, &r->purpose)) != GDPR_OK ||
+            (rc = read_text(item, "category", 1, GDPR_NAME_MAX, &r->category)) != GDPR_OK ||
+            (rc = read_duration(item, "period", 1, &r->period_text, &r->period, &present)) !=
+                GDPR_OK ||
+            (rc = read_enum(item, "anchor", anchor_names, ANCHOR_COUNT, &anchor)) != GDPR_OK ||
+            (rc = read_enum(item, "action", action_names, ACTION_COUNT, &action)) != GDPR_OK ||
+            (rc = read_duration(item, "review_every", 0, NULL, &r->review_every,
+                                &r->has_review)) != GDPR_OK ||
+            (rc = read_bool(item, "legal_duty", &r->legal_duty)) != GDPR_OK ||
+            (rc = read_array(item, "keep", 0, &keep)) != GDPR_OK)
+            break;
+        r->anchor = (policy_anchor)anchor;
+        r->action = (policy_action)action;
+        if (keep && (rc = read_text_list(keep, &r->keep_fields, &r->n_keep_fields)) != GDPR_OK)
+            break;
+        pu = policy_find_purpose(p, r->purpose);
+        if (pu == NULL) {
+            rc = fail_at(json_member(item, "purpose"), "'%s' is not a purpose of this policy",
+                         r->purpose);
+            break;
+        }
+        if (policy_find_category(p, r->category) == NULL) {
+            rc = fail_at(json_member(item, "category"),
+                         "'%s' is not a category of this policy", r->category);
+            break;
+        }
+        for (size_t i = 0; i + 1 < p->n_retention && rc == GDPR_OK; i++) {
+            if (strcmp(p->retention[i].id, r->id) == 0)
+                rc = fail_at(json_member(item, "id"), "id '%s' is used twice", r->id);
+            else if (strcmp(p->retention[i].purpose, r->purpose) == 0 &&
+                     strcmp(p->retention[i].category, r->category) == 0)
+                rc = fail_at(item, "a second rule for the same purpose and category (%s)",
+                             p->retention[i].id);
+        }
+    }
+    return rc;
+}
+
+static int
+build_roles(const json_node *root, policy_model *p)
+{
+    static const char *const fields[] = { "id", "permissions", NULL };
+    const json_node *arr;
+    int rc = read_array(root, "roles", 1, &arr);
+
+    if (rc == GDPR_OK)
+        rc = alloc_array((void **)&p->roles, arr->count, sizeof *p->roles);
+    if (rc == GDPR_OK && arr->count == 0)
+        return fail_at(arr, "at least one role is needed");
+    for (const json_node *item = arr ? arr->first : NULL; rc == GDPR_OK && item; item = item->next) {
+        policy_role *r = &p->roles[p->n_roles];
+        const json_node *perms;
+
+        if ((rc = expect_type(item, JSON_OBJECT)) != GDPR_OK ||
+            (rc = check_members(item, fields)) != GDPR_OK ||
+            (rc = read_text(item, "id", 1, GDPR_NAME_MAX, &r->id)) != GDPR_OK)
+            break;
+        p->n_roles++;
+        if ((rc = read_array(item, "permissions", 1, &perms)) != GDPR_OK)
+            break;
+        for (size_t i = 0; i + 1 < p->n_roles && rc == GDPR_OK; i++)
+            if (strcmp(p->roles[i].id, r->id) == 0)
+                rc = fail_at(json_member(item, "id"), "id '%s' is used twice", r->id);
+        for (const json_node *c = perms->first; rc == GDPR_OK && c; c = c->next) {
+            int perm;
+            if (c->type != JSON_TEXT) {
+                rc = fail_at(c, "must be a permission name");
+                break;
+            }
+            if (strcmp(c->text, "*") == 0) {
+                r->all = 1;
+                continue;
+            }
+            perm = permission_from_name(c->text);
+            if (perm < 0) {
+                rc = fail_at(c, "'%s' is not a permission (see docs/policy.md)", c->text);
+                break;
+            }
+            r->granted[perm] = 1;
+        }
+    }
+    return rc;
+}
+
+static int
+build_safeguards(const json_node *item, policy_recipient *r)
+{
+    static const char *const fields[] = { "type", "module", "reference", "valid_from",
+                                          "valid_until", NULL };
+    const json_node *arr;
+    int rc = read_array(item, "safeguards", 0, &arr);
+
+    if (rc == GDPR_OK && arr)
+        rc = alloc_array((void **)&r->safeguards, arr->count, sizeof *r->safeguards);
+    for (const json_node *s = arr ? arr->first : NULL; rc == GDPR_OK && s; s = s->next) {
+        policy_safeguard *sg = &r->safeguards[r->n_safeguards];
+        const json_node *module;
+        int type = 0;
+
+        if ((rc = expect_type(s, JSON_OBJECT)) != GDPR_OK ||
+            (rc = check_members(s, fields)) != GDPR_OK ||
+            (rc = read_enum(s, "type", safeguard_names, SAFEGUARD_COUNT, &type)) != GDPR_OK)
+            break;
+        r->n_safeguards++;
+        sg->type = (policy_safeguard_type)type;
+        if ((rc = read_text(s, "reference", 1, 1024, &sg->reference)) != GDPR_OK ||
+            (rc = read_date(s, "valid_from", 1, &sg->valid_from)) != GDPR_OK ||
+            (rc = read_date(s, "valid_until", 0, &sg->valid_until)) != GDPR_OK)
+            break;
+        if (sg->valid_until != 0) {
+            sg->valid_until += 86399; /* in force through that whole day */
+            if (sg->valid_until < sg->valid_from) {
+                rc = fail_at(json_member(s, "valid_until"), "ends before valid_from");
+                break;
+            }
+        }
+        module = json_member(s, "module");
+        if (sg->type == SAFEGUARD_SCC) {
+            if (module == NULL || module->type != JSON_INTEGER || module->integer < 1 ||
+                module->integer > 4) {
+                rc = module ? fail_at(module, "SCC module must be 1, 2, 3 or 4 "
+                                      "(Decision (EU) 2021/914)")
+                            : missing(s, "module");
+                break;
+            }
+            sg->module = (int)module->integer;
+        } else if (module != NULL) {
+            rc = fail_at(module, "only SCCs (type 'scc') have a module");
+        }
+    }
+    return rc;
+}
+
+/* Art. 49 grounds a policy may name for occasional transfers (issue 8);
+ * (a), explicit consent, is the subject's and lives in the consent ledger. */
+static int
+valid_derogation(const char *d)
+{
+    static const char *const grounds[] = { "49(1)(b)", "49(1)(c)", "49(1)(d)", "49(1)(e)",
+                                           "49(1)(f)", "49(1)(g)", "49(1) second subparagraph" };
+    return index_of(grounds, sizeof grounds / sizeof grounds[0], d) >= 0;
+}
+
+static int
+valid_country(const char *c)
+{
+    if (strncmp(c, "org:", 4) == 0)
+        return strlen(c) > 4;
+    return strlen(c) == 2 && c[0] >= 'A' && c[0] <= 'Z' && c[1] >= 'A' && c[1] <= 'Z';
+}
+
+static int
+build_recipients(const json_node *root, policy_model *p)
+{
+    static const char *const fields[] = { "id", "name", "country", "kind", "dpf_certified",
+                                          "commercial", "safeguards", "occasional", "derogation",
+                                          "disclosure_ground", NULL };
+    static const char *const dpf_fields[] = { "from", "until", NULL };
+    static const char *const kinds[] = { "processor", "controller", "public_body" };
+    const json_node *arr;
+    int rc = read_array(root, "recipients", 0, &arr);
+
+    if (rc == GDPR_OK && arr)
+        rc = alloc_array((void **)&p->recipients, arr->count, sizeof *p->recipients);
+    for (const json_node *item = arr ? arr->first : NULL; rc == GDPR_OK && item; item = item->next) {
+        policy_recipient *r = &p->recipients[p->n_recipients];
+        const json_node *dpf;
+        int kind = 0, ground = 0;
+
+        if ((rc = expect_type(item, JSON_OBJECT)) != GDPR_OK ||
+            (rc = check_members(item, fields)) != GDPR_OK ||
+            (rc = read_text(item, "id", 1, GDPR_NAME_MAX, &r->id)) != GDPR_OK)
+            break;
+        p->n_recipients++;
+        if ((rc = read_text(item, "name", 1, GDPR_NAME_MAX, &r->name)) != GDPR_OK ||
+            (rc = read_text(item, "country", 1, 64, &r->country)) != GDPR_OK ||
+            (rc = read_enum(item, "kind", kinds, 3, &kind)) != GDPR_OK ||
+            (rc = read_bool(item, "commercial", &r->commercial)) != GDPR_OK ||
+            (rc = read_bool(item, "occasional", &r->occasional)) != GDPR_OK ||
+            (rc = read_text(item, "derogation", 0, 32, &r->derogation)) != GDPR_OK ||
+            (rc = build_safeguards(item, r)) != GDPR_OK)
+            break;
+        r->kind = text_dup(kinds[kind]);
+        if (r->kind == NULL) {
+            rc = GDPR_ENOMEM;
+            break;
+        }
+        if (!valid_country(r->country)) {
+            rc = fail_at(json_member(item, "country"), "'%s' is not an ISO 3166-1 alpha-2 "
+                         "code in capitals nor an organisation id 'org:NAME'", r->country);
+            break;
+        }
+        if (json_member(item, "disclosure_ground") != NULL) {
+            if ((rc = read_enum(item, "disclosure_ground", basis_names, BASIS_COUNT, &ground)) !=
+                GDPR_OK)
+                break;
+            if (ground == BASIS_CONSENT) {
+                rc = fail_at(json_member(item, "disclosure_ground"), "consent is not a "
+                             "standing ground; record the subject's consent instead");
+                break;
+            }
+            r->disclosure_ground = text_dup(basis_names[ground]);
+            if (r->disclosure_ground == NULL) {
+                rc = GDPR_ENOMEM;
+                break;
+            }
+        }
+        if (r->derogation != NULL && !r->occasional) {
+            rc = fail_at(json_member(item, "derogation"), "an Art. 49 derogation other than "
+                         "consent needs \"occasional\": true");
+            break;
+        }
+        if (r->derogation != NULL && !valid_derogation(r->derogation)) {
+            rc = fail_at(json_member(item, "derogation"), "'%s' is not an Art. 49 ground a "
+                         "policy may name: 49(1)(b) .. 49(1)(g) or \"49(1) second "
+                         "subparagraph\" (49(1)(a), explicit consent, comes from the consent "
+                         "ledger)", r->derogation);
+            break;
+        }
+        dpf = json_member(item, "dpf_certified");
+        if (dpf != NULL && dpf->type != JSON_NULL) {
+            if ((rc = expect_type(dpf, JSON_OBJECT)) != GDPR_OK ||
+                (rc = check_members(dpf, dpf_fields)) != GDPR_OK ||
+                (rc = read_date(dpf, "from", 1, &r->dpf_from)) != GDPR_OK ||
+                (rc = read_date(dpf, "until", 0, &r->dpf_until)) != GDPR_OK)
+                break;
+            if (r->dpf_until != 0)
+                r->dpf_until += 86399;
+            r->dpf_certified = 1;
+        }
+        for (size_t i = 0; i + 1 < p->n_recipients && rc == GDPR_OK; i++)
+            if (strcmp(p->recipients[i].id, r->id) == 0)
+                rc = fail_at(json_member(item, "id"), "id '%s' is used twice", r->id);
+    }
+    return rc;
+}
+
+/* --- data-subject requests (issue 9) ---------------------------------- */
+
+static const char *const request_type_names[POLICY_REQUEST_TYPES] = {
+    "access", "portability", "erasure", "rectification", "restriction", "objection",
+};
+
+const char *
+policy_request_type_name(int type)
+{
+    return type >= 1 && type <= POLICY_REQUEST_TYPES ? request_type_names[type - 1] : NULL;
+}
+
+/* A grace period is a short undo window inside the one-month deadline:
+ * weeks, days or hours only, three weeks at most. */
+#define REQUEST_GRACE_MAX_SECONDS (21 * 86400)
+
+static int
+check_grace(const json_node *n, const cal_duration *d)
+{
+    int64_t secs;
+
+    if (d->years != 0 || d->months != 0)
+        return fail_at(n, "give the grace period in weeks, days or hours, not months or years");
+    secs = ((d->weeks * 7 + d->days) * 24 + d->hours) * 3600 + d->minutes * 60 + d->seconds;
+    if (secs <= 0 || secs > REQUEST_GRACE_MAX_SECONDS)
+        return fail_at(n, "must be more than zero and at most P21D, so that erasure still "
+                       "happens within the one-month deadline (Art. 12(3))");
+    return GDPR_OK;
+}
+
+static int
+build_close_roles(const json_node *close, policy_model *p)
+{
+    policy_requests *r = &p->requests;
+    int rc = expect_type(close, JSON_OBJECT);
+
+    for (const json_node *t = close->first; rc == GDPR_OK && t; t = t->next) {
+        int type = index_of(request_type_names, POLICY_REQUEST_TYPES, t->key) + 1;
+
+        if (type == 0)
+            return fail_at(t, "'%s' is not a request type (access, portability, erasure, "
+                           "rectification, restriction, objection)", t->key);
+        if (r->close_roles[type] != NULL)
+            return fail_at(t, "request type '%s' is listed twice", t->key);
+        if (t->type != JSON_ARRAY || t->count == 0)
+            return fail_at(t, "must be a non-empty array of role ids");
+        rc = read_text_list(t, &r->close_roles[type], &r->n_close_roles[type]);
+        for (const json_node *c = t->first; rc == GDPR_OK && c; c = c->next) {
+            const policy_role *role = policy_find_role(p, c->text);
+            if (role == NULL)
+                return fail_at(c, "'%s' is not a role of this policy", c->text);
+            if (!policy_role_allows(role, PERM_REQUEST_CLOSE) &&
+                !policy_role_allows(role, PERM_REQUEST_DENY))
+                return fail_at(c, "role '%s' has neither 'request.close' nor 'request.deny'",
+                               c->text);
+        }
+    }
+    return rc;
+}
+
+/* "requests": { "erasure_grace": "P7D", "high_risk_role": "dpo",
+ *               "close_roles": { "erasure": ["dpo"] } }, all optional. */
+static int
+build_requests(const json_node *root, policy_model *p)
+{
+    static const char *const fields[] = { "erasure_grace", "high_risk_role", "close_roles", NULL };
+    const json_node *obj = json_member(root, "requests");
+    policy_requests *r = &p->requests;
+    const json_node *close;
+    int rc;
+
+    if (obj == NULL)
+        return GDPR_OK;
+    if ((rc = expect_type(obj, JSON_OBJECT)) != GDPR_OK ||
+        (rc = check_members(obj, fields)) != GDPR_OK ||
+        (rc = read_duration(obj, "erasure_grace", 0, &r->erasure_grace_text, &r->erasure_grace,
+                            &r->has_erasure_grace)) != GDPR_OK ||
+        (rc = read_text(obj, "high_risk_role", 0, GDPR_NAME_MAX, &r->high_risk_role)) != GDPR_OK)
+        return rc;
+    if (r->has_erasure_grace &&
+        (rc = check_grace(json_member(obj, "erasure_grace"), &r->erasure_grace)) != GDPR_OK)
+        return rc;
+    if (r->high_risk_role != NULL) {
+        const policy_role *role = policy_find_role(p, r->high_risk_role);
+        if (role == NULL)
+            return fail_at(json_member(obj, "high_risk_role"), "'%s' is not a role of this policy",
+                           r->high_risk_role);
+        if (!policy_role_allows(role, PERM_REQUEST_CLOSE) &&
+            !policy_role_allows(role, PERM_REQUEST_DENY))
+            return fail_at(json_member(obj, "high_risk_role"), "role '%s' has neither "
+                           "'request.close' nor 'request.deny'", r->high_risk_role);
+    }
+    close = json_member(obj, "close_roles");
+    return close == NULL ? GDPR_OK : build_close_roles(close, p);
+}
+
+int
+policy_model_build(const json_node *root, policy_model **out)
+{
+    static const char *const sections[] = { "controller", "categories", "purposes", "notices",
+                                            "retention", "roles", "recipients", "requests",
+                                            "$schema", NULL };
+    policy_model *p;
+    int rc;
+
+    if (root->type != JSON_OBJECT)
+        return err_set(GDPR_EINVAL, "$: the policy must be a JSON object");
+    rc = check_members(root, sections);
+    if (rc != GDPR_OK)
+        return rc;
+    p = calloc(1, sizeof *p);
+    if (p == NULL)
+        return err_set(GDPR_ENOMEM, "out of memory building the policy");
+    rc = build_controller(root, &p->controller);
+    if (rc == GDPR_OK)
+        rc = build_categories(root, p);
+    if (rc == GDPR_OK)
+        rc = build_purposes(root, p);
+    if (rc == GDPR_OK)
+        rc = build_notices(root, p);
+    if (rc == GDPR_OK)
+        rc = build_retention(root, p);
+    if (rc == GDPR_OK)
+        rc = build_roles(root, p);
+    if (rc == GDPR_OK)
+        rc = build_recipients(root, p);
+    if (rc == GDPR_OK)
+        rc = build_requests(root, p);
+    if (rc != GDPR_OK) {
+        policy_model_free(p);
+        return rc;
+    }
+    *out = p;
+    return GDPR_OK;
+}
+
+static void
+free_list(char **list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(list[i]);
+    free(list);
+}
+
+void
+policy_model_free(policy_model *p)
+{
+    if (p == NULL)
+        return;
+    free(p->document);
+    free(p->controller.name);
+    free(p->controller.contact);
+    free(p->controller.dpo);
+    free(p->controller.country);
+    free(p->controller.timezone);
+    free(p->controller.rights_url);
+    free(p->controller.holidays);
+    cal_zone_free(p->controller.zone);
+    free(p->requests.erasure_grace_text);
+    free(p->requests.high_risk_role);
+    for (int t = 1; t <= POLICY_REQUEST_TYPES; t++)
+        free_list(p->requests.close_roles[t], p->requests.n_close_roles[t]);
+    for (size_t i = 0; i < p->n_categories; i++) {
+        free(p->categories[i].id);
+        free(p->categories[i].description);
+    }
+    free(p->categories);
+    for (size_t i = 0; i < p->n_purposes; i++) {
+        free(p->purposes[i].id);
+        free(p->purposes[i].description);
+        free(p->purposes[i].automated_decision);
+        free_list(p->purposes[i].categories, p->purposes[i].n_categories);
+    }
+    free(p->purposes);
+    for (size_t i = 0; i < p->n_notices; i++) {
+        free(p->notices[i].id);
+        free(p->notices[i].version);
+        free(p->notices[i].url);
+    }
+    free(p->notices);
+    for (size_t i = 0; i < p->n_retention; i++) {
+        free(p->retention[i].id);
+        free(p->retention[i].purpose);
+        free(p->retention[i].category);
+        free(p->retention[i].period_text);
+        free_list(p->retention[i].keep_fields, p->retention[i].n_keep_fields);
+    }
+    free(p->retention);
+    for (size_t i = 0; i < p->n_roles; i++)
+        free(p->roles[i].id);
+    free(p->roles);
+    for (size_t i = 0; i < p->n_recipients; i++) {
+        policy_recipient *r = &p->recipients[i];
+        free(r->id);
+        free(r->name);
+        free(r->country);
+        free(r->kind);
+        free(r->derogation);
+        free(r->disclosure_ground);
+        for (size_t k = 0; k < r->n_safeguards; k++)
+            free(r->safeguards[k].reference);
+        free(r->safeguards);
+    }
+    free(p->recipients);
+    free(p);
+}
+
+#define FIND_BY_ID(array, count, id)                                                           \
+    do {                                                                                       \
+        for (size_t i_ = 0; i_ < (count); i_++)                                                \
+            if (strcmp((array)[i_].id, (id)) == 0)                                             \
+                return &(array)[i_];                                                           \
+        return NULL;                                                                           \
+    } while (0)
+
+const policy_category *
+policy_find_category(const policy_model *p, const char *id)
+{
+    FIND_BY_ID(p->categories, p->n_categories, id);
+}
+
+const policy_purpose *
+policy_find_purpose(const policy_model *p, const char *id)
+{
+    FIND_BY_ID(p->purposes, p->n_purposes, id);
+}
+
+const policy_notice *
+policy_find_notice(const policy_model *p, const char *id)
+{
+    FIND_BY_ID(p->notices, p->n_notices, id);
+}
+
+const policy_role *
+policy_find_role(const policy_model *p, const char *id)
+{
+    FIND_BY_ID(p->roles, p->n_roles, id);
+}
+
+const policy_recipient *
+policy_find_recipient(const policy_model *p, const char *id)
+{
+    FIND_BY_ID(p->recipients, p->n_recipients, id);
+}
+
+const policy_retention *
+policy_find_retention(const policy_model *p, const char *purpose, const char *category)
+{
+    for (size_t i = 0; i < p->n_retention; i++)
+        if (strcmp(p->retention[i].purpose, purpose) == 0 &&
+            strcmp(p->retention[i].category, category) == 0)
+            return &p->retention[i];
+    return NULL;
+}
+
+int
+policy_role_allows(const policy_role *r, permission perm)
+{
+    return r->all || r->granted[perm];
+}

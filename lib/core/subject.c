@@ -1,0 +1,371 @@
+/*
+ * Subjects and their data keys. A subject row holds the keyed blind index
+ * of the host's id and the id sealed under the subject's own key, so the
+ * id is recoverable for an export yet gone with the key at erasure.
+ * SPDX-License-Identifier: MIT
+ */
+#include "engine.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "gdpr/subject.h"
+#include "text.h"
+
+static const char ident_aad_tag[] = "subject.ident";
+
+static size_t
+cache_slot(const uint8_t hash[CRYPTO_HASH_BYTES])
+{
+    return ((size_t)hash[0] | (size_t)hash[1] << 8) % DEK_CACHE_SLOTS;
+}
+
+static void
+cache_put(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const uint8_t dek[CRYPTO_KEY_BYTES])
+{
+    dek_cache_entry *e = &eng->dek_cache[cache_slot(hash)];
+
+    e->used = 1;
+    memcpy(e->hash, hash, CRYPTO_HASH_BYTES);
+    memcpy(e->dek, dek, CRYPTO_KEY_BYTES);
+}
+
+void
+engine_dek_forget(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES])
+{
+    dek_cache_entry *e = &eng->dek_cache[cache_slot(hash)];
+
+    if (e->used && memcmp(e->hash, hash, CRYPTO_HASH_BYTES) == 0)
+        crypto_wipe(e, sizeof *e);
+}
+
+int
+engine_subject_hash(gdpr_engine *eng, const char *subject, uint8_t hash[CRYPTO_HASH_BYTES])
+{
+    int rc = text_check("subject", subject, GDPR_NAME_MAX);
+
+    if (rc != GDPR_OK)
+        return rc;
+    return crypto_blind_index(eng->crypto, "subject", subject, strlen(subject), hash);
+}
+
+static void
+ident_aad(const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t aad[sizeof ident_aad_tag + CRYPTO_HASH_BYTES])
+{
+    memcpy(aad, ident_aad_tag, sizeof ident_aad_tag);
+    memcpy(aad + sizeof ident_aad_tag, hash, CRYPTO_HASH_BYTES);
+}
+
+static int
+create_subject(gdpr_engine *eng, const char *subject, const uint8_t hash[CRYPTO_HASH_BYTES],
+               int64_t *id_out)
+{
+    uint8_t dek[CRYPTO_KEY_BYTES];
+    uint8_t wrapped[CRYPTO_WRAPPED_BYTES];
+    uint8_t aad[sizeof ident_aad_tag + CRYPTO_HASH_BYTES];
+    uint8_t sealed[GDPR_NAME_MAX + CRYPTO_SEAL_OVERHEAD];
+    size_t len = strlen(subject);
+    int rc = crypto_dek_new(eng->crypto, dek);
+
+    ident_aad(hash, aad);
+    if (rc == GDPR_OK)
+        rc = crypto_dek_wrap(eng->crypto, hash, dek, wrapped);
+    if (rc == GDPR_OK)
+        rc = crypto_seal(eng->crypto, dek, aad, sizeof aad, subject, len, sealed);
+    /* Key before data (docs/decisions/0003-two-files.md). */
+    if (rc == GDPR_OK)
+        rc = store_key_put(eng->st, hash, wrapped);
+    if (rc == GDPR_OK)
+        rc = store_subject_insert(eng->st, hash, sealed, len + CRYPTO_SEAL_OVERHEAD,
+                                  engine_now(eng), id_out);
+    if (rc == GDPR_OK)
+        cache_put(eng, hash, dek);
+    crypto_wipe(dek, sizeof dek);
+    return rc;
+}
+
+int
+engine_subject_ensure(gdpr_engine *eng, const char *subject, uint8_t hash[CRYPTO_HASH_BYTES],
+                      int64_t *id_out, int *created_out)
+{
+    int64_t id = 0;
+    int rc = engine_subject_hash(eng, subject, hash);
+
+    if (created_out)
+        *created_out = 0;
+    if (rc == GDPR_OK)
+        rc = store_subject_find(eng->st, hash, &id);
+    if (rc == GDPR_ENOTFOUND) {
+        rc = create_subject(eng, subject, hash, &id);
+        if (rc == GDPR_OK && created_out)
+            *created_out = 1;
+    }
+    if (rc == GDPR_OK && id_out)
+        *id_out = id;
+    return rc;
+}
+
+int
+engine_subject_ident(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], char **subject_out)
+{
+    uint8_t sealed[GDPR_NAME_MAX + CRYPTO_SEAL_OVERHEAD];
+    uint8_t aad[sizeof ident_aad_tag + CRYPTO_HASH_BYTES];
+    uint8_t dek[CRYPTO_KEY_BYTES];
+    size_t len = 0;
+    char *plain;
+    int rc;
+
+    *subject_out = NULL;
+    rc = store_subject_ident(eng->st, hash, sealed, sizeof sealed, &len);
+    if (rc == GDPR_OK && len < CRYPTO_SEAL_OVERHEAD)
+        rc = err_set(GDPR_ECORRUPT, "subject: sealed id too short");
+    if (rc == GDPR_OK)
+        rc = engine_subject_dek(eng, hash, dek);
+    if (rc != GDPR_OK)
+        return rc;
+    plain = malloc(len - CRYPTO_SEAL_OVERHEAD + 1);
+    if (plain == NULL) {
+        crypto_wipe(dek, sizeof dek);
+        return err_set(GDPR_ENOMEM, "out of memory for a subject id");
+    }
+    ident_aad(hash, aad);
+    rc = crypto_open(eng->crypto, dek, aad, sizeof aad, sealed, len, (uint8_t *)plain);
+    crypto_wipe(dek, sizeof dek);
+    if (rc != GDPR_OK) {
+        free(plain);
+        return err_wrap(rc, "subject id");
+    }
+    plain[len - CRYPTO_SEAL_OVERHEAD] = '\0';
+    *subject_out = plain;
+    return GDPR_OK;
+}
+
+int
+engine_subject_dek(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t dek[CRYPTO_KEY_BYTES])
+{
+    const dek_cache_entry *e = &eng->dek_cache[cache_slot(hash)];
+    uint8_t wrapped[CRYPTO_WRAPPED_BYTES];
+    int rc;
+
+    if (e->used && memcmp(e->hash, hash, CRYPTO_HASH_BYTES) == 0) {
+        memcpy(dek, e->dek, CRYPTO_KEY_BYTES);
+        return GDPR_OK;
+    }
+    rc = store_key_get(eng->st, hash, wrapped);
+    if (rc == GDPR_ENOTFOUND)
+        return err_set(GDPR_ENOTFOUND, "subject: has no data key (never created, or erased)");
+    if (rc == GDPR_OK)
+        rc = crypto_dek_unwrap(eng->crypto, hash, wrapped, dek);
+    if (rc == GDPR_OK)
+        cache_put(eng, hash, dek);
+    return rc;
+}
+
+GDPR_API int
+gdpr_subject_ensure(gdpr_engine *eng, const gdpr_actor *who, const char *subject, int *created_out)
+{
+    uint8_t hash[CRYPTO_HASH_BYTES];
+    int64_t id = 0;
+    int rc;
+
+    if (created_out)
+        *created_out = 0;
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    rc = engine_check_actor(who);
+    if (rc == GDPR_OK)
+        rc = text_check("subject", subject, GDPR_NAME_MAX);
+    if (rc != GDPR_OK)
+        return rc;
+    engine_lock(eng);
+    rc = engine_require_policy(eng);
+    if (rc == GDPR_OK)
+        rc = engine_subject_hash(eng, subject, hash);
+    if (rc == GDPR_OK)
+        rc = store_subject_find(eng->st, hash, &id);
+    if (rc != GDPR_ENOTFOUND)
+        return engine_unlock(eng, rc);
+    rc = engine_authorize(eng, who, PERM_SUBJECT_CREATE, hash);
+    if (rc == GDPR_OK)
+        rc = engine_begin(eng);
+    if (rc != GDPR_OK)
+        return engine_unlock(eng, rc);
+    rc = create_subject(eng, subject, hash, &id);
+    if (rc == GDPR_OK)
+        rc = audit_append(eng, who, permission_name(PERM_SUBJECT_CREATE), hash, GDPR_OK, NULL);
+    rc = engine_end(eng, rc);
+    if (rc == GDPR_OK && created_out)
+        *created_out = 1;
+    return engine_unlock(eng, rc);
+}
+
+GDPR_API int
+gdpr_subject_exists(gdpr_engine *eng, const char *subject, int *exists_out)
+{
+    uint8_t hash[CRYPTO_HASH_BYTES];
+    int64_t id;
+    int rc;
+
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (exists_out == NULL)
+        return err_set(GDPR_EINVAL, "exists_out: must not be NULL");
+    rc = text_check("subject", subject, GDPR_NAME_MAX);
+    if (rc != GDPR_OK)
+        return rc;
+    engine_lock(eng);
+    rc = engine_subject_hash(eng, subject, hash);
+    if (rc == GDPR_OK)
+        rc = store_subject_find(eng->st, hash, &id);
+    *exists_out = rc == GDPR_OK;
+    if (rc == GDPR_ENOTFOUND)
+        rc = GDPR_OK;
+    return engine_unlock(eng, rc);
+}
+
+GDPR_API int
+gdpr_subject_hash(gdpr_engine *eng, const char *subject, char **out)
+{
+    uint8_t hash[CRYPTO_HASH_BYTES];
+    char *hex;
+    int rc;
+
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (out == NULL)
+        return err_set(GDPR_EINVAL, "out: must not be NULL");
+    *out = NULL;
+    rc = text_check("subject", subject, GDPR_NAME_MAX);
+    if (rc != GDPR_OK)
+        return rc;
+    hex = malloc(2 * CRYPTO_HASH_BYTES + 1);
+    if (hex == NULL)
+        return err_set(GDPR_ENOMEM, "out of memory");
+    engine_lock(eng);
+    rc = engine_subject_hash(eng, subject, hash);
+    engine_unlock(eng, rc);
+    if (rc != GDPR_OK) {
+        free(hex);
+        return rc;
+    }
+    hex_encode(hash, CRYPTO_HASH_BYTES, hex);
+    *out = hex;
+    return GDPR_OK;
+}
+
+/* AAD: "table\0field\0" | row (8 bytes, big-endian) | subject hash. */
+#define FIELD_AAD_MAX (2u * GDPR_NAME_MAX + 64u)
+
+static size_t
+field_aad(const char *table, int64_t row, const char *field, const uint8_t hash[CRYPTO_HASH_BYTES],
+          uint8_t *aad, size_t cap)
+{
+    size_t tlen = strlen(table) + 1, flen = strlen(field) + 1;
+    size_t n = 0;
+
+    if (tlen + flen + 8 + CRYPTO_HASH_BYTES > cap)
+        return 0;
+    memcpy(aad, table, tlen);
+    n += tlen;
+    memcpy(aad + n, field, flen);
+    n += flen;
+    for (int i = 7; i >= 0; i--)
+        aad[n++] = (uint8_t)((uint64_t)row >> (8 * i));
+    memcpy(aad + n, hash, CRYPTO_HASH_BYTES);
+    return n + CRYPTO_HASH_BYTES;
+}
+
+int
+engine_seal_field(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const char *table,
+                  int64_t row, const char *field, const void *plain, size_t len, uint8_t *out)
+{
+    uint8_t aad[FIELD_AAD_MAX];
+    uint8_t dek[CRYPTO_KEY_BYTES];
+    size_t aad_len = field_aad(table, row, field, hash, aad, sizeof aad);
+    int rc;
+
+    if (aad_len == 0)
+        return err_set(GDPR_EINVAL, "internal: table/field names too long for the AAD");
+    rc = engine_subject_dek(eng, hash, dek);
+    if (rc == GDPR_OK)
+        rc = crypto_seal(eng->crypto, dek, aad, aad_len, plain, len, out);
+    crypto_wipe(dek, sizeof dek);
+    return rc;
+}
+
+struct engine_field_opener {
+    crypto_opener *opener;
+    uint8_t hash[CRYPTO_HASH_BYTES];
+};
+
+int
+engine_field_opener_new(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                        engine_field_opener **out)
+{
+    uint8_t dek[CRYPTO_KEY_BYTES];
+    engine_field_opener *fo;
+    int rc;
+
+    *out = NULL;
+    fo = calloc(1, sizeof *fo);
+    if (fo == NULL)
+        return err_set(GDPR_ENOMEM, "out of memory for a field opener");
+    memcpy(fo->hash, hash, CRYPTO_HASH_BYTES);
+    rc = engine_subject_dek(eng, hash, dek);
+    if (rc == GDPR_OK)
+        rc = crypto_opener_new(eng->crypto, dek, &fo->opener);
+    crypto_wipe(dek, sizeof dek);
+    if (rc != GDPR_OK) {
+        free(fo);
+        return rc;
+    }
+    *out = fo;
+    return GDPR_OK;
+}
+
+int
+engine_field_opener_open(engine_field_opener *fo, const char *table, int64_t row,
+                         const char *field, const uint8_t *sealed, size_t sealed_len, uint8_t *out)
+{
+    uint8_t aad[FIELD_AAD_MAX];
+    size_t aad_len = field_aad(table, row, field, fo->hash, aad, sizeof aad);
+    int rc;
+
+    if (aad_len == 0)
+        return err_set(GDPR_EINVAL, "internal: table/field names too long for the AAD");
+    rc = crypto_opener_open(fo->opener, aad, aad_len, sealed, sealed_len, out);
+    if (rc == GDPR_ECORRUPT)
+        return err_wrap(rc, "%s row %lld field %s", table, (long long)row, field);
+    return rc;
+}
+
+void
+engine_field_opener_free(engine_field_opener *fo)
+{
+    if (fo == NULL)
+        return;
+    crypto_opener_free(fo->opener);
+    free(fo);
+}
+
+int
+engine_open_field(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const char *table,
+                  int64_t row, const char *field, const uint8_t *sealed, size_t sealed_len,
+                  uint8_t *out)
+{
+    uint8_t aad[FIELD_AAD_MAX];
+    uint8_t dek[CRYPTO_KEY_BYTES];
+    size_t aad_len = field_aad(table, row, field, hash, aad, sizeof aad);
+    int rc;
+
+    if (aad_len == 0)
+        return err_set(GDPR_EINVAL, "internal: table/field names too long for the AAD");
+    rc = engine_subject_dek(eng, hash, dek);
+    if (rc == GDPR_OK)
+        rc = crypto_open(eng->crypto, dek, aad, aad_len, sealed, sealed_len, out);
+    crypto_wipe(dek, sizeof dek);
+    if (rc == GDPR_ECORRUPT)
+        return err_wrap(rc, "%s row %lld field %s", table, (long long)row, field);
+    return rc;
+}

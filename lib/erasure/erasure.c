@@ -1,0 +1,1582 @@
+/*
+ * Erasure (Art. 17): exemptions first, then one transaction that removes
+ * everything else of the subject and writes its tombstone, then the source
+ * hooks, then a second transaction that destroys the key, then a checkpoint
+ * (docs/erasure.md, docs/decisions/0003-two-files.md).
+ * SPDX-License-Identifier: MIT
+ */
+#include "erasure_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "gdpr/erasure.h"
+#include "calendar.h"
+#include "text.h"
+
+/* A busy checkpoint is tried this often; each try waits up to the busy
+ * timeout for readers to move on. */
+#define CHECKPOINT_ATTEMPTS 3
+#define ERASE_BATCH_MAX 100000u
+
+/* --- finishing: queued keys, checkpoint ---------------------------------- */
+
+/* A transaction whose data-file part commits unsynced: only for
+ * bookkeeping a crash may undo because the next open redoes it (queue rows
+ * of keys already destroyed, "wiped" marks). The keystore part is synced
+ * as always; the checkpoint that follows syncs the data file. SQLite takes
+ * the setting only outside a transaction. */
+static int
+begin_relaxed(gdpr_engine *eng)
+{
+    int rc = store_erasure_relaxed(eng->st, 1);
+
+    if (rc == GDPR_OK)
+        rc = engine_begin(eng);
+    if (rc != GDPR_OK)
+        store_erasure_relaxed(eng->st, 0);
+    return rc;
+}
+
+static int
+end_relaxed(gdpr_engine *eng, int rc)
+{
+    int back;
+
+    rc = engine_end(eng, rc);
+    back = store_erasure_relaxed(eng->st, 0);
+    if (back != GDPR_OK && rc == GDPR_OK)
+        rc = err_wrap(back, "erasure: restoring synchronous=FULL");
+    return rc;
+}
+
+/* The second transaction: keystore rows first (the keystore commits
+ * first, synced), then the queue rows (unsynced: if a crash loses their
+ * deletion, the next open deletes the keys again, which are gone, and then
+ * the rows). One transaction for the whole queue, so a batch of erasures
+ * costs one commit here too. */
+static int
+destroy_queued_keys(gdpr_engine *eng)
+{
+    uint8_t hash[CRYPTO_HASH_BYTES];
+    int rc = begin_relaxed(eng);
+
+    if (rc != GDPR_OK)
+        return rc;
+    while ((rc = store_key_queue_first(eng->st, hash)) == GDPR_OK) {
+        rc = store_key_delete(eng->st, hash);
+        if (rc == GDPR_OK)
+            rc = store_key_queue_remove(eng->st, hash);
+        engine_dek_forget(eng, hash);
+        if (rc != GDPR_OK)
+            break;
+    }
+    if (rc == GDPR_ENOTFOUND)
+        rc = GDPR_OK;
+    crypto_wipe(hash, sizeof hash);
+    return end_relaxed(eng, rc);
+}
+
+static int
+checkpoint_with_retry(gdpr_engine *eng)
+{
+    int rc = GDPR_OK;
+
+    for (int i = 0; i < CHECKPOINT_ATTEMPTS; i++) {
+        rc = store_checkpoint(eng->st);
+        if (rc != GDPR_EBUSY)
+            break;
+    }
+    if (rc == GDPR_EBUSY)
+        return err_wrap(rc, "erasure committed and key destroyed, but after %d tries old page "
+                        "images stay in the WAL until gdpr_erase_retry_pending() succeeds",
+                        CHECKPOINT_ATTEMPTS);
+    return rc;
+}
+
+int
+erasure_finish(gdpr_engine *eng)
+{
+    int keys = 0, unwiped = 0;
+    int rc;
+
+    if (store_depth(eng->st) > 0)
+        return err_set(GDPR_ESTATE, "erasure: keys are destroyed and the WAL checkpointed only "
+                       "outside a transaction");
+    rc = store_erasure_unfinished(eng->st, &keys, &unwiped);
+    if (rc != GDPR_OK || (!keys && !unwiped))
+        return rc;
+    if (keys)
+        rc = destroy_queued_keys(eng);
+    if (rc == GDPR_OK)
+        rc = checkpoint_with_retry(eng);
+    /* Unsynced: a lost mark leaves the tombstone "not wiped", and the next
+     * open checkpoints again and marks it. */
+    if (rc == GDPR_OK && unwiped) {
+        rc = begin_relaxed(eng);
+        if (rc == GDPR_OK)
+            rc = end_relaxed(eng, store_tombstone_set_wiped(eng->st));
+    }
+    return rc;
+}
+
+int
+erasure_resume(gdpr_engine *eng)
+{
+    int version = 0;
+    int rc = store_schema_version(eng->st, &version);
+
+    /* Only a store built at an older schema on purpose (tests of the
+     * migrations) lacks the erasure tables: nothing can be pending there. */
+    if (rc != GDPR_OK || version != store_schema_latest())
+        return rc;
+    rc = erasure_finish(eng);
+
+    /* A reader of another process may hold the checkpoint back; the open
+     * must not fail for that. The tombstones stay "not wiped" and the
+     * next erasure call or gdpr_erase_retry_pending() retries. */
+    if (rc == GDPR_EBUSY) {
+        err_clear();
+        return GDPR_OK;
+    }
+    return rc;
+}
+
+/* --- exemptions ------------------------------------------------------------ */
+
+int
+erasure_hold_covers(gdpr_engine *eng, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                    int64_t record, const char *category, int64_t at, int64_t *hold_out)
+{
+    int64_t until = 0;
+
+    return store_hold_covering(eng->st, subject_hash, record, category, at, hold_out, &until);
+}
+
+/* When a legal duty to keep the record ends: the retention schedule's due
+ * time when retention has computed one; else the rule's period from the
+ * record's anchor. When the anchor event has not happened (a contract not
+ * yet ended), the erasure is that event: the period runs from the erasure
+ * that first kept the record (its tombstone says until when), or from now.
+ * A sum past the calendar keeps the record to its end. */
+static int
+duty_end(gdpr_engine *eng, const policy_retention *rule, const store_vault_row *row, int64_t now,
+         int64_t *end_out)
+{
+    char kept_rule[GDPR_NAME_MAX + 32];
+    int64_t kept_until = 0;
+    int rc;
+
+    if (row->has_due) {
+        *end_out = row->due;
+        return GDPR_OK;
+    }
+    if (row->anchor <= 0) {
+        rc = store_tombstone_kept_find(eng->st, row->id, &kept_until, kept_rule,
+                                       sizeof kept_rule);
+        if (rc == GDPR_OK && strcmp(kept_rule, rule->id) == 0) {
+            *end_out = kept_until;
+            return GDPR_OK;
+        }
+        if (rc != GDPR_OK && rc != GDPR_ENOTFOUND)
+            return rc;
+    }
+    if (cal_add(row->anchor > 0 ? row->anchor : now, &rule->period, end_out) != 0)
+        *end_out = CAL_MAX_TIME;
+    return GDPR_OK;
+}
+
+/* The legal-duty rule that still keeps a record at `now` (*rule_out NULL
+ * when none). */
+static int
+duty_keeping(gdpr_engine *eng, const store_vault_row *row, int64_t now,
+             const policy_retention **rule_out, int64_t *end_out)
+{
+    const policy_retention *rule =
+        policy_find_retention(eng->policy, row->purpose, row->category);
+    int rc;
+
+    *rule_out = NULL;
+    if (rule == NULL || !rule->legal_duty)
+        return GDPR_OK;
+    rc = duty_end(eng, rule, row, now, end_out);
+    if (rc == GDPR_OK && *end_out > now)
+        *rule_out = rule;
+    return rc;
+}
+
+static void
+format_local_date(const gdpr_engine *eng, int64_t t, char buf[11])
+{
+    const cal_zone *z = eng->policy ? eng->policy->controller.zone : NULL;
+
+    if (cal_format_date(cal_zone_local_day(z, t), buf) != 0)
+        snprintf(buf, 11, "?");
+}
+
+int
+engine_record_restricted(gdpr_engine *eng, int64_t record)
+{
+    char rule[GDPR_NAME_MAX + 32], date[11];
+    int64_t until = 0;
+    int rc = store_tombstone_kept_find(eng->st, record, &until, rule, sizeof rule);
+
+    if (rc == GDPR_ENOTFOUND)
+        return GDPR_OK;
+    if (rc != GDPR_OK)
+        return rc;
+    format_local_date(eng, until, date);
+    return err_set(GDPR_ESTATE, "record %lld: restricted since its subject was erased: kept only "
+                   "for storage under %s until %s (Art. 17(3), 18(2))", (long long)record, rule,
+                   date);
+}
+
+/* --- the plan: what goes, what stays ----------------------------------------- */
+
+typedef struct {
+    int64_t record;
+    char *category, *purpose;
+    int hold;               /* kept by a hold, else by a legal duty */
+    char rule[GDPR_NAME_MAX + 32];
+    int64_t until;
+} kept_item;
+
+typedef struct {
+    gdpr_engine *eng;
+    int64_t now;
+    int check_holds;
+    int64_t *erase;
+    size_t n_erase, cap_erase;
+    kept_item *kept;
+    size_t n_kept, cap_kept;
+} erase_plan;
+
+static void
+plan_free(erase_plan *p)
+{
+    for (size_t i = 0; i < p->n_kept; i++) {
+        free(p->kept[i].category);
+        free(p->kept[i].purpose);
+    }
+    free(p->kept);
+    free(p->erase);
+    memset(p, 0, sizeof *p);
+}
+
+static int
+plan_keep(erase_plan *p, const store_vault_row *row, int hold, const char *rule, int64_t until)
+{
+    kept_item *k;
+
+    if (p->n_kept == p->cap_kept) {
+        size_t cap = p->cap_kept ? 2 * p->cap_kept : 8;
+        void *grown = realloc(p->kept, cap * sizeof *p->kept);
+        if (grown == NULL)
+            return err_set(GDPR_ENOMEM, "out of memory planning an erasure");
+        p->kept = grown;
+        p->cap_kept = cap;
+    }
+    k = &p->kept[p->n_kept];
+    memset(k, 0, sizeof *k);
+    k->record = row->id;
+    k->hold = hold;
+    k->until = until;
+    snprintf(k->rule, sizeof k->rule, "%s", rule);
+    k->category = text_dup(row->category);
+    k->purpose = text_dup(row->purpose);
+    p->n_kept++;
+    if (k->category == NULL || k->purpose == NULL)
+        return GDPR_ENOMEM;
+    return GDPR_OK;
+}
+
+static int
+plan_erase(erase_plan *p, int64_t record)
+{
+    if (p->n_erase == p->cap_erase) {
+        size_t cap = p->cap_erase ? 2 * p->cap_erase : 64;
+        void *grown = realloc(p->erase, cap * sizeof *p->erase);
+        if (grown == NULL)
+            return err_set(GDPR_ENOMEM, "out of memory planning an erasure");
+        p->erase = grown;
+        p->cap_erase = cap;
+    }
+    p->erase[p->n_erase++] = record;
+    return GDPR_OK;
+}
+
+static int
+plan_record(const store_vault_row *row, void *ctx)
+{
+    erase_plan *p = ctx;
+    const policy_retention *rule = NULL;
+    int64_t end = 0, hold = 0, until = 0;
+    int rc = GDPR_OK;
+
+    if (p->check_holds)
+        rc = store_hold_covering(p->eng->st, row->subject, row->id, row->category, p->now, &hold,
+                                 &until);
+    if (rc != GDPR_OK)
+        return rc;
+    if (hold != 0) {
+        char name[32];
+        snprintf(name, sizeof name, "hold %lld", (long long)hold);
+        return plan_keep(p, row, 1, name, until);
+    }
+    rc = duty_keeping(p->eng, row, p->now, &rule, &end);
+    if (rc != GDPR_OK)
+        return rc;
+    if (rule != NULL)
+        return plan_keep(p, row, 0, rule->id, end);
+    return plan_erase(p, row->id);
+}
+
+/* --- phase 1: one transaction for the data --------------------------------- */
+
+typedef struct {
+    gdpr_engine *eng;
+    int64_t tombstone;
+} recipient_ctx;
+
+static int
+add_recipient(const store_disclosure_row *row, void *ctx)
+{
+    recipient_ctx *r = ctx;
+    /* A person the subject named is known only by a blind index and a
+     * sealed name, both erased now: list them together. */
+    const char *who = strncmp(row->recipient, "person:", 7) == 0 ? "person" : row->recipient;
+
+    return store_tombstone_recipient_add(r->eng->st, r->tombstone, who, 1, row->at);
+}
+
+/* The subject id, sealed under a key of its own, for every registered
+ * source: the hooks run after the commit and, if they fail, later. */
+static int
+queue_hooks(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const char *subject,
+            int64_t tombstone, int64_t now)
+{
+    static const char aad_tag[] = "erasure.pending";
+    uint8_t aad[sizeof aad_tag + CRYPTO_HASH_BYTES];
+    uint8_t key_id[CRYPTO_HASH_BYTES], dek[CRYPTO_KEY_BYTES], wrapped[CRYPTO_WRAPPED_BYTES];
+    uint8_t sealed[GDPR_NAME_MAX + CRYPTO_SEAL_OVERHEAD];
+    size_t len = strlen(subject);
+    int rc;
+
+    if (eng->sources == NULL)
+        return GDPR_OK;
+    rc = crypto_random(key_id, sizeof key_id);
+    if (rc == GDPR_OK)
+        rc = crypto_dek_new(eng->crypto, dek);
+    if (rc == GDPR_OK)
+        rc = crypto_dek_wrap(eng->crypto, key_id, dek, wrapped);
+    memcpy(aad, aad_tag, sizeof aad_tag);
+    memcpy(aad + sizeof aad_tag, key_id, CRYPTO_HASH_BYTES);
+    if (rc == GDPR_OK)
+        rc = crypto_seal(eng->crypto, dek, aad, sizeof aad, subject, len, sealed);
+    crypto_wipe(dek, sizeof dek);
+    /* Key before data, as for a subject. */
+    if (rc == GDPR_OK)
+        rc = store_key_put(eng->st, key_id, wrapped);
+    for (engine_source *s = eng->sources; rc == GDPR_OK && s != NULL; s = s->next) {
+        store_pending_row row;
+        memset(&row, 0, sizeof row);
+        row.tombstone = tombstone;
+        row.subject = hash;
+        row.source = s->name;
+        row.key_id = key_id;
+        row.sealed = sealed;
+        row.sealed_len = len + CRYPTO_SEAL_OVERHEAD;
+        row.since = now;
+        rc = store_pending_insert(eng->st, &row, NULL);
+    }
+    return rc;
+}
+
+/* The subject row and key go when nothing of it is kept any more. */
+static int
+retire_subject(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t tombstone,
+               int64_t now)
+{
+    int64_t partial = 0;
+    int exists = 0;
+    int rc = store_subject_delete(eng->st, hash);
+
+    if (rc == GDPR_ENOTFOUND) {
+        err_clear();
+        rc = GDPR_OK;
+    }
+    if (rc == GDPR_OK)
+        rc = store_key_exists(eng->st, hash, &exists);
+    if (rc == GDPR_OK && exists)
+        rc = store_key_queue_add(eng->st, hash, tombstone, now);
+    /* Earlier erasures of this subject that kept records are complete now. */
+    while (rc == GDPR_OK) {
+        rc = store_tombstone_open_partial(eng->st, hash, &partial);
+        if (rc == GDPR_ENOTFOUND)
+            return GDPR_OK;
+        if (rc == GDPR_OK)
+            rc = store_tombstone_set_complete(eng->st, partial);
+    }
+    return rc;
+}
+
+typedef struct {
+    int64_t tombstone; /* add to this tombstone (replay); 0: write a new one */
+    int64_t replayed;  /* replay time, or 0 */
+} erase_opts;
+
+typedef struct {
+    int64_t tombstone;
+    int64_t erased, retained;
+} erase_counts;
+
+static int
+write_kept(gdpr_engine *eng, const erase_plan *p, int64_t tombstone)
+{
+    int rc = GDPR_OK;
+
+    for (size_t i = 0; rc == GDPR_OK && i < p->n_kept; i++) {
+        const kept_item *k = &p->kept[i];
+        store_kept_row row;
+        row.tombstone = tombstone;
+        row.record = k->record;
+        row.category = k->category;
+        row.purpose = k->purpose;
+        row.reason = k->hold ? "hold" : "legal_duty";
+        row.rule = k->rule;
+        row.until = k->until;
+        row.erased_at = 0;
+        rc = store_tombstone_kept_insert(eng->st, &row);
+    }
+    return rc;
+}
+
+static int
+delete_records(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const erase_plan *p,
+               int had_partial, int64_t now, int64_t *count)
+{
+    int rc = GDPR_OK;
+
+    if (p->n_kept == 0) {
+        rc = store_vault_delete_subject(eng->st, hash, count);
+    } else {
+        for (size_t i = 0; rc == GDPR_OK && i < p->n_erase; i++)
+            rc = store_vault_delete(eng->st, p->erase[i]);
+        *count = (int64_t)p->n_erase;
+    }
+    /* Records an earlier erasure kept and that go now. */
+    for (size_t i = 0; rc == GDPR_OK && had_partial && i < p->n_erase; i++)
+        rc = store_tombstone_kept_erased(eng->st, p->erase[i], now);
+    return rc;
+}
+
+static int
+has_partial(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], int *has)
+{
+    int64_t id = 0;
+    int rc = store_tombstone_open_partial(eng->st, hash, &id);
+
+    *has = rc == GDPR_OK;
+    return rc == GDPR_ENOTFOUND ? GDPR_OK : rc;
+}
+
+/* Everything of one subject inside the caller's transaction. `subject`
+ * (the host id) may be NULL when unknown (replay of a subject whose id no
+ * longer opens): then no hooks are queued. */
+static int
+erase_hash_locked(gdpr_engine *eng, const gdpr_actor *who, const uint8_t hash[CRYPTO_HASH_BYTES],
+                  const char *subject, const char *ground, const erase_opts *o,
+                  erase_counts *out)
+{
+    erase_plan p;
+    recipient_ctx rctx;
+    store_tombstone_row t;
+    int64_t now = engine_now(eng);
+    int64_t n = 0, erased = 0, tombstone = o->tombstone;
+    int any_hold = 0, had_partial = 0;
+    char ref[128];
+    int rc;
+
+    memset(&p, 0, sizeof p);
+    memset(out, 0, sizeof *out);
+    p.eng = eng;
+    p.now = now;
+    rc = store_hold_any_for_subject(eng->st, hash, now, &any_hold);
+    p.check_holds = any_hold;
+    if (rc == GDPR_OK)
+        rc = store_vault_foreach(eng->st, hash, plan_record, &p);
+    if (rc == GDPR_OK)
+        rc = has_partial(eng, hash, &had_partial);
+    if (rc == GDPR_OK && tombstone == 0) {
+        memset(&t, 0, sizeof t);
+        t.kind = STORE_TOMBSTONE_SUBJECT;
+        t.subject = hash;
+        t.at = now;
+        t.ground = ground;
+        t.actor = who->id;
+        t.role = who->role;
+        rc = store_tombstone_insert(eng->st, &t, &tombstone);
+    }
+    if (rc == GDPR_OK)
+        rc = write_kept(eng, &p, tombstone);
+    /* Art. 19: the recipients, read before the log goes. */
+    rctx.eng = eng;
+    rctx.tombstone = tombstone;
+    if (rc == GDPR_OK)
+        rc = store_disclosure_foreach(eng->st, hash, add_recipient, &rctx);
+    if (rc == GDPR_OK)
+        rc = delete_records(eng, hash, &p, had_partial, now, &n);
+    erased += n;
+    if (rc == GDPR_OK)
+        rc = store_identity_delete_subject(eng->st, hash, &n);
+    erased += rc == GDPR_OK ? n : 0;
+    if (rc == GDPR_OK)
+        rc = store_consent_delete_subject(eng->st, hash, &n);
+    erased += rc == GDPR_OK ? n : 0;
+    if (rc == GDPR_OK)
+        rc = store_transfer_delete_subject(eng->st, hash, &n);
+    erased += rc == GDPR_OK ? n : 0;
+    if (rc == GDPR_OK)
+        rc = store_erasure_scrub_requests(eng->st, hash, NULL);
+    if (rc == GDPR_OK && p.n_kept == 0) {
+        rc = retire_subject(eng, hash, tombstone, now);
+    } else if (rc == GDPR_OK) {
+        /* Art. 18(2): what is kept may only be stored. */
+        rc = store_subject_flags_update(eng->st, hash, STORE_SUBJECT_RESTRICTED, 0);
+        if (rc == GDPR_ENOTFOUND) {
+            err_clear();
+            rc = GDPR_OK;
+        }
+    }
+    if (rc == GDPR_OK && subject != NULL)
+        rc = queue_hooks(eng, hash, subject, tombstone, now);
+    if (rc == GDPR_OK)
+        rc = store_tombstone_add(eng->st, tombstone, erased, o->tombstone ? 0 : (int64_t)p.n_kept,
+                                 p.n_kept == 0, o->replayed);
+    snprintf(ref, sizeof ref, "tombstone %lld: %lld erased, %zu kept%s", (long long)tombstone,
+             (long long)erased, p.n_kept, o->replayed ? " (replay)" : "");
+    if (rc == GDPR_OK)
+        rc = audit_append(eng, who, permission_name(PERM_ERASE_SUBJECT), hash, GDPR_OK, ref);
+    if (rc == GDPR_OK) {
+        out->tombstone = tombstone;
+        out->erased = erased;
+        out->retained = (int64_t)p.n_kept;
+    }
+    plan_free(&p);
+    return rc;
+}
+
+/* --- source hooks -------------------------------------------------------------- */
+
+#define HOOK_CHUNK 256
+
+typedef struct {
+    int64_t id;
+    int64_t tombstone;
+    uint8_t key_id[CRYPTO_HASH_BYTES];
+    char source[GDPR_NAME_MAX + 1];
+    uint8_t sealed[GDPR_NAME_MAX + CRYPTO_SEAL_OVERHEAD];
+    size_t sealed_len;
+    int outcome;            /* 1 done, 0 failed, -1 stale (its key is gone) */
+    char error[96];
+} hook_item;
+
+typedef struct {
+    hook_item *items;
+    size_t n;
+    int64_t last_id;
+    int64_t only_tombstone_min; /* rows of tombstones >= this (0: all) */
+} hook_chunk;
+
+static int
+load_hook(const store_pending_row *row, void *ctx)
+{
+    hook_chunk *c = ctx;
+    hook_item *h;
+
+    c->last_id = row->id;
+    if (row->tombstone < c->only_tombstone_min)
+        return 0;
+    if (row->sealed_len > sizeof c->items[0].sealed)
+        return err_set(GDPR_ECORRUPT, "pending hook %lld: sealed id too long", (long long)row->id);
+    h = &c->items[c->n++];
+    memset(h, 0, sizeof *h);
+    h->id = row->id;
+    h->tombstone = row->tombstone;
+    memcpy(h->key_id, row->key_id, CRYPTO_HASH_BYTES);
+    snprintf(h->source, sizeof h->source, "%s", row->source);
+    memcpy(h->sealed, row->sealed, row->sealed_len);
+    h->sealed_len = row->sealed_len;
+    return c->n == HOOK_CHUNK ? 1 : 0;
+}
+
+static int
+open_pending_id(gdpr_engine *eng, const hook_item *h, char *subject)
+{
+    static const char aad_tag[] = "erasure.pending";
+    uint8_t aad[sizeof aad_tag + CRYPTO_HASH_BYTES];
+    uint8_t wrapped[CRYPTO_WRAPPED_BYTES], dek[CRYPTO_KEY_BYTES];
+    int rc;
+
+    if (h->sealed_len < CRYPTO_SEAL_OVERHEAD)
+        return err_set(GDPR_ECORRUPT, "pending hook %lld: sealed id too short", (long long)h->id);
+    rc = store_key_get(eng->st, h->key_id, wrapped);
+    if (rc == GDPR_OK)
+        rc = crypto_dek_unwrap(eng->crypto, h->key_id, wrapped, dek);
+    memcpy(aad, aad_tag, sizeof aad_tag);
+    memcpy(aad + sizeof aad_tag, h->key_id, CRYPTO_HASH_BYTES);
+    if (rc == GDPR_OK)
+        rc = crypto_open(eng->crypto, dek, aad, sizeof aad, h->sealed, h->sealed_len,
+                         (uint8_t *)subject);
+    crypto_wipe(dek, sizeof dek);
+    if (rc == GDPR_OK)
+        subject[h->sealed_len - CRYPTO_SEAL_OVERHEAD] = '\0';
+    return rc;
+}
+
+static const engine_source *
+find_source(const gdpr_engine *eng, const char *name)
+{
+    for (const engine_source *s = eng->sources; s != NULL; s = s->next)
+        if (strcmp(s->name, name) == 0)
+            return s;
+    return NULL;
+}
+
+/* Call one hook, outside any transaction (the host may call libgdpr). */
+static int
+call_hook(gdpr_engine *eng, hook_item *h)
+{
+    char subject[GDPR_NAME_MAX + 1];
+    const engine_source *src = find_source(eng, h->source);
+    int rc, ret;
+
+    if (src == NULL) {
+        snprintf(h->error, sizeof h->error, "source not registered now");
+        return GDPR_OK;
+    }
+    if (src->erase == NULL) {
+        snprintf(h->error, sizeof h->error, "source has no erase hook");
+        return GDPR_OK;
+    }
+    rc = open_pending_id(eng, h, subject);
+    if (rc == GDPR_ENOTFOUND) {
+        /* Its key went with the last hook of the erasure; a crash kept
+         * this row between the two commits. Nothing is left to do. */
+        err_clear();
+        h->outcome = -1;
+        return GDPR_OK;
+    }
+    if (rc != GDPR_OK) {
+        /* Keep it pending and say why; one bad row must not block the rest. */
+        snprintf(h->error, sizeof h->error, "kept subject id does not open (%s)",
+                 gdpr_strerror(rc));
+        err_clear();
+        return GDPR_OK;
+    }
+    ret = src->erase(subject, src->ctx);
+    crypto_wipe(subject, sizeof subject);
+    if (ret == 0)
+        h->outcome = 1;
+    else
+        snprintf(h->error, sizeof h->error, "hook returned %d", ret);
+    return GDPR_OK;
+}
+
+/* Record a chunk's outcomes; a per-erasure key whose hooks are all done is
+ * queued for destruction. */
+static int
+settle_hooks(gdpr_engine *eng, hook_item *items, size_t n, int64_t now, int *failed)
+{
+    int rc = engine_begin(eng);
+
+    for (size_t i = 0; rc == GDPR_OK && i < n; i++) {
+        if (items[i].outcome != 0) {
+            rc = store_pending_delete(eng->st, items[i].id);
+        } else {
+            rc = store_pending_update(eng->st, items[i].id, now, items[i].error);
+            (*failed)++;
+        }
+    }
+    for (size_t i = 0; rc == GDPR_OK && i < n; i++) {
+        int64_t left = 0;
+        rc = store_pending_count_key(eng->st, items[i].key_id, &left);
+        if (rc == GDPR_OK && left == 0)
+            rc = store_key_queue_add(eng->st, items[i].key_id, items[i].tombstone, now);
+    }
+    return engine_end(eng, rc);
+}
+
+/* Run the hooks of pending rows (of tombstones >= min_tombstone; 0: all).
+ * *failed_out counts hooks that failed in this run. */
+static int
+run_hooks(gdpr_engine *eng, int64_t min_tombstone, int *failed_out)
+{
+    hook_chunk c;
+    int64_t after = 0;
+    int rc = GDPR_OK;
+
+    *failed_out = 0;
+    c.items = malloc(HOOK_CHUNK * sizeof *c.items);
+    if (c.items == NULL)
+        return err_set(GDPR_ENOMEM, "out of memory running source hooks");
+    for (;;) {
+        c.n = 0;
+        c.last_id = after;
+        c.only_tombstone_min = min_tombstone;
+        rc = store_pending_foreach(eng->st, after, load_hook, &c);
+        if (rc == GDPR_ECALLBACK) {
+            err_clear();
+            rc = GDPR_OK; /* a full chunk */
+        }
+        if (rc != GDPR_OK || c.last_id == after)
+            break;
+        after = c.last_id;
+        if (c.n == 0)
+            continue;
+        for (size_t i = 0; rc == GDPR_OK && i < c.n; i++)
+            rc = call_hook(eng, &c.items[i]);
+        if (rc == GDPR_OK)
+            rc = settle_hooks(eng, c.items, c.n, engine_now(eng), failed_out);
+        if (rc != GDPR_OK)
+            break;
+    }
+    crypto_wipe(c.items, HOOK_CHUNK * sizeof *c.items);
+    free(c.items);
+    return rc;
+}
+
+/* --- the public calls ------------------------------------------------------------ */
+
+static int
+refuse_batch(const gdpr_engine *eng)
+{
+    if (eng->batch)
+        return err_set(GDPR_ESTATE, "erasure: not inside a gdpr_begin() batch: an erasure "
+                       "commits the data before it destroys the key and then checkpoints the "
+                       "WAL, which no open transaction may hold back; commit or roll back the "
+                       "batch first");
+    return GDPR_OK;
+}
+
+static int
+check_ground(const char *ground)
+{
+    return text_check("ground", ground, GDPR_NAME_MAX);
+}
+
+/* A refusal the trail must show, in its own small transaction. */
+static int
+audit_refusal(gdpr_engine *eng, const gdpr_actor *who, const uint8_t *hash, int code,
+              const char *ref)
+{
+    int rc = engine_begin(eng);
+
+    if (rc == GDPR_OK)
+        rc = engine_end(eng, audit_append(eng, who, permission_name(PERM_ERASE_SUBJECT), hash,
+                                          code, ref));
+    return rc;
+}
+
+static int
+refuse_hold(gdpr_engine *eng, const gdpr_actor *who, const uint8_t hash[CRYPTO_HASH_BYTES],
+            const char *field, int64_t hold, int64_t now)
+{
+    int64_t until = 0, found = 0;
+    char ref[64], date[11];
+    int rc = store_hold_covering(eng->st, hash, 0, NULL, now, &found, &until);
+
+    if (rc != GDPR_OK)
+        return rc;
+    snprintf(ref, sizeof ref, "refused: hold %lld", (long long)hold);
+    rc = audit_refusal(eng, who, hash, GDPR_ESTATE, ref);
+    if (rc != GDPR_OK)
+        return rc;
+    format_local_date(eng, until, date);
+    return err_set(GDPR_ESTATE, "%s: under legal hold %lld until %s (Art. 17(3)(e)); nothing "
+                   "was erased (release the hold with gdpr_hold_release() first)", field,
+                   (long long)hold, date);
+}
+
+/* What kind of subject a hash names before an erasure. */
+enum { SUBJECT_LIVE = 1, SUBJECT_ERASED = 2 };
+
+static int
+subject_state(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const char *field,
+              int *state)
+{
+    int64_t id = 0, t = 0;
+    int rc = store_subject_find(eng->st, hash, &id);
+
+    if (rc == GDPR_OK) {
+        *state = SUBJECT_LIVE;
+        return GDPR_OK;
+    }
+    if (rc != GDPR_ENOTFOUND)
+        return rc;
+    rc = store_tombstone_find(eng->st, hash, STORE_TOMBSTONE_SUBJECT, NULL, INT64_MIN,
+                              INT64_MAX, &t);
+    if (rc == GDPR_OK) {
+        *state = SUBJECT_ERASED;
+        return GDPR_OK;
+    }
+    if (rc == GDPR_ENOTFOUND)
+        return err_set(GDPR_ENOTFOUND, "%s: the store holds no data of this subject and "
+                       "never erased it", field);
+    return rc;
+}
+
+static void
+report_add(gdpr_erase_report *sum, int64_t erased, int64_t retained, int failed)
+{
+    sum->erased += erased;
+    sum->retained += retained;
+    sum->sources_failed += failed;
+}
+
+/* Phase 2 and after: hooks of the tombstones written from `first` on,
+ * queued keys, checkpoint. The erasure is committed already; a failure
+ * here leaves pending work that later calls finish. */
+static int
+after_commit(gdpr_engine *eng, int64_t first_tombstone, int *failed_out)
+{
+    int rc = GDPR_OK;
+
+    *failed_out = 0;
+    if (eng->sources != NULL && first_tombstone > 0)
+        rc = run_hooks(eng, first_tombstone, failed_out);
+    if (rc == GDPR_OK)
+        rc = erasure_finish(eng);
+    return rc;
+}
+
+typedef struct {
+    uint8_t hash[CRYPTO_HASH_BYTES];
+    size_t index; /* in the caller's array */
+    int state;
+} batch_item;
+
+static int
+compare_items(const void *a, const void *b)
+{
+    const batch_item *x = a, *y = b;
+    int c = memcmp(x->hash, y->hash, CRYPTO_HASH_BYTES);
+
+    if (c != 0)
+        return c;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static int
+erase_many_locked(gdpr_engine *eng, const gdpr_actor *who, const char *const *subjects,
+                  batch_item *items, size_t n, const char *ground, gdpr_erase_report *report)
+{
+    int64_t now, first = 0;
+    erase_opts o = { 0, 0 };
+    int failed = 0;
+    char field[48];
+    int rc = refuse_batch(eng);
+
+    if (rc == GDPR_OK)
+        rc = engine_require_policy(eng);
+    for (size_t i = 0; rc == GDPR_OK && i < n; i++)
+        rc = engine_subject_hash(eng, subjects[items[i].index], items[i].hash);
+    if (rc != GDPR_OK)
+        return rc;
+    qsort(items, n, sizeof *items, compare_items);
+    rc = engine_authorize(eng, who, PERM_ERASE_SUBJECT, n == 1 ? items[0].hash : NULL);
+    /* Whatever an earlier erasure left unfinished goes first. */
+    if (rc == GDPR_OK)
+        rc = erasure_finish(eng);
+    if (rc == GDPR_EBUSY) {
+        err_clear();
+        rc = GDPR_OK;
+    }
+    now = engine_now(eng);
+    for (size_t i = 0; rc == GDPR_OK && i < n; i++) {
+        int64_t hold = 0;
+        if (n == 1)
+            snprintf(field, sizeof field, "subject");
+        else
+            snprintf(field, sizeof field, "subjects[%zu]", items[i].index);
+        if (i > 0 && memcmp(items[i].hash, items[i - 1].hash, CRYPTO_HASH_BYTES) == 0) {
+            items[i].state = 0; /* listed twice */
+            continue;
+        }
+        rc = subject_state(eng, items[i].hash, field, &items[i].state);
+        if (rc == GDPR_OK && items[i].state == SUBJECT_LIVE)
+            rc = erasure_hold_covers(eng, items[i].hash, 0, NULL, now, &hold);
+        if (rc == GDPR_OK && hold != 0)
+            return refuse_hold(eng, who, items[i].hash, field, hold, now);
+    }
+    if (rc != GDPR_OK)
+        return rc;
+    rc = engine_begin(eng);
+    if (rc != GDPR_OK)
+        return rc;
+    for (size_t i = 0; rc == GDPR_OK && i < n; i++) {
+        erase_counts c;
+        if (items[i].state != SUBJECT_LIVE)
+            continue;
+        rc = erase_hash_locked(eng, who, items[i].hash, subjects[items[i].index], ground, &o, &c);
+        if (rc == GDPR_OK) {
+            report_add(report, c.erased, c.retained, 0);
+            if (first == 0 || c.tombstone < first)
+                first = c.tombstone;
+        }
+        if (rc != GDPR_OK && n > 1)
+            rc = err_wrap(rc, "subjects[%zu]", items[i].index);
+    }
+    /* A subject erased before: note the repeated request. */
+    for (size_t i = 0; rc == GDPR_OK && i < n; i++)
+        if (items[i].state == SUBJECT_ERASED)
+            rc = audit_append(eng, who, permission_name(PERM_ERASE_SUBJECT), items[i].hash,
+                              GDPR_OK, "erased before: nothing left");
+    rc = engine_end(eng, rc);
+    if (rc != GDPR_OK)
+        return rc;
+    rc = after_commit(eng, first, &failed);
+    report->sources_failed += failed;
+    return rc;
+}
+
+GDPR_API int
+gdpr_erase_subjects(gdpr_engine *eng, const gdpr_actor *who, const char *const *subjects,
+                    size_t n, const char *ground, gdpr_erase_report *report_out)
+{
+    gdpr_erase_report report = { 0, 0, 0 };
+    batch_item *items;
+    int rc;
+
+    if (report_out)
+        memset(report_out, 0, sizeof *report_out);
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    err_clear();
+    rc = engine_check_actor(who);
+    if (rc == GDPR_OK && subjects == NULL)
+        rc = err_set(GDPR_EINVAL, "subjects: must not be NULL");
+    if (rc == GDPR_OK && (n == 0 || n > ERASE_BATCH_MAX))
+        rc = err_set(GDPR_EINVAL, "n: %zu, a batch holds 1..%u subjects", n, ERASE_BATCH_MAX);
+    for (size_t i = 0; rc == GDPR_OK && i < n; i++) {
+        char field[40];
+        snprintf(field, sizeof field, "subjects[%zu]", i);
+        rc = text_check(field, subjects[i], GDPR_NAME_MAX);
+    }
+    if (rc == GDPR_OK)
+        rc = check_ground(ground);
+    if (rc != GDPR_OK)
+        return rc;
+    items = calloc(n, sizeof *items);
+    if (items == NULL)
+        return err_set(GDPR_ENOMEM, "out of memory for %zu subjects", n);
+    for (size_t i = 0; i < n; i++)
+        items[i].index = i;
+    engine_lock(eng);
+    rc = erase_many_locked(eng, who, subjects, items, n, ground, &report);
+    free(items);
+    if (report_out && (rc == GDPR_OK || rc == GDPR_EBUSY))
+        *report_out = report;
+    return engine_unlock(eng, rc);
+}
+
+GDPR_API int
+gdpr_erase_subject(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
+                   const char *ground, gdpr_erase_report *report_out)
+{
+    gdpr_erase_report report = { 0, 0, 0 };
+    batch_item item;
+    int rc;
+
+    if (report_out)
+        memset(report_out, 0, sizeof *report_out);
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    err_clear();
+    rc = engine_check_actor(who);
+    if (rc == GDPR_OK)
+        rc = text_check("subject", subject, GDPR_NAME_MAX);
+    if (rc == GDPR_OK)
+        rc = check_ground(ground);
+    if (rc != GDPR_OK)
+        return rc;
+    memset(&item, 0, sizeof item);
+    engine_lock(eng);
+    rc = erase_many_locked(eng, who, &subject, &item, 1, ground, &report);
+    if (report_out && (rc == GDPR_OK || rc == GDPR_EBUSY))
+        *report_out = report;
+    return engine_unlock(eng, rc);
+}
+
+/* --- one record ---------------------------------------------------------------- */
+
+typedef struct {
+    uint8_t hash[CRYPTO_HASH_BYTES];
+    char category[GDPR_NAME_MAX + 1];
+    char purpose[GDPR_NAME_MAX + 1];
+    store_vault_row row; /* copies of the scalars; strings point above */
+} record_copy;
+
+static int
+copy_record(const store_vault_row *row, void *ctx)
+{
+    record_copy *c = ctx;
+
+    memcpy(c->hash, row->subject, CRYPTO_HASH_BYTES);
+    snprintf(c->category, sizeof c->category, "%s", row->category);
+    snprintf(c->purpose, sizeof c->purpose, "%s", row->purpose);
+    c->row = *row;
+    c->row.subject = c->hash;
+    c->row.category = c->category;
+    c->row.purpose = c->purpose;
+    c->row.field = NULL;
+    c->row.source = NULL;
+    c->row.value = NULL;
+    c->row.value_len = 0;
+    return 0;
+}
+
+/* The record tombstone of (subject, ground, UTC day), made on first use. */
+static int
+record_tombstone(gdpr_engine *eng, const gdpr_actor *who, const uint8_t hash[CRYPTO_HASH_BYTES],
+                 const char *ground, int64_t now, int64_t *id_out)
+{
+    int64_t day = now - ((now % 86400) + 86400) % 86400;
+    store_tombstone_row t;
+    int rc = store_tombstone_find(eng->st, hash, STORE_TOMBSTONE_RECORD, ground, day,
+                                  day + 86400, id_out);
+
+    if (rc != GDPR_ENOTFOUND)
+        return rc;
+    memset(&t, 0, sizeof t);
+    t.kind = STORE_TOMBSTONE_RECORD;
+    t.subject = hash;
+    t.at = now;
+    t.ground = ground;
+    t.actor = who->id;
+    t.role = who->role;
+    return store_tombstone_insert(eng->st, &t, id_out);
+}
+
+static int
+erase_record_in(gdpr_engine *eng, const gdpr_actor *who, const record_copy *rec,
+                const char *ground, int64_t use_tombstone, unsigned int flags, int *outcome)
+{
+    const policy_retention *rule;
+    int64_t now = engine_now(eng), hold = 0, until = 0, end = 0, tombstone = use_tombstone;
+    int64_t partial = 0;
+    int has = 1;
+    char ref[96], date[11];
+    int rc = store_hold_covering(eng->st, rec->hash, rec->row.id, rec->category, now, &hold,
+                                 &until);
+
+    if (rc != GDPR_OK)
+        return rc;
+    if (hold != 0) {
+        *outcome = ERASURE_HELD;
+        format_local_date(eng, until, date);
+        return err_set(GDPR_ESTATE, "record %lld: under legal hold %lld until %s "
+                       "(Art. 17(3)(e)); not erased", (long long)rec->row.id, (long long)hold,
+                       date);
+    }
+    rc = duty_keeping(eng, &rec->row, now, &rule, &end);
+    if (rc != GDPR_OK)
+        return rc;
+    if (rule != NULL) {
+        *outcome = ERASURE_KEPT;
+        format_local_date(eng, end, date);
+        return err_set(GDPR_ESTATE, "record %lld: kept under legal duty (retention rule %s) "
+                       "until %s (Art. 17(3)(b)); not erased", (long long)rec->row.id, rule->id,
+                       date);
+    }
+    rc = store_vault_delete(eng->st, rec->row.id);
+    if (rc == GDPR_OK)
+        rc = store_tombstone_kept_erased(eng->st, rec->row.id, now);
+    if (rc == GDPR_OK && tombstone == 0)
+        rc = record_tombstone(eng, who, rec->hash, ground, now, &tombstone);
+    if (rc == GDPR_OK)
+        rc = store_tombstone_add(eng->st, tombstone, 1, 0, 0, use_tombstone ? now : 0);
+    if (rc == GDPR_OK)
+        rc = store_tombstone_record_add(eng->st, tombstone, rec->row.id);
+    /* The last record a partial erasure kept takes the subject with it. */
+    if (rc == GDPR_OK && store_tombstone_open_partial(eng->st, rec->hash, &partial) == GDPR_OK) {
+        rc = store_subject_has_data(eng->st, rec->hash, &has);
+        if (rc == GDPR_OK && !has)
+            rc = retire_subject(eng, rec->hash, partial, now);
+    }
+    snprintf(ref, sizeof ref, "record %lld (tombstone %lld)", (long long)rec->row.id,
+             (long long)tombstone);
+    if (rc == GDPR_OK && !(flags & ERASURE_QUIET))
+        rc = audit_append(eng, who, permission_name(PERM_ERASE_SUBJECT), rec->hash, GDPR_OK, ref);
+    if (rc == GDPR_OK)
+        *outcome = ERASURE_ERASED;
+    return rc;
+}
+
+int
+erasure_erase_record_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t record,
+                            const char *ground, unsigned int flags, int *outcome_out)
+{
+    record_copy rec;
+    int outcome = 0;
+    int rc = store_vault_get(eng->st, record, copy_record, &rec);
+
+    if (rc == GDPR_ENOTFOUND)
+        rc = err_set(GDPR_ENOTFOUND, "record: %lld is not a vault record", (long long)record);
+    if (rc == GDPR_OK)
+        rc = erase_record_in(eng, who, &rec, ground, 0, flags, &outcome);
+    if (outcome_out)
+        *outcome_out = outcome;
+    return rc;
+}
+
+static int
+erase_record_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t record, const char *ground,
+                    gdpr_erase_report *report)
+{
+    record_copy rec;
+    int outcome = 0;
+    int rc = refuse_batch(eng);
+
+    if (rc == GDPR_OK)
+        rc = engine_require_policy(eng);
+    if (rc == GDPR_OK) {
+        rc = store_vault_get(eng->st, record, copy_record, &rec);
+        if (rc == GDPR_ENOTFOUND)
+            rc = err_set(GDPR_ENOTFOUND, "record: %lld is not a vault record",
+                         (long long)record);
+    }
+    if (rc == GDPR_OK)
+        rc = engine_authorize(eng, who, PERM_ERASE_SUBJECT, rec.hash);
+    if (rc == GDPR_OK) {
+        rc = erasure_finish(eng);
+        if (rc == GDPR_EBUSY) {
+            err_clear();
+            rc = GDPR_OK;
+        }
+    }
+    if (rc == GDPR_OK)
+        rc = engine_begin(eng);
+    if (rc != GDPR_OK)
+        return rc;
+    rc = erase_record_in(eng, who, &rec, ground, 0, 0, &outcome);
+    rc = engine_end(eng, rc);
+    if (outcome == ERASURE_HELD || outcome == ERASURE_KEPT) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", gdpr_errmsg());
+        report->retained = 1;
+        if (audit_refusal(eng, who, rec.hash, GDPR_ESTATE, outcome == ERASURE_HELD
+                          ? "refused: record held" : "refused: legal duty") == GDPR_OK)
+            err_set(GDPR_ESTATE, "%s", msg);
+        return GDPR_ESTATE;
+    }
+    if (rc != GDPR_OK)
+        return rc;
+    report->erased = 1;
+    return erasure_finish(eng);
+}
+
+GDPR_API int
+gdpr_erase_record(gdpr_engine *eng, const gdpr_actor *who, int64_t record, const char *ground,
+                  gdpr_erase_report *report_out)
+{
+    gdpr_erase_report report = { 0, 0, 0 };
+    int rc;
+
+    if (report_out)
+        memset(report_out, 0, sizeof *report_out);
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    err_clear();
+    rc = engine_check_actor(who);
+    if (rc == GDPR_OK && record <= 0)
+        rc = err_set(GDPR_EINVAL, "record: %lld is not a record id (ids start at 1)",
+                     (long long)record);
+    if (rc == GDPR_OK)
+        rc = check_ground(ground);
+    if (rc != GDPR_OK)
+        return rc;
+    engine_lock(eng);
+    rc = erase_record_locked(eng, who, record, ground, &report);
+    if (report_out)
+        *report_out = report;
+    return engine_unlock(eng, rc);
+}
+
+/* --- pending work ------------------------------------------------------------------ */
+
+int
+erasure_retry_pending_locked(gdpr_engine *eng, const gdpr_actor *who, int *remaining_out)
+{
+    int failed = 0;
+    char ref[64];
+    int rc = erasure_finish(eng);
+
+    if (rc == GDPR_EBUSY) {
+        err_clear();
+        rc = GDPR_OK;
+    }
+    if (rc == GDPR_OK)
+        rc = run_hooks(eng, 0, &failed);
+    if (rc == GDPR_OK) {
+        snprintf(ref, sizeof ref, "retry: %d hooks still failing", failed);
+        rc = engine_begin(eng);
+        if (rc == GDPR_OK)
+            rc = engine_end(eng, audit_append(eng, who, permission_name(PERM_ERASE_SUBJECT), NULL,
+                                              GDPR_OK, ref));
+    }
+    if (rc == GDPR_OK)
+        rc = erasure_finish(eng);
+    if (remaining_out)
+        *remaining_out = failed;
+    return rc;
+}
+
+GDPR_API int
+gdpr_erase_retry_pending(gdpr_engine *eng, const gdpr_actor *who, int *remaining_out)
+{
+    int rc;
+
+    if (remaining_out)
+        *remaining_out = 0;
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    err_clear();
+    rc = engine_check_actor(who);
+    if (rc != GDPR_OK)
+        return rc;
+    engine_lock(eng);
+    rc = refuse_batch(eng);
+    if (rc == GDPR_OK)
+        rc = engine_require_policy(eng);
+    if (rc == GDPR_OK)
+        rc = engine_authorize(eng, who, PERM_ERASE_SUBJECT, NULL);
+    if (rc == GDPR_OK)
+        rc = erasure_retry_pending_locked(eng, who, remaining_out);
+    return engine_unlock(eng, rc);
+}
+
+typedef struct {
+    gdpr_erase_pending_fn fn;
+    void *ctx;
+    int64_t now;
+} pending_walk;
+
+static int
+walk_source(const store_pending_row *row, void *ctx)
+{
+    pending_walk *w = ctx;
+    gdpr_erase_pending p;
+    char hex[2 * CRYPTO_HASH_BYTES + 1];
+
+    hex_encode(row->subject, CRYPTO_HASH_BYTES, hex);
+    memset(&p, 0, sizeof p);
+    p.kind = GDPR_PENDING_SOURCE;
+    p.id = row->id;
+    p.tombstone = row->tombstone;
+    p.subject_hash = hex;
+    p.source = row->source;
+    p.since = row->since;
+    p.attempts = row->attempts;
+    p.last_attempt = row->last_at;
+    p.last_error = row->last_error;
+    return w->fn(&p, w->ctx) != 0 ? 1 : 0;
+}
+
+static int
+walk_key(const uint8_t *hash, int64_t tombstone, int64_t queued, void *ctx)
+{
+    pending_walk *w = ctx;
+    gdpr_erase_pending p;
+    char hex[2 * CRYPTO_HASH_BYTES + 1];
+
+    hex_encode(hash, CRYPTO_HASH_BYTES, hex);
+    memset(&p, 0, sizeof p);
+    p.kind = GDPR_PENDING_KEY;
+    p.tombstone = tombstone;
+    p.subject_hash = hex;
+    p.source = "";
+    p.since = queued;
+    p.last_error = "";
+    return w->fn(&p, w->ctx) != 0 ? 1 : 0;
+}
+
+static int
+walk_unwiped(const store_tombstone_row *row, void *ctx)
+{
+    pending_walk *w = ctx;
+    gdpr_erase_pending p;
+    char hex[2 * CRYPTO_HASH_BYTES + 1];
+
+    if (row->wiped)
+        return 0;
+    hex_encode(row->subject, CRYPTO_HASH_BYTES, hex);
+    memset(&p, 0, sizeof p);
+    p.kind = GDPR_PENDING_CHECKPOINT;
+    p.tombstone = row->id;
+    p.subject_hash = hex;
+    p.source = "";
+    p.since = row->at;
+    p.last_error = "";
+    return w->fn(&p, w->ctx) != 0 ? 1 : 0;
+}
+
+GDPR_API int
+gdpr_erase_pending_foreach(gdpr_engine *eng, gdpr_erase_pending_fn fn, void *ctx)
+{
+    pending_walk w;
+    int keys = 0, unwiped = 0;
+    int rc;
+
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    err_clear();
+    if (fn == NULL)
+        return err_set(GDPR_EINVAL, "fn: must not be NULL");
+    w.fn = fn;
+    w.ctx = ctx;
+    engine_lock(eng);
+    w.now = engine_now(eng);
+    rc = store_pending_foreach(eng->st, 0, walk_source, &w);
+    if (rc == GDPR_OK)
+        rc = store_erasure_unfinished(eng->st, &keys, &unwiped);
+    if (rc == GDPR_OK && keys)
+        rc = store_key_queue_foreach(eng->st, walk_key, &w);
+    if (rc == GDPR_OK && unwiped)
+        rc = store_tombstone_foreach(eng->st, NULL, 0, walk_unwiped, &w);
+    return engine_unlock(eng, rc);
+}
+
+/* --- replay ------------------------------------------------------------------------- */
+
+#define REPLAY_CHUNK 256
+
+typedef struct {
+    int64_t id;
+    int kind;
+    uint8_t hash[CRYPTO_HASH_BYTES];
+    int64_t at;
+    char ground[GDPR_NAME_MAX + 1];
+} replay_item;
+
+typedef struct {
+    replay_item *items;
+    size_t n;
+} replay_chunk;
+
+static int
+load_replay(const store_tombstone_row *row, void *ctx)
+{
+    replay_chunk *c = ctx;
+    replay_item *r = &c->items[c->n++];
+
+    r->id = row->id;
+    r->kind = row->kind;
+    memcpy(r->hash, row->subject, CRYPTO_HASH_BYTES);
+    r->at = row->at;
+    snprintf(r->ground, sizeof r->ground, "%s", row->ground);
+    return c->n == REPLAY_CHUNK ? 1 : 0;
+}
+
+typedef struct {
+    gdpr_engine *eng;
+    const gdpr_actor *who;
+    const replay_item *t;
+    int64_t erased;
+    int rc;
+} replay_records_ctx;
+
+static int
+replay_record(int64_t record, void *ctx)
+{
+    replay_records_ctx *r = ctx;
+    record_copy rec;
+    int outcome = 0;
+    int rc = store_vault_get(r->eng->st, record, copy_record, &rec);
+
+    if (rc == GDPR_ENOTFOUND) {
+        err_clear();
+        return 0;
+    }
+    if (rc != GDPR_OK)
+        return rc;
+    /* Only the record that was erased: same subject, collected before. */
+    if (memcmp(rec.hash, r->t->hash, CRYPTO_HASH_BYTES) != 0 || rec.row.collected > r->t->at)
+        return 0;
+    rc = erase_record_in(r->eng, r->who, &rec, r->t->ground, r->t->id, 0, &outcome);
+    if (rc == GDPR_ESTATE && outcome != ERASURE_ERASED) {
+        err_clear();
+        return 0; /* held or under a duty now: left as it is */
+    }
+    if (rc == GDPR_OK)
+        r->erased++;
+    return rc;
+}
+
+/* Whether a subject tombstone finds anything to erase again. */
+static int
+replay_wanted(gdpr_engine *eng, const replay_item *t, int *wanted)
+{
+    int64_t created = 0, hold = 0;
+    int has = 0, key = 0;
+    int rc = store_subject_created(eng->st, t->hash, &created);
+
+    *wanted = 0;
+    if (rc == GDPR_OK && created > t->at)
+        return GDPR_OK; /* a new subject with the same id, after the erasure */
+    if (rc != GDPR_OK && rc != GDPR_ENOTFOUND)
+        return rc;
+    if (rc == GDPR_OK) {
+        has = 1;
+    } else {
+        rc = store_subject_has_data(eng->st, t->hash, &has);
+        if (rc == GDPR_OK && !has)
+            rc = store_key_exists(eng->st, t->hash, &key);
+        if (rc != GDPR_OK)
+            return rc;
+    }
+    if (!has && !key)
+        return GDPR_OK;
+    rc = erasure_hold_covers(eng, t->hash, 0, NULL, engine_now(eng), &hold);
+    if (rc == GDPR_OK && hold == 0)
+        *wanted = 1;
+    return rc;
+}
+
+static int
+replay_subject(gdpr_engine *eng, const gdpr_actor *who, const replay_item *t,
+               gdpr_erase_report *report, int64_t *found)
+{
+    erase_opts o;
+    erase_counts c;
+    char *subject = NULL;
+    int wanted = 0;
+    int rc = replay_wanted(eng, t, &wanted);
+
+    if (rc != GDPR_OK || !wanted)
+        return rc;
+    /* The id opens while the restored keystore still holds the key; then
+     * the sources are told again. */
+    if (engine_subject_ident(eng, t->hash, &subject) != GDPR_OK) {
+        err_clear();
+        subject = NULL;
+    }
+    o.tombstone = t->id;
+    o.replayed = engine_now(eng);
+    rc = engine_begin(eng);
+    if (rc == GDPR_OK)
+        rc = engine_end(eng, erase_hash_locked(eng, who, t->hash, subject, t->ground, &o, &c));
+    if (subject != NULL) {
+        crypto_wipe(subject, strlen(subject));
+        free(subject);
+    }
+    /* Found again: something came back and went, or the key went. */
+    if (rc == GDPR_OK && (c.erased > 0 || c.retained == 0)) {
+        report_add(report, c.erased, c.retained, 0);
+        (*found)++;
+    }
+    return rc;
+}
+
+static int
+replay_records(gdpr_engine *eng, const gdpr_actor *who, const replay_item *t,
+               gdpr_erase_report *report, int64_t *found)
+{
+    replay_records_ctx r = { eng, who, t, 0, GDPR_OK };
+    int rc = engine_begin(eng);
+
+    if (rc != GDPR_OK)
+        return rc;
+    rc = engine_end(eng, store_tombstone_record_foreach(eng->st, t->id, replay_record, &r));
+    if (rc == GDPR_OK) {
+        report_add(report, r.erased, 0, 0);
+        *found += r.erased;
+    }
+    return rc;
+}
+
+static int
+replay_locked(gdpr_engine *eng, const gdpr_actor *who, gdpr_erase_report *report,
+              int64_t *found)
+{
+    replay_chunk c;
+    int64_t after = 0;
+    int failed = 0;
+    char ref[96];
+    int rc = refuse_batch(eng);
+
+    if (rc == GDPR_OK)
+        rc = engine_require_policy(eng);
+    if (rc == GDPR_OK)
+        rc = engine_authorize(eng, who, PERM_ERASE_SUBJECT, NULL);
+    if (rc != GDPR_OK)
+        return rc;
+    c.items = malloc(REPLAY_CHUNK * sizeof *c.items);
+    if (c.items == NULL)
+        return err_set(GDPR_ENOMEM, "out of memory replaying tombstones");
+    for (;;) {
+        c.n = 0;
+        rc = store_tombstone_foreach(eng->st, NULL, after, load_replay, &c);
+        if (rc == GDPR_ECALLBACK) {
+            err_clear();
+            rc = GDPR_OK;
+        }
+        if (rc != GDPR_OK || c.n == 0)
+            break;
+        after = c.items[c.n - 1].id;
+        for (size_t i = 0; rc == GDPR_OK && i < c.n; i++) {
+            if (c.items[i].kind == STORE_TOMBSTONE_SUBJECT)
+                rc = replay_subject(eng, who, &c.items[i], report, found);
+            else
+                rc = replay_records(eng, who, &c.items[i], report, found);
+            if (rc != GDPR_OK)
+                rc = err_wrap(rc, "replaying tombstone %lld", (long long)c.items[i].id);
+        }
+        if (rc != GDPR_OK || c.n < REPLAY_CHUNK)
+            break;
+    }
+    free(c.items);
+    snprintf(ref, sizeof ref, "replay: %lld found again, %lld rows erased", (long long)*found,
+             (long long)report->erased);
+    if (rc == GDPR_OK) {
+        rc = engine_begin(eng);
+        if (rc == GDPR_OK)
+            rc = engine_end(eng, audit_append(eng, who, permission_name(PERM_ERASE_SUBJECT), NULL,
+                                              GDPR_OK, ref));
+    }
+    if (rc == GDPR_OK)
+        rc = after_commit(eng, eng->sources != NULL ? 1 : 0, &failed);
+    report->sources_failed += failed;
+    return rc;
+}
+
+GDPR_API int
+gdpr_erase_replay(gdpr_engine *eng, const gdpr_actor *who, int64_t *subjects_out,
+                  gdpr_erase_report *report_out)
+{
+    gdpr_erase_report report = { 0, 0, 0 };
+    int64_t found = 0;
+    int rc;
+
+    if (subjects_out)
+        *subjects_out = 0;
+    if (report_out)
+        memset(report_out, 0, sizeof *report_out);
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    err_clear();
+    rc = engine_check_actor(who);
+    if (rc != GDPR_OK)
+        return rc;
+    engine_lock(eng);
+    rc = replay_locked(eng, who, &report, &found);
+    if (rc == GDPR_OK || rc == GDPR_EBUSY) {
+        if (subjects_out)
+            *subjects_out = found;
+        if (report_out)
+            *report_out = report;
+    }
+    return engine_unlock(eng, rc);
+}

@@ -1,0 +1,315 @@
+/*
+ * Data-subject requests: intake (by subject id or by an identifier
+ * resolved through the blind index) and matching an unmatched request to
+ * its subject later.
+ * SPDX-License-Identifier: MIT
+ */
+#include "request_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "calendar.h"
+#include "text.h"
+
+/* --- intake ---------------------------------------------------------- */
+
+GDPR_API int
+gdpr_request_intake_init(gdpr_request_intake *in, unsigned int version)
+{
+    err_clear();
+    if (in == NULL)
+        return err_set(GDPR_EINVAL, "in: must not be NULL");
+    if (version == 0 || version > GDPR_REQUEST_INTAKE_VERSION)
+        return err_set(GDPR_EVERSION, "version: %u is not a known intake version (1..%u)",
+                       version, GDPR_REQUEST_INTAKE_VERSION);
+    memset(in, 0, sizeof *in);
+    in->version = version;
+    return GDPR_OK;
+}
+
+static int
+check_intake(const gdpr_request_intake *in, int64_t now)
+{
+    int has_ident;
+    int rc;
+
+    if (in == NULL)
+        return err_set(GDPR_EINVAL, "in: must not be NULL");
+    if (in->version == 0 || in->version > GDPR_REQUEST_INTAKE_VERSION)
+        return err_set(GDPR_EVERSION, "in.version: %u is not a known intake version (1..%u)",
+                       in->version, GDPR_REQUEST_INTAKE_VERSION);
+    if ((int)in->type < 1 || (int)in->type > GDPR_REQUEST_TYPE_MAX)
+        return err_set(GDPR_EINVAL, "in.type: %d is not a request type (1 access, 2 portability,"
+                       " 3 erasure, 4 rectification, 5 restriction, 6 objection)", (int)in->type);
+    has_ident = in->id_kind != NULL || in->id_value != NULL;
+    if (in->subject != NULL && has_ident)
+        return err_set(GDPR_EINVAL, "in.subject/in.id_kind: give the subject or an identifier, "
+                       "not both");
+    if (in->subject == NULL && !has_ident)
+        return err_set(GDPR_EINVAL, "in.subject: give the subject's id or an identifier "
+                       "(in.id_kind and in.id_value)");
+    if (in->subject != NULL)
+        rc = text_check("in.subject", in->subject, GDPR_NAME_MAX);
+    else if ((rc = request_check_word("in.id_kind", in->id_kind, REQUEST_KIND_MAX)) == GDPR_OK)
+        rc = text_check("in.id_value", in->id_value, GDPR_NAME_MAX);
+    if (rc == GDPR_OK)
+        rc = request_check_word("in.channel", in->channel, REQUEST_CHANNEL_MAX);
+    if (rc == GDPR_OK)
+        rc = request_check_time("in.received_at", in->received_at);
+    if (rc == GDPR_OK)
+        rc = request_check_note("in.note", in->note);
+    if (rc != GDPR_OK)
+        return rc;
+    if (in->received_at > now)
+        return err_set(GDPR_EINVAL, "in.received_at: %lld is in the future (now is %lld)",
+                       (long long)in->received_at, (long long)now);
+    if (in->flags & ~GDPR_REQUEST_FLAGS_ALL)
+        return err_set(GDPR_EINVAL, "in.flags: 0x%x holds bits that are not GDPR_REQUEST_FLAG_*",
+                       in->flags);
+    if (in->type != GDPR_REQUEST_ERASURE && in->grace_seconds != GDPR_REQUEST_GRACE_POLICY)
+        return err_set(GDPR_EINVAL, "in.grace_seconds: only erasure requests have a grace "
+                       "period");
+    if (in->grace_seconds < GDPR_REQUEST_GRACE_NONE || in->grace_seconds > REQUEST_GRACE_MAX)
+        return err_set(GDPR_EINVAL, "in.grace_seconds: %lld is outside -1..%lld (at most 21 "
+                       "days, so that erasure still happens within the deadline)",
+                       (long long)in->grace_seconds, (long long)REQUEST_GRACE_MAX);
+    return GDPR_OK;
+}
+
+static int
+grace_end(gdpr_engine *eng, const gdpr_request_intake *in, int64_t received, int64_t *out)
+{
+    const policy_requests *pr = &eng->policy->requests;
+
+    *out = 0;
+    if (in->type != GDPR_REQUEST_ERASURE || in->grace_seconds == GDPR_REQUEST_GRACE_NONE)
+        return GDPR_OK;
+    if (in->grace_seconds > 0) {
+        *out = received + in->grace_seconds;
+        return GDPR_OK;
+    }
+    if (pr->has_erasure_grace && cal_add(received, &pr->erasure_grace, out) != 0)
+        return err_set(GDPR_EINVAL, "policy requests.erasure_grace: cannot be added to %lld",
+                       (long long)received);
+    return GDPR_OK;
+}
+
+/* The subject a request names: by host id (created later if missing:
+ * *create_out) or by identifier (unmatched: *has_out 0). */
+static int
+resolve_subject(gdpr_engine *eng, const gdpr_request_intake *in, uint8_t hash[CRYPTO_HASH_BYTES],
+                uint8_t ident_hash[CRYPTO_HASH_BYTES], int *has_out, int *create_out)
+{
+    int64_t sid = 0;
+    int rc;
+
+    *has_out = 0;
+    *create_out = 0;
+    if (in->subject != NULL) {
+        rc = engine_subject_hash(eng, in->subject, hash);
+        if (rc == GDPR_OK)
+            rc = store_subject_find(eng->st, hash, &sid);
+        *has_out = 1;
+        if (rc == GDPR_ENOTFOUND) {
+            *create_out = 1;
+            rc = GDPR_OK;
+        }
+        return rc;
+    }
+    rc = engine_identity_hash(eng, in->id_kind, in->id_value, strlen(in->id_value), ident_hash);
+    if (rc == GDPR_EINVAL)
+        return err_wrap(rc, "in.id_value");
+    if (rc == GDPR_OK)
+        rc = store_identity_find(eng->st, ident_hash, hash);
+    if (rc == GDPR_OK)
+        *has_out = 1;
+    return rc == GDPR_ENOTFOUND ? GDPR_OK : rc;
+}
+
+static int
+open_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_request_intake *in,
+            int64_t *request_out)
+{
+    uint8_t hash[CRYPTO_HASH_BYTES], ident_hash[CRYPTO_HASH_BYTES];
+    store_request_row *r;
+    char detail[160];
+    int has_subject = 0, create = 0;
+    int rc = engine_require_policy(eng);
+
+    if (rc == GDPR_OK)
+        rc = resolve_subject(eng, in, hash, ident_hash, &has_subject, &create);
+    if (rc == GDPR_OK && !has_subject && in->note != NULL)
+        rc = err_set(GDPR_EINVAL, "in.note: the identifier matches no subject, so there is no "
+                     "key to seal a note under; add notes after gdpr_request_match()");
+    if (rc == GDPR_OK)
+        rc = engine_authorize(eng, who, PERM_REQUEST_OPEN, has_subject ? hash : NULL);
+    if (rc == GDPR_OK && create)
+        rc = engine_authorize(eng, who, PERM_SUBJECT_CREATE, hash);
+    if (rc != GDPR_OK)
+        return rc;
+    r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return err_set(GDPR_ENOMEM, "out of memory opening a request");
+    r->type = (int)in->type;
+    r->status = GDPR_REQUEST_OPEN;
+    r->received = in->received_at ? in->received_at : engine_now(eng);
+    r->close_days = -1;
+    r->flags = in->flags;
+    r->policy_version = eng->policy->version;
+    snprintf(r->channel, sizeof r->channel, "%s", in->channel);
+    rc = request_deadline(eng, r->received, 1, &r->first_due);
+    r->due = r->first_due;
+    if (rc == GDPR_OK)
+        rc = grace_end(eng, in, r->received, &r->grace_until);
+    if (rc == GDPR_OK)
+        rc = engine_begin(eng);
+    if (rc != GDPR_OK) {
+        free(r);
+        return rc;
+    }
+    if (create) {
+        rc = engine_subject_ensure(eng, in->subject, hash, NULL, NULL);
+        if (rc == GDPR_OK)
+            rc = audit_append(eng, who, permission_name(PERM_SUBJECT_CREATE), hash, GDPR_OK,
+                              NULL);
+    }
+    if (rc == GDPR_OK)
+        rc = store_request_next_id(eng->st, &r->id);
+    r->has_subject = has_subject;
+    if (has_subject)
+        memcpy(r->subject, hash, sizeof hash);
+    if (in->subject == NULL) {
+        snprintf(r->ident_kind, sizeof r->ident_kind, "%s", in->id_kind);
+        r->has_ident_hash = 1;
+        memcpy(r->ident_hash, ident_hash, sizeof ident_hash);
+        if (rc == GDPR_OK && has_subject) {
+            size_t len = strlen(in->id_value);
+            rc = engine_seal_field(eng, hash, "request", r->id, "ident_value", in->id_value, len,
+                                   r->ident_value);
+            r->ident_value_len = len + CRYPTO_SEAL_OVERHEAD;
+        }
+    }
+    r->updated = engine_now(eng);
+    if (rc == GDPR_OK)
+        rc = store_request_insert(eng->st, r);
+    snprintf(detail, sizeof detail, "%s by %.64s%s%.64s%s", gdpr_request_type_name(r->type),
+             r->channel, in->subject ? "" : ", ", in->subject ? "" : in->id_kind,
+             in->subject ? "" : (has_subject ? " matched" : " unmatched"));
+    if (rc == GDPR_OK)
+        rc = request_log(eng, who, r, PERM_REQUEST_OPEN, "open", detail, in->note);
+    rc = engine_end(eng, rc);
+    if (rc == GDPR_OK && request_out)
+        *request_out = r->id;
+    free(r);
+    return rc;
+}
+
+GDPR_API int
+gdpr_request_open(gdpr_engine *eng, const gdpr_actor *who, const gdpr_request_intake *in,
+                  int64_t *request_out)
+{
+    int rc;
+
+    if (request_out)
+        *request_out = 0;
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    err_clear();
+    rc = engine_check_actor(who);
+    if (rc == GDPR_OK)
+        rc = check_intake(in, engine_now(eng));
+    if (rc != GDPR_OK)
+        return rc;
+    engine_lock(eng);
+    rc = open_locked(eng, who, in, request_out);
+    return engine_unlock(eng, rc);
+}
+
+/* --- matching -------------------------------------------------------- */
+
+static int
+match_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t request, const char *subject)
+{
+    uint8_t hash[CRYPTO_HASH_BYTES];
+    store_request_row *r = malloc(sizeof *r);
+    int64_t sid = 0;
+    int create = 0;
+    int rc;
+
+    if (r == NULL)
+        return err_set(GDPR_ENOMEM, "out of memory matching a request");
+    rc = engine_require_policy(eng);
+    if (rc == GDPR_OK)
+        rc = request_load(eng, request, r);
+    if (rc == GDPR_OK)
+        rc = request_require_live(r, "match");
+    if (rc == GDPR_OK && r->has_subject)
+        rc = err_set(GDPR_ESTATE, "request %lld is matched to a subject already",
+                     (long long)request);
+    if (rc == GDPR_OK && subject != NULL) {
+        rc = engine_subject_hash(eng, subject, hash);
+        if (rc == GDPR_OK)
+            rc = store_subject_find(eng->st, hash, &sid);
+        if (rc == GDPR_ENOTFOUND) {
+            create = 1;
+            rc = GDPR_OK;
+        }
+    } else if (rc == GDPR_OK) {
+        if (!r->has_ident_hash)
+            rc = err_set(GDPR_EINVAL, "subject: request %lld came without an identifier; name "
+                         "the subject", (long long)request);
+        else
+            rc = store_identity_find(eng->st, r->ident_hash, hash);
+        if (rc == GDPR_ENOTFOUND)
+            rc = err_set(GDPR_ENOTFOUND, "request %lld: its %s still matches no subject (link "
+                         "it with gdpr_subject_link, or name the subject)", (long long)request,
+                         r->ident_kind);
+    }
+    if (rc == GDPR_OK)
+        rc = engine_authorize(eng, who, PERM_REQUEST_MANAGE, hash);
+    if (rc == GDPR_OK && create)
+        rc = engine_authorize(eng, who, PERM_SUBJECT_CREATE, hash);
+    if (rc == GDPR_OK)
+        rc = engine_begin(eng);
+    if (rc != GDPR_OK) {
+        free(r);
+        return rc;
+    }
+    if (create) {
+        rc = engine_subject_ensure(eng, subject, hash, NULL, NULL);
+        if (rc == GDPR_OK)
+            rc = audit_append(eng, who, permission_name(PERM_SUBJECT_CREATE), hash, GDPR_OK,
+                              NULL);
+    }
+    r->has_subject = 1;
+    memcpy(r->subject, hash, sizeof hash);
+    if (rc == GDPR_OK)
+        rc = request_commit_step(eng, who, r, PERM_REQUEST_MANAGE, "match",
+                                 subject ? "by subject id" : "by identifier", NULL);
+    rc = engine_end(eng, rc);
+    free(r);
+    return rc;
+}
+
+GDPR_API int
+gdpr_request_match(gdpr_engine *eng, const gdpr_actor *who, int64_t request, const char *subject)
+{
+    int rc;
+
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    err_clear();
+    rc = engine_check_actor(who);
+    if (rc == GDPR_OK)
+        rc = request_check_id(request);
+    if (rc == GDPR_OK)
+        rc = text_check_optional("subject", subject, GDPR_NAME_MAX);
+    if (rc != GDPR_OK)
+        return rc;
+    engine_lock(eng);
+    rc = match_locked(eng, who, request, subject);
+    return engine_unlock(eng, rc);
+}

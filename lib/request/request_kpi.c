@@ -1,0 +1,329 @@
+/*
+ * Data-subject requests: the overdue and due-soon lists (through the
+ * index on the due time of open requests) and the KPIs (from per-day
+ * counters the schema's triggers keep, plus the rows of the partial days
+ * at the window's edges).
+ * SPDX-License-Identifier: MIT
+ */
+#include "request_internal.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "calendar.h"
+
+#define DAY INT64_C(86400)
+#define DUE_SOON_MAX (366 * DAY)
+/* Longest receipt-to-closure span counted: beyond it a row is damaged. */
+#define CLOSE_DAYS_MAX 3660000
+
+/* --- lists ----------------------------------------------------------- */
+
+typedef struct {
+    int64_t after, until;
+} due_window;
+
+static int
+walk_due(gdpr_engine *eng, store_request_fn fn, void *ctx, const void *arg)
+{
+    const due_window *w = arg;
+    return store_request_foreach_due(eng->st, w->after, w->until, fn, ctx);
+}
+
+static int
+list_due(gdpr_engine *eng, int64_t after, int64_t until, gdpr_request_fn fn, void *ctx)
+{
+    due_window w = { after, until };
+    return request_list_rows(eng, walk_due, &w, fn, ctx);
+}
+
+GDPR_API int
+gdpr_request_overdue(gdpr_engine *eng, int64_t as_of, gdpr_request_fn fn, void *ctx)
+{
+    int rc;
+
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    err_clear();
+    if (fn == NULL)
+        return err_set(GDPR_EINVAL, "fn: must not be NULL");
+    rc = request_check_time("as_of", as_of);
+    if (rc != GDPR_OK)
+        return rc;
+    engine_lock(eng);
+    rc = list_due(eng, INT64_MIN, as_of ? as_of : engine_now(eng), fn, ctx);
+    return engine_unlock(eng, rc);
+}
+
+GDPR_API int
+gdpr_request_due_soon(gdpr_engine *eng, int64_t as_of, int64_t within_seconds,
+                      gdpr_request_fn fn, void *ctx)
+{
+    int rc;
+
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    err_clear();
+    if (fn == NULL)
+        return err_set(GDPR_EINVAL, "fn: must not be NULL");
+    rc = request_check_time("as_of", as_of);
+    if (rc != GDPR_OK)
+        return rc;
+    if (within_seconds < 1 || within_seconds > DUE_SOON_MAX)
+        return err_set(GDPR_EINVAL, "within_seconds: %lld is outside 1..%lld (one second to "
+                       "366 days)", (long long)within_seconds, (long long)DUE_SOON_MAX);
+    engine_lock(eng);
+    if (as_of == 0)
+        as_of = engine_now(eng);
+    rc = list_due(eng, as_of, as_of + within_seconds, fn, ctx);
+    return engine_unlock(eng, rc);
+}
+
+/* --- KPIs ------------------------------------------------------------ */
+
+typedef struct {
+    gdpr_request_kpi_report *k;
+    int64_t *days;     /* decided requests per close_days */
+    size_t n_days;
+} kpi_acc;
+
+static int
+grow_days(kpi_acc *a, size_t need)
+{
+    size_t cap = a->n_days ? a->n_days : 64;
+    int64_t *grown;
+
+    while (cap < need)
+        cap *= 2;
+    grown = realloc(a->days, cap * sizeof *grown);
+    if (grown == NULL)
+        return err_set(GDPR_ENOMEM, "out of memory computing request KPIs");
+    memset(grown + a->n_days, 0, (cap - a->n_days) * sizeof *grown);
+    a->days = grown;
+    a->n_days = cap;
+    return GDPR_OK;
+}
+
+static int
+hist_add(int close_days, int64_t n, void *ctx)
+{
+    kpi_acc *a = ctx;
+    size_t d = close_days < 0 ? 0 : (size_t)close_days;
+
+    if (close_days > CLOSE_DAYS_MAX || n < 0)
+        return err_set(GDPR_ECORRUPT, "request KPI counters: %lld requests closed after %d "
+                       "days: damaged", (long long)n, close_days);
+    if (d >= a->n_days) {
+        int rc = grow_days(a, d + 1);
+        if (rc != GDPR_OK)
+            return rc;
+    }
+    a->days[d] += n;
+    return 0;
+}
+
+static int
+kpi_add(const store_request_kpi_row *row, void *ctx)
+{
+    kpi_acc *a = ctx;
+    gdpr_request_kpi_report *k = a->k;
+    int64_t n = row->n;
+
+    if (n == 0)
+        return 0;
+    if (row->type < 1 || row->type > GDPR_REQUEST_TYPE_MAX || row->status < 1 ||
+        row->status > GDPR_REQUEST_STATUS_MAX || n < 0 || row->late < 0 || row->late > n)
+        return err_set(GDPR_ECORRUPT, "request KPI counters: a row (type %d, status %d, "
+                       "%lld requests) is damaged", row->type, row->status, (long long)n);
+    k->total += n;
+    k->by_type[row->type] += n;
+    k->by_status[row->status] += n;
+    k->by_type_status[row->type][row->status] += n;
+    if (row->status == GDPR_REQUEST_DENIED)
+        for (int d = 1; d <= GDPR_DENIAL_MAX; d++)
+            k->denied_by_reason[d] += row->denied[d];
+    if (row->status == GDPR_REQUEST_FULFILLED || row->status == GDPR_REQUEST_DENIED) {
+        k->decided += n;
+        k->late += row->late;
+        k->on_time += n - row->late;
+        /* A request read from the rows carries its days; counter rows come
+         * with their own histogram (store_request_kpi_close_days). */
+        if (row->close_days >= 0) {
+            int rc = hist_add(row->close_days, n, a);
+            if (rc != GDPR_OK)
+                return rc;
+        }
+    }
+    k->extended += row->extended;
+    k->escalated += row->escalated;
+    k->escalations += row->escalations;
+    k->high_risk += row->high_risk;
+    return 0;
+}
+
+/* The value at 1-based rank `rank` of the day histogram. */
+static double
+day_at_rank(const kpi_acc *a, int64_t rank)
+{
+    int64_t seen = 0;
+
+    for (size_t d = 0; d < a->n_days; d++) {
+        seen += a->days[d];
+        if (seen >= rank)
+            return (double)d;
+    }
+    return -1;
+}
+
+static void
+kpi_measures(const kpi_acc *a, gdpr_request_kpi_report *k)
+{
+    int64_t n = k->decided;
+
+    k->on_time_rate = k->on_time + k->late > 0
+                          ? (double)k->on_time / (double)(k->on_time + k->late)
+                          : -1;
+    if (n == 0) {
+        k->median_days = -1;
+        k->p90_days = -1;
+        return;
+    }
+    if (n % 2 == 1)
+        k->median_days = day_at_rank(a, (n + 1) / 2);
+    else
+        k->median_days = (day_at_rank(a, n / 2) + day_at_rank(a, n / 2 + 1)) / 2;
+    /* Nearest rank: the smallest value with at least 90% at or below it. */
+    k->p90_days = day_at_rank(a, (9 * n + 9) / 10);
+}
+
+/* Open requests received in [from, to) and overdue at as_of. A request's
+ * due time lies after its receipt and at most three months (one, plus an
+ * extension of two) after it, moved past weekends and holidays: bounding
+ * the due range by that keeps the count to the window's requests even when
+ * many old ones are open. The month of slack covers holidays a later
+ * policy version added or dropped. */
+static int
+overdue_in_window(gdpr_engine *eng, int64_t as_of, int64_t from, int64_t to, int64_t *out)
+{
+    int64_t bound = as_of;
+
+    if (eng->policy != NULL) {
+        int64_t last = to - 1 < REQUEST_EPOCH ? REQUEST_EPOCH : to - 1;
+        int64_t due = 0;
+        if (request_deadline(eng, last, 3, &due) == GDPR_OK && due < CAL_MAX_TIME - 31 * DAY &&
+            due + 31 * DAY < bound)
+            bound = due + 31 * DAY;
+        err_clear();
+    }
+    return store_request_overdue_count(eng->st, from, bound, from, to, out);
+}
+
+static int
+kpis_locked(gdpr_engine *eng, int64_t from, int64_t to, gdpr_request_kpi_report *k)
+{
+    unsigned int version = k->version;
+    int64_t d0 = (from + DAY - 1) / DAY, d1 = to / DAY;
+    kpi_acc a = { k, NULL, 0 };
+    int rc;
+
+    memset(k, 0, sizeof *k);
+    k->version = version;
+    k->from = from;
+    k->to = to;
+    k->as_of = engine_now(eng);
+    if (d0 < d1) {
+        rc = store_request_kpi_days(eng->st, d0, d1, kpi_add, &a);
+        if (rc == GDPR_OK)
+            rc = store_request_kpi_close_days(eng->st, d0, d1, hist_add, &a);
+        if (rc == GDPR_OK && from < d0 * DAY)
+            rc = store_request_kpi_rows(eng->st, from, d0 * DAY, kpi_add, &a);
+        if (rc == GDPR_OK && d1 * DAY < to)
+            rc = store_request_kpi_rows(eng->st, d1 * DAY, to, kpi_add, &a);
+    } else {
+        rc = store_request_kpi_rows(eng->st, from, to, kpi_add, &a);
+    }
+    if (rc == GDPR_OK)
+        rc = overdue_in_window(eng, k->as_of, from, to, &k->overdue);
+    if (rc == GDPR_OK) {
+        k->late += k->overdue;
+        kpi_measures(&a, k);
+    }
+    free(a.days);
+    return rc;
+}
+
+static int
+check_window(int64_t from, int64_t to)
+{
+    if (from < 0 || from > CAL_MAX_TIME)
+        return err_set(GDPR_EINVAL, "from: %lld is outside 0..9999-12-31", (long long)from);
+    if (to <= from || to > CAL_MAX_TIME + 1)
+        return err_set(GDPR_EINVAL, "to: %lld must be after from (%lld) and at most "
+                       "9999-12-31", (long long)to, (long long)from);
+    return GDPR_OK;
+}
+
+GDPR_API int
+gdpr_request_kpi_report_init(gdpr_request_kpi_report *kpis, unsigned int version)
+{
+    err_clear();
+    if (kpis == NULL)
+        return err_set(GDPR_EINVAL, "kpis: must not be NULL");
+    if (version == 0 || version > GDPR_REQUEST_KPI_REPORT_VERSION)
+        return err_set(GDPR_EVERSION, "version: %u is not a known KPI version (1..%u)", version,
+                       GDPR_REQUEST_KPI_REPORT_VERSION);
+    memset(kpis, 0, sizeof *kpis);
+    kpis->version = version;
+    return GDPR_OK;
+}
+
+GDPR_API int
+gdpr_request_kpis(gdpr_engine *eng, int64_t from, int64_t to, gdpr_request_kpi_report *out)
+{
+    int rc;
+
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    err_clear();
+    if (out == NULL)
+        return err_set(GDPR_EINVAL, "out: must not be NULL");
+    if (out->version == 0 || out->version > GDPR_REQUEST_KPI_REPORT_VERSION)
+        return err_set(GDPR_EVERSION, "out.version: %u is not a known KPI version (1..%u); use "
+                       "gdpr_request_kpi_report_init()", out->version, GDPR_REQUEST_KPI_REPORT_VERSION);
+    rc = check_window(from, to);
+    if (rc != GDPR_OK)
+        return rc;
+    engine_lock(eng);
+    rc = kpis_locked(eng, from, to, out);
+    return engine_unlock(eng, rc);
+}
+
+GDPR_API int
+gdpr_request_kpis_json(gdpr_engine *eng, int64_t from, int64_t to, char **json_out)
+{
+    gdpr_request_kpi_report *k;
+    int rc;
+
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    err_clear();
+    if (json_out == NULL)
+        return err_set(GDPR_EINVAL, "json_out: must not be NULL");
+    *json_out = NULL;
+    rc = check_window(from, to);
+    if (rc != GDPR_OK)
+        return rc;
+    k = calloc(1, sizeof *k);
+    if (k == NULL)
+        return err_set(GDPR_ENOMEM, "out of memory computing request KPIs");
+    k->version = GDPR_REQUEST_KPI_REPORT_VERSION;
+    engine_lock(eng);
+    rc = kpis_locked(eng, from, to, k);
+    if (rc == GDPR_OK)
+        rc = store_request_kpis_json(eng->st, k, json_out);
+    engine_unlock(eng, rc);
+    free(k);
+    return rc;
+}

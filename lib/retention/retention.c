@@ -1,0 +1,1170 @@
+/*
+ * Retention scheduling: anchor events, the due time of every vault record,
+ * the due list and the resumable sweep (erase, anonymise, open reviews).
+ * Reviews themselves are lib/review.c. See docs/retention.md.
+ * SPDX-License-Identifier: MIT
+ */
+#include "retention_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "erasure_internal.h"
+#include "error.h"
+#include "calendar.h"
+#include "text.h"
+
+/* Records per transaction when rescheduling after a policy change or sync. */
+#define SCAN_BATCH 1000
+/* Longest value anonymisation keeps for a "keep" field, in bytes. */
+#define AGGREGATE_VALUE_MAX 64u
+
+static const char retention_action[] = "retention.run";
+
+GDPR_API const char *
+gdpr_retention_anchor_name(int anchor)
+{
+    if (anchor < GDPR_ANCHOR_COLLECTION || anchor > GDPR_ANCHOR_REQUEST_CLOSED)
+        return NULL;
+    return policy_anchor_name((policy_anchor)(anchor - 1));
+}
+
+GDPR_API const char *
+gdpr_retention_action_name(int action)
+{
+    if (action < GDPR_RETENTION_ERASE || action > GDPR_RETENTION_REVIEW)
+        return NULL;
+    return policy_action_name((policy_action)(action - 1));
+}
+
+int
+retention_check_time(const char *field, int64_t t)
+{
+    if (t < 0 || t > CAL_MAX_TIME)
+        return err_set(GDPR_EINVAL, "%s: %lld is not a time between 1970-01-01 and 9999-12-31 "
+                       "(UTC seconds)", field, (long long)t);
+    return GDPR_OK;
+}
+
+int
+retention_check_record(const char *field, int64_t id)
+{
+    if (id <= 0)
+        return err_set(GDPR_EINVAL, "%s: %lld is not an id (ids start at 1)", field, (long long)id);
+    return GDPR_OK;
+}
+
+void
+retention_format_time(int64_t t, char buf[32])
+{
+    char b[21];
+
+    if (cal_format_instant(t, b) == 0)
+        snprintf(buf, 32, "%s", b);
+    else
+        snprintf(buf, 32, "%lld", (long long)t);
+}
+
+int
+retention_held(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t record,
+               const char *category, int64_t at, int64_t *hold_out)
+{
+    *hold_out = 0;
+    return erasure_hold_covers(eng, hash, record, category, at, hold_out);
+}
+
+/* --- anchors and schedules ---------------------------------------------- */
+
+static int
+collect_anchor(int kind, const char *purpose, int64_t at, void *ctx)
+{
+    retention_anchors *a = ctx;
+    retention_anchor_row *row;
+
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 8;
+        void *grown = realloc(a->rows, cap * sizeof *a->rows);
+        if (grown == NULL)
+            return err_set(GDPR_ENOMEM, "out of memory reading retention anchors");
+        a->rows = grown;
+        a->cap = cap;
+    }
+    row = &a->rows[a->n++];
+    row->kind = kind;
+    snprintf(row->purpose, sizeof row->purpose, "%s", purpose);
+    row->at = at;
+    return 0;
+}
+
+int
+retention_anchors_load(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                       retention_anchors *a)
+{
+    a->n = 0;
+    return store_retention_anchor_foreach(eng->st, hash, collect_anchor, a);
+}
+
+void
+retention_anchors_free(retention_anchors *a)
+{
+    free(a->rows);
+    a->rows = NULL;
+    a->n = a->cap = 0;
+}
+
+static const retention_anchor_row *
+find_anchor(const retention_anchors *a, int kind, const char *purpose)
+{
+    for (size_t i = 0; a != NULL && i < a->n; i++)
+        if (a->rows[i].kind == kind && strcmp(a->rows[i].purpose, purpose) == 0)
+            return &a->rows[i];
+    return NULL;
+}
+
+void
+retention_compute(const policy_model *p, const retention_anchors *a, const char *purpose,
+                  const char *category, int64_t collected, int has_keep, int64_t keep_until,
+                  retention_schedule *out)
+{
+    const retention_anchor_row *own, *every;
+    int64_t base = collected, due;
+
+    memset(out, 0, sizeof *out);
+    out->rule = p ? policy_find_retention(p, purpose, category) : NULL;
+    if (out->rule == NULL)
+        return;
+    own = find_anchor(a, (int)out->rule->anchor, purpose);
+    every = find_anchor(a, (int)out->rule->anchor, "");
+    switch (out->rule->anchor) {
+    case ANCHOR_COLLECTION:
+        break;
+    case ANCHOR_LAST_ACTIVITY:
+        /* Activity is activity: the latest of the record's collection and
+         * any touch, for its purpose or for all. */
+        if (own && own->at > base)
+            base = own->at;
+        if (every && every->at > base)
+            base = every->at;
+        break;
+    default:
+        /* An event of the record's own purpose wins over one for all. */
+        if (own == NULL && every == NULL)
+            return;
+        base = own ? own->at : every->at;
+        break;
+    }
+    out->has_anchor = 1;
+    out->anchor = base;
+    if (cal_add(base, &out->rule->period, &due) != 0)
+        return; /* after 9999-12-31: never due */
+    if (has_keep && keep_until > due)
+        due = keep_until;
+    out->has_due = 1;
+    out->due = due;
+}
+
+int
+retention_reschedule(gdpr_engine *eng, const policy_model *p, const store_retention_row *row,
+                     const retention_anchors *a, int *changed_out)
+{
+    retention_schedule s;
+    int changed;
+
+    retention_compute(p, a, row->purpose, row->category, row->collected, row->has_keep,
+                      row->keep_until, &s);
+    if (row->review != 0)
+        s.has_due = 0; /* under review: due again only after the decision */
+    changed = s.has_anchor != row->has_anchor || (s.has_anchor && s.anchor != row->anchor) ||
+              s.has_due != row->has_due || (s.has_due && s.due != row->due);
+    if (changed_out)
+        *changed_out = changed;
+    if (!changed)
+        return GDPR_OK;
+    return store_retention_set_schedule(eng->st, row->id, s.has_anchor, s.anchor, s.has_due,
+                                        s.due);
+}
+
+/* Rows copied out of a statement, so the caller may change the vault
+ * afterwards. The row's pointers are set by row_fix() once collection is
+ * over (the array may move while it grows). */
+typedef struct {
+    store_retention_row row;
+    uint8_t subject[CRYPTO_HASH_BYTES];
+    char category[GDPR_NAME_MAX + 1];
+    char purpose[GDPR_NAME_MAX + 1];
+    char field[GDPR_NAME_MAX + 1];
+    int has_field;
+} row_copy;
+
+typedef struct {
+    row_copy *v;
+    size_t n, cap;
+} row_vec;
+
+static int
+push_row(const store_retention_row *row, void *ctx)
+{
+    row_vec *vec = ctx;
+    row_copy *c;
+
+    if (vec->n == vec->cap) {
+        size_t cap = vec->cap ? vec->cap * 2 : 64;
+        void *grown = realloc(vec->v, cap * sizeof *vec->v);
+        if (grown == NULL)
+            return err_set(GDPR_ENOMEM, "out of memory reading record schedules");
+        vec->v = grown;
+        vec->cap = cap;
+    }
+    c = &vec->v[vec->n++];
+    c->row = *row;
+    memcpy(c->subject, row->subject, CRYPTO_HASH_BYTES);
+    snprintf(c->category, sizeof c->category, "%s", row->category);
+    snprintf(c->purpose, sizeof c->purpose, "%s", row->purpose);
+    c->has_field = row->field != NULL;
+    snprintf(c->field, sizeof c->field, "%s", row->field ? row->field : "");
+    return 0;
+}
+
+static const store_retention_row *
+row_fix(row_copy *c)
+{
+    c->row.subject = c->subject;
+    c->row.category = c->category;
+    c->row.purpose = c->purpose;
+    c->row.field = c->has_field ? c->field : NULL;
+    return &c->row;
+}
+
+/* Anchors of the subject last looked at: scans meet a subject's records
+ * one after another, and often in a row. */
+typedef struct {
+    int loaded;
+    uint8_t hash[CRYPTO_HASH_BYTES];
+    retention_anchors a;
+} anchor_cache;
+
+static int
+anchors_for(gdpr_engine *eng, anchor_cache *c, const uint8_t hash[CRYPTO_HASH_BYTES])
+{
+    int rc;
+
+    if (c->loaded && memcmp(c->hash, hash, CRYPTO_HASH_BYTES) == 0)
+        return GDPR_OK;
+    c->loaded = 0;
+    rc = retention_anchors_load(eng, hash, &c->a);
+    if (rc == GDPR_OK) {
+        memcpy(c->hash, hash, CRYPTO_HASH_BYTES);
+        c->loaded = 1;
+    }
+    return rc;
+}
+
+int
+engine_retention_schedule(gdpr_engine *eng, store_vault_row *row)
+{
+    retention_anchors a = { NULL, 0, 0 };
+    const policy_retention *rule = policy_find_retention(eng->policy, row->purpose, row->category);
+    retention_schedule s;
+    int rc = GDPR_OK;
+
+    if (rule != NULL && rule->anchor != ANCHOR_COLLECTION)
+        rc = retention_anchors_load(eng, row->subject, &a);
+    if (rc == GDPR_OK) {
+        retention_compute(eng->policy, &a, row->purpose, row->category, row->collected, 0, 0, &s);
+        row->anchor = s.has_anchor ? s.anchor : 0;
+        row->has_due = s.has_due;
+        row->due = s.due;
+    }
+    retention_anchors_free(&a);
+    return rc;
+}
+
+static int
+policy_uses_anchor(const policy_model *p, policy_anchor kind)
+{
+    for (size_t i = 0; p != NULL && i < p->n_retention; i++)
+        if (p->retention[i].anchor == kind)
+            return 1;
+    return 0;
+}
+
+/* Recompute every record of one subject under `p`. */
+static int
+reschedule_subject(gdpr_engine *eng, const policy_model *p, const uint8_t hash[CRYPTO_HASH_BYTES])
+{
+    retention_anchors a = { NULL, 0, 0 };
+    row_vec vec = { NULL, 0, 0 };
+    int rc = store_retention_subject_foreach(eng->st, hash, push_row, &vec);
+
+    if (rc == GDPR_OK && vec.n > 0)
+        rc = retention_anchors_load(eng, hash, &a);
+    for (size_t i = 0; rc == GDPR_OK && i < vec.n; i++)
+        rc = retention_reschedule(eng, p, row_fix(&vec.v[i]), &a, NULL);
+    retention_anchors_free(&a);
+    free(vec.v);
+    return rc;
+}
+
+int
+engine_retention_anchor(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                        policy_anchor anchor, const char *purpose, int64_t at)
+{
+    const char *key = purpose ? purpose : "";
+    int64_t old = 0;
+    int rc;
+
+    if (at == 0) {
+        int deleted = 0;
+        rc = store_retention_anchor_delete(eng->st, hash, (int)anchor, key, &deleted);
+        if (rc != GDPR_OK || !deleted)
+            return rc;
+    } else {
+        int64_t id = 0;
+        /* A subject erased in the same transaction (an erasure request
+         * closed) keeps no anchor. */
+        rc = store_subject_find(eng->st, hash, &id);
+        if (rc == GDPR_ENOTFOUND)
+            return GDPR_OK;
+        if (rc == GDPR_OK)
+            rc = store_retention_anchor_get(eng->st, hash, (int)anchor, key, &old);
+        if (rc == GDPR_OK && (anchor == ANCHOR_LAST_ACTIVITY || anchor == ANCHOR_REQUEST_CLOSED) &&
+            old >= at)
+            return GDPR_OK; /* these only move forward */
+        if (rc == GDPR_OK && old == at)
+            return GDPR_OK;
+        if (rc != GDPR_OK && rc != GDPR_ENOTFOUND)
+            return rc;
+        rc = store_retention_anchor_put(eng->st, hash, (int)anchor, key, at);
+        if (rc != GDPR_OK)
+            return rc;
+    }
+    if (!policy_uses_anchor(eng->policy, anchor))
+        return GDPR_OK; /* kept for a later policy; nothing is due by it now */
+    return reschedule_subject(eng, eng->policy, hash);
+}
+
+int
+engine_retention_consent(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                         const char *purpose, int state, int64_t at)
+{
+    if (state == STORE_CONSENT_GRANTED)
+        return engine_retention_anchor(eng, hash, ANCHOR_CONSENT_WITHDRAWAL, purpose, 0);
+    if (at <= 0)
+        return GDPR_OK;
+    /* A refusal ends consent as a withdrawal does. */
+    return engine_retention_anchor(eng, hash, ANCHOR_CONSENT_WITHDRAWAL, purpose, at);
+}
+
+static int
+rule_changed(const policy_model *old, const policy_model *next, const char *purpose,
+             const char *category)
+{
+    const policy_retention *o = old ? policy_find_retention(old, purpose, category) : NULL;
+    const policy_retention *n = next ? policy_find_retention(next, purpose, category) : NULL;
+
+    if (o == NULL || n == NULL)
+        return o != n;
+    return o->anchor != n->anchor || memcmp(&o->period, &n->period, sizeof o->period) != 0;
+}
+
+static int
+rules_changed(const policy_model *old, const policy_model *next)
+{
+    for (size_t i = 0; next != NULL && i < next->n_retention; i++)
+        if (rule_changed(old, next, next->retention[i].purpose, next->retention[i].category))
+            return 1;
+    for (size_t i = 0; old != NULL && i < old->n_retention; i++)
+        if (rule_changed(old, next, old->retention[i].purpose, old->retention[i].category))
+            return 1;
+    return 0;
+}
+
+/* Reschedule, in the caller's transaction or in one per SCAN_BATCH
+ * records, every record (all = 1) or those whose rule differs between
+ * `old` and `p`. */
+static int
+reschedule_all(gdpr_engine *eng, const policy_model *old, const policy_model *p, int all,
+               int own_transactions, int64_t *changed_out)
+{
+    anchor_cache cache;
+    row_vec vec = { NULL, 0, 0 };
+    int64_t after = 0, changed = 0;
+    int rc = GDPR_OK;
+
+    memset(&cache, 0, sizeof cache);
+    for (;;) {
+        size_t n;
+        vec.n = 0;
+        if (own_transactions)
+            rc = engine_begin(eng);
+        if (rc == GDPR_OK)
+            rc = store_retention_scan(eng->st, after, SCAN_BATCH, push_row, &vec);
+        for (size_t i = 0; rc == GDPR_OK && i < vec.n; i++) {
+            const store_retention_row *row = row_fix(&vec.v[i]);
+            int one = 0;
+            if (!all && !rule_changed(old, p, row->purpose, row->category))
+                continue;
+            rc = anchors_for(eng, &cache, row->subject);
+            if (rc == GDPR_OK)
+                rc = retention_reschedule(eng, p, row, &cache.a, &one);
+            changed += one;
+        }
+        n = vec.n;
+        if (n > 0)
+            after = vec.v[n - 1].row.id;
+        if (own_transactions && (rc != GDPR_OK || n == SCAN_BATCH))
+            rc = engine_end(eng, rc);
+        if (rc != GDPR_OK || n < SCAN_BATCH)
+            break;
+    }
+    /* With own transactions, the last one stays open for the caller's audit. */
+    retention_anchors_free(&cache.a);
+    free(vec.v);
+    if (changed_out)
+        *changed_out = changed;
+    return rc;
+}
+
+int
+engine_retention_policy_changed(gdpr_engine *eng, const policy_model *old,
+                                const policy_model *next)
+{
+    if (!rules_changed(old, next))
+        return GDPR_OK;
+    return reschedule_all(eng, old, next, 0, 0, NULL);
+}
+
+/* --- the anchor calls ------------------------------------------------------ */
+
+static int
+check_anchor_args(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
+                  gdpr_retention_anchor anchor, const char *purpose)
+{
+    int rc;
+
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    rc = engine_check_actor(who);
+    if (rc == GDPR_OK)
+        rc = text_check("subject", subject, GDPR_NAME_MAX);
+    if (rc == GDPR_OK)
+        rc = text_check_optional("purpose", purpose, GDPR_NAME_MAX);
+    if (rc == GDPR_OK && (anchor < GDPR_ANCHOR_LAST_ACTIVITY || anchor > GDPR_ANCHOR_REQUEST_CLOSED))
+        rc = err_set(GDPR_EINVAL, "anchor: %d is not an event that can be set (2 last_activity, "
+                     "3 contract_end, 4 consent_withdrawal, 5 request_closed; collection is the "
+                     "record's own time)", (int)anchor);
+    return rc;
+}
+
+static int
+anchor_locked(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
+              gdpr_retention_anchor anchor, const char *purpose, int64_t at, int clear)
+{
+    policy_anchor kind = (policy_anchor)(anchor - 1);
+    uint8_t hash[CRYPTO_HASH_BYTES];
+    char ref[GDPR_NAME_MAX + 96];
+    int64_t now = engine_now(eng), id = 0;
+    int rc = engine_require_policy(eng);
+
+    if (rc == GDPR_OK && purpose != NULL && policy_find_purpose(eng->policy, purpose) == NULL)
+        rc = err_set(GDPR_EINVAL, "purpose: '%.64s' is not a purpose of the policy", purpose);
+    if (rc == GDPR_OK && !clear && at == 0)
+        at = now;
+    if (rc == GDPR_OK && !clear && kind == ANCHOR_LAST_ACTIVITY && at > now)
+        rc = err_set(GDPR_EINVAL, "at: %lld is later than now (%lld); activity cannot lie in "
+                     "the future", (long long)at, (long long)now);
+    if (rc == GDPR_OK && !clear && at == 0)
+        rc = err_set(GDPR_EINVAL, "at: 0 is the epoch itself; give a later time");
+    if (rc == GDPR_OK)
+        rc = engine_subject_hash(eng, subject, hash);
+    if (rc == GDPR_OK)
+        rc = store_subject_find(eng->st, hash, &id);
+    if (rc == GDPR_ENOTFOUND)
+        rc = err_set(GDPR_ENOTFOUND, "subject: unknown (anchors are set for existing subjects)");
+    if (rc == GDPR_OK)
+        rc = engine_authorize(eng, who, PERM_RETENTION_ANCHOR, hash);
+    if (rc == GDPR_OK)
+        rc = engine_begin(eng);
+    if (rc != GDPR_OK)
+        return rc;
+    rc = engine_retention_anchor(eng, hash, kind, purpose, clear ? 0 : at);
+    snprintf(ref, sizeof ref, "anchor %s %s for %s", policy_anchor_name(kind),
+             clear ? "cleared" : "set", purpose ? purpose : "every purpose");
+    if (rc == GDPR_OK)
+        rc = audit_append(eng, who, permission_name(PERM_RETENTION_ANCHOR), hash, GDPR_OK, ref);
+    return engine_end(eng, rc);
+}
+
+GDPR_API int
+gdpr_retention_anchor_set(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
+                          gdpr_retention_anchor anchor, const char *purpose, int64_t at)
+{
+    int rc = check_anchor_args(eng, who, subject, anchor, purpose);
+
+    if (rc == GDPR_OK)
+        rc = retention_check_time("at", at);
+    if (rc != GDPR_OK)
+        return rc;
+    engine_lock(eng);
+    rc = anchor_locked(eng, who, subject, anchor, purpose, at, 0);
+    return engine_unlock(eng, rc);
+}
+
+GDPR_API int
+gdpr_retention_anchor_clear(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
+                            gdpr_retention_anchor anchor, const char *purpose)
+{
+    int rc = check_anchor_args(eng, who, subject, anchor, purpose);
+
+    if (rc != GDPR_OK)
+        return rc;
+    engine_lock(eng);
+    rc = anchor_locked(eng, who, subject, anchor, purpose, 0, 1);
+    return engine_unlock(eng, rc);
+}
+
+GDPR_API int
+gdpr_subject_touch(gdpr_engine *eng, const gdpr_actor *who, const char *subject, int64_t at)
+{
+    return gdpr_retention_anchor_set(eng, who, subject, GDPR_ANCHOR_LAST_ACTIVITY, NULL, at);
+}
+
+GDPR_API int
+gdpr_contract_end(gdpr_engine *eng, const gdpr_actor *who, const char *subject, int64_t at)
+{
+    return gdpr_retention_anchor_set(eng, who, subject, GDPR_ANCHOR_CONTRACT_END, NULL, at);
+}
+
+/* --- one record's schedule, sync ------------------------------------------ */
+
+typedef struct {
+    const policy_model *p;
+    gdpr_retention_info *out;
+} info_ctx;
+
+static int
+fill_info(const store_retention_row *row, void *ctx)
+{
+    info_ctx *c = ctx;
+    gdpr_retention_info *out = c->out;
+    const policy_retention *rule = policy_find_retention(c->p, row->purpose, row->category);
+    unsigned int version = out->version;
+
+    memset(out, 0, sizeof *out);
+    out->version = version;
+    out->record = row->id;
+    if (rule != NULL) {
+        snprintf(out->rule, sizeof out->rule, "%s", rule->id);
+        out->anchor = (gdpr_retention_anchor)(rule->anchor + 1);
+        out->action = (gdpr_retention_action)(rule->action + 1);
+    }
+    out->has_anchor = row->has_anchor && rule != NULL;
+    out->anchor_at = out->has_anchor ? row->anchor : 0;
+    out->has_due = row->has_due;
+    out->due = row->due;
+    out->has_keep = row->has_keep;
+    out->keep_until = row->keep_until;
+    out->review = row->review;
+    return 0;
+}
+
+GDPR_API int
+gdpr_retention_record(gdpr_engine *eng, int64_t record, gdpr_retention_info *out)
+{
+    info_ctx c;
+    int rc;
+
+    err_clear();
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (out == NULL)
+        return err_set(GDPR_EINVAL, "out: must not be NULL");
+    if (out->version == 0 || out->version > GDPR_RETENTION_INFO_VERSION)
+        return err_set(GDPR_EVERSION, "out.version: %u is not a known version (1..%u)",
+                       out->version, GDPR_RETENTION_INFO_VERSION);
+    rc = retention_check_record("record", record);
+    if (rc != GDPR_OK)
+        return rc;
+    engine_lock(eng);
+    rc = engine_require_policy(eng);
+    c.p = eng->policy;
+    c.out = out;
+    if (rc == GDPR_OK)
+        rc = store_retention_get(eng->st, record, fill_info, &c);
+    return engine_unlock(eng, rc);
+}
+
+GDPR_API int
+gdpr_retention_sync(gdpr_engine *eng, const gdpr_actor *who, int64_t *changed_out)
+{
+    char ref[96];
+    int64_t changed = 0;
+    int rc;
+
+    err_clear();
+    if (changed_out)
+        *changed_out = 0;
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    rc = engine_check_actor(who);
+    if (rc != GDPR_OK)
+        return rc;
+    engine_lock(eng);
+    if (eng->batch)
+        return engine_unlock(eng, err_set(GDPR_ESTATE, "gdpr_retention_sync: not inside a batch; "
+                                          "commit or roll back first"));
+    rc = engine_require_policy(eng);
+    if (rc == GDPR_OK)
+        rc = engine_authorize(eng, who, PERM_RETENTION_RUN, NULL);
+    if (rc == GDPR_OK)
+        rc = reschedule_all(eng, NULL, eng->policy, 1, 1, &changed);
+    /* The last batch's transaction is still open: audit in it. */
+    if (rc == GDPR_OK) {
+        snprintf(ref, sizeof ref, "retention sync: %lld records rescheduled", (long long)changed);
+        rc = audit_append(eng, who, retention_action, NULL, GDPR_OK, ref);
+        rc = engine_end(eng, rc);
+    }
+    if (rc == GDPR_OK && changed_out)
+        *changed_out = changed;
+    return engine_unlock(eng, rc);
+}
+
+/* --- the due list ----------------------------------------------------------- */
+
+typedef struct {
+    gdpr_engine *eng;
+    int64_t as_of;
+    gdpr_retention_fn fn;
+    void *ctx;
+} due_ctx;
+
+static int
+due_one(const store_retention_row *row, void *ctx)
+{
+    due_ctx *d = ctx;
+    const policy_retention *rule = policy_find_retention(d->eng->policy, row->purpose,
+                                                         row->category);
+    char hex[2 * CRYPTO_HASH_BYTES + 1];
+    gdpr_retention_item item;
+    int64_t hold = 0;
+    int rc, stop;
+
+    if (rule == NULL)
+        return 0; /* a stale due time: a run clears it */
+    rc = retention_held(d->eng, row->subject, row->id, row->category, d->as_of, &hold);
+    if (rc != GDPR_OK)
+        return rc;
+    hex_encode(row->subject, CRYPTO_HASH_BYTES, hex);
+    memset(&item, 0, sizeof item);
+    item.version = GDPR_RETENTION_ITEM_VERSION;
+    item.record = row->id;
+    item.rule = rule->id;
+    item.action = (gdpr_retention_action)(rule->action + 1);
+    item.category = row->category;
+    item.purpose = row->purpose;
+    item.subject_hash = hex;
+    item.due = row->due;
+    item.held = hold != 0;
+    stop = d->fn(&item, d->ctx);
+    if (stop != 0)
+        return err_set(GDPR_ECALLBACK, "fn: stopped at record %lld (returned %d)",
+                       (long long)row->id, stop);
+    return 0;
+}
+
+GDPR_API int
+gdpr_retention_due(gdpr_engine *eng, int64_t as_of, gdpr_retention_fn fn, void *ctx)
+{
+    due_ctx d;
+    int rc;
+
+    err_clear();
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (fn == NULL)
+        return err_set(GDPR_EINVAL, "fn: must not be NULL");
+    rc = retention_check_time("as_of", as_of);
+    if (rc != GDPR_OK)
+        return rc;
+    engine_lock(eng);
+    rc = engine_require_policy(eng);
+    d.eng = eng;
+    d.as_of = as_of;
+    d.fn = fn;
+    d.ctx = ctx;
+    if (rc == GDPR_OK)
+        rc = store_retention_due_foreach(eng->st, as_of, 0, 0, 0, 0, due_one, &d);
+    return engine_unlock(eng, rc);
+}
+
+/* --- the sweep -------------------------------------------------------------- */
+
+GDPR_API int
+gdpr_retention_options_init(gdpr_retention_options *opts, unsigned int version)
+{
+    err_clear();
+    if (opts == NULL)
+        return err_set(GDPR_EINVAL, "opts: must not be NULL");
+    if (version == 0 || version > GDPR_RETENTION_OPTIONS_VERSION)
+        return err_set(GDPR_EVERSION, "version: %u is not a known options version (1..%u)",
+                       version, GDPR_RETENTION_OPTIONS_VERSION);
+    memset(opts, 0, sizeof *opts);
+    opts->version = version;
+    return GDPR_OK;
+}
+
+typedef struct {
+    gdpr_engine *eng;
+    const gdpr_actor *who;
+    int64_t as_of;
+    int dry;
+    unsigned int batch;
+    store_retention_run_row run; /* cursor and totals over every resumption */
+    int have_run;
+    gdpr_retention_report rep;   /* this call */
+    row_vec rows;
+    int busy;                    /* a checkpoint was kept from completing */
+    char busy_msg[256];
+} run_state;
+
+static void
+add_count(run_state *rs, int64_t *rep_field, int64_t *run_field)
+{
+    (*rep_field)++;
+    if (!rs->dry)
+        (*run_field)++;
+}
+
+static int
+audit_record(run_state *rs, const store_retention_row *row, const char *what,
+             const policy_retention *rule)
+{
+    char ref[GDPR_NAME_MAX + 96];
+
+    snprintf(ref, sizeof ref, "record %lld: %s under %s (run %lld)", (long long)row->id, what,
+             rule->id, (long long)rs->run.id);
+    return audit_append(rs->eng, rs->who, retention_action, row->subject, GDPR_OK, ref);
+}
+
+/* The value of a "keep" field, if it is short printable UTF-8 text. */
+typedef struct {
+    gdpr_engine *eng;
+    char *out; /* AGGREGATE_VALUE_MAX + 1 */
+} kept_ctx;
+
+static int
+open_kept(const store_vault_row *row, void *ctx)
+{
+    kept_ctx *k = ctx;
+    uint8_t plain[AGGREGATE_VALUE_MAX];
+    size_t len, bad;
+    int rc;
+
+    k->out[0] = '\0';
+    if (row->value_len < CRYPTO_SEAL_OVERHEAD ||
+        row->value_len - CRYPTO_SEAL_OVERHEAD > AGGREGATE_VALUE_MAX)
+        return 0; /* not an aggregate-sized value: not kept */
+    len = row->value_len - CRYPTO_SEAL_OVERHEAD;
+    rc = engine_vault_open(k->eng, row, plain);
+    if (rc == GDPR_ENOTFOUND) {
+        err_clear();
+        return 0; /* the subject's key is gone: nothing to keep */
+    }
+    if (rc != GDPR_OK)
+        return rc;
+    if (utf8_check((const char *)plain, len, &bad) == 0 && memchr(plain, '\0', len) == NULL) {
+        int printable = 1;
+        for (size_t i = 0; i < len; i++)
+            if (plain[i] < 0x20 || plain[i] == 0x7f)
+                printable = 0;
+        if (printable) {
+            memcpy(k->out, plain, len);
+            k->out[len] = '\0';
+        }
+    }
+    crypto_wipe(plain, sizeof plain);
+    return 0;
+}
+
+static int
+collection_month(int64_t t)
+{
+    int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+    int64_t y;
+    unsigned m, d;
+
+    cal_civil_from_days(days, &y, &m, &d);
+    return (int)(y * 100 + (int64_t)m);
+}
+
+static int
+anonymise_record(run_state *rs, const store_retention_row *row, const policy_retention *rule)
+{
+    char value[AGGREGATE_VALUE_MAX + 1] = "";
+    kept_ctx k = { rs->eng, value };
+    int keep = 0;
+    int rc = GDPR_OK;
+
+    for (size_t i = 0; row->field != NULL && i < rule->n_keep_fields; i++)
+        if (strcmp(rule->keep_fields[i], row->field) == 0)
+            keep = 1;
+    if (keep)
+        rc = store_vault_get(rs->eng->st, row->id, open_kept, &k);
+    if (rc == GDPR_OK)
+        rc = store_retention_aggregate_add(rs->eng->st, rule->id, row->category, row->purpose,
+                                           row->field ? row->field : "", value,
+                                           collection_month(row->collected));
+    crypto_wipe(value, sizeof value);
+    if (rc == GDPR_OK)
+        rc = store_vault_delete(rs->eng->st, row->id);
+    if (rc == GDPR_OK)
+        rc = audit_record(rs, row, "anonymised", rule);
+    return rc;
+}
+
+static int
+open_review(run_state *rs, const store_retention_row *row, const policy_retention *rule)
+{
+    static const cal_duration one_month = { 0, 1, 0, 0, 0, 0, 0 };
+    store_review_row r;
+    char what[64];
+    int64_t task = 0;
+    int rc;
+
+    memset(&r, 0, sizeof r);
+    r.record = row->id;
+    r.subject = row->subject;
+    r.rule = rule->id;
+    r.category = row->category;
+    r.purpose = row->purpose;
+    r.record_due = row->due;
+    r.opened = engine_now(rs->eng);
+    if (cal_add(r.opened, &one_month, &r.deadline) != 0)
+        r.deadline = CAL_MAX_TIME;
+    rc = store_review_insert(rs->eng->st, &r, &task);
+    if (rc == GDPR_OK)
+        rc = store_retention_state_put(rs->eng->st, row->id, row->has_keep, row->keep_until, task);
+    if (rc == GDPR_OK)
+        rc = store_retention_set_schedule(rs->eng->st, row->id, row->has_anchor, row->anchor, 0, 0);
+    snprintf(what, sizeof what, "review %lld opened", (long long)task);
+    if (rc == GDPR_OK)
+        rc = audit_record(rs, row, what, rule);
+    return rc;
+}
+
+static int
+erase_record(run_state *rs, const store_retention_row *row, const policy_retention *rule,
+             int *held_out)
+{
+    char ground[GDPR_NAME_MAX + 32];
+    int outcome = 0;
+    int rc;
+
+    *held_out = 0;
+    snprintf(ground, sizeof ground, "retention rule %s", rule->id);
+    rc = erasure_erase_record_locked(rs->eng, rs->who, row->id, ground, ERASURE_QUIET, &outcome);
+    if (rc == GDPR_ESTATE && (outcome == ERASURE_HELD || outcome == ERASURE_KEPT)) {
+        /* A hold placed or a legal duty found by the erasure's own check. */
+        err_clear();
+        *held_out = 1;
+        return GDPR_OK;
+    }
+    if (rc == GDPR_OK)
+        rc = audit_record(rs, row, "erased", rule);
+    return rc;
+}
+
+static int
+apply_one(run_state *rs, const store_retention_row *row)
+{
+    const policy_retention *rule = policy_find_retention(rs->eng->policy, row->purpose,
+                                                         row->category);
+    int64_t hold = 0;
+    int held = 0;
+    int rc;
+
+    add_count(rs, &rs->rep.examined, &rs->run.examined);
+    if (rule == NULL) {
+        /* Due under a rule the policy no longer has (a store written by
+         * an older build): clear it. */
+        return rs->dry ? GDPR_OK : retention_reschedule(rs->eng, rs->eng->policy, row, NULL, NULL);
+    }
+    rc = retention_held(rs->eng, row->subject, row->id, row->category, engine_now(rs->eng), &hold);
+    if (rc != GDPR_OK)
+        return rc;
+    if (hold != 0) {
+        add_count(rs, &rs->rep.held, &rs->run.held);
+        return GDPR_OK;
+    }
+    switch (rule->action) {
+    case ACTION_ERASE:
+        if (!rs->dry)
+            rc = erase_record(rs, row, rule, &held);
+        if (rc == GDPR_OK && held)
+            add_count(rs, &rs->rep.held, &rs->run.held);
+        else if (rc == GDPR_OK)
+            add_count(rs, &rs->rep.erased, &rs->run.erased);
+        break;
+    case ACTION_ANONYMISE:
+        if (!rs->dry)
+            rc = anonymise_record(rs, row, rule);
+        if (rc == GDPR_OK)
+            add_count(rs, &rs->rep.anonymised, &rs->run.anonymised);
+        break;
+    default:
+        if (!rs->dry)
+            rc = open_review(rs, row, rule);
+        if (rc == GDPR_OK)
+            add_count(rs, &rs->rep.reviews_opened, &rs->run.reviews_opened);
+        break;
+    }
+    return rc;
+}
+
+static int
+audit_run(run_state *rs, const char *what)
+{
+    char ref[256], as_of[32];
+
+    retention_format_time(rs->run.as_of, as_of);
+    snprintf(ref, sizeof ref, "retention run %lld %s as of %s: examined %lld, erased %lld, "
+             "anonymised %lld, reviews opened %lld, held %lld", (long long)rs->run.id, what,
+             as_of, (long long)rs->run.examined, (long long)rs->run.erased,
+             (long long)rs->run.anonymised, (long long)rs->run.reviews_opened,
+             (long long)rs->run.held);
+    return audit_append(rs->eng, rs->who, retention_action, NULL, GDPR_OK, ref);
+}
+
+/* Test hook (tests/test-retention.c): counts batches down and fails the
+ * one that reaches 0, just before its commit. 0: never. */
+long retention_fail_batch_at = 0;
+
+/* One batch: one transaction under the engine lock. *done_out when no
+ * due record is left after it. */
+static int
+run_batch(run_state *rs, int *done_out)
+{
+    store_retention_run_row run_before = rs->run;
+    gdpr_retention_report rep_before = rs->rep;
+    int64_t erased_before = rs->rep.erased + rs->rep.anonymised;
+    int rc;
+
+    *done_out = 0;
+    engine_lock(rs->eng);
+    rc = engine_require_policy(rs->eng);
+    if (rc == GDPR_OK && !rs->dry && rs->eng->batch)
+        rc = err_set(GDPR_ESTATE, "gdpr_retention_run: another thread opened a batch; the run "
+                     "stops here and the next run resumes");
+    if (rc == GDPR_OK && !rs->dry)
+        rc = engine_begin(rs->eng);
+    if (rc != GDPR_OK)
+        return engine_unlock(rs->eng, rc);
+    rs->rows.n = 0;
+    rc = store_retention_due_foreach(rs->eng->st, rs->as_of, rs->run.has_cursor,
+                                     rs->run.cursor_due, rs->run.cursor_id, (int)rs->batch,
+                                     push_row, &rs->rows);
+    for (size_t i = 0; rc == GDPR_OK && i < rs->rows.n; i++) {
+        const store_retention_row *row = row_fix(&rs->rows.v[i]);
+        rc = apply_one(rs, row);
+        if (rc == GDPR_OK) {
+            rs->run.has_cursor = 1;
+            rs->run.cursor_due = row->due;
+            rs->run.cursor_id = row->id;
+        }
+    }
+    if (rc == GDPR_OK && rs->rows.n < rs->batch) {
+        *done_out = 1;
+        rs->run.finished = 1;
+    }
+    if (!rs->dry) {
+        if (rc == GDPR_OK)
+            rc = store_retention_run_update(rs->eng->st, &rs->run);
+        if (rc == GDPR_OK && *done_out)
+            rc = audit_run(rs, "finished");
+        if (retention_fail_batch_at > 0 && --retention_fail_batch_at == 0 && rc == GDPR_OK)
+            rc = err_set(GDPR_ESTORAGE, "test hook: this batch failed before its commit");
+        rc = engine_end(rs->eng, rc);
+    }
+    if (rc != GDPR_OK) {
+        rs->run = run_before;
+        rs->rep = rep_before;
+        *done_out = 0;
+    } else if (!rs->dry && rs->rep.erased + rs->rep.anonymised > erased_before) {
+        /* Destroy queued keys and checkpoint, outside the transaction. */
+        int frc = erasure_finish(rs->eng);
+        if (frc == GDPR_EBUSY) {
+            rs->busy = 1;
+            snprintf(rs->busy_msg, sizeof rs->busy_msg, "%s", gdpr_errmsg());
+        } else if (frc != GDPR_OK) {
+            rc = frc;
+        }
+    }
+    return engine_unlock(rs->eng, rc);
+}
+
+static int
+check_run_args(gdpr_engine *eng, const gdpr_actor *who, int64_t as_of,
+               const gdpr_retention_options *opts)
+{
+    int rc;
+
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    rc = engine_check_actor(who);
+    if (rc == GDPR_OK)
+        rc = retention_check_time("as_of", as_of);
+    if (rc != GDPR_OK || opts == NULL)
+        return rc;
+    if (opts->version == 0 || opts->version > GDPR_RETENTION_OPTIONS_VERSION)
+        return err_set(GDPR_EVERSION, "opts.version: %u is not a known options version (1..%u)",
+                       opts->version, GDPR_RETENTION_OPTIONS_VERSION);
+    if (opts->batch > GDPR_RETENTION_BATCH_MAX)
+        return err_set(GDPR_EINVAL, "opts.batch: %u records per transaction, at most %u",
+                       opts->batch, GDPR_RETENTION_BATCH_MAX);
+    if (opts->dry_run != 0 && opts->dry_run != 1)
+        return err_set(GDPR_EINVAL, "opts.dry_run: %d, must be 0 or 1", opts->dry_run);
+    return GDPR_OK;
+}
+
+/* Authorise, find or start the run, count what is due. */
+static int
+start_run(run_state *rs, int64_t *total_out)
+{
+    gdpr_engine *eng = rs->eng;
+    int64_t now;
+    int rc;
+
+    engine_lock(eng);
+    if (eng->batch)
+        return engine_unlock(eng, err_set(GDPR_ESTATE, "gdpr_retention_run: not inside a batch; "
+                                          "commit or roll back first"));
+    rc = engine_require_policy(eng);
+    if (rc == GDPR_OK)
+        rc = engine_authorize(eng, rs->who, PERM_RETENTION_RUN, NULL);
+    now = engine_now(eng);
+    if (rc == GDPR_OK && !rs->dry && rs->as_of > now)
+        rc = err_set(GDPR_EINVAL, "as_of: %lld is later than now (%lld); a run may not act "
+                     "before records fall due (a dry run may look ahead)", (long long)rs->as_of,
+                     (long long)now);
+    if (rc == GDPR_OK) {
+        rc = store_retention_run_open(eng->st, &rs->run);
+        rs->have_run = rc == GDPR_OK;
+        if (rc == GDPR_ENOTFOUND) {
+            memset(&rs->run, 0, sizeof rs->run);
+            rs->run.started = now;
+            rc = GDPR_OK;
+        }
+        rs->run.as_of = rs->as_of;
+    }
+    if (rc == GDPR_OK && !rs->dry) {
+        int resumed = rs->have_run;
+        rc = engine_begin(eng);
+        if (rc == GDPR_OK && !rs->have_run)
+            rc = store_retention_run_insert(eng->st, &rs->run, rs->who->id);
+        else if (rc == GDPR_OK)
+            rc = store_retention_run_update(eng->st, &rs->run);
+        if (rc == GDPR_OK)
+            rc = audit_run(rs, resumed ? "resumed" : "started");
+        rc = engine_end(eng, rc);
+        rs->have_run = rc == GDPR_OK;
+    }
+    if (rc == GDPR_OK)
+        rc = store_retention_due_count(eng->st, rs->as_of, rs->run.has_cursor,
+                                       rs->run.cursor_due, rs->run.cursor_id, total_out);
+    return engine_unlock(eng, rc);
+}
+
+GDPR_API int
+gdpr_retention_run_ex(gdpr_engine *eng, const gdpr_actor *who, int64_t as_of,
+                      const gdpr_retention_options *opts, gdpr_retention_report *report_out)
+{
+    run_state rs;
+    int64_t total = 0;
+    int done = 0;
+    int rc;
+
+    err_clear();
+    if (report_out)
+        memset(report_out, 0, sizeof *report_out);
+    rc = check_run_args(eng, who, as_of, opts);
+    if (rc != GDPR_OK)
+        return rc;
+    memset(&rs, 0, sizeof rs);
+    rs.eng = eng;
+    rs.who = who;
+    rs.as_of = as_of;
+    rs.dry = opts ? opts->dry_run : 0;
+    rs.batch = opts && opts->batch ? opts->batch : GDPR_RETENTION_BATCH_DEFAULT;
+    rc = start_run(&rs, &total);
+    while (rc == GDPR_OK && !done) {
+        rc = run_batch(&rs, &done);
+        if (rc == GDPR_OK && opts && opts->progress) {
+            int stop = opts->progress(&rs.rep, total, opts->progress_ctx);
+            if (stop != 0 && !done)
+                rc = err_set(GDPR_ECALLBACK, "progress: stopped the run after %lld of %lld "
+                             "records (returned %d); the next run resumes there",
+                             (long long)rs.rep.examined, (long long)total, stop);
+        }
+    }
+    free(rs.rows.v);
+    if (rc == GDPR_OK && rs.busy)
+        rc = err_set(GDPR_EBUSY, "retention run complete, but the WAL checkpoint was kept from "
+                     "completing (%s); call gdpr_vault_checkpoint() later", rs.busy_msg);
+    if (report_out)
+        *report_out = rs.rep;
+    return rc;
+}
+
+GDPR_API int
+gdpr_retention_run(gdpr_engine *eng, const gdpr_actor *who, int64_t as_of,
+                   gdpr_retention_report *report_out)
+{
+    return gdpr_retention_run_ex(eng, who, as_of, NULL, report_out);
+}
+
+/* --- aggregates ---------------------------------------------------------------- */
+
+typedef struct {
+    int (*fn)(const gdpr_retention_aggregate *agg, void *ctx);
+    void *ctx;
+} agg_ctx;
+
+static int
+agg_one(const char *rule, const char *category, const char *purpose, const char *field,
+        const char *value, int month, int64_t n, void *ctx)
+{
+    agg_ctx *a = ctx;
+    gdpr_retention_aggregate agg;
+    int stop;
+
+    agg.rule = rule;
+    agg.category = category;
+    agg.purpose = purpose;
+    agg.field = field;
+    agg.value = value;
+    agg.month = month;
+    agg.count = n;
+    stop = a->fn(&agg, a->ctx);
+    if (stop != 0)
+        return err_set(GDPR_ECALLBACK, "fn: stopped at aggregate of rule %.64s (returned %d)",
+                       rule, stop);
+    return 0;
+}
+
+GDPR_API int
+gdpr_retention_aggregates(gdpr_engine *eng,
+                          int (*fn)(const gdpr_retention_aggregate *agg, void *ctx), void *ctx)
+{
+    agg_ctx a = { fn, ctx };
+    int rc;
+
+    err_clear();
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (fn == NULL)
+        return err_set(GDPR_EINVAL, "fn: must not be NULL");
+    engine_lock(eng);
+    rc = store_retention_aggregate_foreach(eng->st, agg_one, &a);
+    return engine_unlock(eng, rc);
+}

@@ -1,0 +1,417 @@
+/*
+ * Rows of the foundation: meta, subjects, keys, audit events, policies.
+ * SPDX-License-Identifier: MIT
+ */
+#include "sqlite_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+
+
+static int
+finish_row(store *st, sqlite3_stmt *s, int rc, const char *what)
+{
+    int result = GDPR_ENOTFOUND;
+
+    if (rc != SQLITE_DONE)
+        result = sqlite3_db_handle(s) == st->kdb ? store_fail_keys(st, rc, what)
+                                                 : store_fail(st, rc, what);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return result;
+}
+
+int
+store_meta_get(store *st, store_file f, const char *name, void *buf, size_t cap, size_t *len_out)
+{
+    sqlite3_stmt *s;
+    int rc = f == STORE_KEYS
+                 ? store_stmt_keys(st, "SELECT value FROM main.meta WHERE name=?1", &s)
+                 : store_stmt(st, "SELECT value FROM main.meta WHERE name=?1",
+                              &s);
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        size_t len = (size_t)sqlite3_column_bytes(s, 0);
+        int result = GDPR_OK;
+        if (len > cap)
+            result = err_set(GDPR_ECORRUPT, "meta '%s': %zu bytes, expected at most %zu", name,
+                             len, cap);
+        else if (len > 0)
+            memcpy(buf, sqlite3_column_blob(s, 0), len);
+        *len_out = len;
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+        return result;
+    }
+    return finish_row(st, s, rc, "reading meta");
+}
+
+int
+store_meta_put(store *st, store_file f, const char *name, const void *value, size_t len)
+{
+    sqlite3_stmt *s;
+    int rc = f == STORE_KEYS
+                 ? store_stmt_keys(st, "INSERT OR REPLACE INTO main.meta(name, value) VALUES(?1, ?2)", &s)
+                 : store_stmt(st, "INSERT OR REPLACE INTO main.meta(name, value) VALUES(?1, ?2)", &s);
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 2, value, (int)len, SQLITE_STATIC);
+    return store_step_done(st, s, "writing meta");
+}
+
+int
+store_subject_find(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *id_out)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "SELECT id FROM main.subject WHERE hash=?1", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    store_bind_hash(s, 1, hash);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *id_out = sqlite3_column_int64(s, 0);
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+        return GDPR_OK;
+    }
+    return finish_row(st, s, rc, "finding subject");
+}
+
+int
+store_subject_insert(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const uint8_t *ident,
+                     size_t ident_len, int64_t created, int64_t *id_out)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "INSERT INTO main.subject(hash, ident, created) VALUES(?1, ?2, ?3)", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    store_bind_hash(s, 1, hash);
+    sqlite3_bind_blob(s, 2, ident, (int)ident_len, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, created);
+    rc = store_step_done(st, s, "creating subject");
+    if (rc == GDPR_OK && id_out)
+        *id_out = sqlite3_last_insert_rowid(st->db);
+    return rc;
+}
+
+int
+store_subject_count(store *st, int64_t *count_out)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "SELECT count(*) FROM main.subject", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW)
+        return finish_row(st, s, rc, "counting subjects");
+    *count_out = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    return GDPR_OK;
+}
+
+int
+store_key_put(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+              const uint8_t wrapped[CRYPTO_WRAPPED_BYTES])
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt_keys(st, "INSERT INTO main.subject_key(hash, wrapped) VALUES(?1, ?2)", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    if (st->n_new_keys == st->cap_new_keys) {
+        size_t cap = st->cap_new_keys ? st->cap_new_keys * 2 : 64;
+        void *grown = realloc(st->new_keys, cap * sizeof *st->new_keys);
+        if (grown == NULL)
+            return err_set(GDPR_ENOMEM, "out of memory storing a subject key");
+        st->new_keys = grown;
+        st->cap_new_keys = cap;
+    }
+    store_bind_hash(s, 1, hash);
+    sqlite3_bind_blob(s, 2, wrapped, CRYPTO_WRAPPED_BYTES, SQLITE_STATIC);
+    rc = store_step_done(st, s, "storing subject key");
+    if (rc == GDPR_OK)
+        memcpy(st->new_keys[st->n_new_keys++], hash, CRYPTO_HASH_BYTES);
+    return rc;
+}
+
+int
+store_key_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t wrapped[CRYPTO_WRAPPED_BYTES])
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt_keys(st, "SELECT wrapped FROM main.subject_key WHERE hash=?1", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    store_bind_hash(s, 1, hash);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        int result = GDPR_OK;
+        if (sqlite3_column_bytes(s, 0) != (int)CRYPTO_WRAPPED_BYTES)
+            result = err_set(GDPR_ECORRUPT, "keystore: a wrapped key has the wrong length");
+        else
+            memcpy(wrapped, sqlite3_column_blob(s, 0), CRYPTO_WRAPPED_BYTES);
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+        return result;
+    }
+    return finish_row(st, s, rc, "reading subject key");
+}
+
+/* Batches keep memory bounded and never update a table under an open
+ * cursor on it. */
+#define REWRAP_BATCH 256
+
+typedef struct {
+    uint8_t hash[CRYPTO_HASH_BYTES];
+    uint8_t wrapped[CRYPTO_WRAPPED_BYTES];
+} key_row;
+
+static int
+load_key_batch(store *st, const uint8_t *after, key_row *rows, size_t *n)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(st->kdb,
+                                "SELECT hash, wrapped FROM main.subject_key WHERE hash > ?1 "
+                                "ORDER BY hash LIMIT ?2", -1, &s, NULL);
+    int result = GDPR_OK;
+
+    if (rc != SQLITE_OK)
+        return store_fail_keys(st, rc, "listing subject keys");
+    if (after)
+        sqlite3_bind_blob(s, 1, after, CRYPTO_HASH_BYTES, SQLITE_STATIC);
+    else
+        sqlite3_bind_zeroblob(s, 1, 0);
+    sqlite3_bind_int(s, 2, REWRAP_BATCH);
+    *n = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (sqlite3_column_bytes(s, 0) != (int)CRYPTO_HASH_BYTES ||
+            sqlite3_column_bytes(s, 1) != (int)CRYPTO_WRAPPED_BYTES) {
+            result = err_set(GDPR_ECORRUPT, "keystore: a key row has the wrong length");
+            break;
+        }
+        memcpy(rows[*n].hash, sqlite3_column_blob(s, 0), CRYPTO_HASH_BYTES);
+        memcpy(rows[*n].wrapped, sqlite3_column_blob(s, 1), CRYPTO_WRAPPED_BYTES);
+        (*n)++;
+    }
+    if (result == GDPR_OK && rc != SQLITE_DONE)
+        result = store_fail_keys(st, rc, "listing subject keys");
+    sqlite3_finalize(s);
+    return result;
+}
+
+int
+store_key_rewrap_all(store *st, store_rewrap_fn fn, void *ctx, int64_t *count_out)
+{
+    key_row *rows = malloc(REWRAP_BATCH * sizeof *rows);
+    uint8_t last[CRYPTO_HASH_BYTES];
+    sqlite3_stmt *upd = NULL;
+    int have_last = 0;
+    int rc;
+
+    *count_out = 0;
+    if (rows == NULL)
+        return err_set(GDPR_ENOMEM, "out of memory rewrapping keys");
+    rc = sqlite3_prepare_v2(st->kdb, "UPDATE main.subject_key SET wrapped=?2 WHERE hash=?1", -1,
+                            &upd, NULL);
+    rc = rc == SQLITE_OK ? GDPR_OK : store_fail_keys(st, rc, "rewrapping keys");
+    while (rc == GDPR_OK) {
+        size_t n = 0;
+        rc = load_key_batch(st, have_last ? last : NULL, rows, &n);
+        if (rc != GDPR_OK || n == 0)
+            break;
+        for (size_t i = 0; i < n && rc == GDPR_OK; i++) {
+            uint8_t out[CRYPTO_WRAPPED_BYTES];
+            rc = fn(rows[i].hash, rows[i].wrapped, out, ctx);
+            if (rc != GDPR_OK)
+                break;
+            sqlite3_bind_blob(upd, 1, rows[i].hash, CRYPTO_HASH_BYTES, SQLITE_STATIC);
+            sqlite3_bind_blob(upd, 2, out, CRYPTO_WRAPPED_BYTES, SQLITE_TRANSIENT);
+            rc = store_step_done(st, upd, "rewrapping keys");
+            (*count_out)++;
+        }
+        memcpy(last, rows[n - 1].hash, CRYPTO_HASH_BYTES);
+        have_last = 1;
+        if (n < REWRAP_BATCH)
+            break;
+    }
+    sqlite3_finalize(upd);
+    free(rows);
+    return rc;
+}
+
+int
+store_audit_tail(store *st, int64_t *seq_out, uint8_t mac_out[CRYPTO_HASH_BYTES])
+{
+    sqlite3_stmt *s;
+    int rc;
+
+    if (st->audit_tail_valid && st->depth > 0) {
+        *seq_out = st->audit_tail_seq;
+        memcpy(mac_out, st->audit_tail_mac, CRYPTO_HASH_BYTES);
+        return GDPR_OK;
+    }
+    rc = store_stmt(st, "SELECT seq, mac FROM main.audit ORDER BY seq DESC LIMIT 1", &s);
+    if (rc != GDPR_OK)
+        return rc;
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        int result = GDPR_OK;
+        *seq_out = sqlite3_column_int64(s, 0);
+        if (sqlite3_column_bytes(s, 1) != (int)CRYPTO_HASH_BYTES)
+            result = err_set(GDPR_ECORRUPT, "audit event %lld: MAC has the wrong length",
+                             (long long)*seq_out);
+        else
+            memcpy(mac_out, sqlite3_column_blob(s, 1), CRYPTO_HASH_BYTES);
+        sqlite3_reset(s);
+        return result;
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE)
+        return store_fail(st, rc, "reading the audit tail");
+    *seq_out = 0;
+    memset(mac_out, 0, CRYPTO_HASH_BYTES);
+    return GDPR_OK;
+}
+
+int
+store_audit_insert(store *st, const store_audit_row *row)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "INSERT INTO main.audit(seq, at, actor, role, action, subject, outcome,"
+                        " ref, mac) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, row->seq);
+    sqlite3_bind_int64(s, 2, row->at);
+    sqlite3_bind_text(s, 3, row->actor, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, row->role, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, row->action, -1, SQLITE_STATIC);
+    if (row->subject)
+        store_bind_hash(s, 6, row->subject);
+    sqlite3_bind_int(s, 7, row->outcome);
+    if (row->ref)
+        sqlite3_bind_text(s, 8, row->ref, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 9, row->mac, CRYPTO_HASH_BYTES, SQLITE_STATIC);
+    rc = store_step_done(st, s, "appending an audit event");
+    /* Inside a write transaction the new event is the tail until the
+     * transaction ends (a rollback of any level forgets it). */
+    st->audit_tail_valid = rc == GDPR_OK && st->depth > 0;
+    if (st->audit_tail_valid) {
+        st->audit_tail_seq = row->seq;
+        memcpy(st->audit_tail_mac, row->mac, CRYPTO_HASH_BYTES);
+    }
+    return rc;
+}
+
+
+int
+store_audit_foreach(store *st, int64_t from_seq, store_audit_fn fn, void *ctx)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT seq, at, actor, role, action, subject, outcome, ref, mac"
+                                " FROM main.audit WHERE seq >= ?1 ORDER BY seq", -1, &s, NULL);
+    int result = GDPR_OK;
+
+    if (rc != SQLITE_OK)
+        return store_fail(st, rc, "reading the audit trail");
+    sqlite3_bind_int64(s, 1, from_seq);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        store_audit_row row;
+        int stop;
+
+        row.seq = sqlite3_column_int64(s, 0);
+        row.at = sqlite3_column_int64(s, 1);
+        row.actor = store_text_or_empty(s, 2);
+        row.role = store_text_or_empty(s, 3);
+        row.action = store_text_or_empty(s, 4);
+        row.subject = sqlite3_column_type(s, 5) == SQLITE_NULL
+                          ? NULL
+                          : (const uint8_t *)sqlite3_column_blob(s, 5);
+        if (row.subject && sqlite3_column_bytes(s, 5) != (int)CRYPTO_HASH_BYTES) {
+            result = err_set(GDPR_ECORRUPT, "audit event %lld: subject hash has the wrong length",
+                             (long long)row.seq);
+            break;
+        }
+        row.outcome = sqlite3_column_int(s, 6);
+        row.ref = (const char *)sqlite3_column_text(s, 7);
+        if (sqlite3_column_bytes(s, 8) != (int)CRYPTO_HASH_BYTES) {
+            result = err_set(GDPR_ECORRUPT, "audit event %lld: MAC has the wrong length",
+                             (long long)row.seq);
+            break;
+        }
+        memcpy(row.mac, sqlite3_column_blob(s, 8), CRYPTO_HASH_BYTES);
+        stop = fn(&row, ctx);
+        if (stop != 0) {
+            result = stop < 0 ? stop : err_set(GDPR_ECALLBACK, "audit iterator stopped at event %lld",
+                                               (long long)row.seq);
+            break;
+        }
+    }
+    if (result == GDPR_OK && rc != SQLITE_DONE)
+        result = store_fail(st, rc, "reading the audit trail");
+    sqlite3_finalize(s);
+    return result;
+}
+
+int
+store_policy_insert(store *st, int64_t at, const char *actor,
+                    const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document,
+                    int64_t *version_out)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "INSERT INTO main.policy(loaded_at, actor, sha256, document)"
+                        " VALUES(?1, ?2, ?3, ?4)", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, at);
+    sqlite3_bind_text(s, 2, actor, -1, SQLITE_STATIC);
+    store_bind_hash(s, 3, sha256);
+    sqlite3_bind_text(s, 4, document, -1, SQLITE_STATIC);
+    rc = store_step_done(st, s, "storing the policy");
+    if (rc == GDPR_OK)
+        *version_out = sqlite3_last_insert_rowid(st->db);
+    return rc;
+}
+
+int
+store_policy_latest(store *st, int64_t *version_out, uint8_t sha256_out[CRYPTO_HASH_BYTES],
+                    char **document_out)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "SELECT version, sha256, document FROM main.policy"
+                        " ORDER BY version DESC LIMIT 1", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        const char *doc = (const char *)sqlite3_column_text(s, 2);
+        int result = GDPR_OK;
+
+        *version_out = sqlite3_column_int64(s, 0);
+        if (sqlite3_column_bytes(s, 1) != (int)CRYPTO_HASH_BYTES || doc == NULL)
+            result = err_set(GDPR_ECORRUPT, "policy version %lld: damaged row",
+                             (long long)*version_out);
+        if (result == GDPR_OK) {
+            memcpy(sha256_out, sqlite3_column_blob(s, 1), CRYPTO_HASH_BYTES);
+            *document_out = strdup(doc);
+            if (*document_out == NULL)
+                result = err_set(GDPR_ENOMEM, "out of memory reading the policy");
+        }
+        sqlite3_reset(s);
+        return result;
+    }
+    return finish_row(st, s, rc, "reading the policy");
+}

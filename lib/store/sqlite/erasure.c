@@ -1,0 +1,1055 @@
+/*
+ * Rows of the erasure capability: legal holds, tombstones with what they
+ * kept, erased and told, source hooks still to retry, keys queued for
+ * destruction; and the deletions erasure needs beyond the other modules'
+ * (the subject row, its key, the sealed fields of its requests).
+ * SPDX-License-Identifier: MIT
+ */
+#include "sqlite_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "error.h"
+
+
+
+
+static const uint8_t *
+hash_or_null(sqlite3_stmt *s, int col)
+{
+    if (sqlite3_column_type(s, col) == SQLITE_NULL ||
+        sqlite3_column_bytes(s, col) != (int)CRYPTO_HASH_BYTES)
+        return NULL;
+    return sqlite3_column_blob(s, col);
+}
+
+
+
+static int
+changed_one(store *st, int rc, const char *what, int64_t id)
+{
+    if (rc == GDPR_OK && sqlite3_changes(st->db) == 0)
+        return err_set(GDPR_ENOTFOUND, "%s %lld: no such row", what, (long long)id);
+    return rc;
+}
+
+/* --- holds ------------------------------------------------------------ */
+
+#define HOLD_COLUMNS                                                                        \
+    "id, scope, subject, record, category, reason, placed_at, placed_by, until,"           \
+    " released_at, released_by, release_reason"
+
+static void
+read_hold(sqlite3_stmt *s, store_hold_row *h)
+{
+    h->id = sqlite3_column_int64(s, 0);
+    h->scope = sqlite3_column_int(s, 1);
+    h->subject = hash_or_null(s, 2);
+    h->record = sqlite3_column_int64(s, 3);
+    h->category = store_text_or_empty(s, 4);
+    h->reason = store_text_or_empty(s, 5);
+    h->placed_at = sqlite3_column_int64(s, 6);
+    h->placed_by = store_text_or_empty(s, 7);
+    h->until = sqlite3_column_int64(s, 8);
+    h->released_at = sqlite3_column_int64(s, 9);
+    h->released_by = store_text_or_empty(s, 10);
+    h->release_reason = store_text_or_empty(s, 11);
+}
+
+int
+store_hold_insert(store *st, const store_hold_row *row, int64_t *id_out)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "INSERT INTO main.erasure_hold(scope, subject, record, category,"
+                        " reason, placed_at, placed_by, until) VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
+                        " ?7, ?8)", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int(s, 1, row->scope);
+    if (row->subject)
+        store_bind_hash(s, 2, row->subject);
+    sqlite3_bind_int64(s, 3, row->record);
+    if (row->category)
+        sqlite3_bind_text(s, 4, row->category, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, row->reason, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 6, row->placed_at);
+    sqlite3_bind_text(s, 7, row->placed_by, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 8, row->until);
+    rc = store_step_done(st, s, "placing a hold");
+    if (rc == GDPR_OK && id_out)
+        *id_out = sqlite3_last_insert_rowid(st->db);
+    return rc;
+}
+
+int
+store_hold_get(store *st, int64_t id, int (*fn)(const store_hold_row *row, void *ctx), void *ctx)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "SELECT " HOLD_COLUMNS " FROM main.erasure_hold WHERE id=?1", &s);
+    int result;
+
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        store_hold_row h;
+        int stop;
+        read_hold(s, &h);
+        stop = fn(&h, ctx);
+        result = stop == 0 ? GDPR_OK : store_stopped(stop, "hold", id);
+    } else if (rc == SQLITE_DONE) {
+        result = err_set(GDPR_ENOTFOUND, "hold: %lld is not a hold", (long long)id);
+    } else {
+        result = store_fail(st, rc, "reading a hold");
+    }
+    store_reset(s);
+    return result;
+}
+
+int
+store_hold_release(store *st, int64_t id, int64_t at, const char *actor, const char *reason)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "UPDATE main.erasure_hold SET released_at=?2, released_by=?3,"
+                        " release_reason=?4 WHERE id=?1 AND released_at=0", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, at);
+    sqlite3_bind_text(s, 3, actor, -1, SQLITE_STATIC);
+    if (reason)
+        sqlite3_bind_text(s, 4, reason, -1, SQLITE_STATIC);
+    return changed_one(st, store_step_done(st, s, "releasing a hold"), "hold", id);
+}
+
+int
+store_hold_foreach(store *st, int64_t active_at, int (*fn)(const store_hold_row *row, void *ctx),
+                   void *ctx)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(st->db, "SELECT " HOLD_COLUMNS " FROM main.erasure_hold"
+                                " WHERE ?1 = 0 OR (released_at = 0 AND until > ?1) ORDER BY id",
+                                -1, &s, NULL);
+    int result = GDPR_OK;
+
+    if (rc != SQLITE_OK)
+        return store_fail(st, rc, "listing holds");
+    sqlite3_bind_int64(s, 1, active_at);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        store_hold_row h;
+        int stop;
+        read_hold(s, &h);
+        stop = fn(&h, ctx);
+        if (stop != 0) {
+            result = store_stopped(stop, "hold", h.id);
+            break;
+        }
+    }
+    if (result == GDPR_OK && rc != SQLITE_DONE)
+        result = store_fail(st, rc, "listing holds");
+    sqlite3_finalize(s);
+    return result;
+}
+
+int
+store_hold_covering(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t record,
+                    const char *category, int64_t at, int64_t *hold_out, int64_t *until_out)
+{
+    sqlite3_stmt *s;
+    /* The hold that lasts longest decides when the data may go. */
+    int rc = store_stmt(st, "SELECT id, until FROM main.erasure_hold"
+                        " WHERE released_at = 0 AND until > ?4 AND ("
+                        "  (scope = 1 AND subject = ?1) OR"
+                        "  (scope = 2 AND ?2 > 0 AND record = ?2) OR"
+                        "  (scope = 3 AND ?3 IS NOT NULL AND category = ?3"
+                        "   AND (subject IS NULL OR subject = ?1)))"
+                        " ORDER BY until DESC, id LIMIT 1", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    store_bind_hash(s, 1, subject_hash);
+    sqlite3_bind_int64(s, 2, record);
+    if (category)
+        sqlite3_bind_text(s, 3, category, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 4, at);
+    rc = sqlite3_step(s);
+    *hold_out = 0;
+    *until_out = 0;
+    if (rc == SQLITE_ROW) {
+        *hold_out = sqlite3_column_int64(s, 0);
+        *until_out = sqlite3_column_int64(s, 1);
+    }
+    store_reset(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_fail(st, rc, "checking holds");
+    return GDPR_OK;
+}
+
+int
+store_hold_any_for_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t at,
+                           int *any_out)
+{
+    sqlite3_stmt *s;
+    int64_t any = 0;
+    int rc = store_stmt(st, "SELECT EXISTS(SELECT 1 FROM main.erasure_hold"
+                        " WHERE released_at = 0 AND until > ?2 AND ("
+                        "  (scope IN (1, 3) AND (subject = ?1 OR (scope = 3 AND subject IS NULL)))"
+                        "  OR (scope = 2 AND record IN"
+                        "      (SELECT id FROM main.vault WHERE subject = ?1))))", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    store_bind_hash(s, 1, subject_hash);
+    sqlite3_bind_int64(s, 2, at);
+    rc = store_one_int64(st, s, "checking holds", &any);
+    *any_out = any != 0;
+    return rc;
+}
+
+/* --- tombstones ------------------------------------------------------- */
+
+/* Derived columns: records still kept and the latest end among them, the
+ * recipients listed and the hooks still pending. */
+#define TOMBSTONE_COLUMNS                                                                   \
+    "t.id, t.kind, t.subject, t.at, t.ground, t.actor, t.role, t.erased, t.retained,"       \
+    " t.complete, t.wiped, t.imported, t.replayed,"                                         \
+    " (SELECT count(*) FROM main.tombstone_kept k WHERE k.tombstone = t.id"                 \
+    "   AND k.erased_at = 0),"                                                              \
+    " (SELECT coalesce(max(until), 0) FROM main.tombstone_kept k WHERE k.tombstone = t.id"  \
+    "   AND k.erased_at = 0),"                                                              \
+    " (SELECT count(*) FROM main.tombstone_recipient r WHERE r.tombstone = t.id),"          \
+    " (SELECT count(*) FROM main.erasure_pending p WHERE p.tombstone = t.id)"
+
+static int
+read_tombstone(sqlite3_stmt *s, store_tombstone_row *t)
+{
+    memset(t, 0, sizeof *t);
+    t->id = sqlite3_column_int64(s, 0);
+    t->kind = sqlite3_column_int(s, 1);
+    t->subject = hash_or_null(s, 2);
+    t->at = sqlite3_column_int64(s, 3);
+    t->ground = store_text_or_empty(s, 4);
+    t->actor = store_text_or_empty(s, 5);
+    t->role = store_text_or_empty(s, 6);
+    t->erased = sqlite3_column_int64(s, 7);
+    t->retained = sqlite3_column_int64(s, 8);
+    t->complete = sqlite3_column_int(s, 9);
+    t->wiped = sqlite3_column_int(s, 10);
+    t->imported = sqlite3_column_int(s, 11);
+    t->replayed = sqlite3_column_int64(s, 12);
+    t->kept_now = sqlite3_column_int64(s, 13);
+    t->kept_until = sqlite3_column_int64(s, 14);
+    t->recipients = sqlite3_column_int(s, 15);
+    t->sources_failed = sqlite3_column_int(s, 16);
+    if (t->subject == NULL)
+        return err_set(GDPR_ECORRUPT, "tombstone %lld: damaged subject hash", (long long)t->id);
+    return GDPR_OK;
+}
+
+int
+store_tombstone_insert(store *st, const store_tombstone_row *row, int64_t *id_out)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "INSERT INTO main.tombstone(kind, subject, at, ground, actor, role,"
+                        " erased, retained, complete, wiped, imported, replayed)"
+                        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int(s, 1, row->kind);
+    store_bind_hash(s, 2, row->subject);
+    sqlite3_bind_int64(s, 3, row->at);
+    sqlite3_bind_text(s, 4, row->ground, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, row->actor, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, row->role, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 7, row->erased);
+    sqlite3_bind_int64(s, 8, row->retained);
+    sqlite3_bind_int(s, 9, row->complete);
+    sqlite3_bind_int(s, 10, row->wiped);
+    sqlite3_bind_int(s, 11, row->imported);
+    sqlite3_bind_int64(s, 12, row->replayed);
+    rc = store_step_done(st, s, "writing a tombstone");
+    if (rc == GDPR_OK && id_out)
+        *id_out = sqlite3_last_insert_rowid(st->db);
+    return rc;
+}
+
+int
+store_tombstone_add(store *st, int64_t id, int64_t erased, int64_t retained, int complete,
+                    int64_t replayed)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "UPDATE main.tombstone SET erased = erased + ?2,"
+                        " retained = retained + ?3, complete = max(complete, ?4), wiped = 0,"
+                        " replayed = CASE WHEN ?5 > 0 THEN ?5 ELSE replayed END WHERE id=?1", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, erased);
+    sqlite3_bind_int64(s, 3, retained);
+    sqlite3_bind_int(s, 4, complete);
+    sqlite3_bind_int64(s, 5, replayed);
+    return changed_one(st, store_step_done(st, s, "updating a tombstone"), "tombstone", id);
+}
+
+int
+store_tombstone_find(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind,
+                     const char *ground, int64_t from, int64_t to, int64_t *id_out)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "SELECT id FROM main.tombstone WHERE subject=?1 AND kind=?2"
+                        " AND (?3 IS NULL OR ground=?3) AND at >= ?4 AND at < ?5"
+                        " ORDER BY id DESC LIMIT 1", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    store_bind_hash(s, 1, subject_hash);
+    sqlite3_bind_int(s, 2, kind);
+    if (ground)
+        sqlite3_bind_text(s, 3, ground, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 4, from);
+    sqlite3_bind_int64(s, 5, to);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *id_out = sqlite3_column_int64(s, 0);
+        store_reset(s);
+        return GDPR_OK;
+    }
+    store_reset(s);
+    if (rc != SQLITE_DONE)
+        return store_fail(st, rc, "finding a tombstone");
+    return GDPR_ENOTFOUND;
+}
+
+int
+store_tombstone_open_partial(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                             int64_t *id_out)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "SELECT id FROM main.tombstone WHERE subject=?1 AND kind=1"
+                        " AND complete=0 ORDER BY id DESC LIMIT 1", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    store_bind_hash(s, 1, subject_hash);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *id_out = sqlite3_column_int64(s, 0);
+        store_reset(s);
+        return GDPR_OK;
+    }
+    store_reset(s);
+    if (rc != SQLITE_DONE)
+        return store_fail(st, rc, "finding a tombstone");
+    return GDPR_ENOTFOUND;
+}
+
+int
+store_tombstone_set_complete(store *st, int64_t id)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "UPDATE main.tombstone SET complete=1, wiped=0 WHERE id=?1", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    return changed_one(st, store_step_done(st, s, "completing a tombstone"), "tombstone", id);
+}
+
+int
+store_tombstone_get(store *st, int64_t id, int (*fn)(const store_tombstone_row *row, void *ctx),
+                    void *ctx)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "SELECT " TOMBSTONE_COLUMNS " FROM main.tombstone t WHERE t.id=?1",
+                        &s);
+    int result;
+
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        store_tombstone_row t;
+        result = read_tombstone(s, &t);
+        if (result == GDPR_OK) {
+            int stop = fn(&t, ctx);
+            result = stop == 0 ? GDPR_OK : store_stopped(stop, "tombstone", id);
+        }
+    } else if (rc == SQLITE_DONE) {
+        result = err_set(GDPR_ENOTFOUND, "tombstone: %lld is not a tombstone", (long long)id);
+    } else {
+        result = store_fail(st, rc, "reading a tombstone");
+    }
+    store_reset(s);
+    return result;
+}
+
+int
+store_tombstone_foreach(store *st, const uint8_t *subject_hash, int64_t after_id,
+                        int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx)
+{
+    sqlite3_stmt *s = NULL;
+    /* Own statement: fn may use the store (replay erases from inside). */
+    int rc = sqlite3_prepare_v2(st->db, "SELECT " TOMBSTONE_COLUMNS " FROM main.tombstone t"
+                                " WHERE (?1 IS NULL OR t.subject = ?1) AND t.id > ?2"
+                                " ORDER BY t.id", -1, &s, NULL);
+    int result = GDPR_OK;
+
+    if (rc != SQLITE_OK)
+        return store_fail(st, rc, "listing tombstones");
+    if (subject_hash)
+        store_bind_hash(s, 1, subject_hash);
+    sqlite3_bind_int64(s, 2, after_id);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        store_tombstone_row t;
+        int stop;
+        result = read_tombstone(s, &t);
+        if (result != GDPR_OK)
+            break;
+        stop = fn(&t, ctx);
+        if (stop != 0) {
+            result = store_stopped(stop, "tombstone", t.id);
+            break;
+        }
+    }
+    if (result == GDPR_OK && rc != SQLITE_DONE)
+        result = store_fail(st, rc, "listing tombstones");
+    sqlite3_finalize(s);
+    return result;
+}
+
+int
+store_tombstone_latest(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                       int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx)
+{
+    sqlite3_stmt *s;
+    /* Subject tombstones first (kind 1), newest first. */
+    int rc = store_stmt(st, "SELECT " TOMBSTONE_COLUMNS " FROM main.tombstone t"
+                        " WHERE t.subject=?1 ORDER BY t.kind, t.id DESC LIMIT 1", &s);
+    int result;
+
+    if (rc != GDPR_OK)
+        return rc;
+    store_bind_hash(s, 1, subject_hash);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        store_tombstone_row t;
+        result = read_tombstone(s, &t);
+        if (result == GDPR_OK) {
+            int stop = fn(&t, ctx);
+            result = stop == 0 ? GDPR_OK : store_stopped(stop, "tombstone", t.id);
+        }
+    } else if (rc == SQLITE_DONE) {
+        result = GDPR_ENOTFOUND;
+    } else {
+        result = store_fail(st, rc, "reading a tombstone");
+    }
+    store_reset(s);
+    return result;
+}
+
+int
+store_tombstone_set_wiped(store *st)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "UPDATE main.tombstone SET wiped=1 WHERE wiped=0", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    return store_step_done(st, s, "marking tombstones wiped");
+}
+
+int
+store_tombstone_kept_insert(store *st, const store_kept_row *row)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "INSERT OR IGNORE INTO main.tombstone_kept(tombstone, record, category,"
+                        " purpose, reason, rule, until, erased_at)"
+                        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, row->tombstone);
+    sqlite3_bind_int64(s, 2, row->record);
+    sqlite3_bind_text(s, 3, row->category, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, row->purpose, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, row->reason, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, row->rule, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 7, row->until);
+    sqlite3_bind_int64(s, 8, row->erased_at);
+    return store_step_done(st, s, "recording a kept record");
+}
+
+int
+store_tombstone_kept_foreach(store *st, int64_t tombstone,
+                             int (*fn)(const store_kept_row *row, void *ctx), void *ctx)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(st->db, "SELECT tombstone, record, category, purpose, reason,"
+                                " rule, until, erased_at FROM main.tombstone_kept"
+                                " WHERE tombstone=?1 ORDER BY record", -1, &s, NULL);
+    int result = GDPR_OK;
+
+    if (rc != SQLITE_OK)
+        return store_fail(st, rc, "listing kept records");
+    sqlite3_bind_int64(s, 1, tombstone);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        store_kept_row k;
+        int stop;
+        k.tombstone = sqlite3_column_int64(s, 0);
+        k.record = sqlite3_column_int64(s, 1);
+        k.category = store_text_or_empty(s, 2);
+        k.purpose = store_text_or_empty(s, 3);
+        k.reason = store_text_or_empty(s, 4);
+        k.rule = store_text_or_empty(s, 5);
+        k.until = sqlite3_column_int64(s, 6);
+        k.erased_at = sqlite3_column_int64(s, 7);
+        stop = fn(&k, ctx);
+        if (stop != 0) {
+            result = store_stopped(stop, "kept record", k.record);
+            break;
+        }
+    }
+    if (result == GDPR_OK && rc != SQLITE_DONE)
+        result = store_fail(st, rc, "listing kept records");
+    sqlite3_finalize(s);
+    return result;
+}
+
+int
+store_tombstone_kept_erased(store *st, int64_t record, int64_t at)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "UPDATE main.tombstone_kept SET erased_at=?2"
+                        " WHERE record=?1 AND erased_at=0", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, record);
+    sqlite3_bind_int64(s, 2, at);
+    return store_step_done(st, s, "updating a kept record");
+}
+
+int
+store_tombstone_kept_find(store *st, int64_t record, int64_t *until_out, char *rule,
+                          size_t rule_cap)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "SELECT until, rule FROM main.tombstone_kept"
+                        " WHERE record=?1 AND erased_at=0 ORDER BY until DESC LIMIT 1", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, record);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *until_out = sqlite3_column_int64(s, 0);
+        snprintf(rule, rule_cap, "%s", store_text_or_empty(s, 1));
+        store_reset(s);
+        return GDPR_OK;
+    }
+    store_reset(s);
+    if (rc != SQLITE_DONE)
+        return store_fail(st, rc, "checking kept records");
+    return GDPR_ENOTFOUND;
+}
+
+int
+store_tombstone_record_add(store *st, int64_t tombstone, int64_t record)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "INSERT OR IGNORE INTO main.tombstone_record(tombstone, record)"
+                        " VALUES(?1, ?2)", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, tombstone);
+    sqlite3_bind_int64(s, 2, record);
+    return store_step_done(st, s, "recording an erased record");
+}
+
+int
+store_tombstone_record_foreach(store *st, int64_t tombstone,
+                               int (*fn)(int64_t record, void *ctx), void *ctx)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(st->db, "SELECT record FROM main.tombstone_record"
+                                " WHERE tombstone=?1 ORDER BY record", -1, &s, NULL);
+    int result = GDPR_OK;
+
+    if (rc != SQLITE_OK)
+        return store_fail(st, rc, "listing erased records");
+    sqlite3_bind_int64(s, 1, tombstone);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t record = sqlite3_column_int64(s, 0);
+        int stop = fn(record, ctx);
+        if (stop != 0) {
+            result = store_stopped(stop, "erased record", record);
+            break;
+        }
+    }
+    if (result == GDPR_OK && rc != SQLITE_DONE)
+        result = store_fail(st, rc, "listing erased records");
+    sqlite3_finalize(s);
+    return result;
+}
+
+int
+store_tombstone_recipient_add(store *st, int64_t tombstone, const char *recipient,
+                              int64_t disclosures, int64_t last_at)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "INSERT INTO main.tombstone_recipient(tombstone, recipient,"
+                        " disclosures, last_at) VALUES(?1, ?2, ?3, ?4)"
+                        " ON CONFLICT(tombstone, recipient) DO UPDATE SET"
+                        " disclosures = disclosures + excluded.disclosures,"
+                        " last_at = max(last_at, excluded.last_at)", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, tombstone);
+    sqlite3_bind_text(s, 2, recipient, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, disclosures);
+    sqlite3_bind_int64(s, 4, last_at);
+    return store_step_done(st, s, "recording a recipient");
+}
+
+int
+store_tombstone_recipient_foreach(store *st, int64_t tombstone,
+                                  int (*fn)(const char *recipient, int64_t disclosures,
+                                            int64_t last_at, void *ctx),
+                                  void *ctx)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(st->db, "SELECT recipient, disclosures, last_at FROM"
+                                " main.tombstone_recipient WHERE tombstone=?1 ORDER BY recipient",
+                                -1, &s, NULL);
+    int result = GDPR_OK;
+
+    if (rc != SQLITE_OK)
+        return store_fail(st, rc, "listing recipients");
+    sqlite3_bind_int64(s, 1, tombstone);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int stop = fn(store_text_or_empty(s, 0), sqlite3_column_int64(s, 1),
+                      sqlite3_column_int64(s, 2), ctx);
+        if (stop != 0) {
+            result = store_stopped(stop, "recipient", tombstone);
+            break;
+        }
+    }
+    if (result == GDPR_OK && rc != SQLITE_DONE)
+        result = store_fail(st, rc, "listing recipients");
+    sqlite3_finalize(s);
+    return result;
+}
+
+int
+store_tombstone_count(store *st, int64_t *count_out)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "SELECT count(*) FROM main.tombstone", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    return store_one_int64(st, s, "counting tombstones", count_out);
+}
+
+/* The export document: one JSON object per tombstone, built by SQLite. */
+int
+store_tombstone_json_foreach(store *st, int (*fn)(const char *json, size_t len, void *ctx),
+                             void *ctx)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(st->db,
+        "SELECT json_object("
+        " 'id', t.id, 'kind', CASE t.kind WHEN 1 THEN 'subject' ELSE 'records' END,"
+        " 'subject', lower(hex(t.subject)), 'at', t.at, 'ground', t.ground,"
+        " 'actor', t.actor, 'role', t.role, 'erased', t.erased, 'retained', t.retained,"
+        " 'complete', t.complete,"
+        " 'kept', (SELECT json_group_array(json_object('record', k.record,"
+        "     'category', k.category, 'purpose', k.purpose, 'reason', k.reason,"
+        "     'rule', k.rule, 'until', k.until, 'erased_at', k.erased_at))"
+        "   FROM main.tombstone_kept k WHERE k.tombstone = t.id),"
+        " 'records', (SELECT json_group_array(r.record) FROM main.tombstone_record r"
+        "   WHERE r.tombstone = t.id),"
+        " 'recipients', (SELECT json_group_array(json_object('recipient', p.recipient,"
+        "     'disclosures', p.disclosures, 'last_at', p.last_at))"
+        "   FROM main.tombstone_recipient p WHERE p.tombstone = t.id))"
+        " FROM main.tombstone t ORDER BY t.id", -1, &s, NULL);
+    int result = GDPR_OK;
+
+    if (rc != SQLITE_OK)
+        return store_fail(st, rc, "exporting tombstones");
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *json = (const char *)sqlite3_column_text(s, 0);
+        int stop;
+        if (json == NULL) {
+            result = store_fail(st, SQLITE_NOMEM, "exporting tombstones");
+            break;
+        }
+        stop = fn(json, (size_t)sqlite3_column_bytes(s, 0), ctx);
+        if (stop != 0) {
+            result = stop < 0 ? stop : err_set(GDPR_ECALLBACK, "write: stopped the export");
+            break;
+        }
+    }
+    if (result == GDPR_OK && rc != SQLITE_DONE)
+        result = store_fail(st, rc, "exporting tombstones");
+    sqlite3_finalize(s);
+    return result;
+}
+
+/* --- source hooks still to retry --------------------------------------- */
+
+#define PENDING_COLUMNS                                                                     \
+    "id, tombstone, subject, source, key_id, sealed, since, attempts, last_at, last_error"
+
+int
+store_pending_insert(store *st, const store_pending_row *row, int64_t *id_out)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "INSERT INTO main.erasure_pending(tombstone, subject, source, key_id,"
+                        " sealed, since, attempts, last_at, last_error)"
+                        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, row->tombstone);
+    store_bind_hash(s, 2, row->subject);
+    sqlite3_bind_text(s, 3, row->source, -1, SQLITE_STATIC);
+    store_bind_hash(s, 4, row->key_id);
+    sqlite3_bind_blob(s, 5, row->sealed, (int)row->sealed_len, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 6, row->since);
+    sqlite3_bind_int(s, 7, row->attempts);
+    sqlite3_bind_int64(s, 8, row->last_at);
+    sqlite3_bind_text(s, 9, row->last_error ? row->last_error : "", -1, SQLITE_STATIC);
+    rc = store_step_done(st, s, "recording a pending hook");
+    if (rc == GDPR_OK && id_out)
+        *id_out = sqlite3_last_insert_rowid(st->db);
+    return rc;
+}
+
+int
+store_pending_foreach(store *st, int64_t after_id, int (*fn)(const store_pending_row *row, void *ctx),
+                      void *ctx)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(st->db, "SELECT " PENDING_COLUMNS " FROM main.erasure_pending"
+                                " WHERE id > ?1 ORDER BY id", -1, &s, NULL);
+    int result = GDPR_OK;
+
+    if (rc != SQLITE_OK)
+        return store_fail(st, rc, "listing pending hooks");
+    sqlite3_bind_int64(s, 1, after_id);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        store_pending_row p;
+        int stop;
+        p.id = sqlite3_column_int64(s, 0);
+        p.tombstone = sqlite3_column_int64(s, 1);
+        p.subject = hash_or_null(s, 2);
+        p.source = store_text_or_empty(s, 3);
+        p.key_id = hash_or_null(s, 4);
+        p.sealed = sqlite3_column_blob(s, 5);
+        p.sealed_len = (size_t)sqlite3_column_bytes(s, 5);
+        p.since = sqlite3_column_int64(s, 6);
+        p.attempts = sqlite3_column_int(s, 7);
+        p.last_at = sqlite3_column_int64(s, 8);
+        p.last_error = store_text_or_empty(s, 9);
+        if (p.subject == NULL || p.key_id == NULL) {
+            result = err_set(GDPR_ECORRUPT, "pending hook %lld: damaged row", (long long)p.id);
+            break;
+        }
+        stop = fn(&p, ctx);
+        if (stop != 0) {
+            result = store_stopped(stop, "pending hook", p.id);
+            break;
+        }
+    }
+    if (result == GDPR_OK && rc != SQLITE_DONE)
+        result = store_fail(st, rc, "listing pending hooks");
+    sqlite3_finalize(s);
+    return result;
+}
+
+int
+store_pending_update(store *st, int64_t id, int64_t at, const char *error)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "UPDATE main.erasure_pending SET attempts = attempts + 1,"
+                        " last_at=?2, last_error=?3 WHERE id=?1", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, at);
+    sqlite3_bind_text(s, 3, error, -1, SQLITE_STATIC);
+    return changed_one(st, store_step_done(st, s, "updating a pending hook"), "pending hook", id);
+}
+
+int
+store_pending_delete(store *st, int64_t id)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "DELETE FROM main.erasure_pending WHERE id=?1", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    return changed_one(st, store_step_done(st, s, "deleting a pending hook"), "pending hook", id);
+}
+
+int
+store_pending_count_key(store *st, const uint8_t key_id[CRYPTO_HASH_BYTES], int64_t *count_out)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "SELECT count(*) FROM main.erasure_pending WHERE key_id=?1", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    store_bind_hash(s, 1, key_id);
+    return store_one_int64(st, s, "counting pending hooks", count_out);
+}
+
+/* --- keys queued for destruction ----------------------------------------- */
+
+int
+store_key_queue_add(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t tombstone,
+                    int64_t at)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "INSERT OR IGNORE INTO main.erasure_shred_queue(hash, tombstone, queued)"
+                        " VALUES(?1, ?2, ?3)", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    store_bind_hash(s, 1, hash);
+    sqlite3_bind_int64(s, 2, tombstone);
+    sqlite3_bind_int64(s, 3, at);
+    return store_step_done(st, s, "queueing a key for destruction");
+}
+
+int
+store_key_queue_first(store *st, uint8_t hash_out[CRYPTO_HASH_BYTES])
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "SELECT hash FROM main.erasure_shred_queue LIMIT 1", &s);
+    int result = GDPR_ENOTFOUND;
+
+    if (rc != GDPR_OK)
+        return rc;
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        if (sqlite3_column_bytes(s, 0) != (int)CRYPTO_HASH_BYTES) {
+            result = err_set(GDPR_ECORRUPT, "key queue: damaged row");
+        } else {
+            memcpy(hash_out, sqlite3_column_blob(s, 0), CRYPTO_HASH_BYTES);
+            result = GDPR_OK;
+        }
+    } else if (rc != SQLITE_DONE) {
+        result = store_fail(st, rc, "reading the key queue");
+    }
+    store_reset(s);
+    return result;
+}
+
+int
+store_key_queue_remove(store *st, const uint8_t hash[CRYPTO_HASH_BYTES])
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "DELETE FROM main.erasure_shred_queue WHERE hash=?1", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    store_bind_hash(s, 1, hash);
+    return store_step_done(st, s, "dequeueing a key");
+}
+
+int
+store_key_queue_foreach(store *st, int (*fn)(const uint8_t *hash, int64_t tombstone,
+                                             int64_t queued, void *ctx),
+                        void *ctx)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(st->db, "SELECT hash, tombstone, queued FROM"
+                                " main.erasure_shred_queue ORDER BY queued, hash", -1, &s, NULL);
+    int result = GDPR_OK;
+
+    if (rc != SQLITE_OK)
+        return store_fail(st, rc, "listing the key queue");
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const uint8_t *hash = hash_or_null(s, 0);
+        int64_t tombstone = sqlite3_column_int64(s, 1);
+        int stop;
+        if (hash == NULL) {
+            result = err_set(GDPR_ECORRUPT, "key queue: damaged row");
+            break;
+        }
+        stop = fn(hash, tombstone, sqlite3_column_int64(s, 2), ctx);
+        if (stop != 0) {
+            result = store_stopped(stop, "key queue", tombstone);
+            break;
+        }
+    }
+    if (result == GDPR_OK && rc != SQLITE_DONE)
+        result = store_fail(st, rc, "listing the key queue");
+    sqlite3_finalize(s);
+    return result;
+}
+
+int
+store_erasure_unfinished(store *st, int *keys_out, int *unwiped_out)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "SELECT EXISTS(SELECT 1 FROM main.erasure_shred_queue),"
+                        " EXISTS(SELECT 1 FROM main.tombstone WHERE wiped = 0)", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *keys_out = sqlite3_column_int(s, 0);
+        *unwiped_out = sqlite3_column_int(s, 1);
+        store_reset(s);
+        return GDPR_OK;
+    }
+    store_reset(s);
+    return store_fail(st, rc, "checking unfinished erasures");
+}
+
+int
+store_key_delete(store *st, const uint8_t hash[CRYPTO_HASH_BYTES])
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt_keys(st, "DELETE FROM main.subject_key WHERE hash=?1", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    store_bind_hash(s, 1, hash);
+    return store_step_done(st, s, "destroying a key");
+}
+
+int
+store_key_exists(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int *exists_out)
+{
+    sqlite3_stmt *s;
+    int64_t n = 0;
+    int rc = store_stmt_keys(st, "SELECT EXISTS(SELECT 1 FROM main.subject_key WHERE hash=?1)",
+                             &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    store_bind_hash(s, 1, hash);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        n = sqlite3_column_int64(s, 0);
+    store_reset(s);
+    if (rc != SQLITE_ROW)
+        return store_fail_keys(st, rc, "looking for a key");
+    *exists_out = n != 0;
+    return GDPR_OK;
+}
+
+/* --- the subject's own rows ---------------------------------------------- */
+
+int
+store_subject_delete(store *st, const uint8_t hash[CRYPTO_HASH_BYTES])
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "DELETE FROM main.subject WHERE hash=?1", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    store_bind_hash(s, 1, hash);
+    rc = store_step_done(st, s, "deleting a subject");
+    if (rc == GDPR_OK && sqlite3_changes(st->db) == 0)
+        return err_set(GDPR_ENOTFOUND, "subject: no such subject");
+    return rc;
+}
+
+int
+store_subject_created(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *created_out)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "SELECT created FROM main.subject WHERE hash=?1", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    store_bind_hash(s, 1, hash);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *created_out = sqlite3_column_int64(s, 0);
+        store_reset(s);
+        return GDPR_OK;
+    }
+    store_reset(s);
+    if (rc != SQLITE_DONE)
+        return store_fail(st, rc, "reading a subject");
+    return GDPR_ENOTFOUND;
+}
+
+int
+store_subject_has_data(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int *has_out)
+{
+    sqlite3_stmt *s;
+    int64_t n = 0;
+    int rc = store_stmt(st, "SELECT EXISTS(SELECT 1 FROM main.vault WHERE subject=?1)"
+                        " OR EXISTS(SELECT 1 FROM main.identity WHERE subject=?1)"
+                        " OR EXISTS(SELECT 1 FROM main.consent WHERE subject=?1)", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    store_bind_hash(s, 1, hash);
+    rc = store_one_int64(st, s, "looking for a subject's data", &n);
+    *has_out = n != 0;
+    return rc;
+}
+
+int
+store_erasure_scrub_requests(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *count_out)
+{
+    /* The register stays (accountability, KPIs); what was sealed under the
+     * subject's key (the identifier it came with, case notes) and the
+     * identifier's blind index go. The columns are the request
+     * capability's (lib/store/schema.c, issue 9). */
+    static const char *const sql[] = {
+        "UPDATE main.request_event SET note = NULL WHERE note IS NOT NULL AND request IN"
+        " (SELECT id FROM main.request WHERE subject=?1)",
+        "UPDATE main.request SET ident_value = NULL, ident_hash = NULL"
+        " WHERE subject=?1 AND (ident_value IS NOT NULL OR ident_hash IS NOT NULL)",
+    };
+    int64_t total = 0;
+
+    for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+        sqlite3_stmt *s;
+        int rc = store_stmt(st, sql[i], &s);
+        if (rc != GDPR_OK)
+            return rc;
+        store_bind_hash(s, 1, hash);
+        rc = store_step_done(st, s, "clearing a subject's requests");
+        if (rc != GDPR_OK)
+            return rc;
+        total += sqlite3_changes64(st->db);
+    }
+    if (count_out)
+        *count_out = total;
+    return GDPR_OK;
+}
+
+/* --- commits whose loss a crash makes harmless ---------------------------- */
+
+int
+store_erasure_relaxed(store *st, int relaxed)
+{
+    /* WAL with synchronous=NORMAL: the commit is not synced on its own; the
+     * next checkpoint syncs it. Only for data-file commits that a crash may
+     * undo without harm because they are redone (see lib/erasure.c). */
+    if (st->in_memory)
+        return GDPR_OK;
+    return store_exec(st, relaxed ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL");
+}

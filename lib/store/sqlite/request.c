@@ -1,0 +1,637 @@
+/*
+ * Rows of the data-subject request register: requests, their history,
+ * the KPI counters the schema's triggers keep, and the KPI JSON.
+ * SPDX-License-Identifier: MIT
+ */
+#include "sqlite_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+
+#define REQUEST_COLUMNS                                                                        \
+    "id, type, status, subject, ident_kind, ident_hash, ident_value, channel,"                 \
+    " received, first_due, due, extended_months, told_at, verification, verify_method,"        \
+    " verified_at, flags, escalated_to, escalations, denial, grace_until, closed, close_days,"  \
+    " updated, policy_version"
+
+
+
+static void
+bind_text_or_null(sqlite3_stmt *s, int col, const char *text)
+{
+    if (text != NULL && text[0] != '\0')
+        sqlite3_bind_text(s, col, text, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, col);
+}
+
+static void
+bind_blob_or_null(sqlite3_stmt *s, int col, const uint8_t *blob, size_t len)
+{
+    if (blob != NULL && len > 0)
+        sqlite3_bind_blob(s, col, blob, (int)len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, col);
+}
+
+static int
+copy_text(sqlite3_stmt *s, int col, char *buf, size_t cap, int64_t id, const char *what)
+{
+    const char *t = (const char *)sqlite3_column_text(s, col);
+    size_t len = (size_t)sqlite3_column_bytes(s, col);
+
+    buf[0] = '\0';
+    if (t == NULL)
+        return GDPR_OK;
+    if (len >= cap)
+        return err_set(GDPR_ECORRUPT, "request %lld: %s is %zu bytes, at most %zu expected",
+                       (long long)id, what, len, cap - 1);
+    memcpy(buf, t, len);
+    buf[len] = '\0';
+    return GDPR_OK;
+}
+
+static int
+copy_blob(sqlite3_stmt *s, int col, uint8_t *buf, size_t cap, size_t *len_out, int64_t id,
+          const char *what)
+{
+    size_t len = (size_t)sqlite3_column_bytes(s, col);
+
+    *len_out = 0;
+    if (sqlite3_column_type(s, col) == SQLITE_NULL)
+        return GDPR_OK;
+    if (len > cap)
+        return err_set(GDPR_ECORRUPT, "request %lld: %s is %zu bytes, at most %zu expected",
+                       (long long)id, what, len, cap);
+    memcpy(buf, sqlite3_column_blob(s, col), len);
+    *len_out = len;
+    return GDPR_OK;
+}
+
+static int
+copy_hash(sqlite3_stmt *s, int col, uint8_t out[CRYPTO_HASH_BYTES], int *has_out, int64_t id,
+          const char *what)
+{
+    *has_out = 0;
+    if (sqlite3_column_type(s, col) == SQLITE_NULL)
+        return GDPR_OK;
+    if (sqlite3_column_bytes(s, col) != (int)CRYPTO_HASH_BYTES)
+        return err_set(GDPR_ECORRUPT, "request %lld: %s has the wrong length", (long long)id,
+                       what);
+    memcpy(out, sqlite3_column_blob(s, col), CRYPTO_HASH_BYTES);
+    *has_out = 1;
+    return GDPR_OK;
+}
+
+/* Read the REQUEST_COLUMNS of the current row. */
+static int
+read_row(sqlite3_stmt *s, store_request_row *r)
+{
+    int rc;
+
+    memset(r, 0, sizeof *r);
+    r->id = sqlite3_column_int64(s, 0);
+    r->type = sqlite3_column_int(s, 1);
+    r->status = sqlite3_column_int(s, 2);
+    rc = copy_hash(s, 3, r->subject, &r->has_subject, r->id, "subject");
+    if (rc == GDPR_OK)
+        rc = copy_text(s, 4, r->ident_kind, sizeof r->ident_kind, r->id, "ident_kind");
+    if (rc == GDPR_OK)
+        rc = copy_hash(s, 5, r->ident_hash, &r->has_ident_hash, r->id, "ident_hash");
+    if (rc == GDPR_OK)
+        rc = copy_blob(s, 6, r->ident_value, sizeof r->ident_value, &r->ident_value_len, r->id,
+                       "ident_value");
+    if (rc == GDPR_OK)
+        rc = copy_text(s, 7, r->channel, sizeof r->channel, r->id, "channel");
+    if (rc == GDPR_OK)
+        rc = copy_text(s, 17, r->escalated_to, sizeof r->escalated_to, r->id, "escalated_to");
+    r->received = sqlite3_column_int64(s, 8);
+    r->first_due = sqlite3_column_int64(s, 9);
+    r->due = sqlite3_column_int64(s, 10);
+    r->extended_months = sqlite3_column_int(s, 11);
+    r->told_at = sqlite3_column_int64(s, 12);
+    r->verification = sqlite3_column_int(s, 13);
+    r->verify_method = sqlite3_column_int(s, 14);
+    r->verified_at = sqlite3_column_int64(s, 15);
+    r->flags = (unsigned int)sqlite3_column_int64(s, 16);
+    r->escalations = sqlite3_column_int(s, 18);
+    r->denial = sqlite3_column_int(s, 19);
+    r->grace_until = sqlite3_column_int64(s, 20);
+    r->closed = sqlite3_column_int64(s, 21);
+    r->close_days = sqlite3_column_int(s, 22);
+    r->updated = sqlite3_column_int64(s, 23);
+    r->policy_version = sqlite3_column_int64(s, 24);
+    return rc;
+}
+
+int
+store_request_next_id(store *st, int64_t *id_out)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "SELECT coalesce(max(id), 0) + 1 FROM main.request", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW) {
+        store_reset(s);
+        return store_fail(st, rc, "allocating a request id");
+    }
+    *id_out = sqlite3_column_int64(s, 0);
+    store_reset(s);
+    return GDPR_OK;
+}
+
+/* Columns 2.. of an insert or update, in REQUEST_COLUMNS order from
+ * status on; `first` is the parameter number of status. */
+static void
+bind_mutable(sqlite3_stmt *s, int first, const store_request_row *r)
+{
+    int c = first;
+
+    sqlite3_bind_int(s, c++, r->status);
+    if (r->has_subject)
+        sqlite3_bind_blob(s, c++, r->subject, CRYPTO_HASH_BYTES, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, c++);
+    bind_text_or_null(s, c++, r->ident_kind);
+    if (r->has_ident_hash)
+        sqlite3_bind_blob(s, c++, r->ident_hash, CRYPTO_HASH_BYTES, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, c++);
+    bind_blob_or_null(s, c++, r->ident_value, r->ident_value_len);
+    sqlite3_bind_text(s, c++, r->channel, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, c++, r->first_due);
+    sqlite3_bind_int64(s, c++, r->due);
+    sqlite3_bind_int(s, c++, r->extended_months);
+    sqlite3_bind_int64(s, c++, r->told_at);
+    sqlite3_bind_int(s, c++, r->verification);
+    sqlite3_bind_int(s, c++, r->verify_method);
+    sqlite3_bind_int64(s, c++, r->verified_at);
+    sqlite3_bind_int64(s, c++, (int64_t)r->flags);
+    bind_text_or_null(s, c++, r->escalated_to);
+    sqlite3_bind_int(s, c++, r->escalations);
+    sqlite3_bind_int(s, c++, r->denial);
+    sqlite3_bind_int64(s, c++, r->grace_until);
+    sqlite3_bind_int64(s, c++, r->closed);
+    sqlite3_bind_int(s, c++, r->close_days);
+    sqlite3_bind_int64(s, c++, r->updated);
+    sqlite3_bind_int64(s, c, r->policy_version);
+}
+
+int
+store_request_insert(store *st, const store_request_row *row)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "INSERT INTO main.request(id, type, received, status, subject,"
+                        " ident_kind, ident_hash, ident_value, channel, first_due, due,"
+                        " extended_months, told_at, verification, verify_method, verified_at,"
+                        " flags, escalated_to, escalations, denial, grace_until, closed,"
+                        " close_days, updated, policy_version) VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
+                        " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
+                        " ?21, ?22, ?23, ?24, ?25)", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, row->id);
+    sqlite3_bind_int(s, 2, row->type);
+    sqlite3_bind_int64(s, 3, row->received);
+    bind_mutable(s, 4, row);
+    return store_step_done(st, s, "storing a request");
+}
+
+int
+store_request_update(store *st, const store_request_row *row)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "UPDATE main.request SET status=?2, subject=?3, ident_kind=?4,"
+                        " ident_hash=?5, ident_value=?6, channel=?7, first_due=?8, due=?9,"
+                        " extended_months=?10, told_at=?11, verification=?12,"
+                        " verify_method=?13, verified_at=?14, flags=?15, escalated_to=?16,"
+                        " escalations=?17, denial=?18, grace_until=?19, closed=?20,"
+                        " close_days=?21, updated=?22, policy_version=?23 WHERE id=?1", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, row->id);
+    bind_mutable(s, 2, row);
+    rc = store_step_done(st, s, "updating a request");
+    if (rc == GDPR_OK && sqlite3_changes(st->db) == 0)
+        return err_set(GDPR_ENOTFOUND, "request %lld does not exist", (long long)row->id);
+    return rc;
+}
+
+int
+store_request_get(store *st, int64_t id, store_request_row *out)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "SELECT " REQUEST_COLUMNS " FROM main.request WHERE id=?1", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        int result = read_row(s, out);
+        store_reset(s);
+        return result;
+    }
+    store_reset(s);
+    if (rc == SQLITE_DONE)
+        return err_set(GDPR_ENOTFOUND, "request %lld does not exist", (long long)id);
+    return store_fail(st, rc, "reading a request");
+}
+
+/* Step a prepared SELECT of REQUEST_COLUMNS through fn, then finalize. */
+static int
+walk_requests(store *st, sqlite3_stmt *s, store_request_fn fn, void *ctx, const char *what)
+{
+    store_request_row *row = malloc(sizeof *row);
+    int result = GDPR_OK;
+    int rc;
+
+    if (row == NULL) {
+        sqlite3_finalize(s);
+        return err_set(GDPR_ENOMEM, "out of memory %s", what);
+    }
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int stop;
+        result = read_row(s, row);
+        if (result != GDPR_OK)
+            break;
+        stop = fn(row, ctx);
+        if (stop != 0) {
+            result = store_stopped(stop, "request list", row->id);
+            break;
+        }
+    }
+    if (result == GDPR_OK && rc != SQLITE_DONE)
+        result = store_fail(st, rc, what);
+    sqlite3_finalize(s);
+    free(row);
+    return result;
+}
+
+int
+store_request_foreach(store *st, const uint8_t *subject_hash, int status, store_request_fn fn,
+                      void *ctx)
+{
+    sqlite3_stmt *s = NULL;
+    const char *sql = subject_hash
+                          ? "SELECT " REQUEST_COLUMNS " FROM main.request WHERE subject=?1"
+                            " AND (?2 = 0 OR status = ?2) ORDER BY id"
+                          : "SELECT " REQUEST_COLUMNS " FROM main.request"
+                            " WHERE ?2 = 0 OR status = ?2 ORDER BY id";
+    int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+
+    if (rc != SQLITE_OK)
+        return store_fail(st, rc, "listing requests");
+    if (subject_hash)
+        sqlite3_bind_blob(s, 1, subject_hash, CRYPTO_HASH_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int(s, 2, status);
+    return walk_requests(st, s, fn, ctx, "listing requests");
+}
+
+int
+store_request_foreach_due(store *st, int64_t after, int64_t until, store_request_fn fn,
+                          void *ctx)
+{
+    sqlite3_stmt *s = NULL;
+    /* The status term repeats the index's WHERE word for word: that is how
+     * SQLite knows the partial index request_open_due applies. */
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT " REQUEST_COLUMNS " FROM main.request"
+                                " INDEXED BY request_open_due"
+                                " WHERE status IN (1, 2) AND due > ?1 AND due <= ?2"
+                                " ORDER BY due, id", -1, &s, NULL);
+
+    if (rc != SQLITE_OK)
+        return store_fail(st, rc, "listing due requests");
+    sqlite3_bind_int64(s, 1, after);
+    sqlite3_bind_int64(s, 2, until);
+    return walk_requests(st, s, fn, ctx, "listing due requests");
+}
+
+/* --- history --------------------------------------------------------- */
+
+int
+store_request_event_next_id(store *st, int64_t *id_out)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "SELECT coalesce(max(id), 0) + 1 FROM main.request_event", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW) {
+        store_reset(s);
+        return store_fail(st, rc, "allocating a request event id");
+    }
+    *id_out = sqlite3_column_int64(s, 0);
+    store_reset(s);
+    return GDPR_OK;
+}
+
+int
+store_request_event_insert(store *st, const store_request_event_row *row)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "INSERT INTO main.request_event(id, request, at, actor, role,"
+                        " action, status, detail, note) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+                        " ?9)", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, row->id);
+    sqlite3_bind_int64(s, 2, row->request);
+    sqlite3_bind_int64(s, 3, row->at);
+    sqlite3_bind_text(s, 4, row->actor, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, row->role, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, row->action, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 7, row->status);
+    bind_text_or_null(s, 8, row->detail);
+    bind_blob_or_null(s, 9, row->note, row->note_len);
+    return store_step_done(st, s, "storing a request event");
+}
+
+int
+store_request_event_set_note(store *st, int64_t id, const uint8_t *note, size_t note_len)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "UPDATE main.request_event SET note=?2 WHERE id=?1", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    bind_blob_or_null(s, 2, note, note_len);
+    return store_step_done(st, s, "re-sealing a request note");
+}
+
+static const char *
+text_or_null(sqlite3_stmt *s, int col)
+{
+    return (const char *)sqlite3_column_text(s, col);
+}
+
+int
+store_request_event_foreach(store *st, int64_t request,
+                            int (*fn)(const store_request_event_row *row, void *ctx), void *ctx)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT id, request, at, actor, role, action, status, detail,"
+                                " note FROM main.request_event WHERE request=?1 ORDER BY id",
+                                -1, &s, NULL);
+    int result = GDPR_OK;
+
+    if (rc != SQLITE_OK)
+        return store_fail(st, rc, "reading a request's history");
+    sqlite3_bind_int64(s, 1, request);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        store_request_event_row row;
+        int stop;
+
+        row.id = sqlite3_column_int64(s, 0);
+        row.request = sqlite3_column_int64(s, 1);
+        row.at = sqlite3_column_int64(s, 2);
+        row.actor = text_or_null(s, 3);
+        row.role = text_or_null(s, 4);
+        row.action = text_or_null(s, 5);
+        row.status = sqlite3_column_int(s, 6);
+        row.detail = text_or_null(s, 7);
+        row.note = sqlite3_column_type(s, 8) == SQLITE_NULL
+                       ? NULL
+                       : (const uint8_t *)sqlite3_column_blob(s, 8);
+        row.note_len = row.note ? (size_t)sqlite3_column_bytes(s, 8) : 0;
+        if (row.actor == NULL || row.role == NULL || row.action == NULL) {
+            result = err_set(GDPR_ECORRUPT, "request event %lld: damaged row",
+                             (long long)row.id);
+            break;
+        }
+        stop = fn(&row, ctx);
+        if (stop != 0) {
+            result = store_stopped(stop, "request history", row.id);
+            break;
+        }
+    }
+    if (result == GDPR_OK && rc != SQLITE_DONE)
+        result = store_fail(st, rc, "reading a request's history");
+    sqlite3_finalize(s);
+    return result;
+}
+
+/* --- KPIs ------------------------------------------------------------ */
+
+static int
+walk_kpi(store *st, sqlite3_stmt *s, int (*fn)(const store_request_kpi_row *row, void *ctx),
+         void *ctx, const char *what)
+{
+    int result = GDPR_OK;
+    int rc;
+
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        store_request_kpi_row row;
+        int stop;
+
+        row.type = sqlite3_column_int(s, 0);
+        row.status = sqlite3_column_int(s, 1);
+        row.n = sqlite3_column_int64(s, 2);
+        row.late = sqlite3_column_int64(s, 3);
+        row.extended = sqlite3_column_int64(s, 4);
+        row.escalated = sqlite3_column_int64(s, 5);
+        row.escalations = sqlite3_column_int64(s, 6);
+        row.high_risk = sqlite3_column_int64(s, 7);
+        row.denied[0] = 0;
+        for (int d = 1; d <= 5; d++)
+            row.denied[d] = sqlite3_column_int64(s, 7 + d);
+        row.close_days = sqlite3_column_int(s, 13);
+        stop = fn(&row, ctx);
+        if (stop != 0) {
+            result = store_stopped(stop, "request KPI", row.type);
+            break;
+        }
+    }
+    if (result == GDPR_OK && rc != SQLITE_DONE)
+        result = store_fail(st, rc, what);
+    store_reset(s);
+    return result;
+}
+
+int
+store_request_kpi_days(store *st, int64_t from_day, int64_t to_day,
+                       int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx)
+{
+    sqlite3_stmt *s;
+    /* A range of the primary key, streamed: no sort, no temporary table. */
+    int rc = store_stmt(st, "SELECT type, status, n, late, extended, escalated, escalations,"
+                        " high_risk, denied1, denied2, denied3, denied4, denied5, -1"
+                        " FROM main.request_kpi WHERE day >= ?1 AND day < ?2 AND n > 0", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, from_day);
+    sqlite3_bind_int64(s, 2, to_day);
+    return walk_kpi(st, s, fn, ctx, "reading request KPIs");
+}
+
+int
+store_request_kpi_close_days(store *st, int64_t from_day, int64_t to_day,
+                             int (*fn)(int close_days, int64_t n, void *ctx), void *ctx)
+{
+    sqlite3_stmt *s;
+    int result = GDPR_OK;
+    int rc = store_stmt(st, "SELECT close_days, n FROM main.request_kpi_close"
+                        " WHERE day >= ?1 AND day < ?2 AND n > 0", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, from_day);
+    sqlite3_bind_int64(s, 2, to_day);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int stop = fn(sqlite3_column_int(s, 0), sqlite3_column_int64(s, 1), ctx);
+        if (stop != 0) {
+            result = store_stopped(stop, "request KPI", sqlite3_column_int64(s, 0));
+            break;
+        }
+    }
+    if (result == GDPR_OK && rc != SQLITE_DONE)
+        result = store_fail(st, rc, "reading request KPIs");
+    store_reset(s);
+    return result;
+}
+
+int
+store_request_kpi_rows(store *st, int64_t from, int64_t to,
+                       int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx)
+{
+    sqlite3_stmt *s;
+    /* The same expressions as the triggers in schema.c. */
+    int rc = store_stmt(st, "SELECT type, status, 1, closed > 0 AND closed >= due,"
+                        " extended_months > 0, escalations > 0, escalations, flags <> 0,"
+                        " denial = 1, denial = 2, denial = 3, denial = 4, denial = 5, close_days"
+                        " FROM main.request WHERE received >= ?1 AND received < ?2", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, from);
+    sqlite3_bind_int64(s, 2, to);
+    return walk_kpi(st, s, fn, ctx, "reading requests for KPIs");
+}
+
+int
+store_request_overdue_count(store *st, int64_t due_from, int64_t due_to, int64_t from,
+                            int64_t to, int64_t *count_out)
+{
+    sqlite3_stmt *s;
+    /* The index covers (due, id, received): no table row is read. */
+    int rc = store_stmt(st, "SELECT count(*) FROM main.request INDEXED BY request_open_due"
+                        " WHERE status IN (1, 2) AND due > ?1 AND due <= ?2 AND received >= ?3"
+                        " AND received < ?4", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, due_from);
+    sqlite3_bind_int64(s, 2, due_to);
+    sqlite3_bind_int64(s, 3, from);
+    sqlite3_bind_int64(s, 4, to);
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW) {
+        store_reset(s);
+        return store_fail(st, rc, "counting overdue requests");
+    }
+    *count_out = sqlite3_column_int64(s, 0);
+    store_reset(s);
+    return GDPR_OK;
+}
+
+/* Parameters: 1 version, 2-4 from/to/as_of (epoch seconds), 5 total,
+ * 6-11 by type, 12-17 by status, 18-53 by type and status, 54-58 denials,
+ * 59-69 the scalars in struct order. */
+static const char kpis_json_sql[] =
+    "SELECT json_object('version', ?1,"
+    " 'from', strftime('%Y-%m-%dT%H:%M:%SZ', ?2, 'unixepoch'),"
+    " 'to', strftime('%Y-%m-%dT%H:%M:%SZ', ?3, 'unixepoch'),"
+    " 'as_of', strftime('%Y-%m-%dT%H:%M:%SZ', ?4, 'unixepoch'),"
+    " 'total', ?5,"
+    " 'by_type', json_object('access', ?6, 'portability', ?7, 'erasure', ?8,"
+    "   'rectification', ?9, 'restriction', ?10, 'objection', ?11),"
+    " 'by_status', json_object('open', ?12, 'in_progress', ?13, 'fulfilled', ?14,"
+    "   'denied', ?15, 'revoked', ?16, 'expired', ?17),"
+    " 'by_type_status', json_object("
+    "   'access', json_object('open', ?18, 'in_progress', ?19, 'fulfilled', ?20,"
+    "     'denied', ?21, 'revoked', ?22, 'expired', ?23),"
+    "   'portability', json_object('open', ?24, 'in_progress', ?25, 'fulfilled', ?26,"
+    "     'denied', ?27, 'revoked', ?28, 'expired', ?29),"
+    "   'erasure', json_object('open', ?30, 'in_progress', ?31, 'fulfilled', ?32,"
+    "     'denied', ?33, 'revoked', ?34, 'expired', ?35),"
+    "   'rectification', json_object('open', ?36, 'in_progress', ?37, 'fulfilled', ?38,"
+    "     'denied', ?39, 'revoked', ?40, 'expired', ?41),"
+    "   'restriction', json_object('open', ?42, 'in_progress', ?43, 'fulfilled', ?44,"
+    "     'denied', ?45, 'revoked', ?46, 'expired', ?47),"
+    "   'objection', json_object('open', ?48, 'in_progress', ?49, 'fulfilled', ?50,"
+    "     'denied', ?51, 'revoked', ?52, 'expired', ?53)),"
+    " 'denied_by_reason', json_object('identity_not_verified', ?54, 'no_match', ?55,"
+    "   'manifestly_unfounded_or_excessive', ?56, 'exempt', ?57, 'other', ?58),"
+    " 'decided', ?59, 'on_time', ?60, 'late', ?61, 'overdue', ?62,"
+    " 'on_time_rate', ?63, 'median_days', ?64, 'p90_days', ?65,"
+    " 'extended', ?66, 'escalated', ?67, 'escalations', ?68, 'high_risk', ?69)";
+
+static void
+bind_measure(sqlite3_stmt *s, int col, double v)
+{
+    if (v < 0)
+        sqlite3_bind_null(s, col);
+    else
+        sqlite3_bind_double(s, col, v);
+}
+
+int
+store_request_kpis_json(store *st, const gdpr_request_kpi_report *k, char **json_out)
+{
+    sqlite3_stmt *s;
+    int col = 6;
+    int rc = store_stmt(st, kpis_json_sql, &s);
+
+    *json_out = NULL;
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int(s, 1, (int)k->version);
+    sqlite3_bind_int64(s, 2, k->from);
+    sqlite3_bind_int64(s, 3, k->to);
+    sqlite3_bind_int64(s, 4, k->as_of);
+    sqlite3_bind_int64(s, 5, k->total);
+    for (int t = 1; t <= GDPR_REQUEST_TYPE_MAX; t++)
+        sqlite3_bind_int64(s, col++, k->by_type[t]);
+    for (int x = 1; x <= GDPR_REQUEST_STATUS_MAX; x++)
+        sqlite3_bind_int64(s, col++, k->by_status[x]);
+    for (int t = 1; t <= GDPR_REQUEST_TYPE_MAX; t++)
+        for (int x = 1; x <= GDPR_REQUEST_STATUS_MAX; x++)
+            sqlite3_bind_int64(s, col++, k->by_type_status[t][x]);
+    for (int d = 1; d <= GDPR_DENIAL_MAX; d++)
+        sqlite3_bind_int64(s, col++, k->denied_by_reason[d]);
+    sqlite3_bind_int64(s, 59, k->decided);
+    sqlite3_bind_int64(s, 60, k->on_time);
+    sqlite3_bind_int64(s, 61, k->late);
+    sqlite3_bind_int64(s, 62, k->overdue);
+    bind_measure(s, 63, k->on_time_rate);
+    bind_measure(s, 64, k->median_days);
+    bind_measure(s, 65, k->p90_days);
+    sqlite3_bind_int64(s, 66, k->extended);
+    sqlite3_bind_int64(s, 67, k->escalated);
+    sqlite3_bind_int64(s, 68, k->escalations);
+    sqlite3_bind_int64(s, 69, k->high_risk);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        const char *json = (const char *)sqlite3_column_text(s, 0);
+        int result = GDPR_OK;
+        *json_out = json ? strdup(json) : NULL;
+        if (*json_out == NULL)
+            result = err_set(GDPR_ENOMEM, "out of memory for the KPI JSON");
+        store_reset(s);
+        return result;
+    }
+    store_reset(s);
+    return store_fail(st, rc, "building the KPI JSON");
+}

@@ -1,0 +1,423 @@
+/*
+ * Schema and forward migrations. Migration N brings both files from
+ * version N-1 to N; PRAGMA user_version records where each file stands.
+ * Never edit a released step: append a new one.
+ * SPDX-License-Identifier: MIT
+ */
+#include "sqlite_internal.h"
+
+#include <stdio.h>
+
+#include "error.h"
+
+typedef struct {
+    const char *data_sql; /* on the data file */
+    const char *keys_sql; /* on the keystore (its own connection), or NULL */
+} migration;
+
+static const migration migrations[] = {
+    /* 1: the foundation */
+    {
+        "CREATE TABLE main.meta(name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;"
+        "CREATE TABLE main.subject("
+        "  id INTEGER PRIMARY KEY,"
+        "  hash BLOB NOT NULL UNIQUE,"      /* keyed blind index of the host id */
+        "  ident BLOB NOT NULL,"            /* the host id, sealed with the DEK */
+        "  created INTEGER NOT NULL,"
+        "  flags INTEGER NOT NULL DEFAULT 0);"
+        "CREATE TABLE main.audit("
+        "  seq INTEGER PRIMARY KEY,"
+        "  at INTEGER NOT NULL,"
+        "  actor TEXT NOT NULL,"
+        "  role TEXT NOT NULL,"
+        "  action TEXT NOT NULL,"
+        "  subject BLOB,"
+        "  outcome INTEGER NOT NULL,"
+        "  ref TEXT,"
+        "  mac BLOB NOT NULL);"
+        "CREATE TABLE main.policy("
+        "  version INTEGER PRIMARY KEY,"
+        "  loaded_at INTEGER NOT NULL,"
+        "  actor TEXT NOT NULL,"
+        "  sha256 BLOB NOT NULL,"
+        "  document TEXT NOT NULL);",
+        "CREATE TABLE main.meta(name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;"
+        "CREATE TABLE main.subject_key("
+        "  hash BLOB PRIMARY KEY,"
+        "  wrapped BLOB NOT NULL) WITHOUT ROWID;",
+    },
+    /* 2: find a subject's audit events without a scan ("why is my data
+     * gone?" answers come from here) */
+    {
+        "CREATE INDEX main.audit_subject ON audit(subject) WHERE subject IS NOT NULL;",
+        NULL,
+    },
+    /* vault (issue 5): personal-data records sealed under the subject's
+     * key, identifiers by keyed blind index; `due` is filled by retention */
+    {
+        "CREATE TABLE main.vault("
+        "  id INTEGER PRIMARY KEY,"
+        "  subject BLOB NOT NULL,"          /* subject hash */
+        "  category TEXT NOT NULL,"
+        "  purpose TEXT NOT NULL,"
+        "  field TEXT,"                     /* label such as 'email', not personal */
+        "  source TEXT,"                    /* where it came from; NULL: the subject */
+        "  collected INTEGER NOT NULL,"
+        "  updated INTEGER NOT NULL,"
+        "  anchor INTEGER,"                 /* retention anchor time */
+        "  due INTEGER,"                    /* retention due time */
+        "  special INTEGER NOT NULL DEFAULT 0,"
+        "  value BLOB NOT NULL);"           /* sealed: vault/id/value */
+        "CREATE INDEX main.vault_subject ON vault(subject, id);"
+        "CREATE INDEX main.vault_due ON vault(due) WHERE due IS NOT NULL;"
+        "CREATE TABLE main.identity("
+        "  id INTEGER PRIMARY KEY,"
+        "  hash BLOB NOT NULL UNIQUE,"      /* blind index, domain ident:<kind> */
+        "  subject BLOB NOT NULL,"
+        "  kind TEXT NOT NULL,"
+        "  created INTEGER NOT NULL,"
+        "  value BLOB NOT NULL);"           /* sealed: identity/id/value */
+        "CREATE INDEX main.identity_subject ON identity(subject, id);",
+        NULL,
+    },
+    /* consent ledger (issue 4): append-only events, the current state per
+     * (subject, purpose, recipient) for checks in microseconds, the
+     * disclosure log. AUTOINCREMENT: an id is never reused after erasure,
+     * so a receipt can never name another person's event. */
+    {
+        "CREATE TABLE main.consent("
+        "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  subject BLOB NOT NULL,"          /* subject hash */
+        "  at INTEGER NOT NULL,"
+        "  purpose TEXT NOT NULL,"
+        "  state INTEGER NOT NULL,"         /* 1 granted, 2 withdrawn, 3 refused */
+        "  notice TEXT NOT NULL,"
+        "  notice_version TEXT NOT NULL,"
+        "  notice_sha256 BLOB NOT NULL,"
+        "  policy_version INTEGER NOT NULL,"
+        "  channel TEXT NOT NULL,"
+        "  actor TEXT NOT NULL,"
+        "  expires INTEGER NOT NULL,"       /* 0: none */
+        "  recipient TEXT NOT NULL,"        /* '', policy id, or person:<blind index> */
+        "  recipient_sealed BLOB,"          /* sealed: consent/id/recipient */
+        "  proof BLOB,"                     /* sealed: consent/id/proof */
+        "  flags INTEGER NOT NULL);"
+        "CREATE INDEX main.consent_subject ON consent(subject, id);"
+        "CREATE TRIGGER main.consent_append_only BEFORE UPDATE ON consent"
+        " BEGIN SELECT RAISE(ABORT, 'consent events are append-only'); END;"
+        "CREATE TABLE main.consent_state("
+        "  subject BLOB NOT NULL,"
+        "  purpose TEXT NOT NULL,"
+        "  recipient TEXT NOT NULL,"
+        "  event INTEGER NOT NULL,"
+        "  at INTEGER NOT NULL,"
+        "  state INTEGER NOT NULL,"
+        "  expires INTEGER NOT NULL,"
+        "  flags INTEGER NOT NULL,"
+        "  PRIMARY KEY(subject, purpose, recipient)) WITHOUT ROWID;"
+        "CREATE TABLE main.disclosure("
+        "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  subject BLOB NOT NULL,"
+        "  at INTEGER NOT NULL,"
+        "  recipient TEXT NOT NULL,"
+        "  recipient_sealed BLOB,"          /* sealed: disclosure/id/recipient */
+        "  purpose TEXT NOT NULL,"
+        "  ground TEXT NOT NULL,"
+        "  actor TEXT NOT NULL,"
+        "  consent_event INTEGER);"
+        "CREATE INDEX main.disclosure_subject ON disclosure(subject, id);"
+        "CREATE TRIGGER main.disclosure_append_only BEFORE UPDATE ON disclosure"
+        " BEGIN SELECT RAISE(ABORT, 'disclosures are append-only'); END;",
+        NULL,
+    },
+    /* cross-border transfers (issue 8): the decision log (refusals too),
+     * safeguards added at run time, adequacy lists loaded from files.
+     * Nothing personal: the subject is its keyed hash. */
+    {
+        "CREATE TABLE main.transfer("
+        "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  subject BLOB NOT NULL,"          /* subject hash */
+        "  at INTEGER NOT NULL,"            /* date of the transfer checked */
+        "  logged_at INTEGER NOT NULL,"
+        "  actor TEXT NOT NULL,"
+        "  recipient TEXT NOT NULL,"        /* policy recipient id */
+        "  country TEXT NOT NULL,"
+        "  mechanism TEXT NOT NULL,"        /* eea, adequacy, scc, ..., refused */
+        "  reference TEXT,"
+        "  allowed INTEGER NOT NULL,"
+        "  reason TEXT NOT NULL);"
+        "CREATE INDEX main.transfer_subject ON transfer(subject, id);"
+        "CREATE TRIGGER main.transfer_append_only BEFORE UPDATE ON transfer"
+        " BEGIN SELECT RAISE(ABORT, 'the transfer log is append-only'); END;"
+        "CREATE TABLE main.transfer_safeguard("
+        "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  recipient TEXT NOT NULL,"
+        "  type TEXT NOT NULL,"             /* scc, bcr, ... */
+        "  module INTEGER NOT NULL,"        /* SCC module 1-4, else 0 */
+        "  reference TEXT NOT NULL,"
+        "  valid_from INTEGER NOT NULL,"
+        "  valid_until INTEGER NOT NULL,"   /* 0: open-ended */
+        "  added_at INTEGER NOT NULL,"
+        "  added_by TEXT NOT NULL,"
+        "  revoked_at INTEGER NOT NULL DEFAULT 0,"
+        "  revoked_by TEXT);"
+        "CREATE INDEX main.transfer_safeguard_recipient ON transfer_safeguard(recipient, id);"
+        "CREATE TABLE main.adequacy_list("
+        "  version INTEGER PRIMARY KEY,"
+        "  loaded_at INTEGER NOT NULL,"
+        "  actor TEXT NOT NULL,"
+        "  sha256 BLOB NOT NULL,"
+        "  document TEXT NOT NULL);",      /* '': back to the shipped list */
+        NULL,
+    },
+    /* data-subject requests (issue 9): the register, its case history
+     * (free text sealed under the subject's key), and per-day KPI counters
+     * kept by triggers so that KPIs cost the days asked for, not the
+     * requests stored. Only open requests are in the due-time index. */
+    {
+        "CREATE TABLE main.request("
+        "  id INTEGER PRIMARY KEY,"
+        "  type INTEGER NOT NULL,"           /* gdpr_request_type */
+        "  status INTEGER NOT NULL,"         /* gdpr_request_status */
+        "  subject BLOB,"                    /* subject hash; NULL while unmatched */
+        "  ident_kind TEXT,"                 /* 'email', 'phone' ... or NULL */
+        "  ident_hash BLOB,"                 /* blind index of the identifier */
+        "  ident_value BLOB,"                /* sealed: request/id/ident_value */
+        "  channel TEXT NOT NULL,"
+        "  received INTEGER NOT NULL,"
+        "  first_due INTEGER NOT NULL,"      /* Art. 12(3) one month, exclusive end */
+        "  due INTEGER NOT NULL,"            /* first_due or the extended one */
+        "  extended_months INTEGER NOT NULL DEFAULT 0,"
+        "  told_at INTEGER NOT NULL DEFAULT 0,"
+        "  verification INTEGER NOT NULL DEFAULT 0,"
+        "  verify_method INTEGER NOT NULL DEFAULT 0,"
+        "  verified_at INTEGER NOT NULL DEFAULT 0,"
+        "  flags INTEGER NOT NULL DEFAULT 0,"  /* high-risk flags */
+        "  escalated_to TEXT,"               /* policy role id */
+        "  escalations INTEGER NOT NULL DEFAULT 0,"
+        "  denial INTEGER NOT NULL DEFAULT 0,"
+        "  grace_until INTEGER NOT NULL DEFAULT 0,"
+        "  closed INTEGER NOT NULL DEFAULT 0,"
+        "  close_days INTEGER NOT NULL DEFAULT -1,"  /* local days received..closed */
+        "  updated INTEGER NOT NULL,"
+        "  policy_version INTEGER NOT NULL);"
+        "CREATE INDEX main.request_received ON request(received);"
+        "CREATE INDEX main.request_subject ON request(subject, id) WHERE subject IS NOT NULL;"
+        "CREATE TABLE main.request_event("
+        "  id INTEGER PRIMARY KEY,"
+        "  request INTEGER NOT NULL REFERENCES request(id),"
+        "  at INTEGER NOT NULL,"
+        "  actor TEXT NOT NULL,"
+        "  role TEXT NOT NULL,"
+        "  action TEXT NOT NULL,"
+        "  status INTEGER NOT NULL,"         /* status after the event */
+        "  detail TEXT,"                     /* non-personal ('to dpo', '2 months') */
+        "  note BLOB);"                      /* sealed: request_event/id/note */
+        "CREATE INDEX main.request_event_request ON request_event(request, id);"
+        "CREATE TABLE main.request_kpi("
+        "  day INTEGER NOT NULL,"            /* received / 86400 (UTC day) */
+        "  type INTEGER NOT NULL,"
+        "  status INTEGER NOT NULL,"
+        "  n INTEGER NOT NULL,"              /* requests */
+        "  late INTEGER NOT NULL,"           /* of them closed at or after the due time */
+        "  extended INTEGER NOT NULL,"
+        "  escalated INTEGER NOT NULL,"
+        "  escalations INTEGER NOT NULL,"
+        "  high_risk INTEGER NOT NULL,"
+        "  denied1 INTEGER NOT NULL, denied2 INTEGER NOT NULL, denied3 INTEGER NOT NULL,"
+        "  denied4 INTEGER NOT NULL, denied5 INTEGER NOT NULL,"  /* by denial reason */
+        "  PRIMARY KEY(day, type, status)) WITHOUT ROWID;"
+        "CREATE TABLE main.request_kpi_close("
+        "  day INTEGER NOT NULL,"
+        "  close_days INTEGER NOT NULL,"
+        "  n INTEGER NOT NULL,"
+        "  PRIMARY KEY(day, close_days)) WITHOUT ROWID;"
+        "CREATE TRIGGER main.request_kpi_insert AFTER INSERT ON request BEGIN"
+        "  INSERT INTO request_kpi VALUES(NEW.received / 86400, NEW.type, NEW.status, 1,"
+        "    NEW.closed > 0 AND NEW.closed >= NEW.due, NEW.extended_months > 0,"
+        "    NEW.escalations > 0, NEW.escalations, NEW.flags <> 0, NEW.denial = 1,"
+        "    NEW.denial = 2, NEW.denial = 3, NEW.denial = 4, NEW.denial = 5)"
+        "  ON CONFLICT(day, type, status) DO UPDATE SET n = n + 1,"
+        "    late = late + excluded.late, extended = extended + excluded.extended,"
+        "    escalated = escalated + excluded.escalated,"
+        "    escalations = escalations + excluded.escalations,"
+        "    high_risk = high_risk + excluded.high_risk, denied1 = denied1 + excluded.denied1,"
+        "    denied2 = denied2 + excluded.denied2, denied3 = denied3 + excluded.denied3,"
+        "    denied4 = denied4 + excluded.denied4, denied5 = denied5 + excluded.denied5;"
+        "  INSERT INTO request_kpi_close SELECT NEW.received / 86400, NEW.close_days, 1"
+        "   WHERE NEW.status IN (3, 4)"
+        "  ON CONFLICT(day, close_days) DO UPDATE SET n = n + 1;"
+        "END;"
+        "CREATE TRIGGER main.request_kpi_update AFTER UPDATE OF type, status, denial,"
+        "  close_days, closed, due, extended_months, escalations, flags, received"
+        "  ON request BEGIN"
+        "  UPDATE request_kpi SET n = n - 1,"
+        "    late = late - (OLD.closed > 0 AND OLD.closed >= OLD.due),"
+        "    extended = extended - (OLD.extended_months > 0),"
+        "    escalated = escalated - (OLD.escalations > 0),"
+        "    escalations = escalations - OLD.escalations, high_risk = high_risk - (OLD.flags <> 0),"
+        "    denied1 = denied1 - (OLD.denial = 1), denied2 = denied2 - (OLD.denial = 2),"
+        "    denied3 = denied3 - (OLD.denial = 3), denied4 = denied4 - (OLD.denial = 4),"
+        "    denied5 = denied5 - (OLD.denial = 5)"
+        "   WHERE day = OLD.received / 86400 AND type = OLD.type AND status = OLD.status;"
+        "  UPDATE request_kpi_close SET n = n - 1"
+        "   WHERE OLD.status IN (3, 4) AND day = OLD.received / 86400"
+        "     AND close_days = OLD.close_days;"
+        "  INSERT INTO request_kpi VALUES(NEW.received / 86400, NEW.type, NEW.status, 1,"
+        "    NEW.closed > 0 AND NEW.closed >= NEW.due, NEW.extended_months > 0,"
+        "    NEW.escalations > 0, NEW.escalations, NEW.flags <> 0, NEW.denial = 1,"
+        "    NEW.denial = 2, NEW.denial = 3, NEW.denial = 4, NEW.denial = 5)"
+        "  ON CONFLICT(day, type, status) DO UPDATE SET n = n + 1,"
+        "    late = late + excluded.late, extended = extended + excluded.extended,"
+        "    escalated = escalated + excluded.escalated,"
+        "    escalations = escalations + excluded.escalations,"
+        "    high_risk = high_risk + excluded.high_risk, denied1 = denied1 + excluded.denied1,"
+        "    denied2 = denied2 + excluded.denied2, denied3 = denied3 + excluded.denied3,"
+        "    denied4 = denied4 + excluded.denied4, denied5 = denied5 + excluded.denied5;"
+        "  INSERT INTO request_kpi_close SELECT NEW.received / 86400, NEW.close_days, 1"
+        "   WHERE NEW.status IN (3, 4)"
+        "  ON CONFLICT(day, close_days) DO UPDATE SET n = n + 1;"
+        "END;"
+        "CREATE TRIGGER main.request_kpi_delete AFTER DELETE ON request BEGIN"
+        "  UPDATE request_kpi SET n = n - 1,"
+        "    late = late - (OLD.closed > 0 AND OLD.closed >= OLD.due),"
+        "    extended = extended - (OLD.extended_months > 0),"
+        "    escalated = escalated - (OLD.escalations > 0),"
+        "    escalations = escalations - OLD.escalations, high_risk = high_risk - (OLD.flags <> 0),"
+        "    denied1 = denied1 - (OLD.denial = 1), denied2 = denied2 - (OLD.denial = 2),"
+        "    denied3 = denied3 - (OLD.denial = 3), denied4 = denied4 - (OLD.denial = 4),"
+        "    denied5 = denied5 - (OLD.denial = 5)"
+        "   WHERE day = OLD.received / 86400 AND type = OLD.type AND status = OLD.status;"
+        "  UPDATE request_kpi_close SET n = n - 1"
+        "   WHERE OLD.status IN (3, 4) AND day = OLD.received / 86400"
+        "     AND close_days = OLD.close_days;"
+        "END;"
+        "CREATE INDEX main.request_open_due ON request(due, id, received)"
+        "  WHERE status IN (1, 2);",
+        NULL,
+    },
+    /* erasure (issue 6): legal holds, tombstones (what was erased, what was
+     * kept and why), source erase hooks still pending, and the queue of
+     * subject keys to destroy. */
+    {
+        "CREATE TABLE main.erasure_hold(  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  scope INTEGER NOT NULL,  subject BLOB,  record INTEGER NOT NULL DEFAULT 0,"
+        "  category TEXT,  reason TEXT NOT NULL,  placed_at INTEGER NOT NULL,"
+        "  placed_by TEXT NOT NULL,  until INTEGER NOT NULL,"
+        "  released_at INTEGER NOT NULL DEFAULT 0,  released_by TEXT,"
+        "  release_reason TEXT);"
+        "CREATE INDEX main.erasure_hold_open ON erasure_hold(scope, id) WHERE released_at = 0;"
+        "CREATE TABLE main.tombstone(  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  kind INTEGER NOT NULL,  subject BLOB NOT NULL,  at INTEGER NOT NULL,"
+        "  ground TEXT NOT NULL,  actor TEXT NOT NULL,  role TEXT NOT NULL,"
+        "  erased INTEGER NOT NULL,  retained INTEGER NOT NULL,"
+        "  complete INTEGER NOT NULL,  wiped INTEGER NOT NULL,"
+        "  imported INTEGER NOT NULL DEFAULT 0,  replayed INTEGER NOT NULL DEFAULT 0);"
+        "CREATE INDEX main.tombstone_subject ON tombstone(subject, id);"
+        "CREATE INDEX main.tombstone_unwiped ON tombstone(id) WHERE wiped = 0;"
+        "CREATE TABLE main.tombstone_kept(  tombstone INTEGER NOT NULL,"
+        "  record INTEGER NOT NULL,  category TEXT NOT NULL,  purpose TEXT NOT NULL,"
+        "  reason TEXT NOT NULL,  rule TEXT NOT NULL,  until INTEGER NOT NULL,"
+        "  erased_at INTEGER NOT NULL DEFAULT 0,"
+        "  PRIMARY KEY(tombstone, record)) WITHOUT ROWID;"
+        "CREATE INDEX main.tombstone_kept_record ON tombstone_kept(record) WHERE erased_at = 0;"
+        "CREATE TABLE main.tombstone_record(  tombstone INTEGER NOT NULL,"
+        "  record INTEGER NOT NULL,  PRIMARY KEY(tombstone, record)) WITHOUT ROWID;"
+        "CREATE TABLE main.tombstone_recipient(  tombstone INTEGER NOT NULL,"
+        "  recipient TEXT NOT NULL,  disclosures INTEGER NOT NULL,"
+        "  last_at INTEGER NOT NULL,  PRIMARY KEY(tombstone, recipient)) WITHOUT ROWID;"
+        "CREATE TABLE main.erasure_pending(  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  tombstone INTEGER NOT NULL,  subject BLOB NOT NULL,  source TEXT NOT NULL,"
+        "  key_id BLOB NOT NULL,  sealed BLOB NOT NULL,  since INTEGER NOT NULL,"
+        "  attempts INTEGER NOT NULL DEFAULT 0,  last_at INTEGER NOT NULL DEFAULT 0,"
+        "  last_error TEXT NOT NULL DEFAULT '');"
+        "CREATE INDEX main.erasure_pending_shred ON erasure_pending(key_id);"
+        "CREATE TABLE main.erasure_shred_queue(  hash BLOB PRIMARY KEY,"
+        "  tombstone INTEGER NOT NULL,  queued INTEGER NOT NULL) WITHOUT ROWID;",
+        NULL,
+    },
+    /* retention (issue 7): anchors per subject, each record's retention
+     * state, review tasks, resumable runs, anonymised aggregates, and
+     * triggers that follow deletions. */
+    {
+        "CREATE TABLE main.retention_anchor(  subject BLOB NOT NULL,"
+        "  kind INTEGER NOT NULL,  purpose TEXT NOT NULL,  at INTEGER NOT NULL,"
+        "  PRIMARY KEY(subject, kind, purpose)) WITHOUT ROWID;"
+        "CREATE TABLE main.retention_state(  record INTEGER PRIMARY KEY,"
+        "  keep_until INTEGER,  review INTEGER);"
+        "CREATE TABLE main.retention_review(  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  record INTEGER NOT NULL,  subject BLOB NOT NULL,  rule TEXT NOT NULL,"
+        "  category TEXT NOT NULL,  purpose TEXT NOT NULL,  record_due INTEGER NOT NULL,"
+        "  opened INTEGER NOT NULL,  deadline INTEGER NOT NULL,  status INTEGER NOT NULL,"
+        "  decided INTEGER NOT NULL DEFAULT 0,  decided_by TEXT,  role TEXT,"
+        "  keep_until INTEGER NOT NULL DEFAULT 0,  justification BLOB);"
+        "CREATE INDEX main.retention_review_open ON retention_review(deadline, id) WHERE status = 1;"
+        "CREATE INDEX main.retention_review_subject ON retention_review(subject) WHERE justification IS NOT NULL;"
+        "CREATE TABLE main.retention_run(  id INTEGER PRIMARY KEY,"
+        "  as_of INTEGER NOT NULL,  started INTEGER NOT NULL,  actor TEXT NOT NULL,"
+        "  cursor_due INTEGER,  cursor_id INTEGER,  examined INTEGER NOT NULL DEFAULT 0,"
+        "  erased INTEGER NOT NULL DEFAULT 0,  anonymised INTEGER NOT NULL DEFAULT 0,"
+        "  reviews_opened INTEGER NOT NULL DEFAULT 0,  held INTEGER NOT NULL DEFAULT 0,"
+        "  finished INTEGER NOT NULL DEFAULT 0);"
+        "CREATE INDEX main.retention_run_open ON retention_run(id) WHERE finished = 0;"
+        "CREATE TABLE main.retention_aggregate(  rule TEXT NOT NULL,"
+        "  category TEXT NOT NULL,  purpose TEXT NOT NULL,  field TEXT NOT NULL,"
+        "  value TEXT NOT NULL,  month INTEGER NOT NULL,  n INTEGER NOT NULL,"
+        "  PRIMARY KEY(rule, category, purpose, field, value, month)) WITHOUT ROWID;"
+        "CREATE TRIGGER main.retention_vault_gone AFTER DELETE ON vault BEGIN"
+        "  UPDATE retention_review SET status = 4"
+        "   WHERE id = (SELECT review FROM retention_state WHERE record = OLD.id) AND status = 1;"
+        "  DELETE FROM retention_state WHERE record = OLD.id;"
+        "END;"
+        "CREATE TRIGGER main.retention_subject_gone AFTER DELETE ON subject BEGIN"
+        "  DELETE FROM retention_anchor WHERE subject = OLD.hash;"
+        "  UPDATE retention_review SET justification = NULL"
+        "   WHERE subject = OLD.hash AND justification IS NOT NULL;"
+        "END;",
+        NULL,
+    },
+};
+
+int store_schema_create_version = 0;
+
+int
+store_schema_latest(void)
+{
+    return (int)(sizeof migrations / sizeof migrations[0]);
+}
+
+static int
+set_versions(store *st, int version)
+{
+    char sql[64];
+    int rc;
+
+    snprintf(sql, sizeof sql, "PRAGMA user_version=%d", version);
+    rc = store_exec(st, sql);
+    if (rc == GDPR_OK)
+        rc = store_exec_keys(st, sql);
+    return rc;
+}
+
+int
+store_migrate(store *st, int target)
+{
+    int current = 0;
+    int rc = store_schema_version(st, &current);
+
+    if (rc != GDPR_OK)
+        return rc;
+    if (target > store_schema_latest())
+        return err_set(GDPR_EVERSION, "schema: no migration to version %d", target);
+    for (int v = current + 1; v <= target && rc == GDPR_OK; v++) {
+        const migration *m = &migrations[v - 1];
+        rc = store_exec(st, m->data_sql);
+        if (rc == GDPR_OK && m->keys_sql != NULL)
+            rc = store_exec_keys(st, m->keys_sql);
+        if (rc == GDPR_OK)
+            rc = set_versions(st, v);
+        if (rc != GDPR_OK)
+            rc = err_wrap(rc, "migrating the schema to version %d", v);
+    }
+    return rc;
+}

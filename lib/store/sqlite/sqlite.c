@@ -1,0 +1,576 @@
+/*
+ * The SQLite connection: open, pragmas, transactions, statement cache.
+ * SPDX-License-Identifier: MIT
+ */
+#include "sqlite_internal.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "error.h"
+
+static int
+fail_on(sqlite3 *db, int sqlite_rc, const char *what)
+{
+    const char *detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(sqlite_rc);
+    int code;
+
+    switch (sqlite_rc & 0xFF) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        code = GDPR_EBUSY;
+        break;
+    case SQLITE_NOMEM:
+        code = GDPR_ENOMEM;
+        break;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        code = GDPR_ECORRUPT;
+        break;
+    case SQLITE_CONSTRAINT:
+        code = GDPR_EEXISTS;
+        break;
+    default:
+        code = GDPR_ESTORAGE;
+        break;
+    }
+    return err_set(code, "%s: SQLite error %d: %s", what, sqlite_rc, detail);
+}
+
+int
+store_fail(store *st, int sqlite_rc, const char *what)
+{
+    return fail_on(st ? st->db : NULL, sqlite_rc, what);
+}
+
+int
+store_fail_keys(store *st, int sqlite_rc, const char *what)
+{
+    return fail_on(st ? st->kdb : NULL, sqlite_rc, what);
+}
+
+static int
+exec_on(sqlite3 *db, const char *sql)
+{
+    int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+
+    if (rc != SQLITE_OK)
+        return fail_on(db, rc, "store");
+    return GDPR_OK;
+}
+
+int
+store_exec(store *st, const char *sql)
+{
+    return exec_on(st->db, sql);
+}
+
+int
+store_exec_keys(store *st, const char *sql)
+{
+    return exec_on(st->kdb, sql);
+}
+
+static int
+stmt_on(store *st, sqlite3 *db, const char *sql, sqlite3_stmt **out)
+{
+    size_t slot = (((uintptr_t)sql >> 3) ^ ((uintptr_t)db >> 4)) % STORE_STMT_SLOTS;
+    sqlite3_stmt *s = NULL;
+    int rc;
+
+    for (size_t probe = 0; probe < STORE_STMT_SLOTS; probe++) {
+        store_cached_stmt *c = &st->cache[(slot + probe) % STORE_STMT_SLOTS];
+        if (c->sql == sql && c->db == db) {
+            *out = c->stmt;
+            return GDPR_OK;
+        }
+        if (c->sql == NULL) {
+            rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL);
+            if (rc != SQLITE_OK)
+                return fail_on(db, rc, "prepare");
+            c->sql = sql;
+            c->db = db;
+            c->stmt = s;
+            *out = s;
+            return GDPR_OK;
+        }
+    }
+    return err_set(GDPR_ESTORAGE, "statement cache full (%d)", STORE_STMT_SLOTS);
+}
+
+int
+store_stmt(store *st, const char *sql, sqlite3_stmt **out)
+{
+    return stmt_on(st, st->db, sql, out);
+}
+
+int
+store_stmt_keys(store *st, const char *sql, sqlite3_stmt **out)
+{
+    return stmt_on(st, st->kdb, sql, out);
+}
+
+int
+store_step_done(store *st, sqlite3_stmt *s, const char *what)
+{
+    int rc = sqlite3_step(s);
+    int result = GDPR_OK;
+
+    (void)st;
+    if (rc != SQLITE_DONE)
+        result = fail_on(sqlite3_db_handle(s), rc, what);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return result;
+}
+
+static void clean_orphans(store *st);
+
+static int
+file_has_content(const char *path)
+{
+    struct stat sb;
+
+    return stat(path, &sb) == 0 && sb.st_size > 0;
+}
+
+/* journal_mode answers with the mode it got: WAL may be refused (e.g. on a
+ * file system without shared memory), which we report instead of running
+ * in a mode whose journal keeps deleted pages. */
+static int
+set_wal(sqlite3 *db, int in_memory, const char *file)
+{
+    sqlite3_stmt *s = NULL;
+    int rc, result = GDPR_OK;
+
+    rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &s, NULL);
+    if (rc != SQLITE_OK)
+        return fail_on(db, rc, file);
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW) {
+        result = fail_on(db, rc, file);
+    } else {
+        const char *mode = (const char *)sqlite3_column_text(s, 0);
+        if (mode == NULL || (strcmp(mode, "wal") != 0 && !in_memory))
+            result = err_set(GDPR_ESTORAGE, "%s: journal_mode is '%s', WAL is required", file,
+                             mode ? mode : "?");
+    }
+    sqlite3_finalize(s);
+    return result;
+}
+
+static int
+open_connection(const char *path, const char *what, int busy_ms, int in_memory, sqlite3 **out)
+{
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+                SQLITE_OPEN_EXRESCODE;
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(path, &db, flags, NULL);
+
+    if (rc != SQLITE_OK) {
+        rc = fail_on(db, rc, what);
+        sqlite3_close_v2(db);
+        return rc;
+    }
+    *out = db;
+    rc = sqlite3_busy_timeout(db, busy_ms > 0 ? busy_ms : 5000);
+    if (rc != SQLITE_OK)
+        return fail_on(db, rc, what);
+    sqlite3_extended_result_codes(db, 1);
+    /* secure_delete is per connection: set it every time, never trusting a
+     * build default. synchronous=FULL: a commit is on disk when it returns. */
+    rc = exec_on(db, "PRAGMA trusted_schema=OFF; PRAGMA foreign_keys=ON;"
+                     " PRAGMA temp_store=MEMORY; PRAGMA secure_delete=ON");
+    if (rc == GDPR_OK)
+        rc = set_wal(db, in_memory, what);
+    if (rc == GDPR_OK)
+        rc = exec_on(db, "PRAGMA synchronous=FULL");
+    /* A 64 MiB page cache and reads through a 256 MiB memory map: with the
+     * 2 MiB default, hot pages of a large store were read again and again
+     * through pread(), one system call each (docs/performance.md). Writes
+     * still go through write() and the WAL, so durability is unchanged. */
+    if (rc == GDPR_OK)
+        rc = exec_on(db, "PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456");
+    if (rc != GDPR_OK)
+        return err_wrap(rc, "opening %s '%s'", what, path);
+    return GDPR_OK;
+}
+
+static int
+read_user_version(sqlite3 *db, int *out)
+{
+    sqlite3_stmt *s = NULL;
+    int rc, result = GDPR_OK;
+
+    rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL);
+    if (rc != SQLITE_OK)
+        return fail_on(db, rc, "user_version");
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int(s, 0);
+    else
+        result = fail_on(db, rc, "user_version");
+    sqlite3_finalize(s);
+    return result;
+}
+
+int
+store_schema_version(store *st, int *version_out)
+{
+    return read_user_version(st->db, version_out);
+}
+
+int
+store_schema_version_keys(store *st, int *version_out)
+{
+    return read_user_version(st->kdb, version_out);
+}
+
+static int
+check_versions(store *st, int *is_new)
+{
+    int data_version = 0, keys_version = 0;
+    int rc = read_user_version(st->db, &data_version);
+
+    if (rc == GDPR_OK)
+        rc = read_user_version(st->kdb, &keys_version);
+    if (rc != GDPR_OK)
+        return rc;
+    if (data_version > store_schema_latest() || keys_version > store_schema_latest())
+        return err_set(GDPR_EVERSION, "store: schema version %d was written by a newer "
+                       "libgdpr (this one knows up to %d)",
+                       data_version > keys_version ? data_version : keys_version,
+                       store_schema_latest());
+    *is_new = data_version == 0;
+    if (*is_new && keys_version != 0)
+        return err_set(GDPR_ECORRUPT, "keystore: holds keys of another store; "
+                       "give a new data file its own keystore");
+    if (!*is_new && keys_version == 0)
+        return err_set(GDPR_ECORRUPT, "keystore: missing or empty for an existing store");
+    return GDPR_OK;
+}
+
+int
+store_open(store **out, const store_config *cfg, int *is_new)
+{
+    store *st = calloc(1, sizeof *st);
+    int rc;
+
+    if (st == NULL)
+        return err_set(GDPR_ENOMEM, "out of memory opening the store");
+    st->in_memory = strcmp(cfg->path, ":memory:") == 0;
+    /* SQLite would create an empty keystore and hide the loss of the real
+     * one: refuse before touching anything. */
+    if (!st->in_memory && file_has_content(cfg->path) &&
+        strcmp(cfg->keystore_path, ":memory:") != 0 && !file_has_content(cfg->keystore_path)) {
+        free(st);
+        return err_set(GDPR_ECORRUPT, "keystore_path: '%s' is missing or empty for the "
+                       "existing store '%s'", cfg->keystore_path, cfg->path);
+    }
+    rc = open_connection(cfg->keystore_path, "keystore", cfg->busy_timeout_ms, st->in_memory,
+                         &st->kdb);
+    if (rc == GDPR_OK)
+        rc = open_connection(cfg->path, "data file", cfg->busy_timeout_ms, st->in_memory, &st->db);
+    if (rc == GDPR_OK)
+        rc = check_versions(st, is_new);
+    if (rc != GDPR_OK) {
+        store_close(st);
+        return rc;
+    }
+    *out = st;
+    return GDPR_OK;
+}
+
+void
+store_close(store *st)
+{
+    if (st == NULL)
+        return;
+    for (int i = 0; i < STORE_STMT_SLOTS; i++)
+        sqlite3_finalize(st->cache[i].stmt);
+    for (int k = 0; k < 2; k++)
+        for (int t = 0; t < 4; t++)
+            for (int l = 0; l < STORE_TX_LEVELS; l++)
+                sqlite3_finalize(st->tx_stmt[k][t][l]);
+    if (st->depth > 0) {
+        if (st->db)
+            sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        if (st->kdb)
+            sqlite3_exec(st->kdb, "ROLLBACK", NULL, NULL, NULL);
+    }
+    if (st->kdb)
+        clean_orphans(st);
+    free(st->orphan_keys);
+    sqlite3_close_v2(st->db);
+    sqlite3_close_v2(st->kdb);
+    free(st->new_keys);
+    free(st);
+}
+
+static int
+integrity_of(sqlite3 *db, const char *file)
+{
+    sqlite3_stmt *s = NULL;
+    int rc, result = GDPR_OK;
+
+    rc = sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &s, NULL);
+    if (rc != SQLITE_OK)
+        return fail_on(db, rc, "integrity_check");
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW) {
+        result = fail_on(db, rc, "integrity_check");
+    } else {
+        const char *answer = (const char *)sqlite3_column_text(s, 0);
+        if (answer == NULL || strcmp(answer, "ok") != 0)
+            result = err_set(GDPR_ECORRUPT, "%s: integrity_check: %s", file,
+                             answer ? answer : "?");
+    }
+    sqlite3_finalize(s);
+    return result;
+}
+
+int
+store_integrity_check(store *st)
+{
+    int rc = integrity_of(st->db, "data file");
+
+    if (rc == GDPR_OK)
+        rc = integrity_of(st->kdb, "keystore");
+    return rc;
+}
+
+enum tx_kind { TX_BEGIN, TX_COMMIT, TX_SAVEPOINT, TX_RELEASE };
+
+/* Run BEGIN IMMEDIATE / COMMIT / SAVEPOINT sN / RELEASE sN on one
+ * connection through a cached prepared statement. */
+static int
+tx_run(store *st, int keys, enum tx_kind kind, int level)
+{
+    sqlite3 *db = keys ? st->kdb : st->db;
+    sqlite3_stmt **slot = NULL;
+    sqlite3_stmt *s = NULL;
+    char sql[48];
+    int rc;
+
+    switch (kind) {
+    case TX_BEGIN: snprintf(sql, sizeof sql, "BEGIN IMMEDIATE"); break;
+    case TX_COMMIT: snprintf(sql, sizeof sql, "COMMIT"); break;
+    case TX_SAVEPOINT: snprintf(sql, sizeof sql, "SAVEPOINT s%d", level); break;
+    case TX_RELEASE: snprintf(sql, sizeof sql, "RELEASE s%d", level); break;
+    }
+    if (level >= 0 && level < STORE_TX_LEVELS)
+        slot = &st->tx_stmt[keys][kind][level];
+    if (slot == NULL)
+        return sqlite3_exec(db, sql, NULL, NULL, NULL);
+    if (*slot == NULL) {
+        rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL);
+        if (rc != SQLITE_OK)
+            return rc;
+    }
+    s = *slot;
+    rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Transactions span both connections. Locks are always taken keystore
+ * first, then data file, by every process, so two writers cannot each hold
+ * one file and wait for the other. */
+int
+store_begin(store *st)
+{
+    enum tx_kind kind = st->depth == 0 ? TX_BEGIN : TX_SAVEPOINT;
+    char sql[64];
+    int rc;
+
+    if (st->depth == 0)
+        clean_orphans(st);
+    rc = tx_run(st, 1, kind, st->depth);
+    if (rc != SQLITE_OK)
+        return fail_on(st->kdb, rc, "begin transaction (keystore)");
+    rc = tx_run(st, 0, kind, st->depth);
+    if (rc != SQLITE_OK) {
+        rc = fail_on(st->db, rc, "begin transaction");
+        if (st->depth == 0) {
+            sqlite3_exec(st->kdb, "ROLLBACK", NULL, NULL, NULL);
+        } else {
+            snprintf(sql, sizeof sql, "ROLLBACK TO s%d; RELEASE s%d", st->depth, st->depth);
+            sqlite3_exec(st->kdb, sql, NULL, NULL, NULL);
+        }
+        return rc;
+    }
+    st->depth++;
+    return GDPR_OK;
+}
+
+/* The data commit failed after the keystore's: take back the keys this
+ * transaction created, whose subjects never arrived. Best effort: if this
+ * fails too, they stay as harmless orphans (random keys protecting
+ * nothing), as after a crash at the same point. */
+static int
+delete_orphans(store *st)
+{
+    sqlite3_stmt *del = NULL;
+    int rc = sqlite3_prepare_v2(st->kdb, "DELETE FROM main.subject_key WHERE hash=?1", -1, &del,
+                                NULL);
+
+    for (size_t i = 0; rc == SQLITE_OK && i < st->n_orphan_keys; i++) {
+        sqlite3_bind_blob(del, 1, st->orphan_keys[i], CRYPTO_HASH_BYTES, SQLITE_STATIC);
+        rc = sqlite3_step(del) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+        sqlite3_reset(del);
+    }
+    sqlite3_finalize(del);
+    return rc;
+}
+
+/* Take back orphaned keys in a transaction of their own. Best effort: on
+ * failure they are kept in memory and retried (next transaction, close);
+ * a crash loses the list, leaving random keys that protect nothing. */
+static void
+clean_orphans(store *st)
+{
+    if (st->n_orphan_keys == 0)
+        return;
+    if (sqlite3_exec(st->kdb, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return;
+    if (delete_orphans(st) == SQLITE_OK &&
+        sqlite3_exec(st->kdb, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) {
+        st->n_orphan_keys = 0;
+        return;
+    }
+    sqlite3_exec(st->kdb, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* The data commit failed after the keystore's: the keys this transaction
+ * created belong to subjects that never arrived. */
+static void
+orphan_new_keys(store *st)
+{
+    void *grown;
+
+    if (st->n_new_keys == 0)
+        return;
+    grown = realloc(st->orphan_keys, (st->n_orphan_keys + st->n_new_keys) *
+                                         sizeof *st->orphan_keys);
+    if (grown != NULL) {
+        st->orphan_keys = grown;
+        memcpy(st->orphan_keys + st->n_orphan_keys, st->new_keys,
+               st->n_new_keys * sizeof *st->new_keys);
+        st->n_orphan_keys += st->n_new_keys;
+    }
+    st->n_new_keys = 0;
+    clean_orphans(st);
+}
+
+/* The keystore commits first: a crash between the two commits leaves at
+ * worst a wrapped key whose subject row never arrived, a harmless orphan;
+ * never data whose key is missing. */
+int
+store_commit(store *st)
+{
+    enum tx_kind kind = st->depth == 1 ? TX_COMMIT : TX_RELEASE;
+    int rc;
+
+    rc = tx_run(st, 1, kind, st->depth - 1);
+    if (rc != SQLITE_OK) {
+        rc = fail_on(st->kdb, rc, "commit (keystore)");
+        store_rollback(st);
+        return rc;
+    }
+    rc = tx_run(st, 0, kind, st->depth - 1);
+    if (rc != SQLITE_OK) {
+        rc = fail_on(st->db, rc, "commit");
+        if (st->depth == 1) {
+            /* The keystore part is committed; roll back the data part. */
+            sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+            st->depth = 0;
+            st->audit_tail_valid = 0;
+            orphan_new_keys(st);
+        } else {
+            store_rollback(st);
+        }
+        return rc;
+    }
+    st->depth--;
+    if (st->depth == 0) {
+        st->n_new_keys = 0;
+        st->audit_tail_valid = 0;
+    }
+    return GDPR_OK;
+}
+
+static void
+rollback_on(sqlite3 *db, int depth)
+{
+    char sql[64];
+
+    if (depth == 1)
+        snprintf(sql, sizeof sql, "ROLLBACK");
+    else
+        snprintf(sql, sizeof sql, "ROLLBACK TO s%d; RELEASE s%d", depth - 1, depth - 1);
+    /* A failed ROLLBACK leaves SQLite in autocommit (it rolled back by
+     * itself); the caller's original error is the one to report. */
+    sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+void
+store_rollback(store *st)
+{
+    st->audit_tail_valid = 0;
+    if (st->depth == 0)
+        return;
+    rollback_on(st->db, st->depth);
+    rollback_on(st->kdb, st->depth);
+    st->depth--;
+    /* After some errors (SQLITE_FULL, IOERR, NOMEM) SQLite has already
+     * rolled back a whole transaction: then no level is open any more. */
+    if (sqlite3_get_autocommit(st->db) || sqlite3_get_autocommit(st->kdb)) {
+        if (!sqlite3_get_autocommit(st->db))
+            sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        if (!sqlite3_get_autocommit(st->kdb))
+            sqlite3_exec(st->kdb, "ROLLBACK", NULL, NULL, NULL);
+        st->depth = 0;
+    }
+    if (st->depth == 0)
+        st->n_new_keys = 0;
+}
+
+static int
+checkpoint_file(sqlite3 *db, const char *file)
+{
+    int log = 0, done = 0;
+    int rc = sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+
+    if (rc == SQLITE_BUSY || (rc == SQLITE_OK && log > 0 && done < log))
+        return err_set(GDPR_EBUSY, "checkpoint of the %s: a reader kept %d of %d WAL frames "
+                       "from the file; retry when it has finished", file,
+                       log > done ? log - done : 0, log);
+    if (rc != SQLITE_OK)
+        return fail_on(db, rc, file);
+    return GDPR_OK;
+}
+
+int
+store_checkpoint(store *st)
+{
+    int rc, keys_rc;
+
+    if (st->depth > 0)
+        return err_set(GDPR_ESTATE, "checkpoint: not inside a transaction");
+    if (st->in_memory)
+        return GDPR_OK;
+    /* Try both even when the first is busy: each file's WAL is its own. */
+    rc = checkpoint_file(st->db, "data file");
+    keys_rc = checkpoint_file(st->kdb, "keystore");
+    return rc != GDPR_OK ? rc : keys_rc;
+}
+
+int
+store_depth(const store *st)
+{
+    return st->depth;
+}

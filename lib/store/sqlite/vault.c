@@ -1,0 +1,416 @@
+/*
+ * Rows of the vault capability: identifiers (blind index -> subject),
+ * sealed vault records and the sealed host id of a subject. (The WAL
+ * checkpoint, store_checkpoint, lives in lib/store/sqlite.c with the
+ * connections it works on.)
+ * SPDX-License-Identifier: MIT
+ */
+#include "sqlite_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "error.h"
+
+static int
+bind_hash(sqlite3_stmt *s, int col, const uint8_t hash[CRYPTO_HASH_BYTES])
+{
+    return sqlite3_bind_blob(s, col, hash, CRYPTO_HASH_BYTES, SQLITE_STATIC);
+}
+
+static void
+reset(sqlite3_stmt *s)
+{
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+}
+
+/* Non-zero from an iterator: a negative GDPR code passes through, anything
+ * else is the host (or caller) asking to stop. */
+static int
+stopped(int stop, const char *what, int64_t id)
+{
+    if (stop < 0)
+        return stop;
+    return err_set(GDPR_ECALLBACK, "%s iterator stopped at row %lld (returned %d)", what,
+                   (long long)id, stop);
+}
+
+static int
+next_id(store *st, sqlite3_stmt *s, const char *what, int64_t *id_out)
+{
+    int rc = sqlite3_step(s);
+
+    if (rc != SQLITE_ROW) {
+        reset(s);
+        return store_fail(st, rc, what);
+    }
+    *id_out = sqlite3_column_int64(s, 0);
+    reset(s);
+    return GDPR_OK;
+}
+
+/* A statement to iterate with: the cached one, or, when fn re-entered the
+ * store and that one is mid-iteration already (a host callback calling
+ * the library), a fresh one of our own (*own = 1). */
+static int
+cursor(store *st, const char *sql, sqlite3_stmt **out, int *own)
+{
+    int rc = store_stmt(st, sql, out);
+
+    *own = 0;
+    if (rc != GDPR_OK || !sqlite3_stmt_busy(*out))
+        return rc;
+    rc = sqlite3_prepare_v2(st->db, sql, -1, out, NULL);
+    if (rc != SQLITE_OK)
+        return store_fail(st, rc, "preparing a cursor");
+    *own = 1;
+    return GDPR_OK;
+}
+
+static void
+cursor_done(sqlite3_stmt *s, int own)
+{
+    if (own)
+        sqlite3_finalize(s);
+    else
+        reset(s);
+}
+
+/* --- identities ------------------------------------------------------ */
+
+int
+store_identity_find(store *st, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
+                    uint8_t subject_hash_out[CRYPTO_HASH_BYTES])
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "SELECT subject FROM main.identity WHERE hash=?1", &s);
+    int result = GDPR_OK;
+
+    if (rc != GDPR_OK)
+        return rc;
+    bind_hash(s, 1, ident_hash);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        if (sqlite3_column_bytes(s, 0) != (int)CRYPTO_HASH_BYTES)
+            result = err_set(GDPR_ECORRUPT, "identity: subject hash has the wrong length");
+        else
+            memcpy(subject_hash_out, sqlite3_column_blob(s, 0), CRYPTO_HASH_BYTES);
+    } else if (rc == SQLITE_DONE) {
+        result = GDPR_ENOTFOUND;
+    } else {
+        result = store_fail(st, rc, "finding an identifier");
+    }
+    reset(s);
+    return result;
+}
+
+int
+store_identity_next_id(store *st, int64_t *id_out)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "SELECT coalesce(max(id), 0) + 1 FROM main.identity", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    return next_id(st, s, "allocating an identifier id", id_out);
+}
+
+int
+store_identity_insert(store *st, int64_t id, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
+                      const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *kind,
+                      const uint8_t *sealed, size_t sealed_len, int64_t created)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "INSERT INTO main.identity(id, hash, subject, kind, created, value)"
+                        " VALUES(?1, ?2, ?3, ?4, ?5, ?6)", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    bind_hash(s, 2, ident_hash);
+    bind_hash(s, 3, subject_hash);
+    sqlite3_bind_text(s, 4, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 5, created);
+    sqlite3_bind_blob(s, 6, sealed, (int)sealed_len, SQLITE_STATIC);
+    return store_step_done(st, s, "linking an identifier");
+}
+
+int
+store_identity_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                       int (*fn)(const store_identity_row *row, void *ctx), void *ctx)
+{
+    static const char sql[] = "SELECT id, kind, created, value FROM main.identity"
+                              " WHERE subject=?1 ORDER BY id";
+    sqlite3_stmt *s = NULL;
+    int own = 0;
+    int rc = cursor(st, sql, &s, &own);
+    int result = GDPR_OK;
+
+    if (rc != GDPR_OK)
+        return rc;
+    bind_hash(s, 1, subject_hash);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        store_identity_row row;
+        int stop;
+
+        row.id = sqlite3_column_int64(s, 0);
+        row.kind = (const char *)sqlite3_column_text(s, 1);
+        row.created = sqlite3_column_int64(s, 2);
+        row.value = sqlite3_column_blob(s, 3);
+        row.value_len = (size_t)sqlite3_column_bytes(s, 3);
+        if (row.kind == NULL || row.value == NULL) {
+            result = err_set(GDPR_ECORRUPT, "identity %lld: damaged row", (long long)row.id);
+            break;
+        }
+        stop = fn(&row, ctx);
+        if (stop != 0) {
+            result = stopped(stop, "identity", row.id);
+            break;
+        }
+    }
+    if (result == GDPR_OK && rc != SQLITE_DONE)
+        result = store_fail(st, rc, "listing identifiers");
+    cursor_done(s, own);
+    return result;
+}
+
+int
+store_identity_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                              int64_t *count_out)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "DELETE FROM main.identity WHERE subject=?1", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    bind_hash(s, 1, subject_hash);
+    rc = store_step_done(st, s, "deleting identifiers");
+    if (rc == GDPR_OK && count_out)
+        *count_out = sqlite3_changes64(st->db);
+    return rc;
+}
+
+int
+store_subject_ident(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t *buf, size_t cap,
+                    size_t *len_out)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "SELECT ident FROM main.subject WHERE hash=?1", &s);
+    int result = GDPR_OK;
+
+    if (rc != GDPR_OK)
+        return rc;
+    bind_hash(s, 1, hash);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        size_t len = (size_t)sqlite3_column_bytes(s, 0);
+        if (len > cap)
+            result = err_set(GDPR_ECORRUPT, "subject: sealed id of %zu bytes, at most %zu", len,
+                             cap);
+        else if (len > 0)
+            memcpy(buf, sqlite3_column_blob(s, 0), len);
+        *len_out = len;
+    } else if (rc == SQLITE_DONE) {
+        result = err_set(GDPR_ENOTFOUND, "subject: unknown");
+    } else {
+        result = store_fail(st, rc, "reading a subject");
+    }
+    reset(s);
+    return result;
+}
+
+/* --- vault records ------------------------------------------------------ */
+
+#define VAULT_COLUMNS                                                                     \
+    "id, subject, category, purpose, field, source, collected, updated, anchor, due,"     \
+    " special, value"
+
+static int
+read_vault_row(sqlite3_stmt *s, store_vault_row *row)
+{
+    row->id = sqlite3_column_int64(s, 0);
+    row->subject = sqlite3_column_blob(s, 1);
+    row->category = (const char *)sqlite3_column_text(s, 2);
+    row->purpose = (const char *)sqlite3_column_text(s, 3);
+    row->field = (const char *)sqlite3_column_text(s, 4);
+    row->source = (const char *)sqlite3_column_text(s, 5);
+    row->collected = sqlite3_column_int64(s, 6);
+    row->updated = sqlite3_column_int64(s, 7);
+    row->anchor = sqlite3_column_int64(s, 8);
+    row->has_due = sqlite3_column_type(s, 9) != SQLITE_NULL;
+    row->due = sqlite3_column_int64(s, 9);
+    row->special = sqlite3_column_int(s, 10);
+    row->value = sqlite3_column_blob(s, 11);
+    row->value_len = (size_t)sqlite3_column_bytes(s, 11);
+    if (row->subject == NULL || sqlite3_column_bytes(s, 1) != (int)CRYPTO_HASH_BYTES ||
+        row->category == NULL || row->purpose == NULL || row->value == NULL)
+        return err_set(GDPR_ECORRUPT, "vault record %lld: damaged row", (long long)row->id);
+    return GDPR_OK;
+}
+
+int
+store_vault_next_id(store *st, int64_t *id_out)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "SELECT coalesce(max(id), 0) + 1 FROM main.vault", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    return next_id(st, s, "allocating a record id", id_out);
+}
+
+int
+store_vault_insert(store *st, const store_vault_row *row)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "INSERT INTO main.vault(" VAULT_COLUMNS ")"
+                        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, row->id);
+    bind_hash(s, 2, row->subject);
+    sqlite3_bind_text(s, 3, row->category, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, row->purpose, -1, SQLITE_STATIC);
+    if (row->field)
+        sqlite3_bind_text(s, 5, row->field, -1, SQLITE_STATIC);
+    if (row->source)
+        sqlite3_bind_text(s, 6, row->source, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 7, row->collected);
+    sqlite3_bind_int64(s, 8, row->updated);
+    if (row->anchor != 0)
+        sqlite3_bind_int64(s, 9, row->anchor);
+    if (row->has_due)
+        sqlite3_bind_int64(s, 10, row->due);
+    sqlite3_bind_int(s, 11, row->special);
+    sqlite3_bind_blob(s, 12, row->value, (int)row->value_len, SQLITE_STATIC);
+    return store_step_done(st, s, "storing a vault record");
+}
+
+int
+store_vault_get(store *st, int64_t id, store_vault_fn fn, void *ctx)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "SELECT " VAULT_COLUMNS " FROM main.vault WHERE id=?1", &s);
+    int result;
+
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        store_vault_row row;
+        result = read_vault_row(s, &row);
+        if (result == GDPR_OK) {
+            int stop = fn(&row, ctx);
+            if (stop != 0)
+                result = stopped(stop, "vault", id);
+        }
+    } else if (rc == SQLITE_DONE) {
+        result = err_set(GDPR_ENOTFOUND, "record: %lld is not a vault record", (long long)id);
+    } else {
+        result = store_fail(st, rc, "reading a vault record");
+    }
+    reset(s);
+    return result;
+}
+
+int
+store_vault_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], store_vault_fn fn,
+                    void *ctx)
+{
+    static const char sql[] = "SELECT " VAULT_COLUMNS " FROM main.vault"
+                              " WHERE subject=?1 ORDER BY id";
+    sqlite3_stmt *s = NULL;
+    int own = 0;
+    int rc = cursor(st, sql, &s, &own);
+    int result = GDPR_OK;
+
+    if (rc != GDPR_OK)
+        return rc;
+    bind_hash(s, 1, subject_hash);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        store_vault_row row;
+        int stop;
+
+        result = read_vault_row(s, &row);
+        if (result != GDPR_OK)
+            break;
+        stop = fn(&row, ctx);
+        if (stop != 0) {
+            result = stopped(stop, "vault", row.id);
+            break;
+        }
+    }
+    if (result == GDPR_OK && rc != SQLITE_DONE)
+        result = store_fail(st, rc, "listing vault records");
+    cursor_done(s, own);
+    return result;
+}
+
+static int
+changed_one(store *st, int rc, int64_t id)
+{
+    if (rc == GDPR_OK && sqlite3_changes64(st->db) == 0)
+        return err_set(GDPR_ENOTFOUND, "record: %lld is not a vault record", (long long)id);
+    return rc;
+}
+
+int
+store_vault_update_value(store *st, int64_t id, const uint8_t *sealed, size_t sealed_len,
+                         int64_t updated)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "UPDATE main.vault SET value=?2, updated=?3 WHERE id=?1", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_blob(s, 2, sealed, (int)sealed_len, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, updated);
+    return changed_one(st, store_step_done(st, s, "rectifying a vault record"), id);
+}
+
+int
+store_vault_delete(store *st, int64_t id)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "DELETE FROM main.vault WHERE id=?1", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    return changed_one(st, store_step_done(st, s, "deleting a vault record"), id);
+}
+
+int
+store_vault_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                           int64_t *count_out)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "DELETE FROM main.vault WHERE subject=?1", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    bind_hash(s, 1, subject_hash);
+    rc = store_step_done(st, s, "deleting vault records");
+    if (rc == GDPR_OK && count_out)
+        *count_out = sqlite3_changes64(st->db);
+    return rc;
+}
+
+int
+store_vault_set_due(store *st, int64_t id, int has_due, int64_t due)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "UPDATE main.vault SET due=?2 WHERE id=?1", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    if (has_due)
+        sqlite3_bind_int64(s, 2, due);
+    return changed_one(st, store_step_done(st, s, "setting a due time"), id);
+}
+

@@ -1,0 +1,567 @@
+/*
+ * The personal-data vault: records by subject, category and purpose,
+ * sealed under the subject's key; rectification in place; deletion;
+ * iteration by subject.
+ * SPDX-License-Identifier: MIT
+ */
+#include "engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "gdpr/vault.h"
+#include "text.h"
+
+/* Values up to this size are sealed on the stack. */
+#define SMALL_VALUE 4096u
+
+static const char vault_table[] = "vault";
+
+/* "value:<category>": the category is part of the AAD. */
+static int
+value_field(const char *category, char *buf, size_t size)
+{
+    size_t n = strlen(category);
+
+    if (sizeof "value:" + n > size)
+        return err_set(GDPR_EINVAL, "category: too long for the record binding");
+    memcpy(buf, "value:", sizeof "value:" - 1);
+    memcpy(buf + sizeof "value:" - 1, category, n + 1);
+    return GDPR_OK;
+}
+
+int
+engine_vault_seal(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t record,
+                  const char *category, const void *plain, size_t len, uint8_t *out)
+{
+    char field[sizeof "value:" + GDPR_NAME_MAX];
+    int rc = value_field(category, field, sizeof field);
+
+    if (rc == GDPR_OK)
+        rc = engine_seal_field(eng, hash, vault_table, record, field, plain, len, out);
+    return rc;
+}
+
+static int
+vault_open(gdpr_engine *eng, engine_field_opener *fo, const store_vault_row *row, uint8_t *out)
+{
+    char field[sizeof "value:" + GDPR_NAME_MAX];
+    int rc;
+
+    if (row->value_len < CRYPTO_SEAL_OVERHEAD)
+        return err_set(GDPR_ECORRUPT, "vault record %lld: sealed value too short",
+                       (long long)row->id);
+    rc = value_field(row->category, field, sizeof field);
+    if (rc == GDPR_OK && fo != NULL)
+        return engine_field_opener_open(fo, vault_table, row->id, field, row->value,
+                                        row->value_len, out);
+    if (rc == GDPR_OK)
+        rc = engine_open_field(eng, row->subject, vault_table, row->id, field, row->value,
+                               row->value_len, out);
+    return rc;
+}
+
+int
+engine_vault_open(gdpr_engine *eng, const store_vault_row *row, uint8_t *out)
+{
+    return vault_open(eng, NULL, row, out);
+}
+
+int
+engine_vault_open_with(engine_field_opener *fo, const store_vault_row *row, uint8_t *out)
+{
+    return vault_open(NULL, fo, row, out);
+}
+
+/* --- argument checks --------------------------------------------------- */
+
+static int
+check_value(const void *value, size_t len)
+{
+    if (value == NULL && len > 0)
+        return err_set(GDPR_EINVAL, "value: NULL with len %zu (NULL is allowed only with len 0)",
+                       len);
+    if (len > GDPR_VAULT_VALUE_MAX)
+        return err_set(GDPR_EINVAL, "len: %zu bytes, a vault value holds at most %u", len,
+                       GDPR_VAULT_VALUE_MAX);
+    return GDPR_OK;
+}
+
+static int
+check_record(int64_t record)
+{
+    if (record <= 0)
+        return err_set(GDPR_EINVAL, "record: %lld is not a record id (ids start at 1)",
+                       (long long)record);
+    return GDPR_OK;
+}
+
+static int
+check_item(const gdpr_vault_item *item)
+{
+    int rc;
+
+    if (item == NULL)
+        return err_set(GDPR_EINVAL, "item: must not be NULL");
+    if (item->version == 0 || item->version > GDPR_VAULT_ITEM_VERSION)
+        return err_set(GDPR_EVERSION, "item.version: %u is not a known item version (1..%u)",
+                       item->version, GDPR_VAULT_ITEM_VERSION);
+    rc = text_check("subject", item->subject, GDPR_NAME_MAX);
+    if (rc == GDPR_OK)
+        rc = text_check("category", item->category, GDPR_NAME_MAX);
+    if (rc == GDPR_OK)
+        rc = text_check("purpose", item->purpose, GDPR_NAME_MAX);
+    if (rc == GDPR_OK)
+        rc = text_check_optional("field", item->field, GDPR_NAME_MAX);
+    if (rc == GDPR_OK)
+        rc = text_check_optional("source", item->source, GDPR_NAME_MAX);
+    if (rc == GDPR_OK)
+        rc = check_value(item->value, item->len);
+    if (rc == GDPR_OK && (item->collected < 0 || item->collected > CAL_MAX_TIME))
+        rc = err_set(GDPR_EINVAL, "collected: %lld is not a time between 1970 and 9999 "
+                     "(0: now)", (long long)item->collected);
+    return rc;
+}
+
+/* The purpose must exist and list the category (purpose limitation). */
+static int
+check_against_policy(const policy_model *p, const char *category, const char *purpose,
+                     const policy_category **cat_out)
+{
+    const policy_category *cat = policy_find_category(p, category);
+    const policy_purpose *pur = policy_find_purpose(p, purpose);
+
+    if (cat == NULL)
+        return err_set(GDPR_EINVAL, "category: '%.64s' is not a category of the policy", category);
+    if (pur == NULL)
+        return err_set(GDPR_EINVAL, "purpose: '%.64s' is not a purpose of the policy", purpose);
+    for (size_t i = 0; i < pur->n_categories; i++) {
+        if (strcmp(pur->categories[i], category) == 0) {
+            *cat_out = cat;
+            return GDPR_OK;
+        }
+    }
+    return err_set(GDPR_EINVAL, "category: '%.64s' is not a category of purpose '%.64s' "
+                   "(the policy does not list it for that purpose)", category, purpose);
+}
+
+GDPR_API int
+gdpr_vault_item_init(gdpr_vault_item *item, unsigned int version)
+{
+    err_clear();
+    if (item == NULL)
+        return err_set(GDPR_EINVAL, "item: must not be NULL");
+    if (version == 0 || version > GDPR_VAULT_ITEM_VERSION)
+        return err_set(GDPR_EVERSION, "version: %u is not a known item version (1..%u)", version,
+                       GDPR_VAULT_ITEM_VERSION);
+    memset(item, 0, sizeof *item);
+    item->version = version;
+    return GDPR_OK;
+}
+
+/* --- put ------------------------------------------------------------- */
+
+static int
+put_sealed(gdpr_engine *eng, const gdpr_vault_item *item, const policy_category *cat,
+           const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *id_out)
+{
+    uint8_t small[SMALL_VALUE + CRYPTO_SEAL_OVERHEAD];
+    uint8_t *sealed = small;
+    store_vault_row row;
+    int64_t now = engine_now(eng);
+    int rc;
+
+    memset(&row, 0, sizeof row);
+    rc = store_vault_next_id(eng->st, &row.id);
+    if (rc != GDPR_OK)
+        return rc;
+    if (item->len > SMALL_VALUE) {
+        sealed = malloc(item->len + CRYPTO_SEAL_OVERHEAD);
+        if (sealed == NULL)
+            return err_set(GDPR_ENOMEM, "out of memory sealing %zu bytes", item->len);
+    }
+    rc = engine_vault_seal(eng, hash, row.id, item->category, item->value, item->len, sealed);
+    row.subject = hash;
+    row.category = item->category;
+    row.purpose = item->purpose;
+    row.field = item->field;
+    row.source = item->source;
+    row.collected = item->collected != 0 ? item->collected : now;
+    row.updated = row.collected;
+    row.anchor = row.collected;
+    row.special = cat->special;
+    row.value = sealed;
+    row.value_len = item->len + CRYPTO_SEAL_OVERHEAD;
+    if (rc == GDPR_OK)
+        rc = engine_retention_schedule(eng, &row); /* due time (lib/retention.c) */
+    if (rc == GDPR_OK)
+        rc = store_vault_insert(eng->st, &row);
+    if (sealed != small)
+        free(sealed);
+    if (rc == GDPR_OK)
+        *id_out = row.id;
+    return rc;
+}
+
+static int
+put_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_vault_item *item, int64_t *id_out)
+{
+    const policy_category *cat = NULL;
+    uint8_t hash[CRYPTO_HASH_BYTES];
+    int64_t subject_id = 0;
+    char ref[48];
+    int rc = engine_require_policy(eng);
+
+    if (rc == GDPR_OK)
+        rc = check_against_policy(eng->policy, item->category, item->purpose, &cat);
+    if (rc == GDPR_OK)
+        rc = engine_subject_hash(eng, item->subject, hash);
+    if (rc == GDPR_OK)
+        rc = engine_authorize(eng, who, PERM_VAULT_PUT, hash);
+    if (rc == GDPR_OK)
+        rc = engine_begin(eng);
+    if (rc != GDPR_OK)
+        return rc;
+    /* Known subjects are the common case: spare ensure's second HMAC. */
+    rc = store_subject_find(eng->st, hash, &subject_id);
+    if (rc == GDPR_ENOTFOUND)
+        rc = engine_subject_ensure(eng, item->subject, hash, NULL, NULL);
+    if (rc == GDPR_OK)
+        rc = put_sealed(eng, item, cat, hash, id_out);
+    snprintf(ref, sizeof ref, "record %lld", (long long)*id_out);
+    if (rc == GDPR_OK)
+        rc = audit_append(eng, who, permission_name(PERM_VAULT_PUT), hash, GDPR_OK, ref);
+    return engine_end(eng, rc);
+}
+
+GDPR_API int
+gdpr_vault_put_item(gdpr_engine *eng, const gdpr_actor *who, const gdpr_vault_item *item,
+                    int64_t *record_out)
+{
+    int64_t id = 0;
+    int rc;
+
+    if (record_out)
+        *record_out = 0;
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    rc = engine_check_actor(who);
+    if (rc == GDPR_OK)
+        rc = check_item(item);
+    if (rc != GDPR_OK)
+        return rc;
+    engine_lock(eng);
+    rc = put_locked(eng, who, item, &id);
+    if (rc == GDPR_OK && record_out)
+        *record_out = id;
+    return engine_unlock(eng, rc);
+}
+
+GDPR_API int
+gdpr_vault_put(gdpr_engine *eng, const gdpr_actor *who, const char *subject, const char *category,
+               const char *purpose, const void *value, size_t len, int64_t *record_out)
+{
+    gdpr_vault_item item = GDPR_VAULT_ITEM_INIT;
+
+    item.subject = subject;
+    item.category = category;
+    item.purpose = purpose;
+    item.value = value;
+    item.len = len;
+    return gdpr_vault_put_item(eng, who, &item, record_out);
+}
+
+/* --- get, rectify, delete ------------------------------------------------ */
+
+typedef struct {
+    uint8_t hash[CRYPTO_HASH_BYTES];
+    char category[GDPR_NAME_MAX + 1];
+} record_owner;
+
+static int
+copy_owner(const store_vault_row *row, void *ctx)
+{
+    record_owner *o = ctx;
+
+    memcpy(o->hash, row->subject, CRYPTO_HASH_BYTES);
+    snprintf(o->category, sizeof o->category, "%s", row->category);
+    return 0;
+}
+
+/* One read of the record: its owner and category, and a copy of the sealed
+ * value, opened only once the actor is authorised. */
+typedef struct {
+    record_owner owner;
+    int64_t id;
+    uint8_t *sealed;
+    size_t sealed_len;
+} sealed_copy;
+
+static int
+copy_sealed(const store_vault_row *row, void *ctx)
+{
+    sealed_copy *c = ctx;
+
+    copy_owner(row, &c->owner);
+    c->id = row->id;
+    c->sealed = malloc(row->value_len > 0 ? row->value_len : 1);
+    if (c->sealed == NULL)
+        return err_set(GDPR_ENOMEM, "out of memory reading a %zu-byte record", row->value_len);
+    memcpy(c->sealed, row->value, row->value_len);
+    c->sealed_len = row->value_len;
+    return 0;
+}
+
+static int
+open_copy(gdpr_engine *eng, const sealed_copy *c, void **value_out, size_t *len_out)
+{
+    store_vault_row row;
+    size_t len = c->sealed_len >= CRYPTO_SEAL_OVERHEAD ? c->sealed_len - CRYPTO_SEAL_OVERHEAD : 0;
+    uint8_t *plain = malloc(len > 0 ? len : 1);
+    int rc;
+
+    if (plain == NULL)
+        return err_set(GDPR_ENOMEM, "out of memory for a %zu-byte value", len);
+    memset(&row, 0, sizeof row);
+    row.id = c->id;
+    row.subject = c->owner.hash;
+    row.category = c->owner.category;
+    row.value = c->sealed;
+    row.value_len = c->sealed_len;
+    rc = engine_vault_open(eng, &row, plain);
+    if (rc != GDPR_OK) {
+        free(plain);
+        return rc;
+    }
+    *value_out = plain;
+    *len_out = len;
+    return GDPR_OK;
+}
+
+GDPR_API int
+gdpr_vault_get(gdpr_engine *eng, const gdpr_actor *who, int64_t record, void **value_out,
+               size_t *len_out)
+{
+    sealed_copy copy;
+    int rc;
+
+    if (value_out)
+        *value_out = NULL;
+    if (len_out)
+        *len_out = 0;
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    rc = engine_check_actor(who);
+    if (rc == GDPR_OK && value_out == NULL)
+        rc = err_set(GDPR_EINVAL, "value_out: must not be NULL");
+    if (rc == GDPR_OK && len_out == NULL)
+        rc = err_set(GDPR_EINVAL, "len_out: must not be NULL");
+    if (rc == GDPR_OK)
+        rc = check_record(record);
+    if (rc != GDPR_OK)
+        return rc;
+    memset(&copy, 0, sizeof copy);
+    engine_lock(eng);
+    rc = engine_require_policy(eng);
+    if (rc == GDPR_OK)
+        rc = store_vault_get(eng->st, record, copy_sealed, &copy);
+    if (rc == GDPR_OK)
+        rc = engine_authorize(eng, who, PERM_VAULT_GET, copy.owner.hash);
+    if (rc == GDPR_OK)
+        rc = engine_record_restricted(eng, record);
+    if (rc == GDPR_OK)
+        rc = open_copy(eng, &copy, value_out, len_out);
+    free(copy.sealed);
+    return engine_unlock(eng, rc);
+}
+
+static int
+rectify_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t record, const void *value,
+               size_t len)
+{
+    record_owner owner;
+    uint8_t *sealed;
+    char ref[48];
+    int rc = engine_require_policy(eng);
+
+    if (rc == GDPR_OK)
+        rc = store_vault_get(eng->st, record, copy_owner, &owner);
+    if (rc == GDPR_OK)
+        rc = engine_authorize(eng, who, PERM_VAULT_RECTIFY, owner.hash);
+    if (rc != GDPR_OK)
+        return rc;
+    sealed = malloc(len + CRYPTO_SEAL_OVERHEAD);
+    if (sealed == NULL)
+        return err_set(GDPR_ENOMEM, "out of memory sealing %zu bytes", len);
+    rc = engine_begin(eng);
+    if (rc == GDPR_OK) {
+        rc = engine_vault_seal(eng, owner.hash, record, owner.category, value, len, sealed);
+        if (rc == GDPR_OK)
+            rc = store_vault_update_value(eng->st, record, sealed, len + CRYPTO_SEAL_OVERHEAD,
+                                          engine_now(eng));
+        snprintf(ref, sizeof ref, "record %lld", (long long)record);
+        if (rc == GDPR_OK)
+            rc = audit_append(eng, who, permission_name(PERM_VAULT_RECTIFY), owner.hash, GDPR_OK,
+                              ref);
+        rc = engine_end(eng, rc);
+    }
+    free(sealed);
+    return rc;
+}
+
+GDPR_API int
+gdpr_vault_rectify(gdpr_engine *eng, const gdpr_actor *who, int64_t record, const void *value,
+                   size_t len)
+{
+    int rc;
+
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    rc = engine_check_actor(who);
+    if (rc == GDPR_OK)
+        rc = check_record(record);
+    if (rc == GDPR_OK)
+        rc = check_value(value, len);
+    if (rc != GDPR_OK)
+        return rc;
+    engine_lock(eng);
+    rc = rectify_locked(eng, who, record, value, len);
+    return engine_unlock(eng, rc);
+}
+
+GDPR_API int
+gdpr_vault_delete(gdpr_engine *eng, const gdpr_actor *who, int64_t record)
+{
+    record_owner owner;
+    char ref[48];
+    int rc;
+
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    rc = engine_check_actor(who);
+    if (rc == GDPR_OK)
+        rc = check_record(record);
+    if (rc != GDPR_OK)
+        return rc;
+    engine_lock(eng);
+    rc = engine_require_policy(eng);
+    if (rc == GDPR_OK)
+        rc = store_vault_get(eng->st, record, copy_owner, &owner);
+    if (rc == GDPR_OK)
+        rc = engine_authorize(eng, who, PERM_VAULT_DELETE, owner.hash);
+    if (rc == GDPR_OK)
+        rc = engine_begin(eng);
+    if (rc != GDPR_OK)
+        return engine_unlock(eng, rc);
+    rc = store_vault_delete(eng->st, record);
+    snprintf(ref, sizeof ref, "record %lld", (long long)record);
+    if (rc == GDPR_OK)
+        rc = audit_append(eng, who, permission_name(PERM_VAULT_DELETE), owner.hash, GDPR_OK, ref);
+    rc = engine_end(eng, rc);
+    return engine_unlock(eng, rc);
+}
+
+GDPR_API int
+gdpr_vault_checkpoint(gdpr_engine *eng)
+{
+    int rc;
+
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    engine_lock(eng);
+    if (eng->batch)
+        return engine_unlock(eng, err_set(GDPR_ESTATE, "checkpoint: not inside a batch; commit "
+                                          "or roll back first"));
+    rc = store_checkpoint(eng->st);
+    return engine_unlock(eng, rc);
+}
+
+/* --- iteration --------------------------------------------------------- */
+
+typedef struct {
+    gdpr_engine *eng;
+    gdpr_vault_fn fn;
+    void *ctx;
+    uint8_t *buf;
+    size_t cap;
+} foreach_ctx;
+
+static int
+foreach_one(const store_vault_row *row, void *ctx)
+{
+    foreach_ctx *f = ctx;
+    gdpr_vault_record rec;
+    size_t len;
+    int rc, stop;
+
+    if (row->value_len < CRYPTO_SEAL_OVERHEAD)
+        return err_set(GDPR_ECORRUPT, "vault record %lld: sealed value too short",
+                       (long long)row->id);
+    len = row->value_len - CRYPTO_SEAL_OVERHEAD;
+    if (len + 1 > f->cap) {
+        uint8_t *grown = malloc(len + 1);
+        if (grown == NULL)
+            return err_set(GDPR_ENOMEM, "out of memory for a %zu-byte value", len);
+        if (f->buf) {
+            crypto_wipe(f->buf, f->cap);
+            free(f->buf);
+        }
+        f->buf = grown;
+        f->cap = len + 1;
+    }
+    rc = engine_vault_open(f->eng, row, f->buf);
+    if (rc != GDPR_OK)
+        return rc;
+    rec.id = row->id;
+    rec.category = row->category;
+    rec.purpose = row->purpose;
+    rec.field = row->field;
+    rec.source = row->source;
+    rec.special = row->special;
+    rec.collected = row->collected;
+    rec.updated = row->updated;
+    rec.has_due = row->has_due;
+    rec.due = row->due;
+    rec.value = f->buf;
+    rec.len = len;
+    stop = f->fn(&rec, f->ctx);
+    crypto_wipe(f->buf, len);
+    if (stop != 0)
+        return err_set(GDPR_ECALLBACK, "fn: stopped at record %lld (returned %d)",
+                       (long long)row->id, stop);
+    return 0;
+}
+
+GDPR_API int
+gdpr_vault_foreach(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
+                   gdpr_vault_fn fn, void *ctx)
+{
+    uint8_t hash[CRYPTO_HASH_BYTES];
+    foreach_ctx f = { eng, fn, ctx, NULL, 0 };
+    int rc;
+
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    rc = engine_check_actor(who);
+    if (rc == GDPR_OK)
+        rc = text_check("subject", subject, GDPR_NAME_MAX);
+    if (rc == GDPR_OK && fn == NULL)
+        rc = err_set(GDPR_EINVAL, "fn: must not be NULL");
+    if (rc != GDPR_OK)
+        return rc;
+    engine_lock(eng);
+    rc = engine_require_policy(eng);
+    if (rc == GDPR_OK)
+        rc = engine_subject_hash(eng, subject, hash);
+    if (rc == GDPR_OK)
+        rc = engine_authorize(eng, who, PERM_VAULT_GET, hash);
+    if (rc == GDPR_OK)
+        rc = store_vault_foreach(eng->st, hash, foreach_one, &f);
+    if (f.buf) {
+        crypto_wipe(f.buf, f.cap);
+        free(f.buf);
+    }
+    return engine_unlock(eng, rc);
+}
