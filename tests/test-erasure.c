@@ -16,7 +16,7 @@
 
 #include <sqlite3.h>
 
-#include "erasure_internal.h"
+#include "shred.h"
 #include "helpers.h"
 
 #define DAY INT64_C(86400)
@@ -948,20 +948,20 @@ START_TEST(internal_record_path_for_retention)
 
     engine_lock(ts.eng);
     th_ok(engine_begin(ts.eng));
-    th_ok(erasure_erase_record_locked(ts.eng, &th_system, due, "retention rule R-2",
-                                      ERASURE_QUIET, &outcome));
-    ck_assert_int_eq(outcome, ERASURE_ERASED);
-    th_assert_err(erasure_erase_record_locked(ts.eng, &th_system, held, "retention rule R-2",
-                                              ERASURE_QUIET, &outcome), GDPR_ESTATE, "hold");
-    ck_assert_int_eq(outcome, ERASURE_HELD);
-    th_assert_err(erasure_erase_record_locked(ts.eng, &th_system, duty, "retention rule R-2",
-                                              ERASURE_QUIET, &outcome), GDPR_ESTATE, "R-1");
-    ck_assert_int_eq(outcome, ERASURE_KEPT);
-    th_assert_err(erasure_erase_record_locked(ts.eng, &th_system, 999, "x", 0, &outcome),
+    th_ok(shred_record_locked(ts.eng, &th_system, due, "retention rule R-2",
+                                      SHRED_QUIET, &outcome));
+    ck_assert_int_eq(outcome, SHRED_ERASED);
+    th_assert_err(shred_record_locked(ts.eng, &th_system, held, "retention rule R-2",
+                                              SHRED_QUIET, &outcome), GDPR_ESTATE, "hold");
+    ck_assert_int_eq(outcome, SHRED_HELD);
+    th_assert_err(shred_record_locked(ts.eng, &th_system, duty, "retention rule R-2",
+                                              SHRED_QUIET, &outcome), GDPR_ESTATE, "R-1");
+    ck_assert_int_eq(outcome, SHRED_KEPT);
+    th_assert_err(shred_record_locked(ts.eng, &th_system, 999, "x", 0, &outcome),
                   GDPR_ENOTFOUND, "record");
     rc = engine_end(ts.eng, GDPR_OK);
     th_ok(rc);
-    th_assert_err(erasure_finish(ts.eng), GDPR_OK, "");
+    th_assert_err(shred_finish(ts.eng), GDPR_OK, "");
     engine_unlock(ts.eng, GDPR_OK);
 
     th_assert_err(gdpr_vault_get(ts.eng, &th_dpo, due, &(void *){ NULL }, &(size_t){ 0 }),

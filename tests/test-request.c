@@ -681,10 +681,16 @@ START_TEST(fulfilment_runs_the_work_and_links_it)
     th_assert_err(gdpr_request_rectify(ts.eng, &supervisor, access, record, "new", 3),
                   GDPR_ESTATE, "not a rectification");
     th_ok(gdpr_request_rectify(ts.eng, &supervisor, rectify, record, "1 Harbour Road", 14));
+    /* Restricted (Art. 18): stored only, so the value is not handed out
+     * until the restriction is lifted. */
+    th_assert_err(gdpr_vault_get(ts.eng, &supervisor, record, &value, &len), GDPR_ESTATE,
+                  "Art. 18");
+    th_ok(gdpr_subject_unrestrict(ts.eng, &th_dpo, "ful-1"));
     th_ok(gdpr_vault_get(ts.eng, &supervisor, record, &value, &len));
     ck_assert_uint_eq(len, 14);
     ck_assert_int_eq(memcmp(value, "1 Harbour Road", 14), 0);
     gdpr_free(value);
+    th_ok(gdpr_subject_restrict(ts.eng, &th_dpo, "ful-1"));
     get(rectify, &info);
     ck_assert_int_eq(info.status, GDPR_REQUEST_IN_PROGRESS);
     th_ok(gdpr_request_fulfil(ts.eng, &supervisor, rectify, "address corrected"));

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "schedule.h"
 #include "calendar.h"
 #include "text.h"
 
@@ -285,7 +286,7 @@ append_event(gdpr_engine *eng, const gdpr_actor *who, store_consent_row *row,
     if (rc == GDPR_OK)
         rc = store_consent_append(eng->st, row, &id);
     if (rc == GDPR_OK && row->recipient[0] == '\0') /* retention anchor (lib/retention.c) */
-        rc = engine_retention_consent(eng, row->subject, row->purpose, row->state, row->at);
+        rc = schedule_consent(eng, row->subject, row->purpose, row->state, row->at);
     snprintf(ref, sizeof ref, "consent %lld %s %.48s", (long long)id, state_words[row->state],
              row->purpose);
     if (rc == GDPR_OK)

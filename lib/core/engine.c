@@ -4,6 +4,8 @@
  * SPDX-License-Identifier: MIT
  */
 #include "engine.h"
+#include "module.h"
+#include "shred.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -412,8 +414,11 @@ engine_free(gdpr_engine *eng)
     store_close(eng->st);
     crypto_ctx_free(eng->crypto);
     policy_model_free(eng->policy);
+    for (size_t i = eng->n_modules; i > 0; i--) {
+        if (eng->modules[i - 1]->close != NULL)
+            eng->modules[i - 1]->close(eng);
+    }
     engine_sources_free(eng);
-    transfer_state_free(eng->transfer);
     if (eng->dek_cache) {
         crypto_wipe(eng->dek_cache, DEK_CACHE_SLOTS * sizeof *eng->dek_cache);
         free(eng->dek_cache);
@@ -423,8 +428,44 @@ engine_free(gdpr_engine *eng)
     free(eng);
 }
 
-GDPR_API int
-gdpr_open(gdpr_engine **out, const gdpr_options *opts)
+void *
+engine_module_state(const gdpr_engine *eng, const engine_module *m)
+{
+    for (size_t i = 0; i < eng->n_modules; i++) {
+        if (eng->modules[i] == m)
+            return eng->module_state[i];
+    }
+    return NULL;
+}
+
+int
+engine_module_set_state(gdpr_engine *eng, const engine_module *m, void *state)
+{
+    for (size_t i = 0; i < eng->n_modules; i++) {
+        if (eng->modules[i] == m) {
+            eng->module_state[i] = state;
+            return GDPR_OK;
+        }
+    }
+    return err_set(GDPR_ESTATE, "module %s: not part of this engine", m->name);
+}
+
+static int
+modules_run(gdpr_engine *eng, int resume)
+{
+    int rc = GDPR_OK;
+
+    for (size_t i = 0; rc == GDPR_OK && i < eng->n_modules; i++) {
+        int (*hook)(gdpr_engine *) = resume ? eng->modules[i]->resume : eng->modules[i]->open;
+        if (hook != NULL)
+            rc = hook(eng);
+    }
+    return rc;
+}
+
+int
+engine_open(gdpr_engine **out, const gdpr_options *opts, const engine_module *const *modules,
+            size_t n)
 {
     uint8_t kek[CRYPTO_KEY_BYTES];
     store_config cfg;
@@ -437,6 +478,8 @@ gdpr_open(gdpr_engine **out, const gdpr_options *opts)
     if (out == NULL)
         return err_set(GDPR_EINVAL, "out: must not be NULL");
     *out = NULL;
+    if (n > ENGINE_MODULES_MAX)
+        return err_set(GDPR_EINVAL, "modules: %zu given, at most %u", n, ENGINE_MODULES_MAX);
     rc = check_options(opts);
     if (rc != GDPR_OK)
         return rc;
@@ -456,6 +499,8 @@ gdpr_open(gdpr_engine **out, const gdpr_options *opts)
         pthread_mutex_init(&eng->lock, &attr);
         pthread_mutexattr_destroy(&attr);
     }
+    eng->modules = modules;
+    eng->n_modules = n;
     eng->clock = opts->clock ? opts->clock : wall_clock;
     eng->clock_ctx = opts->clock_ctx;
     eng->dek_cache = calloc(DEK_CACHE_SLOTS, sizeof *eng->dek_cache);
@@ -475,7 +520,11 @@ gdpr_open(gdpr_engine **out, const gdpr_options *opts)
     if (rc == GDPR_OK)
         rc = policy_restore(eng);
     if (rc == GDPR_OK)
-        rc = erasure_resume(eng);
+        rc = modules_run(eng, 0);
+    if (rc == GDPR_OK)
+        rc = shred_resume(eng);
+    if (rc == GDPR_OK)
+        rc = modules_run(eng, 1);
     if (rc != GDPR_OK) {
         engine_free(eng);
         return rc;
@@ -484,8 +533,8 @@ gdpr_open(gdpr_engine **out, const gdpr_options *opts)
     return GDPR_OK;
 }
 
-GDPR_API void
-gdpr_close(gdpr_engine *eng)
+void
+engine_close(gdpr_engine *eng)
 {
     engine_free(eng);
 }
@@ -522,6 +571,10 @@ gdpr_commit(gdpr_engine *eng)
     rc = store_commit(eng->st);
     if (rc != GDPR_OK)
         rc = err_wrap(rc, "batch rolled back");
+    /* Keys a vault delete in the batch queued go now; a busy scrub is
+     * retried by the next erasure call or open. */
+    if (rc == GDPR_OK && shred_finish(eng) == GDPR_EBUSY)
+        err_clear();
     return engine_unlock(eng, rc);
 }
 

@@ -16,6 +16,9 @@
 #include "store.h"
 
 #define DEK_CACHE_SLOTS 1024u
+/* Most capability modules an engine takes (lib/core/module.h). */
+#define ENGINE_MODULES_MAX 16u
+struct engine_module;
 
 typedef struct {
     int used;
@@ -33,8 +36,10 @@ struct gdpr_engine {
     void *clock_ctx;
     int batch;                 /* gdpr_begin() is open */
     dek_cache_entry *dek_cache;
-    struct engine_source *sources; /* registered host sources (lib/source.c) */
-    struct transfer_state *transfer; /* adequacy list and recipient cache (lib/adequacy.c) */
+    struct engine_source *sources; /* registered host sources (lib/core/source.c) */
+    const struct engine_module *const *modules; /* lib/core/module.h */
+    size_t n_modules;
+    void *module_state[ENGINE_MODULES_MAX]; /* one slot per module */
 };
 
 /* Lock the engine for a public call and clear the thread's message. The
@@ -108,15 +113,6 @@ int engine_field_opener_open(engine_field_opener *fo, const char *table, int64_t
                              uint8_t *out);
 void engine_field_opener_free(engine_field_opener *fo);
 
-/* Vault values (lib/vault.c): sealed with engine_seal_field under table
- * "vault" and field "value:<category>", so the AAD binds the record id,
- * the subject and the category. `out` sizes as for engine_seal_field.
- * engine_vault_open_with opens through the row's subject's opener. */
-int engine_vault_seal(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t record,
-                      const char *category, const void *plain, size_t len, uint8_t *out);
-int engine_vault_open(gdpr_engine *eng, const store_vault_row *row, uint8_t *out);
-int engine_vault_open_with(engine_field_opener *fo, const store_vault_row *row, uint8_t *out);
-
 /* Host sources (lib/source.c), in registration order. The erasure calls
  * each one's erase hook; the export each one's export_items. */
 typedef struct engine_source {
@@ -130,10 +126,10 @@ typedef struct engine_source {
 /* Free every registration (gdpr_close). */
 void engine_sources_free(gdpr_engine *eng);
 
-/* Transfer checks (lib/adequacy.c): the adequacy list in force and the
- * recipient cache, built on first use. Freed at gdpr_close; NULL is a no-op. */
-struct transfer_state;
-void transfer_state_free(struct transfer_state *t);
+/* The subject's objection and restriction bits (STORE_SUBJECT_*); 0 for a
+ * subject the store does not know (lib/core/limits.c). */
+int engine_subject_limits(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                          unsigned int *limits);
 
 /* Forget a cached key (after erasure). */
 void engine_dek_forget(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES]);
@@ -144,36 +140,5 @@ int audit_append(gdpr_engine *eng, const gdpr_actor *who, const char *action,
 
 /* Policy (lib/policy.c): read the newest stored policy at open. */
 int policy_restore(gdpr_engine *eng);
-
-/* Erasure (lib/erasure.c), at open after policy_restore: destroy keys a
- * crash left queued between an erasure's data commit and its key commit,
- * and retry a checkpoint that was kept busy. One indexed probe when there
- * is nothing to do; a busy checkpoint does not fail the open. */
-int erasure_resume(gdpr_engine *eng);
-/* GDPR_ESTATE naming the rule and its end when an erasure kept `record`
- * only for storage (legal duty or hold: Art. 17(3), 18(2)); else GDPR_OK.
- * Paths that hand a record's value out for processing ask this. */
-int engine_record_restricted(gdpr_engine *eng, int64_t record);
-
-/* Retention (lib/retention.c): due times of vault records. Each runs in
- * the caller's transaction. */
-/* Fill row->anchor, has_due and due of a record about to be stored, from
- * the rule for (row->purpose, row->category) and the subject's anchors
- * (lib/vault.c, before store_vault_insert). */
-int engine_retention_schedule(gdpr_engine *eng, store_vault_row *row);
-/* Set (at > 0) or clear (at == 0) an anchor event of a subject for one
- * purpose (NULL: every purpose) and recompute the due times it moves.
- * Last activity and request closed only move forward. */
-int engine_retention_anchor(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
-                            policy_anchor anchor, const char *purpose, int64_t at);
-/* A consent event without a recipient (lib/consent.c): a withdrawal or
- * refusal sets the purpose's consent-withdrawal anchor, a grant clears it. */
-int engine_retention_consent(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
-                             const char *purpose, int state, int64_t at);
-/* A new policy replaces `old` (NULL: none): recompute the due times of the
- * records whose rule was added, removed or changed its period or anchor
- * (lib/policy.c, inside the load's transaction). */
-int engine_retention_policy_changed(gdpr_engine *eng, const policy_model *old,
-                                    const policy_model *next);
 
 #endif

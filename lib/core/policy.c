@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "schedule.h"
 #include "gdpr/policy.h"
 #include "text.h"
 
@@ -96,7 +97,7 @@ load_locked(gdpr_engine *eng, const gdpr_actor *who, const char *json)
     }
     rc = store_policy_insert(eng->st, engine_now(eng), who->id, sha, json, &version);
     if (rc == GDPR_OK) /* due times under changed retention rules (lib/retention.c) */
-        rc = engine_retention_policy_changed(eng, eng->policy, model);
+        rc = schedule_policy_changed(eng, eng->policy, model);
     snprintf(ref, sizeof ref, "policy v%lld", (long long)version);
     if (rc == GDPR_OK)
         rc = audit_append(eng, who, permission_name(PERM_POLICY_LOAD), NULL, GDPR_OK, ref);

@@ -16,222 +16,9 @@
 #include "calendar.h"
 #include "text.h"
 
-/* A busy checkpoint is tried this often; each try waits up to the busy
- * timeout for readers to move on. */
-#define CHECKPOINT_ATTEMPTS 3
 #define ERASE_BATCH_MAX 100000u
 
 /* --- finishing: queued keys, checkpoint ---------------------------------- */
-
-/* A transaction whose data-file part commits unsynced: only for
- * bookkeeping a crash may undo because the next open redoes it (queue rows
- * of keys already destroyed, "wiped" marks). The keystore part is synced
- * as always; the checkpoint that follows syncs the data file. SQLite takes
- * the setting only outside a transaction. */
-static int
-begin_relaxed(gdpr_engine *eng)
-{
-    int rc = store_erasure_relaxed(eng->st, 1);
-
-    if (rc == GDPR_OK)
-        rc = engine_begin(eng);
-    if (rc != GDPR_OK)
-        store_erasure_relaxed(eng->st, 0);
-    return rc;
-}
-
-static int
-end_relaxed(gdpr_engine *eng, int rc)
-{
-    int back;
-
-    rc = engine_end(eng, rc);
-    back = store_erasure_relaxed(eng->st, 0);
-    if (back != GDPR_OK && rc == GDPR_OK)
-        rc = err_wrap(back, "erasure: restoring synchronous=FULL");
-    return rc;
-}
-
-/* The second transaction: keystore rows first (the keystore commits
- * first, synced), then the queue rows (unsynced: if a crash loses their
- * deletion, the next open deletes the keys again, which are gone, and then
- * the rows). One transaction for the whole queue, so a batch of erasures
- * costs one commit here too. */
-static int
-destroy_queued_keys(gdpr_engine *eng)
-{
-    uint8_t hash[CRYPTO_HASH_BYTES];
-    int rc = begin_relaxed(eng);
-
-    if (rc != GDPR_OK)
-        return rc;
-    while ((rc = store_key_queue_first(eng->st, hash)) == GDPR_OK) {
-        rc = store_key_delete(eng->st, hash);
-        if (rc == GDPR_OK)
-            rc = store_key_queue_remove(eng->st, hash);
-        engine_dek_forget(eng, hash);
-        if (rc != GDPR_OK)
-            break;
-    }
-    if (rc == GDPR_ENOTFOUND)
-        rc = GDPR_OK;
-    crypto_wipe(hash, sizeof hash);
-    return end_relaxed(eng, rc);
-}
-
-static int
-checkpoint_with_retry(gdpr_engine *eng)
-{
-    int rc = GDPR_OK;
-
-    for (int i = 0; i < CHECKPOINT_ATTEMPTS; i++) {
-        rc = store_checkpoint(eng->st);
-        if (rc != GDPR_EBUSY)
-            break;
-    }
-    if (rc == GDPR_EBUSY)
-        return err_wrap(rc, "erasure committed and key destroyed, but after %d tries old page "
-                        "images stay in the WAL until gdpr_erase_retry_pending() succeeds",
-                        CHECKPOINT_ATTEMPTS);
-    return rc;
-}
-
-int
-erasure_finish(gdpr_engine *eng)
-{
-    int keys = 0, unwiped = 0;
-    int rc;
-
-    if (store_depth(eng->st) > 0)
-        return err_set(GDPR_ESTATE, "erasure: keys are destroyed and the WAL checkpointed only "
-                       "outside a transaction");
-    rc = store_erasure_unfinished(eng->st, &keys, &unwiped);
-    if (rc != GDPR_OK || (!keys && !unwiped))
-        return rc;
-    if (keys)
-        rc = destroy_queued_keys(eng);
-    if (rc == GDPR_OK)
-        rc = checkpoint_with_retry(eng);
-    /* Unsynced: a lost mark leaves the tombstone "not wiped", and the next
-     * open checkpoints again and marks it. */
-    if (rc == GDPR_OK && unwiped) {
-        rc = begin_relaxed(eng);
-        if (rc == GDPR_OK)
-            rc = end_relaxed(eng, store_tombstone_set_wiped(eng->st));
-    }
-    return rc;
-}
-
-int
-erasure_resume(gdpr_engine *eng)
-{
-    int version = 0;
-    int rc = store_schema_version(eng->st, &version);
-
-    /* Only a store built at an older schema on purpose (tests of the
-     * migrations) lacks the erasure tables: nothing can be pending there. */
-    if (rc != GDPR_OK || version != store_schema_latest())
-        return rc;
-    rc = erasure_finish(eng);
-
-    /* A reader of another process may hold the checkpoint back; the open
-     * must not fail for that. The tombstones stay "not wiped" and the
-     * next erasure call or gdpr_erase_retry_pending() retries. */
-    if (rc == GDPR_EBUSY) {
-        err_clear();
-        return GDPR_OK;
-    }
-    return rc;
-}
-
-/* --- exemptions ------------------------------------------------------------ */
-
-int
-erasure_hold_covers(gdpr_engine *eng, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                    int64_t record, const char *category, int64_t at, int64_t *hold_out)
-{
-    int64_t until = 0;
-
-    return store_hold_covering(eng->st, subject_hash, record, category, at, hold_out, &until);
-}
-
-/* When a legal duty to keep the record ends: the retention schedule's due
- * time when retention has computed one; else the rule's period from the
- * record's anchor. When the anchor event has not happened (a contract not
- * yet ended), the erasure is that event: the period runs from the erasure
- * that first kept the record (its tombstone says until when), or from now.
- * A sum past the calendar keeps the record to its end. */
-static int
-duty_end(gdpr_engine *eng, const policy_retention *rule, const store_vault_row *row, int64_t now,
-         int64_t *end_out)
-{
-    char kept_rule[GDPR_NAME_MAX + 32];
-    int64_t kept_until = 0;
-    int rc;
-
-    if (row->has_due) {
-        *end_out = row->due;
-        return GDPR_OK;
-    }
-    if (row->anchor <= 0) {
-        rc = store_tombstone_kept_find(eng->st, row->id, &kept_until, kept_rule,
-                                       sizeof kept_rule);
-        if (rc == GDPR_OK && strcmp(kept_rule, rule->id) == 0) {
-            *end_out = kept_until;
-            return GDPR_OK;
-        }
-        if (rc != GDPR_OK && rc != GDPR_ENOTFOUND)
-            return rc;
-    }
-    if (cal_add(row->anchor > 0 ? row->anchor : now, &rule->period, end_out) != 0)
-        *end_out = CAL_MAX_TIME;
-    return GDPR_OK;
-}
-
-/* The legal-duty rule that still keeps a record at `now` (*rule_out NULL
- * when none). */
-static int
-duty_keeping(gdpr_engine *eng, const store_vault_row *row, int64_t now,
-             const policy_retention **rule_out, int64_t *end_out)
-{
-    const policy_retention *rule =
-        policy_find_retention(eng->policy, row->purpose, row->category);
-    int rc;
-
-    *rule_out = NULL;
-    if (rule == NULL || !rule->legal_duty)
-        return GDPR_OK;
-    rc = duty_end(eng, rule, row, now, end_out);
-    if (rc == GDPR_OK && *end_out > now)
-        *rule_out = rule;
-    return rc;
-}
-
-static void
-format_local_date(const gdpr_engine *eng, int64_t t, char buf[11])
-{
-    const cal_zone *z = eng->policy ? eng->policy->controller.zone : NULL;
-
-    if (cal_format_date(cal_zone_local_day(z, t), buf) != 0)
-        snprintf(buf, 11, "?");
-}
-
-int
-engine_record_restricted(gdpr_engine *eng, int64_t record)
-{
-    char rule[GDPR_NAME_MAX + 32], date[11];
-    int64_t until = 0;
-    int rc = store_tombstone_kept_find(eng->st, record, &until, rule, sizeof rule);
-
-    if (rc == GDPR_ENOTFOUND)
-        return GDPR_OK;
-    if (rc != GDPR_OK)
-        return rc;
-    format_local_date(eng, until, date);
-    return err_set(GDPR_ESTATE, "record %lld: restricted since its subject was erased: kept only "
-                   "for storage under %s until %s (Art. 17(3), 18(2))", (long long)record, rule,
-                   date);
-}
 
 /* --- the plan: what goes, what stays ----------------------------------------- */
 
@@ -311,25 +98,19 @@ static int
 plan_record(const store_vault_row *row, void *ctx)
 {
     erase_plan *p = ctx;
-    const policy_retention *rule = NULL;
-    int64_t end = 0, hold = 0, until = 0;
-    int rc = GDPR_OK;
+    record_limit lim;
+    int rc = record_limit_of(p->eng, row, RECORD_ERASE, p->now,
+                             p->check_holds ? 0u : RECORD_NO_HOLDS, &lim);
 
-    if (p->check_holds)
-        rc = store_hold_covering(p->eng->st, row->subject, row->id, row->category, p->now, &hold,
-                                 &until);
     if (rc != GDPR_OK)
         return rc;
-    if (hold != 0) {
+    if (lim.kind == RECORD_HELD) {
         char name[32];
-        snprintf(name, sizeof name, "hold %lld", (long long)hold);
-        return plan_keep(p, row, 1, name, until);
+        snprintf(name, sizeof name, "hold %lld", (long long)lim.hold);
+        return plan_keep(p, row, 1, name, lim.until);
     }
-    rc = duty_keeping(p->eng, row, p->now, &rule, &end);
-    if (rc != GDPR_OK)
-        return rc;
-    if (rule != NULL)
-        return plan_keep(p, row, 0, rule->id, end);
+    if (lim.kind == RECORD_DUTY)
+        return plan_keep(p, row, 0, lim.rule, lim.until);
     return plan_erase(p, row->id);
 }
 
@@ -390,34 +171,6 @@ queue_hooks(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const char 
         row.sealed_len = len + CRYPTO_SEAL_OVERHEAD;
         row.since = now;
         rc = store_pending_insert(eng->st, &row, NULL);
-    }
-    return rc;
-}
-
-/* The subject row and key go when nothing of it is kept any more. */
-static int
-retire_subject(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t tombstone,
-               int64_t now)
-{
-    int64_t partial = 0;
-    int exists = 0;
-    int rc = store_subject_delete(eng->st, hash);
-
-    if (rc == GDPR_ENOTFOUND) {
-        err_clear();
-        rc = GDPR_OK;
-    }
-    if (rc == GDPR_OK)
-        rc = store_key_exists(eng->st, hash, &exists);
-    if (rc == GDPR_OK && exists)
-        rc = store_key_queue_add(eng->st, hash, tombstone, now);
-    /* Earlier erasures of this subject that kept records are complete now. */
-    while (rc == GDPR_OK) {
-        rc = store_tombstone_open_partial(eng->st, hash, &partial);
-        if (rc == GDPR_ENOTFOUND)
-            return GDPR_OK;
-        if (rc == GDPR_OK)
-            rc = store_tombstone_set_complete(eng->st, partial);
     }
     return rc;
 }
@@ -541,7 +294,7 @@ erase_hash_locked(gdpr_engine *eng, const gdpr_actor *who, const uint8_t hash[CR
     if (rc == GDPR_OK)
         rc = store_erasure_scrub_requests(eng->st, hash, NULL);
     if (rc == GDPR_OK && p.n_kept == 0) {
-        rc = retire_subject(eng, hash, tombstone, now);
+        rc = shred_retire_subject(eng, hash, tombstone, now);
     } else if (rc == GDPR_OK) {
         /* Art. 18(2): what is kept may only be stored. */
         rc = store_subject_flags_update(eng->st, hash, STORE_SUBJECT_RESTRICTED, 0);
@@ -794,7 +547,7 @@ refuse_hold(gdpr_engine *eng, const gdpr_actor *who, const uint8_t hash[CRYPTO_H
     rc = audit_refusal(eng, who, hash, GDPR_ESTATE, ref);
     if (rc != GDPR_OK)
         return rc;
-    format_local_date(eng, until, date);
+    engine_format_date(eng, until, date);
     return err_set(GDPR_ESTATE, "%s: under legal hold %lld until %s (Art. 17(3)(e)); nothing "
                    "was erased (release the hold with gdpr_hold_release() first)", field,
                    (long long)hold, date);
@@ -848,7 +601,7 @@ after_commit(gdpr_engine *eng, int64_t first_tombstone, int *failed_out)
     if (eng->sources != NULL && first_tombstone > 0)
         rc = run_hooks(eng, first_tombstone, failed_out);
     if (rc == GDPR_OK)
-        rc = erasure_finish(eng);
+        rc = shred_finish(eng);
     return rc;
 }
 
@@ -889,7 +642,7 @@ erase_many_locked(gdpr_engine *eng, const gdpr_actor *who, const char *const *su
     rc = engine_authorize(eng, who, PERM_ERASE_SUBJECT, n == 1 ? items[0].hash : NULL);
     /* Whatever an earlier erasure left unfinished goes first. */
     if (rc == GDPR_OK)
-        rc = erasure_finish(eng);
+        rc = shred_finish(eng);
     if (rc == GDPR_EBUSY) {
         err_clear();
         rc = GDPR_OK;
@@ -907,7 +660,7 @@ erase_many_locked(gdpr_engine *eng, const gdpr_actor *who, const char *const *su
         }
         rc = subject_state(eng, items[i].hash, field, &items[i].state);
         if (rc == GDPR_OK && items[i].state == SUBJECT_LIVE)
-            rc = erasure_hold_covers(eng, items[i].hash, 0, NULL, now, &hold);
+            rc = record_held(eng, items[i].hash, 0, NULL, now, &hold);
         if (rc == GDPR_OK && hold != 0)
             return refuse_hold(eng, who, items[i].hash, field, hold, now);
     }
@@ -1012,138 +765,18 @@ gdpr_erase_subject(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
 
 /* --- one record ---------------------------------------------------------------- */
 
-typedef struct {
-    uint8_t hash[CRYPTO_HASH_BYTES];
-    char category[GDPR_NAME_MAX + 1];
-    char purpose[GDPR_NAME_MAX + 1];
-    store_vault_row row; /* copies of the scalars; strings point above */
-} record_copy;
-
-static int
-copy_record(const store_vault_row *row, void *ctx)
-{
-    record_copy *c = ctx;
-
-    memcpy(c->hash, row->subject, CRYPTO_HASH_BYTES);
-    snprintf(c->category, sizeof c->category, "%s", row->category);
-    snprintf(c->purpose, sizeof c->purpose, "%s", row->purpose);
-    c->row = *row;
-    c->row.subject = c->hash;
-    c->row.category = c->category;
-    c->row.purpose = c->purpose;
-    c->row.field = NULL;
-    c->row.source = NULL;
-    c->row.value = NULL;
-    c->row.value_len = 0;
-    return 0;
-}
-
-/* The record tombstone of (subject, ground, UTC day), made on first use. */
-static int
-record_tombstone(gdpr_engine *eng, const gdpr_actor *who, const uint8_t hash[CRYPTO_HASH_BYTES],
-                 const char *ground, int64_t now, int64_t *id_out)
-{
-    int64_t day = now - ((now % 86400) + 86400) % 86400;
-    store_tombstone_row t;
-    int rc = store_tombstone_find(eng->st, hash, STORE_TOMBSTONE_RECORD, ground, day,
-                                  day + 86400, id_out);
-
-    if (rc != GDPR_ENOTFOUND)
-        return rc;
-    memset(&t, 0, sizeof t);
-    t.kind = STORE_TOMBSTONE_RECORD;
-    t.subject = hash;
-    t.at = now;
-    t.ground = ground;
-    t.actor = who->id;
-    t.role = who->role;
-    return store_tombstone_insert(eng->st, &t, id_out);
-}
-
-static int
-erase_record_in(gdpr_engine *eng, const gdpr_actor *who, const record_copy *rec,
-                const char *ground, int64_t use_tombstone, unsigned int flags, int *outcome)
-{
-    const policy_retention *rule;
-    int64_t now = engine_now(eng), hold = 0, until = 0, end = 0, tombstone = use_tombstone;
-    int64_t partial = 0;
-    int has = 1;
-    char ref[96], date[11];
-    int rc = store_hold_covering(eng->st, rec->hash, rec->row.id, rec->category, now, &hold,
-                                 &until);
-
-    if (rc != GDPR_OK)
-        return rc;
-    if (hold != 0) {
-        *outcome = ERASURE_HELD;
-        format_local_date(eng, until, date);
-        return err_set(GDPR_ESTATE, "record %lld: under legal hold %lld until %s "
-                       "(Art. 17(3)(e)); not erased", (long long)rec->row.id, (long long)hold,
-                       date);
-    }
-    rc = duty_keeping(eng, &rec->row, now, &rule, &end);
-    if (rc != GDPR_OK)
-        return rc;
-    if (rule != NULL) {
-        *outcome = ERASURE_KEPT;
-        format_local_date(eng, end, date);
-        return err_set(GDPR_ESTATE, "record %lld: kept under legal duty (retention rule %s) "
-                       "until %s (Art. 17(3)(b)); not erased", (long long)rec->row.id, rule->id,
-                       date);
-    }
-    rc = store_vault_delete(eng->st, rec->row.id);
-    if (rc == GDPR_OK)
-        rc = store_tombstone_kept_erased(eng->st, rec->row.id, now);
-    if (rc == GDPR_OK && tombstone == 0)
-        rc = record_tombstone(eng, who, rec->hash, ground, now, &tombstone);
-    if (rc == GDPR_OK)
-        rc = store_tombstone_add(eng->st, tombstone, 1, 0, 0, use_tombstone ? now : 0);
-    if (rc == GDPR_OK)
-        rc = store_tombstone_record_add(eng->st, tombstone, rec->row.id);
-    /* The last record a partial erasure kept takes the subject with it. */
-    if (rc == GDPR_OK && store_tombstone_open_partial(eng->st, rec->hash, &partial) == GDPR_OK) {
-        rc = store_subject_has_data(eng->st, rec->hash, &has);
-        if (rc == GDPR_OK && !has)
-            rc = retire_subject(eng, rec->hash, partial, now);
-    }
-    snprintf(ref, sizeof ref, "record %lld (tombstone %lld)", (long long)rec->row.id,
-             (long long)tombstone);
-    if (rc == GDPR_OK && !(flags & ERASURE_QUIET))
-        rc = audit_append(eng, who, permission_name(PERM_ERASE_SUBJECT), rec->hash, GDPR_OK, ref);
-    if (rc == GDPR_OK)
-        *outcome = ERASURE_ERASED;
-    return rc;
-}
-
-int
-erasure_erase_record_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t record,
-                            const char *ground, unsigned int flags, int *outcome_out)
-{
-    record_copy rec;
-    int outcome = 0;
-    int rc = store_vault_get(eng->st, record, copy_record, &rec);
-
-    if (rc == GDPR_ENOTFOUND)
-        rc = err_set(GDPR_ENOTFOUND, "record: %lld is not a vault record", (long long)record);
-    if (rc == GDPR_OK)
-        rc = erase_record_in(eng, who, &rec, ground, 0, flags, &outcome);
-    if (outcome_out)
-        *outcome_out = outcome;
-    return rc;
-}
-
 static int
 erase_record_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t record, const char *ground,
                     gdpr_erase_report *report)
 {
-    record_copy rec;
+    shred_record rec;
     int outcome = 0;
     int rc = refuse_batch(eng);
 
     if (rc == GDPR_OK)
         rc = engine_require_policy(eng);
     if (rc == GDPR_OK) {
-        rc = store_vault_get(eng->st, record, copy_record, &rec);
+        rc = store_vault_get(eng->st, record, shred_record_copy, &rec);
         if (rc == GDPR_ENOTFOUND)
             rc = err_set(GDPR_ENOTFOUND, "record: %lld is not a vault record",
                          (long long)record);
@@ -1151,7 +784,7 @@ erase_record_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t record, con
     if (rc == GDPR_OK)
         rc = engine_authorize(eng, who, PERM_ERASE_SUBJECT, rec.hash);
     if (rc == GDPR_OK) {
-        rc = erasure_finish(eng);
+        rc = shred_finish(eng);
         if (rc == GDPR_EBUSY) {
             err_clear();
             rc = GDPR_OK;
@@ -1161,13 +794,13 @@ erase_record_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t record, con
         rc = engine_begin(eng);
     if (rc != GDPR_OK)
         return rc;
-    rc = erase_record_in(eng, who, &rec, ground, 0, 0, &outcome);
+    rc = shred_record_in(eng, who, &rec, ground, 0, 0, &outcome);
     rc = engine_end(eng, rc);
-    if (outcome == ERASURE_HELD || outcome == ERASURE_KEPT) {
+    if (outcome == SHRED_HELD || outcome == SHRED_KEPT) {
         char msg[512];
         snprintf(msg, sizeof msg, "%s", gdpr_errmsg());
         report->retained = 1;
-        if (audit_refusal(eng, who, rec.hash, GDPR_ESTATE, outcome == ERASURE_HELD
+        if (audit_refusal(eng, who, rec.hash, GDPR_ESTATE, outcome == SHRED_HELD
                           ? "refused: record held" : "refused: legal duty") == GDPR_OK)
             err_set(GDPR_ESTATE, "%s", msg);
         return GDPR_ESTATE;
@@ -1175,7 +808,7 @@ erase_record_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t record, con
     if (rc != GDPR_OK)
         return rc;
     report->erased = 1;
-    return erasure_finish(eng);
+    return shred_finish(eng);
 }
 
 GDPR_API int
@@ -1212,7 +845,7 @@ erasure_retry_pending_locked(gdpr_engine *eng, const gdpr_actor *who, int *remai
 {
     int failed = 0;
     char ref[64];
-    int rc = erasure_finish(eng);
+    int rc = shred_finish(eng);
 
     if (rc == GDPR_EBUSY) {
         err_clear();
@@ -1228,7 +861,7 @@ erasure_retry_pending_locked(gdpr_engine *eng, const gdpr_actor *who, int *remai
                                               GDPR_OK, ref));
     }
     if (rc == GDPR_OK)
-        rc = erasure_finish(eng);
+        rc = shred_finish(eng);
     if (remaining_out)
         *remaining_out = failed;
     return rc;
@@ -1392,9 +1025,9 @@ static int
 replay_record(int64_t record, void *ctx)
 {
     replay_records_ctx *r = ctx;
-    record_copy rec;
+    shred_record rec;
     int outcome = 0;
-    int rc = store_vault_get(r->eng->st, record, copy_record, &rec);
+    int rc = store_vault_get(r->eng->st, record, shred_record_copy, &rec);
 
     if (rc == GDPR_ENOTFOUND) {
         err_clear();
@@ -1405,8 +1038,8 @@ replay_record(int64_t record, void *ctx)
     /* Only the record that was erased: same subject, collected before. */
     if (memcmp(rec.hash, r->t->hash, CRYPTO_HASH_BYTES) != 0 || rec.row.collected > r->t->at)
         return 0;
-    rc = erase_record_in(r->eng, r->who, &rec, r->t->ground, r->t->id, 0, &outcome);
-    if (rc == GDPR_ESTATE && outcome != ERASURE_ERASED) {
+    rc = shred_record_in(r->eng, r->who, &rec, r->t->ground, r->t->id, 0, &outcome);
+    if (rc == GDPR_ESTATE && outcome != SHRED_ERASED) {
         err_clear();
         return 0; /* held or under a duty now: left as it is */
     }
@@ -1439,7 +1072,7 @@ replay_wanted(gdpr_engine *eng, const replay_item *t, int *wanted)
     }
     if (!has && !key)
         return GDPR_OK;
-    rc = erasure_hold_covers(eng, t->hash, 0, NULL, engine_now(eng), &hold);
+    rc = record_held(eng, t->hash, 0, NULL, engine_now(eng), &hold);
     if (rc == GDPR_OK && hold == 0)
         *wanted = 1;
     return rc;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "record.h"
 #include "gdpr/vault.h"
 #include "text.h"
 
@@ -779,7 +780,7 @@ vault_row(const store_vault_row *row, void *ctx)
         return rc;
     if (value_buf(x, len) == NULL)
         return GDPR_ENOMEM;
-    rc = engine_vault_open_with(x->fo, row, x->buf);
+    rc = record_open_with(x->fo, row, x->buf);
     if (rc != GDPR_OK)
         return rc;
     x->records++;

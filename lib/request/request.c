@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "schedule.h"
 #include "calendar.h"
 #include "text.h"
 
@@ -431,7 +432,7 @@ request_commit_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *
     r->updated = engine_now(eng);
     rc = store_request_update(eng->st, r);
     if (rc == GDPR_OK && r->closed != 0 && r->has_subject) /* retention anchor (lib/retention.c) */
-        rc = engine_retention_anchor(eng, r->subject, ANCHOR_REQUEST_CLOSED, NULL, r->closed);
+        rc = schedule_anchor(eng, r->subject, ANCHOR_REQUEST_CLOSED, NULL, r->closed);
     if (rc == GDPR_OK)
         rc = request_log(eng, who, r, perm, action, detail, note);
     return rc;

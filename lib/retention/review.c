@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "erasure_internal.h"
+#include "shred.h"
 #include "error.h"
 #include "calendar.h"
 #include "text.h"
@@ -262,12 +262,12 @@ static int
 reschedule_one(const store_retention_row *row, void *ctx)
 {
     resched_ctx *r = ctx;
-    retention_anchors a = { NULL, 0, 0 };
-    int rc = retention_anchors_load(r->eng, row->subject, &a);
+    schedule_anchors a = { NULL, 0, 0 };
+    int rc = schedule_anchors_load(r->eng, row->subject, &a);
 
     if (rc == GDPR_OK)
-        rc = retention_reschedule(r->eng, r->eng->policy, row, &a, NULL);
-    retention_anchors_free(&a);
+        rc = schedule_reschedule(r->eng, r->eng->policy, row, &a, NULL);
+    schedule_anchors_free(&a);
     return rc;
 }
 
@@ -306,8 +306,8 @@ decide_erase(gdpr_engine *eng, const gdpr_actor *who, const task_copy *t, int64_
 
     snprintf(ground, sizeof ground, "retention review %lld (rule %s)", (long long)t->id, t->rule);
     if (rc == GDPR_OK)
-        rc = erasure_erase_record_locked(eng, who, t->record, ground, ERASURE_QUIET, &outcome);
-    if (rc == GDPR_ESTATE && (outcome == ERASURE_HELD || outcome == ERASURE_KEPT))
+        rc = shred_record_locked(eng, who, t->record, ground, SHRED_QUIET | SHRED_ROUTINE, &outcome);
+    if (rc == GDPR_ESTATE && (outcome == SHRED_HELD || outcome == SHRED_KEPT))
         rc = err_wrap(rc, "review %lld: record %lld may not be erased now", (long long)t->id,
                       (long long)t->record);
     snprintf(ref, sizeof ref, "review %lld: erase record %lld under %s%s", (long long)t->id,
@@ -338,7 +338,7 @@ decide_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t task, const gdpr_
     if (rc == GDPR_OK && d->verdict == GDPR_REVIEW_KEEP)
         rc = check_keep(eng, &t, d->keep_until, now);
     if (rc == GDPR_OK && d->verdict == GDPR_REVIEW_ERASE)
-        rc = retention_held(eng, t.subject, t.record, t.category, now, &hold);
+        rc = record_held(eng, t.subject, t.record, t.category, now, &hold);
     if (rc == GDPR_OK && hold != 0)
         rc = err_set(GDPR_ESTATE, "task: record %lld of review %lld is under legal hold %lld; "
                      "it cannot be erased while the hold is in force", (long long)t.record,
@@ -365,7 +365,7 @@ decide_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t task, const gdpr_
     free(sealed);
     if (rc == GDPR_OK && d->verdict == GDPR_REVIEW_ERASE) {
         /* Queued keys and the checkpoint, outside the transaction. */
-        int frc = erasure_finish(eng);
+        int frc = shred_finish(eng);
         if (frc != GDPR_OK)
             rc = err_wrap(frc, "review %lld decided and its record erased, but", (long long)task);
     }

@@ -663,6 +663,18 @@ transfer_state_free(transfer_state *t)
     free(t);
 }
 
+static void
+transfer_close(gdpr_engine *eng)
+{
+    transfer_state_free(engine_module_state(eng, &transfer_module));
+}
+
+const engine_module transfer_module = {
+    .version = ENGINE_MODULE_VERSION,
+    .name = "transfer",
+    .close = transfer_close,
+};
+
 void
 transfer_state_invalidate(transfer_state *t)
 {
@@ -776,14 +788,18 @@ transfer_state_sync(gdpr_engine *eng, transfer_state *t)
 int
 transfer_state_ready(gdpr_engine *eng, transfer_state **out)
 {
-    transfer_state *t = eng->transfer;
+    transfer_state *t = engine_module_state(eng, &transfer_module);
     int rc;
 
     if (t == NULL) {
         t = calloc(1, sizeof *t);
         if (t == NULL)
             return err_set(GDPR_ENOMEM, "out of memory for the transfer state");
-        eng->transfer = t;
+        rc = engine_module_set_state(eng, &transfer_module, t);
+        if (rc != GDPR_OK) {
+            free(t);
+            return rc;
+        }
     }
     if (!t->synced || t->list == NULL) {
         rc = transfer_state_sync(eng, t);

@@ -1239,7 +1239,7 @@ gdpr_safeguard_add(gdpr_engine *eng, const gdpr_actor *who, const gdpr_safeguard
         rc = audit_append(eng, who, permission_name(PERM_SAFEGUARD_MANAGE), NULL, GDPR_OK, ref);
     rc = engine_end(eng, rc);
     if (rc == GDPR_OK) {
-        transfer_state_invalidate(eng->transfer);
+        transfer_state_invalidate(engine_module_state(eng, &transfer_module));
         if (id_out)
             *id_out = id;
     }
@@ -1280,7 +1280,7 @@ gdpr_safeguard_revoke(gdpr_engine *eng, const gdpr_actor *who, int64_t id)
     free(recipient);
     rc = engine_end(eng, rc);
     if (rc == GDPR_OK)
-        transfer_state_invalidate(eng->transfer);
+        transfer_state_invalidate(engine_module_state(eng, &transfer_module));
     return engine_unlock(eng, rc);
 }
 

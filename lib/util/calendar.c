@@ -18,7 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SECONDS_PER_DAY INT64_C(86400)
 #define DAYS_PER_400_YEARS INT64_C(146097)
 /* Day 0 of the era-based civil algorithm is 0000-03-01, 719468 days before
  * 1970-01-01; starting the year in March puts the leap day last. */

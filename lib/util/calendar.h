@@ -25,6 +25,8 @@
 /* First and last supported instants (0001-01-01T00:00:00Z, 9999-12-31T23:59:59Z). */
 #define CAL_MIN_TIME INT64_C(-62135596800)
 #define CAL_MAX_TIME INT64_C(253402300799)
+/* Seconds in a UTC day (no leap seconds in POSIX time). */
+#define SECONDS_PER_DAY INT64_C(86400)
 
 /* Returned by cal_days_from_civil() for a date it cannot represent. */
 #define CAL_DAYS_INVALID INT64_MIN

@@ -11,69 +11,13 @@
 #include <string.h>
 
 #include "error.h"
+#include "shred.h"
+#include "schedule.h"
 #include "gdpr/vault.h"
 #include "text.h"
 
 /* Values up to this size are sealed on the stack. */
 #define SMALL_VALUE 4096u
-
-static const char vault_table[] = "vault";
-
-/* "value:<category>": the category is part of the AAD. */
-static int
-value_field(const char *category, char *buf, size_t size)
-{
-    size_t n = strlen(category);
-
-    if (sizeof "value:" + n > size)
-        return err_set(GDPR_EINVAL, "category: too long for the record binding");
-    memcpy(buf, "value:", sizeof "value:" - 1);
-    memcpy(buf + sizeof "value:" - 1, category, n + 1);
-    return GDPR_OK;
-}
-
-int
-engine_vault_seal(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t record,
-                  const char *category, const void *plain, size_t len, uint8_t *out)
-{
-    char field[sizeof "value:" + GDPR_NAME_MAX];
-    int rc = value_field(category, field, sizeof field);
-
-    if (rc == GDPR_OK)
-        rc = engine_seal_field(eng, hash, vault_table, record, field, plain, len, out);
-    return rc;
-}
-
-static int
-vault_open(gdpr_engine *eng, engine_field_opener *fo, const store_vault_row *row, uint8_t *out)
-{
-    char field[sizeof "value:" + GDPR_NAME_MAX];
-    int rc;
-
-    if (row->value_len < CRYPTO_SEAL_OVERHEAD)
-        return err_set(GDPR_ECORRUPT, "vault record %lld: sealed value too short",
-                       (long long)row->id);
-    rc = value_field(row->category, field, sizeof field);
-    if (rc == GDPR_OK && fo != NULL)
-        return engine_field_opener_open(fo, vault_table, row->id, field, row->value,
-                                        row->value_len, out);
-    if (rc == GDPR_OK)
-        rc = engine_open_field(eng, row->subject, vault_table, row->id, field, row->value,
-                               row->value_len, out);
-    return rc;
-}
-
-int
-engine_vault_open(gdpr_engine *eng, const store_vault_row *row, uint8_t *out)
-{
-    return vault_open(eng, NULL, row, out);
-}
-
-int
-engine_vault_open_with(engine_field_opener *fo, const store_vault_row *row, uint8_t *out)
-{
-    return vault_open(NULL, fo, row, out);
-}
 
 /* --- argument checks --------------------------------------------------- */
 
@@ -182,7 +126,7 @@ put_sealed(gdpr_engine *eng, const gdpr_vault_item *item, const policy_category 
         if (sealed == NULL)
             return err_set(GDPR_ENOMEM, "out of memory sealing %zu bytes", item->len);
     }
-    rc = engine_vault_seal(eng, hash, row.id, item->category, item->value, item->len, sealed);
+    rc = record_seal(eng, hash, row.id, item->category, item->value, item->len, sealed);
     row.subject = hash;
     row.category = item->category;
     row.purpose = item->purpose;
@@ -195,7 +139,7 @@ put_sealed(gdpr_engine *eng, const gdpr_vault_item *item, const policy_category 
     row.value = sealed;
     row.value_len = item->len + CRYPTO_SEAL_OVERHEAD;
     if (rc == GDPR_OK)
-        rc = engine_retention_schedule(eng, &row); /* due time (lib/retention.c) */
+        rc = schedule_record(eng, &row); /* due time (lib/retention.c) */
     if (rc == GDPR_OK)
         rc = store_vault_insert(eng->st, &row);
     if (sealed != small)
@@ -275,25 +219,10 @@ gdpr_vault_put(gdpr_engine *eng, const gdpr_actor *who, const char *subject, con
 
 /* --- get, rectify, delete ------------------------------------------------ */
 
-typedef struct {
-    uint8_t hash[CRYPTO_HASH_BYTES];
-    char category[GDPR_NAME_MAX + 1];
-} record_owner;
-
-static int
-copy_owner(const store_vault_row *row, void *ctx)
-{
-    record_owner *o = ctx;
-
-    memcpy(o->hash, row->subject, CRYPTO_HASH_BYTES);
-    snprintf(o->category, sizeof o->category, "%s", row->category);
-    return 0;
-}
-
 /* One read of the record: its owner and category, and a copy of the sealed
  * value, opened only once the actor is authorised. */
 typedef struct {
-    record_owner owner;
+    shred_record owner;
     int64_t id;
     uint8_t *sealed;
     size_t sealed_len;
@@ -304,7 +233,7 @@ copy_sealed(const store_vault_row *row, void *ctx)
 {
     sealed_copy *c = ctx;
 
-    copy_owner(row, &c->owner);
+    shred_record_copy(row, &c->owner);
     c->id = row->id;
     c->sealed = malloc(row->value_len > 0 ? row->value_len : 1);
     if (c->sealed == NULL)
@@ -330,7 +259,7 @@ open_copy(gdpr_engine *eng, const sealed_copy *c, void **value_out, size_t *len_
     row.category = c->owner.category;
     row.value = c->sealed;
     row.value_len = c->sealed_len;
-    rc = engine_vault_open(eng, &row, plain);
+    rc = record_open(eng, &row, plain);
     if (rc != GDPR_OK) {
         free(plain);
         return rc;
@@ -370,7 +299,7 @@ gdpr_vault_get(gdpr_engine *eng, const gdpr_actor *who, int64_t record, void **v
     if (rc == GDPR_OK)
         rc = engine_authorize(eng, who, PERM_VAULT_GET, copy.owner.hash);
     if (rc == GDPR_OK)
-        rc = engine_record_restricted(eng, record);
+        rc = record_check(eng, &copy.owner.row, RECORD_READ, NULL);
     if (rc == GDPR_OK)
         rc = open_copy(eng, &copy, value_out, len_out);
     free(copy.sealed);
@@ -381,15 +310,17 @@ static int
 rectify_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t record, const void *value,
                size_t len)
 {
-    record_owner owner;
+    shred_record owner;
     uint8_t *sealed;
     char ref[48];
     int rc = engine_require_policy(eng);
 
     if (rc == GDPR_OK)
-        rc = store_vault_get(eng->st, record, copy_owner, &owner);
+        rc = store_vault_get(eng->st, record, shred_record_copy, &owner);
     if (rc == GDPR_OK)
         rc = engine_authorize(eng, who, PERM_VAULT_RECTIFY, owner.hash);
+    if (rc == GDPR_OK)
+        rc = record_check(eng, &owner.row, RECORD_CHANGE, NULL);
     if (rc != GDPR_OK)
         return rc;
     sealed = malloc(len + CRYPTO_SEAL_OVERHEAD);
@@ -397,7 +328,7 @@ rectify_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t record, const vo
         return err_set(GDPR_ENOMEM, "out of memory sealing %zu bytes", len);
     rc = engine_begin(eng);
     if (rc == GDPR_OK) {
-        rc = engine_vault_seal(eng, owner.hash, record, owner.category, value, len, sealed);
+        rc = record_seal(eng, owner.hash, record, owner.category, value, len, sealed);
         if (rc == GDPR_OK)
             rc = store_vault_update_value(eng->st, record, sealed, len + CRYPTO_SEAL_OVERHEAD,
                                           engine_now(eng));
@@ -431,11 +362,40 @@ gdpr_vault_rectify(gdpr_engine *eng, const gdpr_actor *who, int64_t record, cons
     return engine_unlock(eng, rc);
 }
 
+static int
+delete_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t record)
+{
+    shred_record owner;
+    char ref[48];
+    int rc = engine_require_policy(eng);
+
+    if (rc == GDPR_OK)
+        rc = store_vault_get(eng->st, record, shred_record_copy, &owner);
+    if (rc == GDPR_OK)
+        rc = engine_authorize(eng, who, PERM_VAULT_DELETE, owner.hash);
+    if (rc == GDPR_OK)
+        rc = record_check(eng, &owner.row, RECORD_DELETE, NULL);
+    if (rc == GDPR_OK)
+        rc = engine_begin(eng);
+    if (rc != GDPR_OK)
+        return rc;
+    /* Through core, so the last record of a partly erased subject takes
+     * the subject and its key with it. */
+    rc = shred_record_delete(eng, &owner.row, engine_now(eng));
+    snprintf(ref, sizeof ref, "record %lld", (long long)record);
+    if (rc == GDPR_OK)
+        rc = audit_append(eng, who, permission_name(PERM_VAULT_DELETE), owner.hash, GDPR_OK, ref);
+    rc = engine_end(eng, rc);
+    /* Destroy a key that delete queued; inside a host batch gdpr_commit()
+     * does it. A busy scrub is retried by the next erasure call. */
+    if (rc == GDPR_OK && !eng->batch && shred_finish(eng) == GDPR_EBUSY)
+        err_clear();
+    return rc;
+}
+
 GDPR_API int
 gdpr_vault_delete(gdpr_engine *eng, const gdpr_actor *who, int64_t record)
 {
-    record_owner owner;
-    char ref[48];
     int rc;
 
     if (eng == NULL)
@@ -446,20 +406,7 @@ gdpr_vault_delete(gdpr_engine *eng, const gdpr_actor *who, int64_t record)
     if (rc != GDPR_OK)
         return rc;
     engine_lock(eng);
-    rc = engine_require_policy(eng);
-    if (rc == GDPR_OK)
-        rc = store_vault_get(eng->st, record, copy_owner, &owner);
-    if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_VAULT_DELETE, owner.hash);
-    if (rc == GDPR_OK)
-        rc = engine_begin(eng);
-    if (rc != GDPR_OK)
-        return engine_unlock(eng, rc);
-    rc = store_vault_delete(eng->st, record);
-    snprintf(ref, sizeof ref, "record %lld", (long long)record);
-    if (rc == GDPR_OK)
-        rc = audit_append(eng, who, permission_name(PERM_VAULT_DELETE), owner.hash, GDPR_OK, ref);
-    rc = engine_end(eng, rc);
+    rc = delete_locked(eng, who, record);
     return engine_unlock(eng, rc);
 }
 
@@ -482,6 +429,7 @@ gdpr_vault_checkpoint(gdpr_engine *eng)
 
 typedef struct {
     gdpr_engine *eng;
+    int64_t now;
     gdpr_vault_fn fn;
     void *ctx;
     uint8_t *buf;
@@ -496,6 +444,14 @@ foreach_one(const store_vault_row *row, void *ctx)
     size_t len;
     int rc, stop;
 
+    record_limit lim;
+
+    /* Values gdpr_vault_get() refuses are not handed out here either. */
+    rc = record_limit_of(f->eng, row, RECORD_READ, f->now, 0, &lim);
+    if (rc != GDPR_OK)
+        return rc;
+    if (lim.kind != RECORD_FREE)
+        return 0;
     if (row->value_len < CRYPTO_SEAL_OVERHEAD)
         return err_set(GDPR_ECORRUPT, "vault record %lld: sealed value too short",
                        (long long)row->id);
@@ -511,7 +467,7 @@ foreach_one(const store_vault_row *row, void *ctx)
         f->buf = grown;
         f->cap = len + 1;
     }
-    rc = engine_vault_open(f->eng, row, f->buf);
+    rc = record_open(f->eng, row, f->buf);
     if (rc != GDPR_OK)
         return rc;
     rec.id = row->id;
@@ -539,7 +495,7 @@ gdpr_vault_foreach(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
                    gdpr_vault_fn fn, void *ctx)
 {
     uint8_t hash[CRYPTO_HASH_BYTES];
-    foreach_ctx f = { eng, fn, ctx, NULL, 0 };
+    foreach_ctx f = { eng, 0, fn, ctx, NULL, 0 };
     int rc;
 
     if (eng == NULL)
@@ -552,6 +508,7 @@ gdpr_vault_foreach(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
     if (rc != GDPR_OK)
         return rc;
     engine_lock(eng);
+    f.now = engine_now(eng);
     rc = engine_require_policy(eng);
     if (rc == GDPR_OK)
         rc = engine_subject_hash(eng, subject, hash);

@@ -32,7 +32,7 @@
 
 #include "bench.h"
 #include "engine.h"
-#include "erasure_internal.h"
+#include "shred.h"
 #include "gdpr.h"
 
 static const unsigned char key[32] = { 7, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
@@ -234,11 +234,11 @@ erase_directly(gdpr_engine *eng, const int64_t *ids, long n)
         engine_lock(eng);
         rc = engine_begin(eng);
         for (long k = i; rc == GDPR_OK && k < i + batch && k < n; k++)
-            rc = erasure_erase_record_locked(eng, &nightly, ids[k], "retention rule R-2",
-                                             ERASURE_QUIET, NULL);
+            rc = shred_record_locked(eng, &nightly, ids[k], "retention rule R-2",
+                                             SHRED_QUIET, NULL);
         rc = engine_end(eng, rc);
         if (rc == GDPR_OK)
-            rc = erasure_finish(eng);
+            rc = shred_finish(eng);
         check(engine_unlock(eng, rc), "erase directly");
     }
     return span_since(t0);

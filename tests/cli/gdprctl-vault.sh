@@ -92,8 +92,13 @@ expect_exit 1 "$ctl" --db "$db" export NOBODY -o "$tmp/none.json"
 expect_exit 4 "$ctl" --db "$db" $agent export CUST-1
 grep -q "export.subject" "$tmp/err" || fail "denied export: $(cat "$tmp/err")"
 
-expect_exit 0 "$ctl" --db "$db" vault delete 2
-expect_exit 1 "$ctl" --db "$db" vault get 2
+# Record 2 (financial, billing) is kept under the legal duty of rule R-1:
+# a delete is refused and changes nothing.
+expect_exit 1 "$ctl" --db "$db" vault delete 2
+grep -q "legal duty (retention rule R-1)" "$tmp/err" || fail "delete kept: $(cat "$tmp/err")"
+expect_exit 0 "$ctl" --db "$db" vault get 2
+expect_exit 0 "$ctl" --db "$db" vault delete 1
+expect_exit 1 "$ctl" --db "$db" vault get 1
 grep -q "GDPR_ENOTFOUND" "$tmp/err" || fail "get deleted: $(cat "$tmp/err")"
 expect_exit 0 "$ctl" --db "$db" vault checkpoint
 expect_exit 0 "$ctl" --db "$db" audit verify

@@ -2,7 +2,8 @@
 """Check libgdpr's layering from the sources.
 
 Each folder of lib/ is a layer: util -> crypto -> store -> core ->
-capabilities. A file may include headers of its own folder and of the
+capabilities -> the front (lib/gdpr.c, which lists the capability
+modules). A file may include headers of its own folder and of the
 layers below; store backends (lib/store/<backend>/) see the interface
 (lib/store/) but not each other; capabilities see core and below, never
 each other, except request, which may use export, erasure and vault.
@@ -43,7 +44,13 @@ def folder_of(libdir, path):
     return os.path.dirname(rel).replace(os.sep, "/")
 
 
+FRONT = ("", "front")  # lib/gdpr.c, the front that lists the modules
+FRONT_RANK = 5
+
+
 def rank(folder):
+    if folder in FRONT:
+        return FRONT_RANK
     top = folder.split("/")[0]
     return ORDER.get(top, CAPABILITY_RANK)
 

@@ -7,7 +7,7 @@
  * the request is closed and its history tells what happened.
  * SPDX-License-Identifier: MIT
  */
-#include "erasure_internal.h"
+#include "request_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,0 +1,137 @@
+/*
+ * A subject's objection (Art. 21) and restriction (Art. 18), kept as bits
+ * of the subject row: set and lifted here, weighed by gdpr_may_process
+ * (lib/consent) and by the restriction check (lib/core/restrict.c).
+ * SPDX-License-Identifier: MIT
+ */
+#include "engine.h"
+
+#include "error.h"
+#include "gdpr/consent.h"
+#include "text.h"
+
+int
+engine_subject_limits(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], unsigned int *limits)
+{
+    int rc = store_subject_flags_get(eng->st, hash, limits);
+
+    if (rc == GDPR_ENOTFOUND) {
+        *limits = 0;
+        return GDPR_OK;
+    }
+    return rc;
+}
+
+/* --- objection and restriction ------------------------------------------ */
+
+typedef struct {
+    permission perm;
+    unsigned int set, clear;
+    int create;          /* setting a limit creates the subject */
+    const char *ref;     /* audit reference */
+} limit_change;
+
+static int
+change_locked(gdpr_engine *eng, const gdpr_actor *who, const char *subject, const limit_change *ch)
+{
+    uint8_t hash[CRYPTO_HASH_BYTES];
+    int64_t id = 0;
+    int rc = engine_require_policy(eng);
+
+    if (rc == GDPR_OK)
+        rc = engine_subject_hash(eng, subject, hash);
+    if (rc == GDPR_OK && !ch->create) {
+        rc = store_subject_find(eng->st, hash, &id);
+        if (rc == GDPR_ENOTFOUND)
+            return err_set(GDPR_ENOTFOUND, "subject: not known to the store; nothing to lift");
+    }
+    if (rc == GDPR_OK)
+        rc = engine_authorize(eng, who, ch->perm, hash);
+    if (rc == GDPR_OK)
+        rc = engine_begin(eng);
+    if (rc != GDPR_OK)
+        return rc;
+    if (ch->create)
+        rc = engine_subject_ensure(eng, subject, hash, NULL, NULL);
+    if (rc == GDPR_OK)
+        rc = store_subject_flags_update(eng->st, hash, ch->set, ch->clear);
+    if (rc == GDPR_OK)
+        rc = audit_append(eng, who, permission_name(ch->perm), hash, GDPR_OK, ch->ref);
+    return engine_end(eng, rc);
+}
+
+static int
+change_limits(gdpr_engine *eng, const gdpr_actor *who, const char *subject, const limit_change *ch)
+{
+    int rc;
+
+    err_clear();
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    rc = engine_check_actor(who);
+    if (rc == GDPR_OK)
+        rc = text_check("subject", subject, GDPR_NAME_MAX);
+    if (rc != GDPR_OK)
+        return rc;
+    engine_lock(eng);
+    rc = change_locked(eng, who, subject, ch);
+    return engine_unlock(eng, rc);
+}
+
+GDPR_API int
+gdpr_subject_object(gdpr_engine *eng, const gdpr_actor *who, const char *subject)
+{
+    static const limit_change ch = { PERM_SUBJECT_OBJECT, STORE_SUBJECT_OBJECTED, 0, 1,
+                                     "objection recorded" };
+    return change_limits(eng, who, subject, &ch);
+}
+
+GDPR_API int
+gdpr_subject_unobject(gdpr_engine *eng, const gdpr_actor *who, const char *subject)
+{
+    static const limit_change ch = { PERM_SUBJECT_OBJECT, 0, STORE_SUBJECT_OBJECTED, 0,
+                                     "objection lifted" };
+    return change_limits(eng, who, subject, &ch);
+}
+
+GDPR_API int
+gdpr_subject_restrict(gdpr_engine *eng, const gdpr_actor *who, const char *subject)
+{
+    static const limit_change ch = { PERM_SUBJECT_RESTRICT, STORE_SUBJECT_RESTRICTED, 0, 1,
+                                     "restriction recorded" };
+    return change_limits(eng, who, subject, &ch);
+}
+
+GDPR_API int
+gdpr_subject_unrestrict(gdpr_engine *eng, const gdpr_actor *who, const char *subject)
+{
+    static const limit_change ch = { PERM_SUBJECT_RESTRICT, 0, STORE_SUBJECT_RESTRICTED, 0,
+                                     "restriction lifted" };
+    return change_limits(eng, who, subject, &ch);
+}
+
+GDPR_API int
+gdpr_subject_limits(gdpr_engine *eng, const char *subject, unsigned int *limits_out)
+{
+    uint8_t hash[CRYPTO_HASH_BYTES];
+    unsigned int flags = 0;
+    int rc;
+
+    err_clear();
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (limits_out == NULL)
+        return err_set(GDPR_EINVAL, "limits_out: must not be NULL");
+    *limits_out = 0;
+    rc = text_check("subject", subject, GDPR_NAME_MAX);
+    if (rc != GDPR_OK)
+        return rc;
+    engine_lock(eng);
+    rc = engine_subject_hash(eng, subject, hash);
+    if (rc == GDPR_OK)
+        rc = engine_subject_limits(eng, hash, &flags);
+    if (rc == GDPR_OK)
+        *limits_out = ((flags & STORE_SUBJECT_OBJECTED) ? GDPR_SUBJECT_OBJECTED : 0u) |
+                      ((flags & STORE_SUBJECT_RESTRICTED) ? GDPR_SUBJECT_RESTRICTED : 0u);
+    return engine_unlock(eng, rc);
+}

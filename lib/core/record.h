@@ -1,0 +1,91 @@
+/*
+ * Internal (core): vault records as every capability sees them: sealing
+ * and opening a value (lib/core/record.c) and the one restriction check
+ * (lib/core/restrict.c) that every path reading, exporting, changing or
+ * deleting a record passes.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef GDPR_RECORD_H
+#define GDPR_RECORD_H
+
+#include "engine.h"
+
+/* Seal `len` bytes of a record's value under the subject's key, as
+ * engine_seal_field with table "vault" and field "value:<category>".
+ * `out` holds len + CRYPTO_SEAL_OVERHEAD bytes. */
+int record_seal(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t record,
+                const char *category, const void *plain, size_t len, uint8_t *out);
+/* Open a stored row's value into `out` (value_len - CRYPTO_SEAL_OVERHEAD
+ * bytes); record_open_with uses an opener set up for the row's subject. */
+int record_open(gdpr_engine *eng, const store_vault_row *row, uint8_t *out);
+int record_open_with(engine_field_opener *fo, const store_vault_row *row, uint8_t *out);
+
+/*
+ * The one restriction check. What a path wants to do with a record:
+ *   READ    hand the value out for processing (vault get, foreach);
+ *   EXPORT  give it to the subject (Art. 15, 20): never restricted;
+ *   CHANGE  rectify it;
+ *   DELETE  delete it in the host's routine (vault delete, retention);
+ *   ERASE   erase it under Art. 17 (erasure calls, request fulfilment).
+ * What may stand in the way, checked in this order:
+ *   HELD    a legal hold on the record, its category or the subject
+ *           (Art. 17(3)(e), 18(2)): refuses CHANGE, DELETE and ERASE;
+ *   DUTY    a legal-duty retention rule still running (Art. 17(3)(b)):
+ *           refuses DELETE and ERASE;
+ *   KEPT    an erasure of the subject kept the record for storage only
+ *           (Art. 17(3), 18(2)): refuses READ and CHANGE;
+ *   ART18   the subject restricted processing (Art. 18(1)): refuses READ,
+ *           and DELETE unless an erasure of the subject is under way (its
+ *           own restriction); CHANGE stays open (rectification is what
+ *           ends a restriction under Art. 18(1)(a)) and so does ERASE (the
+ *           subject's own erasure request supersedes the restriction).
+ * docs/vault.md has the same table for users.
+ */
+typedef enum {
+    RECORD_READ = 1,
+    RECORD_EXPORT,
+    RECORD_CHANGE,
+    RECORD_DELETE,
+    RECORD_ERASE
+} record_use;
+
+typedef enum {
+    RECORD_FREE = 0,
+    RECORD_HELD,
+    RECORD_DUTY,
+    RECORD_KEPT,
+    RECORD_ART18
+} record_limit_kind;
+
+typedef struct {
+    record_limit_kind kind;
+    int64_t hold;                   /* RECORD_HELD: the hold's id */
+    int64_t until;                  /* when the limit ends (CAL_MAX_TIME: open) */
+    char rule[GDPR_NAME_MAX + 32];  /* RECORD_DUTY, RECORD_KEPT: the rule */
+} record_limit;
+
+/* Skip the per-record hold lookup: the caller knows no hold touches the
+ * subject (store_hold_any_for_subject), e.g. an erasure planning many
+ * records. */
+#define RECORD_NO_HOLDS 0x1u
+
+/* What limits `use` of `row` at `now` (out->kind RECORD_FREE when none).
+ * Read-only; GDPR_OK or a storage error. */
+int record_limit_of(gdpr_engine *eng, const store_vault_row *row, record_use use, int64_t now,
+                    unsigned int flags, record_limit *out);
+
+/* GDPR_OK when `use` of `row` is allowed now; else GDPR_ESTATE with a
+ * message naming the record, the hold or rule, its end and the article.
+ * *kind_out (may be NULL) gets the limit. */
+int record_check(gdpr_engine *eng, const store_vault_row *row, record_use use, int *kind_out);
+
+/* Whether a legal hold in force at `at` covers a record of `category`
+ * belonging to `subject_hash` (record 0, category NULL: the subject as a
+ * whole). *hold_out gets the hold id, 0 when none. Read-only. */
+int record_held(gdpr_engine *eng, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t record,
+                const char *category, int64_t at, int64_t *hold_out);
+
+/* "YYYY-MM-DD" of `t` in the controller's zone ("?" when out of range). */
+void engine_format_date(const gdpr_engine *eng, int64_t t, char buf[11]);
+
+#endif

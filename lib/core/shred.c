@@ -1,0 +1,293 @@
+/*
+ * The erasure primitives every capability may use (lib/core/shred.h):
+ * deleting one record under the restriction check, retiring a subject
+ * whose last record went, and finishing: destroying queued keys and
+ * scrubbing freed bytes once the data commit is durable
+ * (docs/decisions/0003-two-files.md, docs/erasure.md).
+ * SPDX-License-Identifier: MIT
+ */
+#include "shred.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "calendar.h"
+#include "error.h"
+
+/* A busy scrub is tried this often; each try waits up to the busy timeout
+ * for readers to move on. */
+#define SCRUB_ATTEMPTS 3
+
+/* --- finishing: queued keys, scrub ---------------------------------------- */
+
+/* A transaction whose data-file part commits unsynced: only for
+ * bookkeeping a crash may undo because the next open redoes it (queue rows
+ * of keys already destroyed, "wiped" marks). The keystore part is synced
+ * as always; the checkpoint that follows syncs the data file. SQLite takes
+ * the setting only outside a transaction. */
+static int
+begin_relaxed(gdpr_engine *eng)
+{
+    int rc = store_erasure_relaxed(eng->st, 1);
+
+    if (rc == GDPR_OK)
+        rc = engine_begin(eng);
+    if (rc != GDPR_OK)
+        store_erasure_relaxed(eng->st, 0);
+    return rc;
+}
+
+static int
+end_relaxed(gdpr_engine *eng, int rc)
+{
+    int back;
+
+    rc = engine_end(eng, rc);
+    back = store_erasure_relaxed(eng->st, 0);
+    if (back != GDPR_OK && rc == GDPR_OK)
+        rc = err_wrap(back, "erasure: restoring synchronous=FULL");
+    return rc;
+}
+
+/* The second transaction: keystore rows first (the keystore commits
+ * first, synced), then the queue rows (unsynced: if a crash loses their
+ * deletion, the next open deletes the keys again, which are gone, and then
+ * the rows). One transaction for the whole queue, so a batch of erasures
+ * costs one commit here too. */
+static int
+destroy_queued_keys(gdpr_engine *eng)
+{
+    uint8_t hash[CRYPTO_HASH_BYTES];
+    int rc = begin_relaxed(eng);
+
+    if (rc != GDPR_OK)
+        return rc;
+    while ((rc = store_key_queue_first(eng->st, hash)) == GDPR_OK) {
+        rc = store_key_delete(eng->st, hash);
+        if (rc == GDPR_OK)
+            rc = store_key_queue_remove(eng->st, hash);
+        engine_dek_forget(eng, hash);
+        if (rc != GDPR_OK)
+            break;
+    }
+    if (rc == GDPR_ENOTFOUND)
+        rc = GDPR_OK;
+    crypto_wipe(hash, sizeof hash);
+    return end_relaxed(eng, rc);
+}
+
+static int
+checkpoint_with_retry(gdpr_engine *eng)
+{
+    int rc = GDPR_OK;
+
+    for (int i = 0; i < SCRUB_ATTEMPTS; i++) {
+        rc = store_checkpoint(eng->st);
+        if (rc != GDPR_EBUSY)
+            break;
+    }
+    if (rc == GDPR_EBUSY)
+        return err_wrap(rc, "erasure committed and key destroyed, but after %d tries old page "
+                        "images stay in the WAL until gdpr_erase_retry_pending() succeeds",
+                        SCRUB_ATTEMPTS);
+    return rc;
+}
+
+int
+shred_finish(gdpr_engine *eng)
+{
+    int keys = 0, unwiped = 0;
+    int rc;
+
+    if (store_depth(eng->st) > 0)
+        return err_set(GDPR_ESTATE, "erasure: keys are destroyed and freed bytes scrubbed only "
+                       "outside a transaction");
+    rc = store_erasure_unfinished(eng->st, &keys, &unwiped);
+    if (rc != GDPR_OK || (!keys && !unwiped))
+        return rc;
+    if (keys)
+        rc = destroy_queued_keys(eng);
+    if (rc == GDPR_OK)
+        rc = checkpoint_with_retry(eng);
+    /* Unsynced: a lost mark leaves the tombstone "not wiped", and the next
+     * open checkpoints again and marks it. */
+    if (rc == GDPR_OK && unwiped) {
+        rc = begin_relaxed(eng);
+        if (rc == GDPR_OK)
+            rc = end_relaxed(eng, store_tombstone_set_wiped(eng->st));
+    }
+    return rc;
+}
+
+int
+shred_resume(gdpr_engine *eng)
+{
+    int version = 0;
+    int rc = store_schema_version(eng->st, &version);
+
+    /* Only a store built at an older schema on purpose (tests of the
+     * migrations) lacks the erasure tables: nothing can be pending there. */
+    if (rc != GDPR_OK || version != store_schema_latest())
+        return rc;
+    rc = shred_finish(eng);
+
+    /* A reader of another process may hold the checkpoint back; the open
+     * must not fail for that. The tombstones stay "not wiped" and the
+     * next erasure call or gdpr_erase_retry_pending() retries. */
+    if (rc == GDPR_EBUSY) {
+        err_clear();
+        return GDPR_OK;
+    }
+    return rc;
+}
+
+/* --- one record ------------------------------------------------------------ */
+
+/* The subject row and key go when nothing of it is kept any more. */
+int
+shred_retire_subject(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t tombstone,
+               int64_t now)
+{
+    int64_t partial = 0;
+    int exists = 0;
+    int rc = store_subject_delete(eng->st, hash);
+
+    if (rc == GDPR_ENOTFOUND) {
+        err_clear();
+        rc = GDPR_OK;
+    }
+    if (rc == GDPR_OK)
+        rc = store_key_exists(eng->st, hash, &exists);
+    if (rc == GDPR_OK && exists)
+        rc = store_key_queue_add(eng->st, hash, tombstone, now);
+    /* Earlier erasures of this subject that kept records are complete now. */
+    while (rc == GDPR_OK) {
+        rc = store_tombstone_open_partial(eng->st, hash, &partial);
+        if (rc == GDPR_ENOTFOUND)
+            return GDPR_OK;
+        if (rc == GDPR_OK)
+            rc = store_tombstone_set_complete(eng->st, partial);
+    }
+    return rc;
+}
+
+int
+shred_record_copy(const store_vault_row *row, void *ctx)
+{
+    shred_record *c = ctx;
+
+    memcpy(c->hash, row->subject, CRYPTO_HASH_BYTES);
+    snprintf(c->category, sizeof c->category, "%s", row->category);
+    snprintf(c->purpose, sizeof c->purpose, "%s", row->purpose);
+    c->row = *row;
+    c->row.subject = c->hash;
+    c->row.category = c->category;
+    c->row.purpose = c->purpose;
+    c->row.field = NULL;
+    c->row.source = NULL;
+    c->row.value = NULL;
+    c->row.value_len = 0;
+    return 0;
+}
+
+/* The record tombstone of (subject, ground, UTC day), made on first use. */
+static int
+record_tombstone(gdpr_engine *eng, const gdpr_actor *who, const uint8_t hash[CRYPTO_HASH_BYTES],
+                 const char *ground, int64_t now, int64_t *id_out)
+{
+    int64_t day = now - ((now % SECONDS_PER_DAY) + SECONDS_PER_DAY) % SECONDS_PER_DAY;
+    store_tombstone_row t;
+    int rc = store_tombstone_find(eng->st, hash, STORE_TOMBSTONE_RECORD, ground, day,
+                                  day + SECONDS_PER_DAY, id_out);
+
+    if (rc != GDPR_ENOTFOUND)
+        return rc;
+    memset(&t, 0, sizeof t);
+    t.kind = STORE_TOMBSTONE_RECORD;
+    t.subject = hash;
+    t.at = now;
+    t.ground = ground;
+    t.actor = who->id;
+    t.role = who->role;
+    return store_tombstone_insert(eng->st, &t, id_out);
+}
+
+int
+shred_record_delete(gdpr_engine *eng, const store_vault_row *row, int64_t now)
+{
+    int64_t partial = 0;
+    int has = 1;
+    int rc = store_vault_delete(eng->st, row->id);
+
+    if (rc == GDPR_OK)
+        rc = store_tombstone_kept_erased(eng->st, row->id, now);
+    /* The last record a partial erasure kept takes the subject with it. */
+    if (rc == GDPR_OK) {
+        rc = store_tombstone_open_partial(eng->st, row->subject, &partial);
+        if (rc == GDPR_ENOTFOUND) {
+            err_clear();
+            return GDPR_OK;
+        }
+    }
+    if (rc == GDPR_OK)
+        rc = store_subject_has_data(eng->st, row->subject, &has);
+    if (rc == GDPR_OK && !has)
+        rc = shred_retire_subject(eng, row->subject, partial, now);
+    return rc;
+}
+
+int
+shred_record_in(gdpr_engine *eng, const gdpr_actor *who, const shred_record *rec,
+                const char *ground, int64_t use_tombstone, unsigned int flags, int *outcome)
+{
+    int64_t now = engine_now(eng), tombstone = use_tombstone;
+    int kind = RECORD_FREE;
+    char ref[96];
+    int rc = record_check(eng, &rec->row, (flags & SHRED_ROUTINE) ? RECORD_DELETE : RECORD_ERASE,
+                          &kind);
+
+    if (rc == GDPR_ESTATE) {
+        *outcome = kind == RECORD_HELD ? SHRED_HELD : SHRED_KEPT;
+        return rc;
+    }
+    if (rc == GDPR_OK)
+        rc = shred_record_delete(eng, &rec->row, now);
+    if (rc == GDPR_OK && tombstone == 0)
+        rc = record_tombstone(eng, who, rec->hash, ground, now, &tombstone);
+    if (rc == GDPR_OK)
+        rc = store_tombstone_add(eng->st, tombstone, 1, 0, 0, use_tombstone ? now : 0);
+    if (rc == GDPR_OK)
+        rc = store_tombstone_record_add(eng->st, tombstone, rec->row.id);
+    snprintf(ref, sizeof ref, "record %lld (tombstone %lld)", (long long)rec->row.id,
+             (long long)tombstone);
+    if (rc == GDPR_OK && !(flags & SHRED_QUIET))
+        rc = audit_append(eng, who, permission_name(PERM_ERASE_SUBJECT), rec->hash, GDPR_OK, ref);
+    if (rc == GDPR_OK)
+        *outcome = SHRED_ERASED;
+    return rc;
+}
+
+int
+shred_record_load(gdpr_engine *eng, int64_t record, shred_record *out)
+{
+    int rc = store_vault_get(eng->st, record, shred_record_copy, out);
+
+    if (rc == GDPR_ENOTFOUND)
+        rc = err_set(GDPR_ENOTFOUND, "record: %lld is not a vault record", (long long)record);
+    return rc;
+}
+
+int
+shred_record_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t record, const char *ground,
+                    unsigned int flags, int *outcome_out)
+{
+    shred_record rec;
+    int outcome = 0;
+    int rc = shred_record_load(eng, record, &rec);
+
+    if (rc == GDPR_OK)
+        rc = shred_record_in(eng, who, &rec, ground, 0, flags, &outcome);
+    if (outcome_out)
+        *outcome_out = outcome;
+    return rc;
+}
