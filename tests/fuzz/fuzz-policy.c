@@ -2,7 +2,10 @@
  * libFuzzer target: policy documents. Any input must be accepted or
  * refused with GDPR_EINVAL (or a storage error), never crash, leak or
  * change the store when refused.
- *   built with clang (tests/fuzz/meson.build); run: build/tests/fuzz/fuzz-policy examples/
+ *   built with clang (tests/fuzz/meson.build); run (seeds in
+ *   tests/fuzz/corpus/policy, findings kept in the build directory):
+ *   tests/fuzz/run-fuzz.sh build-clang/tests/fuzz/fuzz-policy
+ *       build-clang/tests/fuzz/policy tests/fuzz/corpus/policy
  * SPDX-License-Identifier: MIT
  */
 #include <stdint.h>
