@@ -20,7 +20,7 @@ static gdpr_engine *
 engine(void)
 {
     static gdpr_engine *eng;
-    static const unsigned char key[32] = { 7 };
+    static const unsigned char key[32] = {7};
 
     if (eng == NULL) {
         gdpr_options opts = GDPR_OPTIONS_INIT;
@@ -36,7 +36,7 @@ engine(void)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const gdpr_actor who = { "fuzz", "dpo" };
+    static const gdpr_actor who = {"fuzz", "dpo"};
     char *text = malloc(size + 1);
     int rc;
 
