@@ -3,8 +3,10 @@
  * as gdpr_adequacy_load() reads it). Any input must be accepted or refused
  * with GDPR_EINVAL / GDPR_EVERSION, never crash or leak; an accepted list
  * must answer lookups for each of its own entries.
- *   build: meson setup build-fuzz (clang); run:
- *   build-fuzz/tests/fuzz/fuzz-adequacy -max_len=65536 lib/data/
+ *   build: CC=clang meson setup build-clang; run (seeds in
+ *   tests/fuzz/corpus/adequacy, findings kept in the build directory):
+ *   tests/fuzz/run-fuzz.sh build-clang/tests/fuzz/fuzz-adequacy
+ *       build-clang/tests/fuzz/adequacy tests/fuzz/corpus/adequacy -max_len=65536
  * SPDX-License-Identifier: MIT
  */
 #include <stdint.h>

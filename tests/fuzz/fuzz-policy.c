@@ -2,7 +2,10 @@
  * libFuzzer target: policy documents. Any input must be accepted or
  * refused with GDPR_EINVAL (or a storage error), never crash, leak or
  * change the store when refused.
- *   built with clang (tests/fuzz/meson.build); run: build/tests/fuzz/fuzz-policy examples/
+ *   built with clang (tests/fuzz/meson.build); run (seeds in
+ *   tests/fuzz/corpus/policy, findings kept in the build directory):
+ *   tests/fuzz/run-fuzz.sh build-clang/tests/fuzz/fuzz-policy
+ *       build-clang/tests/fuzz/policy tests/fuzz/corpus/policy
  * SPDX-License-Identifier: MIT
  */
 #include <stdint.h>
@@ -17,7 +20,7 @@ static gdpr_engine *
 engine(void)
 {
     static gdpr_engine *eng;
-    static const unsigned char key[32] = { 7 };
+    static const unsigned char key[32] = {7};
 
     if (eng == NULL) {
         gdpr_options opts = GDPR_OPTIONS_INIT;
@@ -33,7 +36,7 @@ engine(void)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const gdpr_actor who = { "fuzz", "dpo" };
+    static const gdpr_actor who = {"fuzz", "dpo"};
     char *text = malloc(size + 1);
     int rc;
 
