@@ -426,14 +426,15 @@ assert_due_now(int64_t record)
  *   DUTY   duty-1: a billing invoice (R-1, legal duty, P6Y);
  *   KEPT   kept-1: a billing invoice kept by the erasure of kept-1;
  *   ART18  art18-1: marketing contact collected 2023 (due under R-2) and a
- *          CV under review; the subject restricted processing.
+ *          CV under review, and a usage record due under R-4 (anonymise);
+ *          the subject restricted processing.
  */
 static void
 walk_setup(void)
 {
     gdpr_retention_report rep;
     gdpr_erase_report er;
-    int64_t cv_held, cv_art18;
+    int64_t cv_held, cv_art18, art18_usage;
 
     th_setup(&ts);
     /* Reviews first: the CVs' positions closed 2025-06-30 (R-3, P6M). */
@@ -465,10 +466,14 @@ walk_setup(void)
     fx[L_ART18] = (limited){ "art18-1", "art18@example.com", 0, 0, 0, cv_art18, 0 };
     fx[L_ART18].record = put_at("art18-1", "contact", "marketing", fx[L_ART18].value, T_2023);
     fx[L_ART18].review = review_of(cv_art18);
+    /* Due under R-4 (anonymise, P18M): a retention run deletes its value
+     * too, so the restriction keeps it as well. */
+    art18_usage = put_at("art18-1", "usage", "service", "art18 call note", T_2023);
     th_ok(gdpr_subject_restrict(ts.eng, &th_dpo, "art18-1"));
 
     ck_assert_int_gt(fx[L_HELD].review, 0);
     ck_assert_int_gt(fx[L_ART18].review, 0);
+    assert_due_now(art18_usage);
     assert_due_now(fx[L_HELD].record);
     assert_due_now(fx[L_ART18].record);
 }
