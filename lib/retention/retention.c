@@ -506,6 +506,33 @@ erase_record(run_state *rs, const store_retention_row *row, const policy_retenti
     return rc;
 }
 
+/* Anonymising deletes the value: the restriction check for a routine
+ * deletion (lib/core/record.h) must allow it, as for an erasure. */
+static int
+may_delete(run_state *rs, const store_retention_row *row, int *held_out)
+{
+    store_vault_row v;
+    int rc;
+
+    memset(&v, 0, sizeof v);
+    v.id = row->id;
+    v.subject = row->subject;
+    v.category = row->category;
+    v.purpose = row->purpose;
+    v.field = row->field;
+    v.collected = row->collected;
+    v.anchor = row->has_anchor ? row->anchor : 0;
+    v.has_due = row->has_due;
+    v.due = row->due;
+    rc = record_check(rs->eng, &v, RECORD_DELETE, NULL);
+    *held_out = rc == GDPR_ESTATE;
+    if (rc == GDPR_ESTATE) {
+        err_clear();
+        rc = GDPR_OK;
+    }
+    return rc;
+}
+
 static int
 apply_one(run_state *rs, const store_retention_row *row)
 {
@@ -538,9 +565,12 @@ apply_one(run_state *rs, const store_retention_row *row)
             add_count(rs, &rs->rep.erased, &rs->run.erased);
         break;
     case ACTION_ANONYMISE:
-        if (!rs->dry)
+        rc = may_delete(rs, row, &held);
+        if (rc == GDPR_OK && !held && !rs->dry)
             rc = anonymise_record(rs, row, rule);
-        if (rc == GDPR_OK)
+        if (rc == GDPR_OK && held)
+            add_count(rs, &rs->rep.held, &rs->run.held);
+        else if (rc == GDPR_OK)
             add_count(rs, &rs->rep.anonymised, &rs->run.anonymised);
         break;
     default:

@@ -323,7 +323,8 @@ decide_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t task, const gdpr_
     task_copy t;
     uint8_t *sealed = NULL;
     size_t len = d->justification ? strlen(d->justification) : 0;
-    int64_t now = engine_now(eng), hold = 0;
+    shred_record rec;
+    int64_t now = engine_now(eng);
     int rc = engine_require_policy(eng);
 
     memset(&t, 0, sizeof t);
@@ -337,12 +338,17 @@ decide_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t task, const gdpr_
         rc = engine_authorize(eng, who, PERM_REVIEW_DECIDE, t.subject);
     if (rc == GDPR_OK && d->verdict == GDPR_REVIEW_KEEP)
         rc = check_keep(eng, &t, d->keep_until, now);
+    /* The one restriction check (lib/core/record.h), before anything is
+     * written: a hold, a running legal duty or an Art. 18 restriction
+     * refuses with the record, the hold or rule, its end and the article. */
     if (rc == GDPR_OK && d->verdict == GDPR_REVIEW_ERASE)
-        rc = record_held(eng, t.subject, t.record, t.category, now, &hold);
-    if (rc == GDPR_OK && hold != 0)
-        rc = err_set(GDPR_ESTATE, "task: record %lld of review %lld is under legal hold %lld; "
-                     "it cannot be erased while the hold is in force", (long long)t.record,
-                     (long long)task, (long long)hold);
+        rc = shred_record_load(eng, t.record, &rec);
+    if (rc == GDPR_OK && d->verdict == GDPR_REVIEW_ERASE) {
+        rc = record_check(eng, &rec.row, RECORD_DELETE, NULL);
+        if (rc == GDPR_ESTATE)
+            rc = err_wrap(rc, "task: review %lld: record %lld may not be erased now",
+                          (long long)task, (long long)t.record);
+    }
     if (rc == GDPR_OK && d->justification != NULL) {
         sealed = malloc(len + CRYPTO_SEAL_OVERHEAD);
         if (sealed == NULL)
