@@ -350,9 +350,7 @@ gdpr_consent_record(gdpr_engine *eng, const gdpr_actor *who, const gdpr_consent 
     err_clear();
     if (event_out)
         *event_out = 0;
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
         rc = check_consent(c);
     if (rc != GDPR_OK)
@@ -451,9 +449,7 @@ gdpr_consent_withdraw(gdpr_engine *eng, const gdpr_actor *who, const char *subje
     err_clear();
     if (event_out)
         *event_out = 0;
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
         rc = text_check("subject", subject, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
@@ -480,8 +476,8 @@ gdpr_consent_check(gdpr_engine *eng, const char *subject, const char *purpose, i
     int rc;
 
     err_clear();
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (granted_out == NULL)
         return err_set(GDPR_EINVAL, "granted_out: must not be NULL");
     *granted_out = 0;
@@ -577,8 +573,8 @@ gdpr_consent_history(gdpr_engine *eng, const gdpr_actor *who, const char *subjec
     int rc;
 
     err_clear();
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (fn == NULL)
         return err_set(GDPR_EINVAL, "fn: must not be NULL");
     rc = engine_check_actor(who);
@@ -637,8 +633,8 @@ gdpr_consent_receipt(gdpr_engine *eng, int64_t event, char **json_out)
     int rc;
 
     err_clear();
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (json_out == NULL)
         return err_set(GDPR_EINVAL, "json_out: must not be NULL");
     *json_out = NULL;

@@ -116,9 +116,7 @@ load_locked(gdpr_engine *eng, const gdpr_actor *who, const char *json)
 static int
 check_load_args(gdpr_engine *eng, const gdpr_actor *who)
 {
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    return engine_check_actor(who);
+    return engine_enter(eng, who);
 }
 
 static int
@@ -216,8 +214,8 @@ gdpr_policy_version(gdpr_engine *eng, int64_t *version_out)
 {
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (version_out == NULL)
         return err_set(GDPR_EINVAL, "version_out: must not be NULL");
     engine_lock(eng);
@@ -232,8 +230,8 @@ gdpr_policy_get(gdpr_engine *eng, char **json_out)
 {
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (json_out == NULL)
         return err_set(GDPR_EINVAL, "json_out: must not be NULL");
     *json_out = NULL;
@@ -254,8 +252,8 @@ gdpr_policy_allows(gdpr_engine *eng, const char *role, const char *perm_name, in
     int perm;
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (allowed_out == NULL)
         return err_set(GDPR_EINVAL, "allowed_out: must not be NULL");
     rc = text_check("role", role, GDPR_NAME_MAX);

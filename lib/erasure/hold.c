@@ -140,10 +140,7 @@ gdpr_hold_place(gdpr_engine *eng, const gdpr_actor *who, const gdpr_hold *hold, 
 
     if (hold_out)
         *hold_out = 0;
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
         rc = check_hold(hold);
     if (rc != GDPR_OK)
@@ -203,10 +200,7 @@ gdpr_hold_release(gdpr_engine *eng, const gdpr_actor *who, int64_t hold, const c
 {
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK && hold <= 0)
         rc = err_set(GDPR_EINVAL, "hold: %lld is not a hold id (ids start at 1)", (long long)hold);
     if (rc == GDPR_OK)
@@ -255,9 +249,8 @@ gdpr_hold_foreach(gdpr_engine *eng, unsigned int flags, gdpr_hold_fn fn, void *c
     hold_walk w;
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (fn == NULL)
         return err_set(GDPR_EINVAL, "fn: must not be NULL");
     if (flags & ~GDPR_HOLD_LIST_ALL)

@@ -147,9 +147,8 @@ gdpr_tombstone_lookup(gdpr_engine *eng, const char *subject, gdpr_tombstone *out
     tomb_ctx c;
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (out == NULL)
         return err_set(GDPR_EINVAL, "out: must not be NULL");
     if (out->version == 0 || out->version > GDPR_TOMBSTONE_VERSION)
@@ -189,9 +188,8 @@ gdpr_tombstone_foreach(gdpr_engine *eng, const char *subject, gdpr_tombstone_fn 
     tomb_ctx c;
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (fn == NULL)
         return err_set(GDPR_EINVAL, "fn: must not be NULL");
     rc = text_check_optional("subject", subject, GDPR_NAME_MAX);
@@ -245,9 +243,8 @@ walk_kept(const store_kept_row *k, void *ctx)
 static int
 check_walk(gdpr_engine *eng, int64_t tombstone, int has_fn)
 {
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (tombstone <= 0)
         return err_set(GDPR_EINVAL, "tombstone: %lld is not a tombstone id (ids start at 1)",
                        (long long)tombstone);
@@ -361,9 +358,8 @@ gdpr_tombstones_export(gdpr_engine *eng, int (*write)(const void *buf, size_t le
     export_out o = { write, ctx, 1 };
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (write == NULL)
         return err_set(GDPR_EINVAL, "write: must not be NULL");
     engine_lock(eng);
@@ -679,10 +675,7 @@ gdpr_tombstones_import(gdpr_engine *eng, const gdpr_actor *who, const char *json
 
     if (imported_out)
         *imported_out = 0;
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK && json == NULL)
         rc = err_set(GDPR_EINVAL, "json: must not be NULL");
     if (rc == GDPR_OK && json[0] == '\0')
@@ -759,10 +752,7 @@ gdpr_tombstones_import_file(gdpr_engine *eng, const gdpr_actor *who, const char 
 
     if (imported_out)
         *imported_out = 0;
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
         rc = text_check("path", path, PATH_MAX_BYTES);
     if (rc == GDPR_OK)

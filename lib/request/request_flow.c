@@ -49,10 +49,7 @@ check_call(gdpr_engine *eng, const gdpr_actor *who, int64_t request)
 {
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
         rc = request_check_id(request);
     return rc;

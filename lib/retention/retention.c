@@ -74,9 +74,7 @@ check_anchor_args(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
 {
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
         rc = text_check("subject", subject, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
@@ -207,8 +205,8 @@ gdpr_retention_record(gdpr_engine *eng, int64_t record, gdpr_retention_info *out
     int rc;
 
     err_clear();
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (out == NULL)
         return err_set(GDPR_EINVAL, "out: must not be NULL");
     if (out->version == 0 || out->version > GDPR_RETENTION_INFO_VERSION)
@@ -236,9 +234,7 @@ gdpr_retention_sync(gdpr_engine *eng, const gdpr_actor *who, int64_t *changed_ou
     err_clear();
     if (changed_out)
         *changed_out = 0;
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc != GDPR_OK)
         return rc;
     engine_lock(eng);
@@ -311,8 +307,8 @@ gdpr_retention_due(gdpr_engine *eng, int64_t as_of, gdpr_retention_fn fn, void *
     int rc;
 
     err_clear();
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (fn == NULL)
         return err_set(GDPR_EINVAL, "fn: must not be NULL");
     rc = retention_check_time("as_of", as_of);
@@ -640,9 +636,7 @@ check_run_args(gdpr_engine *eng, const gdpr_actor *who, int64_t as_of,
 {
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
         rc = retention_check_time("as_of", as_of);
     if (rc != GDPR_OK || opts == NULL)
@@ -791,8 +785,8 @@ gdpr_retention_aggregates(gdpr_engine *eng,
     int rc;
 
     err_clear();
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (fn == NULL)
         return err_set(GDPR_EINVAL, "fn: must not be NULL");
     engine_lock(eng);

@@ -89,8 +89,8 @@ gdpr_review_list(gdpr_engine *eng, gdpr_review_status status, gdpr_review_fn fn,
     int rc;
 
     err_clear();
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (fn == NULL)
         return err_set(GDPR_EINVAL, "fn: must not be NULL");
     if ((int)status < 0 || status > GDPR_REVIEW_GONE)
@@ -108,8 +108,8 @@ gdpr_review_overdue(gdpr_engine *eng, int64_t as_of, gdpr_review_fn fn, void *ct
     int rc;
 
     err_clear();
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (fn == NULL)
         return err_set(GDPR_EINVAL, "fn: must not be NULL");
     rc = retention_check_time("as_of", as_of);
@@ -379,9 +379,7 @@ gdpr_review_decide(gdpr_engine *eng, const gdpr_actor *who, int64_t task,
     int rc;
 
     err_clear();
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
         rc = retention_check_record("task", task);
     if (rc == GDPR_OK)
@@ -406,9 +404,7 @@ gdpr_review_justification(gdpr_engine *eng, const gdpr_actor *who, int64_t task,
     err_clear();
     if (text_out)
         *text_out = NULL;
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK && text_out == NULL)
         rc = err_set(GDPR_EINVAL, "text_out: must not be NULL");
     if (rc == GDPR_OK)

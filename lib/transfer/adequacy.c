@@ -866,8 +866,8 @@ gdpr_adequacy_foreach(gdpr_engine *eng, int64_t as_of, gdpr_adequacy_fn fn, void
     gdpr_adequacy_entry e;
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (fn == NULL)
         return err_set(GDPR_EINVAL, "fn: must not be NULL");
     if (as_of != GDPR_ADEQUACY_ALL && (rc = check_instant("as_of", as_of)) != GDPR_OK)
@@ -903,8 +903,8 @@ gdpr_adequacy_find(gdpr_engine *eng, const char *country, int64_t at, gdpr_adequ
     char day[11];
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (out == NULL)
         return err_set(GDPR_EINVAL, "out: must not be NULL");
     rc = adequacy_check_code("country", country);
@@ -939,8 +939,8 @@ gdpr_adequacy_version(gdpr_engine *eng, char updated_out[11], int64_t *version_o
     transfer_state *t = NULL;
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     engine_lock(eng);
     rc = transfer_state_ready(eng, &t);
     if (rc == GDPR_OK) {
@@ -1049,9 +1049,7 @@ gdpr_adequacy_load(gdpr_engine *eng, const gdpr_actor *who, const char *path)
     char *doc = NULL;
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
         rc = text_check("path", path, PATH_MAX_BYTES);
     if (rc == GDPR_OK)
@@ -1076,9 +1074,7 @@ gdpr_adequacy_reset(gdpr_engine *eng, const gdpr_actor *who)
     adequacy_list *l = NULL;
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc != GDPR_OK)
         return rc;
     engine_lock(eng);

@@ -936,9 +936,7 @@ gdpr_transfer_check_v2(gdpr_engine *eng, const gdpr_actor *who, const gdpr_trans
 {
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
         rc = check_request(req);
     if (rc == GDPR_OK)
@@ -958,8 +956,8 @@ gdpr_transfer_check(gdpr_engine *eng, const gdpr_actor *who, const char *subject
     gdpr_transfer_result res = GDPR_TRANSFER_RESULT_INIT;
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (out == NULL)
         return err_set(GDPR_EINVAL, "out: must not be NULL");
     rc = engine_check_actor(who);
@@ -1065,9 +1063,7 @@ gdpr_transfer_record(gdpr_engine *eng, const gdpr_actor *who, const gdpr_transfe
 {
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
         rc = check_request(req);
     if (rc == GDPR_OK)
@@ -1128,8 +1124,8 @@ gdpr_transfer_log(gdpr_engine *eng, const char *subject, gdpr_transfer_fn fn, vo
     log_walk w;
     int rc = GDPR_OK;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (fn == NULL)
         return err_set(GDPR_EINVAL, "fn: must not be NULL");
     if (subject != NULL)
@@ -1203,9 +1199,7 @@ gdpr_safeguard_add(gdpr_engine *eng, const gdpr_actor *who, const gdpr_safeguard
 
     if (id_out)
         *id_out = 0;
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
         rc = check_safeguard(sg);
     if (rc != GDPR_OK)
@@ -1253,9 +1247,7 @@ gdpr_safeguard_revoke(gdpr_engine *eng, const gdpr_actor *who, int64_t id)
     char ref[320];
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc != GDPR_OK)
         return rc;
     if (id < 1)
@@ -1315,8 +1307,8 @@ gdpr_safeguard_foreach(gdpr_engine *eng, const char *recipient, gdpr_safeguard_f
     transfer_state *t = NULL;
     int rc = GDPR_OK;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (fn == NULL)
         return err_set(GDPR_EINVAL, "fn: must not be NULL");
     if (recipient != NULL)
