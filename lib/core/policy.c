@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "file.h"
 #include "schedule.h"
 #include "gdpr/policy.h"
 #include "text.h"
@@ -153,38 +154,6 @@ gdpr_policy_load_string(gdpr_engine *eng, const gdpr_actor *who, const char *jso
     return engine_unlock(eng, rc);
 }
 
-static int
-read_file(const char *path, char **out)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    size_t n;
-
-    if (f == NULL)
-        return err_set(errno == ENOENT ? GDPR_ENOTFOUND : GDPR_ESTORAGE, "path: cannot open "
-                       "'%s': %s", path, strerror(errno));
-    buf = malloc(POLICY_MAX_BYTES + 2);
-    if (buf == NULL) {
-        fclose(f);
-        return err_set(GDPR_ENOMEM, "out of memory reading '%s'", path);
-    }
-    n = fread(buf, 1, POLICY_MAX_BYTES + 1, f);
-    if (ferror(f)) {
-        fclose(f);
-        free(buf);
-        return err_set(GDPR_ESTORAGE, "path: cannot read '%s'", path);
-    }
-    fclose(f);
-    buf[n] = '\0';
-    if (n > POLICY_MAX_BYTES || strlen(buf) != n) {
-        free(buf);
-        return err_set(GDPR_EINVAL, "%s: larger than %u bytes or holds a NUL byte", path,
-                       POLICY_MAX_BYTES);
-    }
-    *out = buf;
-    return GDPR_OK;
-}
-
 GDPR_API int
 gdpr_policy_load(gdpr_engine *eng, const gdpr_actor *who, const char *path)
 {
@@ -194,7 +163,7 @@ gdpr_policy_load(gdpr_engine *eng, const gdpr_actor *who, const char *path)
     if (rc == GDPR_OK)
         rc = text_check("path", path, 4096);
     if (rc == GDPR_OK)
-        rc = read_file(path, &json);
+        rc = text_read_file(path, POLICY_MAX_BYTES, &json);
     if (rc == GDPR_OK)
         rc = check_document(json, path);
     if (rc != GDPR_OK) {

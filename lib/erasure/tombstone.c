@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "file.h"
 #include "gdpr/erasure.h"
 #include "calendar.h"
 #include "json.h"
@@ -691,58 +692,6 @@ gdpr_tombstones_import(gdpr_engine *eng, const gdpr_actor *who, const char *json
     return engine_unlock(eng, rc);
 }
 
-static int
-read_whole_file(const char *path, char **out)
-{
-    FILE *f = fopen(path, "rb");
-    size_t cap = 65536, n = 0;
-    char *buf;
-
-    if (f == NULL)
-        return err_set(errno == ENOENT ? GDPR_ENOTFOUND
-                       : errno == ENAMETOOLONG ? GDPR_EINVAL : GDPR_ESTORAGE,
-                       "path: cannot open '%.256s': %s", path, strerror(errno));
-    buf = malloc(cap + 1);
-    while (buf != NULL) {
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0 || n < cap)
-            break;
-        if (cap >= IMPORT_MAX_BYTES) {
-            free(buf);
-            fclose(f);
-            return err_set(GDPR_EINVAL, "%s: larger than %u bytes", path, IMPORT_MAX_BYTES);
-        }
-        cap *= 2;
-        {
-            char *grown = realloc(buf, cap + 1);
-            if (grown == NULL) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = grown;
-        }
-    }
-    if (buf == NULL) {
-        fclose(f);
-        return err_set(GDPR_ENOMEM, "out of memory reading '%s'", path);
-    }
-    if (ferror(f)) {
-        fclose(f);
-        free(buf);
-        return err_set(GDPR_ESTORAGE, "path: cannot read '%s'", path);
-    }
-    fclose(f);
-    buf[n] = '\0';
-    if (strlen(buf) != n) {
-        free(buf);
-        return err_set(GDPR_EINVAL, "%s: holds a NUL byte", path);
-    }
-    *out = buf;
-    return GDPR_OK;
-}
-
 GDPR_API int
 gdpr_tombstones_import_file(gdpr_engine *eng, const gdpr_actor *who, const char *path,
                             int64_t *imported_out)
@@ -756,7 +705,7 @@ gdpr_tombstones_import_file(gdpr_engine *eng, const gdpr_actor *who, const char 
     if (rc == GDPR_OK)
         rc = text_check("path", path, PATH_MAX_BYTES);
     if (rc == GDPR_OK)
-        rc = read_whole_file(path, &json);
+        rc = text_read_file(path, IMPORT_MAX_BYTES, &json);
     if (rc != GDPR_OK)
         return rc;
     rc = gdpr_tombstones_import(eng, who, json, imported_out);

@@ -16,6 +16,7 @@
 
 #include "engine.h"
 #include "error.h"
+#include "file.h"
 #include "gdpr/transfer.h"
 #include "calendar.h"
 #include "text.h"
@@ -1006,40 +1007,18 @@ load_locked(gdpr_engine *eng, const gdpr_actor *who, const char *doc, adequacy_l
 static int
 read_document(const char *path, char **out)
 {
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    size_t n, bad;
+    size_t bad;
+    int rc = text_read_file(path, ADEQUACY_MAX_BYTES, out);
 
-    *out = NULL;
-    if (f == NULL)
-        return err_set(errno == ENOENT ? GDPR_ENOTFOUND : GDPR_ESTORAGE,
-                       "path: cannot open "
-                       "'%s': %s",
-                       path, strerror(errno));
-    buf = malloc(ADEQUACY_MAX_BYTES + 2);
-    if (buf == NULL) {
-        fclose(f);
-        return err_set(GDPR_ENOMEM, "out of memory reading '%s'", path);
+    if (rc == GDPR_OK && (*out)[0] == '\0')
+        rc = err_set(GDPR_EINVAL, "%.256s: empty", path);
+    else if (rc == GDPR_OK && utf8_check(*out, strlen(*out), &bad) != 0)
+        rc = err_set(GDPR_EINVAL, "%.256s: not valid UTF-8 (byte %zu)", path, bad);
+    if (rc != GDPR_OK) {
+        free(*out);
+        *out = NULL;
     }
-    n = fread(buf, 1, ADEQUACY_MAX_BYTES + 1, f);
-    if (ferror(f)) {
-        fclose(f);
-        free(buf);
-        return err_set(GDPR_ESTORAGE, "path: cannot read '%s'", path);
-    }
-    fclose(f);
-    buf[n] = '\0';
-    if (n == 0 || n > ADEQUACY_MAX_BYTES || strlen(buf) != n) {
-        free(buf);
-        return err_set(GDPR_EINVAL, "%s: empty, larger than %u bytes, or holds a NUL byte", path,
-                       ADEQUACY_MAX_BYTES);
-    }
-    if (utf8_check(buf, n, &bad) != 0) {
-        free(buf);
-        return err_set(GDPR_EINVAL, "%s: not valid UTF-8 (byte %zu)", path, bad);
-    }
-    *out = buf;
-    return GDPR_OK;
+    return rc;
 }
 
 GDPR_API int
