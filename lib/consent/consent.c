@@ -89,13 +89,6 @@ consent_recipient_key(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
     return GDPR_OK;
 }
 
-static void
-format_time(int64_t t, char buf[21])
-{
-    if (cal_format_instant(t, buf) != 0)
-        snprintf(buf, 21, "%lld", (long long)t);
-}
-
 int
 consent_evaluate(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
                  const char *key, int special, int64_t at, int *allowed_out, gdpr_why *why)
@@ -112,11 +105,11 @@ consent_evaluate(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const 
     }
     if (rc != GDPR_OK)
         return rc;
-    format_time(cs.at, when);
+    cal_format_time(cs.at, when);
     switch (cs.state) {
     case STORE_CONSENT_GRANTED:
         if (cs.expires != 0 && at >= cs.expires) {
-            format_time(cs.expires, when);
+            cal_format_time(cs.expires, when);
             consent_why(why, GDPR_WHY_EXPIRED, cs.event, "consent (event %lld) expired at %s",
                         (long long)cs.event, when);
         } else if (special && !(cs.flags & STORE_CONSENT_EXPLICIT)) {

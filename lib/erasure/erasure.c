@@ -815,9 +815,8 @@ gdpr_erase_record(gdpr_engine *eng, const gdpr_actor *who, int64_t record, const
     if (report_out)
         memset(report_out, 0, sizeof *report_out);
     rc = engine_enter(eng, who);
-    if (rc == GDPR_OK && record <= 0)
-        rc = err_set(GDPR_EINVAL, "record: %lld is not a record id (ids start at 1)",
-                     (long long)record);
+    if (rc == GDPR_OK)
+        rc = text_check_id("record", "a record id", record);
     if (rc == GDPR_OK)
         rc = check_ground(ground);
     if (rc != GDPR_OK)

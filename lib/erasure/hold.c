@@ -33,9 +33,7 @@ check_hold(const gdpr_hold *h)
             rc = err_set(GDPR_EINVAL, "hold.category: must be NULL for a subject hold");
         break;
     case GDPR_HOLD_RECORD:
-        rc = h->record > 0 ? GDPR_OK
-                           : err_set(GDPR_EINVAL, "hold.record: %lld is not a record id (ids "
-                                     "start at 1)", (long long)h->record);
+        rc = text_check_id("hold.record", "a record id", h->record);
         if (rc == GDPR_OK && h->subject != NULL)
             rc = err_set(GDPR_EINVAL, "hold.subject: must be NULL for a record hold (the "
                          "record names its subject)");
@@ -201,8 +199,8 @@ gdpr_hold_release(gdpr_engine *eng, const gdpr_actor *who, int64_t hold, const c
     int rc;
 
     rc = engine_enter(eng, who);
-    if (rc == GDPR_OK && hold <= 0)
-        rc = err_set(GDPR_EINVAL, "hold: %lld is not a hold id (ids start at 1)", (long long)hold);
+    if (rc == GDPR_OK)
+        rc = text_check_id("hold", "a hold id", hold);
     if (rc == GDPR_OK)
         rc = text_check_optional("reason", reason, GDPR_HOLD_REASON_MAX);
     if (rc != GDPR_OK)

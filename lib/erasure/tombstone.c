@@ -26,15 +26,6 @@ static const char export_format[] = "libgdpr-tombstones";
 
 /* --- the answer ------------------------------------------------------------ */
 
-static void
-local_date(const gdpr_engine *eng, int64_t t, char buf[11])
-{
-    const cal_zone *z = eng->policy ? eng->policy->controller.zone : NULL;
-
-    if (cal_format_date(cal_zone_local_day(z, t), buf) != 0)
-        snprintf(buf, 11, "?");
-}
-
 typedef struct {
     int64_t duty, hold;
     int64_t duty_until, hold_until;
@@ -100,7 +91,7 @@ fill_tombstone(gdpr_engine *eng, const store_tombstone_row *t, gdpr_tombstone *o
     out->recipients = t->recipients;
     out->imported = t->imported;
     out->replayed = t->replayed;
-    local_date(eng, t->at, date);
+    engine_format_date(eng, t->at, date);
     out->answer[0] = '\0';
     if (t->kind == STORE_TOMBSTONE_RECORD) {
         append(out->answer, sizeof out->answer, "%lld record%s erased on %s under '%s'",
@@ -112,12 +103,12 @@ fill_tombstone(gdpr_engine *eng, const store_tombstone_row *t, gdpr_tombstone *o
     if (rc != GDPR_OK)
         return rc;
     if (k.duty > 0) {
-        local_date(eng, k.duty_until, date);
+        engine_format_date(eng, k.duty_until, date);
         append(out->answer, sizeof out->answer, "; %lld record%s kept under legal duty until %s",
                (long long)k.duty, k.duty == 1 ? "" : "s", date);
     }
     if (k.hold > 0) {
-        local_date(eng, k.hold_until, date);
+        engine_format_date(eng, k.hold_until, date);
         append(out->answer, sizeof out->answer, "; %lld record%s kept under legal hold until %s",
                (long long)k.hold, k.hold == 1 ? "" : "s", date);
     }
@@ -246,9 +237,8 @@ check_walk(gdpr_engine *eng, int64_t tombstone, int has_fn)
 {
     if (engine_check_eng(eng) != GDPR_OK)
         return GDPR_EINVAL;
-    if (tombstone <= 0)
-        return err_set(GDPR_EINVAL, "tombstone: %lld is not a tombstone id (ids start at 1)",
-                       (long long)tombstone);
+    if (text_check_id("tombstone", "a tombstone id", tombstone) != GDPR_OK)
+        return GDPR_EINVAL;
     if (!has_fn)
         return err_set(GDPR_EINVAL, "fn: must not be NULL");
     return GDPR_OK;

@@ -7,6 +7,7 @@
 #ifndef GDPR_REQUEST_INTERNAL_H
 #define GDPR_REQUEST_INTERNAL_H
 
+#include "calendar.h"
 #include "engine.h"
 #include "gdpr/request.h"
 
@@ -16,7 +17,7 @@
 #define REQUEST_CHANNEL_MAX 64u
 #define REQUEST_KIND_MAX 64u
 /* Longest grace period: three weeks, well inside the one-month deadline. */
-#define REQUEST_GRACE_MAX (INT64_C(21) * 86400)
+#define REQUEST_GRACE_MAX (INT64_C(21) * SECONDS_PER_DAY)
 
 /* Argument checks (before the lock). */
 int request_check_id(int64_t request);

@@ -14,7 +14,7 @@
 #include "error.h"
 #include "calendar.h"
 
-#define DAY INT64_C(86400)
+#define DAY SECONDS_PER_DAY
 #define DUE_SOON_MAX (366 * DAY)
 /* Longest receipt-to-closure span counted: beyond it a row is damaged. */
 #define CLOSE_DAYS_MAX 3660000

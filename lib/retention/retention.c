@@ -46,25 +46,6 @@ retention_check_time(const char *field, int64_t t)
     return GDPR_OK;
 }
 
-int
-retention_check_record(const char *field, int64_t id)
-{
-    if (id <= 0)
-        return err_set(GDPR_EINVAL, "%s: %lld is not an id (ids start at 1)", field, (long long)id);
-    return GDPR_OK;
-}
-
-void
-retention_format_time(int64_t t, char buf[32])
-{
-    char b[21];
-
-    if (cal_format_instant(t, b) == 0)
-        snprintf(buf, 32, "%s", b);
-    else
-        snprintf(buf, 32, "%lld", (long long)t);
-}
-
 
 /* --- the anchor calls ------------------------------------------------------ */
 
@@ -212,7 +193,7 @@ gdpr_retention_record(gdpr_engine *eng, int64_t record, gdpr_retention_info *out
     if (out->version == 0 || out->version > GDPR_RETENTION_INFO_VERSION)
         return err_set(GDPR_EVERSION, "out.version: %u is not a known version (1..%u)",
                        out->version, GDPR_RETENTION_INFO_VERSION);
-    rc = retention_check_record("record", record);
+    rc = text_check_id("record", "a record id", record);
     if (rc != GDPR_OK)
         return rc;
     engine_lock(eng);
@@ -417,7 +398,7 @@ open_kept(const store_vault_row *row, void *ctx)
 static int
 collection_month(int64_t t)
 {
-    int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+    int64_t days = cal_day_of(t);
     int64_t y;
     unsigned m, d;
 
@@ -554,7 +535,7 @@ audit_run(run_state *rs, const char *what)
 {
     char ref[256], as_of[32];
 
-    retention_format_time(rs->run.as_of, as_of);
+    cal_format_time(rs->run.as_of, as_of);
     snprintf(ref, sizeof ref, "retention run %lld %s as of %s: examined %lld, erased %lld, "
              "anonymised %lld, reviews opened %lld, held %lld", (long long)rs->run.id, what,
              as_of, (long long)rs->run.examined, (long long)rs->run.erased,

@@ -318,9 +318,9 @@ read_date(const parse_ctx *pc, const json_node *obj, const char *key, int requir
         return fail_at(pc, n, "must be a date YYYY-MM-DD");
     if (days < 0)
         return fail_at(pc, n, "'%s' lies before 1970-01-01", n->text);
-    *first_out = days * 86400;
+    *first_out = days * SECONDS_PER_DAY;
     if (last_out)
-        *last_out = days * 86400 + 86399;
+        *last_out = days * SECONDS_PER_DAY + SECONDS_PER_DAY - 1;
     return GDPR_OK;
 }
 
@@ -927,7 +927,7 @@ gdpr_adequacy_find(gdpr_engine *eng, const char *country, int64_t at, gdpr_adequ
         entry_of_decision(d, out);
         return engine_unlock(eng, GDPR_OK);
     }
-    cal_format_date(at / 86400, day);
+    cal_format_date(at / SECONDS_PER_DAY, day);
     return engine_unlock(eng, err_set(GDPR_ENOTFOUND,
                                       "country: '%s' is not in the EEA and has "
                                       "no adequacy decision in force on %s",

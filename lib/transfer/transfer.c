@@ -235,7 +235,7 @@ format_day(int64_t t, char day[11])
         memcpy(day, "?", 2);
         return;
     }
-    cal_civil_from_days(t / 86400, &y, &m, &d);
+    cal_civil_from_days(t / SECONDS_PER_DAY, &y, &m, &d);
     day[0] = (char)('0' + y / 1000);
     day[1] = (char)('0' + y / 100 % 10);
     day[2] = (char)('0' + y / 10 % 10);
@@ -378,8 +378,8 @@ add_runtime_safeguard(const store_safeguard_row *row, void *ctx)
     rc = push_safeguard(tr, &sg);
     if (rc != GDPR_OK)
         free(sg.reference);
-    if (sg.from % 86400 != 0 || (sg.until != 0 && (sg.until + 1) % 86400 != 0) ||
-        sg.revoked_at % 86400 != 0)
+    if (sg.from % SECONDS_PER_DAY != 0 || (sg.until != 0 && (sg.until + 1) % SECONDS_PER_DAY != 0) ||
+        sg.revoked_at % SECONDS_PER_DAY != 0)
         tr->day_aligned = 0;
     return rc;
 }
@@ -635,7 +635,7 @@ remember(transfer_recipient *tr, int64_t at, const gdpr_transfer_result *res)
 {
     if (res->mechanism == GDPR_TRANSFER_EEA || res->mechanism == GDPR_TRANSFER_ADEQUACY ||
         tr->day_aligned) {
-        tr->memo_day = at / 86400;
+        tr->memo_day = at / SECONDS_PER_DAY;
         copy_answer(&tr->memo, res);
     }
     return GDPR_OK;
@@ -653,7 +653,7 @@ decide(gdpr_engine *eng, const transfer_state *t, transfer_recipient *tr, const 
     int rc;
 
     res->special = in->special;
-    if (tr->memo_day == in->at / 86400) {
+    if (tr->memo_day == in->at / SECONDS_PER_DAY) {
         copy_answer(res, &tr->memo);
         return GDPR_OK;
     }
@@ -1250,9 +1250,9 @@ gdpr_safeguard_revoke(gdpr_engine *eng, const gdpr_actor *who, int64_t id)
     rc = engine_enter(eng, who);
     if (rc != GDPR_OK)
         return rc;
-    if (id < 1)
-        return err_set(GDPR_EINVAL, "id: %lld is not a safeguard id (ids start at 1)",
-                       (long long)id);
+    rc = text_check_id("id", "a safeguard id", id);
+    if (rc != GDPR_OK)
+        return rc;
     engine_lock(eng);
     rc = engine_require_policy(eng);
     if (rc == GDPR_OK)

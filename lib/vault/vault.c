@@ -34,15 +34,6 @@ check_value(const void *value, size_t len)
 }
 
 static int
-check_record(int64_t record)
-{
-    if (record <= 0)
-        return err_set(GDPR_EINVAL, "record: %lld is not a record id (ids start at 1)",
-                       (long long)record);
-    return GDPR_OK;
-}
-
-static int
 check_item(const gdpr_vault_item *item)
 {
     int rc;
@@ -284,7 +275,7 @@ gdpr_vault_get(gdpr_engine *eng, const gdpr_actor *who, int64_t record, void **v
     if (rc == GDPR_OK && len_out == NULL)
         rc = err_set(GDPR_EINVAL, "len_out: must not be NULL");
     if (rc == GDPR_OK)
-        rc = check_record(record);
+        rc = text_check_id("record", "a record id", record);
     if (rc != GDPR_OK)
         return rc;
     memset(&copy, 0, sizeof copy);
@@ -346,7 +337,7 @@ gdpr_vault_rectify(gdpr_engine *eng, const gdpr_actor *who, int64_t record, cons
 
     rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
-        rc = check_record(record);
+        rc = text_check_id("record", "a record id", record);
     if (rc == GDPR_OK)
         rc = check_value(value, len);
     if (rc != GDPR_OK)
@@ -394,7 +385,7 @@ gdpr_vault_delete(gdpr_engine *eng, const gdpr_actor *who, int64_t record)
 
     rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
-        rc = check_record(record);
+        rc = text_check_id("record", "a record id", record);
     if (rc != GDPR_OK)
         return rc;
     engine_lock(eng);
