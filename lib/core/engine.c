@@ -193,13 +193,6 @@ engine_end(gdpr_engine *eng, int rc)
     return rc;
 }
 
-int
-engine_audit(gdpr_engine *eng, const gdpr_actor *who, const char *action,
-             const uint8_t *subject_hash, int outcome, const char *ref)
-{
-    return audit_append(eng, who, action, subject_hash, outcome, ref);
-}
-
 /* --- open ------------------------------------------------------------- */
 
 typedef struct {

@@ -72,10 +72,6 @@ int engine_begin(gdpr_engine *eng);
 /* Commit if rc is GDPR_OK, else roll back; returns the call's result. */
 int engine_end(gdpr_engine *eng, int rc);
 
-/* Append one audit event in the current transaction. */
-int engine_audit(gdpr_engine *eng, const gdpr_actor *who, const char *action,
-                 const uint8_t *subject_hash, int outcome, const char *ref);
-
 /* Subjects. The hash is the keyed blind index of the host's id. */
 int engine_subject_hash(gdpr_engine *eng, const char *subject, uint8_t hash[CRYPTO_HASH_BYTES]);
 /* Create if missing (inside the caller's transaction). */

@@ -694,12 +694,6 @@ static const char *const request_type_names[POLICY_REQUEST_TYPES] = {
     "access", "portability", "erasure", "rectification", "restriction", "objection",
 };
 
-const char *
-policy_request_type_name(int type)
-{
-    return type >= 1 && type <= POLICY_REQUEST_TYPES ? request_type_names[type - 1] : NULL;
-}
-
 /* A grace period is a short undo window inside the one-month deadline:
  * weeks, days or hours only, three weeks at most. */
 #define REQUEST_GRACE_MAX_SECONDS (21 * SECONDS_PER_DAY)

@@ -37,12 +37,6 @@ static const char *const scope_names[SCOPE_COUNT] = {
 static const char *const kind_names[] = {"country", "territory", "organisation"};
 #define KIND_ORGANISATION 2
 
-const char *
-adequacy_scope_name(adequacy_scope s)
-{
-    return scope_names[s];
-}
-
 /* --- country codes ------------------------------------------------------ */
 
 /* ISO 3166-1 alpha-2, officially assigned codes (249), as published by the
