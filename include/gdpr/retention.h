@@ -284,6 +284,10 @@ typedef struct {
     int64_t count;         /**< records anonymised into this row */
 } gdpr_retention_aggregate;
 
+/** Receives one aggregate; return 0 to go on, non-zero to stop
+ * (GDPR_ECALLBACK). @since 0.1 */
+typedef int (*gdpr_retention_aggregate_fn)(const gdpr_retention_aggregate *agg, void *ctx);
+
 /**
  * Hand every anonymisation aggregate to fn, ordered by rule, category,
  * purpose, field, value, month. Read-only; no permission (no subject is
@@ -291,8 +295,7 @@ typedef struct {
  * @return GDPR_OK; GDPR_EINVAL (fn NULL); GDPR_ECALLBACK; GDPR_ESTORAGE.
  * @since 0.1
  */
-GDPR_API int gdpr_retention_aggregates(gdpr_engine *eng,
-                                       int (*fn)(const gdpr_retention_aggregate *agg, void *ctx),
+GDPR_API int gdpr_retention_aggregates(gdpr_engine *eng, gdpr_retention_aggregate_fn fn,
                                        void *ctx);
 
 /* --- reviews ---------------------------------------------------------- */

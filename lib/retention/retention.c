@@ -759,8 +759,7 @@ agg_one(const char *rule, const char *category, const char *purpose, const char 
 }
 
 GDPR_API int
-gdpr_retention_aggregates(gdpr_engine *eng,
-                          int (*fn)(const gdpr_retention_aggregate *agg, void *ctx), void *ctx)
+gdpr_retention_aggregates(gdpr_engine *eng, gdpr_retention_aggregate_fn fn, void *ctx)
 {
     agg_ctx a = { fn, ctx };
     int rc;
