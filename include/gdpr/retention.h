@@ -39,9 +39,11 @@ typedef enum {
     GDPR_RETENTION_REVIEW = 3     /**< a review task is opened for a person to decide */
 } gdpr_retention_action;
 
-/** "collection", "last_activity", ... (the policy's words); NULL if unknown. @since 0.1 */
+/** "collection", "last_activity", ... (the policy's words); "unknown" for any
+ *  other value. Never NULL; static storage. @since 0.1 */
 GDPR_API const char *gdpr_retention_anchor_name(int anchor);
-/** "erase", "anonymise", "review"; NULL if unknown. @since 0.1 */
+/** "erase", "anonymise", "review"; "unknown" for any other value. Never
+ *  NULL; static storage. @since 0.1 */
 GDPR_API const char *gdpr_retention_action_name(int action);
 
 /* --- anchors ------------------------------------------------------------ */
@@ -308,7 +310,8 @@ typedef enum {
     GDPR_REVIEW_GONE = 4    /**< the record was erased otherwise before a decision */
 } gdpr_review_status;
 
-/** "open", "kept", "erased", "gone"; NULL if unknown. @since 0.1 */
+/** "open", "kept", "erased", "gone"; "unknown" for any other value. Never
+ *  NULL; static storage. @since 0.1 */
 GDPR_API const char *gdpr_review_status_name(int status);
 
 #define GDPR_REVIEW_VERSION 1u

@@ -25,7 +25,7 @@ GDPR_API const char *
 gdpr_retention_anchor_name(int anchor)
 {
     if (anchor < GDPR_ANCHOR_COLLECTION || anchor > GDPR_ANCHOR_REQUEST_CLOSED)
-        return NULL;
+        return "unknown";
     return policy_anchor_name((policy_anchor)(anchor - 1));
 }
 
@@ -33,7 +33,7 @@ GDPR_API const char *
 gdpr_retention_action_name(int action)
 {
     if (action < GDPR_RETENTION_ERASE || action > GDPR_RETENTION_REVIEW)
-        return NULL;
+        return "unknown";
     return policy_action_name((policy_action)(action - 1));
 }
 

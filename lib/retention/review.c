@@ -24,7 +24,7 @@ GDPR_API const char *
 gdpr_review_status_name(int status)
 {
     if (status < GDPR_REVIEW_OPEN || status > GDPR_REVIEW_GONE)
-        return NULL;
+        return "unknown";
     return status_words[status];
 }
 
