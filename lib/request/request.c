@@ -125,6 +125,14 @@ request_check_id(int64_t request)
 }
 
 int
+request_check_call(gdpr_engine *eng, const gdpr_actor *who, int64_t request)
+{
+    int rc = engine_enter(eng, who);
+
+    return rc == GDPR_OK ? request_check_id(request) : rc;
+}
+
+int
 request_check_note(const char *field, const char *note)
 {
     size_t len, bad;

@@ -21,6 +21,8 @@
 
 /* Argument checks (before the lock). */
 int request_check_id(int64_t request);
+/* The prologue of a call on one request: engine_enter, then request_check_id. */
+int request_check_call(gdpr_engine *eng, const gdpr_actor *who, int64_t request);
 /* An optional free-text note: NULL allowed; else 1..GDPR_REQUEST_NOTE_MAX
  * bytes of UTF-8, no control characters but tab and newline. */
 int request_check_note(const char *field, const char *note);

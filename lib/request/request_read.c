@@ -192,24 +192,13 @@ history_one(const store_request_event_row *row, void *ctx)
     return rc;
 }
 
-static int
-check_reader(gdpr_engine *eng, const gdpr_actor *who, int64_t request)
-{
-    int rc;
-
-    rc = engine_enter(eng, who);
-    if (rc == GDPR_OK)
-        rc = request_check_id(request);
-    return rc;
-}
-
 GDPR_API int
 gdpr_request_history(gdpr_engine *eng, const gdpr_actor *who, int64_t request,
                      gdpr_request_event_fn fn, void *ctx)
 {
     store_request_row *r;
     history_state hs;
-    int rc = check_reader(eng, who, request);
+    int rc = request_check_call(eng, who, request);
 
     if (rc == GDPR_OK && fn == NULL)
         rc = err_set(GDPR_EINVAL, "fn: must not be NULL");
@@ -267,7 +256,7 @@ gdpr_request_subject(gdpr_engine *eng, const gdpr_actor *who, int64_t request,
                      char **subject_out, char **id_value_out)
 {
     store_request_row *r;
-    int rc = check_reader(eng, who, request);
+    int rc = request_check_call(eng, who, request);
 
     if (subject_out)
         *subject_out = NULL;
