@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <sqlite3.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1096,6 +1097,16 @@ START_TEST(receipt_ids_never_reused_after_erasure)
 }
 END_TEST
 
+/* Every *_name function: "unknown" (never NULL) for a value out of range. */
+START_TEST(why_name_unknown)
+{
+    ck_assert_str_eq(gdpr_why_name(-1), "unknown");
+    ck_assert_str_eq(gdpr_why_name(0), "unknown");
+    ck_assert_str_eq(gdpr_why_name(GDPR_WHY_RESTRICTED + 1), "unknown");
+    ck_assert_str_eq(gdpr_why_name(INT_MAX), "unknown");
+}
+END_TEST
+
 static Suite *
 consent_suite(void)
 {
@@ -1135,6 +1146,12 @@ consent_suite(void)
     suite_add_tcase(s, rules);
     suite_add_tcase(s, bad);
     suite_add_tcase(s, proc);
+    {
+        TCase *names = tcase_create("names");
+
+        tcase_add_test(names, why_name_unknown);
+        suite_add_tcase(s, names);
+    }
     return s;
 }
 

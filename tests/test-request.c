@@ -6,6 +6,7 @@
  * SPDX-License-Identifier: MIT
  */
 #define _GNU_SOURCE
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1300,6 +1301,43 @@ START_TEST(requests_need_a_policy_and_survive_reopen)
 }
 END_TEST
 
+/* Every *_name function: "unknown" (never NULL) for a value out of range. */
+START_TEST(request_type_name_unknown)
+{
+    ck_assert_str_eq(gdpr_request_type_name(-1), "unknown");
+    ck_assert_str_eq(gdpr_request_type_name(0), "unknown");
+    ck_assert_str_eq(gdpr_request_type_name(INT_MAX), "unknown");
+}
+END_TEST
+
+START_TEST(request_status_name_unknown)
+{
+    ck_assert_str_eq(gdpr_request_status_name(-1), "unknown");
+    ck_assert_str_eq(gdpr_request_status_name(INT_MAX), "unknown");
+}
+END_TEST
+
+START_TEST(request_denial_name_unknown)
+{
+    ck_assert_str_eq(gdpr_request_denial_name(-1), "unknown");
+    ck_assert_str_eq(gdpr_request_denial_name(INT_MAX), "unknown");
+}
+END_TEST
+
+START_TEST(request_verification_name_unknown)
+{
+    ck_assert_str_eq(gdpr_request_verification_name(-1), "unknown");
+    ck_assert_str_eq(gdpr_request_verification_name(INT_MAX), "unknown");
+}
+END_TEST
+
+START_TEST(request_method_name_unknown)
+{
+    ck_assert_str_eq(gdpr_request_method_name(-1), "unknown");
+    ck_assert_str_eq(gdpr_request_method_name(INT_MAX), "unknown");
+}
+END_TEST
+
 static Suite *
 request_suite(void)
 {
@@ -1325,6 +1363,16 @@ request_suite(void)
     tcase_add_test(tc, words_round_trip);
     tcase_add_test(tc, requests_need_a_policy_and_survive_reopen);
     suite_add_tcase(s, tc);
+    {
+        TCase *names = tcase_create("names");
+
+        tcase_add_test(names, request_type_name_unknown);
+        tcase_add_test(names, request_status_name_unknown);
+        tcase_add_test(names, request_denial_name_unknown);
+        tcase_add_test(names, request_verification_name_unknown);
+        tcase_add_test(names, request_method_name_unknown);
+        suite_add_tcase(s, names);
+    }
     return s;
 }
 

@@ -5,6 +5,7 @@
  * SPDX-License-Identifier: MIT
  */
 #define _GNU_SOURCE
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1575,14 +1576,14 @@ START_TEST(bad_arguments)
                   "task: 77");
     th_assert_err(gdpr_review_justification(ts.eng, NULL, 77, &text), GDPR_EINVAL, "who");
 
-    ck_assert_ptr_null(gdpr_retention_anchor_name(0));
+    ck_assert_str_eq(gdpr_retention_anchor_name(0), "unknown");
     ck_assert_str_eq(gdpr_retention_anchor_name(GDPR_ANCHOR_COLLECTION), "collection");
     ck_assert_str_eq(gdpr_retention_anchor_name(GDPR_ANCHOR_REQUEST_CLOSED), "request_closed");
-    ck_assert_ptr_null(gdpr_retention_anchor_name(6));
+    ck_assert_str_eq(gdpr_retention_anchor_name(6), "unknown");
     ck_assert_str_eq(gdpr_retention_action_name(GDPR_RETENTION_ANONYMISE), "anonymise");
-    ck_assert_ptr_null(gdpr_retention_action_name(4));
+    ck_assert_str_eq(gdpr_retention_action_name(4), "unknown");
     ck_assert_str_eq(gdpr_review_status_name(GDPR_REVIEW_GONE), "gone");
-    ck_assert_ptr_null(gdpr_review_status_name(0));
+    ck_assert_str_eq(gdpr_review_status_name(0), "unknown");
     th_fingerprint(&ts, after);
     ck_assert_str_eq(before, after);
 
@@ -1629,6 +1630,34 @@ START_TEST(example_policy_rules)
     ck_assert_str_eq(in.rule, "R-2");
     ck_assert_int_eq(in.due, T("2028-01-01T00:00:00Z"));
     th_teardown(&ex);
+}
+END_TEST
+
+/* Every *_name function: "unknown" (never NULL) for a value out of range. */
+START_TEST(anchor_name_unknown)
+{
+    ck_assert_str_eq(gdpr_retention_anchor_name(-1), "unknown");
+    ck_assert_str_eq(gdpr_retention_anchor_name(0), "unknown");
+    ck_assert_str_eq(gdpr_retention_anchor_name(GDPR_ANCHOR_REQUEST_CLOSED + 1), "unknown");
+    ck_assert_str_eq(gdpr_retention_anchor_name(INT_MAX), "unknown");
+}
+END_TEST
+
+START_TEST(action_name_unknown)
+{
+    ck_assert_str_eq(gdpr_retention_action_name(-1), "unknown");
+    ck_assert_str_eq(gdpr_retention_action_name(0), "unknown");
+    ck_assert_str_eq(gdpr_retention_action_name(GDPR_RETENTION_REVIEW + 1), "unknown");
+    ck_assert_str_eq(gdpr_retention_action_name(INT_MAX), "unknown");
+}
+END_TEST
+
+START_TEST(review_status_name_unknown)
+{
+    ck_assert_str_eq(gdpr_review_status_name(-1), "unknown");
+    ck_assert_str_eq(gdpr_review_status_name(0), "unknown");
+    ck_assert_str_eq(gdpr_review_status_name(GDPR_REVIEW_GONE + 1), "unknown");
+    ck_assert_str_eq(gdpr_review_status_name(INT_MAX), "unknown");
 }
 END_TEST
 
@@ -1687,6 +1716,14 @@ retention_suite(void)
     tcase_add_test(tc, bad_arguments);
     tcase_add_test(tc, no_policy);
     suite_add_tcase(s, tc);
+    {
+        TCase *names = tcase_create("names");
+
+        tcase_add_test(names, anchor_name_unknown);
+        tcase_add_test(names, action_name_unknown);
+        tcase_add_test(names, review_status_name_unknown);
+        suite_add_tcase(s, names);
+    }
     return s;
 }
 

@@ -7,6 +7,7 @@
  * SPDX-License-Identifier: MIT
  */
 #define _GNU_SOURCE
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1341,6 +1342,15 @@ START_TEST(policy_reload_rebuilds_the_cache)
 }
 END_TEST
 
+/* Every *_name function: "unknown" (never NULL) for a value out of range. */
+START_TEST(mechanism_name_unknown)
+{
+    ck_assert_str_eq(gdpr_transfer_mechanism_name(-1), "unknown");
+    ck_assert_str_eq(gdpr_transfer_mechanism_name(GDPR_TRANSFER_DEROGATION_OTHER + 1), "unknown");
+    ck_assert_str_eq(gdpr_transfer_mechanism_name(INT_MAX), "unknown");
+}
+END_TEST
+
 static Suite *
 transfer_suite(void)
 {
@@ -1380,6 +1390,12 @@ transfer_suite(void)
     tcase_add_test(te, no_policy_no_check);
     tcase_add_test(te, mechanism_names);
     suite_add_tcase(s, te);
+    {
+        TCase *names = tcase_create("names");
+
+        tcase_add_test(names, mechanism_name_unknown);
+        suite_add_tcase(s, names);
+    }
     return s;
 }
 

@@ -23,16 +23,24 @@ show(const char *verb, const char *customer, const gdpr_transfer_result *res,
     return 0;
 }
 
-static int
-check(demo *d, const char *customer, const char *recipient, const char *purpose)
+static gdpr_transfer_request
+request_of(const demo *d, const char *customer, const char *recipient, const char *purpose)
 {
     gdpr_transfer_request req = GDPR_TRANSFER_REQUEST_INIT;
-    gdpr_transfer_result res = GDPR_TRANSFER_RESULT_INIT;
 
     req.subject = customer;
     req.recipient = recipient;
     req.purpose = purpose;
     req.at = d->now;
+    return req;
+}
+
+static int
+check(demo *d, const char *customer, const char *recipient, const char *purpose)
+{
+    gdpr_transfer_request req = request_of(d, customer, recipient, purpose);
+    gdpr_transfer_result res = GDPR_TRANSFER_RESULT_INIT;
+
     DEMO_CHECK("gdpr_transfer_check_v2", gdpr_transfer_check_v2(d->eng, &d->agent, &req, &res));
     return show("check ", customer, &res, &req);
 }
@@ -41,13 +49,9 @@ static int
 record(demo *d, const gdpr_actor *who, const char *customer, const char *recipient,
        const char *purpose)
 {
-    gdpr_transfer_request req = GDPR_TRANSFER_REQUEST_INIT;
+    gdpr_transfer_request req = request_of(d, customer, recipient, purpose);
     gdpr_transfer_result res = GDPR_TRANSFER_RESULT_INIT;
 
-    req.subject = customer;
-    req.recipient = recipient;
-    req.purpose = purpose;
-    req.at = d->now;
     DEMO_CHECK("gdpr_transfer_record", gdpr_transfer_record(d->eng, who, &req, &res));
     return show("record", customer, &res, &req);
 }

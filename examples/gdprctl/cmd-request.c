@@ -126,6 +126,24 @@ print_info_json(const gdpr_request_info *r)
     printf("}");
 }
 
+/* Fetch request `id` into *info; in JSON mode also print it whole (the
+ * caller has nothing more to say then). */
+static int
+get_info(ctl *c, int64_t id, gdpr_request_info *info)
+{
+    int rc = gdpr_request_info_init(info, GDPR_REQUEST_INFO_VERSION);
+
+    if (rc == GDPR_OK)
+        rc = gdpr_request_get(c->eng, id, info);
+    if (rc != GDPR_OK)
+        return ctl_fail("request get", rc);
+    if (c->json) {
+        print_info_json(info);
+        printf("\n");
+    }
+    return CTL_OK;
+}
+
 typedef struct {
     int json;
     int n;
@@ -206,16 +224,9 @@ ctl_cmd_request_open(ctl *c, int argc, char **argv)
     rc = gdpr_request_open(c->eng, &c->who, &in, &id);
     if (rc != GDPR_OK)
         return ctl_fail("request open", rc);
-    rc = gdpr_request_info_init(&info, GDPR_REQUEST_INFO_VERSION);
-    if (rc == GDPR_OK)
-        rc = gdpr_request_get(c->eng, id, &info);
-    if (rc != GDPR_OK)
-        return ctl_fail("request get", rc);
-    if (c->json) {
-        print_info_json(&info);
-        printf("\n");
-        return CTL_OK;
-    }
+    rc = get_info(c, id, &info);
+    if (rc != CTL_OK || c->json)
+        return rc;
     ctl_format_time(info.due, due);
     printf("request %lld opened: %s by %s, due %s%s\n", (long long)id,
            gdpr_request_type_name(info.type), info.channel, due,
@@ -249,17 +260,10 @@ done(ctl *c, int64_t id, const char *what)
 {
     gdpr_request_info info;
     char due[32];
-    int rc = gdpr_request_info_init(&info, GDPR_REQUEST_INFO_VERSION);
+    int rc = get_info(c, id, &info);
 
-    if (rc == GDPR_OK)
-        rc = gdpr_request_get(c->eng, id, &info);
-    if (rc != GDPR_OK)
-        return ctl_fail("request get", rc);
-    if (c->json) {
-        print_info_json(&info);
-        printf("\n");
-        return CTL_OK;
-    }
+    if (rc != CTL_OK || c->json)
+        return rc;
     ctl_format_time(info.due, due);
     printf("request %lld %s: now %s, due %s\n", (long long)id, what,
            gdpr_request_status_name(info.status), due);

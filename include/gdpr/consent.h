@@ -195,7 +195,7 @@ typedef struct {
 } gdpr_why;
 
 /** The stable word of a gdpr_why_code ("consent", "no_consent", ...);
- *  "unknown" for other values. Static storage. @since 0.1 */
+ *  "unknown" for any other value. Never NULL; static storage. @since 0.1 */
 GDPR_API const char *gdpr_why_name(int code);
 
 /**

@@ -312,6 +312,13 @@ GDPR_API int gdpr_erase_recipients_foreach(gdpr_engine *eng, int64_t tombstone,
                                            gdpr_erase_recipient_fn fn, void *ctx);
 
 /**
+ * Receives the tombstone document in pieces, in order (the same shape as
+ * gdpr_write_fn): return 0 to go on, non-zero to stop with GDPR_ECALLBACK.
+ * @since 0.1
+ */
+typedef int (*gdpr_tombstone_write_fn)(const void *buf, size_t len, void *ctx);
+
+/**
  * Write every tombstone (with its kept records, erased record ids and
  * recipients) as one JSON document through `write` (same shape as
  * gdpr_write_fn: return 0 to go on), in pieces, memory flat in the number
@@ -322,8 +329,7 @@ GDPR_API int gdpr_erase_recipients_foreach(gdpr_engine *eng, int64_t tombstone,
  * @return GDPR_OK; GDPR_EINVAL; GDPR_ECALLBACK (write returned non-zero).
  * @since 0.1
  */
-GDPR_API int gdpr_tombstones_export(gdpr_engine *eng,
-                                    int (*write)(const void *buf, size_t len, void *ctx),
+GDPR_API int gdpr_tombstones_export(gdpr_engine *eng, gdpr_tombstone_write_fn write,
                                     void *ctx) GDPR_WARN_UNUSED;
 
 /**

@@ -507,17 +507,20 @@ GDPR_API int gdpr_request_kpis(gdpr_engine *eng, int64_t from, int64_t to,
  */
 GDPR_API int gdpr_request_kpis_json(gdpr_engine *eng, int64_t from, int64_t to, char **json_out);
 
-/** Stable words of the enums ("access", "in_progress", "no_match",
- *  "verified", "known_contact" ...); "unknown" for other values. Static
- *  storage. @since 0.1 */
+/** The stable word of a gdpr_request_type ("access", "erasure", ...);
+ *  "unknown" for any other value. Never NULL; static storage. @since 0.1 */
 GDPR_API const char *gdpr_request_type_name(int type);
-/** @since 0.1 */
+/** The stable word of a gdpr_request_status ("in_progress", ...); "unknown"
+ *  for any other value. Never NULL; static storage. @since 0.1 */
 GDPR_API const char *gdpr_request_status_name(int status);
-/** @since 0.1 */
+/** The stable word of a denial reason ("no_match", ...); "unknown" for any
+ *  other value. Never NULL; static storage. @since 0.1 */
 GDPR_API const char *gdpr_request_denial_name(int denial);
-/** @since 0.1 */
+/** The stable word of a verification state ("verified", ...); "unknown"
+ *  for any other value. Never NULL; static storage. @since 0.1 */
 GDPR_API const char *gdpr_request_verification_name(int state);
-/** @since 0.1 */
+/** The stable word of a verification method ("known_contact", ...);
+ *  "unknown" for any other value. Never NULL; static storage. @since 0.1 */
 GDPR_API const char *gdpr_request_method_name(int method);
 
 /**

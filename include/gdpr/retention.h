@@ -39,9 +39,11 @@ typedef enum {
     GDPR_RETENTION_REVIEW = 3     /**< a review task is opened for a person to decide */
 } gdpr_retention_action;
 
-/** "collection", "last_activity", ... (the policy's words); NULL if unknown. @since 0.1 */
+/** "collection", "last_activity", ... (the policy's words); "unknown" for any
+ *  other value. Never NULL; static storage. @since 0.1 */
 GDPR_API const char *gdpr_retention_anchor_name(int anchor);
-/** "erase", "anonymise", "review"; NULL if unknown. @since 0.1 */
+/** "erase", "anonymise", "review"; "unknown" for any other value. Never
+ *  NULL; static storage. @since 0.1 */
 GDPR_API const char *gdpr_retention_action_name(int action);
 
 /* --- anchors ------------------------------------------------------------ */
@@ -284,6 +286,10 @@ typedef struct {
     int64_t count;         /**< records anonymised into this row */
 } gdpr_retention_aggregate;
 
+/** Receives one aggregate; return 0 to go on, non-zero to stop
+ * (GDPR_ECALLBACK). @since 0.1 */
+typedef int (*gdpr_retention_aggregate_fn)(const gdpr_retention_aggregate *agg, void *ctx);
+
 /**
  * Hand every anonymisation aggregate to fn, ordered by rule, category,
  * purpose, field, value, month. Read-only; no permission (no subject is
@@ -291,8 +297,7 @@ typedef struct {
  * @return GDPR_OK; GDPR_EINVAL (fn NULL); GDPR_ECALLBACK; GDPR_ESTORAGE.
  * @since 0.1
  */
-GDPR_API int gdpr_retention_aggregates(gdpr_engine *eng,
-                                       int (*fn)(const gdpr_retention_aggregate *agg, void *ctx),
+GDPR_API int gdpr_retention_aggregates(gdpr_engine *eng, gdpr_retention_aggregate_fn fn,
                                        void *ctx);
 
 /* --- reviews ---------------------------------------------------------- */
@@ -305,7 +310,8 @@ typedef enum {
     GDPR_REVIEW_GONE = 4    /**< the record was erased otherwise before a decision */
 } gdpr_review_status;
 
-/** "open", "kept", "erased", "gone"; NULL if unknown. @since 0.1 */
+/** "open", "kept", "erased", "gone"; "unknown" for any other value. Never
+ *  NULL; static storage. @since 0.1 */
 GDPR_API const char *gdpr_review_status_name(int status);
 
 #define GDPR_REVIEW_VERSION 1u

@@ -89,13 +89,6 @@ consent_recipient_key(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
     return GDPR_OK;
 }
 
-static void
-format_time(int64_t t, char buf[21])
-{
-    if (cal_format_instant(t, buf) != 0)
-        snprintf(buf, 21, "%lld", (long long)t);
-}
-
 int
 consent_evaluate(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
                  const char *key, int special, int64_t at, int *allowed_out, gdpr_why *why)
@@ -112,11 +105,11 @@ consent_evaluate(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const 
     }
     if (rc != GDPR_OK)
         return rc;
-    format_time(cs.at, when);
+    cal_format_time(cs.at, when);
     switch (cs.state) {
     case STORE_CONSENT_GRANTED:
         if (cs.expires != 0 && at >= cs.expires) {
-            format_time(cs.expires, when);
+            cal_format_time(cs.expires, when);
             consent_why(why, GDPR_WHY_EXPIRED, cs.event, "consent (event %lld) expired at %s",
                         (long long)cs.event, when);
         } else if (special && !(cs.flags & STORE_CONSENT_EXPLICIT)) {
@@ -350,9 +343,7 @@ gdpr_consent_record(gdpr_engine *eng, const gdpr_actor *who, const gdpr_consent 
     err_clear();
     if (event_out)
         *event_out = 0;
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
         rc = check_consent(c);
     if (rc != GDPR_OK)
@@ -451,9 +442,7 @@ gdpr_consent_withdraw(gdpr_engine *eng, const gdpr_actor *who, const char *subje
     err_clear();
     if (event_out)
         *event_out = 0;
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
         rc = text_check("subject", subject, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
@@ -480,8 +469,8 @@ gdpr_consent_check(gdpr_engine *eng, const char *subject, const char *purpose, i
     int rc;
 
     err_clear();
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (granted_out == NULL)
         return err_set(GDPR_EINVAL, "granted_out: must not be NULL");
     *granted_out = 0;
@@ -577,8 +566,8 @@ gdpr_consent_history(gdpr_engine *eng, const gdpr_actor *who, const char *subjec
     int rc;
 
     err_clear();
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (fn == NULL)
         return err_set(GDPR_EINVAL, "fn: must not be NULL");
     rc = engine_check_actor(who);
@@ -637,8 +626,8 @@ gdpr_consent_receipt(gdpr_engine *eng, int64_t event, char **json_out)
     int rc;
 
     err_clear();
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (json_out == NULL)
         return err_set(GDPR_EINVAL, "json_out: must not be NULL");
     *json_out = NULL;

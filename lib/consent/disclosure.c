@@ -69,8 +69,8 @@ gdpr_disclosure_check(gdpr_engine *eng, const char *subject, const char *recipie
     err_clear();
     if (why_out)
         memset(why_out, 0, sizeof *why_out);
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (allowed_out == NULL)
         return err_set(GDPR_EINVAL, "allowed_out: must not be NULL");
     *allowed_out = 0;
@@ -175,9 +175,7 @@ gdpr_disclosure_record(gdpr_engine *eng, const gdpr_actor *who, const char *subj
     err_clear();
     if (disclosure_out)
         *disclosure_out = 0;
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
         rc = check_args(subject, recipient, purpose);
     if (rc != GDPR_OK)

@@ -150,8 +150,8 @@ gdpr_audit_verify(gdpr_engine *eng, int64_t *events_out)
     verify_state v;
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     engine_lock(eng);
     rc = verify_locked(eng, &v, 0);
     if (events_out)
@@ -166,8 +166,8 @@ gdpr_audit_head(gdpr_engine *eng, int64_t *count_out, unsigned char head_out[GDP
     uint8_t mac[CRYPTO_HASH_BYTES];
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (count_out == NULL || head_out == NULL)
         return err_set(GDPR_EINVAL, "%s: must not be NULL", count_out ? "head_out" : "count_out");
     engine_lock(eng);
@@ -186,8 +186,8 @@ gdpr_audit_verify_head(gdpr_engine *eng, int64_t count,
     verify_state v;
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (head == NULL)
         return err_set(GDPR_EINVAL, "head: must not be NULL");
     if (count < 0)
@@ -241,8 +241,8 @@ gdpr_audit_foreach(gdpr_engine *eng, int64_t from_seq, gdpr_audit_fn fn, void *c
     host_iterator it;
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (fn == NULL)
         return err_set(GDPR_EINVAL, "fn: must not be NULL");
     if (from_seq < 1)

@@ -85,6 +85,23 @@ engine_now(const gdpr_engine *eng)
 }
 
 int
+engine_check_eng(const gdpr_engine *eng)
+{
+    if (eng == NULL)
+        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    err_clear();
+    return GDPR_OK;
+}
+
+int
+engine_enter(const gdpr_engine *eng, const gdpr_actor *who)
+{
+    int rc = engine_check_eng(eng);
+
+    return rc == GDPR_OK ? engine_check_actor(who) : rc;
+}
+
+int
 engine_check_actor(const gdpr_actor *who)
 {
     int rc;
@@ -174,13 +191,6 @@ engine_end(gdpr_engine *eng, int rc)
         err_wrap(rc, "the open batch was rolled back");
     }
     return rc;
-}
-
-int
-engine_audit(gdpr_engine *eng, const gdpr_actor *who, const char *action,
-             const uint8_t *subject_hash, int outcome, const char *ref)
-{
-    return audit_append(eng, who, action, subject_hash, outcome, ref);
 }
 
 /* --- open ------------------------------------------------------------- */
@@ -546,8 +556,8 @@ gdpr_begin(gdpr_engine *eng)
 {
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     engine_lock(eng);
     if (eng->batch)
         return engine_unlock(eng, err_set(GDPR_ESTATE, "batch: one is already open"));
@@ -562,8 +572,8 @@ gdpr_commit(gdpr_engine *eng)
 {
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     engine_lock(eng);
     if (!eng->batch)
         return engine_unlock(eng, err_set(GDPR_ESTATE, "batch: none is open (gdpr_begin)"));
@@ -581,8 +591,8 @@ gdpr_commit(gdpr_engine *eng)
 GDPR_API int
 gdpr_rollback(gdpr_engine *eng)
 {
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     engine_lock(eng);
     if (!eng->batch)
         return engine_unlock(eng, err_set(GDPR_ESTATE, "batch: none is open (gdpr_begin)"));
@@ -671,9 +681,7 @@ gdpr_rekey(gdpr_engine *eng, const gdpr_actor *who, const unsigned char *new_key
     int rc;
 
     err_clear();
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
         rc = check_new_key(new_key, new_key_len, new_passphrase);
     if (rc != GDPR_OK)

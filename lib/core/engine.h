@@ -51,6 +51,12 @@ int engine_unlock(gdpr_engine *eng, int rc);
 
 int64_t engine_now(const gdpr_engine *eng);
 
+/* The first check of a public call: GDPR_EINVAL unless `eng` is non-NULL;
+ * on success the thread's message is cleared. */
+int engine_check_eng(const gdpr_engine *eng);
+/* engine_check_eng, then engine_check_actor: the prologue of a public call
+ * made on behalf of an actor. */
+int engine_enter(const gdpr_engine *eng, const gdpr_actor *who);
 /* `who` must be non-NULL with a valid id and role text. */
 int engine_check_actor(const gdpr_actor *who);
 /* GDPR_ESTATE unless a policy is loaded. */
@@ -65,10 +71,6 @@ int engine_authorize(gdpr_engine *eng, const gdpr_actor *who, permission perm,
 int engine_begin(gdpr_engine *eng);
 /* Commit if rc is GDPR_OK, else roll back; returns the call's result. */
 int engine_end(gdpr_engine *eng, int rc);
-
-/* Append one audit event in the current transaction. */
-int engine_audit(gdpr_engine *eng, const gdpr_actor *who, const char *action,
-                 const uint8_t *subject_hash, int outcome, const char *ref);
 
 /* Subjects. The hash is the keyed blind index of the host's id. */
 int engine_subject_hash(gdpr_engine *eng, const char *subject, uint8_t hash[CRYPTO_HASH_BYTES]);

@@ -206,9 +206,7 @@ gdpr_subject_link(gdpr_engine *eng, const gdpr_actor *who, const char *subject, 
     size_t n = 0;
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
         rc = text_check("subject", subject, GDPR_NAME_MAX);
     if (rc == GDPR_OK && value == NULL)
@@ -236,8 +234,8 @@ gdpr_subject_find(gdpr_engine *eng, const char *kind, const void *value, size_t 
 
     if (subject_out != NULL)
         *subject_out = NULL;
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (subject_out == NULL)
         return err_set(GDPR_EINVAL, "subject_out: must not be NULL");
     engine_lock(eng);

@@ -66,9 +66,7 @@ change_limits(gdpr_engine *eng, const gdpr_actor *who, const char *subject, cons
     int rc;
 
     err_clear();
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
         rc = text_check("subject", subject, GDPR_NAME_MAX);
     if (rc != GDPR_OK)
@@ -118,8 +116,8 @@ gdpr_subject_limits(gdpr_engine *eng, const char *subject, unsigned int *limits_
     int rc;
 
     err_clear();
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (limits_out == NULL)
         return err_set(GDPR_EINVAL, "limits_out: must not be NULL");
     *limits_out = 0;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "file.h"
 #include "schedule.h"
 #include "gdpr/policy.h"
 #include "text.h"
@@ -116,9 +117,7 @@ load_locked(gdpr_engine *eng, const gdpr_actor *who, const char *json)
 static int
 check_load_args(gdpr_engine *eng, const gdpr_actor *who)
 {
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    return engine_check_actor(who);
+    return engine_enter(eng, who);
 }
 
 static int
@@ -155,38 +154,6 @@ gdpr_policy_load_string(gdpr_engine *eng, const gdpr_actor *who, const char *jso
     return engine_unlock(eng, rc);
 }
 
-static int
-read_file(const char *path, char **out)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    size_t n;
-
-    if (f == NULL)
-        return err_set(errno == ENOENT ? GDPR_ENOTFOUND : GDPR_ESTORAGE, "path: cannot open "
-                       "'%s': %s", path, strerror(errno));
-    buf = malloc(POLICY_MAX_BYTES + 2);
-    if (buf == NULL) {
-        fclose(f);
-        return err_set(GDPR_ENOMEM, "out of memory reading '%s'", path);
-    }
-    n = fread(buf, 1, POLICY_MAX_BYTES + 1, f);
-    if (ferror(f)) {
-        fclose(f);
-        free(buf);
-        return err_set(GDPR_ESTORAGE, "path: cannot read '%s'", path);
-    }
-    fclose(f);
-    buf[n] = '\0';
-    if (n > POLICY_MAX_BYTES || strlen(buf) != n) {
-        free(buf);
-        return err_set(GDPR_EINVAL, "%s: larger than %u bytes or holds a NUL byte", path,
-                       POLICY_MAX_BYTES);
-    }
-    *out = buf;
-    return GDPR_OK;
-}
-
 GDPR_API int
 gdpr_policy_load(gdpr_engine *eng, const gdpr_actor *who, const char *path)
 {
@@ -196,7 +163,7 @@ gdpr_policy_load(gdpr_engine *eng, const gdpr_actor *who, const char *path)
     if (rc == GDPR_OK)
         rc = text_check("path", path, 4096);
     if (rc == GDPR_OK)
-        rc = read_file(path, &json);
+        rc = text_read_file(path, POLICY_MAX_BYTES, &json);
     if (rc == GDPR_OK)
         rc = check_document(json, path);
     if (rc != GDPR_OK) {
@@ -216,8 +183,8 @@ gdpr_policy_version(gdpr_engine *eng, int64_t *version_out)
 {
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (version_out == NULL)
         return err_set(GDPR_EINVAL, "version_out: must not be NULL");
     engine_lock(eng);
@@ -232,8 +199,8 @@ gdpr_policy_get(gdpr_engine *eng, char **json_out)
 {
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (json_out == NULL)
         return err_set(GDPR_EINVAL, "json_out: must not be NULL");
     *json_out = NULL;
@@ -254,8 +221,8 @@ gdpr_policy_allows(gdpr_engine *eng, const char *role, const char *perm_name, in
     int perm;
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (allowed_out == NULL)
         return err_set(GDPR_EINVAL, "allowed_out: must not be NULL");
     rc = text_check("role", role, GDPR_NAME_MAX);

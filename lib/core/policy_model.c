@@ -189,7 +189,7 @@ read_date(const json_node *obj, const char *key, int required, int64_t *out)
         return required ? missing(obj, key) : GDPR_OK;
     if (n->type != JSON_TEXT || cal_parse_date(n->text, &days) != 0)
         return fail_at(n, "must be a date YYYY-MM-DD");
-    *out = days * 86400;
+    *out = days * SECONDS_PER_DAY;
     return GDPR_OK;
 }
 
@@ -561,7 +561,7 @@ build_safeguards(const json_node *item, policy_recipient *r)
             (rc = read_date(s, "valid_until", 0, &sg->valid_until)) != GDPR_OK)
             break;
         if (sg->valid_until != 0) {
-            sg->valid_until += 86399; /* in force through that whole day */
+            sg->valid_until += SECONDS_PER_DAY - 1; /* in force through that whole day */
             if (sg->valid_until < sg->valid_from) {
                 rc = fail_at(json_member(s, "valid_until"), "ends before valid_from");
                 break;
@@ -678,7 +678,7 @@ build_recipients(const json_node *root, policy_model *p)
                 (rc = read_date(dpf, "until", 0, &r->dpf_until)) != GDPR_OK)
                 break;
             if (r->dpf_until != 0)
-                r->dpf_until += 86399;
+                r->dpf_until += SECONDS_PER_DAY - 1;
             r->dpf_certified = 1;
         }
         for (size_t i = 0; i + 1 < p->n_recipients && rc == GDPR_OK; i++)
@@ -694,15 +694,9 @@ static const char *const request_type_names[POLICY_REQUEST_TYPES] = {
     "access", "portability", "erasure", "rectification", "restriction", "objection",
 };
 
-const char *
-policy_request_type_name(int type)
-{
-    return type >= 1 && type <= POLICY_REQUEST_TYPES ? request_type_names[type - 1] : NULL;
-}
-
 /* A grace period is a short undo window inside the one-month deadline:
  * weeks, days or hours only, three weeks at most. */
-#define REQUEST_GRACE_MAX_SECONDS (21 * 86400)
+#define REQUEST_GRACE_MAX_SECONDS (21 * SECONDS_PER_DAY)
 
 static int
 check_grace(const json_node *n, const cal_duration *d)

@@ -171,7 +171,6 @@ typedef struct {
 /* Data-subject requests (issue 9): the optional "requests" section. Types
  * are numbered as gdpr_request_type (1..POLICY_REQUEST_TYPES). */
 #define POLICY_REQUEST_TYPES 6
-const char *policy_request_type_name(int type); /* "access" ...; NULL if out of range */
 
 typedef struct {
     int has_erasure_grace;        /* erasure requests wait this long before fulfilment */

@@ -135,9 +135,7 @@ gdpr_source_register(gdpr_engine *eng, const gdpr_actor *who, const gdpr_source 
 {
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
         rc = check_source(src);
     if (rc != GDPR_OK)
@@ -184,9 +182,7 @@ gdpr_source_unregister(gdpr_engine *eng, const gdpr_actor *who, const char *name
 {
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
         rc = text_check("name", name, SOURCE_NAME_MAX);
     if (rc != GDPR_OK)
@@ -203,8 +199,8 @@ gdpr_source_count(gdpr_engine *eng, size_t *count_out)
 {
     size_t n = 0;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (count_out == NULL)
         return err_set(GDPR_EINVAL, "count_out: must not be NULL");
     engine_lock(eng);

@@ -171,9 +171,7 @@ gdpr_subject_ensure(gdpr_engine *eng, const gdpr_actor *who, const char *subject
 
     if (created_out)
         *created_out = 0;
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
         rc = text_check("subject", subject, GDPR_NAME_MAX);
     if (rc != GDPR_OK)
@@ -207,8 +205,8 @@ gdpr_subject_exists(gdpr_engine *eng, const char *subject, int *exists_out)
     int64_t id;
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (exists_out == NULL)
         return err_set(GDPR_EINVAL, "exists_out: must not be NULL");
     rc = text_check("subject", subject, GDPR_NAME_MAX);
@@ -231,8 +229,8 @@ gdpr_subject_hash(gdpr_engine *eng, const char *subject, char **out)
     char *hex;
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (out == NULL)
         return err_set(GDPR_EINVAL, "out: must not be NULL");
     *out = NULL;

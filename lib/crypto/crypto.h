@@ -109,7 +109,6 @@ void crypto_opener_free(crypto_opener *o);
  * (at least 3 * len / 4 bytes); GDPR_EINVAL on bad text. */
 #define CRYPTO_BASE64_LEN(n) (4u * (((n) + 2u) / 3u))
 size_t crypto_base64_encode(const void *in, size_t len, char *out);
-int crypto_base64_decode(const char *in, size_t len, uint8_t *out, size_t *out_len);
 
 /* Wipe secrets (not optimised away) and compare MACs in constant time. */
 void crypto_wipe(void *p, size_t len);

@@ -705,10 +705,7 @@ gdpr_erase_subjects(gdpr_engine *eng, const gdpr_actor *who, const char *const *
 
     if (report_out)
         memset(report_out, 0, sizeof *report_out);
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK && subjects == NULL)
         rc = err_set(GDPR_EINVAL, "subjects: must not be NULL");
     if (rc == GDPR_OK && (n == 0 || n > ERASE_BATCH_MAX))
@@ -745,10 +742,7 @@ gdpr_erase_subject(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
 
     if (report_out)
         memset(report_out, 0, sizeof *report_out);
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
         rc = text_check("subject", subject, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
@@ -820,13 +814,9 @@ gdpr_erase_record(gdpr_engine *eng, const gdpr_actor *who, int64_t record, const
 
     if (report_out)
         memset(report_out, 0, sizeof *report_out);
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
-    rc = engine_check_actor(who);
-    if (rc == GDPR_OK && record <= 0)
-        rc = err_set(GDPR_EINVAL, "record: %lld is not a record id (ids start at 1)",
-                     (long long)record);
+    rc = engine_enter(eng, who);
+    if (rc == GDPR_OK)
+        rc = text_check_id("record", "a record id", record);
     if (rc == GDPR_OK)
         rc = check_ground(ground);
     if (rc != GDPR_OK)
@@ -874,10 +864,7 @@ gdpr_erase_retry_pending(gdpr_engine *eng, const gdpr_actor *who, int *remaining
 
     if (remaining_out)
         *remaining_out = 0;
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc != GDPR_OK)
         return rc;
     engine_lock(eng);
@@ -963,9 +950,8 @@ gdpr_erase_pending_foreach(gdpr_engine *eng, gdpr_erase_pending_fn fn, void *ctx
     int keys = 0, unwiped = 0;
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (fn == NULL)
         return err_set(GDPR_EINVAL, "fn: must not be NULL");
     w.fn = fn;
@@ -1197,10 +1183,7 @@ gdpr_erase_replay(gdpr_engine *eng, const gdpr_actor *who, int64_t *subjects_out
         *subjects_out = 0;
     if (report_out)
         memset(report_out, 0, sizeof *report_out);
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc != GDPR_OK)
         return rc;
     engine_lock(eng);

@@ -33,9 +33,7 @@ check_hold(const gdpr_hold *h)
             rc = err_set(GDPR_EINVAL, "hold.category: must be NULL for a subject hold");
         break;
     case GDPR_HOLD_RECORD:
-        rc = h->record > 0 ? GDPR_OK
-                           : err_set(GDPR_EINVAL, "hold.record: %lld is not a record id (ids "
-                                     "start at 1)", (long long)h->record);
+        rc = text_check_id("hold.record", "a record id", h->record);
         if (rc == GDPR_OK && h->subject != NULL)
             rc = err_set(GDPR_EINVAL, "hold.subject: must be NULL for a record hold (the "
                          "record names its subject)");
@@ -140,10 +138,7 @@ gdpr_hold_place(gdpr_engine *eng, const gdpr_actor *who, const gdpr_hold *hold, 
 
     if (hold_out)
         *hold_out = 0;
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
         rc = check_hold(hold);
     if (rc != GDPR_OK)
@@ -203,12 +198,9 @@ gdpr_hold_release(gdpr_engine *eng, const gdpr_actor *who, int64_t hold, const c
 {
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
-    rc = engine_check_actor(who);
-    if (rc == GDPR_OK && hold <= 0)
-        rc = err_set(GDPR_EINVAL, "hold: %lld is not a hold id (ids start at 1)", (long long)hold);
+    rc = engine_enter(eng, who);
+    if (rc == GDPR_OK)
+        rc = text_check_id("hold", "a hold id", hold);
     if (rc == GDPR_OK)
         rc = text_check_optional("reason", reason, GDPR_HOLD_REASON_MAX);
     if (rc != GDPR_OK)
@@ -255,9 +247,8 @@ gdpr_hold_foreach(gdpr_engine *eng, unsigned int flags, gdpr_hold_fn fn, void *c
     hold_walk w;
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (fn == NULL)
         return err_set(GDPR_EINVAL, "fn: must not be NULL");
     if (flags & ~GDPR_HOLD_LIST_ALL)

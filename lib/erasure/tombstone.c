@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "file.h"
 #include "gdpr/erasure.h"
 #include "calendar.h"
 #include "json.h"
@@ -24,15 +25,6 @@
 static const char export_format[] = "libgdpr-tombstones";
 
 /* --- the answer ------------------------------------------------------------ */
-
-static void
-local_date(const gdpr_engine *eng, int64_t t, char buf[11])
-{
-    const cal_zone *z = eng->policy ? eng->policy->controller.zone : NULL;
-
-    if (cal_format_date(cal_zone_local_day(z, t), buf) != 0)
-        snprintf(buf, 11, "?");
-}
 
 typedef struct {
     int64_t duty, hold;
@@ -99,7 +91,7 @@ fill_tombstone(gdpr_engine *eng, const store_tombstone_row *t, gdpr_tombstone *o
     out->recipients = t->recipients;
     out->imported = t->imported;
     out->replayed = t->replayed;
-    local_date(eng, t->at, date);
+    engine_format_date(eng, t->at, date);
     out->answer[0] = '\0';
     if (t->kind == STORE_TOMBSTONE_RECORD) {
         append(out->answer, sizeof out->answer, "%lld record%s erased on %s under '%s'",
@@ -111,12 +103,12 @@ fill_tombstone(gdpr_engine *eng, const store_tombstone_row *t, gdpr_tombstone *o
     if (rc != GDPR_OK)
         return rc;
     if (k.duty > 0) {
-        local_date(eng, k.duty_until, date);
+        engine_format_date(eng, k.duty_until, date);
         append(out->answer, sizeof out->answer, "; %lld record%s kept under legal duty until %s",
                (long long)k.duty, k.duty == 1 ? "" : "s", date);
     }
     if (k.hold > 0) {
-        local_date(eng, k.hold_until, date);
+        engine_format_date(eng, k.hold_until, date);
         append(out->answer, sizeof out->answer, "; %lld record%s kept under legal hold until %s",
                (long long)k.hold, k.hold == 1 ? "" : "s", date);
     }
@@ -147,9 +139,8 @@ gdpr_tombstone_lookup(gdpr_engine *eng, const char *subject, gdpr_tombstone *out
     tomb_ctx c;
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (out == NULL)
         return err_set(GDPR_EINVAL, "out: must not be NULL");
     if (out->version == 0 || out->version > GDPR_TOMBSTONE_VERSION)
@@ -189,9 +180,8 @@ gdpr_tombstone_foreach(gdpr_engine *eng, const char *subject, gdpr_tombstone_fn 
     tomb_ctx c;
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (fn == NULL)
         return err_set(GDPR_EINVAL, "fn: must not be NULL");
     rc = text_check_optional("subject", subject, GDPR_NAME_MAX);
@@ -245,12 +235,10 @@ walk_kept(const store_kept_row *k, void *ctx)
 static int
 check_walk(gdpr_engine *eng, int64_t tombstone, int has_fn)
 {
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
-    if (tombstone <= 0)
-        return err_set(GDPR_EINVAL, "tombstone: %lld is not a tombstone id (ids start at 1)",
-                       (long long)tombstone);
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
+    if (text_check_id("tombstone", "a tombstone id", tombstone) != GDPR_OK)
+        return GDPR_EINVAL;
     if (!has_fn)
         return err_set(GDPR_EINVAL, "fn: must not be NULL");
     return GDPR_OK;
@@ -361,9 +349,8 @@ gdpr_tombstones_export(gdpr_engine *eng, int (*write)(const void *buf, size_t le
     export_out o = { write, ctx, 1 };
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (write == NULL)
         return err_set(GDPR_EINVAL, "write: must not be NULL");
     engine_lock(eng);
@@ -679,10 +666,7 @@ gdpr_tombstones_import(gdpr_engine *eng, const gdpr_actor *who, const char *json
 
     if (imported_out)
         *imported_out = 0;
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK && json == NULL)
         rc = err_set(GDPR_EINVAL, "json: must not be NULL");
     if (rc == GDPR_OK && json[0] == '\0')
@@ -698,58 +682,6 @@ gdpr_tombstones_import(gdpr_engine *eng, const gdpr_actor *who, const char *json
     return engine_unlock(eng, rc);
 }
 
-static int
-read_whole_file(const char *path, char **out)
-{
-    FILE *f = fopen(path, "rb");
-    size_t cap = 65536, n = 0;
-    char *buf;
-
-    if (f == NULL)
-        return err_set(errno == ENOENT ? GDPR_ENOTFOUND
-                       : errno == ENAMETOOLONG ? GDPR_EINVAL : GDPR_ESTORAGE,
-                       "path: cannot open '%.256s': %s", path, strerror(errno));
-    buf = malloc(cap + 1);
-    while (buf != NULL) {
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0 || n < cap)
-            break;
-        if (cap >= IMPORT_MAX_BYTES) {
-            free(buf);
-            fclose(f);
-            return err_set(GDPR_EINVAL, "%s: larger than %u bytes", path, IMPORT_MAX_BYTES);
-        }
-        cap *= 2;
-        {
-            char *grown = realloc(buf, cap + 1);
-            if (grown == NULL) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = grown;
-        }
-    }
-    if (buf == NULL) {
-        fclose(f);
-        return err_set(GDPR_ENOMEM, "out of memory reading '%s'", path);
-    }
-    if (ferror(f)) {
-        fclose(f);
-        free(buf);
-        return err_set(GDPR_ESTORAGE, "path: cannot read '%s'", path);
-    }
-    fclose(f);
-    buf[n] = '\0';
-    if (strlen(buf) != n) {
-        free(buf);
-        return err_set(GDPR_EINVAL, "%s: holds a NUL byte", path);
-    }
-    *out = buf;
-    return GDPR_OK;
-}
-
 GDPR_API int
 gdpr_tombstones_import_file(gdpr_engine *eng, const gdpr_actor *who, const char *path,
                             int64_t *imported_out)
@@ -759,14 +691,11 @@ gdpr_tombstones_import_file(gdpr_engine *eng, const gdpr_actor *who, const char 
 
     if (imported_out)
         *imported_out = 0;
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
         rc = text_check("path", path, PATH_MAX_BYTES);
     if (rc == GDPR_OK)
-        rc = read_whole_file(path, &json);
+        rc = text_read_file(path, IMPORT_MAX_BYTES, &json);
     if (rc != GDPR_OK)
         return rc;
     rc = gdpr_tombstones_import(eng, who, json, imported_out);

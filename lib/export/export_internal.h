@@ -86,7 +86,6 @@ int jo_value(json_out *j, const void *value, size_t len);
  * when it holds a comma, quote, CR or LF (quotes doubled). NULL: empty. */
 int csv_field(out_stream *o, const char *text, size_t len, int last);
 int csv_text(out_stream *o, const char *text, int last);
-int csv_int(out_stream *o, int64_t v, int last);
 int csv_time(out_stream *o, int has, int64_t t, int last);
 /* Two fields: encoding, then the value (text or base64). */
 int csv_value(out_stream *o, const void *value, size_t len, int last);

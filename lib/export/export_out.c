@@ -402,15 +402,6 @@ csv_text(out_stream *o, const char *text, int last)
 }
 
 int
-csv_int(out_stream *o, int64_t v, int last)
-{
-    char num[24];
-    char *start = decimal(v, num);
-
-    return csv_field(o, start, (size_t)(num + sizeof num - start), last);
-}
-
-int
 csv_time(out_stream *o, int has, int64_t t, int last)
 {
     char buf[21];

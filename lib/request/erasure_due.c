@@ -92,10 +92,7 @@ gdpr_erase_run_due(gdpr_engine *eng, const gdpr_actor *who, const char *ground,
         *fulfilled_out = 0;
     if (failed_out)
         *failed_out = 0;
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
         rc = text_check("ground", ground, GDPR_NAME_MAX);
     if (rc != GDPR_OK)

@@ -121,10 +121,15 @@ gdpr_request_parse(const char *what, const char *word, int *value_out)
 int
 request_check_id(int64_t request)
 {
-    if (request <= 0)
-        return err_set(GDPR_EINVAL, "request: %lld is not a request id (ids start at 1)",
-                       (long long)request);
-    return GDPR_OK;
+    return text_check_id("request", "a request id", request);
+}
+
+int
+request_check_call(gdpr_engine *eng, const gdpr_actor *who, int64_t request)
+{
+    int rc = engine_enter(eng, who);
+
+    return rc == GDPR_OK ? request_check_id(request) : rc;
 }
 
 int

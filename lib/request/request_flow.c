@@ -44,20 +44,6 @@ request_run(gdpr_engine *eng, const gdpr_actor *who, int64_t request, request_st
     return rc;
 }
 
-static int
-check_call(gdpr_engine *eng, const gdpr_actor *who, int64_t request)
-{
-    int rc;
-
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
-    rc = engine_check_actor(who);
-    if (rc == GDPR_OK)
-        rc = request_check_id(request);
-    return rc;
-}
-
 /* One change in its own transaction: the row, a history event, audit. */
 static int
 commit(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, permission perm,
@@ -107,7 +93,7 @@ gdpr_request_verify(gdpr_engine *eng, const gdpr_actor *who, int64_t request,
                     gdpr_request_verification state, gdpr_request_method method, const char *note)
 {
     verify_arg a = { state, method, note };
-    int rc = check_call(eng, who, request);
+    int rc = request_check_call(eng, who, request);
 
     if (rc != GDPR_OK)
         return rc;
@@ -181,7 +167,7 @@ gdpr_request_extend(gdpr_engine *eng, const gdpr_actor *who, int64_t request, in
                     const char *reason, int64_t subject_told_at)
 {
     extend_arg a = { months, reason, subject_told_at };
-    int rc = check_call(eng, who, request);
+    int rc = request_check_call(eng, who, request);
 
     if (rc != GDPR_OK)
         return rc;
@@ -233,7 +219,7 @@ gdpr_request_flag(gdpr_engine *eng, const gdpr_actor *who, int64_t request, unsi
                   const char *note)
 {
     flag_arg a = { flags, note };
-    int rc = check_call(eng, who, request);
+    int rc = request_check_call(eng, who, request);
 
     if (rc != GDPR_OK)
         return rc;
@@ -326,7 +312,7 @@ gdpr_request_escalate(gdpr_engine *eng, const gdpr_actor *who, int64_t request,
                       const char *to_role, const char *note)
 {
     escalate_arg a = { to_role, note };
-    int rc = check_call(eng, who, request);
+    int rc = request_check_call(eng, who, request);
 
     if (rc == GDPR_OK)
         rc = text_check("to_role", to_role, GDPR_NAME_MAX);
@@ -369,7 +355,7 @@ gdpr_request_deny(gdpr_engine *eng, const gdpr_actor *who, int64_t request,
                   gdpr_request_denial reason, const char *note)
 {
     deny_arg a = { reason, note };
-    int rc = check_call(eng, who, request);
+    int rc = request_check_call(eng, who, request);
 
     if (rc != GDPR_OK)
         return rc;
@@ -404,7 +390,7 @@ revoke_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, const
 GDPR_API int
 gdpr_request_revoke(gdpr_engine *eng, const gdpr_actor *who, int64_t request, const char *note)
 {
-    int rc = check_call(eng, who, request);
+    int rc = request_check_call(eng, who, request);
 
     if (rc == GDPR_OK)
         rc = request_check_note("note", note);
@@ -440,7 +426,7 @@ expire_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, const
 GDPR_API int
 gdpr_request_expire(gdpr_engine *eng, const gdpr_actor *who, int64_t request)
 {
-    int rc = check_call(eng, who, request);
+    int rc = request_check_call(eng, who, request);
 
     if (rc != GDPR_OK)
         return rc;
@@ -505,7 +491,7 @@ fulfil_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, const
 GDPR_API int
 gdpr_request_fulfil(gdpr_engine *eng, const gdpr_actor *who, int64_t request, const char *note)
 {
-    int rc = check_call(eng, who, request);
+    int rc = request_check_call(eng, who, request);
 
     if (rc == GDPR_OK)
         rc = request_check_note("note", note);
@@ -559,7 +545,7 @@ gdpr_request_set_status(gdpr_engine *eng, const gdpr_actor *who, int64_t request
                         gdpr_request_status status, const char *note)
 {
     move_arg a = { status, note };
-    int rc = check_call(eng, who, request);
+    int rc = request_check_call(eng, who, request);
 
     if (rc != GDPR_OK)
         return rc;

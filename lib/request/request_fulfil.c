@@ -74,20 +74,6 @@ work_rectify(gdpr_engine *eng, const gdpr_actor *who, int64_t record, const void
 
 /* --- helpers ----------------------------------------------------------- */
 
-static int
-check_call(gdpr_engine *eng, const gdpr_actor *who, int64_t request)
-{
-    int rc;
-
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
-    rc = engine_check_actor(who);
-    if (rc == GDPR_OK)
-        rc = request_check_id(request);
-    return rc;
-}
-
 /* The work failed: say which request it was for. */
 static int
 work_failed(int rc, const store_request_row *r, const char *what)
@@ -133,7 +119,7 @@ gdpr_request_fulfil_export(gdpr_engine *eng, const gdpr_actor *who, int64_t requ
                            gdpr_write_fn write, void *ctx)
 {
     export_arg a = { format, write, ctx };
-    int rc = check_call(eng, who, request);
+    int rc = request_check_call(eng, who, request);
 
     if (rc == GDPR_OK && write == NULL)
         rc = err_set(GDPR_EINVAL, "write: must not be NULL");
@@ -176,7 +162,7 @@ limit_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, const 
 GDPR_API int
 gdpr_request_fulfil_limit(gdpr_engine *eng, const gdpr_actor *who, int64_t request)
 {
-    int rc = check_call(eng, who, request);
+    int rc = request_check_call(eng, who, request);
 
     if (rc != GDPR_OK)
         return rc;
@@ -247,7 +233,7 @@ gdpr_request_rectify(gdpr_engine *eng, const gdpr_actor *who, int64_t request, i
                      const void *value, size_t len)
 {
     rectify_arg a = { record, value, len };
-    int rc = check_call(eng, who, request);
+    int rc = request_check_call(eng, who, request);
 
     if (rc != GDPR_OK)
         return rc;
@@ -314,7 +300,7 @@ gdpr_request_fulfil_erasure(gdpr_engine *eng, const gdpr_actor *who, int64_t req
         *erased_out = 0;
     if (retained_out)
         *retained_out = 0;
-    rc = check_call(eng, who, request);
+    rc = request_check_call(eng, who, request);
     if (rc == GDPR_OK)
         rc = text_check("ground", ground, GDPR_NAME_MAX);
     if (rc != GDPR_OK)

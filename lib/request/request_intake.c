@@ -215,10 +215,7 @@ gdpr_request_open(gdpr_engine *eng, const gdpr_actor *who, const gdpr_request_in
 
     if (request_out)
         *request_out = 0;
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
         rc = check_intake(in, engine_now(eng));
     if (rc != GDPR_OK)
@@ -299,10 +296,7 @@ gdpr_request_match(gdpr_engine *eng, const gdpr_actor *who, int64_t request, con
 {
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
         rc = request_check_id(request);
     if (rc == GDPR_OK)

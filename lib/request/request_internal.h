@@ -7,6 +7,7 @@
 #ifndef GDPR_REQUEST_INTERNAL_H
 #define GDPR_REQUEST_INTERNAL_H
 
+#include "calendar.h"
 #include "engine.h"
 #include "gdpr/request.h"
 
@@ -16,10 +17,12 @@
 #define REQUEST_CHANNEL_MAX 64u
 #define REQUEST_KIND_MAX 64u
 /* Longest grace period: three weeks, well inside the one-month deadline. */
-#define REQUEST_GRACE_MAX (INT64_C(21) * 86400)
+#define REQUEST_GRACE_MAX (INT64_C(21) * SECONDS_PER_DAY)
 
 /* Argument checks (before the lock). */
 int request_check_id(int64_t request);
+/* The prologue of a call on one request: engine_enter, then request_check_id. */
+int request_check_call(gdpr_engine *eng, const gdpr_actor *who, int64_t request);
 /* An optional free-text note: NULL allowed; else 1..GDPR_REQUEST_NOTE_MAX
  * bytes of UTF-8, no control characters but tab and newline. */
 int request_check_note(const char *field, const char *note);

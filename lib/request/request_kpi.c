@@ -14,7 +14,7 @@
 #include "error.h"
 #include "calendar.h"
 
-#define DAY INT64_C(86400)
+#define DAY SECONDS_PER_DAY
 #define DUE_SOON_MAX (366 * DAY)
 /* Longest receipt-to-closure span counted: beyond it a row is damaged. */
 #define CLOSE_DAYS_MAX 3660000
@@ -44,9 +44,8 @@ gdpr_request_overdue(gdpr_engine *eng, int64_t as_of, gdpr_request_fn fn, void *
 {
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (fn == NULL)
         return err_set(GDPR_EINVAL, "fn: must not be NULL");
     rc = request_check_time("as_of", as_of);
@@ -63,9 +62,8 @@ gdpr_request_due_soon(gdpr_engine *eng, int64_t as_of, int64_t within_seconds,
 {
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (fn == NULL)
         return err_set(GDPR_EINVAL, "fn: must not be NULL");
     rc = request_check_time("as_of", as_of);
@@ -284,9 +282,8 @@ gdpr_request_kpis(gdpr_engine *eng, int64_t from, int64_t to, gdpr_request_kpi_r
 {
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (out == NULL)
         return err_set(GDPR_EINVAL, "out: must not be NULL");
     if (out->version == 0 || out->version > GDPR_REQUEST_KPI_REPORT_VERSION)
@@ -306,9 +303,8 @@ gdpr_request_kpis_json(gdpr_engine *eng, int64_t from, int64_t to, char **json_o
     gdpr_request_kpi_report *k;
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (json_out == NULL)
         return err_set(GDPR_EINVAL, "json_out: must not be NULL");
     *json_out = NULL;

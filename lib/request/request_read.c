@@ -45,9 +45,8 @@ gdpr_request_get(gdpr_engine *eng, int64_t request, gdpr_request_info *out)
     store_request_row *r;
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     rc = check_info(out);
     if (rc == GDPR_OK)
         rc = request_check_id(request);
@@ -119,9 +118,8 @@ gdpr_request_list(gdpr_engine *eng, const char *subject, gdpr_request_status sta
     list_filter f;
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (fn == NULL)
         return err_set(GDPR_EINVAL, "fn: must not be NULL");
     if ((int)status < 0 || (int)status > GDPR_REQUEST_STATUS_MAX)
@@ -194,27 +192,13 @@ history_one(const store_request_event_row *row, void *ctx)
     return rc;
 }
 
-static int
-check_reader(gdpr_engine *eng, const gdpr_actor *who, int64_t request)
-{
-    int rc;
-
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
-    rc = engine_check_actor(who);
-    if (rc == GDPR_OK)
-        rc = request_check_id(request);
-    return rc;
-}
-
 GDPR_API int
 gdpr_request_history(gdpr_engine *eng, const gdpr_actor *who, int64_t request,
                      gdpr_request_event_fn fn, void *ctx)
 {
     store_request_row *r;
     history_state hs;
-    int rc = check_reader(eng, who, request);
+    int rc = request_check_call(eng, who, request);
 
     if (rc == GDPR_OK && fn == NULL)
         rc = err_set(GDPR_EINVAL, "fn: must not be NULL");
@@ -272,7 +256,7 @@ gdpr_request_subject(gdpr_engine *eng, const gdpr_actor *who, int64_t request,
                      char **subject_out, char **id_value_out)
 {
     store_request_row *r;
-    int rc = check_reader(eng, who, request);
+    int rc = request_check_call(eng, who, request);
 
     if (subject_out)
         *subject_out = NULL;

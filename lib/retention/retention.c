@@ -25,7 +25,7 @@ GDPR_API const char *
 gdpr_retention_anchor_name(int anchor)
 {
     if (anchor < GDPR_ANCHOR_COLLECTION || anchor > GDPR_ANCHOR_REQUEST_CLOSED)
-        return NULL;
+        return "unknown";
     return policy_anchor_name((policy_anchor)(anchor - 1));
 }
 
@@ -33,7 +33,7 @@ GDPR_API const char *
 gdpr_retention_action_name(int action)
 {
     if (action < GDPR_RETENTION_ERASE || action > GDPR_RETENTION_REVIEW)
-        return NULL;
+        return "unknown";
     return policy_action_name((policy_action)(action - 1));
 }
 
@@ -46,25 +46,6 @@ retention_check_time(const char *field, int64_t t)
     return GDPR_OK;
 }
 
-int
-retention_check_record(const char *field, int64_t id)
-{
-    if (id <= 0)
-        return err_set(GDPR_EINVAL, "%s: %lld is not an id (ids start at 1)", field, (long long)id);
-    return GDPR_OK;
-}
-
-void
-retention_format_time(int64_t t, char buf[32])
-{
-    char b[21];
-
-    if (cal_format_instant(t, b) == 0)
-        snprintf(buf, 32, "%s", b);
-    else
-        snprintf(buf, 32, "%lld", (long long)t);
-}
-
 
 /* --- the anchor calls ------------------------------------------------------ */
 
@@ -74,9 +55,7 @@ check_anchor_args(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
 {
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
         rc = text_check("subject", subject, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
@@ -207,14 +186,14 @@ gdpr_retention_record(gdpr_engine *eng, int64_t record, gdpr_retention_info *out
     int rc;
 
     err_clear();
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (out == NULL)
         return err_set(GDPR_EINVAL, "out: must not be NULL");
     if (out->version == 0 || out->version > GDPR_RETENTION_INFO_VERSION)
         return err_set(GDPR_EVERSION, "out.version: %u is not a known version (1..%u)",
                        out->version, GDPR_RETENTION_INFO_VERSION);
-    rc = retention_check_record("record", record);
+    rc = text_check_id("record", "a record id", record);
     if (rc != GDPR_OK)
         return rc;
     engine_lock(eng);
@@ -236,9 +215,7 @@ gdpr_retention_sync(gdpr_engine *eng, const gdpr_actor *who, int64_t *changed_ou
     err_clear();
     if (changed_out)
         *changed_out = 0;
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc != GDPR_OK)
         return rc;
     engine_lock(eng);
@@ -311,8 +288,8 @@ gdpr_retention_due(gdpr_engine *eng, int64_t as_of, gdpr_retention_fn fn, void *
     int rc;
 
     err_clear();
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (fn == NULL)
         return err_set(GDPR_EINVAL, "fn: must not be NULL");
     rc = retention_check_time("as_of", as_of);
@@ -421,7 +398,7 @@ open_kept(const store_vault_row *row, void *ctx)
 static int
 collection_month(int64_t t)
 {
-    int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+    int64_t days = cal_day_of(t);
     int64_t y;
     unsigned m, d;
 
@@ -588,7 +565,7 @@ audit_run(run_state *rs, const char *what)
 {
     char ref[256], as_of[32];
 
-    retention_format_time(rs->run.as_of, as_of);
+    cal_format_time(rs->run.as_of, as_of);
     snprintf(ref, sizeof ref, "retention run %lld %s as of %s: examined %lld, erased %lld, "
              "anonymised %lld, reviews opened %lld, held %lld", (long long)rs->run.id, what,
              as_of, (long long)rs->run.examined, (long long)rs->run.erased,
@@ -670,9 +647,7 @@ check_run_args(gdpr_engine *eng, const gdpr_actor *who, int64_t as_of,
 {
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
         rc = retention_check_time("as_of", as_of);
     if (rc != GDPR_OK || opts == NULL)
@@ -814,15 +789,14 @@ agg_one(const char *rule, const char *category, const char *purpose, const char 
 }
 
 GDPR_API int
-gdpr_retention_aggregates(gdpr_engine *eng,
-                          int (*fn)(const gdpr_retention_aggregate *agg, void *ctx), void *ctx)
+gdpr_retention_aggregates(gdpr_engine *eng, gdpr_retention_aggregate_fn fn, void *ctx)
 {
     agg_ctx a = { fn, ctx };
     int rc;
 
     err_clear();
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (fn == NULL)
         return err_set(GDPR_EINVAL, "fn: must not be NULL");
     engine_lock(eng);

@@ -14,11 +14,6 @@
 /* 0 <= t <= 9999-12-31T23:59:59Z, else GDPR_EINVAL naming `field`. */
 int retention_check_time(const char *field, int64_t t);
 
-/* "YYYY-MM-DDTHH:MM:SSZ" (or the number when out of range). */
-void retention_format_time(int64_t t, char buf[32]);
-
-/* Check a record id argument (> 0). */
-int retention_check_record(const char *field, int64_t id);
 
 /* Test hook: fail the N-th sweep batch from now just before its commit,
  * counting down to 0 (0: never). Set only by tests/test-retention.c. */

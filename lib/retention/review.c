@@ -24,7 +24,7 @@ GDPR_API const char *
 gdpr_review_status_name(int status)
 {
     if (status < GDPR_REVIEW_OPEN || status > GDPR_REVIEW_GONE)
-        return NULL;
+        return "unknown";
     return status_words[status];
 }
 
@@ -89,8 +89,8 @@ gdpr_review_list(gdpr_engine *eng, gdpr_review_status status, gdpr_review_fn fn,
     int rc;
 
     err_clear();
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (fn == NULL)
         return err_set(GDPR_EINVAL, "fn: must not be NULL");
     if ((int)status < 0 || status > GDPR_REVIEW_GONE)
@@ -108,8 +108,8 @@ gdpr_review_overdue(gdpr_engine *eng, int64_t as_of, gdpr_review_fn fn, void *ct
     int rc;
 
     err_clear();
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (fn == NULL)
         return err_set(GDPR_EINVAL, "fn: must not be NULL");
     rc = retention_check_time("as_of", as_of);
@@ -238,15 +238,15 @@ check_keep(gdpr_engine *eng, const task_copy *t, int64_t keep_until, int64_t now
     int64_t limit = 0;
 
     if (keep_until <= now) {
-        retention_format_time(keep_until, until);
+        cal_format_time(keep_until, until);
         return err_set(GDPR_EINVAL, "d.keep_until: %s is not after now", until);
     }
     if (rule == NULL)
         return GDPR_OK; /* the policy no longer limits it: the record has no due time */
     keep_limit(rule, now, &limit, &what);
     if (keep_until > limit) {
-        retention_format_time(keep_until, until);
-        retention_format_time(limit, limit_text);
+        cal_format_time(keep_until, until);
+        cal_format_time(limit, limit_text);
         return err_set(GDPR_EINVAL, "d.keep_until: %s is beyond the %s of rule %s (at most %s); "
                        "decide again then", until, what, rule->id, limit_text);
     }
@@ -286,7 +286,7 @@ decide_keep(gdpr_engine *eng, const gdpr_actor *who, const task_copy *t, int64_t
      * other statements. */
     if (rc == GDPR_OK)
         rc = store_retention_get(eng->st, t->record, reschedule_one, &r);
-    retention_format_time(keep_until, until);
+    cal_format_time(keep_until, until);
     snprintf(ref, sizeof ref, "review %lld: keep record %lld until %s under %s (justification "
              "sealed in review %lld)", (long long)t->id, (long long)t->record, until, t->rule,
              (long long)t->id);
@@ -385,11 +385,9 @@ gdpr_review_decide(gdpr_engine *eng, const gdpr_actor *who, int64_t task,
     int rc;
 
     err_clear();
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
-        rc = retention_check_record("task", task);
+        rc = text_check_id("task", "a review task id", task);
     if (rc == GDPR_OK)
         rc = check_decision(d);
     if (rc != GDPR_OK)
@@ -412,13 +410,11 @@ gdpr_review_justification(gdpr_engine *eng, const gdpr_actor *who, int64_t task,
     err_clear();
     if (text_out)
         *text_out = NULL;
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK && text_out == NULL)
         rc = err_set(GDPR_EINVAL, "text_out: must not be NULL");
     if (rc == GDPR_OK)
-        rc = retention_check_record("task", task);
+        rc = text_check_id("task", "a review task id", task);
     if (rc != GDPR_OK)
         return rc;
     memset(&t, 0, sizeof t);

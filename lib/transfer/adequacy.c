@@ -16,6 +16,7 @@
 
 #include "engine.h"
 #include "error.h"
+#include "file.h"
 #include "gdpr/transfer.h"
 #include "calendar.h"
 #include "text.h"
@@ -35,12 +36,6 @@ static const char *const scope_names[SCOPE_COUNT] = {
 
 static const char *const kind_names[] = {"country", "territory", "organisation"};
 #define KIND_ORGANISATION 2
-
-const char *
-adequacy_scope_name(adequacy_scope s)
-{
-    return scope_names[s];
-}
 
 /* --- country codes ------------------------------------------------------ */
 
@@ -317,9 +312,9 @@ read_date(const parse_ctx *pc, const json_node *obj, const char *key, int requir
         return fail_at(pc, n, "must be a date YYYY-MM-DD");
     if (days < 0)
         return fail_at(pc, n, "'%s' lies before 1970-01-01", n->text);
-    *first_out = days * 86400;
+    *first_out = days * SECONDS_PER_DAY;
     if (last_out)
-        *last_out = days * 86400 + 86399;
+        *last_out = days * SECONDS_PER_DAY + SECONDS_PER_DAY - 1;
     return GDPR_OK;
 }
 
@@ -866,8 +861,8 @@ gdpr_adequacy_foreach(gdpr_engine *eng, int64_t as_of, gdpr_adequacy_fn fn, void
     gdpr_adequacy_entry e;
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (fn == NULL)
         return err_set(GDPR_EINVAL, "fn: must not be NULL");
     if (as_of != GDPR_ADEQUACY_ALL && (rc = check_instant("as_of", as_of)) != GDPR_OK)
@@ -903,8 +898,8 @@ gdpr_adequacy_find(gdpr_engine *eng, const char *country, int64_t at, gdpr_adequ
     char day[11];
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (out == NULL)
         return err_set(GDPR_EINVAL, "out: must not be NULL");
     rc = adequacy_check_code("country", country);
@@ -926,7 +921,7 @@ gdpr_adequacy_find(gdpr_engine *eng, const char *country, int64_t at, gdpr_adequ
         entry_of_decision(d, out);
         return engine_unlock(eng, GDPR_OK);
     }
-    cal_format_date(at / 86400, day);
+    cal_format_date(at / SECONDS_PER_DAY, day);
     return engine_unlock(eng, err_set(GDPR_ENOTFOUND,
                                       "country: '%s' is not in the EEA and has "
                                       "no adequacy decision in force on %s",
@@ -939,8 +934,8 @@ gdpr_adequacy_version(gdpr_engine *eng, char updated_out[11], int64_t *version_o
     transfer_state *t = NULL;
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     engine_lock(eng);
     rc = transfer_state_ready(eng, &t);
     if (rc == GDPR_OK) {
@@ -1006,40 +1001,18 @@ load_locked(gdpr_engine *eng, const gdpr_actor *who, const char *doc, adequacy_l
 static int
 read_document(const char *path, char **out)
 {
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    size_t n, bad;
+    size_t bad;
+    int rc = text_read_file(path, ADEQUACY_MAX_BYTES, out);
 
-    *out = NULL;
-    if (f == NULL)
-        return err_set(errno == ENOENT ? GDPR_ENOTFOUND : GDPR_ESTORAGE,
-                       "path: cannot open "
-                       "'%s': %s",
-                       path, strerror(errno));
-    buf = malloc(ADEQUACY_MAX_BYTES + 2);
-    if (buf == NULL) {
-        fclose(f);
-        return err_set(GDPR_ENOMEM, "out of memory reading '%s'", path);
+    if (rc == GDPR_OK && (*out)[0] == '\0')
+        rc = err_set(GDPR_EINVAL, "%.256s: empty", path);
+    else if (rc == GDPR_OK && utf8_check(*out, strlen(*out), &bad) != 0)
+        rc = err_set(GDPR_EINVAL, "%.256s: not valid UTF-8 (byte %zu)", path, bad);
+    if (rc != GDPR_OK) {
+        free(*out);
+        *out = NULL;
     }
-    n = fread(buf, 1, ADEQUACY_MAX_BYTES + 1, f);
-    if (ferror(f)) {
-        fclose(f);
-        free(buf);
-        return err_set(GDPR_ESTORAGE, "path: cannot read '%s'", path);
-    }
-    fclose(f);
-    buf[n] = '\0';
-    if (n == 0 || n > ADEQUACY_MAX_BYTES || strlen(buf) != n) {
-        free(buf);
-        return err_set(GDPR_EINVAL, "%s: empty, larger than %u bytes, or holds a NUL byte", path,
-                       ADEQUACY_MAX_BYTES);
-    }
-    if (utf8_check(buf, n, &bad) != 0) {
-        free(buf);
-        return err_set(GDPR_EINVAL, "%s: not valid UTF-8 (byte %zu)", path, bad);
-    }
-    *out = buf;
-    return GDPR_OK;
+    return rc;
 }
 
 GDPR_API int
@@ -1049,9 +1022,7 @@ gdpr_adequacy_load(gdpr_engine *eng, const gdpr_actor *who, const char *path)
     char *doc = NULL;
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
         rc = text_check("path", path, PATH_MAX_BYTES);
     if (rc == GDPR_OK)
@@ -1076,9 +1047,7 @@ gdpr_adequacy_reset(gdpr_engine *eng, const gdpr_actor *who)
     adequacy_list *l = NULL;
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc != GDPR_OK)
         return rc;
     engine_lock(eng);

@@ -33,8 +33,6 @@ typedef enum {
     SCOPE_COUNT
 } adequacy_scope;
 
-const char *adequacy_scope_name(adequacy_scope s);
-
 /* The framework whose certification the policy records (dpf_certified). */
 #define ADEQUACY_DPF_FRAMEWORK "EU-US Data Privacy Framework"
 

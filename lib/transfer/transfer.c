@@ -235,7 +235,7 @@ format_day(int64_t t, char day[11])
         memcpy(day, "?", 2);
         return;
     }
-    cal_civil_from_days(t / 86400, &y, &m, &d);
+    cal_civil_from_days(t / SECONDS_PER_DAY, &y, &m, &d);
     day[0] = (char)('0' + y / 1000);
     day[1] = (char)('0' + y / 100 % 10);
     day[2] = (char)('0' + y / 10 % 10);
@@ -378,8 +378,8 @@ add_runtime_safeguard(const store_safeguard_row *row, void *ctx)
     rc = push_safeguard(tr, &sg);
     if (rc != GDPR_OK)
         free(sg.reference);
-    if (sg.from % 86400 != 0 || (sg.until != 0 && (sg.until + 1) % 86400 != 0) ||
-        sg.revoked_at % 86400 != 0)
+    if (sg.from % SECONDS_PER_DAY != 0 || (sg.until != 0 && (sg.until + 1) % SECONDS_PER_DAY != 0) ||
+        sg.revoked_at % SECONDS_PER_DAY != 0)
         tr->day_aligned = 0;
     return rc;
 }
@@ -635,7 +635,7 @@ remember(transfer_recipient *tr, int64_t at, const gdpr_transfer_result *res)
 {
     if (res->mechanism == GDPR_TRANSFER_EEA || res->mechanism == GDPR_TRANSFER_ADEQUACY ||
         tr->day_aligned) {
-        tr->memo_day = at / 86400;
+        tr->memo_day = at / SECONDS_PER_DAY;
         copy_answer(&tr->memo, res);
     }
     return GDPR_OK;
@@ -653,7 +653,7 @@ decide(gdpr_engine *eng, const transfer_state *t, transfer_recipient *tr, const 
     int rc;
 
     res->special = in->special;
-    if (tr->memo_day == in->at / 86400) {
+    if (tr->memo_day == in->at / SECONDS_PER_DAY) {
         copy_answer(res, &tr->memo);
         return GDPR_OK;
     }
@@ -936,9 +936,7 @@ gdpr_transfer_check_v2(gdpr_engine *eng, const gdpr_actor *who, const gdpr_trans
 {
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
         rc = check_request(req);
     if (rc == GDPR_OK)
@@ -958,8 +956,8 @@ gdpr_transfer_check(gdpr_engine *eng, const gdpr_actor *who, const char *subject
     gdpr_transfer_result res = GDPR_TRANSFER_RESULT_INIT;
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (out == NULL)
         return err_set(GDPR_EINVAL, "out: must not be NULL");
     rc = engine_check_actor(who);
@@ -1065,9 +1063,7 @@ gdpr_transfer_record(gdpr_engine *eng, const gdpr_actor *who, const gdpr_transfe
 {
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
         rc = check_request(req);
     if (rc == GDPR_OK)
@@ -1128,8 +1124,8 @@ gdpr_transfer_log(gdpr_engine *eng, const char *subject, gdpr_transfer_fn fn, vo
     log_walk w;
     int rc = GDPR_OK;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (fn == NULL)
         return err_set(GDPR_EINVAL, "fn: must not be NULL");
     if (subject != NULL)
@@ -1203,9 +1199,7 @@ gdpr_safeguard_add(gdpr_engine *eng, const gdpr_actor *who, const gdpr_safeguard
 
     if (id_out)
         *id_out = 0;
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
         rc = check_safeguard(sg);
     if (rc != GDPR_OK)
@@ -1253,14 +1247,12 @@ gdpr_safeguard_revoke(gdpr_engine *eng, const gdpr_actor *who, int64_t id)
     char ref[320];
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc != GDPR_OK)
         return rc;
-    if (id < 1)
-        return err_set(GDPR_EINVAL, "id: %lld is not a safeguard id (ids start at 1)",
-                       (long long)id);
+    rc = text_check_id("id", "a safeguard id", id);
+    if (rc != GDPR_OK)
+        return rc;
     engine_lock(eng);
     rc = engine_require_policy(eng);
     if (rc == GDPR_OK)
@@ -1315,8 +1307,8 @@ gdpr_safeguard_foreach(gdpr_engine *eng, const char *recipient, gdpr_safeguard_f
     transfer_state *t = NULL;
     int rc = GDPR_OK;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     if (fn == NULL)
         return err_set(GDPR_EINVAL, "fn: must not be NULL");
     if (recipient != NULL)

@@ -1304,3 +1304,14 @@ int64_t cal_deadline_months(int64_t received, int months, const cal_zone *z,
     }
     return cal_zone_local_midnight(z, last_day + 1);
 }
+
+void cal_format_time(int64_t t, char buf[21])
+{
+    if (cal_format_instant(t, buf) != 0)
+        snprintf(buf, 21, "%lld", (long long)t);
+}
+
+int64_t cal_day_of(int64_t t)
+{
+    return t >= 0 ? t / SECONDS_PER_DAY : -((-(t + 1)) / SECONDS_PER_DAY) - 1;
+}

@@ -125,6 +125,11 @@ int cal_parse_instant(const char *s, int64_t *t_out);
  * Return 0, or -1 (buf set to "") outside years 0001..9999 or for NULL buf. */
 int cal_format_date(int64_t days, char buf[11]);
 int cal_format_instant(int64_t t, char buf[21]);
+/* For messages: the instant as cal_format_instant writes it, or the number of
+ * seconds in decimal when it is out of range. */
+void cal_format_time(int64_t t, char buf[21]);
+/* The UTC date (days since 1970-01-01) of an instant, rounding down. */
+int64_t cal_day_of(int64_t t);
 
 /* ------------------------------------------------------------------------
  * Time zones

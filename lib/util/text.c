@@ -142,3 +142,12 @@ text_dup(const char *s)
     memcpy(copy, s, len);
     return copy;
 }
+
+int
+text_check_id(const char *field, const char *what, int64_t id)
+{
+    if (id <= 0)
+        return err_set(GDPR_EINVAL, "%s: %lld is not %s (ids start at 1)", field, (long long)id,
+                       what);
+    return GDPR_OK;
+}

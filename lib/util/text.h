@@ -20,6 +20,11 @@ int text_check(const char *field, const char *value, size_t max);
 /* As text_check, but NULL is allowed (optional field). */
 int text_check_optional(const char *field, const char *value, size_t max);
 
+/* Check an id argument: ids start at 1. GDPR_EINVAL otherwise, with the
+ * message "<field>: <id> is not <what> (ids start at 1)", `what` being e.g.
+ * "a record id". */
+int text_check_id(const char *field, const char *what, int64_t id);
+
 /* Lowercase hex of `len` bytes into `out` (2*len+1 bytes). */
 void hex_encode(const unsigned char *in, size_t len, char *out);
 

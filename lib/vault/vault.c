@@ -34,15 +34,6 @@ check_value(const void *value, size_t len)
 }
 
 static int
-check_record(int64_t record)
-{
-    if (record <= 0)
-        return err_set(GDPR_EINVAL, "record: %lld is not a record id (ids start at 1)",
-                       (long long)record);
-    return GDPR_OK;
-}
-
-static int
 check_item(const gdpr_vault_item *item)
 {
     int rc;
@@ -189,9 +180,7 @@ gdpr_vault_put_item(gdpr_engine *eng, const gdpr_actor *who, const gdpr_vault_it
 
     if (record_out)
         *record_out = 0;
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
         rc = check_item(item);
     if (rc != GDPR_OK)
@@ -280,15 +269,13 @@ gdpr_vault_get(gdpr_engine *eng, const gdpr_actor *who, int64_t record, void **v
         *value_out = NULL;
     if (len_out)
         *len_out = 0;
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK && value_out == NULL)
         rc = err_set(GDPR_EINVAL, "value_out: must not be NULL");
     if (rc == GDPR_OK && len_out == NULL)
         rc = err_set(GDPR_EINVAL, "len_out: must not be NULL");
     if (rc == GDPR_OK)
-        rc = check_record(record);
+        rc = text_check_id("record", "a record id", record);
     if (rc != GDPR_OK)
         return rc;
     memset(&copy, 0, sizeof copy);
@@ -348,11 +335,9 @@ gdpr_vault_rectify(gdpr_engine *eng, const gdpr_actor *who, int64_t record, cons
 {
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
-        rc = check_record(record);
+        rc = text_check_id("record", "a record id", record);
     if (rc == GDPR_OK)
         rc = check_value(value, len);
     if (rc != GDPR_OK)
@@ -398,11 +383,9 @@ gdpr_vault_delete(gdpr_engine *eng, const gdpr_actor *who, int64_t record)
 {
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
-        rc = check_record(record);
+        rc = text_check_id("record", "a record id", record);
     if (rc != GDPR_OK)
         return rc;
     engine_lock(eng);
@@ -415,8 +398,8 @@ gdpr_vault_checkpoint(gdpr_engine *eng)
 {
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
     engine_lock(eng);
     if (eng->batch)
         return engine_unlock(eng, err_set(GDPR_ESTATE, "checkpoint: not inside a batch; commit "
@@ -498,9 +481,7 @@ gdpr_vault_foreach(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
     foreach_ctx f = { eng, 0, fn, ctx, NULL, 0 };
     int rc;
 
-    if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    rc = engine_check_actor(who);
+    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
         rc = text_check("subject", subject, GDPR_NAME_MAX);
     if (rc == GDPR_OK && fn == NULL)
