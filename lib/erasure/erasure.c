@@ -31,12 +31,12 @@
 static int
 begin_relaxed(gdpr_engine *eng)
 {
-    int rc = store_erasure_relaxed(eng->st, 1);
+    int rc = store_relax_durability(eng->st, 1);
 
     if (rc == GDPR_OK)
         rc = engine_begin(eng);
     if (rc != GDPR_OK)
-        store_erasure_relaxed(eng->st, 0);
+        store_relax_durability(eng->st, 0);
     return rc;
 }
 
@@ -46,7 +46,7 @@ end_relaxed(gdpr_engine *eng, int rc)
     int back;
 
     rc = engine_end(eng, rc);
-    back = store_erasure_relaxed(eng->st, 0);
+    back = store_relax_durability(eng->st, 0);
     if (back != GDPR_OK && rc == GDPR_OK)
         rc = err_wrap(back, "erasure: restoring synchronous=FULL");
     return rc;
@@ -85,7 +85,7 @@ checkpoint_with_retry(gdpr_engine *eng)
     int rc = GDPR_OK;
 
     for (int i = 0; i < CHECKPOINT_ATTEMPTS; i++) {
-        rc = store_checkpoint(eng->st);
+        rc = store_scrub(eng->st);
         if (rc != GDPR_EBUSY)
             break;
     }

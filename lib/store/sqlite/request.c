@@ -127,20 +127,21 @@ read_row(sqlite3_stmt *s, store_request_row *r)
 }
 
 int
-store_request_next_id(store *st, int64_t *id_out)
+sqlite__request_next_id(store *base, int64_t *id_out)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "SELECT coalesce(max(id), 0) + 1 FROM main.request", &s);
+    int rc = sq_stmt(st, "SELECT coalesce(max(id), 0) + 1 FROM main.request", &s);
 
     if (rc != GDPR_OK)
         return rc;
     rc = sqlite3_step(s);
     if (rc != SQLITE_ROW) {
-        store_reset(s);
-        return store_fail(st, rc, "allocating a request id");
+        sq_reset(s);
+        return sq_fail(st, rc, "allocating a request id");
     }
     *id_out = sqlite3_column_int64(s, 0);
-    store_reset(s);
+    sq_reset(s);
     return GDPR_OK;
 }
 
@@ -182,10 +183,11 @@ bind_mutable(sqlite3_stmt *s, int first, const store_request_row *r)
 }
 
 int
-store_request_insert(store *st, const store_request_row *row)
+sqlite__request_insert(store *base, const store_request_row *row)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "INSERT INTO main.request(id, type, received, status, subject,"
+    int rc = sq_stmt(st, "INSERT INTO main.request(id, type, received, status, subject,"
                         " ident_kind, ident_hash, ident_value, channel, first_due, due,"
                         " extended_months, told_at, verification, verify_method, verified_at,"
                         " flags, escalated_to, escalations, denial, grace_until, closed,"
@@ -199,14 +201,15 @@ store_request_insert(store *st, const store_request_row *row)
     sqlite3_bind_int(s, 2, row->type);
     sqlite3_bind_int64(s, 3, row->received);
     bind_mutable(s, 4, row);
-    return store_step_done(st, s, "storing a request");
+    return sq_step_done(st, s, "storing a request");
 }
 
 int
-store_request_update(store *st, const store_request_row *row)
+sqlite__request_update(store *base, const store_request_row *row)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "UPDATE main.request SET status=?2, subject=?3, ident_kind=?4,"
+    int rc = sq_stmt(st, "UPDATE main.request SET status=?2, subject=?3, ident_kind=?4,"
                         " ident_hash=?5, ident_value=?6, channel=?7, first_due=?8, due=?9,"
                         " extended_months=?10, told_at=?11, verification=?12,"
                         " verify_method=?13, verified_at=?14, flags=?15, escalated_to=?16,"
@@ -217,17 +220,18 @@ store_request_update(store *st, const store_request_row *row)
         return rc;
     sqlite3_bind_int64(s, 1, row->id);
     bind_mutable(s, 2, row);
-    rc = store_step_done(st, s, "updating a request");
+    rc = sq_step_done(st, s, "updating a request");
     if (rc == GDPR_OK && sqlite3_changes(st->db) == 0)
         return err_set(GDPR_ENOTFOUND, "request %lld does not exist", (long long)row->id);
     return rc;
 }
 
 int
-store_request_get(store *st, int64_t id, store_request_row *out)
+sqlite__request_get(store *base, int64_t id, store_request_row *out)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "SELECT " REQUEST_COLUMNS " FROM main.request WHERE id=?1", &s);
+    int rc = sq_stmt(st, "SELECT " REQUEST_COLUMNS " FROM main.request WHERE id=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -235,18 +239,18 @@ store_request_get(store *st, int64_t id, store_request_row *out)
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         int result = read_row(s, out);
-        store_reset(s);
+        sq_reset(s);
         return result;
     }
-    store_reset(s);
+    sq_reset(s);
     if (rc == SQLITE_DONE)
         return err_set(GDPR_ENOTFOUND, "request %lld does not exist", (long long)id);
-    return store_fail(st, rc, "reading a request");
+    return sq_fail(st, rc, "reading a request");
 }
 
 /* Step a prepared SELECT of REQUEST_COLUMNS through fn, then finalize. */
 static int
-walk_requests(store *st, sqlite3_stmt *s, store_request_fn fn, void *ctx, const char *what)
+walk_requests(sqlite_store *st, sqlite3_stmt *s, store_request_fn fn, void *ctx, const char *what)
 {
     store_request_row *row = malloc(sizeof *row);
     int result = GDPR_OK;
@@ -263,21 +267,22 @@ walk_requests(store *st, sqlite3_stmt *s, store_request_fn fn, void *ctx, const 
             break;
         stop = fn(row, ctx);
         if (stop != 0) {
-            result = store_stopped(stop, "request list", row->id);
+            result = sq_stopped(stop, "request list", row->id);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = store_fail(st, rc, what);
+        result = sq_fail(st, rc, what);
     sqlite3_finalize(s);
     free(row);
     return result;
 }
 
 int
-store_request_foreach(store *st, const uint8_t *subject_hash, int status, store_request_fn fn,
+sqlite__request_foreach(store *base, const uint8_t *subject_hash, int status, store_request_fn fn,
                       void *ctx)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
     const char *sql = subject_hash
                           ? "SELECT " REQUEST_COLUMNS " FROM main.request WHERE subject=?1"
@@ -287,7 +292,7 @@ store_request_foreach(store *st, const uint8_t *subject_hash, int status, store_
     int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
 
     if (rc != SQLITE_OK)
-        return store_fail(st, rc, "listing requests");
+        return sq_fail(st, rc, "listing requests");
     if (subject_hash)
         sqlite3_bind_blob(s, 1, subject_hash, CRYPTO_HASH_BYTES, SQLITE_STATIC);
     sqlite3_bind_int(s, 2, status);
@@ -295,9 +300,10 @@ store_request_foreach(store *st, const uint8_t *subject_hash, int status, store_
 }
 
 int
-store_request_foreach_due(store *st, int64_t after, int64_t until, store_request_fn fn,
+sqlite__request_foreach_due(store *base, int64_t after, int64_t until, store_request_fn fn,
                           void *ctx)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
     /* The status term repeats the index's WHERE word for word: that is how
      * SQLite knows the partial index request_open_due applies. */
@@ -308,7 +314,7 @@ store_request_foreach_due(store *st, int64_t after, int64_t until, store_request
                                 " ORDER BY due, id", -1, &s, NULL);
 
     if (rc != SQLITE_OK)
-        return store_fail(st, rc, "listing due requests");
+        return sq_fail(st, rc, "listing due requests");
     sqlite3_bind_int64(s, 1, after);
     sqlite3_bind_int64(s, 2, until);
     return walk_requests(st, s, fn, ctx, "listing due requests");
@@ -317,28 +323,30 @@ store_request_foreach_due(store *st, int64_t after, int64_t until, store_request
 /* --- history --------------------------------------------------------- */
 
 int
-store_request_event_next_id(store *st, int64_t *id_out)
+sqlite__request_event_next_id(store *base, int64_t *id_out)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "SELECT coalesce(max(id), 0) + 1 FROM main.request_event", &s);
+    int rc = sq_stmt(st, "SELECT coalesce(max(id), 0) + 1 FROM main.request_event", &s);
 
     if (rc != GDPR_OK)
         return rc;
     rc = sqlite3_step(s);
     if (rc != SQLITE_ROW) {
-        store_reset(s);
-        return store_fail(st, rc, "allocating a request event id");
+        sq_reset(s);
+        return sq_fail(st, rc, "allocating a request event id");
     }
     *id_out = sqlite3_column_int64(s, 0);
-    store_reset(s);
+    sq_reset(s);
     return GDPR_OK;
 }
 
 int
-store_request_event_insert(store *st, const store_request_event_row *row)
+sqlite__request_event_insert(store *base, const store_request_event_row *row)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "INSERT INTO main.request_event(id, request, at, actor, role,"
+    int rc = sq_stmt(st, "INSERT INTO main.request_event(id, request, at, actor, role,"
                         " action, status, detail, note) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
                         " ?9)", &s);
 
@@ -353,20 +361,21 @@ store_request_event_insert(store *st, const store_request_event_row *row)
     sqlite3_bind_int(s, 7, row->status);
     bind_text_or_null(s, 8, row->detail);
     bind_blob_or_null(s, 9, row->note, row->note_len);
-    return store_step_done(st, s, "storing a request event");
+    return sq_step_done(st, s, "storing a request event");
 }
 
 int
-store_request_event_set_note(store *st, int64_t id, const uint8_t *note, size_t note_len)
+sqlite__request_event_set_note(store *base, int64_t id, const uint8_t *note, size_t note_len)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "UPDATE main.request_event SET note=?2 WHERE id=?1", &s);
+    int rc = sq_stmt(st, "UPDATE main.request_event SET note=?2 WHERE id=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, id);
     bind_blob_or_null(s, 2, note, note_len);
-    return store_step_done(st, s, "re-sealing a request note");
+    return sq_step_done(st, s, "re-sealing a request note");
 }
 
 static const char *
@@ -376,9 +385,10 @@ text_or_null(sqlite3_stmt *s, int col)
 }
 
 int
-store_request_event_foreach(store *st, int64_t request,
+sqlite__request_event_foreach(store *base, int64_t request,
                             int (*fn)(const store_request_event_row *row, void *ctx), void *ctx)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v2(st->db,
                                 "SELECT id, request, at, actor, role, action, status, detail,"
@@ -387,7 +397,7 @@ store_request_event_foreach(store *st, int64_t request,
     int result = GDPR_OK;
 
     if (rc != SQLITE_OK)
-        return store_fail(st, rc, "reading a request's history");
+        return sq_fail(st, rc, "reading a request's history");
     sqlite3_bind_int64(s, 1, request);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         store_request_event_row row;
@@ -412,12 +422,12 @@ store_request_event_foreach(store *st, int64_t request,
         }
         stop = fn(&row, ctx);
         if (stop != 0) {
-            result = store_stopped(stop, "request history", row.id);
+            result = sq_stopped(stop, "request history", row.id);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = store_fail(st, rc, "reading a request's history");
+        result = sq_fail(st, rc, "reading a request's history");
     sqlite3_finalize(s);
     return result;
 }
@@ -425,7 +435,7 @@ store_request_event_foreach(store *st, int64_t request,
 /* --- KPIs ------------------------------------------------------------ */
 
 static int
-walk_kpi(store *st, sqlite3_stmt *s, int (*fn)(const store_request_kpi_row *row, void *ctx),
+walk_kpi(sqlite_store *st, sqlite3_stmt *s, int (*fn)(const store_request_kpi_row *row, void *ctx),
          void *ctx, const char *what)
 {
     int result = GDPR_OK;
@@ -449,23 +459,24 @@ walk_kpi(store *st, sqlite3_stmt *s, int (*fn)(const store_request_kpi_row *row,
         row.close_days = sqlite3_column_int(s, 13);
         stop = fn(&row, ctx);
         if (stop != 0) {
-            result = store_stopped(stop, "request KPI", row.type);
+            result = sq_stopped(stop, "request KPI", row.type);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = store_fail(st, rc, what);
-    store_reset(s);
+        result = sq_fail(st, rc, what);
+    sq_reset(s);
     return result;
 }
 
 int
-store_request_kpi_days(store *st, int64_t from_day, int64_t to_day,
+sqlite__request_kpi_days(store *base, int64_t from_day, int64_t to_day,
                        int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     /* A range of the primary key, streamed: no sort, no temporary table. */
-    int rc = store_stmt(st, "SELECT type, status, n, late, extended, escalated, escalations,"
+    int rc = sq_stmt(st, "SELECT type, status, n, late, extended, escalated, escalations,"
                         " high_risk, denied1, denied2, denied3, denied4, denied5, -1"
                         " FROM main.request_kpi WHERE day >= ?1 AND day < ?2 AND n > 0", &s);
 
@@ -477,12 +488,13 @@ store_request_kpi_days(store *st, int64_t from_day, int64_t to_day,
 }
 
 int
-store_request_kpi_close_days(store *st, int64_t from_day, int64_t to_day,
+sqlite__request_kpi_close_days(store *base, int64_t from_day, int64_t to_day,
                              int (*fn)(int close_days, int64_t n, void *ctx), void *ctx)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int result = GDPR_OK;
-    int rc = store_stmt(st, "SELECT close_days, n FROM main.request_kpi_close"
+    int rc = sq_stmt(st, "SELECT close_days, n FROM main.request_kpi_close"
                         " WHERE day >= ?1 AND day < ?2 AND n > 0", &s);
 
     if (rc != GDPR_OK)
@@ -492,23 +504,24 @@ store_request_kpi_close_days(store *st, int64_t from_day, int64_t to_day,
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         int stop = fn(sqlite3_column_int(s, 0), sqlite3_column_int64(s, 1), ctx);
         if (stop != 0) {
-            result = store_stopped(stop, "request KPI", sqlite3_column_int64(s, 0));
+            result = sq_stopped(stop, "request KPI", sqlite3_column_int64(s, 0));
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = store_fail(st, rc, "reading request KPIs");
-    store_reset(s);
+        result = sq_fail(st, rc, "reading request KPIs");
+    sq_reset(s);
     return result;
 }
 
 int
-store_request_kpi_rows(store *st, int64_t from, int64_t to,
+sqlite__request_kpi_rows(store *base, int64_t from, int64_t to,
                        int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     /* The same expressions as the triggers in schema.c. */
-    int rc = store_stmt(st, "SELECT type, status, 1, closed > 0 AND closed >= due,"
+    int rc = sq_stmt(st, "SELECT type, status, 1, closed > 0 AND closed >= due,"
                         " extended_months > 0, escalations > 0, escalations, flags <> 0,"
                         " denial = 1, denial = 2, denial = 3, denial = 4, denial = 5, close_days"
                         " FROM main.request WHERE received >= ?1 AND received < ?2", &s);
@@ -521,12 +534,13 @@ store_request_kpi_rows(store *st, int64_t from, int64_t to,
 }
 
 int
-store_request_overdue_count(store *st, int64_t due_from, int64_t due_to, int64_t from,
+sqlite__request_overdue_count(store *base, int64_t due_from, int64_t due_to, int64_t from,
                             int64_t to, int64_t *count_out)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     /* The index covers (due, id, received): no table row is read. */
-    int rc = store_stmt(st, "SELECT count(*) FROM main.request INDEXED BY request_open_due"
+    int rc = sq_stmt(st, "SELECT count(*) FROM main.request INDEXED BY request_open_due"
                         " WHERE status IN (1, 2) AND due > ?1 AND due <= ?2 AND received >= ?3"
                         " AND received < ?4", &s);
 
@@ -538,11 +552,11 @@ store_request_overdue_count(store *st, int64_t due_from, int64_t due_to, int64_t
     sqlite3_bind_int64(s, 4, to);
     rc = sqlite3_step(s);
     if (rc != SQLITE_ROW) {
-        store_reset(s);
-        return store_fail(st, rc, "counting overdue requests");
+        sq_reset(s);
+        return sq_fail(st, rc, "counting overdue requests");
     }
     *count_out = sqlite3_column_int64(s, 0);
-    store_reset(s);
+    sq_reset(s);
     return GDPR_OK;
 }
 
@@ -588,11 +602,12 @@ bind_measure(sqlite3_stmt *s, int col, double v)
 }
 
 int
-store_request_kpis_json(store *st, const gdpr_request_kpi_report *k, char **json_out)
+sqlite__request_kpis_json(store *base, const gdpr_request_kpi_report *k, char **json_out)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int col = 6;
-    int rc = store_stmt(st, kpis_json_sql, &s);
+    int rc = sq_stmt(st, kpis_json_sql, &s);
 
     *json_out = NULL;
     if (rc != GDPR_OK)
@@ -629,9 +644,9 @@ store_request_kpis_json(store *st, const gdpr_request_kpi_report *k, char **json
         *json_out = json ? strdup(json) : NULL;
         if (*json_out == NULL)
             result = err_set(GDPR_ENOMEM, "out of memory for the KPI JSON");
-        store_reset(s);
+        sq_reset(s);
         return result;
     }
-    store_reset(s);
-    return store_fail(st, rc, "building the KPI JSON");
+    sq_reset(s);
+    return sq_fail(st, rc, "building the KPI JSON");
 }

@@ -378,42 +378,41 @@ static const migration migrations[] = {
     },
 };
 
-int store_schema_create_version = 0;
-
 int
-store_schema_latest(void)
+sqlite__schema_latest(void)
 {
     return (int)(sizeof migrations / sizeof migrations[0]);
 }
 
 static int
-set_versions(store *st, int version)
+set_versions(sqlite_store *st, int version)
 {
     char sql[64];
     int rc;
 
     snprintf(sql, sizeof sql, "PRAGMA user_version=%d", version);
-    rc = store_exec(st, sql);
+    rc = sq_exec(st, sql);
     if (rc == GDPR_OK)
-        rc = store_exec_keys(st, sql);
+        rc = sq_exec_keys(st, sql);
     return rc;
 }
 
 int
-store_migrate(store *st, int target)
+sqlite__migrate(store *base, int target)
 {
+    sqlite_store *st = (sqlite_store *)base;
     int current = 0;
-    int rc = store_schema_version(st, &current);
+    int rc = sqlite__schema_version(&st->base, &current);
 
     if (rc != GDPR_OK)
         return rc;
-    if (target > store_schema_latest())
+    if (target > sqlite__schema_latest())
         return err_set(GDPR_EVERSION, "schema: no migration to version %d", target);
     for (int v = current + 1; v <= target && rc == GDPR_OK; v++) {
         const migration *m = &migrations[v - 1];
-        rc = store_exec(st, m->data_sql);
+        rc = sq_exec(st, m->data_sql);
         if (rc == GDPR_OK && m->keys_sql != NULL)
-            rc = store_exec_keys(st, m->keys_sql);
+            rc = sq_exec_keys(st, m->keys_sql);
         if (rc == GDPR_OK)
             rc = set_versions(st, v);
         if (rc != GDPR_OK)
