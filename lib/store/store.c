@@ -102,6 +102,18 @@ store_depth(const store *st)
 }
 
 int
+store_next_id(store *st, store_seq which, int64_t *id_out)
+{
+    return st->ops->next_id(st, which, id_out);
+}
+
+int
+store_generation(store *st, uint64_t *generation_out)
+{
+    return st->ops->generation(st, generation_out);
+}
+
+int
 store_meta_get(store *st, store_file f, const char *name, void *buf, size_t cap, size_t *len_out)
 {
     return st->ops->meta_get(st, f, name, buf, cap, len_out);
@@ -186,12 +198,6 @@ store_identity_find(store *st, const uint8_t ident_hash[CRYPTO_HASH_BYTES], uint
 }
 
 int
-store_identity_next_id(store *st, int64_t *id_out)
-{
-    return st->ops->identity_next_id(st, id_out);
-}
-
-int
 store_identity_insert(store *st, int64_t id, const uint8_t ident_hash[CRYPTO_HASH_BYTES], const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *kind, const uint8_t *sealed, size_t sealed_len, int64_t created)
 {
     return st->ops->identity_insert(st, id, ident_hash, subject_hash, kind, sealed, sealed_len, created);
@@ -213,12 +219,6 @@ int
 store_subject_ident(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t *buf, size_t cap, size_t *len_out)
 {
     return st->ops->subject_ident(st, hash, buf, cap, len_out);
-}
-
-int
-store_vault_next_id(store *st, int64_t *id_out)
-{
-    return st->ops->vault_next_id(st, id_out);
 }
 
 int
@@ -282,12 +282,6 @@ store_consent_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], 
 }
 
 int
-store_consent_next_id(store *st, int64_t *id_out)
-{
-    return st->ops->consent_next_id(st, id_out);
-}
-
-int
 store_consent_append(store *st, const store_consent_row *row, int64_t *id_out)
 {
     return st->ops->consent_append(st, row, id_out);
@@ -321,12 +315,6 @@ int
 store_disclosure_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_disclosure_row *row, void *ctx), void *ctx)
 {
     return st->ops->disclosure_foreach(st, subject_hash, fn, ctx);
-}
-
-int
-store_disclosure_next_id(store *st, int64_t *id_out)
-{
-    return st->ops->disclosure_next_id(st, id_out);
 }
 
 int
@@ -402,12 +390,6 @@ store_adequacy_latest(store *st, int64_t *version_out, char **document_out)
 }
 
 int
-store_request_next_id(store *st, int64_t *id_out)
-{
-    return st->ops->request_next_id(st, id_out);
-}
-
-int
 store_request_insert(store *st, const store_request_row *row)
 {
     return st->ops->request_insert(st, row);
@@ -435,12 +417,6 @@ int
 store_request_foreach_due(store *st, int64_t after, int64_t until, store_request_fn fn, void *ctx)
 {
     return st->ops->request_foreach_due(st, after, until, fn, ctx);
-}
-
-int
-store_request_event_next_id(store *st, int64_t *id_out)
-{
-    return st->ops->request_event_next_id(st, id_out);
 }
 
 int

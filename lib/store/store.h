@@ -69,6 +69,50 @@ int store_commit(store *st);
 void store_rollback(store *st);
 int store_depth(const store *st);
 
+/* --- ids and the generation ------------------------------------------ */
+
+/* Each kind of id that users see or other rows refer to has its own
+ * sequence. */
+typedef enum {
+    STORE_SEQ_SUBJECT = 0,
+    STORE_SEQ_IDENTITY,
+    STORE_SEQ_VAULT,
+    STORE_SEQ_CONSENT,
+    STORE_SEQ_DISCLOSURE,
+    STORE_SEQ_TRANSFER,
+    STORE_SEQ_SAFEGUARD,
+    STORE_SEQ_REQUEST,
+    STORE_SEQ_REQUEST_EVENT,
+    STORE_SEQ_HOLD,
+    STORE_SEQ_TOMBSTONE,
+    STORE_SEQ_PENDING,
+    STORE_SEQ_REVIEW,
+    STORE_SEQ_RETENTION_RUN,
+    STORE_SEQ_COUNT
+} store_seq;
+
+/* The next id of `which`: greater than every id of that kind ever handed
+ * out by this store, also after the rows holding the highest were deleted
+ * (an erased record's id is never reused, so no receipt, tombstone, hold
+ * or audit reference can come to name another row). Allocated in the
+ * caller's transaction (GDPR_ESTATE outside one): a rollback takes it
+ * back, which is harmless since nothing outside saw it. The insert
+ * operations that return an id (subject, hold, tombstone, ...) allocate
+ * theirs the same way. */
+int store_next_id(store *st, store_seq which, int64_t *id_out);
+
+/* The store's generation: a counter that every committed write
+ * transaction (outermost level, any row written in either part) raises by
+ * one before it commits. store_begin reads it when it opens an outermost
+ * transaction, so inside a transaction *generation_out is the value at its
+ * start (this transaction's own raise is not counted until commit);
+ * outside a transaction it is read now. A value different from the one an
+ * engine saw at its last transaction means another handle (process,
+ * thread) committed a write since: the signal to refresh caches of shared
+ * state (policy, keys, subjects' keys, erasures). Read-only transactions
+ * and rolled-back ones leave it unchanged. */
+int store_generation(store *st, uint64_t *generation_out);
+
 /* --- meta (small named blobs) ---------------------------------------- */
 
 typedef enum { STORE_DATA = 0, STORE_KEYS = 1 } store_file;
@@ -133,8 +177,11 @@ int store_policy_latest(store *st, int64_t *version_out, uint8_t sha256_out[CRYP
  * no subject claims it. */
 int store_identity_find(store *st, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
                         uint8_t subject_hash_out[CRYPTO_HASH_BYTES]);
-/* max(id)+1 of main.identity, for sealing before the insert. */
-int store_identity_next_id(store *st, int64_t *id_out);
+static inline int
+store_identity_next_id(store *st, int64_t *id_out)
+{
+    return store_next_id(st, STORE_SEQ_IDENTITY, id_out);
+}
 /* GDPR_EEXISTS when the identifier is claimed already (by anyone). */
 int store_identity_insert(store *st, int64_t id, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
                           const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *kind,
@@ -177,8 +224,11 @@ typedef struct {
 } store_vault_row;
 typedef int (*store_vault_fn)(const store_vault_row *row, void *ctx);
 
-/* max(id)+1 of main.vault, for sealing before the insert. */
-int store_vault_next_id(store *st, int64_t *id_out);
+static inline int
+store_vault_next_id(store *st, int64_t *id_out)
+{
+    return store_next_id(st, STORE_SEQ_VAULT, id_out);
+}
 int store_vault_insert(store *st, const store_vault_row *row);
 /* One record to fn; GDPR_ENOTFOUND when there is none. */
 int store_vault_get(store *st, int64_t id, store_vault_fn fn, void *ctx);
@@ -259,9 +309,11 @@ typedef struct {
 int store_consent_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                           int (*fn)(const store_consent_row *row, void *ctx), void *ctx);
 
-/* The next event id (ids are never reused, even after erasure), so the
- * proof can be sealed before the insert. */
-int store_consent_next_id(store *st, int64_t *id_out);
+static inline int
+store_consent_next_id(store *st, int64_t *id_out)
+{
+    return store_next_id(st, STORE_SEQ_CONSENT, id_out);
+}
 /* Append the event (row->subject set; row->id from store_consent_next_id,
  * or 0 to let the store number it) and make it the current state of
  * (subject, purpose, recipient). *id_out (may be NULL) gets its id.
@@ -315,7 +367,11 @@ typedef struct {
 /* A subject's disclosures in order; fn as in store_consent_foreach. */
 int store_disclosure_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                              int (*fn)(const store_disclosure_row *row, void *ctx), void *ctx);
-int store_disclosure_next_id(store *st, int64_t *id_out);
+static inline int
+store_disclosure_next_id(store *st, int64_t *id_out)
+{
+    return store_next_id(st, STORE_SEQ_DISCLOSURE, id_out);
+}
 int store_disclosure_append(store *st, const store_disclosure_row *row);
 
 /* Subject flags (main.subject.flags): Art. 21 objection, Art. 18
@@ -443,8 +499,11 @@ typedef struct {
 
 typedef int (*store_request_fn)(const store_request_row *row, void *ctx);
 
-/* max(id)+1, so fields can be sealed before the insert. */
-int store_request_next_id(store *st, int64_t *id_out);
+static inline int
+store_request_next_id(store *st, int64_t *id_out)
+{
+    return store_next_id(st, STORE_SEQ_REQUEST, id_out);
+}
 int store_request_insert(store *st, const store_request_row *row);
 /* Write every column but id, type and received; GDPR_ENOTFOUND. */
 int store_request_update(store *st, const store_request_row *row);
@@ -474,7 +533,11 @@ typedef struct {
     size_t note_len;
 } store_request_event_row;
 
-int store_request_event_next_id(store *st, int64_t *id_out);
+static inline int
+store_request_event_next_id(store *st, int64_t *id_out)
+{
+    return store_next_id(st, STORE_SEQ_REQUEST_EVENT, id_out);
+}
 int store_request_event_insert(store *st, const store_request_event_row *row);
 /* A request's history in id order; fn as in store_request_foreach. */
 int store_request_event_foreach(store *st, int64_t request,
@@ -869,6 +932,8 @@ struct store_ops {
     int (*commit)(store *st);
     void (*rollback)(store *st);
     int (*depth)(const store *st);
+    int (*next_id)(store *st, store_seq which, int64_t *id_out);
+    int (*generation)(store *st, uint64_t *generation_out);
 
     /* meta (small named blobs) */
     int (*meta_get)(store *st, store_file f, const char *name, void *buf, size_t cap, size_t *len_out);
@@ -893,12 +958,10 @@ struct store_ops {
 
     /* identities, vault records, checkpoint */
     int (*identity_find)(store *st, const uint8_t ident_hash[CRYPTO_HASH_BYTES], uint8_t subject_hash_out[CRYPTO_HASH_BYTES]);
-    int (*identity_next_id)(store *st, int64_t *id_out);
     int (*identity_insert)(store *st, int64_t id, const uint8_t ident_hash[CRYPTO_HASH_BYTES], const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *kind, const uint8_t *sealed, size_t sealed_len, int64_t created);
     int (*identity_foreach)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_identity_row *row, void *ctx), void *ctx);
     int (*identity_delete_subject)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t *count_out);
     int (*subject_ident)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t *buf, size_t cap, size_t *len_out);
-    int (*vault_next_id)(store *st, int64_t *id_out);
     int (*vault_insert)(store *st, const store_vault_row *row);
     int (*vault_get)(store *st, int64_t id, store_vault_fn fn, void *ctx);
     int (*vault_foreach)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], store_vault_fn fn, void *ctx);
@@ -911,14 +974,12 @@ struct store_ops {
     /* consent ledger, disclosures, objection/restriction */
     int (*consent_explicit_recipient)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *recipient, int64_t at, int *found_out);
     int (*consent_foreach)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_consent_row *row, void *ctx), void *ctx);
-    int (*consent_next_id)(store *st, int64_t *id_out);
     int (*consent_append)(store *st, const store_consent_row *row, int64_t *id_out);
     int (*consent_get)(store *st, int64_t id, int (*fn)(const store_consent_row *row, void *ctx), void *ctx);
     int (*consent_state_at)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *purpose, const char *recipient, int64_t at, store_consent_state *out);
     int (*consent_receipt)(store *st, int64_t id, const char *third_party_name, char **json_out);
     int (*consent_delete_subject)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t *count_out);
     int (*disclosure_foreach)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_disclosure_row *row, void *ctx), void *ctx);
-    int (*disclosure_next_id)(store *st, int64_t *id_out);
     int (*disclosure_append)(store *st, const store_disclosure_row *row);
     int (*subject_flags_get)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], unsigned int *flags_out);
     int (*subject_flags_update)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], unsigned int set, unsigned int clear);
@@ -935,13 +996,11 @@ struct store_ops {
     int (*adequacy_latest)(store *st, int64_t *version_out, char **document_out);
 
     /* data-subject requests */
-    int (*request_next_id)(store *st, int64_t *id_out);
     int (*request_insert)(store *st, const store_request_row *row);
     int (*request_update)(store *st, const store_request_row *row);
     int (*request_get)(store *st, int64_t id, store_request_row *out);
     int (*request_foreach)(store *st, const uint8_t *subject_hash, int status, store_request_fn fn, void *ctx);
     int (*request_foreach_due)(store *st, int64_t after, int64_t until, store_request_fn fn, void *ctx);
-    int (*request_event_next_id)(store *st, int64_t *id_out);
     int (*request_event_insert)(store *st, const store_request_event_row *row);
     int (*request_event_foreach)(store *st, int64_t request, int (*fn)(const store_request_event_row *row, void *ctx), void *ctx);
     int (*request_event_set_note)(store *st, int64_t id, const uint8_t *note, size_t note_len);

@@ -142,32 +142,22 @@ sqlite__consent_get(store *base, int64_t id, int (*fn)(const store_consent_row *
 
 
 int
-sqlite__consent_next_id(store *base, int64_t *id_out)
-{
-    sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s;
-    int rc = sq_stmt(st, "SELECT max(coalesce((SELECT seq FROM main.sqlite_sequence"
-                        " WHERE name='consent'), 0), coalesce((SELECT max(id) FROM"
-                        " main.consent), 0)) + 1", &s);
-
-    return rc == GDPR_OK ? sq_one_int64(st, s, "allocating a consent event id", id_out) : rc;
-}
-
-int
 sqlite__consent_append(store *base, const store_consent_row *row, int64_t *id_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int64_t id;
-    int rc = sq_stmt(st, "INSERT INTO main.consent(id, subject, at, purpose, state, notice,"
+    int64_t id = row->id;
+    int rc = id > 0 ? GDPR_OK : sq_next_id(st, STORE_SEQ_CONSENT, &id);
+
+    if (rc == GDPR_OK)
+        rc = sq_stmt(st, "INSERT INTO main.consent(id, subject, at, purpose, state, notice,"
                         " notice_version, notice_sha256, policy_version, channel, actor, expires,"
                         " recipient, recipient_sealed, proof, flags) VALUES(?1, ?2, ?3,"
                         " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)", &s);
 
     if (rc != GDPR_OK)
         return rc;
-    if (row->id > 0)
-        sqlite3_bind_int64(s, 1, row->id);
+    sqlite3_bind_int64(s, 1, id);
     sq_bind_hash(s, 2, row->subject);
     sqlite3_bind_int64(s, 3, row->at);
     sqlite3_bind_text(s, 4, row->purpose, -1, SQLITE_STATIC);
@@ -186,7 +176,6 @@ sqlite__consent_append(store *base, const store_consent_row *row, int64_t *id_ou
     rc = sq_step_done(st, s, "appending a consent event");
     if (rc != GDPR_OK)
         return rc;
-    id = row->id > 0 ? row->id : sqlite3_last_insert_rowid(st->db);
     if (id_out)
         *id_out = id;
     rc = sq_stmt(st, "INSERT OR REPLACE INTO main.consent_state(subject, purpose, recipient,"
@@ -543,18 +532,6 @@ sqlite__disclosure_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_B
         result = sq_fail(st, rc, "reading disclosures");
     sqlite3_finalize(s);
     return result;
-}
-
-int
-sqlite__disclosure_next_id(store *base, int64_t *id_out)
-{
-    sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s;
-    int rc = sq_stmt(st, "SELECT max(coalesce((SELECT seq FROM main.sqlite_sequence"
-                        " WHERE name='disclosure'), 0), coalesce((SELECT max(id) FROM"
-                        " main.disclosure), 0)) + 1", &s);
-
-    return rc == GDPR_OK ? sq_one_int64(st, s, "allocating a disclosure id", id_out) : rc;
 }
 
 int

@@ -92,17 +92,23 @@ sqlite__subject_insert(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], const
                      size_t ident_len, int64_t created, int64_t *id_out)
 {
     sqlite_store *st = (sqlite_store *)base;
+    int64_t id = 0;
+    int rc = sq_next_id(st, STORE_SEQ_SUBJECT, &id);
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "INSERT INTO main.subject(hash, ident, created) VALUES(?1, ?2, ?3)", &s);
+
+    if (rc == GDPR_OK)
+        rc = sq_stmt(st, "INSERT INTO main.subject(hash, ident, created, id)"
+                     " VALUES(?1, ?2, ?3, ?4)", &s);
 
     if (rc != GDPR_OK)
         return rc;
     sq_bind_hash(s, 1, hash);
     sqlite3_bind_blob(s, 2, ident, (int)ident_len, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, created);
+    sqlite3_bind_int64(s, 4, id);
     rc = sq_step_done(st, s, "creating subject");
     if (rc == GDPR_OK && id_out)
-        *id_out = sqlite3_last_insert_rowid(st->db);
+        *id_out = id;
     return rc;
 }
 

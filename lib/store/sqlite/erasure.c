@@ -61,10 +61,14 @@ int
 sqlite__hold_insert(store *base, const store_hold_row *row, int64_t *id_out)
 {
     sqlite_store *st = (sqlite_store *)base;
+    int64_t id = 0;
+    int rc = sq_next_id(st, STORE_SEQ_HOLD, &id);
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "INSERT INTO main.erasure_hold(scope, subject, record, category,"
-                        " reason, placed_at, placed_by, until) VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
-                        " ?7, ?8)", &s);
+
+    if (rc == GDPR_OK)
+        rc = sq_stmt(st, "INSERT INTO main.erasure_hold(scope, subject, record, category,"
+                     " reason, placed_at, placed_by, until, id) VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
+                     " ?7, ?8, ?9)", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -78,9 +82,10 @@ sqlite__hold_insert(store *base, const store_hold_row *row, int64_t *id_out)
     sqlite3_bind_int64(s, 6, row->placed_at);
     sqlite3_bind_text(s, 7, row->placed_by, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 8, row->until);
+    sqlite3_bind_int64(s, 9, id);
     rc = sq_step_done(st, s, "placing a hold");
     if (rc == GDPR_OK && id_out)
-        *id_out = sqlite3_last_insert_rowid(st->db);
+        *id_out = id;
     return rc;
 }
 
@@ -260,10 +265,14 @@ int
 sqlite__tombstone_insert(store *base, const store_tombstone_row *row, int64_t *id_out)
 {
     sqlite_store *st = (sqlite_store *)base;
+    int64_t id = 0;
+    int rc = sq_next_id(st, STORE_SEQ_TOMBSTONE, &id);
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "INSERT INTO main.tombstone(kind, subject, at, ground, actor, role,"
-                        " erased, retained, complete, wiped, imported, replayed)"
-                        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", &s);
+
+    if (rc == GDPR_OK)
+        rc = sq_stmt(st, "INSERT INTO main.tombstone(kind, subject, at, ground, actor, role,"
+                     " erased, retained, complete, wiped, imported, replayed, id)"
+                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -279,9 +288,10 @@ sqlite__tombstone_insert(store *base, const store_tombstone_row *row, int64_t *i
     sqlite3_bind_int(s, 10, row->wiped);
     sqlite3_bind_int(s, 11, row->imported);
     sqlite3_bind_int64(s, 12, row->replayed);
+    sqlite3_bind_int64(s, 13, id);
     rc = sq_step_done(st, s, "writing a tombstone");
     if (rc == GDPR_OK && id_out)
-        *id_out = sqlite3_last_insert_rowid(st->db);
+        *id_out = id;
     return rc;
 }
 
@@ -739,10 +749,14 @@ int
 sqlite__pending_insert(store *base, const store_pending_row *row, int64_t *id_out)
 {
     sqlite_store *st = (sqlite_store *)base;
+    int64_t id = 0;
+    int rc = sq_next_id(st, STORE_SEQ_PENDING, &id);
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "INSERT INTO main.erasure_pending(tombstone, subject, source, key_id,"
-                        " sealed, since, attempts, last_at, last_error)"
-                        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &s);
+
+    if (rc == GDPR_OK)
+        rc = sq_stmt(st, "INSERT INTO main.erasure_pending(tombstone, subject, source, key_id,"
+                     " sealed, since, attempts, last_at, last_error, id)"
+                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -755,9 +769,10 @@ sqlite__pending_insert(store *base, const store_pending_row *row, int64_t *id_ou
     sqlite3_bind_int(s, 7, row->attempts);
     sqlite3_bind_int64(s, 8, row->last_at);
     sqlite3_bind_text(s, 9, row->last_error ? row->last_error : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 10, id);
     rc = sq_step_done(st, s, "recording a pending hook");
     if (rc == GDPR_OK && id_out)
-        *id_out = sqlite3_last_insert_rowid(st->db);
+        *id_out = id;
     return rc;
 }
 

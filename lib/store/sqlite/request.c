@@ -126,25 +126,6 @@ read_row(sqlite3_stmt *s, store_request_row *r)
     return rc;
 }
 
-int
-sqlite__request_next_id(store *base, int64_t *id_out)
-{
-    sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s;
-    int rc = sq_stmt(st, "SELECT coalesce(max(id), 0) + 1 FROM main.request", &s);
-
-    if (rc != GDPR_OK)
-        return rc;
-    rc = sqlite3_step(s);
-    if (rc != SQLITE_ROW) {
-        sq_reset(s);
-        return sq_fail(st, rc, "allocating a request id");
-    }
-    *id_out = sqlite3_column_int64(s, 0);
-    sq_reset(s);
-    return GDPR_OK;
-}
-
 /* Columns 2.. of an insert or update, in REQUEST_COLUMNS order from
  * status on; `first` is the parameter number of status. */
 static void
@@ -321,25 +302,6 @@ sqlite__request_foreach_due(store *base, int64_t after, int64_t until, store_req
 }
 
 /* --- history --------------------------------------------------------- */
-
-int
-sqlite__request_event_next_id(store *base, int64_t *id_out)
-{
-    sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s;
-    int rc = sq_stmt(st, "SELECT coalesce(max(id), 0) + 1 FROM main.request_event", &s);
-
-    if (rc != GDPR_OK)
-        return rc;
-    rc = sqlite3_step(s);
-    if (rc != SQLITE_ROW) {
-        sq_reset(s);
-        return sq_fail(st, rc, "allocating a request event id");
-    }
-    *id_out = sqlite3_column_int64(s, 0);
-    sq_reset(s);
-    return GDPR_OK;
-}
 
 int
 sqlite__request_event_insert(store *base, const store_request_event_row *row)

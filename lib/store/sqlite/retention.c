@@ -371,18 +371,23 @@ int
 sqlite__retention_run_insert(store *base, store_retention_run_row *row, const char *actor)
 {
     sqlite_store *st = (sqlite_store *)base;
+    int64_t id = 0;
+    int rc = sq_next_id(st, STORE_SEQ_RETENTION_RUN, &id);
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "INSERT INTO main.retention_run(as_of, started, actor)"
-                        " VALUES(?1, ?2, ?3)", &s);
+
+    if (rc == GDPR_OK)
+        rc = sq_stmt(st, "INSERT INTO main.retention_run(as_of, started, actor, id)"
+                     " VALUES(?1, ?2, ?3, ?4)", &s);
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, row->as_of);
     sqlite3_bind_int64(s, 2, row->started);
     sqlite3_bind_text(s, 3, actor, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 4, id);
     rc = sq_step_done(st, s, "starting a retention run");
     if (rc == GDPR_OK)
-        row->id = sqlite3_last_insert_rowid(st->db);
+        row->id = id;
     return rc;
 }
 
@@ -448,10 +453,14 @@ int
 sqlite__review_insert(store *base, const store_review_row *row, int64_t *id_out)
 {
     sqlite_store *st = (sqlite_store *)base;
+    int64_t id = 0;
+    int rc = sq_next_id(st, STORE_SEQ_REVIEW, &id);
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "INSERT INTO main.retention_review(record, subject, rule, category,"
-                        " purpose, record_due, opened, deadline, status)"
-                        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1)", &s);
+
+    if (rc == GDPR_OK)
+        rc = sq_stmt(st, "INSERT INTO main.retention_review(record, subject, rule, category,"
+                     " purpose, record_due, opened, deadline, status, id)"
+                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9)", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -463,9 +472,10 @@ sqlite__review_insert(store *base, const store_review_row *row, int64_t *id_out)
     sqlite3_bind_int64(s, 6, row->record_due);
     sqlite3_bind_int64(s, 7, row->opened);
     sqlite3_bind_int64(s, 8, row->deadline);
+    sqlite3_bind_int64(s, 9, id);
     rc = sq_step_done(st, s, "opening a review task");
     if (rc == GDPR_OK)
-        *id_out = sqlite3_last_insert_rowid(st->db);
+        *id_out = id;
     return rc;
 }
 

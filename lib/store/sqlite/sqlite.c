@@ -247,6 +247,7 @@ check_versions(sqlite_store *st, int *is_new)
                        data_version > keys_version ? data_version : keys_version,
                        sqlite__schema_latest());
     *is_new = data_version == 0;
+    st->has_counters = data_version >= SQ_COUNTERS_VERSION;
     if (*is_new && keys_version != 0)
         return err_set(GDPR_ECORRUPT, "keystore: holds keys of another store; "
                        "give a new data file its own keystore");
@@ -409,6 +410,13 @@ sqlite__begin(store *base)
         return rc;
     }
     st->depth++;
+    if (st->depth == 1) {
+        rc = sq_generation_begin(st);
+        if (rc != GDPR_OK) {
+            sqlite__rollback(&st->base);
+            return rc;
+        }
+    }
     return GDPR_OK;
 }
 
@@ -481,6 +489,13 @@ sqlite__commit(store *base)
     enum tx_kind kind = st->depth == 1 ? TX_COMMIT : TX_RELEASE;
     int rc;
 
+    if (st->depth == 1) {
+        rc = sq_generation_bump(st);
+        if (rc != GDPR_OK) {
+            sqlite__rollback(&st->base);
+            return rc;
+        }
+    }
     rc = tx_run(st, 1, kind, st->depth - 1);
     if (rc != SQLITE_OK) {
         rc = fail_on(st->kdb, rc, "commit (keystore)");

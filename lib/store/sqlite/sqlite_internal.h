@@ -50,6 +50,10 @@ typedef struct sqlite_store {
     int audit_tail_valid;
     int64_t audit_tail_seq;
     uint8_t audit_tail_mac[CRYPTO_HASH_BYTES];
+    /* main.counter exists (schema 9 on): ids and the generation. */
+    int has_counters;
+    uint64_t generation;         /* read at the outermost begin (seq.c) */
+    int64_t changes_at_begin;    /* rows written by both connections then */
 } sqlite_store;
 
 /* The cached statement for `sql` (a string constant), ready to bind.
@@ -86,6 +90,15 @@ int sq_one_int64(sqlite_store *st, sqlite3_stmt *s, const char *what, int64_t *o
  * either connection. */
 int sq_step_done(sqlite_store *st, sqlite3_stmt *s, const char *what);
 
+/* Ids and the generation (seq.c). sq_next_id allocates in the open
+ * transaction; sq_generation_begin/sq_generation_bump are called by the
+ * outermost begin and commit. */
+int sq_next_id(sqlite_store *st, store_seq which, int64_t *id_out);
+int sq_generation_begin(sqlite_store *st);
+int sq_generation_bump(sqlite_store *st);
+/* The schema version from which main.counter exists. */
+#define SQ_COUNTERS_VERSION 9
+
 /* The operations, one per member of store_ops (lib/store/store.h gives
  * their meaning), gathered into store_sqlite_ops by ops.c. Reached only
  * through that table. */
@@ -99,6 +112,8 @@ int sqlite__begin(store *st);
 int sqlite__commit(store *st);
 void sqlite__rollback(store *st);
 int sqlite__depth(const store *st);
+int sqlite__next_id(store *st, store_seq which, int64_t *id_out);
+int sqlite__generation(store *st, uint64_t *generation_out);
 int sqlite__meta_get(store *st, store_file f, const char *name, void *buf, size_t cap, size_t *len_out);
 int sqlite__meta_put(store *st, store_file f, const char *name, const void *value, size_t len);
 int sqlite__subject_find(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *id_out);
@@ -113,12 +128,10 @@ int sqlite__audit_foreach(store *st, int64_t from_seq, store_audit_fn fn, void *
 int sqlite__policy_insert(store *st, int64_t at, const char *actor, const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document, int64_t *version_out);
 int sqlite__policy_latest(store *st, int64_t *version_out, uint8_t sha256_out[CRYPTO_HASH_BYTES], char **document_out);
 int sqlite__identity_find(store *st, const uint8_t ident_hash[CRYPTO_HASH_BYTES], uint8_t subject_hash_out[CRYPTO_HASH_BYTES]);
-int sqlite__identity_next_id(store *st, int64_t *id_out);
 int sqlite__identity_insert(store *st, int64_t id, const uint8_t ident_hash[CRYPTO_HASH_BYTES], const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *kind, const uint8_t *sealed, size_t sealed_len, int64_t created);
 int sqlite__identity_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_identity_row *row, void *ctx), void *ctx);
 int sqlite__identity_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t *count_out);
 int sqlite__subject_ident(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t *buf, size_t cap, size_t *len_out);
-int sqlite__vault_next_id(store *st, int64_t *id_out);
 int sqlite__vault_insert(store *st, const store_vault_row *row);
 int sqlite__vault_get(store *st, int64_t id, store_vault_fn fn, void *ctx);
 int sqlite__vault_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], store_vault_fn fn, void *ctx);
@@ -129,14 +142,12 @@ int sqlite__vault_set_due(store *st, int64_t id, int has_due, int64_t due);
 int sqlite__scrub(store *st);
 int sqlite__consent_explicit_recipient(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *recipient, int64_t at, int *found_out);
 int sqlite__consent_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_consent_row *row, void *ctx), void *ctx);
-int sqlite__consent_next_id(store *st, int64_t *id_out);
 int sqlite__consent_append(store *st, const store_consent_row *row, int64_t *id_out);
 int sqlite__consent_get(store *st, int64_t id, int (*fn)(const store_consent_row *row, void *ctx), void *ctx);
 int sqlite__consent_state_at(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *purpose, const char *recipient, int64_t at, store_consent_state *out);
 int sqlite__consent_receipt(store *st, int64_t id, const char *third_party_name, char **json_out);
 int sqlite__consent_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t *count_out);
 int sqlite__disclosure_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_disclosure_row *row, void *ctx), void *ctx);
-int sqlite__disclosure_next_id(store *st, int64_t *id_out);
 int sqlite__disclosure_append(store *st, const store_disclosure_row *row);
 int sqlite__subject_flags_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], unsigned int *flags_out);
 int sqlite__subject_flags_update(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], unsigned int set, unsigned int clear);
@@ -149,13 +160,11 @@ int sqlite__safeguard_revoke(store *st, int64_t id, int64_t at, const char *acto
 int sqlite__safeguard_foreach(store *st, const char *recipient, int (*fn)(const store_safeguard_row *row, void *ctx), void *ctx);
 int sqlite__adequacy_insert(store *st, int64_t at, const char *actor, const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document, int64_t *version_out);
 int sqlite__adequacy_latest(store *st, int64_t *version_out, char **document_out);
-int sqlite__request_next_id(store *st, int64_t *id_out);
 int sqlite__request_insert(store *st, const store_request_row *row);
 int sqlite__request_update(store *st, const store_request_row *row);
 int sqlite__request_get(store *st, int64_t id, store_request_row *out);
 int sqlite__request_foreach(store *st, const uint8_t *subject_hash, int status, store_request_fn fn, void *ctx);
 int sqlite__request_foreach_due(store *st, int64_t after, int64_t until, store_request_fn fn, void *ctx);
-int sqlite__request_event_next_id(store *st, int64_t *id_out);
 int sqlite__request_event_insert(store *st, const store_request_event_row *row);
 int sqlite__request_event_foreach(store *st, int64_t request, int (*fn)(const store_request_event_row *row, void *ctx), void *ctx);
 int sqlite__request_event_set_note(store *st, int64_t id, const uint8_t *note, size_t note_len);

@@ -40,12 +40,14 @@ sqlite__transfer_insert(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTE
                       int64_t *id_out)
 {
     sqlite_store *st = (sqlite_store *)base;
+    int64_t id = 0;
+    int rc = sq_next_id(st, STORE_SEQ_TRANSFER, &id);
     sqlite3_stmt *s;
-    int rc = sq_stmt(st,
-                        "INSERT INTO main.transfer(subject, at, logged_at, actor, recipient,"
-                        " country, mechanism, reference, allowed, reason)"
-                        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                        &s);
+
+    if (rc == GDPR_OK)
+        rc = sq_stmt(st, "INSERT INTO main.transfer(subject, at, logged_at, actor, recipient,"
+                     " country, mechanism, reference, allowed, reason, id)"
+                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -59,9 +61,10 @@ sqlite__transfer_insert(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTE
     sq_bind_text_or_null(s, 8, row->reference);
     sqlite3_bind_int(s, 9, row->allowed ? 1 : 0);
     sqlite3_bind_text(s, 10, row->reason, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 11, id);
     rc = sq_step_done(st, s, "logging a transfer");
     if (rc == GDPR_OK && id_out)
-        *id_out = sqlite3_last_insert_rowid(st->db);
+        *id_out = id;
     return rc;
 }
 
@@ -169,12 +172,14 @@ int
 sqlite__safeguard_insert(store *base, const store_safeguard_row *row, int64_t *id_out)
 {
     sqlite_store *st = (sqlite_store *)base;
+    int64_t id = 0;
+    int rc = sq_next_id(st, STORE_SEQ_SAFEGUARD, &id);
     sqlite3_stmt *s;
-    int rc = sq_stmt(st,
-                        "INSERT INTO main.transfer_safeguard(recipient, type, module,"
-                        " reference, valid_from, valid_until, added_at, added_by)"
-                        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                        &s);
+
+    if (rc == GDPR_OK)
+        rc = sq_stmt(st, "INSERT INTO main.transfer_safeguard(recipient, type, module,"
+                     " reference, valid_from, valid_until, added_at, added_by, id)"
+                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -186,9 +191,10 @@ sqlite__safeguard_insert(store *base, const store_safeguard_row *row, int64_t *i
     sqlite3_bind_int64(s, 6, row->valid_until);
     sqlite3_bind_int64(s, 7, row->added_at);
     sqlite3_bind_text(s, 8, row->added_by, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 9, id);
     rc = sq_step_done(st, s, "adding a safeguard");
     if (rc == GDPR_OK && id_out)
-        *id_out = sqlite3_last_insert_rowid(st->db);
+        *id_out = id;
     return rc;
 }
 

@@ -1,8 +1,7 @@
 /*
  * Rows of the vault capability: identifiers (blind index -> subject),
- * sealed vault records and the sealed host id of a subject. (The WAL
- * checkpoint, store_scrub, lives in lib/store/sqlite.c with the
- * connections it works on.)
+ * sealed vault records and the sealed host id of a subject. (The scrub,
+ * store_scrub, lives in sqlite.c with the connections it works on.)
  * SPDX-License-Identifier: MIT
  */
 #include "sqlite_internal.h"
@@ -34,20 +33,6 @@ stopped(int stop, const char *what, int64_t id)
         return stop;
     return err_set(GDPR_ECALLBACK, "%s iterator stopped at row %lld (returned %d)", what,
                    (long long)id, stop);
-}
-
-static int
-next_id(sqlite_store *st, sqlite3_stmt *s, const char *what, int64_t *id_out)
-{
-    int rc = sqlite3_step(s);
-
-    if (rc != SQLITE_ROW) {
-        reset(s);
-        return sq_fail(st, rc, what);
-    }
-    *id_out = sqlite3_column_int64(s, 0);
-    reset(s);
-    return GDPR_OK;
 }
 
 /* A statement to iterate with: the cached one, or, when fn re-entered the
@@ -104,18 +89,6 @@ sqlite__identity_find(store *base, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
     }
     reset(s);
     return result;
-}
-
-int
-sqlite__identity_next_id(store *base, int64_t *id_out)
-{
-    sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s;
-    int rc = sq_stmt(st, "SELECT coalesce(max(id), 0) + 1 FROM main.identity", &s);
-
-    if (rc != GDPR_OK)
-        return rc;
-    return next_id(st, s, "allocating an identifier id", id_out);
 }
 
 int
@@ -253,18 +226,6 @@ read_vault_row(sqlite3_stmt *s, store_vault_row *row)
         row->category == NULL || row->purpose == NULL || row->value == NULL)
         return err_set(GDPR_ECORRUPT, "vault record %lld: damaged row", (long long)row->id);
     return GDPR_OK;
-}
-
-int
-sqlite__vault_next_id(store *base, int64_t *id_out)
-{
-    sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s;
-    int rc = sq_stmt(st, "SELECT coalesce(max(id), 0) + 1 FROM main.vault", &s);
-
-    if (rc != GDPR_OK)
-        return rc;
-    return next_id(st, s, "allocating a record id", id_out);
 }
 
 int
