@@ -462,12 +462,6 @@ store_request_overdue_count(store *st, int64_t due_from, int64_t due_to, int64_t
 }
 
 int
-store_request_kpis_json(store *st, const gdpr_request_kpi_report *k, char **json_out)
-{
-    return st->ops->request_kpis_json(st, k, json_out);
-}
-
-int
 store_retention_anchor_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(int kind, const char *purpose, int64_t at, void *ctx), void *ctx)
 {
     return st->ops->retention_anchor_foreach(st, subject_hash, fn, ctx);
@@ -687,12 +681,6 @@ int
 store_tombstone_count(store *st, int64_t *count_out)
 {
     return st->ops->tombstone_count(st, count_out);
-}
-
-int
-store_tombstone_json_foreach(store *st, int (*fn)(const char *json, size_t len, void *ctx), void *ctx)
-{
-    return st->ops->tombstone_json_foreach(st, fn, ctx);
 }
 
 int

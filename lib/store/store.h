@@ -578,8 +578,6 @@ int store_request_kpi_rows(store *st, int64_t from, int64_t to,
  * (the caller bounds the due times a window's requests can have). */
 int store_request_overdue_count(store *st, int64_t due_from, int64_t due_to, int64_t from,
                                 int64_t to, int64_t *count_out);
-/* The KPIs as JSON built by SQLite's json_object(); *json_out malloc'd. */
-int store_request_kpis_json(store *st, const gdpr_request_kpi_report *k, char **json_out);
 
 /* --- retention (lib/store/retention.c) ------------------------------- */
 
@@ -791,10 +789,6 @@ int store_tombstone_foreach(store *st, const uint8_t *subject_hash, int64_t afte
 /* wiped = 1 on every tombstone (after a successful checkpoint). */
 int store_tombstone_set_wiped(store *st);
 int store_tombstone_count(store *st, int64_t *count_out);
-/* Each tombstone as one JSON object (json_object(), with its kept
- * records, erased record ids and recipients), in id order. */
-int store_tombstone_json_foreach(store *st, int (*fn)(const char *json, size_t len, void *ctx),
-                                 void *ctx);
 
 /* A record a subject tombstone kept; reason "legal_duty" or "hold". */
 typedef struct {
@@ -1008,7 +1002,6 @@ struct store_ops {
     int (*request_kpi_close_days)(store *st, int64_t from_day, int64_t to_day, int (*fn)(int close_days, int64_t n, void *ctx), void *ctx);
     int (*request_kpi_rows)(store *st, int64_t from, int64_t to, int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx);
     int (*request_overdue_count)(store *st, int64_t due_from, int64_t due_to, int64_t from, int64_t to, int64_t *count_out);
-    int (*request_kpis_json)(store *st, const gdpr_request_kpi_report *k, char **json_out);
 
     /* retention */
     int (*retention_anchor_foreach)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(int kind, const char *purpose, int64_t at, void *ctx), void *ctx);
@@ -1050,7 +1043,6 @@ struct store_ops {
     int (*tombstone_foreach)(store *st, const uint8_t *subject_hash, int64_t after_id, int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx);
     int (*tombstone_set_wiped)(store *st);
     int (*tombstone_count)(store *st, int64_t *count_out);
-    int (*tombstone_json_foreach)(store *st, int (*fn)(const char *json, size_t len, void *ctx), void *ctx);
     int (*tombstone_kept_insert)(store *st, const store_kept_row *row);
     int (*tombstone_kept_foreach)(store *st, int64_t tombstone, int (*fn)(const store_kept_row *row, void *ctx), void *ctx);
     int (*tombstone_kept_erased)(store *st, int64_t record, int64_t at);

@@ -694,52 +694,6 @@ sqlite__tombstone_count(store *base, int64_t *count_out)
     return sq_one_int64(st, s, "counting tombstones", count_out);
 }
 
-/* The export document: one JSON object per tombstone, built by SQLite. */
-int
-sqlite__tombstone_json_foreach(store *base, int (*fn)(const char *json, size_t len, void *ctx),
-                             void *ctx)
-{
-    sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db,
-        "SELECT json_object("
-        " 'id', t.id, 'kind', CASE t.kind WHEN 1 THEN 'subject' ELSE 'records' END,"
-        " 'subject', lower(hex(t.subject)), 'at', t.at, 'ground', t.ground,"
-        " 'actor', t.actor, 'role', t.role, 'erased', t.erased, 'retained', t.retained,"
-        " 'complete', t.complete,"
-        " 'kept', (SELECT json_group_array(json_object('record', k.record,"
-        "     'category', k.category, 'purpose', k.purpose, 'reason', k.reason,"
-        "     'rule', k.rule, 'until', k.until, 'erased_at', k.erased_at))"
-        "   FROM main.tombstone_kept k WHERE k.tombstone = t.id),"
-        " 'records', (SELECT json_group_array(r.record) FROM main.tombstone_record r"
-        "   WHERE r.tombstone = t.id),"
-        " 'recipients', (SELECT json_group_array(json_object('recipient', p.recipient,"
-        "     'disclosures', p.disclosures, 'last_at', p.last_at))"
-        "   FROM main.tombstone_recipient p WHERE p.tombstone = t.id))"
-        " FROM main.tombstone t ORDER BY t.id", -1, &s, NULL);
-    int result = GDPR_OK;
-
-    if (rc != SQLITE_OK)
-        return sq_fail(st, rc, "exporting tombstones");
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const char *json = (const char *)sqlite3_column_text(s, 0);
-        int stop;
-        if (json == NULL) {
-            result = sq_fail(st, SQLITE_NOMEM, "exporting tombstones");
-            break;
-        }
-        stop = fn(json, (size_t)sqlite3_column_bytes(s, 0), ctx);
-        if (stop != 0) {
-            result = stop < 0 ? stop : err_set(GDPR_ECALLBACK, "write: stopped the export");
-            break;
-        }
-    }
-    if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = sq_fail(st, rc, "exporting tombstones");
-    sqlite3_finalize(s);
-    return result;
-}
-
 /* --- source hooks still to retry --------------------------------------- */
 
 #define PENDING_COLUMNS                                                                     \

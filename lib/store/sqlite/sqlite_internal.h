@@ -172,7 +172,6 @@ int sqlite__request_kpi_days(store *st, int64_t from_day, int64_t to_day, int (*
 int sqlite__request_kpi_close_days(store *st, int64_t from_day, int64_t to_day, int (*fn)(int close_days, int64_t n, void *ctx), void *ctx);
 int sqlite__request_kpi_rows(store *st, int64_t from, int64_t to, int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx);
 int sqlite__request_overdue_count(store *st, int64_t due_from, int64_t due_to, int64_t from, int64_t to, int64_t *count_out);
-int sqlite__request_kpis_json(store *st, const gdpr_request_kpi_report *k, char **json_out);
 int sqlite__retention_anchor_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(int kind, const char *purpose, int64_t at, void *ctx), void *ctx);
 int sqlite__retention_anchor_get(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind, const char *purpose, int64_t *at_out);
 int sqlite__retention_anchor_put(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind, const char *purpose, int64_t at);
@@ -210,7 +209,6 @@ int sqlite__tombstone_latest(store *st, const uint8_t subject_hash[CRYPTO_HASH_B
 int sqlite__tombstone_foreach(store *st, const uint8_t *subject_hash, int64_t after_id, int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx);
 int sqlite__tombstone_set_wiped(store *st);
 int sqlite__tombstone_count(store *st, int64_t *count_out);
-int sqlite__tombstone_json_foreach(store *st, int (*fn)(const char *json, size_t len, void *ctx), void *ctx);
 int sqlite__tombstone_kept_insert(store *st, const store_kept_row *row);
 int sqlite__tombstone_kept_foreach(store *st, int64_t tombstone, int (*fn)(const store_kept_row *row, void *ctx), void *ctx);
 int sqlite__tombstone_kept_erased(store *st, int64_t record, int64_t at);
