@@ -192,6 +192,12 @@ store_policy_latest(store *st, int64_t *version_out, uint8_t sha256_out[CRYPTO_H
 }
 
 int
+store_policy_get(store *st, int64_t version, char **document_out)
+{
+    return st->ops->policy_get(st, version, document_out);
+}
+
+int
 store_identity_find(store *st, const uint8_t ident_hash[CRYPTO_HASH_BYTES], uint8_t subject_hash_out[CRYPTO_HASH_BYTES])
 {
     return st->ops->identity_find(st, ident_hash, subject_hash_out);
@@ -297,12 +303,6 @@ int
 store_consent_state_at(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *purpose, const char *recipient, int64_t at, store_consent_state *out)
 {
     return st->ops->consent_state_at(st, subject_hash, purpose, recipient, at, out);
-}
-
-int
-store_consent_receipt(store *st, int64_t id, const char *third_party_name, char **json_out)
-{
-    return st->ops->consent_receipt(st, id, third_party_name, json_out);
 }
 
 int

@@ -170,6 +170,9 @@ int store_policy_insert(store *st, int64_t at, const char *actor,
 /* The newest version; GDPR_ENOTFOUND when none. *document_out is malloc'd. */
 int store_policy_latest(store *st, int64_t *version_out, uint8_t sha256_out[CRYPTO_HASH_BYTES],
                         char **document_out);
+/* The document of one version; GDPR_ENOTFOUND (no message) when there is
+ * no such version. *document_out is malloc'd. */
+int store_policy_get(store *st, int64_t version, char **document_out);
 
 /* --- identities, vault records, scrub (lib/store/sqlite/vault.c) ---- */
 
@@ -338,12 +341,6 @@ typedef struct {
 int store_consent_state_at(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                            const char *purpose, const char *recipient, int64_t at,
                            store_consent_state *out);
-/* Receipt of event `id` as JSON built by SQLite's json_object(), from the
- * event row and the policy version in force when it was recorded.
- * `third_party_name` is the opened name of a named-person recipient (or
- * NULL). *json_out is malloc'd. GDPR_ENOTFOUND when there is no event. */
-int store_consent_receipt(store *st, int64_t id, const char *third_party_name,
-                          char **json_out);
 
 /* Erasure: delete the subject's consent events and states, disclosures;
  * *count_out (may be NULL) gets the number of rows deleted. */
@@ -949,6 +946,7 @@ struct store_ops {
     /* policy versions */
     int (*policy_insert)(store *st, int64_t at, const char *actor, const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document, int64_t *version_out);
     int (*policy_latest)(store *st, int64_t *version_out, uint8_t sha256_out[CRYPTO_HASH_BYTES], char **document_out);
+    int (*policy_get)(store *st, int64_t version, char **document_out);
 
     /* identities, vault records, checkpoint */
     int (*identity_find)(store *st, const uint8_t ident_hash[CRYPTO_HASH_BYTES], uint8_t subject_hash_out[CRYPTO_HASH_BYTES]);
@@ -971,7 +969,6 @@ struct store_ops {
     int (*consent_append)(store *st, const store_consent_row *row, int64_t *id_out);
     int (*consent_get)(store *st, int64_t id, int (*fn)(const store_consent_row *row, void *ctx), void *ctx);
     int (*consent_state_at)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *purpose, const char *recipient, int64_t at, store_consent_state *out);
-    int (*consent_receipt)(store *st, int64_t id, const char *third_party_name, char **json_out);
     int (*consent_delete_subject)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t *count_out);
     int (*disclosure_foreach)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_disclosure_row *row, void *ctx), void *ctx);
     int (*disclosure_append)(store *st, const store_disclosure_row *row);

@@ -434,3 +434,30 @@ sqlite__policy_latest(store *base, int64_t *version_out, uint8_t sha256_out[CRYP
     }
     return finish_row(st, s, rc, "reading the policy");
 }
+
+int
+sqlite__policy_get(store *base, int64_t version, char **document_out)
+{
+    sqlite_store *st = (sqlite_store *)base;
+    sqlite3_stmt *s;
+    int rc = sq_stmt(st, "SELECT document FROM main.policy WHERE version = ?1", &s);
+
+    *document_out = NULL;
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, version);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        const char *doc = (const char *)sqlite3_column_text(s, 0);
+        int result = GDPR_OK;
+
+        if (doc == NULL)
+            result = err_set(GDPR_ECORRUPT, "policy version %lld: damaged row",
+                             (long long)version);
+        else if ((*document_out = strdup(doc)) == NULL)
+            result = err_set(GDPR_ENOMEM, "out of memory reading the policy");
+        sq_reset(s);
+        return result;
+    }
+    return finish_row(st, s, rc, "reading a policy version");
+}

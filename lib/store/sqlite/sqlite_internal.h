@@ -127,6 +127,7 @@ int sqlite__audit_insert(store *st, const store_audit_row *row);
 int sqlite__audit_foreach(store *st, int64_t from_seq, store_audit_fn fn, void *ctx);
 int sqlite__policy_insert(store *st, int64_t at, const char *actor, const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document, int64_t *version_out);
 int sqlite__policy_latest(store *st, int64_t *version_out, uint8_t sha256_out[CRYPTO_HASH_BYTES], char **document_out);
+int sqlite__policy_get(store *st, int64_t version, char **document_out);
 int sqlite__identity_find(store *st, const uint8_t ident_hash[CRYPTO_HASH_BYTES], uint8_t subject_hash_out[CRYPTO_HASH_BYTES]);
 int sqlite__identity_insert(store *st, int64_t id, const uint8_t ident_hash[CRYPTO_HASH_BYTES], const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *kind, const uint8_t *sealed, size_t sealed_len, int64_t created);
 int sqlite__identity_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_identity_row *row, void *ctx), void *ctx);
@@ -145,7 +146,6 @@ int sqlite__consent_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BY
 int sqlite__consent_append(store *st, const store_consent_row *row, int64_t *id_out);
 int sqlite__consent_get(store *st, int64_t id, int (*fn)(const store_consent_row *row, void *ctx), void *ctx);
 int sqlite__consent_state_at(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *purpose, const char *recipient, int64_t at, store_consent_state *out);
-int sqlite__consent_receipt(store *st, int64_t id, const char *third_party_name, char **json_out);
 int sqlite__consent_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t *count_out);
 int sqlite__disclosure_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_disclosure_row *row, void *ctx), void *ctx);
 int sqlite__disclosure_append(store *st, const store_disclosure_row *row);
