@@ -280,6 +280,69 @@ START_TEST(next_id_needs_a_transaction)
 }
 END_TEST
 
+static void
+raw_text(const char *path, const char *sql, char *out, size_t cap)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+
+    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+    snprintf(out, cap, "%s", sqlite3_column_text(s, 0) ? (const char *)sqlite3_column_text(s, 0)
+                                                        : "");
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+}
+
+/* The KPI counters the store keeps in C equal a recount of the rows, and
+ * no trigger is left to keep them. */
+START_TEST(kpi_counters_match_rows_without_triggers)
+{
+    static const gdpr_actor supervisor = { "sup-1", "supervisor" };
+    gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
+    char counted[4096], recount[4096];
+    int64_t a, b, c = 0;
+
+    ck_assert_int_eq(raw_int64(ts.db, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"
+                                      " AND name LIKE 'request_kpi%'"), 0);
+    a = open_request("alice");
+    b = open_request("bob");
+    th_ok(gdpr_request_extend(ts.eng, &supervisor, a, 2, "complex", ts.now));
+    th_ok(gdpr_request_flag(ts.eng, &th_dpo, b, 1u, NULL));
+    in.type = GDPR_REQUEST_ERASURE;
+    in.channel = "web";
+    in.id_kind = "email";
+    in.id_value = "nobody@example.org";
+    th_ok(gdpr_request_open(ts.eng, &th_agent, &in, &c));
+    th_ok(gdpr_request_deny(ts.eng, &th_dpo, c, GDPR_DENIAL_NO_MATCH, NULL));
+    ts.now += 40 * DAY;
+    (void)open_request("carol");
+
+    raw_text(ts.db, "SELECT group_concat(x, ';') FROM (SELECT day || ',' || type || ',' ||"
+             " status || ',' || n || ',' || late || ',' || extended || ',' || escalated || ','"
+             " || escalations || ',' || high_risk || ',' || denied1 || ',' || denied2 || ','"
+             " || denied3 || ',' || denied4 || ',' || denied5 AS x FROM request_kpi"
+             " WHERE n <> 0 ORDER BY day, type, status)", counted, sizeof counted);
+    raw_text(ts.db, "SELECT group_concat(x, ';') FROM (SELECT (received / 86400) || ',' || type"
+             " || ',' || status || ',' || count(*) || ',' || sum(closed > 0 AND closed >= due)"
+             " || ',' || sum(extended_months > 0) || ',' || sum(escalations > 0) || ',' ||"
+             " sum(escalations) || ',' || sum(flags <> 0) || ',' || sum(denial = 1) || ',' ||"
+             " sum(denial = 2) || ',' || sum(denial = 3) || ',' || sum(denial = 4) || ',' ||"
+             " sum(denial = 5) AS x FROM request GROUP BY received / 86400, type, status"
+             " ORDER BY received / 86400, type, status)", recount, sizeof recount);
+    ck_assert_str_eq(counted, recount);
+    ck_assert_ptr_nonnull(strstr(counted, ",4,1,"));
+    raw_text(ts.db, "SELECT group_concat(day || ',' || close_days || ',' || n, ';')"
+             " FROM request_kpi_close WHERE n <> 0", counted, sizeof counted);
+    raw_text(ts.db, "SELECT group_concat(d || ',' || close_days || ',' || n, ';') FROM"
+             " (SELECT received / 86400 AS d, close_days, count(*) AS n FROM request"
+             " WHERE status IN (3, 4) GROUP BY 1, 2)", recount, sizeof recount);
+    ck_assert_str_eq(counted, recount);
+    ck_assert_str_ne(counted, "");
+}
+END_TEST
+
 START_TEST(postgres_uri_refused)
 {
     gdpr_options opts = GDPR_OPTIONS_INIT;
@@ -308,6 +371,7 @@ ids_suite(void)
     tcase_add_test(tc, migration_seeds_sequences_above_every_trace);
     tcase_add_test(tc, generation_moves_with_committed_writes);
     tcase_add_test(tc, next_id_needs_a_transaction);
+    tcase_add_test(tc, kpi_counters_match_rows_without_triggers);
     tcase_add_test(tc, postgres_uri_refused);
     suite_add_tcase(s, tc);
     return s;

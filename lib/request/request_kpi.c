@@ -1,7 +1,7 @@
 /*
  * Data-subject requests: the overdue and due-soon lists (through the
  * index on the due time of open requests) and the KPIs (from per-day
- * counters the schema's triggers keep, plus the rows of the partial days
+ * counters the store keeps with each request, plus the rows of the partial days
  * at the window's edges).
  * SPDX-License-Identifier: MIT
  */

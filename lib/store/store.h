@@ -501,8 +501,11 @@ store_request_next_id(store *st, int64_t *id_out)
 {
     return store_next_id(st, STORE_SEQ_REQUEST, id_out);
 }
+/* Insert a request and add it to the KPI counters (store_request_kpi_days,
+ * _close_days) in the same transaction. */
 int store_request_insert(store *st, const store_request_row *row);
-/* Write every column but id, type and received; GDPR_ENOTFOUND. */
+/* Write every column but id, type and received, and move the request's
+ * share of the KPI counters with it; GDPR_ENOTFOUND. */
 int store_request_update(store *st, const store_request_row *row);
 /* GDPR_ENOTFOUND when there is no such request. */
 int store_request_get(store *st, int64_t id, store_request_row *out);
@@ -559,7 +562,8 @@ typedef struct {
 } store_request_kpi_row;
 
 /* Counter rows of requests received on UTC days [from_day, to_day) (day =
- * received / 86400), kept by triggers: at most one row per day, type and
+ * received / 86400), kept by store_request_insert/_update in
+ * the same transaction: at most one row per day, type and
  * status, handed out in key order without grouping (the caller adds). */
 int store_request_kpi_days(store *st, int64_t from_day, int64_t to_day,
                            int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx);

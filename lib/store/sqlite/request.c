@@ -163,6 +163,131 @@ bind_mutable(sqlite3_stmt *s, int first, const store_request_row *r)
     sqlite3_bind_int64(s, c, r->policy_version);
 }
 
+/* --- KPI counters ------------------------------------------------------ */
+
+/* What one request adds to the counters of its UTC receipt day, type and
+ * status (request_kpi), and, once fulfilled or denied, to the days-to-close
+ * histogram (request_kpi_close). Kept here, in the same transaction as the
+ * row, so that KPIs cost the days asked for, not the requests stored. */
+typedef struct {
+    int64_t day;
+    int type, status;
+    int64_t late, extended, escalated, escalations, high_risk;
+    int denial, close_days;
+} kpi_part;
+
+static void
+kpi_of(int type, int64_t received, const store_request_row *r, kpi_part *k)
+{
+    k->day = received / 86400;
+    k->type = type;
+    k->status = r->status;
+    k->late = r->closed > 0 && r->closed >= r->due;
+    k->extended = r->extended_months > 0;
+    k->escalated = r->escalations > 0;
+    k->escalations = r->escalations;
+    k->high_risk = r->flags != 0;
+    k->denial = r->denial;
+    k->close_days = r->close_days;
+}
+
+static int
+kpi_same(const kpi_part *a, const kpi_part *b)
+{
+    return a->day == b->day && a->type == b->type && a->status == b->status &&
+           a->late == b->late && a->extended == b->extended && a->escalated == b->escalated &&
+           a->escalations == b->escalations && a->high_risk == b->high_risk &&
+           a->denial == b->denial && a->close_days == b->close_days;
+}
+
+static int
+is_decided(int status)
+{
+    return status == GDPR_REQUEST_FULFILLED || status == GDPR_REQUEST_DENIED;
+}
+
+/* Add (sign 1) or take back (sign -1) one request's part. */
+static int
+kpi_apply(sqlite_store *st, const kpi_part *k, int sign)
+{
+    sqlite3_stmt *s;
+    int rc = sq_stmt(st, "INSERT INTO main.request_kpi VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+                         " ?9, ?10, ?11, ?12, ?13, ?14)"
+                         " ON CONFLICT(day, type, status) DO UPDATE SET n = n + excluded.n,"
+                         " late = late + excluded.late, extended = extended + excluded.extended,"
+                         " escalated = escalated + excluded.escalated,"
+                         " escalations = escalations + excluded.escalations,"
+                         " high_risk = high_risk + excluded.high_risk,"
+                         " denied1 = denied1 + excluded.denied1,"
+                         " denied2 = denied2 + excluded.denied2,"
+                         " denied3 = denied3 + excluded.denied3,"
+                         " denied4 = denied4 + excluded.denied4,"
+                         " denied5 = denied5 + excluded.denied5", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, k->day);
+    sqlite3_bind_int(s, 2, k->type);
+    sqlite3_bind_int(s, 3, k->status);
+    sqlite3_bind_int(s, 4, sign);
+    sqlite3_bind_int64(s, 5, sign * k->late);
+    sqlite3_bind_int64(s, 6, sign * k->extended);
+    sqlite3_bind_int64(s, 7, sign * k->escalated);
+    sqlite3_bind_int64(s, 8, sign * k->escalations);
+    sqlite3_bind_int64(s, 9, sign * k->high_risk);
+    for (int d = 1; d <= 5; d++)
+        sqlite3_bind_int(s, 9 + d, k->denial == d ? sign : 0);
+    rc = sq_step_done(st, s, "counting a request");
+    if (rc != GDPR_OK || !is_decided(k->status))
+        return rc;
+    rc = sq_stmt(st, "INSERT INTO main.request_kpi_close VALUES(?1, ?2, ?3)"
+                     " ON CONFLICT(day, close_days) DO UPDATE SET n = n + excluded.n", &s);
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, k->day);
+    sqlite3_bind_int(s, 2, k->close_days);
+    sqlite3_bind_int(s, 3, sign);
+    return sq_step_done(st, s, "counting a closed request");
+}
+
+/* The part a stored request adds now; GDPR_ENOTFOUND when there is none. */
+static int
+kpi_stored(sqlite_store *st, int64_t id, kpi_part *k)
+{
+    store_request_row *r;
+    sqlite3_stmt *s;
+    int rc = sq_stmt(st, "SELECT type, received, status, closed, due, extended_months,"
+                         " escalations, flags, denial, close_days FROM main.request WHERE id=?1",
+                     &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return err_set(GDPR_ENOMEM, "out of memory updating a request");
+    sqlite3_bind_int64(s, 1, id);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        r->status = sqlite3_column_int(s, 2);
+        r->closed = sqlite3_column_int64(s, 3);
+        r->due = sqlite3_column_int64(s, 4);
+        r->extended_months = sqlite3_column_int(s, 5);
+        r->escalations = sqlite3_column_int(s, 6);
+        r->flags = (unsigned int)sqlite3_column_int64(s, 7);
+        r->denial = sqlite3_column_int(s, 8);
+        r->close_days = sqlite3_column_int(s, 9);
+        kpi_of(sqlite3_column_int(s, 0), sqlite3_column_int64(s, 1), r, k);
+        rc = GDPR_OK;
+    } else if (rc == SQLITE_DONE) {
+        rc = err_set(GDPR_ENOTFOUND, "request %lld does not exist", (long long)id);
+    } else {
+        rc = sq_fail(st, rc, "reading a request");
+    }
+    sq_reset(s);
+    free(r);
+    return rc;
+}
+
 int
 sqlite__request_insert(store *base, const store_request_row *row)
 {
@@ -182,7 +307,13 @@ sqlite__request_insert(store *base, const store_request_row *row)
     sqlite3_bind_int(s, 2, row->type);
     sqlite3_bind_int64(s, 3, row->received);
     bind_mutable(s, 4, row);
-    return sq_step_done(st, s, "storing a request");
+    rc = sq_step_done(st, s, "storing a request");
+    if (rc == GDPR_OK) {
+        kpi_part k;
+        kpi_of(row->type, row->received, row, &k);
+        rc = kpi_apply(st, &k, 1);
+    }
+    return rc;
 }
 
 int
@@ -190,20 +321,29 @@ sqlite__request_update(store *base, const store_request_row *row)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "UPDATE main.request SET status=?2, subject=?3, ident_kind=?4,"
-                        " ident_hash=?5, ident_value=?6, channel=?7, first_due=?8, due=?9,"
-                        " extended_months=?10, told_at=?11, verification=?12,"
-                        " verify_method=?13, verified_at=?14, flags=?15, escalated_to=?16,"
-                        " escalations=?17, denial=?18, grace_until=?19, closed=?20,"
-                        " close_days=?21, updated=?22, policy_version=?23 WHERE id=?1", &s);
+    kpi_part before, after;
+    /* type and received are not written: the counters keep their slot */
+    int rc = kpi_stored(st, row->id, &before);
 
+    if (rc == GDPR_OK)
+        rc = sq_stmt(st, "UPDATE main.request SET status=?2, subject=?3, ident_kind=?4,"
+                         " ident_hash=?5, ident_value=?6, channel=?7, first_due=?8, due=?9,"
+                         " extended_months=?10, told_at=?11, verification=?12,"
+                         " verify_method=?13, verified_at=?14, flags=?15, escalated_to=?16,"
+                         " escalations=?17, denial=?18, grace_until=?19, closed=?20,"
+                         " close_days=?21, updated=?22, policy_version=?23 WHERE id=?1", &s);
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, row->id);
     bind_mutable(s, 2, row);
     rc = sq_step_done(st, s, "updating a request");
-    if (rc == GDPR_OK && sqlite3_changes(st->db) == 0)
-        return err_set(GDPR_ENOTFOUND, "request %lld does not exist", (long long)row->id);
+    kpi_of(before.type, before.day * 86400, row, &after);
+    after.day = before.day;
+    if (rc == GDPR_OK && !kpi_same(&before, &after)) {
+        rc = kpi_apply(st, &before, -1);
+        if (rc == GDPR_OK)
+            rc = kpi_apply(st, &after, 1);
+    }
     return rc;
 }
 

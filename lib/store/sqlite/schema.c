@@ -466,6 +466,16 @@ static const migration migrations[] = {
         ");",
         NULL,
     },
+    /* 10: the request KPI counters are kept by the store's C code in the
+     * request's own transaction (sqlite/request.c), not by triggers: a
+     * second backend implements the same operations without a trigger
+     * language. The counters themselves are unchanged. */
+    {
+        "DROP TRIGGER main.request_kpi_insert;"
+        "DROP TRIGGER main.request_kpi_update;"
+        "DROP TRIGGER main.request_kpi_delete;",
+        NULL,
+    },
 };
 
 int
