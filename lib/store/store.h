@@ -262,7 +262,7 @@ int store_vault_set_due(store *st, int64_t id, int has_due, int64_t due);
 int store_scrub(store *st);
 
 /* --- consent ledger, disclosures, objection/restriction
- *     (lib/store/consent.c) ------------------------------------------- */
+ *     (lib/store/sqlite/consent.c) ------------------------------------------- */
 
 /* Consent event states (the numbers of gdpr_consent_state). */
 #define STORE_CONSENT_GRANTED 1
@@ -382,7 +382,7 @@ int store_subject_flags_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
 int store_subject_flags_update(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                                unsigned int set, unsigned int clear);
 
-/* --- cross-border transfers (lib/store/transfer.c) ------------------- */
+/* --- cross-border transfers (lib/store/sqlite/transfer.c) ------------------- */
 
 /* One logged transfer decision (gdpr_transfer_record). Recipient ids,
  * countries, mechanisms and references are not personal data; the subject
@@ -455,7 +455,7 @@ int store_adequacy_insert(store *st, int64_t at, const char *actor,
                           int64_t *version_out);
 int store_adequacy_latest(store *st, int64_t *version_out, char **document_out);
 
-/* --- data-subject requests (lib/store/request.c) --------------------- */
+/* --- data-subject requests (lib/store/sqlite/request.c) --------------------- */
 
 /* Request statuses 1 (open) and 2 (in progress) are the "open" ones the
  * due-time index covers. */
@@ -580,7 +580,7 @@ int store_request_kpi_rows(store *st, int64_t from, int64_t to,
 int store_request_overdue_count(store *st, int64_t due_from, int64_t due_to, int64_t from,
                                 int64_t to, int64_t *count_out);
 
-/* --- retention (lib/store/retention.c) ------------------------------- */
+/* --- retention (lib/store/sqlite/retention.c) ------------------------------- */
 
 /* Anchor events of a subject: kind is a policy_anchor, purpose "" means
  * every purpose. fn's non-zero stops as in store_identity_foreach; fn must
@@ -702,7 +702,7 @@ typedef int (*store_aggregate_fn)(const char *rule, const char *category, const 
 int store_retention_aggregate_foreach(store *st, store_aggregate_fn fn, void *ctx);
 
 /* --- erasure: holds, tombstones, pending hooks, key queue
- *     (lib/store/erasure.c) ------------------------------------------- */
+ *     (lib/store/sqlite/erasure.c) ------------------------------------------- */
 
 /* Legal holds. scope: STORE_HOLD_*; subject NULL for a category hold on
  * every subject and for record holds; category "" when none. */

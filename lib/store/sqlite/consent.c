@@ -6,10 +6,12 @@
  */
 #include "sqlite_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
+#include "text.h"
 
 
 
@@ -30,20 +32,36 @@ blob_or_null(sqlite3_stmt *s, int col, size_t *len_out)
 
 /* --- events ---------------------------------------------------------- */
 
-/* The receipt id: UUID version 8 from the first 60 bits of the store id
- * and the 60-bit event id (RFC 9562 section 5.8 leaves the layout to us). */
-#define RECEIPT_ID_SQL                                                                    \
-    "(SELECT printf('%s-%s-8%s-8%03x-%012x', substr(h, 1, 8), substr(h, 9, 4),"           \
-    " substr(h, 13, 3), (c.id >> 48) & 4095, c.id & 281474976710655)"                     \
-    " FROM (SELECT lower(hex(value)) AS h FROM main.meta WHERE name='store_id'))"
-
 #define CONSENT_COLUMNS                                                                   \
     "c.id, c.at, c.purpose, c.state, c.notice, c.channel, c.actor, c.expires,"           \
     " c.recipient, c.proof, c.flags, c.recipient_sealed, c.notice_version,"              \
-    " c.notice_sha256, c.policy_version, " RECEIPT_ID_SQL ", c.subject"
+    " c.notice_sha256, c.policy_version,"                                                \
+    " (SELECT value FROM main.meta WHERE name='store_id'), c.subject"
+
+#define RECEIPT_ID_BYTES 37
+
+/* The receipt id: UUID version 8 from the first 60 bits of the store id
+ * (column `col`) and the 60-bit event id (RFC 9562 section 5.8 leaves the
+ * layout to us). Formatted here, not in SQL, so every backend derives the
+ * same text from the same two values. */
+static void
+format_receipt_id(sqlite3_stmt *s, int col, int64_t id, char out[RECEIPT_ID_BYTES])
+{
+    char h[2 * 8 + 1] = "";
+    const unsigned char *b = sqlite3_column_blob(s, col);
+    int n = sqlite3_column_bytes(s, col);
+    size_t len;
+
+    if (b != NULL && n > 0)
+        hex_encode(b, n < 8 ? (size_t)n : 8, h);
+    len = strlen(h);
+    snprintf(out, RECEIPT_ID_BYTES, "%.8s-%.4s-8%.3s-8%03x-%012llx", h, h + (len < 8 ? len : 8),
+             h + (len < 12 ? len : 12), (unsigned)(((uint64_t)id >> 48) & 4095),
+             (unsigned long long)((uint64_t)id & UINT64_C(0xFFFFFFFFFFFF)));
+}
 
 static int
-read_consent_row(sqlite3_stmt *s, store_consent_row *row)
+read_consent_row(sqlite3_stmt *s, store_consent_row *row, char receipt[RECEIPT_ID_BYTES])
 {
     memset(row, 0, sizeof *row);
     row->id = sqlite3_column_int64(s, 0);
@@ -60,7 +78,8 @@ read_consent_row(sqlite3_stmt *s, store_consent_row *row)
     row->recipient_sealed = blob_or_null(s, 11, &row->recipient_sealed_len);
     row->notice_version = sq_text_or_empty(s, 12);
     row->policy_version = sqlite3_column_int64(s, 14);
-    row->receipt_id = sq_text_or_empty(s, 15);
+    format_receipt_id(s, 15, row->id, receipt);
+    row->receipt_id = receipt;
     if (sqlite3_column_bytes(s, 13) != (int)CRYPTO_HASH_BYTES ||
         sqlite3_column_bytes(s, 16) != (int)CRYPTO_HASH_BYTES)
         return err_set(GDPR_ECORRUPT, "consent event %lld: a hash has the wrong length",
@@ -84,9 +103,10 @@ walk_consent(sqlite_store *st, sqlite3_stmt *s, int (*fn)(const store_consent_ro
         *seen_out = 0;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         store_consent_row row;
+        char receipt[RECEIPT_ID_BYTES];
         int stop;
 
-        result = read_consent_row(s, &row);
+        result = read_consent_row(s, &row, receipt);
         if (result != GDPR_OK)
             break;
         if (seen_out)
