@@ -343,6 +343,99 @@ START_TEST(kpi_counters_match_rows_without_triggers)
 }
 END_TEST
 
+static int
+review_status(const store_review_row *r, void *ctx)
+{
+    *(int *)ctx = r->status * 10 + (r->justification != NULL);
+    return 0;
+}
+
+static int
+count_anchor(int kind, const char *purpose, int64_t at, void *ctx)
+{
+    (void)kind;
+    (void)purpose;
+    (void)at;
+    ++*(int *)ctx;
+    return 0;
+}
+
+/* What triggers did before schema 11 the delete operations do now: a
+ * deleted record's open review is closed as gone and its retention state
+ * removed; a deleted subject's anchors go and its sealed justifications
+ * are cleared. */
+START_TEST(deletes_follow_retention_state)
+{
+    char db[400], keys[410];
+    store_config cfg = { db, keys, 5000 };
+    store *a = NULL;
+    int is_new = 0, status = 0, anchors = 0;
+    uint8_t subject[CRYPTO_HASH_BYTES], other[CRYPTO_HASH_BYTES], value[4] = { 1, 2, 3, 4 };
+    store_vault_row v;
+    store_review_row r;
+    int64_t rec1, rec2, task1, task2, task3, sid;
+
+    memset(subject, 0x11, sizeof subject);
+    memset(other, 0x22, sizeof other);
+    snprintf(db, sizeof db, "%s/follow.db", ts.dir);
+    snprintf(keys, sizeof keys, "%s-keys", db);
+    th_ok(store_open(&a, &cfg, &is_new));
+    th_ok(store_begin(a));
+    th_ok(store_migrate(a, store_schema_latest()));
+    th_ok(store_subject_insert(a, subject, value, sizeof value, 1, &sid));
+    memset(&v, 0, sizeof v);
+    v.subject = subject;
+    v.category = "contact";
+    v.purpose = "service";
+    v.value = value;
+    v.value_len = sizeof value;
+    th_ok(store_vault_next_id(a, &rec1));
+    v.id = rec1;
+    th_ok(store_vault_insert(a, &v));
+    th_ok(store_vault_next_id(a, &rec2));
+    v.id = rec2;
+    th_ok(store_vault_insert(a, &v));
+    memset(&r, 0, sizeof r);
+    r.subject = subject;
+    r.rule = "R-4";
+    r.category = "contact";
+    r.purpose = "service";
+    r.record = rec1;
+    th_ok(store_review_insert(a, &r, &task1));
+    th_ok(store_retention_state_put(a, rec1, 0, 0, task1));
+    r.record = rec2;
+    th_ok(store_review_insert(a, &r, &task2));
+    th_ok(store_retention_state_put(a, rec2, 0, 0, task2));
+    th_ok(store_review_insert(a, &r, &task3));
+    th_ok(store_review_decide(a, task3, 2, 5, "dpo-1", "dpo", 99, value, sizeof value));
+    th_ok(store_retention_anchor_put(a, subject, 1, "", 7));
+    th_ok(store_retention_anchor_put(a, other, 1, "", 7));
+
+    th_ok(store_vault_delete(a, rec1));
+    th_ok(store_review_get(a, task1, review_status, &status));
+    ck_assert_int_eq(status, 40);
+    th_ok(store_review_get(a, task2, review_status, &status));
+    ck_assert_int_eq(status, 10);
+    th_ok(store_vault_delete_subject(a, subject, NULL));
+    th_ok(store_review_get(a, task2, review_status, &status));
+    ck_assert_int_eq(status, 40);
+    th_ok(store_review_get(a, task3, review_status, &status));
+    ck_assert_int_eq(status, 21);
+    th_ok(store_subject_delete(a, subject));
+    th_ok(store_review_get(a, task3, review_status, &status));
+    ck_assert_int_eq(status, 20);
+    th_ok(store_retention_anchor_foreach(a, subject, count_anchor, &anchors));
+    ck_assert_int_eq(anchors, 0);
+    th_ok(store_retention_anchor_foreach(a, other, count_anchor, &anchors));
+    ck_assert_int_eq(anchors, 1);
+    th_ok(store_commit(a));
+    ck_assert_int_eq(raw_int64(db, "SELECT count(*) FROM retention_state"), 0);
+    ck_assert_int_eq(raw_int64(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"
+                                   " AND name LIKE 'retention_%'"), 0);
+    store_close(a);
+}
+END_TEST
+
 START_TEST(postgres_uri_refused)
 {
     gdpr_options opts = GDPR_OPTIONS_INIT;
@@ -372,6 +465,7 @@ ids_suite(void)
     tcase_add_test(tc, generation_moves_with_committed_writes);
     tcase_add_test(tc, next_id_needs_a_transaction);
     tcase_add_test(tc, kpi_counters_match_rows_without_triggers);
+    tcase_add_test(tc, deletes_follow_retention_state);
     tcase_add_test(tc, postgres_uri_refused);
     suite_add_tcase(s, tc);
     return s;

@@ -976,6 +976,21 @@ sqlite__subject_delete(store *base, const uint8_t hash[CRYPTO_HASH_BYTES])
     rc = sq_step_done(st, s, "deleting a subject");
     if (rc == GDPR_OK && sqlite3_changes(st->db) == 0)
         return err_set(GDPR_ENOTFOUND, "subject: no such subject");
+    /* Its retention anchors go, and review justifications sealed under its
+     * key are cleared (schema 11 dropped the trigger that did this). */
+    if (rc == GDPR_OK)
+        rc = sq_stmt(st, "DELETE FROM main.retention_anchor WHERE subject = ?1", &s);
+    if (rc == GDPR_OK) {
+        sq_bind_hash(s, 1, hash);
+        rc = sq_step_done(st, s, "deleting a subject's retention anchors");
+    }
+    if (rc == GDPR_OK)
+        rc = sq_stmt(st, "UPDATE main.retention_review SET justification = NULL"
+                         " WHERE subject = ?1 AND justification IS NOT NULL", &s);
+    if (rc == GDPR_OK) {
+        sq_bind_hash(s, 1, hash);
+        rc = sq_step_done(st, s, "clearing a subject's review justifications");
+    }
     return rc;
 }
 

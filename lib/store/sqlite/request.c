@@ -1,6 +1,6 @@
 /*
  * Rows of the data-subject request register: requests, their history,
- * the KPI counters the schema's triggers keep, and the KPI JSON.
+ * and the KPI counters, moved here with every insert and update.
  * SPDX-License-Identifier: MIT
  */
 #include "sqlite_internal.h"
@@ -622,7 +622,7 @@ sqlite__request_kpi_rows(store *base, int64_t from, int64_t to,
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    /* The same expressions as the triggers in schema.c. */
+    /* The same expressions as kpi_of() above. */
     int rc = sq_stmt(st, "SELECT type, status, 1, closed > 0 AND closed >= due,"
                         " extended_months > 0, escalations > 0, escalations, flags <> 0,"
                         " denial = 1, denial = 2, denial = 3, denial = 4, denial = 5, close_days"

@@ -476,6 +476,14 @@ static const migration migrations[] = {
         "DROP TRIGGER main.request_kpi_delete;",
         NULL,
     },
+    /* 11: what follows a deleted vault record (its retention state, its
+     * open review) or subject (anchors, sealed justifications) is done by
+     * the store's delete operations (sqlite/vault.c, sqlite/erasure.c). */
+    {
+        "DROP TRIGGER main.retention_vault_gone;"
+        "DROP TRIGGER main.retention_subject_gone;",
+        NULL,
+    },
 };
 
 int

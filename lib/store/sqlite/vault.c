@@ -344,6 +344,31 @@ sqlite__vault_update_value(store *base, int64_t id, const uint8_t *sealed, size_
     return changed_one(st, sq_step_done(st, s, "rectifying a vault record"), id);
 }
 
+/* A record's retention state goes with it, and its open review task (if
+ * any) is closed as "record gone" (status 4). Done here for every delete
+ * of vault rows, in the same transaction (schema 11 dropped the trigger
+ * that did it). `sql_review` and `sql_state` select by `?1`. */
+static int
+follow_vault_delete(sqlite_store *st, const char *sql_review, const char *sql_state,
+                    const uint8_t *subject_hash, int64_t id)
+{
+    const char *sql[] = { sql_review, sql_state };
+    int rc = GDPR_OK;
+
+    for (size_t i = 0; i < 2 && rc == GDPR_OK; i++) {
+        sqlite3_stmt *s;
+        rc = sq_stmt(st, sql[i], &s);
+        if (rc != GDPR_OK)
+            break;
+        if (subject_hash != NULL)
+            bind_hash(s, 1, subject_hash);
+        else
+            sqlite3_bind_int64(s, 1, id);
+        rc = sq_step_done(st, s, "closing the retention state of deleted records");
+    }
+    return rc;
+}
+
 int
 sqlite__vault_delete(store *base, int64_t id)
 {
@@ -354,7 +379,14 @@ sqlite__vault_delete(store *base, int64_t id)
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, id);
-    return changed_one(st, sq_step_done(st, s, "deleting a vault record"), id);
+    rc = changed_one(st, sq_step_done(st, s, "deleting a vault record"), id);
+    if (rc == GDPR_OK)
+        rc = follow_vault_delete(st,
+                                 "UPDATE main.retention_review SET status = 4 WHERE id ="
+                                 " (SELECT review FROM main.retention_state WHERE record = ?1)"
+                                 " AND status = 1",
+                                 "DELETE FROM main.retention_state WHERE record = ?1", NULL, id);
+    return rc;
 }
 
 int
@@ -363,8 +395,16 @@ sqlite__vault_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_HASH
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "DELETE FROM main.vault WHERE subject=?1", &s);
+    int rc = follow_vault_delete(st,
+                                 "UPDATE main.retention_review SET status = 4 WHERE status = 1"
+                                 " AND id IN (SELECT r.review FROM main.retention_state r"
+                                 " JOIN main.vault v ON v.id = r.record WHERE v.subject = ?1)",
+                                 "DELETE FROM main.retention_state WHERE record IN"
+                                 " (SELECT id FROM main.vault WHERE subject = ?1)",
+                                 subject_hash, 0);
 
+    if (rc == GDPR_OK)
+        rc = sq_stmt(st, "DELETE FROM main.vault WHERE subject=?1", &s);
     if (rc != GDPR_OK)
         return rc;
     bind_hash(s, 1, subject_hash);
