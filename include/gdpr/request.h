@@ -495,7 +495,7 @@ GDPR_API int gdpr_request_kpis(gdpr_engine *eng, int64_t from, int64_t to,
                                gdpr_request_kpi_report *out);
 
 /**
- * The same KPIs as one JSON object (built by SQLite's JSON functions):
+ * The same KPIs as one JSON object:
  * {"version":1,"from":"...Z","to":"...Z","as_of":"...Z","total":N,
  *  "by_type":{"access":N,...},"by_status":{...},"by_type_status":{...},
  *  "denied_by_reason":{...},"decided":N,"on_time":N,"late":N,"overdue":N,

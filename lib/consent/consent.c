@@ -16,6 +16,8 @@
 #include "error.h"
 #include "schedule.h"
 #include "calendar.h"
+#include "json.h"
+#include "jsonw.h"
 #include "text.h"
 
 static const char *const state_words[] = { "?", "granted", "withdrawn", "refused" };
@@ -597,11 +599,31 @@ gdpr_consent_history(gdpr_engine *eng, const gdpr_actor *who, const char *subjec
 
 /* --- receipt ----------------------------------------------------------- */
 
+/* The event's fields a receipt needs, copied out of the store's row. */
 typedef struct {
     gdpr_engine *eng;
     char person[GDPR_NAME_MAX + 1];
     int has_person;
+    int64_t id, at, expires, policy_version;
+    int state;
+    unsigned int flags;
+    char *purpose, *notice, *notice_version, *channel, *actor, *recipient, *receipt_id;
+    char subject[2 * CRYPTO_HASH_BYTES + 1];
+    char notice_sha256[2 * CRYPTO_HASH_BYTES + 1];
 } receipt_walk;
+
+static void
+receipt_walk_free(receipt_walk *w)
+{
+    char **texts[] = { &w->purpose, &w->notice, &w->notice_version, &w->channel,
+                       &w->actor, &w->recipient, &w->receipt_id };
+
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        free(*texts[i]);
+        *texts[i] = NULL;
+    }
+    crypto_wipe(w->person, sizeof w->person);
+}
 
 static int
 receipt_row(const store_consent_row *r, void *ctx)
@@ -609,6 +631,24 @@ receipt_row(const store_consent_row *r, void *ctx)
     receipt_walk *w = ctx;
     int rc;
 
+    w->id = r->id;
+    w->at = r->at;
+    w->expires = r->expires;
+    w->policy_version = r->policy_version;
+    w->state = r->state;
+    w->flags = r->flags;
+    w->purpose = strdup(r->purpose);
+    w->notice = strdup(r->notice);
+    w->notice_version = strdup(r->notice_version ? r->notice_version : "");
+    w->channel = strdup(r->channel);
+    w->actor = strdup(r->actor);
+    w->recipient = strdup(r->recipient);
+    w->receipt_id = strdup(r->receipt_id ? r->receipt_id : "");
+    if (!w->purpose || !w->notice || !w->notice_version || !w->channel || !w->actor ||
+        !w->recipient || !w->receipt_id)
+        return err_set(GDPR_ENOMEM, "out of memory for a consent receipt");
+    hex_encode(r->subject, CRYPTO_HASH_BYTES, w->subject);
+    hex_encode(r->notice_sha256, CRYPTO_HASH_BYTES, w->notice_sha256);
     if (r->recipient_sealed == NULL)
         return 0;
     rc = open_text(w->eng, r, "recipient", r->recipient_sealed, r->recipient_sealed_len,
@@ -619,10 +659,244 @@ receipt_row(const store_consent_row *r, void *ctx)
     return 0;
 }
 
+/* The element of array `list` of `doc` whose "id" is `id`, or NULL. */
+static const json_node *
+policy_item(const json_node *doc, const char *list, const char *id)
+{
+    const json_node *a = json_member(doc, list);
+
+    for (const json_node *n = a ? a->first : NULL; n != NULL; n = n->next) {
+        const json_node *nid = json_member(n, "id");
+        if (nid != NULL && nid->type == JSON_TEXT && strcmp(nid->text, id) == 0)
+            return n;
+    }
+    return NULL;
+}
+
+static const char *
+text_of(const json_node *n)
+{
+    return n != NULL && n->type == JSON_TEXT ? n->text : NULL;
+}
+
+static int
+truthy(const json_node *n)
+{
+    return n != NULL && (n->type == JSON_TRUE || (n->type == JSON_INTEGER && n->integer != 0));
+}
+
+/* A purpose's category is special when the policy's category says so. */
+static int
+category_special(const json_node *doc, const json_node *cat)
+{
+    const char *id = text_of(cat);
+
+    return id != NULL && truthy(json_member(policy_item(doc, "categories", id), "special"));
+}
+
+static void
+put_key_node(jsonw *j, const char *key, const json_node *n)
+{
+    jsonw_key(j, key);
+    jsonw_node(j, n);
+}
+
+static void
+put_key_text(jsonw *j, const char *key, const char *text)
+{
+    jsonw_key(j, key);
+    jsonw_string(j, text);
+}
+
+static void
+put_key_instant(jsonw *j, const char *key, int64_t t)
+{
+    char buf[21];
+
+    jsonw_key(j, key);
+    jsonw_string(j, cal_format_instant(t, buf) == 0 ? buf : NULL);
+}
+
+/* The purpose entry of the receipt's one service. */
+static void
+put_purpose(jsonw *j, const receipt_walk *w, const json_node *pur, const json_node *rcp)
+{
+    const json_node *basis = json_member(pur, "basis");
+    const json_node *cats = json_member(pur, "categories");
+    int third = w->recipient[0] != '\0';
+
+    jsonw_object_begin(j);
+    put_key_node(j, "purpose", json_member(pur, "description"));
+    put_key_text(j, "purposeId", w->purpose);
+    jsonw_key(j, "purposeCategory");
+    jsonw_array_begin(j);
+    jsonw_string(j, w->purpose);
+    jsonw_array_end(j);
+    jsonw_key(j, "legalBasis");
+    if (third || (text_of(basis) != NULL && strcmp(text_of(basis), "consent") == 0))
+        jsonw_string(j, "consent");
+    else
+        jsonw_node(j, basis);
+    put_key_text(j, "consentType", w->flags & STORE_CONSENT_EXPLICIT ? "EXPLICIT" : "EXPRESSED");
+    jsonw_key(j, "piiCategory");
+    jsonw_array_begin(j);
+    for (const json_node *c = cats ? cats->first : NULL; c != NULL; c = c->next)
+        jsonw_node(j, c);
+    jsonw_array_end(j);
+    jsonw_key(j, "primaryPurpose");
+    jsonw_bool(j, !third);
+    if (w->expires == 0)
+        put_key_text(j, "termination", "on withdrawal");
+    else
+        put_key_instant(j, "termination", w->expires);
+    jsonw_key(j, "expiry");
+    if (w->expires == 0)
+        jsonw_null(j);
+    else
+        jsonw_int64(j, w->expires);
+    jsonw_key(j, "thirdPartyDisclosure");
+    jsonw_bool(j, third);
+    jsonw_key(j, "thirdPartyName");
+    if (!third)
+        jsonw_null(j);
+    else if (rcp != NULL)
+        jsonw_node(j, json_member(rcp, "name"));
+    else
+        jsonw_string(j, w->has_person ? w->person : NULL);
+    put_key_text(j, "thirdPartyId", third && rcp != NULL ? w->recipient : NULL);
+    jsonw_object_end(j);
+}
+
+/* Field names follow the Kantara Consent Receipt Specification 1.1 where
+ * one exists, and ISO/IEC TS 27560 otherwise (docs/consent.md maps them).
+ * Everything comes from the event and the policy document that was in
+ * force when the event was recorded. */
+static int
+build_receipt(const receipt_walk *w, const json_node *doc, char **json_out)
+{
+    static const char *const status[] = { "refused", "given", "withdrawn" };
+    const json_node *ctl = json_member(doc, "controller");
+    const json_node *pur = policy_item(doc, "purposes", w->purpose);
+    const json_node *notice = policy_item(doc, "notices", w->notice);
+    const json_node *rcp = w->recipient[0] ? policy_item(doc, "recipients", w->recipient) : NULL;
+    const json_node *cats = json_member(pur, "categories");
+    const char *reach = text_of(json_member(ctl, "rights_url"));
+    char *withdrawal = NULL;
+    int sensitive = 0;
+    jsonw j;
+    int rc;
+
+    for (const json_node *c = cats ? cats->first : NULL; c != NULL; c = c->next)
+        sensitive |= category_special(doc, c);
+    if (reach == NULL)
+        reach = text_of(json_member(ctl, "contact"));
+    if (reach != NULL) {
+        static const char fmt[] = "You may withdraw this consent at any time, as easily as you "
+                                  "gave it (GDPR Art. 7(3)): tell us through %s or at %s. "
+                                  "Withdrawal does not affect processing before it.";
+        size_t n = sizeof fmt + strlen(w->channel) + strlen(reach);
+        withdrawal = malloc(n);
+        if (withdrawal == NULL)
+            return err_set(GDPR_ENOMEM, "out of memory for a consent receipt");
+        snprintf(withdrawal, n, fmt, w->channel, reach);
+    }
+
+    jsonw_init(&j);
+    jsonw_object_begin(&j);
+    put_key_text(&j, "version", "KI-CR-v1.1.0");
+    put_key_text(&j, "schemaVersion",
+                 "libgdpr-consent-receipt/1 (ISO/IEC TS 27560, Kantara CR 1.1)");
+    put_key_text(&j, "consentReceiptID", w->receipt_id);
+    jsonw_key(&j, "eventId");
+    jsonw_int64(&j, w->id);
+    put_key_node(&j, "jurisdiction", json_member(ctl, "country"));
+    put_key_text(&j, "regulation", "Regulation (EU) 2016/679 (GDPR)");
+    jsonw_key(&j, "consentTimestamp");
+    jsonw_int64(&j, w->at);
+    put_key_instant(&j, "consentTime", w->at);
+    put_key_text(&j, "collectionMethod", w->channel);
+    put_key_text(&j, "collector", w->actor);
+    put_key_text(&j, "language", "en");
+    put_key_text(&j, "piiPrincipalId", w->subject);
+    put_key_text(&j, "piiPrincipalIdType", "keyed-hash");
+    jsonw_key(&j, "piiControllers");
+    jsonw_array_begin(&j);
+    jsonw_object_begin(&j);
+    put_key_node(&j, "piiController", json_member(ctl, "name"));
+    put_key_node(&j, "contact", json_member(ctl, "contact"));
+    put_key_node(&j, "dpo", json_member(ctl, "dpo"));
+    put_key_node(&j, "country", json_member(ctl, "country"));
+    put_key_node(&j, "piiControllerUrl", json_member(ctl, "rights_url"));
+    jsonw_object_end(&j);
+    jsonw_array_end(&j);
+    put_key_node(&j, "policyUrl", json_member(notice, "url"));
+    jsonw_key(&j, "notice");
+    jsonw_object_begin(&j);
+    put_key_text(&j, "id", w->notice);
+    put_key_text(&j, "version", w->notice_version);
+    put_key_text(&j, "sha256", w->notice_sha256);
+    put_key_node(&j, "url", json_member(notice, "url"));
+    jsonw_object_end(&j);
+    jsonw_key(&j, "policyVersion");
+    jsonw_int64(&j, w->policy_version);
+    put_key_text(&j, "consentStatus",
+                 status[w->state == STORE_CONSENT_GRANTED ? 1
+                        : w->state == STORE_CONSENT_WITHDRAWN ? 2 : 0]);
+    jsonw_key(&j, "services");
+    jsonw_array_begin(&j);
+    jsonw_object_begin(&j);
+    put_key_node(&j, "service", json_member(ctl, "name"));
+    jsonw_key(&j, "purposes");
+    jsonw_array_begin(&j);
+    put_purpose(&j, w, pur, rcp);
+    jsonw_array_end(&j);
+    jsonw_object_end(&j);
+    jsonw_array_end(&j);
+    jsonw_key(&j, "sensitive");
+    jsonw_bool(&j, sensitive);
+    jsonw_key(&j, "spiCat");
+    jsonw_array_begin(&j);
+    for (const json_node *c = cats ? cats->first : NULL; c != NULL; c = c->next)
+        if (category_special(doc, c))
+            jsonw_node(&j, c);
+    jsonw_array_end(&j);
+    put_key_text(&j, "withdrawal", withdrawal);
+    jsonw_object_end(&j);
+    free(withdrawal);
+    rc = jsonw_finish(&j, json_out, NULL);
+    return rc;
+}
+
+static int
+receipt_locked(gdpr_engine *eng, int64_t event, char **json_out)
+{
+    receipt_walk w;
+    json_node *doc = NULL;
+    char *text = NULL;
+    int rc;
+
+    memset(&w, 0, sizeof w);
+    w.eng = eng;
+    rc = store_consent_get(eng->st, event, receipt_row, &w);
+    if (rc == GDPR_OK) {
+        rc = store_policy_get(eng->st, w.policy_version, &text);
+        if (rc == GDPR_ENOTFOUND)
+            rc = err_set(GDPR_ENOTFOUND, "event: %lld is not a consent event of this store",
+                         (long long)event);
+    }
+    if (rc == GDPR_OK)
+        rc = store_json_parse(eng->st, text, &doc);
+    if (rc == GDPR_OK)
+        rc = build_receipt(&w, doc, json_out);
+    json_free(doc);
+    free(text);
+    receipt_walk_free(&w);
+    return rc;
+}
+
 GDPR_API int
 gdpr_consent_receipt(gdpr_engine *eng, int64_t event, char **json_out)
 {
-    receipt_walk w;
     int rc;
 
     err_clear();
@@ -634,12 +908,7 @@ gdpr_consent_receipt(gdpr_engine *eng, int64_t event, char **json_out)
     if (event <= 0)
         return err_set(GDPR_EINVAL, "event: %lld is not an event id (ids start at 1)",
                        (long long)event);
-    memset(&w, 0, sizeof w);
-    w.eng = eng;
     engine_lock(eng);
-    rc = store_consent_get(eng->st, event, receipt_row, &w);
-    if (rc == GDPR_OK)
-        rc = store_consent_receipt(eng->st, event, w.has_person ? w.person : NULL, json_out);
-    crypto_wipe(w.person, sizeof w.person);
+    rc = receipt_locked(eng, event, json_out);
     return engine_unlock(eng, rc);
 }

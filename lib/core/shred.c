@@ -23,17 +23,17 @@
 /* A transaction whose data-file part commits unsynced: only for
  * bookkeeping a crash may undo because the next open redoes it (queue rows
  * of keys already destroyed, "wiped" marks). The keystore part is synced
- * as always; the checkpoint that follows syncs the data file. SQLite takes
- * the setting only outside a transaction. */
+ * as always; the scrub that follows makes the data file durable. The
+ * store takes the setting only outside a transaction. */
 static int
 begin_relaxed(gdpr_engine *eng)
 {
-    int rc = store_erasure_relaxed(eng->st, 1);
+    int rc = store_relax_durability(eng->st, 1);
 
     if (rc == GDPR_OK)
         rc = engine_begin(eng);
     if (rc != GDPR_OK)
-        store_erasure_relaxed(eng->st, 0);
+        store_relax_durability(eng->st, 0);
     return rc;
 }
 
@@ -43,9 +43,9 @@ end_relaxed(gdpr_engine *eng, int rc)
     int back;
 
     rc = engine_end(eng, rc);
-    back = store_erasure_relaxed(eng->st, 0);
+    back = store_relax_durability(eng->st, 0);
     if (back != GDPR_OK && rc == GDPR_OK)
-        rc = err_wrap(back, "erasure: restoring synchronous=FULL");
+        rc = err_wrap(back, "erasure: restoring full durability");
     return rc;
 }
 
@@ -77,12 +77,12 @@ destroy_queued_keys(gdpr_engine *eng)
 }
 
 static int
-checkpoint_with_retry(gdpr_engine *eng)
+scrub_with_retry(gdpr_engine *eng)
 {
     int rc = GDPR_OK;
 
     for (int i = 0; i < SCRUB_ATTEMPTS; i++) {
-        rc = store_checkpoint(eng->st);
+        rc = store_scrub(eng->st);
         if (rc != GDPR_EBUSY)
             break;
     }
@@ -108,9 +108,9 @@ shred_finish(gdpr_engine *eng)
     if (keys)
         rc = destroy_queued_keys(eng);
     if (rc == GDPR_OK)
-        rc = checkpoint_with_retry(eng);
+        rc = scrub_with_retry(eng);
     /* Unsynced: a lost mark leaves the tombstone "not wiped", and the next
-     * open checkpoints again and marks it. */
+     * open scrubs again and marks it. */
     if (rc == GDPR_OK && unwiped) {
         rc = begin_relaxed(eng);
         if (rc == GDPR_OK)
@@ -131,7 +131,7 @@ shred_resume(gdpr_engine *eng)
         return rc;
     rc = shred_finish(eng);
 
-    /* A reader of another process may hold the checkpoint back; the open
+    /* A reader of another process may hold the scrub back; the open
      * must not fail for that. The tombstones stay "not wiped" and the
      * next erasure call or gdpr_erase_retry_pending() retries. */
     if (rc == GDPR_EBUSY) {

@@ -1,7 +1,8 @@
 /*
  * Erasure (Art. 17): exemptions first, then one transaction that removes
  * everything else of the subject and writes its tombstone, then the source
- * hooks, then a second transaction that destroys the key, then a checkpoint
+ * hooks, then a second transaction that destroys the key, then a scrub of
+ * the freed bytes
  * (docs/erasure.md, docs/decisions/0003-two-files.md).
  * SPDX-License-Identifier: MIT
  */
@@ -17,8 +18,6 @@
 #include "text.h"
 
 #define ERASE_BATCH_MAX 100000u
-
-/* --- finishing: queued keys, checkpoint ---------------------------------- */
 
 /* --- the plan: what goes, what stays ----------------------------------------- */
 

@@ -17,6 +17,7 @@
 #include "gdpr/erasure.h"
 #include "calendar.h"
 #include "json.h"
+#include "jsonw.h"
 #include "text.h"
 
 #define STORE_ID_BYTES 16u
@@ -303,6 +304,8 @@ typedef struct {
     int (*write)(const void *buf, size_t len, void *ctx);
     void *ctx;
     int first;
+    store *st;
+    jsonw w;
 } export_out;
 
 static int
@@ -328,6 +331,112 @@ put_tombstone(const char *json, size_t len, void *ctx)
 }
 
 static int
+json_kept(const store_kept_row *k, void *ctx)
+{
+    jsonw *w = ctx;
+
+    jsonw_object_begin(w);
+    jsonw_key(w, "record");
+    jsonw_int64(w, k->record);
+    jsonw_key(w, "category");
+    jsonw_string(w, k->category);
+    jsonw_key(w, "purpose");
+    jsonw_string(w, k->purpose);
+    jsonw_key(w, "reason");
+    jsonw_string(w, k->reason);
+    jsonw_key(w, "rule");
+    jsonw_string(w, k->rule);
+    jsonw_key(w, "until");
+    jsonw_int64(w, k->until);
+    jsonw_key(w, "erased_at");
+    jsonw_int64(w, k->erased_at);
+    jsonw_object_end(w);
+    return 0;
+}
+
+static int
+json_record(int64_t record, void *ctx)
+{
+    jsonw_int64(ctx, record);
+    return 0;
+}
+
+static int
+json_recipient(const char *recipient, int64_t disclosures, int64_t last_at, void *ctx)
+{
+    jsonw *w = ctx;
+
+    jsonw_object_begin(w);
+    jsonw_key(w, "recipient");
+    jsonw_string(w, recipient);
+    jsonw_key(w, "disclosures");
+    jsonw_int64(w, disclosures);
+    jsonw_key(w, "last_at");
+    jsonw_int64(w, last_at);
+    jsonw_object_end(w);
+    return 0;
+}
+
+/* One tombstone as a JSON object with its kept records, erased record
+ * ids and recipients (the store hands rows; the document is built here). */
+static int
+export_tombstone(const store_tombstone_row *t, void *ctx)
+{
+    export_out *o = ctx;
+    jsonw *w = &o->w;
+    char subject[2 * CRYPTO_HASH_BYTES + 1], *json = NULL;
+    size_t len = 0;
+    int rc;
+
+    hex_encode(t->subject, CRYPTO_HASH_BYTES, subject);
+    jsonw_object_begin(w);
+    jsonw_key(w, "id");
+    jsonw_int64(w, t->id);
+    jsonw_key(w, "kind");
+    jsonw_string(w, t->kind == STORE_TOMBSTONE_SUBJECT ? "subject" : "records");
+    jsonw_key(w, "subject");
+    jsonw_string(w, subject);
+    jsonw_key(w, "at");
+    jsonw_int64(w, t->at);
+    jsonw_key(w, "ground");
+    jsonw_string(w, t->ground);
+    jsonw_key(w, "actor");
+    jsonw_string(w, t->actor);
+    jsonw_key(w, "role");
+    jsonw_string(w, t->role);
+    jsonw_key(w, "erased");
+    jsonw_int64(w, t->erased);
+    jsonw_key(w, "retained");
+    jsonw_int64(w, t->retained);
+    jsonw_key(w, "complete");
+    jsonw_int64(w, t->complete);
+    jsonw_key(w, "kept");
+    jsonw_array_begin(w);
+    rc = store_tombstone_kept_foreach(o->st, t->id, json_kept, w);
+    jsonw_array_end(w);
+    jsonw_key(w, "records");
+    jsonw_array_begin(w);
+    if (rc == GDPR_OK)
+        rc = store_tombstone_record_foreach(o->st, t->id, json_record, w);
+    jsonw_array_end(w);
+    jsonw_key(w, "recipients");
+    jsonw_array_begin(w);
+    if (rc == GDPR_OK)
+        rc = store_tombstone_recipient_foreach(o->st, t->id, json_recipient, w);
+    jsonw_array_end(w);
+    jsonw_object_end(w);
+    if (rc != GDPR_OK) {
+        jsonw_free(w);
+        return rc;
+    }
+    rc = jsonw_finish(w, &json, &len);
+    if (rc == GDPR_OK)
+        rc = put_tombstone(json, len, o);
+    free(json);
+    return rc;
+}
+
+static int
 store_id_hex(gdpr_engine *eng, char hex[2 * STORE_ID_BYTES + 1])
 {
     uint8_t id[STORE_ID_BYTES];
@@ -346,7 +455,7 @@ gdpr_tombstones_export(gdpr_engine *eng, int (*write)(const void *buf, size_t le
                        void *ctx)
 {
     char head[160], store_hex[2 * STORE_ID_BYTES + 1];
-    export_out o = { write, ctx, 1 };
+    export_out o = { write, ctx, 1, NULL, { NULL, 0, 0, 0, 0 } };
     int rc;
 
     if (engine_check_eng(eng) != GDPR_OK)
@@ -354,6 +463,7 @@ gdpr_tombstones_export(gdpr_engine *eng, int (*write)(const void *buf, size_t le
     if (write == NULL)
         return err_set(GDPR_EINVAL, "write: must not be NULL");
     engine_lock(eng);
+    o.st = eng->st;
     rc = store_id_hex(eng, store_hex);
     if (rc == GDPR_OK) {
         int n = snprintf(head, sizeof head, "{\"format\":\"%s\",\"version\":1,\"store\":\"%s\","
@@ -362,7 +472,7 @@ gdpr_tombstones_export(gdpr_engine *eng, int (*write)(const void *buf, size_t le
         rc = put(&o, head, (size_t)n);
     }
     if (rc == GDPR_OK)
-        rc = store_tombstone_json_foreach(eng->st, put_tombstone, &o);
+        rc = store_tombstone_foreach(eng->st, NULL, 0, export_tombstone, &o);
     if (rc == GDPR_OK)
         rc = put(&o, "\n]}\n", 4);
     return engine_unlock(eng, rc);

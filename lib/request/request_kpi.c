@@ -1,7 +1,7 @@
 /*
  * Data-subject requests: the overdue and due-soon lists (through the
  * index on the due time of open requests) and the KPIs (from per-day
- * counters the schema's triggers keep, plus the rows of the partial days
+ * counters the store keeps with each request, plus the rows of the partial days
  * at the window's edges).
  * SPDX-License-Identifier: MIT
  */
@@ -13,6 +13,7 @@
 
 #include "error.h"
 #include "calendar.h"
+#include "jsonw.h"
 
 #define DAY SECONDS_PER_DAY
 #define DUE_SOON_MAX (366 * DAY)
@@ -297,6 +298,88 @@ gdpr_request_kpis(gdpr_engine *eng, int64_t from, int64_t to, gdpr_request_kpi_r
     return engine_unlock(eng, rc);
 }
 
+static void
+put_instant(jsonw *w, const char *key, int64_t t)
+{
+    char buf[21];
+
+    jsonw_key(w, key);
+    if (cal_format_instant(t, buf) == 0)
+        jsonw_string(w, buf);
+    else
+        jsonw_null(w);
+}
+
+/* A rate or a number of days; -1 (nothing to measure) is null. */
+static void
+put_measure(jsonw *w, const char *key, double v)
+{
+    jsonw_key(w, key);
+    if (v < 0)
+        jsonw_null(w);
+    else
+        jsonw_double(w, v);
+}
+
+static void
+put_count(jsonw *w, const char *key, int64_t n)
+{
+    jsonw_key(w, key);
+    jsonw_int64(w, n);
+}
+
+static int
+kpis_to_json(const gdpr_request_kpi_report *k, char **json_out)
+{
+    jsonw w;
+
+    jsonw_init(&w);
+    jsonw_object_begin(&w);
+    put_count(&w, "version", (int64_t)k->version);
+    put_instant(&w, "from", k->from);
+    put_instant(&w, "to", k->to);
+    put_instant(&w, "as_of", k->as_of);
+    put_count(&w, "total", k->total);
+    jsonw_key(&w, "by_type");
+    jsonw_object_begin(&w);
+    for (int t = 1; t <= GDPR_REQUEST_TYPE_MAX; t++)
+        put_count(&w, gdpr_request_type_name(t), k->by_type[t]);
+    jsonw_object_end(&w);
+    jsonw_key(&w, "by_status");
+    jsonw_object_begin(&w);
+    for (int x = 1; x <= GDPR_REQUEST_STATUS_MAX; x++)
+        put_count(&w, gdpr_request_status_name(x), k->by_status[x]);
+    jsonw_object_end(&w);
+    jsonw_key(&w, "by_type_status");
+    jsonw_object_begin(&w);
+    for (int t = 1; t <= GDPR_REQUEST_TYPE_MAX; t++) {
+        jsonw_key(&w, gdpr_request_type_name(t));
+        jsonw_object_begin(&w);
+        for (int x = 1; x <= GDPR_REQUEST_STATUS_MAX; x++)
+            put_count(&w, gdpr_request_status_name(x), k->by_type_status[t][x]);
+        jsonw_object_end(&w);
+    }
+    jsonw_object_end(&w);
+    jsonw_key(&w, "denied_by_reason");
+    jsonw_object_begin(&w);
+    for (int d = 1; d <= GDPR_DENIAL_MAX; d++)
+        put_count(&w, gdpr_request_denial_name(d), k->denied_by_reason[d]);
+    jsonw_object_end(&w);
+    put_count(&w, "decided", k->decided);
+    put_count(&w, "on_time", k->on_time);
+    put_count(&w, "late", k->late);
+    put_count(&w, "overdue", k->overdue);
+    put_measure(&w, "on_time_rate", k->on_time_rate);
+    put_measure(&w, "median_days", k->median_days);
+    put_measure(&w, "p90_days", k->p90_days);
+    put_count(&w, "extended", k->extended);
+    put_count(&w, "escalated", k->escalated);
+    put_count(&w, "escalations", k->escalations);
+    put_count(&w, "high_risk", k->high_risk);
+    jsonw_object_end(&w);
+    return jsonw_finish(&w, json_out, NULL);
+}
+
 GDPR_API int
 gdpr_request_kpis_json(gdpr_engine *eng, int64_t from, int64_t to, char **json_out)
 {
@@ -318,7 +401,7 @@ gdpr_request_kpis_json(gdpr_engine *eng, int64_t from, int64_t to, char **json_o
     engine_lock(eng);
     rc = kpis_locked(eng, from, to, k);
     if (rc == GDPR_OK)
-        rc = store_request_kpis_json(eng->st, k, json_out);
+        rc = kpis_to_json(k, json_out);
     engine_unlock(eng, rc);
     free(k);
     return rc;

@@ -1,11 +1,22 @@
 /*
  * Internal: the storage seam. Capability code talks to storage only
- * through these calls; SQL lives in lib/store/ alone. Every call returns a
- * GDPR_* code and sets the thread's message on failure.
+ * through these calls; SQL lives in lib/store/<backend>/ alone. Every call
+ * returns a GDPR_* code and sets the thread's message on failure.
  *
- * Two SQLite connections, one on the data file and one on the keystore
- * file, committed keystore first (docs/decisions/0003-two-files.md). Not
+ * The store_* functions below are a thin front (lib/store/store.c): each
+ * dispatches through st->ops, a versioned table of operations with the
+ * same names and meanings (struct store_ops at the end of this file), so a
+ * second backend implements the table and no caller changes. Backends:
+ * SQLite (lib/store/sqlite/, the embedded default); PostgreSQL is planned
+ * (docs/decisions/0006-store-interface.md says how it maps each group).
+ *
+ * A store has two parts, "data" and "keys" (wrapped subject keys), that
+ * commit together, keys first (docs/decisions/0003-two-files.md). Not
  * thread-safe; the engine serialises calls.
+ *
+ * Iteration is by callback only (*_foreach(fn, ctx)). Unless an
+ * operation's comment says "fn may call the store", a callback must not
+ * call back into the store.
  * SPDX-License-Identifier: MIT
  */
 #ifndef GDPR_STORE_H
@@ -21,7 +32,8 @@
 typedef struct store store;
 
 typedef struct {
-    const char *path;          /* data file, or ":memory:" */
+    const char *path;          /* data file, or ":memory:"; a postgresql:// URI is
+                                * refused until that backend exists */
     const char *keystore_path; /* keystore file, or ":memory:" */
     int busy_timeout_ms;
 } store_config;
@@ -44,7 +56,7 @@ int store_schema_latest(void);
 extern int store_schema_create_version;
 int store_schema_version(store *st, int *version_out);
 
-/* Full PRAGMA integrity_check of both files: GDPR_OK or GDPR_ECORRUPT. */
+/* A full structural check of both parts: GDPR_OK or GDPR_ECORRUPT. */
 int store_integrity_check(store *st);
 
 /* --- transactions ---------------------------------------------------- */
@@ -56,6 +68,50 @@ int store_commit(store *st);
 /* Roll back the innermost level; keeps the caller's error message. */
 void store_rollback(store *st);
 int store_depth(const store *st);
+
+/* --- ids and the generation ------------------------------------------ */
+
+/* Each kind of id that users see or other rows refer to has its own
+ * sequence. */
+typedef enum {
+    STORE_SEQ_SUBJECT = 0,
+    STORE_SEQ_IDENTITY,
+    STORE_SEQ_VAULT,
+    STORE_SEQ_CONSENT,
+    STORE_SEQ_DISCLOSURE,
+    STORE_SEQ_TRANSFER,
+    STORE_SEQ_SAFEGUARD,
+    STORE_SEQ_REQUEST,
+    STORE_SEQ_REQUEST_EVENT,
+    STORE_SEQ_HOLD,
+    STORE_SEQ_TOMBSTONE,
+    STORE_SEQ_PENDING,
+    STORE_SEQ_REVIEW,
+    STORE_SEQ_RETENTION_RUN,
+    STORE_SEQ_COUNT
+} store_seq;
+
+/* The next id of `which`: greater than every id of that kind ever handed
+ * out by this store, also after the rows holding the highest were deleted
+ * (an erased record's id is never reused, so no receipt, tombstone, hold
+ * or audit reference can come to name another row). Allocated in the
+ * caller's transaction (GDPR_ESTATE outside one): a rollback takes it
+ * back, which is harmless since nothing outside saw it. The insert
+ * operations that return an id (subject, hold, tombstone, ...) allocate
+ * theirs the same way. */
+int store_next_id(store *st, store_seq which, int64_t *id_out);
+
+/* The store's generation: a counter that every committed write
+ * transaction (outermost level, any row written in either part) raises by
+ * one before it commits. store_begin reads it when it opens an outermost
+ * transaction, so inside a transaction *generation_out is the value at its
+ * start (this transaction's own raise is not counted until commit);
+ * outside a transaction it is read now. A value different from the one an
+ * engine saw at its last transaction means another handle (process,
+ * thread) committed a write since: the signal to refresh caches of shared
+ * state (policy, keys, subjects' keys, erasures). Read-only transactions
+ * and rolled-back ones leave it unchanged. */
+int store_generation(store *st, uint64_t *generation_out);
 
 /* --- meta (small named blobs) ---------------------------------------- */
 
@@ -114,15 +170,21 @@ int store_policy_insert(store *st, int64_t at, const char *actor,
 /* The newest version; GDPR_ENOTFOUND when none. *document_out is malloc'd. */
 int store_policy_latest(store *st, int64_t *version_out, uint8_t sha256_out[CRYPTO_HASH_BYTES],
                         char **document_out);
+/* The document of one version; GDPR_ENOTFOUND (no message) when there is
+ * no such version. *document_out is malloc'd. */
+int store_policy_get(store *st, int64_t version, char **document_out);
 
-/* --- identities, vault records, checkpoint (lib/store/vault.c) ------- */
+/* --- identities, vault records, scrub (lib/store/sqlite/vault.c) ---- */
 
 /* The subject an identifier's blind index belongs to; GDPR_ENOTFOUND when
  * no subject claims it. */
 int store_identity_find(store *st, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
                         uint8_t subject_hash_out[CRYPTO_HASH_BYTES]);
-/* max(id)+1 of main.identity, for sealing before the insert. */
-int store_identity_next_id(store *st, int64_t *id_out);
+static inline int
+store_identity_next_id(store *st, int64_t *id_out)
+{
+    return store_next_id(st, STORE_SEQ_IDENTITY, id_out);
+}
 /* GDPR_EEXISTS when the identifier is claimed already (by anyone). */
 int store_identity_insert(store *st, int64_t id, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
                           const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *kind,
@@ -165,8 +227,11 @@ typedef struct {
 } store_vault_row;
 typedef int (*store_vault_fn)(const store_vault_row *row, void *ctx);
 
-/* max(id)+1 of main.vault, for sealing before the insert. */
-int store_vault_next_id(store *st, int64_t *id_out);
+static inline int
+store_vault_next_id(store *st, int64_t *id_out)
+{
+    return store_next_id(st, STORE_SEQ_VAULT, id_out);
+}
 int store_vault_insert(store *st, const store_vault_row *row);
 /* One record to fn; GDPR_ENOTFOUND when there is none. */
 int store_vault_get(store *st, int64_t id, store_vault_fn fn, void *ctx);
@@ -185,16 +250,19 @@ int store_vault_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH
 /* Set (has_due) or clear a record's retention due time; GDPR_ENOTFOUND. */
 int store_vault_set_due(store *st, int64_t id, int has_due, int64_t due);
 
-/* PRAGMA wal_checkpoint(TRUNCATE) on the data file and the keystore
- * (lib/store/sqlite.c), outside a transaction:
- * copies the WAL into the file and truncates it, so freed (zeroed) pages
- * reach the file and old page images leave the WAL. GDPR_EBUSY when a
- * reader kept it from completing (the message names the file);
- * GDPR_ESTATE inside a transaction. */
-int store_checkpoint(store *st);
+/* Make the bytes freed by committed transactions (deleted rows, replaced
+ * values) unrecoverable from the store's files, in both parts. Outside a
+ * transaction only (GDPR_ESTATE inside one). GDPR_EBUSY when another
+ * reader kept it from completing; the caller may retry, and the freed
+ * bytes stay recoverable until a scrub succeeds.
+ * SQLite: pages are zeroed when freed (secure_delete) and a
+ * wal_checkpoint(TRUNCATE) moves them into the file and empties the WAL.
+ * PostgreSQL: VACUUM of the tables touched since the last scrub (dead
+ * tuples are removed and their space overwritten on reuse). */
+int store_scrub(store *st);
 
 /* --- consent ledger, disclosures, objection/restriction
- *     (lib/store/consent.c) ------------------------------------------- */
+ *     (lib/store/sqlite/consent.c) ------------------------------------------- */
 
 /* Consent event states (the numbers of gdpr_consent_state). */
 #define STORE_CONSENT_GRANTED 1
@@ -244,9 +312,11 @@ typedef struct {
 int store_consent_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                           int (*fn)(const store_consent_row *row, void *ctx), void *ctx);
 
-/* The next event id (ids are never reused, even after erasure), so the
- * proof can be sealed before the insert. */
-int store_consent_next_id(store *st, int64_t *id_out);
+static inline int
+store_consent_next_id(store *st, int64_t *id_out)
+{
+    return store_next_id(st, STORE_SEQ_CONSENT, id_out);
+}
 /* Append the event (row->subject set; row->id from store_consent_next_id,
  * or 0 to let the store number it) and make it the current state of
  * (subject, purpose, recipient). *id_out (may be NULL) gets its id.
@@ -271,12 +341,6 @@ typedef struct {
 int store_consent_state_at(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                            const char *purpose, const char *recipient, int64_t at,
                            store_consent_state *out);
-/* Receipt of event `id` as JSON built by SQLite's json_object(), from the
- * event row and the policy version in force when it was recorded.
- * `third_party_name` is the opened name of a named-person recipient (or
- * NULL). *json_out is malloc'd. GDPR_ENOTFOUND when there is no event. */
-int store_consent_receipt(store *st, int64_t id, const char *third_party_name,
-                          char **json_out);
 
 /* Erasure: delete the subject's consent events and states, disclosures;
  * *count_out (may be NULL) gets the number of rows deleted. */
@@ -300,7 +364,11 @@ typedef struct {
 /* A subject's disclosures in order; fn as in store_consent_foreach. */
 int store_disclosure_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                              int (*fn)(const store_disclosure_row *row, void *ctx), void *ctx);
-int store_disclosure_next_id(store *st, int64_t *id_out);
+static inline int
+store_disclosure_next_id(store *st, int64_t *id_out)
+{
+    return store_next_id(st, STORE_SEQ_DISCLOSURE, id_out);
+}
 int store_disclosure_append(store *st, const store_disclosure_row *row);
 
 /* Subject flags (main.subject.flags): Art. 21 objection, Art. 18
@@ -314,7 +382,7 @@ int store_subject_flags_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
 int store_subject_flags_update(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                                unsigned int set, unsigned int clear);
 
-/* --- cross-border transfers (lib/store/transfer.c) ------------------- */
+/* --- cross-border transfers (lib/store/sqlite/transfer.c) ------------------- */
 
 /* One logged transfer decision (gdpr_transfer_record). Recipient ids,
  * countries, mechanisms and references are not personal data; the subject
@@ -387,7 +455,7 @@ int store_adequacy_insert(store *st, int64_t at, const char *actor,
                           int64_t *version_out);
 int store_adequacy_latest(store *st, int64_t *version_out, char **document_out);
 
-/* --- data-subject requests (lib/store/request.c) --------------------- */
+/* --- data-subject requests (lib/store/sqlite/request.c) --------------------- */
 
 /* Request statuses 1 (open) and 2 (in progress) are the "open" ones the
  * due-time index covers. */
@@ -428,10 +496,16 @@ typedef struct {
 
 typedef int (*store_request_fn)(const store_request_row *row, void *ctx);
 
-/* max(id)+1, so fields can be sealed before the insert. */
-int store_request_next_id(store *st, int64_t *id_out);
+static inline int
+store_request_next_id(store *st, int64_t *id_out)
+{
+    return store_next_id(st, STORE_SEQ_REQUEST, id_out);
+}
+/* Insert a request and add it to the KPI counters (store_request_kpi_days,
+ * _close_days) in the same transaction. */
 int store_request_insert(store *st, const store_request_row *row);
-/* Write every column but id, type and received; GDPR_ENOTFOUND. */
+/* Write every column but id, type and received, and move the request's
+ * share of the KPI counters with it; GDPR_ENOTFOUND. */
 int store_request_update(store *st, const store_request_row *row);
 /* GDPR_ENOTFOUND when there is no such request. */
 int store_request_get(store *st, int64_t id, store_request_row *out);
@@ -459,7 +533,11 @@ typedef struct {
     size_t note_len;
 } store_request_event_row;
 
-int store_request_event_next_id(store *st, int64_t *id_out);
+static inline int
+store_request_event_next_id(store *st, int64_t *id_out)
+{
+    return store_next_id(st, STORE_SEQ_REQUEST_EVENT, id_out);
+}
 int store_request_event_insert(store *st, const store_request_event_row *row);
 /* A request's history in id order; fn as in store_request_foreach. */
 int store_request_event_foreach(store *st, int64_t request,
@@ -484,7 +562,8 @@ typedef struct {
 } store_request_kpi_row;
 
 /* Counter rows of requests received on UTC days [from_day, to_day) (day =
- * received / 86400), kept by triggers: at most one row per day, type and
+ * received / 86400), kept by store_request_insert/_update in
+ * the same transaction: at most one row per day, type and
  * status, handed out in key order without grouping (the caller adds). */
 int store_request_kpi_days(store *st, int64_t from_day, int64_t to_day,
                            int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx);
@@ -500,10 +579,8 @@ int store_request_kpi_rows(store *st, int64_t from, int64_t to,
  * (the caller bounds the due times a window's requests can have). */
 int store_request_overdue_count(store *st, int64_t due_from, int64_t due_to, int64_t from,
                                 int64_t to, int64_t *count_out);
-/* The KPIs as JSON built by SQLite's json_object(); *json_out malloc'd. */
-int store_request_kpis_json(store *st, const gdpr_request_kpi_report *k, char **json_out);
 
-/* --- retention (lib/store/retention.c) ------------------------------- */
+/* --- retention (lib/store/sqlite/retention.c) ------------------------------- */
 
 /* Anchor events of a subject: kind is a policy_anchor, purpose "" means
  * every purpose. fn's non-zero stops as in store_identity_foreach; fn must
@@ -625,7 +702,7 @@ typedef int (*store_aggregate_fn)(const char *rule, const char *category, const 
 int store_retention_aggregate_foreach(store *st, store_aggregate_fn fn, void *ctx);
 
 /* --- erasure: holds, tombstones, pending hooks, key queue
- *     (lib/store/erasure.c) ------------------------------------------- */
+ *     (lib/store/sqlite/erasure.c) ------------------------------------------- */
 
 /* Legal holds. scope: STORE_HOLD_*; subject NULL for a category hold on
  * every subject and for record holds; category "" when none. */
@@ -713,10 +790,6 @@ int store_tombstone_foreach(store *st, const uint8_t *subject_hash, int64_t afte
 /* wiped = 1 on every tombstone (after a successful checkpoint). */
 int store_tombstone_set_wiped(store *st);
 int store_tombstone_count(store *st, int64_t *count_out);
-/* Each tombstone as one JSON object (json_object(), with its kept
- * records, erased record ids and recipients), in id order. */
-int store_tombstone_json_foreach(store *st, int (*fn)(const char *json, size_t len, void *ctx),
-                                 void *ctx);
 
 /* A record a subject tombstone kept; reason "legal_duty" or "hold". */
 typedef struct {
@@ -806,15 +879,202 @@ int store_subject_has_data(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int
  * stays. */
 int store_erasure_scrub_requests(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                                  int64_t *count_out);
-/* Commit the data file without its own sync (synchronous=NORMAL; 0 puts
- * FULL back). Only for commits a crash may undo harmlessly: erasure's
- * bookkeeping after the key is gone, redone at the next open. */
-int store_erasure_relaxed(store *st, int relaxed);
+/* relaxed = 1: the following commits need not be durable: a crash may
+ * undo them, which must be harmless (erasure's bookkeeping after the key
+ * is gone, redone at the next open); the next scrub makes them durable.
+ * relaxed = 0 restores durable commits. Outside a transaction. SQLite:
+ * synchronous=NORMAL on the data part (the keys part stays synced);
+ * PostgreSQL: SET synchronous_commit = off for the session. */
+int store_relax_durability(store *st, int relaxed);
 
-/* --- JSON through SQLite --------------------------------------------- */
+/* --- JSON parsing ----------------------------------------------------- */
 
 /* Parse with json_valid()/json_tree(). A malformed text is GDPR_EINVAL
  * with "line L, column C: why" in the message. */
 int store_json_parse(store *st, const char *text, json_node **out);
+
+/* --- the operations a backend implements ------------------------------ */
+
+/* Bumped when a member is added at the end; the front refuses a table of
+ * an older version than it needs (like sqlite3_vfs.iVersion). */
+#define STORE_OPS_VERSION 1
+
+typedef struct store_ops store_ops;
+
+/* Every backend's handle begins with this; the backend's own state
+ * follows it in a larger struct (lib/store/sqlite/sqlite_internal.h). */
+struct store {
+    const store_ops *ops;
+};
+
+/* One member per front function, same name without "store_", same
+ * arguments and meaning; all members are required. `open` makes a handle
+ * whose ops point back at this table. */
+struct store_ops {
+    unsigned int version; /* STORE_OPS_VERSION it was built against */
+    const char *name;     /* "sqlite" */
+
+    /* life cycle */
+    int (*open)(store **out, const store_config *cfg, int *is_new);
+    int (*schema_latest)(void);
+    void (*close)(store *st);
+    int (*migrate)(store *st, int target);
+    int (*schema_version)(store *st, int *version_out);
+    int (*integrity_check)(store *st);
+
+    /* transactions */
+    int (*begin)(store *st);
+    int (*commit)(store *st);
+    void (*rollback)(store *st);
+    int (*depth)(const store *st);
+    int (*next_id)(store *st, store_seq which, int64_t *id_out);
+    int (*generation)(store *st, uint64_t *generation_out);
+
+    /* meta (small named blobs) */
+    int (*meta_get)(store *st, store_file f, const char *name, void *buf, size_t cap, size_t *len_out);
+    int (*meta_put)(store *st, store_file f, const char *name, const void *value, size_t len);
+
+    /* subjects and their keys */
+    int (*subject_find)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *id_out);
+    int (*subject_insert)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const uint8_t *ident, size_t ident_len, int64_t created, int64_t *id_out);
+    int (*subject_count)(store *st, int64_t *count_out);
+    int (*key_put)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const uint8_t wrapped[CRYPTO_WRAPPED_BYTES]);
+    int (*key_get)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t wrapped[CRYPTO_WRAPPED_BYTES]);
+    int (*key_rewrap_all)(store *st, store_rewrap_fn fn, void *ctx, int64_t *count_out);
+
+    /* audit */
+    int (*audit_tail)(store *st, int64_t *seq_out, uint8_t mac_out[CRYPTO_HASH_BYTES]);
+    int (*audit_insert)(store *st, const store_audit_row *row);
+    int (*audit_foreach)(store *st, int64_t from_seq, store_audit_fn fn, void *ctx);
+
+    /* policy versions */
+    int (*policy_insert)(store *st, int64_t at, const char *actor, const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document, int64_t *version_out);
+    int (*policy_latest)(store *st, int64_t *version_out, uint8_t sha256_out[CRYPTO_HASH_BYTES], char **document_out);
+    int (*policy_get)(store *st, int64_t version, char **document_out);
+
+    /* identities, vault records, checkpoint */
+    int (*identity_find)(store *st, const uint8_t ident_hash[CRYPTO_HASH_BYTES], uint8_t subject_hash_out[CRYPTO_HASH_BYTES]);
+    int (*identity_insert)(store *st, int64_t id, const uint8_t ident_hash[CRYPTO_HASH_BYTES], const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *kind, const uint8_t *sealed, size_t sealed_len, int64_t created);
+    int (*identity_foreach)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_identity_row *row, void *ctx), void *ctx);
+    int (*identity_delete_subject)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t *count_out);
+    int (*subject_ident)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t *buf, size_t cap, size_t *len_out);
+    int (*vault_insert)(store *st, const store_vault_row *row);
+    int (*vault_get)(store *st, int64_t id, store_vault_fn fn, void *ctx);
+    int (*vault_foreach)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], store_vault_fn fn, void *ctx);
+    int (*vault_update_value)(store *st, int64_t id, const uint8_t *sealed, size_t sealed_len, int64_t updated);
+    int (*vault_delete)(store *st, int64_t id);
+    int (*vault_delete_subject)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t *count_out);
+    int (*vault_set_due)(store *st, int64_t id, int has_due, int64_t due);
+    int (*scrub)(store *st);
+
+    /* consent ledger, disclosures, objection/restriction */
+    int (*consent_explicit_recipient)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *recipient, int64_t at, int *found_out);
+    int (*consent_foreach)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_consent_row *row, void *ctx), void *ctx);
+    int (*consent_append)(store *st, const store_consent_row *row, int64_t *id_out);
+    int (*consent_get)(store *st, int64_t id, int (*fn)(const store_consent_row *row, void *ctx), void *ctx);
+    int (*consent_state_at)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *purpose, const char *recipient, int64_t at, store_consent_state *out);
+    int (*consent_delete_subject)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t *count_out);
+    int (*disclosure_foreach)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_disclosure_row *row, void *ctx), void *ctx);
+    int (*disclosure_append)(store *st, const store_disclosure_row *row);
+    int (*subject_flags_get)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], unsigned int *flags_out);
+    int (*subject_flags_update)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], unsigned int set, unsigned int clear);
+
+    /* cross-border transfers */
+    int (*transfer_foreach)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_transfer_row *row, void *ctx), void *ctx);
+    int (*transfer_foreach_all)(store *st, int64_t after_id, int (*fn)(const store_transfer_row *row, const uint8_t *subject_hash, void *ctx), void *ctx);
+    int (*transfer_insert)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], const store_transfer_row *row, int64_t logged_at, const char *actor, int64_t *id_out);
+    int (*transfer_delete_subject)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t *count_out);
+    int (*safeguard_insert)(store *st, const store_safeguard_row *row, int64_t *id_out);
+    int (*safeguard_revoke)(store *st, int64_t id, int64_t at, const char *actor, char **recipient_out);
+    int (*safeguard_foreach)(store *st, const char *recipient, int (*fn)(const store_safeguard_row *row, void *ctx), void *ctx);
+    int (*adequacy_insert)(store *st, int64_t at, const char *actor, const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document, int64_t *version_out);
+    int (*adequacy_latest)(store *st, int64_t *version_out, char **document_out);
+
+    /* data-subject requests */
+    int (*request_insert)(store *st, const store_request_row *row);
+    int (*request_update)(store *st, const store_request_row *row);
+    int (*request_get)(store *st, int64_t id, store_request_row *out);
+    int (*request_foreach)(store *st, const uint8_t *subject_hash, int status, store_request_fn fn, void *ctx);
+    int (*request_foreach_due)(store *st, int64_t after, int64_t until, store_request_fn fn, void *ctx);
+    int (*request_event_insert)(store *st, const store_request_event_row *row);
+    int (*request_event_foreach)(store *st, int64_t request, int (*fn)(const store_request_event_row *row, void *ctx), void *ctx);
+    int (*request_event_set_note)(store *st, int64_t id, const uint8_t *note, size_t note_len);
+    int (*request_kpi_days)(store *st, int64_t from_day, int64_t to_day, int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx);
+    int (*request_kpi_close_days)(store *st, int64_t from_day, int64_t to_day, int (*fn)(int close_days, int64_t n, void *ctx), void *ctx);
+    int (*request_kpi_rows)(store *st, int64_t from, int64_t to, int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx);
+    int (*request_overdue_count)(store *st, int64_t due_from, int64_t due_to, int64_t from, int64_t to, int64_t *count_out);
+
+    /* retention */
+    int (*retention_anchor_foreach)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(int kind, const char *purpose, int64_t at, void *ctx), void *ctx);
+    int (*retention_anchor_get)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind, const char *purpose, int64_t *at_out);
+    int (*retention_anchor_put)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind, const char *purpose, int64_t at);
+    int (*retention_anchor_delete)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind, const char *purpose, int *deleted_out);
+    int (*retention_get)(store *st, int64_t record, store_retention_fn fn, void *ctx);
+    int (*retention_subject_foreach)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], store_retention_fn fn, void *ctx);
+    int (*retention_scan)(store *st, int64_t after_id, int limit, store_retention_fn fn, void *ctx);
+    int (*retention_due_foreach)(store *st, int64_t as_of, int has_cursor, int64_t after_due, int64_t after_id, int limit, store_retention_fn fn, void *ctx);
+    int (*retention_due_count)(store *st, int64_t as_of, int has_cursor, int64_t after_due, int64_t after_id, int64_t *count_out);
+    int (*retention_set_schedule)(store *st, int64_t record, int has_anchor, int64_t anchor, int has_due, int64_t due);
+    int (*retention_state_put)(store *st, int64_t record, int has_keep, int64_t keep_until, int64_t review);
+    int (*retention_run_open)(store *st, store_retention_run_row *out);
+    int (*retention_run_insert)(store *st, store_retention_run_row *row, const char *actor);
+    int (*retention_run_update)(store *st, const store_retention_run_row *row);
+    int (*review_insert)(store *st, const store_review_row *row, int64_t *id_out);
+    int (*review_get)(store *st, int64_t id, store_review_fn fn, void *ctx);
+    int (*review_foreach)(store *st, int status, store_review_fn fn, void *ctx);
+    int (*review_overdue_foreach)(store *st, int64_t as_of, store_review_fn fn, void *ctx);
+    int (*review_decide)(store *st, int64_t id, int status, int64_t decided, const char *actor, const char *role, int64_t keep_until, const uint8_t *sealed, size_t sealed_len);
+    int (*retention_aggregate_add)(store *st, const char *rule, const char *category, const char *purpose, const char *field, const char *value, int month);
+    int (*retention_aggregate_foreach)(store *st, store_aggregate_fn fn, void *ctx);
+
+    /* erasure: holds, tombstones, pending hooks, key queue */
+    int (*hold_insert)(store *st, const store_hold_row *row, int64_t *id_out);
+    int (*hold_get)(store *st, int64_t id, int (*fn)(const store_hold_row *row, void *ctx), void *ctx);
+    int (*hold_release)(store *st, int64_t id, int64_t at, const char *actor, const char *reason);
+    int (*hold_foreach)(store *st, int64_t active_at, int (*fn)(const store_hold_row *row, void *ctx), void *ctx);
+    int (*hold_covering)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t record, const char *category, int64_t at, int64_t *hold_out, int64_t *until_out);
+    int (*hold_any_for_subject)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t at, int *any_out);
+    int (*tombstone_insert)(store *st, const store_tombstone_row *row, int64_t *id_out);
+    int (*tombstone_add)(store *st, int64_t id, int64_t erased, int64_t retained, int complete, int64_t replayed);
+    int (*tombstone_find)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind, const char *ground, int64_t from, int64_t to, int64_t *id_out);
+    int (*tombstone_open_partial)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t *id_out);
+    int (*tombstone_set_complete)(store *st, int64_t id);
+    int (*tombstone_get)(store *st, int64_t id, int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx);
+    int (*tombstone_latest)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx);
+    int (*tombstone_foreach)(store *st, const uint8_t *subject_hash, int64_t after_id, int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx);
+    int (*tombstone_set_wiped)(store *st);
+    int (*tombstone_count)(store *st, int64_t *count_out);
+    int (*tombstone_kept_insert)(store *st, const store_kept_row *row);
+    int (*tombstone_kept_foreach)(store *st, int64_t tombstone, int (*fn)(const store_kept_row *row, void *ctx), void *ctx);
+    int (*tombstone_kept_erased)(store *st, int64_t record, int64_t at);
+    int (*tombstone_kept_find)(store *st, int64_t record, int64_t *until_out, char *rule, size_t rule_cap);
+    int (*tombstone_record_add)(store *st, int64_t tombstone, int64_t record);
+    int (*tombstone_record_foreach)(store *st, int64_t tombstone, int (*fn)(int64_t record, void *ctx), void *ctx);
+    int (*tombstone_recipient_add)(store *st, int64_t tombstone, const char *recipient, int64_t disclosures, int64_t last_at);
+    int (*tombstone_recipient_foreach)(store *st, int64_t tombstone, int (*fn)(const char *recipient, int64_t disclosures, int64_t last_at, void *ctx), void *ctx);
+    int (*pending_insert)(store *st, const store_pending_row *row, int64_t *id_out);
+    int (*pending_foreach)(store *st, int64_t after_id, int (*fn)(const store_pending_row *row, void *ctx), void *ctx);
+    int (*pending_update)(store *st, int64_t id, int64_t at, const char *error);
+    int (*pending_delete)(store *st, int64_t id);
+    int (*pending_count_key)(store *st, const uint8_t key_id[CRYPTO_HASH_BYTES], int64_t *count_out);
+    int (*key_queue_add)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t tombstone, int64_t at);
+    int (*key_queue_first)(store *st, uint8_t hash_out[CRYPTO_HASH_BYTES]);
+    int (*key_queue_remove)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
+    int (*key_queue_foreach)(store *st, int (*fn)(const uint8_t *hash, int64_t tombstone, int64_t queued, void *ctx), void *ctx);
+    int (*erasure_unfinished)(store *st, int *keys_out, int *unwiped_out);
+    int (*key_delete)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
+    int (*key_exists)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int *exists_out);
+    int (*subject_delete)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
+    int (*subject_created)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *created_out);
+    int (*subject_has_data)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int *has_out);
+    int (*erasure_scrub_requests)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *count_out);
+    int (*relax_durability)(store *st, int relaxed);
+
+    /* JSON through SQLite */
+    int (*json_parse)(store *st, const char *text, json_node **out);
+};
+
+/* The backends in this build. */
+extern const store_ops store_sqlite_ops;
 
 #endif

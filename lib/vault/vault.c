@@ -404,7 +404,7 @@ gdpr_vault_checkpoint(gdpr_engine *eng)
     if (eng->batch)
         return engine_unlock(eng, err_set(GDPR_ESTATE, "checkpoint: not inside a batch; commit "
                                           "or roll back first"));
-    rc = store_checkpoint(eng->st);
+    rc = store_scrub(eng->st);
     return engine_unlock(eng, rc);
 }
 

@@ -6,10 +6,12 @@
  */
 #include "sqlite_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
+#include "text.h"
 
 
 
@@ -30,37 +32,54 @@ blob_or_null(sqlite3_stmt *s, int col, size_t *len_out)
 
 /* --- events ---------------------------------------------------------- */
 
-/* The receipt id: UUID version 8 from the first 60 bits of the store id
- * and the 60-bit event id (RFC 9562 section 5.8 leaves the layout to us). */
-#define RECEIPT_ID_SQL                                                                    \
-    "(SELECT printf('%s-%s-8%s-8%03x-%012x', substr(h, 1, 8), substr(h, 9, 4),"           \
-    " substr(h, 13, 3), (c.id >> 48) & 4095, c.id & 281474976710655)"                     \
-    " FROM (SELECT lower(hex(value)) AS h FROM main.meta WHERE name='store_id'))"
-
 #define CONSENT_COLUMNS                                                                   \
     "c.id, c.at, c.purpose, c.state, c.notice, c.channel, c.actor, c.expires,"           \
     " c.recipient, c.proof, c.flags, c.recipient_sealed, c.notice_version,"              \
-    " c.notice_sha256, c.policy_version, " RECEIPT_ID_SQL ", c.subject"
+    " c.notice_sha256, c.policy_version,"                                                \
+    " (SELECT value FROM main.meta WHERE name='store_id'), c.subject"
+
+#define RECEIPT_ID_BYTES 37
+
+/* The receipt id: UUID version 8 from the first 60 bits of the store id
+ * (column `col`) and the 60-bit event id (RFC 9562 section 5.8 leaves the
+ * layout to us). Formatted here, not in SQL, so every backend derives the
+ * same text from the same two values. */
+static void
+format_receipt_id(sqlite3_stmt *s, int col, int64_t id, char out[RECEIPT_ID_BYTES])
+{
+    char h[2 * 8 + 1] = "";
+    const unsigned char *b = sqlite3_column_blob(s, col);
+    int n = sqlite3_column_bytes(s, col);
+    size_t len;
+
+    if (b != NULL && n > 0)
+        hex_encode(b, n < 8 ? (size_t)n : 8, h);
+    len = strlen(h);
+    snprintf(out, RECEIPT_ID_BYTES, "%.8s-%.4s-8%.3s-8%03x-%012llx", h, h + (len < 8 ? len : 8),
+             h + (len < 12 ? len : 12), (unsigned)(((uint64_t)id >> 48) & 4095),
+             (unsigned long long)((uint64_t)id & UINT64_C(0xFFFFFFFFFFFF)));
+}
 
 static int
-read_consent_row(sqlite3_stmt *s, store_consent_row *row)
+read_consent_row(sqlite3_stmt *s, store_consent_row *row, char receipt[RECEIPT_ID_BYTES])
 {
     memset(row, 0, sizeof *row);
     row->id = sqlite3_column_int64(s, 0);
     row->at = sqlite3_column_int64(s, 1);
-    row->purpose = store_text_or_empty(s, 2);
+    row->purpose = sq_text_or_empty(s, 2);
     row->state = sqlite3_column_int(s, 3);
-    row->notice = store_text_or_empty(s, 4);
-    row->channel = store_text_or_empty(s, 5);
-    row->actor = store_text_or_empty(s, 6);
+    row->notice = sq_text_or_empty(s, 4);
+    row->channel = sq_text_or_empty(s, 5);
+    row->actor = sq_text_or_empty(s, 6);
     row->expires = sqlite3_column_int64(s, 7);
-    row->recipient = store_text_or_empty(s, 8);
+    row->recipient = sq_text_or_empty(s, 8);
     row->proof = blob_or_null(s, 9, &row->proof_len);
     row->flags = (unsigned int)sqlite3_column_int64(s, 10);
     row->recipient_sealed = blob_or_null(s, 11, &row->recipient_sealed_len);
-    row->notice_version = store_text_or_empty(s, 12);
+    row->notice_version = sq_text_or_empty(s, 12);
     row->policy_version = sqlite3_column_int64(s, 14);
-    row->receipt_id = store_text_or_empty(s, 15);
+    format_receipt_id(s, 15, row->id, receipt);
+    row->receipt_id = receipt;
     if (sqlite3_column_bytes(s, 13) != (int)CRYPTO_HASH_BYTES ||
         sqlite3_column_bytes(s, 16) != (int)CRYPTO_HASH_BYTES)
         return err_set(GDPR_ECORRUPT, "consent event %lld: a hash has the wrong length",
@@ -74,7 +93,7 @@ read_consent_row(sqlite3_stmt *s, store_consent_row *row)
  * our own prepared ones (not cached: an iterator may run a nested call
  * that uses the cached statements). */
 static int
-walk_consent(store *st, sqlite3_stmt *s, int (*fn)(const store_consent_row *, void *), void *ctx,
+walk_consent(sqlite_store *st, sqlite3_stmt *s, int (*fn)(const store_consent_row *, void *), void *ctx,
              int *seen_out)
 {
     int result = GDPR_OK;
@@ -84,51 +103,54 @@ walk_consent(store *st, sqlite3_stmt *s, int (*fn)(const store_consent_row *, vo
         *seen_out = 0;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         store_consent_row row;
+        char receipt[RECEIPT_ID_BYTES];
         int stop;
 
-        result = read_consent_row(s, &row);
+        result = read_consent_row(s, &row, receipt);
         if (result != GDPR_OK)
             break;
         if (seen_out)
             *seen_out = 1;
         stop = fn(&row, ctx);
         if (stop != 0) {
-            result = store_stopped(stop, "consent", row.id);
+            result = sq_stopped(stop, "consent", row.id);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-        result = store_fail(st, rc, "reading consent events");
+        result = sq_fail(st, rc, "reading consent events");
     return result;
 }
 
 int
-store_consent_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+sqlite__consent_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                       int (*fn)(const store_consent_row *row, void *ctx), void *ctx)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v2(st->db, "SELECT " CONSENT_COLUMNS " FROM main.consent c"
                                 " WHERE c.subject=?1 ORDER BY c.id", -1, &s, NULL);
 
     if (rc != SQLITE_OK)
-        return store_fail(st, rc, "reading consent events");
-    store_bind_hash(s, 1, subject_hash);
+        return sq_fail(st, rc, "reading consent events");
+    sq_bind_hash(s, 1, subject_hash);
     rc = walk_consent(st, s, fn, ctx, NULL);
     sqlite3_finalize(s);
     return rc;
 }
 
 int
-store_consent_get(store *st, int64_t id, int (*fn)(const store_consent_row *row, void *ctx),
+sqlite__consent_get(store *base, int64_t id, int (*fn)(const store_consent_row *row, void *ctx),
                   void *ctx)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
     int seen = 0;
     int rc = sqlite3_prepare_v2(st->db, "SELECT " CONSENT_COLUMNS " FROM main.consent c"
                                 " WHERE c.id=?1", -1, &s, NULL);
 
     if (rc != SQLITE_OK)
-        return store_fail(st, rc, "reading a consent event");
+        return sq_fail(st, rc, "reading a consent event");
     sqlite3_bind_int64(s, 1, id);
     rc = walk_consent(st, s, fn, ctx, &seen);
     sqlite3_finalize(s);
@@ -140,57 +162,48 @@ store_consent_get(store *st, int64_t id, int (*fn)(const store_consent_row *row,
 
 
 int
-store_consent_next_id(store *st, int64_t *id_out)
+sqlite__consent_append(store *base, const store_consent_row *row, int64_t *id_out)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "SELECT max(coalesce((SELECT seq FROM main.sqlite_sequence"
-                        " WHERE name='consent'), 0), coalesce((SELECT max(id) FROM"
-                        " main.consent), 0)) + 1", &s);
+    int64_t id = row->id;
+    int rc = id > 0 ? GDPR_OK : sq_next_id(st, STORE_SEQ_CONSENT, &id);
 
-    return rc == GDPR_OK ? store_one_int64(st, s, "allocating a consent event id", id_out) : rc;
-}
-
-int
-store_consent_append(store *st, const store_consent_row *row, int64_t *id_out)
-{
-    sqlite3_stmt *s;
-    int64_t id;
-    int rc = store_stmt(st, "INSERT INTO main.consent(id, subject, at, purpose, state, notice,"
+    if (rc == GDPR_OK)
+        rc = sq_stmt(st, "INSERT INTO main.consent(id, subject, at, purpose, state, notice,"
                         " notice_version, notice_sha256, policy_version, channel, actor, expires,"
                         " recipient, recipient_sealed, proof, flags) VALUES(?1, ?2, ?3,"
                         " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)", &s);
 
     if (rc != GDPR_OK)
         return rc;
-    if (row->id > 0)
-        sqlite3_bind_int64(s, 1, row->id);
-    store_bind_hash(s, 2, row->subject);
+    sqlite3_bind_int64(s, 1, id);
+    sq_bind_hash(s, 2, row->subject);
     sqlite3_bind_int64(s, 3, row->at);
     sqlite3_bind_text(s, 4, row->purpose, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 5, row->state);
     sqlite3_bind_text(s, 6, row->notice, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 7, row->notice_version, -1, SQLITE_STATIC);
-    store_bind_hash(s, 8, row->notice_sha256);
+    sq_bind_hash(s, 8, row->notice_sha256);
     sqlite3_bind_int64(s, 9, row->policy_version);
     sqlite3_bind_text(s, 10, row->channel, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 11, row->actor, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 12, row->expires);
     sqlite3_bind_text(s, 13, row->recipient, -1, SQLITE_STATIC);
-    store_bind_blob_or_null(s, 14, row->recipient_sealed, row->recipient_sealed_len);
-    store_bind_blob_or_null(s, 15, row->proof, row->proof_len);
+    sq_bind_blob_or_null(s, 14, row->recipient_sealed, row->recipient_sealed_len);
+    sq_bind_blob_or_null(s, 15, row->proof, row->proof_len);
     sqlite3_bind_int64(s, 16, (sqlite3_int64)row->flags);
-    rc = store_step_done(st, s, "appending a consent event");
+    rc = sq_step_done(st, s, "appending a consent event");
     if (rc != GDPR_OK)
         return rc;
-    id = row->id > 0 ? row->id : sqlite3_last_insert_rowid(st->db);
     if (id_out)
         *id_out = id;
-    rc = store_stmt(st, "INSERT OR REPLACE INTO main.consent_state(subject, purpose, recipient,"
+    rc = sq_stmt(st, "INSERT OR REPLACE INTO main.consent_state(subject, purpose, recipient,"
                     " event, at, state, expires, flags) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                     &s);
     if (rc != GDPR_OK)
         return rc;
-    store_bind_hash(s, 1, row->subject);
+    sq_bind_hash(s, 1, row->subject);
     sqlite3_bind_text(s, 2, row->purpose, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, row->recipient, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 4, id);
@@ -198,7 +211,7 @@ store_consent_append(store *st, const store_consent_row *row, int64_t *id_out)
     sqlite3_bind_int(s, 6, row->state);
     sqlite3_bind_int64(s, 7, row->expires);
     sqlite3_bind_int64(s, 8, (sqlite3_int64)row->flags);
-    return store_step_done(st, s, "updating the consent state");
+    return sq_step_done(st, s, "updating the consent state");
 }
 
 /* --- state ----------------------------------------------------------- */
@@ -215,59 +228,60 @@ read_state(sqlite3_stmt *s, int first, store_consent_state *out)
 
 /* The newest event at or before `at` (ties: the later id). */
 static int
-state_from_history(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
+state_from_history(sqlite_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
                    const char *recipient, int64_t at, store_consent_state *out)
 {
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "SELECT id, at, state, expires, flags FROM main.consent"
+    int rc = sq_stmt(st, "SELECT id, at, state, expires, flags FROM main.consent"
                         " WHERE subject=?1 AND purpose=?2 AND recipient=?3 AND at<=?4"
                         " ORDER BY at DESC, id DESC LIMIT 1", &s);
 
     if (rc != GDPR_OK)
         return rc;
-    store_bind_hash(s, 1, hash);
+    sq_bind_hash(s, 1, hash);
     sqlite3_bind_text(s, 2, purpose, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, recipient, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 4, at);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         read_state(s, 0, out);
-        store_reset(s);
+        sq_reset(s);
         return GDPR_OK;
     }
-    store_reset(s);
+    sq_reset(s);
     if (rc == SQLITE_DONE)
         return GDPR_ENOTFOUND;
-    return store_fail(st, rc, "reading consent history");
+    return sq_fail(st, rc, "reading consent history");
 }
 
 int
-store_consent_state_at(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+sqlite__consent_state_at(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                        const char *purpose, const char *recipient, int64_t at,
                        store_consent_state *out)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "SELECT event, at, state, expires, flags FROM main.consent_state"
+    int rc = sq_stmt(st, "SELECT event, at, state, expires, flags FROM main.consent_state"
                         " WHERE subject=?1 AND purpose=?2 AND recipient=?3", &s);
 
     if (rc != GDPR_OK)
         return rc;
-    store_bind_hash(s, 1, subject_hash);
+    sq_bind_hash(s, 1, subject_hash);
     sqlite3_bind_text(s, 2, purpose, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, recipient, -1, SQLITE_STATIC);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         read_state(s, 0, out);
-        store_reset(s);
+        sq_reset(s);
         if (out->at <= at)
             return GDPR_OK;
         /* Asked about a time before the current state: the history knows. */
         return state_from_history(st, subject_hash, purpose, recipient, at, out);
     }
-    store_reset(s);
+    sq_reset(s);
     if (rc == SQLITE_DONE)
         return GDPR_ENOTFOUND;
-    return store_fail(st, rc, "reading the consent state");
+    return sq_fail(st, rc, "reading the consent state");
 }
 
 static int
@@ -282,12 +296,12 @@ state_live(const store_consent_state *cs, int64_t at)
  * `after`: resolving a past state uses another cached statement, and this
  * one must not stay open meanwhile. */
 static int
-explicit_page(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *recipient,
+explicit_page(sqlite_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *recipient,
               const char *after, char (*purposes)[GDPR_NAME_MAX + 1],
               store_consent_state *states, size_t *n_out)
 {
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "SELECT purpose, event, at, state, expires, flags"
+    int rc = sq_stmt(st, "SELECT purpose, event, at, state, expires, flags"
                         " FROM main.consent_state WHERE subject=?1 AND recipient=?2"
                         " AND purpose>?3 ORDER BY purpose LIMIT ?4", &s);
     size_t n = 0;
@@ -295,12 +309,12 @@ explicit_page(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *reci
     *n_out = 0;
     if (rc != GDPR_OK)
         return rc;
-    store_bind_hash(s, 1, hash);
+    sq_bind_hash(s, 1, hash);
     sqlite3_bind_text(s, 2, recipient, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, after, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 4, EXPLICIT_BATCH);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const char *p = store_text_or_empty(s, 0);
+        const char *p = sq_text_or_empty(s, 0);
         size_t len = strlen(p);
         if (len > GDPR_NAME_MAX)
             len = GDPR_NAME_MAX;
@@ -309,17 +323,18 @@ explicit_page(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *reci
         read_state(s, 1, &states[n]);
         n++;
     }
-    store_reset(s);
+    sq_reset(s);
     if (rc != SQLITE_DONE)
-        return store_fail(st, rc, "reading consent states");
+        return sq_fail(st, rc, "reading consent states");
     *n_out = n;
     return GDPR_OK;
 }
 
 int
-store_consent_explicit_recipient(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+sqlite__consent_explicit_recipient(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                                  const char *recipient, int64_t at, int *found_out)
 {
+    sqlite_store *st = (sqlite_store *)base;
     char purposes[EXPLICIT_BATCH][GDPR_NAME_MAX + 1];
     store_consent_state states[EXPLICIT_BATCH];
     char after[GDPR_NAME_MAX + 1] = "";
@@ -351,122 +366,13 @@ store_consent_explicit_recipient(store *st, const uint8_t subject_hash[CRYPTO_HA
     return rc;
 }
 
-/* --- receipt --------------------------------------------------------- */
-
-/* Field names follow the Kantara Consent Receipt Specification 1.1 where
- * one exists, and ISO/IEC TS 27560 otherwise (docs/consent.md maps them).
- * Everything comes from the event row and the policy document that was in
- * force when the event was recorded. */
-static const char receipt_sql[] =
-    "WITH ev AS (SELECT c.*, " RECEIPT_ID_SQL " AS receipt FROM main.consent c"
-    "            WHERE c.id=?1),"
-    " pol AS (SELECT p.document AS doc FROM main.policy p, ev"
-    "         WHERE p.version=ev.policy_version),"
-    " pur AS (SELECT j.value AS v FROM pol, ev, json_each(pol.doc, '$.purposes') j"
-    "         WHERE json_extract(j.value, '$.id')=ev.purpose),"
-    " cat AS (SELECT c.value AS id,"
-    "           (SELECT coalesce(json_extract(k.value, '$.special'), 0)"
-    "              FROM pol, json_each(pol.doc, '$.categories') k"
-    "             WHERE json_extract(k.value, '$.id')=c.value) AS special"
-    "         FROM pur, json_each(pur.v, '$.categories') c),"
-    " notice AS (SELECT j.value AS v FROM pol, ev, json_each(pol.doc, '$.notices') j"
-    "         WHERE json_extract(j.value, '$.id')=ev.notice),"
-    " rcp AS (SELECT j.value AS v FROM pol, ev, json_each(pol.doc, '$.recipients') j"
-    "         WHERE json_extract(j.value, '$.id')=ev.recipient)"
-    " SELECT json_object("
-    "  'version', 'KI-CR-v1.1.0',"
-    "  'schemaVersion', 'libgdpr-consent-receipt/1 (ISO/IEC TS 27560, Kantara CR 1.1)',"
-    "  'consentReceiptID', ev.receipt,"
-    "  'eventId', ev.id,"
-    "  'jurisdiction', json_extract(pol.doc, '$.controller.country'),"
-    "  'regulation', 'Regulation (EU) 2016/679 (GDPR)',"
-    "  'consentTimestamp', ev.at,"
-    "  'consentTime', strftime('%Y-%m-%dT%H:%M:%SZ', ev.at, 'unixepoch'),"
-    "  'collectionMethod', ev.channel,"
-    "  'collector', ev.actor,"
-    "  'language', 'en',"
-    "  'piiPrincipalId', lower(hex(ev.subject)),"
-    "  'piiPrincipalIdType', 'keyed-hash',"
-    "  'piiControllers', json_array(json_object("
-    "      'piiController', json_extract(pol.doc, '$.controller.name'),"
-    "      'contact', json_extract(pol.doc, '$.controller.contact'),"
-    "      'dpo', json_extract(pol.doc, '$.controller.dpo'),"
-    "      'country', json_extract(pol.doc, '$.controller.country'),"
-    "      'piiControllerUrl', json_extract(pol.doc, '$.controller.rights_url'))),"
-    "  'policyUrl', json_extract(notice.v, '$.url'),"
-    "  'notice', json_object('id', ev.notice, 'version', ev.notice_version,"
-    "      'sha256', lower(hex(ev.notice_sha256)), 'url', json_extract(notice.v, '$.url')),"
-    "  'policyVersion', ev.policy_version,"
-    "  'consentStatus', CASE ev.state WHEN 1 THEN 'given' WHEN 2 THEN 'withdrawn'"
-    "      ELSE 'refused' END,"
-    "  'services', json_array(json_object("
-    "      'service', json_extract(pol.doc, '$.controller.name'),"
-    "      'purposes', json_array(json_object("
-    "          'purpose', json_extract(pur.v, '$.description'),"
-    "          'purposeId', ev.purpose,"
-    "          'purposeCategory', json_array(ev.purpose),"
-    "          'legalBasis', CASE WHEN ev.recipient<>'' OR"
-    "                json_extract(pur.v, '$.basis')='consent' THEN 'consent'"
-    "                ELSE json_extract(pur.v, '$.basis') END,"
-    "          'consentType', CASE WHEN ev.flags & 1 THEN 'EXPLICIT' ELSE 'EXPRESSED' END,"
-    "          'piiCategory', (SELECT json_group_array(id) FROM cat),"
-    "          'primaryPurpose', json(CASE WHEN ev.recipient='' THEN 'true' ELSE 'false' END),"
-    "          'termination', CASE WHEN ev.expires=0 THEN 'on withdrawal'"
-    "                ELSE strftime('%Y-%m-%dT%H:%M:%SZ', ev.expires, 'unixepoch') END,"
-    "          'expiry', CASE WHEN ev.expires=0 THEN NULL ELSE ev.expires END,"
-    "          'thirdPartyDisclosure', json(CASE WHEN ev.recipient='' THEN 'false'"
-    "                ELSE 'true' END),"
-    "          'thirdPartyName', CASE WHEN ev.recipient='' THEN NULL"
-    "                WHEN rcp.v IS NOT NULL THEN json_extract(rcp.v, '$.name') ELSE ?2 END,"
-    "          'thirdPartyId', CASE WHEN ev.recipient='' OR rcp.v IS NULL THEN NULL"
-    "                ELSE ev.recipient END)))),"
-    "  'sensitive', json(CASE WHEN EXISTS(SELECT 1 FROM cat WHERE special) THEN 'true'"
-    "      ELSE 'false' END),"
-    "  'spiCat', (SELECT json_group_array(id) FROM cat WHERE special),"
-    "  'withdrawal', 'You may withdraw this consent at any time, as easily as you gave it'"
-    "      || ' (GDPR Art. 7(3)): tell us through ' || ev.channel || ' or at '"
-    "      || coalesce(json_extract(pol.doc, '$.controller.rights_url'),"
-    "                  json_extract(pol.doc, '$.controller.contact'))"
-    "      || '. Withdrawal does not affect processing before it.'"
-    " ) FROM ev JOIN pol LEFT JOIN pur LEFT JOIN notice LEFT JOIN rcp";
-
-int
-store_consent_receipt(store *st, int64_t id, const char *third_party_name, char **json_out)
-{
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db, receipt_sql, -1, &s, NULL);
-    int result = GDPR_OK;
-
-    *json_out = NULL;
-    if (rc != SQLITE_OK)
-        return store_fail(st, rc, "building a consent receipt");
-    sqlite3_bind_int64(s, 1, id);
-    if (third_party_name)
-        sqlite3_bind_text(s, 2, third_party_name, -1, SQLITE_STATIC);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        const char *json = (const char *)sqlite3_column_text(s, 0);
-        if (json == NULL)
-            result = err_set(GDPR_ECORRUPT, "consent event %lld: receipt came out empty",
-                             (long long)id);
-        else if ((*json_out = strdup(json)) == NULL)
-            result = err_set(GDPR_ENOMEM, "out of memory for a consent receipt");
-    } else if (rc == SQLITE_DONE) {
-        result = err_set(GDPR_ENOTFOUND, "event: %lld is not a consent event of this store",
-                         (long long)id);
-    } else {
-        result = store_fail(st, rc, "building a consent receipt");
-    }
-    sqlite3_finalize(s);
-    return result;
-}
-
 /* --- erasure --------------------------------------------------------- */
 
 int
-store_consent_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+sqlite__consent_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                              int64_t *count_out)
 {
+    sqlite_store *st = (sqlite_store *)base;
     static const char *const sql[] = {
         "DELETE FROM main.consent WHERE subject=?1",
         "DELETE FROM main.consent_state WHERE subject=?1",
@@ -476,11 +382,11 @@ store_consent_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_B
 
     for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
         sqlite3_stmt *s;
-        int rc = store_stmt(st, sql[i], &s);
+        int rc = sq_stmt(st, sql[i], &s);
         if (rc != GDPR_OK)
             return rc;
-        store_bind_hash(s, 1, subject_hash);
-        rc = store_step_done(st, s, "erasing consent events");
+        sq_bind_hash(s, 1, subject_hash);
+        rc = sq_step_done(st, s, "erasing consent events");
         if (rc != GDPR_OK)
             return rc;
         total += sqlite3_changes64(st->db);
@@ -493,9 +399,10 @@ store_consent_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_B
 /* --- disclosures ----------------------------------------------------- */
 
 int
-store_disclosure_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+sqlite__disclosure_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                          int (*fn)(const store_disclosure_row *row, void *ctx), void *ctx)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v2(st->db, "SELECT id, at, recipient, purpose, ground, actor,"
                                 " recipient_sealed, consent_event, subject FROM main.disclosure"
@@ -503,8 +410,8 @@ store_disclosure_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES
     int result = GDPR_OK;
 
     if (rc != SQLITE_OK)
-        return store_fail(st, rc, "reading disclosures");
-    store_bind_hash(s, 1, subject_hash);
+        return sq_fail(st, rc, "reading disclosures");
+    sq_bind_hash(s, 1, subject_hash);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         store_disclosure_row row;
         int stop;
@@ -512,10 +419,10 @@ store_disclosure_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES
         memset(&row, 0, sizeof row);
         row.id = sqlite3_column_int64(s, 0);
         row.at = sqlite3_column_int64(s, 1);
-        row.recipient = store_text_or_empty(s, 2);
-        row.purpose = store_text_or_empty(s, 3);
-        row.ground = store_text_or_empty(s, 4);
-        row.actor = store_text_or_empty(s, 5);
+        row.recipient = sq_text_or_empty(s, 2);
+        row.purpose = sq_text_or_empty(s, 3);
+        row.ground = sq_text_or_empty(s, 4);
+        row.actor = sq_text_or_empty(s, 5);
         row.recipient_sealed = blob_or_null(s, 6, &row.recipient_sealed_len);
         row.consent_event = sqlite3_column_int64(s, 7);
         if (sqlite3_column_bytes(s, 8) != (int)CRYPTO_HASH_BYTES) {
@@ -526,86 +433,78 @@ store_disclosure_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES
         row.subject = sqlite3_column_blob(s, 8);
         stop = fn(&row, ctx);
         if (stop != 0) {
-            result = store_stopped(stop, "disclosure", row.id);
+            result = sq_stopped(stop, "disclosure", row.id);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = store_fail(st, rc, "reading disclosures");
+        result = sq_fail(st, rc, "reading disclosures");
     sqlite3_finalize(s);
     return result;
 }
 
 int
-store_disclosure_next_id(store *st, int64_t *id_out)
+sqlite__disclosure_append(store *base, const store_disclosure_row *row)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "SELECT max(coalesce((SELECT seq FROM main.sqlite_sequence"
-                        " WHERE name='disclosure'), 0), coalesce((SELECT max(id) FROM"
-                        " main.disclosure), 0)) + 1", &s);
-
-    return rc == GDPR_OK ? store_one_int64(st, s, "allocating a disclosure id", id_out) : rc;
-}
-
-int
-store_disclosure_append(store *st, const store_disclosure_row *row)
-{
-    sqlite3_stmt *s;
-    int rc = store_stmt(st, "INSERT INTO main.disclosure(id, subject, at, recipient,"
+    int rc = sq_stmt(st, "INSERT INTO main.disclosure(id, subject, at, recipient,"
                         " recipient_sealed, purpose, ground, actor, consent_event)"
                         " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &s);
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, row->id);
-    store_bind_hash(s, 2, row->subject);
+    sq_bind_hash(s, 2, row->subject);
     sqlite3_bind_int64(s, 3, row->at);
     sqlite3_bind_text(s, 4, row->recipient, -1, SQLITE_STATIC);
-    store_bind_blob_or_null(s, 5, row->recipient_sealed, row->recipient_sealed_len);
+    sq_bind_blob_or_null(s, 5, row->recipient_sealed, row->recipient_sealed_len);
     sqlite3_bind_text(s, 6, row->purpose, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 7, row->ground, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 8, row->actor, -1, SQLITE_STATIC);
     if (row->consent_event > 0)
         sqlite3_bind_int64(s, 9, row->consent_event);
-    return store_step_done(st, s, "logging a disclosure");
+    return sq_step_done(st, s, "logging a disclosure");
 }
 
 /* --- subject flags --------------------------------------------------- */
 
 int
-store_subject_flags_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], unsigned int *flags_out)
+sqlite__subject_flags_get(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], unsigned int *flags_out)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "SELECT flags FROM main.subject WHERE hash=?1", &s);
+    int rc = sq_stmt(st, "SELECT flags FROM main.subject WHERE hash=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
-    store_bind_hash(s, 1, hash);
+    sq_bind_hash(s, 1, hash);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         *flags_out = (unsigned int)sqlite3_column_int64(s, 0);
-        store_reset(s);
+        sq_reset(s);
         return GDPR_OK;
     }
-    store_reset(s);
+    sq_reset(s);
     if (rc == SQLITE_DONE)
         return GDPR_ENOTFOUND;
-    return store_fail(st, rc, "reading subject flags");
+    return sq_fail(st, rc, "reading subject flags");
 }
 
 int
-store_subject_flags_update(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], unsigned int set,
+sqlite__subject_flags_update(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], unsigned int set,
                            unsigned int clear)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "UPDATE main.subject SET flags=(flags | ?2) & ~?3 WHERE hash=?1", &s);
+    int rc = sq_stmt(st, "UPDATE main.subject SET flags=(flags | ?2) & ~?3 WHERE hash=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
-    store_bind_hash(s, 1, hash);
+    sq_bind_hash(s, 1, hash);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)set);
     sqlite3_bind_int64(s, 3, (sqlite3_int64)clear);
-    rc = store_step_done(st, s, "updating subject flags");
+    rc = sq_step_done(st, s, "updating subject flags");
     if (rc == GDPR_OK && sqlite3_changes(st->db) == 0)
         return err_set(GDPR_ENOTFOUND, "subject: does not exist");
     return rc;

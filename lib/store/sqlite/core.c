@@ -11,25 +11,26 @@
 
 
 static int
-finish_row(store *st, sqlite3_stmt *s, int rc, const char *what)
+finish_row(sqlite_store *st, sqlite3_stmt *s, int rc, const char *what)
 {
     int result = GDPR_ENOTFOUND;
 
     if (rc != SQLITE_DONE)
-        result = sqlite3_db_handle(s) == st->kdb ? store_fail_keys(st, rc, what)
-                                                 : store_fail(st, rc, what);
+        result = sqlite3_db_handle(s) == st->kdb ? sq_fail_keys(st, rc, what)
+                                                 : sq_fail(st, rc, what);
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     return result;
 }
 
 int
-store_meta_get(store *st, store_file f, const char *name, void *buf, size_t cap, size_t *len_out)
+sqlite__meta_get(store *base, store_file f, const char *name, void *buf, size_t cap, size_t *len_out)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = f == STORE_KEYS
-                 ? store_stmt_keys(st, "SELECT value FROM main.meta WHERE name=?1", &s)
-                 : store_stmt(st, "SELECT value FROM main.meta WHERE name=?1",
+                 ? sq_stmt_keys(st, "SELECT value FROM main.meta WHERE name=?1", &s)
+                 : sq_stmt(st, "SELECT value FROM main.meta WHERE name=?1",
                               &s);
     if (rc != GDPR_OK)
         return rc;
@@ -52,28 +53,30 @@ store_meta_get(store *st, store_file f, const char *name, void *buf, size_t cap,
 }
 
 int
-store_meta_put(store *st, store_file f, const char *name, const void *value, size_t len)
+sqlite__meta_put(store *base, store_file f, const char *name, const void *value, size_t len)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = f == STORE_KEYS
-                 ? store_stmt_keys(st, "INSERT OR REPLACE INTO main.meta(name, value) VALUES(?1, ?2)", &s)
-                 : store_stmt(st, "INSERT OR REPLACE INTO main.meta(name, value) VALUES(?1, ?2)", &s);
+                 ? sq_stmt_keys(st, "INSERT OR REPLACE INTO main.meta(name, value) VALUES(?1, ?2)", &s)
+                 : sq_stmt(st, "INSERT OR REPLACE INTO main.meta(name, value) VALUES(?1, ?2)", &s);
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_blob(s, 2, value, (int)len, SQLITE_STATIC);
-    return store_step_done(st, s, "writing meta");
+    return sq_step_done(st, s, "writing meta");
 }
 
 int
-store_subject_find(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *id_out)
+sqlite__subject_find(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *id_out)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "SELECT id FROM main.subject WHERE hash=?1", &s);
+    int rc = sq_stmt(st, "SELECT id FROM main.subject WHERE hash=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
-    store_bind_hash(s, 1, hash);
+    sq_bind_hash(s, 1, hash);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         *id_out = sqlite3_column_int64(s, 0);
@@ -85,28 +88,36 @@ store_subject_find(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *id
 }
 
 int
-store_subject_insert(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const uint8_t *ident,
+sqlite__subject_insert(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], const uint8_t *ident,
                      size_t ident_len, int64_t created, int64_t *id_out)
 {
+    sqlite_store *st = (sqlite_store *)base;
+    int64_t id = 0;
+    int rc = sq_next_id(st, STORE_SEQ_SUBJECT, &id);
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "INSERT INTO main.subject(hash, ident, created) VALUES(?1, ?2, ?3)", &s);
+
+    if (rc == GDPR_OK)
+        rc = sq_stmt(st, "INSERT INTO main.subject(hash, ident, created, id)"
+                     " VALUES(?1, ?2, ?3, ?4)", &s);
 
     if (rc != GDPR_OK)
         return rc;
-    store_bind_hash(s, 1, hash);
+    sq_bind_hash(s, 1, hash);
     sqlite3_bind_blob(s, 2, ident, (int)ident_len, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, created);
-    rc = store_step_done(st, s, "creating subject");
+    sqlite3_bind_int64(s, 4, id);
+    rc = sq_step_done(st, s, "creating subject");
     if (rc == GDPR_OK && id_out)
-        *id_out = sqlite3_last_insert_rowid(st->db);
+        *id_out = id;
     return rc;
 }
 
 int
-store_subject_count(store *st, int64_t *count_out)
+sqlite__subject_count(store *base, int64_t *count_out)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "SELECT count(*) FROM main.subject", &s);
+    int rc = sq_stmt(st, "SELECT count(*) FROM main.subject", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -119,11 +130,12 @@ store_subject_count(store *st, int64_t *count_out)
 }
 
 int
-store_key_put(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+sqlite__key_put(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
               const uint8_t wrapped[CRYPTO_WRAPPED_BYTES])
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt_keys(st, "INSERT INTO main.subject_key(hash, wrapped) VALUES(?1, ?2)", &s);
+    int rc = sq_stmt_keys(st, "INSERT INTO main.subject_key(hash, wrapped) VALUES(?1, ?2)", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -135,23 +147,24 @@ store_key_put(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
         st->new_keys = grown;
         st->cap_new_keys = cap;
     }
-    store_bind_hash(s, 1, hash);
+    sq_bind_hash(s, 1, hash);
     sqlite3_bind_blob(s, 2, wrapped, CRYPTO_WRAPPED_BYTES, SQLITE_STATIC);
-    rc = store_step_done(st, s, "storing subject key");
+    rc = sq_step_done(st, s, "storing subject key");
     if (rc == GDPR_OK)
         memcpy(st->new_keys[st->n_new_keys++], hash, CRYPTO_HASH_BYTES);
     return rc;
 }
 
 int
-store_key_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t wrapped[CRYPTO_WRAPPED_BYTES])
+sqlite__key_get(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t wrapped[CRYPTO_WRAPPED_BYTES])
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt_keys(st, "SELECT wrapped FROM main.subject_key WHERE hash=?1", &s);
+    int rc = sq_stmt_keys(st, "SELECT wrapped FROM main.subject_key WHERE hash=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
-    store_bind_hash(s, 1, hash);
+    sq_bind_hash(s, 1, hash);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         int result = GDPR_OK;
@@ -176,7 +189,7 @@ typedef struct {
 } key_row;
 
 static int
-load_key_batch(store *st, const uint8_t *after, key_row *rows, size_t *n)
+load_key_batch(sqlite_store *st, const uint8_t *after, key_row *rows, size_t *n)
 {
     sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v2(st->kdb,
@@ -185,7 +198,7 @@ load_key_batch(store *st, const uint8_t *after, key_row *rows, size_t *n)
     int result = GDPR_OK;
 
     if (rc != SQLITE_OK)
-        return store_fail_keys(st, rc, "listing subject keys");
+        return sq_fail_keys(st, rc, "listing subject keys");
     if (after)
         sqlite3_bind_blob(s, 1, after, CRYPTO_HASH_BYTES, SQLITE_STATIC);
     else
@@ -203,14 +216,15 @@ load_key_batch(store *st, const uint8_t *after, key_row *rows, size_t *n)
         (*n)++;
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = store_fail_keys(st, rc, "listing subject keys");
+        result = sq_fail_keys(st, rc, "listing subject keys");
     sqlite3_finalize(s);
     return result;
 }
 
 int
-store_key_rewrap_all(store *st, store_rewrap_fn fn, void *ctx, int64_t *count_out)
+sqlite__key_rewrap_all(store *base, store_rewrap_fn fn, void *ctx, int64_t *count_out)
 {
+    sqlite_store *st = (sqlite_store *)base;
     key_row *rows = malloc(REWRAP_BATCH * sizeof *rows);
     uint8_t last[CRYPTO_HASH_BYTES];
     sqlite3_stmt *upd = NULL;
@@ -222,7 +236,7 @@ store_key_rewrap_all(store *st, store_rewrap_fn fn, void *ctx, int64_t *count_ou
         return err_set(GDPR_ENOMEM, "out of memory rewrapping keys");
     rc = sqlite3_prepare_v2(st->kdb, "UPDATE main.subject_key SET wrapped=?2 WHERE hash=?1", -1,
                             &upd, NULL);
-    rc = rc == SQLITE_OK ? GDPR_OK : store_fail_keys(st, rc, "rewrapping keys");
+    rc = rc == SQLITE_OK ? GDPR_OK : sq_fail_keys(st, rc, "rewrapping keys");
     while (rc == GDPR_OK) {
         size_t n = 0;
         rc = load_key_batch(st, have_last ? last : NULL, rows, &n);
@@ -235,7 +249,7 @@ store_key_rewrap_all(store *st, store_rewrap_fn fn, void *ctx, int64_t *count_ou
                 break;
             sqlite3_bind_blob(upd, 1, rows[i].hash, CRYPTO_HASH_BYTES, SQLITE_STATIC);
             sqlite3_bind_blob(upd, 2, out, CRYPTO_WRAPPED_BYTES, SQLITE_TRANSIENT);
-            rc = store_step_done(st, upd, "rewrapping keys");
+            rc = sq_step_done(st, upd, "rewrapping keys");
             (*count_out)++;
         }
         memcpy(last, rows[n - 1].hash, CRYPTO_HASH_BYTES);
@@ -249,8 +263,9 @@ store_key_rewrap_all(store *st, store_rewrap_fn fn, void *ctx, int64_t *count_ou
 }
 
 int
-store_audit_tail(store *st, int64_t *seq_out, uint8_t mac_out[CRYPTO_HASH_BYTES])
+sqlite__audit_tail(store *base, int64_t *seq_out, uint8_t mac_out[CRYPTO_HASH_BYTES])
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc;
 
@@ -259,7 +274,7 @@ store_audit_tail(store *st, int64_t *seq_out, uint8_t mac_out[CRYPTO_HASH_BYTES]
         memcpy(mac_out, st->audit_tail_mac, CRYPTO_HASH_BYTES);
         return GDPR_OK;
     }
-    rc = store_stmt(st, "SELECT seq, mac FROM main.audit ORDER BY seq DESC LIMIT 1", &s);
+    rc = sq_stmt(st, "SELECT seq, mac FROM main.audit ORDER BY seq DESC LIMIT 1", &s);
     if (rc != GDPR_OK)
         return rc;
     rc = sqlite3_step(s);
@@ -276,17 +291,18 @@ store_audit_tail(store *st, int64_t *seq_out, uint8_t mac_out[CRYPTO_HASH_BYTES]
     }
     sqlite3_reset(s);
     if (rc != SQLITE_DONE)
-        return store_fail(st, rc, "reading the audit tail");
+        return sq_fail(st, rc, "reading the audit tail");
     *seq_out = 0;
     memset(mac_out, 0, CRYPTO_HASH_BYTES);
     return GDPR_OK;
 }
 
 int
-store_audit_insert(store *st, const store_audit_row *row)
+sqlite__audit_insert(store *base, const store_audit_row *row)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "INSERT INTO main.audit(seq, at, actor, role, action, subject, outcome,"
+    int rc = sq_stmt(st, "INSERT INTO main.audit(seq, at, actor, role, action, subject, outcome,"
                         " ref, mac) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &s);
 
     if (rc != GDPR_OK)
@@ -297,12 +313,12 @@ store_audit_insert(store *st, const store_audit_row *row)
     sqlite3_bind_text(s, 4, row->role, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 5, row->action, -1, SQLITE_STATIC);
     if (row->subject)
-        store_bind_hash(s, 6, row->subject);
+        sq_bind_hash(s, 6, row->subject);
     sqlite3_bind_int(s, 7, row->outcome);
     if (row->ref)
         sqlite3_bind_text(s, 8, row->ref, -1, SQLITE_STATIC);
     sqlite3_bind_blob(s, 9, row->mac, CRYPTO_HASH_BYTES, SQLITE_STATIC);
-    rc = store_step_done(st, s, "appending an audit event");
+    rc = sq_step_done(st, s, "appending an audit event");
     /* Inside a write transaction the new event is the tail until the
      * transaction ends (a rollback of any level forgets it). */
     st->audit_tail_valid = rc == GDPR_OK && st->depth > 0;
@@ -315,8 +331,9 @@ store_audit_insert(store *st, const store_audit_row *row)
 
 
 int
-store_audit_foreach(store *st, int64_t from_seq, store_audit_fn fn, void *ctx)
+sqlite__audit_foreach(store *base, int64_t from_seq, store_audit_fn fn, void *ctx)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v2(st->db,
                                 "SELECT seq, at, actor, role, action, subject, outcome, ref, mac"
@@ -324,7 +341,7 @@ store_audit_foreach(store *st, int64_t from_seq, store_audit_fn fn, void *ctx)
     int result = GDPR_OK;
 
     if (rc != SQLITE_OK)
-        return store_fail(st, rc, "reading the audit trail");
+        return sq_fail(st, rc, "reading the audit trail");
     sqlite3_bind_int64(s, 1, from_seq);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         store_audit_row row;
@@ -332,9 +349,9 @@ store_audit_foreach(store *st, int64_t from_seq, store_audit_fn fn, void *ctx)
 
         row.seq = sqlite3_column_int64(s, 0);
         row.at = sqlite3_column_int64(s, 1);
-        row.actor = store_text_or_empty(s, 2);
-        row.role = store_text_or_empty(s, 3);
-        row.action = store_text_or_empty(s, 4);
+        row.actor = sq_text_or_empty(s, 2);
+        row.role = sq_text_or_empty(s, 3);
+        row.action = sq_text_or_empty(s, 4);
         row.subject = sqlite3_column_type(s, 5) == SQLITE_NULL
                           ? NULL
                           : (const uint8_t *)sqlite3_column_blob(s, 5);
@@ -359,38 +376,40 @@ store_audit_foreach(store *st, int64_t from_seq, store_audit_fn fn, void *ctx)
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = store_fail(st, rc, "reading the audit trail");
+        result = sq_fail(st, rc, "reading the audit trail");
     sqlite3_finalize(s);
     return result;
 }
 
 int
-store_policy_insert(store *st, int64_t at, const char *actor,
+sqlite__policy_insert(store *base, int64_t at, const char *actor,
                     const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document,
                     int64_t *version_out)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "INSERT INTO main.policy(loaded_at, actor, sha256, document)"
+    int rc = sq_stmt(st, "INSERT INTO main.policy(loaded_at, actor, sha256, document)"
                         " VALUES(?1, ?2, ?3, ?4)", &s);
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, at);
     sqlite3_bind_text(s, 2, actor, -1, SQLITE_STATIC);
-    store_bind_hash(s, 3, sha256);
+    sq_bind_hash(s, 3, sha256);
     sqlite3_bind_text(s, 4, document, -1, SQLITE_STATIC);
-    rc = store_step_done(st, s, "storing the policy");
+    rc = sq_step_done(st, s, "storing the policy");
     if (rc == GDPR_OK)
         *version_out = sqlite3_last_insert_rowid(st->db);
     return rc;
 }
 
 int
-store_policy_latest(store *st, int64_t *version_out, uint8_t sha256_out[CRYPTO_HASH_BYTES],
+sqlite__policy_latest(store *base, int64_t *version_out, uint8_t sha256_out[CRYPTO_HASH_BYTES],
                     char **document_out)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "SELECT version, sha256, document FROM main.policy"
+    int rc = sq_stmt(st, "SELECT version, sha256, document FROM main.policy"
                         " ORDER BY version DESC LIMIT 1", &s);
 
     if (rc != GDPR_OK)
@@ -414,4 +433,31 @@ store_policy_latest(store *st, int64_t *version_out, uint8_t sha256_out[CRYPTO_H
         return result;
     }
     return finish_row(st, s, rc, "reading the policy");
+}
+
+int
+sqlite__policy_get(store *base, int64_t version, char **document_out)
+{
+    sqlite_store *st = (sqlite_store *)base;
+    sqlite3_stmt *s;
+    int rc = sq_stmt(st, "SELECT document FROM main.policy WHERE version = ?1", &s);
+
+    *document_out = NULL;
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, version);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        const char *doc = (const char *)sqlite3_column_text(s, 0);
+        int result = GDPR_OK;
+
+        if (doc == NULL)
+            result = err_set(GDPR_ECORRUPT, "policy version %lld: damaged row",
+                             (long long)version);
+        else if ((*document_out = strdup(doc)) == NULL)
+            result = err_set(GDPR_ENOMEM, "out of memory reading the policy");
+        sq_reset(s);
+        return result;
+    }
+    return finish_row(st, s, rc, "reading a policy version");
 }

@@ -27,7 +27,7 @@ hash_or_null(sqlite3_stmt *s, int col)
 
 
 static int
-changed_one(store *st, int rc, const char *what, int64_t id)
+changed_one(sqlite_store *st, int rc, const char *what, int64_t id)
 {
     if (rc == GDPR_OK && sqlite3_changes(st->db) == 0)
         return err_set(GDPR_ENOTFOUND, "%s %lld: no such row", what, (long long)id);
@@ -47,29 +47,34 @@ read_hold(sqlite3_stmt *s, store_hold_row *h)
     h->scope = sqlite3_column_int(s, 1);
     h->subject = hash_or_null(s, 2);
     h->record = sqlite3_column_int64(s, 3);
-    h->category = store_text_or_empty(s, 4);
-    h->reason = store_text_or_empty(s, 5);
+    h->category = sq_text_or_empty(s, 4);
+    h->reason = sq_text_or_empty(s, 5);
     h->placed_at = sqlite3_column_int64(s, 6);
-    h->placed_by = store_text_or_empty(s, 7);
+    h->placed_by = sq_text_or_empty(s, 7);
     h->until = sqlite3_column_int64(s, 8);
     h->released_at = sqlite3_column_int64(s, 9);
-    h->released_by = store_text_or_empty(s, 10);
-    h->release_reason = store_text_or_empty(s, 11);
+    h->released_by = sq_text_or_empty(s, 10);
+    h->release_reason = sq_text_or_empty(s, 11);
 }
 
 int
-store_hold_insert(store *st, const store_hold_row *row, int64_t *id_out)
+sqlite__hold_insert(store *base, const store_hold_row *row, int64_t *id_out)
 {
+    sqlite_store *st = (sqlite_store *)base;
+    int64_t id = 0;
+    int rc = sq_next_id(st, STORE_SEQ_HOLD, &id);
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "INSERT INTO main.erasure_hold(scope, subject, record, category,"
-                        " reason, placed_at, placed_by, until) VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
-                        " ?7, ?8)", &s);
+
+    if (rc == GDPR_OK)
+        rc = sq_stmt(st, "INSERT INTO main.erasure_hold(scope, subject, record, category,"
+                     " reason, placed_at, placed_by, until, id) VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
+                     " ?7, ?8, ?9)", &s);
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int(s, 1, row->scope);
     if (row->subject)
-        store_bind_hash(s, 2, row->subject);
+        sq_bind_hash(s, 2, row->subject);
     sqlite3_bind_int64(s, 3, row->record);
     if (row->category)
         sqlite3_bind_text(s, 4, row->category, -1, SQLITE_STATIC);
@@ -77,17 +82,19 @@ store_hold_insert(store *st, const store_hold_row *row, int64_t *id_out)
     sqlite3_bind_int64(s, 6, row->placed_at);
     sqlite3_bind_text(s, 7, row->placed_by, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 8, row->until);
-    rc = store_step_done(st, s, "placing a hold");
+    sqlite3_bind_int64(s, 9, id);
+    rc = sq_step_done(st, s, "placing a hold");
     if (rc == GDPR_OK && id_out)
-        *id_out = sqlite3_last_insert_rowid(st->db);
+        *id_out = id;
     return rc;
 }
 
 int
-store_hold_get(store *st, int64_t id, int (*fn)(const store_hold_row *row, void *ctx), void *ctx)
+sqlite__hold_get(store *base, int64_t id, int (*fn)(const store_hold_row *row, void *ctx), void *ctx)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "SELECT " HOLD_COLUMNS " FROM main.erasure_hold WHERE id=?1", &s);
+    int rc = sq_stmt(st, "SELECT " HOLD_COLUMNS " FROM main.erasure_hold WHERE id=?1", &s);
     int result;
 
     if (rc != GDPR_OK)
@@ -99,21 +106,22 @@ store_hold_get(store *st, int64_t id, int (*fn)(const store_hold_row *row, void 
         int stop;
         read_hold(s, &h);
         stop = fn(&h, ctx);
-        result = stop == 0 ? GDPR_OK : store_stopped(stop, "hold", id);
+        result = stop == 0 ? GDPR_OK : sq_stopped(stop, "hold", id);
     } else if (rc == SQLITE_DONE) {
         result = err_set(GDPR_ENOTFOUND, "hold: %lld is not a hold", (long long)id);
     } else {
-        result = store_fail(st, rc, "reading a hold");
+        result = sq_fail(st, rc, "reading a hold");
     }
-    store_reset(s);
+    sq_reset(s);
     return result;
 }
 
 int
-store_hold_release(store *st, int64_t id, int64_t at, const char *actor, const char *reason)
+sqlite__hold_release(store *base, int64_t id, int64_t at, const char *actor, const char *reason)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "UPDATE main.erasure_hold SET released_at=?2, released_by=?3,"
+    int rc = sq_stmt(st, "UPDATE main.erasure_hold SET released_at=?2, released_by=?3,"
                         " release_reason=?4 WHERE id=?1 AND released_at=0", &s);
 
     if (rc != GDPR_OK)
@@ -123,13 +131,14 @@ store_hold_release(store *st, int64_t id, int64_t at, const char *actor, const c
     sqlite3_bind_text(s, 3, actor, -1, SQLITE_STATIC);
     if (reason)
         sqlite3_bind_text(s, 4, reason, -1, SQLITE_STATIC);
-    return changed_one(st, store_step_done(st, s, "releasing a hold"), "hold", id);
+    return changed_one(st, sq_step_done(st, s, "releasing a hold"), "hold", id);
 }
 
 int
-store_hold_foreach(store *st, int64_t active_at, int (*fn)(const store_hold_row *row, void *ctx),
+sqlite__hold_foreach(store *base, int64_t active_at, int (*fn)(const store_hold_row *row, void *ctx),
                    void *ctx)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v2(st->db, "SELECT " HOLD_COLUMNS " FROM main.erasure_hold"
                                 " WHERE ?1 = 0 OR (released_at = 0 AND until > ?1) ORDER BY id",
@@ -137,7 +146,7 @@ store_hold_foreach(store *st, int64_t active_at, int (*fn)(const store_hold_row 
     int result = GDPR_OK;
 
     if (rc != SQLITE_OK)
-        return store_fail(st, rc, "listing holds");
+        return sq_fail(st, rc, "listing holds");
     sqlite3_bind_int64(s, 1, active_at);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         store_hold_row h;
@@ -145,23 +154,24 @@ store_hold_foreach(store *st, int64_t active_at, int (*fn)(const store_hold_row 
         read_hold(s, &h);
         stop = fn(&h, ctx);
         if (stop != 0) {
-            result = store_stopped(stop, "hold", h.id);
+            result = sq_stopped(stop, "hold", h.id);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = store_fail(st, rc, "listing holds");
+        result = sq_fail(st, rc, "listing holds");
     sqlite3_finalize(s);
     return result;
 }
 
 int
-store_hold_covering(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t record,
+sqlite__hold_covering(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t record,
                     const char *category, int64_t at, int64_t *hold_out, int64_t *until_out)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     /* The hold that lasts longest decides when the data may go. */
-    int rc = store_stmt(st, "SELECT id, until FROM main.erasure_hold"
+    int rc = sq_stmt(st, "SELECT id, until FROM main.erasure_hold"
                         " WHERE released_at = 0 AND until > ?4 AND ("
                         "  (scope = 1 AND subject = ?1) OR"
                         "  (scope = 2 AND ?2 > 0 AND record = ?2) OR"
@@ -171,7 +181,7 @@ store_hold_covering(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], in
 
     if (rc != GDPR_OK)
         return rc;
-    store_bind_hash(s, 1, subject_hash);
+    sq_bind_hash(s, 1, subject_hash);
     sqlite3_bind_int64(s, 2, record);
     if (category)
         sqlite3_bind_text(s, 3, category, -1, SQLITE_STATIC);
@@ -183,19 +193,20 @@ store_hold_covering(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], in
         *hold_out = sqlite3_column_int64(s, 0);
         *until_out = sqlite3_column_int64(s, 1);
     }
-    store_reset(s);
+    sq_reset(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return store_fail(st, rc, "checking holds");
+        return sq_fail(st, rc, "checking holds");
     return GDPR_OK;
 }
 
 int
-store_hold_any_for_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t at,
+sqlite__hold_any_for_subject(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t at,
                            int *any_out)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int64_t any = 0;
-    int rc = store_stmt(st, "SELECT EXISTS(SELECT 1 FROM main.erasure_hold"
+    int rc = sq_stmt(st, "SELECT EXISTS(SELECT 1 FROM main.erasure_hold"
                         " WHERE released_at = 0 AND until > ?2 AND ("
                         "  (scope IN (1, 3) AND (subject = ?1 OR (scope = 3 AND subject IS NULL)))"
                         "  OR (scope = 2 AND record IN"
@@ -203,9 +214,9 @@ store_hold_any_for_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYT
 
     if (rc != GDPR_OK)
         return rc;
-    store_bind_hash(s, 1, subject_hash);
+    sq_bind_hash(s, 1, subject_hash);
     sqlite3_bind_int64(s, 2, at);
-    rc = store_one_int64(st, s, "checking holds", &any);
+    rc = sq_one_int64(st, s, "checking holds", &any);
     *any_out = any != 0;
     return rc;
 }
@@ -232,9 +243,9 @@ read_tombstone(sqlite3_stmt *s, store_tombstone_row *t)
     t->kind = sqlite3_column_int(s, 1);
     t->subject = hash_or_null(s, 2);
     t->at = sqlite3_column_int64(s, 3);
-    t->ground = store_text_or_empty(s, 4);
-    t->actor = store_text_or_empty(s, 5);
-    t->role = store_text_or_empty(s, 6);
+    t->ground = sq_text_or_empty(s, 4);
+    t->actor = sq_text_or_empty(s, 5);
+    t->role = sq_text_or_empty(s, 6);
     t->erased = sqlite3_column_int64(s, 7);
     t->retained = sqlite3_column_int64(s, 8);
     t->complete = sqlite3_column_int(s, 9);
@@ -251,17 +262,22 @@ read_tombstone(sqlite3_stmt *s, store_tombstone_row *t)
 }
 
 int
-store_tombstone_insert(store *st, const store_tombstone_row *row, int64_t *id_out)
+sqlite__tombstone_insert(store *base, const store_tombstone_row *row, int64_t *id_out)
 {
+    sqlite_store *st = (sqlite_store *)base;
+    int64_t id = 0;
+    int rc = sq_next_id(st, STORE_SEQ_TOMBSTONE, &id);
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "INSERT INTO main.tombstone(kind, subject, at, ground, actor, role,"
-                        " erased, retained, complete, wiped, imported, replayed)"
-                        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", &s);
+
+    if (rc == GDPR_OK)
+        rc = sq_stmt(st, "INSERT INTO main.tombstone(kind, subject, at, ground, actor, role,"
+                     " erased, retained, complete, wiped, imported, replayed, id)"
+                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", &s);
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int(s, 1, row->kind);
-    store_bind_hash(s, 2, row->subject);
+    sq_bind_hash(s, 2, row->subject);
     sqlite3_bind_int64(s, 3, row->at);
     sqlite3_bind_text(s, 4, row->ground, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 5, row->actor, -1, SQLITE_STATIC);
@@ -272,18 +288,20 @@ store_tombstone_insert(store *st, const store_tombstone_row *row, int64_t *id_ou
     sqlite3_bind_int(s, 10, row->wiped);
     sqlite3_bind_int(s, 11, row->imported);
     sqlite3_bind_int64(s, 12, row->replayed);
-    rc = store_step_done(st, s, "writing a tombstone");
+    sqlite3_bind_int64(s, 13, id);
+    rc = sq_step_done(st, s, "writing a tombstone");
     if (rc == GDPR_OK && id_out)
-        *id_out = sqlite3_last_insert_rowid(st->db);
+        *id_out = id;
     return rc;
 }
 
 int
-store_tombstone_add(store *st, int64_t id, int64_t erased, int64_t retained, int complete,
+sqlite__tombstone_add(store *base, int64_t id, int64_t erased, int64_t retained, int complete,
                     int64_t replayed)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "UPDATE main.tombstone SET erased = erased + ?2,"
+    int rc = sq_stmt(st, "UPDATE main.tombstone SET erased = erased + ?2,"
                         " retained = retained + ?3, complete = max(complete, ?4), wiped = 0,"
                         " replayed = CASE WHEN ?5 > 0 THEN ?5 ELSE replayed END WHERE id=?1", &s);
 
@@ -294,21 +312,22 @@ store_tombstone_add(store *st, int64_t id, int64_t erased, int64_t retained, int
     sqlite3_bind_int64(s, 3, retained);
     sqlite3_bind_int(s, 4, complete);
     sqlite3_bind_int64(s, 5, replayed);
-    return changed_one(st, store_step_done(st, s, "updating a tombstone"), "tombstone", id);
+    return changed_one(st, sq_step_done(st, s, "updating a tombstone"), "tombstone", id);
 }
 
 int
-store_tombstone_find(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind,
+sqlite__tombstone_find(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind,
                      const char *ground, int64_t from, int64_t to, int64_t *id_out)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "SELECT id FROM main.tombstone WHERE subject=?1 AND kind=?2"
+    int rc = sq_stmt(st, "SELECT id FROM main.tombstone WHERE subject=?1 AND kind=?2"
                         " AND (?3 IS NULL OR ground=?3) AND at >= ?4 AND at < ?5"
                         " ORDER BY id DESC LIMIT 1", &s);
 
     if (rc != GDPR_OK)
         return rc;
-    store_bind_hash(s, 1, subject_hash);
+    sq_bind_hash(s, 1, subject_hash);
     sqlite3_bind_int(s, 2, kind);
     if (ground)
         sqlite3_bind_text(s, 3, ground, -1, SQLITE_STATIC);
@@ -317,56 +336,59 @@ store_tombstone_find(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], i
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         *id_out = sqlite3_column_int64(s, 0);
-        store_reset(s);
+        sq_reset(s);
         return GDPR_OK;
     }
-    store_reset(s);
+    sq_reset(s);
     if (rc != SQLITE_DONE)
-        return store_fail(st, rc, "finding a tombstone");
+        return sq_fail(st, rc, "finding a tombstone");
     return GDPR_ENOTFOUND;
 }
 
 int
-store_tombstone_open_partial(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+sqlite__tombstone_open_partial(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                              int64_t *id_out)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "SELECT id FROM main.tombstone WHERE subject=?1 AND kind=1"
+    int rc = sq_stmt(st, "SELECT id FROM main.tombstone WHERE subject=?1 AND kind=1"
                         " AND complete=0 ORDER BY id DESC LIMIT 1", &s);
 
     if (rc != GDPR_OK)
         return rc;
-    store_bind_hash(s, 1, subject_hash);
+    sq_bind_hash(s, 1, subject_hash);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         *id_out = sqlite3_column_int64(s, 0);
-        store_reset(s);
+        sq_reset(s);
         return GDPR_OK;
     }
-    store_reset(s);
+    sq_reset(s);
     if (rc != SQLITE_DONE)
-        return store_fail(st, rc, "finding a tombstone");
+        return sq_fail(st, rc, "finding a tombstone");
     return GDPR_ENOTFOUND;
 }
 
 int
-store_tombstone_set_complete(store *st, int64_t id)
+sqlite__tombstone_set_complete(store *base, int64_t id)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "UPDATE main.tombstone SET complete=1, wiped=0 WHERE id=?1", &s);
+    int rc = sq_stmt(st, "UPDATE main.tombstone SET complete=1, wiped=0 WHERE id=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, id);
-    return changed_one(st, store_step_done(st, s, "completing a tombstone"), "tombstone", id);
+    return changed_one(st, sq_step_done(st, s, "completing a tombstone"), "tombstone", id);
 }
 
 int
-store_tombstone_get(store *st, int64_t id, int (*fn)(const store_tombstone_row *row, void *ctx),
+sqlite__tombstone_get(store *base, int64_t id, int (*fn)(const store_tombstone_row *row, void *ctx),
                     void *ctx)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "SELECT " TOMBSTONE_COLUMNS " FROM main.tombstone t WHERE t.id=?1",
+    int rc = sq_stmt(st, "SELECT " TOMBSTONE_COLUMNS " FROM main.tombstone t WHERE t.id=?1",
                         &s);
     int result;
 
@@ -379,21 +401,22 @@ store_tombstone_get(store *st, int64_t id, int (*fn)(const store_tombstone_row *
         result = read_tombstone(s, &t);
         if (result == GDPR_OK) {
             int stop = fn(&t, ctx);
-            result = stop == 0 ? GDPR_OK : store_stopped(stop, "tombstone", id);
+            result = stop == 0 ? GDPR_OK : sq_stopped(stop, "tombstone", id);
         }
     } else if (rc == SQLITE_DONE) {
         result = err_set(GDPR_ENOTFOUND, "tombstone: %lld is not a tombstone", (long long)id);
     } else {
-        result = store_fail(st, rc, "reading a tombstone");
+        result = sq_fail(st, rc, "reading a tombstone");
     }
-    store_reset(s);
+    sq_reset(s);
     return result;
 }
 
 int
-store_tombstone_foreach(store *st, const uint8_t *subject_hash, int64_t after_id,
+sqlite__tombstone_foreach(store *base, const uint8_t *subject_hash, int64_t after_id,
                         int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
     /* Own statement: fn may use the store (replay erases from inside). */
     int rc = sqlite3_prepare_v2(st->db, "SELECT " TOMBSTONE_COLUMNS " FROM main.tombstone t"
@@ -402,9 +425,9 @@ store_tombstone_foreach(store *st, const uint8_t *subject_hash, int64_t after_id
     int result = GDPR_OK;
 
     if (rc != SQLITE_OK)
-        return store_fail(st, rc, "listing tombstones");
+        return sq_fail(st, rc, "listing tombstones");
     if (subject_hash)
-        store_bind_hash(s, 1, subject_hash);
+        sq_bind_hash(s, 1, subject_hash);
     sqlite3_bind_int64(s, 2, after_id);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         store_tombstone_row t;
@@ -414,62 +437,65 @@ store_tombstone_foreach(store *st, const uint8_t *subject_hash, int64_t after_id
             break;
         stop = fn(&t, ctx);
         if (stop != 0) {
-            result = store_stopped(stop, "tombstone", t.id);
+            result = sq_stopped(stop, "tombstone", t.id);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = store_fail(st, rc, "listing tombstones");
+        result = sq_fail(st, rc, "listing tombstones");
     sqlite3_finalize(s);
     return result;
 }
 
 int
-store_tombstone_latest(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+sqlite__tombstone_latest(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                        int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     /* Subject tombstones first (kind 1), newest first. */
-    int rc = store_stmt(st, "SELECT " TOMBSTONE_COLUMNS " FROM main.tombstone t"
+    int rc = sq_stmt(st, "SELECT " TOMBSTONE_COLUMNS " FROM main.tombstone t"
                         " WHERE t.subject=?1 ORDER BY t.kind, t.id DESC LIMIT 1", &s);
     int result;
 
     if (rc != GDPR_OK)
         return rc;
-    store_bind_hash(s, 1, subject_hash);
+    sq_bind_hash(s, 1, subject_hash);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         store_tombstone_row t;
         result = read_tombstone(s, &t);
         if (result == GDPR_OK) {
             int stop = fn(&t, ctx);
-            result = stop == 0 ? GDPR_OK : store_stopped(stop, "tombstone", t.id);
+            result = stop == 0 ? GDPR_OK : sq_stopped(stop, "tombstone", t.id);
         }
     } else if (rc == SQLITE_DONE) {
         result = GDPR_ENOTFOUND;
     } else {
-        result = store_fail(st, rc, "reading a tombstone");
+        result = sq_fail(st, rc, "reading a tombstone");
     }
-    store_reset(s);
+    sq_reset(s);
     return result;
 }
 
 int
-store_tombstone_set_wiped(store *st)
+sqlite__tombstone_set_wiped(store *base)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "UPDATE main.tombstone SET wiped=1 WHERE wiped=0", &s);
+    int rc = sq_stmt(st, "UPDATE main.tombstone SET wiped=1 WHERE wiped=0", &s);
 
     if (rc != GDPR_OK)
         return rc;
-    return store_step_done(st, s, "marking tombstones wiped");
+    return sq_step_done(st, s, "marking tombstones wiped");
 }
 
 int
-store_tombstone_kept_insert(store *st, const store_kept_row *row)
+sqlite__tombstone_kept_insert(store *base, const store_kept_row *row)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "INSERT OR IGNORE INTO main.tombstone_kept(tombstone, record, category,"
+    int rc = sq_stmt(st, "INSERT OR IGNORE INTO main.tombstone_kept(tombstone, record, category,"
                         " purpose, reason, rule, until, erased_at)"
                         " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", &s);
 
@@ -483,13 +509,14 @@ store_tombstone_kept_insert(store *st, const store_kept_row *row)
     sqlite3_bind_text(s, 6, row->rule, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 7, row->until);
     sqlite3_bind_int64(s, 8, row->erased_at);
-    return store_step_done(st, s, "recording a kept record");
+    return sq_step_done(st, s, "recording a kept record");
 }
 
 int
-store_tombstone_kept_foreach(store *st, int64_t tombstone,
+sqlite__tombstone_kept_foreach(store *base, int64_t tombstone,
                              int (*fn)(const store_kept_row *row, void *ctx), void *ctx)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v2(st->db, "SELECT tombstone, record, category, purpose, reason,"
                                 " rule, until, erased_at FROM main.tombstone_kept"
@@ -497,51 +524,53 @@ store_tombstone_kept_foreach(store *st, int64_t tombstone,
     int result = GDPR_OK;
 
     if (rc != SQLITE_OK)
-        return store_fail(st, rc, "listing kept records");
+        return sq_fail(st, rc, "listing kept records");
     sqlite3_bind_int64(s, 1, tombstone);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         store_kept_row k;
         int stop;
         k.tombstone = sqlite3_column_int64(s, 0);
         k.record = sqlite3_column_int64(s, 1);
-        k.category = store_text_or_empty(s, 2);
-        k.purpose = store_text_or_empty(s, 3);
-        k.reason = store_text_or_empty(s, 4);
-        k.rule = store_text_or_empty(s, 5);
+        k.category = sq_text_or_empty(s, 2);
+        k.purpose = sq_text_or_empty(s, 3);
+        k.reason = sq_text_or_empty(s, 4);
+        k.rule = sq_text_or_empty(s, 5);
         k.until = sqlite3_column_int64(s, 6);
         k.erased_at = sqlite3_column_int64(s, 7);
         stop = fn(&k, ctx);
         if (stop != 0) {
-            result = store_stopped(stop, "kept record", k.record);
+            result = sq_stopped(stop, "kept record", k.record);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = store_fail(st, rc, "listing kept records");
+        result = sq_fail(st, rc, "listing kept records");
     sqlite3_finalize(s);
     return result;
 }
 
 int
-store_tombstone_kept_erased(store *st, int64_t record, int64_t at)
+sqlite__tombstone_kept_erased(store *base, int64_t record, int64_t at)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "UPDATE main.tombstone_kept SET erased_at=?2"
+    int rc = sq_stmt(st, "UPDATE main.tombstone_kept SET erased_at=?2"
                         " WHERE record=?1 AND erased_at=0", &s);
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, record);
     sqlite3_bind_int64(s, 2, at);
-    return store_step_done(st, s, "updating a kept record");
+    return sq_step_done(st, s, "updating a kept record");
 }
 
 int
-store_tombstone_kept_find(store *st, int64_t record, int64_t *until_out, char *rule,
+sqlite__tombstone_kept_find(store *base, int64_t record, int64_t *until_out, char *rule,
                           size_t rule_cap)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "SELECT until, rule FROM main.tombstone_kept"
+    int rc = sq_stmt(st, "SELECT until, rule FROM main.tombstone_kept"
                         " WHERE record=?1 AND erased_at=0 ORDER BY until DESC LIMIT 1", &s);
 
     if (rc != GDPR_OK)
@@ -550,62 +579,65 @@ store_tombstone_kept_find(store *st, int64_t record, int64_t *until_out, char *r
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         *until_out = sqlite3_column_int64(s, 0);
-        snprintf(rule, rule_cap, "%s", store_text_or_empty(s, 1));
-        store_reset(s);
+        snprintf(rule, rule_cap, "%s", sq_text_or_empty(s, 1));
+        sq_reset(s);
         return GDPR_OK;
     }
-    store_reset(s);
+    sq_reset(s);
     if (rc != SQLITE_DONE)
-        return store_fail(st, rc, "checking kept records");
+        return sq_fail(st, rc, "checking kept records");
     return GDPR_ENOTFOUND;
 }
 
 int
-store_tombstone_record_add(store *st, int64_t tombstone, int64_t record)
+sqlite__tombstone_record_add(store *base, int64_t tombstone, int64_t record)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "INSERT OR IGNORE INTO main.tombstone_record(tombstone, record)"
+    int rc = sq_stmt(st, "INSERT OR IGNORE INTO main.tombstone_record(tombstone, record)"
                         " VALUES(?1, ?2)", &s);
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, tombstone);
     sqlite3_bind_int64(s, 2, record);
-    return store_step_done(st, s, "recording an erased record");
+    return sq_step_done(st, s, "recording an erased record");
 }
 
 int
-store_tombstone_record_foreach(store *st, int64_t tombstone,
+sqlite__tombstone_record_foreach(store *base, int64_t tombstone,
                                int (*fn)(int64_t record, void *ctx), void *ctx)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v2(st->db, "SELECT record FROM main.tombstone_record"
                                 " WHERE tombstone=?1 ORDER BY record", -1, &s, NULL);
     int result = GDPR_OK;
 
     if (rc != SQLITE_OK)
-        return store_fail(st, rc, "listing erased records");
+        return sq_fail(st, rc, "listing erased records");
     sqlite3_bind_int64(s, 1, tombstone);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         int64_t record = sqlite3_column_int64(s, 0);
         int stop = fn(record, ctx);
         if (stop != 0) {
-            result = store_stopped(stop, "erased record", record);
+            result = sq_stopped(stop, "erased record", record);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = store_fail(st, rc, "listing erased records");
+        result = sq_fail(st, rc, "listing erased records");
     sqlite3_finalize(s);
     return result;
 }
 
 int
-store_tombstone_recipient_add(store *st, int64_t tombstone, const char *recipient,
+sqlite__tombstone_recipient_add(store *base, int64_t tombstone, const char *recipient,
                               int64_t disclosures, int64_t last_at)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "INSERT INTO main.tombstone_recipient(tombstone, recipient,"
+    int rc = sq_stmt(st, "INSERT INTO main.tombstone_recipient(tombstone, recipient,"
                         " disclosures, last_at) VALUES(?1, ?2, ?3, ?4)"
                         " ON CONFLICT(tombstone, recipient) DO UPDATE SET"
                         " disclosures = disclosures + excluded.disclosures,"
@@ -617,15 +649,16 @@ store_tombstone_recipient_add(store *st, int64_t tombstone, const char *recipien
     sqlite3_bind_text(s, 2, recipient, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, disclosures);
     sqlite3_bind_int64(s, 4, last_at);
-    return store_step_done(st, s, "recording a recipient");
+    return sq_step_done(st, s, "recording a recipient");
 }
 
 int
-store_tombstone_recipient_foreach(store *st, int64_t tombstone,
+sqlite__tombstone_recipient_foreach(store *base, int64_t tombstone,
                                   int (*fn)(const char *recipient, int64_t disclosures,
                                             int64_t last_at, void *ctx),
                                   void *ctx)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v2(st->db, "SELECT recipient, disclosures, last_at FROM"
                                 " main.tombstone_recipient WHERE tombstone=?1 ORDER BY recipient",
@@ -633,76 +666,32 @@ store_tombstone_recipient_foreach(store *st, int64_t tombstone,
     int result = GDPR_OK;
 
     if (rc != SQLITE_OK)
-        return store_fail(st, rc, "listing recipients");
+        return sq_fail(st, rc, "listing recipients");
     sqlite3_bind_int64(s, 1, tombstone);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        int stop = fn(store_text_or_empty(s, 0), sqlite3_column_int64(s, 1),
+        int stop = fn(sq_text_or_empty(s, 0), sqlite3_column_int64(s, 1),
                       sqlite3_column_int64(s, 2), ctx);
         if (stop != 0) {
-            result = store_stopped(stop, "recipient", tombstone);
+            result = sq_stopped(stop, "recipient", tombstone);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = store_fail(st, rc, "listing recipients");
+        result = sq_fail(st, rc, "listing recipients");
     sqlite3_finalize(s);
     return result;
 }
 
 int
-store_tombstone_count(store *st, int64_t *count_out)
+sqlite__tombstone_count(store *base, int64_t *count_out)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "SELECT count(*) FROM main.tombstone", &s);
+    int rc = sq_stmt(st, "SELECT count(*) FROM main.tombstone", &s);
 
     if (rc != GDPR_OK)
         return rc;
-    return store_one_int64(st, s, "counting tombstones", count_out);
-}
-
-/* The export document: one JSON object per tombstone, built by SQLite. */
-int
-store_tombstone_json_foreach(store *st, int (*fn)(const char *json, size_t len, void *ctx),
-                             void *ctx)
-{
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db,
-        "SELECT json_object("
-        " 'id', t.id, 'kind', CASE t.kind WHEN 1 THEN 'subject' ELSE 'records' END,"
-        " 'subject', lower(hex(t.subject)), 'at', t.at, 'ground', t.ground,"
-        " 'actor', t.actor, 'role', t.role, 'erased', t.erased, 'retained', t.retained,"
-        " 'complete', t.complete,"
-        " 'kept', (SELECT json_group_array(json_object('record', k.record,"
-        "     'category', k.category, 'purpose', k.purpose, 'reason', k.reason,"
-        "     'rule', k.rule, 'until', k.until, 'erased_at', k.erased_at))"
-        "   FROM main.tombstone_kept k WHERE k.tombstone = t.id),"
-        " 'records', (SELECT json_group_array(r.record) FROM main.tombstone_record r"
-        "   WHERE r.tombstone = t.id),"
-        " 'recipients', (SELECT json_group_array(json_object('recipient', p.recipient,"
-        "     'disclosures', p.disclosures, 'last_at', p.last_at))"
-        "   FROM main.tombstone_recipient p WHERE p.tombstone = t.id))"
-        " FROM main.tombstone t ORDER BY t.id", -1, &s, NULL);
-    int result = GDPR_OK;
-
-    if (rc != SQLITE_OK)
-        return store_fail(st, rc, "exporting tombstones");
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const char *json = (const char *)sqlite3_column_text(s, 0);
-        int stop;
-        if (json == NULL) {
-            result = store_fail(st, SQLITE_NOMEM, "exporting tombstones");
-            break;
-        }
-        stop = fn(json, (size_t)sqlite3_column_bytes(s, 0), ctx);
-        if (stop != 0) {
-            result = stop < 0 ? stop : err_set(GDPR_ECALLBACK, "write: stopped the export");
-            break;
-        }
-    }
-    if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = store_fail(st, rc, "exporting tombstones");
-    sqlite3_finalize(s);
-    return result;
+    return sq_one_int64(st, s, "counting tombstones", count_out);
 }
 
 /* --- source hooks still to retry --------------------------------------- */
@@ -711,41 +700,48 @@ store_tombstone_json_foreach(store *st, int (*fn)(const char *json, size_t len, 
     "id, tombstone, subject, source, key_id, sealed, since, attempts, last_at, last_error"
 
 int
-store_pending_insert(store *st, const store_pending_row *row, int64_t *id_out)
+sqlite__pending_insert(store *base, const store_pending_row *row, int64_t *id_out)
 {
+    sqlite_store *st = (sqlite_store *)base;
+    int64_t id = 0;
+    int rc = sq_next_id(st, STORE_SEQ_PENDING, &id);
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "INSERT INTO main.erasure_pending(tombstone, subject, source, key_id,"
-                        " sealed, since, attempts, last_at, last_error)"
-                        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &s);
+
+    if (rc == GDPR_OK)
+        rc = sq_stmt(st, "INSERT INTO main.erasure_pending(tombstone, subject, source, key_id,"
+                     " sealed, since, attempts, last_at, last_error, id)"
+                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", &s);
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, row->tombstone);
-    store_bind_hash(s, 2, row->subject);
+    sq_bind_hash(s, 2, row->subject);
     sqlite3_bind_text(s, 3, row->source, -1, SQLITE_STATIC);
-    store_bind_hash(s, 4, row->key_id);
+    sq_bind_hash(s, 4, row->key_id);
     sqlite3_bind_blob(s, 5, row->sealed, (int)row->sealed_len, SQLITE_STATIC);
     sqlite3_bind_int64(s, 6, row->since);
     sqlite3_bind_int(s, 7, row->attempts);
     sqlite3_bind_int64(s, 8, row->last_at);
     sqlite3_bind_text(s, 9, row->last_error ? row->last_error : "", -1, SQLITE_STATIC);
-    rc = store_step_done(st, s, "recording a pending hook");
+    sqlite3_bind_int64(s, 10, id);
+    rc = sq_step_done(st, s, "recording a pending hook");
     if (rc == GDPR_OK && id_out)
-        *id_out = sqlite3_last_insert_rowid(st->db);
+        *id_out = id;
     return rc;
 }
 
 int
-store_pending_foreach(store *st, int64_t after_id, int (*fn)(const store_pending_row *row, void *ctx),
+sqlite__pending_foreach(store *base, int64_t after_id, int (*fn)(const store_pending_row *row, void *ctx),
                       void *ctx)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v2(st->db, "SELECT " PENDING_COLUMNS " FROM main.erasure_pending"
                                 " WHERE id > ?1 ORDER BY id", -1, &s, NULL);
     int result = GDPR_OK;
 
     if (rc != SQLITE_OK)
-        return store_fail(st, rc, "listing pending hooks");
+        return sq_fail(st, rc, "listing pending hooks");
     sqlite3_bind_int64(s, 1, after_id);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         store_pending_row p;
@@ -753,35 +749,36 @@ store_pending_foreach(store *st, int64_t after_id, int (*fn)(const store_pending
         p.id = sqlite3_column_int64(s, 0);
         p.tombstone = sqlite3_column_int64(s, 1);
         p.subject = hash_or_null(s, 2);
-        p.source = store_text_or_empty(s, 3);
+        p.source = sq_text_or_empty(s, 3);
         p.key_id = hash_or_null(s, 4);
         p.sealed = sqlite3_column_blob(s, 5);
         p.sealed_len = (size_t)sqlite3_column_bytes(s, 5);
         p.since = sqlite3_column_int64(s, 6);
         p.attempts = sqlite3_column_int(s, 7);
         p.last_at = sqlite3_column_int64(s, 8);
-        p.last_error = store_text_or_empty(s, 9);
+        p.last_error = sq_text_or_empty(s, 9);
         if (p.subject == NULL || p.key_id == NULL) {
             result = err_set(GDPR_ECORRUPT, "pending hook %lld: damaged row", (long long)p.id);
             break;
         }
         stop = fn(&p, ctx);
         if (stop != 0) {
-            result = store_stopped(stop, "pending hook", p.id);
+            result = sq_stopped(stop, "pending hook", p.id);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = store_fail(st, rc, "listing pending hooks");
+        result = sq_fail(st, rc, "listing pending hooks");
     sqlite3_finalize(s);
     return result;
 }
 
 int
-store_pending_update(store *st, int64_t id, int64_t at, const char *error)
+sqlite__pending_update(store *base, int64_t id, int64_t at, const char *error)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "UPDATE main.erasure_pending SET attempts = attempts + 1,"
+    int rc = sq_stmt(st, "UPDATE main.erasure_pending SET attempts = attempts + 1,"
                         " last_at=?2, last_error=?3 WHERE id=?1", &s);
 
     if (rc != GDPR_OK)
@@ -789,56 +786,60 @@ store_pending_update(store *st, int64_t id, int64_t at, const char *error)
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_int64(s, 2, at);
     sqlite3_bind_text(s, 3, error, -1, SQLITE_STATIC);
-    return changed_one(st, store_step_done(st, s, "updating a pending hook"), "pending hook", id);
+    return changed_one(st, sq_step_done(st, s, "updating a pending hook"), "pending hook", id);
 }
 
 int
-store_pending_delete(store *st, int64_t id)
+sqlite__pending_delete(store *base, int64_t id)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "DELETE FROM main.erasure_pending WHERE id=?1", &s);
+    int rc = sq_stmt(st, "DELETE FROM main.erasure_pending WHERE id=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, id);
-    return changed_one(st, store_step_done(st, s, "deleting a pending hook"), "pending hook", id);
+    return changed_one(st, sq_step_done(st, s, "deleting a pending hook"), "pending hook", id);
 }
 
 int
-store_pending_count_key(store *st, const uint8_t key_id[CRYPTO_HASH_BYTES], int64_t *count_out)
+sqlite__pending_count_key(store *base, const uint8_t key_id[CRYPTO_HASH_BYTES], int64_t *count_out)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "SELECT count(*) FROM main.erasure_pending WHERE key_id=?1", &s);
+    int rc = sq_stmt(st, "SELECT count(*) FROM main.erasure_pending WHERE key_id=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
-    store_bind_hash(s, 1, key_id);
-    return store_one_int64(st, s, "counting pending hooks", count_out);
+    sq_bind_hash(s, 1, key_id);
+    return sq_one_int64(st, s, "counting pending hooks", count_out);
 }
 
 /* --- keys queued for destruction ----------------------------------------- */
 
 int
-store_key_queue_add(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t tombstone,
+sqlite__key_queue_add(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t tombstone,
                     int64_t at)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "INSERT OR IGNORE INTO main.erasure_shred_queue(hash, tombstone, queued)"
+    int rc = sq_stmt(st, "INSERT OR IGNORE INTO main.erasure_shred_queue(hash, tombstone, queued)"
                         " VALUES(?1, ?2, ?3)", &s);
 
     if (rc != GDPR_OK)
         return rc;
-    store_bind_hash(s, 1, hash);
+    sq_bind_hash(s, 1, hash);
     sqlite3_bind_int64(s, 2, tombstone);
     sqlite3_bind_int64(s, 3, at);
-    return store_step_done(st, s, "queueing a key for destruction");
+    return sq_step_done(st, s, "queueing a key for destruction");
 }
 
 int
-store_key_queue_first(store *st, uint8_t hash_out[CRYPTO_HASH_BYTES])
+sqlite__key_queue_first(store *base, uint8_t hash_out[CRYPTO_HASH_BYTES])
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "SELECT hash FROM main.erasure_shred_queue LIMIT 1", &s);
+    int rc = sq_stmt(st, "SELECT hash FROM main.erasure_shred_queue LIMIT 1", &s);
     int result = GDPR_ENOTFOUND;
 
     if (rc != GDPR_OK)
@@ -852,36 +853,38 @@ store_key_queue_first(store *st, uint8_t hash_out[CRYPTO_HASH_BYTES])
             result = GDPR_OK;
         }
     } else if (rc != SQLITE_DONE) {
-        result = store_fail(st, rc, "reading the key queue");
+        result = sq_fail(st, rc, "reading the key queue");
     }
-    store_reset(s);
+    sq_reset(s);
     return result;
 }
 
 int
-store_key_queue_remove(store *st, const uint8_t hash[CRYPTO_HASH_BYTES])
+sqlite__key_queue_remove(store *base, const uint8_t hash[CRYPTO_HASH_BYTES])
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "DELETE FROM main.erasure_shred_queue WHERE hash=?1", &s);
+    int rc = sq_stmt(st, "DELETE FROM main.erasure_shred_queue WHERE hash=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
-    store_bind_hash(s, 1, hash);
-    return store_step_done(st, s, "dequeueing a key");
+    sq_bind_hash(s, 1, hash);
+    return sq_step_done(st, s, "dequeueing a key");
 }
 
 int
-store_key_queue_foreach(store *st, int (*fn)(const uint8_t *hash, int64_t tombstone,
+sqlite__key_queue_foreach(store *base, int (*fn)(const uint8_t *hash, int64_t tombstone,
                                              int64_t queued, void *ctx),
                         void *ctx)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v2(st->db, "SELECT hash, tombstone, queued FROM"
                                 " main.erasure_shred_queue ORDER BY queued, hash", -1, &s, NULL);
     int result = GDPR_OK;
 
     if (rc != SQLITE_OK)
-        return store_fail(st, rc, "listing the key queue");
+        return sq_fail(st, rc, "listing the key queue");
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         const uint8_t *hash = hash_or_null(s, 0);
         int64_t tombstone = sqlite3_column_int64(s, 1);
@@ -892,21 +895,22 @@ store_key_queue_foreach(store *st, int (*fn)(const uint8_t *hash, int64_t tombst
         }
         stop = fn(hash, tombstone, sqlite3_column_int64(s, 2), ctx);
         if (stop != 0) {
-            result = store_stopped(stop, "key queue", tombstone);
+            result = sq_stopped(stop, "key queue", tombstone);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = store_fail(st, rc, "listing the key queue");
+        result = sq_fail(st, rc, "listing the key queue");
     sqlite3_finalize(s);
     return result;
 }
 
 int
-store_erasure_unfinished(store *st, int *keys_out, int *unwiped_out)
+sqlite__erasure_unfinished(store *base, int *keys_out, int *unwiped_out)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "SELECT EXISTS(SELECT 1 FROM main.erasure_shred_queue),"
+    int rc = sq_stmt(st, "SELECT EXISTS(SELECT 1 FROM main.erasure_shred_queue),"
                         " EXISTS(SELECT 1 FROM main.tombstone WHERE wiped = 0)", &s);
 
     if (rc != GDPR_OK)
@@ -915,42 +919,44 @@ store_erasure_unfinished(store *st, int *keys_out, int *unwiped_out)
     if (rc == SQLITE_ROW) {
         *keys_out = sqlite3_column_int(s, 0);
         *unwiped_out = sqlite3_column_int(s, 1);
-        store_reset(s);
+        sq_reset(s);
         return GDPR_OK;
     }
-    store_reset(s);
-    return store_fail(st, rc, "checking unfinished erasures");
+    sq_reset(s);
+    return sq_fail(st, rc, "checking unfinished erasures");
 }
 
 int
-store_key_delete(store *st, const uint8_t hash[CRYPTO_HASH_BYTES])
+sqlite__key_delete(store *base, const uint8_t hash[CRYPTO_HASH_BYTES])
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt_keys(st, "DELETE FROM main.subject_key WHERE hash=?1", &s);
+    int rc = sq_stmt_keys(st, "DELETE FROM main.subject_key WHERE hash=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
-    store_bind_hash(s, 1, hash);
-    return store_step_done(st, s, "destroying a key");
+    sq_bind_hash(s, 1, hash);
+    return sq_step_done(st, s, "destroying a key");
 }
 
 int
-store_key_exists(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int *exists_out)
+sqlite__key_exists(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], int *exists_out)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int64_t n = 0;
-    int rc = store_stmt_keys(st, "SELECT EXISTS(SELECT 1 FROM main.subject_key WHERE hash=?1)",
+    int rc = sq_stmt_keys(st, "SELECT EXISTS(SELECT 1 FROM main.subject_key WHERE hash=?1)",
                              &s);
 
     if (rc != GDPR_OK)
         return rc;
-    store_bind_hash(s, 1, hash);
+    sq_bind_hash(s, 1, hash);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW)
         n = sqlite3_column_int64(s, 0);
-    store_reset(s);
+    sq_reset(s);
     if (rc != SQLITE_ROW)
-        return store_fail_keys(st, rc, "looking for a key");
+        return sq_fail_keys(st, rc, "looking for a key");
     *exists_out = n != 0;
     return GDPR_OK;
 }
@@ -958,61 +964,80 @@ store_key_exists(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int *exists_o
 /* --- the subject's own rows ---------------------------------------------- */
 
 int
-store_subject_delete(store *st, const uint8_t hash[CRYPTO_HASH_BYTES])
+sqlite__subject_delete(store *base, const uint8_t hash[CRYPTO_HASH_BYTES])
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "DELETE FROM main.subject WHERE hash=?1", &s);
+    int rc = sq_stmt(st, "DELETE FROM main.subject WHERE hash=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
-    store_bind_hash(s, 1, hash);
-    rc = store_step_done(st, s, "deleting a subject");
+    sq_bind_hash(s, 1, hash);
+    rc = sq_step_done(st, s, "deleting a subject");
     if (rc == GDPR_OK && sqlite3_changes(st->db) == 0)
         return err_set(GDPR_ENOTFOUND, "subject: no such subject");
+    /* Its retention anchors go, and review justifications sealed under its
+     * key are cleared (schema 11 dropped the trigger that did this). */
+    if (rc == GDPR_OK)
+        rc = sq_stmt(st, "DELETE FROM main.retention_anchor WHERE subject = ?1", &s);
+    if (rc == GDPR_OK) {
+        sq_bind_hash(s, 1, hash);
+        rc = sq_step_done(st, s, "deleting a subject's retention anchors");
+    }
+    if (rc == GDPR_OK)
+        rc = sq_stmt(st, "UPDATE main.retention_review SET justification = NULL"
+                         " WHERE subject = ?1 AND justification IS NOT NULL", &s);
+    if (rc == GDPR_OK) {
+        sq_bind_hash(s, 1, hash);
+        rc = sq_step_done(st, s, "clearing a subject's review justifications");
+    }
     return rc;
 }
 
 int
-store_subject_created(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *created_out)
+sqlite__subject_created(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *created_out)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "SELECT created FROM main.subject WHERE hash=?1", &s);
+    int rc = sq_stmt(st, "SELECT created FROM main.subject WHERE hash=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
-    store_bind_hash(s, 1, hash);
+    sq_bind_hash(s, 1, hash);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         *created_out = sqlite3_column_int64(s, 0);
-        store_reset(s);
+        sq_reset(s);
         return GDPR_OK;
     }
-    store_reset(s);
+    sq_reset(s);
     if (rc != SQLITE_DONE)
-        return store_fail(st, rc, "reading a subject");
+        return sq_fail(st, rc, "reading a subject");
     return GDPR_ENOTFOUND;
 }
 
 int
-store_subject_has_data(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int *has_out)
+sqlite__subject_has_data(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], int *has_out)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int64_t n = 0;
-    int rc = store_stmt(st, "SELECT EXISTS(SELECT 1 FROM main.vault WHERE subject=?1)"
+    int rc = sq_stmt(st, "SELECT EXISTS(SELECT 1 FROM main.vault WHERE subject=?1)"
                         " OR EXISTS(SELECT 1 FROM main.identity WHERE subject=?1)"
                         " OR EXISTS(SELECT 1 FROM main.consent WHERE subject=?1)", &s);
 
     if (rc != GDPR_OK)
         return rc;
-    store_bind_hash(s, 1, hash);
-    rc = store_one_int64(st, s, "looking for a subject's data", &n);
+    sq_bind_hash(s, 1, hash);
+    rc = sq_one_int64(st, s, "looking for a subject's data", &n);
     *has_out = n != 0;
     return rc;
 }
 
 int
-store_erasure_scrub_requests(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *count_out)
+sqlite__erasure_scrub_requests(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *count_out)
 {
+    sqlite_store *st = (sqlite_store *)base;
     /* The register stays (accountability, KPIs); what was sealed under the
      * subject's key (the identifier it came with, case notes) and the
      * identifier's blind index go. The columns are the request
@@ -1027,11 +1052,11 @@ store_erasure_scrub_requests(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], i
 
     for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
         sqlite3_stmt *s;
-        int rc = store_stmt(st, sql[i], &s);
+        int rc = sq_stmt(st, sql[i], &s);
         if (rc != GDPR_OK)
             return rc;
-        store_bind_hash(s, 1, hash);
-        rc = store_step_done(st, s, "clearing a subject's requests");
+        sq_bind_hash(s, 1, hash);
+        rc = sq_step_done(st, s, "clearing a subject's requests");
         if (rc != GDPR_OK)
             return rc;
         total += sqlite3_changes64(st->db);
@@ -1044,12 +1069,13 @@ store_erasure_scrub_requests(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], i
 /* --- commits whose loss a crash makes harmless ---------------------------- */
 
 int
-store_erasure_relaxed(store *st, int relaxed)
+sqlite__relax_durability(store *base, int relaxed)
 {
+    sqlite_store *st = (sqlite_store *)base;
     /* WAL with synchronous=NORMAL: the commit is not synced on its own; the
      * next checkpoint syncs it. Only for data-file commits that a crash may
      * undo without harm because they are redone (see lib/erasure.c). */
     if (st->in_memory)
         return GDPR_OK;
-    return store_exec(st, relaxed ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL");
+    return sq_exec(st, relaxed ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL");
 }

@@ -42,21 +42,21 @@ refuse_malformed(const char *text)
 }
 
 static int
-check_valid(store *st, const char *text)
+check_valid(sqlite_store *st, const char *text)
 {
     sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v2(st->db, "SELECT json_valid(?1)", -1, &s, NULL);
     int valid = 0;
 
     if (rc != SQLITE_OK)
-        return store_fail(st, rc, "json_valid");
+        return sq_fail(st, rc, "json_valid");
     sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW)
         valid = sqlite3_column_int(s, 0);
     sqlite3_finalize(s);
     if (rc != SQLITE_ROW)
-        return store_fail(st, rc, "json_valid");
+        return sq_fail(st, rc, "json_valid");
     return valid ? GDPR_OK : refuse_malformed(text);
 }
 
@@ -68,8 +68,9 @@ typedef struct {
 } open_container;
 
 int
-store_json_parse(store *st, const char *text, json_node **out)
+sqlite__json_parse(store *base, const char *text, json_node **out)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
     open_container *stack = NULL;
     size_t depth = 0, cap = 0;
@@ -82,7 +83,7 @@ store_json_parse(store *st, const char *text, json_node **out)
     rc = sqlite3_prepare_v2(st->db, "SELECT id, parent, key, type, atom FROM json_tree(?1)"
                                     " ORDER BY id", -1, &s, NULL);
     if (rc != SQLITE_OK)
-        return store_fail(st, rc, "json_tree");
+        return sq_fail(st, rc, "json_tree");
     sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(s, 0);
@@ -133,7 +134,7 @@ store_json_parse(store *st, const char *text, json_node **out)
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = store_fail(st, rc, "json_tree");
+        result = sq_fail(st, rc, "json_tree");
     sqlite3_finalize(s);
     free(stack);
     if (result != GDPR_OK || root == NULL) {

@@ -1,6 +1,6 @@
 /*
  * Rows of the data-subject request register: requests, their history,
- * the KPI counters the schema's triggers keep, and the KPI JSON.
+ * and the KPI counters, moved here with every insert and update.
  * SPDX-License-Identifier: MIT
  */
 #include "sqlite_internal.h"
@@ -126,24 +126,6 @@ read_row(sqlite3_stmt *s, store_request_row *r)
     return rc;
 }
 
-int
-store_request_next_id(store *st, int64_t *id_out)
-{
-    sqlite3_stmt *s;
-    int rc = store_stmt(st, "SELECT coalesce(max(id), 0) + 1 FROM main.request", &s);
-
-    if (rc != GDPR_OK)
-        return rc;
-    rc = sqlite3_step(s);
-    if (rc != SQLITE_ROW) {
-        store_reset(s);
-        return store_fail(st, rc, "allocating a request id");
-    }
-    *id_out = sqlite3_column_int64(s, 0);
-    store_reset(s);
-    return GDPR_OK;
-}
-
 /* Columns 2.. of an insert or update, in REQUEST_COLUMNS order from
  * status on; `first` is the parameter number of status. */
 static void
@@ -181,11 +163,137 @@ bind_mutable(sqlite3_stmt *s, int first, const store_request_row *r)
     sqlite3_bind_int64(s, c, r->policy_version);
 }
 
-int
-store_request_insert(store *st, const store_request_row *row)
+/* --- KPI counters ------------------------------------------------------ */
+
+/* What one request adds to the counters of its UTC receipt day, type and
+ * status (request_kpi), and, once fulfilled or denied, to the days-to-close
+ * histogram (request_kpi_close). Kept here, in the same transaction as the
+ * row, so that KPIs cost the days asked for, not the requests stored. */
+typedef struct {
+    int64_t day;
+    int type, status;
+    int64_t late, extended, escalated, escalations, high_risk;
+    int denial, close_days;
+} kpi_part;
+
+static void
+kpi_of(int type, int64_t received, const store_request_row *r, kpi_part *k)
+{
+    k->day = received / 86400;
+    k->type = type;
+    k->status = r->status;
+    k->late = r->closed > 0 && r->closed >= r->due;
+    k->extended = r->extended_months > 0;
+    k->escalated = r->escalations > 0;
+    k->escalations = r->escalations;
+    k->high_risk = r->flags != 0;
+    k->denial = r->denial;
+    k->close_days = r->close_days;
+}
+
+static int
+kpi_same(const kpi_part *a, const kpi_part *b)
+{
+    return a->day == b->day && a->type == b->type && a->status == b->status &&
+           a->late == b->late && a->extended == b->extended && a->escalated == b->escalated &&
+           a->escalations == b->escalations && a->high_risk == b->high_risk &&
+           a->denial == b->denial && a->close_days == b->close_days;
+}
+
+static int
+is_decided(int status)
+{
+    return status == GDPR_REQUEST_FULFILLED || status == GDPR_REQUEST_DENIED;
+}
+
+/* Add (sign 1) or take back (sign -1) one request's part. */
+static int
+kpi_apply(sqlite_store *st, const kpi_part *k, int sign)
 {
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "INSERT INTO main.request(id, type, received, status, subject,"
+    int rc = sq_stmt(st, "INSERT INTO main.request_kpi VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+                         " ?9, ?10, ?11, ?12, ?13, ?14)"
+                         " ON CONFLICT(day, type, status) DO UPDATE SET n = n + excluded.n,"
+                         " late = late + excluded.late, extended = extended + excluded.extended,"
+                         " escalated = escalated + excluded.escalated,"
+                         " escalations = escalations + excluded.escalations,"
+                         " high_risk = high_risk + excluded.high_risk,"
+                         " denied1 = denied1 + excluded.denied1,"
+                         " denied2 = denied2 + excluded.denied2,"
+                         " denied3 = denied3 + excluded.denied3,"
+                         " denied4 = denied4 + excluded.denied4,"
+                         " denied5 = denied5 + excluded.denied5", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, k->day);
+    sqlite3_bind_int(s, 2, k->type);
+    sqlite3_bind_int(s, 3, k->status);
+    sqlite3_bind_int(s, 4, sign);
+    sqlite3_bind_int64(s, 5, sign * k->late);
+    sqlite3_bind_int64(s, 6, sign * k->extended);
+    sqlite3_bind_int64(s, 7, sign * k->escalated);
+    sqlite3_bind_int64(s, 8, sign * k->escalations);
+    sqlite3_bind_int64(s, 9, sign * k->high_risk);
+    for (int d = 1; d <= 5; d++)
+        sqlite3_bind_int(s, 9 + d, k->denial == d ? sign : 0);
+    rc = sq_step_done(st, s, "counting a request");
+    if (rc != GDPR_OK || !is_decided(k->status))
+        return rc;
+    rc = sq_stmt(st, "INSERT INTO main.request_kpi_close VALUES(?1, ?2, ?3)"
+                     " ON CONFLICT(day, close_days) DO UPDATE SET n = n + excluded.n", &s);
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, k->day);
+    sqlite3_bind_int(s, 2, k->close_days);
+    sqlite3_bind_int(s, 3, sign);
+    return sq_step_done(st, s, "counting a closed request");
+}
+
+/* The part a stored request adds now; GDPR_ENOTFOUND when there is none. */
+static int
+kpi_stored(sqlite_store *st, int64_t id, kpi_part *k)
+{
+    store_request_row *r;
+    sqlite3_stmt *s;
+    int rc = sq_stmt(st, "SELECT type, received, status, closed, due, extended_months,"
+                         " escalations, flags, denial, close_days FROM main.request WHERE id=?1",
+                     &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return err_set(GDPR_ENOMEM, "out of memory updating a request");
+    sqlite3_bind_int64(s, 1, id);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        r->status = sqlite3_column_int(s, 2);
+        r->closed = sqlite3_column_int64(s, 3);
+        r->due = sqlite3_column_int64(s, 4);
+        r->extended_months = sqlite3_column_int(s, 5);
+        r->escalations = sqlite3_column_int(s, 6);
+        r->flags = (unsigned int)sqlite3_column_int64(s, 7);
+        r->denial = sqlite3_column_int(s, 8);
+        r->close_days = sqlite3_column_int(s, 9);
+        kpi_of(sqlite3_column_int(s, 0), sqlite3_column_int64(s, 1), r, k);
+        rc = GDPR_OK;
+    } else if (rc == SQLITE_DONE) {
+        rc = err_set(GDPR_ENOTFOUND, "request %lld does not exist", (long long)id);
+    } else {
+        rc = sq_fail(st, rc, "reading a request");
+    }
+    sq_reset(s);
+    free(r);
+    return rc;
+}
+
+int
+sqlite__request_insert(store *base, const store_request_row *row)
+{
+    sqlite_store *st = (sqlite_store *)base;
+    sqlite3_stmt *s;
+    int rc = sq_stmt(st, "INSERT INTO main.request(id, type, received, status, subject,"
                         " ident_kind, ident_hash, ident_value, channel, first_due, due,"
                         " extended_months, told_at, verification, verify_method, verified_at,"
                         " flags, escalated_to, escalations, denial, grace_until, closed,"
@@ -199,35 +307,52 @@ store_request_insert(store *st, const store_request_row *row)
     sqlite3_bind_int(s, 2, row->type);
     sqlite3_bind_int64(s, 3, row->received);
     bind_mutable(s, 4, row);
-    return store_step_done(st, s, "storing a request");
-}
-
-int
-store_request_update(store *st, const store_request_row *row)
-{
-    sqlite3_stmt *s;
-    int rc = store_stmt(st, "UPDATE main.request SET status=?2, subject=?3, ident_kind=?4,"
-                        " ident_hash=?5, ident_value=?6, channel=?7, first_due=?8, due=?9,"
-                        " extended_months=?10, told_at=?11, verification=?12,"
-                        " verify_method=?13, verified_at=?14, flags=?15, escalated_to=?16,"
-                        " escalations=?17, denial=?18, grace_until=?19, closed=?20,"
-                        " close_days=?21, updated=?22, policy_version=?23 WHERE id=?1", &s);
-
-    if (rc != GDPR_OK)
-        return rc;
-    sqlite3_bind_int64(s, 1, row->id);
-    bind_mutable(s, 2, row);
-    rc = store_step_done(st, s, "updating a request");
-    if (rc == GDPR_OK && sqlite3_changes(st->db) == 0)
-        return err_set(GDPR_ENOTFOUND, "request %lld does not exist", (long long)row->id);
+    rc = sq_step_done(st, s, "storing a request");
+    if (rc == GDPR_OK) {
+        kpi_part k;
+        kpi_of(row->type, row->received, row, &k);
+        rc = kpi_apply(st, &k, 1);
+    }
     return rc;
 }
 
 int
-store_request_get(store *st, int64_t id, store_request_row *out)
+sqlite__request_update(store *base, const store_request_row *row)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "SELECT " REQUEST_COLUMNS " FROM main.request WHERE id=?1", &s);
+    kpi_part before, after;
+    /* type and received are not written: the counters keep their slot */
+    int rc = kpi_stored(st, row->id, &before);
+
+    if (rc == GDPR_OK)
+        rc = sq_stmt(st, "UPDATE main.request SET status=?2, subject=?3, ident_kind=?4,"
+                         " ident_hash=?5, ident_value=?6, channel=?7, first_due=?8, due=?9,"
+                         " extended_months=?10, told_at=?11, verification=?12,"
+                         " verify_method=?13, verified_at=?14, flags=?15, escalated_to=?16,"
+                         " escalations=?17, denial=?18, grace_until=?19, closed=?20,"
+                         " close_days=?21, updated=?22, policy_version=?23 WHERE id=?1", &s);
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, row->id);
+    bind_mutable(s, 2, row);
+    rc = sq_step_done(st, s, "updating a request");
+    kpi_of(before.type, before.day * 86400, row, &after);
+    after.day = before.day;
+    if (rc == GDPR_OK && !kpi_same(&before, &after)) {
+        rc = kpi_apply(st, &before, -1);
+        if (rc == GDPR_OK)
+            rc = kpi_apply(st, &after, 1);
+    }
+    return rc;
+}
+
+int
+sqlite__request_get(store *base, int64_t id, store_request_row *out)
+{
+    sqlite_store *st = (sqlite_store *)base;
+    sqlite3_stmt *s;
+    int rc = sq_stmt(st, "SELECT " REQUEST_COLUMNS " FROM main.request WHERE id=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -235,18 +360,18 @@ store_request_get(store *st, int64_t id, store_request_row *out)
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         int result = read_row(s, out);
-        store_reset(s);
+        sq_reset(s);
         return result;
     }
-    store_reset(s);
+    sq_reset(s);
     if (rc == SQLITE_DONE)
         return err_set(GDPR_ENOTFOUND, "request %lld does not exist", (long long)id);
-    return store_fail(st, rc, "reading a request");
+    return sq_fail(st, rc, "reading a request");
 }
 
 /* Step a prepared SELECT of REQUEST_COLUMNS through fn, then finalize. */
 static int
-walk_requests(store *st, sqlite3_stmt *s, store_request_fn fn, void *ctx, const char *what)
+walk_requests(sqlite_store *st, sqlite3_stmt *s, store_request_fn fn, void *ctx, const char *what)
 {
     store_request_row *row = malloc(sizeof *row);
     int result = GDPR_OK;
@@ -263,21 +388,22 @@ walk_requests(store *st, sqlite3_stmt *s, store_request_fn fn, void *ctx, const 
             break;
         stop = fn(row, ctx);
         if (stop != 0) {
-            result = store_stopped(stop, "request list", row->id);
+            result = sq_stopped(stop, "request list", row->id);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = store_fail(st, rc, what);
+        result = sq_fail(st, rc, what);
     sqlite3_finalize(s);
     free(row);
     return result;
 }
 
 int
-store_request_foreach(store *st, const uint8_t *subject_hash, int status, store_request_fn fn,
+sqlite__request_foreach(store *base, const uint8_t *subject_hash, int status, store_request_fn fn,
                       void *ctx)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
     const char *sql = subject_hash
                           ? "SELECT " REQUEST_COLUMNS " FROM main.request WHERE subject=?1"
@@ -287,7 +413,7 @@ store_request_foreach(store *st, const uint8_t *subject_hash, int status, store_
     int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
 
     if (rc != SQLITE_OK)
-        return store_fail(st, rc, "listing requests");
+        return sq_fail(st, rc, "listing requests");
     if (subject_hash)
         sqlite3_bind_blob(s, 1, subject_hash, CRYPTO_HASH_BYTES, SQLITE_STATIC);
     sqlite3_bind_int(s, 2, status);
@@ -295,9 +421,10 @@ store_request_foreach(store *st, const uint8_t *subject_hash, int status, store_
 }
 
 int
-store_request_foreach_due(store *st, int64_t after, int64_t until, store_request_fn fn,
+sqlite__request_foreach_due(store *base, int64_t after, int64_t until, store_request_fn fn,
                           void *ctx)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
     /* The status term repeats the index's WHERE word for word: that is how
      * SQLite knows the partial index request_open_due applies. */
@@ -308,7 +435,7 @@ store_request_foreach_due(store *st, int64_t after, int64_t until, store_request
                                 " ORDER BY due, id", -1, &s, NULL);
 
     if (rc != SQLITE_OK)
-        return store_fail(st, rc, "listing due requests");
+        return sq_fail(st, rc, "listing due requests");
     sqlite3_bind_int64(s, 1, after);
     sqlite3_bind_int64(s, 2, until);
     return walk_requests(st, s, fn, ctx, "listing due requests");
@@ -317,28 +444,11 @@ store_request_foreach_due(store *st, int64_t after, int64_t until, store_request
 /* --- history --------------------------------------------------------- */
 
 int
-store_request_event_next_id(store *st, int64_t *id_out)
+sqlite__request_event_insert(store *base, const store_request_event_row *row)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "SELECT coalesce(max(id), 0) + 1 FROM main.request_event", &s);
-
-    if (rc != GDPR_OK)
-        return rc;
-    rc = sqlite3_step(s);
-    if (rc != SQLITE_ROW) {
-        store_reset(s);
-        return store_fail(st, rc, "allocating a request event id");
-    }
-    *id_out = sqlite3_column_int64(s, 0);
-    store_reset(s);
-    return GDPR_OK;
-}
-
-int
-store_request_event_insert(store *st, const store_request_event_row *row)
-{
-    sqlite3_stmt *s;
-    int rc = store_stmt(st, "INSERT INTO main.request_event(id, request, at, actor, role,"
+    int rc = sq_stmt(st, "INSERT INTO main.request_event(id, request, at, actor, role,"
                         " action, status, detail, note) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
                         " ?9)", &s);
 
@@ -353,20 +463,21 @@ store_request_event_insert(store *st, const store_request_event_row *row)
     sqlite3_bind_int(s, 7, row->status);
     bind_text_or_null(s, 8, row->detail);
     bind_blob_or_null(s, 9, row->note, row->note_len);
-    return store_step_done(st, s, "storing a request event");
+    return sq_step_done(st, s, "storing a request event");
 }
 
 int
-store_request_event_set_note(store *st, int64_t id, const uint8_t *note, size_t note_len)
+sqlite__request_event_set_note(store *base, int64_t id, const uint8_t *note, size_t note_len)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "UPDATE main.request_event SET note=?2 WHERE id=?1", &s);
+    int rc = sq_stmt(st, "UPDATE main.request_event SET note=?2 WHERE id=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, id);
     bind_blob_or_null(s, 2, note, note_len);
-    return store_step_done(st, s, "re-sealing a request note");
+    return sq_step_done(st, s, "re-sealing a request note");
 }
 
 static const char *
@@ -376,9 +487,10 @@ text_or_null(sqlite3_stmt *s, int col)
 }
 
 int
-store_request_event_foreach(store *st, int64_t request,
+sqlite__request_event_foreach(store *base, int64_t request,
                             int (*fn)(const store_request_event_row *row, void *ctx), void *ctx)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v2(st->db,
                                 "SELECT id, request, at, actor, role, action, status, detail,"
@@ -387,7 +499,7 @@ store_request_event_foreach(store *st, int64_t request,
     int result = GDPR_OK;
 
     if (rc != SQLITE_OK)
-        return store_fail(st, rc, "reading a request's history");
+        return sq_fail(st, rc, "reading a request's history");
     sqlite3_bind_int64(s, 1, request);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         store_request_event_row row;
@@ -412,12 +524,12 @@ store_request_event_foreach(store *st, int64_t request,
         }
         stop = fn(&row, ctx);
         if (stop != 0) {
-            result = store_stopped(stop, "request history", row.id);
+            result = sq_stopped(stop, "request history", row.id);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = store_fail(st, rc, "reading a request's history");
+        result = sq_fail(st, rc, "reading a request's history");
     sqlite3_finalize(s);
     return result;
 }
@@ -425,7 +537,7 @@ store_request_event_foreach(store *st, int64_t request,
 /* --- KPIs ------------------------------------------------------------ */
 
 static int
-walk_kpi(store *st, sqlite3_stmt *s, int (*fn)(const store_request_kpi_row *row, void *ctx),
+walk_kpi(sqlite_store *st, sqlite3_stmt *s, int (*fn)(const store_request_kpi_row *row, void *ctx),
          void *ctx, const char *what)
 {
     int result = GDPR_OK;
@@ -449,23 +561,24 @@ walk_kpi(store *st, sqlite3_stmt *s, int (*fn)(const store_request_kpi_row *row,
         row.close_days = sqlite3_column_int(s, 13);
         stop = fn(&row, ctx);
         if (stop != 0) {
-            result = store_stopped(stop, "request KPI", row.type);
+            result = sq_stopped(stop, "request KPI", row.type);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = store_fail(st, rc, what);
-    store_reset(s);
+        result = sq_fail(st, rc, what);
+    sq_reset(s);
     return result;
 }
 
 int
-store_request_kpi_days(store *st, int64_t from_day, int64_t to_day,
+sqlite__request_kpi_days(store *base, int64_t from_day, int64_t to_day,
                        int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     /* A range of the primary key, streamed: no sort, no temporary table. */
-    int rc = store_stmt(st, "SELECT type, status, n, late, extended, escalated, escalations,"
+    int rc = sq_stmt(st, "SELECT type, status, n, late, extended, escalated, escalations,"
                         " high_risk, denied1, denied2, denied3, denied4, denied5, -1"
                         " FROM main.request_kpi WHERE day >= ?1 AND day < ?2 AND n > 0", &s);
 
@@ -477,12 +590,13 @@ store_request_kpi_days(store *st, int64_t from_day, int64_t to_day,
 }
 
 int
-store_request_kpi_close_days(store *st, int64_t from_day, int64_t to_day,
+sqlite__request_kpi_close_days(store *base, int64_t from_day, int64_t to_day,
                              int (*fn)(int close_days, int64_t n, void *ctx), void *ctx)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int result = GDPR_OK;
-    int rc = store_stmt(st, "SELECT close_days, n FROM main.request_kpi_close"
+    int rc = sq_stmt(st, "SELECT close_days, n FROM main.request_kpi_close"
                         " WHERE day >= ?1 AND day < ?2 AND n > 0", &s);
 
     if (rc != GDPR_OK)
@@ -492,23 +606,24 @@ store_request_kpi_close_days(store *st, int64_t from_day, int64_t to_day,
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         int stop = fn(sqlite3_column_int(s, 0), sqlite3_column_int64(s, 1), ctx);
         if (stop != 0) {
-            result = store_stopped(stop, "request KPI", sqlite3_column_int64(s, 0));
+            result = sq_stopped(stop, "request KPI", sqlite3_column_int64(s, 0));
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = store_fail(st, rc, "reading request KPIs");
-    store_reset(s);
+        result = sq_fail(st, rc, "reading request KPIs");
+    sq_reset(s);
     return result;
 }
 
 int
-store_request_kpi_rows(store *st, int64_t from, int64_t to,
+sqlite__request_kpi_rows(store *base, int64_t from, int64_t to,
                        int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    /* The same expressions as the triggers in schema.c. */
-    int rc = store_stmt(st, "SELECT type, status, 1, closed > 0 AND closed >= due,"
+    /* The same expressions as kpi_of() above. */
+    int rc = sq_stmt(st, "SELECT type, status, 1, closed > 0 AND closed >= due,"
                         " extended_months > 0, escalations > 0, escalations, flags <> 0,"
                         " denial = 1, denial = 2, denial = 3, denial = 4, denial = 5, close_days"
                         " FROM main.request WHERE received >= ?1 AND received < ?2", &s);
@@ -521,12 +636,13 @@ store_request_kpi_rows(store *st, int64_t from, int64_t to,
 }
 
 int
-store_request_overdue_count(store *st, int64_t due_from, int64_t due_to, int64_t from,
+sqlite__request_overdue_count(store *base, int64_t due_from, int64_t due_to, int64_t from,
                             int64_t to, int64_t *count_out)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     /* The index covers (due, id, received): no table row is read. */
-    int rc = store_stmt(st, "SELECT count(*) FROM main.request INDEXED BY request_open_due"
+    int rc = sq_stmt(st, "SELECT count(*) FROM main.request INDEXED BY request_open_due"
                         " WHERE status IN (1, 2) AND due > ?1 AND due <= ?2 AND received >= ?3"
                         " AND received < ?4", &s);
 
@@ -538,100 +654,10 @@ store_request_overdue_count(store *st, int64_t due_from, int64_t due_to, int64_t
     sqlite3_bind_int64(s, 4, to);
     rc = sqlite3_step(s);
     if (rc != SQLITE_ROW) {
-        store_reset(s);
-        return store_fail(st, rc, "counting overdue requests");
+        sq_reset(s);
+        return sq_fail(st, rc, "counting overdue requests");
     }
     *count_out = sqlite3_column_int64(s, 0);
-    store_reset(s);
+    sq_reset(s);
     return GDPR_OK;
-}
-
-/* Parameters: 1 version, 2-4 from/to/as_of (epoch seconds), 5 total,
- * 6-11 by type, 12-17 by status, 18-53 by type and status, 54-58 denials,
- * 59-69 the scalars in struct order. */
-static const char kpis_json_sql[] =
-    "SELECT json_object('version', ?1,"
-    " 'from', strftime('%Y-%m-%dT%H:%M:%SZ', ?2, 'unixepoch'),"
-    " 'to', strftime('%Y-%m-%dT%H:%M:%SZ', ?3, 'unixepoch'),"
-    " 'as_of', strftime('%Y-%m-%dT%H:%M:%SZ', ?4, 'unixepoch'),"
-    " 'total', ?5,"
-    " 'by_type', json_object('access', ?6, 'portability', ?7, 'erasure', ?8,"
-    "   'rectification', ?9, 'restriction', ?10, 'objection', ?11),"
-    " 'by_status', json_object('open', ?12, 'in_progress', ?13, 'fulfilled', ?14,"
-    "   'denied', ?15, 'revoked', ?16, 'expired', ?17),"
-    " 'by_type_status', json_object("
-    "   'access', json_object('open', ?18, 'in_progress', ?19, 'fulfilled', ?20,"
-    "     'denied', ?21, 'revoked', ?22, 'expired', ?23),"
-    "   'portability', json_object('open', ?24, 'in_progress', ?25, 'fulfilled', ?26,"
-    "     'denied', ?27, 'revoked', ?28, 'expired', ?29),"
-    "   'erasure', json_object('open', ?30, 'in_progress', ?31, 'fulfilled', ?32,"
-    "     'denied', ?33, 'revoked', ?34, 'expired', ?35),"
-    "   'rectification', json_object('open', ?36, 'in_progress', ?37, 'fulfilled', ?38,"
-    "     'denied', ?39, 'revoked', ?40, 'expired', ?41),"
-    "   'restriction', json_object('open', ?42, 'in_progress', ?43, 'fulfilled', ?44,"
-    "     'denied', ?45, 'revoked', ?46, 'expired', ?47),"
-    "   'objection', json_object('open', ?48, 'in_progress', ?49, 'fulfilled', ?50,"
-    "     'denied', ?51, 'revoked', ?52, 'expired', ?53)),"
-    " 'denied_by_reason', json_object('identity_not_verified', ?54, 'no_match', ?55,"
-    "   'manifestly_unfounded_or_excessive', ?56, 'exempt', ?57, 'other', ?58),"
-    " 'decided', ?59, 'on_time', ?60, 'late', ?61, 'overdue', ?62,"
-    " 'on_time_rate', ?63, 'median_days', ?64, 'p90_days', ?65,"
-    " 'extended', ?66, 'escalated', ?67, 'escalations', ?68, 'high_risk', ?69)";
-
-static void
-bind_measure(sqlite3_stmt *s, int col, double v)
-{
-    if (v < 0)
-        sqlite3_bind_null(s, col);
-    else
-        sqlite3_bind_double(s, col, v);
-}
-
-int
-store_request_kpis_json(store *st, const gdpr_request_kpi_report *k, char **json_out)
-{
-    sqlite3_stmt *s;
-    int col = 6;
-    int rc = store_stmt(st, kpis_json_sql, &s);
-
-    *json_out = NULL;
-    if (rc != GDPR_OK)
-        return rc;
-    sqlite3_bind_int(s, 1, (int)k->version);
-    sqlite3_bind_int64(s, 2, k->from);
-    sqlite3_bind_int64(s, 3, k->to);
-    sqlite3_bind_int64(s, 4, k->as_of);
-    sqlite3_bind_int64(s, 5, k->total);
-    for (int t = 1; t <= GDPR_REQUEST_TYPE_MAX; t++)
-        sqlite3_bind_int64(s, col++, k->by_type[t]);
-    for (int x = 1; x <= GDPR_REQUEST_STATUS_MAX; x++)
-        sqlite3_bind_int64(s, col++, k->by_status[x]);
-    for (int t = 1; t <= GDPR_REQUEST_TYPE_MAX; t++)
-        for (int x = 1; x <= GDPR_REQUEST_STATUS_MAX; x++)
-            sqlite3_bind_int64(s, col++, k->by_type_status[t][x]);
-    for (int d = 1; d <= GDPR_DENIAL_MAX; d++)
-        sqlite3_bind_int64(s, col++, k->denied_by_reason[d]);
-    sqlite3_bind_int64(s, 59, k->decided);
-    sqlite3_bind_int64(s, 60, k->on_time);
-    sqlite3_bind_int64(s, 61, k->late);
-    sqlite3_bind_int64(s, 62, k->overdue);
-    bind_measure(s, 63, k->on_time_rate);
-    bind_measure(s, 64, k->median_days);
-    bind_measure(s, 65, k->p90_days);
-    sqlite3_bind_int64(s, 66, k->extended);
-    sqlite3_bind_int64(s, 67, k->escalated);
-    sqlite3_bind_int64(s, 68, k->escalations);
-    sqlite3_bind_int64(s, 69, k->high_risk);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        const char *json = (const char *)sqlite3_column_text(s, 0);
-        int result = GDPR_OK;
-        *json_out = json ? strdup(json) : NULL;
-        if (*json_out == NULL)
-            result = err_set(GDPR_ENOMEM, "out of memory for the KPI JSON");
-        store_reset(s);
-        return result;
-    }
-    store_reset(s);
-    return store_fail(st, rc, "building the KPI JSON");
 }

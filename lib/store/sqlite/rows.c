@@ -7,14 +7,14 @@
 #include "error.h"
 
 void
-store_reset(sqlite3_stmt *s)
+sq_reset(sqlite3_stmt *s)
 {
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
 }
 
 void
-store_bind_hash(sqlite3_stmt *s, int col, const uint8_t hash[CRYPTO_HASH_BYTES])
+sq_bind_hash(sqlite3_stmt *s, int col, const uint8_t hash[CRYPTO_HASH_BYTES])
 {
     /* SQLITE_STATIC: no copy, so the bind cannot fail for memory; a wrong
      * column number would be a bug the tests catch as a NULL constraint. */
@@ -22,7 +22,7 @@ store_bind_hash(sqlite3_stmt *s, int col, const uint8_t hash[CRYPTO_HASH_BYTES])
 }
 
 void
-store_bind_text_or_null(sqlite3_stmt *s, int col, const char *text)
+sq_bind_text_or_null(sqlite3_stmt *s, int col, const char *text)
 {
     if (text != NULL)
         sqlite3_bind_text(s, col, text, -1, SQLITE_STATIC);
@@ -31,7 +31,7 @@ store_bind_text_or_null(sqlite3_stmt *s, int col, const char *text)
 }
 
 void
-store_bind_blob_or_null(sqlite3_stmt *s, int col, const uint8_t *blob, size_t len)
+sq_bind_blob_or_null(sqlite3_stmt *s, int col, const uint8_t *blob, size_t len)
 {
     if (blob != NULL)
         sqlite3_bind_blob(s, col, blob, (int)len, SQLITE_STATIC);
@@ -40,14 +40,14 @@ store_bind_blob_or_null(sqlite3_stmt *s, int col, const uint8_t *blob, size_t le
 }
 
 const char *
-store_text_or_empty(sqlite3_stmt *s, int col)
+sq_text_or_empty(sqlite3_stmt *s, int col)
 {
     const char *t = (const char *)sqlite3_column_text(s, col);
     return t ? t : "";
 }
 
 int
-store_stopped(int stop, const char *what, int64_t id)
+sq_stopped(int stop, const char *what, int64_t id)
 {
     if (stop < 0)
         return stop;
@@ -56,15 +56,15 @@ store_stopped(int stop, const char *what, int64_t id)
 }
 
 int
-store_one_int64(store *st, sqlite3_stmt *s, const char *what, int64_t *out)
+sq_one_int64(sqlite_store *st, sqlite3_stmt *s, const char *what, int64_t *out)
 {
     int rc = sqlite3_step(s);
 
     if (rc != SQLITE_ROW) {
-        store_reset(s);
-        return store_fail(st, rc, what);
+        sq_reset(s);
+        return sq_fail(st, rc, what);
     }
     *out = sqlite3_column_int64(s, 0);
-    store_reset(s);
+    sq_reset(s);
     return GDPR_OK;
 }

@@ -376,46 +376,155 @@ static const migration migrations[] = {
         "END;",
         NULL,
     },
+    /* 9: ids and the generation (docs/decisions/0006-store-interface.md).
+     * One row per id sequence holding the last id handed out, seeded above
+     * every id ever issued: the table's own rows, every column elsewhere
+     * that refers to such an id (holds, kept and erased record lists,
+     * retention state, reviews, pending hooks, the key queue), AUTOINCREMENT's
+     * high-water marks, and the ids audit references name ("record 12",
+     * "hold 3", ...), so a deleted highest row's id is not issued again
+     * where a trace of it remains. Plus the store's generation. */
+    {
+        "CREATE TABLE main.counter(name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
+        "INSERT INTO main.counter VALUES('generation', 0);"
+        "INSERT INTO main.counter SELECT 'subject', coalesce(max(v), 0) FROM ("
+        "  SELECT max(id) AS v FROM main.subject"
+        ");"
+        "INSERT INTO main.counter SELECT 'identity', coalesce(max(v), 0) FROM ("
+        "  SELECT max(id) AS v FROM main.identity"
+        ");"
+        "INSERT INTO main.counter SELECT 'vault', coalesce(max(v), 0) FROM ("
+        "  SELECT max(id) AS v FROM main.vault"
+        "  UNION ALL SELECT max(record) FROM main.retention_state"
+        "  UNION ALL SELECT max(record) FROM main.retention_review"
+        "  UNION ALL SELECT max(record) FROM main.tombstone_kept"
+        "  UNION ALL SELECT max(record) FROM main.tombstone_record"
+        "  UNION ALL SELECT max(record) FROM main.erasure_hold"
+        "  UNION ALL SELECT max(cursor_id) FROM main.retention_run"
+        "  UNION ALL SELECT CAST(substr(ref, instr(ref, 'record ') + 7) AS INTEGER)"
+        "    FROM main.audit WHERE instr(ref, 'record ') > 0"
+        ");"
+        "INSERT INTO main.counter SELECT 'consent', coalesce(max(v), 0) FROM ("
+        "  SELECT max(id) AS v FROM main.consent"
+        "  UNION ALL SELECT seq FROM main.sqlite_sequence WHERE name = 'consent'"
+        "  UNION ALL SELECT max(event) FROM main.consent_state"
+        "  UNION ALL SELECT max(consent_event) FROM main.disclosure"
+        ");"
+        "INSERT INTO main.counter SELECT 'disclosure', coalesce(max(v), 0) FROM ("
+        "  SELECT max(id) AS v FROM main.disclosure"
+        "  UNION ALL SELECT seq FROM main.sqlite_sequence WHERE name = 'disclosure'"
+        ");"
+        "INSERT INTO main.counter SELECT 'transfer', coalesce(max(v), 0) FROM ("
+        "  SELECT max(id) AS v FROM main.transfer"
+        "  UNION ALL SELECT seq FROM main.sqlite_sequence WHERE name = 'transfer'"
+        ");"
+        "INSERT INTO main.counter SELECT 'safeguard', coalesce(max(v), 0) FROM ("
+        "  SELECT max(id) AS v FROM main.transfer_safeguard"
+        "  UNION ALL SELECT seq FROM main.sqlite_sequence WHERE name = 'transfer_safeguard'"
+        ");"
+        "INSERT INTO main.counter SELECT 'request', coalesce(max(v), 0) FROM ("
+        "  SELECT max(id) AS v FROM main.request"
+        "  UNION ALL SELECT max(request) FROM main.request_event"
+        "  UNION ALL SELECT CAST(substr(ref, instr(ref, 'request ') + 8) AS INTEGER)"
+        "    FROM main.audit WHERE instr(ref, 'request ') > 0"
+        ");"
+        "INSERT INTO main.counter SELECT 'request_event', coalesce(max(v), 0) FROM ("
+        "  SELECT max(id) AS v FROM main.request_event"
+        ");"
+        "INSERT INTO main.counter SELECT 'hold', coalesce(max(v), 0) FROM ("
+        "  SELECT max(id) AS v FROM main.erasure_hold"
+        "  UNION ALL SELECT seq FROM main.sqlite_sequence WHERE name = 'erasure_hold'"
+        "  UNION ALL SELECT CAST(substr(ref, instr(ref, 'hold ') + 5) AS INTEGER)"
+        "    FROM main.audit WHERE instr(ref, 'hold ') > 0"
+        ");"
+        "INSERT INTO main.counter SELECT 'tombstone', coalesce(max(v), 0) FROM ("
+        "  SELECT max(id) AS v FROM main.tombstone"
+        "  UNION ALL SELECT seq FROM main.sqlite_sequence WHERE name = 'tombstone'"
+        "  UNION ALL SELECT max(tombstone) FROM main.tombstone_kept"
+        "  UNION ALL SELECT max(tombstone) FROM main.tombstone_record"
+        "  UNION ALL SELECT max(tombstone) FROM main.tombstone_recipient"
+        "  UNION ALL SELECT max(tombstone) FROM main.erasure_pending"
+        "  UNION ALL SELECT max(tombstone) FROM main.erasure_shred_queue"
+        "  UNION ALL SELECT CAST(substr(ref, instr(ref, 'tombstone ') + 10) AS INTEGER)"
+        "    FROM main.audit WHERE instr(ref, 'tombstone ') > 0"
+        ");"
+        "INSERT INTO main.counter SELECT 'pending', coalesce(max(v), 0) FROM ("
+        "  SELECT max(id) AS v FROM main.erasure_pending"
+        "  UNION ALL SELECT seq FROM main.sqlite_sequence WHERE name = 'erasure_pending'"
+        ");"
+        "INSERT INTO main.counter SELECT 'review', coalesce(max(v), 0) FROM ("
+        "  SELECT max(id) AS v FROM main.retention_review"
+        "  UNION ALL SELECT seq FROM main.sqlite_sequence WHERE name = 'retention_review'"
+        "  UNION ALL SELECT max(review) FROM main.retention_state"
+        "  UNION ALL SELECT CAST(substr(ref, instr(ref, 'review ') + 7) AS INTEGER)"
+        "    FROM main.audit WHERE instr(ref, 'review ') > 0"
+        ");"
+        "INSERT INTO main.counter SELECT 'retention_run', coalesce(max(v), 0) FROM ("
+        "  SELECT max(id) AS v FROM main.retention_run"
+        "  UNION ALL SELECT CAST(substr(ref, instr(ref, 'run ') + 4) AS INTEGER)"
+        "    FROM main.audit WHERE instr(ref, 'run ') > 0"
+        ");",
+        NULL,
+    },
+    /* 10: the request KPI counters are kept by the store's C code in the
+     * request's own transaction (sqlite/request.c), not by triggers: a
+     * second backend implements the same operations without a trigger
+     * language. The counters themselves are unchanged. */
+    {
+        "DROP TRIGGER main.request_kpi_insert;"
+        "DROP TRIGGER main.request_kpi_update;"
+        "DROP TRIGGER main.request_kpi_delete;",
+        NULL,
+    },
+    /* 11: what follows a deleted vault record (its retention state, its
+     * open review) or subject (anchors, sealed justifications) is done by
+     * the store's delete operations (sqlite/vault.c, sqlite/erasure.c). */
+    {
+        "DROP TRIGGER main.retention_vault_gone;"
+        "DROP TRIGGER main.retention_subject_gone;",
+        NULL,
+    },
 };
 
-int store_schema_create_version = 0;
-
 int
-store_schema_latest(void)
+sqlite__schema_latest(void)
 {
     return (int)(sizeof migrations / sizeof migrations[0]);
 }
 
 static int
-set_versions(store *st, int version)
+set_versions(sqlite_store *st, int version)
 {
     char sql[64];
     int rc;
 
     snprintf(sql, sizeof sql, "PRAGMA user_version=%d", version);
-    rc = store_exec(st, sql);
+    rc = sq_exec(st, sql);
     if (rc == GDPR_OK)
-        rc = store_exec_keys(st, sql);
+        rc = sq_exec_keys(st, sql);
     return rc;
 }
 
 int
-store_migrate(store *st, int target)
+sqlite__migrate(store *base, int target)
 {
+    sqlite_store *st = (sqlite_store *)base;
     int current = 0;
-    int rc = store_schema_version(st, &current);
+    int rc = sqlite__schema_version(&st->base, &current);
 
     if (rc != GDPR_OK)
         return rc;
-    if (target > store_schema_latest())
+    if (target > sqlite__schema_latest())
         return err_set(GDPR_EVERSION, "schema: no migration to version %d", target);
     for (int v = current + 1; v <= target && rc == GDPR_OK; v++) {
         const migration *m = &migrations[v - 1];
-        rc = store_exec(st, m->data_sql);
+        rc = sq_exec(st, m->data_sql);
         if (rc == GDPR_OK && m->keys_sql != NULL)
-            rc = store_exec_keys(st, m->keys_sql);
+            rc = sq_exec_keys(st, m->keys_sql);
         if (rc == GDPR_OK)
             rc = set_versions(st, v);
+        if (rc == GDPR_OK && v >= SQ_COUNTERS_VERSION)
+            st->has_counters = 1;
         if (rc != GDPR_OK)
             rc = err_wrap(rc, "migrating the schema to version %d", v);
     }

@@ -42,13 +42,13 @@ fail_on(sqlite3 *db, int sqlite_rc, const char *what)
 }
 
 int
-store_fail(store *st, int sqlite_rc, const char *what)
+sq_fail(sqlite_store *st, int sqlite_rc, const char *what)
 {
     return fail_on(st ? st->db : NULL, sqlite_rc, what);
 }
 
 int
-store_fail_keys(store *st, int sqlite_rc, const char *what)
+sq_fail_keys(sqlite_store *st, int sqlite_rc, const char *what)
 {
     return fail_on(st ? st->kdb : NULL, sqlite_rc, what);
 }
@@ -64,19 +64,19 @@ exec_on(sqlite3 *db, const char *sql)
 }
 
 int
-store_exec(store *st, const char *sql)
+sq_exec(sqlite_store *st, const char *sql)
 {
     return exec_on(st->db, sql);
 }
 
 int
-store_exec_keys(store *st, const char *sql)
+sq_exec_keys(sqlite_store *st, const char *sql)
 {
     return exec_on(st->kdb, sql);
 }
 
 static int
-stmt_on(store *st, sqlite3 *db, const char *sql, sqlite3_stmt **out)
+stmt_on(sqlite_store *st, sqlite3 *db, const char *sql, sqlite3_stmt **out)
 {
     size_t slot = (((uintptr_t)sql >> 3) ^ ((uintptr_t)db >> 4)) % STORE_STMT_SLOTS;
     sqlite3_stmt *s = NULL;
@@ -103,19 +103,19 @@ stmt_on(store *st, sqlite3 *db, const char *sql, sqlite3_stmt **out)
 }
 
 int
-store_stmt(store *st, const char *sql, sqlite3_stmt **out)
+sq_stmt(sqlite_store *st, const char *sql, sqlite3_stmt **out)
 {
     return stmt_on(st, st->db, sql, out);
 }
 
 int
-store_stmt_keys(store *st, const char *sql, sqlite3_stmt **out)
+sq_stmt_keys(sqlite_store *st, const char *sql, sqlite3_stmt **out)
 {
     return stmt_on(st, st->kdb, sql, out);
 }
 
 int
-store_step_done(store *st, sqlite3_stmt *s, const char *what)
+sq_step_done(sqlite_store *st, sqlite3_stmt *s, const char *what)
 {
     int rc = sqlite3_step(s);
     int result = GDPR_OK;
@@ -128,7 +128,7 @@ store_step_done(store *st, sqlite3_stmt *s, const char *what)
     return result;
 }
 
-static void clean_orphans(store *st);
+static void clean_orphans(sqlite_store *st);
 
 static int
 file_has_content(const char *path)
@@ -219,19 +219,20 @@ read_user_version(sqlite3 *db, int *out)
 }
 
 int
-store_schema_version(store *st, int *version_out)
+sqlite__schema_version(store *base, int *version_out)
 {
+    sqlite_store *st = (sqlite_store *)base;
     return read_user_version(st->db, version_out);
 }
 
 int
-store_schema_version_keys(store *st, int *version_out)
+sq_schema_version_keys(sqlite_store *st, int *version_out)
 {
     return read_user_version(st->kdb, version_out);
 }
 
 static int
-check_versions(store *st, int *is_new)
+check_versions(sqlite_store *st, int *is_new)
 {
     int data_version = 0, keys_version = 0;
     int rc = read_user_version(st->db, &data_version);
@@ -240,12 +241,13 @@ check_versions(store *st, int *is_new)
         rc = read_user_version(st->kdb, &keys_version);
     if (rc != GDPR_OK)
         return rc;
-    if (data_version > store_schema_latest() || keys_version > store_schema_latest())
+    if (data_version > sqlite__schema_latest() || keys_version > sqlite__schema_latest())
         return err_set(GDPR_EVERSION, "store: schema version %d was written by a newer "
                        "libgdpr (this one knows up to %d)",
                        data_version > keys_version ? data_version : keys_version,
-                       store_schema_latest());
+                       sqlite__schema_latest());
     *is_new = data_version == 0;
+    st->has_counters = data_version >= SQ_COUNTERS_VERSION;
     if (*is_new && keys_version != 0)
         return err_set(GDPR_ECORRUPT, "keystore: holds keys of another store; "
                        "give a new data file its own keystore");
@@ -255,13 +257,14 @@ check_versions(store *st, int *is_new)
 }
 
 int
-store_open(store **out, const store_config *cfg, int *is_new)
+sqlite__open(store **out, const store_config *cfg, int *is_new)
 {
-    store *st = calloc(1, sizeof *st);
+    sqlite_store *st = calloc(1, sizeof *st);
     int rc;
 
     if (st == NULL)
         return err_set(GDPR_ENOMEM, "out of memory opening the store");
+    st->base.ops = &store_sqlite_ops;
     st->in_memory = strcmp(cfg->path, ":memory:") == 0;
     /* SQLite would create an empty keystore and hide the loss of the real
      * one: refuse before touching anything. */
@@ -278,16 +281,17 @@ store_open(store **out, const store_config *cfg, int *is_new)
     if (rc == GDPR_OK)
         rc = check_versions(st, is_new);
     if (rc != GDPR_OK) {
-        store_close(st);
+        sqlite__close(&st->base);
         return rc;
     }
-    *out = st;
+    *out = &st->base;
     return GDPR_OK;
 }
 
 void
-store_close(store *st)
+sqlite__close(store *base)
 {
+    sqlite_store *st = (sqlite_store *)base;
     if (st == NULL)
         return;
     for (int i = 0; i < STORE_STMT_SLOTS; i++)
@@ -334,8 +338,9 @@ integrity_of(sqlite3 *db, const char *file)
 }
 
 int
-store_integrity_check(store *st)
+sqlite__integrity_check(store *base)
 {
+    sqlite_store *st = (sqlite_store *)base;
     int rc = integrity_of(st->db, "data file");
 
     if (rc == GDPR_OK)
@@ -348,7 +353,7 @@ enum tx_kind { TX_BEGIN, TX_COMMIT, TX_SAVEPOINT, TX_RELEASE };
 /* Run BEGIN IMMEDIATE / COMMIT / SAVEPOINT sN / RELEASE sN on one
  * connection through a cached prepared statement. */
 static int
-tx_run(store *st, int keys, enum tx_kind kind, int level)
+tx_run(sqlite_store *st, int keys, enum tx_kind kind, int level)
 {
     sqlite3 *db = keys ? st->kdb : st->db;
     sqlite3_stmt **slot = NULL;
@@ -381,8 +386,9 @@ tx_run(store *st, int keys, enum tx_kind kind, int level)
  * first, then data file, by every process, so two writers cannot each hold
  * one file and wait for the other. */
 int
-store_begin(store *st)
+sqlite__begin(store *base)
 {
+    sqlite_store *st = (sqlite_store *)base;
     enum tx_kind kind = st->depth == 0 ? TX_BEGIN : TX_SAVEPOINT;
     char sql[64];
     int rc;
@@ -404,6 +410,13 @@ store_begin(store *st)
         return rc;
     }
     st->depth++;
+    if (st->depth == 1) {
+        rc = sq_generation_begin(st);
+        if (rc != GDPR_OK) {
+            sqlite__rollback(&st->base);
+            return rc;
+        }
+    }
     return GDPR_OK;
 }
 
@@ -412,7 +425,7 @@ store_begin(store *st)
  * fails too, they stay as harmless orphans (random keys protecting
  * nothing), as after a crash at the same point. */
 static int
-delete_orphans(store *st)
+delete_orphans(sqlite_store *st)
 {
     sqlite3_stmt *del = NULL;
     int rc = sqlite3_prepare_v2(st->kdb, "DELETE FROM main.subject_key WHERE hash=?1", -1, &del,
@@ -431,7 +444,7 @@ delete_orphans(store *st)
  * failure they are kept in memory and retried (next transaction, close);
  * a crash loses the list, leaving random keys that protect nothing. */
 static void
-clean_orphans(store *st)
+clean_orphans(sqlite_store *st)
 {
     if (st->n_orphan_keys == 0)
         return;
@@ -448,7 +461,7 @@ clean_orphans(store *st)
 /* The data commit failed after the keystore's: the keys this transaction
  * created belong to subjects that never arrived. */
 static void
-orphan_new_keys(store *st)
+orphan_new_keys(sqlite_store *st)
 {
     void *grown;
 
@@ -470,15 +483,23 @@ orphan_new_keys(store *st)
  * worst a wrapped key whose subject row never arrived, a harmless orphan;
  * never data whose key is missing. */
 int
-store_commit(store *st)
+sqlite__commit(store *base)
 {
+    sqlite_store *st = (sqlite_store *)base;
     enum tx_kind kind = st->depth == 1 ? TX_COMMIT : TX_RELEASE;
     int rc;
 
+    if (st->depth == 1) {
+        rc = sq_generation_bump(st);
+        if (rc != GDPR_OK) {
+            sqlite__rollback(&st->base);
+            return rc;
+        }
+    }
     rc = tx_run(st, 1, kind, st->depth - 1);
     if (rc != SQLITE_OK) {
         rc = fail_on(st->kdb, rc, "commit (keystore)");
-        store_rollback(st);
+        sqlite__rollback(&st->base);
         return rc;
     }
     rc = tx_run(st, 0, kind, st->depth - 1);
@@ -491,7 +512,7 @@ store_commit(store *st)
             st->audit_tail_valid = 0;
             orphan_new_keys(st);
         } else {
-            store_rollback(st);
+            sqlite__rollback(&st->base);
         }
         return rc;
     }
@@ -518,8 +539,9 @@ rollback_on(sqlite3 *db, int depth)
 }
 
 void
-store_rollback(store *st)
+sqlite__rollback(store *base)
 {
+    sqlite_store *st = (sqlite_store *)base;
     st->audit_tail_valid = 0;
     if (st->depth == 0)
         return;
@@ -555,8 +577,9 @@ checkpoint_file(sqlite3 *db, const char *file)
 }
 
 int
-store_checkpoint(store *st)
+sqlite__scrub(store *base)
 {
+    sqlite_store *st = (sqlite_store *)base;
     int rc, keys_rc;
 
     if (st->depth > 0)
@@ -570,7 +593,8 @@ store_checkpoint(store *st)
 }
 
 int
-store_depth(const store *st)
+sqlite__depth(const store *base)
 {
+    const sqlite_store *st = (const sqlite_store *)base;
     return st->depth;
 }

@@ -1,8 +1,7 @@
 /*
  * Rows of the vault capability: identifiers (blind index -> subject),
- * sealed vault records and the sealed host id of a subject. (The WAL
- * checkpoint, store_checkpoint, lives in lib/store/sqlite.c with the
- * connections it works on.)
+ * sealed vault records and the sealed host id of a subject. (The scrub,
+ * store_scrub, lives in sqlite.c with the connections it works on.)
  * SPDX-License-Identifier: MIT
  */
 #include "sqlite_internal.h"
@@ -36,34 +35,20 @@ stopped(int stop, const char *what, int64_t id)
                    (long long)id, stop);
 }
 
-static int
-next_id(store *st, sqlite3_stmt *s, const char *what, int64_t *id_out)
-{
-    int rc = sqlite3_step(s);
-
-    if (rc != SQLITE_ROW) {
-        reset(s);
-        return store_fail(st, rc, what);
-    }
-    *id_out = sqlite3_column_int64(s, 0);
-    reset(s);
-    return GDPR_OK;
-}
-
 /* A statement to iterate with: the cached one, or, when fn re-entered the
  * store and that one is mid-iteration already (a host callback calling
  * the library), a fresh one of our own (*own = 1). */
 static int
-cursor(store *st, const char *sql, sqlite3_stmt **out, int *own)
+cursor(sqlite_store *st, const char *sql, sqlite3_stmt **out, int *own)
 {
-    int rc = store_stmt(st, sql, out);
+    int rc = sq_stmt(st, sql, out);
 
     *own = 0;
     if (rc != GDPR_OK || !sqlite3_stmt_busy(*out))
         return rc;
     rc = sqlite3_prepare_v2(st->db, sql, -1, out, NULL);
     if (rc != SQLITE_OK)
-        return store_fail(st, rc, "preparing a cursor");
+        return sq_fail(st, rc, "preparing a cursor");
     *own = 1;
     return GDPR_OK;
 }
@@ -80,11 +65,12 @@ cursor_done(sqlite3_stmt *s, int own)
 /* --- identities ------------------------------------------------------ */
 
 int
-store_identity_find(store *st, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
+sqlite__identity_find(store *base, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
                     uint8_t subject_hash_out[CRYPTO_HASH_BYTES])
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "SELECT subject FROM main.identity WHERE hash=?1", &s);
+    int rc = sq_stmt(st, "SELECT subject FROM main.identity WHERE hash=?1", &s);
     int result = GDPR_OK;
 
     if (rc != GDPR_OK)
@@ -99,30 +85,20 @@ store_identity_find(store *st, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
     } else if (rc == SQLITE_DONE) {
         result = GDPR_ENOTFOUND;
     } else {
-        result = store_fail(st, rc, "finding an identifier");
+        result = sq_fail(st, rc, "finding an identifier");
     }
     reset(s);
     return result;
 }
 
 int
-store_identity_next_id(store *st, int64_t *id_out)
-{
-    sqlite3_stmt *s;
-    int rc = store_stmt(st, "SELECT coalesce(max(id), 0) + 1 FROM main.identity", &s);
-
-    if (rc != GDPR_OK)
-        return rc;
-    return next_id(st, s, "allocating an identifier id", id_out);
-}
-
-int
-store_identity_insert(store *st, int64_t id, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
+sqlite__identity_insert(store *base, int64_t id, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
                       const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *kind,
                       const uint8_t *sealed, size_t sealed_len, int64_t created)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "INSERT INTO main.identity(id, hash, subject, kind, created, value)"
+    int rc = sq_stmt(st, "INSERT INTO main.identity(id, hash, subject, kind, created, value)"
                         " VALUES(?1, ?2, ?3, ?4, ?5, ?6)", &s);
 
     if (rc != GDPR_OK)
@@ -133,13 +109,14 @@ store_identity_insert(store *st, int64_t id, const uint8_t ident_hash[CRYPTO_HAS
     sqlite3_bind_text(s, 4, kind, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 5, created);
     sqlite3_bind_blob(s, 6, sealed, (int)sealed_len, SQLITE_STATIC);
-    return store_step_done(st, s, "linking an identifier");
+    return sq_step_done(st, s, "linking an identifier");
 }
 
 int
-store_identity_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+sqlite__identity_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                        int (*fn)(const store_identity_row *row, void *ctx), void *ctx)
 {
+    sqlite_store *st = (sqlite_store *)base;
     static const char sql[] = "SELECT id, kind, created, value FROM main.identity"
                               " WHERE subject=?1 ORDER BY id";
     sqlite3_stmt *s = NULL;
@@ -170,33 +147,35 @@ store_identity_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = store_fail(st, rc, "listing identifiers");
+        result = sq_fail(st, rc, "listing identifiers");
     cursor_done(s, own);
     return result;
 }
 
 int
-store_identity_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+sqlite__identity_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                               int64_t *count_out)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "DELETE FROM main.identity WHERE subject=?1", &s);
+    int rc = sq_stmt(st, "DELETE FROM main.identity WHERE subject=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
     bind_hash(s, 1, subject_hash);
-    rc = store_step_done(st, s, "deleting identifiers");
+    rc = sq_step_done(st, s, "deleting identifiers");
     if (rc == GDPR_OK && count_out)
         *count_out = sqlite3_changes64(st->db);
     return rc;
 }
 
 int
-store_subject_ident(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t *buf, size_t cap,
+sqlite__subject_ident(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t *buf, size_t cap,
                     size_t *len_out)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "SELECT ident FROM main.subject WHERE hash=?1", &s);
+    int rc = sq_stmt(st, "SELECT ident FROM main.subject WHERE hash=?1", &s);
     int result = GDPR_OK;
 
     if (rc != GDPR_OK)
@@ -214,7 +193,7 @@ store_subject_ident(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t *b
     } else if (rc == SQLITE_DONE) {
         result = err_set(GDPR_ENOTFOUND, "subject: unknown");
     } else {
-        result = store_fail(st, rc, "reading a subject");
+        result = sq_fail(st, rc, "reading a subject");
     }
     reset(s);
     return result;
@@ -250,21 +229,11 @@ read_vault_row(sqlite3_stmt *s, store_vault_row *row)
 }
 
 int
-store_vault_next_id(store *st, int64_t *id_out)
+sqlite__vault_insert(store *base, const store_vault_row *row)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "SELECT coalesce(max(id), 0) + 1 FROM main.vault", &s);
-
-    if (rc != GDPR_OK)
-        return rc;
-    return next_id(st, s, "allocating a record id", id_out);
-}
-
-int
-store_vault_insert(store *st, const store_vault_row *row)
-{
-    sqlite3_stmt *s;
-    int rc = store_stmt(st, "INSERT INTO main.vault(" VAULT_COLUMNS ")"
+    int rc = sq_stmt(st, "INSERT INTO main.vault(" VAULT_COLUMNS ")"
                         " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", &s);
 
     if (rc != GDPR_OK)
@@ -285,14 +254,15 @@ store_vault_insert(store *st, const store_vault_row *row)
         sqlite3_bind_int64(s, 10, row->due);
     sqlite3_bind_int(s, 11, row->special);
     sqlite3_bind_blob(s, 12, row->value, (int)row->value_len, SQLITE_STATIC);
-    return store_step_done(st, s, "storing a vault record");
+    return sq_step_done(st, s, "storing a vault record");
 }
 
 int
-store_vault_get(store *st, int64_t id, store_vault_fn fn, void *ctx)
+sqlite__vault_get(store *base, int64_t id, store_vault_fn fn, void *ctx)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "SELECT " VAULT_COLUMNS " FROM main.vault WHERE id=?1", &s);
+    int rc = sq_stmt(st, "SELECT " VAULT_COLUMNS " FROM main.vault WHERE id=?1", &s);
     int result;
 
     if (rc != GDPR_OK)
@@ -310,16 +280,17 @@ store_vault_get(store *st, int64_t id, store_vault_fn fn, void *ctx)
     } else if (rc == SQLITE_DONE) {
         result = err_set(GDPR_ENOTFOUND, "record: %lld is not a vault record", (long long)id);
     } else {
-        result = store_fail(st, rc, "reading a vault record");
+        result = sq_fail(st, rc, "reading a vault record");
     }
     reset(s);
     return result;
 }
 
 int
-store_vault_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], store_vault_fn fn,
+sqlite__vault_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES], store_vault_fn fn,
                     void *ctx)
 {
+    sqlite_store *st = (sqlite_store *)base;
     static const char sql[] = "SELECT " VAULT_COLUMNS " FROM main.vault"
                               " WHERE subject=?1 ORDER BY id";
     sqlite3_stmt *s = NULL;
@@ -344,13 +315,13 @@ store_vault_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], st
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = store_fail(st, rc, "listing vault records");
+        result = sq_fail(st, rc, "listing vault records");
     cursor_done(s, own);
     return result;
 }
 
 static int
-changed_one(store *st, int rc, int64_t id)
+changed_one(sqlite_store *st, int rc, int64_t id)
 {
     if (rc == GDPR_OK && sqlite3_changes64(st->db) == 0)
         return err_set(GDPR_ENOTFOUND, "record: %lld is not a vault record", (long long)id);
@@ -358,59 +329,103 @@ changed_one(store *st, int rc, int64_t id)
 }
 
 int
-store_vault_update_value(store *st, int64_t id, const uint8_t *sealed, size_t sealed_len,
+sqlite__vault_update_value(store *base, int64_t id, const uint8_t *sealed, size_t sealed_len,
                          int64_t updated)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "UPDATE main.vault SET value=?2, updated=?3 WHERE id=?1", &s);
+    int rc = sq_stmt(st, "UPDATE main.vault SET value=?2, updated=?3 WHERE id=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_blob(s, 2, sealed, (int)sealed_len, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, updated);
-    return changed_one(st, store_step_done(st, s, "rectifying a vault record"), id);
+    return changed_one(st, sq_step_done(st, s, "rectifying a vault record"), id);
+}
+
+/* A record's retention state goes with it, and its open review task (if
+ * any) is closed as "record gone" (status 4). Done here for every delete
+ * of vault rows, in the same transaction (schema 11 dropped the trigger
+ * that did it). `sql_review` and `sql_state` select by `?1`. */
+static int
+follow_vault_delete(sqlite_store *st, const char *sql_review, const char *sql_state,
+                    const uint8_t *subject_hash, int64_t id)
+{
+    const char *sql[] = { sql_review, sql_state };
+    int rc = GDPR_OK;
+
+    for (size_t i = 0; i < 2 && rc == GDPR_OK; i++) {
+        sqlite3_stmt *s;
+        rc = sq_stmt(st, sql[i], &s);
+        if (rc != GDPR_OK)
+            break;
+        if (subject_hash != NULL)
+            bind_hash(s, 1, subject_hash);
+        else
+            sqlite3_bind_int64(s, 1, id);
+        rc = sq_step_done(st, s, "closing the retention state of deleted records");
+    }
+    return rc;
 }
 
 int
-store_vault_delete(store *st, int64_t id)
+sqlite__vault_delete(store *base, int64_t id)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "DELETE FROM main.vault WHERE id=?1", &s);
+    int rc = sq_stmt(st, "DELETE FROM main.vault WHERE id=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, id);
-    return changed_one(st, store_step_done(st, s, "deleting a vault record"), id);
+    rc = changed_one(st, sq_step_done(st, s, "deleting a vault record"), id);
+    if (rc == GDPR_OK)
+        rc = follow_vault_delete(st,
+                                 "UPDATE main.retention_review SET status = 4 WHERE id ="
+                                 " (SELECT review FROM main.retention_state WHERE record = ?1)"
+                                 " AND status = 1",
+                                 "DELETE FROM main.retention_state WHERE record = ?1", NULL, id);
+    return rc;
 }
 
 int
-store_vault_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+sqlite__vault_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                            int64_t *count_out)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "DELETE FROM main.vault WHERE subject=?1", &s);
+    int rc = follow_vault_delete(st,
+                                 "UPDATE main.retention_review SET status = 4 WHERE status = 1"
+                                 " AND id IN (SELECT r.review FROM main.retention_state r"
+                                 " JOIN main.vault v ON v.id = r.record WHERE v.subject = ?1)",
+                                 "DELETE FROM main.retention_state WHERE record IN"
+                                 " (SELECT id FROM main.vault WHERE subject = ?1)",
+                                 subject_hash, 0);
 
+    if (rc == GDPR_OK)
+        rc = sq_stmt(st, "DELETE FROM main.vault WHERE subject=?1", &s);
     if (rc != GDPR_OK)
         return rc;
     bind_hash(s, 1, subject_hash);
-    rc = store_step_done(st, s, "deleting vault records");
+    rc = sq_step_done(st, s, "deleting vault records");
     if (rc == GDPR_OK && count_out)
         *count_out = sqlite3_changes64(st->db);
     return rc;
 }
 
 int
-store_vault_set_due(store *st, int64_t id, int has_due, int64_t due)
+sqlite__vault_set_due(store *base, int64_t id, int has_due, int64_t due)
 {
+    sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = store_stmt(st, "UPDATE main.vault SET due=?2 WHERE id=?1", &s);
+    int rc = sq_stmt(st, "UPDATE main.vault SET due=?2 WHERE id=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, id);
     if (has_due)
         sqlite3_bind_int64(s, 2, due);
-    return changed_one(st, store_step_done(st, s, "setting a due time"), id);
+    return changed_one(st, sq_step_done(st, s, "setting a due time"), id);
 }
 

@@ -1,0 +1,136 @@
+/*
+ * Ids and the store's generation, both kept in main.counter of the data
+ * file: one row per id sequence (the last id handed out) and one row
+ * "generation". Rows are written in the caller's transaction, so a
+ * rollback takes an allocation back together with the rows that used it.
+ * SPDX-License-Identifier: MIT
+ */
+#include "sqlite_internal.h"
+
+#include "error.h"
+
+/* The row names, indexed by store_seq; also used by the migration that
+ * creates them (schema.c). */
+static const char *const seq_names[STORE_SEQ_COUNT] = {
+    [STORE_SEQ_SUBJECT] = "subject",
+    [STORE_SEQ_IDENTITY] = "identity",
+    [STORE_SEQ_VAULT] = "vault",
+    [STORE_SEQ_CONSENT] = "consent",
+    [STORE_SEQ_DISCLOSURE] = "disclosure",
+    [STORE_SEQ_TRANSFER] = "transfer",
+    [STORE_SEQ_SAFEGUARD] = "safeguard",
+    [STORE_SEQ_REQUEST] = "request",
+    [STORE_SEQ_REQUEST_EVENT] = "request_event",
+    [STORE_SEQ_HOLD] = "hold",
+    [STORE_SEQ_TOMBSTONE] = "tombstone",
+    [STORE_SEQ_PENDING] = "pending",
+    [STORE_SEQ_REVIEW] = "review",
+    [STORE_SEQ_RETENTION_RUN] = "retention_run",
+};
+
+int
+sq_next_id(sqlite_store *st, store_seq which, int64_t *id_out)
+{
+    sqlite3_stmt *s;
+    int rc;
+
+    if ((unsigned)which >= STORE_SEQ_COUNT)
+        return err_set(GDPR_EINVAL, "store: no id sequence %d", (int)which);
+    if (st->depth == 0)
+        return err_set(GDPR_ESTATE, "store: ids are allocated inside a transaction");
+    rc = sq_stmt(st, "UPDATE main.counter SET value = value + 1 WHERE name = ?1"
+                     " RETURNING value", &s);
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_text(s, 1, seq_names[which], -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *id_out = sqlite3_column_int64(s, 0);
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_DONE) {
+            sq_reset(s);
+            return GDPR_OK;
+        }
+    }
+    sq_reset(s);
+    if (rc == SQLITE_DONE)
+        return err_set(GDPR_ECORRUPT, "store: id sequence '%s' is missing",
+                       seq_names[which]);
+    return sq_fail(st, rc, "allocating an id");
+}
+
+int
+sqlite__next_id(store *base, store_seq which, int64_t *id_out)
+{
+    return sq_next_id((sqlite_store *)base, which, id_out);
+}
+
+static int64_t
+changes_now(sqlite_store *st)
+{
+    return sqlite3_total_changes64(st->db) + sqlite3_total_changes64(st->kdb);
+}
+
+/* Called right after the outermost BEGIN IMMEDIATE: the write lock is
+ * held, so the value cannot move under us until we commit. */
+int
+sq_generation_begin(sqlite_store *st)
+{
+    sqlite3_stmt *s;
+    int64_t value = 0;
+    int rc;
+
+    st->changes_at_begin = changes_now(st);
+    if (!st->has_counters)
+        return GDPR_OK;
+    rc = sq_stmt(st, "SELECT value FROM main.counter WHERE name = 'generation'", &s);
+    if (rc == GDPR_OK)
+        rc = sq_one_int64(st, s, "reading the store generation", &value);
+    if (rc != GDPR_OK)
+        return rc;
+    st->generation = (uint64_t)value;
+    return GDPR_OK;
+}
+
+/* Called before the outermost commit: raise the generation when this
+ * transaction wrote anything (in either file). Migrations that create the
+ * counter table count too: the first commit after one raises it. */
+int
+sq_generation_bump(sqlite_store *st)
+{
+    sqlite3_stmt *s;
+    int64_t value = 0;
+    int rc;
+
+    if (!st->has_counters || changes_now(st) == st->changes_at_begin)
+        return GDPR_OK;
+    rc = sq_stmt(st, "UPDATE main.counter SET value = value + 1 WHERE name = 'generation'"
+                     " RETURNING value", &s);
+    if (rc == GDPR_OK)
+        rc = sq_one_int64(st, s, "raising the store generation", &value);
+    if (rc != GDPR_OK)
+        return rc;
+    st->generation = (uint64_t)value;
+    return GDPR_OK;
+}
+
+int
+sqlite__generation(store *base, uint64_t *generation_out)
+{
+    sqlite_store *st = (sqlite_store *)base;
+    sqlite3_stmt *s;
+    int64_t value = 0;
+    int rc;
+
+    if (st->depth > 0 || !st->has_counters) {
+        *generation_out = st->generation;
+        return GDPR_OK;
+    }
+    rc = sq_stmt(st, "SELECT value FROM main.counter WHERE name = 'generation'", &s);
+    if (rc == GDPR_OK)
+        rc = sq_one_int64(st, s, "reading the store generation", &value);
+    if (rc != GDPR_OK)
+        return rc;
+    *generation_out = (uint64_t)value;
+    return GDPR_OK;
+}
