@@ -471,10 +471,8 @@ gdpr_consent_check(gdpr_engine *eng, const char *subject, const char *purpose, i
     int rc;
 
     err_clear();
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (engine_check_given(eng, granted_out != NULL, "granted_out") != GDPR_OK)
         return GDPR_EINVAL;
-    if (granted_out == NULL)
-        return err_set(GDPR_EINVAL, "granted_out: must not be NULL");
     *granted_out = 0;
     rc = text_check("subject", subject, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
@@ -568,10 +566,8 @@ gdpr_consent_history(gdpr_engine *eng, const gdpr_actor *who, const char *subjec
     int rc;
 
     err_clear();
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (engine_check_given(eng, fn != NULL, "fn") != GDPR_OK)
         return GDPR_EINVAL;
-    if (fn == NULL)
-        return err_set(GDPR_EINVAL, "fn: must not be NULL");
     rc = engine_check_actor(who);
     if (rc == GDPR_OK)
         rc = text_check("subject", subject, GDPR_NAME_MAX);
@@ -900,10 +896,8 @@ gdpr_consent_receipt(gdpr_engine *eng, int64_t event, char **json_out)
     int rc;
 
     err_clear();
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (engine_check_given(eng, json_out != NULL, "json_out") != GDPR_OK)
         return GDPR_EINVAL;
-    if (json_out == NULL)
-        return err_set(GDPR_EINVAL, "json_out: must not be NULL");
     *json_out = NULL;
     if (event <= 0)
         return err_set(GDPR_EINVAL, "event: %lld is not an event id (ids start at 1)",

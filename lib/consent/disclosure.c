@@ -69,10 +69,8 @@ gdpr_disclosure_check(gdpr_engine *eng, const char *subject, const char *recipie
     err_clear();
     if (why_out)
         memset(why_out, 0, sizeof *why_out);
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (engine_check_given(eng, allowed_out != NULL, "allowed_out") != GDPR_OK)
         return GDPR_EINVAL;
-    if (allowed_out == NULL)
-        return err_set(GDPR_EINVAL, "allowed_out: must not be NULL");
     *allowed_out = 0;
     rc = check_args(subject, recipient, purpose);
     if (rc == GDPR_OK)

@@ -186,10 +186,8 @@ gdpr_audit_verify_head(gdpr_engine *eng, int64_t count,
     verify_state v;
     int rc;
 
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (engine_check_given(eng, head != NULL, "head") != GDPR_OK)
         return GDPR_EINVAL;
-    if (head == NULL)
-        return err_set(GDPR_EINVAL, "head: must not be NULL");
     if (count < 0)
         return err_set(GDPR_EINVAL, "count: %lld is negative", (long long)count);
     engine_lock(eng);
@@ -241,10 +239,8 @@ gdpr_audit_foreach(gdpr_engine *eng, int64_t from_seq, gdpr_audit_fn fn, void *c
     host_iterator it;
     int rc;
 
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (engine_check_given(eng, fn != NULL, "fn") != GDPR_OK)
         return GDPR_EINVAL;
-    if (fn == NULL)
-        return err_set(GDPR_EINVAL, "fn: must not be NULL");
     if (from_seq < 1)
         return err_set(GDPR_EINVAL, "from_seq: %lld, events are numbered from 1",
                        (long long)from_seq);

@@ -94,6 +94,16 @@ engine_check_eng(const gdpr_engine *eng)
 }
 
 int
+engine_check_given(const gdpr_engine *eng, int given, const char *name)
+{
+    if (engine_check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
+    if (!given)
+        return err_set(GDPR_EINVAL, "%s: must not be NULL", name);
+    return GDPR_OK;
+}
+
+int
 engine_enter(const gdpr_engine *eng, const gdpr_actor *who)
 {
     int rc = engine_check_eng(eng);

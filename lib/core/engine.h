@@ -57,6 +57,10 @@ int engine_check_eng(const gdpr_engine *eng);
 /* engine_check_eng, then engine_check_actor: the prologue of a public call
  * made on behalf of an actor. */
 int engine_enter(const gdpr_engine *eng, const gdpr_actor *who);
+/* engine_check_eng, then that the required argument `name` (an out-pointer
+ * or a callback) was given: the prologue of a read-only public call, whose
+ * refusal names the argument. */
+int engine_check_given(const gdpr_engine *eng, int given, const char *name);
 /* `who` must be non-NULL with a valid id and role text. */
 int engine_check_actor(const gdpr_actor *who);
 /* GDPR_ESTATE unless a policy is loaded. */
@@ -74,6 +78,10 @@ int engine_end(gdpr_engine *eng, int rc);
 
 /* Subjects. The hash is the keyed blind index of the host's id. */
 int engine_subject_hash(gdpr_engine *eng, const char *subject, uint8_t hash[CRYPTO_HASH_BYTES]);
+/* Lock, then what nearly every call about one subject does first under the
+ * lock: require a policy and compute the subject's hash. The lock is held
+ * whatever the result (release it with engine_unlock). */
+int engine_lock_subject(gdpr_engine *eng, const char *subject, uint8_t hash[CRYPTO_HASH_BYTES]);
 /* Create if missing (inside the caller's transaction). */
 int engine_subject_ensure(gdpr_engine *eng, const char *subject,
                           uint8_t hash[CRYPTO_HASH_BYTES], int64_t *id_out, int *created_out);

@@ -234,10 +234,8 @@ gdpr_subject_find(gdpr_engine *eng, const char *kind, const void *value, size_t 
 
     if (subject_out != NULL)
         *subject_out = NULL;
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (engine_check_given(eng, subject_out != NULL, "subject_out") != GDPR_OK)
         return GDPR_EINVAL;
-    if (subject_out == NULL)
-        return err_set(GDPR_EINVAL, "subject_out: must not be NULL");
     engine_lock(eng);
     rc = engine_identity_hash(eng, kind, value, len, ident);
     if (rc == GDPR_OK)

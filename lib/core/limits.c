@@ -116,10 +116,8 @@ gdpr_subject_limits(gdpr_engine *eng, const char *subject, unsigned int *limits_
     int rc;
 
     err_clear();
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (engine_check_given(eng, limits_out != NULL, "limits_out") != GDPR_OK)
         return GDPR_EINVAL;
-    if (limits_out == NULL)
-        return err_set(GDPR_EINVAL, "limits_out: must not be NULL");
     *limits_out = 0;
     rc = text_check("subject", subject, GDPR_NAME_MAX);
     if (rc != GDPR_OK)

@@ -183,10 +183,8 @@ gdpr_policy_version(gdpr_engine *eng, int64_t *version_out)
 {
     int rc;
 
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (engine_check_given(eng, version_out != NULL, "version_out") != GDPR_OK)
         return GDPR_EINVAL;
-    if (version_out == NULL)
-        return err_set(GDPR_EINVAL, "version_out: must not be NULL");
     engine_lock(eng);
     rc = engine_require_policy(eng);
     if (rc == GDPR_OK)
@@ -199,10 +197,8 @@ gdpr_policy_get(gdpr_engine *eng, char **json_out)
 {
     int rc;
 
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (engine_check_given(eng, json_out != NULL, "json_out") != GDPR_OK)
         return GDPR_EINVAL;
-    if (json_out == NULL)
-        return err_set(GDPR_EINVAL, "json_out: must not be NULL");
     *json_out = NULL;
     engine_lock(eng);
     rc = engine_require_policy(eng);
@@ -221,10 +217,8 @@ gdpr_policy_allows(gdpr_engine *eng, const char *role, const char *perm_name, in
     int perm;
     int rc;
 
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (engine_check_given(eng, allowed_out != NULL, "allowed_out") != GDPR_OK)
         return GDPR_EINVAL;
-    if (allowed_out == NULL)
-        return err_set(GDPR_EINVAL, "allowed_out: must not be NULL");
     rc = text_check("role", role, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
         rc = text_check("permission", perm_name, GDPR_NAME_MAX);

@@ -199,10 +199,8 @@ gdpr_source_count(gdpr_engine *eng, size_t *count_out)
 {
     size_t n = 0;
 
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (engine_check_given(eng, count_out != NULL, "count_out") != GDPR_OK)
         return GDPR_EINVAL;
-    if (count_out == NULL)
-        return err_set(GDPR_EINVAL, "count_out: must not be NULL");
     engine_lock(eng);
     for (const engine_source *s = eng->sources; s != NULL; s = s->next)
         n++;

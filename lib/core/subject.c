@@ -205,10 +205,8 @@ gdpr_subject_exists(gdpr_engine *eng, const char *subject, int *exists_out)
     int64_t id;
     int rc;
 
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (engine_check_given(eng, exists_out != NULL, "exists_out") != GDPR_OK)
         return GDPR_EINVAL;
-    if (exists_out == NULL)
-        return err_set(GDPR_EINVAL, "exists_out: must not be NULL");
     rc = text_check("subject", subject, GDPR_NAME_MAX);
     if (rc != GDPR_OK)
         return rc;
@@ -229,10 +227,8 @@ gdpr_subject_hash(gdpr_engine *eng, const char *subject, char **out)
     char *hex;
     int rc;
 
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (engine_check_given(eng, out != NULL, "out") != GDPR_OK)
         return GDPR_EINVAL;
-    if (out == NULL)
-        return err_set(GDPR_EINVAL, "out: must not be NULL");
     *out = NULL;
     rc = text_check("subject", subject, GDPR_NAME_MAX);
     if (rc != GDPR_OK)

@@ -949,10 +949,8 @@ gdpr_erase_pending_foreach(gdpr_engine *eng, gdpr_erase_pending_fn fn, void *ctx
     int keys = 0, unwiped = 0;
     int rc;
 
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (engine_check_given(eng, fn != NULL, "fn") != GDPR_OK)
         return GDPR_EINVAL;
-    if (fn == NULL)
-        return err_set(GDPR_EINVAL, "fn: must not be NULL");
     w.fn = fn;
     w.ctx = ctx;
     engine_lock(eng);

@@ -247,10 +247,8 @@ gdpr_hold_foreach(gdpr_engine *eng, unsigned int flags, gdpr_hold_fn fn, void *c
     hold_walk w;
     int rc;
 
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (engine_check_given(eng, fn != NULL, "fn") != GDPR_OK)
         return GDPR_EINVAL;
-    if (fn == NULL)
-        return err_set(GDPR_EINVAL, "fn: must not be NULL");
     if (flags & ~GDPR_HOLD_LIST_ALL)
         return err_set(GDPR_EINVAL, "flags: 0x%x has unknown bits (only GDPR_HOLD_LIST_ALL)",
                        flags & ~GDPR_HOLD_LIST_ALL);

@@ -140,10 +140,8 @@ gdpr_tombstone_lookup(gdpr_engine *eng, const char *subject, gdpr_tombstone *out
     tomb_ctx c;
     int rc;
 
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (engine_check_given(eng, out != NULL, "out") != GDPR_OK)
         return GDPR_EINVAL;
-    if (out == NULL)
-        return err_set(GDPR_EINVAL, "out: must not be NULL");
     if (out->version == 0 || out->version > GDPR_TOMBSTONE_VERSION)
         return err_set(GDPR_EVERSION, "out.version: %u is not a known tombstone version (1..%u)",
                        out->version, GDPR_TOMBSTONE_VERSION);
@@ -181,10 +179,8 @@ gdpr_tombstone_foreach(gdpr_engine *eng, const char *subject, gdpr_tombstone_fn 
     tomb_ctx c;
     int rc;
 
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (engine_check_given(eng, fn != NULL, "fn") != GDPR_OK)
         return GDPR_EINVAL;
-    if (fn == NULL)
-        return err_set(GDPR_EINVAL, "fn: must not be NULL");
     rc = text_check_optional("subject", subject, GDPR_NAME_MAX);
     if (rc != GDPR_OK)
         return rc;
@@ -458,10 +454,8 @@ gdpr_tombstones_export(gdpr_engine *eng, int (*write)(const void *buf, size_t le
     export_out o = { write, ctx, 1, NULL, { NULL, 0, 0, 0, 0 } };
     int rc;
 
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (engine_check_given(eng, write != NULL, "write") != GDPR_OK)
         return GDPR_EINVAL;
-    if (write == NULL)
-        return err_set(GDPR_EINVAL, "write: must not be NULL");
     engine_lock(eng);
     o.st = eng->st;
     rc = store_id_hex(eng, store_hex);

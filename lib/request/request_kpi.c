@@ -45,10 +45,8 @@ gdpr_request_overdue(gdpr_engine *eng, int64_t as_of, gdpr_request_fn fn, void *
 {
     int rc;
 
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (engine_check_given(eng, fn != NULL, "fn") != GDPR_OK)
         return GDPR_EINVAL;
-    if (fn == NULL)
-        return err_set(GDPR_EINVAL, "fn: must not be NULL");
     rc = request_check_time("as_of", as_of);
     if (rc != GDPR_OK)
         return rc;
@@ -63,10 +61,8 @@ gdpr_request_due_soon(gdpr_engine *eng, int64_t as_of, int64_t within_seconds,
 {
     int rc;
 
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (engine_check_given(eng, fn != NULL, "fn") != GDPR_OK)
         return GDPR_EINVAL;
-    if (fn == NULL)
-        return err_set(GDPR_EINVAL, "fn: must not be NULL");
     rc = request_check_time("as_of", as_of);
     if (rc != GDPR_OK)
         return rc;
@@ -283,10 +279,8 @@ gdpr_request_kpis(gdpr_engine *eng, int64_t from, int64_t to, gdpr_request_kpi_r
 {
     int rc;
 
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (engine_check_given(eng, out != NULL, "out") != GDPR_OK)
         return GDPR_EINVAL;
-    if (out == NULL)
-        return err_set(GDPR_EINVAL, "out: must not be NULL");
     if (out->version == 0 || out->version > GDPR_REQUEST_KPI_REPORT_VERSION)
         return err_set(GDPR_EVERSION, "out.version: %u is not a known KPI version (1..%u); use "
                        "gdpr_request_kpi_report_init()", out->version, GDPR_REQUEST_KPI_REPORT_VERSION);
@@ -386,10 +380,8 @@ gdpr_request_kpis_json(gdpr_engine *eng, int64_t from, int64_t to, char **json_o
     gdpr_request_kpi_report *k;
     int rc;
 
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (engine_check_given(eng, json_out != NULL, "json_out") != GDPR_OK)
         return GDPR_EINVAL;
-    if (json_out == NULL)
-        return err_set(GDPR_EINVAL, "json_out: must not be NULL");
     *json_out = NULL;
     rc = check_window(from, to);
     if (rc != GDPR_OK)

@@ -118,10 +118,8 @@ gdpr_request_list(gdpr_engine *eng, const char *subject, gdpr_request_status sta
     list_filter f;
     int rc;
 
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (engine_check_given(eng, fn != NULL, "fn") != GDPR_OK)
         return GDPR_EINVAL;
-    if (fn == NULL)
-        return err_set(GDPR_EINVAL, "fn: must not be NULL");
     if ((int)status < 0 || (int)status > GDPR_REQUEST_STATUS_MAX)
         return err_set(GDPR_EINVAL, "status: %d is not a request status (0 for any, 1..%d)",
                        (int)status, GDPR_REQUEST_STATUS_MAX);

@@ -186,10 +186,8 @@ gdpr_retention_record(gdpr_engine *eng, int64_t record, gdpr_retention_info *out
     int rc;
 
     err_clear();
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (engine_check_given(eng, out != NULL, "out") != GDPR_OK)
         return GDPR_EINVAL;
-    if (out == NULL)
-        return err_set(GDPR_EINVAL, "out: must not be NULL");
     if (out->version == 0 || out->version > GDPR_RETENTION_INFO_VERSION)
         return err_set(GDPR_EVERSION, "out.version: %u is not a known version (1..%u)",
                        out->version, GDPR_RETENTION_INFO_VERSION);
@@ -288,10 +286,8 @@ gdpr_retention_due(gdpr_engine *eng, int64_t as_of, gdpr_retention_fn fn, void *
     int rc;
 
     err_clear();
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (engine_check_given(eng, fn != NULL, "fn") != GDPR_OK)
         return GDPR_EINVAL;
-    if (fn == NULL)
-        return err_set(GDPR_EINVAL, "fn: must not be NULL");
     rc = retention_check_time("as_of", as_of);
     if (rc != GDPR_OK)
         return rc;
@@ -795,10 +791,8 @@ gdpr_retention_aggregates(gdpr_engine *eng, gdpr_retention_aggregate_fn fn, void
     int rc;
 
     err_clear();
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (engine_check_given(eng, fn != NULL, "fn") != GDPR_OK)
         return GDPR_EINVAL;
-    if (fn == NULL)
-        return err_set(GDPR_EINVAL, "fn: must not be NULL");
     engine_lock(eng);
     rc = store_retention_aggregate_foreach(eng->st, agg_one, &a);
     return engine_unlock(eng, rc);

@@ -89,10 +89,8 @@ gdpr_review_list(gdpr_engine *eng, gdpr_review_status status, gdpr_review_fn fn,
     int rc;
 
     err_clear();
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (engine_check_given(eng, fn != NULL, "fn") != GDPR_OK)
         return GDPR_EINVAL;
-    if (fn == NULL)
-        return err_set(GDPR_EINVAL, "fn: must not be NULL");
     if ((int)status < 0 || status > GDPR_REVIEW_GONE)
         return err_set(GDPR_EINVAL, "status: %d is not a review status (0 all, 1 open, 2 kept, "
                        "3 erased, 4 gone)", (int)status);
@@ -108,10 +106,8 @@ gdpr_review_overdue(gdpr_engine *eng, int64_t as_of, gdpr_review_fn fn, void *ct
     int rc;
 
     err_clear();
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (engine_check_given(eng, fn != NULL, "fn") != GDPR_OK)
         return GDPR_EINVAL;
-    if (fn == NULL)
-        return err_set(GDPR_EINVAL, "fn: must not be NULL");
     rc = retention_check_time("as_of", as_of);
     if (rc != GDPR_OK)
         return rc;

@@ -861,10 +861,8 @@ gdpr_adequacy_foreach(gdpr_engine *eng, int64_t as_of, gdpr_adequacy_fn fn, void
     gdpr_adequacy_entry e;
     int rc;
 
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (engine_check_given(eng, fn != NULL, "fn") != GDPR_OK)
         return GDPR_EINVAL;
-    if (fn == NULL)
-        return err_set(GDPR_EINVAL, "fn: must not be NULL");
     if (as_of != GDPR_ADEQUACY_ALL && (rc = check_instant("as_of", as_of)) != GDPR_OK)
         return rc;
     engine_lock(eng);
@@ -898,10 +896,8 @@ gdpr_adequacy_find(gdpr_engine *eng, const char *country, int64_t at, gdpr_adequ
     char day[11];
     int rc;
 
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (engine_check_given(eng, out != NULL, "out") != GDPR_OK)
         return GDPR_EINVAL;
-    if (out == NULL)
-        return err_set(GDPR_EINVAL, "out: must not be NULL");
     rc = adequacy_check_code("country", country);
     if (rc == GDPR_OK)
         rc = check_instant("at", at);

@@ -956,10 +956,8 @@ gdpr_transfer_check(gdpr_engine *eng, const gdpr_actor *who, const char *subject
     gdpr_transfer_result res = GDPR_TRANSFER_RESULT_INIT;
     int rc;
 
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (engine_check_given(eng, out != NULL, "out") != GDPR_OK)
         return GDPR_EINVAL;
-    if (out == NULL)
-        return err_set(GDPR_EINVAL, "out: must not be NULL");
     rc = engine_check_actor(who);
     if (rc == GDPR_OK)
         rc = text_check("subject", subject, GDPR_NAME_MAX);
@@ -1124,10 +1122,8 @@ gdpr_transfer_log(gdpr_engine *eng, const char *subject, gdpr_transfer_fn fn, vo
     log_walk w;
     int rc = GDPR_OK;
 
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (engine_check_given(eng, fn != NULL, "fn") != GDPR_OK)
         return GDPR_EINVAL;
-    if (fn == NULL)
-        return err_set(GDPR_EINVAL, "fn: must not be NULL");
     if (subject != NULL)
         rc = text_check("subject", subject, GDPR_NAME_MAX);
     if (rc != GDPR_OK)
@@ -1307,10 +1303,8 @@ gdpr_safeguard_foreach(gdpr_engine *eng, const char *recipient, gdpr_safeguard_f
     transfer_state *t = NULL;
     int rc = GDPR_OK;
 
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (engine_check_given(eng, fn != NULL, "fn") != GDPR_OK)
         return GDPR_EINVAL;
-    if (fn == NULL)
-        return err_set(GDPR_EINVAL, "fn: must not be NULL");
     if (recipient != NULL)
         rc = text_check("recipient", recipient, GDPR_NAME_MAX);
     if (rc != GDPR_OK)
