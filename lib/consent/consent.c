@@ -573,10 +573,7 @@ gdpr_consent_history(gdpr_engine *eng, const gdpr_actor *who, const char *subjec
         rc = text_check("subject", subject, GDPR_NAME_MAX);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
-    rc = engine_require_policy(eng);
-    if (rc == GDPR_OK)
-        rc = engine_subject_hash(eng, subject, hash);
+    rc = engine_lock_subject(eng, subject, hash);
     if (rc == GDPR_OK)
         rc = engine_authorize(eng, who, PERM_CONSENT_READ, hash);
     /* The read is a fact the trail keeps, whatever the callback does. */

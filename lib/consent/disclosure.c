@@ -77,10 +77,7 @@ gdpr_disclosure_check(gdpr_engine *eng, const char *subject, const char *recipie
         rc = consent_check_time("at", at);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
-    rc = engine_require_policy(eng);
-    if (rc == GDPR_OK)
-        rc = engine_subject_hash(eng, subject, hash);
+    rc = engine_lock_subject(eng, subject, hash);
     if (rc == GDPR_OK)
         rc = decide(eng, hash, recipient, purpose, at, &a);
     if (rc == GDPR_OK) {

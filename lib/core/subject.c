@@ -50,6 +50,18 @@ engine_subject_hash(gdpr_engine *eng, const char *subject, uint8_t hash[CRYPTO_H
     return crypto_blind_index(eng->crypto, "subject", subject, strlen(subject), hash);
 }
 
+int
+engine_lock_subject(gdpr_engine *eng, const char *subject, uint8_t hash[CRYPTO_HASH_BYTES])
+{
+    int rc;
+
+    engine_lock(eng);
+    rc = engine_require_policy(eng);
+    if (rc == GDPR_OK)
+        rc = engine_subject_hash(eng, subject, hash);
+    return rc;
+}
+
 static void
 ident_aad(const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t aad[sizeof ident_aad_tag + CRYPTO_HASH_BYTES])
 {
@@ -176,10 +188,7 @@ gdpr_subject_ensure(gdpr_engine *eng, const gdpr_actor *who, const char *subject
         rc = text_check("subject", subject, GDPR_NAME_MAX);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
-    rc = engine_require_policy(eng);
-    if (rc == GDPR_OK)
-        rc = engine_subject_hash(eng, subject, hash);
+    rc = engine_lock_subject(eng, subject, hash);
     if (rc == GDPR_OK)
         rc = store_subject_find(eng->st, hash, &id);
     if (rc != GDPR_ENOTFOUND)
