@@ -48,6 +48,41 @@ consent_check_time(const char *field, int64_t at)
 }
 
 int
+consent_check_question(const char *subject, const char *purpose, int64_t at)
+{
+    int rc = text_check("subject", subject, GDPR_NAME_MAX);
+
+    if (rc == GDPR_OK)
+        rc = text_check("purpose", purpose, GDPR_NAME_MAX);
+    if (rc == GDPR_OK)
+        rc = consent_check_time("at", at);
+    return rc;
+}
+
+int
+consent_answer_start(const gdpr_engine *eng, int *allowed_out, gdpr_why *why_out)
+{
+    err_clear();
+    if (why_out)
+        memset(why_out, 0, sizeof *why_out);
+    if (engine_check_given(eng, allowed_out != NULL, "allowed_out") != GDPR_OK)
+        return GDPR_EINVAL;
+    *allowed_out = 0;
+    return GDPR_OK;
+}
+
+/* Record and withdraw start alike: the message cleared, *event_out zeroed
+ * when given, the engine and actor checked. */
+static int
+consent_enter(const gdpr_engine *eng, const gdpr_actor *who, int64_t *event_out)
+{
+    err_clear();
+    if (event_out)
+        *event_out = 0;
+    return engine_enter(eng, who);
+}
+
+int
 consent_find_purpose(const gdpr_engine *eng, const char *purpose, const policy_purpose **out)
 {
     *out = policy_find_purpose(eng->policy, purpose);
@@ -342,10 +377,7 @@ gdpr_consent_record(gdpr_engine *eng, const gdpr_actor *who, const gdpr_consent 
 {
     int rc;
 
-    err_clear();
-    if (event_out)
-        *event_out = 0;
-    rc = engine_enter(eng, who);
+    rc = consent_enter(eng, who, event_out);
     if (rc == GDPR_OK)
         rc = check_consent(c);
     if (rc != GDPR_OK)
@@ -444,9 +476,7 @@ gdpr_consent_withdraw(gdpr_engine *eng, const gdpr_actor *who, const char *subje
     err_clear();
     if (event_out)
         *event_out = 0;
-    rc = engine_enter(eng, who);
-    if (rc == GDPR_OK)
-        rc = text_check("subject", subject, GDPR_NAME_MAX);
+    rc = engine_enter_subject(eng, who, subject);
     if (rc == GDPR_OK)
         rc = text_check("purpose", purpose, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
@@ -474,11 +504,7 @@ gdpr_consent_check(gdpr_engine *eng, const char *subject, const char *purpose, i
     if (engine_check_given(eng, granted_out != NULL, "granted_out") != GDPR_OK)
         return GDPR_EINVAL;
     *granted_out = 0;
-    rc = text_check("subject", subject, GDPR_NAME_MAX);
-    if (rc == GDPR_OK)
-        rc = text_check("purpose", purpose, GDPR_NAME_MAX);
-    if (rc == GDPR_OK)
-        rc = consent_check_time("at", at);
+    rc = consent_check_question(subject, purpose, at);
     if (rc != GDPR_OK)
         return rc;
     engine_lock(eng);
@@ -568,9 +594,7 @@ gdpr_consent_history(gdpr_engine *eng, const gdpr_actor *who, const char *subjec
     err_clear();
     if (engine_check_given(eng, fn != NULL, "fn") != GDPR_OK)
         return GDPR_EINVAL;
-    rc = engine_check_actor(who);
-    if (rc == GDPR_OK)
-        rc = text_check("subject", subject, GDPR_NAME_MAX);
+    rc = engine_enter_subject(eng, who, subject);
     if (rc != GDPR_OK)
         return rc;
     rc = engine_lock_subject(eng, subject, hash);

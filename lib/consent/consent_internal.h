@@ -41,5 +41,12 @@ void consent_why(gdpr_why *why, int code, int64_t event, const char *fmt, ...)
 
 /* Check an instant argument: >= 0. */
 int consent_check_time(const char *field, int64_t at);
+/* The arguments of a question about one subject's purpose at a time
+ * (gdpr_consent_granted, gdpr_may_process). */
+int consent_check_question(const char *subject, const char *purpose, int64_t at);
+/* The start of a public yes/no answer: the message cleared, *why_out zeroed
+ * when given, the engine and allowed_out checked, *allowed_out set to "no"
+ * until the answer is known. */
+int consent_answer_start(const gdpr_engine *eng, int *allowed_out, gdpr_why *why_out);
 
 #endif

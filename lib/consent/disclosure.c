@@ -66,13 +66,9 @@ gdpr_disclosure_check(gdpr_engine *eng, const char *subject, const char *recipie
     disclosure_answer a;
     int rc;
 
-    err_clear();
-    if (why_out)
-        memset(why_out, 0, sizeof *why_out);
-    if (engine_check_given(eng, allowed_out != NULL, "allowed_out") != GDPR_OK)
-        return GDPR_EINVAL;
-    *allowed_out = 0;
-    rc = check_args(subject, recipient, purpose);
+    rc = consent_answer_start(eng, allowed_out, why_out);
+    if (rc == GDPR_OK)
+        rc = check_args(subject, recipient, purpose);
     if (rc == GDPR_OK)
         rc = consent_check_time("at", at);
     if (rc != GDPR_OK)

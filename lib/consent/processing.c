@@ -75,17 +75,9 @@ gdpr_may_process(gdpr_engine *eng, const char *subject, const char *purpose, int
 {
     int rc;
 
-    err_clear();
-    if (why_out)
-        memset(why_out, 0, sizeof *why_out);
-    if (engine_check_given(eng, allowed_out != NULL, "allowed_out") != GDPR_OK)
-        return GDPR_EINVAL;
-    *allowed_out = 0;
-    rc = text_check("subject", subject, GDPR_NAME_MAX);
+    rc = consent_answer_start(eng, allowed_out, why_out);
     if (rc == GDPR_OK)
-        rc = text_check("purpose", purpose, GDPR_NAME_MAX);
-    if (rc == GDPR_OK)
-        rc = consent_check_time("at", at);
+        rc = consent_check_question(subject, purpose, at);
     if (rc != GDPR_OK)
         return rc;
     engine_lock(eng);

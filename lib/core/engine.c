@@ -112,6 +112,16 @@ engine_enter(const gdpr_engine *eng, const gdpr_actor *who)
 }
 
 int
+engine_enter_subject(const gdpr_engine *eng, const gdpr_actor *who, const char *subject)
+{
+    int rc = engine_enter(eng, who);
+
+    if (rc == GDPR_OK)
+        rc = text_check("subject", subject, GDPR_NAME_MAX);
+    return rc;
+}
+
+int
 engine_check_actor(const gdpr_actor *who)
 {
     int rc;

@@ -61,6 +61,9 @@ int engine_enter(const gdpr_engine *eng, const gdpr_actor *who);
  * or a callback) was given: the prologue of a read-only public call, whose
  * refusal names the argument. */
 int engine_check_given(const gdpr_engine *eng, int given, const char *name);
+/* engine_enter, then the subject's text: the prologue of a call made on
+ * behalf of an actor about one subject. */
+int engine_enter_subject(const gdpr_engine *eng, const gdpr_actor *who, const char *subject);
 /* `who` must be non-NULL with a valid id and role text. */
 int engine_check_actor(const gdpr_actor *who);
 /* GDPR_ESTATE unless a policy is loaded. */

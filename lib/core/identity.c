@@ -206,9 +206,7 @@ gdpr_subject_link(gdpr_engine *eng, const gdpr_actor *who, const char *subject, 
     size_t n = 0;
     int rc;
 
-    rc = engine_enter(eng, who);
-    if (rc == GDPR_OK)
-        rc = text_check("subject", subject, GDPR_NAME_MAX);
+    rc = engine_enter_subject(eng, who, subject);
     if (rc == GDPR_OK && value == NULL)
         rc = err_set(GDPR_EINVAL, "value: must not be NULL");
     if (rc == GDPR_OK)

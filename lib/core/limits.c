@@ -66,9 +66,7 @@ change_limits(gdpr_engine *eng, const gdpr_actor *who, const char *subject, cons
     int rc;
 
     err_clear();
-    rc = engine_enter(eng, who);
-    if (rc == GDPR_OK)
-        rc = text_check("subject", subject, GDPR_NAME_MAX);
+    rc = engine_enter_subject(eng, who, subject);
     if (rc != GDPR_OK)
         return rc;
     engine_lock(eng);
@@ -119,9 +117,7 @@ gdpr_subject_limits(gdpr_engine *eng, const char *subject, unsigned int *limits_
     if (engine_check_given(eng, limits_out != NULL, "limits_out") != GDPR_OK)
         return GDPR_EINVAL;
     *limits_out = 0;
-    rc = text_check("subject", subject, GDPR_NAME_MAX);
-    if (rc != GDPR_OK)
-        return rc;
+    /* engine_subject_hash checks the subject's text. */
     engine_lock(eng);
     rc = engine_subject_hash(eng, subject, hash);
     if (rc == GDPR_OK)

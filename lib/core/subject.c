@@ -183,9 +183,7 @@ gdpr_subject_ensure(gdpr_engine *eng, const gdpr_actor *who, const char *subject
 
     if (created_out)
         *created_out = 0;
-    rc = engine_enter(eng, who);
-    if (rc == GDPR_OK)
-        rc = text_check("subject", subject, GDPR_NAME_MAX);
+    rc = engine_enter_subject(eng, who, subject);
     if (rc != GDPR_OK)
         return rc;
     rc = engine_lock_subject(eng, subject, hash);
@@ -216,9 +214,7 @@ gdpr_subject_exists(gdpr_engine *eng, const char *subject, int *exists_out)
 
     if (engine_check_given(eng, exists_out != NULL, "exists_out") != GDPR_OK)
         return GDPR_EINVAL;
-    rc = text_check("subject", subject, GDPR_NAME_MAX);
-    if (rc != GDPR_OK)
-        return rc;
+    /* engine_subject_hash checks the subject's text. */
     engine_lock(eng);
     rc = engine_subject_hash(eng, subject, hash);
     if (rc == GDPR_OK)

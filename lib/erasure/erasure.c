@@ -741,9 +741,7 @@ gdpr_erase_subject(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
 
     if (report_out)
         memset(report_out, 0, sizeof *report_out);
-    rc = engine_enter(eng, who);
-    if (rc == GDPR_OK)
-        rc = text_check("subject", subject, GDPR_NAME_MAX);
+    rc = engine_enter_subject(eng, who, subject);
     if (rc == GDPR_OK)
         rc = check_ground(ground);
     if (rc != GDPR_OK)

@@ -1047,9 +1047,7 @@ check_common(gdpr_engine *eng, const gdpr_actor *who, const char *subject)
 {
     int rc;
 
-    rc = engine_enter(eng, who);
-    if (rc == GDPR_OK)
-        rc = text_check("subject", subject, GDPR_NAME_MAX);
+    rc = engine_enter_subject(eng, who, subject);
     return rc;
 }
 

@@ -55,9 +55,7 @@ check_anchor_args(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
 {
     int rc;
 
-    rc = engine_enter(eng, who);
-    if (rc == GDPR_OK)
-        rc = text_check("subject", subject, GDPR_NAME_MAX);
+    rc = engine_enter_subject(eng, who, subject);
     if (rc == GDPR_OK)
         rc = text_check_optional("purpose", purpose, GDPR_NAME_MAX);
     if (rc == GDPR_OK && (anchor < GDPR_ANCHOR_LAST_ACTIVITY || anchor > GDPR_ANCHOR_REQUEST_CLOSED))

@@ -481,9 +481,7 @@ gdpr_vault_foreach(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
     foreach_ctx f = { eng, 0, fn, ctx, NULL, 0 };
     int rc;
 
-    rc = engine_enter(eng, who);
-    if (rc == GDPR_OK)
-        rc = text_check("subject", subject, GDPR_NAME_MAX);
+    rc = engine_enter_subject(eng, who, subject);
     if (rc == GDPR_OK && fn == NULL)
         rc = err_set(GDPR_EINVAL, "fn: must not be NULL");
     if (rc != GDPR_OK)
