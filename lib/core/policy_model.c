@@ -64,27 +64,11 @@ permission_from_name(const char *name)
 
 /* --- reading helpers: each failure names the JSON path ---------------- */
 
-static int fail_at(const json_node *n, const char *fmt, ...) GDPR_PRINTF(2, 3);
-
-static int
-fail_at(const json_node *n, const char *fmt, ...)
-{
-    char path[256];
-    char detail[384];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(detail, sizeof detail, fmt, ap);
-    va_end(ap);
-    json_path(n, path, sizeof path);
-    return err_set(GDPR_EINVAL, "%s: %s", path, detail);
-}
-
 static int
 expect_type(const json_node *n, json_type t)
 {
     if (n->type != t)
-        return fail_at(n, "must be %s", json_type_name(t));
+        return json_fail_at(n, "must be %s", json_type_name(t));
     return GDPR_OK;
 }
 
@@ -98,7 +82,7 @@ check_members(const json_node *obj, const char *const *allowed)
         while (allowed[i] && strcmp(allowed[i], c->key) != 0)
             i++;
         if (allowed[i] == NULL)
-            return fail_at(c, "unknown field");
+            return json_fail_at(c, "unknown field");
     }
     return GDPR_OK;
 }
@@ -143,7 +127,7 @@ read_bool(const json_node *obj, const char *key, int *out)
     if (n == NULL)
         return GDPR_OK;
     if (n->type != JSON_TRUE && n->type != JSON_FALSE)
-        return fail_at(n, "must be true or false");
+        return json_fail_at(n, "must be true or false");
     *out = n->type == JSON_TRUE;
     return GDPR_OK;
 }
@@ -188,7 +172,7 @@ read_date(const json_node *obj, const char *key, int required, int64_t *out)
     if (n == NULL || n->type == JSON_NULL)
         return required ? missing(obj, key) : GDPR_OK;
     if (n->type != JSON_TEXT || cal_parse_date(n->text, &days) != 0)
-        return fail_at(n, "must be a date YYYY-MM-DD");
+        return json_fail_at(n, "must be a date YYYY-MM-DD");
     *out = days * SECONDS_PER_DAY;
     return GDPR_OK;
 }
@@ -235,7 +219,7 @@ read_array(const json_node *obj, const char *key, int required, const json_node 
     if (n == NULL)
         return required ? missing(obj, key) : GDPR_OK;
     if (n->type != JSON_ARRAY)
-        return fail_at(n, "must be an array");
+        return json_fail_at(n, "must be an array");
     *out = n;
     return GDPR_OK;
 }
@@ -275,12 +259,12 @@ build_controller(const json_node *root, policy_controller *c)
         return rc;
     if (strlen(c->country) != 2 || c->country[0] < 'A' || c->country[0] > 'Z' ||
         c->country[1] < 'A' || c->country[1] > 'Z')
-        return fail_at(json_member(obj, "country"),
+        return json_fail_at(json_member(obj, "country"),
                        "'%s' is not an ISO 3166-1 alpha-2 code in capitals", c->country);
     if (c->timezone != NULL) {
         cal_zone *z = NULL;
         if (cal_zone_load(c->timezone, &z) != 0)
-            return fail_at(json_member(obj, "timezone"),
+            return json_fail_at(json_member(obj, "timezone"),
                            "'%s' is not a time zone known to this system (IANA name)",
                            c->timezone);
         c->zone = z; /* kept: deadlines need it on every request (issue 9) */
@@ -292,9 +276,9 @@ build_controller(const json_node *root, policy_controller *c)
     for (const json_node *h = holidays->first; h; h = h->next) {
         int64_t day;
         if (h->type != JSON_TEXT || cal_parse_date(h->text, &day) != 0)
-            return fail_at(h, "must be a date YYYY-MM-DD");
+            return json_fail_at(h, "must be a date YYYY-MM-DD");
         if (c->n_holidays > 0 && day <= c->holidays[c->n_holidays - 1])
-            return fail_at(h, "holidays must be listed in ascending order");
+            return json_fail_at(h, "holidays must be listed in ascending order");
         c->holidays[c->n_holidays++] = day;
     }
     return GDPR_OK;
@@ -321,7 +305,7 @@ build_categories(const json_node *root, policy_model *p)
             break;
         for (size_t i = 0; i + 1 < p->n_categories && rc == GDPR_OK; i++)
             if (strcmp(p->categories[i].id, c->id) == 0)
-                rc = fail_at(json_member(item, "id"), "id '%s' is used twice", c->id);
+                rc = json_fail_at(json_member(item, "id"), "id '%s' is used twice", c->id);
     }
     return rc;
 }
@@ -356,16 +340,16 @@ build_purposes(const json_node *root, policy_model *p)
         pu->basis = (policy_basis)basis;
         for (size_t i = 0; i + 1 < p->n_purposes && rc == GDPR_OK; i++)
             if (strcmp(p->purposes[i].id, pu->id) == 0)
-                rc = fail_at(json_member(item, "id"), "id '%s' is used twice", pu->id);
+                rc = json_fail_at(json_member(item, "id"), "id '%s' is used twice", pu->id);
         for (const json_node *c = cats->first; rc == GDPR_OK && c; c = c->next) {
             const policy_category *cat;
             if (c->type != JSON_TEXT) {
-                rc = fail_at(c, "must be a category id");
+                rc = json_fail_at(c, "must be a category id");
                 break;
             }
             cat = policy_find_category(p, c->text);
             if (cat == NULL) {
-                rc = fail_at(c, "'%s' is not a category of this policy", c->text);
+                rc = json_fail_at(c, "'%s' is not a category of this policy", c->text);
                 break;
             }
             pu->categories[pu->n_categories] = text_dup(c->text);
@@ -376,7 +360,7 @@ build_purposes(const json_node *root, policy_model *p)
             pu->special |= cat->special;
         }
         if (rc == GDPR_OK && cats->count == 0)
-            rc = fail_at(cats, "a purpose needs at least one category");
+            rc = json_fail_at(cats, "a purpose needs at least one category");
     }
     return rc;
 }
@@ -404,12 +388,12 @@ build_notices(const json_node *root, policy_model *p)
             (rc = read_text(item, "sha256", 1, 64, &hex)) != GDPR_OK)
             break;
         if (strlen(hex) != 64 || hex_decode(hex, n->sha256, CRYPTO_HASH_BYTES) != 0)
-            rc = fail_at(json_member(item, "sha256"),
+            rc = json_fail_at(json_member(item, "sha256"),
                          "must be 64 hex digits (SHA-256 of the notice text)");
         free(hex);
         for (size_t i = 0; i + 1 < p->n_notices && rc == GDPR_OK; i++)
             if (strcmp(p->notices[i].id, n->id) == 0)
-                rc = fail_at(json_member(item, "id"), "id '%s' is used twice", n->id);
+                rc = json_fail_at(json_member(item, "id"), "id '%s' is used twice", n->id);
     }
     return rc;
 }
@@ -421,7 +405,7 @@ read_text_list(const json_node *arr, char ***out, size_t *n_out)
 
     for (const json_node *c = arr->first; rc == GDPR_OK && c; c = c->next) {
         if (c->type != JSON_TEXT)
-            return fail_at(c, "must be a string");
+            return json_fail_at(c, "must be a string");
         (*out)[*n_out] = text_dup(c->text);
         if ((*out)[*n_out] == NULL)
             return GDPR_ENOMEM;
@@ -468,21 +452,21 @@ build_retention(const json_node *root, policy_model *p)
             break;
         pu = policy_find_purpose(p, r->purpose);
         if (pu == NULL) {
-            rc = fail_at(json_member(item, "purpose"), "'%s' is not a purpose of this policy",
+            rc = json_fail_at(json_member(item, "purpose"), "'%s' is not a purpose of this policy",
                          r->purpose);
             break;
         }
         if (policy_find_category(p, r->category) == NULL) {
-            rc = fail_at(json_member(item, "category"),
+            rc = json_fail_at(json_member(item, "category"),
                          "'%s' is not a category of this policy", r->category);
             break;
         }
         for (size_t i = 0; i + 1 < p->n_retention && rc == GDPR_OK; i++) {
             if (strcmp(p->retention[i].id, r->id) == 0)
-                rc = fail_at(json_member(item, "id"), "id '%s' is used twice", r->id);
+                rc = json_fail_at(json_member(item, "id"), "id '%s' is used twice", r->id);
             else if (strcmp(p->retention[i].purpose, r->purpose) == 0 &&
                      strcmp(p->retention[i].category, r->category) == 0)
-                rc = fail_at(item, "a second rule for the same purpose and category (%s)",
+                rc = json_fail_at(item, "a second rule for the same purpose and category (%s)",
                              p->retention[i].id);
         }
     }
@@ -499,7 +483,7 @@ build_roles(const json_node *root, policy_model *p)
     if (rc == GDPR_OK)
         rc = alloc_array((void **)&p->roles, arr->count, sizeof *p->roles);
     if (rc == GDPR_OK && arr->count == 0)
-        return fail_at(arr, "at least one role is needed");
+        return json_fail_at(arr, "at least one role is needed");
     for (const json_node *item = arr ? arr->first : NULL; rc == GDPR_OK && item; item = item->next) {
         policy_role *r = &p->roles[p->n_roles];
         const json_node *perms;
@@ -513,11 +497,11 @@ build_roles(const json_node *root, policy_model *p)
             break;
         for (size_t i = 0; i + 1 < p->n_roles && rc == GDPR_OK; i++)
             if (strcmp(p->roles[i].id, r->id) == 0)
-                rc = fail_at(json_member(item, "id"), "id '%s' is used twice", r->id);
+                rc = json_fail_at(json_member(item, "id"), "id '%s' is used twice", r->id);
         for (const json_node *c = perms->first; rc == GDPR_OK && c; c = c->next) {
             int perm;
             if (c->type != JSON_TEXT) {
-                rc = fail_at(c, "must be a permission name");
+                rc = json_fail_at(c, "must be a permission name");
                 break;
             }
             if (strcmp(c->text, "*") == 0) {
@@ -526,7 +510,7 @@ build_roles(const json_node *root, policy_model *p)
             }
             perm = permission_from_name(c->text);
             if (perm < 0) {
-                rc = fail_at(c, "'%s' is not a permission (see docs/policy.md)", c->text);
+                rc = json_fail_at(c, "'%s' is not a permission (see docs/policy.md)", c->text);
                 break;
             }
             r->granted[perm] = 1;
@@ -563,7 +547,7 @@ build_safeguards(const json_node *item, policy_recipient *r)
         if (sg->valid_until != 0) {
             sg->valid_until += SECONDS_PER_DAY - 1; /* in force through that whole day */
             if (sg->valid_until < sg->valid_from) {
-                rc = fail_at(json_member(s, "valid_until"), "ends before valid_from");
+                rc = json_fail_at(json_member(s, "valid_until"), "ends before valid_from");
                 break;
             }
         }
@@ -571,14 +555,14 @@ build_safeguards(const json_node *item, policy_recipient *r)
         if (sg->type == SAFEGUARD_SCC) {
             if (module == NULL || module->type != JSON_INTEGER || module->integer < 1 ||
                 module->integer > 4) {
-                rc = module ? fail_at(module, "SCC module must be 1, 2, 3 or 4 "
+                rc = module ? json_fail_at(module, "SCC module must be 1, 2, 3 or 4 "
                                       "(Decision (EU) 2021/914)")
                             : missing(s, "module");
                 break;
             }
             sg->module = (int)module->integer;
         } else if (module != NULL) {
-            rc = fail_at(module, "only SCCs (type 'scc') have a module");
+            rc = json_fail_at(module, "only SCCs (type 'scc') have a module");
         }
     }
     return rc;
@@ -639,7 +623,7 @@ build_recipients(const json_node *root, policy_model *p)
             break;
         }
         if (!valid_country(r->country)) {
-            rc = fail_at(json_member(item, "country"), "'%s' is not an ISO 3166-1 alpha-2 "
+            rc = json_fail_at(json_member(item, "country"), "'%s' is not an ISO 3166-1 alpha-2 "
                          "code in capitals nor an organisation id 'org:NAME'", r->country);
             break;
         }
@@ -648,7 +632,7 @@ build_recipients(const json_node *root, policy_model *p)
                 GDPR_OK)
                 break;
             if (ground == BASIS_CONSENT) {
-                rc = fail_at(json_member(item, "disclosure_ground"), "consent is not a "
+                rc = json_fail_at(json_member(item, "disclosure_ground"), "consent is not a "
                              "standing ground; record the subject's consent instead");
                 break;
             }
@@ -659,12 +643,12 @@ build_recipients(const json_node *root, policy_model *p)
             }
         }
         if (r->derogation != NULL && !r->occasional) {
-            rc = fail_at(json_member(item, "derogation"), "an Art. 49 derogation other than "
+            rc = json_fail_at(json_member(item, "derogation"), "an Art. 49 derogation other than "
                          "consent needs \"occasional\": true");
             break;
         }
         if (r->derogation != NULL && !valid_derogation(r->derogation)) {
-            rc = fail_at(json_member(item, "derogation"), "'%s' is not an Art. 49 ground a "
+            rc = json_fail_at(json_member(item, "derogation"), "'%s' is not an Art. 49 ground a "
                          "policy may name: 49(1)(b) .. 49(1)(g) or \"49(1) second "
                          "subparagraph\" (49(1)(a), explicit consent, comes from the consent "
                          "ledger)", r->derogation);
@@ -683,7 +667,7 @@ build_recipients(const json_node *root, policy_model *p)
         }
         for (size_t i = 0; i + 1 < p->n_recipients && rc == GDPR_OK; i++)
             if (strcmp(p->recipients[i].id, r->id) == 0)
-                rc = fail_at(json_member(item, "id"), "id '%s' is used twice", r->id);
+                rc = json_fail_at(json_member(item, "id"), "id '%s' is used twice", r->id);
     }
     return rc;
 }
@@ -704,10 +688,10 @@ check_grace(const json_node *n, const cal_duration *d)
     int64_t secs;
 
     if (d->years != 0 || d->months != 0)
-        return fail_at(n, "give the grace period in weeks, days or hours, not months or years");
+        return json_fail_at(n, "give the grace period in weeks, days or hours, not months or years");
     secs = ((d->weeks * 7 + d->days) * 24 + d->hours) * 3600 + d->minutes * 60 + d->seconds;
     if (secs <= 0 || secs > REQUEST_GRACE_MAX_SECONDS)
-        return fail_at(n, "must be more than zero and at most P21D, so that erasure still "
+        return json_fail_at(n, "must be more than zero and at most P21D, so that erasure still "
                        "happens within the one-month deadline (Art. 12(3))");
     return GDPR_OK;
 }
@@ -722,20 +706,20 @@ build_close_roles(const json_node *close, policy_model *p)
         int type = index_of(request_type_names, POLICY_REQUEST_TYPES, t->key) + 1;
 
         if (type == 0)
-            return fail_at(t, "'%s' is not a request type (access, portability, erasure, "
+            return json_fail_at(t, "'%s' is not a request type (access, portability, erasure, "
                            "rectification, restriction, objection)", t->key);
         if (r->close_roles[type] != NULL)
-            return fail_at(t, "request type '%s' is listed twice", t->key);
+            return json_fail_at(t, "request type '%s' is listed twice", t->key);
         if (t->type != JSON_ARRAY || t->count == 0)
-            return fail_at(t, "must be a non-empty array of role ids");
+            return json_fail_at(t, "must be a non-empty array of role ids");
         rc = read_text_list(t, &r->close_roles[type], &r->n_close_roles[type]);
         for (const json_node *c = t->first; rc == GDPR_OK && c; c = c->next) {
             const policy_role *role = policy_find_role(p, c->text);
             if (role == NULL)
-                return fail_at(c, "'%s' is not a role of this policy", c->text);
+                return json_fail_at(c, "'%s' is not a role of this policy", c->text);
             if (!policy_role_allows(role, PERM_REQUEST_CLOSE) &&
                 !policy_role_allows(role, PERM_REQUEST_DENY))
-                return fail_at(c, "role '%s' has neither 'request.close' nor 'request.deny'",
+                return json_fail_at(c, "role '%s' has neither 'request.close' nor 'request.deny'",
                                c->text);
         }
     }
@@ -767,11 +751,11 @@ build_requests(const json_node *root, policy_model *p)
     if (r->high_risk_role != NULL) {
         const policy_role *role = policy_find_role(p, r->high_risk_role);
         if (role == NULL)
-            return fail_at(json_member(obj, "high_risk_role"), "'%s' is not a role of this policy",
+            return json_fail_at(json_member(obj, "high_risk_role"), "'%s' is not a role of this policy",
                            r->high_risk_role);
         if (!policy_role_allows(role, PERM_REQUEST_CLOSE) &&
             !policy_role_allows(role, PERM_REQUEST_DENY))
-            return fail_at(json_member(obj, "high_risk_role"), "role '%s' has neither "
+            return json_fail_at(json_member(obj, "high_risk_role"), "role '%s' has neither "
                            "'request.close' nor 'request.deny'", r->high_risk_role);
     }
     close = json_member(obj, "close_roles");

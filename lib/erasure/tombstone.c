@@ -474,21 +474,6 @@ gdpr_tombstones_export(gdpr_engine *eng, int (*write)(const void *buf, size_t le
 
 /* --- import -------------------------------------------------------------------- */
 
-static int fail_at(const json_node *n, const char *fmt, ...) GDPR_PRINTF(2, 3);
-
-static int
-fail_at(const json_node *n, const char *fmt, ...)
-{
-    char path[256], detail[320];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(detail, sizeof detail, fmt, ap);
-    va_end(ap);
-    json_path(n, path, sizeof path);
-    return err_set(GDPR_EINVAL, "%s: %s", path, detail);
-}
-
 static int
 member(const json_node *obj, const char *key, json_type type, const json_node **out)
 {
@@ -500,7 +485,7 @@ member(const json_node *obj, const char *key, json_type type, const json_node **
         return err_set(GDPR_EINVAL, "%s.%s: required field is missing", path, key);
     }
     if (n->type != type)
-        return fail_at(n, "must be %s", json_type_name(type));
+        return json_fail_at(n, "must be %s", json_type_name(type));
     *out = n;
     return GDPR_OK;
 }
@@ -514,7 +499,7 @@ get_int(const json_node *obj, const char *key, int64_t min, int64_t max, int64_t
     if (rc != GDPR_OK)
         return rc;
     if (n->integer < min || n->integer > max)
-        return fail_at(n, "%lld is outside %lld..%lld", (long long)n->integer, (long long)min,
+        return json_fail_at(n, "%lld is outside %lld..%lld", (long long)n->integer, (long long)min,
                        (long long)max);
     *out = n->integer;
     return GDPR_OK;
@@ -552,7 +537,7 @@ read_item(const json_node *t, import_item *it)
     int rc;
 
     if (t->type != JSON_OBJECT)
-        return fail_at(t, "must be object");
+        return json_fail_at(t, "must be object");
     rc = member(t, "kind", JSON_TEXT, &kind);
     if (rc == GDPR_OK) {
         if (strcmp(kind->text, "subject") == 0)
@@ -560,13 +545,13 @@ read_item(const json_node *t, import_item *it)
         else if (strcmp(kind->text, "records") == 0)
             it->kind = STORE_TOMBSTONE_RECORD;
         else
-            rc = fail_at(kind, "'%.32s' is not a kind (subject, records)", kind->text);
+            rc = json_fail_at(kind, "'%.32s' is not a kind (subject, records)", kind->text);
     }
     if (rc == GDPR_OK)
         rc = member(t, "subject", JSON_TEXT, &subject);
     if (rc == GDPR_OK && (strlen(subject->text) != 2 * CRYPTO_HASH_BYTES ||
                           hex_decode(subject->text, it->hash, CRYPTO_HASH_BYTES) != 0))
-        rc = fail_at(subject, "must be %u hex digits (a keyed subject hash)",
+        rc = json_fail_at(subject, "must be %u hex digits (a keyed subject hash)",
                      2 * CRYPTO_HASH_BYTES);
     if (rc == GDPR_OK)
         rc = get_int(t, "at", 0, CAL_MAX_TIME, &it->at);
@@ -595,7 +580,7 @@ read_kept(const json_node *k, store_kept_row *row)
     int rc;
 
     if (k->type != JSON_OBJECT)
-        return fail_at(k, "must be object");
+        return json_fail_at(k, "must be object");
     rc = get_int(k, "record", 1, INT64_MAX, &row->record);
     if (rc == GDPR_OK)
         rc = get_text(k, "category", &row->category);
@@ -604,7 +589,7 @@ read_kept(const json_node *k, store_kept_row *row)
     if (rc == GDPR_OK)
         rc = get_text(k, "reason", &row->reason);
     if (rc == GDPR_OK && strcmp(row->reason, "hold") != 0 && strcmp(row->reason, "legal_duty") != 0)
-        rc = fail_at(json_member(k, "reason"), "'%.32s' is not a reason (hold, legal_duty)",
+        rc = json_fail_at(json_member(k, "reason"), "'%.32s' is not a reason (hold, legal_duty)",
                      row->reason);
     if (rc == GDPR_OK)
         rc = get_text(k, "rule", &row->rule);
@@ -621,7 +606,7 @@ read_recipient(const json_node *r, const char **name, int64_t *n, int64_t *last)
     int rc;
 
     if (r->type != JSON_OBJECT)
-        return fail_at(r, "must be object");
+        return json_fail_at(r, "must be object");
     rc = get_text(r, "recipient", name);
     if (rc == GDPR_OK)
         rc = get_int(r, "disclosures", 0, INT64_MAX, n);
@@ -646,7 +631,7 @@ item_parts(store *st, const import_item *it, int64_t id)
     }
     for (const json_node *r = it->records->first; rc == GDPR_OK && r; r = r->next) {
         if (r->type != JSON_INTEGER || r->integer <= 0)
-            rc = fail_at(r, "must be a record id (an integer from 1)");
+            rc = json_fail_at(r, "must be a record id (an integer from 1)");
         else if (st)
             rc = store_tombstone_record_add(st, id, r->integer);
     }
@@ -669,10 +654,10 @@ check_document(gdpr_engine *eng, const json_node *root, const json_node **list)
     int rc;
 
     if (root->type != JSON_OBJECT)
-        return fail_at(root, "must be object");
+        return json_fail_at(root, "must be object");
     rc = member(root, "format", JSON_TEXT, &format);
     if (rc == GDPR_OK && strcmp(format->text, export_format) != 0)
-        rc = fail_at(format, "'%.64s' is not '%s'", format->text, export_format);
+        rc = json_fail_at(format, "'%.64s' is not '%s'", format->text, export_format);
     if (rc == GDPR_OK)
         rc = get_int(root, "version", 1, 1, &version);
     if (rc == GDPR_OK)
@@ -680,7 +665,7 @@ check_document(gdpr_engine *eng, const json_node *root, const json_node **list)
     if (rc == GDPR_OK)
         rc = store_id_hex(eng, store_hex);
     if (rc == GDPR_OK && strcmp(store_node->text, store_hex) != 0)
-        rc = fail_at(store_node, "the tombstones are of another store (%.40s, this one is %s): "
+        rc = json_fail_at(store_node, "the tombstones are of another store (%.40s, this one is %s): "
                      "their subject hashes mean nothing here", store_node->text, store_hex);
     if (rc == GDPR_OK)
         rc = member(root, "tombstones", JSON_ARRAY, list);

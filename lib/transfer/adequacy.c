@@ -234,15 +234,13 @@ static int fail_at(const parse_ctx *pc, const json_node *n, const char *fmt, ...
 static int
 fail_at(const parse_ctx *pc, const json_node *n, const char *fmt, ...)
 {
-    char path[256];
-    char detail[384];
     va_list ap;
+    int rc;
 
     va_start(ap, fmt);
-    vsnprintf(detail, sizeof detail, fmt, ap);
+    rc = json_fail_v(n, pc->origin, fmt, ap);
     va_end(ap);
-    json_path(n, path, sizeof path);
-    return err_set(GDPR_EINVAL, "%s: %s: %s", pc->origin, path, detail);
+    return rc;
 }
 
 static int

@@ -5,6 +5,7 @@
  */
 #include "json.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -315,4 +316,29 @@ json_locate_error(const char *text, size_t *line, size_t *column, const char **w
     }
     *why = sc.why;
     return 0;
+}
+
+int
+json_fail_v(const json_node *n, const char *origin, const char *fmt, va_list ap)
+{
+    char path[256];
+    char detail[384];
+
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    json_path(n, path, sizeof path);
+    if (origin != NULL)
+        return err_set(GDPR_EINVAL, "%s: %s: %s", origin, path, detail);
+    return err_set(GDPR_EINVAL, "%s: %s", path, detail);
+}
+
+int
+json_fail_at(const json_node *n, const char *fmt, ...)
+{
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = json_fail_v(n, NULL, fmt, ap);
+    va_end(ap);
+    return rc;
 }

@@ -7,8 +7,11 @@
 #ifndef GDPR_UTIL_JSON_H
 #define GDPR_UTIL_JSON_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "error.h"
 
 typedef enum {
     JSON_NULL,
@@ -45,6 +48,11 @@ const json_node *json_member(const json_node *obj, const char *key);
 
 /* "purposes[2].basis" for a node; the root is "$". */
 void json_path(const json_node *n, char *buf, size_t size);
+/* GDPR_EINVAL with the message "[origin: ]path: detail", so that a reader of
+ * a JSON document names where in it a value breaks a rule; `origin` (which
+ * document) may be NULL. */
+int json_fail_v(const json_node *n, const char *origin, const char *fmt, va_list ap);
+int json_fail_at(const json_node *n, const char *fmt, ...) GDPR_PRINTF(2, 3);
 
 const char *json_type_name(json_type t);
 
