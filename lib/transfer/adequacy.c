@@ -805,8 +805,8 @@ transfer_state_ready(gdpr_engine *eng, transfer_state **out)
 
 /* --- public calls --------------------------------------------------------- */
 
-static int
-check_instant(const char *field, int64_t at)
+int
+transfer_check_instant(const char *field, int64_t at)
 {
     if (at < 0 || at > CAL_MAX_TIME)
         return err_set(GDPR_EINVAL, "%s: %lld is outside 1970-01-01 .. 9999-12-31 (UTC seconds)",
@@ -861,7 +861,7 @@ gdpr_adequacy_foreach(gdpr_engine *eng, int64_t as_of, gdpr_adequacy_fn fn, void
 
     if (engine_check_given(eng, fn != NULL, "fn") != GDPR_OK)
         return GDPR_EINVAL;
-    if (as_of != GDPR_ADEQUACY_ALL && (rc = check_instant("as_of", as_of)) != GDPR_OK)
+    if (as_of != GDPR_ADEQUACY_ALL && (rc = transfer_check_instant("as_of", as_of)) != GDPR_OK)
         return rc;
     engine_lock(eng);
     rc = transfer_state_ready(eng, &t);
@@ -898,7 +898,7 @@ gdpr_adequacy_find(gdpr_engine *eng, const char *country, int64_t at, gdpr_adequ
         return GDPR_EINVAL;
     rc = adequacy_check_code("country", country);
     if (rc == GDPR_OK)
-        rc = check_instant("at", at);
+        rc = transfer_check_instant("at", at);
     if (rc != GDPR_OK)
         return rc;
     engine_lock(eng);

@@ -116,6 +116,10 @@ int transfer_state_sync(gdpr_engine *eng, transfer_state *t);
 int transfer_generation_bump(gdpr_engine *eng);
 /* After a change of ours committed: reread before the next use. */
 void transfer_state_invalidate(transfer_state *t);
+
+/* An instant the calendar can name (1970 .. 9999), else GDPR_EINVAL naming
+ * `field`. */
+int transfer_check_instant(const char *field, int64_t at);
 /* Drop the recipient cache (lib/transfer.c). */
 void transfer_recipients_free(transfer_state *t);
 

@@ -784,15 +784,6 @@ decide(gdpr_engine *eng, const transfer_state *t, transfer_recipient *tr, const 
 /* --- arguments ------------------------------------------------------------- */
 
 static int
-check_instant(const char *field, int64_t at)
-{
-    if (at < 0 || at > CAL_MAX_TIME)
-        return err_set(GDPR_EINVAL, "%s: %lld is outside 1970-01-01 .. 9999-12-31 (UTC seconds)",
-                       field, (long long)at);
-    return GDPR_OK;
-}
-
-static int
 check_request(const gdpr_transfer_request *req)
 {
     int rc;
@@ -806,7 +797,7 @@ check_request(const gdpr_transfer_request *req)
     if (rc == GDPR_OK)
         rc = text_check("req.recipient", req->recipient, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = check_instant("req.at", req->at);
+        rc = transfer_check_instant("req.at", req->at);
     if (rc == GDPR_OK)
         rc = text_check_optional("req.purpose", req->purpose, GDPR_NAME_MAX);
     if (rc != GDPR_OK)
@@ -930,17 +921,27 @@ gdpr_transfer_request_init(gdpr_transfer_request *req, unsigned int version)
     return GDPR_OK;
 }
 
-GDPR_API int
-gdpr_transfer_check_v2(gdpr_engine *eng, const gdpr_actor *who, const gdpr_transfer_request *req,
-                       gdpr_transfer_result *out)
+/* The arguments of a transfer check or record, in the order users see their
+ * refusals: engine and actor, then the request, then the result struct. */
+static int
+check_call(const gdpr_engine *eng, const gdpr_actor *who, const gdpr_transfer_request *req,
+           const gdpr_transfer_result *out)
 {
-    int rc;
+    int rc = engine_enter(eng, who);
 
-    rc = engine_enter(eng, who);
     if (rc == GDPR_OK)
         rc = check_request(req);
     if (rc == GDPR_OK)
         rc = check_result(out);
+    return rc;
+}
+
+GDPR_API int
+gdpr_transfer_check_v2(gdpr_engine *eng, const gdpr_actor *who, const gdpr_transfer_request *req,
+                       gdpr_transfer_result *out)
+{
+    int rc = check_call(eng, who, req, out);
+
     if (rc != GDPR_OK)
         return rc;
     engine_lock(eng);
@@ -964,7 +965,7 @@ gdpr_transfer_check(gdpr_engine *eng, const gdpr_actor *who, const char *subject
     if (rc == GDPR_OK)
         rc = text_check("recipient", recipient, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = check_instant("at", at);
+        rc = transfer_check_instant("at", at);
     if (rc != GDPR_OK)
         return rc;
     req.subject = subject;
@@ -1059,13 +1060,8 @@ GDPR_API int
 gdpr_transfer_record(gdpr_engine *eng, const gdpr_actor *who, const gdpr_transfer_request *req,
                      gdpr_transfer_result *out)
 {
-    int rc;
+    int rc = check_call(eng, who, req, out);
 
-    rc = engine_enter(eng, who);
-    if (rc == GDPR_OK)
-        rc = check_request(req);
-    if (rc == GDPR_OK)
-        rc = check_result(out);
     if (rc != GDPR_OK)
         return rc;
     out->event = 0;
@@ -1159,7 +1155,7 @@ check_safeguard(const gdpr_safeguard *sg)
     if (rc == GDPR_OK)
         rc = text_check("sg.reference", sg->reference, REFERENCE_MAX);
     if (rc == GDPR_OK)
-        rc = check_instant("sg.valid_from", sg->valid_from);
+        rc = transfer_check_instant("sg.valid_from", sg->valid_from);
     if (rc != GDPR_OK)
         return rc;
     if (!is_safeguard_mechanism(sg->type))
@@ -1175,7 +1171,7 @@ check_safeguard(const gdpr_safeguard *sg)
     if (sg->type != GDPR_TRANSFER_SCC && sg->module != 0)
         return err_set(GDPR_EINVAL, "sg.module: %d; only SCCs have a module (give 0)", sg->module);
     if (sg->valid_until != 0) {
-        rc = check_instant("sg.valid_until", sg->valid_until);
+        rc = transfer_check_instant("sg.valid_until", sg->valid_until);
         if (rc != GDPR_OK)
             return rc;
         if (sg->valid_until < sg->valid_from)
