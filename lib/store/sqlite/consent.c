@@ -93,8 +93,8 @@ read_consent_row(sqlite3_stmt *s, store_consent_row *row, char receipt[RECEIPT_I
  * our own prepared ones (not cached: an iterator may run a nested call
  * that uses the cached statements). */
 static int
-walk_consent(sqlite_store *st, sqlite3_stmt *s, int (*fn)(const store_consent_row *, void *), void *ctx,
-             int *seen_out)
+walk_consent(sqlite_store *st, sqlite3_stmt *s, int (*fn)(const store_consent_row *, void *),
+             void *ctx, int *seen_out)
 {
     int result = GDPR_OK;
     int rc;
@@ -124,7 +124,7 @@ walk_consent(sqlite_store *st, sqlite3_stmt *s, int (*fn)(const store_consent_ro
 
 int
 sqlite__consent_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                      int (*fn)(const store_consent_row *row, void *ctx), void *ctx)
+                        int (*fn)(const store_consent_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -141,7 +141,7 @@ sqlite__consent_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTE
 
 int
 sqlite__consent_get(store *base, int64_t id, int (*fn)(const store_consent_row *row, void *ctx),
-                  void *ctx)
+                    void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -159,7 +159,6 @@ sqlite__consent_get(store *base, int64_t id, int (*fn)(const store_consent_row *
                        (long long)id);
     return rc;
 }
-
 
 int
 sqlite__consent_append(store *base, const store_consent_row *row, int64_t *id_out)
@@ -256,8 +255,8 @@ state_from_history(sqlite_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], cons
 
 int
 sqlite__consent_state_at(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                       const char *purpose, const char *recipient, int64_t at,
-                       store_consent_state *out)
+                         const char *purpose, const char *recipient, int64_t at,
+                         store_consent_state *out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -332,7 +331,7 @@ explicit_page(sqlite_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const cha
 
 int
 sqlite__consent_explicit_recipient(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                 const char *recipient, int64_t at, int *found_out)
+                                   const char *recipient, int64_t at, int *found_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     char purposes[EXPLICIT_BATCH][GDPR_NAME_MAX + 1];
@@ -370,7 +369,7 @@ sqlite__consent_explicit_recipient(store *base, const uint8_t subject_hash[CRYPT
 
 int
 sqlite__consent_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                             int64_t *count_out)
+                               int64_t *count_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     static const char *const sql[] = {
@@ -400,7 +399,7 @@ sqlite__consent_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_HA
 
 int
 sqlite__disclosure_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                         int (*fn)(const store_disclosure_row *row, void *ctx), void *ctx)
+                           int (*fn)(const store_disclosure_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -470,7 +469,8 @@ sqlite__disclosure_append(store *base, const store_disclosure_row *row)
 /* --- subject flags --------------------------------------------------- */
 
 int
-sqlite__subject_flags_get(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], unsigned int *flags_out)
+sqlite__subject_flags_get(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
+                          unsigned int *flags_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -493,7 +493,7 @@ sqlite__subject_flags_get(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], un
 
 int
 sqlite__subject_flags_update(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], unsigned int set,
-                           unsigned int clear)
+                             unsigned int clear)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;

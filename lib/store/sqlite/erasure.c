@@ -90,7 +90,8 @@ sqlite__hold_insert(store *base, const store_hold_row *row, int64_t *id_out)
 }
 
 int
-sqlite__hold_get(store *base, int64_t id, int (*fn)(const store_hold_row *row, void *ctx), void *ctx)
+sqlite__hold_get(store *base, int64_t id, int (*fn)(const store_hold_row *row, void *ctx),
+                 void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -135,8 +136,8 @@ sqlite__hold_release(store *base, int64_t id, int64_t at, const char *actor, con
 }
 
 int
-sqlite__hold_foreach(store *base, int64_t active_at, int (*fn)(const store_hold_row *row, void *ctx),
-                   void *ctx)
+sqlite__hold_foreach(store *base, int64_t active_at,
+                     int (*fn)(const store_hold_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -166,7 +167,7 @@ sqlite__hold_foreach(store *base, int64_t active_at, int (*fn)(const store_hold_
 
 int
 sqlite__hold_covering(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t record,
-                    const char *category, int64_t at, int64_t *hold_out, int64_t *until_out)
+                      const char *category, int64_t at, int64_t *hold_out, int64_t *until_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -201,7 +202,7 @@ sqlite__hold_covering(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES]
 
 int
 sqlite__hold_any_for_subject(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t at,
-                           int *any_out)
+                             int *any_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -297,7 +298,7 @@ sqlite__tombstone_insert(store *base, const store_tombstone_row *row, int64_t *i
 
 int
 sqlite__tombstone_add(store *base, int64_t id, int64_t erased, int64_t retained, int complete,
-                    int64_t replayed)
+                      int64_t replayed)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -317,7 +318,7 @@ sqlite__tombstone_add(store *base, int64_t id, int64_t erased, int64_t retained,
 
 int
 sqlite__tombstone_find(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind,
-                     const char *ground, int64_t from, int64_t to, int64_t *id_out)
+                       const char *ground, int64_t from, int64_t to, int64_t *id_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -347,7 +348,7 @@ sqlite__tombstone_find(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES
 
 int
 sqlite__tombstone_open_partial(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                             int64_t *id_out)
+                               int64_t *id_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -384,7 +385,7 @@ sqlite__tombstone_set_complete(store *base, int64_t id)
 
 int
 sqlite__tombstone_get(store *base, int64_t id, int (*fn)(const store_tombstone_row *row, void *ctx),
-                    void *ctx)
+                      void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -414,7 +415,7 @@ sqlite__tombstone_get(store *base, int64_t id, int (*fn)(const store_tombstone_r
 
 int
 sqlite__tombstone_foreach(store *base, const uint8_t *subject_hash, int64_t after_id,
-                        int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx)
+                          int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -449,7 +450,7 @@ sqlite__tombstone_foreach(store *base, const uint8_t *subject_hash, int64_t afte
 
 int
 sqlite__tombstone_latest(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                       int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx)
+                         int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -514,7 +515,7 @@ sqlite__tombstone_kept_insert(store *base, const store_kept_row *row)
 
 int
 sqlite__tombstone_kept_foreach(store *base, int64_t tombstone,
-                             int (*fn)(const store_kept_row *row, void *ctx), void *ctx)
+                               int (*fn)(const store_kept_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -566,7 +567,7 @@ sqlite__tombstone_kept_erased(store *base, int64_t record, int64_t at)
 
 int
 sqlite__tombstone_kept_find(store *base, int64_t record, int64_t *until_out, char *rule,
-                          size_t rule_cap)
+                            size_t rule_cap)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -606,7 +607,7 @@ sqlite__tombstone_record_add(store *base, int64_t tombstone, int64_t record)
 
 int
 sqlite__tombstone_record_foreach(store *base, int64_t tombstone,
-                               int (*fn)(int64_t record, void *ctx), void *ctx)
+                                 int (*fn)(int64_t record, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -633,7 +634,7 @@ sqlite__tombstone_record_foreach(store *base, int64_t tombstone,
 
 int
 sqlite__tombstone_recipient_add(store *base, int64_t tombstone, const char *recipient,
-                              int64_t disclosures, int64_t last_at)
+                                int64_t disclosures, int64_t last_at)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -654,9 +655,9 @@ sqlite__tombstone_recipient_add(store *base, int64_t tombstone, const char *reci
 
 int
 sqlite__tombstone_recipient_foreach(store *base, int64_t tombstone,
-                                  int (*fn)(const char *recipient, int64_t disclosures,
-                                            int64_t last_at, void *ctx),
-                                  void *ctx)
+                                    int (*fn)(const char *recipient, int64_t disclosures,
+                                              int64_t last_at, void *ctx),
+                                    void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -731,8 +732,8 @@ sqlite__pending_insert(store *base, const store_pending_row *row, int64_t *id_ou
 }
 
 int
-sqlite__pending_foreach(store *base, int64_t after_id, int (*fn)(const store_pending_row *row, void *ctx),
-                      void *ctx)
+sqlite__pending_foreach(store *base, int64_t after_id,
+                        int (*fn)(const store_pending_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -819,7 +820,7 @@ sqlite__pending_count_key(store *base, const uint8_t key_id[CRYPTO_HASH_BYTES], 
 
 int
 sqlite__key_queue_add(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t tombstone,
-                    int64_t at)
+                      int64_t at)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -873,9 +874,10 @@ sqlite__key_queue_remove(store *base, const uint8_t hash[CRYPTO_HASH_BYTES])
 }
 
 int
-sqlite__key_queue_foreach(store *base, int (*fn)(const uint8_t *hash, int64_t tombstone,
-                                             int64_t queued, void *ctx),
-                        void *ctx)
+sqlite__key_queue_foreach(store *base,
+                          int (*fn)(const uint8_t *hash, int64_t tombstone, int64_t queued,
+                                    void *ctx),
+                          void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -1035,7 +1037,8 @@ sqlite__subject_has_data(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], int
 }
 
 int
-sqlite__erasure_scrub_requests(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *count_out)
+sqlite__erasure_scrub_requests(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
+                               int64_t *count_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     /* The register stays (accountability, KPIs); what was sealed under the

@@ -401,7 +401,7 @@ walk_requests(sqlite_store *st, sqlite3_stmt *s, store_request_fn fn, void *ctx,
 
 int
 sqlite__request_foreach(store *base, const uint8_t *subject_hash, int status, store_request_fn fn,
-                      void *ctx)
+                        void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -422,7 +422,7 @@ sqlite__request_foreach(store *base, const uint8_t *subject_hash, int status, st
 
 int
 sqlite__request_foreach_due(store *base, int64_t after, int64_t until, store_request_fn fn,
-                          void *ctx)
+                            void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -488,7 +488,7 @@ text_or_null(sqlite3_stmt *s, int col)
 
 int
 sqlite__request_event_foreach(store *base, int64_t request,
-                            int (*fn)(const store_request_event_row *row, void *ctx), void *ctx)
+                              int (*fn)(const store_request_event_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -573,7 +573,7 @@ walk_kpi(sqlite_store *st, sqlite3_stmt *s, int (*fn)(const store_request_kpi_ro
 
 int
 sqlite__request_kpi_days(store *base, int64_t from_day, int64_t to_day,
-                       int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx)
+                         int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -591,7 +591,7 @@ sqlite__request_kpi_days(store *base, int64_t from_day, int64_t to_day,
 
 int
 sqlite__request_kpi_close_days(store *base, int64_t from_day, int64_t to_day,
-                             int (*fn)(int close_days, int64_t n, void *ctx), void *ctx)
+                               int (*fn)(int close_days, int64_t n, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -618,7 +618,7 @@ sqlite__request_kpi_close_days(store *base, int64_t from_day, int64_t to_day,
 
 int
 sqlite__request_kpi_rows(store *base, int64_t from, int64_t to,
-                       int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx)
+                         int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -637,7 +637,7 @@ sqlite__request_kpi_rows(store *base, int64_t from, int64_t to,
 
 int
 sqlite__request_overdue_count(store *base, int64_t due_from, int64_t due_to, int64_t from,
-                            int64_t to, int64_t *count_out)
+                              int64_t to, int64_t *count_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;

@@ -26,8 +26,8 @@ changed_one(sqlite_store *st, int rc, const char *what, int64_t id)
 
 int
 sqlite__retention_anchor_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                               int (*fn)(int kind, const char *purpose, int64_t at, void *ctx),
-                               void *ctx)
+                                 int (*fn)(int kind, const char *purpose, int64_t at, void *ctx),
+                                 void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -60,7 +60,7 @@ sqlite__retention_anchor_foreach(store *base, const uint8_t subject_hash[CRYPTO_
 
 int
 sqlite__retention_anchor_get(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind,
-                           const char *purpose, int64_t *at_out)
+                             const char *purpose, int64_t *at_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -86,7 +86,7 @@ sqlite__retention_anchor_get(store *base, const uint8_t subject_hash[CRYPTO_HASH
 
 int
 sqlite__retention_anchor_put(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind,
-                           const char *purpose, int64_t at)
+                             const char *purpose, int64_t at)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -103,8 +103,8 @@ sqlite__retention_anchor_put(store *base, const uint8_t subject_hash[CRYPTO_HASH
 }
 
 int
-sqlite__retention_anchor_delete(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind,
-                              const char *purpose, int *deleted_out)
+sqlite__retention_anchor_delete(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                int kind, const char *purpose, int *deleted_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -152,7 +152,8 @@ read_schedule(sqlite3_stmt *s, store_retention_row *row)
 
 /* Step a per-call statement, handing each row to fn. */
 static int
-walk_schedules(sqlite_store *st, sqlite3_stmt *s, store_retention_fn fn, void *ctx, const char *what)
+walk_schedules(sqlite_store *st, sqlite3_stmt *s, store_retention_fn fn, void *ctx,
+               const char *what)
 {
     int result = GDPR_OK;
     int rc;
@@ -208,7 +209,7 @@ sqlite__retention_get(store *base, int64_t record, store_retention_fn fn, void *
 
 int
 sqlite__retention_subject_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                store_retention_fn fn, void *ctx)
+                                  store_retention_fn fn, void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -241,7 +242,7 @@ sqlite__retention_scan(store *base, int64_t after_id, int limit, store_retention
 
 int
 sqlite__retention_due_foreach(store *base, int64_t as_of, int has_cursor, int64_t after_due,
-                            int64_t after_id, int limit, store_retention_fn fn, void *ctx)
+                              int64_t after_id, int limit, store_retention_fn fn, void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -265,7 +266,7 @@ sqlite__retention_due_foreach(store *base, int64_t as_of, int has_cursor, int64_
 
 int
 sqlite__retention_due_count(store *base, int64_t as_of, int has_cursor, int64_t after_due,
-                          int64_t after_id, int64_t *count_out)
+                            int64_t after_id, int64_t *count_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -289,7 +290,7 @@ sqlite__retention_due_count(store *base, int64_t as_of, int has_cursor, int64_t 
 
 int
 sqlite__retention_set_schedule(store *base, int64_t record, int has_anchor, int64_t anchor,
-                             int has_due, int64_t due)
+                               int has_due, int64_t due)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -307,7 +308,7 @@ sqlite__retention_set_schedule(store *base, int64_t record, int has_anchor, int6
 
 int
 sqlite__retention_state_put(store *base, int64_t record, int has_keep, int64_t keep_until,
-                          int64_t review)
+                            int64_t review)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -564,8 +565,8 @@ sqlite__review_overdue_foreach(store *base, int64_t as_of, store_review_fn fn, v
 
 int
 sqlite__review_decide(store *base, int64_t id, int status, int64_t decided, const char *actor,
-                    const char *role, int64_t keep_until, const uint8_t *sealed,
-                    size_t sealed_len)
+                      const char *role, int64_t keep_until, const uint8_t *sealed,
+                      size_t sealed_len)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -591,8 +592,8 @@ sqlite__review_decide(store *base, int64_t id, int status, int64_t decided, cons
 
 int
 sqlite__retention_aggregate_add(store *base, const char *rule, const char *category,
-                              const char *purpose, const char *field, const char *value,
-                              int month)
+                                const char *purpose, const char *field, const char *value,
+                                int month)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
