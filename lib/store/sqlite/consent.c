@@ -170,9 +170,9 @@ sqlite__consent_append(store *base, const store_consent_row *row, int64_t *id_ou
 
     if (rc == GDPR_OK)
         rc = sq_stmt(st, "INSERT INTO main.consent(id, subject, at, purpose, state, notice,"
-                        " notice_version, notice_sha256, policy_version, channel, actor, expires,"
-                        " recipient, recipient_sealed, proof, flags) VALUES(?1, ?2, ?3,"
-                        " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)", &s);
+                     " notice_version, notice_sha256, policy_version, channel, actor, expires,"
+                     " recipient, recipient_sealed, proof, flags) VALUES(?1, ?2, ?3,"
+                     " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -198,8 +198,8 @@ sqlite__consent_append(store *base, const store_consent_row *row, int64_t *id_ou
     if (id_out)
         *id_out = id;
     rc = sq_stmt(st, "INSERT OR REPLACE INTO main.consent_state(subject, purpose, recipient,"
-                    " event, at, state, expires, flags) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                    &s);
+                 " event, at, state, expires, flags) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                 &s);
     if (rc != GDPR_OK)
         return rc;
     sq_bind_hash(s, 1, row->subject);
@@ -232,8 +232,8 @@ state_from_history(sqlite_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], cons
 {
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "SELECT id, at, state, expires, flags FROM main.consent"
-                        " WHERE subject=?1 AND purpose=?2 AND recipient=?3 AND at<=?4"
-                        " ORDER BY at DESC, id DESC LIMIT 1", &s);
+                     " WHERE subject=?1 AND purpose=?2 AND recipient=?3 AND at<=?4"
+                     " ORDER BY at DESC, id DESC LIMIT 1", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -261,7 +261,7 @@ sqlite__consent_state_at(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYT
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "SELECT event, at, state, expires, flags FROM main.consent_state"
-                        " WHERE subject=?1 AND purpose=?2 AND recipient=?3", &s);
+                     " WHERE subject=?1 AND purpose=?2 AND recipient=?3", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -301,8 +301,8 @@ explicit_page(sqlite_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const cha
 {
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "SELECT purpose, event, at, state, expires, flags"
-                        " FROM main.consent_state WHERE subject=?1 AND recipient=?2"
-                        " AND purpose>?3 ORDER BY purpose LIMIT ?4", &s);
+                     " FROM main.consent_state WHERE subject=?1 AND recipient=?2"
+                     " AND purpose>?3 ORDER BY purpose LIMIT ?4", &s);
     size_t n = 0;
 
     *n_out = 0;
@@ -448,8 +448,8 @@ sqlite__disclosure_append(store *base, const store_disclosure_row *row)
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "INSERT INTO main.disclosure(id, subject, at, recipient,"
-                        " recipient_sealed, purpose, ground, actor, consent_event)"
-                        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &s);
+                     " recipient_sealed, purpose, ground, actor, consent_event)"
+                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &s);
 
     if (rc != GDPR_OK)
         return rc;

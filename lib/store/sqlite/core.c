@@ -32,7 +32,7 @@ sqlite__meta_get(store *base, store_file f, const char *name, void *buf, size_t 
     int rc = f == STORE_KEYS
                  ? sq_stmt_keys(st, "SELECT value FROM main.meta WHERE name=?1", &s)
                  : sq_stmt(st, "SELECT value FROM main.meta WHERE name=?1",
-                              &s);
+                           &s);
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
@@ -306,7 +306,7 @@ sqlite__audit_insert(store *base, const store_audit_row *row)
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "INSERT INTO main.audit(seq, at, actor, role, action, subject, outcome,"
-                        " ref, mac) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &s);
+                     " ref, mac) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -392,7 +392,7 @@ sqlite__policy_insert(store *base, int64_t at, const char *actor,
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "INSERT INTO main.policy(loaded_at, actor, sha256, document)"
-                        " VALUES(?1, ?2, ?3, ?4)", &s);
+                     " VALUES(?1, ?2, ?3, ?4)", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -413,7 +413,7 @@ sqlite__policy_latest(store *base, int64_t *version_out, uint8_t sha256_out[CRYP
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "SELECT version, sha256, document FROM main.policy"
-                        " ORDER BY version DESC LIMIT 1", &s);
+                     " ORDER BY version DESC LIMIT 1", &s);
 
     if (rc != GDPR_OK)
         return rc;

@@ -32,7 +32,7 @@ sqlite__retention_anchor_foreach(store *base, const uint8_t subject_hash[CRYPTO_
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "SELECT kind, purpose, at FROM main.retention_anchor"
-                        " WHERE subject=?1", &s);
+                     " WHERE subject=?1", &s);
     int result = GDPR_OK;
 
     if (rc != GDPR_OK)
@@ -65,7 +65,7 @@ sqlite__retention_anchor_get(store *base, const uint8_t subject_hash[CRYPTO_HASH
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "SELECT at FROM main.retention_anchor"
-                        " WHERE subject=?1 AND kind=?2 AND purpose=?3", &s);
+                     " WHERE subject=?1 AND kind=?2 AND purpose=?3", &s);
     int result = GDPR_OK;
 
     if (rc != GDPR_OK)
@@ -91,7 +91,7 @@ sqlite__retention_anchor_put(store *base, const uint8_t subject_hash[CRYPTO_HASH
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "INSERT OR REPLACE INTO main.retention_anchor(subject, kind, purpose, at)"
-                        " VALUES(?1, ?2, ?3, ?4)", &s);
+                     " VALUES(?1, ?2, ?3, ?4)", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -109,7 +109,7 @@ sqlite__retention_anchor_delete(store *base, const uint8_t subject_hash[CRYPTO_H
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "DELETE FROM main.retention_anchor"
-                        " WHERE subject=?1 AND kind=?2 AND purpose=?3", &s);
+                     " WHERE subject=?1 AND kind=?2 AND purpose=?3", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -183,7 +183,7 @@ sqlite__retention_get(store *base, int64_t record, store_retention_fn fn, void *
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "SELECT " SCHEDULE_COLUMNS " FROM main.vault v"
-                        " LEFT JOIN main.retention_state s ON s.record = v.id WHERE v.id=?1", &s);
+                     " LEFT JOIN main.retention_state s ON s.record = v.id WHERE v.id=?1", &s);
     int result;
 
     if (rc != GDPR_OK)
@@ -271,7 +271,7 @@ sqlite__retention_due_count(store *base, int64_t as_of, int has_cursor, int64_t 
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "SELECT count(*) FROM main.vault WHERE due <= ?1 AND due >= ?2"
-                        " AND NOT (due = ?2 AND id <= ?3)", &s);
+                     " AND NOT (due = ?2 AND id <= ?3)", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -318,7 +318,7 @@ sqlite__retention_state_put(store *base, int64_t record, int has_keep, int64_t k
         rc = sq_stmt(st, "DELETE FROM main.retention_state WHERE record=?1", &s);
     else
         rc = sq_stmt(st, "INSERT OR REPLACE INTO main.retention_state(record, keep_until, review)"
-                        " VALUES(?1, ?2, ?3)", &s);
+                     " VALUES(?1, ?2, ?3)", &s);
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, record);
@@ -339,8 +339,8 @@ sqlite__retention_run_open(store *base, store_retention_run_row *out)
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "SELECT id, as_of, started, cursor_due, cursor_id, examined, erased,"
-                        " anonymised, reviews_opened, held FROM main.retention_run"
-                        " WHERE finished = 0 ORDER BY id DESC LIMIT 1", &s);
+                     " anonymised, reviews_opened, held FROM main.retention_run"
+                     " WHERE finished = 0 ORDER BY id DESC LIMIT 1", &s);
     int result = GDPR_OK;
 
     if (rc != GDPR_OK)
@@ -398,8 +398,8 @@ sqlite__retention_run_update(store *base, const store_retention_run_row *row)
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "UPDATE main.retention_run SET as_of=?2, cursor_due=?3, cursor_id=?4,"
-                        " examined=?5, erased=?6, anonymised=?7, reviews_opened=?8, held=?9,"
-                        " finished=?10 WHERE id=?1", &s);
+                     " examined=?5, erased=?6, anonymised=?7, reviews_opened=?8, held=?9,"
+                     " finished=?10 WHERE id=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -571,8 +571,8 @@ sqlite__review_decide(store *base, int64_t id, int status, int64_t decided, cons
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "UPDATE main.retention_review SET status=?2, decided=?3,"
-                        " decided_by=?4, role=?5, keep_until=?6, justification=?7"
-                        " WHERE id=?1 AND status = 1", &s);
+                     " decided_by=?4, role=?5, keep_until=?6, justification=?7"
+                     " WHERE id=?1 AND status = 1", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -598,9 +598,9 @@ sqlite__retention_aggregate_add(store *base, const char *rule, const char *categ
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "INSERT INTO main.retention_aggregate(rule, category, purpose, field,"
-                        " value, month, n) VALUES(?1, ?2, ?3, ?4, ?5, ?6, 1)"
-                        " ON CONFLICT(rule, category, purpose, field, value, month)"
-                        " DO UPDATE SET n = n + 1", &s);
+                     " value, month, n) VALUES(?1, ?2, ?3, ?4, ?5, ?6, 1)"
+                     " ON CONFLICT(rule, category, purpose, field, value, month)"
+                     " DO UPDATE SET n = n + 1", &s);
 
     if (rc != GDPR_OK)
         return rc;

@@ -207,9 +207,9 @@ sqlite__safeguard_revoke(store *base, int64_t id, int64_t at, const char *actor,
     int64_t revoked = 0;
     char *recipient = NULL;
     int rc = sq_stmt(st,
-                        "SELECT recipient, revoked_at FROM main.transfer_safeguard"
-                        " WHERE id=?1",
-                        &s);
+                     "SELECT recipient, revoked_at FROM main.transfer_safeguard"
+                     " WHERE id=?1",
+                     &s);
 
     if (recipient_out)
         *recipient_out = NULL;
@@ -236,9 +236,9 @@ sqlite__safeguard_revoke(store *base, int64_t id, int64_t at, const char *actor,
         return err_set(GDPR_ESTATE, "safeguard: %lld is revoked already", (long long)id);
     }
     rc = sq_stmt(st,
-                    "UPDATE main.transfer_safeguard SET revoked_at=?2, revoked_by=?3"
-                    " WHERE id=?1",
-                    &s);
+                 "UPDATE main.transfer_safeguard SET revoked_at=?2, revoked_by=?3"
+                 " WHERE id=?1",
+                 &s);
     if (rc == GDPR_OK) {
         sqlite3_bind_int64(s, 1, id);
         sqlite3_bind_int64(s, 2, at);
@@ -305,9 +305,9 @@ sqlite__adequacy_insert(store *base, int64_t at, const char *actor,
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st,
-                        "INSERT INTO main.adequacy_list(loaded_at, actor, sha256, document)"
-                        " VALUES(?1, ?2, ?3, ?4)",
-                        &s);
+                     "INSERT INTO main.adequacy_list(loaded_at, actor, sha256, document)"
+                     " VALUES(?1, ?2, ?3, ?4)",
+                     &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -327,9 +327,9 @@ sqlite__adequacy_latest(store *base, int64_t *version_out, char **document_out)
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st,
-                        "SELECT version, document FROM main.adequacy_list"
-                        " ORDER BY version DESC LIMIT 1",
-                        &s);
+                     "SELECT version, document FROM main.adequacy_list"
+                     " ORDER BY version DESC LIMIT 1",
+                     &s);
 
     *document_out = NULL;
     if (rc != GDPR_OK)

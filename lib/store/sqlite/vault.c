@@ -99,7 +99,7 @@ sqlite__identity_insert(store *base, int64_t id, const uint8_t ident_hash[CRYPTO
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "INSERT INTO main.identity(id, hash, subject, kind, created, value)"
-                        " VALUES(?1, ?2, ?3, ?4, ?5, ?6)", &s);
+                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6)", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -234,7 +234,7 @@ sqlite__vault_insert(store *base, const store_vault_row *row)
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "INSERT INTO main.vault(" VAULT_COLUMNS ")"
-                        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", &s);
+                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", &s);
 
     if (rc != GDPR_OK)
         return rc;
