@@ -40,7 +40,7 @@ typedef struct {
 
 /* --- life cycle ------------------------------------------------------ */
 
-/* Open both files read-only in effect: pragmas and version checks only, no
+/* Open both parts read-only in effect: settings and version checks only, no
  * schema change. *is_new says the data file held no store yet. Refuses a
  * schema newer than this library (GDPR_EVERSION), a missing keystore for an
  * existing store and a stale keystore for a new one (GDPR_ECORRUPT). */
@@ -205,7 +205,7 @@ int store_identity_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYT
 int store_identity_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                                   int64_t *count_out);
 
-/* The sealed host id of a subject (main.subject.ident); GDPR_ENOTFOUND. */
+/* The sealed host id of a subject; GDPR_ENOTFOUND. */
 int store_subject_ident(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t *buf,
                         size_t cap, size_t *len_out);
 
@@ -371,7 +371,7 @@ store_disclosure_next_id(store *st, int64_t *id_out)
 }
 int store_disclosure_append(store *st, const store_disclosure_row *row);
 
-/* Subject flags (main.subject.flags): Art. 21 objection, Art. 18
+/* Subject flags: Art. 21 objection, Art. 18
  * restriction. Bits other modules may add are left untouched. */
 #define STORE_SUBJECT_OBJECTED 0x1u
 #define STORE_SUBJECT_RESTRICTED 0x2u
@@ -462,7 +462,7 @@ int store_adequacy_latest(store *st, int64_t *version_out, char **document_out);
 #define STORE_REQUEST_TEXT_MAX 257u
 #define STORE_REQUEST_SEALED_MAX (256u + CRYPTO_SEAL_OVERHEAD)
 
-/* One row of main.request; texts are NUL-terminated copies ("" = none). */
+/* One request; texts are NUL-terminated copies ("" = none). */
 typedef struct {
     int64_t id;
     int type;
@@ -511,7 +511,7 @@ int store_request_update(store *st, const store_request_row *row);
 int store_request_get(store *st, int64_t id, store_request_row *out);
 /* Requests of a subject (NULL: all) in a status (0: any), in id order. fn's
  * non-zero stops: a negative GDPR code is returned as is, anything else as
- * GDPR_ECALLBACK. Own statement: fn may call other store functions. */
+ * GDPR_ECALLBACK. fn may call the store. */
 int store_request_foreach(store *st, const uint8_t *subject_hash, int status,
                           store_request_fn fn, void *ctx);
 /* Open requests with after < due <= until, by due then id, through the
@@ -598,7 +598,7 @@ int store_retention_anchor_delete(store *st, const uint8_t subject_hash[CRYPTO_H
                                   int kind, const char *purpose, int *deleted_out);
 
 /* A vault record's schedule (no value): its retention anchor and due
- * time, and from main.retention_state a reviewer's keep decision and the
+ * time, and from its retention state a reviewer's keep decision and the
  * open review task (0: none). Pointers live until fn returns. */
 typedef struct {
     int64_t id;
@@ -617,19 +617,21 @@ typedef struct {
 } store_retention_row;
 typedef int (*store_retention_fn)(const store_retention_row *row, void *ctx);
 
-/* One record's schedule; GDPR_ENOTFOUND. fn must not reset this statement. */
+/* One record's schedule; GDPR_ENOTFOUND. fn may call the store, but not
+ * store_retention_get itself. */
 int store_retention_get(store *st, int64_t record, store_retention_fn fn, void *ctx);
-/* A subject's records in id order (own statement: fn may call the store,
+/* A subject's records in id order (fn may call the store,
  * but should not change the vault table under the cursor). */
 int store_retention_subject_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                                     store_retention_fn fn, void *ctx);
-/* Up to `limit` records with id > after_id, in id order (own statement). */
+/* Up to `limit` records with id > after_id, in id order; fn may call the
+ * store. */
 int store_retention_scan(store *st, int64_t after_id, int limit, store_retention_fn fn,
                          void *ctx);
 /* Up to `limit` (<= 0: all) records with due <= as_of after the cursor
  * (after_due, after_id) when has_cursor, in (due, id) order, through the
- * partial index vault_due: cost proportional to the rows returned. Own
- * statement. */
+ * index on the due time: cost proportional to the rows returned. fn may
+ * call the store. */
 int store_retention_due_foreach(store *st, int64_t as_of, int has_cursor, int64_t after_due,
                                 int64_t after_id, int limit, store_retention_fn fn, void *ctx);
 int store_retention_due_count(store *st, int64_t as_of, int has_cursor, int64_t after_due,
@@ -637,7 +639,7 @@ int store_retention_due_count(store *st, int64_t as_of, int has_cursor, int64_t 
 /* Set a record's anchor and due time (NULL when not has_*); GDPR_ENOTFOUND. */
 int store_retention_set_schedule(store *st, int64_t record, int has_anchor, int64_t anchor,
                                  int has_due, int64_t due);
-/* Write main.retention_state of a record (deleted when neither a keep
+/* Write the retention state of a record (deleted when neither a keep
  * decision nor an open review is left). */
 int store_retention_state_put(store *st, int64_t record, int has_keep, int64_t keep_until,
                               int64_t review);
@@ -682,9 +684,9 @@ typedef int (*store_review_fn)(const store_review_row *row, void *ctx);
 int store_review_insert(store *st, const store_review_row *row, int64_t *id_out);
 /* GDPR_ENOTFOUND when there is no such task. */
 int store_review_get(store *st, int64_t id, store_review_fn fn, void *ctx);
-/* Tasks with `status` (0: all) in id order; own statement. */
+/* Tasks with `status` (0: all) in id order; fn may call the store. */
 int store_review_foreach(store *st, int status, store_review_fn fn, void *ctx);
-/* Open tasks with deadline <= as_of, by deadline; own statement. */
+/* Open tasks with deadline <= as_of, by deadline; fn may call the store. */
 int store_review_overdue_foreach(store *st, int64_t as_of, store_review_fn fn, void *ctx);
 /* Close an open task; GDPR_ENOTFOUND when it is not open. */
 int store_review_decide(store *st, int64_t id, int status, int64_t decided, const char *actor,
@@ -784,10 +786,10 @@ int store_tombstone_get(store *st, int64_t id,
 int store_tombstone_latest(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                            int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx);
 /* Tombstones of a subject (NULL: all) with id > after_id, in id order; own
- * statement, so fn may use the store. */
+ * fn may call the store. */
 int store_tombstone_foreach(store *st, const uint8_t *subject_hash, int64_t after_id,
                             int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx);
-/* wiped = 1 on every tombstone (after a successful checkpoint). */
+/* wiped = 1 on every tombstone (after a successful scrub). */
 int store_tombstone_set_wiped(store *st);
 int store_tombstone_count(store *st, int64_t *count_out);
 
@@ -842,7 +844,7 @@ typedef struct {
 } store_pending_row;
 
 int store_pending_insert(store *st, const store_pending_row *row, int64_t *id_out);
-/* Rows with id > after_id in id order; own statement. */
+/* Rows with id > after_id in id order; fn may call the store. */
 int store_pending_foreach(store *st, int64_t after_id,
                           int (*fn)(const store_pending_row *row, void *ctx), void *ctx);
 /* One more failed attempt at `at` with `error`; GDPR_ENOTFOUND. */
@@ -862,7 +864,7 @@ int store_key_queue_foreach(store *st,
                             int (*fn)(const uint8_t *hash, int64_t tombstone, int64_t queued,
                                       void *ctx),
                             void *ctx);
-/* Whether keys are queued and whether tombstones wait for a checkpoint. */
+/* Whether keys are queued and whether tombstones wait for a scrub. */
 int store_erasure_unfinished(store *st, int *keys_out, int *unwiped_out);
 /* Delete a wrapped key from the keystore (no error when absent). */
 int store_key_delete(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
@@ -959,7 +961,7 @@ struct store_ops {
                          char **document_out);
     int (*policy_get)(store *st, int64_t version, char **document_out);
 
-    /* identities, vault records, checkpoint */
+    /* identities, vault records, scrub */
     int (*identity_find)(store *st, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
                          uint8_t subject_hash_out[CRYPTO_HASH_BYTES]);
     int (*identity_insert)(store *st, int64_t id, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
@@ -1152,7 +1154,7 @@ struct store_ops {
                                   int64_t *count_out);
     int (*relax_durability)(store *st, int relaxed);
 
-    /* JSON through SQLite */
+    /* JSON parsing */
     int (*json_parse)(store *st, const char *text, json_node **out);
 };
 
