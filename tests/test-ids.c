@@ -19,8 +19,17 @@
 
 static th_store ts;
 
-static void setup(void) { th_setup(&ts); }
-static void teardown(void) { store_schema_create_version = 0; th_teardown(&ts); }
+static void
+setup(void)
+{
+    th_setup(&ts);
+}
+static void
+teardown(void)
+{
+    store_schema_create_version = 0;
+    th_teardown(&ts);
+}
 
 static int64_t
 raw_int64(const char *path, const char *sql)
@@ -175,8 +184,7 @@ START_TEST(migration_seeds_sequences_above_every_trace)
     ck_assert_int_eq(raw_int64(old.db, "SELECT value FROM counter WHERE name='vault'"), 11);
     ck_assert_int_eq(raw_int64(old.db, "SELECT value FROM counter WHERE name='tombstone'"), 4);
     ck_assert_int_eq(raw_int64(old.db, "SELECT value FROM counter WHERE name='request'"), 3);
-    ck_assert_int_eq(raw_int64(old.db, "SELECT value FROM counter WHERE name='request_event'"),
-                     7);
+    ck_assert_int_eq(raw_int64(old.db, "SELECT value FROM counter WHERE name='request_event'"), 7);
     ck_assert_int_eq(raw_int64(old.db, "SELECT value FROM counter WHERE name='hold'"), 5);
 
     th_ok(gdpr_policy_load(old.eng, &th_dpo, th_example_policy_path()));
@@ -203,7 +211,7 @@ END_TEST
 START_TEST(generation_moves_with_committed_writes)
 {
     char db[400], keys[410];
-    store_config cfg = { db, keys, 5000 };
+    store_config cfg = {db, keys, 5000};
     store *a = NULL, *b = NULL;
     int is_new = 0;
     uint64_t g0 = 0, g1 = 0, g2 = 0;
@@ -253,7 +261,7 @@ END_TEST
 START_TEST(next_id_needs_a_transaction)
 {
     char db[400], keys[410];
-    store_config cfg = { db, keys, 5000 };
+    store_config cfg = {db, keys, 5000};
     store *a = NULL;
     int is_new = 0;
     int64_t id = 0;
@@ -289,8 +297,8 @@ raw_text(const char *path, const char *sql, char *out, size_t cap)
     ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
     ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
-    snprintf(out, cap, "%s", sqlite3_column_text(s, 0) ? (const char *)sqlite3_column_text(s, 0)
-                                                        : "");
+    snprintf(out, cap, "%s",
+             sqlite3_column_text(s, 0) ? (const char *)sqlite3_column_text(s, 0) : "");
     sqlite3_finalize(s);
     sqlite3_close(db);
 }
@@ -299,13 +307,14 @@ raw_text(const char *path, const char *sql, char *out, size_t cap)
  * no trigger is left to keep them. */
 START_TEST(kpi_counters_match_rows_without_triggers)
 {
-    static const gdpr_actor supervisor = { "sup-1", "supervisor" };
+    static const gdpr_actor supervisor = {"sup-1", "supervisor"};
     gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
     char counted[4096], recount[4096];
     int64_t a, b, c = 0;
 
     ck_assert_int_eq(raw_int64(ts.db, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"
-                                      " AND name LIKE 'request_kpi%'"), 0);
+                                      " AND name LIKE 'request_kpi%'"),
+                     0);
     a = open_request("alice");
     b = open_request("bob");
     th_ok(gdpr_request_extend(ts.eng, &supervisor, a, 2, "complex", ts.now));
@@ -319,25 +328,33 @@ START_TEST(kpi_counters_match_rows_without_triggers)
     ts.now += 40 * DAY;
     (void)open_request("carol");
 
-    raw_text(ts.db, "SELECT group_concat(x, ';') FROM (SELECT day || ',' || type || ',' ||"
+    raw_text(ts.db,
+             "SELECT group_concat(x, ';') FROM (SELECT day || ',' || type || ',' ||"
              " status || ',' || n || ',' || late || ',' || extended || ',' || escalated || ','"
              " || escalations || ',' || high_risk || ',' || denied1 || ',' || denied2 || ','"
              " || denied3 || ',' || denied4 || ',' || denied5 AS x FROM request_kpi"
-             " WHERE n <> 0 ORDER BY day, type, status)", counted, sizeof counted);
-    raw_text(ts.db, "SELECT group_concat(x, ';') FROM (SELECT (received / 86400) || ',' || type"
+             " WHERE n <> 0 ORDER BY day, type, status)",
+             counted, sizeof counted);
+    raw_text(ts.db,
+             "SELECT group_concat(x, ';') FROM (SELECT (received / 86400) || ',' || type"
              " || ',' || status || ',' || count(*) || ',' || sum(closed > 0 AND closed >= due)"
              " || ',' || sum(extended_months > 0) || ',' || sum(escalations > 0) || ',' ||"
              " sum(escalations) || ',' || sum(flags <> 0) || ',' || sum(denial = 1) || ',' ||"
              " sum(denial = 2) || ',' || sum(denial = 3) || ',' || sum(denial = 4) || ',' ||"
              " sum(denial = 5) AS x FROM request GROUP BY received / 86400, type, status"
-             " ORDER BY received / 86400, type, status)", recount, sizeof recount);
+             " ORDER BY received / 86400, type, status)",
+             recount, sizeof recount);
     ck_assert_str_eq(counted, recount);
     ck_assert_ptr_nonnull(strstr(counted, ",4,1,"));
-    raw_text(ts.db, "SELECT group_concat(day || ',' || close_days || ',' || n, ';')"
-             " FROM request_kpi_close WHERE n <> 0", counted, sizeof counted);
-    raw_text(ts.db, "SELECT group_concat(d || ',' || close_days || ',' || n, ';') FROM"
+    raw_text(ts.db,
+             "SELECT group_concat(day || ',' || close_days || ',' || n, ';')"
+             " FROM request_kpi_close WHERE n <> 0",
+             counted, sizeof counted);
+    raw_text(ts.db,
+             "SELECT group_concat(d || ',' || close_days || ',' || n, ';') FROM"
              " (SELECT received / 86400 AS d, close_days, count(*) AS n FROM request"
-             " WHERE status IN (3, 4) GROUP BY 1, 2)", recount, sizeof recount);
+             " WHERE status IN (3, 4) GROUP BY 1, 2)",
+             recount, sizeof recount);
     ck_assert_str_eq(counted, recount);
     ck_assert_str_ne(counted, "");
 }
@@ -367,10 +384,10 @@ count_anchor(int kind, const char *purpose, int64_t at, void *ctx)
 START_TEST(deletes_follow_retention_state)
 {
     char db[400], keys[410];
-    store_config cfg = { db, keys, 5000 };
+    store_config cfg = {db, keys, 5000};
     store *a = NULL;
     int is_new = 0, status = 0, anchors = 0;
-    uint8_t subject[CRYPTO_HASH_BYTES], other[CRYPTO_HASH_BYTES], value[4] = { 1, 2, 3, 4 };
+    uint8_t subject[CRYPTO_HASH_BYTES], other[CRYPTO_HASH_BYTES], value[4] = {1, 2, 3, 4};
     store_vault_row v;
     store_review_row r;
     int64_t rec1, rec2, task1, task2, task3, sid;
@@ -431,7 +448,8 @@ START_TEST(deletes_follow_retention_state)
     th_ok(store_commit(a));
     ck_assert_int_eq(raw_int64(db, "SELECT count(*) FROM retention_state"), 0);
     ck_assert_int_eq(raw_int64(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"
-                                   " AND name LIKE 'retention_%'"), 0);
+                                   " AND name LIKE 'retention_%'"),
+                     0);
     store_close(a);
 }
 END_TEST

@@ -40,8 +40,10 @@ store_open(store **out, const store_config *cfg, int *is_new)
     if (ops == NULL)
         return err_set(GDPR_EINVAL, "path: no PostgreSQL backend in this build");
     if (ops->version < STORE_OPS_VERSION)
-        return err_set(GDPR_ESTATE, "store: backend '%s' implements operations version %u, "
-                       "%u is needed", ops->name, ops->version, STORE_OPS_VERSION);
+        return err_set(GDPR_ESTATE,
+                       "store: backend '%s' implements operations version %u, "
+                       "%u is needed",
+                       ops->name, ops->version, STORE_OPS_VERSION);
     return ops->open(out, cfg, is_new);
 }
 
@@ -132,7 +134,8 @@ store_subject_find(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *id
 }
 
 int
-store_subject_insert(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const uint8_t *ident, size_t ident_len, int64_t created, int64_t *id_out)
+store_subject_insert(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const uint8_t *ident,
+                     size_t ident_len, int64_t created, int64_t *id_out)
 {
     return st->ops->subject_insert(st, hash, ident, ident_len, created, id_out);
 }
@@ -144,13 +147,15 @@ store_subject_count(store *st, int64_t *count_out)
 }
 
 int
-store_key_put(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const uint8_t wrapped[CRYPTO_WRAPPED_BYTES])
+store_key_put(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+              const uint8_t wrapped[CRYPTO_WRAPPED_BYTES])
 {
     return st->ops->key_put(st, hash, wrapped);
 }
 
 int
-store_key_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t wrapped[CRYPTO_WRAPPED_BYTES])
+store_key_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+              uint8_t wrapped[CRYPTO_WRAPPED_BYTES])
 {
     return st->ops->key_get(st, hash, wrapped);
 }
@@ -180,13 +185,16 @@ store_audit_foreach(store *st, int64_t from_seq, store_audit_fn fn, void *ctx)
 }
 
 int
-store_policy_insert(store *st, int64_t at, const char *actor, const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document, int64_t *version_out)
+store_policy_insert(store *st, int64_t at, const char *actor,
+                    const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document,
+                    int64_t *version_out)
 {
     return st->ops->policy_insert(st, at, actor, sha256, document, version_out);
 }
 
 int
-store_policy_latest(store *st, int64_t *version_out, uint8_t sha256_out[CRYPTO_HASH_BYTES], char **document_out)
+store_policy_latest(store *st, int64_t *version_out, uint8_t sha256_out[CRYPTO_HASH_BYTES],
+                    char **document_out)
 {
     return st->ops->policy_latest(st, version_out, sha256_out, document_out);
 }
@@ -198,31 +206,38 @@ store_policy_get(store *st, int64_t version, char **document_out)
 }
 
 int
-store_identity_find(store *st, const uint8_t ident_hash[CRYPTO_HASH_BYTES], uint8_t subject_hash_out[CRYPTO_HASH_BYTES])
+store_identity_find(store *st, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
+                    uint8_t subject_hash_out[CRYPTO_HASH_BYTES])
 {
     return st->ops->identity_find(st, ident_hash, subject_hash_out);
 }
 
 int
-store_identity_insert(store *st, int64_t id, const uint8_t ident_hash[CRYPTO_HASH_BYTES], const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *kind, const uint8_t *sealed, size_t sealed_len, int64_t created)
+store_identity_insert(store *st, int64_t id, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
+                      const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *kind,
+                      const uint8_t *sealed, size_t sealed_len, int64_t created)
 {
-    return st->ops->identity_insert(st, id, ident_hash, subject_hash, kind, sealed, sealed_len, created);
+    return st->ops->identity_insert(st, id, ident_hash, subject_hash, kind, sealed, sealed_len,
+                                    created);
 }
 
 int
-store_identity_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_identity_row *row, void *ctx), void *ctx)
+store_identity_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                       int (*fn)(const store_identity_row *row, void *ctx), void *ctx)
 {
     return st->ops->identity_foreach(st, subject_hash, fn, ctx);
 }
 
 int
-store_identity_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t *count_out)
+store_identity_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                              int64_t *count_out)
 {
     return st->ops->identity_delete_subject(st, subject_hash, count_out);
 }
 
 int
-store_subject_ident(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t *buf, size_t cap, size_t *len_out)
+store_subject_ident(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t *buf, size_t cap,
+                    size_t *len_out)
 {
     return st->ops->subject_ident(st, hash, buf, cap, len_out);
 }
@@ -240,13 +255,15 @@ store_vault_get(store *st, int64_t id, store_vault_fn fn, void *ctx)
 }
 
 int
-store_vault_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], store_vault_fn fn, void *ctx)
+store_vault_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], store_vault_fn fn,
+                    void *ctx)
 {
     return st->ops->vault_foreach(st, subject_hash, fn, ctx);
 }
 
 int
-store_vault_update_value(store *st, int64_t id, const uint8_t *sealed, size_t sealed_len, int64_t updated)
+store_vault_update_value(store *st, int64_t id, const uint8_t *sealed, size_t sealed_len,
+                         int64_t updated)
 {
     return st->ops->vault_update_value(st, id, sealed, sealed_len, updated);
 }
@@ -258,7 +275,8 @@ store_vault_delete(store *st, int64_t id)
 }
 
 int
-store_vault_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t *count_out)
+store_vault_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                           int64_t *count_out)
 {
     return st->ops->vault_delete_subject(st, subject_hash, count_out);
 }
@@ -276,13 +294,15 @@ store_scrub(store *st)
 }
 
 int
-store_consent_explicit_recipient(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *recipient, int64_t at, int *found_out)
+store_consent_explicit_recipient(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                 const char *recipient, int64_t at, int *found_out)
 {
     return st->ops->consent_explicit_recipient(st, subject_hash, recipient, at, found_out);
 }
 
 int
-store_consent_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_consent_row *row, void *ctx), void *ctx)
+store_consent_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                      int (*fn)(const store_consent_row *row, void *ctx), void *ctx)
 {
     return st->ops->consent_foreach(st, subject_hash, fn, ctx);
 }
@@ -294,25 +314,30 @@ store_consent_append(store *st, const store_consent_row *row, int64_t *id_out)
 }
 
 int
-store_consent_get(store *st, int64_t id, int (*fn)(const store_consent_row *row, void *ctx), void *ctx)
+store_consent_get(store *st, int64_t id, int (*fn)(const store_consent_row *row, void *ctx),
+                  void *ctx)
 {
     return st->ops->consent_get(st, id, fn, ctx);
 }
 
 int
-store_consent_state_at(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *purpose, const char *recipient, int64_t at, store_consent_state *out)
+store_consent_state_at(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                       const char *purpose, const char *recipient, int64_t at,
+                       store_consent_state *out)
 {
     return st->ops->consent_state_at(st, subject_hash, purpose, recipient, at, out);
 }
 
 int
-store_consent_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t *count_out)
+store_consent_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                             int64_t *count_out)
 {
     return st->ops->consent_delete_subject(st, subject_hash, count_out);
 }
 
 int
-store_disclosure_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_disclosure_row *row, void *ctx), void *ctx)
+store_disclosure_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                         int (*fn)(const store_disclosure_row *row, void *ctx), void *ctx)
 {
     return st->ops->disclosure_foreach(st, subject_hash, fn, ctx);
 }
@@ -330,31 +355,39 @@ store_subject_flags_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], unsign
 }
 
 int
-store_subject_flags_update(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], unsigned int set, unsigned int clear)
+store_subject_flags_update(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], unsigned int set,
+                           unsigned int clear)
 {
     return st->ops->subject_flags_update(st, hash, set, clear);
 }
 
 int
-store_transfer_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_transfer_row *row, void *ctx), void *ctx)
+store_transfer_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                       int (*fn)(const store_transfer_row *row, void *ctx), void *ctx)
 {
     return st->ops->transfer_foreach(st, subject_hash, fn, ctx);
 }
 
 int
-store_transfer_foreach_all(store *st, int64_t after_id, int (*fn)(const store_transfer_row *row, const uint8_t *subject_hash, void *ctx), void *ctx)
+store_transfer_foreach_all(store *st, int64_t after_id,
+                           int (*fn)(const store_transfer_row *row, const uint8_t *subject_hash,
+                                     void *ctx),
+                           void *ctx)
 {
     return st->ops->transfer_foreach_all(st, after_id, fn, ctx);
 }
 
 int
-store_transfer_insert(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], const store_transfer_row *row, int64_t logged_at, const char *actor, int64_t *id_out)
+store_transfer_insert(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                      const store_transfer_row *row, int64_t logged_at, const char *actor,
+                      int64_t *id_out)
 {
     return st->ops->transfer_insert(st, subject_hash, row, logged_at, actor, id_out);
 }
 
 int
-store_transfer_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t *count_out)
+store_transfer_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                              int64_t *count_out)
 {
     return st->ops->transfer_delete_subject(st, subject_hash, count_out);
 }
@@ -372,13 +405,16 @@ store_safeguard_revoke(store *st, int64_t id, int64_t at, const char *actor, cha
 }
 
 int
-store_safeguard_foreach(store *st, const char *recipient, int (*fn)(const store_safeguard_row *row, void *ctx), void *ctx)
+store_safeguard_foreach(store *st, const char *recipient,
+                        int (*fn)(const store_safeguard_row *row, void *ctx), void *ctx)
 {
     return st->ops->safeguard_foreach(st, recipient, fn, ctx);
 }
 
 int
-store_adequacy_insert(store *st, int64_t at, const char *actor, const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document, int64_t *version_out)
+store_adequacy_insert(store *st, int64_t at, const char *actor,
+                      const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document,
+                      int64_t *version_out)
 {
     return st->ops->adequacy_insert(st, at, actor, sha256, document, version_out);
 }
@@ -408,7 +444,8 @@ store_request_get(store *st, int64_t id, store_request_row *out)
 }
 
 int
-store_request_foreach(store *st, const uint8_t *subject_hash, int status, store_request_fn fn, void *ctx)
+store_request_foreach(store *st, const uint8_t *subject_hash, int status, store_request_fn fn,
+                      void *ctx)
 {
     return st->ops->request_foreach(st, subject_hash, status, fn, ctx);
 }
@@ -426,7 +463,8 @@ store_request_event_insert(store *st, const store_request_event_row *row)
 }
 
 int
-store_request_event_foreach(store *st, int64_t request, int (*fn)(const store_request_event_row *row, void *ctx), void *ctx)
+store_request_event_foreach(store *st, int64_t request,
+                            int (*fn)(const store_request_event_row *row, void *ctx), void *ctx)
 {
     return st->ops->request_event_foreach(st, request, fn, ctx);
 }
@@ -438,49 +476,58 @@ store_request_event_set_note(store *st, int64_t id, const uint8_t *note, size_t 
 }
 
 int
-store_request_kpi_days(store *st, int64_t from_day, int64_t to_day, int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx)
+store_request_kpi_days(store *st, int64_t from_day, int64_t to_day,
+                       int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx)
 {
     return st->ops->request_kpi_days(st, from_day, to_day, fn, ctx);
 }
 
 int
-store_request_kpi_close_days(store *st, int64_t from_day, int64_t to_day, int (*fn)(int close_days, int64_t n, void *ctx), void *ctx)
+store_request_kpi_close_days(store *st, int64_t from_day, int64_t to_day,
+                             int (*fn)(int close_days, int64_t n, void *ctx), void *ctx)
 {
     return st->ops->request_kpi_close_days(st, from_day, to_day, fn, ctx);
 }
 
 int
-store_request_kpi_rows(store *st, int64_t from, int64_t to, int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx)
+store_request_kpi_rows(store *st, int64_t from, int64_t to,
+                       int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx)
 {
     return st->ops->request_kpi_rows(st, from, to, fn, ctx);
 }
 
 int
-store_request_overdue_count(store *st, int64_t due_from, int64_t due_to, int64_t from, int64_t to, int64_t *count_out)
+store_request_overdue_count(store *st, int64_t due_from, int64_t due_to, int64_t from, int64_t to,
+                            int64_t *count_out)
 {
     return st->ops->request_overdue_count(st, due_from, due_to, from, to, count_out);
 }
 
 int
-store_retention_anchor_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(int kind, const char *purpose, int64_t at, void *ctx), void *ctx)
+store_retention_anchor_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                               int (*fn)(int kind, const char *purpose, int64_t at, void *ctx),
+                               void *ctx)
 {
     return st->ops->retention_anchor_foreach(st, subject_hash, fn, ctx);
 }
 
 int
-store_retention_anchor_get(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind, const char *purpose, int64_t *at_out)
+store_retention_anchor_get(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind,
+                           const char *purpose, int64_t *at_out)
 {
     return st->ops->retention_anchor_get(st, subject_hash, kind, purpose, at_out);
 }
 
 int
-store_retention_anchor_put(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind, const char *purpose, int64_t at)
+store_retention_anchor_put(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind,
+                           const char *purpose, int64_t at)
 {
     return st->ops->retention_anchor_put(st, subject_hash, kind, purpose, at);
 }
 
 int
-store_retention_anchor_delete(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind, const char *purpose, int *deleted_out)
+store_retention_anchor_delete(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind,
+                              const char *purpose, int *deleted_out)
 {
     return st->ops->retention_anchor_delete(st, subject_hash, kind, purpose, deleted_out);
 }
@@ -492,7 +539,8 @@ store_retention_get(store *st, int64_t record, store_retention_fn fn, void *ctx)
 }
 
 int
-store_retention_subject_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], store_retention_fn fn, void *ctx)
+store_retention_subject_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                store_retention_fn fn, void *ctx)
 {
     return st->ops->retention_subject_foreach(st, subject_hash, fn, ctx);
 }
@@ -504,25 +552,30 @@ store_retention_scan(store *st, int64_t after_id, int limit, store_retention_fn 
 }
 
 int
-store_retention_due_foreach(store *st, int64_t as_of, int has_cursor, int64_t after_due, int64_t after_id, int limit, store_retention_fn fn, void *ctx)
+store_retention_due_foreach(store *st, int64_t as_of, int has_cursor, int64_t after_due,
+                            int64_t after_id, int limit, store_retention_fn fn, void *ctx)
 {
-    return st->ops->retention_due_foreach(st, as_of, has_cursor, after_due, after_id, limit, fn, ctx);
+    return st->ops->retention_due_foreach(st, as_of, has_cursor, after_due, after_id, limit, fn,
+                                          ctx);
 }
 
 int
-store_retention_due_count(store *st, int64_t as_of, int has_cursor, int64_t after_due, int64_t after_id, int64_t *count_out)
+store_retention_due_count(store *st, int64_t as_of, int has_cursor, int64_t after_due,
+                          int64_t after_id, int64_t *count_out)
 {
     return st->ops->retention_due_count(st, as_of, has_cursor, after_due, after_id, count_out);
 }
 
 int
-store_retention_set_schedule(store *st, int64_t record, int has_anchor, int64_t anchor, int has_due, int64_t due)
+store_retention_set_schedule(store *st, int64_t record, int has_anchor, int64_t anchor, int has_due,
+                             int64_t due)
 {
     return st->ops->retention_set_schedule(st, record, has_anchor, anchor, has_due, due);
 }
 
 int
-store_retention_state_put(store *st, int64_t record, int has_keep, int64_t keep_until, int64_t review)
+store_retention_state_put(store *st, int64_t record, int has_keep, int64_t keep_until,
+                          int64_t review)
 {
     return st->ops->retention_state_put(st, record, has_keep, keep_until, review);
 }
@@ -570,13 +623,16 @@ store_review_overdue_foreach(store *st, int64_t as_of, store_review_fn fn, void 
 }
 
 int
-store_review_decide(store *st, int64_t id, int status, int64_t decided, const char *actor, const char *role, int64_t keep_until, const uint8_t *sealed, size_t sealed_len)
+store_review_decide(store *st, int64_t id, int status, int64_t decided, const char *actor,
+                    const char *role, int64_t keep_until, const uint8_t *sealed, size_t sealed_len)
 {
-    return st->ops->review_decide(st, id, status, decided, actor, role, keep_until, sealed, sealed_len);
+    return st->ops->review_decide(st, id, status, decided, actor, role, keep_until, sealed,
+                                  sealed_len);
 }
 
 int
-store_retention_aggregate_add(store *st, const char *rule, const char *category, const char *purpose, const char *field, const char *value, int month)
+store_retention_aggregate_add(store *st, const char *rule, const char *category,
+                              const char *purpose, const char *field, const char *value, int month)
 {
     return st->ops->retention_aggregate_add(st, rule, category, purpose, field, value, month);
 }
@@ -606,19 +662,22 @@ store_hold_release(store *st, int64_t id, int64_t at, const char *actor, const c
 }
 
 int
-store_hold_foreach(store *st, int64_t active_at, int (*fn)(const store_hold_row *row, void *ctx), void *ctx)
+store_hold_foreach(store *st, int64_t active_at, int (*fn)(const store_hold_row *row, void *ctx),
+                   void *ctx)
 {
     return st->ops->hold_foreach(st, active_at, fn, ctx);
 }
 
 int
-store_hold_covering(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t record, const char *category, int64_t at, int64_t *hold_out, int64_t *until_out)
+store_hold_covering(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t record,
+                    const char *category, int64_t at, int64_t *hold_out, int64_t *until_out)
 {
     return st->ops->hold_covering(st, subject_hash, record, category, at, hold_out, until_out);
 }
 
 int
-store_hold_any_for_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t at, int *any_out)
+store_hold_any_for_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t at,
+                           int *any_out)
 {
     return st->ops->hold_any_for_subject(st, subject_hash, at, any_out);
 }
@@ -630,19 +689,22 @@ store_tombstone_insert(store *st, const store_tombstone_row *row, int64_t *id_ou
 }
 
 int
-store_tombstone_add(store *st, int64_t id, int64_t erased, int64_t retained, int complete, int64_t replayed)
+store_tombstone_add(store *st, int64_t id, int64_t erased, int64_t retained, int complete,
+                    int64_t replayed)
 {
     return st->ops->tombstone_add(st, id, erased, retained, complete, replayed);
 }
 
 int
-store_tombstone_find(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind, const char *ground, int64_t from, int64_t to, int64_t *id_out)
+store_tombstone_find(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind,
+                     const char *ground, int64_t from, int64_t to, int64_t *id_out)
 {
     return st->ops->tombstone_find(st, subject_hash, kind, ground, from, to, id_out);
 }
 
 int
-store_tombstone_open_partial(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t *id_out)
+store_tombstone_open_partial(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                             int64_t *id_out)
 {
     return st->ops->tombstone_open_partial(st, subject_hash, id_out);
 }
@@ -654,19 +716,22 @@ store_tombstone_set_complete(store *st, int64_t id)
 }
 
 int
-store_tombstone_get(store *st, int64_t id, int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx)
+store_tombstone_get(store *st, int64_t id, int (*fn)(const store_tombstone_row *row, void *ctx),
+                    void *ctx)
 {
     return st->ops->tombstone_get(st, id, fn, ctx);
 }
 
 int
-store_tombstone_latest(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx)
+store_tombstone_latest(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                       int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx)
 {
     return st->ops->tombstone_latest(st, subject_hash, fn, ctx);
 }
 
 int
-store_tombstone_foreach(store *st, const uint8_t *subject_hash, int64_t after_id, int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx)
+store_tombstone_foreach(store *st, const uint8_t *subject_hash, int64_t after_id,
+                        int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx)
 {
     return st->ops->tombstone_foreach(st, subject_hash, after_id, fn, ctx);
 }
@@ -690,7 +755,8 @@ store_tombstone_kept_insert(store *st, const store_kept_row *row)
 }
 
 int
-store_tombstone_kept_foreach(store *st, int64_t tombstone, int (*fn)(const store_kept_row *row, void *ctx), void *ctx)
+store_tombstone_kept_foreach(store *st, int64_t tombstone,
+                             int (*fn)(const store_kept_row *row, void *ctx), void *ctx)
 {
     return st->ops->tombstone_kept_foreach(st, tombstone, fn, ctx);
 }
@@ -702,7 +768,8 @@ store_tombstone_kept_erased(store *st, int64_t record, int64_t at)
 }
 
 int
-store_tombstone_kept_find(store *st, int64_t record, int64_t *until_out, char *rule, size_t rule_cap)
+store_tombstone_kept_find(store *st, int64_t record, int64_t *until_out, char *rule,
+                          size_t rule_cap)
 {
     return st->ops->tombstone_kept_find(st, record, until_out, rule, rule_cap);
 }
@@ -714,19 +781,24 @@ store_tombstone_record_add(store *st, int64_t tombstone, int64_t record)
 }
 
 int
-store_tombstone_record_foreach(store *st, int64_t tombstone, int (*fn)(int64_t record, void *ctx), void *ctx)
+store_tombstone_record_foreach(store *st, int64_t tombstone, int (*fn)(int64_t record, void *ctx),
+                               void *ctx)
 {
     return st->ops->tombstone_record_foreach(st, tombstone, fn, ctx);
 }
 
 int
-store_tombstone_recipient_add(store *st, int64_t tombstone, const char *recipient, int64_t disclosures, int64_t last_at)
+store_tombstone_recipient_add(store *st, int64_t tombstone, const char *recipient,
+                              int64_t disclosures, int64_t last_at)
 {
     return st->ops->tombstone_recipient_add(st, tombstone, recipient, disclosures, last_at);
 }
 
 int
-store_tombstone_recipient_foreach(store *st, int64_t tombstone, int (*fn)(const char *recipient, int64_t disclosures, int64_t last_at, void *ctx), void *ctx)
+store_tombstone_recipient_foreach(store *st, int64_t tombstone,
+                                  int (*fn)(const char *recipient, int64_t disclosures,
+                                            int64_t last_at, void *ctx),
+                                  void *ctx)
 {
     return st->ops->tombstone_recipient_foreach(st, tombstone, fn, ctx);
 }
@@ -738,7 +810,8 @@ store_pending_insert(store *st, const store_pending_row *row, int64_t *id_out)
 }
 
 int
-store_pending_foreach(store *st, int64_t after_id, int (*fn)(const store_pending_row *row, void *ctx), void *ctx)
+store_pending_foreach(store *st, int64_t after_id,
+                      int (*fn)(const store_pending_row *row, void *ctx), void *ctx)
 {
     return st->ops->pending_foreach(st, after_id, fn, ctx);
 }
@@ -780,7 +853,10 @@ store_key_queue_remove(store *st, const uint8_t hash[CRYPTO_HASH_BYTES])
 }
 
 int
-store_key_queue_foreach(store *st, int (*fn)(const uint8_t *hash, int64_t tombstone, int64_t queued, void *ctx), void *ctx)
+store_key_queue_foreach(store *st,
+                        int (*fn)(const uint8_t *hash, int64_t tombstone, int64_t queued,
+                                  void *ctx),
+                        void *ctx)
 {
     return st->ops->key_queue_foreach(st, fn, ctx);
 }

@@ -40,7 +40,7 @@ typedef struct {
 
 /* --- life cycle ------------------------------------------------------ */
 
-/* Open both files read-only in effect: pragmas and version checks only, no
+/* Open both parts read-only in effect: settings and version checks only, no
  * schema change. *is_new says the data file held no store yet. Refuses a
  * schema newer than this library (GDPR_EVERSION), a missing keystore for an
  * existing store and a stale keystore for a new one (GDPR_ECORRUPT). */
@@ -205,7 +205,7 @@ int store_identity_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYT
 int store_identity_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                                   int64_t *count_out);
 
-/* The sealed host id of a subject (main.subject.ident); GDPR_ENOTFOUND. */
+/* The sealed host id of a subject; GDPR_ENOTFOUND. */
 int store_subject_ident(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t *buf,
                         size_t cap, size_t *len_out);
 
@@ -371,7 +371,7 @@ store_disclosure_next_id(store *st, int64_t *id_out)
 }
 int store_disclosure_append(store *st, const store_disclosure_row *row);
 
-/* Subject flags (main.subject.flags): Art. 21 objection, Art. 18
+/* Subject flags: Art. 21 objection, Art. 18
  * restriction. Bits other modules may add are left untouched. */
 #define STORE_SUBJECT_OBJECTED 0x1u
 #define STORE_SUBJECT_RESTRICTED 0x2u
@@ -462,7 +462,7 @@ int store_adequacy_latest(store *st, int64_t *version_out, char **document_out);
 #define STORE_REQUEST_TEXT_MAX 257u
 #define STORE_REQUEST_SEALED_MAX (256u + CRYPTO_SEAL_OVERHEAD)
 
-/* One row of main.request; texts are NUL-terminated copies ("" = none). */
+/* One request; texts are NUL-terminated copies ("" = none). */
 typedef struct {
     int64_t id;
     int type;
@@ -511,7 +511,7 @@ int store_request_update(store *st, const store_request_row *row);
 int store_request_get(store *st, int64_t id, store_request_row *out);
 /* Requests of a subject (NULL: all) in a status (0: any), in id order. fn's
  * non-zero stops: a negative GDPR code is returned as is, anything else as
- * GDPR_ECALLBACK. Own statement: fn may call other store functions. */
+ * GDPR_ECALLBACK. fn may call the store. */
 int store_request_foreach(store *st, const uint8_t *subject_hash, int status,
                           store_request_fn fn, void *ctx);
 /* Open requests with after < due <= until, by due then id, through the
@@ -598,7 +598,7 @@ int store_retention_anchor_delete(store *st, const uint8_t subject_hash[CRYPTO_H
                                   int kind, const char *purpose, int *deleted_out);
 
 /* A vault record's schedule (no value): its retention anchor and due
- * time, and from main.retention_state a reviewer's keep decision and the
+ * time, and from its retention state a reviewer's keep decision and the
  * open review task (0: none). Pointers live until fn returns. */
 typedef struct {
     int64_t id;
@@ -617,19 +617,21 @@ typedef struct {
 } store_retention_row;
 typedef int (*store_retention_fn)(const store_retention_row *row, void *ctx);
 
-/* One record's schedule; GDPR_ENOTFOUND. fn must not reset this statement. */
+/* One record's schedule; GDPR_ENOTFOUND. fn may call the store, but not
+ * store_retention_get itself. */
 int store_retention_get(store *st, int64_t record, store_retention_fn fn, void *ctx);
-/* A subject's records in id order (own statement: fn may call the store,
+/* A subject's records in id order (fn may call the store,
  * but should not change the vault table under the cursor). */
 int store_retention_subject_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                                     store_retention_fn fn, void *ctx);
-/* Up to `limit` records with id > after_id, in id order (own statement). */
+/* Up to `limit` records with id > after_id, in id order; fn may call the
+ * store. */
 int store_retention_scan(store *st, int64_t after_id, int limit, store_retention_fn fn,
                          void *ctx);
 /* Up to `limit` (<= 0: all) records with due <= as_of after the cursor
  * (after_due, after_id) when has_cursor, in (due, id) order, through the
- * partial index vault_due: cost proportional to the rows returned. Own
- * statement. */
+ * index on the due time: cost proportional to the rows returned. fn may
+ * call the store. */
 int store_retention_due_foreach(store *st, int64_t as_of, int has_cursor, int64_t after_due,
                                 int64_t after_id, int limit, store_retention_fn fn, void *ctx);
 int store_retention_due_count(store *st, int64_t as_of, int has_cursor, int64_t after_due,
@@ -637,7 +639,7 @@ int store_retention_due_count(store *st, int64_t as_of, int has_cursor, int64_t 
 /* Set a record's anchor and due time (NULL when not has_*); GDPR_ENOTFOUND. */
 int store_retention_set_schedule(store *st, int64_t record, int has_anchor, int64_t anchor,
                                  int has_due, int64_t due);
-/* Write main.retention_state of a record (deleted when neither a keep
+/* Write the retention state of a record (deleted when neither a keep
  * decision nor an open review is left). */
 int store_retention_state_put(store *st, int64_t record, int has_keep, int64_t keep_until,
                               int64_t review);
@@ -682,9 +684,9 @@ typedef int (*store_review_fn)(const store_review_row *row, void *ctx);
 int store_review_insert(store *st, const store_review_row *row, int64_t *id_out);
 /* GDPR_ENOTFOUND when there is no such task. */
 int store_review_get(store *st, int64_t id, store_review_fn fn, void *ctx);
-/* Tasks with `status` (0: all) in id order; own statement. */
+/* Tasks with `status` (0: all) in id order; fn may call the store. */
 int store_review_foreach(store *st, int status, store_review_fn fn, void *ctx);
-/* Open tasks with deadline <= as_of, by deadline; own statement. */
+/* Open tasks with deadline <= as_of, by deadline; fn may call the store. */
 int store_review_overdue_foreach(store *st, int64_t as_of, store_review_fn fn, void *ctx);
 /* Close an open task; GDPR_ENOTFOUND when it is not open. */
 int store_review_decide(store *st, int64_t id, int status, int64_t decided, const char *actor,
@@ -784,10 +786,10 @@ int store_tombstone_get(store *st, int64_t id,
 int store_tombstone_latest(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                            int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx);
 /* Tombstones of a subject (NULL: all) with id > after_id, in id order; own
- * statement, so fn may use the store. */
+ * fn may call the store. */
 int store_tombstone_foreach(store *st, const uint8_t *subject_hash, int64_t after_id,
                             int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx);
-/* wiped = 1 on every tombstone (after a successful checkpoint). */
+/* wiped = 1 on every tombstone (after a successful scrub). */
 int store_tombstone_set_wiped(store *st);
 int store_tombstone_count(store *st, int64_t *count_out);
 
@@ -842,7 +844,7 @@ typedef struct {
 } store_pending_row;
 
 int store_pending_insert(store *st, const store_pending_row *row, int64_t *id_out);
-/* Rows with id > after_id in id order; own statement. */
+/* Rows with id > after_id in id order; fn may call the store. */
 int store_pending_foreach(store *st, int64_t after_id,
                           int (*fn)(const store_pending_row *row, void *ctx), void *ctx);
 /* One more failed attempt at `at` with `error`; GDPR_ENOTFOUND. */
@@ -862,7 +864,7 @@ int store_key_queue_foreach(store *st,
                             int (*fn)(const uint8_t *hash, int64_t tombstone, int64_t queued,
                                       void *ctx),
                             void *ctx);
-/* Whether keys are queued and whether tombstones wait for a checkpoint. */
+/* Whether keys are queued and whether tombstones wait for a scrub. */
 int store_erasure_unfinished(store *st, int *keys_out, int *unwiped_out);
 /* Delete a wrapped key from the keystore (no error when absent). */
 int store_key_delete(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
@@ -931,15 +933,19 @@ struct store_ops {
     int (*generation)(store *st, uint64_t *generation_out);
 
     /* meta (small named blobs) */
-    int (*meta_get)(store *st, store_file f, const char *name, void *buf, size_t cap, size_t *len_out);
+    int (*meta_get)(store *st, store_file f, const char *name, void *buf, size_t cap,
+                    size_t *len_out);
     int (*meta_put)(store *st, store_file f, const char *name, const void *value, size_t len);
 
     /* subjects and their keys */
     int (*subject_find)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *id_out);
-    int (*subject_insert)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const uint8_t *ident, size_t ident_len, int64_t created, int64_t *id_out);
+    int (*subject_insert)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const uint8_t *ident,
+                          size_t ident_len, int64_t created, int64_t *id_out);
     int (*subject_count)(store *st, int64_t *count_out);
-    int (*key_put)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const uint8_t wrapped[CRYPTO_WRAPPED_BYTES]);
-    int (*key_get)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t wrapped[CRYPTO_WRAPPED_BYTES]);
+    int (*key_put)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                   const uint8_t wrapped[CRYPTO_WRAPPED_BYTES]);
+    int (*key_get)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                   uint8_t wrapped[CRYPTO_WRAPPED_BYTES]);
     int (*key_rewrap_all)(store *st, store_rewrap_fn fn, void *ctx, int64_t *count_out);
 
     /* audit */
@@ -948,74 +954,124 @@ struct store_ops {
     int (*audit_foreach)(store *st, int64_t from_seq, store_audit_fn fn, void *ctx);
 
     /* policy versions */
-    int (*policy_insert)(store *st, int64_t at, const char *actor, const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document, int64_t *version_out);
-    int (*policy_latest)(store *st, int64_t *version_out, uint8_t sha256_out[CRYPTO_HASH_BYTES], char **document_out);
+    int (*policy_insert)(store *st, int64_t at, const char *actor,
+                         const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document,
+                         int64_t *version_out);
+    int (*policy_latest)(store *st, int64_t *version_out, uint8_t sha256_out[CRYPTO_HASH_BYTES],
+                         char **document_out);
     int (*policy_get)(store *st, int64_t version, char **document_out);
 
-    /* identities, vault records, checkpoint */
-    int (*identity_find)(store *st, const uint8_t ident_hash[CRYPTO_HASH_BYTES], uint8_t subject_hash_out[CRYPTO_HASH_BYTES]);
-    int (*identity_insert)(store *st, int64_t id, const uint8_t ident_hash[CRYPTO_HASH_BYTES], const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *kind, const uint8_t *sealed, size_t sealed_len, int64_t created);
-    int (*identity_foreach)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_identity_row *row, void *ctx), void *ctx);
-    int (*identity_delete_subject)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t *count_out);
-    int (*subject_ident)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t *buf, size_t cap, size_t *len_out);
+    /* identities, vault records, scrub */
+    int (*identity_find)(store *st, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
+                         uint8_t subject_hash_out[CRYPTO_HASH_BYTES]);
+    int (*identity_insert)(store *st, int64_t id, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
+                           const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *kind,
+                           const uint8_t *sealed, size_t sealed_len, int64_t created);
+    int (*identity_foreach)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                            int (*fn)(const store_identity_row *row, void *ctx), void *ctx);
+    int (*identity_delete_subject)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                   int64_t *count_out);
+    int (*subject_ident)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t *buf, size_t cap,
+                         size_t *len_out);
     int (*vault_insert)(store *st, const store_vault_row *row);
     int (*vault_get)(store *st, int64_t id, store_vault_fn fn, void *ctx);
-    int (*vault_foreach)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], store_vault_fn fn, void *ctx);
-    int (*vault_update_value)(store *st, int64_t id, const uint8_t *sealed, size_t sealed_len, int64_t updated);
+    int (*vault_foreach)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                         store_vault_fn fn, void *ctx);
+    int (*vault_update_value)(store *st, int64_t id, const uint8_t *sealed, size_t sealed_len,
+                              int64_t updated);
     int (*vault_delete)(store *st, int64_t id);
-    int (*vault_delete_subject)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t *count_out);
+    int (*vault_delete_subject)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                int64_t *count_out);
     int (*vault_set_due)(store *st, int64_t id, int has_due, int64_t due);
     int (*scrub)(store *st);
 
     /* consent ledger, disclosures, objection/restriction */
-    int (*consent_explicit_recipient)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *recipient, int64_t at, int *found_out);
-    int (*consent_foreach)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_consent_row *row, void *ctx), void *ctx);
+    int (*consent_explicit_recipient)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                      const char *recipient, int64_t at, int *found_out);
+    int (*consent_foreach)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                           int (*fn)(const store_consent_row *row, void *ctx), void *ctx);
     int (*consent_append)(store *st, const store_consent_row *row, int64_t *id_out);
-    int (*consent_get)(store *st, int64_t id, int (*fn)(const store_consent_row *row, void *ctx), void *ctx);
-    int (*consent_state_at)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *purpose, const char *recipient, int64_t at, store_consent_state *out);
-    int (*consent_delete_subject)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t *count_out);
-    int (*disclosure_foreach)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_disclosure_row *row, void *ctx), void *ctx);
+    int (*consent_get)(store *st, int64_t id, int (*fn)(const store_consent_row *row, void *ctx),
+                       void *ctx);
+    int (*consent_state_at)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                            const char *purpose, const char *recipient, int64_t at,
+                            store_consent_state *out);
+    int (*consent_delete_subject)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                  int64_t *count_out);
+    int (*disclosure_foreach)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                              int (*fn)(const store_disclosure_row *row, void *ctx), void *ctx);
     int (*disclosure_append)(store *st, const store_disclosure_row *row);
-    int (*subject_flags_get)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], unsigned int *flags_out);
-    int (*subject_flags_update)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], unsigned int set, unsigned int clear);
+    int (*subject_flags_get)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                             unsigned int *flags_out);
+    int (*subject_flags_update)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], unsigned int set,
+                                unsigned int clear);
 
     /* cross-border transfers */
-    int (*transfer_foreach)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_transfer_row *row, void *ctx), void *ctx);
-    int (*transfer_foreach_all)(store *st, int64_t after_id, int (*fn)(const store_transfer_row *row, const uint8_t *subject_hash, void *ctx), void *ctx);
-    int (*transfer_insert)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], const store_transfer_row *row, int64_t logged_at, const char *actor, int64_t *id_out);
-    int (*transfer_delete_subject)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t *count_out);
+    int (*transfer_foreach)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                            int (*fn)(const store_transfer_row *row, void *ctx), void *ctx);
+    int (*transfer_foreach_all)(store *st, int64_t after_id,
+                                int (*fn)(const store_transfer_row *row,
+                                          const uint8_t *subject_hash, void *ctx),
+                                void *ctx);
+    int (*transfer_insert)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                           const store_transfer_row *row, int64_t logged_at, const char *actor,
+                           int64_t *id_out);
+    int (*transfer_delete_subject)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                   int64_t *count_out);
     int (*safeguard_insert)(store *st, const store_safeguard_row *row, int64_t *id_out);
-    int (*safeguard_revoke)(store *st, int64_t id, int64_t at, const char *actor, char **recipient_out);
-    int (*safeguard_foreach)(store *st, const char *recipient, int (*fn)(const store_safeguard_row *row, void *ctx), void *ctx);
-    int (*adequacy_insert)(store *st, int64_t at, const char *actor, const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document, int64_t *version_out);
+    int (*safeguard_revoke)(store *st, int64_t id, int64_t at, const char *actor,
+                            char **recipient_out);
+    int (*safeguard_foreach)(store *st, const char *recipient,
+                             int (*fn)(const store_safeguard_row *row, void *ctx), void *ctx);
+    int (*adequacy_insert)(store *st, int64_t at, const char *actor,
+                           const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document,
+                           int64_t *version_out);
     int (*adequacy_latest)(store *st, int64_t *version_out, char **document_out);
 
     /* data-subject requests */
     int (*request_insert)(store *st, const store_request_row *row);
     int (*request_update)(store *st, const store_request_row *row);
     int (*request_get)(store *st, int64_t id, store_request_row *out);
-    int (*request_foreach)(store *st, const uint8_t *subject_hash, int status, store_request_fn fn, void *ctx);
-    int (*request_foreach_due)(store *st, int64_t after, int64_t until, store_request_fn fn, void *ctx);
+    int (*request_foreach)(store *st, const uint8_t *subject_hash, int status, store_request_fn fn,
+                           void *ctx);
+    int (*request_foreach_due)(store *st, int64_t after, int64_t until, store_request_fn fn,
+                               void *ctx);
     int (*request_event_insert)(store *st, const store_request_event_row *row);
-    int (*request_event_foreach)(store *st, int64_t request, int (*fn)(const store_request_event_row *row, void *ctx), void *ctx);
+    int (*request_event_foreach)(store *st, int64_t request,
+                                 int (*fn)(const store_request_event_row *row, void *ctx),
+                                 void *ctx);
     int (*request_event_set_note)(store *st, int64_t id, const uint8_t *note, size_t note_len);
-    int (*request_kpi_days)(store *st, int64_t from_day, int64_t to_day, int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx);
-    int (*request_kpi_close_days)(store *st, int64_t from_day, int64_t to_day, int (*fn)(int close_days, int64_t n, void *ctx), void *ctx);
-    int (*request_kpi_rows)(store *st, int64_t from, int64_t to, int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx);
-    int (*request_overdue_count)(store *st, int64_t due_from, int64_t due_to, int64_t from, int64_t to, int64_t *count_out);
+    int (*request_kpi_days)(store *st, int64_t from_day, int64_t to_day,
+                            int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx);
+    int (*request_kpi_close_days)(store *st, int64_t from_day, int64_t to_day,
+                                  int (*fn)(int close_days, int64_t n, void *ctx), void *ctx);
+    int (*request_kpi_rows)(store *st, int64_t from, int64_t to,
+                            int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx);
+    int (*request_overdue_count)(store *st, int64_t due_from, int64_t due_to, int64_t from,
+                                 int64_t to, int64_t *count_out);
 
     /* retention */
-    int (*retention_anchor_foreach)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(int kind, const char *purpose, int64_t at, void *ctx), void *ctx);
-    int (*retention_anchor_get)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind, const char *purpose, int64_t *at_out);
-    int (*retention_anchor_put)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind, const char *purpose, int64_t at);
-    int (*retention_anchor_delete)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind, const char *purpose, int *deleted_out);
+    int (*retention_anchor_foreach)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                    int (*fn)(int kind, const char *purpose, int64_t at, void *ctx),
+                                    void *ctx);
+    int (*retention_anchor_get)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind,
+                                const char *purpose, int64_t *at_out);
+    int (*retention_anchor_put)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind,
+                                const char *purpose, int64_t at);
+    int (*retention_anchor_delete)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                   int kind, const char *purpose, int *deleted_out);
     int (*retention_get)(store *st, int64_t record, store_retention_fn fn, void *ctx);
-    int (*retention_subject_foreach)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], store_retention_fn fn, void *ctx);
+    int (*retention_subject_foreach)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                     store_retention_fn fn, void *ctx);
     int (*retention_scan)(store *st, int64_t after_id, int limit, store_retention_fn fn, void *ctx);
-    int (*retention_due_foreach)(store *st, int64_t as_of, int has_cursor, int64_t after_due, int64_t after_id, int limit, store_retention_fn fn, void *ctx);
-    int (*retention_due_count)(store *st, int64_t as_of, int has_cursor, int64_t after_due, int64_t after_id, int64_t *count_out);
-    int (*retention_set_schedule)(store *st, int64_t record, int has_anchor, int64_t anchor, int has_due, int64_t due);
-    int (*retention_state_put)(store *st, int64_t record, int has_keep, int64_t keep_until, int64_t review);
+    int (*retention_due_foreach)(store *st, int64_t as_of, int has_cursor, int64_t after_due,
+                                 int64_t after_id, int limit, store_retention_fn fn, void *ctx);
+    int (*retention_due_count)(store *st, int64_t as_of, int has_cursor, int64_t after_due,
+                               int64_t after_id, int64_t *count_out);
+    int (*retention_set_schedule)(store *st, int64_t record, int has_anchor, int64_t anchor,
+                                  int has_due, int64_t due);
+    int (*retention_state_put)(store *st, int64_t record, int has_keep, int64_t keep_until,
+                               int64_t review);
     int (*retention_run_open)(store *st, store_retention_run_row *out);
     int (*retention_run_insert)(store *st, store_retention_run_row *row, const char *actor);
     int (*retention_run_update)(store *st, const store_retention_run_row *row);
@@ -1023,54 +1079,82 @@ struct store_ops {
     int (*review_get)(store *st, int64_t id, store_review_fn fn, void *ctx);
     int (*review_foreach)(store *st, int status, store_review_fn fn, void *ctx);
     int (*review_overdue_foreach)(store *st, int64_t as_of, store_review_fn fn, void *ctx);
-    int (*review_decide)(store *st, int64_t id, int status, int64_t decided, const char *actor, const char *role, int64_t keep_until, const uint8_t *sealed, size_t sealed_len);
-    int (*retention_aggregate_add)(store *st, const char *rule, const char *category, const char *purpose, const char *field, const char *value, int month);
+    int (*review_decide)(store *st, int64_t id, int status, int64_t decided, const char *actor,
+                         const char *role, int64_t keep_until, const uint8_t *sealed,
+                         size_t sealed_len);
+    int (*retention_aggregate_add)(store *st, const char *rule, const char *category,
+                                   const char *purpose, const char *field, const char *value,
+                                   int month);
     int (*retention_aggregate_foreach)(store *st, store_aggregate_fn fn, void *ctx);
 
     /* erasure: holds, tombstones, pending hooks, key queue */
     int (*hold_insert)(store *st, const store_hold_row *row, int64_t *id_out);
-    int (*hold_get)(store *st, int64_t id, int (*fn)(const store_hold_row *row, void *ctx), void *ctx);
+    int (*hold_get)(store *st, int64_t id, int (*fn)(const store_hold_row *row, void *ctx),
+                    void *ctx);
     int (*hold_release)(store *st, int64_t id, int64_t at, const char *actor, const char *reason);
-    int (*hold_foreach)(store *st, int64_t active_at, int (*fn)(const store_hold_row *row, void *ctx), void *ctx);
-    int (*hold_covering)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t record, const char *category, int64_t at, int64_t *hold_out, int64_t *until_out);
-    int (*hold_any_for_subject)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t at, int *any_out);
+    int (*hold_foreach)(store *st, int64_t active_at,
+                        int (*fn)(const store_hold_row *row, void *ctx), void *ctx);
+    int (*hold_covering)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t record,
+                         const char *category, int64_t at, int64_t *hold_out, int64_t *until_out);
+    int (*hold_any_for_subject)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                int64_t at, int *any_out);
     int (*tombstone_insert)(store *st, const store_tombstone_row *row, int64_t *id_out);
-    int (*tombstone_add)(store *st, int64_t id, int64_t erased, int64_t retained, int complete, int64_t replayed);
-    int (*tombstone_find)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind, const char *ground, int64_t from, int64_t to, int64_t *id_out);
-    int (*tombstone_open_partial)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t *id_out);
+    int (*tombstone_add)(store *st, int64_t id, int64_t erased, int64_t retained, int complete,
+                         int64_t replayed);
+    int (*tombstone_find)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind,
+                          const char *ground, int64_t from, int64_t to, int64_t *id_out);
+    int (*tombstone_open_partial)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                  int64_t *id_out);
     int (*tombstone_set_complete)(store *st, int64_t id);
-    int (*tombstone_get)(store *st, int64_t id, int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx);
-    int (*tombstone_latest)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx);
-    int (*tombstone_foreach)(store *st, const uint8_t *subject_hash, int64_t after_id, int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx);
+    int (*tombstone_get)(store *st, int64_t id,
+                         int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx);
+    int (*tombstone_latest)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                            int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx);
+    int (*tombstone_foreach)(store *st, const uint8_t *subject_hash, int64_t after_id,
+                             int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx);
     int (*tombstone_set_wiped)(store *st);
     int (*tombstone_count)(store *st, int64_t *count_out);
     int (*tombstone_kept_insert)(store *st, const store_kept_row *row);
-    int (*tombstone_kept_foreach)(store *st, int64_t tombstone, int (*fn)(const store_kept_row *row, void *ctx), void *ctx);
+    int (*tombstone_kept_foreach)(store *st, int64_t tombstone,
+                                  int (*fn)(const store_kept_row *row, void *ctx), void *ctx);
     int (*tombstone_kept_erased)(store *st, int64_t record, int64_t at);
-    int (*tombstone_kept_find)(store *st, int64_t record, int64_t *until_out, char *rule, size_t rule_cap);
+    int (*tombstone_kept_find)(store *st, int64_t record, int64_t *until_out, char *rule,
+                               size_t rule_cap);
     int (*tombstone_record_add)(store *st, int64_t tombstone, int64_t record);
-    int (*tombstone_record_foreach)(store *st, int64_t tombstone, int (*fn)(int64_t record, void *ctx), void *ctx);
-    int (*tombstone_recipient_add)(store *st, int64_t tombstone, const char *recipient, int64_t disclosures, int64_t last_at);
-    int (*tombstone_recipient_foreach)(store *st, int64_t tombstone, int (*fn)(const char *recipient, int64_t disclosures, int64_t last_at, void *ctx), void *ctx);
+    int (*tombstone_record_foreach)(store *st, int64_t tombstone,
+                                    int (*fn)(int64_t record, void *ctx), void *ctx);
+    int (*tombstone_recipient_add)(store *st, int64_t tombstone, const char *recipient,
+                                   int64_t disclosures, int64_t last_at);
+    int (*tombstone_recipient_foreach)(store *st, int64_t tombstone,
+                                       int (*fn)(const char *recipient, int64_t disclosures,
+                                                 int64_t last_at, void *ctx),
+                                       void *ctx);
     int (*pending_insert)(store *st, const store_pending_row *row, int64_t *id_out);
-    int (*pending_foreach)(store *st, int64_t after_id, int (*fn)(const store_pending_row *row, void *ctx), void *ctx);
+    int (*pending_foreach)(store *st, int64_t after_id,
+                           int (*fn)(const store_pending_row *row, void *ctx), void *ctx);
     int (*pending_update)(store *st, int64_t id, int64_t at, const char *error);
     int (*pending_delete)(store *st, int64_t id);
-    int (*pending_count_key)(store *st, const uint8_t key_id[CRYPTO_HASH_BYTES], int64_t *count_out);
-    int (*key_queue_add)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t tombstone, int64_t at);
+    int (*pending_count_key)(store *st, const uint8_t key_id[CRYPTO_HASH_BYTES],
+                             int64_t *count_out);
+    int (*key_queue_add)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t tombstone,
+                         int64_t at);
     int (*key_queue_first)(store *st, uint8_t hash_out[CRYPTO_HASH_BYTES]);
     int (*key_queue_remove)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
-    int (*key_queue_foreach)(store *st, int (*fn)(const uint8_t *hash, int64_t tombstone, int64_t queued, void *ctx), void *ctx);
+    int (*key_queue_foreach)(store *st,
+                             int (*fn)(const uint8_t *hash, int64_t tombstone, int64_t queued,
+                                       void *ctx),
+                             void *ctx);
     int (*erasure_unfinished)(store *st, int *keys_out, int *unwiped_out);
     int (*key_delete)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
     int (*key_exists)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int *exists_out);
     int (*subject_delete)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
     int (*subject_created)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *created_out);
     int (*subject_has_data)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int *has_out);
-    int (*erasure_scrub_requests)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *count_out);
+    int (*erasure_scrub_requests)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                                  int64_t *count_out);
     int (*relax_durability)(store *st, int relaxed);
 
-    /* JSON through SQLite */
+    /* JSON parsing */
     int (*json_parse)(store *st, const char *text, json_node **out);
 };
 

@@ -72,13 +72,27 @@ put_quoted(jsonw *w, const char *s)
         const char *e = NULL;
 
         switch (c) {
-        case '"': e = "\\\""; break;
-        case '\\': e = "\\\\"; break;
-        case '\b': e = "\\b"; break;
-        case '\f': e = "\\f"; break;
-        case '\n': e = "\\n"; break;
-        case '\r': e = "\\r"; break;
-        case '\t': e = "\\t"; break;
+        case '"':
+            e = "\\\"";
+            break;
+        case '\\':
+            e = "\\\\";
+            break;
+        case '\b':
+            e = "\\b";
+            break;
+        case '\f':
+            e = "\\f";
+            break;
+        case '\n':
+            e = "\\n";
+            break;
+        case '\r':
+            e = "\\r";
+            break;
+        case '\t':
+            e = "\\t";
+            break;
         default:
             if (c < 0x20) {
                 snprintf(esc, sizeof esc, "\\u%04x", c);
@@ -195,12 +209,24 @@ jsonw_node(jsonw *w, const json_node *n)
         return;
     }
     switch (n->type) {
-    case JSON_NULL: jsonw_null(w); break;
-    case JSON_TRUE: jsonw_bool(w, 1); break;
-    case JSON_FALSE: jsonw_bool(w, 0); break;
-    case JSON_INTEGER: jsonw_int64(w, n->integer); break;
-    case JSON_REAL: jsonw_double(w, n->real); break;
-    case JSON_TEXT: jsonw_string(w, n->text); break;
+    case JSON_NULL:
+        jsonw_null(w);
+        break;
+    case JSON_TRUE:
+        jsonw_bool(w, 1);
+        break;
+    case JSON_FALSE:
+        jsonw_bool(w, 0);
+        break;
+    case JSON_INTEGER:
+        jsonw_int64(w, n->integer);
+        break;
+    case JSON_REAL:
+        jsonw_double(w, n->real);
+        break;
+    case JSON_TEXT:
+        jsonw_string(w, n->text);
+        break;
     case JSON_ARRAY:
         jsonw_array_begin(w);
         for (const json_node *c = n->first; c != NULL; c = c->next)

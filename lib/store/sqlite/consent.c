@@ -93,8 +93,8 @@ read_consent_row(sqlite3_stmt *s, store_consent_row *row, char receipt[RECEIPT_I
  * our own prepared ones (not cached: an iterator may run a nested call
  * that uses the cached statements). */
 static int
-walk_consent(sqlite_store *st, sqlite3_stmt *s, int (*fn)(const store_consent_row *, void *), void *ctx,
-             int *seen_out)
+walk_consent(sqlite_store *st, sqlite3_stmt *s, int (*fn)(const store_consent_row *, void *),
+             void *ctx, int *seen_out)
 {
     int result = GDPR_OK;
     int rc;
@@ -124,7 +124,7 @@ walk_consent(sqlite_store *st, sqlite3_stmt *s, int (*fn)(const store_consent_ro
 
 int
 sqlite__consent_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                      int (*fn)(const store_consent_row *row, void *ctx), void *ctx)
+                        int (*fn)(const store_consent_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -141,7 +141,7 @@ sqlite__consent_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTE
 
 int
 sqlite__consent_get(store *base, int64_t id, int (*fn)(const store_consent_row *row, void *ctx),
-                  void *ctx)
+                    void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -160,7 +160,6 @@ sqlite__consent_get(store *base, int64_t id, int (*fn)(const store_consent_row *
     return rc;
 }
 
-
 int
 sqlite__consent_append(store *base, const store_consent_row *row, int64_t *id_out)
 {
@@ -171,9 +170,9 @@ sqlite__consent_append(store *base, const store_consent_row *row, int64_t *id_ou
 
     if (rc == GDPR_OK)
         rc = sq_stmt(st, "INSERT INTO main.consent(id, subject, at, purpose, state, notice,"
-                        " notice_version, notice_sha256, policy_version, channel, actor, expires,"
-                        " recipient, recipient_sealed, proof, flags) VALUES(?1, ?2, ?3,"
-                        " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)", &s);
+                     " notice_version, notice_sha256, policy_version, channel, actor, expires,"
+                     " recipient, recipient_sealed, proof, flags) VALUES(?1, ?2, ?3,"
+                     " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -199,8 +198,8 @@ sqlite__consent_append(store *base, const store_consent_row *row, int64_t *id_ou
     if (id_out)
         *id_out = id;
     rc = sq_stmt(st, "INSERT OR REPLACE INTO main.consent_state(subject, purpose, recipient,"
-                    " event, at, state, expires, flags) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                    &s);
+                 " event, at, state, expires, flags) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                 &s);
     if (rc != GDPR_OK)
         return rc;
     sq_bind_hash(s, 1, row->subject);
@@ -233,8 +232,8 @@ state_from_history(sqlite_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], cons
 {
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "SELECT id, at, state, expires, flags FROM main.consent"
-                        " WHERE subject=?1 AND purpose=?2 AND recipient=?3 AND at<=?4"
-                        " ORDER BY at DESC, id DESC LIMIT 1", &s);
+                     " WHERE subject=?1 AND purpose=?2 AND recipient=?3 AND at<=?4"
+                     " ORDER BY at DESC, id DESC LIMIT 1", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -256,13 +255,13 @@ state_from_history(sqlite_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], cons
 
 int
 sqlite__consent_state_at(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                       const char *purpose, const char *recipient, int64_t at,
-                       store_consent_state *out)
+                         const char *purpose, const char *recipient, int64_t at,
+                         store_consent_state *out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "SELECT event, at, state, expires, flags FROM main.consent_state"
-                        " WHERE subject=?1 AND purpose=?2 AND recipient=?3", &s);
+                     " WHERE subject=?1 AND purpose=?2 AND recipient=?3", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -302,8 +301,8 @@ explicit_page(sqlite_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const cha
 {
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "SELECT purpose, event, at, state, expires, flags"
-                        " FROM main.consent_state WHERE subject=?1 AND recipient=?2"
-                        " AND purpose>?3 ORDER BY purpose LIMIT ?4", &s);
+                     " FROM main.consent_state WHERE subject=?1 AND recipient=?2"
+                     " AND purpose>?3 ORDER BY purpose LIMIT ?4", &s);
     size_t n = 0;
 
     *n_out = 0;
@@ -332,7 +331,7 @@ explicit_page(sqlite_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const cha
 
 int
 sqlite__consent_explicit_recipient(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                 const char *recipient, int64_t at, int *found_out)
+                                   const char *recipient, int64_t at, int *found_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     char purposes[EXPLICIT_BATCH][GDPR_NAME_MAX + 1];
@@ -370,7 +369,7 @@ sqlite__consent_explicit_recipient(store *base, const uint8_t subject_hash[CRYPT
 
 int
 sqlite__consent_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                             int64_t *count_out)
+                               int64_t *count_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     static const char *const sql[] = {
@@ -400,7 +399,7 @@ sqlite__consent_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_HA
 
 int
 sqlite__disclosure_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                         int (*fn)(const store_disclosure_row *row, void *ctx), void *ctx)
+                           int (*fn)(const store_disclosure_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -449,8 +448,8 @@ sqlite__disclosure_append(store *base, const store_disclosure_row *row)
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "INSERT INTO main.disclosure(id, subject, at, recipient,"
-                        " recipient_sealed, purpose, ground, actor, consent_event)"
-                        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &s);
+                     " recipient_sealed, purpose, ground, actor, consent_event)"
+                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -470,7 +469,8 @@ sqlite__disclosure_append(store *base, const store_disclosure_row *row)
 /* --- subject flags --------------------------------------------------- */
 
 int
-sqlite__subject_flags_get(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], unsigned int *flags_out)
+sqlite__subject_flags_get(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
+                          unsigned int *flags_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -493,7 +493,7 @@ sqlite__subject_flags_get(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], un
 
 int
 sqlite__subject_flags_update(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], unsigned int set,
-                           unsigned int clear)
+                             unsigned int clear)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;

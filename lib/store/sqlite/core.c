@@ -24,14 +24,15 @@ finish_row(sqlite_store *st, sqlite3_stmt *s, int rc, const char *what)
 }
 
 int
-sqlite__meta_get(store *base, store_file f, const char *name, void *buf, size_t cap, size_t *len_out)
+sqlite__meta_get(store *base, store_file f, const char *name, void *buf, size_t cap,
+                 size_t *len_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = f == STORE_KEYS
                  ? sq_stmt_keys(st, "SELECT value FROM main.meta WHERE name=?1", &s)
                  : sq_stmt(st, "SELECT value FROM main.meta WHERE name=?1",
-                              &s);
+                           &s);
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
@@ -57,9 +58,10 @@ sqlite__meta_put(store *base, store_file f, const char *name, const void *value,
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = f == STORE_KEYS
-                 ? sq_stmt_keys(st, "INSERT OR REPLACE INTO main.meta(name, value) VALUES(?1, ?2)", &s)
-                 : sq_stmt(st, "INSERT OR REPLACE INTO main.meta(name, value) VALUES(?1, ?2)", &s);
+    int rc =
+        f == STORE_KEYS
+            ? sq_stmt_keys(st, "INSERT OR REPLACE INTO main.meta(name, value) VALUES(?1, ?2)", &s)
+            : sq_stmt(st, "INSERT OR REPLACE INTO main.meta(name, value) VALUES(?1, ?2)", &s);
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
@@ -89,7 +91,7 @@ sqlite__subject_find(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t
 
 int
 sqlite__subject_insert(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], const uint8_t *ident,
-                     size_t ident_len, int64_t created, int64_t *id_out)
+                       size_t ident_len, int64_t created, int64_t *id_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     int64_t id = 0;
@@ -131,7 +133,7 @@ sqlite__subject_count(store *base, int64_t *count_out)
 
 int
 sqlite__key_put(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
-              const uint8_t wrapped[CRYPTO_WRAPPED_BYTES])
+                const uint8_t wrapped[CRYPTO_WRAPPED_BYTES])
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -156,7 +158,8 @@ sqlite__key_put(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
 }
 
 int
-sqlite__key_get(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t wrapped[CRYPTO_WRAPPED_BYTES])
+sqlite__key_get(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
+                uint8_t wrapped[CRYPTO_WRAPPED_BYTES])
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -303,7 +306,7 @@ sqlite__audit_insert(store *base, const store_audit_row *row)
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "INSERT INTO main.audit(seq, at, actor, role, action, subject, outcome,"
-                        " ref, mac) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &s);
+                     " ref, mac) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -328,7 +331,6 @@ sqlite__audit_insert(store *base, const store_audit_row *row)
     }
     return rc;
 }
-
 
 int
 sqlite__audit_foreach(store *base, int64_t from_seq, store_audit_fn fn, void *ctx)
@@ -370,8 +372,9 @@ sqlite__audit_foreach(store *base, int64_t from_seq, store_audit_fn fn, void *ct
         memcpy(row.mac, sqlite3_column_blob(s, 8), CRYPTO_HASH_BYTES);
         stop = fn(&row, ctx);
         if (stop != 0) {
-            result = stop < 0 ? stop : err_set(GDPR_ECALLBACK, "audit iterator stopped at event %lld",
-                                               (long long)row.seq);
+            result = stop < 0 ? stop
+                              : err_set(GDPR_ECALLBACK, "audit iterator stopped at event %lld",
+                                        (long long)row.seq);
             break;
         }
     }
@@ -383,13 +386,13 @@ sqlite__audit_foreach(store *base, int64_t from_seq, store_audit_fn fn, void *ct
 
 int
 sqlite__policy_insert(store *base, int64_t at, const char *actor,
-                    const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document,
-                    int64_t *version_out)
+                      const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document,
+                      int64_t *version_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "INSERT INTO main.policy(loaded_at, actor, sha256, document)"
-                        " VALUES(?1, ?2, ?3, ?4)", &s);
+                     " VALUES(?1, ?2, ?3, ?4)", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -405,12 +408,12 @@ sqlite__policy_insert(store *base, int64_t at, const char *actor,
 
 int
 sqlite__policy_latest(store *base, int64_t *version_out, uint8_t sha256_out[CRYPTO_HASH_BYTES],
-                    char **document_out)
+                      char **document_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "SELECT version, sha256, document FROM main.policy"
-                        " ORDER BY version DESC LIMIT 1", &s);
+                     " ORDER BY version DESC LIMIT 1", &s);
 
     if (rc != GDPR_OK)
         return rc;

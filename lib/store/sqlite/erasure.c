@@ -90,7 +90,8 @@ sqlite__hold_insert(store *base, const store_hold_row *row, int64_t *id_out)
 }
 
 int
-sqlite__hold_get(store *base, int64_t id, int (*fn)(const store_hold_row *row, void *ctx), void *ctx)
+sqlite__hold_get(store *base, int64_t id, int (*fn)(const store_hold_row *row, void *ctx),
+                 void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -122,7 +123,7 @@ sqlite__hold_release(store *base, int64_t id, int64_t at, const char *actor, con
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "UPDATE main.erasure_hold SET released_at=?2, released_by=?3,"
-                        " release_reason=?4 WHERE id=?1 AND released_at=0", &s);
+                     " release_reason=?4 WHERE id=?1 AND released_at=0", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -135,8 +136,8 @@ sqlite__hold_release(store *base, int64_t id, int64_t at, const char *actor, con
 }
 
 int
-sqlite__hold_foreach(store *base, int64_t active_at, int (*fn)(const store_hold_row *row, void *ctx),
-                   void *ctx)
+sqlite__hold_foreach(store *base, int64_t active_at,
+                     int (*fn)(const store_hold_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -166,18 +167,18 @@ sqlite__hold_foreach(store *base, int64_t active_at, int (*fn)(const store_hold_
 
 int
 sqlite__hold_covering(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t record,
-                    const char *category, int64_t at, int64_t *hold_out, int64_t *until_out)
+                      const char *category, int64_t at, int64_t *hold_out, int64_t *until_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     /* The hold that lasts longest decides when the data may go. */
     int rc = sq_stmt(st, "SELECT id, until FROM main.erasure_hold"
-                        " WHERE released_at = 0 AND until > ?4 AND ("
-                        "  (scope = 1 AND subject = ?1) OR"
-                        "  (scope = 2 AND ?2 > 0 AND record = ?2) OR"
-                        "  (scope = 3 AND ?3 IS NOT NULL AND category = ?3"
-                        "   AND (subject IS NULL OR subject = ?1)))"
-                        " ORDER BY until DESC, id LIMIT 1", &s);
+                     " WHERE released_at = 0 AND until > ?4 AND ("
+                     "  (scope = 1 AND subject = ?1) OR"
+                     "  (scope = 2 AND ?2 > 0 AND record = ?2) OR"
+                     "  (scope = 3 AND ?3 IS NOT NULL AND category = ?3"
+                     "   AND (subject IS NULL OR subject = ?1)))"
+                     " ORDER BY until DESC, id LIMIT 1", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -201,16 +202,16 @@ sqlite__hold_covering(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES]
 
 int
 sqlite__hold_any_for_subject(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t at,
-                           int *any_out)
+                             int *any_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int64_t any = 0;
     int rc = sq_stmt(st, "SELECT EXISTS(SELECT 1 FROM main.erasure_hold"
-                        " WHERE released_at = 0 AND until > ?2 AND ("
-                        "  (scope IN (1, 3) AND (subject = ?1 OR (scope = 3 AND subject IS NULL)))"
-                        "  OR (scope = 2 AND record IN"
-                        "      (SELECT id FROM main.vault WHERE subject = ?1))))", &s);
+                     " WHERE released_at = 0 AND until > ?2 AND ("
+                     "  (scope IN (1, 3) AND (subject = ?1 OR (scope = 3 AND subject IS NULL)))"
+                     "  OR (scope = 2 AND record IN"
+                     "      (SELECT id FROM main.vault WHERE subject = ?1))))", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -297,13 +298,13 @@ sqlite__tombstone_insert(store *base, const store_tombstone_row *row, int64_t *i
 
 int
 sqlite__tombstone_add(store *base, int64_t id, int64_t erased, int64_t retained, int complete,
-                    int64_t replayed)
+                      int64_t replayed)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "UPDATE main.tombstone SET erased = erased + ?2,"
-                        " retained = retained + ?3, complete = max(complete, ?4), wiped = 0,"
-                        " replayed = CASE WHEN ?5 > 0 THEN ?5 ELSE replayed END WHERE id=?1", &s);
+                     " retained = retained + ?3, complete = max(complete, ?4), wiped = 0,"
+                     " replayed = CASE WHEN ?5 > 0 THEN ?5 ELSE replayed END WHERE id=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -317,13 +318,13 @@ sqlite__tombstone_add(store *base, int64_t id, int64_t erased, int64_t retained,
 
 int
 sqlite__tombstone_find(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind,
-                     const char *ground, int64_t from, int64_t to, int64_t *id_out)
+                       const char *ground, int64_t from, int64_t to, int64_t *id_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "SELECT id FROM main.tombstone WHERE subject=?1 AND kind=?2"
-                        " AND (?3 IS NULL OR ground=?3) AND at >= ?4 AND at < ?5"
-                        " ORDER BY id DESC LIMIT 1", &s);
+                     " AND (?3 IS NULL OR ground=?3) AND at >= ?4 AND at < ?5"
+                     " ORDER BY id DESC LIMIT 1", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -347,12 +348,12 @@ sqlite__tombstone_find(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES
 
 int
 sqlite__tombstone_open_partial(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                             int64_t *id_out)
+                               int64_t *id_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "SELECT id FROM main.tombstone WHERE subject=?1 AND kind=1"
-                        " AND complete=0 ORDER BY id DESC LIMIT 1", &s);
+                     " AND complete=0 ORDER BY id DESC LIMIT 1", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -384,12 +385,12 @@ sqlite__tombstone_set_complete(store *base, int64_t id)
 
 int
 sqlite__tombstone_get(store *base, int64_t id, int (*fn)(const store_tombstone_row *row, void *ctx),
-                    void *ctx)
+                      void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "SELECT " TOMBSTONE_COLUMNS " FROM main.tombstone t WHERE t.id=?1",
-                        &s);
+                     &s);
     int result;
 
     if (rc != GDPR_OK)
@@ -414,7 +415,7 @@ sqlite__tombstone_get(store *base, int64_t id, int (*fn)(const store_tombstone_r
 
 int
 sqlite__tombstone_foreach(store *base, const uint8_t *subject_hash, int64_t after_id,
-                        int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx)
+                          int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -449,13 +450,13 @@ sqlite__tombstone_foreach(store *base, const uint8_t *subject_hash, int64_t afte
 
 int
 sqlite__tombstone_latest(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                       int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx)
+                         int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     /* Subject tombstones first (kind 1), newest first. */
     int rc = sq_stmt(st, "SELECT " TOMBSTONE_COLUMNS " FROM main.tombstone t"
-                        " WHERE t.subject=?1 ORDER BY t.kind, t.id DESC LIMIT 1", &s);
+                     " WHERE t.subject=?1 ORDER BY t.kind, t.id DESC LIMIT 1", &s);
     int result;
 
     if (rc != GDPR_OK)
@@ -496,8 +497,8 @@ sqlite__tombstone_kept_insert(store *base, const store_kept_row *row)
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "INSERT OR IGNORE INTO main.tombstone_kept(tombstone, record, category,"
-                        " purpose, reason, rule, until, erased_at)"
-                        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", &s);
+                     " purpose, reason, rule, until, erased_at)"
+                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -514,7 +515,7 @@ sqlite__tombstone_kept_insert(store *base, const store_kept_row *row)
 
 int
 sqlite__tombstone_kept_foreach(store *base, int64_t tombstone,
-                             int (*fn)(const store_kept_row *row, void *ctx), void *ctx)
+                               int (*fn)(const store_kept_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -555,7 +556,7 @@ sqlite__tombstone_kept_erased(store *base, int64_t record, int64_t at)
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "UPDATE main.tombstone_kept SET erased_at=?2"
-                        " WHERE record=?1 AND erased_at=0", &s);
+                     " WHERE record=?1 AND erased_at=0", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -566,12 +567,12 @@ sqlite__tombstone_kept_erased(store *base, int64_t record, int64_t at)
 
 int
 sqlite__tombstone_kept_find(store *base, int64_t record, int64_t *until_out, char *rule,
-                          size_t rule_cap)
+                            size_t rule_cap)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "SELECT until, rule FROM main.tombstone_kept"
-                        " WHERE record=?1 AND erased_at=0 ORDER BY until DESC LIMIT 1", &s);
+                     " WHERE record=?1 AND erased_at=0 ORDER BY until DESC LIMIT 1", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -595,7 +596,7 @@ sqlite__tombstone_record_add(store *base, int64_t tombstone, int64_t record)
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "INSERT OR IGNORE INTO main.tombstone_record(tombstone, record)"
-                        " VALUES(?1, ?2)", &s);
+                     " VALUES(?1, ?2)", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -606,7 +607,7 @@ sqlite__tombstone_record_add(store *base, int64_t tombstone, int64_t record)
 
 int
 sqlite__tombstone_record_foreach(store *base, int64_t tombstone,
-                               int (*fn)(int64_t record, void *ctx), void *ctx)
+                                 int (*fn)(int64_t record, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -633,15 +634,15 @@ sqlite__tombstone_record_foreach(store *base, int64_t tombstone,
 
 int
 sqlite__tombstone_recipient_add(store *base, int64_t tombstone, const char *recipient,
-                              int64_t disclosures, int64_t last_at)
+                                int64_t disclosures, int64_t last_at)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "INSERT INTO main.tombstone_recipient(tombstone, recipient,"
-                        " disclosures, last_at) VALUES(?1, ?2, ?3, ?4)"
-                        " ON CONFLICT(tombstone, recipient) DO UPDATE SET"
-                        " disclosures = disclosures + excluded.disclosures,"
-                        " last_at = max(last_at, excluded.last_at)", &s);
+                     " disclosures, last_at) VALUES(?1, ?2, ?3, ?4)"
+                     " ON CONFLICT(tombstone, recipient) DO UPDATE SET"
+                     " disclosures = disclosures + excluded.disclosures,"
+                     " last_at = max(last_at, excluded.last_at)", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -654,9 +655,9 @@ sqlite__tombstone_recipient_add(store *base, int64_t tombstone, const char *reci
 
 int
 sqlite__tombstone_recipient_foreach(store *base, int64_t tombstone,
-                                  int (*fn)(const char *recipient, int64_t disclosures,
-                                            int64_t last_at, void *ctx),
-                                  void *ctx)
+                                    int (*fn)(const char *recipient, int64_t disclosures,
+                                              int64_t last_at, void *ctx),
+                                    void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -731,8 +732,8 @@ sqlite__pending_insert(store *base, const store_pending_row *row, int64_t *id_ou
 }
 
 int
-sqlite__pending_foreach(store *base, int64_t after_id, int (*fn)(const store_pending_row *row, void *ctx),
-                      void *ctx)
+sqlite__pending_foreach(store *base, int64_t after_id,
+                        int (*fn)(const store_pending_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -779,7 +780,7 @@ sqlite__pending_update(store *base, int64_t id, int64_t at, const char *error)
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "UPDATE main.erasure_pending SET attempts = attempts + 1,"
-                        " last_at=?2, last_error=?3 WHERE id=?1", &s);
+                     " last_at=?2, last_error=?3 WHERE id=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -819,12 +820,12 @@ sqlite__pending_count_key(store *base, const uint8_t key_id[CRYPTO_HASH_BYTES], 
 
 int
 sqlite__key_queue_add(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t tombstone,
-                    int64_t at)
+                      int64_t at)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "INSERT OR IGNORE INTO main.erasure_shred_queue(hash, tombstone, queued)"
-                        " VALUES(?1, ?2, ?3)", &s);
+                     " VALUES(?1, ?2, ?3)", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -873,9 +874,10 @@ sqlite__key_queue_remove(store *base, const uint8_t hash[CRYPTO_HASH_BYTES])
 }
 
 int
-sqlite__key_queue_foreach(store *base, int (*fn)(const uint8_t *hash, int64_t tombstone,
-                                             int64_t queued, void *ctx),
-                        void *ctx)
+sqlite__key_queue_foreach(store *base,
+                          int (*fn)(const uint8_t *hash, int64_t tombstone, int64_t queued,
+                                    void *ctx),
+                          void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -911,7 +913,7 @@ sqlite__erasure_unfinished(store *base, int *keys_out, int *unwiped_out)
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "SELECT EXISTS(SELECT 1 FROM main.erasure_shred_queue),"
-                        " EXISTS(SELECT 1 FROM main.tombstone WHERE wiped = 0)", &s);
+                     " EXISTS(SELECT 1 FROM main.tombstone WHERE wiped = 0)", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -946,7 +948,7 @@ sqlite__key_exists(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], int *exis
     sqlite3_stmt *s;
     int64_t n = 0;
     int rc = sq_stmt_keys(st, "SELECT EXISTS(SELECT 1 FROM main.subject_key WHERE hash=?1)",
-                             &s);
+                          &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -1023,8 +1025,8 @@ sqlite__subject_has_data(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], int
     sqlite3_stmt *s;
     int64_t n = 0;
     int rc = sq_stmt(st, "SELECT EXISTS(SELECT 1 FROM main.vault WHERE subject=?1)"
-                        " OR EXISTS(SELECT 1 FROM main.identity WHERE subject=?1)"
-                        " OR EXISTS(SELECT 1 FROM main.consent WHERE subject=?1)", &s);
+                     " OR EXISTS(SELECT 1 FROM main.identity WHERE subject=?1)"
+                     " OR EXISTS(SELECT 1 FROM main.consent WHERE subject=?1)", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -1035,7 +1037,8 @@ sqlite__subject_has_data(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], int
 }
 
 int
-sqlite__erasure_scrub_requests(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *count_out)
+sqlite__erasure_scrub_requests(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
+                               int64_t *count_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     /* The register stays (accountability, KPIs); what was sealed under the

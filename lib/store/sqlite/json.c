@@ -108,7 +108,8 @@ sqlite__json_parse(store *base, const char *text, json_node **out)
             result = err_set(GDPR_ESTORAGE, "json_tree: two roots");
             break;
         }
-        n = json_node_add(parent, type, key ? key : (parent && parent->type == JSON_OBJECT ? "" : NULL),
+        n = json_node_add(parent, type,
+                          key ? key : (parent && parent->type == JSON_OBJECT ? "" : NULL),
                           type == JSON_TEXT ? (const char *)sqlite3_column_text(s, 4) : NULL,
                           sqlite3_column_int64(s, 4), sqlite3_column_double(s, 4));
         if (n == NULL) {

@@ -294,12 +294,12 @@ sqlite__request_insert(store *base, const store_request_row *row)
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "INSERT INTO main.request(id, type, received, status, subject,"
-                        " ident_kind, ident_hash, ident_value, channel, first_due, due,"
-                        " extended_months, told_at, verification, verify_method, verified_at,"
-                        " flags, escalated_to, escalations, denial, grace_until, closed,"
-                        " close_days, updated, policy_version) VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
-                        " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
-                        " ?21, ?22, ?23, ?24, ?25)", &s);
+                     " ident_kind, ident_hash, ident_value, channel, first_due, due,"
+                     " extended_months, told_at, verification, verify_method, verified_at,"
+                     " flags, escalated_to, escalations, denial, grace_until, closed,"
+                     " close_days, updated, policy_version) VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
+                     " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
+                     " ?21, ?22, ?23, ?24, ?25)", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -401,7 +401,7 @@ walk_requests(sqlite_store *st, sqlite3_stmt *s, store_request_fn fn, void *ctx,
 
 int
 sqlite__request_foreach(store *base, const uint8_t *subject_hash, int status, store_request_fn fn,
-                      void *ctx)
+                        void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -422,7 +422,7 @@ sqlite__request_foreach(store *base, const uint8_t *subject_hash, int status, st
 
 int
 sqlite__request_foreach_due(store *base, int64_t after, int64_t until, store_request_fn fn,
-                          void *ctx)
+                            void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -449,8 +449,8 @@ sqlite__request_event_insert(store *base, const store_request_event_row *row)
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "INSERT INTO main.request_event(id, request, at, actor, role,"
-                        " action, status, detail, note) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-                        " ?9)", &s);
+                     " action, status, detail, note) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+                     " ?9)", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -488,7 +488,7 @@ text_or_null(sqlite3_stmt *s, int col)
 
 int
 sqlite__request_event_foreach(store *base, int64_t request,
-                            int (*fn)(const store_request_event_row *row, void *ctx), void *ctx)
+                              int (*fn)(const store_request_event_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -573,14 +573,14 @@ walk_kpi(sqlite_store *st, sqlite3_stmt *s, int (*fn)(const store_request_kpi_ro
 
 int
 sqlite__request_kpi_days(store *base, int64_t from_day, int64_t to_day,
-                       int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx)
+                         int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     /* A range of the primary key, streamed: no sort, no temporary table. */
     int rc = sq_stmt(st, "SELECT type, status, n, late, extended, escalated, escalations,"
-                        " high_risk, denied1, denied2, denied3, denied4, denied5, -1"
-                        " FROM main.request_kpi WHERE day >= ?1 AND day < ?2 AND n > 0", &s);
+                     " high_risk, denied1, denied2, denied3, denied4, denied5, -1"
+                     " FROM main.request_kpi WHERE day >= ?1 AND day < ?2 AND n > 0", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -591,13 +591,13 @@ sqlite__request_kpi_days(store *base, int64_t from_day, int64_t to_day,
 
 int
 sqlite__request_kpi_close_days(store *base, int64_t from_day, int64_t to_day,
-                             int (*fn)(int close_days, int64_t n, void *ctx), void *ctx)
+                               int (*fn)(int close_days, int64_t n, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int result = GDPR_OK;
     int rc = sq_stmt(st, "SELECT close_days, n FROM main.request_kpi_close"
-                        " WHERE day >= ?1 AND day < ?2 AND n > 0", &s);
+                     " WHERE day >= ?1 AND day < ?2 AND n > 0", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -618,15 +618,15 @@ sqlite__request_kpi_close_days(store *base, int64_t from_day, int64_t to_day,
 
 int
 sqlite__request_kpi_rows(store *base, int64_t from, int64_t to,
-                       int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx)
+                         int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     /* The same expressions as kpi_of() above. */
     int rc = sq_stmt(st, "SELECT type, status, 1, closed > 0 AND closed >= due,"
-                        " extended_months > 0, escalations > 0, escalations, flags <> 0,"
-                        " denial = 1, denial = 2, denial = 3, denial = 4, denial = 5, close_days"
-                        " FROM main.request WHERE received >= ?1 AND received < ?2", &s);
+                     " extended_months > 0, escalations > 0, escalations, flags <> 0,"
+                     " denial = 1, denial = 2, denial = 3, denial = 4, denial = 5, close_days"
+                     " FROM main.request WHERE received >= ?1 AND received < ?2", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -637,14 +637,14 @@ sqlite__request_kpi_rows(store *base, int64_t from, int64_t to,
 
 int
 sqlite__request_overdue_count(store *base, int64_t due_from, int64_t due_to, int64_t from,
-                            int64_t to, int64_t *count_out)
+                              int64_t to, int64_t *count_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     /* The index covers (due, id, received): no table row is read. */
     int rc = sq_stmt(st, "SELECT count(*) FROM main.request INDEXED BY request_open_due"
-                        " WHERE status IN (1, 2) AND due > ?1 AND due <= ?2 AND received >= ?3"
-                        " AND received < ?4", &s);
+                     " WHERE status IN (1, 2) AND due > ?1 AND due <= ?2 AND received >= ?3"
+                     " AND received < ?4", &s);
 
     if (rc != GDPR_OK)
         return rc;

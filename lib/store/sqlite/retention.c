@@ -26,13 +26,13 @@ changed_one(sqlite_store *st, int rc, const char *what, int64_t id)
 
 int
 sqlite__retention_anchor_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                               int (*fn)(int kind, const char *purpose, int64_t at, void *ctx),
-                               void *ctx)
+                                 int (*fn)(int kind, const char *purpose, int64_t at, void *ctx),
+                                 void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "SELECT kind, purpose, at FROM main.retention_anchor"
-                        " WHERE subject=?1", &s);
+                     " WHERE subject=?1", &s);
     int result = GDPR_OK;
 
     if (rc != GDPR_OK)
@@ -60,12 +60,12 @@ sqlite__retention_anchor_foreach(store *base, const uint8_t subject_hash[CRYPTO_
 
 int
 sqlite__retention_anchor_get(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind,
-                           const char *purpose, int64_t *at_out)
+                             const char *purpose, int64_t *at_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "SELECT at FROM main.retention_anchor"
-                        " WHERE subject=?1 AND kind=?2 AND purpose=?3", &s);
+                     " WHERE subject=?1 AND kind=?2 AND purpose=?3", &s);
     int result = GDPR_OK;
 
     if (rc != GDPR_OK)
@@ -86,12 +86,12 @@ sqlite__retention_anchor_get(store *base, const uint8_t subject_hash[CRYPTO_HASH
 
 int
 sqlite__retention_anchor_put(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind,
-                           const char *purpose, int64_t at)
+                             const char *purpose, int64_t at)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "INSERT OR REPLACE INTO main.retention_anchor(subject, kind, purpose, at)"
-                        " VALUES(?1, ?2, ?3, ?4)", &s);
+                     " VALUES(?1, ?2, ?3, ?4)", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -103,13 +103,13 @@ sqlite__retention_anchor_put(store *base, const uint8_t subject_hash[CRYPTO_HASH
 }
 
 int
-sqlite__retention_anchor_delete(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind,
-                              const char *purpose, int *deleted_out)
+sqlite__retention_anchor_delete(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                int kind, const char *purpose, int *deleted_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "DELETE FROM main.retention_anchor"
-                        " WHERE subject=?1 AND kind=?2 AND purpose=?3", &s);
+                     " WHERE subject=?1 AND kind=?2 AND purpose=?3", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -152,7 +152,8 @@ read_schedule(sqlite3_stmt *s, store_retention_row *row)
 
 /* Step a per-call statement, handing each row to fn. */
 static int
-walk_schedules(sqlite_store *st, sqlite3_stmt *s, store_retention_fn fn, void *ctx, const char *what)
+walk_schedules(sqlite_store *st, sqlite3_stmt *s, store_retention_fn fn, void *ctx,
+               const char *what)
 {
     int result = GDPR_OK;
     int rc;
@@ -182,7 +183,7 @@ sqlite__retention_get(store *base, int64_t record, store_retention_fn fn, void *
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "SELECT " SCHEDULE_COLUMNS " FROM main.vault v"
-                        " LEFT JOIN main.retention_state s ON s.record = v.id WHERE v.id=?1", &s);
+                     " LEFT JOIN main.retention_state s ON s.record = v.id WHERE v.id=?1", &s);
     int result;
 
     if (rc != GDPR_OK)
@@ -208,7 +209,7 @@ sqlite__retention_get(store *base, int64_t record, store_retention_fn fn, void *
 
 int
 sqlite__retention_subject_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                store_retention_fn fn, void *ctx)
+                                  store_retention_fn fn, void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -241,7 +242,7 @@ sqlite__retention_scan(store *base, int64_t after_id, int limit, store_retention
 
 int
 sqlite__retention_due_foreach(store *base, int64_t as_of, int has_cursor, int64_t after_due,
-                            int64_t after_id, int limit, store_retention_fn fn, void *ctx)
+                              int64_t after_id, int limit, store_retention_fn fn, void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -265,12 +266,12 @@ sqlite__retention_due_foreach(store *base, int64_t as_of, int has_cursor, int64_
 
 int
 sqlite__retention_due_count(store *base, int64_t as_of, int has_cursor, int64_t after_due,
-                          int64_t after_id, int64_t *count_out)
+                            int64_t after_id, int64_t *count_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "SELECT count(*) FROM main.vault WHERE due <= ?1 AND due >= ?2"
-                        " AND NOT (due = ?2 AND id <= ?3)", &s);
+                     " AND NOT (due = ?2 AND id <= ?3)", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -289,7 +290,7 @@ sqlite__retention_due_count(store *base, int64_t as_of, int has_cursor, int64_t 
 
 int
 sqlite__retention_set_schedule(store *base, int64_t record, int has_anchor, int64_t anchor,
-                             int has_due, int64_t due)
+                               int has_due, int64_t due)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -307,7 +308,7 @@ sqlite__retention_set_schedule(store *base, int64_t record, int has_anchor, int6
 
 int
 sqlite__retention_state_put(store *base, int64_t record, int has_keep, int64_t keep_until,
-                          int64_t review)
+                            int64_t review)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -317,7 +318,7 @@ sqlite__retention_state_put(store *base, int64_t record, int has_keep, int64_t k
         rc = sq_stmt(st, "DELETE FROM main.retention_state WHERE record=?1", &s);
     else
         rc = sq_stmt(st, "INSERT OR REPLACE INTO main.retention_state(record, keep_until, review)"
-                        " VALUES(?1, ?2, ?3)", &s);
+                     " VALUES(?1, ?2, ?3)", &s);
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, record);
@@ -338,8 +339,8 @@ sqlite__retention_run_open(store *base, store_retention_run_row *out)
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "SELECT id, as_of, started, cursor_due, cursor_id, examined, erased,"
-                        " anonymised, reviews_opened, held FROM main.retention_run"
-                        " WHERE finished = 0 ORDER BY id DESC LIMIT 1", &s);
+                     " anonymised, reviews_opened, held FROM main.retention_run"
+                     " WHERE finished = 0 ORDER BY id DESC LIMIT 1", &s);
     int result = GDPR_OK;
 
     if (rc != GDPR_OK)
@@ -397,8 +398,8 @@ sqlite__retention_run_update(store *base, const store_retention_run_row *row)
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "UPDATE main.retention_run SET as_of=?2, cursor_due=?3, cursor_id=?4,"
-                        " examined=?5, erased=?6, anonymised=?7, reviews_opened=?8, held=?9,"
-                        " finished=?10 WHERE id=?1", &s);
+                     " examined=?5, erased=?6, anonymised=?7, reviews_opened=?8, held=?9,"
+                     " finished=?10 WHERE id=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -564,14 +565,14 @@ sqlite__review_overdue_foreach(store *base, int64_t as_of, store_review_fn fn, v
 
 int
 sqlite__review_decide(store *base, int64_t id, int status, int64_t decided, const char *actor,
-                    const char *role, int64_t keep_until, const uint8_t *sealed,
-                    size_t sealed_len)
+                      const char *role, int64_t keep_until, const uint8_t *sealed,
+                      size_t sealed_len)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "UPDATE main.retention_review SET status=?2, decided=?3,"
-                        " decided_by=?4, role=?5, keep_until=?6, justification=?7"
-                        " WHERE id=?1 AND status = 1", &s);
+                     " decided_by=?4, role=?5, keep_until=?6, justification=?7"
+                     " WHERE id=?1 AND status = 1", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -591,15 +592,15 @@ sqlite__review_decide(store *base, int64_t id, int status, int64_t decided, cons
 
 int
 sqlite__retention_aggregate_add(store *base, const char *rule, const char *category,
-                              const char *purpose, const char *field, const char *value,
-                              int month)
+                                const char *purpose, const char *field, const char *value,
+                                int month)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "INSERT INTO main.retention_aggregate(rule, category, purpose, field,"
-                        " value, month, n) VALUES(?1, ?2, ?3, ?4, ?5, ?6, 1)"
-                        " ON CONFLICT(rule, category, purpose, field, value, month)"
-                        " DO UPDATE SET n = n + 1", &s);
+                     " value, month, n) VALUES(?1, ?2, ?3, ?4, ?5, ?6, 1)"
+                     " ON CONFLICT(rule, category, purpose, field, value, month)"
+                     " DO UPDATE SET n = n + 1", &s);
 
     if (rc != GDPR_OK)
         return rc;

@@ -21,8 +21,8 @@ static const migration migrations[] = {
         "CREATE TABLE main.meta(name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;"
         "CREATE TABLE main.subject("
         "  id INTEGER PRIMARY KEY,"
-        "  hash BLOB NOT NULL UNIQUE,"      /* keyed blind index of the host id */
-        "  ident BLOB NOT NULL,"            /* the host id, sealed with the DEK */
+        "  hash BLOB NOT NULL UNIQUE," /* keyed blind index of the host id */
+        "  ident BLOB NOT NULL,"       /* the host id, sealed with the DEK */
         "  created INTEGER NOT NULL,"
         "  flags INTEGER NOT NULL DEFAULT 0);"
         "CREATE TABLE main.audit("
@@ -57,26 +57,26 @@ static const migration migrations[] = {
     {
         "CREATE TABLE main.vault("
         "  id INTEGER PRIMARY KEY,"
-        "  subject BLOB NOT NULL,"          /* subject hash */
+        "  subject BLOB NOT NULL," /* subject hash */
         "  category TEXT NOT NULL,"
         "  purpose TEXT NOT NULL,"
-        "  field TEXT,"                     /* label such as 'email', not personal */
-        "  source TEXT,"                    /* where it came from; NULL: the subject */
+        "  field TEXT,"  /* label such as 'email', not personal */
+        "  source TEXT," /* where it came from; NULL: the subject */
         "  collected INTEGER NOT NULL,"
         "  updated INTEGER NOT NULL,"
-        "  anchor INTEGER,"                 /* retention anchor time */
-        "  due INTEGER,"                    /* retention due time */
+        "  anchor INTEGER," /* retention anchor time */
+        "  due INTEGER,"    /* retention due time */
         "  special INTEGER NOT NULL DEFAULT 0,"
-        "  value BLOB NOT NULL);"           /* sealed: vault/id/value */
+        "  value BLOB NOT NULL);" /* sealed: vault/id/value */
         "CREATE INDEX main.vault_subject ON vault(subject, id);"
         "CREATE INDEX main.vault_due ON vault(due) WHERE due IS NOT NULL;"
         "CREATE TABLE main.identity("
         "  id INTEGER PRIMARY KEY,"
-        "  hash BLOB NOT NULL UNIQUE,"      /* blind index, domain ident:<kind> */
+        "  hash BLOB NOT NULL UNIQUE," /* blind index, domain ident:<kind> */
         "  subject BLOB NOT NULL,"
         "  kind TEXT NOT NULL,"
         "  created INTEGER NOT NULL,"
-        "  value BLOB NOT NULL);"           /* sealed: identity/id/value */
+        "  value BLOB NOT NULL);" /* sealed: identity/id/value */
         "CREATE INDEX main.identity_subject ON identity(subject, id);",
         NULL,
     },
@@ -87,20 +87,20 @@ static const migration migrations[] = {
     {
         "CREATE TABLE main.consent("
         "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-        "  subject BLOB NOT NULL,"          /* subject hash */
+        "  subject BLOB NOT NULL," /* subject hash */
         "  at INTEGER NOT NULL,"
         "  purpose TEXT NOT NULL,"
-        "  state INTEGER NOT NULL,"         /* 1 granted, 2 withdrawn, 3 refused */
+        "  state INTEGER NOT NULL," /* 1 granted, 2 withdrawn, 3 refused */
         "  notice TEXT NOT NULL,"
         "  notice_version TEXT NOT NULL,"
         "  notice_sha256 BLOB NOT NULL,"
         "  policy_version INTEGER NOT NULL,"
         "  channel TEXT NOT NULL,"
         "  actor TEXT NOT NULL,"
-        "  expires INTEGER NOT NULL,"       /* 0: none */
-        "  recipient TEXT NOT NULL,"        /* '', policy id, or person:<blind index> */
-        "  recipient_sealed BLOB,"          /* sealed: consent/id/recipient */
-        "  proof BLOB,"                     /* sealed: consent/id/proof */
+        "  expires INTEGER NOT NULL," /* 0: none */
+        "  recipient TEXT NOT NULL,"  /* '', policy id, or person:<blind index> */
+        "  recipient_sealed BLOB,"    /* sealed: consent/id/recipient */
+        "  proof BLOB,"               /* sealed: consent/id/proof */
         "  flags INTEGER NOT NULL);"
         "CREATE INDEX main.consent_subject ON consent(subject, id);"
         "CREATE TRIGGER main.consent_append_only BEFORE UPDATE ON consent"
@@ -120,7 +120,7 @@ static const migration migrations[] = {
         "  subject BLOB NOT NULL,"
         "  at INTEGER NOT NULL,"
         "  recipient TEXT NOT NULL,"
-        "  recipient_sealed BLOB,"          /* sealed: disclosure/id/recipient */
+        "  recipient_sealed BLOB," /* sealed: disclosure/id/recipient */
         "  purpose TEXT NOT NULL,"
         "  ground TEXT NOT NULL,"
         "  actor TEXT NOT NULL,"
@@ -136,13 +136,13 @@ static const migration migrations[] = {
     {
         "CREATE TABLE main.transfer("
         "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-        "  subject BLOB NOT NULL,"          /* subject hash */
-        "  at INTEGER NOT NULL,"            /* date of the transfer checked */
+        "  subject BLOB NOT NULL," /* subject hash */
+        "  at INTEGER NOT NULL,"   /* date of the transfer checked */
         "  logged_at INTEGER NOT NULL,"
         "  actor TEXT NOT NULL,"
-        "  recipient TEXT NOT NULL,"        /* policy recipient id */
+        "  recipient TEXT NOT NULL," /* policy recipient id */
         "  country TEXT NOT NULL,"
-        "  mechanism TEXT NOT NULL,"        /* eea, adequacy, scc, ..., refused */
+        "  mechanism TEXT NOT NULL," /* eea, adequacy, scc, ..., refused */
         "  reference TEXT,"
         "  allowed INTEGER NOT NULL,"
         "  reason TEXT NOT NULL);"
@@ -152,11 +152,11 @@ static const migration migrations[] = {
         "CREATE TABLE main.transfer_safeguard("
         "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
         "  recipient TEXT NOT NULL,"
-        "  type TEXT NOT NULL,"             /* scc, bcr, ... */
-        "  module INTEGER NOT NULL,"        /* SCC module 1-4, else 0 */
+        "  type TEXT NOT NULL,"      /* scc, bcr, ... */
+        "  module INTEGER NOT NULL," /* SCC module 1-4, else 0 */
         "  reference TEXT NOT NULL,"
         "  valid_from INTEGER NOT NULL,"
-        "  valid_until INTEGER NOT NULL,"   /* 0: open-ended */
+        "  valid_until INTEGER NOT NULL," /* 0: open-ended */
         "  added_at INTEGER NOT NULL,"
         "  added_by TEXT NOT NULL,"
         "  revoked_at INTEGER NOT NULL DEFAULT 0,"
@@ -167,7 +167,7 @@ static const migration migrations[] = {
         "  loaded_at INTEGER NOT NULL,"
         "  actor TEXT NOT NULL,"
         "  sha256 BLOB NOT NULL,"
-        "  document TEXT NOT NULL);",      /* '': back to the shipped list */
+        "  document TEXT NOT NULL);", /* '': back to the shipped list */
         NULL,
     },
     /* data-subject requests (issue 9): the register, its case history
@@ -177,28 +177,28 @@ static const migration migrations[] = {
     {
         "CREATE TABLE main.request("
         "  id INTEGER PRIMARY KEY,"
-        "  type INTEGER NOT NULL,"           /* gdpr_request_type */
-        "  status INTEGER NOT NULL,"         /* gdpr_request_status */
-        "  subject BLOB,"                    /* subject hash; NULL while unmatched */
-        "  ident_kind TEXT,"                 /* 'email', 'phone' ... or NULL */
-        "  ident_hash BLOB,"                 /* blind index of the identifier */
-        "  ident_value BLOB,"                /* sealed: request/id/ident_value */
+        "  type INTEGER NOT NULL,"   /* gdpr_request_type */
+        "  status INTEGER NOT NULL," /* gdpr_request_status */
+        "  subject BLOB,"            /* subject hash; NULL while unmatched */
+        "  ident_kind TEXT,"         /* 'email', 'phone' ... or NULL */
+        "  ident_hash BLOB,"         /* blind index of the identifier */
+        "  ident_value BLOB,"        /* sealed: request/id/ident_value */
         "  channel TEXT NOT NULL,"
         "  received INTEGER NOT NULL,"
-        "  first_due INTEGER NOT NULL,"      /* Art. 12(3) one month, exclusive end */
-        "  due INTEGER NOT NULL,"            /* first_due or the extended one */
+        "  first_due INTEGER NOT NULL," /* Art. 12(3) one month, exclusive end */
+        "  due INTEGER NOT NULL,"       /* first_due or the extended one */
         "  extended_months INTEGER NOT NULL DEFAULT 0,"
         "  told_at INTEGER NOT NULL DEFAULT 0,"
         "  verification INTEGER NOT NULL DEFAULT 0,"
         "  verify_method INTEGER NOT NULL DEFAULT 0,"
         "  verified_at INTEGER NOT NULL DEFAULT 0,"
-        "  flags INTEGER NOT NULL DEFAULT 0,"  /* high-risk flags */
-        "  escalated_to TEXT,"               /* policy role id */
+        "  flags INTEGER NOT NULL DEFAULT 0," /* high-risk flags */
+        "  escalated_to TEXT,"                /* policy role id */
         "  escalations INTEGER NOT NULL DEFAULT 0,"
         "  denial INTEGER NOT NULL DEFAULT 0,"
         "  grace_until INTEGER NOT NULL DEFAULT 0,"
         "  closed INTEGER NOT NULL DEFAULT 0,"
-        "  close_days INTEGER NOT NULL DEFAULT -1,"  /* local days received..closed */
+        "  close_days INTEGER NOT NULL DEFAULT -1," /* local days received..closed */
         "  updated INTEGER NOT NULL,"
         "  policy_version INTEGER NOT NULL);"
         "CREATE INDEX main.request_received ON request(received);"
@@ -210,22 +210,22 @@ static const migration migrations[] = {
         "  actor TEXT NOT NULL,"
         "  role TEXT NOT NULL,"
         "  action TEXT NOT NULL,"
-        "  status INTEGER NOT NULL,"         /* status after the event */
-        "  detail TEXT,"                     /* non-personal ('to dpo', '2 months') */
-        "  note BLOB);"                      /* sealed: request_event/id/note */
+        "  status INTEGER NOT NULL," /* status after the event */
+        "  detail TEXT,"             /* non-personal ('to dpo', '2 months') */
+        "  note BLOB);"              /* sealed: request_event/id/note */
         "CREATE INDEX main.request_event_request ON request_event(request, id);"
         "CREATE TABLE main.request_kpi("
-        "  day INTEGER NOT NULL,"            /* received / 86400 (UTC day) */
+        "  day INTEGER NOT NULL," /* received / 86400 (UTC day) */
         "  type INTEGER NOT NULL,"
         "  status INTEGER NOT NULL,"
-        "  n INTEGER NOT NULL,"              /* requests */
-        "  late INTEGER NOT NULL,"           /* of them closed at or after the due time */
+        "  n INTEGER NOT NULL,"    /* requests */
+        "  late INTEGER NOT NULL," /* of them closed at or after the due time */
         "  extended INTEGER NOT NULL,"
         "  escalated INTEGER NOT NULL,"
         "  escalations INTEGER NOT NULL,"
         "  high_risk INTEGER NOT NULL,"
         "  denied1 INTEGER NOT NULL, denied2 INTEGER NOT NULL, denied3 INTEGER NOT NULL,"
-        "  denied4 INTEGER NOT NULL, denied5 INTEGER NOT NULL,"  /* by denial reason */
+        "  denied4 INTEGER NOT NULL, denied5 INTEGER NOT NULL," /* by denial reason */
         "  PRIMARY KEY(day, type, status)) WITHOUT ROWID;"
         "CREATE TABLE main.request_kpi_close("
         "  day INTEGER NOT NULL,"
@@ -351,8 +351,10 @@ static const migration migrations[] = {
         "  opened INTEGER NOT NULL,  deadline INTEGER NOT NULL,  status INTEGER NOT NULL,"
         "  decided INTEGER NOT NULL DEFAULT 0,  decided_by TEXT,  role TEXT,"
         "  keep_until INTEGER NOT NULL DEFAULT 0,  justification BLOB);"
-        "CREATE INDEX main.retention_review_open ON retention_review(deadline, id) WHERE status = 1;"
-        "CREATE INDEX main.retention_review_subject ON retention_review(subject) WHERE justification IS NOT NULL;"
+        "CREATE INDEX main.retention_review_open ON retention_review(deadline, id) WHERE status = "
+        "1;"
+        "CREATE INDEX main.retention_review_subject ON retention_review(subject) WHERE "
+        "justification IS NOT NULL;"
         "CREATE TABLE main.retention_run(  id INTEGER PRIMARY KEY,"
         "  as_of INTEGER NOT NULL,  started INTEGER NOT NULL,  actor TEXT NOT NULL,"
         "  cursor_due INTEGER,  cursor_id INTEGER,  examined INTEGER NOT NULL DEFAULT 0,"

@@ -38,8 +38,10 @@ sq_next_id(sqlite_store *st, store_seq which, int64_t *id_out)
         return err_set(GDPR_EINVAL, "store: no id sequence %d", (int)which);
     if (st->depth == 0)
         return err_set(GDPR_ESTATE, "store: ids are allocated inside a transaction");
-    rc = sq_stmt(st, "UPDATE main.counter SET value = value + 1 WHERE name = ?1"
-                     " RETURNING value", &s);
+    rc = sq_stmt(st,
+                 "UPDATE main.counter SET value = value + 1 WHERE name = ?1"
+                 " RETURNING value",
+                 &s);
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_text(s, 1, seq_names[which], -1, SQLITE_STATIC);
@@ -54,8 +56,7 @@ sq_next_id(sqlite_store *st, store_seq which, int64_t *id_out)
     }
     sq_reset(s);
     if (rc == SQLITE_DONE)
-        return err_set(GDPR_ECORRUPT, "store: id sequence '%s' is missing",
-                       seq_names[which]);
+        return err_set(GDPR_ECORRUPT, "store: id sequence '%s' is missing", seq_names[which]);
     return sq_fail(st, rc, "allocating an id");
 }
 
@@ -104,8 +105,10 @@ sq_generation_bump(sqlite_store *st)
 
     if (!st->has_counters || changes_now(st) == st->changes_at_begin)
         return GDPR_OK;
-    rc = sq_stmt(st, "UPDATE main.counter SET value = value + 1 WHERE name = 'generation'"
-                     " RETURNING value", &s);
+    rc = sq_stmt(st,
+                 "UPDATE main.counter SET value = value + 1 WHERE name = 'generation'"
+                 " RETURNING value",
+                 &s);
     if (rc == GDPR_OK)
         rc = sq_one_int64(st, s, "raising the store generation", &value);
     if (rc != GDPR_OK)

@@ -36,8 +36,8 @@ read_transfer_row(sqlite3_stmt *s, store_transfer_row *row)
 
 int
 sqlite__transfer_insert(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                      const store_transfer_row *row, int64_t logged_at, const char *actor,
-                      int64_t *id_out)
+                        const store_transfer_row *row, int64_t logged_at, const char *actor,
+                        int64_t *id_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     int64_t id = 0;
@@ -70,7 +70,7 @@ sqlite__transfer_insert(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTE
 
 int
 sqlite__transfer_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                       int (*fn)(const store_transfer_row *row, void *ctx), void *ctx)
+                         int (*fn)(const store_transfer_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -112,9 +112,9 @@ sqlite__transfer_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYT
 
 int
 sqlite__transfer_foreach_all(store *base, int64_t after_id,
-                           int (*fn)(const store_transfer_row *row, const uint8_t *subject_hash,
-                                     void *ctx),
-                           void *ctx)
+                             int (*fn)(const store_transfer_row *row, const uint8_t *subject_hash,
+                                       void *ctx),
+                             void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -151,7 +151,7 @@ sqlite__transfer_foreach_all(store *base, int64_t after_id,
 
 int
 sqlite__transfer_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                              int64_t *count_out)
+                                int64_t *count_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -199,16 +199,17 @@ sqlite__safeguard_insert(store *base, const store_safeguard_row *row, int64_t *i
 }
 
 int
-sqlite__safeguard_revoke(store *base, int64_t id, int64_t at, const char *actor, char **recipient_out)
+sqlite__safeguard_revoke(store *base, int64_t id, int64_t at, const char *actor,
+                         char **recipient_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int64_t revoked = 0;
     char *recipient = NULL;
     int rc = sq_stmt(st,
-                        "SELECT recipient, revoked_at FROM main.transfer_safeguard"
-                        " WHERE id=?1",
-                        &s);
+                     "SELECT recipient, revoked_at FROM main.transfer_safeguard"
+                     " WHERE id=?1",
+                     &s);
 
     if (recipient_out)
         *recipient_out = NULL;
@@ -235,9 +236,9 @@ sqlite__safeguard_revoke(store *base, int64_t id, int64_t at, const char *actor,
         return err_set(GDPR_ESTATE, "safeguard: %lld is revoked already", (long long)id);
     }
     rc = sq_stmt(st,
-                    "UPDATE main.transfer_safeguard SET revoked_at=?2, revoked_by=?3"
-                    " WHERE id=?1",
-                    &s);
+                 "UPDATE main.transfer_safeguard SET revoked_at=?2, revoked_by=?3"
+                 " WHERE id=?1",
+                 &s);
     if (rc == GDPR_OK) {
         sqlite3_bind_int64(s, 1, id);
         sqlite3_bind_int64(s, 2, at);
@@ -253,7 +254,7 @@ sqlite__safeguard_revoke(store *base, int64_t id, int64_t at, const char *actor,
 
 int
 sqlite__safeguard_foreach(store *base, const char *recipient,
-                        int (*fn)(const store_safeguard_row *row, void *ctx), void *ctx)
+                          int (*fn)(const store_safeguard_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -298,15 +299,15 @@ sqlite__safeguard_foreach(store *base, const char *recipient,
 
 int
 sqlite__adequacy_insert(store *base, int64_t at, const char *actor,
-                      const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document,
-                      int64_t *version_out)
+                        const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document,
+                        int64_t *version_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st,
-                        "INSERT INTO main.adequacy_list(loaded_at, actor, sha256, document)"
-                        " VALUES(?1, ?2, ?3, ?4)",
-                        &s);
+                     "INSERT INTO main.adequacy_list(loaded_at, actor, sha256, document)"
+                     " VALUES(?1, ?2, ?3, ?4)",
+                     &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -326,9 +327,9 @@ sqlite__adequacy_latest(store *base, int64_t *version_out, char **document_out)
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st,
-                        "SELECT version, document FROM main.adequacy_list"
-                        " ORDER BY version DESC LIMIT 1",
-                        &s);
+                     "SELECT version, document FROM main.adequacy_list"
+                     " ORDER BY version DESC LIMIT 1",
+                     &s);
 
     *document_out = NULL;
     if (rc != GDPR_OK)

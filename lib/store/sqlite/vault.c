@@ -66,7 +66,7 @@ cursor_done(sqlite3_stmt *s, int own)
 
 int
 sqlite__identity_find(store *base, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
-                    uint8_t subject_hash_out[CRYPTO_HASH_BYTES])
+                      uint8_t subject_hash_out[CRYPTO_HASH_BYTES])
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -93,13 +93,13 @@ sqlite__identity_find(store *base, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
 
 int
 sqlite__identity_insert(store *base, int64_t id, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
-                      const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *kind,
-                      const uint8_t *sealed, size_t sealed_len, int64_t created)
+                        const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *kind,
+                        const uint8_t *sealed, size_t sealed_len, int64_t created)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "INSERT INTO main.identity(id, hash, subject, kind, created, value)"
-                        " VALUES(?1, ?2, ?3, ?4, ?5, ?6)", &s);
+                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6)", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -114,7 +114,7 @@ sqlite__identity_insert(store *base, int64_t id, const uint8_t ident_hash[CRYPTO
 
 int
 sqlite__identity_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                       int (*fn)(const store_identity_row *row, void *ctx), void *ctx)
+                         int (*fn)(const store_identity_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     static const char sql[] = "SELECT id, kind, created, value FROM main.identity"
@@ -154,7 +154,7 @@ sqlite__identity_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYT
 
 int
 sqlite__identity_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                              int64_t *count_out)
+                                int64_t *count_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -171,7 +171,7 @@ sqlite__identity_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_H
 
 int
 sqlite__subject_ident(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t *buf, size_t cap,
-                    size_t *len_out)
+                      size_t *len_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -234,7 +234,7 @@ sqlite__vault_insert(store *base, const store_vault_row *row)
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = sq_stmt(st, "INSERT INTO main.vault(" VAULT_COLUMNS ")"
-                        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", &s);
+                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -288,7 +288,7 @@ sqlite__vault_get(store *base, int64_t id, store_vault_fn fn, void *ctx)
 
 int
 sqlite__vault_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES], store_vault_fn fn,
-                    void *ctx)
+                      void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     static const char sql[] = "SELECT " VAULT_COLUMNS " FROM main.vault"
@@ -330,7 +330,7 @@ changed_one(sqlite_store *st, int rc, int64_t id)
 
 int
 sqlite__vault_update_value(store *base, int64_t id, const uint8_t *sealed, size_t sealed_len,
-                         int64_t updated)
+                           int64_t updated)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -391,7 +391,7 @@ sqlite__vault_delete(store *base, int64_t id)
 
 int
 sqlite__vault_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                           int64_t *count_out)
+                             int64_t *count_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
