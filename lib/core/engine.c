@@ -587,17 +587,27 @@ gdpr_begin(gdpr_engine *eng)
     return engine_unlock(eng, rc);
 }
 
-GDPR_API int
-gdpr_commit(gdpr_engine *eng)
+/* Takes the lock and closes the open batch for gdpr_commit and gdpr_rollback;
+ * the lock is held only when it returns GDPR_OK. */
+static int
+batch_end(gdpr_engine *eng)
 {
-    int rc;
-
     if (engine_check_eng(eng) != GDPR_OK)
         return GDPR_EINVAL;
     engine_lock(eng);
     if (!eng->batch)
         return engine_unlock(eng, err_set(GDPR_ESTATE, "batch: none is open (gdpr_begin)"));
     eng->batch = 0;
+    return GDPR_OK;
+}
+
+GDPR_API int
+gdpr_commit(gdpr_engine *eng)
+{
+    int rc = batch_end(eng);
+
+    if (rc != GDPR_OK)
+        return rc;
     rc = store_commit(eng->st);
     if (rc != GDPR_OK)
         rc = err_wrap(rc, "batch rolled back");
@@ -611,12 +621,10 @@ gdpr_commit(gdpr_engine *eng)
 GDPR_API int
 gdpr_rollback(gdpr_engine *eng)
 {
-    if (engine_check_eng(eng) != GDPR_OK)
-        return GDPR_EINVAL;
-    engine_lock(eng);
-    if (!eng->batch)
-        return engine_unlock(eng, err_set(GDPR_ESTATE, "batch: none is open (gdpr_begin)"));
-    eng->batch = 0;
+    int rc = batch_end(eng);
+
+    if (rc != GDPR_OK)
+        return rc;
     store_rollback(eng->st);
     /* Keys cached during the batch may belong to subjects that no longer
      * exist; drop them all. */

@@ -275,18 +275,40 @@ field_aad(const char *table, int64_t row, const char *field, const uint8_t hash[
     return n + CRYPTO_HASH_BYTES;
 }
 
+/* field_aad into a FIELD_AAD_MAX buffer, refusing names too long for it. */
+static int
+field_aad_checked(const char *table, int64_t row, const char *field,
+                  const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t aad[FIELD_AAD_MAX],
+                  size_t *len_out)
+{
+    *len_out = field_aad(table, row, field, hash, aad, FIELD_AAD_MAX);
+    if (*len_out == 0)
+        return err_set(GDPR_EINVAL, "internal: table/field names too long for the AAD");
+    return GDPR_OK;
+}
+
+/* The AAD of one sealed field and the subject's key; the caller wipes dek. */
+static int
+field_key(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const char *table,
+          int64_t row, const char *field, uint8_t aad[FIELD_AAD_MAX], size_t *aad_len_out,
+          uint8_t dek[CRYPTO_KEY_BYTES])
+{
+    int rc = field_aad_checked(table, row, field, hash, aad, aad_len_out);
+
+    if (rc == GDPR_OK)
+        rc = engine_subject_dek(eng, hash, dek);
+    return rc;
+}
+
 int
 engine_seal_field(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const char *table,
                   int64_t row, const char *field, const void *plain, size_t len, uint8_t *out)
 {
     uint8_t aad[FIELD_AAD_MAX];
     uint8_t dek[CRYPTO_KEY_BYTES];
-    size_t aad_len = field_aad(table, row, field, hash, aad, sizeof aad);
-    int rc;
+    size_t aad_len = 0;
+    int rc = field_key(eng, hash, table, row, field, aad, &aad_len, dek);
 
-    if (aad_len == 0)
-        return err_set(GDPR_EINVAL, "internal: table/field names too long for the AAD");
-    rc = engine_subject_dek(eng, hash, dek);
     if (rc == GDPR_OK)
         rc = crypto_seal(eng->crypto, dek, aad, aad_len, plain, len, out);
     crypto_wipe(dek, sizeof dek);
@@ -328,12 +350,11 @@ engine_field_opener_open(engine_field_opener *fo, const char *table, int64_t row
                          const char *field, const uint8_t *sealed, size_t sealed_len, uint8_t *out)
 {
     uint8_t aad[FIELD_AAD_MAX];
-    size_t aad_len = field_aad(table, row, field, fo->hash, aad, sizeof aad);
-    int rc;
+    size_t aad_len = 0;
+    int rc = field_aad_checked(table, row, field, fo->hash, aad, &aad_len);
 
-    if (aad_len == 0)
-        return err_set(GDPR_EINVAL, "internal: table/field names too long for the AAD");
-    rc = crypto_opener_open(fo->opener, aad, aad_len, sealed, sealed_len, out);
+    if (rc == GDPR_OK)
+        rc = crypto_opener_open(fo->opener, aad, aad_len, sealed, sealed_len, out);
     if (rc == GDPR_ECORRUPT)
         return err_wrap(rc, "%s row %lld field %s", table, (long long)row, field);
     return rc;
@@ -355,12 +376,9 @@ engine_open_field(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const
 {
     uint8_t aad[FIELD_AAD_MAX];
     uint8_t dek[CRYPTO_KEY_BYTES];
-    size_t aad_len = field_aad(table, row, field, hash, aad, sizeof aad);
-    int rc;
+    size_t aad_len = 0;
+    int rc = field_key(eng, hash, table, row, field, aad, &aad_len, dek);
 
-    if (aad_len == 0)
-        return err_set(GDPR_EINVAL, "internal: table/field names too long for the AAD");
-    rc = engine_subject_dek(eng, hash, dek);
     if (rc == GDPR_OK)
         rc = crypto_open(eng->crypto, dek, aad, aad_len, sealed, sealed_len, out);
     crypto_wipe(dek, sizeof dek);

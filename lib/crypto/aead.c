@@ -14,8 +14,6 @@
 
 #include "error.h"
 
-#define SEAL_VERSION 0x01
-
 int
 crypto_fail(const char *what)
 {
@@ -109,37 +107,54 @@ crypto_gcm_seal(crypto_ctx *c, EVP_CIPHER_CTX *ctx, const EVP_CIPHER *gcm,
 }
 
 int
-crypto_gcm_open(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *gcm, const uint8_t key[CRYPTO_KEY_BYTES],
-                const void *aad, size_t aad_len, const uint8_t *sealed, size_t sealed_len,
-                uint8_t *out)
+crypto_sealed_split(const uint8_t *sealed, size_t sealed_len, size_t aad_len,
+                    crypto_sealed_parts *out)
 {
-    const uint8_t *nonce = sealed + 1;
-    const uint8_t *body = nonce + CRYPTO_NONCE_BYTES;
-    size_t len;
-    uint8_t tag[CRYPTO_TAG_BYTES];
-    int n = 0;
-
     if (sealed_len < CRYPTO_SEAL_OVERHEAD || sealed[0] != SEAL_VERSION)
         return err_set(GDPR_ECORRUPT, "sealed value: unknown format");
-    len = sealed_len - CRYPTO_SEAL_OVERHEAD;
-    if (len > INT_MAX - 64 || aad_len > INT_MAX)
+    out->nonce = sealed + 1;
+    out->body = out->nonce + CRYPTO_NONCE_BYTES;
+    out->len = sealed_len - CRYPTO_SEAL_OVERHEAD;
+    if (out->len > INT_MAX - 64 || aad_len > INT_MAX)
         return err_set(GDPR_ECORRUPT, "sealed value: too long");
-    memcpy(tag, body + len, sizeof tag);
-    if (!gcm_init(ctx, gcm, key, nonce, 0))
-        return crypto_fail("AES-256-GCM init");
+    memcpy(out->tag, out->body + out->len, sizeof out->tag);
+    return GDPR_OK;
+}
+
+int
+crypto_gcm_decrypt(EVP_CIPHER_CTX *ctx, const void *aad, size_t aad_len,
+                   crypto_sealed_parts *p, uint8_t *out)
+{
+    int n = 0;
+
     if (aad_len > 0 && EVP_CipherUpdate(ctx, NULL, &n, aad, (int)aad_len) != 1)
         return crypto_fail("AES-256-GCM aad");
-    if (len > 0 && EVP_CipherUpdate(ctx, out, &n, body, (int)len) != 1)
+    if (p->len > 0 && EVP_CipherUpdate(ctx, out, &n, p->body, (int)p->len) != 1)
         return crypto_fail("AES-256-GCM decrypt");
-    if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, CRYPTO_TAG_BYTES, tag) != 1)
+    if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, CRYPTO_TAG_BYTES, p->tag) != 1)
         return crypto_fail("AES-256-GCM tag");
-    if (EVP_CipherFinal_ex(ctx, out + len, &n) != 1) {
+    if (EVP_CipherFinal_ex(ctx, out + p->len, &n) != 1) {
         ERR_clear_error();
-        crypto_wipe(out, len);
+        crypto_wipe(out, p->len);
         return err_set(GDPR_ECORRUPT, "sealed value: authentication failed "
                        "(wrong key, or value altered or moved)");
     }
     return GDPR_OK;
+}
+
+int
+crypto_gcm_open(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *gcm, const uint8_t key[CRYPTO_KEY_BYTES],
+                const void *aad, size_t aad_len, const uint8_t *sealed, size_t sealed_len,
+                uint8_t *out)
+{
+    crypto_sealed_parts p;
+    int rc = crypto_sealed_split(sealed, sealed_len, aad_len, &p);
+
+    if (rc != GDPR_OK)
+        return rc;
+    if (!gcm_init(ctx, gcm, key, p.nonce, 0))
+        return crypto_fail("AES-256-GCM init");
+    return crypto_gcm_decrypt(ctx, aad, aad_len, &p, out);
 }
 
 int

@@ -41,6 +41,26 @@ int crypto_gcm_open(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *gcm, const uint8_t ke
                     const void *aad, size_t aad_len, const uint8_t *sealed, size_t sealed_len,
                     uint8_t *out);
 
+/* Version byte leading every sealed value. */
+#define SEAL_VERSION 0x01
+
+/* A sealed value taken apart: 0x01 | nonce | body (len bytes) | tag. */
+typedef struct {
+    const uint8_t *nonce;
+    const uint8_t *body;
+    size_t len;
+    uint8_t tag[CRYPTO_TAG_BYTES];
+} crypto_sealed_parts;
+
+/* Checks the version byte and the lengths of a sealed value and splits it. */
+int crypto_sealed_split(const uint8_t *sealed, size_t sealed_len, size_t aad_len,
+                        crypto_sealed_parts *out);
+
+/* Decrypts and authenticates with a context whose key and nonce are set;
+ * wipes `out` when the tag does not match. */
+int crypto_gcm_decrypt(EVP_CIPHER_CTX *ctx, const void *aad, size_t aad_len,
+                       crypto_sealed_parts *p, uint8_t *out);
+
 int crypto_hkdf(const uint8_t ikm[CRYPTO_KEY_BYTES], const char *label, uint8_t out[CRYPTO_KEY_BYTES]);
 
 #endif

@@ -7,15 +7,9 @@
  */
 #include "crypto_internal.h"
 
-#include <limits.h>
 #include <stdlib.h>
-#include <string.h>
-
-#include <openssl/err.h>
 
 #include "error.h"
-
-#define SEAL_VERSION 0x01
 
 struct crypto_opener {
     EVP_CIPHER_CTX *ctx;
@@ -51,32 +45,13 @@ int
 crypto_opener_open(crypto_opener *o, const void *aad, size_t aad_len, const uint8_t *sealed,
                    size_t sealed_len, uint8_t *out)
 {
-    const uint8_t *nonce = sealed + 1;
-    const uint8_t *body = nonce + CRYPTO_NONCE_BYTES;
-    uint8_t tag[CRYPTO_TAG_BYTES];
-    size_t len;
-    int n = 0;
+    crypto_sealed_parts p;
+    int rc = crypto_sealed_split(sealed, sealed_len, aad_len, &p);
 
-    if (sealed_len < CRYPTO_SEAL_OVERHEAD || sealed[0] != SEAL_VERSION)
-        return err_set(GDPR_ECORRUPT, "sealed value: unknown format");
-    len = sealed_len - CRYPTO_SEAL_OVERHEAD;
-    if (len > INT_MAX - 64 || aad_len > INT_MAX)
-        return err_set(GDPR_ECORRUPT, "sealed value: too long");
-    memcpy(tag, body + len, sizeof tag);
+    if (rc != GDPR_OK)
+        return rc;
     /* NULL cipher and key: keep both, set the nonce only. */
-    if (EVP_CipherInit_ex2(o->ctx, NULL, NULL, nonce, 0, NULL) != 1)
+    if (EVP_CipherInit_ex2(o->ctx, NULL, NULL, p.nonce, 0, NULL) != 1)
         return crypto_fail("AES-256-GCM nonce");
-    if (aad_len > 0 && EVP_CipherUpdate(o->ctx, NULL, &n, aad, (int)aad_len) != 1)
-        return crypto_fail("AES-256-GCM aad");
-    if (len > 0 && EVP_CipherUpdate(o->ctx, out, &n, body, (int)len) != 1)
-        return crypto_fail("AES-256-GCM decrypt");
-    if (EVP_CIPHER_CTX_ctrl(o->ctx, EVP_CTRL_AEAD_SET_TAG, CRYPTO_TAG_BYTES, tag) != 1)
-        return crypto_fail("AES-256-GCM tag");
-    if (EVP_CipherFinal_ex(o->ctx, out + len, &n) != 1) {
-        ERR_clear_error();
-        crypto_wipe(out, len);
-        return err_set(GDPR_ECORRUPT, "sealed value: authentication failed "
-                       "(wrong key, or value altered or moved)");
-    }
-    return GDPR_OK;
+    return crypto_gcm_decrypt(o->ctx, aad, aad_len, &p, out);
 }

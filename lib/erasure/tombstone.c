@@ -229,15 +229,23 @@ walk_kept(const store_kept_row *k, void *ctx)
     return w->fn(&out, w->ctx) != 0 ? 1 : 0;
 }
 
+/* The start of a walk over one tombstone: arguments checked, the lock taken
+ * and the tombstone found. The lock is held only when it returns GDPR_OK. */
 static int
-check_walk(gdpr_engine *eng, int64_t tombstone, int has_fn)
+walk_begin(gdpr_engine *eng, int64_t tombstone, int has_fn)
 {
+    int rc;
+
     if (engine_check_eng(eng) != GDPR_OK)
         return GDPR_EINVAL;
     if (text_check_id("tombstone", "a tombstone id", tombstone) != GDPR_OK)
         return GDPR_EINVAL;
     if (!has_fn)
         return err_set(GDPR_EINVAL, "fn: must not be NULL");
+    engine_lock(eng);
+    rc = store_tombstone_get(eng->st, tombstone, exists_one, NULL);
+    if (rc != GDPR_OK)
+        return engine_unlock(eng, rc);
     return GDPR_OK;
 }
 
@@ -246,14 +254,11 @@ gdpr_tombstone_kept_foreach(gdpr_engine *eng, int64_t tombstone, gdpr_tombstone_
                             void *ctx)
 {
     kept_walk w = { fn, ctx };
-    int rc = check_walk(eng, tombstone, fn != NULL);
+    int rc = walk_begin(eng, tombstone, fn != NULL);
 
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
-    rc = store_tombstone_get(eng->st, tombstone, exists_one, NULL);
-    if (rc == GDPR_OK)
-        rc = store_tombstone_kept_foreach(eng->st, tombstone, walk_kept, &w);
+    rc = store_tombstone_kept_foreach(eng->st, tombstone, walk_kept, &w);
     return engine_unlock(eng, rc);
 }
 
@@ -283,14 +288,11 @@ gdpr_erase_recipients_foreach(gdpr_engine *eng, int64_t tombstone, gdpr_erase_re
                               void *ctx)
 {
     recipient_walk w = { eng, fn, ctx };
-    int rc = check_walk(eng, tombstone, fn != NULL);
+    int rc = walk_begin(eng, tombstone, fn != NULL);
 
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
-    rc = store_tombstone_get(eng->st, tombstone, exists_one, NULL);
-    if (rc == GDPR_OK)
-        rc = store_tombstone_recipient_foreach(eng->st, tombstone, walk_recipient, &w);
+    rc = store_tombstone_recipient_foreach(eng->st, tombstone, walk_recipient, &w);
     return engine_unlock(eng, rc);
 }
 

@@ -605,6 +605,23 @@ write_recipient(export_ctx *x, const char *table, int64_t id, const char *recipi
     return jo_str(j, "recipient_type", "person");
 }
 
+/* Opens one event object with the id and time fields every history row has. */
+static void
+open_event(json_out *j, int64_t id, int64_t at)
+{
+    jo_open(j, NULL, '{');
+    jo_int(j, "id", id);
+    jo_time(j, "at", 1, at);
+}
+
+/* Closes a history array and returns the walk's code, else the stream's. */
+static int
+close_history(export_ctx *x, int rc)
+{
+    jo_close(&x->j, ']');
+    return rc != GDPR_OK ? rc : x->o->rc;
+}
+
 static int
 consent_row(const store_consent_row *row, void *ctx)
 {
@@ -612,9 +629,7 @@ consent_row(const store_consent_row *row, void *ctx)
     json_out *j = &x->j;
     int rc;
 
-    jo_open(j, NULL, '{');
-    jo_int(j, "id", row->id);
-    jo_time(j, "at", 1, row->at);
+    open_event(j, row->id, row->at);
     jo_str(j, "purpose", row->purpose);
     jo_str(j, "state", consent_state_name(row->state));
     jo_str(j, "notice", row->notice);
@@ -654,9 +669,7 @@ disclosure_row(const store_disclosure_row *row, void *ctx)
     json_out *j = &x->j;
     int rc;
 
-    jo_open(j, NULL, '{');
-    jo_int(j, "id", row->id);
-    jo_time(j, "at", 1, row->at);
+    open_event(j, row->id, row->at);
     rc = write_recipient(x, "disclosure", row->id, row->recipient, row->recipient_sealed,
                          row->recipient_sealed_len);
     if (rc != GDPR_OK)
@@ -679,9 +692,7 @@ transfer_row(const store_transfer_row *row, void *ctx)
     export_ctx *x = ctx;
     json_out *j = &x->j;
 
-    jo_open(j, NULL, '{');
-    jo_int(j, "id", row->id);
-    jo_time(j, "at", 1, row->at);
+    open_event(j, row->id, row->at);
     jo_str(j, "recipient", row->recipient);
     jo_str(j, "country", row->country);
     jo_bool(j, "allowed", row->allowed);
@@ -696,34 +707,22 @@ transfer_row(const store_transfer_row *row, void *ctx)
 static int
 write_disclosures(export_ctx *x)
 {
-    int rc;
-
     jo_open(&x->j, "disclosures", '[');
-    rc = store_disclosure_foreach(x->eng->st, x->hash, disclosure_row, x);
-    jo_close(&x->j, ']');
-    return rc != GDPR_OK ? rc : x->o->rc;
+    return close_history(x, store_disclosure_foreach(x->eng->st, x->hash, disclosure_row, x));
 }
 
 static int
 write_transfers(export_ctx *x)
 {
-    int rc;
-
     jo_open(&x->j, "transfers", '[');
-    rc = store_transfer_foreach(x->eng->st, x->hash, transfer_row, x);
-    jo_close(&x->j, ']');
-    return rc != GDPR_OK ? rc : x->o->rc;
+    return close_history(x, store_transfer_foreach(x->eng->st, x->hash, transfer_row, x));
 }
 
 static int
 write_consents(export_ctx *x)
 {
-    int rc;
-
     jo_open(&x->j, "consent_history", '[');
-    rc = store_consent_foreach(x->eng->st, x->hash, consent_row, x);
-    jo_close(&x->j, ']');
-    return rc != GDPR_OK ? rc : x->o->rc;
+    return close_history(x, store_consent_foreach(x->eng->st, x->hash, consent_row, x));
 }
 
 /* --- data: vault records and source items ------------------------------ */

@@ -129,6 +129,24 @@ resolve_subject(gdpr_engine *eng, const gdpr_request_intake *in, uint8_t hash[CR
     return rc == GDPR_ENOTFOUND ? GDPR_OK : rc;
 }
 
+/* Opens the batch of a request change and, when `subject` is given, creates
+ * that subject in it (audited). No batch is left open when it fails. */
+static int
+begin_creating(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
+               uint8_t hash[CRYPTO_HASH_BYTES])
+{
+    int rc = engine_begin(eng);
+
+    if (rc != GDPR_OK || subject == NULL)
+        return rc;
+    rc = engine_subject_ensure(eng, subject, hash, NULL, NULL);
+    if (rc == GDPR_OK)
+        rc = audit_append(eng, who, permission_name(PERM_SUBJECT_CREATE), hash, GDPR_OK, NULL);
+    if (rc != GDPR_OK)
+        return engine_end(eng, rc);
+    return GDPR_OK;
+}
+
 static int
 open_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_request_intake *in,
             int64_t *request_out)
@@ -165,16 +183,10 @@ open_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_request_intake *
     if (rc == GDPR_OK)
         rc = grace_end(eng, in, r->received, &r->grace_until);
     if (rc == GDPR_OK)
-        rc = engine_begin(eng);
+        rc = begin_creating(eng, who, create ? in->subject : NULL, hash);
     if (rc != GDPR_OK) {
         free(r);
         return rc;
-    }
-    if (create) {
-        rc = engine_subject_ensure(eng, in->subject, hash, NULL, NULL);
-        if (rc == GDPR_OK)
-            rc = audit_append(eng, who, permission_name(PERM_SUBJECT_CREATE), hash, GDPR_OK,
-                              NULL);
     }
     if (rc == GDPR_OK)
         rc = store_request_next_id(eng->st, &r->id);
@@ -270,16 +282,10 @@ match_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t request, const cha
     if (rc == GDPR_OK && create)
         rc = engine_authorize(eng, who, PERM_SUBJECT_CREATE, hash);
     if (rc == GDPR_OK)
-        rc = engine_begin(eng);
+        rc = begin_creating(eng, who, create ? subject : NULL, hash);
     if (rc != GDPR_OK) {
         free(r);
         return rc;
-    }
-    if (create) {
-        rc = engine_subject_ensure(eng, subject, hash, NULL, NULL);
-        if (rc == GDPR_OK)
-            rc = audit_append(eng, who, permission_name(PERM_SUBJECT_CREATE), hash, GDPR_OK,
-                              NULL);
     }
     r->has_subject = 1;
     memcpy(r->subject, hash, sizeof hash);

@@ -40,14 +40,20 @@ list_due(gdpr_engine *eng, int64_t after, int64_t until, gdpr_request_fn fn, voi
     return request_list_rows(eng, walk_due, &w, fn, ctx);
 }
 
+/* The arguments gdpr_request_overdue and gdpr_request_due_soon share. */
+static int
+check_due_args(gdpr_engine *eng, int fn_given, int64_t as_of)
+{
+    if (engine_check_given(eng, fn_given, "fn") != GDPR_OK)
+        return GDPR_EINVAL;
+    return request_check_time("as_of", as_of);
+}
+
 GDPR_API int
 gdpr_request_overdue(gdpr_engine *eng, int64_t as_of, gdpr_request_fn fn, void *ctx)
 {
-    int rc;
+    int rc = check_due_args(eng, fn != NULL, as_of);
 
-    if (engine_check_given(eng, fn != NULL, "fn") != GDPR_OK)
-        return GDPR_EINVAL;
-    rc = request_check_time("as_of", as_of);
     if (rc != GDPR_OK)
         return rc;
     engine_lock(eng);
@@ -59,11 +65,8 @@ GDPR_API int
 gdpr_request_due_soon(gdpr_engine *eng, int64_t as_of, int64_t within_seconds,
                       gdpr_request_fn fn, void *ctx)
 {
-    int rc;
+    int rc = check_due_args(eng, fn != NULL, as_of);
 
-    if (engine_check_given(eng, fn != NULL, "fn") != GDPR_OK)
-        return GDPR_EINVAL;
-    rc = request_check_time("as_of", as_of);
     if (rc != GDPR_OK)
         return rc;
     if (within_seconds < 1 || within_seconds > DUE_SOON_MAX)

@@ -190,6 +190,41 @@ history_one(const store_request_event_row *row, void *ctx)
     return rc;
 }
 
+/* Loads a request under the lock for one allowed to open it; the lock is
+ * held and `*out` (freed by read_end) set only when it returns GDPR_OK. */
+static int
+read_begin(gdpr_engine *eng, const gdpr_actor *who, int64_t request, store_request_row **out)
+{
+    store_request_row *r = malloc(sizeof *r);
+    int rc;
+
+    *out = NULL;
+    if (r == NULL)
+        return err_set(GDPR_ENOMEM, "out of memory reading a request");
+    engine_lock(eng);
+    rc = engine_require_policy(eng);
+    if (rc == GDPR_OK)
+        rc = request_load(eng, request, r);
+    if (rc == GDPR_OK)
+        rc = engine_authorize(eng, who, PERM_REQUEST_OPEN, r->has_subject ? r->subject : NULL);
+    if (rc != GDPR_OK) {
+        engine_unlock(eng, rc);
+        free(r);
+        return rc;
+    }
+    *out = r;
+    return GDPR_OK;
+}
+
+/* Unlocks and frees what read_begin took; returns rc. */
+static int
+read_end(gdpr_engine *eng, store_request_row *r, int rc)
+{
+    engine_unlock(eng, rc);
+    free(r);
+    return rc;
+}
+
 GDPR_API int
 gdpr_request_history(gdpr_engine *eng, const gdpr_actor *who, int64_t request,
                      gdpr_request_event_fn fn, void *ctx)
@@ -202,24 +237,15 @@ gdpr_request_history(gdpr_engine *eng, const gdpr_actor *who, int64_t request,
         rc = err_set(GDPR_EINVAL, "fn: must not be NULL");
     if (rc != GDPR_OK)
         return rc;
-    r = malloc(sizeof *r);
-    if (r == NULL)
-        return err_set(GDPR_ENOMEM, "out of memory reading a request");
-    engine_lock(eng);
-    rc = engine_require_policy(eng);
-    if (rc == GDPR_OK)
-        rc = request_load(eng, request, r);
-    if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_REQUEST_OPEN, r->has_subject ? r->subject : NULL);
+    rc = read_begin(eng, who, request, &r);
+    if (rc != GDPR_OK)
+        return rc;
     hs.eng = eng;
     hs.r = r;
     hs.fn = fn;
     hs.ctx = ctx;
-    if (rc == GDPR_OK)
-        rc = store_request_event_foreach(eng->st, request, history_one, &hs);
-    engine_unlock(eng, rc);
-    free(r);
-    return rc;
+    rc = store_request_event_foreach(eng->st, request, history_one, &hs);
+    return read_end(eng, r, rc);
 }
 
 static int
@@ -264,24 +290,16 @@ gdpr_request_subject(gdpr_engine *eng, const gdpr_actor *who, int64_t request,
         rc = err_set(GDPR_EINVAL, "subject_out: must not be NULL");
     if (rc != GDPR_OK)
         return rc;
-    r = malloc(sizeof *r);
-    if (r == NULL)
-        return err_set(GDPR_ENOMEM, "out of memory reading a request");
-    engine_lock(eng);
-    rc = engine_require_policy(eng);
-    if (rc == GDPR_OK)
-        rc = request_load(eng, request, r);
-    if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_REQUEST_OPEN, r->has_subject ? r->subject : NULL);
-    if (rc == GDPR_OK && r->has_subject)
+    rc = read_begin(eng, who, request, &r);
+    if (rc != GDPR_OK)
+        return rc;
+    if (r->has_subject)
         rc = engine_subject_ident(eng, r->subject, subject_out);
     if (rc == GDPR_OK && id_value_out != NULL)
         rc = open_ident_value(eng, r, id_value_out);
-    if (rc != GDPR_OK && subject_out && *subject_out) {
+    if (rc != GDPR_OK && *subject_out) {
         free(*subject_out);
         *subject_out = NULL;
     }
-    engine_unlock(eng, rc);
-    free(r);
-    return rc;
+    return read_end(eng, r, rc);
 }

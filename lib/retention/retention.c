@@ -46,6 +46,28 @@ retention_check_time(const char *field, int64_t t)
     return GDPR_OK;
 }
 
+int
+retention_check_walk(gdpr_engine *eng, int fn_given, int64_t as_of)
+{
+    err_clear();
+    if (engine_check_given(eng, fn_given, "fn") != GDPR_OK)
+        return GDPR_EINVAL;
+    return retention_check_time("as_of", as_of);
+}
+
+int
+retention_check_init(const void *p, const char *arg, unsigned int version, unsigned int max,
+                     const char *what)
+{
+    err_clear();
+    if (p == NULL)
+        return err_set(GDPR_EINVAL, "%s: must not be NULL", arg);
+    if (version == 0 || version > max)
+        return err_set(GDPR_EVERSION, "version: %u is not a known %s version (1..%u)", version,
+                       what, max);
+    return GDPR_OK;
+}
+
 
 /* --- the anchor calls ------------------------------------------------------ */
 
@@ -283,10 +305,7 @@ gdpr_retention_due(gdpr_engine *eng, int64_t as_of, gdpr_retention_fn fn, void *
     due_ctx d;
     int rc;
 
-    err_clear();
-    if (engine_check_given(eng, fn != NULL, "fn") != GDPR_OK)
-        return GDPR_EINVAL;
-    rc = retention_check_time("as_of", as_of);
+    rc = retention_check_walk(eng, fn != NULL, as_of);
     if (rc != GDPR_OK)
         return rc;
     engine_lock(eng);
@@ -305,12 +324,11 @@ gdpr_retention_due(gdpr_engine *eng, int64_t as_of, gdpr_retention_fn fn, void *
 GDPR_API int
 gdpr_retention_options_init(gdpr_retention_options *opts, unsigned int version)
 {
-    err_clear();
-    if (opts == NULL)
-        return err_set(GDPR_EINVAL, "opts: must not be NULL");
-    if (version == 0 || version > GDPR_RETENTION_OPTIONS_VERSION)
-        return err_set(GDPR_EVERSION, "version: %u is not a known options version (1..%u)",
-                       version, GDPR_RETENTION_OPTIONS_VERSION);
+    int rc = retention_check_init(opts, "opts", version, GDPR_RETENTION_OPTIONS_VERSION,
+                                  "options");
+
+    if (rc != GDPR_OK)
+        return rc;
     memset(opts, 0, sizeof *opts);
     opts->version = version;
     return GDPR_OK;

@@ -31,12 +31,10 @@ gdpr_review_status_name(int status)
 GDPR_API int
 gdpr_review_decision_init(gdpr_review_decision *d, unsigned int version)
 {
-    err_clear();
-    if (d == NULL)
-        return err_set(GDPR_EINVAL, "d: must not be NULL");
-    if (version == 0 || version > GDPR_REVIEW_DECISION_VERSION)
-        return err_set(GDPR_EVERSION, "version: %u is not a known decision version (1..%u)",
-                       version, GDPR_REVIEW_DECISION_VERSION);
+    int rc = retention_check_init(d, "d", version, GDPR_REVIEW_DECISION_VERSION, "decision");
+
+    if (rc != GDPR_OK)
+        return rc;
     memset(d, 0, sizeof *d);
     d->version = version;
     return GDPR_OK;
@@ -105,10 +103,7 @@ gdpr_review_overdue(gdpr_engine *eng, int64_t as_of, gdpr_review_fn fn, void *ct
     list_ctx l = { fn, ctx };
     int rc;
 
-    err_clear();
-    if (engine_check_given(eng, fn != NULL, "fn") != GDPR_OK)
-        return GDPR_EINVAL;
-    rc = retention_check_time("as_of", as_of);
+    rc = retention_check_walk(eng, fn != NULL, as_of);
     if (rc != GDPR_OK)
         return rc;
     engine_lock(eng);

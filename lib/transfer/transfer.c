@@ -1180,6 +1180,39 @@ check_safeguard(const gdpr_safeguard *sg)
     return GDPR_OK;
 }
 
+/* Takes the lock and opens the batch of a safeguard change: policy loaded, the
+ * recipient (when given) in it, the actor allowed. Unlocks again on failure. */
+static int
+safeguard_begin(gdpr_engine *eng, const gdpr_actor *who, const char *recipient)
+{
+    int rc;
+
+    engine_lock(eng);
+    rc = engine_require_policy(eng);
+    if (rc == GDPR_OK && recipient != NULL &&
+        policy_find_recipient(eng->policy, recipient) == NULL)
+        rc = err_set(GDPR_EINVAL, "sg.recipient: '%.64s' is not a recipient of the policy",
+                     recipient);
+    if (rc == GDPR_OK)
+        rc = engine_authorize(eng, who, PERM_SAFEGUARD_MANAGE, NULL);
+    if (rc == GDPR_OK)
+        rc = engine_begin(eng);
+    if (rc != GDPR_OK)
+        return engine_unlock(eng, rc);
+    return GDPR_OK;
+}
+
+/* Ends the batch safeguard_begin opened, drops the cached verdicts once it
+ * committed, and unlocks. */
+static int
+safeguard_end(gdpr_engine *eng, int rc)
+{
+    rc = engine_end(eng, rc);
+    if (rc == GDPR_OK)
+        transfer_state_invalidate(engine_module_state(eng, &transfer_module));
+    return engine_unlock(eng, rc);
+}
+
 GDPR_API int
 gdpr_safeguard_add(gdpr_engine *eng, const gdpr_actor *who, const gdpr_safeguard *sg,
                    int64_t *id_out)
@@ -1196,17 +1229,9 @@ gdpr_safeguard_add(gdpr_engine *eng, const gdpr_actor *who, const gdpr_safeguard
         rc = check_safeguard(sg);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
-    rc = engine_require_policy(eng);
-    if (rc == GDPR_OK && policy_find_recipient(eng->policy, sg->recipient) == NULL)
-        rc = err_set(GDPR_EINVAL, "sg.recipient: '%.64s' is not a recipient of the policy",
-                     sg->recipient);
-    if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_SAFEGUARD_MANAGE, NULL);
-    if (rc == GDPR_OK)
-        rc = engine_begin(eng);
+    rc = safeguard_begin(eng, who, sg->recipient);
     if (rc != GDPR_OK)
-        return engine_unlock(eng, rc);
+        return rc;
     memset(&row, 0, sizeof row);
     row.recipient = sg->recipient;
     row.type = policy_safeguard_name((policy_safeguard_type)safeguard_type_of_mechanism(sg->type));
@@ -1223,13 +1248,10 @@ gdpr_safeguard_add(gdpr_engine *eng, const gdpr_actor *who, const gdpr_safeguard
              CLIP(sg->recipient, 64));
     if (rc == GDPR_OK)
         rc = audit_append(eng, who, permission_name(PERM_SAFEGUARD_MANAGE), NULL, GDPR_OK, ref);
-    rc = engine_end(eng, rc);
-    if (rc == GDPR_OK) {
-        transfer_state_invalidate(engine_module_state(eng, &transfer_module));
-        if (id_out)
-            *id_out = id;
-    }
-    return engine_unlock(eng, rc);
+    rc = safeguard_end(eng, rc);
+    if (rc == GDPR_OK && id_out)
+        *id_out = id;
+    return rc;
 }
 
 GDPR_API int
@@ -1245,14 +1267,9 @@ gdpr_safeguard_revoke(gdpr_engine *eng, const gdpr_actor *who, int64_t id)
     rc = text_check_id("id", "a safeguard id", id);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
-    rc = engine_require_policy(eng);
-    if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_SAFEGUARD_MANAGE, NULL);
-    if (rc == GDPR_OK)
-        rc = engine_begin(eng);
+    rc = safeguard_begin(eng, who, NULL);
     if (rc != GDPR_OK)
-        return engine_unlock(eng, rc);
+        return rc;
     rc = store_safeguard_revoke(eng->st, id, engine_now(eng), who->id, &recipient);
     if (rc == GDPR_OK)
         rc = transfer_generation_bump(eng);
@@ -1262,10 +1279,7 @@ gdpr_safeguard_revoke(gdpr_engine *eng, const gdpr_actor *who, int64_t id)
         rc = audit_append(eng, who, permission_name(PERM_SAFEGUARD_MANAGE), NULL, GDPR_OK, ref);
     }
     free(recipient);
-    rc = engine_end(eng, rc);
-    if (rc == GDPR_OK)
-        transfer_state_invalidate(engine_module_state(eng, &transfer_module));
-    return engine_unlock(eng, rc);
+    return safeguard_end(eng, rc);
 }
 
 static int
