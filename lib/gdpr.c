@@ -8,17 +8,17 @@
 #include "module.h"
 
 static const engine_module *const gdpr_modules[] = {
-    &transfer_module,
+    &gdpr_transfer__module,
 };
 
 GDPR_API int
 gdpr_open(gdpr_engine **out, const gdpr_options *opts)
 {
-    return engine_open(out, opts, gdpr_modules, sizeof gdpr_modules / sizeof gdpr_modules[0]);
+    return gdpr_engine__open(out, opts, gdpr_modules, sizeof gdpr_modules / sizeof gdpr_modules[0]);
 }
 
 GDPR_API void
 gdpr_close(gdpr_engine *eng)
 {
-    engine_close(eng);
+    gdpr_engine__close(eng);
 }

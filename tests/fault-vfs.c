@@ -35,58 +35,107 @@ fault_now(void)
 
 #define REAL(f) (((shim_file *)(f))->real)
 
-static int s_close(sqlite3_file *f) { return REAL(f)->pMethods->xClose(REAL(f)); }
-static int s_read(sqlite3_file *f, void *b, int n, sqlite3_int64 o)
+static int
+s_close(sqlite3_file *f)
+{
+    return REAL(f)->pMethods->xClose(REAL(f));
+}
+static int
+s_read(sqlite3_file *f, void *b, int n, sqlite3_int64 o)
 {
     return REAL(f)->pMethods->xRead(REAL(f), b, n, o);
 }
-static int s_write(sqlite3_file *f, const void *b, int n, sqlite3_int64 o)
+static int
+s_write(sqlite3_file *f, const void *b, int n, sqlite3_int64 o)
 {
     if (fault_now())
         return SQLITE_IOERR_WRITE;
     return REAL(f)->pMethods->xWrite(REAL(f), b, n, o);
 }
-static int s_truncate(sqlite3_file *f, sqlite3_int64 size)
+static int
+s_truncate(sqlite3_file *f, sqlite3_int64 size)
 {
     if (fault_now())
         return SQLITE_IOERR_TRUNCATE;
     return REAL(f)->pMethods->xTruncate(REAL(f), size);
 }
-static int s_sync(sqlite3_file *f, int flags)
+static int
+s_sync(sqlite3_file *f, int flags)
 {
     if (fault_now())
         return SQLITE_IOERR_FSYNC;
     return REAL(f)->pMethods->xSync(REAL(f), flags);
 }
-static int s_size(sqlite3_file *f, sqlite3_int64 *p) { return REAL(f)->pMethods->xFileSize(REAL(f), p); }
-static int s_lock(sqlite3_file *f, int l) { return REAL(f)->pMethods->xLock(REAL(f), l); }
-static int s_unlock(sqlite3_file *f, int l) { return REAL(f)->pMethods->xUnlock(REAL(f), l); }
-static int s_check(sqlite3_file *f, int *p) { return REAL(f)->pMethods->xCheckReservedLock(REAL(f), p); }
-static int s_fctl(sqlite3_file *f, int op, void *a) { return REAL(f)->pMethods->xFileControl(REAL(f), op, a); }
-static int s_sector(sqlite3_file *f) { return REAL(f)->pMethods->xSectorSize(REAL(f)); }
-static int s_dev(sqlite3_file *f) { return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f)); }
-static int s_shmmap(sqlite3_file *f, int pg, int sz, int ext, void volatile **pp)
+static int
+s_size(sqlite3_file *f, sqlite3_int64 *p)
+{
+    return REAL(f)->pMethods->xFileSize(REAL(f), p);
+}
+static int
+s_lock(sqlite3_file *f, int l)
+{
+    return REAL(f)->pMethods->xLock(REAL(f), l);
+}
+static int
+s_unlock(sqlite3_file *f, int l)
+{
+    return REAL(f)->pMethods->xUnlock(REAL(f), l);
+}
+static int
+s_check(sqlite3_file *f, int *p)
+{
+    return REAL(f)->pMethods->xCheckReservedLock(REAL(f), p);
+}
+static int
+s_fctl(sqlite3_file *f, int op, void *a)
+{
+    return REAL(f)->pMethods->xFileControl(REAL(f), op, a);
+}
+static int
+s_sector(sqlite3_file *f)
+{
+    return REAL(f)->pMethods->xSectorSize(REAL(f));
+}
+static int
+s_dev(sqlite3_file *f)
+{
+    return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f));
+}
+static int
+s_shmmap(sqlite3_file *f, int pg, int sz, int ext, void volatile **pp)
 {
     return REAL(f)->pMethods->xShmMap(REAL(f), pg, sz, ext, pp);
 }
-static int s_shmlock(sqlite3_file *f, int off, int n, int flags)
+static int
+s_shmlock(sqlite3_file *f, int off, int n, int flags)
 {
     return REAL(f)->pMethods->xShmLock(REAL(f), off, n, flags);
 }
-static void s_shmbarrier(sqlite3_file *f) { REAL(f)->pMethods->xShmBarrier(REAL(f)); }
-static int s_shmunmap(sqlite3_file *f, int del) { return REAL(f)->pMethods->xShmUnmap(REAL(f), del); }
-static int s_fetch(sqlite3_file *f, sqlite3_int64 o, int n, void **pp)
+static void
+s_shmbarrier(sqlite3_file *f)
+{
+    REAL(f)->pMethods->xShmBarrier(REAL(f));
+}
+static int
+s_shmunmap(sqlite3_file *f, int del)
+{
+    return REAL(f)->pMethods->xShmUnmap(REAL(f), del);
+}
+static int
+s_fetch(sqlite3_file *f, sqlite3_int64 o, int n, void **pp)
 {
     return REAL(f)->pMethods->xFetch(REAL(f), o, n, pp);
 }
-static int s_unfetch(sqlite3_file *f, sqlite3_int64 o, void *p)
+static int
+s_unfetch(sqlite3_file *f, sqlite3_int64 o, void *p)
 {
     return REAL(f)->pMethods->xUnfetch(REAL(f), o, p);
 }
 
 static const sqlite3_io_methods shim_methods = {
-    3, s_close, s_read, s_write, s_truncate, s_sync, s_size, s_lock, s_unlock, s_check,
-    s_fctl, s_sector, s_dev, s_shmmap, s_shmlock, s_shmbarrier, s_shmunmap, s_fetch, s_unfetch,
+    3,         s_close,      s_read,     s_write, s_truncate, s_sync, s_size,
+    s_lock,    s_unlock,     s_check,    s_fctl,  s_sector,   s_dev,  s_shmmap,
+    s_shmlock, s_shmbarrier, s_shmunmap, s_fetch, s_unfetch,
 };
 
 static int

@@ -21,9 +21,9 @@ const unsigned char th_key[32] = {
     0x10, 0x32, 0x54, 0x76, 0x98, 0xba, 0xdc, 0xfe, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
     0xf0, 0xe1, 0xd2, 0xc3, 0xb4, 0xa5, 0x96, 0x87, 0x78, 0x69, 0x5a, 0x4b, 0x3c, 0x2d, 0x1e, 0x0f,
 };
-const gdpr_actor th_dpo = { "dpo-1", "dpo" };
-const gdpr_actor th_agent = { "agent-7", "agent" };
-const gdpr_actor th_system = { "nightly", "system" };
+const gdpr_actor th_dpo = {"dpo-1", "dpo"};
+const gdpr_actor th_agent = {"agent-7", "agent"};
+const gdpr_actor th_system = {"nightly", "system"};
 
 int64_t
 th_clock(void *ctx)
@@ -151,7 +151,7 @@ th_file_contains(const char *path, const void *needle, size_t len)
 int
 th_store_files_contain(const th_store *ts, const void *needle, size_t len)
 {
-    static const char *const suffixes[] = { "", "-wal", "-journal", "-shm" };
+    static const char *const suffixes[] = {"", "-wal", "-journal", "-shm"};
     char path[400];
 
     for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
@@ -170,8 +170,11 @@ hash_database(sqlite3 *db, EVP_MD_CTX *md)
 {
     sqlite3_stmt *tables = NULL;
 
-    ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT name FROM sqlite_schema WHERE type='table'"
-                                            " ORDER BY name", -1, &tables, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(db,
+                                        "SELECT name FROM sqlite_schema WHERE type='table'"
+                                        " ORDER BY name",
+                                        -1, &tables, NULL),
+                     SQLITE_OK);
     while (sqlite3_step(tables) == SQLITE_ROW) {
         char sql[300];
         sqlite3_stmt *rows = NULL;
@@ -208,7 +211,7 @@ open_raw(const char *path)
 void
 th_fingerprint(const th_store *ts, char out[65])
 {
-    const char *paths[2] = { ts->db, ts->keys };
+    const char *paths[2] = {ts->db, ts->keys};
     unsigned char digest[32];
     unsigned int dlen = 0;
     EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -229,13 +232,12 @@ th_fingerprint(const th_store *ts, char out[65])
 void
 th_assert_integrity(const th_store *ts)
 {
-    const char *paths[2] = { ts->db, ts->keys };
+    const char *paths[2] = {ts->db, ts->keys};
 
     for (int i = 0; i < 2; i++) {
         sqlite3 *db = open_raw(paths[i]);
         sqlite3_stmt *s = NULL;
-        ck_assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &s, NULL),
-                         SQLITE_OK);
+        ck_assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &s, NULL), SQLITE_OK);
         ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
         ck_assert_str_eq((const char *)sqlite3_column_text(s, 0), "ok");
         sqlite3_finalize(s);

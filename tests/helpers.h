@@ -17,7 +17,7 @@ typedef struct {
     char dir[256];
     char db[300];
     char keys[310];
-    int64_t now;          /* the clock tests move */
+    int64_t now; /* the clock tests move */
     gdpr_engine *eng;
 } th_store;
 
@@ -56,20 +56,19 @@ void th_fingerprint(const th_store *ts, char out[65]);
 void th_assert_integrity(const th_store *ts);
 
 /* Assert that rc equals want and that gdpr_errmsg() contains `fragment`. */
-#define th_assert_err(rc, want, fragment)                                                   \
-    do {                                                                                    \
-        int rc_ = (rc);                                                                     \
-        ck_assert_msg(rc_ == (want), "got %s, want %s (%s)", gdpr_strerror(rc_),           \
-                      gdpr_strerror(want), gdpr_errmsg());                                  \
-        ck_assert_msg(strstr(gdpr_errmsg(), (fragment)) != NULL,                            \
-                      "message '%s' lacks '%s'", gdpr_errmsg(), (fragment));                \
+#define th_assert_err(rc, want, fragment)                                                          \
+    do {                                                                                           \
+        int rc_ = (rc);                                                                            \
+        ck_assert_msg(rc_ == (want), "got %s, want %s (%s)", gdpr_strerror(rc_),                   \
+                      gdpr_strerror(want), gdpr_errmsg());                                         \
+        ck_assert_msg(strstr(gdpr_errmsg(), (fragment)) != NULL, "message '%s' lacks '%s'",        \
+                      gdpr_errmsg(), (fragment));                                                  \
     } while (0)
 
-#define th_ok(expr)                                                                         \
-    do {                                                                                    \
-        int rc_ = (expr);                                                                   \
-        ck_assert_msg(rc_ == GDPR_OK, "%s: %s (%s)", #expr, gdpr_strerror(rc_),             \
-                      gdpr_errmsg());                                                       \
+#define th_ok(expr)                                                                                \
+    do {                                                                                           \
+        int rc_ = (expr);                                                                          \
+        ck_assert_msg(rc_ == GDPR_OK, "%s: %s (%s)", #expr, gdpr_strerror(rc_), gdpr_errmsg());    \
     } while (0)
 
 /* Run a suite; returns the process exit code. */

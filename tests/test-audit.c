@@ -30,7 +30,11 @@ setup(void)
     ck_assert_int_eq(kept_count, 7);
 }
 
-static void teardown(void) { th_teardown(&ts); }
+static void
+teardown(void)
+{
+    th_teardown(&ts);
+}
 
 /* Change the data file behind the engine's back, as an attacker with file
  * access would. */
@@ -78,7 +82,7 @@ stop_early(const gdpr_audit_event *ev, void *ctx)
 START_TEST(intact_chain_verifies)
 {
     int64_t events = 0;
-    walk w = { 0, 0, "", 0 };
+    walk w = {0, 0, "", 0};
     char *hash = NULL;
     int calls = 0;
 
@@ -101,7 +105,7 @@ START_TEST(intact_chain_verifies)
     {
         th_store empty;
         unsigned char head[GDPR_AUDIT_HEAD_BYTES];
-        unsigned char zero[GDPR_AUDIT_HEAD_BYTES] = { 0 };
+        unsigned char zero[GDPR_AUDIT_HEAD_BYTES] = {0};
         int64_t count = -1;
         th_setup_bare(&empty);
         th_ok(gdpr_audit_head(empty.eng, &count, head));
@@ -118,7 +122,8 @@ START_TEST(edited_event_found)
     int64_t events = -1;
 
     tamper("UPDATE audit SET actor='mallory' WHERE seq=4");
-    th_assert_err(gdpr_audit_verify(ts.eng, &events), GDPR_ECORRUPT, "audit event 4: MAC does not match");
+    th_assert_err(gdpr_audit_verify(ts.eng, &events), GDPR_ECORRUPT,
+                  "audit event 4: MAC does not match");
     ck_assert_int_eq(events, 3);
 }
 END_TEST
@@ -141,7 +146,8 @@ END_TEST
 START_TEST(deleted_and_renumbered_found)
 {
     tamper("DELETE FROM audit WHERE seq=3; UPDATE audit SET seq=seq-1 WHERE seq>3");
-    th_assert_err(gdpr_audit_verify(ts.eng, NULL), GDPR_ECORRUPT, "audit event 3: MAC does not match");
+    th_assert_err(gdpr_audit_verify(ts.eng, NULL), GDPR_ECORRUPT,
+                  "audit event 3: MAC does not match");
 }
 END_TEST
 
@@ -149,9 +155,11 @@ START_TEST(reordered_events_found)
 {
     /* Swap the contents of events 2 and 5, keeping their numbers. */
     tamper("CREATE TEMP TABLE t AS SELECT * FROM audit WHERE seq IN (2,5);"
-           "UPDATE audit SET at=(SELECT at FROM t WHERE seq=5), subject=(SELECT subject FROM t WHERE seq=5),"
+           "UPDATE audit SET at=(SELECT at FROM t WHERE seq=5), subject=(SELECT subject FROM t "
+           "WHERE seq=5),"
            " mac=(SELECT mac FROM t WHERE seq=5) WHERE seq=2;"
-           "UPDATE audit SET at=(SELECT at FROM t WHERE seq=2), subject=(SELECT subject FROM t WHERE seq=2),"
+           "UPDATE audit SET at=(SELECT at FROM t WHERE seq=2), subject=(SELECT subject FROM t "
+           "WHERE seq=2),"
            " mac=(SELECT mac FROM t WHERE seq=2) WHERE seq=5;");
     th_assert_err(gdpr_audit_verify(ts.eng, NULL), GDPR_ECORRUPT, "audit event 2");
 }
@@ -162,7 +170,8 @@ START_TEST(inserted_event_found)
     tamper("UPDATE audit SET seq=seq+1000 WHERE seq>=4;"
            "UPDATE audit SET seq=seq-999 WHERE seq>=1000;"
            "INSERT INTO audit(seq, at, actor, role, action, subject, outcome, ref, mac)"
-           " SELECT 4, at, 'mallory', role, action, subject, outcome, ref, mac FROM audit WHERE seq=3");
+           " SELECT 4, at, 'mallory', role, action, subject, outcome, ref, mac FROM audit WHERE "
+           "seq=3");
     th_assert_err(gdpr_audit_verify(ts.eng, NULL), GDPR_ECORRUPT, "audit event 4");
 }
 END_TEST

@@ -16,8 +16,16 @@
 
 static th_store ts;
 
-static void setup(void) { th_setup(&ts); }
-static void teardown(void) { th_teardown(&ts); }
+static void
+setup(void)
+{
+    th_setup(&ts);
+}
+static void
+teardown(void)
+{
+    th_teardown(&ts);
+}
 
 static char long_text[300];
 
@@ -76,8 +84,8 @@ events_of(const char *subject)
     uint8_t hash[CRYPTO_HASH_BYTES];
     int n = 0;
 
-    th_ok(engine_subject_hash(ts.eng, subject, hash));
-    th_ok(store_consent_foreach(ts.eng->st, hash, count_row, &n));
+    th_ok(gdpr_engine__subject_hash(ts.eng, subject, hash));
+    th_ok(gdpr_store__consent_foreach(ts.eng->st, hash, count_row, &n));
     return n;
 }
 
@@ -114,8 +122,8 @@ START_TEST(withdraw_flips_check)
     int allowed = -1;
 
     ts.now += 3600;
-    th_ok(gdpr_consent_withdraw(ts.eng, &th_agent, "cust-2", "marketing", NULL, "web",
-                                &ev_withdraw));
+    th_ok(
+        gdpr_consent_withdraw(ts.eng, &th_agent, "cust-2", "marketing", NULL, "web", &ev_withdraw));
     ck_assert_int_gt(ev_withdraw, ev_grant);
     ck_assert_int_eq(check("cust-2", "marketing", ts.now), 0);
     th_ok(gdpr_may_process(ts.eng, "cust-2", "marketing", ts.now, &allowed, &why));
@@ -140,9 +148,9 @@ START_TEST(withdraw_of_nothing_changes_nothing)
     int exists = 1;
 
     th_fingerprint(&ts, before);
-    th_assert_err(gdpr_consent_withdraw(ts.eng, &th_agent, "nobody", "marketing", NULL, "web",
-                                        NULL),
-                  GDPR_ENOTFOUND, "nothing to withdraw");
+    th_assert_err(
+        gdpr_consent_withdraw(ts.eng, &th_agent, "nobody", "marketing", NULL, "web", NULL),
+        GDPR_ENOTFOUND, "nothing to withdraw");
     th_ok(gdpr_subject_exists(ts.eng, "nobody", &exists));
     ck_assert_int_eq(exists, 0);
     th_fingerprint(&ts, after);
@@ -402,11 +410,11 @@ jvalid(sqlite3 *db, const char *json)
     return v;
 }
 
-#define ck_json(db, json, path, want)                                                       \
-    do {                                                                                    \
-        char got_[512];                                                                     \
-        jget(db, json, path, got_, sizeof got_);                                            \
-        ck_assert_msg(strcmp(got_, want) == 0, "%s: got '%s', want '%s'", path, got_, want); \
+#define ck_json(db, json, path, want)                                                              \
+    do {                                                                                           \
+        char got_[512];                                                                            \
+        jget(db, json, path, got_, sizeof got_);                                                   \
+        ck_assert_msg(strcmp(got_, want) == 0, "%s: got '%s', want '%s'", path, got_, want);       \
     } while (0)
 
 START_TEST(receipt_is_valid_json_with_the_fields)
@@ -510,7 +518,7 @@ START_TEST(record_bad_input_changes_nothing)
 {
     char before[65], after[65];
     gdpr_consent c = grant("cust-10", "marketing");
-    gdpr_actor bad_actor = { NULL, "agent" };
+    gdpr_actor bad_actor = {NULL, "agent"};
     static char long_proof[GDPR_PROOF_MAX + 2];
     int64_t ev = 77;
 
@@ -526,19 +534,19 @@ START_TEST(record_bad_input_changes_nothing)
     th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EVERSION, "c.version");
     c.version = GDPR_CONSENT_VERSION + 1;
     th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EVERSION, "c.version");
-#define FIELD_CASES(field, name)                                                            \
-    do {                                                                                    \
-        c = grant("cust-10", "marketing");                                                  \
-        c.field = NULL;                                                                     \
-        th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL, name); \
-        c.field = "";                                                                       \
-        th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL, name); \
-        c.field = long_text;                                                                \
-        th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL,        \
-                      name ": longer than");                                                \
-        c.field = "bad\xff";                                                                \
-        th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL,        \
-                      name ": not valid UTF-8");                                            \
+#define FIELD_CASES(field, name)                                                                   \
+    do {                                                                                           \
+        c = grant("cust-10", "marketing");                                                         \
+        c.field = NULL;                                                                            \
+        th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL, name);        \
+        c.field = "";                                                                              \
+        th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL, name);        \
+        c.field = long_text;                                                                       \
+        th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL,               \
+                      name ": longer than");                                                       \
+        c.field = "bad\xff";                                                                       \
+        th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL,               \
+                      name ": not valid UTF-8");                                                   \
     } while (0)
     FIELD_CASES(subject, "c.subject");
     FIELD_CASES(purpose, "c.purpose");
@@ -577,8 +585,7 @@ START_TEST(record_bad_input_changes_nothing)
     th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL, "c.flags");
     c = grant("cust-10", "marketing");
     c.expires = -5;
-    th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL,
-                  "c.expires: -5");
+    th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL, "c.expires: -5");
     c.expires = ts.now;
     th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL,
                   "c.expires: 1767225600 is not after now");
@@ -624,8 +631,7 @@ START_TEST(other_calls_bad_input_change_nothing)
                   "granted_out");
     th_assert_err(gdpr_consent_check(ts.eng, NULL, "marketing", 0, &granted), GDPR_EINVAL,
                   "subject");
-    th_assert_err(gdpr_consent_check(ts.eng, "", "marketing", 0, &granted), GDPR_EINVAL,
-                  "subject");
+    th_assert_err(gdpr_consent_check(ts.eng, "", "marketing", 0, &granted), GDPR_EINVAL, "subject");
     th_assert_err(gdpr_consent_check(ts.eng, long_text, "marketing", 0, &granted), GDPR_EINVAL,
                   "subject: longer than");
     th_assert_err(gdpr_consent_check(ts.eng, "\xff", "marketing", 0, &granted), GDPR_EINVAL,
@@ -636,30 +642,30 @@ START_TEST(other_calls_bad_input_change_nothing)
                   "at: -1");
     ck_assert_int_eq(granted, 0);
     /* withdraw */
-    th_assert_err(gdpr_consent_withdraw(NULL, &th_agent, "cust-11", "marketing", NULL, "web",
-                                        NULL), GDPR_EINVAL, "eng");
+    th_assert_err(gdpr_consent_withdraw(NULL, &th_agent, "cust-11", "marketing", NULL, "web", NULL),
+                  GDPR_EINVAL, "eng");
     th_assert_err(gdpr_consent_withdraw(ts.eng, NULL, "cust-11", "marketing", NULL, "web", NULL),
                   GDPR_EINVAL, "who");
-    th_assert_err(gdpr_consent_withdraw(ts.eng, &th_agent, long_text, "marketing", NULL, "web",
-                                        NULL), GDPR_EINVAL, "subject");
+    th_assert_err(
+        gdpr_consent_withdraw(ts.eng, &th_agent, long_text, "marketing", NULL, "web", NULL),
+        GDPR_EINVAL, "subject");
     th_assert_err(gdpr_consent_withdraw(ts.eng, &th_agent, "cust-11", "\xff", NULL, "web", NULL),
                   GDPR_EINVAL, "purpose");
     th_assert_err(gdpr_consent_withdraw(ts.eng, &th_agent, "cust-11", "nope", NULL, "web", NULL),
                   GDPR_EINVAL, "'nope' is not a purpose");
-    th_assert_err(gdpr_consent_withdraw(ts.eng, &th_agent, "cust-11", "marketing", "", "web",
-                                        NULL), GDPR_EINVAL, "recipient");
-    th_assert_err(gdpr_consent_withdraw(ts.eng, &th_agent, "cust-11", "marketing", NULL, NULL,
-                                        NULL), GDPR_EINVAL, "channel");
-    th_assert_err(gdpr_consent_withdraw(ts.eng, &th_agent, "cust-11", "marketing", "mailer-eu",
-                                        "web", NULL), GDPR_ENOTFOUND, "nothing to withdraw");
+    th_assert_err(gdpr_consent_withdraw(ts.eng, &th_agent, "cust-11", "marketing", "", "web", NULL),
+                  GDPR_EINVAL, "recipient");
+    th_assert_err(
+        gdpr_consent_withdraw(ts.eng, &th_agent, "cust-11", "marketing", NULL, NULL, NULL),
+        GDPR_EINVAL, "channel");
+    th_assert_err(
+        gdpr_consent_withdraw(ts.eng, &th_agent, "cust-11", "marketing", "mailer-eu", "web", NULL),
+        GDPR_ENOTFOUND, "nothing to withdraw");
     /* history */
-    th_assert_err(gdpr_consent_history(NULL, &th_dpo, "cust-11", never, NULL), GDPR_EINVAL,
-                  "eng");
-    th_assert_err(gdpr_consent_history(ts.eng, &th_dpo, "cust-11", NULL, NULL), GDPR_EINVAL,
-                  "fn");
+    th_assert_err(gdpr_consent_history(NULL, &th_dpo, "cust-11", never, NULL), GDPR_EINVAL, "eng");
+    th_assert_err(gdpr_consent_history(ts.eng, &th_dpo, "cust-11", NULL, NULL), GDPR_EINVAL, "fn");
     th_assert_err(gdpr_consent_history(ts.eng, NULL, "cust-11", never, NULL), GDPR_EINVAL, "who");
-    th_assert_err(gdpr_consent_history(ts.eng, &th_dpo, "", never, NULL), GDPR_EINVAL,
-                  "subject");
+    th_assert_err(gdpr_consent_history(ts.eng, &th_dpo, "", never, NULL), GDPR_EINVAL, "subject");
     th_assert_err(gdpr_consent_history(ts.eng, &th_dpo, long_text, never, NULL), GDPR_EINVAL,
                   "subject");
     /* receipt */
@@ -677,8 +683,8 @@ START_TEST(other_calls_bad_input_change_nothing)
                   "allowed_out");
     th_assert_err(gdpr_may_process(ts.eng, "\xff", "billing", 0, &allowed, &why), GDPR_EINVAL,
                   "subject");
-    th_assert_err(gdpr_may_process(ts.eng, "cust-11", long_text, 0, &allowed, &why),
-                  GDPR_EINVAL, "purpose: longer than");
+    th_assert_err(gdpr_may_process(ts.eng, "cust-11", long_text, 0, &allowed, &why), GDPR_EINVAL,
+                  "purpose: longer than");
     th_assert_err(gdpr_may_process(ts.eng, "cust-11", "nope", 0, &allowed, &why), GDPR_EINVAL,
                   "'nope' is not a purpose");
     th_assert_err(gdpr_may_process(ts.eng, "cust-11", "billing", INT64_MIN, &allowed, &why),
@@ -699,20 +705,21 @@ START_TEST(other_calls_bad_input_change_nothing)
     th_assert_err(gdpr_subject_limits(ts.eng, "cust-11", NULL), GDPR_EINVAL, "limits_out");
     th_assert_err(gdpr_subject_limits(ts.eng, "", &limits), GDPR_EINVAL, "subject");
     /* disclosure */
-    th_assert_err(gdpr_disclosure_check(NULL, "cust-11", "revenue", "billing", 0, &allowed,
-                                        NULL), GDPR_EINVAL, "eng");
+    th_assert_err(gdpr_disclosure_check(NULL, "cust-11", "revenue", "billing", 0, &allowed, NULL),
+                  GDPR_EINVAL, "eng");
     th_assert_err(gdpr_disclosure_check(ts.eng, "cust-11", "revenue", "billing", 0, NULL, NULL),
                   GDPR_EINVAL, "allowed_out");
     th_assert_err(gdpr_disclosure_check(ts.eng, "cust-11", NULL, "billing", 0, &allowed, NULL),
                   GDPR_EINVAL, "recipient");
-    th_assert_err(gdpr_disclosure_check(ts.eng, "cust-11", long_text, "billing", 0, &allowed,
-                                        NULL), GDPR_EINVAL, "recipient: longer than");
+    th_assert_err(gdpr_disclosure_check(ts.eng, "cust-11", long_text, "billing", 0, &allowed, NULL),
+                  GDPR_EINVAL, "recipient: longer than");
     th_assert_err(gdpr_disclosure_check(ts.eng, "cust-11", "revenue", "\xff", 0, &allowed, NULL),
                   GDPR_EINVAL, "purpose");
     th_assert_err(gdpr_disclosure_check(ts.eng, "cust-11", "revenue", "nope", 0, &allowed, NULL),
                   GDPR_EINVAL, "'nope' is not a purpose");
-    th_assert_err(gdpr_disclosure_check(ts.eng, "cust-11", "revenue", "billing", -7, &allowed,
-                                        NULL), GDPR_EINVAL, "at: -7");
+    th_assert_err(
+        gdpr_disclosure_check(ts.eng, "cust-11", "revenue", "billing", -7, &allowed, NULL),
+        GDPR_EINVAL, "at: -7");
     th_assert_err(gdpr_disclosure_record(NULL, &th_agent, "cust-11", "revenue", "billing", NULL),
                   GDPR_EINVAL, "eng");
     th_assert_err(gdpr_disclosure_record(ts.eng, NULL, "cust-11", "revenue", "billing", NULL),
@@ -892,8 +899,8 @@ collect_disclosure(const store_disclosure_row *row, void *ctx)
         uint8_t out[80];
         size_t len = row->recipient_sealed_len - CRYPTO_SEAL_OVERHEAD;
         ck_assert_uint_lt(len, sizeof out);
-        th_ok(engine_open_field(ts.eng, row->subject, "disclosure", row->id, "recipient",
-                                row->recipient_sealed, row->recipient_sealed_len, out));
+        th_ok(gdpr_engine__open_field(ts.eng, row->subject, "disclosure", row->id, "recipient",
+                                      row->recipient_sealed, row->recipient_sealed_len, out));
         memcpy(d->opened[i], out, len);
         d->opened[i][len] = '\0';
     }
@@ -918,25 +925,26 @@ START_TEST(disclosures_need_consent_or_legal_ground)
     ck_assert_ptr_nonnull(strstr(why.text, "legal_obligation"));
     /* No consent naming the mailer: refused, audited, nothing logged. */
     record(&c);
-    th_ok(gdpr_disclosure_check(ts.eng, "cust-16", "mailer-eu", "marketing", ts.now, &allowed,
-                                &why));
+    th_ok(
+        gdpr_disclosure_check(ts.eng, "cust-16", "mailer-eu", "marketing", ts.now, &allowed, &why));
     ck_assert_int_eq(allowed, 0);
     ck_assert_int_eq(why.code, GDPR_WHY_NO_CONSENT);
     th_ok(gdpr_audit_head(ts.eng, &audit_before, head));
-    th_assert_err(gdpr_disclosure_record(ts.eng, &th_agent, "cust-16", "mailer-eu", "marketing",
-                                         &id), GDPR_EDENIED, "no ground to disclose");
+    th_assert_err(
+        gdpr_disclosure_record(ts.eng, &th_agent, "cust-16", "mailer-eu", "marketing", &id),
+        GDPR_EDENIED, "no ground to disclose");
     ck_assert_int_eq(id, 0);
     th_ok(gdpr_audit_head(ts.eng, &audit_after, head));
     ck_assert_int_eq(audit_after, audit_before + 1);
     /* The role check comes too: system lacks disclosure.record. */
-    th_assert_err(gdpr_disclosure_record(ts.eng, &th_system, "cust-16", "revenue", "billing",
-                                         &id), GDPR_EDENIED, "disclosure.record");
+    th_assert_err(gdpr_disclosure_record(ts.eng, &th_system, "cust-16", "revenue", "billing", &id),
+                  GDPR_EDENIED, "disclosure.record");
 
     /* Consent naming the mailer makes it allowed. */
     c.recipient = "mailer-eu";
     ev = record(&c);
-    th_ok(gdpr_disclosure_check(ts.eng, "cust-16", "mailer-eu", "marketing", ts.now, &allowed,
-                                &why));
+    th_ok(
+        gdpr_disclosure_check(ts.eng, "cust-16", "mailer-eu", "marketing", ts.now, &allowed, &why));
     ck_assert_int_eq(allowed, 1);
     ck_assert_int_eq(why.code, GDPR_WHY_CONSENT);
     ck_assert_int_eq(why.event, ev);
@@ -965,8 +973,8 @@ START_TEST(disclosures_need_consent_or_legal_ground)
 
     /* The log, as the export reads it. */
     memset(&d, 0, sizeof d);
-    th_ok(engine_subject_hash(ts.eng, "cust-16", hash));
-    th_ok(store_disclosure_foreach(ts.eng->st, hash, collect_disclosure, &d));
+    th_ok(gdpr_engine__subject_hash(ts.eng, "cust-16", hash));
+    th_ok(gdpr_store__disclosure_foreach(ts.eng->st, hash, collect_disclosure, &d));
     ck_assert_int_eq(d.n, 3);
     ck_assert_str_eq(d.recipient[0], "mailer-eu");
     ck_assert_str_eq(d.ground[0], "consent");
@@ -1000,8 +1008,8 @@ collect_rows(const store_consent_row *row, void *ctx)
         uint8_t out[64];
         size_t len = row->proof_len - CRYPTO_SEAL_OVERHEAD;
         ck_assert_uint_lt(len, sizeof out);
-        th_ok(engine_open_field(ts.eng, row->subject, "consent", row->id, "proof", row->proof,
-                                row->proof_len, out));
+        th_ok(gdpr_engine__open_field(ts.eng, row->subject, "consent", row->id, "proof", row->proof,
+                                      row->proof_len, out));
         memcpy(r->proof[i], out, len);
         r->proof[i][len] = '\0';
     }
@@ -1021,9 +1029,9 @@ START_TEST(store_seam_for_export_and_transfers)
     c.recipient = "support-in";
     c.proof = NULL;
     e2 = record(&c);
-    th_ok(engine_subject_hash(ts.eng, "cust-17", hash));
+    th_ok(gdpr_engine__subject_hash(ts.eng, "cust-17", hash));
     memset(&r, 0, sizeof r);
-    th_ok(store_consent_foreach(ts.eng->st, hash, collect_rows, &r));
+    th_ok(gdpr_store__consent_foreach(ts.eng->st, hash, collect_rows, &r));
     ck_assert_int_eq(r.n, 2);
     ck_assert_int_eq(r.ids[0], e1);
     ck_assert_int_eq(r.ids[1], e2);
@@ -1031,26 +1039,29 @@ START_TEST(store_seam_for_export_and_transfers)
     ck_assert_str_eq(r.proof[1], "");
 
     /* Art. 49(1)(a): only explicit consent naming the recipient counts. */
-    th_ok(store_consent_explicit_recipient(ts.eng->st, hash, "support-in", ts.now, &found));
+    th_ok(gdpr_store__consent_explicit_recipient(ts.eng->st, hash, "support-in", ts.now, &found));
     ck_assert_int_eq(found, 0);
     c.flags = GDPR_CONSENT_EXPLICIT;
     c.expires = ts.now + 100;
     record(&c);
-    th_ok(store_consent_explicit_recipient(ts.eng->st, hash, "support-in", ts.now, &found));
+    th_ok(gdpr_store__consent_explicit_recipient(ts.eng->st, hash, "support-in", ts.now, &found));
     ck_assert_int_eq(found, 1);
-    th_ok(store_consent_explicit_recipient(ts.eng->st, hash, "cloudco-us", ts.now, &found));
+    th_ok(gdpr_store__consent_explicit_recipient(ts.eng->st, hash, "cloudco-us", ts.now, &found));
     ck_assert_int_eq(found, 0);
-    th_ok(store_consent_explicit_recipient(ts.eng->st, hash, "support-in", ts.now + 100, &found));
+    th_ok(gdpr_store__consent_explicit_recipient(ts.eng->st, hash, "support-in", ts.now + 100,
+                                                 &found));
     ck_assert_int_eq(found, 0);
-    th_ok(store_consent_explicit_recipient(ts.eng->st, hash, "support-in", ts.now - 1, &found));
+    th_ok(
+        gdpr_store__consent_explicit_recipient(ts.eng->st, hash, "support-in", ts.now - 1, &found));
     ck_assert_int_eq(found, 0);
     ts.now += 5;
     th_ok(gdpr_consent_withdraw(ts.eng, &th_agent, "cust-17", "marketing", "support-in", "web",
                                 NULL));
-    th_ok(store_consent_explicit_recipient(ts.eng->st, hash, "support-in", ts.now, &found));
+    th_ok(gdpr_store__consent_explicit_recipient(ts.eng->st, hash, "support-in", ts.now, &found));
     ck_assert_int_eq(found, 0);
     /* Before the withdrawal it held: the history answers. */
-    th_ok(store_consent_explicit_recipient(ts.eng->st, hash, "support-in", ts.now - 3, &found));
+    th_ok(
+        gdpr_store__consent_explicit_recipient(ts.eng->st, hash, "support-in", ts.now - 3, &found));
     ck_assert_int_eq(found, 1);
 }
 END_TEST
@@ -1086,10 +1097,10 @@ START_TEST(receipt_ids_never_reused_after_erasure)
     int64_t e1, e2, deleted = 0;
 
     e1 = record(&c);
-    th_ok(engine_subject_hash(ts.eng, "cust-21", hash));
-    th_ok(store_begin(ts.eng->st));
-    th_ok(store_consent_delete_subject(ts.eng->st, hash, &deleted));
-    th_ok(store_commit(ts.eng->st));
+    th_ok(gdpr_engine__subject_hash(ts.eng, "cust-21", hash));
+    th_ok(gdpr_store__begin(ts.eng->st));
+    th_ok(gdpr_store__consent_delete_subject(ts.eng->st, hash, &deleted));
+    th_ok(gdpr_store__commit(ts.eng->st));
     ck_assert_int_eq(deleted, 2); /* event and state */
     ck_assert_int_eq(check("cust-21", "marketing", ts.now), 0);
     e2 = record(&c);

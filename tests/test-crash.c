@@ -44,7 +44,7 @@ write_file(const char *path, const char *data, size_t len)
 static void
 remove_side_files(const char *base)
 {
-    static const char *const suffixes[] = { "-wal", "-shm", "-journal" };
+    static const char *const suffixes[] = {"-wal", "-shm", "-journal"};
     char path[420];
 
     for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
@@ -161,8 +161,9 @@ check_state(long n)
         state = WHOLE;
         ck_assert_msg(vault == RECORDS && idents == 1 && consents == 1 && keys == 1 && tombs == 0,
                       "n=%ld: half erased (vault %lld, identities %lld, consent %lld, key %lld, "
-                      "tombstones %lld)", n, (long long)vault, (long long)idents,
-                      (long long)consents, (long long)keys, (long long)tombs);
+                      "tombstones %lld)",
+                      n, (long long)vault, (long long)idents, (long long)consents, (long long)keys,
+                      (long long)tombs);
         for (int i = 0; i < RECORDS; i++) {
             th_ok(gdpr_vault_get(ts.eng, &th_agent, records[i], &v, &len));
             ck_assert_uint_eq(len, strlen(values[i]));
@@ -173,8 +174,9 @@ check_state(long n)
         state = ERASED;
         ck_assert_msg(vault == 0 && idents == 0 && consents == 0 && keys == 0 && tombs == 1,
                       "n=%ld: half erased (vault %lld, identities %lld, consent %lld, key %lld, "
-                      "tombstones %lld)", n, (long long)vault, (long long)idents,
-                      (long long)consents, (long long)keys, (long long)tombs);
+                      "tombstones %lld)",
+                      n, (long long)vault, (long long)idents, (long long)consents, (long long)keys,
+                      (long long)tombs);
         ck_assert_int_eq(gdpr_vault_get(ts.eng, &th_agent, records[0], &v, &len), GDPR_ENOTFOUND);
     }
     th_ok(gdpr_vault_get(ts.eng, &th_agent, other_record, &v, &len));

@@ -49,8 +49,7 @@ put(const char *subject, const char *category, const char *purpose, const char *
 {
     int64_t id = 0;
 
-    th_ok(gdpr_vault_put(ts.eng, &th_agent, subject, category, purpose, value, strlen(value),
-                         &id));
+    th_ok(gdpr_vault_put(ts.eng, &th_agent, subject, category, purpose, value, strlen(value), &id));
     ck_assert_int_gt(id, 0);
     return id;
 }
@@ -166,7 +165,7 @@ count_holds(const gdpr_hold_info *h, void *ctx)
 
 START_TEST(erase_removes_everything)
 {
-    gdpr_erase_report r = { -1, -1, -1 };
+    gdpr_erase_report r = {-1, -1, -1};
     gdpr_tombstone t;
     char alice[65], bob[65];
     char *found = NULL;
@@ -190,12 +189,10 @@ START_TEST(erase_removes_everything)
 
     th_ok(gdpr_subject_exists(ts.eng, "alice", &exists));
     ck_assert_int_eq(exists, 0);
-    th_assert_err(gdpr_vault_get(ts.eng, &th_agent, a1, &(void *){ NULL }, &(size_t){ 0 }),
+    th_assert_err(gdpr_vault_get(ts.eng, &th_agent, a1, &(void *){NULL}, &(size_t){0}),
                   GDPR_ENOTFOUND, "");
-    ck_assert_int_ne(gdpr_vault_get(ts.eng, &th_agent, a2, &(void *){ NULL }, &(size_t){ 0 }),
-                     GDPR_OK);
-    ck_assert_int_ne(gdpr_vault_get(ts.eng, &th_agent, a3, &(void *){ NULL }, &(size_t){ 0 }),
-                     GDPR_OK);
+    ck_assert_int_ne(gdpr_vault_get(ts.eng, &th_agent, a2, &(void *){NULL}, &(size_t){0}), GDPR_OK);
+    ck_assert_int_ne(gdpr_vault_get(ts.eng, &th_agent, a3, &(void *){NULL}, &(size_t){0}), GDPR_OK);
     ck_assert_int_eq(gdpr_subject_find(ts.eng, "email", "alice@example.com", 17, &found),
                      GDPR_ENOTFOUND);
     th_ok(gdpr_consent_check(ts.eng, "alice", "marketing", ts.now, &granted));
@@ -243,7 +240,7 @@ find_erase_event(const gdpr_audit_event *ev, void *ctx)
 
 START_TEST(erase_is_audited_and_repeatable)
 {
-    gdpr_erase_report r = { 0, 0, 0 };
+    gdpr_erase_report r = {0, 0, 0};
     int events = 0, n = 0;
 
     put("alice", "contact", "service", "alice@example.com");
@@ -266,9 +263,9 @@ END_TEST
 
 START_TEST(erase_bad_input_changes_nothing)
 {
-    const gdpr_actor bad_role = { "x", "\xff" };
-    const char *list[] = { "alice", NULL };
-    const char *list_unknown[] = { "alice", "nobody" };
+    const gdpr_actor bad_role = {"x", "\xff"};
+    const char *list[] = {"alice", NULL};
+    const char *list_unknown[] = {"alice", "nobody"};
     gdpr_erase_report r;
     char before[65], after[65];
     int exists = 0;
@@ -283,14 +280,12 @@ START_TEST(erase_bad_input_changes_nothing)
     th_assert_err(gdpr_erase_subject(ts.eng, &th_dpo, "", GROUND, &r), GDPR_EINVAL, "subject");
     th_assert_err(gdpr_erase_subject(ts.eng, &th_dpo, over_long, GROUND, &r), GDPR_EINVAL,
                   "subject");
-    th_assert_err(gdpr_erase_subject(ts.eng, &th_dpo, "\xff", GROUND, &r), GDPR_EINVAL,
-                  "subject");
+    th_assert_err(gdpr_erase_subject(ts.eng, &th_dpo, "\xff", GROUND, &r), GDPR_EINVAL, "subject");
     th_assert_err(gdpr_erase_subject(ts.eng, &th_dpo, "alice", NULL, &r), GDPR_EINVAL, "ground");
     th_assert_err(gdpr_erase_subject(ts.eng, &th_dpo, "alice", "", &r), GDPR_EINVAL, "ground");
     th_assert_err(gdpr_erase_subject(ts.eng, &th_dpo, "alice", over_long, &r), GDPR_EINVAL,
                   "ground");
-    th_assert_err(gdpr_erase_subject(ts.eng, &th_dpo, "alice", "\xff", &r), GDPR_EINVAL,
-                  "ground");
+    th_assert_err(gdpr_erase_subject(ts.eng, &th_dpo, "alice", "\xff", &r), GDPR_EINVAL, "ground");
     th_assert_err(gdpr_erase_subject(ts.eng, &th_dpo, "nobody", GROUND, &r), GDPR_ENOTFOUND,
                   "subject");
 
@@ -307,8 +302,8 @@ START_TEST(erase_bad_input_changes_nothing)
                   "n:");
     th_assert_err(gdpr_erase_subjects(ts.eng, &th_dpo, list, 2, GROUND, &r), GDPR_EINVAL,
                   "subjects[1]");
-    th_assert_err(gdpr_erase_subjects(ts.eng, &th_dpo, list_unknown, 2, GROUND, &r),
-                  GDPR_ENOTFOUND, "subjects[1]");
+    th_assert_err(gdpr_erase_subjects(ts.eng, &th_dpo, list_unknown, 2, GROUND, &r), GDPR_ENOTFOUND,
+                  "subjects[1]");
 
     th_assert_err(gdpr_erase_retry_pending(NULL, &th_dpo, NULL), GDPR_EINVAL, "eng");
     th_assert_err(gdpr_erase_retry_pending(ts.eng, NULL, NULL), GDPR_EINVAL, "who");
@@ -322,8 +317,8 @@ START_TEST(erase_bad_input_changes_nothing)
     th_assert_err(gdpr_erase_run_due(ts.eng, NULL, GROUND, NULL, NULL), GDPR_EINVAL, "who");
     th_assert_err(gdpr_erase_run_due(NULL, &th_dpo, GROUND, NULL, NULL), GDPR_EINVAL, "eng");
     th_assert_err(gdpr_tombstones_import_file(ts.eng, &th_dpo, NULL, NULL), GDPR_EINVAL, "path");
-    th_assert_err(gdpr_tombstones_import_file(ts.eng, &th_dpo, over_long_reason, NULL),
-                  GDPR_EINVAL, "path");
+    th_assert_err(gdpr_tombstones_import_file(ts.eng, &th_dpo, over_long_reason, NULL), GDPR_EINVAL,
+                  "path");
 
     th_fingerprint(&ts, after);
     ck_assert_str_eq(before, after);
@@ -363,8 +358,7 @@ START_TEST(erase_refused_inside_batch)
     int64_t id = put("alice", "contact", "service", "alice@example.com");
 
     th_ok(gdpr_begin(ts.eng));
-    th_assert_err(gdpr_erase_subject(ts.eng, &th_dpo, "alice", GROUND, NULL), GDPR_ESTATE,
-                  "batch");
+    th_assert_err(gdpr_erase_subject(ts.eng, &th_dpo, "alice", GROUND, NULL), GDPR_ESTATE, "batch");
     th_assert_err(gdpr_erase_record(ts.eng, &th_dpo, id, GROUND, NULL), GDPR_ESTATE, "batch");
     th_assert_err(gdpr_erase_retry_pending(ts.eng, &th_dpo, NULL), GDPR_ESTATE, "batch");
     th_ok(gdpr_rollback(ts.eng));
@@ -386,8 +380,8 @@ END_TEST
 
 START_TEST(erase_many_at_once)
 {
-    const char *list[] = { "s1", "s2", "s1", "s3" };
-    gdpr_erase_report r = { 0, 0, 0 };
+    const char *list[] = {"s1", "s2", "s1", "s3"};
+    gdpr_erase_report r = {0, 0, 0};
     int64_t keep = put("s4", "contact", "service", "four");
     int exists = 1;
 
@@ -418,14 +412,14 @@ first_kept(const gdpr_tombstone_kept *k, void *ctx)
 {
     *(gdpr_tombstone_kept *)ctx = *k;
     ((gdpr_tombstone_kept *)ctx)->rule = strcmp(k->rule, "R-1") == 0 ? "R-1" : "other";
-    ((gdpr_tombstone_kept *)ctx)->reason = strcmp(k->reason, "legal_duty") == 0 ? "legal_duty"
-                                                                                : "hold";
+    ((gdpr_tombstone_kept *)ctx)->reason =
+        strcmp(k->reason, "legal_duty") == 0 ? "legal_duty" : "hold";
     return 0;
 }
 
 START_TEST(legal_duty_keeps_and_restricts)
 {
-    gdpr_erase_report r = { 0, 0, 0 };
+    gdpr_erase_report r = {0, 0, 0};
     gdpr_tombstone t;
     gdpr_tombstone_kept k;
     unsigned int limits = 0;
@@ -494,7 +488,7 @@ START_TEST(subject_hold_blocks_everything)
 {
     gdpr_hold h = GDPR_HOLD_INIT;
     int64_t hold = 0, id = put("alice", "contact", "service", "alice@example.com");
-    gdpr_erase_report r = { 0, 0, 0 };
+    gdpr_erase_report r = {0, 0, 0};
     int n = 0, exists = 0;
 
     h.scope = GDPR_HOLD_SUBJECT;
@@ -503,8 +497,7 @@ START_TEST(subject_hold_blocks_everything)
     h.until = ts.now + 90 * DAY;
     th_ok(gdpr_hold_place(ts.eng, &th_dpo, &h, &hold));
     ck_assert_int_eq(hold, 1);
-    th_assert_err(gdpr_erase_subject(ts.eng, &th_dpo, "alice", GROUND, &r), GDPR_ESTATE,
-                  "hold 1");
+    th_assert_err(gdpr_erase_subject(ts.eng, &th_dpo, "alice", GROUND, &r), GDPR_ESTATE, "hold 1");
     th_assert_err(gdpr_erase_record(ts.eng, &th_dpo, id, GROUND, &r), GDPR_ESTATE, "hold 1");
     assert_value(id, "alice@example.com");
     th_ok(gdpr_hold_foreach(ts.eng, 0, count_holds, &n));
@@ -539,8 +532,7 @@ list_kept(const gdpr_tombstone_kept *k, void *ctx)
         l->holds++;
     else
         l->legal++;
-    ck_assert_msg(strncmp(k->rule, "hold ", 5) == 0 || strcmp(k->rule, "R-1") == 0, "%s",
-                  k->rule);
+    ck_assert_msg(strncmp(k->rule, "hold ", 5) == 0 || strcmp(k->rule, "R-1") == 0, "%s", k->rule);
     if (l->n < 8)
         l->records[l->n++] = k->record;
     return 0;
@@ -549,7 +541,7 @@ list_kept(const gdpr_tombstone_kept *k, void *ctx)
 START_TEST(record_and_category_holds_keep_what_they_cover)
 {
     gdpr_hold h = GDPR_HOLD_INIT;
-    gdpr_erase_report r = { 0, 0, 0 };
+    gdpr_erase_report r = {0, 0, 0};
     gdpr_tombstone t;
     kept_list l;
     int64_t s = put("alice", "contact", "service", "alice@example.com");
@@ -575,8 +567,8 @@ START_TEST(record_and_category_holds_keep_what_they_cover)
     ck_assert_int_eq(r.retained, 2);
     ck_assert_int_eq(r.erased, 1);
     /* Kept for a legal claim: storage only, like a legal duty. */
-    th_assert_err(gdpr_vault_get(ts.eng, &th_dpo, s, &(void *){ NULL }, &(size_t){ 0 }),
-                  GDPR_ESTATE, "hold 1");
+    th_assert_err(gdpr_vault_get(ts.eng, &th_dpo, s, &(void *){NULL}, &(size_t){0}), GDPR_ESTATE,
+                  "hold 1");
     memset(&l, 0, sizeof l);
     lookup("alice", &t);
     th_ok(gdpr_tombstone_kept_foreach(ts.eng, t.id, list_kept, &l));
@@ -584,15 +576,15 @@ START_TEST(record_and_category_holds_keep_what_they_cover)
     ck_assert_int_eq(l.legal, 0);
     ck_assert_msg(strstr(t.answer, "2 records kept under legal hold until 2026-03-02") != NULL,
                   "%s", t.answer);
-    th_assert_err(gdpr_vault_get(ts.eng, &th_dpo, m, &(void *){ NULL }, &(size_t){ 0 }),
-                  GDPR_ENOTFOUND, "");
+    th_assert_err(gdpr_vault_get(ts.eng, &th_dpo, m, &(void *){NULL}, &(size_t){0}), GDPR_ENOTFOUND,
+                  "");
     (void)u;
 
     /* The category hold covers every subject. */
     th_ok(gdpr_erase_subject(ts.eng, &th_dpo, "bob", GROUND, &r));
     ck_assert_int_eq(r.retained, 1);
     ck_assert_int_eq(r.erased, 1);
-    th_assert_err(gdpr_vault_get(ts.eng, &th_dpo, bs, &(void *){ NULL }, &(size_t){ 0 }),
+    th_assert_err(gdpr_vault_get(ts.eng, &th_dpo, bs, &(void *){NULL}, &(size_t){0}),
                   GDPR_ENOTFOUND, "");
     (void)bu;
 
@@ -776,8 +768,8 @@ see_pending(const gdpr_erase_pending *p, void *ctx)
 
 START_TEST(source_hooks_called_and_retried)
 {
-    hook_state tickets = { 0, 1, "" }, orders = { 0, 0, "" };
-    gdpr_erase_report r = { 0, 0, 0 };
+    hook_state tickets = {0, 1, ""}, orders = {0, 0, ""};
+    gdpr_erase_report r = {0, 0, 0};
     pending_seen seen;
     gdpr_tombstone t;
     int remaining = -1;
@@ -823,8 +815,8 @@ END_TEST
 
 START_TEST(source_without_hook_stays_pending)
 {
-    hook_state later = { 0, 0, "" };
-    gdpr_erase_report r = { 0, 0, 0 };
+    hook_state later = {0, 0, ""};
+    gdpr_erase_report r = {0, 0, 0};
     pending_seen seen;
     int remaining = 0;
 
@@ -876,7 +868,7 @@ see_recipient(const gdpr_erase_recipient *r, void *ctx)
 
 START_TEST(art19_recipients_listed)
 {
-    recipients_seen seen = { 0, 0, 0 };
+    recipients_seen seen = {0, 0, 0};
     gdpr_tombstone t;
 
     put("alice", "financial", "billing", "INV-1");
@@ -895,8 +887,8 @@ START_TEST(art19_recipients_listed)
     ck_assert_int_eq(raw_int(ts.db, "SELECT count(*) FROM disclosure"), 0);
     th_assert_err(gdpr_erase_recipients_foreach(ts.eng, 0, see_recipient, &seen), GDPR_EINVAL,
                   "tombstone");
-    th_assert_err(gdpr_erase_recipients_foreach(ts.eng, 99, see_recipient, &seen),
-                  GDPR_ENOTFOUND, "tombstone");
+    th_assert_err(gdpr_erase_recipients_foreach(ts.eng, 99, see_recipient, &seen), GDPR_ENOTFOUND,
+                  "tombstone");
     th_assert_err(gdpr_erase_recipients_foreach(ts.eng, t.id, NULL, NULL), GDPR_EINVAL, "fn");
 }
 END_TEST
@@ -905,7 +897,7 @@ END_TEST
 
 START_TEST(erase_record_writes_record_tombstone)
 {
-    gdpr_erase_report r = { 0, 0, 0 };
+    gdpr_erase_report r = {0, 0, 0};
     gdpr_tombstone t;
     int64_t m1 = put("alice", "contact", "marketing", "one");
     int64_t m2 = put("alice", "contact", "marketing", "two");
@@ -946,25 +938,27 @@ START_TEST(internal_record_path_for_retention)
     h.until = ts.now + DAY;
     th_ok(gdpr_hold_place(ts.eng, &th_dpo, &h, NULL));
 
-    engine_lock(ts.eng);
-    th_ok(engine_begin(ts.eng));
-    th_ok(shred_record_locked(ts.eng, &th_system, due, "retention rule R-2",
-                                      SHRED_QUIET, &outcome));
+    gdpr_engine__lock(ts.eng);
+    th_ok(gdpr_engine__begin(ts.eng));
+    th_ok(gdpr_shred__record_locked(ts.eng, &th_system, due, "retention rule R-2", SHRED_QUIET,
+                                    &outcome));
     ck_assert_int_eq(outcome, SHRED_ERASED);
-    th_assert_err(shred_record_locked(ts.eng, &th_system, held, "retention rule R-2",
-                                              SHRED_QUIET, &outcome), GDPR_ESTATE, "hold");
+    th_assert_err(gdpr_shred__record_locked(ts.eng, &th_system, held, "retention rule R-2",
+                                            SHRED_QUIET, &outcome),
+                  GDPR_ESTATE, "hold");
     ck_assert_int_eq(outcome, SHRED_HELD);
-    th_assert_err(shred_record_locked(ts.eng, &th_system, duty, "retention rule R-2",
-                                              SHRED_QUIET, &outcome), GDPR_ESTATE, "R-1");
+    th_assert_err(gdpr_shred__record_locked(ts.eng, &th_system, duty, "retention rule R-2",
+                                            SHRED_QUIET, &outcome),
+                  GDPR_ESTATE, "R-1");
     ck_assert_int_eq(outcome, SHRED_KEPT);
-    th_assert_err(shred_record_locked(ts.eng, &th_system, 999, "x", 0, &outcome),
+    th_assert_err(gdpr_shred__record_locked(ts.eng, &th_system, 999, "x", 0, &outcome),
                   GDPR_ENOTFOUND, "record");
-    rc = engine_end(ts.eng, GDPR_OK);
+    rc = gdpr_engine__end(ts.eng, GDPR_OK);
     th_ok(rc);
-    th_assert_err(shred_finish(ts.eng), GDPR_OK, "");
-    engine_unlock(ts.eng, GDPR_OK);
+    th_assert_err(gdpr_shred__finish(ts.eng), GDPR_OK, "");
+    gdpr_engine__unlock(ts.eng, GDPR_OK);
 
-    th_assert_err(gdpr_vault_get(ts.eng, &th_dpo, due, &(void *){ NULL }, &(size_t){ 0 }),
+    th_assert_err(gdpr_vault_get(ts.eng, &th_dpo, due, &(void *){NULL}, &(size_t){0}),
                   GDPR_ENOTFOUND, "");
     assert_value(held, "held");
     assert_value(duty, "duty");
@@ -1002,7 +996,7 @@ to_sink(const void *buf, size_t len, void *ctx)
 
 START_TEST(export_and_import)
 {
-    sink out = { NULL, 0, 0, -1 }, stop = { NULL, 0, 0, 1 };
+    sink out = {NULL, 0, 0, -1}, stop = {NULL, 0, 0, 1};
     int64_t imported = -1;
     char path[400];
     FILE *f;
@@ -1045,7 +1039,7 @@ END_TEST
 static char *
 document(const char *body)
 {
-    sink out = { NULL, 0, 0, -1 };
+    sink out = {NULL, 0, 0, -1};
     char *doc, *list;
     size_t need;
 
@@ -1067,22 +1061,32 @@ START_TEST(import_refuses_bad_documents)
     static const struct {
         const char *body, *fragment;
     } cases[] = {
-        { "{\"kind\":\"person\"}", "kind" },
-        { "{\"kind\":\"subject\",\"subject\":\"abc\"}", "subject" },
-        { "{\"kind\":\"subject\",\"subject\":\"" "0000000000000000000000000000000000000000000000000000000000000000"
-          "\",\"at\":-4}", "at" },
-        { "{\"kind\":\"subject\",\"subject\":\"" "0000000000000000000000000000000000000000000000000000000000000000"
-          "\",\"at\":1,\"ground\":\"\"}", "ground" },
-        { "{\"kind\":\"subject\",\"subject\":\"" "0000000000000000000000000000000000000000000000000000000000000000"
-          "\",\"at\":1,\"ground\":\"g\",\"actor\":\"a\",\"role\":\"dpo\",\"erased\":1,"
-          "\"retained\":0,\"kept\":[{\"record\":0}],\"records\":[],\"recipients\":[]}", "record" },
-        { "{\"kind\":\"subject\",\"subject\":\"" "0000000000000000000000000000000000000000000000000000000000000000"
-          "\",\"at\":1,\"ground\":\"g\",\"actor\":\"a\",\"role\":\"dpo\",\"erased\":1,"
-          "\"retained\":0,\"kept\":[],\"records\":[\"x\"],\"recipients\":[]}", "records[0]" },
-        { "{\"kind\":\"subject\",\"subject\":\"" "0000000000000000000000000000000000000000000000000000000000000000"
-          "\",\"at\":1,\"ground\":\"g\",\"actor\":\"a\",\"role\":\"dpo\",\"erased\":1,"
-          "\"retained\":0,\"kept\":[],\"records\":[]}", "recipients" },
-        { "7", "must be object" },
+        {"{\"kind\":\"person\"}", "kind"},
+        {"{\"kind\":\"subject\",\"subject\":\"abc\"}", "subject"},
+        {"{\"kind\":\"subject\",\"subject\":\""
+         "0000000000000000000000000000000000000000000000000000000000000000"
+         "\",\"at\":-4}",
+         "at"},
+        {"{\"kind\":\"subject\",\"subject\":\""
+         "0000000000000000000000000000000000000000000000000000000000000000"
+         "\",\"at\":1,\"ground\":\"\"}",
+         "ground"},
+        {"{\"kind\":\"subject\",\"subject\":\""
+         "0000000000000000000000000000000000000000000000000000000000000000"
+         "\",\"at\":1,\"ground\":\"g\",\"actor\":\"a\",\"role\":\"dpo\",\"erased\":1,"
+         "\"retained\":0,\"kept\":[{\"record\":0}],\"records\":[],\"recipients\":[]}",
+         "record"},
+        {"{\"kind\":\"subject\",\"subject\":\""
+         "0000000000000000000000000000000000000000000000000000000000000000"
+         "\",\"at\":1,\"ground\":\"g\",\"actor\":\"a\",\"role\":\"dpo\",\"erased\":1,"
+         "\"retained\":0,\"kept\":[],\"records\":[\"x\"],\"recipients\":[]}",
+         "records[0]"},
+        {"{\"kind\":\"subject\",\"subject\":\""
+         "0000000000000000000000000000000000000000000000000000000000000000"
+         "\",\"at\":1,\"ground\":\"g\",\"actor\":\"a\",\"role\":\"dpo\",\"erased\":1,"
+         "\"retained\":0,\"kept\":[],\"records\":[]}",
+         "recipients"},
+        {"7", "must be object"},
     };
     char before[65], after[65];
     int64_t imported = 0;
@@ -1096,14 +1100,15 @@ START_TEST(import_refuses_bad_documents)
                       cases[i].fragment);
         free(doc);
     }
-    th_assert_err(gdpr_tombstones_import(ts.eng, &th_dpo, "{\"format\":", &imported),
-                  GDPR_EINVAL, "line 1");
+    th_assert_err(gdpr_tombstones_import(ts.eng, &th_dpo, "{\"format\":", &imported), GDPR_EINVAL,
+                  "line 1");
     th_assert_err(gdpr_tombstones_import(ts.eng, &th_dpo, "{\"format\":\"other\"}", &imported),
                   GDPR_EINVAL, "format");
     th_assert_err(gdpr_tombstones_import(ts.eng, &th_dpo,
                                          "{\"format\":\"libgdpr-tombstones\",\"version\":1,"
                                          "\"store\":\"00000000000000000000000000000000\","
-                                         "\"tombstones\":[]}", &imported),
+                                         "\"tombstones\":[]}",
+                                         &imported),
                   GDPR_EINVAL, "another store");
     th_assert_err(gdpr_tombstones_import(ts.eng, &th_dpo, NULL, &imported), GDPR_EINVAL, "json");
     th_assert_err(gdpr_tombstones_import(ts.eng, &th_dpo, "", &imported), GDPR_EINVAL, "json");
@@ -1135,15 +1140,15 @@ START_TEST(lookup_bad_input)
     th_assert_err(gdpr_tombstone_foreach(ts.eng, "", count_tombstones, NULL), GDPR_EINVAL,
                   "subject");
     th_assert_err(gdpr_tombstone_kept_foreach(ts.eng, -1, NULL, NULL), GDPR_EINVAL, "tombstone");
-    th_assert_err(gdpr_tombstone_kept_foreach(ts.eng, 5, (gdpr_tombstone_kept_fn)first_kept,
-                                              NULL), GDPR_ENOTFOUND, "tombstone");
+    th_assert_err(gdpr_tombstone_kept_foreach(ts.eng, 5, (gdpr_tombstone_kept_fn)first_kept, NULL),
+                  GDPR_ENOTFOUND, "tombstone");
 }
 END_TEST
 
 START_TEST(replay_leaves_a_new_subject_alone)
 {
     int64_t found = -1, id;
-    gdpr_erase_report r = { 0, 0, 0 };
+    gdpr_erase_report r = {0, 0, 0};
 
     put("alice", "contact", "service", "old");
     th_ok(gdpr_erase_subject(ts.eng, &th_dpo, "alice", GROUND, NULL));
@@ -1153,8 +1158,7 @@ START_TEST(replay_leaves_a_new_subject_alone)
     ck_assert_int_eq(found, 0);
     ck_assert_int_eq(r.erased, 0);
     assert_value(id, "new customer, same id");
-    th_assert_err(gdpr_erase_replay(ts.eng, &th_agent, &found, &r), GDPR_EDENIED,
-                  "erase.subject");
+    th_assert_err(gdpr_erase_replay(ts.eng, &th_agent, &found, &r), GDPR_EDENIED, "erase.subject");
 }
 END_TEST
 

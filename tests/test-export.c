@@ -22,8 +22,16 @@
 
 static th_store ts;
 
-static void setup(void) { th_setup(&ts); }
-static void teardown(void) { th_teardown(&ts); }
+static void
+setup(void)
+{
+    th_setup(&ts);
+}
+static void
+teardown(void)
+{
+    th_teardown(&ts);
+}
 
 /* --- capture ------------------------------------------------------------- */
 
@@ -84,14 +92,21 @@ static int
 type_matches(const json_node *v, const char *type)
 {
     switch (v->type) {
-    case JSON_NULL: return strcmp(type, "null") == 0;
+    case JSON_NULL:
+        return strcmp(type, "null") == 0;
     case JSON_TRUE:
-    case JSON_FALSE: return strcmp(type, "boolean") == 0;
-    case JSON_INTEGER: return strcmp(type, "integer") == 0 || strcmp(type, "number") == 0;
-    case JSON_REAL: return strcmp(type, "number") == 0;
-    case JSON_TEXT: return strcmp(type, "string") == 0;
-    case JSON_ARRAY: return strcmp(type, "array") == 0;
-    case JSON_OBJECT: return strcmp(type, "object") == 0;
+    case JSON_FALSE:
+        return strcmp(type, "boolean") == 0;
+    case JSON_INTEGER:
+        return strcmp(type, "integer") == 0 || strcmp(type, "number") == 0;
+    case JSON_REAL:
+        return strcmp(type, "number") == 0;
+    case JSON_TEXT:
+        return strcmp(type, "string") == 0;
+    case JSON_ARRAY:
+        return strcmp(type, "array") == 0;
+    case JSON_OBJECT:
+        return strcmp(type, "object") == 0;
     }
     return 0;
 }
@@ -115,25 +130,25 @@ resolve(checker *c, const char *ref)
 
     if (strncmp(ref, prefix, strlen(prefix)) != 0)
         return NULL;
-    return json_member(json_member(c->schema_root, "$defs"), ref + strlen(prefix));
+    return gdpr_json__member(gdpr_json__member(c->schema_root, "$defs"), ref + strlen(prefix));
 }
 
 static int
 check_object(checker *c, const json_node *v, const json_node *schema, const char *path)
 {
-    const json_node *props = json_member(schema, "properties");
-    const json_node *additional = json_member(schema, "additionalProperties");
-    const json_node *required = json_member(schema, "required");
+    const json_node *props = gdpr_json__member(schema, "properties");
+    const json_node *additional = gdpr_json__member(schema, "additionalProperties");
+    const json_node *required = gdpr_json__member(schema, "required");
     char sub[512];
 
     if (required)
         for (const json_node *r = required->first; r; r = r->next)
-            if (json_member(v, r->text) == NULL) {
+            if (gdpr_json__member(v, r->text) == NULL) {
                 snprintf(sub, sizeof sub, "required property '%s' missing", r->text);
                 return schema_fail(c, path, sub);
             }
     for (const json_node *m = v->first; m; m = m->next) {
-        const json_node *ps = props ? json_member(props, m->key) : NULL;
+        const json_node *ps = props ? gdpr_json__member(props, m->key) : NULL;
         snprintf(sub, sizeof sub, "%s.%s", path, m->key);
         if (ps == NULL) {
             if (additional && additional->type == JSON_FALSE)
@@ -149,10 +164,10 @@ check_object(checker *c, const json_node *v, const json_node *schema, const char
 static int
 check(checker *c, const json_node *v, const json_node *schema, const char *path)
 {
-    static const char *const known[] = { "$schema", "$id", "$ref", "$defs", "title",
-                                         "description", "type", "const", "enum", "required",
-                                         "properties", "additionalProperties", "items",
-                                         "minimum", "pattern", NULL };
+    static const char *const known[] = {
+        "$schema", "$id",     "$ref",    "$defs",    "title",      "description",
+        "type",    "const",   "enum",    "required", "properties", "additionalProperties",
+        "items",   "minimum", "pattern", NULL};
     const json_node *k;
 
     for (const json_node *m = schema->first; m; m = m->next) {
@@ -162,14 +177,14 @@ check(checker *c, const json_node *v, const json_node *schema, const char *path)
         if (known[i] == NULL)
             return schema_fail(c, path, "the checker does not know a schema keyword used here");
     }
-    if ((k = json_member(schema, "$ref")) != NULL) {
+    if ((k = gdpr_json__member(schema, "$ref")) != NULL) {
         const json_node *target = resolve(c, k->text);
         if (target == NULL)
             return schema_fail(c, path, "unresolvable $ref");
         if (check(c, v, target, path) != 0)
             return -1;
     }
-    if ((k = json_member(schema, "type")) != NULL) {
+    if ((k = gdpr_json__member(schema, "type")) != NULL) {
         int ok = 0;
         if (k->type == JSON_TEXT)
             ok = type_matches(v, k->text);
@@ -179,19 +194,19 @@ check(checker *c, const json_node *v, const json_node *schema, const char *path)
         if (!ok)
             return schema_fail(c, path, "wrong type");
     }
-    if ((k = json_member(schema, "const")) != NULL && !same_value(v, k))
+    if ((k = gdpr_json__member(schema, "const")) != NULL && !same_value(v, k))
         return schema_fail(c, path, "not the constant the schema requires");
-    if ((k = json_member(schema, "enum")) != NULL) {
+    if ((k = gdpr_json__member(schema, "enum")) != NULL) {
         int ok = 0;
         for (const json_node *e = k->first; e && !ok; e = e->next)
             ok = same_value(v, e);
         if (!ok)
             return schema_fail(c, path, "not one of the enumerated values");
     }
-    if ((k = json_member(schema, "minimum")) != NULL && v->type == JSON_INTEGER &&
+    if ((k = gdpr_json__member(schema, "minimum")) != NULL && v->type == JSON_INTEGER &&
         v->integer < k->integer)
         return schema_fail(c, path, "below the minimum");
-    if ((k = json_member(schema, "pattern")) != NULL && v->type == JSON_TEXT) {
+    if ((k = gdpr_json__member(schema, "pattern")) != NULL && v->type == JSON_TEXT) {
         regex_t re;
         int match;
         ck_assert_int_eq(regcomp(&re, k->text, REG_EXTENDED | REG_NOSUB), 0);
@@ -202,7 +217,7 @@ check(checker *c, const json_node *v, const json_node *schema, const char *path)
     }
     if (v->type == JSON_OBJECT && check_object(c, v, schema, path) != 0)
         return -1;
-    if (v->type == JSON_ARRAY && (k = json_member(schema, "items")) != NULL) {
+    if (v->type == JSON_ARRAY && (k = gdpr_json__member(schema, "items")) != NULL) {
         char sub[512];
         for (const json_node *e = v->first; e; e = e->next) {
             snprintf(sub, sizeof sub, "%s[%zu]", path, e->index);
@@ -218,7 +233,7 @@ parse(const char *text)
 {
     json_node *root = NULL;
 
-    th_ok(store_json_parse(ts.eng->st, text, &root));
+    th_ok(gdpr_store__json_parse(ts.eng->st, text, &root));
     ck_assert_ptr_nonnull(root);
     return root;
 }
@@ -242,7 +257,7 @@ validate_text(const char *text, char *why, size_t size)
     c.schema_root = schema_doc;
     rc = check(&c, doc, schema_doc, "$");
     snprintf(why, size, "%s", c.why);
-    json_free(doc);
+    gdpr_json__free(doc);
     return rc;
 }
 
@@ -257,7 +272,7 @@ assert_valid(const char *text)
 static void
 free_schema(void)
 {
-    json_free(schema_doc);
+    gdpr_json__free(schema_doc);
     schema_doc = NULL;
 }
 
@@ -277,7 +292,7 @@ orders_export(const char *subject, gdpr_source_writer *w, void *ctx)
 {
     source_state *st = ctx;
     gdpr_source_item item = GDPR_SOURCE_ITEM_INIT;
-    static const unsigned char blob[] = { 0x00, 0xff, 0x10, 0x00, 0x7f };
+    static const unsigned char blob[] = {0x00, 0xff, 0x10, 0x00, 0x7f};
 
     st->calls++;
     snprintf(st->subject, sizeof st->subject, "%s", subject);
@@ -368,7 +383,7 @@ static const json_node *
 find_by_id(const json_node *array, int64_t id)
 {
     for (const json_node *e = array->first; e; e = e->next) {
-        const json_node *m = json_member(e, "id");
+        const json_node *m = gdpr_json__member(e, "id");
         if (m && m->type == JSON_INTEGER && m->integer == id)
             return e;
     }
@@ -378,8 +393,8 @@ find_by_id(const json_node *array, int64_t id)
 static unsigned char *
 value_bytes(const json_node *item, size_t *len_out)
 {
-    const char *enc = json_member(item, "encoding")->text;
-    const char *text = json_member(item, "value")->text;
+    const char *enc = gdpr_json__member(item, "encoding")->text;
+    const char *text = gdpr_json__member(item, "value")->text;
     size_t n = strlen(text);
     unsigned char *out = malloc(n + 1);
 
@@ -465,73 +480,80 @@ START_TEST(full_export_is_valid_and_complete)
     ck_assert_uint_ge(out.pieces, 4); /* streamed, not handed over whole */
     assert_valid(out.data);
     doc = parse(out.data);
-    ck_assert_str_eq(json_member(json_member(doc, "subject"), "id")->text, "cust-100");
-    ck_assert_uint_eq(count(json_member(json_member(doc, "subject"), "identifiers")), 2);
-    m = json_member(json_member(doc, "subject"), "identifiers")->first;
-    ck_assert_str_eq(json_member(m, "kind")->text, "email");
-    ck_assert_str_eq(json_member(m, "value")->text, "dana@example.com");
-    ck_assert_str_eq(json_member(json_member(doc, "controller"), "name")->text, "Example CRM Ltd");
-    ck_assert_str_eq(json_member(json_member(doc, "rights"), "how_to_exercise")->text,
+    ck_assert_str_eq(gdpr_json__member(gdpr_json__member(doc, "subject"), "id")->text, "cust-100");
+    ck_assert_uint_eq(count(gdpr_json__member(gdpr_json__member(doc, "subject"), "identifiers")),
+                      2);
+    m = gdpr_json__member(gdpr_json__member(doc, "subject"), "identifiers")->first;
+    ck_assert_str_eq(gdpr_json__member(m, "kind")->text, "email");
+    ck_assert_str_eq(gdpr_json__member(m, "value")->text, "dana@example.com");
+    ck_assert_str_eq(gdpr_json__member(gdpr_json__member(doc, "controller"), "name")->text,
+                     "Example CRM Ltd");
+    ck_assert_str_eq(gdpr_json__member(gdpr_json__member(doc, "rights"), "how_to_exercise")->text,
                      "https://example.com/privacy/rights");
-    ck_assert_uint_ge(count(json_member(json_member(doc, "rights"), "rights")), 8);
-    ck_assert_uint_eq(count(json_member(doc, "purposes")), 6);
-    ck_assert_uint_eq(count(json_member(doc, "categories")), 5);
-    ck_assert_uint_eq(count(json_member(doc, "recipients")), 5);
-    ck_assert_uint_eq(count(json_member(doc, "retention")), 4);
-    ck_assert_uint_eq(count(json_member(doc, "automated_decisions")), 1);
-    ck_assert_str_eq(json_member(json_member(doc, "automated_decisions")->first, "purpose")->text,
-                     "credit-check");
+    ck_assert_uint_ge(count(gdpr_json__member(gdpr_json__member(doc, "rights"), "rights")), 8);
+    ck_assert_uint_eq(count(gdpr_json__member(doc, "purposes")), 6);
+    ck_assert_uint_eq(count(gdpr_json__member(doc, "categories")), 5);
+    ck_assert_uint_eq(count(gdpr_json__member(doc, "recipients")), 5);
+    ck_assert_uint_eq(count(gdpr_json__member(doc, "retention")), 4);
+    ck_assert_uint_eq(count(gdpr_json__member(doc, "automated_decisions")), 1);
+    ck_assert_str_eq(
+        gdpr_json__member(gdpr_json__member(doc, "automated_decisions")->first, "purpose")->text,
+        "credit-check");
     /* Records, decrypted. */
-    records = json_member(doc, "records");
+    records = gdpr_json__member(doc, "records");
     ck_assert_uint_eq(count(records), 4);
     rec = find_by_id(records, p.text);
-    ck_assert_str_eq(json_member(rec, "encoding")->text, "utf-8");
+    ck_assert_str_eq(gdpr_json__member(rec, "encoding")->text, "utf-8");
     assert_item_value(rec, tricky_text, strlen(tricky_text));
-    ck_assert_ptr_null(json_member(rec, "collected_from")->text);
+    ck_assert_ptr_null(gdpr_json__member(rec, "collected_from")->text);
     rec = find_by_id(records, p.binary);
-    ck_assert_str_eq(json_member(rec, "encoding")->text, "base64");
+    ck_assert_str_eq(gdpr_json__member(rec, "encoding")->text, "base64");
     assert_item_value(rec, p.bin, sizeof p.bin);
     rec = find_by_id(records, p.big);
     assert_item_value(rec, p.bigv, p.big_len);
     /* Retention per record: the rule, or the criteria. */
     rec = find_by_id(records, p.billing);
-    ck_assert_str_eq(json_member(json_member(rec, "retention"), "rule")->text, "R-1");
-    ck_assert_str_eq(json_member(json_member(rec, "retention"), "period")->text, "P6Y");
+    ck_assert_str_eq(gdpr_json__member(gdpr_json__member(rec, "retention"), "rule")->text, "R-1");
+    ck_assert_str_eq(gdpr_json__member(gdpr_json__member(rec, "retention"), "period")->text, "P6Y");
     rec = find_by_id(records, p.text);
-    ck_assert_int_eq(json_member(json_member(rec, "retention"), "rule")->type, JSON_NULL);
-    ck_assert_ptr_nonnull(strstr(json_member(json_member(rec, "retention"), "criteria")->text,
-                                 "purpose 'service'"));
+    ck_assert_int_eq(gdpr_json__member(gdpr_json__member(rec, "retention"), "rule")->type,
+                     JSON_NULL);
+    ck_assert_ptr_nonnull(
+        strstr(gdpr_json__member(gdpr_json__member(rec, "retention"), "criteria")->text,
+               "purpose 'service'"));
     /* Ledger sections. */
-    consents = json_member(doc, "consent_history");
+    consents = gdpr_json__member(doc, "consent_history");
     ck_assert_uint_eq(count(consents), 2);
-    ck_assert_str_eq(json_member(consents->first, "state")->text, "granted");
-    assert_item_value(json_member(consents->first, "proof"), "form-submission-8841", 20);
-    ck_assert_str_eq(json_member(consents->last, "state")->text, "withdrawn");
-    ck_assert_uint_eq(count(json_member(doc, "disclosures")), 1);
-    ck_assert_str_eq(json_member(json_member(doc, "disclosures")->first, "recipient")->text,
-                     "revenue");
-    ck_assert_uint_eq(count(json_member(doc, "transfers")), 1);
-    m = json_member(doc, "transfers")->first;
-    ck_assert_str_eq(json_member(m, "recipient")->text, "support-in");
-    ck_assert_str_eq(json_member(m, "country")->text, "IN");
-    ck_assert_int_eq(json_member(m, "allowed")->type, JSON_TRUE);
-    ck_assert_str_eq(json_member(m, "mechanism")->text, "scc");
+    ck_assert_str_eq(gdpr_json__member(consents->first, "state")->text, "granted");
+    assert_item_value(gdpr_json__member(consents->first, "proof"), "form-submission-8841", 20);
+    ck_assert_str_eq(gdpr_json__member(consents->last, "state")->text, "withdrawn");
+    ck_assert_uint_eq(count(gdpr_json__member(doc, "disclosures")), 1);
+    ck_assert_str_eq(
+        gdpr_json__member(gdpr_json__member(doc, "disclosures")->first, "recipient")->text,
+        "revenue");
+    ck_assert_uint_eq(count(gdpr_json__member(doc, "transfers")), 1);
+    m = gdpr_json__member(doc, "transfers")->first;
+    ck_assert_str_eq(gdpr_json__member(m, "recipient")->text, "support-in");
+    ck_assert_str_eq(gdpr_json__member(m, "country")->text, "IN");
+    ck_assert_int_eq(gdpr_json__member(m, "allowed")->type, JSON_TRUE);
+    ck_assert_str_eq(gdpr_json__member(m, "mechanism")->text, "scc");
     /* Sources, in registration order, with their items. */
-    sources = json_member(doc, "sources");
+    sources = gdpr_json__member(doc, "sources");
     ck_assert_uint_eq(count(sources), 2);
-    ck_assert_str_eq(json_member(sources->first, "name")->text, "crm.orders");
-    items = json_member(sources->first, "items");
+    ck_assert_str_eq(gdpr_json__member(sources->first, "name")->text, "crm.orders");
+    items = gdpr_json__member(sources->first, "items");
     ck_assert_uint_eq(count(items), 2);
     assert_item_value(items->first, "149.90 EUR", 10);
     assert_item_value(items->last, "\x00\xff\x10\x00\x7f", 5);
-    ck_assert_str_eq(json_member(items->last, "record")->text, "order 1042");
-    ck_assert_str_eq(json_member(json_member(items->last, "retention"), "rule")->text, "R-1");
-    items = json_member(sources->last, "items");
-    ck_assert_int_eq(json_member(items->first, "special")->type, JSON_TRUE);
-    m = json_member(doc, "summary");
-    ck_assert_int_eq(json_member(m, "vault_records")->integer, 4);
-    ck_assert_int_eq(json_member(m, "source_items")->integer, 3);
-    json_free(doc);
+    ck_assert_str_eq(gdpr_json__member(items->last, "record")->text, "order 1042");
+    ck_assert_str_eq(gdpr_json__member(gdpr_json__member(items->last, "retention"), "rule")->text,
+                     "R-1");
+    items = gdpr_json__member(sources->last, "items");
+    ck_assert_int_eq(gdpr_json__member(items->first, "special")->type, JSON_TRUE);
+    m = gdpr_json__member(doc, "summary");
+    ck_assert_int_eq(gdpr_json__member(m, "vault_records")->integer, 4);
+    ck_assert_int_eq(gdpr_json__member(m, "source_items")->integer, 3);
+    gdpr_json__free(doc);
     /* Audited, with counts and no data. */
     l = latest_audit();
     ck_assert_str_eq(l.action, "export.subject");
@@ -551,11 +573,14 @@ END_TEST
 
 START_TEST(every_section_present_when_empty)
 {
-    static const char *const arrays[] = { "purposes", "categories", "recipients", "disclosures",
-                                          "retention", "automated_decisions", "transfers",
-                                          "consent_history", "records", "sources", NULL };
-    static const char *const empty[] = { "disclosures", "transfers", "consent_history", "records",
-                                         "sources", NULL };
+    static const char *const arrays[] = {"purposes",   "categories",
+                                         "recipients", "disclosures",
+                                         "retention",  "automated_decisions",
+                                         "transfers",  "consent_history",
+                                         "records",    "sources",
+                                         NULL};
+    static const char *const empty[] = {"disclosures", "transfers", "consent_history",
+                                        "records",     "sources",   NULL};
     sink out;
     json_node *doc;
     int created = 0;
@@ -566,15 +591,16 @@ START_TEST(every_section_present_when_empty)
     assert_valid(out.data);
     doc = parse(out.data);
     for (size_t i = 0; arrays[i]; i++)
-        ck_assert_msg(json_member(doc, arrays[i]) != NULL &&
-                          json_member(doc, arrays[i])->type == JSON_ARRAY,
+        ck_assert_msg(gdpr_json__member(doc, arrays[i]) != NULL &&
+                          gdpr_json__member(doc, arrays[i])->type == JSON_ARRAY,
                       "section %s missing", arrays[i]);
     for (size_t i = 0; empty[i]; i++)
-        ck_assert_msg(count(json_member(doc, empty[i])) == 0, "%s not empty", empty[i]);
-    ck_assert_uint_eq(count(json_member(json_member(doc, "subject"), "identifiers")), 0);
-    ck_assert_ptr_nonnull(json_member(doc, "controller"));
-    ck_assert_ptr_nonnull(json_member(doc, "rights"));
-    json_free(doc);
+        ck_assert_msg(count(gdpr_json__member(doc, empty[i])) == 0, "%s not empty", empty[i]);
+    ck_assert_uint_eq(count(gdpr_json__member(gdpr_json__member(doc, "subject"), "identifiers")),
+                      0);
+    ck_assert_ptr_nonnull(gdpr_json__member(doc, "controller"));
+    ck_assert_ptr_nonnull(gdpr_json__member(doc, "rights"));
+    gdpr_json__free(doc);
     sink_free(&out);
     free_schema();
 }
@@ -635,9 +661,9 @@ START_TEST(failing_source_fails_the_export)
     th_ok(gdpr_vault_put(ts.eng, &th_agent, "cust-101", "contact", "service", "x", 1, NULL));
     register_source("crm.orders", orders_export, &orders);
     orders.fail_with = 3;
-    th_assert_err(gdpr_export_subject(ts.eng, &th_dpo, "cust-101", GDPR_EXPORT_JSON, sink_write,
-                                      &out),
-                  GDPR_ECALLBACK, "source 'crm.orders': export callback failed (returned 3)");
+    th_assert_err(
+        gdpr_export_subject(ts.eng, &th_dpo, "cust-101", GDPR_EXPORT_JSON, sink_write, &out),
+        GDPR_ECALLBACK, "source 'crm.orders': export callback failed (returned 3)");
     l = latest_audit();
     ck_assert_str_eq(l.action, "export.subject");
     ck_assert_int_eq(l.outcome, GDPR_ECALLBACK);
@@ -646,10 +672,11 @@ START_TEST(failing_source_fails_the_export)
     orders.fail_with = 0;
     orders.bad_category = 1;
     sink_free(&out);
-    th_assert_err(gdpr_export_subject(ts.eng, &th_dpo, "cust-101", GDPR_EXPORT_JSON, sink_write,
-                                      &out),
-                  GDPR_ECALLBACK, "source 'crm.orders': an item was refused: item.category: "
-                  "'shoes'");
+    th_assert_err(
+        gdpr_export_subject(ts.eng, &th_dpo, "cust-101", GDPR_EXPORT_JSON, sink_write, &out),
+        GDPR_ECALLBACK,
+        "source 'crm.orders': an item was refused: item.category: "
+        "'shoes'");
     orders.bad_category = 0;
     sink_free(&out);
     th_ok(gdpr_export_subject(ts.eng, &th_dpo, "cust-101", GDPR_EXPORT_JSON, sink_write, &out));
@@ -708,10 +735,11 @@ START_TEST(source_writer_refuses_bad_items)
     memset(&out, 0, sizeof out);
     th_ok(gdpr_vault_put(ts.eng, &th_agent, "cust-106", "contact", "service", "x", 1, NULL));
     register_source("crm.bad", bad_writes, &checked);
-    th_assert_err(gdpr_export_subject(ts.eng, &th_dpo, "cust-106", GDPR_EXPORT_JSON, sink_write,
-                                      &out),
-                  GDPR_ECALLBACK, "source 'crm.bad': an item was refused: item.category: must "
-                  "not be NULL");
+    th_assert_err(
+        gdpr_export_subject(ts.eng, &th_dpo, "cust-106", GDPR_EXPORT_JSON, sink_write, &out),
+        GDPR_ECALLBACK,
+        "source 'crm.bad': an item was refused: item.category: must "
+        "not be NULL");
     ck_assert_int_eq(checked, 1);
     ck_assert_int_eq(latest_audit().outcome, GDPR_ECALLBACK);
     sink_free(&out);
@@ -726,9 +754,9 @@ START_TEST(failing_write_fails_the_export)
     memset(&out, 0, sizeof out);
     plant(&p, "cust-102");
     out.fail_after = 2;
-    th_assert_err(gdpr_export_subject(ts.eng, &th_dpo, "cust-102", GDPR_EXPORT_JSON, sink_write,
-                                      &out),
-                  GDPR_ECALLBACK, "write: callback failed (returned 7)");
+    th_assert_err(
+        gdpr_export_subject(ts.eng, &th_dpo, "cust-102", GDPR_EXPORT_JSON, sink_write, &out),
+        GDPR_ECALLBACK, "write: callback failed (returned 7)");
     ck_assert_int_eq(latest_audit().outcome, GDPR_ECALLBACK);
     free(p.bigv);
     sink_free(&out);
@@ -739,7 +767,7 @@ START_TEST(export_refuses_bad_input_and_changes_nothing)
 {
     char before[65], after[65];
     char over_long[300];
-    gdpr_csv_writer w = { 0, NULL, NULL, NULL };
+    gdpr_csv_writer w = {0, NULL, NULL, NULL};
     sink out;
 
     memset(&out, 0, sizeof out);
@@ -747,26 +775,29 @@ START_TEST(export_refuses_bad_input_and_changes_nothing)
     over_long[sizeof over_long - 1] = '\0';
     th_ok(gdpr_vault_put(ts.eng, &th_agent, "cust-103", "contact", "service", "x", 1, NULL));
     th_fingerprint(&ts, before);
-    th_assert_err(gdpr_export_subject(NULL, &th_dpo, "cust-103", GDPR_EXPORT_JSON, sink_write,
-                                      &out), GDPR_EINVAL, "eng");
-    th_assert_err(gdpr_export_subject(ts.eng, NULL, "cust-103", GDPR_EXPORT_JSON, sink_write,
-                                      &out), GDPR_EINVAL, "who");
+    th_assert_err(
+        gdpr_export_subject(NULL, &th_dpo, "cust-103", GDPR_EXPORT_JSON, sink_write, &out),
+        GDPR_EINVAL, "eng");
+    th_assert_err(gdpr_export_subject(ts.eng, NULL, "cust-103", GDPR_EXPORT_JSON, sink_write, &out),
+                  GDPR_EINVAL, "who");
     th_assert_err(gdpr_export_subject(ts.eng, &th_dpo, NULL, GDPR_EXPORT_JSON, sink_write, &out),
                   GDPR_EINVAL, "subject: must not be NULL");
     th_assert_err(gdpr_export_subject(ts.eng, &th_dpo, "", GDPR_EXPORT_JSON, sink_write, &out),
                   GDPR_EINVAL, "subject: must not be empty");
-    th_assert_err(gdpr_export_subject(ts.eng, &th_dpo, over_long, GDPR_EXPORT_JSON, sink_write,
-                                      &out), GDPR_EINVAL, "subject: longer than");
-    th_assert_err(gdpr_export_subject(ts.eng, &th_dpo, "\xff", GDPR_EXPORT_JSON, sink_write,
-                                      &out), GDPR_EINVAL, "subject: not valid UTF-8");
+    th_assert_err(
+        gdpr_export_subject(ts.eng, &th_dpo, over_long, GDPR_EXPORT_JSON, sink_write, &out),
+        GDPR_EINVAL, "subject: longer than");
+    th_assert_err(gdpr_export_subject(ts.eng, &th_dpo, "\xff", GDPR_EXPORT_JSON, sink_write, &out),
+                  GDPR_EINVAL, "subject: not valid UTF-8");
     th_assert_err(gdpr_export_subject(ts.eng, &th_dpo, "cust-103", 0, sink_write, &out),
                   GDPR_EINVAL, "format: 0");
     th_assert_err(gdpr_export_subject(ts.eng, &th_dpo, "cust-103", 3, sink_write, &out),
                   GDPR_EINVAL, "format: 3");
     th_assert_err(gdpr_export_subject(ts.eng, &th_dpo, "cust-103", GDPR_EXPORT_JSON, NULL, &out),
                   GDPR_EINVAL, "write");
-    th_assert_err(gdpr_export_subject(ts.eng, &th_dpo, "nobody", GDPR_EXPORT_JSON, sink_write,
-                                      &out), GDPR_ENOTFOUND, "subject: unknown");
+    th_assert_err(
+        gdpr_export_subject(ts.eng, &th_dpo, "nobody", GDPR_EXPORT_JSON, sink_write, &out),
+        GDPR_ENOTFOUND, "subject: unknown");
     th_assert_err(gdpr_export_subject_csv(ts.eng, &th_dpo, "cust-103", NULL), GDPR_EINVAL, "w");
     th_assert_err(gdpr_export_subject_csv(ts.eng, &th_dpo, "cust-103", &w), GDPR_EVERSION,
                   "w->version: 0");
@@ -779,15 +810,17 @@ START_TEST(export_refuses_bad_input_and_changes_nothing)
     th_fingerprint(&ts, after);
     ck_assert_str_eq(before, after);
     /* The agent may not export: refused and audited, nothing written. */
-    th_assert_err(gdpr_export_subject(ts.eng, &th_agent, "cust-103", GDPR_EXPORT_JSON, sink_write,
-                                      &out), GDPR_EDENIED, "export.subject");
+    th_assert_err(
+        gdpr_export_subject(ts.eng, &th_agent, "cust-103", GDPR_EXPORT_JSON, sink_write, &out),
+        GDPR_EDENIED, "export.subject");
     ck_assert_uint_eq(out.len, 0);
     ck_assert_int_eq(latest_audit().outcome, GDPR_EDENIED);
     {
         th_store bare;
         th_setup_bare(&bare);
-        th_assert_err(gdpr_export_subject(bare.eng, &th_dpo, "x", GDPR_EXPORT_JSON, sink_write,
-                                          &out), GDPR_ESTATE, "policy");
+        th_assert_err(
+            gdpr_export_subject(bare.eng, &th_dpo, "x", GDPR_EXPORT_JSON, sink_write, &out),
+            GDPR_ESTATE, "policy");
         th_teardown(&bare);
     }
 }
@@ -813,8 +846,8 @@ START_TEST(large_export_streams)
     ck_assert_uint_ge(out.pieces, out.len / 65536);
     assert_valid(out.data);
     doc = parse(out.data);
-    ck_assert_uint_eq(count(json_member(doc, "records")), 3000);
-    json_free(doc);
+    ck_assert_uint_eq(count(gdpr_json__member(doc, "records")), 3000);
+    gdpr_json__free(doc);
     sink_free(&out);
     free_schema();
 }
@@ -869,20 +902,22 @@ START_TEST(memory_flat_in_the_number_of_records)
     th_ok(gdpr_begin(ts.eng));
     for (int i = 0; i < 10000; i++) {
         snprintf(value, sizeof value, "note %05d: the customer called about an order", i);
-        th_ok(gdpr_vault_put(ts.eng, &th_agent, i < 500 ? "few" : "many", "usage", "service",
-                             value, strlen(value), NULL));
+        th_ok(gdpr_vault_put(ts.eng, &th_agent, i < 500 ? "few" : "many", "usage", "service", value,
+                             strlen(value), NULL));
         if (i >= 500)
             continue;
-        th_ok(gdpr_vault_put(ts.eng, &th_agent, "many", "usage", "service", value,
-                             strlen(value), NULL));
+        th_ok(gdpr_vault_put(ts.eng, &th_agent, "many", "usage", "service", value, strlen(value),
+                             NULL));
     }
     th_ok(gdpr_commit(ts.eng));
     if (mallinfo2().uordblks == 0)
         return; /* a sanitizer or valgrind replaced malloc: nothing to measure */
     small = export_heap_growth("few");
     big = export_heap_growth("many");
-    ck_assert_msg(big <= small + 32 * 1024, "heap growth %zu bytes for 10,000 records vs %zu "
-                  "for 500", big, small);
+    ck_assert_msg(big <= small + 32 * 1024,
+                  "heap growth %zu bytes for 10,000 records vs %zu "
+                  "for 500",
+                  big, small);
     ck_assert_msg(big < 512 * 1024, "heap growth %zu bytes", big);
 }
 END_TEST
@@ -901,7 +936,7 @@ offset_value(char specials_k, int len, int at, char out[25])
 
 START_TEST(escaping_at_every_offset)
 {
-    static const char specials[] = { '"', '\\', '\n', '\x01', '\x1f', '\t' };
+    static const char specials[] = {'"', '\\', '\n', '\x01', '\x1f', '\t'};
     static int64_t ids[6][25][25];
     char value[25];
     sink out;
@@ -920,17 +955,17 @@ START_TEST(escaping_at_every_offset)
     th_ok(gdpr_commit(ts.eng));
     th_ok(gdpr_export_subject(ts.eng, &th_dpo, "cust-105", GDPR_EXPORT_JSON, sink_write, &out));
     doc = parse(out.data);
-    records = json_member(doc, "records");
+    records = gdpr_json__member(doc, "records");
     for (int k = 0; k < 6; k++)
         for (int len = 1; len <= 24; len++)
             for (int at = 0; at < len; at++) {
                 const json_node *rec = find_by_id(records, ids[k][len][at]);
                 offset_value(specials[k], len, at, value);
                 ck_assert_ptr_nonnull(rec);
-                ck_assert_str_eq(json_member(rec, "encoding")->text, "utf-8");
+                ck_assert_str_eq(gdpr_json__member(rec, "encoding")->text, "utf-8");
                 assert_item_value(rec, value, (size_t)len);
             }
-    json_free(doc);
+    gdpr_json__free(doc);
     sink_free(&out);
 }
 END_TEST
@@ -1121,7 +1156,7 @@ rows_in(const char *data)
 START_TEST(csv_one_table_per_category)
 {
     table_set set;
-    gdpr_csv_writer w = { GDPR_CSV_WRITER_VERSION, open_table, close_table, &set };
+    gdpr_csv_writer w = {GDPR_CSV_WRITER_VERSION, open_table, close_table, &set};
     source_state orders;
     planted p;
 

@@ -108,23 +108,23 @@ plant(void)
         snprintf(id, sizeof id, "other-%d", i);
         snprintf(other_values[i][0], sizeof other_values[i][0], "other %d e-mail value", i);
         snprintf(other_values[i][1], sizeof other_values[i][1], "other %d call note", i);
-        other_records[i][0] = put(id, "contact", "service", other_values[i][0],
-                                  strlen(other_values[i][0]));
+        other_records[i][0] =
+            put(id, "contact", "service", other_values[i][0], strlen(other_values[i][0]));
         snprintf(mail, sizeof mail, "other%d@example.com", i);
         th_ok(gdpr_subject_link(ts.eng, &th_agent, id, "email", mail));
         consent(id, NULL, "other proof");
         if (i == 1) {
             /* The victim's data lands between the others' rows and pages. */
-            victim_records[0] = put(victim, "contact", "service", c_value_bin.bytes,
-                                    sizeof c_value_bin.bytes);
+            victim_records[0] =
+                put(victim, "contact", "service", c_value_bin.bytes, sizeof c_value_bin.bytes);
             victim_records[1] = put(victim, "usage", "service", c_value_text.hex, 64);
             th_ok(gdpr_subject_link(ts.eng, &th_agent, victim, "email", email));
             th_ok(gdpr_subject_link(ts.eng, &th_agent, victim, "phone", phone));
             consent(victim, NULL, c_proof.hex);
             consent(victim, person, c_proof.hex);
         }
-        other_records[i][1] = put(id, "usage", "service", other_values[i][1],
-                                  strlen(other_values[i][1]));
+        other_records[i][1] =
+            put(id, "usage", "service", other_values[i][1], strlen(other_values[i][1]));
     }
 }
 
@@ -188,8 +188,7 @@ collect_needles(void)
     collect_from(ts.db, "SELECT proof, recipient_sealed FROM consent WHERE subject =", hash,
                  "consent proof and recipient ciphertext");
     collect_from(ts.db, "SELECT ident FROM subject WHERE hash =", hash, "sealed subject id");
-    collect_from(ts.keys, "SELECT wrapped FROM subject_key WHERE hash =", hash,
-                 "wrapped data key");
+    collect_from(ts.keys, "SELECT wrapped FROM subject_key WHERE hash =", hash, "wrapped data key");
     gdpr_free(hash);
 }
 
@@ -257,8 +256,7 @@ assert_victim_gone(gdpr_engine *eng)
 
     th_ok(gdpr_subject_exists(eng, victim, &exists));
     ck_assert_int_eq(exists, 0);
-    ck_assert_int_eq(gdpr_subject_find(eng, "email", email, strlen(email), &found),
-                     GDPR_ENOTFOUND);
+    ck_assert_int_eq(gdpr_subject_find(eng, "email", email, strlen(email), &found), GDPR_ENOTFOUND);
     for (int k = 0; k < 2; k++) {
         void *v = NULL;
         size_t len = 0;
@@ -285,17 +283,17 @@ teardown(void)
  * the erasure; the freed cells must be zeroed there. */
 START_TEST(erased_from_checkpointed_file)
 {
-    gdpr_erase_report r = { 0, 0, 0 };
+    gdpr_erase_report r = {0, 0, 0};
     char wal[400];
 
     th_ok(gdpr_vault_checkpoint(ts.eng));
     collect_needles();
     assert_all_written();
     snprintf(wal, sizeof wal, "%s-wal", ts.db);
-    ck_assert_int_eq(th_file_contains(wal, needles[PLAIN_CANARIES].data,
-                                      needles[PLAIN_CANARIES].len), 0);
-    ck_assert_int_eq(th_file_contains(ts.db, needles[PLAIN_CANARIES].data,
-                                      needles[PLAIN_CANARIES].len), 1);
+    ck_assert_int_eq(
+        th_file_contains(wal, needles[PLAIN_CANARIES].data, needles[PLAIN_CANARIES].len), 0);
+    ck_assert_int_eq(
+        th_file_contains(ts.db, needles[PLAIN_CANARIES].data, needles[PLAIN_CANARIES].len), 1);
     th_ok(gdpr_erase_subject(ts.eng, &th_dpo, victim, GROUND, &r));
     ck_assert_int_ge(r.erased, 7);
     assert_none_left(&ts, "after erasure");
@@ -313,7 +311,7 @@ END_TEST
  * the TRUNCATE checkpoint must leave none of those frames behind. */
 START_TEST(erased_from_uncheckpointed_wal)
 {
-    gdpr_erase_report r = { 0, 0, 0 };
+    gdpr_erase_report r = {0, 0, 0};
     char wal[400];
     int in_wal = 0;
 
@@ -347,7 +345,7 @@ see_checkpoint(const gdpr_erase_pending *p, void *ctx)
 START_TEST(reader_holds_checkpoint_back)
 {
     gdpr_options opts = GDPR_OPTIONS_INIT;
-    gdpr_erase_report r = { 0, 0, 0 };
+    gdpr_erase_report r = {0, 0, 0};
     gdpr_tombstone t;
     sqlite3 *reader = NULL;
     int pending = 0, still = 0;
@@ -366,10 +364,8 @@ START_TEST(reader_holds_checkpoint_back)
     ck_assert_int_eq(sqlite3_open_v2(ts.db, &reader, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     ck_assert_int_eq(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM vault;", NULL, NULL, NULL),
                      SQLITE_OK);
-    th_assert_err(gdpr_erase_subject(ts.eng, &th_dpo, victim, GROUND, &r), GDPR_EBUSY,
-                  "reader");
-    ck_assert_msg(strstr(gdpr_errmsg(), "gdpr_erase_retry_pending") != NULL, "%s",
-                  gdpr_errmsg());
+    th_assert_err(gdpr_erase_subject(ts.eng, &th_dpo, victim, GROUND, &r), GDPR_EBUSY, "reader");
+    ck_assert_msg(strstr(gdpr_errmsg(), "gdpr_erase_retry_pending") != NULL, "%s", gdpr_errmsg());
     /* Committed all the same: the report says what was erased. */
     ck_assert_int_ge(r.erased, 7);
     assert_victim_gone(ts.eng);
@@ -456,10 +452,10 @@ open_restored(th_store *r, const char *db, const char *keys, gdpr_engine **out)
 
 START_TEST(backup_unreadable_and_replayed)
 {
-    text_sink tomb = { NULL, 0 };
+    text_sink tomb = {NULL, 0};
     th_store a, b;
     gdpr_engine *eng = NULL;
-    gdpr_erase_report r = { 0, 0, 0 };
+    gdpr_erase_report r = {0, 0, 0};
     int64_t imported = 0, found = 0;
     void *v = NULL;
     size_t len = 0;
@@ -509,7 +505,7 @@ START_TEST(backup_unreadable_and_replayed)
         char wal[420];
         snprintf(wal, sizeof wal, "%s-wal", a.db);
         ck_assert_msg(!th_file_contains(a.db, needles[i].data, needles[i].len) &&
-                      !th_file_contains(wal, needles[i].data, needles[i].len),
+                          !th_file_contains(wal, needles[i].data, needles[i].len),
                       "restored copy (a): %s left", needles[i].what);
     }
 

@@ -27,7 +27,7 @@ setup(void)
 static void
 teardown(void)
 {
-    store_schema_create_version = 0;
+    gdpr_store__schema_create_version = 0;
     th_teardown(&ts);
 }
 
@@ -141,11 +141,11 @@ START_TEST(migration_seeds_sequences_above_every_trace)
     gdpr_hold h = GDPR_HOLD_INIT;
     gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
 
-    store_schema_create_version = 8;
+    gdpr_store__schema_create_version = 8;
     th_setup_bare(&old);
     gdpr_close(old.eng);
     old.eng = NULL;
-    store_schema_create_version = 0;
+    gdpr_store__schema_create_version = 0;
     ck_assert_int_eq(raw_int64(old.db, "PRAGMA user_version"), 8);
     raw_exec(old.db,
              "INSERT INTO vault(id, subject, category, purpose, collected, updated, value)"
@@ -180,7 +180,7 @@ START_TEST(migration_seeds_sequences_above_every_trace)
              "DELETE FROM erasure_hold WHERE id >= 3;");
 
     th_ok(th_open(&old, &old.eng));
-    ck_assert_int_eq(raw_int64(old.db, "PRAGMA user_version"), store_schema_latest());
+    ck_assert_int_eq(raw_int64(old.db, "PRAGMA user_version"), gdpr_store__schema_latest());
     ck_assert_int_eq(raw_int64(old.db, "SELECT value FROM counter WHERE name='vault'"), 11);
     ck_assert_int_eq(raw_int64(old.db, "SELECT value FROM counter WHERE name='tombstone'"), 4);
     ck_assert_int_eq(raw_int64(old.db, "SELECT value FROM counter WHERE name='request'"), 3);
@@ -220,41 +220,41 @@ START_TEST(generation_moves_with_committed_writes)
 
     snprintf(db, sizeof db, "%s/gen.db", ts.dir);
     snprintf(keys, sizeof keys, "%s-keys", db);
-    th_ok(store_open(&a, &cfg, &is_new));
+    th_ok(gdpr_store__open(&a, &cfg, &is_new));
     ck_assert_int_eq(is_new, 1);
-    th_ok(store_begin(a));
-    th_ok(store_migrate(a, store_schema_latest()));
-    th_ok(store_commit(a));
-    th_ok(store_open(&b, &cfg, &is_new));
+    th_ok(gdpr_store__begin(a));
+    th_ok(gdpr_store__migrate(a, gdpr_store__schema_latest()));
+    th_ok(gdpr_store__commit(a));
+    th_ok(gdpr_store__open(&b, &cfg, &is_new));
     ck_assert_int_eq(is_new, 0);
 
-    th_ok(store_generation(b, &g0));
-    th_ok(store_begin(a));
-    th_ok(store_meta_put(a, STORE_DATA, "x", "1", 1));
-    th_ok(store_commit(a));
-    th_ok(store_generation(b, &g1));
+    th_ok(gdpr_store__generation(b, &g0));
+    th_ok(gdpr_store__begin(a));
+    th_ok(gdpr_store__meta_put(a, STORE_DATA, "x", "1", 1));
+    th_ok(gdpr_store__commit(a));
+    th_ok(gdpr_store__generation(b, &g1));
     ck_assert_uint_eq(g1, g0 + 1);
 
     /* a read-only transaction and a rolled-back write leave it */
-    th_ok(store_begin(b));
-    th_ok(store_meta_get(b, STORE_DATA, "x", buf, sizeof buf, &len));
-    th_ok(store_generation(b, &g2));
+    th_ok(gdpr_store__begin(b));
+    th_ok(gdpr_store__meta_get(b, STORE_DATA, "x", buf, sizeof buf, &len));
+    th_ok(gdpr_store__generation(b, &g2));
     ck_assert_uint_eq(g2, g1);
-    th_ok(store_commit(b));
-    th_ok(store_begin(a));
-    th_ok(store_meta_put(a, STORE_KEYS, "y", "2", 1));
-    store_rollback(a);
-    th_ok(store_generation(b, &g2));
+    th_ok(gdpr_store__commit(b));
+    th_ok(gdpr_store__begin(a));
+    th_ok(gdpr_store__meta_put(a, STORE_KEYS, "y", "2", 1));
+    gdpr_store__rollback(a);
+    th_ok(gdpr_store__generation(b, &g2));
     ck_assert_uint_eq(g2, g1);
 
     /* a write to the keys part alone counts too */
-    th_ok(store_begin(a));
-    th_ok(store_meta_put(a, STORE_KEYS, "y", "2", 1));
-    th_ok(store_commit(a));
-    th_ok(store_generation(b, &g2));
+    th_ok(gdpr_store__begin(a));
+    th_ok(gdpr_store__meta_put(a, STORE_KEYS, "y", "2", 1));
+    th_ok(gdpr_store__commit(a));
+    th_ok(gdpr_store__generation(b, &g2));
     ck_assert_uint_eq(g2, g1 + 1);
-    store_close(b);
-    store_close(a);
+    gdpr_store__close(b);
+    gdpr_store__close(a);
 }
 END_TEST
 
@@ -268,23 +268,24 @@ START_TEST(next_id_needs_a_transaction)
 
     snprintf(db, sizeof db, "%s/seq.db", ts.dir);
     snprintf(keys, sizeof keys, "%s-keys", db);
-    th_ok(store_open(&a, &cfg, &is_new));
-    th_ok(store_begin(a));
-    th_ok(store_migrate(a, store_schema_latest()));
-    th_ok(store_next_id(a, STORE_SEQ_VAULT, &id));
+    th_ok(gdpr_store__open(&a, &cfg, &is_new));
+    th_ok(gdpr_store__begin(a));
+    th_ok(gdpr_store__migrate(a, gdpr_store__schema_latest()));
+    th_ok(gdpr_store__next_id(a, STORE_SEQ_VAULT, &id));
     ck_assert_int_eq(id, 1);
-    th_ok(store_commit(a));
-    th_assert_err(store_next_id(a, STORE_SEQ_VAULT, &id), GDPR_ESTATE, "inside a transaction");
+    th_ok(gdpr_store__commit(a));
+    th_assert_err(gdpr_store__next_id(a, STORE_SEQ_VAULT, &id), GDPR_ESTATE,
+                  "inside a transaction");
     /* a rolled-back allocation is taken back */
-    th_ok(store_begin(a));
-    th_ok(store_next_id(a, STORE_SEQ_VAULT, &id));
+    th_ok(gdpr_store__begin(a));
+    th_ok(gdpr_store__next_id(a, STORE_SEQ_VAULT, &id));
     ck_assert_int_eq(id, 2);
-    store_rollback(a);
-    th_ok(store_begin(a));
-    th_ok(store_next_id(a, STORE_SEQ_VAULT, &id));
+    gdpr_store__rollback(a);
+    th_ok(gdpr_store__begin(a));
+    th_ok(gdpr_store__next_id(a, STORE_SEQ_VAULT, &id));
     ck_assert_int_eq(id, 2);
-    th_ok(store_commit(a));
-    store_close(a);
+    th_ok(gdpr_store__commit(a));
+    gdpr_store__close(a);
 }
 END_TEST
 
@@ -396,10 +397,10 @@ START_TEST(deletes_follow_retention_state)
     memset(other, 0x22, sizeof other);
     snprintf(db, sizeof db, "%s/follow.db", ts.dir);
     snprintf(keys, sizeof keys, "%s-keys", db);
-    th_ok(store_open(&a, &cfg, &is_new));
-    th_ok(store_begin(a));
-    th_ok(store_migrate(a, store_schema_latest()));
-    th_ok(store_subject_insert(a, subject, value, sizeof value, 1, &sid));
+    th_ok(gdpr_store__open(&a, &cfg, &is_new));
+    th_ok(gdpr_store__begin(a));
+    th_ok(gdpr_store__migrate(a, gdpr_store__schema_latest()));
+    th_ok(gdpr_store__subject_insert(a, subject, value, sizeof value, 1, &sid));
     memset(&v, 0, sizeof v);
     v.subject = subject;
     v.category = "contact";
@@ -408,49 +409,49 @@ START_TEST(deletes_follow_retention_state)
     v.value_len = sizeof value;
     th_ok(store_vault_next_id(a, &rec1));
     v.id = rec1;
-    th_ok(store_vault_insert(a, &v));
+    th_ok(gdpr_store__vault_insert(a, &v));
     th_ok(store_vault_next_id(a, &rec2));
     v.id = rec2;
-    th_ok(store_vault_insert(a, &v));
+    th_ok(gdpr_store__vault_insert(a, &v));
     memset(&r, 0, sizeof r);
     r.subject = subject;
     r.rule = "R-4";
     r.category = "contact";
     r.purpose = "service";
     r.record = rec1;
-    th_ok(store_review_insert(a, &r, &task1));
-    th_ok(store_retention_state_put(a, rec1, 0, 0, task1));
+    th_ok(gdpr_store__review_insert(a, &r, &task1));
+    th_ok(gdpr_store__retention_state_put(a, rec1, 0, 0, task1));
     r.record = rec2;
-    th_ok(store_review_insert(a, &r, &task2));
-    th_ok(store_retention_state_put(a, rec2, 0, 0, task2));
-    th_ok(store_review_insert(a, &r, &task3));
-    th_ok(store_review_decide(a, task3, 2, 5, "dpo-1", "dpo", 99, value, sizeof value));
-    th_ok(store_retention_anchor_put(a, subject, 1, "", 7));
-    th_ok(store_retention_anchor_put(a, other, 1, "", 7));
+    th_ok(gdpr_store__review_insert(a, &r, &task2));
+    th_ok(gdpr_store__retention_state_put(a, rec2, 0, 0, task2));
+    th_ok(gdpr_store__review_insert(a, &r, &task3));
+    th_ok(gdpr_store__review_decide(a, task3, 2, 5, "dpo-1", "dpo", 99, value, sizeof value));
+    th_ok(gdpr_store__retention_anchor_put(a, subject, 1, "", 7));
+    th_ok(gdpr_store__retention_anchor_put(a, other, 1, "", 7));
 
-    th_ok(store_vault_delete(a, rec1));
-    th_ok(store_review_get(a, task1, review_status, &status));
+    th_ok(gdpr_store__vault_delete(a, rec1));
+    th_ok(gdpr_store__review_get(a, task1, review_status, &status));
     ck_assert_int_eq(status, 40);
-    th_ok(store_review_get(a, task2, review_status, &status));
+    th_ok(gdpr_store__review_get(a, task2, review_status, &status));
     ck_assert_int_eq(status, 10);
-    th_ok(store_vault_delete_subject(a, subject, NULL));
-    th_ok(store_review_get(a, task2, review_status, &status));
+    th_ok(gdpr_store__vault_delete_subject(a, subject, NULL));
+    th_ok(gdpr_store__review_get(a, task2, review_status, &status));
     ck_assert_int_eq(status, 40);
-    th_ok(store_review_get(a, task3, review_status, &status));
+    th_ok(gdpr_store__review_get(a, task3, review_status, &status));
     ck_assert_int_eq(status, 21);
-    th_ok(store_subject_delete(a, subject));
-    th_ok(store_review_get(a, task3, review_status, &status));
+    th_ok(gdpr_store__subject_delete(a, subject));
+    th_ok(gdpr_store__review_get(a, task3, review_status, &status));
     ck_assert_int_eq(status, 20);
-    th_ok(store_retention_anchor_foreach(a, subject, count_anchor, &anchors));
+    th_ok(gdpr_store__retention_anchor_foreach(a, subject, count_anchor, &anchors));
     ck_assert_int_eq(anchors, 0);
-    th_ok(store_retention_anchor_foreach(a, other, count_anchor, &anchors));
+    th_ok(gdpr_store__retention_anchor_foreach(a, other, count_anchor, &anchors));
     ck_assert_int_eq(anchors, 1);
-    th_ok(store_commit(a));
+    th_ok(gdpr_store__commit(a));
     ck_assert_int_eq(raw_int64(db, "SELECT count(*) FROM retention_state"), 0);
     ck_assert_int_eq(raw_int64(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"
                                    " AND name LIKE 'retention_%'"),
                      0);
-    store_close(a);
+    gdpr_store__close(a);
 }
 END_TEST
 

@@ -34,29 +34,29 @@ START_TEST(nesting_and_commas)
     char *out = NULL;
     size_t len = 0;
 
-    jsonw_init(&w);
-    jsonw_object_begin(&w);
-    jsonw_key(&w, "a");
-    jsonw_int64(&w, -3);
-    jsonw_key(&w, "b");
-    jsonw_array_begin(&w);
-    jsonw_array_end(&w);
-    jsonw_key(&w, "c");
-    jsonw_array_begin(&w);
-    jsonw_bool(&w, 1);
-    jsonw_null(&w);
-    jsonw_object_begin(&w);
-    jsonw_object_end(&w);
-    jsonw_string(&w, NULL);
-    jsonw_array_end(&w);
-    jsonw_key(&w, "d");
-    jsonw_double(&w, 8);
-    jsonw_key(&w, "e");
-    jsonw_double(&w, 0.75);
-    jsonw_key(&w, "f");
-    jsonw_int64(&w, INT64_MIN);
-    jsonw_object_end(&w);
-    th_ok(jsonw_finish(&w, &out, &len));
+    gdpr_jsonw__init(&w);
+    gdpr_jsonw__object_begin(&w);
+    gdpr_jsonw__key(&w, "a");
+    gdpr_jsonw__int64(&w, -3);
+    gdpr_jsonw__key(&w, "b");
+    gdpr_jsonw__array_begin(&w);
+    gdpr_jsonw__array_end(&w);
+    gdpr_jsonw__key(&w, "c");
+    gdpr_jsonw__array_begin(&w);
+    gdpr_jsonw__bool(&w, 1);
+    gdpr_jsonw__null(&w);
+    gdpr_jsonw__object_begin(&w);
+    gdpr_jsonw__object_end(&w);
+    gdpr_jsonw__string(&w, NULL);
+    gdpr_jsonw__array_end(&w);
+    gdpr_jsonw__key(&w, "d");
+    gdpr_jsonw__double(&w, 8);
+    gdpr_jsonw__key(&w, "e");
+    gdpr_jsonw__double(&w, 0.75);
+    gdpr_jsonw__key(&w, "f");
+    gdpr_jsonw__int64(&w, INT64_MIN);
+    gdpr_jsonw__object_end(&w);
+    th_ok(gdpr_jsonw__finish(&w, &out, &len));
     ck_assert_str_eq(out, "{\"a\":-3,\"b\":[],\"c\":[true,null,{},null],\"d\":8.0,\"e\":0.75,"
                           "\"f\":-9223372036854775808}");
     ck_assert_uint_eq(len, strlen(out));
@@ -70,13 +70,13 @@ START_TEST(strings_escaped)
     jsonw w;
     char *out = NULL;
 
-    jsonw_init(&w);
-    jsonw_array_begin(&w);
-    jsonw_string(&w, "q\"b\\s/\b\f\n\r\t\x01\x1f end");
-    jsonw_string(&w, "Zo\xc3\xab \xe2\x82\xac \xf0\x9f\x98\x80");
-    jsonw_string(&w, "");
-    jsonw_array_end(&w);
-    th_ok(jsonw_finish(&w, &out, NULL));
+    gdpr_jsonw__init(&w);
+    gdpr_jsonw__array_begin(&w);
+    gdpr_jsonw__string(&w, "q\"b\\s/\b\f\n\r\t\x01\x1f end");
+    gdpr_jsonw__string(&w, "Zo\xc3\xab \xe2\x82\xac \xf0\x9f\x98\x80");
+    gdpr_jsonw__string(&w, "");
+    gdpr_jsonw__array_end(&w);
+    th_ok(gdpr_jsonw__finish(&w, &out, NULL));
     ck_assert_str_eq(out, "[\"q\\\"b\\\\s/\\b\\f\\n\\r\\t\\u0001\\u001f end\","
                           "\"Zo\xc3\xab \xe2\x82\xac \xf0\x9f\x98\x80\",\"\"]");
     ck_assert_int_eq(valid(out), 1);
@@ -89,17 +89,17 @@ START_TEST(empty_and_reuse)
     jsonw w;
     char *out = NULL;
 
-    jsonw_init(&w);
-    th_ok(jsonw_finish(&w, &out, NULL));
+    gdpr_jsonw__init(&w);
+    th_ok(gdpr_jsonw__finish(&w, &out, NULL));
     ck_assert_str_eq(out, "");
     free(out);
     /* finish resets: the writer can build the next document */
-    jsonw_int64(&w, 1);
-    th_ok(jsonw_finish(&w, &out, NULL));
+    gdpr_jsonw__int64(&w, 1);
+    th_ok(gdpr_jsonw__finish(&w, &out, NULL));
     ck_assert_str_eq(out, "1");
     free(out);
-    jsonw_string(&w, "dropped");
-    jsonw_free(&w);
+    gdpr_jsonw__string(&w, "dropped");
+    gdpr_jsonw__free(&w);
     ck_assert_ptr_null(w.buf);
 }
 END_TEST
@@ -110,12 +110,12 @@ START_TEST(long_document_grows)
     char *out = NULL;
     size_t len = 0;
 
-    jsonw_init(&w);
-    jsonw_array_begin(&w);
+    gdpr_jsonw__init(&w);
+    gdpr_jsonw__array_begin(&w);
     for (int i = 0; i < 100000; i++)
-        jsonw_int64(&w, i);
-    jsonw_array_end(&w);
-    th_ok(jsonw_finish(&w, &out, &len));
+        gdpr_jsonw__int64(&w, i);
+    gdpr_jsonw__array_end(&w);
+    th_ok(gdpr_jsonw__finish(&w, &out, &len));
     ck_assert_uint_gt(len, 500000);
     ck_assert_int_eq(valid(out), 1);
     free(out);
@@ -127,11 +127,11 @@ START_TEST(failed_allocation_reported_once)
     jsonw w;
     char *out = (char *)"x";
 
-    jsonw_init(&w);
-    jsonw_string(&w, "a");
+    gdpr_jsonw__init(&w);
+    gdpr_jsonw__string(&w, "a");
     w.failed = 1; /* as after a realloc that returned NULL */
-    jsonw_string(&w, "b");
-    th_assert_err(jsonw_finish(&w, &out, NULL), GDPR_ENOMEM, "out of memory");
+    gdpr_jsonw__string(&w, "b");
+    th_assert_err(gdpr_jsonw__finish(&w, &out, NULL), GDPR_ENOMEM, "out of memory");
     ck_assert_ptr_null(out);
     ck_assert_ptr_null(w.buf);
 }
@@ -139,24 +139,24 @@ END_TEST
 
 START_TEST(parsed_tree_written_back)
 {
-    json_node *root = json_node_add(NULL, JSON_OBJECT, NULL, NULL, 0, 0);
+    json_node *root = gdpr_json__node_add(NULL, JSON_OBJECT, NULL, NULL, 0, 0);
     json_node *arr;
     jsonw w;
     char *out = NULL;
 
     ck_assert_ptr_nonnull(root);
-    ck_assert_ptr_nonnull(json_node_add(root, JSON_TEXT, "k", "v\n", 0, 0));
-    arr = json_node_add(root, JSON_ARRAY, "list", NULL, 0, 0);
+    ck_assert_ptr_nonnull(gdpr_json__node_add(root, JSON_TEXT, "k", "v\n", 0, 0));
+    arr = gdpr_json__node_add(root, JSON_ARRAY, "list", NULL, 0, 0);
     ck_assert_ptr_nonnull(arr);
-    ck_assert_ptr_nonnull(json_node_add(arr, JSON_INTEGER, NULL, NULL, 7, 0));
-    ck_assert_ptr_nonnull(json_node_add(arr, JSON_REAL, NULL, NULL, 0, 1.5));
-    ck_assert_ptr_nonnull(json_node_add(arr, JSON_FALSE, NULL, NULL, 0, 0));
-    jsonw_init(&w);
-    jsonw_node(&w, root);
-    th_ok(jsonw_finish(&w, &out, NULL));
+    ck_assert_ptr_nonnull(gdpr_json__node_add(arr, JSON_INTEGER, NULL, NULL, 7, 0));
+    ck_assert_ptr_nonnull(gdpr_json__node_add(arr, JSON_REAL, NULL, NULL, 0, 1.5));
+    ck_assert_ptr_nonnull(gdpr_json__node_add(arr, JSON_FALSE, NULL, NULL, 0, 0));
+    gdpr_jsonw__init(&w);
+    gdpr_jsonw__node(&w, root);
+    th_ok(gdpr_jsonw__finish(&w, &out, NULL));
     ck_assert_str_eq(out, "{\"k\":\"v\\n\",\"list\":[7,1.5,false]}");
     free(out);
-    json_free(root);
+    gdpr_json__free(root);
 }
 END_TEST
 

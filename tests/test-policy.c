@@ -84,48 +84,52 @@ typedef struct {
 } bad_case;
 
 static const bad_case bad_cases[] = {
-    { "\"basis\": \"consent\"", "\"basis\": \"consnet\"",
-      "purposes[2].basis: 'consnet' is not one of consent, contract, legal_obligation" },
-    { "\"categories\": [\"contact\", \"usage\"]", "\"categories\": [\"contact\", \"usgae\"]",
-      "purposes[0].categories[1]: 'usgae' is not a category" },
-    { "\"period\": \"P6Y\"", "\"period\": \"P6X\"",
-      "retention[0].period: 'P6X' is not an ISO 8601 duration (position 2" },
-    { "\"period\": \"P2Y\"", "\"period\": \"2Y\"", "retention[1].period: '2Y'" },
-    { "\"anchor\": \"contract_end\"", "\"anchor\": \"contract_start\"",
-      "retention[0].anchor: 'contract_start' is not one of" },
-    { "\"action\": \"erase\", \"legal_duty\"", "\"action\": \"shred\", \"legal_duty\"",
-      "retention[0].action: 'shred'" },
-    { "\"country\": \"IE\",\n    \"timezone\"", "\"country\": \"Ireland\",\n    \"timezone\"",
-      "controller.country: longer than 2 bytes" },
-    { "\"country\": \"IE\",\n    \"timezone\"", "\"country\": \"ie\",\n    \"timezone\"",
-      "controller.country: 'ie' is not an ISO 3166-1 alpha-2" },
-    { "\"timezone\": \"Europe/Dublin\"", "\"timezone\": \"Europe/Atlantis\"",
-      "controller.timezone: 'Europe/Atlantis' is not a time zone" },
-    { "\"holidays\": [\"2026-12-25\"", "\"holidays\": [\"2026-13-25\"",
-      "controller.holidays[0]: must be a date" },
-    { "\"request.open\",\n", "\"request.opne\",\n", "roles[0].permissions[2]: 'request.opne' is not a permission" },
-    { "\"sha256\": \"6cde", "\"sha256\": \"zzde", "notices[0].sha256: must be 64 hex digits" },
-    { "{ \"id\": \"cv\",", "{ \"id\": \"usage\",", "categories[4].id: id 'usage' is used twice" },
-    { "\"special\": true", "\"special\": \"yes\"", "categories[2].special: must be true or false" },
-    { "\"module\": 2", "\"module\": 5", "recipients[3].safeguards[0].module: SCC module must be 1, 2, 3 or 4" },
-    { "\"country\": \"US\", \"kind\": \"processor\" }", "\"country\": \"us\", \"kind\": \"processor\" }",
-      "recipients[1].country: 'us' is not an ISO 3166-1 alpha-2" },
-    { "\"kind\": \"public_body\"", "\"kind\": \"government\"", "recipients[4].kind: 'government'" },
-    { "\"disclosure_ground\": \"legal_obligation\"", "\"disclosure_ground\": \"consent\"",
-      "recipients[4].disclosure_ground: consent is not a standing ground" },
-    { "\"description\": \"Invoicing and bookkeeping\"", "\"descripton\": \"Invoicing and bookkeeping\"",
-      "purposes[1].descripton: unknown field" },
-    { "\"controller\": {", "\"controler\": {", "policy: controler: unknown field" },
-    { "\"roles\": [", "\"roles\": {\"x\": [", "line" },
-    { "\"name\": \"Example CRM Ltd\",", "\"name\": \"Example CRM Ltd\"", "line 4, column 5: expected ',' or '}'" },
-    { "\"name\": \"Example CRM Ltd\"", "\"name\": \"Example \xff CRM\"", "not valid UTF-8" },
-    { "\"name\": \"Example CRM Ltd\"", "\"name\": 42", "controller.name: must be a string" },
-    { "\"purpose\": \"billing\", \"category\": \"financial\"",
-      "\"purpose\": \"biling\", \"category\": \"financial\"",
-      "retention[0].purpose: 'biling' is not a purpose" },
-    { "\"purpose\": \"marketing\", \"category\": \"contact\", \"period\": \"P2Y\"",
-      "\"purpose\": \"billing\", \"category\": \"financial\", \"period\": \"P2Y\"",
-      "retention[1]: a second rule for the same purpose and category (R-1)" },
+    {"\"basis\": \"consent\"", "\"basis\": \"consnet\"",
+     "purposes[2].basis: 'consnet' is not one of consent, contract, legal_obligation"},
+    {"\"categories\": [\"contact\", \"usage\"]", "\"categories\": [\"contact\", \"usgae\"]",
+     "purposes[0].categories[1]: 'usgae' is not a category"},
+    {"\"period\": \"P6Y\"", "\"period\": \"P6X\"",
+     "retention[0].period: 'P6X' is not an ISO 8601 duration (position 2"},
+    {"\"period\": \"P2Y\"", "\"period\": \"2Y\"", "retention[1].period: '2Y'"},
+    {"\"anchor\": \"contract_end\"", "\"anchor\": \"contract_start\"",
+     "retention[0].anchor: 'contract_start' is not one of"},
+    {"\"action\": \"erase\", \"legal_duty\"", "\"action\": \"shred\", \"legal_duty\"",
+     "retention[0].action: 'shred'"},
+    {"\"country\": \"IE\",\n    \"timezone\"", "\"country\": \"Ireland\",\n    \"timezone\"",
+     "controller.country: longer than 2 bytes"},
+    {"\"country\": \"IE\",\n    \"timezone\"", "\"country\": \"ie\",\n    \"timezone\"",
+     "controller.country: 'ie' is not an ISO 3166-1 alpha-2"},
+    {"\"timezone\": \"Europe/Dublin\"", "\"timezone\": \"Europe/Atlantis\"",
+     "controller.timezone: 'Europe/Atlantis' is not a time zone"},
+    {"\"holidays\": [\"2026-12-25\"", "\"holidays\": [\"2026-13-25\"",
+     "controller.holidays[0]: must be a date"},
+    {"\"request.open\",\n", "\"request.opne\",\n",
+     "roles[0].permissions[2]: 'request.opne' is not a permission"},
+    {"\"sha256\": \"6cde", "\"sha256\": \"zzde", "notices[0].sha256: must be 64 hex digits"},
+    {"{ \"id\": \"cv\",", "{ \"id\": \"usage\",", "categories[4].id: id 'usage' is used twice"},
+    {"\"special\": true", "\"special\": \"yes\"", "categories[2].special: must be true or false"},
+    {"\"module\": 2", "\"module\": 5",
+     "recipients[3].safeguards[0].module: SCC module must be 1, 2, 3 or 4"},
+    {"\"country\": \"US\", \"kind\": \"processor\" }",
+     "\"country\": \"us\", \"kind\": \"processor\" }",
+     "recipients[1].country: 'us' is not an ISO 3166-1 alpha-2"},
+    {"\"kind\": \"public_body\"", "\"kind\": \"government\"", "recipients[4].kind: 'government'"},
+    {"\"disclosure_ground\": \"legal_obligation\"", "\"disclosure_ground\": \"consent\"",
+     "recipients[4].disclosure_ground: consent is not a standing ground"},
+    {"\"description\": \"Invoicing and bookkeeping\"",
+     "\"descripton\": \"Invoicing and bookkeeping\"", "purposes[1].descripton: unknown field"},
+    {"\"controller\": {", "\"controler\": {", "policy: controler: unknown field"},
+    {"\"roles\": [", "\"roles\": {\"x\": [", "line"},
+    {"\"name\": \"Example CRM Ltd\",", "\"name\": \"Example CRM Ltd\"",
+     "line 4, column 5: expected ',' or '}'"},
+    {"\"name\": \"Example CRM Ltd\"", "\"name\": \"Example \xff CRM\"", "not valid UTF-8"},
+    {"\"name\": \"Example CRM Ltd\"", "\"name\": 42", "controller.name: must be a string"},
+    {"\"purpose\": \"billing\", \"category\": \"financial\"",
+     "\"purpose\": \"biling\", \"category\": \"financial\"",
+     "retention[0].purpose: 'biling' is not a purpose"},
+    {"\"purpose\": \"marketing\", \"category\": \"contact\", \"period\": \"P2Y\"",
+     "\"purpose\": \"billing\", \"category\": \"financial\", \"period\": \"P2Y\"",
+     "retention[1]: a second rule for the same purpose and category (R-1)"},
 };
 
 START_TEST(bad_document_refused_whole)
@@ -156,7 +160,8 @@ START_TEST(bad_file_names_file_and_line)
     ck_assert_ptr_nonnull(f);
     fputs("{\n  \"controller\": {\n    \"name\": \"x\",,\n  }\n}\n", f);
     fclose(f);
-    th_assert_err(gdpr_policy_load(ts.eng, &th_dpo, path), GDPR_EINVAL, "broken.json: line 3, column 17");
+    th_assert_err(gdpr_policy_load(ts.eng, &th_dpo, path), GDPR_EINVAL,
+                  "broken.json: line 3, column 17");
     th_assert_err(gdpr_policy_load(ts.eng, &th_dpo, "/nonexistent/p.json"), GDPR_ENOTFOUND,
                   "cannot open '/nonexistent/p.json'");
 }
@@ -165,8 +170,8 @@ END_TEST
 START_TEST(bad_arguments)
 {
     char big[300];
-    gdpr_actor nobody = { NULL, "dpo" };
-    gdpr_actor bad_role = { "x", "" };
+    gdpr_actor nobody = {NULL, "dpo"};
+    gdpr_actor bad_role = {"x", ""};
     int allowed = 0;
     int64_t v;
     char *doc;
@@ -176,13 +181,16 @@ START_TEST(bad_arguments)
     th_assert_err(gdpr_policy_load(NULL, &th_dpo, "x"), GDPR_EINVAL, "eng");
     th_assert_err(gdpr_policy_load(ts.eng, NULL, "x"), GDPR_EINVAL, "who");
     th_assert_err(gdpr_policy_load(ts.eng, &nobody, "x"), GDPR_EINVAL, "who.id: must not be NULL");
-    th_assert_err(gdpr_policy_load(ts.eng, &bad_role, "x"), GDPR_EINVAL, "who.role: must not be empty");
+    th_assert_err(gdpr_policy_load(ts.eng, &bad_role, "x"), GDPR_EINVAL,
+                  "who.role: must not be empty");
     th_assert_err(gdpr_policy_load(ts.eng, &th_dpo, NULL), GDPR_EINVAL, "path");
     th_assert_err(gdpr_policy_load(ts.eng, &th_dpo, ""), GDPR_EINVAL, "path: must not be empty");
     th_assert_err(gdpr_policy_load_string(ts.eng, &th_dpo, NULL), GDPR_EINVAL, "json");
     th_assert_err(gdpr_policy_load_string(ts.eng, &th_dpo, ""), GDPR_EINVAL, "empty document");
-    th_assert_err(gdpr_policy_load_string(ts.eng, &th_dpo, "[]"), GDPR_EINVAL, "must be a JSON object");
-    th_assert_err(gdpr_policy_load_string(ts.eng, &th_dpo, "{}"), GDPR_EINVAL, "controller: required");
+    th_assert_err(gdpr_policy_load_string(ts.eng, &th_dpo, "[]"), GDPR_EINVAL,
+                  "must be a JSON object");
+    th_assert_err(gdpr_policy_load_string(ts.eng, &th_dpo, "{}"), GDPR_EINVAL,
+                  "controller: required");
     th_assert_err(gdpr_policy_version(NULL, &v), GDPR_EINVAL, "eng");
     th_assert_err(gdpr_policy_version(ts.eng, NULL), GDPR_EINVAL, "version_out");
     th_assert_err(gdpr_policy_get(ts.eng, NULL), GDPR_EINVAL, "json_out");
@@ -190,7 +198,8 @@ START_TEST(bad_arguments)
     th_assert_err(gdpr_policy_allows(ts.eng, "dpo", "rekey", &allowed), GDPR_ESTATE, "none loaded");
     th_ok(gdpr_policy_load(ts.eng, &th_dpo, th_example_policy_path()));
     th_assert_err(gdpr_policy_allows(ts.eng, big, "rekey", &allowed), GDPR_EINVAL, "role: longer");
-    th_assert_err(gdpr_policy_allows(ts.eng, "dpo", "rekye", &allowed), GDPR_EINVAL, "'rekye' is not a permission");
+    th_assert_err(gdpr_policy_allows(ts.eng, "dpo", "rekye", &allowed), GDPR_EINVAL,
+                  "'rekye' is not a permission");
     th_assert_err(gdpr_policy_allows(ts.eng, "dpo", "rekey", NULL), GDPR_EINVAL, "allowed_out");
 }
 END_TEST
@@ -214,8 +223,8 @@ find_denial(const gdpr_audit_event *ev, void *ctx)
 START_TEST(roles_and_refusal_audited)
 {
     int allowed = -1;
-    denial_seen seen = { 0, "" };
-    gdpr_actor stranger = { "who-knows", "intern" };
+    denial_seen seen = {0, ""};
+    gdpr_actor stranger = {"who-knows", "intern"};
 
     th_ok(gdpr_policy_load(ts.eng, &th_dpo, th_example_policy_path()));
     th_ok(gdpr_policy_allows(ts.eng, "dpo", "hold.manage", &allowed));

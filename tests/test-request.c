@@ -16,24 +16,32 @@
 
 static th_store ts;
 
-static const gdpr_actor supervisor = { "sup-1", "supervisor" };
+static const gdpr_actor supervisor = {"sup-1", "supervisor"};
 
-static void setup(void) { th_setup(&ts); }
-static void teardown(void) { th_teardown(&ts); }
+static void
+setup(void)
+{
+    th_setup(&ts);
+}
+static void
+teardown(void)
+{
+    th_teardown(&ts);
+}
 
 /* An instant written out, parsed by the library's own strict parser. */
 static int64_t
 at(const char *iso)
 {
     int64_t t = 0;
-    ck_assert_msg(cal_parse_instant(iso, &t) == 0, "bad instant %s", iso);
+    ck_assert_msg(gdpr_calendar__parse_instant(iso, &t) == 0, "bad instant %s", iso);
     return t;
 }
 
 static const char *
 iso(int64_t t, char buf[21])
 {
-    ck_assert_int_eq(cal_format_instant(t, buf), 0);
+    ck_assert_int_eq(gdpr_calendar__format_instant(t, buf), 0);
     return buf;
 }
 
@@ -146,19 +154,19 @@ START_TEST(extension_once_at_most_two_months_within_first_month)
     int64_t id2, id3;
 
     ts.now = at("2027-02-10T10:00:00Z");
-    th_assert_err(gdpr_request_extend(ts.eng, &supervisor, id, 3, "complex", ts.now),
-                  GDPR_EINVAL, "months: 3");
-    th_assert_err(gdpr_request_extend(ts.eng, &supervisor, id, 0, "complex", ts.now),
-                  GDPR_EINVAL, "months: 0");
+    th_assert_err(gdpr_request_extend(ts.eng, &supervisor, id, 3, "complex", ts.now), GDPR_EINVAL,
+                  "months: 3");
+    th_assert_err(gdpr_request_extend(ts.eng, &supervisor, id, 0, "complex", ts.now), GDPR_EINVAL,
+                  "months: 0");
     th_assert_err(gdpr_request_extend(ts.eng, &supervisor, id, 2, NULL, ts.now), GDPR_EINVAL,
                   "reason");
     th_assert_err(gdpr_request_extend(ts.eng, &supervisor, id, 2, "complex", 0), GDPR_EINVAL,
                   "subject_told_at: required");
     th_assert_err(gdpr_request_extend(ts.eng, &supervisor, id, 2, "complex", ts.now + 60),
                   GDPR_EINVAL, "in the future");
-    th_assert_err(gdpr_request_extend(ts.eng, &supervisor, id, 2, "complex",
-                                      at("2027-01-30T10:00:00Z")),
-                  GDPR_EINVAL, "before the request was received");
+    th_assert_err(
+        gdpr_request_extend(ts.eng, &supervisor, id, 2, "complex", at("2027-01-30T10:00:00Z")),
+        GDPR_EINVAL, "before the request was received");
     /* An agent lacks request.manage. */
     th_assert_err(gdpr_request_extend(ts.eng, &th_agent, id, 2, "complex", ts.now), GDPR_EDENIED,
                   "request.manage");
@@ -184,9 +192,9 @@ START_TEST(extension_once_at_most_two_months_within_first_month)
     /* After the first due date (2 Mar 00:00Z) no extension is possible. */
     id3 = open_for("ext-3", GDPR_REQUEST_ACCESS, "2027-01-31T10:00:00Z");
     ts.now = at("2027-03-02T00:00:00Z");
-    th_assert_err(gdpr_request_extend(ts.eng, &supervisor, id3, 1, "too late",
-                                      at("2027-02-20T10:00:00Z")),
-                  GDPR_ESTATE, "first due date ended at 2027-03-02T00:00:00Z");
+    th_assert_err(
+        gdpr_request_extend(ts.eng, &supervisor, id3, 1, "too late", at("2027-02-20T10:00:00Z")),
+        GDPR_ESTATE, "first due date ended at 2027-03-02T00:00:00Z");
     ts.now = at("2027-03-01T23:59:59Z");
     th_ok(gdpr_request_extend(ts.eng, &supervisor, id3, 1, "just in time",
                               at("2027-02-20T10:00:00Z")));
@@ -248,8 +256,7 @@ START_TEST(identifiers_resolve_to_one_subject)
     ck_assert_ptr_null(value);
     /* Once linked, the stored blind index finds the subject. */
     th_ok(gdpr_subject_link(ts.eng, &th_agent, "CUST-2", "email", "Stranger@example.net"));
-    th_assert_err(gdpr_request_match(ts.eng, &th_agent, r3, NULL), GDPR_EDENIED,
-                  "request.manage");
+    th_assert_err(gdpr_request_match(ts.eng, &th_agent, r3, NULL), GDPR_EDENIED, "request.manage");
     th_ok(gdpr_request_match(ts.eng, &supervisor, r3, NULL));
     gdpr_free(hash);
     th_ok(gdpr_subject_hash(ts.eng, "CUST-2", &hash));
@@ -369,23 +376,21 @@ START_TEST(transitions_that_make_no_sense_are_refused)
     ck_assert_int_eq(info.close_days, 0);
     th_assert_err(gdpr_request_set_status(ts.eng, &supervisor, id, GDPR_REQUEST_OPEN, NULL),
                   GDPR_ESTATE, "cannot go from fulfilled to open (fulfilled is final)");
-    th_assert_err(gdpr_request_set_status(ts.eng, &supervisor, id, GDPR_REQUEST_IN_PROGRESS,
-                                          NULL),
+    th_assert_err(gdpr_request_set_status(ts.eng, &supervisor, id, GDPR_REQUEST_IN_PROGRESS, NULL),
                   GDPR_ESTATE, "cannot go from fulfilled to in_progress");
     th_assert_err(gdpr_request_deny(ts.eng, &th_dpo, id, GDPR_DENIAL_OTHER, NULL), GDPR_ESTATE,
                   "cannot go from fulfilled to denied");
     th_assert_err(gdpr_request_revoke(ts.eng, &th_agent, id, NULL), GDPR_ESTATE,
                   "cannot go from fulfilled to revoked");
-    th_assert_err(gdpr_request_verify(ts.eng, &th_agent, id, GDPR_VERIFY_FAILED,
-                                      GDPR_METHOD_OTHER, NULL),
-                  GDPR_ESTATE, "is fulfilled (final): cannot verify");
+    th_assert_err(
+        gdpr_request_verify(ts.eng, &th_agent, id, GDPR_VERIFY_FAILED, GDPR_METHOD_OTHER, NULL),
+        GDPR_ESTATE, "is fulfilled (final): cannot verify");
     th_assert_err(gdpr_request_escalate(ts.eng, &th_agent, id, "dpo", NULL), GDPR_ESTATE,
                   "cannot escalate");
 
     /* Revoked is final too; expiry needs an overdue, unverified request. */
     th_ok(gdpr_request_revoke(ts.eng, &th_agent, id2, "subject changed her mind"));
-    th_assert_err(gdpr_request_set_status(ts.eng, &supervisor, id2, GDPR_REQUEST_FULFILLED,
-                                          NULL),
+    th_assert_err(gdpr_request_set_status(ts.eng, &supervisor, id2, GDPR_REQUEST_FULFILLED, NULL),
                   GDPR_ESTATE, "cannot go from revoked to fulfilled");
     th_assert_err(gdpr_request_expire(ts.eng, &supervisor, id3), GDPR_ESTATE,
                   "not due before 2027-03-02T00:00:00Z");
@@ -429,8 +434,8 @@ START_TEST(escalation_and_closing_authority)
     /* Not above: same or lesser request permissions, unknown roles. */
     th_assert_err(gdpr_request_escalate(ts.eng, &th_agent, flagged, "agent", NULL), GDPR_EINVAL,
                   "both hold the same request permissions");
-    th_assert_err(gdpr_request_escalate(ts.eng, &supervisor, flagged, "agent", NULL),
-                  GDPR_EINVAL, "'agent' is not above 'supervisor': it lacks request.manage, "
+    th_assert_err(gdpr_request_escalate(ts.eng, &supervisor, flagged, "agent", NULL), GDPR_EINVAL,
+                  "'agent' is not above 'supervisor': it lacks request.manage, "
                   "request.close");
     th_assert_err(gdpr_request_escalate(ts.eng, &th_agent, flagged, "system", NULL), GDPR_EINVAL,
                   "it lacks request.open");
@@ -520,9 +525,9 @@ START_TEST(policy_roles_grace_and_high_risk_role)
     get(erase, &info);
     ck_assert_int_eq(info.grace_until, at("2027-02-08T10:00:00Z"));
     verify(erase);
-    th_assert_err(gdpr_request_fulfil_erasure(ts.eng, &th_dpo, erase, "art17-1-a", &erased,
-                                              &retained),
-                  GDPR_ESTATE, "grace period until 2027-02-08T10:00:00Z");
+    th_assert_err(
+        gdpr_request_fulfil_erasure(ts.eng, &th_dpo, erase, "art17-1-a", &erased, &retained),
+        GDPR_ESTATE, "grace period until 2027-02-08T10:00:00Z");
     /* close_roles: only the DPO closes erasure requests. */
     ts.now = at("2027-02-08T10:00:00Z");
     th_assert_err(gdpr_request_fulfil(ts.eng, &supervisor, erase, NULL), GDPR_EDENIED,
@@ -570,17 +575,17 @@ START_TEST(policy_requests_section_is_validated)
         const char *tail;
         const char *why;
     } bad[] = {
-        { ",\"requests\": {\"erasure_grace\": \"P2M\"}}", "not months or years" },
-        { ",\"requests\": {\"erasure_grace\": \"P30D\"}}", "at most P21D" },
-        { ",\"requests\": {\"erasure_grace\": \"7 days\"}}", "not an ISO 8601 duration" },
-        { ",\"requests\": {\"high_risk_role\": \"boss\"}}", "'boss' is not a role" },
-        { ",\"requests\": {\"high_risk_role\": \"agent\"}}", "neither 'request.close'" },
-        { ",\"requests\": {\"close_roles\": {\"deletion\": [\"dpo\"]}}}",
-          "'deletion' is not a request type" },
-        { ",\"requests\": {\"close_roles\": {\"erasure\": []}}}", "non-empty array" },
-        { ",\"requests\": {\"close_roles\": {\"erasure\": [\"system\"]}}}",
-          "role 'system' has neither" },
-        { ",\"requests\": {\"grace\": \"P1D\"}}", "unknown field" },
+        {",\"requests\": {\"erasure_grace\": \"P2M\"}}", "not months or years"},
+        {",\"requests\": {\"erasure_grace\": \"P30D\"}}", "at most P21D"},
+        {",\"requests\": {\"erasure_grace\": \"7 days\"}}", "not an ISO 8601 duration"},
+        {",\"requests\": {\"high_risk_role\": \"boss\"}}", "'boss' is not a role"},
+        {",\"requests\": {\"high_risk_role\": \"agent\"}}", "neither 'request.close'"},
+        {",\"requests\": {\"close_roles\": {\"deletion\": [\"dpo\"]}}}",
+         "'deletion' is not a request type"},
+        {",\"requests\": {\"close_roles\": {\"erasure\": []}}}", "non-empty array"},
+        {",\"requests\": {\"close_roles\": {\"erasure\": [\"system\"]}}}",
+         "role 'system' has neither"},
+        {",\"requests\": {\"grace\": \"P1D\"}}", "unknown field"},
     };
     char before[65], after[65];
 
@@ -623,7 +628,7 @@ find_ref(const gdpr_audit_event *ev, void *ctx)
 START_TEST(fulfilment_runs_the_work_and_links_it)
 {
     gdpr_request_info info;
-    sink out = { 0, 0 };
+    sink out = {0, 0};
     unsigned int limits = 0;
     int64_t access, port, restrict_, object, rectify, record = 0, other = 0;
     void *value = NULL;
@@ -634,9 +639,9 @@ START_TEST(fulfilment_runs_the_work_and_links_it)
                          &record));
     th_ok(gdpr_vault_put(ts.eng, &th_agent, "ful-2", "contact", "service", "x", 1, &other));
     access = open_for("ful-1", GDPR_REQUEST_ACCESS, "2027-02-01T10:00:00Z");
-    th_assert_err(gdpr_request_fulfil_export(ts.eng, &supervisor, access, GDPR_EXPORT_JSON,
-                                             to_sink, &out),
-                  GDPR_ESTATE, "not verified");
+    th_assert_err(
+        gdpr_request_fulfil_export(ts.eng, &supervisor, access, GDPR_EXPORT_JSON, to_sink, &out),
+        GDPR_ESTATE, "not verified");
     ck_assert_uint_eq(out.bytes, 0);
     verify(access);
     th_assert_err(gdpr_request_fulfil_export(ts.eng, &supervisor, access, 7, to_sink, &out),
@@ -644,8 +649,7 @@ START_TEST(fulfilment_runs_the_work_and_links_it)
     th_assert_err(gdpr_request_fulfil_limit(ts.eng, &supervisor, access), GDPR_ESTATE,
                   "this helper fulfils restriction and objection");
     ts.now = at("2027-02-03T10:00:00Z");
-    th_ok(gdpr_request_fulfil_export(ts.eng, &supervisor, access, GDPR_EXPORT_JSON, to_sink,
-                                     &out));
+    th_ok(gdpr_request_fulfil_export(ts.eng, &supervisor, access, GDPR_EXPORT_JSON, to_sink, &out));
     ck_assert_uint_gt(out.bytes, 10);
     ck_assert_int_eq(out.first, '{');
     get(access, &info);
@@ -672,15 +676,15 @@ START_TEST(fulfilment_runs_the_work_and_links_it)
     ck_assert_uint_eq(limits, GDPR_SUBJECT_RESTRICTED | GDPR_SUBJECT_OBJECTED);
 
     rectify = open_for("ful-1", GDPR_REQUEST_RECTIFICATION, "2027-02-03T14:00:00Z");
-    th_assert_err(gdpr_request_rectify(ts.eng, &supervisor, rectify, record, "new", 3),
-                  GDPR_ESTATE, "not verified");
+    th_assert_err(gdpr_request_rectify(ts.eng, &supervisor, rectify, record, "new", 3), GDPR_ESTATE,
+                  "not verified");
     verify(rectify);
-    th_assert_err(gdpr_request_rectify(ts.eng, &supervisor, rectify, other, "new", 3),
-                  GDPR_EINVAL, "belongs to another subject");
+    th_assert_err(gdpr_request_rectify(ts.eng, &supervisor, rectify, other, "new", 3), GDPR_EINVAL,
+                  "belongs to another subject");
     th_assert_err(gdpr_request_rectify(ts.eng, &supervisor, rectify, 99999, "new", 3),
                   GDPR_ENOTFOUND, "99999");
-    th_assert_err(gdpr_request_rectify(ts.eng, &supervisor, access, record, "new", 3),
-                  GDPR_ESTATE, "not a rectification");
+    th_assert_err(gdpr_request_rectify(ts.eng, &supervisor, access, record, "new", 3), GDPR_ESTATE,
+                  "not a rectification");
     th_ok(gdpr_request_rectify(ts.eng, &supervisor, rectify, record, "1 Harbour Road", 14));
     /* Restricted (Art. 18): stored only, so the value is not handed out
      * until the restriction is lifted. */
@@ -713,8 +717,8 @@ START_TEST(erasure_request_end_to_end)
     int exists = 1;
 
     th_ok(gdpr_subject_link(ts.eng, &th_agent, "CUST-E", "email", email));
-    th_ok(gdpr_vault_put(ts.eng, &th_agent, "CUST-E", "contact", "service", "Ida Wrenfeather",
-                         15, NULL));
+    th_ok(gdpr_vault_put(ts.eng, &th_agent, "CUST-E", "contact", "service", "Ida Wrenfeather", 15,
+                         NULL));
     in.type = GDPR_REQUEST_ERASURE;
     in.id_kind = "email";
     in.id_value = email;
@@ -723,9 +727,9 @@ START_TEST(erasure_request_end_to_end)
     th_ok(gdpr_request_open(ts.eng, &th_agent, &in, &id));
     verify(id);
     /* The work's own permission: a supervisor may close, not erase. */
-    th_assert_err(gdpr_request_fulfil_erasure(ts.eng, &supervisor, id, "Art. 17(1)(a)", &erased,
-                                              &retained),
-                  GDPR_EDENIED, "erase.subject");
+    th_assert_err(
+        gdpr_request_fulfil_erasure(ts.eng, &supervisor, id, "Art. 17(1)(a)", &erased, &retained),
+        GDPR_EDENIED, "erase.subject");
     get(id, &info);
     ck_assert_int_eq(info.status, GDPR_REQUEST_IN_PROGRESS);
     ts.now += 86400;
@@ -894,8 +898,7 @@ kpi_history(void)
     ts.now = at("2027-02-12T10:00:00Z");
     th_ok(gdpr_request_deny(ts.eng, &th_dpo, r6, GDPR_DENIAL_OTHER, NULL));
     r9 = open_for("k-9", GDPR_REQUEST_ACCESS, "2027-02-15T10:00:00Z");
-    th_ok(gdpr_request_verify(ts.eng, &th_agent, r9, GDPR_VERIFY_PENDING, GDPR_METHOD_NONE,
-                              NULL));
+    th_ok(gdpr_request_verify(ts.eng, &th_agent, r9, GDPR_VERIFY_PENDING, GDPR_METHOD_NONE, NULL));
     ts.now = at("2027-02-24T10:00:00Z");
     th_ok(gdpr_request_deny(ts.eng, &th_dpo, r3, GDPR_DENIAL_EXEMPT, NULL));
     open_for("k-11", GDPR_REQUEST_ACCESS, "2027-03-01T00:00:00Z");
@@ -955,10 +958,9 @@ START_TEST(kpis_on_a_fixed_history)
      * with partial days at the edges read from the rows: R0 comes in. */
     th_ok(gdpr_request_kpi_report_init(&whole, GDPR_REQUEST_KPI_REPORT_VERSION));
     th_ok(gdpr_request_kpi_report_init(&edge, GDPR_REQUEST_KPI_REPORT_VERSION));
-    th_ok(gdpr_request_kpis(ts.eng, at("2027-02-01T00:00:00Z"), at("2027-03-01T00:00:00Z"),
-                            &whole));
-    th_ok(gdpr_request_kpis(ts.eng, at("2027-01-31T23:59:59Z"), at("2027-03-01T00:00:00Z"),
-                            &edge));
+    th_ok(
+        gdpr_request_kpis(ts.eng, at("2027-02-01T00:00:00Z"), at("2027-03-01T00:00:00Z"), &whole));
+    th_ok(gdpr_request_kpis(ts.eng, at("2027-01-31T23:59:59Z"), at("2027-03-01T00:00:00Z"), &edge));
     ck_assert_int_eq(whole.total, 11);
     ck_assert_int_eq(whole.by_type[GDPR_REQUEST_ACCESS], 5);
     ck_assert_int_eq(whole.decided, 8);
@@ -997,8 +999,8 @@ START_TEST(kpis_on_a_fixed_history)
         ck_assert_int_eq(sum.extended, whole.extended);
         ck_assert_int_eq(sum.escalations, whole.escalations);
         ck_assert_int_eq(sum.high_risk, whole.high_risk);
-        ck_assert_int_eq(memcmp(sum.by_type_status, whole.by_type_status,
-                                sizeof sum.by_type_status), 0);
+        ck_assert_int_eq(
+            memcmp(sum.by_type_status, whole.by_type_status, sizeof sum.by_type_status), 0);
     }
 
     /* Years later the open R8 is still the one overdue request of the
@@ -1116,14 +1118,12 @@ START_TEST(bad_input_is_refused_and_changes_nothing)
                   "in.channel: longer than 64");
     in.channel = "phone";
     in.received_at = ts.now + 1;
-    th_assert_err(gdpr_request_open(ts.eng, &th_agent, &in, &out), GDPR_EINVAL,
-                  "in.received_at: ");
+    th_assert_err(gdpr_request_open(ts.eng, &th_agent, &in, &out), GDPR_EINVAL, "in.received_at: ");
     in.received_at = at("2018-05-24T23:59:59Z");
     th_assert_err(gdpr_request_open(ts.eng, &th_agent, &in, &out), GDPR_EINVAL,
                   "in.received_at: 2018-05-24T23:59:59Z is out of range");
     in.received_at = -1;
-    th_assert_err(gdpr_request_open(ts.eng, &th_agent, &in, &out), GDPR_EINVAL,
-                  "in.received_at");
+    th_assert_err(gdpr_request_open(ts.eng, &th_agent, &in, &out), GDPR_EINVAL, "in.received_at");
     in.received_at = 0;
     in.note = "";
     th_assert_err(gdpr_request_open(ts.eng, &th_agent, &in, &out), GDPR_EINVAL,
@@ -1146,31 +1146,29 @@ START_TEST(bad_input_is_refused_and_changes_nothing)
                   "only erasure requests have a grace period");
     in.type = GDPR_REQUEST_ERASURE;
     in.grace_seconds = 22 * 86400;
-    th_assert_err(gdpr_request_open(ts.eng, &th_agent, &in, &out), GDPR_EINVAL,
-                  "in.grace_seconds");
+    th_assert_err(gdpr_request_open(ts.eng, &th_agent, &in, &out), GDPR_EINVAL, "in.grace_seconds");
     in.grace_seconds = -2;
-    th_assert_err(gdpr_request_open(ts.eng, &th_agent, &in, &out), GDPR_EINVAL,
-                  "in.grace_seconds");
+    th_assert_err(gdpr_request_open(ts.eng, &th_agent, &in, &out), GDPR_EINVAL, "in.grace_seconds");
 
     /* ids, states, methods, reasons, roles */
-    th_assert_err(gdpr_request_verify(ts.eng, &th_agent, 0, GDPR_VERIFY_VERIFIED,
-                                      GDPR_METHOD_DOCUMENT, NULL),
-                  GDPR_EINVAL, "request: 0");
+    th_assert_err(
+        gdpr_request_verify(ts.eng, &th_agent, 0, GDPR_VERIFY_VERIFIED, GDPR_METHOD_DOCUMENT, NULL),
+        GDPR_EINVAL, "request: 0");
     th_assert_err(gdpr_request_verify(ts.eng, &th_agent, 999, GDPR_VERIFY_VERIFIED,
                                       GDPR_METHOD_DOCUMENT, NULL),
                   GDPR_ENOTFOUND, "request 999 does not exist");
-    th_assert_err(gdpr_request_verify(ts.eng, &th_agent, id, GDPR_VERIFY_NONE,
-                                      GDPR_METHOD_DOCUMENT, NULL),
-                  GDPR_EINVAL, "state: 0");
-    th_assert_err(gdpr_request_verify(ts.eng, &th_agent, id, GDPR_VERIFY_VERIFIED,
-                                      GDPR_METHOD_NONE, NULL),
-                  GDPR_EINVAL, "method: say how");
+    th_assert_err(
+        gdpr_request_verify(ts.eng, &th_agent, id, GDPR_VERIFY_NONE, GDPR_METHOD_DOCUMENT, NULL),
+        GDPR_EINVAL, "state: 0");
+    th_assert_err(
+        gdpr_request_verify(ts.eng, &th_agent, id, GDPR_VERIFY_VERIFIED, GDPR_METHOD_NONE, NULL),
+        GDPR_EINVAL, "method: say how");
     th_assert_err(gdpr_request_verify(ts.eng, &th_agent, id, GDPR_VERIFY_VERIFIED,
                                       (gdpr_request_method)9, NULL),
                   GDPR_EINVAL, "method: 9");
-    th_assert_err(gdpr_request_verify(ts.eng, NULL, id, GDPR_VERIFY_VERIFIED,
-                                      GDPR_METHOD_DOCUMENT, NULL),
-                  GDPR_EINVAL, "who");
+    th_assert_err(
+        gdpr_request_verify(ts.eng, NULL, id, GDPR_VERIFY_VERIFIED, GDPR_METHOD_DOCUMENT, NULL),
+        GDPR_EINVAL, "who");
     th_assert_err(gdpr_request_verify(ts.eng, &th_agent, id, GDPR_VERIFY_VERIFIED,
                                       GDPR_METHOD_DOCUMENT, longtext),
                   GDPR_EINVAL, "note: longer than");
@@ -1178,15 +1176,13 @@ START_TEST(bad_input_is_refused_and_changes_nothing)
                   "reason: 0");
     th_assert_err(gdpr_request_deny(ts.eng, &th_dpo, -5, GDPR_DENIAL_OTHER, NULL), GDPR_EINVAL,
                   "request: -5");
-    th_assert_err(gdpr_request_escalate(ts.eng, &th_agent, id, NULL, NULL), GDPR_EINVAL,
-                  "to_role");
+    th_assert_err(gdpr_request_escalate(ts.eng, &th_agent, id, NULL, NULL), GDPR_EINVAL, "to_role");
     th_assert_err(gdpr_request_escalate(ts.eng, &th_agent, id, longname, NULL), GDPR_EINVAL,
                   "to_role: longer than");
     th_assert_err(gdpr_request_escalate(ts.eng, &th_agent, id, "\xff", NULL), GDPR_EINVAL,
                   "to_role: not valid UTF-8");
     th_assert_err(gdpr_request_flag(ts.eng, &th_agent, id, 0, NULL), GDPR_EINVAL, "flags: 0x0");
-    th_assert_err(gdpr_request_flag(ts.eng, &th_agent, id, 0x20, NULL), GDPR_EINVAL,
-                  "flags: 0x20");
+    th_assert_err(gdpr_request_flag(ts.eng, &th_agent, id, 0x20, NULL), GDPR_EINVAL, "flags: 0x20");
     th_assert_err(gdpr_request_revoke(ts.eng, &th_agent, id, "\xff"), GDPR_EINVAL,
                   "note: not valid UTF-8");
     th_assert_err(gdpr_request_expire(ts.eng, &th_agent, 999), GDPR_ENOTFOUND, "999");
@@ -1194,8 +1190,7 @@ START_TEST(bad_input_is_refused_and_changes_nothing)
                   GDPR_EINVAL, "status: 0");
     th_assert_err(gdpr_request_match(ts.eng, &supervisor, id, longname), GDPR_EINVAL,
                   "subject: longer than");
-    th_assert_err(gdpr_request_fulfil_export(ts.eng, &supervisor, id, GDPR_EXPORT_JSON, NULL,
-                                             NULL),
+    th_assert_err(gdpr_request_fulfil_export(ts.eng, &supervisor, id, GDPR_EXPORT_JSON, NULL, NULL),
                   GDPR_EINVAL, "write");
     th_assert_err(gdpr_request_fulfil_erasure(ts.eng, &supervisor, id, NULL, NULL, NULL),
                   GDPR_EINVAL, "ground");
@@ -1253,12 +1248,11 @@ END_TEST
 
 START_TEST(words_round_trip)
 {
-    static const char *const whats[] = { "type", "status", "denial", "verification", "method" };
-    const char *(*const namers[])(int) = { gdpr_request_type_name, gdpr_request_status_name,
-                                           gdpr_request_denial_name,
-                                           gdpr_request_verification_name,
-                                           gdpr_request_method_name };
-    static const int lo[] = { 1, 1, 0, 0, 0 }, hi[] = { 6, 6, 5, 3, 6 };
+    static const char *const whats[] = {"type", "status", "denial", "verification", "method"};
+    const char *(*const namers[])(int) = {gdpr_request_type_name, gdpr_request_status_name,
+                                          gdpr_request_denial_name, gdpr_request_verification_name,
+                                          gdpr_request_method_name};
+    static const int lo[] = {1, 1, 0, 0, 0}, hi[] = {6, 6, 5, 3, 6};
 
     for (int w = 0; w < 5; w++) {
         for (int v = lo[w]; v <= hi[w]; v++) {

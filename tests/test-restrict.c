@@ -27,8 +27,16 @@
 
 static th_store ts;
 
-static void setup(void) { th_setup(&ts); }
-static void teardown(void) { th_teardown(&ts); }
+static void
+setup(void)
+{
+    th_setup(&ts);
+}
+static void
+teardown(void)
+{
+    th_teardown(&ts);
+}
 
 /* --- small helpers ------------------------------------------------------- */
 
@@ -165,8 +173,8 @@ static void
 snapshot(char out[65])
 {
     static const char *const db_tables[] = {
-        "vault", "subject", "erasure_hold", "tombstone", "tombstone_kept", "tombstone_record",
-        "erasure_shred_queue", "retention_review",
+        "vault",          "subject",          "erasure_hold",        "tombstone",
+        "tombstone_kept", "tombstone_record", "erasure_shred_queue", "retention_review",
     };
     unsigned char digest[32];
     unsigned int dlen = 0;
@@ -313,11 +321,13 @@ typedef enum {
 } call_kind;
 
 static const char *const call_names[] = {
-    "gdpr_vault_get", "gdpr_vault_foreach", "gdpr_vault_rectify", "gdpr_vault_delete",
-    "gdpr_export_subject", "gdpr_erase_record", "gdpr_erase_subject", "gdpr_request_rectify",
-    "gdpr_retention_run", "gdpr_review_decide(erase)",
+    "gdpr_vault_get",      "gdpr_vault_foreach",
+    "gdpr_vault_rectify",  "gdpr_vault_delete",
+    "gdpr_export_subject", "gdpr_erase_record",
+    "gdpr_erase_subject",  "gdpr_request_rectify",
+    "gdpr_retention_run",  "gdpr_review_decide(erase)",
 };
-static const char *const limit_names[] = { "HELD", "DUTY", "KEPT", "ART18" };
+static const char *const limit_names[] = {"HELD", "DUTY", "KEPT", "ART18"};
 
 typedef enum {
     O_REFUSED,   /* GDPR_ESTATE naming record, limit, article and verb; nothing changes */
@@ -339,48 +349,48 @@ typedef struct {
 /* The table of lib/core/record.h, call by call. */
 static const walk_row walk[] = {
     /* HELD: refuses CHANGE, DELETE, ERASE; READ and EXPORT stay open. */
-    { L_HELD, C_GET, O_READ, NULL },
-    { L_HELD, C_FOREACH, O_READ, NULL },
-    { L_HELD, C_RECTIFY, O_REFUSED, "not changed" },
-    { L_HELD, C_DELETE, O_REFUSED, "not deleted" },
-    { L_HELD, C_EXPORT, O_READ, NULL },
-    { L_HELD, C_ERASE_RECORD, O_REFUSED, "not erased" },
-    { L_HELD, C_ERASE_SUBJECT, O_KEPT, NULL },
-    { L_HELD, C_REQUEST_RECTIFY, O_REFUSED, "not changed" },
-    { L_HELD, C_RETENTION_RUN, O_UNTOUCHED, NULL },
-    { L_HELD, C_REVIEW_ERASE, O_REFUSED, NULL },
+    {L_HELD, C_GET, O_READ, NULL},
+    {L_HELD, C_FOREACH, O_READ, NULL},
+    {L_HELD, C_RECTIFY, O_REFUSED, "not changed"},
+    {L_HELD, C_DELETE, O_REFUSED, "not deleted"},
+    {L_HELD, C_EXPORT, O_READ, NULL},
+    {L_HELD, C_ERASE_RECORD, O_REFUSED, "not erased"},
+    {L_HELD, C_ERASE_SUBJECT, O_KEPT, NULL},
+    {L_HELD, C_REQUEST_RECTIFY, O_REFUSED, "not changed"},
+    {L_HELD, C_RETENTION_RUN, O_UNTOUCHED, NULL},
+    {L_HELD, C_REVIEW_ERASE, O_REFUSED, NULL},
     /* DUTY: refuses DELETE and ERASE; READ, CHANGE, EXPORT stay open. */
-    { L_DUTY, C_GET, O_READ, NULL },
-    { L_DUTY, C_FOREACH, O_READ, NULL },
-    { L_DUTY, C_RECTIFY, O_CHANGED, NULL },
-    { L_DUTY, C_DELETE, O_REFUSED, "not deleted" },
-    { L_DUTY, C_EXPORT, O_READ, NULL },
-    { L_DUTY, C_ERASE_RECORD, O_REFUSED, "not erased" },
-    { L_DUTY, C_ERASE_SUBJECT, O_KEPT, NULL },
-    { L_DUTY, C_REQUEST_RECTIFY, O_CHANGED, NULL },
-    { L_DUTY, C_RETENTION_RUN, O_UNTOUCHED, NULL },
+    {L_DUTY, C_GET, O_READ, NULL},
+    {L_DUTY, C_FOREACH, O_READ, NULL},
+    {L_DUTY, C_RECTIFY, O_CHANGED, NULL},
+    {L_DUTY, C_DELETE, O_REFUSED, "not deleted"},
+    {L_DUTY, C_EXPORT, O_READ, NULL},
+    {L_DUTY, C_ERASE_RECORD, O_REFUSED, "not erased"},
+    {L_DUTY, C_ERASE_SUBJECT, O_KEPT, NULL},
+    {L_DUTY, C_REQUEST_RECTIFY, O_CHANGED, NULL},
+    {L_DUTY, C_RETENTION_RUN, O_UNTOUCHED, NULL},
     /* KEPT (by a legal duty): READ and CHANGE refused as kept, DELETE and
      * ERASE by the duty that kept it; EXPORT open. */
-    { L_KEPT, C_GET, O_REFUSED, "not handed out" },
-    { L_KEPT, C_FOREACH, O_SKIPPED, NULL },
-    { L_KEPT, C_RECTIFY, O_REFUSED, "not changed" },
-    { L_KEPT, C_DELETE, O_REFUSED, "not deleted" },
-    { L_KEPT, C_EXPORT, O_READ, NULL },
-    { L_KEPT, C_ERASE_RECORD, O_REFUSED, "not erased" },
-    { L_KEPT, C_ERASE_SUBJECT, O_KEPT, NULL },
-    { L_KEPT, C_REQUEST_RECTIFY, O_REFUSED, "not changed" },
-    { L_KEPT, C_RETENTION_RUN, O_UNTOUCHED, NULL },
+    {L_KEPT, C_GET, O_REFUSED, "not handed out"},
+    {L_KEPT, C_FOREACH, O_SKIPPED, NULL},
+    {L_KEPT, C_RECTIFY, O_REFUSED, "not changed"},
+    {L_KEPT, C_DELETE, O_REFUSED, "not deleted"},
+    {L_KEPT, C_EXPORT, O_READ, NULL},
+    {L_KEPT, C_ERASE_RECORD, O_REFUSED, "not erased"},
+    {L_KEPT, C_ERASE_SUBJECT, O_KEPT, NULL},
+    {L_KEPT, C_REQUEST_RECTIFY, O_REFUSED, "not changed"},
+    {L_KEPT, C_RETENTION_RUN, O_UNTOUCHED, NULL},
     /* ART18: refuses READ and routine DELETE; CHANGE, ERASE, EXPORT open. */
-    { L_ART18, C_GET, O_REFUSED, "not handed out" },
-    { L_ART18, C_FOREACH, O_SKIPPED, NULL },
-    { L_ART18, C_RECTIFY, O_CHANGED, NULL },
-    { L_ART18, C_DELETE, O_REFUSED, "not deleted" },
-    { L_ART18, C_EXPORT, O_READ, NULL },
-    { L_ART18, C_ERASE_RECORD, O_ERASED, NULL },
-    { L_ART18, C_ERASE_SUBJECT, O_ERASED, NULL },
-    { L_ART18, C_REQUEST_RECTIFY, O_CHANGED, NULL },
-    { L_ART18, C_RETENTION_RUN, O_UNTOUCHED, NULL },
-    { L_ART18, C_REVIEW_ERASE, O_REFUSED, NULL },
+    {L_ART18, C_GET, O_REFUSED, "not handed out"},
+    {L_ART18, C_FOREACH, O_SKIPPED, NULL},
+    {L_ART18, C_RECTIFY, O_CHANGED, NULL},
+    {L_ART18, C_DELETE, O_REFUSED, "not deleted"},
+    {L_ART18, C_EXPORT, O_READ, NULL},
+    {L_ART18, C_ERASE_RECORD, O_ERASED, NULL},
+    {L_ART18, C_ERASE_SUBJECT, O_ERASED, NULL},
+    {L_ART18, C_REQUEST_RECTIFY, O_CHANGED, NULL},
+    {L_ART18, C_RETENTION_RUN, O_UNTOUCHED, NULL},
+    {L_ART18, C_REVIEW_ERASE, O_REFUSED, NULL},
 };
 
 /* One limited record of the fixture. */
@@ -448,22 +458,22 @@ walk_setup(void)
     ck_assert_int_eq(rep.reviews_opened, 2);
     ck_assert_int_eq(rep.erased, 0);
 
-    fx[L_HELD] = (limited){ "held-1", "held@example.com", 0, 0, 0, cv_held, 0 };
+    fx[L_HELD] = (limited){"held-1", "held@example.com", 0, 0, 0, cv_held, 0};
     fx[L_HELD].record = put_at("held-1", "contact", "marketing", fx[L_HELD].value, T_2023);
     fx[L_HELD].hold = place_record_hold(fx[L_HELD].record, "Complaint C-9 about this address");
     fx[L_HELD].review = review_of(cv_held);
     fx[L_HELD].review_hold = place_record_hold(cv_held, "Claim about the hiring decision");
 
-    fx[L_DUTY] = (limited){ "duty-1", "INV-DUTY-0001", 0, 0, 0, 0, 0 };
+    fx[L_DUTY] = (limited){"duty-1", "INV-DUTY-0001", 0, 0, 0, 0, 0};
     fx[L_DUTY].record = put("duty-1", "financial", "billing", fx[L_DUTY].value);
 
-    fx[L_KEPT] = (limited){ "kept-1", "INV-KEPT-0002", 0, 0, 0, 0, 0 };
+    fx[L_KEPT] = (limited){"kept-1", "INV-KEPT-0002", 0, 0, 0, 0, 0};
     fx[L_KEPT].record = put("kept-1", "financial", "billing", fx[L_KEPT].value);
     put("kept-1", "contact", "service", "kept@example.com");
     th_ok(gdpr_erase_subject(ts.eng, &th_dpo, "kept-1", GROUND, &er));
     ck_assert_int_eq(er.retained, 1);
 
-    fx[L_ART18] = (limited){ "art18-1", "art18@example.com", 0, 0, 0, cv_art18, 0 };
+    fx[L_ART18] = (limited){"art18-1", "art18@example.com", 0, 0, 0, cv_art18, 0};
     fx[L_ART18].record = put_at("art18-1", "contact", "marketing", fx[L_ART18].value, T_2023);
     fx[L_ART18].review = review_of(cv_art18);
     /* Due under R-4 (anonymise, P18M): a retention run deletes its value
@@ -487,26 +497,36 @@ assert_refusal(int rc, const limited *f, limit_kind lim, const walk_row *w)
 
     switch (lim) {
     case L_HELD:
-        snprintf(head, sizeof head, "record %lld: under legal hold %lld until 2026-04-01 "
-                 "(Art. 17(3)(e))", (long long)f->record, (long long)f->hold);
+        snprintf(head, sizeof head,
+                 "record %lld: under legal hold %lld until 2026-04-01 "
+                 "(Art. 17(3)(e))",
+                 (long long)f->record, (long long)f->hold);
         break;
     case L_DUTY:
-        snprintf(head, sizeof head, "record %lld: kept under legal duty (retention rule R-1) "
-                 "until 20", (long long)f->record);
+        snprintf(head, sizeof head,
+                 "record %lld: kept under legal duty (retention rule R-1) "
+                 "until 20",
+                 (long long)f->record);
         break;
     case L_KEPT:
         /* Read and change meet the erasure's restriction first; delete
          * and erase the duty that made it keep the record. */
         if (w->call == C_DELETE || w->call == C_ERASE_RECORD)
-            snprintf(head, sizeof head, "record %lld: kept under legal duty (retention rule "
-                     "R-1) until 20", (long long)f->record);
+            snprintf(head, sizeof head,
+                     "record %lld: kept under legal duty (retention rule "
+                     "R-1) until 20",
+                     (long long)f->record);
         else
-            snprintf(head, sizeof head, "record %lld: restricted since its subject was erased: "
-                     "kept only for storage under R-1 until 20", (long long)f->record);
+            snprintf(head, sizeof head,
+                     "record %lld: restricted since its subject was erased: "
+                     "kept only for storage under R-1 until 20",
+                     (long long)f->record);
         break;
     default:
-        snprintf(head, sizeof head, "record %lld: the subject has restricted processing "
-                 "(Art. 18(1))", (long long)f->record);
+        snprintf(head, sizeof head,
+                 "record %lld: the subject has restricted processing "
+                 "(Art. 18(1))",
+                 (long long)f->record);
         break;
     }
     th_assert_err(rc, GDPR_ESTATE, head);
@@ -541,7 +561,7 @@ START_TEST(restriction_walk)
     const limited *f = &fx[w->limit];
     char before[65], after[65];
     int64_t tomb_before, request = 0;
-    gdpr_erase_report er = { -1, -1, -1 };
+    gdpr_erase_report er = {-1, -1, -1};
     gdpr_retention_report rep;
     gdpr_review_decision d = GDPR_REVIEW_DECISION_INIT;
     id_list l;
@@ -588,8 +608,8 @@ START_TEST(restriction_walk)
         rc = gdpr_erase_subject(ts.eng, &th_dpo, f->subject, GROUND, &er);
         break;
     case C_REQUEST_RECTIFY:
-        rc = gdpr_request_rectify(ts.eng, &th_dpo, request, f->record, NEW_VALUE,
-                                  strlen(NEW_VALUE));
+        rc =
+            gdpr_request_rectify(ts.eng, &th_dpo, request, f->record, NEW_VALUE, strlen(NEW_VALUE));
         break;
     case C_RETENTION_RUN:
         rc = gdpr_retention_run(ts.eng, &th_system, ts.now, &rep);
@@ -731,9 +751,9 @@ START_TEST(foreach_skips_kept_records)
     ck_assert_int_eq(l.n, 1);
     ck_assert_int_eq(l.ids[0], ids[3]);
     assert_foreach_matches_get("alice", ids, 4);
-    th_assert_err(gdpr_vault_get(ts.eng, &th_dpo, ids[0], &(void *){ NULL }, &(size_t){ 0 }),
+    th_assert_err(gdpr_vault_get(ts.eng, &th_dpo, ids[0], &(void *){NULL}, &(size_t){0}),
                   GDPR_ESTATE, "restricted since its subject was erased");
-    th_assert_err(gdpr_vault_get(ts.eng, &th_dpo, ids[2], &(void *){ NULL }, &(size_t){ 0 }),
+    th_assert_err(gdpr_vault_get(ts.eng, &th_dpo, ids[2], &(void *){NULL}, &(size_t){0}),
                   GDPR_ESTATE, "restricted since its subject was erased");
 }
 END_TEST
@@ -753,8 +773,7 @@ START_TEST(foreach_skips_art18_restricted_subject)
     ck_assert_int_eq(foreach_ids("bob").n, 0);
     assert_foreach_matches_get("bob", ids, 3);
     for (int i = 0; i < 3; i++)
-        th_assert_err(gdpr_vault_get(ts.eng, &th_dpo, ids[i], &(void *){ NULL },
-                                     &(size_t){ 0 }),
+        th_assert_err(gdpr_vault_get(ts.eng, &th_dpo, ids[i], &(void *){NULL}, &(size_t){0}),
                       GDPR_ESTATE, "(Art. 18(1))");
     /* Another subject is not touched. */
     ck_assert_int_eq(foreach_ids("carol").n, 1);
@@ -826,8 +845,8 @@ START_TEST(delete_completes_partial_erasure)
 
     th_ok(gdpr_hold_release(ts.eng, &th_dpo, hold, "claim settled"));
     /* Still kept for storage only: not handed out, not changed. */
-    th_assert_err(gdpr_vault_get(ts.eng, &th_dpo, held, &(void *){ NULL }, &(size_t){ 0 }),
-                  GDPR_ESTATE, "restricted since its subject was erased");
+    th_assert_err(gdpr_vault_get(ts.eng, &th_dpo, held, &(void *){NULL}, &(size_t){0}), GDPR_ESTATE,
+                  "restricted since its subject was erased");
     th_assert_err(gdpr_vault_rectify(ts.eng, &th_dpo, held, "x", 1), GDPR_ESTATE,
                   "restricted since its subject was erased");
 

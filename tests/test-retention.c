@@ -21,8 +21,8 @@ static th_store ts;
 
 /* A policy with one collection rule per period form, and one rule per
  * anchor and action. */
-#define KEEP_RULE(id, cat, period)                                                          \
-    "{\"id\":\"" id "\",\"purpose\":\"keep\",\"category\":\"" cat "\",\"period\":\"" period   \
+#define KEEP_RULE(id, cat, period)                                                                 \
+    "{\"id\":\"" id "\",\"purpose\":\"keep\",\"category\":\"" cat "\",\"period\":\"" period        \
     "\",\"anchor\":\"collection\",\"action\":\"erase\"},"
 
 static const char test_policy[] =
@@ -41,44 +41,59 @@ static const char test_policy[] =
     "{\"id\":\"keep\",\"description\":\"periods\",\"basis\":\"contract\",\"categories\":["
     "\"c-p1m\",\"c-p1y\",\"c-p4y\",\"c-p6y\",\"c-p18m\",\"c-p1y6m\",\"c-p30d\",\"c-p2w\","
     "\"c-pt12h\",\"c-mix\",\"c-none\"]},"
-    "{\"id\":\"news\",\"description\":\"newsletter\",\"basis\":\"consent\",\"categories\":[\"contact\"]},"
+    "{\"id\":\"news\",\"description\":\"newsletter\",\"basis\":\"consent\",\"categories\":["
+    "\"contact\"]},"
     "{\"id\":\"mkt\",\"description\":\"marketing\",\"basis\":\"legitimate_interests\","
     "\"categories\":[\"contact\"]},"
-    "{\"id\":\"svc\",\"description\":\"service\",\"basis\":\"contract\",\"categories\":[\"usage\",\"contact\"]},"
-    "{\"id\":\"crm\",\"description\":\"billing\",\"basis\":\"legal_obligation\",\"categories\":[\"financial\"]},"
+    "{\"id\":\"svc\",\"description\":\"service\",\"basis\":\"contract\",\"categories\":[\"usage\","
+    "\"contact\"]},"
+    "{\"id\":\"crm\",\"description\":\"billing\",\"basis\":\"legal_obligation\",\"categories\":["
+    "\"financial\"]},"
     "{\"id\":\"hire\",\"description\":\"recruitment\",\"basis\":\"legitimate_interests\","
     "\"categories\":[\"cv\",\"contact\"]},"
-    "{\"id\":\"req\",\"description\":\"requests\",\"basis\":\"legal_obligation\",\"categories\":[\"contact\"]}],"
+    "{\"id\":\"req\",\"description\":\"requests\",\"basis\":\"legal_obligation\",\"categories\":["
+    "\"contact\"]}],"
     "\"notices\":[{\"id\":\"n1\",\"version\":\"1\",\"url\":\"https://test.example/n1\","
     "\"sha256\":\"6cde9994e39b1c499930aee4a47b2af501ca7013507cf8108aa9bf0b393cb8d4\"}],"
-    "\"retention\":["
-    KEEP_RULE("K-1M", "c-p1m", "P1M") KEEP_RULE("K-1Y", "c-p1y", "P1Y")
-    KEEP_RULE("K-4Y", "c-p4y", "P4Y") KEEP_RULE("K-6Y", "c-p6y", "P6Y")
-    KEEP_RULE("K-18M", "c-p18m", "P18M") KEEP_RULE("K-1Y6M", "c-p1y6m", "P1Y6M")
-    KEEP_RULE("K-30D", "c-p30d", "P30D") KEEP_RULE("K-2W", "c-p2w", "P2W")
-    KEEP_RULE("K-12H", "c-pt12h", "PT12H") KEEP_RULE("K-MIX", "c-mix", "P1Y2M10DT2H30M")
-    "{\"id\":\"N-1\",\"purpose\":\"news\",\"category\":\"contact\",\"period\":\"P30D\","
-    "\"anchor\":\"consent_withdrawal\",\"action\":\"erase\"},"
-    "{\"id\":\"M-1\",\"purpose\":\"mkt\",\"category\":\"contact\",\"period\":\"P2Y\","
-    "\"anchor\":\"last_activity\",\"action\":\"erase\"},"
-    "{\"id\":\"S-1\",\"purpose\":\"svc\",\"category\":\"usage\",\"period\":\"P18M\","
-    "\"anchor\":\"last_activity\",\"action\":\"anonymise\",\"keep\":[\"country\",\"product\"]},"
-    "{\"id\":\"B-1\",\"purpose\":\"crm\",\"category\":\"financial\",\"period\":\"P6Y\","
-    "\"anchor\":\"contract_end\",\"action\":\"erase\",\"legal_duty\":true},"
-    "{\"id\":\"H-1\",\"purpose\":\"hire\",\"category\":\"cv\",\"period\":\"P6M\","
-    "\"anchor\":\"contract_end\",\"action\":\"review\",\"review_every\":\"P6M\"},"
-    "{\"id\":\"Q-1\",\"purpose\":\"req\",\"category\":\"contact\",\"period\":\"P1Y\","
-    "\"anchor\":\"request_closed\",\"action\":\"erase\"}],"
-    "\"roles\":[{\"id\":\"dpo\",\"permissions\":[\"*\"]},"
-    "{\"id\":\"agent\",\"permissions\":[\"vault.put\",\"vault.get\",\"retention.anchor\","
-    "\"consent.record\",\"subject.create\"]},"
-    "{\"id\":\"system\",\"permissions\":[\"retention.run\",\"erase.subject\"]}]}";
+    "\"retention\":[" KEEP_RULE("K-1M", "c-p1m", "P1M") KEEP_RULE("K-1Y", "c-p1y", "P1Y")
+        KEEP_RULE("K-4Y", "c-p4y", "P4Y") KEEP_RULE("K-6Y", "c-p6y", "P6Y")
+            KEEP_RULE("K-18M", "c-p18m", "P18M") KEEP_RULE("K-1Y6M", "c-p1y6m", "P1Y6M")
+                KEEP_RULE("K-30D", "c-p30d", "P30D") KEEP_RULE("K-2W", "c-p2w", "P2W")
+                    KEEP_RULE("K-12H", "c-pt12h", "PT12H") KEEP_RULE(
+                        "K-MIX", "c-mix",
+                        "P1Y2M10DT2H30M") "{\"id\":\"N-1\",\"purpose\":\"news\",\"category\":"
+                                          "\"contact\",\"period\":\"P30D\","
+                                          "\"anchor\":\"consent_withdrawal\",\"action\":\"erase\"},"
+                                          "{\"id\":\"M-1\",\"purpose\":\"mkt\",\"category\":"
+                                          "\"contact\",\"period\":\"P2Y\","
+                                          "\"anchor\":\"last_activity\",\"action\":\"erase\"},"
+                                          "{\"id\":\"S-1\",\"purpose\":\"svc\",\"category\":"
+                                          "\"usage\",\"period\":\"P18M\","
+                                          "\"anchor\":\"last_activity\",\"action\":\"anonymise\","
+                                          "\"keep\":[\"country\",\"product\"]},"
+                                          "{\"id\":\"B-1\",\"purpose\":\"crm\",\"category\":"
+                                          "\"financial\",\"period\":\"P6Y\","
+                                          "\"anchor\":\"contract_end\",\"action\":\"erase\","
+                                          "\"legal_duty\":true},"
+                                          "{\"id\":\"H-1\",\"purpose\":\"hire\",\"category\":"
+                                          "\"cv\",\"period\":\"P6M\","
+                                          "\"anchor\":\"contract_end\",\"action\":\"review\","
+                                          "\"review_every\":\"P6M\"},"
+                                          "{\"id\":\"Q-1\",\"purpose\":\"req\",\"category\":"
+                                          "\"contact\",\"period\":\"P1Y\","
+                                          "\"anchor\":\"request_closed\",\"action\":\"erase\"}],"
+                                          "\"roles\":[{\"id\":\"dpo\",\"permissions\":[\"*\"]},"
+                                          "{\"id\":\"agent\",\"permissions\":[\"vault.put\","
+                                          "\"vault.get\",\"retention.anchor\","
+                                          "\"consent.record\",\"subject.create\"]},"
+                                          "{\"id\":\"system\",\"permissions\":[\"retention.run\","
+                                          "\"erase.subject\"]}]}";
 
 static int64_t
 T(const char *iso)
 {
     int64_t t = 0;
-    ck_assert_msg(cal_parse_instant(iso, &t) == 0, "bad test time %s", iso);
+    ck_assert_msg(gdpr_calendar__parse_instant(iso, &t) == 0, "bad test time %s", iso);
     return t;
 }
 
@@ -109,7 +124,7 @@ static void
 teardown(void)
 {
     fault_vfs_arm(FAULT_IOERR, 0);
-    retention_fail_batch_at = 0;
+    gdpr_retention__fail_batch_at = 0;
     th_teardown(&ts);
 }
 
@@ -150,7 +165,7 @@ assert_due(int64_t record, const char *iso)
     char got[21] = "";
 
     ck_assert_msg(in.has_due, "record %lld: no due time, want %s", (long long)record, iso);
-    cal_format_instant(in.due, got);
+    gdpr_calendar__format_instant(in.due, got);
     ck_assert_msg(in.due == T(iso), "record %lld: due %s, want %s", (long long)record, got, iso);
 }
 
@@ -192,7 +207,7 @@ count_ref(const gdpr_audit_event *ev, void *ctx)
 static int
 audit_count(const char *needle)
 {
-    count_ctx c = { needle, 0 };
+    count_ctx c = {needle, 0};
     th_ok(gdpr_audit_foreach(ts.eng, 1, count_ref, &c));
     return c.n;
 }
@@ -214,26 +229,26 @@ START_TEST(period_forms)
     static const struct {
         const char *category, *collected, *due, *rule;
     } cases[] = {
-        { "c-p1m", "2026-01-31T10:00:00Z", "2026-02-28T10:00:00Z", "K-1M" },
-        { "c-p1m", "2024-01-31T00:00:00Z", "2024-02-29T00:00:00Z", "K-1M" },
-        { "c-p1m", "2026-12-31T23:59:59Z", "2027-01-31T23:59:59Z", "K-1M" },
-        { "c-p1m", "2026-03-31T12:00:00Z", "2026-04-30T12:00:00Z", "K-1M" },
-        { "c-p1y", "2024-02-29T12:00:00Z", "2025-02-28T12:00:00Z", "K-1Y" },
-        { "c-p1y", "2026-12-31T00:00:00Z", "2027-12-31T00:00:00Z", "K-1Y" },
-        { "c-p4y", "2024-02-29T00:00:00Z", "2028-02-29T00:00:00Z", "K-4Y" },
-        { "c-p6y", "2026-03-15T08:30:00Z", "2032-03-15T08:30:00Z", "K-6Y" },
-        { "c-p18m", "2025-08-31T00:00:00Z", "2027-02-28T00:00:00Z", "K-18M" },
-        { "c-p1y6m", "2025-08-31T00:00:00Z", "2027-02-28T00:00:00Z", "K-1Y6M" },
-        { "c-p30d", "2026-12-15T00:00:00Z", "2027-01-14T00:00:00Z", "K-30D" },
-        { "c-p30d", "2028-02-15T00:00:00Z", "2028-03-16T00:00:00Z", "K-30D" },
-        { "c-p2w", "2026-12-25T00:00:00Z", "2027-01-08T00:00:00Z", "K-2W" },
-        { "c-pt12h", "2026-12-31T18:00:00Z", "2027-01-01T06:00:00Z", "K-12H" },
-        { "c-mix", "2026-01-31T00:00:00Z", "2027-04-10T02:30:00Z", "K-MIX" },
+        {"c-p1m", "2026-01-31T10:00:00Z", "2026-02-28T10:00:00Z", "K-1M"},
+        {"c-p1m", "2024-01-31T00:00:00Z", "2024-02-29T00:00:00Z", "K-1M"},
+        {"c-p1m", "2026-12-31T23:59:59Z", "2027-01-31T23:59:59Z", "K-1M"},
+        {"c-p1m", "2026-03-31T12:00:00Z", "2026-04-30T12:00:00Z", "K-1M"},
+        {"c-p1y", "2024-02-29T12:00:00Z", "2025-02-28T12:00:00Z", "K-1Y"},
+        {"c-p1y", "2026-12-31T00:00:00Z", "2027-12-31T00:00:00Z", "K-1Y"},
+        {"c-p4y", "2024-02-29T00:00:00Z", "2028-02-29T00:00:00Z", "K-4Y"},
+        {"c-p6y", "2026-03-15T08:30:00Z", "2032-03-15T08:30:00Z", "K-6Y"},
+        {"c-p18m", "2025-08-31T00:00:00Z", "2027-02-28T00:00:00Z", "K-18M"},
+        {"c-p1y6m", "2025-08-31T00:00:00Z", "2027-02-28T00:00:00Z", "K-1Y6M"},
+        {"c-p30d", "2026-12-15T00:00:00Z", "2027-01-14T00:00:00Z", "K-30D"},
+        {"c-p30d", "2028-02-15T00:00:00Z", "2028-03-16T00:00:00Z", "K-30D"},
+        {"c-p2w", "2026-12-25T00:00:00Z", "2027-01-08T00:00:00Z", "K-2W"},
+        {"c-pt12h", "2026-12-31T18:00:00Z", "2027-01-01T06:00:00Z", "K-12H"},
+        {"c-mix", "2026-01-31T00:00:00Z", "2027-04-10T02:30:00Z", "K-MIX"},
     };
 
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        int64_t id = put_at("subj-periods", cases[i].category, "keep", NULL, "v",
-                            T(cases[i].collected));
+        int64_t id =
+            put_at("subj-periods", cases[i].category, "keep", NULL, "v", T(cases[i].collected));
         gdpr_retention_info in = info(id);
         assert_due(id, cases[i].due);
         ck_assert_str_eq(in.rule, cases[i].rule);
@@ -319,8 +334,8 @@ START_TEST(anchor_contract_end)
     later = put_at("subj-c", "financial", "crm", "invoice", "INV-2", 0);
     assert_due(later, "2032-01-31T00:00:00Z");
     /* Clearing the purpose's own end falls back to the general one. */
-    th_ok(gdpr_retention_anchor_clear(ts.eng, &th_agent, "subj-c", GDPR_ANCHOR_CONTRACT_END,
-                                      "hire"));
+    th_ok(
+        gdpr_retention_anchor_clear(ts.eng, &th_agent, "subj-c", GDPR_ANCHOR_CONTRACT_END, "hire"));
     assert_due(cv, "2026-07-31T00:00:00Z");
     th_ok(gdpr_retention_anchor_clear(ts.eng, &th_agent, "subj-c", GDPR_ANCHOR_CONTRACT_END, NULL));
     assert_no_due(inv);
@@ -399,8 +414,8 @@ START_TEST(anchor_request_closed)
         th_ok(gdpr_request_open(ts.eng, &th_dpo, &in, &request));
         assert_due(rec, "2027-05-01T00:00:00Z");
         ts.now = T("2026-06-10T00:00:00Z");
-        th_ok(gdpr_request_deny(ts.eng, &th_dpo, request, GDPR_DENIAL_UNFOUNDED_OR_EXCESSIVE,
-                                NULL));
+        th_ok(
+            gdpr_request_deny(ts.eng, &th_dpo, request, GDPR_DENIAL_UNFOUNDED_OR_EXCESSIVE, NULL));
         assert_due(rec, "2027-06-10T00:00:00Z");
     }
 }
@@ -436,14 +451,13 @@ START_TEST(policy_change_reschedules)
     ck_assert_int_eq(audit_count("retention sync: 0 records rescheduled"), 1);
     /* A due time lost behind the API's back (an import, a restore) is put
      * right by a sync. */
-    th_ok(store_retention_set_schedule(ts.eng->st, a, 0, 0, 0, 0));
+    th_ok(gdpr_store__retention_set_schedule(ts.eng->st, a, 0, 0, 0, 0));
     assert_no_due(a);
     th_ok(gdpr_retention_sync(ts.eng, &th_dpo, &changed));
     ck_assert_int_eq(changed, 1);
     assert_due(a, "2026-02-28T00:00:00Z");
     ck_assert_int_eq(info(a).anchor_at, T("2026-01-31T00:00:00Z"));
-    th_assert_err(gdpr_retention_sync(ts.eng, &th_agent, &changed), GDPR_EDENIED,
-                  "retention.run");
+    th_assert_err(gdpr_retention_sync(ts.eng, &th_agent, &changed), GDPR_EDENIED, "retention.run");
 }
 END_TEST
 
@@ -452,14 +466,14 @@ START_TEST(bad_durations_refused_with_position)
     static const struct {
         const char *period, *fragment;
     } cases[] = {
-        { "P6X", "'P6X' is not an ISO 8601 duration (position 2" },
-        { "6Y", "'6Y' is not an ISO 8601 duration (position 0" },
-        { "P", "'P' is not an ISO 8601 duration (position 1" },
-        { "PT", "'PT' is not an ISO 8601 duration (position 2" },
-        { "P1.5Y", "'P1.5Y' is not an ISO 8601 duration (position 2" },
-        { "p6y", "'p6y' is not an ISO 8601 duration (position 0" },
-        { "P-1Y", "'P-1Y' is not an ISO 8601 duration (position 1" },
-        { "P6Y ", "'P6Y ' is not an ISO 8601 duration (position 3" },
+        {"P6X", "'P6X' is not an ISO 8601 duration (position 2"},
+        {"6Y", "'6Y' is not an ISO 8601 duration (position 0"},
+        {"P", "'P' is not an ISO 8601 duration (position 1"},
+        {"PT", "'PT' is not an ISO 8601 duration (position 2"},
+        {"P1.5Y", "'P1.5Y' is not an ISO 8601 duration (position 2"},
+        {"p6y", "'p6y' is not an ISO 8601 duration (position 0"},
+        {"P-1Y", "'P-1Y' is not an ISO 8601 duration (position 1"},
+        {"P6Y ", "'P6Y ' is not an ISO 8601 duration (position 3"},
     };
     char before[65], after[65];
     int64_t version = 0;
@@ -590,7 +604,7 @@ typedef struct {
 static void
 make_sweep_set(sweep_set *s)
 {
-    static const char *const subjects[] = { "subj-s1", "subj-s2", "subj-s3" };
+    static const char *const subjects[] = {"subj-s1", "subj-s2", "subj-s3"};
 
     for (int i = 0; i < 6; i++)
         s->due[i] = put_at(subjects[i % 3], "c-p1m", "keep", "note", "due value",
@@ -853,7 +867,7 @@ START_TEST(run_clears_stale_due)
     gdpr_retention_report rep;
     due_list l;
 
-    th_ok(store_retention_set_schedule(ts.eng->st, id, 1, ts.now - 10, 1, ts.now - 5));
+    th_ok(gdpr_store__retention_set_schedule(ts.eng->st, id, 1, ts.now - 10, 1, ts.now - 5));
     memset(&l, 0, sizeof l);
     th_ok(gdpr_retention_due(ts.eng, ts.now, collect_due, &l));
     ck_assert_int_eq(l.n, 0);
@@ -875,8 +889,7 @@ START_TEST(run_refusals)
     make_sweep_set(&s);
     ts.now = T("2026-03-01T00:00:00Z");
     th_fingerprint(&ts, before);
-    th_assert_err(gdpr_retention_run(ts.eng, &th_system, ts.now + 1, &rep), GDPR_EINVAL,
-                  "as_of: ");
+    th_assert_err(gdpr_retention_run(ts.eng, &th_system, ts.now + 1, &rep), GDPR_EINVAL, "as_of: ");
     th_assert_err(gdpr_retention_run(ts.eng, &th_system, -1, &rep), GDPR_EINVAL, "as_of: -1");
     th_assert_err(gdpr_retention_run(ts.eng, &th_system, CAL_MAX_TIME + 1, &rep), GDPR_EINVAL,
                   "as_of: ");
@@ -971,8 +984,8 @@ ten_due(int64_t ids[10])
     for (int i = 0; i < 10; i++) {
         char subject[32];
         snprintf(subject, sizeof subject, "subj-b%d", i % 4);
-        ids[i] = put_at(subject, "c-p1m", "keep", NULL, "batch value",
-                        T("2025-11-01T00:00:00Z") + i);
+        ids[i] =
+            put_at(subject, "c-p1m", "keep", NULL, "batch value", T("2025-11-01T00:00:00Z") + i);
     }
 }
 
@@ -1027,8 +1040,10 @@ START_TEST(progress_stop_resumes)
         ck_assert_int_eq(audit_count_record(ids[i], "erased"), 1);
     }
     ck_assert_int_eq(audit_count("retention run 1 resumed"), 1);
-    ck_assert_int_eq(audit_count("retention run 1 finished as of 2026-01-01T00:00:00Z: examined 10, "
-                                 "erased 10"), 1);
+    ck_assert_int_eq(
+        audit_count("retention run 1 finished as of 2026-01-01T00:00:00Z: examined 10, "
+                    "erased 10"),
+        1);
 }
 END_TEST
 
@@ -1054,15 +1069,15 @@ START_TEST(fault_at_nth_batch_resumes)
         hold.until = T("2027-01-01T00:00:00Z");
         th_ok(gdpr_hold_place(ts.eng, &th_dpo, &hold, NULL));
         opts.batch = 3;
-        retention_fail_batch_at = n;
+        gdpr_retention__fail_batch_at = n;
         rc = gdpr_retention_run_ex(ts.eng, &th_system, ts.now, &opts, &first);
-        ck_assert_int_eq(retention_fail_batch_at, 0);
+        ck_assert_int_eq(gdpr_retention__fail_batch_at, 0);
         th_assert_err(rc, GDPR_ESTORAGE, "test hook");
         /* Batches before the N-th are kept; the N-th left no trace. */
         ck_assert_int_eq(first.examined, 3 * (n - 1));
         for (int i = 0; i < 10; i++)
-            ck_assert_msg(record_exists(ids[i]) == (i == 1 || i >= 3 * (n - 1)),
-                          "n=%ld record %d", n, i);
+            ck_assert_msg(record_exists(ids[i]) == (i == 1 || i >= 3 * (n - 1)), "n=%ld record %d",
+                          n, i);
         th_ok(gdpr_retention_run_ex(ts.eng, &th_system, ts.now, &opts, &second));
         ck_assert_int_eq(first.examined + second.examined, 10);
         ck_assert_int_eq(first.held + second.held, 1);
@@ -1098,7 +1113,7 @@ copy_file(const char *from, const char *to)
 static void
 snapshot(const char *suffix, int restore)
 {
-    static const char *const parts[] = { "", "-wal", "-keys", "-keys-wal" };
+    static const char *const parts[] = {"", "-wal", "-keys", "-keys-wal"};
 
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
         char live[400], copy[420];
@@ -1160,8 +1175,10 @@ START_TEST(io_fault_in_run_resumes)
         ck_assert_msg(rc == GDPR_OK, "n=%ld: rerun %s (%s)", n, gdpr_strerror(rc), gdpr_errmsg());
         for (int i = 0; i < 10; i++) {
             ck_assert_msg(!record_exists(ids[i]), "n=%ld: record %d left", n, i);
-            ck_assert_msg(audit_count_record(ids[i], "erased") == 1, "n=%ld: record %d erased %d "
-                          "times", n, i, audit_count_record(ids[i], "erased"));
+            ck_assert_msg(audit_count_record(ids[i], "erased") == 1,
+                          "n=%ld: record %d erased %d "
+                          "times",
+                          n, i, audit_count_record(ids[i], "erased"));
         }
         ck_assert(record_exists(keep));
         th_ok(gdpr_audit_verify(ts.eng, NULL));
@@ -1203,7 +1220,7 @@ crash_child(const char *db, long point, int64_t now)
 
 START_TEST(crash_in_run_resumes)
 {
-    static const long points[] = { 3, 8, 20, 40 };
+    static const long points[] = {3, 8, 20, 40};
 
     for (size_t k = 0; k < sizeof points / sizeof points[0]; k++) {
         gdpr_retention_options opts = GDPR_RETENTION_OPTIONS_INIT;
@@ -1291,7 +1308,8 @@ START_TEST(review_keep_moves_due)
     ck_assert_int_eq(reviews(GDPR_REVIEW_OPEN).n, 0);
     {
         char needle[128];
-        snprintf(needle, sizeof needle, "review %lld: keep record %lld until "
+        snprintf(needle, sizeof needle,
+                 "review %lld: keep record %lld until "
                  "2026-04-01T00:00:00Z under H-1 (justification sealed in review %lld)",
                  (long long)task, (long long)cv, (long long)task);
         ck_assert_int_eq(audit_count(needle), 1);
@@ -1354,8 +1372,7 @@ START_TEST(review_keep_bounds)
     d.justification = "bad \xff byte";
     th_assert_err(gdpr_review_decide(ts.eng, &th_dpo, task, &d), GDPR_EINVAL, "UTF-8");
     d.justification = "bell\a";
-    th_assert_err(gdpr_review_decide(ts.eng, &th_dpo, task, &d), GDPR_EINVAL,
-                  "control character");
+    th_assert_err(gdpr_review_decide(ts.eng, &th_dpo, task, &d), GDPR_EINVAL, "control character");
     memset(longtext, 'x', sizeof longtext - 1);
     longtext[sizeof longtext - 1] = '\0';
     d.justification = longtext;
@@ -1412,8 +1429,8 @@ START_TEST(review_erase)
     th_assert_err(gdpr_review_decide(ts.eng, &th_dpo, task, &d), GDPR_ESTATE, "erased already");
     {
         char needle[96];
-        snprintf(needle, sizeof needle, "review %lld: erase record %lld under H-1",
-                 (long long)task, (long long)cv);
+        snprintf(needle, sizeof needle, "review %lld: erase record %lld under H-1", (long long)task,
+                 (long long)cv);
         ck_assert_int_eq(audit_count(needle), 1);
     }
 }
@@ -1476,7 +1493,7 @@ never_review(const gdpr_review *task, void *ctx)
 START_TEST(bad_arguments)
 {
     char before[65], after[65], longname[GDPR_NAME_MAX + 2];
-    gdpr_actor bad_who = { "x", NULL };
+    gdpr_actor bad_who = {"x", NULL};
     gdpr_retention_info in;
     gdpr_retention_options opts;
     gdpr_review_decision d;
@@ -1503,34 +1520,36 @@ START_TEST(bad_arguments)
     th_assert_err(gdpr_contract_end(ts.eng, &th_agent, "\xff", 0), GDPR_EINVAL, "subject");
     th_assert_err(gdpr_contract_end(ts.eng, &th_agent, "subj-bad", -3), GDPR_EINVAL, "at: -3");
     th_assert_err(gdpr_contract_end(ts.eng, &th_agent, "nobody", 0), GDPR_ENOTFOUND, "subject");
-    th_assert_err(gdpr_retention_anchor_set(ts.eng, &th_agent, "subj-bad", GDPR_ANCHOR_COLLECTION,
-                                            NULL, 0), GDPR_EINVAL, "anchor: 1");
-    th_assert_err(gdpr_retention_anchor_set(ts.eng, &th_agent, "subj-bad",
-                                            (gdpr_retention_anchor)6, NULL, 0), GDPR_EINVAL,
-                  "anchor: 6");
-    th_assert_err(gdpr_retention_anchor_set(ts.eng, &th_agent, "subj-bad",
-                                            (gdpr_retention_anchor)0, NULL, 0), GDPR_EINVAL,
-                  "anchor: 0");
-    th_assert_err(gdpr_retention_anchor_set(ts.eng, &th_agent, "subj-bad",
-                                            GDPR_ANCHOR_CONTRACT_END, "nope", 0), GDPR_EINVAL,
-                  "purpose: 'nope' is not a purpose");
-    th_assert_err(gdpr_retention_anchor_set(ts.eng, &th_agent, "subj-bad",
-                                            GDPR_ANCHOR_CONTRACT_END, "\xff", 0), GDPR_EINVAL,
-                  "purpose");
-    th_assert_err(gdpr_retention_anchor_set(ts.eng, &th_agent, "subj-bad",
-                                            GDPR_ANCHOR_CONTRACT_END, "", 0), GDPR_EINVAL,
-                  "purpose");
-    th_assert_err(gdpr_retention_anchor_set(ts.eng, &th_agent, "subj-bad",
-                                            GDPR_ANCHOR_CONTRACT_END, longname, 0), GDPR_EINVAL,
-                  "purpose");
-    th_assert_err(gdpr_retention_anchor_clear(ts.eng, &th_agent, "subj-bad",
-                                              GDPR_ANCHOR_COLLECTION, NULL), GDPR_EINVAL,
-                  "anchor: 1");
-    th_assert_err(gdpr_retention_anchor_clear(NULL, &th_agent, "subj-bad",
-                                              GDPR_ANCHOR_CONTRACT_END, NULL), GDPR_EINVAL, "eng");
-    th_assert_err(gdpr_retention_anchor_clear(ts.eng, &th_agent, "nobody",
-                                              GDPR_ANCHOR_CONTRACT_END, NULL), GDPR_ENOTFOUND,
-                  "subject");
+    th_assert_err(
+        gdpr_retention_anchor_set(ts.eng, &th_agent, "subj-bad", GDPR_ANCHOR_COLLECTION, NULL, 0),
+        GDPR_EINVAL, "anchor: 1");
+    th_assert_err(
+        gdpr_retention_anchor_set(ts.eng, &th_agent, "subj-bad", (gdpr_retention_anchor)6, NULL, 0),
+        GDPR_EINVAL, "anchor: 6");
+    th_assert_err(
+        gdpr_retention_anchor_set(ts.eng, &th_agent, "subj-bad", (gdpr_retention_anchor)0, NULL, 0),
+        GDPR_EINVAL, "anchor: 0");
+    th_assert_err(gdpr_retention_anchor_set(ts.eng, &th_agent, "subj-bad", GDPR_ANCHOR_CONTRACT_END,
+                                            "nope", 0),
+                  GDPR_EINVAL, "purpose: 'nope' is not a purpose");
+    th_assert_err(gdpr_retention_anchor_set(ts.eng, &th_agent, "subj-bad", GDPR_ANCHOR_CONTRACT_END,
+                                            "\xff", 0),
+                  GDPR_EINVAL, "purpose");
+    th_assert_err(
+        gdpr_retention_anchor_set(ts.eng, &th_agent, "subj-bad", GDPR_ANCHOR_CONTRACT_END, "", 0),
+        GDPR_EINVAL, "purpose");
+    th_assert_err(gdpr_retention_anchor_set(ts.eng, &th_agent, "subj-bad", GDPR_ANCHOR_CONTRACT_END,
+                                            longname, 0),
+                  GDPR_EINVAL, "purpose");
+    th_assert_err(
+        gdpr_retention_anchor_clear(ts.eng, &th_agent, "subj-bad", GDPR_ANCHOR_COLLECTION, NULL),
+        GDPR_EINVAL, "anchor: 1");
+    th_assert_err(
+        gdpr_retention_anchor_clear(NULL, &th_agent, "subj-bad", GDPR_ANCHOR_CONTRACT_END, NULL),
+        GDPR_EINVAL, "eng");
+    th_assert_err(
+        gdpr_retention_anchor_clear(ts.eng, &th_agent, "nobody", GDPR_ANCHOR_CONTRACT_END, NULL),
+        GDPR_ENOTFOUND, "subject");
 
     memset(&in, 0, sizeof in);
     th_assert_err(gdpr_retention_record(ts.eng, 1, &in), GDPR_EVERSION, "out.version: 0");
@@ -1543,8 +1562,7 @@ START_TEST(bad_arguments)
 
     th_assert_err(gdpr_retention_due(NULL, 0, never_item, NULL), GDPR_EINVAL, "eng");
     th_assert_err(gdpr_retention_due(ts.eng, 0, NULL, NULL), GDPR_EINVAL, "fn");
-    th_assert_err(gdpr_retention_due(ts.eng, -1, never_item, NULL), GDPR_EINVAL,
-                  "as_of: -1");
+    th_assert_err(gdpr_retention_due(ts.eng, -1, never_item, NULL), GDPR_EINVAL, "as_of: -1");
     th_assert_err(gdpr_retention_options_init(NULL, 1), GDPR_EINVAL, "opts");
     th_assert_err(gdpr_retention_options_init(&opts, 0), GDPR_EVERSION, "version: 0");
     th_assert_err(gdpr_retention_options_init(&opts, 2), GDPR_EVERSION, "version: 2");
@@ -1556,14 +1574,13 @@ START_TEST(bad_arguments)
     th_assert_err(gdpr_retention_sync(ts.eng, NULL, &changed), GDPR_EINVAL, "who");
     th_assert_err(gdpr_retention_sync(NULL, &th_dpo, &changed), GDPR_EINVAL, "eng");
 
-    th_assert_err(gdpr_review_list(ts.eng, (gdpr_review_status)5, never_review, NULL),
-                  GDPR_EINVAL, "status: 5");
-    th_assert_err(gdpr_review_list(ts.eng, (gdpr_review_status)-1, never_review, NULL),
-                  GDPR_EINVAL, "status: -1");
+    th_assert_err(gdpr_review_list(ts.eng, (gdpr_review_status)5, never_review, NULL), GDPR_EINVAL,
+                  "status: 5");
+    th_assert_err(gdpr_review_list(ts.eng, (gdpr_review_status)-1, never_review, NULL), GDPR_EINVAL,
+                  "status: -1");
     th_assert_err(gdpr_review_list(ts.eng, 0, NULL, NULL), GDPR_EINVAL, "fn");
     th_assert_err(gdpr_review_list(NULL, 0, never_review, NULL), GDPR_EINVAL, "eng");
-    th_assert_err(gdpr_review_overdue(ts.eng, -1, never_review, NULL), GDPR_EINVAL,
-                  "as_of: -1");
+    th_assert_err(gdpr_review_overdue(ts.eng, -1, never_review, NULL), GDPR_EINVAL, "as_of: -1");
     th_assert_err(gdpr_review_overdue(ts.eng, 0, NULL, NULL), GDPR_EINVAL, "fn");
     th_assert_err(gdpr_review_decision_init(NULL, 1), GDPR_EINVAL, "d");
     th_assert_err(gdpr_review_decision_init(&d, 0), GDPR_EVERSION, "version: 0");
@@ -1600,8 +1617,7 @@ START_TEST(no_policy)
     gdpr_retention_info in;
 
     th_setup_bare(&bare);
-    th_assert_err(gdpr_retention_due(bare.eng, 0, never_item, NULL), GDPR_ESTATE,
-                  "policy");
+    th_assert_err(gdpr_retention_due(bare.eng, 0, never_item, NULL), GDPR_ESTATE, "policy");
     th_assert_err(gdpr_retention_run(bare.eng, &th_system, 0, &rep), GDPR_ESTATE, "policy");
     memset(&in, 0, sizeof in);
     in.version = 1;

@@ -15,8 +15,17 @@
 
 static th_store ts;
 
-static void setup(void) { th_setup(&ts); }
-static void teardown(void) { store_schema_create_version = 0; th_teardown(&ts); }
+static void
+setup(void)
+{
+    th_setup(&ts);
+}
+static void
+teardown(void)
+{
+    gdpr_store__schema_create_version = 0;
+    th_teardown(&ts);
+}
 
 static int
 raw_int(const char *path, const char *sql)
@@ -45,9 +54,10 @@ raw_exec(const char *path, const char *sql)
 
 START_TEST(new_store_at_latest_schema)
 {
-    ck_assert_int_eq(raw_int(ts.db, "PRAGMA user_version"), store_schema_latest());
-    ck_assert_int_eq(raw_int(ts.keys, "PRAGMA user_version"), store_schema_latest());
-    ck_assert_int_eq(raw_int(ts.db, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode='wal'"), 1);
+    ck_assert_int_eq(raw_int(ts.db, "PRAGMA user_version"), gdpr_store__schema_latest());
+    ck_assert_int_eq(raw_int(ts.keys, "PRAGMA user_version"), gdpr_store__schema_latest());
+    ck_assert_int_eq(
+        raw_int(ts.db, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode='wal'"), 1);
 }
 END_TEST
 
@@ -60,19 +70,21 @@ START_TEST(migrates_from_version_1)
     int exists = 0;
     int64_t events = 0;
 
-    store_schema_create_version = 1;
+    gdpr_store__schema_create_version = 1;
     th_setup_bare(&old);
     gdpr_close(old.eng);
     old.eng = NULL;
-    store_schema_create_version = 0;
+    gdpr_store__schema_create_version = 0;
     ck_assert_int_eq(raw_int(old.db, "PRAGMA user_version"), 1);
     ck_assert_int_eq(raw_int(old.keys, "PRAGMA user_version"), 1);
-    ck_assert_int_eq(raw_int(old.db, "SELECT count(*) FROM sqlite_schema WHERE name='audit_subject'"), 0);
+    ck_assert_int_eq(
+        raw_int(old.db, "SELECT count(*) FROM sqlite_schema WHERE name='audit_subject'"), 0);
 
     th_ok(th_open(&old, &old.eng));
-    ck_assert_int_eq(raw_int(old.db, "PRAGMA user_version"), store_schema_latest());
-    ck_assert_int_eq(raw_int(old.keys, "PRAGMA user_version"), store_schema_latest());
-    ck_assert_int_eq(raw_int(old.db, "SELECT count(*) FROM sqlite_schema WHERE name='audit_subject'"), 1);
+    ck_assert_int_eq(raw_int(old.db, "PRAGMA user_version"), gdpr_store__schema_latest());
+    ck_assert_int_eq(raw_int(old.keys, "PRAGMA user_version"), gdpr_store__schema_latest());
+    ck_assert_int_eq(
+        raw_int(old.db, "SELECT count(*) FROM sqlite_schema WHERE name='audit_subject'"), 1);
     th_ok(gdpr_policy_load(old.eng, &th_dpo, th_example_policy_path()));
     th_ok(gdpr_subject_ensure(old.eng, &th_agent, "after-migration", NULL));
     th_reopen(&old);
@@ -92,14 +104,14 @@ START_TEST(newer_file_refused)
 
     gdpr_close(ts.eng);
     ts.eng = NULL;
-    snprintf(sql, sizeof sql, "PRAGMA user_version=%d", store_schema_latest() + 1);
+    snprintf(sql, sizeof sql, "PRAGMA user_version=%d", gdpr_store__schema_latest() + 1);
     raw_exec(ts.db, sql);
     th_fingerprint(&ts, before);
     th_assert_err(th_open(&ts, &eng), GDPR_EVERSION, "written by a newer libgdpr");
     ck_assert_ptr_null(eng);
     th_fingerprint(&ts, after);
     ck_assert_str_eq(before, after);
-    snprintf(sql, sizeof sql, "PRAGMA user_version=%d", store_schema_latest());
+    snprintf(sql, sizeof sql, "PRAGMA user_version=%d", gdpr_store__schema_latest());
     raw_exec(ts.db, sql);
     th_ok(th_open(&ts, &ts.eng));
 }

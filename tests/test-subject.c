@@ -15,8 +15,16 @@
 
 static th_store ts;
 
-static void setup(void) { th_setup(&ts); }
-static void teardown(void) { th_teardown(&ts); }
+static void
+setup(void)
+{
+    th_setup(&ts);
+}
+static void
+teardown(void)
+{
+    th_teardown(&ts);
+}
 
 START_TEST(ensure_exists_hash)
 {
@@ -66,13 +74,20 @@ START_TEST(bad_input_changes_nothing)
     th_fingerprint(&ts, before);
     th_assert_err(gdpr_subject_ensure(NULL, &th_agent, "x", NULL), GDPR_EINVAL, "eng");
     th_assert_err(gdpr_subject_ensure(ts.eng, NULL, "x", NULL), GDPR_EINVAL, "who");
-    th_assert_err(gdpr_subject_ensure(ts.eng, &th_agent, NULL, NULL), GDPR_EINVAL, "subject: must not be NULL");
-    th_assert_err(gdpr_subject_ensure(ts.eng, &th_agent, "", NULL), GDPR_EINVAL, "subject: must not be empty");
-    th_assert_err(gdpr_subject_ensure(ts.eng, &th_agent, big, NULL), GDPR_EINVAL, "subject: longer than 256");
-    th_assert_err(gdpr_subject_ensure(ts.eng, &th_agent, "bad\xff", NULL), GDPR_EINVAL, "subject: not valid UTF-8 (byte 3)");
-    th_assert_err(gdpr_subject_ensure(ts.eng, &th_agent, "\xc0\xaf", NULL), GDPR_EINVAL, "not valid UTF-8");
-    th_assert_err(gdpr_subject_ensure(ts.eng, &th_agent, "\xed\xa0\x80", NULL), GDPR_EINVAL, "not valid UTF-8");
-    th_assert_err(gdpr_subject_ensure(ts.eng, &th_agent, "tab\there", NULL), GDPR_EINVAL, "control character");
+    th_assert_err(gdpr_subject_ensure(ts.eng, &th_agent, NULL, NULL), GDPR_EINVAL,
+                  "subject: must not be NULL");
+    th_assert_err(gdpr_subject_ensure(ts.eng, &th_agent, "", NULL), GDPR_EINVAL,
+                  "subject: must not be empty");
+    th_assert_err(gdpr_subject_ensure(ts.eng, &th_agent, big, NULL), GDPR_EINVAL,
+                  "subject: longer than 256");
+    th_assert_err(gdpr_subject_ensure(ts.eng, &th_agent, "bad\xff", NULL), GDPR_EINVAL,
+                  "subject: not valid UTF-8 (byte 3)");
+    th_assert_err(gdpr_subject_ensure(ts.eng, &th_agent, "\xc0\xaf", NULL), GDPR_EINVAL,
+                  "not valid UTF-8");
+    th_assert_err(gdpr_subject_ensure(ts.eng, &th_agent, "\xed\xa0\x80", NULL), GDPR_EINVAL,
+                  "not valid UTF-8");
+    th_assert_err(gdpr_subject_ensure(ts.eng, &th_agent, "tab\there", NULL), GDPR_EINVAL,
+                  "control character");
     th_assert_err(gdpr_subject_exists(ts.eng, "x", NULL), GDPR_EINVAL, "exists_out");
     th_assert_err(gdpr_subject_exists(NULL, "x", &exists), GDPR_EINVAL, "eng");
     th_assert_err(gdpr_subject_exists(ts.eng, "", &exists), GDPR_EINVAL, "subject");
@@ -138,16 +153,19 @@ START_TEST(keystore_apart_from_data)
     gdpr_close(ts.eng);
     ts.eng = NULL;
     ck_assert_int_eq(sqlite3_open_v2(ts.db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_schema WHERE name LIKE "
-                                            "'%key%'", -1, &s, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(db,
+                                        "SELECT count(*) FROM sqlite_schema WHERE name LIKE "
+                                        "'%key%'",
+                                        -1, &s, NULL),
+                     SQLITE_OK);
     ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
     tables = sqlite3_column_int(s, 0);
     sqlite3_finalize(s);
     sqlite3_close(db);
     ck_assert_int_eq(tables, 0);
     ck_assert_int_eq(sqlite3_open_v2(ts.keys, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT length(wrapped) FROM subject_key", -1, &s, NULL),
-                     SQLITE_OK);
+    ck_assert_int_eq(
+        sqlite3_prepare_v2(db, "SELECT length(wrapped) FROM subject_key", -1, &s, NULL), SQLITE_OK);
     ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
     ck_assert_int_eq(sqlite3_column_int(s, 0), 61); /* version + nonce + 32 + tag */
     sqlite3_finalize(s);

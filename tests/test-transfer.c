@@ -135,7 +135,7 @@ static int64_t
 day(const char *s)
 {
     int64_t t = 0;
-    ck_assert_msg(cal_parse_instant(s, &t) == 0, "bad date %s", s);
+    ck_assert_msg(gdpr_calendar__parse_instant(s, &t) == 0, "bad date %s", s);
     return t;
 }
 
@@ -380,8 +380,8 @@ START_TEST(reasons_are_valid_utf8)
     free(policy);
     for (size_t i = 0; i < 3; i++) {
         th_ok(gdpr_transfer_check(ts.eng, &th_agent, "c", recipients[i], day("2026-03-01"), &d));
-        ck_assert_msg(utf8_check(d.reason, strlen(d.reason), &bad) == 0, "byte %zu of '%s'", bad,
-                      d.reason);
+        ck_assert_msg(gdpr__utf8_check(d.reason, strlen(d.reason), &bad) == 0, "byte %zu of '%s'",
+                      bad, d.reason);
         ck_assert_uint_lt(strlen(d.reason), sizeof d.reason);
     }
     ck_assert_int_eq(d.mechanism, GDPR_TRANSFER_SCC);
@@ -452,12 +452,12 @@ START_TEST(explicit_consent_present_and_withdrawn)
                               day("2026-02-15"), &d));
     ck_assert_int_eq(d.mechanism, GDPR_TRANSFER_DEROGATION_CONSENT);
     /* The store function the check relies on, directly. */
-    th_ok(engine_subject_hash(ts.eng, "cust-consent", hash));
-    th_ok(store_consent_explicit_recipient(ts.eng->st, hash, "acme-analytics", day("2026-02-15"),
-                                           &found));
+    th_ok(gdpr_engine__subject_hash(ts.eng, "cust-consent", hash));
+    th_ok(gdpr_store__consent_explicit_recipient(ts.eng->st, hash, "acme-analytics",
+                                                 day("2026-02-15"), &found));
     ck_assert_int_eq(found, 1);
-    th_ok(store_consent_explicit_recipient(ts.eng->st, hash, "acme-analytics", day("2026-03-02"),
-                                           &found));
+    th_ok(gdpr_store__consent_explicit_recipient(ts.eng->st, hash, "acme-analytics",
+                                                 day("2026-03-02"), &found));
     ck_assert_int_eq(found, 0);
     /* Special-category data never rides on consent here. */
     {
@@ -579,8 +579,8 @@ START_TEST(record_logs_every_decision)
     ck_assert_int_eq(seen.n, 0);
     th_assert_err(gdpr_transfer_log(ts.eng, NULL, stop_at_first, NULL), GDPR_ECALLBACK, "stopped");
     /* The store seam the export uses. */
-    th_ok(engine_subject_hash(ts.eng, subject, hash));
-    th_ok(store_transfer_foreach(ts.eng->st, hash, count_rows, &rows));
+    th_ok(gdpr_engine__subject_hash(ts.eng, subject, hash));
+    th_ok(gdpr_store__transfer_foreach(ts.eng->st, hash, count_rows, &rows));
     ck_assert_int_eq(rows, 4);
     /* Audited, chain intact; the subject id is nowhere in plaintext. */
     th_ok(gdpr_audit_verify(ts.eng, &events));
@@ -1074,14 +1074,14 @@ START_TEST(builtin_matches_the_data_file)
     adequacy_list *l = NULL;
 
     ck_assert_ptr_nonnull(file);
-    ck_assert_uint_eq(strlen(file), adequacy_builtin_len);
-    ck_assert_int_eq(memcmp(file, adequacy_builtin_json, adequacy_builtin_len), 0);
-    th_ok(adequacy_parse(ts.eng->st, file, "test", &l));
+    ck_assert_uint_eq(strlen(file), gdpr_adequacy__builtin_len);
+    ck_assert_int_eq(memcmp(file, gdpr_adequacy__builtin_json, gdpr_adequacy__builtin_len), 0);
+    th_ok(gdpr_adequacy__parse(ts.eng->st, file, "test", &l));
     ck_assert_uint_eq(l->n_eea, 30);
     ck_assert_uint_eq(l->n_decisions, 21);
-    ck_assert_ptr_nonnull(adequacy_in_force(l, "BR", day("2026-01-28")));
-    ck_assert_ptr_null(adequacy_in_force(l, "BR", day("2026-01-27T23:59:59Z")));
-    adequacy_free(l);
+    ck_assert_ptr_nonnull(gdpr_adequacy__in_force(l, "BR", day("2026-01-28")));
+    ck_assert_ptr_null(gdpr_adequacy__in_force(l, "BR", day("2026-01-27T23:59:59Z")));
+    gdpr_adequacy__free(l);
     free(file);
     /* ISO 3166-1: 249 assigned codes. */
     {
@@ -1089,11 +1089,11 @@ START_TEST(builtin_matches_the_data_file)
         char code[3] = "AA";
         for (code[0] = 'A'; code[0] <= 'Z'; code[0]++)
             for (code[1] = 'A'; code[1] <= 'Z'; code[1]++)
-                n += iso3166_assigned(code);
+                n += gdpr_transfer__iso3166_assigned(code);
         ck_assert_int_eq(n, 249);
-        ck_assert(!iso3166_assigned("UK"));
-        ck_assert(iso3166_assigned("GB"));
-        ck_assert(!iso3166_assigned("gb"));
+        ck_assert(!gdpr_transfer__iso3166_assigned("UK"));
+        ck_assert(gdpr_transfer__iso3166_assigned("GB"));
+        ck_assert(!gdpr_transfer__iso3166_assigned("gb"));
     }
 }
 END_TEST

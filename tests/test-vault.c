@@ -16,8 +16,16 @@
 
 static th_store ts;
 
-static void setup(void) { th_setup(&ts); }
-static void teardown(void) { th_teardown(&ts); }
+static void
+setup(void)
+{
+    th_setup(&ts);
+}
+static void
+teardown(void)
+{
+    th_teardown(&ts);
+}
 
 static char over_long[300];
 
@@ -248,7 +256,7 @@ nested_walk(const gdpr_vault_record *rec, void *ctx)
 
 START_TEST(foreach_callback_may_call_the_library)
 {
-    nest n = { 0, 0 };
+    nest n = {0, 0};
 
     for (int i = 0; i < 5; i++)
         put("cust-3b", "usage", "service", "note", 4 + (size_t)(i % 2));
@@ -270,8 +278,8 @@ START_TEST(put_refuses_bad_input_and_changes_nothing)
     th_assert_err(gdpr_vault_put(NULL, &th_agent, "s", "contact", "service", "v", 1, &id),
                   GDPR_EINVAL, "eng");
     ck_assert_int_eq(id, 0);
-    th_assert_err(gdpr_vault_put(ts.eng, NULL, "s", "contact", "service", "v", 1, &id),
-                  GDPR_EINVAL, "who");
+    th_assert_err(gdpr_vault_put(ts.eng, NULL, "s", "contact", "service", "v", 1, &id), GDPR_EINVAL,
+                  "who");
     th_assert_err(gdpr_vault_put(ts.eng, &th_agent, NULL, "contact", "service", "v", 1, &id),
                   GDPR_EINVAL, "subject: must not be NULL");
     th_assert_err(gdpr_vault_put(ts.eng, &th_agent, "", "contact", "service", "v", 1, &id),
@@ -280,8 +288,8 @@ START_TEST(put_refuses_bad_input_and_changes_nothing)
                   GDPR_EINVAL, "subject: longer than");
     th_assert_err(gdpr_vault_put(ts.eng, &th_agent, "\xff", "contact", "service", "v", 1, &id),
                   GDPR_EINVAL, "subject: not valid UTF-8");
-    th_assert_err(gdpr_vault_put(ts.eng, &th_agent, "s", NULL, "service", "v", 1, &id),
-                  GDPR_EINVAL, "category: must not be NULL");
+    th_assert_err(gdpr_vault_put(ts.eng, &th_agent, "s", NULL, "service", "v", 1, &id), GDPR_EINVAL,
+                  "category: must not be NULL");
     th_assert_err(gdpr_vault_put(ts.eng, &th_agent, "s", "shoe-size", "service", "v", 1, &id),
                   GDPR_EINVAL, "category: 'shoe-size' is not a category of the policy");
     th_assert_err(gdpr_vault_put(ts.eng, &th_agent, "s", "contact", "xyz", "v", 1, &id),
@@ -312,8 +320,7 @@ START_TEST(put_refuses_bad_input_and_changes_nothing)
                   "source: longer than");
     item.source = NULL;
     item.collected = -5;
-    th_assert_err(gdpr_vault_put_item(ts.eng, &th_agent, &item, &id), GDPR_EINVAL,
-                  "collected: -5");
+    th_assert_err(gdpr_vault_put_item(ts.eng, &th_agent, &item, &id), GDPR_EINVAL, "collected: -5");
     item.collected = INT64_C(253402300800);
     th_assert_err(gdpr_vault_put_item(ts.eng, &th_agent, &item, &id), GDPR_EINVAL, "collected:");
     th_fingerprint(&ts, after);
@@ -360,12 +367,16 @@ START_TEST(sealed_value_is_bound_to_its_place)
     size_t len = 0;
     char sql[160];
 
-    snprintf(sql, sizeof sql, "UPDATE vault SET value=(SELECT value FROM vault WHERE id=%lld)"
-             " WHERE id=%lld", (long long)a, (long long)b);
+    snprintf(sql, sizeof sql,
+             "UPDATE vault SET value=(SELECT value FROM vault WHERE id=%lld)"
+             " WHERE id=%lld",
+             (long long)a, (long long)b);
     raw_exec(sql);
     th_assert_err(gdpr_vault_get(ts.eng, &th_agent, b, &v, &len), GDPR_ECORRUPT, "vault row");
-    snprintf(sql, sizeof sql, "UPDATE vault SET subject=(SELECT subject FROM vault WHERE id=%lld)"
-             " WHERE id=%lld", (long long)a, (long long)c);
+    snprintf(sql, sizeof sql,
+             "UPDATE vault SET subject=(SELECT subject FROM vault WHERE id=%lld)"
+             " WHERE id=%lld",
+             (long long)a, (long long)c);
     raw_exec(sql);
     th_assert_err(gdpr_vault_get(ts.eng, &th_agent, c, &v, &len), GDPR_ECORRUPT, "vault row");
     snprintf(sql, sizeof sql, "UPDATE vault SET category='usage' WHERE id=%lld", (long long)a);
@@ -488,8 +499,7 @@ START_TEST(rectify_and_delete_are_audited_and_checked)
     th_fingerprint(&ts, after);
     ck_assert_str_eq(before, after);
     /* The agent may put but not rectify or delete: refused and audited. */
-    th_assert_err(gdpr_vault_rectify(ts.eng, &th_agent, id, "x", 1), GDPR_EDENIED,
-                  "vault.rectify");
+    th_assert_err(gdpr_vault_rectify(ts.eng, &th_agent, id, "x", 1), GDPR_EDENIED, "vault.rectify");
     assert_last_audit("vault.rectify", GDPR_EDENIED, NULL);
     th_assert_err(gdpr_vault_delete(ts.eng, &th_agent, id), GDPR_EDENIED, "vault.delete");
     th_ok(gdpr_vault_delete(ts.eng, &th_dpo, id));
@@ -520,8 +530,7 @@ START_TEST(checkpoint_reports_a_blocking_reader)
 
     put("cust-10", "contact", "service", "x", 1);
     ck_assert_int_eq(sqlite3_open(ts.db, &db), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT count(*) FROM vault", -1, &s, NULL),
-                     SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT count(*) FROM vault", -1, &s, NULL), SQLITE_OK);
     ck_assert_int_eq(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
     ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW); /* snapshot held */
     put("cust-10", "contact", "service", "y", 1);  /* frames after the snapshot */
@@ -563,8 +572,8 @@ START_TEST(find_by_normalised_email_and_phone)
     {
         char *subject = (char *)"junk";
         /* Accounts are taken as given: case matters. */
-        th_assert_err(gdpr_subject_find(ts.eng, "account", "acc-0042", 8, &subject),
-                      GDPR_ENOTFOUND, "no subject has this account identifier");
+        th_assert_err(gdpr_subject_find(ts.eng, "account", "acc-0042", 8, &subject), GDPR_ENOTFOUND,
+                      "no subject has this account identifier");
         ck_assert_ptr_null(subject);
         /* Kinds are separate domains of the blind index. */
         th_assert_err(gdpr_subject_find(ts.eng, "account", "ann.lee@example.com", 19, &subject),
@@ -572,21 +581,21 @@ START_TEST(find_by_normalised_email_and_phone)
         th_assert_err(gdpr_subject_find(ts.eng, "phone", "+35312345679", 12, &subject),
                       GDPR_ENOTFOUND, "phone");
     }
-    /* engine_identity_hash is what the requests capability uses. */
+    /* gdpr_engine__identity_hash is what the requests capability uses. */
     {
         uint8_t h1[CRYPTO_HASH_BYTES], h2[CRYPTO_HASH_BYTES], h3[CRYPTO_HASH_BYTES];
         uint8_t owner[CRYPTO_HASH_BYTES], subj[CRYPTO_HASH_BYTES];
-        th_ok(engine_identity_hash(ts.eng, "email", " A@B.example ", 13, h1));
-        th_ok(engine_identity_hash(ts.eng, "email", "a@b.example", 11, h2));
-        th_ok(engine_identity_hash(ts.eng, "account", "a@b.example", 11, h3));
+        th_ok(gdpr_engine__identity_hash(ts.eng, "email", " A@B.example ", 13, h1));
+        th_ok(gdpr_engine__identity_hash(ts.eng, "email", "a@b.example", 11, h2));
+        th_ok(gdpr_engine__identity_hash(ts.eng, "account", "a@b.example", 11, h3));
         ck_assert_int_eq(memcmp(h1, h2, sizeof h1), 0);
         ck_assert_int_ne(memcmp(h2, h3, sizeof h2), 0);
-        th_ok(engine_identity_hash(ts.eng, "phone", "+353 1 2345678", 14, h1));
-        th_ok(store_identity_find(ts.eng->st, h1, owner));
-        th_ok(engine_subject_hash(ts.eng, "cust-20", subj));
+        th_ok(gdpr_engine__identity_hash(ts.eng, "phone", "+353 1 2345678", 14, h1));
+        th_ok(gdpr_store__identity_find(ts.eng->st, h1, owner));
+        th_ok(gdpr_engine__subject_hash(ts.eng, "cust-20", subj));
         ck_assert_int_eq(memcmp(owner, subj, sizeof owner), 0);
-        th_ok(engine_identity_hash(ts.eng, "phone", "+353 1 0000000", 14, h1));
-        ck_assert_int_eq(store_identity_find(ts.eng->st, h1, owner), GDPR_ENOTFOUND);
+        th_ok(gdpr_engine__identity_hash(ts.eng, "phone", "+353 1 0000000", 14, h1));
+        ck_assert_int_eq(gdpr_store__identity_find(ts.eng->st, h1, owner), GDPR_ENOTFOUND);
     }
     /* No identifier in plaintext anywhere, normalised or not. */
     ck_assert_int_eq(th_store_files_contain(&ts, "ann.lee@example.com", 19), 0);
@@ -648,8 +657,8 @@ START_TEST(link_and_find_refuse_bad_input)
                   "value: control character");
     th_assert_err(gdpr_subject_link(ts.eng, &th_agent, "s", "account", "a\tb"), GDPR_EINVAL,
                   "value: control character");
-    th_assert_err(gdpr_subject_link(ts.eng, &th_agent, "s", "email", "no-at.example"),
-                  GDPR_EINVAL, "exactly one '@'");
+    th_assert_err(gdpr_subject_link(ts.eng, &th_agent, "s", "email", "no-at.example"), GDPR_EINVAL,
+                  "exactly one '@'");
     th_assert_err(gdpr_subject_link(ts.eng, &th_agent, "s", "email", "a@@b"), GDPR_EINVAL,
                   "exactly one '@'");
     th_assert_err(gdpr_subject_link(ts.eng, &th_agent, "s", "email", "@b.c"), GDPR_EINVAL,
@@ -662,12 +671,11 @@ START_TEST(link_and_find_refuse_bad_input)
                   "phone number holds");
     th_assert_err(gdpr_subject_link(ts.eng, &th_agent, "s", "phone", "+1 2"), GDPR_EINVAL,
                   "3 to 20 digits");
-    th_assert_err(gdpr_subject_link(ts.eng, &th_agent, "s", "phone",
-                                    "123456789012345678901"), GDPR_EINVAL, "3 to 20 digits");
+    th_assert_err(gdpr_subject_link(ts.eng, &th_agent, "s", "phone", "123456789012345678901"),
+                  GDPR_EINVAL, "3 to 20 digits");
     th_assert_err(gdpr_subject_find(NULL, "email", "a@b.c", 5, &subject), GDPR_EINVAL, "eng");
     ck_assert_ptr_null(subject);
-    th_assert_err(gdpr_subject_find(ts.eng, "email", "a@b.c", 5, NULL), GDPR_EINVAL,
-                  "subject_out");
+    th_assert_err(gdpr_subject_find(ts.eng, "email", "a@b.c", 5, NULL), GDPR_EINVAL, "subject_out");
     th_assert_err(gdpr_subject_find(ts.eng, NULL, "a@b.c", 5, &subject), GDPR_EINVAL,
                   "kind: must not be NULL");
     th_assert_err(gdpr_subject_find(ts.eng, "email", NULL, 5, &subject), GDPR_EINVAL,
@@ -786,8 +794,8 @@ END_TEST
 
 START_TEST(no_planted_plaintext_in_raw_files)
 {
-    static const char *planted[] = { "PLANT-name-Zebulon Quist", "PLANT-iban-DE89370400440532",
-                                     "PLANT-note-allergic-to-penicillin" };
+    static const char *planted[] = {"PLANT-name-Zebulon Quist", "PLANT-iban-DE89370400440532",
+                                    "PLANT-note-allergic-to-penicillin"};
     int64_t id;
 
     th_ok(gdpr_begin(ts.eng));

@@ -15,10 +15,10 @@ show_check(demo *d, const char *customer, const char *purpose)
     gdpr_why why;
     int allowed = 0;
 
-    DEMO_CHECK("gdpr_may_process", gdpr_may_process(d->eng, customer, purpose, d->now, &allowed,
-                                                    &why));
-    demo_say("may we use %s's data for %s? %s (%s: %s)", customer, purpose,
-             allowed ? "yes" : "NO", gdpr_why_name(why.code), why.text);
+    DEMO_CHECK("gdpr_may_process",
+               gdpr_may_process(d->eng, customer, purpose, d->now, &allowed, &why));
+    demo_say("may we use %s's data for %s? %s (%s: %s)", customer, purpose, allowed ? "yes" : "NO",
+             gdpr_why_name(why.code), why.text);
     return 0;
 }
 
@@ -73,9 +73,9 @@ demo_step_consent(demo *d)
 
     /* A week later CUST-1002 clicks "unsubscribe": one call. */
     d->now += 7 * 86400;
-    DEMO_CHECK("gdpr_consent_withdraw", gdpr_consent_withdraw(d->eng, &d->agent, "CUST-1002",
-                                                              "marketing", NULL, "web",
-                                                              &ev_withdraw));
+    DEMO_CHECK("gdpr_consent_withdraw",
+               gdpr_consent_withdraw(d->eng, &d->agent, "CUST-1002", "marketing", NULL, "web",
+                                     &ev_withdraw));
     demo_say("CUST-1002 withdrew on the web (event %lld)", (long long)ev_withdraw);
     if (show_check(d, "CUST-1002", "marketing") || show_check(d, "CUST-1002", "billing"))
         return 1;

@@ -17,8 +17,8 @@
 
 /* The CRM's own ticket table for this customer, outside libgdpr. */
 typedef struct {
-    int tickets;   /* tickets the CRM still holds on the customer */
-    int down;      /* the ticket system is unreachable this many times */
+    int tickets; /* tickets the CRM still holds on the customer */
+    int down;    /* the ticket system is unreachable this many times */
 } ticket_system;
 
 static int
@@ -28,8 +28,7 @@ tickets_export(const char *subject, gdpr_source_writer *w, void *ctx)
 
     if (strcmp(subject, CUSTOMER) != 0 || t->tickets == 0)
         return 0;
-    return gdpr_source_write(w, "usage", "ticket.subject", "Router keeps dropping", 21) ==
-                   GDPR_OK
+    return gdpr_source_write(w, "usage", "ticket.subject", "Router keeps dropping", 21) == GDPR_OK
                ? 0
                : 1;
 }
@@ -52,8 +51,8 @@ static int
 show_recipient(const gdpr_erase_recipient *r, void *ctx)
 {
     (void)ctx;
-    demo_say("  tell %s (%s): it received the data %lld time(s) (Art. 19)", r->recipient,
-             r->name, (long long)r->disclosures);
+    demo_say("  tell %s (%s): it received the data %lld time(s) (Art. 19)", r->recipient, r->name,
+             (long long)r->disclosures);
     return 0;
 }
 
@@ -76,8 +75,7 @@ new_customer(demo *d)
                                            "Dana Byrne, 4 Quay St, Galway", 29, NULL));
     DEMO_CHECK("vault put", gdpr_vault_put(d->eng, &d->agent, CUSTOMER, "financial", "billing",
                                            "invoice 2026-0412: 59.00 EUR", 28, NULL));
-    DEMO_CHECK("gdpr_subject_link", gdpr_subject_link(d->eng, &d->agent, CUSTOMER, "phone",
-                                                      PHONE));
+    DEMO_CHECK("gdpr_subject_link", gdpr_subject_link(d->eng, &d->agent, CUSTOMER, "phone", PHONE));
     c.subject = CUSTOMER;
     c.purpose = "marketing";
     c.notice = "marketing-v2";
@@ -85,17 +83,18 @@ new_customer(demo *d)
     c.recipient = "mailer-eu";
     c.proof = "call recording 2026-0412-17";
     DEMO_CHECK("gdpr_consent_record", gdpr_consent_record(d->eng, &d->agent, &c, NULL));
-    DEMO_CHECK("gdpr_disclosure_record", gdpr_disclosure_record(d->eng, &d->agent, CUSTOMER,
-                                                                "mailer-eu", "marketing", NULL));
+    DEMO_CHECK("gdpr_disclosure_record",
+               gdpr_disclosure_record(d->eng, &d->agent, CUSTOMER, "mailer-eu", "marketing", NULL));
     demo_say("%s: address, an invoice, a phone number, marketing consent, one mailing "
-             "through mailer-eu", CUSTOMER);
+             "through mailer-eu",
+             CUSTOMER);
     return 0;
 }
 
 int
 demo_step_erasure(demo *d)
 {
-    static ticket_system tickets = { 1, 1 };
+    static ticket_system tickets = {1, 1};
     gdpr_source src = GDPR_SOURCE_INIT;
     gdpr_erase_report r;
     gdpr_tombstone t;
@@ -117,26 +116,27 @@ demo_step_erasure(demo *d)
     if (rc != GDPR_OK && rc != GDPR_EBUSY)
         return demo_fail("gdpr_erase_subject", rc);
     demo_say("erased %lld rows, kept %lld (the invoice: Irish tax law, retention rule R-1), "
-             "%d host system(s) still to erase", (long long)r.erased, (long long)r.retained,
-             r.sources_failed);
+             "%d host system(s) still to erase",
+             (long long)r.erased, (long long)r.retained, r.sources_failed);
     memset(&t, 0, sizeof t);
     t.version = GDPR_TOMBSTONE_VERSION;
     DEMO_CHECK("gdpr_tombstone_lookup", gdpr_tombstone_lookup(d->eng, CUSTOMER, &t));
     DEMO_CHECK("gdpr_erase_recipients_foreach",
                gdpr_erase_recipients_foreach(d->eng, t.id, show_recipient, NULL));
-    DEMO_CHECK("gdpr_erase_pending_foreach", gdpr_erase_pending_foreach(d->eng, show_pending,
-                                                                        NULL));
+    DEMO_CHECK("gdpr_erase_pending_foreach",
+               gdpr_erase_pending_foreach(d->eng, show_pending, NULL));
 
     d->now += 86400;
-    DEMO_CHECK("gdpr_erase_retry_pending", gdpr_erase_retry_pending(d->eng, &d->system,
-                                                                    &remaining));
+    DEMO_CHECK("gdpr_erase_retry_pending",
+               gdpr_erase_retry_pending(d->eng, &d->system, &remaining));
     demo_say("next night the ticket system is back: retried, %d hook(s) still failing, "
-             "%d ticket(s) left in the CRM", remaining, tickets.tickets);
+             "%d ticket(s) left in the CRM",
+             remaining, tickets.tickets);
 
     d->now += 7 * 86400;
     rc = gdpr_subject_find(d->eng, "phone", PHONE, strlen(PHONE), &found);
-    demo_say("a week later the same caller: phone lookup says %s", rc == GDPR_ENOTFOUND
-             ? "nobody" : gdpr_strerror(rc));
+    demo_say("a week later the same caller: phone lookup says %s",
+             rc == GDPR_ENOTFOUND ? "nobody" : gdpr_strerror(rc));
     gdpr_free(found);
     DEMO_CHECK("gdpr_tombstone_lookup", gdpr_tombstone_lookup(d->eng, CUSTOMER, &t));
     demo_say("the agent reads out: \"%s\"", t.answer);

@@ -42,11 +42,11 @@ phone_access_request(demo *d, int64_t *id_out)
 {
     gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
     gdpr_request_info info;
-    byte_count out = { 0 };
+    byte_count out = {0};
     char due[32];
 
-    DEMO_CHECK("gdpr_subject_link", gdpr_subject_link(d->eng, &d->agent, "CUST-1003", "phone",
-                                                      "+353 86 555 0199"));
+    DEMO_CHECK("gdpr_subject_link",
+               gdpr_subject_link(d->eng, &d->agent, "CUST-1003", "phone", "+353 86 555 0199"));
     /* The caller id shows the number in another format than the one on
      * file: both resolve to the same blind index. */
     in.type = GDPR_REQUEST_ACCESS;
@@ -58,12 +58,11 @@ phone_access_request(demo *d, int64_t *id_out)
     DEMO_CHECK("gdpr_request_info_init", gdpr_request_info_init(&info, GDPR_REQUEST_INFO_VERSION));
     DEMO_CHECK("gdpr_request_get", gdpr_request_get(d->eng, *id_out, &info));
     demo_say("request %lld logged from caller id +353-86-5550199: access for subject %.16s..., "
-             "due by %s (one month, Art. 12(3))", (long long)*id_out, info.subject_hash,
-             when(info.due, due));
+             "due by %s (one month, Art. 12(3))",
+             (long long)*id_out, info.subject_hash, when(info.due, due));
     DEMO_CHECK("gdpr_request_verify",
                gdpr_request_verify(d->eng, &d->agent, *id_out, GDPR_VERIFY_VERIFIED,
-                                   GDPR_METHOD_KNOWN_CONTACT,
-                                   "called back on the number on file"));
+                                   GDPR_METHOD_KNOWN_CONTACT, "called back on the number on file"));
     demo_say("identity verified: called back on the number on file");
     d->now += 3 * 86400;
     DEMO_CHECK("gdpr_request_fulfil_export",
@@ -71,8 +70,8 @@ phone_access_request(demo *d, int64_t *id_out)
                                           count_bytes, &out));
     DEMO_CHECK("gdpr_request_get", gdpr_request_get(d->eng, *id_out, &info));
     demo_say("three days later the supervisor answers it: %zu bytes of export, request %s "
-             "after %d day(s)", out.bytes, gdpr_request_status_name(info.status),
-             info.close_days);
+             "after %d day(s)",
+             out.bytes, gdpr_request_status_name(info.status), info.close_days);
     return 0;
 }
 
@@ -96,11 +95,11 @@ escalated_objection(demo *d)
         demo_say("unexpected: a supervisor closed a complaint");
         return 1;
     }
-    demo_say("objection %lld comes with a complaint; the supervisor may not close it:", (long long)id);
+    demo_say("objection %lld comes with a complaint; the supervisor may not close it:",
+             (long long)id);
     demo_say("  %s", gdpr_errmsg());
-    DEMO_CHECK("gdpr_request_escalate",
-               gdpr_request_escalate(d->eng, &d->supervisor, id, "dpo",
-                                     "complaint about marketing calls"));
+    DEMO_CHECK("gdpr_request_escalate", gdpr_request_escalate(d->eng, &d->supervisor, id, "dpo",
+                                                              "complaint about marketing calls"));
     d->now += 86400;
     DEMO_CHECK("gdpr_request_fulfil_limit", gdpr_request_fulfil_limit(d->eng, &d->dpo, id));
     demo_say("escalated to the DPO, who records the objection (Art. 21) and closes it");

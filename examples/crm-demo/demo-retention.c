@@ -43,8 +43,8 @@ static int
 show_due(const gdpr_retention_item *item, void *ctx)
 {
     (void)ctx;
-    demo_say("  due: record %lld (%s/%s) under %s -> %s%s", (long long)item->record,
-             item->category, item->purpose, item->rule, gdpr_retention_action_name(item->action),
+    demo_say("  due: record %lld (%s/%s) under %s -> %s%s", (long long)item->record, item->category,
+             item->purpose, item->rule, gdpr_retention_action_name(item->action),
              item->held ? " [legal hold]" : "");
     return 0;
 }
@@ -77,16 +77,16 @@ demo_step_retention(demo *d)
     int64_t invoice = 0, cv = 0, task = 0;
 
     /* Marketing contacts: two years after the last activity. */
-    DEMO_CHECK("vault put", put(d, "LEAD-2001", "contact", "marketing", "email",
-                                "lead.2001@example.net", NULL));
-    DEMO_CHECK("vault put", put(d, "LEAD-2002", "contact", "marketing", "email",
-                                "lead.2002@example.net", NULL));
+    DEMO_CHECK("vault put",
+               put(d, "LEAD-2001", "contact", "marketing", "email", "lead.2001@example.net", NULL));
+    DEMO_CHECK("vault put",
+               put(d, "LEAD-2002", "contact", "marketing", "email", "lead.2002@example.net", NULL));
     /* Usage notes: anonymised after 18 months of inactivity, keeping the
      * country and product counts (R-4). */
     DEMO_CHECK("vault put", put(d, "CUST-1003", "usage", "service", "country", "IE", NULL));
     DEMO_CHECK("vault put", put(d, "CUST-1003", "usage", "service", "product", "CRM Pro", NULL));
-    DEMO_CHECK("vault put", put(d, "CUST-1003", "usage", "service", "notes",
-                                "prefers calls after 6pm", NULL));
+    DEMO_CHECK("vault put",
+               put(d, "CUST-1003", "usage", "service", "notes", "prefers calls after 6pm", NULL));
     /* Invoices: six years after the contract ends, a legal duty. */
     DEMO_CHECK("vault put", put(d, "CUST-1003", "financial", "billing", "invoice",
                                 "INV-2026-0042 119.00 EUR", &invoice));
@@ -119,8 +119,9 @@ demo_step_retention(demo *d)
              (long long)rep.erased, (long long)rep.anonymised, (long long)rep.reviews_opened);
     DEMO_CHECK("gdpr_retention_run", gdpr_retention_run(d->eng, &d->system, d->now, &rep));
     demo_say("nightly sweep: examined %lld, erased %lld, anonymised %lld, reviews opened %lld, "
-             "held %lld", (long long)rep.examined, (long long)rep.erased,
-             (long long)rep.anonymised, (long long)rep.reviews_opened, (long long)rep.held);
+             "held %lld",
+             (long long)rep.examined, (long long)rep.erased, (long long)rep.anonymised,
+             (long long)rep.reviews_opened, (long long)rep.held);
     DEMO_CHECK("gdpr_retention_aggregates",
                gdpr_retention_aggregates(d->eng, show_aggregate, NULL));
 

@@ -18,9 +18,9 @@ typedef struct {
 } crm_order;
 
 static const crm_order orders[] = {
-    { "CUST-1001", "order 5001", "89.00 EUR" },
-    { "CUST-1001", "order 5017", "149.90 EUR" },
-    { "CUST-1002", "order 5020", "12.50 EUR" },
+    {"CUST-1001", "order 5001", "89.00 EUR"},
+    {"CUST-1001", "order 5017", "149.90 EUR"},
+    {"CUST-1002", "order 5020", "12.50 EUR"},
 };
 
 static int
@@ -129,8 +129,8 @@ file_customer_data(demo *d, int64_t *address_out)
              "(sealed with the customer's own key; the note flagged Art. 9)");
     DEMO_CHECK("gdpr_subject_link", gdpr_subject_link(d->eng, &d->agent, "CUST-1001", "email",
                                                       "Aoife.Byrne@example.ie"));
-    DEMO_CHECK("gdpr_subject_link", gdpr_subject_link(d->eng, &d->agent, "CUST-1001", "phone",
-                                                      "+353 87 123 4567"));
+    DEMO_CHECK("gdpr_subject_link",
+               gdpr_subject_link(d->eng, &d->agent, "CUST-1001", "phone", "+353 87 123 4567"));
     return 0;
 }
 
@@ -138,9 +138,9 @@ int
 demo_step_vault(demo *d)
 {
     gdpr_source src = GDPR_SOURCE_INIT;
-    gdpr_csv_writer w = { GDPR_CSV_WRITER_VERSION, open_counted, NULL, NULL };
+    gdpr_csv_writer w = {GDPR_CSV_WRITER_VERSION, open_counted, NULL, NULL};
     table_counts tables;
-    counter json = { 0, 0 };
+    counter json = {0, 0};
     char *who = NULL;
     int64_t address = 0;
     /* The source stays registered after this step: its context must live
@@ -164,20 +164,22 @@ demo_step_vault(demo *d)
     demo_say("incoming call from +353871234567: that is %s", who);
     gdpr_free(who);
     d->now += 3600;
-    DEMO_CHECK("gdpr_vault_rectify", gdpr_vault_rectify(d->eng, &d->supervisor, address,
-                                                        "3 Eyre Square, Galway", 21));
+    DEMO_CHECK("gdpr_vault_rectify",
+               gdpr_vault_rectify(d->eng, &d->supervisor, address, "3 Eyre Square, Galway", 21));
     DEMO_CHECK("gdpr_vault_checkpoint", gdpr_vault_checkpoint(d->eng));
-    demo_say("the customer moved: address rectified (Art. 16), old ciphertext wiped from the files");
+    demo_say(
+        "the customer moved: address rectified (Art. 16), old ciphertext wiped from the files");
 
     /* The customer asks what we hold (Art. 15). */
     DEMO_CHECK("gdpr_export_subject", gdpr_export_subject(d->eng, &d->dpo, "CUST-1001",
                                                           GDPR_EXPORT_JSON, count_bytes, &json));
     demo_say("access request answered: %zu bytes of JSON streamed in %zu piece(s), "
-             "%d order line(s) from the CRM included", json.bytes, json.pieces, items);
+             "%d order line(s) from the CRM included",
+             json.bytes, json.pieces, items);
     memset(&tables, 0, sizeof tables);
     w.ctx = &tables;
-    DEMO_CHECK("gdpr_export_subject_csv", gdpr_export_subject_csv(d->eng, &d->dpo, "CUST-1001",
-                                                                  &w));
+    DEMO_CHECK("gdpr_export_subject_csv",
+               gdpr_export_subject_csv(d->eng, &d->dpo, "CUST-1001", &w));
     for (int i = 0; i < tables.n; i++)
         demo_say("  portable CSV table %-10s %zu row(s)", tables.names[i],
                  tables.lines[i] > 0 ? tables.lines[i] - 1 : 0);

@@ -26,14 +26,14 @@ typedef struct {
 } demo_step;
 
 static const demo_step steps[] = {
-    { "Customers arrive", demo_step_customers },
-    { "Consent on the phone and the web", demo_step_consent },
-    { "The vault, a phone lookup and an access request", demo_step_vault },
-    { "A request by phone, escalation and KPIs", demo_step_requests },
-    { "Data leaves the EEA: transfer checks", demo_step_transfers },
-    { "Two years on: the nightly retention sweep and a review", demo_step_retention },
-    { "A customer asks to be forgotten, then calls again", demo_step_erasure },
-    { "The audit trail proves it", demo_step_audit },
+    {"Customers arrive", demo_step_customers},
+    {"Consent on the phone and the web", demo_step_consent},
+    {"The vault, a phone lookup and an access request", demo_step_vault},
+    {"A request by phone, escalation and KPIs", demo_step_requests},
+    {"Data leaves the EEA: transfer checks", demo_step_transfers},
+    {"Two years on: the nightly retention sweep and a review", demo_step_retention},
+    {"A customer asks to be forgotten, then calls again", demo_step_erasure},
+    {"The audit trail proves it", demo_step_audit},
 };
 
 int
@@ -105,10 +105,10 @@ main(int argc, char **argv)
     memset(&d, 0, sizeof d);
     d.now = 1767225600; /* 2026-01-01T00:00:00Z: the demo's own calendar */
     d.data_dir = DEMO_SOURCE_ROOT;
-    d.agent = (gdpr_actor){ "agent-anna", "agent" };
-    d.supervisor = (gdpr_actor){ "sup-bruno", "supervisor" };
-    d.dpo = (gdpr_actor){ "dpo-chiara", "dpo" };
-    d.system = (gdpr_actor){ "nightly-job", "system" };
+    d.agent = (gdpr_actor){"agent-anna", "agent"};
+    d.supervisor = (gdpr_actor){"sup-bruno", "supervisor"};
+    d.dpo = (gdpr_actor){"dpo-chiara", "dpo"};
+    d.system = (gdpr_actor){"nightly-job", "system"};
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         fprintf(stderr, "crm-demo: cannot create %s: %s\n", dir, strerror(errno));
         return 1;
@@ -120,7 +120,7 @@ main(int argc, char **argv)
     unlink(db);
     {
         char side[600];
-        static const char *const suffixes[] = { "-wal", "-shm", "-keys", "-keys-wal", "-keys-shm" };
+        static const char *const suffixes[] = {"-wal", "-shm", "-keys", "-keys-wal", "-keys-shm"};
         for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
             snprintf(side, sizeof side, "%s%s", db, suffixes[i]);
             unlink(side);

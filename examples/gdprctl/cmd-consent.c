@@ -9,7 +9,7 @@
 
 #include "gdprctl.h"
 
-static const char *const state_names[] = { "?", "granted", "withdrawn", "refused" };
+static const char *const state_names[] = {"?", "granted", "withdrawn", "refused"};
 
 static int
 usage_grant(void)
@@ -40,8 +40,7 @@ ctl_cmd_consent_grant(ctl *c, int argc, char **argv)
             k.state = GDPR_CONSENT_REFUSED;
         } else if (strcmp(argv[i], "--expires") == 0 && next) {
             if (ctl_parse_time(next, &k.expires) != 0) {
-                fprintf(stderr, "gdprctl: --expires: '%s' is not YYYY-MM-DD[THH:MM:SSZ]\n",
-                        next);
+                fprintf(stderr, "gdprctl: --expires: '%s' is not YYYY-MM-DD[THH:MM:SSZ]\n", next);
                 return CTL_USAGE;
             }
             i++;
@@ -120,14 +119,15 @@ ctl_cmd_consent_check(ctl *c, int argc, char **argv)
     ctl_format_time(at, when);
     if (c->json) {
         printf("{\"at\":\"%s\",\"granted\":%s,\"may_process\":%s,\"why\":\"%s\",\"event\":%lld,"
-               "\"text\":", when, granted ? "true" : "false", allowed ? "true" : "false",
+               "\"text\":",
+               when, granted ? "true" : "false", allowed ? "true" : "false",
                gdpr_why_name(why.code), (long long)why.event);
         ctl_json_string(stdout, why.text);
         printf("}\n");
     } else {
         printf("%s / %s at %s: consent %s; may process: %s (%s: %s)\n", argv[0], argv[1], when,
-               granted ? "granted" : "not granted", allowed ? "yes" : "no",
-               gdpr_why_name(why.code), why.text);
+               granted ? "granted" : "not granted", allowed ? "yes" : "no", gdpr_why_name(why.code),
+               why.text);
     }
     return CTL_OK;
 }
@@ -147,8 +147,8 @@ print_event(const gdpr_consent_event *ev, void *ctx)
     if (ev->expires)
         ctl_format_time(ev->expires, exp);
     if (h->json) {
-        printf("%s{\"event\":%lld,\"at\":\"%s\",\"purpose\":", h->n ? "," : "",
-               (long long)ev->id, at);
+        printf("%s{\"event\":%lld,\"at\":\"%s\",\"purpose\":", h->n ? "," : "", (long long)ev->id,
+               at);
         ctl_json_string(stdout, ev->purpose);
         printf(",\"state\":\"%s\",\"notice\":", state_names[ev->state]);
         ctl_json_string(stdout, ev->notice);
@@ -171,8 +171,8 @@ print_event(const gdpr_consent_event *ev, void *ctx)
                (ev->flags & GDPR_CONSENT_EXPLICIT) ? "true" : "false", ev->receipt_id);
     } else {
         printf("%6lld  %s  %-10s %-14s notice %-14s via %-6s by %-10s expires %s%s%s%s\n",
-               (long long)ev->id, at, state_names[ev->state], ev->purpose, ev->notice,
-               ev->channel, ev->actor, exp, (ev->flags & GDPR_CONSENT_EXPLICIT) ? " explicit" : "",
+               (long long)ev->id, at, state_names[ev->state], ev->purpose, ev->notice, ev->channel,
+               ev->actor, exp, (ev->flags & GDPR_CONSENT_EXPLICIT) ? " explicit" : "",
                ev->recipient ? " to: " : "", ev->recipient ? ev->recipient : "");
         if (ev->proof)
             printf("        proof: %s\n", ev->proof);
@@ -184,7 +184,7 @@ print_event(const gdpr_consent_event *ev, void *ctx)
 int
 ctl_cmd_consent_history(ctl *c, int argc, char **argv)
 {
-    history_out h = { c->json, 0 };
+    history_out h = {c->json, 0};
     int rc;
 
     if (argc != 1) {

@@ -138,8 +138,7 @@ ctl_cmd_audit_verify(ctl *c, int argc, char **argv)
         printf("audit trail intact: %lld events verified%s\n", (long long)events,
                with_head ? ", kept head matches" : "");
     } else {
-        printf("AUDIT TRAIL BROKEN after %lld good events: %s\n", (long long)events,
-               gdpr_errmsg());
+        printf("AUDIT TRAIL BROKEN after %lld good events: %s\n", (long long)events, gdpr_errmsg());
     }
     if (rc == GDPR_ECORRUPT)
         return CTL_VERIFY;
@@ -191,8 +190,8 @@ print_event(const gdpr_audit_event *ev, void *ctx)
                ev->subject_hash ? ev->subject_hash : "-", ev->ref ? ev->ref : "");
         return 0;
     }
-    printf("%s{\"seq\":%lld,\"at\":\"%s\",\"actor\":", st->first ? "" : ",\n",
-           (long long)ev->seq, when);
+    printf("%s{\"seq\":%lld,\"at\":\"%s\",\"actor\":", st->first ? "" : ",\n", (long long)ev->seq,
+           when);
     ctl_json_string(stdout, ev->actor);
     printf(",\"role\":");
     ctl_json_string(stdout, ev->role);
@@ -216,7 +215,7 @@ print_event(const gdpr_audit_event *ev, void *ctx)
 int
 ctl_cmd_audit_log(ctl *c, int argc, char **argv)
 {
-    log_state st = { c->json, 1 };
+    log_state st = {c->json, 1};
     int64_t from = 1;
     int rc;
 

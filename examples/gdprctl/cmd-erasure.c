@@ -43,7 +43,8 @@ print_report(const ctl *c, const char *what, const gdpr_erase_report *r, int rc)
     printf("\n");
     if (rc == GDPR_EBUSY)
         printf("warning: the WAL checkpoint was kept busy by a reader; run "
-               "'gdprctl erase pending --retry' when it has finished\n  %s\n", gdpr_errmsg());
+               "'gdprctl erase pending --retry' when it has finished\n  %s\n",
+               gdpr_errmsg());
 }
 
 static void
@@ -68,8 +69,9 @@ print_tombstone(const ctl *c, const gdpr_tombstone *t)
         else
             printf("null");
         printf(",\"complete\":%s,\"wiped\":%s,\"sources_failed\":%d,\"recipients\":%d,"
-               "\"answer\":", t->complete ? "true" : "false", t->wiped ? "true" : "false",
-               t->sources_failed, t->recipients);
+               "\"answer\":",
+               t->complete ? "true" : "false", t->wiped ? "true" : "false", t->sources_failed,
+               t->recipients);
         ctl_json_string(stdout, t->answer);
         printf("}\n");
         return;
@@ -95,8 +97,8 @@ print_recipient(const gdpr_erase_recipient *r, void *ctx)
         printf(",\"disclosures\":%lld,\"last_at\":\"%s\"}\n", (long long)r->disclosures, last);
     } else {
         printf("  notify (Art. 19): %s%s%s%s, %lld disclosure%s, last %s\n", r->recipient,
-               r->name[0] ? " (" : "", r->name, r->name[0] ? ")" : "",
-               (long long)r->disclosures, r->disclosures == 1 ? "" : "s", last);
+               r->name[0] ? " (" : "", r->name, r->name[0] ? ")" : "", (long long)r->disclosures,
+               r->disclosures == 1 ? "" : "s", last);
     }
     return 0;
 }
@@ -221,15 +223,17 @@ ctl_cmd_erase_replay(ctl *c, int argc, char **argv)
         return ctl_fail("erase replay", rc);
     if (c->json) {
         printf("{\"imported\":%lld,\"found_again\":%lld,\"erased\":%lld,\"retained\":%lld,"
-               "\"sources_failed\":%d}\n", (long long)imported, (long long)found,
-               (long long)r.erased, (long long)r.retained, r.sources_failed);
+               "\"sources_failed\":%d}\n",
+               (long long)imported, (long long)found, (long long)r.erased, (long long)r.retained,
+               r.sources_failed);
     } else {
         if (argc == 1)
             printf("%lld tombstone%s imported from %s\n", (long long)imported,
                    imported == 1 ? "" : "s", argv[0]);
         printf("replay: %lld erased subject%s or record%s found again; %lld rows erased, "
-               "%lld kept\n", (long long)found, found == 1 ? "" : "s", found == 1 ? "" : "s",
-               (long long)r.erased, (long long)r.retained);
+               "%lld kept\n",
+               (long long)found, found == 1 ? "" : "s", found == 1 ? "" : "s", (long long)r.erased,
+               (long long)r.retained);
         if (rc == GDPR_EBUSY)
             printf("warning: checkpoint busy; run 'gdprctl erase pending --retry'\n");
     }
@@ -239,15 +243,15 @@ ctl_cmd_erase_replay(ctl *c, int argc, char **argv)
 static int
 print_pending(const gdpr_erase_pending *p, void *ctx)
 {
-    static const char *const kinds[] = { "", "source", "key", "checkpoint" };
+    static const char *const kinds[] = {"", "source", "key", "checkpoint"};
     const ctl *c = ctx;
     char since[32];
 
     ctl_format_time(p->since, since);
     if (c->json) {
         printf("{\"kind\":\"%s\",\"id\":%lld,\"tombstone\":%lld,\"subject_hash\":\"%s\","
-               "\"source\":", kinds[p->kind], (long long)p->id, (long long)p->tombstone,
-               p->subject_hash);
+               "\"source\":",
+               kinds[p->kind], (long long)p->id, (long long)p->tombstone, p->subject_hash);
         ctl_json_string(stdout, p->source);
         printf(",\"since\":\"%s\",\"attempts\":%d,\"last_error\":", since, p->attempts);
         ctl_json_string(stdout, p->last_error);
@@ -378,7 +382,7 @@ ctl_cmd_hold_release(ctl *c, int argc, char **argv)
 static int
 print_hold(const gdpr_hold_info *h, void *ctx)
 {
-    static const char *const scopes[] = { "", "subject", "record", "category" };
+    static const char *const scopes[] = {"", "subject", "record", "category"};
     const ctl *c = ctx;
     char placed[32], until[32];
 
@@ -386,8 +390,8 @@ print_hold(const gdpr_hold_info *h, void *ctx)
     ctl_format_time(h->until, until);
     if (c->json) {
         printf("{\"id\":%lld,\"scope\":\"%s\",\"subject_hash\":\"%s\",\"record\":%lld,"
-               "\"category\":", (long long)h->id, scopes[h->scope], h->subject_hash,
-               (long long)h->record);
+               "\"category\":",
+               (long long)h->id, scopes[h->scope], h->subject_hash, (long long)h->record);
         ctl_json_string(stdout, h->category);
         printf(",\"reason\":");
         ctl_json_string(stdout, h->reason);
@@ -405,8 +409,10 @@ print_hold(const gdpr_hold_info *h, void *ctx)
     else
         printf("%.16s...", h->subject_hash);
     printf("  until %s%s\n    %s (by %s, %s)\n", until,
-           h->active ? "" : h->released_at ? "  [released]" : "  [ended]", h->reason,
-           h->placed_by, placed);
+           h->active        ? ""
+           : h->released_at ? "  [released]"
+                            : "  [ended]",
+           h->reason, h->placed_by, placed);
     return 0;
 }
 
@@ -446,6 +452,7 @@ ctl_cmd_wipe(ctl *c, int argc, char **argv)
         printf("{\"wiped\":true}\n");
     else
         printf("%s overwritten and removed (see docs/erasure.md for SSD and copy-on-write "
-               "limits)\n", argv[0]);
+               "limits)\n",
+               argv[0]);
     return CTL_OK;
 }

@@ -60,7 +60,7 @@ now_of(const ctl *c)
 static void
 print_flags(FILE *f, unsigned int flags)
 {
-    static const char *const words[] = { "special-category", "complaint", "media", "authority" };
+    static const char *const words[] = {"special-category", "complaint", "media", "authority"};
     int first = 1;
 
     for (unsigned int i = 0; i < 4; i++) {
@@ -76,7 +76,7 @@ print_flags(FILE *f, unsigned int flags)
 static int
 flag_of(const char *word, unsigned int *flags)
 {
-    static const char *const words[] = { "special-category", "complaint", "media", "authority" };
+    static const char *const words[] = {"special-category", "complaint", "media", "authority"};
 
     for (unsigned int i = 0; i < 4; i++) {
         if (strcmp(word, words[i]) == 0) {
@@ -84,8 +84,10 @@ flag_of(const char *word, unsigned int *flags)
             return 0;
         }
     }
-    fprintf(stderr, "gdprctl: --flag: '%s' is not special-category, complaint, media or "
-                    "authority\n", word);
+    fprintf(stderr,
+            "gdprctl: --flag: '%s' is not special-category, complaint, media or "
+            "authority\n",
+            word);
     return -1;
 }
 
@@ -96,8 +98,8 @@ print_info_json(const gdpr_request_info *r)
 
     ctl_format_time(r->received, received);
     ctl_format_time(r->due, due);
-    printf("{\"id\":%lld,\"type\":\"%s\",\"status\":\"%s\",\"subject_hash\":",
-           (long long)r->id, gdpr_request_type_name(r->type), gdpr_request_status_name(r->status));
+    printf("{\"id\":%lld,\"type\":\"%s\",\"status\":\"%s\",\"subject_hash\":", (long long)r->id,
+           gdpr_request_type_name(r->type), gdpr_request_status_name(r->status));
     if (r->subject_hash[0])
         ctl_json_string(stdout, r->subject_hash);
     else
@@ -105,8 +107,9 @@ print_info_json(const gdpr_request_info *r)
     printf(",\"channel\":");
     ctl_json_string(stdout, r->channel);
     printf(",\"received\":\"%s\",\"due\":\"%s\",\"extended_months\":%d,\"verification\":\"%s\","
-           "\"flags\":%u,\"escalated_to\":", received, due, r->extended_months,
-           gdpr_request_verification_name(r->verification), r->flags);
+           "\"flags\":%u,\"escalated_to\":",
+           received, due, r->extended_months, gdpr_request_verification_name(r->verification),
+           r->flags);
     if (r->escalated_to[0])
         ctl_json_string(stdout, r->escalated_to);
     else
@@ -216,7 +219,7 @@ ctl_cmd_request_open(ctl *c, int argc, char **argv)
         } else if (strcmp(argv[i], "--grace") == 0) {
             ++i;
             in.grace_seconds = strcmp(argv[i], "none") == 0 ? GDPR_REQUEST_GRACE_NONE
-                                                             : strtoll(argv[i], NULL, 10) * 86400;
+                                                            : strtoll(argv[i], NULL, 10) * 86400;
         } else {
             goto usage;
         }
@@ -233,10 +236,11 @@ ctl_cmd_request_open(ctl *c, int argc, char **argv)
            info.subject_hash[0] ? "" : " (identifier matches no subject yet)");
     return CTL_OK;
 usage:
-    fprintf(stderr, "usage: gdprctl request open TYPE (--subject ID | --email V | --phone V |"
-                    " --account V)\n       [--channel CH] [--received DATE] [--note TEXT]"
-                    " [--flag complaint|media|authority|special-category]\n       [--grace DAYS|none]"
-                    "\nTYPE: access portability erasure rectification restriction objection\n");
+    fprintf(stderr,
+            "usage: gdprctl request open TYPE (--subject ID | --email V | --phone V |"
+            " --account V)\n       [--channel CH] [--received DATE] [--note TEXT]"
+            " [--flag complaint|media|authority|special-category]\n       [--grace DAYS|none]"
+            "\nTYPE: access portability erasure rectification restriction objection\n");
     return CTL_USAGE;
 }
 
@@ -381,8 +385,8 @@ fulfil_export(ctl *c, int64_t id, const char *out, int format)
     }
     rc = gdpr_request_fulfil_export(c->eng, &c->who, id, format, write_file, f);
     if (fclose(f) != 0 && rc == GDPR_OK) {
-        fprintf(stderr, "gdprctl: %s: %s (the request is closed; write the export again)\n",
-                out, strerror(errno));
+        fprintf(stderr, "gdprctl: %s: %s (the request is closed; write the export again)\n", out,
+                strerror(errno));
         return CTL_FAILED;
     }
     if (rc != GDPR_OK) {
@@ -438,8 +442,8 @@ ctl_cmd_request_fulfil(ctl *c, int argc, char **argv)
             return ctl_fail("request fulfil", rc);
         break;
     case GDPR_REQUEST_ERASURE:
-        rc = gdpr_request_fulfil_erasure(c->eng, &c->who, id, ground ? ground : "art17",
-                                         &erased, &retained);
+        rc = gdpr_request_fulfil_erasure(c->eng, &c->who, id, ground ? ground : "art17", &erased,
+                                         &retained);
         if (rc != GDPR_OK)
             return ctl_fail("request fulfil", rc);
         break;
@@ -475,7 +479,7 @@ finish_list(ctl *c, list_state *ls, int rc, const char *what)
 int
 ctl_cmd_request_list(ctl *c, int argc, char **argv)
 {
-    list_state ls = { c->json, 0 };
+    list_state ls = {c->json, 0};
     const char *subject = NULL;
     int status = 0;
     int rc;
@@ -500,7 +504,7 @@ ctl_cmd_request_list(ctl *c, int argc, char **argv)
 int
 ctl_cmd_request_overdue(ctl *c, int argc, char **argv)
 {
-    list_state ls = { c->json, 0 };
+    list_state ls = {c->json, 0};
     int64_t as_of = 0, soon = 0;
     int rc;
 
@@ -562,9 +566,8 @@ print_kpis(const gdpr_request_kpi_report *k)
     for (int s = 1; s <= GDPR_REQUEST_STATUS_MAX; s++)
         printf(" %11lld", (long long)k->by_status[s]);
     printf(" %11lld\n\n", (long long)k->total);
-    printf("  %-28s %lld (on time %lld, late %lld incl. %lld open and overdue)\n",
-           "decided", (long long)k->decided, (long long)k->on_time, (long long)k->late,
-           (long long)k->overdue);
+    printf("  %-28s %lld (on time %lld, late %lld incl. %lld open and overdue)\n", "decided",
+           (long long)k->decided, (long long)k->on_time, (long long)k->late, (long long)k->overdue);
     print_rate("on-time rate", k->on_time_rate, "%");
     print_rate("median days to close", k->median_days, "days");
     print_rate("90th percentile days", k->p90_days, "days");

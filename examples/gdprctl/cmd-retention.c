@@ -54,9 +54,9 @@ print_due(const gdpr_retention_item *item, void *ctx)
                item->held ? "true" : "false");
     } else {
         printf("record %-8lld due %s  %-8s %-9s %s/%s  subject %.12s...%s\n",
-               (long long)item->record, when, item->rule,
-               gdpr_retention_action_name(item->action), item->category, item->purpose,
-               item->subject_hash, item->held ? "  [legal hold]" : "");
+               (long long)item->record, when, item->rule, gdpr_retention_action_name(item->action),
+               item->category, item->purpose, item->subject_hash,
+               item->held ? "  [legal hold]" : "");
     }
     p->n++;
     p->held += item->held != 0;
@@ -66,7 +66,7 @@ print_due(const gdpr_retention_item *item, void *ctx)
 int
 ctl_cmd_retention_due(ctl *c, int argc, char **argv)
 {
-    due_print p = { c, 0, 0 };
+    due_print p = {c, 0, 0};
     int64_t as_of = now_of(c);
     char when[32];
     int rc;
@@ -146,12 +146,14 @@ ctl_cmd_retention_run(ctl *c, int argc, char **argv)
     ctl_format_time(as_of, when);
     if (c->json)
         printf("{\"as_of\":\"%s\",\"dry_run\":%s,\"examined\":%lld,\"erased\":%lld,"
-               "\"anonymised\":%lld,\"reviews_opened\":%lld,\"held\":%lld}\n", when,
-               opts.dry_run ? "true" : "false", (long long)rep.examined, (long long)rep.erased,
-               (long long)rep.anonymised, (long long)rep.reviews_opened, (long long)rep.held);
+               "\"anonymised\":%lld,\"reviews_opened\":%lld,\"held\":%lld}\n",
+               when, opts.dry_run ? "true" : "false", (long long)rep.examined,
+               (long long)rep.erased, (long long)rep.anonymised, (long long)rep.reviews_opened,
+               (long long)rep.held);
     else
         printf("%s as of %s: examined %lld, erased %lld, anonymised %lld, reviews opened %lld, "
-               "held %lld\n", opts.dry_run ? "dry run (nothing changed)" : "retention run", when,
+               "held %lld\n",
+               opts.dry_run ? "dry run (nothing changed)" : "retention run", when,
                (long long)rep.examined, (long long)rep.erased, (long long)rep.anonymised,
                (long long)rep.reviews_opened, (long long)rep.held);
     if (rc == GDPR_EBUSY)
@@ -250,8 +252,7 @@ ctl_cmd_retention_contract_end(ctl *c, int argc, char **argv)
     rc = parse_date_arg("DATE", argv[1], &at);
     if (rc != CTL_OK)
         return rc;
-    rc = gdpr_retention_anchor_set(c->eng, &c->who, argv[0], GDPR_ANCHOR_CONTRACT_END, purpose,
-                                   at);
+    rc = gdpr_retention_anchor_set(c->eng, &c->who, argv[0], GDPR_ANCHOR_CONTRACT_END, purpose, at);
     if (rc != GDPR_OK)
         return ctl_fail("retention contract-end", rc);
     if (c->json)
@@ -301,8 +302,8 @@ print_review(const gdpr_review *r, void *ctx)
         printf("}");
     } else {
         printf("review %-6lld record %-8lld %-6s %-6s %s/%s  due %s  decide by %s%s",
-               (long long)r->id, (long long)r->record, gdpr_review_status_name(r->status),
-               r->rule, r->category, r->purpose, due, deadline, overdue ? "  OVERDUE" : "");
+               (long long)r->id, (long long)r->record, gdpr_review_status_name(r->status), r->rule,
+               r->category, r->purpose, due, deadline, overdue ? "  OVERDUE" : "");
         if (r->status == GDPR_REVIEW_KEPT)
             printf("  kept until %s by %s (%s)", keep, r->decided_by ? r->decided_by : "?",
                    r->role ? r->role : "?");
@@ -317,7 +318,7 @@ print_review(const gdpr_review *r, void *ctx)
 int
 ctl_cmd_review_list(ctl *c, int argc, char **argv)
 {
-    review_print p = { c, 0, now_of(c) };
+    review_print p = {c, 0, now_of(c)};
     gdpr_review_status status = GDPR_REVIEW_OPEN;
     int overdue = 0;
     int rc;
@@ -341,8 +342,10 @@ ctl_cmd_review_list(ctl *c, int argc, char **argv)
                 }
             }
             if (!found) {
-                fprintf(stderr, "gdprctl: --status: '%s' is not open, kept, erased, gone or "
-                                "all\n", s);
+                fprintf(stderr,
+                        "gdprctl: --status: '%s' is not open, kept, erased, gone or "
+                        "all\n",
+                        s);
                 return CTL_USAGE;
             }
         } else {

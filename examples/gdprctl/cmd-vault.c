@@ -372,7 +372,7 @@ list_one(const gdpr_vault_record *rec, void *ctx)
 int
 ctl_cmd_vault_list(ctl *c, int argc, char **argv)
 {
-    list_ctx l = { c, 0 };
+    list_ctx l = {c, 0};
     int rc;
 
     if (argc != 1) {
@@ -492,8 +492,8 @@ ctl_cmd_export(ctl *c, int argc, char **argv)
         return CTL_USAGE;
     }
     if (format == GDPR_EXPORT_CSV && out != NULL) {
-        dir_writer d = { out, 0 };
-        gdpr_csv_writer w = { GDPR_CSV_WRITER_VERSION, open_table, close_table, &d };
+        dir_writer d = {out, 0};
+        gdpr_csv_writer w = {GDPR_CSV_WRITER_VERSION, open_table, close_table, &d};
         if (mkdir(out, 0700) != 0 && errno != EEXIST) {
             fprintf(stderr, "gdprctl: %s: %s\n", out, strerror(errno));
             return CTL_FAILED;

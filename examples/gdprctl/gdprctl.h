@@ -13,29 +13,29 @@
 
 /* Exit codes (documented in examples/README.md). */
 enum {
-    CTL_OK = 0,       /* done */
-    CTL_FAILED = 1,   /* the library refused or failed: message on stderr */
-    CTL_USAGE = 2,    /* bad command line */
-    CTL_VERIFY = 3,   /* a verification found a problem (audit chain broken ...) */
-    CTL_DENIED = 4    /* the actor's role lacks the permission */
+    CTL_OK = 0,     /* done */
+    CTL_FAILED = 1, /* the library refused or failed: message on stderr */
+    CTL_USAGE = 2,  /* bad command line */
+    CTL_VERIFY = 3, /* a verification found a problem (audit chain broken ...) */
+    CTL_DENIED = 4  /* the actor's role lacks the permission */
 };
 
 typedef struct {
     gdpr_engine *eng;
     gdpr_actor who;
-    int json;          /* --json: machine output */
-    int64_t now;       /* --now: simulated time, 0 = wall clock */
+    int json;    /* --json: machine output */
+    int64_t now; /* --now: simulated time, 0 = wall clock */
     const char *db;
 } ctl;
 
 typedef int (*ctl_fn)(ctl *c, int argc, char **argv);
 
 typedef struct {
-    const char *group;  /* "policy", "audit", ... */
-    const char *verb;   /* "load", "verify", ...; NULL: the group is the command */
+    const char *group; /* "policy", "audit", ... */
+    const char *verb;  /* "load", "verify", ...; NULL: the group is the command */
     ctl_fn fn;
-    int needs_engine;   /* open the store before calling */
-    const char *usage;  /* arguments, for --help */
+    int needs_engine;  /* open the store before calling */
+    const char *usage; /* arguments, for --help */
 } ctl_command;
 
 /* Print the library's error for a failed call and map it to an exit code. */

@@ -70,8 +70,7 @@ GDPR_API int gdpr_audit_verify_head(gdpr_engine *eng, int64_t count,
  *         GDPR_ESTORAGE.
  * @since 0.1
  */
-GDPR_API int gdpr_audit_foreach(gdpr_engine *eng, int64_t from_seq,
-                                gdpr_audit_fn fn, void *ctx);
+GDPR_API int gdpr_audit_foreach(gdpr_engine *eng, int64_t from_seq, gdpr_audit_fn fn, void *ctx);
 
 #ifdef __cplusplus
 }

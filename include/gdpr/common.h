@@ -29,19 +29,19 @@ extern "C" {
  */
 typedef enum {
     GDPR_OK = 0,
-    GDPR_EINVAL = -1,    /**< an argument breaks a documented rule */
-    GDPR_ENOTFOUND = -2, /**< the named subject, record, event ... does not exist */
-    GDPR_EEXISTS = -3,   /**< it exists already and may not be created twice */
-    GDPR_EDENIED = -4,   /**< the actor's role lacks the permission (audited) */
-    GDPR_EKEY = -5,      /**< wrong master key or passphrase; nothing was touched */
-    GDPR_ECORRUPT = -6,  /**< stored data failed authentication or a consistency check */
-    GDPR_EBUSY = -7,     /**< another connection holds the lock past the busy timeout */
-    GDPR_ESTORAGE = -8,  /**< SQLite or the file system failed (I/O, disk full ...) */
-    GDPR_ENOMEM = -9,    /**< out of memory */
-    GDPR_EVERSION = -10, /**< a struct version or file schema this library does not know */
-    GDPR_ECALLBACK = -11,/**< a host callback failed or asked to stop */
-    GDPR_ECRYPTO = -12,  /**< OpenSSL failed (not a key mismatch) */
-    GDPR_ESTATE = -13    /**< the call does not fit the current state (no policy, no batch ...) */
+    GDPR_EINVAL = -1,     /**< an argument breaks a documented rule */
+    GDPR_ENOTFOUND = -2,  /**< the named subject, record, event ... does not exist */
+    GDPR_EEXISTS = -3,    /**< it exists already and may not be created twice */
+    GDPR_EDENIED = -4,    /**< the actor's role lacks the permission (audited) */
+    GDPR_EKEY = -5,       /**< wrong master key or passphrase; nothing was touched */
+    GDPR_ECORRUPT = -6,   /**< stored data failed authentication or a consistency check */
+    GDPR_EBUSY = -7,      /**< another connection holds the lock past the busy timeout */
+    GDPR_ESTORAGE = -8,   /**< SQLite or the file system failed (I/O, disk full ...) */
+    GDPR_ENOMEM = -9,     /**< out of memory */
+    GDPR_EVERSION = -10,  /**< a struct version or file schema this library does not know */
+    GDPR_ECALLBACK = -11, /**< a host callback failed or asked to stop */
+    GDPR_ECRYPTO = -12,   /**< OpenSSL failed (not a key mismatch) */
+    GDPR_ESTATE = -13     /**< the call does not fit the current state (no policy, no batch ...) */
 } gdpr_error;
 
 /** The engine: one store (data file + keystore file), its keys and policy. */
@@ -70,18 +70,21 @@ typedef struct {
  * Later fields are appended, never reordered.
  */
 typedef struct {
-    unsigned int version;          /**< GDPR_OPTIONS_VERSION */
-    const char *path;              /**< SQLite data file; ":memory:" allowed */
-    const unsigned char *key;      /**< 32-byte master key (KEK) ... */
-    size_t key_len;                /**< ... its length, GDPR_KEY_BYTES */
-    const char *passphrase;        /**< ... or a passphrase (scrypt); not both */
-    const char *keystore_path;     /**< NULL: path + "-keys" */
+    unsigned int version;              /**< GDPR_OPTIONS_VERSION */
+    const char *path;                  /**< SQLite data file; ":memory:" allowed */
+    const unsigned char *key;          /**< 32-byte master key (KEK) ... */
+    size_t key_len;                    /**< ... its length, GDPR_KEY_BYTES */
+    const char *passphrase;            /**< ... or a passphrase (scrypt); not both */
+    const char *keystore_path;         /**< NULL: path + "-keys" */
     int64_t (*clock)(void *clock_ctx); /**< NULL: the wall clock (UTC seconds) */
-    void *clock_ctx;               /**< passed to clock */
-    int busy_timeout_ms;           /**< 0: 5000 ms; how long to wait for another writer */
+    void *clock_ctx;                   /**< passed to clock */
+    int busy_timeout_ms;               /**< 0: 5000 ms; how long to wait for another writer */
 } gdpr_options;
 
-#define GDPR_OPTIONS_INIT { GDPR_OPTIONS_VERSION, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 }
+#define GDPR_OPTIONS_INIT                                                                          \
+    {                                                                                              \
+        GDPR_OPTIONS_VERSION, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0                             \
+    }
 
 /**
  * Fill `opts` with the defaults of options version `version`.
@@ -173,9 +176,8 @@ GDPR_API int gdpr_rollback(gdpr_engine *eng);
  *         GDPR_ESTORAGE, GDPR_ECRYPTO.
  * @since 0.1
  */
-GDPR_API int gdpr_rekey(gdpr_engine *eng, const gdpr_actor *who,
-                        const unsigned char *new_key, size_t new_key_len,
-                        const char *new_passphrase) GDPR_WARN_UNUSED;
+GDPR_API int gdpr_rekey(gdpr_engine *eng, const gdpr_actor *who, const unsigned char *new_key,
+                        size_t new_key_len, const char *new_passphrase) GDPR_WARN_UNUSED;
 
 #ifdef __cplusplus
 }

@@ -37,24 +37,26 @@ typedef enum {
  * Later fields are appended, never reordered.
  */
 typedef struct {
-    unsigned int version;        /**< GDPR_CONSENT_VERSION */
-    const char *subject;         /**< the host's id of the person */
-    const char *purpose;         /**< a purpose id of the policy */
-    const char *notice;          /**< the notice id (policy) the person was shown */
-    const char *channel;         /**< how it was collected: "phone", "web", "paper" ... */
-    gdpr_consent_state state;    /**< granted, withdrawn or refused */
-    int64_t expires;             /**< 0: no expiry; else the first second it no longer holds */
-    const char *recipient;       /**< NULL; or consent to disclose to this recipient: a
-                                      recipient id of the policy, or a named person or
-                                      organisation (then personal data: stored sealed) */
-    const char *proof;           /**< NULL; or a proof reference (recording id, form
-                                      scan ...): personal data, stored sealed; UTF-8, at
-                                      most GDPR_PROOF_MAX bytes */
-    unsigned int flags;          /**< GDPR_CONSENT_EXPLICIT */
+    unsigned int version;     /**< GDPR_CONSENT_VERSION */
+    const char *subject;      /**< the host's id of the person */
+    const char *purpose;      /**< a purpose id of the policy */
+    const char *notice;       /**< the notice id (policy) the person was shown */
+    const char *channel;      /**< how it was collected: "phone", "web", "paper" ... */
+    gdpr_consent_state state; /**< granted, withdrawn or refused */
+    int64_t expires;          /**< 0: no expiry; else the first second it no longer holds */
+    const char *recipient;    /**< NULL; or consent to disclose to this recipient: a
+                                   recipient id of the policy, or a named person or
+                                   organisation (then personal data: stored sealed) */
+    const char *proof;        /**< NULL; or a proof reference (recording id, form
+                                   scan ...): personal data, stored sealed; UTF-8, at
+                                   most GDPR_PROOF_MAX bytes */
+    unsigned int flags;       /**< GDPR_CONSENT_EXPLICIT */
 } gdpr_consent;
 
-#define GDPR_CONSENT_INIT \
-    { GDPR_CONSENT_VERSION, NULL, NULL, NULL, NULL, GDPR_CONSENT_GRANTED, 0, NULL, NULL, 0 }
+#define GDPR_CONSENT_INIT                                                                          \
+    {                                                                                              \
+        GDPR_CONSENT_VERSION, NULL, NULL, NULL, NULL, GDPR_CONSENT_GRANTED, 0, NULL, NULL, 0       \
+    }
 
 /**
  * Fill `c` with the defaults of version `version` (state granted, the
@@ -138,20 +140,20 @@ GDPR_API int gdpr_consent_receipt(gdpr_engine *eng, int64_t event, char **json_o
 /** One event as handed to a gdpr_consent_fn. All pointers are borrowed for
  *  the callback only. */
 typedef struct {
-    int64_t id;                 /**< event id */
-    int64_t at;                 /**< UTC seconds */
+    int64_t id; /**< event id */
+    int64_t at; /**< UTC seconds */
     const char *purpose;
     gdpr_consent_state state;
     const char *notice;         /**< notice id */
     const char *notice_version; /**< its version when recorded */
     const char *channel;
-    const char *actor;          /**< who recorded it */
-    int64_t expires;            /**< 0: none */
-    const char *recipient;      /**< NULL: none; else the name as recorded */
-    const char *proof;          /**< NULL: none; else the proof, opened */
+    const char *actor;     /**< who recorded it */
+    int64_t expires;       /**< 0: none */
+    const char *recipient; /**< NULL: none; else the name as recorded */
+    const char *proof;     /**< NULL: none; else the proof, opened */
     size_t proof_len;
-    unsigned int flags;         /**< GDPR_CONSENT_EXPLICIT */
-    const char *receipt_id;     /**< the receipt's UUID */
+    unsigned int flags;     /**< GDPR_CONSENT_EXPLICIT */
+    const char *receipt_id; /**< the receipt's UUID */
 } gdpr_consent_event;
 
 /** Consent history iterator: return non-zero to stop. */
@@ -176,22 +178,22 @@ GDPR_API int gdpr_consent_history(gdpr_engine *eng, const gdpr_actor *who, const
  *  (never renumbered; gdpr_why_name() gives its stable word) and a line
  *  of text for people. */
 typedef enum {
-    GDPR_WHY_CONSENT = 1,       /**< allowed: live consent (event names it) */
-    GDPR_WHY_BASIS = 2,         /**< allowed: the purpose rests on another legal basis */
-    GDPR_WHY_LEGAL_GROUND = 3,  /**< allowed: the recipient has a legal ground (policy) */
-    GDPR_WHY_NO_CONSENT = 4,    /**< refused: no consent on record */
-    GDPR_WHY_WITHDRAWN = 5,     /**< refused: consent withdrawn */
-    GDPR_WHY_REFUSED = 6,       /**< refused: the subject said no */
-    GDPR_WHY_EXPIRED = 7,       /**< refused: consent expired */
-    GDPR_WHY_NOT_EXPLICIT = 8,  /**< refused: special category, consent not explicit */
-    GDPR_WHY_OBJECTED = 9,      /**< refused: the subject objected (Art. 21) */
-    GDPR_WHY_RESTRICTED = 10    /**< refused: processing restricted (Art. 18) */
+    GDPR_WHY_CONSENT = 1,      /**< allowed: live consent (event names it) */
+    GDPR_WHY_BASIS = 2,        /**< allowed: the purpose rests on another legal basis */
+    GDPR_WHY_LEGAL_GROUND = 3, /**< allowed: the recipient has a legal ground (policy) */
+    GDPR_WHY_NO_CONSENT = 4,   /**< refused: no consent on record */
+    GDPR_WHY_WITHDRAWN = 5,    /**< refused: consent withdrawn */
+    GDPR_WHY_REFUSED = 6,      /**< refused: the subject said no */
+    GDPR_WHY_EXPIRED = 7,      /**< refused: consent expired */
+    GDPR_WHY_NOT_EXPLICIT = 8, /**< refused: special category, consent not explicit */
+    GDPR_WHY_OBJECTED = 9,     /**< refused: the subject objected (Art. 21) */
+    GDPR_WHY_RESTRICTED = 10   /**< refused: processing restricted (Art. 18) */
 } gdpr_why_code;
 
 typedef struct {
-    int code;        /**< a gdpr_why_code */
-    int64_t event;   /**< the consent event the answer rests on, or 0 */
-    char text[256];  /**< one line for people */
+    int code;       /**< a gdpr_why_code */
+    int64_t event;  /**< the consent event the answer rests on, or 0 */
+    char text[256]; /**< one line for people */
 } gdpr_why;
 
 /** The stable word of a gdpr_why_code ("consent", "no_consent", ...);
@@ -268,8 +270,7 @@ GDPR_API int gdpr_subject_unrestrict(gdpr_engine *eng, const gdpr_actor *who,
  * @return GDPR_OK; GDPR_EINVAL; GDPR_ESTORAGE.
  * @since 0.1
  */
-GDPR_API int gdpr_subject_limits(gdpr_engine *eng, const char *subject,
-                                 unsigned int *limits_out);
+GDPR_API int gdpr_subject_limits(gdpr_engine *eng, const char *subject, unsigned int *limits_out);
 
 /* --- disclosures ----------------------------------------------------- */
 

@@ -86,8 +86,7 @@ typedef struct {
  * @since 0.1
  */
 GDPR_API int gdpr_erase_subject(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
-                                const char *ground, gdpr_erase_report *report_out)
-    GDPR_WARN_UNUSED;
+                                const char *ground, gdpr_erase_report *report_out) GDPR_WARN_UNUSED;
 
 /**
  * Erase several subjects at once: one transaction for all their data and
@@ -118,34 +117,36 @@ GDPR_API int gdpr_erase_subjects(gdpr_engine *eng, const gdpr_actor *who,
  * @since 0.1
  */
 GDPR_API int gdpr_erase_record(gdpr_engine *eng, const gdpr_actor *who, int64_t record,
-                               const char *ground, gdpr_erase_report *report_out)
-    GDPR_WARN_UNUSED;
+                               const char *ground, gdpr_erase_report *report_out) GDPR_WARN_UNUSED;
 
 /* --- legal holds --------------------------------------------------------- */
 
 /** What a hold covers. */
 typedef enum {
-    GDPR_HOLD_SUBJECT = 1,  /**< everything of one subject: its erasure is refused */
-    GDPR_HOLD_RECORD = 2,   /**< one vault record */
-    GDPR_HOLD_CATEGORY = 3  /**< every record of a category, of one subject or of all */
+    GDPR_HOLD_SUBJECT = 1, /**< everything of one subject: its erasure is refused */
+    GDPR_HOLD_RECORD = 2,  /**< one vault record */
+    GDPR_HOLD_CATEGORY = 3 /**< every record of a category, of one subject or of all */
 } gdpr_hold_scope;
 
 #define GDPR_HOLD_VERSION 1u
 
 /** A hold to place. Transparent and versioned (GDPR_HOLD_INIT). */
 typedef struct {
-    unsigned int version;  /**< GDPR_HOLD_VERSION */
+    unsigned int version; /**< GDPR_HOLD_VERSION */
     gdpr_hold_scope scope;
-    const char *subject;   /**< SUBJECT: required; CATEGORY: optional (NULL: every
-                                subject); RECORD: must be NULL */
-    int64_t record;        /**< RECORD: the record id; else 0 */
-    const char *category;  /**< CATEGORY: a category of the policy; else NULL */
-    const char *reason;    /**< why (1..GDPR_HOLD_REASON_MAX bytes): name the matter,
-                                not people; stored as plain text */
-    int64_t until;         /**< end of the hold (UTC seconds), after now */
+    const char *subject;  /**< SUBJECT: required; CATEGORY: optional (NULL: every
+                               subject); RECORD: must be NULL */
+    int64_t record;       /**< RECORD: the record id; else 0 */
+    const char *category; /**< CATEGORY: a category of the policy; else NULL */
+    const char *reason;   /**< why (1..GDPR_HOLD_REASON_MAX bytes): name the matter,
+                               not people; stored as plain text */
+    int64_t until;        /**< end of the hold (UTC seconds), after now */
 } gdpr_hold;
 
-#define GDPR_HOLD_INIT { GDPR_HOLD_VERSION, (gdpr_hold_scope)0, NULL, 0, NULL, NULL, 0 }
+#define GDPR_HOLD_INIT                                                                             \
+    {                                                                                              \
+        GDPR_HOLD_VERSION, (gdpr_hold_scope)0, NULL, 0, NULL, NULL, 0                              \
+    }
 
 /**
  * Place a legal hold (Art. 17(3)(e): establishment, exercise or defence
@@ -183,9 +184,9 @@ typedef struct {
     int64_t placed_at;
     const char *placed_by;
     int64_t until;
-    int64_t released_at;      /**< 0 unless released */
-    const char *released_by;  /**< or "" */
-    int active;               /**< in force now: not released and until > now */
+    int64_t released_at;     /**< 0 unless released */
+    const char *released_by; /**< or "" */
+    int active;              /**< in force now: not released and until > now */
 } gdpr_hold_info;
 
 /** Hold iterator: return non-zero to stop. */
@@ -220,24 +221,24 @@ typedef enum {
  * before gdpr_tombstone_lookup(); iterators hand filled ones.
  */
 typedef struct {
-    unsigned int version;           /**< GDPR_TOMBSTONE_VERSION */
+    unsigned int version; /**< GDPR_TOMBSTONE_VERSION */
     int64_t id;
     gdpr_tombstone_kind kind;
-    char subject_hash[65];          /**< hex keyed hash */
-    int64_t at;                     /**< UTC seconds */
+    char subject_hash[65]; /**< hex keyed hash */
+    int64_t at;            /**< UTC seconds */
     char ground[GDPR_NAME_MAX + 1];
     char actor[GDPR_NAME_MAX + 1];
-    int64_t erased;                 /**< as gdpr_erase_report.erased */
-    int64_t retained;               /**< records kept at the time */
-    int64_t kept_now;               /**< of those, still kept */
-    int64_t kept_until;             /**< latest end among those still kept; 0 */
-    int complete;                   /**< nothing of the subject is left; its key is
-                                         destroyed (or queued for destruction) */
-    int wiped;                      /**< the checkpoint after it has completed */
-    int sources_failed;             /**< source hooks still pending */
-    int recipients;                 /**< Art. 19 recipients listed */
-    int imported;                   /**< came in through gdpr_tombstones_import() */
-    int64_t replayed;               /**< last gdpr_erase_replay() that used it; 0 */
+    int64_t erased;     /**< as gdpr_erase_report.erased */
+    int64_t retained;   /**< records kept at the time */
+    int64_t kept_now;   /**< of those, still kept */
+    int64_t kept_until; /**< latest end among those still kept; 0 */
+    int complete;       /**< nothing of the subject is left; its key is
+                             destroyed (or queued for destruction) */
+    int wiped;          /**< the checkpoint after it has completed */
+    int sources_failed; /**< source hooks still pending */
+    int recipients;     /**< Art. 19 recipients listed */
+    int imported;       /**< came in through gdpr_tombstones_import() */
+    int64_t replayed;   /**< last gdpr_erase_replay() that used it; 0 */
     /** The call-centre answer, e.g. "erased on 2027-03-02 under 'Art. 17(1)(a)
      *  request 42'; 2 records kept under legal duty until 2033-03-02". Dates
      *  are the controller's local dates. */
@@ -271,10 +272,10 @@ typedef struct {
     int64_t record;
     const char *category;
     const char *purpose;
-    const char *reason;  /**< "legal_duty" or "hold" */
-    const char *rule;    /**< the retention rule id, or "hold N" */
-    int64_t until;       /**< when the duty or hold ends */
-    int64_t erased_at;   /**< when it was erased later; 0: still kept */
+    const char *reason; /**< "legal_duty" or "hold" */
+    const char *rule;   /**< the retention rule id, or "hold N" */
+    int64_t until;      /**< when the duty or hold ends */
+    int64_t erased_at;  /**< when it was erased later; 0: still kept */
 } gdpr_tombstone_kept;
 
 typedef int (*gdpr_tombstone_kept_fn)(const gdpr_tombstone_kept *k, void *ctx);
@@ -290,12 +291,12 @@ GDPR_API int gdpr_tombstone_kept_foreach(gdpr_engine *eng, int64_t tombstone,
 
 /** An Art. 19 recipient to notify of an erasure. Pointers borrowed. */
 typedef struct {
-    const char *recipient;  /**< the policy's recipient id, or "person" for
-                                 people the subject named (their names are
-                                 erased with the subject) */
-    const char *name;       /**< the policy's name for it, or "" */
-    int64_t disclosures;    /**< how many disclosures the log held */
-    int64_t last_at;        /**< the latest of them */
+    const char *recipient; /**< the policy's recipient id, or "person" for
+                                people the subject named (their names are
+                                erased with the subject) */
+    const char *name;      /**< the policy's name for it, or "" */
+    int64_t disclosures;   /**< how many disclosures the log held */
+    int64_t last_at;       /**< the latest of them */
 } gdpr_erase_recipient;
 
 typedef int (*gdpr_erase_recipient_fn)(const gdpr_erase_recipient *r, void *ctx);
@@ -353,9 +354,8 @@ GDPR_API int gdpr_tombstones_import(gdpr_engine *eng, const gdpr_actor *who, con
  *         GDPR_ESTORAGE (unreadable).
  * @since 0.1
  */
-GDPR_API int gdpr_tombstones_import_file(gdpr_engine *eng, const gdpr_actor *who,
-                                         const char *path, int64_t *imported_out)
-    GDPR_WARN_UNUSED;
+GDPR_API int gdpr_tombstones_import_file(gdpr_engine *eng, const gdpr_actor *who, const char *path,
+                                         int64_t *imported_out) GDPR_WARN_UNUSED;
 
 /**
  * Apply every tombstone again: after restoring a backup taken before some
@@ -397,9 +397,9 @@ GDPR_API int gdpr_erase_run_due(gdpr_engine *eng, const gdpr_actor *who, const c
 
 /** Kinds of unfinished erasure work. */
 typedef enum {
-    GDPR_PENDING_SOURCE = 1,     /**< a source's erase hook failed (or it has none) */
-    GDPR_PENDING_KEY = 2,        /**< a key queued for destruction (after a crash) */
-    GDPR_PENDING_CHECKPOINT = 3  /**< the checkpoint after an erasure was kept busy */
+    GDPR_PENDING_SOURCE = 1,    /**< a source's erase hook failed (or it has none) */
+    GDPR_PENDING_KEY = 2,       /**< a key queued for destruction (after a crash) */
+    GDPR_PENDING_CHECKPOINT = 3 /**< the checkpoint after an erasure was kept busy */
 } gdpr_erase_pending_kind;
 
 /** One unfinished item. Pointers borrowed for the callback. */
@@ -412,7 +412,7 @@ typedef struct {
     int64_t since;            /**< when it became pending */
     int attempts;             /**< SOURCE: hook calls so far */
     int64_t last_attempt;
-    const char *last_error;   /**< SOURCE: e.g. "hook returned 5"; else "" */
+    const char *last_error; /**< SOURCE: e.g. "hook returned 5"; else "" */
 } gdpr_erase_pending;
 
 typedef int (*gdpr_erase_pending_fn)(const gdpr_erase_pending *p, void *ctx);

@@ -58,13 +58,12 @@ typedef struct {
     unsigned int version; /**< GDPR_CSV_WRITER_VERSION */
     /** Open table `table`: set *write_out (and *table_ctx_out, handed to
      *  it). Return 0, or non-zero to fail the export (GDPR_ECALLBACK). */
-    int (*open_table)(const char *table, gdpr_write_fn *write_out, void **table_ctx_out,
-                      void *ctx);
+    int (*open_table)(const char *table, gdpr_write_fn *write_out, void **table_ctx_out, void *ctx);
     /** Optional: every opened table is closed once, at the end; `status`
      *  is the export's result (GDPR_OK or the failure: discard the table).
      *  A non-zero return fails an otherwise good export. */
     int (*close_table)(const char *table, void *table_ctx, int status, void *ctx);
-    void *ctx;            /**< handed to open_table and close_table */
+    void *ctx; /**< handed to open_table and close_table */
 } gdpr_csv_writer;
 
 /**
@@ -77,8 +76,7 @@ typedef struct {
  *         incomplete `w`, GDPR_EVERSION for an unknown w->version.
  * @since 0.1
  */
-GDPR_API int gdpr_export_subject_csv(gdpr_engine *eng, const gdpr_actor *who,
-                                     const char *subject,
+GDPR_API int gdpr_export_subject_csv(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
                                      const gdpr_csv_writer *w) GDPR_WARN_UNUSED;
 
 #ifdef __cplusplus

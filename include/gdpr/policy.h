@@ -56,8 +56,8 @@ GDPR_API int gdpr_policy_get(gdpr_engine *eng, char **json_out);
  * @return GDPR_OK; GDPR_EINVAL (unknown permission name); GDPR_ESTATE.
  * @since 0.1
  */
-GDPR_API int gdpr_policy_allows(gdpr_engine *eng, const char *role,
-                                const char *permission, int *allowed_out);
+GDPR_API int gdpr_policy_allows(gdpr_engine *eng, const char *role, const char *permission,
+                                int *allowed_out);
 
 #ifdef __cplusplus
 }

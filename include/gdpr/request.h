@@ -53,8 +53,9 @@ typedef enum {
     GDPR_DENIAL_NONE = 0,
     GDPR_DENIAL_IDENTITY_NOT_VERIFIED = 1, /**< Art. 12(2), 12(6) */
     GDPR_DENIAL_NO_MATCH = 2,              /**< no data on anyone so identified */
-    GDPR_DENIAL_UNFOUNDED_OR_EXCESSIVE = 3,/**< Art. 12(5)(b) "manifestly unfounded or excessive" */
-    GDPR_DENIAL_EXEMPT = 4,                /**< an exemption applies (Art. 17(3), 23 ...) */
+    GDPR_DENIAL_UNFOUNDED_OR_EXCESSIVE =
+        3,                  /**< Art. 12(5)(b) "manifestly unfounded or excessive" */
+    GDPR_DENIAL_EXEMPT = 4, /**< an exemption applies (Art. 17(3), 23 ...) */
     GDPR_DENIAL_OTHER = 5
 } gdpr_request_denial;
 #define GDPR_DENIAL_MAX 5
@@ -73,7 +74,7 @@ typedef enum {
     GDPR_METHOD_ACCOUNT_LOGIN = 1, /**< the request came through the subject's logged-in account */
     GDPR_METHOD_KNOWN_CONTACT = 2, /**< confirmed through an e-mail or phone number on file */
     GDPR_METHOD_KNOWLEDGE = 3,     /**< questions only the subject can answer */
-    GDPR_METHOD_DOCUMENT = 4,      /**< an identity document (see EDPB 01/2022 on proportionality) */
+    GDPR_METHOD_DOCUMENT = 4, /**< an identity document (see EDPB 01/2022 on proportionality) */
     GDPR_METHOD_IN_PERSON = 5,
     GDPR_METHOD_OTHER = 6
 } gdpr_request_method;
@@ -88,7 +89,7 @@ typedef enum {
 #define GDPR_REQUEST_FLAGS_ALL 0xFu
 
 /** Grace values of gdpr_request_intake.grace_seconds. */
-#define GDPR_REQUEST_GRACE_POLICY 0 /**< the policy's requests.erasure_grace, if any */
+#define GDPR_REQUEST_GRACE_POLICY 0  /**< the policy's requests.erasure_grace, if any */
 #define GDPR_REQUEST_GRACE_NONE (-1) /**< no grace period even if the policy sets one */
 
 /** Longest free-text note, reason or identifier value accepted, in bytes. */
@@ -103,23 +104,25 @@ typedef enum {
  * `id_kind`/`id_value`, not both. All pointers are borrowed for the call.
  */
 typedef struct {
-    unsigned int version;       /**< GDPR_REQUEST_INTAKE_VERSION */
+    unsigned int version; /**< GDPR_REQUEST_INTAKE_VERSION */
     gdpr_request_type type;
-    const char *subject;        /**< the host's id of the subject, or NULL */
-    const char *id_kind;        /**< identifier kind ("email", "phone", "account" ...) */
-    const char *id_value;       /**< identifier value as the requester gave it (sealed) */
-    int64_t received_at;        /**< UTC seconds; 0: now. Not in the future, not before
-                                     2018-05-25 (when the GDPR began to apply) */
-    const char *channel;        /**< how it came: "phone", "email", "web", "post" ...
-                                     (a word, not personal data) */
-    const char *note;           /**< optional free text (sealed); needs a subject */
-    unsigned int flags;         /**< GDPR_REQUEST_FLAG_* */
-    int64_t grace_seconds;      /**< erasure only: GDPR_REQUEST_GRACE_POLICY,
-                                     GDPR_REQUEST_GRACE_NONE or a period in seconds */
+    const char *subject;   /**< the host's id of the subject, or NULL */
+    const char *id_kind;   /**< identifier kind ("email", "phone", "account" ...) */
+    const char *id_value;  /**< identifier value as the requester gave it (sealed) */
+    int64_t received_at;   /**< UTC seconds; 0: now. Not in the future, not before
+                                2018-05-25 (when the GDPR began to apply) */
+    const char *channel;   /**< how it came: "phone", "email", "web", "post" ...
+                                (a word, not personal data) */
+    const char *note;      /**< optional free text (sealed); needs a subject */
+    unsigned int flags;    /**< GDPR_REQUEST_FLAG_* */
+    int64_t grace_seconds; /**< erasure only: GDPR_REQUEST_GRACE_POLICY,
+                                GDPR_REQUEST_GRACE_NONE or a period in seconds */
 } gdpr_request_intake;
 
-#define GDPR_REQUEST_INTAKE_INIT                                                              \
-    { GDPR_REQUEST_INTAKE_VERSION, (gdpr_request_type)0, NULL, NULL, NULL, 0, NULL, NULL, 0, 0 }
+#define GDPR_REQUEST_INTAKE_INIT                                                                   \
+    {                                                                                              \
+        GDPR_REQUEST_INTAKE_VERSION, (gdpr_request_type)0, NULL, NULL, NULL, 0, NULL, NULL, 0, 0   \
+    }
 
 /**
  * Fill `in` with the defaults of intake version `version`.
@@ -145,7 +148,8 @@ GDPR_API int gdpr_request_intake_init(gdpr_request_intake *in, unsigned int vers
  * @since 0.1
  */
 GDPR_API int gdpr_request_open(gdpr_engine *eng, const gdpr_actor *who,
-                               const gdpr_request_intake *in, int64_t *request_out) GDPR_WARN_UNUSED;
+                               const gdpr_request_intake *in,
+                               int64_t *request_out) GDPR_WARN_UNUSED;
 
 /**
  * Attach an unmatched request to its subject: `subject` names it, or NULL
@@ -296,8 +300,7 @@ GDPR_API int gdpr_request_fulfil_limit(gdpr_engine *eng, const gdpr_actor *who,
  * @since 0.1
  */
 GDPR_API int gdpr_request_rectify(gdpr_engine *eng, const gdpr_actor *who, int64_t request,
-                                  int64_t record, const void *value,
-                                  size_t len) GDPR_WARN_UNUSED;
+                                  int64_t record, const void *value, size_t len) GDPR_WARN_UNUSED;
 
 /**
  * Fulfil an erasure request (Art. 17): once its grace period has passed,
@@ -308,9 +311,8 @@ GDPR_API int gdpr_request_rectify(gdpr_engine *eng, const gdpr_actor *who, int64
  *         grace period (the message gives its end).
  * @since 0.1
  */
-GDPR_API int gdpr_request_fulfil_erasure(gdpr_engine *eng, const gdpr_actor *who,
-                                         int64_t request, const char *ground,
-                                         int64_t *erased_out,
+GDPR_API int gdpr_request_fulfil_erasure(gdpr_engine *eng, const gdpr_actor *who, int64_t request,
+                                         const char *ground, int64_t *erased_out,
                                          int64_t *retained_out) GDPR_WARN_UNUSED;
 
 /**
@@ -326,8 +328,7 @@ GDPR_API int gdpr_request_fulfil_erasure(gdpr_engine *eng, const gdpr_actor *who
  * @since 0.1
  */
 GDPR_API int gdpr_request_set_status(gdpr_engine *eng, const gdpr_actor *who, int64_t request,
-                                     gdpr_request_status status,
-                                     const char *note) GDPR_WARN_UNUSED;
+                                     gdpr_request_status status, const char *note) GDPR_WARN_UNUSED;
 
 #define GDPR_REQUEST_INFO_VERSION 1u
 
@@ -337,18 +338,18 @@ GDPR_API int gdpr_request_set_status(gdpr_engine *eng, const gdpr_actor *who, in
  * handed to list iterators (borrowed for the callback).
  */
 typedef struct {
-    unsigned int version;                 /**< GDPR_REQUEST_INFO_VERSION */
+    unsigned int version; /**< GDPR_REQUEST_INFO_VERSION */
     int64_t id;
     gdpr_request_type type;
     gdpr_request_status status;
-    char subject_hash[65];                /**< hex keyed hash; "" while unmatched */
-    char id_kind[65];                     /**< identifier kind it came with, or "" */
+    char subject_hash[65]; /**< hex keyed hash; "" while unmatched */
+    char id_kind[65];      /**< identifier kind it came with, or "" */
     char channel[65];
-    int64_t received;                     /**< UTC seconds */
-    int64_t first_due;                    /**< one month: overdue when now >= due */
-    int64_t due;                          /**< first_due, or the extended due date */
-    int extended_months;                  /**< 0, 1 or 2 */
-    int64_t subject_told_at;              /**< when told of the extension; 0 */
+    int64_t received;        /**< UTC seconds */
+    int64_t first_due;       /**< one month: overdue when now >= due */
+    int64_t due;             /**< first_due, or the extended due date */
+    int extended_months;     /**< 0, 1 or 2 */
+    int64_t subject_told_at; /**< when told of the extension; 0 */
     gdpr_request_verification verification;
     gdpr_request_method verify_method;
     int64_t verified_at;                  /**< 0 unless verified */
@@ -356,10 +357,10 @@ typedef struct {
     char escalated_to[GDPR_NAME_MAX + 1]; /**< role, or "" */
     int escalations;
     gdpr_request_denial denial;
-    int64_t grace_until;                  /**< erasure grace end; 0: none */
-    int64_t closed;                       /**< when it reached a final status; 0 */
-    int close_days;                       /**< calendar days from receipt to closure in
-                                               the controller's zone; -1 while open */
+    int64_t grace_until; /**< erasure grace end; 0: none */
+    int64_t closed;      /**< when it reached a final status; 0 */
+    int close_days;      /**< calendar days from receipt to closure in
+                              the controller's zone; -1 while open */
 } gdpr_request_info;
 
 /**
@@ -411,14 +412,14 @@ GDPR_API int gdpr_request_due_soon(gdpr_engine *eng, int64_t as_of, int64_t with
 
 /** One entry of a request's history, borrowed for the callback. */
 typedef struct {
-    int64_t id;              /**< event id */
-    int64_t at;              /**< UTC seconds */
+    int64_t id; /**< event id */
+    int64_t at; /**< UTC seconds */
     const char *actor;
     const char *role;
-    const char *action;      /**< "open", "verify", "extend", "escalate", "deny" ... */
+    const char *action;         /**< "open", "verify", "extend", "escalate", "deny" ... */
     gdpr_request_status status; /**< status after the event */
-    const char *detail;      /**< non-personal detail ("to dpo", "2 months") or NULL */
-    const char *note;        /**< the opened note (personal) or NULL */
+    const char *detail;         /**< non-personal detail ("to dpo", "2 months") or NULL */
+    const char *note;           /**< the opened note (personal) or NULL */
 } gdpr_request_event;
 
 typedef int (*gdpr_request_event_fn)(const gdpr_request_event *ev, void *ctx);
@@ -455,24 +456,24 @@ GDPR_API int gdpr_request_subject(gdpr_engine *eng, const gdpr_actor *who, int64
  * are -1 when there is nothing to measure.
  */
 typedef struct {
-    unsigned int version;         /**< GDPR_REQUEST_KPI_REPORT_VERSION */
-    int64_t from, to, as_of;      /**< the window and the "now" of overdue */
-    int64_t total;                /**< requests received in the window */
+    unsigned int version;    /**< GDPR_REQUEST_KPI_REPORT_VERSION */
+    int64_t from, to, as_of; /**< the window and the "now" of overdue */
+    int64_t total;           /**< requests received in the window */
     int64_t by_type[GDPR_REQUEST_TYPE_MAX + 1];
     int64_t by_status[GDPR_REQUEST_STATUS_MAX + 1];
     int64_t by_type_status[GDPR_REQUEST_TYPE_MAX + 1][GDPR_REQUEST_STATUS_MAX + 1];
     int64_t denied_by_reason[GDPR_DENIAL_MAX + 1];
-    int64_t decided;              /**< fulfilled + denied */
-    int64_t on_time;              /**< decided before their due date */
-    int64_t late;                 /**< decided at or after it, plus open ones overdue */
-    int64_t overdue;              /**< open or in progress with due <= as_of */
-    double on_time_rate;          /**< on_time / (on_time + late) */
-    double median_days;           /**< calendar days receipt -> decision (median) */
-    double p90_days;              /**< the same, 90th percentile (nearest rank) */
-    int64_t extended;             /**< requests whose deadline was extended */
-    int64_t escalated;            /**< requests escalated at least once */
-    int64_t escalations;          /**< escalation events */
-    int64_t high_risk;            /**< requests with a high-risk flag */
+    int64_t decided;     /**< fulfilled + denied */
+    int64_t on_time;     /**< decided before their due date */
+    int64_t late;        /**< decided at or after it, plus open ones overdue */
+    int64_t overdue;     /**< open or in progress with due <= as_of */
+    double on_time_rate; /**< on_time / (on_time + late) */
+    double median_days;  /**< calendar days receipt -> decision (median) */
+    double p90_days;     /**< the same, 90th percentile (nearest rank) */
+    int64_t extended;    /**< requests whose deadline was extended */
+    int64_t escalated;   /**< requests escalated at least once */
+    int64_t escalations; /**< escalation events */
+    int64_t high_risk;   /**< requests with a high-risk flag */
 } gdpr_request_kpi_report;
 
 /**

@@ -94,9 +94,9 @@ GDPR_API int gdpr_contract_end(gdpr_engine *eng, const gdpr_actor *who, const ch
  *         subject); GDPR_EDENIED; GDPR_ESTATE; GDPR_ESTORAGE.
  * @since 0.1
  */
-GDPR_API int gdpr_retention_anchor_set(gdpr_engine *eng, const gdpr_actor *who,
-                                       const char *subject, gdpr_retention_anchor anchor,
-                                       const char *purpose, int64_t at) GDPR_WARN_UNUSED;
+GDPR_API int gdpr_retention_anchor_set(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
+                                       gdpr_retention_anchor anchor, const char *purpose,
+                                       int64_t at) GDPR_WARN_UNUSED;
 
 /**
  * Remove an anchor set with gdpr_retention_anchor_set() (a contract
@@ -115,18 +115,18 @@ GDPR_API int gdpr_retention_anchor_clear(gdpr_engine *eng, const gdpr_actor *who
 
 /** The schedule of one record, as gdpr_retention_record() returns it. */
 typedef struct {
-    unsigned int version;        /**< GDPR_RETENTION_INFO_VERSION */
-    int64_t record;              /**< vault record id */
-    char rule[GDPR_NAME_MAX + 1];/**< the rule's id; "" when no rule covers the record */
-    gdpr_retention_anchor anchor;/**< the rule's anchor; 0 without a rule */
-    gdpr_retention_action action;/**< the rule's action; 0 without a rule */
-    int has_anchor;              /**< the anchor event has happened */
-    int64_t anchor_at;           /**< its time, when has_anchor */
-    int has_due;                 /**< the record has a due time */
-    int64_t due;                 /**< when has_due */
-    int has_keep;                /**< a reviewer decided to keep it ... */
-    int64_t keep_until;          /**< ... until this time */
-    int64_t review;              /**< open review task, 0: none */
+    unsigned int version;         /**< GDPR_RETENTION_INFO_VERSION */
+    int64_t record;               /**< vault record id */
+    char rule[GDPR_NAME_MAX + 1]; /**< the rule's id; "" when no rule covers the record */
+    gdpr_retention_anchor anchor; /**< the rule's anchor; 0 without a rule */
+    gdpr_retention_action action; /**< the rule's action; 0 without a rule */
+    int has_anchor;               /**< the anchor event has happened */
+    int64_t anchor_at;            /**< its time, when has_anchor */
+    int has_due;                  /**< the record has a due time */
+    int64_t due;                  /**< when has_due */
+    int has_keep;                 /**< a reviewer decided to keep it ... */
+    int64_t keep_until;           /**< ... until this time */
+    int64_t review;               /**< open review task, 0: none */
 } gdpr_retention_info;
 
 /**
@@ -160,16 +160,16 @@ GDPR_API int gdpr_retention_sync(gdpr_engine *eng, const gdpr_actor *who,
 
 /** One due record as gdpr_retention_due() hands it out; borrowed for the callback. */
 typedef struct {
-    unsigned int version;          /**< GDPR_RETENTION_ITEM_VERSION */
-    int64_t record;                /**< vault record id */
-    const char *rule;              /**< retention rule id */
-    gdpr_retention_action action;  /**< what a run will do */
-    const char *category;          /**< policy category */
-    const char *purpose;           /**< policy purpose */
-    const char *subject_hash;      /**< keyed hash of the subject, 64 hex digits (not
-                                        personal data; as in the audit trail) */
-    int64_t due;                   /**< when it fell due */
-    int held;                      /**< 1: a legal hold covers it; a run skips it */
+    unsigned int version;         /**< GDPR_RETENTION_ITEM_VERSION */
+    int64_t record;               /**< vault record id */
+    const char *rule;             /**< retention rule id */
+    gdpr_retention_action action; /**< what a run will do */
+    const char *category;         /**< policy category */
+    const char *purpose;          /**< policy purpose */
+    const char *subject_hash;     /**< keyed hash of the subject, 64 hex digits (not
+                                       personal data; as in the audit trail) */
+    int64_t due;                  /**< when it fell due */
+    int held;                     /**< 1: a legal hold covers it; a run skips it */
 } gdpr_retention_item;
 
 /** Iterator: return 0 to go on, non-zero to stop (GDPR_ECALLBACK). */
@@ -187,8 +187,7 @@ typedef int (*gdpr_retention_fn)(const gdpr_retention_item *item, void *ctx);
  * Thread notes: fn runs under the engine lock; it may call the library.
  * @since 0.1
  */
-GDPR_API int gdpr_retention_due(gdpr_engine *eng, int64_t as_of, gdpr_retention_fn fn,
-                                void *ctx);
+GDPR_API int gdpr_retention_due(gdpr_engine *eng, int64_t as_of, gdpr_retention_fn fn, void *ctx);
 
 /* --- sweeps ------------------------------------------------------------- */
 
@@ -224,7 +223,10 @@ typedef struct {
     void *progress_ctx;                  /**< passed to progress */
 } gdpr_retention_options;
 
-#define GDPR_RETENTION_OPTIONS_INIT { GDPR_RETENTION_OPTIONS_VERSION, 0, 0, NULL, NULL }
+#define GDPR_RETENTION_OPTIONS_INIT                                                                \
+    {                                                                                              \
+        GDPR_RETENTION_OPTIONS_VERSION, 0, 0, NULL, NULL                                           \
+    }
 
 /**
  * Fill `opts` with the defaults of options version `version`.
@@ -276,14 +278,14 @@ GDPR_API int gdpr_retention_run_ex(gdpr_engine *eng, const gdpr_actor *who, int6
 
 /** One aggregate anonymisation kept; borrowed for the callback. */
 typedef struct {
-    const char *rule;      /**< the rule that anonymised */
-    const char *category;  /**< policy category */
-    const char *purpose;   /**< policy purpose */
-    const char *field;     /**< the record's label ("" when it had none) */
-    const char *value;     /**< the kept value of a field the rule names in "keep";
-                                "" for the other fields (their values are gone) */
-    int month;             /**< collection month as YYYYMM (UTC) */
-    int64_t count;         /**< records anonymised into this row */
+    const char *rule;     /**< the rule that anonymised */
+    const char *category; /**< policy category */
+    const char *purpose;  /**< policy purpose */
+    const char *field;    /**< the record's label ("" when it had none) */
+    const char *value;    /**< the kept value of a field the rule names in "keep";
+                               "" for the other fields (their values are gone) */
+    int month;            /**< collection month as YYYYMM (UTC) */
+    int64_t count;        /**< records anonymised into this row */
 } gdpr_retention_aggregate;
 
 /** Receives one aggregate; return 0 to go on, non-zero to stop
@@ -297,8 +299,7 @@ typedef int (*gdpr_retention_aggregate_fn)(const gdpr_retention_aggregate *agg, 
  * @return GDPR_OK; GDPR_EINVAL (fn NULL); GDPR_ECALLBACK; GDPR_ESTORAGE.
  * @since 0.1
  */
-GDPR_API int gdpr_retention_aggregates(gdpr_engine *eng, gdpr_retention_aggregate_fn fn,
-                                       void *ctx);
+GDPR_API int gdpr_retention_aggregates(gdpr_engine *eng, gdpr_retention_aggregate_fn fn, void *ctx);
 
 /* --- reviews ---------------------------------------------------------- */
 
@@ -318,23 +319,23 @@ GDPR_API const char *gdpr_review_status_name(int status);
 
 /** One review task as the list calls hand it out; borrowed for the callback. */
 typedef struct {
-    unsigned int version;       /**< GDPR_REVIEW_VERSION */
-    int64_t id;                 /**< task id */
-    int64_t record;             /**< the vault record under review */
-    const char *rule;           /**< retention rule id */
-    const char *category;       /**< policy category */
-    const char *purpose;        /**< policy purpose */
-    const char *subject_hash;   /**< keyed subject hash, 64 hex digits */
-    int64_t record_due;         /**< when the record fell due */
-    int64_t opened;             /**< when the task was opened */
-    int64_t deadline;           /**< decide by (one month after opening) */
-    gdpr_review_status status;  /**< open, kept, erased, gone */
-    int64_t decided;            /**< decision time; 0 while open */
-    const char *decided_by;     /**< the reviewer's actor id, or NULL */
-    const char *role;           /**< the reviewer's role, or NULL */
-    int64_t keep_until;         /**< for kept: until when; else 0 */
-    int has_justification;      /**< a sealed justification is stored (readable
-                                     with gdpr_review_justification()) */
+    unsigned int version;      /**< GDPR_REVIEW_VERSION */
+    int64_t id;                /**< task id */
+    int64_t record;            /**< the vault record under review */
+    const char *rule;          /**< retention rule id */
+    const char *category;      /**< policy category */
+    const char *purpose;       /**< policy purpose */
+    const char *subject_hash;  /**< keyed subject hash, 64 hex digits */
+    int64_t record_due;        /**< when the record fell due */
+    int64_t opened;            /**< when the task was opened */
+    int64_t deadline;          /**< decide by (one month after opening) */
+    gdpr_review_status status; /**< open, kept, erased, gone */
+    int64_t decided;           /**< decision time; 0 while open */
+    const char *decided_by;    /**< the reviewer's actor id, or NULL */
+    const char *role;          /**< the reviewer's role, or NULL */
+    int64_t keep_until;        /**< for kept: until when; else 0 */
+    int has_justification;     /**< a sealed justification is stored (readable
+                                    with gdpr_review_justification()) */
 } gdpr_review;
 
 /** Iterator: return 0 to go on, non-zero to stop (GDPR_ECALLBACK). */
@@ -378,7 +379,10 @@ typedef struct {
                                       Stored sealed under the subject's key. */
 } gdpr_review_decision;
 
-#define GDPR_REVIEW_DECISION_INIT { GDPR_REVIEW_DECISION_VERSION, 0, 0, NULL }
+#define GDPR_REVIEW_DECISION_INIT                                                                  \
+    {                                                                                              \
+        GDPR_REVIEW_DECISION_VERSION, 0, 0, NULL                                                   \
+    }
 /** Longest justification accepted, in bytes. */
 #define GDPR_REVIEW_JUSTIFICATION_MAX 4096u
 

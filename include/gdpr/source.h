@@ -46,7 +46,10 @@ typedef struct {
     int64_t collected;          /**< optional collection time; 0: unknown */
 } gdpr_source_item;
 
-#define GDPR_SOURCE_ITEM_INIT { GDPR_SOURCE_ITEM_VERSION, NULL, NULL, NULL, 0, NULL, NULL, NULL, 0 }
+#define GDPR_SOURCE_ITEM_INIT                                                                      \
+    {                                                                                              \
+        GDPR_SOURCE_ITEM_VERSION, NULL, NULL, NULL, 0, NULL, NULL, NULL, 0                         \
+    }
 
 /**
  * Write one item: `category` must be a category of the policy, `field` a
@@ -86,16 +89,19 @@ typedef int (*gdpr_source_erase_fn)(const char *subject, void *ctx);
 
 /** A source to register. Strings are copied; `ctx` is handed back. */
 typedef struct {
-    unsigned int version;              /**< GDPR_SOURCE_VERSION */
-    const char *name;                  /**< unique: a-z, 0-9, '_', '-', '.', ':' (1..64) */
-    const char *description;           /**< optional: what it holds, for the export */
-    gdpr_source_export_fn export_items;/**< required */
-    gdpr_source_erase_fn erase;        /**< may be NULL: erasure then reports the
-                                            source as not erasable by the library */
-    void *ctx;                         /**< passed to both callbacks */
+    unsigned int version;               /**< GDPR_SOURCE_VERSION */
+    const char *name;                   /**< unique: a-z, 0-9, '_', '-', '.', ':' (1..64) */
+    const char *description;            /**< optional: what it holds, for the export */
+    gdpr_source_export_fn export_items; /**< required */
+    gdpr_source_erase_fn erase;         /**< may be NULL: erasure then reports the
+                                             source as not erasable by the library */
+    void *ctx;                          /**< passed to both callbacks */
 } gdpr_source;
 
-#define GDPR_SOURCE_INIT { GDPR_SOURCE_VERSION, NULL, NULL, NULL, NULL, NULL }
+#define GDPR_SOURCE_INIT                                                                           \
+    {                                                                                              \
+        GDPR_SOURCE_VERSION, NULL, NULL, NULL, NULL, NULL                                          \
+    }
 
 /**
  * Register a source with the engine for its lifetime. Sources are

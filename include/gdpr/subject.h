@@ -23,8 +23,8 @@ extern "C" {
  *         GDPR_ESTATE (no policy); GDPR_ESTORAGE; GDPR_ECRYPTO.
  * @since 0.1
  */
-GDPR_API int gdpr_subject_ensure(gdpr_engine *eng, const gdpr_actor *who,
-                                 const char *subject, int *created_out) GDPR_WARN_UNUSED;
+GDPR_API int gdpr_subject_ensure(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
+                                 int *created_out) GDPR_WARN_UNUSED;
 
 /**
  * Whether `subject` exists. Read-only.

@@ -68,10 +68,10 @@ GDPR_API int gdpr_transfer_mechanism_from_name(const char *name);
 
 /** The answer of gdpr_transfer_check() (DESIGN.md section 9). */
 typedef struct {
-    int allowed;       /**< 1 allowed, 0 refused */
-    int mechanism;     /**< a gdpr_transfer_mechanism */
-    char reason[256];  /**< one line for a person: the ground and its legal reference,
-                            or why it is refused and what would allow it */
+    int allowed;      /**< 1 allowed, 0 refused */
+    int mechanism;    /**< a gdpr_transfer_mechanism */
+    char reason[256]; /**< one line for a person: the ground and its legal reference,
+                           or why it is refused and what would allow it */
 } gdpr_transfer_decision;
 
 /**
@@ -110,16 +110,19 @@ GDPR_API int gdpr_transfer_check(gdpr_engine *eng, const gdpr_actor *who, const 
  * hold no special category.
  */
 typedef struct {
-    unsigned int version;           /**< GDPR_TRANSFER_REQUEST_VERSION */
-    const char *subject;            /**< the host's id of the data subject */
-    const char *recipient;          /**< a recipient id of the policy */
-    int64_t at;                     /**< time of the transfer, UTC seconds */
-    const char *purpose;            /**< optional: a purpose of the policy */
-    const char *const *categories;  /**< optional: category ids of the policy */
-    size_t n_categories;            /**< entries in `categories` */
+    unsigned int version;          /**< GDPR_TRANSFER_REQUEST_VERSION */
+    const char *subject;           /**< the host's id of the data subject */
+    const char *recipient;         /**< a recipient id of the policy */
+    int64_t at;                    /**< time of the transfer, UTC seconds */
+    const char *purpose;           /**< optional: a purpose of the policy */
+    const char *const *categories; /**< optional: category ids of the policy */
+    size_t n_categories;           /**< entries in `categories` */
 } gdpr_transfer_request;
 
-#define GDPR_TRANSFER_REQUEST_INIT { GDPR_TRANSFER_REQUEST_VERSION, NULL, NULL, 0, NULL, NULL, 0 }
+#define GDPR_TRANSFER_REQUEST_INIT                                                                 \
+    {                                                                                              \
+        GDPR_TRANSFER_REQUEST_VERSION, NULL, NULL, 0, NULL, NULL, 0                                \
+    }
 
 /**
  * Fill `req` with the defaults of request version `version`.
@@ -136,20 +139,23 @@ GDPR_API int gdpr_transfer_request_init(gdpr_transfer_request *req, unsigned int
  * the rest. Texts are UTF-8, NUL-terminated, cut at a character boundary.
  */
 typedef struct {
-    unsigned int version;  /**< GDPR_TRANSFER_RESULT_VERSION, set by the caller */
-    int allowed;           /**< 1 allowed, 0 refused */
-    int mechanism;         /**< a gdpr_transfer_mechanism */
-    int special;           /**< 1 if the categories include a special category (Art. 9) */
-    char reason[256];      /**< as gdpr_transfer_decision.reason */
-    char reference[256];   /**< the legal instrument: adequacy decision, safeguard reference,
-                                derogation ground; "" when refused */
-    char article[32];      /**< "Art. 45", "Art. 46(2)(c)", "Art. 49(1)(a)"; "" when refused
-                                or inside the EEA */
-    char country[68];      /**< the recipient's country: ISO 3166-1 alpha-2 or "org:NAME" */
-    int64_t event;         /**< gdpr_transfer_record(): id of the log entry; 0 otherwise */
+    unsigned int version; /**< GDPR_TRANSFER_RESULT_VERSION, set by the caller */
+    int allowed;          /**< 1 allowed, 0 refused */
+    int mechanism;        /**< a gdpr_transfer_mechanism */
+    int special;          /**< 1 if the categories include a special category (Art. 9) */
+    char reason[256];     /**< as gdpr_transfer_decision.reason */
+    char reference[256];  /**< the legal instrument: adequacy decision, safeguard reference,
+                               derogation ground; "" when refused */
+    char article[32];     /**< "Art. 45", "Art. 46(2)(c)", "Art. 49(1)(a)"; "" when refused
+                               or inside the EEA */
+    char country[68];     /**< the recipient's country: ISO 3166-1 alpha-2 or "org:NAME" */
+    int64_t event;        /**< gdpr_transfer_record(): id of the log entry; 0 otherwise */
 } gdpr_transfer_result;
 
-#define GDPR_TRANSFER_RESULT_INIT { GDPR_TRANSFER_RESULT_VERSION, 0, 0, 0, "", "", "", "", 0 }
+#define GDPR_TRANSFER_RESULT_INIT                                                                  \
+    {                                                                                              \
+        GDPR_TRANSFER_RESULT_VERSION, 0, 0, 0, "", "", "", "", 0                                   \
+    }
 
 /**
  * gdpr_transfer_check() with the categories (or the purpose) of the data
@@ -187,16 +193,16 @@ GDPR_API int gdpr_transfer_record(gdpr_engine *eng, const gdpr_actor *who,
 /** One logged decision, as handed to gdpr_transfer_log(). All pointers are
  *  borrowed for the callback only. */
 typedef struct {
-    int64_t id;                /**< log entry id (1, 2, ...) */
-    int64_t at;                /**< time of the transfer checked */
-    const char *subject_hash;  /**< the subject's keyed hash, 64 hex digits
-                                    (gdpr_subject_hash()) */
-    const char *recipient;     /**< recipient id */
-    const char *country;       /**< its country then */
-    int mechanism;             /**< a gdpr_transfer_mechanism */
-    const char *reference;     /**< legal reference, "" when none */
-    int allowed;               /**< 1 allowed, 0 refused */
-    const char *reason;        /**< the reason given then */
+    int64_t id;               /**< log entry id (1, 2, ...) */
+    int64_t at;               /**< time of the transfer checked */
+    const char *subject_hash; /**< the subject's keyed hash, 64 hex digits
+                                   (gdpr_subject_hash()) */
+    const char *recipient;    /**< recipient id */
+    const char *country;      /**< its country then */
+    int mechanism;            /**< a gdpr_transfer_mechanism */
+    const char *reference;    /**< legal reference, "" when none */
+    int allowed;              /**< 1 allowed, 0 refused */
+    const char *reason;       /**< the reason given then */
 } gdpr_transfer_entry;
 
 /** Callback of gdpr_transfer_log(); non-zero stops. */
@@ -221,16 +227,19 @@ GDPR_API int gdpr_transfer_log(gdpr_engine *eng, const char *subject, gdpr_trans
  * (both count). Transparent and versioned. Strings are borrowed for the call.
  */
 typedef struct {
-    unsigned int version;   /**< GDPR_SAFEGUARD_VERSION */
-    const char *recipient;  /**< a recipient id of the policy */
-    int type;               /**< GDPR_TRANSFER_SCC .. GDPR_TRANSFER_ADHOC */
-    int module;             /**< SCC module 1-4 (Decision (EU) 2021/914); 0 for other types */
-    const char *reference;  /**< "SCC 2021/914 module 2, signed 2026-02-01"; no personal data */
-    int64_t valid_from;     /**< first second in force (UTC) */
-    int64_t valid_until;    /**< last second in force; 0: open-ended */
+    unsigned int version;  /**< GDPR_SAFEGUARD_VERSION */
+    const char *recipient; /**< a recipient id of the policy */
+    int type;              /**< GDPR_TRANSFER_SCC .. GDPR_TRANSFER_ADHOC */
+    int module;            /**< SCC module 1-4 (Decision (EU) 2021/914); 0 for other types */
+    const char *reference; /**< "SCC 2021/914 module 2, signed 2026-02-01"; no personal data */
+    int64_t valid_from;    /**< first second in force (UTC) */
+    int64_t valid_until;   /**< last second in force; 0: open-ended */
 } gdpr_safeguard;
 
-#define GDPR_SAFEGUARD_INIT { GDPR_SAFEGUARD_VERSION, NULL, 0, 0, NULL, 0, 0 }
+#define GDPR_SAFEGUARD_INIT                                                                        \
+    {                                                                                              \
+        GDPR_SAFEGUARD_VERSION, NULL, 0, 0, NULL, 0, 0                                             \
+    }
 
 /**
  * Add a safeguard (persisted and audited). Needs permission
@@ -260,14 +269,14 @@ GDPR_API int gdpr_safeguard_revoke(gdpr_engine *eng, const gdpr_actor *who,
 /** One safeguard, as handed to gdpr_safeguard_foreach(); pointers borrowed
  *  for the callback only. */
 typedef struct {
-    int64_t id;             /**< 0 for a safeguard of the policy */
+    int64_t id; /**< 0 for a safeguard of the policy */
     const char *recipient;
-    int type;               /**< GDPR_TRANSFER_SCC .. GDPR_TRANSFER_ADHOC */
+    int type; /**< GDPR_TRANSFER_SCC .. GDPR_TRANSFER_ADHOC */
     int module;
     const char *reference;
     int64_t valid_from;
-    int64_t valid_until;    /**< 0: open-ended */
-    int64_t revoked_at;     /**< 0: not revoked */
+    int64_t valid_until; /**< 0: open-ended */
+    int64_t revoked_at;  /**< 0: not revoked */
 } gdpr_safeguard_info;
 
 typedef int (*gdpr_safeguard_fn)(const gdpr_safeguard_info *sg, void *ctx);
@@ -280,8 +289,8 @@ typedef int (*gdpr_safeguard_fn)(const gdpr_safeguard_info *sg, void *ctx);
  *         GDPR_ESTATE (no policy); GDPR_ESTORAGE.
  * @since 0.1
  */
-GDPR_API int gdpr_safeguard_foreach(gdpr_engine *eng, const char *recipient,
-                                    gdpr_safeguard_fn fn, void *ctx);
+GDPR_API int gdpr_safeguard_foreach(gdpr_engine *eng, const char *recipient, gdpr_safeguard_fn fn,
+                                    void *ctx);
 
 /* --- the adequacy list --------------------------------------------------- */
 
@@ -295,18 +304,18 @@ GDPR_API int gdpr_safeguard_foreach(gdpr_engine *eng, const char *recipient,
  * (a list replaced by gdpr_adequacy_load() is kept until then).
  */
 typedef struct {
-    int mechanism;           /**< GDPR_TRANSFER_EEA or GDPR_TRANSFER_ADEQUACY */
-    const char *id;          /**< "US-2023-1795"; an EEA member: its code */
-    const char *code;        /**< ISO 3166-1 alpha-2, or "org:NAME" */
-    const char *name;        /**< "United States" */
-    const char *kind;        /**< "country", "territory", "organisation"; "eea" */
-    const char *scope;       /**< "whole", "commercial", "certified", "private_sector" */
-    const char *framework;   /**< certification framework for scope "certified", else NULL */
-    const char *reference;   /**< the decision; an EEA member: "EU" or "EEA Agreement" */
-    int64_t in_force_from;   /**< first second in force; 0 for EEA members */
-    int64_t in_force_until;  /**< last second in force; 0: open-ended */
-    const char *source;      /**< URL of the legal text, or NULL */
-    const char *notes;       /**< limits the scope cannot express, checks made; or NULL */
+    int mechanism;          /**< GDPR_TRANSFER_EEA or GDPR_TRANSFER_ADEQUACY */
+    const char *id;         /**< "US-2023-1795"; an EEA member: its code */
+    const char *code;       /**< ISO 3166-1 alpha-2, or "org:NAME" */
+    const char *name;       /**< "United States" */
+    const char *kind;       /**< "country", "territory", "organisation"; "eea" */
+    const char *scope;      /**< "whole", "commercial", "certified", "private_sector" */
+    const char *framework;  /**< certification framework for scope "certified", else NULL */
+    const char *reference;  /**< the decision; an EEA member: "EU" or "EEA Agreement" */
+    int64_t in_force_from;  /**< first second in force; 0 for EEA members */
+    int64_t in_force_until; /**< last second in force; 0: open-ended */
+    const char *source;     /**< URL of the legal text, or NULL */
+    const char *notes;      /**< limits the scope cannot express, checks made; or NULL */
 } gdpr_adequacy_entry;
 
 typedef int (*gdpr_adequacy_fn)(const gdpr_adequacy_entry *entry, void *ctx);
@@ -320,8 +329,7 @@ typedef int (*gdpr_adequacy_fn)(const gdpr_adequacy_entry *entry, void *ctx);
  *         GDPR_ESTORAGE.
  * @since 0.1
  */
-GDPR_API int gdpr_adequacy_foreach(gdpr_engine *eng, int64_t as_of, gdpr_adequacy_fn fn,
-                                   void *ctx);
+GDPR_API int gdpr_adequacy_foreach(gdpr_engine *eng, int64_t as_of, gdpr_adequacy_fn fn, void *ctx);
 
 /**
  * What the list says about one country code at `at`: the EEA entry, or
@@ -368,8 +376,7 @@ GDPR_API int gdpr_adequacy_reset(gdpr_engine *eng, const gdpr_actor *who) GDPR_W
  * @return GDPR_OK; GDPR_EINVAL; GDPR_ECORRUPT; GDPR_ESTORAGE.
  * @since 0.1
  */
-GDPR_API int gdpr_adequacy_version(gdpr_engine *eng, char updated_out[11],
-                                   int64_t *version_out);
+GDPR_API int gdpr_adequacy_version(gdpr_engine *eng, char updated_out[11], int64_t *version_out);
 
 #ifdef __cplusplus
 }

@@ -32,20 +32,23 @@ extern "C" {
  * All pointers are borrowed for the call only.
  */
 typedef struct {
-    unsigned int version;   /**< GDPR_VAULT_ITEM_VERSION */
-    const char *subject;    /**< the host's subject id (created on first use) */
-    const char *category;   /**< a category of the policy */
-    const char *purpose;    /**< a purpose of the policy that lists `category` */
-    const void *value;      /**< the value: any bytes; NULL only with len 0 */
-    size_t len;             /**< its length, at most GDPR_VAULT_VALUE_MAX */
-    const char *field;      /**< optional label ("email", "iban"); not personal data */
-    const char *source;     /**< optional: where the value came from when not from
-                                 the subject (Art. 15(1)(g)), e.g. "partner:acme";
-                                 NULL: collected from the subject. Not personal data. */
-    int64_t collected;      /**< collection time (UTC seconds); 0: now */
+    unsigned int version; /**< GDPR_VAULT_ITEM_VERSION */
+    const char *subject;  /**< the host's subject id (created on first use) */
+    const char *category; /**< a category of the policy */
+    const char *purpose;  /**< a purpose of the policy that lists `category` */
+    const void *value;    /**< the value: any bytes; NULL only with len 0 */
+    size_t len;           /**< its length, at most GDPR_VAULT_VALUE_MAX */
+    const char *field;    /**< optional label ("email", "iban"); not personal data */
+    const char *source;   /**< optional: where the value came from when not from
+                               the subject (Art. 15(1)(g)), e.g. "partner:acme";
+                               NULL: collected from the subject. Not personal data. */
+    int64_t collected;    /**< collection time (UTC seconds); 0: now */
 } gdpr_vault_item;
 
-#define GDPR_VAULT_ITEM_INIT { GDPR_VAULT_ITEM_VERSION, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0 }
+#define GDPR_VAULT_ITEM_INIT                                                                       \
+    {                                                                                              \
+        GDPR_VAULT_ITEM_VERSION, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0                          \
+    }
 
 /**
  * Fill `item` with the defaults of item version `version`.
@@ -139,18 +142,18 @@ GDPR_API int gdpr_vault_checkpoint(gdpr_engine *eng) GDPR_WARN_UNUSED;
 
 /** One record as gdpr_vault_foreach() hands it out; borrowed for the callback. */
 typedef struct {
-    int64_t id;             /**< record id */
-    const char *category;   /**< policy category */
-    const char *purpose;    /**< policy purpose */
-    const char *field;      /**< label, or NULL */
-    const char *source;     /**< where it came from, or NULL: the subject */
-    int special;            /**< 1 for an Art. 9 special category */
-    int64_t collected;      /**< collection time */
-    int64_t updated;        /**< last rectification (= collected if never) */
-    int has_due;            /**< 1 when retention has set a due time */
-    int64_t due;            /**< retention due time when has_due */
-    const void *value;      /**< the decrypted value (not NUL-terminated) */
-    size_t len;             /**< its length */
+    int64_t id;           /**< record id */
+    const char *category; /**< policy category */
+    const char *purpose;  /**< policy purpose */
+    const char *field;    /**< label, or NULL */
+    const char *source;   /**< where it came from, or NULL: the subject */
+    int special;          /**< 1 for an Art. 9 special category */
+    int64_t collected;    /**< collection time */
+    int64_t updated;      /**< last rectification (= collected if never) */
+    int has_due;          /**< 1 when retention has set a due time */
+    int64_t due;          /**< retention due time when has_due */
+    const void *value;    /**< the decrypted value (not NUL-terminated) */
+    size_t len;           /**< its length */
 } gdpr_vault_record;
 
 /** Iterator callback: return 0 to go on, non-zero to stop (GDPR_ECALLBACK). */

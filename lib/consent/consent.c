@@ -20,12 +20,12 @@
 #include "jsonw.h"
 #include "text.h"
 
-static const char *const state_words[] = { "?", "granted", "withdrawn", "refused" };
+static const char *const state_words[] = {"?", "granted", "withdrawn", "refused"};
 
 /* --- shared with processing.c and disclosure.c ------------------------ */
 
 void
-consent_why(gdpr_why *why, int code, int64_t event, const char *fmt, ...)
+gdpr_consent__why(gdpr_why *why, int code, int64_t event, const char *fmt, ...)
 {
     va_list ap;
 
@@ -39,33 +39,33 @@ consent_why(gdpr_why *why, int code, int64_t event, const char *fmt, ...)
 }
 
 int
-consent_check_time(const char *field, int64_t at)
+gdpr_consent__check_time(const char *field, int64_t at)
 {
     if (at < 0)
-        return err_set(GDPR_EINVAL, "%s: %lld is before 1970 (UTC seconds must be >= 0)", field,
-                       (long long)at);
+        return gdpr__err_set(GDPR_EINVAL, "%s: %lld is before 1970 (UTC seconds must be >= 0)",
+                             field, (long long)at);
     return GDPR_OK;
 }
 
 int
-consent_check_question(const char *subject, const char *purpose, int64_t at)
+gdpr_consent__check_question(const char *subject, const char *purpose, int64_t at)
 {
-    int rc = text_check("subject", subject, GDPR_NAME_MAX);
+    int rc = gdpr_text__check("subject", subject, GDPR_NAME_MAX);
 
     if (rc == GDPR_OK)
-        rc = text_check("purpose", purpose, GDPR_NAME_MAX);
+        rc = gdpr_text__check("purpose", purpose, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = consent_check_time("at", at);
+        rc = gdpr_consent__check_time("at", at);
     return rc;
 }
 
 int
-consent_answer_start(const gdpr_engine *eng, int *allowed_out, gdpr_why *why_out)
+gdpr_consent__answer_start(const gdpr_engine *eng, int *allowed_out, gdpr_why *why_out)
 {
-    err_clear();
+    gdpr__err_clear();
     if (why_out)
         memset(why_out, 0, sizeof *why_out);
-    if (engine_check_given(eng, allowed_out != NULL, "allowed_out") != GDPR_OK)
+    if (gdpr_engine__check_given(eng, allowed_out != NULL, "allowed_out") != GDPR_OK)
         return GDPR_EINVAL;
     *allowed_out = 0;
     return GDPR_OK;
@@ -76,24 +76,25 @@ consent_answer_start(const gdpr_engine *eng, int *allowed_out, gdpr_why *why_out
 static int
 consent_enter(const gdpr_engine *eng, const gdpr_actor *who, int64_t *event_out)
 {
-    err_clear();
+    gdpr__err_clear();
     if (event_out)
         *event_out = 0;
-    return engine_enter(eng, who);
+    return gdpr_engine__enter(eng, who);
 }
 
 int
-consent_find_purpose(const gdpr_engine *eng, const char *purpose, const policy_purpose **out)
+gdpr_consent__find_purpose(const gdpr_engine *eng, const char *purpose, const policy_purpose **out)
 {
-    *out = policy_find_purpose(eng->policy, purpose);
+    *out = gdpr_policy__find_purpose(eng->policy, purpose);
     if (*out == NULL)
-        return err_set(GDPR_EINVAL, "purpose: '%.64s' is not a purpose of the policy", purpose);
+        return gdpr__err_set(GDPR_EINVAL, "purpose: '%.64s' is not a purpose of the policy",
+                             purpose);
     return GDPR_OK;
 }
 
 int
-consent_recipient_key(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
-                      const char *recipient, char key[CONSENT_KEY_MAX], int *person_out)
+gdpr_consent__recipient_key(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                            const char *recipient, char key[CONSENT_KEY_MAX], int *person_out)
 {
     uint8_t value[CRYPTO_HASH_BYTES + GDPR_NAME_MAX];
     uint8_t index[CRYPTO_HASH_BYTES];
@@ -107,7 +108,7 @@ consent_recipient_key(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
         return GDPR_OK;
     }
     len = strlen(recipient);
-    if (policy_find_recipient(eng->policy, recipient) != NULL) {
+    if (gdpr_policy__find_recipient(eng->policy, recipient) != NULL) {
         memcpy(key, recipient, len + 1);
         return GDPR_OK;
     }
@@ -115,61 +116,62 @@ consent_recipient_key(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
      * them. */
     memcpy(value, hash, CRYPTO_HASH_BYTES);
     memcpy(value + CRYPTO_HASH_BYTES, recipient, len);
-    rc = crypto_blind_index(eng->crypto, "consent.recipient", value, CRYPTO_HASH_BYTES + len,
-                            index);
+    rc = gdpr_crypto__blind_index(eng->crypto, "consent.recipient", value, CRYPTO_HASH_BYTES + len,
+                                  index);
     if (rc != GDPR_OK)
         return rc;
     memcpy(key, CONSENT_PERSON_PREFIX, sizeof CONSENT_PERSON_PREFIX - 1);
-    hex_encode(index, sizeof index, key + sizeof CONSENT_PERSON_PREFIX - 1);
+    gdpr__hex_encode(index, sizeof index, key + sizeof CONSENT_PERSON_PREFIX - 1);
     if (person_out)
         *person_out = 1;
     return GDPR_OK;
 }
 
 int
-consent_evaluate(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
-                 const char *key, int special, int64_t at, int *allowed_out, gdpr_why *why)
+gdpr_consent__evaluate(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
+                       const char *key, int special, int64_t at, int *allowed_out, gdpr_why *why)
 {
     store_consent_state cs;
     char when[21];
-    int rc = store_consent_state_at(eng->st, hash, purpose, key, at, &cs);
+    int rc = gdpr_store__consent_state_at(eng->st, hash, purpose, key, at, &cs);
 
     *allowed_out = 0;
     if (rc == GDPR_ENOTFOUND) {
-        consent_why(why, GDPR_WHY_NO_CONSENT, 0, "no consent on record for purpose '%.64s'%s",
-                    purpose, key[0] ? " and this recipient" : "");
+        gdpr_consent__why(why, GDPR_WHY_NO_CONSENT, 0, "no consent on record for purpose '%.64s'%s",
+                          purpose, key[0] ? " and this recipient" : "");
         return GDPR_OK;
     }
     if (rc != GDPR_OK)
         return rc;
-    cal_format_time(cs.at, when);
+    gdpr_calendar__format_time(cs.at, when);
     switch (cs.state) {
     case STORE_CONSENT_GRANTED:
         if (cs.expires != 0 && at >= cs.expires) {
-            cal_format_time(cs.expires, when);
-            consent_why(why, GDPR_WHY_EXPIRED, cs.event, "consent (event %lld) expired at %s",
-                        (long long)cs.event, when);
+            gdpr_calendar__format_time(cs.expires, when);
+            gdpr_consent__why(why, GDPR_WHY_EXPIRED, cs.event, "consent (event %lld) expired at %s",
+                              (long long)cs.event, when);
         } else if (special && !(cs.flags & STORE_CONSENT_EXPLICIT)) {
-            consent_why(why, GDPR_WHY_NOT_EXPLICIT, cs.event,
-                        "purpose '%.64s' processes special categories (Art. 9(2)(a)) and "
-                        "consent (event %lld) was not explicit", purpose, (long long)cs.event);
+            gdpr_consent__why(why, GDPR_WHY_NOT_EXPLICIT, cs.event,
+                              "purpose '%.64s' processes special categories (Art. 9(2)(a)) and "
+                              "consent (event %lld) was not explicit",
+                              purpose, (long long)cs.event);
         } else {
             *allowed_out = 1;
-            consent_why(why, GDPR_WHY_CONSENT, cs.event, "consent given at %s (event %lld)",
-                        when, (long long)cs.event);
+            gdpr_consent__why(why, GDPR_WHY_CONSENT, cs.event, "consent given at %s (event %lld)",
+                              when, (long long)cs.event);
         }
         return GDPR_OK;
     case STORE_CONSENT_WITHDRAWN:
-        consent_why(why, GDPR_WHY_WITHDRAWN, cs.event, "consent withdrawn at %s (event %lld)",
-                    when, (long long)cs.event);
+        gdpr_consent__why(why, GDPR_WHY_WITHDRAWN, cs.event, "consent withdrawn at %s (event %lld)",
+                          when, (long long)cs.event);
         return GDPR_OK;
     case STORE_CONSENT_REFUSED:
-        consent_why(why, GDPR_WHY_REFUSED, cs.event, "consent refused at %s (event %lld)", when,
-                    (long long)cs.event);
+        gdpr_consent__why(why, GDPR_WHY_REFUSED, cs.event, "consent refused at %s (event %lld)",
+                          when, (long long)cs.event);
         return GDPR_OK;
     default:
-        return err_set(GDPR_ECORRUPT, "consent event %lld: unknown state %d",
-                       (long long)cs.event, cs.state);
+        return gdpr__err_set(GDPR_ECORRUPT, "consent event %lld: unknown state %d",
+                             (long long)cs.event, cs.state);
     }
 }
 
@@ -178,12 +180,12 @@ consent_evaluate(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const 
 GDPR_API int
 gdpr_consent_init(gdpr_consent *c, unsigned int version)
 {
-    err_clear();
+    gdpr__err_clear();
     if (c == NULL)
-        return err_set(GDPR_EINVAL, "c: must not be NULL");
+        return gdpr__err_set(GDPR_EINVAL, "c: must not be NULL");
     if (version == 0 || version > GDPR_CONSENT_VERSION)
-        return err_set(GDPR_EVERSION, "version: %u is not a known consent version (1..%u)",
-                       version, GDPR_CONSENT_VERSION);
+        return gdpr__err_set(GDPR_EVERSION, "version: %u is not a known consent version (1..%u)",
+                             version, GDPR_CONSENT_VERSION);
     memset(c, 0, sizeof *c);
     c->version = version;
     c->state = GDPR_CONSENT_GRANTED;
@@ -199,11 +201,11 @@ check_proof(const char *proof)
         return GDPR_OK;
     len = strnlen(proof, GDPR_PROOF_MAX + 1);
     if (len == 0)
-        return err_set(GDPR_EINVAL, "c.proof: must not be empty (NULL when there is none)");
+        return gdpr__err_set(GDPR_EINVAL, "c.proof: must not be empty (NULL when there is none)");
     if (len > GDPR_PROOF_MAX)
-        return err_set(GDPR_EINVAL, "c.proof: longer than %u bytes", GDPR_PROOF_MAX);
-    if (utf8_check(proof, len, &bad) != 0)
-        return err_set(GDPR_EINVAL, "c.proof: not valid UTF-8 (byte %zu)", bad);
+        return gdpr__err_set(GDPR_EINVAL, "c.proof: longer than %u bytes", GDPR_PROOF_MAX);
+    if (gdpr__utf8_check(proof, len, &bad) != 0)
+        return gdpr__err_set(GDPR_EINVAL, "c.proof: not valid UTF-8 (byte %zu)", bad);
     return GDPR_OK;
 }
 
@@ -214,35 +216,39 @@ check_consent(const gdpr_consent *c)
     int rc;
 
     if (c == NULL)
-        return err_set(GDPR_EINVAL, "c: must not be NULL");
+        return gdpr__err_set(GDPR_EINVAL, "c: must not be NULL");
     if (c->version == 0 || c->version > GDPR_CONSENT_VERSION)
-        return err_set(GDPR_EVERSION, "c.version: %u is not a known consent version (1..%u)",
-                       c->version, GDPR_CONSENT_VERSION);
-    rc = text_check("c.subject", c->subject, GDPR_NAME_MAX);
+        return gdpr__err_set(GDPR_EVERSION, "c.version: %u is not a known consent version (1..%u)",
+                             c->version, GDPR_CONSENT_VERSION);
+    rc = gdpr_text__check("c.subject", c->subject, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = text_check("c.purpose", c->purpose, GDPR_NAME_MAX);
+        rc = gdpr_text__check("c.purpose", c->purpose, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = text_check("c.notice", c->notice, GDPR_NAME_MAX);
+        rc = gdpr_text__check("c.notice", c->notice, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = text_check("c.channel", c->channel, GDPR_NAME_MAX);
+        rc = gdpr_text__check("c.channel", c->channel, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = text_check_optional("c.recipient", c->recipient, GDPR_NAME_MAX);
+        rc = gdpr_text__check_optional("c.recipient", c->recipient, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
         rc = check_proof(c->proof);
     if (rc != GDPR_OK)
         return rc;
     if (c->state < GDPR_CONSENT_GRANTED || c->state > GDPR_CONSENT_REFUSED)
-        return err_set(GDPR_EINVAL, "c.state: %d is not a consent state (1 granted, "
-                       "2 withdrawn, 3 refused)", (int)c->state);
+        return gdpr__err_set(GDPR_EINVAL,
+                             "c.state: %d is not a consent state (1 granted, "
+                             "2 withdrawn, 3 refused)",
+                             (int)c->state);
     if (c->flags & ~GDPR_CONSENT_EXPLICIT)
-        return err_set(GDPR_EINVAL, "c.flags: 0x%x has unknown bits (only "
-                       "GDPR_CONSENT_EXPLICIT 0x1)", c->flags);
+        return gdpr__err_set(GDPR_EINVAL,
+                             "c.flags: 0x%x has unknown bits (only "
+                             "GDPR_CONSENT_EXPLICIT 0x1)",
+                             c->flags);
     if (c->expires < 0)
-        return err_set(GDPR_EINVAL, "c.expires: %lld is negative (0: no expiry)",
-                       (long long)c->expires);
+        return gdpr__err_set(GDPR_EINVAL, "c.expires: %lld is negative (0: no expiry)",
+                             (long long)c->expires);
     if (c->expires != 0 && c->state != GDPR_CONSENT_GRANTED)
-        return err_set(GDPR_EINVAL, "c.expires: only a grant can expire (state is %s)",
-                       state_words[c->state]);
+        return gdpr__err_set(GDPR_EINVAL, "c.expires: only a grant can expire (state is %s)",
+                             state_words[c->state]);
     return GDPR_OK;
 }
 
@@ -250,8 +256,8 @@ static const char *
 basis_article(policy_basis b)
 {
     static const char *const articles[BASIS_COUNT] = {
-        "Art. 6(1)(a)", "Art. 6(1)(b)", "Art. 6(1)(c)", "Art. 6(1)(d)", "Art. 6(1)(e)",
-        "Art. 6(1)(f)",
+        "Art. 6(1)(a)", "Art. 6(1)(b)", "Art. 6(1)(c)",
+        "Art. 6(1)(d)", "Art. 6(1)(e)", "Art. 6(1)(f)",
     };
     return articles[b];
 }
@@ -262,26 +268,29 @@ check_against_policy(gdpr_engine *eng, const gdpr_consent *c, int64_t now,
                      const policy_notice **notice_out)
 {
     const policy_purpose *pu;
-    int rc = consent_find_purpose(eng, c->purpose, &pu);
+    int rc = gdpr_consent__find_purpose(eng, c->purpose, &pu);
 
     if (rc != GDPR_OK)
-        return err_wrap(rc, "c");
-    *notice_out = policy_find_notice(eng->policy, c->notice);
+        return gdpr__err_wrap(rc, "c");
+    *notice_out = gdpr_policy__find_notice(eng->policy, c->notice);
     if (*notice_out == NULL)
-        return err_set(GDPR_EINVAL, "c.notice: '%.64s' is not a notice of the policy",
-                       c->notice);
+        return gdpr__err_set(GDPR_EINVAL, "c.notice: '%.64s' is not a notice of the policy",
+                             c->notice);
     if (c->recipient == NULL && pu->basis != BASIS_CONSENT)
-        return err_set(GDPR_EINVAL, "c.purpose: '%.64s' is based on %s (%s), not consent; "
-                       "consent is recorded only for consent-based purposes, or for a "
-                       "disclosure to a named recipient", pu->id, policy_basis_name(pu->basis),
-                       basis_article(pu->basis));
+        return gdpr__err_set(GDPR_EINVAL,
+                             "c.purpose: '%.64s' is based on %s (%s), not consent; "
+                             "consent is recorded only for consent-based purposes, or for a "
+                             "disclosure to a named recipient",
+                             pu->id, gdpr_policy__basis_name(pu->basis), basis_article(pu->basis));
     if (c->state == GDPR_CONSENT_GRANTED && pu->special && !(c->flags & GDPR_CONSENT_EXPLICIT))
-        return err_set(GDPR_EINVAL, "c.flags: purpose '%.64s' processes special categories "
-                       "of data; consent must be explicit (Art. 9(2)(a)): set "
-                       "GDPR_CONSENT_EXPLICIT", pu->id);
+        return gdpr__err_set(GDPR_EINVAL,
+                             "c.flags: purpose '%.64s' processes special categories "
+                             "of data; consent must be explicit (Art. 9(2)(a)): set "
+                             "GDPR_CONSENT_EXPLICIT",
+                             pu->id);
     if (c->expires != 0 && c->expires <= now)
-        return err_set(GDPR_EINVAL, "c.expires: %lld is not after now (%lld)",
-                       (long long)c->expires, (long long)now);
+        return gdpr__err_set(GDPR_EINVAL, "c.expires: %lld is not after now (%lld)",
+                             (long long)c->expires, (long long)now);
     return GDPR_OK;
 }
 
@@ -289,8 +298,8 @@ check_against_policy(gdpr_engine *eng, const gdpr_consent *c, int64_t now,
  * id is allocated first only then), store, audit. `row` has everything
  * but the id and the seals. */
 static int
-append_event(gdpr_engine *eng, const gdpr_actor *who, store_consent_row *row,
-             const char *person, const char *proof, int64_t *event_out)
+append_event(gdpr_engine *eng, const gdpr_actor *who, store_consent_row *row, const char *person,
+             const char *proof, int64_t *event_out)
 {
     uint8_t sealed_proof[GDPR_PROOF_MAX + CRYPTO_SEAL_OVERHEAD];
     uint8_t sealed_name[GDPR_NAME_MAX + CRYPTO_SEAL_OVERHEAD];
@@ -304,24 +313,24 @@ append_event(gdpr_engine *eng, const gdpr_actor *who, store_consent_row *row,
     if (rc == GDPR_OK && proof != NULL) {
         row->proof_len = strlen(proof) + CRYPTO_SEAL_OVERHEAD;
         row->proof = sealed_proof;
-        rc = engine_seal_field(eng, row->subject, "consent", row->id, "proof", proof,
-                               strlen(proof), sealed_proof);
+        rc = gdpr_engine__seal_field(eng, row->subject, "consent", row->id, "proof", proof,
+                                     strlen(proof), sealed_proof);
     }
     if (rc == GDPR_OK && person != NULL) {
         row->recipient_sealed_len = strlen(person) + CRYPTO_SEAL_OVERHEAD;
         row->recipient_sealed = sealed_name;
-        rc = engine_seal_field(eng, row->subject, "consent", row->id, "recipient", person,
-                               strlen(person), sealed_name);
+        rc = gdpr_engine__seal_field(eng, row->subject, "consent", row->id, "recipient", person,
+                                     strlen(person), sealed_name);
     }
     if (rc == GDPR_OK)
-        rc = store_consent_append(eng->st, row, &id);
+        rc = gdpr_store__consent_append(eng->st, row, &id);
     if (rc == GDPR_OK && row->recipient[0] == '\0') /* retention anchor (lib/retention.c) */
-        rc = schedule_consent(eng, row->subject, row->purpose, row->state, row->at);
+        rc = gdpr_schedule__consent(eng, row->subject, row->purpose, row->state, row->at);
     snprintf(ref, sizeof ref, "consent %lld %s %.48s", (long long)id, state_words[row->state],
              row->purpose);
     if (rc == GDPR_OK)
-        rc = audit_append(eng, who, permission_name(PERM_CONSENT_RECORD), row->subject, GDPR_OK,
-                          ref);
+        rc = gdpr_audit__append(eng, who, gdpr_permission__name(PERM_CONSENT_RECORD), row->subject,
+                                GDPR_OK, ref);
     if (rc == GDPR_OK && event_out)
         *event_out = id;
     return rc;
@@ -334,23 +343,23 @@ record_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_consent *c, in
     char key[CONSENT_KEY_MAX];
     const policy_notice *notice = NULL;
     store_consent_row row;
-    int64_t now = engine_now(eng);
+    int64_t now = gdpr_engine__now(eng);
     int person = 0;
-    int rc = engine_require_policy(eng);
+    int rc = gdpr_engine__require_policy(eng);
 
     if (rc == GDPR_OK)
         rc = check_against_policy(eng, c, now, &notice);
     if (rc == GDPR_OK)
-        rc = engine_subject_hash(eng, c->subject, hash);
+        rc = gdpr_engine__subject_hash(eng, c->subject, hash);
     if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_CONSENT_RECORD, hash);
+        rc = gdpr_engine__authorize(eng, who, PERM_CONSENT_RECORD, hash);
     if (rc == GDPR_OK)
-        rc = engine_begin(eng);
+        rc = gdpr_engine__begin(eng);
     if (rc != GDPR_OK)
         return rc;
-    rc = engine_subject_ensure(eng, c->subject, hash, NULL, NULL);
+    rc = gdpr_engine__subject_ensure(eng, c->subject, hash, NULL, NULL);
     if (rc == GDPR_OK)
-        rc = consent_recipient_key(eng, hash, c->recipient, key, &person);
+        rc = gdpr_consent__recipient_key(eng, hash, c->recipient, key, &person);
     if (rc == GDPR_OK) {
         memset(&row, 0, sizeof row);
         row.subject = hash;
@@ -368,7 +377,7 @@ record_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_consent *c, in
         row.flags = c->flags;
         rc = append_event(eng, who, &row, person ? c->recipient : NULL, c->proof, event_out);
     }
-    return engine_end(eng, rc);
+    return gdpr_engine__end(eng, rc);
 }
 
 GDPR_API int
@@ -382,9 +391,9 @@ gdpr_consent_record(gdpr_engine *eng, const gdpr_actor *who, const gdpr_consent 
         rc = check_consent(c);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     rc = record_locked(eng, who, c, event_out);
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 /* --- withdrawal -------------------------------------------------------- */
@@ -428,31 +437,32 @@ withdraw_locked(gdpr_engine *eng, const gdpr_actor *who, const char *subject, co
     store_consent_row row;
     notice_copy notice;
     int person = 0;
-    int rc = engine_require_policy(eng);
+    int rc = gdpr_engine__require_policy(eng);
 
     if (rc == GDPR_OK)
-        rc = consent_find_purpose(eng, purpose, &pu);
+        rc = gdpr_consent__find_purpose(eng, purpose, &pu);
     if (rc == GDPR_OK)
-        rc = engine_subject_hash(eng, subject, hash);
+        rc = gdpr_engine__subject_hash(eng, subject, hash);
     if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_CONSENT_RECORD, hash);
+        rc = gdpr_engine__authorize(eng, who, PERM_CONSENT_RECORD, hash);
     if (rc == GDPR_OK)
-        rc = consent_recipient_key(eng, hash, recipient, key, &person);
+        rc = gdpr_consent__recipient_key(eng, hash, recipient, key, &person);
     if (rc == GDPR_OK)
-        rc = store_consent_state_at(eng->st, hash, purpose, key, INT64_MAX, &cs);
+        rc = gdpr_store__consent_state_at(eng->st, hash, purpose, key, INT64_MAX, &cs);
     if (rc == GDPR_ENOTFOUND)
-        return err_set(GDPR_ENOTFOUND, "purpose: no consent was recorded for '%.64s'%s for "
-                       "this subject; nothing to withdraw", purpose,
-                       key[0] ? " and this recipient" : "");
+        return gdpr__err_set(GDPR_ENOTFOUND,
+                             "purpose: no consent was recorded for '%.64s'%s for "
+                             "this subject; nothing to withdraw",
+                             purpose, key[0] ? " and this recipient" : "");
     if (rc == GDPR_OK)
-        rc = store_consent_get(eng->st, cs.event, copy_notice, &notice);
+        rc = gdpr_store__consent_get(eng->st, cs.event, copy_notice, &notice);
     if (rc == GDPR_OK)
-        rc = engine_begin(eng);
+        rc = gdpr_engine__begin(eng);
     if (rc != GDPR_OK)
         return rc;
     memset(&row, 0, sizeof row);
     row.subject = hash;
-    row.at = engine_now(eng);
+    row.at = gdpr_engine__now(eng);
     row.purpose = purpose;
     row.state = STORE_CONSENT_WITHDRAWN;
     row.notice = notice.notice;
@@ -463,7 +473,7 @@ withdraw_locked(gdpr_engine *eng, const gdpr_actor *who, const char *subject, co
     row.actor = who->id;
     row.recipient = key;
     rc = append_event(eng, who, &row, person ? recipient : NULL, NULL, event_out);
-    return engine_end(eng, rc);
+    return gdpr_engine__end(eng, rc);
 }
 
 GDPR_API int
@@ -473,21 +483,21 @@ gdpr_consent_withdraw(gdpr_engine *eng, const gdpr_actor *who, const char *subje
 {
     int rc;
 
-    err_clear();
+    gdpr__err_clear();
     if (event_out)
         *event_out = 0;
-    rc = engine_enter_subject(eng, who, subject);
+    rc = gdpr_engine__enter_subject(eng, who, subject);
     if (rc == GDPR_OK)
-        rc = text_check("purpose", purpose, GDPR_NAME_MAX);
+        rc = gdpr_text__check("purpose", purpose, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = text_check_optional("recipient", recipient, GDPR_NAME_MAX);
+        rc = gdpr_text__check_optional("recipient", recipient, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = text_check("channel", channel, GDPR_NAME_MAX);
+        rc = gdpr_text__check("channel", channel, GDPR_NAME_MAX);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     rc = withdraw_locked(eng, who, subject, purpose, recipient, channel, event_out);
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 /* --- check ------------------------------------------------------------- */
@@ -500,22 +510,22 @@ gdpr_consent_check(gdpr_engine *eng, const char *subject, const char *purpose, i
     const policy_purpose *pu;
     int rc;
 
-    err_clear();
-    if (engine_check_given(eng, granted_out != NULL, "granted_out") != GDPR_OK)
+    gdpr__err_clear();
+    if (gdpr_engine__check_given(eng, granted_out != NULL, "granted_out") != GDPR_OK)
         return GDPR_EINVAL;
     *granted_out = 0;
-    rc = consent_check_question(subject, purpose, at);
+    rc = gdpr_consent__check_question(subject, purpose, at);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
-    rc = engine_require_policy(eng);
+    gdpr_engine__lock(eng);
+    rc = gdpr_engine__require_policy(eng);
     if (rc == GDPR_OK)
-        rc = consent_find_purpose(eng, purpose, &pu);
+        rc = gdpr_consent__find_purpose(eng, purpose, &pu);
     if (rc == GDPR_OK)
-        rc = engine_subject_hash(eng, subject, hash);
+        rc = gdpr_engine__subject_hash(eng, subject, hash);
     if (rc == GDPR_OK)
-        rc = consent_evaluate(eng, hash, purpose, "", pu->special, at, granted_out, NULL);
-    return engine_unlock(eng, rc);
+        rc = gdpr_consent__evaluate(eng, hash, purpose, "", pu->special, at, granted_out, NULL);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 /* --- history ----------------------------------------------------------- */
@@ -533,10 +543,10 @@ open_text(gdpr_engine *eng, const store_consent_row *r, const char *field, const
     int rc;
 
     if (sealed_len < CRYPTO_SEAL_OVERHEAD || sealed_len - CRYPTO_SEAL_OVERHEAD > max)
-        return err_set(GDPR_ECORRUPT, "consent event %lld: sealed %s has a bad length",
-                       (long long)r->id, field);
-    rc = engine_open_field(eng, r->subject, "consent", r->id, field, sealed, sealed_len,
-                           (uint8_t *)out);
+        return gdpr__err_set(GDPR_ECORRUPT, "consent event %lld: sealed %s has a bad length",
+                             (long long)r->id, field);
+    rc = gdpr_engine__open_field(eng, r->subject, "consent", r->id, field, sealed, sealed_len,
+                                 (uint8_t *)out);
     if (rc == GDPR_OK)
         out[sealed_len - CRYPTO_SEAL_OVERHEAD] = '\0';
     return rc;
@@ -576,10 +586,10 @@ history_row(const store_consent_row *r, void *ctx)
         ev.proof_len = r->proof_len - CRYPTO_SEAL_OVERHEAD;
     }
     if (rc == GDPR_OK && w->fn(&ev, w->ctx) != 0)
-        rc = err_set(GDPR_ECALLBACK, "consent history: the callback stopped at event %lld",
-                     (long long)r->id);
-    crypto_wipe(proof, sizeof proof);
-    crypto_wipe(person, sizeof person);
+        rc = gdpr__err_set(GDPR_ECALLBACK, "consent history: the callback stopped at event %lld",
+                           (long long)r->id);
+    gdpr_crypto__wipe(proof, sizeof proof);
+    gdpr_crypto__wipe(person, sizeof person);
     return rc;
 }
 
@@ -591,27 +601,28 @@ gdpr_consent_history(gdpr_engine *eng, const gdpr_actor *who, const char *subjec
     history_walk w;
     int rc;
 
-    err_clear();
-    if (engine_check_given(eng, fn != NULL, "fn") != GDPR_OK)
+    gdpr__err_clear();
+    if (gdpr_engine__check_given(eng, fn != NULL, "fn") != GDPR_OK)
         return GDPR_EINVAL;
-    rc = engine_enter_subject(eng, who, subject);
+    rc = gdpr_engine__enter_subject(eng, who, subject);
     if (rc != GDPR_OK)
         return rc;
-    rc = engine_lock_subject(eng, subject, hash);
+    rc = gdpr_engine__lock_subject(eng, subject, hash);
     if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_CONSENT_READ, hash);
+        rc = gdpr_engine__authorize(eng, who, PERM_CONSENT_READ, hash);
     /* The read is a fact the trail keeps, whatever the callback does. */
     if (rc == GDPR_OK)
-        rc = engine_begin(eng);
+        rc = gdpr_engine__begin(eng);
     if (rc == GDPR_OK)
-        rc = engine_end(eng, audit_append(eng, who, permission_name(PERM_CONSENT_READ), hash,
-                                          GDPR_OK, "consent history"));
+        rc = gdpr_engine__end(eng,
+                              gdpr_audit__append(eng, who, gdpr_permission__name(PERM_CONSENT_READ),
+                                                 hash, GDPR_OK, "consent history"));
     w.eng = eng;
     w.fn = fn;
     w.ctx = ctx;
     if (rc == GDPR_OK)
-        rc = store_consent_foreach(eng->st, hash, history_row, &w);
-    return engine_unlock(eng, rc);
+        rc = gdpr_store__consent_foreach(eng->st, hash, history_row, &w);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 /* --- receipt ----------------------------------------------------------- */
@@ -632,14 +643,14 @@ typedef struct {
 static void
 receipt_walk_free(receipt_walk *w)
 {
-    char **texts[] = { &w->purpose, &w->notice, &w->notice_version, &w->channel,
-                       &w->actor, &w->recipient, &w->receipt_id };
+    char **texts[] = {&w->purpose, &w->notice,    &w->notice_version, &w->channel,
+                      &w->actor,   &w->recipient, &w->receipt_id};
 
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
         free(*texts[i]);
         *texts[i] = NULL;
     }
-    crypto_wipe(w->person, sizeof w->person);
+    gdpr_crypto__wipe(w->person, sizeof w->person);
 }
 
 static int
@@ -663,9 +674,9 @@ receipt_row(const store_consent_row *r, void *ctx)
     w->receipt_id = strdup(r->receipt_id ? r->receipt_id : "");
     if (!w->purpose || !w->notice || !w->notice_version || !w->channel || !w->actor ||
         !w->recipient || !w->receipt_id)
-        return err_set(GDPR_ENOMEM, "out of memory for a consent receipt");
-    hex_encode(r->subject, CRYPTO_HASH_BYTES, w->subject);
-    hex_encode(r->notice_sha256, CRYPTO_HASH_BYTES, w->notice_sha256);
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory for a consent receipt");
+    gdpr__hex_encode(r->subject, CRYPTO_HASH_BYTES, w->subject);
+    gdpr__hex_encode(r->notice_sha256, CRYPTO_HASH_BYTES, w->notice_sha256);
     if (r->recipient_sealed == NULL)
         return 0;
     rc = open_text(w->eng, r, "recipient", r->recipient_sealed, r->recipient_sealed_len,
@@ -680,10 +691,10 @@ receipt_row(const store_consent_row *r, void *ctx)
 static const json_node *
 policy_item(const json_node *doc, const char *list, const char *id)
 {
-    const json_node *a = json_member(doc, list);
+    const json_node *a = gdpr_json__member(doc, list);
 
     for (const json_node *n = a ? a->first : NULL; n != NULL; n = n->next) {
-        const json_node *nid = json_member(n, "id");
+        const json_node *nid = gdpr_json__member(n, "id");
         if (nid != NULL && nid->type == JSON_TEXT && strcmp(nid->text, id) == 0)
             return n;
     }
@@ -708,21 +719,21 @@ category_special(const json_node *doc, const json_node *cat)
 {
     const char *id = text_of(cat);
 
-    return id != NULL && truthy(json_member(policy_item(doc, "categories", id), "special"));
+    return id != NULL && truthy(gdpr_json__member(policy_item(doc, "categories", id), "special"));
 }
 
 static void
 put_key_node(jsonw *j, const char *key, const json_node *n)
 {
-    jsonw_key(j, key);
-    jsonw_node(j, n);
+    gdpr_jsonw__key(j, key);
+    gdpr_jsonw__node(j, n);
 }
 
 static void
 put_key_text(jsonw *j, const char *key, const char *text)
 {
-    jsonw_key(j, key);
-    jsonw_string(j, text);
+    gdpr_jsonw__key(j, key);
+    gdpr_jsonw__string(j, text);
 }
 
 static void
@@ -730,58 +741,58 @@ put_key_instant(jsonw *j, const char *key, int64_t t)
 {
     char buf[21];
 
-    jsonw_key(j, key);
-    jsonw_string(j, cal_format_instant(t, buf) == 0 ? buf : NULL);
+    gdpr_jsonw__key(j, key);
+    gdpr_jsonw__string(j, gdpr_calendar__format_instant(t, buf) == 0 ? buf : NULL);
 }
 
 /* The purpose entry of the receipt's one service. */
 static void
 put_purpose(jsonw *j, const receipt_walk *w, const json_node *pur, const json_node *rcp)
 {
-    const json_node *basis = json_member(pur, "basis");
-    const json_node *cats = json_member(pur, "categories");
+    const json_node *basis = gdpr_json__member(pur, "basis");
+    const json_node *cats = gdpr_json__member(pur, "categories");
     int third = w->recipient[0] != '\0';
 
-    jsonw_object_begin(j);
-    put_key_node(j, "purpose", json_member(pur, "description"));
+    gdpr_jsonw__object_begin(j);
+    put_key_node(j, "purpose", gdpr_json__member(pur, "description"));
     put_key_text(j, "purposeId", w->purpose);
-    jsonw_key(j, "purposeCategory");
-    jsonw_array_begin(j);
-    jsonw_string(j, w->purpose);
-    jsonw_array_end(j);
-    jsonw_key(j, "legalBasis");
+    gdpr_jsonw__key(j, "purposeCategory");
+    gdpr_jsonw__array_begin(j);
+    gdpr_jsonw__string(j, w->purpose);
+    gdpr_jsonw__array_end(j);
+    gdpr_jsonw__key(j, "legalBasis");
     if (third || (text_of(basis) != NULL && strcmp(text_of(basis), "consent") == 0))
-        jsonw_string(j, "consent");
+        gdpr_jsonw__string(j, "consent");
     else
-        jsonw_node(j, basis);
+        gdpr_jsonw__node(j, basis);
     put_key_text(j, "consentType", w->flags & STORE_CONSENT_EXPLICIT ? "EXPLICIT" : "EXPRESSED");
-    jsonw_key(j, "piiCategory");
-    jsonw_array_begin(j);
+    gdpr_jsonw__key(j, "piiCategory");
+    gdpr_jsonw__array_begin(j);
     for (const json_node *c = cats ? cats->first : NULL; c != NULL; c = c->next)
-        jsonw_node(j, c);
-    jsonw_array_end(j);
-    jsonw_key(j, "primaryPurpose");
-    jsonw_bool(j, !third);
+        gdpr_jsonw__node(j, c);
+    gdpr_jsonw__array_end(j);
+    gdpr_jsonw__key(j, "primaryPurpose");
+    gdpr_jsonw__bool(j, !third);
     if (w->expires == 0)
         put_key_text(j, "termination", "on withdrawal");
     else
         put_key_instant(j, "termination", w->expires);
-    jsonw_key(j, "expiry");
+    gdpr_jsonw__key(j, "expiry");
     if (w->expires == 0)
-        jsonw_null(j);
+        gdpr_jsonw__null(j);
     else
-        jsonw_int64(j, w->expires);
-    jsonw_key(j, "thirdPartyDisclosure");
-    jsonw_bool(j, third);
-    jsonw_key(j, "thirdPartyName");
+        gdpr_jsonw__int64(j, w->expires);
+    gdpr_jsonw__key(j, "thirdPartyDisclosure");
+    gdpr_jsonw__bool(j, third);
+    gdpr_jsonw__key(j, "thirdPartyName");
     if (!third)
-        jsonw_null(j);
+        gdpr_jsonw__null(j);
     else if (rcp != NULL)
-        jsonw_node(j, json_member(rcp, "name"));
+        gdpr_jsonw__node(j, gdpr_json__member(rcp, "name"));
     else
-        jsonw_string(j, w->has_person ? w->person : NULL);
+        gdpr_jsonw__string(j, w->has_person ? w->person : NULL);
     put_key_text(j, "thirdPartyId", third && rcp != NULL ? w->recipient : NULL);
-    jsonw_object_end(j);
+    gdpr_jsonw__object_end(j);
 }
 
 /* Field names follow the Kantara Consent Receipt Specification 1.1 where
@@ -791,13 +802,13 @@ put_purpose(jsonw *j, const receipt_walk *w, const json_node *pur, const json_no
 static int
 build_receipt(const receipt_walk *w, const json_node *doc, char **json_out)
 {
-    static const char *const status[] = { "refused", "given", "withdrawn" };
-    const json_node *ctl = json_member(doc, "controller");
+    static const char *const status[] = {"refused", "given", "withdrawn"};
+    const json_node *ctl = gdpr_json__member(doc, "controller");
     const json_node *pur = policy_item(doc, "purposes", w->purpose);
     const json_node *notice = policy_item(doc, "notices", w->notice);
     const json_node *rcp = w->recipient[0] ? policy_item(doc, "recipients", w->recipient) : NULL;
-    const json_node *cats = json_member(pur, "categories");
-    const char *reach = text_of(json_member(ctl, "rights_url"));
+    const json_node *cats = gdpr_json__member(pur, "categories");
+    const char *reach = text_of(gdpr_json__member(ctl, "rights_url"));
     char *withdrawal = NULL;
     int sensitive = 0;
     jsonw j;
@@ -806,7 +817,7 @@ build_receipt(const receipt_walk *w, const json_node *doc, char **json_out)
     for (const json_node *c = cats ? cats->first : NULL; c != NULL; c = c->next)
         sensitive |= category_special(doc, c);
     if (reach == NULL)
-        reach = text_of(json_member(ctl, "contact"));
+        reach = text_of(gdpr_json__member(ctl, "contact"));
     if (reach != NULL) {
         static const char fmt[] = "You may withdraw this consent at any time, as easily as you "
                                   "gave it (GDPR Art. 7(3)): tell us through %s or at %s. "
@@ -814,73 +825,74 @@ build_receipt(const receipt_walk *w, const json_node *doc, char **json_out)
         size_t n = sizeof fmt + strlen(w->channel) + strlen(reach);
         withdrawal = malloc(n);
         if (withdrawal == NULL)
-            return err_set(GDPR_ENOMEM, "out of memory for a consent receipt");
+            return gdpr__err_set(GDPR_ENOMEM, "out of memory for a consent receipt");
         snprintf(withdrawal, n, fmt, w->channel, reach);
     }
 
-    jsonw_init(&j);
-    jsonw_object_begin(&j);
+    gdpr_jsonw__init(&j);
+    gdpr_jsonw__object_begin(&j);
     put_key_text(&j, "version", "KI-CR-v1.1.0");
     put_key_text(&j, "schemaVersion",
                  "libgdpr-consent-receipt/1 (ISO/IEC TS 27560, Kantara CR 1.1)");
     put_key_text(&j, "consentReceiptID", w->receipt_id);
-    jsonw_key(&j, "eventId");
-    jsonw_int64(&j, w->id);
-    put_key_node(&j, "jurisdiction", json_member(ctl, "country"));
+    gdpr_jsonw__key(&j, "eventId");
+    gdpr_jsonw__int64(&j, w->id);
+    put_key_node(&j, "jurisdiction", gdpr_json__member(ctl, "country"));
     put_key_text(&j, "regulation", "Regulation (EU) 2016/679 (GDPR)");
-    jsonw_key(&j, "consentTimestamp");
-    jsonw_int64(&j, w->at);
+    gdpr_jsonw__key(&j, "consentTimestamp");
+    gdpr_jsonw__int64(&j, w->at);
     put_key_instant(&j, "consentTime", w->at);
     put_key_text(&j, "collectionMethod", w->channel);
     put_key_text(&j, "collector", w->actor);
     put_key_text(&j, "language", "en");
     put_key_text(&j, "piiPrincipalId", w->subject);
     put_key_text(&j, "piiPrincipalIdType", "keyed-hash");
-    jsonw_key(&j, "piiControllers");
-    jsonw_array_begin(&j);
-    jsonw_object_begin(&j);
-    put_key_node(&j, "piiController", json_member(ctl, "name"));
-    put_key_node(&j, "contact", json_member(ctl, "contact"));
-    put_key_node(&j, "dpo", json_member(ctl, "dpo"));
-    put_key_node(&j, "country", json_member(ctl, "country"));
-    put_key_node(&j, "piiControllerUrl", json_member(ctl, "rights_url"));
-    jsonw_object_end(&j);
-    jsonw_array_end(&j);
-    put_key_node(&j, "policyUrl", json_member(notice, "url"));
-    jsonw_key(&j, "notice");
-    jsonw_object_begin(&j);
+    gdpr_jsonw__key(&j, "piiControllers");
+    gdpr_jsonw__array_begin(&j);
+    gdpr_jsonw__object_begin(&j);
+    put_key_node(&j, "piiController", gdpr_json__member(ctl, "name"));
+    put_key_node(&j, "contact", gdpr_json__member(ctl, "contact"));
+    put_key_node(&j, "dpo", gdpr_json__member(ctl, "dpo"));
+    put_key_node(&j, "country", gdpr_json__member(ctl, "country"));
+    put_key_node(&j, "piiControllerUrl", gdpr_json__member(ctl, "rights_url"));
+    gdpr_jsonw__object_end(&j);
+    gdpr_jsonw__array_end(&j);
+    put_key_node(&j, "policyUrl", gdpr_json__member(notice, "url"));
+    gdpr_jsonw__key(&j, "notice");
+    gdpr_jsonw__object_begin(&j);
     put_key_text(&j, "id", w->notice);
     put_key_text(&j, "version", w->notice_version);
     put_key_text(&j, "sha256", w->notice_sha256);
-    put_key_node(&j, "url", json_member(notice, "url"));
-    jsonw_object_end(&j);
-    jsonw_key(&j, "policyVersion");
-    jsonw_int64(&j, w->policy_version);
+    put_key_node(&j, "url", gdpr_json__member(notice, "url"));
+    gdpr_jsonw__object_end(&j);
+    gdpr_jsonw__key(&j, "policyVersion");
+    gdpr_jsonw__int64(&j, w->policy_version);
     put_key_text(&j, "consentStatus",
-                 status[w->state == STORE_CONSENT_GRANTED ? 1
-                        : w->state == STORE_CONSENT_WITHDRAWN ? 2 : 0]);
-    jsonw_key(&j, "services");
-    jsonw_array_begin(&j);
-    jsonw_object_begin(&j);
-    put_key_node(&j, "service", json_member(ctl, "name"));
-    jsonw_key(&j, "purposes");
-    jsonw_array_begin(&j);
+                 status[w->state == STORE_CONSENT_GRANTED     ? 1
+                        : w->state == STORE_CONSENT_WITHDRAWN ? 2
+                                                              : 0]);
+    gdpr_jsonw__key(&j, "services");
+    gdpr_jsonw__array_begin(&j);
+    gdpr_jsonw__object_begin(&j);
+    put_key_node(&j, "service", gdpr_json__member(ctl, "name"));
+    gdpr_jsonw__key(&j, "purposes");
+    gdpr_jsonw__array_begin(&j);
     put_purpose(&j, w, pur, rcp);
-    jsonw_array_end(&j);
-    jsonw_object_end(&j);
-    jsonw_array_end(&j);
-    jsonw_key(&j, "sensitive");
-    jsonw_bool(&j, sensitive);
-    jsonw_key(&j, "spiCat");
-    jsonw_array_begin(&j);
+    gdpr_jsonw__array_end(&j);
+    gdpr_jsonw__object_end(&j);
+    gdpr_jsonw__array_end(&j);
+    gdpr_jsonw__key(&j, "sensitive");
+    gdpr_jsonw__bool(&j, sensitive);
+    gdpr_jsonw__key(&j, "spiCat");
+    gdpr_jsonw__array_begin(&j);
     for (const json_node *c = cats ? cats->first : NULL; c != NULL; c = c->next)
         if (category_special(doc, c))
-            jsonw_node(&j, c);
-    jsonw_array_end(&j);
+            gdpr_jsonw__node(&j, c);
+    gdpr_jsonw__array_end(&j);
     put_key_text(&j, "withdrawal", withdrawal);
-    jsonw_object_end(&j);
+    gdpr_jsonw__object_end(&j);
     free(withdrawal);
-    rc = jsonw_finish(&j, json_out, NULL);
+    rc = gdpr_jsonw__finish(&j, json_out, NULL);
     return rc;
 }
 
@@ -894,18 +906,18 @@ receipt_locked(gdpr_engine *eng, int64_t event, char **json_out)
 
     memset(&w, 0, sizeof w);
     w.eng = eng;
-    rc = store_consent_get(eng->st, event, receipt_row, &w);
+    rc = gdpr_store__consent_get(eng->st, event, receipt_row, &w);
     if (rc == GDPR_OK) {
-        rc = store_policy_get(eng->st, w.policy_version, &text);
+        rc = gdpr_store__policy_get(eng->st, w.policy_version, &text);
         if (rc == GDPR_ENOTFOUND)
-            rc = err_set(GDPR_ENOTFOUND, "event: %lld is not a consent event of this store",
-                         (long long)event);
+            rc = gdpr__err_set(GDPR_ENOTFOUND, "event: %lld is not a consent event of this store",
+                               (long long)event);
     }
     if (rc == GDPR_OK)
-        rc = store_json_parse(eng->st, text, &doc);
+        rc = gdpr_store__json_parse(eng->st, text, &doc);
     if (rc == GDPR_OK)
         rc = build_receipt(&w, doc, json_out);
-    json_free(doc);
+    gdpr_json__free(doc);
     free(text);
     receipt_walk_free(&w);
     return rc;
@@ -916,14 +928,14 @@ gdpr_consent_receipt(gdpr_engine *eng, int64_t event, char **json_out)
 {
     int rc;
 
-    err_clear();
-    if (engine_check_given(eng, json_out != NULL, "json_out") != GDPR_OK)
+    gdpr__err_clear();
+    if (gdpr_engine__check_given(eng, json_out != NULL, "json_out") != GDPR_OK)
         return GDPR_EINVAL;
     *json_out = NULL;
     if (event <= 0)
-        return err_set(GDPR_EINVAL, "event: %lld is not an event id (ids start at 1)",
-                       (long long)event);
-    engine_lock(eng);
+        return gdpr__err_set(GDPR_EINVAL, "event: %lld is not an event id (ids start at 1)",
+                             (long long)event);
+    gdpr_engine__lock(eng);
     rc = receipt_locked(eng, event, json_out);
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }

@@ -19,34 +19,34 @@
  * that is not a policy recipient is personal data: only its keyed hash,
  * bound to the subject, is stored in the clear. *person_out (may be
  * NULL) says it is a named person. */
-int consent_recipient_key(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
-                          const char *recipient, char key[CONSENT_KEY_MAX], int *person_out);
+int gdpr_consent__recipient_key(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                                const char *recipient, char key[CONSENT_KEY_MAX], int *person_out);
 
 /* Evaluate (subject, purpose, recipient key) at `at`: *allowed_out and
  * why (may be NULL). `special`: the purpose needs explicit consent. */
-int consent_evaluate(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
-                     const char *purpose, const char *key, int special, int64_t at,
-                     int *allowed_out, gdpr_why *why);
+int gdpr_consent__evaluate(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                           const char *purpose, const char *key, int special, int64_t at,
+                           int *allowed_out, gdpr_why *why);
 
 /* Look up a purpose of the policy in force; GDPR_EINVAL naming it. */
-int consent_find_purpose(const gdpr_engine *eng, const char *purpose,
-                         const policy_purpose **out);
+int gdpr_consent__find_purpose(const gdpr_engine *eng, const char *purpose,
+                               const policy_purpose **out);
 
 /* Fill `why` (NULL: nothing) with a code, event and a formatted line. */
-void consent_why(gdpr_why *why, int code, int64_t event, const char *fmt, ...)
+void gdpr_consent__why(gdpr_why *why, int code, int64_t event, const char *fmt, ...)
 #if defined(__GNUC__) || defined(__clang__)
     __attribute__((format(printf, 4, 5)))
 #endif
     ;
 
 /* Check an instant argument: >= 0. */
-int consent_check_time(const char *field, int64_t at);
+int gdpr_consent__check_time(const char *field, int64_t at);
 /* The arguments of a question about one subject's purpose at a time
  * (gdpr_consent_granted, gdpr_may_process). */
-int consent_check_question(const char *subject, const char *purpose, int64_t at);
+int gdpr_consent__check_question(const char *subject, const char *purpose, int64_t at);
 /* The start of a public yes/no answer: the message cleared, *why_out zeroed
  * when given, the engine and allowed_out checked, *allowed_out set to "no"
  * until the answer is known. */
-int consent_answer_start(const gdpr_engine *eng, int *allowed_out, gdpr_why *why_out);
+int gdpr_consent__answer_start(const gdpr_engine *eng, int *allowed_out, gdpr_why *why_out);
 
 #endif

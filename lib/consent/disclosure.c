@@ -15,19 +15,19 @@
 static int
 check_args(const char *subject, const char *recipient, const char *purpose)
 {
-    int rc = text_check("subject", subject, GDPR_NAME_MAX);
+    int rc = gdpr_text__check("subject", subject, GDPR_NAME_MAX);
 
     if (rc == GDPR_OK)
-        rc = text_check("recipient", recipient, GDPR_NAME_MAX);
+        rc = gdpr_text__check("recipient", recipient, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = text_check("purpose", purpose, GDPR_NAME_MAX);
+        rc = gdpr_text__check("purpose", purpose, GDPR_NAME_MAX);
     return rc;
 }
 
 typedef struct {
     int allowed;
     gdpr_why why;
-    const char *ground;   /* "consent" or the recipient's legal basis */
+    const char *ground; /* "consent" or the recipient's legal basis */
     char key[CONSENT_KEY_MAX];
     int person;
 } disclosure_answer;
@@ -38,24 +38,27 @@ decide(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const char *reci
 {
     const policy_recipient *r;
     const policy_purpose *pu;
-    int rc = consent_find_purpose(eng, purpose, &pu);
+    int rc = gdpr_consent__find_purpose(eng, purpose, &pu);
 
     memset(a, 0, sizeof *a);
     if (rc != GDPR_OK)
         return rc;
-    rc = consent_recipient_key(eng, hash, recipient, a->key, &a->person);
+    rc = gdpr_consent__recipient_key(eng, hash, recipient, a->key, &a->person);
     if (rc != GDPR_OK)
         return rc;
-    r = a->person ? NULL : policy_find_recipient(eng->policy, recipient);
+    r = a->person ? NULL : gdpr_policy__find_recipient(eng->policy, recipient);
     if (r != NULL && r->disclosure_ground != NULL) {
         a->allowed = 1;
         a->ground = r->disclosure_ground;
-        consent_why(&a->why, GDPR_WHY_LEGAL_GROUND, 0, "recipient '%.64s' receives it under "
-                    "%s (policy)", r->id, r->disclosure_ground);
+        gdpr_consent__why(&a->why, GDPR_WHY_LEGAL_GROUND, 0,
+                          "recipient '%.64s' receives it under "
+                          "%s (policy)",
+                          r->id, r->disclosure_ground);
         return GDPR_OK;
     }
     a->ground = "consent";
-    return consent_evaluate(eng, hash, purpose, a->key, pu->special, at, &a->allowed, &a->why);
+    return gdpr_consent__evaluate(eng, hash, purpose, a->key, pu->special, at, &a->allowed,
+                                  &a->why);
 }
 
 GDPR_API int
@@ -66,14 +69,14 @@ gdpr_disclosure_check(gdpr_engine *eng, const char *subject, const char *recipie
     disclosure_answer a;
     int rc;
 
-    rc = consent_answer_start(eng, allowed_out, why_out);
+    rc = gdpr_consent__answer_start(eng, allowed_out, why_out);
     if (rc == GDPR_OK)
         rc = check_args(subject, recipient, purpose);
     if (rc == GDPR_OK)
-        rc = consent_check_time("at", at);
+        rc = gdpr_consent__check_time("at", at);
     if (rc != GDPR_OK)
         return rc;
-    rc = engine_lock_subject(eng, subject, hash);
+    rc = gdpr_engine__lock_subject(eng, subject, hash);
     if (rc == GDPR_OK)
         rc = decide(eng, hash, recipient, purpose, at, &a);
     if (rc == GDPR_OK) {
@@ -81,7 +84,7 @@ gdpr_disclosure_check(gdpr_engine *eng, const char *subject, const char *recipie
         if (why_out)
             *why_out = a.why;
     }
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 static int
@@ -99,22 +102,23 @@ log_disclosure(gdpr_engine *eng, const gdpr_actor *who, const uint8_t hash[CRYPT
     if (rc == GDPR_OK && a->person) {
         row.recipient_sealed = sealed;
         row.recipient_sealed_len = strlen(recipient) + CRYPTO_SEAL_OVERHEAD;
-        rc = engine_seal_field(eng, hash, "disclosure", row.id, "recipient", recipient,
-                               strlen(recipient), sealed);
+        rc = gdpr_engine__seal_field(eng, hash, "disclosure", row.id, "recipient", recipient,
+                                     strlen(recipient), sealed);
     }
     if (rc != GDPR_OK)
         return rc;
     row.subject = hash;
-    row.at = engine_now(eng);
+    row.at = gdpr_engine__now(eng);
     row.recipient = a->key;
     row.purpose = purpose;
     row.ground = a->ground;
     row.actor = who->id;
     row.consent_event = a->why.code == GDPR_WHY_CONSENT ? a->why.event : 0;
-    rc = store_disclosure_append(eng->st, &row);
+    rc = gdpr_store__disclosure_append(eng->st, &row);
     snprintf(ref, sizeof ref, "disclosure %lld %.48s", (long long)row.id, a->ground);
     if (rc == GDPR_OK)
-        rc = audit_append(eng, who, permission_name(PERM_DISCLOSURE_RECORD), hash, GDPR_OK, ref);
+        rc = gdpr_audit__append(eng, who, gdpr_permission__name(PERM_DISCLOSURE_RECORD), hash,
+                                GDPR_OK, ref);
     if (rc == GDPR_OK && disclosure_out)
         *disclosure_out = row.id;
     return rc;
@@ -126,35 +130,38 @@ record_locked(gdpr_engine *eng, const gdpr_actor *who, const char *subject, cons
 {
     uint8_t hash[CRYPTO_HASH_BYTES];
     disclosure_answer a;
-    int rc = engine_require_policy(eng);
+    int rc = gdpr_engine__require_policy(eng);
 
     if (rc == GDPR_OK)
-        rc = engine_subject_hash(eng, subject, hash);
+        rc = gdpr_engine__subject_hash(eng, subject, hash);
     if (rc == GDPR_OK)
-        rc = decide(eng, hash, recipient, purpose, engine_now(eng), &a);
+        rc = decide(eng, hash, recipient, purpose, gdpr_engine__now(eng), &a);
     if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_DISCLOSURE_RECORD, hash);
+        rc = gdpr_engine__authorize(eng, who, PERM_DISCLOSURE_RECORD, hash);
     if (rc != GDPR_OK)
         return rc;
     if (!a.allowed) {
         /* A refused disclosure is a fact the trail must show. */
-        rc = engine_begin(eng);
+        rc = gdpr_engine__begin(eng);
         if (rc == GDPR_OK)
-            rc = engine_end(eng, audit_append(eng, who, permission_name(PERM_DISCLOSURE_RECORD),
-                                              hash, GDPR_EDENIED, gdpr_why_name(a.why.code)));
+            rc = gdpr_engine__end(
+                eng, gdpr_audit__append(eng, who, gdpr_permission__name(PERM_DISCLOSURE_RECORD),
+                                        hash, GDPR_EDENIED, gdpr_why_name(a.why.code)));
         if (rc != GDPR_OK)
             return rc;
-        return err_set(GDPR_EDENIED, "recipient: no ground to disclose for purpose '%.64s': %s; "
-                       "it needs the subject's consent naming this recipient, or a "
-                       "disclosure_ground in the policy", purpose, a.why.text);
+        return gdpr__err_set(GDPR_EDENIED,
+                             "recipient: no ground to disclose for purpose '%.64s': %s; "
+                             "it needs the subject's consent naming this recipient, or a "
+                             "disclosure_ground in the policy",
+                             purpose, a.why.text);
     }
-    rc = engine_begin(eng);
+    rc = gdpr_engine__begin(eng);
     if (rc != GDPR_OK)
         return rc;
-    rc = engine_subject_ensure(eng, subject, hash, NULL, NULL);
+    rc = gdpr_engine__subject_ensure(eng, subject, hash, NULL, NULL);
     if (rc == GDPR_OK)
         rc = log_disclosure(eng, who, hash, recipient, purpose, &a, disclosure_out);
-    return engine_end(eng, rc);
+    return gdpr_engine__end(eng, rc);
 }
 
 GDPR_API int
@@ -163,15 +170,15 @@ gdpr_disclosure_record(gdpr_engine *eng, const gdpr_actor *who, const char *subj
 {
     int rc;
 
-    err_clear();
+    gdpr__err_clear();
     if (disclosure_out)
         *disclosure_out = 0;
-    rc = engine_enter(eng, who);
+    rc = gdpr_engine__enter(eng, who);
     if (rc == GDPR_OK)
         rc = check_args(subject, recipient, purpose);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     rc = record_locked(eng, who, subject, recipient, purpose, disclosure_out);
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }

@@ -15,8 +15,8 @@ GDPR_API const char *
 gdpr_why_name(int code)
 {
     static const char *const names[] = {
-        "unknown",   "consent",   "basis",   "legal_ground", "no_consent", "withdrawn",
-        "refused",   "expired",   "not_explicit", "objected", "restricted",
+        "unknown", "consent", "basis",        "legal_ground", "no_consent", "withdrawn",
+        "refused", "expired", "not_explicit", "objected",     "restricted",
     };
     if (code < 1 || code >= (int)(sizeof names / sizeof names[0]))
         return names[0];
@@ -37,35 +37,38 @@ may_process_locked(gdpr_engine *eng, const char *subject, const char *purpose, i
     uint8_t hash[CRYPTO_HASH_BYTES];
     const policy_purpose *pu;
     unsigned int limits = 0;
-    int rc = engine_require_policy(eng);
+    int rc = gdpr_engine__require_policy(eng);
 
     if (rc == GDPR_OK)
-        rc = consent_find_purpose(eng, purpose, &pu);
+        rc = gdpr_consent__find_purpose(eng, purpose, &pu);
     if (rc == GDPR_OK)
-        rc = engine_subject_hash(eng, subject, hash);
+        rc = gdpr_engine__subject_hash(eng, subject, hash);
     if (rc != GDPR_OK)
         return rc;
     if (pu->basis == BASIS_CONSENT)
         /* Art. 18(2): a restricted subject's data may still be processed
          * with consent; an objection to consent-based processing is a
          * withdrawal. */
-        return consent_evaluate(eng, hash, purpose, "", pu->special, at, allowed_out, why);
-    rc = engine_subject_limits(eng, hash, &limits);
+        return gdpr_consent__evaluate(eng, hash, purpose, "", pu->special, at, allowed_out, why);
+    rc = gdpr_engine__subject_limits(eng, hash, &limits);
     if (rc != GDPR_OK)
         return rc;
     if (limits & STORE_SUBJECT_RESTRICTED) {
-        consent_why(why, GDPR_WHY_RESTRICTED, 0, "processing is restricted (Art. 18): "
-                    "only storage, unless the subject consents");
+        gdpr_consent__why(why, GDPR_WHY_RESTRICTED, 0,
+                          "processing is restricted (Art. 18): "
+                          "only storage, unless the subject consents");
         return GDPR_OK;
     }
     if ((limits & STORE_SUBJECT_OBJECTED) && objection_applies(pu->basis)) {
-        consent_why(why, GDPR_WHY_OBJECTED, 0, "the subject objected (Art. 21) to processing "
-                    "based on %s", policy_basis_name(pu->basis));
+        gdpr_consent__why(why, GDPR_WHY_OBJECTED, 0,
+                          "the subject objected (Art. 21) to processing "
+                          "based on %s",
+                          gdpr_policy__basis_name(pu->basis));
         return GDPR_OK;
     }
     *allowed_out = 1;
-    consent_why(why, GDPR_WHY_BASIS, 0, "purpose '%.64s' rests on %s", pu->id,
-                policy_basis_name(pu->basis));
+    gdpr_consent__why(why, GDPR_WHY_BASIS, 0, "purpose '%.64s' rests on %s", pu->id,
+                      gdpr_policy__basis_name(pu->basis));
     return GDPR_OK;
 }
 
@@ -75,15 +78,14 @@ gdpr_may_process(gdpr_engine *eng, const char *subject, const char *purpose, int
 {
     int rc;
 
-    rc = consent_answer_start(eng, allowed_out, why_out);
+    rc = gdpr_consent__answer_start(eng, allowed_out, why_out);
     if (rc == GDPR_OK)
-        rc = consent_check_question(subject, purpose, at);
+        rc = gdpr_consent__check_question(subject, purpose, at);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     rc = may_process_locked(eng, subject, purpose, at, allowed_out, why_out);
     if (rc != GDPR_OK)
         *allowed_out = 0;
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
-

@@ -15,8 +15,8 @@
 #include "text.h"
 
 #define AUDIT_TEXT_MAX 1024u
-#define AUDIT_MSG_MAX (16 + 8 + 8 + 4 * (4 + AUDIT_TEXT_MAX) + 1 + CRYPTO_HASH_BYTES + 4 + \
-                       CRYPTO_HASH_BYTES)
+#define AUDIT_MSG_MAX                                                                              \
+    (16 + 8 + 8 + 4 * (4 + AUDIT_TEXT_MAX) + 1 + CRYPTO_HASH_BYTES + 4 + CRYPTO_HASH_BYTES)
 
 typedef struct {
     uint8_t buf[AUDIT_MSG_MAX];
@@ -71,22 +71,22 @@ event_mac(crypto_ctx *c, const store_audit_row *row, const uint8_t prev[CRYPTO_H
     put_text(&e, row->ref);
     memcpy(e.buf + e.len, prev, CRYPTO_HASH_BYTES);
     e.len += CRYPTO_HASH_BYTES;
-    return crypto_audit_mac(c, e.buf, e.len, out);
+    return gdpr_crypto__audit_mac(c, e.buf, e.len, out);
 }
 
 int
-audit_append(gdpr_engine *eng, const gdpr_actor *who, const char *action,
-             const uint8_t *subject_hash, int outcome, const char *ref)
+gdpr_audit__append(gdpr_engine *eng, const gdpr_actor *who, const char *action,
+                   const uint8_t *subject_hash, int outcome, const char *ref)
 {
     uint8_t prev[CRYPTO_HASH_BYTES];
     store_audit_row row;
     int64_t last = 0;
-    int rc = store_audit_tail(eng->st, &last, prev);
+    int rc = gdpr_store__audit_tail(eng->st, &last, prev);
 
     if (rc != GDPR_OK)
         return rc;
     row.seq = last + 1;
-    row.at = engine_now(eng);
+    row.at = gdpr_engine__now(eng);
     row.actor = who->id;
     row.role = who->role;
     row.action = action;
@@ -95,7 +95,7 @@ audit_append(gdpr_engine *eng, const gdpr_actor *who, const char *action,
     row.ref = ref;
     rc = event_mac(eng->crypto, &row, prev, row.mac);
     if (rc == GDPR_OK)
-        rc = store_audit_insert(eng->st, &row);
+        rc = gdpr_store__audit_insert(eng->st, &row);
     return rc;
 }
 
@@ -104,7 +104,7 @@ typedef struct {
     int64_t expected_seq;
     uint8_t prev[CRYPTO_HASH_BYTES];
     int64_t good;
-    int64_t want_seq;                      /* keep the MAC of this event */
+    int64_t want_seq; /* keep the MAC of this event */
     uint8_t mac_at_count[CRYPTO_HASH_BYTES];
 } verify_state;
 
@@ -116,16 +116,18 @@ verify_one(const store_audit_row *row, void *ctx)
     int rc;
 
     if (row->seq != v->expected_seq)
-        return err_set(GDPR_ECORRUPT, "audit event %lld: expected event %lld here "
-                       "(events deleted or inserted)", (long long)row->seq,
-                       (long long)v->expected_seq);
+        return gdpr__err_set(GDPR_ECORRUPT,
+                             "audit event %lld: expected event %lld here "
+                             "(events deleted or inserted)",
+                             (long long)row->seq, (long long)v->expected_seq);
     rc = event_mac(v->eng->crypto, row, v->prev, mac);
     if (rc != GDPR_OK)
         return rc;
-    if (!crypto_equal(mac, row->mac, CRYPTO_HASH_BYTES))
-        return err_set(GDPR_ECORRUPT, "audit event %lld: MAC does not match "
-                       "(event edited, reordered, or an earlier one removed)",
-                       (long long)row->seq);
+    if (!gdpr_crypto__equal(mac, row->mac, CRYPTO_HASH_BYTES))
+        return gdpr__err_set(GDPR_ECORRUPT,
+                             "audit event %lld: MAC does not match "
+                             "(event edited, reordered, or an earlier one removed)",
+                             (long long)row->seq);
     memcpy(v->prev, row->mac, CRYPTO_HASH_BYTES);
     if (row->seq == v->want_seq)
         memcpy(v->mac_at_count, row->mac, CRYPTO_HASH_BYTES);
@@ -141,7 +143,7 @@ verify_locked(gdpr_engine *eng, verify_state *v, int64_t want_seq)
     v->eng = eng;
     v->expected_seq = 1;
     v->want_seq = want_seq;
-    return store_audit_foreach(eng->st, 1, verify_one, v);
+    return gdpr_store__audit_foreach(eng->st, 1, verify_one, v);
 }
 
 GDPR_API int
@@ -150,13 +152,13 @@ gdpr_audit_verify(gdpr_engine *eng, int64_t *events_out)
     verify_state v;
     int rc;
 
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (gdpr_engine__check_eng(eng) != GDPR_OK)
         return GDPR_EINVAL;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     rc = verify_locked(eng, &v, 0);
     if (events_out)
         *events_out = v.good;
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 GDPR_API int
@@ -166,17 +168,18 @@ gdpr_audit_head(gdpr_engine *eng, int64_t *count_out, unsigned char head_out[GDP
     uint8_t mac[CRYPTO_HASH_BYTES];
     int rc;
 
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (gdpr_engine__check_eng(eng) != GDPR_OK)
         return GDPR_EINVAL;
     if (count_out == NULL || head_out == NULL)
-        return err_set(GDPR_EINVAL, "%s: must not be NULL", count_out ? "head_out" : "count_out");
-    engine_lock(eng);
-    rc = store_audit_tail(eng->st, &count, mac);
+        return gdpr__err_set(GDPR_EINVAL, "%s: must not be NULL",
+                             count_out ? "head_out" : "count_out");
+    gdpr_engine__lock(eng);
+    rc = gdpr_store__audit_tail(eng->st, &count, mac);
     if (rc == GDPR_OK) {
         *count_out = count;
         memcpy(head_out, mac, CRYPTO_HASH_BYTES);
     }
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 GDPR_API int
@@ -186,24 +189,27 @@ gdpr_audit_verify_head(gdpr_engine *eng, int64_t count,
     verify_state v;
     int rc;
 
-    if (engine_check_given(eng, head != NULL, "head") != GDPR_OK)
+    if (gdpr_engine__check_given(eng, head != NULL, "head") != GDPR_OK)
         return GDPR_EINVAL;
     if (count < 0)
-        return err_set(GDPR_EINVAL, "count: %lld is negative", (long long)count);
-    engine_lock(eng);
+        return gdpr__err_set(GDPR_EINVAL, "count: %lld is negative", (long long)count);
+    gdpr_engine__lock(eng);
     rc = verify_locked(eng, &v, count);
     if (events_out)
         *events_out = v.good;
     if (rc != GDPR_OK)
-        return engine_unlock(eng, rc);
+        return gdpr_engine__unlock(eng, rc);
     if (v.good < count)
-        return engine_unlock(eng, err_set(GDPR_ECORRUPT, "audit trail: holds %lld events, the "
-                                          "kept head says %lld (tail cut off)",
-                                          (long long)v.good, (long long)count));
-    if (!crypto_equal(v.mac_at_count, head, CRYPTO_HASH_BYTES))
-        return engine_unlock(eng, err_set(GDPR_ECORRUPT, "audit event %lld: differs from the "
-                                          "kept head (trail rewritten)", (long long)count));
-    return engine_unlock(eng, GDPR_OK);
+        return gdpr_engine__unlock(eng, gdpr__err_set(GDPR_ECORRUPT,
+                                                      "audit trail: holds %lld events, the "
+                                                      "kept head says %lld (tail cut off)",
+                                                      (long long)v.good, (long long)count));
+    if (!gdpr_crypto__equal(v.mac_at_count, head, CRYPTO_HASH_BYTES))
+        return gdpr_engine__unlock(eng, gdpr__err_set(GDPR_ECORRUPT,
+                                                      "audit event %lld: differs from the "
+                                                      "kept head (trail rewritten)",
+                                                      (long long)count));
+    return gdpr_engine__unlock(eng, GDPR_OK);
 }
 
 typedef struct {
@@ -225,7 +231,7 @@ foreach_one(const store_audit_row *row, void *ctx)
     ev.action = row->action;
     ev.subject_hash = NULL;
     if (row->subject) {
-        hex_encode(row->subject, CRYPTO_HASH_BYTES, hex);
+        gdpr__hex_encode(row->subject, CRYPTO_HASH_BYTES, hex);
         ev.subject_hash = hex;
     }
     ev.outcome = row->outcome;
@@ -239,14 +245,14 @@ gdpr_audit_foreach(gdpr_engine *eng, int64_t from_seq, gdpr_audit_fn fn, void *c
     host_iterator it;
     int rc;
 
-    if (engine_check_given(eng, fn != NULL, "fn") != GDPR_OK)
+    if (gdpr_engine__check_given(eng, fn != NULL, "fn") != GDPR_OK)
         return GDPR_EINVAL;
     if (from_seq < 1)
-        return err_set(GDPR_EINVAL, "from_seq: %lld, events are numbered from 1",
-                       (long long)from_seq);
+        return gdpr__err_set(GDPR_EINVAL, "from_seq: %lld, events are numbered from 1",
+                             (long long)from_seq);
     it.fn = fn;
     it.ctx = ctx;
-    engine_lock(eng);
-    rc = store_audit_foreach(eng->st, from_seq, foreach_one, &it);
-    return engine_unlock(eng, rc);
+    gdpr_engine__lock(eng);
+    rc = gdpr_store__audit_foreach(eng->st, from_seq, foreach_one, &it);
+    return gdpr_engine__unlock(eng, rc);
 }

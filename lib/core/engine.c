@@ -46,12 +46,12 @@ gdpr_free(void *p)
 GDPR_API int
 gdpr_options_init(gdpr_options *opts, unsigned int version)
 {
-    err_clear();
+    gdpr__err_clear();
     if (opts == NULL)
-        return err_set(GDPR_EINVAL, "opts: must not be NULL");
+        return gdpr__err_set(GDPR_EINVAL, "opts: must not be NULL");
     if (version == 0 || version > GDPR_OPTIONS_VERSION)
-        return err_set(GDPR_EVERSION, "version: %u is not a known options version (1..%u)",
-                       version, GDPR_OPTIONS_VERSION);
+        return gdpr__err_set(GDPR_EVERSION, "version: %u is not a known options version (1..%u)",
+                             version, GDPR_OPTIONS_VERSION);
     memset(opts, 0, sizeof *opts);
     opts->version = version;
     return GDPR_OK;
@@ -65,80 +65,81 @@ wall_clock(void *ctx)
 }
 
 void
-engine_lock(gdpr_engine *eng)
+gdpr_engine__lock(gdpr_engine *eng)
 {
     pthread_mutex_lock(&eng->lock);
-    err_clear();
+    gdpr__err_clear();
 }
 
 int
-engine_unlock(gdpr_engine *eng, int rc)
+gdpr_engine__unlock(gdpr_engine *eng, int rc)
 {
     pthread_mutex_unlock(&eng->lock);
     return rc;
 }
 
 int64_t
-engine_now(const gdpr_engine *eng)
+gdpr_engine__now(const gdpr_engine *eng)
 {
     return eng->clock(eng->clock_ctx);
 }
 
 int
-engine_check_eng(const gdpr_engine *eng)
+gdpr_engine__check_eng(const gdpr_engine *eng)
 {
     if (eng == NULL)
-        return err_set(GDPR_EINVAL, "eng: must not be NULL");
-    err_clear();
+        return gdpr__err_set(GDPR_EINVAL, "eng: must not be NULL");
+    gdpr__err_clear();
     return GDPR_OK;
 }
 
 int
-engine_check_given(const gdpr_engine *eng, int given, const char *name)
+gdpr_engine__check_given(const gdpr_engine *eng, int given, const char *name)
 {
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (gdpr_engine__check_eng(eng) != GDPR_OK)
         return GDPR_EINVAL;
     if (!given)
-        return err_set(GDPR_EINVAL, "%s: must not be NULL", name);
+        return gdpr__err_set(GDPR_EINVAL, "%s: must not be NULL", name);
     return GDPR_OK;
 }
 
 int
-engine_enter(const gdpr_engine *eng, const gdpr_actor *who)
+gdpr_engine__enter(const gdpr_engine *eng, const gdpr_actor *who)
 {
-    int rc = engine_check_eng(eng);
+    int rc = gdpr_engine__check_eng(eng);
 
-    return rc == GDPR_OK ? engine_check_actor(who) : rc;
+    return rc == GDPR_OK ? gdpr_engine__check_actor(who) : rc;
 }
 
 int
-engine_enter_subject(const gdpr_engine *eng, const gdpr_actor *who, const char *subject)
+gdpr_engine__enter_subject(const gdpr_engine *eng, const gdpr_actor *who, const char *subject)
 {
-    int rc = engine_enter(eng, who);
+    int rc = gdpr_engine__enter(eng, who);
 
     if (rc == GDPR_OK)
-        rc = text_check("subject", subject, GDPR_NAME_MAX);
+        rc = gdpr_text__check("subject", subject, GDPR_NAME_MAX);
     return rc;
 }
 
 int
-engine_check_actor(const gdpr_actor *who)
+gdpr_engine__check_actor(const gdpr_actor *who)
 {
     int rc;
 
     if (who == NULL)
-        return err_set(GDPR_EINVAL, "who: must not be NULL (every change names its actor)");
-    rc = text_check("who.id", who->id, GDPR_NAME_MAX);
+        return gdpr__err_set(GDPR_EINVAL, "who: must not be NULL (every change names its actor)");
+    rc = gdpr_text__check("who.id", who->id, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = text_check("who.role", who->role, GDPR_NAME_MAX);
+        rc = gdpr_text__check("who.role", who->role, GDPR_NAME_MAX);
     return rc;
 }
 
 int
-engine_require_policy(const gdpr_engine *eng)
+gdpr_engine__require_policy(const gdpr_engine *eng)
 {
     if (eng->policy == NULL)
-        return err_set(GDPR_ESTATE, "policy: none loaded; load one with gdpr_policy_load() first");
+        return gdpr__err_set(GDPR_ESTATE,
+                             "policy: none loaded; load one with gdpr_policy_load() first");
     return GDPR_OK;
 }
 
@@ -149,66 +150,67 @@ roles_with(const policy_model *p, permission perm, char *buf, size_t size)
 
     buf[0] = '\0';
     for (size_t i = 0; i < p->n_roles && used < size; i++) {
-        if (!policy_role_allows(&p->roles[i], perm))
+        if (!gdpr_policy__role_allows(&p->roles[i], perm))
             continue;
-        used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? ", " : "",
-                                 p->roles[i].id);
+        used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? ", " : "", p->roles[i].id);
     }
     if (buf[0] == '\0')
         snprintf(buf, size, "none");
 }
 
 int
-engine_authorize(gdpr_engine *eng, const gdpr_actor *who, permission perm,
-                 const uint8_t *subject_hash)
+gdpr_engine__authorize(gdpr_engine *eng, const gdpr_actor *who, permission perm,
+                       const uint8_t *subject_hash)
 {
     const policy_role *role;
     char roles[256];
     int rc;
 
-    rc = engine_require_policy(eng);
+    rc = gdpr_engine__require_policy(eng);
     if (rc != GDPR_OK)
         return rc;
-    role = policy_find_role(eng->policy, who->role);
-    if (role != NULL && policy_role_allows(role, perm))
+    role = gdpr_policy__find_role(eng->policy, who->role);
+    if (role != NULL && gdpr_policy__role_allows(role, perm))
         return GDPR_OK;
     /* The refusal itself is a fact the trail must show. */
-    rc = engine_begin(eng);
+    rc = gdpr_engine__begin(eng);
     if (rc == GDPR_OK)
-        rc = engine_end(eng, audit_append(eng, who, permission_name(perm), subject_hash,
-                                          GDPR_EDENIED, NULL));
+        rc = gdpr_engine__end(eng, gdpr_audit__append(eng, who, gdpr_permission__name(perm),
+                                                      subject_hash, GDPR_EDENIED, NULL));
     if (rc != GDPR_OK)
-        return err_wrap(rc, "auditing a refused '%s'", permission_name(perm));
+        return gdpr__err_wrap(rc, "auditing a refused '%s'", gdpr_permission__name(perm));
     roles_with(eng->policy, perm, roles, sizeof roles);
     if (role == NULL)
-        return err_set(GDPR_EDENIED, "who.role: '%.64s' is not a role of the policy; "
-                       "'%s' needs one of: %s", who->role, permission_name(perm), roles);
-    return err_set(GDPR_EDENIED, "who.role: '%.64s' lacks permission '%s'; roles with it: %s",
-                   who->role, permission_name(perm), roles);
+        return gdpr__err_set(GDPR_EDENIED,
+                             "who.role: '%.64s' is not a role of the policy; "
+                             "'%s' needs one of: %s",
+                             who->role, gdpr_permission__name(perm), roles);
+    return gdpr__err_set(GDPR_EDENIED, "who.role: '%.64s' lacks permission '%s'; roles with it: %s",
+                         who->role, gdpr_permission__name(perm), roles);
 }
 
 int
-engine_begin(gdpr_engine *eng)
+gdpr_engine__begin(gdpr_engine *eng)
 {
-    return store_begin(eng->st);
+    return gdpr_store__begin(eng->st);
 }
 
 int
-engine_end(gdpr_engine *eng, int rc)
+gdpr_engine__end(gdpr_engine *eng, int rc)
 {
     if (rc == GDPR_OK)
-        rc = store_commit(eng->st);
+        rc = gdpr_store__commit(eng->st);
     else
-        store_rollback(eng->st);
+        gdpr_store__rollback(eng->st);
     if (rc != GDPR_OK) {
         /* A key cached by the failed call may belong to a subject the
          * rollback removed; rollbacks are rare, so drop the whole cache. */
-        crypto_wipe(eng->dek_cache, DEK_CACHE_SLOTS * sizeof *eng->dek_cache);
+        gdpr_crypto__wipe(eng->dek_cache, DEK_CACHE_SLOTS * sizeof *eng->dek_cache);
     }
-    if (eng->batch && store_depth(eng->st) == 0) {
+    if (eng->batch && gdpr_store__depth(eng->st) == 0) {
         /* SQLite rolled the whole batch back after an I/O or memory error. */
         eng->batch = 0;
-        err_wrap(rc, "the open batch was rolled back");
+        gdpr__err_wrap(rc, "the open batch was rolled back");
     }
     return rc;
 }
@@ -227,33 +229,35 @@ check_options(const gdpr_options *opts)
     int rc;
 
     if (opts == NULL)
-        return err_set(GDPR_EINVAL, "opts: must not be NULL");
+        return gdpr__err_set(GDPR_EINVAL, "opts: must not be NULL");
     if (opts->version == 0 || opts->version > GDPR_OPTIONS_VERSION)
-        return err_set(GDPR_EVERSION, "opts.version: %u is not a known options version (1..%u)",
-                       opts->version, GDPR_OPTIONS_VERSION);
-    rc = text_check("opts.path", opts->path, PATH_MAX_BYTES);
+        return gdpr__err_set(GDPR_EVERSION,
+                             "opts.version: %u is not a known options version (1..%u)",
+                             opts->version, GDPR_OPTIONS_VERSION);
+    rc = gdpr_text__check("opts.path", opts->path, PATH_MAX_BYTES);
     if (rc == GDPR_OK)
-        rc = text_check_optional("opts.keystore_path", opts->keystore_path, PATH_MAX_BYTES);
+        rc = gdpr_text__check_optional("opts.keystore_path", opts->keystore_path, PATH_MAX_BYTES);
     if (rc != GDPR_OK)
         return rc;
     if ((opts->key != NULL) == (opts->passphrase != NULL))
-        return err_set(GDPR_EINVAL, "opts.key/opts.passphrase: give exactly one of them");
+        return gdpr__err_set(GDPR_EINVAL, "opts.key/opts.passphrase: give exactly one of them");
     if (opts->key != NULL && opts->key_len != GDPR_KEY_BYTES)
-        return err_set(GDPR_EINVAL, "opts.key_len: %zu, a master key is %u bytes",
-                       opts->key_len, GDPR_KEY_BYTES);
+        return gdpr__err_set(GDPR_EINVAL, "opts.key_len: %zu, a master key is %u bytes",
+                             opts->key_len, GDPR_KEY_BYTES);
     if (opts->passphrase != NULL) {
         size_t len = strnlen(opts->passphrase, PASSPHRASE_MAX_BYTES + 1);
         size_t bad;
         if (len == 0)
-            return err_set(GDPR_EINVAL, "opts.passphrase: must not be empty");
+            return gdpr__err_set(GDPR_EINVAL, "opts.passphrase: must not be empty");
         if (len > PASSPHRASE_MAX_BYTES)
-            return err_set(GDPR_EINVAL, "opts.passphrase: longer than %u bytes",
-                           PASSPHRASE_MAX_BYTES);
-        if (utf8_check(opts->passphrase, len, &bad) != 0)
-            return err_set(GDPR_EINVAL, "opts.passphrase: not valid UTF-8 (byte %zu)", bad);
+            return gdpr__err_set(GDPR_EINVAL, "opts.passphrase: longer than %u bytes",
+                                 PASSPHRASE_MAX_BYTES);
+        if (gdpr__utf8_check(opts->passphrase, len, &bad) != 0)
+            return gdpr__err_set(GDPR_EINVAL, "opts.passphrase: not valid UTF-8 (byte %zu)", bad);
     }
     if (opts->busy_timeout_ms < 0)
-        return err_set(GDPR_EINVAL, "opts.busy_timeout_ms: %d is negative", opts->busy_timeout_ms);
+        return gdpr__err_set(GDPR_EINVAL, "opts.busy_timeout_ms: %d is negative",
+                             opts->busy_timeout_ms);
     return GDPR_OK;
 }
 
@@ -264,10 +268,10 @@ default_keystore_path(const char *path)
     char *ks;
 
     if (strcmp(path, ":memory:") == 0)
-        return text_dup(":memory:");
+        return gdpr_text__dup(":memory:");
     ks = malloc(len + sizeof "-keys");
     if (ks == NULL) {
-        err_set(GDPR_ENOMEM, "out of memory for the keystore path");
+        gdpr__err_set(GDPR_ENOMEM, "out of memory for the keystore path");
         return NULL;
     }
     memcpy(ks, path, len);
@@ -282,19 +286,19 @@ derive_kek(const gdpr_options *opts, const kdf_record *kdf, uint8_t kek[CRYPTO_K
         memcpy(kek, opts->key, CRYPTO_KEY_BYTES);
         return GDPR_OK;
     }
-    return crypto_kek_from_passphrase(opts->passphrase, kdf->salt, &kdf->scrypt, kek);
+    return gdpr_crypto__kek_from_passphrase(opts->passphrase, kdf->salt, &kdf->scrypt, kek);
 }
 
 static int
 write_kdf(store *st, const kdf_record *kdf)
 {
-    uint64_t params[3] = { kdf->scrypt.n, kdf->scrypt.r, kdf->scrypt.p };
-    int rc = store_meta_put(st, STORE_KEYS, "kdf", kdf->kdf, strlen(kdf->kdf));
+    uint64_t params[3] = {kdf->scrypt.n, kdf->scrypt.r, kdf->scrypt.p};
+    int rc = gdpr_store__meta_put(st, STORE_KEYS, "kdf", kdf->kdf, strlen(kdf->kdf));
 
     if (rc == GDPR_OK && strcmp(kdf->kdf, "scrypt") == 0) {
-        rc = store_meta_put(st, STORE_KEYS, "salt", kdf->salt, sizeof kdf->salt);
+        rc = gdpr_store__meta_put(st, STORE_KEYS, "salt", kdf->salt, sizeof kdf->salt);
         if (rc == GDPR_OK)
-            rc = store_meta_put(st, STORE_KEYS, "scrypt", params, sizeof params);
+            rc = gdpr_store__meta_put(st, STORE_KEYS, "scrypt", params, sizeof params);
     }
     return rc;
 }
@@ -308,8 +312,8 @@ new_kdf(const char *passphrase, kdf_record *kdf)
         return GDPR_OK;
     }
     snprintf(kdf->kdf, sizeof kdf->kdf, "scrypt");
-    kdf->scrypt = crypto_scrypt_default;
-    return crypto_random(kdf->salt, sizeof kdf->salt);
+    kdf->scrypt = gdpr_crypto__scrypt_default;
+    return gdpr_crypto__random(kdf->salt, sizeof kdf->salt);
 }
 
 static int
@@ -323,29 +327,30 @@ create_store(gdpr_engine *eng, const gdpr_options *opts, uint8_t kek[CRYPTO_KEY_
     if (rc == GDPR_OK)
         rc = derive_kek(opts, &kdf, kek);
     if (rc == GDPR_OK)
-        rc = crypto_random(eng->root, sizeof eng->root);
+        rc = gdpr_crypto__random(eng->root, sizeof eng->root);
     if (rc == GDPR_OK)
-        rc = crypto_random(store_id, sizeof store_id);
+        rc = gdpr_crypto__random(store_id, sizeof store_id);
     if (rc == GDPR_OK)
-        rc = crypto_root_wrap(kek, eng->root, wrapped);
+        rc = gdpr_crypto__root_wrap(kek, eng->root, wrapped);
     if (rc != GDPR_OK)
         return rc;
-    rc = store_begin(eng->st);
+    rc = gdpr_store__begin(eng->st);
     if (rc != GDPR_OK)
         return rc;
-    rc = store_migrate(eng->st, store_schema_create_version > 0 ? store_schema_create_version
-                                                                : store_schema_latest());
+    rc = gdpr_store__migrate(eng->st, gdpr_store__schema_create_version > 0
+                                          ? gdpr_store__schema_create_version
+                                          : gdpr_store__schema_latest());
     if (rc == GDPR_OK)
         rc = write_kdf(eng->st, &kdf);
     if (rc == GDPR_OK)
-        rc = store_meta_put(eng->st, STORE_KEYS, "root", wrapped, sizeof wrapped);
+        rc = gdpr_store__meta_put(eng->st, STORE_KEYS, "root", wrapped, sizeof wrapped);
     if (rc == GDPR_OK)
-        rc = store_meta_put(eng->st, STORE_KEYS, "store_id", store_id, sizeof store_id);
+        rc = gdpr_store__meta_put(eng->st, STORE_KEYS, "store_id", store_id, sizeof store_id);
     if (rc == GDPR_OK)
-        rc = store_meta_put(eng->st, STORE_DATA, "store_id", store_id, sizeof store_id);
+        rc = gdpr_store__meta_put(eng->st, STORE_DATA, "store_id", store_id, sizeof store_id);
     if (rc == GDPR_OK)
-        return store_commit(eng->st);
-    store_rollback(eng->st);
+        return gdpr_store__commit(eng->st);
+    gdpr_store__rollback(eng->st);
     return rc;
 }
 
@@ -357,20 +362,20 @@ read_kdf(store *st, kdf_record *kdf)
     int rc;
 
     memset(kdf, 0, sizeof *kdf);
-    rc = store_meta_get(st, STORE_KEYS, "kdf", kdf->kdf, sizeof kdf->kdf - 1, &len);
+    rc = gdpr_store__meta_get(st, STORE_KEYS, "kdf", kdf->kdf, sizeof kdf->kdf - 1, &len);
     if (rc == GDPR_ENOTFOUND)
-        return err_set(GDPR_ECORRUPT, "keystore: no key derivation record");
+        return gdpr__err_set(GDPR_ECORRUPT, "keystore: no key derivation record");
     if (rc != GDPR_OK || strcmp(kdf->kdf, "scrypt") != 0)
         return rc;
-    rc = store_meta_get(st, STORE_KEYS, "salt", kdf->salt, sizeof kdf->salt, &len);
+    rc = gdpr_store__meta_get(st, STORE_KEYS, "salt", kdf->salt, sizeof kdf->salt, &len);
     if (rc == GDPR_OK && len != sizeof kdf->salt)
-        rc = err_set(GDPR_ECORRUPT, "keystore: scrypt salt has the wrong length");
+        rc = gdpr__err_set(GDPR_ECORRUPT, "keystore: scrypt salt has the wrong length");
     if (rc == GDPR_OK)
-        rc = store_meta_get(st, STORE_KEYS, "scrypt", params, sizeof params, &len);
+        rc = gdpr_store__meta_get(st, STORE_KEYS, "scrypt", params, sizeof params, &len);
     if (rc == GDPR_OK && len != sizeof params)
-        rc = err_set(GDPR_ECORRUPT, "keystore: scrypt parameters damaged");
+        rc = gdpr__err_set(GDPR_ECORRUPT, "keystore: scrypt parameters damaged");
     if (rc == GDPR_ENOTFOUND)
-        rc = err_set(GDPR_ECORRUPT, "keystore: scrypt record incomplete");
+        rc = gdpr__err_set(GDPR_ECORRUPT, "keystore: scrypt record incomplete");
     kdf->scrypt.n = params[0];
     kdf->scrypt.r = (uint32_t)params[1];
     kdf->scrypt.p = (uint32_t)params[2];
@@ -382,16 +387,16 @@ check_store_id(store *st)
 {
     uint8_t data_id[STORE_ID_BYTES], keys_id[STORE_ID_BYTES];
     size_t dlen = 0, klen = 0;
-    int rc = store_meta_get(st, STORE_DATA, "store_id", data_id, sizeof data_id, &dlen);
+    int rc = gdpr_store__meta_get(st, STORE_DATA, "store_id", data_id, sizeof data_id, &dlen);
 
     if (rc == GDPR_OK)
-        rc = store_meta_get(st, STORE_KEYS, "store_id", keys_id, sizeof keys_id, &klen);
+        rc = gdpr_store__meta_get(st, STORE_KEYS, "store_id", keys_id, sizeof keys_id, &klen);
     if (rc == GDPR_ENOTFOUND)
-        return err_set(GDPR_ECORRUPT, "store: identity record missing");
+        return gdpr__err_set(GDPR_ECORRUPT, "store: identity record missing");
     if (rc != GDPR_OK)
         return rc;
     if (dlen != klen || memcmp(data_id, keys_id, dlen) != 0)
-        return err_set(GDPR_ECORRUPT, "keystore_path: the keystore belongs to another store");
+        return gdpr__err_set(GDPR_ECORRUPT, "keystore_path: the keystore belongs to another store");
     return GDPR_OK;
 }
 
@@ -407,30 +412,30 @@ open_existing(gdpr_engine *eng, const gdpr_options *opts, uint8_t kek[CRYPTO_KEY
     if (rc != GDPR_OK)
         return rc;
     if (strcmp(kdf.kdf, "scrypt") == 0 && opts->passphrase == NULL)
-        return err_set(GDPR_EKEY, "opts.key: this store is opened with a passphrase");
+        return gdpr__err_set(GDPR_EKEY, "opts.key: this store is opened with a passphrase");
     if (strcmp(kdf.kdf, "raw") == 0 && opts->key == NULL)
-        return err_set(GDPR_EKEY, "opts.passphrase: this store is opened with a 32-byte key");
+        return gdpr__err_set(GDPR_EKEY, "opts.passphrase: this store is opened with a 32-byte key");
     rc = derive_kek(opts, &kdf, kek);
     if (rc == GDPR_OK)
-        rc = store_meta_get(eng->st, STORE_KEYS, "root", wrapped, sizeof wrapped, &len);
+        rc = gdpr_store__meta_get(eng->st, STORE_KEYS, "root", wrapped, sizeof wrapped, &len);
     if (rc == GDPR_ENOTFOUND || (rc == GDPR_OK && len != sizeof wrapped))
-        rc = err_set(GDPR_ECORRUPT, "keystore: root secret missing or damaged");
+        rc = gdpr__err_set(GDPR_ECORRUPT, "keystore: root secret missing or damaged");
     if (rc == GDPR_OK)
-        rc = crypto_root_unwrap(kek, wrapped, eng->root);
+        rc = gdpr_crypto__root_unwrap(kek, wrapped, eng->root);
     if (rc == GDPR_OK)
         rc = check_store_id(eng->st);
     if (rc == GDPR_OK)
-        rc = store_schema_version(eng->st, &version);
-    if (rc != GDPR_OK || version == store_schema_latest())
+        rc = gdpr_store__schema_version(eng->st, &version);
+    if (rc != GDPR_OK || version == gdpr_store__schema_latest())
         return rc;
     /* Only now, with the key proven, may the files change. */
-    rc = store_begin(eng->st);
+    rc = gdpr_store__begin(eng->st);
     if (rc != GDPR_OK)
         return rc;
-    rc = store_migrate(eng->st, store_schema_latest());
+    rc = gdpr_store__migrate(eng->st, gdpr_store__schema_latest());
     if (rc == GDPR_OK)
-        return store_commit(eng->st);
-    store_rollback(eng->st);
+        return gdpr_store__commit(eng->st);
+    gdpr_store__rollback(eng->st);
     return rc;
 }
 
@@ -440,26 +445,26 @@ engine_free(gdpr_engine *eng)
     if (eng == NULL)
         return;
     if (eng->st && eng->batch)
-        store_rollback(eng->st);
-    store_close(eng->st);
-    crypto_ctx_free(eng->crypto);
-    policy_model_free(eng->policy);
+        gdpr_store__rollback(eng->st);
+    gdpr_store__close(eng->st);
+    gdpr_crypto__ctx_free(eng->crypto);
+    gdpr_policy__model_free(eng->policy);
     for (size_t i = eng->n_modules; i > 0; i--) {
         if (eng->modules[i - 1]->close != NULL)
             eng->modules[i - 1]->close(eng);
     }
-    engine_sources_free(eng);
+    gdpr_engine__sources_free(eng);
     if (eng->dek_cache) {
-        crypto_wipe(eng->dek_cache, DEK_CACHE_SLOTS * sizeof *eng->dek_cache);
+        gdpr_crypto__wipe(eng->dek_cache, DEK_CACHE_SLOTS * sizeof *eng->dek_cache);
         free(eng->dek_cache);
     }
-    crypto_wipe(eng->root, sizeof eng->root);
+    gdpr_crypto__wipe(eng->root, sizeof eng->root);
     pthread_mutex_destroy(&eng->lock);
     free(eng);
 }
 
 void *
-engine_module_state(const gdpr_engine *eng, const engine_module *m)
+gdpr_engine__module_state(const gdpr_engine *eng, const engine_module *m)
 {
     for (size_t i = 0; i < eng->n_modules; i++) {
         if (eng->modules[i] == m)
@@ -469,7 +474,7 @@ engine_module_state(const gdpr_engine *eng, const engine_module *m)
 }
 
 int
-engine_module_set_state(gdpr_engine *eng, const engine_module *m, void *state)
+gdpr_engine__module_set_state(gdpr_engine *eng, const engine_module *m, void *state)
 {
     for (size_t i = 0; i < eng->n_modules; i++) {
         if (eng->modules[i] == m) {
@@ -477,7 +482,7 @@ engine_module_set_state(gdpr_engine *eng, const engine_module *m, void *state)
             return GDPR_OK;
         }
     }
-    return err_set(GDPR_ESTATE, "module %s: not part of this engine", m->name);
+    return gdpr__err_set(GDPR_ESTATE, "module %s: not part of this engine", m->name);
 }
 
 static int
@@ -494,8 +499,8 @@ modules_run(gdpr_engine *eng, int resume)
 }
 
 int
-engine_open(gdpr_engine **out, const gdpr_options *opts, const engine_module *const *modules,
-            size_t n)
+gdpr_engine__open(gdpr_engine **out, const gdpr_options *opts, const engine_module *const *modules,
+                  size_t n)
 {
     uint8_t kek[CRYPTO_KEY_BYTES];
     store_config cfg;
@@ -504,23 +509,23 @@ engine_open(gdpr_engine **out, const gdpr_options *opts, const engine_module *co
     int is_new = 0;
     int rc;
 
-    err_clear();
+    gdpr__err_clear();
     if (out == NULL)
-        return err_set(GDPR_EINVAL, "out: must not be NULL");
+        return gdpr__err_set(GDPR_EINVAL, "out: must not be NULL");
     *out = NULL;
     if (n > ENGINE_MODULES_MAX)
-        return err_set(GDPR_EINVAL, "modules: %zu given, at most %u", n, ENGINE_MODULES_MAX);
+        return gdpr__err_set(GDPR_EINVAL, "modules: %zu given, at most %u", n, ENGINE_MODULES_MAX);
     rc = check_options(opts);
     if (rc != GDPR_OK)
         return rc;
-    ks_path = opts->keystore_path ? text_dup(opts->keystore_path)
+    ks_path = opts->keystore_path ? gdpr_text__dup(opts->keystore_path)
                                   : default_keystore_path(opts->path);
     if (ks_path == NULL)
         return GDPR_ENOMEM;
     eng = calloc(1, sizeof *eng);
     if (eng == NULL) {
         free(ks_path);
-        return err_set(GDPR_ENOMEM, "out of memory for the engine");
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory for the engine");
     }
     {
         pthread_mutexattr_t attr;
@@ -535,24 +540,24 @@ engine_open(gdpr_engine **out, const gdpr_options *opts, const engine_module *co
     eng->clock_ctx = opts->clock_ctx;
     eng->dek_cache = calloc(DEK_CACHE_SLOTS, sizeof *eng->dek_cache);
     if (eng->dek_cache == NULL)
-        rc = err_set(GDPR_ENOMEM, "out of memory for the key cache");
+        rc = gdpr__err_set(GDPR_ENOMEM, "out of memory for the key cache");
     cfg.path = opts->path;
     cfg.keystore_path = ks_path;
     cfg.busy_timeout_ms = opts->busy_timeout_ms;
     if (rc == GDPR_OK)
-        rc = store_open(&eng->st, &cfg, &is_new);
+        rc = gdpr_store__open(&eng->st, &cfg, &is_new);
     if (rc == GDPR_OK)
         rc = is_new ? create_store(eng, opts, kek) : open_existing(eng, opts, kek);
     if (rc == GDPR_OK)
-        rc = crypto_ctx_new(&eng->crypto, kek, eng->root);
-    crypto_wipe(kek, sizeof kek);
+        rc = gdpr_crypto__ctx_new(&eng->crypto, kek, eng->root);
+    gdpr_crypto__wipe(kek, sizeof kek);
     free(ks_path);
     if (rc == GDPR_OK)
-        rc = policy_restore(eng);
+        rc = gdpr_policy__restore(eng);
     if (rc == GDPR_OK)
         rc = modules_run(eng, 0);
     if (rc == GDPR_OK)
-        rc = shred_resume(eng);
+        rc = gdpr_shred__resume(eng);
     if (rc == GDPR_OK)
         rc = modules_run(eng, 1);
     if (rc != GDPR_OK) {
@@ -564,7 +569,7 @@ engine_open(gdpr_engine **out, const gdpr_options *opts, const engine_module *co
 }
 
 void
-engine_close(gdpr_engine *eng)
+gdpr_engine__close(gdpr_engine *eng)
 {
     engine_free(eng);
 }
@@ -576,15 +581,15 @@ gdpr_begin(gdpr_engine *eng)
 {
     int rc;
 
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (gdpr_engine__check_eng(eng) != GDPR_OK)
         return GDPR_EINVAL;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     if (eng->batch)
-        return engine_unlock(eng, err_set(GDPR_ESTATE, "batch: one is already open"));
-    rc = store_begin(eng->st);
+        return gdpr_engine__unlock(eng, gdpr__err_set(GDPR_ESTATE, "batch: one is already open"));
+    rc = gdpr_store__begin(eng->st);
     if (rc == GDPR_OK)
         eng->batch = 1;
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 /* Takes the lock and closes the open batch for gdpr_commit and gdpr_rollback;
@@ -592,11 +597,12 @@ gdpr_begin(gdpr_engine *eng)
 static int
 batch_end(gdpr_engine *eng)
 {
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (gdpr_engine__check_eng(eng) != GDPR_OK)
         return GDPR_EINVAL;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     if (!eng->batch)
-        return engine_unlock(eng, err_set(GDPR_ESTATE, "batch: none is open (gdpr_begin)"));
+        return gdpr_engine__unlock(eng,
+                                   gdpr__err_set(GDPR_ESTATE, "batch: none is open (gdpr_begin)"));
     eng->batch = 0;
     return GDPR_OK;
 }
@@ -608,14 +614,14 @@ gdpr_commit(gdpr_engine *eng)
 
     if (rc != GDPR_OK)
         return rc;
-    rc = store_commit(eng->st);
+    rc = gdpr_store__commit(eng->st);
     if (rc != GDPR_OK)
-        rc = err_wrap(rc, "batch rolled back");
+        rc = gdpr__err_wrap(rc, "batch rolled back");
     /* Keys a vault delete in the batch queued go now; a busy scrub is
      * retried by the next erasure call or open. */
-    if (rc == GDPR_OK && shred_finish(eng) == GDPR_EBUSY)
-        err_clear();
-    return engine_unlock(eng, rc);
+    if (rc == GDPR_OK && gdpr_shred__finish(eng) == GDPR_EBUSY)
+        gdpr__err_clear();
+    return gdpr_engine__unlock(eng, rc);
 }
 
 GDPR_API int
@@ -625,11 +631,11 @@ gdpr_rollback(gdpr_engine *eng)
 
     if (rc != GDPR_OK)
         return rc;
-    store_rollback(eng->st);
+    gdpr_store__rollback(eng->st);
     /* Keys cached during the batch may belong to subjects that no longer
      * exist; drop them all. */
-    crypto_wipe(eng->dek_cache, DEK_CACHE_SLOTS * sizeof *eng->dek_cache);
-    return engine_unlock(eng, GDPR_OK);
+    gdpr_crypto__wipe(eng->dek_cache, DEK_CACHE_SLOTS * sizeof *eng->dek_cache);
+    return gdpr_engine__unlock(eng, GDPR_OK);
 }
 
 /* --- key rotation ----------------------------------------------------- */
@@ -644,7 +650,7 @@ rewrap_one(const uint8_t hash[CRYPTO_HASH_BYTES], const uint8_t wrapped[CRYPTO_W
            uint8_t out[CRYPTO_WRAPPED_BYTES], void *ctx)
 {
     rewrap_ctx *r = ctx;
-    return crypto_dek_rewrap(r->crypto, r->new_kek, hash, wrapped, out);
+    return gdpr_crypto__dek_rewrap(r->crypto, r->new_kek, hash, wrapped, out);
 }
 
 static int
@@ -659,7 +665,7 @@ check_new_key(const unsigned char *new_key, size_t new_key_len, const char *new_
     probe.key_len = new_key_len;
     probe.passphrase = new_passphrase;
     if (check_options(&probe) != GDPR_OK)
-        return err_wrap(GDPR_EINVAL, "gdpr_rekey");
+        return gdpr__err_wrap(GDPR_EINVAL, "gdpr_rekey");
     return GDPR_OK;
 }
 
@@ -677,27 +683,27 @@ rekey_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_options *probe)
     if (rc == GDPR_OK)
         rc = derive_kek(probe, &kdf, new_kek);
     if (rc == GDPR_OK)
-        rc = crypto_root_wrap(new_kek, eng->root, wrapped);
+        rc = gdpr_crypto__root_wrap(new_kek, eng->root, wrapped);
     if (rc != GDPR_OK)
         goto done;
-    rc = engine_begin(eng);
+    rc = gdpr_engine__begin(eng);
     if (rc != GDPR_OK)
         goto done;
     ctx.crypto = eng->crypto;
     ctx.new_kek = new_kek;
-    rc = store_key_rewrap_all(eng->st, rewrap_one, &ctx, &count);
+    rc = gdpr_store__key_rewrap_all(eng->st, rewrap_one, &ctx, &count);
     if (rc == GDPR_OK)
-        rc = store_meta_put(eng->st, STORE_KEYS, "root", wrapped, sizeof wrapped);
+        rc = gdpr_store__meta_put(eng->st, STORE_KEYS, "root", wrapped, sizeof wrapped);
     if (rc == GDPR_OK)
         rc = write_kdf(eng->st, &kdf);
     snprintf(ref, sizeof ref, "%lld keys rewrapped", (long long)count);
     if (rc == GDPR_OK)
-        rc = audit_append(eng, who, permission_name(PERM_REKEY), NULL, GDPR_OK, ref);
-    rc = engine_end(eng, rc);
+        rc = gdpr_audit__append(eng, who, gdpr_permission__name(PERM_REKEY), NULL, GDPR_OK, ref);
+    rc = gdpr_engine__end(eng, rc);
     if (rc == GDPR_OK)
-        rc = crypto_ctx_set_kek(eng->crypto, new_kek);
+        rc = gdpr_crypto__ctx_set_kek(eng->crypto, new_kek);
 done:
-    crypto_wipe(new_kek, sizeof new_kek);
+    gdpr_crypto__wipe(new_kek, sizeof new_kek);
     return rc;
 }
 
@@ -708,8 +714,8 @@ gdpr_rekey(gdpr_engine *eng, const gdpr_actor *who, const unsigned char *new_key
     gdpr_options probe;
     int rc;
 
-    err_clear();
-    rc = engine_enter(eng, who);
+    gdpr__err_clear();
+    rc = gdpr_engine__enter(eng, who);
     if (rc == GDPR_OK)
         rc = check_new_key(new_key, new_key_len, new_passphrase);
     if (rc != GDPR_OK)
@@ -718,12 +724,13 @@ gdpr_rekey(gdpr_engine *eng, const gdpr_actor *who, const unsigned char *new_key
     probe.key = new_key;
     probe.key_len = new_key_len;
     probe.passphrase = new_passphrase;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     if (eng->batch)
-        return engine_unlock(eng, err_set(GDPR_ESTATE, "gdpr_rekey: not inside a batch; "
-                                          "commit or roll back first"));
-    rc = engine_authorize(eng, who, PERM_REKEY, NULL);
+        return gdpr_engine__unlock(eng,
+                                   gdpr__err_set(GDPR_ESTATE, "gdpr_rekey: not inside a batch; "
+                                                              "commit or roll back first"));
+    rc = gdpr_engine__authorize(eng, who, PERM_REKEY, NULL);
     if (rc == GDPR_OK)
         rc = rekey_locked(eng, who, &probe);
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }

@@ -31,12 +31,12 @@ struct gdpr_engine {
     store *st;
     crypto_ctx *crypto;
     uint8_t root[CRYPTO_KEY_BYTES];
-    policy_model *policy;      /* NULL until the first policy is loaded */
+    policy_model *policy; /* NULL until the first policy is loaded */
     int64_t (*clock)(void *clock_ctx);
     void *clock_ctx;
-    int batch;                 /* gdpr_begin() is open */
+    int batch; /* gdpr_begin() is open */
     dek_cache_entry *dek_cache;
-    struct engine_source *sources; /* registered host sources (lib/core/source.c) */
+    struct engine_source *sources;              /* registered host sources (lib/core/source.c) */
     const struct engine_module *const *modules; /* lib/core/module.h */
     size_t n_modules;
     void *module_state[ENGINE_MODULES_MAX]; /* one slot per module */
@@ -45,62 +45,65 @@ struct gdpr_engine {
 /* Lock the engine for a public call and clear the thread's message. The
  * mutex is recursive: a public call may use another public call (a request
  * fulfilled by an export) inside its own lock. */
-void engine_lock(gdpr_engine *eng);
+void gdpr_engine__lock(gdpr_engine *eng);
 /* Unlock and pass `rc` through. */
-int engine_unlock(gdpr_engine *eng, int rc);
+int gdpr_engine__unlock(gdpr_engine *eng, int rc);
 
-int64_t engine_now(const gdpr_engine *eng);
+int64_t gdpr_engine__now(const gdpr_engine *eng);
 
 /* The first check of a public call: GDPR_EINVAL unless `eng` is non-NULL;
  * on success the thread's message is cleared. */
-int engine_check_eng(const gdpr_engine *eng);
-/* engine_check_eng, then engine_check_actor: the prologue of a public call
+int gdpr_engine__check_eng(const gdpr_engine *eng);
+/* gdpr_engine__check_eng, then gdpr_engine__check_actor: the prologue of a public call
  * made on behalf of an actor. */
-int engine_enter(const gdpr_engine *eng, const gdpr_actor *who);
-/* engine_check_eng, then that the required argument `name` (an out-pointer
+int gdpr_engine__enter(const gdpr_engine *eng, const gdpr_actor *who);
+/* gdpr_engine__check_eng, then that the required argument `name` (an out-pointer
  * or a callback) was given: the prologue of a read-only public call, whose
  * refusal names the argument. */
-int engine_check_given(const gdpr_engine *eng, int given, const char *name);
-/* engine_enter, then the subject's text: the prologue of a call made on
+int gdpr_engine__check_given(const gdpr_engine *eng, int given, const char *name);
+/* gdpr_engine__enter, then the subject's text: the prologue of a call made on
  * behalf of an actor about one subject. */
-int engine_enter_subject(const gdpr_engine *eng, const gdpr_actor *who, const char *subject);
+int gdpr_engine__enter_subject(const gdpr_engine *eng, const gdpr_actor *who, const char *subject);
 /* `who` must be non-NULL with a valid id and role text. */
-int engine_check_actor(const gdpr_actor *who);
+int gdpr_engine__check_actor(const gdpr_actor *who);
 /* GDPR_ESTATE unless a policy is loaded. */
-int engine_require_policy(const gdpr_engine *eng);
+int gdpr_engine__require_policy(const gdpr_engine *eng);
 
 /* Check the role's permission; a refusal is audited (its own small
  * transaction) and returns GDPR_EDENIED naming the permission. */
-int engine_authorize(gdpr_engine *eng, const gdpr_actor *who, permission perm,
-                     const uint8_t *subject_hash);
+int gdpr_engine__authorize(gdpr_engine *eng, const gdpr_actor *who, permission perm,
+                           const uint8_t *subject_hash);
 
 /* A transaction for one call (a savepoint inside a host batch). */
-int engine_begin(gdpr_engine *eng);
+int gdpr_engine__begin(gdpr_engine *eng);
 /* Commit if rc is GDPR_OK, else roll back; returns the call's result. */
-int engine_end(gdpr_engine *eng, int rc);
+int gdpr_engine__end(gdpr_engine *eng, int rc);
 
 /* Subjects. The hash is the keyed blind index of the host's id. */
-int engine_subject_hash(gdpr_engine *eng, const char *subject, uint8_t hash[CRYPTO_HASH_BYTES]);
+int gdpr_engine__subject_hash(gdpr_engine *eng, const char *subject,
+                              uint8_t hash[CRYPTO_HASH_BYTES]);
 /* Lock, then what nearly every call about one subject does first under the
  * lock: require a policy and compute the subject's hash. The lock is held
- * whatever the result (release it with engine_unlock). */
-int engine_lock_subject(gdpr_engine *eng, const char *subject, uint8_t hash[CRYPTO_HASH_BYTES]);
+ * whatever the result (release it with gdpr_engine__unlock). */
+int gdpr_engine__lock_subject(gdpr_engine *eng, const char *subject,
+                              uint8_t hash[CRYPTO_HASH_BYTES]);
 /* Create if missing (inside the caller's transaction). */
-int engine_subject_ensure(gdpr_engine *eng, const char *subject,
-                          uint8_t hash[CRYPTO_HASH_BYTES], int64_t *id_out, int *created_out);
+int gdpr_engine__subject_ensure(gdpr_engine *eng, const char *subject,
+                                uint8_t hash[CRYPTO_HASH_BYTES], int64_t *id_out, int *created_out);
 /* The subject's data key, unwrapped (cached). GDPR_ENOTFOUND if none. */
-int engine_subject_dek(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
-                       uint8_t dek[CRYPTO_KEY_BYTES]);
+int gdpr_engine__subject_dek(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                             uint8_t dek[CRYPTO_KEY_BYTES]);
 /* Seal / open one personal-data field under the subject's key. The AAD
  * binds table, row id, subject and field, so a value copied to another row,
  * subject or column fails to open (GDPR_ECORRUPT). `out` holds
  * len + CRYPTO_SEAL_OVERHEAD bytes (seal) or sealed_len - CRYPTO_SEAL_OVERHEAD
  * bytes (open). The row id must be known before sealing: allocate it first. */
-int engine_seal_field(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const char *table,
-                      int64_t row, const char *field, const void *plain, size_t len, uint8_t *out);
-int engine_open_field(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const char *table,
-                      int64_t row, const char *field, const uint8_t *sealed, size_t sealed_len,
-                      uint8_t *out);
+int gdpr_engine__seal_field(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                            const char *table, int64_t row, const char *field, const void *plain,
+                            size_t len, uint8_t *out);
+int gdpr_engine__open_field(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                            const char *table, int64_t row, const char *field,
+                            const uint8_t *sealed, size_t sealed_len, uint8_t *out);
 
 /* Identities (lib/identity.c): the keyed blind index of an identifying
  * value of one kind ("email", "phone", "account", ...), in the domain
@@ -109,22 +112,22 @@ int engine_open_field(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], c
  * (spaces, dashes, dots, parentheses dropped; anything else refused); other
  * kinds exactly as given. GDPR_EINVAL names the rule a value breaks. See
  * docs/vault.md. */
-int engine_identity_hash(gdpr_engine *eng, const char *kind, const void *value, size_t len,
-                         uint8_t out[CRYPTO_HASH_BYTES]);
+int gdpr_engine__identity_hash(gdpr_engine *eng, const char *kind, const void *value, size_t len,
+                               uint8_t out[CRYPTO_HASH_BYTES]);
 /* The host's id of a subject, opened from its sealed ident; *subject_out
  * is malloc'd (free()). GDPR_ENOTFOUND when the subject or its key is gone. */
-int engine_subject_ident(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
-                         char **subject_out);
+int gdpr_engine__subject_ident(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                               char **subject_out);
 
 /* Open many fields of one subject with the key set up once (an export):
- * as engine_open_field, bound to the subject given at creation. */
+ * as gdpr_engine__open_field, bound to the subject given at creation. */
 typedef struct engine_field_opener engine_field_opener;
-int engine_field_opener_new(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
-                            engine_field_opener **out);
-int engine_field_opener_open(engine_field_opener *fo, const char *table, int64_t row,
-                             const char *field, const uint8_t *sealed, size_t sealed_len,
-                             uint8_t *out);
-void engine_field_opener_free(engine_field_opener *fo);
+int gdpr_engine__field_opener_new(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                                  engine_field_opener **out);
+int gdpr_engine__field_opener_open(engine_field_opener *fo, const char *table, int64_t row,
+                                   const char *field, const uint8_t *sealed, size_t sealed_len,
+                                   uint8_t *out);
+void gdpr_engine__field_opener_free(engine_field_opener *fo);
 
 /* Host sources (lib/source.c), in registration order. The erasure calls
  * each one's erase hook; the export each one's export_items. */
@@ -137,21 +140,21 @@ typedef struct engine_source {
     struct engine_source *next;
 } engine_source;
 /* Free every registration (gdpr_close). */
-void engine_sources_free(gdpr_engine *eng);
+void gdpr_engine__sources_free(gdpr_engine *eng);
 
 /* The subject's objection and restriction bits (STORE_SUBJECT_*); 0 for a
  * subject the store does not know (lib/core/limits.c). */
-int engine_subject_limits(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
-                          unsigned int *limits);
+int gdpr_engine__subject_limits(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                                unsigned int *limits);
 
 /* Forget a cached key (after erasure). */
-void engine_dek_forget(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES]);
+void gdpr_engine__dek_forget(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES]);
 
 /* Audit chain internals (lib/audit.c). */
-int audit_append(gdpr_engine *eng, const gdpr_actor *who, const char *action,
-                 const uint8_t *subject_hash, int outcome, const char *ref);
+int gdpr_audit__append(gdpr_engine *eng, const gdpr_actor *who, const char *action,
+                       const uint8_t *subject_hash, int outcome, const char *ref);
 
 /* Policy (lib/policy.c): read the newest stored policy at open. */
-int policy_restore(gdpr_engine *eng);
+int gdpr_policy__restore(gdpr_engine *eng);
 
 #endif

@@ -21,16 +21,15 @@
 static int
 check_kind(const char *kind)
 {
-    int rc = text_check("kind", kind, KIND_MAX);
+    int rc = gdpr_text__check("kind", kind, KIND_MAX);
 
     if (rc != GDPR_OK)
         return rc;
     for (const char *p = kind; *p; p++) {
         char c = *p;
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-              c == '.'))
-            return err_set(GDPR_EINVAL, "kind: '%s' may hold only a-z, 0-9, '_', '-' and '.'",
-                           kind);
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'))
+            return gdpr__err_set(GDPR_EINVAL, "kind: '%s' may hold only a-z, 0-9, '_', '-' and '.'",
+                                 kind);
     }
     return GDPR_OK;
 }
@@ -55,8 +54,10 @@ normalise_email(const char *v, size_t len, char *out, size_t *out_len)
     for (size_t i = start; i < end; i++) {
         unsigned char c = (unsigned char)v[i];
         if (is_space(c))
-            return err_set(GDPR_EINVAL, "value: an e-mail address holds no white space "
-                           "(byte %zu)", i);
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "value: an e-mail address holds no white space "
+                                 "(byte %zu)",
+                                 i);
         if (c == '@') {
             ats++;
             at = n;
@@ -64,8 +65,8 @@ normalise_email(const char *v, size_t len, char *out, size_t *out_len)
         out[n++] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
     }
     if (ats != 1 || at == 0 || at + 1 == n)
-        return err_set(GDPR_EINVAL, "value: an e-mail address is local-part@domain with "
-                       "exactly one '@'");
+        return gdpr__err_set(GDPR_EINVAL, "value: an e-mail address is local-part@domain with "
+                                          "exactly one '@'");
     *out_len = n;
     return GDPR_OK;
 }
@@ -87,13 +88,15 @@ normalise_phone(const char *v, size_t len, char *out, size_t *out_len)
             out[n++] = '+';
             seen = 1;
         } else if (!(is_space(c) || c == '-' || c == '.' || c == '(' || c == ')')) {
-            return err_set(GDPR_EINVAL, "value: a phone number holds a leading '+', digits, "
-                           "spaces, '-', '.', '(' and ')' only (byte %zu)", i);
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "value: a phone number holds a leading '+', digits, "
+                                 "spaces, '-', '.', '(' and ')' only (byte %zu)",
+                                 i);
         }
     }
     if (digits < PHONE_DIGITS_MIN || digits > PHONE_DIGITS_MAX)
-        return err_set(GDPR_EINVAL, "value: a phone number has %u to %u digits, this has %zu",
-                       PHONE_DIGITS_MIN, PHONE_DIGITS_MAX, digits);
+        return gdpr__err_set(GDPR_EINVAL, "value: a phone number has %u to %u digits, this has %zu",
+                             PHONE_DIGITS_MIN, PHONE_DIGITS_MAX, digits);
     *out_len = n;
     return GDPR_OK;
 }
@@ -111,18 +114,18 @@ normalise(const char *kind, const void *value, size_t len, char *out, size_t *ou
         return rc;
     spaced = strcmp(kind, "email") == 0 || strcmp(kind, "phone") == 0;
     if (value == NULL)
-        return err_set(GDPR_EINVAL, "value: must not be NULL");
+        return gdpr__err_set(GDPR_EINVAL, "value: must not be NULL");
     if (len == 0)
-        return err_set(GDPR_EINVAL, "value: must not be empty");
+        return gdpr__err_set(GDPR_EINVAL, "value: must not be empty");
     if (len > GDPR_NAME_MAX)
-        return err_set(GDPR_EINVAL, "value: longer than %u bytes", GDPR_NAME_MAX);
-    if (utf8_check(v, len, &bad) != 0)
-        return err_set(GDPR_EINVAL, "value: not valid UTF-8 (byte %zu)", bad);
+        return gdpr__err_set(GDPR_EINVAL, "value: longer than %u bytes", GDPR_NAME_MAX);
+    if (gdpr__utf8_check(v, len, &bad) != 0)
+        return gdpr__err_set(GDPR_EINVAL, "value: not valid UTF-8 (byte %zu)", bad);
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)v[i];
         /* White space is trimmed (e-mail) or dropped (phone) below. */
         if (c == 0x7F || (c < 0x20 && !(spaced && is_space(c))))
-            return err_set(GDPR_EINVAL, "value: control character at byte %zu", i);
+            return gdpr__err_set(GDPR_EINVAL, "value: control character at byte %zu", i);
     }
     if (strcmp(kind, "email") == 0)
         return normalise_email(v, len, out, out_len);
@@ -141,12 +144,12 @@ identity_hash_norm(gdpr_engine *eng, const char *kind, const char *norm, size_t 
 
     memcpy(domain, "ident:", sizeof "ident:" - 1);
     memcpy(domain + sizeof "ident:" - 1, kind, strlen(kind) + 1);
-    return crypto_blind_index(eng->crypto, domain, norm, len, out);
+    return gdpr_crypto__blind_index(eng->crypto, domain, norm, len, out);
 }
 
 int
-engine_identity_hash(gdpr_engine *eng, const char *kind, const void *value, size_t len,
-                     uint8_t out[CRYPTO_HASH_BYTES])
+gdpr_engine__identity_hash(gdpr_engine *eng, const char *kind, const void *value, size_t len,
+                           uint8_t out[CRYPTO_HASH_BYTES])
 {
     char norm[GDPR_NAME_MAX];
     size_t n = 0;
@@ -154,7 +157,7 @@ engine_identity_hash(gdpr_engine *eng, const char *kind, const void *value, size
 
     if (rc == GDPR_OK)
         rc = identity_hash_norm(eng, kind, norm, n, out);
-    crypto_wipe(norm, sizeof norm);
+    gdpr_crypto__wipe(norm, sizeof norm);
     return rc;
 }
 
@@ -166,35 +169,38 @@ link_locked(gdpr_engine *eng, const gdpr_actor *who, const char *subject, const 
     uint8_t sealed[GDPR_NAME_MAX + CRYPTO_SEAL_OVERHEAD];
     int64_t id = 0;
     char ref[48];
-    int rc = engine_subject_hash(eng, subject, hash);
+    int rc = gdpr_engine__subject_hash(eng, subject, hash);
 
     if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_SUBJECT_LINK, hash);
+        rc = gdpr_engine__authorize(eng, who, PERM_SUBJECT_LINK, hash);
     if (rc != GDPR_OK)
         return rc;
-    rc = store_identity_find(eng->st, ident, owner);
-    if (rc == GDPR_OK && crypto_equal(owner, hash, CRYPTO_HASH_BYTES))
+    rc = gdpr_store__identity_find(eng->st, ident, owner);
+    if (rc == GDPR_OK && gdpr_crypto__equal(owner, hash, CRYPTO_HASH_BYTES))
         return GDPR_OK; /* linked already: nothing to change */
     if (rc == GDPR_OK)
-        return err_set(GDPR_EEXISTS, "value: this %s identifier is linked to another subject "
-                       "already; one identifier names one person", kind);
+        return gdpr__err_set(GDPR_EEXISTS,
+                             "value: this %s identifier is linked to another subject "
+                             "already; one identifier names one person",
+                             kind);
     if (rc != GDPR_ENOTFOUND)
         return rc;
-    rc = engine_begin(eng);
+    rc = gdpr_engine__begin(eng);
     if (rc != GDPR_OK)
         return rc;
-    rc = engine_subject_ensure(eng, subject, hash, NULL, NULL);
+    rc = gdpr_engine__subject_ensure(eng, subject, hash, NULL, NULL);
     if (rc == GDPR_OK)
         rc = store_identity_next_id(eng->st, &id);
     if (rc == GDPR_OK)
-        rc = engine_seal_field(eng, hash, "identity", id, "value", norm, len, sealed);
+        rc = gdpr_engine__seal_field(eng, hash, "identity", id, "value", norm, len, sealed);
     if (rc == GDPR_OK)
-        rc = store_identity_insert(eng->st, id, ident, hash, kind, sealed,
-                                   len + CRYPTO_SEAL_OVERHEAD, engine_now(eng));
+        rc = gdpr_store__identity_insert(eng->st, id, ident, hash, kind, sealed,
+                                         len + CRYPTO_SEAL_OVERHEAD, gdpr_engine__now(eng));
     snprintf(ref, sizeof ref, "identity %lld", (long long)id);
     if (rc == GDPR_OK)
-        rc = audit_append(eng, who, permission_name(PERM_SUBJECT_LINK), hash, GDPR_OK, ref);
-    return engine_end(eng, rc);
+        rc = gdpr_audit__append(eng, who, gdpr_permission__name(PERM_SUBJECT_LINK), hash, GDPR_OK,
+                                ref);
+    return gdpr_engine__end(eng, rc);
 }
 
 GDPR_API int
@@ -206,21 +212,21 @@ gdpr_subject_link(gdpr_engine *eng, const gdpr_actor *who, const char *subject, 
     size_t n = 0;
     int rc;
 
-    rc = engine_enter_subject(eng, who, subject);
+    rc = gdpr_engine__enter_subject(eng, who, subject);
     if (rc == GDPR_OK && value == NULL)
-        rc = err_set(GDPR_EINVAL, "value: must not be NULL");
+        rc = gdpr__err_set(GDPR_EINVAL, "value: must not be NULL");
     if (rc == GDPR_OK)
         rc = normalise(kind, value, strnlen(value, GDPR_NAME_MAX + 1), norm, &n);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
-    rc = engine_require_policy(eng);
+    gdpr_engine__lock(eng);
+    rc = gdpr_engine__require_policy(eng);
     if (rc == GDPR_OK)
         rc = identity_hash_norm(eng, kind, norm, n, ident);
     if (rc == GDPR_OK)
         rc = link_locked(eng, who, subject, kind, norm, n, ident);
-    crypto_wipe(norm, sizeof norm);
-    return engine_unlock(eng, rc);
+    gdpr_crypto__wipe(norm, sizeof norm);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 GDPR_API int
@@ -232,15 +238,15 @@ gdpr_subject_find(gdpr_engine *eng, const char *kind, const void *value, size_t 
 
     if (subject_out != NULL)
         *subject_out = NULL;
-    if (engine_check_given(eng, subject_out != NULL, "subject_out") != GDPR_OK)
+    if (gdpr_engine__check_given(eng, subject_out != NULL, "subject_out") != GDPR_OK)
         return GDPR_EINVAL;
-    engine_lock(eng);
-    rc = engine_identity_hash(eng, kind, value, len, ident);
+    gdpr_engine__lock(eng);
+    rc = gdpr_engine__identity_hash(eng, kind, value, len, ident);
     if (rc == GDPR_OK)
-        rc = store_identity_find(eng->st, ident, hash);
+        rc = gdpr_store__identity_find(eng->st, ident, hash);
     if (rc == GDPR_ENOTFOUND)
-        rc = err_set(GDPR_ENOTFOUND, "value: no subject has this %s identifier", kind);
+        rc = gdpr__err_set(GDPR_ENOTFOUND, "value: no subject has this %s identifier", kind);
     if (rc == GDPR_OK)
-        rc = engine_subject_ident(eng, hash, subject_out);
-    return engine_unlock(eng, rc);
+        rc = gdpr_engine__subject_ident(eng, hash, subject_out);
+    return gdpr_engine__unlock(eng, rc);
 }

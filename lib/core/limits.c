@@ -11,9 +11,10 @@
 #include "text.h"
 
 int
-engine_subject_limits(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], unsigned int *limits)
+gdpr_engine__subject_limits(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                            unsigned int *limits)
 {
-    int rc = store_subject_flags_get(eng->st, hash, limits);
+    int rc = gdpr_store__subject_flags_get(eng->st, hash, limits);
 
     if (rc == GDPR_ENOTFOUND) {
         *limits = 0;
@@ -27,8 +28,8 @@ engine_subject_limits(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], u
 typedef struct {
     permission perm;
     unsigned int set, clear;
-    int create;          /* setting a limit creates the subject */
-    const char *ref;     /* audit reference */
+    int create;      /* setting a limit creates the subject */
+    const char *ref; /* audit reference */
 } limit_change;
 
 static int
@@ -36,28 +37,29 @@ change_locked(gdpr_engine *eng, const gdpr_actor *who, const char *subject, cons
 {
     uint8_t hash[CRYPTO_HASH_BYTES];
     int64_t id = 0;
-    int rc = engine_require_policy(eng);
+    int rc = gdpr_engine__require_policy(eng);
 
     if (rc == GDPR_OK)
-        rc = engine_subject_hash(eng, subject, hash);
+        rc = gdpr_engine__subject_hash(eng, subject, hash);
     if (rc == GDPR_OK && !ch->create) {
-        rc = store_subject_find(eng->st, hash, &id);
+        rc = gdpr_store__subject_find(eng->st, hash, &id);
         if (rc == GDPR_ENOTFOUND)
-            return err_set(GDPR_ENOTFOUND, "subject: not known to the store; nothing to lift");
+            return gdpr__err_set(GDPR_ENOTFOUND,
+                                 "subject: not known to the store; nothing to lift");
     }
     if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, ch->perm, hash);
+        rc = gdpr_engine__authorize(eng, who, ch->perm, hash);
     if (rc == GDPR_OK)
-        rc = engine_begin(eng);
+        rc = gdpr_engine__begin(eng);
     if (rc != GDPR_OK)
         return rc;
     if (ch->create)
-        rc = engine_subject_ensure(eng, subject, hash, NULL, NULL);
+        rc = gdpr_engine__subject_ensure(eng, subject, hash, NULL, NULL);
     if (rc == GDPR_OK)
-        rc = store_subject_flags_update(eng->st, hash, ch->set, ch->clear);
+        rc = gdpr_store__subject_flags_update(eng->st, hash, ch->set, ch->clear);
     if (rc == GDPR_OK)
-        rc = audit_append(eng, who, permission_name(ch->perm), hash, GDPR_OK, ch->ref);
-    return engine_end(eng, rc);
+        rc = gdpr_audit__append(eng, who, gdpr_permission__name(ch->perm), hash, GDPR_OK, ch->ref);
+    return gdpr_engine__end(eng, rc);
 }
 
 static int
@@ -65,44 +67,44 @@ change_limits(gdpr_engine *eng, const gdpr_actor *who, const char *subject, cons
 {
     int rc;
 
-    err_clear();
-    rc = engine_enter_subject(eng, who, subject);
+    gdpr__err_clear();
+    rc = gdpr_engine__enter_subject(eng, who, subject);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     rc = change_locked(eng, who, subject, ch);
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 GDPR_API int
 gdpr_subject_object(gdpr_engine *eng, const gdpr_actor *who, const char *subject)
 {
-    static const limit_change ch = { PERM_SUBJECT_OBJECT, STORE_SUBJECT_OBJECTED, 0, 1,
-                                     "objection recorded" };
+    static const limit_change ch = {PERM_SUBJECT_OBJECT, STORE_SUBJECT_OBJECTED, 0, 1,
+                                    "objection recorded"};
     return change_limits(eng, who, subject, &ch);
 }
 
 GDPR_API int
 gdpr_subject_unobject(gdpr_engine *eng, const gdpr_actor *who, const char *subject)
 {
-    static const limit_change ch = { PERM_SUBJECT_OBJECT, 0, STORE_SUBJECT_OBJECTED, 0,
-                                     "objection lifted" };
+    static const limit_change ch = {PERM_SUBJECT_OBJECT, 0, STORE_SUBJECT_OBJECTED, 0,
+                                    "objection lifted"};
     return change_limits(eng, who, subject, &ch);
 }
 
 GDPR_API int
 gdpr_subject_restrict(gdpr_engine *eng, const gdpr_actor *who, const char *subject)
 {
-    static const limit_change ch = { PERM_SUBJECT_RESTRICT, STORE_SUBJECT_RESTRICTED, 0, 1,
-                                     "restriction recorded" };
+    static const limit_change ch = {PERM_SUBJECT_RESTRICT, STORE_SUBJECT_RESTRICTED, 0, 1,
+                                    "restriction recorded"};
     return change_limits(eng, who, subject, &ch);
 }
 
 GDPR_API int
 gdpr_subject_unrestrict(gdpr_engine *eng, const gdpr_actor *who, const char *subject)
 {
-    static const limit_change ch = { PERM_SUBJECT_RESTRICT, 0, STORE_SUBJECT_RESTRICTED, 0,
-                                     "restriction lifted" };
+    static const limit_change ch = {PERM_SUBJECT_RESTRICT, 0, STORE_SUBJECT_RESTRICTED, 0,
+                                    "restriction lifted"};
     return change_limits(eng, who, subject, &ch);
 }
 
@@ -113,17 +115,17 @@ gdpr_subject_limits(gdpr_engine *eng, const char *subject, unsigned int *limits_
     unsigned int flags = 0;
     int rc;
 
-    err_clear();
-    if (engine_check_given(eng, limits_out != NULL, "limits_out") != GDPR_OK)
+    gdpr__err_clear();
+    if (gdpr_engine__check_given(eng, limits_out != NULL, "limits_out") != GDPR_OK)
         return GDPR_EINVAL;
     *limits_out = 0;
-    /* engine_subject_hash checks the subject's text. */
-    engine_lock(eng);
-    rc = engine_subject_hash(eng, subject, hash);
+    /* gdpr_engine__subject_hash checks the subject's text. */
+    gdpr_engine__lock(eng);
+    rc = gdpr_engine__subject_hash(eng, subject, hash);
     if (rc == GDPR_OK)
-        rc = engine_subject_limits(eng, hash, &flags);
+        rc = gdpr_engine__subject_limits(eng, hash, &flags);
     if (rc == GDPR_OK)
         *limits_out = ((flags & STORE_SUBJECT_OBJECTED) ? GDPR_SUBJECT_OBJECTED : 0u) |
                       ((flags & STORE_SUBJECT_RESTRICTED) ? GDPR_SUBJECT_RESTRICTED : 0u);
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }

@@ -23,15 +23,15 @@ static int
 parse_policy(gdpr_engine *eng, const char *json, policy_model **out)
 {
     json_node *root = NULL;
-    int rc = store_json_parse(eng->st, json, &root);
+    int rc = gdpr_store__json_parse(eng->st, json, &root);
 
     if (rc == GDPR_OK)
-        rc = policy_model_build(root, out);
-    json_free(root);
+        rc = gdpr_policy__model_build(root, out);
+    gdpr_json__free(root);
     if (rc == GDPR_OK) {
-        (*out)->document = text_dup(json);
+        (*out)->document = gdpr_text__dup(json);
         if ((*out)->document == NULL) {
-            policy_model_free(*out);
+            gdpr_policy__model_free(*out);
             *out = NULL;
             rc = GDPR_ENOMEM;
         }
@@ -40,13 +40,13 @@ parse_policy(gdpr_engine *eng, const char *json, policy_model **out)
 }
 
 int
-policy_restore(gdpr_engine *eng)
+gdpr_policy__restore(gdpr_engine *eng)
 {
     uint8_t sha[CRYPTO_HASH_BYTES];
     char *doc = NULL;
     int64_t version = 0;
     policy_model *model = NULL;
-    int rc = store_policy_latest(eng->st, &version, sha, &doc);
+    int rc = gdpr_store__policy_latest(eng->st, &version, sha, &doc);
 
     if (rc == GDPR_ENOTFOUND)
         return GDPR_OK;
@@ -54,8 +54,8 @@ policy_restore(gdpr_engine *eng)
         rc = parse_policy(eng, doc, &model);
     free(doc);
     if (rc != GDPR_OK)
-        return err_wrap(rc == GDPR_EINVAL ? GDPR_ECORRUPT : rc, "stored policy version %lld",
-                        (long long)version);
+        return gdpr__err_wrap(rc == GDPR_EINVAL ? GDPR_ECORRUPT : rc, "stored policy version %lld",
+                              (long long)version);
     model->version = version;
     memcpy(model->sha256, sha, sizeof sha);
     eng->policy = model;
@@ -75,41 +75,43 @@ load_locked(gdpr_engine *eng, const gdpr_actor *who, const char *json)
      * could write (a refused permission is audited). */
     rc = parse_policy(eng, json, &model);
     if (rc == GDPR_OK)
-        rc = crypto_sha256(json, strlen(json), sha);
+        rc = gdpr_crypto__sha256(json, strlen(json), sha);
     if (rc != GDPR_OK) {
-        policy_model_free(model);
+        gdpr_policy__model_free(model);
         return rc;
     }
     /* The first policy has no roles to consult yet: whoever initialises
      * the store loads it (docs/policy.md). */
     if (eng->policy != NULL)
-        rc = engine_authorize(eng, who, PERM_POLICY_LOAD, NULL);
+        rc = gdpr_engine__authorize(eng, who, PERM_POLICY_LOAD, NULL);
     if (rc == GDPR_OK)
-        rc = engine_begin(eng);
+        rc = gdpr_engine__begin(eng);
     if (rc != GDPR_OK) {
-        policy_model_free(model);
+        gdpr_policy__model_free(model);
         return rc;
     }
-    if (eng->policy != NULL && crypto_equal(eng->policy->sha256, sha, sizeof sha)) {
+    if (eng->policy != NULL && gdpr_crypto__equal(eng->policy->sha256, sha, sizeof sha)) {
         snprintf(ref, sizeof ref, "policy v%lld unchanged", (long long)eng->policy->version);
-        rc = audit_append(eng, who, permission_name(PERM_POLICY_LOAD), NULL, GDPR_OK, ref);
-        policy_model_free(model);
-        return engine_end(eng, rc);
+        rc = gdpr_audit__append(eng, who, gdpr_permission__name(PERM_POLICY_LOAD), NULL, GDPR_OK,
+                                ref);
+        gdpr_policy__model_free(model);
+        return gdpr_engine__end(eng, rc);
     }
-    rc = store_policy_insert(eng->st, engine_now(eng), who->id, sha, json, &version);
+    rc = gdpr_store__policy_insert(eng->st, gdpr_engine__now(eng), who->id, sha, json, &version);
     if (rc == GDPR_OK) /* due times under changed retention rules (lib/retention.c) */
-        rc = schedule_policy_changed(eng, eng->policy, model);
+        rc = gdpr_schedule__policy_changed(eng, eng->policy, model);
     snprintf(ref, sizeof ref, "policy v%lld", (long long)version);
     if (rc == GDPR_OK)
-        rc = audit_append(eng, who, permission_name(PERM_POLICY_LOAD), NULL, GDPR_OK, ref);
-    rc = engine_end(eng, rc);
+        rc = gdpr_audit__append(eng, who, gdpr_permission__name(PERM_POLICY_LOAD), NULL, GDPR_OK,
+                                ref);
+    rc = gdpr_engine__end(eng, rc);
     if (rc != GDPR_OK) {
-        policy_model_free(model);
+        gdpr_policy__model_free(model);
         return rc;
     }
     model->version = version;
     memcpy(model->sha256, sha, sizeof sha);
-    policy_model_free(eng->policy);
+    gdpr_policy__model_free(eng->policy);
     eng->policy = model;
     return GDPR_OK;
 }
@@ -117,7 +119,7 @@ load_locked(gdpr_engine *eng, const gdpr_actor *who, const char *json)
 static int
 check_load_args(gdpr_engine *eng, const gdpr_actor *who)
 {
-    return engine_enter(eng, who);
+    return gdpr_engine__enter(eng, who);
 }
 
 static int
@@ -127,14 +129,14 @@ check_document(const char *json, const char *origin)
     size_t bad;
 
     if (json == NULL)
-        return err_set(GDPR_EINVAL, "json: must not be NULL");
+        return gdpr__err_set(GDPR_EINVAL, "json: must not be NULL");
     len = strnlen(json, POLICY_MAX_BYTES + 1);
     if (len == 0)
-        return err_set(GDPR_EINVAL, "%s: empty document", origin);
+        return gdpr__err_set(GDPR_EINVAL, "%s: empty document", origin);
     if (len > POLICY_MAX_BYTES)
-        return err_set(GDPR_EINVAL, "%s: larger than %u bytes", origin, POLICY_MAX_BYTES);
-    if (utf8_check(json, len, &bad) != 0)
-        return err_set(GDPR_EINVAL, "%s: not valid UTF-8 (byte %zu)", origin, bad);
+        return gdpr__err_set(GDPR_EINVAL, "%s: larger than %u bytes", origin, POLICY_MAX_BYTES);
+    if (gdpr__utf8_check(json, len, &bad) != 0)
+        return gdpr__err_set(GDPR_EINVAL, "%s: not valid UTF-8 (byte %zu)", origin, bad);
     return GDPR_OK;
 }
 
@@ -147,11 +149,11 @@ gdpr_policy_load_string(gdpr_engine *eng, const gdpr_actor *who, const char *jso
         rc = check_document(json, "json");
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     rc = load_locked(eng, who, json);
     if (rc == GDPR_EINVAL)
-        rc = err_wrap(rc, "policy");
-    return engine_unlock(eng, rc);
+        rc = gdpr__err_wrap(rc, "policy");
+    return gdpr_engine__unlock(eng, rc);
 }
 
 GDPR_API int
@@ -161,21 +163,21 @@ gdpr_policy_load(gdpr_engine *eng, const gdpr_actor *who, const char *path)
     int rc = check_load_args(eng, who);
 
     if (rc == GDPR_OK)
-        rc = text_check("path", path, 4096);
+        rc = gdpr_text__check("path", path, 4096);
     if (rc == GDPR_OK)
-        rc = text_read_file(path, POLICY_MAX_BYTES, &json);
+        rc = gdpr_text__read_file(path, POLICY_MAX_BYTES, &json);
     if (rc == GDPR_OK)
         rc = check_document(json, path);
     if (rc != GDPR_OK) {
         free(json);
         return rc;
     }
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     rc = load_locked(eng, who, json);
     if (rc == GDPR_EINVAL)
-        rc = err_wrap(rc, "%s", path);
+        rc = gdpr__err_wrap(rc, "%s", path);
     free(json);
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 GDPR_API int
@@ -183,13 +185,13 @@ gdpr_policy_version(gdpr_engine *eng, int64_t *version_out)
 {
     int rc;
 
-    if (engine_check_given(eng, version_out != NULL, "version_out") != GDPR_OK)
+    if (gdpr_engine__check_given(eng, version_out != NULL, "version_out") != GDPR_OK)
         return GDPR_EINVAL;
-    engine_lock(eng);
-    rc = engine_require_policy(eng);
+    gdpr_engine__lock(eng);
+    rc = gdpr_engine__require_policy(eng);
     if (rc == GDPR_OK)
         *version_out = eng->policy->version;
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 GDPR_API int
@@ -197,17 +199,17 @@ gdpr_policy_get(gdpr_engine *eng, char **json_out)
 {
     int rc;
 
-    if (engine_check_given(eng, json_out != NULL, "json_out") != GDPR_OK)
+    if (gdpr_engine__check_given(eng, json_out != NULL, "json_out") != GDPR_OK)
         return GDPR_EINVAL;
     *json_out = NULL;
-    engine_lock(eng);
-    rc = engine_require_policy(eng);
+    gdpr_engine__lock(eng);
+    rc = gdpr_engine__require_policy(eng);
     if (rc == GDPR_OK) {
-        *json_out = text_dup(eng->policy->document);
+        *json_out = gdpr_text__dup(eng->policy->document);
         if (*json_out == NULL)
             rc = GDPR_ENOMEM;
     }
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 GDPR_API int
@@ -217,22 +219,24 @@ gdpr_policy_allows(gdpr_engine *eng, const char *role, const char *perm_name, in
     int perm;
     int rc;
 
-    if (engine_check_given(eng, allowed_out != NULL, "allowed_out") != GDPR_OK)
+    if (gdpr_engine__check_given(eng, allowed_out != NULL, "allowed_out") != GDPR_OK)
         return GDPR_EINVAL;
-    rc = text_check("role", role, GDPR_NAME_MAX);
+    rc = gdpr_text__check("role", role, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = text_check("permission", perm_name, GDPR_NAME_MAX);
+        rc = gdpr_text__check("permission", perm_name, GDPR_NAME_MAX);
     if (rc != GDPR_OK)
         return rc;
-    perm = permission_from_name(perm_name);
+    perm = gdpr_permission__from_name(perm_name);
     if (perm < 0)
-        return err_set(GDPR_EINVAL, "permission: '%.64s' is not a permission name "
-                       "(see docs/policy.md)", perm_name);
-    engine_lock(eng);
-    rc = engine_require_policy(eng);
+        return gdpr__err_set(GDPR_EINVAL,
+                             "permission: '%.64s' is not a permission name "
+                             "(see docs/policy.md)",
+                             perm_name);
+    gdpr_engine__lock(eng);
+    rc = gdpr_engine__require_policy(eng);
     if (rc == GDPR_OK) {
-        r = policy_find_role(eng->policy, role);
-        *allowed_out = r != NULL && policy_role_allows(r, (permission)perm);
+        r = gdpr_policy__find_role(eng->policy, role);
+        *allowed_out = r != NULL && gdpr_policy__role_allows(r, (permission)perm);
     }
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }

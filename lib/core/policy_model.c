@@ -16,36 +16,58 @@
 #include "text.h"
 
 static const char *const permission_names[PERM_COUNT] = {
-    "policy.load",     "subject.create",  "rekey",            "consent.record",
-    "subject.object",  "subject.restrict", "disclosure.record", "vault.put",
-    "vault.get",       "vault.rectify",   "vault.delete",     "subject.link",
-    "export.subject",  "erase.subject",   "hold.manage",      "retention.run",
-    "review.decide",   "transfer.record", "transfer.approve", "safeguard.manage",
-    "request.open",    "request.manage",  "request.close",    "request.deny",
-    "source.register", "consent.read",    "adequacy.load",    "retention.anchor",
+    "policy.load",       "subject.create",   "rekey",
+    "consent.record",    "subject.object",   "subject.restrict",
+    "disclosure.record", "vault.put",        "vault.get",
+    "vault.rectify",     "vault.delete",     "subject.link",
+    "export.subject",    "erase.subject",    "hold.manage",
+    "retention.run",     "review.decide",    "transfer.record",
+    "transfer.approve",  "safeguard.manage", "request.open",
+    "request.manage",    "request.close",    "request.deny",
+    "source.register",   "consent.read",     "adequacy.load",
+    "retention.anchor",
 };
 
 static const char *const basis_names[BASIS_COUNT] = {
-    "consent", "contract", "legal_obligation", "vital_interests", "public_task",
-    "legitimate_interests",
+    "consent",         "contract",    "legal_obligation",
+    "vital_interests", "public_task", "legitimate_interests",
 };
 
 static const char *const anchor_names[ANCHOR_COUNT] = {
     "collection", "last_activity", "contract_end", "consent_withdrawal", "request_closed",
 };
 
-static const char *const action_names[ACTION_COUNT] = { "erase", "anonymise", "review" };
+static const char *const action_names[ACTION_COUNT] = {"erase", "anonymise", "review"};
 
 static const char *const safeguard_names[SAFEGUARD_COUNT] = {
-    "scc", "authority_scc", "bcr", "public_instrument", "code_of_conduct", "certification",
-    "adhoc",
+    "scc", "authority_scc", "bcr", "public_instrument", "code_of_conduct", "certification", "adhoc",
 };
 
-const char *permission_name(permission p) { return permission_names[p]; }
-const char *policy_basis_name(policy_basis b) { return basis_names[b]; }
-const char *policy_anchor_name(policy_anchor a) { return anchor_names[a]; }
-const char *policy_action_name(policy_action a) { return action_names[a]; }
-const char *policy_safeguard_name(policy_safeguard_type t) { return safeguard_names[t]; }
+const char *
+gdpr_permission__name(permission p)
+{
+    return permission_names[p];
+}
+const char *
+gdpr_policy__basis_name(policy_basis b)
+{
+    return basis_names[b];
+}
+const char *
+gdpr_policy__anchor_name(policy_anchor a)
+{
+    return anchor_names[a];
+}
+const char *
+gdpr_policy__action_name(policy_action a)
+{
+    return action_names[a];
+}
+const char *
+gdpr_policy__safeguard_name(policy_safeguard_type t)
+{
+    return safeguard_names[t];
+}
 
 static int
 index_of(const char *const *names, size_t n, const char *name)
@@ -57,7 +79,7 @@ index_of(const char *const *names, size_t n, const char *name)
 }
 
 int
-permission_from_name(const char *name)
+gdpr_permission__from_name(const char *name)
 {
     return index_of(permission_names, PERM_COUNT, name);
 }
@@ -68,7 +90,7 @@ static int
 expect_type(const json_node *n, json_type t)
 {
     if (n->type != t)
-        return json_fail_at(n, "must be %s", json_type_name(t));
+        return gdpr_json__fail_at(n, "must be %s", gdpr_json__type_name(t));
     return GDPR_OK;
 }
 
@@ -82,7 +104,7 @@ check_members(const json_node *obj, const char *const *allowed)
         while (allowed[i] && strcmp(allowed[i], c->key) != 0)
             i++;
         if (allowed[i] == NULL)
-            return json_fail_at(c, "unknown field");
+            return gdpr_json__fail_at(c, "unknown field");
     }
     return GDPR_OK;
 }
@@ -91,16 +113,16 @@ static int
 missing(const json_node *obj, const char *key)
 {
     char path[256];
-    json_path(obj, path, sizeof path);
-    return err_set(GDPR_EINVAL, "%s%s%s: required field is missing", path,
-                   strcmp(path, "$") == 0 ? "" : ".", key);
+    gdpr_json__path(obj, path, sizeof path);
+    return gdpr__err_set(GDPR_EINVAL, "%s%s%s: required field is missing", path,
+                         strcmp(path, "$") == 0 ? "" : ".", key);
 }
 
 /* A text member; *out is a copy or NULL when absent and not required. */
 static int
 read_text(const json_node *obj, const char *key, int required, size_t max, char **out)
 {
-    const json_node *n = json_member(obj, key);
+    const json_node *n = gdpr_json__member(obj, key);
     char path[256];
     int rc;
 
@@ -110,33 +132,32 @@ read_text(const json_node *obj, const char *key, int required, size_t max, char 
     rc = expect_type(n, JSON_TEXT);
     if (rc != GDPR_OK)
         return rc;
-    json_path(n, path, sizeof path);
-    rc = text_check(path, n->text, max);
+    gdpr_json__path(n, path, sizeof path);
+    rc = gdpr_text__check(path, n->text, max);
     if (rc != GDPR_OK)
         return rc;
-    *out = text_dup(n->text);
+    *out = gdpr_text__dup(n->text);
     return *out ? GDPR_OK : GDPR_ENOMEM;
 }
 
 static int
 read_bool(const json_node *obj, const char *key, int *out)
 {
-    const json_node *n = json_member(obj, key);
+    const json_node *n = gdpr_json__member(obj, key);
 
     *out = 0;
     if (n == NULL)
         return GDPR_OK;
     if (n->type != JSON_TRUE && n->type != JSON_FALSE)
-        return json_fail_at(n, "must be true or false");
+        return gdpr_json__fail_at(n, "must be true or false");
     *out = n->type == JSON_TRUE;
     return GDPR_OK;
 }
 
 static int
-read_enum(const json_node *obj, const char *key, const char *const *names, size_t n_names,
-          int *out)
+read_enum(const json_node *obj, const char *key, const char *const *names, size_t n_names, int *out)
 {
-    const json_node *n = json_member(obj, key);
+    const json_node *n = gdpr_json__member(obj, key);
     char list[512] = "";
     char path[256];
     int found;
@@ -157,22 +178,22 @@ read_enum(const json_node *obj, const char *key, const char *const *names, size_
         if (i + 1 < n_names)
             strncat(list, ", ", sizeof list - strlen(list) - 1);
     }
-    json_path(n, path, sizeof path);
-    return err_set(GDPR_EINVAL, "%s: '%.64s' is not one of %s", path, n->text, list);
+    gdpr_json__path(n, path, sizeof path);
+    return gdpr__err_set(GDPR_EINVAL, "%s: '%.64s' is not one of %s", path, n->text, list);
 }
 
 /* A date "YYYY-MM-DD" as UTC seconds at 00:00; absent or null gives 0. */
 static int
 read_date(const json_node *obj, const char *key, int required, int64_t *out)
 {
-    const json_node *n = json_member(obj, key);
+    const json_node *n = gdpr_json__member(obj, key);
     int64_t days;
 
     *out = 0;
     if (n == NULL || n->type == JSON_NULL)
         return required ? missing(obj, key) : GDPR_OK;
-    if (n->type != JSON_TEXT || cal_parse_date(n->text, &days) != 0)
-        return json_fail_at(n, "must be a date YYYY-MM-DD");
+    if (n->type != JSON_TEXT || gdpr_calendar__parse_date(n->text, &days) != 0)
+        return gdpr_json__fail_at(n, "must be a date YYYY-MM-DD");
     *out = days * SECONDS_PER_DAY;
     return GDPR_OK;
 }
@@ -181,7 +202,7 @@ static int
 read_duration(const json_node *obj, const char *key, int required, char **text_out,
               cal_duration *out, int *present)
 {
-    const json_node *n = json_member(obj, key);
+    const json_node *n = gdpr_json__member(obj, key);
     size_t bad = 0;
     const char *why = "";
     char path[256];
@@ -195,14 +216,16 @@ read_duration(const json_node *obj, const char *key, int required, char **text_o
     rc = expect_type(n, JSON_TEXT);
     if (rc != GDPR_OK)
         return rc;
-    if (cal_duration_parse(n->text, out, &bad, &why) != 0) {
-        json_path(n, path, sizeof path);
-        return err_set(GDPR_EINVAL, "%s: '%.64s' is not an ISO 8601 duration "
-                       "(position %zu: %s)", path, n->text, bad, why);
+    if (gdpr_calendar__duration_parse(n->text, out, &bad, &why) != 0) {
+        gdpr_json__path(n, path, sizeof path);
+        return gdpr__err_set(GDPR_EINVAL,
+                             "%s: '%.64s' is not an ISO 8601 duration "
+                             "(position %zu: %s)",
+                             path, n->text, bad, why);
     }
     *present = 1;
     if (text_out) {
-        *text_out = text_dup(n->text);
+        *text_out = gdpr_text__dup(n->text);
         if (*text_out == NULL)
             return GDPR_ENOMEM;
     }
@@ -213,13 +236,13 @@ read_duration(const json_node *obj, const char *key, int required, char **text_o
 static int
 read_array(const json_node *obj, const char *key, int required, const json_node **out)
 {
-    const json_node *n = json_member(obj, key);
+    const json_node *n = gdpr_json__member(obj, key);
 
     *out = NULL;
     if (n == NULL)
         return required ? missing(obj, key) : GDPR_OK;
     if (n->type != JSON_ARRAY)
-        return json_fail_at(n, "must be an array");
+        return gdpr_json__fail_at(n, "must be an array");
     *out = n;
     return GDPR_OK;
 }
@@ -231,7 +254,7 @@ alloc_array(void **out, size_t count, size_t size)
     if (count == 0)
         return GDPR_OK;
     *out = calloc(count, size);
-    return *out ? GDPR_OK : err_set(GDPR_ENOMEM, "out of memory building the policy");
+    return *out ? GDPR_OK : gdpr__err_set(GDPR_ENOMEM, "out of memory building the policy");
 }
 
 /* --- sections --------------------------------------------------------- */
@@ -239,9 +262,9 @@ alloc_array(void **out, size_t count, size_t size)
 static int
 build_controller(const json_node *root, policy_controller *c)
 {
-    static const char *const fields[] = { "name", "contact", "dpo", "country", "timezone",
-                                          "holidays", "rights_url", NULL };
-    const json_node *obj = json_member(root, "controller");
+    static const char *const fields[] = {"name",     "contact",  "dpo",        "country",
+                                         "timezone", "holidays", "rights_url", NULL};
+    const json_node *obj = gdpr_json__member(root, "controller");
     const json_node *holidays;
     int rc;
 
@@ -259,14 +282,14 @@ build_controller(const json_node *root, policy_controller *c)
         return rc;
     if (strlen(c->country) != 2 || c->country[0] < 'A' || c->country[0] > 'Z' ||
         c->country[1] < 'A' || c->country[1] > 'Z')
-        return json_fail_at(json_member(obj, "country"),
-                       "'%s' is not an ISO 3166-1 alpha-2 code in capitals", c->country);
+        return gdpr_json__fail_at(gdpr_json__member(obj, "country"),
+                                  "'%s' is not an ISO 3166-1 alpha-2 code in capitals", c->country);
     if (c->timezone != NULL) {
         cal_zone *z = NULL;
-        if (cal_zone_load(c->timezone, &z) != 0)
-            return json_fail_at(json_member(obj, "timezone"),
-                           "'%s' is not a time zone known to this system (IANA name)",
-                           c->timezone);
+        if (gdpr_calendar__zone_load(c->timezone, &z) != 0)
+            return gdpr_json__fail_at(gdpr_json__member(obj, "timezone"),
+                                      "'%s' is not a time zone known to this system (IANA name)",
+                                      c->timezone);
         c->zone = z; /* kept: deadlines need it on every request (issue 9) */
     }
     if (holidays == NULL)
@@ -275,10 +298,10 @@ build_controller(const json_node *root, policy_controller *c)
         return rc;
     for (const json_node *h = holidays->first; h; h = h->next) {
         int64_t day;
-        if (h->type != JSON_TEXT || cal_parse_date(h->text, &day) != 0)
-            return json_fail_at(h, "must be a date YYYY-MM-DD");
+        if (h->type != JSON_TEXT || gdpr_calendar__parse_date(h->text, &day) != 0)
+            return gdpr_json__fail_at(h, "must be a date YYYY-MM-DD");
         if (c->n_holidays > 0 && day <= c->holidays[c->n_holidays - 1])
-            return json_fail_at(h, "holidays must be listed in ascending order");
+            return gdpr_json__fail_at(h, "holidays must be listed in ascending order");
         c->holidays[c->n_holidays++] = day;
     }
     return GDPR_OK;
@@ -287,13 +310,14 @@ build_controller(const json_node *root, policy_controller *c)
 static int
 build_categories(const json_node *root, policy_model *p)
 {
-    static const char *const fields[] = { "id", "description", "special", NULL };
+    static const char *const fields[] = {"id", "description", "special", NULL};
     const json_node *arr;
     int rc = read_array(root, "categories", 1, &arr);
 
     if (rc == GDPR_OK)
         rc = alloc_array((void **)&p->categories, arr->count, sizeof *p->categories);
-    for (const json_node *item = arr ? arr->first : NULL; rc == GDPR_OK && item; item = item->next) {
+    for (const json_node *item = arr ? arr->first : NULL; rc == GDPR_OK && item;
+         item = item->next) {
         policy_category *c = &p->categories[p->n_categories];
         if ((rc = expect_type(item, JSON_OBJECT)) != GDPR_OK ||
             (rc = check_members(item, fields)) != GDPR_OK ||
@@ -305,7 +329,8 @@ build_categories(const json_node *root, policy_model *p)
             break;
         for (size_t i = 0; i + 1 < p->n_categories && rc == GDPR_OK; i++)
             if (strcmp(p->categories[i].id, c->id) == 0)
-                rc = json_fail_at(json_member(item, "id"), "id '%s' is used twice", c->id);
+                rc = gdpr_json__fail_at(gdpr_json__member(item, "id"), "id '%s' is used twice",
+                                        c->id);
     }
     return rc;
 }
@@ -313,14 +338,15 @@ build_categories(const json_node *root, policy_model *p)
 static int
 build_purposes(const json_node *root, policy_model *p)
 {
-    static const char *const fields[] = { "id", "description", "basis", "categories",
-                                          "automated_decision", NULL };
+    static const char *const fields[] = {"id",         "description",        "basis",
+                                         "categories", "automated_decision", NULL};
     const json_node *arr;
     int rc = read_array(root, "purposes", 1, &arr);
 
     if (rc == GDPR_OK)
         rc = alloc_array((void **)&p->purposes, arr->count, sizeof *p->purposes);
-    for (const json_node *item = arr ? arr->first : NULL; rc == GDPR_OK && item; item = item->next) {
+    for (const json_node *item = arr ? arr->first : NULL; rc == GDPR_OK && item;
+         item = item->next) {
         policy_purpose *pu = &p->purposes[p->n_purposes];
         const json_node *cats;
         int basis = 0;
@@ -340,19 +366,20 @@ build_purposes(const json_node *root, policy_model *p)
         pu->basis = (policy_basis)basis;
         for (size_t i = 0; i + 1 < p->n_purposes && rc == GDPR_OK; i++)
             if (strcmp(p->purposes[i].id, pu->id) == 0)
-                rc = json_fail_at(json_member(item, "id"), "id '%s' is used twice", pu->id);
+                rc = gdpr_json__fail_at(gdpr_json__member(item, "id"), "id '%s' is used twice",
+                                        pu->id);
         for (const json_node *c = cats->first; rc == GDPR_OK && c; c = c->next) {
             const policy_category *cat;
             if (c->type != JSON_TEXT) {
-                rc = json_fail_at(c, "must be a category id");
+                rc = gdpr_json__fail_at(c, "must be a category id");
                 break;
             }
-            cat = policy_find_category(p, c->text);
+            cat = gdpr_policy__find_category(p, c->text);
             if (cat == NULL) {
-                rc = json_fail_at(c, "'%s' is not a category of this policy", c->text);
+                rc = gdpr_json__fail_at(c, "'%s' is not a category of this policy", c->text);
                 break;
             }
-            pu->categories[pu->n_categories] = text_dup(c->text);
+            pu->categories[pu->n_categories] = gdpr_text__dup(c->text);
             if (pu->categories[pu->n_categories] == NULL)
                 rc = GDPR_ENOMEM;
             else
@@ -360,7 +387,7 @@ build_purposes(const json_node *root, policy_model *p)
             pu->special |= cat->special;
         }
         if (rc == GDPR_OK && cats->count == 0)
-            rc = json_fail_at(cats, "a purpose needs at least one category");
+            rc = gdpr_json__fail_at(cats, "a purpose needs at least one category");
     }
     return rc;
 }
@@ -368,13 +395,14 @@ build_purposes(const json_node *root, policy_model *p)
 static int
 build_notices(const json_node *root, policy_model *p)
 {
-    static const char *const fields[] = { "id", "version", "sha256", "url", NULL };
+    static const char *const fields[] = {"id", "version", "sha256", "url", NULL};
     const json_node *arr;
     int rc = read_array(root, "notices", 0, &arr);
 
     if (rc == GDPR_OK && arr)
         rc = alloc_array((void **)&p->notices, arr->count, sizeof *p->notices);
-    for (const json_node *item = arr ? arr->first : NULL; rc == GDPR_OK && item; item = item->next) {
+    for (const json_node *item = arr ? arr->first : NULL; rc == GDPR_OK && item;
+         item = item->next) {
         policy_notice *n = &p->notices[p->n_notices];
         char *hex = NULL;
 
@@ -387,13 +415,14 @@ build_notices(const json_node *root, policy_model *p)
             (rc = read_text(item, "url", 0, 1024, &n->url)) != GDPR_OK ||
             (rc = read_text(item, "sha256", 1, 64, &hex)) != GDPR_OK)
             break;
-        if (strlen(hex) != 64 || hex_decode(hex, n->sha256, CRYPTO_HASH_BYTES) != 0)
-            rc = json_fail_at(json_member(item, "sha256"),
-                         "must be 64 hex digits (SHA-256 of the notice text)");
+        if (strlen(hex) != 64 || gdpr__hex_decode(hex, n->sha256, CRYPTO_HASH_BYTES) != 0)
+            rc = gdpr_json__fail_at(gdpr_json__member(item, "sha256"),
+                                    "must be 64 hex digits (SHA-256 of the notice text)");
         free(hex);
         for (size_t i = 0; i + 1 < p->n_notices && rc == GDPR_OK; i++)
             if (strcmp(p->notices[i].id, n->id) == 0)
-                rc = json_fail_at(json_member(item, "id"), "id '%s' is used twice", n->id);
+                rc = gdpr_json__fail_at(gdpr_json__member(item, "id"), "id '%s' is used twice",
+                                        n->id);
     }
     return rc;
 }
@@ -405,8 +434,8 @@ read_text_list(const json_node *arr, char ***out, size_t *n_out)
 
     for (const json_node *c = arr->first; rc == GDPR_OK && c; c = c->next) {
         if (c->type != JSON_TEXT)
-            return json_fail_at(c, "must be a string");
-        (*out)[*n_out] = text_dup(c->text);
+            return gdpr_json__fail_at(c, "must be a string");
+        (*out)[*n_out] = gdpr_text__dup(c->text);
         if ((*out)[*n_out] == NULL)
             return GDPR_ENOMEM;
         (*n_out)++;
@@ -417,14 +446,15 @@ read_text_list(const json_node *arr, char ***out, size_t *n_out)
 static int
 build_retention(const json_node *root, policy_model *p)
 {
-    static const char *const fields[] = { "id", "purpose", "category", "period", "anchor",
-                                          "action", "review_every", "legal_duty", "keep", NULL };
+    static const char *const fields[] = {"id",     "purpose",      "category",   "period", "anchor",
+                                         "action", "review_every", "legal_duty", "keep",   NULL};
     const json_node *arr;
     int rc = read_array(root, "retention", 0, &arr);
 
     if (rc == GDPR_OK && arr)
         rc = alloc_array((void **)&p->retention, arr->count, sizeof *p->retention);
-    for (const json_node *item = arr ? arr->first : NULL; rc == GDPR_OK && item; item = item->next) {
+    for (const json_node *item = arr ? arr->first : NULL; rc == GDPR_OK && item;
+         item = item->next) {
         policy_retention *r = &p->retention[p->n_retention];
         const policy_purpose *pu;
         const json_node *keep;
@@ -441,8 +471,8 @@ build_retention(const json_node *root, policy_model *p)
                 GDPR_OK ||
             (rc = read_enum(item, "anchor", anchor_names, ANCHOR_COUNT, &anchor)) != GDPR_OK ||
             (rc = read_enum(item, "action", action_names, ACTION_COUNT, &action)) != GDPR_OK ||
-            (rc = read_duration(item, "review_every", 0, NULL, &r->review_every,
-                                &r->has_review)) != GDPR_OK ||
+            (rc = read_duration(item, "review_every", 0, NULL, &r->review_every, &r->has_review)) !=
+                GDPR_OK ||
             (rc = read_bool(item, "legal_duty", &r->legal_duty)) != GDPR_OK ||
             (rc = read_array(item, "keep", 0, &keep)) != GDPR_OK)
             break;
@@ -450,24 +480,26 @@ build_retention(const json_node *root, policy_model *p)
         r->action = (policy_action)action;
         if (keep && (rc = read_text_list(keep, &r->keep_fields, &r->n_keep_fields)) != GDPR_OK)
             break;
-        pu = policy_find_purpose(p, r->purpose);
+        pu = gdpr_policy__find_purpose(p, r->purpose);
         if (pu == NULL) {
-            rc = json_fail_at(json_member(item, "purpose"), "'%s' is not a purpose of this policy",
-                         r->purpose);
+            rc = gdpr_json__fail_at(gdpr_json__member(item, "purpose"),
+                                    "'%s' is not a purpose of this policy", r->purpose);
             break;
         }
-        if (policy_find_category(p, r->category) == NULL) {
-            rc = json_fail_at(json_member(item, "category"),
-                         "'%s' is not a category of this policy", r->category);
+        if (gdpr_policy__find_category(p, r->category) == NULL) {
+            rc = gdpr_json__fail_at(gdpr_json__member(item, "category"),
+                                    "'%s' is not a category of this policy", r->category);
             break;
         }
         for (size_t i = 0; i + 1 < p->n_retention && rc == GDPR_OK; i++) {
             if (strcmp(p->retention[i].id, r->id) == 0)
-                rc = json_fail_at(json_member(item, "id"), "id '%s' is used twice", r->id);
+                rc = gdpr_json__fail_at(gdpr_json__member(item, "id"), "id '%s' is used twice",
+                                        r->id);
             else if (strcmp(p->retention[i].purpose, r->purpose) == 0 &&
                      strcmp(p->retention[i].category, r->category) == 0)
-                rc = json_fail_at(item, "a second rule for the same purpose and category (%s)",
-                             p->retention[i].id);
+                rc =
+                    gdpr_json__fail_at(item, "a second rule for the same purpose and category (%s)",
+                                       p->retention[i].id);
         }
     }
     return rc;
@@ -476,15 +508,16 @@ build_retention(const json_node *root, policy_model *p)
 static int
 build_roles(const json_node *root, policy_model *p)
 {
-    static const char *const fields[] = { "id", "permissions", NULL };
+    static const char *const fields[] = {"id", "permissions", NULL};
     const json_node *arr;
     int rc = read_array(root, "roles", 1, &arr);
 
     if (rc == GDPR_OK)
         rc = alloc_array((void **)&p->roles, arr->count, sizeof *p->roles);
     if (rc == GDPR_OK && arr->count == 0)
-        return json_fail_at(arr, "at least one role is needed");
-    for (const json_node *item = arr ? arr->first : NULL; rc == GDPR_OK && item; item = item->next) {
+        return gdpr_json__fail_at(arr, "at least one role is needed");
+    for (const json_node *item = arr ? arr->first : NULL; rc == GDPR_OK && item;
+         item = item->next) {
         policy_role *r = &p->roles[p->n_roles];
         const json_node *perms;
 
@@ -497,20 +530,22 @@ build_roles(const json_node *root, policy_model *p)
             break;
         for (size_t i = 0; i + 1 < p->n_roles && rc == GDPR_OK; i++)
             if (strcmp(p->roles[i].id, r->id) == 0)
-                rc = json_fail_at(json_member(item, "id"), "id '%s' is used twice", r->id);
+                rc = gdpr_json__fail_at(gdpr_json__member(item, "id"), "id '%s' is used twice",
+                                        r->id);
         for (const json_node *c = perms->first; rc == GDPR_OK && c; c = c->next) {
             int perm;
             if (c->type != JSON_TEXT) {
-                rc = json_fail_at(c, "must be a permission name");
+                rc = gdpr_json__fail_at(c, "must be a permission name");
                 break;
             }
             if (strcmp(c->text, "*") == 0) {
                 r->all = 1;
                 continue;
             }
-            perm = permission_from_name(c->text);
+            perm = gdpr_permission__from_name(c->text);
             if (perm < 0) {
-                rc = json_fail_at(c, "'%s' is not a permission (see docs/policy.md)", c->text);
+                rc =
+                    gdpr_json__fail_at(c, "'%s' is not a permission (see docs/policy.md)", c->text);
                 break;
             }
             r->granted[perm] = 1;
@@ -522,8 +557,8 @@ build_roles(const json_node *root, policy_model *p)
 static int
 build_safeguards(const json_node *item, policy_recipient *r)
 {
-    static const char *const fields[] = { "type", "module", "reference", "valid_from",
-                                          "valid_until", NULL };
+    static const char *const fields[] = {"type",       "module",      "reference",
+                                         "valid_from", "valid_until", NULL};
     const json_node *arr;
     int rc = read_array(item, "safeguards", 0, &arr);
 
@@ -547,22 +582,23 @@ build_safeguards(const json_node *item, policy_recipient *r)
         if (sg->valid_until != 0) {
             sg->valid_until += SECONDS_PER_DAY - 1; /* in force through that whole day */
             if (sg->valid_until < sg->valid_from) {
-                rc = json_fail_at(json_member(s, "valid_until"), "ends before valid_from");
+                rc = gdpr_json__fail_at(gdpr_json__member(s, "valid_until"),
+                                        "ends before valid_from");
                 break;
             }
         }
-        module = json_member(s, "module");
+        module = gdpr_json__member(s, "module");
         if (sg->type == SAFEGUARD_SCC) {
             if (module == NULL || module->type != JSON_INTEGER || module->integer < 1 ||
                 module->integer > 4) {
-                rc = module ? json_fail_at(module, "SCC module must be 1, 2, 3 or 4 "
-                                      "(Decision (EU) 2021/914)")
+                rc = module ? gdpr_json__fail_at(module, "SCC module must be 1, 2, 3 or 4 "
+                                                         "(Decision (EU) 2021/914)")
                             : missing(s, "module");
                 break;
             }
             sg->module = (int)module->integer;
         } else if (module != NULL) {
-            rc = json_fail_at(module, "only SCCs (type 'scc') have a module");
+            rc = gdpr_json__fail_at(module, "only SCCs (type 'scc') have a module");
         }
     }
     return rc;
@@ -573,8 +609,13 @@ build_safeguards(const json_node *item, policy_recipient *r)
 static int
 valid_derogation(const char *d)
 {
-    static const char *const grounds[] = { "49(1)(b)", "49(1)(c)", "49(1)(d)", "49(1)(e)",
-                                           "49(1)(f)", "49(1)(g)", "49(1) second subparagraph" };
+    static const char *const grounds[] = {"49(1)(b)",
+                                          "49(1)(c)",
+                                          "49(1)(d)",
+                                          "49(1)(e)",
+                                          "49(1)(f)",
+                                          "49(1)(g)",
+                                          "49(1) second subparagraph"};
     return index_of(grounds, sizeof grounds / sizeof grounds[0], d) >= 0;
 }
 
@@ -589,17 +630,19 @@ valid_country(const char *c)
 static int
 build_recipients(const json_node *root, policy_model *p)
 {
-    static const char *const fields[] = { "id", "name", "country", "kind", "dpf_certified",
-                                          "commercial", "safeguards", "occasional", "derogation",
-                                          "disclosure_ground", NULL };
-    static const char *const dpf_fields[] = { "from", "until", NULL };
-    static const char *const kinds[] = { "processor", "controller", "public_body" };
+    static const char *const fields[] = {
+        "id",         "name",       "country",    "kind",       "dpf_certified",
+        "commercial", "safeguards", "occasional", "derogation", "disclosure_ground",
+        NULL};
+    static const char *const dpf_fields[] = {"from", "until", NULL};
+    static const char *const kinds[] = {"processor", "controller", "public_body"};
     const json_node *arr;
     int rc = read_array(root, "recipients", 0, &arr);
 
     if (rc == GDPR_OK && arr)
         rc = alloc_array((void **)&p->recipients, arr->count, sizeof *p->recipients);
-    for (const json_node *item = arr ? arr->first : NULL; rc == GDPR_OK && item; item = item->next) {
+    for (const json_node *item = arr ? arr->first : NULL; rc == GDPR_OK && item;
+         item = item->next) {
         policy_recipient *r = &p->recipients[p->n_recipients];
         const json_node *dpf;
         int kind = 0, ground = 0;
@@ -617,44 +660,51 @@ build_recipients(const json_node *root, policy_model *p)
             (rc = read_text(item, "derogation", 0, 32, &r->derogation)) != GDPR_OK ||
             (rc = build_safeguards(item, r)) != GDPR_OK)
             break;
-        r->kind = text_dup(kinds[kind]);
+        r->kind = gdpr_text__dup(kinds[kind]);
         if (r->kind == NULL) {
             rc = GDPR_ENOMEM;
             break;
         }
         if (!valid_country(r->country)) {
-            rc = json_fail_at(json_member(item, "country"), "'%s' is not an ISO 3166-1 alpha-2 "
-                         "code in capitals nor an organisation id 'org:NAME'", r->country);
+            rc = gdpr_json__fail_at(gdpr_json__member(item, "country"),
+                                    "'%s' is not an ISO 3166-1 alpha-2 "
+                                    "code in capitals nor an organisation id 'org:NAME'",
+                                    r->country);
             break;
         }
-        if (json_member(item, "disclosure_ground") != NULL) {
+        if (gdpr_json__member(item, "disclosure_ground") != NULL) {
             if ((rc = read_enum(item, "disclosure_ground", basis_names, BASIS_COUNT, &ground)) !=
                 GDPR_OK)
                 break;
             if (ground == BASIS_CONSENT) {
-                rc = json_fail_at(json_member(item, "disclosure_ground"), "consent is not a "
-                             "standing ground; record the subject's consent instead");
+                rc = gdpr_json__fail_at(gdpr_json__member(item, "disclosure_ground"),
+                                        "consent is not a "
+                                        "standing ground; record the subject's consent instead");
                 break;
             }
-            r->disclosure_ground = text_dup(basis_names[ground]);
+            r->disclosure_ground = gdpr_text__dup(basis_names[ground]);
             if (r->disclosure_ground == NULL) {
                 rc = GDPR_ENOMEM;
                 break;
             }
         }
         if (r->derogation != NULL && !r->occasional) {
-            rc = json_fail_at(json_member(item, "derogation"), "an Art. 49 derogation other than "
-                         "consent needs \"occasional\": true");
+            rc = gdpr_json__fail_at(gdpr_json__member(item, "derogation"),
+                                    "an Art. 49 derogation other than "
+                                    "consent needs \"occasional\": true");
             break;
         }
         if (r->derogation != NULL && !valid_derogation(r->derogation)) {
-            rc = json_fail_at(json_member(item, "derogation"), "'%s' is not an Art. 49 ground a "
-                         "policy may name: 49(1)(b) .. 49(1)(g) or \"49(1) second "
-                         "subparagraph\" (49(1)(a), explicit consent, comes from the consent "
-                         "ledger)", r->derogation);
+            rc = gdpr_json__fail_at(
+                gdpr_json__member(item, "derogation"),
+                "'%s' is not an Art. 49 ground a "
+                "policy may name: 49(1)(b) .. 49(1)(g) or \"49(1) second "
+                "subparagraph\" (49(1)(a), explicit consent, comes from the consent "
+                "ledger)",
+                r->derogation);
             break;
         }
-        dpf = json_member(item, "dpf_certified");
+        dpf = gdpr_json__member(item, "dpf_certified");
         if (dpf != NULL && dpf->type != JSON_NULL) {
             if ((rc = expect_type(dpf, JSON_OBJECT)) != GDPR_OK ||
                 (rc = check_members(dpf, dpf_fields)) != GDPR_OK ||
@@ -667,7 +717,8 @@ build_recipients(const json_node *root, policy_model *p)
         }
         for (size_t i = 0; i + 1 < p->n_recipients && rc == GDPR_OK; i++)
             if (strcmp(p->recipients[i].id, r->id) == 0)
-                rc = json_fail_at(json_member(item, "id"), "id '%s' is used twice", r->id);
+                rc = gdpr_json__fail_at(gdpr_json__member(item, "id"), "id '%s' is used twice",
+                                        r->id);
     }
     return rc;
 }
@@ -688,11 +739,13 @@ check_grace(const json_node *n, const cal_duration *d)
     int64_t secs;
 
     if (d->years != 0 || d->months != 0)
-        return json_fail_at(n, "give the grace period in weeks, days or hours, not months or years");
+        return gdpr_json__fail_at(
+            n, "give the grace period in weeks, days or hours, not months or years");
     secs = ((d->weeks * 7 + d->days) * 24 + d->hours) * 3600 + d->minutes * 60 + d->seconds;
     if (secs <= 0 || secs > REQUEST_GRACE_MAX_SECONDS)
-        return json_fail_at(n, "must be more than zero and at most P21D, so that erasure still "
-                       "happens within the one-month deadline (Art. 12(3))");
+        return gdpr_json__fail_at(n,
+                                  "must be more than zero and at most P21D, so that erasure still "
+                                  "happens within the one-month deadline (Art. 12(3))");
     return GDPR_OK;
 }
 
@@ -706,21 +759,23 @@ build_close_roles(const json_node *close, policy_model *p)
         int type = index_of(request_type_names, POLICY_REQUEST_TYPES, t->key) + 1;
 
         if (type == 0)
-            return json_fail_at(t, "'%s' is not a request type (access, portability, erasure, "
-                           "rectification, restriction, objection)", t->key);
+            return gdpr_json__fail_at(t,
+                                      "'%s' is not a request type (access, portability, erasure, "
+                                      "rectification, restriction, objection)",
+                                      t->key);
         if (r->close_roles[type] != NULL)
-            return json_fail_at(t, "request type '%s' is listed twice", t->key);
+            return gdpr_json__fail_at(t, "request type '%s' is listed twice", t->key);
         if (t->type != JSON_ARRAY || t->count == 0)
-            return json_fail_at(t, "must be a non-empty array of role ids");
+            return gdpr_json__fail_at(t, "must be a non-empty array of role ids");
         rc = read_text_list(t, &r->close_roles[type], &r->n_close_roles[type]);
         for (const json_node *c = t->first; rc == GDPR_OK && c; c = c->next) {
-            const policy_role *role = policy_find_role(p, c->text);
+            const policy_role *role = gdpr_policy__find_role(p, c->text);
             if (role == NULL)
-                return json_fail_at(c, "'%s' is not a role of this policy", c->text);
-            if (!policy_role_allows(role, PERM_REQUEST_CLOSE) &&
-                !policy_role_allows(role, PERM_REQUEST_DENY))
-                return json_fail_at(c, "role '%s' has neither 'request.close' nor 'request.deny'",
-                               c->text);
+                return gdpr_json__fail_at(c, "'%s' is not a role of this policy", c->text);
+            if (!gdpr_policy__role_allows(role, PERM_REQUEST_CLOSE) &&
+                !gdpr_policy__role_allows(role, PERM_REQUEST_DENY))
+                return gdpr_json__fail_at(
+                    c, "role '%s' has neither 'request.close' nor 'request.deny'", c->text);
         }
     }
     return rc;
@@ -731,8 +786,8 @@ build_close_roles(const json_node *close, policy_model *p)
 static int
 build_requests(const json_node *root, policy_model *p)
 {
-    static const char *const fields[] = { "erasure_grace", "high_risk_role", "close_roles", NULL };
-    const json_node *obj = json_member(root, "requests");
+    static const char *const fields[] = {"erasure_grace", "high_risk_role", "close_roles", NULL};
+    const json_node *obj = gdpr_json__member(root, "requests");
     policy_requests *r = &p->requests;
     const json_node *close;
     int rc;
@@ -746,39 +801,41 @@ build_requests(const json_node *root, policy_model *p)
         (rc = read_text(obj, "high_risk_role", 0, GDPR_NAME_MAX, &r->high_risk_role)) != GDPR_OK)
         return rc;
     if (r->has_erasure_grace &&
-        (rc = check_grace(json_member(obj, "erasure_grace"), &r->erasure_grace)) != GDPR_OK)
+        (rc = check_grace(gdpr_json__member(obj, "erasure_grace"), &r->erasure_grace)) != GDPR_OK)
         return rc;
     if (r->high_risk_role != NULL) {
-        const policy_role *role = policy_find_role(p, r->high_risk_role);
+        const policy_role *role = gdpr_policy__find_role(p, r->high_risk_role);
         if (role == NULL)
-            return json_fail_at(json_member(obj, "high_risk_role"), "'%s' is not a role of this policy",
-                           r->high_risk_role);
-        if (!policy_role_allows(role, PERM_REQUEST_CLOSE) &&
-            !policy_role_allows(role, PERM_REQUEST_DENY))
-            return json_fail_at(json_member(obj, "high_risk_role"), "role '%s' has neither "
-                           "'request.close' nor 'request.deny'", r->high_risk_role);
+            return gdpr_json__fail_at(gdpr_json__member(obj, "high_risk_role"),
+                                      "'%s' is not a role of this policy", r->high_risk_role);
+        if (!gdpr_policy__role_allows(role, PERM_REQUEST_CLOSE) &&
+            !gdpr_policy__role_allows(role, PERM_REQUEST_DENY))
+            return gdpr_json__fail_at(gdpr_json__member(obj, "high_risk_role"),
+                                      "role '%s' has neither "
+                                      "'request.close' nor 'request.deny'",
+                                      r->high_risk_role);
     }
-    close = json_member(obj, "close_roles");
+    close = gdpr_json__member(obj, "close_roles");
     return close == NULL ? GDPR_OK : build_close_roles(close, p);
 }
 
 int
-policy_model_build(const json_node *root, policy_model **out)
+gdpr_policy__model_build(const json_node *root, policy_model **out)
 {
-    static const char *const sections[] = { "controller", "categories", "purposes", "notices",
-                                            "retention", "roles", "recipients", "requests",
-                                            "$schema", NULL };
+    static const char *const sections[] = {"controller", "categories", "purposes",   "notices",
+                                           "retention",  "roles",      "recipients", "requests",
+                                           "$schema",    NULL};
     policy_model *p;
     int rc;
 
     if (root->type != JSON_OBJECT)
-        return err_set(GDPR_EINVAL, "$: the policy must be a JSON object");
+        return gdpr__err_set(GDPR_EINVAL, "$: the policy must be a JSON object");
     rc = check_members(root, sections);
     if (rc != GDPR_OK)
         return rc;
     p = calloc(1, sizeof *p);
     if (p == NULL)
-        return err_set(GDPR_ENOMEM, "out of memory building the policy");
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory building the policy");
     rc = build_controller(root, &p->controller);
     if (rc == GDPR_OK)
         rc = build_categories(root, p);
@@ -795,7 +852,7 @@ policy_model_build(const json_node *root, policy_model **out)
     if (rc == GDPR_OK)
         rc = build_requests(root, p);
     if (rc != GDPR_OK) {
-        policy_model_free(p);
+        gdpr_policy__model_free(p);
         return rc;
     }
     *out = p;
@@ -811,7 +868,7 @@ free_list(char **list, size_t n)
 }
 
 void
-policy_model_free(policy_model *p)
+gdpr_policy__model_free(policy_model *p)
 {
     if (p == NULL)
         return;
@@ -823,7 +880,7 @@ policy_model_free(policy_model *p)
     free(p->controller.timezone);
     free(p->controller.rights_url);
     free(p->controller.holidays);
-    cal_zone_free(p->controller.zone);
+    gdpr_calendar__zone_free(p->controller.zone);
     free(p->requests.erasure_grace_text);
     free(p->requests.high_risk_role);
     for (int t = 1; t <= POLICY_REQUEST_TYPES; t++)
@@ -873,46 +930,46 @@ policy_model_free(policy_model *p)
     free(p);
 }
 
-#define FIND_BY_ID(array, count, id)                                                           \
-    do {                                                                                       \
-        for (size_t i_ = 0; i_ < (count); i_++)                                                \
-            if (strcmp((array)[i_].id, (id)) == 0)                                             \
-                return &(array)[i_];                                                           \
-        return NULL;                                                                           \
+#define FIND_BY_ID(array, count, id)                                                               \
+    do {                                                                                           \
+        for (size_t i_ = 0; i_ < (count); i_++)                                                    \
+            if (strcmp((array)[i_].id, (id)) == 0)                                                 \
+                return &(array)[i_];                                                               \
+        return NULL;                                                                               \
     } while (0)
 
 const policy_category *
-policy_find_category(const policy_model *p, const char *id)
+gdpr_policy__find_category(const policy_model *p, const char *id)
 {
     FIND_BY_ID(p->categories, p->n_categories, id);
 }
 
 const policy_purpose *
-policy_find_purpose(const policy_model *p, const char *id)
+gdpr_policy__find_purpose(const policy_model *p, const char *id)
 {
     FIND_BY_ID(p->purposes, p->n_purposes, id);
 }
 
 const policy_notice *
-policy_find_notice(const policy_model *p, const char *id)
+gdpr_policy__find_notice(const policy_model *p, const char *id)
 {
     FIND_BY_ID(p->notices, p->n_notices, id);
 }
 
 const policy_role *
-policy_find_role(const policy_model *p, const char *id)
+gdpr_policy__find_role(const policy_model *p, const char *id)
 {
     FIND_BY_ID(p->roles, p->n_roles, id);
 }
 
 const policy_recipient *
-policy_find_recipient(const policy_model *p, const char *id)
+gdpr_policy__find_recipient(const policy_model *p, const char *id)
 {
     FIND_BY_ID(p->recipients, p->n_recipients, id);
 }
 
 const policy_retention *
-policy_find_retention(const policy_model *p, const char *purpose, const char *category)
+gdpr_policy__find_retention(const policy_model *p, const char *purpose, const char *category)
 {
     for (size_t i = 0; i < p->n_retention; i++)
         if (strcmp(p->retention[i].purpose, purpose) == 0 &&
@@ -922,7 +979,7 @@ policy_find_retention(const policy_model *p, const char *purpose, const char *ca
 }
 
 int
-policy_role_allows(const policy_role *r, permission perm)
+gdpr_policy__role_allows(const policy_role *r, permission perm)
 {
     return r->all || r->granted[perm];
 }

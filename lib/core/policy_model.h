@@ -40,15 +40,15 @@ typedef enum {
     PERM_REQUEST_CLOSE,
     PERM_REQUEST_DENY,
     PERM_SOURCE_REGISTER,
-    PERM_CONSENT_READ, /* consent ledger (issue 4): read proofs in the history */
-    PERM_ADEQUACY_LOAD, /* transfers (issue 8): replace the adequacy list */
+    PERM_CONSENT_READ,     /* consent ledger (issue 4): read proofs in the history */
+    PERM_ADEQUACY_LOAD,    /* transfers (issue 8): replace the adequacy list */
     PERM_RETENTION_ANCHOR, /* retention (issue 7): touch, contract end, anchors */
     PERM_COUNT
 } permission;
 
-const char *permission_name(permission p);
+const char *gdpr_permission__name(permission p);
 /* -1 when unknown. */
-int permission_from_name(const char *name);
+int gdpr_permission__from_name(const char *name);
 
 typedef enum {
     BASIS_CONSENT,
@@ -60,7 +60,7 @@ typedef enum {
     BASIS_COUNT
 } policy_basis;
 
-const char *policy_basis_name(policy_basis b);
+const char *gdpr_policy__basis_name(policy_basis b);
 
 typedef struct {
     char *id;
@@ -96,8 +96,8 @@ typedef enum {
 
 typedef enum { ACTION_ERASE, ACTION_ANONYMISE, ACTION_REVIEW, ACTION_COUNT } policy_action;
 
-const char *policy_anchor_name(policy_anchor a);
-const char *policy_action_name(policy_action a);
+const char *gdpr_policy__anchor_name(policy_anchor a);
+const char *gdpr_policy__action_name(policy_action a);
 
 typedef struct {
     char *id;
@@ -109,7 +109,7 @@ typedef struct {
     policy_action action;
     int has_review;
     cal_duration review_every;
-    int legal_duty; /* kept under a legal obligation (Art. 17(3)(b)) */
+    int legal_duty;     /* kept under a legal obligation (Art. 17(3)(b)) */
     char **keep_fields; /* anonymise: aggregates kept */
     size_t n_keep_fields;
 } policy_retention;
@@ -121,9 +121,9 @@ typedef struct {
 } policy_role;
 
 typedef enum {
-    SAFEGUARD_SCC,           /* Art. 46(2)(c) Commission SCCs */
-    SAFEGUARD_AUTHORITY_SCC, /* 46(2)(d) */
-    SAFEGUARD_BCR,           /* 46(2)(b) */
+    SAFEGUARD_SCC,               /* Art. 46(2)(c) Commission SCCs */
+    SAFEGUARD_AUTHORITY_SCC,     /* 46(2)(d) */
+    SAFEGUARD_BCR,               /* 46(2)(b) */
     SAFEGUARD_PUBLIC_INSTRUMENT, /* 46(2)(a) */
     SAFEGUARD_CODE_OF_CONDUCT,   /* 46(2)(e) */
     SAFEGUARD_CERTIFICATION,     /* 46(2)(f) */
@@ -131,28 +131,28 @@ typedef enum {
     SAFEGUARD_COUNT
 } policy_safeguard_type;
 
-const char *policy_safeguard_name(policy_safeguard_type t);
+const char *gdpr_policy__safeguard_name(policy_safeguard_type t);
 
 typedef struct {
     policy_safeguard_type type;
-    int module;            /* SCC module 1-4, else 0 */
+    int module; /* SCC module 1-4, else 0 */
     char *reference;
-    int64_t valid_from;    /* UTC seconds */
-    int64_t valid_until;   /* 0: open-ended; else last instant in force */
+    int64_t valid_from;  /* UTC seconds */
+    int64_t valid_until; /* 0: open-ended; else last instant in force */
 } policy_safeguard;
 
 typedef struct {
     char *id;
     char *name;
-    char *country;         /* ISO 3166 alpha-2 or "org:..." */
-    char *kind;            /* processor, controller, public_body */
+    char *country; /* ISO 3166 alpha-2 or "org:..." */
+    char *kind;    /* processor, controller, public_body */
     int dpf_certified;
     int64_t dpf_from, dpf_until;
-    int commercial;        /* subject to PIPEDA etc: commercial organisation */
+    int commercial; /* subject to PIPEDA etc: commercial organisation */
     policy_safeguard *safeguards;
     size_t n_safeguards;
-    int occasional;        /* Art. 49 derogations other than consent allowed */
-    char *derogation;      /* e.g. "49(1)(b)" */
+    int occasional;          /* Art. 49 derogations other than consent allowed */
+    char *derogation;        /* e.g. "49(1)(b)" */
     char *disclosure_ground; /* legal ground to disclose without consent, or NULL */
 } policy_recipient;
 
@@ -165,7 +165,7 @@ typedef struct {
     int64_t *holidays; /* local dates, days since epoch, sorted */
     size_t n_holidays;
     char *rights_url;
-    cal_zone *zone;    /* the timezone loaded once per policy version; NULL = UTC */
+    cal_zone *zone; /* the timezone loaded once per policy version; NULL = UTC */
 } policy_controller;
 
 /* Data-subject requests (issue 9): the optional "requests" section. Types
@@ -173,11 +173,11 @@ typedef struct {
 #define POLICY_REQUEST_TYPES 6
 
 typedef struct {
-    int has_erasure_grace;        /* erasure requests wait this long before fulfilment */
+    int has_erasure_grace; /* erasure requests wait this long before fulfilment */
     cal_duration erasure_grace;
     char *erasure_grace_text;
-    char *high_risk_role;         /* role high-risk requests are escalated to, or NULL */
-    char **close_roles[POLICY_REQUEST_TYPES + 1]; /* by type: roles that may close it */
+    char *high_risk_role; /* role high-risk requests are escalated to, or NULL */
+    char **close_roles[POLICY_REQUEST_TYPES + 1];   /* by type: roles that may close it */
     size_t n_close_roles[POLICY_REQUEST_TYPES + 1]; /* 0: any role with the permission */
 } policy_requests;
 
@@ -204,16 +204,16 @@ typedef struct {
 struct json_node;
 /* Validate a parsed document and build the model; GDPR_EINVAL names the
  * JSON path and the rule. */
-int policy_model_build(const struct json_node *root, policy_model **out);
-void policy_model_free(policy_model *p);
+int gdpr_policy__model_build(const struct json_node *root, policy_model **out);
+void gdpr_policy__model_free(policy_model *p);
 
-const policy_category *policy_find_category(const policy_model *p, const char *id);
-const policy_purpose *policy_find_purpose(const policy_model *p, const char *id);
-const policy_notice *policy_find_notice(const policy_model *p, const char *id);
-const policy_role *policy_find_role(const policy_model *p, const char *id);
-const policy_recipient *policy_find_recipient(const policy_model *p, const char *id);
-const policy_retention *policy_find_retention(const policy_model *p, const char *purpose,
-                                              const char *category);
-int policy_role_allows(const policy_role *r, permission perm);
+const policy_category *gdpr_policy__find_category(const policy_model *p, const char *id);
+const policy_purpose *gdpr_policy__find_purpose(const policy_model *p, const char *id);
+const policy_notice *gdpr_policy__find_notice(const policy_model *p, const char *id);
+const policy_role *gdpr_policy__find_role(const policy_model *p, const char *id);
+const policy_recipient *gdpr_policy__find_recipient(const policy_model *p, const char *id);
+const policy_retention *gdpr_policy__find_retention(const policy_model *p, const char *purpose,
+                                                    const char *category);
+int gdpr_policy__role_allows(const policy_role *r, permission perm);
 
 #endif

@@ -11,14 +11,14 @@
 #include "engine.h"
 
 /* Seal `len` bytes of a record's value under the subject's key, as
- * engine_seal_field with table "vault" and field "value:<category>".
+ * gdpr_engine__seal_field with table "vault" and field "value:<category>".
  * `out` holds len + CRYPTO_SEAL_OVERHEAD bytes. */
-int record_seal(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t record,
-                const char *category, const void *plain, size_t len, uint8_t *out);
+int gdpr_record__seal(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t record,
+                      const char *category, const void *plain, size_t len, uint8_t *out);
 /* Open a stored row's value into `out` (value_len - CRYPTO_SEAL_OVERHEAD
- * bytes); record_open_with uses an opener set up for the row's subject. */
-int record_open(gdpr_engine *eng, const store_vault_row *row, uint8_t *out);
-int record_open_with(engine_field_opener *fo, const store_vault_row *row, uint8_t *out);
+ * bytes); gdpr_record__open_with uses an opener set up for the row's subject. */
+int gdpr_record__open(gdpr_engine *eng, const store_vault_row *row, uint8_t *out);
+int gdpr_record__open_with(engine_field_opener *fo, const store_vault_row *row, uint8_t *out);
 
 /*
  * The one restriction check. What a path wants to do with a record:
@@ -59,33 +59,33 @@ typedef enum {
 
 typedef struct {
     record_limit_kind kind;
-    int64_t hold;                   /* RECORD_HELD: the hold's id */
-    int64_t until;                  /* when the limit ends (CAL_MAX_TIME: open) */
-    char rule[GDPR_NAME_MAX + 32];  /* RECORD_DUTY, RECORD_KEPT: the rule */
+    int64_t hold;                  /* RECORD_HELD: the hold's id */
+    int64_t until;                 /* when the limit ends (CAL_MAX_TIME: open) */
+    char rule[GDPR_NAME_MAX + 32]; /* RECORD_DUTY, RECORD_KEPT: the rule */
 } record_limit;
 
 /* Skip the per-record hold lookup: the caller knows no hold touches the
- * subject (store_hold_any_for_subject), e.g. an erasure planning many
+ * subject (gdpr_store__hold_any_for_subject), e.g. an erasure planning many
  * records. */
 #define RECORD_NO_HOLDS 0x1u
 
 /* What limits `use` of `row` at `now` (out->kind RECORD_FREE when none).
  * Read-only; GDPR_OK or a storage error. */
-int record_limit_of(gdpr_engine *eng, const store_vault_row *row, record_use use, int64_t now,
-                    unsigned int flags, record_limit *out);
+int gdpr_record__limit_of(gdpr_engine *eng, const store_vault_row *row, record_use use, int64_t now,
+                          unsigned int flags, record_limit *out);
 
 /* GDPR_OK when `use` of `row` is allowed now; else GDPR_ESTATE with a
  * message naming the record, the hold or rule, its end and the article.
  * *kind_out (may be NULL) gets the limit. */
-int record_check(gdpr_engine *eng, const store_vault_row *row, record_use use, int *kind_out);
+int gdpr_record__check(gdpr_engine *eng, const store_vault_row *row, record_use use, int *kind_out);
 
 /* Whether a legal hold in force at `at` covers a record of `category`
  * belonging to `subject_hash` (record 0, category NULL: the subject as a
  * whole). *hold_out gets the hold id, 0 when none. Read-only. */
-int record_held(gdpr_engine *eng, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t record,
-                const char *category, int64_t at, int64_t *hold_out);
+int gdpr_record__held(gdpr_engine *eng, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                      int64_t record, const char *category, int64_t at, int64_t *hold_out);
 
 /* "YYYY-MM-DD" of `t` in the controller's zone ("?" when out of range). */
-void engine_format_date(const gdpr_engine *eng, int64_t t, char buf[11]);
+void gdpr_engine__format_date(const gdpr_engine *eng, int64_t t, char buf[11]);
 
 #endif

@@ -15,11 +15,11 @@
 #include "error.h"
 
 void
-engine_format_date(const gdpr_engine *eng, int64_t t, char buf[11])
+gdpr_engine__format_date(const gdpr_engine *eng, int64_t t, char buf[11])
 {
     const cal_zone *z = eng->policy ? eng->policy->controller.zone : NULL;
 
-    if (cal_format_date(cal_zone_local_day(z, t), buf) != 0)
+    if (gdpr_calendar__format_date(gdpr_calendar__zone_local_day(z, t), buf) != 0)
         snprintf(buf, 11, "?");
 }
 
@@ -42,37 +42,37 @@ duty_end(gdpr_engine *eng, const policy_retention *rule, const store_vault_row *
         return GDPR_OK;
     }
     if (row->anchor <= 0) {
-        rc = store_tombstone_kept_find(eng->st, row->id, &kept_until, kept_rule,
-                                       sizeof kept_rule);
+        rc = gdpr_store__tombstone_kept_find(eng->st, row->id, &kept_until, kept_rule,
+                                             sizeof kept_rule);
         if (rc == GDPR_OK && strcmp(kept_rule, rule->id) == 0) {
             *end_out = kept_until;
             return GDPR_OK;
         }
         if (rc != GDPR_OK && rc != GDPR_ENOTFOUND)
             return rc;
-        err_clear();
+        gdpr__err_clear();
     }
-    if (cal_add(row->anchor > 0 ? row->anchor : now, &rule->period, end_out) != 0)
+    if (gdpr_calendar__add(row->anchor > 0 ? row->anchor : now, &rule->period, end_out) != 0)
         *end_out = CAL_MAX_TIME;
     return GDPR_OK;
 }
 
 int
-record_held(gdpr_engine *eng, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t record,
-            const char *category, int64_t at, int64_t *hold_out)
+gdpr_record__held(gdpr_engine *eng, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t record,
+                  const char *category, int64_t at, int64_t *hold_out)
 {
     int64_t until = 0;
 
     *hold_out = 0;
-    return store_hold_covering(eng->st, subject_hash, record, category, at, hold_out, &until);
+    return gdpr_store__hold_covering(eng->st, subject_hash, record, category, at, hold_out, &until);
 }
 
 static int
 check_hold(gdpr_engine *eng, const store_vault_row *row, int64_t now, record_limit *out)
 {
     int64_t hold = 0, until = 0;
-    int rc = store_hold_covering(eng->st, row->subject, row->id, row->category, now, &hold,
-                                 &until);
+    int rc = gdpr_store__hold_covering(eng->st, row->subject, row->id, row->category, now, &hold,
+                                       &until);
 
     if (rc == GDPR_OK && hold != 0) {
         out->kind = RECORD_HELD;
@@ -86,7 +86,7 @@ static int
 check_duty(gdpr_engine *eng, const store_vault_row *row, int64_t now, record_limit *out)
 {
     const policy_retention *rule =
-        eng->policy ? policy_find_retention(eng->policy, row->purpose, row->category) : NULL;
+        eng->policy ? gdpr_policy__find_retention(eng->policy, row->purpose, row->category) : NULL;
     int64_t end = 0;
     int rc;
 
@@ -105,11 +105,11 @@ static int
 check_kept(gdpr_engine *eng, const store_vault_row *row, record_limit *out)
 {
     int64_t until = 0;
-    int rc = store_tombstone_kept_find(eng->st, row->id, &until, out->rule, sizeof out->rule);
+    int rc = gdpr_store__tombstone_kept_find(eng->st, row->id, &until, out->rule, sizeof out->rule);
 
     if (rc == GDPR_ENOTFOUND) {
         out->rule[0] = '\0';
-        err_clear();
+        gdpr__err_clear();
         return GDPR_OK;
     }
     if (rc == GDPR_OK) {
@@ -124,19 +124,19 @@ check_art18(gdpr_engine *eng, const store_vault_row *row, record_use use, record
 {
     unsigned int limits = 0;
     int64_t partial = 0;
-    int rc = engine_subject_limits(eng, row->subject, &limits);
+    int rc = gdpr_engine__subject_limits(eng, row->subject, &limits);
 
     if (rc != GDPR_OK || !(limits & STORE_SUBJECT_RESTRICTED))
         return rc;
     if (use == RECORD_DELETE) {
         /* An erasure under way restricts what it keeps by itself; those
          * records go when their hold or duty ends. */
-        rc = store_tombstone_open_partial(eng->st, row->subject, &partial);
+        rc = gdpr_store__tombstone_open_partial(eng->st, row->subject, &partial);
         if (rc == GDPR_OK)
             return GDPR_OK;
         if (rc != GDPR_ENOTFOUND)
             return rc;
-        err_clear();
+        gdpr__err_clear();
     }
     out->kind = RECORD_ART18;
     out->until = CAL_MAX_TIME;
@@ -144,8 +144,8 @@ check_art18(gdpr_engine *eng, const store_vault_row *row, record_use use, record
 }
 
 int
-record_limit_of(gdpr_engine *eng, const store_vault_row *row, record_use use, int64_t now,
-                unsigned int flags, record_limit *out)
+gdpr_record__limit_of(gdpr_engine *eng, const store_vault_row *row, record_use use, int64_t now,
+                      unsigned int flags, record_limit *out)
 {
     int rc = GDPR_OK;
 
@@ -179,32 +179,39 @@ refused_verb(record_use use)
 }
 
 int
-record_check(gdpr_engine *eng, const store_vault_row *row, record_use use, int *kind_out)
+gdpr_record__check(gdpr_engine *eng, const store_vault_row *row, record_use use, int *kind_out)
 {
     record_limit lim;
     char date[11];
     long long id = (long long)row->id;
-    int rc = record_limit_of(eng, row, use, engine_now(eng), 0, &lim);
+    int rc = gdpr_record__limit_of(eng, row, use, gdpr_engine__now(eng), 0, &lim);
 
     if (kind_out)
         *kind_out = rc == GDPR_OK ? (int)lim.kind : RECORD_FREE;
     if (rc != GDPR_OK || lim.kind == RECORD_FREE)
         return rc;
-    engine_format_date(eng, lim.until, date);
+    gdpr_engine__format_date(eng, lim.until, date);
     switch (lim.kind) {
     case RECORD_HELD:
-        return err_set(GDPR_ESTATE, "record %lld: under legal hold %lld until %s "
-                       "(Art. 17(3)(e)); %s", id, (long long)lim.hold, date, refused_verb(use));
+        return gdpr__err_set(GDPR_ESTATE,
+                             "record %lld: under legal hold %lld until %s "
+                             "(Art. 17(3)(e)); %s",
+                             id, (long long)lim.hold, date, refused_verb(use));
     case RECORD_DUTY:
-        return err_set(GDPR_ESTATE, "record %lld: kept under legal duty (retention rule %s) "
-                       "until %s (Art. 17(3)(b)); %s", id, lim.rule, date, refused_verb(use));
+        return gdpr__err_set(GDPR_ESTATE,
+                             "record %lld: kept under legal duty (retention rule %s) "
+                             "until %s (Art. 17(3)(b)); %s",
+                             id, lim.rule, date, refused_verb(use));
     case RECORD_KEPT:
-        return err_set(GDPR_ESTATE, "record %lld: restricted since its subject was erased: kept "
-                       "only for storage under %s until %s (Art. 17(3), 18(2)); %s", id,
-                       lim.rule, date, refused_verb(use));
+        return gdpr__err_set(GDPR_ESTATE,
+                             "record %lld: restricted since its subject was erased: kept "
+                             "only for storage under %s until %s (Art. 17(3), 18(2)); %s",
+                             id, lim.rule, date, refused_verb(use));
     default:
-        return err_set(GDPR_ESTATE, "record %lld: the subject has restricted processing "
-                       "(Art. 18(1)); stored only, %s until the restriction is lifted "
-                       "(gdpr_subject_unrestrict)", id, refused_verb(use));
+        return gdpr__err_set(GDPR_ESTATE,
+                             "record %lld: the subject has restricted processing "
+                             "(Art. 18(1)); stored only, %s until the restriction is lifted "
+                             "(gdpr_subject_unrestrict)",
+                             id, refused_verb(use));
     }
 }

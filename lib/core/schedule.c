@@ -31,7 +31,7 @@ collect_anchor(int kind, const char *purpose, int64_t at, void *ctx)
         size_t cap = a->cap ? a->cap * 2 : 8;
         void *grown = realloc(a->rows, cap * sizeof *a->rows);
         if (grown == NULL)
-            return err_set(GDPR_ENOMEM, "out of memory reading retention anchors");
+            return gdpr__err_set(GDPR_ENOMEM, "out of memory reading retention anchors");
         a->rows = grown;
         a->cap = cap;
     }
@@ -43,15 +43,15 @@ collect_anchor(int kind, const char *purpose, int64_t at, void *ctx)
 }
 
 int
-schedule_anchors_load(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
-                       schedule_anchors *a)
+gdpr_schedule__anchors_load(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                            schedule_anchors *a)
 {
     a->n = 0;
-    return store_retention_anchor_foreach(eng->st, hash, collect_anchor, a);
+    return gdpr_store__retention_anchor_foreach(eng->st, hash, collect_anchor, a);
 }
 
 void
-schedule_anchors_free(schedule_anchors *a)
+gdpr_schedule__anchors_free(schedule_anchors *a)
 {
     free(a->rows);
     a->rows = NULL;
@@ -68,15 +68,15 @@ find_anchor(const schedule_anchors *a, int kind, const char *purpose)
 }
 
 void
-schedule_compute(const policy_model *p, const schedule_anchors *a, const char *purpose,
-                  const char *category, int64_t collected, int has_keep, int64_t keep_until,
-                  schedule_plan *out)
+gdpr_schedule__compute(const policy_model *p, const schedule_anchors *a, const char *purpose,
+                       const char *category, int64_t collected, int has_keep, int64_t keep_until,
+                       schedule_plan *out)
 {
     const schedule_anchor_row *own, *every;
     int64_t base = collected, due;
 
     memset(out, 0, sizeof *out);
-    out->rule = p ? policy_find_retention(p, purpose, category) : NULL;
+    out->rule = p ? gdpr_policy__find_retention(p, purpose, category) : NULL;
     if (out->rule == NULL)
         return;
     own = find_anchor(a, (int)out->rule->anchor, purpose);
@@ -101,7 +101,7 @@ schedule_compute(const policy_model *p, const schedule_anchors *a, const char *p
     }
     out->has_anchor = 1;
     out->anchor = base;
-    if (cal_add(base, &out->rule->period, &due) != 0)
+    if (gdpr_calendar__add(base, &out->rule->period, &due) != 0)
         return; /* after 9999-12-31: never due */
     if (has_keep && keep_until > due)
         due = keep_until;
@@ -110,14 +110,14 @@ schedule_compute(const policy_model *p, const schedule_anchors *a, const char *p
 }
 
 int
-schedule_reschedule(gdpr_engine *eng, const policy_model *p, const store_retention_row *row,
-                     const schedule_anchors *a, int *changed_out)
+gdpr_schedule__reschedule(gdpr_engine *eng, const policy_model *p, const store_retention_row *row,
+                          const schedule_anchors *a, int *changed_out)
 {
     schedule_plan s;
     int changed;
 
-    schedule_compute(p, a, row->purpose, row->category, row->collected, row->has_keep,
-                      row->keep_until, &s);
+    gdpr_schedule__compute(p, a, row->purpose, row->category, row->collected, row->has_keep,
+                           row->keep_until, &s);
     if (row->review != 0)
         s.has_due = 0; /* under review: due again only after the decision */
     changed = s.has_anchor != row->has_anchor || (s.has_anchor && s.anchor != row->anchor) ||
@@ -126,13 +126,12 @@ schedule_reschedule(gdpr_engine *eng, const policy_model *p, const store_retenti
         *changed_out = changed;
     if (!changed)
         return GDPR_OK;
-    return store_retention_set_schedule(eng->st, row->id, s.has_anchor, s.anchor, s.has_due,
-                                        s.due);
+    return gdpr_store__retention_set_schedule(eng->st, row->id, s.has_anchor, s.anchor, s.has_due,
+                                              s.due);
 }
 
-
 int
-schedule_row_push(const store_retention_row *row, void *ctx)
+gdpr_schedule__row_push(const store_retention_row *row, void *ctx)
 {
     schedule_row_vec *vec = ctx;
     schedule_row_copy *c;
@@ -141,7 +140,7 @@ schedule_row_push(const store_retention_row *row, void *ctx)
         size_t cap = vec->cap ? vec->cap * 2 : 64;
         void *grown = realloc(vec->v, cap * sizeof *vec->v);
         if (grown == NULL)
-            return err_set(GDPR_ENOMEM, "out of memory reading record schedules");
+            return gdpr__err_set(GDPR_ENOMEM, "out of memory reading record schedules");
         vec->v = grown;
         vec->cap = cap;
     }
@@ -156,7 +155,7 @@ schedule_row_push(const store_retention_row *row, void *ctx)
 }
 
 const store_retention_row *
-schedule_row_fix(schedule_row_copy *c)
+gdpr_schedule__row_fix(schedule_row_copy *c)
 {
     c->row.subject = c->subject;
     c->row.category = c->category;
@@ -181,7 +180,7 @@ anchors_for(gdpr_engine *eng, anchor_cache *c, const uint8_t hash[CRYPTO_HASH_BY
     if (c->loaded && memcmp(c->hash, hash, CRYPTO_HASH_BYTES) == 0)
         return GDPR_OK;
     c->loaded = 0;
-    rc = schedule_anchors_load(eng, hash, &c->a);
+    rc = gdpr_schedule__anchors_load(eng, hash, &c->a);
     if (rc == GDPR_OK) {
         memcpy(c->hash, hash, CRYPTO_HASH_BYTES);
         c->loaded = 1;
@@ -190,22 +189,24 @@ anchors_for(gdpr_engine *eng, anchor_cache *c, const uint8_t hash[CRYPTO_HASH_BY
 }
 
 int
-schedule_record(gdpr_engine *eng, store_vault_row *row)
+gdpr_schedule__record(gdpr_engine *eng, store_vault_row *row)
 {
-    schedule_anchors a = { NULL, 0, 0 };
-    const policy_retention *rule = policy_find_retention(eng->policy, row->purpose, row->category);
+    schedule_anchors a = {NULL, 0, 0};
+    const policy_retention *rule =
+        gdpr_policy__find_retention(eng->policy, row->purpose, row->category);
     schedule_plan s;
     int rc = GDPR_OK;
 
     if (rule != NULL && rule->anchor != ANCHOR_COLLECTION)
-        rc = schedule_anchors_load(eng, row->subject, &a);
+        rc = gdpr_schedule__anchors_load(eng, row->subject, &a);
     if (rc == GDPR_OK) {
-        schedule_compute(eng->policy, &a, row->purpose, row->category, row->collected, 0, 0, &s);
+        gdpr_schedule__compute(eng->policy, &a, row->purpose, row->category, row->collected, 0, 0,
+                               &s);
         row->anchor = s.has_anchor ? s.anchor : 0;
         row->has_due = s.has_due;
         row->due = s.due;
     }
-    schedule_anchors_free(&a);
+    gdpr_schedule__anchors_free(&a);
     return rc;
 }
 
@@ -222,22 +223,22 @@ policy_uses_anchor(const policy_model *p, policy_anchor kind)
 static int
 reschedule_subject(gdpr_engine *eng, const policy_model *p, const uint8_t hash[CRYPTO_HASH_BYTES])
 {
-    schedule_anchors a = { NULL, 0, 0 };
-    schedule_row_vec vec = { NULL, 0, 0 };
-    int rc = store_retention_subject_foreach(eng->st, hash, schedule_row_push, &vec);
+    schedule_anchors a = {NULL, 0, 0};
+    schedule_row_vec vec = {NULL, 0, 0};
+    int rc = gdpr_store__retention_subject_foreach(eng->st, hash, gdpr_schedule__row_push, &vec);
 
     if (rc == GDPR_OK && vec.n > 0)
-        rc = schedule_anchors_load(eng, hash, &a);
+        rc = gdpr_schedule__anchors_load(eng, hash, &a);
     for (size_t i = 0; rc == GDPR_OK && i < vec.n; i++)
-        rc = schedule_reschedule(eng, p, schedule_row_fix(&vec.v[i]), &a, NULL);
-    schedule_anchors_free(&a);
+        rc = gdpr_schedule__reschedule(eng, p, gdpr_schedule__row_fix(&vec.v[i]), &a, NULL);
+    gdpr_schedule__anchors_free(&a);
     free(vec.v);
     return rc;
 }
 
 int
-schedule_anchor(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
-                        policy_anchor anchor, const char *purpose, int64_t at)
+gdpr_schedule__anchor(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], policy_anchor anchor,
+                      const char *purpose, int64_t at)
 {
     const char *key = purpose ? purpose : "";
     int64_t old = 0;
@@ -245,18 +246,18 @@ schedule_anchor(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
 
     if (at == 0) {
         int deleted = 0;
-        rc = store_retention_anchor_delete(eng->st, hash, (int)anchor, key, &deleted);
+        rc = gdpr_store__retention_anchor_delete(eng->st, hash, (int)anchor, key, &deleted);
         if (rc != GDPR_OK || !deleted)
             return rc;
     } else {
         int64_t id = 0;
         /* A subject erased in the same transaction (an erasure request
          * closed) keeps no anchor. */
-        rc = store_subject_find(eng->st, hash, &id);
+        rc = gdpr_store__subject_find(eng->st, hash, &id);
         if (rc == GDPR_ENOTFOUND)
             return GDPR_OK;
         if (rc == GDPR_OK)
-            rc = store_retention_anchor_get(eng->st, hash, (int)anchor, key, &old);
+            rc = gdpr_store__retention_anchor_get(eng->st, hash, (int)anchor, key, &old);
         if (rc == GDPR_OK && (anchor == ANCHOR_LAST_ACTIVITY || anchor == ANCHOR_REQUEST_CLOSED) &&
             old >= at)
             return GDPR_OK; /* these only move forward */
@@ -264,7 +265,7 @@ schedule_anchor(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
             return GDPR_OK;
         if (rc != GDPR_OK && rc != GDPR_ENOTFOUND)
             return rc;
-        rc = store_retention_anchor_put(eng->st, hash, (int)anchor, key, at);
+        rc = gdpr_store__retention_anchor_put(eng->st, hash, (int)anchor, key, at);
         if (rc != GDPR_OK)
             return rc;
     }
@@ -274,23 +275,23 @@ schedule_anchor(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
 }
 
 int
-schedule_consent(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
-                         const char *purpose, int state, int64_t at)
+gdpr_schedule__consent(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
+                       int state, int64_t at)
 {
     if (state == STORE_CONSENT_GRANTED)
-        return schedule_anchor(eng, hash, ANCHOR_CONSENT_WITHDRAWAL, purpose, 0);
+        return gdpr_schedule__anchor(eng, hash, ANCHOR_CONSENT_WITHDRAWAL, purpose, 0);
     if (at <= 0)
         return GDPR_OK;
     /* A refusal ends consent as a withdrawal does. */
-    return schedule_anchor(eng, hash, ANCHOR_CONSENT_WITHDRAWAL, purpose, at);
+    return gdpr_schedule__anchor(eng, hash, ANCHOR_CONSENT_WITHDRAWAL, purpose, at);
 }
 
 static int
 rule_changed(const policy_model *old, const policy_model *next, const char *purpose,
              const char *category)
 {
-    const policy_retention *o = old ? policy_find_retention(old, purpose, category) : NULL;
-    const policy_retention *n = next ? policy_find_retention(next, purpose, category) : NULL;
+    const policy_retention *o = old ? gdpr_policy__find_retention(old, purpose, category) : NULL;
+    const policy_retention *n = next ? gdpr_policy__find_retention(next, purpose, category) : NULL;
 
     if (o == NULL || n == NULL)
         return o != n;
@@ -313,11 +314,11 @@ rules_changed(const policy_model *old, const policy_model *next)
  * records, every record (all = 1) or those whose rule differs between
  * `old` and `p`. */
 int
-schedule_reschedule_all(gdpr_engine *eng, const policy_model *old, const policy_model *p, int all,
-               int own_transactions, int64_t *changed_out)
+gdpr_schedule__reschedule_all(gdpr_engine *eng, const policy_model *old, const policy_model *p,
+                              int all, int own_transactions, int64_t *changed_out)
 {
     anchor_cache cache;
-    schedule_row_vec vec = { NULL, 0, 0 };
+    schedule_row_vec vec = {NULL, 0, 0};
     int64_t after = 0, changed = 0;
     int rc = GDPR_OK;
 
@@ -326,29 +327,30 @@ schedule_reschedule_all(gdpr_engine *eng, const policy_model *old, const policy_
         size_t n;
         vec.n = 0;
         if (own_transactions)
-            rc = engine_begin(eng);
+            rc = gdpr_engine__begin(eng);
         if (rc == GDPR_OK)
-            rc = store_retention_scan(eng->st, after, SCAN_BATCH, schedule_row_push, &vec);
+            rc = gdpr_store__retention_scan(eng->st, after, SCAN_BATCH, gdpr_schedule__row_push,
+                                            &vec);
         for (size_t i = 0; rc == GDPR_OK && i < vec.n; i++) {
-            const store_retention_row *row = schedule_row_fix(&vec.v[i]);
+            const store_retention_row *row = gdpr_schedule__row_fix(&vec.v[i]);
             int one = 0;
             if (!all && !rule_changed(old, p, row->purpose, row->category))
                 continue;
             rc = anchors_for(eng, &cache, row->subject);
             if (rc == GDPR_OK)
-                rc = schedule_reschedule(eng, p, row, &cache.a, &one);
+                rc = gdpr_schedule__reschedule(eng, p, row, &cache.a, &one);
             changed += one;
         }
         n = vec.n;
         if (n > 0)
             after = vec.v[n - 1].row.id;
         if (own_transactions && (rc != GDPR_OK || n == SCAN_BATCH))
-            rc = engine_end(eng, rc);
+            rc = gdpr_engine__end(eng, rc);
         if (rc != GDPR_OK || n < SCAN_BATCH)
             break;
     }
     /* With own transactions, the last one stays open for the caller's audit. */
-    schedule_anchors_free(&cache.a);
+    gdpr_schedule__anchors_free(&cache.a);
     free(vec.v);
     if (changed_out)
         *changed_out = changed;
@@ -356,11 +358,9 @@ schedule_reschedule_all(gdpr_engine *eng, const policy_model *old, const policy_
 }
 
 int
-schedule_policy_changed(gdpr_engine *eng, const policy_model *old,
-                                const policy_model *next)
+gdpr_schedule__policy_changed(gdpr_engine *eng, const policy_model *old, const policy_model *next)
 {
     if (!rules_changed(old, next))
         return GDPR_OK;
-    return schedule_reschedule_all(eng, old, next, 0, 0, NULL);
+    return gdpr_schedule__reschedule_all(eng, old, next, 0, 0, NULL);
 }
-

@@ -28,12 +28,12 @@
 static int
 begin_relaxed(gdpr_engine *eng)
 {
-    int rc = store_relax_durability(eng->st, 1);
+    int rc = gdpr_store__relax_durability(eng->st, 1);
 
     if (rc == GDPR_OK)
-        rc = engine_begin(eng);
+        rc = gdpr_engine__begin(eng);
     if (rc != GDPR_OK)
-        store_relax_durability(eng->st, 0);
+        gdpr_store__relax_durability(eng->st, 0);
     return rc;
 }
 
@@ -42,10 +42,10 @@ end_relaxed(gdpr_engine *eng, int rc)
 {
     int back;
 
-    rc = engine_end(eng, rc);
-    back = store_relax_durability(eng->st, 0);
+    rc = gdpr_engine__end(eng, rc);
+    back = gdpr_store__relax_durability(eng->st, 0);
     if (back != GDPR_OK && rc == GDPR_OK)
-        rc = err_wrap(back, "erasure: restoring full durability");
+        rc = gdpr__err_wrap(back, "erasure: restoring full durability");
     return rc;
 }
 
@@ -62,17 +62,17 @@ destroy_queued_keys(gdpr_engine *eng)
 
     if (rc != GDPR_OK)
         return rc;
-    while ((rc = store_key_queue_first(eng->st, hash)) == GDPR_OK) {
-        rc = store_key_delete(eng->st, hash);
+    while ((rc = gdpr_store__key_queue_first(eng->st, hash)) == GDPR_OK) {
+        rc = gdpr_store__key_delete(eng->st, hash);
         if (rc == GDPR_OK)
-            rc = store_key_queue_remove(eng->st, hash);
-        engine_dek_forget(eng, hash);
+            rc = gdpr_store__key_queue_remove(eng->st, hash);
+        gdpr_engine__dek_forget(eng, hash);
         if (rc != GDPR_OK)
             break;
     }
     if (rc == GDPR_ENOTFOUND)
         rc = GDPR_OK;
-    crypto_wipe(hash, sizeof hash);
+    gdpr_crypto__wipe(hash, sizeof hash);
     return end_relaxed(eng, rc);
 }
 
@@ -82,27 +82,29 @@ scrub_with_retry(gdpr_engine *eng)
     int rc = GDPR_OK;
 
     for (int i = 0; i < SCRUB_ATTEMPTS; i++) {
-        rc = store_scrub(eng->st);
+        rc = gdpr_store__scrub(eng->st);
         if (rc != GDPR_EBUSY)
             break;
     }
     if (rc == GDPR_EBUSY)
-        return err_wrap(rc, "erasure committed and key destroyed, but after %d tries old page "
-                        "images stay in the WAL until gdpr_erase_retry_pending() succeeds",
-                        SCRUB_ATTEMPTS);
+        return gdpr__err_wrap(rc,
+                              "erasure committed and key destroyed, but after %d tries old page "
+                              "images stay in the WAL until gdpr_erase_retry_pending() succeeds",
+                              SCRUB_ATTEMPTS);
     return rc;
 }
 
 int
-shred_finish(gdpr_engine *eng)
+gdpr_shred__finish(gdpr_engine *eng)
 {
     int keys = 0, unwiped = 0;
     int rc;
 
-    if (store_depth(eng->st) > 0)
-        return err_set(GDPR_ESTATE, "erasure: keys are destroyed and freed bytes scrubbed only "
-                       "outside a transaction");
-    rc = store_erasure_unfinished(eng->st, &keys, &unwiped);
+    if (gdpr_store__depth(eng->st) > 0)
+        return gdpr__err_set(GDPR_ESTATE,
+                             "erasure: keys are destroyed and freed bytes scrubbed only "
+                             "outside a transaction");
+    rc = gdpr_store__erasure_unfinished(eng->st, &keys, &unwiped);
     if (rc != GDPR_OK || (!keys && !unwiped))
         return rc;
     if (keys)
@@ -114,28 +116,28 @@ shred_finish(gdpr_engine *eng)
     if (rc == GDPR_OK && unwiped) {
         rc = begin_relaxed(eng);
         if (rc == GDPR_OK)
-            rc = end_relaxed(eng, store_tombstone_set_wiped(eng->st));
+            rc = end_relaxed(eng, gdpr_store__tombstone_set_wiped(eng->st));
     }
     return rc;
 }
 
 int
-shred_resume(gdpr_engine *eng)
+gdpr_shred__resume(gdpr_engine *eng)
 {
     int version = 0;
-    int rc = store_schema_version(eng->st, &version);
+    int rc = gdpr_store__schema_version(eng->st, &version);
 
     /* Only a store built at an older schema on purpose (tests of the
      * migrations) lacks the erasure tables: nothing can be pending there. */
-    if (rc != GDPR_OK || version != store_schema_latest())
+    if (rc != GDPR_OK || version != gdpr_store__schema_latest())
         return rc;
-    rc = shred_finish(eng);
+    rc = gdpr_shred__finish(eng);
 
     /* A reader of another process may hold the scrub back; the open
      * must not fail for that. The tombstones stay "not wiped" and the
      * next erasure call or gdpr_erase_retry_pending() retries. */
     if (rc == GDPR_EBUSY) {
-        err_clear();
+        gdpr__err_clear();
         return GDPR_OK;
     }
     return rc;
@@ -145,34 +147,34 @@ shred_resume(gdpr_engine *eng)
 
 /* The subject row and key go when nothing of it is kept any more. */
 int
-shred_retire_subject(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t tombstone,
-               int64_t now)
+gdpr_shred__retire_subject(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                           int64_t tombstone, int64_t now)
 {
     int64_t partial = 0;
     int exists = 0;
-    int rc = store_subject_delete(eng->st, hash);
+    int rc = gdpr_store__subject_delete(eng->st, hash);
 
     if (rc == GDPR_ENOTFOUND) {
-        err_clear();
+        gdpr__err_clear();
         rc = GDPR_OK;
     }
     if (rc == GDPR_OK)
-        rc = store_key_exists(eng->st, hash, &exists);
+        rc = gdpr_store__key_exists(eng->st, hash, &exists);
     if (rc == GDPR_OK && exists)
-        rc = store_key_queue_add(eng->st, hash, tombstone, now);
+        rc = gdpr_store__key_queue_add(eng->st, hash, tombstone, now);
     /* Earlier erasures of this subject that kept records are complete now. */
     while (rc == GDPR_OK) {
-        rc = store_tombstone_open_partial(eng->st, hash, &partial);
+        rc = gdpr_store__tombstone_open_partial(eng->st, hash, &partial);
         if (rc == GDPR_ENOTFOUND)
             return GDPR_OK;
         if (rc == GDPR_OK)
-            rc = store_tombstone_set_complete(eng->st, partial);
+            rc = gdpr_store__tombstone_set_complete(eng->st, partial);
     }
     return rc;
 }
 
 int
-shred_record_copy(const store_vault_row *row, void *ctx)
+gdpr_shred__record_copy(const store_vault_row *row, void *ctx)
 {
     shred_record *c = ctx;
 
@@ -197,8 +199,8 @@ record_tombstone(gdpr_engine *eng, const gdpr_actor *who, const uint8_t hash[CRY
 {
     int64_t day = now - ((now % SECONDS_PER_DAY) + SECONDS_PER_DAY) % SECONDS_PER_DAY;
     store_tombstone_row t;
-    int rc = store_tombstone_find(eng->st, hash, STORE_TOMBSTONE_RECORD, ground, day,
-                                  day + SECONDS_PER_DAY, id_out);
+    int rc = gdpr_store__tombstone_find(eng->st, hash, STORE_TOMBSTONE_RECORD, ground, day,
+                                        day + SECONDS_PER_DAY, id_out);
 
     if (rc != GDPR_ENOTFOUND)
         return rc;
@@ -209,84 +211,85 @@ record_tombstone(gdpr_engine *eng, const gdpr_actor *who, const uint8_t hash[CRY
     t.ground = ground;
     t.actor = who->id;
     t.role = who->role;
-    return store_tombstone_insert(eng->st, &t, id_out);
+    return gdpr_store__tombstone_insert(eng->st, &t, id_out);
 }
 
 int
-shred_record_delete(gdpr_engine *eng, const store_vault_row *row, int64_t now)
+gdpr_shred__record_delete(gdpr_engine *eng, const store_vault_row *row, int64_t now)
 {
     int64_t partial = 0;
     int has = 1;
-    int rc = store_vault_delete(eng->st, row->id);
+    int rc = gdpr_store__vault_delete(eng->st, row->id);
 
     if (rc == GDPR_OK)
-        rc = store_tombstone_kept_erased(eng->st, row->id, now);
+        rc = gdpr_store__tombstone_kept_erased(eng->st, row->id, now);
     /* The last record a partial erasure kept takes the subject with it. */
     if (rc == GDPR_OK) {
-        rc = store_tombstone_open_partial(eng->st, row->subject, &partial);
+        rc = gdpr_store__tombstone_open_partial(eng->st, row->subject, &partial);
         if (rc == GDPR_ENOTFOUND) {
-            err_clear();
+            gdpr__err_clear();
             return GDPR_OK;
         }
     }
     if (rc == GDPR_OK)
-        rc = store_subject_has_data(eng->st, row->subject, &has);
+        rc = gdpr_store__subject_has_data(eng->st, row->subject, &has);
     if (rc == GDPR_OK && !has)
-        rc = shred_retire_subject(eng, row->subject, partial, now);
+        rc = gdpr_shred__retire_subject(eng, row->subject, partial, now);
     return rc;
 }
 
 int
-shred_record_in(gdpr_engine *eng, const gdpr_actor *who, const shred_record *rec,
-                const char *ground, int64_t use_tombstone, unsigned int flags, int *outcome)
+gdpr_shred__record_in(gdpr_engine *eng, const gdpr_actor *who, const shred_record *rec,
+                      const char *ground, int64_t use_tombstone, unsigned int flags, int *outcome)
 {
-    int64_t now = engine_now(eng), tombstone = use_tombstone;
+    int64_t now = gdpr_engine__now(eng), tombstone = use_tombstone;
     int kind = RECORD_FREE;
     char ref[96];
-    int rc = record_check(eng, &rec->row, (flags & SHRED_ROUTINE) ? RECORD_DELETE : RECORD_ERASE,
-                          &kind);
+    int rc = gdpr_record__check(eng, &rec->row,
+                                (flags & SHRED_ROUTINE) ? RECORD_DELETE : RECORD_ERASE, &kind);
 
     if (rc == GDPR_ESTATE) {
         *outcome = kind == RECORD_HELD ? SHRED_HELD : SHRED_KEPT;
         return rc;
     }
     if (rc == GDPR_OK)
-        rc = shred_record_delete(eng, &rec->row, now);
+        rc = gdpr_shred__record_delete(eng, &rec->row, now);
     if (rc == GDPR_OK && tombstone == 0)
         rc = record_tombstone(eng, who, rec->hash, ground, now, &tombstone);
     if (rc == GDPR_OK)
-        rc = store_tombstone_add(eng->st, tombstone, 1, 0, 0, use_tombstone ? now : 0);
+        rc = gdpr_store__tombstone_add(eng->st, tombstone, 1, 0, 0, use_tombstone ? now : 0);
     if (rc == GDPR_OK)
-        rc = store_tombstone_record_add(eng->st, tombstone, rec->row.id);
+        rc = gdpr_store__tombstone_record_add(eng->st, tombstone, rec->row.id);
     snprintf(ref, sizeof ref, "record %lld (tombstone %lld)", (long long)rec->row.id,
              (long long)tombstone);
     if (rc == GDPR_OK && !(flags & SHRED_QUIET))
-        rc = audit_append(eng, who, permission_name(PERM_ERASE_SUBJECT), rec->hash, GDPR_OK, ref);
+        rc = gdpr_audit__append(eng, who, gdpr_permission__name(PERM_ERASE_SUBJECT), rec->hash,
+                                GDPR_OK, ref);
     if (rc == GDPR_OK)
         *outcome = SHRED_ERASED;
     return rc;
 }
 
 int
-shred_record_load(gdpr_engine *eng, int64_t record, shred_record *out)
+gdpr_shred__record_load(gdpr_engine *eng, int64_t record, shred_record *out)
 {
-    int rc = store_vault_get(eng->st, record, shred_record_copy, out);
+    int rc = gdpr_store__vault_get(eng->st, record, gdpr_shred__record_copy, out);
 
     if (rc == GDPR_ENOTFOUND)
-        rc = err_set(GDPR_ENOTFOUND, "record: %lld is not a vault record", (long long)record);
+        rc = gdpr__err_set(GDPR_ENOTFOUND, "record: %lld is not a vault record", (long long)record);
     return rc;
 }
 
 int
-shred_record_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t record, const char *ground,
-                    unsigned int flags, int *outcome_out)
+gdpr_shred__record_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t record,
+                          const char *ground, unsigned int flags, int *outcome_out)
 {
     shred_record rec;
     int outcome = 0;
-    int rc = shred_record_load(eng, record, &rec);
+    int rc = gdpr_shred__record_load(eng, record, &rec);
 
     if (rc == GDPR_OK)
-        rc = shred_record_in(eng, who, &rec, ground, 0, flags, &outcome);
+        rc = gdpr_shred__record_in(eng, who, &rec, ground, 0, flags, &outcome);
     if (outcome_out)
         *outcome_out = outcome;
     return rc;

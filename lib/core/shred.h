@@ -7,17 +7,17 @@
  *
  * How to erase a record from inside your own transaction (retention):
  *
- *     engine_lock(eng);  ... engine_authorize(...);  engine_begin(eng);
- *     rc = shred_record_locked(eng, who, record, "retention rule R-2",
+ *     gdpr_engine__lock(eng);  ... gdpr_engine__authorize(...);  gdpr_engine__begin(eng);
+ *     rc = gdpr_shred__record_locked(eng, who, record, "retention rule R-2",
  *                              SHRED_QUIET, &outcome);
  *     ...                                 (GDPR_ESTATE: held or kept, see outcome)
- *     rc = engine_end(eng, rc);
- *     shred_finish(eng);                  (outside every transaction)
- *     engine_unlock(eng, rc);
+ *     rc = gdpr_engine__end(eng, rc);
+ *     gdpr_shred__finish(eng);                  (outside every transaction)
+ *     gdpr_engine__unlock(eng, rc);
  *
  * Nothing here destroys a key inside a transaction: when a record was the
  * last one a partially erased subject kept, the subject's row goes in the
- * caller's transaction and its key is queued; shred_finish() destroys
+ * caller's transaction and its key is queued; gdpr_shred__finish() destroys
  * queued keys and scrubs once that transaction has committed. A queue left
  * behind (crash, forgotten call) is finished by the next erasure call,
  * gdpr_erase_retry_pending(), gdpr_commit() or the next gdpr_open().
@@ -28,12 +28,13 @@
 
 #include "record.h"
 
-/* Flags of shred_record_locked. */
-#define SHRED_QUIET 0x1u   /* no audit event: the caller audits (e.g. one per batch) */
-#define SHRED_ROUTINE 0x2u /* the host's routine (retention), not an Art. 17 request:
-                            * checked as RECORD_DELETE, so an Art. 18 restriction keeps it */
+/* Flags of gdpr_shred__record_locked. */
+#define SHRED_QUIET 0x1u /* no audit event: the caller audits (e.g. one per batch) */
+#define SHRED_ROUTINE                                                                              \
+    0x2u /* the host's routine (retention), not an Art. 17 request:                                \
+          * checked as RECORD_DELETE, so an Art. 18 restriction keeps it */
 
-/* What happened to a record (shred_record_locked's *outcome_out). */
+/* What happened to a record (gdpr_shred__record_locked's *outcome_out). */
 typedef enum {
     SHRED_ERASED = 1, /* deleted, record tombstone written */
     SHRED_HELD = 2,   /* a legal hold covers it: nothing done, GDPR_ESTATE */
@@ -48,40 +49,41 @@ typedef struct {
     store_vault_row row; /* copies of the scalars; strings point above; no value */
 } shred_record;
 
-/* A store_vault_get callback filling a shred_record (ctx). */
-int shred_record_copy(const store_vault_row *row, void *ctx);
+/* A gdpr_store__vault_get callback filling a shred_record (ctx). */
+int gdpr_shred__record_copy(const store_vault_row *row, void *ctx);
 /* Load record `record`; GDPR_ENOTFOUND naming it. */
-int shred_record_load(gdpr_engine *eng, int64_t record, shred_record *out);
+int gdpr_shred__record_load(gdpr_engine *eng, int64_t record, shred_record *out);
 
 /*
  * Erase one vault record on `ground` (1..GDPR_NAME_MAX bytes, e.g.
  * "retention rule R-2") under Art. 17. Preconditions: the engine is
  * locked, a policy is loaded, the caller has authorised `who` and holds a
- * transaction (engine_begin). Passes the restriction check for
- * RECORD_ERASE at engine_now(); erases the record and writes (or extends)
+ * transaction (gdpr_engine__begin). Passes the restriction check for
+ * RECORD_ERASE at gdpr_engine__now(); erases the record and writes (or extends)
  * a record tombstone for the subject: one per (subject, ground, UTC day).
  * Returns GDPR_OK (outcome SHRED_ERASED); GDPR_ESTATE (outcome SHRED_HELD
  * or SHRED_KEPT, message names the hold or rule and its end);
  * GDPR_ENOTFOUND (no such record); GDPR_ESTORAGE. `outcome_out` may be NULL.
  */
-int shred_record_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t record,
-                        const char *ground, unsigned int flags, int *outcome_out);
+int gdpr_shred__record_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t record,
+                              const char *ground, unsigned int flags, int *outcome_out);
 /* The same for a loaded record; `use_tombstone` adds to that tombstone
  * (replay) instead of the day's record tombstone. */
-int shred_record_in(gdpr_engine *eng, const gdpr_actor *who, const shred_record *rec,
-                    const char *ground, int64_t use_tombstone, unsigned int flags, int *outcome);
+int gdpr_shred__record_in(gdpr_engine *eng, const gdpr_actor *who, const shred_record *rec,
+                          const char *ground, int64_t use_tombstone, unsigned int flags,
+                          int *outcome);
 
 /* Delete a record that passed the restriction check, in the caller's
  * transaction: marks a kept record erased on its tombstone and, when it
  * was the last thing a partially erased subject kept, retires the subject
  * (row deleted, key queued, tombstones complete). No tombstone of its own
  * and no audit event: the caller writes those. */
-int shred_record_delete(gdpr_engine *eng, const store_vault_row *row, int64_t now);
+int gdpr_shred__record_delete(gdpr_engine *eng, const store_vault_row *row, int64_t now);
 
 /* The subject row goes and its key is queued for destruction; earlier
  * partial erasures of it become complete. In the caller's transaction. */
-int shred_retire_subject(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
-                         int64_t tombstone, int64_t now);
+int gdpr_shred__retire_subject(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                               int64_t tombstone, int64_t now);
 
 /*
  * Destroy queued keys (keystore rows, then queue rows) and scrub the bytes
@@ -92,10 +94,10 @@ int shred_retire_subject(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES]
  * names the file; tombstones stay "not wiped" and the next call retries);
  * GDPR_ESTATE inside a transaction; GDPR_ESTORAGE.
  */
-int shred_finish(gdpr_engine *eng);
+int gdpr_shred__finish(gdpr_engine *eng);
 
 /* At open: finish what a crash left queued. A busy scrub does not fail
  * the open. */
-int shred_resume(gdpr_engine *eng);
+int gdpr_shred__resume(gdpr_engine *eng);
 
 #endif

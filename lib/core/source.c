@@ -19,7 +19,7 @@
 #define SOURCE_DESCRIPTION_MAX 1024u
 
 void
-engine_sources_free(gdpr_engine *eng)
+gdpr_engine__sources_free(gdpr_engine *eng)
 {
     engine_source *s = eng->sources;
 
@@ -36,7 +36,7 @@ engine_sources_free(gdpr_engine *eng)
 static int
 check_name(const char *name)
 {
-    int rc = text_check("src.name", name, SOURCE_NAME_MAX);
+    int rc = gdpr_text__check("src.name", name, SOURCE_NAME_MAX);
 
     if (rc != GDPR_OK)
         return rc;
@@ -44,8 +44,10 @@ check_name(const char *name)
         char c = *p;
         if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
               c == '.' || c == ':'))
-            return err_set(GDPR_EINVAL, "src.name: '%s' may hold only a-z, 0-9, '_', '-', '.' "
-                           "and ':'", name);
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "src.name: '%s' may hold only a-z, 0-9, '_', '-', '.' "
+                                 "and ':'",
+                                 name);
     }
     return GDPR_OK;
 }
@@ -56,16 +58,16 @@ check_source(const gdpr_source *src)
     int rc;
 
     if (src == NULL)
-        return err_set(GDPR_EINVAL, "src: must not be NULL");
+        return gdpr__err_set(GDPR_EINVAL, "src: must not be NULL");
     if (src->version == 0 || src->version > GDPR_SOURCE_VERSION)
-        return err_set(GDPR_EVERSION, "src.version: %u is not a known source version (1..%u)",
-                       src->version, GDPR_SOURCE_VERSION);
+        return gdpr__err_set(GDPR_EVERSION, "src.version: %u is not a known source version (1..%u)",
+                             src->version, GDPR_SOURCE_VERSION);
     rc = check_name(src->name);
     if (rc == GDPR_OK)
-        rc = text_check_optional("src.description", src->description, SOURCE_DESCRIPTION_MAX);
+        rc = gdpr_text__check_optional("src.description", src->description, SOURCE_DESCRIPTION_MAX);
     if (rc == GDPR_OK && src->export_items == NULL)
-        rc = err_set(GDPR_EINVAL, "src.export_items: must not be NULL (every source is part "
-                     "of every export)");
+        rc = gdpr__err_set(GDPR_EINVAL, "src.export_items: must not be NULL (every source is part "
+                                        "of every export)");
     return rc;
 }
 
@@ -92,18 +94,20 @@ register_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_source *src)
     int rc;
 
     if (find_source(eng, src->name, &n) != NULL)
-        return err_set(GDPR_EEXISTS, "src.name: a source '%s' is registered already", src->name);
+        return gdpr__err_set(GDPR_EEXISTS, "src.name: a source '%s' is registered already",
+                             src->name);
     if (n >= GDPR_SOURCE_MAX)
-        return err_set(GDPR_ESTATE, "src: %u sources are registered, the most one engine holds",
-                       GDPR_SOURCE_MAX);
-    rc = engine_authorize(eng, who, PERM_SOURCE_REGISTER, NULL);
+        return gdpr__err_set(GDPR_ESTATE,
+                             "src: %u sources are registered, the most one engine holds",
+                             GDPR_SOURCE_MAX);
+    rc = gdpr_engine__authorize(eng, who, PERM_SOURCE_REGISTER, NULL);
     if (rc != GDPR_OK)
         return rc;
     entry = calloc(1, sizeof *entry);
     if (entry == NULL)
-        return err_set(GDPR_ENOMEM, "out of memory registering a source");
-    entry->name = text_dup(src->name);
-    entry->description = src->description ? text_dup(src->description) : NULL;
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory registering a source");
+    entry->name = gdpr_text__dup(src->name);
+    entry->description = src->description ? gdpr_text__dup(src->description) : NULL;
     entry->export_items = src->export_items;
     entry->erase = src->erase;
     entry->ctx = src->ctx;
@@ -114,10 +118,11 @@ register_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_source *src)
         return GDPR_ENOMEM;
     }
     snprintf(ref, sizeof ref, "source %s", src->name);
-    rc = engine_begin(eng);
+    rc = gdpr_engine__begin(eng);
     if (rc == GDPR_OK)
-        rc = engine_end(eng, audit_append(eng, who, permission_name(PERM_SOURCE_REGISTER), NULL,
-                                          GDPR_OK, ref));
+        rc = gdpr_engine__end(eng, gdpr_audit__append(eng, who,
+                                                      gdpr_permission__name(PERM_SOURCE_REGISTER),
+                                                      NULL, GDPR_OK, ref));
     if (rc != GDPR_OK) {
         free(entry->name);
         free(entry->description);
@@ -135,16 +140,16 @@ gdpr_source_register(gdpr_engine *eng, const gdpr_actor *who, const gdpr_source 
 {
     int rc;
 
-    rc = engine_enter(eng, who);
+    rc = gdpr_engine__enter(eng, who);
     if (rc == GDPR_OK)
         rc = check_source(src);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
-    rc = engine_require_policy(eng);
+    gdpr_engine__lock(eng);
+    rc = gdpr_engine__require_policy(eng);
     if (rc == GDPR_OK)
         rc = register_locked(eng, who, src);
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 static int
@@ -158,15 +163,16 @@ unregister_locked(gdpr_engine *eng, const gdpr_actor *who, const char *name)
     while (*link != NULL && strcmp((*link)->name, name) != 0)
         link = &(*link)->next;
     if (*link == NULL)
-        return err_set(GDPR_ENOTFOUND, "name: no source '%s' is registered", name);
-    rc = engine_authorize(eng, who, PERM_SOURCE_REGISTER, NULL);
+        return gdpr__err_set(GDPR_ENOTFOUND, "name: no source '%s' is registered", name);
+    rc = gdpr_engine__authorize(eng, who, PERM_SOURCE_REGISTER, NULL);
     if (rc != GDPR_OK)
         return rc;
     snprintf(ref, sizeof ref, "source %s removed", name);
-    rc = engine_begin(eng);
+    rc = gdpr_engine__begin(eng);
     if (rc == GDPR_OK)
-        rc = engine_end(eng, audit_append(eng, who, permission_name(PERM_SOURCE_REGISTER), NULL,
-                                          GDPR_OK, ref));
+        rc = gdpr_engine__end(eng, gdpr_audit__append(eng, who,
+                                                      gdpr_permission__name(PERM_SOURCE_REGISTER),
+                                                      NULL, GDPR_OK, ref));
     if (rc != GDPR_OK)
         return rc;
     gone = *link;
@@ -182,16 +188,16 @@ gdpr_source_unregister(gdpr_engine *eng, const gdpr_actor *who, const char *name
 {
     int rc;
 
-    rc = engine_enter(eng, who);
+    rc = gdpr_engine__enter(eng, who);
     if (rc == GDPR_OK)
-        rc = text_check("name", name, SOURCE_NAME_MAX);
+        rc = gdpr_text__check("name", name, SOURCE_NAME_MAX);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
-    rc = engine_require_policy(eng);
+    gdpr_engine__lock(eng);
+    rc = gdpr_engine__require_policy(eng);
     if (rc == GDPR_OK)
         rc = unregister_locked(eng, who, name);
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 GDPR_API int
@@ -199,19 +205,18 @@ gdpr_source_count(gdpr_engine *eng, size_t *count_out)
 {
     size_t n = 0;
 
-    if (engine_check_given(eng, count_out != NULL, "count_out") != GDPR_OK)
+    if (gdpr_engine__check_given(eng, count_out != NULL, "count_out") != GDPR_OK)
         return GDPR_EINVAL;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     for (const engine_source *s = eng->sources; s != NULL; s = s->next)
         n++;
     *count_out = n;
-    return engine_unlock(eng, GDPR_OK);
+    return gdpr_engine__unlock(eng, GDPR_OK);
 }
 
 /* --- the writer ------------------------------------------------------- */
 
-static int
-refuse(gdpr_source_writer *w, int code, const char *fmt, ...) GDPR_PRINTF(3, 4);
+static int refuse(gdpr_source_writer *w, int code, const char *fmt, ...) GDPR_PRINTF(3, 4);
 
 /* An item the source got wrong: remembered, so the export fails even if
  * the callback ignores the return value. */
@@ -228,7 +233,7 @@ refuse(gdpr_source_writer *w, int code, const char *fmt, ...)
         w->failed = code;
         memcpy(w->why, why, sizeof why);
     }
-    return err_set(code, "%s", why);
+    return gdpr__err_set(code, "%s", why);
 }
 
 static int
@@ -240,15 +245,15 @@ check_item(gdpr_source_writer *w, const gdpr_source_item *item)
     if (item->version == 0 || item->version > GDPR_SOURCE_ITEM_VERSION)
         return refuse(w, GDPR_EVERSION, "item.version: %u is not a known item version (1..%u)",
                       item->version, GDPR_SOURCE_ITEM_VERSION);
-    rc = text_check("item.category", item->category, GDPR_NAME_MAX);
+    rc = gdpr_text__check("item.category", item->category, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = text_check("item.field", item->field, GDPR_NAME_MAX);
+        rc = gdpr_text__check("item.field", item->field, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = text_check_optional("item.record", item->record, GDPR_NAME_MAX);
+        rc = gdpr_text__check_optional("item.record", item->record, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = text_check_optional("item.purpose", item->purpose, GDPR_NAME_MAX);
+        rc = gdpr_text__check_optional("item.purpose", item->purpose, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = text_check_optional("item.collected_from", item->collected_from, GDPR_NAME_MAX);
+        rc = gdpr_text__check_optional("item.collected_from", item->collected_from, GDPR_NAME_MAX);
     if (rc != GDPR_OK)
         return refuse(w, rc, "%s", gdpr_errmsg());
     if (item->value == NULL && item->len > 0)
@@ -259,10 +264,10 @@ check_item(gdpr_source_writer *w, const gdpr_source_item *item)
     if (item->collected < 0 || item->collected > CAL_MAX_TIME)
         return refuse(w, GDPR_EINVAL, "item.collected: %lld is not a time between 1970 and 9999",
                       (long long)item->collected);
-    if (policy_find_category(p, item->category) == NULL)
+    if (gdpr_policy__find_category(p, item->category) == NULL)
         return refuse(w, GDPR_EINVAL, "item.category: '%s' is not a category of the policy",
                       item->category);
-    if (item->purpose && policy_find_purpose(p, item->purpose) == NULL)
+    if (item->purpose && gdpr_policy__find_purpose(p, item->purpose) == NULL)
         return refuse(w, GDPR_EINVAL, "item.purpose: '%s' is not a purpose of the policy",
                       item->purpose);
     return GDPR_OK;
@@ -274,9 +279,9 @@ gdpr_source_write_item(gdpr_source_writer *w, const gdpr_source_item *item)
     int rc;
 
     if (w == NULL)
-        return err_set(GDPR_EINVAL, "w: must not be NULL");
+        return gdpr__err_set(GDPR_EINVAL, "w: must not be NULL");
     if (w->failed != GDPR_OK && w->sink_failed)
-        return err_set(GDPR_ECALLBACK, "the export's output failed already");
+        return gdpr__err_set(GDPR_ECALLBACK, "the export's output failed already");
     if (item == NULL)
         return refuse(w, GDPR_EINVAL, "item: must not be NULL");
     rc = check_item(w, item);
@@ -290,15 +295,15 @@ gdpr_source_write_item(gdpr_source_writer *w, const gdpr_source_item *item)
             w->sink_failed = 1;
             snprintf(w->why, sizeof w->why, "%s", gdpr_errmsg());
         }
-        return err_set(GDPR_ECALLBACK, "%s", w->why);
+        return gdpr__err_set(GDPR_ECALLBACK, "%s", w->why);
     }
     w->items++;
     return GDPR_OK;
 }
 
 GDPR_API int
-gdpr_source_write(gdpr_source_writer *w, const char *category, const char *field,
-                  const void *value, size_t len)
+gdpr_source_write(gdpr_source_writer *w, const char *category, const char *field, const void *value,
+                  size_t len)
 {
     gdpr_source_item item = GDPR_SOURCE_ITEM_INIT;
 
@@ -310,8 +315,8 @@ gdpr_source_write(gdpr_source_writer *w, const char *category, const char *field
 }
 
 int
-source_export_run(gdpr_engine *eng, const engine_source *src, const char *subject,
-                  source_sink_fn sink_fn, void *sink, int64_t *items_out)
+gdpr_source__export_run(gdpr_engine *eng, const engine_source *src, const char *subject,
+                        source_sink_fn sink_fn, void *sink, int64_t *items_out)
 {
     gdpr_source_writer w;
     int ret;
@@ -324,11 +329,12 @@ source_export_run(gdpr_engine *eng, const engine_source *src, const char *subjec
     ret = src->export_items(subject, &w, src->ctx);
     *items_out = w.items;
     if (w.sink_failed)
-        return err_set(w.failed, "%s", w.why);
+        return gdpr__err_set(w.failed, "%s", w.why);
     if (w.failed != GDPR_OK)
-        return err_set(GDPR_ECALLBACK, "source '%s': an item was refused: %s", src->name, w.why);
+        return gdpr__err_set(GDPR_ECALLBACK, "source '%s': an item was refused: %s", src->name,
+                             w.why);
     if (ret != 0)
-        return err_set(GDPR_ECALLBACK, "source '%s': export callback failed (returned %d)",
-                       src->name, ret);
+        return gdpr__err_set(GDPR_ECALLBACK, "source '%s': export callback failed (returned %d)",
+                             src->name, ret);
     return GDPR_OK;
 }

@@ -10,8 +10,7 @@
 #include "engine.h"
 
 /* The sink gets items already checked against the policy. */
-typedef int (*source_sink_fn)(void *sink, const engine_source *src,
-                              const gdpr_source_item *item);
+typedef int (*source_sink_fn)(void *sink, const engine_source *src, const gdpr_source_item *item);
 
 struct gdpr_source_writer {
     gdpr_engine *eng;
@@ -27,7 +26,7 @@ struct gdpr_source_writer {
 /* Run one source's export callback into a sink. GDPR_ECALLBACK with a
  * message naming the source when the callback returns non-zero or an item
  * was refused; a sink failure passes through. */
-int source_export_run(gdpr_engine *eng, const engine_source *src, const char *subject,
-                      source_sink_fn sink_fn, void *sink, int64_t *items_out);
+int gdpr_source__export_run(gdpr_engine *eng, const engine_source *src, const char *subject,
+                            source_sink_fn sink_fn, void *sink, int64_t *items_out);
 
 #endif

@@ -22,7 +22,8 @@ cache_slot(const uint8_t hash[CRYPTO_HASH_BYTES])
 }
 
 static void
-cache_put(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const uint8_t dek[CRYPTO_KEY_BYTES])
+cache_put(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+          const uint8_t dek[CRYPTO_KEY_BYTES])
 {
     dek_cache_entry *e = &eng->dek_cache[cache_slot(hash)];
 
@@ -32,38 +33,39 @@ cache_put(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const uint8_t
 }
 
 void
-engine_dek_forget(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES])
+gdpr_engine__dek_forget(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES])
 {
     dek_cache_entry *e = &eng->dek_cache[cache_slot(hash)];
 
     if (e->used && memcmp(e->hash, hash, CRYPTO_HASH_BYTES) == 0)
-        crypto_wipe(e, sizeof *e);
+        gdpr_crypto__wipe(e, sizeof *e);
 }
 
 int
-engine_subject_hash(gdpr_engine *eng, const char *subject, uint8_t hash[CRYPTO_HASH_BYTES])
+gdpr_engine__subject_hash(gdpr_engine *eng, const char *subject, uint8_t hash[CRYPTO_HASH_BYTES])
 {
-    int rc = text_check("subject", subject, GDPR_NAME_MAX);
+    int rc = gdpr_text__check("subject", subject, GDPR_NAME_MAX);
 
     if (rc != GDPR_OK)
         return rc;
-    return crypto_blind_index(eng->crypto, "subject", subject, strlen(subject), hash);
+    return gdpr_crypto__blind_index(eng->crypto, "subject", subject, strlen(subject), hash);
 }
 
 int
-engine_lock_subject(gdpr_engine *eng, const char *subject, uint8_t hash[CRYPTO_HASH_BYTES])
+gdpr_engine__lock_subject(gdpr_engine *eng, const char *subject, uint8_t hash[CRYPTO_HASH_BYTES])
 {
     int rc;
 
-    engine_lock(eng);
-    rc = engine_require_policy(eng);
+    gdpr_engine__lock(eng);
+    rc = gdpr_engine__require_policy(eng);
     if (rc == GDPR_OK)
-        rc = engine_subject_hash(eng, subject, hash);
+        rc = gdpr_engine__subject_hash(eng, subject, hash);
     return rc;
 }
 
 static void
-ident_aad(const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t aad[sizeof ident_aad_tag + CRYPTO_HASH_BYTES])
+ident_aad(const uint8_t hash[CRYPTO_HASH_BYTES],
+          uint8_t aad[sizeof ident_aad_tag + CRYPTO_HASH_BYTES])
 {
     memcpy(aad, ident_aad_tag, sizeof ident_aad_tag);
     memcpy(aad + sizeof ident_aad_tag, hash, CRYPTO_HASH_BYTES);
@@ -78,36 +80,36 @@ create_subject(gdpr_engine *eng, const char *subject, const uint8_t hash[CRYPTO_
     uint8_t aad[sizeof ident_aad_tag + CRYPTO_HASH_BYTES];
     uint8_t sealed[GDPR_NAME_MAX + CRYPTO_SEAL_OVERHEAD];
     size_t len = strlen(subject);
-    int rc = crypto_dek_new(eng->crypto, dek);
+    int rc = gdpr_crypto__dek_new(eng->crypto, dek);
 
     ident_aad(hash, aad);
     if (rc == GDPR_OK)
-        rc = crypto_dek_wrap(eng->crypto, hash, dek, wrapped);
+        rc = gdpr_crypto__dek_wrap(eng->crypto, hash, dek, wrapped);
     if (rc == GDPR_OK)
-        rc = crypto_seal(eng->crypto, dek, aad, sizeof aad, subject, len, sealed);
+        rc = gdpr_crypto__seal(eng->crypto, dek, aad, sizeof aad, subject, len, sealed);
     /* Key before data (docs/decisions/0003-two-files.md). */
     if (rc == GDPR_OK)
-        rc = store_key_put(eng->st, hash, wrapped);
+        rc = gdpr_store__key_put(eng->st, hash, wrapped);
     if (rc == GDPR_OK)
-        rc = store_subject_insert(eng->st, hash, sealed, len + CRYPTO_SEAL_OVERHEAD,
-                                  engine_now(eng), id_out);
+        rc = gdpr_store__subject_insert(eng->st, hash, sealed, len + CRYPTO_SEAL_OVERHEAD,
+                                        gdpr_engine__now(eng), id_out);
     if (rc == GDPR_OK)
         cache_put(eng, hash, dek);
-    crypto_wipe(dek, sizeof dek);
+    gdpr_crypto__wipe(dek, sizeof dek);
     return rc;
 }
 
 int
-engine_subject_ensure(gdpr_engine *eng, const char *subject, uint8_t hash[CRYPTO_HASH_BYTES],
-                      int64_t *id_out, int *created_out)
+gdpr_engine__subject_ensure(gdpr_engine *eng, const char *subject, uint8_t hash[CRYPTO_HASH_BYTES],
+                            int64_t *id_out, int *created_out)
 {
     int64_t id = 0;
-    int rc = engine_subject_hash(eng, subject, hash);
+    int rc = gdpr_engine__subject_hash(eng, subject, hash);
 
     if (created_out)
         *created_out = 0;
     if (rc == GDPR_OK)
-        rc = store_subject_find(eng->st, hash, &id);
+        rc = gdpr_store__subject_find(eng->st, hash, &id);
     if (rc == GDPR_ENOTFOUND) {
         rc = create_subject(eng, subject, hash, &id);
         if (rc == GDPR_OK && created_out)
@@ -119,7 +121,8 @@ engine_subject_ensure(gdpr_engine *eng, const char *subject, uint8_t hash[CRYPTO
 }
 
 int
-engine_subject_ident(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], char **subject_out)
+gdpr_engine__subject_ident(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                           char **subject_out)
 {
     uint8_t sealed[GDPR_NAME_MAX + CRYPTO_SEAL_OVERHEAD];
     uint8_t aad[sizeof ident_aad_tag + CRYPTO_HASH_BYTES];
@@ -129,24 +132,24 @@ engine_subject_ident(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], ch
     int rc;
 
     *subject_out = NULL;
-    rc = store_subject_ident(eng->st, hash, sealed, sizeof sealed, &len);
+    rc = gdpr_store__subject_ident(eng->st, hash, sealed, sizeof sealed, &len);
     if (rc == GDPR_OK && len < CRYPTO_SEAL_OVERHEAD)
-        rc = err_set(GDPR_ECORRUPT, "subject: sealed id too short");
+        rc = gdpr__err_set(GDPR_ECORRUPT, "subject: sealed id too short");
     if (rc == GDPR_OK)
-        rc = engine_subject_dek(eng, hash, dek);
+        rc = gdpr_engine__subject_dek(eng, hash, dek);
     if (rc != GDPR_OK)
         return rc;
     plain = malloc(len - CRYPTO_SEAL_OVERHEAD + 1);
     if (plain == NULL) {
-        crypto_wipe(dek, sizeof dek);
-        return err_set(GDPR_ENOMEM, "out of memory for a subject id");
+        gdpr_crypto__wipe(dek, sizeof dek);
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory for a subject id");
     }
     ident_aad(hash, aad);
-    rc = crypto_open(eng->crypto, dek, aad, sizeof aad, sealed, len, (uint8_t *)plain);
-    crypto_wipe(dek, sizeof dek);
+    rc = gdpr_crypto__open(eng->crypto, dek, aad, sizeof aad, sealed, len, (uint8_t *)plain);
+    gdpr_crypto__wipe(dek, sizeof dek);
     if (rc != GDPR_OK) {
         free(plain);
-        return err_wrap(rc, "subject id");
+        return gdpr__err_wrap(rc, "subject id");
     }
     plain[len - CRYPTO_SEAL_OVERHEAD] = '\0';
     *subject_out = plain;
@@ -154,7 +157,8 @@ engine_subject_ident(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], ch
 }
 
 int
-engine_subject_dek(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t dek[CRYPTO_KEY_BYTES])
+gdpr_engine__subject_dek(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                         uint8_t dek[CRYPTO_KEY_BYTES])
 {
     const dek_cache_entry *e = &eng->dek_cache[cache_slot(hash)];
     uint8_t wrapped[CRYPTO_WRAPPED_BYTES];
@@ -164,11 +168,11 @@ engine_subject_dek(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], uint
         memcpy(dek, e->dek, CRYPTO_KEY_BYTES);
         return GDPR_OK;
     }
-    rc = store_key_get(eng->st, hash, wrapped);
+    rc = gdpr_store__key_get(eng->st, hash, wrapped);
     if (rc == GDPR_ENOTFOUND)
-        return err_set(GDPR_ENOTFOUND, "subject: has no data key (never created, or erased)");
+        return gdpr__err_set(GDPR_ENOTFOUND, "subject: has no data key (never created, or erased)");
     if (rc == GDPR_OK)
-        rc = crypto_dek_unwrap(eng->crypto, hash, wrapped, dek);
+        rc = gdpr_crypto__dek_unwrap(eng->crypto, hash, wrapped, dek);
     if (rc == GDPR_OK)
         cache_put(eng, hash, dek);
     return rc;
@@ -183,26 +187,27 @@ gdpr_subject_ensure(gdpr_engine *eng, const gdpr_actor *who, const char *subject
 
     if (created_out)
         *created_out = 0;
-    rc = engine_enter_subject(eng, who, subject);
+    rc = gdpr_engine__enter_subject(eng, who, subject);
     if (rc != GDPR_OK)
         return rc;
-    rc = engine_lock_subject(eng, subject, hash);
+    rc = gdpr_engine__lock_subject(eng, subject, hash);
     if (rc == GDPR_OK)
-        rc = store_subject_find(eng->st, hash, &id);
+        rc = gdpr_store__subject_find(eng->st, hash, &id);
     if (rc != GDPR_ENOTFOUND)
-        return engine_unlock(eng, rc);
-    rc = engine_authorize(eng, who, PERM_SUBJECT_CREATE, hash);
+        return gdpr_engine__unlock(eng, rc);
+    rc = gdpr_engine__authorize(eng, who, PERM_SUBJECT_CREATE, hash);
     if (rc == GDPR_OK)
-        rc = engine_begin(eng);
+        rc = gdpr_engine__begin(eng);
     if (rc != GDPR_OK)
-        return engine_unlock(eng, rc);
+        return gdpr_engine__unlock(eng, rc);
     rc = create_subject(eng, subject, hash, &id);
     if (rc == GDPR_OK)
-        rc = audit_append(eng, who, permission_name(PERM_SUBJECT_CREATE), hash, GDPR_OK, NULL);
-    rc = engine_end(eng, rc);
+        rc = gdpr_audit__append(eng, who, gdpr_permission__name(PERM_SUBJECT_CREATE), hash, GDPR_OK,
+                                NULL);
+    rc = gdpr_engine__end(eng, rc);
     if (rc == GDPR_OK && created_out)
         *created_out = 1;
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 GDPR_API int
@@ -212,17 +217,17 @@ gdpr_subject_exists(gdpr_engine *eng, const char *subject, int *exists_out)
     int64_t id;
     int rc;
 
-    if (engine_check_given(eng, exists_out != NULL, "exists_out") != GDPR_OK)
+    if (gdpr_engine__check_given(eng, exists_out != NULL, "exists_out") != GDPR_OK)
         return GDPR_EINVAL;
-    /* engine_subject_hash checks the subject's text. */
-    engine_lock(eng);
-    rc = engine_subject_hash(eng, subject, hash);
+    /* gdpr_engine__subject_hash checks the subject's text. */
+    gdpr_engine__lock(eng);
+    rc = gdpr_engine__subject_hash(eng, subject, hash);
     if (rc == GDPR_OK)
-        rc = store_subject_find(eng->st, hash, &id);
+        rc = gdpr_store__subject_find(eng->st, hash, &id);
     *exists_out = rc == GDPR_OK;
     if (rc == GDPR_ENOTFOUND)
         rc = GDPR_OK;
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 GDPR_API int
@@ -232,23 +237,23 @@ gdpr_subject_hash(gdpr_engine *eng, const char *subject, char **out)
     char *hex;
     int rc;
 
-    if (engine_check_given(eng, out != NULL, "out") != GDPR_OK)
+    if (gdpr_engine__check_given(eng, out != NULL, "out") != GDPR_OK)
         return GDPR_EINVAL;
     *out = NULL;
-    rc = text_check("subject", subject, GDPR_NAME_MAX);
+    rc = gdpr_text__check("subject", subject, GDPR_NAME_MAX);
     if (rc != GDPR_OK)
         return rc;
     hex = malloc(2 * CRYPTO_HASH_BYTES + 1);
     if (hex == NULL)
-        return err_set(GDPR_ENOMEM, "out of memory");
-    engine_lock(eng);
-    rc = engine_subject_hash(eng, subject, hash);
-    engine_unlock(eng, rc);
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory");
+    gdpr_engine__lock(eng);
+    rc = gdpr_engine__subject_hash(eng, subject, hash);
+    gdpr_engine__unlock(eng, rc);
     if (rc != GDPR_OK) {
         free(hex);
         return rc;
     }
-    hex_encode(hash, CRYPTO_HASH_BYTES, hex);
+    gdpr__hex_encode(hash, CRYPTO_HASH_BYTES, hex);
     *out = hex;
     return GDPR_OK;
 }
@@ -283,26 +288,26 @@ field_aad_checked(const char *table, int64_t row, const char *field,
 {
     *len_out = field_aad(table, row, field, hash, aad, FIELD_AAD_MAX);
     if (*len_out == 0)
-        return err_set(GDPR_EINVAL, "internal: table/field names too long for the AAD");
+        return gdpr__err_set(GDPR_EINVAL, "internal: table/field names too long for the AAD");
     return GDPR_OK;
 }
 
 /* The AAD of one sealed field and the subject's key; the caller wipes dek. */
 static int
-field_key(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const char *table,
-          int64_t row, const char *field, uint8_t aad[FIELD_AAD_MAX], size_t *aad_len_out,
+field_key(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const char *table, int64_t row,
+          const char *field, uint8_t aad[FIELD_AAD_MAX], size_t *aad_len_out,
           uint8_t dek[CRYPTO_KEY_BYTES])
 {
     int rc = field_aad_checked(table, row, field, hash, aad, aad_len_out);
 
     if (rc == GDPR_OK)
-        rc = engine_subject_dek(eng, hash, dek);
+        rc = gdpr_engine__subject_dek(eng, hash, dek);
     return rc;
 }
 
 int
-engine_seal_field(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const char *table,
-                  int64_t row, const char *field, const void *plain, size_t len, uint8_t *out)
+gdpr_engine__seal_field(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const char *table,
+                        int64_t row, const char *field, const void *plain, size_t len, uint8_t *out)
 {
     uint8_t aad[FIELD_AAD_MAX];
     uint8_t dek[CRYPTO_KEY_BYTES];
@@ -310,8 +315,8 @@ engine_seal_field(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const
     int rc = field_key(eng, hash, table, row, field, aad, &aad_len, dek);
 
     if (rc == GDPR_OK)
-        rc = crypto_seal(eng->crypto, dek, aad, aad_len, plain, len, out);
-    crypto_wipe(dek, sizeof dek);
+        rc = gdpr_crypto__seal(eng->crypto, dek, aad, aad_len, plain, len, out);
+    gdpr_crypto__wipe(dek, sizeof dek);
     return rc;
 }
 
@@ -321,8 +326,8 @@ struct engine_field_opener {
 };
 
 int
-engine_field_opener_new(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
-                        engine_field_opener **out)
+gdpr_engine__field_opener_new(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                              engine_field_opener **out)
 {
     uint8_t dek[CRYPTO_KEY_BYTES];
     engine_field_opener *fo;
@@ -331,12 +336,12 @@ engine_field_opener_new(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
     *out = NULL;
     fo = calloc(1, sizeof *fo);
     if (fo == NULL)
-        return err_set(GDPR_ENOMEM, "out of memory for a field opener");
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory for a field opener");
     memcpy(fo->hash, hash, CRYPTO_HASH_BYTES);
-    rc = engine_subject_dek(eng, hash, dek);
+    rc = gdpr_engine__subject_dek(eng, hash, dek);
     if (rc == GDPR_OK)
-        rc = crypto_opener_new(eng->crypto, dek, &fo->opener);
-    crypto_wipe(dek, sizeof dek);
+        rc = gdpr_crypto__opener_new(eng->crypto, dek, &fo->opener);
+    gdpr_crypto__wipe(dek, sizeof dek);
     if (rc != GDPR_OK) {
         free(fo);
         return rc;
@@ -346,33 +351,34 @@ engine_field_opener_new(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
 }
 
 int
-engine_field_opener_open(engine_field_opener *fo, const char *table, int64_t row,
-                         const char *field, const uint8_t *sealed, size_t sealed_len, uint8_t *out)
+gdpr_engine__field_opener_open(engine_field_opener *fo, const char *table, int64_t row,
+                               const char *field, const uint8_t *sealed, size_t sealed_len,
+                               uint8_t *out)
 {
     uint8_t aad[FIELD_AAD_MAX];
     size_t aad_len = 0;
     int rc = field_aad_checked(table, row, field, fo->hash, aad, &aad_len);
 
     if (rc == GDPR_OK)
-        rc = crypto_opener_open(fo->opener, aad, aad_len, sealed, sealed_len, out);
+        rc = gdpr_crypto__opener_open(fo->opener, aad, aad_len, sealed, sealed_len, out);
     if (rc == GDPR_ECORRUPT)
-        return err_wrap(rc, "%s row %lld field %s", table, (long long)row, field);
+        return gdpr__err_wrap(rc, "%s row %lld field %s", table, (long long)row, field);
     return rc;
 }
 
 void
-engine_field_opener_free(engine_field_opener *fo)
+gdpr_engine__field_opener_free(engine_field_opener *fo)
 {
     if (fo == NULL)
         return;
-    crypto_opener_free(fo->opener);
+    gdpr_crypto__opener_free(fo->opener);
     free(fo);
 }
 
 int
-engine_open_field(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const char *table,
-                  int64_t row, const char *field, const uint8_t *sealed, size_t sealed_len,
-                  uint8_t *out)
+gdpr_engine__open_field(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const char *table,
+                        int64_t row, const char *field, const uint8_t *sealed, size_t sealed_len,
+                        uint8_t *out)
 {
     uint8_t aad[FIELD_AAD_MAX];
     uint8_t dek[CRYPTO_KEY_BYTES];
@@ -380,9 +386,9 @@ engine_open_field(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const
     int rc = field_key(eng, hash, table, row, field, aad, &aad_len, dek);
 
     if (rc == GDPR_OK)
-        rc = crypto_open(eng->crypto, dek, aad, aad_len, sealed, sealed_len, out);
-    crypto_wipe(dek, sizeof dek);
+        rc = gdpr_crypto__open(eng->crypto, dek, aad, aad_len, sealed, sealed_len, out);
+    gdpr_crypto__wipe(dek, sizeof dek);
     if (rc == GDPR_ECORRUPT)
-        return err_wrap(rc, "%s row %lld field %s", table, (long long)row, field);
+        return gdpr__err_wrap(rc, "%s row %lld field %s", table, (long long)row, field);
     return rc;
 }

@@ -15,7 +15,7 @@
 #include "error.h"
 
 int
-crypto_fail(const char *what)
+gdpr_crypto__fail(const char *what)
 {
     unsigned long e = ERR_get_error();
     char detail[256] = "no detail";
@@ -23,26 +23,26 @@ crypto_fail(const char *what)
     if (e != 0)
         ERR_error_string_n(e, detail, sizeof detail);
     ERR_clear_error();
-    return err_set(GDPR_ECRYPTO, "%s failed: %s", what, detail);
+    return gdpr__err_set(GDPR_ECRYPTO, "%s failed: %s", what, detail);
 }
 
 int
-crypto_random(void *buf, size_t len)
+gdpr_crypto__random(void *buf, size_t len)
 {
     if (len > INT_MAX || RAND_bytes(buf, (int)len) != 1)
-        return crypto_fail("RAND_bytes");
+        return gdpr_crypto__fail("RAND_bytes");
     return GDPR_OK;
 }
 
 void
-crypto_wipe(void *p, size_t len)
+gdpr_crypto__wipe(void *p, size_t len)
 {
     if (p != NULL)
         OPENSSL_cleanse(p, len);
 }
 
 int
-crypto_equal(const void *a, const void *b, size_t len)
+gdpr_crypto__equal(const void *a, const void *b, size_t len)
 {
     return CRYPTO_memcmp(a, b, len) == 0;
 }
@@ -55,14 +55,14 @@ gcm_init(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *gcm, const uint8_t *key, const u
 }
 
 int
-crypto_pool_random(crypto_ctx *c, void *out, size_t len)
+gdpr_crypto__pool_random(crypto_ctx *c, void *out, size_t len)
 {
     uint8_t *dst = out;
 
     while (len > 0) {
         size_t take;
         if (c->pool_left == 0) {
-            if (crypto_random(c->pool, sizeof c->pool) != GDPR_OK)
+            if (gdpr_crypto__random(c->pool, sizeof c->pool) != GDPR_OK)
                 return GDPR_ECRYPTO;
             c->pool_left = sizeof c->pool;
         }
@@ -79,94 +79,94 @@ crypto_pool_random(crypto_ctx *c, void *out, size_t len)
 }
 
 int
-crypto_gcm_seal(crypto_ctx *c, EVP_CIPHER_CTX *ctx, const EVP_CIPHER *gcm,
-                const uint8_t key[CRYPTO_KEY_BYTES], const void *aad, size_t aad_len,
-                const void *plain, size_t len, uint8_t *out)
+gdpr_crypto__gcm_seal(crypto_ctx *c, EVP_CIPHER_CTX *ctx, const EVP_CIPHER *gcm,
+                      const uint8_t key[CRYPTO_KEY_BYTES], const void *aad, size_t aad_len,
+                      const void *plain, size_t len, uint8_t *out)
 {
     uint8_t *nonce = out + 1;
     uint8_t *body = nonce + CRYPTO_NONCE_BYTES;
     int n = 0;
 
     if (len > INT_MAX - 64 || aad_len > INT_MAX)
-        return err_set(GDPR_EINVAL, "value: %zu bytes is more than one value may hold", len);
+        return gdpr__err_set(GDPR_EINVAL, "value: %zu bytes is more than one value may hold", len);
     out[0] = SEAL_VERSION;
-    if ((c ? crypto_pool_random(c, nonce, CRYPTO_NONCE_BYTES)
-           : crypto_random(nonce, CRYPTO_NONCE_BYTES)) != GDPR_OK)
+    if ((c ? gdpr_crypto__pool_random(c, nonce, CRYPTO_NONCE_BYTES)
+           : gdpr_crypto__random(nonce, CRYPTO_NONCE_BYTES)) != GDPR_OK)
         return GDPR_ECRYPTO;
     if (!gcm_init(ctx, gcm, key, nonce, 1))
-        return crypto_fail("AES-256-GCM init");
+        return gdpr_crypto__fail("AES-256-GCM init");
     if (aad_len > 0 && EVP_CipherUpdate(ctx, NULL, &n, aad, (int)aad_len) != 1)
-        return crypto_fail("AES-256-GCM aad");
+        return gdpr_crypto__fail("AES-256-GCM aad");
     if (len > 0 && EVP_CipherUpdate(ctx, body, &n, plain, (int)len) != 1)
-        return crypto_fail("AES-256-GCM encrypt");
+        return gdpr_crypto__fail("AES-256-GCM encrypt");
     if (EVP_CipherFinal_ex(ctx, body + len, &n) != 1)
-        return crypto_fail("AES-256-GCM final");
+        return gdpr_crypto__fail("AES-256-GCM final");
     if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, CRYPTO_TAG_BYTES, body + len) != 1)
-        return crypto_fail("AES-256-GCM tag");
+        return gdpr_crypto__fail("AES-256-GCM tag");
     return GDPR_OK;
 }
 
 int
-crypto_sealed_split(const uint8_t *sealed, size_t sealed_len, size_t aad_len,
-                    crypto_sealed_parts *out)
+gdpr_crypto__sealed_split(const uint8_t *sealed, size_t sealed_len, size_t aad_len,
+                          crypto_sealed_parts *out)
 {
     if (sealed_len < CRYPTO_SEAL_OVERHEAD || sealed[0] != SEAL_VERSION)
-        return err_set(GDPR_ECORRUPT, "sealed value: unknown format");
+        return gdpr__err_set(GDPR_ECORRUPT, "sealed value: unknown format");
     out->nonce = sealed + 1;
     out->body = out->nonce + CRYPTO_NONCE_BYTES;
     out->len = sealed_len - CRYPTO_SEAL_OVERHEAD;
     if (out->len > INT_MAX - 64 || aad_len > INT_MAX)
-        return err_set(GDPR_ECORRUPT, "sealed value: too long");
+        return gdpr__err_set(GDPR_ECORRUPT, "sealed value: too long");
     memcpy(out->tag, out->body + out->len, sizeof out->tag);
     return GDPR_OK;
 }
 
 int
-crypto_gcm_decrypt(EVP_CIPHER_CTX *ctx, const void *aad, size_t aad_len,
-                   crypto_sealed_parts *p, uint8_t *out)
+gdpr_crypto__gcm_decrypt(EVP_CIPHER_CTX *ctx, const void *aad, size_t aad_len,
+                         crypto_sealed_parts *p, uint8_t *out)
 {
     int n = 0;
 
     if (aad_len > 0 && EVP_CipherUpdate(ctx, NULL, &n, aad, (int)aad_len) != 1)
-        return crypto_fail("AES-256-GCM aad");
+        return gdpr_crypto__fail("AES-256-GCM aad");
     if (p->len > 0 && EVP_CipherUpdate(ctx, out, &n, p->body, (int)p->len) != 1)
-        return crypto_fail("AES-256-GCM decrypt");
+        return gdpr_crypto__fail("AES-256-GCM decrypt");
     if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, CRYPTO_TAG_BYTES, p->tag) != 1)
-        return crypto_fail("AES-256-GCM tag");
+        return gdpr_crypto__fail("AES-256-GCM tag");
     if (EVP_CipherFinal_ex(ctx, out + p->len, &n) != 1) {
         ERR_clear_error();
-        crypto_wipe(out, p->len);
-        return err_set(GDPR_ECORRUPT, "sealed value: authentication failed "
-                       "(wrong key, or value altered or moved)");
+        gdpr_crypto__wipe(out, p->len);
+        return gdpr__err_set(GDPR_ECORRUPT, "sealed value: authentication failed "
+                                            "(wrong key, or value altered or moved)");
     }
     return GDPR_OK;
 }
 
 int
-crypto_gcm_open(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *gcm, const uint8_t key[CRYPTO_KEY_BYTES],
-                const void *aad, size_t aad_len, const uint8_t *sealed, size_t sealed_len,
-                uint8_t *out)
+gdpr_crypto__gcm_open(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *gcm,
+                      const uint8_t key[CRYPTO_KEY_BYTES], const void *aad, size_t aad_len,
+                      const uint8_t *sealed, size_t sealed_len, uint8_t *out)
 {
     crypto_sealed_parts p;
-    int rc = crypto_sealed_split(sealed, sealed_len, aad_len, &p);
+    int rc = gdpr_crypto__sealed_split(sealed, sealed_len, aad_len, &p);
 
     if (rc != GDPR_OK)
         return rc;
     if (!gcm_init(ctx, gcm, key, p.nonce, 0))
-        return crypto_fail("AES-256-GCM init");
-    return crypto_gcm_decrypt(ctx, aad, aad_len, &p, out);
+        return gdpr_crypto__fail("AES-256-GCM init");
+    return gdpr_crypto__gcm_decrypt(ctx, aad, aad_len, &p, out);
 }
 
 int
-crypto_seal(crypto_ctx *c, const uint8_t key[CRYPTO_KEY_BYTES], const void *aad,
-            size_t aad_len, const void *plain, size_t len, uint8_t *out)
+gdpr_crypto__seal(crypto_ctx *c, const uint8_t key[CRYPTO_KEY_BYTES], const void *aad,
+                  size_t aad_len, const void *plain, size_t len, uint8_t *out)
 {
-    return crypto_gcm_seal(c, c->cipher, c->gcm, key, aad, aad_len, plain, len, out);
+    return gdpr_crypto__gcm_seal(c, c->cipher, c->gcm, key, aad, aad_len, plain, len, out);
 }
 
 int
-crypto_open(crypto_ctx *c, const uint8_t key[CRYPTO_KEY_BYTES], const void *aad,
-            size_t aad_len, const uint8_t *sealed, size_t sealed_len, uint8_t *out)
+gdpr_crypto__open(crypto_ctx *c, const uint8_t key[CRYPTO_KEY_BYTES], const void *aad,
+                  size_t aad_len, const uint8_t *sealed, size_t sealed_len, uint8_t *out)
 {
-    return crypto_gcm_open(c->cipher, c->gcm, key, aad, aad_len, sealed, sealed_len, out);
+    return gdpr_crypto__gcm_open(c->cipher, c->gcm, key, aad, aad_len, sealed, sealed_len, out);
 }

@@ -6,12 +6,11 @@
  */
 #include "crypto_internal.h"
 
-
 /* A multiple of 3 (whole groups, no padding inside) that fits an int. */
 #define ENCODE_CHUNK (3u * 16384u)
 
 size_t
-crypto_base64_encode(const void *in, size_t len, char *out)
+gdpr_crypto__base64_encode(const void *in, size_t len, char *out)
 {
     const unsigned char *p = in;
     size_t written = 0;
@@ -25,4 +24,3 @@ crypto_base64_encode(const void *in, size_t len, char *out)
     out[written] = '\0';
     return written;
 }
-

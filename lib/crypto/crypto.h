@@ -35,83 +35,86 @@ typedef struct {
     uint32_t r, p;
 } crypto_scrypt_params;
 
-extern const crypto_scrypt_params crypto_scrypt_default;
+extern const crypto_scrypt_params gdpr_crypto__scrypt_default;
 
 /* Fill with random bytes from OpenSSL's CSPRNG. */
-int crypto_random(void *buf, size_t len);
+int gdpr_crypto__random(void *buf, size_t len);
 
 /* KEK from a passphrase. */
-int crypto_kek_from_passphrase(const char *passphrase, const uint8_t salt[CRYPTO_SALT_BYTES],
-                               const crypto_scrypt_params *params,
-                               uint8_t kek[CRYPTO_KEY_BYTES]);
+int gdpr_crypto__kek_from_passphrase(const char *passphrase, const uint8_t salt[CRYPTO_SALT_BYTES],
+                                     const crypto_scrypt_params *params,
+                                     uint8_t kek[CRYPTO_KEY_BYTES]);
 
 /* Wrap / unwrap the root secret under a KEK. Unwrap with a wrong KEK
  * returns GDPR_EKEY: this is the key check. */
-int crypto_root_wrap(const uint8_t kek[CRYPTO_KEY_BYTES], const uint8_t root[CRYPTO_KEY_BYTES],
-                     uint8_t out[CRYPTO_WRAPPED_BYTES]);
-int crypto_root_unwrap(const uint8_t kek[CRYPTO_KEY_BYTES],
-                       const uint8_t wrapped[CRYPTO_WRAPPED_BYTES],
-                       uint8_t root[CRYPTO_KEY_BYTES]);
+int gdpr_crypto__root_wrap(const uint8_t kek[CRYPTO_KEY_BYTES],
+                           const uint8_t root[CRYPTO_KEY_BYTES], uint8_t out[CRYPTO_WRAPPED_BYTES]);
+int gdpr_crypto__root_unwrap(const uint8_t kek[CRYPTO_KEY_BYTES],
+                             const uint8_t wrapped[CRYPTO_WRAPPED_BYTES],
+                             uint8_t root[CRYPTO_KEY_BYTES]);
 
 /* Engine crypto state: sub-keys and reusable OpenSSL contexts. Not
  * thread-safe; the engine serialises calls. */
-int crypto_ctx_new(crypto_ctx **out, const uint8_t kek[CRYPTO_KEY_BYTES],
-                   const uint8_t root[CRYPTO_KEY_BYTES]);
-void crypto_ctx_free(crypto_ctx *c);
+int gdpr_crypto__ctx_new(crypto_ctx **out, const uint8_t kek[CRYPTO_KEY_BYTES],
+                         const uint8_t root[CRYPTO_KEY_BYTES]);
+void gdpr_crypto__ctx_free(crypto_ctx *c);
 /* Swap the wrap key for the one of a new KEK (after rekey committed). */
-int crypto_ctx_set_kek(crypto_ctx *c, const uint8_t kek[CRYPTO_KEY_BYTES]);
+int gdpr_crypto__ctx_set_kek(crypto_ctx *c, const uint8_t kek[CRYPTO_KEY_BYTES]);
 
 /* HMAC-SHA-256 blind index of `value` in a domain ("subject", "email" ...):
  * the domain separates kinds so one value cannot match across them. */
-int crypto_blind_index(crypto_ctx *c, const char *domain, const void *value, size_t len,
-                       uint8_t out[CRYPTO_HASH_BYTES]);
+int gdpr_crypto__blind_index(crypto_ctx *c, const char *domain, const void *value, size_t len,
+                             uint8_t out[CRYPTO_HASH_BYTES]);
 
 /* HMAC-SHA-256 under the audit key. */
-int crypto_audit_mac(crypto_ctx *c, const void *msg, size_t len, uint8_t out[CRYPTO_HASH_BYTES]);
+int gdpr_crypto__audit_mac(crypto_ctx *c, const void *msg, size_t len,
+                           uint8_t out[CRYPTO_HASH_BYTES]);
 
 /* A fresh random data key, and its wrapping under the wrap key bound to
  * the subject's hash (a wrapped key moved to another subject fails). */
-int crypto_dek_new(crypto_ctx *c, uint8_t dek[CRYPTO_KEY_BYTES]);
-int crypto_dek_wrap(crypto_ctx *c, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                    const uint8_t dek[CRYPTO_KEY_BYTES], uint8_t out[CRYPTO_WRAPPED_BYTES]);
-int crypto_dek_unwrap(crypto_ctx *c, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                      const uint8_t wrapped[CRYPTO_WRAPPED_BYTES], uint8_t dek[CRYPTO_KEY_BYTES]);
+int gdpr_crypto__dek_new(crypto_ctx *c, uint8_t dek[CRYPTO_KEY_BYTES]);
+int gdpr_crypto__dek_wrap(crypto_ctx *c, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                          const uint8_t dek[CRYPTO_KEY_BYTES], uint8_t out[CRYPTO_WRAPPED_BYTES]);
+int gdpr_crypto__dek_unwrap(crypto_ctx *c, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                            const uint8_t wrapped[CRYPTO_WRAPPED_BYTES],
+                            uint8_t dek[CRYPTO_KEY_BYTES]);
 /* Rewrap under a new KEK: unwrap with the current wrap key, wrap with
  * HKDF(new_kek, "wrap"). */
-int crypto_dek_rewrap(crypto_ctx *c, const uint8_t new_kek[CRYPTO_KEY_BYTES],
-                      const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                      const uint8_t wrapped[CRYPTO_WRAPPED_BYTES],
-                      uint8_t out[CRYPTO_WRAPPED_BYTES]);
+int gdpr_crypto__dek_rewrap(crypto_ctx *c, const uint8_t new_kek[CRYPTO_KEY_BYTES],
+                            const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                            const uint8_t wrapped[CRYPTO_WRAPPED_BYTES],
+                            uint8_t out[CRYPTO_WRAPPED_BYTES]);
 
 /* AES-256-GCM. `out` holds len + CRYPTO_SEAL_OVERHEAD bytes. The AAD binds
  * the value to its place (row, subject, field): moved, it fails to open. */
-int crypto_seal(crypto_ctx *c, const uint8_t key[CRYPTO_KEY_BYTES], const void *aad,
-                size_t aad_len, const void *plain, size_t len, uint8_t *out);
+int gdpr_crypto__seal(crypto_ctx *c, const uint8_t key[CRYPTO_KEY_BYTES], const void *aad,
+                      size_t aad_len, const void *plain, size_t len, uint8_t *out);
 /* `out` holds ct_len - CRYPTO_SEAL_OVERHEAD bytes. GDPR_ECORRUPT when the
  * tag does not verify. */
-int crypto_open(crypto_ctx *c, const uint8_t key[CRYPTO_KEY_BYTES], const void *aad,
-                size_t aad_len, const uint8_t *sealed, size_t sealed_len, uint8_t *out);
+int gdpr_crypto__open(crypto_ctx *c, const uint8_t key[CRYPTO_KEY_BYTES], const void *aad,
+                      size_t aad_len, const uint8_t *sealed, size_t sealed_len, uint8_t *out);
 
-int crypto_sha256(const void *data, size_t len, uint8_t out[CRYPTO_HASH_BYTES]);
+int gdpr_crypto__sha256(const void *data, size_t len, uint8_t out[CRYPTO_HASH_BYTES]);
 
 /* Many opens under one key (lib/crypto/opener.c): the key schedule is set
  * up once, only the nonce changes per value; same format and errors as
- * crypto_open. Not thread-safe. Free wipes the key schedule. */
+ * gdpr_crypto__open. Not thread-safe. Free wipes the key schedule. */
 typedef struct crypto_opener crypto_opener;
-int crypto_opener_new(crypto_ctx *c, const uint8_t key[CRYPTO_KEY_BYTES], crypto_opener **out);
-int crypto_opener_open(crypto_opener *o, const void *aad, size_t aad_len, const uint8_t *sealed,
-                       size_t sealed_len, uint8_t *out);
-void crypto_opener_free(crypto_opener *o);
+int gdpr_crypto__opener_new(crypto_ctx *c, const uint8_t key[CRYPTO_KEY_BYTES],
+                            crypto_opener **out);
+int gdpr_crypto__opener_open(crypto_opener *o, const void *aad, size_t aad_len,
+                             const uint8_t *sealed, size_t sealed_len, uint8_t *out);
+void gdpr_crypto__opener_free(crypto_opener *o);
 
 /* Base64 (RFC 4648, padded; lib/crypto/base64.c). Encode writes
  * CRYPTO_BASE64_LEN(len) characters and a NUL into `out` and returns the
  * count. Decode takes padded text (length a multiple of 4) into `out`
  * (at least 3 * len / 4 bytes); GDPR_EINVAL on bad text. */
 #define CRYPTO_BASE64_LEN(n) (4u * (((n) + 2u) / 3u))
-size_t crypto_base64_encode(const void *in, size_t len, char *out);
+size_t gdpr_crypto__base64_encode(const void *in, size_t len, char *out);
 
 /* Wipe secrets (not optimised away) and compare MACs in constant time. */
-void crypto_wipe(void *p, size_t len);
-int crypto_equal(const void *a, const void *b, size_t len);
+void gdpr_crypto__wipe(void *p, size_t len);
+int gdpr_crypto__equal(const void *a, const void *b, size_t len);
 
 #endif

@@ -13,10 +13,10 @@ struct crypto_ctx {
     uint8_t wrap_key[CRYPTO_KEY_BYTES];
     uint8_t index_key[CRYPTO_KEY_BYTES];
     uint8_t audit_key[CRYPTO_KEY_BYTES];
-    EVP_CIPHER *gcm;          /* fetched once: fetching per call is slow in 3.x */
-    EVP_CIPHER_CTX *cipher;   /* reused for every seal/open */
+    EVP_CIPHER *gcm;        /* fetched once: fetching per call is slow in 3.x */
+    EVP_CIPHER_CTX *cipher; /* reused for every seal/open */
     EVP_MAC *hmac;
-    EVP_MAC_CTX *index_mac;   /* keyed once, re-initialised per use */
+    EVP_MAC_CTX *index_mac; /* keyed once, re-initialised per use */
     EVP_MAC_CTX *audit_mac;
     /* CSPRNG output drawn 4 KiB at a time: OpenSSL 3.0 checks the pid (a
      * system call) on every RAND_bytes, which cost a sixth of a subject
@@ -27,19 +27,19 @@ struct crypto_ctx {
 };
 
 /* Random bytes from the context's pool (refilled from RAND_bytes). */
-int crypto_pool_random(crypto_ctx *c, void *out, size_t len);
+int gdpr_crypto__pool_random(crypto_ctx *c, void *out, size_t len);
 
 /* Record OpenSSL's error queue in our message and return GDPR_ECRYPTO. */
-int crypto_fail(const char *what);
+int gdpr_crypto__fail(const char *what);
 
 /* GCM with an explicit cipher context. `c` supplies the nonce from its
  * pool; NULL draws it from RAND_bytes directly. */
-int crypto_gcm_seal(crypto_ctx *c, EVP_CIPHER_CTX *ctx, const EVP_CIPHER *gcm,
-                    const uint8_t key[CRYPTO_KEY_BYTES], const void *aad, size_t aad_len,
-                    const void *plain, size_t len, uint8_t *out);
-int crypto_gcm_open(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *gcm, const uint8_t key[CRYPTO_KEY_BYTES],
-                    const void *aad, size_t aad_len, const uint8_t *sealed, size_t sealed_len,
-                    uint8_t *out);
+int gdpr_crypto__gcm_seal(crypto_ctx *c, EVP_CIPHER_CTX *ctx, const EVP_CIPHER *gcm,
+                          const uint8_t key[CRYPTO_KEY_BYTES], const void *aad, size_t aad_len,
+                          const void *plain, size_t len, uint8_t *out);
+int gdpr_crypto__gcm_open(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *gcm,
+                          const uint8_t key[CRYPTO_KEY_BYTES], const void *aad, size_t aad_len,
+                          const uint8_t *sealed, size_t sealed_len, uint8_t *out);
 
 /* Version byte leading every sealed value. */
 #define SEAL_VERSION 0x01
@@ -53,14 +53,15 @@ typedef struct {
 } crypto_sealed_parts;
 
 /* Checks the version byte and the lengths of a sealed value and splits it. */
-int crypto_sealed_split(const uint8_t *sealed, size_t sealed_len, size_t aad_len,
-                        crypto_sealed_parts *out);
+int gdpr_crypto__sealed_split(const uint8_t *sealed, size_t sealed_len, size_t aad_len,
+                              crypto_sealed_parts *out);
 
 /* Decrypts and authenticates with a context whose key and nonce are set;
  * wipes `out` when the tag does not match. */
-int crypto_gcm_decrypt(EVP_CIPHER_CTX *ctx, const void *aad, size_t aad_len,
-                       crypto_sealed_parts *p, uint8_t *out);
+int gdpr_crypto__gcm_decrypt(EVP_CIPHER_CTX *ctx, const void *aad, size_t aad_len,
+                             crypto_sealed_parts *p, uint8_t *out);
 
-int crypto_hkdf(const uint8_t ikm[CRYPTO_KEY_BYTES], const char *label, uint8_t out[CRYPTO_KEY_BYTES]);
+int gdpr_crypto__hkdf(const uint8_t ikm[CRYPTO_KEY_BYTES], const char *label,
+                      uint8_t out[CRYPTO_KEY_BYTES]);
 
 #endif

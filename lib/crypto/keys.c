@@ -15,12 +15,13 @@
 
 /* 2^15 x 8 x 1: 32 MiB and about 0.1 s here; stored beside the salt so a
  * later release can raise it for new stores. */
-const crypto_scrypt_params crypto_scrypt_default = { 1u << 15, 8, 1 };
+const crypto_scrypt_params gdpr_crypto__scrypt_default = {1u << 15, 8, 1};
 
 static const char root_aad[] = "libgdpr root secret v1";
 
 int
-crypto_hkdf(const uint8_t ikm[CRYPTO_KEY_BYTES], const char *label, uint8_t out[CRYPTO_KEY_BYTES])
+gdpr_crypto__hkdf(const uint8_t ikm[CRYPTO_KEY_BYTES], const char *label,
+                  uint8_t out[CRYPTO_KEY_BYTES])
 {
     static const char salt[] = "libgdpr hkdf v1";
     EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
@@ -29,28 +30,29 @@ crypto_hkdf(const uint8_t ikm[CRYPTO_KEY_BYTES], const char *label, uint8_t out[
     int rc = GDPR_OK;
 
     params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
-    params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)ikm, CRYPTO_KEY_BYTES);
-    params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt,
-                                                  sizeof salt - 1);
-    params[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)label,
-                                                  strlen(label));
+    params[1] =
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)ikm, CRYPTO_KEY_BYTES);
+    params[2] =
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, sizeof salt - 1);
+    params[3] =
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)label, strlen(label));
     params[4] = OSSL_PARAM_construct_end();
     if (kctx == NULL || EVP_KDF_derive(kctx, out, CRYPTO_KEY_BYTES, params) != 1)
-        rc = crypto_fail("HKDF-SHA-256");
+        rc = gdpr_crypto__fail("HKDF-SHA-256");
     EVP_KDF_CTX_free(kctx);
     EVP_KDF_free(kdf);
     return rc;
 }
 
 int
-crypto_kek_from_passphrase(const char *passphrase, const uint8_t salt[CRYPTO_SALT_BYTES],
-                           const crypto_scrypt_params *params, uint8_t kek[CRYPTO_KEY_BYTES])
+gdpr_crypto__kek_from_passphrase(const char *passphrase, const uint8_t salt[CRYPTO_SALT_BYTES],
+                                 const crypto_scrypt_params *params, uint8_t kek[CRYPTO_KEY_BYTES])
 {
     uint64_t maxmem = 128u * params->n * params->r * params->p + (1u << 20);
 
     if (EVP_PBE_scrypt(passphrase, strlen(passphrase), salt, CRYPTO_SALT_BYTES, params->n,
                        params->r, params->p, maxmem, kek, CRYPTO_KEY_BYTES) != 1)
-        return crypto_fail("scrypt");
+        return gdpr_crypto__fail("scrypt");
     return GDPR_OK;
 }
 
@@ -62,43 +64,44 @@ with_temp_cipher(const uint8_t key[CRYPTO_KEY_BYTES], const uint8_t *in, size_t 
     int rc;
 
     if (ctx == NULL)
-        return crypto_fail("EVP_CIPHER_CTX_new");
+        return gdpr_crypto__fail("EVP_CIPHER_CTX_new");
     if (seal)
-        rc = crypto_gcm_seal(NULL, ctx, EVP_aes_256_gcm(), key, root_aad, sizeof root_aad - 1,
-                             in, in_len, out);
+        rc = gdpr_crypto__gcm_seal(NULL, ctx, EVP_aes_256_gcm(), key, root_aad, sizeof root_aad - 1,
+                                   in, in_len, out);
     else
-        rc = crypto_gcm_open(ctx, EVP_aes_256_gcm(), key, root_aad, sizeof root_aad - 1, in,
-                             in_len, out);
+        rc = gdpr_crypto__gcm_open(ctx, EVP_aes_256_gcm(), key, root_aad, sizeof root_aad - 1, in,
+                                   in_len, out);
     EVP_CIPHER_CTX_free(ctx);
     return rc;
 }
 
 int
-crypto_root_wrap(const uint8_t kek[CRYPTO_KEY_BYTES], const uint8_t root[CRYPTO_KEY_BYTES],
-                 uint8_t out[CRYPTO_WRAPPED_BYTES])
+gdpr_crypto__root_wrap(const uint8_t kek[CRYPTO_KEY_BYTES], const uint8_t root[CRYPTO_KEY_BYTES],
+                       uint8_t out[CRYPTO_WRAPPED_BYTES])
 {
     uint8_t key[CRYPTO_KEY_BYTES];
-    int rc = crypto_hkdf(kek, "root-wrap", key);
+    int rc = gdpr_crypto__hkdf(kek, "root-wrap", key);
 
     if (rc == GDPR_OK)
         rc = with_temp_cipher(key, root, CRYPTO_KEY_BYTES, out, 1);
-    crypto_wipe(key, sizeof key);
+    gdpr_crypto__wipe(key, sizeof key);
     return rc;
 }
 
 int
-crypto_root_unwrap(const uint8_t kek[CRYPTO_KEY_BYTES], const uint8_t wrapped[CRYPTO_WRAPPED_BYTES],
-                   uint8_t root[CRYPTO_KEY_BYTES])
+gdpr_crypto__root_unwrap(const uint8_t kek[CRYPTO_KEY_BYTES],
+                         const uint8_t wrapped[CRYPTO_WRAPPED_BYTES],
+                         uint8_t root[CRYPTO_KEY_BYTES])
 {
     uint8_t key[CRYPTO_KEY_BYTES];
-    int rc = crypto_hkdf(kek, "root-wrap", key);
+    int rc = gdpr_crypto__hkdf(kek, "root-wrap", key);
 
     if (rc == GDPR_OK)
         rc = with_temp_cipher(key, wrapped, CRYPTO_WRAPPED_BYTES, root, 0);
-    crypto_wipe(key, sizeof key);
+    gdpr_crypto__wipe(key, sizeof key);
     if (rc == GDPR_ECORRUPT)
-        return err_set(GDPR_EKEY, "master key: does not open this store's keystore "
-                       "(wrong key or passphrase)");
+        return gdpr__err_set(GDPR_EKEY, "master key: does not open this store's keystore "
+                                        "(wrong key or passphrase)");
     return rc;
 }
 
@@ -118,34 +121,34 @@ keyed_hmac(EVP_MAC *hmac, const uint8_t key[CRYPTO_KEY_BYTES])
 }
 
 int
-crypto_ctx_new(crypto_ctx **out, const uint8_t kek[CRYPTO_KEY_BYTES],
-               const uint8_t root[CRYPTO_KEY_BYTES])
+gdpr_crypto__ctx_new(crypto_ctx **out, const uint8_t kek[CRYPTO_KEY_BYTES],
+                     const uint8_t root[CRYPTO_KEY_BYTES])
 {
     crypto_ctx *c = calloc(1, sizeof *c);
     int rc;
 
     if (c == NULL)
-        return err_set(GDPR_ENOMEM, "out of memory for the crypto context");
-    rc = crypto_hkdf(kek, "wrap", c->wrap_key);
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory for the crypto context");
+    rc = gdpr_crypto__hkdf(kek, "wrap", c->wrap_key);
     if (rc == GDPR_OK)
-        rc = crypto_hkdf(root, "blind-index", c->index_key);
+        rc = gdpr_crypto__hkdf(root, "blind-index", c->index_key);
     if (rc == GDPR_OK)
-        rc = crypto_hkdf(root, "audit-mac", c->audit_key);
+        rc = gdpr_crypto__hkdf(root, "audit-mac", c->audit_key);
     if (rc == GDPR_OK) {
         c->gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
         c->cipher = EVP_CIPHER_CTX_new();
         c->hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
         if (c->gcm == NULL || c->cipher == NULL || c->hmac == NULL)
-            rc = crypto_fail("fetching AES-256-GCM and HMAC");
+            rc = gdpr_crypto__fail("fetching AES-256-GCM and HMAC");
     }
     if (rc == GDPR_OK) {
         c->index_mac = keyed_hmac(c->hmac, c->index_key);
         c->audit_mac = keyed_hmac(c->hmac, c->audit_key);
         if (c->index_mac == NULL || c->audit_mac == NULL)
-            rc = crypto_fail("HMAC-SHA-256 init");
+            rc = gdpr_crypto__fail("HMAC-SHA-256 init");
     }
     if (rc != GDPR_OK) {
-        crypto_ctx_free(c);
+        gdpr_crypto__ctx_free(c);
         return rc;
     }
     *out = c;
@@ -153,7 +156,7 @@ crypto_ctx_new(crypto_ctx **out, const uint8_t kek[CRYPTO_KEY_BYTES],
 }
 
 void
-crypto_ctx_free(crypto_ctx *c)
+gdpr_crypto__ctx_free(crypto_ctx *c)
 {
     if (c == NULL)
         return;
@@ -162,57 +165,58 @@ crypto_ctx_free(crypto_ctx *c)
     EVP_MAC_free(c->hmac);
     EVP_CIPHER_CTX_free(c->cipher);
     EVP_CIPHER_free(c->gcm);
-    crypto_wipe(c, sizeof *c);
+    gdpr_crypto__wipe(c, sizeof *c);
     free(c);
 }
 
 int
-crypto_ctx_set_kek(crypto_ctx *c, const uint8_t kek[CRYPTO_KEY_BYTES])
+gdpr_crypto__ctx_set_kek(crypto_ctx *c, const uint8_t kek[CRYPTO_KEY_BYTES])
 {
-    return crypto_hkdf(kek, "wrap", c->wrap_key);
+    return gdpr_crypto__hkdf(kek, "wrap", c->wrap_key);
 }
 
 int
-crypto_dek_new(crypto_ctx *c, uint8_t dek[CRYPTO_KEY_BYTES])
+gdpr_crypto__dek_new(crypto_ctx *c, uint8_t dek[CRYPTO_KEY_BYTES])
 {
-    return crypto_pool_random(c, dek, CRYPTO_KEY_BYTES);
+    return gdpr_crypto__pool_random(c, dek, CRYPTO_KEY_BYTES);
 }
 
 int
-crypto_dek_wrap(crypto_ctx *c, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                const uint8_t dek[CRYPTO_KEY_BYTES], uint8_t out[CRYPTO_WRAPPED_BYTES])
+gdpr_crypto__dek_wrap(crypto_ctx *c, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                      const uint8_t dek[CRYPTO_KEY_BYTES], uint8_t out[CRYPTO_WRAPPED_BYTES])
 {
-    return crypto_gcm_seal(c, c->cipher, c->gcm, c->wrap_key, subject_hash, CRYPTO_HASH_BYTES,
-                           dek, CRYPTO_KEY_BYTES, out);
+    return gdpr_crypto__gcm_seal(c, c->cipher, c->gcm, c->wrap_key, subject_hash, CRYPTO_HASH_BYTES,
+                                 dek, CRYPTO_KEY_BYTES, out);
 }
 
 int
-crypto_dek_unwrap(crypto_ctx *c, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                  const uint8_t wrapped[CRYPTO_WRAPPED_BYTES], uint8_t dek[CRYPTO_KEY_BYTES])
+gdpr_crypto__dek_unwrap(crypto_ctx *c, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                        const uint8_t wrapped[CRYPTO_WRAPPED_BYTES], uint8_t dek[CRYPTO_KEY_BYTES])
 {
-    int rc = crypto_gcm_open(c->cipher, c->gcm, c->wrap_key, subject_hash, CRYPTO_HASH_BYTES,
-                             wrapped, CRYPTO_WRAPPED_BYTES, dek);
+    int rc = gdpr_crypto__gcm_open(c->cipher, c->gcm, c->wrap_key, subject_hash, CRYPTO_HASH_BYTES,
+                                   wrapped, CRYPTO_WRAPPED_BYTES, dek);
     if (rc == GDPR_ECORRUPT)
-        return err_set(GDPR_ECORRUPT, "subject data key: does not unwrap "
-                       "(keystore altered, or key moved between subjects)");
+        return gdpr__err_set(GDPR_ECORRUPT, "subject data key: does not unwrap "
+                                            "(keystore altered, or key moved between subjects)");
     return rc;
 }
 
 int
-crypto_dek_rewrap(crypto_ctx *c, const uint8_t new_kek[CRYPTO_KEY_BYTES],
-                  const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                  const uint8_t wrapped[CRYPTO_WRAPPED_BYTES], uint8_t out[CRYPTO_WRAPPED_BYTES])
+gdpr_crypto__dek_rewrap(crypto_ctx *c, const uint8_t new_kek[CRYPTO_KEY_BYTES],
+                        const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                        const uint8_t wrapped[CRYPTO_WRAPPED_BYTES],
+                        uint8_t out[CRYPTO_WRAPPED_BYTES])
 {
     uint8_t dek[CRYPTO_KEY_BYTES];
     uint8_t new_wrap[CRYPTO_KEY_BYTES];
-    int rc = crypto_dek_unwrap(c, subject_hash, wrapped, dek);
+    int rc = gdpr_crypto__dek_unwrap(c, subject_hash, wrapped, dek);
 
     if (rc == GDPR_OK)
-        rc = crypto_hkdf(new_kek, "wrap", new_wrap);
+        rc = gdpr_crypto__hkdf(new_kek, "wrap", new_wrap);
     if (rc == GDPR_OK)
-        rc = crypto_gcm_seal(c, c->cipher, c->gcm, new_wrap, subject_hash, CRYPTO_HASH_BYTES,
-                             dek, CRYPTO_KEY_BYTES, out);
-    crypto_wipe(dek, sizeof dek);
-    crypto_wipe(new_wrap, sizeof new_wrap);
+        rc = gdpr_crypto__gcm_seal(c, c->cipher, c->gcm, new_wrap, subject_hash, CRYPTO_HASH_BYTES,
+                                   dek, CRYPTO_KEY_BYTES, out);
+    gdpr_crypto__wipe(dek, sizeof dek);
+    gdpr_crypto__wipe(new_wrap, sizeof new_wrap);
     return rc;
 }

@@ -19,31 +19,30 @@ hmac_parts(EVP_MAC_CTX *m, const void *a, size_t alen, const void *b, size_t ble
     if (EVP_MAC_init(m, NULL, 0, NULL) != 1 || EVP_MAC_update(m, a, alen) != 1 ||
         (blen > 0 && EVP_MAC_update(m, b, blen) != 1) ||
         EVP_MAC_final(m, out, &outlen, CRYPTO_HASH_BYTES) != 1 || outlen != CRYPTO_HASH_BYTES)
-        return crypto_fail("HMAC-SHA-256");
+        return gdpr_crypto__fail("HMAC-SHA-256");
     return GDPR_OK;
 }
 
 int
-crypto_blind_index(crypto_ctx *c, const char *domain, const void *value, size_t len,
-                   uint8_t out[CRYPTO_HASH_BYTES])
+gdpr_crypto__blind_index(crypto_ctx *c, const char *domain, const void *value, size_t len,
+                         uint8_t out[CRYPTO_HASH_BYTES])
 {
     /* The domain with its NUL is a prefix no value can forge. */
     return hmac_parts(c->index_mac, domain, strlen(domain) + 1, value, len, out);
 }
 
 int
-crypto_audit_mac(crypto_ctx *c, const void *msg, size_t len, uint8_t out[CRYPTO_HASH_BYTES])
+gdpr_crypto__audit_mac(crypto_ctx *c, const void *msg, size_t len, uint8_t out[CRYPTO_HASH_BYTES])
 {
     return hmac_parts(c->audit_mac, msg, len, NULL, 0, out);
 }
 
 int
-crypto_sha256(const void *data, size_t len, uint8_t out[CRYPTO_HASH_BYTES])
+gdpr_crypto__sha256(const void *data, size_t len, uint8_t out[CRYPTO_HASH_BYTES])
 {
     unsigned int outlen = 0;
 
-    if (EVP_Digest(data, len, out, &outlen, EVP_sha256(), NULL) != 1 ||
-        outlen != CRYPTO_HASH_BYTES)
-        return crypto_fail("SHA-256");
+    if (EVP_Digest(data, len, out, &outlen, EVP_sha256(), NULL) != 1 || outlen != CRYPTO_HASH_BYTES)
+        return gdpr_crypto__fail("SHA-256");
     return GDPR_OK;
 }

@@ -16,24 +16,24 @@ struct crypto_opener {
 };
 
 int
-crypto_opener_new(crypto_ctx *c, const uint8_t key[CRYPTO_KEY_BYTES], crypto_opener **out)
+gdpr_crypto__opener_new(crypto_ctx *c, const uint8_t key[CRYPTO_KEY_BYTES], crypto_opener **out)
 {
     crypto_opener *o = calloc(1, sizeof *o);
 
     *out = NULL;
     if (o == NULL)
-        return err_set(GDPR_ENOMEM, "out of memory for a cipher context");
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory for a cipher context");
     o->ctx = EVP_CIPHER_CTX_new();
     if (o->ctx == NULL || EVP_CipherInit_ex2(o->ctx, c->gcm, key, NULL, 0, NULL) != 1) {
-        crypto_opener_free(o);
-        return crypto_fail("AES-256-GCM key setup");
+        gdpr_crypto__opener_free(o);
+        return gdpr_crypto__fail("AES-256-GCM key setup");
     }
     *out = o;
     return GDPR_OK;
 }
 
 void
-crypto_opener_free(crypto_opener *o)
+gdpr_crypto__opener_free(crypto_opener *o)
 {
     if (o == NULL)
         return;
@@ -42,16 +42,16 @@ crypto_opener_free(crypto_opener *o)
 }
 
 int
-crypto_opener_open(crypto_opener *o, const void *aad, size_t aad_len, const uint8_t *sealed,
-                   size_t sealed_len, uint8_t *out)
+gdpr_crypto__opener_open(crypto_opener *o, const void *aad, size_t aad_len, const uint8_t *sealed,
+                         size_t sealed_len, uint8_t *out)
 {
     crypto_sealed_parts p;
-    int rc = crypto_sealed_split(sealed, sealed_len, aad_len, &p);
+    int rc = gdpr_crypto__sealed_split(sealed, sealed_len, aad_len, &p);
 
     if (rc != GDPR_OK)
         return rc;
     /* NULL cipher and key: keep both, set the nonce only. */
     if (EVP_CipherInit_ex2(o->ctx, NULL, NULL, p.nonce, 0, NULL) != 1)
-        return crypto_fail("AES-256-GCM nonce");
-    return crypto_gcm_decrypt(o->ctx, aad, aad_len, &p, out);
+        return gdpr_crypto__fail("AES-256-GCM nonce");
+    return gdpr_crypto__gcm_decrypt(o->ctx, aad, aad_len, &p, out);
 }

@@ -34,12 +34,12 @@ def main(argv):
         "/* Generated from lib/data/adequacy.json by lib/data/gen-adequacy.py: do not edit. */",
         "#include \"adequacy.h\"",
         "",
-        "const char adequacy_builtin_json[] = {",
+        "const char gdpr_adequacy__builtin_json[] = {",
     ]
     out.extend(lines)
     out.append("    0x00")
     out.append("};")
-    out.append("const size_t adequacy_builtin_len = %d;" % len(data))
+    out.append("const size_t gdpr_adequacy__builtin_len = %d;" % len(data))
     out.append("")
     with open(argv[2], "w", encoding="ascii") as f:
         f.write("\n".join(out))

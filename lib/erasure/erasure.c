@@ -24,7 +24,7 @@
 typedef struct {
     int64_t record;
     char *category, *purpose;
-    int hold;               /* kept by a hold, else by a legal duty */
+    int hold; /* kept by a hold, else by a legal duty */
     char rule[GDPR_NAME_MAX + 32];
     int64_t until;
 } kept_item;
@@ -60,7 +60,7 @@ plan_keep(erase_plan *p, const store_vault_row *row, int hold, const char *rule,
         size_t cap = p->cap_kept ? 2 * p->cap_kept : 8;
         void *grown = realloc(p->kept, cap * sizeof *p->kept);
         if (grown == NULL)
-            return err_set(GDPR_ENOMEM, "out of memory planning an erasure");
+            return gdpr__err_set(GDPR_ENOMEM, "out of memory planning an erasure");
         p->kept = grown;
         p->cap_kept = cap;
     }
@@ -70,8 +70,8 @@ plan_keep(erase_plan *p, const store_vault_row *row, int hold, const char *rule,
     k->hold = hold;
     k->until = until;
     snprintf(k->rule, sizeof k->rule, "%s", rule);
-    k->category = text_dup(row->category);
-    k->purpose = text_dup(row->purpose);
+    k->category = gdpr_text__dup(row->category);
+    k->purpose = gdpr_text__dup(row->purpose);
     p->n_kept++;
     if (k->category == NULL || k->purpose == NULL)
         return GDPR_ENOMEM;
@@ -85,7 +85,7 @@ plan_erase(erase_plan *p, int64_t record)
         size_t cap = p->cap_erase ? 2 * p->cap_erase : 64;
         void *grown = realloc(p->erase, cap * sizeof *p->erase);
         if (grown == NULL)
-            return err_set(GDPR_ENOMEM, "out of memory planning an erasure");
+            return gdpr__err_set(GDPR_ENOMEM, "out of memory planning an erasure");
         p->erase = grown;
         p->cap_erase = cap;
     }
@@ -98,8 +98,8 @@ plan_record(const store_vault_row *row, void *ctx)
 {
     erase_plan *p = ctx;
     record_limit lim;
-    int rc = record_limit_of(p->eng, row, RECORD_ERASE, p->now,
-                             p->check_holds ? 0u : RECORD_NO_HOLDS, &lim);
+    int rc = gdpr_record__limit_of(p->eng, row, RECORD_ERASE, p->now,
+                                   p->check_holds ? 0u : RECORD_NO_HOLDS, &lim);
 
     if (rc != GDPR_OK)
         return rc;
@@ -128,7 +128,7 @@ add_recipient(const store_disclosure_row *row, void *ctx)
      * sealed name, both erased now: list them together. */
     const char *who = strncmp(row->recipient, "person:", 7) == 0 ? "person" : row->recipient;
 
-    return store_tombstone_recipient_add(r->eng->st, r->tombstone, who, 1, row->at);
+    return gdpr_store__tombstone_recipient_add(r->eng->st, r->tombstone, who, 1, row->at);
 }
 
 /* The subject id, sealed under a key of its own, for every registered
@@ -146,19 +146,19 @@ queue_hooks(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const char 
 
     if (eng->sources == NULL)
         return GDPR_OK;
-    rc = crypto_random(key_id, sizeof key_id);
+    rc = gdpr_crypto__random(key_id, sizeof key_id);
     if (rc == GDPR_OK)
-        rc = crypto_dek_new(eng->crypto, dek);
+        rc = gdpr_crypto__dek_new(eng->crypto, dek);
     if (rc == GDPR_OK)
-        rc = crypto_dek_wrap(eng->crypto, key_id, dek, wrapped);
+        rc = gdpr_crypto__dek_wrap(eng->crypto, key_id, dek, wrapped);
     memcpy(aad, aad_tag, sizeof aad_tag);
     memcpy(aad + sizeof aad_tag, key_id, CRYPTO_HASH_BYTES);
     if (rc == GDPR_OK)
-        rc = crypto_seal(eng->crypto, dek, aad, sizeof aad, subject, len, sealed);
-    crypto_wipe(dek, sizeof dek);
+        rc = gdpr_crypto__seal(eng->crypto, dek, aad, sizeof aad, subject, len, sealed);
+    gdpr_crypto__wipe(dek, sizeof dek);
     /* Key before data, as for a subject. */
     if (rc == GDPR_OK)
-        rc = store_key_put(eng->st, key_id, wrapped);
+        rc = gdpr_store__key_put(eng->st, key_id, wrapped);
     for (engine_source *s = eng->sources; rc == GDPR_OK && s != NULL; s = s->next) {
         store_pending_row row;
         memset(&row, 0, sizeof row);
@@ -169,7 +169,7 @@ queue_hooks(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const char 
         row.sealed = sealed;
         row.sealed_len = len + CRYPTO_SEAL_OVERHEAD;
         row.since = now;
-        rc = store_pending_insert(eng->st, &row, NULL);
+        rc = gdpr_store__pending_insert(eng->st, &row, NULL);
     }
     return rc;
 }
@@ -200,7 +200,7 @@ write_kept(gdpr_engine *eng, const erase_plan *p, int64_t tombstone)
         row.rule = k->rule;
         row.until = k->until;
         row.erased_at = 0;
-        rc = store_tombstone_kept_insert(eng->st, &row);
+        rc = gdpr_store__tombstone_kept_insert(eng->st, &row);
     }
     return rc;
 }
@@ -212,15 +212,15 @@ delete_records(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const er
     int rc = GDPR_OK;
 
     if (p->n_kept == 0) {
-        rc = store_vault_delete_subject(eng->st, hash, count);
+        rc = gdpr_store__vault_delete_subject(eng->st, hash, count);
     } else {
         for (size_t i = 0; rc == GDPR_OK && i < p->n_erase; i++)
-            rc = store_vault_delete(eng->st, p->erase[i]);
+            rc = gdpr_store__vault_delete(eng->st, p->erase[i]);
         *count = (int64_t)p->n_erase;
     }
     /* Records an earlier erasure kept and that go now. */
     for (size_t i = 0; rc == GDPR_OK && had_partial && i < p->n_erase; i++)
-        rc = store_tombstone_kept_erased(eng->st, p->erase[i], now);
+        rc = gdpr_store__tombstone_kept_erased(eng->st, p->erase[i], now);
     return rc;
 }
 
@@ -228,7 +228,7 @@ static int
 has_partial(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], int *has)
 {
     int64_t id = 0;
-    int rc = store_tombstone_open_partial(eng->st, hash, &id);
+    int rc = gdpr_store__tombstone_open_partial(eng->st, hash, &id);
 
     *has = rc == GDPR_OK;
     return rc == GDPR_ENOTFOUND ? GDPR_OK : rc;
@@ -239,13 +239,12 @@ has_partial(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], int *has)
  * longer opens): then no hooks are queued. */
 static int
 erase_hash_locked(gdpr_engine *eng, const gdpr_actor *who, const uint8_t hash[CRYPTO_HASH_BYTES],
-                  const char *subject, const char *ground, const erase_opts *o,
-                  erase_counts *out)
+                  const char *subject, const char *ground, const erase_opts *o, erase_counts *out)
 {
     erase_plan p;
     recipient_ctx rctx;
     store_tombstone_row t;
-    int64_t now = engine_now(eng);
+    int64_t now = gdpr_engine__now(eng);
     int64_t n = 0, erased = 0, tombstone = o->tombstone;
     int any_hold = 0, had_partial = 0;
     char ref[128];
@@ -255,10 +254,10 @@ erase_hash_locked(gdpr_engine *eng, const gdpr_actor *who, const uint8_t hash[CR
     memset(out, 0, sizeof *out);
     p.eng = eng;
     p.now = now;
-    rc = store_hold_any_for_subject(eng->st, hash, now, &any_hold);
+    rc = gdpr_store__hold_any_for_subject(eng->st, hash, now, &any_hold);
     p.check_holds = any_hold;
     if (rc == GDPR_OK)
-        rc = store_vault_foreach(eng->st, hash, plan_record, &p);
+        rc = gdpr_store__vault_foreach(eng->st, hash, plan_record, &p);
     if (rc == GDPR_OK)
         rc = has_partial(eng, hash, &had_partial);
     if (rc == GDPR_OK && tombstone == 0) {
@@ -269,7 +268,7 @@ erase_hash_locked(gdpr_engine *eng, const gdpr_actor *who, const uint8_t hash[CR
         t.ground = ground;
         t.actor = who->id;
         t.role = who->role;
-        rc = store_tombstone_insert(eng->st, &t, &tombstone);
+        rc = gdpr_store__tombstone_insert(eng->st, &t, &tombstone);
     }
     if (rc == GDPR_OK)
         rc = write_kept(eng, &p, tombstone);
@@ -277,40 +276,42 @@ erase_hash_locked(gdpr_engine *eng, const gdpr_actor *who, const uint8_t hash[CR
     rctx.eng = eng;
     rctx.tombstone = tombstone;
     if (rc == GDPR_OK)
-        rc = store_disclosure_foreach(eng->st, hash, add_recipient, &rctx);
+        rc = gdpr_store__disclosure_foreach(eng->st, hash, add_recipient, &rctx);
     if (rc == GDPR_OK)
         rc = delete_records(eng, hash, &p, had_partial, now, &n);
     erased += n;
     if (rc == GDPR_OK)
-        rc = store_identity_delete_subject(eng->st, hash, &n);
+        rc = gdpr_store__identity_delete_subject(eng->st, hash, &n);
     erased += rc == GDPR_OK ? n : 0;
     if (rc == GDPR_OK)
-        rc = store_consent_delete_subject(eng->st, hash, &n);
+        rc = gdpr_store__consent_delete_subject(eng->st, hash, &n);
     erased += rc == GDPR_OK ? n : 0;
     if (rc == GDPR_OK)
-        rc = store_transfer_delete_subject(eng->st, hash, &n);
+        rc = gdpr_store__transfer_delete_subject(eng->st, hash, &n);
     erased += rc == GDPR_OK ? n : 0;
     if (rc == GDPR_OK)
-        rc = store_erasure_scrub_requests(eng->st, hash, NULL);
+        rc = gdpr_store__erasure_scrub_requests(eng->st, hash, NULL);
     if (rc == GDPR_OK && p.n_kept == 0) {
-        rc = shred_retire_subject(eng, hash, tombstone, now);
+        rc = gdpr_shred__retire_subject(eng, hash, tombstone, now);
     } else if (rc == GDPR_OK) {
         /* Art. 18(2): what is kept may only be stored. */
-        rc = store_subject_flags_update(eng->st, hash, STORE_SUBJECT_RESTRICTED, 0);
+        rc = gdpr_store__subject_flags_update(eng->st, hash, STORE_SUBJECT_RESTRICTED, 0);
         if (rc == GDPR_ENOTFOUND) {
-            err_clear();
+            gdpr__err_clear();
             rc = GDPR_OK;
         }
     }
     if (rc == GDPR_OK && subject != NULL)
         rc = queue_hooks(eng, hash, subject, tombstone, now);
     if (rc == GDPR_OK)
-        rc = store_tombstone_add(eng->st, tombstone, erased, o->tombstone ? 0 : (int64_t)p.n_kept,
-                                 p.n_kept == 0, o->replayed);
+        rc = gdpr_store__tombstone_add(eng->st, tombstone, erased,
+                                       o->tombstone ? 0 : (int64_t)p.n_kept, p.n_kept == 0,
+                                       o->replayed);
     snprintf(ref, sizeof ref, "tombstone %lld: %lld erased, %zu kept%s", (long long)tombstone,
              (long long)erased, p.n_kept, o->replayed ? " (replay)" : "");
     if (rc == GDPR_OK)
-        rc = audit_append(eng, who, permission_name(PERM_ERASE_SUBJECT), hash, GDPR_OK, ref);
+        rc = gdpr_audit__append(eng, who, gdpr_permission__name(PERM_ERASE_SUBJECT), hash, GDPR_OK,
+                                ref);
     if (rc == GDPR_OK) {
         out->tombstone = tombstone;
         out->erased = erased;
@@ -331,7 +332,7 @@ typedef struct {
     char source[GDPR_NAME_MAX + 1];
     uint8_t sealed[GDPR_NAME_MAX + CRYPTO_SEAL_OVERHEAD];
     size_t sealed_len;
-    int outcome;            /* 1 done, 0 failed, -1 stale (its key is gone) */
+    int outcome; /* 1 done, 0 failed, -1 stale (its key is gone) */
     char error[96];
 } hook_item;
 
@@ -352,7 +353,8 @@ load_hook(const store_pending_row *row, void *ctx)
     if (row->tombstone < c->only_tombstone_min)
         return 0;
     if (row->sealed_len > sizeof c->items[0].sealed)
-        return err_set(GDPR_ECORRUPT, "pending hook %lld: sealed id too long", (long long)row->id);
+        return gdpr__err_set(GDPR_ECORRUPT, "pending hook %lld: sealed id too long",
+                             (long long)row->id);
     h = &c->items[c->n++];
     memset(h, 0, sizeof *h);
     h->id = row->id;
@@ -373,16 +375,17 @@ open_pending_id(gdpr_engine *eng, const hook_item *h, char *subject)
     int rc;
 
     if (h->sealed_len < CRYPTO_SEAL_OVERHEAD)
-        return err_set(GDPR_ECORRUPT, "pending hook %lld: sealed id too short", (long long)h->id);
-    rc = store_key_get(eng->st, h->key_id, wrapped);
+        return gdpr__err_set(GDPR_ECORRUPT, "pending hook %lld: sealed id too short",
+                             (long long)h->id);
+    rc = gdpr_store__key_get(eng->st, h->key_id, wrapped);
     if (rc == GDPR_OK)
-        rc = crypto_dek_unwrap(eng->crypto, h->key_id, wrapped, dek);
+        rc = gdpr_crypto__dek_unwrap(eng->crypto, h->key_id, wrapped, dek);
     memcpy(aad, aad_tag, sizeof aad_tag);
     memcpy(aad + sizeof aad_tag, h->key_id, CRYPTO_HASH_BYTES);
     if (rc == GDPR_OK)
-        rc = crypto_open(eng->crypto, dek, aad, sizeof aad, h->sealed, h->sealed_len,
-                         (uint8_t *)subject);
-    crypto_wipe(dek, sizeof dek);
+        rc = gdpr_crypto__open(eng->crypto, dek, aad, sizeof aad, h->sealed, h->sealed_len,
+                               (uint8_t *)subject);
+    gdpr_crypto__wipe(dek, sizeof dek);
     if (rc == GDPR_OK)
         subject[h->sealed_len - CRYPTO_SEAL_OVERHEAD] = '\0';
     return rc;
@@ -417,7 +420,7 @@ call_hook(gdpr_engine *eng, hook_item *h)
     if (rc == GDPR_ENOTFOUND) {
         /* Its key went with the last hook of the erasure; a crash kept
          * this row between the two commits. Nothing is left to do. */
-        err_clear();
+        gdpr__err_clear();
         h->outcome = -1;
         return GDPR_OK;
     }
@@ -425,11 +428,11 @@ call_hook(gdpr_engine *eng, hook_item *h)
         /* Keep it pending and say why; one bad row must not block the rest. */
         snprintf(h->error, sizeof h->error, "kept subject id does not open (%s)",
                  gdpr_strerror(rc));
-        err_clear();
+        gdpr__err_clear();
         return GDPR_OK;
     }
     ret = src->erase(subject, src->ctx);
-    crypto_wipe(subject, sizeof subject);
+    gdpr_crypto__wipe(subject, sizeof subject);
     if (ret == 0)
         h->outcome = 1;
     else
@@ -442,23 +445,23 @@ call_hook(gdpr_engine *eng, hook_item *h)
 static int
 settle_hooks(gdpr_engine *eng, hook_item *items, size_t n, int64_t now, int *failed)
 {
-    int rc = engine_begin(eng);
+    int rc = gdpr_engine__begin(eng);
 
     for (size_t i = 0; rc == GDPR_OK && i < n; i++) {
         if (items[i].outcome != 0) {
-            rc = store_pending_delete(eng->st, items[i].id);
+            rc = gdpr_store__pending_delete(eng->st, items[i].id);
         } else {
-            rc = store_pending_update(eng->st, items[i].id, now, items[i].error);
+            rc = gdpr_store__pending_update(eng->st, items[i].id, now, items[i].error);
             (*failed)++;
         }
     }
     for (size_t i = 0; rc == GDPR_OK && i < n; i++) {
         int64_t left = 0;
-        rc = store_pending_count_key(eng->st, items[i].key_id, &left);
+        rc = gdpr_store__pending_count_key(eng->st, items[i].key_id, &left);
         if (rc == GDPR_OK && left == 0)
-            rc = store_key_queue_add(eng->st, items[i].key_id, items[i].tombstone, now);
+            rc = gdpr_store__key_queue_add(eng->st, items[i].key_id, items[i].tombstone, now);
     }
-    return engine_end(eng, rc);
+    return gdpr_engine__end(eng, rc);
 }
 
 /* Run the hooks of pending rows (of tombstones >= min_tombstone; 0: all).
@@ -473,14 +476,14 @@ run_hooks(gdpr_engine *eng, int64_t min_tombstone, int *failed_out)
     *failed_out = 0;
     c.items = malloc(HOOK_CHUNK * sizeof *c.items);
     if (c.items == NULL)
-        return err_set(GDPR_ENOMEM, "out of memory running source hooks");
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory running source hooks");
     for (;;) {
         c.n = 0;
         c.last_id = after;
         c.only_tombstone_min = min_tombstone;
-        rc = store_pending_foreach(eng->st, after, load_hook, &c);
+        rc = gdpr_store__pending_foreach(eng->st, after, load_hook, &c);
         if (rc == GDPR_ECALLBACK) {
-            err_clear();
+            gdpr__err_clear();
             rc = GDPR_OK; /* a full chunk */
         }
         if (rc != GDPR_OK || c.last_id == after)
@@ -491,11 +494,11 @@ run_hooks(gdpr_engine *eng, int64_t min_tombstone, int *failed_out)
         for (size_t i = 0; rc == GDPR_OK && i < c.n; i++)
             rc = call_hook(eng, &c.items[i]);
         if (rc == GDPR_OK)
-            rc = settle_hooks(eng, c.items, c.n, engine_now(eng), failed_out);
+            rc = settle_hooks(eng, c.items, c.n, gdpr_engine__now(eng), failed_out);
         if (rc != GDPR_OK)
             break;
     }
-    crypto_wipe(c.items, HOOK_CHUNK * sizeof *c.items);
+    gdpr_crypto__wipe(c.items, HOOK_CHUNK * sizeof *c.items);
     free(c.items);
     return rc;
 }
@@ -506,17 +509,18 @@ static int
 refuse_batch(const gdpr_engine *eng)
 {
     if (eng->batch)
-        return err_set(GDPR_ESTATE, "erasure: not inside a gdpr_begin() batch: an erasure "
-                       "commits the data before it destroys the key and then checkpoints the "
-                       "WAL, which no open transaction may hold back; commit or roll back the "
-                       "batch first");
+        return gdpr__err_set(
+            GDPR_ESTATE, "erasure: not inside a gdpr_begin() batch: an erasure "
+                         "commits the data before it destroys the key and then checkpoints the "
+                         "WAL, which no open transaction may hold back; commit or roll back the "
+                         "batch first");
     return GDPR_OK;
 }
 
 static int
 check_ground(const char *ground)
 {
-    return text_check("ground", ground, GDPR_NAME_MAX);
+    return gdpr_text__check("ground", ground, GDPR_NAME_MAX);
 }
 
 /* A refusal the trail must show, in its own small transaction. */
@@ -524,11 +528,12 @@ static int
 audit_refusal(gdpr_engine *eng, const gdpr_actor *who, const uint8_t *hash, int code,
               const char *ref)
 {
-    int rc = engine_begin(eng);
+    int rc = gdpr_engine__begin(eng);
 
     if (rc == GDPR_OK)
-        rc = engine_end(eng, audit_append(eng, who, permission_name(PERM_ERASE_SUBJECT), hash,
-                                          code, ref));
+        rc = gdpr_engine__end(eng, gdpr_audit__append(eng, who,
+                                                      gdpr_permission__name(PERM_ERASE_SUBJECT),
+                                                      hash, code, ref));
     return rc;
 }
 
@@ -538,7 +543,7 @@ refuse_hold(gdpr_engine *eng, const gdpr_actor *who, const uint8_t hash[CRYPTO_H
 {
     int64_t until = 0, found = 0;
     char ref[64], date[11];
-    int rc = store_hold_covering(eng->st, hash, 0, NULL, now, &found, &until);
+    int rc = gdpr_store__hold_covering(eng->st, hash, 0, NULL, now, &found, &until);
 
     if (rc != GDPR_OK)
         return rc;
@@ -546,10 +551,11 @@ refuse_hold(gdpr_engine *eng, const gdpr_actor *who, const uint8_t hash[CRYPTO_H
     rc = audit_refusal(eng, who, hash, GDPR_ESTATE, ref);
     if (rc != GDPR_OK)
         return rc;
-    engine_format_date(eng, until, date);
-    return err_set(GDPR_ESTATE, "%s: under legal hold %lld until %s (Art. 17(3)(e)); nothing "
-                   "was erased (release the hold with gdpr_hold_release() first)", field,
-                   (long long)hold, date);
+    gdpr_engine__format_date(eng, until, date);
+    return gdpr__err_set(GDPR_ESTATE,
+                         "%s: under legal hold %lld until %s (Art. 17(3)(e)); nothing "
+                         "was erased (release the hold with gdpr_hold_release() first)",
+                         field, (long long)hold, date);
 }
 
 /* What kind of subject a hash names before an erasure. */
@@ -560,7 +566,7 @@ subject_state(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const cha
               int *state)
 {
     int64_t id = 0, t = 0;
-    int rc = store_subject_find(eng->st, hash, &id);
+    int rc = gdpr_store__subject_find(eng->st, hash, &id);
 
     if (rc == GDPR_OK) {
         *state = SUBJECT_LIVE;
@@ -568,15 +574,17 @@ subject_state(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const cha
     }
     if (rc != GDPR_ENOTFOUND)
         return rc;
-    rc = store_tombstone_find(eng->st, hash, STORE_TOMBSTONE_SUBJECT, NULL, INT64_MIN,
-                              INT64_MAX, &t);
+    rc = gdpr_store__tombstone_find(eng->st, hash, STORE_TOMBSTONE_SUBJECT, NULL, INT64_MIN,
+                                    INT64_MAX, &t);
     if (rc == GDPR_OK) {
         *state = SUBJECT_ERASED;
         return GDPR_OK;
     }
     if (rc == GDPR_ENOTFOUND)
-        return err_set(GDPR_ENOTFOUND, "%s: the store holds no data of this subject and "
-                       "never erased it", field);
+        return gdpr__err_set(GDPR_ENOTFOUND,
+                             "%s: the store holds no data of this subject and "
+                             "never erased it",
+                             field);
     return rc;
 }
 
@@ -600,7 +608,7 @@ after_commit(gdpr_engine *eng, int64_t first_tombstone, int *failed_out)
     if (eng->sources != NULL && first_tombstone > 0)
         rc = run_hooks(eng, first_tombstone, failed_out);
     if (rc == GDPR_OK)
-        rc = shred_finish(eng);
+        rc = gdpr_shred__finish(eng);
     return rc;
 }
 
@@ -626,27 +634,27 @@ erase_many_locked(gdpr_engine *eng, const gdpr_actor *who, const char *const *su
                   batch_item *items, size_t n, const char *ground, gdpr_erase_report *report)
 {
     int64_t now, first = 0;
-    erase_opts o = { 0, 0 };
+    erase_opts o = {0, 0};
     int failed = 0;
     char field[48];
     int rc = refuse_batch(eng);
 
     if (rc == GDPR_OK)
-        rc = engine_require_policy(eng);
+        rc = gdpr_engine__require_policy(eng);
     for (size_t i = 0; rc == GDPR_OK && i < n; i++)
-        rc = engine_subject_hash(eng, subjects[items[i].index], items[i].hash);
+        rc = gdpr_engine__subject_hash(eng, subjects[items[i].index], items[i].hash);
     if (rc != GDPR_OK)
         return rc;
     qsort(items, n, sizeof *items, compare_items);
-    rc = engine_authorize(eng, who, PERM_ERASE_SUBJECT, n == 1 ? items[0].hash : NULL);
+    rc = gdpr_engine__authorize(eng, who, PERM_ERASE_SUBJECT, n == 1 ? items[0].hash : NULL);
     /* Whatever an earlier erasure left unfinished goes first. */
     if (rc == GDPR_OK)
-        rc = shred_finish(eng);
+        rc = gdpr_shred__finish(eng);
     if (rc == GDPR_EBUSY) {
-        err_clear();
+        gdpr__err_clear();
         rc = GDPR_OK;
     }
-    now = engine_now(eng);
+    now = gdpr_engine__now(eng);
     for (size_t i = 0; rc == GDPR_OK && i < n; i++) {
         int64_t hold = 0;
         if (n == 1)
@@ -659,13 +667,13 @@ erase_many_locked(gdpr_engine *eng, const gdpr_actor *who, const char *const *su
         }
         rc = subject_state(eng, items[i].hash, field, &items[i].state);
         if (rc == GDPR_OK && items[i].state == SUBJECT_LIVE)
-            rc = record_held(eng, items[i].hash, 0, NULL, now, &hold);
+            rc = gdpr_record__held(eng, items[i].hash, 0, NULL, now, &hold);
         if (rc == GDPR_OK && hold != 0)
             return refuse_hold(eng, who, items[i].hash, field, hold, now);
     }
     if (rc != GDPR_OK)
         return rc;
-    rc = engine_begin(eng);
+    rc = gdpr_engine__begin(eng);
     if (rc != GDPR_OK)
         return rc;
     for (size_t i = 0; rc == GDPR_OK && i < n; i++) {
@@ -679,14 +687,14 @@ erase_many_locked(gdpr_engine *eng, const gdpr_actor *who, const char *const *su
                 first = c.tombstone;
         }
         if (rc != GDPR_OK && n > 1)
-            rc = err_wrap(rc, "subjects[%zu]", items[i].index);
+            rc = gdpr__err_wrap(rc, "subjects[%zu]", items[i].index);
     }
     /* A subject erased before: note the repeated request. */
     for (size_t i = 0; rc == GDPR_OK && i < n; i++)
         if (items[i].state == SUBJECT_ERASED)
-            rc = audit_append(eng, who, permission_name(PERM_ERASE_SUBJECT), items[i].hash,
-                              GDPR_OK, "erased before: nothing left");
-    rc = engine_end(eng, rc);
+            rc = gdpr_audit__append(eng, who, gdpr_permission__name(PERM_ERASE_SUBJECT),
+                                    items[i].hash, GDPR_OK, "erased before: nothing left");
+    rc = gdpr_engine__end(eng, rc);
     if (rc != GDPR_OK)
         return rc;
     rc = after_commit(eng, first, &failed);
@@ -695,24 +703,24 @@ erase_many_locked(gdpr_engine *eng, const gdpr_actor *who, const char *const *su
 }
 
 GDPR_API int
-gdpr_erase_subjects(gdpr_engine *eng, const gdpr_actor *who, const char *const *subjects,
-                    size_t n, const char *ground, gdpr_erase_report *report_out)
+gdpr_erase_subjects(gdpr_engine *eng, const gdpr_actor *who, const char *const *subjects, size_t n,
+                    const char *ground, gdpr_erase_report *report_out)
 {
-    gdpr_erase_report report = { 0, 0, 0 };
+    gdpr_erase_report report = {0, 0, 0};
     batch_item *items;
     int rc;
 
     if (report_out)
         memset(report_out, 0, sizeof *report_out);
-    rc = engine_enter(eng, who);
+    rc = gdpr_engine__enter(eng, who);
     if (rc == GDPR_OK && subjects == NULL)
-        rc = err_set(GDPR_EINVAL, "subjects: must not be NULL");
+        rc = gdpr__err_set(GDPR_EINVAL, "subjects: must not be NULL");
     if (rc == GDPR_OK && (n == 0 || n > ERASE_BATCH_MAX))
-        rc = err_set(GDPR_EINVAL, "n: %zu, a batch holds 1..%u subjects", n, ERASE_BATCH_MAX);
+        rc = gdpr__err_set(GDPR_EINVAL, "n: %zu, a batch holds 1..%u subjects", n, ERASE_BATCH_MAX);
     for (size_t i = 0; rc == GDPR_OK && i < n; i++) {
         char field[40];
         snprintf(field, sizeof field, "subjects[%zu]", i);
-        rc = text_check(field, subjects[i], GDPR_NAME_MAX);
+        rc = gdpr_text__check(field, subjects[i], GDPR_NAME_MAX);
     }
     if (rc == GDPR_OK)
         rc = check_ground(ground);
@@ -720,38 +728,38 @@ gdpr_erase_subjects(gdpr_engine *eng, const gdpr_actor *who, const char *const *
         return rc;
     items = calloc(n, sizeof *items);
     if (items == NULL)
-        return err_set(GDPR_ENOMEM, "out of memory for %zu subjects", n);
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory for %zu subjects", n);
     for (size_t i = 0; i < n; i++)
         items[i].index = i;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     rc = erase_many_locked(eng, who, subjects, items, n, ground, &report);
     free(items);
     if (report_out && (rc == GDPR_OK || rc == GDPR_EBUSY))
         *report_out = report;
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 GDPR_API int
-gdpr_erase_subject(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
-                   const char *ground, gdpr_erase_report *report_out)
+gdpr_erase_subject(gdpr_engine *eng, const gdpr_actor *who, const char *subject, const char *ground,
+                   gdpr_erase_report *report_out)
 {
-    gdpr_erase_report report = { 0, 0, 0 };
+    gdpr_erase_report report = {0, 0, 0};
     batch_item item;
     int rc;
 
     if (report_out)
         memset(report_out, 0, sizeof *report_out);
-    rc = engine_enter_subject(eng, who, subject);
+    rc = gdpr_engine__enter_subject(eng, who, subject);
     if (rc == GDPR_OK)
         rc = check_ground(ground);
     if (rc != GDPR_OK)
         return rc;
     memset(&item, 0, sizeof item);
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     rc = erase_many_locked(eng, who, &subject, &item, 1, ground, &report);
     if (report_out && (rc == GDPR_OK || rc == GDPR_EBUSY))
         *report_out = report;
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 /* --- one record ---------------------------------------------------------------- */
@@ -765,90 +773,92 @@ erase_record_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t record, con
     int rc = refuse_batch(eng);
 
     if (rc == GDPR_OK)
-        rc = engine_require_policy(eng);
+        rc = gdpr_engine__require_policy(eng);
     if (rc == GDPR_OK) {
-        rc = store_vault_get(eng->st, record, shred_record_copy, &rec);
+        rc = gdpr_store__vault_get(eng->st, record, gdpr_shred__record_copy, &rec);
         if (rc == GDPR_ENOTFOUND)
-            rc = err_set(GDPR_ENOTFOUND, "record: %lld is not a vault record",
-                         (long long)record);
+            rc = gdpr__err_set(GDPR_ENOTFOUND, "record: %lld is not a vault record",
+                               (long long)record);
     }
     if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_ERASE_SUBJECT, rec.hash);
+        rc = gdpr_engine__authorize(eng, who, PERM_ERASE_SUBJECT, rec.hash);
     if (rc == GDPR_OK) {
-        rc = shred_finish(eng);
+        rc = gdpr_shred__finish(eng);
         if (rc == GDPR_EBUSY) {
-            err_clear();
+            gdpr__err_clear();
             rc = GDPR_OK;
         }
     }
     if (rc == GDPR_OK)
-        rc = engine_begin(eng);
+        rc = gdpr_engine__begin(eng);
     if (rc != GDPR_OK)
         return rc;
-    rc = shred_record_in(eng, who, &rec, ground, 0, 0, &outcome);
-    rc = engine_end(eng, rc);
+    rc = gdpr_shred__record_in(eng, who, &rec, ground, 0, 0, &outcome);
+    rc = gdpr_engine__end(eng, rc);
     if (outcome == SHRED_HELD || outcome == SHRED_KEPT) {
         char msg[512];
         snprintf(msg, sizeof msg, "%s", gdpr_errmsg());
         report->retained = 1;
-        if (audit_refusal(eng, who, rec.hash, GDPR_ESTATE, outcome == SHRED_HELD
-                          ? "refused: record held" : "refused: legal duty") == GDPR_OK)
-            err_set(GDPR_ESTATE, "%s", msg);
+        if (audit_refusal(eng, who, rec.hash, GDPR_ESTATE,
+                          outcome == SHRED_HELD ? "refused: record held" : "refused: legal duty") ==
+            GDPR_OK)
+            gdpr__err_set(GDPR_ESTATE, "%s", msg);
         return GDPR_ESTATE;
     }
     if (rc != GDPR_OK)
         return rc;
     report->erased = 1;
-    return shred_finish(eng);
+    return gdpr_shred__finish(eng);
 }
 
 GDPR_API int
 gdpr_erase_record(gdpr_engine *eng, const gdpr_actor *who, int64_t record, const char *ground,
                   gdpr_erase_report *report_out)
 {
-    gdpr_erase_report report = { 0, 0, 0 };
+    gdpr_erase_report report = {0, 0, 0};
     int rc;
 
     if (report_out)
         memset(report_out, 0, sizeof *report_out);
-    rc = engine_enter(eng, who);
+    rc = gdpr_engine__enter(eng, who);
     if (rc == GDPR_OK)
-        rc = text_check_id("record", "a record id", record);
+        rc = gdpr_text__check_id("record", "a record id", record);
     if (rc == GDPR_OK)
         rc = check_ground(ground);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     rc = erase_record_locked(eng, who, record, ground, &report);
     if (report_out)
         *report_out = report;
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 /* --- pending work ------------------------------------------------------------------ */
 
 int
-erasure_retry_pending_locked(gdpr_engine *eng, const gdpr_actor *who, int *remaining_out)
+gdpr_erasure__retry_pending_locked(gdpr_engine *eng, const gdpr_actor *who, int *remaining_out)
 {
     int failed = 0;
     char ref[64];
-    int rc = shred_finish(eng);
+    int rc = gdpr_shred__finish(eng);
 
     if (rc == GDPR_EBUSY) {
-        err_clear();
+        gdpr__err_clear();
         rc = GDPR_OK;
     }
     if (rc == GDPR_OK)
         rc = run_hooks(eng, 0, &failed);
     if (rc == GDPR_OK) {
         snprintf(ref, sizeof ref, "retry: %d hooks still failing", failed);
-        rc = engine_begin(eng);
+        rc = gdpr_engine__begin(eng);
         if (rc == GDPR_OK)
-            rc = engine_end(eng, audit_append(eng, who, permission_name(PERM_ERASE_SUBJECT), NULL,
-                                              GDPR_OK, ref));
+            rc = gdpr_engine__end(eng, gdpr_audit__append(eng, who,
+                                                          gdpr_permission__name(PERM_ERASE_SUBJECT),
+                                                          NULL, GDPR_OK, ref));
     }
     if (rc == GDPR_OK)
-        rc = shred_finish(eng);
+        rc = gdpr_shred__finish(eng);
     if (remaining_out)
         *remaining_out = failed;
     return rc;
@@ -861,18 +871,18 @@ gdpr_erase_retry_pending(gdpr_engine *eng, const gdpr_actor *who, int *remaining
 
     if (remaining_out)
         *remaining_out = 0;
-    rc = engine_enter(eng, who);
+    rc = gdpr_engine__enter(eng, who);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     rc = refuse_batch(eng);
     if (rc == GDPR_OK)
-        rc = engine_require_policy(eng);
+        rc = gdpr_engine__require_policy(eng);
     if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_ERASE_SUBJECT, NULL);
+        rc = gdpr_engine__authorize(eng, who, PERM_ERASE_SUBJECT, NULL);
     if (rc == GDPR_OK)
-        rc = erasure_retry_pending_locked(eng, who, remaining_out);
-    return engine_unlock(eng, rc);
+        rc = gdpr_erasure__retry_pending_locked(eng, who, remaining_out);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 typedef struct {
@@ -888,7 +898,7 @@ walk_source(const store_pending_row *row, void *ctx)
     gdpr_erase_pending p;
     char hex[2 * CRYPTO_HASH_BYTES + 1];
 
-    hex_encode(row->subject, CRYPTO_HASH_BYTES, hex);
+    gdpr__hex_encode(row->subject, CRYPTO_HASH_BYTES, hex);
     memset(&p, 0, sizeof p);
     p.kind = GDPR_PENDING_SOURCE;
     p.id = row->id;
@@ -909,7 +919,7 @@ walk_key(const uint8_t *hash, int64_t tombstone, int64_t queued, void *ctx)
     gdpr_erase_pending p;
     char hex[2 * CRYPTO_HASH_BYTES + 1];
 
-    hex_encode(hash, CRYPTO_HASH_BYTES, hex);
+    gdpr__hex_encode(hash, CRYPTO_HASH_BYTES, hex);
     memset(&p, 0, sizeof p);
     p.kind = GDPR_PENDING_KEY;
     p.tombstone = tombstone;
@@ -929,7 +939,7 @@ walk_unwiped(const store_tombstone_row *row, void *ctx)
 
     if (row->wiped)
         return 0;
-    hex_encode(row->subject, CRYPTO_HASH_BYTES, hex);
+    gdpr__hex_encode(row->subject, CRYPTO_HASH_BYTES, hex);
     memset(&p, 0, sizeof p);
     p.kind = GDPR_PENDING_CHECKPOINT;
     p.tombstone = row->id;
@@ -947,20 +957,20 @@ gdpr_erase_pending_foreach(gdpr_engine *eng, gdpr_erase_pending_fn fn, void *ctx
     int keys = 0, unwiped = 0;
     int rc;
 
-    if (engine_check_given(eng, fn != NULL, "fn") != GDPR_OK)
+    if (gdpr_engine__check_given(eng, fn != NULL, "fn") != GDPR_OK)
         return GDPR_EINVAL;
     w.fn = fn;
     w.ctx = ctx;
-    engine_lock(eng);
-    w.now = engine_now(eng);
-    rc = store_pending_foreach(eng->st, 0, walk_source, &w);
+    gdpr_engine__lock(eng);
+    w.now = gdpr_engine__now(eng);
+    rc = gdpr_store__pending_foreach(eng->st, 0, walk_source, &w);
     if (rc == GDPR_OK)
-        rc = store_erasure_unfinished(eng->st, &keys, &unwiped);
+        rc = gdpr_store__erasure_unfinished(eng->st, &keys, &unwiped);
     if (rc == GDPR_OK && keys)
-        rc = store_key_queue_foreach(eng->st, walk_key, &w);
+        rc = gdpr_store__key_queue_foreach(eng->st, walk_key, &w);
     if (rc == GDPR_OK && unwiped)
-        rc = store_tombstone_foreach(eng->st, NULL, 0, walk_unwiped, &w);
-    return engine_unlock(eng, rc);
+        rc = gdpr_store__tombstone_foreach(eng->st, NULL, 0, walk_unwiped, &w);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 /* --- replay ------------------------------------------------------------------------- */
@@ -1008,10 +1018,10 @@ replay_record(int64_t record, void *ctx)
     replay_records_ctx *r = ctx;
     shred_record rec;
     int outcome = 0;
-    int rc = store_vault_get(r->eng->st, record, shred_record_copy, &rec);
+    int rc = gdpr_store__vault_get(r->eng->st, record, gdpr_shred__record_copy, &rec);
 
     if (rc == GDPR_ENOTFOUND) {
-        err_clear();
+        gdpr__err_clear();
         return 0;
     }
     if (rc != GDPR_OK)
@@ -1019,9 +1029,9 @@ replay_record(int64_t record, void *ctx)
     /* Only the record that was erased: same subject, collected before. */
     if (memcmp(rec.hash, r->t->hash, CRYPTO_HASH_BYTES) != 0 || rec.row.collected > r->t->at)
         return 0;
-    rc = shred_record_in(r->eng, r->who, &rec, r->t->ground, r->t->id, 0, &outcome);
+    rc = gdpr_shred__record_in(r->eng, r->who, &rec, r->t->ground, r->t->id, 0, &outcome);
     if (rc == GDPR_ESTATE && outcome != SHRED_ERASED) {
-        err_clear();
+        gdpr__err_clear();
         return 0; /* held or under a duty now: left as it is */
     }
     if (rc == GDPR_OK)
@@ -1035,7 +1045,7 @@ replay_wanted(gdpr_engine *eng, const replay_item *t, int *wanted)
 {
     int64_t created = 0, hold = 0;
     int has = 0, key = 0;
-    int rc = store_subject_created(eng->st, t->hash, &created);
+    int rc = gdpr_store__subject_created(eng->st, t->hash, &created);
 
     *wanted = 0;
     if (rc == GDPR_OK && created > t->at)
@@ -1045,15 +1055,15 @@ replay_wanted(gdpr_engine *eng, const replay_item *t, int *wanted)
     if (rc == GDPR_OK) {
         has = 1;
     } else {
-        rc = store_subject_has_data(eng->st, t->hash, &has);
+        rc = gdpr_store__subject_has_data(eng->st, t->hash, &has);
         if (rc == GDPR_OK && !has)
-            rc = store_key_exists(eng->st, t->hash, &key);
+            rc = gdpr_store__key_exists(eng->st, t->hash, &key);
         if (rc != GDPR_OK)
             return rc;
     }
     if (!has && !key)
         return GDPR_OK;
-    rc = record_held(eng, t->hash, 0, NULL, engine_now(eng), &hold);
+    rc = gdpr_record__held(eng, t->hash, 0, NULL, gdpr_engine__now(eng), &hold);
     if (rc == GDPR_OK && hold == 0)
         *wanted = 1;
     return rc;
@@ -1073,17 +1083,18 @@ replay_subject(gdpr_engine *eng, const gdpr_actor *who, const replay_item *t,
         return rc;
     /* The id opens while the restored keystore still holds the key; then
      * the sources are told again. */
-    if (engine_subject_ident(eng, t->hash, &subject) != GDPR_OK) {
-        err_clear();
+    if (gdpr_engine__subject_ident(eng, t->hash, &subject) != GDPR_OK) {
+        gdpr__err_clear();
         subject = NULL;
     }
     o.tombstone = t->id;
-    o.replayed = engine_now(eng);
-    rc = engine_begin(eng);
+    o.replayed = gdpr_engine__now(eng);
+    rc = gdpr_engine__begin(eng);
     if (rc == GDPR_OK)
-        rc = engine_end(eng, erase_hash_locked(eng, who, t->hash, subject, t->ground, &o, &c));
+        rc =
+            gdpr_engine__end(eng, erase_hash_locked(eng, who, t->hash, subject, t->ground, &o, &c));
     if (subject != NULL) {
-        crypto_wipe(subject, strlen(subject));
+        gdpr_crypto__wipe(subject, strlen(subject));
         free(subject);
     }
     /* Found again: something came back and went, or the key went. */
@@ -1098,12 +1109,13 @@ static int
 replay_records(gdpr_engine *eng, const gdpr_actor *who, const replay_item *t,
                gdpr_erase_report *report, int64_t *found)
 {
-    replay_records_ctx r = { eng, who, t, 0, GDPR_OK };
-    int rc = engine_begin(eng);
+    replay_records_ctx r = {eng, who, t, 0, GDPR_OK};
+    int rc = gdpr_engine__begin(eng);
 
     if (rc != GDPR_OK)
         return rc;
-    rc = engine_end(eng, store_tombstone_record_foreach(eng->st, t->id, replay_record, &r));
+    rc = gdpr_engine__end(eng,
+                          gdpr_store__tombstone_record_foreach(eng->st, t->id, replay_record, &r));
     if (rc == GDPR_OK) {
         report_add(report, r.erased, 0, 0);
         *found += r.erased;
@@ -1112,8 +1124,7 @@ replay_records(gdpr_engine *eng, const gdpr_actor *who, const replay_item *t,
 }
 
 static int
-replay_locked(gdpr_engine *eng, const gdpr_actor *who, gdpr_erase_report *report,
-              int64_t *found)
+replay_locked(gdpr_engine *eng, const gdpr_actor *who, gdpr_erase_report *report, int64_t *found)
 {
     replay_chunk c;
     int64_t after = 0;
@@ -1122,19 +1133,19 @@ replay_locked(gdpr_engine *eng, const gdpr_actor *who, gdpr_erase_report *report
     int rc = refuse_batch(eng);
 
     if (rc == GDPR_OK)
-        rc = engine_require_policy(eng);
+        rc = gdpr_engine__require_policy(eng);
     if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_ERASE_SUBJECT, NULL);
+        rc = gdpr_engine__authorize(eng, who, PERM_ERASE_SUBJECT, NULL);
     if (rc != GDPR_OK)
         return rc;
     c.items = malloc(REPLAY_CHUNK * sizeof *c.items);
     if (c.items == NULL)
-        return err_set(GDPR_ENOMEM, "out of memory replaying tombstones");
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory replaying tombstones");
     for (;;) {
         c.n = 0;
-        rc = store_tombstone_foreach(eng->st, NULL, after, load_replay, &c);
+        rc = gdpr_store__tombstone_foreach(eng->st, NULL, after, load_replay, &c);
         if (rc == GDPR_ECALLBACK) {
-            err_clear();
+            gdpr__err_clear();
             rc = GDPR_OK;
         }
         if (rc != GDPR_OK || c.n == 0)
@@ -1146,7 +1157,7 @@ replay_locked(gdpr_engine *eng, const gdpr_actor *who, gdpr_erase_report *report
             else
                 rc = replay_records(eng, who, &c.items[i], report, found);
             if (rc != GDPR_OK)
-                rc = err_wrap(rc, "replaying tombstone %lld", (long long)c.items[i].id);
+                rc = gdpr__err_wrap(rc, "replaying tombstone %lld", (long long)c.items[i].id);
         }
         if (rc != GDPR_OK || c.n < REPLAY_CHUNK)
             break;
@@ -1155,10 +1166,11 @@ replay_locked(gdpr_engine *eng, const gdpr_actor *who, gdpr_erase_report *report
     snprintf(ref, sizeof ref, "replay: %lld found again, %lld rows erased", (long long)*found,
              (long long)report->erased);
     if (rc == GDPR_OK) {
-        rc = engine_begin(eng);
+        rc = gdpr_engine__begin(eng);
         if (rc == GDPR_OK)
-            rc = engine_end(eng, audit_append(eng, who, permission_name(PERM_ERASE_SUBJECT), NULL,
-                                              GDPR_OK, ref));
+            rc = gdpr_engine__end(eng, gdpr_audit__append(eng, who,
+                                                          gdpr_permission__name(PERM_ERASE_SUBJECT),
+                                                          NULL, GDPR_OK, ref));
     }
     if (rc == GDPR_OK)
         rc = after_commit(eng, eng->sources != NULL ? 1 : 0, &failed);
@@ -1170,7 +1182,7 @@ GDPR_API int
 gdpr_erase_replay(gdpr_engine *eng, const gdpr_actor *who, int64_t *subjects_out,
                   gdpr_erase_report *report_out)
 {
-    gdpr_erase_report report = { 0, 0, 0 };
+    gdpr_erase_report report = {0, 0, 0};
     int64_t found = 0;
     int rc;
 
@@ -1178,10 +1190,10 @@ gdpr_erase_replay(gdpr_engine *eng, const gdpr_actor *who, int64_t *subjects_out
         *subjects_out = 0;
     if (report_out)
         memset(report_out, 0, sizeof *report_out);
-    rc = engine_enter(eng, who);
+    rc = gdpr_engine__enter(eng, who);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     rc = replay_locked(eng, who, &report, &found);
     if (rc == GDPR_OK || rc == GDPR_EBUSY) {
         if (subjects_out)
@@ -1189,5 +1201,5 @@ gdpr_erase_replay(gdpr_engine *eng, const gdpr_actor *who, int64_t *subjects_out
         if (report_out)
             *report_out = report;
     }
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }

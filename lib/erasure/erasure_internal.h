@@ -15,6 +15,6 @@
  * outside any transaction). *remaining_out (may be NULL) gets the hooks
  * still failing.
  */
-int erasure_retry_pending_locked(gdpr_engine *eng, const gdpr_actor *who, int *remaining_out);
+int gdpr_erasure__retry_pending_locked(gdpr_engine *eng, const gdpr_actor *who, int *remaining_out);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * Legal holds (Art. 17(3)(e)): the DPO keeps a subject, a record or a
  * category from erasure until a date, with a reason. Every erasure path
- * asks store_hold_covering() before it deletes.
+ * asks gdpr_store__hold_covering() before it deletes.
  * SPDX-License-Identifier: MIT
  */
 #include "erasure_internal.h"
@@ -20,42 +20,44 @@ check_hold(const gdpr_hold *h)
     int rc;
 
     if (h == NULL)
-        return err_set(GDPR_EINVAL, "hold: must not be NULL");
+        return gdpr__err_set(GDPR_EINVAL, "hold: must not be NULL");
     if (h->version == 0 || h->version > GDPR_HOLD_VERSION)
-        return err_set(GDPR_EVERSION, "hold.version: %u is not a known hold version (1..%u)",
-                       h->version, GDPR_HOLD_VERSION);
+        return gdpr__err_set(GDPR_EVERSION, "hold.version: %u is not a known hold version (1..%u)",
+                             h->version, GDPR_HOLD_VERSION);
     switch (h->scope) {
     case GDPR_HOLD_SUBJECT:
-        rc = text_check("hold.subject", h->subject, GDPR_NAME_MAX);
+        rc = gdpr_text__check("hold.subject", h->subject, GDPR_NAME_MAX);
         if (rc == GDPR_OK && h->record != 0)
-            rc = err_set(GDPR_EINVAL, "hold.record: must be 0 for a subject hold");
+            rc = gdpr__err_set(GDPR_EINVAL, "hold.record: must be 0 for a subject hold");
         if (rc == GDPR_OK && h->category != NULL)
-            rc = err_set(GDPR_EINVAL, "hold.category: must be NULL for a subject hold");
+            rc = gdpr__err_set(GDPR_EINVAL, "hold.category: must be NULL for a subject hold");
         break;
     case GDPR_HOLD_RECORD:
-        rc = text_check_id("hold.record", "a record id", h->record);
+        rc = gdpr_text__check_id("hold.record", "a record id", h->record);
         if (rc == GDPR_OK && h->subject != NULL)
-            rc = err_set(GDPR_EINVAL, "hold.subject: must be NULL for a record hold (the "
-                         "record names its subject)");
+            rc = gdpr__err_set(GDPR_EINVAL, "hold.subject: must be NULL for a record hold (the "
+                                            "record names its subject)");
         if (rc == GDPR_OK && h->category != NULL)
-            rc = err_set(GDPR_EINVAL, "hold.category: must be NULL for a record hold");
+            rc = gdpr__err_set(GDPR_EINVAL, "hold.category: must be NULL for a record hold");
         break;
     case GDPR_HOLD_CATEGORY:
-        rc = text_check("hold.category", h->category, GDPR_NAME_MAX);
+        rc = gdpr_text__check("hold.category", h->category, GDPR_NAME_MAX);
         if (rc == GDPR_OK)
-            rc = text_check_optional("hold.subject", h->subject, GDPR_NAME_MAX);
+            rc = gdpr_text__check_optional("hold.subject", h->subject, GDPR_NAME_MAX);
         if (rc == GDPR_OK && h->record != 0)
-            rc = err_set(GDPR_EINVAL, "hold.record: must be 0 for a category hold");
+            rc = gdpr__err_set(GDPR_EINVAL, "hold.record: must be 0 for a category hold");
         break;
     default:
-        return err_set(GDPR_EINVAL, "hold.scope: %d is not a scope (1 subject, 2 record, "
-                       "3 category)", (int)h->scope);
+        return gdpr__err_set(GDPR_EINVAL,
+                             "hold.scope: %d is not a scope (1 subject, 2 record, "
+                             "3 category)",
+                             (int)h->scope);
     }
     if (rc == GDPR_OK)
-        rc = text_check("hold.reason", h->reason, GDPR_HOLD_REASON_MAX);
+        rc = gdpr_text__check("hold.reason", h->reason, GDPR_HOLD_REASON_MAX);
     if (rc == GDPR_OK && (h->until <= 0 || h->until > CAL_MAX_TIME))
-        rc = err_set(GDPR_EINVAL, "hold.until: %lld is not a time between 1970 and 9999",
-                     (long long)h->until);
+        rc = gdpr__err_set(GDPR_EINVAL, "hold.until: %lld is not a time between 1970 and 9999",
+                           (long long)h->until);
     return rc;
 }
 
@@ -77,34 +79,37 @@ place_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_hold *h, int64_
     const uint8_t *subject = NULL;
     store_hold_row row;
     record_subject owner;
-    int64_t now = engine_now(eng), id = 0;
+    int64_t now = gdpr_engine__now(eng), id = 0;
     char ref[64];
-    int rc = engine_require_policy(eng);
+    int rc = gdpr_engine__require_policy(eng);
 
     if (rc == GDPR_OK && h->until <= now)
-        rc = err_set(GDPR_EINVAL, "hold.until: %lld is not after now (%lld); a hold needs an "
-                     "end in the future", (long long)h->until, (long long)now);
-    if (rc == GDPR_OK && h->category != NULL && policy_find_category(eng->policy, h->category) == NULL)
-        rc = err_set(GDPR_EINVAL, "hold.category: '%.64s' is not a category of the policy",
-                     h->category);
+        rc = gdpr__err_set(GDPR_EINVAL,
+                           "hold.until: %lld is not after now (%lld); a hold needs an "
+                           "end in the future",
+                           (long long)h->until, (long long)now);
+    if (rc == GDPR_OK && h->category != NULL &&
+        gdpr_policy__find_category(eng->policy, h->category) == NULL)
+        rc = gdpr__err_set(GDPR_EINVAL, "hold.category: '%.64s' is not a category of the policy",
+                           h->category);
     if (rc == GDPR_OK && h->subject != NULL) {
-        rc = engine_subject_hash(eng, h->subject, hash);
+        rc = gdpr_engine__subject_hash(eng, h->subject, hash);
         subject = hash;
     }
     if (rc == GDPR_OK && h->scope == GDPR_HOLD_RECORD) {
-        rc = store_vault_get(eng->st, h->record, copy_subject, &owner);
+        rc = gdpr_store__vault_get(eng->st, h->record, copy_subject, &owner);
         if (rc == GDPR_ENOTFOUND)
-            rc = err_set(GDPR_ENOTFOUND, "hold.record: %lld is not a vault record",
-                         (long long)h->record);
+            rc = gdpr__err_set(GDPR_ENOTFOUND, "hold.record: %lld is not a vault record",
+                               (long long)h->record);
         subject = owner.hash;
     }
     if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_HOLD_MANAGE, subject);
+        rc = gdpr_engine__authorize(eng, who, PERM_HOLD_MANAGE, subject);
     if (rc == GDPR_OK && h->scope == GDPR_HOLD_SUBJECT) {
         int64_t sid = 0;
-        rc = store_subject_find(eng->st, hash, &sid);
+        rc = gdpr_store__subject_find(eng->st, hash, &sid);
         if (rc == GDPR_ENOTFOUND)
-            rc = err_set(GDPR_ENOTFOUND, "hold.subject: the store holds no such subject");
+            rc = gdpr__err_set(GDPR_ENOTFOUND, "hold.subject: the store holds no such subject");
     }
     if (rc != GDPR_OK)
         return rc;
@@ -118,14 +123,15 @@ place_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_hold *h, int64_
     row.placed_at = now;
     row.placed_by = who->id;
     row.until = h->until;
-    rc = engine_begin(eng);
+    rc = gdpr_engine__begin(eng);
     if (rc != GDPR_OK)
         return rc;
-    rc = store_hold_insert(eng->st, &row, &id);
+    rc = gdpr_store__hold_insert(eng->st, &row, &id);
     snprintf(ref, sizeof ref, "hold %lld placed", (long long)id);
     if (rc == GDPR_OK)
-        rc = audit_append(eng, who, permission_name(PERM_HOLD_MANAGE), subject, GDPR_OK, ref);
-    rc = engine_end(eng, rc);
+        rc = gdpr_audit__append(eng, who, gdpr_permission__name(PERM_HOLD_MANAGE), subject, GDPR_OK,
+                                ref);
+    rc = gdpr_engine__end(eng, rc);
     if (rc == GDPR_OK && id_out)
         *id_out = id;
     return rc;
@@ -138,14 +144,14 @@ gdpr_hold_place(gdpr_engine *eng, const gdpr_actor *who, const gdpr_hold *hold, 
 
     if (hold_out)
         *hold_out = 0;
-    rc = engine_enter(eng, who);
+    rc = gdpr_engine__enter(eng, who);
     if (rc == GDPR_OK)
         rc = check_hold(hold);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     rc = place_locked(eng, who, hold, hold_out);
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 typedef struct {
@@ -171,26 +177,27 @@ release_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t hold, const char
 {
     hold_state state;
     char ref[64];
-    int rc = engine_require_policy(eng);
+    int rc = gdpr_engine__require_policy(eng);
 
     memset(&state, 0, sizeof state);
     if (rc == GDPR_OK)
-        rc = store_hold_get(eng->st, hold, copy_state, &state);
+        rc = gdpr_store__hold_get(eng->st, hold, copy_state, &state);
     if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_HOLD_MANAGE, state.has_subject ? state.subject : NULL);
+        rc = gdpr_engine__authorize(eng, who, PERM_HOLD_MANAGE,
+                                    state.has_subject ? state.subject : NULL);
     if (rc == GDPR_OK && state.released)
-        rc = err_set(GDPR_ESTATE, "hold: %lld was released already", (long long)hold);
+        rc = gdpr__err_set(GDPR_ESTATE, "hold: %lld was released already", (long long)hold);
     if (rc != GDPR_OK)
         return rc;
-    rc = engine_begin(eng);
+    rc = gdpr_engine__begin(eng);
     if (rc != GDPR_OK)
         return rc;
-    rc = store_hold_release(eng->st, hold, engine_now(eng), who->id, reason);
+    rc = gdpr_store__hold_release(eng->st, hold, gdpr_engine__now(eng), who->id, reason);
     snprintf(ref, sizeof ref, "hold %lld released", (long long)hold);
     if (rc == GDPR_OK)
-        rc = audit_append(eng, who, permission_name(PERM_HOLD_MANAGE),
-                          state.has_subject ? state.subject : NULL, GDPR_OK, ref);
-    return engine_end(eng, rc);
+        rc = gdpr_audit__append(eng, who, gdpr_permission__name(PERM_HOLD_MANAGE),
+                                state.has_subject ? state.subject : NULL, GDPR_OK, ref);
+    return gdpr_engine__end(eng, rc);
 }
 
 GDPR_API int
@@ -198,16 +205,16 @@ gdpr_hold_release(gdpr_engine *eng, const gdpr_actor *who, int64_t hold, const c
 {
     int rc;
 
-    rc = engine_enter(eng, who);
+    rc = gdpr_engine__enter(eng, who);
     if (rc == GDPR_OK)
-        rc = text_check_id("hold", "a hold id", hold);
+        rc = gdpr_text__check_id("hold", "a hold id", hold);
     if (rc == GDPR_OK)
-        rc = text_check_optional("reason", reason, GDPR_HOLD_REASON_MAX);
+        rc = gdpr_text__check_optional("reason", reason, GDPR_HOLD_REASON_MAX);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     rc = release_locked(eng, who, hold, reason);
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 typedef struct {
@@ -224,7 +231,7 @@ walk_hold(const store_hold_row *row, void *ctx)
     char hex[2 * CRYPTO_HASH_BYTES + 1] = "";
 
     if (row->subject)
-        hex_encode(row->subject, CRYPTO_HASH_BYTES, hex);
+        gdpr__hex_encode(row->subject, CRYPTO_HASH_BYTES, hex);
     memset(&h, 0, sizeof h);
     h.id = row->id;
     h.scope = (gdpr_hold_scope)row->scope;
@@ -247,15 +254,15 @@ gdpr_hold_foreach(gdpr_engine *eng, unsigned int flags, gdpr_hold_fn fn, void *c
     hold_walk w;
     int rc;
 
-    if (engine_check_given(eng, fn != NULL, "fn") != GDPR_OK)
+    if (gdpr_engine__check_given(eng, fn != NULL, "fn") != GDPR_OK)
         return GDPR_EINVAL;
     if (flags & ~GDPR_HOLD_LIST_ALL)
-        return err_set(GDPR_EINVAL, "flags: 0x%x has unknown bits (only GDPR_HOLD_LIST_ALL)",
-                       flags & ~GDPR_HOLD_LIST_ALL);
+        return gdpr__err_set(GDPR_EINVAL, "flags: 0x%x has unknown bits (only GDPR_HOLD_LIST_ALL)",
+                             flags & ~GDPR_HOLD_LIST_ALL);
     w.fn = fn;
     w.ctx = ctx;
-    engine_lock(eng);
-    w.now = engine_now(eng);
-    rc = store_hold_foreach(eng->st, (flags & GDPR_HOLD_LIST_ALL) ? 0 : w.now, walk_hold, &w);
-    return engine_unlock(eng, rc);
+    gdpr_engine__lock(eng);
+    w.now = gdpr_engine__now(eng);
+    rc = gdpr_store__hold_foreach(eng->st, (flags & GDPR_HOLD_LIST_ALL) ? 0 : w.now, walk_hold, &w);
+    return gdpr_engine__unlock(eng, rc);
 }

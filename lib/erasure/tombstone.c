@@ -51,8 +51,7 @@ sum_kept(const store_kept_row *k, void *ctx)
     return 0;
 }
 
-static void
-append(char *buf, size_t cap, const char *fmt, ...) GDPR_PRINTF(3, 4);
+static void append(char *buf, size_t cap, const char *fmt, ...) GDPR_PRINTF(3, 4);
 
 static void
 append(char *buf, size_t cap, const char *fmt, ...)
@@ -78,7 +77,7 @@ fill_tombstone(gdpr_engine *eng, const store_tombstone_row *t, gdpr_tombstone *o
     out->version = GDPR_TOMBSTONE_VERSION;
     out->id = t->id;
     out->kind = (gdpr_tombstone_kind)t->kind;
-    hex_encode(t->subject, CRYPTO_HASH_BYTES, out->subject_hash);
+    gdpr__hex_encode(t->subject, CRYPTO_HASH_BYTES, out->subject_hash);
     out->at = t->at;
     snprintf(out->ground, sizeof out->ground, "%s", t->ground);
     snprintf(out->actor, sizeof out->actor, "%s", t->actor);
@@ -92,7 +91,7 @@ fill_tombstone(gdpr_engine *eng, const store_tombstone_row *t, gdpr_tombstone *o
     out->recipients = t->recipients;
     out->imported = t->imported;
     out->replayed = t->replayed;
-    engine_format_date(eng, t->at, date);
+    gdpr_engine__format_date(eng, t->at, date);
     out->answer[0] = '\0';
     if (t->kind == STORE_TOMBSTONE_RECORD) {
         append(out->answer, sizeof out->answer, "%lld record%s erased on %s under '%s'",
@@ -100,16 +99,17 @@ fill_tombstone(gdpr_engine *eng, const store_tombstone_row *t, gdpr_tombstone *o
         return GDPR_OK;
     }
     append(out->answer, sizeof out->answer, "erased on %s under '%s'", date, t->ground);
-    rc = t->kept_now > 0 ? store_tombstone_kept_foreach(eng->st, t->id, sum_kept, &k) : GDPR_OK;
+    rc = t->kept_now > 0 ? gdpr_store__tombstone_kept_foreach(eng->st, t->id, sum_kept, &k)
+                         : GDPR_OK;
     if (rc != GDPR_OK)
         return rc;
     if (k.duty > 0) {
-        engine_format_date(eng, k.duty_until, date);
+        gdpr_engine__format_date(eng, k.duty_until, date);
         append(out->answer, sizeof out->answer, "; %lld record%s kept under legal duty until %s",
                (long long)k.duty, k.duty == 1 ? "" : "s", date);
     }
     if (k.hold > 0) {
-        engine_format_date(eng, k.hold_until, date);
+        gdpr_engine__format_date(eng, k.hold_until, date);
         append(out->answer, sizeof out->answer, "; %lld record%s kept under legal hold until %s",
                (long long)k.hold, k.hold == 1 ? "" : "s", date);
     }
@@ -140,24 +140,25 @@ gdpr_tombstone_lookup(gdpr_engine *eng, const char *subject, gdpr_tombstone *out
     tomb_ctx c;
     int rc;
 
-    if (engine_check_given(eng, out != NULL, "out") != GDPR_OK)
+    if (gdpr_engine__check_given(eng, out != NULL, "out") != GDPR_OK)
         return GDPR_EINVAL;
     if (out->version == 0 || out->version > GDPR_TOMBSTONE_VERSION)
-        return err_set(GDPR_EVERSION, "out.version: %u is not a known tombstone version (1..%u)",
-                       out->version, GDPR_TOMBSTONE_VERSION);
-    rc = text_check("subject", subject, GDPR_NAME_MAX);
+        return gdpr__err_set(GDPR_EVERSION,
+                             "out.version: %u is not a known tombstone version (1..%u)",
+                             out->version, GDPR_TOMBSTONE_VERSION);
+    rc = gdpr_text__check("subject", subject, GDPR_NAME_MAX);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     c.eng = eng;
     c.out = out;
-    rc = engine_subject_hash(eng, subject, hash);
+    rc = gdpr_engine__subject_hash(eng, subject, hash);
     if (rc == GDPR_OK)
-        rc = store_tombstone_latest(eng->st, hash, fill_one, &c);
+        rc = gdpr_store__tombstone_latest(eng->st, hash, fill_one, &c);
     if (rc == GDPR_ENOTFOUND)
-        rc = err_set(GDPR_ENOTFOUND, "subject: no tombstone (the store never erased this "
-                     "subject or its records)");
-    return engine_unlock(eng, rc);
+        rc = gdpr__err_set(GDPR_ENOTFOUND, "subject: no tombstone (the store never erased this "
+                                           "subject or its records)");
+    return gdpr_engine__unlock(eng, rc);
 }
 
 static int
@@ -179,25 +180,25 @@ gdpr_tombstone_foreach(gdpr_engine *eng, const char *subject, gdpr_tombstone_fn 
     tomb_ctx c;
     int rc;
 
-    if (engine_check_given(eng, fn != NULL, "fn") != GDPR_OK)
+    if (gdpr_engine__check_given(eng, fn != NULL, "fn") != GDPR_OK)
         return GDPR_EINVAL;
-    rc = text_check_optional("subject", subject, GDPR_NAME_MAX);
+    rc = gdpr_text__check_optional("subject", subject, GDPR_NAME_MAX);
     if (rc != GDPR_OK)
         return rc;
     t = calloc(1, sizeof *t);
     if (t == NULL)
-        return err_set(GDPR_ENOMEM, "out of memory listing tombstones");
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory listing tombstones");
     c.eng = eng;
     c.out = t;
     c.fn = fn;
     c.ctx = ctx;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     if (subject != NULL)
-        rc = engine_subject_hash(eng, subject, hash);
+        rc = gdpr_engine__subject_hash(eng, subject, hash);
     if (rc == GDPR_OK)
-        rc = store_tombstone_foreach(eng->st, subject ? hash : NULL, 0, walk_one, &c);
+        rc = gdpr_store__tombstone_foreach(eng->st, subject ? hash : NULL, 0, walk_one, &c);
     free(t);
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 static int
@@ -236,16 +237,16 @@ walk_begin(gdpr_engine *eng, int64_t tombstone, int has_fn)
 {
     int rc;
 
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (gdpr_engine__check_eng(eng) != GDPR_OK)
         return GDPR_EINVAL;
-    if (text_check_id("tombstone", "a tombstone id", tombstone) != GDPR_OK)
+    if (gdpr_text__check_id("tombstone", "a tombstone id", tombstone) != GDPR_OK)
         return GDPR_EINVAL;
     if (!has_fn)
-        return err_set(GDPR_EINVAL, "fn: must not be NULL");
-    engine_lock(eng);
-    rc = store_tombstone_get(eng->st, tombstone, exists_one, NULL);
+        return gdpr__err_set(GDPR_EINVAL, "fn: must not be NULL");
+    gdpr_engine__lock(eng);
+    rc = gdpr_store__tombstone_get(eng->st, tombstone, exists_one, NULL);
     if (rc != GDPR_OK)
-        return engine_unlock(eng, rc);
+        return gdpr_engine__unlock(eng, rc);
     return GDPR_OK;
 }
 
@@ -253,13 +254,13 @@ GDPR_API int
 gdpr_tombstone_kept_foreach(gdpr_engine *eng, int64_t tombstone, gdpr_tombstone_kept_fn fn,
                             void *ctx)
 {
-    kept_walk w = { fn, ctx };
+    kept_walk w = {fn, ctx};
     int rc = walk_begin(eng, tombstone, fn != NULL);
 
     if (rc != GDPR_OK)
         return rc;
-    rc = store_tombstone_kept_foreach(eng->st, tombstone, walk_kept, &w);
-    return engine_unlock(eng, rc);
+    rc = gdpr_store__tombstone_kept_foreach(eng->st, tombstone, walk_kept, &w);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 typedef struct {
@@ -272,8 +273,8 @@ static int
 walk_recipient(const char *recipient, int64_t disclosures, int64_t last_at, void *ctx)
 {
     recipient_walk *w = ctx;
-    const policy_recipient *pr = w->eng->policy ? policy_find_recipient(w->eng->policy, recipient)
-                                                : NULL;
+    const policy_recipient *pr =
+        w->eng->policy ? gdpr_policy__find_recipient(w->eng->policy, recipient) : NULL;
     gdpr_erase_recipient r;
 
     r.recipient = recipient;
@@ -287,13 +288,13 @@ GDPR_API int
 gdpr_erase_recipients_foreach(gdpr_engine *eng, int64_t tombstone, gdpr_erase_recipient_fn fn,
                               void *ctx)
 {
-    recipient_walk w = { eng, fn, ctx };
+    recipient_walk w = {eng, fn, ctx};
     int rc = walk_begin(eng, tombstone, fn != NULL);
 
     if (rc != GDPR_OK)
         return rc;
-    rc = store_tombstone_recipient_foreach(eng->st, tombstone, walk_recipient, &w);
-    return engine_unlock(eng, rc);
+    rc = gdpr_store__tombstone_recipient_foreach(eng->st, tombstone, walk_recipient, &w);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 /* --- export ------------------------------------------------------------------ */
@@ -310,7 +311,7 @@ static int
 put(export_out *o, const char *buf, size_t len)
 {
     if (o->write(buf, len, o->ctx) != 0)
-        return err_set(GDPR_ECALLBACK, "write: returned non-zero; the export stopped");
+        return gdpr__err_set(GDPR_ECALLBACK, "write: returned non-zero; the export stopped");
     return GDPR_OK;
 }
 
@@ -333,29 +334,29 @@ json_kept(const store_kept_row *k, void *ctx)
 {
     jsonw *w = ctx;
 
-    jsonw_object_begin(w);
-    jsonw_key(w, "record");
-    jsonw_int64(w, k->record);
-    jsonw_key(w, "category");
-    jsonw_string(w, k->category);
-    jsonw_key(w, "purpose");
-    jsonw_string(w, k->purpose);
-    jsonw_key(w, "reason");
-    jsonw_string(w, k->reason);
-    jsonw_key(w, "rule");
-    jsonw_string(w, k->rule);
-    jsonw_key(w, "until");
-    jsonw_int64(w, k->until);
-    jsonw_key(w, "erased_at");
-    jsonw_int64(w, k->erased_at);
-    jsonw_object_end(w);
+    gdpr_jsonw__object_begin(w);
+    gdpr_jsonw__key(w, "record");
+    gdpr_jsonw__int64(w, k->record);
+    gdpr_jsonw__key(w, "category");
+    gdpr_jsonw__string(w, k->category);
+    gdpr_jsonw__key(w, "purpose");
+    gdpr_jsonw__string(w, k->purpose);
+    gdpr_jsonw__key(w, "reason");
+    gdpr_jsonw__string(w, k->reason);
+    gdpr_jsonw__key(w, "rule");
+    gdpr_jsonw__string(w, k->rule);
+    gdpr_jsonw__key(w, "until");
+    gdpr_jsonw__int64(w, k->until);
+    gdpr_jsonw__key(w, "erased_at");
+    gdpr_jsonw__int64(w, k->erased_at);
+    gdpr_jsonw__object_end(w);
     return 0;
 }
 
 static int
 json_record(int64_t record, void *ctx)
 {
-    jsonw_int64(ctx, record);
+    gdpr_jsonw__int64(ctx, record);
     return 0;
 }
 
@@ -364,14 +365,14 @@ json_recipient(const char *recipient, int64_t disclosures, int64_t last_at, void
 {
     jsonw *w = ctx;
 
-    jsonw_object_begin(w);
-    jsonw_key(w, "recipient");
-    jsonw_string(w, recipient);
-    jsonw_key(w, "disclosures");
-    jsonw_int64(w, disclosures);
-    jsonw_key(w, "last_at");
-    jsonw_int64(w, last_at);
-    jsonw_object_end(w);
+    gdpr_jsonw__object_begin(w);
+    gdpr_jsonw__key(w, "recipient");
+    gdpr_jsonw__string(w, recipient);
+    gdpr_jsonw__key(w, "disclosures");
+    gdpr_jsonw__int64(w, disclosures);
+    gdpr_jsonw__key(w, "last_at");
+    gdpr_jsonw__int64(w, last_at);
+    gdpr_jsonw__object_end(w);
     return 0;
 }
 
@@ -386,48 +387,48 @@ export_tombstone(const store_tombstone_row *t, void *ctx)
     size_t len = 0;
     int rc;
 
-    hex_encode(t->subject, CRYPTO_HASH_BYTES, subject);
-    jsonw_object_begin(w);
-    jsonw_key(w, "id");
-    jsonw_int64(w, t->id);
-    jsonw_key(w, "kind");
-    jsonw_string(w, t->kind == STORE_TOMBSTONE_SUBJECT ? "subject" : "records");
-    jsonw_key(w, "subject");
-    jsonw_string(w, subject);
-    jsonw_key(w, "at");
-    jsonw_int64(w, t->at);
-    jsonw_key(w, "ground");
-    jsonw_string(w, t->ground);
-    jsonw_key(w, "actor");
-    jsonw_string(w, t->actor);
-    jsonw_key(w, "role");
-    jsonw_string(w, t->role);
-    jsonw_key(w, "erased");
-    jsonw_int64(w, t->erased);
-    jsonw_key(w, "retained");
-    jsonw_int64(w, t->retained);
-    jsonw_key(w, "complete");
-    jsonw_int64(w, t->complete);
-    jsonw_key(w, "kept");
-    jsonw_array_begin(w);
-    rc = store_tombstone_kept_foreach(o->st, t->id, json_kept, w);
-    jsonw_array_end(w);
-    jsonw_key(w, "records");
-    jsonw_array_begin(w);
+    gdpr__hex_encode(t->subject, CRYPTO_HASH_BYTES, subject);
+    gdpr_jsonw__object_begin(w);
+    gdpr_jsonw__key(w, "id");
+    gdpr_jsonw__int64(w, t->id);
+    gdpr_jsonw__key(w, "kind");
+    gdpr_jsonw__string(w, t->kind == STORE_TOMBSTONE_SUBJECT ? "subject" : "records");
+    gdpr_jsonw__key(w, "subject");
+    gdpr_jsonw__string(w, subject);
+    gdpr_jsonw__key(w, "at");
+    gdpr_jsonw__int64(w, t->at);
+    gdpr_jsonw__key(w, "ground");
+    gdpr_jsonw__string(w, t->ground);
+    gdpr_jsonw__key(w, "actor");
+    gdpr_jsonw__string(w, t->actor);
+    gdpr_jsonw__key(w, "role");
+    gdpr_jsonw__string(w, t->role);
+    gdpr_jsonw__key(w, "erased");
+    gdpr_jsonw__int64(w, t->erased);
+    gdpr_jsonw__key(w, "retained");
+    gdpr_jsonw__int64(w, t->retained);
+    gdpr_jsonw__key(w, "complete");
+    gdpr_jsonw__int64(w, t->complete);
+    gdpr_jsonw__key(w, "kept");
+    gdpr_jsonw__array_begin(w);
+    rc = gdpr_store__tombstone_kept_foreach(o->st, t->id, json_kept, w);
+    gdpr_jsonw__array_end(w);
+    gdpr_jsonw__key(w, "records");
+    gdpr_jsonw__array_begin(w);
     if (rc == GDPR_OK)
-        rc = store_tombstone_record_foreach(o->st, t->id, json_record, w);
-    jsonw_array_end(w);
-    jsonw_key(w, "recipients");
-    jsonw_array_begin(w);
+        rc = gdpr_store__tombstone_record_foreach(o->st, t->id, json_record, w);
+    gdpr_jsonw__array_end(w);
+    gdpr_jsonw__key(w, "recipients");
+    gdpr_jsonw__array_begin(w);
     if (rc == GDPR_OK)
-        rc = store_tombstone_recipient_foreach(o->st, t->id, json_recipient, w);
-    jsonw_array_end(w);
-    jsonw_object_end(w);
+        rc = gdpr_store__tombstone_recipient_foreach(o->st, t->id, json_recipient, w);
+    gdpr_jsonw__array_end(w);
+    gdpr_jsonw__object_end(w);
     if (rc != GDPR_OK) {
-        jsonw_free(w);
+        gdpr_jsonw__free(w);
         return rc;
     }
-    rc = jsonw_finish(w, &json, &len);
+    rc = gdpr_jsonw__finish(w, &json, &len);
     if (rc == GDPR_OK)
         rc = put_tombstone(json, len, o);
     free(json);
@@ -439,12 +440,12 @@ store_id_hex(gdpr_engine *eng, char hex[2 * STORE_ID_BYTES + 1])
 {
     uint8_t id[STORE_ID_BYTES];
     size_t len = 0;
-    int rc = store_meta_get(eng->st, STORE_DATA, "store_id", id, sizeof id, &len);
+    int rc = gdpr_store__meta_get(eng->st, STORE_DATA, "store_id", id, sizeof id, &len);
 
     if (rc == GDPR_OK && len != STORE_ID_BYTES)
-        rc = err_set(GDPR_ECORRUPT, "store: identity record damaged");
+        rc = gdpr__err_set(GDPR_ECORRUPT, "store: identity record damaged");
     if (rc == GDPR_OK)
-        hex_encode(id, STORE_ID_BYTES, hex);
+        gdpr__hex_encode(id, STORE_ID_BYTES, hex);
     return rc;
 }
 
@@ -453,25 +454,26 @@ gdpr_tombstones_export(gdpr_engine *eng, int (*write)(const void *buf, size_t le
                        void *ctx)
 {
     char head[160], store_hex[2 * STORE_ID_BYTES + 1];
-    export_out o = { write, ctx, 1, NULL, { NULL, 0, 0, 0, 0 } };
+    export_out o = {write, ctx, 1, NULL, {NULL, 0, 0, 0, 0}};
     int rc;
 
-    if (engine_check_given(eng, write != NULL, "write") != GDPR_OK)
+    if (gdpr_engine__check_given(eng, write != NULL, "write") != GDPR_OK)
         return GDPR_EINVAL;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     o.st = eng->st;
     rc = store_id_hex(eng, store_hex);
     if (rc == GDPR_OK) {
-        int n = snprintf(head, sizeof head, "{\"format\":\"%s\",\"version\":1,\"store\":\"%s\","
-                         "\"exported_at\":%lld,\"tombstones\":[\n", export_format, store_hex,
-                         (long long)engine_now(eng));
+        int n = snprintf(head, sizeof head,
+                         "{\"format\":\"%s\",\"version\":1,\"store\":\"%s\","
+                         "\"exported_at\":%lld,\"tombstones\":[\n",
+                         export_format, store_hex, (long long)gdpr_engine__now(eng));
         rc = put(&o, head, (size_t)n);
     }
     if (rc == GDPR_OK)
-        rc = store_tombstone_foreach(eng->st, NULL, 0, export_tombstone, &o);
+        rc = gdpr_store__tombstone_foreach(eng->st, NULL, 0, export_tombstone, &o);
     if (rc == GDPR_OK)
         rc = put(&o, "\n]}\n", 4);
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 /* --- import -------------------------------------------------------------------- */
@@ -479,15 +481,15 @@ gdpr_tombstones_export(gdpr_engine *eng, int (*write)(const void *buf, size_t le
 static int
 member(const json_node *obj, const char *key, json_type type, const json_node **out)
 {
-    const json_node *n = json_member(obj, key);
+    const json_node *n = gdpr_json__member(obj, key);
     char path[256];
 
     if (n == NULL) {
-        json_path(obj, path, sizeof path);
-        return err_set(GDPR_EINVAL, "%s.%s: required field is missing", path, key);
+        gdpr_json__path(obj, path, sizeof path);
+        return gdpr__err_set(GDPR_EINVAL, "%s.%s: required field is missing", path, key);
     }
     if (n->type != type)
-        return json_fail_at(n, "must be %s", json_type_name(type));
+        return gdpr_json__fail_at(n, "must be %s", gdpr_json__type_name(type));
     *out = n;
     return GDPR_OK;
 }
@@ -501,8 +503,8 @@ get_int(const json_node *obj, const char *key, int64_t min, int64_t max, int64_t
     if (rc != GDPR_OK)
         return rc;
     if (n->integer < min || n->integer > max)
-        return json_fail_at(n, "%lld is outside %lld..%lld", (long long)n->integer, (long long)min,
-                       (long long)max);
+        return gdpr_json__fail_at(n, "%lld is outside %lld..%lld", (long long)n->integer,
+                                  (long long)min, (long long)max);
     *out = n->integer;
     return GDPR_OK;
 }
@@ -516,8 +518,8 @@ get_text(const json_node *obj, const char *key, const char **out)
 
     if (rc != GDPR_OK)
         return rc;
-    json_path(n, path, sizeof path);
-    rc = text_check(path, n->text, GDPR_NAME_MAX);
+    gdpr_json__path(n, path, sizeof path);
+    rc = gdpr_text__check(path, n->text, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
         *out = n->text;
     return rc;
@@ -539,7 +541,7 @@ read_item(const json_node *t, import_item *it)
     int rc;
 
     if (t->type != JSON_OBJECT)
-        return json_fail_at(t, "must be object");
+        return gdpr_json__fail_at(t, "must be object");
     rc = member(t, "kind", JSON_TEXT, &kind);
     if (rc == GDPR_OK) {
         if (strcmp(kind->text, "subject") == 0)
@@ -547,14 +549,14 @@ read_item(const json_node *t, import_item *it)
         else if (strcmp(kind->text, "records") == 0)
             it->kind = STORE_TOMBSTONE_RECORD;
         else
-            rc = json_fail_at(kind, "'%.32s' is not a kind (subject, records)", kind->text);
+            rc = gdpr_json__fail_at(kind, "'%.32s' is not a kind (subject, records)", kind->text);
     }
     if (rc == GDPR_OK)
         rc = member(t, "subject", JSON_TEXT, &subject);
     if (rc == GDPR_OK && (strlen(subject->text) != 2 * CRYPTO_HASH_BYTES ||
-                          hex_decode(subject->text, it->hash, CRYPTO_HASH_BYTES) != 0))
-        rc = json_fail_at(subject, "must be %u hex digits (a keyed subject hash)",
-                     2 * CRYPTO_HASH_BYTES);
+                          gdpr__hex_decode(subject->text, it->hash, CRYPTO_HASH_BYTES) != 0))
+        rc = gdpr_json__fail_at(subject, "must be %u hex digits (a keyed subject hash)",
+                                2 * CRYPTO_HASH_BYTES);
     if (rc == GDPR_OK)
         rc = get_int(t, "at", 0, CAL_MAX_TIME, &it->at);
     if (rc == GDPR_OK)
@@ -582,7 +584,7 @@ read_kept(const json_node *k, store_kept_row *row)
     int rc;
 
     if (k->type != JSON_OBJECT)
-        return json_fail_at(k, "must be object");
+        return gdpr_json__fail_at(k, "must be object");
     rc = get_int(k, "record", 1, INT64_MAX, &row->record);
     if (rc == GDPR_OK)
         rc = get_text(k, "category", &row->category);
@@ -591,8 +593,8 @@ read_kept(const json_node *k, store_kept_row *row)
     if (rc == GDPR_OK)
         rc = get_text(k, "reason", &row->reason);
     if (rc == GDPR_OK && strcmp(row->reason, "hold") != 0 && strcmp(row->reason, "legal_duty") != 0)
-        rc = json_fail_at(json_member(k, "reason"), "'%.32s' is not a reason (hold, legal_duty)",
-                     row->reason);
+        rc = gdpr_json__fail_at(gdpr_json__member(k, "reason"),
+                                "'%.32s' is not a reason (hold, legal_duty)", row->reason);
     if (rc == GDPR_OK)
         rc = get_text(k, "rule", &row->rule);
     if (rc == GDPR_OK)
@@ -608,7 +610,7 @@ read_recipient(const json_node *r, const char **name, int64_t *n, int64_t *last)
     int rc;
 
     if (r->type != JSON_OBJECT)
-        return json_fail_at(r, "must be object");
+        return gdpr_json__fail_at(r, "must be object");
     rc = get_text(r, "recipient", name);
     if (rc == GDPR_OK)
         rc = get_int(r, "disclosures", 0, INT64_MAX, n);
@@ -629,20 +631,20 @@ item_parts(store *st, const import_item *it, int64_t id)
         rc = read_kept(k, &row);
         row.tombstone = id;
         if (rc == GDPR_OK && st)
-            rc = store_tombstone_kept_insert(st, &row);
+            rc = gdpr_store__tombstone_kept_insert(st, &row);
     }
     for (const json_node *r = it->records->first; rc == GDPR_OK && r; r = r->next) {
         if (r->type != JSON_INTEGER || r->integer <= 0)
-            rc = json_fail_at(r, "must be a record id (an integer from 1)");
+            rc = gdpr_json__fail_at(r, "must be a record id (an integer from 1)");
         else if (st)
-            rc = store_tombstone_record_add(st, id, r->integer);
+            rc = gdpr_store__tombstone_record_add(st, id, r->integer);
     }
     for (const json_node *r = it->recipients->first; rc == GDPR_OK && r; r = r->next) {
         const char *name = NULL;
         int64_t n = 0, last = 0;
         rc = read_recipient(r, &name, &n, &last);
         if (rc == GDPR_OK && st)
-            rc = store_tombstone_recipient_add(st, id, name, n, last);
+            rc = gdpr_store__tombstone_recipient_add(st, id, name, n, last);
     }
     return rc;
 }
@@ -656,10 +658,10 @@ check_document(gdpr_engine *eng, const json_node *root, const json_node **list)
     int rc;
 
     if (root->type != JSON_OBJECT)
-        return json_fail_at(root, "must be object");
+        return gdpr_json__fail_at(root, "must be object");
     rc = member(root, "format", JSON_TEXT, &format);
     if (rc == GDPR_OK && strcmp(format->text, export_format) != 0)
-        rc = json_fail_at(format, "'%.64s' is not '%s'", format->text, export_format);
+        rc = gdpr_json__fail_at(format, "'%.64s' is not '%s'", format->text, export_format);
     if (rc == GDPR_OK)
         rc = get_int(root, "version", 1, 1, &version);
     if (rc == GDPR_OK)
@@ -667,8 +669,10 @@ check_document(gdpr_engine *eng, const json_node *root, const json_node **list)
     if (rc == GDPR_OK)
         rc = store_id_hex(eng, store_hex);
     if (rc == GDPR_OK && strcmp(store_node->text, store_hex) != 0)
-        rc = json_fail_at(store_node, "the tombstones are of another store (%.40s, this one is %s): "
-                     "their subject hashes mean nothing here", store_node->text, store_hex);
+        rc = gdpr_json__fail_at(store_node,
+                                "the tombstones are of another store (%.40s, this one is %s): "
+                                "their subject hashes mean nothing here",
+                                store_node->text, store_hex);
     if (rc == GDPR_OK)
         rc = member(root, "tombstones", JSON_ARRAY, list);
     for (const json_node *t = rc == GDPR_OK ? (*list)->first : NULL; rc == GDPR_OK && t;
@@ -686,8 +690,8 @@ import_one(gdpr_engine *eng, const import_item *it, int64_t *added)
 {
     store_tombstone_row row;
     int64_t id = 0;
-    int rc = store_tombstone_find(eng->st, it->hash, it->kind, it->ground, it->at, it->at + 1,
-                                  &id);
+    int rc = gdpr_store__tombstone_find(eng->st, it->hash, it->kind, it->ground, it->at, it->at + 1,
+                                        &id);
 
     if (rc == GDPR_OK)
         return GDPR_OK; /* there already */
@@ -704,7 +708,7 @@ import_one(gdpr_engine *eng, const import_item *it, int64_t *added)
     row.retained = it->retained;
     row.wiped = 1;
     row.imported = 1;
-    rc = store_tombstone_insert(eng->st, &row, &id);
+    rc = gdpr_store__tombstone_insert(eng->st, &row, &id);
     if (rc == GDPR_OK)
         rc = item_parts(eng->st, it, id);
     if (rc == GDPR_OK)
@@ -718,19 +722,19 @@ import_locked(gdpr_engine *eng, const gdpr_actor *who, const char *json, int64_t
     json_node *root = NULL;
     const json_node *list = NULL;
     char ref[64];
-    int rc = engine_require_policy(eng);
+    int rc = gdpr_engine__require_policy(eng);
 
     if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_ERASE_SUBJECT, NULL);
+        rc = gdpr_engine__authorize(eng, who, PERM_ERASE_SUBJECT, NULL);
     if (rc == GDPR_OK)
-        rc = store_json_parse(eng->st, json, &root);
+        rc = gdpr_store__json_parse(eng->st, json, &root);
     if (rc == GDPR_OK)
         rc = check_document(eng, root, &list);
     if (rc == GDPR_OK)
-        rc = engine_begin(eng);
+        rc = gdpr_engine__begin(eng);
     if (rc != GDPR_OK) {
-        json_free(root);
-        return rc == GDPR_EINVAL ? err_wrap(rc, "json") : rc;
+        gdpr_json__free(root);
+        return rc == GDPR_EINVAL ? gdpr__err_wrap(rc, "json") : rc;
     }
     for (const json_node *t = list->first; rc == GDPR_OK && t; t = t->next) {
         import_item it;
@@ -740,9 +744,10 @@ import_locked(gdpr_engine *eng, const gdpr_actor *who, const char *json, int64_t
     }
     snprintf(ref, sizeof ref, "tombstones imported: %lld", (long long)*added);
     if (rc == GDPR_OK)
-        rc = audit_append(eng, who, permission_name(PERM_ERASE_SUBJECT), NULL, GDPR_OK, ref);
-    json_free(root);
-    rc = engine_end(eng, rc);
+        rc = gdpr_audit__append(eng, who, gdpr_permission__name(PERM_ERASE_SUBJECT), NULL, GDPR_OK,
+                                ref);
+    gdpr_json__free(root);
+    rc = gdpr_engine__end(eng, rc);
     if (rc != GDPR_OK)
         *added = 0;
     return rc;
@@ -757,20 +762,20 @@ gdpr_tombstones_import(gdpr_engine *eng, const gdpr_actor *who, const char *json
 
     if (imported_out)
         *imported_out = 0;
-    rc = engine_enter(eng, who);
+    rc = gdpr_engine__enter(eng, who);
     if (rc == GDPR_OK && json == NULL)
-        rc = err_set(GDPR_EINVAL, "json: must not be NULL");
+        rc = gdpr__err_set(GDPR_EINVAL, "json: must not be NULL");
     if (rc == GDPR_OK && json[0] == '\0')
-        rc = err_set(GDPR_EINVAL, "json: must not be empty");
+        rc = gdpr__err_set(GDPR_EINVAL, "json: must not be empty");
     if (rc == GDPR_OK && strnlen(json, IMPORT_MAX_BYTES + 1) > IMPORT_MAX_BYTES)
-        rc = err_set(GDPR_EINVAL, "json: longer than %u bytes", IMPORT_MAX_BYTES);
+        rc = gdpr__err_set(GDPR_EINVAL, "json: longer than %u bytes", IMPORT_MAX_BYTES);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     rc = import_locked(eng, who, json, &added);
     if (rc == GDPR_OK && imported_out)
         *imported_out = added;
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 GDPR_API int
@@ -782,16 +787,16 @@ gdpr_tombstones_import_file(gdpr_engine *eng, const gdpr_actor *who, const char 
 
     if (imported_out)
         *imported_out = 0;
-    rc = engine_enter(eng, who);
+    rc = gdpr_engine__enter(eng, who);
     if (rc == GDPR_OK)
-        rc = text_check("path", path, PATH_MAX_BYTES);
+        rc = gdpr_text__check("path", path, PATH_MAX_BYTES);
     if (rc == GDPR_OK)
-        rc = text_read_file(path, IMPORT_MAX_BYTES, &json);
+        rc = gdpr_text__read_file(path, IMPORT_MAX_BYTES, &json);
     if (rc != GDPR_OK)
         return rc;
     rc = gdpr_tombstones_import(eng, who, json, imported_out);
     if (rc == GDPR_EINVAL)
-        rc = err_wrap(rc, "%s", path);
+        rc = gdpr__err_wrap(rc, "%s", path);
     free(json);
     return rc;
 }

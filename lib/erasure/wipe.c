@@ -25,7 +25,7 @@
 static int
 io_fail(const char *what, const char *path, int err)
 {
-    return err_set(GDPR_ESTORAGE, "path: %s '%s': %s", what, path, strerror(err));
+    return gdpr__err_set(GDPR_ESTORAGE, "path: %s '%s': %s", what, path, strerror(err));
 }
 
 /* One pass over [0, size): random bytes or zeros, then fsync. */
@@ -40,7 +40,7 @@ overwrite(int fd, const char *path, off_t size, int random, unsigned char *buf)
         size_t n = (size_t)(size - done) < WIPE_CHUNK ? (size_t)(size - done) : WIPE_CHUNK;
         ssize_t w;
         if (random) {
-            int rc = crypto_random(buf, n);
+            int rc = gdpr_crypto__random(buf, n);
             if (rc != GDPR_OK)
                 return rc;
         }
@@ -78,7 +78,7 @@ sync_parent(const char *path)
         }
     }
     if (dir == NULL)
-        return err_set(GDPR_ENOMEM, "out of memory wiping '%s'", path);
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory wiping '%s'", path);
     fd = open(dir, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         rc = io_fail("cannot open the directory of", path, errno);
@@ -100,19 +100,20 @@ gdpr_wipe_file(const char *path)
     unsigned char *buf;
     int fd, rc;
 
-    err_clear();
-    rc = text_check("path", path, WIPE_PATH_MAX);
+    gdpr__err_clear();
+    rc = gdpr_text__check("path", path, WIPE_PATH_MAX);
     if (rc != GDPR_OK)
         return rc;
     if (lstat(path, &before) != 0)
-        return err_set(errno == ENOENT ? GDPR_ENOTFOUND
-                       : errno == ENAMETOOLONG ? GDPR_EINVAL : GDPR_ESTORAGE,
-                       "path: '%.256s': %s", path, strerror(errno));
+        return gdpr__err_set(errno == ENOENT         ? GDPR_ENOTFOUND
+                             : errno == ENAMETOOLONG ? GDPR_EINVAL
+                                                     : GDPR_ESTORAGE,
+                             "path: '%.256s': %s", path, strerror(errno));
     if (S_ISLNK(before.st_mode))
-        return err_set(GDPR_EINVAL, "path: '%s' is a symbolic link; wipe the file it names",
-                       path);
+        return gdpr__err_set(GDPR_EINVAL, "path: '%s' is a symbolic link; wipe the file it names",
+                             path);
     if (!S_ISREG(before.st_mode))
-        return err_set(GDPR_EINVAL, "path: '%s' is not a regular file", path);
+        return gdpr__err_set(GDPR_EINVAL, "path: '%s' is not a regular file", path);
     fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return io_fail("cannot open", path, errno);
@@ -120,12 +121,12 @@ gdpr_wipe_file(const char *path)
     if (fstat(fd, &now) != 0 || now.st_ino != before.st_ino || now.st_dev != before.st_dev ||
         !S_ISREG(now.st_mode)) {
         close(fd);
-        return err_set(GDPR_EINVAL, "path: '%s' changed while it was being wiped", path);
+        return gdpr__err_set(GDPR_EINVAL, "path: '%s' changed while it was being wiped", path);
     }
     buf = malloc(WIPE_CHUNK);
     if (buf == NULL) {
         close(fd);
-        return err_set(GDPR_ENOMEM, "out of memory wiping '%s'", path);
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory wiping '%s'", path);
     }
     rc = overwrite(fd, path, now.st_size, 1, buf);
     if (rc == GDPR_OK)

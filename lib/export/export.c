@@ -36,12 +36,12 @@ typedef struct {
     const policy_model *p;
     const char *subject;
     uint8_t hash[CRYPTO_HASH_BYTES];
-    out_stream *o;         /* JSON or single-table CSV */
+    out_stream *o; /* JSON or single-table CSV */
     json_out j;
-    int json;              /* else CSV */
-    csv_table *tables;     /* per-category CSV: one per policy category */
+    int json;                /* else CSV */
+    csv_table *tables;       /* per-category CSV: one per policy category */
     engine_field_opener *fo; /* the subject's key, set up once */
-    uint8_t *buf;          /* decrypted values, reused */
+    uint8_t *buf;            /* decrypted values, reused */
     size_t cap;
     /* Per policy category / purpose: vault records and source items seen
      * (the policy sections follow the data and carry these counts). */
@@ -73,11 +73,11 @@ value_buf(export_ctx *x, size_t len)
     if (len + 1 > x->cap) {
         uint8_t *grown = malloc(len + 1);
         if (grown == NULL) {
-            err_set(GDPR_ENOMEM, "out of memory for a %zu-byte value", len);
+            gdpr__err_set(GDPR_ENOMEM, "out of memory for a %zu-byte value", len);
             return NULL;
         }
         if (x->buf) {
-            crypto_wipe(x->buf, x->cap);
+            gdpr_crypto__wipe(x->buf, x->cap);
             free(x->buf);
         }
         x->buf = grown;
@@ -88,26 +88,26 @@ value_buf(export_ctx *x, size_t len)
 
 /* Open a sealed field of the subject into the reused buffer. */
 static int
-open_sealed(export_ctx *x, const char *table, int64_t row, const char *field,
-            const uint8_t *sealed, size_t sealed_len, size_t *len_out)
+open_sealed(export_ctx *x, const char *table, int64_t row, const char *field, const uint8_t *sealed,
+            size_t sealed_len, size_t *len_out)
 {
     uint8_t *out;
 
     if (sealed_len < CRYPTO_SEAL_OVERHEAD)
-        return err_set(GDPR_ECORRUPT, "%s %lld: sealed %s too short", table, (long long)row,
-                       field);
+        return gdpr__err_set(GDPR_ECORRUPT, "%s %lld: sealed %s too short", table, (long long)row,
+                             field);
     out = value_buf(x, sealed_len - CRYPTO_SEAL_OVERHEAD);
     if (out == NULL)
         return GDPR_ENOMEM;
     *len_out = sealed_len - CRYPTO_SEAL_OVERHEAD;
-    return engine_field_opener_open(x->fo, table, row, field, sealed, sealed_len, out);
+    return gdpr_engine__field_opener_open(x->fo, table, row, field, sealed, sealed_len, out);
 }
 
 static void
 wipe_value(export_ctx *x, size_t len)
 {
     if (x->buf)
-        crypto_wipe(x->buf, len);
+        gdpr_crypto__wipe(x->buf, len);
 }
 
 /* --- policy-derived sections ------------------------------------------ */
@@ -119,27 +119,36 @@ static const char *const basis_articles[BASIS_COUNT] = {
 static const struct {
     const char *article, *right, *description;
 } rights[] = {
-    { "15", "access", "Obtain confirmation whether your personal data are processed, a copy "
-      "of them and the information in this document." },
-    { "16", "rectification", "Have inaccurate personal data corrected and incomplete data "
-      "completed." },
-    { "17", "erasure", "Have your personal data erased where a ground of Art. 17(1) applies "
-      "and no exemption of Art. 17(3) does." },
-    { "18", "restriction", "Have processing restricted while the accuracy or lawfulness is "
-      "contested, or while you need the data kept for a legal claim." },
-    { "20", "portability", "Receive the personal data you provided in a structured, commonly "
-      "used, machine-readable format (the CSV form of this export) and have it transmitted "
-      "to another controller." },
-    { "21", "objection", "Object to processing based on legitimate interests or a public "
-      "task, and at any time to direct marketing." },
-    { "22", "automated decision-making", "Not be subject to a decision based solely on "
-      "automated processing with legal or similarly significant effects; obtain human "
-      "intervention, express your point of view and contest the decision." },
-    { "7(3)", "withdraw consent", "Withdraw consent at any time, as easily as it was given; "
-      "processing before the withdrawal stays lawful." },
-    { "77", "complaint", "Lodge a complaint with a supervisory authority, in particular in "
-      "the Member State of your habitual residence, place of work or of the alleged "
-      "infringement." },
+    {"15", "access",
+     "Obtain confirmation whether your personal data are processed, a copy "
+     "of them and the information in this document."},
+    {"16", "rectification",
+     "Have inaccurate personal data corrected and incomplete data "
+     "completed."},
+    {"17", "erasure",
+     "Have your personal data erased where a ground of Art. 17(1) applies "
+     "and no exemption of Art. 17(3) does."},
+    {"18", "restriction",
+     "Have processing restricted while the accuracy or lawfulness is "
+     "contested, or while you need the data kept for a legal claim."},
+    {"20", "portability",
+     "Receive the personal data you provided in a structured, commonly "
+     "used, machine-readable format (the CSV form of this export) and have it transmitted "
+     "to another controller."},
+    {"21", "objection",
+     "Object to processing based on legitimate interests or a public "
+     "task, and at any time to direct marketing."},
+    {"22", "automated decision-making",
+     "Not be subject to a decision based solely on "
+     "automated processing with legal or similarly significant effects; obtain human "
+     "intervention, express your point of view and contest the decision."},
+    {"7(3)", "withdraw consent",
+     "Withdraw consent at any time, as easily as it was given; "
+     "processing before the withdrawal stays lawful."},
+    {"77", "complaint",
+     "Lodge a complaint with a supervisory authority, in particular in "
+     "the Member State of your habitual residence, place of work or of the alleged "
+     "infringement."},
 };
 
 static int
@@ -148,13 +157,13 @@ write_controller(export_ctx *x)
     const policy_controller *c = &x->p->controller;
     json_out *j = &x->j;
 
-    jo_open(j, "controller", '{');
-    jo_str(j, "name", c->name);
-    jo_str(j, "contact", c->contact);
-    jo_str(j, "dpo", c->dpo);
-    jo_str(j, "country", c->country);
-    jo_str(j, "rights_url", c->rights_url);
-    return jo_close(j, '}');
+    gdpr_export__jo_open(j, "controller", '{');
+    gdpr_export__jo_str(j, "name", c->name);
+    gdpr_export__jo_str(j, "contact", c->contact);
+    gdpr_export__jo_str(j, "dpo", c->dpo);
+    gdpr_export__jo_str(j, "country", c->country);
+    gdpr_export__jo_str(j, "rights_url", c->rights_url);
+    return gdpr_export__jo_close(j, '}');
 }
 
 static int
@@ -162,25 +171,25 @@ write_purposes(export_ctx *x)
 {
     json_out *j = &x->j;
 
-    jo_open(j, "purposes", '[');
+    gdpr_export__jo_open(j, "purposes", '[');
     for (size_t i = 0; i < x->p->n_purposes; i++) {
         const policy_purpose *pu = &x->p->purposes[i];
-        jo_open(j, NULL, '{');
-        jo_str(j, "id", pu->id);
-        jo_str(j, "description", pu->description);
-        jo_str(j, "legal_basis", policy_basis_name(pu->basis));
-        jo_str(j, "legal_basis_article", basis_articles[pu->basis]);
-        jo_bool(j, "special_categories", pu->special);
-        jo_open(j, "categories", '[');
+        gdpr_export__jo_open(j, NULL, '{');
+        gdpr_export__jo_str(j, "id", pu->id);
+        gdpr_export__jo_str(j, "description", pu->description);
+        gdpr_export__jo_str(j, "legal_basis", gdpr_policy__basis_name(pu->basis));
+        gdpr_export__jo_str(j, "legal_basis_article", basis_articles[pu->basis]);
+        gdpr_export__jo_bool(j, "special_categories", pu->special);
+        gdpr_export__jo_open(j, "categories", '[');
         for (size_t k = 0; k < pu->n_categories; k++)
-            jo_str(j, NULL, pu->categories[k]);
-        jo_close(j, ']');
-        jo_str(j, "automated_decision", pu->automated_decision);
-        jo_int(j, "vault_records", x->pur_records[i]);
-        jo_int(j, "source_items", x->pur_items[i]);
-        jo_close(j, '}');
+            gdpr_export__jo_str(j, NULL, pu->categories[k]);
+        gdpr_export__jo_close(j, ']');
+        gdpr_export__jo_str(j, "automated_decision", pu->automated_decision);
+        gdpr_export__jo_int(j, "vault_records", x->pur_records[i]);
+        gdpr_export__jo_int(j, "source_items", x->pur_items[i]);
+        gdpr_export__jo_close(j, '}');
     }
-    return jo_close(j, ']');
+    return gdpr_export__jo_close(j, ']');
 }
 
 static int
@@ -188,18 +197,18 @@ write_categories(export_ctx *x)
 {
     json_out *j = &x->j;
 
-    jo_open(j, "categories", '[');
+    gdpr_export__jo_open(j, "categories", '[');
     for (size_t i = 0; i < x->p->n_categories; i++) {
         const policy_category *c = &x->p->categories[i];
-        jo_open(j, NULL, '{');
-        jo_str(j, "id", c->id);
-        jo_str(j, "description", c->description);
-        jo_bool(j, "special", c->special);
-        jo_int(j, "vault_records", x->cat_records[i]);
-        jo_int(j, "source_items", x->cat_items[i]);
-        jo_close(j, '}');
+        gdpr_export__jo_open(j, NULL, '{');
+        gdpr_export__jo_str(j, "id", c->id);
+        gdpr_export__jo_str(j, "description", c->description);
+        gdpr_export__jo_bool(j, "special", c->special);
+        gdpr_export__jo_int(j, "vault_records", x->cat_records[i]);
+        gdpr_export__jo_int(j, "source_items", x->cat_items[i]);
+        gdpr_export__jo_close(j, '}');
     }
-    return jo_close(j, ']');
+    return gdpr_export__jo_close(j, ']');
 }
 
 static int
@@ -208,18 +217,18 @@ safeguard_row(const store_safeguard_row *row, void *ctx)
     export_ctx *x = ctx;
     json_out *j = &x->j;
 
-    jo_open(j, NULL, '{');
-    jo_str(j, "type", row->type);
+    gdpr_export__jo_open(j, NULL, '{');
+    gdpr_export__jo_str(j, "type", row->type);
     if (row->module > 0)
-        jo_int(j, "module", row->module);
+        gdpr_export__jo_int(j, "module", row->module);
     else
-        jo_null(j, "module");
-    jo_str(j, "reference", row->reference);
-    jo_time(j, "valid_from", row->valid_from != 0, row->valid_from);
-    jo_time(j, "valid_until", row->valid_until != 0, row->valid_until);
-    jo_time(j, "revoked_at", row->revoked_at != 0, row->revoked_at);
-    jo_str(j, "origin", "recorded");
-    jo_close(j, '}');
+        gdpr_export__jo_null(j, "module");
+    gdpr_export__jo_str(j, "reference", row->reference);
+    gdpr_export__jo_time(j, "valid_from", row->valid_from != 0, row->valid_from);
+    gdpr_export__jo_time(j, "valid_until", row->valid_until != 0, row->valid_until);
+    gdpr_export__jo_time(j, "revoked_at", row->revoked_at != 0, row->revoked_at);
+    gdpr_export__jo_str(j, "origin", "recorded");
+    gdpr_export__jo_close(j, '}');
     return j->o->rc;
 }
 
@@ -229,37 +238,37 @@ write_recipients(export_ctx *x)
     json_out *j = &x->j;
     int rc = GDPR_OK;
 
-    jo_open(j, "recipients", '[');
+    gdpr_export__jo_open(j, "recipients", '[');
     for (size_t i = 0; i < x->p->n_recipients && rc == GDPR_OK; i++) {
         const policy_recipient *r = &x->p->recipients[i];
-        jo_open(j, NULL, '{');
-        jo_str(j, "id", r->id);
-        jo_str(j, "name", r->name);
-        jo_str(j, "country", r->country);
-        jo_str(j, "kind", r->kind);
-        jo_bool(j, "dpf_certified", r->dpf_certified);
-        jo_str(j, "disclosure_ground", r->disclosure_ground);
-        jo_open(j, "safeguards", '[');
+        gdpr_export__jo_open(j, NULL, '{');
+        gdpr_export__jo_str(j, "id", r->id);
+        gdpr_export__jo_str(j, "name", r->name);
+        gdpr_export__jo_str(j, "country", r->country);
+        gdpr_export__jo_str(j, "kind", r->kind);
+        gdpr_export__jo_bool(j, "dpf_certified", r->dpf_certified);
+        gdpr_export__jo_str(j, "disclosure_ground", r->disclosure_ground);
+        gdpr_export__jo_open(j, "safeguards", '[');
         for (size_t k = 0; k < r->n_safeguards; k++) {
             const policy_safeguard *s = &r->safeguards[k];
-            jo_open(j, NULL, '{');
-            jo_str(j, "type", policy_safeguard_name(s->type));
+            gdpr_export__jo_open(j, NULL, '{');
+            gdpr_export__jo_str(j, "type", gdpr_policy__safeguard_name(s->type));
             if (s->module > 0)
-                jo_int(j, "module", s->module);
+                gdpr_export__jo_int(j, "module", s->module);
             else
-                jo_null(j, "module");
-            jo_str(j, "reference", s->reference);
-            jo_time(j, "valid_from", s->valid_from != 0, s->valid_from);
-            jo_time(j, "valid_until", s->valid_until != 0, s->valid_until);
-            jo_null(j, "revoked_at");
-            jo_str(j, "origin", "policy");
-            jo_close(j, '}');
+                gdpr_export__jo_null(j, "module");
+            gdpr_export__jo_str(j, "reference", s->reference);
+            gdpr_export__jo_time(j, "valid_from", s->valid_from != 0, s->valid_from);
+            gdpr_export__jo_time(j, "valid_until", s->valid_until != 0, s->valid_until);
+            gdpr_export__jo_null(j, "revoked_at");
+            gdpr_export__jo_str(j, "origin", "policy");
+            gdpr_export__jo_close(j, '}');
         }
-        rc = store_safeguard_foreach(x->eng->st, r->id, safeguard_row, x);
-        jo_close(j, ']');
-        jo_close(j, '}');
+        rc = gdpr_store__safeguard_foreach(x->eng->st, r->id, safeguard_row, x);
+        gdpr_export__jo_close(j, ']');
+        gdpr_export__jo_close(j, '}');
     }
-    jo_close(j, ']');
+    gdpr_export__jo_close(j, ']');
     return rc != GDPR_OK ? rc : j->o->rc;
 }
 
@@ -268,19 +277,19 @@ write_rule(json_out *j, const policy_retention *r)
 {
     char every[64];
 
-    jo_open(j, NULL, '{');
-    jo_str(j, "id", r->id);
-    jo_str(j, "purpose", r->purpose);
-    jo_str(j, "category", r->category);
-    jo_str(j, "period", r->period_text);
-    jo_str(j, "anchor", policy_anchor_name(r->anchor));
-    jo_str(j, "action", policy_action_name(r->action));
-    if (r->has_review && cal_duration_format(&r->review_every, every, sizeof every) >= 0)
-        jo_str(j, "review_every", every);
+    gdpr_export__jo_open(j, NULL, '{');
+    gdpr_export__jo_str(j, "id", r->id);
+    gdpr_export__jo_str(j, "purpose", r->purpose);
+    gdpr_export__jo_str(j, "category", r->category);
+    gdpr_export__jo_str(j, "period", r->period_text);
+    gdpr_export__jo_str(j, "anchor", gdpr_policy__anchor_name(r->anchor));
+    gdpr_export__jo_str(j, "action", gdpr_policy__action_name(r->action));
+    if (r->has_review && gdpr_calendar__duration_format(&r->review_every, every, sizeof every) >= 0)
+        gdpr_export__jo_str(j, "review_every", every);
     else
-        jo_null(j, "review_every");
-    jo_bool(j, "legal_duty", r->legal_duty);
-    return jo_close(j, '}');
+        gdpr_export__jo_null(j, "review_every");
+    gdpr_export__jo_bool(j, "legal_duty", r->legal_duty);
+    return gdpr_export__jo_close(j, '}');
 }
 
 static int
@@ -288,10 +297,10 @@ write_retention_rules(export_ctx *x)
 {
     json_out *j = &x->j;
 
-    jo_open(j, "retention", '[');
+    gdpr_export__jo_open(j, "retention", '[');
     for (size_t i = 0; i < x->p->n_retention; i++)
         write_rule(j, &x->p->retention[i]);
-    return jo_close(j, ']');
+    return gdpr_export__jo_close(j, ']');
 }
 
 static int
@@ -300,20 +309,20 @@ write_rights(export_ctx *x)
     const policy_controller *c = &x->p->controller;
     json_out *j = &x->j;
 
-    jo_open(j, "rights", '{');
-    jo_str(j, "how_to_exercise", c->rights_url);
-    jo_str(j, "contact", c->contact);
-    jo_str(j, "dpo", c->dpo);
-    jo_open(j, "rights", '[');
+    gdpr_export__jo_open(j, "rights", '{');
+    gdpr_export__jo_str(j, "how_to_exercise", c->rights_url);
+    gdpr_export__jo_str(j, "contact", c->contact);
+    gdpr_export__jo_str(j, "dpo", c->dpo);
+    gdpr_export__jo_open(j, "rights", '[');
     for (size_t i = 0; i < sizeof rights / sizeof rights[0]; i++) {
-        jo_open(j, NULL, '{');
-        jo_str(j, "article", rights[i].article);
-        jo_str(j, "right", rights[i].right);
-        jo_str(j, "description", rights[i].description);
-        jo_close(j, '}');
+        gdpr_export__jo_open(j, NULL, '{');
+        gdpr_export__jo_str(j, "article", rights[i].article);
+        gdpr_export__jo_str(j, "right", rights[i].right);
+        gdpr_export__jo_str(j, "description", rights[i].description);
+        gdpr_export__jo_close(j, '}');
     }
-    jo_close(j, ']');
-    return jo_close(j, '}');
+    gdpr_export__jo_close(j, ']');
+    return gdpr_export__jo_close(j, '}');
 }
 
 static int
@@ -321,22 +330,22 @@ write_automated(export_ctx *x)
 {
     json_out *j = &x->j;
 
-    jo_open(j, "automated_decisions", '[');
+    gdpr_export__jo_open(j, "automated_decisions", '[');
     for (size_t i = 0; i < x->p->n_purposes; i++) {
         const policy_purpose *pu = &x->p->purposes[i];
         if (pu->automated_decision == NULL)
             continue;
-        jo_open(j, NULL, '{');
-        jo_str(j, "purpose", pu->id);
-        jo_str(j, "article", "22");
-        jo_str(j, "logic", pu->automated_decision);
-        jo_open(j, "categories", '[');
+        gdpr_export__jo_open(j, NULL, '{');
+        gdpr_export__jo_str(j, "purpose", pu->id);
+        gdpr_export__jo_str(j, "article", "22");
+        gdpr_export__jo_str(j, "logic", pu->automated_decision);
+        gdpr_export__jo_open(j, "categories", '[');
         for (size_t k = 0; k < pu->n_categories; k++)
-            jo_str(j, NULL, pu->categories[k]);
-        jo_close(j, ']');
-        jo_close(j, '}');
+            gdpr_export__jo_str(j, NULL, pu->categories[k]);
+        gdpr_export__jo_close(j, ']');
+        gdpr_export__jo_close(j, '}');
     }
-    return jo_close(j, ']');
+    return gdpr_export__jo_close(j, ']');
 }
 
 /* --- retention of one item --------------------------------------------- */
@@ -350,7 +359,7 @@ item_rule(const policy_model *p, const char *purpose, const char *category, size
 
     *n_rules = 0;
     if (purpose != NULL) {
-        const policy_retention *r = policy_find_retention(p, purpose, category);
+        const policy_retention *r = gdpr_policy__find_retention(p, purpose, category);
         *n_rules = r != NULL;
         return r;
     }
@@ -367,25 +376,29 @@ static void
 rule_criteria(const policy_retention *r, char *buf, size_t size)
 {
     snprintf(buf, size, "%s after %s, then %s (rule %s%s)", r->period_text,
-             policy_anchor_name(r->anchor), policy_action_name(r->action), r->id,
+             gdpr_policy__anchor_name(r->anchor), gdpr_policy__action_name(r->action), r->id,
              r->legal_duty ? "; kept under a legal obligation until then" : "");
 }
 
 static void
-no_rule_criteria(const policy_model *p, const char *purpose, const char *category,
-                 size_t n_rules, char *buf, size_t size)
+no_rule_criteria(const policy_model *p, const char *purpose, const char *category, size_t n_rules,
+                 char *buf, size_t size)
 {
-    const policy_purpose *pu = purpose ? policy_find_purpose(p, purpose) : NULL;
+    const policy_purpose *pu = purpose ? gdpr_policy__find_purpose(p, purpose) : NULL;
     size_t used;
 
     if (pu != NULL) {
-        snprintf(buf, size, "No fixed period in the policy: kept while needed for purpose "
-                 "'%s' (legal basis %s), then erased", pu->id, policy_basis_name(pu->basis));
+        snprintf(buf, size,
+                 "No fixed period in the policy: kept while needed for purpose "
+                 "'%s' (legal basis %s), then erased",
+                 pu->id, gdpr_policy__basis_name(pu->basis));
         return;
     }
     if (n_rules == 0) {
-        snprintf(buf, size, "No fixed period in the policy: kept while a purpose that uses "
-                 "category '%s' needs it, then erased", category);
+        snprintf(buf, size,
+                 "No fixed period in the policy: kept while a purpose that uses "
+                 "category '%s' needs it, then erased",
+                 category);
         return;
     }
     used = (size_t)snprintf(buf, size, "Depends on the purpose:");
@@ -393,8 +406,8 @@ no_rule_criteria(const policy_model *p, const char *purpose, const char *categor
         const policy_retention *r = &p->retention[i];
         if (strcmp(r->category, category) != 0)
             continue;
-        used += (size_t)snprintf(buf + used, size - used, " %s for %s (rule %s);",
-                                 r->period_text, r->purpose, r->id);
+        used += (size_t)snprintf(buf + used, size - used, " %s for %s (rule %s);", r->period_text,
+                                 r->purpose, r->id);
     }
 }
 
@@ -404,13 +417,14 @@ no_rule_criteria(const policy_model *p, const char *purpose, const char *categor
 static int
 item_place(export_ctx *x, const char *category, const char *purpose, size_t *ci, size_t *pi)
 {
-    const policy_category *c = policy_find_category(x->p, category);
-    const policy_purpose *pu = purpose ? policy_find_purpose(x->p, purpose) : NULL;
+    const policy_category *c = gdpr_policy__find_category(x->p, category);
+    const policy_purpose *pu = purpose ? gdpr_policy__find_purpose(x->p, purpose) : NULL;
 
     if (c == NULL || (purpose != NULL && pu == NULL))
-        return err_set(GDPR_ECORRUPT, "%s '%.64s' of a stored item is not in the policy in "
-                       "force; load a policy that keeps it", c == NULL ? "category" : "purpose",
-                       c == NULL ? category : purpose);
+        return gdpr__err_set(GDPR_ECORRUPT,
+                             "%s '%.64s' of a stored item is not in the policy in "
+                             "force; load a policy that keeps it",
+                             c == NULL ? "category" : "purpose", c == NULL ? category : purpose);
     *ci = (size_t)(c - x->p->categories);
     *pi = pu ? (size_t)(pu - x->p->purposes) : x->p->n_purposes;
     return GDPR_OK;
@@ -432,7 +446,7 @@ item_retention(export_ctx *x, size_t ci, size_t pi)
         rule_criteria(e->rule, criteria, sizeof criteria);
     else
         no_rule_criteria(x->p, purpose, category, n_rules, criteria, sizeof criteria);
-    e->criteria = text_dup(criteria);
+    e->criteria = gdpr_text__dup(criteria);
     if (e->criteria == NULL)
         return NULL;
     e->ready = 1;
@@ -469,27 +483,27 @@ static int
 render_retention(const retention_entry *e, int depth, rendered *out)
 {
     const policy_retention *r = e->rule;
-    mem_sink m = { NULL, 0, 0 };
+    mem_sink m = {NULL, 0, 0};
     out_stream o;
     json_out j;
-    int rc = out_init(&o, mem_write, &m, "retention", 1024);
+    int rc = gdpr_export__out_init(&o, mem_write, &m, "retention", 1024);
 
     if (rc != GDPR_OK)
         return rc;
-    jo_init(&j, &o);
+    gdpr_export__jo_init(&j, &o);
     j.depth = depth;
     j.has_items[depth - 1] = 0;
     o.bytes = 1; /* not the document's start: items begin on a new line */
-    jo_str(&j, "rule", r ? r->id : NULL);
-    jo_str(&j, "period", r ? r->period_text : NULL);
-    jo_str(&j, "anchor", r ? policy_anchor_name(r->anchor) : NULL);
-    jo_str(&j, "action", r ? policy_action_name(r->action) : NULL);
-    jo_str(&j, "criteria", e->criteria);
-    rc = out_flush(&o);
-    out_free(&o);
+    gdpr_export__jo_str(&j, "rule", r ? r->id : NULL);
+    gdpr_export__jo_str(&j, "period", r ? r->period_text : NULL);
+    gdpr_export__jo_str(&j, "anchor", r ? gdpr_policy__anchor_name(r->anchor) : NULL);
+    gdpr_export__jo_str(&j, "action", r ? gdpr_policy__action_name(r->action) : NULL);
+    gdpr_export__jo_str(&j, "criteria", e->criteria);
+    rc = gdpr_export__out_flush(&o);
+    gdpr_export__out_free(&o);
     if (rc != GDPR_OK) {
         free(m.text);
-        return err_set(GDPR_ENOMEM, "out of memory rendering a retention rule");
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory rendering a retention rule");
     }
     out->depth = depth;
     out->text = m.text;
@@ -515,11 +529,11 @@ write_item_retention(export_ctx *x, size_t ci, size_t pi, int has_due, int64_t d
         if (render_retention(e, members, r) != GDPR_OK)
             return j->o->rc = GDPR_ENOMEM;
     }
-    jo_open(j, "retention", '{');
+    gdpr_export__jo_open(j, "retention", '{');
     out_put(j->o, r->text, r->len);
     j->has_items[j->depth - 1] = 1;
-    jo_time(j, "due", has_due, due);
-    return jo_close(j, '}');
+    gdpr_export__jo_time(j, "due", has_due, due);
+    return gdpr_export__jo_close(j, '}');
 }
 
 /* --- subject and identifiers ------------------------------------------- */
@@ -534,11 +548,11 @@ identity_row(const store_identity_row *row, void *ctx)
 
     if (rc != GDPR_OK)
         return rc;
-    jo_open(j, NULL, '{');
-    jo_str(j, "kind", row->kind);
-    jo_value(j, x->buf, len);
-    jo_time(j, "linked_at", 1, row->created);
-    jo_close(j, '}');
+    gdpr_export__jo_open(j, NULL, '{');
+    gdpr_export__jo_str(j, "kind", row->kind);
+    gdpr_export__jo_value(j, x->buf, len);
+    gdpr_export__jo_time(j, "linked_at", 1, row->created);
+    gdpr_export__jo_close(j, '}');
     wipe_value(x, len);
     x->identifiers++;
     return j->o->rc;
@@ -550,12 +564,12 @@ write_subject(export_ctx *x)
     json_out *j = &x->j;
     int rc;
 
-    jo_open(j, "subject", '{');
-    jo_str(j, "id", x->subject);
-    jo_open(j, "identifiers", '[');
-    rc = store_identity_foreach(x->eng->st, x->hash, identity_row, x);
-    jo_close(j, ']');
-    jo_close(j, '}');
+    gdpr_export__jo_open(j, "subject", '{');
+    gdpr_export__jo_str(j, "id", x->subject);
+    gdpr_export__jo_open(j, "identifiers", '[');
+    rc = gdpr_store__identity_foreach(x->eng->st, x->hash, identity_row, x);
+    gdpr_export__jo_close(j, ']');
+    gdpr_export__jo_close(j, '}');
     return rc != GDPR_OK ? rc : j->o->rc;
 }
 
@@ -565,10 +579,14 @@ static const char *
 consent_state_name(int state)
 {
     switch (state) {
-    case STORE_CONSENT_GRANTED: return "granted";
-    case STORE_CONSENT_WITHDRAWN: return "withdrawn";
-    case STORE_CONSENT_REFUSED: return "refused";
-    default: return "unknown";
+    case STORE_CONSENT_GRANTED:
+        return "granted";
+    case STORE_CONSENT_WITHDRAWN:
+        return "withdrawn";
+    case STORE_CONSENT_REFUSED:
+        return "refused";
+    default:
+        return "unknown";
     }
 }
 
@@ -583,42 +601,42 @@ write_recipient(export_ctx *x, const char *table, int64_t id, const char *recipi
     int rc;
 
     if (recipient == NULL || recipient[0] == '\0') {
-        jo_null(j, "recipient");
-        return jo_null(j, "recipient_type");
+        gdpr_export__jo_null(j, "recipient");
+        return gdpr_export__jo_null(j, "recipient_type");
     }
     if (strncmp(recipient, "person:", 7) != 0 || sealed == NULL) {
-        jo_str(j, "recipient", recipient);
-        return jo_str(j, "recipient_type", "recipient");
+        gdpr_export__jo_str(j, "recipient", recipient);
+        return gdpr_export__jo_str(j, "recipient_type", "recipient");
     }
     rc = open_sealed(x, table, id, "recipient", sealed, sealed_len, &len);
     if (rc != GDPR_OK)
         return rc;
     /* A name is text (checked when recorded); anything else is damage. */
-    if (!value_is_text(x->buf, len)) {
+    if (!gdpr_export__value_is_text(x->buf, len)) {
         wipe_value(x, len);
-        return err_set(GDPR_ECORRUPT, "%s %lld: recipient name is not text", table,
-                       (long long)id);
+        return gdpr__err_set(GDPR_ECORRUPT, "%s %lld: recipient name is not text", table,
+                             (long long)id);
     }
     x->buf[len] = '\0';
-    jo_str(j, "recipient", (const char *)x->buf);
+    gdpr_export__jo_str(j, "recipient", (const char *)x->buf);
     wipe_value(x, len);
-    return jo_str(j, "recipient_type", "person");
+    return gdpr_export__jo_str(j, "recipient_type", "person");
 }
 
 /* Opens one event object with the id and time fields every history row has. */
 static void
 open_event(json_out *j, int64_t id, int64_t at)
 {
-    jo_open(j, NULL, '{');
-    jo_int(j, "id", id);
-    jo_time(j, "at", 1, at);
+    gdpr_export__jo_open(j, NULL, '{');
+    gdpr_export__jo_int(j, "id", id);
+    gdpr_export__jo_time(j, "at", 1, at);
 }
 
 /* Closes a history array and returns the walk's code, else the stream's. */
 static int
 close_history(export_ctx *x, int rc)
 {
-    jo_close(&x->j, ']');
+    gdpr_export__jo_close(&x->j, ']');
     return rc != GDPR_OK ? rc : x->o->rc;
 }
 
@@ -630,15 +648,15 @@ consent_row(const store_consent_row *row, void *ctx)
     int rc;
 
     open_event(j, row->id, row->at);
-    jo_str(j, "purpose", row->purpose);
-    jo_str(j, "state", consent_state_name(row->state));
-    jo_str(j, "notice", row->notice);
-    jo_str(j, "notice_version", row->notice_version);
-    jo_hex(j, "notice_sha256", row->notice_sha256, CRYPTO_HASH_BYTES);
-    jo_str(j, "channel", row->channel);
-    jo_str(j, "recorded_by", row->actor);
-    jo_time(j, "expires", row->expires != 0, row->expires);
-    jo_bool(j, "explicit", (row->flags & STORE_CONSENT_EXPLICIT) != 0);
+    gdpr_export__jo_str(j, "purpose", row->purpose);
+    gdpr_export__jo_str(j, "state", consent_state_name(row->state));
+    gdpr_export__jo_str(j, "notice", row->notice);
+    gdpr_export__jo_str(j, "notice_version", row->notice_version);
+    gdpr_export__jo_hex(j, "notice_sha256", row->notice_sha256, CRYPTO_HASH_BYTES);
+    gdpr_export__jo_str(j, "channel", row->channel);
+    gdpr_export__jo_str(j, "recorded_by", row->actor);
+    gdpr_export__jo_time(j, "expires", row->expires != 0, row->expires);
+    gdpr_export__jo_bool(j, "explicit", (row->flags & STORE_CONSENT_EXPLICIT) != 0);
     rc = write_recipient(x, "consent", row->id, row->recipient, row->recipient_sealed,
                          row->recipient_sealed_len);
     if (rc != GDPR_OK)
@@ -648,16 +666,16 @@ consent_row(const store_consent_row *row, void *ctx)
         rc = open_sealed(x, "consent", row->id, "proof", row->proof, row->proof_len, &len);
         if (rc != GDPR_OK)
             return rc;
-        jo_open(j, "proof", '{');
-        jo_value(j, x->buf, len);
-        jo_close(j, '}');
+        gdpr_export__jo_open(j, "proof", '{');
+        gdpr_export__jo_value(j, x->buf, len);
+        gdpr_export__jo_close(j, '}');
         wipe_value(x, len);
     } else {
-        jo_null(j, "proof");
+        gdpr_export__jo_null(j, "proof");
     }
-    jo_str(j, "receipt_id", row->receipt_id);
-    jo_int(j, "policy_version", row->policy_version);
-    jo_close(j, '}');
+    gdpr_export__jo_str(j, "receipt_id", row->receipt_id);
+    gdpr_export__jo_int(j, "policy_version", row->policy_version);
+    gdpr_export__jo_close(j, '}');
     x->consents++;
     return j->o->rc;
 }
@@ -674,14 +692,14 @@ disclosure_row(const store_disclosure_row *row, void *ctx)
                          row->recipient_sealed_len);
     if (rc != GDPR_OK)
         return rc;
-    jo_str(j, "purpose", row->purpose);
-    jo_str(j, "ground", row->ground);
+    gdpr_export__jo_str(j, "purpose", row->purpose);
+    gdpr_export__jo_str(j, "ground", row->ground);
     if (row->consent_event > 0)
-        jo_int(j, "consent_event", row->consent_event);
+        gdpr_export__jo_int(j, "consent_event", row->consent_event);
     else
-        jo_null(j, "consent_event");
-    jo_str(j, "recorded_by", row->actor);
-    jo_close(j, '}');
+        gdpr_export__jo_null(j, "consent_event");
+    gdpr_export__jo_str(j, "recorded_by", row->actor);
+    gdpr_export__jo_close(j, '}');
     x->disclosures++;
     return j->o->rc;
 }
@@ -693,13 +711,13 @@ transfer_row(const store_transfer_row *row, void *ctx)
     json_out *j = &x->j;
 
     open_event(j, row->id, row->at);
-    jo_str(j, "recipient", row->recipient);
-    jo_str(j, "country", row->country);
-    jo_bool(j, "allowed", row->allowed);
-    jo_str(j, "mechanism", row->mechanism);
-    jo_str(j, "safeguard_reference", row->reference);
-    jo_str(j, "reason", row->reason);
-    jo_close(j, '}');
+    gdpr_export__jo_str(j, "recipient", row->recipient);
+    gdpr_export__jo_str(j, "country", row->country);
+    gdpr_export__jo_bool(j, "allowed", row->allowed);
+    gdpr_export__jo_str(j, "mechanism", row->mechanism);
+    gdpr_export__jo_str(j, "safeguard_reference", row->reference);
+    gdpr_export__jo_str(j, "reason", row->reason);
+    gdpr_export__jo_close(j, '}');
     x->transfers++;
     return j->o->rc;
 }
@@ -707,22 +725,22 @@ transfer_row(const store_transfer_row *row, void *ctx)
 static int
 write_disclosures(export_ctx *x)
 {
-    jo_open(&x->j, "disclosures", '[');
-    return close_history(x, store_disclosure_foreach(x->eng->st, x->hash, disclosure_row, x));
+    gdpr_export__jo_open(&x->j, "disclosures", '[');
+    return close_history(x, gdpr_store__disclosure_foreach(x->eng->st, x->hash, disclosure_row, x));
 }
 
 static int
 write_transfers(export_ctx *x)
 {
-    jo_open(&x->j, "transfers", '[');
-    return close_history(x, store_transfer_foreach(x->eng->st, x->hash, transfer_row, x));
+    gdpr_export__jo_open(&x->j, "transfers", '[');
+    return close_history(x, gdpr_store__transfer_foreach(x->eng->st, x->hash, transfer_row, x));
 }
 
 static int
 write_consents(export_ctx *x)
 {
-    jo_open(&x->j, "consent_history", '[');
-    return close_history(x, store_consent_foreach(x->eng->st, x->hash, consent_row, x));
+    gdpr_export__jo_open(&x->j, "consent_history", '[');
+    return close_history(x, gdpr_store__consent_foreach(x->eng->st, x->hash, consent_row, x));
 }
 
 /* --- data: vault records and source items ------------------------------ */
@@ -730,7 +748,7 @@ write_consents(export_ctx *x)
 static csv_table *
 table_of(export_ctx *x, const char *category)
 {
-    const policy_category *c = policy_find_category(x->p, category);
+    const policy_category *c = gdpr_policy__find_category(x->p, category);
 
     return c ? &x->tables[c - x->p->categories] : NULL;
 }
@@ -746,20 +764,20 @@ csv_row(export_ctx *x, const char *category, const char *origin, const char *rec
     if (x->tables != NULL) {
         csv_table *t = table_of(x, category);
         if (t == NULL)
-            return err_set(GDPR_ECORRUPT, "category '%.64s' is no longer in the policy",
-                           category);
+            return gdpr__err_set(GDPR_ECORRUPT, "category '%.64s' is no longer in the policy",
+                                 category);
         o = &t->o;
     } else {
-        csv_text(o, category, 0);
+        gdpr_export__csv_text(o, category, 0);
     }
-    csv_text(o, origin, 0);
-    csv_text(o, record, 0);
-    csv_text(o, field, 0);
-    csv_text(o, purpose, 0);
-    csv_text(o, collected_from, 0);
-    csv_time(o, has_collected, collected, 0);
-    csv_time(o, has_updated, updated, 0);
-    return csv_value(o, value, len, 1);
+    gdpr_export__csv_text(o, origin, 0);
+    gdpr_export__csv_text(o, record, 0);
+    gdpr_export__csv_text(o, field, 0);
+    gdpr_export__csv_text(o, purpose, 0);
+    gdpr_export__csv_text(o, collected_from, 0);
+    gdpr_export__csv_time(o, has_collected, collected, 0);
+    gdpr_export__csv_time(o, has_updated, updated, 0);
+    return gdpr_export__csv_value(o, value, len, 1);
 }
 
 static int
@@ -771,15 +789,15 @@ vault_row(const store_vault_row *row, void *ctx)
     int rc;
 
     if (row->value_len < CRYPTO_SEAL_OVERHEAD)
-        return err_set(GDPR_ECORRUPT, "vault record %lld: sealed value too short",
-                       (long long)row->id);
+        return gdpr__err_set(GDPR_ECORRUPT, "vault record %lld: sealed value too short",
+                             (long long)row->id);
     len = row->value_len - CRYPTO_SEAL_OVERHEAD;
     rc = item_place(x, row->category, row->purpose, &ci, &pi);
     if (rc != GDPR_OK)
         return rc;
     if (value_buf(x, len) == NULL)
         return GDPR_ENOMEM;
-    rc = record_open_with(x->fo, row, x->buf);
+    rc = gdpr_record__open_with(x->fo, row, x->buf);
     if (rc != GDPR_OK)
         return rc;
     x->records++;
@@ -793,18 +811,18 @@ vault_row(const store_vault_row *row, void *ctx)
         wipe_value(x, len);
         return rc;
     }
-    jo_open(j, NULL, '{');
-    jo_int(j, "id", row->id);
-    jo_str(j, "category", row->category);
-    jo_bool(j, "special", row->special);
-    jo_str(j, "purpose", row->purpose);
-    jo_str(j, "field", row->field);
-    jo_str(j, "collected_from", row->source);
-    jo_time(j, "collected", 1, row->collected);
-    jo_time(j, "updated", 1, row->updated);
+    gdpr_export__jo_open(j, NULL, '{');
+    gdpr_export__jo_int(j, "id", row->id);
+    gdpr_export__jo_str(j, "category", row->category);
+    gdpr_export__jo_bool(j, "special", row->special);
+    gdpr_export__jo_str(j, "purpose", row->purpose);
+    gdpr_export__jo_str(j, "field", row->field);
+    gdpr_export__jo_str(j, "collected_from", row->source);
+    gdpr_export__jo_time(j, "collected", 1, row->collected);
+    gdpr_export__jo_time(j, "updated", 1, row->updated);
     write_item_retention(x, ci, pi, row->has_due, row->due);
-    jo_value(j, x->buf, len);
-    jo_close(j, '}');
+    gdpr_export__jo_value(j, x->buf, len);
+    gdpr_export__jo_close(j, '}');
     wipe_value(x, len);
     return j->o->rc;
 }
@@ -827,17 +845,17 @@ source_sink(void *sink, const engine_source *src, const gdpr_source_item *item)
                        item->collected_from, item->collected != 0, item->collected, 0, 0,
                        item->value, item->len);
     }
-    jo_open(j, NULL, '{');
-    jo_str(j, "category", item->category);
-    jo_bool(j, "special", x->p->categories[ci].special);
-    jo_str(j, "field", item->field);
-    jo_str(j, "record", item->record);
-    jo_str(j, "purpose", item->purpose);
-    jo_str(j, "collected_from", item->collected_from);
-    jo_time(j, "collected", item->collected != 0, item->collected);
+    gdpr_export__jo_open(j, NULL, '{');
+    gdpr_export__jo_str(j, "category", item->category);
+    gdpr_export__jo_bool(j, "special", x->p->categories[ci].special);
+    gdpr_export__jo_str(j, "field", item->field);
+    gdpr_export__jo_str(j, "record", item->record);
+    gdpr_export__jo_str(j, "purpose", item->purpose);
+    gdpr_export__jo_str(j, "collected_from", item->collected_from);
+    gdpr_export__jo_time(j, "collected", item->collected != 0, item->collected);
     write_item_retention(x, ci, pi, 0, 0);
-    jo_value(j, item->value, item->len);
-    jo_close(j, '}');
+    gdpr_export__jo_value(j, item->value, item->len);
+    gdpr_export__jo_close(j, '}');
     return j->o->rc;
 }
 
@@ -848,23 +866,23 @@ run_sources(export_ctx *x)
     int rc = GDPR_OK;
 
     if (x->json)
-        jo_open(j, "sources", '[');
+        gdpr_export__jo_open(j, "sources", '[');
     for (const engine_source *s = x->eng->sources; s != NULL && rc == GDPR_OK; s = s->next) {
         int64_t n = 0;
         if (x->json) {
-            jo_open(j, NULL, '{');
-            jo_str(j, "name", s->name);
-            jo_str(j, "description", s->description);
-            jo_open(j, "items", '[');
+            gdpr_export__jo_open(j, NULL, '{');
+            gdpr_export__jo_str(j, "name", s->name);
+            gdpr_export__jo_str(j, "description", s->description);
+            gdpr_export__jo_open(j, "items", '[');
         }
-        rc = source_export_run(x->eng, s, x->subject, source_sink, x, &n);
+        rc = gdpr_source__export_run(x->eng, s, x->subject, source_sink, x, &n);
         if (x->json) {
-            jo_close(j, ']');
-            jo_close(j, '}');
+            gdpr_export__jo_close(j, ']');
+            gdpr_export__jo_close(j, '}');
         }
     }
     if (x->json)
-        jo_close(j, ']');
+        gdpr_export__jo_close(j, ']');
     return rc != GDPR_OK ? rc : x->o ? x->o->rc : GDPR_OK;
 }
 
@@ -873,9 +891,9 @@ write_records(export_ctx *x)
 {
     int rc;
 
-    jo_open(&x->j, "records", '[');
-    rc = store_vault_foreach(x->eng->st, x->hash, vault_row, x);
-    jo_close(&x->j, ']');
+    gdpr_export__jo_open(&x->j, "records", '[');
+    rc = gdpr_store__vault_foreach(x->eng->st, x->hash, vault_row, x);
+    gdpr_export__jo_close(&x->j, ']');
     return rc != GDPR_OK ? rc : x->o->rc;
 }
 
@@ -888,13 +906,13 @@ write_json(export_ctx *x)
     json_out *j = &x->j;
     int rc;
 
-    jo_init(j, x->o);
-    jo_open(j, NULL, '{');
-    jo_str(j, "format", "libgdpr.export");
-    jo_int(j, "format_version", EXPORT_FORMAT_VERSION);
-    jo_time(j, "generated_at", 1, engine_now(x->eng));
-    jo_str(j, "library_version", GDPR_VERSION_STRING);
-    jo_int(j, "policy_version", x->p->version);
+    gdpr_export__jo_init(j, x->o);
+    gdpr_export__jo_open(j, NULL, '{');
+    gdpr_export__jo_str(j, "format", "libgdpr.export");
+    gdpr_export__jo_int(j, "format_version", EXPORT_FORMAT_VERSION);
+    gdpr_export__jo_time(j, "generated_at", 1, gdpr_engine__now(x->eng));
+    gdpr_export__jo_str(j, "library_version", GDPR_VERSION_STRING);
+    gdpr_export__jo_int(j, "policy_version", x->p->version);
     rc = write_subject(x);
     if (rc == GDPR_OK)
         rc = write_controller(x);
@@ -920,22 +938,23 @@ write_json(export_ctx *x)
     }
     if (rc != GDPR_OK)
         return rc;
-    jo_open(j, "summary", '{');
-    jo_int(j, "identifiers", x->identifiers);
-    jo_int(j, "vault_records", x->records);
-    jo_int(j, "source_items", x->items);
-    jo_int(j, "consent_events", x->consents);
-    jo_int(j, "disclosures", x->disclosures);
-    jo_int(j, "transfers", x->transfers);
-    jo_close(j, '}');
-    jo_close(j, '}');
+    gdpr_export__jo_open(j, "summary", '{');
+    gdpr_export__jo_int(j, "identifiers", x->identifiers);
+    gdpr_export__jo_int(j, "vault_records", x->records);
+    gdpr_export__jo_int(j, "source_items", x->items);
+    gdpr_export__jo_int(j, "consent_events", x->consents);
+    gdpr_export__jo_int(j, "disclosures", x->disclosures);
+    gdpr_export__jo_int(j, "transfers", x->transfers);
+    gdpr_export__jo_close(j, '}');
+    gdpr_export__jo_close(j, '}');
     out_put(x->o, "\n", 1);
-    return out_flush(x->o);
+    return gdpr_export__out_flush(x->o);
 }
 
 /* --- the CSV form ------------------------------------------------------ */
 
-#define CSV_COLUMNS "origin,record,field,purpose,collected_from,collected,updated,encoding,value\r\n"
+#define CSV_COLUMNS                                                                                \
+    "origin,record,field,purpose,collected_from,collected,updated,encoding,value\r\n"
 
 static int
 write_csv(export_ctx *x)
@@ -944,17 +963,17 @@ write_csv(export_ctx *x)
     int rc;
 
     if (x->tables == NULL)
-        out_puts(x->o, "category," CSV_COLUMNS);
+        gdpr_export__out_puts(x->o, "category," CSV_COLUMNS);
     else
         for (size_t i = 0; i < n; i++)
-            out_puts(&x->tables[i].o, CSV_COLUMNS);
-    rc = store_vault_foreach(x->eng->st, x->hash, vault_row, x);
+            gdpr_export__out_puts(&x->tables[i].o, CSV_COLUMNS);
+    rc = gdpr_store__vault_foreach(x->eng->st, x->hash, vault_row, x);
     if (rc == GDPR_OK)
         rc = run_sources(x);
     if (x->tables == NULL)
-        return rc != GDPR_OK ? rc : out_flush(x->o);
+        return rc != GDPR_OK ? rc : gdpr_export__out_flush(x->o);
     for (size_t i = 0; i < n && rc == GDPR_OK; i++)
-        rc = out_flush(&x->tables[i].o);
+        rc = gdpr_export__out_flush(&x->tables[i].o);
     return rc;
 }
 
@@ -964,23 +983,24 @@ static int
 export_prepare(gdpr_engine *eng, const gdpr_actor *who, const char *subject, export_ctx *x)
 {
     int64_t id = 0;
-    int rc = engine_require_policy(eng);
+    int rc = gdpr_engine__require_policy(eng);
 
     memset(x, 0, sizeof *x);
     x->eng = eng;
     x->p = eng->policy;
     x->subject = subject;
     if (rc == GDPR_OK)
-        rc = engine_subject_hash(eng, subject, x->hash);
+        rc = gdpr_engine__subject_hash(eng, subject, x->hash);
     if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_EXPORT_SUBJECT, x->hash);
+        rc = gdpr_engine__authorize(eng, who, PERM_EXPORT_SUBJECT, x->hash);
     if (rc == GDPR_OK)
-        rc = store_subject_find(eng->st, x->hash, &id);
+        rc = gdpr_store__subject_find(eng->st, x->hash, &id);
     if (rc == GDPR_ENOTFOUND)
-        return err_set(GDPR_ENOTFOUND, "subject: unknown to the store (nothing recorded, or "
-                       "erased); gdpr_subject_ensure() first to export source data alone");
+        return gdpr__err_set(GDPR_ENOTFOUND,
+                             "subject: unknown to the store (nothing recorded, or "
+                             "erased); gdpr_subject_ensure() first to export source data alone");
     if (rc == GDPR_OK)
-        rc = engine_field_opener_new(eng, x->hash, &x->fo);
+        rc = gdpr_engine__field_opener_new(eng, x->hash, &x->fo);
     if (rc != GDPR_OK)
         return rc;
     x->cat_records = calloc(x->p->n_categories + 1, sizeof *x->cat_records);
@@ -990,7 +1010,7 @@ export_prepare(gdpr_engine *eng, const gdpr_actor *who, const char *subject, exp
     x->retention = calloc((x->p->n_purposes + 1) * x->p->n_categories + 1, sizeof *x->retention);
     if (x->cat_records == NULL || x->cat_items == NULL || x->pur_records == NULL ||
         x->pur_items == NULL || x->retention == NULL)
-        return err_set(GDPR_ENOMEM, "out of memory preparing an export");
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory preparing an export");
     return GDPR_OK;
 }
 
@@ -998,10 +1018,10 @@ static void
 export_release(export_ctx *x)
 {
     if (x->buf) {
-        crypto_wipe(x->buf, x->cap);
+        gdpr_crypto__wipe(x->buf, x->cap);
         free(x->buf);
     }
-    engine_field_opener_free(x->fo);
+    gdpr_engine__field_opener_free(x->fo);
     free(x->cat_records);
     free(x->cat_items);
     free(x->pur_records);
@@ -1022,7 +1042,7 @@ run_audited(export_ctx *x, const gdpr_actor *who, const char *form, int (*body)(
 {
     char ref[160];
     char why[512];
-    int rc = engine_begin(x->eng);
+    int rc = gdpr_engine__begin(x->eng);
 
     if (rc != GDPR_OK)
         return rc;
@@ -1030,15 +1050,17 @@ run_audited(export_ctx *x, const gdpr_actor *who, const char *form, int (*body)(
     snprintf(ref, sizeof ref, "export %s: %" PRId64 " records, %" PRId64 " source items%s", form,
              x->records, x->items, rc == GDPR_OK ? "" : " (failed)");
     if (rc == GDPR_OK) {
-        rc = audit_append(x->eng, who, permission_name(PERM_EXPORT_SUBJECT), x->hash, GDPR_OK, ref);
-        return engine_end(x->eng, rc);
+        rc = gdpr_audit__append(x->eng, who, gdpr_permission__name(PERM_EXPORT_SUBJECT), x->hash,
+                                GDPR_OK, ref);
+        return gdpr_engine__end(x->eng, rc);
     }
     snprintf(why, sizeof why, "%s", gdpr_errmsg());
-    engine_end(x->eng, rc);
-    if (engine_begin(x->eng) == GDPR_OK)
-        engine_end(x->eng, audit_append(x->eng, who, permission_name(PERM_EXPORT_SUBJECT), x->hash,
-                                        rc, ref));
-    return err_set(rc, "%s", why);
+    gdpr_engine__end(x->eng, rc);
+    if (gdpr_engine__begin(x->eng) == GDPR_OK)
+        gdpr_engine__end(x->eng,
+                         gdpr_audit__append(x->eng, who, gdpr_permission__name(PERM_EXPORT_SUBJECT),
+                                            x->hash, rc, ref));
+    return gdpr__err_set(rc, "%s", why);
 }
 
 static int
@@ -1046,7 +1068,7 @@ check_common(gdpr_engine *eng, const gdpr_actor *who, const char *subject)
 {
     int rc;
 
-    rc = engine_enter_subject(eng, who, subject);
+    rc = gdpr_engine__enter_subject(eng, who, subject);
     return rc;
 }
 
@@ -1059,24 +1081,26 @@ gdpr_export_subject(gdpr_engine *eng, const gdpr_actor *who, const char *subject
     int rc = check_common(eng, who, subject);
 
     if (rc == GDPR_OK && format != GDPR_EXPORT_JSON && format != GDPR_EXPORT_CSV)
-        rc = err_set(GDPR_EINVAL, "format: %d is neither GDPR_EXPORT_JSON (%d) nor "
-                     "GDPR_EXPORT_CSV (%d)", format, GDPR_EXPORT_JSON, GDPR_EXPORT_CSV);
+        rc = gdpr__err_set(GDPR_EINVAL,
+                           "format: %d is neither GDPR_EXPORT_JSON (%d) nor "
+                           "GDPR_EXPORT_CSV (%d)",
+                           format, GDPR_EXPORT_JSON, GDPR_EXPORT_CSV);
     if (rc == GDPR_OK && write == NULL)
-        rc = err_set(GDPR_EINVAL, "write: must not be NULL");
+        rc = gdpr__err_set(GDPR_EINVAL, "write: must not be NULL");
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     rc = export_prepare(eng, who, subject, &x);
     if (rc == GDPR_OK)
-        rc = out_init(&o, write, ctx, "write", OUT_BUF_BYTES);
+        rc = gdpr_export__out_init(&o, write, ctx, "write", OUT_BUF_BYTES);
     if (rc == GDPR_OK) {
         x.o = &o;
         x.json = format == GDPR_EXPORT_JSON;
         rc = run_audited(&x, who, x.json ? "json" : "csv", x.json ? write_json : write_csv);
-        out_free(&o);
+        gdpr_export__out_free(&o);
     }
     export_release(&x);
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 static int
@@ -1086,7 +1110,7 @@ open_tables(export_ctx *x, const gdpr_csv_writer *w)
 
     x->tables = calloc(n + 1, sizeof *x->tables);
     if (x->tables == NULL)
-        return err_set(GDPR_ENOMEM, "out of memory for %zu CSV tables", n);
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory for %zu CSV tables", n);
     for (size_t i = 0; i < n; i++) {
         csv_table *t = &x->tables[i];
         const char *name = x->p->categories[i].id;
@@ -1094,14 +1118,14 @@ open_tables(export_ctx *x, const gdpr_csv_writer *w)
         int ret = w->open_table(name, &t->write, &t->table_ctx, w->ctx);
 
         if (ret != 0)
-            return err_set(GDPR_ECALLBACK, "table '%.64s': open_table failed (returned %d)",
-                           name, ret);
+            return gdpr__err_set(GDPR_ECALLBACK, "table '%.64s': open_table failed (returned %d)",
+                                 name, ret);
         t->opened = 1;
         if (t->write == NULL)
-            return err_set(GDPR_ECALLBACK, "table '%.64s': open_table set no write function",
-                           name);
+            return gdpr__err_set(GDPR_ECALLBACK, "table '%.64s': open_table set no write function",
+                                 name);
         snprintf(label, sizeof label, "table '%.64s'", name);
-        if (out_init(&t->o, t->write, t->table_ctx, label, CSV_TABLE_BUF) != GDPR_OK)
+        if (gdpr_export__out_init(&t->o, t->write, t->table_ctx, label, CSV_TABLE_BUF) != GDPR_OK)
             return GDPR_ENOMEM;
     }
     return GDPR_OK;
@@ -1117,7 +1141,7 @@ close_tables(export_ctx *x, const gdpr_csv_writer *w, int rc)
         csv_table *t = &x->tables[i];
         if (!t->opened)
             continue;
-        out_free(&t->o);
+        gdpr_export__out_free(&t->o);
         if (w->close_table != NULL) {
             int ret = w->close_table(x->p->categories[i].id, t->table_ctx, rc, w->ctx);
             if (ret != 0 && rc == GDPR_OK) {
@@ -1129,7 +1153,7 @@ close_tables(export_ctx *x, const gdpr_csv_writer *w, int rc)
     }
     free(x->tables);
     x->tables = NULL;
-    return rc == GDPR_OK ? GDPR_OK : err_set(rc, "%s", why);
+    return rc == GDPR_OK ? GDPR_OK : gdpr__err_set(rc, "%s", why);
 }
 
 GDPR_API int
@@ -1140,15 +1164,16 @@ gdpr_export_subject_csv(gdpr_engine *eng, const gdpr_actor *who, const char *sub
     int rc = check_common(eng, who, subject);
 
     if (rc == GDPR_OK && w == NULL)
-        rc = err_set(GDPR_EINVAL, "w: must not be NULL");
+        rc = gdpr__err_set(GDPR_EINVAL, "w: must not be NULL");
     if (rc == GDPR_OK && (w->version == 0 || w->version > GDPR_CSV_WRITER_VERSION))
-        rc = err_set(GDPR_EVERSION, "w->version: %u is not a known CSV writer version (1..%u)",
-                     w->version, GDPR_CSV_WRITER_VERSION);
+        rc =
+            gdpr__err_set(GDPR_EVERSION, "w->version: %u is not a known CSV writer version (1..%u)",
+                          w->version, GDPR_CSV_WRITER_VERSION);
     if (rc == GDPR_OK && w->open_table == NULL)
-        rc = err_set(GDPR_EINVAL, "w->open_table: must not be NULL");
+        rc = gdpr__err_set(GDPR_EINVAL, "w->open_table: must not be NULL");
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     rc = export_prepare(eng, who, subject, &x);
     if (rc == GDPR_OK) {
         rc = open_tables(&x, w);
@@ -1157,5 +1182,5 @@ gdpr_export_subject_csv(gdpr_engine *eng, const gdpr_actor *who, const char *sub
         rc = close_tables(&x, w, rc);
     }
     export_release(&x);
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }

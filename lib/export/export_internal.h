@@ -21,19 +21,20 @@
 typedef struct {
     gdpr_write_fn write;
     void *ctx;
-    char name[96];   /* for messages: "write" or "table 'contact'" */
+    char name[96]; /* for messages: "write" or "table 'contact'" */
     char *buf;
     size_t used, cap;
-    int64_t bytes;   /* handed to the callback so far */
-    int rc;          /* sticky: first failure */
+    int64_t bytes; /* handed to the callback so far */
+    int rc;        /* sticky: first failure */
 } out_stream;
 
-int out_init(out_stream *o, gdpr_write_fn write, void *ctx, const char *name, size_t cap);
-void out_free(out_stream *o);
-int out_puts(out_stream *o, const char *s);
-int out_flush(out_stream *o);
+int gdpr_export__out_init(out_stream *o, gdpr_write_fn write, void *ctx, const char *name,
+                          size_t cap);
+void gdpr_export__out_free(out_stream *o);
+int gdpr_export__out_puts(out_stream *o, const char *s);
+int gdpr_export__out_flush(out_stream *o);
 /* The slow path of out_put: fill, flush, repeat. */
-int out_put_slow(out_stream *o, const void *data, size_t len);
+int gdpr_export__out_put_slow(out_stream *o, const void *data, size_t len);
 
 /* Append bytes; the common case (room in the buffer) is a memcpy. */
 static inline int
@@ -46,13 +47,13 @@ out_put(out_stream *o, const void *data, size_t len)
         o->used += len;
         return 0;
     }
-    return out_put_slow(o, data, len);
+    return gdpr_export__out_put_slow(o, data, len);
 }
 
 /* 1 if the value goes out as text: valid UTF-8 without NUL bytes. */
-int value_is_text(const void *value, size_t len);
+int gdpr_export__value_is_text(const void *value, size_t len);
 /* Base64 of a value streamed in chunks. */
-int out_base64(out_stream *o, const void *value, size_t len);
+int gdpr_export__out_base64(out_stream *o, const void *value, size_t len);
 
 /* --- JSON ------------------------------------------------------------ */
 
@@ -62,32 +63,32 @@ typedef struct {
     unsigned char has_items[JSON_DEPTH_MAX];
 } json_out;
 
-void jo_init(json_out *j, out_stream *o);
+void gdpr_export__jo_init(json_out *j, out_stream *o);
 /* Open an object '{' or array '['; `key` names it inside an object, NULL
  * inside an array or at the root. */
-int jo_open(json_out *j, const char *key, char bracket);
-int jo_close(json_out *j, char bracket);
+int gdpr_export__jo_open(json_out *j, const char *key, char bracket);
+int gdpr_export__jo_close(json_out *j, char bracket);
 /* Members (key NULL inside an array). Keys are the library's own
  * constants and are written without escaping. A NULL text is null. */
-int jo_str(json_out *j, const char *key, const char *text);
-int jo_int(json_out *j, const char *key, int64_t v);
-int jo_bool(json_out *j, const char *key, int v);
-int jo_null(json_out *j, const char *key);
+int gdpr_export__jo_str(json_out *j, const char *key, const char *text);
+int gdpr_export__jo_int(json_out *j, const char *key, int64_t v);
+int gdpr_export__jo_bool(json_out *j, const char *key, int v);
+int gdpr_export__jo_null(json_out *j, const char *key);
 /* An instant as "YYYY-MM-DDTHH:MM:SSZ", or null when !has. */
-int jo_time(json_out *j, const char *key, int has, int64_t t);
+int gdpr_export__jo_time(json_out *j, const char *key, int has, int64_t t);
 /* Lowercase hex of bytes. */
-int jo_hex(json_out *j, const char *key, const uint8_t *bytes, size_t len);
+int gdpr_export__jo_hex(json_out *j, const char *key, const uint8_t *bytes, size_t len);
 /* Two members: "encoding" ("utf-8" or "base64") and "value". */
-int jo_value(json_out *j, const void *value, size_t len);
+int gdpr_export__jo_value(json_out *j, const void *value, size_t len);
 
 /* --- CSV (RFC 4180) ---------------------------------------------------- */
 
 /* One field; `last` ends the row with CRLF, else a comma follows. Quoted
  * when it holds a comma, quote, CR or LF (quotes doubled). NULL: empty. */
-int csv_field(out_stream *o, const char *text, size_t len, int last);
-int csv_text(out_stream *o, const char *text, int last);
-int csv_time(out_stream *o, int has, int64_t t, int last);
+int gdpr_export__csv_field(out_stream *o, const char *text, size_t len, int last);
+int gdpr_export__csv_text(out_stream *o, const char *text, int last);
+int gdpr_export__csv_time(out_stream *o, int has, int64_t t, int last);
 /* Two fields: encoding, then the value (text or base64). */
-int csv_value(out_stream *o, const void *value, size_t len, int last);
+int gdpr_export__csv_value(out_stream *o, const void *value, size_t len, int last);
 
 #endif

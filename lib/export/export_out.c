@@ -28,7 +28,7 @@
 #define B64_CHUNK 3072u
 
 int
-out_init(out_stream *o, gdpr_write_fn write, void *ctx, const char *name, size_t cap)
+gdpr_export__out_init(out_stream *o, gdpr_write_fn write, void *ctx, const char *name, size_t cap)
 {
     memset(o, 0, sizeof *o);
     o->write = write;
@@ -36,17 +36,17 @@ out_init(out_stream *o, gdpr_write_fn write, void *ctx, const char *name, size_t
     snprintf(o->name, sizeof o->name, "%s", name);
     o->buf = malloc(cap);
     if (o->buf == NULL)
-        return o->rc = err_set(GDPR_ENOMEM, "out of memory for the export buffer");
+        return o->rc = gdpr__err_set(GDPR_ENOMEM, "out of memory for the export buffer");
     o->cap = cap;
     return GDPR_OK;
 }
 
 void
-out_free(out_stream *o)
+gdpr_export__out_free(out_stream *o)
 {
     if (o->buf) {
         /* The buffer held decrypted personal data. */
-        crypto_wipe(o->buf, o->cap);
+        gdpr_crypto__wipe(o->buf, o->cap);
         free(o->buf);
     }
     o->buf = NULL;
@@ -58,14 +58,15 @@ hand_over(out_stream *o, const void *data, size_t len)
     int ret = o->write(data, len, o->ctx);
 
     if (ret != 0)
-        return o->rc = err_set(GDPR_ECALLBACK, "%s: callback failed (returned %d) after %" PRId64
-                               " bytes", o->name, ret, o->bytes);
+        return o->rc = gdpr__err_set(GDPR_ECALLBACK,
+                                     "%s: callback failed (returned %d) after %" PRId64 " bytes",
+                                     o->name, ret, o->bytes);
     o->bytes += (int64_t)len;
     return GDPR_OK;
 }
 
 int
-out_flush(out_stream *o)
+gdpr_export__out_flush(out_stream *o)
 {
     int rc;
 
@@ -77,7 +78,7 @@ out_flush(out_stream *o)
 }
 
 int
-out_put_slow(out_stream *o, const void *data, size_t len)
+gdpr_export__out_put_slow(out_stream *o, const void *data, size_t len)
 {
     const char *p = data;
 
@@ -91,30 +92,30 @@ out_put_slow(out_stream *o, const void *data, size_t len)
         o->used += n;
         p += n;
         len -= n;
-        if (o->used == o->cap && out_flush(o) != GDPR_OK)
+        if (o->used == o->cap && gdpr_export__out_flush(o) != GDPR_OK)
             return o->rc;
     }
     return GDPR_OK;
 }
 
 int
-out_puts(out_stream *o, const char *s)
+gdpr_export__out_puts(out_stream *o, const char *s)
 {
     return out_put(o, s, strlen(s));
 }
 
 int
-value_is_text(const void *value, size_t len)
+gdpr_export__value_is_text(const void *value, size_t len)
 {
     size_t bad;
 
     if (len == 0)
         return 1;
-    return memchr(value, '\0', len) == NULL && utf8_check(value, len, &bad) == 0;
+    return memchr(value, '\0', len) == NULL && gdpr__utf8_check(value, len, &bad) == 0;
 }
 
 int
-out_base64(out_stream *o, const void *value, size_t len)
+gdpr_export__out_base64(out_stream *o, const void *value, size_t len)
 {
     char chunk[CRYPTO_BASE64_LEN(B64_CHUNK) + 1];
     const unsigned char *p = value;
@@ -123,21 +124,21 @@ out_base64(out_stream *o, const void *value, size_t len)
 
     while (len > 0 && o->rc == GDPR_OK) {
         size_t n = len < B64_CHUNK ? len : B64_CHUNK;
-        size_t w = crypto_base64_encode(p, n, chunk);
+        size_t w = gdpr_crypto__base64_encode(p, n, chunk);
         out_put(o, chunk, w);
         if (w + 1 > most)
             most = w + 1;
         p += n;
         len -= n;
     }
-    crypto_wipe(chunk, most);
+    gdpr_crypto__wipe(chunk, most);
     return o->rc;
 }
 
 /* --- JSON -------------------------------------------------------------- */
 
 void
-jo_init(json_out *j, out_stream *o)
+gdpr_export__jo_init(json_out *j, out_stream *o)
 {
     memset(j, 0, sizeof *j);
     j->o = o;
@@ -146,12 +147,9 @@ jo_init(json_out *j, out_stream *o)
 /* 1 for the bytes a JSON string must escape: C0 controls, quote,
  * backslash (RFC 8259 section 7). */
 static const unsigned char must_escape[256] = {
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
 };
 
 #define ONES UINT64_C(0x0101010101010101)
@@ -197,13 +195,27 @@ escape(out_stream *o, const char *s, size_t len)
         run = i + 1;
         esc[0] = '\\';
         switch (c) {
-        case '"': esc[1] = '"'; break;
-        case '\\': esc[1] = '\\'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\r': esc[1] = 'r'; break;
-        case '\t': esc[1] = 't'; break;
-        case '\b': esc[1] = 'b'; break;
-        case '\f': esc[1] = 'f'; break;
+        case '"':
+            esc[1] = '"';
+            break;
+        case '\\':
+            esc[1] = '\\';
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
+        case '\b':
+            esc[1] = 'b';
+            break;
+        case '\f':
+            esc[1] = 'f';
+            break;
         default:
             memcpy(esc + 1, "u00", 3);
             esc[4] = hex[c >> 4];
@@ -255,10 +267,10 @@ item(json_out *j, const char *key)
 }
 
 int
-jo_open(json_out *j, const char *key, char bracket)
+gdpr_export__jo_open(json_out *j, const char *key, char bracket)
 {
     if (j->depth >= JSON_DEPTH_MAX)
-        return j->o->rc = err_set(GDPR_EINVAL, "internal: export nested too deep");
+        return j->o->rc = gdpr__err_set(GDPR_EINVAL, "internal: export nested too deep");
     item(j, key);
     out_put(j->o, &bracket, 1);
     j->has_items[j->depth++] = 0;
@@ -266,7 +278,7 @@ jo_open(json_out *j, const char *key, char bracket)
 }
 
 int
-jo_close(json_out *j, char bracket)
+gdpr_export__jo_close(json_out *j, char bracket)
 {
     static const char spaces[] = "                                ";
     int had = j->has_items[--j->depth];
@@ -280,7 +292,7 @@ jo_close(json_out *j, char bracket)
 }
 
 int
-jo_str(json_out *j, const char *key, const char *text)
+gdpr_export__jo_str(json_out *j, const char *key, const char *text)
 {
     item(j, key);
     if (text == NULL)
@@ -305,7 +317,7 @@ decimal(int64_t v, char buf[24])
 }
 
 int
-jo_int(json_out *j, const char *key, int64_t v)
+gdpr_export__jo_int(json_out *j, const char *key, int64_t v)
 {
     char num[24];
     char *start = decimal(v, num);
@@ -315,26 +327,26 @@ jo_int(json_out *j, const char *key, int64_t v)
 }
 
 int
-jo_bool(json_out *j, const char *key, int v)
+gdpr_export__jo_bool(json_out *j, const char *key, int v)
 {
     item(j, key);
     return v ? out_put(j->o, "true", 4) : out_put(j->o, "false", 5);
 }
 
 int
-jo_null(json_out *j, const char *key)
+gdpr_export__jo_null(json_out *j, const char *key)
 {
     item(j, key);
     return out_put(j->o, "null", 4);
 }
 
 int
-jo_time(json_out *j, const char *key, int has, int64_t t)
+gdpr_export__jo_time(json_out *j, const char *key, int has, int64_t t)
 {
     char buf[23];
 
-    if (!has || cal_format_instant(t, buf + 1) != 0)
-        return jo_null(j, key);
+    if (!has || gdpr_calendar__format_instant(t, buf + 1) != 0)
+        return gdpr_export__jo_null(j, key);
     /* Digits, '-', ':', 'T' and 'Z' only: nothing to escape. */
     buf[0] = '"';
     buf[21] = '"';
@@ -343,49 +355,50 @@ jo_time(json_out *j, const char *key, int has, int64_t t)
 }
 
 int
-jo_hex(json_out *j, const char *key, const uint8_t *bytes, size_t len)
+gdpr_export__jo_hex(json_out *j, const char *key, const uint8_t *bytes, size_t len)
 {
     char hex[2 * 64 + 1];
 
     if (bytes == NULL || len > 64)
-        return jo_null(j, key);
-    hex_encode(bytes, len, hex);
-    return jo_str(j, key, hex);
+        return gdpr_export__jo_null(j, key);
+    gdpr__hex_encode(bytes, len, hex);
+    return gdpr_export__jo_str(j, key, hex);
 }
 
 int
-jo_value(json_out *j, const void *value, size_t len)
+gdpr_export__jo_value(json_out *j, const void *value, size_t len)
 {
     int text;
 
     if (value == NULL)
         value = ""; /* an empty value may come as NULL */
-    text = value_is_text(value, len);
+    text = gdpr_export__value_is_text(value, len);
 
-    jo_str(j, "encoding", text ? "utf-8" : "base64");
+    gdpr_export__jo_str(j, "encoding", text ? "utf-8" : "base64");
     item(j, "value");
     out_put(j->o, "\"", 1);
     if (text)
         escape(j->o, value, len);
     else
-        out_base64(j->o, value, len);
+        gdpr_export__out_base64(j->o, value, len);
     return out_put(j->o, "\"", 1);
 }
 
 /* --- CSV --------------------------------------------------------------- */
 
 int
-csv_field(out_stream *o, const char *text, size_t len, int last)
+gdpr_export__csv_field(out_stream *o, const char *text, size_t len, int last)
 {
-    if (text != NULL && len > 0 && (memchr(text, ',', len) || memchr(text, '"', len) ||
-                                    memchr(text, '\r', len) || memchr(text, '\n', len))) {
+    if (text != NULL && len > 0 &&
+        (memchr(text, ',', len) || memchr(text, '"', len) || memchr(text, '\r', len) ||
+         memchr(text, '\n', len))) {
         size_t run = 0;
         out_put(o, "\"", 1);
         for (size_t i = 0; i < len; i++) {
             if (text[i] != '"')
                 continue;
             out_put(o, text + run, i + 1 - run); /* through the quote ... */
-            run = i;                              /* ... which goes out again */
+            run = i;                             /* ... which goes out again */
         }
         out_put(o, text + run, len - run);
         out_put(o, "\"", 1);
@@ -396,31 +409,31 @@ csv_field(out_stream *o, const char *text, size_t len, int last)
 }
 
 int
-csv_text(out_stream *o, const char *text, int last)
+gdpr_export__csv_text(out_stream *o, const char *text, int last)
 {
-    return csv_field(o, text, text ? strlen(text) : 0, last);
+    return gdpr_export__csv_field(o, text, text ? strlen(text) : 0, last);
 }
 
 int
-csv_time(out_stream *o, int has, int64_t t, int last)
+gdpr_export__csv_time(out_stream *o, int has, int64_t t, int last)
 {
     char buf[21];
 
-    if (!has || cal_format_instant(t, buf) != 0)
-        return csv_field(o, NULL, 0, last);
-    return csv_field(o, buf, strlen(buf), last);
+    if (!has || gdpr_calendar__format_instant(t, buf) != 0)
+        return gdpr_export__csv_field(o, NULL, 0, last);
+    return gdpr_export__csv_field(o, buf, strlen(buf), last);
 }
 
 int
-csv_value(out_stream *o, const void *value, size_t len, int last)
+gdpr_export__csv_value(out_stream *o, const void *value, size_t len, int last)
 {
     if (value == NULL)
         value = ""; /* an empty value may come as NULL */
-    if (value_is_text(value, len)) {
-        csv_text(o, "utf-8", 0);
-        return csv_field(o, value, len, last);
+    if (gdpr_export__value_is_text(value, len)) {
+        gdpr_export__csv_text(o, "utf-8", 0);
+        return gdpr_export__csv_field(o, value, len, last);
     }
-    csv_text(o, "base64", 0);
-    out_base64(o, value, len);
+    gdpr_export__csv_text(o, "base64", 0);
+    gdpr_export__out_base64(o, value, len);
     return last ? out_put(o, "\r\n", 2) : out_put(o, ",", 1);
 }

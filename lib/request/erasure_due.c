@@ -36,7 +36,7 @@ collect_due(const store_request_row *row, void *ctx)
         size_t cap = d->cap ? 2 * d->cap : 16;
         void *grown = realloc(d->ids, cap * sizeof *d->ids);
         if (grown == NULL)
-            return err_set(GDPR_ENOMEM, "out of memory listing due erasure requests");
+            return gdpr__err_set(GDPR_ENOMEM, "out of memory listing due erasure requests");
         d->ids = grown;
         d->cap = cap;
     }
@@ -49,19 +49,19 @@ run_due_locked(gdpr_engine *eng, const gdpr_actor *who, const char *ground, int6
                int64_t *failed)
 {
     due_list d;
-    int rc = engine_require_policy(eng);
+    int rc = gdpr_engine__require_policy(eng);
 
     if (rc == GDPR_OK && eng->batch)
-        rc = err_set(GDPR_ESTATE, "erasure: not inside a gdpr_begin() batch (see "
-                     "gdpr_erase_subject)");
+        rc = gdpr__err_set(GDPR_ESTATE, "erasure: not inside a gdpr_begin() batch (see "
+                                        "gdpr_erase_subject)");
     if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_ERASE_SUBJECT, NULL);
+        rc = gdpr_engine__authorize(eng, who, PERM_ERASE_SUBJECT, NULL);
     if (rc != GDPR_OK)
         return rc;
     memset(&d, 0, sizeof d);
-    d.now = engine_now(eng);
+    d.now = gdpr_engine__now(eng);
     /* Ids first: fulfilment changes the rows the open-request index walks. */
-    rc = store_request_foreach_due(eng->st, INT64_MIN, INT64_MAX, collect_due, &d);
+    rc = gdpr_store__request_foreach_due(eng->st, INT64_MIN, INT64_MAX, collect_due, &d);
     for (size_t i = 0; rc == GDPR_OK && i < d.n; i++) {
         char request_ground[GDPR_NAME_MAX + 1];
         int r;
@@ -77,7 +77,7 @@ run_due_locked(gdpr_engine *eng, const gdpr_actor *who, const char *ground, int6
     }
     free(d.ids);
     if (rc == GDPR_OK)
-        err_clear();
+        gdpr__err_clear();
     return rc;
 }
 
@@ -92,16 +92,16 @@ gdpr_erase_run_due(gdpr_engine *eng, const gdpr_actor *who, const char *ground,
         *fulfilled_out = 0;
     if (failed_out)
         *failed_out = 0;
-    rc = engine_enter(eng, who);
+    rc = gdpr_engine__enter(eng, who);
     if (rc == GDPR_OK)
-        rc = text_check("ground", ground, GDPR_NAME_MAX);
+        rc = gdpr_text__check("ground", ground, GDPR_NAME_MAX);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     rc = run_due_locked(eng, who, ground, &done, &failed);
     if (fulfilled_out)
         *fulfilled_out = done;
     if (failed_out)
         *failed_out = failed;
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }

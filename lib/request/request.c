@@ -20,16 +20,16 @@
 
 /* --- words ----------------------------------------------------------- */
 
-static const char *const type_words[] = { NULL, "access", "portability", "erasure",
-                                          "rectification", "restriction", "objection" };
-static const char *const status_words[] = { NULL, "open", "in_progress", "fulfilled",
-                                            "denied", "revoked", "expired" };
-static const char *const denial_words[] = { "none", "identity_not_verified", "no_match",
-                                            "manifestly_unfounded_or_excessive", "exempt",
-                                            "other" };
-static const char *const verification_words[] = { "none", "pending", "verified", "failed" };
-static const char *const method_words[] = { "none", "account_login", "known_contact",
-                                            "knowledge", "document", "in_person", "other" };
+static const char *const type_words[] = {
+    NULL, "access", "portability", "erasure", "rectification", "restriction", "objection"};
+static const char *const status_words[] = {NULL,     "open",    "in_progress", "fulfilled",
+                                           "denied", "revoked", "expired"};
+static const char *const denial_words[] = {"none",     "identity_not_verified",
+                                           "no_match", "manifestly_unfounded_or_excessive",
+                                           "exempt",   "other"};
+static const char *const verification_words[] = {"none", "pending", "verified", "failed"};
+static const char *const method_words[] = {
+    "none", "account_login", "known_contact", "knowledge", "document", "in_person", "other"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -79,21 +79,21 @@ gdpr_request_parse(const char *what, const char *word, int *value_out)
         const char *const *words;
         size_t n;
     } sets[] = {
-        { "type", type_words, COUNT(type_words) },
-        { "status", status_words, COUNT(status_words) },
-        { "denial", denial_words, COUNT(denial_words) },
-        { "verification", verification_words, COUNT(verification_words) },
-        { "method", method_words, COUNT(method_words) },
+        {"type", type_words, COUNT(type_words)},
+        {"status", status_words, COUNT(status_words)},
+        {"denial", denial_words, COUNT(denial_words)},
+        {"verification", verification_words, COUNT(verification_words)},
+        {"method", method_words, COUNT(method_words)},
     };
     char list[256] = "";
     int rc;
 
-    err_clear();
+    gdpr__err_clear();
     if (value_out == NULL)
-        return err_set(GDPR_EINVAL, "value_out: must not be NULL");
-    rc = text_check("what", what, GDPR_NAME_MAX);
+        return gdpr__err_set(GDPR_EINVAL, "value_out: must not be NULL");
+    rc = gdpr_text__check("what", what, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = text_check("word", word, GDPR_NAME_MAX);
+        rc = gdpr_text__check("word", word, GDPR_NAME_MAX);
     if (rc != GDPR_OK)
         return rc;
     for (size_t i = 0; i < COUNT(sets); i++) {
@@ -110,30 +110,33 @@ gdpr_request_parse(const char *what, const char *word, int *value_out)
                 strncat(list, ", ", sizeof list - strlen(list) - 1);
             strncat(list, sets[i].words[k], sizeof list - strlen(list) - 1);
         }
-        return err_set(GDPR_EINVAL, "word: '%.64s' is not a request %s (%s)", word, what, list);
+        return gdpr__err_set(GDPR_EINVAL, "word: '%.64s' is not a request %s (%s)", word, what,
+                             list);
     }
-    return err_set(GDPR_EINVAL, "what: '%.64s' is not one of type, status, denial, "
-                   "verification, method", what);
+    return gdpr__err_set(GDPR_EINVAL,
+                         "what: '%.64s' is not one of type, status, denial, "
+                         "verification, method",
+                         what);
 }
 
 /* --- argument checks ------------------------------------------------- */
 
 int
-request_check_id(int64_t request)
+gdpr_request__check_id(int64_t request)
 {
-    return text_check_id("request", "a request id", request);
+    return gdpr_text__check_id("request", "a request id", request);
 }
 
 int
-request_check_call(gdpr_engine *eng, const gdpr_actor *who, int64_t request)
+gdpr_request__check_call(gdpr_engine *eng, const gdpr_actor *who, int64_t request)
 {
-    int rc = engine_enter(eng, who);
+    int rc = gdpr_engine__enter(eng, who);
 
-    return rc == GDPR_OK ? request_check_id(request) : rc;
+    return rc == GDPR_OK ? gdpr_request__check_id(request) : rc;
 }
 
 int
-request_check_note(const char *field, const char *note)
+gdpr_request__check_note(const char *field, const char *note)
 {
     size_t len, bad;
 
@@ -141,48 +144,49 @@ request_check_note(const char *field, const char *note)
         return GDPR_OK;
     len = strnlen(note, GDPR_REQUEST_NOTE_MAX + 1);
     if (len == 0)
-        return err_set(GDPR_EINVAL, "%s: must not be empty (pass NULL for none)", field);
+        return gdpr__err_set(GDPR_EINVAL, "%s: must not be empty (pass NULL for none)", field);
     if (len > GDPR_REQUEST_NOTE_MAX)
-        return err_set(GDPR_EINVAL, "%s: longer than %u bytes", field, GDPR_REQUEST_NOTE_MAX);
-    if (utf8_check(note, len, &bad) != 0)
-        return err_set(GDPR_EINVAL, "%s: not valid UTF-8 (byte %zu)", field, bad);
+        return gdpr__err_set(GDPR_EINVAL, "%s: longer than %u bytes", field, GDPR_REQUEST_NOTE_MAX);
+    if (gdpr__utf8_check(note, len, &bad) != 0)
+        return gdpr__err_set(GDPR_EINVAL, "%s: not valid UTF-8 (byte %zu)", field, bad);
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)note[i];
         if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
-            return err_set(GDPR_EINVAL, "%s: control character at byte %zu", field, i);
+            return gdpr__err_set(GDPR_EINVAL, "%s: control character at byte %zu", field, i);
     }
     return GDPR_OK;
 }
 
 int
-request_check_time(const char *field, int64_t t)
+gdpr_request__check_time(const char *field, int64_t t)
 {
     char when[21];
 
     if (t == 0)
         return GDPR_OK;
     if (t < REQUEST_EPOCH || t > CAL_MAX_TIME) {
-        if (cal_format_instant(t, when) != 0)
+        if (gdpr_calendar__format_instant(t, when) != 0)
             snprintf(when, sizeof when, "%lld", (long long)t);
-        return err_set(GDPR_EINVAL, "%s: %s is out of range (2018-05-25, when the GDPR began "
-                       "to apply, to 9999-12-31)", field, when);
+        return gdpr__err_set(GDPR_EINVAL,
+                             "%s: %s is out of range (2018-05-25, when the GDPR began "
+                             "to apply, to 9999-12-31)",
+                             field, when);
     }
     return GDPR_OK;
 }
 
 int
-request_check_word(const char *field, const char *value, size_t max)
+gdpr_request__check_word(const char *field, const char *value, size_t max)
 {
-    int rc = text_check(field, value, max);
+    int rc = gdpr_text__check(field, value, max);
 
     if (rc != GDPR_OK)
         return rc;
     for (const char *p = value; *p; p++) {
         char c = *p;
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-              c == '.'))
-            return err_set(GDPR_EINVAL, "%s: '%.64s' may hold only a-z, 0-9, '_', '-' and '.'",
-                           field, value);
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'))
+            return gdpr__err_set(
+                GDPR_EINVAL, "%s: '%.64s' may hold only a-z, 0-9, '_', '-' and '.'", field, value);
     }
     return GDPR_OK;
 }
@@ -190,51 +194,54 @@ request_check_word(const char *field, const char *value, size_t max)
 /* --- the status machine ---------------------------------------------- */
 
 int
-request_is_final(int status)
+gdpr_request__is_final(int status)
 {
     return status == GDPR_REQUEST_FULFILLED || status == GDPR_REQUEST_DENIED ||
            status == GDPR_REQUEST_REVOKED || status == GDPR_REQUEST_EXPIRED;
 }
 
 int
-request_can_move(const store_request_row *r, int to)
+gdpr_request__can_move(const store_request_row *r, int to)
 {
-    if (request_is_final(r->status))
-        return err_set(GDPR_ESTATE, "request %lld: cannot go from %s to %s (%s is final)",
-                       (long long)r->id, gdpr_request_status_name(r->status),
-                       gdpr_request_status_name(to), gdpr_request_status_name(r->status));
+    if (gdpr_request__is_final(r->status))
+        return gdpr__err_set(GDPR_ESTATE, "request %lld: cannot go from %s to %s (%s is final)",
+                             (long long)r->id, gdpr_request_status_name(r->status),
+                             gdpr_request_status_name(to), gdpr_request_status_name(r->status));
     if (to == GDPR_REQUEST_OPEN && r->status != GDPR_REQUEST_OPEN)
-        return err_set(GDPR_ESTATE, "request %lld: cannot go from %s back to open",
-                       (long long)r->id, gdpr_request_status_name(r->status));
+        return gdpr__err_set(GDPR_ESTATE, "request %lld: cannot go from %s back to open",
+                             (long long)r->id, gdpr_request_status_name(r->status));
     return GDPR_OK;
 }
 
 int
-request_require_live(const store_request_row *r, const char *what)
+gdpr_request__require_live(const store_request_row *r, const char *what)
 {
-    if (request_is_final(r->status))
-        return err_set(GDPR_ESTATE, "request %lld is %s (final): cannot %s it", (long long)r->id,
-                       gdpr_request_status_name(r->status), what);
+    if (gdpr_request__is_final(r->status))
+        return gdpr__err_set(GDPR_ESTATE, "request %lld is %s (final): cannot %s it",
+                             (long long)r->id, gdpr_request_status_name(r->status), what);
     return GDPR_OK;
 }
 
 int
-request_require_subject(const store_request_row *r, int verified)
+gdpr_request__require_subject(const store_request_row *r, int verified)
 {
     if (!r->has_subject)
-        return err_set(GDPR_ESTATE, "request %lld: matches no subject yet "
-                       "(gdpr_request_match, or deny it as no_match)", (long long)r->id);
+        return gdpr__err_set(GDPR_ESTATE,
+                             "request %lld: matches no subject yet "
+                             "(gdpr_request_match, or deny it as no_match)",
+                             (long long)r->id);
     if (verified && r->verification != GDPR_VERIFY_VERIFIED)
-        return err_set(GDPR_ESTATE, "request %lld: the requester's identity is %s, not verified "
-                       "(gdpr_request_verify first)", (long long)r->id,
-                       gdpr_request_verification_name(r->verification));
+        return gdpr__err_set(GDPR_ESTATE,
+                             "request %lld: the requester's identity is %s, not verified "
+                             "(gdpr_request_verify first)",
+                             (long long)r->id, gdpr_request_verification_name(r->verification));
     return GDPR_OK;
 }
 
 int
-request_load(gdpr_engine *eng, int64_t request, store_request_row *r)
+gdpr_request__load(gdpr_engine *eng, int64_t request, store_request_row *r)
 {
-    return store_request_get(eng->st, request, r);
+    return gdpr_store__request_get(eng->st, request, r);
 }
 
 /* --- closing authority ----------------------------------------------- */
@@ -248,13 +255,13 @@ request_mask(const policy_role *role)
 
     if (role == NULL)
         return 0;
-    if (policy_role_allows(role, PERM_REQUEST_OPEN))
+    if (gdpr_policy__role_allows(role, PERM_REQUEST_OPEN))
         m |= MASK_OPEN;
-    if (policy_role_allows(role, PERM_REQUEST_MANAGE))
+    if (gdpr_policy__role_allows(role, PERM_REQUEST_MANAGE))
         m |= MASK_MANAGE;
-    if (policy_role_allows(role, PERM_REQUEST_CLOSE))
+    if (gdpr_policy__role_allows(role, PERM_REQUEST_CLOSE))
         m |= MASK_CLOSE;
-    if (policy_role_allows(role, PERM_REQUEST_DENY))
+    if (gdpr_policy__role_allows(role, PERM_REQUEST_DENY))
         m |= MASK_DENY;
     return m;
 }
@@ -262,7 +269,7 @@ request_mask(const policy_role *role)
 static unsigned int
 role_mask(const gdpr_engine *eng, const char *role)
 {
-    return request_mask(policy_find_role(eng->policy, role));
+    return request_mask(gdpr_policy__find_role(eng->policy, role));
 }
 
 /* "dpo, lead" : the roles whose request permissions include `need`. */
@@ -285,23 +292,21 @@ roles_at_least(const gdpr_engine *eng, unsigned int need, char *buf, size_t size
 static void
 flag_words(unsigned int flags, char *buf, size_t size)
 {
-    static const char *const words[] = { "special-category data", "complaint", "media",
-                                          "authority" };
+    static const char *const words[] = {"special-category data", "complaint", "media", "authority"};
     size_t used = 0;
 
     buf[0] = '\0';
     for (unsigned int i = 0; i < 4 && used < size; i++)
         if (flags & (1u << i))
-            used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? ", " : "",
-                                     words[i]);
+            used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? ", " : "", words[i]);
 }
 
 static int refuse_close(gdpr_engine *eng, const gdpr_actor *who, const store_request_row *r,
                         permission perm, const char *fmt, ...) GDPR_PRINTF(5, 6);
 
 static int
-refuse_close(gdpr_engine *eng, const gdpr_actor *who, const store_request_row *r,
-             permission perm, const char *fmt, ...)
+refuse_close(gdpr_engine *eng, const gdpr_actor *who, const store_request_row *r, permission perm,
+             const char *fmt, ...)
 {
     char why[768];
     char ref[64];
@@ -313,43 +318,44 @@ refuse_close(gdpr_engine *eng, const gdpr_actor *who, const store_request_row *r
     va_end(ap);
     snprintf(ref, sizeof ref, "request %lld", (long long)r->id);
     /* The refusal itself is a fact the trail must show. */
-    rc = engine_begin(eng);
+    rc = gdpr_engine__begin(eng);
     if (rc == GDPR_OK)
-        rc = engine_end(eng, audit_append(eng, who, permission_name(perm),
-                                          r->has_subject ? r->subject : NULL, GDPR_EDENIED, ref));
+        rc = gdpr_engine__end(eng, gdpr_audit__append(eng, who, gdpr_permission__name(perm),
+                                                      r->has_subject ? r->subject : NULL,
+                                                      GDPR_EDENIED, ref));
     if (rc != GDPR_OK)
-        return err_wrap(rc, "auditing a refused '%s'", permission_name(perm));
-    return err_set(GDPR_EDENIED, "%s", why);
+        return gdpr__err_wrap(rc, "auditing a refused '%s'", gdpr_permission__name(perm));
+    return gdpr__err_set(GDPR_EDENIED, "%s", why);
 }
 
 int
-request_authorize_close(gdpr_engine *eng, const gdpr_actor *who, const store_request_row *r,
-                        permission perm)
+gdpr_request__authorize_close(gdpr_engine *eng, const gdpr_actor *who, const store_request_row *r,
+                              permission perm)
 {
     const policy_requests *pr = &eng->policy->requests;
     unsigned int have, need = 0;
     char roles[256], flags[128];
-    int rc = engine_authorize(eng, who, perm, r->has_subject ? r->subject : NULL);
+    int rc = gdpr_engine__authorize(eng, who, perm, r->has_subject ? r->subject : NULL);
 
     if (rc != GDPR_OK)
         return rc;
     have = role_mask(eng, who->role);
     if (r->escalated_to[0] != '\0') {
-        const policy_role *to = policy_find_role(eng->policy, r->escalated_to);
+        const policy_role *to = gdpr_policy__find_role(eng->policy, r->escalated_to);
         /* A role the current policy dropped: only full authority remains. */
         need = to ? request_mask(to) : MASK_ALL;
         if ((have & need) != need) {
             roles_at_least(eng, need, roles, sizeof roles);
-            return refuse_close(eng, who, r, perm, "request %lld is escalated to '%s': "
+            return refuse_close(eng, who, r, perm,
+                                "request %lld is escalated to '%s': "
                                 "closing it needs that role or one with the same request "
-                                "permissions (%s); who.role is '%.64s'", (long long)r->id,
-                                r->escalated_to, roles, who->role);
+                                "permissions (%s); who.role is '%.64s'",
+                                (long long)r->id, r->escalated_to, roles, who->role);
         }
     }
     if (r->flags != 0) {
-        const policy_role *hr = pr->high_risk_role ? policy_find_role(eng->policy,
-                                                                       pr->high_risk_role)
-                                                   : NULL;
+        const policy_role *hr =
+            pr->high_risk_role ? gdpr_policy__find_role(eng->policy, pr->high_risk_role) : NULL;
         need = hr ? request_mask(hr) : MASK_ALL;
         if ((have & need) != need) {
             flag_words(r->flags, flags, sizeof flags);
@@ -358,10 +364,11 @@ request_authorize_close(gdpr_engine *eng, const gdpr_actor *who, const store_req
                          pr->high_risk_role);
             else
                 roles_at_least(eng, need, roles, sizeof roles);
-            return refuse_close(eng, who, r, perm, "request %lld is high-risk (%s): closing it "
+            return refuse_close(eng, who, r, perm,
+                                "request %lld is high-risk (%s): closing it "
                                 "needs role %s; escalate it there (gdpr_request_escalate); "
-                                "who.role is '%.64s'", (long long)r->id, flags, roles,
-                                who->role);
+                                "who.role is '%.64s'",
+                                (long long)r->id, flags, roles, who->role);
         }
     }
     if (pr->n_close_roles[r->type] > 0) {
@@ -373,10 +380,11 @@ request_authorize_close(gdpr_engine *eng, const gdpr_actor *who, const store_req
         for (size_t i = 0; i < pr->n_close_roles[r->type] && used < sizeof roles; i++)
             used += (size_t)snprintf(roles + used, sizeof roles - used, "%s%s", i ? ", " : "",
                                      pr->close_roles[r->type][i]);
-        return refuse_close(eng, who, r, perm, "policy requests.close_roles.%s: only %s may "
+        return refuse_close(eng, who, r, perm,
+                            "policy requests.close_roles.%s: only %s may "
                             "close %s requests; who.role is '%.64s'",
-                            gdpr_request_type_name(r->type), roles,
-                            gdpr_request_type_name(r->type), who->role);
+                            gdpr_request_type_name(r->type), roles, gdpr_request_type_name(r->type),
+                            who->role);
     }
     return GDPR_OK;
 }
@@ -384,8 +392,8 @@ request_authorize_close(gdpr_engine *eng, const gdpr_actor *who, const store_req
 /* --- history and the trail ------------------------------------------- */
 
 int
-request_log(gdpr_engine *eng, const gdpr_actor *who, const store_request_row *r,
-            permission perm, const char *action, const char *detail, const char *note)
+gdpr_request__log(gdpr_engine *eng, const gdpr_actor *who, const store_request_row *r,
+                  permission perm, const char *action, const char *detail, const char *note)
 {
     store_request_event_row ev;
     uint8_t *sealed = NULL;
@@ -395,7 +403,7 @@ request_log(gdpr_engine *eng, const gdpr_actor *who, const store_request_row *r,
     if (rc != GDPR_OK)
         return rc;
     ev.request = r->id;
-    ev.at = engine_now(eng);
+    ev.at = gdpr_engine__now(eng);
     ev.actor = who->id;
     ev.role = who->role;
     ev.action = action;
@@ -406,72 +414,75 @@ request_log(gdpr_engine *eng, const gdpr_actor *who, const store_request_row *r,
     if (note != NULL) {
         size_t len = strlen(note);
         if (!r->has_subject)
-            return err_set(GDPR_EINVAL, "note: request %lld matches no subject yet, so there is "
-                           "no key to seal a note under; add it after gdpr_request_match()",
-                           (long long)r->id);
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "note: request %lld matches no subject yet, so there is "
+                                 "no key to seal a note under; add it after gdpr_request_match()",
+                                 (long long)r->id);
         sealed = malloc(len + CRYPTO_SEAL_OVERHEAD);
         if (sealed == NULL)
-            return err_set(GDPR_ENOMEM, "out of memory sealing a note");
-        rc = engine_seal_field(eng, r->subject, "request_event", ev.id, "note", note, len,
-                               sealed);
+            return gdpr__err_set(GDPR_ENOMEM, "out of memory sealing a note");
+        rc = gdpr_engine__seal_field(eng, r->subject, "request_event", ev.id, "note", note, len,
+                                     sealed);
         ev.note = sealed;
         ev.note_len = len + CRYPTO_SEAL_OVERHEAD;
     }
     if (rc == GDPR_OK)
-        rc = store_request_event_insert(eng->st, &ev);
+        rc = gdpr_store__request_event_insert(eng->st, &ev);
     free(sealed);
     snprintf(ref, sizeof ref, "request %lld %s%s%s", (long long)r->id, action, detail ? " " : "",
              detail ? detail : "");
     if (rc == GDPR_OK)
-        rc = audit_append(eng, who, permission_name(perm), r->has_subject ? r->subject : NULL,
-                          GDPR_OK, ref);
+        rc = gdpr_audit__append(eng, who, gdpr_permission__name(perm),
+                                r->has_subject ? r->subject : NULL, GDPR_OK, ref);
     return rc;
 }
 
 int
-request_commit_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r,
-                    permission perm, const char *action, const char *detail, const char *note)
+gdpr_request__commit_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r,
+                          permission perm, const char *action, const char *detail, const char *note)
 {
     int rc;
 
-    r->updated = engine_now(eng);
-    rc = store_request_update(eng->st, r);
+    r->updated = gdpr_engine__now(eng);
+    rc = gdpr_store__request_update(eng->st, r);
     if (rc == GDPR_OK && r->closed != 0 && r->has_subject) /* retention anchor (lib/retention.c) */
-        rc = schedule_anchor(eng, r->subject, ANCHOR_REQUEST_CLOSED, NULL, r->closed);
+        rc = gdpr_schedule__anchor(eng, r->subject, ANCHOR_REQUEST_CLOSED, NULL, r->closed);
     if (rc == GDPR_OK)
-        rc = request_log(eng, who, r, perm, action, detail, note);
+        rc = gdpr_request__log(eng, who, r, perm, action, detail, note);
     return rc;
 }
 
 void
-request_close_now(gdpr_engine *eng, store_request_row *r, int status)
+gdpr_request__close_now(gdpr_engine *eng, store_request_row *r, int status)
 {
     const cal_zone *zone = eng->policy->controller.zone;
 
     r->status = status;
-    r->closed = engine_now(eng);
-    r->close_days = (int)(cal_zone_local_day(zone, r->closed) -
-                          cal_zone_local_day(zone, r->received));
+    r->closed = gdpr_engine__now(eng);
+    r->close_days = (int)(gdpr_calendar__zone_local_day(zone, r->closed) -
+                          gdpr_calendar__zone_local_day(zone, r->received));
     if (r->close_days < 0)
         r->close_days = 0;
 }
 
 int
-request_deadline(gdpr_engine *eng, int64_t received, int months, int64_t *due_out)
+gdpr_request__deadline(gdpr_engine *eng, int64_t received, int months, int64_t *due_out)
 {
     const policy_controller *c = &eng->policy->controller;
-    int64_t due = cal_deadline_months(received, months, c->zone, c->holidays, c->n_holidays,
-                                      NULL);
+    int64_t due =
+        gdpr_calendar__deadline_months(received, months, c->zone, c->holidays, c->n_holidays, NULL);
 
     if (due == CAL_TIME_INVALID)
-        return err_set(GDPR_EINVAL, "received_at: no deadline of %d month(s) can be computed "
-                       "from %lld", months, (long long)received);
+        return gdpr__err_set(GDPR_EINVAL,
+                             "received_at: no deadline of %d month(s) can be computed "
+                             "from %lld",
+                             months, (long long)received);
     *due_out = due;
     return GDPR_OK;
 }
 
 void
-request_info_fill(const store_request_row *row, gdpr_request_info *out)
+gdpr_request__info_fill(const store_request_row *row, gdpr_request_info *out)
 {
     unsigned int version = out->version;
 
@@ -481,7 +492,7 @@ request_info_fill(const store_request_row *row, gdpr_request_info *out)
     out->type = (gdpr_request_type)row->type;
     out->status = (gdpr_request_status)row->status;
     if (row->has_subject)
-        hex_encode(row->subject, CRYPTO_HASH_BYTES, out->subject_hash);
+        gdpr__hex_encode(row->subject, CRYPTO_HASH_BYTES, out->subject_hash);
     snprintf(out->id_kind, sizeof out->id_kind, "%.64s", row->ident_kind);
     snprintf(out->channel, sizeof out->channel, "%.64s", row->channel);
     out->received = row->received;
@@ -502,10 +513,10 @@ request_info_fill(const store_request_row *row, gdpr_request_info *out)
 }
 
 int
-request_subject_id(gdpr_engine *eng, const store_request_row *r, char **subject_out)
+gdpr_request__subject_id(gdpr_engine *eng, const store_request_row *r, char **subject_out)
 {
     *subject_out = NULL;
     if (!r->has_subject)
-        return request_require_subject(r, 0);
-    return engine_subject_ident(eng, r->subject, subject_out);
+        return gdpr_request__require_subject(r, 0);
+    return gdpr_engine__subject_ident(eng, r->subject, subject_out);
 }

@@ -17,29 +17,29 @@
 #include "text.h"
 
 const char *
-request_time_text(int64_t t, char buf[32])
+gdpr_request__time_text(int64_t t, char buf[32])
 {
-    if (cal_format_instant(t, buf) != 0)
+    if (gdpr_calendar__format_instant(t, buf) != 0)
         snprintf(buf, 32, "%lld", (long long)t);
     return buf;
 }
 
 int
-request_run(gdpr_engine *eng, const gdpr_actor *who, int64_t request, request_step_fn step,
-            const void *arg)
+gdpr_request__run(gdpr_engine *eng, const gdpr_actor *who, int64_t request, request_step_fn step,
+                  const void *arg)
 {
     store_request_row *r = malloc(sizeof *r);
     int rc;
 
     if (r == NULL)
-        return err_set(GDPR_ENOMEM, "out of memory loading a request");
-    engine_lock(eng);
-    rc = engine_require_policy(eng);
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory loading a request");
+    gdpr_engine__lock(eng);
+    rc = gdpr_engine__require_policy(eng);
     if (rc == GDPR_OK)
-        rc = request_load(eng, request, r);
+        rc = gdpr_request__load(eng, request, r);
     if (rc == GDPR_OK)
         rc = step(eng, who, r, arg);
-    engine_unlock(eng, rc);
+    gdpr_engine__unlock(eng, rc);
     free(r);
     return rc;
 }
@@ -49,12 +49,12 @@ static int
 commit(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, permission perm,
        const char *action, const char *detail, const char *note)
 {
-    int rc = engine_begin(eng);
+    int rc = gdpr_engine__begin(eng);
 
     if (rc != GDPR_OK)
         return rc;
-    rc = request_commit_step(eng, who, r, perm, action, detail, note);
-    return engine_end(eng, rc);
+    rc = gdpr_request__commit_step(eng, who, r, perm, action, detail, note);
+    return gdpr_engine__end(eng, rc);
 }
 
 /* --- verify ---------------------------------------------------------- */
@@ -70,17 +70,17 @@ verify_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, const
 {
     const verify_arg *a = arg;
     char detail[64];
-    int rc = request_require_live(r, "verify");
+    int rc = gdpr_request__require_live(r, "verify");
 
     if (rc == GDPR_OK)
-        rc = request_require_subject(r, 0);
+        rc = gdpr_request__require_subject(r, 0);
     if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_REQUEST_OPEN, r->subject);
+        rc = gdpr_engine__authorize(eng, who, PERM_REQUEST_OPEN, r->subject);
     if (rc != GDPR_OK)
         return rc;
     r->verification = (int)a->state;
     r->verify_method = (int)a->method;
-    r->verified_at = a->state == GDPR_VERIFY_VERIFIED ? engine_now(eng) : 0;
+    r->verified_at = a->state == GDPR_VERIFY_VERIFIED ? gdpr_engine__now(eng) : 0;
     if (r->status == GDPR_REQUEST_OPEN)
         r->status = GDPR_REQUEST_IN_PROGRESS;
     snprintf(detail, sizeof detail, "%s (%s)", gdpr_request_verification_name((int)a->state),
@@ -92,25 +92,25 @@ GDPR_API int
 gdpr_request_verify(gdpr_engine *eng, const gdpr_actor *who, int64_t request,
                     gdpr_request_verification state, gdpr_request_method method, const char *note)
 {
-    verify_arg a = { state, method, note };
-    int rc = request_check_call(eng, who, request);
+    verify_arg a = {state, method, note};
+    int rc = gdpr_request__check_call(eng, who, request);
 
     if (rc != GDPR_OK)
         return rc;
     if (state != GDPR_VERIFY_PENDING && state != GDPR_VERIFY_VERIFIED &&
         state != GDPR_VERIFY_FAILED)
-        return err_set(GDPR_EINVAL, "state: %d is not pending (1), verified (2) or failed (3)",
-                       (int)state);
+        return gdpr__err_set(
+            GDPR_EINVAL, "state: %d is not pending (1), verified (2) or failed (3)", (int)state);
     if ((int)method < 0 || (int)method > GDPR_METHOD_MAX)
-        return err_set(GDPR_EINVAL, "method: %d is not a verification method (0..%d)",
-                       (int)method, GDPR_METHOD_MAX);
+        return gdpr__err_set(GDPR_EINVAL, "method: %d is not a verification method (0..%d)",
+                             (int)method, GDPR_METHOD_MAX);
     if (state != GDPR_VERIFY_PENDING && method == GDPR_METHOD_NONE)
-        return err_set(GDPR_EINVAL, "method: say how identity was %s",
-                       state == GDPR_VERIFY_VERIFIED ? "verified" : "checked");
-    rc = request_check_note("note", note);
+        return gdpr__err_set(GDPR_EINVAL, "method: say how identity was %s",
+                             state == GDPR_VERIFY_VERIFIED ? "verified" : "checked");
+    rc = gdpr_request__check_note("note", note);
     if (rc != GDPR_OK)
         return rc;
-    return request_run(eng, who, request, verify_step, &a);
+    return gdpr_request__run(eng, who, request, verify_step, &a);
 }
 
 /* --- extend ---------------------------------------------------------- */
@@ -127,31 +127,38 @@ extend_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, const
     const extend_arg *a = arg;
     char t1[32], t2[32], detail[64];
     int64_t due = 0;
-    int rc = request_require_live(r, "extend");
+    int rc = gdpr_request__require_live(r, "extend");
 
     if (rc == GDPR_OK)
-        rc = request_require_subject(r, 0);
+        rc = gdpr_request__require_subject(r, 0);
     if (rc != GDPR_OK)
         return rc;
     if (r->extended_months > 0)
-        return err_set(GDPR_ESTATE, "request %lld: already extended once (by %d month%s); "
-                       "Art. 12(3) allows one extension", (long long)r->id, r->extended_months,
-                       r->extended_months == 1 ? "" : "s");
-    if (engine_now(eng) >= r->first_due)
-        return err_set(GDPR_ESTATE, "request %lld: the first due date ended at %s; an extension "
-                       "must be decided and told within the first month (Art. 12(3))",
-                       (long long)r->id, request_time_text(r->first_due, t1));
+        return gdpr__err_set(GDPR_ESTATE,
+                             "request %lld: already extended once (by %d month%s); "
+                             "Art. 12(3) allows one extension",
+                             (long long)r->id, r->extended_months,
+                             r->extended_months == 1 ? "" : "s");
+    if (gdpr_engine__now(eng) >= r->first_due)
+        return gdpr__err_set(GDPR_ESTATE,
+                             "request %lld: the first due date ended at %s; an extension "
+                             "must be decided and told within the first month (Art. 12(3))",
+                             (long long)r->id, gdpr_request__time_text(r->first_due, t1));
     if (a->told_at < r->received)
-        return err_set(GDPR_EINVAL, "subject_told_at: %s is before the request was received "
-                       "(%s)", request_time_text(a->told_at, t1),
-                       request_time_text(r->received, t2));
+        return gdpr__err_set(GDPR_EINVAL,
+                             "subject_told_at: %s is before the request was received "
+                             "(%s)",
+                             gdpr_request__time_text(a->told_at, t1),
+                             gdpr_request__time_text(r->received, t2));
     if (a->told_at >= r->first_due)
-        return err_set(GDPR_EINVAL, "subject_told_at: %s is after the first month ended (%s); "
-                       "the subject must be told within it", request_time_text(a->told_at, t1),
-                       request_time_text(r->first_due, t2));
-    rc = engine_authorize(eng, who, PERM_REQUEST_MANAGE, r->subject);
+        return gdpr__err_set(GDPR_EINVAL,
+                             "subject_told_at: %s is after the first month ended (%s); "
+                             "the subject must be told within it",
+                             gdpr_request__time_text(a->told_at, t1),
+                             gdpr_request__time_text(r->first_due, t2));
+    rc = gdpr_engine__authorize(eng, who, PERM_REQUEST_MANAGE, r->subject);
     if (rc == GDPR_OK)
-        rc = request_deadline(eng, r->received, 1 + a->months, &due);
+        rc = gdpr_request__deadline(eng, r->received, 1 + a->months, &due);
     if (rc != GDPR_OK)
         return rc;
     r->extended_months = a->months;
@@ -166,29 +173,33 @@ GDPR_API int
 gdpr_request_extend(gdpr_engine *eng, const gdpr_actor *who, int64_t request, int months,
                     const char *reason, int64_t subject_told_at)
 {
-    extend_arg a = { months, reason, subject_told_at };
-    int rc = request_check_call(eng, who, request);
+    extend_arg a = {months, reason, subject_told_at};
+    int rc = gdpr_request__check_call(eng, who, request);
 
     if (rc != GDPR_OK)
         return rc;
     if (months < 1 || months > 2)
-        return err_set(GDPR_EINVAL, "months: %d; an extension is by 1 or 2 further months "
-                       "(Art. 12(3))", months);
+        return gdpr__err_set(GDPR_EINVAL,
+                             "months: %d; an extension is by 1 or 2 further months "
+                             "(Art. 12(3))",
+                             months);
     if (reason == NULL)
-        return err_set(GDPR_EINVAL, "reason: must not be NULL (Art. 12(3) asks for the reasons "
-                       "of the delay)");
-    rc = request_check_note("reason", reason);
+        return gdpr__err_set(GDPR_EINVAL,
+                             "reason: must not be NULL (Art. 12(3) asks for the reasons "
+                             "of the delay)");
+    rc = gdpr_request__check_note("reason", reason);
     if (rc == GDPR_OK && subject_told_at == 0)
-        rc = err_set(GDPR_EINVAL, "subject_told_at: required: when the subject was told of the "
-                     "extension");
+        rc = gdpr__err_set(GDPR_EINVAL,
+                           "subject_told_at: required: when the subject was told of the "
+                           "extension");
     if (rc == GDPR_OK)
-        rc = request_check_time("subject_told_at", subject_told_at);
-    if (rc == GDPR_OK && subject_told_at > engine_now(eng))
-        rc = err_set(GDPR_EINVAL, "subject_told_at: %lld is in the future",
-                     (long long)subject_told_at);
+        rc = gdpr_request__check_time("subject_told_at", subject_told_at);
+    if (rc == GDPR_OK && subject_told_at > gdpr_engine__now(eng))
+        rc = gdpr__err_set(GDPR_EINVAL, "subject_told_at: %lld is in the future",
+                           (long long)subject_told_at);
     if (rc != GDPR_OK)
         return rc;
-    return request_run(eng, who, request, extend_step, &a);
+    return gdpr_request__run(eng, who, request, extend_step, &a);
 }
 
 /* --- flag ------------------------------------------------------------ */
@@ -203,10 +214,11 @@ flag_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, const v
 {
     const flag_arg *a = arg;
     char detail[32];
-    int rc = request_require_live(r, "flag");
+    int rc = gdpr_request__require_live(r, "flag");
 
     if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_REQUEST_OPEN, r->has_subject ? r->subject : NULL);
+        rc =
+            gdpr_engine__authorize(eng, who, PERM_REQUEST_OPEN, r->has_subject ? r->subject : NULL);
     if (rc != GDPR_OK)
         return rc;
     r->flags |= a->flags;
@@ -218,24 +230,24 @@ GDPR_API int
 gdpr_request_flag(gdpr_engine *eng, const gdpr_actor *who, int64_t request, unsigned int flags,
                   const char *note)
 {
-    flag_arg a = { flags, note };
-    int rc = request_check_call(eng, who, request);
+    flag_arg a = {flags, note};
+    int rc = gdpr_request__check_call(eng, who, request);
 
     if (rc != GDPR_OK)
         return rc;
     if (flags == 0 || (flags & ~GDPR_REQUEST_FLAGS_ALL) != 0)
-        return err_set(GDPR_EINVAL, "flags: 0x%x; give one or more GDPR_REQUEST_FLAG_* bits",
-                       flags);
-    rc = request_check_note("note", note);
+        return gdpr__err_set(GDPR_EINVAL, "flags: 0x%x; give one or more GDPR_REQUEST_FLAG_* bits",
+                             flags);
+    rc = gdpr_request__check_note("note", note);
     if (rc != GDPR_OK)
         return rc;
-    return request_run(eng, who, request, flag_step, &a);
+    return gdpr_request__run(eng, who, request, flag_step, &a);
 }
 
 /* --- escalate -------------------------------------------------------- */
 
-static const permission request_perms[] = { PERM_REQUEST_OPEN, PERM_REQUEST_MANAGE,
-                                            PERM_REQUEST_CLOSE, PERM_REQUEST_DENY };
+static const permission request_perms[] = {PERM_REQUEST_OPEN, PERM_REQUEST_MANAGE,
+                                           PERM_REQUEST_CLOSE, PERM_REQUEST_DENY};
 
 /* Bit i: the role holds request_perms[i]. */
 static unsigned int
@@ -244,7 +256,7 @@ mask_of(const policy_role *role)
     unsigned int m = 0;
 
     for (unsigned int i = 0; role != NULL && i < 4; i++)
-        if (policy_role_allows(role, request_perms[i]))
+        if (gdpr_policy__role_allows(role, request_perms[i]))
             m |= 1u << i;
     return m;
 }
@@ -258,7 +270,7 @@ perm_list(unsigned int bits, char *buf, size_t size)
     for (unsigned int i = 0; i < 4 && used < size; i++)
         if (bits & (1u << i))
             used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? ", " : "",
-                                     permission_name(request_perms[i]));
+                                     gdpr_permission__name(request_perms[i]));
 }
 
 typedef struct {
@@ -273,32 +285,38 @@ escalate_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, con
     const policy_role *to;
     unsigned int have, want, cur;
     char perms[160], detail[GDPR_NAME_MAX + 8];
-    int rc = request_require_live(r, "escalate");
+    int rc = gdpr_request__require_live(r, "escalate");
 
     if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_REQUEST_OPEN, r->has_subject ? r->subject : NULL);
+        rc =
+            gdpr_engine__authorize(eng, who, PERM_REQUEST_OPEN, r->has_subject ? r->subject : NULL);
     if (rc != GDPR_OK)
         return rc;
-    to = policy_find_role(eng->policy, a->to_role);
+    to = gdpr_policy__find_role(eng->policy, a->to_role);
     if (to == NULL)
-        return err_set(GDPR_EINVAL, "to_role: '%.64s' is not a role of the policy", a->to_role);
-    have = mask_of(policy_find_role(eng->policy, who->role));
+        return gdpr__err_set(GDPR_EINVAL, "to_role: '%.64s' is not a role of the policy",
+                             a->to_role);
+    have = mask_of(gdpr_policy__find_role(eng->policy, who->role));
     want = mask_of(to);
-    cur = r->escalated_to[0] ? mask_of(policy_find_role(eng->policy, r->escalated_to)) : 0;
+    cur = r->escalated_to[0] ? mask_of(gdpr_policy__find_role(eng->policy, r->escalated_to)) : 0;
     if ((want & have) != have || want == have) {
         perm_list(have & ~want, perms, sizeof perms);
         if (perms[0] != '\0')
-            return err_set(GDPR_EINVAL, "to_role: '%.64s' is not above '%.64s': it lacks %s",
-                           a->to_role, who->role, perms);
-        return err_set(GDPR_EINVAL, "to_role: '%.64s' is not above '%.64s': both hold the same "
-                       "request permissions", a->to_role, who->role);
+            return gdpr__err_set(GDPR_EINVAL, "to_role: '%.64s' is not above '%.64s': it lacks %s",
+                                 a->to_role, who->role, perms);
+        return gdpr__err_set(GDPR_EINVAL,
+                             "to_role: '%.64s' is not above '%.64s': both hold the same "
+                             "request permissions",
+                             a->to_role, who->role);
     }
     if ((want & cur) != cur || strcmp(r->escalated_to, a->to_role) == 0)
-        return err_set(GDPR_EINVAL, "to_role: request %lld is escalated to '%s' already; "
-                       "escalate only higher", (long long)r->id, r->escalated_to);
+        return gdpr__err_set(GDPR_EINVAL,
+                             "to_role: request %lld is escalated to '%s' already; "
+                             "escalate only higher",
+                             (long long)r->id, r->escalated_to);
     if ((want & 0xCu) == 0)
-        return err_set(GDPR_EINVAL, "to_role: '%.64s' can neither close nor deny requests",
-                       a->to_role);
+        return gdpr__err_set(GDPR_EINVAL, "to_role: '%.64s' can neither close nor deny requests",
+                             a->to_role);
     snprintf(r->escalated_to, sizeof r->escalated_to, "%s", a->to_role);
     r->escalations++;
     if (r->status == GDPR_REQUEST_OPEN)
@@ -308,19 +326,19 @@ escalate_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, con
 }
 
 GDPR_API int
-gdpr_request_escalate(gdpr_engine *eng, const gdpr_actor *who, int64_t request,
-                      const char *to_role, const char *note)
+gdpr_request_escalate(gdpr_engine *eng, const gdpr_actor *who, int64_t request, const char *to_role,
+                      const char *note)
 {
-    escalate_arg a = { to_role, note };
-    int rc = request_check_call(eng, who, request);
+    escalate_arg a = {to_role, note};
+    int rc = gdpr_request__check_call(eng, who, request);
 
     if (rc == GDPR_OK)
-        rc = text_check("to_role", to_role, GDPR_NAME_MAX);
+        rc = gdpr_text__check("to_role", to_role, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = request_check_note("note", note);
+        rc = gdpr_request__check_note("note", note);
     if (rc != GDPR_OK)
         return rc;
-    return request_run(eng, who, request, escalate_step, &a);
+    return gdpr_request__run(eng, who, request, escalate_step, &a);
 }
 
 /* --- deny ------------------------------------------------------------ */
@@ -334,18 +352,20 @@ static int
 deny_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, const void *arg)
 {
     const deny_arg *a = arg;
-    int rc = request_can_move(r, GDPR_REQUEST_DENIED);
+    int rc = gdpr_request__can_move(r, GDPR_REQUEST_DENIED);
 
     if (rc != GDPR_OK)
         return rc;
     if (a->reason == GDPR_DENIAL_IDENTITY_NOT_VERIFIED && r->verification == GDPR_VERIFY_VERIFIED)
-        return err_set(GDPR_ESTATE, "request %lld: the requester's identity was verified; "
-                       "identity_not_verified does not apply", (long long)r->id);
-    rc = request_authorize_close(eng, who, r, PERM_REQUEST_DENY);
+        return gdpr__err_set(GDPR_ESTATE,
+                             "request %lld: the requester's identity was verified; "
+                             "identity_not_verified does not apply",
+                             (long long)r->id);
+    rc = gdpr_request__authorize_close(eng, who, r, PERM_REQUEST_DENY);
     if (rc != GDPR_OK)
         return rc;
     r->denial = (int)a->reason;
-    request_close_now(eng, r, GDPR_REQUEST_DENIED);
+    gdpr_request__close_now(eng, r, GDPR_REQUEST_DENIED);
     return commit(eng, who, r, PERM_REQUEST_DENY, "deny", gdpr_request_denial_name(r->denial),
                   a->note);
 }
@@ -354,19 +374,20 @@ GDPR_API int
 gdpr_request_deny(gdpr_engine *eng, const gdpr_actor *who, int64_t request,
                   gdpr_request_denial reason, const char *note)
 {
-    deny_arg a = { reason, note };
-    int rc = request_check_call(eng, who, request);
+    deny_arg a = {reason, note};
+    int rc = gdpr_request__check_call(eng, who, request);
 
     if (rc != GDPR_OK)
         return rc;
     if ((int)reason < 1 || (int)reason > GDPR_DENIAL_MAX)
-        return err_set(GDPR_EINVAL, "reason: %d is not a denial reason (1 identity_not_verified,"
-                       " 2 no_match, 3 manifestly_unfounded_or_excessive, 4 exempt, 5 other)",
-                       (int)reason);
-    rc = request_check_note("note", note);
+        return gdpr__err_set(GDPR_EINVAL,
+                             "reason: %d is not a denial reason (1 identity_not_verified,"
+                             " 2 no_match, 3 manifestly_unfounded_or_excessive, 4 exempt, 5 other)",
+                             (int)reason);
+    rc = gdpr_request__check_note("note", note);
     if (rc != GDPR_OK)
         return rc;
-    return request_run(eng, who, request, deny_step, &a);
+    return gdpr_request__run(eng, who, request, deny_step, &a);
 }
 
 /* --- revoke, expire -------------------------------------------------- */
@@ -375,28 +396,29 @@ static int
 revoke_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, const void *arg)
 {
     const char *note = arg;
-    int in_grace = r->grace_until > 0 && engine_now(eng) < r->grace_until;
-    int rc = request_can_move(r, GDPR_REQUEST_REVOKED);
+    int in_grace = r->grace_until > 0 && gdpr_engine__now(eng) < r->grace_until;
+    int rc = gdpr_request__can_move(r, GDPR_REQUEST_REVOKED);
 
     if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_REQUEST_OPEN, r->has_subject ? r->subject : NULL);
+        rc =
+            gdpr_engine__authorize(eng, who, PERM_REQUEST_OPEN, r->has_subject ? r->subject : NULL);
     if (rc != GDPR_OK)
         return rc;
-    request_close_now(eng, r, GDPR_REQUEST_REVOKED);
-    return commit(eng, who, r, PERM_REQUEST_OPEN, "revoke", in_grace ? "within the grace period"
-                                                                    : NULL, note);
+    gdpr_request__close_now(eng, r, GDPR_REQUEST_REVOKED);
+    return commit(eng, who, r, PERM_REQUEST_OPEN, "revoke",
+                  in_grace ? "within the grace period" : NULL, note);
 }
 
 GDPR_API int
 gdpr_request_revoke(gdpr_engine *eng, const gdpr_actor *who, int64_t request, const char *note)
 {
-    int rc = request_check_call(eng, who, request);
+    int rc = gdpr_request__check_call(eng, who, request);
 
     if (rc == GDPR_OK)
-        rc = request_check_note("note", note);
+        rc = gdpr_request__check_note("note", note);
     if (rc != GDPR_OK)
         return rc;
-    return request_run(eng, who, request, revoke_step, note);
+    return gdpr_request__run(eng, who, request, revoke_step, note);
 }
 
 static int
@@ -404,21 +426,24 @@ expire_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, const
 {
     const char *note = arg;
     char t[32];
-    int rc = request_can_move(r, GDPR_REQUEST_EXPIRED);
+    int rc = gdpr_request__can_move(r, GDPR_REQUEST_EXPIRED);
 
     if (rc != GDPR_OK)
         return rc;
     if (r->verification == GDPR_VERIFY_VERIFIED)
-        return err_set(GDPR_ESTATE, "request %lld: the requester's identity was verified; a "
-                       "verified request is fulfilled or denied, it does not lapse",
-                       (long long)r->id);
-    if (engine_now(eng) < r->due)
-        return err_set(GDPR_ESTATE, "request %lld: not due before %s; only an overdue request "
-                       "can lapse", (long long)r->id, request_time_text(r->due, t));
-    rc = engine_authorize(eng, who, PERM_REQUEST_MANAGE, r->has_subject ? r->subject : NULL);
+        return gdpr__err_set(GDPR_ESTATE,
+                             "request %lld: the requester's identity was verified; a "
+                             "verified request is fulfilled or denied, it does not lapse",
+                             (long long)r->id);
+    if (gdpr_engine__now(eng) < r->due)
+        return gdpr__err_set(GDPR_ESTATE,
+                             "request %lld: not due before %s; only an overdue request "
+                             "can lapse",
+                             (long long)r->id, gdpr_request__time_text(r->due, t));
+    rc = gdpr_engine__authorize(eng, who, PERM_REQUEST_MANAGE, r->has_subject ? r->subject : NULL);
     if (rc != GDPR_OK)
         return rc;
-    request_close_now(eng, r, GDPR_REQUEST_EXPIRED);
+    gdpr_request__close_now(eng, r, GDPR_REQUEST_EXPIRED);
     return commit(eng, who, r, PERM_REQUEST_MANAGE, "expire",
                   gdpr_request_verification_name(r->verification), note);
 }
@@ -426,18 +451,18 @@ expire_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, const
 GDPR_API int
 gdpr_request_expire(gdpr_engine *eng, const gdpr_actor *who, int64_t request)
 {
-    int rc = request_check_call(eng, who, request);
+    int rc = gdpr_request__check_call(eng, who, request);
 
     if (rc != GDPR_OK)
         return rc;
-    return request_run(eng, who, request, expire_step, NULL);
+    return gdpr_request__run(eng, who, request, expire_step, NULL);
 }
 
 /* --- fulfil ---------------------------------------------------------- */
 
 int
-request_fulfil_check(gdpr_engine *eng, const gdpr_actor *who, const store_request_row *r,
-                     const int *types)
+gdpr_request__fulfil_check(gdpr_engine *eng, const gdpr_actor *who, const store_request_row *r,
+                           const int *types)
 {
     char t[32];
     int ok = types == NULL;
@@ -446,34 +471,39 @@ request_fulfil_check(gdpr_engine *eng, const gdpr_actor *who, const store_reques
     for (const int *p = types; p != NULL && *p != 0; p++)
         ok |= *p == r->type;
     if (!ok)
-        return err_set(GDPR_ESTATE, "request %lld is a%s %s request; this helper fulfils %s%s%s",
-                       (long long)r->id, r->type == GDPR_REQUEST_ACCESS ||
-                       r->type == GDPR_REQUEST_ERASURE || r->type == GDPR_REQUEST_OBJECTION
-                           ? "n" : "", gdpr_request_type_name(r->type),
-                       gdpr_request_type_name(types[0]), types[1] ? " and " : "",
-                       types[1] ? gdpr_request_type_name(types[1]) : "");
-    rc = request_can_move(r, GDPR_REQUEST_FULFILLED);
+        return gdpr__err_set(
+            GDPR_ESTATE, "request %lld is a%s %s request; this helper fulfils %s%s%s",
+            (long long)r->id,
+            r->type == GDPR_REQUEST_ACCESS || r->type == GDPR_REQUEST_ERASURE ||
+                    r->type == GDPR_REQUEST_OBJECTION
+                ? "n"
+                : "",
+            gdpr_request_type_name(r->type), gdpr_request_type_name(types[0]),
+            types[1] ? " and " : "", types[1] ? gdpr_request_type_name(types[1]) : "");
+    rc = gdpr_request__can_move(r, GDPR_REQUEST_FULFILLED);
     if (rc == GDPR_OK)
-        rc = request_require_subject(r, 1);
-    if (rc == GDPR_OK && r->grace_until > 0 && engine_now(eng) < r->grace_until)
-        rc = err_set(GDPR_ESTATE, "request %lld: in its grace period until %s; the subject may "
-                     "still revoke it", (long long)r->id, request_time_text(r->grace_until, t));
+        rc = gdpr_request__require_subject(r, 1);
+    if (rc == GDPR_OK && r->grace_until > 0 && gdpr_engine__now(eng) < r->grace_until)
+        rc = gdpr__err_set(GDPR_ESTATE,
+                           "request %lld: in its grace period until %s; the subject may "
+                           "still revoke it",
+                           (long long)r->id, gdpr_request__time_text(r->grace_until, t));
     if (rc == GDPR_OK)
-        rc = request_authorize_close(eng, who, r, PERM_REQUEST_CLOSE);
+        rc = gdpr_request__authorize_close(eng, who, r, PERM_REQUEST_CLOSE);
     return rc;
 }
 
 int
-request_fulfil_close(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r,
-                     const char *detail, const char *note)
+gdpr_request__fulfil_close(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r,
+                           const char *detail, const char *note)
 {
     /* The work may have changed the row (an erasure clears its sealed
      * fields): close what is stored now, not the copy read before. */
-    int rc = request_load(eng, r->id, r);
+    int rc = gdpr_request__load(eng, r->id, r);
 
     if (rc != GDPR_OK)
         return rc;
-    request_close_now(eng, r, GDPR_REQUEST_FULFILLED);
+    gdpr_request__close_now(eng, r, GDPR_REQUEST_FULFILLED);
     return commit(eng, who, r, PERM_REQUEST_CLOSE, "fulfil", detail, note);
 }
 
@@ -481,23 +511,23 @@ static int
 fulfil_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, const void *arg)
 {
     const char *note = arg;
-    int rc = request_fulfil_check(eng, who, r, NULL);
+    int rc = gdpr_request__fulfil_check(eng, who, r, NULL);
 
     if (rc != GDPR_OK)
         return rc;
-    return request_fulfil_close(eng, who, r, "recorded", note);
+    return gdpr_request__fulfil_close(eng, who, r, "recorded", note);
 }
 
 GDPR_API int
 gdpr_request_fulfil(gdpr_engine *eng, const gdpr_actor *who, int64_t request, const char *note)
 {
-    int rc = request_check_call(eng, who, request);
+    int rc = gdpr_request__check_call(eng, who, request);
 
     if (rc == GDPR_OK)
-        rc = request_check_note("note", note);
+        rc = gdpr_request__check_note("note", note);
     if (rc != GDPR_OK)
         return rc;
-    return request_run(eng, who, request, fulfil_step, note);
+    return gdpr_request__run(eng, who, request, fulfil_step, note);
 }
 
 /* --- the generic move ------------------------------------------------ */
@@ -515,12 +545,13 @@ move_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, const v
 
     switch (a->status) {
     case GDPR_REQUEST_OPEN:
-        return request_can_move(r, GDPR_REQUEST_OPEN);
+        return gdpr_request__can_move(r, GDPR_REQUEST_OPEN);
     case GDPR_REQUEST_IN_PROGRESS:
-        rc = request_can_move(r, GDPR_REQUEST_IN_PROGRESS);
+        rc = gdpr_request__can_move(r, GDPR_REQUEST_IN_PROGRESS);
         if (rc != GDPR_OK || r->status == GDPR_REQUEST_IN_PROGRESS)
             return rc;
-        rc = engine_authorize(eng, who, PERM_REQUEST_MANAGE, r->has_subject ? r->subject : NULL);
+        rc = gdpr_engine__authorize(eng, who, PERM_REQUEST_MANAGE,
+                                    r->has_subject ? r->subject : NULL);
         if (rc != GDPR_OK)
             return rc;
         r->status = GDPR_REQUEST_IN_PROGRESS;
@@ -528,32 +559,32 @@ move_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, const v
     case GDPR_REQUEST_FULFILLED:
         return fulfil_step(eng, who, r, a->note);
     case GDPR_REQUEST_DENIED:
-        rc = request_can_move(r, GDPR_REQUEST_DENIED);
+        rc = gdpr_request__can_move(r, GDPR_REQUEST_DENIED);
         return rc != GDPR_OK ? rc
-                             : err_set(GDPR_EINVAL, "status: a denial needs a reason; use "
-                                       "gdpr_request_deny()");
+                             : gdpr__err_set(GDPR_EINVAL, "status: a denial needs a reason; use "
+                                                          "gdpr_request_deny()");
     case GDPR_REQUEST_REVOKED:
         return revoke_step(eng, who, r, a->note);
     case GDPR_REQUEST_EXPIRED:
         return expire_step(eng, who, r, a->note);
     }
-    return err_set(GDPR_EINVAL, "status: %d is not a request status", (int)a->status);
+    return gdpr__err_set(GDPR_EINVAL, "status: %d is not a request status", (int)a->status);
 }
 
 GDPR_API int
 gdpr_request_set_status(gdpr_engine *eng, const gdpr_actor *who, int64_t request,
                         gdpr_request_status status, const char *note)
 {
-    move_arg a = { status, note };
-    int rc = request_check_call(eng, who, request);
+    move_arg a = {status, note};
+    int rc = gdpr_request__check_call(eng, who, request);
 
     if (rc != GDPR_OK)
         return rc;
     if ((int)status < 1 || (int)status > GDPR_REQUEST_STATUS_MAX)
-        return err_set(GDPR_EINVAL, "status: %d is not a request status (1 open .. 6 expired)",
-                       (int)status);
-    rc = request_check_note("note", note);
+        return gdpr__err_set(
+            GDPR_EINVAL, "status: %d is not a request status (1 open .. 6 expired)", (int)status);
+    rc = gdpr_request__check_note("note", note);
     if (rc != GDPR_OK)
         return rc;
-    return request_run(eng, who, request, move_step, &a);
+    return gdpr_request__run(eng, who, request, move_step, &a);
 }

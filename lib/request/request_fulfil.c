@@ -44,11 +44,11 @@ static int
 work_erase(gdpr_engine *eng, const gdpr_actor *who, const char *subject, const char *ground,
            int64_t *erased_out, int64_t *retained_out)
 {
-    gdpr_erase_report report = { 0, 0, 0 };
+    gdpr_erase_report report = {0, 0, 0};
     int rc = gdpr_erase_subject(eng, who, subject, ground, &report);
 
     if (rc == GDPR_EBUSY) {
-        err_clear();
+        gdpr__err_clear();
         rc = GDPR_OK;
     }
     *erased_out = report.erased;
@@ -66,8 +66,7 @@ work_limit(gdpr_engine *eng, const gdpr_actor *who, const char *subject, int typ
 
 /* Rectification (Art. 16): the vault replaces the value. */
 static int
-work_rectify(gdpr_engine *eng, const gdpr_actor *who, int64_t record, const void *value,
-             size_t len)
+work_rectify(gdpr_engine *eng, const gdpr_actor *who, int64_t record, const void *value, size_t len)
 {
     return gdpr_vault_rectify(eng, who, record, value, len);
 }
@@ -78,7 +77,7 @@ work_rectify(gdpr_engine *eng, const gdpr_actor *who, int64_t record, const void
 static int
 work_failed(int rc, const store_request_row *r, const char *what)
 {
-    return err_wrap(rc, "request %lld: %s", (long long)r->id, what);
+    return gdpr__err_wrap(rc, "request %lld: %s", (long long)r->id, what);
 }
 
 /* --- access and portability ------------------------------------------ */
@@ -92,43 +91,45 @@ typedef struct {
 static int
 export_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, const void *arg)
 {
-    static const int types[] = { GDPR_REQUEST_ACCESS, GDPR_REQUEST_PORTABILITY, 0 };
+    static const int types[] = {GDPR_REQUEST_ACCESS, GDPR_REQUEST_PORTABILITY, 0};
     const export_arg *a = arg;
     char *subject = NULL;
     char detail[64];
-    int rc = request_fulfil_check(eng, who, r, types);
+    int rc = gdpr_request__fulfil_check(eng, who, r, types);
 
     if (rc != GDPR_OK)
         return rc;
-    rc = request_subject_id(eng, r, &subject);
+    rc = gdpr_request__subject_id(eng, r, &subject);
     if (rc == GDPR_OK)
         rc = work_export(eng, who, subject, a->format, a->write, a->ctx);
     if (subject != NULL) {
-        crypto_wipe(subject, strlen(subject));
+        gdpr_crypto__wipe(subject, strlen(subject));
         free(subject);
     }
     if (rc != GDPR_OK)
         return work_failed(rc, r, "export");
     snprintf(detail, sizeof detail, "by export.subject (%s)",
              a->format == GDPR_EXPORT_JSON ? "json" : "csv");
-    return request_fulfil_close(eng, who, r, detail, NULL);
+    return gdpr_request__fulfil_close(eng, who, r, detail, NULL);
 }
 
 GDPR_API int
 gdpr_request_fulfil_export(gdpr_engine *eng, const gdpr_actor *who, int64_t request, int format,
                            gdpr_write_fn write, void *ctx)
 {
-    export_arg a = { format, write, ctx };
-    int rc = request_check_call(eng, who, request);
+    export_arg a = {format, write, ctx};
+    int rc = gdpr_request__check_call(eng, who, request);
 
     if (rc == GDPR_OK && write == NULL)
-        rc = err_set(GDPR_EINVAL, "write: must not be NULL");
+        rc = gdpr__err_set(GDPR_EINVAL, "write: must not be NULL");
     if (rc == GDPR_OK && format != GDPR_EXPORT_JSON && format != GDPR_EXPORT_CSV)
-        rc = err_set(GDPR_EINVAL, "format: %d is neither GDPR_EXPORT_JSON (1) nor "
-                     "GDPR_EXPORT_CSV (2)", format);
+        rc = gdpr__err_set(GDPR_EINVAL,
+                           "format: %d is neither GDPR_EXPORT_JSON (1) nor "
+                           "GDPR_EXPORT_CSV (2)",
+                           format);
     if (rc != GDPR_OK)
         return rc;
-    return request_run(eng, who, request, export_step, &a);
+    return gdpr_request__run(eng, who, request, export_step, &a);
 }
 
 /* --- restriction and objection --------------------------------------- */
@@ -136,37 +137,36 @@ gdpr_request_fulfil_export(gdpr_engine *eng, const gdpr_actor *who, int64_t requ
 static int
 limit_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, const void *arg)
 {
-    static const int types[] = { GDPR_REQUEST_RESTRICTION, GDPR_REQUEST_OBJECTION, 0 };
+    static const int types[] = {GDPR_REQUEST_RESTRICTION, GDPR_REQUEST_OBJECTION, 0};
     char *subject = NULL;
-    int rc = request_fulfil_check(eng, who, r, types);
+    int rc = gdpr_request__fulfil_check(eng, who, r, types);
 
     (void)arg;
     if (rc != GDPR_OK)
         return rc;
-    rc = request_subject_id(eng, r, &subject);
+    rc = gdpr_request__subject_id(eng, r, &subject);
     if (rc == GDPR_OK)
         rc = work_limit(eng, who, subject, r->type);
     if (subject != NULL) {
-        crypto_wipe(subject, strlen(subject));
+        gdpr_crypto__wipe(subject, strlen(subject));
         free(subject);
     }
     if (rc != GDPR_OK)
-        return work_failed(rc, r, r->type == GDPR_REQUEST_RESTRICTION ? "restriction"
-                                                                      : "objection");
-    return request_fulfil_close(eng, who, r,
-                                r->type == GDPR_REQUEST_RESTRICTION ? "by subject.restrict"
-                                                                    : "by subject.object",
-                                NULL);
+        return work_failed(rc, r,
+                           r->type == GDPR_REQUEST_RESTRICTION ? "restriction" : "objection");
+    return gdpr_request__fulfil_close(
+        eng, who, r,
+        r->type == GDPR_REQUEST_RESTRICTION ? "by subject.restrict" : "by subject.object", NULL);
 }
 
 GDPR_API int
 gdpr_request_fulfil_limit(gdpr_engine *eng, const gdpr_actor *who, int64_t request)
 {
-    int rc = request_check_call(eng, who, request);
+    int rc = gdpr_request__check_call(eng, who, request);
 
     if (rc != GDPR_OK)
         return rc;
-    return request_run(eng, who, request, limit_step, NULL);
+    return gdpr_request__run(eng, who, request, limit_step, NULL);
 }
 
 /* --- rectification --------------------------------------------------- */
@@ -187,7 +187,7 @@ record_owner(const store_vault_row *row, void *ctx)
 {
     owner_check *oc = ctx;
 
-    oc->same = crypto_equal(row->subject, oc->subject, CRYPTO_HASH_BYTES);
+    oc->same = gdpr_crypto__equal(row->subject, oc->subject, CRYPTO_HASH_BYTES);
     return 0;
 }
 
@@ -195,36 +195,39 @@ static int
 rectify_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, const void *arg)
 {
     const rectify_arg *a = arg;
-    owner_check oc = { r->subject, 0 };
+    owner_check oc = {r->subject, 0};
     char detail[64];
     int rc;
 
     if (r->type != GDPR_REQUEST_RECTIFICATION)
-        return err_set(GDPR_ESTATE, "request %lld is a%s %s request, not a rectification",
-                       (long long)r->id, r->type == GDPR_REQUEST_ACCESS ||
-                       r->type == GDPR_REQUEST_ERASURE || r->type == GDPR_REQUEST_OBJECTION
-                           ? "n" : "", gdpr_request_type_name(r->type));
-    rc = request_can_move(r, GDPR_REQUEST_IN_PROGRESS);
+        return gdpr__err_set(GDPR_ESTATE, "request %lld is a%s %s request, not a rectification",
+                             (long long)r->id,
+                             r->type == GDPR_REQUEST_ACCESS || r->type == GDPR_REQUEST_ERASURE ||
+                                     r->type == GDPR_REQUEST_OBJECTION
+                                 ? "n"
+                                 : "",
+                             gdpr_request_type_name(r->type));
+    rc = gdpr_request__can_move(r, GDPR_REQUEST_IN_PROGRESS);
     if (rc == GDPR_OK)
-        rc = request_require_subject(r, 1);
+        rc = gdpr_request__require_subject(r, 1);
     if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_REQUEST_MANAGE, r->subject);
+        rc = gdpr_engine__authorize(eng, who, PERM_REQUEST_MANAGE, r->subject);
     if (rc == GDPR_OK)
-        rc = store_vault_get(eng->st, a->record, record_owner, &oc);
+        rc = gdpr_store__vault_get(eng->st, a->record, record_owner, &oc);
     if (rc == GDPR_OK && !oc.same)
-        rc = err_set(GDPR_EINVAL, "record: %lld belongs to another subject than request %lld's",
-                     (long long)a->record, (long long)r->id);
+        rc = gdpr__err_set(GDPR_EINVAL,
+                           "record: %lld belongs to another subject than request %lld's",
+                           (long long)a->record, (long long)r->id);
     if (rc == GDPR_OK)
         rc = work_rectify(eng, who, a->record, a->value, a->len);
     if (rc != GDPR_OK)
-        return rc == GDPR_EINVAL || rc == GDPR_ENOTFOUND ? rc
-                                                         : work_failed(rc, r, "rectification");
+        return rc == GDPR_EINVAL || rc == GDPR_ENOTFOUND ? rc : work_failed(rc, r, "rectification");
     r->status = GDPR_REQUEST_IN_PROGRESS;
     snprintf(detail, sizeof detail, "record %lld by vault.rectify", (long long)a->record);
-    rc = engine_begin(eng);
+    rc = gdpr_engine__begin(eng);
     if (rc == GDPR_OK)
-        rc = engine_end(eng, request_commit_step(eng, who, r, PERM_REQUEST_MANAGE, "rectify",
-                                                 detail, NULL));
+        rc = gdpr_engine__end(eng, gdpr_request__commit_step(eng, who, r, PERM_REQUEST_MANAGE,
+                                                             "rectify", detail, NULL));
     return rc;
 }
 
@@ -232,19 +235,20 @@ GDPR_API int
 gdpr_request_rectify(gdpr_engine *eng, const gdpr_actor *who, int64_t request, int64_t record,
                      const void *value, size_t len)
 {
-    rectify_arg a = { record, value, len };
-    int rc = request_check_call(eng, who, request);
+    rectify_arg a = {record, value, len};
+    int rc = gdpr_request__check_call(eng, who, request);
 
     if (rc != GDPR_OK)
         return rc;
     if (record <= 0)
-        return err_set(GDPR_EINVAL, "record: %lld is not a vault record id", (long long)record);
+        return gdpr__err_set(GDPR_EINVAL, "record: %lld is not a vault record id",
+                             (long long)record);
     if (value == NULL && len > 0)
-        return err_set(GDPR_EINVAL, "value: NULL with len %zu", len);
+        return gdpr__err_set(GDPR_EINVAL, "value: NULL with len %zu", len);
     if (len > GDPR_VAULT_VALUE_MAX)
-        return err_set(GDPR_EINVAL, "len: %zu is over GDPR_VAULT_VALUE_MAX (%u)", len,
-                       GDPR_VAULT_VALUE_MAX);
-    return request_run(eng, who, request, rectify_step, &a);
+        return gdpr__err_set(GDPR_EINVAL, "len: %zu is over GDPR_VAULT_VALUE_MAX (%u)", len,
+                             GDPR_VAULT_VALUE_MAX);
+    return gdpr_request__run(eng, who, request, rectify_step, &a);
 }
 
 /* --- erasure --------------------------------------------------------- */
@@ -258,20 +262,20 @@ typedef struct {
 static int
 erase_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, const void *arg)
 {
-    static const int types[] = { GDPR_REQUEST_ERASURE, 0 };
+    static const int types[] = {GDPR_REQUEST_ERASURE, 0};
     const erase_arg *a = arg;
     int64_t erased = 0, retained = 0;
     char *subject = NULL;
     char detail[96];
-    int rc = request_fulfil_check(eng, who, r, types);
+    int rc = gdpr_request__fulfil_check(eng, who, r, types);
 
     if (rc != GDPR_OK)
         return rc;
-    rc = request_subject_id(eng, r, &subject);
+    rc = gdpr_request__subject_id(eng, r, &subject);
     if (rc == GDPR_OK)
         rc = work_erase(eng, who, subject, a->ground, &erased, &retained);
     if (subject != NULL) {
-        crypto_wipe(subject, strlen(subject));
+        gdpr_crypto__wipe(subject, strlen(subject));
         free(subject);
     }
     if (rc != GDPR_OK)
@@ -286,24 +290,24 @@ erase_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, const 
         *a->retained_out = retained;
     snprintf(detail, sizeof detail, "by erase.subject (%lld erased, %lld retained)",
              (long long)erased, (long long)retained);
-    return request_fulfil_close(eng, who, r, detail, NULL);
+    return gdpr_request__fulfil_close(eng, who, r, detail, NULL);
 }
 
 GDPR_API int
 gdpr_request_fulfil_erasure(gdpr_engine *eng, const gdpr_actor *who, int64_t request,
                             const char *ground, int64_t *erased_out, int64_t *retained_out)
 {
-    erase_arg a = { ground, erased_out, retained_out };
+    erase_arg a = {ground, erased_out, retained_out};
     int rc;
 
     if (erased_out)
         *erased_out = 0;
     if (retained_out)
         *retained_out = 0;
-    rc = request_check_call(eng, who, request);
+    rc = gdpr_request__check_call(eng, who, request);
     if (rc == GDPR_OK)
-        rc = text_check("ground", ground, GDPR_NAME_MAX);
+        rc = gdpr_text__check("ground", ground, GDPR_NAME_MAX);
     if (rc != GDPR_OK)
         return rc;
-    return request_run(eng, who, request, erase_step, &a);
+    return gdpr_request__run(eng, who, request, erase_step, &a);
 }

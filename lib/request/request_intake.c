@@ -19,12 +19,12 @@
 GDPR_API int
 gdpr_request_intake_init(gdpr_request_intake *in, unsigned int version)
 {
-    err_clear();
+    gdpr__err_clear();
     if (in == NULL)
-        return err_set(GDPR_EINVAL, "in: must not be NULL");
+        return gdpr__err_set(GDPR_EINVAL, "in: must not be NULL");
     if (version == 0 || version > GDPR_REQUEST_INTAKE_VERSION)
-        return err_set(GDPR_EVERSION, "version: %u is not a known intake version (1..%u)",
-                       version, GDPR_REQUEST_INTAKE_VERSION);
+        return gdpr__err_set(GDPR_EVERSION, "version: %u is not a known intake version (1..%u)",
+                             version, GDPR_REQUEST_INTAKE_VERSION);
     memset(in, 0, sizeof *in);
     in->version = version;
     return GDPR_OK;
@@ -37,45 +37,50 @@ check_intake(const gdpr_request_intake *in, int64_t now)
     int rc;
 
     if (in == NULL)
-        return err_set(GDPR_EINVAL, "in: must not be NULL");
+        return gdpr__err_set(GDPR_EINVAL, "in: must not be NULL");
     if (in->version == 0 || in->version > GDPR_REQUEST_INTAKE_VERSION)
-        return err_set(GDPR_EVERSION, "in.version: %u is not a known intake version (1..%u)",
-                       in->version, GDPR_REQUEST_INTAKE_VERSION);
+        return gdpr__err_set(GDPR_EVERSION, "in.version: %u is not a known intake version (1..%u)",
+                             in->version, GDPR_REQUEST_INTAKE_VERSION);
     if ((int)in->type < 1 || (int)in->type > GDPR_REQUEST_TYPE_MAX)
-        return err_set(GDPR_EINVAL, "in.type: %d is not a request type (1 access, 2 portability,"
-                       " 3 erasure, 4 rectification, 5 restriction, 6 objection)", (int)in->type);
+        return gdpr__err_set(GDPR_EINVAL,
+                             "in.type: %d is not a request type (1 access, 2 portability,"
+                             " 3 erasure, 4 rectification, 5 restriction, 6 objection)",
+                             (int)in->type);
     has_ident = in->id_kind != NULL || in->id_value != NULL;
     if (in->subject != NULL && has_ident)
-        return err_set(GDPR_EINVAL, "in.subject/in.id_kind: give the subject or an identifier, "
-                       "not both");
+        return gdpr__err_set(GDPR_EINVAL,
+                             "in.subject/in.id_kind: give the subject or an identifier, "
+                             "not both");
     if (in->subject == NULL && !has_ident)
-        return err_set(GDPR_EINVAL, "in.subject: give the subject's id or an identifier "
-                       "(in.id_kind and in.id_value)");
+        return gdpr__err_set(GDPR_EINVAL, "in.subject: give the subject's id or an identifier "
+                                          "(in.id_kind and in.id_value)");
     if (in->subject != NULL)
-        rc = text_check("in.subject", in->subject, GDPR_NAME_MAX);
-    else if ((rc = request_check_word("in.id_kind", in->id_kind, REQUEST_KIND_MAX)) == GDPR_OK)
-        rc = text_check("in.id_value", in->id_value, GDPR_NAME_MAX);
+        rc = gdpr_text__check("in.subject", in->subject, GDPR_NAME_MAX);
+    else if ((rc = gdpr_request__check_word("in.id_kind", in->id_kind, REQUEST_KIND_MAX)) ==
+             GDPR_OK)
+        rc = gdpr_text__check("in.id_value", in->id_value, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = request_check_word("in.channel", in->channel, REQUEST_CHANNEL_MAX);
+        rc = gdpr_request__check_word("in.channel", in->channel, REQUEST_CHANNEL_MAX);
     if (rc == GDPR_OK)
-        rc = request_check_time("in.received_at", in->received_at);
+        rc = gdpr_request__check_time("in.received_at", in->received_at);
     if (rc == GDPR_OK)
-        rc = request_check_note("in.note", in->note);
+        rc = gdpr_request__check_note("in.note", in->note);
     if (rc != GDPR_OK)
         return rc;
     if (in->received_at > now)
-        return err_set(GDPR_EINVAL, "in.received_at: %lld is in the future (now is %lld)",
-                       (long long)in->received_at, (long long)now);
+        return gdpr__err_set(GDPR_EINVAL, "in.received_at: %lld is in the future (now is %lld)",
+                             (long long)in->received_at, (long long)now);
     if (in->flags & ~GDPR_REQUEST_FLAGS_ALL)
-        return err_set(GDPR_EINVAL, "in.flags: 0x%x holds bits that are not GDPR_REQUEST_FLAG_*",
-                       in->flags);
+        return gdpr__err_set(
+            GDPR_EINVAL, "in.flags: 0x%x holds bits that are not GDPR_REQUEST_FLAG_*", in->flags);
     if (in->type != GDPR_REQUEST_ERASURE && in->grace_seconds != GDPR_REQUEST_GRACE_POLICY)
-        return err_set(GDPR_EINVAL, "in.grace_seconds: only erasure requests have a grace "
-                       "period");
+        return gdpr__err_set(GDPR_EINVAL, "in.grace_seconds: only erasure requests have a grace "
+                                          "period");
     if (in->grace_seconds < GDPR_REQUEST_GRACE_NONE || in->grace_seconds > REQUEST_GRACE_MAX)
-        return err_set(GDPR_EINVAL, "in.grace_seconds: %lld is outside -1..%lld (at most 21 "
-                       "days, so that erasure still happens within the deadline)",
-                       (long long)in->grace_seconds, (long long)REQUEST_GRACE_MAX);
+        return gdpr__err_set(GDPR_EINVAL,
+                             "in.grace_seconds: %lld is outside -1..%lld (at most 21 "
+                             "days, so that erasure still happens within the deadline)",
+                             (long long)in->grace_seconds, (long long)REQUEST_GRACE_MAX);
     return GDPR_OK;
 }
 
@@ -91,9 +96,9 @@ grace_end(gdpr_engine *eng, const gdpr_request_intake *in, int64_t received, int
         *out = received + in->grace_seconds;
         return GDPR_OK;
     }
-    if (pr->has_erasure_grace && cal_add(received, &pr->erasure_grace, out) != 0)
-        return err_set(GDPR_EINVAL, "policy requests.erasure_grace: cannot be added to %lld",
-                       (long long)received);
+    if (pr->has_erasure_grace && gdpr_calendar__add(received, &pr->erasure_grace, out) != 0)
+        return gdpr__err_set(GDPR_EINVAL, "policy requests.erasure_grace: cannot be added to %lld",
+                             (long long)received);
     return GDPR_OK;
 }
 
@@ -109,9 +114,9 @@ resolve_subject(gdpr_engine *eng, const gdpr_request_intake *in, uint8_t hash[CR
     *has_out = 0;
     *create_out = 0;
     if (in->subject != NULL) {
-        rc = engine_subject_hash(eng, in->subject, hash);
+        rc = gdpr_engine__subject_hash(eng, in->subject, hash);
         if (rc == GDPR_OK)
-            rc = store_subject_find(eng->st, hash, &sid);
+            rc = gdpr_store__subject_find(eng->st, hash, &sid);
         *has_out = 1;
         if (rc == GDPR_ENOTFOUND) {
             *create_out = 1;
@@ -119,11 +124,12 @@ resolve_subject(gdpr_engine *eng, const gdpr_request_intake *in, uint8_t hash[CR
         }
         return rc;
     }
-    rc = engine_identity_hash(eng, in->id_kind, in->id_value, strlen(in->id_value), ident_hash);
+    rc = gdpr_engine__identity_hash(eng, in->id_kind, in->id_value, strlen(in->id_value),
+                                    ident_hash);
     if (rc == GDPR_EINVAL)
-        return err_wrap(rc, "in.id_value");
+        return gdpr__err_wrap(rc, "in.id_value");
     if (rc == GDPR_OK)
-        rc = store_identity_find(eng->st, ident_hash, hash);
+        rc = gdpr_store__identity_find(eng->st, ident_hash, hash);
     if (rc == GDPR_OK)
         *has_out = 1;
     return rc == GDPR_ENOTFOUND ? GDPR_OK : rc;
@@ -135,15 +141,16 @@ static int
 begin_creating(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
                uint8_t hash[CRYPTO_HASH_BYTES])
 {
-    int rc = engine_begin(eng);
+    int rc = gdpr_engine__begin(eng);
 
     if (rc != GDPR_OK || subject == NULL)
         return rc;
-    rc = engine_subject_ensure(eng, subject, hash, NULL, NULL);
+    rc = gdpr_engine__subject_ensure(eng, subject, hash, NULL, NULL);
     if (rc == GDPR_OK)
-        rc = audit_append(eng, who, permission_name(PERM_SUBJECT_CREATE), hash, GDPR_OK, NULL);
+        rc = gdpr_audit__append(eng, who, gdpr_permission__name(PERM_SUBJECT_CREATE), hash, GDPR_OK,
+                                NULL);
     if (rc != GDPR_OK)
-        return engine_end(eng, rc);
+        return gdpr_engine__end(eng, rc);
     return GDPR_OK;
 }
 
@@ -155,30 +162,31 @@ open_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_request_intake *
     store_request_row *r;
     char detail[160];
     int has_subject = 0, create = 0;
-    int rc = engine_require_policy(eng);
+    int rc = gdpr_engine__require_policy(eng);
 
     if (rc == GDPR_OK)
         rc = resolve_subject(eng, in, hash, ident_hash, &has_subject, &create);
     if (rc == GDPR_OK && !has_subject && in->note != NULL)
-        rc = err_set(GDPR_EINVAL, "in.note: the identifier matches no subject, so there is no "
-                     "key to seal a note under; add notes after gdpr_request_match()");
+        rc = gdpr__err_set(GDPR_EINVAL,
+                           "in.note: the identifier matches no subject, so there is no "
+                           "key to seal a note under; add notes after gdpr_request_match()");
     if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_REQUEST_OPEN, has_subject ? hash : NULL);
+        rc = gdpr_engine__authorize(eng, who, PERM_REQUEST_OPEN, has_subject ? hash : NULL);
     if (rc == GDPR_OK && create)
-        rc = engine_authorize(eng, who, PERM_SUBJECT_CREATE, hash);
+        rc = gdpr_engine__authorize(eng, who, PERM_SUBJECT_CREATE, hash);
     if (rc != GDPR_OK)
         return rc;
     r = calloc(1, sizeof *r);
     if (r == NULL)
-        return err_set(GDPR_ENOMEM, "out of memory opening a request");
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory opening a request");
     r->type = (int)in->type;
     r->status = GDPR_REQUEST_OPEN;
-    r->received = in->received_at ? in->received_at : engine_now(eng);
+    r->received = in->received_at ? in->received_at : gdpr_engine__now(eng);
     r->close_days = -1;
     r->flags = in->flags;
     r->policy_version = eng->policy->version;
     snprintf(r->channel, sizeof r->channel, "%s", in->channel);
-    rc = request_deadline(eng, r->received, 1, &r->first_due);
+    rc = gdpr_request__deadline(eng, r->received, 1, &r->first_due);
     r->due = r->first_due;
     if (rc == GDPR_OK)
         rc = grace_end(eng, in, r->received, &r->grace_until);
@@ -199,20 +207,20 @@ open_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_request_intake *
         memcpy(r->ident_hash, ident_hash, sizeof ident_hash);
         if (rc == GDPR_OK && has_subject) {
             size_t len = strlen(in->id_value);
-            rc = engine_seal_field(eng, hash, "request", r->id, "ident_value", in->id_value, len,
-                                   r->ident_value);
+            rc = gdpr_engine__seal_field(eng, hash, "request", r->id, "ident_value", in->id_value,
+                                         len, r->ident_value);
             r->ident_value_len = len + CRYPTO_SEAL_OVERHEAD;
         }
     }
-    r->updated = engine_now(eng);
+    r->updated = gdpr_engine__now(eng);
     if (rc == GDPR_OK)
-        rc = store_request_insert(eng->st, r);
+        rc = gdpr_store__request_insert(eng->st, r);
     snprintf(detail, sizeof detail, "%s by %.64s%s%.64s%s", gdpr_request_type_name(r->type),
              r->channel, in->subject ? "" : ", ", in->subject ? "" : in->id_kind,
              in->subject ? "" : (has_subject ? " matched" : " unmatched"));
     if (rc == GDPR_OK)
-        rc = request_log(eng, who, r, PERM_REQUEST_OPEN, "open", detail, in->note);
-    rc = engine_end(eng, rc);
+        rc = gdpr_request__log(eng, who, r, PERM_REQUEST_OPEN, "open", detail, in->note);
+    rc = gdpr_engine__end(eng, rc);
     if (rc == GDPR_OK && request_out)
         *request_out = r->id;
     free(r);
@@ -227,14 +235,14 @@ gdpr_request_open(gdpr_engine *eng, const gdpr_actor *who, const gdpr_request_in
 
     if (request_out)
         *request_out = 0;
-    rc = engine_enter(eng, who);
+    rc = gdpr_engine__enter(eng, who);
     if (rc == GDPR_OK)
-        rc = check_intake(in, engine_now(eng));
+        rc = check_intake(in, gdpr_engine__now(eng));
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     rc = open_locked(eng, who, in, request_out);
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 /* --- matching -------------------------------------------------------- */
@@ -249,38 +257,41 @@ match_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t request, const cha
     int rc;
 
     if (r == NULL)
-        return err_set(GDPR_ENOMEM, "out of memory matching a request");
-    rc = engine_require_policy(eng);
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory matching a request");
+    rc = gdpr_engine__require_policy(eng);
     if (rc == GDPR_OK)
-        rc = request_load(eng, request, r);
+        rc = gdpr_request__load(eng, request, r);
     if (rc == GDPR_OK)
-        rc = request_require_live(r, "match");
+        rc = gdpr_request__require_live(r, "match");
     if (rc == GDPR_OK && r->has_subject)
-        rc = err_set(GDPR_ESTATE, "request %lld is matched to a subject already",
-                     (long long)request);
+        rc = gdpr__err_set(GDPR_ESTATE, "request %lld is matched to a subject already",
+                           (long long)request);
     if (rc == GDPR_OK && subject != NULL) {
-        rc = engine_subject_hash(eng, subject, hash);
+        rc = gdpr_engine__subject_hash(eng, subject, hash);
         if (rc == GDPR_OK)
-            rc = store_subject_find(eng->st, hash, &sid);
+            rc = gdpr_store__subject_find(eng->st, hash, &sid);
         if (rc == GDPR_ENOTFOUND) {
             create = 1;
             rc = GDPR_OK;
         }
     } else if (rc == GDPR_OK) {
         if (!r->has_ident_hash)
-            rc = err_set(GDPR_EINVAL, "subject: request %lld came without an identifier; name "
-                         "the subject", (long long)request);
+            rc = gdpr__err_set(GDPR_EINVAL,
+                               "subject: request %lld came without an identifier; name "
+                               "the subject",
+                               (long long)request);
         else
-            rc = store_identity_find(eng->st, r->ident_hash, hash);
+            rc = gdpr_store__identity_find(eng->st, r->ident_hash, hash);
         if (rc == GDPR_ENOTFOUND)
-            rc = err_set(GDPR_ENOTFOUND, "request %lld: its %s still matches no subject (link "
-                         "it with gdpr_subject_link, or name the subject)", (long long)request,
-                         r->ident_kind);
+            rc = gdpr__err_set(GDPR_ENOTFOUND,
+                               "request %lld: its %s still matches no subject (link "
+                               "it with gdpr_subject_link, or name the subject)",
+                               (long long)request, r->ident_kind);
     }
     if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_REQUEST_MANAGE, hash);
+        rc = gdpr_engine__authorize(eng, who, PERM_REQUEST_MANAGE, hash);
     if (rc == GDPR_OK && create)
-        rc = engine_authorize(eng, who, PERM_SUBJECT_CREATE, hash);
+        rc = gdpr_engine__authorize(eng, who, PERM_SUBJECT_CREATE, hash);
     if (rc == GDPR_OK)
         rc = begin_creating(eng, who, create ? subject : NULL, hash);
     if (rc != GDPR_OK) {
@@ -290,9 +301,9 @@ match_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t request, const cha
     r->has_subject = 1;
     memcpy(r->subject, hash, sizeof hash);
     if (rc == GDPR_OK)
-        rc = request_commit_step(eng, who, r, PERM_REQUEST_MANAGE, "match",
-                                 subject ? "by subject id" : "by identifier", NULL);
-    rc = engine_end(eng, rc);
+        rc = gdpr_request__commit_step(eng, who, r, PERM_REQUEST_MANAGE, "match",
+                                       subject ? "by subject id" : "by identifier", NULL);
+    rc = gdpr_engine__end(eng, rc);
     free(r);
     return rc;
 }
@@ -302,14 +313,14 @@ gdpr_request_match(gdpr_engine *eng, const gdpr_actor *who, int64_t request, con
 {
     int rc;
 
-    rc = engine_enter(eng, who);
+    rc = gdpr_engine__enter(eng, who);
     if (rc == GDPR_OK)
-        rc = request_check_id(request);
+        rc = gdpr_request__check_id(request);
     if (rc == GDPR_OK)
-        rc = text_check_optional("subject", subject, GDPR_NAME_MAX);
+        rc = gdpr_text__check_optional("subject", subject, GDPR_NAME_MAX);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     rc = match_locked(eng, who, request, subject);
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }

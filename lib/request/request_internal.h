@@ -20,80 +20,80 @@
 #define REQUEST_GRACE_MAX (INT64_C(21) * SECONDS_PER_DAY)
 
 /* Argument checks (before the lock). */
-int request_check_id(int64_t request);
-/* The prologue of a call on one request: engine_enter, then request_check_id. */
-int request_check_call(gdpr_engine *eng, const gdpr_actor *who, int64_t request);
+int gdpr_request__check_id(int64_t request);
+/* The prologue of a call on one request: gdpr_engine__enter, then gdpr_request__check_id. */
+int gdpr_request__check_call(gdpr_engine *eng, const gdpr_actor *who, int64_t request);
 /* An optional free-text note: NULL allowed; else 1..GDPR_REQUEST_NOTE_MAX
  * bytes of UTF-8, no control characters but tab and newline. */
-int request_check_note(const char *field, const char *note);
+int gdpr_request__check_note(const char *field, const char *note);
 /* A time argument: 0 means now; else REQUEST_EPOCH..CAL_MAX_TIME. */
-int request_check_time(const char *field, int64_t t);
+int gdpr_request__check_time(const char *field, int64_t t);
 /* A word naming a channel or an identifier kind (a-z 0-9 _ - .): never
  * personal data. */
-int request_check_word(const char *field, const char *value, size_t max);
+int gdpr_request__check_word(const char *field, const char *value, size_t max);
 
 /* The request, or GDPR_ENOTFOUND naming it. */
-int request_load(gdpr_engine *eng, int64_t request, store_request_row *r);
-int request_is_final(int status);
+int gdpr_request__load(gdpr_engine *eng, int64_t request, store_request_row *r);
+int gdpr_request__is_final(int status);
 /* GDPR_ESTATE "request N is fulfilled (final): cannot <what> it". */
-int request_require_live(const store_request_row *r, const char *what);
+int gdpr_request__require_live(const store_request_row *r, const char *what);
 /* GDPR_ESTATE naming both states when `to` cannot follow r->status. */
-int request_can_move(const store_request_row *r, int to);
+int gdpr_request__can_move(const store_request_row *r, int to);
 /* GDPR_ESTATE unless matched to a subject, and verified (when `verified`). */
-int request_require_subject(const store_request_row *r, int verified);
+int gdpr_request__require_subject(const store_request_row *r, int verified);
 
-/* Closing authority: the permission (audited refusal by engine_authorize),
+/* Closing authority: the permission (audited refusal by gdpr_engine__authorize),
  * then the escalation level, the high-risk role and the policy's
  * close_roles for the type; those refusals are audited here. */
-int request_authorize_close(gdpr_engine *eng, const gdpr_actor *who, const store_request_row *r,
-                            permission perm);
+int gdpr_request__authorize_close(gdpr_engine *eng, const gdpr_actor *who,
+                                  const store_request_row *r, permission perm);
 
 /* Inside the caller's transaction: append a history event (status after
  * it, non-personal detail, note sealed under the subject's key) and the
  * audit event "<perm>" with ref "request N <action>[ detail]". */
-int request_log(gdpr_engine *eng, const gdpr_actor *who, const store_request_row *r,
-                permission perm, const char *action, const char *detail, const char *note);
-/* Write the row (updated = now), then request_log(). */
-int request_commit_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r,
-                        permission perm, const char *action, const char *detail,
-                        const char *note);
+int gdpr_request__log(gdpr_engine *eng, const gdpr_actor *who, const store_request_row *r,
+                      permission perm, const char *action, const char *detail, const char *note);
+/* Write the row (updated = now), then gdpr_request__log(). */
+int gdpr_request__commit_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r,
+                              permission perm, const char *action, const char *detail,
+                              const char *note);
 /* Move r to a final status now: closed time and close_days. */
-void request_close_now(gdpr_engine *eng, store_request_row *r, int status);
+void gdpr_request__close_now(gdpr_engine *eng, store_request_row *r, int status);
 
 /* Formats an instant for messages ("2027-02-28T23:00:00Z"). */
-const char *request_time_text(int64_t t, char buf[32]);
+const char *gdpr_request__time_text(int64_t t, char buf[32]);
 
 /* Fulfilment, before the work: the type is one of `types` (a 0-ended
  * list), the status may become fulfilled, the subject is matched and
  * verified, an erasure is past its grace period, and the actor has the
- * closing authority (request_authorize_close with "request.close"). */
-int request_fulfil_check(gdpr_engine *eng, const gdpr_actor *who, const store_request_row *r,
-                         const int *types);
+ * closing authority (gdpr_request__authorize_close with "request.close"). */
+int gdpr_request__fulfil_check(gdpr_engine *eng, const gdpr_actor *who, const store_request_row *r,
+                               const int *types);
 /* After the work: close r as fulfilled in its own transaction, with a
  * history event "fulfil" carrying `detail` (non-personal) and `note`. */
-int request_fulfil_close(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r,
-                         const char *detail, const char *note);
+int gdpr_request__fulfil_close(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r,
+                               const char *detail, const char *note);
 
 /* Run `step` on request `request` under the engine lock, with the policy
  * required and the row loaded. */
 typedef int (*request_step_fn)(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r,
                                const void *arg);
-int request_run(gdpr_engine *eng, const gdpr_actor *who, int64_t request, request_step_fn step,
-                const void *arg);
+int gdpr_request__run(gdpr_engine *eng, const gdpr_actor *who, int64_t request,
+                      request_step_fn step, const void *arg);
 
 /* The Art. 12(3) deadline of a period of `months` months from `received`
  * in the controller's time zone with its holidays. */
-int request_deadline(gdpr_engine *eng, int64_t received, int months, int64_t *due_out);
+int gdpr_request__deadline(gdpr_engine *eng, int64_t received, int months, int64_t *due_out);
 
-void request_info_fill(const store_request_row *row, gdpr_request_info *out);
+void gdpr_request__info_fill(const store_request_row *row, gdpr_request_info *out);
 /* Hand the rows `walk` produces (with `arg`) to the host's iterator as
  * gdpr_request_info. */
-int request_list_rows(gdpr_engine *eng,
-                      int (*walk)(gdpr_engine *eng, store_request_fn fn, void *ctx,
-                                  const void *arg),
-                      const void *arg, gdpr_request_fn fn, void *ctx);
+int gdpr_request__list_rows(gdpr_engine *eng,
+                            int (*walk)(gdpr_engine *eng, store_request_fn fn, void *ctx,
+                                        const void *arg),
+                            const void *arg, gdpr_request_fn fn, void *ctx);
 
-/* The host id of r's subject (engine_subject_ident); malloc'd. */
-int request_subject_id(gdpr_engine *eng, const store_request_row *r, char **subject_out);
+/* The host id of r's subject (gdpr_engine__subject_ident); malloc'd. */
+int gdpr_request__subject_id(gdpr_engine *eng, const store_request_row *r, char **subject_out);
 
 #endif

@@ -30,23 +30,23 @@ static int
 walk_due(gdpr_engine *eng, store_request_fn fn, void *ctx, const void *arg)
 {
     const due_window *w = arg;
-    return store_request_foreach_due(eng->st, w->after, w->until, fn, ctx);
+    return gdpr_store__request_foreach_due(eng->st, w->after, w->until, fn, ctx);
 }
 
 static int
 list_due(gdpr_engine *eng, int64_t after, int64_t until, gdpr_request_fn fn, void *ctx)
 {
-    due_window w = { after, until };
-    return request_list_rows(eng, walk_due, &w, fn, ctx);
+    due_window w = {after, until};
+    return gdpr_request__list_rows(eng, walk_due, &w, fn, ctx);
 }
 
 /* The arguments gdpr_request_overdue and gdpr_request_due_soon share. */
 static int
 check_due_args(gdpr_engine *eng, int fn_given, int64_t as_of)
 {
-    if (engine_check_given(eng, fn_given, "fn") != GDPR_OK)
+    if (gdpr_engine__check_given(eng, fn_given, "fn") != GDPR_OK)
         return GDPR_EINVAL;
-    return request_check_time("as_of", as_of);
+    return gdpr_request__check_time("as_of", as_of);
 }
 
 GDPR_API int
@@ -56,34 +56,36 @@ gdpr_request_overdue(gdpr_engine *eng, int64_t as_of, gdpr_request_fn fn, void *
 
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
-    rc = list_due(eng, INT64_MIN, as_of ? as_of : engine_now(eng), fn, ctx);
-    return engine_unlock(eng, rc);
+    gdpr_engine__lock(eng);
+    rc = list_due(eng, INT64_MIN, as_of ? as_of : gdpr_engine__now(eng), fn, ctx);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 GDPR_API int
-gdpr_request_due_soon(gdpr_engine *eng, int64_t as_of, int64_t within_seconds,
-                      gdpr_request_fn fn, void *ctx)
+gdpr_request_due_soon(gdpr_engine *eng, int64_t as_of, int64_t within_seconds, gdpr_request_fn fn,
+                      void *ctx)
 {
     int rc = check_due_args(eng, fn != NULL, as_of);
 
     if (rc != GDPR_OK)
         return rc;
     if (within_seconds < 1 || within_seconds > DUE_SOON_MAX)
-        return err_set(GDPR_EINVAL, "within_seconds: %lld is outside 1..%lld (one second to "
-                       "366 days)", (long long)within_seconds, (long long)DUE_SOON_MAX);
-    engine_lock(eng);
+        return gdpr__err_set(GDPR_EINVAL,
+                             "within_seconds: %lld is outside 1..%lld (one second to "
+                             "366 days)",
+                             (long long)within_seconds, (long long)DUE_SOON_MAX);
+    gdpr_engine__lock(eng);
     if (as_of == 0)
-        as_of = engine_now(eng);
+        as_of = gdpr_engine__now(eng);
     rc = list_due(eng, as_of, as_of + within_seconds, fn, ctx);
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 /* --- KPIs ------------------------------------------------------------ */
 
 typedef struct {
     gdpr_request_kpi_report *k;
-    int64_t *days;     /* decided requests per close_days */
+    int64_t *days; /* decided requests per close_days */
     size_t n_days;
 } kpi_acc;
 
@@ -97,7 +99,7 @@ grow_days(kpi_acc *a, size_t need)
         cap *= 2;
     grown = realloc(a->days, cap * sizeof *grown);
     if (grown == NULL)
-        return err_set(GDPR_ENOMEM, "out of memory computing request KPIs");
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory computing request KPIs");
     memset(grown + a->n_days, 0, (cap - a->n_days) * sizeof *grown);
     a->days = grown;
     a->n_days = cap;
@@ -111,8 +113,10 @@ hist_add(int close_days, int64_t n, void *ctx)
     size_t d = close_days < 0 ? 0 : (size_t)close_days;
 
     if (close_days > CLOSE_DAYS_MAX || n < 0)
-        return err_set(GDPR_ECORRUPT, "request KPI counters: %lld requests closed after %d "
-                       "days: damaged", (long long)n, close_days);
+        return gdpr__err_set(GDPR_ECORRUPT,
+                             "request KPI counters: %lld requests closed after %d "
+                             "days: damaged",
+                             (long long)n, close_days);
     if (d >= a->n_days) {
         int rc = grow_days(a, d + 1);
         if (rc != GDPR_OK)
@@ -133,8 +137,10 @@ kpi_add(const store_request_kpi_row *row, void *ctx)
         return 0;
     if (row->type < 1 || row->type > GDPR_REQUEST_TYPE_MAX || row->status < 1 ||
         row->status > GDPR_REQUEST_STATUS_MAX || n < 0 || row->late < 0 || row->late > n)
-        return err_set(GDPR_ECORRUPT, "request KPI counters: a row (type %d, status %d, "
-                       "%lld requests) is damaged", row->type, row->status, (long long)n);
+        return gdpr__err_set(GDPR_ECORRUPT,
+                             "request KPI counters: a row (type %d, status %d, "
+                             "%lld requests) is damaged",
+                             row->type, row->status, (long long)n);
     k->total += n;
     k->by_type[row->type] += n;
     k->by_status[row->status] += n;
@@ -147,7 +153,7 @@ kpi_add(const store_request_kpi_row *row, void *ctx)
         k->late += row->late;
         k->on_time += n - row->late;
         /* A request read from the rows carries its days; counter rows come
-         * with their own histogram (store_request_kpi_close_days). */
+         * with their own histogram (gdpr_store__request_kpi_close_days). */
         if (row->close_days >= 0) {
             int rc = hist_add(row->close_days, n, a);
             if (rc != GDPR_OK)
@@ -180,9 +186,8 @@ kpi_measures(const kpi_acc *a, gdpr_request_kpi_report *k)
 {
     int64_t n = k->decided;
 
-    k->on_time_rate = k->on_time + k->late > 0
-                          ? (double)k->on_time / (double)(k->on_time + k->late)
-                          : -1;
+    k->on_time_rate =
+        k->on_time + k->late > 0 ? (double)k->on_time / (double)(k->on_time + k->late) : -1;
     if (n == 0) {
         k->median_days = -1;
         k->p90_days = -1;
@@ -210,12 +215,12 @@ overdue_in_window(gdpr_engine *eng, int64_t as_of, int64_t from, int64_t to, int
     if (eng->policy != NULL) {
         int64_t last = to - 1 < REQUEST_EPOCH ? REQUEST_EPOCH : to - 1;
         int64_t due = 0;
-        if (request_deadline(eng, last, 3, &due) == GDPR_OK && due < CAL_MAX_TIME - 31 * DAY &&
-            due + 31 * DAY < bound)
+        if (gdpr_request__deadline(eng, last, 3, &due) == GDPR_OK &&
+            due < CAL_MAX_TIME - 31 * DAY && due + 31 * DAY < bound)
             bound = due + 31 * DAY;
-        err_clear();
+        gdpr__err_clear();
     }
-    return store_request_overdue_count(eng->st, from, bound, from, to, out);
+    return gdpr_store__request_overdue_count(eng->st, from, bound, from, to, out);
 }
 
 static int
@@ -223,24 +228,24 @@ kpis_locked(gdpr_engine *eng, int64_t from, int64_t to, gdpr_request_kpi_report 
 {
     unsigned int version = k->version;
     int64_t d0 = (from + DAY - 1) / DAY, d1 = to / DAY;
-    kpi_acc a = { k, NULL, 0 };
+    kpi_acc a = {k, NULL, 0};
     int rc;
 
     memset(k, 0, sizeof *k);
     k->version = version;
     k->from = from;
     k->to = to;
-    k->as_of = engine_now(eng);
+    k->as_of = gdpr_engine__now(eng);
     if (d0 < d1) {
-        rc = store_request_kpi_days(eng->st, d0, d1, kpi_add, &a);
+        rc = gdpr_store__request_kpi_days(eng->st, d0, d1, kpi_add, &a);
         if (rc == GDPR_OK)
-            rc = store_request_kpi_close_days(eng->st, d0, d1, hist_add, &a);
+            rc = gdpr_store__request_kpi_close_days(eng->st, d0, d1, hist_add, &a);
         if (rc == GDPR_OK && from < d0 * DAY)
-            rc = store_request_kpi_rows(eng->st, from, d0 * DAY, kpi_add, &a);
+            rc = gdpr_store__request_kpi_rows(eng->st, from, d0 * DAY, kpi_add, &a);
         if (rc == GDPR_OK && d1 * DAY < to)
-            rc = store_request_kpi_rows(eng->st, d1 * DAY, to, kpi_add, &a);
+            rc = gdpr_store__request_kpi_rows(eng->st, d1 * DAY, to, kpi_add, &a);
     } else {
-        rc = store_request_kpi_rows(eng->st, from, to, kpi_add, &a);
+        rc = gdpr_store__request_kpi_rows(eng->st, from, to, kpi_add, &a);
     }
     if (rc == GDPR_OK)
         rc = overdue_in_window(eng, k->as_of, from, to, &k->overdue);
@@ -256,22 +261,24 @@ static int
 check_window(int64_t from, int64_t to)
 {
     if (from < 0 || from > CAL_MAX_TIME)
-        return err_set(GDPR_EINVAL, "from: %lld is outside 0..9999-12-31", (long long)from);
+        return gdpr__err_set(GDPR_EINVAL, "from: %lld is outside 0..9999-12-31", (long long)from);
     if (to <= from || to > CAL_MAX_TIME + 1)
-        return err_set(GDPR_EINVAL, "to: %lld must be after from (%lld) and at most "
-                       "9999-12-31", (long long)to, (long long)from);
+        return gdpr__err_set(GDPR_EINVAL,
+                             "to: %lld must be after from (%lld) and at most "
+                             "9999-12-31",
+                             (long long)to, (long long)from);
     return GDPR_OK;
 }
 
 GDPR_API int
 gdpr_request_kpi_report_init(gdpr_request_kpi_report *kpis, unsigned int version)
 {
-    err_clear();
+    gdpr__err_clear();
     if (kpis == NULL)
-        return err_set(GDPR_EINVAL, "kpis: must not be NULL");
+        return gdpr__err_set(GDPR_EINVAL, "kpis: must not be NULL");
     if (version == 0 || version > GDPR_REQUEST_KPI_REPORT_VERSION)
-        return err_set(GDPR_EVERSION, "version: %u is not a known KPI version (1..%u)", version,
-                       GDPR_REQUEST_KPI_REPORT_VERSION);
+        return gdpr__err_set(GDPR_EVERSION, "version: %u is not a known KPI version (1..%u)",
+                             version, GDPR_REQUEST_KPI_REPORT_VERSION);
     memset(kpis, 0, sizeof *kpis);
     kpis->version = version;
     return GDPR_OK;
@@ -282,17 +289,19 @@ gdpr_request_kpis(gdpr_engine *eng, int64_t from, int64_t to, gdpr_request_kpi_r
 {
     int rc;
 
-    if (engine_check_given(eng, out != NULL, "out") != GDPR_OK)
+    if (gdpr_engine__check_given(eng, out != NULL, "out") != GDPR_OK)
         return GDPR_EINVAL;
     if (out->version == 0 || out->version > GDPR_REQUEST_KPI_REPORT_VERSION)
-        return err_set(GDPR_EVERSION, "out.version: %u is not a known KPI version (1..%u); use "
-                       "gdpr_request_kpi_report_init()", out->version, GDPR_REQUEST_KPI_REPORT_VERSION);
+        return gdpr__err_set(GDPR_EVERSION,
+                             "out.version: %u is not a known KPI version (1..%u); use "
+                             "gdpr_request_kpi_report_init()",
+                             out->version, GDPR_REQUEST_KPI_REPORT_VERSION);
     rc = check_window(from, to);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     rc = kpis_locked(eng, from, to, out);
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 static void
@@ -300,29 +309,29 @@ put_instant(jsonw *w, const char *key, int64_t t)
 {
     char buf[21];
 
-    jsonw_key(w, key);
-    if (cal_format_instant(t, buf) == 0)
-        jsonw_string(w, buf);
+    gdpr_jsonw__key(w, key);
+    if (gdpr_calendar__format_instant(t, buf) == 0)
+        gdpr_jsonw__string(w, buf);
     else
-        jsonw_null(w);
+        gdpr_jsonw__null(w);
 }
 
 /* A rate or a number of days; -1 (nothing to measure) is null. */
 static void
 put_measure(jsonw *w, const char *key, double v)
 {
-    jsonw_key(w, key);
+    gdpr_jsonw__key(w, key);
     if (v < 0)
-        jsonw_null(w);
+        gdpr_jsonw__null(w);
     else
-        jsonw_double(w, v);
+        gdpr_jsonw__double(w, v);
 }
 
 static void
 put_count(jsonw *w, const char *key, int64_t n)
 {
-    jsonw_key(w, key);
-    jsonw_int64(w, n);
+    gdpr_jsonw__key(w, key);
+    gdpr_jsonw__int64(w, n);
 }
 
 static int
@@ -330,38 +339,38 @@ kpis_to_json(const gdpr_request_kpi_report *k, char **json_out)
 {
     jsonw w;
 
-    jsonw_init(&w);
-    jsonw_object_begin(&w);
+    gdpr_jsonw__init(&w);
+    gdpr_jsonw__object_begin(&w);
     put_count(&w, "version", (int64_t)k->version);
     put_instant(&w, "from", k->from);
     put_instant(&w, "to", k->to);
     put_instant(&w, "as_of", k->as_of);
     put_count(&w, "total", k->total);
-    jsonw_key(&w, "by_type");
-    jsonw_object_begin(&w);
+    gdpr_jsonw__key(&w, "by_type");
+    gdpr_jsonw__object_begin(&w);
     for (int t = 1; t <= GDPR_REQUEST_TYPE_MAX; t++)
         put_count(&w, gdpr_request_type_name(t), k->by_type[t]);
-    jsonw_object_end(&w);
-    jsonw_key(&w, "by_status");
-    jsonw_object_begin(&w);
+    gdpr_jsonw__object_end(&w);
+    gdpr_jsonw__key(&w, "by_status");
+    gdpr_jsonw__object_begin(&w);
     for (int x = 1; x <= GDPR_REQUEST_STATUS_MAX; x++)
         put_count(&w, gdpr_request_status_name(x), k->by_status[x]);
-    jsonw_object_end(&w);
-    jsonw_key(&w, "by_type_status");
-    jsonw_object_begin(&w);
+    gdpr_jsonw__object_end(&w);
+    gdpr_jsonw__key(&w, "by_type_status");
+    gdpr_jsonw__object_begin(&w);
     for (int t = 1; t <= GDPR_REQUEST_TYPE_MAX; t++) {
-        jsonw_key(&w, gdpr_request_type_name(t));
-        jsonw_object_begin(&w);
+        gdpr_jsonw__key(&w, gdpr_request_type_name(t));
+        gdpr_jsonw__object_begin(&w);
         for (int x = 1; x <= GDPR_REQUEST_STATUS_MAX; x++)
             put_count(&w, gdpr_request_status_name(x), k->by_type_status[t][x]);
-        jsonw_object_end(&w);
+        gdpr_jsonw__object_end(&w);
     }
-    jsonw_object_end(&w);
-    jsonw_key(&w, "denied_by_reason");
-    jsonw_object_begin(&w);
+    gdpr_jsonw__object_end(&w);
+    gdpr_jsonw__key(&w, "denied_by_reason");
+    gdpr_jsonw__object_begin(&w);
     for (int d = 1; d <= GDPR_DENIAL_MAX; d++)
         put_count(&w, gdpr_request_denial_name(d), k->denied_by_reason[d]);
-    jsonw_object_end(&w);
+    gdpr_jsonw__object_end(&w);
     put_count(&w, "decided", k->decided);
     put_count(&w, "on_time", k->on_time);
     put_count(&w, "late", k->late);
@@ -373,8 +382,8 @@ kpis_to_json(const gdpr_request_kpi_report *k, char **json_out)
     put_count(&w, "escalated", k->escalated);
     put_count(&w, "escalations", k->escalations);
     put_count(&w, "high_risk", k->high_risk);
-    jsonw_object_end(&w);
-    return jsonw_finish(&w, json_out, NULL);
+    gdpr_jsonw__object_end(&w);
+    return gdpr_jsonw__finish(&w, json_out, NULL);
 }
 
 GDPR_API int
@@ -383,7 +392,7 @@ gdpr_request_kpis_json(gdpr_engine *eng, int64_t from, int64_t to, char **json_o
     gdpr_request_kpi_report *k;
     int rc;
 
-    if (engine_check_given(eng, json_out != NULL, "json_out") != GDPR_OK)
+    if (gdpr_engine__check_given(eng, json_out != NULL, "json_out") != GDPR_OK)
         return GDPR_EINVAL;
     *json_out = NULL;
     rc = check_window(from, to);
@@ -391,13 +400,13 @@ gdpr_request_kpis_json(gdpr_engine *eng, int64_t from, int64_t to, char **json_o
         return rc;
     k = calloc(1, sizeof *k);
     if (k == NULL)
-        return err_set(GDPR_ENOMEM, "out of memory computing request KPIs");
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory computing request KPIs");
     k->version = GDPR_REQUEST_KPI_REPORT_VERSION;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     rc = kpis_locked(eng, from, to, k);
     if (rc == GDPR_OK)
         rc = kpis_to_json(k, json_out);
-    engine_unlock(eng, rc);
+    gdpr_engine__unlock(eng, rc);
     free(k);
     return rc;
 }

@@ -26,7 +26,7 @@ gdpr_retention_anchor_name(int anchor)
 {
     if (anchor < GDPR_ANCHOR_COLLECTION || anchor > GDPR_ANCHOR_REQUEST_CLOSED)
         return "unknown";
-    return policy_anchor_name((policy_anchor)(anchor - 1));
+    return gdpr_policy__anchor_name((policy_anchor)(anchor - 1));
 }
 
 GDPR_API const char *
@@ -34,40 +34,41 @@ gdpr_retention_action_name(int action)
 {
     if (action < GDPR_RETENTION_ERASE || action > GDPR_RETENTION_REVIEW)
         return "unknown";
-    return policy_action_name((policy_action)(action - 1));
+    return gdpr_policy__action_name((policy_action)(action - 1));
 }
 
 int
-retention_check_time(const char *field, int64_t t)
+gdpr_retention__check_time(const char *field, int64_t t)
 {
     if (t < 0 || t > CAL_MAX_TIME)
-        return err_set(GDPR_EINVAL, "%s: %lld is not a time between 1970-01-01 and 9999-12-31 "
-                       "(UTC seconds)", field, (long long)t);
+        return gdpr__err_set(GDPR_EINVAL,
+                             "%s: %lld is not a time between 1970-01-01 and 9999-12-31 "
+                             "(UTC seconds)",
+                             field, (long long)t);
     return GDPR_OK;
 }
 
 int
-retention_check_walk(gdpr_engine *eng, int fn_given, int64_t as_of)
+gdpr_retention__check_walk(gdpr_engine *eng, int fn_given, int64_t as_of)
 {
-    err_clear();
-    if (engine_check_given(eng, fn_given, "fn") != GDPR_OK)
+    gdpr__err_clear();
+    if (gdpr_engine__check_given(eng, fn_given, "fn") != GDPR_OK)
         return GDPR_EINVAL;
-    return retention_check_time("as_of", as_of);
+    return gdpr_retention__check_time("as_of", as_of);
 }
 
 int
-retention_check_init(const void *p, const char *arg, unsigned int version, unsigned int max,
-                     const char *what)
+gdpr_retention__check_init(const void *p, const char *arg, unsigned int version, unsigned int max,
+                           const char *what)
 {
-    err_clear();
+    gdpr__err_clear();
     if (p == NULL)
-        return err_set(GDPR_EINVAL, "%s: must not be NULL", arg);
+        return gdpr__err_set(GDPR_EINVAL, "%s: must not be NULL", arg);
     if (version == 0 || version > max)
-        return err_set(GDPR_EVERSION, "version: %u is not a known %s version (1..%u)", version,
-                       what, max);
+        return gdpr__err_set(GDPR_EVERSION, "version: %u is not a known %s version (1..%u)",
+                             version, what, max);
     return GDPR_OK;
 }
-
 
 /* --- the anchor calls ------------------------------------------------------ */
 
@@ -77,13 +78,17 @@ check_anchor_args(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
 {
     int rc;
 
-    rc = engine_enter_subject(eng, who, subject);
+    rc = gdpr_engine__enter_subject(eng, who, subject);
     if (rc == GDPR_OK)
-        rc = text_check_optional("purpose", purpose, GDPR_NAME_MAX);
-    if (rc == GDPR_OK && (anchor < GDPR_ANCHOR_LAST_ACTIVITY || anchor > GDPR_ANCHOR_REQUEST_CLOSED))
-        rc = err_set(GDPR_EINVAL, "anchor: %d is not an event that can be set (2 last_activity, "
-                     "3 contract_end, 4 consent_withdrawal, 5 request_closed; collection is the "
-                     "record's own time)", (int)anchor);
+        rc = gdpr_text__check_optional("purpose", purpose, GDPR_NAME_MAX);
+    if (rc == GDPR_OK &&
+        (anchor < GDPR_ANCHOR_LAST_ACTIVITY || anchor > GDPR_ANCHOR_REQUEST_CLOSED))
+        rc = gdpr__err_set(
+            GDPR_EINVAL,
+            "anchor: %d is not an event that can be set (2 last_activity, "
+            "3 contract_end, 4 consent_withdrawal, 5 request_closed; collection is the "
+            "record's own time)",
+            (int)anchor);
     return rc;
 }
 
@@ -94,36 +99,40 @@ anchor_locked(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
     policy_anchor kind = (policy_anchor)(anchor - 1);
     uint8_t hash[CRYPTO_HASH_BYTES];
     char ref[GDPR_NAME_MAX + 96];
-    int64_t now = engine_now(eng), id = 0;
-    int rc = engine_require_policy(eng);
+    int64_t now = gdpr_engine__now(eng), id = 0;
+    int rc = gdpr_engine__require_policy(eng);
 
-    if (rc == GDPR_OK && purpose != NULL && policy_find_purpose(eng->policy, purpose) == NULL)
-        rc = err_set(GDPR_EINVAL, "purpose: '%.64s' is not a purpose of the policy", purpose);
+    if (rc == GDPR_OK && purpose != NULL && gdpr_policy__find_purpose(eng->policy, purpose) == NULL)
+        rc = gdpr__err_set(GDPR_EINVAL, "purpose: '%.64s' is not a purpose of the policy", purpose);
     if (rc == GDPR_OK && !clear && at == 0)
         at = now;
     if (rc == GDPR_OK && !clear && kind == ANCHOR_LAST_ACTIVITY && at > now)
-        rc = err_set(GDPR_EINVAL, "at: %lld is later than now (%lld); activity cannot lie in "
-                     "the future", (long long)at, (long long)now);
+        rc = gdpr__err_set(GDPR_EINVAL,
+                           "at: %lld is later than now (%lld); activity cannot lie in "
+                           "the future",
+                           (long long)at, (long long)now);
     if (rc == GDPR_OK && !clear && at == 0)
-        rc = err_set(GDPR_EINVAL, "at: 0 is the epoch itself; give a later time");
+        rc = gdpr__err_set(GDPR_EINVAL, "at: 0 is the epoch itself; give a later time");
     if (rc == GDPR_OK)
-        rc = engine_subject_hash(eng, subject, hash);
+        rc = gdpr_engine__subject_hash(eng, subject, hash);
     if (rc == GDPR_OK)
-        rc = store_subject_find(eng->st, hash, &id);
+        rc = gdpr_store__subject_find(eng->st, hash, &id);
     if (rc == GDPR_ENOTFOUND)
-        rc = err_set(GDPR_ENOTFOUND, "subject: unknown (anchors are set for existing subjects)");
+        rc = gdpr__err_set(GDPR_ENOTFOUND,
+                           "subject: unknown (anchors are set for existing subjects)");
     if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_RETENTION_ANCHOR, hash);
+        rc = gdpr_engine__authorize(eng, who, PERM_RETENTION_ANCHOR, hash);
     if (rc == GDPR_OK)
-        rc = engine_begin(eng);
+        rc = gdpr_engine__begin(eng);
     if (rc != GDPR_OK)
         return rc;
-    rc = schedule_anchor(eng, hash, kind, purpose, clear ? 0 : at);
-    snprintf(ref, sizeof ref, "anchor %s %s for %s", policy_anchor_name(kind),
+    rc = gdpr_schedule__anchor(eng, hash, kind, purpose, clear ? 0 : at);
+    snprintf(ref, sizeof ref, "anchor %s %s for %s", gdpr_policy__anchor_name(kind),
              clear ? "cleared" : "set", purpose ? purpose : "every purpose");
     if (rc == GDPR_OK)
-        rc = audit_append(eng, who, permission_name(PERM_RETENTION_ANCHOR), hash, GDPR_OK, ref);
-    return engine_end(eng, rc);
+        rc = gdpr_audit__append(eng, who, gdpr_permission__name(PERM_RETENTION_ANCHOR), hash,
+                                GDPR_OK, ref);
+    return gdpr_engine__end(eng, rc);
 }
 
 GDPR_API int
@@ -133,12 +142,12 @@ gdpr_retention_anchor_set(gdpr_engine *eng, const gdpr_actor *who, const char *s
     int rc = check_anchor_args(eng, who, subject, anchor, purpose);
 
     if (rc == GDPR_OK)
-        rc = retention_check_time("at", at);
+        rc = gdpr_retention__check_time("at", at);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     rc = anchor_locked(eng, who, subject, anchor, purpose, at, 0);
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 GDPR_API int
@@ -149,9 +158,9 @@ gdpr_retention_anchor_clear(gdpr_engine *eng, const gdpr_actor *who, const char 
 
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     rc = anchor_locked(eng, who, subject, anchor, purpose, 0, 1);
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 GDPR_API int
@@ -178,7 +187,7 @@ fill_info(const store_retention_row *row, void *ctx)
 {
     info_ctx *c = ctx;
     gdpr_retention_info *out = c->out;
-    const policy_retention *rule = policy_find_retention(c->p, row->purpose, row->category);
+    const policy_retention *rule = gdpr_policy__find_retention(c->p, row->purpose, row->category);
     unsigned int version = out->version;
 
     memset(out, 0, sizeof *out);
@@ -205,22 +214,22 @@ gdpr_retention_record(gdpr_engine *eng, int64_t record, gdpr_retention_info *out
     info_ctx c;
     int rc;
 
-    err_clear();
-    if (engine_check_given(eng, out != NULL, "out") != GDPR_OK)
+    gdpr__err_clear();
+    if (gdpr_engine__check_given(eng, out != NULL, "out") != GDPR_OK)
         return GDPR_EINVAL;
     if (out->version == 0 || out->version > GDPR_RETENTION_INFO_VERSION)
-        return err_set(GDPR_EVERSION, "out.version: %u is not a known version (1..%u)",
-                       out->version, GDPR_RETENTION_INFO_VERSION);
-    rc = text_check_id("record", "a record id", record);
+        return gdpr__err_set(GDPR_EVERSION, "out.version: %u is not a known version (1..%u)",
+                             out->version, GDPR_RETENTION_INFO_VERSION);
+    rc = gdpr_text__check_id("record", "a record id", record);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
-    rc = engine_require_policy(eng);
+    gdpr_engine__lock(eng);
+    rc = gdpr_engine__require_policy(eng);
     c.p = eng->policy;
     c.out = out;
     if (rc == GDPR_OK)
-        rc = store_retention_get(eng->st, record, fill_info, &c);
-    return engine_unlock(eng, rc);
+        rc = gdpr_store__retention_get(eng->st, record, fill_info, &c);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 GDPR_API int
@@ -230,30 +239,31 @@ gdpr_retention_sync(gdpr_engine *eng, const gdpr_actor *who, int64_t *changed_ou
     int64_t changed = 0;
     int rc;
 
-    err_clear();
+    gdpr__err_clear();
     if (changed_out)
         *changed_out = 0;
-    rc = engine_enter(eng, who);
+    rc = gdpr_engine__enter(eng, who);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     if (eng->batch)
-        return engine_unlock(eng, err_set(GDPR_ESTATE, "gdpr_retention_sync: not inside a batch; "
-                                          "commit or roll back first"));
-    rc = engine_require_policy(eng);
+        return gdpr_engine__unlock(eng, gdpr__err_set(GDPR_ESTATE,
+                                                      "gdpr_retention_sync: not inside a batch; "
+                                                      "commit or roll back first"));
+    rc = gdpr_engine__require_policy(eng);
     if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_RETENTION_RUN, NULL);
+        rc = gdpr_engine__authorize(eng, who, PERM_RETENTION_RUN, NULL);
     if (rc == GDPR_OK)
-        rc = schedule_reschedule_all(eng, NULL, eng->policy, 1, 1, &changed);
+        rc = gdpr_schedule__reschedule_all(eng, NULL, eng->policy, 1, 1, &changed);
     /* The last batch's transaction is still open: audit in it. */
     if (rc == GDPR_OK) {
         snprintf(ref, sizeof ref, "retention sync: %lld records rescheduled", (long long)changed);
-        rc = audit_append(eng, who, retention_action, NULL, GDPR_OK, ref);
-        rc = engine_end(eng, rc);
+        rc = gdpr_audit__append(eng, who, retention_action, NULL, GDPR_OK, ref);
+        rc = gdpr_engine__end(eng, rc);
     }
     if (rc == GDPR_OK && changed_out)
         *changed_out = changed;
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 /* --- the due list ----------------------------------------------------------- */
@@ -269,8 +279,8 @@ static int
 due_one(const store_retention_row *row, void *ctx)
 {
     due_ctx *d = ctx;
-    const policy_retention *rule = policy_find_retention(d->eng->policy, row->purpose,
-                                                         row->category);
+    const policy_retention *rule =
+        gdpr_policy__find_retention(d->eng->policy, row->purpose, row->category);
     char hex[2 * CRYPTO_HASH_BYTES + 1];
     gdpr_retention_item item;
     int64_t hold = 0;
@@ -278,10 +288,10 @@ due_one(const store_retention_row *row, void *ctx)
 
     if (rule == NULL)
         return 0; /* a stale due time: a run clears it */
-    rc = record_held(d->eng, row->subject, row->id, row->category, d->as_of, &hold);
+    rc = gdpr_record__held(d->eng, row->subject, row->id, row->category, d->as_of, &hold);
     if (rc != GDPR_OK)
         return rc;
-    hex_encode(row->subject, CRYPTO_HASH_BYTES, hex);
+    gdpr__hex_encode(row->subject, CRYPTO_HASH_BYTES, hex);
     memset(&item, 0, sizeof item);
     item.version = GDPR_RETENTION_ITEM_VERSION;
     item.record = row->id;
@@ -294,8 +304,8 @@ due_one(const store_retention_row *row, void *ctx)
     item.held = hold != 0;
     stop = d->fn(&item, d->ctx);
     if (stop != 0)
-        return err_set(GDPR_ECALLBACK, "fn: stopped at record %lld (returned %d)",
-                       (long long)row->id, stop);
+        return gdpr__err_set(GDPR_ECALLBACK, "fn: stopped at record %lld (returned %d)",
+                             (long long)row->id, stop);
     return 0;
 }
 
@@ -305,18 +315,18 @@ gdpr_retention_due(gdpr_engine *eng, int64_t as_of, gdpr_retention_fn fn, void *
     due_ctx d;
     int rc;
 
-    rc = retention_check_walk(eng, fn != NULL, as_of);
+    rc = gdpr_retention__check_walk(eng, fn != NULL, as_of);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
-    rc = engine_require_policy(eng);
+    gdpr_engine__lock(eng);
+    rc = gdpr_engine__require_policy(eng);
     d.eng = eng;
     d.as_of = as_of;
     d.fn = fn;
     d.ctx = ctx;
     if (rc == GDPR_OK)
-        rc = store_retention_due_foreach(eng->st, as_of, 0, 0, 0, 0, due_one, &d);
-    return engine_unlock(eng, rc);
+        rc = gdpr_store__retention_due_foreach(eng->st, as_of, 0, 0, 0, 0, due_one, &d);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 /* --- the sweep -------------------------------------------------------------- */
@@ -324,8 +334,8 @@ gdpr_retention_due(gdpr_engine *eng, int64_t as_of, gdpr_retention_fn fn, void *
 GDPR_API int
 gdpr_retention_options_init(gdpr_retention_options *opts, unsigned int version)
 {
-    int rc = retention_check_init(opts, "opts", version, GDPR_RETENTION_OPTIONS_VERSION,
-                                  "options");
+    int rc = gdpr_retention__check_init(opts, "opts", version, GDPR_RETENTION_OPTIONS_VERSION,
+                                        "options");
 
     if (rc != GDPR_OK)
         return rc;
@@ -342,9 +352,9 @@ typedef struct {
     unsigned int batch;
     store_retention_run_row run; /* cursor and totals over every resumption */
     int have_run;
-    gdpr_retention_report rep;   /* this call */
+    gdpr_retention_report rep; /* this call */
     schedule_row_vec rows;
-    int busy;                    /* a checkpoint was kept from completing */
+    int busy; /* a checkpoint was kept from completing */
     char busy_msg[256];
 } run_state;
 
@@ -364,7 +374,7 @@ audit_record(run_state *rs, const store_retention_row *row, const char *what,
 
     snprintf(ref, sizeof ref, "record %lld: %s under %s (run %lld)", (long long)row->id, what,
              rule->id, (long long)rs->run.id);
-    return audit_append(rs->eng, rs->who, retention_action, row->subject, GDPR_OK, ref);
+    return gdpr_audit__append(rs->eng, rs->who, retention_action, row->subject, GDPR_OK, ref);
 }
 
 /* The value of a "keep" field, if it is short printable UTF-8 text. */
@@ -386,14 +396,14 @@ open_kept(const store_vault_row *row, void *ctx)
         row->value_len - CRYPTO_SEAL_OVERHEAD > AGGREGATE_VALUE_MAX)
         return 0; /* not an aggregate-sized value: not kept */
     len = row->value_len - CRYPTO_SEAL_OVERHEAD;
-    rc = record_open(k->eng, row, plain);
+    rc = gdpr_record__open(k->eng, row, plain);
     if (rc == GDPR_ENOTFOUND) {
-        err_clear();
+        gdpr__err_clear();
         return 0; /* the subject's key is gone: nothing to keep */
     }
     if (rc != GDPR_OK)
         return rc;
-    if (utf8_check((const char *)plain, len, &bad) == 0 && memchr(plain, '\0', len) == NULL) {
+    if (gdpr__utf8_check((const char *)plain, len, &bad) == 0 && memchr(plain, '\0', len) == NULL) {
         int printable = 1;
         for (size_t i = 0; i < len; i++)
             if (plain[i] < 0x20 || plain[i] == 0x7f)
@@ -403,18 +413,18 @@ open_kept(const store_vault_row *row, void *ctx)
             k->out[len] = '\0';
         }
     }
-    crypto_wipe(plain, sizeof plain);
+    gdpr_crypto__wipe(plain, sizeof plain);
     return 0;
 }
 
 static int
 collection_month(int64_t t)
 {
-    int64_t days = cal_day_of(t);
+    int64_t days = gdpr_calendar__day_of(t);
     int64_t y;
     unsigned m, d;
 
-    cal_civil_from_days(days, &y, &m, &d);
+    gdpr_calendar__civil_from_days(days, &y, &m, &d);
     return (int)(y * 100 + (int64_t)m);
 }
 
@@ -422,7 +432,7 @@ static int
 anonymise_record(run_state *rs, const store_retention_row *row, const policy_retention *rule)
 {
     char value[AGGREGATE_VALUE_MAX + 1] = "";
-    kept_ctx k = { rs->eng, value };
+    kept_ctx k = {rs->eng, value};
     int keep = 0;
     int rc = GDPR_OK;
 
@@ -430,14 +440,14 @@ anonymise_record(run_state *rs, const store_retention_row *row, const policy_ret
         if (strcmp(rule->keep_fields[i], row->field) == 0)
             keep = 1;
     if (keep)
-        rc = store_vault_get(rs->eng->st, row->id, open_kept, &k);
+        rc = gdpr_store__vault_get(rs->eng->st, row->id, open_kept, &k);
     if (rc == GDPR_OK)
-        rc = store_retention_aggregate_add(rs->eng->st, rule->id, row->category, row->purpose,
-                                           row->field ? row->field : "", value,
-                                           collection_month(row->collected));
-    crypto_wipe(value, sizeof value);
+        rc = gdpr_store__retention_aggregate_add(rs->eng->st, rule->id, row->category, row->purpose,
+                                                 row->field ? row->field : "", value,
+                                                 collection_month(row->collected));
+    gdpr_crypto__wipe(value, sizeof value);
     if (rc == GDPR_OK)
-        rc = store_vault_delete(rs->eng->st, row->id);
+        rc = gdpr_store__vault_delete(rs->eng->st, row->id);
     if (rc == GDPR_OK)
         rc = audit_record(rs, row, "anonymised", rule);
     return rc;
@@ -446,7 +456,7 @@ anonymise_record(run_state *rs, const store_retention_row *row, const policy_ret
 static int
 open_review(run_state *rs, const store_retention_row *row, const policy_retention *rule)
 {
-    static const cal_duration one_month = { 0, 1, 0, 0, 0, 0, 0 };
+    static const cal_duration one_month = {0, 1, 0, 0, 0, 0, 0};
     store_review_row r;
     char what[64];
     int64_t task = 0;
@@ -459,14 +469,16 @@ open_review(run_state *rs, const store_retention_row *row, const policy_retentio
     r.category = row->category;
     r.purpose = row->purpose;
     r.record_due = row->due;
-    r.opened = engine_now(rs->eng);
-    if (cal_add(r.opened, &one_month, &r.deadline) != 0)
+    r.opened = gdpr_engine__now(rs->eng);
+    if (gdpr_calendar__add(r.opened, &one_month, &r.deadline) != 0)
         r.deadline = CAL_MAX_TIME;
-    rc = store_review_insert(rs->eng->st, &r, &task);
+    rc = gdpr_store__review_insert(rs->eng->st, &r, &task);
     if (rc == GDPR_OK)
-        rc = store_retention_state_put(rs->eng->st, row->id, row->has_keep, row->keep_until, task);
+        rc = gdpr_store__retention_state_put(rs->eng->st, row->id, row->has_keep, row->keep_until,
+                                             task);
     if (rc == GDPR_OK)
-        rc = store_retention_set_schedule(rs->eng->st, row->id, row->has_anchor, row->anchor, 0, 0);
+        rc = gdpr_store__retention_set_schedule(rs->eng->st, row->id, row->has_anchor, row->anchor,
+                                                0, 0);
     snprintf(what, sizeof what, "review %lld opened", (long long)task);
     if (rc == GDPR_OK)
         rc = audit_record(rs, row, what, rule);
@@ -483,10 +495,11 @@ erase_record(run_state *rs, const store_retention_row *row, const policy_retenti
 
     *held_out = 0;
     snprintf(ground, sizeof ground, "retention rule %s", rule->id);
-    rc = shred_record_locked(rs->eng, rs->who, row->id, ground, SHRED_QUIET | SHRED_ROUTINE, &outcome);
+    rc = gdpr_shred__record_locked(rs->eng, rs->who, row->id, ground, SHRED_QUIET | SHRED_ROUTINE,
+                                   &outcome);
     if (rc == GDPR_ESTATE && (outcome == SHRED_HELD || outcome == SHRED_KEPT)) {
         /* A hold placed or a legal duty found by the erasure's own check. */
-        err_clear();
+        gdpr__err_clear();
         *held_out = 1;
         return GDPR_OK;
     }
@@ -513,10 +526,10 @@ may_delete(run_state *rs, const store_retention_row *row, int *held_out)
     v.anchor = row->has_anchor ? row->anchor : 0;
     v.has_due = row->has_due;
     v.due = row->due;
-    rc = record_check(rs->eng, &v, RECORD_DELETE, NULL);
+    rc = gdpr_record__check(rs->eng, &v, RECORD_DELETE, NULL);
     *held_out = rc == GDPR_ESTATE;
     if (rc == GDPR_ESTATE) {
-        err_clear();
+        gdpr__err_clear();
         rc = GDPR_OK;
     }
     return rc;
@@ -525,8 +538,8 @@ may_delete(run_state *rs, const store_retention_row *row, int *held_out)
 static int
 apply_one(run_state *rs, const store_retention_row *row)
 {
-    const policy_retention *rule = policy_find_retention(rs->eng->policy, row->purpose,
-                                                         row->category);
+    const policy_retention *rule =
+        gdpr_policy__find_retention(rs->eng->policy, row->purpose, row->category);
     int64_t hold = 0;
     int held = 0;
     int rc;
@@ -535,9 +548,11 @@ apply_one(run_state *rs, const store_retention_row *row)
     if (rule == NULL) {
         /* Due under a rule the policy no longer has (a store written by
          * an older build): clear it. */
-        return rs->dry ? GDPR_OK : schedule_reschedule(rs->eng, rs->eng->policy, row, NULL, NULL);
+        return rs->dry ? GDPR_OK
+                       : gdpr_schedule__reschedule(rs->eng, rs->eng->policy, row, NULL, NULL);
     }
-    rc = record_held(rs->eng, row->subject, row->id, row->category, engine_now(rs->eng), &hold);
+    rc = gdpr_record__held(rs->eng, row->subject, row->id, row->category, gdpr_engine__now(rs->eng),
+                           &hold);
     if (rc != GDPR_OK)
         return rc;
     if (hold != 0) {
@@ -577,18 +592,19 @@ audit_run(run_state *rs, const char *what)
 {
     char ref[256], as_of[32];
 
-    cal_format_time(rs->run.as_of, as_of);
-    snprintf(ref, sizeof ref, "retention run %lld %s as of %s: examined %lld, erased %lld, "
-             "anonymised %lld, reviews opened %lld, held %lld", (long long)rs->run.id, what,
-             as_of, (long long)rs->run.examined, (long long)rs->run.erased,
-             (long long)rs->run.anonymised, (long long)rs->run.reviews_opened,
-             (long long)rs->run.held);
-    return audit_append(rs->eng, rs->who, retention_action, NULL, GDPR_OK, ref);
+    gdpr_calendar__format_time(rs->run.as_of, as_of);
+    snprintf(ref, sizeof ref,
+             "retention run %lld %s as of %s: examined %lld, erased %lld, "
+             "anonymised %lld, reviews opened %lld, held %lld",
+             (long long)rs->run.id, what, as_of, (long long)rs->run.examined,
+             (long long)rs->run.erased, (long long)rs->run.anonymised,
+             (long long)rs->run.reviews_opened, (long long)rs->run.held);
+    return gdpr_audit__append(rs->eng, rs->who, retention_action, NULL, GDPR_OK, ref);
 }
 
 /* Test hook (tests/test-retention.c): counts batches down and fails the
  * one that reaches 0, just before its commit. 0: never. */
-long retention_fail_batch_at = 0;
+long gdpr_retention__fail_batch_at = 0;
 
 /* One batch: one transaction under the engine lock. *done_out when no
  * due record is left after it. */
@@ -601,21 +617,22 @@ run_batch(run_state *rs, int *done_out)
     int rc;
 
     *done_out = 0;
-    engine_lock(rs->eng);
-    rc = engine_require_policy(rs->eng);
+    gdpr_engine__lock(rs->eng);
+    rc = gdpr_engine__require_policy(rs->eng);
     if (rc == GDPR_OK && !rs->dry && rs->eng->batch)
-        rc = err_set(GDPR_ESTATE, "gdpr_retention_run: another thread opened a batch; the run "
-                     "stops here and the next run resumes");
+        rc =
+            gdpr__err_set(GDPR_ESTATE, "gdpr_retention_run: another thread opened a batch; the run "
+                                       "stops here and the next run resumes");
     if (rc == GDPR_OK && !rs->dry)
-        rc = engine_begin(rs->eng);
+        rc = gdpr_engine__begin(rs->eng);
     if (rc != GDPR_OK)
-        return engine_unlock(rs->eng, rc);
+        return gdpr_engine__unlock(rs->eng, rc);
     rs->rows.n = 0;
-    rc = store_retention_due_foreach(rs->eng->st, rs->as_of, rs->run.has_cursor,
-                                     rs->run.cursor_due, rs->run.cursor_id, (int)rs->batch,
-                                     schedule_row_push, &rs->rows);
+    rc = gdpr_store__retention_due_foreach(rs->eng->st, rs->as_of, rs->run.has_cursor,
+                                           rs->run.cursor_due, rs->run.cursor_id, (int)rs->batch,
+                                           gdpr_schedule__row_push, &rs->rows);
     for (size_t i = 0; rc == GDPR_OK && i < rs->rows.n; i++) {
-        const store_retention_row *row = schedule_row_fix(&rs->rows.v[i]);
+        const store_retention_row *row = gdpr_schedule__row_fix(&rs->rows.v[i]);
         rc = apply_one(rs, row);
         if (rc == GDPR_OK) {
             rs->run.has_cursor = 1;
@@ -629,12 +646,13 @@ run_batch(run_state *rs, int *done_out)
     }
     if (!rs->dry) {
         if (rc == GDPR_OK)
-            rc = store_retention_run_update(rs->eng->st, &rs->run);
+            rc = gdpr_store__retention_run_update(rs->eng->st, &rs->run);
         if (rc == GDPR_OK && *done_out)
             rc = audit_run(rs, "finished");
-        if (retention_fail_batch_at > 0 && --retention_fail_batch_at == 0 && rc == GDPR_OK)
-            rc = err_set(GDPR_ESTORAGE, "test hook: this batch failed before its commit");
-        rc = engine_end(rs->eng, rc);
+        if (gdpr_retention__fail_batch_at > 0 && --gdpr_retention__fail_batch_at == 0 &&
+            rc == GDPR_OK)
+            rc = gdpr__err_set(GDPR_ESTORAGE, "test hook: this batch failed before its commit");
+        rc = gdpr_engine__end(rs->eng, rc);
     }
     if (rc != GDPR_OK) {
         rs->run = run_before;
@@ -642,7 +660,7 @@ run_batch(run_state *rs, int *done_out)
         *done_out = 0;
     } else if (!rs->dry && rs->rep.erased + rs->rep.anonymised > erased_before) {
         /* Destroy queued keys and checkpoint, outside the transaction. */
-        int frc = shred_finish(rs->eng);
+        int frc = gdpr_shred__finish(rs->eng);
         if (frc == GDPR_EBUSY) {
             rs->busy = 1;
             snprintf(rs->busy_msg, sizeof rs->busy_msg, "%s", gdpr_errmsg());
@@ -650,7 +668,7 @@ run_batch(run_state *rs, int *done_out)
             rc = frc;
         }
     }
-    return engine_unlock(rs->eng, rc);
+    return gdpr_engine__unlock(rs->eng, rc);
 }
 
 static int
@@ -659,19 +677,20 @@ check_run_args(gdpr_engine *eng, const gdpr_actor *who, int64_t as_of,
 {
     int rc;
 
-    rc = engine_enter(eng, who);
+    rc = gdpr_engine__enter(eng, who);
     if (rc == GDPR_OK)
-        rc = retention_check_time("as_of", as_of);
+        rc = gdpr_retention__check_time("as_of", as_of);
     if (rc != GDPR_OK || opts == NULL)
         return rc;
     if (opts->version == 0 || opts->version > GDPR_RETENTION_OPTIONS_VERSION)
-        return err_set(GDPR_EVERSION, "opts.version: %u is not a known options version (1..%u)",
-                       opts->version, GDPR_RETENTION_OPTIONS_VERSION);
+        return gdpr__err_set(GDPR_EVERSION,
+                             "opts.version: %u is not a known options version (1..%u)",
+                             opts->version, GDPR_RETENTION_OPTIONS_VERSION);
     if (opts->batch > GDPR_RETENTION_BATCH_MAX)
-        return err_set(GDPR_EINVAL, "opts.batch: %u records per transaction, at most %u",
-                       opts->batch, GDPR_RETENTION_BATCH_MAX);
+        return gdpr__err_set(GDPR_EINVAL, "opts.batch: %u records per transaction, at most %u",
+                             opts->batch, GDPR_RETENTION_BATCH_MAX);
     if (opts->dry_run != 0 && opts->dry_run != 1)
-        return err_set(GDPR_EINVAL, "opts.dry_run: %d, must be 0 or 1", opts->dry_run);
+        return gdpr__err_set(GDPR_EINVAL, "opts.dry_run: %d, must be 0 or 1", opts->dry_run);
     return GDPR_OK;
 }
 
@@ -683,20 +702,22 @@ start_run(run_state *rs, int64_t *total_out)
     int64_t now;
     int rc;
 
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     if (eng->batch)
-        return engine_unlock(eng, err_set(GDPR_ESTATE, "gdpr_retention_run: not inside a batch; "
-                                          "commit or roll back first"));
-    rc = engine_require_policy(eng);
+        return gdpr_engine__unlock(eng, gdpr__err_set(GDPR_ESTATE,
+                                                      "gdpr_retention_run: not inside a batch; "
+                                                      "commit or roll back first"));
+    rc = gdpr_engine__require_policy(eng);
     if (rc == GDPR_OK)
-        rc = engine_authorize(eng, rs->who, PERM_RETENTION_RUN, NULL);
-    now = engine_now(eng);
+        rc = gdpr_engine__authorize(eng, rs->who, PERM_RETENTION_RUN, NULL);
+    now = gdpr_engine__now(eng);
     if (rc == GDPR_OK && !rs->dry && rs->as_of > now)
-        rc = err_set(GDPR_EINVAL, "as_of: %lld is later than now (%lld); a run may not act "
-                     "before records fall due (a dry run may look ahead)", (long long)rs->as_of,
-                     (long long)now);
+        rc = gdpr__err_set(GDPR_EINVAL,
+                           "as_of: %lld is later than now (%lld); a run may not act "
+                           "before records fall due (a dry run may look ahead)",
+                           (long long)rs->as_of, (long long)now);
     if (rc == GDPR_OK) {
-        rc = store_retention_run_open(eng->st, &rs->run);
+        rc = gdpr_store__retention_run_open(eng->st, &rs->run);
         rs->have_run = rc == GDPR_OK;
         if (rc == GDPR_ENOTFOUND) {
             memset(&rs->run, 0, sizeof rs->run);
@@ -707,20 +728,20 @@ start_run(run_state *rs, int64_t *total_out)
     }
     if (rc == GDPR_OK && !rs->dry) {
         int resumed = rs->have_run;
-        rc = engine_begin(eng);
+        rc = gdpr_engine__begin(eng);
         if (rc == GDPR_OK && !rs->have_run)
-            rc = store_retention_run_insert(eng->st, &rs->run, rs->who->id);
+            rc = gdpr_store__retention_run_insert(eng->st, &rs->run, rs->who->id);
         else if (rc == GDPR_OK)
-            rc = store_retention_run_update(eng->st, &rs->run);
+            rc = gdpr_store__retention_run_update(eng->st, &rs->run);
         if (rc == GDPR_OK)
             rc = audit_run(rs, resumed ? "resumed" : "started");
-        rc = engine_end(eng, rc);
+        rc = gdpr_engine__end(eng, rc);
         rs->have_run = rc == GDPR_OK;
     }
     if (rc == GDPR_OK)
-        rc = store_retention_due_count(eng->st, rs->as_of, rs->run.has_cursor,
-                                       rs->run.cursor_due, rs->run.cursor_id, total_out);
-    return engine_unlock(eng, rc);
+        rc = gdpr_store__retention_due_count(eng->st, rs->as_of, rs->run.has_cursor,
+                                             rs->run.cursor_due, rs->run.cursor_id, total_out);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 GDPR_API int
@@ -732,7 +753,7 @@ gdpr_retention_run_ex(gdpr_engine *eng, const gdpr_actor *who, int64_t as_of,
     int done = 0;
     int rc;
 
-    err_clear();
+    gdpr__err_clear();
     if (report_out)
         memset(report_out, 0, sizeof *report_out);
     rc = check_run_args(eng, who, as_of, opts);
@@ -750,15 +771,18 @@ gdpr_retention_run_ex(gdpr_engine *eng, const gdpr_actor *who, int64_t as_of,
         if (rc == GDPR_OK && opts && opts->progress) {
             int stop = opts->progress(&rs.rep, total, opts->progress_ctx);
             if (stop != 0 && !done)
-                rc = err_set(GDPR_ECALLBACK, "progress: stopped the run after %lld of %lld "
-                             "records (returned %d); the next run resumes there",
-                             (long long)rs.rep.examined, (long long)total, stop);
+                rc = gdpr__err_set(GDPR_ECALLBACK,
+                                   "progress: stopped the run after %lld of %lld "
+                                   "records (returned %d); the next run resumes there",
+                                   (long long)rs.rep.examined, (long long)total, stop);
         }
     }
     free(rs.rows.v);
     if (rc == GDPR_OK && rs.busy)
-        rc = err_set(GDPR_EBUSY, "retention run complete, but the WAL checkpoint was kept from "
-                     "completing (%s); call gdpr_vault_checkpoint() later", rs.busy_msg);
+        rc = gdpr__err_set(GDPR_EBUSY,
+                           "retention run complete, but the WAL checkpoint was kept from "
+                           "completing (%s); call gdpr_vault_checkpoint() later",
+                           rs.busy_msg);
     if (report_out)
         *report_out = rs.rep;
     return rc;
@@ -795,21 +819,21 @@ agg_one(const char *rule, const char *category, const char *purpose, const char 
     agg.count = n;
     stop = a->fn(&agg, a->ctx);
     if (stop != 0)
-        return err_set(GDPR_ECALLBACK, "fn: stopped at aggregate of rule %.64s (returned %d)",
-                       rule, stop);
+        return gdpr__err_set(GDPR_ECALLBACK, "fn: stopped at aggregate of rule %.64s (returned %d)",
+                             rule, stop);
     return 0;
 }
 
 GDPR_API int
 gdpr_retention_aggregates(gdpr_engine *eng, gdpr_retention_aggregate_fn fn, void *ctx)
 {
-    agg_ctx a = { fn, ctx };
+    agg_ctx a = {fn, ctx};
     int rc;
 
-    err_clear();
-    if (engine_check_given(eng, fn != NULL, "fn") != GDPR_OK)
+    gdpr__err_clear();
+    if (gdpr_engine__check_given(eng, fn != NULL, "fn") != GDPR_OK)
         return GDPR_EINVAL;
-    engine_lock(eng);
-    rc = store_retention_aggregate_foreach(eng->st, agg_one, &a);
-    return engine_unlock(eng, rc);
+    gdpr_engine__lock(eng);
+    rc = gdpr_store__retention_aggregate_foreach(eng->st, agg_one, &a);
+    return gdpr_engine__unlock(eng, rc);
 }

@@ -10,23 +10,21 @@
 #include "schedule.h"
 #include "gdpr/retention.h"
 
-
 /* 0 <= t <= 9999-12-31T23:59:59Z, else GDPR_EINVAL naming `field`. */
-int retention_check_time(const char *field, int64_t t);
+int gdpr_retention__check_time(const char *field, int64_t t);
 
 /* The opening checks of a walk up to as_of: an engine, a callback
  * (`fn_given`), a valid as_of. Clears the message first. */
-int retention_check_walk(gdpr_engine *eng, int fn_given, int64_t as_of);
+int gdpr_retention__check_walk(gdpr_engine *eng, int fn_given, int64_t as_of);
 
 /* The checks of an *_init(p, version) call: `p` (named `arg`) given and
  * 1 <= version <= max, else a message naming the `what` version. Clears the
  * message first. */
-int retention_check_init(const void *p, const char *arg, unsigned int version,
-                         unsigned int max, const char *what);
-
+int gdpr_retention__check_init(const void *p, const char *arg, unsigned int version,
+                               unsigned int max, const char *what);
 
 /* Test hook: fail the N-th sweep batch from now just before its commit,
  * counting down to 0 (0: never). Set only by tests/test-retention.c. */
-extern long retention_fail_batch_at;
+extern long gdpr_retention__fail_batch_at;
 
 #endif

@@ -18,7 +18,7 @@
 static const char review_table[] = "retention_review";
 static const char review_field[] = "justification";
 
-static const char *const status_words[] = { NULL, "open", "kept", "erased", "gone" };
+static const char *const status_words[] = {NULL, "open", "kept", "erased", "gone"};
 
 GDPR_API const char *
 gdpr_review_status_name(int status)
@@ -31,7 +31,7 @@ gdpr_review_status_name(int status)
 GDPR_API int
 gdpr_review_decision_init(gdpr_review_decision *d, unsigned int version)
 {
-    int rc = retention_check_init(d, "d", version, GDPR_REVIEW_DECISION_VERSION, "decision");
+    int rc = gdpr_retention__check_init(d, "d", version, GDPR_REVIEW_DECISION_VERSION, "decision");
 
     if (rc != GDPR_OK)
         return rc;
@@ -55,7 +55,7 @@ list_one(const store_review_row *row, void *ctx)
     gdpr_review task;
     int stop;
 
-    hex_encode(row->subject, CRYPTO_HASH_BYTES, hex);
+    gdpr__hex_encode(row->subject, CRYPTO_HASH_BYTES, hex);
     memset(&task, 0, sizeof task);
     task.version = GDPR_REVIEW_VERSION;
     task.id = row->id;
@@ -75,40 +75,42 @@ list_one(const store_review_row *row, void *ctx)
     task.has_justification = row->justification != NULL;
     stop = l->fn(&task, l->ctx);
     if (stop != 0)
-        return err_set(GDPR_ECALLBACK, "fn: stopped at review %lld (returned %d)",
-                       (long long)row->id, stop);
+        return gdpr__err_set(GDPR_ECALLBACK, "fn: stopped at review %lld (returned %d)",
+                             (long long)row->id, stop);
     return 0;
 }
 
 GDPR_API int
 gdpr_review_list(gdpr_engine *eng, gdpr_review_status status, gdpr_review_fn fn, void *ctx)
 {
-    list_ctx l = { fn, ctx };
+    list_ctx l = {fn, ctx};
     int rc;
 
-    err_clear();
-    if (engine_check_given(eng, fn != NULL, "fn") != GDPR_OK)
+    gdpr__err_clear();
+    if (gdpr_engine__check_given(eng, fn != NULL, "fn") != GDPR_OK)
         return GDPR_EINVAL;
     if ((int)status < 0 || status > GDPR_REVIEW_GONE)
-        return err_set(GDPR_EINVAL, "status: %d is not a review status (0 all, 1 open, 2 kept, "
-                       "3 erased, 4 gone)", (int)status);
-    engine_lock(eng);
-    rc = store_review_foreach(eng->st, (int)status, list_one, &l);
-    return engine_unlock(eng, rc);
+        return gdpr__err_set(GDPR_EINVAL,
+                             "status: %d is not a review status (0 all, 1 open, 2 kept, "
+                             "3 erased, 4 gone)",
+                             (int)status);
+    gdpr_engine__lock(eng);
+    rc = gdpr_store__review_foreach(eng->st, (int)status, list_one, &l);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 GDPR_API int
 gdpr_review_overdue(gdpr_engine *eng, int64_t as_of, gdpr_review_fn fn, void *ctx)
 {
-    list_ctx l = { fn, ctx };
+    list_ctx l = {fn, ctx};
     int rc;
 
-    rc = retention_check_walk(eng, fn != NULL, as_of);
+    rc = gdpr_retention__check_walk(eng, fn != NULL, as_of);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
-    rc = store_review_overdue_foreach(eng->st, as_of, list_one, &l);
-    return engine_unlock(eng, rc);
+    gdpr_engine__lock(eng);
+    rc = gdpr_store__review_overdue_foreach(eng->st, as_of, list_one, &l);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 /* --- deciding ------------------------------------------------------------ */
@@ -153,7 +155,7 @@ copy_task_sealed(const store_review_row *row, void *ctx)
         return 0;
     t->justification = malloc(row->justification_len);
     if (t->justification == NULL)
-        return err_set(GDPR_ENOMEM, "out of memory reading a justification");
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory reading a justification");
     memcpy(t->justification, row->justification, row->justification_len);
     t->justification_len = row->justification_len;
     return 0;
@@ -165,22 +167,24 @@ check_justification(const char *text, int required)
     size_t len, bad;
 
     if (text == NULL)
-        return required ? err_set(GDPR_EINVAL, "d.justification: must not be NULL for a keep "
-                                  "decision (say why the data is still needed)")
+        return required ? gdpr__err_set(GDPR_EINVAL, "d.justification: must not be NULL for a keep "
+                                                     "decision (say why the data is still needed)")
                         : GDPR_OK;
     len = strnlen(text, GDPR_REVIEW_JUSTIFICATION_MAX + 1);
     if (len == 0)
-        return err_set(GDPR_EINVAL, "d.justification: must not be empty");
+        return gdpr__err_set(GDPR_EINVAL, "d.justification: must not be empty");
     if (len > GDPR_REVIEW_JUSTIFICATION_MAX)
-        return err_set(GDPR_EINVAL, "d.justification: longer than %u bytes",
-                       GDPR_REVIEW_JUSTIFICATION_MAX);
-    if (utf8_check(text, len, &bad) != 0)
-        return err_set(GDPR_EINVAL, "d.justification: not valid UTF-8 (byte %zu)", bad);
+        return gdpr__err_set(GDPR_EINVAL, "d.justification: longer than %u bytes",
+                             GDPR_REVIEW_JUSTIFICATION_MAX);
+    if (gdpr__utf8_check(text, len, &bad) != 0)
+        return gdpr__err_set(GDPR_EINVAL, "d.justification: not valid UTF-8 (byte %zu)", bad);
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)text[i];
         if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
-            return err_set(GDPR_EINVAL, "d.justification: control character at byte %zu "
-                           "(only line feeds and tabs are allowed)", i);
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "d.justification: control character at byte %zu "
+                                 "(only line feeds and tabs are allowed)",
+                                 i);
     }
     return GDPR_OK;
 }
@@ -189,22 +193,24 @@ static int
 check_decision(const gdpr_review_decision *d)
 {
     if (d == NULL)
-        return err_set(GDPR_EINVAL, "d: must not be NULL");
+        return gdpr__err_set(GDPR_EINVAL, "d: must not be NULL");
     if (d->version == 0 || d->version > GDPR_REVIEW_DECISION_VERSION)
-        return err_set(GDPR_EVERSION, "d.version: %u is not a known decision version (1..%u)",
-                       d->version, GDPR_REVIEW_DECISION_VERSION);
+        return gdpr__err_set(GDPR_EVERSION, "d.version: %u is not a known decision version (1..%u)",
+                             d->version, GDPR_REVIEW_DECISION_VERSION);
     if (d->verdict == GDPR_REVIEW_KEEP) {
-        int rc = retention_check_time("d.keep_until", d->keep_until);
+        int rc = gdpr_retention__check_time("d.keep_until", d->keep_until);
         return rc == GDPR_OK ? check_justification(d->justification, 1) : rc;
     }
     if (d->verdict == GDPR_REVIEW_ERASE) {
         if (d->keep_until != 0)
-            return err_set(GDPR_EINVAL, "d.keep_until: %lld given with an erase verdict (0 "
-                           "expected)", (long long)d->keep_until);
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "d.keep_until: %lld given with an erase verdict (0 "
+                                 "expected)",
+                                 (long long)d->keep_until);
         return check_justification(d->justification, 0);
     }
-    return err_set(GDPR_EINVAL, "d.verdict: %d is not a verdict (1 keep, 2 erase)",
-                   (int)d->verdict);
+    return gdpr__err_set(GDPR_EINVAL, "d.verdict: %d is not a verdict (1 keep, 2 erase)",
+                         (int)d->verdict);
 }
 
 /* The latest keep_until a reviewer may choose now: the rule's review
@@ -215,7 +221,7 @@ keep_limit(const policy_retention *rule, int64_t now, int64_t *limit_out, const 
     const cal_duration *d = rule->has_review ? &rule->review_every : &rule->period;
 
     *what_out = rule->has_review ? "review cadence" : "period";
-    if (cal_add(now, d, limit_out) != 0)
+    if (gdpr_calendar__add(now, d, limit_out) != 0)
         *limit_out = CAL_MAX_TIME;
     return GDPR_OK;
 }
@@ -223,23 +229,26 @@ keep_limit(const policy_retention *rule, int64_t now, int64_t *limit_out, const 
 static int
 check_keep(gdpr_engine *eng, const task_copy *t, int64_t keep_until, int64_t now)
 {
-    const policy_retention *rule = policy_find_retention(eng->policy, t->purpose, t->category);
+    const policy_retention *rule =
+        gdpr_policy__find_retention(eng->policy, t->purpose, t->category);
     char until[32], limit_text[32];
     const char *what = NULL;
     int64_t limit = 0;
 
     if (keep_until <= now) {
-        cal_format_time(keep_until, until);
-        return err_set(GDPR_EINVAL, "d.keep_until: %s is not after now", until);
+        gdpr_calendar__format_time(keep_until, until);
+        return gdpr__err_set(GDPR_EINVAL, "d.keep_until: %s is not after now", until);
     }
     if (rule == NULL)
         return GDPR_OK; /* the policy no longer limits it: the record has no due time */
     keep_limit(rule, now, &limit, &what);
     if (keep_until > limit) {
-        cal_format_time(keep_until, until);
-        cal_format_time(limit, limit_text);
-        return err_set(GDPR_EINVAL, "d.keep_until: %s is beyond the %s of rule %s (at most %s); "
-                       "decide again then", until, what, rule->id, limit_text);
+        gdpr_calendar__format_time(keep_until, until);
+        gdpr_calendar__format_time(limit, limit_text);
+        return gdpr__err_set(GDPR_EINVAL,
+                             "d.keep_until: %s is beyond the %s of rule %s (at most %s); "
+                             "decide again then",
+                             until, what, rule->id, limit_text);
     }
     return GDPR_OK;
 }
@@ -253,12 +262,12 @@ static int
 reschedule_one(const store_retention_row *row, void *ctx)
 {
     resched_ctx *r = ctx;
-    schedule_anchors a = { NULL, 0, 0 };
-    int rc = schedule_anchors_load(r->eng, row->subject, &a);
+    schedule_anchors a = {NULL, 0, 0};
+    int rc = gdpr_schedule__anchors_load(r->eng, row->subject, &a);
 
     if (rc == GDPR_OK)
-        rc = schedule_reschedule(r->eng, r->eng->policy, row, &a, NULL);
-    schedule_anchors_free(&a);
+        rc = gdpr_schedule__reschedule(r->eng, r->eng->policy, row, &a, NULL);
+    gdpr_schedule__anchors_free(&a);
     return rc;
 }
 
@@ -266,23 +275,25 @@ static int
 decide_keep(gdpr_engine *eng, const gdpr_actor *who, const task_copy *t, int64_t keep_until,
             int64_t now, const uint8_t *sealed, size_t sealed_len)
 {
-    resched_ctx r = { eng, GDPR_OK };
+    resched_ctx r = {eng, GDPR_OK};
     char ref[GDPR_NAME_MAX + 160], until[32];
-    int rc = store_review_decide(eng->st, t->id, GDPR_REVIEW_KEPT, now, who->id, who->role,
-                                 keep_until, sealed, sealed_len);
+    int rc = gdpr_store__review_decide(eng->st, t->id, GDPR_REVIEW_KEPT, now, who->id, who->role,
+                                       keep_until, sealed, sealed_len);
 
     if (rc == GDPR_OK)
-        rc = store_retention_state_put(eng->st, t->record, 1, keep_until, 0);
-    /* store_retention_get's statement is cached; reschedule_one only uses
+        rc = gdpr_store__retention_state_put(eng->st, t->record, 1, keep_until, 0);
+    /* gdpr_store__retention_get's statement is cached; reschedule_one only uses
      * other statements. */
     if (rc == GDPR_OK)
-        rc = store_retention_get(eng->st, t->record, reschedule_one, &r);
-    cal_format_time(keep_until, until);
-    snprintf(ref, sizeof ref, "review %lld: keep record %lld until %s under %s (justification "
-             "sealed in review %lld)", (long long)t->id, (long long)t->record, until, t->rule,
-             (long long)t->id);
+        rc = gdpr_store__retention_get(eng->st, t->record, reschedule_one, &r);
+    gdpr_calendar__format_time(keep_until, until);
+    snprintf(ref, sizeof ref,
+             "review %lld: keep record %lld until %s under %s (justification "
+             "sealed in review %lld)",
+             (long long)t->id, (long long)t->record, until, t->rule, (long long)t->id);
     if (rc == GDPR_OK)
-        rc = audit_append(eng, who, permission_name(PERM_REVIEW_DECIDE), t->subject, GDPR_OK, ref);
+        rc = gdpr_audit__append(eng, who, gdpr_permission__name(PERM_REVIEW_DECIDE), t->subject,
+                                GDPR_OK, ref);
     return rc;
 }
 
@@ -292,19 +303,21 @@ decide_erase(gdpr_engine *eng, const gdpr_actor *who, const task_copy *t, int64_
 {
     char ref[GDPR_NAME_MAX + 96], ground[GDPR_NAME_MAX + 64];
     int outcome = 0;
-    int rc = store_review_decide(eng->st, t->id, GDPR_REVIEW_ERASED, now, who->id, who->role, 0,
-                                 sealed, sealed_len);
+    int rc = gdpr_store__review_decide(eng->st, t->id, GDPR_REVIEW_ERASED, now, who->id, who->role,
+                                       0, sealed, sealed_len);
 
     snprintf(ground, sizeof ground, "retention review %lld (rule %s)", (long long)t->id, t->rule);
     if (rc == GDPR_OK)
-        rc = shred_record_locked(eng, who, t->record, ground, SHRED_QUIET | SHRED_ROUTINE, &outcome);
+        rc = gdpr_shred__record_locked(eng, who, t->record, ground, SHRED_QUIET | SHRED_ROUTINE,
+                                       &outcome);
     if (rc == GDPR_ESTATE && (outcome == SHRED_HELD || outcome == SHRED_KEPT))
-        rc = err_wrap(rc, "review %lld: record %lld may not be erased now", (long long)t->id,
-                      (long long)t->record);
+        rc = gdpr__err_wrap(rc, "review %lld: record %lld may not be erased now", (long long)t->id,
+                            (long long)t->record);
     snprintf(ref, sizeof ref, "review %lld: erase record %lld under %s%s", (long long)t->id,
              (long long)t->record, t->rule, sealed ? " (justification sealed)" : "");
     if (rc == GDPR_OK)
-        rc = audit_append(eng, who, permission_name(PERM_REVIEW_DECIDE), t->subject, GDPR_OK, ref);
+        rc = gdpr_audit__append(eng, who, gdpr_permission__name(PERM_REVIEW_DECIDE), t->subject,
+                                GDPR_OK, ref);
     return rc;
 }
 
@@ -315,56 +328,58 @@ decide_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t task, const gdpr_
     uint8_t *sealed = NULL;
     size_t len = d->justification ? strlen(d->justification) : 0;
     shred_record rec;
-    int64_t now = engine_now(eng);
-    int rc = engine_require_policy(eng);
+    int64_t now = gdpr_engine__now(eng);
+    int rc = gdpr_engine__require_policy(eng);
 
     memset(&t, 0, sizeof t);
     if (rc == GDPR_OK)
-        rc = store_review_get(eng->st, task, copy_task, &t);
+        rc = gdpr_store__review_get(eng->st, task, copy_task, &t);
     if (rc == GDPR_OK && t.status != GDPR_REVIEW_OPEN)
-        rc = err_set(GDPR_ESTATE, "task: review %lld is %s already%s", (long long)task,
-                     gdpr_review_status_name(t.status),
-                     t.status == GDPR_REVIEW_GONE ? " (its record was erased otherwise)" : "");
+        rc =
+            gdpr__err_set(GDPR_ESTATE, "task: review %lld is %s already%s", (long long)task,
+                          gdpr_review_status_name(t.status),
+                          t.status == GDPR_REVIEW_GONE ? " (its record was erased otherwise)" : "");
     if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_REVIEW_DECIDE, t.subject);
+        rc = gdpr_engine__authorize(eng, who, PERM_REVIEW_DECIDE, t.subject);
     if (rc == GDPR_OK && d->verdict == GDPR_REVIEW_KEEP)
         rc = check_keep(eng, &t, d->keep_until, now);
     /* The one restriction check (lib/core/record.h), before anything is
      * written: a hold, a running legal duty or an Art. 18 restriction
      * refuses with the record, the hold or rule, its end and the article. */
     if (rc == GDPR_OK && d->verdict == GDPR_REVIEW_ERASE)
-        rc = shred_record_load(eng, t.record, &rec);
+        rc = gdpr_shred__record_load(eng, t.record, &rec);
     if (rc == GDPR_OK && d->verdict == GDPR_REVIEW_ERASE) {
-        rc = record_check(eng, &rec.row, RECORD_DELETE, NULL);
+        rc = gdpr_record__check(eng, &rec.row, RECORD_DELETE, NULL);
         if (rc == GDPR_ESTATE)
-            rc = err_wrap(rc, "task: review %lld: record %lld may not be erased now",
-                          (long long)task, (long long)t.record);
+            rc = gdpr__err_wrap(rc, "task: review %lld: record %lld may not be erased now",
+                                (long long)task, (long long)t.record);
     }
     if (rc == GDPR_OK && d->justification != NULL) {
         sealed = malloc(len + CRYPTO_SEAL_OVERHEAD);
         if (sealed == NULL)
-            rc = err_set(GDPR_ENOMEM, "out of memory sealing a justification");
+            rc = gdpr__err_set(GDPR_ENOMEM, "out of memory sealing a justification");
     }
     if (rc == GDPR_OK)
-        rc = engine_begin(eng);
+        rc = gdpr_engine__begin(eng);
     if (rc != GDPR_OK) {
         free(sealed);
         return rc;
     }
     if (sealed != NULL)
-        rc = engine_seal_field(eng, t.subject, review_table, task, review_field,
-                               d->justification, len, sealed);
+        rc = gdpr_engine__seal_field(eng, t.subject, review_table, task, review_field,
+                                     d->justification, len, sealed);
     if (rc == GDPR_OK && d->verdict == GDPR_REVIEW_KEEP)
         rc = decide_keep(eng, who, &t, d->keep_until, now, sealed, len + CRYPTO_SEAL_OVERHEAD);
     else if (rc == GDPR_OK)
         rc = decide_erase(eng, who, &t, now, sealed, sealed ? len + CRYPTO_SEAL_OVERHEAD : 0);
-    rc = engine_end(eng, rc);
+    rc = gdpr_engine__end(eng, rc);
     free(sealed);
     if (rc == GDPR_OK && d->verdict == GDPR_REVIEW_ERASE) {
         /* Queued keys and the checkpoint, outside the transaction. */
-        int frc = shred_finish(eng);
+        int frc = gdpr_shred__finish(eng);
         if (frc != GDPR_OK)
-            rc = err_wrap(frc, "review %lld decided and its record erased, but", (long long)task);
+            rc = gdpr__err_wrap(frc, "review %lld decided and its record erased, but",
+                                (long long)task);
     }
     return rc;
 }
@@ -375,20 +390,21 @@ gdpr_review_decide(gdpr_engine *eng, const gdpr_actor *who, int64_t task,
 {
     int rc;
 
-    err_clear();
-    rc = engine_enter(eng, who);
+    gdpr__err_clear();
+    rc = gdpr_engine__enter(eng, who);
     if (rc == GDPR_OK)
-        rc = text_check_id("task", "a review task id", task);
+        rc = gdpr_text__check_id("task", "a review task id", task);
     if (rc == GDPR_OK)
         rc = check_decision(d);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     if (eng->batch)
-        return engine_unlock(eng, err_set(GDPR_ESTATE, "gdpr_review_decide: not inside a batch; "
-                                          "commit or roll back first"));
+        return gdpr_engine__unlock(eng, gdpr__err_set(GDPR_ESTATE,
+                                                      "gdpr_review_decide: not inside a batch; "
+                                                      "commit or roll back first"));
     rc = decide_locked(eng, who, task, d);
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 GDPR_API int
@@ -398,37 +414,39 @@ gdpr_review_justification(gdpr_engine *eng, const gdpr_actor *who, int64_t task,
     char *text = NULL;
     int rc;
 
-    err_clear();
+    gdpr__err_clear();
     if (text_out)
         *text_out = NULL;
-    rc = engine_enter(eng, who);
+    rc = gdpr_engine__enter(eng, who);
     if (rc == GDPR_OK && text_out == NULL)
-        rc = err_set(GDPR_EINVAL, "text_out: must not be NULL");
+        rc = gdpr__err_set(GDPR_EINVAL, "text_out: must not be NULL");
     if (rc == GDPR_OK)
-        rc = text_check_id("task", "a review task id", task);
+        rc = gdpr_text__check_id("task", "a review task id", task);
     if (rc != GDPR_OK)
         return rc;
     memset(&t, 0, sizeof t);
-    engine_lock(eng);
-    rc = engine_require_policy(eng);
+    gdpr_engine__lock(eng);
+    rc = gdpr_engine__require_policy(eng);
     if (rc == GDPR_OK)
-        rc = store_review_get(eng->st, task, copy_task_sealed, &t);
+        rc = gdpr_store__review_get(eng->st, task, copy_task_sealed, &t);
     if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_REVIEW_DECIDE, t.subject);
+        rc = gdpr_engine__authorize(eng, who, PERM_REVIEW_DECIDE, t.subject);
     if (rc == GDPR_OK && t.justification == NULL)
-        rc = err_set(GDPR_ENOTFOUND, "task: review %lld holds no justification%s", (long long)task,
-                     t.status == GDPR_REVIEW_OPEN ? " (it is still open)"
-                                                  : " (none given, or the subject was erased)");
+        rc = gdpr__err_set(
+            GDPR_ENOTFOUND, "task: review %lld holds no justification%s", (long long)task,
+            t.status == GDPR_REVIEW_OPEN ? " (it is still open)"
+                                         : " (none given, or the subject was erased)");
     if (rc == GDPR_OK && t.justification_len < CRYPTO_SEAL_OVERHEAD)
-        rc = err_set(GDPR_ECORRUPT, "review %lld: sealed justification too short", (long long)task);
+        rc = gdpr__err_set(GDPR_ECORRUPT, "review %lld: sealed justification too short",
+                           (long long)task);
     if (rc == GDPR_OK) {
         text = malloc(t.justification_len - CRYPTO_SEAL_OVERHEAD + 1);
         if (text == NULL)
-            rc = err_set(GDPR_ENOMEM, "out of memory for a justification");
+            rc = gdpr__err_set(GDPR_ENOMEM, "out of memory for a justification");
     }
     if (rc == GDPR_OK)
-        rc = engine_open_field(eng, t.subject, review_table, task, review_field, t.justification,
-                               t.justification_len, (uint8_t *)text);
+        rc = gdpr_engine__open_field(eng, t.subject, review_table, task, review_field,
+                                     t.justification, t.justification_len, (uint8_t *)text);
     if (rc == GDPR_OK) {
         text[t.justification_len - CRYPTO_SEAL_OVERHEAD] = '\0';
         *text_out = text;
@@ -436,5 +454,5 @@ gdpr_review_justification(gdpr_engine *eng, const gdpr_actor *who, int64_t task,
         free(text);
     }
     free(t.justification);
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }

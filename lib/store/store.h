@@ -44,30 +44,30 @@ typedef struct {
  * schema change. *is_new says the data file held no store yet. Refuses a
  * schema newer than this library (GDPR_EVERSION), a missing keystore for an
  * existing store and a stale keystore for a new one (GDPR_ECORRUPT). */
-int store_open(store **out, const store_config *cfg, int *is_new);
-void store_close(store *st);
+int gdpr_store__open(store **out, const store_config *cfg, int *is_new);
+void gdpr_store__close(store *st);
 
-/* Bring the schema to `target` (store_schema_latest() for all). Called
+/* Bring the schema to `target` (gdpr_store__schema_latest() for all). Called
  * only after the key check, inside a transaction the caller holds. */
-int store_migrate(store *st, int target);
-int store_schema_latest(void);
+int gdpr_store__migrate(store *st, int target);
+int gdpr_store__schema_latest(void);
 /* The version a new store is created at: 0 means the latest. Tests set it
  * to build an older store and prove the forward migrations. */
-extern int store_schema_create_version;
-int store_schema_version(store *st, int *version_out);
+extern int gdpr_store__schema_create_version;
+int gdpr_store__schema_version(store *st, int *version_out);
 
 /* A full structural check of both parts: GDPR_OK or GDPR_ECORRUPT. */
-int store_integrity_check(store *st);
+int gdpr_store__integrity_check(store *st);
 
 /* --- transactions ---------------------------------------------------- */
 
 /* Nesting: the outermost level is BEGIN IMMEDIATE, inner levels are
  * savepoints, so one failing call inside a host batch undoes only itself. */
-int store_begin(store *st);
-int store_commit(store *st);
+int gdpr_store__begin(store *st);
+int gdpr_store__commit(store *st);
 /* Roll back the innermost level; keeps the caller's error message. */
-void store_rollback(store *st);
-int store_depth(const store *st);
+void gdpr_store__rollback(store *st);
+int gdpr_store__depth(const store *st);
 
 /* --- ids and the generation ------------------------------------------ */
 
@@ -99,11 +99,11 @@ typedef enum {
  * back, which is harmless since nothing outside saw it. The insert
  * operations that return an id (subject, hold, tombstone, ...) allocate
  * theirs the same way. */
-int store_next_id(store *st, store_seq which, int64_t *id_out);
+int gdpr_store__next_id(store *st, store_seq which, int64_t *id_out);
 
 /* The store's generation: a counter that every committed write
  * transaction (outermost level, any row written in either part) raises by
- * one before it commits. store_begin reads it when it opens an outermost
+ * one before it commits. gdpr_store__begin reads it when it opens an outermost
  * transaction, so inside a transaction *generation_out is the value at its
  * start (this transaction's own raise is not counted until commit);
  * outside a transaction it is read now. A value different from the one an
@@ -111,34 +111,35 @@ int store_next_id(store *st, store_seq which, int64_t *id_out);
  * thread) committed a write since: the signal to refresh caches of shared
  * state (policy, keys, subjects' keys, erasures). Read-only transactions
  * and rolled-back ones leave it unchanged. */
-int store_generation(store *st, uint64_t *generation_out);
+int gdpr_store__generation(store *st, uint64_t *generation_out);
 
 /* --- meta (small named blobs) ---------------------------------------- */
 
 typedef enum { STORE_DATA = 0, STORE_KEYS = 1 } store_file;
 
-int store_meta_get(store *st, store_file f, const char *name, void *buf, size_t cap,
-                   size_t *len_out);
-int store_meta_put(store *st, store_file f, const char *name, const void *value, size_t len);
+int gdpr_store__meta_get(store *st, store_file f, const char *name, void *buf, size_t cap,
+                         size_t *len_out);
+int gdpr_store__meta_put(store *st, store_file f, const char *name, const void *value, size_t len);
 
 /* --- subjects and their keys ----------------------------------------- */
 
-int store_subject_find(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *id_out);
-int store_subject_insert(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const uint8_t *ident,
-                         size_t ident_len, int64_t created, int64_t *id_out);
-int store_subject_count(store *st, int64_t *count_out);
+int gdpr_store__subject_find(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *id_out);
+int gdpr_store__subject_insert(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                               const uint8_t *ident, size_t ident_len, int64_t created,
+                               int64_t *id_out);
+int gdpr_store__subject_count(store *st, int64_t *count_out);
 
-int store_key_put(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
-                  const uint8_t wrapped[CRYPTO_WRAPPED_BYTES]);
-int store_key_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
-                  uint8_t wrapped[CRYPTO_WRAPPED_BYTES]);
+int gdpr_store__key_put(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                        const uint8_t wrapped[CRYPTO_WRAPPED_BYTES]);
+int gdpr_store__key_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                        uint8_t wrapped[CRYPTO_WRAPPED_BYTES]);
 
 /* Replace every wrapped key by fn's output, in key order, in the caller's
  * transaction. fn returns a GDPR code; non-OK stops and is returned. */
 typedef int (*store_rewrap_fn)(const uint8_t hash[CRYPTO_HASH_BYTES],
                                const uint8_t wrapped[CRYPTO_WRAPPED_BYTES],
                                uint8_t out[CRYPTO_WRAPPED_BYTES], void *ctx);
-int store_key_rewrap_all(store *st, store_rewrap_fn fn, void *ctx, int64_t *count_out);
+int gdpr_store__key_rewrap_all(store *st, store_rewrap_fn fn, void *ctx, int64_t *count_out);
 
 /* --- audit ----------------------------------------------------------- */
 
@@ -148,81 +149,81 @@ typedef struct {
     const char *actor;
     const char *role;
     const char *action;
-    const uint8_t *subject;  /* CRYPTO_HASH_BYTES or NULL */
+    const uint8_t *subject; /* CRYPTO_HASH_BYTES or NULL */
     int outcome;
-    const char *ref;         /* or NULL */
+    const char *ref; /* or NULL */
     uint8_t mac[CRYPTO_HASH_BYTES];
 } store_audit_row;
 
 /* Last event's seq and MAC (0 and zeros when empty). */
-int store_audit_tail(store *st, int64_t *seq_out, uint8_t mac_out[CRYPTO_HASH_BYTES]);
-int store_audit_insert(store *st, const store_audit_row *row);
+int gdpr_store__audit_tail(store *st, int64_t *seq_out, uint8_t mac_out[CRYPTO_HASH_BYTES]);
+int gdpr_store__audit_insert(store *st, const store_audit_row *row);
 /* Walk events from `from_seq` in seq order; fn's non-zero stops with
  * GDPR_ECALLBACK unless fn returned a GDPR code (negative), returned as is. */
 typedef int (*store_audit_fn)(const store_audit_row *row, void *ctx);
-int store_audit_foreach(store *st, int64_t from_seq, store_audit_fn fn, void *ctx);
+int gdpr_store__audit_foreach(store *st, int64_t from_seq, store_audit_fn fn, void *ctx);
 
 /* --- policy versions ------------------------------------------------- */
 
-int store_policy_insert(store *st, int64_t at, const char *actor,
-                        const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document,
-                        int64_t *version_out);
+int gdpr_store__policy_insert(store *st, int64_t at, const char *actor,
+                              const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document,
+                              int64_t *version_out);
 /* The newest version; GDPR_ENOTFOUND when none. *document_out is malloc'd. */
-int store_policy_latest(store *st, int64_t *version_out, uint8_t sha256_out[CRYPTO_HASH_BYTES],
-                        char **document_out);
+int gdpr_store__policy_latest(store *st, int64_t *version_out,
+                              uint8_t sha256_out[CRYPTO_HASH_BYTES], char **document_out);
 /* The document of one version; GDPR_ENOTFOUND (no message) when there is
  * no such version. *document_out is malloc'd. */
-int store_policy_get(store *st, int64_t version, char **document_out);
+int gdpr_store__policy_get(store *st, int64_t version, char **document_out);
 
 /* --- identities, vault records, scrub (lib/store/sqlite/vault.c) ---- */
 
 /* The subject an identifier's blind index belongs to; GDPR_ENOTFOUND when
  * no subject claims it. */
-int store_identity_find(store *st, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
-                        uint8_t subject_hash_out[CRYPTO_HASH_BYTES]);
+int gdpr_store__identity_find(store *st, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
+                              uint8_t subject_hash_out[CRYPTO_HASH_BYTES]);
 static inline int
 store_identity_next_id(store *st, int64_t *id_out)
 {
-    return store_next_id(st, STORE_SEQ_IDENTITY, id_out);
+    return gdpr_store__next_id(st, STORE_SEQ_IDENTITY, id_out);
 }
 /* GDPR_EEXISTS when the identifier is claimed already (by anyone). */
-int store_identity_insert(store *st, int64_t id, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
-                          const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *kind,
-                          const uint8_t *sealed, size_t sealed_len, int64_t created);
+int gdpr_store__identity_insert(store *st, int64_t id, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
+                                const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *kind,
+                                const uint8_t *sealed, size_t sealed_len, int64_t created);
 typedef struct {
     int64_t id;
     const char *kind;
-    const uint8_t *value; /* sealed: engine_open_field(.., "identity", id, "value", ..) */
+    const uint8_t *value; /* sealed: gdpr_engine__open_field(.., "identity", id, "value", ..) */
     size_t value_len;
     int64_t created;
 } store_identity_row;
 /* A subject's identifiers in id order. fn's non-zero stops: a negative
  * GDPR code is returned as is, anything else as GDPR_ECALLBACK. Pointers
  * in the row live until fn returns. */
-int store_identity_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                           int (*fn)(const store_identity_row *row, void *ctx), void *ctx);
+int gdpr_store__identity_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                 int (*fn)(const store_identity_row *row, void *ctx), void *ctx);
 /* Delete a subject's identifiers (erasure); *count_out may be NULL. */
-int store_identity_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                  int64_t *count_out);
+int gdpr_store__identity_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                        int64_t *count_out);
 
 /* The sealed host id of a subject; GDPR_ENOTFOUND. */
-int store_subject_ident(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t *buf,
-                        size_t cap, size_t *len_out);
+int gdpr_store__subject_ident(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t *buf,
+                              size_t cap, size_t *len_out);
 
 typedef struct {
     int64_t id;
     const uint8_t *subject; /* CRYPTO_HASH_BYTES */
     const char *category;
     const char *purpose;
-    const char *field;      /* a label such as "email", or NULL */
-    const char *source;     /* where it came from, or NULL: from the subject */
+    const char *field;  /* a label such as "email", or NULL */
+    const char *source; /* where it came from, or NULL: from the subject */
     int64_t collected;
     int64_t updated;
-    int64_t anchor;         /* retention anchor time; 0: none yet */
-    int has_due;            /* due is set (retention) */
+    int64_t anchor; /* retention anchor time; 0: none yet */
+    int has_due;    /* due is set (retention) */
     int64_t due;
-    int special;            /* Art. 9 category at the time of collection */
-    const uint8_t *value;   /* sealed: engine_open_field(.., "vault", id, "value", ..) */
+    int special;          /* Art. 9 category at the time of collection */
+    const uint8_t *value; /* sealed: gdpr_engine__open_field(.., "vault", id, "value", ..) */
     size_t value_len;
 } store_vault_row;
 typedef int (*store_vault_fn)(const store_vault_row *row, void *ctx);
@@ -230,25 +231,25 @@ typedef int (*store_vault_fn)(const store_vault_row *row, void *ctx);
 static inline int
 store_vault_next_id(store *st, int64_t *id_out)
 {
-    return store_next_id(st, STORE_SEQ_VAULT, id_out);
+    return gdpr_store__next_id(st, STORE_SEQ_VAULT, id_out);
 }
-int store_vault_insert(store *st, const store_vault_row *row);
+int gdpr_store__vault_insert(store *st, const store_vault_row *row);
 /* One record to fn; GDPR_ENOTFOUND when there is none. */
-int store_vault_get(store *st, int64_t id, store_vault_fn fn, void *ctx);
+int gdpr_store__vault_get(store *st, int64_t id, store_vault_fn fn, void *ctx);
 /* A subject's records in id order; fn's non-zero stops as in
- * store_identity_foreach. Rows are stepped one at a time (flat memory). */
-int store_vault_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                        store_vault_fn fn, void *ctx);
+ * gdpr_store__identity_foreach. Rows are stepped one at a time (flat memory). */
+int gdpr_store__vault_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                              store_vault_fn fn, void *ctx);
 /* Replace the sealed value in place; GDPR_ENOTFOUND. */
-int store_vault_update_value(store *st, int64_t id, const uint8_t *sealed, size_t sealed_len,
-                             int64_t updated);
+int gdpr_store__vault_update_value(store *st, int64_t id, const uint8_t *sealed, size_t sealed_len,
+                                   int64_t updated);
 /* GDPR_ENOTFOUND when there is no such record. */
-int store_vault_delete(store *st, int64_t id);
+int gdpr_store__vault_delete(store *st, int64_t id);
 /* Delete a subject's records (erasure); *count_out may be NULL. */
-int store_vault_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                               int64_t *count_out);
+int gdpr_store__vault_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                     int64_t *count_out);
 /* Set (has_due) or clear a record's retention due time; GDPR_ENOTFOUND. */
-int store_vault_set_due(store *st, int64_t id, int has_due, int64_t due);
+int gdpr_store__vault_set_due(store *st, int64_t id, int has_due, int64_t due);
 
 /* Make the bytes freed by committed transactions (deleted rows, replaced
  * values) unrecoverable from the store's files, in both parts. Outside a
@@ -259,7 +260,7 @@ int store_vault_set_due(store *st, int64_t id, int has_due, int64_t due);
  * wal_checkpoint(TRUNCATE) moves them into the file and empties the WAL.
  * PostgreSQL: VACUUM of the tables touched since the last scrub (dead
  * tuples are removed and their space overwritten on reuse). */
-int store_scrub(store *st);
+int gdpr_store__scrub(store *st);
 
 /* --- consent ledger, disclosures, objection/restriction
  *     (lib/store/sqlite/consent.c) ------------------------------------------- */
@@ -275,13 +276,13 @@ int store_scrub(store *st);
  * at `at`, not withdrawn since) with STORE_CONSENT_EXPLICIT naming
  * `recipient` (a policy recipient id), for any purpose. Used for the
  * Art. 49(1)(a) transfer derogation. */
-int store_consent_explicit_recipient(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                     const char *recipient, int64_t at, int *found_out);
+int gdpr_store__consent_explicit_recipient(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                           const char *recipient, int64_t at, int *found_out);
 
 /* One consent event. `recipient` is "" (none), a policy recipient id, or
  * for a named person outside the policy "person:<hex blind index>" with the
- * name sealed in recipient_sealed (engine_open_field(eng, hash, "consent",
- * id, "recipient", ..)). `proof` is sealed: engine_open_field(eng, hash,
+ * name sealed in recipient_sealed (gdpr_engine__open_field(eng, hash, "consent",
+ * id, "recipient", ..)). `proof` is sealed: gdpr_engine__open_field(eng, hash,
  * "consent", id, "proof", ..); NULL/0 when none was given. */
 typedef struct {
     int64_t id;
@@ -291,7 +292,7 @@ typedef struct {
     const char *notice;
     const char *channel;
     const char *actor;
-    int64_t expires;          /* 0: none */
+    int64_t expires; /* 0: none */
     const char *recipient;
     const uint8_t *proof;
     size_t proof_len;
@@ -299,23 +300,23 @@ typedef struct {
     /* appended: */
     const uint8_t *recipient_sealed; /* NULL unless recipient is "person:..." */
     size_t recipient_sealed_len;
-    const char *notice_version;      /* the notice's version when recorded */
-    const uint8_t *notice_sha256;    /* CRYPTO_HASH_BYTES */
-    int64_t policy_version;          /* the policy in force when recorded */
-    const char *receipt_id;          /* the receipt's UUID (derived, not stored) */
-    const uint8_t *subject;          /* CRYPTO_HASH_BYTES */
+    const char *notice_version;   /* the notice's version when recorded */
+    const uint8_t *notice_sha256; /* CRYPTO_HASH_BYTES */
+    int64_t policy_version;       /* the policy in force when recorded */
+    const char *receipt_id;       /* the receipt's UUID (derived, not stored) */
+    const uint8_t *subject;       /* CRYPTO_HASH_BYTES */
 } store_consent_row;
 
 /* A subject's consent events in event order. fn's non-zero stops: a
  * negative GDPR code is returned as is, anything else as GDPR_ECALLBACK.
  * Pointers in the row live until fn returns. */
-int store_consent_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                          int (*fn)(const store_consent_row *row, void *ctx), void *ctx);
+int gdpr_store__consent_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                int (*fn)(const store_consent_row *row, void *ctx), void *ctx);
 
 static inline int
 store_consent_next_id(store *st, int64_t *id_out)
 {
-    return store_next_id(st, STORE_SEQ_CONSENT, id_out);
+    return gdpr_store__next_id(st, STORE_SEQ_CONSENT, id_out);
 }
 /* Append the event (row->subject set; row->id from store_consent_next_id,
  * or 0 to let the store number it) and make it the current state of
@@ -323,10 +324,10 @@ store_consent_next_id(store *st, int64_t *id_out)
  * row->receipt_id is ignored: a receipt id is derived from the store's
  * identity and the event id (UUID version 8), so it is unique across
  * stores and needs no random bytes. */
-int store_consent_append(store *st, const store_consent_row *row, int64_t *id_out);
+int gdpr_store__consent_append(store *st, const store_consent_row *row, int64_t *id_out);
 /* One event to fn; GDPR_ENOTFOUND when there is none. */
-int store_consent_get(store *st, int64_t id,
-                      int (*fn)(const store_consent_row *row, void *ctx), void *ctx);
+int gdpr_store__consent_get(store *st, int64_t id,
+                            int (*fn)(const store_consent_row *row, void *ctx), void *ctx);
 
 /* The state of (subject, purpose, recipient) in force at `at`: from the
  * current-state table when its event is not later than `at`, else from
@@ -338,49 +339,51 @@ typedef struct {
     int64_t expires;
     unsigned int flags;
 } store_consent_state;
-int store_consent_state_at(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                           const char *purpose, const char *recipient, int64_t at,
-                           store_consent_state *out);
+int gdpr_store__consent_state_at(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                 const char *purpose, const char *recipient, int64_t at,
+                                 store_consent_state *out);
 
 /* Erasure: delete the subject's consent events and states, disclosures;
  * *count_out (may be NULL) gets the number of rows deleted. */
-int store_consent_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                 int64_t *count_out);
+int gdpr_store__consent_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                       int64_t *count_out);
 
 typedef struct {
     int64_t id;
     int64_t at;
-    const char *recipient;   /* as in store_consent_row */
+    const char *recipient; /* as in store_consent_row */
     const char *purpose;
-    const char *ground;      /* "consent" or the recipient's legal basis */
+    const char *ground; /* "consent" or the recipient's legal basis */
     const char *actor;
     /* appended: */
-    const uint8_t *recipient_sealed; /* engine_open_field(.., "disclosure", id, "recipient", ..) */
+    const uint8_t
+        *recipient_sealed; /* gdpr_engine__open_field(.., "disclosure", id, "recipient", ..) */
     size_t recipient_sealed_len;
-    int64_t consent_event;   /* the consent it rests on, 0 */
-    const uint8_t *subject;  /* CRYPTO_HASH_BYTES */
+    int64_t consent_event;  /* the consent it rests on, 0 */
+    const uint8_t *subject; /* CRYPTO_HASH_BYTES */
 } store_disclosure_row;
 
-/* A subject's disclosures in order; fn as in store_consent_foreach. */
-int store_disclosure_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                             int (*fn)(const store_disclosure_row *row, void *ctx), void *ctx);
+/* A subject's disclosures in order; fn as in gdpr_store__consent_foreach. */
+int gdpr_store__disclosure_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                   int (*fn)(const store_disclosure_row *row, void *ctx),
+                                   void *ctx);
 static inline int
 store_disclosure_next_id(store *st, int64_t *id_out)
 {
-    return store_next_id(st, STORE_SEQ_DISCLOSURE, id_out);
+    return gdpr_store__next_id(st, STORE_SEQ_DISCLOSURE, id_out);
 }
-int store_disclosure_append(store *st, const store_disclosure_row *row);
+int gdpr_store__disclosure_append(store *st, const store_disclosure_row *row);
 
 /* Subject flags: Art. 21 objection, Art. 18
  * restriction. Bits other modules may add are left untouched. */
 #define STORE_SUBJECT_OBJECTED 0x1u
 #define STORE_SUBJECT_RESTRICTED 0x2u
 /* GDPR_ENOTFOUND when the subject does not exist. */
-int store_subject_flags_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
-                            unsigned int *flags_out);
+int gdpr_store__subject_flags_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                                  unsigned int *flags_out);
 /* flags = (flags | set) & ~clear; GDPR_ENOTFOUND when no subject. */
-int store_subject_flags_update(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
-                               unsigned int set, unsigned int clear);
+int gdpr_store__subject_flags_update(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                                     unsigned int set, unsigned int clear);
 
 /* --- cross-border transfers (lib/store/sqlite/transfer.c) ------------------- */
 
@@ -390,7 +393,7 @@ int store_subject_flags_update(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
  * ("eea", "adequacy", "scc", ..., "refused"); `reference` may be NULL. */
 typedef struct {
     int64_t id;
-    int64_t at;              /* the date of the transfer that was checked */
+    int64_t at; /* the date of the transfer that was checked */
     const char *recipient;
     const char *country;
     const char *mechanism;
@@ -402,25 +405,25 @@ typedef struct {
 /* A subject's logged transfers in id order (Art. 15(2)); a NULL hash walks
  * every subject's. fn's non-zero stops: a negative GDPR code is returned as
  * is, anything else as GDPR_ECALLBACK. Pointers live until fn returns. */
-int store_transfer_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                           int (*fn)(const store_transfer_row *row, void *ctx), void *ctx);
-/* As store_transfer_foreach over all subjects, handing each row's subject
+int gdpr_store__transfer_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                 int (*fn)(const store_transfer_row *row, void *ctx), void *ctx);
+/* As gdpr_store__transfer_foreach over all subjects, handing each row's subject
  * hash (CRYPTO_HASH_BYTES) too; rows with id > after_id. */
-int store_transfer_foreach_all(store *st, int64_t after_id,
-                               int (*fn)(const store_transfer_row *row,
-                                         const uint8_t *subject_hash, void *ctx),
-                               void *ctx);
+int gdpr_store__transfer_foreach_all(store *st, int64_t after_id,
+                                     int (*fn)(const store_transfer_row *row,
+                                               const uint8_t *subject_hash, void *ctx),
+                                     void *ctx);
 /* Append one decision (row->id ignored); logged_at and actor say who logged
  * it when. */
-int store_transfer_insert(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                          const store_transfer_row *row, int64_t logged_at, const char *actor,
-                          int64_t *id_out);
+int gdpr_store__transfer_insert(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                const store_transfer_row *row, int64_t logged_at, const char *actor,
+                                int64_t *id_out);
 /* Erasure: delete a subject's logged transfers; *count_out may be NULL. */
-int store_transfer_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                  int64_t *count_out);
+int gdpr_store__transfer_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                        int64_t *count_out);
 
 /* Art. 46 safeguards added at run time (gdpr_safeguard_add), merged with
- * the policy's. `type` is a policy_safeguard_name() ("scc", "bcr", ...);
+ * the policy's. `type` is a gdpr_policy__safeguard_name() ("scc", "bcr", ...);
  * valid_until 0 is open-ended, else the last second in force; revoked_at 0
  * means not revoked, else the instant from which it no longer applies. */
 typedef struct {
@@ -436,24 +439,24 @@ typedef struct {
     int64_t revoked_at;
 } store_safeguard_row;
 
-int store_safeguard_insert(store *st, const store_safeguard_row *row, int64_t *id_out);
+int gdpr_store__safeguard_insert(store *st, const store_safeguard_row *row, int64_t *id_out);
 /* Set revoked_at; GDPR_ENOTFOUND (no such id), GDPR_ESTATE (revoked
  * already). *recipient_out (may be NULL) gets a malloc'd copy of its
  * recipient id. */
-int store_safeguard_revoke(store *st, int64_t id, int64_t at, const char *actor,
-                           char **recipient_out);
+int gdpr_store__safeguard_revoke(store *st, int64_t id, int64_t at, const char *actor,
+                                 char **recipient_out);
 /* Safeguards of one recipient (NULL: all) in id order; fn as in
- * store_transfer_foreach. */
-int store_safeguard_foreach(store *st, const char *recipient,
-                            int (*fn)(const store_safeguard_row *row, void *ctx), void *ctx);
+ * gdpr_store__transfer_foreach. */
+int gdpr_store__safeguard_foreach(store *st, const char *recipient,
+                                  int (*fn)(const store_safeguard_row *row, void *ctx), void *ctx);
 
 /* Adequacy lists loaded by gdpr_adequacy_load: versions like policies.
  * An empty document marks a return to the shipped list. The newest one;
  * GDPR_ENOTFOUND when none was ever loaded. *document_out is malloc'd. */
-int store_adequacy_insert(store *st, int64_t at, const char *actor,
-                          const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document,
-                          int64_t *version_out);
-int store_adequacy_latest(store *st, int64_t *version_out, char **document_out);
+int gdpr_store__adequacy_insert(store *st, int64_t at, const char *actor,
+                                const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document,
+                                int64_t *version_out);
+int gdpr_store__adequacy_latest(store *st, int64_t *version_out, char **document_out);
 
 /* --- data-subject requests (lib/store/sqlite/request.c) --------------------- */
 
@@ -489,7 +492,7 @@ typedef struct {
     int denial;
     int64_t grace_until;
     int64_t closed;
-    int close_days;                              /* -1 while open */
+    int close_days; /* -1 while open */
     int64_t updated;
     int64_t policy_version;
 } store_request_row;
@@ -499,25 +502,25 @@ typedef int (*store_request_fn)(const store_request_row *row, void *ctx);
 static inline int
 store_request_next_id(store *st, int64_t *id_out)
 {
-    return store_next_id(st, STORE_SEQ_REQUEST, id_out);
+    return gdpr_store__next_id(st, STORE_SEQ_REQUEST, id_out);
 }
-/* Insert a request and add it to the KPI counters (store_request_kpi_days,
+/* Insert a request and add it to the KPI counters (gdpr_store__request_kpi_days,
  * _close_days) in the same transaction. */
-int store_request_insert(store *st, const store_request_row *row);
+int gdpr_store__request_insert(store *st, const store_request_row *row);
 /* Write every column but id, type and received, and move the request's
  * share of the KPI counters with it; GDPR_ENOTFOUND. */
-int store_request_update(store *st, const store_request_row *row);
+int gdpr_store__request_update(store *st, const store_request_row *row);
 /* GDPR_ENOTFOUND when there is no such request. */
-int store_request_get(store *st, int64_t id, store_request_row *out);
+int gdpr_store__request_get(store *st, int64_t id, store_request_row *out);
 /* Requests of a subject (NULL: all) in a status (0: any), in id order. fn's
  * non-zero stops: a negative GDPR code is returned as is, anything else as
  * GDPR_ECALLBACK. fn may call the store. */
-int store_request_foreach(store *st, const uint8_t *subject_hash, int status,
-                          store_request_fn fn, void *ctx);
+int gdpr_store__request_foreach(store *st, const uint8_t *subject_hash, int status,
+                                store_request_fn fn, void *ctx);
 /* Open requests with after < due <= until, by due then id, through the
  * partial index on due: cost proportional to the rows returned. */
-int store_request_foreach_due(store *st, int64_t after, int64_t until, store_request_fn fn,
-                              void *ctx);
+int gdpr_store__request_foreach_due(store *st, int64_t after, int64_t until, store_request_fn fn,
+                                    void *ctx);
 
 /* One entry of a request's history; note is sealed (request_event/id/note). */
 typedef struct {
@@ -528,84 +531,85 @@ typedef struct {
     const char *role;
     const char *action;
     int status;
-    const char *detail;   /* or NULL */
-    const uint8_t *note;  /* or NULL */
+    const char *detail;  /* or NULL */
+    const uint8_t *note; /* or NULL */
     size_t note_len;
 } store_request_event_row;
 
 static inline int
 store_request_event_next_id(store *st, int64_t *id_out)
 {
-    return store_next_id(st, STORE_SEQ_REQUEST_EVENT, id_out);
+    return gdpr_store__next_id(st, STORE_SEQ_REQUEST_EVENT, id_out);
 }
-int store_request_event_insert(store *st, const store_request_event_row *row);
-/* A request's history in id order; fn as in store_request_foreach. */
-int store_request_event_foreach(store *st, int64_t request,
-                                int (*fn)(const store_request_event_row *row, void *ctx),
-                                void *ctx);
+int gdpr_store__request_event_insert(store *st, const store_request_event_row *row);
+/* A request's history in id order; fn as in gdpr_store__request_foreach. */
+int gdpr_store__request_event_foreach(store *st, int64_t request,
+                                      int (*fn)(const store_request_event_row *row, void *ctx),
+                                      void *ctx);
 /* Replace an event's sealed note (re-sealed under another key). */
-int store_request_event_set_note(store *st, int64_t id, const uint8_t *note, size_t note_len);
+int gdpr_store__request_event_set_note(store *st, int64_t id, const uint8_t *note, size_t note_len);
 
 /* KPI counts of requests of one type and status: a day's counter row, or
  * one request (n = 1) read from the rows themselves. */
 typedef struct {
     int type;
     int status;
-    int64_t n;           /* requests */
-    int64_t late;        /* of them closed at or after their due time */
+    int64_t n;    /* requests */
+    int64_t late; /* of them closed at or after their due time */
     int64_t extended;
     int64_t escalated;
     int64_t escalations;
     int64_t high_risk;
-    int64_t denied[6];   /* by denial reason 1..5 */
-    int close_days;      /* a request's own; -1 in counter rows (kpi_close_days) */
+    int64_t denied[6]; /* by denial reason 1..5 */
+    int close_days;    /* a request's own; -1 in counter rows (kpi_close_days) */
 } store_request_kpi_row;
 
 /* Counter rows of requests received on UTC days [from_day, to_day) (day =
- * received / 86400), kept by store_request_insert/_update in
+ * received / 86400), kept by gdpr_store__request_insert/_update in
  * the same transaction: at most one row per day, type and
  * status, handed out in key order without grouping (the caller adds). */
-int store_request_kpi_days(store *st, int64_t from_day, int64_t to_day,
-                           int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx);
+int gdpr_store__request_kpi_days(store *st, int64_t from_day, int64_t to_day,
+                                 int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx);
 /* The days-to-close histogram of fulfilled and denied requests received on
  * those days: fn(close_days, count) per day and value. */
-int store_request_kpi_close_days(store *st, int64_t from_day, int64_t to_day,
-                                 int (*fn)(int close_days, int64_t n, void *ctx), void *ctx);
+int gdpr_store__request_kpi_close_days(store *st, int64_t from_day, int64_t to_day,
+                                       int (*fn)(int close_days, int64_t n, void *ctx), void *ctx);
 /* The same shape from the rows themselves, for received in [from, to)
  * (the partial days at the edges of a window); n is 1 per row. */
-int store_request_kpi_rows(store *st, int64_t from, int64_t to,
-                           int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx);
+int gdpr_store__request_kpi_rows(store *st, int64_t from, int64_t to,
+                                 int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx);
 /* Open requests received in [from, to) with due_from < due <= due_to
  * (the caller bounds the due times a window's requests can have). */
-int store_request_overdue_count(store *st, int64_t due_from, int64_t due_to, int64_t from,
-                                int64_t to, int64_t *count_out);
+int gdpr_store__request_overdue_count(store *st, int64_t due_from, int64_t due_to, int64_t from,
+                                      int64_t to, int64_t *count_out);
 
 /* --- retention (lib/store/sqlite/retention.c) ------------------------------- */
 
 /* Anchor events of a subject: kind is a policy_anchor, purpose "" means
- * every purpose. fn's non-zero stops as in store_identity_foreach; fn must
+ * every purpose. fn's non-zero stops as in gdpr_store__identity_foreach; fn must
  * not call the retention anchor functions. */
-int store_retention_anchor_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                   int (*fn)(int kind, const char *purpose, int64_t at, void *ctx),
-                                   void *ctx);
+int gdpr_store__retention_anchor_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                         int (*fn)(int kind, const char *purpose, int64_t at,
+                                                   void *ctx),
+                                         void *ctx);
 /* GDPR_ENOTFOUND when not set. */
-int store_retention_anchor_get(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind,
-                               const char *purpose, int64_t *at_out);
-int store_retention_anchor_put(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind,
-                               const char *purpose, int64_t at);
+int gdpr_store__retention_anchor_get(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                     int kind, const char *purpose, int64_t *at_out);
+int gdpr_store__retention_anchor_put(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                     int kind, const char *purpose, int64_t at);
 /* *deleted_out (may be NULL): whether one was set. */
-int store_retention_anchor_delete(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                  int kind, const char *purpose, int *deleted_out);
+int gdpr_store__retention_anchor_delete(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                        int kind, const char *purpose, int *deleted_out);
 
 /* A vault record's schedule (no value): its retention anchor and due
  * time, and from its retention state a reviewer's keep decision and the
  * open review task (0: none). Pointers live until fn returns. */
 typedef struct {
     int64_t id;
-    const uint8_t *subject;  /* CRYPTO_HASH_BYTES */
+    const uint8_t *subject; /* CRYPTO_HASH_BYTES */
     const char *category;
     const char *purpose;
-    const char *field;       /* or NULL */
+    const char *field; /* or NULL */
     int64_t collected;
     int has_anchor;
     int64_t anchor;
@@ -618,31 +622,32 @@ typedef struct {
 typedef int (*store_retention_fn)(const store_retention_row *row, void *ctx);
 
 /* One record's schedule; GDPR_ENOTFOUND. fn may call the store, but not
- * store_retention_get itself. */
-int store_retention_get(store *st, int64_t record, store_retention_fn fn, void *ctx);
+ * gdpr_store__retention_get itself. */
+int gdpr_store__retention_get(store *st, int64_t record, store_retention_fn fn, void *ctx);
 /* A subject's records in id order (fn may call the store,
  * but should not change the vault table under the cursor). */
-int store_retention_subject_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                    store_retention_fn fn, void *ctx);
+int gdpr_store__retention_subject_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                          store_retention_fn fn, void *ctx);
 /* Up to `limit` records with id > after_id, in id order; fn may call the
  * store. */
-int store_retention_scan(store *st, int64_t after_id, int limit, store_retention_fn fn,
-                         void *ctx);
+int gdpr_store__retention_scan(store *st, int64_t after_id, int limit, store_retention_fn fn,
+                               void *ctx);
 /* Up to `limit` (<= 0: all) records with due <= as_of after the cursor
  * (after_due, after_id) when has_cursor, in (due, id) order, through the
  * index on the due time: cost proportional to the rows returned. fn may
  * call the store. */
-int store_retention_due_foreach(store *st, int64_t as_of, int has_cursor, int64_t after_due,
-                                int64_t after_id, int limit, store_retention_fn fn, void *ctx);
-int store_retention_due_count(store *st, int64_t as_of, int has_cursor, int64_t after_due,
-                              int64_t after_id, int64_t *count_out);
+int gdpr_store__retention_due_foreach(store *st, int64_t as_of, int has_cursor, int64_t after_due,
+                                      int64_t after_id, int limit, store_retention_fn fn,
+                                      void *ctx);
+int gdpr_store__retention_due_count(store *st, int64_t as_of, int has_cursor, int64_t after_due,
+                                    int64_t after_id, int64_t *count_out);
 /* Set a record's anchor and due time (NULL when not has_*); GDPR_ENOTFOUND. */
-int store_retention_set_schedule(store *st, int64_t record, int has_anchor, int64_t anchor,
-                                 int has_due, int64_t due);
+int gdpr_store__retention_set_schedule(store *st, int64_t record, int has_anchor, int64_t anchor,
+                                       int has_due, int64_t due);
 /* Write the retention state of a record (deleted when neither a keep
  * decision nor an open review is left). */
-int store_retention_state_put(store *st, int64_t record, int has_keep, int64_t keep_until,
-                              int64_t review);
+int gdpr_store__retention_state_put(store *st, int64_t record, int has_keep, int64_t keep_until,
+                                    int64_t review);
 
 /* The resumable run log: one row per run, its cursor and counts. */
 typedef struct {
@@ -655,53 +660,53 @@ typedef struct {
     int finished;
 } store_retention_run_row;
 /* The newest unfinished run; GDPR_ENOTFOUND when none. */
-int store_retention_run_open(store *st, store_retention_run_row *out);
+int gdpr_store__retention_run_open(store *st, store_retention_run_row *out);
 /* Insert (as_of, started) and set row->id. */
-int store_retention_run_insert(store *st, store_retention_run_row *row, const char *actor);
-int store_retention_run_update(store *st, const store_retention_run_row *row);
+int gdpr_store__retention_run_insert(store *st, store_retention_run_row *row, const char *actor);
+int gdpr_store__retention_run_update(store *st, const store_retention_run_row *row);
 
 /* Review tasks; justification sealed: retention_review/id/justification. */
 typedef struct {
     int64_t id;
     int64_t record;
-    const uint8_t *subject;  /* CRYPTO_HASH_BYTES */
+    const uint8_t *subject; /* CRYPTO_HASH_BYTES */
     const char *rule;
     const char *category;
     const char *purpose;
     int64_t record_due;
     int64_t opened;
     int64_t deadline;
-    int status;              /* gdpr_review_status */
+    int status; /* gdpr_review_status */
     int64_t decided;
-    const char *decided_by;  /* or NULL */
-    const char *role;        /* or NULL */
+    const char *decided_by; /* or NULL */
+    const char *role;       /* or NULL */
     int64_t keep_until;
     const uint8_t *justification; /* or NULL */
     size_t justification_len;
 } store_review_row;
 typedef int (*store_review_fn)(const store_review_row *row, void *ctx);
 
-int store_review_insert(store *st, const store_review_row *row, int64_t *id_out);
+int gdpr_store__review_insert(store *st, const store_review_row *row, int64_t *id_out);
 /* GDPR_ENOTFOUND when there is no such task. */
-int store_review_get(store *st, int64_t id, store_review_fn fn, void *ctx);
+int gdpr_store__review_get(store *st, int64_t id, store_review_fn fn, void *ctx);
 /* Tasks with `status` (0: all) in id order; fn may call the store. */
-int store_review_foreach(store *st, int status, store_review_fn fn, void *ctx);
+int gdpr_store__review_foreach(store *st, int status, store_review_fn fn, void *ctx);
 /* Open tasks with deadline <= as_of, by deadline; fn may call the store. */
-int store_review_overdue_foreach(store *st, int64_t as_of, store_review_fn fn, void *ctx);
+int gdpr_store__review_overdue_foreach(store *st, int64_t as_of, store_review_fn fn, void *ctx);
 /* Close an open task; GDPR_ENOTFOUND when it is not open. */
-int store_review_decide(store *st, int64_t id, int status, int64_t decided, const char *actor,
-                        const char *role, int64_t keep_until, const uint8_t *sealed,
-                        size_t sealed_len);
+int gdpr_store__review_decide(store *st, int64_t id, int status, int64_t decided, const char *actor,
+                              const char *role, int64_t keep_until, const uint8_t *sealed,
+                              size_t sealed_len);
 
 /* Anonymisation aggregates: one count per (rule, category, purpose, field,
  * kept value, collection month YYYYMM). */
-int store_retention_aggregate_add(store *st, const char *rule, const char *category,
-                                  const char *purpose, const char *field, const char *value,
-                                  int month);
+int gdpr_store__retention_aggregate_add(store *st, const char *rule, const char *category,
+                                        const char *purpose, const char *field, const char *value,
+                                        int month);
 typedef int (*store_aggregate_fn)(const char *rule, const char *category, const char *purpose,
                                   const char *field, const char *value, int month, int64_t n,
                                   void *ctx);
-int store_retention_aggregate_foreach(store *st, store_aggregate_fn fn, void *ctx);
+int gdpr_store__retention_aggregate_foreach(store *st, store_aggregate_fn fn, void *ctx);
 
 /* --- erasure: holds, tombstones, pending hooks, key queue
  *     (lib/store/sqlite/erasure.c) ------------------------------------------- */
@@ -716,35 +721,37 @@ typedef struct {
     int scope;
     const uint8_t *subject; /* CRYPTO_HASH_BYTES or NULL */
     int64_t record;
-    const char *category;   /* NULL on insert when none; "" when read */
+    const char *category; /* NULL on insert when none; "" when read */
     const char *reason;
     int64_t placed_at;
     const char *placed_by;
     int64_t until;
-    int64_t released_at;    /* 0: in force until `until` */
+    int64_t released_at; /* 0: in force until `until` */
     const char *released_by;
     const char *release_reason;
 } store_hold_row;
 
-int store_hold_insert(store *st, const store_hold_row *row, int64_t *id_out);
+int gdpr_store__hold_insert(store *st, const store_hold_row *row, int64_t *id_out);
 /* One hold to fn; GDPR_ENOTFOUND naming it. */
-int store_hold_get(store *st, int64_t id, int (*fn)(const store_hold_row *row, void *ctx),
-                   void *ctx);
+int gdpr_store__hold_get(store *st, int64_t id, int (*fn)(const store_hold_row *row, void *ctx),
+                         void *ctx);
 /* GDPR_ENOTFOUND when there is no such hold in force (none, or released). */
-int store_hold_release(store *st, int64_t id, int64_t at, const char *actor, const char *reason);
+int gdpr_store__hold_release(store *st, int64_t id, int64_t at, const char *actor,
+                             const char *reason);
 /* Holds in force at active_at (0: all) in id order; fn as in
- * store_identity_foreach. */
-int store_hold_foreach(store *st, int64_t active_at,
-                       int (*fn)(const store_hold_row *row, void *ctx), void *ctx);
+ * gdpr_store__identity_foreach. */
+int gdpr_store__hold_foreach(store *st, int64_t active_at,
+                             int (*fn)(const store_hold_row *row, void *ctx), void *ctx);
 /* The hold in force at `at` that covers the subject as a whole, record
  * `record` (0: none) or `category` (NULL: none) of the subject, lasting
  * longest; *hold_out 0 when none. */
-int store_hold_covering(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t record,
-                        const char *category, int64_t at, int64_t *hold_out, int64_t *until_out);
+int gdpr_store__hold_covering(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                              int64_t record, const char *category, int64_t at, int64_t *hold_out,
+                              int64_t *until_out);
 /* Whether any hold in force at `at` may touch the subject (so erasure can
  * skip per-record checks when none does). */
-int store_hold_any_for_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                               int64_t at, int *any_out);
+int gdpr_store__hold_any_for_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                     int64_t at, int *any_out);
 
 /* Tombstones. kind: STORE_TOMBSTONE_*. Read rows also carry the derived
  * fields (kept_now ... sources_failed). */
@@ -766,32 +773,32 @@ typedef struct {
     int recipients, sources_failed;
 } store_tombstone_row;
 
-int store_tombstone_insert(store *st, const store_tombstone_row *row, int64_t *id_out);
+int gdpr_store__tombstone_insert(store *st, const store_tombstone_row *row, int64_t *id_out);
 /* Add to the counts, raise `complete`, mark it not wiped, set replayed
  * (when > 0); GDPR_ENOTFOUND. */
-int store_tombstone_add(store *st, int64_t id, int64_t erased, int64_t retained, int complete,
-                        int64_t replayed);
+int gdpr_store__tombstone_add(store *st, int64_t id, int64_t erased, int64_t retained, int complete,
+                              int64_t replayed);
 /* The newest tombstone of the subject of `kind` with at in [from, to) and
  * `ground` (NULL: any); GDPR_ENOTFOUND. */
-int store_tombstone_find(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind,
-                         const char *ground, int64_t from, int64_t to, int64_t *id_out);
+int gdpr_store__tombstone_find(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind,
+                               const char *ground, int64_t from, int64_t to, int64_t *id_out);
 /* The newest subject tombstone of the subject that still keeps records. */
-int store_tombstone_open_partial(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                 int64_t *id_out);
-int store_tombstone_set_complete(store *st, int64_t id);
-int store_tombstone_get(store *st, int64_t id,
-                        int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx);
+int gdpr_store__tombstone_open_partial(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                       int64_t *id_out);
+int gdpr_store__tombstone_set_complete(store *st, int64_t id);
+int gdpr_store__tombstone_get(store *st, int64_t id,
+                              int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx);
 /* The subject's newest subject tombstone, else its newest record one;
  * GDPR_ENOTFOUND (no message) when none. */
-int store_tombstone_latest(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                           int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx);
+int gdpr_store__tombstone_latest(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                 int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx);
 /* Tombstones of a subject (NULL: all) with id > after_id, in id order; own
  * fn may call the store. */
-int store_tombstone_foreach(store *st, const uint8_t *subject_hash, int64_t after_id,
-                            int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx);
+int gdpr_store__tombstone_foreach(store *st, const uint8_t *subject_hash, int64_t after_id,
+                                  int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx);
 /* wiped = 1 on every tombstone (after a successful scrub). */
-int store_tombstone_set_wiped(store *st);
-int store_tombstone_count(store *st, int64_t *count_out);
+int gdpr_store__tombstone_set_wiped(store *st);
+int gdpr_store__tombstone_count(store *st, int64_t *count_out);
 
 /* A record a subject tombstone kept; reason "legal_duty" or "hold". */
 typedef struct {
@@ -806,35 +813,35 @@ typedef struct {
 } store_kept_row;
 
 /* Ignored when (tombstone, record) is there already. */
-int store_tombstone_kept_insert(store *st, const store_kept_row *row);
-int store_tombstone_kept_foreach(store *st, int64_t tombstone,
-                                 int (*fn)(const store_kept_row *row, void *ctx), void *ctx);
+int gdpr_store__tombstone_kept_insert(store *st, const store_kept_row *row);
+int gdpr_store__tombstone_kept_foreach(store *st, int64_t tombstone,
+                                       int (*fn)(const store_kept_row *row, void *ctx), void *ctx);
 /* Mark every still-kept entry of `record` erased at `at`. */
-int store_tombstone_kept_erased(store *st, int64_t record, int64_t at);
+int gdpr_store__tombstone_kept_erased(store *st, int64_t record, int64_t at);
 /* Whether `record` is kept (restricted) after an erasure: its end and rule;
  * GDPR_ENOTFOUND (no message) when not. */
-int store_tombstone_kept_find(store *st, int64_t record, int64_t *until_out, char *rule,
-                              size_t rule_cap);
+int gdpr_store__tombstone_kept_find(store *st, int64_t record, int64_t *until_out, char *rule,
+                                    size_t rule_cap);
 /* Record ids a record tombstone erased (for replay). */
-int store_tombstone_record_add(store *st, int64_t tombstone, int64_t record);
-int store_tombstone_record_foreach(store *st, int64_t tombstone,
-                                   int (*fn)(int64_t record, void *ctx), void *ctx);
+int gdpr_store__tombstone_record_add(store *st, int64_t tombstone, int64_t record);
+int gdpr_store__tombstone_record_foreach(store *st, int64_t tombstone,
+                                         int (*fn)(int64_t record, void *ctx), void *ctx);
 /* Art. 19 recipients of a tombstone: counts add up per recipient. */
-int store_tombstone_recipient_add(store *st, int64_t tombstone, const char *recipient,
-                                  int64_t disclosures, int64_t last_at);
-int store_tombstone_recipient_foreach(store *st, int64_t tombstone,
-                                      int (*fn)(const char *recipient, int64_t disclosures,
-                                                int64_t last_at, void *ctx),
-                                      void *ctx);
+int gdpr_store__tombstone_recipient_add(store *st, int64_t tombstone, const char *recipient,
+                                        int64_t disclosures, int64_t last_at);
+int gdpr_store__tombstone_recipient_foreach(store *st, int64_t tombstone,
+                                            int (*fn)(const char *recipient, int64_t disclosures,
+                                                      int64_t last_at, void *ctx),
+                                            void *ctx);
 
 /* Source hooks still to retry. `sealed` is the subject id sealed under the
  * key whose keystore row is `key_id` (one per erasure). */
 typedef struct {
     int64_t id;
     int64_t tombstone;
-    const uint8_t *subject;  /* CRYPTO_HASH_BYTES */
+    const uint8_t *subject; /* CRYPTO_HASH_BYTES */
     const char *source;
-    const uint8_t *key_id;   /* CRYPTO_HASH_BYTES */
+    const uint8_t *key_id; /* CRYPTO_HASH_BYTES */
     const uint8_t *sealed;
     size_t sealed_len;
     int64_t since;
@@ -843,57 +850,58 @@ typedef struct {
     const char *last_error;
 } store_pending_row;
 
-int store_pending_insert(store *st, const store_pending_row *row, int64_t *id_out);
+int gdpr_store__pending_insert(store *st, const store_pending_row *row, int64_t *id_out);
 /* Rows with id > after_id in id order; fn may call the store. */
-int store_pending_foreach(store *st, int64_t after_id,
-                          int (*fn)(const store_pending_row *row, void *ctx), void *ctx);
+int gdpr_store__pending_foreach(store *st, int64_t after_id,
+                                int (*fn)(const store_pending_row *row, void *ctx), void *ctx);
 /* One more failed attempt at `at` with `error`; GDPR_ENOTFOUND. */
-int store_pending_update(store *st, int64_t id, int64_t at, const char *error);
-int store_pending_delete(store *st, int64_t id);
-int store_pending_count_key(store *st, const uint8_t key_id[CRYPTO_HASH_BYTES],
-                            int64_t *count_out);
+int gdpr_store__pending_update(store *st, int64_t id, int64_t at, const char *error);
+int gdpr_store__pending_delete(store *st, int64_t id);
+int gdpr_store__pending_count_key(store *st, const uint8_t key_id[CRYPTO_HASH_BYTES],
+                                  int64_t *count_out);
 
 /* Keys to destroy once the data commit that queued them is durable
  * (docs/decisions/0003-two-files.md). */
-int store_key_queue_add(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t tombstone,
-                        int64_t at);
+int gdpr_store__key_queue_add(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t tombstone,
+                              int64_t at);
 /* Any queued key; GDPR_ENOTFOUND (no message) when the queue is empty. */
-int store_key_queue_first(store *st, uint8_t hash_out[CRYPTO_HASH_BYTES]);
-int store_key_queue_remove(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
-int store_key_queue_foreach(store *st,
-                            int (*fn)(const uint8_t *hash, int64_t tombstone, int64_t queued,
-                                      void *ctx),
-                            void *ctx);
+int gdpr_store__key_queue_first(store *st, uint8_t hash_out[CRYPTO_HASH_BYTES]);
+int gdpr_store__key_queue_remove(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
+int gdpr_store__key_queue_foreach(store *st,
+                                  int (*fn)(const uint8_t *hash, int64_t tombstone, int64_t queued,
+                                            void *ctx),
+                                  void *ctx);
 /* Whether keys are queued and whether tombstones wait for a scrub. */
-int store_erasure_unfinished(store *st, int *keys_out, int *unwiped_out);
+int gdpr_store__erasure_unfinished(store *st, int *keys_out, int *unwiped_out);
 /* Delete a wrapped key from the keystore (no error when absent). */
-int store_key_delete(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
-int store_key_exists(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int *exists_out);
+int gdpr_store__key_delete(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
+int gdpr_store__key_exists(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int *exists_out);
 
 /* The subject row itself (erasure); GDPR_ENOTFOUND. */
-int store_subject_delete(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
+int gdpr_store__subject_delete(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
 /* GDPR_ENOTFOUND (no message) when there is no such subject. */
-int store_subject_created(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *created_out);
+int gdpr_store__subject_created(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                                int64_t *created_out);
 /* Whether vault records, identifiers or consent events of it remain. */
-int store_subject_has_data(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int *has_out);
+int gdpr_store__subject_has_data(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int *has_out);
 /* Clear what the subject's requests hold sealed under its key (identifier
  * value, case notes) and the identifier's blind index; the register itself
  * stays. */
-int store_erasure_scrub_requests(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
-                                 int64_t *count_out);
+int gdpr_store__erasure_scrub_requests(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                                       int64_t *count_out);
 /* relaxed = 1: the following commits need not be durable: a crash may
  * undo them, which must be harmless (erasure's bookkeeping after the key
  * is gone, redone at the next open); the next scrub makes them durable.
  * relaxed = 0 restores durable commits. Outside a transaction. SQLite:
  * synchronous=NORMAL on the data part (the keys part stays synced);
  * PostgreSQL: SET synchronous_commit = off for the session. */
-int store_relax_durability(store *st, int relaxed);
+int gdpr_store__relax_durability(store *st, int relaxed);
 
 /* --- JSON parsing ----------------------------------------------------- */
 
 /* Parse with json_valid()/json_tree(). A malformed text is GDPR_EINVAL
  * with "line L, column C: why" in the message. */
-int store_json_parse(store *st, const char *text, json_node **out);
+int gdpr_store__json_parse(store *st, const char *text, json_node **out);
 
 /* --- the operations a backend implements ------------------------------ */
 
@@ -1159,6 +1167,6 @@ struct store_ops {
 };
 
 /* The backends in this build. */
-extern const store_ops store_sqlite_ops;
+extern const store_ops gdpr_store__sqlite_ops;
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * The adequacy list: EEA members and the Commission's adequacy decisions,
  * each dated (GDPR Art. 45). Parsed by SQLite's JSON functions
- * (store_json_parse), checked whole, indexed by country code; loaded from
+ * (gdpr_store__json_parse), checked whole, indexed by country code; loaded from
  * the copy compiled into the library or from a file (gdpr_adequacy_load),
  * stored so that it survives a restart. Sources: docs/transfers-sources.md.
  * SPDX-License-Identifier: MIT
@@ -51,7 +51,7 @@ static const char iso3166_codes[] =
     "TNTOTRTTTVTWTZUAUGUMUSUYUZVAVCVEVGVIVNVUWFWSYEYTZAZMZW";
 
 int
-adequacy_slot(const char *code)
+gdpr_adequacy__slot(const char *code)
 {
     if (code[0] < 'A' || code[0] > 'Z' || code[1] < 'A' || code[1] > 'Z' || code[2] != '\0')
         return -1;
@@ -59,9 +59,9 @@ adequacy_slot(const char *code)
 }
 
 int
-iso3166_assigned(const char *code)
+gdpr_transfer__iso3166_assigned(const char *code)
 {
-    if (adequacy_slot(code) < 0)
+    if (gdpr_adequacy__slot(code) < 0)
         return 0;
     for (size_t i = 0; i + 1 < sizeof iso3166_codes; i += 2)
         if (iso3166_codes[i] == code[0] && iso3166_codes[i + 1] == code[1])
@@ -79,55 +79,56 @@ has_space(const char *s)
 }
 
 int
-adequacy_check_code(const char *field, const char *code)
+gdpr_adequacy__check_code(const char *field, const char *code)
 {
-    int rc = text_check(field, code, ADEQUACY_CODE_MAX);
+    int rc = gdpr_text__check(field, code, ADEQUACY_CODE_MAX);
     size_t len;
 
     if (rc != GDPR_OK)
         return rc;
     len = strlen(code);
     if (has_space(code))
-        return err_set(GDPR_EINVAL,
-                       "%s: '%s' holds white space; codes are taken as written, "
-                       "never trimmed",
-                       field, code);
+        return gdpr__err_set(GDPR_EINVAL,
+                             "%s: '%s' holds white space; codes are taken as written, "
+                             "never trimmed",
+                             field, code);
     if (strncmp(code, "org:", 4) == 0) {
         if (len == 4)
-            return err_set(GDPR_EINVAL, "%s: 'org:' needs an organisation name after it", field);
+            return gdpr__err_set(GDPR_EINVAL, "%s: 'org:' needs an organisation name after it",
+                                 field);
         return GDPR_OK;
     }
     if (len == 2 && ((code[0] >= 'a' && code[0] <= 'z') || (code[1] >= 'a' && code[1] <= 'z')))
-        return err_set(GDPR_EINVAL,
-                       "%s: '%s' must be written in capitals ('%c%c'); codes are "
-                       "not normalised",
-                       field, code,
-                       code[0] >= 'a' && code[0] <= 'z' ? code[0] - 'a' + 'A' : code[0],
-                       code[1] >= 'a' && code[1] <= 'z' ? code[1] - 'a' + 'A' : code[1]);
+        return gdpr__err_set(GDPR_EINVAL,
+                             "%s: '%s' must be written in capitals ('%c%c'); codes are "
+                             "not normalised",
+                             field, code,
+                             code[0] >= 'a' && code[0] <= 'z' ? code[0] - 'a' + 'A' : code[0],
+                             code[1] >= 'a' && code[1] <= 'z' ? code[1] - 'a' + 'A' : code[1]);
     if (strcmp(code, "UK") == 0)
-        return err_set(GDPR_EINVAL,
-                       "%s: 'UK' is not an ISO 3166-1 code; the United Kingdom "
-                       "is 'GB'",
-                       field);
+        return gdpr__err_set(GDPR_EINVAL,
+                             "%s: 'UK' is not an ISO 3166-1 code; the United Kingdom "
+                             "is 'GB'",
+                             field);
     if (strcmp(code, "EL") == 0)
-        return err_set(GDPR_EINVAL,
-                       "%s: 'EL' is the EU's abbreviation, not an ISO 3166-1 "
-                       "code; Greece is 'GR'",
-                       field);
-    if (!iso3166_assigned(code))
-        return err_set(GDPR_EINVAL,
-                       "%s: '%.64s' is not an assigned ISO 3166-1 alpha-2 code "
-                       "nor an organisation id 'org:NAME'",
-                       field, code);
+        return gdpr__err_set(GDPR_EINVAL,
+                             "%s: 'EL' is the EU's abbreviation, not an ISO 3166-1 "
+                             "code; Greece is 'GR'",
+                             field);
+    if (!gdpr_transfer__iso3166_assigned(code))
+        return gdpr__err_set(GDPR_EINVAL,
+                             "%s: '%.64s' is not an assigned ISO 3166-1 alpha-2 code "
+                             "nor an organisation id 'org:NAME'",
+                             field, code);
     return GDPR_OK;
 }
 
 /* --- lookups --------------------------------------------------------------- */
 
 const adequacy_eea *
-adequacy_eea_of(const adequacy_list *l, const char *code)
+gdpr_adequacy__eea_of(const adequacy_list *l, const char *code)
 {
-    int slot = adequacy_slot(code);
+    int slot = gdpr_adequacy__slot(code);
 
     if (slot < 0 || l->eea_of[slot] < 0)
         return NULL;
@@ -145,7 +146,7 @@ static const uint32_t *
 decisions_of(const adequacy_list *l, const char *code, size_t *n, uint32_t *scratch,
              size_t scratch_cap)
 {
-    int slot = adequacy_slot(code);
+    int slot = gdpr_adequacy__slot(code);
 
     if (slot >= 0) {
         *n = l->count[slot];
@@ -161,7 +162,7 @@ decisions_of(const adequacy_list *l, const char *code, size_t *n, uint32_t *scra
 #define ORG_SCRATCH 64
 
 const adequacy_decision *
-adequacy_in_force(const adequacy_list *l, const char *code, int64_t at)
+gdpr_adequacy__in_force(const adequacy_list *l, const char *code, int64_t at)
 {
     uint32_t scratch[ORG_SCRATCH];
     size_t n = 0;
@@ -175,7 +176,7 @@ adequacy_in_force(const adequacy_list *l, const char *code, int64_t at)
 }
 
 const adequacy_decision *
-adequacy_nearest(const adequacy_list *l, const char *code, int64_t at)
+gdpr_adequacy__nearest(const adequacy_list *l, const char *code, int64_t at)
 {
     uint32_t scratch[ORG_SCRATCH];
     size_t n = 0;
@@ -193,7 +194,7 @@ adequacy_nearest(const adequacy_list *l, const char *code, int64_t at)
 /* --- parsing ---------------------------------------------------------------- */
 
 void
-adequacy_free(adequacy_list *l)
+gdpr_adequacy__free(adequacy_list *l)
 {
     while (l != NULL) {
         adequacy_list *next = l->retired;
@@ -238,7 +239,7 @@ fail_at(const parse_ctx *pc, const json_node *n, const char *fmt, ...)
     int rc;
 
     va_start(ap, fmt);
-    rc = json_fail_v(n, pc->origin, fmt, ap);
+    rc = gdpr_json__fail_v(n, pc->origin, fmt, ap);
     va_end(ap);
     return rc;
 }
@@ -248,10 +249,11 @@ missing(const parse_ctx *pc, const json_node *obj, const char *key)
 {
     char path[256];
 
-    json_path(obj, path, sizeof path);
+    gdpr_json__path(obj, path, sizeof path);
     if (strcmp(path, "$") == 0)
-        return err_set(GDPR_EINVAL, "%s: %s: required field is missing", pc->origin, key);
-    return err_set(GDPR_EINVAL, "%s: %s.%s: required field is missing", pc->origin, path, key);
+        return gdpr__err_set(GDPR_EINVAL, "%s: %s: required field is missing", pc->origin, key);
+    return gdpr__err_set(GDPR_EINVAL, "%s: %s.%s: required field is missing", pc->origin, path,
+                         key);
 }
 
 static int
@@ -275,7 +277,7 @@ static int
 read_text(const parse_ctx *pc, const json_node *obj, const char *key, int required, size_t max,
           char **out)
 {
-    const json_node *n = json_member(obj, key);
+    const json_node *n = gdpr_json__member(obj, key);
     char path[256];
     int rc;
 
@@ -284,11 +286,11 @@ read_text(const parse_ctx *pc, const json_node *obj, const char *key, int requir
         return required ? missing(pc, obj, key) : GDPR_OK;
     if (n->type != JSON_TEXT)
         return fail_at(pc, n, "must be text");
-    json_path(n, path, sizeof path);
-    rc = text_check(path, n->text, max);
+    gdpr_json__path(n, path, sizeof path);
+    rc = gdpr_text__check(path, n->text, max);
     if (rc != GDPR_OK)
-        return err_wrap(rc, "%s", pc->origin);
-    *out = text_dup(n->text);
+        return gdpr__err_wrap(rc, "%s", pc->origin);
+    *out = gdpr_text__dup(n->text);
     return *out ? GDPR_OK : GDPR_ENOMEM;
 }
 
@@ -298,7 +300,7 @@ static int
 read_date(const parse_ctx *pc, const json_node *obj, const char *key, int required,
           int64_t *first_out, int64_t *last_out)
 {
-    const json_node *n = json_member(obj, key);
+    const json_node *n = gdpr_json__member(obj, key);
     int64_t days;
 
     *first_out = 0;
@@ -306,7 +308,7 @@ read_date(const parse_ctx *pc, const json_node *obj, const char *key, int requir
         *last_out = 0;
     if (n == NULL || n->type == JSON_NULL)
         return required ? missing(pc, obj, key) : GDPR_OK;
-    if (n->type != JSON_TEXT || cal_parse_date(n->text, &days) != 0)
+    if (n->type != JSON_TEXT || gdpr_calendar__parse_date(n->text, &days) != 0)
         return fail_at(pc, n, "must be a date YYYY-MM-DD");
     if (days < 0)
         return fail_at(pc, n, "'%s' lies before 1970-01-01", n->text);
@@ -320,7 +322,7 @@ static int
 read_enum(const parse_ctx *pc, const json_node *obj, const char *key, const char *const *names,
           size_t n_names, int *out)
 {
-    const json_node *n = json_member(obj, key);
+    const json_node *n = gdpr_json__member(obj, key);
     char list[256] = "";
 
     if (n == NULL)
@@ -347,7 +349,7 @@ static int
 read_array(const parse_ctx *pc, const json_node *obj, const char *key, size_t max,
            const json_node **out)
 {
-    const json_node *n = json_member(obj, key);
+    const json_node *n = gdpr_json__member(obj, key);
 
     *out = NULL;
     if (n == NULL)
@@ -368,9 +370,9 @@ check_code_at(const parse_ctx *pc, const json_node *obj, const char *code)
     char path[256];
     int rc;
 
-    json_path(json_member(obj, "code"), path, sizeof path);
-    rc = adequacy_check_code(path, code);
-    return rc == GDPR_OK ? rc : err_wrap(rc, "%s", pc->origin);
+    gdpr_json__path(gdpr_json__member(obj, "code"), path, sizeof path);
+    rc = gdpr_adequacy__check_code(path, code);
+    return rc == GDPR_OK ? rc : gdpr__err_wrap(rc, "%s", pc->origin);
 }
 
 static int
@@ -382,29 +384,30 @@ build_header(const parse_ctx *pc, const json_node *root, adequacy_list *l)
     int rc;
 
     if (root->type != JSON_OBJECT)
-        return err_set(GDPR_EINVAL, "%s: $: the adequacy list must be a JSON object", pc->origin);
+        return gdpr__err_set(GDPR_EINVAL, "%s: $: the adequacy list must be a JSON object",
+                             pc->origin);
     rc = check_members(pc, root, fields);
     if (rc != GDPR_OK)
         return rc;
-    format = json_member(root, "format");
+    format = gdpr_json__member(root, "format");
     if (format == NULL)
         return missing(pc, root, "format");
     if (format->type != JSON_TEXT)
         return fail_at(pc, format, "must be \"" ADEQUACY_FORMAT "\"");
     if (strcmp(format->text, ADEQUACY_FORMAT) != 0) {
         if (strncmp(format->text, "libgdpr-adequacy/", 17) == 0)
-            return err_set(GDPR_EVERSION,
-                           "%s: format: '%.64s' is not known to this library, "
-                           "which reads \"" ADEQUACY_FORMAT "\"",
-                           pc->origin, format->text);
+            return gdpr__err_set(GDPR_EVERSION,
+                                 "%s: format: '%.64s' is not known to this library, "
+                                 "which reads \"" ADEQUACY_FORMAT "\"",
+                                 pc->origin, format->text);
         return fail_at(pc, format, "'%.64s' is not \"" ADEQUACY_FORMAT "\"", format->text);
     }
     if ((rc = read_text(pc, root, "format", 1, 64, &l->format)) != GDPR_OK ||
         (rc = read_text(pc, root, "updated", 1, 10, &l->updated)) != GDPR_OK ||
         (rc = read_text(pc, root, "source", 1, 4096, &l->source)) != GDPR_OK)
         return rc;
-    if (cal_parse_date(l->updated, &day) != 0)
-        return fail_at(pc, json_member(root, "updated"), "must be a date YYYY-MM-DD");
+    if (gdpr_calendar__parse_date(l->updated, &day) != 0)
+        return fail_at(pc, gdpr_json__member(root, "updated"), "must be a date YYYY-MM-DD");
     return GDPR_OK;
 }
 
@@ -419,7 +422,7 @@ build_eea(const parse_ctx *pc, const json_node *root, adequacy_list *l)
         return rc;
     l->eea = calloc(arr->count, sizeof *l->eea);
     if (l->eea == NULL)
-        return err_set(GDPR_ENOMEM, "out of memory reading the adequacy list");
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory reading the adequacy list");
     for (const json_node *item = arr->first; item; item = item->next) {
         adequacy_eea *e = &l->eea[l->n_eea];
         int slot;
@@ -434,14 +437,14 @@ build_eea(const parse_ctx *pc, const json_node *root, adequacy_list *l)
             (rc = read_text(pc, item, "basis", 1, GDPR_NAME_MAX, &e->basis)) != GDPR_OK ||
             (rc = check_code_at(pc, item, e->code)) != GDPR_OK)
             return rc;
-        slot = adequacy_slot(e->code);
+        slot = gdpr_adequacy__slot(e->code);
         if (slot < 0)
-            return fail_at(pc, json_member(item, "code"),
+            return fail_at(pc, gdpr_json__member(item, "code"),
                            "an EEA member is a state: its "
                            "code is ISO 3166-1 alpha-2, not '%s'",
                            e->code);
         if (l->eea_of[slot] >= 0)
-            return fail_at(pc, json_member(item, "code"), "'%s' is listed twice", e->code);
+            return fail_at(pc, gdpr_json__member(item, "code"), "'%s' is listed twice", e->code);
         l->eea_of[slot] = (int16_t)(l->n_eea - 1);
     }
     return GDPR_OK;
@@ -470,28 +473,28 @@ build_decision(const parse_ctx *pc, const json_node *item, adequacy_list *l, ade
         (rc = check_members(pc, item, fields)) != GDPR_OK ||
         (rc = check_code_at(pc, item, d->code)) != GDPR_OK)
         return rc;
-    d->kind = text_dup(kind_names[kind]);
+    d->kind = gdpr_text__dup(kind_names[kind]);
     if (d->kind == NULL)
         return GDPR_ENOMEM;
     d->scope = (adequacy_scope)scope;
     if ((kind == KIND_ORGANISATION) != (strncmp(d->code, "org:", 4) == 0))
-        return fail_at(pc, json_member(item, "kind"),
+        return fail_at(pc, gdpr_json__member(item, "kind"),
                        "an organisation has a code 'org:NAME', "
                        "a country or territory an ISO 3166-1 code (code is '%s')",
                        d->code);
-    if (adequacy_eea_of(l, d->code) != NULL)
-        return fail_at(pc, json_member(item, "code"),
+    if (gdpr_adequacy__eea_of(l, d->code) != NULL)
+        return fail_at(pc, gdpr_json__member(item, "code"),
                        "'%s' is in the EEA: no adequacy "
                        "decision applies to it",
                        d->code);
     if ((d->scope == SCOPE_CERTIFIED) != (d->framework != NULL))
-        return fail_at(pc, json_member(item, "framework"),
+        return fail_at(pc, gdpr_json__member(item, "framework"),
                        "scope \"certified\" names its "
                        "framework; other scopes have \"framework\": null");
     if (d->until != 0 && d->until < d->from)
-        return fail_at(pc, json_member(item, "in_force_until"), "ends before in_force_from");
+        return fail_at(pc, gdpr_json__member(item, "in_force_until"), "ends before in_force_from");
     if (strncmp(d->source, "https://", 8) != 0)
-        return fail_at(pc, json_member(item, "source"),
+        return fail_at(pc, gdpr_json__member(item, "source"),
                        "must be the https:// address of the "
                        "legal text");
     return GDPR_OK;
@@ -526,7 +529,7 @@ build_decisions(const parse_ctx *pc, const json_node *root, adequacy_list *l)
         return rc;
     l->decisions = calloc(arr->count, sizeof *l->decisions);
     if (l->decisions == NULL)
-        return err_set(GDPR_ENOMEM, "out of memory reading the adequacy list");
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory reading the adequacy list");
     for (const json_node *item = arr->first; item; item = item->next) {
         adequacy_decision *d = &l->decisions[l->n_decisions];
 
@@ -540,7 +543,7 @@ build_decisions(const parse_ctx *pc, const json_node *root, adequacy_list *l)
         for (size_t i = 0; i + 1 < l->n_decisions; i++) {
             const adequacy_decision *o = &l->decisions[i];
             if (strcmp(o->id, d->id) == 0)
-                return fail_at(pc, json_member(item, "id"), "id '%s' is used twice", d->id);
+                return fail_at(pc, gdpr_json__member(item, "id"), "id '%s' is used twice", d->id);
             /* Overlaps are allowed (each entry starts when its own
              * instrument took effect) only where they answer alike. */
             if (strcmp(o->code, d->code) == 0 && overlap(o, d) && !same_scope(o, d))
@@ -589,9 +592,9 @@ build_index(adequacy_list *l)
     l->by_code = calloc(l->n_decisions ? l->n_decisions : 1, sizeof *l->by_code);
     l->orgs = calloc(l->n_decisions ? l->n_decisions : 1, sizeof *l->orgs);
     if (l->by_code == NULL || l->orgs == NULL)
-        return err_set(GDPR_ENOMEM, "out of memory indexing the adequacy list");
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory indexing the adequacy list");
     for (uint32_t i = 0; i < l->n_decisions; i++) {
-        if (adequacy_slot(l->decisions[i].code) >= 0)
+        if (gdpr_adequacy__slot(l->decisions[i].code) >= 0)
             l->by_code[n_alpha++] = i;
         else
             l->orgs[l->n_orgs++] = i;
@@ -599,7 +602,7 @@ build_index(adequacy_list *l)
     sort_indices(l, l->by_code, n_alpha);
     sort_indices(l, l->orgs, l->n_orgs);
     for (uint32_t k = 0; k < n_alpha; k++) {
-        int slot = adequacy_slot(l->decisions[l->by_code[k]].code);
+        int slot = gdpr_adequacy__slot(l->decisions[l->by_code[k]].code);
         if (l->count[slot] == 0)
             l->first[slot] = k;
         l->count[slot]++;
@@ -608,7 +611,7 @@ build_index(adequacy_list *l)
 }
 
 int
-adequacy_parse(store *st, const char *text, const char *origin, adequacy_list **out)
+gdpr_adequacy__parse(store *st, const char *text, const char *origin, adequacy_list **out)
 {
     parse_ctx pc = {origin};
     json_node *root = NULL;
@@ -616,13 +619,13 @@ adequacy_parse(store *st, const char *text, const char *origin, adequacy_list **
     int rc;
 
     *out = NULL;
-    rc = store_json_parse(st, text, &root);
+    rc = gdpr_store__json_parse(st, text, &root);
     if (rc != GDPR_OK)
-        return err_wrap(rc, "%s", origin);
+        return gdpr__err_wrap(rc, "%s", origin);
     l = calloc(1, sizeof *l);
     if (l == NULL) {
-        json_free(root);
-        return err_set(GDPR_ENOMEM, "out of memory reading the adequacy list");
+        gdpr_json__free(root);
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory reading the adequacy list");
     }
     for (size_t i = 0; i < ADEQUACY_ALPHA_SLOTS; i++)
         l->eea_of[i] = -1;
@@ -634,10 +637,10 @@ adequacy_parse(store *st, const char *text, const char *origin, adequacy_list **
     if (rc == GDPR_OK)
         rc = build_index(l);
     if (rc == GDPR_OK)
-        rc = crypto_sha256(text, strlen(text), l->sha256);
-    json_free(root);
+        rc = gdpr_crypto__sha256(text, strlen(text), l->sha256);
+    gdpr_json__free(root);
     if (rc != GDPR_OK) {
-        adequacy_free(l);
+        gdpr_adequacy__free(l);
         return rc;
     }
     *out = l;
@@ -647,34 +650,34 @@ adequacy_parse(store *st, const char *text, const char *origin, adequacy_list **
 /* --- the engine's state ----------------------------------------------------- */
 
 void
-transfer_state_free(transfer_state *t)
+gdpr_transfer__state_free(transfer_state *t)
 {
     if (t == NULL)
         return;
-    transfer_recipients_free(t);
-    adequacy_free(t->list);
+    gdpr_transfer__recipients_free(t);
+    gdpr_adequacy__free(t->list);
     free(t);
 }
 
 static void
 transfer_close(gdpr_engine *eng)
 {
-    transfer_state_free(engine_module_state(eng, &transfer_module));
+    gdpr_transfer__state_free(gdpr_engine__module_state(eng, &gdpr_transfer__module));
 }
 
-const engine_module transfer_module = {
+const engine_module gdpr_transfer__module = {
     .version = ENGINE_MODULE_VERSION,
     .name = "transfer",
     .close = transfer_close,
 };
 
 void
-transfer_state_invalidate(transfer_state *t)
+gdpr_transfer__state_invalidate(transfer_state *t)
 {
     if (t == NULL)
         return;
     t->synced = 0;
-    transfer_recipients_free(t);
+    gdpr_transfer__recipients_free(t);
 }
 
 static int
@@ -682,7 +685,7 @@ read_generation(gdpr_engine *eng, uint64_t *out)
 {
     uint8_t buf[8];
     size_t len = 0;
-    int rc = store_meta_get(eng->st, STORE_DATA, GENERATION_KEY, buf, sizeof buf, &len);
+    int rc = gdpr_store__meta_get(eng->st, STORE_DATA, GENERATION_KEY, buf, sizeof buf, &len);
 
     *out = 0;
     if (rc == GDPR_ENOTFOUND)
@@ -690,14 +693,15 @@ read_generation(gdpr_engine *eng, uint64_t *out)
     if (rc != GDPR_OK)
         return rc;
     if (len != sizeof buf)
-        return err_set(GDPR_ECORRUPT, "meta '" GENERATION_KEY "': %zu bytes, expected 8", len);
+        return gdpr__err_set(GDPR_ECORRUPT, "meta '" GENERATION_KEY "': %zu bytes, expected 8",
+                             len);
     for (size_t i = 0; i < sizeof buf; i++)
         *out = *out << 8 | buf[i];
     return GDPR_OK;
 }
 
 int
-transfer_generation_bump(gdpr_engine *eng)
+gdpr_transfer__generation_bump(gdpr_engine *eng)
 {
     uint8_t buf[8];
     uint64_t gen = 0;
@@ -710,7 +714,7 @@ transfer_generation_bump(gdpr_engine *eng)
         buf[i] = (uint8_t)gen;
         gen >>= 8;
     }
-    return store_meta_put(eng->st, STORE_DATA, GENERATION_KEY, buf, sizeof buf);
+    return gdpr_store__meta_put(eng->st, STORE_DATA, GENERATION_KEY, buf, sizeof buf);
 }
 
 /* The list a stored document stands for: "" is the shipped list. */
@@ -721,15 +725,15 @@ list_from_document(gdpr_engine *eng, const char *doc, int64_t version, adequacy_
     int rc;
 
     if (doc == NULL || doc[0] == '\0') {
-        rc = adequacy_parse(eng->st, adequacy_builtin_json, ORIGIN_BUILTIN, out);
+        rc = gdpr_adequacy__parse(eng->st, gdpr_adequacy__builtin_json, ORIGIN_BUILTIN, out);
         if (rc == GDPR_EINVAL || rc == GDPR_EVERSION)
-            rc = err_wrap(GDPR_ECORRUPT, "the library's own data");
+            rc = gdpr__err_wrap(GDPR_ECORRUPT, "the library's own data");
         return rc;
     }
     snprintf(origin, sizeof origin, "stored adequacy list v%lld", (long long)version);
-    rc = adequacy_parse(eng->st, doc, origin, out);
+    rc = gdpr_adequacy__parse(eng->st, doc, origin, out);
     if (rc == GDPR_EINVAL || rc == GDPR_EVERSION)
-        rc = err_wrap(GDPR_ECORRUPT, "reload it with gdpr_adequacy_load()");
+        rc = gdpr__err_wrap(GDPR_ECORRUPT, "reload it with gdpr_adequacy_load()");
     if (rc == GDPR_OK)
         (*out)->version = version;
     return rc;
@@ -743,11 +747,11 @@ install_list(transfer_state *t, adequacy_list *l, int64_t stored_version)
     l->retired = t->list;
     t->list = l;
     t->stored_version = stored_version;
-    transfer_recipients_free(t);
+    gdpr_transfer__recipients_free(t);
 }
 
 int
-transfer_state_sync(gdpr_engine *eng, transfer_state *t)
+gdpr_transfer__state_sync(gdpr_engine *eng, transfer_state *t)
 {
     uint64_t gen = 0;
     int64_t version = 0;
@@ -759,7 +763,7 @@ transfer_state_sync(gdpr_engine *eng, transfer_state *t)
         return rc;
     if (t->synced && t->list != NULL && gen == t->generation)
         return GDPR_OK;
-    rc = store_adequacy_latest(eng->st, &version, &doc);
+    rc = gdpr_store__adequacy_latest(eng->st, &version, &doc);
     if (rc == GDPR_ENOTFOUND) {
         rc = GDPR_OK;
         version = 0;
@@ -772,30 +776,30 @@ transfer_state_sync(gdpr_engine *eng, transfer_state *t)
     free(doc);
     if (rc != GDPR_OK)
         return rc;
-    transfer_recipients_free(t);
+    gdpr_transfer__recipients_free(t);
     t->generation = gen;
     t->synced = 1;
     return GDPR_OK;
 }
 
 int
-transfer_state_ready(gdpr_engine *eng, transfer_state **out)
+gdpr_transfer__state_ready(gdpr_engine *eng, transfer_state **out)
 {
-    transfer_state *t = engine_module_state(eng, &transfer_module);
+    transfer_state *t = gdpr_engine__module_state(eng, &gdpr_transfer__module);
     int rc;
 
     if (t == NULL) {
         t = calloc(1, sizeof *t);
         if (t == NULL)
-            return err_set(GDPR_ENOMEM, "out of memory for the transfer state");
-        rc = engine_module_set_state(eng, &transfer_module, t);
+            return gdpr__err_set(GDPR_ENOMEM, "out of memory for the transfer state");
+        rc = gdpr_engine__module_set_state(eng, &gdpr_transfer__module, t);
         if (rc != GDPR_OK) {
             free(t);
             return rc;
         }
     }
     if (!t->synced || t->list == NULL) {
-        rc = transfer_state_sync(eng, t);
+        rc = gdpr_transfer__state_sync(eng, t);
         if (rc != GDPR_OK)
             return rc;
     }
@@ -806,11 +810,12 @@ transfer_state_ready(gdpr_engine *eng, transfer_state **out)
 /* --- public calls --------------------------------------------------------- */
 
 int
-transfer_check_instant(const char *field, int64_t at)
+gdpr_transfer__check_instant(const char *field, int64_t at)
 {
     if (at < 0 || at > CAL_MAX_TIME)
-        return err_set(GDPR_EINVAL, "%s: %lld is outside 1970-01-01 .. 9999-12-31 (UTC seconds)",
-                       field, (long long)at);
+        return gdpr__err_set(GDPR_EINVAL,
+                             "%s: %lld is outside 1970-01-01 .. 9999-12-31 (UTC seconds)", field,
+                             (long long)at);
     return GDPR_OK;
 }
 
@@ -848,8 +853,8 @@ entry_of_decision(const adequacy_decision *d, gdpr_adequacy_entry *out)
 static int
 callback_stop(int stop, const char *id)
 {
-    return err_set(GDPR_ECALLBACK, "adequacy iterator stopped at %s (callback returned %d)", id,
-                   stop);
+    return gdpr__err_set(GDPR_ECALLBACK, "adequacy iterator stopped at %s (callback returned %d)",
+                         id, stop);
 }
 
 GDPR_API int
@@ -859,12 +864,13 @@ gdpr_adequacy_foreach(gdpr_engine *eng, int64_t as_of, gdpr_adequacy_fn fn, void
     gdpr_adequacy_entry e;
     int rc;
 
-    if (engine_check_given(eng, fn != NULL, "fn") != GDPR_OK)
+    if (gdpr_engine__check_given(eng, fn != NULL, "fn") != GDPR_OK)
         return GDPR_EINVAL;
-    if (as_of != GDPR_ADEQUACY_ALL && (rc = transfer_check_instant("as_of", as_of)) != GDPR_OK)
+    if (as_of != GDPR_ADEQUACY_ALL &&
+        (rc = gdpr_transfer__check_instant("as_of", as_of)) != GDPR_OK)
         return rc;
-    engine_lock(eng);
-    rc = transfer_state_ready(eng, &t);
+    gdpr_engine__lock(eng);
+    rc = gdpr_transfer__state_ready(eng, &t);
     for (size_t i = 0; rc == GDPR_OK && i < t->list->n_eea; i++) {
         int stop;
         entry_of_eea(&t->list->eea[i], &e);
@@ -882,7 +888,7 @@ gdpr_adequacy_foreach(gdpr_engine *eng, int64_t as_of, gdpr_adequacy_fn fn, void
         if (stop != 0)
             rc = callback_stop(stop, e.id);
     }
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 GDPR_API int
@@ -894,32 +900,32 @@ gdpr_adequacy_find(gdpr_engine *eng, const char *country, int64_t at, gdpr_adequ
     char day[11];
     int rc;
 
-    if (engine_check_given(eng, out != NULL, "out") != GDPR_OK)
+    if (gdpr_engine__check_given(eng, out != NULL, "out") != GDPR_OK)
         return GDPR_EINVAL;
-    rc = adequacy_check_code("country", country);
+    rc = gdpr_adequacy__check_code("country", country);
     if (rc == GDPR_OK)
-        rc = transfer_check_instant("at", at);
+        rc = gdpr_transfer__check_instant("at", at);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
-    rc = transfer_state_ready(eng, &t);
+    gdpr_engine__lock(eng);
+    rc = gdpr_transfer__state_ready(eng, &t);
     if (rc != GDPR_OK)
-        return engine_unlock(eng, rc);
-    eea = adequacy_eea_of(t->list, country);
+        return gdpr_engine__unlock(eng, rc);
+    eea = gdpr_adequacy__eea_of(t->list, country);
     if (eea != NULL) {
         entry_of_eea(eea, out);
-        return engine_unlock(eng, GDPR_OK);
+        return gdpr_engine__unlock(eng, GDPR_OK);
     }
-    d = adequacy_in_force(t->list, country, at);
+    d = gdpr_adequacy__in_force(t->list, country, at);
     if (d != NULL) {
         entry_of_decision(d, out);
-        return engine_unlock(eng, GDPR_OK);
+        return gdpr_engine__unlock(eng, GDPR_OK);
     }
-    cal_format_date(at / SECONDS_PER_DAY, day);
-    return engine_unlock(eng, err_set(GDPR_ENOTFOUND,
-                                      "country: '%s' is not in the EEA and has "
-                                      "no adequacy decision in force on %s",
-                                      country, day));
+    gdpr_calendar__format_date(at / SECONDS_PER_DAY, day);
+    return gdpr_engine__unlock(eng, gdpr__err_set(GDPR_ENOTFOUND,
+                                                  "country: '%s' is not in the EEA and has "
+                                                  "no adequacy decision in force on %s",
+                                                  country, day));
 }
 
 GDPR_API int
@@ -928,10 +934,10 @@ gdpr_adequacy_version(gdpr_engine *eng, char updated_out[11], int64_t *version_o
     transfer_state *t = NULL;
     int rc;
 
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (gdpr_engine__check_eng(eng) != GDPR_OK)
         return GDPR_EINVAL;
-    engine_lock(eng);
-    rc = transfer_state_ready(eng, &t);
+    gdpr_engine__lock(eng);
+    rc = gdpr_transfer__state_ready(eng, &t);
     if (rc == GDPR_OK) {
         if (updated_out) {
             memcpy(updated_out, t->list->updated, 10);
@@ -940,7 +946,7 @@ gdpr_adequacy_version(gdpr_engine *eng, char updated_out[11], int64_t *version_o
         if (version_out)
             *version_out = t->list->version;
     }
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 /* Store `doc` ("" for the shipped list) as the list in force. `l` is the
@@ -951,28 +957,30 @@ load_locked(gdpr_engine *eng, const gdpr_actor *who, const char *doc, adequacy_l
     transfer_state *t = NULL;
     int64_t version = 0;
     char ref[96];
-    int rc = engine_authorize(eng, who, PERM_ADEQUACY_LOAD, NULL);
+    int rc = gdpr_engine__authorize(eng, who, PERM_ADEQUACY_LOAD, NULL);
 
     if (rc == GDPR_OK)
-        rc = transfer_state_ready(eng, &t);
+        rc = gdpr_transfer__state_ready(eng, &t);
     if (rc == GDPR_OK)
-        rc = engine_begin(eng);
+        rc = gdpr_engine__begin(eng);
     if (rc != GDPR_OK) {
-        adequacy_free(l);
+        gdpr_adequacy__free(l);
         return rc;
     }
-    rc = transfer_state_sync(eng, t);
-    if (rc == GDPR_OK && crypto_equal(t->list->sha256, l->sha256, sizeof l->sha256) &&
+    rc = gdpr_transfer__state_sync(eng, t);
+    if (rc == GDPR_OK && gdpr_crypto__equal(t->list->sha256, l->sha256, sizeof l->sha256) &&
         (doc[0] == '\0') == (t->list->version == 0)) {
         snprintf(ref, sizeof ref, "adequacy list v%lld unchanged", (long long)t->list->version);
-        adequacy_free(l);
-        rc = audit_append(eng, who, permission_name(PERM_ADEQUACY_LOAD), NULL, GDPR_OK, ref);
-        return engine_end(eng, rc);
+        gdpr_adequacy__free(l);
+        rc = gdpr_audit__append(eng, who, gdpr_permission__name(PERM_ADEQUACY_LOAD), NULL, GDPR_OK,
+                                ref);
+        return gdpr_engine__end(eng, rc);
     }
     if (rc == GDPR_OK)
-        rc = store_adequacy_insert(eng->st, engine_now(eng), who->id, l->sha256, doc, &version);
+        rc = gdpr_store__adequacy_insert(eng->st, gdpr_engine__now(eng), who->id, l->sha256, doc,
+                                         &version);
     if (rc == GDPR_OK)
-        rc = transfer_generation_bump(eng);
+        rc = gdpr_transfer__generation_bump(eng);
     if (doc[0] == '\0')
         snprintf(ref, sizeof ref, "adequacy list v%lld: the shipped list, updated %s",
                  (long long)version, l->updated);
@@ -980,15 +988,16 @@ load_locked(gdpr_engine *eng, const gdpr_actor *who, const char *doc, adequacy_l
         snprintf(ref, sizeof ref, "adequacy list v%lld, updated %s, %zu decisions",
                  (long long)version, l->updated, l->n_decisions);
     if (rc == GDPR_OK)
-        rc = audit_append(eng, who, permission_name(PERM_ADEQUACY_LOAD), NULL, GDPR_OK, ref);
-    rc = engine_end(eng, rc);
+        rc = gdpr_audit__append(eng, who, gdpr_permission__name(PERM_ADEQUACY_LOAD), NULL, GDPR_OK,
+                                ref);
+    rc = gdpr_engine__end(eng, rc);
     if (rc != GDPR_OK) {
-        adequacy_free(l);
+        gdpr_adequacy__free(l);
         return rc;
     }
     l->version = doc[0] == '\0' ? 0 : version;
     install_list(t, l, version);
-    transfer_state_invalidate(t); /* rereads the generation on next use */
+    gdpr_transfer__state_invalidate(t); /* rereads the generation on next use */
     return GDPR_OK;
 }
 
@@ -996,12 +1005,12 @@ static int
 read_document(const char *path, char **out)
 {
     size_t bad;
-    int rc = text_read_file(path, ADEQUACY_MAX_BYTES, out);
+    int rc = gdpr_text__read_file(path, ADEQUACY_MAX_BYTES, out);
 
     if (rc == GDPR_OK && (*out)[0] == '\0')
-        rc = err_set(GDPR_EINVAL, "%.256s: empty", path);
-    else if (rc == GDPR_OK && utf8_check(*out, strlen(*out), &bad) != 0)
-        rc = err_set(GDPR_EINVAL, "%.256s: not valid UTF-8 (byte %zu)", path, bad);
+        rc = gdpr__err_set(GDPR_EINVAL, "%.256s: empty", path);
+    else if (rc == GDPR_OK && gdpr__utf8_check(*out, strlen(*out), &bad) != 0)
+        rc = gdpr__err_set(GDPR_EINVAL, "%.256s: not valid UTF-8 (byte %zu)", path, bad);
     if (rc != GDPR_OK) {
         free(*out);
         *out = NULL;
@@ -1016,23 +1025,23 @@ gdpr_adequacy_load(gdpr_engine *eng, const gdpr_actor *who, const char *path)
     char *doc = NULL;
     int rc;
 
-    rc = engine_enter(eng, who);
+    rc = gdpr_engine__enter(eng, who);
     if (rc == GDPR_OK)
-        rc = text_check("path", path, PATH_MAX_BYTES);
+        rc = gdpr_text__check("path", path, PATH_MAX_BYTES);
     if (rc == GDPR_OK)
         rc = read_document(path, &doc);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
-    rc = engine_require_policy(eng);
+    gdpr_engine__lock(eng);
+    rc = gdpr_engine__require_policy(eng);
     /* Checked whole before anything that could write (a refused
      * permission is audited). */
     if (rc == GDPR_OK)
-        rc = adequacy_parse(eng->st, doc, path, &l);
+        rc = gdpr_adequacy__parse(eng->st, doc, path, &l);
     if (rc == GDPR_OK)
         rc = load_locked(eng, who, doc, l);
     free(doc);
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 GDPR_API int
@@ -1041,14 +1050,14 @@ gdpr_adequacy_reset(gdpr_engine *eng, const gdpr_actor *who)
     adequacy_list *l = NULL;
     int rc;
 
-    rc = engine_enter(eng, who);
+    rc = gdpr_engine__enter(eng, who);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
-    rc = engine_require_policy(eng);
+    gdpr_engine__lock(eng);
+    rc = gdpr_engine__require_policy(eng);
     if (rc == GDPR_OK)
         rc = list_from_document(eng, "", 0, &l);
     if (rc == GDPR_OK)
         rc = load_locked(eng, who, "", l);
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }

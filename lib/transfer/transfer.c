@@ -67,11 +67,11 @@ GDPR_API int
 gdpr_transfer_mechanism_from_name(const char *name)
 {
     if (name == NULL)
-        return err_set(GDPR_EINVAL, "name: must not be NULL");
+        return gdpr__err_set(GDPR_EINVAL, "name: must not be NULL");
     for (int i = 0; i < N_MECHANISMS; i++)
         if (strcmp(mechanisms[i].name, name) == 0)
             return i;
-    return err_set(GDPR_EINVAL, "name: '%.64s' is not a transfer mechanism name", name);
+    return gdpr__err_set(GDPR_EINVAL, "name: '%.64s' is not a transfer mechanism name", name);
 }
 
 static int
@@ -235,7 +235,7 @@ format_day(int64_t t, char day[11])
         memcpy(day, "?", 2);
         return;
     }
-    cal_civil_from_days(t / SECONDS_PER_DAY, &y, &m, &d);
+    gdpr_calendar__civil_from_days(t / SECONDS_PER_DAY, &y, &m, &d);
     day[0] = (char)('0' + y / 1000);
     day[1] = (char)('0' + y / 100 % 10);
     day[2] = (char)('0' + y / 10 % 10);
@@ -280,7 +280,7 @@ struct transfer_recipient {
 };
 
 void
-transfer_recipients_free(transfer_state *t)
+gdpr_transfer__recipients_free(transfer_state *t)
 {
     for (size_t i = 0; i < t->n_recipients; i++) {
         transfer_recipient *tr = &t->recipients[i];
@@ -303,7 +303,7 @@ code_acceptable(const char *code)
 {
     if (strncmp(code, "org:", 4) == 0)
         return code[4] != '\0' && strchr(code, ' ') == NULL;
-    return iso3166_assigned(code);
+    return gdpr_transfer__iso3166_assigned(code);
 }
 
 static int
@@ -340,7 +340,7 @@ push_safeguard(transfer_recipient *tr, const cached_safeguard *sg)
         size_t cap = tr->cap_sg ? tr->cap_sg * 2 : 4;
         cached_safeguard *grown = realloc(tr->sg, cap * sizeof *grown);
         if (grown == NULL)
-            return err_set(GDPR_ENOMEM, "out of memory caching safeguards");
+            return gdpr__err_set(GDPR_ENOMEM, "out of memory caching safeguards");
         tr->sg = grown;
         tr->cap_sg = cap;
     }
@@ -362,23 +362,24 @@ add_runtime_safeguard(const store_safeguard_row *row, void *ctx)
     sg.id = row->id;
     sg.mechanism = GDPR_TRANSFER_REFUSED;
     for (int k = 0; k < SAFEGUARD_COUNT; k++)
-        if (strcmp(policy_safeguard_name((policy_safeguard_type)k), row->type) == 0)
+        if (strcmp(gdpr_policy__safeguard_name((policy_safeguard_type)k), row->type) == 0)
             sg.mechanism = safeguard_mechanism[k];
     if (sg.mechanism == GDPR_TRANSFER_REFUSED)
-        return err_set(GDPR_ECORRUPT, "safeguard %lld: unknown type '%.32s'", (long long)row->id,
-                       row->type);
+        return gdpr__err_set(GDPR_ECORRUPT, "safeguard %lld: unknown type '%.32s'",
+                             (long long)row->id, row->type);
     sg.module = row->module;
     sg.from = row->valid_from;
     sg.until = row->valid_until;
     sg.revoked_at = row->revoked_at;
-    sg.reference = text_dup(row->reference);
+    sg.reference = gdpr_text__dup(row->reference);
     sg.owned = 1;
     if (sg.reference == NULL)
         return GDPR_ENOMEM;
     rc = push_safeguard(tr, &sg);
     if (rc != GDPR_OK)
         free(sg.reference);
-    if (sg.from % SECONDS_PER_DAY != 0 || (sg.until != 0 && (sg.until + 1) % SECONDS_PER_DAY != 0) ||
+    if (sg.from % SECONDS_PER_DAY != 0 ||
+        (sg.until != 0 && (sg.until + 1) % SECONDS_PER_DAY != 0) ||
         sg.revoked_at % SECONDS_PER_DAY != 0)
         tr->day_aligned = 0;
     return rc;
@@ -391,12 +392,12 @@ build_recipients(gdpr_engine *eng, transfer_state *t)
     size_t n = p->n_recipients;
     int rc = GDPR_OK;
 
-    transfer_recipients_free(t);
+    gdpr_transfer__recipients_free(t);
     t->recipients = calloc(n ? n : 1, sizeof *t->recipients);
     t->sorted = calloc(n ? n : 1, sizeof *t->sorted);
     if (t->recipients == NULL || t->sorted == NULL) {
-        transfer_recipients_free(t);
-        return err_set(GDPR_ENOMEM, "out of memory caching recipients");
+        gdpr_transfer__recipients_free(t);
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory caching recipients");
     }
     t->n_recipients = n;
     for (size_t i = 0; i < n && rc == GDPR_OK; i++) {
@@ -408,7 +409,7 @@ build_recipients(gdpr_engine *eng, transfer_state *t)
         tr->memo_day = -1;
         t->sorted[i] = tr;
         tr->code_ok = code_acceptable(r->country);
-        tr->eea = tr->code_ok ? adequacy_eea_of(t->list, r->country) : NULL;
+        tr->eea = tr->code_ok ? gdpr_adequacy__eea_of(t->list, r->country) : NULL;
         for (size_t k = 0; k < r->n_safeguards && rc == GDPR_OK; k++) {
             cached_safeguard sg;
             memset(&sg, 0, sizeof sg);
@@ -422,10 +423,10 @@ build_recipients(gdpr_engine *eng, transfer_state *t)
     }
     if (rc == GDPR_OK) {
         qsort(t->sorted, n, sizeof *t->sorted, cmp_recipient);
-        rc = store_safeguard_foreach(eng->st, NULL, add_runtime_safeguard, t);
+        rc = gdpr_store__safeguard_foreach(eng->st, NULL, add_runtime_safeguard, t);
     }
     if (rc != GDPR_OK) {
-        transfer_recipients_free(t);
+        gdpr_transfer__recipients_free(t);
         return rc;
     }
     t->policy = p;
@@ -438,7 +439,7 @@ static int
 ready(gdpr_engine *eng, transfer_state **out)
 {
     transfer_state *t = NULL;
-    int rc = transfer_state_ready(eng, &t);
+    int rc = gdpr_transfer__state_ready(eng, &t);
 
     if (rc != GDPR_OK)
         return rc;
@@ -458,11 +459,12 @@ recipient_of(const transfer_state *t, const char *field, const char *id, transfe
     transfer_recipient *tr = find_cached(t, id);
 
     if (tr == NULL)
-        return err_set(GDPR_EINVAL, "%s: '%.64s' is not a recipient of the policy", field, id);
+        return gdpr__err_set(GDPR_EINVAL, "%s: '%.64s' is not a recipient of the policy", field,
+                             id);
     if (!tr->code_ok) {
         char what[320];
         snprintf(what, sizeof what, "recipient '%.64s': country", id);
-        return adequacy_check_code(what, tr->r->country);
+        return gdpr_adequacy__check_code(what, tr->r->country);
     }
     *out = tr;
     return GDPR_OK;
@@ -546,7 +548,7 @@ static void
 why_no_adequacy(const adequacy_list *l, const policy_recipient *r, int64_t at, const char *day,
                 char *buf, size_t cap)
 {
-    const adequacy_decision *d = adequacy_in_force(l, r->country, at);
+    const adequacy_decision *d = gdpr_adequacy__in_force(l, r->country, at);
     char other[11];
 
     if (d != NULL) {
@@ -577,7 +579,7 @@ why_no_adequacy(const adequacy_list *l, const policy_recipient *r, int64_t at, c
             break;
         }
     }
-    d = adequacy_nearest(l, r->country, at);
+    d = gdpr_adequacy__nearest(l, r->country, at);
     if (d == NULL) {
         fmt_text(buf, cap, "%s recipient '%.*s' has no adequacy decision", r->country,
                  CLIP(r->id, 64));
@@ -687,7 +689,7 @@ decide(gdpr_engine *eng, const transfer_state *t, transfer_recipient *tr, const 
         tb_end(&b);
         return remember(tr, in->at, res);
     }
-    d = adequacy_in_force(t->list, r->country, in->at);
+    d = gdpr_adequacy__in_force(t->list, r->country, in->at);
     if (d != NULL && in_scope(d, r, in->at)) {
         text_buf b;
 
@@ -742,13 +744,13 @@ decide(gdpr_engine *eng, const transfer_state *t, transfer_recipient *tr, const 
         return GDPR_OK;
     }
     if (in->hash == NULL) {
-        rc = engine_subject_hash(eng, in->subject, hash);
+        rc = gdpr_engine__subject_hash(eng, in->subject, hash);
         if (rc != GDPR_OK)
             return rc;
     } else {
         memcpy(hash, in->hash, sizeof hash);
     }
-    rc = store_consent_explicit_recipient(eng->st, hash, r->id, in->at, &found);
+    rc = gdpr_store__consent_explicit_recipient(eng->st, hash, r->id, in->at, &found);
     if (rc != GDPR_OK)
         return rc;
     if (found) {
@@ -789,29 +791,30 @@ check_request(const gdpr_transfer_request *req)
     int rc;
 
     if (req == NULL)
-        return err_set(GDPR_EINVAL, "req: must not be NULL");
+        return gdpr__err_set(GDPR_EINVAL, "req: must not be NULL");
     if (req->version == 0 || req->version > GDPR_TRANSFER_REQUEST_VERSION)
-        return err_set(GDPR_EVERSION, "req.version: %u is not a known request version (1..%u)",
-                       req->version, GDPR_TRANSFER_REQUEST_VERSION);
-    rc = text_check("req.subject", req->subject, GDPR_NAME_MAX);
+        return gdpr__err_set(GDPR_EVERSION,
+                             "req.version: %u is not a known request version (1..%u)", req->version,
+                             GDPR_TRANSFER_REQUEST_VERSION);
+    rc = gdpr_text__check("req.subject", req->subject, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = text_check("req.recipient", req->recipient, GDPR_NAME_MAX);
+        rc = gdpr_text__check("req.recipient", req->recipient, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = transfer_check_instant("req.at", req->at);
+        rc = gdpr_transfer__check_instant("req.at", req->at);
     if (rc == GDPR_OK)
-        rc = text_check_optional("req.purpose", req->purpose, GDPR_NAME_MAX);
+        rc = gdpr_text__check_optional("req.purpose", req->purpose, GDPR_NAME_MAX);
     if (rc != GDPR_OK)
         return rc;
     if (req->n_categories > 0 && req->categories == NULL)
-        return err_set(GDPR_EINVAL, "req.categories: NULL with n_categories %zu",
-                       req->n_categories);
+        return gdpr__err_set(GDPR_EINVAL, "req.categories: NULL with n_categories %zu",
+                             req->n_categories);
     if (req->n_categories > MAX_REQUEST_CATEGORIES)
-        return err_set(GDPR_EINVAL, "req.n_categories: %zu, at most %u", req->n_categories,
-                       MAX_REQUEST_CATEGORIES);
+        return gdpr__err_set(GDPR_EINVAL, "req.n_categories: %zu, at most %u", req->n_categories,
+                             MAX_REQUEST_CATEGORIES);
     for (size_t i = 0; i < req->n_categories; i++) {
         char field[48];
         snprintf(field, sizeof field, "req.categories[%zu]", i);
-        rc = text_check(field, req->categories[i], GDPR_NAME_MAX);
+        rc = gdpr_text__check(field, req->categories[i], GDPR_NAME_MAX);
         if (rc != GDPR_OK)
             return rc;
     }
@@ -822,10 +825,10 @@ static int
 check_result(const gdpr_transfer_result *out)
 {
     if (out == NULL)
-        return err_set(GDPR_EINVAL, "out: must not be NULL");
+        return gdpr__err_set(GDPR_EINVAL, "out: must not be NULL");
     if (out->version == 0 || out->version > GDPR_TRANSFER_RESULT_VERSION)
-        return err_set(GDPR_EVERSION, "out.version: %u is not a known result version (1..%u)",
-                       out->version, GDPR_TRANSFER_RESULT_VERSION);
+        return gdpr__err_set(GDPR_EVERSION, "out.version: %u is not a known result version (1..%u)",
+                             out->version, GDPR_TRANSFER_RESULT_VERSION);
     return GDPR_OK;
 }
 
@@ -836,12 +839,12 @@ resolve_categories(const policy_model *p, const gdpr_transfer_request *req, deci
     in->special = 0;
     in->special_category = NULL;
     if (req->purpose != NULL) {
-        const policy_purpose *pu = policy_find_purpose(p, req->purpose);
+        const policy_purpose *pu = gdpr_policy__find_purpose(p, req->purpose);
         if (pu == NULL)
-            return err_set(GDPR_EINVAL, "req.purpose: '%.64s' is not a purpose of the policy",
-                           req->purpose);
+            return gdpr__err_set(GDPR_EINVAL, "req.purpose: '%.64s' is not a purpose of the policy",
+                                 req->purpose);
         for (size_t i = 0; i < pu->n_categories && !in->special; i++) {
-            const policy_category *c = policy_find_category(p, pu->categories[i]);
+            const policy_category *c = gdpr_policy__find_category(p, pu->categories[i]);
             if (c != NULL && c->special) {
                 in->special = 1;
                 in->special_category = c->id;
@@ -849,12 +852,12 @@ resolve_categories(const policy_model *p, const gdpr_transfer_request *req, deci
         }
     }
     for (size_t i = 0; i < req->n_categories; i++) {
-        const policy_category *c = policy_find_category(p, req->categories[i]);
+        const policy_category *c = gdpr_policy__find_category(p, req->categories[i]);
         if (c == NULL)
-            return err_set(GDPR_EINVAL,
-                           "req.categories[%zu]: '%.64s' is not a category of the "
-                           "policy",
-                           i, req->categories[i]);
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "req.categories[%zu]: '%.64s' is not a category of the "
+                                 "policy",
+                                 i, req->categories[i]);
         if (c->special && !in->special) {
             in->special = 1;
             in->special_category = c->id;
@@ -868,16 +871,16 @@ resolve_categories(const policy_model *p, const gdpr_transfer_request *req, deci
 static int
 authorize_check(gdpr_engine *eng, const gdpr_actor *who, const char *subject)
 {
-    const policy_role *role = policy_find_role(eng->policy, who->role);
+    const policy_role *role = gdpr_policy__find_role(eng->policy, who->role);
     uint8_t hash[CRYPTO_HASH_BYTES];
     int rc;
 
-    if (role != NULL && policy_role_allows(role, PERM_TRANSFER_RECORD))
+    if (role != NULL && gdpr_policy__role_allows(role, PERM_TRANSFER_RECORD))
         return GDPR_OK;
-    rc = engine_subject_hash(eng, subject, hash);
+    rc = gdpr_engine__subject_hash(eng, subject, hash);
     if (rc != GDPR_OK)
         return rc;
-    return engine_authorize(eng, who, PERM_TRANSFER_RECORD, hash);
+    return gdpr_engine__authorize(eng, who, PERM_TRANSFER_RECORD, hash);
 }
 
 static int
@@ -887,7 +890,7 @@ check_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_transfer_reques
     transfer_state *t = NULL;
     transfer_recipient *tr = NULL;
     decide_in in;
-    int rc = engine_require_policy(eng);
+    int rc = gdpr_engine__require_policy(eng);
 
     if (rc == GDPR_OK)
         rc = authorize_check(eng, who, req->subject);
@@ -910,12 +913,12 @@ check_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_transfer_reques
 GDPR_API int
 gdpr_transfer_request_init(gdpr_transfer_request *req, unsigned int version)
 {
-    err_clear();
+    gdpr__err_clear();
     if (req == NULL)
-        return err_set(GDPR_EINVAL, "req: must not be NULL");
+        return gdpr__err_set(GDPR_EINVAL, "req: must not be NULL");
     if (version == 0 || version > GDPR_TRANSFER_REQUEST_VERSION)
-        return err_set(GDPR_EVERSION, "version: %u is not a known request version (1..%u)", version,
-                       GDPR_TRANSFER_REQUEST_VERSION);
+        return gdpr__err_set(GDPR_EVERSION, "version: %u is not a known request version (1..%u)",
+                             version, GDPR_TRANSFER_REQUEST_VERSION);
     memset(req, 0, sizeof *req);
     req->version = version;
     return GDPR_OK;
@@ -927,7 +930,7 @@ static int
 check_call(const gdpr_engine *eng, const gdpr_actor *who, const gdpr_transfer_request *req,
            const gdpr_transfer_result *out)
 {
-    int rc = engine_enter(eng, who);
+    int rc = gdpr_engine__enter(eng, who);
 
     if (rc == GDPR_OK)
         rc = check_request(req);
@@ -944,9 +947,9 @@ gdpr_transfer_check_v2(gdpr_engine *eng, const gdpr_actor *who, const gdpr_trans
 
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     rc = check_locked(eng, who, req, "req.recipient", out);
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 GDPR_API int
@@ -957,22 +960,22 @@ gdpr_transfer_check(gdpr_engine *eng, const gdpr_actor *who, const char *subject
     gdpr_transfer_result res = GDPR_TRANSFER_RESULT_INIT;
     int rc;
 
-    if (engine_check_given(eng, out != NULL, "out") != GDPR_OK)
+    if (gdpr_engine__check_given(eng, out != NULL, "out") != GDPR_OK)
         return GDPR_EINVAL;
-    rc = engine_check_actor(who);
+    rc = gdpr_engine__check_actor(who);
     if (rc == GDPR_OK)
-        rc = text_check("subject", subject, GDPR_NAME_MAX);
+        rc = gdpr_text__check("subject", subject, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = text_check("recipient", recipient, GDPR_NAME_MAX);
+        rc = gdpr_text__check("recipient", recipient, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = transfer_check_instant("at", at);
+        rc = gdpr_transfer__check_instant("at", at);
     if (rc != GDPR_OK)
         return rc;
     req.subject = subject;
     req.recipient = recipient;
     req.at = at;
-    engine_lock(eng);
-    rc = engine_unlock(eng, check_locked(eng, who, &req, "recipient", &res));
+    gdpr_engine__lock(eng);
+    rc = gdpr_engine__unlock(eng, check_locked(eng, who, &req, "recipient", &res));
     if (rc != GDPR_OK)
         return rc;
     out->allowed = res.allowed;
@@ -986,8 +989,8 @@ gdpr_transfer_check(gdpr_engine *eng, const gdpr_actor *who, const char *subject
 static int
 role_allows(const gdpr_engine *eng, const gdpr_actor *who, permission perm)
 {
-    const policy_role *role = policy_find_role(eng->policy, who->role);
-    return role != NULL && policy_role_allows(role, perm);
+    const policy_role *role = gdpr_policy__find_role(eng->policy, who->role);
+    return role != NULL && gdpr_policy__role_allows(role, perm);
 }
 
 static int
@@ -1000,23 +1003,23 @@ record_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_transfer_reque
     store_transfer_row row;
     decide_in in;
     char ref[96];
-    int rc = engine_require_policy(eng);
+    int rc = gdpr_engine__require_policy(eng);
 
     if (rc == GDPR_OK)
-        rc = engine_subject_hash(eng, req->subject, hash);
+        rc = gdpr_engine__subject_hash(eng, req->subject, hash);
     if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_TRANSFER_RECORD, hash);
+        rc = gdpr_engine__authorize(eng, who, PERM_TRANSFER_RECORD, hash);
     if (rc == GDPR_OK)
         rc = resolve_categories(eng->policy, req, &in);
     if (rc == GDPR_OK)
-        rc = engine_begin(eng);
+        rc = gdpr_engine__begin(eng);
     if (rc != GDPR_OK)
         return rc;
     /* Inside the write transaction: no other engine can change the list
      * or the safeguards between the decision and its log entry. */
-    rc = transfer_state_ready(eng, &t);
+    rc = gdpr_transfer__state_ready(eng, &t);
     if (rc == GDPR_OK)
-        rc = transfer_state_sync(eng, t);
+        rc = gdpr_transfer__state_sync(eng, t);
     if (rc == GDPR_OK)
         rc = ready(eng, &t);
     if (rc == GDPR_OK)
@@ -1029,14 +1032,14 @@ record_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_transfer_reque
     if (rc == GDPR_OK && is_derogation(out->mechanism) &&
         !role_allows(eng, who, PERM_TRANSFER_APPROVE)) {
         /* Undo first: the refusal is audited in a transaction of its own. */
-        engine_end(eng, GDPR_EDENIED);
-        rc = engine_authorize(eng, who, PERM_TRANSFER_APPROVE, hash);
-        return rc != GDPR_OK ? err_wrap(rc, "an Art. 49 transfer (%s) needs approval",
-                                        mechanisms[out->mechanism].article)
-                             : err_set(GDPR_EDENIED, "an Art. 49 transfer needs approval");
+        gdpr_engine__end(eng, GDPR_EDENIED);
+        rc = gdpr_engine__authorize(eng, who, PERM_TRANSFER_APPROVE, hash);
+        return rc != GDPR_OK ? gdpr__err_wrap(rc, "an Art. 49 transfer (%s) needs approval",
+                                              mechanisms[out->mechanism].article)
+                             : gdpr__err_set(GDPR_EDENIED, "an Art. 49 transfer needs approval");
     }
     if (rc == GDPR_OK)
-        rc = engine_subject_ensure(eng, req->subject, hash, NULL, NULL);
+        rc = gdpr_engine__subject_ensure(eng, req->subject, hash, NULL, NULL);
     if (rc == GDPR_OK) {
         memset(&row, 0, sizeof row);
         row.at = req->at;
@@ -1046,14 +1049,16 @@ record_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_transfer_reque
         row.reference = out->reference[0] ? out->reference : NULL;
         row.allowed = out->allowed;
         row.reason = out->reason;
-        rc = store_transfer_insert(eng->st, hash, &row, engine_now(eng), who->id, &out->event);
+        rc = gdpr_store__transfer_insert(eng->st, hash, &row, gdpr_engine__now(eng), who->id,
+                                         &out->event);
     }
     if (rc == GDPR_OK) {
         snprintf(ref, sizeof ref, "transfer %lld: %s", (long long)out->event,
                  mechanisms[out->mechanism].name);
-        rc = audit_append(eng, who, permission_name(PERM_TRANSFER_RECORD), hash, GDPR_OK, ref);
+        rc = gdpr_audit__append(eng, who, gdpr_permission__name(PERM_TRANSFER_RECORD), hash,
+                                GDPR_OK, ref);
     }
-    return engine_end(eng, rc);
+    return gdpr_engine__end(eng, rc);
 }
 
 GDPR_API int
@@ -1065,11 +1070,11 @@ gdpr_transfer_record(gdpr_engine *eng, const gdpr_actor *who, const gdpr_transfe
     if (rc != GDPR_OK)
         return rc;
     out->event = 0;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     rc = record_locked(eng, who, req, out);
     if (rc != GDPR_OK)
         out->event = 0;
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 /* --- the log ------------------------------------------------------------- */
@@ -1088,7 +1093,7 @@ log_entry(const store_transfer_row *row, const uint8_t *subject_hash, void *ctx)
     gdpr_transfer_entry e;
     int m;
 
-    hex_encode(subject_hash, CRYPTO_HASH_BYTES, hex);
+    gdpr__hex_encode(subject_hash, CRYPTO_HASH_BYTES, hex);
     memset(&e, 0, sizeof e);
     e.id = row->id;
     e.at = row->at;
@@ -1118,25 +1123,25 @@ gdpr_transfer_log(gdpr_engine *eng, const char *subject, gdpr_transfer_fn fn, vo
     log_walk w;
     int rc = GDPR_OK;
 
-    if (engine_check_given(eng, fn != NULL, "fn") != GDPR_OK)
+    if (gdpr_engine__check_given(eng, fn != NULL, "fn") != GDPR_OK)
         return GDPR_EINVAL;
     if (subject != NULL)
-        rc = text_check("subject", subject, GDPR_NAME_MAX);
+        rc = gdpr_text__check("subject", subject, GDPR_NAME_MAX);
     if (rc != GDPR_OK)
         return rc;
     w.fn = fn;
     w.ctx = ctx;
     w.hash = NULL;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     if (subject == NULL) {
-        rc = store_transfer_foreach_all(eng->st, 0, log_entry, &w);
+        rc = gdpr_store__transfer_foreach_all(eng->st, 0, log_entry, &w);
     } else {
-        rc = engine_subject_hash(eng, subject, hash);
+        rc = gdpr_engine__subject_hash(eng, subject, hash);
         w.hash = hash;
         if (rc == GDPR_OK)
-            rc = store_transfer_foreach(eng->st, hash, log_entry_subject, &w);
+            rc = gdpr_store__transfer_foreach(eng->st, hash, log_entry_subject, &w);
     }
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 /* --- safeguards at run time ---------------------------------------------- */
@@ -1147,35 +1152,37 @@ check_safeguard(const gdpr_safeguard *sg)
     int rc;
 
     if (sg == NULL)
-        return err_set(GDPR_EINVAL, "sg: must not be NULL");
+        return gdpr__err_set(GDPR_EINVAL, "sg: must not be NULL");
     if (sg->version == 0 || sg->version > GDPR_SAFEGUARD_VERSION)
-        return err_set(GDPR_EVERSION, "sg.version: %u is not a known safeguard version (1..%u)",
-                       sg->version, GDPR_SAFEGUARD_VERSION);
-    rc = text_check("sg.recipient", sg->recipient, GDPR_NAME_MAX);
+        return gdpr__err_set(GDPR_EVERSION,
+                             "sg.version: %u is not a known safeguard version (1..%u)", sg->version,
+                             GDPR_SAFEGUARD_VERSION);
+    rc = gdpr_text__check("sg.recipient", sg->recipient, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = text_check("sg.reference", sg->reference, REFERENCE_MAX);
+        rc = gdpr_text__check("sg.reference", sg->reference, REFERENCE_MAX);
     if (rc == GDPR_OK)
-        rc = transfer_check_instant("sg.valid_from", sg->valid_from);
+        rc = gdpr_transfer__check_instant("sg.valid_from", sg->valid_from);
     if (rc != GDPR_OK)
         return rc;
     if (!is_safeguard_mechanism(sg->type))
-        return err_set(GDPR_EINVAL,
-                       "sg.type: %d is not an Art. 46 safeguard "
-                       "(GDPR_TRANSFER_SCC .. GDPR_TRANSFER_ADHOC)",
-                       sg->type);
+        return gdpr__err_set(GDPR_EINVAL,
+                             "sg.type: %d is not an Art. 46 safeguard "
+                             "(GDPR_TRANSFER_SCC .. GDPR_TRANSFER_ADHOC)",
+                             sg->type);
     if (sg->type == GDPR_TRANSFER_SCC && (sg->module < 1 || sg->module > 4))
-        return err_set(GDPR_EINVAL,
-                       "sg.module: %d; SCC module must be 1, 2, 3 or 4 "
-                       "(Decision (EU) 2021/914)",
-                       sg->module);
+        return gdpr__err_set(GDPR_EINVAL,
+                             "sg.module: %d; SCC module must be 1, 2, 3 or 4 "
+                             "(Decision (EU) 2021/914)",
+                             sg->module);
     if (sg->type != GDPR_TRANSFER_SCC && sg->module != 0)
-        return err_set(GDPR_EINVAL, "sg.module: %d; only SCCs have a module (give 0)", sg->module);
+        return gdpr__err_set(GDPR_EINVAL, "sg.module: %d; only SCCs have a module (give 0)",
+                             sg->module);
     if (sg->valid_until != 0) {
-        rc = transfer_check_instant("sg.valid_until", sg->valid_until);
+        rc = gdpr_transfer__check_instant("sg.valid_until", sg->valid_until);
         if (rc != GDPR_OK)
             return rc;
         if (sg->valid_until < sg->valid_from)
-            return err_set(GDPR_EINVAL, "sg.valid_until: ends before sg.valid_from");
+            return gdpr__err_set(GDPR_EINVAL, "sg.valid_until: ends before sg.valid_from");
     }
     return GDPR_OK;
 }
@@ -1187,18 +1194,18 @@ safeguard_begin(gdpr_engine *eng, const gdpr_actor *who, const char *recipient)
 {
     int rc;
 
-    engine_lock(eng);
-    rc = engine_require_policy(eng);
+    gdpr_engine__lock(eng);
+    rc = gdpr_engine__require_policy(eng);
     if (rc == GDPR_OK && recipient != NULL &&
-        policy_find_recipient(eng->policy, recipient) == NULL)
-        rc = err_set(GDPR_EINVAL, "sg.recipient: '%.64s' is not a recipient of the policy",
-                     recipient);
+        gdpr_policy__find_recipient(eng->policy, recipient) == NULL)
+        rc = gdpr__err_set(GDPR_EINVAL, "sg.recipient: '%.64s' is not a recipient of the policy",
+                           recipient);
     if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_SAFEGUARD_MANAGE, NULL);
+        rc = gdpr_engine__authorize(eng, who, PERM_SAFEGUARD_MANAGE, NULL);
     if (rc == GDPR_OK)
-        rc = engine_begin(eng);
+        rc = gdpr_engine__begin(eng);
     if (rc != GDPR_OK)
-        return engine_unlock(eng, rc);
+        return gdpr_engine__unlock(eng, rc);
     return GDPR_OK;
 }
 
@@ -1207,10 +1214,10 @@ safeguard_begin(gdpr_engine *eng, const gdpr_actor *who, const char *recipient)
 static int
 safeguard_end(gdpr_engine *eng, int rc)
 {
-    rc = engine_end(eng, rc);
+    rc = gdpr_engine__end(eng, rc);
     if (rc == GDPR_OK)
-        transfer_state_invalidate(engine_module_state(eng, &transfer_module));
-    return engine_unlock(eng, rc);
+        gdpr_transfer__state_invalidate(gdpr_engine__module_state(eng, &gdpr_transfer__module));
+    return gdpr_engine__unlock(eng, rc);
 }
 
 GDPR_API int
@@ -1224,7 +1231,7 @@ gdpr_safeguard_add(gdpr_engine *eng, const gdpr_actor *who, const gdpr_safeguard
 
     if (id_out)
         *id_out = 0;
-    rc = engine_enter(eng, who);
+    rc = gdpr_engine__enter(eng, who);
     if (rc == GDPR_OK)
         rc = check_safeguard(sg);
     if (rc != GDPR_OK)
@@ -1234,20 +1241,22 @@ gdpr_safeguard_add(gdpr_engine *eng, const gdpr_actor *who, const gdpr_safeguard
         return rc;
     memset(&row, 0, sizeof row);
     row.recipient = sg->recipient;
-    row.type = policy_safeguard_name((policy_safeguard_type)safeguard_type_of_mechanism(sg->type));
+    row.type =
+        gdpr_policy__safeguard_name((policy_safeguard_type)safeguard_type_of_mechanism(sg->type));
     row.module = sg->module;
     row.reference = sg->reference;
     row.valid_from = sg->valid_from;
     row.valid_until = sg->valid_until;
-    row.added_at = engine_now(eng);
+    row.added_at = gdpr_engine__now(eng);
     row.added_by = who->id;
-    rc = store_safeguard_insert(eng->st, &row, &id);
+    rc = gdpr_store__safeguard_insert(eng->st, &row, &id);
     if (rc == GDPR_OK)
-        rc = transfer_generation_bump(eng);
+        rc = gdpr_transfer__generation_bump(eng);
     snprintf(ref, sizeof ref, "safeguard %lld: %s for %.*s", (long long)id, row.type,
              CLIP(sg->recipient, 64));
     if (rc == GDPR_OK)
-        rc = audit_append(eng, who, permission_name(PERM_SAFEGUARD_MANAGE), NULL, GDPR_OK, ref);
+        rc = gdpr_audit__append(eng, who, gdpr_permission__name(PERM_SAFEGUARD_MANAGE), NULL,
+                                GDPR_OK, ref);
     rc = safeguard_end(eng, rc);
     if (rc == GDPR_OK && id_out)
         *id_out = id;
@@ -1261,22 +1270,23 @@ gdpr_safeguard_revoke(gdpr_engine *eng, const gdpr_actor *who, int64_t id)
     char ref[320];
     int rc;
 
-    rc = engine_enter(eng, who);
+    rc = gdpr_engine__enter(eng, who);
     if (rc != GDPR_OK)
         return rc;
-    rc = text_check_id("id", "a safeguard id", id);
+    rc = gdpr_text__check_id("id", "a safeguard id", id);
     if (rc != GDPR_OK)
         return rc;
     rc = safeguard_begin(eng, who, NULL);
     if (rc != GDPR_OK)
         return rc;
-    rc = store_safeguard_revoke(eng->st, id, engine_now(eng), who->id, &recipient);
+    rc = gdpr_store__safeguard_revoke(eng->st, id, gdpr_engine__now(eng), who->id, &recipient);
     if (rc == GDPR_OK)
-        rc = transfer_generation_bump(eng);
+        rc = gdpr_transfer__generation_bump(eng);
     if (rc == GDPR_OK) {
         snprintf(ref, sizeof ref, "safeguard %lld revoked (%.*s)", (long long)id,
                  CLIP(recipient, 64));
-        rc = audit_append(eng, who, permission_name(PERM_SAFEGUARD_MANAGE), NULL, GDPR_OK, ref);
+        rc = gdpr_audit__append(eng, who, gdpr_permission__name(PERM_SAFEGUARD_MANAGE), NULL,
+                                GDPR_OK, ref);
     }
     free(recipient);
     return safeguard_end(eng, rc);
@@ -1301,8 +1311,8 @@ emit_safeguards(const transfer_recipient *tr, gdpr_safeguard_fn fn, void *ctx)
         info.revoked_at = sg->revoked_at;
         stop = fn(&info, ctx);
         if (stop != 0)
-            return err_set(GDPR_ECALLBACK, "safeguard iterator stopped at a safeguard of '%.64s'",
-                           tr->r->id);
+            return gdpr__err_set(GDPR_ECALLBACK,
+                                 "safeguard iterator stopped at a safeguard of '%.64s'", tr->r->id);
     }
     return GDPR_OK;
 }
@@ -1313,28 +1323,28 @@ gdpr_safeguard_foreach(gdpr_engine *eng, const char *recipient, gdpr_safeguard_f
     transfer_state *t = NULL;
     int rc = GDPR_OK;
 
-    if (engine_check_given(eng, fn != NULL, "fn") != GDPR_OK)
+    if (gdpr_engine__check_given(eng, fn != NULL, "fn") != GDPR_OK)
         return GDPR_EINVAL;
     if (recipient != NULL)
-        rc = text_check("recipient", recipient, GDPR_NAME_MAX);
+        rc = gdpr_text__check("recipient", recipient, GDPR_NAME_MAX);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
-    rc = engine_require_policy(eng);
+    gdpr_engine__lock(eng);
+    rc = gdpr_engine__require_policy(eng);
     if (rc == GDPR_OK)
-        rc = transfer_state_ready(eng, &t);
+        rc = gdpr_transfer__state_ready(eng, &t);
     if (rc == GDPR_OK)
-        rc = transfer_state_sync(eng, t);
+        rc = gdpr_transfer__state_sync(eng, t);
     if (rc == GDPR_OK)
         rc = ready(eng, &t);
     if (rc == GDPR_OK && recipient != NULL) {
         const transfer_recipient *tr = find_cached(t, recipient);
         rc = tr ? emit_safeguards(tr, fn, ctx)
-                : err_set(GDPR_EINVAL, "recipient: '%.64s' is not a recipient of the policy",
-                          recipient);
+                : gdpr__err_set(GDPR_EINVAL, "recipient: '%.64s' is not a recipient of the policy",
+                                recipient);
     } else if (rc == GDPR_OK) {
         for (size_t i = 0; rc == GDPR_OK && i < t->n_recipients; i++)
             rc = emit_safeguards(&t->recipients[i], fn, ctx);
     }
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }

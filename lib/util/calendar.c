@@ -28,7 +28,8 @@
  * Checked integer helpers
  * ------------------------------------------------------------------------ */
 
-static bool add_i64(int64_t a, int64_t b, int64_t *sum)
+static bool
+add_i64(int64_t a, int64_t b, int64_t *sum)
 {
     if ((b > 0 && a > INT64_MAX - b) || (b < 0 && a < INT64_MIN - b)) {
         return false;
@@ -38,7 +39,8 @@ static bool add_i64(int64_t a, int64_t b, int64_t *sum)
 }
 
 /* Multiply by a positive constant factor. */
-static bool scale_i64(int64_t a, int64_t factor, int64_t *product)
+static bool
+scale_i64(int64_t a, int64_t factor, int64_t *product)
 {
     if (a > INT64_MAX / factor || a < INT64_MIN / factor) {
         return false;
@@ -49,7 +51,8 @@ static bool scale_i64(int64_t a, int64_t factor, int64_t *product)
 
 /* Division and remainder rounding towards minus infinity (divisor > 0), so
  * that instants before 1970 fall on the right day. */
-static int64_t floor_div(int64_t a, int64_t divisor)
+static int64_t
+floor_div(int64_t a, int64_t divisor)
 {
     int64_t q = a / divisor;
     if (a % divisor < 0) {
@@ -58,7 +61,8 @@ static int64_t floor_div(int64_t a, int64_t divisor)
     return q;
 }
 
-static int64_t floor_mod(int64_t a, int64_t divisor)
+static int64_t
+floor_mod(int64_t a, int64_t divisor)
 {
     int64_t r = a % divisor;
     if (r < 0) {
@@ -67,7 +71,8 @@ static int64_t floor_mod(int64_t a, int64_t divisor)
     return r;
 }
 
-static bool is_digit(char c)
+static bool
+is_digit(char c)
 {
     return c >= '0' && c <= '9';
 }
@@ -76,39 +81,42 @@ static bool is_digit(char c)
  * Civil dates
  * ------------------------------------------------------------------------ */
 
-static bool is_leap_year(int64_t y)
+static bool
+is_leap_year(int64_t y)
 {
     return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-static unsigned days_in_month(int64_t y, unsigned m)
+static unsigned
+days_in_month(int64_t y, unsigned m)
 {
-    static const unsigned char lengths[12] = {31, 28, 31, 30, 31, 30,
-                                              31, 31, 30, 31, 30, 31};
+    static const unsigned char lengths[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (m == 2 && is_leap_year(y)) {
         return 29;
     }
     return lengths[m - 1];
 }
 
-int64_t cal_days_from_civil(int64_t y, unsigned m, unsigned d)
+int64_t
+gdpr_calendar__days_from_civil(int64_t y, unsigned m, unsigned d)
 {
-    if (y < -CIVIL_YEAR_LIMIT || y > CIVIL_YEAR_LIMIT || m < 1 || m > 12 ||
-        d < 1 || d > days_in_month(y, m)) {
+    if (y < -CIVIL_YEAR_LIMIT || y > CIVIL_YEAR_LIMIT || m < 1 || m > 12 || d < 1 ||
+        d > days_in_month(y, m)) {
         return CAL_DAYS_INVALID;
     }
     /* Count years from March so that February's variable length is last. */
     int64_t march_year = m <= 2 ? y - 1 : y;
     int64_t era = floor_div(march_year, 400);
-    int64_t year_of_era = march_year - era * 400;                  /* 0..399 */
+    int64_t year_of_era = march_year - era * 400; /* 0..399 */
     int64_t month_from_march = m > 2 ? (int64_t)m - 3 : (int64_t)m + 9;
     int64_t day_of_year = (153 * month_from_march + 2) / 5 + (int64_t)d - 1;
-    int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 +
-                         day_of_year;                              /* 0..146096 */
+    int64_t day_of_era =
+        year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year; /* 0..146096 */
     return era * DAYS_PER_400_YEARS + day_of_era - EPOCH_SHIFT_DAYS;
 }
 
-void cal_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d)
+void
+gdpr_calendar__civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d)
 {
     /* Split with / and % (never a multiplication back) so that neither the
      * split nor the epoch shift can overflow, even for INT64_MIN. */
@@ -121,14 +129,15 @@ void cal_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d)
     day_of_era += EPOCH_SHIFT_DAYS;
     era += day_of_era / DAYS_PER_400_YEARS;
     day_of_era %= DAYS_PER_400_YEARS;
-    int64_t year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524 -
-                           day_of_era / 146096) / 365;             /* 0..399 */
-    int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 -
-                                        year_of_era / 100);        /* 0..365 */
-    int64_t month_from_march = (5 * day_of_year + 2) / 153;        /* 0..11 */
+    int64_t year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) /
+        365; /* 0..399 */
+    int64_t day_of_year =
+        day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100); /* 0..365 */
+    int64_t month_from_march = (5 * day_of_year + 2) / 153;                     /* 0..11 */
     unsigned day = (unsigned)(day_of_year - (153 * month_from_march + 2) / 5 + 1);
-    unsigned month = (unsigned)(month_from_march < 10 ? month_from_march + 3
-                                                      : month_from_march - 9);
+    unsigned month =
+        (unsigned)(month_from_march < 10 ? month_from_march + 3 : month_from_march - 9);
     int64_t year = era * 400 + year_of_era + (month <= 2 ? 1 : 0);
     if (y != NULL) {
         *y = year;
@@ -141,7 +150,8 @@ void cal_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d)
     }
 }
 
-int cal_weekday(int64_t days)
+int
+gdpr_calendar__weekday(int64_t days)
 {
     /* 1970-01-01 was a Thursday (3). */
     return (int)((floor_mod(days, 7) + 3) % 7);
@@ -149,14 +159,14 @@ int cal_weekday(int64_t days)
 
 /* Move a date by a number of months, keeping the day of the month but
  * clamping it to the end of a shorter month. */
-static bool add_months_clamped(int64_t days, int64_t months, int64_t *out)
+static bool
+add_months_clamped(int64_t days, int64_t months, int64_t *out)
 {
     int64_t y;
     unsigned m, d;
-    cal_civil_from_days(days, &y, &m, &d);
+    gdpr_calendar__civil_from_days(days, &y, &m, &d);
     int64_t month_index, target;
-    if (!scale_i64(y, 12, &month_index) ||
-        !add_i64(month_index, (int64_t)m - 1, &month_index) ||
+    if (!scale_i64(y, 12, &month_index) || !add_i64(month_index, (int64_t)m - 1, &month_index) ||
         !add_i64(month_index, months, &target)) {
         return false;
     }
@@ -166,7 +176,7 @@ static bool add_months_clamped(int64_t days, int64_t months, int64_t *out)
         return false;
     }
     unsigned last = days_in_month(target_year, target_month);
-    *out = cal_days_from_civil(target_year, target_month, d < last ? d : last);
+    *out = gdpr_calendar__days_from_civil(target_year, target_month, d < last ? d : last);
     return true;
 }
 
@@ -186,49 +196,56 @@ enum duration_slot {
 };
 
 static const char *const slot_out_of_order[SLOT_COUNT] = {
-    "designator 'Y' out of order",
-    "designator 'M' (months) out of order",
-    "designator 'W' out of order",
-    "designator 'D' out of order",
-    "designator 'H' out of order",
-    "designator 'M' (minutes) out of order",
+    "designator 'Y' out of order", "designator 'M' (months) out of order",
+    "designator 'W' out of order", "designator 'D' out of order",
+    "designator 'H' out of order", "designator 'M' (minutes) out of order",
     "designator 'S' out of order",
 };
 
 static const char *const slot_repeated[SLOT_COUNT] = {
-    "designator 'Y' repeated",
-    "designator 'M' (months) repeated",
-    "designator 'W' repeated",
-    "designator 'D' repeated",
-    "designator 'H' repeated",
-    "designator 'M' (minutes) repeated",
+    "designator 'Y' repeated", "designator 'M' (months) repeated",
+    "designator 'W' repeated", "designator 'D' repeated",
+    "designator 'H' repeated", "designator 'M' (minutes) repeated",
     "designator 'S' repeated",
 };
 
-static int64_t *duration_slot_field(cal_duration *d, enum duration_slot slot)
+static int64_t *
+duration_slot_field(cal_duration *d, enum duration_slot slot)
 {
     switch (slot) {
-    case SLOT_YEARS: return &d->years;
-    case SLOT_MONTHS: return &d->months;
-    case SLOT_WEEKS: return &d->weeks;
-    case SLOT_DAYS: return &d->days;
-    case SLOT_HOURS: return &d->hours;
-    case SLOT_MINUTES: return &d->minutes;
+    case SLOT_YEARS:
+        return &d->years;
+    case SLOT_MONTHS:
+        return &d->months;
+    case SLOT_WEEKS:
+        return &d->weeks;
+    case SLOT_DAYS:
+        return &d->days;
+    case SLOT_HOURS:
+        return &d->hours;
+    case SLOT_MINUTES:
+        return &d->minutes;
     case SLOT_SECONDS:
-    case SLOT_COUNT: break;
+    case SLOT_COUNT:
+        break;
     }
     return &d->seconds;
 }
 
 /* The slot of designator c, or -1 with *why set. */
-static int designator_slot(char c, bool in_time, const char **why)
+static int
+designator_slot(char c, bool in_time, const char **why)
 {
     if (!in_time) {
         switch (c) {
-        case 'Y': return SLOT_YEARS;
-        case 'M': return SLOT_MONTHS;
-        case 'W': return SLOT_WEEKS;
-        case 'D': return SLOT_DAYS;
+        case 'Y':
+            return SLOT_YEARS;
+        case 'M':
+            return SLOT_MONTHS;
+        case 'W':
+            return SLOT_WEEKS;
+        case 'D':
+            return SLOT_DAYS;
         case 'H':
         case 'S':
             *why = "hours, minutes and seconds need 'T' before them";
@@ -239,9 +256,12 @@ static int designator_slot(char c, bool in_time, const char **why)
         }
     }
     switch (c) {
-    case 'H': return SLOT_HOURS;
-    case 'M': return SLOT_MINUTES;
-    case 'S': return SLOT_SECONDS;
+    case 'H':
+        return SLOT_HOURS;
+    case 'M':
+        return SLOT_MINUTES;
+    case 'S':
+        return SLOT_SECONDS;
     case 'Y':
     case 'W':
     case 'D':
@@ -253,8 +273,8 @@ static int designator_slot(char c, bool in_time, const char **why)
     }
 }
 
-static int duration_fail(size_t pos, const char *reason, size_t *bad_pos,
-                         const char **why)
+static int
+duration_fail(size_t pos, const char *reason, size_t *bad_pos, const char **why)
 {
     if (bad_pos != NULL) {
         *bad_pos = pos;
@@ -267,8 +287,9 @@ static int duration_fail(size_t pos, const char *reason, size_t *bad_pos,
 
 #define WEEKS_ALONE "weeks cannot be combined with other components (use PnW alone)"
 
-int cal_duration_parse(const char *text, cal_duration *out, size_t *bad_pos,
-                       const char **why)
+int
+gdpr_calendar__duration_parse(const char *text, cal_duration *out, size_t *bad_pos,
+                              const char **why)
 {
     if (text == NULL) {
         return duration_fail(0, "duration is NULL", bad_pos, why);
@@ -355,8 +376,8 @@ int cal_duration_parse(const char *text, cal_duration *out, size_t *bad_pos,
 }
 
 /* Append "<value><designator>" when value is not zero; false if it does not fit. */
-static bool append_component(char *buf, size_t size, size_t *len, int64_t value,
-                             char designator)
+static bool
+append_component(char *buf, size_t size, size_t *len, int64_t value, char designator)
 {
     if (value == 0) {
         return true;
@@ -369,7 +390,8 @@ static bool append_component(char *buf, size_t size, size_t *len, int64_t value,
     return true;
 }
 
-static bool append_text(char *buf, size_t size, size_t *len, const char *text)
+static bool
+append_text(char *buf, size_t size, size_t *len, const char *text)
 {
     size_t n = strlen(text);
     if (n >= size - *len) {
@@ -380,14 +402,13 @@ static bool append_text(char *buf, size_t size, size_t *len, const char *text)
     return true;
 }
 
-static bool duration_write(const cal_duration *d, char *buf, size_t size, size_t *len)
+static bool
+duration_write(const cal_duration *d, char *buf, size_t size, size_t *len)
 {
-    bool only_weeks = d->weeks != 0 && d->years == 0 && d->months == 0 &&
-                      d->days == 0 && d->hours == 0 && d->minutes == 0 &&
-                      d->seconds == 0;
+    bool only_weeks = d->weeks != 0 && d->years == 0 && d->months == 0 && d->days == 0 &&
+                      d->hours == 0 && d->minutes == 0 && d->seconds == 0;
     if (only_weeks) {
-        return append_text(buf, size, len, "P") &&
-               append_component(buf, size, len, d->weeks, 'W');
+        return append_text(buf, size, len, "P") && append_component(buf, size, len, d->weeks, 'W');
     }
     int64_t week_days, days;
     if (!scale_i64(d->weeks, 7, &week_days) || !add_i64(d->days, week_days, &days)) {
@@ -398,27 +419,26 @@ static bool duration_write(const cal_duration *d, char *buf, size_t size, size_t
     if (!has_date && !has_time) {
         return append_text(buf, size, len, "P0D");
     }
-    bool ok = append_text(buf, size, len, "P") &&
-              append_component(buf, size, len, d->years, 'Y') &&
+    bool ok = append_text(buf, size, len, "P") && append_component(buf, size, len, d->years, 'Y') &&
               append_component(buf, size, len, d->months, 'M') &&
               append_component(buf, size, len, days, 'D');
     if (ok && has_time) {
-        ok = append_text(buf, size, len, "T") &&
-             append_component(buf, size, len, d->hours, 'H') &&
+        ok = append_text(buf, size, len, "T") && append_component(buf, size, len, d->hours, 'H') &&
              append_component(buf, size, len, d->minutes, 'M') &&
              append_component(buf, size, len, d->seconds, 'S');
     }
     return ok;
 }
 
-int cal_duration_format(const cal_duration *d, char *buf, size_t size)
+int
+gdpr_calendar__duration_format(const cal_duration *d, char *buf, size_t size)
 {
     if (buf == NULL || size == 0) {
         return -1;
     }
     buf[0] = '\0';
-    if (d == NULL || d->years < 0 || d->months < 0 || d->weeks < 0 || d->days < 0 ||
-        d->hours < 0 || d->minutes < 0 || d->seconds < 0) {
+    if (d == NULL || d->years < 0 || d->months < 0 || d->weeks < 0 || d->days < 0 || d->hours < 0 ||
+        d->minutes < 0 || d->seconds < 0) {
         return -1;
     }
     size_t len = 0;
@@ -429,12 +449,14 @@ int cal_duration_format(const cal_duration *d, char *buf, size_t size)
     return (int)len;
 }
 
-static bool instant_in_range(int64_t t)
+static bool
+instant_in_range(int64_t t)
 {
     return t >= CAL_MIN_TIME && t <= CAL_MAX_TIME;
 }
 
-int cal_add(int64_t t, const cal_duration *d, int64_t *out)
+int
+gdpr_calendar__add(int64_t t, const cal_duration *d, int64_t *out)
 {
     if (d == NULL || out == NULL || !instant_in_range(t)) {
         return -1;
@@ -450,13 +472,10 @@ int cal_add(int64_t t, const cal_duration *d, int64_t *out)
         !add_i64(days, day_count, &days)) {
         return -1;
     }
-    if (!scale_i64(days, SECONDS_PER_DAY, &seconds) ||
-        !add_i64(seconds, second_of_day, &seconds) ||
-        !scale_i64(d->hours, 3600, &hour_seconds) ||
-        !add_i64(seconds, hour_seconds, &seconds) ||
+    if (!scale_i64(days, SECONDS_PER_DAY, &seconds) || !add_i64(seconds, second_of_day, &seconds) ||
+        !scale_i64(d->hours, 3600, &hour_seconds) || !add_i64(seconds, hour_seconds, &seconds) ||
         !scale_i64(d->minutes, 60, &minute_seconds) ||
-        !add_i64(seconds, minute_seconds, &seconds) ||
-        !add_i64(seconds, d->seconds, &seconds) ||
+        !add_i64(seconds, minute_seconds, &seconds) || !add_i64(seconds, d->seconds, &seconds) ||
         !instant_in_range(seconds)) {
         return -1;
     }
@@ -470,7 +489,8 @@ int cal_add(int64_t t, const cal_duration *d, int64_t *out)
 
 /* Read exactly n digits; stops at the first non-digit (including NUL), so it
  * never reads past the end of a short string. */
-static bool read_fixed_digits(const char *s, size_t n, unsigned *value)
+static bool
+read_fixed_digits(const char *s, size_t n, unsigned *value)
 {
     unsigned v = 0;
     for (size_t i = 0; i < n; i++) {
@@ -484,15 +504,15 @@ static bool read_fixed_digits(const char *s, size_t n, unsigned *value)
 }
 
 /* Parse "YYYY-MM-DD" at the start of s (what follows is the caller's). */
-static bool parse_date_prefix(const char *s, int64_t *days)
+static bool
+parse_date_prefix(const char *s, int64_t *days)
 {
     unsigned y, m, d;
-    if (!read_fixed_digits(s, 4, &y) || s[4] != '-' ||
-        !read_fixed_digits(s + 5, 2, &m) || s[7] != '-' ||
-        !read_fixed_digits(s + 8, 2, &d) || y < 1) {
+    if (!read_fixed_digits(s, 4, &y) || s[4] != '-' || !read_fixed_digits(s + 5, 2, &m) ||
+        s[7] != '-' || !read_fixed_digits(s + 8, 2, &d) || y < 1) {
         return false;
     }
-    int64_t result = cal_days_from_civil(y, m, d);
+    int64_t result = gdpr_calendar__days_from_civil(y, m, d);
     if (result == CAL_DAYS_INVALID) {
         return false;
     }
@@ -500,7 +520,8 @@ static bool parse_date_prefix(const char *s, int64_t *days)
     return true;
 }
 
-int cal_parse_date(const char *s, int64_t *days_out)
+int
+gdpr_calendar__parse_date(const char *s, int64_t *days_out)
 {
     int64_t days;
     if (s == NULL || days_out == NULL || !parse_date_prefix(s, &days) || s[10] != '\0') {
@@ -510,7 +531,8 @@ int cal_parse_date(const char *s, int64_t *days_out)
     return 0;
 }
 
-int cal_parse_instant(const char *s, int64_t *t_out)
+int
+gdpr_calendar__parse_instant(const char *s, int64_t *t_out)
 {
     int64_t days;
     if (s == NULL || t_out == NULL || !parse_date_prefix(s, &days)) {
@@ -522,9 +544,8 @@ int cal_parse_instant(const char *s, int64_t *t_out)
     }
     unsigned hh, mm, ss;
     if (s[10] != 'T' || !read_fixed_digits(s + 11, 2, &hh) || s[13] != ':' ||
-        !read_fixed_digits(s + 14, 2, &mm) || s[16] != ':' ||
-        !read_fixed_digits(s + 17, 2, &ss) || s[19] != 'Z' || s[20] != '\0' ||
-        hh > 23 || mm > 59 || ss > 59) {
+        !read_fixed_digits(s + 14, 2, &mm) || s[16] != ':' || !read_fixed_digits(s + 17, 2, &ss) ||
+        s[19] != 'Z' || s[20] != '\0' || hh > 23 || mm > 59 || ss > 59) {
         return -1;
     }
     *t_out = days * SECONDS_PER_DAY + (int64_t)hh * 3600 + (int64_t)mm * 60 + (int64_t)ss;
@@ -532,7 +553,8 @@ int cal_parse_instant(const char *s, int64_t *t_out)
 }
 
 /* Write value as exactly `width` decimal digits, zero-padded. */
-static char *put_digits(char *p, unsigned value, int width)
+static char *
+put_digits(char *p, unsigned value, int width)
 {
     for (int i = width - 1; i >= 0; i--) {
         p[i] = (char)('0' + value % 10);
@@ -542,11 +564,12 @@ static char *put_digits(char *p, unsigned value, int width)
 }
 
 /* "YYYY-MM-DD" without a NUL; days must be within the supported range. */
-static char *put_date(char *p, int64_t days)
+static char *
+put_date(char *p, int64_t days)
 {
     int64_t y;
     unsigned m, d;
-    cal_civil_from_days(days, &y, &m, &d);
+    gdpr_calendar__civil_from_days(days, &y, &m, &d);
     p = put_digits(p, (unsigned)y, 4);
     *p++ = '-';
     p = put_digits(p, m, 2);
@@ -554,7 +577,8 @@ static char *put_date(char *p, int64_t days)
     return put_digits(p, d, 2);
 }
 
-int cal_format_date(int64_t days, char buf[11])
+int
+gdpr_calendar__format_date(int64_t days, char buf[11])
 {
     if (buf == NULL) {
         return -1;
@@ -567,7 +591,8 @@ int cal_format_date(int64_t days, char buf[11])
     return 0;
 }
 
-int cal_format_instant(int64_t t, char buf[21])
+int
+gdpr_calendar__format_instant(int64_t t, char buf[21])
 {
     if (buf == NULL) {
         return -1;
@@ -614,10 +639,10 @@ enum rule_date_kind {
 
 struct rule_date {
     enum rule_date_kind kind;
-    int day;           /* Jn or n value, or weekday for Mm.w.d (0 = Sunday) */
+    int day; /* Jn or n value, or weekday for Mm.w.d (0 = Sunday) */
     int week;
     int month;
-    int32_t time;      /* local seconds after midnight, may be < 0 or > 24 h */
+    int32_t time; /* local seconds after midnight, may be < 0 or > 24 h */
 };
 
 struct posix_tz {
@@ -641,7 +666,8 @@ struct cal_zone {
     struct transition transitions[];
 };
 
-static cal_zone *zone_alloc(size_t n_transitions)
+static cal_zone *
+zone_alloc(size_t n_transitions)
 {
     if (n_transitions > (SIZE_MAX - sizeof(cal_zone)) / sizeof(struct transition)) {
         return NULL;
@@ -654,7 +680,8 @@ static cal_zone *zone_alloc(size_t n_transitions)
     return z;
 }
 
-void cal_zone_free(cal_zone *z)
+void
+gdpr_calendar__zone_free(cal_zone *z)
 {
     free(z);
 }
@@ -664,9 +691,10 @@ void cal_zone_free(cal_zone *z)
  * ------------------------------------------------------------------------ */
 
 /* Day (since 1970-01-01) on which the rule date falls in year y. */
-static int64_t rule_day(const struct rule_date *r, int64_t y)
+static int64_t
+rule_day(const struct rule_date *r, int64_t y)
 {
-    int64_t jan1 = cal_days_from_civil(y, 1, 1);
+    int64_t jan1 = gdpr_calendar__days_from_civil(y, 1, 1);
     switch (r->kind) {
     case RULE_JULIAN_NO_LEAP:
         return jan1 + r->day - 1 + (is_leap_year(y) && r->day >= 60 ? 1 : 0);
@@ -675,10 +703,9 @@ static int64_t rule_day(const struct rule_date *r, int64_t y)
     case RULE_MONTH_WEEK_DAY:
         break;
     }
-    int64_t first = cal_days_from_civil(y, (unsigned)r->month, 1);
-    int first_weekday_from_sunday = (cal_weekday(first) + 1) % 7;
-    int64_t day_of_month = 1 + (r->day - first_weekday_from_sunday + 7) % 7 +
-                           7 * (r->week - 1);
+    int64_t first = gdpr_calendar__days_from_civil(y, (unsigned)r->month, 1);
+    int first_weekday_from_sunday = (gdpr_calendar__weekday(first) + 1) % 7;
+    int64_t day_of_month = 1 + (r->day - first_weekday_from_sunday + 7) % 7 + 7 * (r->week - 1);
     int64_t length = days_in_month(y, (unsigned)r->month);
     while (day_of_month > length) {
         day_of_month -= 7;
@@ -686,15 +713,17 @@ static int64_t rule_day(const struct rule_date *r, int64_t y)
     return first + day_of_month - 1;
 }
 
-static int64_t rule_instant(const struct rule_date *r, int64_t y, int32_t offset_before)
+static int64_t
+rule_instant(const struct rule_date *r, int64_t y, int32_t offset_before)
 {
     return rule_day(r, y) * SECONDS_PER_DAY + r->time - offset_before;
 }
 
-static int64_t rule_year_of(int64_t utc)
+static int64_t
+rule_year_of(int64_t utc)
 {
     int64_t y;
-    cal_civil_from_days(floor_div(utc, SECONDS_PER_DAY), &y, NULL, NULL);
+    gdpr_calendar__civil_from_days(floor_div(utc, SECONDS_PER_DAY), &y, NULL, NULL);
     if (y < RULE_YEAR_MIN) {
         return RULE_YEAR_MIN;
     }
@@ -705,7 +734,8 @@ static int64_t rule_year_of(int64_t utc)
  * decides. Looking at the neighbouring years too covers rules whose dates
  * wrap around New Year (Europe/Dublin's negative DST) and rule times that
  * spill into the next or previous year. */
-static int32_t footer_offset(const struct posix_tz *tz, int64_t utc)
+static int32_t
+footer_offset(const struct posix_tz *tz, int64_t utc)
 {
     if (!tz->has_dst) {
         return tz->std_offset;
@@ -734,7 +764,8 @@ static int32_t footer_offset(const struct posix_tz *tz, int64_t utc)
 }
 
 /* The first DST start or end strictly after utc, INT64_MAX if none. */
-static int64_t footer_next_change(const struct posix_tz *tz, int64_t utc)
+static int64_t
+footer_next_change(const struct posix_tz *tz, int64_t utc)
 {
     if (!tz->has_dst) {
         return INT64_MAX;
@@ -755,7 +786,8 @@ static int64_t footer_next_change(const struct posix_tz *tz, int64_t utc)
 }
 
 /* A bounded decimal number of 1..max_digits digits. */
-static bool parse_number(const char **s, int max_digits, int min, int max, int *out)
+static bool
+parse_number(const char **s, int max_digits, int min, int max, int *out)
 {
     const char *p = *s;
     int value = 0;
@@ -774,7 +806,8 @@ static bool parse_number(const char **s, int max_digits, int min, int max, int *
 }
 
 /* [+|-]hh[:mm[:ss]] with hh up to max_hours; returns signed seconds. */
-static bool parse_hms(const char **s, int max_hours, int32_t *out)
+static bool
+parse_hms(const char **s, int max_hours, int32_t *out)
 {
     const char *p = *s;
     int sign = 1;
@@ -804,14 +837,15 @@ static bool parse_hms(const char **s, int max_hours, int32_t *out)
 }
 
 /* A zone abbreviation: three or more letters, or <...> of letters, digits, + and -. */
-static bool skip_tz_abbreviation(const char **s)
+static bool
+skip_tz_abbreviation(const char **s)
 {
     const char *p = *s;
     size_t n = 0;
     if (*p == '<') {
         p++;
-        while ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || is_digit(*p) ||
-               *p == '+' || *p == '-') {
+        while ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || is_digit(*p) || *p == '+' ||
+               *p == '-') {
             p++;
             n++;
         }
@@ -833,7 +867,8 @@ static bool skip_tz_abbreviation(const char **s)
 }
 
 /* POSIX offsets count west of UTC; turn them into seconds east. */
-static bool parse_tz_offset(const char **s, int32_t *east)
+static bool
+parse_tz_offset(const char **s, int32_t *east)
 {
     int32_t west;
     if (!parse_hms(s, 24, &west)) {
@@ -843,7 +878,8 @@ static bool parse_tz_offset(const char **s, int32_t *east)
     return true;
 }
 
-static bool parse_rule_date(const char **s, struct rule_date *r)
+static bool
+parse_rule_date(const char **s, struct rule_date *r)
 {
     const char *p = *s;
     if (*p == 'J') {
@@ -882,7 +918,8 @@ static bool parse_rule_date(const char **s, struct rule_date *r)
 /* Parse a whole POSIX TZ string (NUL-terminated). A DST part must carry its
  * rule: the POSIX default rule is implementation-defined, so guessing would
  * give wrong answers silently. */
-static bool parse_posix_tz(const char *s, struct posix_tz *tz)
+static bool
+parse_posix_tz(const char *s, struct posix_tz *tz)
 {
     memset(tz, 0, sizeof(*tz));
     if (!skip_tz_abbreviation(&s) || !parse_tz_offset(&s, &tz->std_offset)) {
@@ -915,14 +952,16 @@ struct tzif_header {
     uint32_t isutcnt, isstdcnt, leapcnt, timecnt, typecnt, charcnt;
 };
 
-static uint32_t read_be32(const unsigned char *p)
+static uint32_t
+read_be32(const unsigned char *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 /* Two's complement from big-endian bytes without implementation-defined
  * conversions of out-of-range unsigned values. */
-static int64_t read_be_signed(const unsigned char *p, size_t width)
+static int64_t
+read_be_signed(const unsigned char *p, size_t width)
 {
     uint64_t u = 0;
     for (size_t i = 0; i < width; i++) {
@@ -935,7 +974,8 @@ static int64_t read_be_signed(const unsigned char *p, size_t width)
     return (int64_t)u;
 }
 
-static bool parse_tzif_header(const unsigned char *data, size_t len, struct tzif_header *h)
+static bool
+parse_tzif_header(const unsigned char *data, size_t len, struct tzif_header *h)
 {
     if (len < TZIF_HEADER_SIZE || memcmp(data, "TZif", 4) != 0) {
         return false;
@@ -953,21 +993,21 @@ static bool parse_tzif_header(const unsigned char *data, size_t len, struct tzif
     /* Every count is also bounded by the file size through the block size. */
     return h->typecnt >= 1 && h->typecnt <= TZIF_MAX_TYPES && h->charcnt >= 1 &&
            (h->isutcnt == 0 || h->isutcnt == h->typecnt) &&
-           (h->isstdcnt == 0 || h->isstdcnt == h->typecnt) &&
-           h->timecnt <= TZIF_MAX_FILE_SIZE && h->leapcnt <= TZIF_MAX_FILE_SIZE &&
-           h->charcnt <= TZIF_MAX_FILE_SIZE;
+           (h->isstdcnt == 0 || h->isstdcnt == h->typecnt) && h->timecnt <= TZIF_MAX_FILE_SIZE &&
+           h->leapcnt <= TZIF_MAX_FILE_SIZE && h->charcnt <= TZIF_MAX_FILE_SIZE;
 }
 
 /* Size of the data block after a header; counts are bounded, so no overflow. */
-static size_t tzif_block_size(const struct tzif_header *h, size_t time_size)
+static size_t
+tzif_block_size(const struct tzif_header *h, size_t time_size)
 {
-    return (size_t)h->timecnt * time_size + h->timecnt + (size_t)h->typecnt * 6 +
-           h->charcnt + (size_t)h->leapcnt * (time_size + 4) + h->isstdcnt + h->isutcnt;
+    return (size_t)h->timecnt * time_size + h->timecnt + (size_t)h->typecnt * 6 + h->charcnt +
+           (size_t)h->leapcnt * (time_size + 4) + h->isstdcnt + h->isutcnt;
 }
 
 /* Read the transitions and types of one data block into a new zone. */
-static cal_zone *parse_tzif_block(const unsigned char *block, const struct tzif_header *h,
-                                  size_t time_size)
+static cal_zone *
+parse_tzif_block(const unsigned char *block, const struct tzif_header *h, size_t time_size)
 {
     if (h->leapcnt != 0) {
         return NULL;
@@ -998,7 +1038,7 @@ static cal_zone *parse_tzif_block(const unsigned char *block, const struct tzif_
     for (uint32_t i = 0; i < h->timecnt; i++) {
         int64_t at = read_be_signed(times + (size_t)i * time_size, time_size);
         if (indices[i] >= h->typecnt || (i > 0 && at <= z->transitions[i - 1].at)) {
-            cal_zone_free(z);
+            gdpr_calendar__zone_free(z);
             return NULL;
         }
         z->transitions[i].at = at;
@@ -1008,7 +1048,8 @@ static cal_zone *parse_tzif_block(const unsigned char *block, const struct tzif_
 }
 
 /* The footer is "\n<POSIX TZ string>\n" right after the version 2+ block. */
-static bool parse_tzif_footer(const unsigned char *p, size_t len, cal_zone *z)
+static bool
+parse_tzif_footer(const unsigned char *p, size_t len, cal_zone *z)
 {
     if (len < 2 || p[0] != '\n') {
         return false;
@@ -1028,7 +1069,8 @@ static bool parse_tzif_footer(const unsigned char *p, size_t len, cal_zone *z)
     return z->has_footer;
 }
 
-int cal_zone_parse(const void *data, size_t len, cal_zone **out)
+int
+gdpr_calendar__zone_parse(const void *data, size_t len, cal_zone **out)
 {
     const unsigned char *bytes = data;
     struct tzif_header h;
@@ -1064,20 +1106,22 @@ int cal_zone_parse(const void *data, size_t len, cal_zone **out)
     }
     size_t footer = second + TZIF_HEADER_SIZE + block2;
     if (!parse_tzif_footer(bytes + footer, len - footer, z)) {
-        cal_zone_free(z);
+        gdpr_calendar__zone_free(z);
         return -1;
     }
     *out = z;
     return 0;
 }
 
-static bool is_zone_name_char(char c)
+static bool
+is_zone_name_char(char c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || is_digit(c) || c == '/' ||
            c == '_' || c == '-' || c == '+' || c == '.';
 }
 
-static bool zone_name_is_safe(const char *name)
+static bool
+zone_name_is_safe(const char *name)
 {
     size_t n = strlen(name);
     if (n == 0 || n > TZ_NAME_MAX || name[0] == '/' || strstr(name, "..") != NULL) {
@@ -1093,7 +1137,8 @@ static bool zone_name_is_safe(const char *name)
 
 /* Read a whole regular file of at most TZIF_MAX_FILE_SIZE bytes. A FIFO or a
  * device under the zone directory must not block or flood us. */
-static unsigned char *read_small_file(const char *path, size_t *len)
+static unsigned char *
+read_small_file(const char *path, size_t *len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
@@ -1124,12 +1169,14 @@ static unsigned char *read_small_file(const char *path, size_t *len)
     return buf;
 }
 
-static cal_zone *utc_zone(void)
+static cal_zone *
+utc_zone(void)
 {
     return zone_alloc(0);
 }
 
-int cal_zone_load(const char *iana_name, cal_zone **out)
+int
+gdpr_calendar__zone_load(const char *iana_name, cal_zone **out)
 {
     if (iana_name == NULL || out == NULL || !zone_name_is_safe(iana_name)) {
         return -1;
@@ -1156,7 +1203,7 @@ int cal_zone_load(const char *iana_name, cal_zone **out)
     if (data == NULL) {
         return -1;
     }
-    int rc = cal_zone_parse(data, len, out);
+    int rc = gdpr_calendar__zone_parse(data, len, out);
     free(data);
     return rc;
 }
@@ -1166,9 +1213,10 @@ int cal_zone_load(const char *iana_name, cal_zone **out)
  * ------------------------------------------------------------------------ */
 
 /* Index of the last transition at or before utc, or -1 if none. */
-static ptrdiff_t last_transition_at_or_before(const cal_zone *z, int64_t utc)
+static ptrdiff_t
+last_transition_at_or_before(const cal_zone *z, int64_t utc)
 {
-    size_t lo = 0, hi = z->n_transitions;   /* answer + 1 lies in [lo, hi] */
+    size_t lo = 0, hi = z->n_transitions; /* answer + 1 lies in [lo, hi] */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (z->transitions[mid].at <= utc) {
@@ -1180,7 +1228,8 @@ static ptrdiff_t last_transition_at_or_before(const cal_zone *z, int64_t utc)
     return (ptrdiff_t)lo - 1;
 }
 
-int32_t cal_zone_offset(const cal_zone *z, int64_t utc)
+int32_t
+gdpr_calendar__zone_offset(const cal_zone *z, int64_t utc)
 {
     if (z == NULL) {
         return 0;
@@ -1198,7 +1247,8 @@ int32_t cal_zone_offset(const cal_zone *z, int64_t utc)
 
 /* The first instant after utc at which the offset may change (INT64_MAX if
  * never). It may report a change to the same offset; callers cope. */
-static int64_t zone_next_change(const cal_zone *z, int64_t utc)
+static int64_t
+zone_next_change(const cal_zone *z, int64_t utc)
 {
     ptrdiff_t i = last_transition_at_or_before(z, utc);
     if (i + 1 < (ptrdiff_t)z->n_transitions) {
@@ -1207,9 +1257,10 @@ static int64_t zone_next_change(const cal_zone *z, int64_t utc)
     return z->has_footer ? footer_next_change(&z->footer, utc) : INT64_MAX;
 }
 
-int64_t cal_zone_local_day(const cal_zone *z, int64_t utc)
+int64_t
+gdpr_calendar__zone_local_day(const cal_zone *z, int64_t utc)
 {
-    int64_t local_seconds = floor_mod(utc, SECONDS_PER_DAY) + cal_zone_offset(z, utc);
+    int64_t local_seconds = floor_mod(utc, SECONDS_PER_DAY) + gdpr_calendar__zone_offset(z, utc);
     return floor_div(utc, SECONDS_PER_DAY) + floor_div(local_seconds, SECONDS_PER_DAY);
 }
 
@@ -1220,7 +1271,8 @@ int64_t cal_zone_local_day(const cal_zone *z, int64_t utc)
  * reaches midnight contains the answer: midnight itself, or the stretch's
  * start when a clock change jumped over midnight.
  */
-int64_t cal_zone_local_midnight(const cal_zone *z, int64_t days)
+int64_t
+gdpr_calendar__zone_local_midnight(const cal_zone *z, int64_t days)
 {
     const int64_t margin = MAX_ABS_OFFSET + 1;
     int64_t midnight;
@@ -1233,21 +1285,22 @@ int64_t cal_zone_local_midnight(const cal_zone *z, int64_t days)
     }
     int64_t window_end = midnight + margin;
     for (int64_t a = midnight - margin; a < window_end;) {
-        int32_t offset = cal_zone_offset(z, a);
+        int32_t offset = gdpr_calendar__zone_offset(z, a);
         int64_t b = zone_next_change(z, a);
         if (b > midnight - offset) {
             return a > midnight - offset ? a : midnight - offset;
         }
         a = b;
     }
-    return midnight - cal_zone_offset(z, midnight);
+    return midnight - gdpr_calendar__zone_offset(z, midnight);
 }
 
 /* ------------------------------------------------------------------------
  * Deadlines
  * ------------------------------------------------------------------------ */
 
-static bool is_sorted(const int64_t *values, size_t n)
+static bool
+is_sorted(const int64_t *values, size_t n)
 {
     for (size_t i = 1; i < n; i++) {
         if (values[i] < values[i - 1]) {
@@ -1257,7 +1310,8 @@ static bool is_sorted(const int64_t *values, size_t n)
     return true;
 }
 
-static bool contains_sorted(const int64_t *values, size_t n, int64_t key)
+static bool
+contains_sorted(const int64_t *values, size_t n, int64_t key)
 {
     size_t lo = 0, hi = n;
     while (lo < hi) {
@@ -1274,21 +1328,22 @@ static bool contains_sorted(const int64_t *values, size_t n, int64_t key)
     return false;
 }
 
-static bool is_working_day(int64_t day, const int64_t *holidays, size_t n_holidays)
+static bool
+is_working_day(int64_t day, const int64_t *holidays, size_t n_holidays)
 {
-    return cal_weekday(day) < 5 && !contains_sorted(holidays, n_holidays, day);
+    return gdpr_calendar__weekday(day) < 5 && !contains_sorted(holidays, n_holidays, day);
 }
 
-int64_t cal_deadline_months(int64_t received, int months, const cal_zone *z,
-                            const int64_t *holidays, size_t n_holidays,
-                            int64_t *last_day_out)
+int64_t
+gdpr_calendar__deadline_months(int64_t received, int months, const cal_zone *z,
+                               const int64_t *holidays, size_t n_holidays, int64_t *last_day_out)
 {
     if (months < 0 || months > CAL_DEADLINE_MAX_MONTHS || !instant_in_range(received) ||
         (holidays == NULL && n_holidays > 0) || !is_sorted(holidays, n_holidays)) {
         return CAL_TIME_INVALID;
     }
     int64_t last_day;
-    if (!add_months_clamped(cal_zone_local_day(z, received), months, &last_day)) {
+    if (!add_months_clamped(gdpr_calendar__zone_local_day(z, received), months, &last_day)) {
         return CAL_TIME_INVALID;
     }
     /* Each step passes a weekend day or a holiday, so this ends within
@@ -1302,16 +1357,18 @@ int64_t cal_deadline_months(int64_t received, int months, const cal_zone *z,
     if (last_day_out != NULL) {
         *last_day_out = last_day;
     }
-    return cal_zone_local_midnight(z, last_day + 1);
+    return gdpr_calendar__zone_local_midnight(z, last_day + 1);
 }
 
-void cal_format_time(int64_t t, char buf[21])
+void
+gdpr_calendar__format_time(int64_t t, char buf[21])
 {
-    if (cal_format_instant(t, buf) != 0)
+    if (gdpr_calendar__format_instant(t, buf) != 0)
         snprintf(buf, 21, "%lld", (long long)t);
 }
 
-int64_t cal_day_of(int64_t t)
+int64_t
+gdpr_calendar__day_of(int64_t t)
 {
     return t >= 0 ? t / SECONDS_PER_DAY : -((-(t + 1)) / SECONDS_PER_DAY) - 1;
 }

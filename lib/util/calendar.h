@@ -11,7 +11,7 @@
  *   to the years 0001..9999 so that they always print as four-digit years.
  * - Nothing here keeps global mutable state or touches TZ, localtime() or
  *   mktime(): every function is safe to call from several threads at once.
- *   A cal_zone is immutable after cal_zone_load() and may be shared.
+ *   A cal_zone is immutable after gdpr_calendar__zone_load() and may be shared.
  */
 #ifndef GDPR_UTIL_CALENDAR_H
 #define GDPR_UTIL_CALENDAR_H
@@ -28,9 +28,9 @@
 /* Seconds in a UTC day (no leap seconds in POSIX time). */
 #define SECONDS_PER_DAY INT64_C(86400)
 
-/* Returned by cal_days_from_civil() for a date it cannot represent. */
+/* Returned by gdpr_calendar__days_from_civil() for a date it cannot represent. */
 #define CAL_DAYS_INVALID INT64_MIN
-/* Returned by cal_deadline_months() for input it refuses. */
+/* Returned by gdpr_calendar__deadline_months() for input it refuses. */
 #define CAL_TIME_INVALID INT64_MIN
 
 /* ------------------------------------------------------------------------
@@ -69,8 +69,8 @@ typedef struct {
  * "expected a digit", "designator 'M' (months) out of order". NULL text
  * fails with *bad_pos 0. On success *bad_pos and *why are not touched.
  */
-int cal_duration_parse(const char *text, cal_duration *out, size_t *bad_pos,
-                       const char **why);
+int gdpr_calendar__duration_parse(const char *text, cal_duration *out, size_t *bad_pos,
+                                  const char **why);
 
 /*
  * Write the canonical form of *d into buf: components in order, zero
@@ -80,7 +80,7 @@ int cal_duration_parse(const char *text, cal_duration *out, size_t *bad_pos,
  * terminating NUL), or -1 if d or buf is NULL, a component is negative, or
  * the text does not fit in size bytes (buf then holds "" if size > 0).
  */
-int cal_duration_format(const cal_duration *d, char *buf, size_t size);
+int gdpr_calendar__duration_format(const cal_duration *d, char *buf, size_t size);
 
 /* ------------------------------------------------------------------------
  * Civil dates (proleptic Gregorian)
@@ -89,13 +89,13 @@ int cal_duration_format(const cal_duration *d, char *buf, size_t size);
 /* Days since 1970-01-01 of y-m-d. Valid for |y| <= 10^15 with m in 1..12 and
  * d in 1..(days in that month); anything else gives CAL_DAYS_INVALID rather
  * than silently rolling over into the next month. Year 0 is 1 BC. */
-int64_t cal_days_from_civil(int64_t y, unsigned m, unsigned d);
+int64_t gdpr_calendar__days_from_civil(int64_t y, unsigned m, unsigned d);
 
 /* The civil date of a day count; defined for every int64_t. */
-void cal_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
+void gdpr_calendar__civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
 
 /* Day of the week: 0 = Monday .. 6 = Sunday (ISO 8601 numbering minus one). */
-int cal_weekday(int64_t days);
+int gdpr_calendar__weekday(int64_t days);
 
 /*
  * Add a calendar duration to the instant t, in UTC: years and months first,
@@ -108,28 +108,28 @@ int cal_weekday(int64_t days);
  * lies outside CAL_MIN_TIME..CAL_MAX_TIME, or if the date after the
  * years/months step lies outside 0001-01-01..9999-12-31.
  */
-int cal_add(int64_t t, const cal_duration *d, int64_t *out);
+int gdpr_calendar__add(int64_t t, const cal_duration *d, int64_t *out);
 
 /*
  * Strict text forms: "YYYY-MM-DD" (a date) and "YYYY-MM-DDTHH:MM:SSZ" (an
  * instant in UTC). Exactly these characters: upper-case 'T' and 'Z', no
  * fractions, no other offsets, no surrounding space, year 0001..9999, a day
  * that exists in its month, second 00..59 (POSIX time has no leap seconds).
- * cal_parse_instant() also accepts a bare date as 00:00:00Z of that day.
+ * gdpr_calendar__parse_instant() also accepts a bare date as 00:00:00Z of that day.
  * Both return 0, or -1 with the output untouched.
  */
-int cal_parse_date(const char *s, int64_t *days_out);
-int cal_parse_instant(const char *s, int64_t *t_out);
+int gdpr_calendar__parse_date(const char *s, int64_t *days_out);
+int gdpr_calendar__parse_instant(const char *s, int64_t *t_out);
 
 /* Format a date as "YYYY-MM-DD" / an instant as "YYYY-MM-DDTHH:MM:SSZ".
  * Return 0, or -1 (buf set to "") outside years 0001..9999 or for NULL buf. */
-int cal_format_date(int64_t days, char buf[11]);
-int cal_format_instant(int64_t t, char buf[21]);
-/* For messages: the instant as cal_format_instant writes it, or the number of
+int gdpr_calendar__format_date(int64_t days, char buf[11]);
+int gdpr_calendar__format_instant(int64_t t, char buf[21]);
+/* For messages: the instant as gdpr_calendar__format_instant writes it, or the number of
  * seconds in decimal when it is out of range. */
-void cal_format_time(int64_t t, char buf[21]);
+void gdpr_calendar__format_time(int64_t t, char buf[21]);
 /* The UTC date (days since 1970-01-01) of an instant, rounding down. */
-int64_t cal_day_of(int64_t t);
+int64_t gdpr_calendar__day_of(int64_t t);
 
 /* ------------------------------------------------------------------------
  * Time zones
@@ -147,15 +147,15 @@ typedef struct cal_zone cal_zone;
  * the footer TZ string are used. Files with leap-second records ("right/"
  * zones) are refused: their instants are not POSIX time.
  * Returns 0 with *out set, or -1 (not found, bad name, bad file, out of
- * memory) leaving *out untouched. Free with cal_zone_free().
+ * memory) leaving *out untouched. Free with gdpr_calendar__zone_free().
  */
-int cal_zone_load(const char *iana_name, cal_zone **out);
+int gdpr_calendar__zone_load(const char *iana_name, cal_zone **out);
 
 /* The same from TZif bytes already in memory (tests, fuzzing, embedded data). */
-int cal_zone_parse(const void *data, size_t len, cal_zone **out);
+int gdpr_calendar__zone_parse(const void *data, size_t len, cal_zone **out);
 
 /* Free a zone; NULL is a no-op. */
-void cal_zone_free(cal_zone *z);
+void gdpr_calendar__zone_free(cal_zone *z);
 
 /*
  * Seconds east of UTC in force at the instant utc. Before the first
@@ -164,7 +164,7 @@ void cal_zone_free(cal_zone *z);
  * Mm.w.d, Jn or n dates, times up to +-167 h) does, in any year. A NULL zone
  * means UTC.
  */
-int32_t cal_zone_offset(const cal_zone *z, int64_t utc);
+int32_t gdpr_calendar__zone_offset(const cal_zone *z, int64_t utc);
 
 /*
  * The UTC instant at which the local date `days` begins: 00:00 local, or,
@@ -173,16 +173,16 @@ int32_t cal_zone_offset(const cal_zone *z, int64_t utc);
  * deadline then ends no later than the law could mean). Days so far out that
  * the instant does not fit in int64_t give INT64_MIN or INT64_MAX.
  */
-int64_t cal_zone_local_midnight(const cal_zone *z, int64_t days);
+int64_t gdpr_calendar__zone_local_midnight(const cal_zone *z, int64_t days);
 
 /* The local date (days since 1970-01-01) of the instant utc. */
-int64_t cal_zone_local_day(const cal_zone *z, int64_t utc);
+int64_t gdpr_calendar__zone_local_day(const cal_zone *z, int64_t utc);
 
 /* ------------------------------------------------------------------------
  * Deadlines
  * ------------------------------------------------------------------------ */
 
-/* Longest period cal_deadline_months() accepts: 100 years. */
+/* Longest period gdpr_calendar__deadline_months() accepts: 100 years. */
 #define CAL_DEADLINE_MAX_MONTHS 1200
 
 /*
@@ -203,8 +203,8 @@ int64_t cal_zone_local_day(const cal_zone *z, int64_t utc);
  * received outside CAL_MIN_TIME..CAL_MAX_TIME, holidays is NULL with
  * n_holidays > 0 or not sorted, or the end falls after 9999-12-30.
  */
-int64_t cal_deadline_months(int64_t received, int months, const cal_zone *z,
-                            const int64_t *holidays, size_t n_holidays,
-                            int64_t *last_day_out);
+int64_t gdpr_calendar__deadline_months(int64_t received, int months, const cal_zone *z,
+                                       const int64_t *holidays, size_t n_holidays,
+                                       int64_t *last_day_out);
 
 #endif

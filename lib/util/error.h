@@ -14,13 +14,13 @@
 #endif
 
 /* Set the message of this thread and return `code`, so callers write
- * `return err_set(GDPR_EINVAL, "purpose: ...")`. */
-int err_set(int code, const char *fmt, ...) GDPR_PRINTF(2, 3);
+ * `return gdpr__err_set(GDPR_EINVAL, "purpose: ...")`. */
+int gdpr__err_set(int code, const char *fmt, ...) GDPR_PRINTF(2, 3);
 
 /* Prefix the current message with "context: " keeping the code. */
-int err_wrap(int code, const char *fmt, ...) GDPR_PRINTF(2, 3);
+int gdpr__err_wrap(int code, const char *fmt, ...) GDPR_PRINTF(2, 3);
 
 /* Clear the message at the start of a public call. */
-void err_clear(void);
+void gdpr__err_clear(void);
 
 #endif

@@ -17,7 +17,7 @@
 #define READ_FIRST_BYTES ((size_t)65536)
 
 int
-text_read_file(const char *path, size_t max, char **out)
+gdpr_text__read_file(const char *path, size_t max, char **out)
 {
     FILE *f;
     char *buf, *grown;
@@ -26,16 +26,16 @@ text_read_file(const char *path, size_t max, char **out)
     *out = NULL;
     f = fopen(path, "rb");
     if (f == NULL)
-        return err_set(errno == ENOENT         ? GDPR_ENOTFOUND
-                       : errno == ENAMETOOLONG ? GDPR_EINVAL
-                                               : GDPR_ESTORAGE,
-                       "path: cannot open '%.256s': %s", path, strerror(errno));
+        return gdpr__err_set(errno == ENOENT         ? GDPR_ENOTFOUND
+                             : errno == ENAMETOOLONG ? GDPR_EINVAL
+                                                     : GDPR_ESTORAGE,
+                             "path: cannot open '%.256s': %s", path, strerror(errno));
     cap = max < READ_FIRST_BYTES ? max + 1 : READ_FIRST_BYTES;
     buf = malloc(cap + 1);
     for (;;) {
         if (buf == NULL) {
             fclose(f);
-            return err_set(GDPR_ENOMEM, "out of memory reading '%.256s'", path);
+            return gdpr__err_set(GDPR_ENOMEM, "out of memory reading '%.256s'", path);
         }
         n += fread(buf + n, 1, cap - n, f);
         if (n < cap || cap > max || ferror(f))
@@ -50,17 +50,17 @@ text_read_file(const char *path, size_t max, char **out)
     if (ferror(f)) {
         fclose(f);
         free(buf);
-        return err_set(GDPR_ESTORAGE, "path: cannot read '%.256s'", path);
+        return gdpr__err_set(GDPR_ESTORAGE, "path: cannot read '%.256s'", path);
     }
     fclose(f);
     buf[n] = '\0';
     if (n > max) {
         free(buf);
-        return err_set(GDPR_EINVAL, "%.256s: larger than %zu bytes", path, max);
+        return gdpr__err_set(GDPR_EINVAL, "%.256s: larger than %zu bytes", path, max);
     }
     if (strlen(buf) != n) {
         free(buf);
-        return err_set(GDPR_EINVAL, "%.256s: holds a NUL byte", path);
+        return gdpr__err_set(GDPR_EINVAL, "%.256s: holds a NUL byte", path);
     }
     *out = buf;
     return GDPR_OK;

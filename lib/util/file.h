@@ -12,6 +12,6 @@
  * exist; GDPR_EINVAL when the name is too long, the file is larger than
  * `max` bytes or holds a NUL byte; GDPR_ESTORAGE when it cannot be opened
  * or read; GDPR_ENOMEM. *out is NULL on any failure. */
-int text_read_file(const char *path, size_t max, char **out);
+int gdpr_text__read_file(const char *path, size_t max, char **out);
 
 #endif

@@ -29,8 +29,8 @@ dup_or_null(const char *s, int *failed)
 }
 
 json_node *
-json_node_add(json_node *parent, json_type type, const char *key,
-              const char *text, int64_t integer, double real)
+gdpr_json__node_add(json_node *parent, json_type type, const char *key, const char *text,
+                    int64_t integer, double real)
 {
     json_node *n = calloc(1, sizeof *n);
     int failed = 0;
@@ -61,7 +61,7 @@ json_node_add(json_node *parent, json_type type, const char *key,
 }
 
 void
-json_free(json_node *root)
+gdpr_json__free(json_node *root)
 {
     json_node *child, *next;
 
@@ -69,7 +69,7 @@ json_free(json_node *root)
         return;
     for (child = root->first; child; child = next) {
         next = child->next;
-        json_free(child);
+        gdpr_json__free(child);
     }
     free(root->key);
     free(root->text);
@@ -77,7 +77,7 @@ json_free(json_node *root)
 }
 
 const json_node *
-json_member(const json_node *obj, const char *key)
+gdpr_json__member(const json_node *obj, const char *key)
 {
     if (obj == NULL || obj->type != JSON_OBJECT)
         return NULL;
@@ -106,7 +106,7 @@ path_into(const json_node *n, char *buf, size_t size)
 }
 
 void
-json_path(const json_node *n, char *buf, size_t size)
+gdpr_json__path(const json_node *n, char *buf, size_t size)
 {
     if (size == 0)
         return;
@@ -115,11 +115,10 @@ json_path(const json_node *n, char *buf, size_t size)
 }
 
 const char *
-json_type_name(json_type t)
+gdpr_json__type_name(json_type t)
 {
     static const char *const names[] = {
-        "null", "true", "false", "an integer", "a real number",
-        "a string", "an array", "an object",
+        "null", "true", "false", "an integer", "a real number", "a string", "an array", "an object",
     };
     return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "?";
 }
@@ -137,8 +136,8 @@ typedef struct {
 static void
 skip_space(scanner *sc)
 {
-    while (sc->s[sc->pos] == ' ' || sc->s[sc->pos] == '\t' ||
-           sc->s[sc->pos] == '\n' || sc->s[sc->pos] == '\r')
+    while (sc->s[sc->pos] == ' ' || sc->s[sc->pos] == '\t' || sc->s[sc->pos] == '\n' ||
+           sc->s[sc->pos] == '\r')
         sc->pos++;
 }
 
@@ -278,13 +277,20 @@ scan_value(scanner *sc)
 {
     skip_space(sc);
     switch (sc->s[sc->pos]) {
-    case '{': return scan_container(sc, '}', 1);
-    case '[': return scan_container(sc, ']', 0);
-    case '"': return scan_string(sc);
-    case 't': return scan_word(sc, "true");
-    case 'f': return scan_word(sc, "false");
-    case 'n': return scan_word(sc, "null");
-    case '\0': return fail(sc, "unexpected end of text");
+    case '{':
+        return scan_container(sc, '}', 1);
+    case '[':
+        return scan_container(sc, ']', 0);
+    case '"':
+        return scan_string(sc);
+    case 't':
+        return scan_word(sc, "true");
+    case 'f':
+        return scan_word(sc, "false");
+    case 'n':
+        return scan_word(sc, "null");
+    case '\0':
+        return fail(sc, "unexpected end of text");
     default:
         if (sc->s[sc->pos] == '-' || (sc->s[sc->pos] >= '0' && sc->s[sc->pos] <= '9'))
             return scan_number(sc);
@@ -293,9 +299,9 @@ scan_value(scanner *sc)
 }
 
 int
-json_locate_error(const char *text, size_t *line, size_t *column, const char **why)
+gdpr_json__locate_error(const char *text, size_t *line, size_t *column, const char **why)
 {
-    scanner sc = { text, 0, NULL, 0 };
+    scanner sc = {text, 0, NULL, 0};
     int bad = scan_value(&sc);
 
     if (bad == 0) {
@@ -319,26 +325,26 @@ json_locate_error(const char *text, size_t *line, size_t *column, const char **w
 }
 
 int
-json_fail_v(const json_node *n, const char *origin, const char *fmt, va_list ap)
+gdpr_json__fail_v(const json_node *n, const char *origin, const char *fmt, va_list ap)
 {
     char path[256];
     char detail[384];
 
     vsnprintf(detail, sizeof detail, fmt, ap);
-    json_path(n, path, sizeof path);
+    gdpr_json__path(n, path, sizeof path);
     if (origin != NULL)
-        return err_set(GDPR_EINVAL, "%s: %s: %s", origin, path, detail);
-    return err_set(GDPR_EINVAL, "%s: %s", path, detail);
+        return gdpr__err_set(GDPR_EINVAL, "%s: %s: %s", origin, path, detail);
+    return gdpr__err_set(GDPR_EINVAL, "%s: %s", path, detail);
 }
 
 int
-json_fail_at(const json_node *n, const char *fmt, ...)
+gdpr_json__fail_at(const json_node *n, const char *fmt, ...)
 {
     va_list ap;
     int rc;
 
     va_start(ap, fmt);
-    rc = json_fail_v(n, NULL, fmt, ap);
+    rc = gdpr_json__fail_v(n, NULL, fmt, ap);
     va_end(ap);
     return rc;
 }

@@ -12,7 +12,7 @@
 #include "error.h"
 
 void
-jsonw_init(jsonw *w)
+gdpr_jsonw__init(jsonw *w)
 {
     memset(w, 0, sizeof *w);
 }
@@ -111,7 +111,7 @@ put_quoted(jsonw *w, const char *s)
 }
 
 void
-jsonw_object_begin(jsonw *w)
+gdpr_jsonw__object_begin(jsonw *w)
 {
     separate(w);
     put(w, "{", 1);
@@ -119,14 +119,14 @@ jsonw_object_begin(jsonw *w)
 }
 
 void
-jsonw_object_end(jsonw *w)
+gdpr_jsonw__object_end(jsonw *w)
 {
     put(w, "}", 1);
     w->comma = 1;
 }
 
 void
-jsonw_array_begin(jsonw *w)
+gdpr_jsonw__array_begin(jsonw *w)
 {
     separate(w);
     put(w, "[", 1);
@@ -134,14 +134,14 @@ jsonw_array_begin(jsonw *w)
 }
 
 void
-jsonw_array_end(jsonw *w)
+gdpr_jsonw__array_end(jsonw *w)
 {
     put(w, "]", 1);
     w->comma = 1;
 }
 
 void
-jsonw_key(jsonw *w, const char *key)
+gdpr_jsonw__key(jsonw *w, const char *key)
 {
     separate(w);
     put_quoted(w, key);
@@ -150,10 +150,10 @@ jsonw_key(jsonw *w, const char *key)
 }
 
 void
-jsonw_string(jsonw *w, const char *s)
+gdpr_jsonw__string(jsonw *w, const char *s)
 {
     if (s == NULL) {
-        jsonw_null(w);
+        gdpr_jsonw__null(w);
         return;
     }
     separate(w);
@@ -161,7 +161,7 @@ jsonw_string(jsonw *w, const char *s)
 }
 
 void
-jsonw_int64(jsonw *w, int64_t v)
+gdpr_jsonw__int64(jsonw *w, int64_t v)
 {
     char buf[24];
 
@@ -171,12 +171,12 @@ jsonw_int64(jsonw *w, int64_t v)
 }
 
 void
-jsonw_double(jsonw *w, double v)
+gdpr_jsonw__double(jsonw *w, double v)
 {
     char buf[40];
 
     if (!isfinite(v)) {
-        jsonw_null(w);
+        gdpr_jsonw__null(w);
         return;
     }
     separate(w);
@@ -188,86 +188,86 @@ jsonw_double(jsonw *w, double v)
 }
 
 void
-jsonw_bool(jsonw *w, int b)
+gdpr_jsonw__bool(jsonw *w, int b)
 {
     separate(w);
     put_str(w, b ? "true" : "false");
 }
 
 void
-jsonw_null(jsonw *w)
+gdpr_jsonw__null(jsonw *w)
 {
     separate(w);
     put_str(w, "null");
 }
 
 void
-jsonw_node(jsonw *w, const json_node *n)
+gdpr_jsonw__node(jsonw *w, const json_node *n)
 {
     if (n == NULL) {
-        jsonw_null(w);
+        gdpr_jsonw__null(w);
         return;
     }
     switch (n->type) {
     case JSON_NULL:
-        jsonw_null(w);
+        gdpr_jsonw__null(w);
         break;
     case JSON_TRUE:
-        jsonw_bool(w, 1);
+        gdpr_jsonw__bool(w, 1);
         break;
     case JSON_FALSE:
-        jsonw_bool(w, 0);
+        gdpr_jsonw__bool(w, 0);
         break;
     case JSON_INTEGER:
-        jsonw_int64(w, n->integer);
+        gdpr_jsonw__int64(w, n->integer);
         break;
     case JSON_REAL:
-        jsonw_double(w, n->real);
+        gdpr_jsonw__double(w, n->real);
         break;
     case JSON_TEXT:
-        jsonw_string(w, n->text);
+        gdpr_jsonw__string(w, n->text);
         break;
     case JSON_ARRAY:
-        jsonw_array_begin(w);
+        gdpr_jsonw__array_begin(w);
         for (const json_node *c = n->first; c != NULL; c = c->next)
-            jsonw_node(w, c);
-        jsonw_array_end(w);
+            gdpr_jsonw__node(w, c);
+        gdpr_jsonw__array_end(w);
         break;
     case JSON_OBJECT:
-        jsonw_object_begin(w);
+        gdpr_jsonw__object_begin(w);
         for (const json_node *c = n->first; c != NULL; c = c->next) {
-            jsonw_key(w, c->key ? c->key : "");
-            jsonw_node(w, c);
+            gdpr_jsonw__key(w, c->key ? c->key : "");
+            gdpr_jsonw__node(w, c);
         }
-        jsonw_object_end(w);
+        gdpr_jsonw__object_end(w);
         break;
     }
 }
 
 int
-jsonw_finish(jsonw *w, char **out, size_t *len_out)
+gdpr_jsonw__finish(jsonw *w, char **out, size_t *len_out)
 {
     *out = NULL;
     if (w->failed) {
-        jsonw_free(w);
-        return err_set(GDPR_ENOMEM, "out of memory writing JSON");
+        gdpr_jsonw__free(w);
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory writing JSON");
     }
     if (w->buf == NULL)
         put(w, "", 0);
     if (w->failed) {
-        jsonw_free(w);
-        return err_set(GDPR_ENOMEM, "out of memory writing JSON");
+        gdpr_jsonw__free(w);
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory writing JSON");
     }
     *out = w->buf;
     if (len_out)
         *len_out = w->len;
-    jsonw_init(w);
+    gdpr_jsonw__init(w);
     return GDPR_OK;
 }
 
 void
-jsonw_free(jsonw *w)
+gdpr_jsonw__free(jsonw *w)
 {
     free(w->buf);
-    jsonw_init(w);
+    gdpr_jsonw__init(w);
 }

@@ -5,7 +5,7 @@
  *
  * A growable buffer; calls append in document order and place commas
  * themselves. Out of memory is remembered and reported once, by
- * jsonw_finish, so a builder can write without checking every call.
+ * gdpr_jsonw__finish, so a builder can write without checking every call.
  * Strings are escaped as RFC 8259 requires ('"', '\\', control characters
  * as \n, \t ... or \u00XX); other bytes, UTF-8 included, are copied as
  * they are.
@@ -23,31 +23,31 @@ typedef struct {
     char *buf;
     size_t len, cap;
     int comma;  /* a value was written at this level: the next one needs ',' */
-    int failed; /* an allocation failed: jsonw_finish reports it */
+    int failed; /* an allocation failed: gdpr_jsonw__finish reports it */
 } jsonw;
 
-void jsonw_init(jsonw *w);
-void jsonw_object_begin(jsonw *w);
-void jsonw_object_end(jsonw *w);
-void jsonw_array_begin(jsonw *w);
-void jsonw_array_end(jsonw *w);
+void gdpr_jsonw__init(jsonw *w);
+void gdpr_jsonw__object_begin(jsonw *w);
+void gdpr_jsonw__object_end(jsonw *w);
+void gdpr_jsonw__array_begin(jsonw *w);
+void gdpr_jsonw__array_end(jsonw *w);
 /* A member name; the next call writes its value. */
-void jsonw_key(jsonw *w, const char *key);
+void gdpr_jsonw__key(jsonw *w, const char *key);
 /* A string; NULL writes null. */
-void jsonw_string(jsonw *w, const char *s);
-void jsonw_int64(jsonw *w, int64_t v);
+void gdpr_jsonw__string(jsonw *w, const char *s);
+void gdpr_jsonw__int64(jsonw *w, int64_t v);
 /* A number as SQLite prints one ("8.0", "0.75"); not finite: null. */
-void jsonw_double(jsonw *w, double v);
-void jsonw_bool(jsonw *w, int b);
-void jsonw_null(jsonw *w);
+void gdpr_jsonw__double(jsonw *w, double v);
+void gdpr_jsonw__bool(jsonw *w, int b);
+void gdpr_jsonw__null(jsonw *w);
 /* A parsed value (and everything under it) as JSON; NULL writes null. */
-void jsonw_node(jsonw *w, const json_node *n);
+void gdpr_jsonw__node(jsonw *w, const json_node *n);
 
 /* Hand over the text (NUL-terminated, malloc'd; *len_out may be NULL) and
  * reset the writer: GDPR_OK, or GDPR_ENOMEM if any append failed (nothing
  * handed over). */
-int jsonw_finish(jsonw *w, char **out, size_t *len_out);
+int gdpr_jsonw__finish(jsonw *w, char **out, size_t *len_out);
 /* Drop the text (after an error elsewhere). */
-void jsonw_free(jsonw *w);
+void gdpr_jsonw__free(jsonw *w);
 
 #endif

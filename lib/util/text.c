@@ -11,7 +11,7 @@
 #include "error.h"
 
 int
-utf8_check(const char *s, size_t len, size_t *bad_at)
+gdpr__utf8_check(const char *s, size_t len, size_t *bad_at)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
@@ -44,8 +44,8 @@ utf8_check(const char *s, size_t len, size_t *bad_at)
                 goto bad;
             cp = (cp << 6) | (p[i + k] & 0x3Fu);
         }
-        if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) ||
-            cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) || cp > 0x10FFFF ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
             goto bad;
         i += need + 1;
     }
@@ -63,29 +63,29 @@ text_check_present(const char *field, const char *value, size_t max)
     size_t bad;
 
     if (len == 0)
-        return err_set(GDPR_EINVAL, "%s: must not be empty", field);
+        return gdpr__err_set(GDPR_EINVAL, "%s: must not be empty", field);
     if (len > max)
-        return err_set(GDPR_EINVAL, "%s: longer than %zu bytes", field, max);
-    if (utf8_check(value, len, &bad) != 0)
-        return err_set(GDPR_EINVAL, "%s: not valid UTF-8 (byte %zu)", field, bad);
+        return gdpr__err_set(GDPR_EINVAL, "%s: longer than %zu bytes", field, max);
+    if (gdpr__utf8_check(value, len, &bad) != 0)
+        return gdpr__err_set(GDPR_EINVAL, "%s: not valid UTF-8 (byte %zu)", field, bad);
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)value[i];
         if (c < 0x20 || c == 0x7F)
-            return err_set(GDPR_EINVAL, "%s: control character at byte %zu", field, i);
+            return gdpr__err_set(GDPR_EINVAL, "%s: control character at byte %zu", field, i);
     }
     return GDPR_OK;
 }
 
 int
-text_check(const char *field, const char *value, size_t max)
+gdpr_text__check(const char *field, const char *value, size_t max)
 {
     if (value == NULL)
-        return err_set(GDPR_EINVAL, "%s: must not be NULL", field);
+        return gdpr__err_set(GDPR_EINVAL, "%s: must not be NULL", field);
     return text_check_present(field, value, max);
 }
 
 int
-text_check_optional(const char *field, const char *value, size_t max)
+gdpr_text__check_optional(const char *field, const char *value, size_t max)
 {
     if (value == NULL)
         return GDPR_OK;
@@ -93,7 +93,7 @@ text_check_optional(const char *field, const char *value, size_t max)
 }
 
 void
-hex_encode(const unsigned char *in, size_t len, char *out)
+gdpr__hex_encode(const unsigned char *in, size_t len, char *out)
 {
     static const char digits[] = "0123456789abcdef";
 
@@ -117,7 +117,7 @@ hex_value(char c)
 }
 
 int
-hex_decode(const char *in, unsigned char *out, size_t len)
+gdpr__hex_decode(const char *in, unsigned char *out, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         int hi = hex_value(in[2 * i]);
@@ -130,13 +130,13 @@ hex_decode(const char *in, unsigned char *out, size_t len)
 }
 
 char *
-text_dup(const char *s)
+gdpr_text__dup(const char *s)
 {
     size_t len = strlen(s) + 1;
     char *copy = malloc(len);
 
     if (copy == NULL) {
-        err_set(GDPR_ENOMEM, "out of memory copying %zu bytes", len);
+        gdpr__err_set(GDPR_ENOMEM, "out of memory copying %zu bytes", len);
         return NULL;
     }
     memcpy(copy, s, len);
@@ -144,10 +144,10 @@ text_dup(const char *s)
 }
 
 int
-text_check_id(const char *field, const char *what, int64_t id)
+gdpr_text__check_id(const char *field, const char *what, int64_t id)
 {
     if (id <= 0)
-        return err_set(GDPR_EINVAL, "%s: %lld is not %s (ids start at 1)", field, (long long)id,
-                       what);
+        return gdpr__err_set(GDPR_EINVAL, "%s: %lld is not %s (ids start at 1)", field,
+                             (long long)id, what);
     return GDPR_OK;
 }

@@ -10,28 +10,28 @@
 
 /* 0 if `s[0..len)` is well-formed UTF-8 (no overlongs, no surrogates, max
  * U+10FFFF); otherwise -1 and the offset of the first bad byte. */
-int utf8_check(const char *s, size_t len, size_t *bad_at);
+int gdpr__utf8_check(const char *s, size_t len, size_t *bad_at);
 
 /* Check a name-like argument: not NULL, not empty, at most `max` bytes,
  * UTF-8, no control characters. Returns GDPR_OK or GDPR_EINVAL with a
  * message naming `field`. */
-int text_check(const char *field, const char *value, size_t max);
+int gdpr_text__check(const char *field, const char *value, size_t max);
 
-/* As text_check, but NULL is allowed (optional field). */
-int text_check_optional(const char *field, const char *value, size_t max);
+/* As gdpr_text__check, but NULL is allowed (optional field). */
+int gdpr_text__check_optional(const char *field, const char *value, size_t max);
 
 /* Check an id argument: ids start at 1. GDPR_EINVAL otherwise, with the
  * message "<field>: <id> is not <what> (ids start at 1)", `what` being e.g.
  * "a record id". */
-int text_check_id(const char *field, const char *what, int64_t id);
+int gdpr_text__check_id(const char *field, const char *what, int64_t id);
 
 /* Lowercase hex of `len` bytes into `out` (2*len+1 bytes). */
-void hex_encode(const unsigned char *in, size_t len, char *out);
+void gdpr__hex_encode(const unsigned char *in, size_t len, char *out);
 
 /* Decode exactly `len` bytes from 2*len hex digits; -1 on a bad digit. */
-int hex_decode(const char *in, unsigned char *out, size_t len);
+int gdpr__hex_decode(const char *in, unsigned char *out, size_t len);
 
-/* strdup that reports GDPR_ENOMEM through err_set; NULL on failure. */
-char *text_dup(const char *s);
+/* strdup that reports GDPR_ENOMEM through gdpr__err_set; NULL on failure. */
+char *gdpr_text__dup(const char *s);
 
 #endif

@@ -25,11 +25,11 @@ static int
 check_value(const void *value, size_t len)
 {
     if (value == NULL && len > 0)
-        return err_set(GDPR_EINVAL, "value: NULL with len %zu (NULL is allowed only with len 0)",
-                       len);
+        return gdpr__err_set(GDPR_EINVAL,
+                             "value: NULL with len %zu (NULL is allowed only with len 0)", len);
     if (len > GDPR_VAULT_VALUE_MAX)
-        return err_set(GDPR_EINVAL, "len: %zu bytes, a vault value holds at most %u", len,
-                       GDPR_VAULT_VALUE_MAX);
+        return gdpr__err_set(GDPR_EINVAL, "len: %zu bytes, a vault value holds at most %u", len,
+                             GDPR_VAULT_VALUE_MAX);
     return GDPR_OK;
 }
 
@@ -39,24 +39,26 @@ check_item(const gdpr_vault_item *item)
     int rc;
 
     if (item == NULL)
-        return err_set(GDPR_EINVAL, "item: must not be NULL");
+        return gdpr__err_set(GDPR_EINVAL, "item: must not be NULL");
     if (item->version == 0 || item->version > GDPR_VAULT_ITEM_VERSION)
-        return err_set(GDPR_EVERSION, "item.version: %u is not a known item version (1..%u)",
-                       item->version, GDPR_VAULT_ITEM_VERSION);
-    rc = text_check("subject", item->subject, GDPR_NAME_MAX);
+        return gdpr__err_set(GDPR_EVERSION, "item.version: %u is not a known item version (1..%u)",
+                             item->version, GDPR_VAULT_ITEM_VERSION);
+    rc = gdpr_text__check("subject", item->subject, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = text_check("category", item->category, GDPR_NAME_MAX);
+        rc = gdpr_text__check("category", item->category, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = text_check("purpose", item->purpose, GDPR_NAME_MAX);
+        rc = gdpr_text__check("purpose", item->purpose, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = text_check_optional("field", item->field, GDPR_NAME_MAX);
+        rc = gdpr_text__check_optional("field", item->field, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = text_check_optional("source", item->source, GDPR_NAME_MAX);
+        rc = gdpr_text__check_optional("source", item->source, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
         rc = check_value(item->value, item->len);
     if (rc == GDPR_OK && (item->collected < 0 || item->collected > CAL_MAX_TIME))
-        rc = err_set(GDPR_EINVAL, "collected: %lld is not a time between 1970 and 9999 "
-                     "(0: now)", (long long)item->collected);
+        rc = gdpr__err_set(GDPR_EINVAL,
+                           "collected: %lld is not a time between 1970 and 9999 "
+                           "(0: now)",
+                           (long long)item->collected);
     return rc;
 }
 
@@ -65,32 +67,36 @@ static int
 check_against_policy(const policy_model *p, const char *category, const char *purpose,
                      const policy_category **cat_out)
 {
-    const policy_category *cat = policy_find_category(p, category);
-    const policy_purpose *pur = policy_find_purpose(p, purpose);
+    const policy_category *cat = gdpr_policy__find_category(p, category);
+    const policy_purpose *pur = gdpr_policy__find_purpose(p, purpose);
 
     if (cat == NULL)
-        return err_set(GDPR_EINVAL, "category: '%.64s' is not a category of the policy", category);
+        return gdpr__err_set(GDPR_EINVAL, "category: '%.64s' is not a category of the policy",
+                             category);
     if (pur == NULL)
-        return err_set(GDPR_EINVAL, "purpose: '%.64s' is not a purpose of the policy", purpose);
+        return gdpr__err_set(GDPR_EINVAL, "purpose: '%.64s' is not a purpose of the policy",
+                             purpose);
     for (size_t i = 0; i < pur->n_categories; i++) {
         if (strcmp(pur->categories[i], category) == 0) {
             *cat_out = cat;
             return GDPR_OK;
         }
     }
-    return err_set(GDPR_EINVAL, "category: '%.64s' is not a category of purpose '%.64s' "
-                   "(the policy does not list it for that purpose)", category, purpose);
+    return gdpr__err_set(GDPR_EINVAL,
+                         "category: '%.64s' is not a category of purpose '%.64s' "
+                         "(the policy does not list it for that purpose)",
+                         category, purpose);
 }
 
 GDPR_API int
 gdpr_vault_item_init(gdpr_vault_item *item, unsigned int version)
 {
-    err_clear();
+    gdpr__err_clear();
     if (item == NULL)
-        return err_set(GDPR_EINVAL, "item: must not be NULL");
+        return gdpr__err_set(GDPR_EINVAL, "item: must not be NULL");
     if (version == 0 || version > GDPR_VAULT_ITEM_VERSION)
-        return err_set(GDPR_EVERSION, "version: %u is not a known item version (1..%u)", version,
-                       GDPR_VAULT_ITEM_VERSION);
+        return gdpr__err_set(GDPR_EVERSION, "version: %u is not a known item version (1..%u)",
+                             version, GDPR_VAULT_ITEM_VERSION);
     memset(item, 0, sizeof *item);
     item->version = version;
     return GDPR_OK;
@@ -105,7 +111,7 @@ put_sealed(gdpr_engine *eng, const gdpr_vault_item *item, const policy_category 
     uint8_t small[SMALL_VALUE + CRYPTO_SEAL_OVERHEAD];
     uint8_t *sealed = small;
     store_vault_row row;
-    int64_t now = engine_now(eng);
+    int64_t now = gdpr_engine__now(eng);
     int rc;
 
     memset(&row, 0, sizeof row);
@@ -115,9 +121,9 @@ put_sealed(gdpr_engine *eng, const gdpr_vault_item *item, const policy_category 
     if (item->len > SMALL_VALUE) {
         sealed = malloc(item->len + CRYPTO_SEAL_OVERHEAD);
         if (sealed == NULL)
-            return err_set(GDPR_ENOMEM, "out of memory sealing %zu bytes", item->len);
+            return gdpr__err_set(GDPR_ENOMEM, "out of memory sealing %zu bytes", item->len);
     }
-    rc = record_seal(eng, hash, row.id, item->category, item->value, item->len, sealed);
+    rc = gdpr_record__seal(eng, hash, row.id, item->category, item->value, item->len, sealed);
     row.subject = hash;
     row.category = item->category;
     row.purpose = item->purpose;
@@ -130,9 +136,9 @@ put_sealed(gdpr_engine *eng, const gdpr_vault_item *item, const policy_category 
     row.value = sealed;
     row.value_len = item->len + CRYPTO_SEAL_OVERHEAD;
     if (rc == GDPR_OK)
-        rc = schedule_record(eng, &row); /* due time (lib/retention.c) */
+        rc = gdpr_schedule__record(eng, &row); /* due time (lib/retention.c) */
     if (rc == GDPR_OK)
-        rc = store_vault_insert(eng->st, &row);
+        rc = gdpr_store__vault_insert(eng->st, &row);
     if (sealed != small)
         free(sealed);
     if (rc == GDPR_OK)
@@ -147,28 +153,29 @@ put_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_vault_item *item,
     uint8_t hash[CRYPTO_HASH_BYTES];
     int64_t subject_id = 0;
     char ref[48];
-    int rc = engine_require_policy(eng);
+    int rc = gdpr_engine__require_policy(eng);
 
     if (rc == GDPR_OK)
         rc = check_against_policy(eng->policy, item->category, item->purpose, &cat);
     if (rc == GDPR_OK)
-        rc = engine_subject_hash(eng, item->subject, hash);
+        rc = gdpr_engine__subject_hash(eng, item->subject, hash);
     if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_VAULT_PUT, hash);
+        rc = gdpr_engine__authorize(eng, who, PERM_VAULT_PUT, hash);
     if (rc == GDPR_OK)
-        rc = engine_begin(eng);
+        rc = gdpr_engine__begin(eng);
     if (rc != GDPR_OK)
         return rc;
     /* Known subjects are the common case: spare ensure's second HMAC. */
-    rc = store_subject_find(eng->st, hash, &subject_id);
+    rc = gdpr_store__subject_find(eng->st, hash, &subject_id);
     if (rc == GDPR_ENOTFOUND)
-        rc = engine_subject_ensure(eng, item->subject, hash, NULL, NULL);
+        rc = gdpr_engine__subject_ensure(eng, item->subject, hash, NULL, NULL);
     if (rc == GDPR_OK)
         rc = put_sealed(eng, item, cat, hash, id_out);
     snprintf(ref, sizeof ref, "record %lld", (long long)*id_out);
     if (rc == GDPR_OK)
-        rc = audit_append(eng, who, permission_name(PERM_VAULT_PUT), hash, GDPR_OK, ref);
-    return engine_end(eng, rc);
+        rc =
+            gdpr_audit__append(eng, who, gdpr_permission__name(PERM_VAULT_PUT), hash, GDPR_OK, ref);
+    return gdpr_engine__end(eng, rc);
 }
 
 GDPR_API int
@@ -180,16 +187,16 @@ gdpr_vault_put_item(gdpr_engine *eng, const gdpr_actor *who, const gdpr_vault_it
 
     if (record_out)
         *record_out = 0;
-    rc = engine_enter(eng, who);
+    rc = gdpr_engine__enter(eng, who);
     if (rc == GDPR_OK)
         rc = check_item(item);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     rc = put_locked(eng, who, item, &id);
     if (rc == GDPR_OK && record_out)
         *record_out = id;
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 GDPR_API int
@@ -222,11 +229,12 @@ copy_sealed(const store_vault_row *row, void *ctx)
 {
     sealed_copy *c = ctx;
 
-    shred_record_copy(row, &c->owner);
+    gdpr_shred__record_copy(row, &c->owner);
     c->id = row->id;
     c->sealed = malloc(row->value_len > 0 ? row->value_len : 1);
     if (c->sealed == NULL)
-        return err_set(GDPR_ENOMEM, "out of memory reading a %zu-byte record", row->value_len);
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory reading a %zu-byte record",
+                             row->value_len);
     memcpy(c->sealed, row->value, row->value_len);
     c->sealed_len = row->value_len;
     return 0;
@@ -241,14 +249,14 @@ open_copy(gdpr_engine *eng, const sealed_copy *c, void **value_out, size_t *len_
     int rc;
 
     if (plain == NULL)
-        return err_set(GDPR_ENOMEM, "out of memory for a %zu-byte value", len);
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory for a %zu-byte value", len);
     memset(&row, 0, sizeof row);
     row.id = c->id;
     row.subject = c->owner.hash;
     row.category = c->owner.category;
     row.value = c->sealed;
     row.value_len = c->sealed_len;
-    rc = record_open(eng, &row, plain);
+    rc = gdpr_record__open(eng, &row, plain);
     if (rc != GDPR_OK) {
         free(plain);
         return rc;
@@ -269,28 +277,28 @@ gdpr_vault_get(gdpr_engine *eng, const gdpr_actor *who, int64_t record, void **v
         *value_out = NULL;
     if (len_out)
         *len_out = 0;
-    rc = engine_enter(eng, who);
+    rc = gdpr_engine__enter(eng, who);
     if (rc == GDPR_OK && value_out == NULL)
-        rc = err_set(GDPR_EINVAL, "value_out: must not be NULL");
+        rc = gdpr__err_set(GDPR_EINVAL, "value_out: must not be NULL");
     if (rc == GDPR_OK && len_out == NULL)
-        rc = err_set(GDPR_EINVAL, "len_out: must not be NULL");
+        rc = gdpr__err_set(GDPR_EINVAL, "len_out: must not be NULL");
     if (rc == GDPR_OK)
-        rc = text_check_id("record", "a record id", record);
+        rc = gdpr_text__check_id("record", "a record id", record);
     if (rc != GDPR_OK)
         return rc;
     memset(&copy, 0, sizeof copy);
-    engine_lock(eng);
-    rc = engine_require_policy(eng);
+    gdpr_engine__lock(eng);
+    rc = gdpr_engine__require_policy(eng);
     if (rc == GDPR_OK)
-        rc = store_vault_get(eng->st, record, copy_sealed, &copy);
+        rc = gdpr_store__vault_get(eng->st, record, copy_sealed, &copy);
     if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_VAULT_GET, copy.owner.hash);
+        rc = gdpr_engine__authorize(eng, who, PERM_VAULT_GET, copy.owner.hash);
     if (rc == GDPR_OK)
-        rc = record_check(eng, &copy.owner.row, RECORD_READ, NULL);
+        rc = gdpr_record__check(eng, &copy.owner.row, RECORD_READ, NULL);
     if (rc == GDPR_OK)
         rc = open_copy(eng, &copy, value_out, len_out);
     free(copy.sealed);
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 static int
@@ -300,30 +308,30 @@ rectify_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t record, const vo
     shred_record owner;
     uint8_t *sealed;
     char ref[48];
-    int rc = engine_require_policy(eng);
+    int rc = gdpr_engine__require_policy(eng);
 
     if (rc == GDPR_OK)
-        rc = store_vault_get(eng->st, record, shred_record_copy, &owner);
+        rc = gdpr_store__vault_get(eng->st, record, gdpr_shred__record_copy, &owner);
     if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_VAULT_RECTIFY, owner.hash);
+        rc = gdpr_engine__authorize(eng, who, PERM_VAULT_RECTIFY, owner.hash);
     if (rc == GDPR_OK)
-        rc = record_check(eng, &owner.row, RECORD_CHANGE, NULL);
+        rc = gdpr_record__check(eng, &owner.row, RECORD_CHANGE, NULL);
     if (rc != GDPR_OK)
         return rc;
     sealed = malloc(len + CRYPTO_SEAL_OVERHEAD);
     if (sealed == NULL)
-        return err_set(GDPR_ENOMEM, "out of memory sealing %zu bytes", len);
-    rc = engine_begin(eng);
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory sealing %zu bytes", len);
+    rc = gdpr_engine__begin(eng);
     if (rc == GDPR_OK) {
-        rc = record_seal(eng, owner.hash, record, owner.category, value, len, sealed);
+        rc = gdpr_record__seal(eng, owner.hash, record, owner.category, value, len, sealed);
         if (rc == GDPR_OK)
-            rc = store_vault_update_value(eng->st, record, sealed, len + CRYPTO_SEAL_OVERHEAD,
-                                          engine_now(eng));
+            rc = gdpr_store__vault_update_value(eng->st, record, sealed, len + CRYPTO_SEAL_OVERHEAD,
+                                                gdpr_engine__now(eng));
         snprintf(ref, sizeof ref, "record %lld", (long long)record);
         if (rc == GDPR_OK)
-            rc = audit_append(eng, who, permission_name(PERM_VAULT_RECTIFY), owner.hash, GDPR_OK,
-                              ref);
-        rc = engine_end(eng, rc);
+            rc = gdpr_audit__append(eng, who, gdpr_permission__name(PERM_VAULT_RECTIFY), owner.hash,
+                                    GDPR_OK, ref);
+        rc = gdpr_engine__end(eng, rc);
     }
     free(sealed);
     return rc;
@@ -335,16 +343,16 @@ gdpr_vault_rectify(gdpr_engine *eng, const gdpr_actor *who, int64_t record, cons
 {
     int rc;
 
-    rc = engine_enter(eng, who);
+    rc = gdpr_engine__enter(eng, who);
     if (rc == GDPR_OK)
-        rc = text_check_id("record", "a record id", record);
+        rc = gdpr_text__check_id("record", "a record id", record);
     if (rc == GDPR_OK)
         rc = check_value(value, len);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     rc = rectify_locked(eng, who, record, value, len);
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 static int
@@ -352,29 +360,30 @@ delete_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t record)
 {
     shred_record owner;
     char ref[48];
-    int rc = engine_require_policy(eng);
+    int rc = gdpr_engine__require_policy(eng);
 
     if (rc == GDPR_OK)
-        rc = store_vault_get(eng->st, record, shred_record_copy, &owner);
+        rc = gdpr_store__vault_get(eng->st, record, gdpr_shred__record_copy, &owner);
     if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_VAULT_DELETE, owner.hash);
+        rc = gdpr_engine__authorize(eng, who, PERM_VAULT_DELETE, owner.hash);
     if (rc == GDPR_OK)
-        rc = record_check(eng, &owner.row, RECORD_DELETE, NULL);
+        rc = gdpr_record__check(eng, &owner.row, RECORD_DELETE, NULL);
     if (rc == GDPR_OK)
-        rc = engine_begin(eng);
+        rc = gdpr_engine__begin(eng);
     if (rc != GDPR_OK)
         return rc;
     /* Through core, so the last record of a partly erased subject takes
      * the subject and its key with it. */
-    rc = shred_record_delete(eng, &owner.row, engine_now(eng));
+    rc = gdpr_shred__record_delete(eng, &owner.row, gdpr_engine__now(eng));
     snprintf(ref, sizeof ref, "record %lld", (long long)record);
     if (rc == GDPR_OK)
-        rc = audit_append(eng, who, permission_name(PERM_VAULT_DELETE), owner.hash, GDPR_OK, ref);
-    rc = engine_end(eng, rc);
+        rc = gdpr_audit__append(eng, who, gdpr_permission__name(PERM_VAULT_DELETE), owner.hash,
+                                GDPR_OK, ref);
+    rc = gdpr_engine__end(eng, rc);
     /* Destroy a key that delete queued; inside a host batch gdpr_commit()
      * does it. A busy scrub is retried by the next erasure call. */
-    if (rc == GDPR_OK && !eng->batch && shred_finish(eng) == GDPR_EBUSY)
-        err_clear();
+    if (rc == GDPR_OK && !eng->batch && gdpr_shred__finish(eng) == GDPR_EBUSY)
+        gdpr__err_clear();
     return rc;
 }
 
@@ -383,14 +392,14 @@ gdpr_vault_delete(gdpr_engine *eng, const gdpr_actor *who, int64_t record)
 {
     int rc;
 
-    rc = engine_enter(eng, who);
+    rc = gdpr_engine__enter(eng, who);
     if (rc == GDPR_OK)
-        rc = text_check_id("record", "a record id", record);
+        rc = gdpr_text__check_id("record", "a record id", record);
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     rc = delete_locked(eng, who, record);
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 GDPR_API int
@@ -398,14 +407,15 @@ gdpr_vault_checkpoint(gdpr_engine *eng)
 {
     int rc;
 
-    if (engine_check_eng(eng) != GDPR_OK)
+    if (gdpr_engine__check_eng(eng) != GDPR_OK)
         return GDPR_EINVAL;
-    engine_lock(eng);
+    gdpr_engine__lock(eng);
     if (eng->batch)
-        return engine_unlock(eng, err_set(GDPR_ESTATE, "checkpoint: not inside a batch; commit "
-                                          "or roll back first"));
-    rc = store_scrub(eng->st);
-    return engine_unlock(eng, rc);
+        return gdpr_engine__unlock(eng, gdpr__err_set(GDPR_ESTATE,
+                                                      "checkpoint: not inside a batch; commit "
+                                                      "or roll back first"));
+    rc = gdpr_store__scrub(eng->st);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 /* --- iteration --------------------------------------------------------- */
@@ -430,27 +440,27 @@ foreach_one(const store_vault_row *row, void *ctx)
     record_limit lim;
 
     /* Values gdpr_vault_get() refuses are not handed out here either. */
-    rc = record_limit_of(f->eng, row, RECORD_READ, f->now, 0, &lim);
+    rc = gdpr_record__limit_of(f->eng, row, RECORD_READ, f->now, 0, &lim);
     if (rc != GDPR_OK)
         return rc;
     if (lim.kind != RECORD_FREE)
         return 0;
     if (row->value_len < CRYPTO_SEAL_OVERHEAD)
-        return err_set(GDPR_ECORRUPT, "vault record %lld: sealed value too short",
-                       (long long)row->id);
+        return gdpr__err_set(GDPR_ECORRUPT, "vault record %lld: sealed value too short",
+                             (long long)row->id);
     len = row->value_len - CRYPTO_SEAL_OVERHEAD;
     if (len + 1 > f->cap) {
         uint8_t *grown = malloc(len + 1);
         if (grown == NULL)
-            return err_set(GDPR_ENOMEM, "out of memory for a %zu-byte value", len);
+            return gdpr__err_set(GDPR_ENOMEM, "out of memory for a %zu-byte value", len);
         if (f->buf) {
-            crypto_wipe(f->buf, f->cap);
+            gdpr_crypto__wipe(f->buf, f->cap);
             free(f->buf);
         }
         f->buf = grown;
         f->cap = len + 1;
     }
-    rc = record_open(f->eng, row, f->buf);
+    rc = gdpr_record__open(f->eng, row, f->buf);
     if (rc != GDPR_OK)
         return rc;
     rec.id = row->id;
@@ -466,38 +476,38 @@ foreach_one(const store_vault_row *row, void *ctx)
     rec.value = f->buf;
     rec.len = len;
     stop = f->fn(&rec, f->ctx);
-    crypto_wipe(f->buf, len);
+    gdpr_crypto__wipe(f->buf, len);
     if (stop != 0)
-        return err_set(GDPR_ECALLBACK, "fn: stopped at record %lld (returned %d)",
-                       (long long)row->id, stop);
+        return gdpr__err_set(GDPR_ECALLBACK, "fn: stopped at record %lld (returned %d)",
+                             (long long)row->id, stop);
     return 0;
 }
 
 GDPR_API int
-gdpr_vault_foreach(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
-                   gdpr_vault_fn fn, void *ctx)
+gdpr_vault_foreach(gdpr_engine *eng, const gdpr_actor *who, const char *subject, gdpr_vault_fn fn,
+                   void *ctx)
 {
     uint8_t hash[CRYPTO_HASH_BYTES];
-    foreach_ctx f = { eng, 0, fn, ctx, NULL, 0 };
+    foreach_ctx f = {eng, 0, fn, ctx, NULL, 0};
     int rc;
 
-    rc = engine_enter_subject(eng, who, subject);
+    rc = gdpr_engine__enter_subject(eng, who, subject);
     if (rc == GDPR_OK && fn == NULL)
-        rc = err_set(GDPR_EINVAL, "fn: must not be NULL");
+        rc = gdpr__err_set(GDPR_EINVAL, "fn: must not be NULL");
     if (rc != GDPR_OK)
         return rc;
-    engine_lock(eng);
-    f.now = engine_now(eng);
-    rc = engine_require_policy(eng);
+    gdpr_engine__lock(eng);
+    f.now = gdpr_engine__now(eng);
+    rc = gdpr_engine__require_policy(eng);
     if (rc == GDPR_OK)
-        rc = engine_subject_hash(eng, subject, hash);
+        rc = gdpr_engine__subject_hash(eng, subject, hash);
     if (rc == GDPR_OK)
-        rc = engine_authorize(eng, who, PERM_VAULT_GET, hash);
+        rc = gdpr_engine__authorize(eng, who, PERM_VAULT_GET, hash);
     if (rc == GDPR_OK)
-        rc = store_vault_foreach(eng->st, hash, foreach_one, &f);
+        rc = gdpr_store__vault_foreach(eng->st, hash, foreach_one, &f);
     if (f.buf) {
-        crypto_wipe(f.buf, f.cap);
+        gdpr_crypto__wipe(f.buf, f.cap);
         free(f.buf);
     }
-    return engine_unlock(eng, rc);
+    return gdpr_engine__unlock(eng, rc);
 }

@@ -32,11 +32,12 @@
 
 #define BATCH 10000L
 
-static const unsigned char key[32] = { 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 11, 12, 13, 14, 15, 16,
-                                       17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32 };
-static const gdpr_actor agent = { "bench", "agent" };
-static const gdpr_actor dpo = { "bench", "dpo" };
-static const char *const purposes[3] = { "marketing", "newsletter", "accessibility" };
+static const unsigned char key[32] = {9,  8,  7,  6,  5,  4,  3,  2,  1,  0,  11,
+                                      12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+                                      23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+static const gdpr_actor agent = {"bench", "agent"};
+static const gdpr_actor dpo = {"bench", "dpo"};
+static const char *const purposes[3] = {"marketing", "newsletter", "accessibility"};
 static const char proof58[] = "call 2026-01-01 10:02:11 recording R-000123456 agent 7 yes";
 
 static void
@@ -129,8 +130,10 @@ open_raw(const char *name)
 
     snprintf(path, sizeof path, "%s/%s.db", bench_tmpdir(), name);
     if (sqlite3_open(path, &db) != SQLITE_OK ||
-        sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                         "PRAGMA secure_delete=ON", NULL, NULL, NULL) != SQLITE_OK) {
+        sqlite3_exec(db,
+                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                     "PRAGMA secure_delete=ON",
+                     NULL, NULL, NULL) != SQLITE_OK) {
         fprintf(stderr, "raw sqlite open failed\n");
         exit(1);
     }
@@ -211,18 +214,25 @@ raw_record(sqlite3 *db, long n, long subjects, int with_proof, long first_id)
     RAND_bytes(sha, sizeof sha);
     RAND_bytes(mac, sizeof mac);
     RAND_bytes(sealed, sizeof sealed);
-    sql_ok(sqlite3_prepare_v2(db, "INSERT INTO consent(id, subject, at, purpose, state, notice,"
+    sql_ok(sqlite3_prepare_v2(db,
+                              "INSERT INTO consent(id, subject, at, purpose, state, notice,"
                               " notice_version, notice_sha256, policy_version, channel, actor,"
                               " expires, recipient, recipient_sealed, proof, flags, receipt)"
                               " VALUES(?1, ?2, ?3, 'newsletter', 3, 'marketing-v2', '2', ?4, 1,"
                               " 'web', 'bench', 0, '', NULL, ?5, 0,"
-                              " '0b7f1c2e-1a2b-4c3d-8e9f-0123456789ab')", -1, &ev, NULL),
+                              " '0b7f1c2e-1a2b-4c3d-8e9f-0123456789ab')",
+                              -1, &ev, NULL),
            db, "prepare");
-    sql_ok(sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO consent_state VALUES(?1, 'newsletter',"
-                              " '', ?2, ?3, 3, 0, 0)", -1, &st, NULL), db, "prepare");
-    sql_ok(sqlite3_prepare_v2(db, "INSERT INTO audit VALUES(?1, ?2, 'bench', 'agent',"
+    sql_ok(sqlite3_prepare_v2(db,
+                              "INSERT OR REPLACE INTO consent_state VALUES(?1, 'newsletter',"
+                              " '', ?2, ?3, 3, 0, 0)",
+                              -1, &st, NULL),
+           db, "prepare");
+    sql_ok(sqlite3_prepare_v2(db,
+                              "INSERT INTO audit VALUES(?1, ?2, 'bench', 'agent',"
                               " 'consent.record', ?3, 0, 'consent 123456 refused newsletter', ?4)",
-                              -1, &au, NULL), db, "prepare");
+                              -1, &au, NULL),
+           db, "prepare");
     t0 = bench_now();
     for (long i = 0; i < n; i += BATCH) {
         sql_ok(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), db, "begin");
@@ -293,8 +303,8 @@ bench_record(gdpr_engine *eng, long n, long subjects)
      * machine. */
     ours = our_record(eng, n, subjects, 0, GDPR_CONSENT_REFUSED);
     raw = raw_record(db, n, subjects, 0, 1);
-    bench_report_rate("gdpr_consent_record, existing subjects, no proof (batched 10k)",
-                      (double)n, ours, "raw SQLite, same 3 rows/event", (double)n, raw);
+    bench_report_rate("gdpr_consent_record, existing subjects, no proof (batched 10k)", (double)n,
+                      ours, "raw SQLite, same 3 rows/event", (double)n, raw);
     ours = our_record(eng, n, subjects, 1, GDPR_CONSENT_GRANTED);
     raw = raw_record(db, n, subjects, 1, n + 1);
     bench_report_rate("gdpr_consent_record, existing subjects, 58-byte proof (batched 10k)",
@@ -312,7 +322,7 @@ bench_check(gdpr_engine *eng, const char *path, long subjects, long samples)
     double *in_batch = malloc((size_t)samples * sizeof *in_batch);
     double *raw_txn = malloc((size_t)samples * sizeof *raw_txn);
     double *sys = malloc((size_t)samples * sizeof *sys);
-    uint8_t (*hashes)[CRYPTO_HASH_BYTES] = malloc((size_t)samples * CRYPTO_HASH_BYTES);
+    uint8_t(*hashes)[CRYPTO_HASH_BYTES] = malloc((size_t)samples * CRYPTO_HASH_BYTES);
     long *pick = malloc((size_t)samples * sizeof *pick);
     sqlite3 *db = NULL;
     sqlite3_stmt *s = NULL;
@@ -363,11 +373,13 @@ bench_check(gdpr_engine *eng, const char *path, long subjects, long samples)
     for (long i = 0; i < samples; i++) {
         char id[32];
         subject_id(pick[i], id, sizeof id);
-        check(engine_subject_hash(eng, id, hashes[i]), "hash");
+        check(gdpr_engine__subject_hash(eng, id, hashes[i]), "hash");
     }
     sql_ok(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), db, "open raw");
-    sql_ok(sqlite3_prepare_v2(db, "SELECT event, at, state, expires, flags FROM consent_state"
-                              " WHERE subject=?1 AND purpose=?2 AND recipient=''", -1, &s, NULL),
+    sql_ok(sqlite3_prepare_v2(db,
+                              "SELECT event, at, state, expires, flags FROM consent_state"
+                              " WHERE subject=?1 AND purpose=?2 AND recipient=''",
+                              -1, &s, NULL),
            db, "prepare");
     for (long i = 0; i < samples; i++) {
         double t0 = bench_now();
@@ -381,8 +393,8 @@ bench_check(gdpr_engine *eng, const char *path, long subjects, long samples)
         raw[i] = bench_now() - t0;
     }
     /* ... and inside one read transaction. */
-    sql_ok(sqlite3_exec(db, "BEGIN; SELECT 1 FROM consent_state LIMIT 1",
-                        NULL, NULL, NULL), db, "begin");
+    sql_ok(sqlite3_exec(db, "BEGIN; SELECT 1 FROM consent_state LIMIT 1", NULL, NULL, NULL), db,
+           "begin");
     for (long i = 0; i < samples; i++) {
         double t0 = bench_now();
         sqlite3_bind_blob(s, 1, hashes[i], CRYPTO_HASH_BYTES, SQLITE_STATIC);
@@ -428,8 +440,8 @@ bench_check(gdpr_engine *eng, const char *path, long subjects, long samples)
     }
     EVP_MAC_CTX_free(mctx);
     EVP_MAC_free(m);
-    printf("check: %ld random (subject, purpose) pairs over %ld subjects x 3 purposes\n",
-           samples, subjects);
+    printf("check: %ld random (subject, purpose) pairs over %ld subjects x 3 purposes\n", samples,
+           subjects);
     bench_report_latency("gdpr_consent_check median", bench_median(ours, (size_t)samples),
                          "plain SQLite point lookup, same file+table, hash precomputed",
                          bench_median(raw, (size_t)samples));

@@ -28,10 +28,10 @@
 #define SAMPLES 11
 #define BIG_RECORDS 1000
 
-static const unsigned char key[32] = { 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 9, 8, 7, 6, 5, 4,
-                                       3, 2, 1, 0, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 9, 8 };
-static const gdpr_actor agent = { "bench", "agent" };
-static const gdpr_actor dpo = { "bench", "dpo" };
+static const unsigned char key[32] = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 9, 8, 7, 6, 5, 4,
+                                      3, 2, 1, 0, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 9, 8};
+static const gdpr_actor agent = {"bench", "agent"};
+static const gdpr_actor dpo = {"bench", "dpo"};
 static int64_t now = 1767225600;
 
 static void
@@ -81,8 +81,10 @@ open_raw(const char *path)
     sqlite3 *db = NULL;
 
     if (sqlite3_open(path, &db) != SQLITE_OK ||
-        sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                         "PRAGMA secure_delete=ON", NULL, NULL, NULL) != SQLITE_OK) {
+        sqlite3_exec(db,
+                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                     "PRAGMA secure_delete=ON",
+                     NULL, NULL, NULL) != SQLITE_OK) {
         fprintf(stderr, "raw sqlite open failed: %s\n", path);
         exit(1);
     }
@@ -93,7 +95,7 @@ open_raw(const char *path)
 static void
 put_many(gdpr_engine *eng, const char *prefix, long subjects, int records, int with_ident)
 {
-    static const char *const cats[] = { "contact", "usage" };
+    static const char *const cats[] = {"contact", "usage"};
     char value[128];
 
     for (long i = 0; i < subjects; i += 5000) {
@@ -103,8 +105,9 @@ put_many(gdpr_engine *eng, const char *prefix, long subjects, int records, int w
             snprintf(id, sizeof id, "%s-%ld", prefix, k);
             for (int r = 0; r < records; r++) {
                 snprintf(value, sizeof value, "value %d of %s, some bytes of payload", r, id);
-                check(gdpr_vault_put(eng, &agent, id, cats[r % 2], "service", value,
-                                     strlen(value), NULL), "put");
+                check(gdpr_vault_put(eng, &agent, id, cats[r % 2], "service", value, strlen(value),
+                                     NULL),
+                      "put");
             }
             if (with_ident) {
                 char mail[64];
@@ -121,14 +124,19 @@ put_many(gdpr_engine *eng, const char *prefix, long subjects, int records, int w
 static void
 raw_schema(sqlite3 *data, sqlite3 *keys)
 {
-    check_sql(data, sqlite3_exec(data, "CREATE TABLE subject(id INTEGER PRIMARY KEY, hash BLOB UNIQUE,"
-                                       " ident BLOB, created INT);"
-                                       "CREATE TABLE vault(id INTEGER PRIMARY KEY, subject BLOB,"
-                                       " category TEXT, purpose TEXT, collected INT, value BLOB);"
-                                       "CREATE INDEX vault_subject ON vault(subject, id);",
-                                 NULL, NULL, NULL), "raw schema");
-    check_sql(keys, sqlite3_exec(keys, "CREATE TABLE k(hash BLOB PRIMARY KEY, w BLOB) WITHOUT ROWID",
-                                 NULL, NULL, NULL), "raw keys schema");
+    check_sql(data,
+              sqlite3_exec(data,
+                           "CREATE TABLE subject(id INTEGER PRIMARY KEY, hash BLOB UNIQUE,"
+                           " ident BLOB, created INT);"
+                           "CREATE TABLE vault(id INTEGER PRIMARY KEY, subject BLOB,"
+                           " category TEXT, purpose TEXT, collected INT, value BLOB);"
+                           "CREATE INDEX vault_subject ON vault(subject, id);",
+                           NULL, NULL, NULL),
+              "raw schema");
+    check_sql(keys,
+              sqlite3_exec(keys, "CREATE TABLE k(hash BLOB PRIMARY KEY, w BLOB) WITHOUT ROWID",
+                           NULL, NULL, NULL),
+              "raw keys schema");
 }
 
 static void
@@ -144,8 +152,10 @@ raw_put_subject(sqlite3 *data, sqlite3 *keys, const unsigned char hash[32], int 
     sqlite3_bind_blob(s, 2, blob, 45, SQLITE_STATIC);
     check_sql(data, sqlite3_step(s), "raw subject");
     sqlite3_finalize(s);
-    sqlite3_prepare_v2(data, "INSERT INTO vault(subject, category, purpose, collected, value)"
-                             " VALUES(?1, 'contact', 'service', 0, ?2)", -1, &s, NULL);
+    sqlite3_prepare_v2(data,
+                       "INSERT INTO vault(subject, category, purpose, collected, value)"
+                       " VALUES(?1, 'contact', 'service', 0, ?2)",
+                       -1, &s, NULL);
     for (int r = 0; r < records; r++) {
         sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
         sqlite3_bind_blob(s, 2, blob, 75, SQLITE_STATIC);
@@ -165,8 +175,8 @@ raw_put_subject(sqlite3 *data, sqlite3 *keys, const unsigned char hash[32], int 
 static void
 raw_erase_subject(sqlite3 *data, sqlite3 *keys, const unsigned char hash[32])
 {
-    static const char *const sql[] = { "DELETE FROM vault WHERE subject=?1",
-                                       "DELETE FROM subject WHERE hash=?1" };
+    static const char *const sql[] = {"DELETE FROM vault WHERE subject=?1",
+                                      "DELETE FROM subject WHERE hash=?1"};
     sqlite3_stmt *s = NULL;
 
     sqlite3_exec(data, "BEGIN IMMEDIATE", NULL, NULL, NULL);
@@ -230,7 +240,8 @@ bench_one_subject(long population, int records)
             char value[64];
             snprintf(value, sizeof value, "record %d of a large customer file", k);
             check(gdpr_vault_put(eng, &agent, big, k % 2 ? "usage" : "contact", "service", value,
-                                 strlen(value), NULL), "put big");
+                                 strlen(value), NULL),
+                  "put big");
         }
         check(gdpr_commit(eng), "commit big");
         /* Start from a clean WAL, so the erasure pays its own checkpoint only. */
@@ -309,7 +320,7 @@ static void
 raw_erase_many(sqlite3 *data, sqlite3 *keys, const hash_list *l)
 {
     static const char *const sql[] = {
-        "DELETE FROM vault WHERE subject=?1", "DELETE FROM identity WHERE subject=?1",
+        "DELETE FROM vault WHERE subject=?1",   "DELETE FROM identity WHERE subject=?1",
         "DELETE FROM consent WHERE subject=?1", "DELETE FROM consent_state WHERE subject=?1",
         "DELETE FROM subject WHERE hash=?1",
     };
@@ -317,8 +328,8 @@ raw_erase_many(sqlite3 *data, sqlite3 *keys, const hash_list *l)
 
     for (size_t i = 0; i < 5; i++)
         check_sql(data, sqlite3_prepare_v2(data, sql[i], -1, &s[i], NULL), sql[i]);
-    check_sql(keys, sqlite3_prepare_v2(keys, "DELETE FROM subject_key WHERE hash=?1", -1, &k,
-                                       NULL), "raw key delete");
+    check_sql(keys, sqlite3_prepare_v2(keys, "DELETE FROM subject_key WHERE hash=?1", -1, &k, NULL),
+              "raw key delete");
     sqlite3_exec(data, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     for (long i = 0; i < l->n; i++) {
         for (size_t q = 0; q < 5; q++) {
@@ -388,8 +399,8 @@ bench_many(long n)
     {
         char name[96];
         snprintf(name, sizeof name, "erase %ld subjects in one call (subjects)", n);
-        bench_report_rate(name, (double)n, ours, "raw DELETE same rows + checkpoints",
-                          (double)l.n, raw);
+        bench_report_rate(name, (double)n, ours, "raw DELETE same rows + checkpoints", (double)l.n,
+                          raw);
     }
     free(l.hashes);
     sqlite3_close(data);

@@ -28,12 +28,12 @@
 #define VALUE_LEN 48
 #define RUNS 101
 
-static const unsigned char key[32] = { 3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3,
-                                       2, 3, 8, 4, 6, 2, 6, 4, 3, 3, 8, 3, 2, 7, 9, 5 };
-static const gdpr_actor agent = { "bench", "agent" };
-static const gdpr_actor dpo = { "bench", "dpo" };
+static const unsigned char key[32] = {3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3,
+                                      2, 3, 8, 4, 6, 2, 6, 4, 3, 3, 8, 3, 2, 7, 9, 5};
+static const gdpr_actor agent = {"bench", "agent"};
+static const gdpr_actor dpo = {"bench", "dpo"};
 static const char *const cats[3][2] = {
-    { "contact", "service" }, { "usage", "service" }, { "financial", "billing" } };
+    {"contact", "service"}, {"usage", "service"}, {"financial", "billing"}};
 
 static void
 check(int rc, const char *what)
@@ -105,8 +105,9 @@ build_store(const char *name, long subjects)
         for (long k = i; k < i + BATCH && k < subjects; k++) {
             snprintf(subject, sizeof subject, "customer-%08ld", k);
             value_for(k, value);
-            check(gdpr_vault_put(eng, &agent, subject, "contact", "service", value, VALUE_LEN,
-                                 NULL), "put");
+            check(
+                gdpr_vault_put(eng, &agent, subject, "contact", "service", value, VALUE_LEN, NULL),
+                "put");
         }
         check(gdpr_commit(eng), "commit");
     }
@@ -114,7 +115,8 @@ build_store(const char *name, long subjects)
     for (long r = 0; r < RECORDS; r++) {
         value_for(r, value);
         check(gdpr_vault_put(eng, &agent, "target", cats[r % 3][0], cats[r % 3][1], value,
-                             VALUE_LEN, NULL), "put");
+                             VALUE_LEN, NULL),
+              "put");
     }
     check(gdpr_subject_link(eng, &agent, "target", "email", "target@example.com"), "link");
     check(gdpr_commit(eng), "commit");
@@ -126,7 +128,7 @@ build_store(const char *name, long subjects)
 static double
 one_export(gdpr_engine *eng, size_t *bytes_out)
 {
-    discard d = { 0 };
+    discard d = {0};
     double t0 = bench_now();
 
     check(gdpr_export_subject(eng, &dpo, "target", GDPR_EXPORT_JSON, discard_write, &d),
@@ -145,7 +147,7 @@ raw_export(const char *name, long subjects)
     sqlite3_stmt *ins = NULL, *sel = NULL;
     EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
     EVP_CIPHER *gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
-    unsigned char dek[32], nonce[12] = { 0 }, sealed[VALUE_LEN + 16], subject[32];
+    unsigned char dek[32], nonce[12] = {0}, sealed[VALUE_LEN + 16], subject[32];
     unsigned char target[32];
     char value[VALUE_LEN], *json = malloc(1 << 20);
     double samples[RUNS];
@@ -153,13 +155,18 @@ raw_export(const char *name, long subjects)
 
     snprintf(path, sizeof path, "%s/%s.db", bench_tmpdir(), name);
     sql_ok(sqlite3_open(path, &db), db, "open raw");
-    sql_ok(sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                            "CREATE TABLE vault(id INTEGER PRIMARY KEY, subject BLOB NOT NULL,"
-                            " category TEXT NOT NULL, purpose TEXT NOT NULL, value BLOB NOT NULL);"
-                            "CREATE INDEX vault_subject ON vault(subject, id);",
-                       NULL, NULL, NULL), db, "schema");
-    sql_ok(sqlite3_prepare_v2(db, "INSERT INTO vault(subject, category, purpose, value)"
-                              " VALUES(?1, ?2, ?3, ?4)", -1, &ins, NULL), db, "prepare");
+    sql_ok(sqlite3_exec(db,
+                        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                        "CREATE TABLE vault(id INTEGER PRIMARY KEY, subject BLOB NOT NULL,"
+                        " category TEXT NOT NULL, purpose TEXT NOT NULL, value BLOB NOT NULL);"
+                        "CREATE INDEX vault_subject ON vault(subject, id);",
+                        NULL, NULL, NULL),
+           db, "schema");
+    sql_ok(sqlite3_prepare_v2(db,
+                              "INSERT INTO vault(subject, category, purpose, value)"
+                              " VALUES(?1, ?2, ?3, ?4)",
+                              -1, &ins, NULL),
+           db, "prepare");
     RAND_bytes(dek, sizeof dek);
     RAND_bytes(target, sizeof target);
     sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
@@ -184,8 +191,11 @@ raw_export(const char *name, long subjects)
         }
     }
     sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-    sql_ok(sqlite3_prepare_v2(db, "SELECT id, category, purpose, value FROM vault"
-                              " WHERE subject=?1 ORDER BY id", -1, &sel, NULL), db, "prepare");
+    sql_ok(sqlite3_prepare_v2(db,
+                              "SELECT id, category, purpose, value FROM vault"
+                              " WHERE subject=?1 ORDER BY id",
+                              -1, &sel, NULL),
+           db, "prepare");
     for (int i = 0; i < RUNS; i++) {
         double t0 = bench_now();
         size_t used = 0;
@@ -234,11 +244,17 @@ commit_db(sqlite3_stmt **ins)
 
     snprintf(path, sizeof path, "%s/raw-commit.db", bench_tmpdir());
     sql_ok(sqlite3_open(path, &db), db, "open raw");
-    sql_ok(sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                            "CREATE TABLE audit(seq INTEGER PRIMARY KEY, at INTEGER, ref TEXT,"
-                            " mac BLOB)", NULL, NULL, NULL), db, "schema");
-    sql_ok(sqlite3_prepare_v2(db, "INSERT INTO audit(at, ref, mac) VALUES(1, 'export json',"
-                              " zeroblob(32))", -1, ins, NULL), db, "prepare");
+    sql_ok(sqlite3_exec(db,
+                        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                        "CREATE TABLE audit(seq INTEGER PRIMARY KEY, at INTEGER, ref TEXT,"
+                        " mac BLOB)",
+                        NULL, NULL, NULL),
+           db, "schema");
+    sql_ok(sqlite3_prepare_v2(db,
+                              "INSERT INTO audit(at, ref, mac) VALUES(1, 'export json',"
+                              " zeroblob(32))",
+                              -1, ins, NULL),
+           db, "prepare");
     return db;
 }
 
@@ -303,7 +319,8 @@ main(void)
     if (big < small)
         big = small;
     printf("export: one subject with %d records; stores of %ld and %ld subjects; median of %d,"
-           " runs interleaved\n", RECORDS, small, big, RUNS);
+           " runs interleaved\n",
+           RECORDS, small, big, RUNS);
     eng_small = build_store("small", small);
     eng_big = build_store("big", big);
     cdb = commit_db(&ins);
@@ -326,8 +343,7 @@ main(void)
     raw_small = raw_export("raw-small", small);
     raw_big = raw_export("raw-big", big);
     snprintf(label, sizeof label, "gdpr_export_subject JSON, %ld subjects", small);
-    bench_report_latency(label, ours_small, "raw SELECT + EVP decrypt + snprintf JSON",
-                         raw_small);
+    bench_report_latency(label, ours_small, "raw SELECT + EVP decrypt + snprintf JSON", raw_small);
     snprintf(label, sizeof label, "gdpr_export_subject JSON, %ld subjects", big);
     bench_report_latency(label, ours_big, "raw SELECT + EVP decrypt + snprintf JSON", raw_big);
     bench_report_latency("one durable SQLite commit (the audit event)", commit,

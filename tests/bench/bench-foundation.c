@@ -19,10 +19,11 @@
 #include "engine.h"
 #include "gdpr.h"
 
-static const unsigned char key[32] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
-                                       17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32 };
-static const gdpr_actor agent = { "bench", "agent" };
-static const gdpr_actor dpo = { "bench", "dpo" };
+static const unsigned char key[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
+                                      12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+                                      23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+static const gdpr_actor agent = {"bench", "agent"};
+static const gdpr_actor dpo = {"bench", "dpo"};
 
 static void
 check(int rc, const char *what)
@@ -57,8 +58,10 @@ open_raw(const char *name)
 
     snprintf(path, sizeof path, "%s/%s.db", bench_tmpdir(), name);
     if (sqlite3_open(path, &db) != SQLITE_OK ||
-        sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                         "PRAGMA secure_delete=ON", NULL, NULL, NULL) != SQLITE_OK) {
+        sqlite3_exec(db,
+                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                     "PRAGMA secure_delete=ON",
+                     NULL, NULL, NULL) != SQLITE_OK) {
         fprintf(stderr, "raw sqlite open failed\n");
         exit(1);
     }
@@ -89,18 +92,22 @@ bench_subjects(long n)
 
     /* Baseline: the same rows (32-byte key, ~45-byte value, time) plus a
      * 61-byte wrapped key and an audit row, in plain SQLite, no crypto. */
-    sqlite3_exec(db, "CREATE TABLE subject(id INTEGER PRIMARY KEY, hash BLOB UNIQUE, ident BLOB,"
-                     " created INT); CREATE TABLE k(hash BLOB PRIMARY KEY, w BLOB) WITHOUT ROWID;"
-                     "CREATE TABLE audit(seq INTEGER PRIMARY KEY, at INT, actor TEXT, role TEXT,"
-                     " action TEXT, subject BLOB, outcome INT, ref TEXT, mac BLOB)", NULL, NULL, NULL);
+    sqlite3_exec(db,
+                 "CREATE TABLE subject(id INTEGER PRIMARY KEY, hash BLOB UNIQUE, ident BLOB,"
+                 " created INT); CREATE TABLE k(hash BLOB PRIMARY KEY, w BLOB) WITHOUT ROWID;"
+                 "CREATE TABLE audit(seq INTEGER PRIMARY KEY, at INT, actor TEXT, role TEXT,"
+                 " action TEXT, subject BLOB, outcome INT, ref TEXT, mac BLOB)",
+                 NULL, NULL, NULL);
     RAND_bytes(blob, sizeof blob);
     {
         sqlite3_stmt *ins_key = NULL, *ins_audit = NULL;
         sqlite3_prepare_v2(db, "INSERT INTO subject(hash, ident, created) VALUES(?1, ?2, 0)", -1,
                            &ins, NULL);
         sqlite3_prepare_v2(db, "INSERT INTO k VALUES(?1, ?2)", -1, &ins_key, NULL);
-        sqlite3_prepare_v2(db, "INSERT INTO audit VALUES(NULL, 0, 'bench', 'agent',"
-                               " 'subject.create', ?1, 0, NULL, ?2)", -1, &ins_audit, NULL);
+        sqlite3_prepare_v2(db,
+                           "INSERT INTO audit VALUES(NULL, 0, 'bench', 'agent',"
+                           " 'subject.create', ?1, 0, NULL, ?2)",
+                           -1, &ins_audit, NULL);
         t0 = bench_now();
         for (long i = 0; i < n; i += 10000) {
             sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
@@ -147,14 +154,18 @@ bench_audit(long n)
     t0 = bench_now();
     check(gdpr_begin(eng), "begin");
     for (long i = 0; i < n; i++)
-        check(audit_append(eng, &agent, "consent.record", hash, GDPR_OK, "event"), "audit");
+        check(gdpr_audit__append(eng, &agent, "consent.record", hash, GDPR_OK, "event"), "audit");
     check(gdpr_commit(eng), "commit");
     ours = bench_now() - t0;
 
-    sqlite3_exec(db, "CREATE TABLE audit(seq INTEGER PRIMARY KEY, at INT, actor TEXT, role TEXT,"
-                     " action TEXT, subject BLOB, outcome INT, ref TEXT, mac BLOB)", NULL, NULL, NULL);
-    sqlite3_prepare_v2(db, "INSERT INTO audit VALUES(NULL, 0, 'bench', 'agent', 'consent.record',"
-                           " ?1, 0, 'event', ?2)", -1, &ins, NULL);
+    sqlite3_exec(db,
+                 "CREATE TABLE audit(seq INTEGER PRIMARY KEY, at INT, actor TEXT, role TEXT,"
+                 " action TEXT, subject BLOB, outcome INT, ref TEXT, mac BLOB)",
+                 NULL, NULL, NULL);
+    sqlite3_prepare_v2(db,
+                       "INSERT INTO audit VALUES(NULL, 0, 'bench', 'agent', 'consent.record',"
+                       " ?1, 0, 'event', ?2)",
+                       -1, &ins, NULL);
     t0 = bench_now();
     sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
     for (long i = 0; i < n; i++) {
@@ -190,14 +201,16 @@ bench_seal(long n)
     RAND_bytes(dek, sizeof dek);
     RAND_bytes(aad, sizeof aad);
     check(gdpr_subject_ensure(eng, &agent, "seal-subject", NULL), "subject");
-    check(engine_subject_hash(eng, "seal-subject", hash), "hash");
+    check(gdpr_engine__subject_hash(eng, "seal-subject", hash), "hash");
     t0 = bench_now();
     for (long i = 0; i < n; i++)
-        check(engine_seal_field(eng, hash, "vault", i, "value", value, sizeof value, sealed), "seal");
+        check(gdpr_engine__seal_field(eng, hash, "vault", i, "value", value, sizeof value, sealed),
+              "seal");
     seal_ours = bench_now() - t0;
     t0 = bench_now();
     for (long i = 0; i < n; i++)
-        check(engine_open_field(eng, hash, "vault", n - 1, "value", sealed, sizeof sealed, opened),
+        check(gdpr_engine__open_field(eng, hash, "vault", n - 1, "value", sealed, sizeof sealed,
+                                      opened),
               "open");
     open_ours = bench_now() - t0;
 

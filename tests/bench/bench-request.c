@@ -31,10 +31,10 @@
 /* 2027-01-01T00:00:00Z */
 #define BASE INT64_C(1798761600)
 
-static const unsigned char key[32] = { 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6,
-                                       7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22 };
-static const gdpr_actor agent = { "bench", "agent" };
-static const gdpr_actor dpo = { "bench", "dpo" };
+static const unsigned char key[32] = {9, 8, 7, 6,  5,  4,  3,  2,  1,  0,  1,  2,  3,  4,  5,  6,
+                                      7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22};
+static const gdpr_actor agent = {"bench", "agent"};
+static const gdpr_actor dpo = {"bench", "dpo"};
 static int64_t now = BASE;
 
 static int64_t
@@ -94,7 +94,8 @@ open_raw(const char *name)
     sqlite3 *db = NULL;
 
     if (sqlite3_open(path_of(name, path, sizeof path), &db) != SQLITE_OK ||
-        sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-65536",
+        sqlite3_exec(db,
+                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-65536",
                      NULL, NULL, NULL) != SQLITE_OK) {
         fprintf(stderr, "raw sqlite open failed\n");
         exit(1);
@@ -133,20 +134,27 @@ bench_intake(long n)
 
     /* Baseline: the request row, its history row and an audit row per
      * request in plain SQLite, same batches, no deadline, no crypto. */
-    check_sql(db, sqlite3_exec(db, "CREATE TABLE request(id INTEGER PRIMARY KEY, type INT,"
-                               " status INT, subject BLOB, channel TEXT, received INT, due INT);"
-                               "CREATE INDEX request_due ON request(due) WHERE status IN (1, 2);"
-                               "CREATE TABLE event(id INTEGER PRIMARY KEY, request INT, at INT,"
-                               " actor TEXT, action TEXT, detail TEXT);"
-                               "CREATE TABLE audit(seq INTEGER PRIMARY KEY, at INT, actor TEXT,"
-                               " role TEXT, action TEXT, subject BLOB, outcome INT, ref TEXT,"
-                               " mac BLOB)", NULL, NULL, NULL), "raw schema");
-    sqlite3_prepare_v2(db, "INSERT INTO request VALUES(NULL, ?1, 1, ?2, 'web', ?3, ?4)", -1,
-                       &req, NULL);
-    sqlite3_prepare_v2(db, "INSERT INTO event VALUES(NULL, ?1, ?2, 'bench', 'open', 'access by web')",
+    check_sql(db,
+              sqlite3_exec(db,
+                           "CREATE TABLE request(id INTEGER PRIMARY KEY, type INT,"
+                           " status INT, subject BLOB, channel TEXT, received INT, due INT);"
+                           "CREATE INDEX request_due ON request(due) WHERE status IN (1, 2);"
+                           "CREATE TABLE event(id INTEGER PRIMARY KEY, request INT, at INT,"
+                           " actor TEXT, action TEXT, detail TEXT);"
+                           "CREATE TABLE audit(seq INTEGER PRIMARY KEY, at INT, actor TEXT,"
+                           " role TEXT, action TEXT, subject BLOB, outcome INT, ref TEXT,"
+                           " mac BLOB)",
+                           NULL, NULL, NULL),
+              "raw schema");
+    sqlite3_prepare_v2(db, "INSERT INTO request VALUES(NULL, ?1, 1, ?2, 'web', ?3, ?4)", -1, &req,
+                       NULL);
+    sqlite3_prepare_v2(db,
+                       "INSERT INTO event VALUES(NULL, ?1, ?2, 'bench', 'open', 'access by web')",
                        -1, &ev, NULL);
-    sqlite3_prepare_v2(db, "INSERT INTO audit VALUES(NULL, ?1, 'bench', 'agent', 'request.open',"
-                       " ?2, 0, 'request', ?3)", -1, &au, NULL);
+    sqlite3_prepare_v2(db,
+                       "INSERT INTO audit VALUES(NULL, ?1, 'bench', 'agent', 'request.open',"
+                       " ?2, 0, 'request', ?3)",
+                       -1, &au, NULL);
     t0 = bench_now();
     for (long i = 0; i < n; i += 1000) {
         sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
@@ -233,8 +241,9 @@ fill(const char *name, long n, int mixed, int64_t span)
     check_sql(db, sqlite3_step(s), "fill");
     sqlite3_finalize(s);
     check_sql(db, sqlite3_exec(db, fill_kpi_sql, NULL, NULL, NULL), "fill counters");
-    check_sql(db, sqlite3_exec(db, "COMMIT; PRAGMA wal_checkpoint(TRUNCATE); ANALYZE", NULL, NULL,
-                               NULL), "commit");
+    check_sql(
+        db, sqlite3_exec(db, "COMMIT; PRAGMA wal_checkpoint(TRUNCATE); ANALYZE", NULL, NULL, NULL),
+        "commit");
     printf("  (filled %s: %ld requests in %.1f s)\n", name, n, bench_now() - t0);
     sqlite3_close(db);
 }
@@ -252,11 +261,15 @@ raw_kpis(sqlite3 *db, int64_t from, int64_t to, raw_kpi *out)
     int64_t *days = calloc(64, sizeof *days);
 
     memset(out, 0, sizeof *out);
-    check_sql(db, sqlite3_prepare_v2(db,
-        "SELECT type, status, denial, close_days, closed > 0 AND closed >= due,"
-        " extended_months > 0, escalations > 0, flags <> 0, count(*), sum(escalations)"
-        " FROM main.request WHERE received >= ?1 AND received < ?2"
-        " GROUP BY 1, 2, 3, 4, 5, 6, 7, 8", -1, &s, NULL), "raw kpis");
+    check_sql(db,
+              sqlite3_prepare_v2(
+                  db,
+                  "SELECT type, status, denial, close_days, closed > 0 AND closed >= due,"
+                  " extended_months > 0, escalations > 0, flags <> 0, count(*), sum(escalations)"
+                  " FROM main.request WHERE received >= ?1 AND received < ?2"
+                  " GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
+                  -1, &s, NULL),
+              "raw kpis");
     sqlite3_bind_int64(s, 1, from);
     sqlite3_bind_int64(s, 2, to);
     while (sqlite3_step(s) == SQLITE_ROW) {
@@ -308,8 +321,8 @@ bench_kpis(long n)
     raw_kpis(db, BASE, to, &rk);
     if (k.total != rk.total || k.decided != rk.decided || k.on_time != rk.on_time) {
         fprintf(stderr, "KPI mismatch: ours %lld/%lld/%lld, raw %lld/%lld/%lld\n",
-                (long long)k.total, (long long)k.decided, (long long)k.on_time,
-                (long long)rk.total, (long long)rk.decided, (long long)rk.on_time);
+                (long long)k.total, (long long)k.decided, (long long)k.on_time, (long long)rk.total,
+                (long long)rk.decided, (long long)rk.on_time);
         exit(1);
     }
     bench_report_latency("kpis, 2 years (all requests)", bench_median(ours, RUNS),
@@ -317,9 +330,10 @@ bench_kpis(long n)
     bench_report_latency("kpis, one month", bench_median(month, RUNS),
                          "raw SQLite GROUP BY over the rows", bench_median(raw_month, RUNS));
     printf("  kpis over %lld requests: median %.1f ms (target <= 200 ms for 1,000,000: %s); "
-           "on-time %.3f, median %.1f days, p90 %.1f days\n", (long long)k.total,
-           bench_median(ours, RUNS) * 1e3, bench_median(ours, RUNS) <= 0.2 ? "met" : "MISSED",
-           k.on_time_rate, k.median_days, k.p90_days);
+           "on-time %.3f, median %.1f days, p90 %.1f days\n",
+           (long long)k.total, bench_median(ours, RUNS) * 1e3,
+           bench_median(ours, RUNS) <= 0.2 ? "met" : "MISSED", k.on_time_rate, k.median_days,
+           k.p90_days);
     gdpr_close(eng);
     sqlite3_close(db);
 }
@@ -340,11 +354,18 @@ raw_overdue(sqlite3 *db, int64_t as_of, int use_index)
     sqlite3_stmt *s = NULL;
     long rows = 0;
 
-    check_sql(db, sqlite3_prepare_v2(db, use_index
-        ? "SELECT id, type, status, subject, received, due FROM main.request"
-          " INDEXED BY request_open_due WHERE status IN (1, 2) AND due <= ?1 ORDER BY due, id"
-        : "SELECT id, type, status, subject, received, due FROM main.request NOT INDEXED"
-          " WHERE status IN (1, 2) AND due <= ?1 ORDER BY due, id", -1, &s, NULL), "raw overdue");
+    check_sql(
+        db,
+        sqlite3_prepare_v2(
+            db,
+            use_index
+                ? "SELECT id, type, status, subject, received, due FROM main.request"
+                  " INDEXED BY request_open_due WHERE status IN (1, 2) AND due <= ?1 ORDER BY due, "
+                  "id"
+                : "SELECT id, type, status, subject, received, due FROM main.request NOT INDEXED"
+                  " WHERE status IN (1, 2) AND due <= ?1 ORDER BY due, id",
+            -1, &s, NULL),
+        "raw overdue");
     sqlite3_bind_int64(s, 1, as_of);
     while (sqlite3_step(s) == SQLITE_ROW)
         rows++;
@@ -358,7 +379,7 @@ bench_overdue(long n)
     /* Due dates spread evenly over a year from BASE + 30 days: these two
      * dates leave about n/1000 and n/10 requests overdue. */
     int64_t first_due = BASE + 30 * DAY;
-    int64_t as_of[2] = { first_due + (int64_t)(365.0 * DAY / 1000), first_due + 365 * DAY / 10 };
+    int64_t as_of[2] = {first_due + (int64_t)(365.0 * DAY / 1000), first_due + 365 * DAY / 10};
     gdpr_engine *eng;
     sqlite3 *db;
 
@@ -390,8 +411,8 @@ bench_overdue(long n)
         bench_report_latency(name, bench_median(ours, RUNS), "raw SQLite, same partial index",
                              bench_median(raw, RUNS));
         printf("  %ld overdue: %.3f ms, %.2f us per request listed; raw full scan %.1f ms\n",
-               listed, bench_median(ours, RUNS) * 1e3, bench_median(ours, RUNS) * 1e6 / (double)listed,
-               bench_median(scan, RUNS) * 1e3);
+               listed, bench_median(ours, RUNS) * 1e3,
+               bench_median(ours, RUNS) * 1e6 / (double)listed, bench_median(scan, RUNS) * 1e3);
     }
     gdpr_close(eng);
     sqlite3_close(db);

@@ -35,11 +35,12 @@
 #include "shred.h"
 #include "gdpr.h"
 
-static const unsigned char key[32] = { 7, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
-                                       16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31 };
-static const gdpr_actor agent = { "bench", "agent" };
-static const gdpr_actor dpo = { "bench", "dpo" };
-static const gdpr_actor nightly = { "bench-nightly", "system" };
+static const unsigned char key[32] = {7,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10,
+                                      11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
+                                      22, 23, 24, 25, 26, 27, 28, 29, 30, 31};
+static const gdpr_actor agent = {"bench", "agent"};
+static const gdpr_actor dpo = {"bench", "dpo"};
+static const gdpr_actor nightly = {"bench-nightly", "system"};
 
 /* 2024-06-30: the CV set's position closed (R-3: review P6M after). */
 #define T_POSITION_CLOSED INT64_C(1719705600)
@@ -81,14 +82,14 @@ typedef struct {
 static span
 span_start(void)
 {
-    span s = { bench_now(), cpu_now() };
+    span s = {bench_now(), cpu_now()};
     return s;
 }
 
 static span
 span_since(span start)
 {
-    span s = { bench_now() - start.wall, cpu_now() - start.cpu };
+    span s = {bench_now() - start.wall, cpu_now() - start.cpu};
     return s;
 }
 
@@ -143,7 +144,8 @@ put_set(gdpr_engine *eng, const char *prefix, const char *category, const char *
             snprintf(subject, sizeof subject, "%s-%ld", prefix, k / 10);
             snprintf(value, sizeof value, "%s.%ld@example.com", prefix, k);
             check(gdpr_vault_put(eng, &agent, subject, category, purpose, value, strlen(value),
-                                 &ids[k]), "vault put");
+                                 &ids[k]),
+                  "vault put");
             if (strcmp(purpose, "recruitment") == 0 && k % 10 == 9)
                 check(gdpr_retention_anchor_set(eng, &agent, subject, GDPR_ANCHOR_CONTRACT_END,
                                                 "recruitment", T_POSITION_CLOSED),
@@ -164,12 +166,20 @@ fill(const char *path, long n)
 
     memset(value, 0xA5, sizeof value);
     check_sql(db, sqlite3_open(path, &db), "open");
-    check_sql(db, sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"
-                                   " PRAGMA cache_size=-262144", NULL, NULL, NULL), "pragmas");
-    check_sql(db, sqlite3_prepare_v2(db, "INSERT INTO main.vault(subject, category, purpose,"
-                                         " field, collected, updated, anchor, due, special, value)"
-                                         " VALUES(?1, 'contact', 'marketing', 'email', ?2, ?2, ?2,"
-                                         " ?3, 0, ?4)", -1, &ins, NULL), "prepare");
+    check_sql(db,
+              sqlite3_exec(db,
+                           "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"
+                           " PRAGMA cache_size=-262144",
+                           NULL, NULL, NULL),
+              "pragmas");
+    check_sql(db,
+              sqlite3_prepare_v2(db,
+                                 "INSERT INTO main.vault(subject, category, purpose,"
+                                 " field, collected, updated, anchor, due, special, value)"
+                                 " VALUES(?1, 'contact', 'marketing', 'email', ?2, ?2, ?2,"
+                                 " ?3, 0, ?4)",
+                                 -1, &ins, NULL),
+              "prepare");
     for (long i = 0; i < n; i += 500000) {
         check_sql(db, sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), "begin");
         for (long k = i; k < i + 500000 && k < n; k++) {
@@ -203,8 +213,11 @@ raw_scan(const char *path, int64_t as_of, long expect)
     long rows = 0;
 
     check_sql(db, sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), "open raw");
-    check_sql(db, sqlite3_prepare_v2(db, "SELECT id, subject, category, purpose, due FROM main.vault"
-                                         " WHERE due <= ?1 ORDER BY due, id", -1, &s, NULL),
+    check_sql(db,
+              sqlite3_prepare_v2(db,
+                                 "SELECT id, subject, category, purpose, due FROM main.vault"
+                                 " WHERE due <= ?1 ORDER BY due, id",
+                                 -1, &s, NULL),
               "prepare raw");
     sqlite3_bind_int64(s, 1, as_of);
     t0 = bench_now();
@@ -231,15 +244,15 @@ erase_directly(gdpr_engine *eng, const int64_t *ids, long n)
 
     for (long i = 0; i < n; i += batch) {
         int rc;
-        engine_lock(eng);
-        rc = engine_begin(eng);
+        gdpr_engine__lock(eng);
+        rc = gdpr_engine__begin(eng);
         for (long k = i; rc == GDPR_OK && k < i + batch && k < n; k++)
-            rc = shred_record_locked(eng, &nightly, ids[k], "retention rule R-2",
-                                             SHRED_QUIET, NULL);
-        rc = engine_end(eng, rc);
+            rc = gdpr_shred__record_locked(eng, &nightly, ids[k], "retention rule R-2", SHRED_QUIET,
+                                           NULL);
+        rc = gdpr_engine__end(eng, rc);
         if (rc == GDPR_OK)
-            rc = shred_finish(eng);
-        check(engine_unlock(eng, rc), "erase directly");
+            rc = gdpr_shred__finish(eng);
+        check(gdpr_engine__unlock(eng, rc), "erase directly");
     }
     return span_since(t0);
 }
@@ -354,7 +367,7 @@ bench_size(long total, long due_n, figures *f)
     unlink(path);
     {
         char side[600];
-        static const char *const suffixes[] = { "-wal", "-shm", "-keys", "-keys-wal", "-keys-shm" };
+        static const char *const suffixes[] = {"-wal", "-shm", "-keys", "-keys-wal", "-keys-shm"};
         for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
             snprintf(side, sizeof side, "%s%s", path, suffixes[i]);
             unlink(side);

@@ -25,11 +25,11 @@
 #define BATCH 10000L
 #define VALUE_LEN 48
 
-static const unsigned char key[32] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
-                                       17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
-                                       31, 32 };
-static const gdpr_actor agent = { "bench", "agent" };
-static const gdpr_actor dpo = { "bench", "dpo" };
+static const unsigned char key[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
+                                      12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+                                      23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+static const gdpr_actor agent = {"bench", "agent"};
+static const gdpr_actor dpo = {"bench", "dpo"};
 
 static void
 check(int rc, const char *what)
@@ -111,8 +111,8 @@ our_puts(gdpr_engine *eng, long n, long subjects)
         for (long j = i; j < i + BATCH && j < n; j++) {
             subject_id(j % subjects, subject, sizeof subject);
             value_for(j, value);
-            check(gdpr_vault_put(eng, &agent, subject, "usage", "service", value, VALUE_LEN,
-                                 NULL), "gdpr_vault_put");
+            check(gdpr_vault_put(eng, &agent, subject, "usage", "service", value, VALUE_LEN, NULL),
+                  "gdpr_vault_put");
         }
         check(gdpr_commit(eng), "commit");
     }
@@ -139,11 +139,15 @@ raw_puts(long n, long subjects)
 
     snprintf(path, sizeof path, "%s/raw-vault.db", bench_tmpdir());
     sql_ok(sqlite3_open(path, &db), db, "open raw");
-    sql_ok(sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                            "PRAGMA secure_delete=ON", NULL, NULL, NULL), db, "pragmas");
+    sql_ok(sqlite3_exec(db,
+                        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                        "PRAGMA secure_delete=ON",
+                        NULL, NULL, NULL),
+           db, "pragmas");
     sql_ok(sqlite3_exec(db, raw_schema, NULL, NULL, NULL), db, "schema");
     sql_ok(sqlite3_prepare_v2(db, "INSERT INTO vault VALUES(?1, ?2, 'usage', 'service', ?3, ?4)",
-                              -1, &ins, NULL), db, "prepare");
+                              -1, &ins, NULL),
+           db, "prepare");
     sql_ok(sqlite3_prepare_v2(db, "SELECT coalesce(max(id), 0) + 1 FROM vault", -1, &next, NULL),
            db, "prepare");
     RAND_bytes(dek, sizeof dek);
@@ -153,7 +157,7 @@ raw_puts(long n, long subjects)
         for (long j = i; j < i + BATCH && j < n; j++) {
             int64_t id;
             memset(subject, 0, sizeof subject);
-            memcpy(subject, &(long){ j % subjects }, sizeof(long));
+            memcpy(subject, &(long){j % subjects}, sizeof(long));
             value_for(j, value);
             sqlite3_step(next);
             id = sqlite3_column_int64(next, 0);
@@ -188,7 +192,7 @@ static double
 raw_get_once(sqlite3_stmt *sel, EVP_CIPHER_CTX *ctx, EVP_CIPHER *gcm, const unsigned char *dek,
              int64_t id)
 {
-    unsigned char plain[VALUE_LEN + 16], nonce[12] = { 0 };
+    unsigned char plain[VALUE_LEN + 16], nonce[12] = {0};
     double t0 = bench_now();
     int outl = 0;
 
@@ -234,8 +238,8 @@ latencies(gdpr_engine *eng, long n, long subjects)
     for (long i = 0; i < samples; i++)
         raw[i] = raw_get_once(sel, ctx, gcm, dek, 1 + (int64_t)((i * 7919) % n));
     bench_report_latency("gdpr_vault_get median (48-byte value)",
-                         bench_median(ours, (size_t)samples),
-                         "raw SELECT by id + EVP GCM decrypt", bench_median(raw, (size_t)samples));
+                         bench_median(ours, (size_t)samples), "raw SELECT by id + EVP GCM decrypt",
+                         bench_median(raw, (size_t)samples));
     sqlite3_finalize(sel);
 
     /* Identifiers: link one e-mail per subject (up to 10,000), then find. */
@@ -260,9 +264,12 @@ latencies(gdpr_engine *eng, long n, long subjects)
         sqlite3_close(db);
         snprintf(path, sizeof path, "%s/raw-ident.db", bench_tmpdir());
         sql_ok(sqlite3_open(path, &db), db, "open");
-        sql_ok(sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                                "CREATE TABLE ident(hash BLOB PRIMARY KEY, subject BLOB)"
-                                " WITHOUT ROWID", NULL, NULL, NULL), db, "schema");
+        sql_ok(sqlite3_exec(db,
+                            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                            "CREATE TABLE ident(hash BLOB PRIMARY KEY, subject BLOB)"
+                            " WITHOUT ROWID",
+                            NULL, NULL, NULL),
+               db, "schema");
         {
             sqlite3_stmt *ins = NULL, *q = NULL;
             unsigned char h[32];
@@ -277,8 +284,8 @@ latencies(gdpr_engine *eng, long n, long subjects)
                 sqlite3_reset(ins);
             }
             sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-            sql_ok(sqlite3_prepare_v2(db, "SELECT subject FROM ident WHERE hash=?1", -1, &q,
-                                      NULL), db, "prepare");
+            sql_ok(sqlite3_prepare_v2(db, "SELECT subject FROM ident WHERE hash=?1", -1, &q, NULL),
+                   db, "prepare");
             for (long i = 0; i < samples; i++) {
                 long k = (i * 31) % linked;
                 double t0;
@@ -293,10 +300,9 @@ latencies(gdpr_engine *eng, long n, long subjects)
             sqlite3_finalize(ins);
             sqlite3_finalize(q);
         }
-        bench_report_latency("gdpr_subject_find median (e-mail, normalised)",
-                             bench_median(ours, (size_t)samples),
-                             "raw SELECT on a 32-byte key, WAL file",
-                             bench_median(raw, (size_t)samples));
+        bench_report_latency(
+            "gdpr_subject_find median (e-mail, normalised)", bench_median(ours, (size_t)samples),
+            "raw SELECT on a 32-byte key, WAL file", bench_median(raw, (size_t)samples));
     }
     sqlite3_close(db);
     EVP_CIPHER_CTX_free(ctx);

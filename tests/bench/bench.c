@@ -44,8 +44,8 @@ bench_report_rate(const char *name, double ops, double seconds, const char *base
     double rate = ops / seconds;
     double base = baseline_ops / baseline_seconds;
 
-    printf("%-44s %12.0f ops/s   | baseline %-34s %12.0f ops/s | ratio %.2fx slower\n", name,
-           rate, baseline_name, base, base / rate);
+    printf("%-44s %12.0f ops/s   | baseline %-34s %12.0f ops/s | ratio %.2fx slower\n", name, rate,
+           baseline_name, base, base / rate);
 }
 
 void

@@ -40,16 +40,16 @@ static void
 exercise(const adequacy_list *l)
 {
     for (size_t i = 0; i < l->n_eea; i++)
-        if (adequacy_eea_of(l, l->eea[i].code) != &l->eea[i])
+        if (gdpr_adequacy__eea_of(l, l->eea[i].code) != &l->eea[i])
             abort();
     for (size_t i = 0; i < l->n_decisions; i++) {
         const adequacy_decision *d = &l->decisions[i];
-        const adequacy_decision *found = adequacy_in_force(l, d->code, d->from);
+        const adequacy_decision *found = gdpr_adequacy__in_force(l, d->code, d->from);
         /* Something is in force on its first day: it, or an overlapping
          * entry of the same scope. */
         if (found == NULL || strcmp(found->code, d->code) != 0 || found->scope != d->scope)
             abort();
-        if (adequacy_nearest(l, d->code, d->from) == NULL)
+        if (gdpr_adequacy__nearest(l, d->code, d->from) == NULL)
             abort();
     }
 }
@@ -68,12 +68,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(text, data, size);
     text[size] = '\0';
-    rc = adequacy_parse(engine()->st, text, "fuzz", &l);
+    rc = gdpr_adequacy__parse(engine()->st, text, "fuzz", &l);
     if (rc == GDPR_OK)
         exercise(l);
     else if (rc != GDPR_EINVAL && rc != GDPR_EVERSION && rc != GDPR_ENOMEM)
         abort();
-    adequacy_free(l);
+    gdpr_adequacy__free(l);
     free(text);
     return 0;
 }

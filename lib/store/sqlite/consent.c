@@ -13,10 +13,6 @@
 #include "error.h"
 #include "text.h"
 
-
-
-
-
 /* A blob column, NULL when the column is NULL (a zero-length blob is
  * never stored). */
 static const uint8_t *
@@ -29,13 +25,12 @@ blob_or_null(sqlite3_stmt *s, int col, size_t *len_out)
     return sqlite3_column_blob(s, col);
 }
 
-
 /* --- events ---------------------------------------------------------- */
 
-#define CONSENT_COLUMNS                                                                   \
-    "c.id, c.at, c.purpose, c.state, c.notice, c.channel, c.actor, c.expires,"           \
-    " c.recipient, c.proof, c.flags, c.recipient_sealed, c.notice_version,"              \
-    " c.notice_sha256, c.policy_version,"                                                \
+#define CONSENT_COLUMNS                                                                            \
+    "c.id, c.at, c.purpose, c.state, c.notice, c.channel, c.actor, c.expires,"                     \
+    " c.recipient, c.proof, c.flags, c.recipient_sealed, c.notice_version,"                        \
+    " c.notice_sha256, c.policy_version,"                                                          \
     " (SELECT value FROM main.meta WHERE name='store_id'), c.subject"
 
 #define RECEIPT_ID_BYTES 37
@@ -53,7 +48,7 @@ format_receipt_id(sqlite3_stmt *s, int col, int64_t id, char out[RECEIPT_ID_BYTE
     size_t len;
 
     if (b != NULL && n > 0)
-        hex_encode(b, n < 8 ? (size_t)n : 8, h);
+        gdpr__hex_encode(b, n < 8 ? (size_t)n : 8, h);
     len = strlen(h);
     snprintf(out, RECEIPT_ID_BYTES, "%.8s-%.4s-8%.3s-8%03x-%012llx", h, h + (len < 8 ? len : 8),
              h + (len < 12 ? len : 12), (unsigned)(((uint64_t)id >> 48) & 4095),
@@ -66,24 +61,24 @@ read_consent_row(sqlite3_stmt *s, store_consent_row *row, char receipt[RECEIPT_I
     memset(row, 0, sizeof *row);
     row->id = sqlite3_column_int64(s, 0);
     row->at = sqlite3_column_int64(s, 1);
-    row->purpose = sq_text_or_empty(s, 2);
+    row->purpose = gdpr_sqlite__sq_text_or_empty(s, 2);
     row->state = sqlite3_column_int(s, 3);
-    row->notice = sq_text_or_empty(s, 4);
-    row->channel = sq_text_or_empty(s, 5);
-    row->actor = sq_text_or_empty(s, 6);
+    row->notice = gdpr_sqlite__sq_text_or_empty(s, 4);
+    row->channel = gdpr_sqlite__sq_text_or_empty(s, 5);
+    row->actor = gdpr_sqlite__sq_text_or_empty(s, 6);
     row->expires = sqlite3_column_int64(s, 7);
-    row->recipient = sq_text_or_empty(s, 8);
+    row->recipient = gdpr_sqlite__sq_text_or_empty(s, 8);
     row->proof = blob_or_null(s, 9, &row->proof_len);
     row->flags = (unsigned int)sqlite3_column_int64(s, 10);
     row->recipient_sealed = blob_or_null(s, 11, &row->recipient_sealed_len);
-    row->notice_version = sq_text_or_empty(s, 12);
+    row->notice_version = gdpr_sqlite__sq_text_or_empty(s, 12);
     row->policy_version = sqlite3_column_int64(s, 14);
     format_receipt_id(s, 15, row->id, receipt);
     row->receipt_id = receipt;
     if (sqlite3_column_bytes(s, 13) != (int)CRYPTO_HASH_BYTES ||
         sqlite3_column_bytes(s, 16) != (int)CRYPTO_HASH_BYTES)
-        return err_set(GDPR_ECORRUPT, "consent event %lld: a hash has the wrong length",
-                       (long long)row->id);
+        return gdpr__err_set(GDPR_ECORRUPT, "consent event %lld: a hash has the wrong length",
+                             (long long)row->id);
     row->notice_sha256 = sqlite3_column_blob(s, 13);
     row->subject = sqlite3_column_blob(s, 16);
     return GDPR_OK;
@@ -113,96 +108,105 @@ walk_consent(sqlite_store *st, sqlite3_stmt *s, int (*fn)(const store_consent_ro
             *seen_out = 1;
         stop = fn(&row, ctx);
         if (stop != 0) {
-            result = sq_stopped(stop, "consent", row.id);
+            result = gdpr_sqlite__sq_stopped(stop, "consent", row.id);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-        result = sq_fail(st, rc, "reading consent events");
+        result = gdpr_sqlite__sq_fail(st, rc, "reading consent events");
     return result;
 }
 
 int
-sqlite__consent_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                        int (*fn)(const store_consent_row *row, void *ctx), void *ctx)
+gdpr_sqlite__consent_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                             int (*fn)(const store_consent_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db, "SELECT " CONSENT_COLUMNS " FROM main.consent c"
-                                " WHERE c.subject=?1 ORDER BY c.id", -1, &s, NULL);
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT " CONSENT_COLUMNS " FROM main.consent c"
+                                " WHERE c.subject=?1 ORDER BY c.id",
+                                -1, &s, NULL);
 
     if (rc != SQLITE_OK)
-        return sq_fail(st, rc, "reading consent events");
-    sq_bind_hash(s, 1, subject_hash);
+        return gdpr_sqlite__sq_fail(st, rc, "reading consent events");
+    gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
     rc = walk_consent(st, s, fn, ctx, NULL);
     sqlite3_finalize(s);
     return rc;
 }
 
 int
-sqlite__consent_get(store *base, int64_t id, int (*fn)(const store_consent_row *row, void *ctx),
-                    void *ctx)
+gdpr_sqlite__consent_get(store *base, int64_t id,
+                         int (*fn)(const store_consent_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
     int seen = 0;
-    int rc = sqlite3_prepare_v2(st->db, "SELECT " CONSENT_COLUMNS " FROM main.consent c"
-                                " WHERE c.id=?1", -1, &s, NULL);
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT " CONSENT_COLUMNS " FROM main.consent c"
+                                " WHERE c.id=?1",
+                                -1, &s, NULL);
 
     if (rc != SQLITE_OK)
-        return sq_fail(st, rc, "reading a consent event");
+        return gdpr_sqlite__sq_fail(st, rc, "reading a consent event");
     sqlite3_bind_int64(s, 1, id);
     rc = walk_consent(st, s, fn, ctx, &seen);
     sqlite3_finalize(s);
     if (rc == GDPR_OK && !seen)
-        return err_set(GDPR_ENOTFOUND, "event: %lld is not a consent event of this store",
-                       (long long)id);
+        return gdpr__err_set(GDPR_ENOTFOUND, "event: %lld is not a consent event of this store",
+                             (long long)id);
     return rc;
 }
 
 int
-sqlite__consent_append(store *base, const store_consent_row *row, int64_t *id_out)
+gdpr_sqlite__consent_append(store *base, const store_consent_row *row, int64_t *id_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int64_t id = row->id;
-    int rc = id > 0 ? GDPR_OK : sq_next_id(st, STORE_SEQ_CONSENT, &id);
+    int rc = id > 0 ? GDPR_OK : gdpr_sqlite__sq_next_id(st, STORE_SEQ_CONSENT, &id);
 
     if (rc == GDPR_OK)
-        rc = sq_stmt(st, "INSERT INTO main.consent(id, subject, at, purpose, state, notice,"
-                     " notice_version, notice_sha256, policy_version, channel, actor, expires,"
-                     " recipient, recipient_sealed, proof, flags) VALUES(?1, ?2, ?3,"
-                     " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)", &s);
+        rc = gdpr_sqlite__sq_stmt(
+            st,
+            "INSERT INTO main.consent(id, subject, at, purpose, state, notice,"
+            " notice_version, notice_sha256, policy_version, channel, actor, expires,"
+            " recipient, recipient_sealed, proof, flags) VALUES(?1, ?2, ?3,"
+            " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            &s);
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, id);
-    sq_bind_hash(s, 2, row->subject);
+    gdpr_sqlite__sq_bind_hash(s, 2, row->subject);
     sqlite3_bind_int64(s, 3, row->at);
     sqlite3_bind_text(s, 4, row->purpose, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 5, row->state);
     sqlite3_bind_text(s, 6, row->notice, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 7, row->notice_version, -1, SQLITE_STATIC);
-    sq_bind_hash(s, 8, row->notice_sha256);
+    gdpr_sqlite__sq_bind_hash(s, 8, row->notice_sha256);
     sqlite3_bind_int64(s, 9, row->policy_version);
     sqlite3_bind_text(s, 10, row->channel, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 11, row->actor, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 12, row->expires);
     sqlite3_bind_text(s, 13, row->recipient, -1, SQLITE_STATIC);
-    sq_bind_blob_or_null(s, 14, row->recipient_sealed, row->recipient_sealed_len);
-    sq_bind_blob_or_null(s, 15, row->proof, row->proof_len);
+    gdpr_sqlite__sq_bind_blob_or_null(s, 14, row->recipient_sealed, row->recipient_sealed_len);
+    gdpr_sqlite__sq_bind_blob_or_null(s, 15, row->proof, row->proof_len);
     sqlite3_bind_int64(s, 16, (sqlite3_int64)row->flags);
-    rc = sq_step_done(st, s, "appending a consent event");
+    rc = gdpr_sqlite__sq_step_done(st, s, "appending a consent event");
     if (rc != GDPR_OK)
         return rc;
     if (id_out)
         *id_out = id;
-    rc = sq_stmt(st, "INSERT OR REPLACE INTO main.consent_state(subject, purpose, recipient,"
-                 " event, at, state, expires, flags) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                 &s);
+    rc = gdpr_sqlite__sq_stmt(
+        st,
+        "INSERT OR REPLACE INTO main.consent_state(subject, purpose, recipient,"
+        " event, at, state, expires, flags) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        &s);
     if (rc != GDPR_OK)
         return rc;
-    sq_bind_hash(s, 1, row->subject);
+    gdpr_sqlite__sq_bind_hash(s, 1, row->subject);
     sqlite3_bind_text(s, 2, row->purpose, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, row->recipient, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 4, id);
@@ -210,7 +214,7 @@ sqlite__consent_append(store *base, const store_consent_row *row, int64_t *id_ou
     sqlite3_bind_int(s, 6, row->state);
     sqlite3_bind_int64(s, 7, row->expires);
     sqlite3_bind_int64(s, 8, (sqlite3_int64)row->flags);
-    return sq_step_done(st, s, "updating the consent state");
+    return gdpr_sqlite__sq_step_done(st, s, "updating the consent state");
 }
 
 /* --- state ----------------------------------------------------------- */
@@ -231,56 +235,60 @@ state_from_history(sqlite_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], cons
                    const char *recipient, int64_t at, store_consent_state *out)
 {
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "SELECT id, at, state, expires, flags FROM main.consent"
-                     " WHERE subject=?1 AND purpose=?2 AND recipient=?3 AND at<=?4"
-                     " ORDER BY at DESC, id DESC LIMIT 1", &s);
+    int rc = gdpr_sqlite__sq_stmt(st,
+                                  "SELECT id, at, state, expires, flags FROM main.consent"
+                                  " WHERE subject=?1 AND purpose=?2 AND recipient=?3 AND at<=?4"
+                                  " ORDER BY at DESC, id DESC LIMIT 1",
+                                  &s);
 
     if (rc != GDPR_OK)
         return rc;
-    sq_bind_hash(s, 1, hash);
+    gdpr_sqlite__sq_bind_hash(s, 1, hash);
     sqlite3_bind_text(s, 2, purpose, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, recipient, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 4, at);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         read_state(s, 0, out);
-        sq_reset(s);
+        gdpr_sqlite__sq_reset(s);
         return GDPR_OK;
     }
-    sq_reset(s);
+    gdpr_sqlite__sq_reset(s);
     if (rc == SQLITE_DONE)
         return GDPR_ENOTFOUND;
-    return sq_fail(st, rc, "reading consent history");
+    return gdpr_sqlite__sq_fail(st, rc, "reading consent history");
 }
 
 int
-sqlite__consent_state_at(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                         const char *purpose, const char *recipient, int64_t at,
-                         store_consent_state *out)
+gdpr_sqlite__consent_state_at(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                              const char *purpose, const char *recipient, int64_t at,
+                              store_consent_state *out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "SELECT event, at, state, expires, flags FROM main.consent_state"
-                     " WHERE subject=?1 AND purpose=?2 AND recipient=?3", &s);
+    int rc = gdpr_sqlite__sq_stmt(st,
+                                  "SELECT event, at, state, expires, flags FROM main.consent_state"
+                                  " WHERE subject=?1 AND purpose=?2 AND recipient=?3",
+                                  &s);
 
     if (rc != GDPR_OK)
         return rc;
-    sq_bind_hash(s, 1, subject_hash);
+    gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
     sqlite3_bind_text(s, 2, purpose, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, recipient, -1, SQLITE_STATIC);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         read_state(s, 0, out);
-        sq_reset(s);
+        gdpr_sqlite__sq_reset(s);
         if (out->at <= at)
             return GDPR_OK;
         /* Asked about a time before the current state: the history knows. */
         return state_from_history(st, subject_hash, purpose, recipient, at, out);
     }
-    sq_reset(s);
+    gdpr_sqlite__sq_reset(s);
     if (rc == SQLITE_DONE)
         return GDPR_ENOTFOUND;
-    return sq_fail(st, rc, "reading the consent state");
+    return gdpr_sqlite__sq_fail(st, rc, "reading the consent state");
 }
 
 static int
@@ -296,24 +304,26 @@ state_live(const store_consent_state *cs, int64_t at)
  * one must not stay open meanwhile. */
 static int
 explicit_page(sqlite_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *recipient,
-              const char *after, char (*purposes)[GDPR_NAME_MAX + 1],
-              store_consent_state *states, size_t *n_out)
+              const char *after, char (*purposes)[GDPR_NAME_MAX + 1], store_consent_state *states,
+              size_t *n_out)
 {
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "SELECT purpose, event, at, state, expires, flags"
-                     " FROM main.consent_state WHERE subject=?1 AND recipient=?2"
-                     " AND purpose>?3 ORDER BY purpose LIMIT ?4", &s);
+    int rc = gdpr_sqlite__sq_stmt(st,
+                                  "SELECT purpose, event, at, state, expires, flags"
+                                  " FROM main.consent_state WHERE subject=?1 AND recipient=?2"
+                                  " AND purpose>?3 ORDER BY purpose LIMIT ?4",
+                                  &s);
     size_t n = 0;
 
     *n_out = 0;
     if (rc != GDPR_OK)
         return rc;
-    sq_bind_hash(s, 1, hash);
+    gdpr_sqlite__sq_bind_hash(s, 1, hash);
     sqlite3_bind_text(s, 2, recipient, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, after, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 4, EXPLICIT_BATCH);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const char *p = sq_text_or_empty(s, 0);
+        const char *p = gdpr_sqlite__sq_text_or_empty(s, 0);
         size_t len = strlen(p);
         if (len > GDPR_NAME_MAX)
             len = GDPR_NAME_MAX;
@@ -322,16 +332,16 @@ explicit_page(sqlite_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const cha
         read_state(s, 1, &states[n]);
         n++;
     }
-    sq_reset(s);
+    gdpr_sqlite__sq_reset(s);
     if (rc != SQLITE_DONE)
-        return sq_fail(st, rc, "reading consent states");
+        return gdpr_sqlite__sq_fail(st, rc, "reading consent states");
     *n_out = n;
     return GDPR_OK;
 }
 
 int
-sqlite__consent_explicit_recipient(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                   const char *recipient, int64_t at, int *found_out)
+gdpr_sqlite__consent_explicit_recipient(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                        const char *recipient, int64_t at, int *found_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     char purposes[EXPLICIT_BATCH][GDPR_NAME_MAX + 1];
@@ -368,8 +378,8 @@ sqlite__consent_explicit_recipient(store *base, const uint8_t subject_hash[CRYPT
 /* --- erasure --------------------------------------------------------- */
 
 int
-sqlite__consent_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                               int64_t *count_out)
+gdpr_sqlite__consent_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                    int64_t *count_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     static const char *const sql[] = {
@@ -381,11 +391,11 @@ sqlite__consent_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_HA
 
     for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
         sqlite3_stmt *s;
-        int rc = sq_stmt(st, sql[i], &s);
+        int rc = gdpr_sqlite__sq_stmt(st, sql[i], &s);
         if (rc != GDPR_OK)
             return rc;
-        sq_bind_hash(s, 1, subject_hash);
-        rc = sq_step_done(st, s, "erasing consent events");
+        gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
+        rc = gdpr_sqlite__sq_step_done(st, s, "erasing consent events");
         if (rc != GDPR_OK)
             return rc;
         total += sqlite3_changes64(st->db);
@@ -398,19 +408,21 @@ sqlite__consent_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_HA
 /* --- disclosures ----------------------------------------------------- */
 
 int
-sqlite__disclosure_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                           int (*fn)(const store_disclosure_row *row, void *ctx), void *ctx)
+gdpr_sqlite__disclosure_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                int (*fn)(const store_disclosure_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db, "SELECT id, at, recipient, purpose, ground, actor,"
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT id, at, recipient, purpose, ground, actor,"
                                 " recipient_sealed, consent_event, subject FROM main.disclosure"
-                                " WHERE subject=?1 ORDER BY id", -1, &s, NULL);
+                                " WHERE subject=?1 ORDER BY id",
+                                -1, &s, NULL);
     int result = GDPR_OK;
 
     if (rc != SQLITE_OK)
-        return sq_fail(st, rc, "reading disclosures");
-    sq_bind_hash(s, 1, subject_hash);
+        return gdpr_sqlite__sq_fail(st, rc, "reading disclosures");
+    gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         store_disclosure_row row;
         int stop;
@@ -418,94 +430,98 @@ sqlite__disclosure_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_B
         memset(&row, 0, sizeof row);
         row.id = sqlite3_column_int64(s, 0);
         row.at = sqlite3_column_int64(s, 1);
-        row.recipient = sq_text_or_empty(s, 2);
-        row.purpose = sq_text_or_empty(s, 3);
-        row.ground = sq_text_or_empty(s, 4);
-        row.actor = sq_text_or_empty(s, 5);
+        row.recipient = gdpr_sqlite__sq_text_or_empty(s, 2);
+        row.purpose = gdpr_sqlite__sq_text_or_empty(s, 3);
+        row.ground = gdpr_sqlite__sq_text_or_empty(s, 4);
+        row.actor = gdpr_sqlite__sq_text_or_empty(s, 5);
         row.recipient_sealed = blob_or_null(s, 6, &row.recipient_sealed_len);
         row.consent_event = sqlite3_column_int64(s, 7);
         if (sqlite3_column_bytes(s, 8) != (int)CRYPTO_HASH_BYTES) {
-            result = err_set(GDPR_ECORRUPT, "disclosure %lld: subject hash has the wrong length",
-                             (long long)row.id);
+            result =
+                gdpr__err_set(GDPR_ECORRUPT, "disclosure %lld: subject hash has the wrong length",
+                              (long long)row.id);
             break;
         }
         row.subject = sqlite3_column_blob(s, 8);
         stop = fn(&row, ctx);
         if (stop != 0) {
-            result = sq_stopped(stop, "disclosure", row.id);
+            result = gdpr_sqlite__sq_stopped(stop, "disclosure", row.id);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = sq_fail(st, rc, "reading disclosures");
+        result = gdpr_sqlite__sq_fail(st, rc, "reading disclosures");
     sqlite3_finalize(s);
     return result;
 }
 
 int
-sqlite__disclosure_append(store *base, const store_disclosure_row *row)
+gdpr_sqlite__disclosure_append(store *base, const store_disclosure_row *row)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "INSERT INTO main.disclosure(id, subject, at, recipient,"
-                     " recipient_sealed, purpose, ground, actor, consent_event)"
-                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &s);
+    int rc = gdpr_sqlite__sq_stmt(st,
+                                  "INSERT INTO main.disclosure(id, subject, at, recipient,"
+                                  " recipient_sealed, purpose, ground, actor, consent_event)"
+                                  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                  &s);
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, row->id);
-    sq_bind_hash(s, 2, row->subject);
+    gdpr_sqlite__sq_bind_hash(s, 2, row->subject);
     sqlite3_bind_int64(s, 3, row->at);
     sqlite3_bind_text(s, 4, row->recipient, -1, SQLITE_STATIC);
-    sq_bind_blob_or_null(s, 5, row->recipient_sealed, row->recipient_sealed_len);
+    gdpr_sqlite__sq_bind_blob_or_null(s, 5, row->recipient_sealed, row->recipient_sealed_len);
     sqlite3_bind_text(s, 6, row->purpose, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 7, row->ground, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 8, row->actor, -1, SQLITE_STATIC);
     if (row->consent_event > 0)
         sqlite3_bind_int64(s, 9, row->consent_event);
-    return sq_step_done(st, s, "logging a disclosure");
+    return gdpr_sqlite__sq_step_done(st, s, "logging a disclosure");
 }
 
 /* --- subject flags --------------------------------------------------- */
 
 int
-sqlite__subject_flags_get(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
-                          unsigned int *flags_out)
+gdpr_sqlite__subject_flags_get(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
+                               unsigned int *flags_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "SELECT flags FROM main.subject WHERE hash=?1", &s);
+    int rc = gdpr_sqlite__sq_stmt(st, "SELECT flags FROM main.subject WHERE hash=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
-    sq_bind_hash(s, 1, hash);
+    gdpr_sqlite__sq_bind_hash(s, 1, hash);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         *flags_out = (unsigned int)sqlite3_column_int64(s, 0);
-        sq_reset(s);
+        gdpr_sqlite__sq_reset(s);
         return GDPR_OK;
     }
-    sq_reset(s);
+    gdpr_sqlite__sq_reset(s);
     if (rc == SQLITE_DONE)
         return GDPR_ENOTFOUND;
-    return sq_fail(st, rc, "reading subject flags");
+    return gdpr_sqlite__sq_fail(st, rc, "reading subject flags");
 }
 
 int
-sqlite__subject_flags_update(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], unsigned int set,
-                             unsigned int clear)
+gdpr_sqlite__subject_flags_update(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
+                                  unsigned int set, unsigned int clear)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "UPDATE main.subject SET flags=(flags | ?2) & ~?3 WHERE hash=?1", &s);
+    int rc = gdpr_sqlite__sq_stmt(
+        st, "UPDATE main.subject SET flags=(flags | ?2) & ~?3 WHERE hash=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
-    sq_bind_hash(s, 1, hash);
+    gdpr_sqlite__sq_bind_hash(s, 1, hash);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)set);
     sqlite3_bind_int64(s, 3, (sqlite3_int64)clear);
-    rc = sq_step_done(st, s, "updating subject flags");
+    rc = gdpr_sqlite__sq_step_done(st, s, "updating subject flags");
     if (rc == GDPR_OK && sqlite3_changes(st->db) == 0)
-        return err_set(GDPR_ENOTFOUND, "subject: does not exist");
+        return gdpr__err_set(GDPR_ENOTFOUND, "subject: does not exist");
     return rc;
 }

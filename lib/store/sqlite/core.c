@@ -9,30 +9,28 @@
 
 #include "error.h"
 
-
 static int
 finish_row(sqlite_store *st, sqlite3_stmt *s, int rc, const char *what)
 {
     int result = GDPR_ENOTFOUND;
 
     if (rc != SQLITE_DONE)
-        result = sqlite3_db_handle(s) == st->kdb ? sq_fail_keys(st, rc, what)
-                                                 : sq_fail(st, rc, what);
+        result = sqlite3_db_handle(s) == st->kdb ? gdpr_sqlite__sq_fail_keys(st, rc, what)
+                                                 : gdpr_sqlite__sq_fail(st, rc, what);
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     return result;
 }
 
 int
-sqlite__meta_get(store *base, store_file f, const char *name, void *buf, size_t cap,
-                 size_t *len_out)
+gdpr_sqlite__meta_get(store *base, store_file f, const char *name, void *buf, size_t cap,
+                      size_t *len_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = f == STORE_KEYS
-                 ? sq_stmt_keys(st, "SELECT value FROM main.meta WHERE name=?1", &s)
-                 : sq_stmt(st, "SELECT value FROM main.meta WHERE name=?1",
-                           &s);
+                 ? gdpr_sqlite__sq_stmt_keys(st, "SELECT value FROM main.meta WHERE name=?1", &s)
+                 : gdpr_sqlite__sq_stmt(st, "SELECT value FROM main.meta WHERE name=?1", &s);
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
@@ -41,8 +39,8 @@ sqlite__meta_get(store *base, store_file f, const char *name, void *buf, size_t 
         size_t len = (size_t)sqlite3_column_bytes(s, 0);
         int result = GDPR_OK;
         if (len > cap)
-            result = err_set(GDPR_ECORRUPT, "meta '%s': %zu bytes, expected at most %zu", name,
-                             len, cap);
+            result = gdpr__err_set(GDPR_ECORRUPT, "meta '%s': %zu bytes, expected at most %zu",
+                                   name, len, cap);
         else if (len > 0)
             memcpy(buf, sqlite3_column_blob(s, 0), len);
         *len_out = len;
@@ -54,31 +52,32 @@ sqlite__meta_get(store *base, store_file f, const char *name, void *buf, size_t 
 }
 
 int
-sqlite__meta_put(store *base, store_file f, const char *name, const void *value, size_t len)
+gdpr_sqlite__meta_put(store *base, store_file f, const char *name, const void *value, size_t len)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc =
-        f == STORE_KEYS
-            ? sq_stmt_keys(st, "INSERT OR REPLACE INTO main.meta(name, value) VALUES(?1, ?2)", &s)
-            : sq_stmt(st, "INSERT OR REPLACE INTO main.meta(name, value) VALUES(?1, ?2)", &s);
+    int rc = f == STORE_KEYS
+                 ? gdpr_sqlite__sq_stmt_keys(
+                       st, "INSERT OR REPLACE INTO main.meta(name, value) VALUES(?1, ?2)", &s)
+                 : gdpr_sqlite__sq_stmt(
+                       st, "INSERT OR REPLACE INTO main.meta(name, value) VALUES(?1, ?2)", &s);
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_blob(s, 2, value, (int)len, SQLITE_STATIC);
-    return sq_step_done(st, s, "writing meta");
+    return gdpr_sqlite__sq_step_done(st, s, "writing meta");
 }
 
 int
-sqlite__subject_find(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *id_out)
+gdpr_sqlite__subject_find(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *id_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "SELECT id FROM main.subject WHERE hash=?1", &s);
+    int rc = gdpr_sqlite__sq_stmt(st, "SELECT id FROM main.subject WHERE hash=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
-    sq_bind_hash(s, 1, hash);
+    gdpr_sqlite__sq_bind_hash(s, 1, hash);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         *id_out = sqlite3_column_int64(s, 0);
@@ -90,36 +89,39 @@ sqlite__subject_find(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t
 }
 
 int
-sqlite__subject_insert(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], const uint8_t *ident,
-                       size_t ident_len, int64_t created, int64_t *id_out)
+gdpr_sqlite__subject_insert(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
+                            const uint8_t *ident, size_t ident_len, int64_t created,
+                            int64_t *id_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     int64_t id = 0;
-    int rc = sq_next_id(st, STORE_SEQ_SUBJECT, &id);
+    int rc = gdpr_sqlite__sq_next_id(st, STORE_SEQ_SUBJECT, &id);
     sqlite3_stmt *s;
 
     if (rc == GDPR_OK)
-        rc = sq_stmt(st, "INSERT INTO main.subject(hash, ident, created, id)"
-                     " VALUES(?1, ?2, ?3, ?4)", &s);
+        rc = gdpr_sqlite__sq_stmt(st,
+                                  "INSERT INTO main.subject(hash, ident, created, id)"
+                                  " VALUES(?1, ?2, ?3, ?4)",
+                                  &s);
 
     if (rc != GDPR_OK)
         return rc;
-    sq_bind_hash(s, 1, hash);
+    gdpr_sqlite__sq_bind_hash(s, 1, hash);
     sqlite3_bind_blob(s, 2, ident, (int)ident_len, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, created);
     sqlite3_bind_int64(s, 4, id);
-    rc = sq_step_done(st, s, "creating subject");
+    rc = gdpr_sqlite__sq_step_done(st, s, "creating subject");
     if (rc == GDPR_OK && id_out)
         *id_out = id;
     return rc;
 }
 
 int
-sqlite__subject_count(store *base, int64_t *count_out)
+gdpr_sqlite__subject_count(store *base, int64_t *count_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "SELECT count(*) FROM main.subject", &s);
+    int rc = gdpr_sqlite__sq_stmt(st, "SELECT count(*) FROM main.subject", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -132,12 +134,13 @@ sqlite__subject_count(store *base, int64_t *count_out)
 }
 
 int
-sqlite__key_put(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
-                const uint8_t wrapped[CRYPTO_WRAPPED_BYTES])
+gdpr_sqlite__key_put(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
+                     const uint8_t wrapped[CRYPTO_WRAPPED_BYTES])
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt_keys(st, "INSERT INTO main.subject_key(hash, wrapped) VALUES(?1, ?2)", &s);
+    int rc = gdpr_sqlite__sq_stmt_keys(
+        st, "INSERT INTO main.subject_key(hash, wrapped) VALUES(?1, ?2)", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -145,34 +148,35 @@ sqlite__key_put(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
         size_t cap = st->cap_new_keys ? st->cap_new_keys * 2 : 64;
         void *grown = realloc(st->new_keys, cap * sizeof *st->new_keys);
         if (grown == NULL)
-            return err_set(GDPR_ENOMEM, "out of memory storing a subject key");
+            return gdpr__err_set(GDPR_ENOMEM, "out of memory storing a subject key");
         st->new_keys = grown;
         st->cap_new_keys = cap;
     }
-    sq_bind_hash(s, 1, hash);
+    gdpr_sqlite__sq_bind_hash(s, 1, hash);
     sqlite3_bind_blob(s, 2, wrapped, CRYPTO_WRAPPED_BYTES, SQLITE_STATIC);
-    rc = sq_step_done(st, s, "storing subject key");
+    rc = gdpr_sqlite__sq_step_done(st, s, "storing subject key");
     if (rc == GDPR_OK)
         memcpy(st->new_keys[st->n_new_keys++], hash, CRYPTO_HASH_BYTES);
     return rc;
 }
 
 int
-sqlite__key_get(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
-                uint8_t wrapped[CRYPTO_WRAPPED_BYTES])
+gdpr_sqlite__key_get(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
+                     uint8_t wrapped[CRYPTO_WRAPPED_BYTES])
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt_keys(st, "SELECT wrapped FROM main.subject_key WHERE hash=?1", &s);
+    int rc =
+        gdpr_sqlite__sq_stmt_keys(st, "SELECT wrapped FROM main.subject_key WHERE hash=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
-    sq_bind_hash(s, 1, hash);
+    gdpr_sqlite__sq_bind_hash(s, 1, hash);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         int result = GDPR_OK;
         if (sqlite3_column_bytes(s, 0) != (int)CRYPTO_WRAPPED_BYTES)
-            result = err_set(GDPR_ECORRUPT, "keystore: a wrapped key has the wrong length");
+            result = gdpr__err_set(GDPR_ECORRUPT, "keystore: a wrapped key has the wrong length");
         else
             memcpy(wrapped, sqlite3_column_blob(s, 0), CRYPTO_WRAPPED_BYTES);
         sqlite3_reset(s);
@@ -197,11 +201,12 @@ load_key_batch(sqlite_store *st, const uint8_t *after, key_row *rows, size_t *n)
     sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v2(st->kdb,
                                 "SELECT hash, wrapped FROM main.subject_key WHERE hash > ?1 "
-                                "ORDER BY hash LIMIT ?2", -1, &s, NULL);
+                                "ORDER BY hash LIMIT ?2",
+                                -1, &s, NULL);
     int result = GDPR_OK;
 
     if (rc != SQLITE_OK)
-        return sq_fail_keys(st, rc, "listing subject keys");
+        return gdpr_sqlite__sq_fail_keys(st, rc, "listing subject keys");
     if (after)
         sqlite3_bind_blob(s, 1, after, CRYPTO_HASH_BYTES, SQLITE_STATIC);
     else
@@ -211,7 +216,7 @@ load_key_batch(sqlite_store *st, const uint8_t *after, key_row *rows, size_t *n)
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         if (sqlite3_column_bytes(s, 0) != (int)CRYPTO_HASH_BYTES ||
             sqlite3_column_bytes(s, 1) != (int)CRYPTO_WRAPPED_BYTES) {
-            result = err_set(GDPR_ECORRUPT, "keystore: a key row has the wrong length");
+            result = gdpr__err_set(GDPR_ECORRUPT, "keystore: a key row has the wrong length");
             break;
         }
         memcpy(rows[*n].hash, sqlite3_column_blob(s, 0), CRYPTO_HASH_BYTES);
@@ -219,13 +224,13 @@ load_key_batch(sqlite_store *st, const uint8_t *after, key_row *rows, size_t *n)
         (*n)++;
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = sq_fail_keys(st, rc, "listing subject keys");
+        result = gdpr_sqlite__sq_fail_keys(st, rc, "listing subject keys");
     sqlite3_finalize(s);
     return result;
 }
 
 int
-sqlite__key_rewrap_all(store *base, store_rewrap_fn fn, void *ctx, int64_t *count_out)
+gdpr_sqlite__key_rewrap_all(store *base, store_rewrap_fn fn, void *ctx, int64_t *count_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     key_row *rows = malloc(REWRAP_BATCH * sizeof *rows);
@@ -236,10 +241,10 @@ sqlite__key_rewrap_all(store *base, store_rewrap_fn fn, void *ctx, int64_t *coun
 
     *count_out = 0;
     if (rows == NULL)
-        return err_set(GDPR_ENOMEM, "out of memory rewrapping keys");
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory rewrapping keys");
     rc = sqlite3_prepare_v2(st->kdb, "UPDATE main.subject_key SET wrapped=?2 WHERE hash=?1", -1,
                             &upd, NULL);
-    rc = rc == SQLITE_OK ? GDPR_OK : sq_fail_keys(st, rc, "rewrapping keys");
+    rc = rc == SQLITE_OK ? GDPR_OK : gdpr_sqlite__sq_fail_keys(st, rc, "rewrapping keys");
     while (rc == GDPR_OK) {
         size_t n = 0;
         rc = load_key_batch(st, have_last ? last : NULL, rows, &n);
@@ -252,7 +257,7 @@ sqlite__key_rewrap_all(store *base, store_rewrap_fn fn, void *ctx, int64_t *coun
                 break;
             sqlite3_bind_blob(upd, 1, rows[i].hash, CRYPTO_HASH_BYTES, SQLITE_STATIC);
             sqlite3_bind_blob(upd, 2, out, CRYPTO_WRAPPED_BYTES, SQLITE_TRANSIENT);
-            rc = sq_step_done(st, upd, "rewrapping keys");
+            rc = gdpr_sqlite__sq_step_done(st, upd, "rewrapping keys");
             (*count_out)++;
         }
         memcpy(last, rows[n - 1].hash, CRYPTO_HASH_BYTES);
@@ -266,7 +271,7 @@ sqlite__key_rewrap_all(store *base, store_rewrap_fn fn, void *ctx, int64_t *coun
 }
 
 int
-sqlite__audit_tail(store *base, int64_t *seq_out, uint8_t mac_out[CRYPTO_HASH_BYTES])
+gdpr_sqlite__audit_tail(store *base, int64_t *seq_out, uint8_t mac_out[CRYPTO_HASH_BYTES])
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -277,7 +282,7 @@ sqlite__audit_tail(store *base, int64_t *seq_out, uint8_t mac_out[CRYPTO_HASH_BY
         memcpy(mac_out, st->audit_tail_mac, CRYPTO_HASH_BYTES);
         return GDPR_OK;
     }
-    rc = sq_stmt(st, "SELECT seq, mac FROM main.audit ORDER BY seq DESC LIMIT 1", &s);
+    rc = gdpr_sqlite__sq_stmt(st, "SELECT seq, mac FROM main.audit ORDER BY seq DESC LIMIT 1", &s);
     if (rc != GDPR_OK)
         return rc;
     rc = sqlite3_step(s);
@@ -285,8 +290,8 @@ sqlite__audit_tail(store *base, int64_t *seq_out, uint8_t mac_out[CRYPTO_HASH_BY
         int result = GDPR_OK;
         *seq_out = sqlite3_column_int64(s, 0);
         if (sqlite3_column_bytes(s, 1) != (int)CRYPTO_HASH_BYTES)
-            result = err_set(GDPR_ECORRUPT, "audit event %lld: MAC has the wrong length",
-                             (long long)*seq_out);
+            result = gdpr__err_set(GDPR_ECORRUPT, "audit event %lld: MAC has the wrong length",
+                                   (long long)*seq_out);
         else
             memcpy(mac_out, sqlite3_column_blob(s, 1), CRYPTO_HASH_BYTES);
         sqlite3_reset(s);
@@ -294,19 +299,22 @@ sqlite__audit_tail(store *base, int64_t *seq_out, uint8_t mac_out[CRYPTO_HASH_BY
     }
     sqlite3_reset(s);
     if (rc != SQLITE_DONE)
-        return sq_fail(st, rc, "reading the audit tail");
+        return gdpr_sqlite__sq_fail(st, rc, "reading the audit tail");
     *seq_out = 0;
     memset(mac_out, 0, CRYPTO_HASH_BYTES);
     return GDPR_OK;
 }
 
 int
-sqlite__audit_insert(store *base, const store_audit_row *row)
+gdpr_sqlite__audit_insert(store *base, const store_audit_row *row)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "INSERT INTO main.audit(seq, at, actor, role, action, subject, outcome,"
-                     " ref, mac) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &s);
+    int rc = gdpr_sqlite__sq_stmt(
+        st,
+        "INSERT INTO main.audit(seq, at, actor, role, action, subject, outcome,"
+        " ref, mac) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -316,12 +324,12 @@ sqlite__audit_insert(store *base, const store_audit_row *row)
     sqlite3_bind_text(s, 4, row->role, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 5, row->action, -1, SQLITE_STATIC);
     if (row->subject)
-        sq_bind_hash(s, 6, row->subject);
+        gdpr_sqlite__sq_bind_hash(s, 6, row->subject);
     sqlite3_bind_int(s, 7, row->outcome);
     if (row->ref)
         sqlite3_bind_text(s, 8, row->ref, -1, SQLITE_STATIC);
     sqlite3_bind_blob(s, 9, row->mac, CRYPTO_HASH_BYTES, SQLITE_STATIC);
-    rc = sq_step_done(st, s, "appending an audit event");
+    rc = gdpr_sqlite__sq_step_done(st, s, "appending an audit event");
     /* Inside a write transaction the new event is the tail until the
      * transaction ends (a rollback of any level forgets it). */
     st->audit_tail_valid = rc == GDPR_OK && st->depth > 0;
@@ -333,17 +341,18 @@ sqlite__audit_insert(store *base, const store_audit_row *row)
 }
 
 int
-sqlite__audit_foreach(store *base, int64_t from_seq, store_audit_fn fn, void *ctx)
+gdpr_sqlite__audit_foreach(store *base, int64_t from_seq, store_audit_fn fn, void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v2(st->db,
                                 "SELECT seq, at, actor, role, action, subject, outcome, ref, mac"
-                                " FROM main.audit WHERE seq >= ?1 ORDER BY seq", -1, &s, NULL);
+                                " FROM main.audit WHERE seq >= ?1 ORDER BY seq",
+                                -1, &s, NULL);
     int result = GDPR_OK;
 
     if (rc != SQLITE_OK)
-        return sq_fail(st, rc, "reading the audit trail");
+        return gdpr_sqlite__sq_fail(st, rc, "reading the audit trail");
     sqlite3_bind_int64(s, 1, from_seq);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         store_audit_row row;
@@ -351,69 +360,75 @@ sqlite__audit_foreach(store *base, int64_t from_seq, store_audit_fn fn, void *ct
 
         row.seq = sqlite3_column_int64(s, 0);
         row.at = sqlite3_column_int64(s, 1);
-        row.actor = sq_text_or_empty(s, 2);
-        row.role = sq_text_or_empty(s, 3);
-        row.action = sq_text_or_empty(s, 4);
+        row.actor = gdpr_sqlite__sq_text_or_empty(s, 2);
+        row.role = gdpr_sqlite__sq_text_or_empty(s, 3);
+        row.action = gdpr_sqlite__sq_text_or_empty(s, 4);
         row.subject = sqlite3_column_type(s, 5) == SQLITE_NULL
                           ? NULL
                           : (const uint8_t *)sqlite3_column_blob(s, 5);
         if (row.subject && sqlite3_column_bytes(s, 5) != (int)CRYPTO_HASH_BYTES) {
-            result = err_set(GDPR_ECORRUPT, "audit event %lld: subject hash has the wrong length",
-                             (long long)row.seq);
+            result =
+                gdpr__err_set(GDPR_ECORRUPT, "audit event %lld: subject hash has the wrong length",
+                              (long long)row.seq);
             break;
         }
         row.outcome = sqlite3_column_int(s, 6);
         row.ref = (const char *)sqlite3_column_text(s, 7);
         if (sqlite3_column_bytes(s, 8) != (int)CRYPTO_HASH_BYTES) {
-            result = err_set(GDPR_ECORRUPT, "audit event %lld: MAC has the wrong length",
-                             (long long)row.seq);
+            result = gdpr__err_set(GDPR_ECORRUPT, "audit event %lld: MAC has the wrong length",
+                                   (long long)row.seq);
             break;
         }
         memcpy(row.mac, sqlite3_column_blob(s, 8), CRYPTO_HASH_BYTES);
         stop = fn(&row, ctx);
         if (stop != 0) {
-            result = stop < 0 ? stop
-                              : err_set(GDPR_ECALLBACK, "audit iterator stopped at event %lld",
-                                        (long long)row.seq);
+            result = stop < 0
+                         ? stop
+                         : gdpr__err_set(GDPR_ECALLBACK, "audit iterator stopped at event %lld",
+                                         (long long)row.seq);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = sq_fail(st, rc, "reading the audit trail");
+        result = gdpr_sqlite__sq_fail(st, rc, "reading the audit trail");
     sqlite3_finalize(s);
     return result;
 }
 
 int
-sqlite__policy_insert(store *base, int64_t at, const char *actor,
-                      const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document,
-                      int64_t *version_out)
+gdpr_sqlite__policy_insert(store *base, int64_t at, const char *actor,
+                           const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document,
+                           int64_t *version_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "INSERT INTO main.policy(loaded_at, actor, sha256, document)"
-                     " VALUES(?1, ?2, ?3, ?4)", &s);
+    int rc = gdpr_sqlite__sq_stmt(st,
+                                  "INSERT INTO main.policy(loaded_at, actor, sha256, document)"
+                                  " VALUES(?1, ?2, ?3, ?4)",
+                                  &s);
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, at);
     sqlite3_bind_text(s, 2, actor, -1, SQLITE_STATIC);
-    sq_bind_hash(s, 3, sha256);
+    gdpr_sqlite__sq_bind_hash(s, 3, sha256);
     sqlite3_bind_text(s, 4, document, -1, SQLITE_STATIC);
-    rc = sq_step_done(st, s, "storing the policy");
+    rc = gdpr_sqlite__sq_step_done(st, s, "storing the policy");
     if (rc == GDPR_OK)
         *version_out = sqlite3_last_insert_rowid(st->db);
     return rc;
 }
 
 int
-sqlite__policy_latest(store *base, int64_t *version_out, uint8_t sha256_out[CRYPTO_HASH_BYTES],
-                      char **document_out)
+gdpr_sqlite__policy_latest(store *base, int64_t *version_out, uint8_t sha256_out[CRYPTO_HASH_BYTES],
+                           char **document_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "SELECT version, sha256, document FROM main.policy"
-                     " ORDER BY version DESC LIMIT 1", &s);
+    int rc = gdpr_sqlite__sq_stmt(st,
+                                  "SELECT version, sha256, document FROM main.policy"
+                                  " ORDER BY version DESC LIMIT 1",
+                                  &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -424,13 +439,13 @@ sqlite__policy_latest(store *base, int64_t *version_out, uint8_t sha256_out[CRYP
 
         *version_out = sqlite3_column_int64(s, 0);
         if (sqlite3_column_bytes(s, 1) != (int)CRYPTO_HASH_BYTES || doc == NULL)
-            result = err_set(GDPR_ECORRUPT, "policy version %lld: damaged row",
-                             (long long)*version_out);
+            result = gdpr__err_set(GDPR_ECORRUPT, "policy version %lld: damaged row",
+                                   (long long)*version_out);
         if (result == GDPR_OK) {
             memcpy(sha256_out, sqlite3_column_blob(s, 1), CRYPTO_HASH_BYTES);
             *document_out = strdup(doc);
             if (*document_out == NULL)
-                result = err_set(GDPR_ENOMEM, "out of memory reading the policy");
+                result = gdpr__err_set(GDPR_ENOMEM, "out of memory reading the policy");
         }
         sqlite3_reset(s);
         return result;
@@ -439,11 +454,11 @@ sqlite__policy_latest(store *base, int64_t *version_out, uint8_t sha256_out[CRYP
 }
 
 int
-sqlite__policy_get(store *base, int64_t version, char **document_out)
+gdpr_sqlite__policy_get(store *base, int64_t version, char **document_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "SELECT document FROM main.policy WHERE version = ?1", &s);
+    int rc = gdpr_sqlite__sq_stmt(st, "SELECT document FROM main.policy WHERE version = ?1", &s);
 
     *document_out = NULL;
     if (rc != GDPR_OK)
@@ -455,11 +470,11 @@ sqlite__policy_get(store *base, int64_t version, char **document_out)
         int result = GDPR_OK;
 
         if (doc == NULL)
-            result = err_set(GDPR_ECORRUPT, "policy version %lld: damaged row",
-                             (long long)version);
+            result = gdpr__err_set(GDPR_ECORRUPT, "policy version %lld: damaged row",
+                                   (long long)version);
         else if ((*document_out = strdup(doc)) == NULL)
-            result = err_set(GDPR_ENOMEM, "out of memory reading the policy");
-        sq_reset(s);
+            result = gdpr__err_set(GDPR_ENOMEM, "out of memory reading the policy");
+        gdpr_sqlite__sq_reset(s);
         return result;
     }
     return finish_row(st, s, rc, "reading a policy version");

@@ -12,9 +12,6 @@
 
 #include "error.h"
 
-
-
-
 static const uint8_t *
 hash_or_null(sqlite3_stmt *s, int col)
 {
@@ -24,20 +21,18 @@ hash_or_null(sqlite3_stmt *s, int col)
     return sqlite3_column_blob(s, col);
 }
 
-
-
 static int
 changed_one(sqlite_store *st, int rc, const char *what, int64_t id)
 {
     if (rc == GDPR_OK && sqlite3_changes(st->db) == 0)
-        return err_set(GDPR_ENOTFOUND, "%s %lld: no such row", what, (long long)id);
+        return gdpr__err_set(GDPR_ENOTFOUND, "%s %lld: no such row", what, (long long)id);
     return rc;
 }
 
 /* --- holds ------------------------------------------------------------ */
 
-#define HOLD_COLUMNS                                                                        \
-    "id, scope, subject, record, category, reason, placed_at, placed_by, until,"           \
+#define HOLD_COLUMNS                                                                               \
+    "id, scope, subject, record, category, reason, placed_at, placed_by, until,"                   \
     " released_at, released_by, release_reason"
 
 static void
@@ -47,34 +42,37 @@ read_hold(sqlite3_stmt *s, store_hold_row *h)
     h->scope = sqlite3_column_int(s, 1);
     h->subject = hash_or_null(s, 2);
     h->record = sqlite3_column_int64(s, 3);
-    h->category = sq_text_or_empty(s, 4);
-    h->reason = sq_text_or_empty(s, 5);
+    h->category = gdpr_sqlite__sq_text_or_empty(s, 4);
+    h->reason = gdpr_sqlite__sq_text_or_empty(s, 5);
     h->placed_at = sqlite3_column_int64(s, 6);
-    h->placed_by = sq_text_or_empty(s, 7);
+    h->placed_by = gdpr_sqlite__sq_text_or_empty(s, 7);
     h->until = sqlite3_column_int64(s, 8);
     h->released_at = sqlite3_column_int64(s, 9);
-    h->released_by = sq_text_or_empty(s, 10);
-    h->release_reason = sq_text_or_empty(s, 11);
+    h->released_by = gdpr_sqlite__sq_text_or_empty(s, 10);
+    h->release_reason = gdpr_sqlite__sq_text_or_empty(s, 11);
 }
 
 int
-sqlite__hold_insert(store *base, const store_hold_row *row, int64_t *id_out)
+gdpr_sqlite__hold_insert(store *base, const store_hold_row *row, int64_t *id_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     int64_t id = 0;
-    int rc = sq_next_id(st, STORE_SEQ_HOLD, &id);
+    int rc = gdpr_sqlite__sq_next_id(st, STORE_SEQ_HOLD, &id);
     sqlite3_stmt *s;
 
     if (rc == GDPR_OK)
-        rc = sq_stmt(st, "INSERT INTO main.erasure_hold(scope, subject, record, category,"
-                     " reason, placed_at, placed_by, until, id) VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
-                     " ?7, ?8, ?9)", &s);
+        rc = gdpr_sqlite__sq_stmt(
+            st,
+            "INSERT INTO main.erasure_hold(scope, subject, record, category,"
+            " reason, placed_at, placed_by, until, id) VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
+            " ?7, ?8, ?9)",
+            &s);
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int(s, 1, row->scope);
     if (row->subject)
-        sq_bind_hash(s, 2, row->subject);
+        gdpr_sqlite__sq_bind_hash(s, 2, row->subject);
     sqlite3_bind_int64(s, 3, row->record);
     if (row->category)
         sqlite3_bind_text(s, 4, row->category, -1, SQLITE_STATIC);
@@ -83,19 +81,20 @@ sqlite__hold_insert(store *base, const store_hold_row *row, int64_t *id_out)
     sqlite3_bind_text(s, 7, row->placed_by, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 8, row->until);
     sqlite3_bind_int64(s, 9, id);
-    rc = sq_step_done(st, s, "placing a hold");
+    rc = gdpr_sqlite__sq_step_done(st, s, "placing a hold");
     if (rc == GDPR_OK && id_out)
         *id_out = id;
     return rc;
 }
 
 int
-sqlite__hold_get(store *base, int64_t id, int (*fn)(const store_hold_row *row, void *ctx),
-                 void *ctx)
+gdpr_sqlite__hold_get(store *base, int64_t id, int (*fn)(const store_hold_row *row, void *ctx),
+                      void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "SELECT " HOLD_COLUMNS " FROM main.erasure_hold WHERE id=?1", &s);
+    int rc =
+        gdpr_sqlite__sq_stmt(st, "SELECT " HOLD_COLUMNS " FROM main.erasure_hold WHERE id=?1", &s);
     int result;
 
     if (rc != GDPR_OK)
@@ -107,23 +106,26 @@ sqlite__hold_get(store *base, int64_t id, int (*fn)(const store_hold_row *row, v
         int stop;
         read_hold(s, &h);
         stop = fn(&h, ctx);
-        result = stop == 0 ? GDPR_OK : sq_stopped(stop, "hold", id);
+        result = stop == 0 ? GDPR_OK : gdpr_sqlite__sq_stopped(stop, "hold", id);
     } else if (rc == SQLITE_DONE) {
-        result = err_set(GDPR_ENOTFOUND, "hold: %lld is not a hold", (long long)id);
+        result = gdpr__err_set(GDPR_ENOTFOUND, "hold: %lld is not a hold", (long long)id);
     } else {
-        result = sq_fail(st, rc, "reading a hold");
+        result = gdpr_sqlite__sq_fail(st, rc, "reading a hold");
     }
-    sq_reset(s);
+    gdpr_sqlite__sq_reset(s);
     return result;
 }
 
 int
-sqlite__hold_release(store *base, int64_t id, int64_t at, const char *actor, const char *reason)
+gdpr_sqlite__hold_release(store *base, int64_t id, int64_t at, const char *actor,
+                          const char *reason)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "UPDATE main.erasure_hold SET released_at=?2, released_by=?3,"
-                     " release_reason=?4 WHERE id=?1 AND released_at=0", &s);
+    int rc = gdpr_sqlite__sq_stmt(st,
+                                  "UPDATE main.erasure_hold SET released_at=?2, released_by=?3,"
+                                  " release_reason=?4 WHERE id=?1 AND released_at=0",
+                                  &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -132,22 +134,23 @@ sqlite__hold_release(store *base, int64_t id, int64_t at, const char *actor, con
     sqlite3_bind_text(s, 3, actor, -1, SQLITE_STATIC);
     if (reason)
         sqlite3_bind_text(s, 4, reason, -1, SQLITE_STATIC);
-    return changed_one(st, sq_step_done(st, s, "releasing a hold"), "hold", id);
+    return changed_one(st, gdpr_sqlite__sq_step_done(st, s, "releasing a hold"), "hold", id);
 }
 
 int
-sqlite__hold_foreach(store *base, int64_t active_at,
-                     int (*fn)(const store_hold_row *row, void *ctx), void *ctx)
+gdpr_sqlite__hold_foreach(store *base, int64_t active_at,
+                          int (*fn)(const store_hold_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db, "SELECT " HOLD_COLUMNS " FROM main.erasure_hold"
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT " HOLD_COLUMNS " FROM main.erasure_hold"
                                 " WHERE ?1 = 0 OR (released_at = 0 AND until > ?1) ORDER BY id",
                                 -1, &s, NULL);
     int result = GDPR_OK;
 
     if (rc != SQLITE_OK)
-        return sq_fail(st, rc, "listing holds");
+        return gdpr_sqlite__sq_fail(st, rc, "listing holds");
     sqlite3_bind_int64(s, 1, active_at);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         store_hold_row h;
@@ -155,34 +158,37 @@ sqlite__hold_foreach(store *base, int64_t active_at,
         read_hold(s, &h);
         stop = fn(&h, ctx);
         if (stop != 0) {
-            result = sq_stopped(stop, "hold", h.id);
+            result = gdpr_sqlite__sq_stopped(stop, "hold", h.id);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = sq_fail(st, rc, "listing holds");
+        result = gdpr_sqlite__sq_fail(st, rc, "listing holds");
     sqlite3_finalize(s);
     return result;
 }
 
 int
-sqlite__hold_covering(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t record,
-                      const char *category, int64_t at, int64_t *hold_out, int64_t *until_out)
+gdpr_sqlite__hold_covering(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                           int64_t record, const char *category, int64_t at, int64_t *hold_out,
+                           int64_t *until_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     /* The hold that lasts longest decides when the data may go. */
-    int rc = sq_stmt(st, "SELECT id, until FROM main.erasure_hold"
-                     " WHERE released_at = 0 AND until > ?4 AND ("
-                     "  (scope = 1 AND subject = ?1) OR"
-                     "  (scope = 2 AND ?2 > 0 AND record = ?2) OR"
-                     "  (scope = 3 AND ?3 IS NOT NULL AND category = ?3"
-                     "   AND (subject IS NULL OR subject = ?1)))"
-                     " ORDER BY until DESC, id LIMIT 1", &s);
+    int rc = gdpr_sqlite__sq_stmt(st,
+                                  "SELECT id, until FROM main.erasure_hold"
+                                  " WHERE released_at = 0 AND until > ?4 AND ("
+                                  "  (scope = 1 AND subject = ?1) OR"
+                                  "  (scope = 2 AND ?2 > 0 AND record = ?2) OR"
+                                  "  (scope = 3 AND ?3 IS NOT NULL AND category = ?3"
+                                  "   AND (subject IS NULL OR subject = ?1)))"
+                                  " ORDER BY until DESC, id LIMIT 1",
+                                  &s);
 
     if (rc != GDPR_OK)
         return rc;
-    sq_bind_hash(s, 1, subject_hash);
+    gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
     sqlite3_bind_int64(s, 2, record);
     if (category)
         sqlite3_bind_text(s, 3, category, -1, SQLITE_STATIC);
@@ -194,30 +200,33 @@ sqlite__hold_covering(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES]
         *hold_out = sqlite3_column_int64(s, 0);
         *until_out = sqlite3_column_int64(s, 1);
     }
-    sq_reset(s);
+    gdpr_sqlite__sq_reset(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return sq_fail(st, rc, "checking holds");
+        return gdpr_sqlite__sq_fail(st, rc, "checking holds");
     return GDPR_OK;
 }
 
 int
-sqlite__hold_any_for_subject(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t at,
-                             int *any_out)
+gdpr_sqlite__hold_any_for_subject(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                  int64_t at, int *any_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int64_t any = 0;
-    int rc = sq_stmt(st, "SELECT EXISTS(SELECT 1 FROM main.erasure_hold"
-                     " WHERE released_at = 0 AND until > ?2 AND ("
-                     "  (scope IN (1, 3) AND (subject = ?1 OR (scope = 3 AND subject IS NULL)))"
-                     "  OR (scope = 2 AND record IN"
-                     "      (SELECT id FROM main.vault WHERE subject = ?1))))", &s);
+    int rc = gdpr_sqlite__sq_stmt(
+        st,
+        "SELECT EXISTS(SELECT 1 FROM main.erasure_hold"
+        " WHERE released_at = 0 AND until > ?2 AND ("
+        "  (scope IN (1, 3) AND (subject = ?1 OR (scope = 3 AND subject IS NULL)))"
+        "  OR (scope = 2 AND record IN"
+        "      (SELECT id FROM main.vault WHERE subject = ?1))))",
+        &s);
 
     if (rc != GDPR_OK)
         return rc;
-    sq_bind_hash(s, 1, subject_hash);
+    gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
     sqlite3_bind_int64(s, 2, at);
-    rc = sq_one_int64(st, s, "checking holds", &any);
+    rc = gdpr_sqlite__sq_one_int64(st, s, "checking holds", &any);
     *any_out = any != 0;
     return rc;
 }
@@ -226,14 +235,14 @@ sqlite__hold_any_for_subject(store *base, const uint8_t subject_hash[CRYPTO_HASH
 
 /* Derived columns: records still kept and the latest end among them, the
  * recipients listed and the hooks still pending. */
-#define TOMBSTONE_COLUMNS                                                                   \
-    "t.id, t.kind, t.subject, t.at, t.ground, t.actor, t.role, t.erased, t.retained,"       \
-    " t.complete, t.wiped, t.imported, t.replayed,"                                         \
-    " (SELECT count(*) FROM main.tombstone_kept k WHERE k.tombstone = t.id"                 \
-    "   AND k.erased_at = 0),"                                                              \
-    " (SELECT coalesce(max(until), 0) FROM main.tombstone_kept k WHERE k.tombstone = t.id"  \
-    "   AND k.erased_at = 0),"                                                              \
-    " (SELECT count(*) FROM main.tombstone_recipient r WHERE r.tombstone = t.id),"          \
+#define TOMBSTONE_COLUMNS                                                                          \
+    "t.id, t.kind, t.subject, t.at, t.ground, t.actor, t.role, t.erased, t.retained,"              \
+    " t.complete, t.wiped, t.imported, t.replayed,"                                                \
+    " (SELECT count(*) FROM main.tombstone_kept k WHERE k.tombstone = t.id"                        \
+    "   AND k.erased_at = 0),"                                                                     \
+    " (SELECT coalesce(max(until), 0) FROM main.tombstone_kept k WHERE k.tombstone = t.id"         \
+    "   AND k.erased_at = 0),"                                                                     \
+    " (SELECT count(*) FROM main.tombstone_recipient r WHERE r.tombstone = t.id),"                 \
     " (SELECT count(*) FROM main.erasure_pending p WHERE p.tombstone = t.id)"
 
 static int
@@ -244,9 +253,9 @@ read_tombstone(sqlite3_stmt *s, store_tombstone_row *t)
     t->kind = sqlite3_column_int(s, 1);
     t->subject = hash_or_null(s, 2);
     t->at = sqlite3_column_int64(s, 3);
-    t->ground = sq_text_or_empty(s, 4);
-    t->actor = sq_text_or_empty(s, 5);
-    t->role = sq_text_or_empty(s, 6);
+    t->ground = gdpr_sqlite__sq_text_or_empty(s, 4);
+    t->actor = gdpr_sqlite__sq_text_or_empty(s, 5);
+    t->role = gdpr_sqlite__sq_text_or_empty(s, 6);
     t->erased = sqlite3_column_int64(s, 7);
     t->retained = sqlite3_column_int64(s, 8);
     t->complete = sqlite3_column_int(s, 9);
@@ -258,27 +267,31 @@ read_tombstone(sqlite3_stmt *s, store_tombstone_row *t)
     t->recipients = sqlite3_column_int(s, 15);
     t->sources_failed = sqlite3_column_int(s, 16);
     if (t->subject == NULL)
-        return err_set(GDPR_ECORRUPT, "tombstone %lld: damaged subject hash", (long long)t->id);
+        return gdpr__err_set(GDPR_ECORRUPT, "tombstone %lld: damaged subject hash",
+                             (long long)t->id);
     return GDPR_OK;
 }
 
 int
-sqlite__tombstone_insert(store *base, const store_tombstone_row *row, int64_t *id_out)
+gdpr_sqlite__tombstone_insert(store *base, const store_tombstone_row *row, int64_t *id_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     int64_t id = 0;
-    int rc = sq_next_id(st, STORE_SEQ_TOMBSTONE, &id);
+    int rc = gdpr_sqlite__sq_next_id(st, STORE_SEQ_TOMBSTONE, &id);
     sqlite3_stmt *s;
 
     if (rc == GDPR_OK)
-        rc = sq_stmt(st, "INSERT INTO main.tombstone(kind, subject, at, ground, actor, role,"
-                     " erased, retained, complete, wiped, imported, replayed, id)"
-                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", &s);
+        rc = gdpr_sqlite__sq_stmt(
+            st,
+            "INSERT INTO main.tombstone(kind, subject, at, ground, actor, role,"
+            " erased, retained, complete, wiped, imported, replayed, id)"
+            " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            &s);
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int(s, 1, row->kind);
-    sq_bind_hash(s, 2, row->subject);
+    gdpr_sqlite__sq_bind_hash(s, 2, row->subject);
     sqlite3_bind_int64(s, 3, row->at);
     sqlite3_bind_text(s, 4, row->ground, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 5, row->actor, -1, SQLITE_STATIC);
@@ -290,21 +303,24 @@ sqlite__tombstone_insert(store *base, const store_tombstone_row *row, int64_t *i
     sqlite3_bind_int(s, 11, row->imported);
     sqlite3_bind_int64(s, 12, row->replayed);
     sqlite3_bind_int64(s, 13, id);
-    rc = sq_step_done(st, s, "writing a tombstone");
+    rc = gdpr_sqlite__sq_step_done(st, s, "writing a tombstone");
     if (rc == GDPR_OK && id_out)
         *id_out = id;
     return rc;
 }
 
 int
-sqlite__tombstone_add(store *base, int64_t id, int64_t erased, int64_t retained, int complete,
-                      int64_t replayed)
+gdpr_sqlite__tombstone_add(store *base, int64_t id, int64_t erased, int64_t retained, int complete,
+                           int64_t replayed)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "UPDATE main.tombstone SET erased = erased + ?2,"
-                     " retained = retained + ?3, complete = max(complete, ?4), wiped = 0,"
-                     " replayed = CASE WHEN ?5 > 0 THEN ?5 ELSE replayed END WHERE id=?1", &s);
+    int rc =
+        gdpr_sqlite__sq_stmt(st,
+                             "UPDATE main.tombstone SET erased = erased + ?2,"
+                             " retained = retained + ?3, complete = max(complete, ?4), wiped = 0,"
+                             " replayed = CASE WHEN ?5 > 0 THEN ?5 ELSE replayed END WHERE id=?1",
+                             &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -313,22 +329,25 @@ sqlite__tombstone_add(store *base, int64_t id, int64_t erased, int64_t retained,
     sqlite3_bind_int64(s, 3, retained);
     sqlite3_bind_int(s, 4, complete);
     sqlite3_bind_int64(s, 5, replayed);
-    return changed_one(st, sq_step_done(st, s, "updating a tombstone"), "tombstone", id);
+    return changed_one(st, gdpr_sqlite__sq_step_done(st, s, "updating a tombstone"), "tombstone",
+                       id);
 }
 
 int
-sqlite__tombstone_find(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind,
-                       const char *ground, int64_t from, int64_t to, int64_t *id_out)
+gdpr_sqlite__tombstone_find(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind,
+                            const char *ground, int64_t from, int64_t to, int64_t *id_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "SELECT id FROM main.tombstone WHERE subject=?1 AND kind=?2"
-                     " AND (?3 IS NULL OR ground=?3) AND at >= ?4 AND at < ?5"
-                     " ORDER BY id DESC LIMIT 1", &s);
+    int rc = gdpr_sqlite__sq_stmt(st,
+                                  "SELECT id FROM main.tombstone WHERE subject=?1 AND kind=?2"
+                                  " AND (?3 IS NULL OR ground=?3) AND at >= ?4 AND at < ?5"
+                                  " ORDER BY id DESC LIMIT 1",
+                                  &s);
 
     if (rc != GDPR_OK)
         return rc;
-    sq_bind_hash(s, 1, subject_hash);
+    gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
     sqlite3_bind_int(s, 2, kind);
     if (ground)
         sqlite3_bind_text(s, 3, ground, -1, SQLITE_STATIC);
@@ -337,60 +356,64 @@ sqlite__tombstone_find(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         *id_out = sqlite3_column_int64(s, 0);
-        sq_reset(s);
+        gdpr_sqlite__sq_reset(s);
         return GDPR_OK;
     }
-    sq_reset(s);
+    gdpr_sqlite__sq_reset(s);
     if (rc != SQLITE_DONE)
-        return sq_fail(st, rc, "finding a tombstone");
+        return gdpr_sqlite__sq_fail(st, rc, "finding a tombstone");
     return GDPR_ENOTFOUND;
 }
 
 int
-sqlite__tombstone_open_partial(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                               int64_t *id_out)
+gdpr_sqlite__tombstone_open_partial(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                    int64_t *id_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "SELECT id FROM main.tombstone WHERE subject=?1 AND kind=1"
-                     " AND complete=0 ORDER BY id DESC LIMIT 1", &s);
+    int rc = gdpr_sqlite__sq_stmt(st,
+                                  "SELECT id FROM main.tombstone WHERE subject=?1 AND kind=1"
+                                  " AND complete=0 ORDER BY id DESC LIMIT 1",
+                                  &s);
 
     if (rc != GDPR_OK)
         return rc;
-    sq_bind_hash(s, 1, subject_hash);
+    gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         *id_out = sqlite3_column_int64(s, 0);
-        sq_reset(s);
+        gdpr_sqlite__sq_reset(s);
         return GDPR_OK;
     }
-    sq_reset(s);
+    gdpr_sqlite__sq_reset(s);
     if (rc != SQLITE_DONE)
-        return sq_fail(st, rc, "finding a tombstone");
+        return gdpr_sqlite__sq_fail(st, rc, "finding a tombstone");
     return GDPR_ENOTFOUND;
 }
 
 int
-sqlite__tombstone_set_complete(store *base, int64_t id)
+gdpr_sqlite__tombstone_set_complete(store *base, int64_t id)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "UPDATE main.tombstone SET complete=1, wiped=0 WHERE id=?1", &s);
+    int rc =
+        gdpr_sqlite__sq_stmt(st, "UPDATE main.tombstone SET complete=1, wiped=0 WHERE id=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, id);
-    return changed_one(st, sq_step_done(st, s, "completing a tombstone"), "tombstone", id);
+    return changed_one(st, gdpr_sqlite__sq_step_done(st, s, "completing a tombstone"), "tombstone",
+                       id);
 }
 
 int
-sqlite__tombstone_get(store *base, int64_t id, int (*fn)(const store_tombstone_row *row, void *ctx),
-                      void *ctx)
+gdpr_sqlite__tombstone_get(store *base, int64_t id,
+                           int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "SELECT " TOMBSTONE_COLUMNS " FROM main.tombstone t WHERE t.id=?1",
-                     &s);
+    int rc = gdpr_sqlite__sq_stmt(
+        st, "SELECT " TOMBSTONE_COLUMNS " FROM main.tombstone t WHERE t.id=?1", &s);
     int result;
 
     if (rc != GDPR_OK)
@@ -402,33 +425,35 @@ sqlite__tombstone_get(store *base, int64_t id, int (*fn)(const store_tombstone_r
         result = read_tombstone(s, &t);
         if (result == GDPR_OK) {
             int stop = fn(&t, ctx);
-            result = stop == 0 ? GDPR_OK : sq_stopped(stop, "tombstone", id);
+            result = stop == 0 ? GDPR_OK : gdpr_sqlite__sq_stopped(stop, "tombstone", id);
         }
     } else if (rc == SQLITE_DONE) {
-        result = err_set(GDPR_ENOTFOUND, "tombstone: %lld is not a tombstone", (long long)id);
+        result = gdpr__err_set(GDPR_ENOTFOUND, "tombstone: %lld is not a tombstone", (long long)id);
     } else {
-        result = sq_fail(st, rc, "reading a tombstone");
+        result = gdpr_sqlite__sq_fail(st, rc, "reading a tombstone");
     }
-    sq_reset(s);
+    gdpr_sqlite__sq_reset(s);
     return result;
 }
 
 int
-sqlite__tombstone_foreach(store *base, const uint8_t *subject_hash, int64_t after_id,
-                          int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx)
+gdpr_sqlite__tombstone_foreach(store *base, const uint8_t *subject_hash, int64_t after_id,
+                               int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
     /* Own statement: fn may use the store (replay erases from inside). */
-    int rc = sqlite3_prepare_v2(st->db, "SELECT " TOMBSTONE_COLUMNS " FROM main.tombstone t"
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT " TOMBSTONE_COLUMNS " FROM main.tombstone t"
                                 " WHERE (?1 IS NULL OR t.subject = ?1) AND t.id > ?2"
-                                " ORDER BY t.id", -1, &s, NULL);
+                                " ORDER BY t.id",
+                                -1, &s, NULL);
     int result = GDPR_OK;
 
     if (rc != SQLITE_OK)
-        return sq_fail(st, rc, "listing tombstones");
+        return gdpr_sqlite__sq_fail(st, rc, "listing tombstones");
     if (subject_hash)
-        sq_bind_hash(s, 1, subject_hash);
+        gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
     sqlite3_bind_int64(s, 2, after_id);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         store_tombstone_row t;
@@ -438,67 +463,72 @@ sqlite__tombstone_foreach(store *base, const uint8_t *subject_hash, int64_t afte
             break;
         stop = fn(&t, ctx);
         if (stop != 0) {
-            result = sq_stopped(stop, "tombstone", t.id);
+            result = gdpr_sqlite__sq_stopped(stop, "tombstone", t.id);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = sq_fail(st, rc, "listing tombstones");
+        result = gdpr_sqlite__sq_fail(st, rc, "listing tombstones");
     sqlite3_finalize(s);
     return result;
 }
 
 int
-sqlite__tombstone_latest(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                         int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx)
+gdpr_sqlite__tombstone_latest(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                              int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     /* Subject tombstones first (kind 1), newest first. */
-    int rc = sq_stmt(st, "SELECT " TOMBSTONE_COLUMNS " FROM main.tombstone t"
-                     " WHERE t.subject=?1 ORDER BY t.kind, t.id DESC LIMIT 1", &s);
+    int rc = gdpr_sqlite__sq_stmt(st,
+                                  "SELECT " TOMBSTONE_COLUMNS " FROM main.tombstone t"
+                                  " WHERE t.subject=?1 ORDER BY t.kind, t.id DESC LIMIT 1",
+                                  &s);
     int result;
 
     if (rc != GDPR_OK)
         return rc;
-    sq_bind_hash(s, 1, subject_hash);
+    gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         store_tombstone_row t;
         result = read_tombstone(s, &t);
         if (result == GDPR_OK) {
             int stop = fn(&t, ctx);
-            result = stop == 0 ? GDPR_OK : sq_stopped(stop, "tombstone", t.id);
+            result = stop == 0 ? GDPR_OK : gdpr_sqlite__sq_stopped(stop, "tombstone", t.id);
         }
     } else if (rc == SQLITE_DONE) {
         result = GDPR_ENOTFOUND;
     } else {
-        result = sq_fail(st, rc, "reading a tombstone");
+        result = gdpr_sqlite__sq_fail(st, rc, "reading a tombstone");
     }
-    sq_reset(s);
+    gdpr_sqlite__sq_reset(s);
     return result;
 }
 
 int
-sqlite__tombstone_set_wiped(store *base)
+gdpr_sqlite__tombstone_set_wiped(store *base)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "UPDATE main.tombstone SET wiped=1 WHERE wiped=0", &s);
+    int rc = gdpr_sqlite__sq_stmt(st, "UPDATE main.tombstone SET wiped=1 WHERE wiped=0", &s);
 
     if (rc != GDPR_OK)
         return rc;
-    return sq_step_done(st, s, "marking tombstones wiped");
+    return gdpr_sqlite__sq_step_done(st, s, "marking tombstones wiped");
 }
 
 int
-sqlite__tombstone_kept_insert(store *base, const store_kept_row *row)
+gdpr_sqlite__tombstone_kept_insert(store *base, const store_kept_row *row)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "INSERT OR IGNORE INTO main.tombstone_kept(tombstone, record, category,"
-                     " purpose, reason, rule, until, erased_at)"
-                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", &s);
+    int rc = gdpr_sqlite__sq_stmt(
+        st,
+        "INSERT OR IGNORE INTO main.tombstone_kept(tombstone, record, category,"
+        " purpose, reason, rule, until, erased_at)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -510,69 +540,75 @@ sqlite__tombstone_kept_insert(store *base, const store_kept_row *row)
     sqlite3_bind_text(s, 6, row->rule, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 7, row->until);
     sqlite3_bind_int64(s, 8, row->erased_at);
-    return sq_step_done(st, s, "recording a kept record");
+    return gdpr_sqlite__sq_step_done(st, s, "recording a kept record");
 }
 
 int
-sqlite__tombstone_kept_foreach(store *base, int64_t tombstone,
-                               int (*fn)(const store_kept_row *row, void *ctx), void *ctx)
+gdpr_sqlite__tombstone_kept_foreach(store *base, int64_t tombstone,
+                                    int (*fn)(const store_kept_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db, "SELECT tombstone, record, category, purpose, reason,"
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT tombstone, record, category, purpose, reason,"
                                 " rule, until, erased_at FROM main.tombstone_kept"
-                                " WHERE tombstone=?1 ORDER BY record", -1, &s, NULL);
+                                " WHERE tombstone=?1 ORDER BY record",
+                                -1, &s, NULL);
     int result = GDPR_OK;
 
     if (rc != SQLITE_OK)
-        return sq_fail(st, rc, "listing kept records");
+        return gdpr_sqlite__sq_fail(st, rc, "listing kept records");
     sqlite3_bind_int64(s, 1, tombstone);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         store_kept_row k;
         int stop;
         k.tombstone = sqlite3_column_int64(s, 0);
         k.record = sqlite3_column_int64(s, 1);
-        k.category = sq_text_or_empty(s, 2);
-        k.purpose = sq_text_or_empty(s, 3);
-        k.reason = sq_text_or_empty(s, 4);
-        k.rule = sq_text_or_empty(s, 5);
+        k.category = gdpr_sqlite__sq_text_or_empty(s, 2);
+        k.purpose = gdpr_sqlite__sq_text_or_empty(s, 3);
+        k.reason = gdpr_sqlite__sq_text_or_empty(s, 4);
+        k.rule = gdpr_sqlite__sq_text_or_empty(s, 5);
         k.until = sqlite3_column_int64(s, 6);
         k.erased_at = sqlite3_column_int64(s, 7);
         stop = fn(&k, ctx);
         if (stop != 0) {
-            result = sq_stopped(stop, "kept record", k.record);
+            result = gdpr_sqlite__sq_stopped(stop, "kept record", k.record);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = sq_fail(st, rc, "listing kept records");
+        result = gdpr_sqlite__sq_fail(st, rc, "listing kept records");
     sqlite3_finalize(s);
     return result;
 }
 
 int
-sqlite__tombstone_kept_erased(store *base, int64_t record, int64_t at)
+gdpr_sqlite__tombstone_kept_erased(store *base, int64_t record, int64_t at)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "UPDATE main.tombstone_kept SET erased_at=?2"
-                     " WHERE record=?1 AND erased_at=0", &s);
+    int rc = gdpr_sqlite__sq_stmt(st,
+                                  "UPDATE main.tombstone_kept SET erased_at=?2"
+                                  " WHERE record=?1 AND erased_at=0",
+                                  &s);
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, record);
     sqlite3_bind_int64(s, 2, at);
-    return sq_step_done(st, s, "updating a kept record");
+    return gdpr_sqlite__sq_step_done(st, s, "updating a kept record");
 }
 
 int
-sqlite__tombstone_kept_find(store *base, int64_t record, int64_t *until_out, char *rule,
-                            size_t rule_cap)
+gdpr_sqlite__tombstone_kept_find(store *base, int64_t record, int64_t *until_out, char *rule,
+                                 size_t rule_cap)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "SELECT until, rule FROM main.tombstone_kept"
-                     " WHERE record=?1 AND erased_at=0 ORDER BY until DESC LIMIT 1", &s);
+    int rc = gdpr_sqlite__sq_stmt(st,
+                                  "SELECT until, rule FROM main.tombstone_kept"
+                                  " WHERE record=?1 AND erased_at=0 ORDER BY until DESC LIMIT 1",
+                                  &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -580,69 +616,75 @@ sqlite__tombstone_kept_find(store *base, int64_t record, int64_t *until_out, cha
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         *until_out = sqlite3_column_int64(s, 0);
-        snprintf(rule, rule_cap, "%s", sq_text_or_empty(s, 1));
-        sq_reset(s);
+        snprintf(rule, rule_cap, "%s", gdpr_sqlite__sq_text_or_empty(s, 1));
+        gdpr_sqlite__sq_reset(s);
         return GDPR_OK;
     }
-    sq_reset(s);
+    gdpr_sqlite__sq_reset(s);
     if (rc != SQLITE_DONE)
-        return sq_fail(st, rc, "checking kept records");
+        return gdpr_sqlite__sq_fail(st, rc, "checking kept records");
     return GDPR_ENOTFOUND;
 }
 
 int
-sqlite__tombstone_record_add(store *base, int64_t tombstone, int64_t record)
+gdpr_sqlite__tombstone_record_add(store *base, int64_t tombstone, int64_t record)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "INSERT OR IGNORE INTO main.tombstone_record(tombstone, record)"
-                     " VALUES(?1, ?2)", &s);
+    int rc = gdpr_sqlite__sq_stmt(st,
+                                  "INSERT OR IGNORE INTO main.tombstone_record(tombstone, record)"
+                                  " VALUES(?1, ?2)",
+                                  &s);
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, tombstone);
     sqlite3_bind_int64(s, 2, record);
-    return sq_step_done(st, s, "recording an erased record");
+    return gdpr_sqlite__sq_step_done(st, s, "recording an erased record");
 }
 
 int
-sqlite__tombstone_record_foreach(store *base, int64_t tombstone,
-                                 int (*fn)(int64_t record, void *ctx), void *ctx)
+gdpr_sqlite__tombstone_record_foreach(store *base, int64_t tombstone,
+                                      int (*fn)(int64_t record, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db, "SELECT record FROM main.tombstone_record"
-                                " WHERE tombstone=?1 ORDER BY record", -1, &s, NULL);
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT record FROM main.tombstone_record"
+                                " WHERE tombstone=?1 ORDER BY record",
+                                -1, &s, NULL);
     int result = GDPR_OK;
 
     if (rc != SQLITE_OK)
-        return sq_fail(st, rc, "listing erased records");
+        return gdpr_sqlite__sq_fail(st, rc, "listing erased records");
     sqlite3_bind_int64(s, 1, tombstone);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         int64_t record = sqlite3_column_int64(s, 0);
         int stop = fn(record, ctx);
         if (stop != 0) {
-            result = sq_stopped(stop, "erased record", record);
+            result = gdpr_sqlite__sq_stopped(stop, "erased record", record);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = sq_fail(st, rc, "listing erased records");
+        result = gdpr_sqlite__sq_fail(st, rc, "listing erased records");
     sqlite3_finalize(s);
     return result;
 }
 
 int
-sqlite__tombstone_recipient_add(store *base, int64_t tombstone, const char *recipient,
-                                int64_t disclosures, int64_t last_at)
+gdpr_sqlite__tombstone_recipient_add(store *base, int64_t tombstone, const char *recipient,
+                                     int64_t disclosures, int64_t last_at)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "INSERT INTO main.tombstone_recipient(tombstone, recipient,"
-                     " disclosures, last_at) VALUES(?1, ?2, ?3, ?4)"
-                     " ON CONFLICT(tombstone, recipient) DO UPDATE SET"
-                     " disclosures = disclosures + excluded.disclosures,"
-                     " last_at = max(last_at, excluded.last_at)", &s);
+    int rc = gdpr_sqlite__sq_stmt(st,
+                                  "INSERT INTO main.tombstone_recipient(tombstone, recipient,"
+                                  " disclosures, last_at) VALUES(?1, ?2, ?3, ?4)"
+                                  " ON CONFLICT(tombstone, recipient) DO UPDATE SET"
+                                  " disclosures = disclosures + excluded.disclosures,"
+                                  " last_at = max(last_at, excluded.last_at)",
+                                  &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -650,99 +692,105 @@ sqlite__tombstone_recipient_add(store *base, int64_t tombstone, const char *reci
     sqlite3_bind_text(s, 2, recipient, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, disclosures);
     sqlite3_bind_int64(s, 4, last_at);
-    return sq_step_done(st, s, "recording a recipient");
+    return gdpr_sqlite__sq_step_done(st, s, "recording a recipient");
 }
 
 int
-sqlite__tombstone_recipient_foreach(store *base, int64_t tombstone,
-                                    int (*fn)(const char *recipient, int64_t disclosures,
-                                              int64_t last_at, void *ctx),
-                                    void *ctx)
+gdpr_sqlite__tombstone_recipient_foreach(store *base, int64_t tombstone,
+                                         int (*fn)(const char *recipient, int64_t disclosures,
+                                                   int64_t last_at, void *ctx),
+                                         void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db, "SELECT recipient, disclosures, last_at FROM"
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT recipient, disclosures, last_at FROM"
                                 " main.tombstone_recipient WHERE tombstone=?1 ORDER BY recipient",
                                 -1, &s, NULL);
     int result = GDPR_OK;
 
     if (rc != SQLITE_OK)
-        return sq_fail(st, rc, "listing recipients");
+        return gdpr_sqlite__sq_fail(st, rc, "listing recipients");
     sqlite3_bind_int64(s, 1, tombstone);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        int stop = fn(sq_text_or_empty(s, 0), sqlite3_column_int64(s, 1),
+        int stop = fn(gdpr_sqlite__sq_text_or_empty(s, 0), sqlite3_column_int64(s, 1),
                       sqlite3_column_int64(s, 2), ctx);
         if (stop != 0) {
-            result = sq_stopped(stop, "recipient", tombstone);
+            result = gdpr_sqlite__sq_stopped(stop, "recipient", tombstone);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = sq_fail(st, rc, "listing recipients");
+        result = gdpr_sqlite__sq_fail(st, rc, "listing recipients");
     sqlite3_finalize(s);
     return result;
 }
 
 int
-sqlite__tombstone_count(store *base, int64_t *count_out)
+gdpr_sqlite__tombstone_count(store *base, int64_t *count_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "SELECT count(*) FROM main.tombstone", &s);
+    int rc = gdpr_sqlite__sq_stmt(st, "SELECT count(*) FROM main.tombstone", &s);
 
     if (rc != GDPR_OK)
         return rc;
-    return sq_one_int64(st, s, "counting tombstones", count_out);
+    return gdpr_sqlite__sq_one_int64(st, s, "counting tombstones", count_out);
 }
 
 /* --- source hooks still to retry --------------------------------------- */
 
-#define PENDING_COLUMNS                                                                     \
+#define PENDING_COLUMNS                                                                            \
     "id, tombstone, subject, source, key_id, sealed, since, attempts, last_at, last_error"
 
 int
-sqlite__pending_insert(store *base, const store_pending_row *row, int64_t *id_out)
+gdpr_sqlite__pending_insert(store *base, const store_pending_row *row, int64_t *id_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     int64_t id = 0;
-    int rc = sq_next_id(st, STORE_SEQ_PENDING, &id);
+    int rc = gdpr_sqlite__sq_next_id(st, STORE_SEQ_PENDING, &id);
     sqlite3_stmt *s;
 
     if (rc == GDPR_OK)
-        rc = sq_stmt(st, "INSERT INTO main.erasure_pending(tombstone, subject, source, key_id,"
-                     " sealed, since, attempts, last_at, last_error, id)"
-                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", &s);
+        rc = gdpr_sqlite__sq_stmt(
+            st,
+            "INSERT INTO main.erasure_pending(tombstone, subject, source, key_id,"
+            " sealed, since, attempts, last_at, last_error, id)"
+            " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            &s);
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, row->tombstone);
-    sq_bind_hash(s, 2, row->subject);
+    gdpr_sqlite__sq_bind_hash(s, 2, row->subject);
     sqlite3_bind_text(s, 3, row->source, -1, SQLITE_STATIC);
-    sq_bind_hash(s, 4, row->key_id);
+    gdpr_sqlite__sq_bind_hash(s, 4, row->key_id);
     sqlite3_bind_blob(s, 5, row->sealed, (int)row->sealed_len, SQLITE_STATIC);
     sqlite3_bind_int64(s, 6, row->since);
     sqlite3_bind_int(s, 7, row->attempts);
     sqlite3_bind_int64(s, 8, row->last_at);
     sqlite3_bind_text(s, 9, row->last_error ? row->last_error : "", -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 10, id);
-    rc = sq_step_done(st, s, "recording a pending hook");
+    rc = gdpr_sqlite__sq_step_done(st, s, "recording a pending hook");
     if (rc == GDPR_OK && id_out)
         *id_out = id;
     return rc;
 }
 
 int
-sqlite__pending_foreach(store *base, int64_t after_id,
-                        int (*fn)(const store_pending_row *row, void *ctx), void *ctx)
+gdpr_sqlite__pending_foreach(store *base, int64_t after_id,
+                             int (*fn)(const store_pending_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db, "SELECT " PENDING_COLUMNS " FROM main.erasure_pending"
-                                " WHERE id > ?1 ORDER BY id", -1, &s, NULL);
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT " PENDING_COLUMNS " FROM main.erasure_pending"
+                                " WHERE id > ?1 ORDER BY id",
+                                -1, &s, NULL);
     int result = GDPR_OK;
 
     if (rc != SQLITE_OK)
-        return sq_fail(st, rc, "listing pending hooks");
+        return gdpr_sqlite__sq_fail(st, rc, "listing pending hooks");
     sqlite3_bind_int64(s, 1, after_id);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         store_pending_row p;
@@ -750,97 +798,107 @@ sqlite__pending_foreach(store *base, int64_t after_id,
         p.id = sqlite3_column_int64(s, 0);
         p.tombstone = sqlite3_column_int64(s, 1);
         p.subject = hash_or_null(s, 2);
-        p.source = sq_text_or_empty(s, 3);
+        p.source = gdpr_sqlite__sq_text_or_empty(s, 3);
         p.key_id = hash_or_null(s, 4);
         p.sealed = sqlite3_column_blob(s, 5);
         p.sealed_len = (size_t)sqlite3_column_bytes(s, 5);
         p.since = sqlite3_column_int64(s, 6);
         p.attempts = sqlite3_column_int(s, 7);
         p.last_at = sqlite3_column_int64(s, 8);
-        p.last_error = sq_text_or_empty(s, 9);
+        p.last_error = gdpr_sqlite__sq_text_or_empty(s, 9);
         if (p.subject == NULL || p.key_id == NULL) {
-            result = err_set(GDPR_ECORRUPT, "pending hook %lld: damaged row", (long long)p.id);
+            result =
+                gdpr__err_set(GDPR_ECORRUPT, "pending hook %lld: damaged row", (long long)p.id);
             break;
         }
         stop = fn(&p, ctx);
         if (stop != 0) {
-            result = sq_stopped(stop, "pending hook", p.id);
+            result = gdpr_sqlite__sq_stopped(stop, "pending hook", p.id);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = sq_fail(st, rc, "listing pending hooks");
+        result = gdpr_sqlite__sq_fail(st, rc, "listing pending hooks");
     sqlite3_finalize(s);
     return result;
 }
 
 int
-sqlite__pending_update(store *base, int64_t id, int64_t at, const char *error)
+gdpr_sqlite__pending_update(store *base, int64_t id, int64_t at, const char *error)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "UPDATE main.erasure_pending SET attempts = attempts + 1,"
-                     " last_at=?2, last_error=?3 WHERE id=?1", &s);
+    int rc = gdpr_sqlite__sq_stmt(st,
+                                  "UPDATE main.erasure_pending SET attempts = attempts + 1,"
+                                  " last_at=?2, last_error=?3 WHERE id=?1",
+                                  &s);
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_int64(s, 2, at);
     sqlite3_bind_text(s, 3, error, -1, SQLITE_STATIC);
-    return changed_one(st, sq_step_done(st, s, "updating a pending hook"), "pending hook", id);
+    return changed_one(st, gdpr_sqlite__sq_step_done(st, s, "updating a pending hook"),
+                       "pending hook", id);
 }
 
 int
-sqlite__pending_delete(store *base, int64_t id)
+gdpr_sqlite__pending_delete(store *base, int64_t id)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "DELETE FROM main.erasure_pending WHERE id=?1", &s);
+    int rc = gdpr_sqlite__sq_stmt(st, "DELETE FROM main.erasure_pending WHERE id=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, id);
-    return changed_one(st, sq_step_done(st, s, "deleting a pending hook"), "pending hook", id);
+    return changed_one(st, gdpr_sqlite__sq_step_done(st, s, "deleting a pending hook"),
+                       "pending hook", id);
 }
 
 int
-sqlite__pending_count_key(store *base, const uint8_t key_id[CRYPTO_HASH_BYTES], int64_t *count_out)
+gdpr_sqlite__pending_count_key(store *base, const uint8_t key_id[CRYPTO_HASH_BYTES],
+                               int64_t *count_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "SELECT count(*) FROM main.erasure_pending WHERE key_id=?1", &s);
+    int rc =
+        gdpr_sqlite__sq_stmt(st, "SELECT count(*) FROM main.erasure_pending WHERE key_id=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
-    sq_bind_hash(s, 1, key_id);
-    return sq_one_int64(st, s, "counting pending hooks", count_out);
+    gdpr_sqlite__sq_bind_hash(s, 1, key_id);
+    return gdpr_sqlite__sq_one_int64(st, s, "counting pending hooks", count_out);
 }
 
 /* --- keys queued for destruction ----------------------------------------- */
 
 int
-sqlite__key_queue_add(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t tombstone,
-                      int64_t at)
+gdpr_sqlite__key_queue_add(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t tombstone,
+                           int64_t at)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "INSERT OR IGNORE INTO main.erasure_shred_queue(hash, tombstone, queued)"
-                     " VALUES(?1, ?2, ?3)", &s);
+    int rc = gdpr_sqlite__sq_stmt(
+        st,
+        "INSERT OR IGNORE INTO main.erasure_shred_queue(hash, tombstone, queued)"
+        " VALUES(?1, ?2, ?3)",
+        &s);
 
     if (rc != GDPR_OK)
         return rc;
-    sq_bind_hash(s, 1, hash);
+    gdpr_sqlite__sq_bind_hash(s, 1, hash);
     sqlite3_bind_int64(s, 2, tombstone);
     sqlite3_bind_int64(s, 3, at);
-    return sq_step_done(st, s, "queueing a key for destruction");
+    return gdpr_sqlite__sq_step_done(st, s, "queueing a key for destruction");
 }
 
 int
-sqlite__key_queue_first(store *base, uint8_t hash_out[CRYPTO_HASH_BYTES])
+gdpr_sqlite__key_queue_first(store *base, uint8_t hash_out[CRYPTO_HASH_BYTES])
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "SELECT hash FROM main.erasure_shred_queue LIMIT 1", &s);
+    int rc = gdpr_sqlite__sq_stmt(st, "SELECT hash FROM main.erasure_shred_queue LIMIT 1", &s);
     int result = GDPR_ENOTFOUND;
 
     if (rc != GDPR_OK)
@@ -848,72 +906,76 @@ sqlite__key_queue_first(store *base, uint8_t hash_out[CRYPTO_HASH_BYTES])
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         if (sqlite3_column_bytes(s, 0) != (int)CRYPTO_HASH_BYTES) {
-            result = err_set(GDPR_ECORRUPT, "key queue: damaged row");
+            result = gdpr__err_set(GDPR_ECORRUPT, "key queue: damaged row");
         } else {
             memcpy(hash_out, sqlite3_column_blob(s, 0), CRYPTO_HASH_BYTES);
             result = GDPR_OK;
         }
     } else if (rc != SQLITE_DONE) {
-        result = sq_fail(st, rc, "reading the key queue");
+        result = gdpr_sqlite__sq_fail(st, rc, "reading the key queue");
     }
-    sq_reset(s);
+    gdpr_sqlite__sq_reset(s);
     return result;
 }
 
 int
-sqlite__key_queue_remove(store *base, const uint8_t hash[CRYPTO_HASH_BYTES])
+gdpr_sqlite__key_queue_remove(store *base, const uint8_t hash[CRYPTO_HASH_BYTES])
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "DELETE FROM main.erasure_shred_queue WHERE hash=?1", &s);
+    int rc = gdpr_sqlite__sq_stmt(st, "DELETE FROM main.erasure_shred_queue WHERE hash=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
-    sq_bind_hash(s, 1, hash);
-    return sq_step_done(st, s, "dequeueing a key");
+    gdpr_sqlite__sq_bind_hash(s, 1, hash);
+    return gdpr_sqlite__sq_step_done(st, s, "dequeueing a key");
 }
 
 int
-sqlite__key_queue_foreach(store *base,
-                          int (*fn)(const uint8_t *hash, int64_t tombstone, int64_t queued,
-                                    void *ctx),
-                          void *ctx)
+gdpr_sqlite__key_queue_foreach(store *base,
+                               int (*fn)(const uint8_t *hash, int64_t tombstone, int64_t queued,
+                                         void *ctx),
+                               void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db, "SELECT hash, tombstone, queued FROM"
-                                " main.erasure_shred_queue ORDER BY queued, hash", -1, &s, NULL);
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT hash, tombstone, queued FROM"
+                                " main.erasure_shred_queue ORDER BY queued, hash",
+                                -1, &s, NULL);
     int result = GDPR_OK;
 
     if (rc != SQLITE_OK)
-        return sq_fail(st, rc, "listing the key queue");
+        return gdpr_sqlite__sq_fail(st, rc, "listing the key queue");
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         const uint8_t *hash = hash_or_null(s, 0);
         int64_t tombstone = sqlite3_column_int64(s, 1);
         int stop;
         if (hash == NULL) {
-            result = err_set(GDPR_ECORRUPT, "key queue: damaged row");
+            result = gdpr__err_set(GDPR_ECORRUPT, "key queue: damaged row");
             break;
         }
         stop = fn(hash, tombstone, sqlite3_column_int64(s, 2), ctx);
         if (stop != 0) {
-            result = sq_stopped(stop, "key queue", tombstone);
+            result = gdpr_sqlite__sq_stopped(stop, "key queue", tombstone);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = sq_fail(st, rc, "listing the key queue");
+        result = gdpr_sqlite__sq_fail(st, rc, "listing the key queue");
     sqlite3_finalize(s);
     return result;
 }
 
 int
-sqlite__erasure_unfinished(store *base, int *keys_out, int *unwiped_out)
+gdpr_sqlite__erasure_unfinished(store *base, int *keys_out, int *unwiped_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "SELECT EXISTS(SELECT 1 FROM main.erasure_shred_queue),"
-                     " EXISTS(SELECT 1 FROM main.tombstone WHERE wiped = 0)", &s);
+    int rc = gdpr_sqlite__sq_stmt(st,
+                                  "SELECT EXISTS(SELECT 1 FROM main.erasure_shred_queue),"
+                                  " EXISTS(SELECT 1 FROM main.tombstone WHERE wiped = 0)",
+                                  &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -921,44 +983,44 @@ sqlite__erasure_unfinished(store *base, int *keys_out, int *unwiped_out)
     if (rc == SQLITE_ROW) {
         *keys_out = sqlite3_column_int(s, 0);
         *unwiped_out = sqlite3_column_int(s, 1);
-        sq_reset(s);
+        gdpr_sqlite__sq_reset(s);
         return GDPR_OK;
     }
-    sq_reset(s);
-    return sq_fail(st, rc, "checking unfinished erasures");
+    gdpr_sqlite__sq_reset(s);
+    return gdpr_sqlite__sq_fail(st, rc, "checking unfinished erasures");
 }
 
 int
-sqlite__key_delete(store *base, const uint8_t hash[CRYPTO_HASH_BYTES])
+gdpr_sqlite__key_delete(store *base, const uint8_t hash[CRYPTO_HASH_BYTES])
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt_keys(st, "DELETE FROM main.subject_key WHERE hash=?1", &s);
+    int rc = gdpr_sqlite__sq_stmt_keys(st, "DELETE FROM main.subject_key WHERE hash=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
-    sq_bind_hash(s, 1, hash);
-    return sq_step_done(st, s, "destroying a key");
+    gdpr_sqlite__sq_bind_hash(s, 1, hash);
+    return gdpr_sqlite__sq_step_done(st, s, "destroying a key");
 }
 
 int
-sqlite__key_exists(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], int *exists_out)
+gdpr_sqlite__key_exists(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], int *exists_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int64_t n = 0;
-    int rc = sq_stmt_keys(st, "SELECT EXISTS(SELECT 1 FROM main.subject_key WHERE hash=?1)",
-                          &s);
+    int rc = gdpr_sqlite__sq_stmt_keys(
+        st, "SELECT EXISTS(SELECT 1 FROM main.subject_key WHERE hash=?1)", &s);
 
     if (rc != GDPR_OK)
         return rc;
-    sq_bind_hash(s, 1, hash);
+    gdpr_sqlite__sq_bind_hash(s, 1, hash);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW)
         n = sqlite3_column_int64(s, 0);
-    sq_reset(s);
+    gdpr_sqlite__sq_reset(s);
     if (rc != SQLITE_ROW)
-        return sq_fail_keys(st, rc, "looking for a key");
+        return gdpr_sqlite__sq_fail_keys(st, rc, "looking for a key");
     *exists_out = n != 0;
     return GDPR_OK;
 }
@@ -966,79 +1028,84 @@ sqlite__key_exists(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], int *exis
 /* --- the subject's own rows ---------------------------------------------- */
 
 int
-sqlite__subject_delete(store *base, const uint8_t hash[CRYPTO_HASH_BYTES])
+gdpr_sqlite__subject_delete(store *base, const uint8_t hash[CRYPTO_HASH_BYTES])
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "DELETE FROM main.subject WHERE hash=?1", &s);
+    int rc = gdpr_sqlite__sq_stmt(st, "DELETE FROM main.subject WHERE hash=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
-    sq_bind_hash(s, 1, hash);
-    rc = sq_step_done(st, s, "deleting a subject");
+    gdpr_sqlite__sq_bind_hash(s, 1, hash);
+    rc = gdpr_sqlite__sq_step_done(st, s, "deleting a subject");
     if (rc == GDPR_OK && sqlite3_changes(st->db) == 0)
-        return err_set(GDPR_ENOTFOUND, "subject: no such subject");
+        return gdpr__err_set(GDPR_ENOTFOUND, "subject: no such subject");
     /* Its retention anchors go, and review justifications sealed under its
      * key are cleared (schema 11 dropped the trigger that did this). */
     if (rc == GDPR_OK)
-        rc = sq_stmt(st, "DELETE FROM main.retention_anchor WHERE subject = ?1", &s);
+        rc = gdpr_sqlite__sq_stmt(st, "DELETE FROM main.retention_anchor WHERE subject = ?1", &s);
     if (rc == GDPR_OK) {
-        sq_bind_hash(s, 1, hash);
-        rc = sq_step_done(st, s, "deleting a subject's retention anchors");
+        gdpr_sqlite__sq_bind_hash(s, 1, hash);
+        rc = gdpr_sqlite__sq_step_done(st, s, "deleting a subject's retention anchors");
     }
     if (rc == GDPR_OK)
-        rc = sq_stmt(st, "UPDATE main.retention_review SET justification = NULL"
-                         " WHERE subject = ?1 AND justification IS NOT NULL", &s);
+        rc = gdpr_sqlite__sq_stmt(st,
+                                  "UPDATE main.retention_review SET justification = NULL"
+                                  " WHERE subject = ?1 AND justification IS NOT NULL",
+                                  &s);
     if (rc == GDPR_OK) {
-        sq_bind_hash(s, 1, hash);
-        rc = sq_step_done(st, s, "clearing a subject's review justifications");
+        gdpr_sqlite__sq_bind_hash(s, 1, hash);
+        rc = gdpr_sqlite__sq_step_done(st, s, "clearing a subject's review justifications");
     }
     return rc;
 }
 
 int
-sqlite__subject_created(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *created_out)
+gdpr_sqlite__subject_created(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
+                             int64_t *created_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "SELECT created FROM main.subject WHERE hash=?1", &s);
+    int rc = gdpr_sqlite__sq_stmt(st, "SELECT created FROM main.subject WHERE hash=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
-    sq_bind_hash(s, 1, hash);
+    gdpr_sqlite__sq_bind_hash(s, 1, hash);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         *created_out = sqlite3_column_int64(s, 0);
-        sq_reset(s);
+        gdpr_sqlite__sq_reset(s);
         return GDPR_OK;
     }
-    sq_reset(s);
+    gdpr_sqlite__sq_reset(s);
     if (rc != SQLITE_DONE)
-        return sq_fail(st, rc, "reading a subject");
+        return gdpr_sqlite__sq_fail(st, rc, "reading a subject");
     return GDPR_ENOTFOUND;
 }
 
 int
-sqlite__subject_has_data(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], int *has_out)
+gdpr_sqlite__subject_has_data(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], int *has_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int64_t n = 0;
-    int rc = sq_stmt(st, "SELECT EXISTS(SELECT 1 FROM main.vault WHERE subject=?1)"
-                     " OR EXISTS(SELECT 1 FROM main.identity WHERE subject=?1)"
-                     " OR EXISTS(SELECT 1 FROM main.consent WHERE subject=?1)", &s);
+    int rc = gdpr_sqlite__sq_stmt(st,
+                                  "SELECT EXISTS(SELECT 1 FROM main.vault WHERE subject=?1)"
+                                  " OR EXISTS(SELECT 1 FROM main.identity WHERE subject=?1)"
+                                  " OR EXISTS(SELECT 1 FROM main.consent WHERE subject=?1)",
+                                  &s);
 
     if (rc != GDPR_OK)
         return rc;
-    sq_bind_hash(s, 1, hash);
-    rc = sq_one_int64(st, s, "looking for a subject's data", &n);
+    gdpr_sqlite__sq_bind_hash(s, 1, hash);
+    rc = gdpr_sqlite__sq_one_int64(st, s, "looking for a subject's data", &n);
     *has_out = n != 0;
     return rc;
 }
 
 int
-sqlite__erasure_scrub_requests(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
-                               int64_t *count_out)
+gdpr_sqlite__erasure_scrub_requests(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
+                                    int64_t *count_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     /* The register stays (accountability, KPIs); what was sealed under the
@@ -1055,11 +1122,11 @@ sqlite__erasure_scrub_requests(store *base, const uint8_t hash[CRYPTO_HASH_BYTES
 
     for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
         sqlite3_stmt *s;
-        int rc = sq_stmt(st, sql[i], &s);
+        int rc = gdpr_sqlite__sq_stmt(st, sql[i], &s);
         if (rc != GDPR_OK)
             return rc;
-        sq_bind_hash(s, 1, hash);
-        rc = sq_step_done(st, s, "clearing a subject's requests");
+        gdpr_sqlite__sq_bind_hash(s, 1, hash);
+        rc = gdpr_sqlite__sq_step_done(st, s, "clearing a subject's requests");
         if (rc != GDPR_OK)
             return rc;
         total += sqlite3_changes64(st->db);
@@ -1072,7 +1139,7 @@ sqlite__erasure_scrub_requests(store *base, const uint8_t hash[CRYPTO_HASH_BYTES
 /* --- commits whose loss a crash makes harmless ---------------------------- */
 
 int
-sqlite__relax_durability(store *base, int relaxed)
+gdpr_sqlite__relax_durability(store *base, int relaxed)
 {
     sqlite_store *st = (sqlite_store *)base;
     /* WAL with synchronous=NORMAL: the commit is not synced on its own; the
@@ -1080,5 +1147,6 @@ sqlite__relax_durability(store *base, int relaxed)
      * undo without harm because they are redone (see lib/erasure.c). */
     if (st->in_memory)
         return GDPR_OK;
-    return sq_exec(st, relaxed ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL");
+    return gdpr_sqlite__sq_exec(st,
+                                relaxed ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL");
 }

@@ -17,9 +17,8 @@ type_of(const char *name)
         const char *name;
         json_type type;
     } types[] = {
-        { "null", JSON_NULL },       { "true", JSON_TRUE },   { "false", JSON_FALSE },
-        { "integer", JSON_INTEGER }, { "real", JSON_REAL },   { "text", JSON_TEXT },
-        { "array", JSON_ARRAY },     { "object", JSON_OBJECT },
+        {"null", JSON_NULL}, {"true", JSON_TRUE}, {"false", JSON_FALSE}, {"integer", JSON_INTEGER},
+        {"real", JSON_REAL}, {"text", JSON_TEXT}, {"array", JSON_ARRAY}, {"object", JSON_OBJECT},
     };
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
         if (strcmp(types[i].name, name) == 0)
@@ -33,12 +32,12 @@ refuse_malformed(const char *text)
     size_t line, column;
     const char *why;
 
-    if (json_locate_error(text, &line, &column, &why) == 0)
-        return err_set(GDPR_EINVAL, "line %zu, column %zu: %s", line, column, why);
+    if (gdpr_json__locate_error(text, &line, &column, &why) == 0)
+        return gdpr__err_set(GDPR_EINVAL, "line %zu, column %zu: %s", line, column, why);
     /* SQLite said no but the text has no syntax error: json_valid() also
      * answers 0 when it runs out of memory. */
-    return err_set(GDPR_ESTORAGE, "json_valid refused a well-formed text "
-                   "(out of memory, or nesting deeper than SQLite allows)");
+    return gdpr__err_set(GDPR_ESTORAGE, "json_valid refused a well-formed text "
+                                        "(out of memory, or nesting deeper than SQLite allows)");
 }
 
 static int
@@ -49,14 +48,14 @@ check_valid(sqlite_store *st, const char *text)
     int valid = 0;
 
     if (rc != SQLITE_OK)
-        return sq_fail(st, rc, "json_valid");
+        return gdpr_sqlite__sq_fail(st, rc, "json_valid");
     sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW)
         valid = sqlite3_column_int(s, 0);
     sqlite3_finalize(s);
     if (rc != SQLITE_ROW)
-        return sq_fail(st, rc, "json_valid");
+        return gdpr_sqlite__sq_fail(st, rc, "json_valid");
     return valid ? GDPR_OK : refuse_malformed(text);
 }
 
@@ -68,7 +67,7 @@ typedef struct {
 } open_container;
 
 int
-sqlite__json_parse(store *base, const char *text, json_node **out)
+gdpr_sqlite__json_parse(store *base, const char *text, json_node **out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -80,10 +79,12 @@ sqlite__json_parse(store *base, const char *text, json_node **out)
 
     if (rc != GDPR_OK)
         return rc;
-    rc = sqlite3_prepare_v2(st->db, "SELECT id, parent, key, type, atom FROM json_tree(?1)"
-                                    " ORDER BY id", -1, &s, NULL);
+    rc = sqlite3_prepare_v2(st->db,
+                            "SELECT id, parent, key, type, atom FROM json_tree(?1)"
+                            " ORDER BY id",
+                            -1, &s, NULL);
     if (rc != SQLITE_OK)
-        return sq_fail(st, rc, "json_tree");
+        return gdpr_sqlite__sq_fail(st, rc, "json_tree");
     sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(s, 0);
@@ -98,22 +99,23 @@ sqlite__json_parse(store *base, const char *text, json_node **out)
             while (depth > 0 && stack[depth - 1].id != parent_id)
                 depth--;
             if (depth == 0) {
-                result = err_set(GDPR_ESTORAGE, "json_tree: row %lld out of order", (long long)id);
+                result =
+                    gdpr__err_set(GDPR_ESTORAGE, "json_tree: row %lld out of order", (long long)id);
                 break;
             }
             parent = stack[depth - 1].node;
             if (parent->type == JSON_OBJECT)
                 key = (const char *)sqlite3_column_text(s, 2);
         } else if (root != NULL) {
-            result = err_set(GDPR_ESTORAGE, "json_tree: two roots");
+            result = gdpr__err_set(GDPR_ESTORAGE, "json_tree: two roots");
             break;
         }
-        n = json_node_add(parent, type,
-                          key ? key : (parent && parent->type == JSON_OBJECT ? "" : NULL),
-                          type == JSON_TEXT ? (const char *)sqlite3_column_text(s, 4) : NULL,
-                          sqlite3_column_int64(s, 4), sqlite3_column_double(s, 4));
+        n = gdpr_json__node_add(parent, type,
+                                key ? key : (parent && parent->type == JSON_OBJECT ? "" : NULL),
+                                type == JSON_TEXT ? (const char *)sqlite3_column_text(s, 4) : NULL,
+                                sqlite3_column_int64(s, 4), sqlite3_column_double(s, 4));
         if (n == NULL) {
-            result = err_set(GDPR_ENOMEM, "out of memory parsing JSON");
+            result = gdpr__err_set(GDPR_ENOMEM, "out of memory parsing JSON");
             break;
         }
         if (root == NULL)
@@ -123,7 +125,7 @@ sqlite__json_parse(store *base, const char *text, json_node **out)
                 size_t ncap = cap ? cap * 2 : 16;
                 open_container *grown = realloc(stack, ncap * sizeof *stack);
                 if (grown == NULL) {
-                    result = err_set(GDPR_ENOMEM, "out of memory parsing JSON");
+                    result = gdpr__err_set(GDPR_ENOMEM, "out of memory parsing JSON");
                     break;
                 }
                 stack = grown;
@@ -135,12 +137,12 @@ sqlite__json_parse(store *base, const char *text, json_node **out)
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = sq_fail(st, rc, "json_tree");
+        result = gdpr_sqlite__sq_fail(st, rc, "json_tree");
     sqlite3_finalize(s);
     free(stack);
     if (result != GDPR_OK || root == NULL) {
-        json_free(root);
-        return result != GDPR_OK ? result : err_set(GDPR_EINVAL, "empty JSON document");
+        gdpr_json__free(root);
+        return result != GDPR_OK ? result : gdpr__err_set(GDPR_EINVAL, "empty JSON document");
     }
     *out = root;
     return GDPR_OK;

@@ -10,13 +10,11 @@
 
 #include "error.h"
 
-#define REQUEST_COLUMNS                                                                        \
-    "id, type, status, subject, ident_kind, ident_hash, ident_value, channel,"                 \
-    " received, first_due, due, extended_months, told_at, verification, verify_method,"        \
-    " verified_at, flags, escalated_to, escalations, denial, grace_until, closed, close_days,"  \
+#define REQUEST_COLUMNS                                                                            \
+    "id, type, status, subject, ident_kind, ident_hash, ident_value, channel,"                     \
+    " received, first_due, due, extended_months, told_at, verification, verify_method,"            \
+    " verified_at, flags, escalated_to, escalations, denial, grace_until, closed, close_days,"     \
     " updated, policy_version"
-
-
 
 static void
 bind_text_or_null(sqlite3_stmt *s, int col, const char *text)
@@ -46,8 +44,8 @@ copy_text(sqlite3_stmt *s, int col, char *buf, size_t cap, int64_t id, const cha
     if (t == NULL)
         return GDPR_OK;
     if (len >= cap)
-        return err_set(GDPR_ECORRUPT, "request %lld: %s is %zu bytes, at most %zu expected",
-                       (long long)id, what, len, cap - 1);
+        return gdpr__err_set(GDPR_ECORRUPT, "request %lld: %s is %zu bytes, at most %zu expected",
+                             (long long)id, what, len, cap - 1);
     memcpy(buf, t, len);
     buf[len] = '\0';
     return GDPR_OK;
@@ -63,8 +61,8 @@ copy_blob(sqlite3_stmt *s, int col, uint8_t *buf, size_t cap, size_t *len_out, i
     if (sqlite3_column_type(s, col) == SQLITE_NULL)
         return GDPR_OK;
     if (len > cap)
-        return err_set(GDPR_ECORRUPT, "request %lld: %s is %zu bytes, at most %zu expected",
-                       (long long)id, what, len, cap);
+        return gdpr__err_set(GDPR_ECORRUPT, "request %lld: %s is %zu bytes, at most %zu expected",
+                             (long long)id, what, len, cap);
     memcpy(buf, sqlite3_column_blob(s, col), len);
     *len_out = len;
     return GDPR_OK;
@@ -78,8 +76,8 @@ copy_hash(sqlite3_stmt *s, int col, uint8_t out[CRYPTO_HASH_BYTES], int *has_out
     if (sqlite3_column_type(s, col) == SQLITE_NULL)
         return GDPR_OK;
     if (sqlite3_column_bytes(s, col) != (int)CRYPTO_HASH_BYTES)
-        return err_set(GDPR_ECORRUPT, "request %lld: %s has the wrong length", (long long)id,
-                       what);
+        return gdpr__err_set(GDPR_ECORRUPT, "request %lld: %s has the wrong length", (long long)id,
+                             what);
     memcpy(out, sqlite3_column_blob(s, col), CRYPTO_HASH_BYTES);
     *has_out = 1;
     return GDPR_OK;
@@ -194,8 +192,8 @@ kpi_of(int type, int64_t received, const store_request_row *r, kpi_part *k)
 static int
 kpi_same(const kpi_part *a, const kpi_part *b)
 {
-    return a->day == b->day && a->type == b->type && a->status == b->status &&
-           a->late == b->late && a->extended == b->extended && a->escalated == b->escalated &&
+    return a->day == b->day && a->type == b->type && a->status == b->status && a->late == b->late &&
+           a->extended == b->extended && a->escalated == b->escalated &&
            a->escalations == b->escalations && a->high_risk == b->high_risk &&
            a->denial == b->denial && a->close_days == b->close_days;
 }
@@ -211,18 +209,21 @@ static int
 kpi_apply(sqlite_store *st, const kpi_part *k, int sign)
 {
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "INSERT INTO main.request_kpi VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-                         " ?9, ?10, ?11, ?12, ?13, ?14)"
-                         " ON CONFLICT(day, type, status) DO UPDATE SET n = n + excluded.n,"
-                         " late = late + excluded.late, extended = extended + excluded.extended,"
-                         " escalated = escalated + excluded.escalated,"
-                         " escalations = escalations + excluded.escalations,"
-                         " high_risk = high_risk + excluded.high_risk,"
-                         " denied1 = denied1 + excluded.denied1,"
-                         " denied2 = denied2 + excluded.denied2,"
-                         " denied3 = denied3 + excluded.denied3,"
-                         " denied4 = denied4 + excluded.denied4,"
-                         " denied5 = denied5 + excluded.denied5", &s);
+    int rc = gdpr_sqlite__sq_stmt(
+        st,
+        "INSERT INTO main.request_kpi VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+        " ?9, ?10, ?11, ?12, ?13, ?14)"
+        " ON CONFLICT(day, type, status) DO UPDATE SET n = n + excluded.n,"
+        " late = late + excluded.late, extended = extended + excluded.extended,"
+        " escalated = escalated + excluded.escalated,"
+        " escalations = escalations + excluded.escalations,"
+        " high_risk = high_risk + excluded.high_risk,"
+        " denied1 = denied1 + excluded.denied1,"
+        " denied2 = denied2 + excluded.denied2,"
+        " denied3 = denied3 + excluded.denied3,"
+        " denied4 = denied4 + excluded.denied4,"
+        " denied5 = denied5 + excluded.denied5",
+        &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -237,17 +238,19 @@ kpi_apply(sqlite_store *st, const kpi_part *k, int sign)
     sqlite3_bind_int64(s, 9, sign * k->high_risk);
     for (int d = 1; d <= 5; d++)
         sqlite3_bind_int(s, 9 + d, k->denial == d ? sign : 0);
-    rc = sq_step_done(st, s, "counting a request");
+    rc = gdpr_sqlite__sq_step_done(st, s, "counting a request");
     if (rc != GDPR_OK || !is_decided(k->status))
         return rc;
-    rc = sq_stmt(st, "INSERT INTO main.request_kpi_close VALUES(?1, ?2, ?3)"
-                     " ON CONFLICT(day, close_days) DO UPDATE SET n = n + excluded.n", &s);
+    rc = gdpr_sqlite__sq_stmt(st,
+                              "INSERT INTO main.request_kpi_close VALUES(?1, ?2, ?3)"
+                              " ON CONFLICT(day, close_days) DO UPDATE SET n = n + excluded.n",
+                              &s);
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, k->day);
     sqlite3_bind_int(s, 2, k->close_days);
     sqlite3_bind_int(s, 3, sign);
-    return sq_step_done(st, s, "counting a closed request");
+    return gdpr_sqlite__sq_step_done(st, s, "counting a closed request");
 }
 
 /* The part a stored request adds now; GDPR_ENOTFOUND when there is none. */
@@ -256,15 +259,17 @@ kpi_stored(sqlite_store *st, int64_t id, kpi_part *k)
 {
     store_request_row *r;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "SELECT type, received, status, closed, due, extended_months,"
-                         " escalations, flags, denial, close_days FROM main.request WHERE id=?1",
-                     &s);
+    int rc = gdpr_sqlite__sq_stmt(
+        st,
+        "SELECT type, received, status, closed, due, extended_months,"
+        " escalations, flags, denial, close_days FROM main.request WHERE id=?1",
+        &s);
 
     if (rc != GDPR_OK)
         return rc;
     r = calloc(1, sizeof *r);
     if (r == NULL)
-        return err_set(GDPR_ENOMEM, "out of memory updating a request");
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory updating a request");
     sqlite3_bind_int64(s, 1, id);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
@@ -279,27 +284,30 @@ kpi_stored(sqlite_store *st, int64_t id, kpi_part *k)
         kpi_of(sqlite3_column_int(s, 0), sqlite3_column_int64(s, 1), r, k);
         rc = GDPR_OK;
     } else if (rc == SQLITE_DONE) {
-        rc = err_set(GDPR_ENOTFOUND, "request %lld does not exist", (long long)id);
+        rc = gdpr__err_set(GDPR_ENOTFOUND, "request %lld does not exist", (long long)id);
     } else {
-        rc = sq_fail(st, rc, "reading a request");
+        rc = gdpr_sqlite__sq_fail(st, rc, "reading a request");
     }
-    sq_reset(s);
+    gdpr_sqlite__sq_reset(s);
     free(r);
     return rc;
 }
 
 int
-sqlite__request_insert(store *base, const store_request_row *row)
+gdpr_sqlite__request_insert(store *base, const store_request_row *row)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "INSERT INTO main.request(id, type, received, status, subject,"
-                     " ident_kind, ident_hash, ident_value, channel, first_due, due,"
-                     " extended_months, told_at, verification, verify_method, verified_at,"
-                     " flags, escalated_to, escalations, denial, grace_until, closed,"
-                     " close_days, updated, policy_version) VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
-                     " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
-                     " ?21, ?22, ?23, ?24, ?25)", &s);
+    int rc =
+        gdpr_sqlite__sq_stmt(st,
+                             "INSERT INTO main.request(id, type, received, status, subject,"
+                             " ident_kind, ident_hash, ident_value, channel, first_due, due,"
+                             " extended_months, told_at, verification, verify_method, verified_at,"
+                             " flags, escalated_to, escalations, denial, grace_until, closed,"
+                             " close_days, updated, policy_version) VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
+                             " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
+                             " ?21, ?22, ?23, ?24, ?25)",
+                             &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -307,7 +315,7 @@ sqlite__request_insert(store *base, const store_request_row *row)
     sqlite3_bind_int(s, 2, row->type);
     sqlite3_bind_int64(s, 3, row->received);
     bind_mutable(s, 4, row);
-    rc = sq_step_done(st, s, "storing a request");
+    rc = gdpr_sqlite__sq_step_done(st, s, "storing a request");
     if (rc == GDPR_OK) {
         kpi_part k;
         kpi_of(row->type, row->received, row, &k);
@@ -317,7 +325,7 @@ sqlite__request_insert(store *base, const store_request_row *row)
 }
 
 int
-sqlite__request_update(store *base, const store_request_row *row)
+gdpr_sqlite__request_update(store *base, const store_request_row *row)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -326,17 +334,20 @@ sqlite__request_update(store *base, const store_request_row *row)
     int rc = kpi_stored(st, row->id, &before);
 
     if (rc == GDPR_OK)
-        rc = sq_stmt(st, "UPDATE main.request SET status=?2, subject=?3, ident_kind=?4,"
-                         " ident_hash=?5, ident_value=?6, channel=?7, first_due=?8, due=?9,"
-                         " extended_months=?10, told_at=?11, verification=?12,"
-                         " verify_method=?13, verified_at=?14, flags=?15, escalated_to=?16,"
-                         " escalations=?17, denial=?18, grace_until=?19, closed=?20,"
-                         " close_days=?21, updated=?22, policy_version=?23 WHERE id=?1", &s);
+        rc =
+            gdpr_sqlite__sq_stmt(st,
+                                 "UPDATE main.request SET status=?2, subject=?3, ident_kind=?4,"
+                                 " ident_hash=?5, ident_value=?6, channel=?7, first_due=?8, due=?9,"
+                                 " extended_months=?10, told_at=?11, verification=?12,"
+                                 " verify_method=?13, verified_at=?14, flags=?15, escalated_to=?16,"
+                                 " escalations=?17, denial=?18, grace_until=?19, closed=?20,"
+                                 " close_days=?21, updated=?22, policy_version=?23 WHERE id=?1",
+                                 &s);
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, row->id);
     bind_mutable(s, 2, row);
-    rc = sq_step_done(st, s, "updating a request");
+    rc = gdpr_sqlite__sq_step_done(st, s, "updating a request");
     kpi_of(before.type, before.day * 86400, row, &after);
     after.day = before.day;
     if (rc == GDPR_OK && !kpi_same(&before, &after)) {
@@ -348,11 +359,12 @@ sqlite__request_update(store *base, const store_request_row *row)
 }
 
 int
-sqlite__request_get(store *base, int64_t id, store_request_row *out)
+gdpr_sqlite__request_get(store *base, int64_t id, store_request_row *out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "SELECT " REQUEST_COLUMNS " FROM main.request WHERE id=?1", &s);
+    int rc =
+        gdpr_sqlite__sq_stmt(st, "SELECT " REQUEST_COLUMNS " FROM main.request WHERE id=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -360,13 +372,13 @@ sqlite__request_get(store *base, int64_t id, store_request_row *out)
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         int result = read_row(s, out);
-        sq_reset(s);
+        gdpr_sqlite__sq_reset(s);
         return result;
     }
-    sq_reset(s);
+    gdpr_sqlite__sq_reset(s);
     if (rc == SQLITE_DONE)
-        return err_set(GDPR_ENOTFOUND, "request %lld does not exist", (long long)id);
-    return sq_fail(st, rc, "reading a request");
+        return gdpr__err_set(GDPR_ENOTFOUND, "request %lld does not exist", (long long)id);
+    return gdpr_sqlite__sq_fail(st, rc, "reading a request");
 }
 
 /* Step a prepared SELECT of REQUEST_COLUMNS through fn, then finalize. */
@@ -379,7 +391,7 @@ walk_requests(sqlite_store *st, sqlite3_stmt *s, store_request_fn fn, void *ctx,
 
     if (row == NULL) {
         sqlite3_finalize(s);
-        return err_set(GDPR_ENOMEM, "out of memory %s", what);
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory %s", what);
     }
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         int stop;
@@ -388,32 +400,31 @@ walk_requests(sqlite_store *st, sqlite3_stmt *s, store_request_fn fn, void *ctx,
             break;
         stop = fn(row, ctx);
         if (stop != 0) {
-            result = sq_stopped(stop, "request list", row->id);
+            result = gdpr_sqlite__sq_stopped(stop, "request list", row->id);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = sq_fail(st, rc, what);
+        result = gdpr_sqlite__sq_fail(st, rc, what);
     sqlite3_finalize(s);
     free(row);
     return result;
 }
 
 int
-sqlite__request_foreach(store *base, const uint8_t *subject_hash, int status, store_request_fn fn,
-                        void *ctx)
+gdpr_sqlite__request_foreach(store *base, const uint8_t *subject_hash, int status,
+                             store_request_fn fn, void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
-    const char *sql = subject_hash
-                          ? "SELECT " REQUEST_COLUMNS " FROM main.request WHERE subject=?1"
-                            " AND (?2 = 0 OR status = ?2) ORDER BY id"
-                          : "SELECT " REQUEST_COLUMNS " FROM main.request"
-                            " WHERE ?2 = 0 OR status = ?2 ORDER BY id";
+    const char *sql = subject_hash ? "SELECT " REQUEST_COLUMNS " FROM main.request WHERE subject=?1"
+                                     " AND (?2 = 0 OR status = ?2) ORDER BY id"
+                                   : "SELECT " REQUEST_COLUMNS " FROM main.request"
+                                     " WHERE ?2 = 0 OR status = ?2 ORDER BY id";
     int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
 
     if (rc != SQLITE_OK)
-        return sq_fail(st, rc, "listing requests");
+        return gdpr_sqlite__sq_fail(st, rc, "listing requests");
     if (subject_hash)
         sqlite3_bind_blob(s, 1, subject_hash, CRYPTO_HASH_BYTES, SQLITE_STATIC);
     sqlite3_bind_int(s, 2, status);
@@ -421,8 +432,8 @@ sqlite__request_foreach(store *base, const uint8_t *subject_hash, int status, st
 }
 
 int
-sqlite__request_foreach_due(store *base, int64_t after, int64_t until, store_request_fn fn,
-                            void *ctx)
+gdpr_sqlite__request_foreach_due(store *base, int64_t after, int64_t until, store_request_fn fn,
+                                 void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -432,10 +443,11 @@ sqlite__request_foreach_due(store *base, int64_t after, int64_t until, store_req
                                 "SELECT " REQUEST_COLUMNS " FROM main.request"
                                 " INDEXED BY request_open_due"
                                 " WHERE status IN (1, 2) AND due > ?1 AND due <= ?2"
-                                " ORDER BY due, id", -1, &s, NULL);
+                                " ORDER BY due, id",
+                                -1, &s, NULL);
 
     if (rc != SQLITE_OK)
-        return sq_fail(st, rc, "listing due requests");
+        return gdpr_sqlite__sq_fail(st, rc, "listing due requests");
     sqlite3_bind_int64(s, 1, after);
     sqlite3_bind_int64(s, 2, until);
     return walk_requests(st, s, fn, ctx, "listing due requests");
@@ -444,13 +456,16 @@ sqlite__request_foreach_due(store *base, int64_t after, int64_t until, store_req
 /* --- history --------------------------------------------------------- */
 
 int
-sqlite__request_event_insert(store *base, const store_request_event_row *row)
+gdpr_sqlite__request_event_insert(store *base, const store_request_event_row *row)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "INSERT INTO main.request_event(id, request, at, actor, role,"
-                     " action, status, detail, note) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-                     " ?9)", &s);
+    int rc =
+        gdpr_sqlite__sq_stmt(st,
+                             "INSERT INTO main.request_event(id, request, at, actor, role,"
+                             " action, status, detail, note) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+                             " ?9)",
+                             &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -463,21 +478,21 @@ sqlite__request_event_insert(store *base, const store_request_event_row *row)
     sqlite3_bind_int(s, 7, row->status);
     bind_text_or_null(s, 8, row->detail);
     bind_blob_or_null(s, 9, row->note, row->note_len);
-    return sq_step_done(st, s, "storing a request event");
+    return gdpr_sqlite__sq_step_done(st, s, "storing a request event");
 }
 
 int
-sqlite__request_event_set_note(store *base, int64_t id, const uint8_t *note, size_t note_len)
+gdpr_sqlite__request_event_set_note(store *base, int64_t id, const uint8_t *note, size_t note_len)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "UPDATE main.request_event SET note=?2 WHERE id=?1", &s);
+    int rc = gdpr_sqlite__sq_stmt(st, "UPDATE main.request_event SET note=?2 WHERE id=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, id);
     bind_blob_or_null(s, 2, note, note_len);
-    return sq_step_done(st, s, "re-sealing a request note");
+    return gdpr_sqlite__sq_step_done(st, s, "re-sealing a request note");
 }
 
 static const char *
@@ -487,8 +502,9 @@ text_or_null(sqlite3_stmt *s, int col)
 }
 
 int
-sqlite__request_event_foreach(store *base, int64_t request,
-                              int (*fn)(const store_request_event_row *row, void *ctx), void *ctx)
+gdpr_sqlite__request_event_foreach(store *base, int64_t request,
+                                   int (*fn)(const store_request_event_row *row, void *ctx),
+                                   void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -499,7 +515,7 @@ sqlite__request_event_foreach(store *base, int64_t request,
     int result = GDPR_OK;
 
     if (rc != SQLITE_OK)
-        return sq_fail(st, rc, "reading a request's history");
+        return gdpr_sqlite__sq_fail(st, rc, "reading a request's history");
     sqlite3_bind_int64(s, 1, request);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         store_request_event_row row;
@@ -518,18 +534,18 @@ sqlite__request_event_foreach(store *base, int64_t request,
                        : (const uint8_t *)sqlite3_column_blob(s, 8);
         row.note_len = row.note ? (size_t)sqlite3_column_bytes(s, 8) : 0;
         if (row.actor == NULL || row.role == NULL || row.action == NULL) {
-            result = err_set(GDPR_ECORRUPT, "request event %lld: damaged row",
-                             (long long)row.id);
+            result =
+                gdpr__err_set(GDPR_ECORRUPT, "request event %lld: damaged row", (long long)row.id);
             break;
         }
         stop = fn(&row, ctx);
         if (stop != 0) {
-            result = sq_stopped(stop, "request history", row.id);
+            result = gdpr_sqlite__sq_stopped(stop, "request history", row.id);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = sq_fail(st, rc, "reading a request's history");
+        result = gdpr_sqlite__sq_fail(st, rc, "reading a request's history");
     sqlite3_finalize(s);
     return result;
 }
@@ -561,26 +577,28 @@ walk_kpi(sqlite_store *st, sqlite3_stmt *s, int (*fn)(const store_request_kpi_ro
         row.close_days = sqlite3_column_int(s, 13);
         stop = fn(&row, ctx);
         if (stop != 0) {
-            result = sq_stopped(stop, "request KPI", row.type);
+            result = gdpr_sqlite__sq_stopped(stop, "request KPI", row.type);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = sq_fail(st, rc, what);
-    sq_reset(s);
+        result = gdpr_sqlite__sq_fail(st, rc, what);
+    gdpr_sqlite__sq_reset(s);
     return result;
 }
 
 int
-sqlite__request_kpi_days(store *base, int64_t from_day, int64_t to_day,
-                         int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx)
+gdpr_sqlite__request_kpi_days(store *base, int64_t from_day, int64_t to_day,
+                              int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     /* A range of the primary key, streamed: no sort, no temporary table. */
-    int rc = sq_stmt(st, "SELECT type, status, n, late, extended, escalated, escalations,"
-                     " high_risk, denied1, denied2, denied3, denied4, denied5, -1"
-                     " FROM main.request_kpi WHERE day >= ?1 AND day < ?2 AND n > 0", &s);
+    int rc = gdpr_sqlite__sq_stmt(st,
+                                  "SELECT type, status, n, late, extended, escalated, escalations,"
+                                  " high_risk, denied1, denied2, denied3, denied4, denied5, -1"
+                                  " FROM main.request_kpi WHERE day >= ?1 AND day < ?2 AND n > 0",
+                                  &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -590,14 +608,16 @@ sqlite__request_kpi_days(store *base, int64_t from_day, int64_t to_day,
 }
 
 int
-sqlite__request_kpi_close_days(store *base, int64_t from_day, int64_t to_day,
-                               int (*fn)(int close_days, int64_t n, void *ctx), void *ctx)
+gdpr_sqlite__request_kpi_close_days(store *base, int64_t from_day, int64_t to_day,
+                                    int (*fn)(int close_days, int64_t n, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int result = GDPR_OK;
-    int rc = sq_stmt(st, "SELECT close_days, n FROM main.request_kpi_close"
-                     " WHERE day >= ?1 AND day < ?2 AND n > 0", &s);
+    int rc = gdpr_sqlite__sq_stmt(st,
+                                  "SELECT close_days, n FROM main.request_kpi_close"
+                                  " WHERE day >= ?1 AND day < ?2 AND n > 0",
+                                  &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -606,27 +626,30 @@ sqlite__request_kpi_close_days(store *base, int64_t from_day, int64_t to_day,
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         int stop = fn(sqlite3_column_int(s, 0), sqlite3_column_int64(s, 1), ctx);
         if (stop != 0) {
-            result = sq_stopped(stop, "request KPI", sqlite3_column_int64(s, 0));
+            result = gdpr_sqlite__sq_stopped(stop, "request KPI", sqlite3_column_int64(s, 0));
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = sq_fail(st, rc, "reading request KPIs");
-    sq_reset(s);
+        result = gdpr_sqlite__sq_fail(st, rc, "reading request KPIs");
+    gdpr_sqlite__sq_reset(s);
     return result;
 }
 
 int
-sqlite__request_kpi_rows(store *base, int64_t from, int64_t to,
-                         int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx)
+gdpr_sqlite__request_kpi_rows(store *base, int64_t from, int64_t to,
+                              int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     /* The same expressions as kpi_of() above. */
-    int rc = sq_stmt(st, "SELECT type, status, 1, closed > 0 AND closed >= due,"
-                     " extended_months > 0, escalations > 0, escalations, flags <> 0,"
-                     " denial = 1, denial = 2, denial = 3, denial = 4, denial = 5, close_days"
-                     " FROM main.request WHERE received >= ?1 AND received < ?2", &s);
+    int rc = gdpr_sqlite__sq_stmt(
+        st,
+        "SELECT type, status, 1, closed > 0 AND closed >= due,"
+        " extended_months > 0, escalations > 0, escalations, flags <> 0,"
+        " denial = 1, denial = 2, denial = 3, denial = 4, denial = 5, close_days"
+        " FROM main.request WHERE received >= ?1 AND received < ?2",
+        &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -636,15 +659,18 @@ sqlite__request_kpi_rows(store *base, int64_t from, int64_t to,
 }
 
 int
-sqlite__request_overdue_count(store *base, int64_t due_from, int64_t due_to, int64_t from,
-                              int64_t to, int64_t *count_out)
+gdpr_sqlite__request_overdue_count(store *base, int64_t due_from, int64_t due_to, int64_t from,
+                                   int64_t to, int64_t *count_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     /* The index covers (due, id, received): no table row is read. */
-    int rc = sq_stmt(st, "SELECT count(*) FROM main.request INDEXED BY request_open_due"
-                     " WHERE status IN (1, 2) AND due > ?1 AND due <= ?2 AND received >= ?3"
-                     " AND received < ?4", &s);
+    int rc =
+        gdpr_sqlite__sq_stmt(st,
+                             "SELECT count(*) FROM main.request INDEXED BY request_open_due"
+                             " WHERE status IN (1, 2) AND due > ?1 AND due <= ?2 AND received >= ?3"
+                             " AND received < ?4",
+                             &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -654,10 +680,10 @@ sqlite__request_overdue_count(store *base, int64_t due_from, int64_t due_to, int
     sqlite3_bind_int64(s, 4, to);
     rc = sqlite3_step(s);
     if (rc != SQLITE_ROW) {
-        sq_reset(s);
-        return sq_fail(st, rc, "counting overdue requests");
+        gdpr_sqlite__sq_reset(s);
+        return gdpr_sqlite__sq_fail(st, rc, "counting overdue requests");
     }
     *count_out = sqlite3_column_int64(s, 0);
-    sq_reset(s);
+    gdpr_sqlite__sq_reset(s);
     return GDPR_OK;
 }

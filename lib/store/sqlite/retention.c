@@ -11,66 +11,68 @@
 
 #include "error.h"
 
-
-
-
 static int
 changed_one(sqlite_store *st, int rc, const char *what, int64_t id)
 {
     if (rc == GDPR_OK && sqlite3_changes64(st->db) == 0)
-        return err_set(GDPR_ENOTFOUND, "%s: %lld does not exist", what, (long long)id);
+        return gdpr__err_set(GDPR_ENOTFOUND, "%s: %lld does not exist", what, (long long)id);
     return rc;
 }
 
 /* --- anchors ------------------------------------------------------------ */
 
 int
-sqlite__retention_anchor_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                 int (*fn)(int kind, const char *purpose, int64_t at, void *ctx),
-                                 void *ctx)
+gdpr_sqlite__retention_anchor_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                      int (*fn)(int kind, const char *purpose, int64_t at,
+                                                void *ctx),
+                                      void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "SELECT kind, purpose, at FROM main.retention_anchor"
-                     " WHERE subject=?1", &s);
+    int rc = gdpr_sqlite__sq_stmt(st,
+                                  "SELECT kind, purpose, at FROM main.retention_anchor"
+                                  " WHERE subject=?1",
+                                  &s);
     int result = GDPR_OK;
 
     if (rc != GDPR_OK)
         return rc;
-    sq_bind_hash(s, 1, subject_hash);
+    gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         const char *purpose = (const char *)sqlite3_column_text(s, 1);
         int stop;
 
         if (purpose == NULL) {
-            result = err_set(GDPR_ECORRUPT, "retention anchor: damaged row");
+            result = gdpr__err_set(GDPR_ECORRUPT, "retention anchor: damaged row");
             break;
         }
         stop = fn(sqlite3_column_int(s, 0), purpose, sqlite3_column_int64(s, 2), ctx);
         if (stop != 0) {
-            result = sq_stopped(stop, "retention anchor", 0);
+            result = gdpr_sqlite__sq_stopped(stop, "retention anchor", 0);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = sq_fail(st, rc, "reading retention anchors");
-    sq_reset(s);
+        result = gdpr_sqlite__sq_fail(st, rc, "reading retention anchors");
+    gdpr_sqlite__sq_reset(s);
     return result;
 }
 
 int
-sqlite__retention_anchor_get(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind,
-                             const char *purpose, int64_t *at_out)
+gdpr_sqlite__retention_anchor_get(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                  int kind, const char *purpose, int64_t *at_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "SELECT at FROM main.retention_anchor"
-                     " WHERE subject=?1 AND kind=?2 AND purpose=?3", &s);
+    int rc = gdpr_sqlite__sq_stmt(st,
+                                  "SELECT at FROM main.retention_anchor"
+                                  " WHERE subject=?1 AND kind=?2 AND purpose=?3",
+                                  &s);
     int result = GDPR_OK;
 
     if (rc != GDPR_OK)
         return rc;
-    sq_bind_hash(s, 1, subject_hash);
+    gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
     sqlite3_bind_int(s, 2, kind);
     sqlite3_bind_text(s, 3, purpose, -1, SQLITE_STATIC);
     rc = sqlite3_step(s);
@@ -79,44 +81,49 @@ sqlite__retention_anchor_get(store *base, const uint8_t subject_hash[CRYPTO_HASH
     else if (rc == SQLITE_DONE)
         result = GDPR_ENOTFOUND;
     else
-        result = sq_fail(st, rc, "reading a retention anchor");
-    sq_reset(s);
+        result = gdpr_sqlite__sq_fail(st, rc, "reading a retention anchor");
+    gdpr_sqlite__sq_reset(s);
     return result;
 }
 
 int
-sqlite__retention_anchor_put(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind,
-                             const char *purpose, int64_t at)
+gdpr_sqlite__retention_anchor_put(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                  int kind, const char *purpose, int64_t at)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "INSERT OR REPLACE INTO main.retention_anchor(subject, kind, purpose, at)"
-                     " VALUES(?1, ?2, ?3, ?4)", &s);
+    int rc = gdpr_sqlite__sq_stmt(
+        st,
+        "INSERT OR REPLACE INTO main.retention_anchor(subject, kind, purpose, at)"
+        " VALUES(?1, ?2, ?3, ?4)",
+        &s);
 
     if (rc != GDPR_OK)
         return rc;
-    sq_bind_hash(s, 1, subject_hash);
+    gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
     sqlite3_bind_int(s, 2, kind);
     sqlite3_bind_text(s, 3, purpose, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 4, at);
-    return sq_step_done(st, s, "storing a retention anchor");
+    return gdpr_sqlite__sq_step_done(st, s, "storing a retention anchor");
 }
 
 int
-sqlite__retention_anchor_delete(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                int kind, const char *purpose, int *deleted_out)
+gdpr_sqlite__retention_anchor_delete(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                     int kind, const char *purpose, int *deleted_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "DELETE FROM main.retention_anchor"
-                     " WHERE subject=?1 AND kind=?2 AND purpose=?3", &s);
+    int rc = gdpr_sqlite__sq_stmt(st,
+                                  "DELETE FROM main.retention_anchor"
+                                  " WHERE subject=?1 AND kind=?2 AND purpose=?3",
+                                  &s);
 
     if (rc != GDPR_OK)
         return rc;
-    sq_bind_hash(s, 1, subject_hash);
+    gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
     sqlite3_bind_int(s, 2, kind);
     sqlite3_bind_text(s, 3, purpose, -1, SQLITE_STATIC);
-    rc = sq_step_done(st, s, "removing a retention anchor");
+    rc = gdpr_sqlite__sq_step_done(st, s, "removing a retention anchor");
     if (rc == GDPR_OK && deleted_out)
         *deleted_out = sqlite3_changes64(st->db) > 0;
     return rc;
@@ -124,8 +131,8 @@ sqlite__retention_anchor_delete(store *base, const uint8_t subject_hash[CRYPTO_H
 
 /* --- schedules ------------------------------------------------------------ */
 
-#define SCHEDULE_COLUMNS                                                                   \
-    "v.id, v.subject, v.category, v.purpose, v.field, v.collected, v.anchor, v.due,"      \
+#define SCHEDULE_COLUMNS                                                                           \
+    "v.id, v.subject, v.category, v.purpose, v.field, v.collected, v.anchor, v.due,"               \
     " s.keep_until, s.review"
 
 static int
@@ -146,7 +153,7 @@ read_schedule(sqlite3_stmt *s, store_retention_row *row)
     row->review = sqlite3_column_int64(s, 9);
     if (row->subject == NULL || sqlite3_column_bytes(s, 1) != (int)CRYPTO_HASH_BYTES ||
         row->category == NULL || row->purpose == NULL)
-        return err_set(GDPR_ECORRUPT, "vault record %lld: damaged row", (long long)row->id);
+        return gdpr__err_set(GDPR_ECORRUPT, "vault record %lld: damaged row", (long long)row->id);
     return GDPR_OK;
 }
 
@@ -167,23 +174,26 @@ walk_schedules(sqlite_store *st, sqlite3_stmt *s, store_retention_fn fn, void *c
             break;
         stop = fn(&row, ctx);
         if (stop != 0) {
-            result = sq_stopped(stop, what, row.id);
+            result = gdpr_sqlite__sq_stopped(stop, what, row.id);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = sq_fail(st, rc, what);
+        result = gdpr_sqlite__sq_fail(st, rc, what);
     sqlite3_finalize(s);
     return result;
 }
 
 int
-sqlite__retention_get(store *base, int64_t record, store_retention_fn fn, void *ctx)
+gdpr_sqlite__retention_get(store *base, int64_t record, store_retention_fn fn, void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "SELECT " SCHEDULE_COLUMNS " FROM main.vault v"
-                     " LEFT JOIN main.retention_state s ON s.record = v.id WHERE v.id=?1", &s);
+    int rc =
+        gdpr_sqlite__sq_stmt(st,
+                             "SELECT " SCHEDULE_COLUMNS " FROM main.vault v"
+                             " LEFT JOIN main.retention_state s ON s.record = v.id WHERE v.id=?1",
+                             &s);
     int result;
 
     if (rc != GDPR_OK)
@@ -196,67 +206,75 @@ sqlite__retention_get(store *base, int64_t record, store_retention_fn fn, void *
         if (result == GDPR_OK) {
             int stop = fn(&row, ctx);
             if (stop != 0)
-                result = sq_stopped(stop, "vault", record);
+                result = gdpr_sqlite__sq_stopped(stop, "vault", record);
         }
     } else if (rc == SQLITE_DONE) {
-        result = err_set(GDPR_ENOTFOUND, "record: %lld is not a vault record", (long long)record);
+        result =
+            gdpr__err_set(GDPR_ENOTFOUND, "record: %lld is not a vault record", (long long)record);
     } else {
-        result = sq_fail(st, rc, "reading a record's schedule");
+        result = gdpr_sqlite__sq_fail(st, rc, "reading a record's schedule");
     }
-    sq_reset(s);
+    gdpr_sqlite__sq_reset(s);
     return result;
 }
 
 int
-sqlite__retention_subject_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                  store_retention_fn fn, void *ctx)
+gdpr_sqlite__retention_subject_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                       store_retention_fn fn, void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
     /* Prepared per call: fn may use cached statements. */
-    int rc = sqlite3_prepare_v2(st->db, "SELECT " SCHEDULE_COLUMNS " FROM main.vault v"
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT " SCHEDULE_COLUMNS " FROM main.vault v"
                                 " LEFT JOIN main.retention_state s ON s.record = v.id"
-                                " WHERE v.subject=?1 ORDER BY v.id", -1, &s, NULL);
+                                " WHERE v.subject=?1 ORDER BY v.id",
+                                -1, &s, NULL);
 
     if (rc != SQLITE_OK)
-        return sq_fail(st, rc, "listing a subject's schedules");
-    sq_bind_hash(s, 1, subject_hash);
+        return gdpr_sqlite__sq_fail(st, rc, "listing a subject's schedules");
+    gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
     return walk_schedules(st, s, fn, ctx, "listing a subject's schedules");
 }
 
 int
-sqlite__retention_scan(store *base, int64_t after_id, int limit, store_retention_fn fn, void *ctx)
+gdpr_sqlite__retention_scan(store *base, int64_t after_id, int limit, store_retention_fn fn,
+                            void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db, "SELECT " SCHEDULE_COLUMNS " FROM main.vault v"
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT " SCHEDULE_COLUMNS " FROM main.vault v"
                                 " LEFT JOIN main.retention_state s ON s.record = v.id"
-                                " WHERE v.id > ?1 ORDER BY v.id LIMIT ?2", -1, &s, NULL);
+                                " WHERE v.id > ?1 ORDER BY v.id LIMIT ?2",
+                                -1, &s, NULL);
 
     if (rc != SQLITE_OK)
-        return sq_fail(st, rc, "scanning schedules");
+        return gdpr_sqlite__sq_fail(st, rc, "scanning schedules");
     sqlite3_bind_int64(s, 1, after_id);
     sqlite3_bind_int(s, 2, limit);
     return walk_schedules(st, s, fn, ctx, "scanning schedules");
 }
 
 int
-sqlite__retention_due_foreach(store *base, int64_t as_of, int has_cursor, int64_t after_due,
-                              int64_t after_id, int limit, store_retention_fn fn, void *ctx)
+gdpr_sqlite__retention_due_foreach(store *base, int64_t as_of, int has_cursor, int64_t after_due,
+                                   int64_t after_id, int limit, store_retention_fn fn, void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
     /* A range of the partial index vault_due (due, rowid): `due <= ?` implies
      * `due IS NOT NULL`, so SQLite uses it, and its order is (due, id), so
      * there is no sort. The cursor is (after_due, after_id). */
-    int rc = sqlite3_prepare_v2(st->db, "SELECT " SCHEDULE_COLUMNS " FROM main.vault v"
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT " SCHEDULE_COLUMNS " FROM main.vault v"
                                 " LEFT JOIN main.retention_state s ON s.record = v.id"
                                 " WHERE v.due <= ?1 AND v.due >= ?2"
                                 " AND NOT (v.due = ?2 AND v.id <= ?3)"
-                                " ORDER BY v.due, v.id LIMIT ?4", -1, &s, NULL);
+                                " ORDER BY v.due, v.id LIMIT ?4",
+                                -1, &s, NULL);
 
     if (rc != SQLITE_OK)
-        return sq_fail(st, rc, "listing due records");
+        return gdpr_sqlite__sq_fail(st, rc, "listing due records");
     sqlite3_bind_int64(s, 1, as_of);
     sqlite3_bind_int64(s, 2, has_cursor ? after_due : INT64_MIN);
     sqlite3_bind_int64(s, 3, has_cursor ? after_id : INT64_MIN);
@@ -265,13 +283,15 @@ sqlite__retention_due_foreach(store *base, int64_t as_of, int has_cursor, int64_
 }
 
 int
-sqlite__retention_due_count(store *base, int64_t as_of, int has_cursor, int64_t after_due,
-                            int64_t after_id, int64_t *count_out)
+gdpr_sqlite__retention_due_count(store *base, int64_t as_of, int has_cursor, int64_t after_due,
+                                 int64_t after_id, int64_t *count_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "SELECT count(*) FROM main.vault WHERE due <= ?1 AND due >= ?2"
-                     " AND NOT (due = ?2 AND id <= ?3)", &s);
+    int rc = gdpr_sqlite__sq_stmt(st,
+                                  "SELECT count(*) FROM main.vault WHERE due <= ?1 AND due >= ?2"
+                                  " AND NOT (due = ?2 AND id <= ?3)",
+                                  &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -280,21 +300,21 @@ sqlite__retention_due_count(store *base, int64_t as_of, int has_cursor, int64_t 
     sqlite3_bind_int64(s, 3, has_cursor ? after_id : INT64_MIN);
     rc = sqlite3_step(s);
     if (rc != SQLITE_ROW) {
-        sq_reset(s);
-        return sq_fail(st, rc, "counting due records");
+        gdpr_sqlite__sq_reset(s);
+        return gdpr_sqlite__sq_fail(st, rc, "counting due records");
     }
     *count_out = sqlite3_column_int64(s, 0);
-    sq_reset(s);
+    gdpr_sqlite__sq_reset(s);
     return GDPR_OK;
 }
 
 int
-sqlite__retention_set_schedule(store *base, int64_t record, int has_anchor, int64_t anchor,
-                               int has_due, int64_t due)
+gdpr_sqlite__retention_set_schedule(store *base, int64_t record, int has_anchor, int64_t anchor,
+                                    int has_due, int64_t due)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "UPDATE main.vault SET anchor=?2, due=?3 WHERE id=?1", &s);
+    int rc = gdpr_sqlite__sq_stmt(st, "UPDATE main.vault SET anchor=?2, due=?3 WHERE id=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -303,22 +323,26 @@ sqlite__retention_set_schedule(store *base, int64_t record, int has_anchor, int6
         sqlite3_bind_int64(s, 2, anchor);
     if (has_due)
         sqlite3_bind_int64(s, 3, due);
-    return changed_one(st, sq_step_done(st, s, "setting a due time"), "record", record);
+    return changed_one(st, gdpr_sqlite__sq_step_done(st, s, "setting a due time"), "record",
+                       record);
 }
 
 int
-sqlite__retention_state_put(store *base, int64_t record, int has_keep, int64_t keep_until,
-                            int64_t review)
+gdpr_sqlite__retention_state_put(store *base, int64_t record, int has_keep, int64_t keep_until,
+                                 int64_t review)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc;
 
     if (!has_keep && review == 0)
-        rc = sq_stmt(st, "DELETE FROM main.retention_state WHERE record=?1", &s);
+        rc = gdpr_sqlite__sq_stmt(st, "DELETE FROM main.retention_state WHERE record=?1", &s);
     else
-        rc = sq_stmt(st, "INSERT OR REPLACE INTO main.retention_state(record, keep_until, review)"
-                     " VALUES(?1, ?2, ?3)", &s);
+        rc = gdpr_sqlite__sq_stmt(
+            st,
+            "INSERT OR REPLACE INTO main.retention_state(record, keep_until, review)"
+            " VALUES(?1, ?2, ?3)",
+            &s);
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, record);
@@ -328,19 +352,22 @@ sqlite__retention_state_put(store *base, int64_t record, int has_keep, int64_t k
         if (review != 0)
             sqlite3_bind_int64(s, 3, review);
     }
-    return sq_step_done(st, s, "storing a record's retention state");
+    return gdpr_sqlite__sq_step_done(st, s, "storing a record's retention state");
 }
 
 /* --- runs ----------------------------------------------------------------- */
 
 int
-sqlite__retention_run_open(store *base, store_retention_run_row *out)
+gdpr_sqlite__retention_run_open(store *base, store_retention_run_row *out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "SELECT id, as_of, started, cursor_due, cursor_id, examined, erased,"
-                     " anonymised, reviews_opened, held FROM main.retention_run"
-                     " WHERE finished = 0 ORDER BY id DESC LIMIT 1", &s);
+    int rc =
+        gdpr_sqlite__sq_stmt(st,
+                             "SELECT id, as_of, started, cursor_due, cursor_id, examined, erased,"
+                             " anonymised, reviews_opened, held FROM main.retention_run"
+                             " WHERE finished = 0 ORDER BY id DESC LIMIT 1",
+                             &s);
     int result = GDPR_OK;
 
     if (rc != GDPR_OK)
@@ -362,23 +389,25 @@ sqlite__retention_run_open(store *base, store_retention_run_row *out)
     } else if (rc == SQLITE_DONE) {
         result = GDPR_ENOTFOUND;
     } else {
-        result = sq_fail(st, rc, "reading the open retention run");
+        result = gdpr_sqlite__sq_fail(st, rc, "reading the open retention run");
     }
-    sq_reset(s);
+    gdpr_sqlite__sq_reset(s);
     return result;
 }
 
 int
-sqlite__retention_run_insert(store *base, store_retention_run_row *row, const char *actor)
+gdpr_sqlite__retention_run_insert(store *base, store_retention_run_row *row, const char *actor)
 {
     sqlite_store *st = (sqlite_store *)base;
     int64_t id = 0;
-    int rc = sq_next_id(st, STORE_SEQ_RETENTION_RUN, &id);
+    int rc = gdpr_sqlite__sq_next_id(st, STORE_SEQ_RETENTION_RUN, &id);
     sqlite3_stmt *s;
 
     if (rc == GDPR_OK)
-        rc = sq_stmt(st, "INSERT INTO main.retention_run(as_of, started, actor, id)"
-                     " VALUES(?1, ?2, ?3, ?4)", &s);
+        rc = gdpr_sqlite__sq_stmt(st,
+                                  "INSERT INTO main.retention_run(as_of, started, actor, id)"
+                                  " VALUES(?1, ?2, ?3, ?4)",
+                                  &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -386,20 +415,23 @@ sqlite__retention_run_insert(store *base, store_retention_run_row *row, const ch
     sqlite3_bind_int64(s, 2, row->started);
     sqlite3_bind_text(s, 3, actor, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 4, id);
-    rc = sq_step_done(st, s, "starting a retention run");
+    rc = gdpr_sqlite__sq_step_done(st, s, "starting a retention run");
     if (rc == GDPR_OK)
         row->id = id;
     return rc;
 }
 
 int
-sqlite__retention_run_update(store *base, const store_retention_run_row *row)
+gdpr_sqlite__retention_run_update(store *base, const store_retention_run_row *row)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "UPDATE main.retention_run SET as_of=?2, cursor_due=?3, cursor_id=?4,"
-                     " examined=?5, erased=?6, anonymised=?7, reviews_opened=?8, held=?9,"
-                     " finished=?10 WHERE id=?1", &s);
+    int rc =
+        gdpr_sqlite__sq_stmt(st,
+                             "UPDATE main.retention_run SET as_of=?2, cursor_due=?3, cursor_id=?4,"
+                             " examined=?5, erased=?6, anonymised=?7, reviews_opened=?8, held=?9,"
+                             " finished=?10 WHERE id=?1",
+                             &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -415,14 +447,14 @@ sqlite__retention_run_update(store *base, const store_retention_run_row *row)
     sqlite3_bind_int64(s, 8, row->reviews_opened);
     sqlite3_bind_int64(s, 9, row->held);
     sqlite3_bind_int(s, 10, row->finished);
-    return changed_one(st, sq_step_done(st, s, "recording retention progress"),
+    return changed_one(st, gdpr_sqlite__sq_step_done(st, s, "recording retention progress"),
                        "retention run", row->id);
 }
 
 /* --- reviews -------------------------------------------------------------- */
 
-#define REVIEW_COLUMNS                                                                     \
-    "id, record, subject, rule, category, purpose, record_due, opened, deadline, status,"  \
+#define REVIEW_COLUMNS                                                                             \
+    "id, record, subject, rule, category, purpose, record_due, opened, deadline, status,"          \
     " decided, decided_by, role, keep_until, justification"
 
 static int
@@ -446,27 +478,30 @@ read_review(sqlite3_stmt *s, store_review_row *row)
     row->justification_len = (size_t)sqlite3_column_bytes(s, 14);
     if (row->subject == NULL || sqlite3_column_bytes(s, 2) != (int)CRYPTO_HASH_BYTES ||
         row->rule == NULL || row->category == NULL || row->purpose == NULL)
-        return err_set(GDPR_ECORRUPT, "review %lld: damaged row", (long long)row->id);
+        return gdpr__err_set(GDPR_ECORRUPT, "review %lld: damaged row", (long long)row->id);
     return GDPR_OK;
 }
 
 int
-sqlite__review_insert(store *base, const store_review_row *row, int64_t *id_out)
+gdpr_sqlite__review_insert(store *base, const store_review_row *row, int64_t *id_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     int64_t id = 0;
-    int rc = sq_next_id(st, STORE_SEQ_REVIEW, &id);
+    int rc = gdpr_sqlite__sq_next_id(st, STORE_SEQ_REVIEW, &id);
     sqlite3_stmt *s;
 
     if (rc == GDPR_OK)
-        rc = sq_stmt(st, "INSERT INTO main.retention_review(record, subject, rule, category,"
-                     " purpose, record_due, opened, deadline, status, id)"
-                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9)", &s);
+        rc = gdpr_sqlite__sq_stmt(
+            st,
+            "INSERT INTO main.retention_review(record, subject, rule, category,"
+            " purpose, record_due, opened, deadline, status, id)"
+            " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9)",
+            &s);
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, row->record);
-    sq_bind_hash(s, 2, row->subject);
+    gdpr_sqlite__sq_bind_hash(s, 2, row->subject);
     sqlite3_bind_text(s, 3, row->rule, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 4, row->category, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 5, row->purpose, -1, SQLITE_STATIC);
@@ -474,18 +509,19 @@ sqlite__review_insert(store *base, const store_review_row *row, int64_t *id_out)
     sqlite3_bind_int64(s, 7, row->opened);
     sqlite3_bind_int64(s, 8, row->deadline);
     sqlite3_bind_int64(s, 9, id);
-    rc = sq_step_done(st, s, "opening a review task");
+    rc = gdpr_sqlite__sq_step_done(st, s, "opening a review task");
     if (rc == GDPR_OK)
         *id_out = id;
     return rc;
 }
 
 int
-sqlite__review_get(store *base, int64_t id, store_review_fn fn, void *ctx)
+gdpr_sqlite__review_get(store *base, int64_t id, store_review_fn fn, void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "SELECT " REVIEW_COLUMNS " FROM main.retention_review WHERE id=?1", &s);
+    int rc = gdpr_sqlite__sq_stmt(
+        st, "SELECT " REVIEW_COLUMNS " FROM main.retention_review WHERE id=?1", &s);
     int result;
 
     if (rc != GDPR_OK)
@@ -498,14 +534,14 @@ sqlite__review_get(store *base, int64_t id, store_review_fn fn, void *ctx)
         if (result == GDPR_OK) {
             int stop = fn(&row, ctx);
             if (stop != 0)
-                result = sq_stopped(stop, "review", id);
+                result = gdpr_sqlite__sq_stopped(stop, "review", id);
         }
     } else if (rc == SQLITE_DONE) {
-        result = err_set(GDPR_ENOTFOUND, "task: %lld is not a review task", (long long)id);
+        result = gdpr__err_set(GDPR_ENOTFOUND, "task: %lld is not a review task", (long long)id);
     } else {
-        result = sq_fail(st, rc, "reading a review task");
+        result = gdpr_sqlite__sq_fail(st, rc, "reading a review task");
     }
-    sq_reset(s);
+    gdpr_sqlite__sq_reset(s);
     return result;
 }
 
@@ -524,55 +560,60 @@ walk_reviews(sqlite_store *st, sqlite3_stmt *s, store_review_fn fn, void *ctx)
             break;
         stop = fn(&row, ctx);
         if (stop != 0) {
-            result = sq_stopped(stop, "review", row.id);
+            result = gdpr_sqlite__sq_stopped(stop, "review", row.id);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = sq_fail(st, rc, "listing review tasks");
+        result = gdpr_sqlite__sq_fail(st, rc, "listing review tasks");
     sqlite3_finalize(s);
     return result;
 }
 
 int
-sqlite__review_foreach(store *base, int status, store_review_fn fn, void *ctx)
+gdpr_sqlite__review_foreach(store *base, int status, store_review_fn fn, void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db, "SELECT " REVIEW_COLUMNS " FROM main.retention_review"
-                                " WHERE ?1 = 0 OR status = ?1 ORDER BY id", -1, &s, NULL);
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT " REVIEW_COLUMNS " FROM main.retention_review"
+                                " WHERE ?1 = 0 OR status = ?1 ORDER BY id",
+                                -1, &s, NULL);
 
     if (rc != SQLITE_OK)
-        return sq_fail(st, rc, "listing review tasks");
+        return gdpr_sqlite__sq_fail(st, rc, "listing review tasks");
     sqlite3_bind_int(s, 1, status);
     return walk_reviews(st, s, fn, ctx);
 }
 
 int
-sqlite__review_overdue_foreach(store *base, int64_t as_of, store_review_fn fn, void *ctx)
+gdpr_sqlite__review_overdue_foreach(store *base, int64_t as_of, store_review_fn fn, void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db, "SELECT " REVIEW_COLUMNS " FROM main.retention_review"
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT " REVIEW_COLUMNS " FROM main.retention_review"
                                 " WHERE status = 1 AND deadline <= ?1 ORDER BY deadline, id",
                                 -1, &s, NULL);
 
     if (rc != SQLITE_OK)
-        return sq_fail(st, rc, "listing overdue review tasks");
+        return gdpr_sqlite__sq_fail(st, rc, "listing overdue review tasks");
     sqlite3_bind_int64(s, 1, as_of);
     return walk_reviews(st, s, fn, ctx);
 }
 
 int
-sqlite__review_decide(store *base, int64_t id, int status, int64_t decided, const char *actor,
-                      const char *role, int64_t keep_until, const uint8_t *sealed,
-                      size_t sealed_len)
+gdpr_sqlite__review_decide(store *base, int64_t id, int status, int64_t decided, const char *actor,
+                           const char *role, int64_t keep_until, const uint8_t *sealed,
+                           size_t sealed_len)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "UPDATE main.retention_review SET status=?2, decided=?3,"
-                     " decided_by=?4, role=?5, keep_until=?6, justification=?7"
-                     " WHERE id=?1 AND status = 1", &s);
+    int rc = gdpr_sqlite__sq_stmt(st,
+                                  "UPDATE main.retention_review SET status=?2, decided=?3,"
+                                  " decided_by=?4, role=?5, keep_until=?6, justification=?7"
+                                  " WHERE id=?1 AND status = 1",
+                                  &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -584,23 +625,26 @@ sqlite__review_decide(store *base, int64_t id, int status, int64_t decided, cons
     sqlite3_bind_int64(s, 6, keep_until);
     if (sealed != NULL)
         sqlite3_bind_blob(s, 7, sealed, (int)sealed_len, SQLITE_STATIC);
-    return changed_one(st, sq_step_done(st, s, "deciding a review task"), "open review task",
-                       id);
+    return changed_one(st, gdpr_sqlite__sq_step_done(st, s, "deciding a review task"),
+                       "open review task", id);
 }
 
 /* --- aggregates ----------------------------------------------------------- */
 
 int
-sqlite__retention_aggregate_add(store *base, const char *rule, const char *category,
-                                const char *purpose, const char *field, const char *value,
-                                int month)
+gdpr_sqlite__retention_aggregate_add(store *base, const char *rule, const char *category,
+                                     const char *purpose, const char *field, const char *value,
+                                     int month)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "INSERT INTO main.retention_aggregate(rule, category, purpose, field,"
-                     " value, month, n) VALUES(?1, ?2, ?3, ?4, ?5, ?6, 1)"
-                     " ON CONFLICT(rule, category, purpose, field, value, month)"
-                     " DO UPDATE SET n = n + 1", &s);
+    int rc =
+        gdpr_sqlite__sq_stmt(st,
+                             "INSERT INTO main.retention_aggregate(rule, category, purpose, field,"
+                             " value, month, n) VALUES(?1, ?2, ?3, ?4, ?5, ?6, 1)"
+                             " ON CONFLICT(rule, category, purpose, field, value, month)"
+                             " DO UPDATE SET n = n + 1",
+                             &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -610,22 +654,23 @@ sqlite__retention_aggregate_add(store *base, const char *rule, const char *categ
     sqlite3_bind_text(s, 4, field, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 5, value, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 6, month);
-    return sq_step_done(st, s, "counting an anonymised record");
+    return gdpr_sqlite__sq_step_done(st, s, "counting an anonymised record");
 }
 
 int
-sqlite__retention_aggregate_foreach(store *base, store_aggregate_fn fn, void *ctx)
+gdpr_sqlite__retention_aggregate_foreach(store *base, store_aggregate_fn fn, void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db, "SELECT rule, category, purpose, field, value, month, n"
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT rule, category, purpose, field, value, month, n"
                                 " FROM main.retention_aggregate"
                                 " ORDER BY rule, category, purpose, field, value, month",
                                 -1, &s, NULL);
     int result = GDPR_OK;
 
     if (rc != SQLITE_OK)
-        return sq_fail(st, rc, "listing aggregates");
+        return gdpr_sqlite__sq_fail(st, rc, "listing aggregates");
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         const char *text[5];
         int stop;
@@ -633,18 +678,18 @@ sqlite__retention_aggregate_foreach(store *base, store_aggregate_fn fn, void *ct
         for (int i = 0; i < 5; i++)
             text[i] = (const char *)sqlite3_column_text(s, i);
         if (!text[0] || !text[1] || !text[2] || !text[3] || !text[4]) {
-            result = err_set(GDPR_ECORRUPT, "retention aggregate: damaged row");
+            result = gdpr__err_set(GDPR_ECORRUPT, "retention aggregate: damaged row");
             break;
         }
         stop = fn(text[0], text[1], text[2], text[3], text[4], sqlite3_column_int(s, 5),
                   sqlite3_column_int64(s, 6), ctx);
         if (stop != 0) {
-            result = sq_stopped(stop, "aggregate", 0);
+            result = gdpr_sqlite__sq_stopped(stop, "aggregate", 0);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = sq_fail(st, rc, "listing aggregates");
+        result = gdpr_sqlite__sq_fail(st, rc, "listing aggregates");
     sqlite3_finalize(s);
     return result;
 }

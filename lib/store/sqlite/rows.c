@@ -7,14 +7,14 @@
 #include "error.h"
 
 void
-sq_reset(sqlite3_stmt *s)
+gdpr_sqlite__sq_reset(sqlite3_stmt *s)
 {
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
 }
 
 void
-sq_bind_hash(sqlite3_stmt *s, int col, const uint8_t hash[CRYPTO_HASH_BYTES])
+gdpr_sqlite__sq_bind_hash(sqlite3_stmt *s, int col, const uint8_t hash[CRYPTO_HASH_BYTES])
 {
     /* SQLITE_STATIC: no copy, so the bind cannot fail for memory; a wrong
      * column number would be a bug the tests catch as a NULL constraint. */
@@ -22,7 +22,7 @@ sq_bind_hash(sqlite3_stmt *s, int col, const uint8_t hash[CRYPTO_HASH_BYTES])
 }
 
 void
-sq_bind_text_or_null(sqlite3_stmt *s, int col, const char *text)
+gdpr_sqlite__sq_bind_text_or_null(sqlite3_stmt *s, int col, const char *text)
 {
     if (text != NULL)
         sqlite3_bind_text(s, col, text, -1, SQLITE_STATIC);
@@ -31,7 +31,7 @@ sq_bind_text_or_null(sqlite3_stmt *s, int col, const char *text)
 }
 
 void
-sq_bind_blob_or_null(sqlite3_stmt *s, int col, const uint8_t *blob, size_t len)
+gdpr_sqlite__sq_bind_blob_or_null(sqlite3_stmt *s, int col, const uint8_t *blob, size_t len)
 {
     if (blob != NULL)
         sqlite3_bind_blob(s, col, blob, (int)len, SQLITE_STATIC);
@@ -40,31 +40,31 @@ sq_bind_blob_or_null(sqlite3_stmt *s, int col, const uint8_t *blob, size_t len)
 }
 
 const char *
-sq_text_or_empty(sqlite3_stmt *s, int col)
+gdpr_sqlite__sq_text_or_empty(sqlite3_stmt *s, int col)
 {
     const char *t = (const char *)sqlite3_column_text(s, col);
     return t ? t : "";
 }
 
 int
-sq_stopped(int stop, const char *what, int64_t id)
+gdpr_sqlite__sq_stopped(int stop, const char *what, int64_t id)
 {
     if (stop < 0)
         return stop;
-    return err_set(GDPR_ECALLBACK, "%s iterator stopped at %lld (returned %d)", what,
-                   (long long)id, stop);
+    return gdpr__err_set(GDPR_ECALLBACK, "%s iterator stopped at %lld (returned %d)", what,
+                         (long long)id, stop);
 }
 
 int
-sq_one_int64(sqlite_store *st, sqlite3_stmt *s, const char *what, int64_t *out)
+gdpr_sqlite__sq_one_int64(sqlite_store *st, sqlite3_stmt *s, const char *what, int64_t *out)
 {
     int rc = sqlite3_step(s);
 
     if (rc != SQLITE_ROW) {
-        sq_reset(s);
-        return sq_fail(st, rc, what);
+        gdpr_sqlite__sq_reset(s);
+        return gdpr_sqlite__sq_fail(st, rc, what);
     }
     *out = sqlite3_column_int64(s, 0);
-    sq_reset(s);
+    gdpr_sqlite__sq_reset(s);
     return GDPR_OK;
 }

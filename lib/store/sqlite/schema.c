@@ -489,7 +489,7 @@ static const migration migrations[] = {
 };
 
 int
-sqlite__schema_latest(void)
+gdpr_sqlite__schema_latest(void)
 {
     return (int)(sizeof migrations / sizeof migrations[0]);
 }
@@ -501,34 +501,34 @@ set_versions(sqlite_store *st, int version)
     int rc;
 
     snprintf(sql, sizeof sql, "PRAGMA user_version=%d", version);
-    rc = sq_exec(st, sql);
+    rc = gdpr_sqlite__sq_exec(st, sql);
     if (rc == GDPR_OK)
-        rc = sq_exec_keys(st, sql);
+        rc = gdpr_sqlite__sq_exec_keys(st, sql);
     return rc;
 }
 
 int
-sqlite__migrate(store *base, int target)
+gdpr_sqlite__migrate(store *base, int target)
 {
     sqlite_store *st = (sqlite_store *)base;
     int current = 0;
-    int rc = sqlite__schema_version(&st->base, &current);
+    int rc = gdpr_sqlite__schema_version(&st->base, &current);
 
     if (rc != GDPR_OK)
         return rc;
-    if (target > sqlite__schema_latest())
-        return err_set(GDPR_EVERSION, "schema: no migration to version %d", target);
+    if (target > gdpr_sqlite__schema_latest())
+        return gdpr__err_set(GDPR_EVERSION, "schema: no migration to version %d", target);
     for (int v = current + 1; v <= target && rc == GDPR_OK; v++) {
         const migration *m = &migrations[v - 1];
-        rc = sq_exec(st, m->data_sql);
+        rc = gdpr_sqlite__sq_exec(st, m->data_sql);
         if (rc == GDPR_OK && m->keys_sql != NULL)
-            rc = sq_exec_keys(st, m->keys_sql);
+            rc = gdpr_sqlite__sq_exec_keys(st, m->keys_sql);
         if (rc == GDPR_OK)
             rc = set_versions(st, v);
         if (rc == GDPR_OK && v >= SQ_COUNTERS_VERSION)
             st->has_counters = 1;
         if (rc != GDPR_OK)
-            rc = err_wrap(rc, "migrating the schema to version %d", v);
+            rc = gdpr__err_wrap(rc, "migrating the schema to version %d", v);
     }
     return rc;
 }

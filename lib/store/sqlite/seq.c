@@ -29,19 +29,19 @@ static const char *const seq_names[STORE_SEQ_COUNT] = {
 };
 
 int
-sq_next_id(sqlite_store *st, store_seq which, int64_t *id_out)
+gdpr_sqlite__sq_next_id(sqlite_store *st, store_seq which, int64_t *id_out)
 {
     sqlite3_stmt *s;
     int rc;
 
     if ((unsigned)which >= STORE_SEQ_COUNT)
-        return err_set(GDPR_EINVAL, "store: no id sequence %d", (int)which);
+        return gdpr__err_set(GDPR_EINVAL, "store: no id sequence %d", (int)which);
     if (st->depth == 0)
-        return err_set(GDPR_ESTATE, "store: ids are allocated inside a transaction");
-    rc = sq_stmt(st,
-                 "UPDATE main.counter SET value = value + 1 WHERE name = ?1"
-                 " RETURNING value",
-                 &s);
+        return gdpr__err_set(GDPR_ESTATE, "store: ids are allocated inside a transaction");
+    rc = gdpr_sqlite__sq_stmt(st,
+                              "UPDATE main.counter SET value = value + 1 WHERE name = ?1"
+                              " RETURNING value",
+                              &s);
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_text(s, 1, seq_names[which], -1, SQLITE_STATIC);
@@ -50,20 +50,20 @@ sq_next_id(sqlite_store *st, store_seq which, int64_t *id_out)
         *id_out = sqlite3_column_int64(s, 0);
         rc = sqlite3_step(s);
         if (rc == SQLITE_DONE) {
-            sq_reset(s);
+            gdpr_sqlite__sq_reset(s);
             return GDPR_OK;
         }
     }
-    sq_reset(s);
+    gdpr_sqlite__sq_reset(s);
     if (rc == SQLITE_DONE)
-        return err_set(GDPR_ECORRUPT, "store: id sequence '%s' is missing", seq_names[which]);
-    return sq_fail(st, rc, "allocating an id");
+        return gdpr__err_set(GDPR_ECORRUPT, "store: id sequence '%s' is missing", seq_names[which]);
+    return gdpr_sqlite__sq_fail(st, rc, "allocating an id");
 }
 
 int
-sqlite__next_id(store *base, store_seq which, int64_t *id_out)
+gdpr_sqlite__next_id(store *base, store_seq which, int64_t *id_out)
 {
-    return sq_next_id((sqlite_store *)base, which, id_out);
+    return gdpr_sqlite__sq_next_id((sqlite_store *)base, which, id_out);
 }
 
 static int64_t
@@ -75,7 +75,7 @@ changes_now(sqlite_store *st)
 /* Called right after the outermost BEGIN IMMEDIATE: the write lock is
  * held, so the value cannot move under us until we commit. */
 int
-sq_generation_begin(sqlite_store *st)
+gdpr_sqlite__sq_generation_begin(sqlite_store *st)
 {
     sqlite3_stmt *s;
     int64_t value = 0;
@@ -84,9 +84,9 @@ sq_generation_begin(sqlite_store *st)
     st->changes_at_begin = changes_now(st);
     if (!st->has_counters)
         return GDPR_OK;
-    rc = sq_stmt(st, "SELECT value FROM main.counter WHERE name = 'generation'", &s);
+    rc = gdpr_sqlite__sq_stmt(st, "SELECT value FROM main.counter WHERE name = 'generation'", &s);
     if (rc == GDPR_OK)
-        rc = sq_one_int64(st, s, "reading the store generation", &value);
+        rc = gdpr_sqlite__sq_one_int64(st, s, "reading the store generation", &value);
     if (rc != GDPR_OK)
         return rc;
     st->generation = (uint64_t)value;
@@ -97,7 +97,7 @@ sq_generation_begin(sqlite_store *st)
  * transaction wrote anything (in either file). Migrations that create the
  * counter table count too: the first commit after one raises it. */
 int
-sq_generation_bump(sqlite_store *st)
+gdpr_sqlite__sq_generation_bump(sqlite_store *st)
 {
     sqlite3_stmt *s;
     int64_t value = 0;
@@ -105,12 +105,12 @@ sq_generation_bump(sqlite_store *st)
 
     if (!st->has_counters || changes_now(st) == st->changes_at_begin)
         return GDPR_OK;
-    rc = sq_stmt(st,
-                 "UPDATE main.counter SET value = value + 1 WHERE name = 'generation'"
-                 " RETURNING value",
-                 &s);
+    rc = gdpr_sqlite__sq_stmt(st,
+                              "UPDATE main.counter SET value = value + 1 WHERE name = 'generation'"
+                              " RETURNING value",
+                              &s);
     if (rc == GDPR_OK)
-        rc = sq_one_int64(st, s, "raising the store generation", &value);
+        rc = gdpr_sqlite__sq_one_int64(st, s, "raising the store generation", &value);
     if (rc != GDPR_OK)
         return rc;
     st->generation = (uint64_t)value;
@@ -118,7 +118,7 @@ sq_generation_bump(sqlite_store *st)
 }
 
 int
-sqlite__generation(store *base, uint64_t *generation_out)
+gdpr_sqlite__generation(store *base, uint64_t *generation_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -129,9 +129,9 @@ sqlite__generation(store *base, uint64_t *generation_out)
         *generation_out = st->generation;
         return GDPR_OK;
     }
-    rc = sq_stmt(st, "SELECT value FROM main.counter WHERE name = 'generation'", &s);
+    rc = gdpr_sqlite__sq_stmt(st, "SELECT value FROM main.counter WHERE name = 'generation'", &s);
     if (rc == GDPR_OK)
-        rc = sq_one_int64(st, s, "reading the store generation", &value);
+        rc = gdpr_sqlite__sq_one_int64(st, s, "reading the store generation", &value);
     if (rc != GDPR_OK)
         return rc;
     *generation_out = (uint64_t)value;

@@ -38,17 +38,17 @@ fail_on(sqlite3 *db, int sqlite_rc, const char *what)
         code = GDPR_ESTORAGE;
         break;
     }
-    return err_set(code, "%s: SQLite error %d: %s", what, sqlite_rc, detail);
+    return gdpr__err_set(code, "%s: SQLite error %d: %s", what, sqlite_rc, detail);
 }
 
 int
-sq_fail(sqlite_store *st, int sqlite_rc, const char *what)
+gdpr_sqlite__sq_fail(sqlite_store *st, int sqlite_rc, const char *what)
 {
     return fail_on(st ? st->db : NULL, sqlite_rc, what);
 }
 
 int
-sq_fail_keys(sqlite_store *st, int sqlite_rc, const char *what)
+gdpr_sqlite__sq_fail_keys(sqlite_store *st, int sqlite_rc, const char *what)
 {
     return fail_on(st ? st->kdb : NULL, sqlite_rc, what);
 }
@@ -64,13 +64,13 @@ exec_on(sqlite3 *db, const char *sql)
 }
 
 int
-sq_exec(sqlite_store *st, const char *sql)
+gdpr_sqlite__sq_exec(sqlite_store *st, const char *sql)
 {
     return exec_on(st->db, sql);
 }
 
 int
-sq_exec_keys(sqlite_store *st, const char *sql)
+gdpr_sqlite__sq_exec_keys(sqlite_store *st, const char *sql)
 {
     return exec_on(st->kdb, sql);
 }
@@ -99,23 +99,23 @@ stmt_on(sqlite_store *st, sqlite3 *db, const char *sql, sqlite3_stmt **out)
             return GDPR_OK;
         }
     }
-    return err_set(GDPR_ESTORAGE, "statement cache full (%d)", STORE_STMT_SLOTS);
+    return gdpr__err_set(GDPR_ESTORAGE, "statement cache full (%d)", STORE_STMT_SLOTS);
 }
 
 int
-sq_stmt(sqlite_store *st, const char *sql, sqlite3_stmt **out)
+gdpr_sqlite__sq_stmt(sqlite_store *st, const char *sql, sqlite3_stmt **out)
 {
     return stmt_on(st, st->db, sql, out);
 }
 
 int
-sq_stmt_keys(sqlite_store *st, const char *sql, sqlite3_stmt **out)
+gdpr_sqlite__sq_stmt_keys(sqlite_store *st, const char *sql, sqlite3_stmt **out)
 {
     return stmt_on(st, st->kdb, sql, out);
 }
 
 int
-sq_step_done(sqlite_store *st, sqlite3_stmt *s, const char *what)
+gdpr_sqlite__sq_step_done(sqlite_store *st, sqlite3_stmt *s, const char *what)
 {
     int rc = sqlite3_step(s);
     int result = GDPR_OK;
@@ -156,8 +156,8 @@ set_wal(sqlite3 *db, int in_memory, const char *file)
     } else {
         const char *mode = (const char *)sqlite3_column_text(s, 0);
         if (mode == NULL || (strcmp(mode, "wal") != 0 && !in_memory))
-            result = err_set(GDPR_ESTORAGE, "%s: journal_mode is '%s', WAL is required", file,
-                             mode ? mode : "?");
+            result = gdpr__err_set(GDPR_ESTORAGE, "%s: journal_mode is '%s', WAL is required", file,
+                                   mode ? mode : "?");
     }
     sqlite3_finalize(s);
     return result;
@@ -166,8 +166,8 @@ set_wal(sqlite3 *db, int in_memory, const char *file)
 static int
 open_connection(const char *path, const char *what, int busy_ms, int in_memory, sqlite3 **out)
 {
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
-                SQLITE_OPEN_EXRESCODE;
+    int flags =
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
     sqlite3 *db = NULL;
     int rc = sqlite3_open_v2(path, &db, flags, NULL);
 
@@ -196,7 +196,7 @@ open_connection(const char *path, const char *what, int busy_ms, int in_memory, 
     if (rc == GDPR_OK)
         rc = exec_on(db, "PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456");
     if (rc != GDPR_OK)
-        return err_wrap(rc, "opening %s '%s'", what, path);
+        return gdpr__err_wrap(rc, "opening %s '%s'", what, path);
     return GDPR_OK;
 }
 
@@ -219,14 +219,14 @@ read_user_version(sqlite3 *db, int *out)
 }
 
 int
-sqlite__schema_version(store *base, int *version_out)
+gdpr_sqlite__schema_version(store *base, int *version_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     return read_user_version(st->db, version_out);
 }
 
 int
-sq_schema_version_keys(sqlite_store *st, int *version_out)
+gdpr_sqlite__sq_schema_version_keys(sqlite_store *st, int *version_out)
 {
     return read_user_version(st->kdb, version_out);
 }
@@ -241,38 +241,41 @@ check_versions(sqlite_store *st, int *is_new)
         rc = read_user_version(st->kdb, &keys_version);
     if (rc != GDPR_OK)
         return rc;
-    if (data_version > sqlite__schema_latest() || keys_version > sqlite__schema_latest())
-        return err_set(GDPR_EVERSION, "store: schema version %d was written by a newer "
-                       "libgdpr (this one knows up to %d)",
-                       data_version > keys_version ? data_version : keys_version,
-                       sqlite__schema_latest());
+    if (data_version > gdpr_sqlite__schema_latest() || keys_version > gdpr_sqlite__schema_latest())
+        return gdpr__err_set(GDPR_EVERSION,
+                             "store: schema version %d was written by a newer "
+                             "libgdpr (this one knows up to %d)",
+                             data_version > keys_version ? data_version : keys_version,
+                             gdpr_sqlite__schema_latest());
     *is_new = data_version == 0;
     st->has_counters = data_version >= SQ_COUNTERS_VERSION;
     if (*is_new && keys_version != 0)
-        return err_set(GDPR_ECORRUPT, "keystore: holds keys of another store; "
-                       "give a new data file its own keystore");
+        return gdpr__err_set(GDPR_ECORRUPT, "keystore: holds keys of another store; "
+                                            "give a new data file its own keystore");
     if (!*is_new && keys_version == 0)
-        return err_set(GDPR_ECORRUPT, "keystore: missing or empty for an existing store");
+        return gdpr__err_set(GDPR_ECORRUPT, "keystore: missing or empty for an existing store");
     return GDPR_OK;
 }
 
 int
-sqlite__open(store **out, const store_config *cfg, int *is_new)
+gdpr_sqlite__open(store **out, const store_config *cfg, int *is_new)
 {
     sqlite_store *st = calloc(1, sizeof *st);
     int rc;
 
     if (st == NULL)
-        return err_set(GDPR_ENOMEM, "out of memory opening the store");
-    st->base.ops = &store_sqlite_ops;
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory opening the store");
+    st->base.ops = &gdpr_store__sqlite_ops;
     st->in_memory = strcmp(cfg->path, ":memory:") == 0;
     /* SQLite would create an empty keystore and hide the loss of the real
      * one: refuse before touching anything. */
     if (!st->in_memory && file_has_content(cfg->path) &&
         strcmp(cfg->keystore_path, ":memory:") != 0 && !file_has_content(cfg->keystore_path)) {
         free(st);
-        return err_set(GDPR_ECORRUPT, "keystore_path: '%s' is missing or empty for the "
-                       "existing store '%s'", cfg->keystore_path, cfg->path);
+        return gdpr__err_set(GDPR_ECORRUPT,
+                             "keystore_path: '%s' is missing or empty for the "
+                             "existing store '%s'",
+                             cfg->keystore_path, cfg->path);
     }
     rc = open_connection(cfg->keystore_path, "keystore", cfg->busy_timeout_ms, st->in_memory,
                          &st->kdb);
@@ -281,7 +284,7 @@ sqlite__open(store **out, const store_config *cfg, int *is_new)
     if (rc == GDPR_OK)
         rc = check_versions(st, is_new);
     if (rc != GDPR_OK) {
-        sqlite__close(&st->base);
+        gdpr_sqlite__close(&st->base);
         return rc;
     }
     *out = &st->base;
@@ -289,7 +292,7 @@ sqlite__open(store **out, const store_config *cfg, int *is_new)
 }
 
 void
-sqlite__close(store *base)
+gdpr_sqlite__close(store *base)
 {
     sqlite_store *st = (sqlite_store *)base;
     if (st == NULL)
@@ -330,15 +333,15 @@ integrity_of(sqlite3 *db, const char *file)
     } else {
         const char *answer = (const char *)sqlite3_column_text(s, 0);
         if (answer == NULL || strcmp(answer, "ok") != 0)
-            result = err_set(GDPR_ECORRUPT, "%s: integrity_check: %s", file,
-                             answer ? answer : "?");
+            result = gdpr__err_set(GDPR_ECORRUPT, "%s: integrity_check: %s", file,
+                                   answer ? answer : "?");
     }
     sqlite3_finalize(s);
     return result;
 }
 
 int
-sqlite__integrity_check(store *base)
+gdpr_sqlite__integrity_check(store *base)
 {
     sqlite_store *st = (sqlite_store *)base;
     int rc = integrity_of(st->db, "data file");
@@ -362,10 +365,18 @@ tx_run(sqlite_store *st, int keys, enum tx_kind kind, int level)
     int rc;
 
     switch (kind) {
-    case TX_BEGIN: snprintf(sql, sizeof sql, "BEGIN IMMEDIATE"); break;
-    case TX_COMMIT: snprintf(sql, sizeof sql, "COMMIT"); break;
-    case TX_SAVEPOINT: snprintf(sql, sizeof sql, "SAVEPOINT s%d", level); break;
-    case TX_RELEASE: snprintf(sql, sizeof sql, "RELEASE s%d", level); break;
+    case TX_BEGIN:
+        snprintf(sql, sizeof sql, "BEGIN IMMEDIATE");
+        break;
+    case TX_COMMIT:
+        snprintf(sql, sizeof sql, "COMMIT");
+        break;
+    case TX_SAVEPOINT:
+        snprintf(sql, sizeof sql, "SAVEPOINT s%d", level);
+        break;
+    case TX_RELEASE:
+        snprintf(sql, sizeof sql, "RELEASE s%d", level);
+        break;
     }
     if (level >= 0 && level < STORE_TX_LEVELS)
         slot = &st->tx_stmt[keys][kind][level];
@@ -386,7 +397,7 @@ tx_run(sqlite_store *st, int keys, enum tx_kind kind, int level)
  * first, then data file, by every process, so two writers cannot each hold
  * one file and wait for the other. */
 int
-sqlite__begin(store *base)
+gdpr_sqlite__begin(store *base)
 {
     sqlite_store *st = (sqlite_store *)base;
     enum tx_kind kind = st->depth == 0 ? TX_BEGIN : TX_SAVEPOINT;
@@ -411,9 +422,9 @@ sqlite__begin(store *base)
     }
     st->depth++;
     if (st->depth == 1) {
-        rc = sq_generation_begin(st);
+        rc = gdpr_sqlite__sq_generation_begin(st);
         if (rc != GDPR_OK) {
-            sqlite__rollback(&st->base);
+            gdpr_sqlite__rollback(&st->base);
             return rc;
         }
     }
@@ -428,8 +439,8 @@ static int
 delete_orphans(sqlite_store *st)
 {
     sqlite3_stmt *del = NULL;
-    int rc = sqlite3_prepare_v2(st->kdb, "DELETE FROM main.subject_key WHERE hash=?1", -1, &del,
-                                NULL);
+    int rc =
+        sqlite3_prepare_v2(st->kdb, "DELETE FROM main.subject_key WHERE hash=?1", -1, &del, NULL);
 
     for (size_t i = 0; rc == SQLITE_OK && i < st->n_orphan_keys; i++) {
         sqlite3_bind_blob(del, 1, st->orphan_keys[i], CRYPTO_HASH_BYTES, SQLITE_STATIC);
@@ -467,8 +478,8 @@ orphan_new_keys(sqlite_store *st)
 
     if (st->n_new_keys == 0)
         return;
-    grown = realloc(st->orphan_keys, (st->n_orphan_keys + st->n_new_keys) *
-                                         sizeof *st->orphan_keys);
+    grown =
+        realloc(st->orphan_keys, (st->n_orphan_keys + st->n_new_keys) * sizeof *st->orphan_keys);
     if (grown != NULL) {
         st->orphan_keys = grown;
         memcpy(st->orphan_keys + st->n_orphan_keys, st->new_keys,
@@ -483,23 +494,23 @@ orphan_new_keys(sqlite_store *st)
  * worst a wrapped key whose subject row never arrived, a harmless orphan;
  * never data whose key is missing. */
 int
-sqlite__commit(store *base)
+gdpr_sqlite__commit(store *base)
 {
     sqlite_store *st = (sqlite_store *)base;
     enum tx_kind kind = st->depth == 1 ? TX_COMMIT : TX_RELEASE;
     int rc;
 
     if (st->depth == 1) {
-        rc = sq_generation_bump(st);
+        rc = gdpr_sqlite__sq_generation_bump(st);
         if (rc != GDPR_OK) {
-            sqlite__rollback(&st->base);
+            gdpr_sqlite__rollback(&st->base);
             return rc;
         }
     }
     rc = tx_run(st, 1, kind, st->depth - 1);
     if (rc != SQLITE_OK) {
         rc = fail_on(st->kdb, rc, "commit (keystore)");
-        sqlite__rollback(&st->base);
+        gdpr_sqlite__rollback(&st->base);
         return rc;
     }
     rc = tx_run(st, 0, kind, st->depth - 1);
@@ -512,7 +523,7 @@ sqlite__commit(store *base)
             st->audit_tail_valid = 0;
             orphan_new_keys(st);
         } else {
-            sqlite__rollback(&st->base);
+            gdpr_sqlite__rollback(&st->base);
         }
         return rc;
     }
@@ -539,7 +550,7 @@ rollback_on(sqlite3 *db, int depth)
 }
 
 void
-sqlite__rollback(store *base)
+gdpr_sqlite__rollback(store *base)
 {
     sqlite_store *st = (sqlite_store *)base;
     st->audit_tail_valid = 0;
@@ -568,22 +579,23 @@ checkpoint_file(sqlite3 *db, const char *file)
     int rc = sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
 
     if (rc == SQLITE_BUSY || (rc == SQLITE_OK && log > 0 && done < log))
-        return err_set(GDPR_EBUSY, "checkpoint of the %s: a reader kept %d of %d WAL frames "
-                       "from the file; retry when it has finished", file,
-                       log > done ? log - done : 0, log);
+        return gdpr__err_set(GDPR_EBUSY,
+                             "checkpoint of the %s: a reader kept %d of %d WAL frames "
+                             "from the file; retry when it has finished",
+                             file, log > done ? log - done : 0, log);
     if (rc != SQLITE_OK)
         return fail_on(db, rc, file);
     return GDPR_OK;
 }
 
 int
-sqlite__scrub(store *base)
+gdpr_sqlite__scrub(store *base)
 {
     sqlite_store *st = (sqlite_store *)base;
     int rc, keys_rc;
 
     if (st->depth > 0)
-        return err_set(GDPR_ESTATE, "checkpoint: not inside a transaction");
+        return gdpr__err_set(GDPR_ESTATE, "checkpoint: not inside a transaction");
     if (st->in_memory)
         return GDPR_OK;
     /* Try both even when the first is busy: each file's WAL is its own. */
@@ -593,7 +605,7 @@ sqlite__scrub(store *base)
 }
 
 int
-sqlite__depth(const store *base)
+gdpr_sqlite__depth(const store *base)
 {
     const sqlite_store *st = (const sqlite_store *)base;
     return st->depth;

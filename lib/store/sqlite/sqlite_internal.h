@@ -17,7 +17,7 @@
 
 typedef struct {
     const char *sql;
-    sqlite3 *db;       /* identical literals may be merged: key on both */
+    sqlite3 *db; /* identical literals may be merged: key on both */
     sqlite3_stmt *stmt;
 } store_cached_stmt;
 
@@ -28,10 +28,10 @@ typedef struct {
  * (lib/store/store.c) sees only it, and every operation below turns its
  * `store *` back into this struct. */
 typedef struct sqlite_store {
-    store base;                  /* base.ops = &store_sqlite_ops */
-    sqlite3 *db;                 /* data file: tables in "main" */
-    sqlite3 *kdb;                /* keystore file */
-    int depth;                   /* transaction nesting */
+    store base;   /* base.ops = &gdpr_store__sqlite_ops */
+    sqlite3 *db;  /* data file: tables in "main" */
+    sqlite3 *kdb; /* keystore file */
+    int depth;    /* transaction nesting */
     /* Keys written in the open transaction, to take back if the keystore
      * commit succeeds and the data file's then fails. */
     uint8_t (*new_keys)[CRYPTO_HASH_BYTES];
@@ -52,272 +52,282 @@ typedef struct sqlite_store {
     uint8_t audit_tail_mac[CRYPTO_HASH_BYTES];
     /* main.counter exists (schema 9 on): ids and the generation. */
     int has_counters;
-    uint64_t generation;         /* read at the outermost begin (seq.c) */
-    int64_t changes_at_begin;    /* rows written by both connections then */
+    uint64_t generation;      /* read at the outermost begin (seq.c) */
+    int64_t changes_at_begin; /* rows written by both connections then */
 } sqlite_store;
 
 /* The cached statement for `sql` (a string constant), ready to bind.
- * Callers reset it when done (sq_step_done does). */
-int sq_stmt(sqlite_store *st, const char *sql, sqlite3_stmt **out);
+ * Callers reset it when done (gdpr_sqlite__sq_step_done does). */
+int gdpr_sqlite__sq_stmt(sqlite_store *st, const char *sql, sqlite3_stmt **out);
 /* The same on the keystore connection. */
-int sq_stmt_keys(sqlite_store *st, const char *sql, sqlite3_stmt **out);
+int gdpr_sqlite__sq_stmt_keys(sqlite_store *st, const char *sql, sqlite3_stmt **out);
 
 /* Run SQL without results (schema, pragmas), on the data file or the
  * keystore. */
-int sq_exec(sqlite_store *st, const char *sql);
-int sq_exec_keys(sqlite_store *st, const char *sql);
-int sq_schema_version_keys(sqlite_store *st, int *version_out);
+int gdpr_sqlite__sq_exec(sqlite_store *st, const char *sql);
+int gdpr_sqlite__sq_exec_keys(sqlite_store *st, const char *sql);
+int gdpr_sqlite__sq_schema_version_keys(sqlite_store *st, int *version_out);
 
 /* Map a SQLite result code to a GDPR code, copying SQLite's message now
  * (it is overwritten by the next call). */
-int sq_fail(sqlite_store *st, int sqlite_rc, const char *what);
+int gdpr_sqlite__sq_fail(sqlite_store *st, int sqlite_rc, const char *what);
 /* The same for a failure on the keystore connection. */
-int sq_fail_keys(sqlite_store *st, int sqlite_rc, const char *what);
+int gdpr_sqlite__sq_fail_keys(sqlite_store *st, int sqlite_rc, const char *what);
 
 /* Row helpers (lib/store/rows.c). */
-void sq_reset(sqlite3_stmt *s);                     /* reset and unbind */
-void sq_bind_hash(sqlite3_stmt *s, int col, const uint8_t hash[CRYPTO_HASH_BYTES]);
-void sq_bind_text_or_null(sqlite3_stmt *s, int col, const char *text);
-void sq_bind_blob_or_null(sqlite3_stmt *s, int col, const uint8_t *blob, size_t len);
-const char *sq_text_or_empty(sqlite3_stmt *s, int col);
+void gdpr_sqlite__sq_reset(sqlite3_stmt *s); /* reset and unbind */
+void gdpr_sqlite__sq_bind_hash(sqlite3_stmt *s, int col, const uint8_t hash[CRYPTO_HASH_BYTES]);
+void gdpr_sqlite__sq_bind_text_or_null(sqlite3_stmt *s, int col, const char *text);
+void gdpr_sqlite__sq_bind_blob_or_null(sqlite3_stmt *s, int col, const uint8_t *blob, size_t len);
+const char *gdpr_sqlite__sq_text_or_empty(sqlite3_stmt *s, int col);
 /* An iterator callback's non-zero: a negative GDPR code passes through,
  * anything else becomes GDPR_ECALLBACK naming where it stopped. */
-int sq_stopped(int stop, const char *what, int64_t id);
+int gdpr_sqlite__sq_stopped(int stop, const char *what, int64_t id);
 /* Step a statement answering one integer (next id, count) and reset it. */
-int sq_one_int64(sqlite_store *st, sqlite3_stmt *s, const char *what, int64_t *out);
+int gdpr_sqlite__sq_one_int64(sqlite_store *st, sqlite3_stmt *s, const char *what, int64_t *out);
 
 /* Step a statement that returns no row; resets it. Works for statements of
  * either connection. */
-int sq_step_done(sqlite_store *st, sqlite3_stmt *s, const char *what);
+int gdpr_sqlite__sq_step_done(sqlite_store *st, sqlite3_stmt *s, const char *what);
 
-/* Ids and the generation (seq.c). sq_next_id allocates in the open
- * transaction; sq_generation_begin/sq_generation_bump are called by the
+/* Ids and the generation (seq.c). gdpr_sqlite__sq_next_id allocates in the open
+ * transaction; gdpr_sqlite__sq_generation_begin/gdpr_sqlite__sq_generation_bump are called by the
  * outermost begin and commit. */
-int sq_next_id(sqlite_store *st, store_seq which, int64_t *id_out);
-int sq_generation_begin(sqlite_store *st);
-int sq_generation_bump(sqlite_store *st);
+int gdpr_sqlite__sq_next_id(sqlite_store *st, store_seq which, int64_t *id_out);
+int gdpr_sqlite__sq_generation_begin(sqlite_store *st);
+int gdpr_sqlite__sq_generation_bump(sqlite_store *st);
 /* The schema version from which main.counter exists. */
 #define SQ_COUNTERS_VERSION 9
 
 /* The operations, one per member of store_ops (lib/store/store.h gives
- * their meaning), gathered into store_sqlite_ops by ops.c. Reached only
+ * their meaning), gathered into gdpr_store__sqlite_ops by ops.c. Reached only
  * through that table. */
-int sqlite__open(store **out, const store_config *cfg, int *is_new);
-int sqlite__schema_latest(void);
-void sqlite__close(store *st);
-int sqlite__migrate(store *st, int target);
-int sqlite__schema_version(store *st, int *version_out);
-int sqlite__integrity_check(store *st);
-int sqlite__begin(store *st);
-int sqlite__commit(store *st);
-void sqlite__rollback(store *st);
-int sqlite__depth(const store *st);
-int sqlite__next_id(store *st, store_seq which, int64_t *id_out);
-int sqlite__generation(store *st, uint64_t *generation_out);
-int sqlite__meta_get(store *st, store_file f, const char *name, void *buf, size_t cap,
-                     size_t *len_out);
-int sqlite__meta_put(store *st, store_file f, const char *name, const void *value, size_t len);
-int sqlite__subject_find(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *id_out);
-int sqlite__subject_insert(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const uint8_t *ident,
-                           size_t ident_len, int64_t created, int64_t *id_out);
-int sqlite__subject_count(store *st, int64_t *count_out);
-int sqlite__key_put(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
-                    const uint8_t wrapped[CRYPTO_WRAPPED_BYTES]);
-int sqlite__key_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
-                    uint8_t wrapped[CRYPTO_WRAPPED_BYTES]);
-int sqlite__key_rewrap_all(store *st, store_rewrap_fn fn, void *ctx, int64_t *count_out);
-int sqlite__audit_tail(store *st, int64_t *seq_out, uint8_t mac_out[CRYPTO_HASH_BYTES]);
-int sqlite__audit_insert(store *st, const store_audit_row *row);
-int sqlite__audit_foreach(store *st, int64_t from_seq, store_audit_fn fn, void *ctx);
-int sqlite__policy_insert(store *st, int64_t at, const char *actor,
-                          const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document,
-                          int64_t *version_out);
-int sqlite__policy_latest(store *st, int64_t *version_out, uint8_t sha256_out[CRYPTO_HASH_BYTES],
-                          char **document_out);
-int sqlite__policy_get(store *st, int64_t version, char **document_out);
-int sqlite__identity_find(store *st, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
-                          uint8_t subject_hash_out[CRYPTO_HASH_BYTES]);
-int sqlite__identity_insert(store *st, int64_t id, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
-                            const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *kind,
-                            const uint8_t *sealed, size_t sealed_len, int64_t created);
-int sqlite__identity_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                             int (*fn)(const store_identity_row *row, void *ctx), void *ctx);
-int sqlite__identity_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                    int64_t *count_out);
-int sqlite__subject_ident(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t *buf,
-                          size_t cap, size_t *len_out);
-int sqlite__vault_insert(store *st, const store_vault_row *row);
-int sqlite__vault_get(store *st, int64_t id, store_vault_fn fn, void *ctx);
-int sqlite__vault_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                          store_vault_fn fn, void *ctx);
-int sqlite__vault_update_value(store *st, int64_t id, const uint8_t *sealed, size_t sealed_len,
-                               int64_t updated);
-int sqlite__vault_delete(store *st, int64_t id);
-int sqlite__vault_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                 int64_t *count_out);
-int sqlite__vault_set_due(store *st, int64_t id, int has_due, int64_t due);
-int sqlite__scrub(store *st);
-int sqlite__consent_explicit_recipient(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                       const char *recipient, int64_t at, int *found_out);
-int sqlite__consent_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                            int (*fn)(const store_consent_row *row, void *ctx), void *ctx);
-int sqlite__consent_append(store *st, const store_consent_row *row, int64_t *id_out);
-int sqlite__consent_get(store *st, int64_t id, int (*fn)(const store_consent_row *row, void *ctx),
-                        void *ctx);
-int sqlite__consent_state_at(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                             const char *purpose, const char *recipient, int64_t at,
-                             store_consent_state *out);
-int sqlite__consent_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                   int64_t *count_out);
-int sqlite__disclosure_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                               int (*fn)(const store_disclosure_row *row, void *ctx), void *ctx);
-int sqlite__disclosure_append(store *st, const store_disclosure_row *row);
-int sqlite__subject_flags_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
-                              unsigned int *flags_out);
-int sqlite__subject_flags_update(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], unsigned int set,
-                                 unsigned int clear);
-int sqlite__transfer_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                             int (*fn)(const store_transfer_row *row, void *ctx), void *ctx);
-int sqlite__transfer_foreach_all(store *st, int64_t after_id,
-                                 int (*fn)(const store_transfer_row *row,
-                                           const uint8_t *subject_hash, void *ctx),
-                                 void *ctx);
-int sqlite__transfer_insert(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                            const store_transfer_row *row, int64_t logged_at, const char *actor,
-                            int64_t *id_out);
-int sqlite__transfer_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                    int64_t *count_out);
-int sqlite__safeguard_insert(store *st, const store_safeguard_row *row, int64_t *id_out);
-int sqlite__safeguard_revoke(store *st, int64_t id, int64_t at, const char *actor,
-                             char **recipient_out);
-int sqlite__safeguard_foreach(store *st, const char *recipient,
-                              int (*fn)(const store_safeguard_row *row, void *ctx), void *ctx);
-int sqlite__adequacy_insert(store *st, int64_t at, const char *actor,
-                            const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document,
-                            int64_t *version_out);
-int sqlite__adequacy_latest(store *st, int64_t *version_out, char **document_out);
-int sqlite__request_insert(store *st, const store_request_row *row);
-int sqlite__request_update(store *st, const store_request_row *row);
-int sqlite__request_get(store *st, int64_t id, store_request_row *out);
-int sqlite__request_foreach(store *st, const uint8_t *subject_hash, int status, store_request_fn fn,
-                            void *ctx);
-int sqlite__request_foreach_due(store *st, int64_t after, int64_t until, store_request_fn fn,
-                                void *ctx);
-int sqlite__request_event_insert(store *st, const store_request_event_row *row);
-int sqlite__request_event_foreach(store *st, int64_t request,
-                                  int (*fn)(const store_request_event_row *row, void *ctx),
-                                  void *ctx);
-int sqlite__request_event_set_note(store *st, int64_t id, const uint8_t *note, size_t note_len);
-int sqlite__request_kpi_days(store *st, int64_t from_day, int64_t to_day,
-                             int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx);
-int sqlite__request_kpi_close_days(store *st, int64_t from_day, int64_t to_day,
-                                   int (*fn)(int close_days, int64_t n, void *ctx), void *ctx);
-int sqlite__request_kpi_rows(store *st, int64_t from, int64_t to,
-                             int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx);
-int sqlite__request_overdue_count(store *st, int64_t due_from, int64_t due_to, int64_t from,
-                                  int64_t to, int64_t *count_out);
-int sqlite__retention_anchor_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                     int (*fn)(int kind, const char *purpose, int64_t at,
-                                               void *ctx),
+int gdpr_sqlite__open(store **out, const store_config *cfg, int *is_new);
+int gdpr_sqlite__schema_latest(void);
+void gdpr_sqlite__close(store *st);
+int gdpr_sqlite__migrate(store *st, int target);
+int gdpr_sqlite__schema_version(store *st, int *version_out);
+int gdpr_sqlite__integrity_check(store *st);
+int gdpr_sqlite__begin(store *st);
+int gdpr_sqlite__commit(store *st);
+void gdpr_sqlite__rollback(store *st);
+int gdpr_sqlite__depth(const store *st);
+int gdpr_sqlite__next_id(store *st, store_seq which, int64_t *id_out);
+int gdpr_sqlite__generation(store *st, uint64_t *generation_out);
+int gdpr_sqlite__meta_get(store *st, store_file f, const char *name, void *buf, size_t cap,
+                          size_t *len_out);
+int gdpr_sqlite__meta_put(store *st, store_file f, const char *name, const void *value, size_t len);
+int gdpr_sqlite__subject_find(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *id_out);
+int gdpr_sqlite__subject_insert(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                                const uint8_t *ident, size_t ident_len, int64_t created,
+                                int64_t *id_out);
+int gdpr_sqlite__subject_count(store *st, int64_t *count_out);
+int gdpr_sqlite__key_put(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                         const uint8_t wrapped[CRYPTO_WRAPPED_BYTES]);
+int gdpr_sqlite__key_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                         uint8_t wrapped[CRYPTO_WRAPPED_BYTES]);
+int gdpr_sqlite__key_rewrap_all(store *st, store_rewrap_fn fn, void *ctx, int64_t *count_out);
+int gdpr_sqlite__audit_tail(store *st, int64_t *seq_out, uint8_t mac_out[CRYPTO_HASH_BYTES]);
+int gdpr_sqlite__audit_insert(store *st, const store_audit_row *row);
+int gdpr_sqlite__audit_foreach(store *st, int64_t from_seq, store_audit_fn fn, void *ctx);
+int gdpr_sqlite__policy_insert(store *st, int64_t at, const char *actor,
+                               const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document,
+                               int64_t *version_out);
+int gdpr_sqlite__policy_latest(store *st, int64_t *version_out,
+                               uint8_t sha256_out[CRYPTO_HASH_BYTES], char **document_out);
+int gdpr_sqlite__policy_get(store *st, int64_t version, char **document_out);
+int gdpr_sqlite__identity_find(store *st, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
+                               uint8_t subject_hash_out[CRYPTO_HASH_BYTES]);
+int gdpr_sqlite__identity_insert(store *st, int64_t id, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
+                                 const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *kind,
+                                 const uint8_t *sealed, size_t sealed_len, int64_t created);
+int gdpr_sqlite__identity_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                  int (*fn)(const store_identity_row *row, void *ctx), void *ctx);
+int gdpr_sqlite__identity_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                         int64_t *count_out);
+int gdpr_sqlite__subject_ident(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t *buf,
+                               size_t cap, size_t *len_out);
+int gdpr_sqlite__vault_insert(store *st, const store_vault_row *row);
+int gdpr_sqlite__vault_get(store *st, int64_t id, store_vault_fn fn, void *ctx);
+int gdpr_sqlite__vault_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                               store_vault_fn fn, void *ctx);
+int gdpr_sqlite__vault_update_value(store *st, int64_t id, const uint8_t *sealed, size_t sealed_len,
+                                    int64_t updated);
+int gdpr_sqlite__vault_delete(store *st, int64_t id);
+int gdpr_sqlite__vault_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                      int64_t *count_out);
+int gdpr_sqlite__vault_set_due(store *st, int64_t id, int has_due, int64_t due);
+int gdpr_sqlite__scrub(store *st);
+int gdpr_sqlite__consent_explicit_recipient(store *st,
+                                            const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                            const char *recipient, int64_t at, int *found_out);
+int gdpr_sqlite__consent_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                 int (*fn)(const store_consent_row *row, void *ctx), void *ctx);
+int gdpr_sqlite__consent_append(store *st, const store_consent_row *row, int64_t *id_out);
+int gdpr_sqlite__consent_get(store *st, int64_t id,
+                             int (*fn)(const store_consent_row *row, void *ctx), void *ctx);
+int gdpr_sqlite__consent_state_at(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                  const char *purpose, const char *recipient, int64_t at,
+                                  store_consent_state *out);
+int gdpr_sqlite__consent_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                        int64_t *count_out);
+int gdpr_sqlite__disclosure_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                    int (*fn)(const store_disclosure_row *row, void *ctx),
+                                    void *ctx);
+int gdpr_sqlite__disclosure_append(store *st, const store_disclosure_row *row);
+int gdpr_sqlite__subject_flags_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                                   unsigned int *flags_out);
+int gdpr_sqlite__subject_flags_update(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                                      unsigned int set, unsigned int clear);
+int gdpr_sqlite__transfer_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                  int (*fn)(const store_transfer_row *row, void *ctx), void *ctx);
+int gdpr_sqlite__transfer_foreach_all(store *st, int64_t after_id,
+                                      int (*fn)(const store_transfer_row *row,
+                                                const uint8_t *subject_hash, void *ctx),
+                                      void *ctx);
+int gdpr_sqlite__transfer_insert(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                 const store_transfer_row *row, int64_t logged_at,
+                                 const char *actor, int64_t *id_out);
+int gdpr_sqlite__transfer_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                         int64_t *count_out);
+int gdpr_sqlite__safeguard_insert(store *st, const store_safeguard_row *row, int64_t *id_out);
+int gdpr_sqlite__safeguard_revoke(store *st, int64_t id, int64_t at, const char *actor,
+                                  char **recipient_out);
+int gdpr_sqlite__safeguard_foreach(store *st, const char *recipient,
+                                   int (*fn)(const store_safeguard_row *row, void *ctx), void *ctx);
+int gdpr_sqlite__adequacy_insert(store *st, int64_t at, const char *actor,
+                                 const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document,
+                                 int64_t *version_out);
+int gdpr_sqlite__adequacy_latest(store *st, int64_t *version_out, char **document_out);
+int gdpr_sqlite__request_insert(store *st, const store_request_row *row);
+int gdpr_sqlite__request_update(store *st, const store_request_row *row);
+int gdpr_sqlite__request_get(store *st, int64_t id, store_request_row *out);
+int gdpr_sqlite__request_foreach(store *st, const uint8_t *subject_hash, int status,
+                                 store_request_fn fn, void *ctx);
+int gdpr_sqlite__request_foreach_due(store *st, int64_t after, int64_t until, store_request_fn fn,
                                      void *ctx);
-int sqlite__retention_anchor_get(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind,
-                                 const char *purpose, int64_t *at_out);
-int sqlite__retention_anchor_put(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind,
-                                 const char *purpose, int64_t at);
-int sqlite__retention_anchor_delete(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                    int kind, const char *purpose, int *deleted_out);
-int sqlite__retention_get(store *st, int64_t record, store_retention_fn fn, void *ctx);
-int sqlite__retention_subject_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                      store_retention_fn fn, void *ctx);
-int sqlite__retention_scan(store *st, int64_t after_id, int limit, store_retention_fn fn,
-                           void *ctx);
-int sqlite__retention_due_foreach(store *st, int64_t as_of, int has_cursor, int64_t after_due,
-                                  int64_t after_id, int limit, store_retention_fn fn, void *ctx);
-int sqlite__retention_due_count(store *st, int64_t as_of, int has_cursor, int64_t after_due,
-                                int64_t after_id, int64_t *count_out);
-int sqlite__retention_set_schedule(store *st, int64_t record, int has_anchor, int64_t anchor,
-                                   int has_due, int64_t due);
-int sqlite__retention_state_put(store *st, int64_t record, int has_keep, int64_t keep_until,
-                                int64_t review);
-int sqlite__retention_run_open(store *st, store_retention_run_row *out);
-int sqlite__retention_run_insert(store *st, store_retention_run_row *row, const char *actor);
-int sqlite__retention_run_update(store *st, const store_retention_run_row *row);
-int sqlite__review_insert(store *st, const store_review_row *row, int64_t *id_out);
-int sqlite__review_get(store *st, int64_t id, store_review_fn fn, void *ctx);
-int sqlite__review_foreach(store *st, int status, store_review_fn fn, void *ctx);
-int sqlite__review_overdue_foreach(store *st, int64_t as_of, store_review_fn fn, void *ctx);
-int sqlite__review_decide(store *st, int64_t id, int status, int64_t decided, const char *actor,
-                          const char *role, int64_t keep_until, const uint8_t *sealed,
-                          size_t sealed_len);
-int sqlite__retention_aggregate_add(store *st, const char *rule, const char *category,
-                                    const char *purpose, const char *field, const char *value,
-                                    int month);
-int sqlite__retention_aggregate_foreach(store *st, store_aggregate_fn fn, void *ctx);
-int sqlite__hold_insert(store *st, const store_hold_row *row, int64_t *id_out);
-int sqlite__hold_get(store *st, int64_t id, int (*fn)(const store_hold_row *row, void *ctx),
-                     void *ctx);
-int sqlite__hold_release(store *st, int64_t id, int64_t at, const char *actor, const char *reason);
-int sqlite__hold_foreach(store *st, int64_t active_at,
-                         int (*fn)(const store_hold_row *row, void *ctx), void *ctx);
-int sqlite__hold_covering(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t record,
-                          const char *category, int64_t at, int64_t *hold_out, int64_t *until_out);
-int sqlite__hold_any_for_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                 int64_t at, int *any_out);
-int sqlite__tombstone_insert(store *st, const store_tombstone_row *row, int64_t *id_out);
-int sqlite__tombstone_add(store *st, int64_t id, int64_t erased, int64_t retained, int complete,
-                          int64_t replayed);
-int sqlite__tombstone_find(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind,
-                           const char *ground, int64_t from, int64_t to, int64_t *id_out);
-int sqlite__tombstone_open_partial(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                   int64_t *id_out);
-int sqlite__tombstone_set_complete(store *st, int64_t id);
-int sqlite__tombstone_get(store *st, int64_t id,
-                          int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx);
-int sqlite__tombstone_latest(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                             int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx);
-int sqlite__tombstone_foreach(store *st, const uint8_t *subject_hash, int64_t after_id,
-                              int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx);
-int sqlite__tombstone_set_wiped(store *st);
-int sqlite__tombstone_count(store *st, int64_t *count_out);
-int sqlite__tombstone_kept_insert(store *st, const store_kept_row *row);
-int sqlite__tombstone_kept_foreach(store *st, int64_t tombstone,
-                                   int (*fn)(const store_kept_row *row, void *ctx), void *ctx);
-int sqlite__tombstone_kept_erased(store *st, int64_t record, int64_t at);
-int sqlite__tombstone_kept_find(store *st, int64_t record, int64_t *until_out, char *rule,
-                                size_t rule_cap);
-int sqlite__tombstone_record_add(store *st, int64_t tombstone, int64_t record);
-int sqlite__tombstone_record_foreach(store *st, int64_t tombstone,
-                                     int (*fn)(int64_t record, void *ctx), void *ctx);
-int sqlite__tombstone_recipient_add(store *st, int64_t tombstone, const char *recipient,
-                                    int64_t disclosures, int64_t last_at);
-int sqlite__tombstone_recipient_foreach(store *st, int64_t tombstone,
-                                        int (*fn)(const char *recipient, int64_t disclosures,
-                                                  int64_t last_at, void *ctx),
-                                        void *ctx);
-int sqlite__pending_insert(store *st, const store_pending_row *row, int64_t *id_out);
-int sqlite__pending_foreach(store *st, int64_t after_id,
-                            int (*fn)(const store_pending_row *row, void *ctx), void *ctx);
-int sqlite__pending_update(store *st, int64_t id, int64_t at, const char *error);
-int sqlite__pending_delete(store *st, int64_t id);
-int sqlite__pending_count_key(store *st, const uint8_t key_id[CRYPTO_HASH_BYTES],
-                              int64_t *count_out);
-int sqlite__key_queue_add(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t tombstone,
-                          int64_t at);
-int sqlite__key_queue_first(store *st, uint8_t hash_out[CRYPTO_HASH_BYTES]);
-int sqlite__key_queue_remove(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
-int sqlite__key_queue_foreach(store *st,
-                              int (*fn)(const uint8_t *hash, int64_t tombstone, int64_t queued,
-                                        void *ctx),
-                              void *ctx);
-int sqlite__erasure_unfinished(store *st, int *keys_out, int *unwiped_out);
-int sqlite__key_delete(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
-int sqlite__key_exists(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int *exists_out);
-int sqlite__subject_delete(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
-int sqlite__subject_created(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *created_out);
-int sqlite__subject_has_data(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int *has_out);
-int sqlite__erasure_scrub_requests(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+int gdpr_sqlite__request_event_insert(store *st, const store_request_event_row *row);
+int gdpr_sqlite__request_event_foreach(store *st, int64_t request,
+                                       int (*fn)(const store_request_event_row *row, void *ctx),
+                                       void *ctx);
+int gdpr_sqlite__request_event_set_note(store *st, int64_t id, const uint8_t *note,
+                                        size_t note_len);
+int gdpr_sqlite__request_kpi_days(store *st, int64_t from_day, int64_t to_day,
+                                  int (*fn)(const store_request_kpi_row *row, void *ctx),
+                                  void *ctx);
+int gdpr_sqlite__request_kpi_close_days(store *st, int64_t from_day, int64_t to_day,
+                                        int (*fn)(int close_days, int64_t n, void *ctx), void *ctx);
+int gdpr_sqlite__request_kpi_rows(store *st, int64_t from, int64_t to,
+                                  int (*fn)(const store_request_kpi_row *row, void *ctx),
+                                  void *ctx);
+int gdpr_sqlite__request_overdue_count(store *st, int64_t due_from, int64_t due_to, int64_t from,
+                                       int64_t to, int64_t *count_out);
+int gdpr_sqlite__retention_anchor_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                          int (*fn)(int kind, const char *purpose, int64_t at,
+                                                    void *ctx),
+                                          void *ctx);
+int gdpr_sqlite__retention_anchor_get(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                      int kind, const char *purpose, int64_t *at_out);
+int gdpr_sqlite__retention_anchor_put(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                      int kind, const char *purpose, int64_t at);
+int gdpr_sqlite__retention_anchor_delete(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                         int kind, const char *purpose, int *deleted_out);
+int gdpr_sqlite__retention_get(store *st, int64_t record, store_retention_fn fn, void *ctx);
+int gdpr_sqlite__retention_subject_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                           store_retention_fn fn, void *ctx);
+int gdpr_sqlite__retention_scan(store *st, int64_t after_id, int limit, store_retention_fn fn,
+                                void *ctx);
+int gdpr_sqlite__retention_due_foreach(store *st, int64_t as_of, int has_cursor, int64_t after_due,
+                                       int64_t after_id, int limit, store_retention_fn fn,
+                                       void *ctx);
+int gdpr_sqlite__retention_due_count(store *st, int64_t as_of, int has_cursor, int64_t after_due,
+                                     int64_t after_id, int64_t *count_out);
+int gdpr_sqlite__retention_set_schedule(store *st, int64_t record, int has_anchor, int64_t anchor,
+                                        int has_due, int64_t due);
+int gdpr_sqlite__retention_state_put(store *st, int64_t record, int has_keep, int64_t keep_until,
+                                     int64_t review);
+int gdpr_sqlite__retention_run_open(store *st, store_retention_run_row *out);
+int gdpr_sqlite__retention_run_insert(store *st, store_retention_run_row *row, const char *actor);
+int gdpr_sqlite__retention_run_update(store *st, const store_retention_run_row *row);
+int gdpr_sqlite__review_insert(store *st, const store_review_row *row, int64_t *id_out);
+int gdpr_sqlite__review_get(store *st, int64_t id, store_review_fn fn, void *ctx);
+int gdpr_sqlite__review_foreach(store *st, int status, store_review_fn fn, void *ctx);
+int gdpr_sqlite__review_overdue_foreach(store *st, int64_t as_of, store_review_fn fn, void *ctx);
+int gdpr_sqlite__review_decide(store *st, int64_t id, int status, int64_t decided,
+                               const char *actor, const char *role, int64_t keep_until,
+                               const uint8_t *sealed, size_t sealed_len);
+int gdpr_sqlite__retention_aggregate_add(store *st, const char *rule, const char *category,
+                                         const char *purpose, const char *field, const char *value,
+                                         int month);
+int gdpr_sqlite__retention_aggregate_foreach(store *st, store_aggregate_fn fn, void *ctx);
+int gdpr_sqlite__hold_insert(store *st, const store_hold_row *row, int64_t *id_out);
+int gdpr_sqlite__hold_get(store *st, int64_t id, int (*fn)(const store_hold_row *row, void *ctx),
+                          void *ctx);
+int gdpr_sqlite__hold_release(store *st, int64_t id, int64_t at, const char *actor,
+                              const char *reason);
+int gdpr_sqlite__hold_foreach(store *st, int64_t active_at,
+                              int (*fn)(const store_hold_row *row, void *ctx), void *ctx);
+int gdpr_sqlite__hold_covering(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                               int64_t record, const char *category, int64_t at, int64_t *hold_out,
+                               int64_t *until_out);
+int gdpr_sqlite__hold_any_for_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                      int64_t at, int *any_out);
+int gdpr_sqlite__tombstone_insert(store *st, const store_tombstone_row *row, int64_t *id_out);
+int gdpr_sqlite__tombstone_add(store *st, int64_t id, int64_t erased, int64_t retained,
+                               int complete, int64_t replayed);
+int gdpr_sqlite__tombstone_find(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind,
+                                const char *ground, int64_t from, int64_t to, int64_t *id_out);
+int gdpr_sqlite__tombstone_open_partial(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                        int64_t *id_out);
+int gdpr_sqlite__tombstone_set_complete(store *st, int64_t id);
+int gdpr_sqlite__tombstone_get(store *st, int64_t id,
+                               int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx);
+int gdpr_sqlite__tombstone_latest(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                  int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx);
+int gdpr_sqlite__tombstone_foreach(store *st, const uint8_t *subject_hash, int64_t after_id,
+                                   int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx);
+int gdpr_sqlite__tombstone_set_wiped(store *st);
+int gdpr_sqlite__tombstone_count(store *st, int64_t *count_out);
+int gdpr_sqlite__tombstone_kept_insert(store *st, const store_kept_row *row);
+int gdpr_sqlite__tombstone_kept_foreach(store *st, int64_t tombstone,
+                                        int (*fn)(const store_kept_row *row, void *ctx), void *ctx);
+int gdpr_sqlite__tombstone_kept_erased(store *st, int64_t record, int64_t at);
+int gdpr_sqlite__tombstone_kept_find(store *st, int64_t record, int64_t *until_out, char *rule,
+                                     size_t rule_cap);
+int gdpr_sqlite__tombstone_record_add(store *st, int64_t tombstone, int64_t record);
+int gdpr_sqlite__tombstone_record_foreach(store *st, int64_t tombstone,
+                                          int (*fn)(int64_t record, void *ctx), void *ctx);
+int gdpr_sqlite__tombstone_recipient_add(store *st, int64_t tombstone, const char *recipient,
+                                         int64_t disclosures, int64_t last_at);
+int gdpr_sqlite__tombstone_recipient_foreach(store *st, int64_t tombstone,
+                                             int (*fn)(const char *recipient, int64_t disclosures,
+                                                       int64_t last_at, void *ctx),
+                                             void *ctx);
+int gdpr_sqlite__pending_insert(store *st, const store_pending_row *row, int64_t *id_out);
+int gdpr_sqlite__pending_foreach(store *st, int64_t after_id,
+                                 int (*fn)(const store_pending_row *row, void *ctx), void *ctx);
+int gdpr_sqlite__pending_update(store *st, int64_t id, int64_t at, const char *error);
+int gdpr_sqlite__pending_delete(store *st, int64_t id);
+int gdpr_sqlite__pending_count_key(store *st, const uint8_t key_id[CRYPTO_HASH_BYTES],
                                    int64_t *count_out);
-int sqlite__relax_durability(store *st, int relaxed);
-int sqlite__json_parse(store *st, const char *text, json_node **out);
+int gdpr_sqlite__key_queue_add(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t tombstone,
+                               int64_t at);
+int gdpr_sqlite__key_queue_first(store *st, uint8_t hash_out[CRYPTO_HASH_BYTES]);
+int gdpr_sqlite__key_queue_remove(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
+int gdpr_sqlite__key_queue_foreach(store *st,
+                                   int (*fn)(const uint8_t *hash, int64_t tombstone, int64_t queued,
+                                             void *ctx),
+                                   void *ctx);
+int gdpr_sqlite__erasure_unfinished(store *st, int *keys_out, int *unwiped_out);
+int gdpr_sqlite__key_delete(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
+int gdpr_sqlite__key_exists(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int *exists_out);
+int gdpr_sqlite__subject_delete(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
+int gdpr_sqlite__subject_created(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                                 int64_t *created_out);
+int gdpr_sqlite__subject_has_data(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int *has_out);
+int gdpr_sqlite__erasure_scrub_requests(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                                        int64_t *count_out);
+int gdpr_sqlite__relax_durability(store *st, int relaxed);
+int gdpr_sqlite__json_parse(store *st, const char *text, json_node **out);
 
 #endif

@@ -11,11 +11,6 @@
 
 #include "error.h"
 
-
-
-
-
-
 /* --- the decision log -------------------------------------------------- */
 
 #define TRANSFER_COLUMNS                                                                           \
@@ -26,51 +21,54 @@ read_transfer_row(sqlite3_stmt *s, store_transfer_row *row)
 {
     row->id = sqlite3_column_int64(s, 0);
     row->at = sqlite3_column_int64(s, 1);
-    row->recipient = sq_text_or_empty(s, 2);
-    row->country = sq_text_or_empty(s, 3);
-    row->mechanism = sq_text_or_empty(s, 4);
+    row->recipient = gdpr_sqlite__sq_text_or_empty(s, 2);
+    row->country = gdpr_sqlite__sq_text_or_empty(s, 3);
+    row->mechanism = gdpr_sqlite__sq_text_or_empty(s, 4);
     row->reference = (const char *)sqlite3_column_text(s, 5);
     row->allowed = sqlite3_column_int(s, 6);
-    row->reason = sq_text_or_empty(s, 7);
+    row->reason = gdpr_sqlite__sq_text_or_empty(s, 7);
 }
 
 int
-sqlite__transfer_insert(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                        const store_transfer_row *row, int64_t logged_at, const char *actor,
-                        int64_t *id_out)
+gdpr_sqlite__transfer_insert(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                             const store_transfer_row *row, int64_t logged_at, const char *actor,
+                             int64_t *id_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     int64_t id = 0;
-    int rc = sq_next_id(st, STORE_SEQ_TRANSFER, &id);
+    int rc = gdpr_sqlite__sq_next_id(st, STORE_SEQ_TRANSFER, &id);
     sqlite3_stmt *s;
 
     if (rc == GDPR_OK)
-        rc = sq_stmt(st, "INSERT INTO main.transfer(subject, at, logged_at, actor, recipient,"
-                     " country, mechanism, reference, allowed, reason, id)"
-                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", &s);
+        rc = gdpr_sqlite__sq_stmt(
+            st,
+            "INSERT INTO main.transfer(subject, at, logged_at, actor, recipient,"
+            " country, mechanism, reference, allowed, reason, id)"
+            " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            &s);
 
     if (rc != GDPR_OK)
         return rc;
-    sq_bind_hash(s, 1, subject_hash);
+    gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
     sqlite3_bind_int64(s, 2, row->at);
     sqlite3_bind_int64(s, 3, logged_at);
     sqlite3_bind_text(s, 4, actor, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 5, row->recipient, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 6, row->country, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 7, row->mechanism, -1, SQLITE_STATIC);
-    sq_bind_text_or_null(s, 8, row->reference);
+    gdpr_sqlite__sq_bind_text_or_null(s, 8, row->reference);
     sqlite3_bind_int(s, 9, row->allowed ? 1 : 0);
     sqlite3_bind_text(s, 10, row->reason, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 11, id);
-    rc = sq_step_done(st, s, "logging a transfer");
+    rc = gdpr_sqlite__sq_step_done(st, s, "logging a transfer");
     if (rc == GDPR_OK && id_out)
         *id_out = id;
     return rc;
 }
 
 int
-sqlite__transfer_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                         int (*fn)(const store_transfer_row *row, void *ctx), void *ctx)
+gdpr_sqlite__transfer_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                              int (*fn)(const store_transfer_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -84,7 +82,7 @@ sqlite__transfer_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYT
                                 " WHERE subject=?1 ORDER BY id",
                                 -1, &s, NULL);
         if (rc == SQLITE_OK)
-            sq_bind_hash(s, 1, subject_hash);
+            gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
     } else {
         rc = sqlite3_prepare_v2(st->db,
                                 "SELECT " TRANSFER_COLUMNS " FROM main.transfer"
@@ -92,7 +90,7 @@ sqlite__transfer_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYT
                                 -1, &s, NULL);
     }
     if (rc != SQLITE_OK)
-        return sq_fail(st, rc, "reading the transfer log");
+        return gdpr_sqlite__sq_fail(st, rc, "reading the transfer log");
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         store_transfer_row row;
         int stop;
@@ -100,21 +98,21 @@ sqlite__transfer_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYT
         read_transfer_row(s, &row);
         stop = fn(&row, ctx);
         if (stop != 0) {
-            result = sq_stopped(stop, "transfer log", row.id);
+            result = gdpr_sqlite__sq_stopped(stop, "transfer log", row.id);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = sq_fail(st, rc, "reading the transfer log");
+        result = gdpr_sqlite__sq_fail(st, rc, "reading the transfer log");
     sqlite3_finalize(s);
     return result;
 }
 
 int
-sqlite__transfer_foreach_all(store *base, int64_t after_id,
-                             int (*fn)(const store_transfer_row *row, const uint8_t *subject_hash,
-                                       void *ctx),
-                             void *ctx)
+gdpr_sqlite__transfer_foreach_all(store *base, int64_t after_id,
+                                  int (*fn)(const store_transfer_row *row,
+                                            const uint8_t *subject_hash, void *ctx),
+                                  void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -125,7 +123,7 @@ sqlite__transfer_foreach_all(store *base, int64_t after_id,
                                 -1, &s, NULL);
 
     if (rc != SQLITE_OK)
-        return sq_fail(st, rc, "reading the transfer log");
+        return gdpr_sqlite__sq_fail(st, rc, "reading the transfer log");
     sqlite3_bind_int64(s, 1, after_id);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         store_transfer_row row;
@@ -133,34 +131,35 @@ sqlite__transfer_foreach_all(store *base, int64_t after_id,
 
         read_transfer_row(s, &row);
         if (sqlite3_column_bytes(s, 8) != (int)CRYPTO_HASH_BYTES) {
-            result = err_set(GDPR_ECORRUPT, "transfer %lld: subject hash has the wrong length",
-                             (long long)row.id);
+            result =
+                gdpr__err_set(GDPR_ECORRUPT, "transfer %lld: subject hash has the wrong length",
+                              (long long)row.id);
             break;
         }
         stop = fn(&row, sqlite3_column_blob(s, 8), ctx);
         if (stop != 0) {
-            result = sq_stopped(stop, "transfer log", row.id);
+            result = gdpr_sqlite__sq_stopped(stop, "transfer log", row.id);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = sq_fail(st, rc, "reading the transfer log");
+        result = gdpr_sqlite__sq_fail(st, rc, "reading the transfer log");
     sqlite3_finalize(s);
     return result;
 }
 
 int
-sqlite__transfer_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                int64_t *count_out)
+gdpr_sqlite__transfer_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                     int64_t *count_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "DELETE FROM main.transfer WHERE subject=?1", &s);
+    int rc = gdpr_sqlite__sq_stmt(st, "DELETE FROM main.transfer WHERE subject=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
-    sq_bind_hash(s, 1, subject_hash);
-    rc = sq_step_done(st, s, "deleting a subject's transfer log");
+    gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
+    rc = gdpr_sqlite__sq_step_done(st, s, "deleting a subject's transfer log");
     if (rc == GDPR_OK && count_out)
         *count_out = sqlite3_changes64(st->db);
     return rc;
@@ -169,17 +168,19 @@ sqlite__transfer_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_H
 /* --- safeguards added at run time ---------------------------------------- */
 
 int
-sqlite__safeguard_insert(store *base, const store_safeguard_row *row, int64_t *id_out)
+gdpr_sqlite__safeguard_insert(store *base, const store_safeguard_row *row, int64_t *id_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     int64_t id = 0;
-    int rc = sq_next_id(st, STORE_SEQ_SAFEGUARD, &id);
+    int rc = gdpr_sqlite__sq_next_id(st, STORE_SEQ_SAFEGUARD, &id);
     sqlite3_stmt *s;
 
     if (rc == GDPR_OK)
-        rc = sq_stmt(st, "INSERT INTO main.transfer_safeguard(recipient, type, module,"
-                     " reference, valid_from, valid_until, added_at, added_by, id)"
-                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &s);
+        rc = gdpr_sqlite__sq_stmt(st,
+                                  "INSERT INTO main.transfer_safeguard(recipient, type, module,"
+                                  " reference, valid_from, valid_until, added_at, added_by, id)"
+                                  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                  &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -192,24 +193,24 @@ sqlite__safeguard_insert(store *base, const store_safeguard_row *row, int64_t *i
     sqlite3_bind_int64(s, 7, row->added_at);
     sqlite3_bind_text(s, 8, row->added_by, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 9, id);
-    rc = sq_step_done(st, s, "adding a safeguard");
+    rc = gdpr_sqlite__sq_step_done(st, s, "adding a safeguard");
     if (rc == GDPR_OK && id_out)
         *id_out = id;
     return rc;
 }
 
 int
-sqlite__safeguard_revoke(store *base, int64_t id, int64_t at, const char *actor,
-                         char **recipient_out)
+gdpr_sqlite__safeguard_revoke(store *base, int64_t id, int64_t at, const char *actor,
+                              char **recipient_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int64_t revoked = 0;
     char *recipient = NULL;
-    int rc = sq_stmt(st,
-                     "SELECT recipient, revoked_at FROM main.transfer_safeguard"
-                     " WHERE id=?1",
-                     &s);
+    int rc = gdpr_sqlite__sq_stmt(st,
+                                  "SELECT recipient, revoked_at FROM main.transfer_safeguard"
+                                  " WHERE id=?1",
+                                  &s);
 
     if (recipient_out)
         *recipient_out = NULL;
@@ -218,32 +219,32 @@ sqlite__safeguard_revoke(store *base, int64_t id, int64_t at, const char *actor,
     sqlite3_bind_int64(s, 1, id);
     rc = sqlite3_step(s);
     if (rc != SQLITE_ROW) {
-        sq_reset(s);
+        gdpr_sqlite__sq_reset(s);
         if (rc == SQLITE_DONE)
-            return err_set(GDPR_ENOTFOUND,
-                           "safeguard: %lld is not a safeguard added with "
-                           "gdpr_safeguard_add (those of the policy change with the policy)",
-                           (long long)id);
-        return sq_fail(st, rc, "reading a safeguard");
+            return gdpr__err_set(GDPR_ENOTFOUND,
+                                 "safeguard: %lld is not a safeguard added with "
+                                 "gdpr_safeguard_add (those of the policy change with the policy)",
+                                 (long long)id);
+        return gdpr_sqlite__sq_fail(st, rc, "reading a safeguard");
     }
     revoked = sqlite3_column_int64(s, 1);
-    recipient = strdup(sq_text_or_empty(s, 0));
-    sq_reset(s);
+    recipient = strdup(gdpr_sqlite__sq_text_or_empty(s, 0));
+    gdpr_sqlite__sq_reset(s);
     if (recipient == NULL)
-        return err_set(GDPR_ENOMEM, "out of memory revoking a safeguard");
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory revoking a safeguard");
     if (revoked != 0) {
         free(recipient);
-        return err_set(GDPR_ESTATE, "safeguard: %lld is revoked already", (long long)id);
+        return gdpr__err_set(GDPR_ESTATE, "safeguard: %lld is revoked already", (long long)id);
     }
-    rc = sq_stmt(st,
-                 "UPDATE main.transfer_safeguard SET revoked_at=?2, revoked_by=?3"
-                 " WHERE id=?1",
-                 &s);
+    rc = gdpr_sqlite__sq_stmt(st,
+                              "UPDATE main.transfer_safeguard SET revoked_at=?2, revoked_by=?3"
+                              " WHERE id=?1",
+                              &s);
     if (rc == GDPR_OK) {
         sqlite3_bind_int64(s, 1, id);
         sqlite3_bind_int64(s, 2, at);
         sqlite3_bind_text(s, 3, actor, -1, SQLITE_STATIC);
-        rc = sq_step_done(st, s, "revoking a safeguard");
+        rc = gdpr_sqlite__sq_step_done(st, s, "revoking a safeguard");
     }
     if (rc == GDPR_OK && recipient_out)
         *recipient_out = recipient;
@@ -253,8 +254,8 @@ sqlite__safeguard_revoke(store *base, int64_t id, int64_t at, const char *actor,
 }
 
 int
-sqlite__safeguard_foreach(store *base, const char *recipient,
-                          int (*fn)(const store_safeguard_row *row, void *ctx), void *ctx)
+gdpr_sqlite__safeguard_foreach(store *base, const char *recipient,
+                               int (*fn)(const store_safeguard_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
@@ -267,30 +268,30 @@ sqlite__safeguard_foreach(store *base, const char *recipient,
                                 -1, &s, NULL);
 
     if (rc != SQLITE_OK)
-        return sq_fail(st, rc, "reading safeguards");
-    sq_bind_text_or_null(s, 1, recipient);
+        return gdpr_sqlite__sq_fail(st, rc, "reading safeguards");
+    gdpr_sqlite__sq_bind_text_or_null(s, 1, recipient);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         store_safeguard_row row;
         int stop;
 
         row.id = sqlite3_column_int64(s, 0);
-        row.recipient = sq_text_or_empty(s, 1);
-        row.type = sq_text_or_empty(s, 2);
+        row.recipient = gdpr_sqlite__sq_text_or_empty(s, 1);
+        row.type = gdpr_sqlite__sq_text_or_empty(s, 2);
         row.module = sqlite3_column_int(s, 3);
-        row.reference = sq_text_or_empty(s, 4);
+        row.reference = gdpr_sqlite__sq_text_or_empty(s, 4);
         row.valid_from = sqlite3_column_int64(s, 5);
         row.valid_until = sqlite3_column_int64(s, 6);
         row.added_at = sqlite3_column_int64(s, 7);
-        row.added_by = sq_text_or_empty(s, 8);
+        row.added_by = gdpr_sqlite__sq_text_or_empty(s, 8);
         row.revoked_at = sqlite3_column_int64(s, 9);
         stop = fn(&row, ctx);
         if (stop != 0) {
-            result = sq_stopped(stop, "safeguard", row.id);
+            result = gdpr_sqlite__sq_stopped(stop, "safeguard", row.id);
             break;
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = sq_fail(st, rc, "reading safeguards");
+        result = gdpr_sqlite__sq_fail(st, rc, "reading safeguards");
     sqlite3_finalize(s);
     return result;
 }
@@ -298,38 +299,39 @@ sqlite__safeguard_foreach(store *base, const char *recipient,
 /* --- adequacy lists ----------------------------------------------------- */
 
 int
-sqlite__adequacy_insert(store *base, int64_t at, const char *actor,
-                        const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document,
-                        int64_t *version_out)
+gdpr_sqlite__adequacy_insert(store *base, int64_t at, const char *actor,
+                             const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document,
+                             int64_t *version_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st,
-                     "INSERT INTO main.adequacy_list(loaded_at, actor, sha256, document)"
-                     " VALUES(?1, ?2, ?3, ?4)",
-                     &s);
+    int rc =
+        gdpr_sqlite__sq_stmt(st,
+                             "INSERT INTO main.adequacy_list(loaded_at, actor, sha256, document)"
+                             " VALUES(?1, ?2, ?3, ?4)",
+                             &s);
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, at);
     sqlite3_bind_text(s, 2, actor, -1, SQLITE_STATIC);
-    sq_bind_hash(s, 3, sha256);
+    gdpr_sqlite__sq_bind_hash(s, 3, sha256);
     sqlite3_bind_text(s, 4, document, -1, SQLITE_STATIC);
-    rc = sq_step_done(st, s, "storing the adequacy list");
+    rc = gdpr_sqlite__sq_step_done(st, s, "storing the adequacy list");
     if (rc == GDPR_OK && version_out)
         *version_out = sqlite3_last_insert_rowid(st->db);
     return rc;
 }
 
 int
-sqlite__adequacy_latest(store *base, int64_t *version_out, char **document_out)
+gdpr_sqlite__adequacy_latest(store *base, int64_t *version_out, char **document_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st,
-                     "SELECT version, document FROM main.adequacy_list"
-                     " ORDER BY version DESC LIMIT 1",
-                     &s);
+    int rc = gdpr_sqlite__sq_stmt(st,
+                                  "SELECT version, document FROM main.adequacy_list"
+                                  " ORDER BY version DESC LIMIT 1",
+                                  &s);
 
     *document_out = NULL;
     if (rc != GDPR_OK)
@@ -338,14 +340,14 @@ sqlite__adequacy_latest(store *base, int64_t *version_out, char **document_out)
     if (rc == SQLITE_ROW) {
         int result = GDPR_OK;
         *version_out = sqlite3_column_int64(s, 0);
-        *document_out = strdup(sq_text_or_empty(s, 1));
+        *document_out = strdup(gdpr_sqlite__sq_text_or_empty(s, 1));
         if (*document_out == NULL)
-            result = err_set(GDPR_ENOMEM, "out of memory reading the adequacy list");
-        sq_reset(s);
+            result = gdpr__err_set(GDPR_ENOMEM, "out of memory reading the adequacy list");
+        gdpr_sqlite__sq_reset(s);
         return result;
     }
-    sq_reset(s);
+    gdpr_sqlite__sq_reset(s);
     if (rc == SQLITE_DONE)
         return GDPR_ENOTFOUND;
-    return sq_fail(st, rc, "reading the adequacy list");
+    return gdpr_sqlite__sq_fail(st, rc, "reading the adequacy list");
 }

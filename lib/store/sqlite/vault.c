@@ -1,7 +1,7 @@
 /*
  * Rows of the vault capability: identifiers (blind index -> subject),
  * sealed vault records and the sealed host id of a subject. (The scrub,
- * store_scrub, lives in sqlite.c with the connections it works on.)
+ * gdpr_store__scrub, lives in sqlite.c with the connections it works on.)
  * SPDX-License-Identifier: MIT
  */
 #include "sqlite_internal.h"
@@ -31,8 +31,8 @@ stopped(int stop, const char *what, int64_t id)
 {
     if (stop < 0)
         return stop;
-    return err_set(GDPR_ECALLBACK, "%s iterator stopped at row %lld (returned %d)", what,
-                   (long long)id, stop);
+    return gdpr__err_set(GDPR_ECALLBACK, "%s iterator stopped at row %lld (returned %d)", what,
+                         (long long)id, stop);
 }
 
 /* A statement to iterate with: the cached one, or, when fn re-entered the
@@ -41,14 +41,14 @@ stopped(int stop, const char *what, int64_t id)
 static int
 cursor(sqlite_store *st, const char *sql, sqlite3_stmt **out, int *own)
 {
-    int rc = sq_stmt(st, sql, out);
+    int rc = gdpr_sqlite__sq_stmt(st, sql, out);
 
     *own = 0;
     if (rc != GDPR_OK || !sqlite3_stmt_busy(*out))
         return rc;
     rc = sqlite3_prepare_v2(st->db, sql, -1, out, NULL);
     if (rc != SQLITE_OK)
-        return sq_fail(st, rc, "preparing a cursor");
+        return gdpr_sqlite__sq_fail(st, rc, "preparing a cursor");
     *own = 1;
     return GDPR_OK;
 }
@@ -65,12 +65,12 @@ cursor_done(sqlite3_stmt *s, int own)
 /* --- identities ------------------------------------------------------ */
 
 int
-sqlite__identity_find(store *base, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
-                      uint8_t subject_hash_out[CRYPTO_HASH_BYTES])
+gdpr_sqlite__identity_find(store *base, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
+                           uint8_t subject_hash_out[CRYPTO_HASH_BYTES])
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "SELECT subject FROM main.identity WHERE hash=?1", &s);
+    int rc = gdpr_sqlite__sq_stmt(st, "SELECT subject FROM main.identity WHERE hash=?1", &s);
     int result = GDPR_OK;
 
     if (rc != GDPR_OK)
@@ -79,27 +79,30 @@ sqlite__identity_find(store *base, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         if (sqlite3_column_bytes(s, 0) != (int)CRYPTO_HASH_BYTES)
-            result = err_set(GDPR_ECORRUPT, "identity: subject hash has the wrong length");
+            result = gdpr__err_set(GDPR_ECORRUPT, "identity: subject hash has the wrong length");
         else
             memcpy(subject_hash_out, sqlite3_column_blob(s, 0), CRYPTO_HASH_BYTES);
     } else if (rc == SQLITE_DONE) {
         result = GDPR_ENOTFOUND;
     } else {
-        result = sq_fail(st, rc, "finding an identifier");
+        result = gdpr_sqlite__sq_fail(st, rc, "finding an identifier");
     }
     reset(s);
     return result;
 }
 
 int
-sqlite__identity_insert(store *base, int64_t id, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
-                        const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *kind,
-                        const uint8_t *sealed, size_t sealed_len, int64_t created)
+gdpr_sqlite__identity_insert(store *base, int64_t id, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
+                             const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *kind,
+                             const uint8_t *sealed, size_t sealed_len, int64_t created)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "INSERT INTO main.identity(id, hash, subject, kind, created, value)"
-                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6)", &s);
+    int rc =
+        gdpr_sqlite__sq_stmt(st,
+                             "INSERT INTO main.identity(id, hash, subject, kind, created, value)"
+                             " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+                             &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -109,12 +112,12 @@ sqlite__identity_insert(store *base, int64_t id, const uint8_t ident_hash[CRYPTO
     sqlite3_bind_text(s, 4, kind, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 5, created);
     sqlite3_bind_blob(s, 6, sealed, (int)sealed_len, SQLITE_STATIC);
-    return sq_step_done(st, s, "linking an identifier");
+    return gdpr_sqlite__sq_step_done(st, s, "linking an identifier");
 }
 
 int
-sqlite__identity_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                         int (*fn)(const store_identity_row *row, void *ctx), void *ctx)
+gdpr_sqlite__identity_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                              int (*fn)(const store_identity_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     static const char sql[] = "SELECT id, kind, created, value FROM main.identity"
@@ -137,7 +140,7 @@ sqlite__identity_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYT
         row.value = sqlite3_column_blob(s, 3);
         row.value_len = (size_t)sqlite3_column_bytes(s, 3);
         if (row.kind == NULL || row.value == NULL) {
-            result = err_set(GDPR_ECORRUPT, "identity %lld: damaged row", (long long)row.id);
+            result = gdpr__err_set(GDPR_ECORRUPT, "identity %lld: damaged row", (long long)row.id);
             break;
         }
         stop = fn(&row, ctx);
@@ -147,35 +150,35 @@ sqlite__identity_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYT
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = sq_fail(st, rc, "listing identifiers");
+        result = gdpr_sqlite__sq_fail(st, rc, "listing identifiers");
     cursor_done(s, own);
     return result;
 }
 
 int
-sqlite__identity_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                int64_t *count_out)
+gdpr_sqlite__identity_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                     int64_t *count_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "DELETE FROM main.identity WHERE subject=?1", &s);
+    int rc = gdpr_sqlite__sq_stmt(st, "DELETE FROM main.identity WHERE subject=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
     bind_hash(s, 1, subject_hash);
-    rc = sq_step_done(st, s, "deleting identifiers");
+    rc = gdpr_sqlite__sq_step_done(st, s, "deleting identifiers");
     if (rc == GDPR_OK && count_out)
         *count_out = sqlite3_changes64(st->db);
     return rc;
 }
 
 int
-sqlite__subject_ident(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t *buf, size_t cap,
-                      size_t *len_out)
+gdpr_sqlite__subject_ident(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t *buf,
+                           size_t cap, size_t *len_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "SELECT ident FROM main.subject WHERE hash=?1", &s);
+    int rc = gdpr_sqlite__sq_stmt(st, "SELECT ident FROM main.subject WHERE hash=?1", &s);
     int result = GDPR_OK;
 
     if (rc != GDPR_OK)
@@ -185,15 +188,15 @@ sqlite__subject_ident(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_
     if (rc == SQLITE_ROW) {
         size_t len = (size_t)sqlite3_column_bytes(s, 0);
         if (len > cap)
-            result = err_set(GDPR_ECORRUPT, "subject: sealed id of %zu bytes, at most %zu", len,
-                             cap);
+            result = gdpr__err_set(GDPR_ECORRUPT, "subject: sealed id of %zu bytes, at most %zu",
+                                   len, cap);
         else if (len > 0)
             memcpy(buf, sqlite3_column_blob(s, 0), len);
         *len_out = len;
     } else if (rc == SQLITE_DONE) {
-        result = err_set(GDPR_ENOTFOUND, "subject: unknown");
+        result = gdpr__err_set(GDPR_ENOTFOUND, "subject: unknown");
     } else {
-        result = sq_fail(st, rc, "reading a subject");
+        result = gdpr_sqlite__sq_fail(st, rc, "reading a subject");
     }
     reset(s);
     return result;
@@ -201,8 +204,8 @@ sqlite__subject_ident(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_
 
 /* --- vault records ------------------------------------------------------ */
 
-#define VAULT_COLUMNS                                                                     \
-    "id, subject, category, purpose, field, source, collected, updated, anchor, due,"     \
+#define VAULT_COLUMNS                                                                              \
+    "id, subject, category, purpose, field, source, collected, updated, anchor, due,"              \
     " special, value"
 
 static int
@@ -224,17 +227,19 @@ read_vault_row(sqlite3_stmt *s, store_vault_row *row)
     row->value_len = (size_t)sqlite3_column_bytes(s, 11);
     if (row->subject == NULL || sqlite3_column_bytes(s, 1) != (int)CRYPTO_HASH_BYTES ||
         row->category == NULL || row->purpose == NULL || row->value == NULL)
-        return err_set(GDPR_ECORRUPT, "vault record %lld: damaged row", (long long)row->id);
+        return gdpr__err_set(GDPR_ECORRUPT, "vault record %lld: damaged row", (long long)row->id);
     return GDPR_OK;
 }
 
 int
-sqlite__vault_insert(store *base, const store_vault_row *row)
+gdpr_sqlite__vault_insert(store *base, const store_vault_row *row)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "INSERT INTO main.vault(" VAULT_COLUMNS ")"
-                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", &s);
+    int rc = gdpr_sqlite__sq_stmt(st,
+                                  "INSERT INTO main.vault(" VAULT_COLUMNS ")"
+                                  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                                  &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -254,15 +259,15 @@ sqlite__vault_insert(store *base, const store_vault_row *row)
         sqlite3_bind_int64(s, 10, row->due);
     sqlite3_bind_int(s, 11, row->special);
     sqlite3_bind_blob(s, 12, row->value, (int)row->value_len, SQLITE_STATIC);
-    return sq_step_done(st, s, "storing a vault record");
+    return gdpr_sqlite__sq_step_done(st, s, "storing a vault record");
 }
 
 int
-sqlite__vault_get(store *base, int64_t id, store_vault_fn fn, void *ctx)
+gdpr_sqlite__vault_get(store *base, int64_t id, store_vault_fn fn, void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "SELECT " VAULT_COLUMNS " FROM main.vault WHERE id=?1", &s);
+    int rc = gdpr_sqlite__sq_stmt(st, "SELECT " VAULT_COLUMNS " FROM main.vault WHERE id=?1", &s);
     int result;
 
     if (rc != GDPR_OK)
@@ -278,17 +283,17 @@ sqlite__vault_get(store *base, int64_t id, store_vault_fn fn, void *ctx)
                 result = stopped(stop, "vault", id);
         }
     } else if (rc == SQLITE_DONE) {
-        result = err_set(GDPR_ENOTFOUND, "record: %lld is not a vault record", (long long)id);
+        result = gdpr__err_set(GDPR_ENOTFOUND, "record: %lld is not a vault record", (long long)id);
     } else {
-        result = sq_fail(st, rc, "reading a vault record");
+        result = gdpr_sqlite__sq_fail(st, rc, "reading a vault record");
     }
     reset(s);
     return result;
 }
 
 int
-sqlite__vault_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES], store_vault_fn fn,
-                      void *ctx)
+gdpr_sqlite__vault_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                           store_vault_fn fn, void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     static const char sql[] = "SELECT " VAULT_COLUMNS " FROM main.vault"
@@ -315,7 +320,7 @@ sqlite__vault_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES]
         }
     }
     if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = sq_fail(st, rc, "listing vault records");
+        result = gdpr_sqlite__sq_fail(st, rc, "listing vault records");
     cursor_done(s, own);
     return result;
 }
@@ -324,24 +329,24 @@ static int
 changed_one(sqlite_store *st, int rc, int64_t id)
 {
     if (rc == GDPR_OK && sqlite3_changes64(st->db) == 0)
-        return err_set(GDPR_ENOTFOUND, "record: %lld is not a vault record", (long long)id);
+        return gdpr__err_set(GDPR_ENOTFOUND, "record: %lld is not a vault record", (long long)id);
     return rc;
 }
 
 int
-sqlite__vault_update_value(store *base, int64_t id, const uint8_t *sealed, size_t sealed_len,
-                           int64_t updated)
+gdpr_sqlite__vault_update_value(store *base, int64_t id, const uint8_t *sealed, size_t sealed_len,
+                                int64_t updated)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "UPDATE main.vault SET value=?2, updated=?3 WHERE id=?1", &s);
+    int rc = gdpr_sqlite__sq_stmt(st, "UPDATE main.vault SET value=?2, updated=?3 WHERE id=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_blob(s, 2, sealed, (int)sealed_len, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, updated);
-    return changed_one(st, sq_step_done(st, s, "rectifying a vault record"), id);
+    return changed_one(st, gdpr_sqlite__sq_step_done(st, s, "rectifying a vault record"), id);
 }
 
 /* A record's retention state goes with it, and its open review task (if
@@ -352,34 +357,34 @@ static int
 follow_vault_delete(sqlite_store *st, const char *sql_review, const char *sql_state,
                     const uint8_t *subject_hash, int64_t id)
 {
-    const char *sql[] = { sql_review, sql_state };
+    const char *sql[] = {sql_review, sql_state};
     int rc = GDPR_OK;
 
     for (size_t i = 0; i < 2 && rc == GDPR_OK; i++) {
         sqlite3_stmt *s;
-        rc = sq_stmt(st, sql[i], &s);
+        rc = gdpr_sqlite__sq_stmt(st, sql[i], &s);
         if (rc != GDPR_OK)
             break;
         if (subject_hash != NULL)
             bind_hash(s, 1, subject_hash);
         else
             sqlite3_bind_int64(s, 1, id);
-        rc = sq_step_done(st, s, "closing the retention state of deleted records");
+        rc = gdpr_sqlite__sq_step_done(st, s, "closing the retention state of deleted records");
     }
     return rc;
 }
 
 int
-sqlite__vault_delete(store *base, int64_t id)
+gdpr_sqlite__vault_delete(store *base, int64_t id)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "DELETE FROM main.vault WHERE id=?1", &s);
+    int rc = gdpr_sqlite__sq_stmt(st, "DELETE FROM main.vault WHERE id=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, id);
-    rc = changed_one(st, sq_step_done(st, s, "deleting a vault record"), id);
+    rc = changed_one(st, gdpr_sqlite__sq_step_done(st, s, "deleting a vault record"), id);
     if (rc == GDPR_OK)
         rc = follow_vault_delete(st,
                                  "UPDATE main.retention_review SET status = 4 WHERE id ="
@@ -390,8 +395,8 @@ sqlite__vault_delete(store *base, int64_t id)
 }
 
 int
-sqlite__vault_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                             int64_t *count_out)
+gdpr_sqlite__vault_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                  int64_t *count_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
@@ -404,28 +409,27 @@ sqlite__vault_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_HASH
                                  subject_hash, 0);
 
     if (rc == GDPR_OK)
-        rc = sq_stmt(st, "DELETE FROM main.vault WHERE subject=?1", &s);
+        rc = gdpr_sqlite__sq_stmt(st, "DELETE FROM main.vault WHERE subject=?1", &s);
     if (rc != GDPR_OK)
         return rc;
     bind_hash(s, 1, subject_hash);
-    rc = sq_step_done(st, s, "deleting vault records");
+    rc = gdpr_sqlite__sq_step_done(st, s, "deleting vault records");
     if (rc == GDPR_OK && count_out)
         *count_out = sqlite3_changes64(st->db);
     return rc;
 }
 
 int
-sqlite__vault_set_due(store *base, int64_t id, int has_due, int64_t due)
+gdpr_sqlite__vault_set_due(store *base, int64_t id, int has_due, int64_t due)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = sq_stmt(st, "UPDATE main.vault SET due=?2 WHERE id=?1", &s);
+    int rc = gdpr_sqlite__sq_stmt(st, "UPDATE main.vault SET due=?2 WHERE id=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, id);
     if (has_due)
         sqlite3_bind_int64(s, 2, due);
-    return changed_one(st, sq_step_done(st, s, "setting a due time"), id);
+    return changed_one(st, gdpr_sqlite__sq_step_done(st, s, "setting a due time"), id);
 }
-
