@@ -51,7 +51,8 @@ void gdpr_json__path(const json_node *n, char *buf, size_t size);
 /* GDPR_EINVAL with the message "[origin: ]path: detail", so that a reader of
  * a JSON document names where in it a value breaks a rule; `origin` (which
  * document) may be NULL. */
-int gdpr_json__fail_v(const json_node *n, const char *origin, const char *fmt, va_list ap);
+int gdpr_json__fail_v(const json_node *n, const char *origin, const char *fmt, va_list ap)
+    GDPR_PRINTF(3, 0);
 int gdpr_json__fail_at(const json_node *n, const char *fmt, ...) GDPR_PRINTF(2, 3);
 
 const char *gdpr_json__type_name(json_type t);
