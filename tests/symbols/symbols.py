@@ -7,7 +7,8 @@ Runs `nm -A -P -g --defined-only` on the archive and fails, listing them
 (symbol, type, object file), when a defined global symbol of type T, D, B,
 R, C, G or S (code, data, bss, read-only, common, small data) does not
 start with the prefix. Weak (W, V) and undefined (U) symbols are ignored:
-they are references to, or overridable defaults for, other libraries.
+they are references to, or overridable defaults for, other libraries. So are
+the markers a sanitizer build adds (__odr_asan.<name>).
 Internal symbols are named gdpr_<module>__<name> (gdpr__<name> when no
 module owns them), so they cannot clash with an application's own.
 """
@@ -17,6 +18,9 @@ import subprocess
 import sys
 
 CHECKED_TYPES = set("TDBRCGS")
+# Made by the compiler for a sanitizer build (AddressSanitizer's
+# one-definition-rule markers name the real symbol after the dot), not by us.
+SANITIZER_PREFIXES = ("__odr_asan.", "__asan_", "__ubsan_", "__sancov_")
 
 
 def defined_globals(nm, archive):
@@ -49,7 +53,8 @@ def main():
         print("symbols.py: cannot run %s on %s: %s" % (args.nm, args.archive, e),
               file=sys.stderr)
         return 2
-    checked = [s for s in syms if s[2] in CHECKED_TYPES]
+    checked = [s for s in syms
+               if s[2] in CHECKED_TYPES and not s[1].startswith(SANITIZER_PREFIXES)]
     if not any(name.startswith(args.prefix) for _, name, _ in checked):
         print("symbols.py: no %s* symbol in %s: not libgdpr?" % (args.prefix, args.archive),
               file=sys.stderr)
