@@ -469,8 +469,8 @@ static void
 check_store(const char *name, long n)
 {
     th_assert_integrity(&ts);
-    ck_assert_msg(gdpr_audit_verify(ts.eng, NULL) == GDPR_OK, "%s, n=%ld: audit chain: %s", name,
-                  n, gdpr_errmsg());
+    ck_assert_msg(gdpr_audit_verify(ts.eng, NULL) == GDPR_OK, "%s, n=%ld: audit chain: %s", name, n,
+                  gdpr_errmsg());
 }
 
 /* What a call that commits early left pending (a checkpoint, a key, a
@@ -642,8 +642,7 @@ crash_loop(const operation *op, long *before_count, long *after_count)
             gdpr_close(ts.eng);
             ts.eng = NULL;
         } else
-            ck_abort_msg("%s, n=%ld: the store is neither before nor after the call", op->name,
-                         n);
+            ck_abort_msg("%s, n=%ld: the store is neither before nor after the call", op->name, n);
         if (status == 0)
             return n;
     }
