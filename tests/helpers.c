@@ -165,8 +165,12 @@ th_store_files_contain(const th_store *ts, const void *needle, size_t len)
     return 0;
 }
 
+/* Every row of every table, tables by name, rows ordered by all their
+ * columns (a stable order whatever the file's layout). TH_DIGEST_SHAPE
+ * digests a BLOB by its length only: ciphertexts under fresh nonces and
+ * fresh keys then compare equal, every other value still exactly. */
 static void
-hash_database(sqlite3 *db, EVP_MD_CTX *md)
+hash_database(sqlite3 *db, EVP_MD_CTX *md, int mode)
 {
     sqlite3_stmt *tables = NULL;
 
@@ -176,21 +180,29 @@ hash_database(sqlite3 *db, EVP_MD_CTX *md)
                                         -1, &tables, NULL),
                      SQLITE_OK);
     while (sqlite3_step(tables) == SQLITE_ROW) {
-        char sql[300];
+        char sql[600];
         sqlite3_stmt *rows = NULL;
         const char *name = (const char *)sqlite3_column_text(tables, 0);
+        int ncol, len;
 
         EVP_DigestUpdate(md, name, strlen(name) + 1);
-        snprintf(sql, sizeof sql, "SELECT * FROM \"%s\" ORDER BY 1", name);
+        snprintf(sql, sizeof sql, "SELECT * FROM \"%s\"", name);
+        ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &rows, NULL), SQLITE_OK);
+        ncol = sqlite3_column_count(rows);
+        sqlite3_finalize(rows);
+        len = snprintf(sql, sizeof sql, "SELECT * FROM \"%s\" ORDER BY 1", name);
+        for (int c = 2; c <= ncol && len < (int)sizeof sql - 8; c++)
+            len += snprintf(sql + len, sizeof sql - (size_t)len, ",%d", c);
+        ck_assert_int_lt(len, (int)sizeof sql - 8);
         ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &rows, NULL), SQLITE_OK);
         while (sqlite3_step(rows) == SQLITE_ROW) {
-            for (int c = 0; c < sqlite3_column_count(rows); c++) {
+            for (int c = 0; c < ncol; c++) {
                 const void *v = sqlite3_column_blob(rows, c);
                 int n = sqlite3_column_bytes(rows, c);
                 int type = sqlite3_column_type(rows, c);
                 EVP_DigestUpdate(md, &type, sizeof type);
                 EVP_DigestUpdate(md, &n, sizeof n);
-                if (n > 0)
+                if (n > 0 && !(mode == TH_DIGEST_SHAPE && type == SQLITE_BLOB))
                     EVP_DigestUpdate(md, v, (size_t)n);
             }
         }
@@ -211,6 +223,12 @@ open_raw(const char *path)
 void
 th_fingerprint(const th_store *ts, char out[65])
 {
+    th_digest(ts, TH_DIGEST_EXACT, out);
+}
+
+void
+th_digest(const th_store *ts, int mode, char out[65])
+{
     const char *paths[2] = {ts->db, ts->keys};
     unsigned char digest[32];
     unsigned int dlen = 0;
@@ -220,7 +238,7 @@ th_fingerprint(const th_store *ts, char out[65])
     ck_assert_int_eq(EVP_DigestInit_ex(md, EVP_sha256(), NULL), 1);
     for (int i = 0; i < 2; i++) {
         sqlite3 *db = open_raw(paths[i]);
-        hash_database(db, md);
+        hash_database(db, md, mode);
         sqlite3_close(db);
     }
     ck_assert_int_eq(EVP_DigestFinal_ex(md, digest, &dlen), 1);

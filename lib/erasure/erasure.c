@@ -609,6 +609,9 @@ after_commit(gdpr_engine *eng, int64_t first_tombstone, int *failed_out)
         rc = run_hooks(eng, first_tombstone, failed_out);
     if (rc == GDPR_OK)
         rc = gdpr_shred__finish(eng);
+    if (rc != GDPR_OK && rc != GDPR_EBUSY)
+        rc = gdpr__err_wrap(rc, "erasure committed; finishing it is retried by "
+                                "gdpr_erase_retry_pending() and the next open");
     return rc;
 }
 
@@ -808,7 +811,11 @@ erase_record_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t record, con
     if (rc != GDPR_OK)
         return rc;
     report->erased = 1;
-    return gdpr_shred__finish(eng);
+    rc = gdpr_shred__finish(eng);
+    if (rc != GDPR_OK && rc != GDPR_EBUSY)
+        rc = gdpr__err_wrap(rc, "erasure committed; finishing it is retried by "
+                                "gdpr_erase_retry_pending() and the next open");
+    return rc;
 }
 
 GDPR_API int

@@ -97,6 +97,15 @@ export_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, const
     char detail[64];
     int rc = gdpr_request__fulfil_check(eng, who, r, types);
 
+    /* Refused before the transaction below, so the refusal's audit event
+     * is not rolled back with it. */
+    if (rc == GDPR_OK)
+        rc = gdpr_engine__authorize(eng, who, PERM_EXPORT_SUBJECT, r->subject);
+    if (rc != GDPR_OK)
+        return rc;
+    /* The export's audit event and the closing of the request commit
+     * together: a failure of either leaves the store as it was. */
+    rc = gdpr_engine__begin(eng);
     if (rc != GDPR_OK)
         return rc;
     rc = gdpr_request__subject_id(eng, r, &subject);
@@ -107,10 +116,10 @@ export_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, const
         free(subject);
     }
     if (rc != GDPR_OK)
-        return work_failed(rc, r, "export");
+        return gdpr_engine__end(eng, work_failed(rc, r, "export"));
     snprintf(detail, sizeof detail, "by export.subject (%s)",
              a->format == GDPR_EXPORT_JSON ? "json" : "csv");
-    return gdpr_request__fulfil_close(eng, who, r, detail, NULL);
+    return gdpr_engine__end(eng, gdpr_request__fulfil_close(eng, who, r, detail, NULL));
 }
 
 GDPR_API int

@@ -665,7 +665,8 @@ run_batch(run_state *rs, int *done_out)
             rs->busy = 1;
             snprintf(rs->busy_msg, sizeof rs->busy_msg, "%s", gdpr_errmsg());
         } else if (frc != GDPR_OK) {
-            rc = frc;
+            rc = gdpr__err_wrap(frc, "retention batch committed; finishing its erasures is "
+                                     "retried by gdpr_erase_retry_pending() and the next open");
         }
     }
     return gdpr_engine__unlock(rs->eng, rc);
@@ -778,6 +779,11 @@ gdpr_retention_run_ex(gdpr_engine *eng, const gdpr_actor *who, int64_t as_of,
         }
     }
     free(rs.rows.v);
+    if (rc != GDPR_OK && rs.have_run && !rs.dry)
+        rc = gdpr__err_wrap(rc,
+                            "retention run committed up to record %lld; the next run "
+                            "resumes there",
+                            (long long)rs.run.cursor_id);
     if (rc == GDPR_OK && rs.busy)
         rc = gdpr__err_set(GDPR_EBUSY,
                            "retention run complete, but the WAL checkpoint was kept from "

@@ -378,7 +378,10 @@ decide_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t task, const gdpr_
         /* Queued keys and the checkpoint, outside the transaction. */
         int frc = gdpr_shred__finish(eng);
         if (frc != GDPR_OK)
-            rc = gdpr__err_wrap(frc, "review %lld decided and its record erased, but",
+            rc = gdpr__err_wrap(frc,
+                                "review %lld decided and its record erased (committed; finishing "
+                                "is retried by gdpr_erase_retry_pending() and the next "
+                                "open), but",
                                 (long long)task);
     }
     return rc;
