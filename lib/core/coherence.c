@@ -89,8 +89,8 @@ finish_rotation(gdpr_engine *eng, const store_key_state *ks)
     size_t len = 0;
     int64_t seq = 0;
     uint8_t mac[CRYPTO_HASH_BYTES];
-    int rc = gdpr_store__meta_get(eng->st, STORE_KEYS, ROTATION_ACTOR_META, buf, sizeof buf - 1,
-                                  &len);
+    int rc =
+        gdpr_store__meta_get(eng->st, STORE_KEYS, ROTATION_ACTOR_META, buf, sizeof buf - 1, &len);
 
     if (rc == GDPR_OK) {
         buf[len] = '\0';

@@ -98,10 +98,11 @@ key_referenced(sqlite_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int *ref
 {
     sqlite3_stmt *s;
     int64_t n = 0;
-    int rc = gdpr_sqlite__sq_stmt(st,
-                                  "SELECT EXISTS(SELECT 1 FROM main.subject WHERE hash = ?1)"
-                                  " OR EXISTS(SELECT 1 FROM main.erasure_pending WHERE key_id = ?1)",
-                                  &s);
+    int rc =
+        gdpr_sqlite__sq_stmt(st,
+                             "SELECT EXISTS(SELECT 1 FROM main.subject WHERE hash = ?1)"
+                             " OR EXISTS(SELECT 1 FROM main.erasure_pending WHERE key_id = ?1)",
+                             &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -138,7 +139,7 @@ orphan_settle(sqlite_store *st, const uint8_t hash[CRYPTO_HASH_BYTES])
 int
 gdpr_sqlite__sq_keys_repair(sqlite_store *st)
 {
-    uint8_t (*found)[CRYPTO_HASH_BYTES];
+    uint8_t(*found)[CRYPTO_HASH_BYTES];
     sqlite3_stmt *s;
     size_t n = 0;
     int rc;
