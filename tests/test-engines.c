@@ -325,8 +325,10 @@ START_TEST(rekey_all_or_nothing_under_io_errors)
             continue;
         }
         ck_assert_int_gt(failures, 0);
-        fprintf(stderr, "rekey under I/O errors: %ld write/sync points, %d failed cleanly, %d "
-                        "completed after a fault\n", n, failures, partial);
+        fprintf(stderr,
+                "rekey under I/O errors: %ld write/sync points, %d failed cleanly, %d "
+                "completed after a fault\n",
+                n, failures, partial);
         return;
     }
     ck_abort_msg("the rotation never got through");

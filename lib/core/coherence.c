@@ -181,16 +181,16 @@ gdpr_engine__sync_init(gdpr_engine *eng)
     eng->key_epoch = ks.key_epoch;
     eng->kek_generation = ks.kek_generation;
     /* One transaction takes back orphaned keys and finishes a rotation a
-     * crash interrupted (gdpr_engine__sync_tx). */
+     * crash interrupted (gdpr_engine__sync_tx, run by the begin once the
+     * engine counts as synced). */
+    eng->synced = 1;
     rc = gdpr_engine__begin(eng);
     if (rc == GDPR_OK)
         rc = gdpr_engine__end(eng, GDPR_OK);
     if (rc == GDPR_OK)
         rc = gdpr_store__generation(eng->st, &g);
-    if (rc == GDPR_OK) {
-        eng->seen_generation = g;
-        eng->synced = 1;
-    }
+    eng->seen_generation = g;
+    eng->synced = rc == GDPR_OK;
     return rc;
 }
 
