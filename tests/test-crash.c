@@ -227,6 +227,189 @@ START_TEST(crash_at_every_write_leaves_whole_or_erased)
 }
 END_TEST
 
+/* --- key rotation and subject batches (docs/decisions/0008-many-engines.md) */
+
+static const unsigned char rotated_key[32] = {
+    0x5e, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
+    0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10,
+};
+
+static int
+open_key(const unsigned char *key, gdpr_engine **out)
+{
+    gdpr_options opts = GDPR_OPTIONS_INIT;
+
+    opts.path = ts.db;
+    opts.key = key;
+    opts.key_len = 32;
+    opts.clock = th_clock;
+    opts.clock_ctx = &ts;
+    return gdpr_open(out, &opts);
+}
+
+static int
+count_rekeys(const gdpr_audit_event *ev, void *ctx)
+{
+    if (strcmp(ev->action, "rekey") == 0)
+        (*(int *)ctx)++;
+    return 0;
+}
+
+/* Fork, let the child run `fn` with a crash armed at the n-th write or
+ * sync; returns the child's exit status (0 done, 99 killed). */
+static int
+run_child(long n, int (*fn)(gdpr_engine *eng))
+{
+    int status = 0;
+    pid_t pid;
+
+    restore_template();
+    fflush(NULL);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int rc;
+        fault_vfs_install();
+        if (th_open(&ts, &ts.eng) != GDPR_OK)
+            _exit(2);
+        fault_vfs_arm(FAULT_CRASH, n);
+        rc = fn(ts.eng);
+        fault_vfs_arm(FAULT_CRASH, 0);
+        _exit(rc == GDPR_OK ? 0 : 3);
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status), "n=%ld: child died by signal", n);
+    ck_assert_msg(WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 99,
+                  "n=%ld: child exited %d (failed without a crash)", n, WEXITSTATUS(status));
+    return WEXITSTATUS(status);
+}
+
+static int
+do_rekey(gdpr_engine *eng)
+{
+    return gdpr_rekey(eng, &th_dpo, rotated_key, 32, NULL);
+}
+
+/* Killed at every write of a rotation, the store opens with exactly one
+ * of the two keys: the old one with no rekey event, or the new one with
+ * exactly one (appended by the open when the crash came between the
+ * keystore's commit and the data file's); every value reads, the chain
+ * verifies. */
+START_TEST(rekey_crash_at_every_write)
+{
+    int old_key = 0, new_key = 0;
+
+    for (long n = 1; n < 2000; n++) {
+        int status = run_child(n, do_rekey);
+        gdpr_engine *probe = NULL;
+        int events = 0, rc = open_key(th_key, &ts.eng);
+        void *v = NULL;
+        size_t len = 0;
+
+        if (rc == GDPR_OK) {
+            old_key++;
+            ck_assert_msg(status == 99, "n=%ld: rekey reported success, old key still opens", n);
+        } else {
+            ck_assert_msg(rc == GDPR_EKEY, "n=%ld: %s", n, gdpr_strerror(rc));
+            th_ok(open_key(rotated_key, &ts.eng));
+            new_key++;
+        }
+        th_ok(gdpr_audit_foreach(ts.eng, 1, count_rekeys, &events));
+        ck_assert_msg(events == (rc == GDPR_OK ? 0 : 1), "n=%ld: %d rekey events", n, events);
+        th_ok(gdpr_audit_verify(ts.eng, NULL));
+        th_ok(gdpr_vault_get(ts.eng, &th_agent, records[0], &v, &len));
+        ck_assert_int_eq(memcmp(v, values[0], len), 0);
+        gdpr_free(v);
+        th_assert_integrity(&ts);
+        gdpr_close(ts.eng);
+        ts.eng = NULL;
+        if (rc == GDPR_OK)
+            ck_assert_int_ne(open_key(rotated_key, &probe), GDPR_OK);
+        if (status == 0) {
+            ck_assert_int_gt(old_key, 0);
+            fprintf(stderr, "rekey: %ld crash points, %d left the old key, %d the new one\n", n,
+                    old_key, new_key);
+            restore_template();
+            return;
+        }
+    }
+    ck_abort_msg("the rotation never got through");
+}
+END_TEST
+
+#define BATCH 8
+
+static int
+do_batch(gdpr_engine *eng)
+{
+    int rc = gdpr_begin(eng);
+
+    for (int i = 0; rc == GDPR_OK && i < BATCH; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "batch-cust-%d", i);
+        rc = gdpr_subject_ensure(eng, &th_agent, id, NULL);
+    }
+    if (rc == GDPR_OK)
+        return gdpr_commit(eng);
+    (void)gdpr_rollback(eng);
+    return rc;
+}
+
+static int64_t
+raw_total(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    int64_t n;
+
+    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+    n = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return n;
+}
+
+/* Issue 13 item 4: an 8-subject batch killed at every write. Orphaned
+ * keys left between the two commits are taken back by the next open, and
+ * creating those subjects afterwards succeeds (it failed with
+ * GDPR_EEXISTS at 15 of 20 points before). */
+START_TEST(batch_crash_then_recreate)
+{
+    int orphaned = 0;
+
+    for (long n = 1; n < 2000; n++) {
+        int status = run_child(n, do_batch);
+        int64_t keys, subjects;
+
+        keys = raw_total(ts.keys, "SELECT count(*) FROM subject_key");
+        subjects = raw_total(ts.db, "SELECT count(*) FROM subject");
+        if (keys > subjects)
+            orphaned++;
+        th_ok(th_open(&ts, &ts.eng));
+        ck_assert_int_eq(raw_total(ts.keys, "SELECT count(*) FROM subject_key"),
+                         raw_total(ts.db, "SELECT count(*) FROM subject"));
+        for (int i = 0; i < BATCH; i++) {
+            char id[32];
+            int64_t rec = 0;
+            snprintf(id, sizeof id, "batch-cust-%d", i);
+            th_ok(gdpr_vault_put(ts.eng, &th_agent, id, "contact", "service", "v", 1, &rec));
+        }
+        th_ok(gdpr_audit_verify(ts.eng, NULL));
+        th_assert_integrity(&ts);
+        gdpr_close(ts.eng);
+        ts.eng = NULL;
+        if (status == 0) {
+            fprintf(stderr, "batch: %ld crash points, %d left orphaned keys, all re-created\n", n,
+                    orphaned);
+            return;
+        }
+    }
+    ck_abort_msg("the batch never got through");
+}
+END_TEST
+
 static Suite *
 crash_suite(void)
 {
@@ -236,6 +419,12 @@ crash_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, crash_at_every_write_leaves_whole_or_erased);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("keys");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, rekey_crash_at_every_write);
+    tcase_add_test(tc, batch_crash_then_recreate);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -62,7 +62,8 @@ typedef struct {
 /** Longest subject id, purpose, role ... accepted, in bytes. */
 #define GDPR_NAME_MAX 256u
 
-#define GDPR_OPTIONS_VERSION 1u
+/** 2 (0.3): key_cb and key_cb_ctx appended; version 1 callers keep working. */
+#define GDPR_OPTIONS_VERSION 2u
 
 /**
  * Options of gdpr_open(). Transparent and versioned: set `version` to
@@ -79,11 +80,23 @@ typedef struct {
     int64_t (*clock)(void *clock_ctx); /**< NULL: the wall clock (UTC seconds) */
     void *clock_ctx;                   /**< passed to clock */
     int busy_timeout_ms;               /**< 0: 5000 ms; how long to wait for another writer */
+    /**
+     * Version 2. NULL, or called (under the engine's lock) when another
+     * engine rotated the master key with gdpr_rekey(): fill `key` with the
+     * new 32-byte master key and return 0, or return non-zero to refuse.
+     * A key that does not open the store is treated as a refusal. Without
+     * the new key the engine refuses every call with GDPR_EKEY naming the
+     * rotation's audit event, and never writes with the retired key. For
+     * stores opened with a passphrase, reopen instead (the callback gives
+     * a raw key). @since 0.3
+     */
+    int (*key_cb)(unsigned char key[GDPR_KEY_BYTES], void *ctx);
+    void *key_cb_ctx; /**< passed to key_cb */
 } gdpr_options;
 
 #define GDPR_OPTIONS_INIT                                                                          \
     {                                                                                              \
-        GDPR_OPTIONS_VERSION, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0                             \
+        GDPR_OPTIONS_VERSION, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0, NULL, NULL                 \
     }
 
 /**

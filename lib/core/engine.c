@@ -68,12 +68,18 @@ void
 gdpr_engine__lock(gdpr_engine *eng)
 {
     pthread_mutex_lock(&eng->lock);
+    /* The outermost lock of a public call refreshes what the engine
+     * caches when another engine wrote (lib/core/coherence.c). A failure
+     * other than a retired key is left to the call's own store access. */
+    if (++eng->lock_depth == 1 && eng->synced)
+        (void)gdpr_engine__sync(eng);
     gdpr__err_clear();
 }
 
 int
 gdpr_engine__unlock(gdpr_engine *eng, int rc)
 {
+    eng->lock_depth--;
     pthread_mutex_unlock(&eng->lock);
     return rc;
 }
@@ -137,6 +143,8 @@ gdpr_engine__check_actor(const gdpr_actor *who)
 int
 gdpr_engine__require_policy(const gdpr_engine *eng)
 {
+    if (eng->kek_retired)
+        return gdpr_engine__check_key(eng);
     if (eng->policy == NULL)
         return gdpr__err_set(GDPR_ESTATE,
                              "policy: none loaded; load one with gdpr_policy_load() first");
@@ -192,7 +200,18 @@ gdpr_engine__authorize(gdpr_engine *eng, const gdpr_actor *who, permission perm,
 int
 gdpr_engine__begin(gdpr_engine *eng)
 {
-    return gdpr_store__begin(eng->st);
+    int outermost = gdpr_store__depth(eng->st) == 0;
+    int rc = gdpr_engine__check_key(eng);
+
+    if (rc == GDPR_OK)
+        rc = gdpr_store__begin(eng->st);
+    if (rc != GDPR_OK || !outermost || !eng->synced)
+        return rc;
+    /* Under the write lock: never write with a retired master key. */
+    rc = gdpr_engine__sync_tx(eng);
+    if (rc != GDPR_OK)
+        gdpr_store__rollback(eng->st);
+    return rc;
 }
 
 int
@@ -538,6 +557,10 @@ gdpr_engine__open(gdpr_engine **out, const gdpr_options *opts, const engine_modu
     eng->n_modules = n;
     eng->clock = opts->clock ? opts->clock : wall_clock;
     eng->clock_ctx = opts->clock_ctx;
+    if (opts->version >= 2) {
+        eng->key_cb = opts->key_cb;
+        eng->key_cb_ctx = opts->key_cb_ctx;
+    }
     eng->dek_cache = calloc(DEK_CACHE_SLOTS, sizeof *eng->dek_cache);
     if (eng->dek_cache == NULL)
         rc = gdpr__err_set(GDPR_ENOMEM, "out of memory for the key cache");
@@ -552,6 +575,8 @@ gdpr_engine__open(gdpr_engine **out, const gdpr_options *opts, const engine_modu
         rc = gdpr_crypto__ctx_new(&eng->crypto, kek, eng->root);
     gdpr_crypto__wipe(kek, sizeof kek);
     free(ks_path);
+    if (rc == GDPR_OK)
+        rc = gdpr_engine__sync_init(eng);
     if (rc == GDPR_OK)
         rc = gdpr_policy__restore(eng);
     if (rc == GDPR_OK)
@@ -586,7 +611,7 @@ gdpr_begin(gdpr_engine *eng)
     gdpr_engine__lock(eng);
     if (eng->batch)
         return gdpr_engine__unlock(eng, gdpr__err_set(GDPR_ESTATE, "batch: one is already open"));
-    rc = gdpr_store__begin(eng->st);
+    rc = gdpr_engine__begin(eng);
     if (rc == GDPR_OK)
         eng->batch = 1;
     return gdpr_engine__unlock(eng, rc);
@@ -669,15 +694,28 @@ check_new_key(const unsigned char *new_key, size_t new_key_len, const char *new_
     return GDPR_OK;
 }
 
+/* The keystore part of a rotation committed (its generation is in
+ * force) even if the call failed after it. */
+static int
+keystore_rotated(gdpr_engine *eng, uint64_t kek_generation)
+{
+    store_key_state ks;
+
+    return gdpr_store__key_state(eng->st, &ks) == GDPR_OK && ks.kek_generation == kek_generation;
+}
+
 static int
 rekey_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_options *probe)
 {
     uint8_t new_kek[CRYPTO_KEY_BYTES];
     uint8_t wrapped[CRYPTO_WRAPPED_BYTES];
-    char ref[48];
+    uint8_t mac[CRYPTO_HASH_BYTES];
+    char ref[64];
     kdf_record kdf;
     rewrap_ctx ctx;
-    int64_t count = 0;
+    store_key_state ks;
+    int64_t count = 0, seq = 0;
+    uint64_t generation = 0;
     int rc = new_kdf(probe->passphrase, &kdf);
 
     if (rc == GDPR_OK)
@@ -689,19 +727,44 @@ rekey_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_options *probe)
     rc = gdpr_engine__begin(eng);
     if (rc != GDPR_OK)
         goto done;
+    rc = gdpr_store__key_state(eng->st, &ks);
+    generation = ks.kek_generation + 1;
     ctx.crypto = eng->crypto;
     ctx.new_kek = new_kek;
-    rc = gdpr_store__key_rewrap_all(eng->st, rewrap_one, &ctx, &count);
+    if (rc == GDPR_OK)
+        rc = gdpr_store__key_rewrap_all(eng->st, rewrap_one, &ctx, &count);
     if (rc == GDPR_OK)
         rc = gdpr_store__meta_put(eng->st, STORE_KEYS, "root", wrapped, sizeof wrapped);
     if (rc == GDPR_OK)
         rc = write_kdf(eng->st, &kdf);
-    snprintf(ref, sizeof ref, "%lld keys rewrapped", (long long)count);
+    snprintf(ref, sizeof ref, "%lld keys rewrapped (key generation %llu)", (long long)count,
+             (unsigned long long)generation);
     if (rc == GDPR_OK)
         rc = gdpr_audit__append(eng, who, gdpr_permission__name(PERM_REKEY), NULL, GDPR_OK, ref);
-    rc = gdpr_engine__end(eng, rc);
     if (rc == GDPR_OK)
+        rc = gdpr_store__audit_tail(eng->st, &seq, mac);
+    /* The rotation marker: in the keystore with its key rows, in the data
+     * file with the audit event; an open that finds only the first
+     * appends the event (lib/core/coherence.c). */
+    if (rc == GDPR_OK)
+        rc = gdpr_engine__rotation_record(eng, who, generation, seq);
+    rc = gdpr_engine__end(eng, rc);
+    if (rc != GDPR_OK && keystore_rotated(eng, generation)) {
+        /* The keystore committed and the data file did not: the new key
+         * is in force, so the rotation stands; its audit event is
+         * appended now or, failing that, by the next transaction or
+         * open of any engine. Reporting failure would be false. */
+        rc = GDPR_OK;
+    }
+    if (rc == GDPR_OK) {
         rc = gdpr_crypto__ctx_set_kek(eng->crypto, new_kek);
+        gdpr_engine__rotated(eng, generation);
+    }
+    if (rc == GDPR_OK) {
+        if (gdpr_engine__begin(eng) == GDPR_OK)
+            (void)gdpr_engine__end(eng, GDPR_OK);
+        gdpr__err_clear();
+    }
 done:
     gdpr_crypto__wipe(new_kek, sizeof new_kek);
     return rc;

@@ -40,6 +40,17 @@ struct gdpr_engine {
     const struct engine_module *const *modules; /* lib/core/module.h */
     size_t n_modules;
     void *module_state[ENGINE_MODULES_MAX]; /* one slot per module */
+    /* Coherence with other engines (lib/core/coherence.c). */
+    int lock_depth;           /* nesting of gdpr_engine__lock */
+    int synced;               /* seen_generation is valid */
+    uint64_t seen_generation; /* the store generation last refreshed at */
+    uint64_t key_epoch;       /* keystore key epoch the DEK cache belongs to */
+    uint64_t kek_generation;  /* master-key generation of the KEK in use */
+    int kek_retired;          /* another engine rotated the key; no new one */
+    int64_t retired_by_seq;   /* audit seq of that rotation */
+    int sync_rc;              /* the refresh's result at the outermost lock */
+    int (*key_cb)(unsigned char key[GDPR_KEY_BYTES], void *ctx);
+    void *key_cb_ctx;
 };
 
 /* Lock the engine for a public call and clear the thread's message. The
@@ -156,5 +167,31 @@ int gdpr_audit__append(gdpr_engine *eng, const gdpr_actor *who, const char *acti
 
 /* Policy (lib/policy.c): read the newest stored policy at open. */
 int gdpr_policy__restore(gdpr_engine *eng);
+/* Install the newest stored policy if it is not the one in force. */
+int gdpr_policy__refresh(gdpr_engine *eng);
+
+/* Coherence (lib/core/coherence.c, docs/decisions/0008-many-engines.md).
+ * At the outermost lock, outside a transaction: if the store generation
+ * moved, refresh the policy, the DEK cache (when keys were deleted) and
+ * the master key (when rotated). Its result is kept in eng->sync_rc and
+ * returned by gdpr_engine__require_policy and gdpr_engine__begin. */
+int gdpr_engine__sync(gdpr_engine *eng);
+/* Inside a just opened outermost transaction: the key state read under
+ * the lock; a rotation by another engine is taken (key callback) or
+ * refused (GDPR_EKEY), a half-finished rotation is finished. */
+int gdpr_engine__sync_tx(gdpr_engine *eng);
+/* After gdpr_rekey committed (or its keystore part did): the engine's own
+ * record of the rotation. */
+void gdpr_engine__rotated(gdpr_engine *eng, uint64_t kek_generation);
+/* At open, after the key was proven: the key state the engine starts
+ * from, and one transaction for the repairs sync_tx makes. */
+int gdpr_engine__sync_init(gdpr_engine *eng);
+/* GDPR_EKEY (naming the rotation's audit event) once another engine
+ * rotated the master key and no new one could be had. */
+int gdpr_engine__check_key(const gdpr_engine *eng);
+/* Inside gdpr_rekey's transaction: record the rotation in both files
+ * (generation, its audit event's seq, the actor). */
+int gdpr_engine__rotation_record(gdpr_engine *eng, const gdpr_actor *who, uint64_t kek_generation,
+                                 int64_t seq);
 
 #endif

@@ -62,6 +62,31 @@ gdpr_policy__restore(gdpr_engine *eng)
     return GDPR_OK;
 }
 
+int
+gdpr_policy__refresh(gdpr_engine *eng)
+{
+    policy_model *old = eng->policy;
+    int64_t version = 0;
+    int rc = gdpr_store__policy_version(eng->st, &version);
+
+    if (rc != GDPR_OK || version == 0 || (old != NULL && old->version == version))
+        return rc;
+    /* Another engine loaded a newer policy. Called at the outermost lock
+     * only, so no caller holds a pointer into the old model. */
+    eng->policy = NULL;
+    rc = gdpr_policy__restore(eng);
+    if (rc != GDPR_OK) {
+        eng->policy = old;
+        return rc;
+    }
+    if (eng->policy == NULL) {
+        eng->policy = old;
+        return GDPR_OK;
+    }
+    gdpr_policy__model_free(old);
+    return GDPR_OK;
+}
+
 static int
 load_locked(gdpr_engine *eng, const gdpr_actor *who, const char *json)
 {

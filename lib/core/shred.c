@@ -63,9 +63,9 @@ destroy_queued_keys(gdpr_engine *eng)
     if (rc != GDPR_OK)
         return rc;
     while ((rc = gdpr_store__key_queue_first(eng->st, hash)) == GDPR_OK) {
-        rc = gdpr_store__key_delete(eng->st, hash);
-        if (rc == GDPR_OK)
-            rc = gdpr_store__key_queue_remove(eng->st, hash);
+        /* Only the key the entry was queued for: a subject created again
+         * meanwhile keeps its new key. */
+        rc = gdpr_store__key_queue_destroy(eng->st, hash);
         gdpr_engine__dek_forget(eng, hash);
         if (rc != GDPR_OK)
             break;

@@ -87,6 +87,14 @@ create_subject(gdpr_engine *eng, const char *subject, const uint8_t hash[CRYPTO_
         rc = gdpr_crypto__dek_wrap(eng->crypto, hash, dek, wrapped);
     if (rc == GDPR_OK)
         rc = gdpr_crypto__seal(eng->crypto, dek, aad, sizeof aad, subject, len, sealed);
+    /* A key row without a subject row is the old key of an erased
+     * subject still queued for destruction (another engine's erasure
+     * between its two transactions) or a crash's orphan: it protects
+     * nothing, so it goes now and the new key takes its place (the queue
+     * entry, bound to the old key, will leave the new one alone). */
+    if (rc == GDPR_OK)
+        rc = gdpr_store__key_delete(eng->st, hash);
+    gdpr_engine__dek_forget(eng, hash);
     /* Key before data (docs/decisions/0003-two-files.md). */
     if (rc == GDPR_OK)
         rc = gdpr_store__key_put(eng->st, hash, wrapped);

@@ -926,3 +926,27 @@ gdpr_store__json_parse(store *st, const char *text, json_node **out)
 {
     return st->ops->json_parse(st, text, out);
 }
+
+int
+gdpr_store__key_state(store *st, store_key_state *out)
+{
+    return st->ops->key_state(st, out);
+}
+
+int
+gdpr_store__rotation_put(store *st, store_file f, uint64_t kek_generation, int64_t rekey_seq)
+{
+    return st->ops->rotation_put(st, f, kek_generation, rekey_seq);
+}
+
+int
+gdpr_store__key_queue_destroy(store *st, const uint8_t hash[CRYPTO_HASH_BYTES])
+{
+    return st->ops->key_queue_destroy(st, hash);
+}
+
+int
+gdpr_store__policy_version(store *st, int64_t *version_out)
+{
+    return st->ops->policy_version(st, version_out);
+}

@@ -861,7 +861,9 @@ int gdpr_store__pending_count_key(store *st, const uint8_t key_id[CRYPTO_HASH_BY
                                   int64_t *count_out);
 
 /* Keys to destroy once the data commit that queued them is durable
- * (docs/decisions/0003-two-files.md). */
+ * (docs/decisions/0003-two-files.md). An entry is bound to the key row it
+ * was queued for (its serial): queued again for a newer key, it is
+ * rebound. */
 int gdpr_store__key_queue_add(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t tombstone,
                               int64_t at);
 /* Any queued key; GDPR_ENOTFOUND (no message) when the queue is empty. */
@@ -873,7 +875,9 @@ int gdpr_store__key_queue_foreach(store *st,
                                   void *ctx);
 /* Whether keys are queued and whether tombstones wait for a scrub. */
 int gdpr_store__erasure_unfinished(store *st, int *keys_out, int *unwiped_out);
-/* Delete a wrapped key from the keystore (no error when absent). */
+/* Delete a wrapped key from the keystore (no error when absent); raises
+ * the key epoch when it was there. A key of a subject row deleted by an
+ * erasure is queued and destroyed by gdpr_store__key_queue_destroy. */
 int gdpr_store__key_delete(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
 int gdpr_store__key_exists(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int *exists_out);
 
@@ -897,6 +901,30 @@ int gdpr_store__erasure_scrub_requests(store *st, const uint8_t hash[CRYPTO_HASH
  * PostgreSQL: SET synchronous_commit = off for the session. */
 int gdpr_store__relax_durability(store *st, int relaxed);
 
+/* --- many engines: the key life cycle and rotations ------------------- */
+/* (docs/decisions/0008-many-engines.md; schema 12 on, zeros before.) */
+
+typedef struct {
+    uint64_t key_epoch;           /* keys part: raised by every key deletion */
+    uint64_t kek_generation;      /* keys part: raised by every master-key rotation */
+    int64_t rekey_seq;            /* keys part: audit seq of the last rotation's event */
+    uint64_t data_kek_generation; /* data part: the rotation whose audit event is there */
+} store_key_state;
+
+/* The counters above, read now (inside a transaction: under its lock). */
+int gdpr_store__key_state(store *st, store_key_state *out);
+/* Inside the caller's transaction: record a rotation in the keys part
+ * (generation and its event's seq) or the data part (generation only). */
+int gdpr_store__rotation_put(store *st, store_file f, uint64_t kek_generation, int64_t rekey_seq);
+/* Destroy the key a queue entry was queued for (bound to that key row,
+ * so a key of a subject created again since stays) and remove the entry;
+ * GDPR_ENOTFOUND when no entry names `hash`. Raises the key epoch when a
+ * key went. */
+int gdpr_store__key_queue_destroy(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
+/* The newest stored policy version, 0 when none: a cheap check before
+ * gdpr_store__policy_latest reads the document. */
+int gdpr_store__policy_version(store *st, int64_t *version_out);
+
 /* --- JSON parsing ----------------------------------------------------- */
 
 /* Parse with json_valid()/json_tree(). A malformed text is GDPR_EINVAL
@@ -907,7 +935,7 @@ int gdpr_store__json_parse(store *st, const char *text, json_node **out);
 
 /* Bumped when a member is added at the end; the front refuses a table of
  * an older version than it needs (like sqlite3_vfs.iVersion). */
-#define STORE_OPS_VERSION 1
+#define STORE_OPS_VERSION 2
 
 typedef struct store_ops store_ops;
 
@@ -1164,6 +1192,12 @@ struct store_ops {
 
     /* JSON parsing */
     int (*json_parse)(store *st, const char *text, json_node **out);
+
+    /* version 2: many engines */
+    int (*key_state)(store *st, store_key_state *out);
+    int (*rotation_put)(store *st, store_file f, uint64_t kek_generation, int64_t rekey_seq);
+    int (*key_queue_destroy)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
+    int (*policy_version)(store *st, int64_t *version_out);
 };
 
 /* The backends in this build. */

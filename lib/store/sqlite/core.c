@@ -138,26 +138,33 @@ gdpr_sqlite__key_put(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
                      const uint8_t wrapped[CRYPTO_WRAPPED_BYTES])
 {
     sqlite_store *st = (sqlite_store *)base;
+    int64_t serial = 0;
     sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_stmt_keys(
-        st, "INSERT INTO main.subject_key(hash, wrapped) VALUES(?1, ?2)", &s);
+    int rc;
 
+    if (!st->has_key_counters) {
+        rc = gdpr_sqlite__sq_stmt_keys(
+            st, "INSERT INTO main.subject_key(hash, wrapped) VALUES(?1, ?2)", &s);
+    } else {
+        /* The generation this transaction commits as: above the data
+         * file's until its data part commits (keys.c). */
+        rc = gdpr_sqlite__sq_key_serial_next(st, &serial);
+        if (rc == GDPR_OK)
+            rc =
+                gdpr_sqlite__sq_stmt_keys(st,
+                                          "INSERT INTO main.subject_key(hash, wrapped, gen, serial)"
+                                          " VALUES(?1, ?2, ?3, ?4)",
+                                          &s);
+    }
     if (rc != GDPR_OK)
         return rc;
-    if (st->n_new_keys == st->cap_new_keys) {
-        size_t cap = st->cap_new_keys ? st->cap_new_keys * 2 : 64;
-        void *grown = realloc(st->new_keys, cap * sizeof *st->new_keys);
-        if (grown == NULL)
-            return gdpr__err_set(GDPR_ENOMEM, "out of memory storing a subject key");
-        st->new_keys = grown;
-        st->cap_new_keys = cap;
-    }
     gdpr_sqlite__sq_bind_hash(s, 1, hash);
     sqlite3_bind_blob(s, 2, wrapped, CRYPTO_WRAPPED_BYTES, SQLITE_STATIC);
-    rc = gdpr_sqlite__sq_step_done(st, s, "storing subject key");
-    if (rc == GDPR_OK)
-        memcpy(st->new_keys[st->n_new_keys++], hash, CRYPTO_HASH_BYTES);
-    return rc;
+    if (st->has_key_counters) {
+        sqlite3_bind_int64(s, 3, (int64_t)(st->generation + 1));
+        sqlite3_bind_int64(s, 4, serial);
+    }
+    return gdpr_sqlite__sq_step_done(st, s, "storing subject key");
 }
 
 int

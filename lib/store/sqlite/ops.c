@@ -141,4 +141,8 @@ const store_ops gdpr_store__sqlite_ops = {
     .erasure_scrub_requests = gdpr_sqlite__erasure_scrub_requests,
     .relax_durability = gdpr_sqlite__relax_durability,
     .json_parse = gdpr_sqlite__json_parse,
+    .key_state = gdpr_sqlite__key_state,
+    .rotation_put = gdpr_sqlite__rotation_put,
+    .key_queue_destroy = gdpr_sqlite__key_queue_destroy,
+    .policy_version = gdpr_sqlite__policy_version,
 };

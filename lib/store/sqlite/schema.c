@@ -486,6 +486,26 @@ static const migration migrations[] = {
         "DROP TRIGGER main.retention_subject_gone;",
         NULL,
     },
+    /* 12: many engines on one store (docs/decisions/0008-many-engines.md).
+     * Keystore: each key row records the generation its transaction
+     * commits as (`gen`: a key whose generation the data file never
+     * reached is an orphan of a crash between the two commits, found and
+     * taken back by the next transaction) and a random serial
+     * naming that row (the key queue destroys only the key it was queued for);
+     * counters for the key epoch (raised by every key deletion), the
+     * master-key generation and the audit event of the last rotation.
+     * Data file: the queue's bound serial, and the rotation generation
+     * whose audit event is in the data file. */
+    {
+        "ALTER TABLE main.erasure_shred_queue ADD COLUMN key_serial INTEGER;"
+        "INSERT INTO main.counter VALUES('kek_generation', 0);",
+        "ALTER TABLE main.subject_key ADD COLUMN gen INTEGER;"
+        "ALTER TABLE main.subject_key ADD COLUMN serial INTEGER;"
+        "CREATE INDEX main.subject_key_gen ON subject_key(gen) WHERE gen IS NOT NULL;"
+        "CREATE TABLE main.counter(name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
+        "INSERT INTO main.counter VALUES('key_epoch', 0), ('kek_generation', 0),"
+        "  ('rekey_seq', 0);",
+    },
 };
 
 int
@@ -527,6 +547,8 @@ gdpr_sqlite__migrate(store *base, int target)
             rc = set_versions(st, v);
         if (rc == GDPR_OK && v >= SQ_COUNTERS_VERSION)
             st->has_counters = 1;
+        if (rc == GDPR_OK && v >= SQ_KEY_COUNTERS_VERSION)
+            st->has_key_counters = 1;
         if (rc != GDPR_OK)
             rc = gdpr__err_wrap(rc, "migrating the schema to version %d", v);
     }

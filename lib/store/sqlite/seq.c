@@ -90,7 +90,12 @@ gdpr_sqlite__sq_generation_begin(sqlite_store *st)
     if (rc != GDPR_OK)
         return rc;
     st->generation = (uint64_t)value;
-    return GDPR_OK;
+    /* Keys whose transaction never reached the data file (keys.c). Taking
+     * them back changes nothing anyone caches: it does not count as a
+     * write, so the store is as it was before that transaction. */
+    rc = gdpr_sqlite__sq_keys_repair(st);
+    st->changes_at_begin = changes_now(st);
+    return rc;
 }
 
 /* Called before the outermost commit: raise the generation when this

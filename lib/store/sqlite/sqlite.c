@@ -128,8 +128,6 @@ gdpr_sqlite__sq_step_done(sqlite_store *st, sqlite3_stmt *s, const char *what)
     return result;
 }
 
-static void clean_orphans(sqlite_store *st);
-
 static int
 file_has_content(const char *path)
 {
@@ -249,6 +247,7 @@ check_versions(sqlite_store *st, int *is_new)
                              gdpr_sqlite__schema_latest());
     *is_new = data_version == 0;
     st->has_counters = data_version >= SQ_COUNTERS_VERSION;
+    st->has_key_counters = keys_version >= SQ_KEY_COUNTERS_VERSION;
     if (*is_new && keys_version != 0)
         return gdpr__err_set(GDPR_ECORRUPT, "keystore: holds keys of another store; "
                                             "give a new data file its own keystore");
@@ -309,12 +308,8 @@ gdpr_sqlite__close(store *base)
         if (st->kdb)
             sqlite3_exec(st->kdb, "ROLLBACK", NULL, NULL, NULL);
     }
-    if (st->kdb)
-        clean_orphans(st);
-    free(st->orphan_keys);
     sqlite3_close_v2(st->db);
     sqlite3_close_v2(st->kdb);
-    free(st->new_keys);
     free(st);
 }
 
@@ -404,8 +399,6 @@ gdpr_sqlite__begin(store *base)
     char sql[64];
     int rc;
 
-    if (st->depth == 0)
-        clean_orphans(st);
     rc = tx_run(st, 1, kind, st->depth);
     if (rc != SQLITE_OK)
         return fail_on(st->kdb, rc, "begin transaction (keystore)");
@@ -429,65 +422,6 @@ gdpr_sqlite__begin(store *base)
         }
     }
     return GDPR_OK;
-}
-
-/* The data commit failed after the keystore's: take back the keys this
- * transaction created, whose subjects never arrived. Best effort: if this
- * fails too, they stay as harmless orphans (random keys protecting
- * nothing), as after a crash at the same point. */
-static int
-delete_orphans(sqlite_store *st)
-{
-    sqlite3_stmt *del = NULL;
-    int rc =
-        sqlite3_prepare_v2(st->kdb, "DELETE FROM main.subject_key WHERE hash=?1", -1, &del, NULL);
-
-    for (size_t i = 0; rc == SQLITE_OK && i < st->n_orphan_keys; i++) {
-        sqlite3_bind_blob(del, 1, st->orphan_keys[i], CRYPTO_HASH_BYTES, SQLITE_STATIC);
-        rc = sqlite3_step(del) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
-        sqlite3_reset(del);
-    }
-    sqlite3_finalize(del);
-    return rc;
-}
-
-/* Take back orphaned keys in a transaction of their own. Best effort: on
- * failure they are kept in memory and retried (next transaction, close);
- * a crash loses the list, leaving random keys that protect nothing. */
-static void
-clean_orphans(sqlite_store *st)
-{
-    if (st->n_orphan_keys == 0)
-        return;
-    if (sqlite3_exec(st->kdb, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return;
-    if (delete_orphans(st) == SQLITE_OK &&
-        sqlite3_exec(st->kdb, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) {
-        st->n_orphan_keys = 0;
-        return;
-    }
-    sqlite3_exec(st->kdb, "ROLLBACK", NULL, NULL, NULL);
-}
-
-/* The data commit failed after the keystore's: the keys this transaction
- * created belong to subjects that never arrived. */
-static void
-orphan_new_keys(sqlite_store *st)
-{
-    void *grown;
-
-    if (st->n_new_keys == 0)
-        return;
-    grown =
-        realloc(st->orphan_keys, (st->n_orphan_keys + st->n_new_keys) * sizeof *st->orphan_keys);
-    if (grown != NULL) {
-        st->orphan_keys = grown;
-        memcpy(st->orphan_keys + st->n_orphan_keys, st->new_keys,
-               st->n_new_keys * sizeof *st->new_keys);
-        st->n_orphan_keys += st->n_new_keys;
-    }
-    st->n_new_keys = 0;
-    clean_orphans(st);
 }
 
 /* The keystore commits first: a crash between the two commits leaves at
@@ -521,17 +455,16 @@ gdpr_sqlite__commit(store *base)
             sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
             st->depth = 0;
             st->audit_tail_valid = 0;
-            orphan_new_keys(st);
+            /* Keys this transaction created are orphans now: the next
+             * outermost begin of any handle takes them back (keys.c). */
         } else {
             gdpr_sqlite__rollback(&st->base);
         }
         return rc;
     }
     st->depth--;
-    if (st->depth == 0) {
-        st->n_new_keys = 0;
+    if (st->depth == 0)
         st->audit_tail_valid = 0;
-    }
     return GDPR_OK;
 }
 
@@ -568,8 +501,6 @@ gdpr_sqlite__rollback(store *base)
             sqlite3_exec(st->kdb, "ROLLBACK", NULL, NULL, NULL);
         st->depth = 0;
     }
-    if (st->depth == 0)
-        st->n_new_keys = 0;
 }
 
 static int

@@ -32,14 +32,6 @@ typedef struct sqlite_store {
     sqlite3 *db;  /* data file: tables in "main" */
     sqlite3 *kdb; /* keystore file */
     int depth;    /* transaction nesting */
-    /* Keys written in the open transaction, to take back if the keystore
-     * commit succeeds and the data file's then fails. */
-    uint8_t (*new_keys)[CRYPTO_HASH_BYTES];
-    size_t n_new_keys, cap_new_keys;
-    /* Keys of a transaction whose data commit failed, not yet taken back
-     * (retried at the next transaction and at close). */
-    uint8_t (*orphan_keys)[CRYPTO_HASH_BYTES];
-    size_t n_orphan_keys;
     int in_memory;
     store_cached_stmt cache[STORE_STMT_SLOTS];
     /* Prepared BEGIN/COMMIT/SAVEPOINT/RELEASE per connection and level:
@@ -52,6 +44,8 @@ typedef struct sqlite_store {
     uint8_t audit_tail_mac[CRYPTO_HASH_BYTES];
     /* main.counter exists (schema 9 on): ids and the generation. */
     int has_counters;
+    /* Schema 12 on: keystore counters, key generations and serials. */
+    int has_key_counters;
     uint64_t generation;      /* read at the outermost begin (seq.c) */
     int64_t changes_at_begin; /* rows written by both connections then */
 } sqlite_store;
@@ -98,10 +92,20 @@ int gdpr_sqlite__sq_generation_begin(sqlite_store *st);
 int gdpr_sqlite__sq_generation_bump(sqlite_store *st);
 /* The schema version from which main.counter exists. */
 #define SQ_COUNTERS_VERSION 9
+/* The schema version from which the keystore has counters (key epoch,
+ * serials, master-key generation) and key rows their generation. */
+#define SQ_KEY_COUNTERS_VERSION 12
 
 /* The operations, one per member of store_ops (lib/store/store.h gives
  * their meaning), gathered into gdpr_store__sqlite_ops by ops.c. Reached only
  * through that table. */
+/* The key life cycle (keys.c): raise the key epoch (after a key
+ * deletion), hand out a key serial, and take back orphaned keys (called by
+ * the outermost begin, after the generation is read). */
+int gdpr_sqlite__sq_key_epoch_bump(sqlite_store *st);
+int gdpr_sqlite__sq_key_serial_next(sqlite_store *st, int64_t *serial_out);
+int gdpr_sqlite__sq_keys_repair(sqlite_store *st);
+
 int gdpr_sqlite__open(store **out, const store_config *cfg, int *is_new);
 int gdpr_sqlite__schema_latest(void);
 void gdpr_sqlite__close(store *st);
@@ -329,5 +333,10 @@ int gdpr_sqlite__erasure_scrub_requests(store *st, const uint8_t hash[CRYPTO_HAS
                                         int64_t *count_out);
 int gdpr_sqlite__relax_durability(store *st, int relaxed);
 int gdpr_sqlite__json_parse(store *st, const char *text, json_node **out);
+
+int gdpr_sqlite__key_state(store *st, store_key_state *out);
+int gdpr_sqlite__rotation_put(store *st, store_file f, uint64_t kek_generation, int64_t rekey_seq);
+int gdpr_sqlite__key_queue_destroy(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
+int gdpr_sqlite__policy_version(store *st, int64_t *version_out);
 
 #endif

@@ -1,0 +1,378 @@
+/*
+ * Many engines on one store (docs/decisions/0008-many-engines.md): two
+ * engines opened on the same files, as two processes of a CRM would. What
+ * one changes (master key, erased and re-created subjects, the policy) the
+ * other sees at its next call; a rotation is all-or-nothing under I/O
+ * errors at every write; the key life cycle survives orphans.
+ * SPDX-License-Identifier: MIT
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "fault-vfs.h"
+#include "helpers.h"
+
+static th_store ts;
+static gdpr_engine *other;
+
+static const unsigned char new_key[32] = {
+    0xa1, 0xb2, 0xc3, 0xd4, 0xe5, 0xf6, 0x07, 0x18, 0x29, 0x3a, 0x4b, 0x5c, 0x6d, 0x7e, 0x8f, 0x90,
+    0x0f, 0x1e, 0x2d, 0x3c, 0x4b, 0x5a, 0x69, 0x78, 0x87, 0x96, 0xa5, 0xb4, 0xc3, 0xd2, 0xe1, 0xf0,
+};
+
+static int
+give_new_key(unsigned char key[32], void *ctx)
+{
+    (void)ctx;
+    memcpy(key, new_key, 32);
+    return 0;
+}
+
+static int
+open_with(const unsigned char *key, int with_cb, gdpr_engine **out)
+{
+    gdpr_options opts = GDPR_OPTIONS_INIT;
+
+    opts.path = ts.db;
+    opts.key = key;
+    opts.key_len = 32;
+    opts.clock = th_clock;
+    opts.clock_ctx = &ts;
+    if (with_cb)
+        opts.key_cb = give_new_key;
+    return gdpr_open(out, &opts);
+}
+
+static void
+setup(void)
+{
+    th_setup(&ts);
+    other = NULL;
+    th_ok(open_with(th_key, 0, &other));
+}
+
+static void
+teardown(void)
+{
+    gdpr_close(other);
+    other = NULL;
+    if (ts.eng == NULL)
+        th_ok(open_with(new_key, 0, &ts.eng));
+    th_teardown(&ts);
+}
+
+static void
+put(gdpr_engine *eng, const char *subject, const char *value, int64_t *id)
+{
+    th_ok(gdpr_vault_put(eng, &th_agent, subject, "contact", "service", value, strlen(value), id));
+}
+
+static void
+expect_value(gdpr_engine *eng, int64_t id, const char *value)
+{
+    void *v = NULL;
+    size_t len = 0;
+
+    th_ok(gdpr_vault_get(eng, &th_agent, id, &v, &len));
+    ck_assert_uint_eq(len, strlen(value));
+    ck_assert_int_eq(memcmp(v, value, len), 0);
+    gdpr_free(v);
+}
+
+static int64_t
+raw_int(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    int64_t n = -1;
+
+    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK, "%s: %s", sql,
+                  sqlite3_errmsg(db));
+    if (sqlite3_step(s) == SQLITE_ROW)
+        n = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return n;
+}
+
+static int
+count_rekeys(const gdpr_audit_event *ev, void *ctx)
+{
+    if (strcmp(ev->action, "rekey") == 0)
+        (*(int *)ctx)++;
+    return 0;
+}
+
+static int
+rekey_events(gdpr_engine *eng)
+{
+    int n = 0;
+
+    th_ok(gdpr_audit_foreach(eng, 1, count_rekeys, &n));
+    return n;
+}
+
+/* Item 1: B rotates; A, still open with the old key and no callback,
+ * refuses to write (and to read) naming the rotation's audit event, and
+ * never wraps a key under the retired master key. */
+START_TEST(rekey_seen_refused_without_callback)
+{
+    int64_t before = 0, id = 0;
+    gdpr_engine *again = NULL;
+
+    put(ts.eng, "cust-1", "before the rotation", &before);
+    th_ok(gdpr_rekey(other, &th_dpo, new_key, 32, NULL));
+    th_assert_err(gdpr_vault_put(ts.eng, &th_agent, "cust-2", "contact", "service", "x", 1, &id),
+                  GDPR_EKEY, "rotated by another engine (audit event");
+    th_assert_err(gdpr_subject_ensure(ts.eng, &th_agent, "cust-3", NULL), GDPR_EKEY,
+                  "reopen with the new key");
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    ck_assert_int_eq(open_with(th_key, 0, &again), GDPR_EKEY);
+    th_ok(open_with(new_key, 0, &ts.eng));
+    expect_value(ts.eng, before, "before the rotation");
+    ck_assert_int_eq(rekey_events(ts.eng), 1);
+    th_ok(gdpr_audit_verify(ts.eng, NULL));
+}
+END_TEST
+
+/* Item 1 with a key callback: A takes the new key and its new subject is
+ * readable by every engine opened with the new key. */
+START_TEST(rekey_seen_through_callback)
+{
+    int64_t id = 0;
+    gdpr_engine *a = NULL;
+
+    th_ok(open_with(th_key, 1, &a));
+    th_ok(gdpr_rekey(other, &th_dpo, new_key, 32, NULL));
+    put(a, "cust-after", "wrapped under the new key", &id);
+    expect_value(other, id, "wrapped under the new key");
+    gdpr_close(a);
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    th_ok(open_with(new_key, 0, &ts.eng));
+    expect_value(ts.eng, id, "wrapped under the new key");
+}
+END_TEST
+
+/* Item 3: A caches CUST-9's key; B erases CUST-9 and the customer comes
+ * back with a new key; A's next value is sealed with the new key, readable
+ * by B and after reopening. */
+START_TEST(stale_data_key_never_used)
+{
+    gdpr_erase_report r;
+    int64_t first = 0, b_value = 0, a_value = 0;
+    void *v = NULL;
+    size_t len = 0;
+
+    put(ts.eng, "CUST-9", "first life", &first);
+    expect_value(ts.eng, first, "first life");
+    th_ok(gdpr_erase_subject(other, &th_dpo, "CUST-9", "Art. 17(1)(a)", &r));
+    put(other, "CUST-9", "second life", &b_value);
+    put(ts.eng, "CUST-9", "written by A", &a_value);
+    expect_value(other, a_value, "written by A");
+    expect_value(ts.eng, b_value, "second life");
+    ck_assert_int_eq(gdpr_vault_get(other, &th_agent, first, &v, &len), GDPR_ENOTFOUND);
+    gdpr_close(other);
+    other = NULL;
+    th_reopen(&ts);
+    expect_value(ts.eng, a_value, "written by A");
+    expect_value(ts.eng, b_value, "second life");
+}
+END_TEST
+
+/* Item 5: A loads a policy where agents lose vault.get; B refuses at once. */
+START_TEST(policy_reload_seen)
+{
+    size_t len = 0;
+    char *doc = th_read_file(th_example_policy_path(), &len);
+    char *at = strstr(doc, "\"vault.put\", \"vault.get\", \"subject.link\"");
+    int64_t id = 0, version = 0;
+    void *v = NULL;
+    size_t vlen = 0;
+
+    ck_assert_ptr_nonnull(at);
+    put(other, "cust-p", "visible", &id);
+    expect_value(other, id, "visible");
+    memcpy(at, "\"vault.put\", \"vault.put\", \"subject.link\"",
+           strlen("\"vault.put\", \"vault.get\", \"subject.link\""));
+    th_ok(gdpr_policy_load_string(ts.eng, &th_dpo, doc));
+    free(doc);
+    th_assert_err(gdpr_vault_get(other, &th_agent, id, &v, &vlen), GDPR_EDENIED, "vault.get");
+    th_ok(gdpr_policy_version(other, &version));
+    ck_assert_int_eq(version, 2);
+}
+END_TEST
+
+/* Item 4: a key row with no subject (a crash between the two commits, or
+ * another engine's erasure between its transactions) never blocks the
+ * subject's creation; the queued destruction leaves the new key alone. */
+START_TEST(recreate_over_queued_key)
+{
+    gdpr_erase_report r;
+    char *hex = NULL;
+    char sql[512];
+    int64_t id = 0, tomb = 0;
+    int remaining = 0;
+
+    put(ts.eng, "cust-q", "first", &id);
+    th_ok(gdpr_subject_hash(ts.eng, "cust-q", &hex));
+    th_ok(gdpr_erase_subject(ts.eng, &th_dpo, "cust-q", "Art. 17(1)(a)", &r));
+    tomb = raw_int(ts.db, "SELECT max(id) FROM tombstone");
+    /* The state between the erasure's two transactions: key there, queued. */
+    snprintf(sql, sizeof sql,
+             "INSERT INTO subject_key(hash, wrapped, gen, serial) VALUES(x'%s', zeroblob(72), "
+             "NULL, 77)",
+             hex);
+    ck_assert_int_eq(raw_int(ts.keys, sql), -1);
+    snprintf(sql, sizeof sql,
+             "INSERT INTO erasure_shred_queue(hash, tombstone, queued, key_serial) "
+             "VALUES(x'%s', %lld, 0, 77)",
+             hex, (long long)tomb);
+    ck_assert_int_eq(raw_int(ts.db, sql), -1);
+    put(other, "cust-q", "second life", &id);
+    /* The first engine's retry destroys what was queued: not the new key. */
+    th_ok(gdpr_erase_retry_pending(ts.eng, &th_dpo, &remaining));
+    ck_assert_int_eq(raw_int(ts.db, "SELECT count(*) FROM erasure_shred_queue"), 0);
+    expect_value(ts.eng, id, "second life");
+    th_reopen(&ts);
+    expect_value(ts.eng, id, "second life");
+    gdpr_free(hex);
+}
+END_TEST
+
+/* An orphaned key whose transaction never reached the data file (its
+ * generation is above the data file's) is taken back by the next
+ * transaction of any engine, and the subject is created normally. */
+START_TEST(orphan_key_taken_back)
+{
+    char *hex = NULL;
+    char sql[512];
+    int64_t id = 0;
+    int64_t gen = raw_int(ts.db, "SELECT value FROM counter WHERE name='generation'");
+
+    th_ok(gdpr_subject_hash(ts.eng, "cust-o", &hex));
+    snprintf(sql, sizeof sql,
+             "INSERT INTO subject_key(hash, wrapped, gen, serial) VALUES(x'%s', zeroblob(72), "
+             "%lld, 5)",
+             hex, (long long)gen + 1);
+    ck_assert_int_eq(raw_int(ts.keys, sql), -1);
+    gdpr_close(other);
+    other = NULL;
+    th_reopen(&ts);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM subject_key WHERE hash = x'%s'", hex);
+    ck_assert_int_eq(raw_int(ts.keys, sql), 0);
+    put(ts.eng, "cust-o", "fine", &id);
+    expect_value(ts.eng, id, "fine");
+    gdpr_free(hex);
+}
+END_TEST
+
+/* Item 2: a rotation under an I/O error at every write and sync is all or
+ * nothing: failed, the old key opens the store and nothing changed;
+ * succeeded (also when only the keystore committed), the new key opens it
+ * and the chain holds exactly one rekey event. */
+START_TEST(rekey_all_or_nothing_under_io_errors)
+{
+    int64_t id = 0;
+    int failures = 0, partial = 0;
+
+    gdpr_close(other);
+    other = NULL;
+    put(ts.eng, "cust-r", "survives", &id);
+    fault_vfs_install(); /* for connections opened from now on */
+    th_reopen(&ts);
+    for (long n = 1; n < 2000; n++) {
+        char before[65], after[65];
+        gdpr_engine *probe = NULL;
+        int rc, fired, events = rekey_events(ts.eng);
+
+        th_fingerprint(&ts, before);
+        fault_vfs_arm(FAULT_IOERR, n);
+        rc = gdpr_rekey(ts.eng, &th_dpo, new_key, 32, NULL);
+        fired = fault_vfs_fired();
+        fault_vfs_arm(FAULT_IOERR, 0);
+        gdpr_close(ts.eng);
+        ts.eng = NULL;
+        if (rc != GDPR_OK) {
+            failures++;
+            th_ok(open_with(th_key, 0, &ts.eng));
+            th_fingerprint(&ts, after);
+            ck_assert_msg(strcmp(before, after) == 0, "n=%ld: failed rekey changed the store", n);
+            ck_assert_int_eq(rekey_events(ts.eng), events);
+            expect_value(ts.eng, id, "survives");
+            continue;
+        }
+        ck_assert_int_eq(open_with(th_key, 0, &probe), GDPR_EKEY);
+        th_ok(open_with(new_key, 0, &ts.eng));
+        ck_assert_msg(rekey_events(ts.eng) == events + 1, "n=%ld: %d rekey events, %d before", n,
+                      rekey_events(ts.eng), events);
+        expect_value(ts.eng, id, "survives");
+        th_ok(gdpr_audit_verify(ts.eng, NULL));
+        th_assert_integrity(&ts);
+        if (fired) {
+            partial++;
+            /* Back to the old key for the next n. */
+            th_ok(gdpr_rekey(ts.eng, &th_dpo, th_key, 32, NULL));
+            gdpr_close(ts.eng);
+            ts.eng = NULL;
+            th_ok(open_with(th_key, 0, &ts.eng));
+            continue;
+        }
+        ck_assert_int_gt(failures, 0);
+        fprintf(stderr,
+                "rekey under I/O errors: %ld write/sync points, %d failed cleanly, %d "
+                "completed after a fault\n",
+                n, failures, partial);
+        return;
+    }
+    ck_abort_msg("the rotation never got through");
+}
+END_TEST
+
+/* Old callers: options version 1 (no key_cb) still open. */
+START_TEST(options_version_1_still_accepted)
+{
+    gdpr_options opts;
+    gdpr_engine *e = NULL;
+
+    th_ok(gdpr_options_init(&opts, 1));
+    opts.path = ts.db;
+    opts.key = th_key;
+    opts.key_len = 32;
+    th_ok(gdpr_open(&e, &opts));
+    gdpr_close(e);
+    ck_assert_int_eq(gdpr_options_init(&opts, GDPR_OPTIONS_VERSION + 1), GDPR_EVERSION);
+}
+END_TEST
+
+static Suite *
+engines_suite(void)
+{
+    Suite *s = suite_create("engines");
+    TCase *tc = tcase_create("coherence");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, rekey_seen_refused_without_callback);
+    tcase_add_test(tc, rekey_seen_through_callback);
+    tcase_add_test(tc, stale_data_key_never_used);
+    tcase_add_test(tc, policy_reload_seen);
+    tcase_add_test(tc, recreate_over_queued_key);
+    tcase_add_test(tc, orphan_key_taken_back);
+    tcase_add_test(tc, rekey_all_or_nothing_under_io_errors);
+    tcase_add_test(tc, options_version_1_still_accepted);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int
+main(void)
+{
+    return th_run(engines_suite());
+}
