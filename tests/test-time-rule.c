@@ -81,8 +81,8 @@ c_contract_end(int64_t t)
 static int
 c_anchor_set(int64_t t)
 {
-    return gdpr_retention_anchor_set(ts.eng, &th_dpo, SUBJECT, GDPR_ANCHOR_CONTRACT_END,
-                                     "service", t);
+    return gdpr_retention_anchor_set(ts.eng, &th_dpo, SUBJECT, GDPR_ANCHOR_CONTRACT_END, "service",
+                                     t);
 }
 static int
 c_retention_due(int64_t t)
