@@ -625,21 +625,22 @@ START_TEST(other_calls_bad_input_change_nothing)
     record(&c);
     th_fingerprint(&ts, before);
     /* check */
-    th_assert_err(gdpr_consent_check(NULL, "cust-11", "marketing", 0, &granted), GDPR_EINVAL,
+    th_assert_err(gdpr_consent_check(NULL, "cust-11", "marketing", GDPR_NOW, &granted), GDPR_EINVAL,
                   "eng");
-    th_assert_err(gdpr_consent_check(ts.eng, "cust-11", "marketing", 0, NULL), GDPR_EINVAL,
+    th_assert_err(gdpr_consent_check(ts.eng, "cust-11", "marketing", GDPR_NOW, NULL), GDPR_EINVAL,
                   "granted_out");
-    th_assert_err(gdpr_consent_check(ts.eng, NULL, "marketing", 0, &granted), GDPR_EINVAL,
+    th_assert_err(gdpr_consent_check(ts.eng, NULL, "marketing", GDPR_NOW, &granted), GDPR_EINVAL,
                   "subject");
-    th_assert_err(gdpr_consent_check(ts.eng, "", "marketing", 0, &granted), GDPR_EINVAL, "subject");
-    th_assert_err(gdpr_consent_check(ts.eng, long_text, "marketing", 0, &granted), GDPR_EINVAL,
-                  "subject: longer than");
-    th_assert_err(gdpr_consent_check(ts.eng, "\xff", "marketing", 0, &granted), GDPR_EINVAL,
+    th_assert_err(gdpr_consent_check(ts.eng, "", "marketing", GDPR_NOW, &granted), GDPR_EINVAL,
+                  "subject");
+    th_assert_err(gdpr_consent_check(ts.eng, long_text, "marketing", GDPR_NOW, &granted),
+                  GDPR_EINVAL, "subject: longer than");
+    th_assert_err(gdpr_consent_check(ts.eng, "\xff", "marketing", GDPR_NOW, &granted), GDPR_EINVAL,
                   "subject: not valid UTF-8");
-    th_assert_err(gdpr_consent_check(ts.eng, "cust-11", "nope", 0, &granted), GDPR_EINVAL,
+    th_assert_err(gdpr_consent_check(ts.eng, "cust-11", "nope", GDPR_NOW, &granted), GDPR_EINVAL,
                   "purpose: 'nope' is not a purpose");
-    th_assert_err(gdpr_consent_check(ts.eng, "cust-11", "marketing", -1, &granted), GDPR_EINVAL,
-                  "at: -1");
+    th_assert_err(gdpr_consent_check(ts.eng, "cust-11", "marketing", -2, &granted), GDPR_EINVAL,
+                  "at: -2");
     ck_assert_int_eq(granted, 0);
     /* withdraw */
     th_assert_err(gdpr_consent_withdraw(NULL, &th_agent, "cust-11", "marketing", NULL, "web", NULL),
@@ -677,16 +678,16 @@ START_TEST(other_calls_bad_input_change_nothing)
     th_assert_err(gdpr_consent_receipt(ts.eng, 999999, &json), GDPR_ENOTFOUND, "999999");
     ck_assert_ptr_null(json);
     /* may_process */
-    th_assert_err(gdpr_may_process(NULL, "cust-11", "billing", 0, &allowed, &why), GDPR_EINVAL,
-                  "eng");
-    th_assert_err(gdpr_may_process(ts.eng, "cust-11", "billing", 0, NULL, &why), GDPR_EINVAL,
+    th_assert_err(gdpr_may_process(NULL, "cust-11", "billing", GDPR_NOW, &allowed, &why),
+                  GDPR_EINVAL, "eng");
+    th_assert_err(gdpr_may_process(ts.eng, "cust-11", "billing", GDPR_NOW, NULL, &why), GDPR_EINVAL,
                   "allowed_out");
-    th_assert_err(gdpr_may_process(ts.eng, "\xff", "billing", 0, &allowed, &why), GDPR_EINVAL,
-                  "subject");
-    th_assert_err(gdpr_may_process(ts.eng, "cust-11", long_text, 0, &allowed, &why), GDPR_EINVAL,
-                  "purpose: longer than");
-    th_assert_err(gdpr_may_process(ts.eng, "cust-11", "nope", 0, &allowed, &why), GDPR_EINVAL,
-                  "'nope' is not a purpose");
+    th_assert_err(gdpr_may_process(ts.eng, "\xff", "billing", GDPR_NOW, &allowed, &why),
+                  GDPR_EINVAL, "subject");
+    th_assert_err(gdpr_may_process(ts.eng, "cust-11", long_text, GDPR_NOW, &allowed, &why),
+                  GDPR_EINVAL, "purpose: longer than");
+    th_assert_err(gdpr_may_process(ts.eng, "cust-11", "nope", GDPR_NOW, &allowed, &why),
+                  GDPR_EINVAL, "'nope' is not a purpose");
     th_assert_err(gdpr_may_process(ts.eng, "cust-11", "billing", INT64_MIN, &allowed, &why),
                   GDPR_EINVAL, "at:");
     ck_assert_int_eq(allowed, 0);
@@ -705,18 +706,24 @@ START_TEST(other_calls_bad_input_change_nothing)
     th_assert_err(gdpr_subject_limits(ts.eng, "cust-11", NULL), GDPR_EINVAL, "limits_out");
     th_assert_err(gdpr_subject_limits(ts.eng, "", &limits), GDPR_EINVAL, "subject");
     /* disclosure */
-    th_assert_err(gdpr_disclosure_check(NULL, "cust-11", "revenue", "billing", 0, &allowed, NULL),
-                  GDPR_EINVAL, "eng");
-    th_assert_err(gdpr_disclosure_check(ts.eng, "cust-11", "revenue", "billing", 0, NULL, NULL),
-                  GDPR_EINVAL, "allowed_out");
-    th_assert_err(gdpr_disclosure_check(ts.eng, "cust-11", NULL, "billing", 0, &allowed, NULL),
-                  GDPR_EINVAL, "recipient");
-    th_assert_err(gdpr_disclosure_check(ts.eng, "cust-11", long_text, "billing", 0, &allowed, NULL),
-                  GDPR_EINVAL, "recipient: longer than");
-    th_assert_err(gdpr_disclosure_check(ts.eng, "cust-11", "revenue", "\xff", 0, &allowed, NULL),
-                  GDPR_EINVAL, "purpose");
-    th_assert_err(gdpr_disclosure_check(ts.eng, "cust-11", "revenue", "nope", 0, &allowed, NULL),
-                  GDPR_EINVAL, "'nope' is not a purpose");
+    th_assert_err(
+        gdpr_disclosure_check(NULL, "cust-11", "revenue", "billing", GDPR_NOW, &allowed, NULL),
+        GDPR_EINVAL, "eng");
+    th_assert_err(
+        gdpr_disclosure_check(ts.eng, "cust-11", "revenue", "billing", GDPR_NOW, NULL, NULL),
+        GDPR_EINVAL, "allowed_out");
+    th_assert_err(
+        gdpr_disclosure_check(ts.eng, "cust-11", NULL, "billing", GDPR_NOW, &allowed, NULL),
+        GDPR_EINVAL, "recipient");
+    th_assert_err(
+        gdpr_disclosure_check(ts.eng, "cust-11", long_text, "billing", GDPR_NOW, &allowed, NULL),
+        GDPR_EINVAL, "recipient: longer than");
+    th_assert_err(
+        gdpr_disclosure_check(ts.eng, "cust-11", "revenue", "\xff", GDPR_NOW, &allowed, NULL),
+        GDPR_EINVAL, "purpose");
+    th_assert_err(
+        gdpr_disclosure_check(ts.eng, "cust-11", "revenue", "nope", GDPR_NOW, &allowed, NULL),
+        GDPR_EINVAL, "'nope' is not a purpose");
     th_assert_err(
         gdpr_disclosure_check(ts.eng, "cust-11", "revenue", "billing", -7, &allowed, NULL),
         GDPR_EINVAL, "at: -7");
@@ -746,8 +753,8 @@ START_TEST(no_policy_is_a_state_error)
 
     th_setup_bare(&bare);
     th_assert_err(gdpr_consent_record(bare.eng, &th_agent, &c, NULL), GDPR_ESTATE, "policy");
-    th_assert_err(gdpr_consent_check(bare.eng, "cust-12", "marketing", 0, &granted), GDPR_ESTATE,
-                  "policy");
+    th_assert_err(gdpr_consent_check(bare.eng, "cust-12", "marketing", GDPR_NOW, &granted),
+                  GDPR_ESTATE, "policy");
     th_teardown(&bare);
 }
 END_TEST

@@ -61,7 +61,7 @@ put_at(const char *subject, const char *category, const char *purpose, const cha
 static int64_t
 put(const char *subject, const char *category, const char *purpose, const char *value)
 {
-    return put_at(subject, category, purpose, value, 0);
+    return put_at(subject, category, purpose, value, GDPR_NOW);
 }
 
 static int64_t

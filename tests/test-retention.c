@@ -259,7 +259,7 @@ START_TEST(period_forms)
     }
     /* No rule: no due time, nothing to sweep. */
     {
-        int64_t id = put_at("subj-periods", "c-none", "keep", NULL, "v", 0);
+        int64_t id = put_at("subj-periods", "c-none", "keep", NULL, "v", GDPR_NOW);
         gdpr_retention_info in = info(id);
         ck_assert(!in.has_due);
         ck_assert(!in.has_anchor);
@@ -271,9 +271,9 @@ END_TEST
 
 START_TEST(anchor_last_activity)
 {
-    int64_t mkt = put_at("subj-act", "contact", "mkt", "email", "a@example.com", 0);
-    int64_t use = put_at("subj-act", "usage", "svc", "product", "CRM Pro", 0);
-    int64_t other = put_at("subj-other", "contact", "mkt", "email", "b@example.com", 0);
+    int64_t mkt = put_at("subj-act", "contact", "mkt", "email", "a@example.com", GDPR_NOW);
+    int64_t use = put_at("subj-act", "usage", "svc", "product", "CRM Pro", GDPR_NOW);
+    int64_t other = put_at("subj-other", "contact", "mkt", "email", "b@example.com", GDPR_NOW);
     char before[65], after[65];
 
     /* Collection counts as activity. */
@@ -293,7 +293,7 @@ START_TEST(anchor_last_activity)
     assert_due(mkt, "2028-06-15T00:00:00Z");
     assert_due(use, "2027-12-01T00:00:00Z");
     /* 0 means now. */
-    th_ok(gdpr_subject_touch(ts.eng, &th_agent, "subj-act", 0));
+    th_ok(gdpr_subject_touch(ts.eng, &th_agent, "subj-act", GDPR_NOW));
     assert_due(mkt, "2028-07-01T00:00:00Z");
     ck_assert_int_eq(info(mkt).anchor_at, ts.now);
     ck_assert_int_eq(audit_count("anchor last_activity set for every purpose"), 3);
@@ -301,7 +301,8 @@ START_TEST(anchor_last_activity)
     th_fingerprint(&ts, before);
     th_assert_err(gdpr_subject_touch(ts.eng, &th_agent, "subj-act", ts.now + 1), GDPR_EINVAL,
                   "at: ");
-    th_assert_err(gdpr_subject_touch(ts.eng, &th_agent, "nobody", 0), GDPR_ENOTFOUND, "subject");
+    th_assert_err(gdpr_subject_touch(ts.eng, &th_agent, "nobody", GDPR_NOW), GDPR_ENOTFOUND,
+                  "subject");
     th_fingerprint(&ts, after);
     ck_assert_str_eq(before, after);
 }
@@ -309,8 +310,8 @@ END_TEST
 
 START_TEST(anchor_contract_end)
 {
-    int64_t inv = put_at("subj-c", "financial", "crm", "invoice", "INV-1", 0);
-    int64_t cv = put_at("subj-c", "cv", "hire", NULL, "cv text", 0);
+    int64_t inv = put_at("subj-c", "financial", "crm", "invoice", "INV-1", GDPR_NOW);
+    int64_t cv = put_at("subj-c", "cv", "hire", NULL, "cv text", GDPR_NOW);
     int64_t later;
     gdpr_retention_info in = info(inv);
 
@@ -331,7 +332,7 @@ START_TEST(anchor_contract_end)
     th_ok(gdpr_contract_end(ts.eng, &th_agent, "subj-c", T("2026-01-31T00:00:00Z")));
     assert_due(inv, "2032-01-31T00:00:00Z");
     /* A record stored after the event gets its due time at once. */
-    later = put_at("subj-c", "financial", "crm", "invoice", "INV-2", 0);
+    later = put_at("subj-c", "financial", "crm", "invoice", "INV-2", GDPR_NOW);
     assert_due(later, "2032-01-31T00:00:00Z");
     /* Clearing the purpose's own end falls back to the general one. */
     th_ok(
@@ -365,7 +366,7 @@ START_TEST(anchor_consent_withdrawal)
     int64_t rec;
 
     consent("subj-n", GDPR_CONSENT_GRANTED);
-    rec = put_at("subj-n", "contact", "news", "email", "n@example.com", 0);
+    rec = put_at("subj-n", "contact", "news", "email", "n@example.com", GDPR_NOW);
     assert_no_due(rec);
     ts.now = T("2026-02-01T00:00:00Z");
     th_ok(gdpr_consent_withdraw(ts.eng, &th_agent, "subj-n", "news", NULL, "phone", NULL));
@@ -388,7 +389,7 @@ END_TEST
 
 START_TEST(anchor_request_closed)
 {
-    int64_t rec = put_at("subj-q", "contact", "req", "email", "q@example.com", 0);
+    int64_t rec = put_at("subj-q", "contact", "req", "email", "q@example.com", GDPR_NOW);
 
     assert_no_due(rec);
     ts.now = T("2026-05-01T00:00:00Z");
@@ -540,7 +541,7 @@ START_TEST(due_list_exact)
     int64_t b = put_at("subj-d2", "c-p30d", "keep", NULL, "v", T("2026-01-30T00:00:00Z"));
     int64_t c = put_at("subj-d1", "c-p30d", "keep", NULL, "v", T("2026-01-30T00:00:01Z"));
     int64_t d = put_at("subj-d2", "c-p1y", "keep", NULL, "v", T("2026-01-01T00:00:00Z"));
-    int64_t e = put_at("subj-d3", "cv", "hire", NULL, "cv", 0);
+    int64_t e = put_at("subj-d3", "cv", "hire", NULL, "cv", GDPR_NOW);
     int64_t as_of = T("2026-03-01T00:00:00Z");
     gdpr_hold hold = GDPR_HOLD_INIT;
     due_list l;
@@ -586,7 +587,7 @@ START_TEST(due_list_exact)
     ck_assert_int_eq(l.n, 2);
     /* Nothing is due at the epoch. */
     memset(&l, 0, sizeof l);
-    th_ok(gdpr_retention_due(ts.eng, 0, collect_due, &l));
+    th_ok(gdpr_retention_due(ts.eng, GDPR_NOW, collect_due, &l));
     ck_assert_int_eq(l.n, 0);
 }
 END_TEST
@@ -679,11 +680,11 @@ START_TEST(run_anonymises)
     agg_list l;
     int64_t ids[5];
 
-    ids[0] = put_at("subj-a1", "usage", "svc", "country", "IE", 0);
-    ids[1] = put_at("subj-a2", "usage", "svc", "country", "IE", 0);
-    ids[2] = put_at("subj-a1", "usage", "svc", "product", "CRM Pro", 0);
-    ids[3] = put_at("subj-a1", "usage", "svc", "notes", secret, 0);
-    ids[4] = put_at("subj-a2", "usage", "svc", NULL, "untagged value", 0);
+    ids[0] = put_at("subj-a1", "usage", "svc", "country", "IE", GDPR_NOW);
+    ids[1] = put_at("subj-a2", "usage", "svc", "country", "IE", GDPR_NOW);
+    ids[2] = put_at("subj-a1", "usage", "svc", "product", "CRM Pro", GDPR_NOW);
+    ids[3] = put_at("subj-a1", "usage", "svc", "notes", secret, GDPR_NOW);
+    ids[4] = put_at("subj-a2", "usage", "svc", NULL, "untagged value", GDPR_NOW);
     ts.now = T("2027-07-01T00:00:00Z");
     th_ok(gdpr_retention_run(ts.eng, &th_system, ts.now, &rep));
     ck_assert_int_eq(rep.examined, 5);
@@ -754,7 +755,7 @@ reviews(gdpr_review_status status)
 static int64_t
 cv_due(const char *subject)
 {
-    int64_t id = put_at(subject, "cv", "hire", NULL, "CV of a candidate", 0);
+    int64_t id = put_at(subject, "cv", "hire", NULL, "CV of a candidate", GDPR_NOW);
     th_ok(gdpr_retention_anchor_set(ts.eng, &th_agent, subject, GDPR_ANCHOR_CONTRACT_END, "hire",
                                     T("2025-06-30T00:00:00Z")));
     assert_due(id, "2025-12-30T00:00:00Z");
@@ -844,7 +845,7 @@ END_TEST
 
 START_TEST(run_erases_after_legal_duty)
 {
-    int64_t inv = put_at("subj-l", "financial", "crm", "invoice", "INV-77", 0);
+    int64_t inv = put_at("subj-l", "financial", "crm", "invoice", "INV-77", GDPR_NOW);
     gdpr_retention_report rep;
 
     th_ok(gdpr_contract_end(ts.eng, &th_agent, "subj-l", T("2026-01-01T00:00:00Z")));
@@ -863,7 +864,7 @@ END_TEST
  * and cleared, not acted on. */
 START_TEST(run_clears_stale_due)
 {
-    int64_t id = put_at("subj-st", "c-none", "keep", NULL, "no rule", 0);
+    int64_t id = put_at("subj-st", "c-none", "keep", NULL, "no rule", GDPR_NOW);
     gdpr_retention_report rep;
     due_list l;
 
@@ -890,7 +891,7 @@ START_TEST(run_refusals)
     ts.now = T("2026-03-01T00:00:00Z");
     th_fingerprint(&ts, before);
     th_assert_err(gdpr_retention_run(ts.eng, &th_system, ts.now + 1, &rep), GDPR_EINVAL, "as_of: ");
-    th_assert_err(gdpr_retention_run(ts.eng, &th_system, -1, &rep), GDPR_EINVAL, "as_of: -1");
+    th_assert_err(gdpr_retention_run(ts.eng, &th_system, -2, &rep), GDPR_EINVAL, "as_of: -2");
     th_assert_err(gdpr_retention_run(ts.eng, &th_system, CAL_MAX_TIME + 1, &rep), GDPR_EINVAL,
                   "as_of: ");
     th_assert_err(gdpr_retention_run(NULL, &th_system, ts.now, &rep), GDPR_EINVAL, "eng");
@@ -1144,7 +1145,7 @@ START_TEST(io_fault_in_run_resumes)
 
     th_ok(gdpr_begin(ts.eng));
     ten_due(ids);
-    keep = put_at("subj-b0", "c-p1y", "keep", NULL, "not yet", 0);
+    keep = put_at("subj-b0", "c-p1y", "keep", NULL, "not yet", GDPR_NOW);
     th_ok(gdpr_commit(ts.eng));
     gdpr_close(ts.eng);
     ts.eng = NULL;
@@ -1500,46 +1501,49 @@ START_TEST(bad_arguments)
     char *text = (char *)"x";
     int64_t changed = 0;
 
-    put_at("subj-bad", "contact", "mkt", "email", "bad@example.com", 0);
+    put_at("subj-bad", "contact", "mkt", "email", "bad@example.com", GDPR_NOW);
     memset(longname, 'a', sizeof longname - 1);
     longname[sizeof longname - 1] = '\0';
     th_fingerprint(&ts, before);
 
-    th_assert_err(gdpr_subject_touch(NULL, &th_agent, "subj-bad", 0), GDPR_EINVAL, "eng");
-    th_assert_err(gdpr_subject_touch(ts.eng, NULL, "subj-bad", 0), GDPR_EINVAL, "who");
-    th_assert_err(gdpr_subject_touch(ts.eng, &bad_who, "subj-bad", 0), GDPR_EINVAL, "who.role");
-    th_assert_err(gdpr_subject_touch(ts.eng, &th_agent, NULL, 0), GDPR_EINVAL, "subject");
-    th_assert_err(gdpr_subject_touch(ts.eng, &th_agent, "", 0), GDPR_EINVAL, "subject");
-    th_assert_err(gdpr_subject_touch(ts.eng, &th_agent, longname, 0), GDPR_EINVAL, "subject");
-    th_assert_err(gdpr_subject_touch(ts.eng, &th_agent, "\xff", 0), GDPR_EINVAL, "subject");
-    th_assert_err(gdpr_subject_touch(ts.eng, &th_agent, "subj-bad", -1), GDPR_EINVAL, "at: -1");
+    th_assert_err(gdpr_subject_touch(NULL, &th_agent, "subj-bad", GDPR_NOW), GDPR_EINVAL, "eng");
+    th_assert_err(gdpr_subject_touch(ts.eng, NULL, "subj-bad", GDPR_NOW), GDPR_EINVAL, "who");
+    th_assert_err(gdpr_subject_touch(ts.eng, &bad_who, "subj-bad", GDPR_NOW), GDPR_EINVAL,
+                  "who.role");
+    th_assert_err(gdpr_subject_touch(ts.eng, &th_agent, NULL, GDPR_NOW), GDPR_EINVAL, "subject");
+    th_assert_err(gdpr_subject_touch(ts.eng, &th_agent, "", GDPR_NOW), GDPR_EINVAL, "subject");
+    th_assert_err(gdpr_subject_touch(ts.eng, &th_agent, longname, GDPR_NOW), GDPR_EINVAL,
+                  "subject");
+    th_assert_err(gdpr_subject_touch(ts.eng, &th_agent, "\xff", GDPR_NOW), GDPR_EINVAL, "subject");
+    th_assert_err(gdpr_subject_touch(ts.eng, &th_agent, "subj-bad", -2), GDPR_EINVAL, "at: -2");
     th_assert_err(gdpr_subject_touch(ts.eng, &th_agent, "subj-bad", CAL_MAX_TIME + 1), GDPR_EINVAL,
                   "at: ");
-    th_assert_err(gdpr_subject_touch(ts.eng, &th_agent, "nobody", 0), GDPR_ENOTFOUND,
+    th_assert_err(gdpr_subject_touch(ts.eng, &th_agent, "nobody", GDPR_NOW), GDPR_ENOTFOUND,
                   "subject: unknown");
-    th_assert_err(gdpr_contract_end(ts.eng, &th_agent, "\xff", 0), GDPR_EINVAL, "subject");
+    th_assert_err(gdpr_contract_end(ts.eng, &th_agent, "\xff", GDPR_NOW), GDPR_EINVAL, "subject");
     th_assert_err(gdpr_contract_end(ts.eng, &th_agent, "subj-bad", -3), GDPR_EINVAL, "at: -3");
-    th_assert_err(gdpr_contract_end(ts.eng, &th_agent, "nobody", 0), GDPR_ENOTFOUND, "subject");
-    th_assert_err(
-        gdpr_retention_anchor_set(ts.eng, &th_agent, "subj-bad", GDPR_ANCHOR_COLLECTION, NULL, 0),
-        GDPR_EINVAL, "anchor: 1");
-    th_assert_err(
-        gdpr_retention_anchor_set(ts.eng, &th_agent, "subj-bad", (gdpr_retention_anchor)6, NULL, 0),
-        GDPR_EINVAL, "anchor: 6");
-    th_assert_err(
-        gdpr_retention_anchor_set(ts.eng, &th_agent, "subj-bad", (gdpr_retention_anchor)0, NULL, 0),
-        GDPR_EINVAL, "anchor: 0");
+    th_assert_err(gdpr_contract_end(ts.eng, &th_agent, "nobody", GDPR_NOW), GDPR_ENOTFOUND,
+                  "subject");
+    th_assert_err(gdpr_retention_anchor_set(ts.eng, &th_agent, "subj-bad", GDPR_ANCHOR_COLLECTION,
+                                            NULL, GDPR_NOW),
+                  GDPR_EINVAL, "anchor: 1");
+    th_assert_err(gdpr_retention_anchor_set(ts.eng, &th_agent, "subj-bad", (gdpr_retention_anchor)6,
+                                            NULL, GDPR_NOW),
+                  GDPR_EINVAL, "anchor: 6");
+    th_assert_err(gdpr_retention_anchor_set(ts.eng, &th_agent, "subj-bad", (gdpr_retention_anchor)0,
+                                            NULL, GDPR_NOW),
+                  GDPR_EINVAL, "anchor: 0");
     th_assert_err(gdpr_retention_anchor_set(ts.eng, &th_agent, "subj-bad", GDPR_ANCHOR_CONTRACT_END,
-                                            "nope", 0),
+                                            "nope", GDPR_NOW),
                   GDPR_EINVAL, "purpose: 'nope' is not a purpose");
     th_assert_err(gdpr_retention_anchor_set(ts.eng, &th_agent, "subj-bad", GDPR_ANCHOR_CONTRACT_END,
-                                            "\xff", 0),
+                                            "\xff", GDPR_NOW),
                   GDPR_EINVAL, "purpose");
-    th_assert_err(
-        gdpr_retention_anchor_set(ts.eng, &th_agent, "subj-bad", GDPR_ANCHOR_CONTRACT_END, "", 0),
-        GDPR_EINVAL, "purpose");
     th_assert_err(gdpr_retention_anchor_set(ts.eng, &th_agent, "subj-bad", GDPR_ANCHOR_CONTRACT_END,
-                                            longname, 0),
+                                            "", GDPR_NOW),
+                  GDPR_EINVAL, "purpose");
+    th_assert_err(gdpr_retention_anchor_set(ts.eng, &th_agent, "subj-bad", GDPR_ANCHOR_CONTRACT_END,
+                                            longname, GDPR_NOW),
                   GDPR_EINVAL, "purpose");
     th_assert_err(
         gdpr_retention_anchor_clear(ts.eng, &th_agent, "subj-bad", GDPR_ANCHOR_COLLECTION, NULL),
@@ -1560,9 +1564,9 @@ START_TEST(bad_arguments)
     th_assert_err(gdpr_retention_record(ts.eng, -7, &in), GDPR_EINVAL, "record: -7");
     th_assert_err(gdpr_retention_record(ts.eng, 424242, &in), GDPR_ENOTFOUND, "record: 424242");
 
-    th_assert_err(gdpr_retention_due(NULL, 0, never_item, NULL), GDPR_EINVAL, "eng");
-    th_assert_err(gdpr_retention_due(ts.eng, 0, NULL, NULL), GDPR_EINVAL, "fn");
-    th_assert_err(gdpr_retention_due(ts.eng, -1, never_item, NULL), GDPR_EINVAL, "as_of: -1");
+    th_assert_err(gdpr_retention_due(NULL, GDPR_NOW, never_item, NULL), GDPR_EINVAL, "eng");
+    th_assert_err(gdpr_retention_due(ts.eng, GDPR_NOW, NULL, NULL), GDPR_EINVAL, "fn");
+    th_assert_err(gdpr_retention_due(ts.eng, -2, never_item, NULL), GDPR_EINVAL, "as_of: -2");
     th_assert_err(gdpr_retention_options_init(NULL, 1), GDPR_EINVAL, "opts");
     th_assert_err(gdpr_retention_options_init(&opts, 0), GDPR_EVERSION, "version: 0");
     th_assert_err(gdpr_retention_options_init(&opts, 2), GDPR_EVERSION, "version: 2");
@@ -1580,8 +1584,8 @@ START_TEST(bad_arguments)
                   "status: -1");
     th_assert_err(gdpr_review_list(ts.eng, 0, NULL, NULL), GDPR_EINVAL, "fn");
     th_assert_err(gdpr_review_list(NULL, 0, never_review, NULL), GDPR_EINVAL, "eng");
-    th_assert_err(gdpr_review_overdue(ts.eng, -1, never_review, NULL), GDPR_EINVAL, "as_of: -1");
-    th_assert_err(gdpr_review_overdue(ts.eng, 0, NULL, NULL), GDPR_EINVAL, "fn");
+    th_assert_err(gdpr_review_overdue(ts.eng, -2, never_review, NULL), GDPR_EINVAL, "as_of: -2");
+    th_assert_err(gdpr_review_overdue(ts.eng, GDPR_NOW, NULL, NULL), GDPR_EINVAL, "fn");
     th_assert_err(gdpr_review_decision_init(NULL, 1), GDPR_EINVAL, "d");
     th_assert_err(gdpr_review_decision_init(&d, 0), GDPR_EVERSION, "version: 0");
     th_ok(gdpr_review_decision_init(&d, GDPR_REVIEW_DECISION_VERSION));
@@ -1605,7 +1609,7 @@ START_TEST(bad_arguments)
     ck_assert_str_eq(before, after);
 
     /* A role without retention.anchor: refused and audited. */
-    th_assert_err(gdpr_subject_touch(ts.eng, &th_system, "subj-bad", 0), GDPR_EDENIED,
+    th_assert_err(gdpr_subject_touch(ts.eng, &th_system, "subj-bad", GDPR_NOW), GDPR_EDENIED,
                   "retention.anchor");
 }
 END_TEST
@@ -1617,8 +1621,8 @@ START_TEST(no_policy)
     gdpr_retention_info in;
 
     th_setup_bare(&bare);
-    th_assert_err(gdpr_retention_due(bare.eng, 0, never_item, NULL), GDPR_ESTATE, "policy");
-    th_assert_err(gdpr_retention_run(bare.eng, &th_system, 0, &rep), GDPR_ESTATE, "policy");
+    th_assert_err(gdpr_retention_due(bare.eng, GDPR_NOW, never_item, NULL), GDPR_ESTATE, "policy");
+    th_assert_err(gdpr_retention_run(bare.eng, &th_system, GDPR_NOW, &rep), GDPR_ESTATE, "policy");
     memset(&in, 0, sizeof in);
     in.version = 1;
     th_assert_err(gdpr_retention_record(bare.eng, 1, &in), GDPR_ESTATE, "policy");

@@ -734,7 +734,7 @@ START_TEST(safeguard_bad_input)
     sg.reference = longref;
     th_assert_err(gdpr_safeguard_add(ts.eng, &th_dpo, &sg, NULL), GDPR_EINVAL, "longer than");
     sg.reference = "BCR";
-    sg.valid_from = -1;
+    sg.valid_from = -2;
     th_assert_err(gdpr_safeguard_add(ts.eng, &th_dpo, &sg, NULL), GDPR_EINVAL, "sg.valid_from");
     sg.valid_from = day("2026-01-01");
     sg.valid_until = day("2025-01-01");
@@ -825,37 +825,38 @@ START_TEST(check_bad_input)
     memset(longtext, 'a', sizeof longtext - 1);
     longtext[sizeof longtext - 1] = '\0';
     th_fingerprint(&ts, before);
-    th_assert_err(gdpr_transfer_check(NULL, &th_agent, "s", "mailer-eu", 0, &d), GDPR_EINVAL,
+    th_assert_err(gdpr_transfer_check(NULL, &th_agent, "s", "mailer-eu", GDPR_NOW, &d), GDPR_EINVAL,
                   "eng");
-    th_assert_err(gdpr_transfer_check(ts.eng, NULL, "s", "mailer-eu", 0, &d), GDPR_EINVAL, "who");
-    th_assert_err(gdpr_transfer_check(ts.eng, &th_agent, NULL, "mailer-eu", 0, &d), GDPR_EINVAL,
-                  "subject: must not be NULL");
-    th_assert_err(gdpr_transfer_check(ts.eng, &th_agent, "", "mailer-eu", 0, &d), GDPR_EINVAL,
-                  "subject: must not be empty");
-    th_assert_err(gdpr_transfer_check(ts.eng, &th_agent, longtext, "mailer-eu", 0, &d), GDPR_EINVAL,
-                  "subject: longer than 256");
-    th_assert_err(gdpr_transfer_check(ts.eng, &th_agent, "\xff", "mailer-eu", 0, &d), GDPR_EINVAL,
-                  "subject: not valid UTF-8");
-    th_assert_err(gdpr_transfer_check(ts.eng, &th_agent, "s", NULL, 0, &d), GDPR_EINVAL,
+    th_assert_err(gdpr_transfer_check(ts.eng, NULL, "s", "mailer-eu", GDPR_NOW, &d), GDPR_EINVAL,
+                  "who");
+    th_assert_err(gdpr_transfer_check(ts.eng, &th_agent, NULL, "mailer-eu", GDPR_NOW, &d),
+                  GDPR_EINVAL, "subject: must not be NULL");
+    th_assert_err(gdpr_transfer_check(ts.eng, &th_agent, "", "mailer-eu", GDPR_NOW, &d),
+                  GDPR_EINVAL, "subject: must not be empty");
+    th_assert_err(gdpr_transfer_check(ts.eng, &th_agent, longtext, "mailer-eu", GDPR_NOW, &d),
+                  GDPR_EINVAL, "subject: longer than 256");
+    th_assert_err(gdpr_transfer_check(ts.eng, &th_agent, "\xff", "mailer-eu", GDPR_NOW, &d),
+                  GDPR_EINVAL, "subject: not valid UTF-8");
+    th_assert_err(gdpr_transfer_check(ts.eng, &th_agent, "s", NULL, GDPR_NOW, &d), GDPR_EINVAL,
                   "recipient");
-    th_assert_err(gdpr_transfer_check(ts.eng, &th_agent, "s", "", 0, &d), GDPR_EINVAL,
+    th_assert_err(gdpr_transfer_check(ts.eng, &th_agent, "s", "", GDPR_NOW, &d), GDPR_EINVAL,
                   "recipient: must not be empty");
-    th_assert_err(gdpr_transfer_check(ts.eng, &th_agent, "s", longtext, 0, &d), GDPR_EINVAL,
+    th_assert_err(gdpr_transfer_check(ts.eng, &th_agent, "s", longtext, GDPR_NOW, &d), GDPR_EINVAL,
                   "recipient: longer than");
-    th_assert_err(gdpr_transfer_check(ts.eng, &th_agent, "s", "\xff", 0, &d), GDPR_EINVAL,
+    th_assert_err(gdpr_transfer_check(ts.eng, &th_agent, "s", "\xff", GDPR_NOW, &d), GDPR_EINVAL,
                   "recipient: not valid UTF-8");
-    th_assert_err(gdpr_transfer_check(ts.eng, &th_agent, "s", "nobody", 0, &d), GDPR_EINVAL,
+    th_assert_err(gdpr_transfer_check(ts.eng, &th_agent, "s", "nobody", GDPR_NOW, &d), GDPR_EINVAL,
                   "recipient: 'nobody' is not a recipient of the policy");
-    th_assert_err(gdpr_transfer_check(ts.eng, &th_agent, "s", "mailer-eu", -1, &d), GDPR_EINVAL,
-                  "at: -1 is outside");
+    th_assert_err(gdpr_transfer_check(ts.eng, &th_agent, "s", "mailer-eu", -2, &d), GDPR_EINVAL,
+                  "at: -2 is outside");
     th_assert_err(gdpr_transfer_check(ts.eng, &th_agent, "s", "mailer-eu", CAL_MAX_TIME + 1, &d),
                   GDPR_EINVAL, "at:");
-    th_assert_err(gdpr_transfer_check(ts.eng, &th_agent, "s", "mailer-eu", 0, NULL), GDPR_EINVAL,
-                  "out");
+    th_assert_err(gdpr_transfer_check(ts.eng, &th_agent, "s", "mailer-eu", GDPR_NOW, NULL),
+                  GDPR_EINVAL, "out");
     /* Unknown and near-miss country codes in the policy: a clear error. */
-    th_assert_err(gdpr_transfer_check(ts.eng, &th_agent, "s", "xx-bad", 0, &d), GDPR_EINVAL,
+    th_assert_err(gdpr_transfer_check(ts.eng, &th_agent, "s", "xx-bad", GDPR_NOW, &d), GDPR_EINVAL,
                   "recipient 'xx-bad': country: 'XX' is not an assigned ISO 3166-1 alpha-2 code");
-    th_assert_err(gdpr_transfer_check(ts.eng, &th_agent, "s", "uk-bad", 0, &d), GDPR_EINVAL,
+    th_assert_err(gdpr_transfer_check(ts.eng, &th_agent, "s", "uk-bad", GDPR_NOW, &d), GDPR_EINVAL,
                   "the United Kingdom is 'GB'");
     th_assert_err(gdpr_transfer_check_v2(NULL, &th_agent, &req, &res), GDPR_EINVAL, "eng");
     th_assert_err(gdpr_transfer_check_v2(ts.eng, &th_agent, NULL, &res), GDPR_EINVAL, "req");
@@ -898,10 +899,10 @@ START_TEST(check_bad_input)
     th_fingerprint(&ts, after);
     ck_assert_str_eq(before, after);
     /* A role without "transfer.record" is refused, and that is audited. */
-    th_assert_err(gdpr_transfer_check(ts.eng, &nobody, "s", "mailer-eu", 0, &d), GDPR_EDENIED,
-                  "'intern' is not a role");
-    th_assert_err(gdpr_transfer_check(ts.eng, &system, "s", "mailer-eu", 0, &d), GDPR_EDENIED,
-                  "transfer.record");
+    th_assert_err(gdpr_transfer_check(ts.eng, &nobody, "s", "mailer-eu", GDPR_NOW, &d),
+                  GDPR_EDENIED, "'intern' is not a role");
+    th_assert_err(gdpr_transfer_check(ts.eng, &system, "s", "mailer-eu", GDPR_NOW, &d),
+                  GDPR_EDENIED, "transfer.record");
     th_assert_err(gdpr_transfer_record(ts.eng, &system, &req, &res), GDPR_EDENIED,
                   "transfer.record");
     th_fingerprint(&ts, after);
@@ -917,10 +918,10 @@ START_TEST(no_policy_no_check)
     gdpr_adequacy_entry e;
 
     th_setup_bare(&bare);
-    th_assert_err(gdpr_transfer_check(bare.eng, &th_dpo, "s", "mailer-eu", 0, &d), GDPR_ESTATE,
-                  "policy");
+    th_assert_err(gdpr_transfer_check(bare.eng, &th_dpo, "s", "mailer-eu", GDPR_NOW, &d),
+                  GDPR_ESTATE, "policy");
     /* The adequacy list needs no policy. */
-    th_ok(gdpr_adequacy_find(bare.eng, "DE", 0, &e));
+    th_ok(gdpr_adequacy_find(bare.eng, "DE", GDPR_NOW, &e));
     ck_assert_int_eq(e.mechanism, GDPR_TRANSFER_EEA);
     th_teardown(&bare);
 }
@@ -968,19 +969,19 @@ START_TEST(country_codes_are_not_normalised)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         th_assert_err(gdpr_adequacy_find(ts.eng, bad[i].code, day("2026-03-01"), &e), GDPR_EINVAL,
                       bad[i].fragment);
-    th_assert_err(gdpr_adequacy_find(ts.eng, NULL, 0, &e), GDPR_EINVAL, "country");
+    th_assert_err(gdpr_adequacy_find(ts.eng, NULL, GDPR_NOW, &e), GDPR_EINVAL, "country");
     th_assert_err(gdpr_adequacy_find(ts.eng, "US", -5, &e), GDPR_EINVAL, "at");
-    th_assert_err(gdpr_adequacy_find(ts.eng, "US", 0, NULL), GDPR_EINVAL, "out");
-    th_assert_err(gdpr_adequacy_find(NULL, "US", 0, &e), GDPR_EINVAL, "eng");
+    th_assert_err(gdpr_adequacy_find(ts.eng, "US", GDPR_NOW, NULL), GDPR_EINVAL, "out");
+    th_assert_err(gdpr_adequacy_find(NULL, "US", GDPR_NOW, &e), GDPR_EINVAL, "eng");
     /* The right ones. */
     th_ok(gdpr_adequacy_find(ts.eng, "US", day("2026-03-01"), &e));
     ck_assert_str_eq(e.id, "US-2023-1795");
     ck_assert_str_eq(e.scope, "certified");
     ck_assert_str_eq(e.framework, "EU-US Data Privacy Framework");
-    th_ok(gdpr_adequacy_find(ts.eng, "GR", 0, &e));
+    th_ok(gdpr_adequacy_find(ts.eng, "GR", GDPR_NOW, &e));
     ck_assert_int_eq(e.mechanism, GDPR_TRANSFER_EEA);
     ck_assert_str_eq(e.reference, "EU");
-    th_ok(gdpr_adequacy_find(ts.eng, "NO", 0, &e));
+    th_ok(gdpr_adequacy_find(ts.eng, "NO", GDPR_NOW, &e));
     ck_assert_str_eq(e.reference, "EEA Agreement");
     th_ok(gdpr_adequacy_find(ts.eng, "org:EPO", day("2026-03-01"), &e));
     ck_assert_str_eq(e.kind, "organisation");
@@ -1056,10 +1057,11 @@ START_TEST(shipped_list)
     memset(&seen, 0, sizeof seen);
     th_ok(gdpr_adequacy_foreach(ts.eng, day("2010-01-01"), collect_list, &seen));
     ck_assert_int_eq(seen.decisions, 7); /* CH, US SH, CA, AR, GG, IM, JE */
-    th_assert_err(gdpr_adequacy_foreach(ts.eng, 0, stop_list, NULL), GDPR_ECALLBACK, "stopped");
+    th_assert_err(gdpr_adequacy_foreach(ts.eng, GDPR_NOW, stop_list, NULL), GDPR_ECALLBACK,
+                  "stopped");
     th_assert_err(gdpr_adequacy_foreach(ts.eng, -2, collect_list, &seen), GDPR_EINVAL, "as_of");
-    th_assert_err(gdpr_adequacy_foreach(ts.eng, 0, NULL, NULL), GDPR_EINVAL, "fn");
-    th_assert_err(gdpr_adequacy_foreach(NULL, 0, collect_list, NULL), GDPR_EINVAL, "eng");
+    th_assert_err(gdpr_adequacy_foreach(ts.eng, GDPR_NOW, NULL, NULL), GDPR_EINVAL, "fn");
+    th_assert_err(gdpr_adequacy_foreach(NULL, GDPR_NOW, collect_list, NULL), GDPR_EINVAL, "eng");
     th_ok(gdpr_adequacy_version(ts.eng, updated, &version));
     ck_assert_str_eq(updated, "2026-11-23");
     ck_assert_int_eq(version, 0);

@@ -106,7 +106,7 @@ demo_step_retention(demo *d)
 
     /* A year on, LEAD-2002 opens a newsletter: activity moves its due time. */
     d->now += 365 * DAY;
-    DEMO_CHECK("gdpr_subject_touch", gdpr_subject_touch(d->eng, &d->agent, "LEAD-2002", 0));
+    DEMO_CHECK("gdpr_subject_touch", gdpr_subject_touch(d->eng, &d->agent, "LEAD-2002", GDPR_NOW));
     demo_say("a year later LEAD-2002 clicks a newsletter link: last activity recorded");
 
     /* Two years after the start: the nightly job. */

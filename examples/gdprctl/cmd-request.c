@@ -505,7 +505,7 @@ int
 ctl_cmd_request_overdue(ctl *c, int argc, char **argv)
 {
     list_state ls = {c->json, 0};
-    int64_t as_of = 0, soon = 0;
+    int64_t as_of = GDPR_NOW, soon = 0;
     int rc;
 
     for (int i = 0; i < argc; i += 2) {

@@ -215,7 +215,7 @@ ctl_cmd_retention_show(ctl *c, int argc, char **argv)
 int
 ctl_cmd_retention_touch(ctl *c, int argc, char **argv)
 {
-    int64_t at = 0;
+    int64_t at = GDPR_NOW;
     int rc;
 
     if (argc == 3 && strcmp(argv[1], "--at") == 0) {

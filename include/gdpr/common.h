@@ -17,10 +17,42 @@ extern "C" {
 #if defined(__GNUC__) || defined(__clang__)
 #define GDPR_API __attribute__((visibility("default")))
 #define GDPR_WARN_UNUSED __attribute__((warn_unused_result))
+#define GDPR_DEPRECATED(msg) __attribute__((deprecated(msg)))
 #else
 #define GDPR_API
 #define GDPR_WARN_UNUSED
+#define GDPR_DEPRECATED(msg)
 #endif
+
+/**
+ * @defgroup gdpr_time Times
+ * One rule for every call that takes a time (a parameter or a field of an
+ * input struct: `at`, `as_of`, `from`, `to`, `received_at`,
+ * `subject_told_at`, `collected`, `until`, `valid_from` ...):
+ *
+ * - a time is UTC seconds since 1970-01-01T00:00:00Z;
+ * - #GDPR_NOW means "the engine's clock" (gdpr_options.clock, or the wall
+ *   clock), read once when the call starts;
+ * - 0 is refused with GDPR_EINVAL and a message naming the field and
+ *   saying "use GDPR_NOW for the engine's clock": passing 0 would
+ *   otherwise silently mean 1970;
+ * - each call's own range rules (not negative, not in the future, not
+ *   after 9999-12-31 ...) then apply to the resolved time.
+ *
+ * Exceptions, documented on their fields: a field where 0 means "none"
+ * rather than a moment (gdpr_consent.expires "no expiry",
+ * gdpr_source_item.collected "unknown", gdpr_safeguard.valid_until
+ * "open-ended", gdpr_review_decision.keep_until with an erase verdict)
+ * keeps that meaning. A deadline that must lie after now
+ * (gdpr_hold.until, gdpr_review_decision.keep_until with a keep verdict)
+ * refuses both 0 and #GDPR_NOW by its own rule. gdpr_now() reads the clock.
+ * @{
+ */
+
+/** A time argument meaning "now by the engine's clock" (see above). */
+#define GDPR_NOW ((int64_t)-1)
+
+/** @} */
 
 /**
  * Return codes. Every call returns GDPR_OK (0) or one of these negative
@@ -191,6 +223,15 @@ GDPR_API int gdpr_rollback(gdpr_engine *eng);
  */
 GDPR_API int gdpr_rekey(gdpr_engine *eng, const gdpr_actor *who, const unsigned char *new_key,
                         size_t new_key_len, const char *new_passphrase) GDPR_WARN_UNUSED;
+
+/**
+ * The engine's clock: gdpr_options.clock if the engine was opened with one,
+ * else the wall clock, in UTC seconds. It is the time #GDPR_NOW stands for.
+ * @param[out] out  set on success.
+ * @return GDPR_OK; GDPR_EINVAL (eng or out NULL).
+ * @since 0.2
+ */
+GDPR_API int gdpr_now(gdpr_engine *eng, int64_t *out);
 
 #ifdef __cplusplus
 }

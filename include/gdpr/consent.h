@@ -117,10 +117,10 @@ GDPR_API int gdpr_consent_withdraw(gdpr_engine *eng, const gdpr_actor *who, cons
  * error: *granted_out = 0, and nothing is created. Read-only, not audited.
  * Answered from the current-state table (history only for an `at` before
  * the latest change).
- * @param at  UTC seconds, >= 0.
+ * @param at  UTC seconds, or GDPR_NOW for the engine's clock (0 is refused).
  * @param[out] granted_out  1 or 0.
- * @return GDPR_OK; GDPR_EINVAL (bad text, `at` negative, purpose not in
- *         the policy); GDPR_ESTATE (no policy); GDPR_ESTORAGE.
+ * @return GDPR_OK; GDPR_EINVAL (bad text, `at` 0 or negative, purpose not
+ *         in the policy); GDPR_ESTATE (no policy); GDPR_ESTORAGE.
  * @since 0.1
  */
 GDPR_API int gdpr_consent_check(gdpr_engine *eng, const char *subject, const char *purpose,
@@ -211,8 +211,9 @@ GDPR_API const char *gdpr_why_name(int code);
  * dates the consent. An unknown subject is not an error. Read-only.
  * @param[out] allowed_out  1 or 0.
  * @param[out] why_out      the code and text; may be NULL.
- * @return GDPR_OK; GDPR_EINVAL (bad text, `at` negative, purpose not in
- *         the policy); GDPR_ESTATE; GDPR_ESTORAGE.
+ * @param at  UTC seconds, or GDPR_NOW for the engine's clock (0 is refused).
+ * @return GDPR_OK; GDPR_EINVAL (bad text, `at` 0 or negative, purpose not
+ *         in the policy); GDPR_ESTATE; GDPR_ESTORAGE.
  * @since 0.1
  */
 GDPR_API int gdpr_may_process(gdpr_engine *eng, const char *subject, const char *purpose,

@@ -22,8 +22,10 @@ extern "C" {
  *
  * The first policy of a new store may be loaded by any actor (there are no
  * roles yet); after that the actor needs permission "policy.load".
- * @return GDPR_OK; GDPR_EINVAL, GDPR_EDENIED, GDPR_ESTORAGE (file unreadable
- *         or store failure), GDPR_ENOMEM.
+ * @return GDPR_OK; GDPR_EINVAL (bad document, or a path too long);
+ *         GDPR_ENOTFOUND (no file at `path`); GDPR_EDENIED; GDPR_ESTORAGE
+ *         (the file exists but cannot be read, or a store failure);
+ *         GDPR_ENOMEM.
  * @since 0.1
  */
 GDPR_API int gdpr_policy_load(gdpr_engine *eng, const gdpr_actor *who,

@@ -109,7 +109,8 @@ typedef struct {
     const char *subject;   /**< the host's id of the subject, or NULL */
     const char *id_kind;   /**< identifier kind ("email", "phone", "account" ...) */
     const char *id_value;  /**< identifier value as the requester gave it (sealed) */
-    int64_t received_at;   /**< UTC seconds; 0: now. Not in the future, not before
+    int64_t received_at;   /**< UTC seconds or GDPR_NOW (the default); 0 is refused.
+                                Not in the future, not before
                                 2018-05-25 (when the GDPR began to apply) */
     const char *channel;   /**< how it came: "phone", "email", "web", "post" ...
                                 (a word, not personal data) */
@@ -121,7 +122,8 @@ typedef struct {
 
 #define GDPR_REQUEST_INTAKE_INIT                                                                   \
     {                                                                                              \
-        GDPR_REQUEST_INTAKE_VERSION, (gdpr_request_type)0, NULL, NULL, NULL, 0, NULL, NULL, 0, 0   \
+        GDPR_REQUEST_INTAKE_VERSION, (gdpr_request_type)0, NULL, NULL, NULL, GDPR_NOW, NULL, NULL, \
+            0, 0                                                                                   \
     }
 
 /**
@@ -178,7 +180,7 @@ GDPR_API int gdpr_request_verify(gdpr_engine *eng, const gdpr_actor *who, int64_
 /**
  * Extend the deadline once by `months` (1 or 2) further months (Art.
  * 12(3)), with a `reason` (sealed), recording when the subject was told
- * (`subject_told_at`, which must fall within the first month and not in
+ * (`subject_told_at`, or GDPR_NOW; it must fall within the first month and not in
  * the future). Only before the first due date passes. The new due date is
  * 1 + months months from receipt under the same rules. Needs
  * "request.manage". Audited.
@@ -393,7 +395,8 @@ GDPR_API int gdpr_request_list(gdpr_engine *eng, const char *subject, gdpr_reque
 /**
  * Open and in-progress requests overdue at `as_of` (due <= as_of), oldest
  * due date first. Cost is proportional to the number listed (an index on
- * the due time of open requests only). `as_of` 0: now. Read-only.
+ * the due time of open requests only). `as_of` GDPR_NOW: now (0 is
+ * refused). Read-only.
  * @return GDPR_OK; GDPR_EINVAL (as_of before 2018-05-25 or after 9999);
  *         GDPR_ECALLBACK; GDPR_ESTORAGE.
  * @since 0.1
@@ -403,6 +406,7 @@ GDPR_API int gdpr_request_overdue(gdpr_engine *eng, int64_t as_of, gdpr_request_
 /**
  * Open and in-progress requests falling due after `as_of` and at most
  * `within_seconds` later, soonest first; cost as gdpr_request_overdue().
+ * `as_of` GDPR_NOW: now (0 is refused).
  * @return GDPR_OK; GDPR_EINVAL (as_of; within_seconds not 1..366 days);
  *         GDPR_ECALLBACK; GDPR_ESTORAGE.
  * @since 0.1
@@ -484,7 +488,8 @@ typedef struct {
 GDPR_API int gdpr_request_kpi_report_init(gdpr_request_kpi_report *kpis, unsigned int version);
 
 /**
- * Compute the KPIs of requests received in [from, to) as of now. Cost is
+ * Compute the KPIs of requests received in [from, to) as of now (either
+ * bound may be GDPR_NOW; 0 is refused, see common.h). Cost is
  * proportional to the days in the window (per-day counters kept as
  * requests change), not to the number of requests. Read-only.
  * @param[out] out  caller's struct with `version` set (gdpr_request_kpi_report_init()).

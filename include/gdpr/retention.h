@@ -49,7 +49,7 @@ GDPR_API const char *gdpr_retention_action_name(int action);
 /* --- anchors ------------------------------------------------------------ */
 
 /**
- * Record activity of `subject` at `at` (0: now): the anchor of rules with
+ * Record activity of `subject` at `at` (GDPR_NOW: now; 0 is refused): the anchor of rules with
  * "anchor": "last_activity" for every purpose. The last activity only moves
  * forward (an earlier `at` than the one stored changes nothing but is still
  * audited). Due times of the subject's records that depend on it are
@@ -65,7 +65,7 @@ GDPR_API int gdpr_subject_touch(gdpr_engine *eng, const gdpr_actor *who, const c
                                 int64_t at) GDPR_WARN_UNUSED;
 
 /**
- * Record the end of the subject's contract at `at` (0: now; a date in the
+ * Record the end of the subject's contract at `at` (GDPR_NOW: now; a date in the
  * future is allowed when the end is known in advance): the anchor of rules
  * with "anchor": "contract_end", for every purpose. Setting it again
  * replaces it (a correction may move it earlier). Same as
@@ -88,7 +88,8 @@ GDPR_API int gdpr_contract_end(gdpr_engine *eng, const gdpr_actor *who, const ch
  * are replaced. Consent withdrawal is also set by gdpr_consent_withdraw()
  * and cleared by a new grant; request closed by closing a request.
  * Needs permission "retention.anchor"; audited.
- * @param at  UTC seconds, 0: now; last activity may not lie in the future.
+ * @param at  UTC seconds or GDPR_NOW (0 is refused); last activity may not
+ *            lie in the future.
  * @return GDPR_OK; GDPR_EINVAL (anchor out of range or collection, purpose
  *         not in the policy, bad subject or time); GDPR_ENOTFOUND (no such
  *         subject); GDPR_EDENIED; GDPR_ESTATE; GDPR_ESTORAGE.
@@ -181,7 +182,8 @@ typedef int (*gdpr_retention_fn)(const gdpr_retention_item *item, void *ctx);
  * cost follows the number of due records, not the size of the store.
  * Records with an open review task are not due again until it is decided.
  * Read-only; no permission (no personal data is shown).
- * @return GDPR_OK; GDPR_EINVAL (fn NULL; as_of negative or after
+ * `as_of` may be GDPR_NOW (0 is refused, see common.h).
+ * @return GDPR_OK; GDPR_EINVAL (fn NULL; as_of 0, negative or after
  *         9999-12-31); GDPR_ESTATE (no policy); GDPR_ECALLBACK (fn stopped);
  *         GDPR_ESTORAGE.
  * Thread notes: fn runs under the engine lock; it may call the library.
@@ -261,7 +263,8 @@ GDPR_API int gdpr_retention_run(gdpr_engine *eng, const gdpr_actor *who, int64_t
  * are checkpointed so freed pages (zeroed by secure_delete) reach the files.
  * @param[out] report_out  counts of this call (also filled on failure,
  *                         with what was committed); may be NULL.
- * @return GDPR_OK; GDPR_EINVAL (as_of negative, after 9999-12-31, or,
+ * `as_of` may be GDPR_NOW (0 is refused, see common.h).
+ * @return GDPR_OK; GDPR_EINVAL (as_of 0, negative, after 9999-12-31, or,
  *         unless dry, later than now: records are never acted on before
  *         they fall due; bad actor; opts.batch over
  *         GDPR_RETENTION_BATCH_MAX; opts.dry_run not 0 or 1);
@@ -353,7 +356,8 @@ GDPR_API int gdpr_review_list(gdpr_engine *eng, gdpr_review_status status, gdpr_
 
 /**
  * Hand open review tasks whose deadline has passed at `as_of` (deadline <=
- * as_of) to fn, the longest overdue first. Read-only; no permission.
+ * as_of) to fn, the longest overdue first. `as_of` may be GDPR_NOW (0 is
+ * refused). Read-only; no permission.
  * @return as gdpr_review_list(); GDPR_EINVAL for as_of out of range.
  * @since 0.1
  */

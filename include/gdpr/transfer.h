@@ -86,7 +86,8 @@ typedef struct {
  * consent ledger is asked only when a derogation is the last resort.
  * Needs permission "transfer.record". `subject` need not exist (then it has
  * no consent on record).
- * @param at   UTC seconds, 0 .. 9999-12-31T23:59:59Z: the law as it stood then.
+ * @param at   UTC seconds up to 9999-12-31T23:59:59Z, or GDPR_NOW: the law as
+ *             it stood then (0 is refused, see common.h).
  * @param[out] out  the decision; filled whenever GDPR_OK is returned.
  * @return GDPR_OK (also when the transfer is refused: see out->allowed);
  *         GDPR_EINVAL (bad argument, recipient not in the policy, recipient
@@ -113,7 +114,8 @@ typedef struct {
     unsigned int version;          /**< GDPR_TRANSFER_REQUEST_VERSION */
     const char *subject;           /**< the host's id of the data subject */
     const char *recipient;         /**< a recipient id of the policy */
-    int64_t at;                    /**< time of the transfer, UTC seconds */
+    int64_t at;                    /**< time of the transfer, UTC seconds, or GDPR_NOW
+                                        (the default); 0 is refused */
     const char *purpose;           /**< optional: a purpose of the policy */
     const char *const *categories; /**< optional: category ids of the policy */
     size_t n_categories;           /**< entries in `categories` */
@@ -121,7 +123,7 @@ typedef struct {
 
 #define GDPR_TRANSFER_REQUEST_INIT                                                                 \
     {                                                                                              \
-        GDPR_TRANSFER_REQUEST_VERSION, NULL, NULL, 0, NULL, NULL, 0                                \
+        GDPR_TRANSFER_REQUEST_VERSION, NULL, NULL, GDPR_NOW, NULL, NULL, 0                         \
     }
 
 /**
@@ -232,13 +234,14 @@ typedef struct {
     int type;              /**< GDPR_TRANSFER_SCC .. GDPR_TRANSFER_ADHOC */
     int module;            /**< SCC module 1-4 (Decision (EU) 2021/914); 0 for other types */
     const char *reference; /**< "SCC 2021/914 module 2, signed 2026-02-01"; no personal data */
-    int64_t valid_from;    /**< first second in force (UTC) */
+    int64_t valid_from;    /**< first second in force (UTC), or GDPR_NOW (the
+                                default); 0 is refused */
     int64_t valid_until;   /**< last second in force; 0: open-ended */
 } gdpr_safeguard;
 
 #define GDPR_SAFEGUARD_INIT                                                                        \
     {                                                                                              \
-        GDPR_SAFEGUARD_VERSION, NULL, 0, 0, NULL, 0, 0                                             \
+        GDPR_SAFEGUARD_VERSION, NULL, 0, 0, NULL, GDPR_NOW, 0                                      \
     }
 
 /**
@@ -323,7 +326,7 @@ typedef int (*gdpr_adequacy_fn)(const gdpr_adequacy_entry *entry, void *ctx);
 /**
  * Walk the adequacy list in force: the EEA members, then the decisions in
  * file order; with `as_of` other than GDPR_ADEQUACY_ALL only the decisions
- * in force at that instant. Read-only.
+ * in force at that instant (GDPR_NOW: now; 0 is refused). Read-only.
  * @return GDPR_OK; GDPR_EINVAL (fn NULL, as_of out of range);
  *         GDPR_ECALLBACK; GDPR_ECORRUPT (a stored list fails to parse);
  *         GDPR_ESTORAGE.
@@ -332,7 +335,8 @@ typedef int (*gdpr_adequacy_fn)(const gdpr_adequacy_entry *entry, void *ctx);
 GDPR_API int gdpr_adequacy_foreach(gdpr_engine *eng, int64_t as_of, gdpr_adequacy_fn fn, void *ctx);
 
 /**
- * What the list says about one country code at `at`: the EEA entry, or
+ * What the list says about one country code at `at` (GDPR_NOW: now; 0 is
+ * refused): the EEA entry, or
  * the adequacy decision in force (the newest, where two overlap).
  * Codes are never normalised: "us", " US" or "UK" are refused (the message
  * says which code is meant, e.g. GB for "UK", GR for "EL").

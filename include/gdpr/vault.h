@@ -42,12 +42,13 @@ typedef struct {
     const char *source;   /**< optional: where the value came from when not from
                                the subject (Art. 15(1)(g)), e.g. "partner:acme";
                                NULL: collected from the subject. Not personal data. */
-    int64_t collected;    /**< collection time (UTC seconds); 0: now */
+    int64_t collected;    /**< collection time (UTC seconds) or GDPR_NOW (the
+                               default); 0 is refused (see common.h, Times) */
 } gdpr_vault_item;
 
 #define GDPR_VAULT_ITEM_INIT                                                                       \
     {                                                                                              \
-        GDPR_VAULT_ITEM_VERSION, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0                          \
+        GDPR_VAULT_ITEM_VERSION, NULL, NULL, NULL, NULL, 0, NULL, NULL, GDPR_NOW                   \
     }
 
 /**
@@ -80,7 +81,7 @@ GDPR_API int gdpr_vault_put(gdpr_engine *eng, const gdpr_actor *who, const char 
  * never the value).
  * @param[out] record_out  the new record's id; may be NULL.
  * @return as gdpr_vault_put(); also GDPR_EVERSION (item version unknown),
- *         GDPR_EINVAL (collected negative or after 9999-12-31).
+ *         GDPR_EINVAL (collected 0, negative or after 9999-12-31).
  * @since 0.1
  */
 GDPR_API int gdpr_vault_put_item(gdpr_engine *eng, const gdpr_actor *who,

@@ -6,6 +6,7 @@
  * the subject's key with the event id in the AAD.
  * SPDX-License-Identifier: MIT
  */
+#include "clock.h"
 #include "consent_internal.h"
 
 #include <stdarg.h>
@@ -514,7 +515,9 @@ gdpr_consent_check(gdpr_engine *eng, const char *subject, const char *purpose, i
     if (gdpr_engine__check_given(eng, granted_out != NULL, "granted_out") != GDPR_OK)
         return GDPR_EINVAL;
     *granted_out = 0;
-    rc = gdpr_consent__check_question(subject, purpose, at);
+    rc = gdpr_clock__arg(eng, "at", &at);
+    if (rc == GDPR_OK)
+        rc = gdpr_consent__check_question(subject, purpose, at);
     if (rc != GDPR_OK)
         return rc;
     gdpr_engine__lock(eng);

@@ -4,6 +4,7 @@
  * disclosure made is logged for the subject's export (Art. 15(1)(c)).
  * SPDX-License-Identifier: MIT
  */
+#include "clock.h"
 #include "consent_internal.h"
 
 #include <stdio.h>
@@ -72,6 +73,8 @@ gdpr_disclosure_check(gdpr_engine *eng, const char *subject, const char *recipie
     rc = gdpr_consent__answer_start(eng, allowed_out, why_out);
     if (rc == GDPR_OK)
         rc = check_args(subject, recipient, purpose);
+    if (rc == GDPR_OK)
+        rc = gdpr_clock__arg(eng, "at", &at);
     if (rc == GDPR_OK)
         rc = gdpr_consent__check_time("at", at);
     if (rc != GDPR_OK)

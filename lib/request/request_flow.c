@@ -6,6 +6,7 @@
  * history event and an audit event in one transaction.
  * SPDX-License-Identifier: MIT
  */
+#include "clock.h"
 #include "request_internal.h"
 
 #include <stdio.h>
@@ -176,6 +177,8 @@ gdpr_request_extend(gdpr_engine *eng, const gdpr_actor *who, int64_t request, in
     extend_arg a = {months, reason, subject_told_at};
     int rc = gdpr_request__check_call(eng, who, request);
 
+    if (rc == GDPR_OK)
+        rc = gdpr_clock__arg(eng, "subject_told_at", &subject_told_at);
     if (rc != GDPR_OK)
         return rc;
     if (months < 1 || months > 2)
@@ -199,6 +202,7 @@ gdpr_request_extend(gdpr_engine *eng, const gdpr_actor *who, int64_t request, in
                            (long long)subject_told_at);
     if (rc != GDPR_OK)
         return rc;
+    a.told_at = subject_told_at;
     return gdpr_request__run(eng, who, request, extend_step, &a);
 }
 

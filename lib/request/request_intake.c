@@ -4,6 +4,7 @@
  * its subject later.
  * SPDX-License-Identifier: MIT
  */
+#include "clock.h"
 #include "request_internal.h"
 
 #include <stdio.h>
@@ -27,6 +28,7 @@ gdpr_request_intake_init(gdpr_request_intake *in, unsigned int version)
                              version, GDPR_REQUEST_INTAKE_VERSION);
     memset(in, 0, sizeof *in);
     in->version = version;
+    in->received_at = GDPR_NOW;
     return GDPR_OK;
 }
 
@@ -231,11 +233,17 @@ GDPR_API int
 gdpr_request_open(gdpr_engine *eng, const gdpr_actor *who, const gdpr_request_intake *in,
                   int64_t *request_out)
 {
+    gdpr_request_intake copy;
     int rc;
 
     if (request_out)
         *request_out = 0;
     rc = gdpr_engine__enter(eng, who);
+    if (rc == GDPR_OK && in != NULL && in->version == GDPR_REQUEST_INTAKE_VERSION) {
+        copy = *in;
+        in = &copy;
+        rc = gdpr_clock__arg(eng, "in.received_at", &copy.received_at);
+    }
     if (rc == GDPR_OK)
         rc = check_intake(in, gdpr_engine__now(eng));
     if (rc != GDPR_OK)

@@ -5,6 +5,7 @@
  * at the window's edges).
  * SPDX-License-Identifier: MIT
  */
+#include "clock.h"
 #include "request_internal.h"
 
 #include <limits.h>
@@ -42,17 +43,20 @@ list_due(gdpr_engine *eng, int64_t after, int64_t until, gdpr_request_fn fn, voi
 
 /* The arguments gdpr_request_overdue and gdpr_request_due_soon share. */
 static int
-check_due_args(gdpr_engine *eng, int fn_given, int64_t as_of)
+check_due_args(gdpr_engine *eng, int fn_given, int64_t *as_of)
 {
+    int rc;
+
     if (gdpr_engine__check_given(eng, fn_given, "fn") != GDPR_OK)
         return GDPR_EINVAL;
-    return gdpr_request__check_time("as_of", as_of);
+    rc = gdpr_clock__arg(eng, "as_of", as_of);
+    return rc == GDPR_OK ? gdpr_request__check_time("as_of", *as_of) : rc;
 }
 
 GDPR_API int
 gdpr_request_overdue(gdpr_engine *eng, int64_t as_of, gdpr_request_fn fn, void *ctx)
 {
-    int rc = check_due_args(eng, fn != NULL, as_of);
+    int rc = check_due_args(eng, fn != NULL, &as_of);
 
     if (rc != GDPR_OK)
         return rc;
@@ -65,7 +69,7 @@ GDPR_API int
 gdpr_request_due_soon(gdpr_engine *eng, int64_t as_of, int64_t within_seconds, gdpr_request_fn fn,
                       void *ctx)
 {
-    int rc = check_due_args(eng, fn != NULL, as_of);
+    int rc = check_due_args(eng, fn != NULL, &as_of);
 
     if (rc != GDPR_OK)
         return rc;
@@ -296,7 +300,11 @@ gdpr_request_kpis(gdpr_engine *eng, int64_t from, int64_t to, gdpr_request_kpi_r
                              "out.version: %u is not a known KPI version (1..%u); use "
                              "gdpr_request_kpi_report_init()",
                              out->version, GDPR_REQUEST_KPI_REPORT_VERSION);
-    rc = check_window(from, to);
+    rc = gdpr_clock__arg(eng, "from", &from);
+    if (rc == GDPR_OK)
+        rc = gdpr_clock__arg(eng, "to", &to);
+    if (rc == GDPR_OK)
+        rc = check_window(from, to);
     if (rc != GDPR_OK)
         return rc;
     gdpr_engine__lock(eng);
@@ -395,7 +403,11 @@ gdpr_request_kpis_json(gdpr_engine *eng, int64_t from, int64_t to, char **json_o
     if (gdpr_engine__check_given(eng, json_out != NULL, "json_out") != GDPR_OK)
         return GDPR_EINVAL;
     *json_out = NULL;
-    rc = check_window(from, to);
+    rc = gdpr_clock__arg(eng, "from", &from);
+    if (rc == GDPR_OK)
+        rc = gdpr_clock__arg(eng, "to", &to);
+    if (rc == GDPR_OK)
+        rc = check_window(from, to);
     if (rc != GDPR_OK)
         return rc;
     k = calloc(1, sizeof *k);

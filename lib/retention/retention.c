@@ -4,6 +4,7 @@
  * Reviews themselves are lib/review.c. See docs/retention.md.
  * SPDX-License-Identifier: MIT
  */
+#include "clock.h"
 #include "retention_internal.h"
 
 #include <stdio.h>
@@ -49,12 +50,15 @@ gdpr_retention__check_time(const char *field, int64_t t)
 }
 
 int
-gdpr_retention__check_walk(gdpr_engine *eng, int fn_given, int64_t as_of)
+gdpr_retention__check_walk(gdpr_engine *eng, int fn_given, int64_t *as_of)
 {
+    int rc;
+
     gdpr__err_clear();
     if (gdpr_engine__check_given(eng, fn_given, "fn") != GDPR_OK)
         return GDPR_EINVAL;
-    return gdpr_retention__check_time("as_of", as_of);
+    rc = gdpr_clock__arg(eng, "as_of", as_of);
+    return rc == GDPR_OK ? gdpr_retention__check_time("as_of", *as_of) : rc;
 }
 
 int
@@ -141,6 +145,8 @@ gdpr_retention_anchor_set(gdpr_engine *eng, const gdpr_actor *who, const char *s
 {
     int rc = check_anchor_args(eng, who, subject, anchor, purpose);
 
+    if (rc == GDPR_OK)
+        rc = gdpr_clock__arg(eng, "at", &at);
     if (rc == GDPR_OK)
         rc = gdpr_retention__check_time("at", at);
     if (rc != GDPR_OK)
@@ -315,7 +321,7 @@ gdpr_retention_due(gdpr_engine *eng, int64_t as_of, gdpr_retention_fn fn, void *
     due_ctx d;
     int rc;
 
-    rc = gdpr_retention__check_walk(eng, fn != NULL, as_of);
+    rc = gdpr_retention__check_walk(eng, fn != NULL, &as_of);
     if (rc != GDPR_OK)
         return rc;
     gdpr_engine__lock(eng);
@@ -673,14 +679,16 @@ run_batch(run_state *rs, int *done_out)
 }
 
 static int
-check_run_args(gdpr_engine *eng, const gdpr_actor *who, int64_t as_of,
+check_run_args(gdpr_engine *eng, const gdpr_actor *who, int64_t *as_of,
                const gdpr_retention_options *opts)
 {
     int rc;
 
     rc = gdpr_engine__enter(eng, who);
     if (rc == GDPR_OK)
-        rc = gdpr_retention__check_time("as_of", as_of);
+        rc = gdpr_clock__arg(eng, "as_of", as_of);
+    if (rc == GDPR_OK)
+        rc = gdpr_retention__check_time("as_of", *as_of);
     if (rc != GDPR_OK || opts == NULL)
         return rc;
     if (opts->version == 0 || opts->version > GDPR_RETENTION_OPTIONS_VERSION)
@@ -757,7 +765,7 @@ gdpr_retention_run_ex(gdpr_engine *eng, const gdpr_actor *who, int64_t as_of,
     gdpr__err_clear();
     if (report_out)
         memset(report_out, 0, sizeof *report_out);
-    rc = check_run_args(eng, who, as_of, opts);
+    rc = check_run_args(eng, who, &as_of, opts);
     if (rc != GDPR_OK)
         return rc;
     memset(&rs, 0, sizeof rs);

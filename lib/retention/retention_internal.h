@@ -15,7 +15,7 @@ int gdpr_retention__check_time(const char *field, int64_t t);
 
 /* The opening checks of a walk up to as_of: an engine, a callback
  * (`fn_given`), a valid as_of. Clears the message first. */
-int gdpr_retention__check_walk(gdpr_engine *eng, int fn_given, int64_t as_of);
+int gdpr_retention__check_walk(gdpr_engine *eng, int fn_given, int64_t *as_of);
 
 /* The checks of an *_init(p, version) call: `p` (named `arg`) given and
  * 1 <= version <= max, else a message naming the `what` version. Clears the

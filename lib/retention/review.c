@@ -105,7 +105,7 @@ gdpr_review_overdue(gdpr_engine *eng, int64_t as_of, gdpr_review_fn fn, void *ct
     list_ctx l = {fn, ctx};
     int rc;
 
-    rc = gdpr_retention__check_walk(eng, fn != NULL, as_of);
+    rc = gdpr_retention__check_walk(eng, fn != NULL, &as_of);
     if (rc != GDPR_OK)
         return rc;
     gdpr_engine__lock(eng);
@@ -197,6 +197,9 @@ check_decision(const gdpr_review_decision *d)
     if (d->version == 0 || d->version > GDPR_REVIEW_DECISION_VERSION)
         return gdpr__err_set(GDPR_EVERSION, "d.version: %u is not a known decision version (1..%u)",
                              d->version, GDPR_REVIEW_DECISION_VERSION);
+    if (d->verdict == GDPR_REVIEW_KEEP && d->keep_until == 0)
+        return gdpr__err_set(GDPR_EINVAL, "d.keep_until: 0 is not accepted as a time (it would "
+                                          "mean 1970-01-01); give a time after now");
     if (d->verdict == GDPR_REVIEW_KEEP) {
         int rc = gdpr_retention__check_time("d.keep_until", d->keep_until);
         return rc == GDPR_OK ? check_justification(d->justification, 1) : rc;

@@ -6,6 +6,7 @@
  * stored so that it survives a restart. Sources: docs/transfers-sources.md.
  * SPDX-License-Identifier: MIT
  */
+#include "clock.h"
 #include "adequacy.h"
 
 #include <errno.h>
@@ -866,6 +867,8 @@ gdpr_adequacy_foreach(gdpr_engine *eng, int64_t as_of, gdpr_adequacy_fn fn, void
 
     if (gdpr_engine__check_given(eng, fn != NULL, "fn") != GDPR_OK)
         return GDPR_EINVAL;
+    if (as_of != GDPR_ADEQUACY_ALL && (rc = gdpr_clock__arg(eng, "as_of", &as_of)) != GDPR_OK)
+        return rc;
     if (as_of != GDPR_ADEQUACY_ALL &&
         (rc = gdpr_transfer__check_instant("as_of", as_of)) != GDPR_OK)
         return rc;
@@ -903,6 +906,8 @@ gdpr_adequacy_find(gdpr_engine *eng, const char *country, int64_t at, gdpr_adequ
     if (gdpr_engine__check_given(eng, out != NULL, "out") != GDPR_OK)
         return GDPR_EINVAL;
     rc = gdpr_adequacy__check_code("country", country);
+    if (rc == GDPR_OK)
+        rc = gdpr_clock__arg(eng, "at", &at);
     if (rc == GDPR_OK)
         rc = gdpr_transfer__check_instant("at", at);
     if (rc != GDPR_OK)

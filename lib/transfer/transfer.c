@@ -6,6 +6,7 @@
  * then it asks the consent ledger. See docs/transfers.md.
  * SPDX-License-Identifier: MIT
  */
+#include "clock.h"
 #include "adequacy.h"
 
 #include <stdarg.h>
@@ -921,6 +922,7 @@ gdpr_transfer_request_init(gdpr_transfer_request *req, unsigned int version)
                              version, GDPR_TRANSFER_REQUEST_VERSION);
     memset(req, 0, sizeof *req);
     req->version = version;
+    req->at = GDPR_NOW;
     return GDPR_OK;
 }
 
@@ -943,8 +945,16 @@ GDPR_API int
 gdpr_transfer_check_v2(gdpr_engine *eng, const gdpr_actor *who, const gdpr_transfer_request *req,
                        gdpr_transfer_result *out)
 {
-    int rc = check_call(eng, who, req, out);
+    gdpr_transfer_request copy;
+    int rc = GDPR_OK;
 
+    if (eng != NULL && req != NULL && req->version == GDPR_TRANSFER_REQUEST_VERSION) {
+        copy = *req;
+        req = &copy;
+        rc = gdpr_clock__arg(eng, "req.at", &copy.at);
+    }
+    if (rc == GDPR_OK)
+        rc = check_call(eng, who, req, out);
     if (rc != GDPR_OK)
         return rc;
     gdpr_engine__lock(eng);
@@ -967,6 +977,8 @@ gdpr_transfer_check(gdpr_engine *eng, const gdpr_actor *who, const char *subject
         rc = gdpr_text__check("subject", subject, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
         rc = gdpr_text__check("recipient", recipient, GDPR_NAME_MAX);
+    if (rc == GDPR_OK)
+        rc = gdpr_clock__arg(eng, "at", &at);
     if (rc == GDPR_OK)
         rc = gdpr_transfer__check_instant("at", at);
     if (rc != GDPR_OK)
@@ -1065,8 +1077,16 @@ GDPR_API int
 gdpr_transfer_record(gdpr_engine *eng, const gdpr_actor *who, const gdpr_transfer_request *req,
                      gdpr_transfer_result *out)
 {
-    int rc = check_call(eng, who, req, out);
+    gdpr_transfer_request copy;
+    int rc = GDPR_OK;
 
+    if (eng != NULL && req != NULL && req->version == GDPR_TRANSFER_REQUEST_VERSION) {
+        copy = *req;
+        req = &copy;
+        rc = gdpr_clock__arg(eng, "req.at", &copy.at);
+    }
+    if (rc == GDPR_OK)
+        rc = check_call(eng, who, req, out);
     if (rc != GDPR_OK)
         return rc;
     out->event = 0;
@@ -1231,7 +1251,14 @@ gdpr_safeguard_add(gdpr_engine *eng, const gdpr_actor *who, const gdpr_safeguard
 
     if (id_out)
         *id_out = 0;
+    gdpr_safeguard copy;
+
     rc = gdpr_engine__enter(eng, who);
+    if (rc == GDPR_OK && sg != NULL && sg->version == GDPR_SAFEGUARD_VERSION) {
+        copy = *sg;
+        sg = &copy;
+        rc = gdpr_clock__arg(eng, "sg.valid_from", &copy.valid_from);
+    }
     if (rc == GDPR_OK)
         rc = check_safeguard(sg);
     if (rc != GDPR_OK)

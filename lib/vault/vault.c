@@ -4,6 +4,7 @@
  * iteration by subject.
  * SPDX-License-Identifier: MIT
  */
+#include "clock.h"
 #include "engine.h"
 
 #include <stdio.h>
@@ -99,6 +100,7 @@ gdpr_vault_item_init(gdpr_vault_item *item, unsigned int version)
                              version, GDPR_VAULT_ITEM_VERSION);
     memset(item, 0, sizeof *item);
     item->version = version;
+    item->collected = GDPR_NOW;
     return GDPR_OK;
 }
 
@@ -182,12 +184,18 @@ GDPR_API int
 gdpr_vault_put_item(gdpr_engine *eng, const gdpr_actor *who, const gdpr_vault_item *item,
                     int64_t *record_out)
 {
+    gdpr_vault_item copy;
     int64_t id = 0;
     int rc;
 
     if (record_out)
         *record_out = 0;
     rc = gdpr_engine__enter(eng, who);
+    if (rc == GDPR_OK && item != NULL && item->version == GDPR_VAULT_ITEM_VERSION) {
+        copy = *item;
+        item = &copy;
+        rc = gdpr_clock__arg(eng, "item.collected", &copy.collected);
+    }
     if (rc == GDPR_OK)
         rc = check_item(item);
     if (rc != GDPR_OK)
@@ -210,6 +218,7 @@ gdpr_vault_put(gdpr_engine *eng, const gdpr_actor *who, const char *subject, con
     item.purpose = purpose;
     item.value = value;
     item.len = len;
+    item.collected = GDPR_NOW;
     return gdpr_vault_put_item(eng, who, &item, record_out);
 }
 
