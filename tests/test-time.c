@@ -151,8 +151,7 @@ START_TEST(test_bad_arguments)
     char small[GDPR_TIME_TEXT_MAX - 1] = "x";
 
     th_assert_err(gdpr_time_parse(ts.eng, NULL, GDPR_TIME_START, &t), GDPR_EINVAL, "text");
-    th_assert_err(gdpr_time_parse(ts.eng, "2026-01-01", GDPR_TIME_START, NULL), GDPR_EINVAL,
-                  "out");
+    th_assert_err(gdpr_time_parse(ts.eng, "2026-01-01", GDPR_TIME_START, NULL), GDPR_EINVAL, "out");
     th_assert_err(gdpr_time_parse(ts.eng, "2026-01-01", 7, &t), GDPR_EINVAL, "flags");
     ck_assert_int_eq(t, 42);
     th_assert_err(gdpr_time_format(ts.eng, 0, NULL, 32), GDPR_EINVAL, "buf");

@@ -117,16 +117,78 @@ show_outcome(ctl *c, const char *subject)
         fprintf(stderr, "gdprctl: recipients: %s\n", gdpr_errmsg());
 }
 
+/* Take --dry-run and --yes out of argv (any position); returns the new argc. */
+static int
+erase_flags(ctl *c, int argc, char **argv, int *dry_run)
+{
+    int n = 0;
+
+    *dry_run = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--dry-run") == 0)
+            *dry_run = 1;
+        else if (strcmp(argv[i], "--yes") == 0)
+            c->yes = 1;
+        else
+            argv[n++] = argv[i];
+    }
+    return n;
+}
+
+static int
+count_record(const gdpr_vault_record *item, void *ctx)
+{
+    (void)item;
+    (*(int64_t *)ctx)++;
+    return 0;
+}
+
 int
 ctl_cmd_erase(ctl *c, int argc, char **argv)
 {
     gdpr_erase_report r;
+    int dry_run;
+    char question[512];
     int rc;
 
+    argc = erase_flags(c, argc, argv, &dry_run);
     if (argc != 2) {
-        fprintf(stderr, "usage: gdprctl erase SUBJECT GROUND\n");
+        fprintf(stderr, "usage: gdprctl erase SUBJECT GROUND [--dry-run] [--yes]\n");
         return CTL_USAGE;
     }
+    if (dry_run) {
+        int64_t records = 0;
+        int exists = 0;
+        rc = gdpr_subject_exists(c->eng, argv[0], &exists);
+        if (rc == GDPR_OK && exists)
+            rc = gdpr_vault_foreach(c->eng, &c->who, argv[0], count_record, &records);
+        if (rc != GDPR_OK)
+            return ctl_fail("erase --dry-run", rc);
+        if (!exists) {
+            fprintf(stderr,
+                    "gdprctl: erase --dry-run: no subject '%s' (gdprctl erase lookup %s "
+                    "says whether it was erased before)\n",
+                    argv[0], argv[0]);
+            return CTL_FAILED;
+        }
+        if (c->json) {
+            printf("{\"dry_run\":true,\"subject\":");
+            ctl_json_string(stdout, argv[0]);
+            printf(",\"ground\":");
+            ctl_json_string(stdout, argv[1]);
+            printf(",\"vault_records\":%lld}\n", (long long)records);
+        } else {
+            printf("dry run (nothing changed): would erase %s under %s: %lld vault record%s, its "
+                   "consents, identities and key; records under a legal hold or a legal duty "
+                   "would be kept (gdprctl hold list)\n",
+                   argv[0], argv[1], (long long)records, records == 1 ? "" : "s");
+        }
+        return CTL_OK;
+    }
+    snprintf(question, sizeof question, "Erase subject %.200s under %.200s? This cannot be undone.",
+             argv[0], argv[1]);
+    if (!ctl_confirm(c, question))
+        return CTL_FAILED;
     rc = gdpr_erase_subject(c->eng, &c->who, argv[0], argv[1], &r);
     if (rc != GDPR_OK && rc != GDPR_EBUSY)
         return ctl_fail("erase", rc);
@@ -141,14 +203,30 @@ ctl_cmd_erase_record(ctl *c, int argc, char **argv)
 {
     gdpr_erase_report r;
     int64_t record = 0;
+    int dry_run;
+    char question[512];
     int rc;
 
+    argc = erase_flags(c, argc, argv, &dry_run);
     if (argc != 2) {
-        fprintf(stderr, "usage: gdprctl erase record RECORD GROUND\n");
+        fprintf(stderr, "usage: gdprctl erase record RECORD GROUND [--dry-run] [--yes]\n");
         return CTL_USAGE;
     }
     if (parse_id("RECORD", argv[0], &record) != 0)
         return CTL_USAGE;
+    if (dry_run) {
+        if (c->json)
+            printf("{\"dry_run\":true,\"record\":%lld}\n", (long long)record);
+        else
+            printf("dry run (nothing changed): would erase record %lld under %s unless a legal "
+                   "hold or duty keeps it\n",
+                   (long long)record, argv[1]);
+        return CTL_OK;
+    }
+    snprintf(question, sizeof question, "Erase record %lld under %.200s? This cannot be undone.",
+             (long long)record, argv[1]);
+    if (!ctl_confirm(c, question))
+        return CTL_FAILED;
     rc = gdpr_erase_record(c->eng, &c->who, record, argv[1], &r);
     if (rc != GDPR_OK && rc != GDPR_EBUSY)
         return ctl_fail("erase record", rc);
@@ -297,10 +375,16 @@ ctl_cmd_erase_due(ctl *c, int argc, char **argv)
     int64_t done = 0, failed = 0;
     int rc;
 
+    if (argc == 2 && strcmp(argv[1], "--yes") == 0) {
+        c->yes = 1;
+        argc = 1;
+    }
     if (argc != 1) {
-        fprintf(stderr, "usage: gdprctl erase due GROUND\n");
+        fprintf(stderr, "usage: gdprctl erase due GROUND [--yes]\n");
         return CTL_USAGE;
     }
+    if (!ctl_confirm(c, "Erase every subject whose erasure request is past its grace period?"))
+        return CTL_FAILED;
     rc = gdpr_erase_run_due(c->eng, &c->who, argv[0], &done, &failed);
     if (rc != GDPR_OK)
         return ctl_fail("erase due", rc);
@@ -337,8 +421,7 @@ ctl_cmd_hold_place(ctl *c, int argc, char **argv)
         } else if (strcmp(argv[i], "--reason") == 0) {
             h.reason = v;
         } else if (strcmp(argv[i], "--until") == 0) {
-            if (ctl_parse_time(v, &h.until) != 0) {
-                fprintf(stderr, "gdprctl: --until: '%s' is not YYYY-MM-DD[THH:MM:SSZ]\n", v);
+            if (ctl_parse_time("--until", v, &h.until) != 0) {
                 return CTL_USAGE;
             }
         } else {

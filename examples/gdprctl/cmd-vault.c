@@ -176,8 +176,7 @@ ctl_cmd_vault_put(ctl *c, int argc, char **argv)
         else if (strcmp(argv[i], "--file") == 0 && i + 1 < argc)
             file = argv[++i];
         else if (strcmp(argv[i], "--collected") == 0 && i + 1 < argc) {
-            if (ctl_parse_time(argv[++i], &item.collected) != 0) {
-                fprintf(stderr, "gdprctl: --collected takes YYYY-MM-DD[THH:MM:SSZ]\n");
+            if (ctl_parse_time("--collected", argv[++i], &item.collected) != 0) {
                 return CTL_USAGE;
             }
         } else if (argv[i][0] == '-' && argv[i][1] == '-')
@@ -526,5 +525,30 @@ ctl_cmd_export(ctl *c, int argc, char **argv)
     rc = gdpr_export_subject(c->eng, &c->who, subject, format, write_file, stdout);
     if (rc != GDPR_OK)
         return ctl_fail("export", rc);
+    return CTL_OK;
+}
+
+/* --- subject hash ------------------------------------------------------------ */
+
+int
+ctl_cmd_subject_hash(ctl *c, int argc, char **argv)
+{
+    char *hash = NULL;
+    int rc;
+
+    if (argc != 1) {
+        fprintf(stderr, "usage: gdprctl subject hash SUBJECT\n");
+        return CTL_USAGE;
+    }
+    rc = gdpr_subject_hash(c->eng, argv[0], &hash);
+    if (rc != GDPR_OK)
+        return ctl_fail("subject hash", rc);
+    if (c->json) {
+        printf("{\"subject_hash\":\"%s\",\"short\":\"%.16s\"}\n", hash, hash);
+    } else {
+        /* the audit log and tombstones show the first 16 digits */
+        printf("%.16s  (full: %s)\n", hash, hash);
+    }
+    gdpr_free(hash);
     return CTL_OK;
 }

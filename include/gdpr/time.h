@@ -55,8 +55,7 @@ extern "C" {
  * Thread notes: safe on a shared engine (takes its lock).
  * @since 0.2
  */
-GDPR_API int gdpr_time_parse(gdpr_engine *eng, const char *text, unsigned int flags,
-                             int64_t *out);
+GDPR_API int gdpr_time_parse(gdpr_engine *eng, const char *text, unsigned int flags, int64_t *out);
 
 /**
  * Write the instant t as "YYYY-MM-DDTHH:MM:SS+HH:MM" in the policy's time

@@ -102,7 +102,8 @@ parse_locked(const gdpr_engine *eng, const char *text, unsigned int flags, int64
     } else if (len == 20 && text[19] == 'Z') {
         /* UTC as written */
     } else if (len == 25 && (text[19] == '+' || text[19] == '-') &&
-               digits(text + 20, 2, &oh) == 0 && text[22] == ':' && digits(text + 23, 2, &om) == 0) {
+               digits(text + 20, 2, &oh) == 0 && text[22] == ':' &&
+               digits(text + 23, 2, &om) == 0) {
         if (oh > 18 || om > 59 || (oh == 18 && om != 0))
             return refuse(text, "the offset must lie between -18:00 and +18:00");
         t -= (text[19] == '+' ? 1 : -1) * (int64_t)(oh * 3600 + om * 60);
@@ -162,9 +163,9 @@ format_locked(const gdpr_engine *eng, int64_t t, char *buf)
         snprintf(tmp, sizeof tmp, "%04lld-%02u-%02uT%02d:%02d:%02dZ", (long long)y, m, d,
                  (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
     else
-        snprintf(tmp, sizeof tmp, "%04lld-%02u-%02uT%02d:%02d:%02d%c%02d:%02d",
-                 (long long)y, m, d, (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60),
-                 off < 0 ? '-' : '+', a / 3600, a / 60 % 60);
+        snprintf(tmp, sizeof tmp, "%04lld-%02u-%02uT%02d:%02d:%02d%c%02d:%02d", (long long)y, m, d,
+                 (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60), off < 0 ? '-' : '+',
+                 a / 3600, a / 60 % 60);
     memcpy(buf, tmp, strlen(tmp) + 1); /* at most 25 characters: the range is checked */
     return GDPR_OK;
 }

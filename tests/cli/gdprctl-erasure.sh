@@ -9,6 +9,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 db="$tmp/t.db"
 export GDPR_KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+export GDPR_ACTOR=dpo1 GDPR_ROLE=dpo
 unset GDPR_PASSPHRASE || true
 
 fail() { echo "FAIL: $*"; exit 1; }
@@ -73,7 +74,7 @@ grep -q '"format":"libgdpr-tombstones"' "$tmp/tombstones.json" || fail "export f
 expect_exit 0 "$ctl" $t0 --db "$db" erase replay "$tmp/tombstones.json"
 grep -q "0 tombstones imported" "$tmp/out" || fail "replay: $(cat "$tmp/out")"
 echo "{" >"$tmp/bad.json"
-expect_exit 1 "$ctl" $t0 --db "$db" erase replay "$tmp/bad.json"
+expect_exit 2 "$ctl" $t0 --db "$db" erase replay "$tmp/bad.json"
 grep -q "line" "$tmp/err" || fail "bad replay: $(cat "$tmp/err")"
 
 # Six years on, the invoice may go: the subject and its key with it.
