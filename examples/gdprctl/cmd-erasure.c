@@ -247,9 +247,16 @@ ctl_cmd_erase_lookup(ctl *c, int argc, char **argv)
     memset(&t, 0, sizeof t);
     t.version = GDPR_TOMBSTONE_VERSION;
     rc = gdpr_tombstone_lookup(c->eng, argv[0], &t);
-    if (rc == GDPR_ENOTFOUND && !c->json) {
-        printf("%s: never erased\n", argv[0]);
-        return CTL_OK;
+    if (rc == GDPR_ENOTFOUND) {
+        /* "no" is exit 1, as in the exit-code table */
+        if (c->json) {
+            printf("{\"subject\":");
+            ctl_json_string(stdout, argv[0]);
+            printf(",\"erased\":false}\n");
+        } else {
+            printf("%s: never erased\n", argv[0]);
+        }
+        return CTL_FAILED;
     }
     if (rc != GDPR_OK)
         return ctl_fail("erase lookup", rc);
@@ -318,6 +325,9 @@ ctl_cmd_erase_replay(ctl *c, int argc, char **argv)
     return CTL_OK;
 }
 
+/* Items printed so far in a --json list (one JSON array per command). */
+static int listed;
+
 static int
 print_pending(const gdpr_erase_pending *p, void *ctx)
 {
@@ -327,9 +337,10 @@ print_pending(const gdpr_erase_pending *p, void *ctx)
 
     ctl_format_time(p->since, since);
     if (c->json) {
-        printf("{\"kind\":\"%s\",\"id\":%lld,\"tombstone\":%lld,\"subject_hash\":\"%s\","
+        printf("%s{\"kind\":\"%s\",\"id\":%lld,\"tombstone\":%lld,\"subject_hash\":\"%s\","
                "\"source\":",
-               kinds[p->kind], (long long)p->id, (long long)p->tombstone, p->subject_hash);
+               listed++ ? "," : "", kinds[p->kind], (long long)p->id, (long long)p->tombstone,
+               p->subject_hash);
         ctl_json_string(stdout, p->source);
         printf(",\"since\":\"%s\",\"attempts\":%d,\"last_error\":", since, p->attempts);
         ctl_json_string(stdout, p->last_error);
@@ -363,9 +374,16 @@ ctl_cmd_erase_pending(ctl *c, int argc, char **argv)
             printf("retried: %d source hook%s still failing\n", remaining,
                    remaining == 1 ? "" : "s");
     }
+    listed = 0;
+    if (c->json)
+        printf("[");
     rc = gdpr_erase_pending_foreach(c->eng, print_pending, c);
+    if (c->json)
+        printf("]\n");
     if (rc != GDPR_OK)
         return ctl_fail("erase pending", rc);
+    if (!c->json && listed == 0)
+        printf("nothing pending\n");
     return CTL_OK;
 }
 
@@ -467,20 +485,32 @@ print_hold(const gdpr_hold_info *h, void *ctx)
 {
     static const char *const scopes[] = {"", "subject", "record", "category"};
     const ctl *c = ctx;
-    char placed[32], until[32];
+    char placed[32], until[32], released[32] = "";
 
+    listed++;
     ctl_format_time(h->placed_at, placed);
     ctl_format_time(h->until, until);
+    if (h->released_at > 0)
+        ctl_format_time(h->released_at, released);
     if (c->json) {
-        printf("{\"id\":%lld,\"scope\":\"%s\",\"subject_hash\":\"%s\",\"record\":%lld,"
+        printf("%s{\"id\":%lld,\"scope\":\"%s\",\"subject_hash\":\"%s\",\"record\":%lld,"
                "\"category\":",
-               (long long)h->id, scopes[h->scope], h->subject_hash, (long long)h->record);
+               listed > 1 ? "," : "", (long long)h->id, scopes[h->scope], h->subject_hash,
+               (long long)h->record);
         ctl_json_string(stdout, h->category);
         printf(",\"reason\":");
         ctl_json_string(stdout, h->reason);
         printf(",\"placed_at\":\"%s\",\"placed_by\":", placed);
         ctl_json_string(stdout, h->placed_by);
-        printf(",\"until\":\"%s\",\"active\":%s}\n", until, h->active ? "true" : "false");
+        printf(",\"until\":\"%s\",\"active\":%s,\"released_at\":", until,
+               h->active ? "true" : "false");
+        if (h->released_at > 0) {
+            printf("\"%s\",\"released_by\":", released);
+            ctl_json_string(stdout, h->released_by);
+        } else {
+            printf("null,\"released_by\":null");
+        }
+        printf("}");
         return 0;
     }
     printf("hold %lld  %-8s ", (long long)h->id, scopes[h->scope]);
@@ -496,6 +526,8 @@ print_hold(const gdpr_hold_info *h, void *ctx)
            : h->released_at ? "  [released]"
                             : "  [ended]",
            h->reason, h->placed_by, placed);
+    if (h->released_at > 0)
+        printf("    released %s by %s\n", released, h->released_by);
     return 0;
 }
 
@@ -511,7 +543,12 @@ ctl_cmd_hold_list(ctl *c, int argc, char **argv)
     }
     if (argc == 1)
         flags = GDPR_HOLD_LIST_ALL;
+    listed = 0;
+    if (c->json)
+        printf("[");
     rc = gdpr_hold_foreach(c->eng, flags, print_hold, c);
+    if (c->json)
+        printf("]\n");
     if (rc != GDPR_OK)
         return ctl_fail("hold list", rc);
     return CTL_OK;

@@ -382,7 +382,7 @@ fulfil_export(ctl *c, int64_t id, const char *out, int format)
         fprintf(stderr, "gdprctl: an access or portability request needs --out FILE\n");
         return CTL_USAGE;
     }
-    f = fopen(out, "wb");
+    f = ctl_create(out);
     if (f == NULL) {
         fprintf(stderr, "gdprctl: %s: %s\n", out, strerror(errno));
         return CTL_FAILED;

@@ -70,7 +70,7 @@ static const ctl_command commands[] = {
      "SUBJECT CATEGORY PURPOSE (VALUE | --file PATH|-) [--field NAME] [--source LABEL] "
      "[--collected DATE]",
      "Store an encrypted value (--file - reads stdin, keeping it out of ps and history)",
-     "printf '%s' 'Ana Silva' | gdprctl vault put c-1001 contact crm --file -", NULL},
+     "printf '%s' 'Ana Silva' | gdprctl vault put c-1001 contact service --file -", NULL},
     {"vault", "get", ctl_cmd_vault_get, 1, "RECORD [-o FILE]",
      "Decrypt one record (to a 0600 file with -o)", "gdprctl vault get 7 -o value.bin", NULL},
     {"vault", "rectify", ctl_cmd_vault_rectify, 1, "RECORD (VALUE | --file PATH|-)",
@@ -225,12 +225,13 @@ static const struct {
 static ctl *self; /* the one invocation; for helpers that print errors */
 static int saved_stderr = -1;
 static FILE *captured;
-static const char *last_code; /* GDPR_E... of the last library failure */
+static char last_code[32]; /* GDPR_E... of the last library failure */
 
 int
 ctl_fail(const char *what, int rc)
 {
-    last_code = gdpr_strerror(rc);
+    snprintf(last_code, sizeof last_code, "%.*s", (int)strcspn(gdpr_strerror(rc), ":"),
+             gdpr_strerror(rc));
     fprintf(stderr, "gdprctl: %s: %s\n  %s\n", what, gdpr_strerror(rc), gdpr_errmsg());
     switch (rc) {
     case GDPR_EDENIED:
@@ -855,7 +856,7 @@ finish(int rc)
         if (*p == '\n')
             *p = ' ';
     fprintf(stderr, "{\"error\":{\"exit\":%d,\"code\":", rc);
-    if (last_code)
+    if (last_code[0])
         ctl_json_string(stderr, last_code);
     else
         fputs("null", stderr);

@@ -53,7 +53,7 @@ expect_exit 1 "$ctl" $t0 --db "$db" vault get 1
 grep -q "GDPR_ENOTFOUND" "$tmp/err" || fail "record 1: $(cat "$tmp/err")"
 expect_exit 1 "$ctl" $t0 --db "$db" vault get 2
 grep -q "restricted" "$tmp/err" || fail "record 2 restricted: $(cat "$tmp/err")"
-expect_exit 0 "$ctl" $t0 --db "$db" erase lookup CUST-9
+expect_exit 1 "$ctl" $t0 --db "$db" erase lookup CUST-9
 grep -q "CUST-9: never erased" "$tmp/out" || fail "never erased: $(cat "$tmp/out")"
 
 # Release the hold; now CUST-2 goes completely.
