@@ -17,5 +17,6 @@
 #include "gdpr/request.h"
 #include "gdpr/retention.h"
 #include "gdpr/erasure.h"
+#include "gdpr/time.h"
 
 #endif

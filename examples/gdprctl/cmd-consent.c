@@ -39,8 +39,7 @@ ctl_cmd_consent_grant(ctl *c, int argc, char **argv)
         } else if (strcmp(argv[i], "--refused") == 0) {
             k.state = GDPR_CONSENT_REFUSED;
         } else if (strcmp(argv[i], "--expires") == 0 && next) {
-            if (ctl_parse_time(next, &k.expires) != 0) {
-                fprintf(stderr, "gdprctl: --expires: '%s' is not YYYY-MM-DD[THH:MM:SSZ]\n", next);
+            if (ctl_parse_time("--expires", next, &k.expires) != 0) {
                 return CTL_USAGE;
             }
             i++;
@@ -103,8 +102,7 @@ ctl_cmd_consent_check(ctl *c, int argc, char **argv)
     int rc;
 
     if (argc == 4 && strcmp(argv[2], "--at") == 0) {
-        if (ctl_parse_time(argv[3], &at) != 0) {
-            fprintf(stderr, "gdprctl: --at: '%s' is not YYYY-MM-DD[THH:MM:SSZ]\n", argv[3]);
+        if (ctl_parse_time("--at", argv[3], &at) != 0) {
             return CTL_USAGE;
         }
     } else if (argc != 2) {
@@ -129,7 +127,7 @@ ctl_cmd_consent_check(ctl *c, int argc, char **argv)
                granted ? "granted" : "not granted", allowed ? "yes" : "no", gdpr_why_name(why.code),
                why.text);
     }
-    return CTL_OK;
+    return allowed ? CTL_OK : CTL_FAILED; /* "no" is exit 1, like a refused transfer */
 }
 
 typedef struct {

@@ -175,6 +175,9 @@ ctl_cmd_audit_head(ctl *c, int argc, char **argv)
 typedef struct {
     int json;
     int first;
+    const char *by, *action, *subject_hash;
+    int64_t since, until, limit, shown, matched;
+    int count_only;
 } log_state;
 
 static int
@@ -183,6 +186,16 @@ print_event(const gdpr_audit_event *ev, void *ctx)
     log_state *st = ctx;
     char when[32];
 
+    if ((st->by && strcmp(ev->actor, st->by) != 0) ||
+        (st->action && strcmp(ev->action, st->action) != 0) ||
+        (st->subject_hash &&
+         (ev->subject_hash == NULL || strncmp(ev->subject_hash, st->subject_hash, 16) != 0)) ||
+        ev->at < st->since || ev->at > st->until)
+        return 0;
+    st->matched++;
+    if (st->count_only || (st->limit > 0 && st->shown >= st->limit))
+        return 0;
+    st->shown++;
     ctl_format_time(ev->at, when);
     if (!st->json) {
         printf("%6lld %s %-12s %-10s %-20s %-10s %.16s %s\n", (long long)ev->seq, when, ev->actor,
@@ -215,20 +228,65 @@ print_event(const gdpr_audit_event *ev, void *ctx)
 int
 ctl_cmd_audit_log(ctl *c, int argc, char **argv)
 {
-    log_state st = {c->json, 1};
+    log_state st;
+    char *hash = NULL;
     int64_t from = 1;
     int rc;
 
-    if (argc == 2 && strcmp(argv[0], "--from") == 0) {
-        from = strtoll(argv[1], NULL, 10);
-    } else if (argc != 0) {
-        fprintf(stderr, "usage: gdprctl audit log [--from SEQ]\n");
-        return CTL_USAGE;
+    memset(&st, 0, sizeof st);
+    st.json = c->json;
+    st.first = 1;
+    st.since = INT64_MIN;
+    st.until = INT64_MAX;
+    for (int i = 0; i < argc; i++) {
+        const char *flag = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(flag, "--count") == 0) {
+            st.count_only = 1;
+            continue;
+        }
+        if (v == NULL) {
+            fprintf(stderr, "usage: gdprctl audit log [--from SEQ] [--by ACTOR] [--action NAME] "
+                            "[--subject ID] [--since DATE] [--until DATE] [--limit N] [--count]\n");
+            return CTL_USAGE;
+        }
+        i++;
+        if (strcmp(flag, "--from") == 0)
+            rc = ctl_parse_int("--from", v, 1, INT64_MAX, &from);
+        else if (strcmp(flag, "--limit") == 0)
+            rc = ctl_parse_int("--limit", v, 1, INT64_MAX, &st.limit);
+        else if (strcmp(flag, "--since") == 0)
+            rc = ctl_parse_time("--since", v, &st.since);
+        else if (strcmp(flag, "--until") == 0)
+            rc = ctl_parse_time("--until", v, &st.until);
+        else if (strcmp(flag, "--by") == 0)
+            st.by = v, rc = 0;
+        else if (strcmp(flag, "--action") == 0)
+            st.action = v, rc = 0;
+        else if (strcmp(flag, "--subject") == 0) {
+            rc = gdpr_subject_hash(c->eng, v, &hash);
+            if (rc != GDPR_OK)
+                return ctl_fail("audit log --subject", rc);
+            st.subject_hash = hash;
+        } else {
+            fprintf(stderr, "gdprctl: audit log: unknown flag %s\n", flag);
+            rc = -1;
+        }
+        if (rc != 0) {
+            gdpr_free(hash);
+            return CTL_USAGE;
+        }
     }
-    if (c->json)
+    if (c->json && !st.count_only)
         printf("[");
     rc = gdpr_audit_foreach(c->eng, from, print_event, &st);
-    if (c->json)
+    gdpr_free(hash);
+    if (c->json && !st.count_only)
         printf("]\n");
-    return rc == GDPR_OK ? CTL_OK : ctl_fail("audit log", rc);
+    if (rc != GDPR_OK)
+        return ctl_fail("audit log", rc);
+    if (st.count_only)
+        printf(c->json ? "{\"count\":%lld}\n" : "%lld events\n", (long long)st.matched);
+    else if (!c->json && st.shown < st.matched)
+        printf("... %lld more (raise --limit)\n", (long long)(st.matched - st.shown));
+    return CTL_OK;
 }

@@ -117,16 +117,78 @@ show_outcome(ctl *c, const char *subject)
         fprintf(stderr, "gdprctl: recipients: %s\n", gdpr_errmsg());
 }
 
+/* Take --dry-run and --yes out of argv (any position); returns the new argc. */
+static int
+erase_flags(ctl *c, int argc, char **argv, int *dry_run)
+{
+    int n = 0;
+
+    *dry_run = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--dry-run") == 0)
+            *dry_run = 1;
+        else if (strcmp(argv[i], "--yes") == 0)
+            c->yes = 1;
+        else
+            argv[n++] = argv[i];
+    }
+    return n;
+}
+
+static int
+count_record(const gdpr_vault_record *item, void *ctx)
+{
+    (void)item;
+    (*(int64_t *)ctx)++;
+    return 0;
+}
+
 int
 ctl_cmd_erase(ctl *c, int argc, char **argv)
 {
     gdpr_erase_report r;
+    int dry_run;
+    char question[512];
     int rc;
 
+    argc = erase_flags(c, argc, argv, &dry_run);
     if (argc != 2) {
-        fprintf(stderr, "usage: gdprctl erase SUBJECT GROUND\n");
+        fprintf(stderr, "usage: gdprctl erase SUBJECT GROUND [--dry-run] [--yes]\n");
         return CTL_USAGE;
     }
+    if (dry_run) {
+        int64_t records = 0;
+        int exists = 0;
+        rc = gdpr_subject_exists(c->eng, argv[0], &exists);
+        if (rc == GDPR_OK && exists)
+            rc = gdpr_vault_foreach(c->eng, &c->who, argv[0], count_record, &records);
+        if (rc != GDPR_OK)
+            return ctl_fail("erase --dry-run", rc);
+        if (!exists) {
+            fprintf(stderr,
+                    "gdprctl: erase --dry-run: no subject '%s' (gdprctl erase lookup %s "
+                    "says whether it was erased before)\n",
+                    argv[0], argv[0]);
+            return CTL_FAILED;
+        }
+        if (c->json) {
+            printf("{\"dry_run\":true,\"subject\":");
+            ctl_json_string(stdout, argv[0]);
+            printf(",\"ground\":");
+            ctl_json_string(stdout, argv[1]);
+            printf(",\"vault_records\":%lld}\n", (long long)records);
+        } else {
+            printf("dry run (nothing changed): would erase %s under %s: %lld vault record%s, its "
+                   "consents, identities and key; records under a legal hold or a legal duty "
+                   "would be kept (gdprctl hold list)\n",
+                   argv[0], argv[1], (long long)records, records == 1 ? "" : "s");
+        }
+        return CTL_OK;
+    }
+    snprintf(question, sizeof question, "Erase subject %.200s under %.200s? This cannot be undone.",
+             argv[0], argv[1]);
+    if (!ctl_confirm(c, question))
+        return CTL_FAILED;
     rc = gdpr_erase_subject(c->eng, &c->who, argv[0], argv[1], &r);
     if (rc != GDPR_OK && rc != GDPR_EBUSY)
         return ctl_fail("erase", rc);
@@ -141,14 +203,30 @@ ctl_cmd_erase_record(ctl *c, int argc, char **argv)
 {
     gdpr_erase_report r;
     int64_t record = 0;
+    int dry_run;
+    char question[512];
     int rc;
 
+    argc = erase_flags(c, argc, argv, &dry_run);
     if (argc != 2) {
-        fprintf(stderr, "usage: gdprctl erase record RECORD GROUND\n");
+        fprintf(stderr, "usage: gdprctl erase record RECORD GROUND [--dry-run] [--yes]\n");
         return CTL_USAGE;
     }
     if (parse_id("RECORD", argv[0], &record) != 0)
         return CTL_USAGE;
+    if (dry_run) {
+        if (c->json)
+            printf("{\"dry_run\":true,\"record\":%lld}\n", (long long)record);
+        else
+            printf("dry run (nothing changed): would erase record %lld under %s unless a legal "
+                   "hold or duty keeps it\n",
+                   (long long)record, argv[1]);
+        return CTL_OK;
+    }
+    snprintf(question, sizeof question, "Erase record %lld under %.200s? This cannot be undone.",
+             (long long)record, argv[1]);
+    if (!ctl_confirm(c, question))
+        return CTL_FAILED;
     rc = gdpr_erase_record(c->eng, &c->who, record, argv[1], &r);
     if (rc != GDPR_OK && rc != GDPR_EBUSY)
         return ctl_fail("erase record", rc);
@@ -169,9 +247,16 @@ ctl_cmd_erase_lookup(ctl *c, int argc, char **argv)
     memset(&t, 0, sizeof t);
     t.version = GDPR_TOMBSTONE_VERSION;
     rc = gdpr_tombstone_lookup(c->eng, argv[0], &t);
-    if (rc == GDPR_ENOTFOUND && !c->json) {
-        printf("%s: never erased\n", argv[0]);
-        return CTL_OK;
+    if (rc == GDPR_ENOTFOUND) {
+        /* "no" is exit 1, as in the exit-code table */
+        if (c->json) {
+            printf("{\"subject\":");
+            ctl_json_string(stdout, argv[0]);
+            printf(",\"erased\":false}\n");
+        } else {
+            printf("%s: never erased\n", argv[0]);
+        }
+        return CTL_FAILED;
     }
     if (rc != GDPR_OK)
         return ctl_fail("erase lookup", rc);
@@ -240,6 +325,9 @@ ctl_cmd_erase_replay(ctl *c, int argc, char **argv)
     return CTL_OK;
 }
 
+/* Items printed so far in a --json list (one JSON array per command). */
+static int listed;
+
 static int
 print_pending(const gdpr_erase_pending *p, void *ctx)
 {
@@ -249,9 +337,10 @@ print_pending(const gdpr_erase_pending *p, void *ctx)
 
     ctl_format_time(p->since, since);
     if (c->json) {
-        printf("{\"kind\":\"%s\",\"id\":%lld,\"tombstone\":%lld,\"subject_hash\":\"%s\","
+        printf("%s{\"kind\":\"%s\",\"id\":%lld,\"tombstone\":%lld,\"subject_hash\":\"%s\","
                "\"source\":",
-               kinds[p->kind], (long long)p->id, (long long)p->tombstone, p->subject_hash);
+               listed++ ? "," : "", kinds[p->kind], (long long)p->id, (long long)p->tombstone,
+               p->subject_hash);
         ctl_json_string(stdout, p->source);
         printf(",\"since\":\"%s\",\"attempts\":%d,\"last_error\":", since, p->attempts);
         ctl_json_string(stdout, p->last_error);
@@ -285,9 +374,16 @@ ctl_cmd_erase_pending(ctl *c, int argc, char **argv)
             printf("retried: %d source hook%s still failing\n", remaining,
                    remaining == 1 ? "" : "s");
     }
+    listed = 0;
+    if (c->json)
+        printf("[");
     rc = gdpr_erase_pending_foreach(c->eng, print_pending, c);
+    if (c->json)
+        printf("]\n");
     if (rc != GDPR_OK)
         return ctl_fail("erase pending", rc);
+    if (!c->json && listed == 0)
+        printf("nothing pending\n");
     return CTL_OK;
 }
 
@@ -297,10 +393,16 @@ ctl_cmd_erase_due(ctl *c, int argc, char **argv)
     int64_t done = 0, failed = 0;
     int rc;
 
+    if (argc == 2 && strcmp(argv[1], "--yes") == 0) {
+        c->yes = 1;
+        argc = 1;
+    }
     if (argc != 1) {
-        fprintf(stderr, "usage: gdprctl erase due GROUND\n");
+        fprintf(stderr, "usage: gdprctl erase due GROUND [--yes]\n");
         return CTL_USAGE;
     }
+    if (!ctl_confirm(c, "Erase every subject whose erasure request is past its grace period?"))
+        return CTL_FAILED;
     rc = gdpr_erase_run_due(c->eng, &c->who, argv[0], &done, &failed);
     if (rc != GDPR_OK)
         return ctl_fail("erase due", rc);
@@ -337,8 +439,7 @@ ctl_cmd_hold_place(ctl *c, int argc, char **argv)
         } else if (strcmp(argv[i], "--reason") == 0) {
             h.reason = v;
         } else if (strcmp(argv[i], "--until") == 0) {
-            if (ctl_parse_time(v, &h.until) != 0) {
-                fprintf(stderr, "gdprctl: --until: '%s' is not YYYY-MM-DD[THH:MM:SSZ]\n", v);
+            if (ctl_parse_time("--until", v, &h.until) != 0) {
                 return CTL_USAGE;
             }
         } else {
@@ -384,20 +485,32 @@ print_hold(const gdpr_hold_info *h, void *ctx)
 {
     static const char *const scopes[] = {"", "subject", "record", "category"};
     const ctl *c = ctx;
-    char placed[32], until[32];
+    char placed[32], until[32], released[32] = "";
 
+    listed++;
     ctl_format_time(h->placed_at, placed);
     ctl_format_time(h->until, until);
+    if (h->released_at > 0)
+        ctl_format_time(h->released_at, released);
     if (c->json) {
-        printf("{\"id\":%lld,\"scope\":\"%s\",\"subject_hash\":\"%s\",\"record\":%lld,"
+        printf("%s{\"id\":%lld,\"scope\":\"%s\",\"subject_hash\":\"%s\",\"record\":%lld,"
                "\"category\":",
-               (long long)h->id, scopes[h->scope], h->subject_hash, (long long)h->record);
+               listed > 1 ? "," : "", (long long)h->id, scopes[h->scope], h->subject_hash,
+               (long long)h->record);
         ctl_json_string(stdout, h->category);
         printf(",\"reason\":");
         ctl_json_string(stdout, h->reason);
         printf(",\"placed_at\":\"%s\",\"placed_by\":", placed);
         ctl_json_string(stdout, h->placed_by);
-        printf(",\"until\":\"%s\",\"active\":%s}\n", until, h->active ? "true" : "false");
+        printf(",\"until\":\"%s\",\"active\":%s,\"released_at\":", until,
+               h->active ? "true" : "false");
+        if (h->released_at > 0) {
+            printf("\"%s\",\"released_by\":", released);
+            ctl_json_string(stdout, h->released_by);
+        } else {
+            printf("null,\"released_by\":null");
+        }
+        printf("}");
         return 0;
     }
     printf("hold %lld  %-8s ", (long long)h->id, scopes[h->scope]);
@@ -413,6 +526,8 @@ print_hold(const gdpr_hold_info *h, void *ctx)
            : h->released_at ? "  [released]"
                             : "  [ended]",
            h->reason, h->placed_by, placed);
+    if (h->released_at > 0)
+        printf("    released %s by %s\n", released, h->released_by);
     return 0;
 }
 
@@ -428,7 +543,12 @@ ctl_cmd_hold_list(ctl *c, int argc, char **argv)
     }
     if (argc == 1)
         flags = GDPR_HOLD_LIST_ALL;
+    listed = 0;
+    if (c->json)
+        printf("[");
     rc = gdpr_hold_foreach(c->eng, flags, print_hold, c);
+    if (c->json)
+        printf("]\n");
     if (rc != GDPR_OK)
         return ctl_fail("hold list", rc);
     return CTL_OK;

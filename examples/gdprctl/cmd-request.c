@@ -44,8 +44,7 @@ parse_word(const char *what, const char *word, int *out)
 static int
 parse_when(const char *opt, const char *s, int64_t *out)
 {
-    if (ctl_parse_time(s, out) != 0) {
-        fprintf(stderr, "gdprctl: %s: '%s' is not YYYY-MM-DD[THH:MM:SSZ]\n", opt, s);
+    if (ctl_parse_time(opt, s, out) != 0) {
         return -1;
     }
     return 0;
@@ -217,9 +216,14 @@ ctl_cmd_request_open(ctl *c, int argc, char **argv)
             if (flag_of(argv[++i], &in.flags) != 0)
                 return CTL_USAGE;
         } else if (strcmp(argv[i], "--grace") == 0) {
+            int64_t days;
             ++i;
-            in.grace_seconds = strcmp(argv[i], "none") == 0 ? GDPR_REQUEST_GRACE_NONE
-                                                            : strtoll(argv[i], NULL, 10) * 86400;
+            if (strcmp(argv[i], "none") == 0)
+                in.grace_seconds = GDPR_REQUEST_GRACE_NONE;
+            else if (ctl_parse_int("--grace", argv[i], 0, 3650, &days) == 0)
+                in.grace_seconds = days * 86400;
+            else
+                return CTL_USAGE;
         } else {
             goto usage;
         }
@@ -306,8 +310,7 @@ usage:
 int
 ctl_cmd_request_extend(ctl *c, int argc, char **argv)
 {
-    int64_t id, told = 0;
-    int months;
+    int64_t id, told = 0, months;
     int rc;
 
     if (argc != 5 || parse_id(argv[0], &id) != 0 || strcmp(argv[3], "--told") != 0 ||
@@ -315,8 +318,9 @@ ctl_cmd_request_extend(ctl *c, int argc, char **argv)
         fprintf(stderr, "usage: gdprctl request extend ID MONTHS REASON --told DATE\n");
         return CTL_USAGE;
     }
-    months = atoi(argv[1]);
-    rc = gdpr_request_extend(c->eng, &c->who, id, months, argv[2], told);
+    if (ctl_parse_int("MONTHS", argv[1], 1, 2, &months) != 0)
+        return CTL_USAGE;
+    rc = gdpr_request_extend(c->eng, &c->who, id, (int)months, argv[2], told);
     if (rc != GDPR_OK)
         return ctl_fail("request extend", rc);
     return done(c, id, "extended");
@@ -378,7 +382,7 @@ fulfil_export(ctl *c, int64_t id, const char *out, int format)
         fprintf(stderr, "gdprctl: an access or portability request needs --out FILE\n");
         return CTL_USAGE;
     }
-    f = fopen(out, "wb");
+    f = ctl_create(out);
     if (f == NULL) {
         fprintf(stderr, "gdprctl: %s: %s\n", out, strerror(errno));
         return CTL_FAILED;
@@ -513,11 +517,8 @@ ctl_cmd_request_overdue(ctl *c, int argc, char **argv)
             if (parse_when("--as-of", argv[i + 1], &as_of) != 0)
                 return CTL_USAGE;
         } else if (i + 1 < argc && strcmp(argv[i], "--soon") == 0) {
-            soon = strtoll(argv[i + 1], NULL, 10);
-            if (soon <= 0) {
-                fprintf(stderr, "gdprctl: --soon takes a number of days\n");
+            if (ctl_parse_int("--soon", argv[i + 1], 1, 3650, &soon) != 0)
                 return CTL_USAGE;
-            }
         } else {
             fprintf(stderr, "usage: gdprctl request overdue [--as-of DATE] [--soon DAYS]\n"
                             "  --soon: the open requests falling due within DAYS instead\n");

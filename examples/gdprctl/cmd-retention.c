@@ -3,10 +3,11 @@
  * SPDX-License-Identifier: MIT
  */
 #define _DEFAULT_SOURCE
+#include <signal.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "gdprctl.h"
@@ -20,9 +21,7 @@ now_of(const ctl *c)
 static int
 parse_date_arg(const char *opt, const char *value, int64_t *out)
 {
-    if (value == NULL || ctl_parse_time(value, out) != 0) {
-        fprintf(stderr, "gdprctl: %s: '%s' is not YYYY-MM-DD[THH:MM:SSZ]\n", opt,
-                value ? value : "");
+    if (ctl_parse_time(opt, value, out) != 0) {
         return CTL_USAGE;
     }
     return CTL_OK;
@@ -95,20 +94,43 @@ ctl_cmd_retention_due(ctl *c, int argc, char **argv)
 
 /* --- retention run ------------------------------------------------------ */
 
-/* A progress bar on stderr, redrawn after each batch. */
+/* Progress on stderr after each batch: percentage, rate and estimate. A
+ * Ctrl-C stops the run after the batch in hand (each batch is committed), so
+ * the next run resumes. */
+static volatile sig_atomic_t interrupted;
+
+static void
+on_interrupt(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+typedef struct {
+    struct timespec start;
+    int draw;
+} progress_state;
+
 static int
 draw_progress(const gdpr_retention_report *so_far, int64_t total, void *ctx)
 {
-    const int width = 40;
-    int filled = total > 0 ? (int)(so_far->examined * width / total) : width;
+    progress_state *ps = ctx;
+    struct timespec now;
+    double secs, rate;
+    int64_t done = so_far->examined;
 
-    (void)ctx;
-    if (filled > width)
-        filled = width;
-    fprintf(stderr, "\r[%.*s%*s] %lld/%lld", filled, "########################################",
-            width - filled, "", (long long)so_far->examined, (long long)total);
-    fflush(stderr);
-    return 0;
+    if (ps->draw) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        secs = (double)(now.tv_sec - ps->start.tv_sec) +
+               (double)(now.tv_nsec - ps->start.tv_nsec) / 1e9;
+        rate = secs > 0 ? (double)done / secs : 0;
+        fprintf(stderr, "\r\033[Kretention: %lld/%lld records (%3d%%), %.0f/s", (long long)done,
+                (long long)total, total > 0 ? (int)(done * 100 / total) : 100, rate);
+        if (rate > 0 && total > done)
+            fprintf(stderr, ", about %.0f s left", (double)(total - done) / rate);
+        fflush(stderr);
+    }
+    return interrupted ? 1 : 0;
 }
 
 int
@@ -116,6 +138,8 @@ ctl_cmd_retention_run(ctl *c, int argc, char **argv)
 {
     gdpr_retention_options opts = GDPR_RETENTION_OPTIONS_INIT;
     gdpr_retention_report rep;
+    progress_state ps;
+    void (*old_int)(int);
     int64_t as_of = now_of(c);
     char when[32];
     int rc;
@@ -129,18 +153,35 @@ ctl_cmd_retention_run(ctl *c, int argc, char **argv)
         } else if (strcmp(argv[i], "--dry-run") == 0) {
             opts.dry_run = 1;
         } else if (strcmp(argv[i], "--batch") == 0 && next) {
-            opts.batch = (unsigned int)strtoul(argv[++i], NULL, 10);
+            int64_t batch;
+            if (ctl_parse_int("--batch", argv[++i], 1, 1000000, &batch) != 0)
+                return CTL_USAGE;
+            opts.batch = (unsigned int)batch;
         } else {
             fprintf(stderr, "usage: gdprctl retention run [--as-of DATE] [--dry-run] "
                             "[--batch N]\n");
             return CTL_USAGE;
         }
     }
-    if (!c->json && isatty(STDERR_FILENO))
-        opts.progress = draw_progress;
+    if (!opts.dry_run && !ctl_confirm(c, "Erase, anonymise or open reviews for every record due?"))
+        return CTL_FAILED;
+    ps.draw = c->progress == 1 || (c->progress == -1 && !c->json && isatty(STDERR_FILENO));
+    clock_gettime(CLOCK_MONOTONIC, &ps.start);
+    opts.progress = draw_progress;
+    opts.progress_ctx = &ps;
+    interrupted = 0;
+    old_int = signal(SIGINT, on_interrupt);
     rc = gdpr_retention_run_ex(c->eng, &c->who, as_of, &opts, &rep);
-    if (opts.progress)
-        fprintf(stderr, "\n");
+    signal(SIGINT, old_int);
+    if (ps.draw)
+        fprintf(stderr, "\r\033[K");
+    if (rc == GDPR_ECALLBACK && interrupted) {
+        fprintf(stderr,
+                "gdprctl: retention run interrupted after %lld records; every finished "
+                "batch is kept. resumable: run again to continue\n",
+                (long long)rep.examined);
+        return CTL_FAILED;
+    }
     if (rc != GDPR_OK && rc != GDPR_EBUSY)
         return ctl_fail("retention run", rc);
     ctl_format_time(as_of, when);
@@ -151,8 +192,10 @@ ctl_cmd_retention_run(ctl *c, int argc, char **argv)
                (long long)rep.erased, (long long)rep.anonymised, (long long)rep.reviews_opened,
                (long long)rep.held);
     else
-        printf("%s as of %s: examined %lld, erased %lld, anonymised %lld, reviews opened %lld, "
-               "held %lld\n",
+        printf(opts.dry_run ? "%s as of %s: examined %lld, would erase %lld, would anonymise %lld, "
+                              "would open %lld reviews, held %lld\n"
+                            : "%s as of %s: examined %lld, erased %lld, anonymised %lld, reviews "
+                              "opened %lld, held %lld\n",
                opts.dry_run ? "dry run (nothing changed)" : "retention run", when,
                (long long)rep.examined, (long long)rep.erased, (long long)rep.anonymised,
                (long long)rep.reviews_opened, (long long)rep.held);
@@ -168,6 +211,7 @@ ctl_cmd_retention_show(ctl *c, int argc, char **argv)
 {
     gdpr_retention_info in;
     char due[32], anchor[32], keep[32];
+    int64_t record;
     int rc;
 
     if (argc != 1) {
@@ -176,7 +220,9 @@ ctl_cmd_retention_show(ctl *c, int argc, char **argv)
     }
     memset(&in, 0, sizeof in);
     in.version = GDPR_RETENTION_INFO_VERSION;
-    rc = gdpr_retention_record(c->eng, strtoll(argv[0], NULL, 10), &in);
+    if (ctl_parse_int("RECORD", argv[0], 1, INT64_MAX, &record) != 0)
+        return CTL_USAGE;
+    rc = gdpr_retention_record(c->eng, record, &in);
     if (rc != GDPR_OK)
         return ctl_fail("retention show", rc);
     ctl_format_time(in.due, due);
@@ -384,7 +430,8 @@ ctl_cmd_review_decide(ctl *c, int argc, char **argv)
 
     if (argc < 2)
         return usage_decide();
-    task = strtoll(argv[0], NULL, 10);
+    if (ctl_parse_int("TASK", argv[0], 1, INT64_MAX, &task) != 0)
+        return CTL_USAGE;
     if (strcmp(argv[1], "keep") == 0 && argc >= 3) {
         d.verdict = GDPR_REVIEW_KEEP;
         rc = parse_date_arg("UNTIL", argv[2], &d.keep_until);
@@ -419,13 +466,16 @@ int
 ctl_cmd_review_why(ctl *c, int argc, char **argv)
 {
     char *text = NULL;
+    int64_t task;
     int rc;
 
     if (argc != 1) {
         fprintf(stderr, "usage: gdprctl review why TASK\n");
         return CTL_USAGE;
     }
-    rc = gdpr_review_justification(c->eng, &c->who, strtoll(argv[0], NULL, 10), &text);
+    if (ctl_parse_int("TASK", argv[0], 1, INT64_MAX, &task) != 0)
+        return CTL_USAGE;
+    rc = gdpr_review_justification(c->eng, &c->who, task, &text);
     if (rc != GDPR_OK)
         return ctl_fail("review why", rc);
     if (c->json) {

@@ -1,8 +1,8 @@
 /*
  * gdprctl transfer check|record|log, adequacy list|load|reset,
  * safeguard add|revoke|list.
- * A refused transfer exits with CTL_VERIFY (3), so a script can stop the
- * export it was about to run.
+ * A refused transfer exits with CTL_FAILED (1, "no"), so a script can stop
+ * the export it was about to run.
  * SPDX-License-Identifier: MIT
  */
 #include <stdio.h>
@@ -24,11 +24,7 @@ now_of(const ctl *c)
 static int
 parse_until(const char *s, int64_t *out)
 {
-    if (ctl_parse_time(s, out) != 0)
-        return -1;
-    if (strlen(s) == 10)
-        *out += 86399;
-    return 0;
+    return ctl_parse_time("--until", s, out);
 }
 
 static void
@@ -67,8 +63,7 @@ parse_request(ctl *c, int argc, char **argv, const char *verb, gdpr_transfer_req
     for (int i = 2; i < argc; i++) {
         const char *next = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(argv[i], "--at") == 0 && next) {
-            if (ctl_parse_time(next, &req->at) != 0) {
-                fprintf(stderr, "gdprctl: --at: '%s' is not YYYY-MM-DD[THH:MM:SSZ]\n", next);
+            if (ctl_parse_time("--at", next, &req->at) != 0) {
                 return CTL_USAGE;
             }
             i++;
@@ -128,7 +123,7 @@ transfer_run(ctl *c, int argc, char **argv, int record)
     if (rc != GDPR_OK)
         return ctl_fail(record ? "transfer record" : "transfer check", rc);
     print_result(c, &req, &res);
-    return res.allowed ? CTL_OK : CTL_VERIFY;
+    return res.allowed ? CTL_OK : CTL_FAILED;
 }
 
 int
@@ -263,8 +258,7 @@ ctl_cmd_adequacy_list(ctl *c, int argc, char **argv)
     int rc;
 
     if (argc == 2 && strcmp(argv[0], "--as-of") == 0) {
-        if (ctl_parse_time(argv[1], &as_of) != 0) {
-            fprintf(stderr, "gdprctl: --as-of: '%s' is not YYYY-MM-DD[THH:MM:SSZ]\n", argv[1]);
+        if (ctl_parse_time("--as-of", argv[1], &as_of) != 0) {
             return CTL_USAGE;
         }
     } else if (argc != 0) {
@@ -369,7 +363,7 @@ ctl_cmd_safeguard_add(ctl *c, int argc, char **argv)
     for (int i = 3; i < argc; i++) {
         const char *next = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(argv[i], "--from") == 0 && next) {
-            if (ctl_parse_time(next, &sg.valid_from) != 0)
+            if (ctl_parse_time("--from", next, &sg.valid_from) != 0)
                 return usage_safeguard_add();
             have_from = 1;
             i++;
@@ -378,7 +372,10 @@ ctl_cmd_safeguard_add(ctl *c, int argc, char **argv)
                 return usage_safeguard_add();
             i++;
         } else if (strcmp(argv[i], "--module") == 0 && next) {
-            sg.module = atoi(next);
+            int64_t module;
+            if (ctl_parse_int("--module", next, 1, 4, &module) != 0)
+                return CTL_USAGE;
+            sg.module = (int)module;
             i++;
         } else {
             return usage_safeguard_add();

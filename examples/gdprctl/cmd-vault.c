@@ -32,41 +32,6 @@ parse_record(const char *s, int64_t *out)
     return 0;
 }
 
-static unsigned char *
-read_all(const char *path, size_t *len_out)
-{
-    FILE *f = fopen(path, "rb");
-    unsigned char *buf = NULL;
-    size_t len = 0, cap = 0;
-
-    if (f == NULL) {
-        fprintf(stderr, "gdprctl: %s: %s\n", path, strerror(errno));
-        return NULL;
-    }
-    for (;;) {
-        size_t n;
-        if (len == cap) {
-            unsigned char *grown;
-            cap = cap ? cap * 2 : 4096;
-            grown = cap > FILE_MAX + 1 ? NULL : realloc(buf, cap);
-            if (grown == NULL) {
-                fprintf(stderr, "gdprctl: %s: too large (a value holds at most 16 MiB)\n", path);
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = grown;
-        }
-        n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    fclose(f);
-    *len_out = len;
-    return buf ? buf : calloc(1, 1);
-}
-
 /* Text is printable as is; anything else is shown as hex. */
 static int
 is_text(const unsigned char *v, size_t len)
@@ -176,8 +141,7 @@ ctl_cmd_vault_put(ctl *c, int argc, char **argv)
         else if (strcmp(argv[i], "--file") == 0 && i + 1 < argc)
             file = argv[++i];
         else if (strcmp(argv[i], "--collected") == 0 && i + 1 < argc) {
-            if (ctl_parse_time(argv[++i], &item.collected) != 0) {
-                fprintf(stderr, "gdprctl: --collected takes YYYY-MM-DD[THH:MM:SSZ]\n");
+            if (ctl_parse_time("--collected", argv[++i], &item.collected) != 0) {
                 return CTL_USAGE;
             }
         } else if (argv[i][0] == '-' && argv[i][1] == '-')
@@ -196,7 +160,7 @@ ctl_cmd_vault_put(ctl *c, int argc, char **argv)
     item.category = positional[1];
     item.purpose = positional[2];
     if (file != NULL) {
-        file_value = read_all(file, &item.len);
+        file_value = ctl_read_input("--file", file, FILE_MAX, &item.len);
         if (file_value == NULL)
             return CTL_FAILED;
         item.value = file_value;
@@ -236,7 +200,7 @@ ctl_cmd_vault_get(ctl *c, int argc, char **argv)
     if (rc != GDPR_OK)
         return ctl_fail("vault get", rc);
     if (out_path != NULL) {
-        FILE *f = fopen(out_path, "wb");
+        FILE *f = ctl_create(out_path);
         int ok = f != NULL && fwrite(value, 1, len, f) == len;
         if (f != NULL && fclose(f) != 0)
             ok = 0;
@@ -275,7 +239,7 @@ ctl_cmd_vault_rectify(ctl *c, int argc, char **argv)
     int rc;
 
     if (argc == 3 && strcmp(argv[1], "--file") == 0) {
-        file_value = read_all(argv[2], &len);
+        file_value = ctl_read_input("--file", argv[2], FILE_MAX, &len);
         if (file_value == NULL)
             return CTL_FAILED;
         value = file_value;
@@ -433,7 +397,7 @@ open_table(const char *table, gdpr_write_fn *write_out, void **table_ctx_out, vo
 
     if (snprintf(path, sizeof path, "%s/%s.csv", d->dir, table) >= (int)sizeof path)
         return 1;
-    f = fopen(path, "wb");
+    f = ctl_create(path);
     if (f == NULL) {
         fprintf(stderr, "gdprctl: %s: %s\n", path, strerror(errno));
         return 1;
@@ -508,7 +472,7 @@ ctl_cmd_export(ctl *c, int argc, char **argv)
         return CTL_OK;
     }
     if (out != NULL) {
-        FILE *f = fopen(out, "wb");
+        FILE *f = ctl_create(out);
         int closed;
         if (f == NULL) {
             fprintf(stderr, "gdprctl: %s: %s\n", out, strerror(errno));
@@ -526,5 +490,30 @@ ctl_cmd_export(ctl *c, int argc, char **argv)
     rc = gdpr_export_subject(c->eng, &c->who, subject, format, write_file, stdout);
     if (rc != GDPR_OK)
         return ctl_fail("export", rc);
+    return CTL_OK;
+}
+
+/* --- subject hash ------------------------------------------------------------ */
+
+int
+ctl_cmd_subject_hash(ctl *c, int argc, char **argv)
+{
+    char *hash = NULL;
+    int rc;
+
+    if (argc != 1) {
+        fprintf(stderr, "usage: gdprctl subject hash SUBJECT\n");
+        return CTL_USAGE;
+    }
+    rc = gdpr_subject_hash(c->eng, argv[0], &hash);
+    if (rc != GDPR_OK)
+        return ctl_fail("subject hash", rc);
+    if (c->json) {
+        printf("{\"subject_hash\":\"%s\",\"short\":\"%.16s\"}\n", hash, hash);
+    } else {
+        /* the audit log and tombstones show the first 16 digits */
+        printf("%.16s  (full: %s)\n", hash, hash);
+    }
+    gdpr_free(hash);
     return CTL_OK;
 }

@@ -11,21 +11,27 @@
 
 #include <gdpr.h>
 
-/* Exit codes (documented in examples/README.md). */
+/* Exit codes: the table in main.c (help, gdprctl(1), examples/README.md). */
 enum {
-    CTL_OK = 0,     /* done */
-    CTL_FAILED = 1, /* the library refused or failed: message on stderr */
-    CTL_USAGE = 2,  /* bad command line */
-    CTL_VERIFY = 3, /* a verification found a problem (audit chain broken ...) */
-    CTL_DENIED = 4  /* the actor's role lacks the permission */
+    CTL_OK = 0,     /* yes / done */
+    CTL_FAILED = 1, /* the answer is no or refused; not found */
+    CTL_USAGE = 2,  /* bad command line, date, number; no store */
+    CTL_VERIFY = 3, /* the audit trail is broken */
+    CTL_DENIED = 4, /* the actor's role lacks the permission */
+    CTL_STORE = 5   /* store or key error */
 };
 
 typedef struct {
     gdpr_engine *eng;
     gdpr_actor who;
-    int json;    /* --json: machine output */
-    int64_t now; /* --now: simulated time, 0 = wall clock */
+    int json;     /* --json: machine output */
+    int yes;      /* --yes: do not ask */
+    int progress; /* --progress 1, --no-progress 0, -1: when stderr is a terminal */
+    int now_set;  /* --now given */
+    int64_t now;  /* --now: simulated time */
     const char *db;
+    unsigned char key[32]; /* the master key read, wiped at exit */
+    char secret[1024];     /* a key or passphrase read from a file or the terminal */
 } ctl;
 
 typedef int (*ctl_fn)(ctl *c, int argc, char **argv);
@@ -34,17 +40,34 @@ typedef struct {
     const char *group; /* "policy", "audit", ... */
     const char *verb;  /* "load", "verify", ...; NULL: the group is the command */
     ctl_fn fn;
-    int needs_engine;  /* open the store before calling */
-    const char *usage; /* arguments, for --help */
+    int needs_engine;      /* open the store before calling */
+    const char *usage;     /* arguments, for --help */
+    const char *summary;   /* one line, for the overview and the man page */
+    const char *example;   /* one example command line */
+    const char *dates_end; /* flags where a date alone means the end of the day */
 } ctl_command;
 
-/* Print the library's error for a failed call and map it to an exit code. */
+/* Print the library's error for a failed call and map it to an exit code:
+ * EDENIED 4, EINVAL 2, ENOTFOUND/EEXISTS/ESTATE 1, anything else 5. */
 int ctl_fail(const char *what, int rc);
 
-/* Parse "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ" into UTC seconds; -1 on error. */
-int ctl_parse_time(const char *s, int64_t *out);
-/* Format UTC seconds as "YYYY-MM-DDTHH:MM:SSZ". */
+/* Parse the date or time given to `flag` (gdpr_time_parse in the policy's
+ * zone). A date alone is the end of that day for the deadline and "until"
+ * flags (--until, --expires, --to, --as-of, UNTIL), the start for all others.
+ * Prints an error naming the flag and returns -1 when it is not a real date. */
+int ctl_parse_time(const char *flag, const char *s, int64_t *out);
+/* Format UTC seconds as ISO 8601 in the policy's zone. */
 void ctl_format_time(int64_t t, char buf[32]);
+/* Parse a whole decimal number in min..max; prints an error naming `flag`. */
+int ctl_parse_int(const char *flag, const char *s, int64_t min, int64_t max, int64_t *out);
+/* Create (or truncate) an output file with mode 0600; NULL after a message. */
+FILE *ctl_create(const char *path);
+/* Read a whole file, or stdin for "-", at most max bytes; refuses directories.
+ * malloc'd; NULL after a message naming flag and path. */
+unsigned char *ctl_read_input(const char *flag, const char *path, size_t max, size_t *len_out);
+/* Ask before a destructive step when stdin is a terminal: 1 go ahead (--yes,
+ * no terminal, or "y"), 0 not confirmed (after a message). */
+int ctl_confirm(ctl *c, const char *question);
 
 /* Print a JSON string literal (quoted, escaped) to f. */
 void ctl_json_string(FILE *f, const char *s);
@@ -63,6 +86,7 @@ int ctl_cmd_consent_history(ctl *c, int argc, char **argv);
 int ctl_cmd_consent_receipt(ctl *c, int argc, char **argv);
 int ctl_cmd_subject_link(ctl *c, int argc, char **argv);
 int ctl_cmd_subject_find(ctl *c, int argc, char **argv);
+int ctl_cmd_subject_hash(ctl *c, int argc, char **argv);
 int ctl_cmd_vault_put(ctl *c, int argc, char **argv);
 int ctl_cmd_vault_get(ctl *c, int argc, char **argv);
 int ctl_cmd_vault_rectify(ctl *c, int argc, char **argv);

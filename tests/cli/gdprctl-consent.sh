@@ -8,6 +8,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 db="$tmp/t.db"
 export GDPR_KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+export GDPR_ACTOR=dpo1 GDPR_ROLE=dpo
 unset GDPR_PASSPHRASE || true
 
 fail() { echo "FAIL: $*"; exit 1; }
@@ -22,7 +23,7 @@ expect_exit 0 "$ctl" --db "$db" $agent --now 2026-03-02T10:15:00Z consent grant 
 grep -q "consent event 1: CUST-1 granted for 'marketing'" "$tmp/out" || fail "grant: $(cat "$tmp/out")"
 # Special category without --explicit: refused, exit 1, the rule named.
 # shellcheck disable=SC2086
-expect_exit 1 "$ctl" --db "$db" $agent consent grant CUST-1 accessibility privacy-v3 phone
+expect_exit 2 "$ctl" --db "$db" $agent consent grant CUST-1 accessibility privacy-v3 phone
 grep -q "Art. 9(2)(a)" "$tmp/err" || fail "explicit rule: $(cat "$tmp/err")"
 # shellcheck disable=SC2086
 expect_exit 0 "$ctl" --json --db "$db" $agent consent grant CUST-1 accessibility privacy-v3 \
@@ -34,24 +35,25 @@ grep -q "consent granted; may process: yes" "$tmp/out" || fail "check: $(cat "$t
 # shellcheck disable=SC2086
 expect_exit 0 "$ctl" --db "$db" $agent --now 2026-04-02 consent withdraw CUST-1 marketing web
 grep -q "consent event 3: CUST-1 withdrew 'marketing'" "$tmp/out" || fail "withdraw: $(cat "$tmp/out")"
-expect_exit 0 "$ctl" --json --db "$db" --now 2026-04-03 consent check CUST-1 marketing
+expect_exit 1 "$ctl" --json --db "$db" --now 2026-04-03 consent check CUST-1 marketing
 grep -q '"granted":false,"may_process":false,"why":"withdrawn","event":3' "$tmp/out" ||
     fail "check after withdrawal: $(cat "$tmp/out")"
 # The past is answered from the history.
 expect_exit 0 "$ctl" --json --db "$db" --now 2026-04-03 consent check CUST-1 marketing \
     --at 2026-03-15
 grep -q '"granted":true' "$tmp/out" || fail "check --at: $(cat "$tmp/out")"
-# Expiry at the exact second.
+# Expiry at the exact second: --expires DATE is the end of that day in the
+# policy's zone (Europe/Dublin, UTC+1 in May): 2026-05-01T22:59:59Z.
 # shellcheck disable=SC2086
 expect_exit 0 "$ctl" --db "$db" $agent --now 2026-04-03 consent grant CUST-2 marketing \
     marketing-v2 web --expires 2026-05-01
-expect_exit 0 "$ctl" --json --db "$db" consent check CUST-2 marketing --at 2026-04-30T23:59:59Z
+expect_exit 0 "$ctl" --json --db "$db" consent check CUST-2 marketing --at 2026-05-01T23:59:58+01:00
 grep -q '"granted":true' "$tmp/out" || fail "before expiry: $(cat "$tmp/out")"
-expect_exit 0 "$ctl" --json --db "$db" consent check CUST-2 marketing --at 2026-05-01
+expect_exit 1 "$ctl" --json --db "$db" consent check CUST-2 marketing --at 2026-05-02
 grep -q '"granted":false,"may_process":false,"why":"expired"' "$tmp/out" ||
     fail "at expiry: $(cat "$tmp/out")"
-# An unknown subject is just "no".
-expect_exit 0 "$ctl" --json --db "$db" consent check NOBODY marketing
+# An unknown subject is just "no" (exit 1).
+expect_exit 1 "$ctl" --json --db "$db" consent check NOBODY marketing
 grep -q '"granted":false,"may_process":false,"why":"no_consent"' "$tmp/out" ||
     fail "unknown subject: $(cat "$tmp/out")"
 
@@ -59,7 +61,7 @@ expect_exit 0 "$ctl" --db "$db" consent history CUST-1
 grep -q "proof: recording REC-1" "$tmp/out" || fail "history: $(cat "$tmp/out")"
 [ "$(grep -c '^ *[0-9][0-9]*  20' "$tmp/out")" -eq 3 ] || fail "history count: $(cat "$tmp/out")"
 expect_exit 0 "$ctl" --json --db "$db" consent history CUST-1
-grep -q '"event":3,"at":"2026-04-02T00:00:00Z","purpose":"marketing","state":"withdrawn"' \
+grep -q '"event":3,"at":"2026-04-02T00:00:00+01:00","purpose":"marketing","state":"withdrawn"' \
     "$tmp/out" || fail "history --json: $(cat "$tmp/out")"
 # An agent may record but not read proofs: exit 4, the permission named.
 # shellcheck disable=SC2086

@@ -8,6 +8,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 db="$tmp/t.db"
 export GDPR_KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+export GDPR_ACTOR=dpo1 GDPR_ROLE=dpo
 unset GDPR_PASSPHRASE || true
 
 fail() { echo "FAIL: $*"; exit 1; }
@@ -35,8 +36,8 @@ grep -q "policy.load" "$tmp/err" || fail "denied message: $(cat "$tmp/err")"
 expect_exit 2 "$ctl" --db "$db" policy
 expect_exit 2 "$ctl" --db "$db" audit verify --head nonsense
 expect_exit 2 "$ctl" --now 2026-13-01 --db "$db" audit verify
-# Wrong key: exit 1 with GDPR_EKEY.
-expect_exit 1 env GDPR_KEY=ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f \
+# Wrong key: exit 5 with GDPR_EKEY.
+expect_exit 5 env GDPR_KEY=ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f \
     "$ctl" --db "$db" audit verify
 grep -q "GDPR_EKEY" "$tmp/err" || fail "wrong key: $(cat "$tmp/err")"
 # A kept head that no longer matches (trail cut): exit 3.

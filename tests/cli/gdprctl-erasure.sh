@@ -9,6 +9,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 db="$tmp/t.db"
 export GDPR_KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+export GDPR_ACTOR=dpo1 GDPR_ROLE=dpo
 unset GDPR_PASSPHRASE || true
 
 fail() { echo "FAIL: $*"; exit 1; }
@@ -52,7 +53,7 @@ expect_exit 1 "$ctl" $t0 --db "$db" vault get 1
 grep -q "GDPR_ENOTFOUND" "$tmp/err" || fail "record 1: $(cat "$tmp/err")"
 expect_exit 1 "$ctl" $t0 --db "$db" vault get 2
 grep -q "restricted" "$tmp/err" || fail "record 2 restricted: $(cat "$tmp/err")"
-expect_exit 0 "$ctl" $t0 --db "$db" erase lookup CUST-9
+expect_exit 1 "$ctl" $t0 --db "$db" erase lookup CUST-9
 grep -q "CUST-9: never erased" "$tmp/out" || fail "never erased: $(cat "$tmp/out")"
 
 # Release the hold; now CUST-2 goes completely.
@@ -73,7 +74,7 @@ grep -q '"format":"libgdpr-tombstones"' "$tmp/tombstones.json" || fail "export f
 expect_exit 0 "$ctl" $t0 --db "$db" erase replay "$tmp/tombstones.json"
 grep -q "0 tombstones imported" "$tmp/out" || fail "replay: $(cat "$tmp/out")"
 echo "{" >"$tmp/bad.json"
-expect_exit 1 "$ctl" $t0 --db "$db" erase replay "$tmp/bad.json"
+expect_exit 2 "$ctl" $t0 --db "$db" erase replay "$tmp/bad.json"
 grep -q "line" "$tmp/err" || fail "bad replay: $(cat "$tmp/err")"
 
 # Six years on, the invoice may go: the subject and its key with it.

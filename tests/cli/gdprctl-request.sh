@@ -9,6 +9,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 db="$tmp/t.db"
 export GDPR_KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+export GDPR_ACTOR=dpo1 GDPR_ROLE=dpo
 unset GDPR_PASSPHRASE || true
 
 fail() { echo "FAIL: $*"; exit 1; }
@@ -38,10 +39,10 @@ expect_exit 0 at 2027-02-01T10:00:00Z --role agent request verify 1 verified kno
 expect_exit 0 at 2027-02-01T10:00:00Z --role agent request verify 2 verified account_login
 # Extension: once, <= 2 months, reason and when the subject was told.
 expect_exit 4 at 2027-02-02T10:00:00Z --role agent request extend 1 2 "archive" --told 2027-02-02
-expect_exit 1 at 2027-02-02T10:00:00Z --role supervisor request extend 1 3 "archive" --told 2027-02-02
-grep -q "months: 3" "$tmp/err" || fail "extend 3: $(cat "$tmp/err")"
+expect_exit 2 at 2027-02-02T10:00:00Z --role supervisor request extend 1 3 "archive" --told 2027-02-02
+grep -q "MONTHS: '3' is not a whole number from 1 to 2" "$tmp/err" || fail "extend 3: $(cat "$tmp/err")"
 expect_exit 0 at 2027-02-02T10:00:00Z --role supervisor request extend 1 2 "archive" --told 2027-02-02
-grep -q "due 2027-04-30T23:00:00Z" "$tmp/out" || fail "extend: $(cat "$tmp/out")"
+grep -q "due 2027-05-01T00:00:00+01:00" "$tmp/out" || fail "extend: $(cat "$tmp/out")"
 expect_exit 1 at 2027-02-02T10:00:00Z --role supervisor request extend 1 1 "again" --told 2027-02-02
 grep -q "already extended once" "$tmp/err" || fail "extend twice: $(cat "$tmp/err")"
 
@@ -69,7 +70,7 @@ grep -q "CUST" "$tmp/out" && fail "the overdue list shows no subject ids"
 expect_exit 0 at 2027-03-05T10:00:00Z request overdue --soon 40
 grep -q "^ *4 access" "$tmp/out" || fail "due soon: $(cat "$tmp/out")"
 expect_exit 0 at 2027-04-10T10:00:00Z request kpis --from 2027-01-01 --to 2027-02-01
-grep -q "requests received 2027-01-01T00:00:00Z .. 2027-02-01T00:00:00Z: 3" "$tmp/out" ||
+grep -q "requests received 2027-01-01T00:00:00Z .. 2027-02-01T23:59:59Z: 3" "$tmp/out" ||
     fail "kpis: $(cat "$tmp/out")"
 grep -q "on-time rate *100.0 %" "$tmp/out" || fail "kpis rate: $(cat "$tmp/out")"
 expect_exit 0 at 2027-04-10T10:00:00Z --json request kpis --from 2027-01-01 --to 2027-02-01

@@ -8,6 +8,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 db="$tmp/t.db"
 export GDPR_KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+export GDPR_ACTOR=dpo1 GDPR_ROLE=dpo
 unset GDPR_PASSPHRASE || true
 
 fail() { echo "FAIL: $*"; exit 1; }
@@ -25,7 +26,8 @@ expect_exit 0 "$ctl" $t0 --db "$db" vault put APPL-1 cv recruitment "CV text" --
 expect_exit 0 "$ctl" $t0 --db "$db" retention contract-end APPL-1 2025-06-30 --purpose recruitment
 expect_exit 0 "$ctl" $t0 --db "$db" retention show 2
 grep -q "rule R-3, review from contract_end" "$tmp/out" || fail "show: $(cat "$tmp/out")"
-grep -q "due:          2025-12-30T00:00:00Z" "$tmp/out" || fail "show due: $(cat "$tmp/out")"
+# A date alone is the start of that day in the policy's zone (Europe/Dublin, UTC+1 in June).
+grep -q "due:          2025-12-29T23:00:00Z" "$tmp/out" || fail "show due: $(cat "$tmp/out")"
 expect_exit 0 "$ctl" $t0 --db "$db" --json retention show 1
 grep -q '"rule":"R-2","anchor":"last_activity","action":"erase"' "$tmp/out" ||
     fail "show --json: $(cat "$tmp/out")"
@@ -35,16 +37,16 @@ grep -q '"due":"2026-01-01T00:00:00Z"' "$tmp/out" || fail "show --json due: $(ca
 expect_exit 0 "$ctl" $t0 --db "$db" retention due
 grep -q "2 records due as of 2026-01-01T00:00:00Z" "$tmp/out" || fail "due: $(cat "$tmp/out")"
 expect_exit 0 "$ctl" $t0 --db "$db" --json retention due --as-of 2025-12-31
-grep -q '^\[{"record":2,"due":"2025-12-30T00:00:00Z","rule":"R-3","action":"review"' "$tmp/out" ||
+grep -q '^\[{"record":2,"due":"2025-12-29T23:00:00Z","rule":"R-3","action":"review"' "$tmp/out" ||
     fail "due --json: $(cat "$tmp/out")"
 grep -q '"record":1' "$tmp/out" && fail "record 1 is not due on 2025-12-31"
 
 # A dry run changes nothing; a run in the future is refused.
 expect_exit 0 "$ctl" $t0 --db "$db" --actor nightly --role system retention run --dry-run
-grep -q "dry run (nothing changed) as of 2026-01-01T00:00:00Z: examined 2, erased 1" "$tmp/out" ||
+grep -q "dry run (nothing changed) as of 2026-01-01T00:00:00Z: examined 2, would erase 1" "$tmp/out" ||
     fail "dry run: $(cat "$tmp/out")"
 expect_exit 0 "$ctl" $t0 --db "$db" vault get 1
-expect_exit 1 "$ctl" $t0 --db "$db" --actor nightly --role system retention run --as-of 2027-01-01
+expect_exit 2 "$ctl" $t0 --db "$db" --actor nightly --role system retention run --as-of 2027-01-01
 grep -q "as_of" "$tmp/err" || fail "future run: $(cat "$tmp/err")"
 # The agent may not run a sweep: exit 4.
 expect_exit 4 "$ctl" $t0 --db "$db" --actor a1 --role agent retention run
@@ -64,7 +66,7 @@ grep -q "OVERDUE" "$tmp/out" || fail "overdue: $(cat "$tmp/out")"
 # Keep the CV three months, with a reason; only the DPO may.
 expect_exit 4 "$ctl" $t0 --db "$db" --actor a1 --role agent review decide 1 keep 2026-04-01 --why x
 expect_exit 2 "$ctl" $t0 --db "$db" review decide 1 maybe
-expect_exit 1 "$ctl" $t0 --db "$db" review decide 1 keep 2027-01-01 --why "too long"
+expect_exit 2 "$ctl" $t0 --db "$db" review decide 1 keep 2027-01-01 --why "too long"
 grep -q "review cadence" "$tmp/err" || fail "cadence: $(cat "$tmp/err")"
 expect_exit 0 "$ctl" $t0 --db "$db" review decide 1 keep 2026-04-01 --why "shortlisted for spring"
 grep -q "review 1: kept until 2026-04-01" "$tmp/out" || fail "decide: $(cat "$tmp/out")"
@@ -72,9 +74,9 @@ expect_exit 0 "$ctl" $t0 --db "$db" review why 1
 grep -q "shortlisted for spring" "$tmp/out" || fail "why: $(cat "$tmp/out")"
 expect_exit 0 "$ctl" $t0 --db "$db" --json review list --status kept
 grep -q '"status":"kept"' "$tmp/out" || fail "kept list: $(cat "$tmp/out")"
-grep -q '"keep_until":"2026-04-01T00:00:00Z"' "$tmp/out" || fail "kept list: $(cat "$tmp/out")"
+grep -q '"keep_until":"2026-04-01T23:59:59+01:00"' "$tmp/out" || fail "kept list: $(cat "$tmp/out")"
 expect_exit 0 "$ctl" $t0 --db "$db" retention show 2
-grep -q "kept until:   2026-04-01T00:00:00Z" "$tmp/out" || fail "show kept: $(cat "$tmp/out")"
+grep -q "kept until:   2026-04-01T23:59:59+01:00" "$tmp/out" || fail "show kept: $(cat "$tmp/out")"
 
 # Usage errors: exit 2.
 expect_exit 2 "$ctl" --db "$db" retention due --as-of yesterday

@@ -9,6 +9,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 db="$tmp/t.db"
 export GDPR_KEY=1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a09080706050403020100
+export GDPR_ACTOR=dpo1 GDPR_ROLE=dpo
 unset GDPR_PASSPHRASE || true
 
 fail() { echo "FAIL: $*"; exit 1; }
@@ -28,7 +29,7 @@ expect_exit 0 "$ctl" --json --db "$db" $agent vault put CUST-1 financial billing
 grep -q '"record":2' "$tmp/out" || fail "put --file --json: $(cat "$tmp/out")"
 # Purpose limitation: health is not a category of marketing.
 # shellcheck disable=SC2086
-expect_exit 1 "$ctl" --db "$db" $agent vault put CUST-1 health marketing "x"
+expect_exit 2 "$ctl" --db "$db" $agent vault put CUST-1 health marketing "x"
 grep -q "'health' is not a category of purpose 'marketing'" "$tmp/err" || fail "purpose: $(cat "$tmp/err")"
 
 # shellcheck disable=SC2086
