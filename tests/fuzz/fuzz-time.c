@@ -25,8 +25,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(text, data, size);
     text[size] = '\0';
     if (gdpr_calendar__parse_date(text, &v) == 0) {
-        if (gdpr_calendar__format_date(v, buf) != 0 || gdpr_calendar__parse_date(buf, &again) != 0 ||
-            again != v)
+        if (gdpr_calendar__format_date(v, buf) != 0 ||
+            gdpr_calendar__parse_date(buf, &again) != 0 || again != v)
             abort();
     }
     if (gdpr_calendar__parse_instant(text, &v) == 0) {

@@ -53,7 +53,8 @@ init(void)
     opts.path = ":memory:";
     opts.key = key;
     opts.key_len = sizeof key;
-    if (gdpr_open(&eng, &opts) != GDPR_OK || gdpr_policy_load_string(eng, &dpo, policy) != GDPR_OK ||
+    if (gdpr_open(&eng, &opts) != GDPR_OK ||
+        gdpr_policy_load_string(eng, &dpo, policy) != GDPR_OK ||
         gdpr_vault_put(eng, &dpo, "s1", "contact", "service", "x", 1, &id) != GDPR_OK ||
         gdpr_erase_subject(eng, &dpo, "s1", "Art. 17", &r) != GDPR_OK ||
         gdpr_tombstones_export(eng, collect, &doc) != GDPR_OK)

@@ -17,8 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const int64_t probes[] = {INT64_MIN / 4, -2208988800, 0, 1767225600, 1774746000,
-                                     253402300799, INT64_MAX / 4};
+    static const int64_t probes[] = {INT64_MIN / 4, -2208988800,  0, 1767225600, 1774746000,
+                                     253402300799,  INT64_MAX / 4};
     cal_zone *z = NULL;
 
     if (gdpr_calendar__zone_parse(data, size, &z) != 0 || z == NULL)

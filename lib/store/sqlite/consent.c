@@ -84,37 +84,27 @@ read_consent_row(sqlite3_stmt *s, store_consent_row *row, char receipt[RECEIPT_I
     return GDPR_OK;
 }
 
-/* Step a statement of CONSENT_COLUMNS rows to fn. The statement is one of
- * our own prepared ones (not cached: an iterator may run a nested call
- * that uses the cached statements). */
+/* Rows of CONSENT_COLUMNS to fn; `seen` says whether there was one. The
+ * statements are our own prepared ones (not cached: an iterator may run a
+ * nested call that uses the cached statements). */
+typedef struct {
+    int (*fn)(const store_consent_row *row, void *ctx);
+    void *ctx;
+    int seen;
+} consent_cb;
+
 static int
-walk_consent(sqlite_store *st, sqlite3_stmt *s, int (*fn)(const store_consent_row *, void *),
-             void *ctx, int *seen_out)
+consent_row(sqlite3_stmt *s, void *c)
 {
-    int result = GDPR_OK;
-    int rc;
+    consent_cb *cb = c;
+    store_consent_row row;
+    char receipt[RECEIPT_ID_BYTES];
+    int rc = read_consent_row(s, &row, receipt);
 
-    if (seen_out)
-        *seen_out = 0;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        store_consent_row row;
-        char receipt[RECEIPT_ID_BYTES];
-        int stop;
-
-        result = read_consent_row(s, &row, receipt);
-        if (result != GDPR_OK)
-            break;
-        if (seen_out)
-            *seen_out = 1;
-        stop = fn(&row, ctx);
-        if (stop != 0) {
-            result = gdpr_sqlite__sq_stopped(stop, "consent", row.id);
-            break;
-        }
-    }
-    if (result == GDPR_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-        result = gdpr_sqlite__sq_fail(st, rc, "reading consent events");
-    return result;
+    if (rc != GDPR_OK)
+        return rc;
+    cb->seen = 1;
+    return gdpr_sqlite__sq_stopped(cb->fn(&row, cb->ctx), "consent", row.id);
 }
 
 int
@@ -122,38 +112,30 @@ gdpr_sqlite__consent_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH
                              int (*fn)(const store_consent_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db,
-                                "SELECT " CONSENT_COLUMNS " FROM main.consent c"
-                                " WHERE c.subject=?1 ORDER BY c.id",
-                                -1, &s, NULL);
+    sqlite3_stmt *s;
+    int rc = gdpr_sqlite__sq_prepare(st,
+                                     "SELECT " CONSENT_COLUMNS " FROM main.consent c"
+                                     " WHERE c.subject=?1 ORDER BY c.id",
+                                     "reading consent events", &s);
 
-    if (rc != SQLITE_OK)
-        return gdpr_sqlite__sq_fail(st, rc, "reading consent events");
+    if (rc != GDPR_OK)
+        return rc;
     gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
-    rc = walk_consent(st, s, fn, ctx, NULL);
-    sqlite3_finalize(s);
-    return rc;
+    return gdpr_sqlite__sq_rows(st, s, SQ_OWN, "reading consent events", consent_row,
+                                &(consent_cb){fn, ctx, 0});
 }
 
 int
 gdpr_sqlite__consent_get(store *base, int64_t id,
                          int (*fn)(const store_consent_row *row, void *ctx), void *ctx)
 {
-    sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s = NULL;
-    int seen = 0;
-    int rc = sqlite3_prepare_v2(st->db,
-                                "SELECT " CONSENT_COLUMNS " FROM main.consent c"
-                                " WHERE c.id=?1",
-                                -1, &s, NULL);
+    consent_cb cb = {fn, ctx, 0};
+    int rc = gdpr_sqlite__sq_each((sqlite_store *)base,
+                                  "SELECT " CONSENT_COLUMNS " FROM main.consent c"
+                                  " WHERE c.id=?1",
+                                  id, "reading a consent event", consent_row, &cb);
 
-    if (rc != SQLITE_OK)
-        return gdpr_sqlite__sq_fail(st, rc, "reading a consent event");
-    sqlite3_bind_int64(s, 1, id);
-    rc = walk_consent(st, s, fn, ctx, &seen);
-    sqlite3_finalize(s);
-    if (rc == GDPR_OK && !seen)
+    if (rc == GDPR_OK && !cb.seen)
         return gdpr__err_set(GDPR_ENOTFOUND, "event: %lld is not a consent event of this store",
                              (long long)id);
     return rc;
@@ -229,6 +211,14 @@ read_state(sqlite3_stmt *s, int first, store_consent_state *out)
     out->flags = (unsigned int)sqlite3_column_int64(s, first + 4);
 }
 
+/* A state in columns 0 to 4 into ctx (store_consent_state). */
+static int
+read_state_row(sqlite3_stmt *s, void *ctx)
+{
+    read_state(s, 0, ctx);
+    return GDPR_OK;
+}
+
 /* The newest event at or before `at` (ties: the later id). */
 static int
 state_from_history(sqlite_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
@@ -247,16 +237,8 @@ state_from_history(sqlite_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], cons
     sqlite3_bind_text(s, 2, purpose, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, recipient, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 4, at);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        read_state(s, 0, out);
-        gdpr_sqlite__sq_reset(s);
-        return GDPR_OK;
-    }
-    gdpr_sqlite__sq_reset(s);
-    if (rc == SQLITE_DONE)
-        return GDPR_ENOTFOUND;
-    return gdpr_sqlite__sq_fail(st, rc, "reading consent history");
+    return gdpr_sqlite__sq_row(st, s, "reading consent history", GDPR_ENOTFOUND, read_state_row,
+                               out);
 }
 
 int
@@ -276,19 +258,12 @@ gdpr_sqlite__consent_state_at(store *base, const uint8_t subject_hash[CRYPTO_HAS
     gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
     sqlite3_bind_text(s, 2, purpose, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, recipient, -1, SQLITE_STATIC);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        read_state(s, 0, out);
-        gdpr_sqlite__sq_reset(s);
-        if (out->at <= at)
-            return GDPR_OK;
-        /* Asked about a time before the current state: the history knows. */
-        return state_from_history(st, subject_hash, purpose, recipient, at, out);
-    }
-    gdpr_sqlite__sq_reset(s);
-    if (rc == SQLITE_DONE)
-        return GDPR_ENOTFOUND;
-    return gdpr_sqlite__sq_fail(st, rc, "reading the consent state");
+    rc = gdpr_sqlite__sq_row(st, s, "reading the consent state", GDPR_ENOTFOUND, read_state_row,
+                             out);
+    if (rc != GDPR_OK || out->at <= at)
+        return rc;
+    /* Asked about a time before the current state: the history knows. */
+    return state_from_history(st, subject_hash, purpose, recipient, at, out);
 }
 
 static int
@@ -302,18 +277,40 @@ state_live(const store_consent_state *cs, int64_t at)
 /* Copy one page of (purpose, state) rows for the recipient, purposes after
  * `after`: resolving a past state uses another cached statement, and this
  * one must not stay open meanwhile. */
+typedef struct {
+    char (*purposes)[GDPR_NAME_MAX + 1];
+    store_consent_state *states;
+    size_t n;
+} explicit_rows;
+
+static int
+read_explicit(sqlite3_stmt *s, void *ctx)
+{
+    explicit_rows *r = ctx;
+    const char *p = gdpr_sqlite__sq_text_or_empty(s, 0);
+    size_t len = strlen(p);
+
+    if (len > GDPR_NAME_MAX)
+        len = GDPR_NAME_MAX;
+    memcpy(r->purposes[r->n], p, len);
+    r->purposes[r->n][len] = '\0';
+    read_state(s, 1, &r->states[r->n]);
+    r->n++;
+    return GDPR_OK;
+}
+
 static int
 explicit_page(sqlite_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *recipient,
               const char *after, char (*purposes)[GDPR_NAME_MAX + 1], store_consent_state *states,
               size_t *n_out)
 {
     sqlite3_stmt *s;
+    explicit_rows r = {purposes, states, 0};
     int rc = gdpr_sqlite__sq_stmt(st,
                                   "SELECT purpose, event, at, state, expires, flags"
                                   " FROM main.consent_state WHERE subject=?1 AND recipient=?2"
                                   " AND purpose>?3 ORDER BY purpose LIMIT ?4",
                                   &s);
-    size_t n = 0;
 
     *n_out = 0;
     if (rc != GDPR_OK)
@@ -322,21 +319,10 @@ explicit_page(sqlite_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const cha
     sqlite3_bind_text(s, 2, recipient, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, after, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 4, EXPLICIT_BATCH);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const char *p = gdpr_sqlite__sq_text_or_empty(s, 0);
-        size_t len = strlen(p);
-        if (len > GDPR_NAME_MAX)
-            len = GDPR_NAME_MAX;
-        memcpy(purposes[n], p, len);
-        purposes[n][len] = '\0';
-        read_state(s, 1, &states[n]);
-        n++;
-    }
-    gdpr_sqlite__sq_reset(s);
-    if (rc != SQLITE_DONE)
-        return gdpr_sqlite__sq_fail(st, rc, "reading consent states");
-    *n_out = n;
-    return GDPR_OK;
+    rc = gdpr_sqlite__sq_rows(st, s, SQ_CACHED, "reading consent states", read_explicit, &r);
+    if (rc == GDPR_OK)
+        *n_out = r.n;
+    return rc;
 }
 
 int
@@ -381,78 +367,63 @@ int
 gdpr_sqlite__consent_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                                     int64_t *count_out)
 {
-    sqlite_store *st = (sqlite_store *)base;
     static const char *const sql[] = {
         "DELETE FROM main.consent WHERE subject=?1",
         "DELETE FROM main.consent_state WHERE subject=?1",
         "DELETE FROM main.disclosure WHERE subject=?1",
     };
-    int64_t total = 0;
 
-    for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
-        sqlite3_stmt *s;
-        int rc = gdpr_sqlite__sq_stmt(st, sql[i], &s);
-        if (rc != GDPR_OK)
-            return rc;
-        gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
-        rc = gdpr_sqlite__sq_step_done(st, s, "erasing consent events");
-        if (rc != GDPR_OK)
-            return rc;
-        total += sqlite3_changes64(st->db);
-    }
-    if (count_out)
-        *count_out = total;
-    return GDPR_OK;
+    return gdpr_sqlite__sq_run_hash((sqlite_store *)base, sql, sizeof sql / sizeof sql[0],
+                                    subject_hash, "erasing consent events", count_out);
 }
 
 /* --- disclosures ----------------------------------------------------- */
+
+typedef struct {
+    int (*fn)(const store_disclosure_row *row, void *ctx);
+    void *ctx;
+} disclosure_cb;
+
+static int
+disclosure_row(sqlite3_stmt *s, void *c)
+{
+    const disclosure_cb *cb = c;
+    store_disclosure_row row;
+
+    memset(&row, 0, sizeof row);
+    row.id = sqlite3_column_int64(s, 0);
+    row.at = sqlite3_column_int64(s, 1);
+    row.recipient = gdpr_sqlite__sq_text_or_empty(s, 2);
+    row.purpose = gdpr_sqlite__sq_text_or_empty(s, 3);
+    row.ground = gdpr_sqlite__sq_text_or_empty(s, 4);
+    row.actor = gdpr_sqlite__sq_text_or_empty(s, 5);
+    row.recipient_sealed = blob_or_null(s, 6, &row.recipient_sealed_len);
+    row.consent_event = sqlite3_column_int64(s, 7);
+    if (sqlite3_column_bytes(s, 8) != (int)CRYPTO_HASH_BYTES)
+        return gdpr__err_set(GDPR_ECORRUPT, "disclosure %lld: subject hash has the wrong length",
+                             (long long)row.id);
+    row.subject = sqlite3_column_blob(s, 8);
+    return gdpr_sqlite__sq_stopped(cb->fn(&row, cb->ctx), "disclosure", row.id);
+}
 
 int
 gdpr_sqlite__disclosure_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                                 int (*fn)(const store_disclosure_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db,
+    sqlite3_stmt *s;
+    int rc =
+        gdpr_sqlite__sq_prepare(st,
                                 "SELECT id, at, recipient, purpose, ground, actor,"
                                 " recipient_sealed, consent_event, subject FROM main.disclosure"
                                 " WHERE subject=?1 ORDER BY id",
-                                -1, &s, NULL);
-    int result = GDPR_OK;
+                                "reading disclosures", &s);
 
-    if (rc != SQLITE_OK)
-        return gdpr_sqlite__sq_fail(st, rc, "reading disclosures");
+    if (rc != GDPR_OK)
+        return rc;
     gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        store_disclosure_row row;
-        int stop;
-
-        memset(&row, 0, sizeof row);
-        row.id = sqlite3_column_int64(s, 0);
-        row.at = sqlite3_column_int64(s, 1);
-        row.recipient = gdpr_sqlite__sq_text_or_empty(s, 2);
-        row.purpose = gdpr_sqlite__sq_text_or_empty(s, 3);
-        row.ground = gdpr_sqlite__sq_text_or_empty(s, 4);
-        row.actor = gdpr_sqlite__sq_text_or_empty(s, 5);
-        row.recipient_sealed = blob_or_null(s, 6, &row.recipient_sealed_len);
-        row.consent_event = sqlite3_column_int64(s, 7);
-        if (sqlite3_column_bytes(s, 8) != (int)CRYPTO_HASH_BYTES) {
-            result =
-                gdpr__err_set(GDPR_ECORRUPT, "disclosure %lld: subject hash has the wrong length",
-                              (long long)row.id);
-            break;
-        }
-        row.subject = sqlite3_column_blob(s, 8);
-        stop = fn(&row, ctx);
-        if (stop != 0) {
-            result = gdpr_sqlite__sq_stopped(stop, "disclosure", row.id);
-            break;
-        }
-    }
-    if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = gdpr_sqlite__sq_fail(st, rc, "reading disclosures");
-    sqlite3_finalize(s);
-    return result;
+    return gdpr_sqlite__sq_rows(st, s, SQ_OWN, "reading disclosures", disclosure_row,
+                                &(disclosure_cb){fn, ctx});
 }
 
 int
@@ -489,21 +460,17 @@ gdpr_sqlite__subject_flags_get(store *base, const uint8_t hash[CRYPTO_HASH_BYTES
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
+    int64_t flags = 0;
     int rc = gdpr_sqlite__sq_stmt(st, "SELECT flags FROM main.subject WHERE hash=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
     gdpr_sqlite__sq_bind_hash(s, 1, hash);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        *flags_out = (unsigned int)sqlite3_column_int64(s, 0);
-        gdpr_sqlite__sq_reset(s);
-        return GDPR_OK;
-    }
-    gdpr_sqlite__sq_reset(s);
-    if (rc == SQLITE_DONE)
-        return GDPR_ENOTFOUND;
-    return gdpr_sqlite__sq_fail(st, rc, "reading subject flags");
+    rc = gdpr_sqlite__sq_row(st, s, "reading subject flags", GDPR_ENOTFOUND,
+                             gdpr_sqlite__sq_read_int64, &flags);
+    if (rc == GDPR_OK)
+        *flags_out = (unsigned int)flags;
+    return rc;
 }
 
 int

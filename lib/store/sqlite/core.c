@@ -9,17 +9,28 @@
 
 #include "error.h"
 
-static int
-finish_row(sqlite_store *st, sqlite3_stmt *s, int rc, const char *what)
-{
-    int result = GDPR_ENOTFOUND;
+/* A blob column copied into a buffer of `cap` bytes: ctx is a copy_blob. */
+typedef struct {
+    void *buf;
+    size_t cap;
+    size_t *len_out;
+    const char *name;
+} copy_blob;
 
-    if (rc != SQLITE_DONE)
-        result = sqlite3_db_handle(s) == st->kdb ? gdpr_sqlite__sq_fail_keys(st, rc, what)
-                                                 : gdpr_sqlite__sq_fail(st, rc, what);
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-    return result;
+static int
+read_meta(sqlite3_stmt *s, void *ctx)
+{
+    const copy_blob *b = ctx;
+    size_t len = (size_t)sqlite3_column_bytes(s, 0);
+    int rc = GDPR_OK;
+
+    if (len > b->cap)
+        rc = gdpr__err_set(GDPR_ECORRUPT, "meta '%s': %zu bytes, expected at most %zu", b->name,
+                           len, b->cap);
+    else if (len > 0)
+        memcpy(b->buf, sqlite3_column_blob(s, 0), len);
+    *b->len_out = len;
+    return rc;
 }
 
 int
@@ -34,21 +45,8 @@ gdpr_sqlite__meta_get(store *base, store_file f, const char *name, void *buf, si
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        size_t len = (size_t)sqlite3_column_bytes(s, 0);
-        int result = GDPR_OK;
-        if (len > cap)
-            result = gdpr__err_set(GDPR_ECORRUPT, "meta '%s': %zu bytes, expected at most %zu",
-                                   name, len, cap);
-        else if (len > 0)
-            memcpy(buf, sqlite3_column_blob(s, 0), len);
-        *len_out = len;
-        sqlite3_reset(s);
-        sqlite3_clear_bindings(s);
-        return result;
-    }
-    return finish_row(st, s, rc, "reading meta");
+    return gdpr_sqlite__sq_row(st, s, "reading meta", GDPR_ENOTFOUND, read_meta,
+                               &(copy_blob){buf, cap, len_out, name});
 }
 
 int
@@ -78,14 +76,8 @@ gdpr_sqlite__subject_find(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], in
     if (rc != GDPR_OK)
         return rc;
     gdpr_sqlite__sq_bind_hash(s, 1, hash);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        *id_out = sqlite3_column_int64(s, 0);
-        sqlite3_reset(s);
-        sqlite3_clear_bindings(s);
-        return GDPR_OK;
-    }
-    return finish_row(st, s, rc, "finding subject");
+    return gdpr_sqlite__sq_row(st, s, "finding subject", GDPR_ENOTFOUND, gdpr_sqlite__sq_read_int64,
+                               id_out);
 }
 
 int
@@ -125,12 +117,8 @@ gdpr_sqlite__subject_count(store *base, int64_t *count_out)
 
     if (rc != GDPR_OK)
         return rc;
-    rc = sqlite3_step(s);
-    if (rc != SQLITE_ROW)
-        return finish_row(st, s, rc, "counting subjects");
-    *count_out = sqlite3_column_int64(s, 0);
-    sqlite3_reset(s);
-    return GDPR_OK;
+    return gdpr_sqlite__sq_row(st, s, "counting subjects", GDPR_ENOTFOUND,
+                               gdpr_sqlite__sq_read_int64, count_out);
 }
 
 int
@@ -167,6 +155,15 @@ gdpr_sqlite__key_put(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
     return gdpr_sqlite__sq_step_done(st, s, "storing subject key");
 }
 
+static int
+read_wrapped(sqlite3_stmt *s, void *ctx)
+{
+    if (sqlite3_column_bytes(s, 0) != (int)CRYPTO_WRAPPED_BYTES)
+        return gdpr__err_set(GDPR_ECORRUPT, "keystore: a wrapped key has the wrong length");
+    memcpy(ctx, sqlite3_column_blob(s, 0), CRYPTO_WRAPPED_BYTES);
+    return GDPR_OK;
+}
+
 int
 gdpr_sqlite__key_get(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
                      uint8_t wrapped[CRYPTO_WRAPPED_BYTES])
@@ -179,18 +176,7 @@ gdpr_sqlite__key_get(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
     if (rc != GDPR_OK)
         return rc;
     gdpr_sqlite__sq_bind_hash(s, 1, hash);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        int result = GDPR_OK;
-        if (sqlite3_column_bytes(s, 0) != (int)CRYPTO_WRAPPED_BYTES)
-            result = gdpr__err_set(GDPR_ECORRUPT, "keystore: a wrapped key has the wrong length");
-        else
-            memcpy(wrapped, sqlite3_column_blob(s, 0), CRYPTO_WRAPPED_BYTES);
-        sqlite3_reset(s);
-        sqlite3_clear_bindings(s);
-        return result;
-    }
-    return finish_row(st, s, rc, "reading subject key");
+    return gdpr_sqlite__sq_row(st, s, "reading subject key", GDPR_ENOTFOUND, read_wrapped, wrapped);
 }
 
 /* Batches keep memory bounded and never update a table under an open
@@ -277,6 +263,24 @@ gdpr_sqlite__key_rewrap_all(store *base, store_rewrap_fn fn, void *ctx, int64_t 
     return rc;
 }
 
+typedef struct {
+    int64_t *seq_out;
+    uint8_t *mac_out;
+} audit_tail;
+
+static int
+read_audit_tail(sqlite3_stmt *s, void *ctx)
+{
+    const audit_tail *t = ctx;
+
+    *t->seq_out = sqlite3_column_int64(s, 0);
+    if (sqlite3_column_bytes(s, 1) != (int)CRYPTO_HASH_BYTES)
+        return gdpr__err_set(GDPR_ECORRUPT, "audit event %lld: MAC has the wrong length",
+                             (long long)*t->seq_out);
+    memcpy(t->mac_out, sqlite3_column_blob(s, 1), CRYPTO_HASH_BYTES);
+    return GDPR_OK;
+}
+
 int
 gdpr_sqlite__audit_tail(store *base, int64_t *seq_out, uint8_t mac_out[CRYPTO_HASH_BYTES])
 {
@@ -292,21 +296,10 @@ gdpr_sqlite__audit_tail(store *base, int64_t *seq_out, uint8_t mac_out[CRYPTO_HA
     rc = gdpr_sqlite__sq_stmt(st, "SELECT seq, mac FROM main.audit ORDER BY seq DESC LIMIT 1", &s);
     if (rc != GDPR_OK)
         return rc;
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        int result = GDPR_OK;
-        *seq_out = sqlite3_column_int64(s, 0);
-        if (sqlite3_column_bytes(s, 1) != (int)CRYPTO_HASH_BYTES)
-            result = gdpr__err_set(GDPR_ECORRUPT, "audit event %lld: MAC has the wrong length",
-                                   (long long)*seq_out);
-        else
-            memcpy(mac_out, sqlite3_column_blob(s, 1), CRYPTO_HASH_BYTES);
-        sqlite3_reset(s);
-        return result;
-    }
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE)
-        return gdpr_sqlite__sq_fail(st, rc, "reading the audit tail");
+    rc = gdpr_sqlite__sq_row(st, s, "reading the audit tail", SQ_NO_ROW, read_audit_tail,
+                             &(audit_tail){seq_out, mac_out});
+    if (rc != SQ_NO_ROW)
+        return rc;
     *seq_out = 0;
     memset(mac_out, 0, CRYPTO_HASH_BYTES);
     return GDPR_OK;
@@ -347,59 +340,50 @@ gdpr_sqlite__audit_insert(store *base, const store_audit_row *row)
     return rc;
 }
 
+typedef struct {
+    store_audit_fn fn;
+    void *ctx;
+} audit_cb;
+
+static int
+audit_row(sqlite3_stmt *s, void *c)
+{
+    const audit_cb *cb = c;
+    store_audit_row row;
+    int stop;
+
+    row.seq = sqlite3_column_int64(s, 0);
+    row.at = sqlite3_column_int64(s, 1);
+    row.actor = gdpr_sqlite__sq_text_or_empty(s, 2);
+    row.role = gdpr_sqlite__sq_text_or_empty(s, 3);
+    row.action = gdpr_sqlite__sq_text_or_empty(s, 4);
+    row.subject = sqlite3_column_type(s, 5) == SQLITE_NULL
+                      ? NULL
+                      : (const uint8_t *)sqlite3_column_blob(s, 5);
+    if (row.subject && sqlite3_column_bytes(s, 5) != (int)CRYPTO_HASH_BYTES)
+        return gdpr__err_set(GDPR_ECORRUPT, "audit event %lld: subject hash has the wrong length",
+                             (long long)row.seq);
+    row.outcome = sqlite3_column_int(s, 6);
+    row.ref = (const char *)sqlite3_column_text(s, 7);
+    if (sqlite3_column_bytes(s, 8) != (int)CRYPTO_HASH_BYTES)
+        return gdpr__err_set(GDPR_ECORRUPT, "audit event %lld: MAC has the wrong length",
+                             (long long)row.seq);
+    memcpy(row.mac, sqlite3_column_blob(s, 8), CRYPTO_HASH_BYTES);
+    stop = cb->fn(&row, cb->ctx);
+    if (stop > 0)
+        return gdpr__err_set(GDPR_ECALLBACK, "audit iterator stopped at event %lld",
+                             (long long)row.seq);
+    return stop;
+}
+
 int
 gdpr_sqlite__audit_foreach(store *base, int64_t from_seq, store_audit_fn fn, void *ctx)
 {
-    sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db,
+    return gdpr_sqlite__sq_each((sqlite_store *)base,
                                 "SELECT seq, at, actor, role, action, subject, outcome, ref, mac"
                                 " FROM main.audit WHERE seq >= ?1 ORDER BY seq",
-                                -1, &s, NULL);
-    int result = GDPR_OK;
-
-    if (rc != SQLITE_OK)
-        return gdpr_sqlite__sq_fail(st, rc, "reading the audit trail");
-    sqlite3_bind_int64(s, 1, from_seq);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        store_audit_row row;
-        int stop;
-
-        row.seq = sqlite3_column_int64(s, 0);
-        row.at = sqlite3_column_int64(s, 1);
-        row.actor = gdpr_sqlite__sq_text_or_empty(s, 2);
-        row.role = gdpr_sqlite__sq_text_or_empty(s, 3);
-        row.action = gdpr_sqlite__sq_text_or_empty(s, 4);
-        row.subject = sqlite3_column_type(s, 5) == SQLITE_NULL
-                          ? NULL
-                          : (const uint8_t *)sqlite3_column_blob(s, 5);
-        if (row.subject && sqlite3_column_bytes(s, 5) != (int)CRYPTO_HASH_BYTES) {
-            result =
-                gdpr__err_set(GDPR_ECORRUPT, "audit event %lld: subject hash has the wrong length",
-                              (long long)row.seq);
-            break;
-        }
-        row.outcome = sqlite3_column_int(s, 6);
-        row.ref = (const char *)sqlite3_column_text(s, 7);
-        if (sqlite3_column_bytes(s, 8) != (int)CRYPTO_HASH_BYTES) {
-            result = gdpr__err_set(GDPR_ECORRUPT, "audit event %lld: MAC has the wrong length",
-                                   (long long)row.seq);
-            break;
-        }
-        memcpy(row.mac, sqlite3_column_blob(s, 8), CRYPTO_HASH_BYTES);
-        stop = fn(&row, ctx);
-        if (stop != 0) {
-            result = stop < 0
-                         ? stop
-                         : gdpr__err_set(GDPR_ECALLBACK, "audit iterator stopped at event %lld",
-                                         (long long)row.seq);
-            break;
-        }
-    }
-    if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = gdpr_sqlite__sq_fail(st, rc, "reading the audit trail");
-    sqlite3_finalize(s);
-    return result;
+                                from_seq, "reading the audit trail", audit_row,
+                                &(audit_cb){fn, ctx});
 }
 
 int
@@ -407,23 +391,33 @@ gdpr_sqlite__policy_insert(store *base, int64_t at, const char *actor,
                            const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document,
                            int64_t *version_out)
 {
-    sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_stmt(st,
-                                  "INSERT INTO main.policy(loaded_at, actor, sha256, document)"
-                                  " VALUES(?1, ?2, ?3, ?4)",
-                                  &s);
+    return gdpr_sqlite__sq_document_insert(
+        (sqlite_store *)base,
+        "INSERT INTO main.policy(loaded_at, actor, sha256, document) VALUES(?1, ?2, ?3, ?4)", at,
+        actor, sha256, document, "storing the policy", version_out);
+}
 
-    if (rc != GDPR_OK)
-        return rc;
-    sqlite3_bind_int64(s, 1, at);
-    sqlite3_bind_text(s, 2, actor, -1, SQLITE_STATIC);
-    gdpr_sqlite__sq_bind_hash(s, 3, sha256);
-    sqlite3_bind_text(s, 4, document, -1, SQLITE_STATIC);
-    rc = gdpr_sqlite__sq_step_done(st, s, "storing the policy");
-    if (rc == GDPR_OK)
-        *version_out = sqlite3_last_insert_rowid(st->db);
-    return rc;
+typedef struct {
+    int64_t *version_out;
+    uint8_t *sha256_out;
+    char **document_out;
+} policy_out;
+
+static int
+read_policy(sqlite3_stmt *s, void *ctx)
+{
+    const policy_out *p = ctx;
+    const char *doc = (const char *)sqlite3_column_text(s, 2);
+
+    *p->version_out = sqlite3_column_int64(s, 0);
+    if (sqlite3_column_bytes(s, 1) != (int)CRYPTO_HASH_BYTES || doc == NULL)
+        return gdpr__err_set(GDPR_ECORRUPT, "policy version %lld: damaged row",
+                             (long long)*p->version_out);
+    memcpy(p->sha256_out, sqlite3_column_blob(s, 1), CRYPTO_HASH_BYTES);
+    *p->document_out = strdup(doc);
+    if (*p->document_out == NULL)
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory reading the policy");
+    return GDPR_OK;
 }
 
 int
@@ -439,25 +433,22 @@ gdpr_sqlite__policy_latest(store *base, int64_t *version_out, uint8_t sha256_out
 
     if (rc != GDPR_OK)
         return rc;
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        const char *doc = (const char *)sqlite3_column_text(s, 2);
-        int result = GDPR_OK;
+    return gdpr_sqlite__sq_row(st, s, "reading the policy", GDPR_ENOTFOUND, read_policy,
+                               &(policy_out){version_out, sha256_out, document_out});
+}
 
-        *version_out = sqlite3_column_int64(s, 0);
-        if (sqlite3_column_bytes(s, 1) != (int)CRYPTO_HASH_BYTES || doc == NULL)
-            result = gdpr__err_set(GDPR_ECORRUPT, "policy version %lld: damaged row",
-                                   (long long)*version_out);
-        if (result == GDPR_OK) {
-            memcpy(sha256_out, sqlite3_column_blob(s, 1), CRYPTO_HASH_BYTES);
-            *document_out = strdup(doc);
-            if (*document_out == NULL)
-                result = gdpr__err_set(GDPR_ENOMEM, "out of memory reading the policy");
-        }
-        sqlite3_reset(s);
-        return result;
-    }
-    return finish_row(st, s, rc, "reading the policy");
+static int
+read_policy_document(sqlite3_stmt *s, void *ctx)
+{
+    char **document_out = ctx;
+    const char *doc = (const char *)sqlite3_column_text(s, 0);
+
+    if (doc == NULL)
+        return gdpr__err_set(GDPR_ECORRUPT, "policy version %lld: damaged row",
+                             (long long)sqlite3_column_int64(s, 1));
+    if ((*document_out = strdup(doc)) == NULL)
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory reading the policy");
+    return GDPR_OK;
 }
 
 int
@@ -465,24 +456,13 @@ gdpr_sqlite__policy_get(store *base, int64_t version, char **document_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_stmt(st, "SELECT document FROM main.policy WHERE version = ?1", &s);
+    int rc = gdpr_sqlite__sq_stmt(
+        st, "SELECT document, version FROM main.policy WHERE version = ?1", &s);
 
     *document_out = NULL;
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, version);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        const char *doc = (const char *)sqlite3_column_text(s, 0);
-        int result = GDPR_OK;
-
-        if (doc == NULL)
-            result = gdpr__err_set(GDPR_ECORRUPT, "policy version %lld: damaged row",
-                                   (long long)version);
-        else if ((*document_out = strdup(doc)) == NULL)
-            result = gdpr__err_set(GDPR_ENOMEM, "out of memory reading the policy");
-        gdpr_sqlite__sq_reset(s);
-        return result;
-    }
-    return finish_row(st, s, rc, "reading a policy version");
+    return gdpr_sqlite__sq_row(st, s, "reading a policy version", GDPR_ENOTFOUND,
+                               read_policy_document, document_out);
 }

@@ -52,6 +52,32 @@ read_hold(sqlite3_stmt *s, store_hold_row *h)
     h->release_reason = gdpr_sqlite__sq_text_or_empty(s, 11);
 }
 
+typedef struct {
+    int (*fn)(const store_hold_row *row, void *ctx);
+    void *ctx;
+} hold_cb;
+
+static int
+hold_row(sqlite3_stmt *s, void *c)
+{
+    const hold_cb *cb = c;
+    store_hold_row h;
+
+    read_hold(s, &h);
+    return gdpr_sqlite__sq_stopped(cb->fn(&h, cb->ctx), "hold", h.id);
+}
+
+/* Columns 0 and 1 as two integers: ctx is int64_t[2]. */
+static int
+read_pair(sqlite3_stmt *s, void *ctx)
+{
+    int64_t *pair = ctx;
+
+    pair[0] = sqlite3_column_int64(s, 0);
+    pair[1] = sqlite3_column_int64(s, 1);
+    return GDPR_OK;
+}
+
 int
 gdpr_sqlite__hold_insert(store *base, const store_hold_row *row, int64_t *id_out)
 {
@@ -95,25 +121,14 @@ gdpr_sqlite__hold_get(store *base, int64_t id, int (*fn)(const store_hold_row *r
     sqlite3_stmt *s;
     int rc =
         gdpr_sqlite__sq_stmt(st, "SELECT " HOLD_COLUMNS " FROM main.erasure_hold WHERE id=?1", &s);
-    int result;
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, id);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        store_hold_row h;
-        int stop;
-        read_hold(s, &h);
-        stop = fn(&h, ctx);
-        result = stop == 0 ? GDPR_OK : gdpr_sqlite__sq_stopped(stop, "hold", id);
-    } else if (rc == SQLITE_DONE) {
-        result = gdpr__err_set(GDPR_ENOTFOUND, "hold: %lld is not a hold", (long long)id);
-    } else {
-        result = gdpr_sqlite__sq_fail(st, rc, "reading a hold");
-    }
-    gdpr_sqlite__sq_reset(s);
-    return result;
+    rc = gdpr_sqlite__sq_row(st, s, "reading a hold", SQ_NO_ROW, hold_row, &(hold_cb){fn, ctx});
+    if (rc == SQ_NO_ROW)
+        return gdpr__err_set(GDPR_ENOTFOUND, "hold: %lld is not a hold", (long long)id);
+    return rc;
 }
 
 int
@@ -141,31 +156,10 @@ int
 gdpr_sqlite__hold_foreach(store *base, int64_t active_at,
                           int (*fn)(const store_hold_row *row, void *ctx), void *ctx)
 {
-    sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db,
+    return gdpr_sqlite__sq_each((sqlite_store *)base,
                                 "SELECT " HOLD_COLUMNS " FROM main.erasure_hold"
                                 " WHERE ?1 = 0 OR (released_at = 0 AND until > ?1) ORDER BY id",
-                                -1, &s, NULL);
-    int result = GDPR_OK;
-
-    if (rc != SQLITE_OK)
-        return gdpr_sqlite__sq_fail(st, rc, "listing holds");
-    sqlite3_bind_int64(s, 1, active_at);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        store_hold_row h;
-        int stop;
-        read_hold(s, &h);
-        stop = fn(&h, ctx);
-        if (stop != 0) {
-            result = gdpr_sqlite__sq_stopped(stop, "hold", h.id);
-            break;
-        }
-    }
-    if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = gdpr_sqlite__sq_fail(st, rc, "listing holds");
-    sqlite3_finalize(s);
-    return result;
+                                active_at, "listing holds", hold_row, &(hold_cb){fn, ctx});
 }
 
 int
@@ -175,6 +169,7 @@ gdpr_sqlite__hold_covering(store *base, const uint8_t subject_hash[CRYPTO_HASH_B
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
+    int64_t found[2] = {0, 0};
     /* The hold that lasts longest decides when the data may go. */
     int rc = gdpr_sqlite__sq_stmt(st,
                                   "SELECT id, until FROM main.erasure_hold"
@@ -193,17 +188,10 @@ gdpr_sqlite__hold_covering(store *base, const uint8_t subject_hash[CRYPTO_HASH_B
     if (category)
         sqlite3_bind_text(s, 3, category, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 4, at);
-    rc = sqlite3_step(s);
-    *hold_out = 0;
-    *until_out = 0;
-    if (rc == SQLITE_ROW) {
-        *hold_out = sqlite3_column_int64(s, 0);
-        *until_out = sqlite3_column_int64(s, 1);
-    }
-    gdpr_sqlite__sq_reset(s);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return gdpr_sqlite__sq_fail(st, rc, "checking holds");
-    return GDPR_OK;
+    rc = gdpr_sqlite__sq_row(st, s, "checking holds", GDPR_OK, read_pair, found);
+    *hold_out = found[0];
+    *until_out = found[1];
+    return rc;
 }
 
 int
@@ -270,6 +258,23 @@ read_tombstone(sqlite3_stmt *s, store_tombstone_row *t)
         return gdpr__err_set(GDPR_ECORRUPT, "tombstone %lld: damaged subject hash",
                              (long long)t->id);
     return GDPR_OK;
+}
+
+typedef struct {
+    int (*fn)(const store_tombstone_row *row, void *ctx);
+    void *ctx;
+} tombstone_cb;
+
+static int
+tombstone_row(sqlite3_stmt *s, void *c)
+{
+    const tombstone_cb *cb = c;
+    store_tombstone_row t;
+    int rc = read_tombstone(s, &t);
+
+    if (rc != GDPR_OK)
+        return rc;
+    return gdpr_sqlite__sq_stopped(cb->fn(&t, cb->ctx), "tombstone", t.id);
 }
 
 int
@@ -353,16 +358,8 @@ gdpr_sqlite__tombstone_find(store *base, const uint8_t subject_hash[CRYPTO_HASH_
         sqlite3_bind_text(s, 3, ground, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 4, from);
     sqlite3_bind_int64(s, 5, to);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        *id_out = sqlite3_column_int64(s, 0);
-        gdpr_sqlite__sq_reset(s);
-        return GDPR_OK;
-    }
-    gdpr_sqlite__sq_reset(s);
-    if (rc != SQLITE_DONE)
-        return gdpr_sqlite__sq_fail(st, rc, "finding a tombstone");
-    return GDPR_ENOTFOUND;
+    return gdpr_sqlite__sq_row(st, s, "finding a tombstone", GDPR_ENOTFOUND,
+                               gdpr_sqlite__sq_read_int64, id_out);
 }
 
 int
@@ -379,16 +376,8 @@ gdpr_sqlite__tombstone_open_partial(store *base, const uint8_t subject_hash[CRYP
     if (rc != GDPR_OK)
         return rc;
     gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        *id_out = sqlite3_column_int64(s, 0);
-        gdpr_sqlite__sq_reset(s);
-        return GDPR_OK;
-    }
-    gdpr_sqlite__sq_reset(s);
-    if (rc != SQLITE_DONE)
-        return gdpr_sqlite__sq_fail(st, rc, "finding a tombstone");
-    return GDPR_ENOTFOUND;
+    return gdpr_sqlite__sq_row(st, s, "finding a tombstone", GDPR_ENOTFOUND,
+                               gdpr_sqlite__sq_read_int64, id_out);
 }
 
 int
@@ -414,26 +403,15 @@ gdpr_sqlite__tombstone_get(store *base, int64_t id,
     sqlite3_stmt *s;
     int rc = gdpr_sqlite__sq_stmt(
         st, "SELECT " TOMBSTONE_COLUMNS " FROM main.tombstone t WHERE t.id=?1", &s);
-    int result;
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, id);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        store_tombstone_row t;
-        result = read_tombstone(s, &t);
-        if (result == GDPR_OK) {
-            int stop = fn(&t, ctx);
-            result = stop == 0 ? GDPR_OK : gdpr_sqlite__sq_stopped(stop, "tombstone", id);
-        }
-    } else if (rc == SQLITE_DONE) {
-        result = gdpr__err_set(GDPR_ENOTFOUND, "tombstone: %lld is not a tombstone", (long long)id);
-    } else {
-        result = gdpr_sqlite__sq_fail(st, rc, "reading a tombstone");
-    }
-    gdpr_sqlite__sq_reset(s);
-    return result;
+    rc = gdpr_sqlite__sq_row(st, s, "reading a tombstone", SQ_NO_ROW, tombstone_row,
+                             &(tombstone_cb){fn, ctx});
+    if (rc == SQ_NO_ROW)
+        return gdpr__err_set(GDPR_ENOTFOUND, "tombstone: %lld is not a tombstone", (long long)id);
+    return rc;
 }
 
 int
@@ -441,36 +419,21 @@ gdpr_sqlite__tombstone_foreach(store *base, const uint8_t *subject_hash, int64_t
                                int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s = NULL;
+    sqlite3_stmt *s;
     /* Own statement: fn may use the store (replay erases from inside). */
-    int rc = sqlite3_prepare_v2(st->db,
-                                "SELECT " TOMBSTONE_COLUMNS " FROM main.tombstone t"
-                                " WHERE (?1 IS NULL OR t.subject = ?1) AND t.id > ?2"
-                                " ORDER BY t.id",
-                                -1, &s, NULL);
-    int result = GDPR_OK;
+    int rc = gdpr_sqlite__sq_prepare(st,
+                                     "SELECT " TOMBSTONE_COLUMNS " FROM main.tombstone t"
+                                     " WHERE (?1 IS NULL OR t.subject = ?1) AND t.id > ?2"
+                                     " ORDER BY t.id",
+                                     "listing tombstones", &s);
 
-    if (rc != SQLITE_OK)
-        return gdpr_sqlite__sq_fail(st, rc, "listing tombstones");
+    if (rc != GDPR_OK)
+        return rc;
     if (subject_hash)
         gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
     sqlite3_bind_int64(s, 2, after_id);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        store_tombstone_row t;
-        int stop;
-        result = read_tombstone(s, &t);
-        if (result != GDPR_OK)
-            break;
-        stop = fn(&t, ctx);
-        if (stop != 0) {
-            result = gdpr_sqlite__sq_stopped(stop, "tombstone", t.id);
-            break;
-        }
-    }
-    if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = gdpr_sqlite__sq_fail(st, rc, "listing tombstones");
-    sqlite3_finalize(s);
-    return result;
+    return gdpr_sqlite__sq_rows(st, s, SQ_OWN, "listing tombstones", tombstone_row,
+                                &(tombstone_cb){fn, ctx});
 }
 
 int
@@ -484,26 +447,12 @@ gdpr_sqlite__tombstone_latest(store *base, const uint8_t subject_hash[CRYPTO_HAS
                                   "SELECT " TOMBSTONE_COLUMNS " FROM main.tombstone t"
                                   " WHERE t.subject=?1 ORDER BY t.kind, t.id DESC LIMIT 1",
                                   &s);
-    int result;
 
     if (rc != GDPR_OK)
         return rc;
     gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        store_tombstone_row t;
-        result = read_tombstone(s, &t);
-        if (result == GDPR_OK) {
-            int stop = fn(&t, ctx);
-            result = stop == 0 ? GDPR_OK : gdpr_sqlite__sq_stopped(stop, "tombstone", t.id);
-        }
-    } else if (rc == SQLITE_DONE) {
-        result = GDPR_ENOTFOUND;
-    } else {
-        result = gdpr_sqlite__sq_fail(st, rc, "reading a tombstone");
-    }
-    gdpr_sqlite__sq_reset(s);
-    return result;
+    return gdpr_sqlite__sq_row(st, s, "reading a tombstone", GDPR_ENOTFOUND, tombstone_row,
+                               &(tombstone_cb){fn, ctx});
 }
 
 int
@@ -543,43 +492,37 @@ gdpr_sqlite__tombstone_kept_insert(store *base, const store_kept_row *row)
     return gdpr_sqlite__sq_step_done(st, s, "recording a kept record");
 }
 
+typedef struct {
+    int (*fn)(const store_kept_row *row, void *ctx);
+    void *ctx;
+} kept_cb;
+
+static int
+kept_row(sqlite3_stmt *s, void *c)
+{
+    const kept_cb *cb = c;
+    store_kept_row k;
+
+    k.tombstone = sqlite3_column_int64(s, 0);
+    k.record = sqlite3_column_int64(s, 1);
+    k.category = gdpr_sqlite__sq_text_or_empty(s, 2);
+    k.purpose = gdpr_sqlite__sq_text_or_empty(s, 3);
+    k.reason = gdpr_sqlite__sq_text_or_empty(s, 4);
+    k.rule = gdpr_sqlite__sq_text_or_empty(s, 5);
+    k.until = sqlite3_column_int64(s, 6);
+    k.erased_at = sqlite3_column_int64(s, 7);
+    return gdpr_sqlite__sq_stopped(cb->fn(&k, cb->ctx), "kept record", k.record);
+}
+
 int
 gdpr_sqlite__tombstone_kept_foreach(store *base, int64_t tombstone,
                                     int (*fn)(const store_kept_row *row, void *ctx), void *ctx)
 {
-    sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db,
+    return gdpr_sqlite__sq_each((sqlite_store *)base,
                                 "SELECT tombstone, record, category, purpose, reason,"
                                 " rule, until, erased_at FROM main.tombstone_kept"
                                 " WHERE tombstone=?1 ORDER BY record",
-                                -1, &s, NULL);
-    int result = GDPR_OK;
-
-    if (rc != SQLITE_OK)
-        return gdpr_sqlite__sq_fail(st, rc, "listing kept records");
-    sqlite3_bind_int64(s, 1, tombstone);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        store_kept_row k;
-        int stop;
-        k.tombstone = sqlite3_column_int64(s, 0);
-        k.record = sqlite3_column_int64(s, 1);
-        k.category = gdpr_sqlite__sq_text_or_empty(s, 2);
-        k.purpose = gdpr_sqlite__sq_text_or_empty(s, 3);
-        k.reason = gdpr_sqlite__sq_text_or_empty(s, 4);
-        k.rule = gdpr_sqlite__sq_text_or_empty(s, 5);
-        k.until = sqlite3_column_int64(s, 6);
-        k.erased_at = sqlite3_column_int64(s, 7);
-        stop = fn(&k, ctx);
-        if (stop != 0) {
-            result = gdpr_sqlite__sq_stopped(stop, "kept record", k.record);
-            break;
-        }
-    }
-    if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = gdpr_sqlite__sq_fail(st, rc, "listing kept records");
-    sqlite3_finalize(s);
-    return result;
+                                tombstone, "listing kept records", kept_row, &(kept_cb){fn, ctx});
 }
 
 int
@@ -599,6 +542,22 @@ gdpr_sqlite__tombstone_kept_erased(store *base, int64_t record, int64_t at)
     return gdpr_sqlite__sq_step_done(st, s, "updating a kept record");
 }
 
+typedef struct {
+    int64_t *until_out;
+    char *rule;
+    size_t rule_cap;
+} kept_find;
+
+static int
+read_kept_find(sqlite3_stmt *s, void *c)
+{
+    const kept_find *k = c;
+
+    *k->until_out = sqlite3_column_int64(s, 0);
+    snprintf(k->rule, k->rule_cap, "%s", gdpr_sqlite__sq_text_or_empty(s, 1));
+    return GDPR_OK;
+}
+
 int
 gdpr_sqlite__tombstone_kept_find(store *base, int64_t record, int64_t *until_out, char *rule,
                                  size_t rule_cap)
@@ -613,17 +572,8 @@ gdpr_sqlite__tombstone_kept_find(store *base, int64_t record, int64_t *until_out
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, record);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        *until_out = sqlite3_column_int64(s, 0);
-        snprintf(rule, rule_cap, "%s", gdpr_sqlite__sq_text_or_empty(s, 1));
-        gdpr_sqlite__sq_reset(s);
-        return GDPR_OK;
-    }
-    gdpr_sqlite__sq_reset(s);
-    if (rc != SQLITE_DONE)
-        return gdpr_sqlite__sq_fail(st, rc, "checking kept records");
-    return GDPR_ENOTFOUND;
+    return gdpr_sqlite__sq_row(st, s, "checking kept records", GDPR_ENOTFOUND, read_kept_find,
+                               &(kept_find){until_out, rule, rule_cap});
 }
 
 int
@@ -643,33 +593,29 @@ gdpr_sqlite__tombstone_record_add(store *base, int64_t tombstone, int64_t record
     return gdpr_sqlite__sq_step_done(st, s, "recording an erased record");
 }
 
+typedef struct {
+    int (*fn)(int64_t record, void *ctx);
+    void *ctx;
+} record_cb;
+
+static int
+record_row(sqlite3_stmt *s, void *c)
+{
+    const record_cb *cb = c;
+    int64_t record = sqlite3_column_int64(s, 0);
+
+    return gdpr_sqlite__sq_stopped(cb->fn(record, cb->ctx), "erased record", record);
+}
+
 int
 gdpr_sqlite__tombstone_record_foreach(store *base, int64_t tombstone,
                                       int (*fn)(int64_t record, void *ctx), void *ctx)
 {
-    sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db,
+    return gdpr_sqlite__sq_each((sqlite_store *)base,
                                 "SELECT record FROM main.tombstone_record"
                                 " WHERE tombstone=?1 ORDER BY record",
-                                -1, &s, NULL);
-    int result = GDPR_OK;
-
-    if (rc != SQLITE_OK)
-        return gdpr_sqlite__sq_fail(st, rc, "listing erased records");
-    sqlite3_bind_int64(s, 1, tombstone);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        int64_t record = sqlite3_column_int64(s, 0);
-        int stop = fn(record, ctx);
-        if (stop != 0) {
-            result = gdpr_sqlite__sq_stopped(stop, "erased record", record);
-            break;
-        }
-    }
-    if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = gdpr_sqlite__sq_fail(st, rc, "listing erased records");
-    sqlite3_finalize(s);
-    return result;
+                                tombstone, "listing erased records", record_row,
+                                &(record_cb){fn, ctx});
 }
 
 int
@@ -695,35 +641,34 @@ gdpr_sqlite__tombstone_recipient_add(store *base, int64_t tombstone, const char 
     return gdpr_sqlite__sq_step_done(st, s, "recording a recipient");
 }
 
+typedef struct {
+    int (*fn)(const char *recipient, int64_t disclosures, int64_t last_at, void *ctx);
+    void *ctx;
+    int64_t tombstone;
+} recipient_cb;
+
+static int
+recipient_row(sqlite3_stmt *s, void *c)
+{
+    const recipient_cb *cb = c;
+
+    return gdpr_sqlite__sq_stopped(cb->fn(gdpr_sqlite__sq_text_or_empty(s, 0),
+                                          sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2),
+                                          cb->ctx),
+                                   "recipient", cb->tombstone);
+}
+
 int
 gdpr_sqlite__tombstone_recipient_foreach(store *base, int64_t tombstone,
                                          int (*fn)(const char *recipient, int64_t disclosures,
                                                    int64_t last_at, void *ctx),
                                          void *ctx)
 {
-    sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db,
+    return gdpr_sqlite__sq_each((sqlite_store *)base,
                                 "SELECT recipient, disclosures, last_at FROM"
                                 " main.tombstone_recipient WHERE tombstone=?1 ORDER BY recipient",
-                                -1, &s, NULL);
-    int result = GDPR_OK;
-
-    if (rc != SQLITE_OK)
-        return gdpr_sqlite__sq_fail(st, rc, "listing recipients");
-    sqlite3_bind_int64(s, 1, tombstone);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        int stop = fn(gdpr_sqlite__sq_text_or_empty(s, 0), sqlite3_column_int64(s, 1),
-                      sqlite3_column_int64(s, 2), ctx);
-        if (stop != 0) {
-            result = gdpr_sqlite__sq_stopped(stop, "recipient", tombstone);
-            break;
-        }
-    }
-    if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = gdpr_sqlite__sq_fail(st, rc, "listing recipients");
-    sqlite3_finalize(s);
-    return result;
+                                tombstone, "listing recipients", recipient_row,
+                                &(recipient_cb){fn, ctx, tombstone});
 }
 
 int
@@ -777,50 +722,42 @@ gdpr_sqlite__pending_insert(store *base, const store_pending_row *row, int64_t *
     return rc;
 }
 
+typedef struct {
+    int (*fn)(const store_pending_row *row, void *ctx);
+    void *ctx;
+} pending_cb;
+
+static int
+pending_row(sqlite3_stmt *s, void *c)
+{
+    const pending_cb *cb = c;
+    store_pending_row p;
+
+    p.id = sqlite3_column_int64(s, 0);
+    p.tombstone = sqlite3_column_int64(s, 1);
+    p.subject = hash_or_null(s, 2);
+    p.source = gdpr_sqlite__sq_text_or_empty(s, 3);
+    p.key_id = hash_or_null(s, 4);
+    p.sealed = sqlite3_column_blob(s, 5);
+    p.sealed_len = (size_t)sqlite3_column_bytes(s, 5);
+    p.since = sqlite3_column_int64(s, 6);
+    p.attempts = sqlite3_column_int(s, 7);
+    p.last_at = sqlite3_column_int64(s, 8);
+    p.last_error = gdpr_sqlite__sq_text_or_empty(s, 9);
+    if (p.subject == NULL || p.key_id == NULL)
+        return gdpr__err_set(GDPR_ECORRUPT, "pending hook %lld: damaged row", (long long)p.id);
+    return gdpr_sqlite__sq_stopped(cb->fn(&p, cb->ctx), "pending hook", p.id);
+}
+
 int
 gdpr_sqlite__pending_foreach(store *base, int64_t after_id,
                              int (*fn)(const store_pending_row *row, void *ctx), void *ctx)
 {
-    sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db,
+    return gdpr_sqlite__sq_each((sqlite_store *)base,
                                 "SELECT " PENDING_COLUMNS " FROM main.erasure_pending"
                                 " WHERE id > ?1 ORDER BY id",
-                                -1, &s, NULL);
-    int result = GDPR_OK;
-
-    if (rc != SQLITE_OK)
-        return gdpr_sqlite__sq_fail(st, rc, "listing pending hooks");
-    sqlite3_bind_int64(s, 1, after_id);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        store_pending_row p;
-        int stop;
-        p.id = sqlite3_column_int64(s, 0);
-        p.tombstone = sqlite3_column_int64(s, 1);
-        p.subject = hash_or_null(s, 2);
-        p.source = gdpr_sqlite__sq_text_or_empty(s, 3);
-        p.key_id = hash_or_null(s, 4);
-        p.sealed = sqlite3_column_blob(s, 5);
-        p.sealed_len = (size_t)sqlite3_column_bytes(s, 5);
-        p.since = sqlite3_column_int64(s, 6);
-        p.attempts = sqlite3_column_int(s, 7);
-        p.last_at = sqlite3_column_int64(s, 8);
-        p.last_error = gdpr_sqlite__sq_text_or_empty(s, 9);
-        if (p.subject == NULL || p.key_id == NULL) {
-            result =
-                gdpr__err_set(GDPR_ECORRUPT, "pending hook %lld: damaged row", (long long)p.id);
-            break;
-        }
-        stop = fn(&p, ctx);
-        if (stop != 0) {
-            result = gdpr_sqlite__sq_stopped(stop, "pending hook", p.id);
-            break;
-        }
-    }
-    if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = gdpr_sqlite__sq_fail(st, rc, "listing pending hooks");
-    sqlite3_finalize(s);
-    return result;
+                                after_id, "listing pending hooks", pending_row,
+                                &(pending_cb){fn, ctx});
 }
 
 int
@@ -928,29 +865,27 @@ gdpr_sqlite__key_queue_add(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], i
     return gdpr_sqlite__sq_step_done(st, s, "queueing a key for destruction");
 }
 
+/* A hash in column 0 into ctx (uint8_t[CRYPTO_HASH_BYTES]). */
+static int
+read_queued_hash(sqlite3_stmt *s, void *ctx)
+{
+    if (sqlite3_column_bytes(s, 0) != (int)CRYPTO_HASH_BYTES)
+        return gdpr__err_set(GDPR_ECORRUPT, "key queue: damaged row");
+    memcpy(ctx, sqlite3_column_blob(s, 0), CRYPTO_HASH_BYTES);
+    return GDPR_OK;
+}
+
 int
 gdpr_sqlite__key_queue_first(store *base, uint8_t hash_out[CRYPTO_HASH_BYTES])
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = gdpr_sqlite__sq_stmt(st, "SELECT hash FROM main.erasure_shred_queue LIMIT 1", &s);
-    int result = GDPR_ENOTFOUND;
 
     if (rc != GDPR_OK)
         return rc;
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        if (sqlite3_column_bytes(s, 0) != (int)CRYPTO_HASH_BYTES) {
-            result = gdpr__err_set(GDPR_ECORRUPT, "key queue: damaged row");
-        } else {
-            memcpy(hash_out, sqlite3_column_blob(s, 0), CRYPTO_HASH_BYTES);
-            result = GDPR_OK;
-        }
-    } else if (rc != SQLITE_DONE) {
-        result = gdpr_sqlite__sq_fail(st, rc, "reading the key queue");
-    }
-    gdpr_sqlite__sq_reset(s);
-    return result;
+    return gdpr_sqlite__sq_row(st, s, "reading the key queue", GDPR_ENOTFOUND, read_queued_hash,
+                               hash_out);
 }
 
 int
@@ -966,40 +901,34 @@ gdpr_sqlite__key_queue_remove(store *base, const uint8_t hash[CRYPTO_HASH_BYTES]
     return gdpr_sqlite__sq_step_done(st, s, "dequeueing a key");
 }
 
+typedef struct {
+    int (*fn)(const uint8_t *hash, int64_t tombstone, int64_t queued, void *ctx);
+    void *ctx;
+} queue_cb;
+
+static int
+queue_row(sqlite3_stmt *s, void *c)
+{
+    const queue_cb *cb = c;
+    const uint8_t *hash = hash_or_null(s, 0);
+    int64_t tombstone = sqlite3_column_int64(s, 1);
+
+    if (hash == NULL)
+        return gdpr__err_set(GDPR_ECORRUPT, "key queue: damaged row");
+    return gdpr_sqlite__sq_stopped(cb->fn(hash, tombstone, sqlite3_column_int64(s, 2), cb->ctx),
+                                   "key queue", tombstone);
+}
+
 int
 gdpr_sqlite__key_queue_foreach(store *base,
                                int (*fn)(const uint8_t *hash, int64_t tombstone, int64_t queued,
                                          void *ctx),
                                void *ctx)
 {
-    sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db,
+    return gdpr_sqlite__sq_each((sqlite_store *)base,
                                 "SELECT hash, tombstone, queued FROM"
                                 " main.erasure_shred_queue ORDER BY queued, hash",
-                                -1, &s, NULL);
-    int result = GDPR_OK;
-
-    if (rc != SQLITE_OK)
-        return gdpr_sqlite__sq_fail(st, rc, "listing the key queue");
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const uint8_t *hash = hash_or_null(s, 0);
-        int64_t tombstone = sqlite3_column_int64(s, 1);
-        int stop;
-        if (hash == NULL) {
-            result = gdpr__err_set(GDPR_ECORRUPT, "key queue: damaged row");
-            break;
-        }
-        stop = fn(hash, tombstone, sqlite3_column_int64(s, 2), ctx);
-        if (stop != 0) {
-            result = gdpr_sqlite__sq_stopped(stop, "key queue", tombstone);
-            break;
-        }
-    }
-    if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = gdpr_sqlite__sq_fail(st, rc, "listing the key queue");
-    sqlite3_finalize(s);
-    return result;
+                                0, "listing the key queue", queue_row, &(queue_cb){fn, ctx});
 }
 
 int
@@ -1007,6 +936,7 @@ gdpr_sqlite__erasure_unfinished(store *base, int *keys_out, int *unwiped_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
+    int64_t found[2] = {0, 0};
     int rc = gdpr_sqlite__sq_stmt(st,
                                   "SELECT EXISTS(SELECT 1 FROM main.erasure_shred_queue),"
                                   " EXISTS(SELECT 1 FROM main.tombstone WHERE wiped = 0)",
@@ -1014,15 +944,14 @@ gdpr_sqlite__erasure_unfinished(store *base, int *keys_out, int *unwiped_out)
 
     if (rc != GDPR_OK)
         return rc;
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        *keys_out = sqlite3_column_int(s, 0);
-        *unwiped_out = sqlite3_column_int(s, 1);
-        gdpr_sqlite__sq_reset(s);
-        return GDPR_OK;
+    rc = gdpr_sqlite__sq_row(st, s, "checking unfinished erasures", SQ_NO_ROW, read_pair, found);
+    if (rc == SQ_NO_ROW)
+        return gdpr_sqlite__sq_fail(st, SQLITE_DONE, "checking unfinished erasures");
+    if (rc == GDPR_OK) {
+        *keys_out = (int)found[0];
+        *unwiped_out = (int)found[1];
     }
-    gdpr_sqlite__sq_reset(s);
-    return gdpr_sqlite__sq_fail(st, rc, "checking unfinished erasures");
+    return rc;
 }
 
 int
@@ -1053,14 +982,10 @@ gdpr_sqlite__key_exists(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], int 
     if (rc != GDPR_OK)
         return rc;
     gdpr_sqlite__sq_bind_hash(s, 1, hash);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        n = sqlite3_column_int64(s, 0);
-    gdpr_sqlite__sq_reset(s);
-    if (rc != SQLITE_ROW)
-        return gdpr_sqlite__sq_fail_keys(st, rc, "looking for a key");
-    *exists_out = n != 0;
-    return GDPR_OK;
+    rc = gdpr_sqlite__sq_one_int64(st, s, "looking for a key", &n);
+    if (rc == GDPR_OK)
+        *exists_out = n != 0;
+    return rc;
 }
 
 /* --- the subject's own rows ---------------------------------------------- */
@@ -1109,16 +1034,8 @@ gdpr_sqlite__subject_created(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
     if (rc != GDPR_OK)
         return rc;
     gdpr_sqlite__sq_bind_hash(s, 1, hash);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        *created_out = sqlite3_column_int64(s, 0);
-        gdpr_sqlite__sq_reset(s);
-        return GDPR_OK;
-    }
-    gdpr_sqlite__sq_reset(s);
-    if (rc != SQLITE_DONE)
-        return gdpr_sqlite__sq_fail(st, rc, "reading a subject");
-    return GDPR_ENOTFOUND;
+    return gdpr_sqlite__sq_row(st, s, "reading a subject", GDPR_ENOTFOUND,
+                               gdpr_sqlite__sq_read_int64, created_out);
 }
 
 int
@@ -1145,7 +1062,6 @@ int
 gdpr_sqlite__erasure_scrub_requests(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
                                     int64_t *count_out)
 {
-    sqlite_store *st = (sqlite_store *)base;
     /* The register stays (accountability, KPIs); what was sealed under the
      * subject's key (the identifier it came with, case notes) and the
      * identifier's blind index go. The columns are the request
@@ -1156,22 +1072,9 @@ gdpr_sqlite__erasure_scrub_requests(store *base, const uint8_t hash[CRYPTO_HASH_
         "UPDATE main.request SET ident_value = NULL, ident_hash = NULL"
         " WHERE subject=?1 AND (ident_value IS NOT NULL OR ident_hash IS NOT NULL)",
     };
-    int64_t total = 0;
 
-    for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
-        sqlite3_stmt *s;
-        int rc = gdpr_sqlite__sq_stmt(st, sql[i], &s);
-        if (rc != GDPR_OK)
-            return rc;
-        gdpr_sqlite__sq_bind_hash(s, 1, hash);
-        rc = gdpr_sqlite__sq_step_done(st, s, "clearing a subject's requests");
-        if (rc != GDPR_OK)
-            return rc;
-        total += sqlite3_changes64(st->db);
-    }
-    if (count_out)
-        *count_out = total;
-    return GDPR_OK;
+    return gdpr_sqlite__sq_run_hash((sqlite_store *)base, sql, sizeof sql / sizeof sql[0], hash,
+                                    "clearing a subject's requests", count_out);
 }
 
 /* --- commits whose loss a crash makes harmless ---------------------------- */

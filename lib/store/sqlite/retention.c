@@ -21,6 +21,24 @@ changed_one(sqlite_store *st, int rc, const char *what, int64_t id)
 
 /* --- anchors ------------------------------------------------------------ */
 
+typedef struct {
+    int (*fn)(int kind, const char *purpose, int64_t at, void *ctx);
+    void *ctx;
+} anchor_cb;
+
+static int
+anchor_row(sqlite3_stmt *s, void *c)
+{
+    const anchor_cb *cb = c;
+    const char *purpose = (const char *)sqlite3_column_text(s, 1);
+
+    if (purpose == NULL)
+        return gdpr__err_set(GDPR_ECORRUPT, "retention anchor: damaged row");
+    return gdpr_sqlite__sq_stopped(
+        cb->fn(sqlite3_column_int(s, 0), purpose, sqlite3_column_int64(s, 2), cb->ctx),
+        "retention anchor", 0);
+}
+
 int
 gdpr_sqlite__retention_anchor_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                                       int (*fn)(int kind, const char *purpose, int64_t at,
@@ -33,29 +51,28 @@ gdpr_sqlite__retention_anchor_foreach(store *base, const uint8_t subject_hash[CR
                                   "SELECT kind, purpose, at FROM main.retention_anchor"
                                   " WHERE subject=?1",
                                   &s);
-    int result = GDPR_OK;
 
     if (rc != GDPR_OK)
         return rc;
     gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const char *purpose = (const char *)sqlite3_column_text(s, 1);
-        int stop;
+    return gdpr_sqlite__sq_rows(st, s, SQ_CACHED, "reading retention anchors", anchor_row,
+                                &(anchor_cb){fn, ctx});
+}
 
-        if (purpose == NULL) {
-            result = gdpr__err_set(GDPR_ECORRUPT, "retention anchor: damaged row");
-            break;
-        }
-        stop = fn(sqlite3_column_int(s, 0), purpose, sqlite3_column_int64(s, 2), ctx);
-        if (stop != 0) {
-            result = gdpr_sqlite__sq_stopped(stop, "retention anchor", 0);
-            break;
-        }
-    }
-    if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = gdpr_sqlite__sq_fail(st, rc, "reading retention anchors");
-    gdpr_sqlite__sq_reset(s);
-    return result;
+/* The cached statement `sql` with an anchor's key bound: ?1 subject, ?2
+ * kind, ?3 purpose. */
+static int
+anchor_stmt(sqlite_store *st, const char *sql, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+            int kind, const char *purpose, sqlite3_stmt **out)
+{
+    int rc = gdpr_sqlite__sq_stmt(st, sql, out);
+
+    if (rc != GDPR_OK)
+        return rc;
+    gdpr_sqlite__sq_bind_hash(*out, 1, subject_hash);
+    sqlite3_bind_int(*out, 2, kind);
+    sqlite3_bind_text(*out, 3, purpose, -1, SQLITE_STATIC);
+    return GDPR_OK;
 }
 
 int
@@ -64,26 +81,15 @@ gdpr_sqlite__retention_anchor_get(store *base, const uint8_t subject_hash[CRYPTO
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_stmt(st,
-                                  "SELECT at FROM main.retention_anchor"
-                                  " WHERE subject=?1 AND kind=?2 AND purpose=?3",
-                                  &s);
-    int result = GDPR_OK;
+    int rc = anchor_stmt(st,
+                         "SELECT at FROM main.retention_anchor"
+                         " WHERE subject=?1 AND kind=?2 AND purpose=?3",
+                         subject_hash, kind, purpose, &s);
 
     if (rc != GDPR_OK)
         return rc;
-    gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
-    sqlite3_bind_int(s, 2, kind);
-    sqlite3_bind_text(s, 3, purpose, -1, SQLITE_STATIC);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        *at_out = sqlite3_column_int64(s, 0);
-    else if (rc == SQLITE_DONE)
-        result = GDPR_ENOTFOUND;
-    else
-        result = gdpr_sqlite__sq_fail(st, rc, "reading a retention anchor");
-    gdpr_sqlite__sq_reset(s);
-    return result;
+    return gdpr_sqlite__sq_row(st, s, "reading a retention anchor", GDPR_ENOTFOUND,
+                               gdpr_sqlite__sq_read_int64, at_out);
 }
 
 int
@@ -92,17 +98,13 @@ gdpr_sqlite__retention_anchor_put(store *base, const uint8_t subject_hash[CRYPTO
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_stmt(
-        st,
-        "INSERT OR REPLACE INTO main.retention_anchor(subject, kind, purpose, at)"
-        " VALUES(?1, ?2, ?3, ?4)",
-        &s);
+    int rc = anchor_stmt(st,
+                         "INSERT OR REPLACE INTO main.retention_anchor(subject, kind, purpose, at)"
+                         " VALUES(?1, ?2, ?3, ?4)",
+                         subject_hash, kind, purpose, &s);
 
     if (rc != GDPR_OK)
         return rc;
-    gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
-    sqlite3_bind_int(s, 2, kind);
-    sqlite3_bind_text(s, 3, purpose, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 4, at);
     return gdpr_sqlite__sq_step_done(st, s, "storing a retention anchor");
 }
@@ -113,17 +115,13 @@ gdpr_sqlite__retention_anchor_delete(store *base, const uint8_t subject_hash[CRY
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_stmt(st,
-                                  "DELETE FROM main.retention_anchor"
-                                  " WHERE subject=?1 AND kind=?2 AND purpose=?3",
-                                  &s);
+    int rc = anchor_stmt(st,
+                         "DELETE FROM main.retention_anchor"
+                         " WHERE subject=?1 AND kind=?2 AND purpose=?3",
+                         subject_hash, kind, purpose, &s);
 
-    if (rc != GDPR_OK)
-        return rc;
-    gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
-    sqlite3_bind_int(s, 2, kind);
-    sqlite3_bind_text(s, 3, purpose, -1, SQLITE_STATIC);
-    rc = gdpr_sqlite__sq_step_done(st, s, "removing a retention anchor");
+    if (rc == GDPR_OK)
+        rc = gdpr_sqlite__sq_step_done(st, s, "removing a retention anchor");
     if (rc == GDPR_OK && deleted_out)
         *deleted_out = sqlite3_changes64(st->db) > 0;
     return rc;
@@ -158,30 +156,31 @@ read_schedule(sqlite3_stmt *s, store_retention_row *row)
 }
 
 /* Step a per-call statement, handing each row to fn. */
+/* `what` names the walk in a stop message. */
+typedef struct {
+    store_retention_fn fn;
+    void *ctx;
+    const char *what;
+} schedule_cb;
+
+static int
+schedule_row(sqlite3_stmt *s, void *c)
+{
+    const schedule_cb *cb = c;
+    store_retention_row row;
+    int rc = read_schedule(s, &row);
+
+    if (rc != GDPR_OK)
+        return rc;
+    return gdpr_sqlite__sq_stopped(cb->fn(&row, cb->ctx), cb->what, row.id);
+}
+
+/* Step a per-call statement, handing each row to fn. */
 static int
 walk_schedules(sqlite_store *st, sqlite3_stmt *s, store_retention_fn fn, void *ctx,
                const char *what)
 {
-    int result = GDPR_OK;
-    int rc;
-
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        store_retention_row row;
-        int stop;
-
-        result = read_schedule(s, &row);
-        if (result != GDPR_OK)
-            break;
-        stop = fn(&row, ctx);
-        if (stop != 0) {
-            result = gdpr_sqlite__sq_stopped(stop, what, row.id);
-            break;
-        }
-    }
-    if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = gdpr_sqlite__sq_fail(st, rc, what);
-    sqlite3_finalize(s);
-    return result;
+    return gdpr_sqlite__sq_rows(st, s, SQ_OWN, what, schedule_row, &(schedule_cb){fn, ctx, what});
 }
 
 int
@@ -194,28 +193,16 @@ gdpr_sqlite__retention_get(store *base, int64_t record, store_retention_fn fn, v
                              "SELECT " SCHEDULE_COLUMNS " FROM main.vault v"
                              " LEFT JOIN main.retention_state s ON s.record = v.id WHERE v.id=?1",
                              &s);
-    int result;
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, record);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        store_retention_row row;
-        result = read_schedule(s, &row);
-        if (result == GDPR_OK) {
-            int stop = fn(&row, ctx);
-            if (stop != 0)
-                result = gdpr_sqlite__sq_stopped(stop, "vault", record);
-        }
-    } else if (rc == SQLITE_DONE) {
-        result =
-            gdpr__err_set(GDPR_ENOTFOUND, "record: %lld is not a vault record", (long long)record);
-    } else {
-        result = gdpr_sqlite__sq_fail(st, rc, "reading a record's schedule");
-    }
-    gdpr_sqlite__sq_reset(s);
-    return result;
+    rc = gdpr_sqlite__sq_row(st, s, "reading a record's schedule", SQ_NO_ROW, schedule_row,
+                             &(schedule_cb){fn, ctx, "vault"});
+    if (rc == SQ_NO_ROW)
+        return gdpr__err_set(GDPR_ENOTFOUND, "record: %lld is not a vault record",
+                             (long long)record);
+    return rc;
 }
 
 int
@@ -223,16 +210,16 @@ gdpr_sqlite__retention_subject_foreach(store *base, const uint8_t subject_hash[C
                                        store_retention_fn fn, void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s = NULL;
+    sqlite3_stmt *s;
     /* Prepared per call: fn may use cached statements. */
-    int rc = sqlite3_prepare_v2(st->db,
-                                "SELECT " SCHEDULE_COLUMNS " FROM main.vault v"
-                                " LEFT JOIN main.retention_state s ON s.record = v.id"
-                                " WHERE v.subject=?1 ORDER BY v.id",
-                                -1, &s, NULL);
+    int rc = gdpr_sqlite__sq_prepare(st,
+                                     "SELECT " SCHEDULE_COLUMNS " FROM main.vault v"
+                                     " LEFT JOIN main.retention_state s ON s.record = v.id"
+                                     " WHERE v.subject=?1 ORDER BY v.id",
+                                     "listing a subject's schedules", &s);
 
-    if (rc != SQLITE_OK)
-        return gdpr_sqlite__sq_fail(st, rc, "listing a subject's schedules");
+    if (rc != GDPR_OK)
+        return rc;
     gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
     return walk_schedules(st, s, fn, ctx, "listing a subject's schedules");
 }
@@ -242,15 +229,15 @@ gdpr_sqlite__retention_scan(store *base, int64_t after_id, int limit, store_rete
                             void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db,
-                                "SELECT " SCHEDULE_COLUMNS " FROM main.vault v"
-                                " LEFT JOIN main.retention_state s ON s.record = v.id"
-                                " WHERE v.id > ?1 ORDER BY v.id LIMIT ?2",
-                                -1, &s, NULL);
+    sqlite3_stmt *s;
+    int rc = gdpr_sqlite__sq_prepare(st,
+                                     "SELECT " SCHEDULE_COLUMNS " FROM main.vault v"
+                                     " LEFT JOIN main.retention_state s ON s.record = v.id"
+                                     " WHERE v.id > ?1 ORDER BY v.id LIMIT ?2",
+                                     "scanning schedules", &s);
 
-    if (rc != SQLITE_OK)
-        return gdpr_sqlite__sq_fail(st, rc, "scanning schedules");
+    if (rc != GDPR_OK)
+        return rc;
     sqlite3_bind_int64(s, 1, after_id);
     sqlite3_bind_int(s, 2, limit);
     return walk_schedules(st, s, fn, ctx, "scanning schedules");
@@ -261,20 +248,20 @@ gdpr_sqlite__retention_due_foreach(store *base, int64_t as_of, int has_cursor, i
                                    int64_t after_id, int limit, store_retention_fn fn, void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s = NULL;
+    sqlite3_stmt *s;
     /* A range of the partial index vault_due (due, rowid): `due <= ?` implies
      * `due IS NOT NULL`, so SQLite uses it, and its order is (due, id), so
      * there is no sort. The cursor is (after_due, after_id). */
-    int rc = sqlite3_prepare_v2(st->db,
-                                "SELECT " SCHEDULE_COLUMNS " FROM main.vault v"
-                                " LEFT JOIN main.retention_state s ON s.record = v.id"
-                                " WHERE v.due <= ?1 AND v.due >= ?2"
-                                " AND NOT (v.due = ?2 AND v.id <= ?3)"
-                                " ORDER BY v.due, v.id LIMIT ?4",
-                                -1, &s, NULL);
+    int rc = gdpr_sqlite__sq_prepare(st,
+                                     "SELECT " SCHEDULE_COLUMNS " FROM main.vault v"
+                                     " LEFT JOIN main.retention_state s ON s.record = v.id"
+                                     " WHERE v.due <= ?1 AND v.due >= ?2"
+                                     " AND NOT (v.due = ?2 AND v.id <= ?3)"
+                                     " ORDER BY v.due, v.id LIMIT ?4",
+                                     "listing due records", &s);
 
-    if (rc != SQLITE_OK)
-        return gdpr_sqlite__sq_fail(st, rc, "listing due records");
+    if (rc != GDPR_OK)
+        return rc;
     sqlite3_bind_int64(s, 1, as_of);
     sqlite3_bind_int64(s, 2, has_cursor ? after_due : INT64_MIN);
     sqlite3_bind_int64(s, 3, has_cursor ? after_id : INT64_MIN);
@@ -298,14 +285,7 @@ gdpr_sqlite__retention_due_count(store *base, int64_t as_of, int has_cursor, int
     sqlite3_bind_int64(s, 1, as_of);
     sqlite3_bind_int64(s, 2, has_cursor ? after_due : INT64_MIN);
     sqlite3_bind_int64(s, 3, has_cursor ? after_id : INT64_MIN);
-    rc = sqlite3_step(s);
-    if (rc != SQLITE_ROW) {
-        gdpr_sqlite__sq_reset(s);
-        return gdpr_sqlite__sq_fail(st, rc, "counting due records");
-    }
-    *count_out = sqlite3_column_int64(s, 0);
-    gdpr_sqlite__sq_reset(s);
-    return GDPR_OK;
+    return gdpr_sqlite__sq_one_int64(st, s, "counting due records", count_out);
 }
 
 int
@@ -357,6 +337,26 @@ gdpr_sqlite__retention_state_put(store *base, int64_t record, int has_keep, int6
 
 /* --- runs ----------------------------------------------------------------- */
 
+static int
+read_run(sqlite3_stmt *s, void *ctx)
+{
+    store_retention_run_row *out = ctx;
+
+    memset(out, 0, sizeof *out);
+    out->id = sqlite3_column_int64(s, 0);
+    out->as_of = sqlite3_column_int64(s, 1);
+    out->started = sqlite3_column_int64(s, 2);
+    out->has_cursor = sqlite3_column_type(s, 3) != SQLITE_NULL;
+    out->cursor_due = sqlite3_column_int64(s, 3);
+    out->cursor_id = sqlite3_column_int64(s, 4);
+    out->examined = sqlite3_column_int64(s, 5);
+    out->erased = sqlite3_column_int64(s, 6);
+    out->anonymised = sqlite3_column_int64(s, 7);
+    out->reviews_opened = sqlite3_column_int64(s, 8);
+    out->held = sqlite3_column_int64(s, 9);
+    return GDPR_OK;
+}
+
 int
 gdpr_sqlite__retention_run_open(store *base, store_retention_run_row *out)
 {
@@ -368,31 +368,11 @@ gdpr_sqlite__retention_run_open(store *base, store_retention_run_row *out)
                              " anonymised, reviews_opened, held FROM main.retention_run"
                              " WHERE finished = 0 ORDER BY id DESC LIMIT 1",
                              &s);
-    int result = GDPR_OK;
 
     if (rc != GDPR_OK)
         return rc;
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        memset(out, 0, sizeof *out);
-        out->id = sqlite3_column_int64(s, 0);
-        out->as_of = sqlite3_column_int64(s, 1);
-        out->started = sqlite3_column_int64(s, 2);
-        out->has_cursor = sqlite3_column_type(s, 3) != SQLITE_NULL;
-        out->cursor_due = sqlite3_column_int64(s, 3);
-        out->cursor_id = sqlite3_column_int64(s, 4);
-        out->examined = sqlite3_column_int64(s, 5);
-        out->erased = sqlite3_column_int64(s, 6);
-        out->anonymised = sqlite3_column_int64(s, 7);
-        out->reviews_opened = sqlite3_column_int64(s, 8);
-        out->held = sqlite3_column_int64(s, 9);
-    } else if (rc == SQLITE_DONE) {
-        result = GDPR_ENOTFOUND;
-    } else {
-        result = gdpr_sqlite__sq_fail(st, rc, "reading the open retention run");
-    }
-    gdpr_sqlite__sq_reset(s);
-    return result;
+    return gdpr_sqlite__sq_row(st, s, "reading the open retention run", GDPR_ENOTFOUND, read_run,
+                               out);
 }
 
 int
@@ -482,6 +462,23 @@ read_review(sqlite3_stmt *s, store_review_row *row)
     return GDPR_OK;
 }
 
+typedef struct {
+    store_review_fn fn;
+    void *ctx;
+} review_cb;
+
+static int
+review_row(sqlite3_stmt *s, void *c)
+{
+    const review_cb *cb = c;
+    store_review_row row;
+    int rc = read_review(s, &row);
+
+    if (rc != GDPR_OK)
+        return rc;
+    return gdpr_sqlite__sq_stopped(cb->fn(&row, cb->ctx), "review", row.id);
+}
+
 int
 gdpr_sqlite__review_insert(store *base, const store_review_row *row, int64_t *id_out)
 {
@@ -522,84 +519,34 @@ gdpr_sqlite__review_get(store *base, int64_t id, store_review_fn fn, void *ctx)
     sqlite3_stmt *s;
     int rc = gdpr_sqlite__sq_stmt(
         st, "SELECT " REVIEW_COLUMNS " FROM main.retention_review WHERE id=?1", &s);
-    int result;
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, id);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        store_review_row row;
-        result = read_review(s, &row);
-        if (result == GDPR_OK) {
-            int stop = fn(&row, ctx);
-            if (stop != 0)
-                result = gdpr_sqlite__sq_stopped(stop, "review", id);
-        }
-    } else if (rc == SQLITE_DONE) {
-        result = gdpr__err_set(GDPR_ENOTFOUND, "task: %lld is not a review task", (long long)id);
-    } else {
-        result = gdpr_sqlite__sq_fail(st, rc, "reading a review task");
-    }
-    gdpr_sqlite__sq_reset(s);
-    return result;
-}
-
-static int
-walk_reviews(sqlite_store *st, sqlite3_stmt *s, store_review_fn fn, void *ctx)
-{
-    int result = GDPR_OK;
-    int rc;
-
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        store_review_row row;
-        int stop;
-
-        result = read_review(s, &row);
-        if (result != GDPR_OK)
-            break;
-        stop = fn(&row, ctx);
-        if (stop != 0) {
-            result = gdpr_sqlite__sq_stopped(stop, "review", row.id);
-            break;
-        }
-    }
-    if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = gdpr_sqlite__sq_fail(st, rc, "listing review tasks");
-    sqlite3_finalize(s);
-    return result;
+    rc = gdpr_sqlite__sq_row(st, s, "reading a review task", SQ_NO_ROW, review_row,
+                             &(review_cb){fn, ctx});
+    if (rc == SQ_NO_ROW)
+        return gdpr__err_set(GDPR_ENOTFOUND, "task: %lld is not a review task", (long long)id);
+    return rc;
 }
 
 int
 gdpr_sqlite__review_foreach(store *base, int status, store_review_fn fn, void *ctx)
 {
-    sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db,
+    return gdpr_sqlite__sq_each((sqlite_store *)base,
                                 "SELECT " REVIEW_COLUMNS " FROM main.retention_review"
                                 " WHERE ?1 = 0 OR status = ?1 ORDER BY id",
-                                -1, &s, NULL);
-
-    if (rc != SQLITE_OK)
-        return gdpr_sqlite__sq_fail(st, rc, "listing review tasks");
-    sqlite3_bind_int(s, 1, status);
-    return walk_reviews(st, s, fn, ctx);
+                                status, "listing review tasks", review_row, &(review_cb){fn, ctx});
 }
 
 int
 gdpr_sqlite__review_overdue_foreach(store *base, int64_t as_of, store_review_fn fn, void *ctx)
 {
-    sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db,
+    return gdpr_sqlite__sq_each((sqlite_store *)base,
                                 "SELECT " REVIEW_COLUMNS " FROM main.retention_review"
                                 " WHERE status = 1 AND deadline <= ?1 ORDER BY deadline, id",
-                                -1, &s, NULL);
-
-    if (rc != SQLITE_OK)
-        return gdpr_sqlite__sq_fail(st, rc, "listing overdue review tasks");
-    sqlite3_bind_int64(s, 1, as_of);
-    return walk_reviews(st, s, fn, ctx);
+                                as_of, "listing overdue review tasks", review_row,
+                                &(review_cb){fn, ctx});
 }
 
 int
@@ -657,39 +604,33 @@ gdpr_sqlite__retention_aggregate_add(store *base, const char *rule, const char *
     return gdpr_sqlite__sq_step_done(st, s, "counting an anonymised record");
 }
 
+typedef struct {
+    store_aggregate_fn fn;
+    void *ctx;
+} aggregate_cb;
+
+static int
+aggregate_row(sqlite3_stmt *s, void *c)
+{
+    const aggregate_cb *cb = c;
+    const char *text[5];
+
+    for (int i = 0; i < 5; i++)
+        text[i] = (const char *)sqlite3_column_text(s, i);
+    if (!text[0] || !text[1] || !text[2] || !text[3] || !text[4])
+        return gdpr__err_set(GDPR_ECORRUPT, "retention aggregate: damaged row");
+    return gdpr_sqlite__sq_stopped(cb->fn(text[0], text[1], text[2], text[3], text[4],
+                                          sqlite3_column_int(s, 5), sqlite3_column_int64(s, 6),
+                                          cb->ctx),
+                                   "aggregate", 0);
+}
+
 int
 gdpr_sqlite__retention_aggregate_foreach(store *base, store_aggregate_fn fn, void *ctx)
 {
-    sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db,
+    return gdpr_sqlite__sq_each((sqlite_store *)base,
                                 "SELECT rule, category, purpose, field, value, month, n"
                                 " FROM main.retention_aggregate"
                                 " ORDER BY rule, category, purpose, field, value, month",
-                                -1, &s, NULL);
-    int result = GDPR_OK;
-
-    if (rc != SQLITE_OK)
-        return gdpr_sqlite__sq_fail(st, rc, "listing aggregates");
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const char *text[5];
-        int stop;
-
-        for (int i = 0; i < 5; i++)
-            text[i] = (const char *)sqlite3_column_text(s, i);
-        if (!text[0] || !text[1] || !text[2] || !text[3] || !text[4]) {
-            result = gdpr__err_set(GDPR_ECORRUPT, "retention aggregate: damaged row");
-            break;
-        }
-        stop = fn(text[0], text[1], text[2], text[3], text[4], sqlite3_column_int(s, 5),
-                  sqlite3_column_int64(s, 6), ctx);
-        if (stop != 0) {
-            result = gdpr_sqlite__sq_stopped(stop, "aggregate", 0);
-            break;
-        }
-    }
-    if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = gdpr_sqlite__sq_fail(st, rc, "listing aggregates");
-    sqlite3_finalize(s);
-    return result;
+                                0, "listing aggregates", aggregate_row, &(aggregate_cb){fn, ctx});
 }

@@ -15,6 +15,40 @@ typedef struct {
     const char *keys_sql; /* on the keystore (its own connection), or NULL */
 } migration;
 
+/* The request KPI triggers of migration 6 (migration 10 dropped them): a
+ * request row counts in its (day, type, status) cell and in its close-days
+ * cell; an insert adds the NEW row, a delete takes the OLD one away, an
+ * update does both. */
+#define KPI_ADD_NEW                                                                                \
+    "  INSERT INTO request_kpi VALUES(NEW.received / 86400, NEW.type, NEW.status, 1,"              \
+    "    NEW.closed > 0 AND NEW.closed >= NEW.due, NEW.extended_months > 0,"                       \
+    "    NEW.escalations > 0, NEW.escalations, NEW.flags <> 0, NEW.denial = 1,"                    \
+    "    NEW.denial = 2, NEW.denial = 3, NEW.denial = 4, NEW.denial = 5)"                          \
+    "  ON CONFLICT(day, type, status) DO UPDATE SET n = n + 1,"                                    \
+    "    late = late + excluded.late, extended = extended + excluded.extended,"                    \
+    "    escalated = escalated + excluded.escalated,"                                              \
+    "    escalations = escalations + excluded.escalations,"                                        \
+    "    high_risk = high_risk + excluded.high_risk, denied1 = denied1 + excluded.denied1,"        \
+    "    denied2 = denied2 + excluded.denied2, denied3 = denied3 + excluded.denied3,"              \
+    "    denied4 = denied4 + excluded.denied4, denied5 = denied5 + excluded.denied5;"              \
+    "  INSERT INTO request_kpi_close SELECT NEW.received / 86400, NEW.close_days, 1"               \
+    "   WHERE NEW.status IN (3, 4)"                                                                \
+    "  ON CONFLICT(day, close_days) DO UPDATE SET n = n + 1;"
+
+#define KPI_TAKE_OLD                                                                               \
+    "  UPDATE request_kpi SET n = n - 1,"                                                          \
+    "    late = late - (OLD.closed > 0 AND OLD.closed >= OLD.due),"                                \
+    "    extended = extended - (OLD.extended_months > 0),"                                         \
+    "    escalated = escalated - (OLD.escalations > 0),"                                           \
+    "    escalations = escalations - OLD.escalations, high_risk = high_risk - (OLD.flags <> 0),"   \
+    "    denied1 = denied1 - (OLD.denial = 1), denied2 = denied2 - (OLD.denial = 2),"              \
+    "    denied3 = denied3 - (OLD.denial = 3), denied4 = denied4 - (OLD.denial = 4),"              \
+    "    denied5 = denied5 - (OLD.denial = 5)"                                                     \
+    "   WHERE day = OLD.received / 86400 AND type = OLD.type AND status = OLD.status;"             \
+    "  UPDATE request_kpi_close SET n = n - 1"                                                     \
+    "   WHERE OLD.status IN (3, 4) AND day = OLD.received / 86400"                                 \
+    "     AND close_days = OLD.close_days;"
+
 static const migration migrations[] = {
     /* 1: the foundation */
     {
@@ -232,66 +266,11 @@ static const migration migrations[] = {
         "  close_days INTEGER NOT NULL,"
         "  n INTEGER NOT NULL,"
         "  PRIMARY KEY(day, close_days)) WITHOUT ROWID;"
-        "CREATE TRIGGER main.request_kpi_insert AFTER INSERT ON request BEGIN"
-        "  INSERT INTO request_kpi VALUES(NEW.received / 86400, NEW.type, NEW.status, 1,"
-        "    NEW.closed > 0 AND NEW.closed >= NEW.due, NEW.extended_months > 0,"
-        "    NEW.escalations > 0, NEW.escalations, NEW.flags <> 0, NEW.denial = 1,"
-        "    NEW.denial = 2, NEW.denial = 3, NEW.denial = 4, NEW.denial = 5)"
-        "  ON CONFLICT(day, type, status) DO UPDATE SET n = n + 1,"
-        "    late = late + excluded.late, extended = extended + excluded.extended,"
-        "    escalated = escalated + excluded.escalated,"
-        "    escalations = escalations + excluded.escalations,"
-        "    high_risk = high_risk + excluded.high_risk, denied1 = denied1 + excluded.denied1,"
-        "    denied2 = denied2 + excluded.denied2, denied3 = denied3 + excluded.denied3,"
-        "    denied4 = denied4 + excluded.denied4, denied5 = denied5 + excluded.denied5;"
-        "  INSERT INTO request_kpi_close SELECT NEW.received / 86400, NEW.close_days, 1"
-        "   WHERE NEW.status IN (3, 4)"
-        "  ON CONFLICT(day, close_days) DO UPDATE SET n = n + 1;"
-        "END;"
+        "CREATE TRIGGER main.request_kpi_insert AFTER INSERT ON request BEGIN" KPI_ADD_NEW "END;"
         "CREATE TRIGGER main.request_kpi_update AFTER UPDATE OF type, status, denial,"
         "  close_days, closed, due, extended_months, escalations, flags, received"
-        "  ON request BEGIN"
-        "  UPDATE request_kpi SET n = n - 1,"
-        "    late = late - (OLD.closed > 0 AND OLD.closed >= OLD.due),"
-        "    extended = extended - (OLD.extended_months > 0),"
-        "    escalated = escalated - (OLD.escalations > 0),"
-        "    escalations = escalations - OLD.escalations, high_risk = high_risk - (OLD.flags <> 0),"
-        "    denied1 = denied1 - (OLD.denial = 1), denied2 = denied2 - (OLD.denial = 2),"
-        "    denied3 = denied3 - (OLD.denial = 3), denied4 = denied4 - (OLD.denial = 4),"
-        "    denied5 = denied5 - (OLD.denial = 5)"
-        "   WHERE day = OLD.received / 86400 AND type = OLD.type AND status = OLD.status;"
-        "  UPDATE request_kpi_close SET n = n - 1"
-        "   WHERE OLD.status IN (3, 4) AND day = OLD.received / 86400"
-        "     AND close_days = OLD.close_days;"
-        "  INSERT INTO request_kpi VALUES(NEW.received / 86400, NEW.type, NEW.status, 1,"
-        "    NEW.closed > 0 AND NEW.closed >= NEW.due, NEW.extended_months > 0,"
-        "    NEW.escalations > 0, NEW.escalations, NEW.flags <> 0, NEW.denial = 1,"
-        "    NEW.denial = 2, NEW.denial = 3, NEW.denial = 4, NEW.denial = 5)"
-        "  ON CONFLICT(day, type, status) DO UPDATE SET n = n + 1,"
-        "    late = late + excluded.late, extended = extended + excluded.extended,"
-        "    escalated = escalated + excluded.escalated,"
-        "    escalations = escalations + excluded.escalations,"
-        "    high_risk = high_risk + excluded.high_risk, denied1 = denied1 + excluded.denied1,"
-        "    denied2 = denied2 + excluded.denied2, denied3 = denied3 + excluded.denied3,"
-        "    denied4 = denied4 + excluded.denied4, denied5 = denied5 + excluded.denied5;"
-        "  INSERT INTO request_kpi_close SELECT NEW.received / 86400, NEW.close_days, 1"
-        "   WHERE NEW.status IN (3, 4)"
-        "  ON CONFLICT(day, close_days) DO UPDATE SET n = n + 1;"
-        "END;"
-        "CREATE TRIGGER main.request_kpi_delete AFTER DELETE ON request BEGIN"
-        "  UPDATE request_kpi SET n = n - 1,"
-        "    late = late - (OLD.closed > 0 AND OLD.closed >= OLD.due),"
-        "    extended = extended - (OLD.extended_months > 0),"
-        "    escalated = escalated - (OLD.escalations > 0),"
-        "    escalations = escalations - OLD.escalations, high_risk = high_risk - (OLD.flags <> 0),"
-        "    denied1 = denied1 - (OLD.denial = 1), denied2 = denied2 - (OLD.denial = 2),"
-        "    denied3 = denied3 - (OLD.denial = 3), denied4 = denied4 - (OLD.denial = 4),"
-        "    denied5 = denied5 - (OLD.denial = 5)"
-        "   WHERE day = OLD.received / 86400 AND type = OLD.type AND status = OLD.status;"
-        "  UPDATE request_kpi_close SET n = n - 1"
-        "   WHERE OLD.status IN (3, 4) AND day = OLD.received / 86400"
-        "     AND close_days = OLD.close_days;"
-        "END;"
+        "  ON request BEGIN" KPI_TAKE_OLD KPI_ADD_NEW "END;"
+        "CREATE TRIGGER main.request_kpi_delete AFTER DELETE ON request BEGIN" KPI_TAKE_OLD "END;"
         "CREATE INDEX main.request_open_due ON request(due, id, received)"
         "  WHERE status IN (1, 2);",
         NULL,

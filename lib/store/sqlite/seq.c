@@ -72,21 +72,30 @@ changes_now(sqlite_store *st)
     return sqlite3_total_changes64(st->db) + sqlite3_total_changes64(st->kdb);
 }
 
+static int
+read_generation(sqlite_store *st, int64_t *value_out)
+{
+    sqlite3_stmt *s;
+    int rc =
+        gdpr_sqlite__sq_stmt(st, "SELECT value FROM main.counter WHERE name = 'generation'", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    return gdpr_sqlite__sq_one_int64(st, s, "reading the store generation", value_out);
+}
+
 /* Called right after the outermost BEGIN IMMEDIATE: the write lock is
  * held, so the value cannot move under us until we commit. */
 int
 gdpr_sqlite__sq_generation_begin(sqlite_store *st)
 {
-    sqlite3_stmt *s;
     int64_t value = 0;
     int rc;
 
     st->changes_at_begin = changes_now(st);
     if (!st->has_counters)
         return GDPR_OK;
-    rc = gdpr_sqlite__sq_stmt(st, "SELECT value FROM main.counter WHERE name = 'generation'", &s);
-    if (rc == GDPR_OK)
-        rc = gdpr_sqlite__sq_one_int64(st, s, "reading the store generation", &value);
+    rc = read_generation(st, &value);
     if (rc != GDPR_OK)
         return rc;
     st->generation = (uint64_t)value;
@@ -126,7 +135,6 @@ int
 gdpr_sqlite__generation(store *base, uint64_t *generation_out)
 {
     sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s;
     int64_t value = 0;
     int rc;
 
@@ -134,11 +142,8 @@ gdpr_sqlite__generation(store *base, uint64_t *generation_out)
         *generation_out = st->generation;
         return GDPR_OK;
     }
-    rc = gdpr_sqlite__sq_stmt(st, "SELECT value FROM main.counter WHERE name = 'generation'", &s);
+    rc = read_generation(st, &value);
     if (rc == GDPR_OK)
-        rc = gdpr_sqlite__sq_one_int64(st, s, "reading the store generation", &value);
-    if (rc != GDPR_OK)
-        return rc;
-    *generation_out = (uint64_t)value;
-    return GDPR_OK;
+        *generation_out = (uint64_t)value;
+    return rc;
 }

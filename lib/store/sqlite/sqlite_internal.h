@@ -74,11 +74,68 @@ void gdpr_sqlite__sq_bind_hash(sqlite3_stmt *s, int col, const uint8_t hash[CRYP
 void gdpr_sqlite__sq_bind_text_or_null(sqlite3_stmt *s, int col, const char *text);
 void gdpr_sqlite__sq_bind_blob_or_null(sqlite3_stmt *s, int col, const uint8_t *blob, size_t len);
 const char *gdpr_sqlite__sq_text_or_empty(sqlite3_stmt *s, int col);
-/* An iterator callback's non-zero: a negative GDPR code passes through,
- * anything else becomes GDPR_ECALLBACK naming where it stopped. */
+/* An iterator callback's answer: 0 is GDPR_OK, a negative GDPR code passes
+ * through, anything else becomes GDPR_ECALLBACK naming where it stopped. */
 int gdpr_sqlite__sq_stopped(int stop, const char *what, int64_t id);
 /* Step a statement answering one integer (next id, count) and reset it. */
 int gdpr_sqlite__sq_one_int64(sqlite_store *st, sqlite3_stmt *s, const char *what, int64_t *out);
+
+/* Reads the row a statement stands on and hands it on (to the caller's
+ * callback, or into `ctx`): GDPR_OK to go on, a GDPR code to stop with. */
+typedef int (*sq_row_fn)(sqlite3_stmt *s, void *ctx);
+/* A row reader for the common single answer: column 0 into *(int64_t *)ctx. */
+int gdpr_sqlite__sq_read_int64(sqlite3_stmt *s, void *ctx);
+
+/* A statement of its own for `sql` on the data file, not the cached one:
+ * what iterates with it calls back into code that may use the store (and
+ * its cached statements) meanwhile. A failure is reported as `what`. Ended
+ * by gdpr_sqlite__sq_rows(..., SQ_OWN, ...). */
+int gdpr_sqlite__sq_prepare(sqlite_store *st, const char *sql, const char *what,
+                            sqlite3_stmt **out);
+
+/* How gdpr_sqlite__sq_rows ends a statement: finalized (one of our own,
+ * from gdpr_sqlite__sq_prepare) or reset and unbound (a cached one). */
+#define SQ_CACHED 0
+#define SQ_OWN 1
+
+/* Step `s` to its end, handing each row to `row`; the first answer other
+ * than GDPR_OK stops the walk and is returned. A step failure is reported
+ * as `what` (on the statement's connection). `s` is ended as `own` says,
+ * whatever happened. */
+int gdpr_sqlite__sq_rows(sqlite_store *st, sqlite3_stmt *s, int own, const char *what,
+                         sq_row_fn row, void *ctx);
+
+/* The common walk: a statement of our own for `sql` (gdpr_sqlite__sq_prepare),
+ * its ?1 (if it has one) bound to `arg` (an id, a cursor, a time), every
+ * row to `row` (gdpr_sqlite__sq_rows); failures reported as `what`. */
+int gdpr_sqlite__sq_each(sqlite_store *st, const char *sql, int64_t arg, const char *what,
+                         sq_row_fn row, void *ctx);
+
+/* Run the `n` cached statements `sql` in order, each with ?1 bound to
+ * `hash`, up to the first failure (reported as `what`); *changed_out (if
+ * not NULL) gets the rows they changed together, on success only. */
+int gdpr_sqlite__sq_run_hash(sqlite_store *st, const char *const *sql, size_t n,
+                             const uint8_t hash[CRYPTO_HASH_BYTES], const char *what,
+                             int64_t *changed_out);
+
+/* Append a versioned document (the policy, an adequacy list): `sql` inserts
+ * (loaded_at, actor, sha256, document) as ?1..?4; *version_out (if not
+ * NULL) gets the new version (the rowid). */
+int gdpr_sqlite__sq_document_insert(sqlite_store *st, const char *sql, int64_t at,
+                                    const char *actor, const uint8_t sha256[CRYPTO_HASH_BYTES],
+                                    const char *document, const char *what, int64_t *version_out);
+
+/* What gdpr_sqlite__sq_row answers for "no row" when the caller wants to
+ * say so itself: positive, so neither a GDPR code nor a row reader's answer
+ * can be taken for it. */
+#define SQ_NO_ROW 1
+
+/* Step a cached statement for at most one row: the answer of `row` when
+ * there is one, `none` when there is none (GDPR_ENOTFOUND, GDPR_OK, or
+ * SQ_NO_ROW), a step failure reported as `what` (on the statement's
+ * connection). Resets and unbinds `s` in every case. */
+int gdpr_sqlite__sq_row(sqlite_store *st, sqlite3_stmt *s, const char *what, int none,
+                        sq_row_fn row, void *ctx);
 
 /* Step a statement that returns no row; resets it. Works for statements of
  * either connection. */

@@ -29,6 +29,32 @@ read_transfer_row(sqlite3_stmt *s, store_transfer_row *row)
     row->reason = gdpr_sqlite__sq_text_or_empty(s, 7);
 }
 
+/* One callback type or the other: `fn_all` also gets the subject hash. */
+typedef struct {
+    int (*fn)(const store_transfer_row *row, void *ctx);
+    int (*fn_all)(const store_transfer_row *row, const uint8_t *subject_hash, void *ctx);
+    void *ctx;
+} transfer_cb;
+
+static int
+transfer_row(sqlite3_stmt *s, void *c)
+{
+    const transfer_cb *cb = c;
+    store_transfer_row row;
+    int stop;
+
+    read_transfer_row(s, &row);
+    if (cb->fn_all == NULL) {
+        stop = cb->fn(&row, cb->ctx);
+    } else {
+        if (sqlite3_column_bytes(s, 8) != (int)CRYPTO_HASH_BYTES)
+            return gdpr__err_set(GDPR_ECORRUPT, "transfer %lld: subject hash has the wrong length",
+                                 (long long)row.id);
+        stop = cb->fn_all(&row, sqlite3_column_blob(s, 8), cb->ctx);
+    }
+    return gdpr_sqlite__sq_stopped(stop, "transfer log", row.id);
+}
+
 int
 gdpr_sqlite__transfer_insert(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                              const store_transfer_row *row, int64_t logged_at, const char *actor,
@@ -71,41 +97,22 @@ gdpr_sqlite__transfer_foreach(store *base, const uint8_t subject_hash[CRYPTO_HAS
                               int (*fn)(const store_transfer_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s = NULL;
-    int result = GDPR_OK;
-    int rc;
-
+    sqlite3_stmt *s;
     /* Not cached: the callback may call back into the store. */
-    if (subject_hash != NULL) {
-        rc = sqlite3_prepare_v2(st->db,
-                                "SELECT " TRANSFER_COLUMNS " FROM main.transfer"
-                                " WHERE subject=?1 ORDER BY id",
-                                -1, &s, NULL);
-        if (rc == SQLITE_OK)
-            gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
-    } else {
-        rc = sqlite3_prepare_v2(st->db,
-                                "SELECT " TRANSFER_COLUMNS " FROM main.transfer"
-                                " ORDER BY id",
-                                -1, &s, NULL);
-    }
-    if (rc != SQLITE_OK)
-        return gdpr_sqlite__sq_fail(st, rc, "reading the transfer log");
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        store_transfer_row row;
-        int stop;
+    int rc = gdpr_sqlite__sq_prepare(st,
+                                     subject_hash != NULL
+                                         ? "SELECT " TRANSFER_COLUMNS " FROM main.transfer"
+                                           " WHERE subject=?1 ORDER BY id"
+                                         : "SELECT " TRANSFER_COLUMNS " FROM main.transfer"
+                                           " ORDER BY id",
+                                     "reading the transfer log", &s);
 
-        read_transfer_row(s, &row);
-        stop = fn(&row, ctx);
-        if (stop != 0) {
-            result = gdpr_sqlite__sq_stopped(stop, "transfer log", row.id);
-            break;
-        }
-    }
-    if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = gdpr_sqlite__sq_fail(st, rc, "reading the transfer log");
-    sqlite3_finalize(s);
-    return result;
+    if (rc != GDPR_OK)
+        return rc;
+    if (subject_hash != NULL)
+        gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
+    return gdpr_sqlite__sq_rows(st, s, SQ_OWN, "reading the transfer log", transfer_row,
+                                &(transfer_cb){fn, NULL, ctx});
 }
 
 int
@@ -114,38 +121,11 @@ gdpr_sqlite__transfer_foreach_all(store *base, int64_t after_id,
                                             const uint8_t *subject_hash, void *ctx),
                                   void *ctx)
 {
-    sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s = NULL;
-    int result = GDPR_OK;
-    int rc = sqlite3_prepare_v2(st->db,
+    return gdpr_sqlite__sq_each((sqlite_store *)base,
                                 "SELECT " TRANSFER_COLUMNS " FROM main.transfer"
                                 " WHERE id > ?1 ORDER BY id",
-                                -1, &s, NULL);
-
-    if (rc != SQLITE_OK)
-        return gdpr_sqlite__sq_fail(st, rc, "reading the transfer log");
-    sqlite3_bind_int64(s, 1, after_id);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        store_transfer_row row;
-        int stop;
-
-        read_transfer_row(s, &row);
-        if (sqlite3_column_bytes(s, 8) != (int)CRYPTO_HASH_BYTES) {
-            result =
-                gdpr__err_set(GDPR_ECORRUPT, "transfer %lld: subject hash has the wrong length",
-                              (long long)row.id);
-            break;
-        }
-        stop = fn(&row, sqlite3_column_blob(s, 8), ctx);
-        if (stop != 0) {
-            result = gdpr_sqlite__sq_stopped(stop, "transfer log", row.id);
-            break;
-        }
-    }
-    if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = gdpr_sqlite__sq_fail(st, rc, "reading the transfer log");
-    sqlite3_finalize(s);
-    return result;
+                                after_id, "reading the transfer log", transfer_row,
+                                &(transfer_cb){NULL, fn, ctx});
 }
 
 int
@@ -199,14 +179,30 @@ gdpr_sqlite__safeguard_insert(store *base, const store_safeguard_row *row, int64
     return rc;
 }
 
+typedef struct {
+    int64_t revoked;
+    char *recipient;
+} safeguard_state;
+
+static int
+read_safeguard_state(sqlite3_stmt *s, void *ctx)
+{
+    safeguard_state *g = ctx;
+
+    g->revoked = sqlite3_column_int64(s, 1);
+    g->recipient = strdup(gdpr_sqlite__sq_text_or_empty(s, 0));
+    if (g->recipient == NULL)
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory revoking a safeguard");
+    return GDPR_OK;
+}
+
 int
 gdpr_sqlite__safeguard_revoke(store *base, int64_t id, int64_t at, const char *actor,
                               char **recipient_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int64_t revoked = 0;
-    char *recipient = NULL;
+    safeguard_state g = {0, NULL};
     int rc = gdpr_sqlite__sq_stmt(st,
                                   "SELECT recipient, revoked_at FROM main.transfer_safeguard"
                                   " WHERE id=?1",
@@ -217,23 +213,16 @@ gdpr_sqlite__safeguard_revoke(store *base, int64_t id, int64_t at, const char *a
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, id);
-    rc = sqlite3_step(s);
-    if (rc != SQLITE_ROW) {
-        gdpr_sqlite__sq_reset(s);
-        if (rc == SQLITE_DONE)
-            return gdpr__err_set(GDPR_ENOTFOUND,
-                                 "safeguard: %lld is not a safeguard added with "
-                                 "gdpr_safeguard_add (those of the policy change with the policy)",
-                                 (long long)id);
-        return gdpr_sqlite__sq_fail(st, rc, "reading a safeguard");
-    }
-    revoked = sqlite3_column_int64(s, 1);
-    recipient = strdup(gdpr_sqlite__sq_text_or_empty(s, 0));
-    gdpr_sqlite__sq_reset(s);
-    if (recipient == NULL)
-        return gdpr__err_set(GDPR_ENOMEM, "out of memory revoking a safeguard");
-    if (revoked != 0) {
-        free(recipient);
+    rc = gdpr_sqlite__sq_row(st, s, "reading a safeguard", SQ_NO_ROW, read_safeguard_state, &g);
+    if (rc == SQ_NO_ROW)
+        return gdpr__err_set(GDPR_ENOTFOUND,
+                             "safeguard: %lld is not a safeguard added with "
+                             "gdpr_safeguard_add (those of the policy change with the policy)",
+                             (long long)id);
+    if (rc != GDPR_OK)
+        return rc;
+    if (g.revoked != 0) {
+        free(g.recipient);
         return gdpr__err_set(GDPR_ESTATE, "safeguard: %lld is revoked already", (long long)id);
     }
     rc = gdpr_sqlite__sq_stmt(st,
@@ -247,10 +236,34 @@ gdpr_sqlite__safeguard_revoke(store *base, int64_t id, int64_t at, const char *a
         rc = gdpr_sqlite__sq_step_done(st, s, "revoking a safeguard");
     }
     if (rc == GDPR_OK && recipient_out)
-        *recipient_out = recipient;
+        *recipient_out = g.recipient;
     else
-        free(recipient);
+        free(g.recipient);
     return rc;
+}
+
+typedef struct {
+    int (*fn)(const store_safeguard_row *row, void *ctx);
+    void *ctx;
+} safeguard_cb;
+
+static int
+safeguard_row(sqlite3_stmt *s, void *c)
+{
+    const safeguard_cb *cb = c;
+    store_safeguard_row row;
+
+    row.id = sqlite3_column_int64(s, 0);
+    row.recipient = gdpr_sqlite__sq_text_or_empty(s, 1);
+    row.type = gdpr_sqlite__sq_text_or_empty(s, 2);
+    row.module = sqlite3_column_int(s, 3);
+    row.reference = gdpr_sqlite__sq_text_or_empty(s, 4);
+    row.valid_from = sqlite3_column_int64(s, 5);
+    row.valid_until = sqlite3_column_int64(s, 6);
+    row.added_at = sqlite3_column_int64(s, 7);
+    row.added_by = gdpr_sqlite__sq_text_or_empty(s, 8);
+    row.revoked_at = sqlite3_column_int64(s, 9);
+    return gdpr_sqlite__sq_stopped(cb->fn(&row, cb->ctx), "safeguard", row.id);
 }
 
 int
@@ -258,42 +271,19 @@ gdpr_sqlite__safeguard_foreach(store *base, const char *recipient,
                                int (*fn)(const store_safeguard_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s = NULL;
-    int result = GDPR_OK;
-    int rc = sqlite3_prepare_v2(st->db,
-                                "SELECT id, recipient, type, module, reference,"
-                                " valid_from, valid_until, added_at, added_by, revoked_at"
-                                " FROM main.transfer_safeguard"
-                                " WHERE ?1 IS NULL OR recipient=?1 ORDER BY id",
-                                -1, &s, NULL);
+    sqlite3_stmt *s;
+    int rc = gdpr_sqlite__sq_prepare(st,
+                                     "SELECT id, recipient, type, module, reference,"
+                                     " valid_from, valid_until, added_at, added_by, revoked_at"
+                                     " FROM main.transfer_safeguard"
+                                     " WHERE ?1 IS NULL OR recipient=?1 ORDER BY id",
+                                     "reading safeguards", &s);
 
-    if (rc != SQLITE_OK)
-        return gdpr_sqlite__sq_fail(st, rc, "reading safeguards");
+    if (rc != GDPR_OK)
+        return rc;
     gdpr_sqlite__sq_bind_text_or_null(s, 1, recipient);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        store_safeguard_row row;
-        int stop;
-
-        row.id = sqlite3_column_int64(s, 0);
-        row.recipient = gdpr_sqlite__sq_text_or_empty(s, 1);
-        row.type = gdpr_sqlite__sq_text_or_empty(s, 2);
-        row.module = sqlite3_column_int(s, 3);
-        row.reference = gdpr_sqlite__sq_text_or_empty(s, 4);
-        row.valid_from = sqlite3_column_int64(s, 5);
-        row.valid_until = sqlite3_column_int64(s, 6);
-        row.added_at = sqlite3_column_int64(s, 7);
-        row.added_by = gdpr_sqlite__sq_text_or_empty(s, 8);
-        row.revoked_at = sqlite3_column_int64(s, 9);
-        stop = fn(&row, ctx);
-        if (stop != 0) {
-            result = gdpr_sqlite__sq_stopped(stop, "safeguard", row.id);
-            break;
-        }
-    }
-    if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = gdpr_sqlite__sq_fail(st, rc, "reading safeguards");
-    sqlite3_finalize(s);
-    return result;
+    return gdpr_sqlite__sq_rows(st, s, SQ_OWN, "reading safeguards", safeguard_row,
+                                &(safeguard_cb){fn, ctx});
 }
 
 /* --- adequacy lists ----------------------------------------------------- */
@@ -303,24 +293,27 @@ gdpr_sqlite__adequacy_insert(store *base, int64_t at, const char *actor,
                              const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document,
                              int64_t *version_out)
 {
-    sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s;
-    int rc =
-        gdpr_sqlite__sq_stmt(st,
-                             "INSERT INTO main.adequacy_list(loaded_at, actor, sha256, document)"
-                             " VALUES(?1, ?2, ?3, ?4)",
-                             &s);
+    return gdpr_sqlite__sq_document_insert(
+        (sqlite_store *)base,
+        "INSERT INTO main.adequacy_list(loaded_at, actor, sha256, document) VALUES(?1, ?2, ?3, ?4)",
+        at, actor, sha256, document, "storing the adequacy list", version_out);
+}
 
-    if (rc != GDPR_OK)
-        return rc;
-    sqlite3_bind_int64(s, 1, at);
-    sqlite3_bind_text(s, 2, actor, -1, SQLITE_STATIC);
-    gdpr_sqlite__sq_bind_hash(s, 3, sha256);
-    sqlite3_bind_text(s, 4, document, -1, SQLITE_STATIC);
-    rc = gdpr_sqlite__sq_step_done(st, s, "storing the adequacy list");
-    if (rc == GDPR_OK && version_out)
-        *version_out = sqlite3_last_insert_rowid(st->db);
-    return rc;
+typedef struct {
+    int64_t *version_out;
+    char **document_out;
+} adequacy_out;
+
+static int
+read_adequacy(sqlite3_stmt *s, void *ctx)
+{
+    const adequacy_out *a = ctx;
+
+    *a->version_out = sqlite3_column_int64(s, 0);
+    *a->document_out = strdup(gdpr_sqlite__sq_text_or_empty(s, 1));
+    if (*a->document_out == NULL)
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory reading the adequacy list");
+    return GDPR_OK;
 }
 
 int
@@ -336,18 +329,6 @@ gdpr_sqlite__adequacy_latest(store *base, int64_t *version_out, char **document_
     *document_out = NULL;
     if (rc != GDPR_OK)
         return rc;
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        int result = GDPR_OK;
-        *version_out = sqlite3_column_int64(s, 0);
-        *document_out = strdup(gdpr_sqlite__sq_text_or_empty(s, 1));
-        if (*document_out == NULL)
-            result = gdpr__err_set(GDPR_ENOMEM, "out of memory reading the adequacy list");
-        gdpr_sqlite__sq_reset(s);
-        return result;
-    }
-    gdpr_sqlite__sq_reset(s);
-    if (rc == SQLITE_DONE)
-        return GDPR_ENOTFOUND;
-    return gdpr_sqlite__sq_fail(st, rc, "reading the adequacy list");
+    return gdpr_sqlite__sq_row(st, s, "reading the adequacy list", GDPR_ENOTFOUND, read_adequacy,
+                               &(adequacy_out){version_out, document_out});
 }

@@ -11,33 +11,9 @@
 
 #include "error.h"
 
-static int
-bind_hash(sqlite3_stmt *s, int col, const uint8_t hash[CRYPTO_HASH_BYTES])
-{
-    return sqlite3_bind_blob(s, col, hash, CRYPTO_HASH_BYTES, SQLITE_STATIC);
-}
-
-static void
-reset(sqlite3_stmt *s)
-{
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-}
-
-/* Non-zero from an iterator: a negative GDPR code passes through, anything
- * else is the host (or caller) asking to stop. */
-static int
-stopped(int stop, const char *what, int64_t id)
-{
-    if (stop < 0)
-        return stop;
-    return gdpr__err_set(GDPR_ECALLBACK, "%s iterator stopped at row %lld (returned %d)", what,
-                         (long long)id, stop);
-}
-
 /* A statement to iterate with: the cached one, or, when fn re-entered the
  * store and that one is mid-iteration already (a host callback calling
- * the library), a fresh one of our own (*own = 1). */
+ * the library), a fresh one of our own (*own = SQ_OWN). */
 static int
 cursor(sqlite_store *st, const char *sql, sqlite3_stmt **out, int *own)
 {
@@ -46,23 +22,38 @@ cursor(sqlite_store *st, const char *sql, sqlite3_stmt **out, int *own)
     *own = 0;
     if (rc != GDPR_OK || !sqlite3_stmt_busy(*out))
         return rc;
-    rc = sqlite3_prepare_v2(st->db, sql, -1, out, NULL);
-    if (rc != SQLITE_OK)
-        return gdpr_sqlite__sq_fail(st, rc, "preparing a cursor");
-    *own = 1;
-    return GDPR_OK;
+    rc = gdpr_sqlite__sq_prepare(st, sql, "preparing a cursor", out);
+    *own = rc == GDPR_OK ? SQ_OWN : SQ_CACHED;
+    return rc;
 }
 
-static void
-cursor_done(sqlite3_stmt *s, int own)
+/* Every row of `sql` selected by the subject hash (?1), to `row`, with a
+ * cursor (above). */
+static int
+walk_subject(sqlite_store *st, const char *sql, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+             const char *what, sq_row_fn row, void *ctx)
 {
-    if (own)
-        sqlite3_finalize(s);
-    else
-        reset(s);
+    sqlite3_stmt *s = NULL;
+    int own = SQ_CACHED;
+    int rc = cursor(st, sql, &s, &own);
+
+    if (rc != GDPR_OK)
+        return rc;
+    gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
+    return gdpr_sqlite__sq_rows(st, s, own, what, row, ctx);
 }
 
 /* --- identities ------------------------------------------------------ */
+
+/* A subject hash in column 0 into ctx (uint8_t[CRYPTO_HASH_BYTES]). */
+static int
+read_subject_hash(sqlite3_stmt *s, void *ctx)
+{
+    if (sqlite3_column_bytes(s, 0) != (int)CRYPTO_HASH_BYTES)
+        return gdpr__err_set(GDPR_ECORRUPT, "identity: subject hash has the wrong length");
+    memcpy(ctx, sqlite3_column_blob(s, 0), CRYPTO_HASH_BYTES);
+    return GDPR_OK;
+}
 
 int
 gdpr_sqlite__identity_find(store *base, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
@@ -71,24 +62,12 @@ gdpr_sqlite__identity_find(store *base, const uint8_t ident_hash[CRYPTO_HASH_BYT
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = gdpr_sqlite__sq_stmt(st, "SELECT subject FROM main.identity WHERE hash=?1", &s);
-    int result = GDPR_OK;
 
     if (rc != GDPR_OK)
         return rc;
-    bind_hash(s, 1, ident_hash);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        if (sqlite3_column_bytes(s, 0) != (int)CRYPTO_HASH_BYTES)
-            result = gdpr__err_set(GDPR_ECORRUPT, "identity: subject hash has the wrong length");
-        else
-            memcpy(subject_hash_out, sqlite3_column_blob(s, 0), CRYPTO_HASH_BYTES);
-    } else if (rc == SQLITE_DONE) {
-        result = GDPR_ENOTFOUND;
-    } else {
-        result = gdpr_sqlite__sq_fail(st, rc, "finding an identifier");
-    }
-    reset(s);
-    return result;
+    gdpr_sqlite__sq_bind_hash(s, 1, ident_hash);
+    return gdpr_sqlite__sq_row(st, s, "finding an identifier", GDPR_ENOTFOUND, read_subject_hash,
+                               subject_hash_out);
 }
 
 int
@@ -107,52 +86,44 @@ gdpr_sqlite__identity_insert(store *base, int64_t id, const uint8_t ident_hash[C
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, id);
-    bind_hash(s, 2, ident_hash);
-    bind_hash(s, 3, subject_hash);
+    gdpr_sqlite__sq_bind_hash(s, 2, ident_hash);
+    gdpr_sqlite__sq_bind_hash(s, 3, subject_hash);
     sqlite3_bind_text(s, 4, kind, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 5, created);
     sqlite3_bind_blob(s, 6, sealed, (int)sealed_len, SQLITE_STATIC);
     return gdpr_sqlite__sq_step_done(st, s, "linking an identifier");
 }
 
+typedef struct {
+    int (*fn)(const store_identity_row *row, void *ctx);
+    void *ctx;
+} identity_cb;
+
+static int
+identity_row(sqlite3_stmt *s, void *c)
+{
+    const identity_cb *cb = c;
+    store_identity_row row;
+
+    row.id = sqlite3_column_int64(s, 0);
+    row.kind = (const char *)sqlite3_column_text(s, 1);
+    row.created = sqlite3_column_int64(s, 2);
+    row.value = sqlite3_column_blob(s, 3);
+    row.value_len = (size_t)sqlite3_column_bytes(s, 3);
+    if (row.kind == NULL || row.value == NULL)
+        return gdpr__err_set(GDPR_ECORRUPT, "identity %lld: damaged row", (long long)row.id);
+    return gdpr_sqlite__sq_stopped(cb->fn(&row, cb->ctx), "identity", row.id);
+}
+
 int
 gdpr_sqlite__identity_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                               int (*fn)(const store_identity_row *row, void *ctx), void *ctx)
 {
-    sqlite_store *st = (sqlite_store *)base;
     static const char sql[] = "SELECT id, kind, created, value FROM main.identity"
                               " WHERE subject=?1 ORDER BY id";
-    sqlite3_stmt *s = NULL;
-    int own = 0;
-    int rc = cursor(st, sql, &s, &own);
-    int result = GDPR_OK;
 
-    if (rc != GDPR_OK)
-        return rc;
-    bind_hash(s, 1, subject_hash);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        store_identity_row row;
-        int stop;
-
-        row.id = sqlite3_column_int64(s, 0);
-        row.kind = (const char *)sqlite3_column_text(s, 1);
-        row.created = sqlite3_column_int64(s, 2);
-        row.value = sqlite3_column_blob(s, 3);
-        row.value_len = (size_t)sqlite3_column_bytes(s, 3);
-        if (row.kind == NULL || row.value == NULL) {
-            result = gdpr__err_set(GDPR_ECORRUPT, "identity %lld: damaged row", (long long)row.id);
-            break;
-        }
-        stop = fn(&row, ctx);
-        if (stop != 0) {
-            result = stopped(stop, "identity", row.id);
-            break;
-        }
-    }
-    if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = gdpr_sqlite__sq_fail(st, rc, "listing identifiers");
-    cursor_done(s, own);
-    return result;
+    return walk_subject((sqlite_store *)base, sql, subject_hash, "listing identifiers",
+                        identity_row, &(identity_cb){fn, ctx});
 }
 
 int
@@ -165,10 +136,32 @@ gdpr_sqlite__identity_delete_subject(store *base, const uint8_t subject_hash[CRY
 
     if (rc != GDPR_OK)
         return rc;
-    bind_hash(s, 1, subject_hash);
+    gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
     rc = gdpr_sqlite__sq_step_done(st, s, "deleting identifiers");
     if (rc == GDPR_OK && count_out)
         *count_out = sqlite3_changes64(st->db);
+    return rc;
+}
+
+typedef struct {
+    uint8_t *buf;
+    size_t cap;
+    size_t *len_out;
+} ident_buf;
+
+static int
+read_ident(sqlite3_stmt *s, void *ctx)
+{
+    const ident_buf *b = ctx;
+    size_t len = (size_t)sqlite3_column_bytes(s, 0);
+    int rc = GDPR_OK;
+
+    if (len > b->cap)
+        rc = gdpr__err_set(GDPR_ECORRUPT, "subject: sealed id of %zu bytes, at most %zu", len,
+                           b->cap);
+    else if (len > 0)
+        memcpy(b->buf, sqlite3_column_blob(s, 0), len);
+    *b->len_out = len;
     return rc;
 }
 
@@ -179,27 +172,15 @@ gdpr_sqlite__subject_ident(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], u
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = gdpr_sqlite__sq_stmt(st, "SELECT ident FROM main.subject WHERE hash=?1", &s);
-    int result = GDPR_OK;
 
     if (rc != GDPR_OK)
         return rc;
-    bind_hash(s, 1, hash);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        size_t len = (size_t)sqlite3_column_bytes(s, 0);
-        if (len > cap)
-            result = gdpr__err_set(GDPR_ECORRUPT, "subject: sealed id of %zu bytes, at most %zu",
-                                   len, cap);
-        else if (len > 0)
-            memcpy(buf, sqlite3_column_blob(s, 0), len);
-        *len_out = len;
-    } else if (rc == SQLITE_DONE) {
-        result = gdpr__err_set(GDPR_ENOTFOUND, "subject: unknown");
-    } else {
-        result = gdpr_sqlite__sq_fail(st, rc, "reading a subject");
-    }
-    reset(s);
-    return result;
+    gdpr_sqlite__sq_bind_hash(s, 1, hash);
+    rc = gdpr_sqlite__sq_row(st, s, "reading a subject", SQ_NO_ROW, read_ident,
+                             &(ident_buf){buf, cap, len_out});
+    if (rc == SQ_NO_ROW)
+        return gdpr__err_set(GDPR_ENOTFOUND, "subject: unknown");
+    return rc;
 }
 
 /* --- vault records ------------------------------------------------------ */
@@ -231,6 +212,23 @@ read_vault_row(sqlite3_stmt *s, store_vault_row *row)
     return GDPR_OK;
 }
 
+typedef struct {
+    store_vault_fn fn;
+    void *ctx;
+} vault_cb;
+
+static int
+vault_row(sqlite3_stmt *s, void *c)
+{
+    const vault_cb *cb = c;
+    store_vault_row row;
+    int rc = read_vault_row(s, &row);
+
+    if (rc != GDPR_OK)
+        return rc;
+    return gdpr_sqlite__sq_stopped(cb->fn(&row, cb->ctx), "vault", row.id);
+}
+
 int
 gdpr_sqlite__vault_insert(store *base, const store_vault_row *row)
 {
@@ -244,7 +242,7 @@ gdpr_sqlite__vault_insert(store *base, const store_vault_row *row)
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, row->id);
-    bind_hash(s, 2, row->subject);
+    gdpr_sqlite__sq_bind_hash(s, 2, row->subject);
     sqlite3_bind_text(s, 3, row->category, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 4, row->purpose, -1, SQLITE_STATIC);
     if (row->field)
@@ -268,61 +266,26 @@ gdpr_sqlite__vault_get(store *base, int64_t id, store_vault_fn fn, void *ctx)
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = gdpr_sqlite__sq_stmt(st, "SELECT " VAULT_COLUMNS " FROM main.vault WHERE id=?1", &s);
-    int result;
 
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, id);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        store_vault_row row;
-        result = read_vault_row(s, &row);
-        if (result == GDPR_OK) {
-            int stop = fn(&row, ctx);
-            if (stop != 0)
-                result = stopped(stop, "vault", id);
-        }
-    } else if (rc == SQLITE_DONE) {
-        result = gdpr__err_set(GDPR_ENOTFOUND, "record: %lld is not a vault record", (long long)id);
-    } else {
-        result = gdpr_sqlite__sq_fail(st, rc, "reading a vault record");
-    }
-    reset(s);
-    return result;
+    rc = gdpr_sqlite__sq_row(st, s, "reading a vault record", SQ_NO_ROW, vault_row,
+                             &(vault_cb){fn, ctx});
+    if (rc == SQ_NO_ROW)
+        return gdpr__err_set(GDPR_ENOTFOUND, "record: %lld is not a vault record", (long long)id);
+    return rc;
 }
 
 int
 gdpr_sqlite__vault_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                            store_vault_fn fn, void *ctx)
 {
-    sqlite_store *st = (sqlite_store *)base;
     static const char sql[] = "SELECT " VAULT_COLUMNS " FROM main.vault"
                               " WHERE subject=?1 ORDER BY id";
-    sqlite3_stmt *s = NULL;
-    int own = 0;
-    int rc = cursor(st, sql, &s, &own);
-    int result = GDPR_OK;
 
-    if (rc != GDPR_OK)
-        return rc;
-    bind_hash(s, 1, subject_hash);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        store_vault_row row;
-        int stop;
-
-        result = read_vault_row(s, &row);
-        if (result != GDPR_OK)
-            break;
-        stop = fn(&row, ctx);
-        if (stop != 0) {
-            result = stopped(stop, "vault", row.id);
-            break;
-        }
-    }
-    if (result == GDPR_OK && rc != SQLITE_DONE)
-        result = gdpr_sqlite__sq_fail(st, rc, "listing vault records");
-    cursor_done(s, own);
-    return result;
+    return walk_subject((sqlite_store *)base, sql, subject_hash, "listing vault records", vault_row,
+                        &(vault_cb){fn, ctx});
 }
 
 static int
@@ -366,7 +329,7 @@ follow_vault_delete(sqlite_store *st, const char *sql_review, const char *sql_st
         if (rc != GDPR_OK)
             break;
         if (subject_hash != NULL)
-            bind_hash(s, 1, subject_hash);
+            gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
         else
             sqlite3_bind_int64(s, 1, id);
         rc = gdpr_sqlite__sq_step_done(st, s, "closing the retention state of deleted records");
@@ -412,7 +375,7 @@ gdpr_sqlite__vault_delete_subject(store *base, const uint8_t subject_hash[CRYPTO
         rc = gdpr_sqlite__sq_stmt(st, "DELETE FROM main.vault WHERE subject=?1", &s);
     if (rc != GDPR_OK)
         return rc;
-    bind_hash(s, 1, subject_hash);
+    gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
     rc = gdpr_sqlite__sq_step_done(st, s, "deleting vault records");
     if (rc == GDPR_OK && count_out)
         *count_out = sqlite3_changes64(st->db);
