@@ -74,12 +74,6 @@ gdpr_store__schema_version(store *st, int *version_out)
 }
 
 int
-gdpr_store__integrity_check(store *st)
-{
-    return st->ops->integrity_check(st);
-}
-
-int
 gdpr_store__begin(store *st)
 {
     return st->ops->begin(st);
@@ -139,12 +133,6 @@ gdpr_store__subject_insert(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], con
                            size_t ident_len, int64_t created, int64_t *id_out)
 {
     return st->ops->subject_insert(st, hash, ident, ident_len, created, id_out);
-}
-
-int
-gdpr_store__subject_count(store *st, int64_t *count_out)
-{
-    return st->ops->subject_count(st, count_out);
 }
 
 int
@@ -280,12 +268,6 @@ gdpr_store__vault_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HA
                                  int64_t *count_out)
 {
     return st->ops->vault_delete_subject(st, subject_hash, count_out);
-}
-
-int
-gdpr_store__vault_set_due(store *st, int64_t id, int has_due, int64_t due)
-{
-    return st->ops->vault_set_due(st, id, has_due, due);
 }
 
 int
@@ -472,12 +454,6 @@ gdpr_store__request_event_foreach(store *st, int64_t request,
                                   void *ctx)
 {
     return st->ops->request_event_foreach(st, request, fn, ctx);
-}
-
-int
-gdpr_store__request_event_set_note(store *st, int64_t id, const uint8_t *note, size_t note_len)
-{
-    return st->ops->request_event_set_note(st, id, note, note_len);
 }
 
 int
@@ -749,12 +725,6 @@ int
 gdpr_store__tombstone_set_wiped(store *st)
 {
     return st->ops->tombstone_set_wiped(st);
-}
-
-int
-gdpr_store__tombstone_count(store *st, int64_t *count_out)
-{
-    return st->ops->tombstone_count(st, count_out);
 }
 
 int

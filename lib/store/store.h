@@ -56,9 +56,6 @@ int gdpr_store__schema_latest(void);
 extern int gdpr_store__schema_create_version;
 int gdpr_store__schema_version(store *st, int *version_out);
 
-/* A full structural check of both parts: GDPR_OK or GDPR_ECORRUPT. */
-int gdpr_store__integrity_check(store *st);
-
 /* --- transactions ---------------------------------------------------- */
 
 /* Nesting: the outermost level is BEGIN IMMEDIATE, inner levels are
@@ -127,7 +124,6 @@ int gdpr_store__subject_find(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], i
 int gdpr_store__subject_insert(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                                const uint8_t *ident, size_t ident_len, int64_t created,
                                int64_t *id_out);
-int gdpr_store__subject_count(store *st, int64_t *count_out);
 
 int gdpr_store__key_put(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                         const uint8_t wrapped[CRYPTO_WRAPPED_BYTES]);
@@ -248,8 +244,6 @@ int gdpr_store__vault_delete(store *st, int64_t id);
 /* Delete a subject's records (erasure); *count_out may be NULL. */
 int gdpr_store__vault_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                                      int64_t *count_out);
-/* Set (has_due) or clear a record's retention due time; GDPR_ENOTFOUND. */
-int gdpr_store__vault_set_due(store *st, int64_t id, int has_due, int64_t due);
 
 /* Make the bytes freed by committed transactions (deleted rows, replaced
  * values) unrecoverable from the store's files, in both parts. Outside a
@@ -546,8 +540,6 @@ int gdpr_store__request_event_insert(store *st, const store_request_event_row *r
 int gdpr_store__request_event_foreach(store *st, int64_t request,
                                       int (*fn)(const store_request_event_row *row, void *ctx),
                                       void *ctx);
-/* Replace an event's sealed note (re-sealed under another key). */
-int gdpr_store__request_event_set_note(store *st, int64_t id, const uint8_t *note, size_t note_len);
 
 /* KPI counts of requests of one type and status: a day's counter row, or
  * one request (n = 1) read from the rows themselves. */
@@ -798,7 +790,6 @@ int gdpr_store__tombstone_foreach(store *st, const uint8_t *subject_hash, int64_
                                   int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx);
 /* wiped = 1 on every tombstone (after a successful scrub). */
 int gdpr_store__tombstone_set_wiped(store *st);
-int gdpr_store__tombstone_count(store *st, int64_t *count_out);
 
 /* A record a subject tombstone kept; reason "legal_duty" or "hold". */
 typedef struct {
@@ -958,7 +949,6 @@ struct store_ops {
     void (*close)(store *st);
     int (*migrate)(store *st, int target);
     int (*schema_version)(store *st, int *version_out);
-    int (*integrity_check)(store *st);
 
     /* transactions */
     int (*begin)(store *st);
@@ -977,7 +967,6 @@ struct store_ops {
     int (*subject_find)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *id_out);
     int (*subject_insert)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const uint8_t *ident,
                           size_t ident_len, int64_t created, int64_t *id_out);
-    int (*subject_count)(store *st, int64_t *count_out);
     int (*key_put)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                    const uint8_t wrapped[CRYPTO_WRAPPED_BYTES]);
     int (*key_get)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
@@ -1018,7 +1007,6 @@ struct store_ops {
     int (*vault_delete)(store *st, int64_t id);
     int (*vault_delete_subject)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                                 int64_t *count_out);
-    int (*vault_set_due)(store *st, int64_t id, int has_due, int64_t due);
     int (*scrub)(store *st);
 
     /* consent ledger, disclosures, objection/restriction */
@@ -1076,7 +1064,6 @@ struct store_ops {
     int (*request_event_foreach)(store *st, int64_t request,
                                  int (*fn)(const store_request_event_row *row, void *ctx),
                                  void *ctx);
-    int (*request_event_set_note)(store *st, int64_t id, const uint8_t *note, size_t note_len);
     int (*request_kpi_days)(store *st, int64_t from_day, int64_t to_day,
                             int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx);
     int (*request_kpi_close_days)(store *st, int64_t from_day, int64_t to_day,
@@ -1149,7 +1136,6 @@ struct store_ops {
     int (*tombstone_foreach)(store *st, const uint8_t *subject_hash, int64_t after_id,
                              int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx);
     int (*tombstone_set_wiped)(store *st);
-    int (*tombstone_count)(store *st, int64_t *count_out);
     int (*tombstone_kept_insert)(store *st, const store_kept_row *row);
     int (*tombstone_kept_foreach)(store *st, int64_t tombstone,
                                   int (*fn)(const store_kept_row *row, void *ctx), void *ctx);

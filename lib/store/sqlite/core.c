@@ -109,19 +109,6 @@ gdpr_sqlite__subject_insert(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
 }
 
 int
-gdpr_sqlite__subject_count(store *base, int64_t *count_out)
-{
-    sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_stmt(st, "SELECT count(*) FROM main.subject", &s);
-
-    if (rc != GDPR_OK)
-        return rc;
-    return gdpr_sqlite__sq_row(st, s, "counting subjects", GDPR_ENOTFOUND,
-                               gdpr_sqlite__sq_read_int64, count_out);
-}
-
-int
 gdpr_sqlite__key_put(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
                      const uint8_t wrapped[CRYPTO_WRAPPED_BYTES])
 {

@@ -671,18 +671,6 @@ gdpr_sqlite__tombstone_recipient_foreach(store *base, int64_t tombstone,
                                 &(recipient_cb){fn, ctx, tombstone});
 }
 
-int
-gdpr_sqlite__tombstone_count(store *base, int64_t *count_out)
-{
-    sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_stmt(st, "SELECT count(*) FROM main.tombstone", &s);
-
-    if (rc != GDPR_OK)
-        return rc;
-    return gdpr_sqlite__sq_one_int64(st, s, "counting tombstones", count_out);
-}
-
 /* --- source hooks still to retry --------------------------------------- */
 
 #define PENDING_COLUMNS                                                                            \

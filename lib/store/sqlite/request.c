@@ -481,20 +481,6 @@ gdpr_sqlite__request_event_insert(store *base, const store_request_event_row *ro
     return gdpr_sqlite__sq_step_done(st, s, "storing a request event");
 }
 
-int
-gdpr_sqlite__request_event_set_note(store *base, int64_t id, const uint8_t *note, size_t note_len)
-{
-    sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_stmt(st, "UPDATE main.request_event SET note=?2 WHERE id=?1", &s);
-
-    if (rc != GDPR_OK)
-        return rc;
-    sqlite3_bind_int64(s, 1, id);
-    bind_blob_or_null(s, 2, note, note_len);
-    return gdpr_sqlite__sq_step_done(st, s, "re-sealing a request note");
-}
-
 static const char *
 text_or_null(sqlite3_stmt *s, int col)
 {

@@ -223,12 +223,6 @@ gdpr_sqlite__schema_version(store *base, int *version_out)
     return read_user_version(st->db, version_out);
 }
 
-int
-gdpr_sqlite__sq_schema_version_keys(sqlite_store *st, int *version_out)
-{
-    return read_user_version(st->kdb, version_out);
-}
-
 static int
 check_versions(sqlite_store *st, int *is_new)
 {
@@ -311,39 +305,6 @@ gdpr_sqlite__close(store *base)
     sqlite3_close_v2(st->db);
     sqlite3_close_v2(st->kdb);
     free(st);
-}
-
-static int
-integrity_of(sqlite3 *db, const char *file)
-{
-    sqlite3_stmt *s = NULL;
-    int rc, result = GDPR_OK;
-
-    rc = sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &s, NULL);
-    if (rc != SQLITE_OK)
-        return fail_on(db, rc, "integrity_check");
-    rc = sqlite3_step(s);
-    if (rc != SQLITE_ROW) {
-        result = fail_on(db, rc, "integrity_check");
-    } else {
-        const char *answer = (const char *)sqlite3_column_text(s, 0);
-        if (answer == NULL || strcmp(answer, "ok") != 0)
-            result = gdpr__err_set(GDPR_ECORRUPT, "%s: integrity_check: %s", file,
-                                   answer ? answer : "?");
-    }
-    sqlite3_finalize(s);
-    return result;
-}
-
-int
-gdpr_sqlite__integrity_check(store *base)
-{
-    sqlite_store *st = (sqlite_store *)base;
-    int rc = integrity_of(st->db, "data file");
-
-    if (rc == GDPR_OK)
-        rc = integrity_of(st->kdb, "keystore");
-    return rc;
 }
 
 enum tx_kind { TX_BEGIN, TX_COMMIT, TX_SAVEPOINT, TX_RELEASE };

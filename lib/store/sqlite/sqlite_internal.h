@@ -60,7 +60,6 @@ int gdpr_sqlite__sq_stmt_keys(sqlite_store *st, const char *sql, sqlite3_stmt **
  * keystore. */
 int gdpr_sqlite__sq_exec(sqlite_store *st, const char *sql);
 int gdpr_sqlite__sq_exec_keys(sqlite_store *st, const char *sql);
-int gdpr_sqlite__sq_schema_version_keys(sqlite_store *st, int *version_out);
 
 /* Map a SQLite result code to a GDPR code, copying SQLite's message now
  * (it is overwritten by the next call). */
@@ -168,7 +167,6 @@ int gdpr_sqlite__schema_latest(void);
 void gdpr_sqlite__close(store *st);
 int gdpr_sqlite__migrate(store *st, int target);
 int gdpr_sqlite__schema_version(store *st, int *version_out);
-int gdpr_sqlite__integrity_check(store *st);
 int gdpr_sqlite__begin(store *st);
 int gdpr_sqlite__commit(store *st);
 void gdpr_sqlite__rollback(store *st);
@@ -182,7 +180,6 @@ int gdpr_sqlite__subject_find(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], 
 int gdpr_sqlite__subject_insert(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                                 const uint8_t *ident, size_t ident_len, int64_t created,
                                 int64_t *id_out);
-int gdpr_sqlite__subject_count(store *st, int64_t *count_out);
 int gdpr_sqlite__key_put(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                          const uint8_t wrapped[CRYPTO_WRAPPED_BYTES]);
 int gdpr_sqlite__key_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
@@ -217,7 +214,6 @@ int gdpr_sqlite__vault_update_value(store *st, int64_t id, const uint8_t *sealed
 int gdpr_sqlite__vault_delete(store *st, int64_t id);
 int gdpr_sqlite__vault_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                                       int64_t *count_out);
-int gdpr_sqlite__vault_set_due(store *st, int64_t id, int has_due, int64_t due);
 int gdpr_sqlite__scrub(store *st);
 int gdpr_sqlite__consent_explicit_recipient(store *st,
                                             const uint8_t subject_hash[CRYPTO_HASH_BYTES],
@@ -271,8 +267,6 @@ int gdpr_sqlite__request_event_insert(store *st, const store_request_event_row *
 int gdpr_sqlite__request_event_foreach(store *st, int64_t request,
                                        int (*fn)(const store_request_event_row *row, void *ctx),
                                        void *ctx);
-int gdpr_sqlite__request_event_set_note(store *st, int64_t id, const uint8_t *note,
-                                        size_t note_len);
 int gdpr_sqlite__request_kpi_days(store *st, int64_t from_day, int64_t to_day,
                                   int (*fn)(const store_request_kpi_row *row, void *ctx),
                                   void *ctx);
@@ -348,7 +342,6 @@ int gdpr_sqlite__tombstone_latest(store *st, const uint8_t subject_hash[CRYPTO_H
 int gdpr_sqlite__tombstone_foreach(store *st, const uint8_t *subject_hash, int64_t after_id,
                                    int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx);
 int gdpr_sqlite__tombstone_set_wiped(store *st);
-int gdpr_sqlite__tombstone_count(store *st, int64_t *count_out);
 int gdpr_sqlite__tombstone_kept_insert(store *st, const store_kept_row *row);
 int gdpr_sqlite__tombstone_kept_foreach(store *st, int64_t tombstone,
                                         int (*fn)(const store_kept_row *row, void *ctx), void *ctx);

@@ -381,18 +381,3 @@ gdpr_sqlite__vault_delete_subject(store *base, const uint8_t subject_hash[CRYPTO
         *count_out = sqlite3_changes64(st->db);
     return rc;
 }
-
-int
-gdpr_sqlite__vault_set_due(store *base, int64_t id, int has_due, int64_t due)
-{
-    sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_stmt(st, "UPDATE main.vault SET due=?2 WHERE id=?1", &s);
-
-    if (rc != GDPR_OK)
-        return rc;
-    sqlite3_bind_int64(s, 1, id);
-    if (has_due)
-        sqlite3_bind_int64(s, 2, due);
-    return changed_one(st, gdpr_sqlite__sq_step_done(st, s, "setting a due time"), id);
-}
