@@ -20,13 +20,20 @@ struct crypto_ctx {
     EVP_MAC_CTX *audit_mac;
     /* CSPRNG output drawn 4 KiB at a time: OpenSSL 3.0 checks the pid (a
      * system call) on every RAND_bytes, which cost a sixth of a subject
-     * creation. The engine is never used across fork (SQLite forbids it),
-     * so the pool is never shared by two processes. Wiped on free. */
+     * creation. A host may fork after gdpr_open: a pthread_atfork child
+     * handler bumps a process-wide fork count, and a pool filled under an
+     * older count is wiped before use, so parent and child never hand out
+     * the same bytes (nonces, data keys). Wiped on free. */
     uint8_t pool[4096];
     size_t pool_left;
+    unsigned long pool_forks; /* fork count when the pool was filled */
 };
 
-/* Random bytes from the context's pool (refilled from RAND_bytes). */
+/* Registers the fork handler (once per process); 0 or GDPR_ECRYPTO. */
+int gdpr_crypto__fork_guard(void);
+
+/* Random bytes from the context's pool (refilled from RAND_bytes; emptied
+ * first when the process forked since it was filled). */
 int gdpr_crypto__pool_random(crypto_ctx *c, void *out, size_t len);
 
 /* Record OpenSSL's error queue in our message and return GDPR_ECRYPTO. */

@@ -129,7 +129,9 @@ gdpr_crypto__ctx_new(crypto_ctx **out, const uint8_t kek[CRYPTO_KEY_BYTES],
 
     if (c == NULL)
         return gdpr__err_set(GDPR_ENOMEM, "out of memory for the crypto context");
-    rc = gdpr_crypto__hkdf(kek, "wrap", c->wrap_key);
+    rc = gdpr_crypto__fork_guard();
+    if (rc == GDPR_OK)
+        rc = gdpr_crypto__hkdf(kek, "wrap", c->wrap_key);
     if (rc == GDPR_OK)
         rc = gdpr_crypto__hkdf(root, "blind-index", c->index_key);
     if (rc == GDPR_OK)

@@ -277,8 +277,12 @@ gdpr_sqlite__open(store **out, const store_config *cfg, int *is_new)
                              "existing store '%s'",
                              cfg->keystore_path, cfg->path);
     }
-    rc = open_connection(cfg->keystore_path, "keystore", cfg->busy_timeout_ms, st->in_memory,
-                         &st->kdb);
+    rc = gdpr_sqlite__private_file(cfg->keystore_path, "keystore");
+    if (rc == GDPR_OK)
+        rc = gdpr_sqlite__private_file(cfg->path, "data file");
+    if (rc == GDPR_OK)
+        rc = open_connection(cfg->keystore_path, "keystore", cfg->busy_timeout_ms, st->in_memory,
+                             &st->kdb);
     if (rc == GDPR_OK)
         rc = open_connection(cfg->path, "data file", cfg->busy_timeout_ms, st->in_memory, &st->db);
     if (rc == GDPR_OK)

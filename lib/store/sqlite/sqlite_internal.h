@@ -102,6 +102,9 @@ int gdpr_sqlite__sq_generation_bump(sqlite_store *st);
 /* The operations, one per member of store_ops (lib/store/store.h gives
  * their meaning), gathered into gdpr_store__sqlite_ops by ops.c. Reached only
  * through that table. */
+/* Create `path` 0600 if missing, narrow it and its -wal/-shm/-journal to
+ * 0600 if wider (lib/store/sqlite/private_file.c). ":memory:" is skipped. */
+int gdpr_sqlite__private_file(const char *path, const char *what);
 int gdpr_sqlite__open(store **out, const store_config *cfg, int *is_new);
 int gdpr_sqlite__schema_latest(void);
 void gdpr_sqlite__close(store *st);
