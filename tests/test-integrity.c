@@ -137,6 +137,107 @@ START_TEST(files_are_private_under_umask_022)
 }
 END_TEST
 
+/* ---- passphrases: minimum length, OWASP scrypt cost, older stores ---- */
+
+static void
+meta_blob(const char *keys, const char *name, void *buf, size_t len)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+
+    ck_assert_int_eq(sqlite3_open(keys, &db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE name = ?", -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    ck_assert_int_eq(sqlite3_column_bytes(st, 0), (int)len);
+    memcpy(buf, sqlite3_column_blob(st, 0), len);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+static void
+meta_put(const char *keys, const char *name, const void *buf, size_t len)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+
+    ck_assert_int_eq(sqlite3_open(keys, &db), SQLITE_OK);
+    ck_assert_int_eq(
+        sqlite3_prepare_v2(db, "UPDATE meta SET value = ? WHERE name = ?", -1, &st, NULL),
+        SQLITE_OK);
+    sqlite3_bind_blob(st, 1, buf, (int)len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
+    ck_assert_int_eq(sqlite3_changes(db), 1);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+START_TEST(passphrase_length_and_cost)
+{
+    static const char pass[] = "twelve bytes";
+    gdpr_options opts = GDPR_OPTIONS_INIT;
+    gdpr_engine *eng = NULL;
+    uint64_t params[3];
+    uint8_t salt[CRYPTO_SALT_BYTES], wrapped[CRYPTO_WRAPPED_BYTES];
+    uint8_t kek[CRYPTO_KEY_BYTES], root[CRYPTO_KEY_BYTES];
+    crypto_scrypt_params old = {1u << 15, 8, 1};
+    char path[400], keys[420];
+    int64_t record = 0;
+    void *value = NULL;
+    size_t len = 0;
+
+    snprintf(path, sizeof path, "%s/pass.db", ts.dir);
+    snprintf(keys, sizeof keys, "%s-keys", path);
+    opts.path = path;
+    opts.passphrase = "eleven byte";
+    th_assert_err(gdpr_open(&eng, &opts), GDPR_EINVAL,
+                  "opts.passphrase: 11 bytes; a new passphrase has at least 12 bytes");
+    ck_assert_ptr_null(eng);
+    opts.passphrase = pass;
+    th_ok(gdpr_open(&eng, &opts));
+    th_assert_err(gdpr_rekey(eng, &th_dpo, NULL, 0, "x"), GDPR_EINVAL,
+                  "new_passphrase: 1 bytes; a new passphrase has at least 12 bytes");
+    gdpr_close(eng);
+    eng = NULL;
+    meta_blob(keys, "scrypt", params, sizeof params);
+    ck_assert_uint_eq(params[0], 1u << 17);
+    ck_assert_uint_eq(params[1], 8);
+    ck_assert_uint_eq(params[2], 1);
+
+    /* Turn it into a store of the previous release: N = 2^15. */
+    meta_blob(keys, "salt", salt, sizeof salt);
+    meta_blob(keys, "root", wrapped, sizeof wrapped);
+    {
+        crypto_scrypt_params now = {params[0], (uint32_t)params[1], (uint32_t)params[2]};
+        ck_assert_int_eq(gdpr_crypto__kek_from_passphrase(pass, salt, &now, kek), GDPR_OK);
+    }
+    ck_assert_int_eq(gdpr_crypto__root_unwrap(kek, wrapped, root), GDPR_OK);
+    ck_assert_int_eq(gdpr_crypto__kek_from_passphrase(pass, salt, &old, kek), GDPR_OK);
+    ck_assert_int_eq(gdpr_crypto__root_wrap(kek, root, wrapped), GDPR_OK);
+    params[0] = 1u << 15;
+    meta_put(keys, "scrypt", params, sizeof params);
+    meta_put(keys, "root", wrapped, sizeof wrapped);
+
+    /* It still opens; the next rekey (same passphrase) raises the cost. */
+    th_ok(gdpr_open(&eng, &opts));
+    th_ok(gdpr_policy_load(eng, &th_dpo, th_example_policy_path()));
+    th_ok(gdpr_vault_put(eng, &th_agent, "CUST-1", "contact", "service", "v", 1, &record));
+    th_ok(gdpr_rekey(eng, &th_dpo, NULL, 0, pass));
+    gdpr_close(eng);
+    eng = NULL;
+    meta_blob(keys, "scrypt", params, sizeof params);
+    ck_assert_uint_eq(params[0], 1u << 17);
+    th_ok(gdpr_open(&eng, &opts));
+    th_ok(gdpr_vault_get(eng, &th_agent, record, &value, &len));
+    ck_assert_uint_eq(len, 1);
+    ck_assert_mem_eq(value, "v", 1);
+    free(value);
+    gdpr_close(eng);
+}
+END_TEST
+
 static Suite *
 integrity_suite(void)
 {
@@ -151,8 +252,11 @@ integrity_suite(void)
     tcase_add_test(tc, files_are_private_under_umask_022);
     suite_add_tcase(s, tc);
 
-    (void)setup;
-    (void)teardown;
+    tc = tcase_create("passphrase");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, passphrase_length_and_cost);
+    suite_add_tcase(s, tc);
+
     return s;
 }
 

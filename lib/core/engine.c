@@ -17,6 +17,10 @@
 
 #define PATH_MAX_BYTES 4096u
 #define PASSPHRASE_MAX_BYTES 1024u
+/* A new passphrase (new store, rekey) has at least this many bytes;
+ * existing stores still open with a shorter one so they can be rekeyed
+ * (docs/threat-model.md "Passphrases"). */
+#define PASSPHRASE_MIN_BYTES 12u
 #define STORE_ID_BYTES 16u
 
 GDPR_API const char *
@@ -317,12 +321,25 @@ new_kdf(const char *passphrase, kdf_record *kdf)
 }
 
 static int
+check_new_passphrase(const char *field, const char *passphrase)
+{
+    if (passphrase != NULL && strlen(passphrase) < PASSPHRASE_MIN_BYTES)
+        return gdpr__err_set(GDPR_EINVAL,
+                             "%s: %zu bytes; a new passphrase has at least %u bytes (UTF-8)", field,
+                             strlen(passphrase), PASSPHRASE_MIN_BYTES);
+    return GDPR_OK;
+}
+
+static int
 create_store(gdpr_engine *eng, const gdpr_options *opts, uint8_t kek[CRYPTO_KEY_BYTES])
 {
     uint8_t wrapped[CRYPTO_WRAPPED_BYTES];
     uint8_t store_id[STORE_ID_BYTES];
     kdf_record kdf;
-    int rc = new_kdf(opts->passphrase, &kdf);
+    int rc = check_new_passphrase("opts.passphrase", opts->passphrase);
+
+    if (rc == GDPR_OK)
+        rc = new_kdf(opts->passphrase, &kdf);
 
     if (rc == GDPR_OK)
         rc = derive_kek(opts, &kdf, kek);
@@ -666,7 +683,7 @@ check_new_key(const unsigned char *new_key, size_t new_key_len, const char *new_
     probe.passphrase = new_passphrase;
     if (check_options(&probe) != GDPR_OK)
         return gdpr__err_wrap(GDPR_EINVAL, "gdpr_rekey");
-    return GDPR_OK;
+    return check_new_passphrase("new_passphrase", new_passphrase);
 }
 
 static int
