@@ -238,6 +238,85 @@ START_TEST(passphrase_length_and_cost)
 }
 END_TEST
 
+/* ---- refusals survive the host's rollback ---- */
+
+typedef struct {
+    int64_t seq;
+    char action[64];
+    int outcome;
+    int64_t at;
+} last_event;
+
+static int
+keep_last(const gdpr_audit_event *ev, void *ctx)
+{
+    last_event *l = ctx;
+    l->seq = ev->seq;
+    snprintf(l->action, sizeof l->action, "%s", ev->action);
+    l->outcome = ev->outcome;
+    l->at = ev->at;
+    return 0;
+}
+
+static int64_t
+events(void)
+{
+    int64_t n = 0;
+    th_ok(gdpr_audit_verify(ts.eng, &n));
+    return n;
+}
+
+START_TEST(refusal_survives_rollback)
+{
+    int64_t record = 0, before;
+    last_event last;
+    int64_t refused_at;
+
+    /* 5 events before the batch */
+    while (events() < 5)
+        th_ok(gdpr_vault_put(ts.eng, &th_agent, "CUST-1", "contact", "service", "v", 1, &record));
+    before = events();
+    ck_assert_int_eq(before, 5);
+
+    th_ok(gdpr_begin(ts.eng));
+    th_ok(gdpr_vault_put(ts.eng, &th_agent, "CUST-2", "contact", "service", "w", 1, NULL));
+    ts.now += 60;
+    refused_at = ts.now;
+    th_assert_err(gdpr_vault_rectify(ts.eng, &th_agent, record, "x", 1), GDPR_EDENIED,
+                  "lacks permission 'vault.rectify'");
+    ts.now += 60;
+    th_ok(gdpr_rollback(ts.eng));
+
+    /* the put is gone, the refusal stays: 5 before, 6 after, chain good */
+    ck_assert_int_eq(events(), before + 1);
+    th_ok(gdpr_audit_foreach(ts.eng, 1, keep_last, &last));
+    ck_assert_int_eq(last.seq, before + 1);
+    ck_assert_str_eq(last.action, "vault.rectify");
+    ck_assert_int_eq(last.outcome, GDPR_EDENIED);
+    ck_assert_int_eq(last.at, refused_at);
+
+    /* committed batch: its own events, then the refusal after them */
+    th_ok(gdpr_begin(ts.eng));
+    th_ok(gdpr_vault_put(ts.eng, &th_agent, "CUST-3", "contact", "service", "y", 1, NULL));
+    th_assert_err(gdpr_vault_rectify(ts.eng, &th_agent, record, "x", 1), GDPR_EDENIED,
+                  "vault.rectify");
+    th_ok(gdpr_vault_put(ts.eng, &th_agent, "CUST-4", "contact", "service", "z", 1, NULL));
+    th_ok(gdpr_commit(ts.eng));
+    ck_assert_int_eq(events(), before + 4);
+    th_ok(gdpr_audit_foreach(ts.eng, 1, keep_last, &last));
+    ck_assert_str_eq(last.action, "vault.rectify");
+
+    /* a batch left open at close is rolled back; its refusal is kept */
+    th_ok(gdpr_begin(ts.eng));
+    th_assert_err(gdpr_vault_rectify(ts.eng, &th_agent, record, "x", 1), GDPR_EDENIED,
+                  "vault.rectify");
+    th_reopen(&ts);
+    ck_assert_int_eq(events(), before + 5);
+    th_ok(gdpr_audit_foreach(ts.eng, 1, keep_last, &last));
+    ck_assert_str_eq(last.action, "vault.rectify");
+}
+END_TEST
+
 static Suite *
 integrity_suite(void)
 {
@@ -250,6 +329,11 @@ integrity_suite(void)
 
     tc = tcase_create("files");
     tcase_add_test(tc, files_are_private_under_umask_022);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("refusals");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, refusal_survives_rollback);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("passphrase");

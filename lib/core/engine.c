@@ -177,10 +177,8 @@ gdpr_engine__authorize(gdpr_engine *eng, const gdpr_actor *who, permission perm,
     if (role != NULL && gdpr_policy__role_allows(role, perm))
         return GDPR_OK;
     /* The refusal itself is a fact the trail must show. */
-    rc = gdpr_engine__begin(eng);
-    if (rc == GDPR_OK)
-        rc = gdpr_engine__end(eng, gdpr_audit__append(eng, who, gdpr_permission__name(perm),
-                                                      subject_hash, GDPR_EDENIED, NULL));
+    rc = gdpr_audit__refusal(eng, who, gdpr_permission__name(perm), subject_hash, GDPR_EDENIED,
+                             NULL);
     if (rc != GDPR_OK)
         return gdpr__err_wrap(rc, "auditing a refused '%s'", gdpr_permission__name(perm));
     roles_with(eng->policy, perm, roles, sizeof roles);
@@ -215,6 +213,7 @@ gdpr_engine__end(gdpr_engine *eng, int rc)
         /* SQLite rolled the whole batch back after an I/O or memory error. */
         eng->batch = 0;
         gdpr__err_wrap(rc, "the open batch was rolled back");
+        gdpr_audit__flush_refusals(eng);
     }
     return rc;
 }
@@ -461,8 +460,13 @@ engine_free(gdpr_engine *eng)
 {
     if (eng == NULL)
         return;
-    if (eng->st && eng->batch)
+    if (eng->st && eng->batch) {
         gdpr_store__rollback(eng->st);
+        eng->batch = 0;
+    }
+    if (eng->st && eng->crypto)
+        gdpr_audit__flush_refusals(eng);
+    gdpr_audit__drop_refusals(eng);
     gdpr_store__close(eng->st);
     gdpr_crypto__ctx_free(eng->crypto);
     gdpr_policy__model_free(eng->policy);
@@ -603,7 +607,9 @@ gdpr_begin(gdpr_engine *eng)
     gdpr_engine__lock(eng);
     if (eng->batch)
         return gdpr_engine__unlock(eng, gdpr__err_set(GDPR_ESTATE, "batch: one is already open"));
-    rc = gdpr_store__begin(eng->st);
+    rc = gdpr_audit__flush_refusals(eng);
+    if (rc == GDPR_OK)
+        rc = gdpr_store__begin(eng->st);
     if (rc == GDPR_OK)
         eng->batch = 1;
     return gdpr_engine__unlock(eng, rc);
@@ -638,6 +644,10 @@ gdpr_commit(gdpr_engine *eng)
      * retried by the next erasure call or open. */
     if (rc == GDPR_OK && gdpr_shred__finish(eng) == GDPR_EBUSY)
         gdpr__err_clear();
+    if (rc == GDPR_OK)
+        rc = gdpr_audit__flush_refusals(eng);
+    else
+        gdpr_audit__flush_refusals(eng);
     return gdpr_engine__unlock(eng, rc);
 }
 
@@ -652,7 +662,7 @@ gdpr_rollback(gdpr_engine *eng)
     /* Keys cached during the batch may belong to subjects that no longer
      * exist; drop them all. */
     gdpr_crypto__wipe(eng->dek_cache, DEK_CACHE_SLOTS * sizeof *eng->dek_cache);
-    return gdpr_engine__unlock(eng, GDPR_OK);
+    return gdpr_engine__unlock(eng, gdpr_audit__flush_refusals(eng));
 }
 
 /* --- key rotation ----------------------------------------------------- */
