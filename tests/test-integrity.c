@@ -317,6 +317,157 @@ START_TEST(refusal_survives_rollback)
 }
 END_TEST
 
+/* ---- lookup rows are bound to what they point at ---- */
+
+static void
+raw_exec(const char *file, const char *sql)
+{
+    sqlite3 *db = NULL;
+    char *err = NULL;
+
+    ck_assert_int_eq(sqlite3_open(file, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &err) == SQLITE_OK, "%s: %s", sql,
+                  err ? err : "?");
+    ck_assert_msg(sqlite3_changes(db) >= 1 || strncmp(sql, "PRAGMA", 6) == 0 ||
+                      strncmp(sql, "ALTER", 5) == 0,
+                  "%s changed nothing", sql);
+    sqlite3_close(db);
+}
+
+static void
+link_people(void)
+{
+    th_ok(gdpr_vault_put(ts.eng, &th_agent, "ALICE", "contact", "service", "a", 1, NULL));
+    th_ok(gdpr_subject_link(ts.eng, &th_agent, "ALICE", "email", "alice@example.com"));
+    th_ok(gdpr_subject_link(ts.eng, &th_agent, "MALLORY", "email", "mallory@example.com"));
+}
+
+static void
+assert_mallory_refused(void)
+{
+    gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
+    char *who = NULL;
+    int64_t request = 0;
+
+    th_assert_err(gdpr_subject_find(ts.eng, "email", "mallory@example.com", 19, &who),
+                  GDPR_ECORRUPT, "identity row 2: MAC does not match");
+    ck_assert_ptr_null(who);
+    in.type = GDPR_REQUEST_ACCESS;
+    in.id_kind = "email";
+    in.id_value = "mallory@example.com";
+    in.channel = "email";
+    th_assert_err(gdpr_request_open(ts.eng, &th_agent, &in, &request), GDPR_ECORRUPT,
+                  "identity row 2");
+    ck_assert_int_eq(request, 0);
+    /* Alice's own row is untouched and still found */
+    th_ok(gdpr_subject_find(ts.eng, "email", "alice@example.com", 17, &who));
+    ck_assert_str_eq(who, "ALICE");
+    free(who);
+}
+
+START_TEST(repointed_identity_is_refused)
+{
+    link_people();
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    /* MALLORY's e-mail row now names ALICE */
+    raw_exec(ts.db, "UPDATE identity SET subject = (SELECT subject FROM identity WHERE id = 1)"
+                    " WHERE id = 2");
+    th_ok(th_open(&ts, &ts.eng));
+    assert_mallory_refused();
+}
+END_TEST
+
+START_TEST(moved_blind_index_is_refused)
+{
+    char *who = NULL;
+
+    link_people();
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    /* Alice's row (sealed value, subject, MAC intact) takes MALLORY's blind index */
+    raw_exec(ts.db, "CREATE TEMP TABLE moved AS SELECT hash FROM identity WHERE id = 2;"
+                    "DELETE FROM identity WHERE id = 2;"
+                    "UPDATE identity SET hash = (SELECT hash FROM moved) WHERE id = 1");
+    th_ok(th_open(&ts, &ts.eng));
+    th_assert_err(gdpr_subject_find(ts.eng, "email", "mallory@example.com", 19, &who),
+                  GDPR_ECORRUPT, "identity row 1: MAC does not match");
+    ck_assert_ptr_null(who);
+}
+END_TEST
+
+START_TEST(edited_consent_state_is_refused)
+{
+    gdpr_consent c = GDPR_CONSENT_INIT;
+    int allowed = -1;
+    gdpr_why why;
+
+    c.subject = "ALICE";
+    c.purpose = "marketing";
+    c.notice = "marketing-v2";
+    c.channel = "web";
+    c.state = GDPR_CONSENT_GRANTED;
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &c, NULL));
+    ts.now += 60;
+    c.state = GDPR_CONSENT_WITHDRAWN;
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &c, NULL));
+    th_ok(gdpr_may_process(ts.eng, "ALICE", "marketing", ts.now, &allowed, &why));
+    ck_assert_int_eq(allowed, 0);
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    /* the withdrawal turned back into a grant in the current-state table */
+    raw_exec(ts.db, "UPDATE consent_state SET state = 1 WHERE state = 2");
+    th_ok(th_open(&ts, &ts.eng));
+    th_assert_err(gdpr_may_process(ts.eng, "ALICE", "marketing", ts.now, &allowed, &why),
+                  GDPR_ECORRUPT, "consent state row (purpose 'marketing', event 2)");
+    ck_assert_int_ne(allowed, 1);
+}
+END_TEST
+
+START_TEST(schema_12_macs_existing_rows)
+{
+    char *who = NULL;
+    int allowed = -1;
+    gdpr_why why;
+    gdpr_consent c = GDPR_CONSENT_INIT;
+
+    link_people();
+    c.subject = "MALLORY";
+    c.purpose = "marketing";
+    c.notice = "marketing-v2";
+    c.channel = "web";
+    c.state = GDPR_CONSENT_GRANTED;
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &c, NULL));
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    /* back to a schema-11 store: no MAC columns */
+    raw_exec(ts.db, "ALTER TABLE identity DROP COLUMN mac; ALTER TABLE consent_state DROP "
+                    "COLUMN mac; PRAGMA user_version = 11");
+    raw_exec(ts.keys, "PRAGMA user_version = 11");
+    th_ok(th_open(&ts, &ts.eng)); /* migrates, MACs the rows in the open's transaction */
+    th_ok(gdpr_subject_find(ts.eng, "email", "mallory@example.com", 19, &who));
+    ck_assert_str_eq(who, "MALLORY");
+    free(who);
+    th_ok(gdpr_may_process(ts.eng, "MALLORY", "marketing", ts.now, &allowed, &why));
+    ck_assert_int_eq(allowed, 1);
+    /* and they are protected from now on */
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    raw_exec(ts.db, "UPDATE identity SET subject = (SELECT subject FROM identity WHERE id = 1)"
+                    " WHERE id = 2");
+    th_ok(th_open(&ts, &ts.eng));
+    assert_mallory_refused();
+    /* a MAC set to NULL is no way around it */
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    raw_exec(ts.db, "UPDATE identity SET mac = NULL WHERE id = 2");
+    th_ok(th_open(&ts, &ts.eng));
+    th_assert_err(gdpr_subject_find(ts.eng, "email", "mallory@example.com", 19, &who),
+                  GDPR_ECORRUPT, "identity row 2: MAC missing");
+}
+END_TEST
+
 static Suite *
 integrity_suite(void)
 {
@@ -329,6 +480,14 @@ integrity_suite(void)
 
     tc = tcase_create("files");
     tcase_add_test(tc, files_are_private_under_umask_022);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("lookups");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, repointed_identity_is_refused);
+    tcase_add_test(tc, moved_blind_index_is_refused);
+    tcase_add_test(tc, edited_consent_state_is_refused);
+    tcase_add_test(tc, schema_12_macs_existing_rows);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("refusals");

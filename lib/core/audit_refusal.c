@@ -73,8 +73,8 @@ gdpr_audit__refusal(gdpr_engine *eng, const gdpr_actor *who, const char *action,
         return enqueue(eng, who, action, subject_hash, outcome, ref);
     rc = gdpr_engine__begin(eng);
     if (rc == GDPR_OK)
-        rc = gdpr_engine__end(eng,
-                              gdpr_audit__append(eng, who, action, subject_hash, outcome, ref));
+        rc =
+            gdpr_engine__end(eng, gdpr_audit__append(eng, who, action, subject_hash, outcome, ref));
     return rc;
 }
 

@@ -440,6 +440,12 @@ open_existing(gdpr_engine *eng, const gdpr_options *opts, uint8_t kek[CRYPTO_KEY
         rc = gdpr_crypto__root_unwrap(kek, wrapped, eng->root);
     if (rc == GDPR_OK)
         rc = check_store_id(eng->st);
+    /* The key is proven: lookup rows are MAC'd and checked from here on,
+     * and a migration that MACs existing rows can run. */
+    if (rc == GDPR_OK)
+        rc = gdpr_crypto__ctx_new(&eng->crypto, kek, eng->root);
+    if (rc == GDPR_OK)
+        eng->st->row_mac = eng->crypto;
     if (rc == GDPR_OK)
         rc = gdpr_store__schema_version(eng->st, &version);
     if (rc != GDPR_OK || version == gdpr_store__schema_latest())
@@ -569,8 +575,10 @@ gdpr_engine__open(gdpr_engine **out, const gdpr_options *opts, const engine_modu
         rc = gdpr_store__open(&eng->st, &cfg, &is_new);
     if (rc == GDPR_OK)
         rc = is_new ? create_store(eng, opts, kek) : open_existing(eng, opts, kek);
-    if (rc == GDPR_OK)
+    if (rc == GDPR_OK && eng->crypto == NULL)
         rc = gdpr_crypto__ctx_new(&eng->crypto, kek, eng->root);
+    if (rc == GDPR_OK)
+        eng->st->row_mac = eng->crypto;
     gdpr_crypto__wipe(kek, sizeof kek);
     free(ks_path);
     if (rc == GDPR_OK)

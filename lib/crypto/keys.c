@@ -138,6 +138,8 @@ gdpr_crypto__ctx_new(crypto_ctx **out, const uint8_t kek[CRYPTO_KEY_BYTES],
         rc = gdpr_crypto__hkdf(root, "blind-index", c->index_key);
     if (rc == GDPR_OK)
         rc = gdpr_crypto__hkdf(root, "audit-mac", c->audit_key);
+    if (rc == GDPR_OK)
+        rc = gdpr_crypto__hkdf(root, "row-mac", c->row_key);
     if (rc == GDPR_OK) {
         c->gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
         c->cipher = EVP_CIPHER_CTX_new();
@@ -148,7 +150,8 @@ gdpr_crypto__ctx_new(crypto_ctx **out, const uint8_t kek[CRYPTO_KEY_BYTES],
     if (rc == GDPR_OK) {
         c->index_mac = keyed_hmac(c->hmac, c->index_key);
         c->audit_mac = keyed_hmac(c->hmac, c->audit_key);
-        if (c->index_mac == NULL || c->audit_mac == NULL)
+        c->row_mac = keyed_hmac(c->hmac, c->row_key);
+        if (c->index_mac == NULL || c->audit_mac == NULL || c->row_mac == NULL)
             rc = gdpr_crypto__fail("HMAC-SHA-256 init");
     }
     if (rc != GDPR_OK) {
@@ -166,6 +169,7 @@ gdpr_crypto__ctx_free(crypto_ctx *c)
         return;
     EVP_MAC_CTX_free(c->index_mac);
     EVP_MAC_CTX_free(c->audit_mac);
+    EVP_MAC_CTX_free(c->row_mac);
     EVP_MAC_free(c->hmac);
     EVP_CIPHER_CTX_free(c->cipher);
     EVP_CIPHER_free(c->gcm);

@@ -6,6 +6,8 @@
  */
 #include "sqlite_internal.h"
 
+#include "rowmac.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,10 +204,26 @@ gdpr_sqlite__consent_append(store *base, const store_consent_row *row, int64_t *
     rc = gdpr_sqlite__sq_stmt(
         st,
         "INSERT OR REPLACE INTO main.consent_state(subject, purpose, recipient,"
-        " event, at, state, expires, flags) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        " event, at, state, expires, flags, mac) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         &s);
     if (rc != GDPR_OK)
         return rc;
+    if (st->base.row_mac != NULL) {
+        uint8_t mac[CRYPTO_HASH_BYTES];
+        store_consent_state cs;
+        cs.event = id;
+        cs.at = row->at;
+        cs.state = row->state;
+        cs.expires = row->expires;
+        cs.flags = row->flags;
+        rc = gdpr_sqlite__consent_state_mac(st, row->subject, row->purpose, row->recipient, &cs,
+                                            mac);
+        if (rc != GDPR_OK) {
+            gdpr_sqlite__sq_reset(s);
+            return rc;
+        }
+        sqlite3_bind_blob(s, 9, mac, sizeof mac, SQLITE_TRANSIENT);
+    }
     gdpr_sqlite__sq_bind_hash(s, 1, row->subject);
     sqlite3_bind_text(s, 2, row->purpose, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, row->recipient, -1, SQLITE_STATIC);
@@ -227,6 +245,26 @@ read_state(sqlite3_stmt *s, int first, store_consent_state *out)
     out->state = sqlite3_column_int(s, first + 2);
     out->expires = sqlite3_column_int64(s, first + 3);
     out->flags = (unsigned int)sqlite3_column_int64(s, first + 4);
+}
+
+/* The row's MAC (column `col`) against what it says (sqlite/rowmac.c). */
+static int
+check_state(sqlite_store *st, sqlite3_stmt *s, int col, const uint8_t hash[CRYPTO_HASH_BYTES],
+            const char *purpose, const char *recipient, const store_consent_state *cs)
+{
+    uint8_t mac[CRYPTO_HASH_BYTES];
+    char what[GDPR_NAME_MAX + 96];
+    int rc;
+
+    if (st->base.row_mac == NULL)
+        return GDPR_OK;
+    rc = gdpr_sqlite__consent_state_mac(st, hash, purpose, recipient, cs, mac);
+    if (rc != GDPR_OK)
+        return rc;
+    snprintf(what, sizeof what, "consent state row (purpose '%.64s', event %lld)", purpose,
+             (long long)cs->event);
+    return gdpr_sqlite__row_mac_check(st, mac, sqlite3_column_blob(s, col),
+                                      sqlite3_column_bytes(s, col), what);
 }
 
 /* The newest event at or before `at` (ties: the later id). */
@@ -267,7 +305,8 @@ gdpr_sqlite__consent_state_at(store *base, const uint8_t subject_hash[CRYPTO_HAS
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = gdpr_sqlite__sq_stmt(st,
-                                  "SELECT event, at, state, expires, flags FROM main.consent_state"
+                                  "SELECT event, at, state, expires, flags, mac"
+                                  " FROM main.consent_state"
                                   " WHERE subject=?1 AND purpose=?2 AND recipient=?3",
                                   &s);
 
@@ -279,7 +318,10 @@ gdpr_sqlite__consent_state_at(store *base, const uint8_t subject_hash[CRYPTO_HAS
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         read_state(s, 0, out);
+        rc = check_state(st, s, 5, subject_hash, purpose, recipient, out);
         gdpr_sqlite__sq_reset(s);
+        if (rc != GDPR_OK)
+            return rc;
         if (out->at <= at)
             return GDPR_OK;
         /* Asked about a time before the current state: the history knows. */
@@ -309,7 +351,7 @@ explicit_page(sqlite_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const cha
 {
     sqlite3_stmt *s;
     int rc = gdpr_sqlite__sq_stmt(st,
-                                  "SELECT purpose, event, at, state, expires, flags"
+                                  "SELECT purpose, event, at, state, expires, flags, mac"
                                   " FROM main.consent_state WHERE subject=?1 AND recipient=?2"
                                   " AND purpose>?3 ORDER BY purpose LIMIT ?4",
                                   &s);
@@ -330,6 +372,11 @@ explicit_page(sqlite_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const cha
         memcpy(purposes[n], p, len);
         purposes[n][len] = '\0';
         read_state(s, 1, &states[n]);
+        rc = check_state(st, s, 6, hash, purposes[n], recipient, &states[n]);
+        if (rc != GDPR_OK) {
+            gdpr_sqlite__sq_reset(s);
+            return rc;
+        }
         n++;
     }
     gdpr_sqlite__sq_reset(s);

@@ -6,6 +6,8 @@
  */
 #include "sqlite_internal.h"
 
+#include "rowmac.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -70,7 +72,8 @@ gdpr_sqlite__identity_find(store *base, const uint8_t ident_hash[CRYPTO_HASH_BYT
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_stmt(st, "SELECT subject FROM main.identity WHERE hash=?1", &s);
+    int rc = gdpr_sqlite__sq_stmt(
+        st, "SELECT subject, id, kind, mac FROM main.identity WHERE hash=?1", &s);
     int result = GDPR_OK;
 
     if (rc != GDPR_OK)
@@ -78,9 +81,20 @@ gdpr_sqlite__identity_find(store *base, const uint8_t ident_hash[CRYPTO_HASH_BYT
     bind_hash(s, 1, ident_hash);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(s, 1);
+        char what[48];
+        snprintf(what, sizeof what, "identity row %lld", (long long)id);
         if (sqlite3_column_bytes(s, 0) != (int)CRYPTO_HASH_BYTES)
-            result = gdpr__err_set(GDPR_ECORRUPT, "identity: subject hash has the wrong length");
-        else
+            result = gdpr__err_set(GDPR_ECORRUPT, "%s: subject hash has the wrong length", what);
+        if (result == GDPR_OK && st->base.row_mac != NULL) {
+            uint8_t mac[CRYPTO_HASH_BYTES];
+            result = gdpr_sqlite__identity_mac(st, id, ident_hash, sqlite3_column_blob(s, 0),
+                                               gdpr_sqlite__sq_text_or_empty(s, 2), mac);
+            if (result == GDPR_OK)
+                result = gdpr_sqlite__row_mac_check(st, mac, sqlite3_column_blob(s, 3),
+                                                    sqlite3_column_bytes(s, 3), what);
+        }
+        if (result == GDPR_OK)
             memcpy(subject_hash_out, sqlite3_column_blob(s, 0), CRYPTO_HASH_BYTES);
     } else if (rc == SQLITE_DONE) {
         result = GDPR_ENOTFOUND;
@@ -100,12 +114,17 @@ gdpr_sqlite__identity_insert(store *base, int64_t id, const uint8_t ident_hash[C
     sqlite3_stmt *s;
     int rc =
         gdpr_sqlite__sq_stmt(st,
-                             "INSERT INTO main.identity(id, hash, subject, kind, created, value)"
-                             " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+                             "INSERT INTO main.identity(id, hash, subject, kind, created, value,"
+                             " mac) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                              &s);
+    uint8_t mac[CRYPTO_HASH_BYTES];
 
+    if (rc == GDPR_OK && st->base.row_mac != NULL)
+        rc = gdpr_sqlite__identity_mac(st, id, ident_hash, subject_hash, kind, mac);
     if (rc != GDPR_OK)
         return rc;
+    if (st->base.row_mac != NULL)
+        sqlite3_bind_blob(s, 7, mac, sizeof mac, SQLITE_TRANSIENT);
     sqlite3_bind_int64(s, 1, id);
     bind_hash(s, 2, ident_hash);
     bind_hash(s, 3, subject_hash);
