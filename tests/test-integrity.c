@@ -7,10 +7,12 @@
  * SPDX-License-Identifier: MIT
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -468,6 +470,82 @@ START_TEST(schema_12_macs_existing_rows)
 }
 END_TEST
 
+/* ---- checkpoint: retried within its budget, busy told truly ---- */
+
+typedef struct {
+    sqlite3 *reader;
+    int after_ms;
+} release_args;
+
+static void *
+release_later(void *arg)
+{
+    release_args *a = arg;
+    struct timespec t = {0, (long)a->after_ms * 1000000L};
+
+    nanosleep(&t, NULL);
+    sqlite3_exec(a->reader, "COMMIT", NULL, NULL, NULL);
+    return NULL;
+}
+
+static void
+reopen_short_busy(void)
+{
+    gdpr_options opts = GDPR_OPTIONS_INIT;
+
+    gdpr_close(ts.eng);
+    opts.path = ts.db;
+    opts.key = th_key;
+    opts.key_len = 32;
+    opts.clock = th_clock;
+    opts.clock_ctx = &ts;
+    opts.busy_timeout_ms = 50;
+    th_ok(gdpr_open(&ts.eng, &opts));
+}
+
+static sqlite3 *
+reader_with_snapshot(void)
+{
+    sqlite3 *reader = NULL;
+
+    ck_assert_int_eq(sqlite3_open_v2(ts.db, &reader, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM vault;", NULL, NULL, NULL),
+                     SQLITE_OK);
+    return reader;
+}
+
+START_TEST(checkpoint_busy_is_true_and_retried)
+{
+    gdpr_erase_report r = {0, 0, 0};
+    release_args a;
+    pthread_t th;
+    sqlite3 *reader;
+
+    th_ok(gdpr_vault_put(ts.eng, &th_agent, "CUST-1", "contact", "service", "one", 3, NULL));
+    th_ok(gdpr_vault_put(ts.eng, &th_agent, "CUST-2", "contact", "service", "two", 3, NULL));
+    reopen_short_busy();
+
+    /* A reader that stays: busy after the budget, with a true message. */
+    reader = reader_with_snapshot();
+    th_assert_err(gdpr_erase_subject(ts.eng, &th_dpo, "CUST-1", "Art. 17(1)(a)", &r), GDPR_EBUSY,
+                  "checkpoint of the data file");
+    ck_assert_msg(strstr(gdpr_errmsg(), "-1") == NULL, "untrue message: %s", gdpr_errmsg());
+    ck_assert_msg(strstr(gdpr_errmsg(), "reader") != NULL, "%s", gdpr_errmsg());
+    ck_assert_msg(strstr(gdpr_errmsg(), "(budget 2000 ms)") != NULL, "%s", gdpr_errmsg());
+    ck_assert_int_eq(sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    th_ok(gdpr_erase_retry_pending(ts.eng, &th_dpo, NULL));
+
+    /* A reader that lets go within the budget: the retry succeeds. */
+    sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM vault;", NULL, NULL, NULL);
+    a.reader = reader;
+    a.after_ms = 300;
+    ck_assert_int_eq(pthread_create(&th, NULL, release_later, &a), 0);
+    th_ok(gdpr_erase_subject(ts.eng, &th_dpo, "CUST-2", "Art. 17(1)(a)", &r));
+    ck_assert_int_eq(pthread_join(th, NULL), 0);
+    sqlite3_close(reader);
+}
+END_TEST
+
 static Suite *
 integrity_suite(void)
 {
@@ -488,6 +566,11 @@ integrity_suite(void)
     tcase_add_test(tc, moved_blind_index_is_refused);
     tcase_add_test(tc, edited_consent_state_is_refused);
     tcase_add_test(tc, schema_12_macs_existing_rows);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("checkpoint");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, checkpoint_busy_is_true_and_retried);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("refusals");

@@ -184,13 +184,12 @@ fill_consent_states(sqlite_store *st)
         cs.state = sqlite3_column_int(sel, 5);
         cs.expires = sqlite3_column_int64(sel, 6);
         cs.flags = (unsigned int)sqlite3_column_int64(sel, 7);
-        result = gdpr_sqlite__consent_state_mac(st, sqlite3_column_blob(sel, 0), purpose,
-                                                recipient, &cs, mac);
+        result = gdpr_sqlite__consent_state_mac(st, sqlite3_column_blob(sel, 0), purpose, recipient,
+                                                &cs, mac);
         if (result != GDPR_OK)
             goto out;
         sqlite3_bind_blob(upd, 1, mac, sizeof mac, SQLITE_TRANSIENT);
-        sqlite3_bind_blob(upd, 2, sqlite3_column_blob(sel, 0), CRYPTO_HASH_BYTES,
-                          SQLITE_TRANSIENT);
+        sqlite3_bind_blob(upd, 2, sqlite3_column_blob(sel, 0), CRYPTO_HASH_BYTES, SQLITE_TRANSIENT);
         sqlite3_bind_text(upd, 3, purpose, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(upd, 4, recipient, -1, SQLITE_TRANSIENT);
         rc = sqlite3_step(upd);
