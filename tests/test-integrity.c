@@ -319,6 +319,73 @@ START_TEST(refusal_survives_rollback)
 }
 END_TEST
 
+/* ---- anonymised aggregates: sealed, small groups withheld ---- */
+
+typedef struct {
+    int n;
+    char value[8][80];
+    int64_t count[8];
+} aggs;
+
+static int
+collect(const gdpr_retention_aggregate *a, void *ctx)
+{
+    aggs *l = ctx;
+
+    if (l->n < 8 && a->value[0] != '\0') {
+        snprintf(l->value[l->n], sizeof l->value[0], "%s=%s", a->field, a->value);
+        l->count[l->n++] = a->count;
+    }
+    return 0;
+}
+
+static void
+put_usage(const char *subject, const char *field, const char *value)
+{
+    gdpr_vault_item it = GDPR_VAULT_ITEM_INIT;
+
+    it.subject = subject;
+    it.category = "usage";
+    it.purpose = "service";
+    it.field = field;
+    it.value = value;
+    it.len = strlen(value);
+    th_ok(gdpr_vault_put_item(ts.eng, &th_agent, &it, NULL));
+}
+
+START_TEST(anonymised_values_sealed_and_small_groups_withheld)
+{
+    static const char big[] = "Ruritania-7f3a91", small[] = "Elbonia-c2d84e";
+    gdpr_retention_report rep;
+    aggs l;
+    char subject[32];
+
+    for (int i = 0; i < 5; i++) {
+        snprintf(subject, sizeof subject, "CUST-%d", i);
+        put_usage(subject, "country", big);
+    }
+    put_usage("CUST-8", "country", small);
+    put_usage("CUST-9", "country", small);
+    ts.now += 600LL * 86400;
+    th_ok(gdpr_retention_run(ts.eng, &th_system, ts.now, &rep));
+    ck_assert_int_eq(rep.anonymised, 7);
+    memset(&l, 0, sizeof l);
+    th_ok(gdpr_retention_aggregates(ts.eng, collect, &l));
+    /* R-4 has no min_group: 5 by default; Elbonia's group of 2 is withheld */
+    ck_assert_int_eq(l.n, 1);
+    ck_assert_str_eq(l.value[0], "country=Ruritania-7f3a91");
+    ck_assert_int_eq(l.count[0], 5);
+    /* forensic: neither value in any file of the store, also after reopen */
+    ck_assert(!th_store_files_contain(&ts, big, strlen(big)));
+    ck_assert(!th_store_files_contain(&ts, small, strlen(small)));
+    th_reopen(&ts);
+    ck_assert(!th_store_files_contain(&ts, big, strlen(big)));
+    memset(&l, 0, sizeof l);
+    th_ok(gdpr_retention_aggregates(ts.eng, collect, &l));
+    ck_assert_int_eq(l.n, 1);
+}
+END_TEST
+
 /* ---- lookup rows are bound to what they point at ---- */
 
 static void
@@ -445,7 +512,11 @@ START_TEST(schema_12_macs_existing_rows)
     ts.eng = NULL;
     /* back to a schema-11 store: no MAC columns */
     raw_exec(ts.db, "ALTER TABLE identity DROP COLUMN mac; ALTER TABLE consent_state DROP "
-                    "COLUMN mac; PRAGMA user_version = 11");
+                    "COLUMN mac; ALTER TABLE retention_aggregate DROP COLUMN value_sealed;"
+                    " PRAGMA user_version = 11");
+    /* an aggregate value kept in plaintext by the earlier release, 6 times */
+    raw_exec(ts.db, "INSERT INTO retention_aggregate VALUES('R-4', 'usage', 'service', 'country',"
+                    " 'Plaintextland-55aa', 202601, 6)");
     raw_exec(ts.keys, "PRAGMA user_version = 11");
     th_ok(th_open(&ts, &ts.eng)); /* migrates, MACs the rows in the open's transaction */
     th_ok(gdpr_subject_find(ts.eng, "email", "mallory@example.com", 19, &who));
@@ -453,9 +524,18 @@ START_TEST(schema_12_macs_existing_rows)
     free(who);
     th_ok(gdpr_may_process(ts.eng, "MALLORY", "marketing", ts.now, &allowed, &why));
     ck_assert_int_eq(allowed, 1);
+    {
+        aggs l;
+        memset(&l, 0, sizeof l);
+        th_ok(gdpr_retention_aggregates(ts.eng, collect, &l));
+        ck_assert_int_eq(l.n, 1);
+        ck_assert_str_eq(l.value[0], "country=Plaintextland-55aa");
+        ck_assert_int_eq(l.count[0], 6);
+    }
     /* and they are protected from now on */
     gdpr_close(ts.eng);
     ts.eng = NULL;
+    ck_assert(!th_store_files_contain(&ts, "Plaintextland-55aa", 18));
     raw_exec(ts.db, "UPDATE identity SET subject = (SELECT subject FROM identity WHERE id = 1)"
                     " WHERE id = 2");
     th_ok(th_open(&ts, &ts.eng));
@@ -571,6 +651,11 @@ integrity_suite(void)
     tc = tcase_create("checkpoint");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, checkpoint_busy_is_true_and_retried);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("aggregates");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, anonymised_values_sealed_and_small_groups_withheld);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("refusals");

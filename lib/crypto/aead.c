@@ -203,3 +203,17 @@ gdpr_crypto__open(crypto_ctx *c, const uint8_t key[CRYPTO_KEY_BYTES], const void
 {
     return gdpr_crypto__gcm_open(c->cipher, c->gcm, key, aad, aad_len, sealed, sealed_len, out);
 }
+
+int
+gdpr_crypto__store_seal(crypto_ctx *c, const void *aad, size_t aad_len, const void *plain,
+                        size_t len, uint8_t *out)
+{
+    return gdpr_crypto__seal(c, c->store_key, aad, aad_len, plain, len, out);
+}
+
+int
+gdpr_crypto__store_open(crypto_ctx *c, const void *aad, size_t aad_len, const uint8_t *sealed,
+                        size_t sealed_len, uint8_t *out)
+{
+    return gdpr_crypto__open(c, c->store_key, aad, aad_len, sealed, sealed_len, out);
+}

@@ -13,9 +13,10 @@ struct crypto_ctx {
     uint8_t wrap_key[CRYPTO_KEY_BYTES];
     uint8_t index_key[CRYPTO_KEY_BYTES];
     uint8_t audit_key[CRYPTO_KEY_BYTES];
-    uint8_t row_key[CRYPTO_KEY_BYTES]; /* HKDF(root, "row-mac"): lookup rows */
-    EVP_CIPHER *gcm;                   /* fetched once: fetching per call is slow in 3.x */
-    EVP_CIPHER_CTX *cipher;            /* reused for every seal/open */
+    uint8_t row_key[CRYPTO_KEY_BYTES];   /* HKDF(root, "row-mac"): lookup rows */
+    uint8_t store_key[CRYPTO_KEY_BYTES]; /* HKDF(root, "store-seal"): no subject's data */
+    EVP_CIPHER *gcm;                     /* fetched once: fetching per call is slow in 3.x */
+    EVP_CIPHER_CTX *cipher;              /* reused for every seal/open */
     EVP_MAC *hmac;
     EVP_MAC_CTX *index_mac; /* keyed once, re-initialised per use */
     EVP_MAC_CTX *audit_mac;

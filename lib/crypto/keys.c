@@ -140,6 +140,8 @@ gdpr_crypto__ctx_new(crypto_ctx **out, const uint8_t kek[CRYPTO_KEY_BYTES],
         rc = gdpr_crypto__hkdf(root, "audit-mac", c->audit_key);
     if (rc == GDPR_OK)
         rc = gdpr_crypto__hkdf(root, "row-mac", c->row_key);
+    if (rc == GDPR_OK)
+        rc = gdpr_crypto__hkdf(root, "store-seal", c->store_key);
     if (rc == GDPR_OK) {
         c->gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
         c->cipher = EVP_CIPHER_CTX_new();

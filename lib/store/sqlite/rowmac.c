@@ -225,17 +225,22 @@ table_empty(sqlite_store *st, const char *sql, int *empty)
 int
 gdpr_sqlite__row_mac_migrate(sqlite_store *st)
 {
-    int no_ids = 1, no_states = 1;
+    int no_ids = 1, no_states = 1, no_values = 1;
     int rc = table_empty(st, "SELECT 1 FROM main.identity LIMIT 1", &no_ids);
 
     if (rc == GDPR_OK)
         rc = table_empty(st, "SELECT 1 FROM main.consent_state LIMIT 1", &no_states);
-    if (rc != GDPR_OK || (no_ids && no_states))
+    if (rc == GDPR_OK)
+        rc = table_empty(st, "SELECT 1 FROM main.retention_aggregate WHERE value <> '' LIMIT 1",
+                         &no_values);
+    if (rc != GDPR_OK || (no_ids && no_states && no_values))
         return rc;
     if (st->base.row_mac == NULL)
         return gdpr__err_set(GDPR_EKEY, "schema 12: MACs of existing lookup rows need the key");
     rc = fill_identities(st);
     if (rc == GDPR_OK)
         rc = fill_consent_states(st);
+    if (rc == GDPR_OK)
+        rc = gdpr_sqlite__aggregate_seal_existing(st);
     return rc;
 }

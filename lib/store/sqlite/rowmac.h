@@ -19,8 +19,10 @@ int gdpr_sqlite__consent_state_mac(sqlite_store *st, const uint8_t subject[CRYPT
 /* GDPR_ECORRUPT naming `what` unless `stored` is the MAC `want`. */
 int gdpr_sqlite__row_mac_check(sqlite_store *st, const uint8_t want[CRYPTO_HASH_BYTES],
                                const void *stored, int stored_len, const char *what);
-/* Schema 12's step: MAC every identity and consent-state row (needs
- * base.row_mac unless both tables are empty). */
+/* Schema 12's step: MAC every identity and consent-state row, seal the
+ * kept aggregate values (needs base.row_mac unless there are none). */
 int gdpr_sqlite__row_mac_migrate(sqlite_store *st);
+/* Seal plaintext aggregate values of an older store (sqlite/aggregate.c). */
+int gdpr_sqlite__aggregate_seal_existing(sqlite_store *st);
 
 #endif

@@ -489,11 +489,14 @@ static const migration migrations[] = {
         NULL,
     },
     /* 12: lookup rows carry a MAC under the row key (sqlite/rowmac.c), so
-     * an edited identity or consent-state row is refused. The rows already
-     * there are MAC'd by gdpr_sqlite__row_mac_migrate in the same step. */
+     * an edited identity or consent-state row is refused; anonymised
+     * aggregate values are sealed under the store key, the plaintext column
+     * holding a keyed index instead (sqlite/aggregate.c). The rows already
+     * there are converted by gdpr_sqlite__row_mac_migrate in the same step. */
     {
         "ALTER TABLE main.identity ADD COLUMN mac BLOB;"
-        "ALTER TABLE main.consent_state ADD COLUMN mac BLOB;",
+        "ALTER TABLE main.consent_state ADD COLUMN mac BLOB;"
+        "ALTER TABLE main.retention_aggregate ADD COLUMN value_sealed BLOB;",
         NULL,
     },
 };
