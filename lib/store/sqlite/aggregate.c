@@ -48,8 +48,8 @@ value_index(sqlite_store *st, const char *field, const char *value, char out[AGG
 }
 
 static size_t
-group_aad(char *buf, const char *rule, const char *category, const char *purpose,
-          const char *field, int month, const char *index)
+group_aad(char *buf, const char *rule, const char *category, const char *purpose, const char *field,
+          int month, const char *index)
 {
     int n = snprintf(buf, AGG_AAD_MAX, "aggregate|%.256s|%.256s|%.256s|%.256s|%d|%s", rule,
                      category, purpose, field, month, index);
@@ -86,10 +86,9 @@ gdpr_sqlite__retention_aggregate_add(store *base, const char *rule, const char *
         if (rc == GDPR_OK)
             rc = value_index(st, field, value, index);
         if (rc == GDPR_OK)
-            rc = gdpr_crypto__store_seal(st->base.row_mac, aad,
-                                         group_aad(aad, rule, category, purpose, field, month,
-                                                   index),
-                                         value, vlen, sealed);
+            rc = gdpr_crypto__store_seal(
+                st->base.row_mac, aad, group_aad(aad, rule, category, purpose, field, month, index),
+                value, vlen, sealed);
         sealed_len = vlen + CRYPTO_SEAL_OVERHEAD;
     }
     if (rc == GDPR_OK)
@@ -126,15 +125,16 @@ open_value(sqlite_store *st, sqlite3_stmt *s, const char *const *text, int month
         return GDPR_OK;
     if (sealed == NULL || len < (int)CRYPTO_SEAL_OVERHEAD ||
         len - (int)CRYPTO_SEAL_OVERHEAD > (int)AGG_VALUE_MAX)
-        return gdpr__err_set(GDPR_ECORRUPT, "retention aggregate of rule %.64s: kept value "
-                                            "missing or damaged",
+        return gdpr__err_set(GDPR_ECORRUPT,
+                             "retention aggregate of rule %.64s: kept value "
+                             "missing or damaged",
                              text[0]);
     rc = need_key(st);
     if (rc == GDPR_OK)
         rc = gdpr_crypto__store_open(
             st->base.row_mac, aad,
-            group_aad(aad, text[0], text[1], text[2], text[3], month, text[4]), sealed,
-            (size_t)len, (uint8_t *)out);
+            group_aad(aad, text[0], text[1], text[2], text[3], month, text[4]), sealed, (size_t)len,
+            (uint8_t *)out);
     if (rc != GDPR_OK)
         return gdpr__err_wrap(rc, "retention aggregate of rule %.64s", text[0]);
     out[len - CRYPTO_SEAL_OVERHEAD] = '\0';
