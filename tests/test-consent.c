@@ -586,6 +586,12 @@ START_TEST(record_bad_input_changes_nothing)
     c = grant("cust-10", "marketing");
     c.expires = -5;
     th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL, "c.expires: -5");
+    c.expires = INT64_MAX;
+    th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL,
+                  "c.expires: 9223372036854775807 is after 9999-12-31T23:59:59Z");
+    c.expires = INT64_C(253402300800);
+    th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL,
+                  "is after 9999-12-31T23:59:59Z");
     c.expires = ts.now;
     th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL,
                   "c.expires: 1767225600 is not after now");

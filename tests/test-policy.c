@@ -130,6 +130,15 @@ static const bad_case bad_cases[] = {
     {"\"purpose\": \"marketing\", \"category\": \"contact\", \"period\": \"P2Y\"",
      "\"purpose\": \"billing\", \"category\": \"financial\", \"period\": \"P2Y\"",
      "retention[1]: a second rule for the same purpose and category (R-1)"},
+    {"\"keep\": [\"country\", \"product\"]", "\"keep\": [\"country\"], \"min_group\": 1",
+     "retention[3].min_group: 1 is outside 2..1000000"},
+    {"\"keep\": [\"country\", \"product\"]", "\"keep\": [\"country\"], \"min_group\": \"5\"",
+     "retention[3].min_group: must be a whole number of records"},
+    {"\"keep\": [\"country\", \"product\"]", "\"keep\": [\"country\"], \"min_group\": 2.5",
+     "retention[3].min_group: must be a whole number"},
+    {"\"action\": \"erase\", \"legal_duty\"",
+     "\"action\": \"erase\", \"min_group\": 5, \"legal_duty\"",
+     "retention[0].min_group: only a rule with action \"anonymise\" has a min_group"},
 };
 
 START_TEST(bad_document_refused_whole)

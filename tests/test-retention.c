@@ -70,7 +70,8 @@ static const char test_policy[] =
                                           "{\"id\":\"S-1\",\"purpose\":\"svc\",\"category\":"
                                           "\"usage\",\"period\":\"P18M\","
                                           "\"anchor\":\"last_activity\",\"action\":\"anonymise\","
-                                          "\"keep\":[\"country\",\"product\"]},"
+                                          "\"keep\":[\"country\",\"product\"],"
+                                          "\"min_group\":2},"
                                           "{\"id\":\"B-1\",\"purpose\":\"crm\",\"category\":"
                                           "\"financial\",\"period\":\"P6Y\","
                                           "\"anchor\":\"contract_end\",\"action\":\"erase\","
@@ -696,11 +697,11 @@ START_TEST(run_anonymises)
     }
     memset(&l, 0, sizeof l);
     th_ok(gdpr_retention_aggregates(ts.eng, collect_agg, &l));
-    ck_assert_int_eq(l.n, 4);
-    ck_assert_str_eq(l.rows[0], "S-1|usage|svc|||202601|1");
-    ck_assert_str_eq(l.rows[1], "S-1|usage|svc|country|IE|202601|2");
-    ck_assert_str_eq(l.rows[2], "S-1|usage|svc|notes||202601|1");
-    ck_assert_str_eq(l.rows[3], "S-1|usage|svc|product|CRM Pro|202601|1");
+    /* min_group 2: the groups of one record are not listed */
+    ck_assert_int_eq(l.n, 1);
+    ck_assert_str_eq(l.rows[0], "S-1|usage|svc|country|IE|202601|2");
+    /* kept values are sealed: not in any file */
+    ck_assert(!th_store_files_contain(&ts, "CRM Pro", strlen("CRM Pro")));
     /* The note is gone from every file (the run checkpoints). */
     ck_assert(!th_store_files_contain(&ts, secret, strlen(secret)));
     ck_assert(!th_store_files_contain(&ts, "untagged value", strlen("untagged value")));

@@ -1233,6 +1233,9 @@ START_TEST(load_refuses_a_wrong_shape_whole)
          "decisions[0].scope: 'partial' is not one of whole, commercial, certified"},
         {"\"framework\": \"Safe Harbour Privacy Principles\"", "\"framework\": null", GDPR_EINVAL,
          "decisions[1].framework: scope \"certified\" names its framework"},
+        /* no "framework" member at all: refused, never a NULL node (it crashed) */
+        {"\"framework\": \"Safe Harbour Privacy Principles\",", "", GDPR_EINVAL,
+         "scope \"certified\" names its framework: required field \"framework\" is missing"},
         {"\"kind\": \"organisation\"", "\"kind\": \"country\"", GDPR_EINVAL,
          "an organisation has a code 'org:NAME'"},
         {"\"source\": \"https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX:32000D0518\"",

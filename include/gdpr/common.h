@@ -142,6 +142,10 @@ GDPR_API int gdpr_options_init(gdpr_options *opts, unsigned int version);
  * Open (or create) a store. The master key comes from `opts->key` (32
  * bytes) or `opts->passphrase`, never both. A new store is created when the
  * data file is new; an existing one is opened only with the right key.
+ * A new store's passphrase has at least 12 bytes (scrypt N=2^17, r=8,
+ * p=1); an existing store opens with the cost it recorded. The data file,
+ * the keystore and their -wal/-shm/-journal are made mode 0600 whatever
+ * the umask (docs/threat-model.md).
  *
  * @param[out] out  the engine, owned by the caller (gdpr_close()); set only
  *                  on success, NULL otherwise.
@@ -213,7 +217,9 @@ GDPR_API int gdpr_rollback(gdpr_engine *eng);
 /**
  * Master-key rotation: rewrap every subject's data key (and the store's
  * root secret) under a new master key in one transaction; records are not
- * touched. Exactly one of `new_key` (32 bytes) or `new_passphrase`.
+ * touched. Exactly one of `new_key` (32 bytes) or `new_passphrase` (at
+ * least 12 bytes; derived at the current scrypt cost, which is how a store
+ * made with an older, lower cost takes the new one).
  * After it, the old key no longer opens the store, and wrapped keys left in
  * freed blocks or old backups need the retired key: see docs/threat-model.md.
  * Needs permission "rekey".

@@ -43,7 +43,8 @@ typedef struct {
     const char *notice;       /**< the notice id (policy) the person was shown */
     const char *channel;      /**< how it was collected: "phone", "web", "paper" ... */
     gdpr_consent_state state; /**< granted, withdrawn or refused */
-    int64_t expires;          /**< 0: no expiry; else the first second it no longer holds */
+    int64_t expires;          /**< 0: no expiry; else the first second it no longer holds (at most
+                                 9999-12-31T23:59:59Z) */
     const char *recipient;    /**< NULL; or consent to disclose to this recipient: a
                                    recipient id of the policy, or a named person or
                                    organisation (then personal data: stored sealed) */
@@ -78,7 +79,8 @@ GDPR_API int gdpr_consent_init(gdpr_consent *c, unsigned int version);
  * a recipient is only for a purpose whose basis is consent (the message
  * names the purpose's basis); granting a purpose that processes a special
  * category (Art. 9) needs GDPR_CONSENT_EXPLICIT; an expiry is for grants
- * only and must lie after now; flags other than GDPR_CONSENT_EXPLICIT are
+ * only and must lie after now and at most at 9999-12-31T23:59:59Z; flags
+ * other than GDPR_CONSENT_EXPLICIT are
  * refused.
  *
  * Needs permission "consent.record"; audited as "consent N granted|...".

@@ -247,6 +247,11 @@ check_consent(const gdpr_consent *c)
     if (c->expires < 0)
         return gdpr__err_set(GDPR_EINVAL, "c.expires: %lld is negative (0: no expiry)",
                              (long long)c->expires);
+    if (c->expires > CAL_MAX_TIME)
+        return gdpr__err_set(GDPR_EINVAL,
+                             "c.expires: %lld is after 9999-12-31T23:59:59Z, the last time "
+                             "libgdpr keeps (0: no expiry)",
+                             (long long)c->expires);
     if (c->expires != 0 && c->state != GDPR_CONSENT_GRANTED)
         return gdpr__err_set(GDPR_EINVAL, "c.expires: only a grant can expire (state is %s)",
                              state_words[c->state]);

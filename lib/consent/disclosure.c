@@ -145,11 +145,8 @@ record_locked(gdpr_engine *eng, const gdpr_actor *who, const char *subject, cons
         return rc;
     if (!a.allowed) {
         /* A refused disclosure is a fact the trail must show. */
-        rc = gdpr_engine__begin(eng);
-        if (rc == GDPR_OK)
-            rc = gdpr_engine__end(
-                eng, gdpr_audit__append(eng, who, gdpr_permission__name(PERM_DISCLOSURE_RECORD),
-                                        hash, GDPR_EDENIED, gdpr_why_name(a.why.code)));
+        rc = gdpr_audit__refusal(eng, who, gdpr_permission__name(PERM_DISCLOSURE_RECORD), hash,
+                                 GDPR_EDENIED, gdpr_why_name(a.why.code));
         if (rc != GDPR_OK)
             return rc;
         return gdpr__err_set(GDPR_EDENIED,

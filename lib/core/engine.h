@@ -34,7 +34,8 @@ struct gdpr_engine {
     policy_model *policy; /* NULL until the first policy is loaded */
     int64_t (*clock)(void *clock_ctx);
     void *clock_ctx;
-    int batch; /* gdpr_begin() is open */
+    int batch;                      /* gdpr_begin() is open */
+    struct audit_refusal *refusals; /* audit events of refusals in the batch (audit_refusal.c) */
     dek_cache_entry *dek_cache;
     struct engine_source *sources;              /* registered host sources (lib/core/source.c) */
     const struct engine_module *const *modules; /* lib/core/module.h */
@@ -164,6 +165,17 @@ void gdpr_engine__dek_forget(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BY
 /* Audit chain internals (lib/audit.c). */
 int gdpr_audit__append(gdpr_engine *eng, const gdpr_actor *who, const char *action,
                        const uint8_t *subject_hash, int outcome, const char *ref);
+/* The same with the event's time given (a queued refusal keeps its own). */
+int gdpr_audit__append_at(gdpr_engine *eng, const gdpr_actor *who, const char *action,
+                          const uint8_t *subject_hash, int outcome, const char *ref, int64_t at);
+/* A refusal's audit event (lib/core/audit_refusal.c): written at once in
+ * its own transaction, or, inside a host batch, queued and appended after
+ * the batch ends so the host's rollback cannot remove it. */
+int gdpr_audit__refusal(gdpr_engine *eng, const gdpr_actor *who, const char *action,
+                        const uint8_t *subject_hash, int outcome, const char *ref);
+/* Append the queued refusals (no batch open); kept for a retry on failure. */
+int gdpr_audit__flush_refusals(gdpr_engine *eng);
+void gdpr_audit__drop_refusals(gdpr_engine *eng);
 
 /* Policy (lib/policy.c): read the newest stored policy at open. */
 int gdpr_policy__restore(gdpr_engine *eng);

@@ -443,11 +443,34 @@ read_text_list(const json_node *arr, char ***out, size_t *n_out)
     return rc;
 }
 
+/* "min_group": for "anonymise" only, an integer 2..POLICY_MIN_GROUP_MAX;
+ * aggregate groups of fewer records are not listed (docs/retention.md). */
+static int
+read_min_group(const json_node *item, policy_retention *r)
+{
+    const json_node *n = gdpr_json__member(item, "min_group");
+
+    r->min_group = POLICY_MIN_GROUP_DEFAULT;
+    if (n == NULL)
+        return GDPR_OK;
+    if (r->action != ACTION_ANONYMISE)
+        return gdpr_json__fail_at(n, "only a rule with action \"anonymise\" has a min_group");
+    if (n->type != JSON_INTEGER)
+        return gdpr_json__fail_at(n, "must be a whole number of records (2..%d)",
+                                  POLICY_MIN_GROUP_MAX);
+    if (n->integer < 2 || n->integer > POLICY_MIN_GROUP_MAX)
+        return gdpr_json__fail_at(n, "%lld is outside 2..%d (a group of one is a person)",
+                                  (long long)n->integer, POLICY_MIN_GROUP_MAX);
+    r->min_group = n->integer;
+    return GDPR_OK;
+}
+
 static int
 build_retention(const json_node *root, policy_model *p)
 {
-    static const char *const fields[] = {"id",     "purpose",      "category",   "period", "anchor",
-                                         "action", "review_every", "legal_duty", "keep",   NULL};
+    static const char *const fields[] = {
+        "id",           "purpose",    "category", "period",    "anchor", "action",
+        "review_every", "legal_duty", "keep",     "min_group", NULL};
     const json_node *arr;
     int rc = read_array(root, "retention", 0, &arr);
 
@@ -479,6 +502,8 @@ build_retention(const json_node *root, policy_model *p)
         r->anchor = (policy_anchor)anchor;
         r->action = (policy_action)action;
         if (keep && (rc = read_text_list(keep, &r->keep_fields, &r->n_keep_fields)) != GDPR_OK)
+            break;
+        if ((rc = read_min_group(item, r)) != GDPR_OK)
             break;
         pu = gdpr_policy__find_purpose(p, r->purpose);
         if (pu == NULL) {

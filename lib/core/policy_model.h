@@ -112,7 +112,12 @@ typedef struct {
     int legal_duty;     /* kept under a legal obligation (Art. 17(3)(b)) */
     char **keep_fields; /* anonymise: aggregates kept */
     size_t n_keep_fields;
+    int64_t min_group; /* anonymise: smaller aggregate groups are not listed */
 } policy_retention;
+
+/* "min_group" when a rule does not give it, and its range. */
+#define POLICY_MIN_GROUP_DEFAULT 5
+#define POLICY_MIN_GROUP_MAX 1000000
 
 typedef struct {
     char *id;

@@ -528,13 +528,8 @@ static int
 audit_refusal(gdpr_engine *eng, const gdpr_actor *who, const uint8_t *hash, int code,
               const char *ref)
 {
-    int rc = gdpr_engine__begin(eng);
-
-    if (rc == GDPR_OK)
-        rc = gdpr_engine__end(eng, gdpr_audit__append(eng, who,
-                                                      gdpr_permission__name(PERM_ERASE_SUBJECT),
-                                                      hash, code, ref));
-    return rc;
+    return gdpr_audit__refusal(eng, who, gdpr_permission__name(PERM_ERASE_SUBJECT), hash, code,
+                               ref);
 }
 
 static int

@@ -814,7 +814,19 @@ gdpr_retention_run(gdpr_engine *eng, const gdpr_actor *who, int64_t as_of,
 typedef struct {
     int (*fn)(const gdpr_retention_aggregate *agg, void *ctx);
     void *ctx;
+    const policy_model *policy;
 } agg_ctx;
+
+/* The rule's "min_group" (docs/policy.md), the default for a rule the
+ * current policy no longer has. */
+static int64_t
+min_group(const policy_model *p, const char *rule)
+{
+    for (size_t i = 0; p != NULL && i < p->n_retention; i++)
+        if (strcmp(p->retention[i].id, rule) == 0)
+            return p->retention[i].min_group;
+    return POLICY_MIN_GROUP_DEFAULT;
+}
 
 static int
 agg_one(const char *rule, const char *category, const char *purpose, const char *field,
@@ -824,6 +836,8 @@ agg_one(const char *rule, const char *category, const char *purpose, const char 
     gdpr_retention_aggregate agg;
     int stop;
 
+    if (n < min_group(a->policy, rule))
+        return 0; /* too small a group: it could single a person out */
     agg.rule = rule;
     agg.category = category;
     agg.purpose = purpose;
@@ -841,13 +855,14 @@ agg_one(const char *rule, const char *category, const char *purpose, const char 
 GDPR_API int
 gdpr_retention_aggregates(gdpr_engine *eng, gdpr_retention_aggregate_fn fn, void *ctx)
 {
-    agg_ctx a = {fn, ctx};
+    agg_ctx a = {fn, ctx, NULL};
     int rc;
 
     gdpr__err_clear();
     if (gdpr_engine__check_given(eng, fn != NULL, "fn") != GDPR_OK)
         return GDPR_EINVAL;
     gdpr_engine__lock(eng);
+    a.policy = eng->policy;
     rc = gdpr_store__retention_aggregate_foreach(eng->st, agg_one, &a);
     return gdpr_engine__unlock(eng, rc);
 }

@@ -934,6 +934,10 @@ typedef struct store_ops store_ops;
  * follows it in a larger struct (lib/store/sqlite/sqlite_internal.h). */
 struct store {
     const store_ops *ops;
+    /* The engine's crypto context once the key is proven (set before any
+     * migration): lookup rows are MAC'd with it (sqlite/rowmac.c). NULL
+     * before: rows are then neither MAC'd nor checked. */
+    crypto_ctx *row_mac;
 };
 
 /* One member per front function, same name without "store_", same

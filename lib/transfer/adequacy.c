@@ -488,6 +488,11 @@ build_decision(const parse_ctx *pc, const json_node *item, adequacy_list *l, ade
                        "'%s' is in the EEA: no adequacy "
                        "decision applies to it",
                        d->code);
+    if (d->scope == SCOPE_CERTIFIED && gdpr_json__member(item, "framework") == NULL)
+        return gdpr__err_set(GDPR_EINVAL,
+                             "%s: decision '%s': scope \"certified\" names its framework: "
+                             "required field \"framework\" is missing",
+                             pc->origin, d->code);
     if ((d->scope == SCOPE_CERTIFIED) != (d->framework != NULL))
         return fail_at(pc, gdpr_json__member(item, "framework"),
                        "scope \"certified\" names its "

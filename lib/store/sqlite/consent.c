@@ -6,6 +6,8 @@
  */
 #include "sqlite_internal.h"
 
+#include "rowmac.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,10 +186,26 @@ gdpr_sqlite__consent_append(store *base, const store_consent_row *row, int64_t *
     rc = gdpr_sqlite__sq_stmt(
         st,
         "INSERT OR REPLACE INTO main.consent_state(subject, purpose, recipient,"
-        " event, at, state, expires, flags) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        " event, at, state, expires, flags, mac) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         &s);
     if (rc != GDPR_OK)
         return rc;
+    if (st->base.row_mac != NULL) {
+        uint8_t mac[CRYPTO_HASH_BYTES];
+        store_consent_state cs;
+        cs.event = id;
+        cs.at = row->at;
+        cs.state = row->state;
+        cs.expires = row->expires;
+        cs.flags = row->flags;
+        rc = gdpr_sqlite__consent_state_mac(st, row->subject, row->purpose, row->recipient, &cs,
+                                            mac);
+        if (rc != GDPR_OK) {
+            gdpr_sqlite__sq_reset(s);
+            return rc;
+        }
+        sqlite3_bind_blob(s, 9, mac, sizeof mac, SQLITE_TRANSIENT);
+    }
     gdpr_sqlite__sq_bind_hash(s, 1, row->subject);
     sqlite3_bind_text(s, 2, row->purpose, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, row->recipient, -1, SQLITE_STATIC);
@@ -219,6 +237,43 @@ read_state_row(sqlite3_stmt *s, void *ctx)
     return GDPR_OK;
 }
 
+/* The row's MAC (column `col`) against what it says (sqlite/rowmac.c). */
+static int
+check_state(sqlite_store *st, sqlite3_stmt *s, int col, const uint8_t hash[CRYPTO_HASH_BYTES],
+            const char *purpose, const char *recipient, const store_consent_state *cs)
+{
+    uint8_t mac[CRYPTO_HASH_BYTES];
+    char what[GDPR_NAME_MAX + 96];
+    int rc;
+
+    if (st->base.row_mac == NULL)
+        return GDPR_OK;
+    rc = gdpr_sqlite__consent_state_mac(st, hash, purpose, recipient, cs, mac);
+    if (rc != GDPR_OK)
+        return rc;
+    snprintf(what, sizeof what, "consent state row (purpose '%.64s', event %lld)", purpose,
+             (long long)cs->event);
+    return gdpr_sqlite__row_mac_check(st, mac, sqlite3_column_blob(s, col),
+                                      sqlite3_column_bytes(s, col), what);
+}
+
+/* The current state row: columns 0 to 4, its MAC in column 5. */
+typedef struct {
+    sqlite_store *st;
+    const uint8_t *hash;
+    const char *purpose, *recipient;
+    store_consent_state *out;
+} current_state;
+
+static int
+read_current_state(sqlite3_stmt *s, void *ctx)
+{
+    current_state *c = ctx;
+
+    read_state(s, 0, c->out);
+    return check_state(c->st, s, 5, c->hash, c->purpose, c->recipient, c->out);
+}
+
 /* The newest event at or before `at` (ties: the later id). */
 static int
 state_from_history(sqlite_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
@@ -247,9 +302,11 @@ gdpr_sqlite__consent_state_at(store *base, const uint8_t subject_hash[CRYPTO_HAS
                               store_consent_state *out)
 {
     sqlite_store *st = (sqlite_store *)base;
+    current_state cur = {st, subject_hash, purpose, recipient, out};
     sqlite3_stmt *s;
     int rc = gdpr_sqlite__sq_stmt(st,
-                                  "SELECT event, at, state, expires, flags FROM main.consent_state"
+                                  "SELECT event, at, state, expires, flags, mac"
+                                  " FROM main.consent_state"
                                   " WHERE subject=?1 AND purpose=?2 AND recipient=?3",
                                   &s);
 
@@ -258,8 +315,8 @@ gdpr_sqlite__consent_state_at(store *base, const uint8_t subject_hash[CRYPTO_HAS
     gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
     sqlite3_bind_text(s, 2, purpose, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, recipient, -1, SQLITE_STATIC);
-    rc = gdpr_sqlite__sq_row(st, s, "reading the consent state", GDPR_ENOTFOUND, read_state_row,
-                             out);
+    rc = gdpr_sqlite__sq_row(st, s, "reading the consent state", GDPR_ENOTFOUND, read_current_state,
+                             &cur);
     if (rc != GDPR_OK || out->at <= at)
         return rc;
     /* Asked about a time before the current state: the history knows. */
@@ -281,6 +338,9 @@ typedef struct {
     char (*purposes)[GDPR_NAME_MAX + 1];
     store_consent_state *states;
     size_t n;
+    sqlite_store *st; /* for the MAC check of each row (column 6) */
+    const uint8_t *hash;
+    const char *recipient;
 } explicit_rows;
 
 static int
@@ -296,7 +356,8 @@ read_explicit(sqlite3_stmt *s, void *ctx)
     r->purposes[r->n][len] = '\0';
     read_state(s, 1, &r->states[r->n]);
     r->n++;
-    return GDPR_OK;
+    return check_state(r->st, s, 6, r->hash, r->purposes[r->n - 1], r->recipient,
+                       &r->states[r->n - 1]);
 }
 
 static int
@@ -305,9 +366,9 @@ explicit_page(sqlite_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const cha
               size_t *n_out)
 {
     sqlite3_stmt *s;
-    explicit_rows r = {purposes, states, 0};
+    explicit_rows r = {purposes, states, 0, st, hash, recipient};
     int rc = gdpr_sqlite__sq_stmt(st,
-                                  "SELECT purpose, event, at, state, expires, flags"
+                                  "SELECT purpose, event, at, state, expires, flags, mac"
                                   " FROM main.consent_state WHERE subject=?1 AND recipient=?2"
                                   " AND purpose>?3 ORDER BY purpose LIMIT ?4",
                                   &s);

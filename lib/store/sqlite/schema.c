@@ -6,6 +6,8 @@
  */
 #include "sqlite_internal.h"
 
+#include "rowmac.h"
+
 #include <stdio.h>
 
 #include "error.h"
@@ -485,6 +487,17 @@ static const migration migrations[] = {
         "INSERT INTO main.counter VALUES('key_epoch', 0), ('kek_generation', 0),"
         "  ('rekey_seq', 0);",
     },
+    /* 13: lookup rows carry a MAC under the row key (sqlite/rowmac.c), so
+     * an edited identity or consent-state row is refused; anonymised
+     * aggregate values are sealed under the store key, the plaintext column
+     * holding a keyed index instead (sqlite/aggregate.c). The rows already
+     * there are converted by gdpr_sqlite__row_mac_migrate in the same step. */
+    {
+        "ALTER TABLE main.identity ADD COLUMN mac BLOB;"
+        "ALTER TABLE main.consent_state ADD COLUMN mac BLOB;"
+        "ALTER TABLE main.retention_aggregate ADD COLUMN value_sealed BLOB;",
+        NULL,
+    },
 };
 
 int
@@ -522,6 +535,8 @@ gdpr_sqlite__migrate(store *base, int target)
         rc = gdpr_sqlite__sq_exec(st, m->data_sql);
         if (rc == GDPR_OK && m->keys_sql != NULL)
             rc = gdpr_sqlite__sq_exec_keys(st, m->keys_sql);
+        if (rc == GDPR_OK && v == SQ_ROW_MAC_VERSION)
+            rc = gdpr_sqlite__row_mac_migrate(st);
         if (rc == GDPR_OK)
             rc = set_versions(st, v);
         if (rc == GDPR_OK && v >= SQ_COUNTERS_VERSION)

@@ -270,8 +270,12 @@ gdpr_sqlite__open(store **out, const store_config *cfg, int *is_new)
                              "existing store '%s'",
                              cfg->keystore_path, cfg->path);
     }
-    rc = open_connection(cfg->keystore_path, "keystore", cfg->busy_timeout_ms, st->in_memory,
-                         &st->kdb);
+    rc = gdpr_sqlite__private_file(cfg->keystore_path, "keystore");
+    if (rc == GDPR_OK)
+        rc = gdpr_sqlite__private_file(cfg->path, "data file");
+    if (rc == GDPR_OK)
+        rc = open_connection(cfg->keystore_path, "keystore", cfg->busy_timeout_ms, st->in_memory,
+                             &st->kdb);
     if (rc == GDPR_OK)
         rc = open_connection(cfg->path, "data file", cfg->busy_timeout_ms, st->in_memory, &st->db);
     if (rc == GDPR_OK)
@@ -470,11 +474,24 @@ checkpoint_file(sqlite3 *db, const char *file)
     int log = 0, done = 0;
     int rc = sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
 
-    if (rc == SQLITE_BUSY || (rc == SQLITE_OK && log > 0 && done < log))
+    /* SQLite sets log and done to -1 when the checkpoint could not run at
+     * all: say which of the three situations it was, never "-1 frames". */
+    if (rc == SQLITE_BUSY && log < 0)
         return gdpr__err_set(GDPR_EBUSY,
-                             "checkpoint of the %s: a reader kept %d of %d WAL frames "
-                             "from the file; retry when it has finished",
-                             file, log > done ? log - done : 0, log);
+                             "checkpoint of the %s could not start: another connection was "
+                             "checkpointing or writing; retry when it has finished",
+                             file);
+    if ((rc == SQLITE_BUSY || rc == SQLITE_OK) && log > 0 && done >= 0 && done < log)
+        return gdpr__err_set(GDPR_EBUSY,
+                             "checkpoint of the %s: a reader's open snapshot kept %d of %d WAL "
+                             "frames from being copied into the file; retry when it has finished",
+                             file, log - done, log);
+    if (rc == SQLITE_BUSY)
+        return gdpr__err_set(GDPR_EBUSY,
+                             "checkpoint of the %s: all %d WAL frames are in the file, but a "
+                             "reader still has the WAL open, so it could not be emptied; retry "
+                             "when it has finished",
+                             file, log);
     if (rc != SQLITE_OK)
         return fail_on(db, rc, file);
     return GDPR_OK;

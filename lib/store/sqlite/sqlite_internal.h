@@ -162,6 +162,9 @@ int gdpr_sqlite__sq_key_epoch_bump(sqlite_store *st);
 int gdpr_sqlite__sq_key_serial_next(sqlite_store *st, int64_t *serial_out);
 int gdpr_sqlite__sq_keys_repair(sqlite_store *st);
 
+/* Create `path` 0600 if missing, narrow it and its -wal/-shm/-journal to
+ * 0600 if wider (lib/store/sqlite/private_file.c). ":memory:" is skipped. */
+int gdpr_sqlite__private_file(const char *path, const char *what);
 int gdpr_sqlite__open(store **out, const store_config *cfg, int *is_new);
 int gdpr_sqlite__schema_latest(void);
 void gdpr_sqlite__close(store *st);
