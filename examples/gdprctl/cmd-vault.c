@@ -98,7 +98,7 @@ ctl_cmd_subject_find(ctl *c, int argc, char **argv)
         fprintf(stderr, "usage: gdprctl subject find KIND VALUE\n");
         return CTL_USAGE;
     }
-    rc = gdpr_subject_find(c->eng, argv[0], argv[1], strlen(argv[1]), &subject);
+    rc = gdpr_subject_find_id(c->eng, argv[0], argv[1], &subject);
     if (rc == GDPR_ENOTFOUND && !c->json) {
         printf("no subject has this %s identifier\n", argv[0]);
         return CTL_FAILED;

@@ -149,6 +149,7 @@ GDPR_API int gdpr_options_init(gdpr_options *opts, unsigned int version);
  *
  * @param[out] out  the engine, owned by the caller (gdpr_close()); set only
  *                  on success, NULL otherwise.
+ * @param opts  the options (versioned, GDPR_OPTIONS_INIT; borrowed: strings are copied).
  * @return GDPR_OK; GDPR_EINVAL (bad options), GDPR_EVERSION (options or
  *         file from a newer library), GDPR_EKEY (wrong key: nothing was
  *         touched), GDPR_ECORRUPT (keystore missing or of another store),
@@ -233,6 +234,7 @@ GDPR_API int gdpr_rekey(gdpr_engine *eng, const gdpr_actor *who, const unsigned 
 /**
  * The engine's clock: gdpr_options.clock if the engine was opened with one,
  * else the wall clock, in UTC seconds. It is the time #GDPR_NOW stands for.
+ * @param eng  the engine.
  * @param[out] out  set on success.
  * @return GDPR_OK; GDPR_EINVAL (eng or out NULL).
  * @since 0.2

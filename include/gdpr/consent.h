@@ -84,6 +84,9 @@ GDPR_API int gdpr_consent_init(gdpr_consent *c, unsigned int version);
  * refused.
  *
  * Needs permission "consent.record"; audited as "consent N granted|...".
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
+ * @param c  the consent event (versioned, gdpr_consent_init(); borrowed for the call).
  * @param[out] event_out  the new event's id (> 0); may be NULL.
  * @return GDPR_OK; GDPR_EINVAL; GDPR_EVERSION (c->version); GDPR_EDENIED;
  *         GDPR_ESTATE (no policy); GDPR_ESTORAGE; GDPR_ECRYPTO.
@@ -97,6 +100,10 @@ GDPR_API int gdpr_consent_record(gdpr_engine *eng, const gdpr_actor *who, const 
  * Withdraw consent in one call (Art. 7(3): as easy as giving it): appends
  * a withdrawn event for (subject, purpose, recipient) that carries the
  * notice of the event it withdraws.
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
+ * @param subject  the host's subject id (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
+ * @param purpose  a purpose of the policy.
  * @param recipient  NULL for the purpose's own consent, or the recipient
  *                   named when the consent to disclose was given.
  * @param channel    how the withdrawal came in ("phone", "web" ...).
@@ -119,6 +126,9 @@ GDPR_API int gdpr_consent_withdraw(gdpr_engine *eng, const gdpr_actor *who, cons
  * error: *granted_out = 0, and nothing is created. Read-only, not audited.
  * Answered from the current-state table (history only for an `at` before
  * the latest change).
+ * @param eng  the engine.
+ * @param subject  the host's subject id (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
+ * @param purpose  a purpose of the policy.
  * @param at  UTC seconds, or GDPR_NOW for the engine's clock (0 is refused).
  * @param[out] granted_out  1 or 0.
  * @return GDPR_OK; GDPR_EINVAL (bad text, `at` 0 or negative, purpose not
@@ -132,6 +142,8 @@ GDPR_API int gdpr_consent_check(gdpr_engine *eng, const char *subject, const cha
  * The receipt of one event as JSON (fields after the Kantara Consent
  * Receipt 1.1 and ISO/IEC TS 27560; docs/consent.md maps each). It names
  * the subject only by its keyed hash and never holds the proof.
+ * @param eng  the engine.
+ * @param event  the consent event's id (gdpr_consent_record()).
  * @param[out] json_out  freed with gdpr_free().
  * @return GDPR_OK; GDPR_EINVAL; GDPR_ENOTFOUND (no such event);
  *         GDPR_ESTORAGE; GDPR_ENOMEM.
@@ -211,6 +223,9 @@ GDPR_API const char *gdpr_why_name(int code);
  * subject objected (Art. 21) and the basis is legitimate interests or
  * public task. Objection and restriction are as they stand now; `at`
  * dates the consent. An unknown subject is not an error. Read-only.
+ * @param eng  the engine.
+ * @param subject  the host's subject id (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
+ * @param purpose  a purpose of the policy.
  * @param[out] allowed_out  1 or 0.
  * @param[out] why_out      the code and text; may be NULL.
  * @param at  UTC seconds, or GDPR_NOW for the engine's clock (0 is refused).
@@ -269,6 +284,8 @@ GDPR_API int gdpr_subject_unrestrict(gdpr_engine *eng, const gdpr_actor *who,
 /**
  * The subject's limits as they stand: GDPR_SUBJECT_OBJECTED,
  * GDPR_SUBJECT_RESTRICTED. An unknown subject has none. Read-only.
+ * @param eng  the engine.
+ * @param subject  the host's subject id (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
  * @param[out] limits_out  the bits.
  * @return GDPR_OK; GDPR_EINVAL; GDPR_ESTORAGE.
  * @since 0.1
@@ -284,8 +301,12 @@ GDPR_API int gdpr_subject_limits(gdpr_engine *eng, const char *subject, unsigned
  * under legal obligation), or when the subject's consent naming that
  * recipient for that purpose holds at `at`. An unknown subject is not an
  * error. Read-only.
+ * @param eng  the engine.
+ * @param subject  the host's subject id (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
  * @param recipient  a recipient id of the policy, or a named person or
  *                   organisation exactly as named in the consent.
+ * @param purpose  a purpose of the policy.
+ * @param at  the time to judge at, UTC seconds; #GDPR_NOW: the engine's clock.
  * @param[out] allowed_out  1 or 0.
  * @param[out] why_out      may be NULL.
  * @return GDPR_OK; GDPR_EINVAL; GDPR_ESTATE; GDPR_ESTORAGE.
@@ -301,6 +322,11 @@ GDPR_API int gdpr_disclosure_check(gdpr_engine *eng, const char *subject, const 
  * logged). Logged disclosures appear in the subject's export
  * (Art. 15(1)(c)). The subject is created on first use.
  * Needs permission "disclosure.record".
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
+ * @param subject  the host's subject id (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
+ * @param recipient  a recipient of the policy.
+ * @param purpose  a purpose of the policy.
  * @param[out] disclosure_out  the log entry's id; may be NULL.
  * @return GDPR_OK; GDPR_EINVAL; GDPR_EDENIED (role lacks the permission,
  *         or no consent and no legal ground: the message says which);

@@ -67,6 +67,8 @@ typedef struct {
  * again (the repeated call is audited), an unfinished key destruction or
  * checkpoint is retried, the report is zero.
  *
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
  * @param subject  the host's id (1..GDPR_NAME_MAX bytes of UTF-8)
  * @param ground   why, kept in the tombstone and told to callers of
  *                 gdpr_tombstone_lookup(), e.g. "Art. 17(1)(a) request 42";
@@ -94,7 +96,11 @@ GDPR_API int gdpr_erase_subject(gdpr_engine *eng, const gdpr_actor *who, const c
  * an unknown subject or a hold on a whole subject refuses the batch
  * before anything changes (the message names `subjects[i]`). A subject
  * listed twice is erased once.
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
  * @param subjects  `n` host ids, 1 <= n <= 100000
+ * @param n  how many ids `subjects` holds.
+ * @param ground  the legal ground to record (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
  * @param[out] report_out  sums over all subjects; may be NULL
  * @return as gdpr_erase_subject().
  * @since 0.1
@@ -110,6 +116,10 @@ GDPR_API int gdpr_erase_subjects(gdpr_engine *eng, const gdpr_actor *who,
  * tombstone (one per subject, ground and day) counts it. When it was the
  * last record a partially erased subject kept, the subject's row and key
  * go too. Source hooks are not called (they work per subject).
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
+ * @param record  the vault record's id (gdpr_vault_put()).
+ * @param ground  the legal ground to record (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
  * @param[out] report_out  erased 1 (or retained 1 when refused); may be NULL
  * @return GDPR_OK; GDPR_EINVAL; GDPR_ENOTFOUND; GDPR_EDENIED (needs
  *         "erase.subject"); GDPR_ESTATE; GDPR_EBUSY (committed, checkpoint
@@ -153,6 +163,9 @@ typedef struct {
  * of legal claims). While in force (until `until` or release) it blocks
  * the erasure of what it covers, by any path: gdpr_erase_subject(),
  * gdpr_erase_record(), retention runs. Needs "hold.manage"; audited.
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
+ * @param hold  the hold (versioned; borrowed for the call).
  * @param[out] hold_out  the hold's id; may be NULL
  * @return GDPR_OK; GDPR_EINVAL (scope, missing or extra fields, reason,
  *         `until` not after now); GDPR_EVERSION; GDPR_ENOTFOUND (no such
@@ -164,6 +177,9 @@ GDPR_API int gdpr_hold_place(gdpr_engine *eng, const gdpr_actor *who, const gdpr
 
 /**
  * Release a hold before its end. Needs "hold.manage"; audited.
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
+ * @param hold  the hold's id (gdpr_hold_place()).
  * @param reason  optional (NULL), at most GDPR_HOLD_REASON_MAX bytes
  * @return GDPR_OK; GDPR_EINVAL; GDPR_ENOTFOUND (no such hold); GDPR_ESTATE
  *         (released already); GDPR_EDENIED.
@@ -248,6 +264,8 @@ typedef struct {
 /**
  * Why data of `subject` is gone: its newest subject tombstone, or else its
  * newest record tombstone. Read-only; no personal data is returned.
+ * @param eng  the engine.
+ * @param subject  the host's subject id (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
  * @param[out] out  set out->version first
  * @return GDPR_OK; GDPR_ENOTFOUND (no tombstone: never erased); GDPR_EINVAL;
  *         GDPR_EVERSION.
@@ -338,6 +356,8 @@ GDPR_API int gdpr_tombstones_export(gdpr_engine *eng, gdpr_tombstone_write_fn wr
  * (a restored backup of it). Tombstones already present (same subject,
  * kind, time and ground) are skipped. The whole document is checked
  * before anything is written. Needs "erase.subject"; audited.
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
  * @param json  the document (NUL-terminated)
  * @param[out] imported_out  tombstones added; may be NULL
  * @return GDPR_OK; GDPR_EINVAL (malformed: line and column, or the JSON
@@ -366,6 +386,8 @@ GDPR_API int gdpr_tombstones_import_file(gdpr_engine *eng, const gdpr_actor *who
  * was created after the tombstone (a new subject with the same id); for a
  * record tombstone its records are erased again. The tombstones are
  * updated, not duplicated. Needs "erase.subject"; audited.
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
  * @param[out] subjects_out  subjects and records found again and erased;
  *                           may be NULL
  * @param[out] report_out    sums; may be NULL
@@ -385,6 +407,9 @@ GDPR_API int gdpr_erase_replay(gdpr_engine *eng, const gdpr_actor *who, int64_t 
  * stays open and is counted in `failed_out`; its refusal is in the audit
  * trail and its history. Run it daily, like a retention run. Needs
  * "erase.subject" (and what fulfilment needs: "request.close").
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
+ * @param ground  the legal ground to record (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
  * @param[out] fulfilled_out, failed_out  may be NULL
  * @return GDPR_OK (even when some requests failed); GDPR_EINVAL;
  *         GDPR_EDENIED; GDPR_ESTATE (no policy, inside a batch).
@@ -431,6 +456,8 @@ GDPR_API int gdpr_erase_pending_foreach(gdpr_engine *eng, gdpr_erase_pending_fn 
  * whose hooks all succeed loses its pending entries; the subject id kept
  * (sealed under a key of its own) for the retry is destroyed with the last
  * one. Needs "erase.subject"; audited.
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
  * @param[out] remaining_out  hooks still failing; may be NULL
  * @return GDPR_OK (even when hooks still fail: see remaining_out);
  *         GDPR_EINVAL; GDPR_EDENIED; GDPR_ESTATE (no policy, or inside a

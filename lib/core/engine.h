@@ -37,7 +37,9 @@ struct gdpr_engine {
     int batch;                      /* gdpr_begin() is open */
     struct audit_refusal *refusals; /* audit events of refusals in the batch (audit_refusal.c) */
     dek_cache_entry *dek_cache;
-    struct engine_source *sources;              /* registered host sources (lib/core/source.c) */
+    struct engine_source *sources; /* registered host sources (lib/core/source.c) */
+    int64_t erase_request; /* the request whose fulfilment runs an erasure now (lib/request), for
+                              the source hooks; 0 otherwise */
     const struct engine_module *const *modules; /* lib/core/module.h */
     size_t n_modules;
     void *module_state[ENGINE_MODULES_MAX]; /* one slot per module */
@@ -147,7 +149,8 @@ typedef struct engine_source {
     char *name;
     char *description; /* or NULL */
     gdpr_source_export_fn export_items;
-    gdpr_source_erase_fn erase; /* or NULL */
+    gdpr_source_erase_fn erase;       /* or NULL */
+    gdpr_source_erase_ex_fn erase_ex; /* or NULL (version >= 2); called instead of erase */
     void *ctx;
     struct engine_source *next;
 } engine_source;

@@ -400,11 +400,20 @@ find_source(const gdpr_engine *eng, const char *name)
     return NULL;
 }
 
-/* Call one hook, outside any transaction (the host may call libgdpr). */
+static int
+copy_ground(const store_tombstone_row *row, void *ctx)
+{
+    snprintf(ctx, GDPR_NAME_MAX + 1, "%s", row->ground ? row->ground : "");
+    return 0;
+}
+
+/* Call one hook, outside any transaction (the host may call libgdpr). A
+ * version-2 hook also gets the erasure's ground (from its tombstone) and
+ * the request being fulfilled (0 when none). */
 static int
 call_hook(gdpr_engine *eng, hook_item *h)
 {
-    char subject[GDPR_NAME_MAX + 1];
+    char subject[GDPR_NAME_MAX + 1], ground[GDPR_NAME_MAX + 1] = "";
     const engine_source *src = find_source(eng, h->source);
     int rc, ret;
 
@@ -412,9 +421,18 @@ call_hook(gdpr_engine *eng, hook_item *h)
         snprintf(h->error, sizeof h->error, "source not registered now");
         return GDPR_OK;
     }
-    if (src->erase == NULL) {
+    if (src->erase == NULL && src->erase_ex == NULL) {
         snprintf(h->error, sizeof h->error, "source has no erase hook");
         return GDPR_OK;
+    }
+    if (src->erase_ex != NULL) {
+        rc = gdpr_store__tombstone_get(eng->st, h->tombstone, copy_ground, ground);
+        if (rc != GDPR_OK) {
+            snprintf(h->error, sizeof h->error, "tombstone %lld does not read (%s)",
+                     (long long)h->tombstone, gdpr_strerror(rc));
+            gdpr__err_clear();
+            return GDPR_OK;
+        }
     }
     rc = open_pending_id(eng, h, subject);
     if (rc == GDPR_ENOTFOUND) {
@@ -431,7 +449,10 @@ call_hook(gdpr_engine *eng, hook_item *h)
         gdpr__err_clear();
         return GDPR_OK;
     }
-    ret = src->erase(subject, src->ctx);
+    if (src->erase_ex != NULL)
+        ret = src->erase_ex(subject, ground, eng->erase_request, src->ctx);
+    else
+        ret = src->erase(subject, src->ctx);
     gdpr_crypto__wipe(subject, sizeof subject);
     if (ret == 0)
         h->outcome = 1;
