@@ -49,14 +49,17 @@ gdpr_consent__check_time(const char *field, int64_t at)
 }
 
 int
-gdpr_consent__check_question(const char *subject, const char *purpose, int64_t at)
+gdpr_consent__check_question(const gdpr_engine *eng, const char *subject, const char *purpose,
+                             int64_t *at)
 {
-    int rc = gdpr_text__check("subject", subject, GDPR_NAME_MAX);
+    int rc = gdpr_clock__arg(eng, "at", at);
 
+    if (rc == GDPR_OK)
+        rc = gdpr_text__check("subject", subject, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
         rc = gdpr_text__check("purpose", purpose, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = gdpr_consent__check_time("at", at);
+        rc = gdpr_consent__check_time("at", *at);
     return rc;
 }
 
@@ -520,9 +523,7 @@ gdpr_consent_check(gdpr_engine *eng, const char *subject, const char *purpose, i
     if (gdpr_engine__check_given(eng, granted_out != NULL, "granted_out") != GDPR_OK)
         return GDPR_EINVAL;
     *granted_out = 0;
-    rc = gdpr_clock__arg(eng, "at", &at);
-    if (rc == GDPR_OK)
-        rc = gdpr_consent__check_question(subject, purpose, at);
+    rc = gdpr_consent__check_question(eng, subject, purpose, &at);
     if (rc != GDPR_OK)
         return rc;
     gdpr_engine__lock(eng);

@@ -42,8 +42,10 @@ void gdpr_consent__why(gdpr_why *why, int code, int64_t event, const char *fmt, 
 /* Check an instant argument: >= 0. */
 int gdpr_consent__check_time(const char *field, int64_t at);
 /* The arguments of a question about one subject's purpose at a time
- * (gdpr_consent_granted, gdpr_may_process). */
-int gdpr_consent__check_question(const char *subject, const char *purpose, int64_t at);
+ * (gdpr_consent_check, gdpr_may_process): *at resolved (GDPR_NOW) first,
+ * then subject, purpose and the instant checked. */
+int gdpr_consent__check_question(const gdpr_engine *eng, const char *subject, const char *purpose,
+                                 int64_t *at);
 /* The start of a public yes/no answer: the message cleared, *why_out zeroed
  * when given, the engine and allowed_out checked, *allowed_out set to "no"
  * until the answer is known. */

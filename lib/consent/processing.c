@@ -4,7 +4,6 @@
  * subject state kept by core (lib/core/limits.c).
  * SPDX-License-Identifier: MIT
  */
-#include "clock.h"
 #include "consent_internal.h"
 
 #include <string.h>
@@ -81,9 +80,7 @@ gdpr_may_process(gdpr_engine *eng, const char *subject, const char *purpose, int
 
     rc = gdpr_consent__answer_start(eng, allowed_out, why_out);
     if (rc == GDPR_OK)
-        rc = gdpr_clock__arg(eng, "at", &at);
-    if (rc == GDPR_OK)
-        rc = gdpr_consent__check_question(subject, purpose, at);
+        rc = gdpr_consent__check_question(eng, subject, purpose, &at);
     if (rc != GDPR_OK)
         return rc;
     gdpr_engine__lock(eng);

@@ -544,10 +544,10 @@ check_ground(const char *ground)
     return gdpr_text__check("ground", ground, GDPR_NAME_MAX);
 }
 
-/* A refusal the trail must show, in its own small transaction. */
+/* An erasure line the trail must show (a refusal, a retry or replay
+ * summary), in its own small transaction. */
 static int
-audit_refusal(gdpr_engine *eng, const gdpr_actor *who, const uint8_t *hash, int code,
-              const char *ref)
+audit_alone(gdpr_engine *eng, const gdpr_actor *who, const uint8_t *hash, int code, const char *ref)
 {
     return gdpr_audit__refusal(eng, who, gdpr_permission__name(PERM_ERASE_SUBJECT), hash, code,
                                ref);
@@ -564,7 +564,7 @@ refuse_hold(gdpr_engine *eng, const gdpr_actor *who, const uint8_t hash[CRYPTO_H
     if (rc != GDPR_OK)
         return rc;
     snprintf(ref, sizeof ref, "refused: hold %lld", (long long)hold);
-    rc = audit_refusal(eng, who, hash, GDPR_ESTATE, ref);
+    rc = audit_alone(eng, who, hash, GDPR_ESTATE, ref);
     if (rc != GDPR_OK)
         return rc;
     gdpr_engine__format_date(eng, until, date);
@@ -818,8 +818,8 @@ erase_record_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t record, con
         char msg[512];
         snprintf(msg, sizeof msg, "%s", gdpr_errmsg());
         report->retained = 1;
-        if (audit_refusal(eng, who, rec.hash, GDPR_ESTATE,
-                          outcome == SHRED_HELD ? "refused: record held" : "refused: legal duty") ==
+        if (audit_alone(eng, who, rec.hash, GDPR_ESTATE,
+                        outcome == SHRED_HELD ? "refused: record held" : "refused: legal duty") ==
             GDPR_OK)
             gdpr__err_set(GDPR_ESTATE, "%s", msg);
         return GDPR_ESTATE;
@@ -874,11 +874,7 @@ gdpr_erasure__retry_pending_locked(gdpr_engine *eng, const gdpr_actor *who, int 
         rc = run_hooks(eng, 0, &failed);
     if (rc == GDPR_OK) {
         snprintf(ref, sizeof ref, "retry: %d hooks still failing", failed);
-        rc = gdpr_engine__begin(eng);
-        if (rc == GDPR_OK)
-            rc = gdpr_engine__end(eng, gdpr_audit__append(eng, who,
-                                                          gdpr_permission__name(PERM_ERASE_SUBJECT),
-                                                          NULL, GDPR_OK, ref));
+        rc = audit_alone(eng, who, NULL, GDPR_OK, ref);
     }
     if (rc == GDPR_OK)
         rc = gdpr_shred__finish(eng);
@@ -1188,13 +1184,8 @@ replay_locked(gdpr_engine *eng, const gdpr_actor *who, gdpr_erase_report *report
     free(c.items);
     snprintf(ref, sizeof ref, "replay: %lld found again, %lld rows erased", (long long)*found,
              (long long)report->erased);
-    if (rc == GDPR_OK) {
-        rc = gdpr_engine__begin(eng);
-        if (rc == GDPR_OK)
-            rc = gdpr_engine__end(eng, gdpr_audit__append(eng, who,
-                                                          gdpr_permission__name(PERM_ERASE_SUBJECT),
-                                                          NULL, GDPR_OK, ref));
-    }
+    if (rc == GDPR_OK)
+        rc = audit_alone(eng, who, NULL, GDPR_OK, ref);
     if (rc == GDPR_OK)
         rc = after_commit(eng, eng->sources != NULL ? 1 : 0, &failed);
     report->sources_failed += failed;

@@ -825,6 +825,14 @@ gdpr_transfer__check_instant(const char *field, int64_t at)
     return GDPR_OK;
 }
 
+int
+gdpr_transfer__arg_instant(const gdpr_engine *eng, const char *field, int64_t *at)
+{
+    int rc = gdpr_clock__arg(eng, field, at);
+
+    return rc == GDPR_OK ? gdpr_transfer__check_instant(field, *at) : rc;
+}
+
 static void
 entry_of_eea(const adequacy_eea *e, gdpr_adequacy_entry *out)
 {
@@ -872,10 +880,8 @@ gdpr_adequacy_foreach(gdpr_engine *eng, int64_t as_of, gdpr_adequacy_fn fn, void
 
     if (gdpr_engine__check_given(eng, fn != NULL, "fn") != GDPR_OK)
         return GDPR_EINVAL;
-    if (as_of != GDPR_ADEQUACY_ALL && (rc = gdpr_clock__arg(eng, "as_of", &as_of)) != GDPR_OK)
-        return rc;
     if (as_of != GDPR_ADEQUACY_ALL &&
-        (rc = gdpr_transfer__check_instant("as_of", as_of)) != GDPR_OK)
+        (rc = gdpr_transfer__arg_instant(eng, "as_of", &as_of)) != GDPR_OK)
         return rc;
     gdpr_engine__lock(eng);
     rc = gdpr_transfer__state_ready(eng, &t);
@@ -912,9 +918,7 @@ gdpr_adequacy_find(gdpr_engine *eng, const char *country, int64_t at, gdpr_adequ
         return GDPR_EINVAL;
     rc = gdpr_adequacy__check_code("country", country);
     if (rc == GDPR_OK)
-        rc = gdpr_clock__arg(eng, "at", &at);
-    if (rc == GDPR_OK)
-        rc = gdpr_transfer__check_instant("at", at);
+        rc = gdpr_transfer__arg_instant(eng, "at", &at);
     if (rc != GDPR_OK)
         return rc;
     gdpr_engine__lock(eng);

@@ -120,6 +120,8 @@ void gdpr_transfer__state_invalidate(transfer_state *t);
 /* An instant the calendar can name (1970 .. 9999), else GDPR_EINVAL naming
  * `field`. */
 int gdpr_transfer__check_instant(const char *field, int64_t at);
+/* An instant argument: *at resolved (GDPR_NOW), then checked as above. */
+int gdpr_transfer__arg_instant(const gdpr_engine *eng, const char *field, int64_t *at);
 /* Drop the recipient cache (lib/transfer.c). */
 void gdpr_transfer__recipients_free(transfer_state *t);
 

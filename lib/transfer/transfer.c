@@ -927,15 +927,24 @@ gdpr_transfer_request_init(gdpr_transfer_request *req, unsigned int version)
 }
 
 /* The arguments of a transfer check or record, in the order users see their
- * refusals: engine and actor, then the request, then the result struct. */
+ * refusals: req.at resolved (GDPR_NOW) into `copy`, which *req then points
+ * at, when the request is one we can read; engine and actor, then the
+ * request, then the result struct. */
 static int
-check_call(const gdpr_engine *eng, const gdpr_actor *who, const gdpr_transfer_request *req,
-           const gdpr_transfer_result *out)
+check_call(const gdpr_engine *eng, const gdpr_actor *who, const gdpr_transfer_request **req,
+           gdpr_transfer_request *copy, const gdpr_transfer_result *out)
 {
-    int rc = gdpr_engine__enter(eng, who);
+    int rc = GDPR_OK;
 
+    if (eng != NULL && *req != NULL && (*req)->version == GDPR_TRANSFER_REQUEST_VERSION) {
+        *copy = **req;
+        *req = copy;
+        rc = gdpr_clock__arg(eng, "req.at", &copy->at);
+    }
     if (rc == GDPR_OK)
-        rc = check_request(req);
+        rc = gdpr_engine__enter(eng, who);
+    if (rc == GDPR_OK)
+        rc = check_request(*req);
     if (rc == GDPR_OK)
         rc = check_result(out);
     return rc;
@@ -946,15 +955,8 @@ gdpr_transfer_check_v2(gdpr_engine *eng, const gdpr_actor *who, const gdpr_trans
                        gdpr_transfer_result *out)
 {
     gdpr_transfer_request copy;
-    int rc = GDPR_OK;
+    int rc = check_call(eng, who, &req, &copy, out);
 
-    if (eng != NULL && req != NULL && req->version == GDPR_TRANSFER_REQUEST_VERSION) {
-        copy = *req;
-        req = &copy;
-        rc = gdpr_clock__arg(eng, "req.at", &copy.at);
-    }
-    if (rc == GDPR_OK)
-        rc = check_call(eng, who, req, out);
     if (rc != GDPR_OK)
         return rc;
     gdpr_engine__lock(eng);
@@ -978,9 +980,7 @@ gdpr_transfer_check(gdpr_engine *eng, const gdpr_actor *who, const char *subject
     if (rc == GDPR_OK)
         rc = gdpr_text__check("recipient", recipient, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = gdpr_clock__arg(eng, "at", &at);
-    if (rc == GDPR_OK)
-        rc = gdpr_transfer__check_instant("at", at);
+        rc = gdpr_transfer__arg_instant(eng, "at", &at);
     if (rc != GDPR_OK)
         return rc;
     req.subject = subject;
@@ -1078,15 +1078,8 @@ gdpr_transfer_record(gdpr_engine *eng, const gdpr_actor *who, const gdpr_transfe
                      gdpr_transfer_result *out)
 {
     gdpr_transfer_request copy;
-    int rc = GDPR_OK;
+    int rc = check_call(eng, who, &req, &copy, out);
 
-    if (eng != NULL && req != NULL && req->version == GDPR_TRANSFER_REQUEST_VERSION) {
-        copy = *req;
-        req = &copy;
-        rc = gdpr_clock__arg(eng, "req.at", &copy.at);
-    }
-    if (rc == GDPR_OK)
-        rc = check_call(eng, who, req, out);
     if (rc != GDPR_OK)
         return rc;
     out->event = 0;

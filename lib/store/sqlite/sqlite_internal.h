@@ -84,6 +84,13 @@ int gdpr_sqlite__sq_one_int64(sqlite_store *st, sqlite3_stmt *s, const char *wha
 typedef int (*sq_row_fn)(sqlite3_stmt *s, void *ctx);
 /* A row reader for the common single answer: column 0 into *(int64_t *)ctx. */
 int gdpr_sqlite__sq_read_int64(sqlite3_stmt *s, void *ctx);
+/* A key serial, which a row may not have (column NULL: has is 0). */
+typedef struct {
+    int64_t serial;
+    int has;
+} sq_serial;
+/* A row reader for a key serial: column 0 into *(sq_serial *)ctx. */
+int gdpr_sqlite__sq_read_serial(sqlite3_stmt *s, void *ctx);
 
 /* A statement of its own for `sql` on the data file, not the cached one:
  * what iterates with it calls back into code that may use the store (and
