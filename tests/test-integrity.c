@@ -419,8 +419,8 @@ assert_mallory_refused(void)
     char *who = NULL;
     int64_t request = 0;
 
-    th_assert_err(gdpr_subject_find(ts.eng, "email", "mallory@example.com", 19, &who),
-                  GDPR_ECORRUPT, "identity row 2: MAC does not match");
+    th_assert_err(gdpr_subject_find_id(ts.eng, "email", "mallory@example.com", &who), GDPR_ECORRUPT,
+                  "identity row 2: MAC does not match");
     ck_assert_ptr_null(who);
     in.type = GDPR_REQUEST_ACCESS;
     in.id_kind = "email";
@@ -430,7 +430,7 @@ assert_mallory_refused(void)
                   "identity row 2");
     ck_assert_int_eq(request, 0);
     /* Alice's own row is untouched and still found */
-    th_ok(gdpr_subject_find(ts.eng, "email", "alice@example.com", 17, &who));
+    th_ok(gdpr_subject_find_id(ts.eng, "email", "alice@example.com", &who));
     ck_assert_str_eq(who, "ALICE");
     free(who);
 }
@@ -460,8 +460,8 @@ START_TEST(moved_blind_index_is_refused)
                     "DELETE FROM identity WHERE id = 2;"
                     "UPDATE identity SET hash = (SELECT hash FROM moved) WHERE id = 1");
     th_ok(th_open(&ts, &ts.eng));
-    th_assert_err(gdpr_subject_find(ts.eng, "email", "mallory@example.com", 19, &who),
-                  GDPR_ECORRUPT, "identity row 1: MAC does not match");
+    th_assert_err(gdpr_subject_find_id(ts.eng, "email", "mallory@example.com", &who), GDPR_ECORRUPT,
+                  "identity row 1: MAC does not match");
     ck_assert_ptr_null(who);
 }
 END_TEST
@@ -519,7 +519,7 @@ START_TEST(schema_12_macs_existing_rows)
                     " 'Plaintextland-55aa', 202601, 6)");
     raw_exec(ts.keys, "PRAGMA user_version = 12");
     th_ok(th_open(&ts, &ts.eng)); /* migrates, MACs the rows in the open's transaction */
-    th_ok(gdpr_subject_find(ts.eng, "email", "mallory@example.com", 19, &who));
+    th_ok(gdpr_subject_find_id(ts.eng, "email", "mallory@example.com", &who));
     ck_assert_str_eq(who, "MALLORY");
     free(who);
     th_ok(gdpr_may_process(ts.eng, "MALLORY", "marketing", ts.now, &allowed, &why));
@@ -545,8 +545,8 @@ START_TEST(schema_12_macs_existing_rows)
     ts.eng = NULL;
     raw_exec(ts.db, "UPDATE identity SET mac = NULL WHERE id = 2");
     th_ok(th_open(&ts, &ts.eng));
-    th_assert_err(gdpr_subject_find(ts.eng, "email", "mallory@example.com", 19, &who),
-                  GDPR_ECORRUPT, "identity row 2: MAC missing");
+    th_assert_err(gdpr_subject_find_id(ts.eng, "email", "mallory@example.com", &who), GDPR_ECORRUPT,
+                  "identity row 2: MAC missing");
 }
 END_TEST
 
