@@ -103,9 +103,11 @@ static const ctl_command commands[] = {
      "gdprctl request fulfil 3 --out answer.json", NULL},
     {"request", "deny", ctl_cmd_request_deny, 1, "ID REASON [--note TEXT]",
      "Refuse a request with a reason", "gdprctl request deny 3 manifestly-unfounded", NULL},
-    {"request", "list", ctl_cmd_request_list, 1, "[--subject ID] [--status STATUS]",
-     "List requests", "gdprctl request list --status open", NULL},
-    {"request", "overdue", ctl_cmd_request_overdue, 1, "[--as-of DATE] [--soon DAYS]",
+    {"request", "list", ctl_cmd_request_list, 1,
+     "[--subject ID] [--status STATUS] [--limit N] [--count]", "List requests",
+     "gdprctl request list --status open", NULL},
+    {"request", "overdue", ctl_cmd_request_overdue, 1,
+     "[--as-of DATE] [--soon DAYS] [--limit N] [--count]",
      "List requests past (or within DAYS of) their deadline, with days late",
      "gdprctl request overdue --soon 7", "--as-of"},
     {"request", "kpis", ctl_cmd_request_kpis, 1, "[--from DATE] [--to DATE]",
@@ -179,7 +181,7 @@ static const ctl_command commands[] = {
      "gdprctl hold place --subject c-1001 --until 2027-06-30 --reason 'case 2026-17'", "--until"},
     {"hold", "release", ctl_cmd_hold_release, 1, "HOLD [REASON]", "Release a legal hold",
      "gdprctl hold release 1 'case closed'", NULL},
-    {"hold", "list", ctl_cmd_hold_list, 1, "[--all]",
+    {"hold", "list", ctl_cmd_hold_list, 1, "[--all] [--limit N] [--count]",
      "List holds in force (--all: with released ones, when and why)", "gdprctl hold list --all",
      NULL},
     {"wipe", NULL, ctl_cmd_wipe, 0, "FILE", "Overwrite and delete a file (an old export)",
@@ -273,6 +275,49 @@ ctl_format_time(int64_t t, char buf[32])
 {
     if (gdpr_time_format(self ? self->eng : NULL, t, buf, 32) != GDPR_OK)
         snprintf(buf, 32, "%lld", (long long)t);
+}
+
+int
+ctl_limit_take(ctl_limit *l, int argc, char **argv)
+{
+    int n = 0;
+
+    memset(l, 0, sizeof *l);
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--count") == 0) {
+            l->count_only = 1;
+        } else if (strcmp(argv[i], "--limit") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "gdprctl: --limit needs a number of rows (1 or more)\n");
+                return -1;
+            }
+            if (ctl_parse_int("--limit", argv[++i], 1, INT64_MAX, &l->limit) != 0)
+                return -1;
+        } else {
+            argv[n++] = argv[i];
+        }
+    }
+    return n;
+}
+
+int
+ctl_limit_row(ctl_limit *l)
+{
+    l->matched++;
+    if (l->count_only || (l->limit > 0 && l->shown >= l->limit))
+        return 0;
+    l->shown++;
+    return 1;
+}
+
+void
+ctl_limit_end(const ctl *c, const ctl_limit *l, const char *one, const char *many)
+{
+    if (l->count_only)
+        printf(c->json ? "{\"count\":%lld}\n" : "%lld %s\n", (long long)l->matched,
+               l->matched == 1 ? one : many);
+    else if (!c->json && l->shown < l->matched)
+        printf("... %lld more (raise --limit, or --count)\n", (long long)(l->matched - l->shown));
 }
 
 int

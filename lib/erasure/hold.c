@@ -244,6 +244,7 @@ walk_hold(const store_hold_row *row, void *ctx)
     h.until = row->until;
     h.released_at = row->released_at;
     h.released_by = row->released_by;
+    h.release_reason = row->release_reason ? row->release_reason : "";
     h.active = row->released_at == 0 && row->until > w->now;
     return w->fn(&h, w->ctx) != 0 ? 1 : 0;
 }
