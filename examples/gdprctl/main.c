@@ -230,12 +230,57 @@ static int saved_stderr = -1;
 static FILE *captured;
 static char last_code[32]; /* GDPR_E... of the last library failure */
 
+/* The library names fields as its API user knows them; gdprctl users know
+ * flags. Each field at the start of the message or after ": " or "; "
+ * becomes its flag. */
+static const struct {
+    const char *field, *flag;
+} field_flags[] = {
+    {"c.notice", "NOTICE"},          {"c.channel", "CHANNEL"},      {"c.expires", "--expires"},
+    {"c.recipient", "--recipient"},  {"opts.batch", "--batch"},     {"hold.until", "--until"},
+    {"hold.reason", "--reason"},     {"hold.subject", "--subject"}, {"hold.record", "--record"},
+    {"hold.category", "--category"}, {"as_of", "--as-of"},          {"in.received", "--received"},
+    {"in.channel", "--channel"},
+};
+
+static void
+print_user_message(const char *msg)
+{
+    const char *p = msg;
+    long long hold = 0;
+    const char *h;
+
+    while (*p) {
+        size_t k, n = sizeof field_flags / sizeof field_flags[0];
+        int at_start = p == msg || (p - msg >= 2 && (p[-1] == ' ') &&
+                                    (p[-2] == ':' || p[-2] == ';' || p[-2] == '('));
+        for (k = 0; at_start && k < n; k++) {
+            size_t len = strlen(field_flags[k].field);
+            if (strncmp(p, field_flags[k].field, len) == 0 &&
+                (p[len] == ':' || p[len] == ' ' || p[len] == '\0'))
+                break;
+        }
+        if (at_start && k < n) {
+            fputs(field_flags[k].flag, stderr);
+            p += strlen(field_flags[k].field);
+        } else {
+            fputc(*p++, stderr);
+        }
+    }
+    fputc('\n', stderr);
+    /* The gdprctl command to run next. */
+    h = strstr(msg, "under legal hold ");
+    if (h != NULL && sscanf(h, "under legal hold %lld", &hold) == 1 && hold > 0)
+        fprintf(stderr, "  next: gdprctl hold list, then gdprctl hold release %lld REASON\n", hold);
+}
+
 int
 ctl_fail(const char *what, int rc)
 {
     snprintf(last_code, sizeof last_code, "%.*s", (int)strcspn(gdpr_strerror(rc), ":"),
              gdpr_strerror(rc));
-    fprintf(stderr, "gdprctl: %s: %s\n  %s\n", what, gdpr_strerror(rc), gdpr_errmsg());
+    fprintf(stderr, "gdprctl: %s: %s\n  ", what, gdpr_strerror(rc));
+    print_user_message(gdpr_errmsg());
     switch (rc) {
     case GDPR_EDENIED:
         return CTL_DENIED;

@@ -31,6 +31,15 @@ grep -q '"id":1,"scope":"subject"' "$tmp/out" || fail "hold list: $(cat "$tmp/ou
 grep -q '"active":true' "$tmp/out" || fail "hold list active: $(cat "$tmp/out")"
 expect_exit 1 "$ctl" $t0 --db "$db" erase CUST-2 "Art. 17 request 2"
 grep -q "under legal hold 1 until 2026-06-30" "$tmp/err" || fail "held: $(cat "$tmp/err")"
+grep -q "next: gdprctl hold list, then gdprctl hold release 1 REASON" "$tmp/err" ||
+    fail "held, next step: $(cat "$tmp/err")"
+grep -q "gdpr_hold_release" "$tmp/err" && fail "library function named: $(cat "$tmp/err")"
+# Library field names become flags; times are ISO 8601, not seconds.
+expect_exit 2 "$ctl" $t0 --db "$db" hold place --subject CUST-2 --until 2025-12-01 --reason x
+grep -q "^  --until: 2025-12-01T23:59:59Z is not after now (2026-01-01T00:00:00Z)" "$tmp/err" ||
+    fail "hold --until in the past: $(cat "$tmp/err")"
+expect_exit 2 "$ctl" $t0 --db "$db" consent grant CUST-2 marketing "" web
+grep -q "^  NOTICE: must not be empty" "$tmp/err" || fail "c.notice mapped: $(cat "$tmp/err")"
 # Only the DPO manages holds; the agent may not erase (exit 4).
 expect_exit 4 "$ctl" $t0 --db "$db" --actor a1 --role agent hold release 1
 expect_exit 4 "$ctl" $t0 --db "$db" --actor a1 --role agent erase CUST-2 x
