@@ -484,6 +484,61 @@ START_TEST(legal_duty_keeps_and_restricts)
 }
 END_TEST
 
+/* A second erasure of a subject that kept records: the tombstone answer
+ * keeps the first ground and lists the later one. */
+START_TEST(second_erasure_keeps_first_ground)
+{
+    gdpr_erase_report r = {0, 0, 0};
+    gdpr_tombstone t;
+
+    put("alice", "financial", "billing", "INV-2026-001");
+    put("alice", "contact", "service", "alice@example.com");
+    th_ok(gdpr_erase_subject(ts.eng, &th_dpo, "alice", GROUND, &r));
+    ck_assert_int_eq(r.retained, 1);
+    lookup("alice", &t);
+    ck_assert_str_eq(t.ground, GROUND);
+    ck_assert_msg(strncmp(t.answer, "erased on 2026-01-01 under '" GROUND "'; 1 record kept", 60) ==
+                      0,
+                  "%s", t.answer);
+
+    ts.now += 3 * DAY;
+    put("alice", "contact", "service", "alice@new.example");
+    th_ok(gdpr_erase_subject(ts.eng, &th_dpo, "alice", "Art. 17(1)(d) complaint 7", &r));
+    ck_assert_int_eq(r.erased, 1);
+    lookup("alice", &t);
+    ck_assert_str_eq(t.ground, GROUND);
+    ck_assert_msg(strstr(t.answer,
+                         "erased on 2026-01-01 under '" GROUND "'; asked again on 2026-01-04 under "
+                         "'Art. 17(1)(d) complaint 7'; 1 record kept under legal duty") == t.answer,
+                  "%s", t.answer);
+
+    /* A third one is listed too; the first ground stays. */
+    ts.now += DAY;
+    th_ok(gdpr_erase_subject(ts.eng, &th_dpo, "alice", "Art. 21 objection", &r));
+    lookup("alice", &t);
+    ck_assert_str_eq(t.ground, GROUND);
+    ck_assert_msg(strstr(t.answer, "'Art. 17(1)(d) complaint 7'; asked again on 2026-01-05 under "
+                                   "'Art. 21 objection'") != NULL,
+                  "%s", t.answer);
+}
+END_TEST
+
+typedef struct {
+    int64_t released_at;
+    char reason[64], by[64];
+} release_seen;
+
+static int
+see_release(const gdpr_hold_info *h, void *ctx)
+{
+    release_seen *s = ctx;
+
+    s->released_at = h->released_at;
+    snprintf(s->reason, sizeof s->reason, "%s", h->release_reason);
+    snprintf(s->by, sizeof s->by, "%s", h->released_by);
+    return 0;
+}
+
 START_TEST(subject_hold_blocks_everything)
 {
     gdpr_hold h = GDPR_HOLD_INIT;
@@ -510,6 +565,14 @@ START_TEST(subject_hold_blocks_everything)
     n = 0;
     th_ok(gdpr_hold_foreach(ts.eng, GDPR_HOLD_LIST_ALL, count_holds, &n));
     ck_assert_int_eq(n, 1);
+    {
+        release_seen s;
+        memset(&s, 0, sizeof s);
+        th_ok(gdpr_hold_foreach(ts.eng, GDPR_HOLD_LIST_ALL, see_release, &s));
+        ck_assert_int_eq(s.released_at, ts.now);
+        ck_assert_str_eq(s.reason, "claim settled");
+        ck_assert_str_eq(s.by, th_dpo.id);
+    }
     th_ok(gdpr_erase_subject(ts.eng, &th_dpo, "alice", GROUND, &r));
     ck_assert_int_eq(r.erased, 1);
     th_ok(gdpr_subject_exists(ts.eng, "alice", &exists));
@@ -1288,6 +1351,7 @@ erasure_suite(void)
 
     tcase_add_checked_fixture(exemptions, setup, teardown);
     tcase_add_test(exemptions, legal_duty_keeps_and_restricts);
+    tcase_add_test(exemptions, second_erasure_keeps_first_ground);
     tcase_add_test(exemptions, subject_hold_blocks_everything);
     tcase_add_test(exemptions, record_and_category_holds_keep_what_they_cover);
     tcase_add_test(exemptions, hold_bad_input_changes_nothing);

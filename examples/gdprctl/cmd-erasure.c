@@ -480,13 +480,21 @@ ctl_cmd_hold_release(ctl *c, int argc, char **argv)
     return CTL_OK;
 }
 
+typedef struct {
+    const ctl *c;
+    ctl_limit lim;
+} hold_walk;
+
 static int
 print_hold(const gdpr_hold_info *h, void *ctx)
 {
     static const char *const scopes[] = {"", "subject", "record", "category"};
-    const ctl *c = ctx;
-    char placed[32], until[32], released[32] = "";
+    hold_walk *w = ctx;
+    const ctl *c = w->c;
+    char placed[32], until[32], released[32] = "", covers[96];
 
+    if (!ctl_limit_row(&w->lim))
+        return 0;
     listed++;
     ctl_format_time(h->placed_at, placed);
     ctl_format_time(h->until, until);
@@ -507,27 +515,34 @@ print_hold(const gdpr_hold_info *h, void *ctx)
         if (h->released_at > 0) {
             printf("\"%s\",\"released_by\":", released);
             ctl_json_string(stdout, h->released_by);
+            printf(",\"release_reason\":");
+            ctl_json_string(stdout, h->release_reason);
         } else {
-            printf("null,\"released_by\":null");
+            printf("null,\"released_by\":null,\"release_reason\":null");
         }
         printf("}");
         return 0;
     }
-    printf("hold %lld  %-8s ", (long long)h->id, scopes[h->scope]);
     if (h->scope == GDPR_HOLD_RECORD)
-        printf("record %lld", (long long)h->record);
+        snprintf(covers, sizeof covers, "record %lld", (long long)h->record);
+    else if (h->scope == GDPR_HOLD_CATEGORY && h->subject_hash[0])
+        snprintf(covers, sizeof covers, "%.40s of %.16s", h->category, h->subject_hash);
     else if (h->scope == GDPR_HOLD_CATEGORY)
-        printf("category %s%s%.16s", h->category, h->subject_hash[0] ? " of " : " (everyone)",
-               h->subject_hash);
+        snprintf(covers, sizeof covers, "%.40s (everyone)", h->category);
     else
-        printf("%.16s...", h->subject_hash);
-    printf("  until %s%s\n    %s (by %s, %s)\n", until,
-           h->active        ? ""
-           : h->released_at ? "  [released]"
-                            : "  [ended]",
-           h->reason, h->placed_by, placed);
+        snprintf(covers, sizeof covers, "%.16s", h->subject_hash);
+    if (listed == 1)
+        printf("%5s  %-8s  %-24s  %-25s  %-8s  %-25s  %s\n", "HOLD", "SCOPE", "COVERS", "UNTIL",
+               "STATE", "PLACED", "BY / REASON");
+    printf("%5lld  %-8s  %-24s  %-25s  %-8s  %-25s  %s: %s\n", (long long)h->id, scopes[h->scope],
+           covers, until,
+           h->active        ? "in force"
+           : h->released_at ? "released"
+                            : "ended",
+           placed, h->placed_by, h->reason);
     if (h->released_at > 0)
-        printf("    released %s by %s\n", released, h->released_by);
+        printf("%5s  released %s by %s: %s\n", "", released, h->released_by,
+               h->release_reason[0] ? h->release_reason : "(no reason given)");
     return 0;
 }
 
@@ -535,22 +550,28 @@ int
 ctl_cmd_hold_list(ctl *c, int argc, char **argv)
 {
     unsigned int flags = 0;
+    hold_walk w;
     int rc;
 
+    w.c = c;
+    argc = ctl_limit_take(&w.lim, argc, argv);
+    if (argc < 0)
+        return CTL_USAGE;
     if (argc > 1 || (argc == 1 && strcmp(argv[0], "--all") != 0)) {
-        fprintf(stderr, "usage: gdprctl hold list [--all]\n");
+        fprintf(stderr, "usage: gdprctl hold list [--all] [--limit N] [--count]\n");
         return CTL_USAGE;
     }
     if (argc == 1)
         flags = GDPR_HOLD_LIST_ALL;
     listed = 0;
-    if (c->json)
+    if (c->json && !w.lim.count_only)
         printf("[");
-    rc = gdpr_hold_foreach(c->eng, flags, print_hold, c);
-    if (c->json)
+    rc = gdpr_hold_foreach(c->eng, flags, print_hold, &w);
+    if (c->json && !w.lim.count_only)
         printf("]\n");
     if (rc != GDPR_OK)
         return ctl_fail("hold list", rc);
+    ctl_limit_end(c, &w.lim, "hold", "holds");
     return CTL_OK;
 }
 

@@ -69,6 +69,19 @@ unsigned char *ctl_read_input(const char *flag, const char *path, size_t max, si
  * no terminal, or "y"), 0 not confirmed (after a message). */
 int ctl_confirm(ctl *c, const char *question);
 
+/* --limit N and --count on long lists. ctl_limit_take() removes both flags
+ * from argv (returns the new argc, or -1 after a message naming the flag);
+ * ctl_limit_row() counts a matching row and says whether to print it;
+ * ctl_limit_end() prints the count (--count) or "... N more". */
+typedef struct {
+    int64_t limit; /* 0: all */
+    int64_t shown, matched;
+    int count_only;
+} ctl_limit;
+int ctl_limit_take(ctl_limit *l, int argc, char **argv);
+int ctl_limit_row(ctl_limit *l);
+void ctl_limit_end(const ctl *c, const ctl_limit *l, const char *one, const char *many);
+
 /* Print a JSON string literal (quoted, escaped) to f. */
 void ctl_json_string(FILE *f, const char *s);
 

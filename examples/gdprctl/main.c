@@ -103,9 +103,11 @@ static const ctl_command commands[] = {
      "gdprctl request fulfil 3 --out answer.json", NULL},
     {"request", "deny", ctl_cmd_request_deny, 1, "ID REASON [--note TEXT]",
      "Refuse a request with a reason", "gdprctl request deny 3 manifestly-unfounded", NULL},
-    {"request", "list", ctl_cmd_request_list, 1, "[--subject ID] [--status STATUS]",
-     "List requests", "gdprctl request list --status open", NULL},
-    {"request", "overdue", ctl_cmd_request_overdue, 1, "[--as-of DATE] [--soon DAYS]",
+    {"request", "list", ctl_cmd_request_list, 1,
+     "[--subject ID] [--status STATUS] [--limit N] [--count]", "List requests",
+     "gdprctl request list --status open", NULL},
+    {"request", "overdue", ctl_cmd_request_overdue, 1,
+     "[--as-of DATE] [--soon DAYS] [--limit N] [--count]",
      "List requests past (or within DAYS of) their deadline, with days late",
      "gdprctl request overdue --soon 7", "--as-of"},
     {"request", "kpis", ctl_cmd_request_kpis, 1, "[--from DATE] [--to DATE]",
@@ -179,7 +181,7 @@ static const ctl_command commands[] = {
      "gdprctl hold place --subject c-1001 --until 2027-06-30 --reason 'case 2026-17'", "--until"},
     {"hold", "release", ctl_cmd_hold_release, 1, "HOLD [REASON]", "Release a legal hold",
      "gdprctl hold release 1 'case closed'", NULL},
-    {"hold", "list", ctl_cmd_hold_list, 1, "[--all]",
+    {"hold", "list", ctl_cmd_hold_list, 1, "[--all] [--limit N] [--count]",
      "List holds in force (--all: with released ones, when and why)", "gdprctl hold list --all",
      NULL},
     {"wipe", NULL, ctl_cmd_wipe, 0, "FILE", "Overwrite and delete a file (an old export)",
@@ -228,12 +230,57 @@ static int saved_stderr = -1;
 static FILE *captured;
 static char last_code[32]; /* GDPR_E... of the last library failure */
 
+/* The library names fields as its API user knows them; gdprctl users know
+ * flags. Each field at the start of the message or after ": " or "; "
+ * becomes its flag. */
+static const struct {
+    const char *field, *flag;
+} field_flags[] = {
+    {"c.notice", "NOTICE"},          {"c.channel", "CHANNEL"},      {"c.expires", "--expires"},
+    {"c.recipient", "--recipient"},  {"opts.batch", "--batch"},     {"hold.until", "--until"},
+    {"hold.reason", "--reason"},     {"hold.subject", "--subject"}, {"hold.record", "--record"},
+    {"hold.category", "--category"}, {"as_of", "--as-of"},          {"in.received", "--received"},
+    {"in.channel", "--channel"},
+};
+
+static void
+print_user_message(const char *msg)
+{
+    const char *p = msg;
+    long long hold = 0;
+    const char *h;
+
+    while (*p) {
+        size_t k, n = sizeof field_flags / sizeof field_flags[0];
+        int at_start = p == msg || (p - msg >= 2 && (p[-1] == ' ') &&
+                                    (p[-2] == ':' || p[-2] == ';' || p[-2] == '('));
+        for (k = 0; at_start && k < n; k++) {
+            size_t len = strlen(field_flags[k].field);
+            if (strncmp(p, field_flags[k].field, len) == 0 &&
+                (p[len] == ':' || p[len] == ' ' || p[len] == '\0'))
+                break;
+        }
+        if (at_start && k < n) {
+            fputs(field_flags[k].flag, stderr);
+            p += strlen(field_flags[k].field);
+        } else {
+            fputc(*p++, stderr);
+        }
+    }
+    fputc('\n', stderr);
+    /* The gdprctl command to run next. */
+    h = strstr(msg, "under legal hold ");
+    if (h != NULL && sscanf(h, "under legal hold %lld", &hold) == 1 && hold > 0)
+        fprintf(stderr, "  next: gdprctl hold list, then gdprctl hold release %lld REASON\n", hold);
+}
+
 int
 ctl_fail(const char *what, int rc)
 {
     snprintf(last_code, sizeof last_code, "%.*s", (int)strcspn(gdpr_strerror(rc), ":"),
              gdpr_strerror(rc));
-    fprintf(stderr, "gdprctl: %s: %s\n  %s\n", what, gdpr_strerror(rc), gdpr_errmsg());
+    fprintf(stderr, "gdprctl: %s: %s\n  ", what, gdpr_strerror(rc));
+    print_user_message(gdpr_errmsg());
     switch (rc) {
     case GDPR_EDENIED:
         return CTL_DENIED;
@@ -273,6 +320,49 @@ ctl_format_time(int64_t t, char buf[32])
 {
     if (gdpr_time_format(self ? self->eng : NULL, t, buf, 32) != GDPR_OK)
         snprintf(buf, 32, "%lld", (long long)t);
+}
+
+int
+ctl_limit_take(ctl_limit *l, int argc, char **argv)
+{
+    int n = 0;
+
+    memset(l, 0, sizeof *l);
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--count") == 0) {
+            l->count_only = 1;
+        } else if (strcmp(argv[i], "--limit") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "gdprctl: --limit needs a number of rows (1 or more)\n");
+                return -1;
+            }
+            if (ctl_parse_int("--limit", argv[++i], 1, INT64_MAX, &l->limit) != 0)
+                return -1;
+        } else {
+            argv[n++] = argv[i];
+        }
+    }
+    return n;
+}
+
+int
+ctl_limit_row(ctl_limit *l)
+{
+    l->matched++;
+    if (l->count_only || (l->limit > 0 && l->shown >= l->limit))
+        return 0;
+    l->shown++;
+    return 1;
+}
+
+void
+ctl_limit_end(const ctl *c, const ctl_limit *l, const char *one, const char *many)
+{
+    if (l->count_only)
+        printf(c->json ? "{\"count\":%lld}\n" : "%lld %s\n", (long long)l->matched,
+               l->matched == 1 ? one : many);
+    else if (!c->json && l->shown < l->matched)
+        printf("... %lld more (raise --limit, or --count)\n", (long long)(l->matched - l->shown));
 }
 
 int

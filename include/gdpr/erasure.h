@@ -203,6 +203,10 @@ typedef struct {
     int64_t released_at;     /**< 0 unless released */
     const char *released_by; /**< or "" */
     int active;              /**< in force now: not released and until > now */
+    /** Why it was released (gdpr_hold_release()'s reason), or "". Handed
+     *  by the library only, so the field is appended without a version.
+     *  @since 0.2 */
+    const char *release_reason;
 } gdpr_hold_info;
 
 /** Hold iterator: return non-zero to stop. */
@@ -242,6 +246,9 @@ typedef struct {
     gdpr_tombstone_kind kind;
     char subject_hash[65]; /**< hex keyed hash */
     int64_t at;            /**< UTC seconds */
+    /** Why. From gdpr_tombstone_lookup() of a subject erased more than
+     *  once: the first erasure's ground (the answer lists the later ones
+     *  with their dates); from gdpr_tombstone_foreach(): this one's. */
     char ground[GDPR_NAME_MAX + 1];
     char actor[GDPR_NAME_MAX + 1];
     int64_t erased;     /**< as gdpr_erase_report.erased */
@@ -263,7 +270,11 @@ typedef struct {
 
 /**
  * Why data of `subject` is gone: its newest subject tombstone, or else its
- * newest record tombstone. Read-only; no personal data is returned.
+ * newest record tombstone. When the subject was erased more than once (a
+ * partly kept subject erased again), `ground` and the start of `answer`
+ * stay the first erasure's, and the answer lists each later request:
+ * "erased on 2026-01-01 under 'A'; asked again on 2026-01-04 under 'B'; 1
+ * record kept ...". Read-only; no personal data is returned.
  * @param eng  the engine.
  * @param subject  the host's subject id (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
  * @param[out] out  set out->version first

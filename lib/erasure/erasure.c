@@ -570,7 +570,7 @@ refuse_hold(gdpr_engine *eng, const gdpr_actor *who, const uint8_t hash[CRYPTO_H
     gdpr_engine__format_date(eng, until, date);
     return gdpr__err_set(GDPR_ESTATE,
                          "%s: under legal hold %lld until %s (Art. 17(3)(e)); nothing "
-                         "was erased (release the hold with gdpr_hold_release() first)",
+                         "was erased (the hold must be released first)",
                          field, (long long)hold, date);
 }
 

@@ -720,11 +720,15 @@ start_run(run_state *rs, int64_t *total_out)
     if (rc == GDPR_OK)
         rc = gdpr_engine__authorize(eng, rs->who, PERM_RETENTION_RUN, NULL);
     now = gdpr_engine__now(eng);
-    if (rc == GDPR_OK && !rs->dry && rs->as_of > now)
+    if (rc == GDPR_OK && !rs->dry && rs->as_of > now) {
+        char as_of[21], at[21];
+        gdpr_calendar__format_time(rs->as_of, as_of);
+        gdpr_calendar__format_time(now, at);
         rc = gdpr__err_set(GDPR_EINVAL,
-                           "as_of: %lld is later than now (%lld); a run may not act "
+                           "as_of: %s is later than now (%s); a run may not act "
                            "before records fall due (a dry run may look ahead)",
-                           (long long)rs->as_of, (long long)now);
+                           as_of, at);
+    }
     if (rc == GDPR_OK) {
         rc = gdpr_store__retention_run_open(eng->st, &rs->run);
         rs->have_run = rc == GDPR_OK;

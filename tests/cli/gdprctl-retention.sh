@@ -47,7 +47,8 @@ grep -q "dry run (nothing changed) as of 2026-01-01T00:00:00Z: examined 2, would
     fail "dry run: $(cat "$tmp/out")"
 expect_exit 0 "$ctl" $t0 --db "$db" vault get 1
 expect_exit 2 "$ctl" $t0 --db "$db" --actor nightly --role system retention run --as-of 2027-01-01
-grep -q "as_of" "$tmp/err" || fail "future run: $(cat "$tmp/err")"
+grep -q -- "--as-of: 2027-01-01T23:59:59Z is later than now (2026-01-01T00:00:00Z)" "$tmp/err" ||
+    fail "future run: $(cat "$tmp/err")"
 # The agent may not run a sweep: exit 4.
 expect_exit 4 "$ctl" $t0 --db "$db" --actor a1 --role agent retention run
 grep -q "retention.run" "$tmp/err" || fail "denied: $(cat "$tmp/err")"
