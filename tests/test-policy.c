@@ -108,6 +108,12 @@ static const bad_case bad_cases[] = {
     {"\"sha256\": \"6cde", "\"sha256\": \"zzde", "notices[0].sha256: must be 64 hex digits"},
     {"{ \"id\": \"cv\",", "{ \"id\": \"usage\",", "categories[4].id: id 'usage' is used twice"},
     {"\"special\": true", "\"special\": \"yes\"", "categories[2].special: must be true or false"},
+    {"\"direct_marketing\": true", "\"direct_marketing\": 1",
+     "purposes[2].direct_marketing: must be true or false"},
+    {"\"categories\": [\"contact\", \"usage\"] }",
+     "\"categories\": [\"contact\", \"usage\"], \"direct_marketing\": true }",
+     "purposes[0].direct_marketing: direct marketing rests on consent or legitimate_interests "
+     "(Recital 47), not on contract"},
     {"\"module\": 2", "\"module\": 5",
      "recipients[3].safeguards[0].module: SCC module must be 1, 2, 3 or 4"},
     {"\"country\": \"US\", \"kind\": \"processor\" }",

@@ -202,13 +202,18 @@ GDPR_API const char *gdpr_why_name(int code);
 
 /**
  * The one call a CRM asks before it uses a person's data for `purpose`.
- * Consent-based purposes need live consent at `at` (as
- * gdpr_consent_check()); a restriction (Art. 18) leaves them allowed,
- * since Art. 18(2) permits processing with consent. Other purposes are
- * allowed under their basis unless processing is restricted, or the
- * subject objected (Art. 21) and the basis is legitimate interests or
- * public task. Objection and restriction are as they stand now; `at`
- * dates the consent. An unknown subject is not an error. Read-only.
+ * First, a purpose the policy marks "direct_marketing" is refused when
+ * the subject objected to it, to all direct marketing or in general:
+ * Art. 21(2)-(3) makes that objection absolute, so it stops consent-based
+ * marketing too (GDPR_WHY_OBJECTED). Then consent-based purposes need
+ * live consent at `at` (as gdpr_consent_check()); a restriction (Art. 18)
+ * leaves them allowed, since Art. 18(2) permits processing with consent.
+ * Other purposes are allowed under their basis unless processing is
+ * restricted, or the subject objected (Art. 21(1): in general or to that
+ * purpose) and the basis is legitimate interests or public task.
+ * Objections and restriction are as they stand now; `at` dates the
+ * consent. An unknown subject is not an error (an erased one's objection
+ * to direct marketing still counts). Read-only.
  * @param[out] allowed_out  1 or 0.
  * @param[out] why_out      the code and text; may be NULL.
  * @return GDPR_OK; GDPR_EINVAL (bad text, `at` negative, purpose not in
@@ -221,11 +226,18 @@ GDPR_API int gdpr_may_process(gdpr_engine *eng, const char *subject, const char 
 /** Bits of gdpr_subject_limits(). */
 #define GDPR_SUBJECT_OBJECTED 0x1u
 #define GDPR_SUBJECT_RESTRICTED 0x2u
+/** The subject objected to all direct marketing (Art. 21(2)); survives
+ *  erasure. @since 0.2 */
+#define GDPR_SUBJECT_MARKETING_OBJECTED 0x4u
 
 /**
- * Record the subject's objection (Art. 21): from now on purposes based on
- * legitimate interests or public task are refused by gdpr_may_process().
- * Consent-based purposes are ended by withdrawing consent instead.
+ * Record the subject's general objection (Art. 21): from now on purposes
+ * based on legitimate interests or public task are refused by
+ * gdpr_may_process(), and so is every direct-marketing purpose whatever
+ * its basis: the objection also counts as one to all direct marketing
+ * (Art. 21(2); recorded as gdpr_subject_object_purpose() with
+ * GDPR_OBJECT_ALL_MARKETING would). Other consent-based purposes are
+ * ended by withdrawing consent instead.
  * The subject is created on first use. Needs "subject.object"; audited.
  * @return GDPR_OK; GDPR_EINVAL; GDPR_EDENIED; GDPR_ESTATE; GDPR_ESTORAGE.
  * @since 0.1
@@ -234,14 +246,68 @@ GDPR_API int gdpr_subject_object(gdpr_engine *eng, const gdpr_actor *who,
                                  const char *subject) GDPR_WARN_UNUSED;
 
 /**
- * Lift an objection: the subject took it back, or the controller showed
- * compelling legitimate grounds (Art. 21(1)). Needs "subject.object".
+ * Lift a general objection: the subject took it back, or the controller
+ * showed compelling legitimate grounds (Art. 21(1)). It does not lift the
+ * objection to direct marketing that gdpr_subject_object() also recorded:
+ * that one only the subject can take back, with
+ * gdpr_subject_unobject_purpose(..., GDPR_OBJECT_ALL_MARKETING,
+ * GDPR_LIFT_BY_SUBJECT) (Art. 21(3)). Needs "subject.object".
  * @return GDPR_OK; GDPR_EINVAL; GDPR_ENOTFOUND (unknown subject);
  *         GDPR_EDENIED; GDPR_ESTATE; GDPR_ESTORAGE.
  * @since 0.1
  */
 GDPR_API int gdpr_subject_unobject(gdpr_engine *eng, const gdpr_actor *who,
                                    const char *subject) GDPR_WARN_UNUSED;
+
+/** The purpose argument of gdpr_subject_object_purpose() meaning every
+ *  purpose the policy marks "direct_marketing". @since 0.2 */
+#define GDPR_OBJECT_ALL_MARKETING "*"
+
+/** Who lifts an objection (gdpr_subject_unobject_purpose()). */
+typedef enum {
+    GDPR_LIFT_BY_SUBJECT = 1,        /**< the subject took the objection back */
+    GDPR_LIFT_COMPELLING_GROUNDS = 2 /**< the controller showed compelling legitimate
+                                          grounds (Art. 21(1)); never for direct
+                                          marketing (Art. 21(3)) */
+} gdpr_lift_reason;
+
+/**
+ * Record the subject's objection to one purpose, or with
+ * GDPR_OBJECT_ALL_MARKETING to all direct marketing. For a purpose the
+ * policy marks "direct_marketing" (and for GDPR_OBJECT_ALL_MARKETING) the
+ * objection is absolute (Art. 21(2)-(3)): gdpr_may_process() refuses it
+ * whatever the basis, consent included. Another purpose must rest on
+ * public task or legitimate interests (Art. 21(1)); else GDPR_EINVAL
+ * naming the basis. The entry is kept by the subject's keyed hash only,
+ * needs no subject row and survives erasure, so a person imported again
+ * under the same id is not marketed to (a suppression entry,
+ * docs/consent.md). Recording it twice keeps the first date.
+ * Needs "subject.object"; audited as "objection recorded: <purpose>".
+ * @param purpose  a purpose id of the policy, or GDPR_OBJECT_ALL_MARKETING.
+ * @return GDPR_OK; GDPR_EINVAL (bad text, unknown purpose, basis not
+ *         reached by Art. 21(1)); GDPR_EDENIED; GDPR_ESTATE; GDPR_ESTORAGE.
+ * Thread notes: serialised on the engine; may run inside gdpr_begin().
+ * @since 0.2
+ */
+GDPR_API int gdpr_subject_object_purpose(gdpr_engine *eng, const gdpr_actor *who,
+                                         const char *subject, const char *purpose) GDPR_WARN_UNUSED;
+
+/**
+ * Lift an objection recorded by gdpr_subject_object_purpose(). An
+ * objection to direct marketing (a purpose so marked, or
+ * GDPR_OBJECT_ALL_MARKETING) can only be taken back by the subject:
+ * GDPR_LIFT_COMPELLING_GROUNDS is refused for it (Art. 21(3)).
+ * Needs "subject.object"; audited with the reason.
+ * @param reason  a gdpr_lift_reason.
+ * @return GDPR_OK; GDPR_EINVAL (bad text, unknown purpose, unknown
+ *         reason, controller's grounds against a direct-marketing
+ *         objection); GDPR_ENOTFOUND (no such objection: nothing changed);
+ *         GDPR_EDENIED; GDPR_ESTATE; GDPR_ESTORAGE.
+ * @since 0.2
+ */
+GDPR_API int gdpr_subject_unobject_purpose(gdpr_engine *eng, const gdpr_actor *who,
+                                           const char *subject, const char *purpose,
+                                           int reason) GDPR_WARN_UNUSED;
 
 /**
  * Restrict processing (Art. 18): data is only stored; gdpr_may_process()
@@ -265,7 +331,9 @@ GDPR_API int gdpr_subject_unrestrict(gdpr_engine *eng, const gdpr_actor *who,
 
 /**
  * The subject's limits as they stand: GDPR_SUBJECT_OBJECTED,
- * GDPR_SUBJECT_RESTRICTED. An unknown subject has none. Read-only.
+ * GDPR_SUBJECT_RESTRICTED, GDPR_SUBJECT_MARKETING_OBJECTED. An unknown
+ * subject has none, except an objection to all direct marketing that
+ * outlived its erasure. Read-only.
  * @param[out] limits_out  the bits.
  * @return GDPR_OK; GDPR_EINVAL; GDPR_ESTORAGE.
  * @since 0.1

@@ -23,13 +23,6 @@ gdpr_why_name(int code)
     return names[code];
 }
 
-/* Art. 21(1) reaches processing on Art. 6(1)(e) and (f). */
-static int
-objection_applies(policy_basis b)
-{
-    return b == BASIS_LEGITIMATE_INTERESTS || b == BASIS_PUBLIC_TASK;
-}
-
 static int
 may_process_locked(gdpr_engine *eng, const char *subject, const char *purpose, int64_t at,
                    int *allowed_out, gdpr_why *why)
@@ -37,14 +30,27 @@ may_process_locked(gdpr_engine *eng, const char *subject, const char *purpose, i
     uint8_t hash[CRYPTO_HASH_BYTES];
     const policy_purpose *pu;
     unsigned int limits = 0;
+    int objected = 0;
     int rc = gdpr_engine__require_policy(eng);
 
     if (rc == GDPR_OK)
         rc = gdpr_consent__find_purpose(eng, purpose, &pu);
     if (rc == GDPR_OK)
         rc = gdpr_engine__subject_hash(eng, subject, hash);
+    if (rc == GDPR_OK)
+        rc = gdpr_engine__objected(eng, hash, pu, &objected);
     if (rc != GDPR_OK)
         return rc;
+    /* Art. 21(3): after an objection to direct marketing the data "shall
+     * no longer be processed" for it: asked before consent, which cannot
+     * override it. */
+    if (objected && pu->direct_marketing) {
+        gdpr_consent__why(why, GDPR_WHY_OBJECTED, 0,
+                          "the subject objected to direct marketing (Art. 21(2)-(3)): "
+                          "absolute, whatever the basis of '%.64s'",
+                          pu->id);
+        return GDPR_OK;
+    }
     if (pu->basis == BASIS_CONSENT)
         /* Art. 18(2): a restricted subject's data may still be processed
          * with consent; an objection to consent-based processing is a
@@ -59,9 +65,9 @@ may_process_locked(gdpr_engine *eng, const char *subject, const char *purpose, i
                           "only storage, unless the subject consents");
         return GDPR_OK;
     }
-    if ((limits & STORE_SUBJECT_OBJECTED) && objection_applies(pu->basis)) {
+    if (objected) {
         gdpr_consent__why(why, GDPR_WHY_OBJECTED, 0,
-                          "the subject objected (Art. 21) to processing "
+                          "the subject objected (Art. 21(1)) to processing "
                           "based on %s",
                           gdpr_policy__basis_name(pu->basis));
         return GDPR_OK;

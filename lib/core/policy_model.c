@@ -338,8 +338,8 @@ build_categories(const json_node *root, policy_model *p)
 static int
 build_purposes(const json_node *root, policy_model *p)
 {
-    static const char *const fields[] = {"id",         "description",        "basis",
-                                         "categories", "automated_decision", NULL};
+    static const char *const fields[] = {
+        "id", "description", "basis", "categories", "automated_decision", "direct_marketing", NULL};
     const json_node *arr;
     int rc = read_array(root, "purposes", 1, &arr);
 
@@ -360,10 +360,19 @@ build_purposes(const json_node *root, policy_model *p)
             (rc = read_enum(item, "basis", basis_names, BASIS_COUNT, &basis)) != GDPR_OK ||
             (rc = read_text(item, "automated_decision", 0, 4096, &pu->automated_decision)) !=
                 GDPR_OK ||
+            (rc = read_bool(item, "direct_marketing", &pu->direct_marketing)) != GDPR_OK ||
             (rc = read_array(item, "categories", 1, &cats)) != GDPR_OK ||
             (rc = alloc_array((void **)&pu->categories, cats->count, sizeof(char *))) != GDPR_OK)
             break;
         pu->basis = (policy_basis)basis;
+        /* Direct marketing rests on consent or on legitimate interests
+         * (Recital 47); no other basis of Art. 6(1) can carry it. */
+        if (pu->direct_marketing && pu->basis != BASIS_CONSENT &&
+            pu->basis != BASIS_LEGITIMATE_INTERESTS)
+            rc = gdpr_json__fail_at(gdpr_json__member(item, "direct_marketing"),
+                                    "direct marketing rests on consent or legitimate_interests "
+                                    "(Recital 47), not on %s",
+                                    basis_names[basis]);
         for (size_t i = 0; i + 1 < p->n_purposes && rc == GDPR_OK; i++)
             if (strcmp(p->purposes[i].id, pu->id) == 0)
                 rc = gdpr_json__fail_at(gdpr_json__member(item, "id"), "id '%s' is used twice",

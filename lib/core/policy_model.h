@@ -76,6 +76,7 @@ typedef struct {
     size_t n_categories;
     int special;              /* derived: any category is special */
     char *automated_decision; /* Art. 22 logic described, or NULL */
+    int direct_marketing;     /* Art. 21(2)-(3): an objection stops it absolutely */
 } policy_purpose;
 
 typedef struct {

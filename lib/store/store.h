@@ -385,6 +385,19 @@ int gdpr_store__subject_flags_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTE
 int gdpr_store__subject_flags_update(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                                      unsigned int set, unsigned int clear);
 
+/* Objections per purpose (Art. 21), keyed by the subject's hash; purpose
+ * "*" is an objection to all direct marketing. They do not need a subject
+ * row and erasure leaves them (a suppression entry, docs/consent.md).
+ * put: insert or keep the first time; get: GDPR_ENOTFOUND (no message)
+ * when there is none; delete: GDPR_ENOTFOUND when there was none. */
+#define STORE_OBJECTION_ALL_MARKETING "*"
+int gdpr_store__objection_put(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
+                              int64_t at);
+int gdpr_store__objection_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
+                              int64_t *at_out);
+int gdpr_store__objection_delete(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                                 const char *purpose);
+
 /* --- cross-border transfers (lib/store/sqlite/transfer.c) ------------------- */
 
 /* One logged transfer decision (gdpr_transfer_record). Recipient ids,
@@ -907,7 +920,7 @@ int gdpr_store__json_parse(store *st, const char *text, json_node **out);
 
 /* Bumped when a member is added at the end; the front refuses a table of
  * an older version than it needs (like sqlite3_vfs.iVersion). */
-#define STORE_OPS_VERSION 1
+#define STORE_OPS_VERSION 2
 
 typedef struct store_ops store_ops;
 
@@ -1164,6 +1177,13 @@ struct store_ops {
 
     /* JSON parsing */
     int (*json_parse)(store *st, const char *text, json_node **out);
+
+    /* objections per purpose (version 2) */
+    int (*objection_put)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
+                         int64_t at);
+    int (*objection_get)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
+                         int64_t *at_out);
+    int (*objection_delete)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose);
 };
 
 /* The backends in this build. */

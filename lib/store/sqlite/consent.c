@@ -525,3 +525,66 @@ gdpr_sqlite__subject_flags_update(store *base, const uint8_t hash[CRYPTO_HASH_BY
         return gdpr__err_set(GDPR_ENOTFOUND, "subject: does not exist");
     return rc;
 }
+
+/* --- objections per purpose (Art. 21) -------------------------------- */
+
+int
+gdpr_sqlite__objection_put(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
+                           int64_t at)
+{
+    sqlite_store *st = (sqlite_store *)base;
+    sqlite3_stmt *s;
+    int rc = gdpr_sqlite__sq_stmt(
+        st, "INSERT OR IGNORE INTO main.objection(subject, purpose, at) VALUES(?1, ?2, ?3)", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    gdpr_sqlite__sq_bind_hash(s, 1, hash);
+    sqlite3_bind_text(s, 2, purpose, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, at);
+    return gdpr_sqlite__sq_step_done(st, s, "recording an objection");
+}
+
+int
+gdpr_sqlite__objection_get(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
+                           int64_t *at_out)
+{
+    sqlite_store *st = (sqlite_store *)base;
+    sqlite3_stmt *s;
+    int rc = gdpr_sqlite__sq_stmt(
+        st, "SELECT at FROM main.objection WHERE subject=?1 AND purpose=?2", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    gdpr_sqlite__sq_bind_hash(s, 1, hash);
+    sqlite3_bind_text(s, 2, purpose, -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *at_out = sqlite3_column_int64(s, 0);
+        gdpr_sqlite__sq_reset(s);
+        return GDPR_OK;
+    }
+    gdpr_sqlite__sq_reset(s);
+    if (rc == SQLITE_DONE)
+        return GDPR_ENOTFOUND;
+    return gdpr_sqlite__sq_fail(st, rc, "reading an objection");
+}
+
+int
+gdpr_sqlite__objection_delete(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
+                              const char *purpose)
+{
+    sqlite_store *st = (sqlite_store *)base;
+    sqlite3_stmt *s;
+    int rc =
+        gdpr_sqlite__sq_stmt(st, "DELETE FROM main.objection WHERE subject=?1 AND purpose=?2", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    gdpr_sqlite__sq_bind_hash(s, 1, hash);
+    sqlite3_bind_text(s, 2, purpose, -1, SQLITE_STATIC);
+    rc = gdpr_sqlite__sq_step_done(st, s, "lifting an objection");
+    if (rc == GDPR_OK && sqlite3_changes(st->db) == 0)
+        return gdpr__err_set(GDPR_ENOTFOUND, "purpose: no objection on record for it");
+    return rc;
+}

@@ -141,4 +141,7 @@ const store_ops gdpr_store__sqlite_ops = {
     .erasure_scrub_requests = gdpr_sqlite__erasure_scrub_requests,
     .relax_durability = gdpr_sqlite__relax_durability,
     .json_parse = gdpr_sqlite__json_parse,
+    .objection_put = gdpr_sqlite__objection_put,
+    .objection_get = gdpr_sqlite__objection_get,
+    .objection_delete = gdpr_sqlite__objection_delete,
 };

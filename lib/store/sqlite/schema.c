@@ -486,6 +486,19 @@ static const migration migrations[] = {
         "DROP TRIGGER main.retention_subject_gone;",
         NULL,
     },
+    /* 12: objections per purpose (Art. 21): the subject's keyed hash and the
+     * purpose objected to ('*': all direct marketing). Erasure leaves them:
+     * an objection to direct marketing is a suppression entry that must
+     * outlive the data (docs/consent.md), and it holds no personal data
+     * beyond the keyed hash. */
+    {
+        "CREATE TABLE main.objection("
+        "  subject BLOB NOT NULL,"
+        "  purpose TEXT NOT NULL,"
+        "  at INTEGER NOT NULL,"
+        "  PRIMARY KEY(subject, purpose)) WITHOUT ROWID;",
+        NULL,
+    },
 };
 
 int

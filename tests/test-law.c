@@ -1,0 +1,284 @@
+/*
+ * The law as it stands on the day (issue 19): table-driven cases, one per
+ * legal rule, each named by its article and the date it is asked on, each
+ * row citing its source (docs/gdpr-article-map.md, docs/transfers-sources.md).
+ * SPDX-License-Identifier: MIT
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendar.h"
+#include "helpers.h"
+
+static th_store ts;
+
+/* 00:00 UTC on a civil date. */
+static int64_t
+day(int y, unsigned m, unsigned d)
+{
+    return gdpr_calendar__days_from_civil(y, m, d) * 86400;
+}
+
+/* The example policy with `from` replaced by `to` (first occurrence). */
+static char *
+example_with(const char *from, const char *to)
+{
+    char *doc = th_read_file(th_example_policy_path(), NULL);
+    const char *at;
+    char *out;
+    size_t head;
+
+    ck_assert_ptr_nonnull(doc);
+    at = strstr(doc, from);
+    ck_assert_msg(at != NULL, "example policy lacks '%s'", from);
+    head = (size_t)(at - doc);
+    out = malloc(strlen(doc) - strlen(from) + strlen(to) + 1);
+    ck_assert_ptr_nonnull(out);
+    memcpy(out, doc, head);
+    strcpy(out + head, to);
+    strcat(out, at + strlen(from));
+    free(doc);
+    return out;
+}
+
+/* The example policy plus a direct-marketing purpose on legitimate
+ * interests (Recital 47) and one on consent (the example's "marketing"). */
+static void
+setup(void)
+{
+    char *doc;
+
+    th_setup(&ts);
+    doc = example_with("\"purposes\": [",
+                       "\"purposes\": [\n    { \"id\": \"newsletter\", \"description\": "
+                       "\"Postal newsletter to customers\", \"basis\": \"legitimate_interests\", "
+                       "\"categories\": [\"contact\"], \"direct_marketing\": true },");
+    th_ok(gdpr_policy_load_string(ts.eng, &th_dpo, doc));
+    free(doc);
+}
+
+static void
+teardown(void)
+{
+    th_teardown(&ts);
+}
+
+/* --- Art. 21(1)-(3): objection, and direct marketing -------------------- */
+
+typedef enum { OBJ_NONE, OBJ_GENERAL, OBJ_ALL_DM, OBJ_PURPOSE } obj_kind;
+typedef enum { LIFT_NONE, LIFT_SUBJECT, LIFT_CONTROLLER, LIFT_GENERAL } lift_kind;
+
+typedef struct {
+    const char *name; /* article and date */
+    int y;
+    unsigned m, d;
+    obj_kind objection;
+    const char *object_purpose; /* OBJ_PURPOSE: which */
+    int object_rc;              /* what recording the objection returns */
+    lift_kind lift;
+    int lift_rc;
+    const char *ask;   /* purpose asked of gdpr_may_process */
+    int allowed;       /* expected answer */
+    int why;           /* expected code */
+    const char *source;
+} art21_case;
+
+/* Sources: GDPR Art. 21(1) (objection to (e)/(f), compelling grounds),
+ * 21(2) (direct marketing "at any time"), 21(3) ("shall no longer be
+ * processed"), Recital 70; Art. 7(3) (consent is withdrawn, not objected
+ * to). The subject gave consent to "marketing" before each case. */
+static const art21_case art21_cases[] = {
+    {"art21_2_consent_marketing_no_objection_2026_01_05", 2026, 1, 5, OBJ_NONE, NULL, GDPR_OK,
+     LIFT_NONE, GDPR_OK, "marketing", 1, GDPR_WHY_CONSENT, "Art. 6(1)(a)"},
+    {"art21_3_general_objection_stops_consent_marketing_2026_01_05", 2026, 1, 5, OBJ_GENERAL,
+     NULL, GDPR_OK, LIFT_NONE, GDPR_OK, "marketing", 0, GDPR_WHY_OBJECTED, "Art. 21(2)-(3)"},
+    {"art21_3_all_dm_objection_stops_consent_marketing_2026_02_01", 2026, 2, 1, OBJ_ALL_DM, NULL,
+     GDPR_OK, LIFT_NONE, GDPR_OK, "marketing", 0, GDPR_WHY_OBJECTED, "Art. 21(3)"},
+    {"art21_3_all_dm_objection_stops_li_marketing_2026_02_01", 2026, 2, 1, OBJ_ALL_DM, NULL,
+     GDPR_OK, LIFT_NONE, GDPR_OK, "newsletter", 0, GDPR_WHY_OBJECTED, "Art. 21(3), Recital 70"},
+    {"art21_2_purpose_objection_leaves_other_dm_2026_02_01", 2026, 2, 1, OBJ_PURPOSE,
+     "newsletter", GDPR_OK, LIFT_NONE, GDPR_OK, "marketing", 1, GDPR_WHY_CONSENT,
+     "Art. 21(2) (per purpose)"},
+    {"art21_3_purpose_objection_stops_that_dm_2026_02_01", 2026, 2, 1, OBJ_PURPOSE, "newsletter",
+     GDPR_OK, LIFT_NONE, GDPR_OK, "newsletter", 0, GDPR_WHY_OBJECTED, "Art. 21(3)"},
+    {"art21_3_consent_dm_purpose_objection_2026_02_01", 2026, 2, 1, OBJ_PURPOSE, "marketing",
+     GDPR_OK, LIFT_NONE, GDPR_OK, "marketing", 0, GDPR_WHY_OBJECTED, "Art. 21(3)"},
+    {"art21_2_all_dm_objection_leaves_non_dm_li_2026_03_01", 2026, 3, 1, OBJ_ALL_DM, NULL, GDPR_OK,
+     LIFT_NONE, GDPR_OK, "recruitment", 1, GDPR_WHY_BASIS, "Art. 21(2) reaches DM only"},
+    {"art21_1_purpose_objection_li_2026_03_01", 2026, 3, 1, OBJ_PURPOSE, "recruitment", GDPR_OK,
+     LIFT_NONE, GDPR_OK, "recruitment", 0, GDPR_WHY_OBJECTED, "Art. 21(1)"},
+    {"art21_1_purpose_objection_leaves_contract_2026_03_01", 2026, 3, 1, OBJ_PURPOSE,
+     "recruitment", GDPR_OK, LIFT_NONE, GDPR_OK, "service", 1, GDPR_WHY_BASIS,
+     "Art. 21(1) reaches (e)/(f) only"},
+    {"art21_1_controller_lifts_li_objection_2026_03_01", 2026, 3, 1, OBJ_PURPOSE, "recruitment",
+     GDPR_OK, LIFT_CONTROLLER, GDPR_OK, "recruitment", 1, GDPR_WHY_BASIS,
+     "Art. 21(1) compelling legitimate grounds"},
+    {"art21_3_controller_cannot_lift_all_dm_2026_03_02", 2026, 3, 2, OBJ_ALL_DM, NULL, GDPR_OK,
+     LIFT_CONTROLLER, GDPR_EINVAL, "marketing", 0, GDPR_WHY_OBJECTED, "Art. 21(3)"},
+    {"art21_3_controller_cannot_lift_dm_purpose_2026_03_02", 2026, 3, 2, OBJ_PURPOSE, "newsletter",
+     GDPR_OK, LIFT_CONTROLLER, GDPR_EINVAL, "newsletter", 0, GDPR_WHY_OBJECTED, "Art. 21(3)"},
+    {"art21_3_subject_takes_back_all_dm_2026_04_01", 2026, 4, 1, OBJ_ALL_DM, NULL, GDPR_OK,
+     LIFT_SUBJECT, GDPR_OK, "marketing", 1, GDPR_WHY_CONSENT, "Art. 21(3): the subject's choice"},
+    {"art21_3_subject_takes_back_dm_purpose_2026_04_01", 2026, 4, 1, OBJ_PURPOSE, "newsletter",
+     GDPR_OK, LIFT_SUBJECT, GDPR_OK, "newsletter", 1, GDPR_WHY_BASIS,
+     "Art. 21(3): the subject's choice"},
+    {"art21_3_general_lift_keeps_dm_objection_2026_04_02", 2026, 4, 2, OBJ_GENERAL, NULL, GDPR_OK,
+     LIFT_GENERAL, GDPR_OK, "marketing", 0, GDPR_WHY_OBJECTED,
+     "Art. 21(3): lifting on the controller's grounds cannot reach DM"},
+    {"art21_1_general_lift_restores_li_2026_04_02", 2026, 4, 2, OBJ_GENERAL, NULL, GDPR_OK,
+     LIFT_GENERAL, GDPR_OK, "recruitment", 1, GDPR_WHY_BASIS, "Art. 21(1)"},
+    {"art21_1_objection_to_contract_refused_2026_05_01", 2026, 5, 1, OBJ_PURPOSE, "service",
+     GDPR_EINVAL, LIFT_NONE, GDPR_OK, "service", 1, GDPR_WHY_BASIS,
+     "Art. 21(1) reaches (e)/(f) only"},
+    {"art7_3_objection_to_consent_non_dm_refused_2026_05_01", 2026, 5, 1, OBJ_PURPOSE, "billing",
+     GDPR_EINVAL, LIFT_NONE, GDPR_OK, "billing", 1, GDPR_WHY_BASIS,
+     "Art. 21(1); legal obligation is not reached"},
+};
+
+START_TEST(art21_table)
+{
+    const art21_case *c = &art21_cases[_i];
+    gdpr_consent g = GDPR_CONSENT_INIT;
+    const char *purpose = c->object_purpose;
+    gdpr_why why;
+    int allowed = -1, rc = GDPR_OK;
+
+    ts.now = day(c->y, c->m, c->d) - 86400;
+    g.subject = "cust-21";
+    g.purpose = "marketing";
+    g.notice = "marketing-v2";
+    g.channel = "web";
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &g, NULL));
+    ts.now = day(c->y, c->m, c->d);
+    if (c->objection == OBJ_GENERAL)
+        rc = gdpr_subject_object(ts.eng, &th_dpo, "cust-21");
+    else if (c->objection == OBJ_ALL_DM)
+        rc = gdpr_subject_object_purpose(ts.eng, &th_dpo, "cust-21",
+                                         purpose = GDPR_OBJECT_ALL_MARKETING);
+    else if (c->objection == OBJ_PURPOSE)
+        rc = gdpr_subject_object_purpose(ts.eng, &th_dpo, "cust-21", purpose);
+    ck_assert_msg(rc == c->object_rc, "%s: object: %s (%s)", c->name, gdpr_strerror(rc),
+                  gdpr_errmsg());
+    if (c->lift == LIFT_GENERAL)
+        rc = gdpr_subject_unobject(ts.eng, &th_dpo, "cust-21");
+    else if (c->lift != LIFT_NONE)
+        rc = gdpr_subject_unobject_purpose(ts.eng, &th_dpo, "cust-21", purpose,
+                                           c->lift == LIFT_SUBJECT ? GDPR_LIFT_BY_SUBJECT
+                                                                   : GDPR_LIFT_COMPELLING_GROUNDS);
+    ck_assert_msg(rc == (c->lift == LIFT_NONE ? c->object_rc : c->lift_rc), "%s: lift: %s (%s)",
+                  c->name, gdpr_strerror(rc), gdpr_errmsg());
+    if (c->lift == LIFT_CONTROLLER && c->lift_rc == GDPR_EINVAL)
+        ck_assert_ptr_nonnull(strstr(gdpr_errmsg(), "Art. 21(3)"));
+    th_ok(gdpr_may_process(ts.eng, "cust-21", c->ask, ts.now, &allowed, &why));
+    ck_assert_msg(allowed == c->allowed && why.code == c->why, "%s (%s): allowed %d why %s (%s)",
+                  c->name, c->source, allowed, gdpr_why_name(why.code), why.text);
+    th_ok(gdpr_audit_verify(ts.eng, NULL));
+}
+END_TEST
+
+/* Art. 21(3) and 17(1)(c): the objection to direct marketing outlives
+ * erasure as a suppression entry holding the keyed hash only; the person
+ * imported again under the same id is not marketed to. */
+START_TEST(art21_3_suppression_survives_erasure_2026_06_01)
+{
+    gdpr_consent g = GDPR_CONSENT_INIT;
+    gdpr_erase_report rep;
+    unsigned int limits = 0;
+    gdpr_why why;
+    int allowed = -1;
+
+    ts.now = day(2026, 6, 1);
+    g.subject = "Quillon Marchbank";
+    g.purpose = "marketing";
+    g.notice = "marketing-v2";
+    g.channel = "web";
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &g, NULL));
+    th_ok(gdpr_subject_object_purpose(ts.eng, &th_dpo, "Quillon Marchbank",
+                                      GDPR_OBJECT_ALL_MARKETING));
+    th_ok(gdpr_erase_subject(ts.eng, &th_dpo, "Quillon Marchbank", "Art. 17(1)(c)", &rep));
+    th_ok(gdpr_subject_limits(ts.eng, "Quillon Marchbank", &limits));
+    ck_assert_uint_eq(limits, GDPR_SUBJECT_MARKETING_OBJECTED);
+    ck_assert(!th_store_files_contain(&ts, "Quillon", 7));
+
+    /* Re-imported a month later, with a fresh consent from a bought list. */
+    ts.now = day(2026, 7, 1);
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &g, NULL));
+    th_ok(gdpr_may_process(ts.eng, "Quillon Marchbank", "marketing", ts.now, &allowed, &why));
+    ck_assert_int_eq(allowed, 0);
+    ck_assert_int_eq(why.code, GDPR_WHY_OBJECTED);
+    th_ok(gdpr_may_process(ts.eng, "Quillon Marchbank", "newsletter", ts.now, &allowed, &why));
+    ck_assert_int_eq(allowed, 0);
+    /* Disclosing for direct marketing is processing for it too. */
+    th_ok(gdpr_disclosure_check(ts.eng, "Quillon Marchbank", "mailer-eu", "marketing", ts.now,
+                                &allowed, &why));
+    ck_assert_int_eq(allowed, 0);
+    ck_assert_int_eq(why.code, GDPR_WHY_OBJECTED);
+    /* Only the subject takes it back. */
+    th_ok(gdpr_subject_unobject_purpose(ts.eng, &th_dpo, "Quillon Marchbank",
+                                        GDPR_OBJECT_ALL_MARKETING, GDPR_LIFT_BY_SUBJECT));
+    th_ok(gdpr_may_process(ts.eng, "Quillon Marchbank", "marketing", ts.now, &allowed, &why));
+    ck_assert_int_eq(allowed, 1);
+}
+END_TEST
+
+START_TEST(art21_bad_input_changes_nothing)
+{
+    char before[65], after[65], longp[300];
+
+    memset(longp, 'p', 290);
+    longp[290] = '\0';
+    th_fingerprint(&ts, before);
+    th_assert_err(gdpr_subject_object_purpose(NULL, &th_dpo, "s", "newsletter"), GDPR_EINVAL,
+                  "eng");
+    th_assert_err(gdpr_subject_object_purpose(ts.eng, NULL, "s", "newsletter"), GDPR_EINVAL,
+                  "who");
+    th_assert_err(gdpr_subject_object_purpose(ts.eng, &th_dpo, NULL, "newsletter"), GDPR_EINVAL,
+                  "subject");
+    th_assert_err(gdpr_subject_object_purpose(ts.eng, &th_dpo, "s", NULL), GDPR_EINVAL,
+                  "purpose");
+    th_assert_err(gdpr_subject_object_purpose(ts.eng, &th_dpo, "s", ""), GDPR_EINVAL, "purpose");
+    th_assert_err(gdpr_subject_object_purpose(ts.eng, &th_dpo, "s", longp), GDPR_EINVAL,
+                  "purpose");
+    th_assert_err(gdpr_subject_object_purpose(ts.eng, &th_dpo, "s", "news\xff"), GDPR_EINVAL,
+                  "purpose");
+    th_assert_err(gdpr_subject_object_purpose(ts.eng, &th_dpo, "s", "nope"), GDPR_EINVAL,
+                  "purpose: 'nope' is not a purpose");
+    th_assert_err(gdpr_subject_object_purpose(ts.eng, &th_dpo, "s", "service"), GDPR_EINVAL,
+                  "rests on contract");
+    th_assert_err(gdpr_subject_unobject_purpose(ts.eng, &th_dpo, "s", "newsletter", 0),
+                  GDPR_EINVAL, "reason");
+    th_assert_err(gdpr_subject_unobject_purpose(ts.eng, &th_dpo, "s", "newsletter", 3),
+                  GDPR_EINVAL, "reason");
+    th_assert_err(gdpr_subject_unobject_purpose(ts.eng, &th_dpo, "s", "newsletter",
+                                                GDPR_LIFT_BY_SUBJECT),
+                  GDPR_ENOTFOUND, "no objection");
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+    /* The agent role lacks subject.object: refused and audited. */
+    th_assert_err(gdpr_subject_object_purpose(ts.eng, &th_agent, "s", "newsletter"), GDPR_EDENIED,
+                  "subject.object");
+    th_ok(gdpr_audit_verify(ts.eng, NULL));
+}
+END_TEST
+
+static Suite *
+law_suite(void)
+{
+    Suite *s = suite_create("law");
+    TCase *art21 = tcase_create("art21");
+
+    tcase_add_checked_fixture(art21, setup, teardown);
+    tcase_add_loop_test(art21, art21_table, 0, (int)(sizeof art21_cases / sizeof art21_cases[0]));
+    tcase_add_test(art21, art21_3_suppression_survives_erasure_2026_06_01);
+    tcase_add_test(art21, art21_bad_input_changes_nothing);
+    suite_add_tcase(s, art21);
+    return s;
+}
+
+int
+main(void)
+{
+    return th_run(law_suite());
+}
