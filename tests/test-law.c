@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "calendar.h"
+#include "engine.h"
 #include "helpers.h"
 
 static th_store ts;
@@ -60,6 +61,12 @@ setup(void)
 }
 
 static void
+plain_setup(void)
+{
+    th_setup(&ts);
+}
+
+static void
 teardown(void)
 {
     th_teardown(&ts);
@@ -79,9 +86,9 @@ typedef struct {
     int object_rc;              /* what recording the objection returns */
     lift_kind lift;
     int lift_rc;
-    const char *ask;   /* purpose asked of gdpr_may_process */
-    int allowed;       /* expected answer */
-    int why;           /* expected code */
+    const char *ask; /* purpose asked of gdpr_may_process */
+    int allowed;     /* expected answer */
+    int why;         /* expected code */
     const char *source;
 } art21_case;
 
@@ -92,15 +99,14 @@ typedef struct {
 static const art21_case art21_cases[] = {
     {"art21_2_consent_marketing_no_objection_2026_01_05", 2026, 1, 5, OBJ_NONE, NULL, GDPR_OK,
      LIFT_NONE, GDPR_OK, "marketing", 1, GDPR_WHY_CONSENT, "Art. 6(1)(a)"},
-    {"art21_3_general_objection_stops_consent_marketing_2026_01_05", 2026, 1, 5, OBJ_GENERAL,
-     NULL, GDPR_OK, LIFT_NONE, GDPR_OK, "marketing", 0, GDPR_WHY_OBJECTED, "Art. 21(2)-(3)"},
+    {"art21_3_general_objection_stops_consent_marketing_2026_01_05", 2026, 1, 5, OBJ_GENERAL, NULL,
+     GDPR_OK, LIFT_NONE, GDPR_OK, "marketing", 0, GDPR_WHY_OBJECTED, "Art. 21(2)-(3)"},
     {"art21_3_all_dm_objection_stops_consent_marketing_2026_02_01", 2026, 2, 1, OBJ_ALL_DM, NULL,
      GDPR_OK, LIFT_NONE, GDPR_OK, "marketing", 0, GDPR_WHY_OBJECTED, "Art. 21(3)"},
     {"art21_3_all_dm_objection_stops_li_marketing_2026_02_01", 2026, 2, 1, OBJ_ALL_DM, NULL,
      GDPR_OK, LIFT_NONE, GDPR_OK, "newsletter", 0, GDPR_WHY_OBJECTED, "Art. 21(3), Recital 70"},
-    {"art21_2_purpose_objection_leaves_other_dm_2026_02_01", 2026, 2, 1, OBJ_PURPOSE,
-     "newsletter", GDPR_OK, LIFT_NONE, GDPR_OK, "marketing", 1, GDPR_WHY_CONSENT,
-     "Art. 21(2) (per purpose)"},
+    {"art21_2_purpose_objection_leaves_other_dm_2026_02_01", 2026, 2, 1, OBJ_PURPOSE, "newsletter",
+     GDPR_OK, LIFT_NONE, GDPR_OK, "marketing", 1, GDPR_WHY_CONSENT, "Art. 21(2) (per purpose)"},
     {"art21_3_purpose_objection_stops_that_dm_2026_02_01", 2026, 2, 1, OBJ_PURPOSE, "newsletter",
      GDPR_OK, LIFT_NONE, GDPR_OK, "newsletter", 0, GDPR_WHY_OBJECTED, "Art. 21(3)"},
     {"art21_3_consent_dm_purpose_objection_2026_02_01", 2026, 2, 1, OBJ_PURPOSE, "marketing",
@@ -109,9 +115,8 @@ static const art21_case art21_cases[] = {
      LIFT_NONE, GDPR_OK, "recruitment", 1, GDPR_WHY_BASIS, "Art. 21(2) reaches DM only"},
     {"art21_1_purpose_objection_li_2026_03_01", 2026, 3, 1, OBJ_PURPOSE, "recruitment", GDPR_OK,
      LIFT_NONE, GDPR_OK, "recruitment", 0, GDPR_WHY_OBJECTED, "Art. 21(1)"},
-    {"art21_1_purpose_objection_leaves_contract_2026_03_01", 2026, 3, 1, OBJ_PURPOSE,
-     "recruitment", GDPR_OK, LIFT_NONE, GDPR_OK, "service", 1, GDPR_WHY_BASIS,
-     "Art. 21(1) reaches (e)/(f) only"},
+    {"art21_1_purpose_objection_leaves_contract_2026_03_01", 2026, 3, 1, OBJ_PURPOSE, "recruitment",
+     GDPR_OK, LIFT_NONE, GDPR_OK, "service", 1, GDPR_WHY_BASIS, "Art. 21(1) reaches (e)/(f) only"},
     {"art21_1_controller_lifts_li_objection_2026_03_01", 2026, 3, 1, OBJ_PURPOSE, "recruitment",
      GDPR_OK, LIFT_CONTROLLER, GDPR_OK, "recruitment", 1, GDPR_WHY_BASIS,
      "Art. 21(1) compelling legitimate grounds"},
@@ -232,34 +237,223 @@ START_TEST(art21_bad_input_changes_nothing)
     th_fingerprint(&ts, before);
     th_assert_err(gdpr_subject_object_purpose(NULL, &th_dpo, "s", "newsletter"), GDPR_EINVAL,
                   "eng");
-    th_assert_err(gdpr_subject_object_purpose(ts.eng, NULL, "s", "newsletter"), GDPR_EINVAL,
-                  "who");
+    th_assert_err(gdpr_subject_object_purpose(ts.eng, NULL, "s", "newsletter"), GDPR_EINVAL, "who");
     th_assert_err(gdpr_subject_object_purpose(ts.eng, &th_dpo, NULL, "newsletter"), GDPR_EINVAL,
                   "subject");
-    th_assert_err(gdpr_subject_object_purpose(ts.eng, &th_dpo, "s", NULL), GDPR_EINVAL,
-                  "purpose");
+    th_assert_err(gdpr_subject_object_purpose(ts.eng, &th_dpo, "s", NULL), GDPR_EINVAL, "purpose");
     th_assert_err(gdpr_subject_object_purpose(ts.eng, &th_dpo, "s", ""), GDPR_EINVAL, "purpose");
-    th_assert_err(gdpr_subject_object_purpose(ts.eng, &th_dpo, "s", longp), GDPR_EINVAL,
-                  "purpose");
+    th_assert_err(gdpr_subject_object_purpose(ts.eng, &th_dpo, "s", longp), GDPR_EINVAL, "purpose");
     th_assert_err(gdpr_subject_object_purpose(ts.eng, &th_dpo, "s", "news\xff"), GDPR_EINVAL,
                   "purpose");
     th_assert_err(gdpr_subject_object_purpose(ts.eng, &th_dpo, "s", "nope"), GDPR_EINVAL,
                   "purpose: 'nope' is not a purpose");
     th_assert_err(gdpr_subject_object_purpose(ts.eng, &th_dpo, "s", "service"), GDPR_EINVAL,
                   "rests on contract");
-    th_assert_err(gdpr_subject_unobject_purpose(ts.eng, &th_dpo, "s", "newsletter", 0),
-                  GDPR_EINVAL, "reason");
-    th_assert_err(gdpr_subject_unobject_purpose(ts.eng, &th_dpo, "s", "newsletter", 3),
-                  GDPR_EINVAL, "reason");
-    th_assert_err(gdpr_subject_unobject_purpose(ts.eng, &th_dpo, "s", "newsletter",
-                                                GDPR_LIFT_BY_SUBJECT),
-                  GDPR_ENOTFOUND, "no objection");
+    th_assert_err(gdpr_subject_unobject_purpose(ts.eng, &th_dpo, "s", "newsletter", 0), GDPR_EINVAL,
+                  "reason");
+    th_assert_err(gdpr_subject_unobject_purpose(ts.eng, &th_dpo, "s", "newsletter", 3), GDPR_EINVAL,
+                  "reason");
+    th_assert_err(
+        gdpr_subject_unobject_purpose(ts.eng, &th_dpo, "s", "newsletter", GDPR_LIFT_BY_SUBJECT),
+        GDPR_ENOTFOUND, "no objection");
     th_fingerprint(&ts, after);
     ck_assert_str_eq(before, after);
     /* The agent role lacks subject.object: refused and audited. */
     th_assert_err(gdpr_subject_object_purpose(ts.eng, &th_agent, "s", "newsletter"), GDPR_EDENIED,
                   "subject.object");
     th_ok(gdpr_audit_verify(ts.eng, NULL));
+}
+END_TEST
+
+/* --- Art. 9(1)-(2): a condition per special-category purpose ------------ */
+
+static const char art9_purposes[] =
+    "{ \"id\": \"accessibility\", \"description\": \"Adapting service to a disability\", "
+    "\"basis\": \"consent\", \"categories\": [\"health\"], \"art9_condition\": \"a\" },\n"
+    "    { \"id\": \"health-contract\", \"description\": \"Health data for an insurance "
+    "contract\", "
+    "\"basis\": \"contract\", \"categories\": [\"health\"], \"art9_condition\": \"a\" },\n"
+    "    { \"id\": \"occupational\", \"description\": \"Sick-leave records (employment law)\", "
+    "\"basis\": \"legal_obligation\", \"categories\": [\"health\"], \"art9_condition\": \"b\" },\n"
+    "    { \"id\": \"emergency\", \"description\": \"Telling paramedics of an allergy\", "
+    "\"basis\": \"vital_interests\", \"categories\": [\"health\"], \"art9_condition\": \"c\" },\n"
+    "    { \"id\": \"care-li\", \"description\": \"Care planning by a health professional\", "
+    "\"basis\": \"legitimate_interests\", \"categories\": [\"health\"], \"art9_condition\": \"h\" "
+    "},\n"
+    "    { \"id\": \"health-li-a\", \"description\": \"Wellness offers to consenting members\", "
+    "\"basis\": \"legitimate_interests\", \"categories\": [\"health\"], \"art9_condition\": \"a\" "
+    "},";
+
+static void
+setup_art9(void)
+{
+    char *doc;
+
+    th_setup(&ts);
+    doc = example_with("{ \"id\": \"accessibility\", \"description\": \"Adapting service to a "
+                       "disability\", \"basis\": \"consent\",\n      \"categories\": [\"health\"], "
+                       "\"art9_condition\": \"a\" },",
+                       art9_purposes);
+    th_ok(gdpr_policy_load_string(ts.eng, &th_dpo, doc));
+    free(doc);
+}
+
+typedef enum { C_NONE, C_EXPLICIT, C_WITHDRAWN } consent_step;
+
+typedef struct {
+    const char *name;
+    int y;
+    unsigned m, d;
+    const char *purpose;
+    consent_step consent;
+    int object; /* general objection first */
+    int allowed;
+    int why;
+    const char *source;
+} art9_case;
+
+static const art9_case art9_cases[] = {
+    {"art9_2_a_consent_explicit_2026_01_10", 2026, 1, 10, "accessibility", C_EXPLICIT, 0, 1,
+     GDPR_WHY_CONSENT, "Art. 9(2)(a), 6(1)(a)"},
+    {"art9_2_a_consent_none_2026_01_10", 2026, 1, 10, "accessibility", C_NONE, 0, 0,
+     GDPR_WHY_NO_CONSENT, "Art. 9(2)(a)"},
+    {"art9_2_a_on_contract_needs_explicit_consent_2026_01_10", 2026, 1, 10, "health-contract",
+     C_NONE, 0, 0, GDPR_WHY_NO_CONSENT, "Art. 9(1), 9(2)(a): contract alone does not lift 9(1)"},
+    {"art9_2_a_on_contract_with_explicit_consent_2026_01_11", 2026, 1, 11, "health-contract",
+     C_EXPLICIT, 0, 1, GDPR_WHY_CONSENT, "Art. 6(1)(b) + 9(2)(a)"},
+    {"art9_2_a_on_contract_withdrawn_2026_01_12", 2026, 1, 12, "health-contract", C_WITHDRAWN, 0, 0,
+     GDPR_WHY_WITHDRAWN, "Art. 7(3), 9(2)(a)"},
+    {"art9_2_b_employment_law_no_consent_2026_02_01", 2026, 2, 1, "occupational", C_NONE, 0, 1,
+     GDPR_WHY_BASIS, "Art. 6(1)(c) + 9(2)(b)"},
+    {"art9_2_c_vital_interests_2026_02_01", 2026, 2, 1, "emergency", C_NONE, 0, 1, GDPR_WHY_BASIS,
+     "Art. 6(1)(d) + 9(2)(c)"},
+    {"art9_2_h_legitimate_interests_2026_02_02", 2026, 2, 2, "care-li", C_NONE, 0, 1,
+     GDPR_WHY_BASIS, "Art. 6(1)(f) + 9(2)(h)"},
+    {"art9_2_h_objected_2026_02_02", 2026, 2, 2, "care-li", C_NONE, 1, 0, GDPR_WHY_OBJECTED,
+     "Art. 21(1)"},
+    {"art9_2_a_on_li_without_consent_2026_02_03", 2026, 2, 3, "health-li-a", C_NONE, 0, 0,
+     GDPR_WHY_NO_CONSENT, "Art. 9(2)(a)"},
+    {"art9_2_a_on_li_consent_but_objected_2026_02_03", 2026, 2, 3, "health-li-a", C_EXPLICIT, 1, 0,
+     GDPR_WHY_OBJECTED, "Art. 21(1) reaches the 6(1)(f) basis"},
+    {"art9_2_a_on_li_with_consent_2026_02_03", 2026, 2, 3, "health-li-a", C_EXPLICIT, 0, 1,
+     GDPR_WHY_CONSENT, "Art. 6(1)(f) + 9(2)(a)"},
+};
+
+START_TEST(art9_table)
+{
+    const art9_case *c = &art9_cases[_i];
+    gdpr_consent g = GDPR_CONSENT_INIT;
+    gdpr_why why;
+    int allowed = -1;
+
+    ts.now = day(c->y, c->m, c->d) - 3600;
+    g.subject = "cust-9";
+    g.purpose = c->purpose;
+    g.notice = "privacy-v3";
+    g.channel = "paper";
+    g.flags = GDPR_CONSENT_EXPLICIT;
+    if (c->consent != C_NONE)
+        th_ok(gdpr_consent_record(ts.eng, &th_agent, &g, NULL));
+    if (c->consent == C_WITHDRAWN)
+        th_ok(gdpr_consent_withdraw(ts.eng, &th_agent, "cust-9", c->purpose, NULL, "phone", NULL));
+    if (c->object)
+        th_ok(gdpr_subject_object(ts.eng, &th_dpo, "cust-9"));
+    ts.now = day(c->y, c->m, c->d);
+    th_ok(gdpr_may_process(ts.eng, "cust-9", c->purpose, ts.now, &allowed, &why));
+    ck_assert_msg(allowed == c->allowed && why.code == c->why, "%s (%s): allowed %d why %s (%s)",
+                  c->name, c->source, allowed, gdpr_why_name(why.code), why.text);
+}
+END_TEST
+
+/* Art. 9(2)(a) consent must be explicit whatever the Art. 6 basis. */
+START_TEST(art9_2_a_consent_must_be_explicit_2026_01_10)
+{
+    gdpr_consent g = GDPR_CONSENT_INIT;
+    char before[65], after[65];
+
+    ts.now = day(2026, 1, 10);
+    g.subject = "cust-9";
+    g.purpose = "health-contract";
+    g.notice = "privacy-v3";
+    g.channel = "paper";
+    th_fingerprint(&ts, before);
+    th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &g, NULL), GDPR_EINVAL,
+                  "consent must be explicit (Art. 9(2)(a))");
+    /* A consent for a 9(2)(b) purpose is not what lifts its prohibition. */
+    g.purpose = "occupational";
+    g.flags = GDPR_CONSENT_EXPLICIT;
+    th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &g, NULL), GDPR_EINVAL,
+                  "is based on legal_obligation");
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+}
+END_TEST
+
+/* A policy stored before the rule (no condition named) still opens, but
+ * its special-category purpose is refused (Art. 9(1)). */
+START_TEST(art9_1_stored_policy_without_condition_2026_03_01)
+{
+    char *doc = example_with("\"categories\": [\"health\"], \"art9_condition\": \"a\" }",
+                             "\"categories\": [\"health\"] }");
+    uint8_t sha[32] = {0};
+    gdpr_consent g = GDPR_CONSENT_INIT;
+    int64_t version = 0;
+    gdpr_why why;
+    int allowed = -1;
+
+    ts.now = day(2026, 3, 1);
+    g.subject = "cust-9";
+    g.purpose = "accessibility";
+    g.notice = "privacy-v3";
+    g.channel = "paper";
+    g.flags = GDPR_CONSENT_EXPLICIT;
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &g, NULL));
+    th_ok(gdpr_begin(ts.eng));
+    th_ok(gdpr_store__policy_insert(ts.eng->st, ts.now, "legacy", sha, doc, &version));
+    th_ok(gdpr_commit(ts.eng));
+    free(doc);
+    th_reopen(&ts);
+    th_ok(gdpr_may_process(ts.eng, "cust-9", "accessibility", ts.now, &allowed, &why));
+    ck_assert_int_eq(allowed, 0);
+    ck_assert_int_eq(why.code, GDPR_WHY_NO_ART9_CONDITION);
+    ck_assert_str_eq(gdpr_why_name(why.code), "no_art9_condition");
+}
+END_TEST
+
+typedef struct {
+    const char *from, *to, *message;
+} policy_case;
+
+/* Art. 9(1): the policy names the condition; refused whole otherwise. */
+static const policy_case art9_policy_cases[] = {
+    {"\"categories\": [\"health\"], \"art9_condition\": \"a\" }", "\"categories\": [\"health\"] }",
+     "purposes[3].art9_condition: required field is missing: purpose 'accessibility' processes a "
+     "special category (Art. 9(1))"},
+    {"\"art9_condition\": \"a\"", "\"art9_condition\": \"k\"",
+     "purposes[3].art9_condition: must be one of \"a\" to \"j\" (Art. 9(2)(a)-(j))"},
+    {"\"art9_condition\": \"a\"", "\"art9_condition\": \"(a)\"",
+     "purposes[3].art9_condition: must be one of"},
+    {"\"art9_condition\": \"a\"", "\"art9_condition\": true",
+     "purposes[3].art9_condition: must be one of"},
+    {"\"categories\": [\"contact\", \"usage\"] }",
+     "\"categories\": [\"contact\", \"usage\"], \"art9_condition\": \"b\" }",
+     "purposes[0].art9_condition: purpose 'service' has no special category (Art. 9(1))"},
+};
+
+START_TEST(art9_policy_refused_whole)
+{
+    const policy_case *c = &art9_policy_cases[_i];
+    char *doc = example_with(c->from, c->to);
+    char before[65], after[65];
+    int64_t version = 0;
+
+    th_fingerprint(&ts, before);
+    th_assert_err(gdpr_policy_load_string(ts.eng, &th_dpo, doc), GDPR_EINVAL, c->message);
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+    th_ok(gdpr_policy_version(ts.eng, &version));
+    ck_assert_int_eq(version, 1);
+    free(doc);
 }
 END_TEST
 
@@ -274,6 +468,19 @@ law_suite(void)
     tcase_add_test(art21, art21_3_suppression_survives_erasure_2026_06_01);
     tcase_add_test(art21, art21_bad_input_changes_nothing);
     suite_add_tcase(s, art21);
+
+    TCase *art9 = tcase_create("art9");
+    tcase_add_checked_fixture(art9, setup_art9, teardown);
+    tcase_add_loop_test(art9, art9_table, 0, (int)(sizeof art9_cases / sizeof art9_cases[0]));
+    tcase_add_test(art9, art9_2_a_consent_must_be_explicit_2026_01_10);
+    suite_add_tcase(s, art9);
+
+    TCase *pol = tcase_create("policy");
+    tcase_add_checked_fixture(pol, plain_setup, teardown);
+    tcase_add_test(pol, art9_1_stored_policy_without_condition_2026_03_01);
+    tcase_add_loop_test(pol, art9_policy_refused_whole, 0,
+                        (int)(sizeof art9_policy_cases / sizeof art9_policy_cases[0]));
+    suite_add_tcase(s, pol);
     return s;
 }
 

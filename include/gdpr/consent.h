@@ -75,8 +75,9 @@ GDPR_API int gdpr_consent_init(gdpr_consent *c, unsigned int version);
  *
  * Rules (each refused with GDPR_EINVAL and a message naming the field):
  * the purpose and the notice must exist in the policy; a consent without
- * a recipient is only for a purpose whose basis is consent (the message
- * names the purpose's basis); granting a purpose that processes a special
+ * a recipient is only for a purpose whose basis is consent or whose Art.
+ * 9(2) condition is (a) explicit consent (the message names the purpose's
+ * basis); granting a purpose that processes a special
  * category (Art. 9) needs GDPR_CONSENT_EXPLICIT; an expiry is for grants
  * only and must lie after now; flags other than GDPR_CONSENT_EXPLICIT are
  * refused.
@@ -178,16 +179,18 @@ GDPR_API int gdpr_consent_history(gdpr_engine *eng, const gdpr_actor *who, const
  *  (never renumbered; gdpr_why_name() gives its stable word) and a line
  *  of text for people. */
 typedef enum {
-    GDPR_WHY_CONSENT = 1,      /**< allowed: live consent (event names it) */
-    GDPR_WHY_BASIS = 2,        /**< allowed: the purpose rests on another legal basis */
-    GDPR_WHY_LEGAL_GROUND = 3, /**< allowed: the recipient has a legal ground (policy) */
-    GDPR_WHY_NO_CONSENT = 4,   /**< refused: no consent on record */
-    GDPR_WHY_WITHDRAWN = 5,    /**< refused: consent withdrawn */
-    GDPR_WHY_REFUSED = 6,      /**< refused: the subject said no */
-    GDPR_WHY_EXPIRED = 7,      /**< refused: consent expired */
-    GDPR_WHY_NOT_EXPLICIT = 8, /**< refused: special category, consent not explicit */
-    GDPR_WHY_OBJECTED = 9,     /**< refused: the subject objected (Art. 21) */
-    GDPR_WHY_RESTRICTED = 10   /**< refused: processing restricted (Art. 18) */
+    GDPR_WHY_CONSENT = 1,           /**< allowed: live consent (event names it) */
+    GDPR_WHY_BASIS = 2,             /**< allowed: the purpose rests on another legal basis */
+    GDPR_WHY_LEGAL_GROUND = 3,      /**< allowed: the recipient has a legal ground (policy) */
+    GDPR_WHY_NO_CONSENT = 4,        /**< refused: no consent on record */
+    GDPR_WHY_WITHDRAWN = 5,         /**< refused: consent withdrawn */
+    GDPR_WHY_REFUSED = 6,           /**< refused: the subject said no */
+    GDPR_WHY_EXPIRED = 7,           /**< refused: consent expired */
+    GDPR_WHY_NOT_EXPLICIT = 8,      /**< refused: special category, consent not explicit */
+    GDPR_WHY_OBJECTED = 9,          /**< refused: the subject objected (Art. 21) */
+    GDPR_WHY_RESTRICTED = 10,       /**< refused: processing restricted (Art. 18) */
+    GDPR_WHY_NO_ART9_CONDITION = 11 /**< refused: special category without an Art. 9(2)
+                                         condition in the policy (@since 0.2) */
 } gdpr_why_code;
 
 typedef struct {
@@ -202,7 +205,11 @@ GDPR_API const char *gdpr_why_name(int code);
 
 /**
  * The one call a CRM asks before it uses a person's data for `purpose`.
- * First, a purpose the policy marks "direct_marketing" is refused when
+ * A purpose with a special category (Art. 9(1)) is refused when the
+ * policy names no Art. 9(2) condition for it (only a stored policy older
+ * than this rule can lack one: GDPR_WHY_NO_ART9_CONDITION); under
+ * condition (a) it needs live explicit consent whatever its Art. 6 basis.
+ * A purpose the policy marks "direct_marketing" is refused when
  * the subject objected to it, to all direct marketing or in general:
  * Art. 21(2)-(3) makes that objection absolute, so it stops consent-based
  * marketing too (GDPR_WHY_OBJECTED). Then consent-based purposes need

@@ -276,11 +276,11 @@ check_against_policy(gdpr_engine *eng, const gdpr_consent *c, int64_t now,
     if (*notice_out == NULL)
         return gdpr__err_set(GDPR_EINVAL, "c.notice: '%.64s' is not a notice of the policy",
                              c->notice);
-    if (c->recipient == NULL && pu->basis != BASIS_CONSENT)
+    if (c->recipient == NULL && pu->basis != BASIS_CONSENT && pu->art9 != 'a')
         return gdpr__err_set(GDPR_EINVAL,
                              "c.purpose: '%.64s' is based on %s (%s), not consent; "
-                             "consent is recorded only for consent-based purposes, or for a "
-                             "disclosure to a named recipient",
+                             "consent is recorded only for consent-based purposes, purposes "
+                             "under Art. 9(2)(a), or for a disclosure to a named recipient",
                              pu->id, gdpr_policy__basis_name(pu->basis), basis_article(pu->basis));
     if (c->state == GDPR_CONSENT_GRANTED && pu->special && !(c->flags & GDPR_CONSENT_EXPLICIT))
         return gdpr__err_set(GDPR_EINVAL,

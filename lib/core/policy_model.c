@@ -335,11 +335,38 @@ build_categories(const json_node *root, policy_model *p)
     return rc;
 }
 
+/* Art. 9(2)(a)-(j): the condition that lifts the Art. 9(1) prohibition,
+ * only for a purpose with a special category. */
+static int
+read_art9(const json_node *item, policy_purpose *pu)
+{
+    const json_node *n = gdpr_json__member(item, "art9_condition");
+
+    pu->art9 = 0;
+    if (n == NULL)
+        return GDPR_OK;
+    if (n->type != JSON_TEXT || strlen(n->text) != 1 || n->text[0] < 'a' || n->text[0] > 'j')
+        return gdpr_json__fail_at(n, "must be one of \"a\" to \"j\" (Art. 9(2)(a)-(j))");
+    if (!pu->special)
+        return gdpr_json__fail_at(n,
+                                  "purpose '%.64s' has no special category (Art. 9(1)); "
+                                  "an Art. 9(2) condition is for one that has",
+                                  pu->id);
+    pu->art9 = n->text[0];
+    return GDPR_OK;
+}
+
 static int
 build_purposes(const json_node *root, policy_model *p)
 {
-    static const char *const fields[] = {
-        "id", "description", "basis", "categories", "automated_decision", "direct_marketing", NULL};
+    static const char *const fields[] = {"id",
+                                         "description",
+                                         "basis",
+                                         "categories",
+                                         "automated_decision",
+                                         "direct_marketing",
+                                         "art9_condition",
+                                         NULL};
     const json_node *arr;
     int rc = read_array(root, "purposes", 1, &arr);
 
@@ -397,8 +424,25 @@ build_purposes(const json_node *root, policy_model *p)
         }
         if (rc == GDPR_OK && cats->count == 0)
             rc = gdpr_json__fail_at(cats, "a purpose needs at least one category");
+        if (rc == GDPR_OK)
+            rc = read_art9(item, pu);
     }
     return rc;
+}
+
+int
+gdpr_policy__model_check_new(const policy_model *p)
+{
+    for (size_t i = 0; i < p->n_purposes; i++) {
+        const policy_purpose *pu = &p->purposes[i];
+        if (pu->special && pu->art9 == 0)
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "purposes[%zu].art9_condition: required field is missing: "
+                                 "purpose '%.64s' processes a special category (Art. 9(1)); "
+                                 "name its Art. 9(2) condition, \"a\" to \"j\"",
+                                 i, pu->id);
+    }
+    return GDPR_OK;
 }
 
 static int

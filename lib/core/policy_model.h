@@ -77,6 +77,7 @@ typedef struct {
     int special;              /* derived: any category is special */
     char *automated_decision; /* Art. 22 logic described, or NULL */
     int direct_marketing;     /* Art. 21(2)-(3): an objection stops it absolutely */
+    char art9;                /* Art. 9(2) condition 'a'..'j'; 0: none named */
 } policy_purpose;
 
 typedef struct {
@@ -206,6 +207,11 @@ struct json_node;
 /* Validate a parsed document and build the model; GDPR_EINVAL names the
  * JSON path and the rule. */
 int gdpr_policy__model_build(const struct json_node *root, policy_model **out);
+/* The rules a newly loaded policy must meet on top of model_build's, which
+ * a stored older version is not held to (so a store opens): every purpose
+ * with a special category names its Art. 9(2) condition. GDPR_EINVAL
+ * names the path. */
+int gdpr_policy__model_check_new(const policy_model *p);
 void gdpr_policy__model_free(policy_model *p);
 
 const policy_category *gdpr_policy__find_category(const policy_model *p, const char *id);
