@@ -420,6 +420,193 @@ START_TEST(art9_1_stored_policy_without_condition_2026_03_01)
 }
 END_TEST
 
+/* --- Art. 49(1)(a): transfer consent, its own kind ---------------------- */
+
+static void
+setup_transfer(void)
+{
+    char *doc;
+
+    th_setup(&ts);
+    doc = example_with("\"recipients\": [",
+                       "\"recipients\": [\n    { \"id\": \"cn-partner\", \"name\": \"Partner Co\", "
+                       "\"country\": \"CN\", \"kind\": \"controller\" },");
+    th_ok(gdpr_policy_load_string(ts.eng, &th_dpo, doc));
+    free(doc);
+}
+
+typedef enum { TC_TRANSFER, TC_EXPLICIT_ONLY, TC_TRANSFER_EXPIRING } tc_kind;
+
+typedef struct {
+    const char *name;
+    tc_kind kind;
+    const char *consent_recipient, *consent_country;
+    int withdraw_on; /* day of 2026-03 it is withdrawn, 0: never */
+    int y;
+    unsigned m, d; /* the transfer */
+    const char *recipient;
+    unsigned int flags;
+    const char *category;
+    int allowed;
+    int mechanism;
+    const char *fragment;
+    const char *source;
+} art49a_case;
+
+/* The consent is given on 2026-02-01 00:00 UTC in every case. */
+static const art49a_case art49a_cases[] = {
+    {"art49_1_a_transfer_consent_occasional_2026_02_02", TC_TRANSFER, "acme-analytics", "US", 0,
+     2026, 2, 2, "acme-analytics", 0, NULL, 1, GDPR_TRANSFER_DEROGATION_CONSENT,
+     "explicit consent to transfers to 'acme-analytics'", "Art. 49(1)(a)"},
+    {"art49_1_a_before_the_consent_2026_01_31", TC_TRANSFER, "acme-analytics", "US", 0, 2026, 1, 31,
+     "acme-analytics", 0, NULL, 0, GDPR_TRANSFER_REFUSED, "transfer consent", "Art. 49(1)(a)"},
+    {"art49_1_a_repeated_transfer_refused_2026_02_02", TC_TRANSFER, "acme-analytics", "US", 0, 2026,
+     2, 2, "acme-analytics", GDPR_TRANSFER_REPEATED, NULL, 0, GDPR_TRANSFER_REFUSED,
+     "covers occasional transfers only", "Recital 111; EDPB Guidelines 2/2018"},
+    {"art49_1_a_explicit_purpose_consent_is_not_transfer_consent_2026_02_02", TC_EXPLICIT_ONLY,
+     "acme-analytics", NULL, 0, 2026, 2, 2, "acme-analytics", 0, NULL, 0, GDPR_TRANSFER_REFUSED,
+     "transfer consent (recipient, country, risks notice)", "Art. 49(1)(a): specific, informed"},
+    {"art49_1_a_names_one_recipient_only_2026_02_02", TC_TRANSFER, "acme-analytics", "US", 0, 2026,
+     2, 2, "cn-partner", 0, NULL, 0, GDPR_TRANSFER_REFUSED, "transfer consent",
+     "Art. 49(1)(a): the proposed transfer"},
+    {"art49_1_a_cn_consent_2026_02_02", TC_TRANSFER, "cn-partner", "CN", 0, 2026, 2, 2,
+     "cn-partner", 0, NULL, 1, GDPR_TRANSFER_DEROGATION_CONSENT, "cn-partner", "Art. 49(1)(a)"},
+    {"art49_1_a_before_withdrawal_2026_02_15", TC_TRANSFER, "acme-analytics", "US", 1, 2026, 2, 15,
+     "acme-analytics", 0, NULL, 1, GDPR_TRANSFER_DEROGATION_CONSENT, "acme-analytics",
+     "Art. 7(3): withdrawal does not affect the past"},
+    {"art49_1_a_after_withdrawal_2026_03_02", TC_TRANSFER, "acme-analytics", "US", 1, 2026, 3, 2,
+     "acme-analytics", 0, NULL, 0, GDPR_TRANSFER_REFUSED, "transfer consent", "Art. 7(3)"},
+    {"art49_1_a_special_category_not_on_consent_2026_02_02", TC_TRANSFER, "acme-analytics", "US", 0,
+     2026, 2, 2, "acme-analytics", 0, "health", 0, GDPR_TRANSFER_REFUSED, "special-category",
+     "stricter reading (docs/transfers.md)"},
+    {"art49_1_a_consent_expired_2026_06_01", TC_TRANSFER_EXPIRING, "acme-analytics", "US", 0, 2026,
+     6, 1, "acme-analytics", 0, NULL, 0, GDPR_TRANSFER_REFUSED, "transfer consent",
+     "Art. 7; expiry recorded with the consent"},
+    {"art49_1_a_consent_before_expiry_2026_04_30", TC_TRANSFER_EXPIRING, "acme-analytics", "US", 0,
+     2026, 4, 30, "acme-analytics", 0, NULL, 1, GDPR_TRANSFER_DEROGATION_CONSENT, "acme-analytics",
+     "Art. 49(1)(a)"},
+};
+
+START_TEST(art49_1_a_table)
+{
+    const art49a_case *c = &art49a_cases[_i];
+    gdpr_transfer_request req = GDPR_TRANSFER_REQUEST_INIT;
+    gdpr_transfer_result res = GDPR_TRANSFER_RESULT_INIT;
+    gdpr_consent g = GDPR_CONSENT_INIT;
+    const char *cats[1];
+    char key[300];
+
+    ts.now = day(2026, 2, 1);
+    g.subject = "cust-49";
+    g.purpose = "service";
+    g.channel = "web";
+    g.recipient = c->consent_recipient;
+    if (c->kind == TC_EXPLICIT_ONLY) {
+        g.notice = "privacy-v3";
+        g.flags = GDPR_CONSENT_EXPLICIT;
+    } else {
+        g.notice = "transfer-risks-v1";
+        g.country = c->consent_country;
+        g.flags = GDPR_CONSENT_EXPLICIT | GDPR_CONSENT_TRANSFER;
+        if (c->kind == TC_TRANSFER_EXPIRING)
+            g.expires = day(2026, 5, 1);
+    }
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &g, NULL));
+    if (c->withdraw_on) {
+        ts.now = day(2026, 3, (unsigned)c->withdraw_on);
+        snprintf(key, sizeof key, "transfer:%s@%s", c->consent_recipient, c->consent_country);
+        th_ok(gdpr_consent_withdraw(ts.eng, &th_agent, "cust-49", "service", key, "phone", NULL));
+    }
+    req.subject = "cust-49";
+    req.recipient = c->recipient;
+    req.at = day(c->y, c->m, c->d) + 43200;
+    req.flags = c->flags;
+    if (c->category) {
+        cats[0] = c->category;
+        req.categories = cats;
+        req.n_categories = 1;
+    }
+    th_ok(gdpr_transfer_check_v2(ts.eng, &th_dpo, &req, &res));
+    ck_assert_msg(res.allowed == c->allowed && res.mechanism == c->mechanism, "%s (%s): got %s: %s",
+                  c->name, c->source, gdpr_transfer_mechanism_name(res.mechanism), res.reason);
+    ck_assert_msg(strstr(res.reason, c->fragment) != NULL, "%s: reason '%s' lacks '%s'", c->name,
+                  res.reason, c->fragment);
+}
+END_TEST
+
+typedef struct {
+    const char *name;
+    const char *recipient, *country, *notice;
+    unsigned int flags;
+    const char *message;
+} art49a_bad;
+
+static const art49a_bad art49a_bad_cases[] = {
+    {"art49_1_a_country_must_match", "acme-analytics", "CA", "transfer-risks-v1",
+     GDPR_CONSENT_EXPLICIT | GDPR_CONSENT_TRANSFER,
+     "c.country: 'CA' is not the country of recipient 'acme-analytics' (policy: 'US')"},
+    {"art49_1_a_informed_of_risks", "acme-analytics", "US", "privacy-v3",
+     GDPR_CONSENT_EXPLICIT | GDPR_CONSENT_TRANSFER,
+     "c.notice: 'privacy-v3' does not inform of the risks of the transfer"},
+    {"art49_1_a_explicit", "acme-analytics", "US", "transfer-risks-v1", GDPR_CONSENT_TRANSFER,
+     "c.flags: a transfer consent must be explicit (Art. 49(1)(a))"},
+    {"art49_1_a_names_recipient", NULL, "US", "transfer-risks-v1",
+     GDPR_CONSENT_EXPLICIT | GDPR_CONSENT_TRANSFER, "c.recipient: a transfer consent"},
+    {"art49_1_a_policy_recipient", "Jane Roe", "US", "transfer-risks-v1",
+     GDPR_CONSENT_EXPLICIT | GDPR_CONSENT_TRANSFER,
+     "c.recipient: 'Jane Roe' is not a recipient of the policy"},
+    {"art49_1_a_names_country", "acme-analytics", NULL, "transfer-risks-v1",
+     GDPR_CONSENT_EXPLICIT | GDPR_CONSENT_TRANSFER, "c.country: a transfer consent"},
+    {"art49_1_a_country_bad_utf8", "acme-analytics", "U\xff", "transfer-risks-v1",
+     GDPR_CONSENT_EXPLICIT | GDPR_CONSENT_TRANSFER, "c.country"},
+    {"art49_1_a_country_only_for_transfer", "acme-analytics", "US", "privacy-v3",
+     GDPR_CONSENT_EXPLICIT, "c.country: only for a transfer consent"},
+    {"art49_1_a_prefix_reserved", "transfer:acme-analytics@US", NULL, "privacy-v3",
+     GDPR_CONSENT_EXPLICIT, "c.recipient: the prefix 'transfer:' is reserved"},
+    {"art49_1_a_unknown_flag", "acme-analytics", "US", "transfer-risks-v1", 0x4u,
+     "c.flags: 0x4 has unknown bits"},
+};
+
+START_TEST(art49_1_a_record_refused)
+{
+    const art49a_bad *c = &art49a_bad_cases[_i];
+    gdpr_consent g = GDPR_CONSENT_INIT;
+    char before[65], after[65];
+
+    g.subject = "cust-49";
+    g.purpose = "service";
+    g.channel = "web";
+    g.recipient = c->recipient;
+    g.country = c->country;
+    g.notice = c->notice;
+    g.flags = c->flags;
+    th_fingerprint(&ts, before);
+    ck_assert_msg(gdpr_consent_record(ts.eng, &th_agent, &g, NULL) == GDPR_EINVAL, "%s", c->name);
+    ck_assert_msg(strstr(gdpr_errmsg(), c->message) != NULL, "%s: '%s' lacks '%s'", c->name,
+                  gdpr_errmsg(), c->message);
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+}
+END_TEST
+
+/* A request of struct version 1 (before `flags`) is read as occasional;
+ * unknown request flags are refused. */
+START_TEST(art49_1_a_request_flags_2026_02_02)
+{
+    gdpr_transfer_request req = GDPR_TRANSFER_REQUEST_INIT;
+    gdpr_transfer_result res = GDPR_TRANSFER_RESULT_INIT;
+
+    req.subject = "cust-49";
+    req.recipient = "acme-analytics";
+    req.at = day(2026, 2, 2);
+    req.flags = 0x2u;
+    th_assert_err(gdpr_transfer_check_v2(ts.eng, &th_dpo, &req, &res), GDPR_EINVAL,
+                  "req.flags: 0x2 has unknown bits");
+    req.version = 1;
+    th_ok(gdpr_transfer_check_v2(ts.eng, &th_dpo, &req, &res));
+}
+END_TEST
+
 typedef struct {
     const char *from, *to, *message;
 } policy_case;
@@ -474,6 +661,15 @@ law_suite(void)
     tcase_add_loop_test(art9, art9_table, 0, (int)(sizeof art9_cases / sizeof art9_cases[0]));
     tcase_add_test(art9, art9_2_a_consent_must_be_explicit_2026_01_10);
     suite_add_tcase(s, art9);
+
+    TCase *a49 = tcase_create("art49");
+    tcase_add_checked_fixture(a49, setup_transfer, teardown);
+    tcase_add_loop_test(a49, art49_1_a_table, 0,
+                        (int)(sizeof art49a_cases / sizeof art49a_cases[0]));
+    tcase_add_loop_test(a49, art49_1_a_record_refused, 0,
+                        (int)(sizeof art49a_bad_cases / sizeof art49a_bad_cases[0]));
+    tcase_add_test(a49, art49_1_a_request_flags_2026_02_02);
+    suite_add_tcase(s, a49);
 
     TCase *pol = tcase_create("policy");
     tcase_add_checked_fixture(pol, plain_setup, teardown);

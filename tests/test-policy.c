@@ -108,6 +108,8 @@ static const bad_case bad_cases[] = {
     {"\"sha256\": \"6cde", "\"sha256\": \"zzde", "notices[0].sha256: must be 64 hex digits"},
     {"{ \"id\": \"cv\",", "{ \"id\": \"usage\",", "categories[4].id: id 'usage' is used twice"},
     {"\"special\": true", "\"special\": \"yes\"", "categories[2].special: must be true or false"},
+    {"\"transfer_risks\": true", "\"transfer_risks\": \"yes\"",
+     "notices[2].transfer_risks: must be true or false"},
     {"\"direct_marketing\": true", "\"direct_marketing\": 1",
      "purposes[2].direct_marketing: must be true or false"},
     {"\"categories\": [\"contact\", \"usage\"] }",

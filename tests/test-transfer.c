@@ -203,8 +203,8 @@ static const transfer_case cases[] = {
     /* Scope limits. */
     {"acme-analytics", "2026-03-01", NULL, 0, GDPR_TRANSFER_REFUSED,
      "US recipient 'acme-analytics' is not DPF-certified on 2026-03-01 and has no SCCs or other "
-     "Art. 46 safeguard on record; explicit consent of the subject would allow an occasional "
-     "transfer (Art. 49(1)(a))",
+     "Art. 46 safeguard on record; an Art. 49(1)(a) transfer consent (recipient, country, risks "
+     "notice) would allow an occasional transfer",
      NULL},
     {"cloudco-us", "2026-03-01", NULL, 1, GDPR_TRANSFER_ADEQUACY, "DPF-certified since 2023-10-01",
      "2023/1795"},
@@ -338,7 +338,8 @@ START_TEST(purpose_names_the_categories)
     req.purpose = "marketing";
     th_ok(gdpr_transfer_check_v2(ts.eng, &th_agent, &req, &res));
     ck_assert_int_eq(res.special, 0);
-    ck_assert_ptr_nonnull(strstr(res.reason, "explicit consent of the subject would allow"));
+    ck_assert_ptr_nonnull(
+        strstr(res.reason, "transfer consent (recipient, country, risks notice) would allow"));
     req.purpose = "no-such-purpose";
     th_assert_err(gdpr_transfer_check_v2(ts.eng, &th_agent, &req, &res), GDPR_EINVAL,
                   "req.purpose: 'no-such-purpose' is not a purpose of the policy");
@@ -397,10 +398,11 @@ give_transfer_consent(const char *subject, const char *recipient)
 
     c.subject = subject;
     c.purpose = "service";
-    c.notice = "privacy-v3";
+    c.notice = "transfer-risks-v1";
     c.channel = "phone";
     c.recipient = recipient;
-    c.flags = GDPR_CONSENT_EXPLICIT;
+    c.country = "US";
+    c.flags = GDPR_CONSENT_EXPLICIT | GDPR_CONSENT_TRANSFER;
     th_ok(gdpr_consent_record(ts.eng, &th_agent, &c, NULL));
 }
 
@@ -442,21 +444,22 @@ START_TEST(explicit_consent_present_and_withdrawn)
     }
     /* Withdrawn: refused from then on; the past stays as it was. */
     ts.now = day("2026-03-01");
-    th_ok(gdpr_consent_withdraw(ts.eng, &th_agent, "cust-consent", "service", "acme-analytics",
-                                "phone", NULL));
+    th_ok(gdpr_consent_withdraw(ts.eng, &th_agent, "cust-consent", "service",
+                                "transfer:acme-analytics@US", "phone", NULL));
     th_ok(gdpr_transfer_check(ts.eng, &th_agent, "cust-consent", "acme-analytics",
                               day("2026-03-02"), &d));
     ck_assert_int_eq(d.allowed, 0);
-    ck_assert_ptr_nonnull(strstr(d.reason, "explicit consent of the subject would allow"));
+    ck_assert_ptr_nonnull(
+        strstr(d.reason, "transfer consent (recipient, country, risks notice) would allow"));
     th_ok(gdpr_transfer_check(ts.eng, &th_agent, "cust-consent", "acme-analytics",
                               day("2026-02-15"), &d));
     ck_assert_int_eq(d.mechanism, GDPR_TRANSFER_DEROGATION_CONSENT);
     /* The store function the check relies on, directly. */
     th_ok(gdpr_engine__subject_hash(ts.eng, "cust-consent", hash));
-    th_ok(gdpr_store__consent_explicit_recipient(ts.eng->st, hash, "acme-analytics",
+    th_ok(gdpr_store__consent_explicit_recipient(ts.eng->st, hash, "transfer:acme-analytics@US",
                                                  day("2026-02-15"), &found));
     ck_assert_int_eq(found, 1);
-    th_ok(gdpr_store__consent_explicit_recipient(ts.eng->st, hash, "acme-analytics",
+    th_ok(gdpr_store__consent_explicit_recipient(ts.eng->st, hash, "transfer:acme-analytics@US",
                                                  day("2026-03-02"), &found));
     ck_assert_int_eq(found, 0);
     /* Special-category data never rides on consent here. */
@@ -891,7 +894,8 @@ START_TEST(check_bad_input)
     th_assert_err(gdpr_transfer_record(ts.eng, &th_agent, &req, &res), GDPR_EINVAL, "'XX'");
     req.recipient = "mailer-eu";
     th_assert_err(gdpr_transfer_request_init(NULL, 1), GDPR_EINVAL, "req");
-    th_assert_err(gdpr_transfer_request_init(&req, 2), GDPR_EVERSION, "version");
+    th_assert_err(gdpr_transfer_request_init(&req, GDPR_TRANSFER_REQUEST_VERSION + 1),
+                  GDPR_EVERSION, "version");
     th_assert_err(gdpr_transfer_log(ts.eng, "\xff", collect_log, NULL), GDPR_EINVAL, "subject");
     th_assert_err(gdpr_transfer_log(ts.eng, NULL, NULL, NULL), GDPR_EINVAL, "fn");
     th_assert_err(gdpr_transfer_log(NULL, NULL, collect_log, NULL), GDPR_EINVAL, "eng");

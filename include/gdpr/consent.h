@@ -25,10 +25,20 @@ typedef enum {
  *  special categories, Art. 9(2)(a), and for a transfer under Art. 49(1)(a)). */
 #define GDPR_CONSENT_EXPLICIT 0x1u
 
+/** Flag: the consent is to a transfer under Art. 49(1)(a), its own kind:
+ *  explicit, naming a recipient of the policy and its country (`country`,
+ *  struct version 2), given after a notice the policy marks
+ *  "transfer_risks" (the subject was informed of the possible risks).
+ *  Only such a consent lets gdpr_transfer_check*() allow a transfer on
+ *  Art. 49(1)(a), and only an occasional one. Kept under the recipient
+ *  key "transfer:<recipient>@<country>" (what gdpr_consent_withdraw()
+ *  takes back, and history and receipts show). @since 0.2 */
+#define GDPR_CONSENT_TRANSFER 0x2u
+
 /** Longest proof reference accepted, in bytes. */
 #define GDPR_PROOF_MAX 4096u
 
-#define GDPR_CONSENT_VERSION 1u
+#define GDPR_CONSENT_VERSION 2u
 
 /**
  * One consent event, as given to gdpr_consent_record(). Transparent and
@@ -50,12 +60,16 @@ typedef struct {
     const char *proof;        /**< NULL; or a proof reference (recording id, form
                                    scan ...): personal data, stored sealed; UTF-8, at
                                    most GDPR_PROOF_MAX bytes */
-    unsigned int flags;       /**< GDPR_CONSENT_EXPLICIT */
+    unsigned int flags;       /**< GDPR_CONSENT_EXPLICIT, GDPR_CONSENT_TRANSFER */
+    /* version 2 */
+    const char *country; /**< GDPR_CONSENT_TRANSFER: the recipient's country the subject
+                              consented to (ISO 3166-1 alpha-2 or "org:NAME", as the
+                              policy names it); else NULL */
 } gdpr_consent;
 
 #define GDPR_CONSENT_INIT                                                                          \
     {                                                                                              \
-        GDPR_CONSENT_VERSION, NULL, NULL, NULL, NULL, GDPR_CONSENT_GRANTED, 0, NULL, NULL, 0       \
+        GDPR_CONSENT_VERSION, NULL, NULL, NULL, NULL, GDPR_CONSENT_GRANTED, 0, NULL, NULL, 0, NULL \
     }
 
 /**
@@ -79,8 +93,12 @@ GDPR_API int gdpr_consent_init(gdpr_consent *c, unsigned int version);
  * 9(2) condition is (a) explicit consent (the message names the purpose's
  * basis); granting a purpose that processes a special
  * category (Art. 9) needs GDPR_CONSENT_EXPLICIT; an expiry is for grants
- * only and must lie after now; flags other than GDPR_CONSENT_EXPLICIT are
- * refused.
+ * only and must lie after now; flags other than GDPR_CONSENT_EXPLICIT and
+ * GDPR_CONSENT_TRANSFER are refused. A transfer consent (Art. 49(1)(a))
+ * needs GDPR_CONSENT_EXPLICIT on a grant, a recipient of the policy, a
+ * `country` equal to that recipient's in the policy and a notice marked
+ * "transfer_risks"; `country` is refused on any other consent, and the
+ * recipient prefix "transfer:" is reserved for it.
  *
  * Needs permission "consent.record"; audited as "consent N granted|...".
  * @param[out] event_out  the new event's id (> 0); may be NULL.

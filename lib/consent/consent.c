@@ -93,6 +93,19 @@ gdpr_consent__find_purpose(const gdpr_engine *eng, const char *purpose, const po
 }
 
 int
+gdpr_consent__transfer_key(const char *recipient, const char *country, char key[CONSENT_KEY_MAX])
+{
+    int n = snprintf(key, CONSENT_KEY_MAX, CONSENT_TRANSFER_PREFIX "%s@%s", recipient, country);
+
+    if (n < 0 || (size_t)n >= CONSENT_KEY_MAX)
+        return gdpr__err_set(GDPR_EINVAL,
+                             "c.recipient: '%.64s' with its country is longer than %u bytes, "
+                             "too long for a transfer consent",
+                             recipient, (unsigned)GDPR_NAME_MAX);
+    return GDPR_OK;
+}
+
+int
 gdpr_consent__recipient_key(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
                             const char *recipient, char key[CONSENT_KEY_MAX], int *person_out)
 {
@@ -108,7 +121,9 @@ gdpr_consent__recipient_key(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYT
         return GDPR_OK;
     }
     len = strlen(recipient);
-    if (gdpr_policy__find_recipient(eng->policy, recipient) != NULL) {
+    /* A transfer consent's key, as recorded (withdrawal names it so). */
+    if (gdpr_policy__find_recipient(eng->policy, recipient) != NULL ||
+        strncmp(recipient, CONSENT_TRANSFER_PREFIX, sizeof CONSENT_TRANSFER_PREFIX - 1) == 0) {
         memcpy(key, recipient, len + 1);
         return GDPR_OK;
     }
@@ -209,6 +224,40 @@ check_proof(const char *proof)
     return GDPR_OK;
 }
 
+/* Art. 49(1)(a): a transfer consent is its own kind (the parts that need
+ * no policy). */
+static int
+check_transfer_consent(const gdpr_consent *c)
+{
+    const char *country = c->version >= 2 ? c->country : NULL;
+    int rc;
+
+    if (c->recipient != NULL &&
+        strncmp(c->recipient, CONSENT_TRANSFER_PREFIX, sizeof CONSENT_TRANSFER_PREFIX - 1) == 0)
+        return gdpr__err_set(GDPR_EINVAL,
+                             "c.recipient: the prefix '" CONSENT_TRANSFER_PREFIX
+                             "' is reserved; name the recipient and set GDPR_CONSENT_TRANSFER");
+    if (!(c->flags & GDPR_CONSENT_TRANSFER)) {
+        if (country != NULL)
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "c.country: only for a transfer consent (GDPR_CONSENT_TRANSFER)");
+        return GDPR_OK;
+    }
+    if (c->recipient == NULL)
+        return gdpr__err_set(GDPR_EINVAL,
+                             "c.recipient: a transfer consent (Art. 49(1)(a)) names the recipient");
+    if (c->version < 2 || country == NULL)
+        return gdpr__err_set(GDPR_EINVAL, "c.country: a transfer consent (Art. 49(1)(a)) names "
+                                          "the recipient's country (struct version 2)");
+    rc = gdpr_text__check("c.country", country, 67);
+    if (rc != GDPR_OK)
+        return rc;
+    if (c->state == GDPR_CONSENT_GRANTED && !(c->flags & GDPR_CONSENT_EXPLICIT))
+        return gdpr__err_set(GDPR_EINVAL, "c.flags: a transfer consent must be explicit "
+                                          "(Art. 49(1)(a)): set GDPR_CONSENT_EXPLICIT");
+    return GDPR_OK;
+}
+
 /* Everything that needs no policy: before the lock. */
 static int
 check_consent(const gdpr_consent *c)
@@ -238,11 +287,14 @@ check_consent(const gdpr_consent *c)
                              "c.state: %d is not a consent state (1 granted, "
                              "2 withdrawn, 3 refused)",
                              (int)c->state);
-    if (c->flags & ~GDPR_CONSENT_EXPLICIT)
+    if (c->flags & ~(GDPR_CONSENT_EXPLICIT | GDPR_CONSENT_TRANSFER))
         return gdpr__err_set(GDPR_EINVAL,
                              "c.flags: 0x%x has unknown bits (only "
-                             "GDPR_CONSENT_EXPLICIT 0x1)",
+                             "GDPR_CONSENT_EXPLICIT 0x1, GDPR_CONSENT_TRANSFER 0x2)",
                              c->flags);
+    rc = check_transfer_consent(c);
+    if (rc != GDPR_OK)
+        return rc;
     if (c->expires < 0)
         return gdpr__err_set(GDPR_EINVAL, "c.expires: %lld is negative (0: no expiry)",
                              (long long)c->expires);
@@ -276,6 +328,26 @@ check_against_policy(gdpr_engine *eng, const gdpr_consent *c, int64_t now,
     if (*notice_out == NULL)
         return gdpr__err_set(GDPR_EINVAL, "c.notice: '%.64s' is not a notice of the policy",
                              c->notice);
+    if (c->flags & GDPR_CONSENT_TRANSFER) {
+        const policy_recipient *r = gdpr_policy__find_recipient(eng->policy, c->recipient);
+        if (r == NULL)
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "c.recipient: '%.64s' is not a recipient of the policy; a "
+                                 "transfer consent names one (Art. 49(1)(a))",
+                                 c->recipient);
+        if (strcmp(r->country, c->country) != 0)
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "c.country: '%.67s' is not the country of recipient '%.64s' "
+                                 "(policy: '%.67s'); the consent is specific to the transfer "
+                                 "(Art. 49(1)(a))",
+                                 c->country, r->id, r->country);
+        if (!(*notice_out)->transfer_risks)
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "c.notice: '%.64s' does not inform of the risks of the transfer "
+                                 "(policy notices[].transfer_risks); Art. 49(1)(a) needs the "
+                                 "subject informed first",
+                                 c->notice);
+    }
     if (c->recipient == NULL && pu->basis != BASIS_CONSENT && pu->art9 != 'a')
         return gdpr__err_set(GDPR_EINVAL,
                              "c.purpose: '%.64s' is based on %s (%s), not consent; "
@@ -358,7 +430,9 @@ record_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_consent *c, in
     if (rc != GDPR_OK)
         return rc;
     rc = gdpr_engine__subject_ensure(eng, c->subject, hash, NULL, NULL);
-    if (rc == GDPR_OK)
+    if (rc == GDPR_OK && (c->flags & GDPR_CONSENT_TRANSFER))
+        rc = gdpr_consent__transfer_key(c->recipient, c->country, key);
+    else if (rc == GDPR_OK)
         rc = gdpr_consent__recipient_key(eng, hash, c->recipient, key, &person);
     if (rc == GDPR_OK) {
         memset(&row, 0, sizeof row);

@@ -448,7 +448,7 @@ gdpr_policy__model_check_new(const policy_model *p)
 static int
 build_notices(const json_node *root, policy_model *p)
 {
-    static const char *const fields[] = {"id", "version", "sha256", "url", NULL};
+    static const char *const fields[] = {"id", "version", "sha256", "url", "transfer_risks", NULL};
     const json_node *arr;
     int rc = read_array(root, "notices", 0, &arr);
 
@@ -466,6 +466,7 @@ build_notices(const json_node *root, policy_model *p)
         p->n_notices++;
         if ((rc = read_text(item, "version", 1, 64, &n->version)) != GDPR_OK ||
             (rc = read_text(item, "url", 0, 1024, &n->url)) != GDPR_OK ||
+            (rc = read_bool(item, "transfer_risks", &n->transfer_risks)) != GDPR_OK ||
             (rc = read_text(item, "sha256", 1, 64, &hex)) != GDPR_OK)
             break;
         if (strlen(hex) != 64 || gdpr__hex_decode(hex, n->sha256, CRYPTO_HASH_BYTES) != 0)

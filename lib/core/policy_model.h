@@ -85,6 +85,8 @@ typedef struct {
     char *version;
     uint8_t sha256[CRYPTO_HASH_BYTES];
     char *url;
+    int transfer_risks; /* informs of the risks of a transfer without adequacy or
+                           safeguards (Art. 49(1)(a)) */
 } policy_notice;
 
 typedef enum {

@@ -271,6 +271,10 @@ int gdpr_store__scrub(store *st);
 #define STORE_CONSENT_REFUSED 3
 /* Flag bits of an event (GDPR_CONSENT_EXPLICIT). */
 #define STORE_CONSENT_EXPLICIT 0x1u
+#define STORE_CONSENT_TRANSFER 0x2u /* Art. 49(1)(a) transfer consent */
+/* Its recipient key: "transfer:<recipient id>@<country>" (lib/consent
+ * writes it, lib/transfer asks for it). */
+#define STORE_CONSENT_TRANSFER_PREFIX "transfer:"
 
 /* 1 in *found_out if the subject has a live consent (granted, not expired
  * at `at`, not withdrawn since) with STORE_CONSENT_EXPLICIT naming
