@@ -5,6 +5,7 @@
  * SPDX-License-Identifier: MIT
  */
 #define _GNU_SOURCE
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -607,6 +608,211 @@ START_TEST(art49_1_a_request_flags_2026_02_02)
 }
 END_TEST
 
+/* --- Art. 12(3)-(4): a refusal is due in one month, extension or not ----- */
+
+typedef enum { END_DENY, END_DENY_V2, END_FULFIL } end_kind;
+
+typedef struct {
+    const char *name;
+    int y;
+    unsigned m, d;  /* received at 10:00 UTC */
+    int extend;     /* months, 0: none */
+    int base_due;   /* 1: offset from `due`, 0: from `first_due` */
+    int64_t offset; /* seconds from that date to the decision */
+    end_kind end;
+    int late; /* expected in the KPIs */
+    const char *source;
+} art12_case;
+
+#define H 3600
+#define D 86400
+
+static const art12_case art12_cases[] = {
+    {"art12_4_refusal_day_before_one_month_2026_01_15", 2026, 1, 15, 0, 0, -D, END_DENY_V2, 0,
+     "Art. 12(4)"},
+    {"art12_4_refusal_at_one_month_late_2026_01_15", 2026, 1, 15, 0, 0, 0, END_DENY_V2, 1,
+     "Art. 12(4)"},
+    {"art12_4_refusal_after_extension_is_late_2026_01_15", 2026, 1, 15, 2, 0, 10 * D, END_DENY_V2,
+     1, "Art. 12(4): 'without delay and at the latest within one month'"},
+    {"art12_4_refusal_extended_within_month_2026_01_15", 2026, 1, 15, 2, 0, -H, END_DENY_V2, 0,
+     "Art. 12(4)"},
+    {"art12_3_fulfil_within_extension_on_time_2026_01_15", 2026, 1, 15, 2, 0, 10 * D, END_FULFIL, 0,
+     "Art. 12(3) second sentence"},
+    {"art12_3_fulfil_at_extended_due_late_2026_01_15", 2026, 1, 15, 2, 1, 0, END_FULFIL, 1,
+     "Art. 12(3)"},
+    {"art12_4_refusal_month_end_on_time_2026_01_31", 2026, 1, 31, 0, 0, -1, END_DENY_V2, 0,
+     "Art. 12(4); Reg. 1182/71 Art. 3(2)(c)"},
+    {"art12_4_refusal_month_end_late_2026_01_31", 2026, 1, 31, 0, 0, 0, END_DENY_V2, 1,
+     "Art. 12(4); Reg. 1182/71 Art. 3(2)(c)"},
+    {"art12_4_extended_month_end_refusal_late_2026_01_31", 2026, 1, 31, 1, 0, D, END_DENY_V2, 1,
+     "Art. 12(4)"},
+    {"art12_4_refusal_leap_year_on_time_2028_01_30", 2028, 1, 30, 0, 0, -H, END_DENY_V2, 0,
+     "Art. 12(4); Reg. 1182/71 Art. 3(2)(c)"},
+    {"art12_4_refusal_leap_year_late_2028_01_30", 2028, 1, 30, 1, 0, H, END_DENY_V2, 1,
+     "Art. 12(4)"},
+    {"art12_4_old_deny_call_late_too_2026_03_02", 2026, 3, 2, 2, 0, 5 * D, END_DENY, 1,
+     "Art. 12(4)"},
+    {"art12_4_old_deny_call_on_time_2026_03_02", 2026, 3, 2, 0, 0, -D, END_DENY, 0, "Art. 12(4)"},
+    {"art12_4_refusal_christmas_receipt_late_2026_12_24", 2026, 12, 24, 2, 0, 2 * D, END_DENY_V2, 1,
+     "Art. 12(4); controller holidays (policy)"},
+    {"art12_3_fulfil_christmas_extended_on_time_2026_12_24", 2026, 12, 24, 2, 0, 2 * D, END_FULFIL,
+     0, "Art. 12(3)"},
+};
+
+typedef struct {
+    int deny_seen;
+    char detail[256];
+} hist_ctx;
+
+static int
+hist_fn(const gdpr_request_event *ev, void *ctx)
+{
+    hist_ctx *h = ctx;
+
+    if (strcmp(ev->action, "deny") == 0 && ev->detail) {
+        h->deny_seen = 1;
+        snprintf(h->detail, sizeof h->detail, "%s", ev->detail);
+    }
+    return 0;
+}
+
+START_TEST(art12_table)
+{
+    const art12_case *c = &art12_cases[_i];
+    gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
+    gdpr_request_info info;
+    gdpr_request_kpi_report k;
+    hist_ctx h = {0, ""};
+    int64_t id = 0, received = day(c->y, c->m, c->d) + 10 * H;
+
+    ts.now = received;
+    in.type = GDPR_REQUEST_ACCESS;
+    in.subject = "cust-12";
+    in.channel = "email";
+    th_ok(gdpr_request_open(ts.eng, &th_agent, &in, &id));
+    th_ok(gdpr_request_verify(ts.eng, &th_dpo, id, GDPR_VERIFY_VERIFIED, GDPR_METHOD_ACCOUNT_LOGIN,
+                              NULL));
+    if (c->extend) {
+        ts.now = received + D;
+        th_ok(gdpr_request_extend(ts.eng, &th_dpo, id, c->extend, "many records", ts.now));
+    }
+    th_ok(gdpr_request_info_init(&info, GDPR_REQUEST_INFO_VERSION));
+    th_ok(gdpr_request_get(ts.eng, id, &info));
+    ts.now = (c->base_due ? info.due : info.first_due) + c->offset;
+    if (c->end == END_FULFIL)
+        th_ok(gdpr_request_fulfil(ts.eng, &th_dpo, id, NULL));
+    else if (c->end == END_DENY)
+        th_ok(gdpr_request_deny(ts.eng, &th_dpo, id, GDPR_DENIAL_EXEMPT, NULL));
+    else
+        th_ok(
+            gdpr_request_deny_v2(ts.eng, &th_dpo, id, GDPR_DENIAL_EXEMPT, NULL, GDPR_TOLD_ALL, 0));
+    th_ok(gdpr_request_kpi_report_init(&k, GDPR_REQUEST_KPI_REPORT_VERSION));
+    th_ok(gdpr_request_kpis(ts.eng, day(c->y, c->m, c->d), day(c->y, c->m, c->d) + D, &k));
+    ck_assert_msg(k.decided == 1 && k.late == c->late && k.on_time == 1 - c->late,
+                  "%s (%s): decided %lld late %lld on_time %lld", c->name, c->source,
+                  (long long)k.decided, (long long)k.late, (long long)k.on_time);
+    if (c->end == END_FULFIL)
+        return;
+    th_ok(gdpr_request_history(ts.eng, &th_dpo, id, hist_fn, &h));
+    ck_assert(h.deny_seen);
+    ck_assert_msg((strstr(h.detail, "late (Art. 12(4)") != NULL) == c->late, "%s: '%s'", c->name,
+                  h.detail);
+    ck_assert_msg(strstr(h.detail, c->end == END_DENY_V2
+                                       ? "told of Art. 77 complaint and Art. 79 judicial remedy"
+                                       : "Art. 77/79 information not recorded") != NULL,
+                  "%s: '%s'", c->name, h.detail);
+}
+END_TEST
+
+static void
+raw_exec(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    char *msg = NULL;
+
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK, "%s: %s", sql, msg);
+    sqlite3_close(db);
+}
+
+/* Schema 13 counts refusals of stores written before the rule again. */
+START_TEST(art12_4_migration_recounts_late_refusals_2026_01_15)
+{
+    gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
+    gdpr_request_info info;
+    gdpr_request_kpi_report k;
+    int64_t id = 0;
+
+    ts.now = day(2026, 1, 15);
+    in.type = GDPR_REQUEST_ACCESS;
+    in.subject = "cust-12";
+    in.channel = "email";
+    th_ok(gdpr_request_open(ts.eng, &th_agent, &in, &id));
+    th_ok(gdpr_request_extend(ts.eng, &th_dpo, id, 2, "many records", ts.now));
+    th_ok(gdpr_request_info_init(&info, GDPR_REQUEST_INFO_VERSION));
+    th_ok(gdpr_request_get(ts.eng, id, &info));
+    ts.now = info.first_due + D;
+    th_ok(gdpr_request_deny_v2(ts.eng, &th_dpo, id, GDPR_DENIAL_EXEMPT, NULL, GDPR_TOLD_ALL, 0));
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    /* What schema 12 had counted: on time, against the extended date. */
+    raw_exec(ts.db, "UPDATE request_kpi SET late = 0; PRAGMA user_version = 12;");
+    raw_exec(ts.keys, "PRAGMA user_version = 12;");
+    th_ok(th_open(&ts, &ts.eng));
+    th_ok(gdpr_request_kpi_report_init(&k, GDPR_REQUEST_KPI_REPORT_VERSION));
+    th_ok(gdpr_request_kpis(ts.eng, day(2026, 1, 15), day(2026, 1, 16), &k));
+    ck_assert_int_eq(k.late, 1);
+    ck_assert_int_eq(k.on_time, 0);
+}
+END_TEST
+
+START_TEST(art12_4_deny_v2_bad_input_2026_01_15)
+{
+    gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
+    char before[65], after[65];
+    int64_t id = 0;
+
+    ts.now = day(2026, 1, 15);
+    in.type = GDPR_REQUEST_ACCESS;
+    in.subject = "cust-12";
+    in.channel = "email";
+    th_ok(gdpr_request_open(ts.eng, &th_agent, &in, &id));
+    ts.now += D;
+    th_fingerprint(&ts, before);
+    th_assert_err(gdpr_request_deny_v2(NULL, &th_dpo, id, GDPR_DENIAL_EXEMPT, NULL, 3, 0),
+                  GDPR_EINVAL, "eng");
+    th_assert_err(gdpr_request_deny_v2(ts.eng, NULL, id, GDPR_DENIAL_EXEMPT, NULL, 3, 0),
+                  GDPR_EINVAL, "who");
+    th_assert_err(gdpr_request_deny_v2(ts.eng, &th_dpo, id, GDPR_DENIAL_EXEMPT, NULL, 0, 0),
+                  GDPR_EINVAL, "told: 0x0; Art. 12(4) requires");
+    th_assert_err(
+        gdpr_request_deny_v2(ts.eng, &th_dpo, id, GDPR_DENIAL_EXEMPT, NULL, GDPR_TOLD_COMPLAINT, 0),
+        GDPR_EINVAL, "Art. 79");
+    th_assert_err(gdpr_request_deny_v2(ts.eng, &th_dpo, id, GDPR_DENIAL_EXEMPT, NULL, 0x7u, 0),
+                  GDPR_EINVAL, "told");
+    th_assert_err(gdpr_request_deny_v2(ts.eng, &th_dpo, id, GDPR_DENIAL_EXEMPT, NULL, GDPR_TOLD_ALL,
+                                       ts.now + 1),
+                  GDPR_EINVAL, "told_at");
+    th_assert_err(
+        gdpr_request_deny_v2(ts.eng, &th_dpo, id, GDPR_DENIAL_EXEMPT, NULL, GDPR_TOLD_ALL, -5),
+        GDPR_EINVAL, "told_at");
+    th_assert_err(gdpr_request_deny_v2(ts.eng, &th_dpo, id, GDPR_DENIAL_EXEMPT, NULL, GDPR_TOLD_ALL,
+                                       ts.now - 2 * D),
+                  GDPR_EINVAL, "told_at: ");
+    th_assert_err(
+        gdpr_request_deny_v2(ts.eng, &th_dpo, id, (gdpr_request_denial)0, NULL, GDPR_TOLD_ALL, 0),
+        GDPR_EINVAL, "reason");
+    th_assert_err(
+        gdpr_request_deny_v2(ts.eng, &th_dpo, id + 99, GDPR_DENIAL_EXEMPT, NULL, GDPR_TOLD_ALL, 0),
+        GDPR_ENOTFOUND, "");
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+    /* Told an hour after receipt: recorded with that time. */
+    th_ok(gdpr_request_deny_v2(ts.eng, &th_dpo, id, GDPR_DENIAL_EXEMPT, NULL, GDPR_TOLD_ALL,
+                               day(2026, 1, 15) + H));
+}
+END_TEST
+
 typedef struct {
     const char *from, *to, *message;
 } policy_case;
@@ -670,6 +876,13 @@ law_suite(void)
                         (int)(sizeof art49a_bad_cases / sizeof art49a_bad_cases[0]));
     tcase_add_test(a49, art49_1_a_request_flags_2026_02_02);
     suite_add_tcase(s, a49);
+
+    TCase *a12 = tcase_create("art12");
+    tcase_add_checked_fixture(a12, plain_setup, teardown);
+    tcase_add_loop_test(a12, art12_table, 0, (int)(sizeof art12_cases / sizeof art12_cases[0]));
+    tcase_add_test(a12, art12_4_deny_v2_bad_input_2026_01_15);
+    tcase_add_test(a12, art12_4_migration_recounts_late_refusals_2026_01_15);
+    suite_add_tcase(s, a12);
 
     TCase *pol = tcase_create("policy");
     tcase_add_checked_fixture(pol, plain_setup, teardown);

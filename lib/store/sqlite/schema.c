@@ -499,6 +499,17 @@ static const migration migrations[] = {
         "  PRIMARY KEY(subject, purpose)) WITHOUT ROWID;",
         NULL,
     },
+    /* 13: Art. 12(4): a refusal is late from one month after receipt
+     * (first_due), extended or not; the KPI counters of denied requests
+     * are counted again under that rule (sqlite/request.c kpi_of). */
+    {
+        "UPDATE main.request_kpi SET late = ("
+        "  SELECT count(*) FROM main.request r WHERE r.received / 86400 = request_kpi.day"
+        "  AND r.type = request_kpi.type AND r.status = 4"
+        "  AND r.closed > 0 AND r.closed >= r.first_due)"
+        " WHERE status = 4;",
+        NULL,
+    },
 };
 
 int
