@@ -756,7 +756,8 @@ START_TEST(art12_4_migration_recounts_late_refusals_2026_01_15)
     gdpr_close(ts.eng);
     ts.eng = NULL;
     /* What schema 12 had counted: on time, against the extended date. */
-    raw_exec(ts.db, "UPDATE request_kpi SET late = 0; PRAGMA user_version = 12;");
+    raw_exec(ts.db, "UPDATE request_kpi SET late = 0; ALTER TABLE consent DROP COLUMN guardian;"
+                    " PRAGMA user_version = 12;");
     raw_exec(ts.keys, "PRAGMA user_version = 12;");
     th_ok(th_open(&ts, &ts.eng));
     th_ok(gdpr_request_kpi_report_init(&k, GDPR_REQUEST_KPI_REPORT_VERSION));
@@ -850,6 +851,179 @@ START_TEST(art9_policy_refused_whole)
 }
 END_TEST
 
+/* --- Art. 8(1): a child's consent to an information society service ----- */
+
+static void
+setup_child(void)
+{
+    char *doc;
+
+    th_setup(&ts);
+    doc = example_with("\"purposes\": [",
+                       "\"purposes\": [\n    { \"id\": \"game-account\", \"description\": "
+                       "\"Online game account\", \"basis\": \"consent\", \"categories\": "
+                       "[\"contact\", \"usage\"], \"information_society_service\": true },");
+    th_ok(gdpr_policy_load_string(ts.eng, &th_dpo, doc));
+    free(doc);
+}
+
+typedef struct {
+    const char *name;
+    const char *purpose, *member_state;
+    int age;
+    const char *holder;
+    int rc;
+    const char *message; /* on refusal */
+    const char *source;
+} art8_case;
+
+/* Ages: the example policy's digital_consent_age, each with its statute in
+ * docs/policy.md. Every case is recorded on 2026-01-10. */
+static const art8_case art8_cases[] = {
+    {"art8_1_ie_15_without_holder_refused_2026_01_10", "game-account", "IE", 15, NULL, GDPR_EINVAL,
+     "the subject is 15, below the age of digital consent in IE (16, Art. 8(1))",
+     "Data Protection Act 2018 (IE) s. 31"},
+    {"art8_1_ie_15_with_holder_2026_01_10", "game-account", "IE", 15, "Orla Byrne (mother)",
+     GDPR_OK, NULL, "Art. 8(1) second sentence"},
+    {"art8_1_ie_16_alone_2026_01_10", "game-account", "IE", 16, NULL, GDPR_OK, NULL,
+     "Data Protection Act 2018 (IE) s. 31"},
+    {"art8_1_fr_14_without_holder_refused_2026_01_10", "game-account", "FR", 14, NULL, GDPR_EINVAL,
+     "below the age of digital consent in FR (15", "Loi 78-17 art. 45"},
+    {"art8_1_fr_15_alone_2026_01_10", "game-account", "FR", 15, NULL, GDPR_OK, NULL,
+     "Loi 78-17 art. 45"},
+    {"art8_1_es_14_alone_2026_01_10", "game-account", "ES", 14, NULL, GDPR_OK, NULL,
+     "Ley Orgánica 3/2018 art. 7"},
+    {"art8_1_es_13_without_holder_refused_2026_01_10", "game-account", "ES", 13, NULL, GDPR_EINVAL,
+     "below the age of digital consent in ES (14", "Ley Orgánica 3/2018 art. 7"},
+    {"art8_1_be_13_alone_2026_01_10", "game-account", "BE", 13, NULL, GDPR_OK, NULL,
+     "Law of 30 July 2018 (BE) art. 7"},
+    {"art8_1_de_15_with_holder_2026_01_10", "game-account", "DE", 15, "Jonas Weber (father)",
+     GDPR_OK, NULL, "Art. 8(1): 16, no German derogation"},
+    {"art8_1_adult_holder_not_kept_2026_01_10", "game-account", "IE", 17, "Orla Byrne", GDPR_EINVAL,
+     "not below the age of digital consent in IE (16); not kept", "Art. 5(1)(c)"},
+    {"art8_1_state_without_age_in_policy_2026_01_10", "game-account", "PL", 15, NULL, GDPR_EINVAL,
+     "c.member_state: 'PL' has no age of digital consent in the policy", "Art. 8(1)"},
+    {"art8_1_age_required_2026_01_10", "game-account", "IE", 0, NULL, GDPR_EINVAL,
+     "a grant needs the subject's age", "Art. 8(1)-(2)"},
+    {"art8_1_controller_country_by_default_2026_01_10", "game-account", NULL, 15, NULL, GDPR_EINVAL,
+     "below the age of digital consent in IE (16", "controller.country IE"},
+    {"art8_1_fields_only_for_iss_2026_01_10", "marketing", "IE", 15, NULL, GDPR_EINVAL,
+     "only for a purpose marked information_society_service", "Art. 8(1) scope"},
+    {"art8_1_age_out_of_range_2026_01_10", "game-account", "IE", 151, NULL, GDPR_EINVAL,
+     "c.age: 151", "input check"},
+    {"art8_1_member_state_too_long_2026_01_10", "game-account", "IRL", 15, NULL, GDPR_EINVAL,
+     "c.member_state", "input check"},
+};
+
+typedef struct {
+    char holder[128];
+    int n;
+} holder_ctx;
+
+static int
+holder_fn(const gdpr_consent_event *ev, void *ctx)
+{
+    holder_ctx *h = ctx;
+
+    h->n++;
+    snprintf(h->holder, sizeof h->holder, "%s", ev->parental_holder ? ev->parental_holder : "");
+    return 0;
+}
+
+START_TEST(art8_table)
+{
+    const art8_case *c = &art8_cases[_i];
+    gdpr_consent g = GDPR_CONSENT_INIT;
+    char before[65], after[65];
+    int rc;
+
+    ts.now = day(2026, 1, 10);
+    g.subject = "child-8";
+    g.purpose = c->purpose;
+    g.notice = "privacy-v3";
+    g.channel = "web";
+    g.member_state = c->member_state;
+    g.age = c->age;
+    g.parental_holder = c->holder;
+    th_fingerprint(&ts, before);
+    rc = gdpr_consent_record(ts.eng, &th_agent, &g, NULL);
+    ck_assert_msg(rc == c->rc, "%s (%s): %s (%s)", c->name, c->source, gdpr_strerror(rc),
+                  gdpr_errmsg());
+    if (rc != GDPR_OK) {
+        ck_assert_msg(strstr(gdpr_errmsg(), c->message) != NULL, "%s: '%s' lacks '%s'", c->name,
+                      gdpr_errmsg(), c->message);
+        th_fingerprint(&ts, after);
+        ck_assert_str_eq(before, after);
+        return;
+    }
+    {
+        holder_ctx h = {"", 0};
+        int allowed = -1;
+        th_ok(gdpr_consent_history(ts.eng, &th_dpo, "child-8", holder_fn, &h));
+        ck_assert_int_eq(h.n, 1);
+        ck_assert_str_eq(h.holder, c->holder ? c->holder : "");
+        th_ok(gdpr_may_process(ts.eng, "child-8", c->purpose, ts.now, &allowed, NULL));
+        ck_assert_int_eq(allowed, 1);
+        /* The holder's name is sealed: never in the files in clear. */
+        if (c->holder)
+            ck_assert(!th_store_files_contain(&ts, c->holder, strlen(c->holder)));
+    }
+}
+END_TEST
+
+/* Art. 8(1): 13 to 16, member states only; Art. 8 is a rule of consent. */
+static const policy_case art8_policy_cases[] = {
+    {"\"IE\": 16, \"DE\": 16", "\"IE\": 12, \"DE\": 16",
+     "digital_consent_age.IE: must be an age from 13 to 16 (Art. 8(1))"},
+    {"\"IE\": 16, \"DE\": 16", "\"IE\": 17, \"DE\": 16", "must be an age from 13 to 16"},
+    {"\"IE\": 16, \"DE\": 16", "\"IE\": \"16\", \"DE\": 16", "must be an age from 13 to 16"},
+    {"\"IE\": 16, \"DE\": 16", "\"UK\": 13, \"DE\": 16",
+     "digital_consent_age.UK: 'UK' is not an EU or EEA member state"},
+    {"\"IE\": 16, \"DE\": 16", "\"EL\": 15, \"DE\": 16", "'EL' is not an EU or EEA member state"},
+    {"\"categories\": [\"contact\", \"usage\"] }",
+     "\"categories\": [\"contact\", \"usage\"], \"information_society_service\": true }",
+     "purposes[0].information_society_service: Art. 8 governs consent (Art. 6(1)(a)); purpose "
+     "'service' rests on contract"},
+};
+
+START_TEST(art8_policy_refused_whole)
+{
+    const policy_case *c = &art8_policy_cases[_i];
+    char *doc = example_with(c->from, c->to);
+    char before[65], after[65];
+
+    th_fingerprint(&ts, before);
+    th_assert_err(gdpr_policy_load_string(ts.eng, &th_dpo, doc), GDPR_EINVAL, c->message);
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+    free(doc);
+}
+END_TEST
+
+START_TEST(art8_1_iss_needs_the_age_table)
+{
+    char *doc = example_with("\"purposes\": [",
+                             "\"purposes\": [\n    { \"id\": \"kids\", \"description\": \"x\", "
+                             "\"basis\": \"consent\", \"categories\": [\"contact\"], "
+                             "\"information_society_service\": true },");
+    char *bare = NULL;
+    const char *at = strstr(doc, "\"digital_consent_age\"");
+    const char *end;
+
+    ck_assert_ptr_nonnull(at);
+    end = strstr(at, "},\n") + 3;
+    bare = malloc(strlen(doc) + 1);
+    ck_assert_ptr_nonnull(bare);
+    memcpy(bare, doc, (size_t)(at - doc));
+    strcpy(bare + (at - doc), end);
+    th_assert_err(gdpr_policy_load_string(ts.eng, &th_dpo, bare), GDPR_EINVAL,
+                  "purposes[0].information_society_service: the policy names no "
+                  "digital_consent_age");
+    free(bare);
+    free(doc);
+}
+END_TEST
+
 static Suite *
 law_suite(void)
 {
@@ -884,11 +1058,19 @@ law_suite(void)
     tcase_add_test(a12, art12_4_migration_recounts_late_refusals_2026_01_15);
     suite_add_tcase(s, a12);
 
+    TCase *a8 = tcase_create("art8");
+    tcase_add_checked_fixture(a8, setup_child, teardown);
+    tcase_add_loop_test(a8, art8_table, 0, (int)(sizeof art8_cases / sizeof art8_cases[0]));
+    suite_add_tcase(s, a8);
+
     TCase *pol = tcase_create("policy");
     tcase_add_checked_fixture(pol, plain_setup, teardown);
     tcase_add_test(pol, art9_1_stored_policy_without_condition_2026_03_01);
     tcase_add_loop_test(pol, art9_policy_refused_whole, 0,
                         (int)(sizeof art9_policy_cases / sizeof art9_policy_cases[0]));
+    tcase_add_loop_test(pol, art8_policy_refused_whole, 0,
+                        (int)(sizeof art8_policy_cases / sizeof art8_policy_cases[0]));
+    tcase_add_test(pol, art8_1_iss_needs_the_age_table);
     suite_add_tcase(s, pol);
     return s;
 }

@@ -62,14 +62,25 @@ typedef struct {
                                    most GDPR_PROOF_MAX bytes */
     unsigned int flags;       /**< GDPR_CONSENT_EXPLICIT, GDPR_CONSENT_TRANSFER */
     /* version 2 */
-    const char *country; /**< GDPR_CONSENT_TRANSFER: the recipient's country the subject
-                              consented to (ISO 3166-1 alpha-2 or "org:NAME", as the
-                              policy names it); else NULL */
+    const char *country;         /**< GDPR_CONSENT_TRANSFER: the recipient's country the subject
+                                      consented to (ISO 3166-1 alpha-2 or "org:NAME", as the
+                                      policy names it); else NULL */
+    const char *member_state;    /**< purpose marked "information_society_service"
+                                      (Art. 8): the member state whose age of digital
+                                      consent applies; NULL: the controller's country */
+    int age;                     /**< such a purpose: the subject's age in years (1..150),
+                                      required for a grant; else 0 */
+    const char *parental_holder; /**< such a purpose, subject below the member state's
+                                      age: the holder of parental responsibility who gave
+                                      or authorised the consent (personal data: stored
+                                      sealed; UTF-8, at most GDPR_NAME_MAX bytes); else
+                                      NULL */
 } gdpr_consent;
 
 #define GDPR_CONSENT_INIT                                                                          \
     {                                                                                              \
-        GDPR_CONSENT_VERSION, NULL, NULL, NULL, NULL, GDPR_CONSENT_GRANTED, 0, NULL, NULL, 0, NULL \
+        GDPR_CONSENT_VERSION, NULL, NULL, NULL, NULL, GDPR_CONSENT_GRANTED, 0, NULL, NULL, 0,      \
+            NULL, NULL, 0, NULL                                                                    \
     }
 
 /**
@@ -98,7 +109,12 @@ GDPR_API int gdpr_consent_init(gdpr_consent *c, unsigned int version);
  * needs GDPR_CONSENT_EXPLICIT on a grant, a recipient of the policy, a
  * `country` equal to that recipient's in the policy and a notice marked
  * "transfer_risks"; `country` is refused on any other consent, and the
- * recipient prefix "transfer:" is reserved for it.
+ * recipient prefix "transfer:" is reserved for it. Art. 8(1): granting a
+ * purpose the policy marks "information_society_service" needs `age`;
+ * below the age of digital consent the policy names for `member_state`
+ * (or the controller's country) it needs `parental_holder`, which is
+ * refused otherwise (data minimisation), as are the three fields on any
+ * other purpose.
  *
  * Needs permission "consent.record"; audited as "consent N granted|...".
  * @param[out] event_out  the new event's id (> 0); may be NULL.
@@ -171,8 +187,10 @@ typedef struct {
     const char *recipient; /**< NULL: none; else the name as recorded */
     const char *proof;     /**< NULL: none; else the proof, opened */
     size_t proof_len;
-    unsigned int flags;     /**< GDPR_CONSENT_EXPLICIT */
-    const char *receipt_id; /**< the receipt's UUID */
+    unsigned int flags;          /**< GDPR_CONSENT_EXPLICIT */
+    const char *receipt_id;      /**< the receipt's UUID */
+    const char *parental_holder; /**< Art. 8(1): the holder of parental responsibility,
+                                      opened; NULL when none (@since 0.2) */
 } gdpr_consent_event;
 
 /** Consent history iterator: return non-zero to stop. */

@@ -258,6 +258,23 @@ check_transfer_consent(const gdpr_consent *c)
     return GDPR_OK;
 }
 
+/* Art. 8(1): the fields of a child's consent, their text and ranges. */
+static int
+check_child_fields(const gdpr_consent *c)
+{
+    int rc;
+
+    if (c->version < 2)
+        return GDPR_OK;
+    rc = gdpr_text__check_optional("c.member_state", c->member_state, 2);
+    if (rc == GDPR_OK)
+        rc = gdpr_text__check_optional("c.parental_holder", c->parental_holder, GDPR_NAME_MAX);
+    if (rc == GDPR_OK && (c->age < 0 || c->age > 150))
+        rc = gdpr__err_set(GDPR_EINVAL, "c.age: %d is not an age in years (1..150; 0: not given)",
+                           c->age);
+    return rc;
+}
+
 /* Everything that needs no policy: before the lock. */
 static int
 check_consent(const gdpr_consent *c)
@@ -293,6 +310,8 @@ check_consent(const gdpr_consent *c)
                              "GDPR_CONSENT_EXPLICIT 0x1, GDPR_CONSENT_TRANSFER 0x2)",
                              c->flags);
     rc = check_transfer_consent(c);
+    if (rc == GDPR_OK)
+        rc = check_child_fields(c);
     if (rc != GDPR_OK)
         return rc;
     if (c->expires < 0)
@@ -312,6 +331,62 @@ basis_article(policy_basis b)
         "Art. 6(1)(d)", "Art. 6(1)(e)", "Art. 6(1)(f)",
     };
     return articles[b];
+}
+
+/* Art. 8(1): consent for an information society service offered directly
+ * to a child below the member state's age is lawful only if given or
+ * authorised by the holder of parental responsibility. */
+static int
+check_child_consent(gdpr_engine *eng, const policy_purpose *pu, const gdpr_consent *c)
+{
+    const char *state, *holder;
+    int age, limit;
+
+    if (c->version < 2)
+        return pu->iss && c->state == GDPR_CONSENT_GRANTED
+                   ? gdpr__err_set(GDPR_EINVAL,
+                                   "c.age: purpose '%.64s' is an information society service "
+                                   "(Art. 8(1)); a grant needs the subject's age (struct "
+                                   "version 2)",
+                                   pu->id)
+                   : GDPR_OK;
+    state = c->member_state ? c->member_state : eng->policy->controller.country;
+    holder = c->parental_holder;
+    age = c->age;
+    if (!pu->iss) {
+        if (c->member_state != NULL || age != 0 || holder != NULL)
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "c.age: member_state, age and parental_holder are only for a "
+                                 "purpose marked information_society_service (Art. 8); '%.64s' "
+                                 "is not",
+                                 pu->id);
+        return GDPR_OK;
+    }
+    if (c->state != GDPR_CONSENT_GRANTED)
+        return GDPR_OK;
+    limit = gdpr_policy__consent_age(eng->policy, state);
+    if (limit == 0)
+        return gdpr__err_set(GDPR_EINVAL,
+                             "c.member_state: '%.8s' has no age of digital consent in the policy "
+                             "(digital_consent_age, Art. 8(1))",
+                             state);
+    if (age == 0)
+        return gdpr__err_set(GDPR_EINVAL,
+                             "c.age: purpose '%.64s' is an information society service "
+                             "(Art. 8(1)); a grant needs the subject's age",
+                             pu->id);
+    if (age < limit && holder == NULL)
+        return gdpr__err_set(GDPR_EINVAL,
+                             "c.parental_holder: the subject is %d, below the age of digital "
+                             "consent in %s (%d, Art. 8(1)); the holder of parental "
+                             "responsibility must give or authorise the consent",
+                             age, state, limit);
+    if (age >= limit && holder != NULL)
+        return gdpr__err_set(GDPR_EINVAL,
+                             "c.parental_holder: the subject is %d, not below the age of digital "
+                             "consent in %s (%d); not kept (Art. 5(1)(c))",
+                             age, state, limit);
+    return GDPR_OK;
 }
 
 /* The rules that need the policy, under the lock. */
@@ -348,6 +423,9 @@ check_against_policy(gdpr_engine *eng, const gdpr_consent *c, int64_t now,
                                  "subject informed first",
                                  c->notice);
     }
+    rc = check_child_consent(eng, pu, c);
+    if (rc != GDPR_OK)
+        return rc;
     if (c->recipient == NULL && pu->basis != BASIS_CONSENT && pu->art9 != 'a')
         return gdpr__err_set(GDPR_EINVAL,
                              "c.purpose: '%.64s' is based on %s (%s), not consent; "
@@ -371,8 +449,9 @@ check_against_policy(gdpr_engine *eng, const gdpr_consent *c, int64_t now,
  * but the id and the seals. */
 static int
 append_event(gdpr_engine *eng, const gdpr_actor *who, store_consent_row *row, const char *person,
-             const char *proof, int64_t *event_out)
+             const char *proof, const char *guardian, int64_t *event_out)
 {
+    uint8_t sealed_guardian[GDPR_NAME_MAX + CRYPTO_SEAL_OVERHEAD];
     uint8_t sealed_proof[GDPR_PROOF_MAX + CRYPTO_SEAL_OVERHEAD];
     uint8_t sealed_name[GDPR_NAME_MAX + CRYPTO_SEAL_OVERHEAD];
     int64_t id = 0;
@@ -380,8 +459,14 @@ append_event(gdpr_engine *eng, const gdpr_actor *who, store_consent_row *row, co
     int rc = GDPR_OK;
 
     row->id = 0;
-    if (proof != NULL || person != NULL)
+    if (proof != NULL || person != NULL || guardian != NULL)
         rc = store_consent_next_id(eng->st, &row->id);
+    if (rc == GDPR_OK && guardian != NULL) {
+        row->guardian_len = strlen(guardian) + CRYPTO_SEAL_OVERHEAD;
+        row->guardian = sealed_guardian;
+        rc = gdpr_engine__seal_field(eng, row->subject, "consent", row->id, "guardian", guardian,
+                                     strlen(guardian), sealed_guardian);
+    }
     if (rc == GDPR_OK && proof != NULL) {
         row->proof_len = strlen(proof) + CRYPTO_SEAL_OVERHEAD;
         row->proof = sealed_proof;
@@ -449,7 +534,8 @@ record_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_consent *c, in
         row.expires = c->expires;
         row.recipient = key;
         row.flags = c->flags;
-        rc = append_event(eng, who, &row, person ? c->recipient : NULL, c->proof, event_out);
+        rc = append_event(eng, who, &row, person ? c->recipient : NULL, c->proof,
+                          c->version >= 2 ? c->parental_holder : NULL, event_out);
     }
     return gdpr_engine__end(eng, rc);
 }
@@ -546,7 +632,7 @@ withdraw_locked(gdpr_engine *eng, const gdpr_actor *who, const char *subject, co
     row.channel = channel;
     row.actor = who->id;
     row.recipient = key;
-    rc = append_event(eng, who, &row, person ? recipient : NULL, NULL, event_out);
+    rc = append_event(eng, who, &row, person ? recipient : NULL, NULL, NULL, event_out);
     return gdpr_engine__end(eng, rc);
 }
 
@@ -632,6 +718,7 @@ history_row(const store_consent_row *r, void *ctx)
     history_walk *w = ctx;
     char proof[GDPR_PROOF_MAX + 1];
     char person[GDPR_NAME_MAX + 1];
+    char guardian[GDPR_NAME_MAX + 1];
     gdpr_consent_event ev;
     int rc = GDPR_OK;
 
@@ -659,11 +746,17 @@ history_row(const store_consent_row *r, void *ctx)
         ev.proof = proof;
         ev.proof_len = r->proof_len - CRYPTO_SEAL_OVERHEAD;
     }
+    if (rc == GDPR_OK && r->guardian != NULL) {
+        rc =
+            open_text(w->eng, r, "guardian", r->guardian, r->guardian_len, GDPR_NAME_MAX, guardian);
+        ev.parental_holder = guardian;
+    }
     if (rc == GDPR_OK && w->fn(&ev, w->ctx) != 0)
         rc = gdpr__err_set(GDPR_ECALLBACK, "consent history: the callback stopped at event %lld",
                            (long long)r->id);
     gdpr_crypto__wipe(proof, sizeof proof);
     gdpr_crypto__wipe(person, sizeof person);
+    gdpr_crypto__wipe(guardian, sizeof guardian);
     return rc;
 }
 

@@ -78,7 +78,14 @@ typedef struct {
     char *automated_decision; /* Art. 22 logic described, or NULL */
     int direct_marketing;     /* Art. 21(2)-(3): an objection stops it absolutely */
     char art9;                /* Art. 9(2) condition 'a'..'j'; 0: none named */
+    int iss; /* an information society service offered directly to a child (Art. 8) */
 } policy_purpose;
+
+/* Art. 8(1): the age of digital consent a member state set (13..16). */
+typedef struct {
+    char state[3];
+    int age;
+} policy_consent_age;
 
 typedef struct {
     char *id;
@@ -203,6 +210,8 @@ typedef struct {
     policy_recipient *recipients;
     size_t n_recipients;
     policy_requests requests;
+    policy_consent_age *consent_ages; /* "digital_consent_age" */
+    size_t n_consent_ages;
 } policy_model;
 
 struct json_node;
@@ -221,6 +230,9 @@ const policy_purpose *gdpr_policy__find_purpose(const policy_model *p, const cha
 const policy_notice *gdpr_policy__find_notice(const policy_model *p, const char *id);
 const policy_role *gdpr_policy__find_role(const policy_model *p, const char *id);
 const policy_recipient *gdpr_policy__find_recipient(const policy_model *p, const char *id);
+/* The age of digital consent of a member state (Art. 8(1)); 0 when the
+ * policy names none. */
+int gdpr_policy__consent_age(const policy_model *p, const char *state);
 const policy_retention *gdpr_policy__find_retention(const policy_model *p, const char *purpose,
                                                     const char *category);
 int gdpr_policy__role_allows(const policy_role *r, permission perm);

@@ -309,6 +309,9 @@ typedef struct {
     int64_t policy_version;       /* the policy in force when recorded */
     const char *receipt_id;       /* the receipt's UUID (derived, not stored) */
     const uint8_t *subject;       /* CRYPTO_HASH_BYTES */
+    const uint8_t *guardian;      /* Art. 8(1) holder of parental responsibility, sealed
+                                     (consent/<id>/guardian); NULL when none */
+    size_t guardian_len;
 } store_consent_row;
 
 /* A subject's consent events in event order. fn's non-zero stops: a

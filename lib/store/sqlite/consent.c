@@ -31,7 +31,7 @@ blob_or_null(sqlite3_stmt *s, int col, size_t *len_out)
     "c.id, c.at, c.purpose, c.state, c.notice, c.channel, c.actor, c.expires,"                     \
     " c.recipient, c.proof, c.flags, c.recipient_sealed, c.notice_version,"                        \
     " c.notice_sha256, c.policy_version,"                                                          \
-    " (SELECT value FROM main.meta WHERE name='store_id'), c.subject"
+    " (SELECT value FROM main.meta WHERE name='store_id'), c.subject, c.guardian"
 
 #define RECEIPT_ID_BYTES 37
 
@@ -69,6 +69,7 @@ read_consent_row(sqlite3_stmt *s, store_consent_row *row, char receipt[RECEIPT_I
     row->expires = sqlite3_column_int64(s, 7);
     row->recipient = gdpr_sqlite__sq_text_or_empty(s, 8);
     row->proof = blob_or_null(s, 9, &row->proof_len);
+    row->guardian = blob_or_null(s, 17, &row->guardian_len);
     row->flags = (unsigned int)sqlite3_column_int64(s, 10);
     row->recipient_sealed = blob_or_null(s, 11, &row->recipient_sealed_len);
     row->notice_version = gdpr_sqlite__sq_text_or_empty(s, 12);
@@ -172,8 +173,8 @@ gdpr_sqlite__consent_append(store *base, const store_consent_row *row, int64_t *
             st,
             "INSERT INTO main.consent(id, subject, at, purpose, state, notice,"
             " notice_version, notice_sha256, policy_version, channel, actor, expires,"
-            " recipient, recipient_sealed, proof, flags) VALUES(?1, ?2, ?3,"
-            " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            " recipient, recipient_sealed, proof, flags, guardian) VALUES(?1, ?2, ?3,"
+            " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             &s);
 
     if (rc != GDPR_OK)
@@ -194,6 +195,7 @@ gdpr_sqlite__consent_append(store *base, const store_consent_row *row, int64_t *
     gdpr_sqlite__sq_bind_blob_or_null(s, 14, row->recipient_sealed, row->recipient_sealed_len);
     gdpr_sqlite__sq_bind_blob_or_null(s, 15, row->proof, row->proof_len);
     sqlite3_bind_int64(s, 16, (sqlite3_int64)row->flags);
+    gdpr_sqlite__sq_bind_blob_or_null(s, 17, row->guardian, row->guardian_len);
     rc = gdpr_sqlite__sq_step_done(st, s, "appending a consent event");
     if (rc != GDPR_OK)
         return rc;

@@ -510,6 +510,13 @@ static const migration migrations[] = {
         " WHERE status = 4;",
         NULL,
     },
+    /* 14: Art. 8(1): the holder of parental responsibility who gave or
+     * authorised a child's consent, sealed like the proof
+     * (consent/<id>/guardian); erased with the subject's events. */
+    {
+        "ALTER TABLE main.consent ADD COLUMN guardian BLOB;",
+        NULL,
+    },
 };
 
 int
