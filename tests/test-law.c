@@ -1024,6 +1024,128 @@ START_TEST(art8_1_iss_needs_the_age_table)
 }
 END_TEST
 
+/* --- Art. 45, 355 TFEU: EU territory and dated EEA membership ------------ */
+
+typedef struct {
+    const char *name;
+    const char *code;
+    int y;
+    unsigned m, d;
+    int want;             /* GDPR_TRANSFER_EEA, GDPR_TRANSFER_ADEQUACY, or 0: none (ENOTFOUND) */
+    const char *fragment; /* in the entry's id or reference */
+    const char *source;
+} eea_case;
+
+/* Sources: docs/transfers-sources.md ("EEA membership and territories"). */
+static const eea_case eea_cases[] = {
+    {"gb_eu_member_2019_06_01", "GB", 2019, 6, 1, GDPR_TRANSFER_EEA, "EU", "TEU Art. 50"},
+    {"gb_eu_member_last_day_2020_01_31", "GB", 2020, 1, 31, GDPR_TRANSFER_EEA, "EU",
+     "Withdrawal Agreement Art. 185"},
+    {"gb_transition_2020_02_01", "GB", 2020, 2, 1, GDPR_TRANSFER_EEA, "transition period",
+     "Withdrawal Agreement Art. 126-127"},
+    {"gb_transition_last_day_2020_12_31", "GB", 2020, 12, 31, GDPR_TRANSFER_EEA,
+     "transition period", "Withdrawal Agreement Art. 126"},
+    {"gb_tca_bridge_2021_01_01", "GB", 2021, 1, 1, GDPR_TRANSFER_EEA, "TCA bridge",
+     "TCA Art. FINPROV.10A"},
+    {"gb_tca_bridge_last_day_2021_06_27", "GB", 2021, 6, 27, GDPR_TRANSFER_EEA, "TCA bridge",
+     "TCA Art. FINPROV.10A"},
+    {"gb_adequacy_2021_06_28", "GB", 2021, 6, 28, GDPR_TRANSFER_ADEQUACY, "GB-2021-1772",
+     "Decision (EU) 2021/1772"},
+    {"gb_adequacy_2024_01_01", "GB", 2024, 1, 1, GDPR_TRANSFER_ADEQUACY, "GB-2021-1772",
+     "Decision (EU) 2021/1772"},
+    {"gb_before_accession_1972_12_31", "GB", 1972, 12, 31, 0, NULL, "Act of Accession 1972"},
+    {"gb_accession_1973_01_01", "GB", 1973, 1, 1, GDPR_TRANSFER_EEA, "EU", "Act of Accession 1972"},
+    {"hr_before_accession_2013_06_30", "HR", 2013, 6, 30, 0, NULL, "Treaty of Accession 2012"},
+    {"hr_accession_2013_07_01", "HR", 2013, 7, 1, GDPR_TRANSFER_EEA, "EU",
+     "Treaty of Accession 2012"},
+    {"bg_before_accession_2006_12_31", "BG", 2006, 12, 31, 0, NULL, "Treaty of Accession 2005"},
+    {"bg_accession_2007_01_01", "BG", 2007, 1, 1, GDPR_TRANSFER_EEA, "EU",
+     "Treaty of Accession 2005"},
+    {"ro_before_accession_2006_12_31", "RO", 2006, 12, 31, 0, NULL, "Treaty of Accession 2005"},
+    {"ro_accession_2007_01_01", "RO", 2007, 1, 1, GDPR_TRANSFER_EEA, "EU",
+     "Treaty of Accession 2005"},
+    {"pl_before_accession_2004_04_30", "PL", 2004, 4, 30, 0, NULL, "Treaty of Accession 2003"},
+    {"pl_accession_2004_05_01", "PL", 2004, 5, 1, GDPR_TRANSFER_EEA, "EU",
+     "Treaty of Accession 2003"},
+    {"at_before_accession_1994_12_31", "AT", 1994, 12, 31, 0, NULL, "Act of Accession 1994"},
+    {"at_accession_1995_01_01", "AT", 1995, 1, 1, GDPR_TRANSFER_EEA, "EU", "Act of Accession 1994"},
+    {"li_eea_1995_05_01", "LI", 1995, 5, 1, GDPR_TRANSFER_EEA, "EEA Agreement",
+     "EEA Council Decision 1/95"},
+    {"no_eea_2018_07_20", "NO", 2018, 7, 20, GDPR_TRANSFER_EEA, "EEA Agreement",
+     "EEA Joint Committee Decision 154/2018"},
+    {"de_founder_1970_01_01", "DE", 1970, 1, 1, GDPR_TRANSFER_EEA, "EU", "Treaty of Rome 1957"},
+    {"re_outermost_region_2026_03_01", "RE", 2026, 3, 1, GDPR_TRANSFER_EEA, "outermost region",
+     "TFEU Art. 349, 355(1)"},
+    {"gp_outermost_region_2026_03_01", "GP", 2026, 3, 1, GDPR_TRANSFER_EEA, "outermost region",
+     "TFEU Art. 349, 355(1)"},
+    {"mq_outermost_region_2026_03_01", "MQ", 2026, 3, 1, GDPR_TRANSFER_EEA, "outermost region",
+     "TFEU Art. 349, 355(1)"},
+    {"gf_outermost_region_2026_03_01", "GF", 2026, 3, 1, GDPR_TRANSFER_EEA, "outermost region",
+     "TFEU Art. 349, 355(1)"},
+    {"mf_outermost_region_2026_03_01", "MF", 2026, 3, 1, GDPR_TRANSFER_EEA, "outermost region",
+     "TFEU Art. 349, 355(1)"},
+    {"yt_before_outermost_2013_12_31", "YT", 2013, 12, 31, 0, NULL, "Decision 2012/419/EU"},
+    {"yt_outermost_region_2014_01_01", "YT", 2014, 1, 1, GDPR_TRANSFER_EEA, "outermost region",
+     "Decision 2012/419/EU"},
+    {"ax_aland_2026_03_01", "AX", 2026, 3, 1, GDPR_TRANSFER_EEA, "Art. 355(4) TFEU",
+     "TFEU Art. 355(4), Protocol No 2 (1994)"},
+    {"gl_greenland_oct_2026_03_01", "GL", 2026, 3, 1, 0, NULL, "TFEU Art. 355(2), Annex II"},
+    {"pf_french_polynesia_oct_2026_03_01", "PF", 2026, 3, 1, 0, NULL, "TFEU Art. 355(2), Annex II"},
+    {"nc_new_caledonia_oct_2026_03_01", "NC", 2026, 3, 1, 0, NULL, "TFEU Art. 355(2), Annex II"},
+    {"us_safe_harbour_last_day_2015_10_05", "US", 2015, 10, 5, GDPR_TRANSFER_ADEQUACY,
+     "US-2000-520", "Decision 2000/520/EC; CJEU C-362/14 of 6 Oct 2015"},
+    {"us_after_schrems_i_2015_10_06", "US", 2015, 10, 6, 0, NULL, "CJEU C-362/14"},
+    {"us_privacy_shield_2016_08_01", "US", 2016, 8, 1, GDPR_TRANSFER_ADEQUACY, "US-2016-1250",
+     "Decision (EU) 2016/1250"},
+    {"us_after_schrems_ii_2020_07_16", "US", 2020, 7, 16, 0, NULL,
+     "CJEU C-311/18 of 16 Jul 2020 (stricter: not in force on the day)"},
+    {"us_dpf_2023_07_10", "US", 2023, 7, 10, GDPR_TRANSFER_ADEQUACY, "US-2023-1795",
+     "Decision (EU) 2023/1795"},
+    {"us_gap_2022_01_01", "US", 2022, 1, 1, 0, NULL, "no decision between Schrems II and DPF"},
+};
+
+START_TEST(eea_table)
+{
+    const eea_case *c = &eea_cases[_i];
+    gdpr_adequacy_entry e;
+    int rc;
+
+    rc = gdpr_adequacy_find(ts.eng, c->code, day(c->y, c->m, c->d) + 43200, &e);
+    if (c->want == 0) {
+        ck_assert_msg(rc == GDPR_ENOTFOUND, "%s (%s): %s, %s", c->name, c->source,
+                      gdpr_strerror(rc), rc == GDPR_OK ? e.reference : gdpr_errmsg());
+        return;
+    }
+    ck_assert_msg(rc == GDPR_OK, "%s (%s): %s (%s)", c->name, c->source, gdpr_strerror(rc),
+                  gdpr_errmsg());
+    ck_assert_msg(e.mechanism == c->want, "%s: mechanism %d", c->name, e.mechanism);
+    ck_assert_msg(strstr(e.id, c->fragment) || strstr(e.reference, c->fragment),
+                  "%s: '%s' / '%s' lacks '%s'", c->name, e.id, e.reference, c->fragment);
+}
+END_TEST
+
+/* A territory is inside through its state: a recipient there is not a
+ * transfer (Art. 44 does not apply). */
+START_TEST(eea_territory_recipient_2026_03_01)
+{
+    char *doc =
+        example_with("\"recipients\": [",
+                     "\"recipients\": [\n    { \"id\": \"re-call\", \"name\": \"Call Centre "
+                     "Reunion\", \"country\": \"RE\", \"kind\": \"processor\" },\n"
+                     "    { \"id\": \"gl-fish\", \"name\": \"Nuuk Fish\", \"country\": "
+                     "\"GL\", \"kind\": \"controller\" },");
+    gdpr_transfer_decision d;
+
+    th_ok(gdpr_policy_load_string(ts.eng, &th_dpo, doc));
+    free(doc);
+    th_ok(gdpr_transfer_check(ts.eng, &th_dpo, "cust-5", "re-call", day(2026, 3, 1), &d));
+    ck_assert_int_eq(d.allowed, 1);
+    ck_assert_int_eq(d.mechanism, GDPR_TRANSFER_EEA);
+    th_ok(gdpr_transfer_check(ts.eng, &th_dpo, "cust-5", "gl-fish", day(2026, 3, 1), &d));
+    ck_assert_int_eq(d.allowed, 0);
+}
+END_TEST
+
 static Suite *
 law_suite(void)
 {
@@ -1062,6 +1184,12 @@ law_suite(void)
     tcase_add_checked_fixture(a8, setup_child, teardown);
     tcase_add_loop_test(a8, art8_table, 0, (int)(sizeof art8_cases / sizeof art8_cases[0]));
     suite_add_tcase(s, a8);
+
+    TCase *eea = tcase_create("eea");
+    tcase_add_checked_fixture(eea, plain_setup, teardown);
+    tcase_add_loop_test(eea, eea_table, 0, (int)(sizeof eea_cases / sizeof eea_cases[0]));
+    tcase_add_test(eea, eea_territory_recipient_2026_03_01);
+    suite_add_tcase(s, eea);
 
     TCase *pol = tcase_create("policy");
     tcase_add_checked_fixture(pol, plain_setup, teardown);

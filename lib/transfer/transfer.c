@@ -264,7 +264,7 @@ typedef struct {
 struct transfer_recipient {
     const policy_recipient *r;
     int code_ok;             /* country is a code the library accepts */
-    const adequacy_eea *eea; /* EEA membership, or NULL */
+    const adequacy_eea *eea; /* the first period of EEA membership, or NULL */
     cached_safeguard *sg;    /* the policy's, then run-time ones by id */
     size_t n_sg, cap_sg;
     /* The last answer that rested on the EEA, an adequacy decision or a
@@ -650,6 +650,7 @@ decide(gdpr_engine *eng, const transfer_state *t, transfer_recipient *tr, const 
 {
     const policy_recipient *r = tr->r;
     const adequacy_decision *d;
+    const adequacy_eea *eea;
     uint8_t hash[CRYPTO_HASH_BYTES];
     char day[11], why[256], why_sg[160];
     char key[GDPR_NAME_MAX + 1];
@@ -668,15 +669,16 @@ decide(gdpr_engine *eng, const transfer_state *t, transfer_recipient *tr, const 
     copy_text(res->country, sizeof res->country, r->country);
     format_day(in->at, day);
 
-    if (tr->eea != NULL) {
+    eea = tr->eea != NULL ? gdpr_adequacy__eea_on(t->list, r->country, in->at) : NULL;
+    if (eea != NULL) {
         text_buf b;
 
         allow(res, GDPR_TRANSFER_EEA, "");
         tb_init(&b, res->reference, sizeof res->reference);
         tb_put(&b, "EEA: ");
-        tb_put(&b, tr->eea->name);
+        tb_put(&b, eea->name);
         tb_put(&b, " (");
-        tb_put(&b, tr->eea->basis);
+        tb_put(&b, eea->basis);
         tb_put(&b, ")");
         tb_end(&b);
         tb_init(&b, res->reason, sizeof res->reason);
@@ -685,9 +687,9 @@ decide(gdpr_engine *eng, const transfer_state *t, transfer_recipient *tr, const 
         tb_put(&b, "' is in ");
         tb_put(&b, r->country);
         tb_put(&b, " (");
-        tb_put(&b, tr->eea->name);
+        tb_put(&b, eea->name);
         tb_put(&b, ", ");
-        tb_put(&b, tr->eea->basis);
+        tb_put(&b, eea->basis);
         tb_put(&b, "), inside the EEA: no transfer out of the EEA");
         tb_end(&b);
         return remember(tr, in->at, res);
