@@ -844,7 +844,7 @@ START_TEST(objection_and_restriction)
 
     th_ok(gdpr_subject_object(ts.eng, &th_dpo, "cust-14"));
     th_ok(gdpr_subject_limits(ts.eng, "cust-14", &limits));
-    ck_assert_uint_eq(limits, GDPR_SUBJECT_OBJECTED);
+    ck_assert_uint_eq(limits, GDPR_SUBJECT_OBJECTED | GDPR_SUBJECT_MARKETING_OBJECTED);
     th_ok(gdpr_may_process(ts.eng, "cust-14", "recruitment", ts.now, &allowed, &why));
     ck_assert_int_eq(allowed, 0);
     ck_assert_int_eq(why.code, GDPR_WHY_OBJECTED);
@@ -853,25 +853,38 @@ START_TEST(objection_and_restriction)
     ck_assert_int_eq(allowed, 1);
     th_ok(gdpr_may_process(ts.eng, "cust-14", "service", ts.now, &allowed, &why));
     ck_assert_int_eq(allowed, 1);
-    /* ... nor consent (withdrawal is the way there). */
+    /* ... but it stops direct marketing even with consent (Art. 21(2)-(3)). */
     th_ok(gdpr_may_process(ts.eng, "cust-14", "marketing", ts.now, &allowed, &why));
-    ck_assert_int_eq(allowed, 1);
+    ck_assert_int_eq(allowed, 0);
+    ck_assert_int_eq(why.code, GDPR_WHY_OBJECTED);
 
     th_ok(gdpr_subject_restrict(ts.eng, &th_dpo, "cust-14"));
     th_ok(gdpr_subject_limits(ts.eng, "cust-14", &limits));
-    ck_assert_uint_eq(limits, GDPR_SUBJECT_OBJECTED | GDPR_SUBJECT_RESTRICTED);
+    ck_assert_uint_eq(limits, GDPR_SUBJECT_OBJECTED | GDPR_SUBJECT_RESTRICTED |
+                                  GDPR_SUBJECT_MARKETING_OBJECTED);
     th_ok(gdpr_may_process(ts.eng, "cust-14", "billing", ts.now, &allowed, &why));
     ck_assert_int_eq(allowed, 0);
     ck_assert_int_eq(why.code, GDPR_WHY_RESTRICTED);
     ck_assert_str_eq(gdpr_why_name(why.code), "restricted");
-    /* Art. 18(2): with consent it may still be processed. */
-    th_ok(gdpr_may_process(ts.eng, "cust-14", "marketing", ts.now, &allowed, &why));
+    /* Art. 18(2): with consent it may still be processed (a purpose the
+     * objection does not reach). */
+    th_ok(gdpr_consent_record(ts.eng, &th_dpo,
+                              &(gdpr_consent){.version = GDPR_CONSENT_VERSION,
+                                              .subject = "cust-14",
+                                              .purpose = "accessibility",
+                                              .notice = "privacy-v3",
+                                              .channel = "web",
+                                              .state = GDPR_CONSENT_GRANTED,
+                                              .flags = GDPR_CONSENT_EXPLICIT},
+                              NULL));
+    th_ok(gdpr_may_process(ts.eng, "cust-14", "accessibility", ts.now, &allowed, &why));
     ck_assert_int_eq(allowed, 1);
 
     th_ok(gdpr_subject_unrestrict(ts.eng, &th_dpo, "cust-14"));
     th_ok(gdpr_subject_unobject(ts.eng, &th_dpo, "cust-14"));
     th_ok(gdpr_subject_limits(ts.eng, "cust-14", &limits));
-    ck_assert_uint_eq(limits, 0);
+    /* Lifting the general objection leaves the one to direct marketing. */
+    ck_assert_uint_eq(limits, GDPR_SUBJECT_MARKETING_OBJECTED);
     th_ok(gdpr_may_process(ts.eng, "cust-14", "recruitment", ts.now, &allowed, &why));
     ck_assert_int_eq(allowed, 1);
 
@@ -882,7 +895,7 @@ START_TEST(objection_and_restriction)
     th_assert_err(gdpr_subject_restrict(ts.eng, &th_agent, "cust-15"), GDPR_EDENIED,
                   "subject.restrict");
     th_ok(gdpr_subject_limits(ts.eng, "cust-15", &limits));
-    ck_assert_uint_eq(limits, GDPR_SUBJECT_OBJECTED);
+    ck_assert_uint_eq(limits, GDPR_SUBJECT_OBJECTED | GDPR_SUBJECT_MARKETING_OBJECTED);
     th_ok(gdpr_audit_verify(ts.eng, NULL));
 }
 END_TEST
@@ -1126,7 +1139,8 @@ START_TEST(why_name_unknown)
 {
     ck_assert_str_eq(gdpr_why_name(-1), "unknown");
     ck_assert_str_eq(gdpr_why_name(0), "unknown");
-    ck_assert_str_eq(gdpr_why_name(GDPR_WHY_RESTRICTED + 1), "unknown");
+    ck_assert_str_eq(gdpr_why_name(GDPR_WHY_NO_ART9_CONDITION), "no_art9_condition");
+    ck_assert_str_eq(gdpr_why_name(GDPR_WHY_NO_ART9_CONDITION + 1), "unknown");
     ck_assert_str_eq(gdpr_why_name(INT_MAX), "unknown");
 }
 END_TEST

@@ -494,7 +494,7 @@ START_TEST(edited_consent_state_is_refused)
 }
 END_TEST
 
-START_TEST(schema_12_macs_existing_rows)
+START_TEST(schema_13_macs_existing_rows)
 {
     char *who = NULL;
     int allowed = -1;
@@ -513,6 +513,7 @@ START_TEST(schema_12_macs_existing_rows)
     /* back to a schema-12 store: no MAC columns */
     raw_exec(ts.db, "ALTER TABLE identity DROP COLUMN mac; ALTER TABLE consent_state DROP "
                     "COLUMN mac; ALTER TABLE retention_aggregate DROP COLUMN value_sealed;"
+                    " DROP TABLE objection; ALTER TABLE consent DROP COLUMN guardian;"
                     " PRAGMA user_version = 12");
     /* an aggregate value kept in plaintext by the earlier release, 6 times */
     raw_exec(ts.db, "INSERT INTO retention_aggregate VALUES('R-4', 'usage', 'service', 'country',"
@@ -645,7 +646,7 @@ integrity_suite(void)
     tcase_add_test(tc, repointed_identity_is_refused);
     tcase_add_test(tc, moved_blind_index_is_refused);
     tcase_add_test(tc, edited_consent_state_is_refused);
-    tcase_add_test(tc, schema_12_macs_existing_rows);
+    tcase_add_test(tc, schema_13_macs_existing_rows);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("checkpoint");

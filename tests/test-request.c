@@ -673,7 +673,9 @@ START_TEST(fulfilment_runs_the_work_and_links_it)
     verify(object);
     th_ok(gdpr_request_fulfil_limit(ts.eng, &supervisor, object));
     th_ok(gdpr_subject_limits(ts.eng, "ful-1", &limits));
-    ck_assert_uint_eq(limits, GDPR_SUBJECT_RESTRICTED | GDPR_SUBJECT_OBJECTED);
+    /* An Art. 21 request also objects to all direct marketing (Art. 21(2)). */
+    ck_assert_uint_eq(limits, GDPR_SUBJECT_RESTRICTED | GDPR_SUBJECT_OBJECTED |
+                                  GDPR_SUBJECT_MARKETING_OBJECTED);
 
     rectify = open_for("ful-1", GDPR_REQUEST_RECTIFICATION, "2027-02-03T14:00:00Z");
     th_assert_err(gdpr_request_rectify(ts.eng, &supervisor, rectify, record, "new", 3), GDPR_ESTATE,

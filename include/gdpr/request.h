@@ -226,12 +226,43 @@ GDPR_API int gdpr_request_escalate(gdpr_engine *eng, const gdpr_actor *who, int6
  * (or one above it), the policy's high-risk role for a flagged request,
  * and a role of requests.close_roles for its type when the policy lists
  * them; a refusal names the role needed and is audited. Audited.
+ * A refusal is due one month after receipt even when the request was
+ * extended (Art. 12(4)): one made at or after `first_due` is late in the
+ * KPIs and its history entry says so. This call does not record that the
+ * subject was told of the rights of Art. 77 and 79 (the history entry
+ * says "Art. 77/79 information not recorded"): use gdpr_request_deny_v2().
  * @return GDPR_OK; GDPR_EINVAL; GDPR_ENOTFOUND; GDPR_ESTATE (closed; or
  *         identity_not_verified for a verified requester); GDPR_EDENIED.
  * @since 0.1
  */
 GDPR_API int gdpr_request_deny(gdpr_engine *eng, const gdpr_actor *who, int64_t request,
                                gdpr_request_denial reason, const char *note) GDPR_WARN_UNUSED;
+
+/** Bits of gdpr_request_deny_v2()'s `told`: what the subject was told
+ *  with the refusal (Art. 12(4)). @since 0.2 */
+#define GDPR_TOLD_COMPLAINT                                                                        \
+    0x1u                      /**< the right to lodge a complaint with a supervisory               \
+                                   authority (Art. 77) */
+#define GDPR_TOLD_REMEDY 0x2u /**< the right to an effective judicial remedy (Art. 79) */
+#define GDPR_TOLD_ALL 0x3u
+
+/**
+ * gdpr_request_deny(), recording what Art. 12(4) requires the controller
+ * to tell the subject with a refusal: the reasons, and the possibility of
+ * a complaint (Art. 77) and of a judicial remedy (Art. 79). `told` must be
+ * GDPR_TOLD_ALL (both are required; anything less is refused, nothing
+ * changes); `told_at` is when the subject was told (0: now; else not
+ * before receipt and not after now). The history entry of the refusal
+ * reads "<reason>; told of Art. 77 complaint and Art. 79 judicial remedy
+ * on <time>", with "; late (Art. 12(4): due <time>)" when the refusal
+ * comes at or after one month from receipt, extension or not.
+ * @return as gdpr_request_deny(); GDPR_EINVAL also for `told` or
+ *         `told_at`.
+ * @since 0.2
+ */
+GDPR_API int gdpr_request_deny_v2(gdpr_engine *eng, const gdpr_actor *who, int64_t request,
+                                  gdpr_request_denial reason, const char *note, unsigned int told,
+                                  int64_t told_at) GDPR_WARN_UNUSED;
 
 /**
  * The subject withdraws the request (also during an erasure's grace

@@ -5,7 +5,7 @@
  * safeguards), the data categories and a date, the check answers in this
  * order: inside the EEA; an adequacy decision in force on that date and
  * within its scope (Art. 45); a valid Art. 46 safeguard; an Art. 49
- * derogation (the subject's explicit consent naming the recipient, or a
+ * derogation (the subject's Art. 49(1)(a) transfer consent, or a
  * ground the policy names for occasional transfers); otherwise refused with
  * a reason a person can act on. Special-category data to a country without
  * adequacy and without a safeguard is always refused. See docs/transfers.md.
@@ -104,7 +104,13 @@ GDPR_API int gdpr_transfer_check(gdpr_engine *eng, const gdpr_actor *who, const 
                                  const char *recipient, int64_t at,
                                  gdpr_transfer_decision *out) GDPR_WARN_UNUSED;
 
-#define GDPR_TRANSFER_REQUEST_VERSION 1u
+#define GDPR_TRANSFER_REQUEST_VERSION 2u
+
+/** Flag of gdpr_transfer_request.flags: the transfer is repeated or
+ *  systematic (a feed, a scheduled sync), not occasional. Art. 49(1)(a)
+ *  consent is refused for it (Recital 111; EDPB Guidelines 2/2018 read
+ *  derogations restrictively). @since 0.2 */
+#define GDPR_TRANSFER_REPEATED 0x1u
 
 /**
  * What is to be transferred. Transparent and versioned: set `version` to
@@ -123,11 +129,13 @@ typedef struct {
     const char *purpose;           /**< optional: a purpose of the policy */
     const char *const *categories; /**< optional: category ids of the policy */
     size_t n_categories;           /**< entries in `categories` */
+    /* version 2 */
+    unsigned int flags; /**< GDPR_TRANSFER_REPEATED; 0: an occasional transfer */
 } gdpr_transfer_request;
 
 #define GDPR_TRANSFER_REQUEST_INIT                                                                 \
     {                                                                                              \
-        GDPR_TRANSFER_REQUEST_VERSION, NULL, NULL, GDPR_NOW, NULL, NULL, 0                         \
+        GDPR_TRANSFER_REQUEST_VERSION, NULL, NULL, GDPR_NOW, NULL, NULL, 0, 0                      \
     }
 
 /**

@@ -13,6 +13,11 @@
 /* A recipient key: a policy recipient id as is, or "person:" and the
  * 64 hex digits of a keyed blind index for anyone else. */
 #define CONSENT_KEY_MAX (GDPR_NAME_MAX + 1)
+/* The recipient key of an Art. 49(1)(a) transfer consent:
+ * "transfer:<recipient>@<country>". */
+#define CONSENT_TRANSFER_PREFIX STORE_CONSENT_TRANSFER_PREFIX
+int gdpr_consent__transfer_key(const char *recipient, const char *country,
+                               char key[CONSENT_KEY_MAX]);
 #define CONSENT_PERSON_PREFIX "person:"
 
 /* The stored key of `recipient` for this subject (NULL or "": ""). A name

@@ -39,11 +39,23 @@ decide(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const char *reci
 {
     const policy_recipient *r;
     const policy_purpose *pu;
+    int objected = 0;
     int rc = gdpr_consent__find_purpose(eng, purpose, &pu);
 
     memset(a, 0, sizeof *a);
+    if (rc == GDPR_OK && pu->direct_marketing)
+        rc = gdpr_engine__objected(eng, hash, pu, &objected);
     if (rc != GDPR_OK)
         return rc;
+    /* Art. 21(3): disclosing for direct marketing is processing for it. */
+    if (objected) {
+        a->ground = "objection";
+        gdpr_consent__why(&a->why, GDPR_WHY_OBJECTED, 0,
+                          "the subject objected to direct marketing (Art. 21(2)-(3)): "
+                          "no disclosure for '%.64s'",
+                          pu->id);
+        return GDPR_OK;
+    }
     rc = gdpr_consent__recipient_key(eng, hash, recipient, a->key, &a->person);
     if (rc != GDPR_OK)
         return rc;

@@ -161,6 +161,15 @@ void gdpr_engine__sources_free(gdpr_engine *eng);
  * subject the store does not know (lib/core/limits.c). */
 int gdpr_engine__subject_limits(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
                                 unsigned int *limits);
+/* Whether an objection (Art. 21) reaches purpose `pu` for this subject:
+ * for a direct-marketing purpose the subject's general objection, an
+ * objection to all direct marketing or to that purpose (Art. 21(2)-(3),
+ * whatever the basis); for others an objection to the purpose or the
+ * general one, when the basis is public task or legitimate interests
+ * (Art. 21(1)). Works for subjects the store no longer holds (erased):
+ * the suppression entry outlives them (lib/core/limits.c). */
+int gdpr_engine__objected(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                          const policy_purpose *pu, int *objected_out);
 
 /* Forget a cached key (after erasure). */
 void gdpr_engine__dek_forget(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES]);

@@ -346,6 +346,26 @@ gdpr_store__subject_flags_update(store *st, const uint8_t hash[CRYPTO_HASH_BYTES
 }
 
 int
+gdpr_store__objection_put(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
+                          int64_t at)
+{
+    return st->ops->objection_put(st, hash, purpose, at);
+}
+
+int
+gdpr_store__objection_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
+                          int64_t *at_out)
+{
+    return st->ops->objection_get(st, hash, purpose, at_out);
+}
+
+int
+gdpr_store__objection_delete(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose)
+{
+    return st->ops->objection_delete(st, hash, purpose);
+}
+
+int
 gdpr_store__transfer_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                              int (*fn)(const store_transfer_row *row, void *ctx), void *ctx)
 {

@@ -265,6 +265,10 @@ int gdpr_store__scrub(store *st);
 #define STORE_CONSENT_REFUSED 3
 /* Flag bits of an event (GDPR_CONSENT_EXPLICIT). */
 #define STORE_CONSENT_EXPLICIT 0x1u
+#define STORE_CONSENT_TRANSFER 0x2u /* Art. 49(1)(a) transfer consent */
+/* Its recipient key: "transfer:<recipient id>@<country>" (lib/consent
+ * writes it, lib/transfer asks for it). */
+#define STORE_CONSENT_TRANSFER_PREFIX "transfer:"
 
 /* 1 in *found_out if the subject has a live consent (granted, not expired
  * at `at`, not withdrawn since) with STORE_CONSENT_EXPLICIT naming
@@ -299,6 +303,9 @@ typedef struct {
     int64_t policy_version;       /* the policy in force when recorded */
     const char *receipt_id;       /* the receipt's UUID (derived, not stored) */
     const uint8_t *subject;       /* CRYPTO_HASH_BYTES */
+    const uint8_t *guardian;      /* Art. 8(1) holder of parental responsibility, sealed
+                                     (consent/<id>/guardian); NULL when none */
+    size_t guardian_len;
 } store_consent_row;
 
 /* A subject's consent events in event order. fn's non-zero stops: a
@@ -378,6 +385,19 @@ int gdpr_store__subject_flags_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTE
 /* flags = (flags | set) & ~clear; GDPR_ENOTFOUND when no subject. */
 int gdpr_store__subject_flags_update(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                                      unsigned int set, unsigned int clear);
+
+/* Objections per purpose (Art. 21), keyed by the subject's hash; purpose
+ * "*" is an objection to all direct marketing. They do not need a subject
+ * row and erasure leaves them (a suppression entry, docs/consent.md).
+ * put: insert or keep the first time; get: GDPR_ENOTFOUND (no message)
+ * when there is none; delete: GDPR_ENOTFOUND when there was none. */
+#define STORE_OBJECTION_ALL_MARKETING "*"
+int gdpr_store__objection_put(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
+                              int64_t at);
+int gdpr_store__objection_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
+                              int64_t *at_out);
+int gdpr_store__objection_delete(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                                 const char *purpose);
 
 /* --- cross-border transfers (lib/store/sqlite/transfer.c) ------------------- */
 
@@ -926,7 +946,7 @@ int gdpr_store__json_parse(store *st, const char *text, json_node **out);
 
 /* Bumped when a member is added at the end; the front refuses a table of
  * an older version than it needs (like sqlite3_vfs.iVersion). */
-#define STORE_OPS_VERSION 2
+#define STORE_OPS_VERSION 3
 
 typedef struct store_ops store_ops;
 
@@ -1188,6 +1208,12 @@ struct store_ops {
     int (*rotation_put)(store *st, store_file f, uint64_t kek_generation, int64_t rekey_seq);
     int (*key_queue_destroy)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
     int (*policy_version)(store *st, int64_t *version_out);
+    /* version 3: objections per purpose */
+    int (*objection_put)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
+                         int64_t at);
+    int (*objection_get)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
+                         int64_t *at_out);
+    int (*objection_delete)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose);
 };
 
 /* The backends in this build. */

@@ -33,7 +33,7 @@ blob_or_null(sqlite3_stmt *s, int col, size_t *len_out)
     "c.id, c.at, c.purpose, c.state, c.notice, c.channel, c.actor, c.expires,"                     \
     " c.recipient, c.proof, c.flags, c.recipient_sealed, c.notice_version,"                        \
     " c.notice_sha256, c.policy_version,"                                                          \
-    " (SELECT value FROM main.meta WHERE name='store_id'), c.subject"
+    " (SELECT value FROM main.meta WHERE name='store_id'), c.subject, c.guardian"
 
 #define RECEIPT_ID_BYTES 37
 
@@ -71,6 +71,7 @@ read_consent_row(sqlite3_stmt *s, store_consent_row *row, char receipt[RECEIPT_I
     row->expires = sqlite3_column_int64(s, 7);
     row->recipient = gdpr_sqlite__sq_text_or_empty(s, 8);
     row->proof = blob_or_null(s, 9, &row->proof_len);
+    row->guardian = blob_or_null(s, 17, &row->guardian_len);
     row->flags = (unsigned int)sqlite3_column_int64(s, 10);
     row->recipient_sealed = blob_or_null(s, 11, &row->recipient_sealed_len);
     row->notice_version = gdpr_sqlite__sq_text_or_empty(s, 12);
@@ -156,8 +157,8 @@ gdpr_sqlite__consent_append(store *base, const store_consent_row *row, int64_t *
             st,
             "INSERT INTO main.consent(id, subject, at, purpose, state, notice,"
             " notice_version, notice_sha256, policy_version, channel, actor, expires,"
-            " recipient, recipient_sealed, proof, flags) VALUES(?1, ?2, ?3,"
-            " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            " recipient, recipient_sealed, proof, flags, guardian) VALUES(?1, ?2, ?3,"
+            " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             &s);
 
     if (rc != GDPR_OK)
@@ -178,6 +179,7 @@ gdpr_sqlite__consent_append(store *base, const store_consent_row *row, int64_t *
     gdpr_sqlite__sq_bind_blob_or_null(s, 14, row->recipient_sealed, row->recipient_sealed_len);
     gdpr_sqlite__sq_bind_blob_or_null(s, 15, row->proof, row->proof_len);
     sqlite3_bind_int64(s, 16, (sqlite3_int64)row->flags);
+    gdpr_sqlite__sq_bind_blob_or_null(s, 17, row->guardian, row->guardian_len);
     rc = gdpr_sqlite__sq_step_done(st, s, "appending a consent event");
     if (rc != GDPR_OK)
         return rc;
@@ -551,5 +553,68 @@ gdpr_sqlite__subject_flags_update(store *base, const uint8_t hash[CRYPTO_HASH_BY
     rc = gdpr_sqlite__sq_step_done(st, s, "updating subject flags");
     if (rc == GDPR_OK && sqlite3_changes(st->db) == 0)
         return gdpr__err_set(GDPR_ENOTFOUND, "subject: does not exist");
+    return rc;
+}
+
+/* --- objections per purpose (Art. 21) -------------------------------- */
+
+int
+gdpr_sqlite__objection_put(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
+                           int64_t at)
+{
+    sqlite_store *st = (sqlite_store *)base;
+    sqlite3_stmt *s;
+    int rc = gdpr_sqlite__sq_stmt(
+        st, "INSERT OR IGNORE INTO main.objection(subject, purpose, at) VALUES(?1, ?2, ?3)", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    gdpr_sqlite__sq_bind_hash(s, 1, hash);
+    sqlite3_bind_text(s, 2, purpose, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, at);
+    return gdpr_sqlite__sq_step_done(st, s, "recording an objection");
+}
+
+int
+gdpr_sqlite__objection_get(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
+                           int64_t *at_out)
+{
+    sqlite_store *st = (sqlite_store *)base;
+    sqlite3_stmt *s;
+    int rc = gdpr_sqlite__sq_stmt(
+        st, "SELECT at FROM main.objection WHERE subject=?1 AND purpose=?2", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    gdpr_sqlite__sq_bind_hash(s, 1, hash);
+    sqlite3_bind_text(s, 2, purpose, -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *at_out = sqlite3_column_int64(s, 0);
+        gdpr_sqlite__sq_reset(s);
+        return GDPR_OK;
+    }
+    gdpr_sqlite__sq_reset(s);
+    if (rc == SQLITE_DONE)
+        return GDPR_ENOTFOUND;
+    return gdpr_sqlite__sq_fail(st, rc, "reading an objection");
+}
+
+int
+gdpr_sqlite__objection_delete(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
+                              const char *purpose)
+{
+    sqlite_store *st = (sqlite_store *)base;
+    sqlite3_stmt *s;
+    int rc =
+        gdpr_sqlite__sq_stmt(st, "DELETE FROM main.objection WHERE subject=?1 AND purpose=?2", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    gdpr_sqlite__sq_bind_hash(s, 1, hash);
+    sqlite3_bind_text(s, 2, purpose, -1, SQLITE_STATIC);
+    rc = gdpr_sqlite__sq_step_done(st, s, "lifting an objection");
+    if (rc == GDPR_OK && sqlite3_changes(st->db) == 0)
+        return gdpr__err_set(GDPR_ENOTFOUND, "purpose: no objection on record for it");
     return rc;
 }

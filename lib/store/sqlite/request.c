@@ -180,7 +180,10 @@ kpi_of(int type, int64_t received, const store_request_row *r, kpi_part *k)
     k->day = received / 86400;
     k->type = type;
     k->status = r->status;
-    k->late = r->closed > 0 && r->closed >= r->due;
+    /* Art. 12(4): a refusal is due one month after receipt (first_due),
+     * an extension of Art. 12(3) notwithstanding. */
+    k->late =
+        r->closed > 0 && r->closed >= (r->status == GDPR_REQUEST_DENIED ? r->first_due : r->due);
     k->extended = r->extended_months > 0;
     k->escalated = r->escalations > 0;
     k->escalations = r->escalations;
@@ -262,7 +265,7 @@ kpi_stored(sqlite_store *st, int64_t id, kpi_part *k)
     int rc = gdpr_sqlite__sq_stmt(
         st,
         "SELECT type, received, status, closed, due, extended_months,"
-        " escalations, flags, denial, close_days FROM main.request WHERE id=?1",
+        " escalations, flags, denial, close_days, first_due FROM main.request WHERE id=?1",
         &s);
 
     if (rc != GDPR_OK)
@@ -281,6 +284,7 @@ kpi_stored(sqlite_store *st, int64_t id, kpi_part *k)
         r->flags = (unsigned int)sqlite3_column_int64(s, 7);
         r->denial = sqlite3_column_int(s, 8);
         r->close_days = sqlite3_column_int(s, 9);
+        r->first_due = sqlite3_column_int64(s, 10);
         kpi_of(sqlite3_column_int(s, 0), sqlite3_column_int64(s, 1), r, k);
         rc = GDPR_OK;
     } else if (rc == SQLITE_DONE) {
@@ -631,7 +635,8 @@ gdpr_sqlite__request_kpi_rows(store *base, int64_t from, int64_t to,
     /* The same expressions as kpi_of() above. */
     int rc = gdpr_sqlite__sq_stmt(
         st,
-        "SELECT type, status, 1, closed > 0 AND closed >= due,"
+        "SELECT type, status, 1,"
+        " closed > 0 AND closed >= CASE WHEN status = 4 THEN first_due ELSE due END,"
         " extended_months > 0, escalations > 0, escalations, flags <> 0,"
         " denial = 1, denial = 2, denial = 3, denial = 4, denial = 5, close_days"
         " FROM main.request WHERE received >= ?1 AND received < ?2",

@@ -498,6 +498,37 @@ static const migration migrations[] = {
         "ALTER TABLE main.retention_aggregate ADD COLUMN value_sealed BLOB;",
         NULL,
     },
+    /* 14: objections per purpose (Art. 21): the subject's keyed hash and the
+     * purpose objected to ('*': all direct marketing). Erasure leaves them:
+     * an objection to direct marketing is a suppression entry that must
+     * outlive the data (docs/consent.md), and it holds no personal data
+     * beyond the keyed hash. */
+    {
+        "CREATE TABLE main.objection("
+        "  subject BLOB NOT NULL,"
+        "  purpose TEXT NOT NULL,"
+        "  at INTEGER NOT NULL,"
+        "  PRIMARY KEY(subject, purpose)) WITHOUT ROWID;",
+        NULL,
+    },
+    /* 15: Art. 12(4): a refusal is late from one month after receipt
+     * (first_due), extended or not; the KPI counters of denied requests
+     * are counted again under that rule (sqlite/request.c kpi_of). */
+    {
+        "UPDATE main.request_kpi SET late = ("
+        "  SELECT count(*) FROM main.request r WHERE r.received / 86400 = request_kpi.day"
+        "  AND r.type = request_kpi.type AND r.status = 4"
+        "  AND r.closed > 0 AND r.closed >= r.first_due)"
+        " WHERE status = 4;",
+        NULL,
+    },
+    /* 16: Art. 8(1): the holder of parental responsibility who gave or
+     * authorised a child's consent, sealed like the proof
+     * (consent/<id>/guardian); erased with the subject's events. */
+    {
+        "ALTER TABLE main.consent ADD COLUMN guardian BLOB;",
+        NULL,
+    },
 };
 
 int

@@ -246,6 +246,12 @@ int gdpr_sqlite__subject_flags_get(store *st, const uint8_t hash[CRYPTO_HASH_BYT
                                    unsigned int *flags_out);
 int gdpr_sqlite__subject_flags_update(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                                       unsigned int set, unsigned int clear);
+int gdpr_sqlite__objection_put(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                               const char *purpose, int64_t at);
+int gdpr_sqlite__objection_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                               const char *purpose, int64_t *at_out);
+int gdpr_sqlite__objection_delete(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                                  const char *purpose);
 int gdpr_sqlite__transfer_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                                   int (*fn)(const store_transfer_row *row, void *ctx), void *ctx);
 int gdpr_sqlite__transfer_foreach_all(store *st, int64_t after_id,
