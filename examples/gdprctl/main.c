@@ -236,10 +236,12 @@ static char last_code[32]; /* GDPR_E... of the last library failure */
 static const struct {
     const char *field, *flag;
 } field_flags[] = {
-    {"c.notice", "NOTICE"},          {"c.channel", "CHANNEL"},      {"c.expires", "--expires"},
-    {"c.recipient", "--recipient"},  {"opts.batch", "--batch"},     {"hold.until", "--until"},
-    {"hold.reason", "--reason"},     {"hold.subject", "--subject"}, {"hold.record", "--record"},
-    {"hold.category", "--category"}, {"as_of", "--as-of"},          {"in.received", "--received"},
+    {"notice", "NOTICE"},        {"c.channel", "CHANNEL"},
+    {"c.expires", "--expires"},  {"c.recipient", "--recipient"},
+    {"opts.batch", "--batch"},   {"hold.until", "--until"},
+    {"hold.reason", "--reason"}, {"hold.subject", "--subject"},
+    {"hold.record", "--record"}, {"hold.category", "--category"},
+    {"as_of", "--as-of"},        {"in.received", "--received"},
     {"in.channel", "--channel"},
 };
 
