@@ -550,7 +550,7 @@ START_TEST(record_bad_input_changes_nothing)
     } while (0)
     FIELD_CASES(subject, "c.subject");
     FIELD_CASES(purpose, "c.purpose");
-    FIELD_CASES(notice, "c.notice");
+    FIELD_CASES(notice, "notice");
     FIELD_CASES(channel, "c.channel");
     c = grant("cust-10", "marketing");
     c.recipient = "";
@@ -574,7 +574,7 @@ START_TEST(record_bad_input_changes_nothing)
     c = grant("cust-10", "marketing");
     c.notice = "privacy-v9";
     th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL,
-                  "c.notice: 'privacy-v9' is not a notice of the policy");
+                  "notice: 'privacy-v9' is not a notice of the policy");
     c = grant("cust-10", "marketing");
     c.state = (gdpr_consent_state)0;
     th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL, "c.state: 0");

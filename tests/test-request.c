@@ -1120,7 +1120,9 @@ START_TEST(bad_input_is_refused_and_changes_nothing)
                   "in.channel: longer than 64");
     in.channel = "phone";
     in.received_at = ts.now + 1;
-    th_assert_err(gdpr_request_open(ts.eng, &th_agent, &in, &out), GDPR_EINVAL, "in.received_at: ");
+    th_assert_err(gdpr_request_open(ts.eng, &th_agent, &in, &out), GDPR_EINVAL,
+                  "in.received_at: 2027-02-01T10:00:01Z is in the future (now is "
+                  "2027-02-01T10:00:00Z)");
     in.received_at = at("2018-05-24T23:59:59Z");
     th_assert_err(gdpr_request_open(ts.eng, &th_agent, &in, &out), GDPR_EINVAL,
                   "in.received_at: 2018-05-24T23:59:59Z is out of range");

@@ -287,6 +287,49 @@ ctl_cmd_erase_export(ctl *c, int argc, char **argv)
     return CTL_OK;
 }
 
+typedef struct {
+    const ctl *c;
+    ctl_limit lim;
+} tomb_walk;
+
+static int
+list_tombstone(const gdpr_tombstone *t, void *ctx)
+{
+    tomb_walk *w = ctx;
+
+    if (!ctl_limit_row(&w->lim))
+        return 0;
+    if (w->c->json && w->lim.shown > 1)
+        printf(",");
+    print_tombstone(w->c, t);
+    return 0;
+}
+
+int
+ctl_cmd_erase_list(ctl *c, int argc, char **argv)
+{
+    tomb_walk w;
+    int rc;
+
+    w.c = c;
+    argc = ctl_limit_take(&w.lim, argc, argv);
+    if (argc < 0)
+        return CTL_USAGE;
+    if (argc > 1 || (argc == 1 && argv[0][0] == '-')) {
+        fprintf(stderr, "usage: gdprctl erase list [SUBJECT] [--limit N] [--count]\n");
+        return CTL_USAGE;
+    }
+    if (c->json && !w.lim.count_only)
+        printf("[");
+    rc = gdpr_tombstone_foreach(c->eng, argc == 1 ? argv[0] : NULL, list_tombstone, &w);
+    if (c->json && !w.lim.count_only)
+        printf("]\n");
+    if (rc != GDPR_OK)
+        return ctl_fail("erase list", rc);
+    ctl_limit_end(c, &w.lim, "tombstone", "tombstones");
+    return CTL_OK;
+}
+
 int
 ctl_cmd_erase_replay(ctl *c, int argc, char **argv)
 {

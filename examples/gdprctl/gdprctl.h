@@ -139,6 +139,7 @@ int ctl_cmd_review_why(ctl *c, int argc, char **argv);
 int ctl_cmd_erase(ctl *c, int argc, char **argv);
 int ctl_cmd_erase_record(ctl *c, int argc, char **argv);
 int ctl_cmd_erase_lookup(ctl *c, int argc, char **argv);
+int ctl_cmd_erase_list(ctl *c, int argc, char **argv);
 int ctl_cmd_erase_export(ctl *c, int argc, char **argv);
 int ctl_cmd_erase_replay(ctl *c, int argc, char **argv);
 int ctl_cmd_erase_pending(ctl *c, int argc, char **argv);

@@ -53,8 +53,8 @@ static const ctl_command commands[] = {
      "gdprctl consent withdraw c-1001 marketing email", NULL},
     {"consent", "check", ctl_cmd_consent_check, 1, "SUBJECT PURPOSE [--at DATE]",
      "May we process? exit 0 yes, 1 no", "gdprctl consent check c-1001 marketing", NULL},
-    {"consent", "history", ctl_cmd_consent_history, 1, "SUBJECT", "List a subject's consent events",
-     "gdprctl consent history c-1001", NULL},
+    {"consent", "history", ctl_cmd_consent_history, 1, "SUBJECT [--limit N] [--count]",
+     "List a subject's consent events", "gdprctl consent history c-1001", NULL},
     {"consent", "receipt", ctl_cmd_consent_receipt, 1, "EVENT",
      "Print the receipt of one consent event", "gdprctl consent receipt 12", NULL},
     {"subject", "link", ctl_cmd_subject_link, 1, "SUBJECT KIND VALUE",
@@ -135,7 +135,7 @@ static const ctl_command commands[] = {
      "gdprctl safeguard revoke 2", NULL},
     {"safeguard", "list", ctl_cmd_safeguard_list, 1, "[RECIPIENT]", "List safeguards",
      "gdprctl safeguard list acme-us", NULL},
-    {"retention", "due", ctl_cmd_retention_due, 1, "[--as-of DATE]",
+    {"retention", "due", ctl_cmd_retention_due, 1, "[--as-of DATE] [--limit N] [--count]",
      "List records whose retention period has ended", "gdprctl retention due --as-of 2026-12-31",
      "--as-of"},
     {"retention", "run", ctl_cmd_retention_run, 1, "[--as-of DATE] [--dry-run] [--yes] [--batch N]",
@@ -162,6 +162,9 @@ static const ctl_command commands[] = {
      "Erase one record (crypto-shredding)", "gdprctl erase record 7 art17-1a", NULL},
     {"erase", "lookup", ctl_cmd_erase_lookup, 1, "SUBJECT",
      "Show the tombstone of an erased subject", "gdprctl erase lookup c-1001", NULL},
+    {"erase", "list", ctl_cmd_erase_list, 1, "[SUBJECT] [--limit N] [--count]",
+     "List tombstones (of one subject, or of everyone), oldest first",
+     "gdprctl erase list --limit 20", NULL},
     {"erase", "export", ctl_cmd_erase_export, 1, "> TOMBSTONES.json",
      "Export tombstones (to replay on a restored backup)", "gdprctl erase export > tombstones.json",
      NULL},
@@ -236,10 +239,12 @@ static char last_code[32]; /* GDPR_E... of the last library failure */
 static const struct {
     const char *field, *flag;
 } field_flags[] = {
-    {"c.notice", "NOTICE"},          {"c.channel", "CHANNEL"},      {"c.expires", "--expires"},
-    {"c.recipient", "--recipient"},  {"opts.batch", "--batch"},     {"hold.until", "--until"},
-    {"hold.reason", "--reason"},     {"hold.subject", "--subject"}, {"hold.record", "--record"},
-    {"hold.category", "--category"}, {"as_of", "--as-of"},          {"in.received", "--received"},
+    {"notice", "NOTICE"},        {"c.channel", "CHANNEL"},
+    {"c.expires", "--expires"},  {"c.recipient", "--recipient"},
+    {"opts.batch", "--batch"},   {"hold.until", "--until"},
+    {"hold.reason", "--reason"}, {"hold.subject", "--subject"},
+    {"hold.record", "--record"}, {"hold.category", "--category"},
+    {"as_of", "--as-of"},        {"in.received", "--received"},
     {"in.channel", "--channel"},
 };
 

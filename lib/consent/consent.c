@@ -294,7 +294,7 @@ check_consent(const gdpr_consent *c)
     if (rc == GDPR_OK)
         rc = gdpr_text__check("c.purpose", c->purpose, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = gdpr_text__check("c.notice", c->notice, GDPR_NAME_MAX);
+        rc = gdpr_text__check("notice", c->notice, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
         rc = gdpr_text__check("c.channel", c->channel, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
@@ -410,7 +410,7 @@ check_against_policy(gdpr_engine *eng, const gdpr_consent *c, int64_t now,
         return gdpr__err_wrap(rc, "c");
     *notice_out = gdpr_policy__find_notice(eng->policy, c->notice);
     if (*notice_out == NULL)
-        return gdpr__err_set(GDPR_EINVAL, "c.notice: '%.64s' is not a notice of the policy",
+        return gdpr__err_set(GDPR_EINVAL, "notice: '%.64s' is not a notice of the policy",
                              c->notice);
     if (c->flags & GDPR_CONSENT_TRANSFER) {
         const policy_recipient *r = gdpr_policy__find_recipient(eng->policy, c->recipient);

@@ -197,9 +197,11 @@ gdpr_request_extend(gdpr_engine *eng, const gdpr_actor *who, int64_t request, in
                            "extension");
     if (rc == GDPR_OK)
         rc = gdpr_request__check_time("subject_told_at", subject_told_at);
-    if (rc == GDPR_OK && subject_told_at > gdpr_engine__now(eng))
-        rc = gdpr__err_set(GDPR_EINVAL, "subject_told_at: %lld is in the future",
-                           (long long)subject_told_at);
+    if (rc == GDPR_OK && subject_told_at > gdpr_engine__now(eng)) {
+        char told[21];
+        gdpr_calendar__format_time(subject_told_at, told);
+        rc = gdpr__err_set(GDPR_EINVAL, "subject_told_at: %s is in the future", told);
+    }
     if (rc != GDPR_OK)
         return rc;
     a.told_at = subject_told_at;

@@ -41,11 +41,13 @@ gdpr_retention_action_name(int action)
 int
 gdpr_retention__check_time(const char *field, int64_t t)
 {
-    if (t < 0 || t > CAL_MAX_TIME)
-        return gdpr__err_set(GDPR_EINVAL,
-                             "%s: %lld is not a time between 1970-01-01 and 9999-12-31 "
-                             "(UTC seconds)",
-                             field, (long long)t);
+    char when[21];
+
+    if (t < 0 || t > CAL_MAX_TIME) {
+        gdpr_calendar__format_time(t, when);
+        return gdpr__err_set(GDPR_EINVAL, "%s: %s is not a time between 1970-01-01 and 9999-12-31",
+                             field, when);
+    }
     return GDPR_OK;
 }
 
@@ -110,11 +112,14 @@ anchor_locked(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
         rc = gdpr__err_set(GDPR_EINVAL, "purpose: '%.64s' is not a purpose of the policy", purpose);
     if (rc == GDPR_OK && !clear && at == 0)
         at = now;
-    if (rc == GDPR_OK && !clear && kind == ANCHOR_LAST_ACTIVITY && at > now)
+    if (rc == GDPR_OK && !clear && kind == ANCHOR_LAST_ACTIVITY && at > now) {
+        char at_s[21], now_s[21];
+        gdpr_calendar__format_time(at, at_s);
+        gdpr_calendar__format_time(now, now_s);
         rc = gdpr__err_set(GDPR_EINVAL,
-                           "at: %lld is later than now (%lld); activity cannot lie in "
-                           "the future",
-                           (long long)at, (long long)now);
+                           "at: %s is later than now (%s); activity cannot lie in the future", at_s,
+                           now_s);
+    }
     if (rc == GDPR_OK && !clear && at == 0)
         rc = gdpr__err_set(GDPR_EINVAL, "at: 0 is the epoch itself; give a later time");
     if (rc == GDPR_OK)

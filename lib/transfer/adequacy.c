@@ -849,10 +849,13 @@ gdpr_transfer__state_ready(gdpr_engine *eng, transfer_state **out)
 int
 gdpr_transfer__check_instant(const char *field, int64_t at)
 {
-    if (at < 0 || at > CAL_MAX_TIME)
-        return gdpr__err_set(GDPR_EINVAL,
-                             "%s: %lld is outside 1970-01-01 .. 9999-12-31 (UTC seconds)", field,
-                             (long long)at);
+    char when[21];
+
+    if (at < 0 || at > CAL_MAX_TIME) {
+        gdpr_calendar__format_time(at, when);
+        return gdpr__err_set(GDPR_EINVAL, "%s: %s is outside 1970-01-01 .. 9999-12-31", field,
+                             when);
+    }
     return GDPR_OK;
 }
 

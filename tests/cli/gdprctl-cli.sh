@@ -185,7 +185,7 @@ expect_exit 0 "$ctl" --json erase pending
 # --- every listing is one JSON document -----------------------------------------------
 for cmd in "policy show" "audit head" "audit log" "consent history C-1" "vault list C-2" \
     "request list" "request overdue" "request kpis" "transfer log" "adequacy list" \
-    "safeguard list" "retention due" "review list" "erase lookup C-1" "erase export" \
+    "safeguard list" "retention due" "review list" "erase lookup C-1" "erase list" "erase export" \
     "hold list --all" "erase pending"; do
     # shellcheck disable=SC2086
     expect_exit 0 "$ctl" --json $cmd

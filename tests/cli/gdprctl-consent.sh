@@ -63,6 +63,15 @@ grep -q "proof: recording REC-1" "$tmp/out" || fail "history: $(cat "$tmp/out")"
 expect_exit 0 "$ctl" --json --db "$db" consent history CUST-1
 grep -q '"event":3,"at":"2026-04-02T00:00:00+01:00","purpose":"marketing","state":"withdrawn"' \
     "$tmp/out" || fail "history --json: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" --db "$db" consent history CUST-1 --limit 2
+[ "$(grep -c '^ *[0-9][0-9]*  20' "$tmp/out")" -eq 2 ] || fail "history --limit: $(cat "$tmp/out")"
+grep -q "^\.\.\. 1 more" "$tmp/out" || fail "history more: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" --db "$db" consent history CUST-1 --count
+[ "$(cat "$tmp/out")" = "3 consent events" ] || fail "history --count: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" --json --db "$db" consent history CUST-1 --limit 1
+python3 -m json.tool "$tmp/out" >/dev/null || fail "history --limit --json: $(cat "$tmp/out")"
+grep -q '"event":2' "$tmp/out" && fail "history --limit 1 --json: $(cat "$tmp/out")"
+expect_exit 2 "$ctl" --db "$db" consent history CUST-1 --limit x
 # An agent may record but not read proofs: exit 4, the permission named.
 # shellcheck disable=SC2086
 expect_exit 4 "$ctl" --db "$db" $agent consent history CUST-1

@@ -96,6 +96,18 @@ grep -q "erased on 2026-01-01 under 'Art. 17(1)(a) request 1'; asked again on 20
     "$tmp/out" || fail "lookup after a second erasure: $(cat "$tmp/out")"
 expect_exit 0 "$ctl" --now 2026-01-05 --db "$db" --json erase lookup CUST-1
 grep -q '"ground":"Art. 17(1)(a) request 1"' "$tmp/out" || fail "first ground: $(cat "$tmp/out")"
+# Tombstones listed: each with its own ground; --limit and --count.
+expect_exit 0 "$ctl" --now 2026-01-05 --db "$db" erase list CUST-1
+[ "$(grep -c '^tombstone ' "$tmp/out")" -eq 2 ] || fail "erase list: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" --now 2026-01-05 --db "$db" erase list --limit 1
+[ "$(grep -c '^tombstone ' "$tmp/out")" -eq 1 ] || fail "erase list --limit: $(cat "$tmp/out")"
+grep -q "^\.\.\. [0-9]* more" "$tmp/out" || fail "erase list more: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" --now 2026-01-05 --db "$db" erase list CUST-1 --count
+[ "$(cat "$tmp/out")" = "2 tombstones" ] || fail "erase list --count: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" --now 2026-01-05 --db "$db" --json erase list CUST-1
+python3 -m json.tool "$tmp/out" >/dev/null || fail "erase list --json: $(cat "$tmp/out")"
+grep -q '"ground":"Art. 21 objection"' "$tmp/out" || fail "erase list later ground: $(cat "$tmp/out")"
+expect_exit 2 "$ctl" --now 2026-01-05 --db "$db" erase list --limit
 
 # Nothing pending; the tombstone list exports and replays.
 expect_exit 0 "$ctl" $t0 --db "$db" erase pending --retry
