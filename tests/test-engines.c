@@ -13,6 +13,7 @@
 
 #include <sqlite3.h>
 
+#include "engine.h"
 #include "fault-vfs.h"
 #include "helpers.h"
 
@@ -183,6 +184,68 @@ START_TEST(stale_data_key_never_used)
     th_reopen(&ts);
     expect_value(ts.eng, a_value, "written by A");
     expect_value(ts.eng, b_value, "second life");
+}
+END_TEST
+
+/* Item 3, per subject: B erasing and re-creating one subject costs A one
+ * key reload, not 50. The cache is direct-mapped, so two of the subjects
+ * may share a slot and evict each other on every pass: the pass after the
+ * erasure must unwrap exactly as many keys as a pass before it. */
+#define PER_SUBJECT_N 50
+
+static void
+read_pass(gdpr_engine *eng, const int64_t *ids, int from, int to)
+{
+    char want[32];
+
+    for (int i = from; i < to; i++) {
+        snprintf(want, sizeof want, "value %d", i);
+        expect_value(eng, ids[i], want);
+    }
+}
+
+START_TEST(data_keys_invalidated_per_subject)
+{
+    int64_t ids[PER_SUBJECT_N], old_id = 0;
+    char subject[32], value[32];
+    gdpr_erase_report r;
+    uint64_t before, steady, after;
+    void *v = NULL;
+    size_t len = 0;
+
+    for (int i = 0; i < PER_SUBJECT_N; i++) {
+        snprintf(subject, sizeof subject, "CUST-%d", i);
+        snprintf(value, sizeof value, "value %d", i);
+        put(other, subject, value, &ids[i]);
+    }
+    /* A loads the 50 keys (it created none of them). */
+    before = ts.eng->dek_unwraps;
+    read_pass(ts.eng, ids, 0, PER_SUBJECT_N);
+    ck_assert_uint_eq(ts.eng->dek_unwraps - before, PER_SUBJECT_N);
+    /* Steady state over the 49: only slot collisions reload. */
+    read_pass(ts.eng, ids, 1, PER_SUBJECT_N);
+    before = ts.eng->dek_unwraps;
+    read_pass(ts.eng, ids, 1, PER_SUBJECT_N);
+    steady = ts.eng->dek_unwraps - before;
+    ck_assert_uint_lt(steady, PER_SUBJECT_N / 5);
+
+    /* B erases CUST-0 and the customer comes back with a new key. */
+    old_id = ids[0];
+    th_ok(gdpr_erase_subject(other, &th_dpo, "CUST-0", "Art. 17(1)(a)", &r));
+    put(other, "CUST-0", "value 0", &ids[0]);
+
+    before = ts.eng->dek_unwraps;
+    read_pass(ts.eng, ids, 1, PER_SUBJECT_N);
+    after = ts.eng->dek_unwraps - before;
+    ck_assert_uint_eq(after, steady);
+    /* The re-created subject: its new key, loaded once. */
+    before = ts.eng->dek_unwraps;
+    read_pass(ts.eng, ids, 0, 1);
+    ck_assert_uint_eq(ts.eng->dek_unwraps - before, 1);
+    ck_assert_int_eq(gdpr_vault_get(ts.eng, &th_agent, old_id, &v, &len), GDPR_ENOTFOUND);
+    /* A writes under the new key; B reads it. */
+    put(ts.eng, "CUST-0", "written by A", &old_id);
+    expect_value(other, old_id, "written by A");
 }
 END_TEST
 
@@ -362,6 +425,7 @@ engines_suite(void)
     tcase_add_test(tc, rekey_seen_refused_without_callback);
     tcase_add_test(tc, rekey_seen_through_callback);
     tcase_add_test(tc, stale_data_key_never_used);
+    tcase_add_test(tc, data_keys_invalidated_per_subject);
     tcase_add_test(tc, policy_reload_seen);
     tcase_add_test(tc, recreate_over_queued_key);
     tcase_add_test(tc, orphan_key_taken_back);

@@ -129,6 +129,12 @@ int gdpr_store__key_put(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                         const uint8_t wrapped[CRYPTO_WRAPPED_BYTES]);
 int gdpr_store__key_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                         uint8_t wrapped[CRYPTO_WRAPPED_BYTES]);
+/* The key row's serial (random per row, 0 before schema 12) and, unless
+ * `wrapped` is NULL, its wrapped key, from one read: a cached data key is
+ * still the subject's key while the serial is the one it was loaded with
+ * (docs/decisions/0008-many-engines.md). GDPR_ENOTFOUND without a row. */
+int gdpr_store__key_serial(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                           uint8_t wrapped[CRYPTO_WRAPPED_BYTES], int64_t *serial_out);
 
 /* Replace every wrapped key by fn's output, in key order, in the caller's
  * transaction. fn returns a GDPR code; non-OK stops and is returned. */
@@ -1188,6 +1194,8 @@ struct store_ops {
     int (*rotation_put)(store *st, store_file f, uint64_t kek_generation, int64_t rekey_seq);
     int (*key_queue_destroy)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
     int (*policy_version)(store *st, int64_t *version_out);
+    int (*key_serial)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                      uint8_t wrapped[CRYPTO_WRAPPED_BYTES], int64_t *serial_out);
 };
 
 /* The backends in this build. */

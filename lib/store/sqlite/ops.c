@@ -140,4 +140,5 @@ const store_ops gdpr_store__sqlite_ops = {
     .rotation_put = gdpr_sqlite__rotation_put,
     .key_queue_destroy = gdpr_sqlite__key_queue_destroy,
     .policy_version = gdpr_sqlite__policy_version,
+    .key_serial = gdpr_sqlite__key_serial,
 };
