@@ -249,6 +249,80 @@ START_TEST(data_keys_invalidated_per_subject)
 }
 END_TEST
 
+/* Gap: a read that opens no transaction, run while another engine is
+ * between its keystore commit and its data commit (lib/store/sqlite:
+ * the test hook runs it in that window). The reader must see the state
+ * before or after, never old data with new keys. */
+extern void (*gdpr_sqlite__between_commits)(void *ctx);
+extern void *gdpr_sqlite__between_commits_ctx;
+
+typedef struct {
+    gdpr_engine *reader;
+    int64_t id;
+    int rc;
+    int ran;
+    int want;
+} torn_probe;
+
+static void
+read_between(void *ctx)
+{
+    torn_probe *p = ctx;
+    void *v = NULL;
+    size_t len = 0;
+
+    int rc = gdpr_vault_get(p->reader, &th_agent, p->id, &v, &len);
+
+    free(v);
+    /* Keep the first result that is not the expected one. */
+    if (p->ran++ == 0 || p->rc == p->want)
+        p->rc = rc;
+}
+
+START_TEST(read_between_two_commits_of_rekey)
+{
+    torn_probe p = {NULL, 0, -1, 0, GDPR_OK};
+    gdpr_engine *reader = NULL;
+
+    put(other, "CUST-R", "before the rotation", &p.id);
+    /* A fresh engine with the callback: nothing cached. */
+    th_ok(open_with(th_key, 1, &reader));
+    p.reader = reader;
+    gdpr_sqlite__between_commits = read_between;
+    gdpr_sqlite__between_commits_ctx = &p;
+    th_ok(gdpr_rekey(other, &th_dpo, new_key, 32, NULL));
+    gdpr_sqlite__between_commits = NULL;
+    ck_assert_int_ge(p.ran, 1);
+    th_ok(p.rc);
+    expect_value(reader, p.id, "before the rotation");
+    gdpr_close(reader);
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+}
+END_TEST
+
+START_TEST(read_between_two_commits_of_recreate)
+{
+    torn_probe p = {NULL, 0, -1, 0, GDPR_ENOTFOUND};
+    gdpr_erase_report r;
+    int64_t again = 0;
+
+    put(other, "CUST-T", "first life", &p.id);
+    expect_value(ts.eng, p.id, "first life");
+    p.reader = ts.eng;
+    th_ok(gdpr_erase_subject(other, &th_dpo, "CUST-T", "Art. 17(1)(a)", &r));
+    /* Re-created: the keystore part (new key) commits before the data
+     * part (subject row, value). */
+    gdpr_sqlite__between_commits = read_between;
+    gdpr_sqlite__between_commits_ctx = &p;
+    put(other, "CUST-T", "second life", &again);
+    gdpr_sqlite__between_commits = NULL;
+    ck_assert_int_ge(p.ran, 1);
+    ck_assert_int_eq(p.rc, GDPR_ENOTFOUND);
+    expect_value(ts.eng, again, "second life");
+}
+END_TEST
+
 /* Item 5: A loads a policy where agents lose vault.get; B refuses at once. */
 START_TEST(policy_reload_seen)
 {
@@ -426,6 +500,8 @@ engines_suite(void)
     tcase_add_test(tc, rekey_seen_through_callback);
     tcase_add_test(tc, stale_data_key_never_used);
     tcase_add_test(tc, data_keys_invalidated_per_subject);
+    tcase_add_test(tc, read_between_two_commits_of_rekey);
+    tcase_add_test(tc, read_between_two_commits_of_recreate);
     tcase_add_test(tc, policy_reload_seen);
     tcase_add_test(tc, recreate_over_queued_key);
     tcase_add_test(tc, orphan_key_taken_back);

@@ -141,6 +141,19 @@ apply_key_state(gdpr_engine *eng, const store_key_state *ks)
 }
 
 int
+gdpr_engine__kek_recheck(gdpr_engine *eng, int *moved_out)
+{
+    store_key_state ks;
+    int rc = gdpr_store__key_state(eng->st, &ks);
+
+    *moved_out = 0;
+    if (rc != GDPR_OK || ks.kek_generation == eng->kek_generation)
+        return rc;
+    *moved_out = 1;
+    return apply_key_state(eng, &ks);
+}
+
+int
 gdpr_engine__sync_tx(gdpr_engine *eng)
 {
     store_key_state ks;

@@ -169,6 +169,11 @@ int gdpr_engine__subject_limits(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH
                                 unsigned int *limits);
 
 /* Forget a cached key (after erasure). */
+/* A wrapped key failed to open: read the keystore's master-key
+ * generation now. A rotation whose keystore part committed after this
+ * call's refresh (its data part, which the refresh reads, not yet) sets
+ * *moved_out and takes the new key (opts.key_cb) or refuses (GDPR_EKEY). */
+int gdpr_engine__kek_recheck(gdpr_engine *eng, int *moved_out);
 void gdpr_engine__dek_forget(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES]);
 
 /* Audit chain internals (lib/audit.c). */
