@@ -20,10 +20,15 @@
 #define ENGINE_MODULES_MAX 16u
 struct engine_module;
 
+/* A cached data key is used as is while `epoch` is the engine's key epoch
+ * (no key was deleted anywhere since it was checked); after a deletion
+ * it is checked once against its key row's serial (lib/core/subject.c). */
 typedef struct {
     int used;
     uint8_t hash[CRYPTO_HASH_BYTES];
     uint8_t dek[CRYPTO_KEY_BYTES];
+    int64_t serial; /* serial of the key row it was unwrapped from */
+    uint64_t epoch; /* key epoch at which the row still had that serial */
 } dek_cache_entry;
 
 struct gdpr_engine {
@@ -47,7 +52,8 @@ struct gdpr_engine {
     int lock_depth;           /* nesting of gdpr_engine__lock */
     int synced;               /* seen_generation is valid */
     uint64_t seen_generation; /* the store generation last refreshed at */
-    uint64_t key_epoch;       /* keystore key epoch the DEK cache belongs to */
+    uint64_t key_epoch;       /* keystore key epoch last seen (DEK cache checks) */
+    uint64_t dek_unwraps;     /* data keys unwrapped from the keystore (tests) */
     uint64_t kek_generation;  /* master-key generation of the KEK in use */
     int kek_retired;          /* another engine rotated the key; no new one */
     int64_t retired_by_seq;   /* audit seq of that rotation */
@@ -172,6 +178,11 @@ int gdpr_engine__objected(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES
                           const policy_purpose *pu, int *objected_out);
 
 /* Forget a cached key (after erasure). */
+/* A wrapped key failed to open: read the keystore's master-key
+ * generation now. A rotation whose keystore part committed after this
+ * call's refresh (its data part, which the refresh reads, not yet) sets
+ * *moved_out and takes the new key (opts.key_cb) or refuses (GDPR_EKEY). */
+int gdpr_engine__kek_recheck(gdpr_engine *eng, int *moved_out);
 void gdpr_engine__dek_forget(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES]);
 
 /* Audit chain internals (lib/audit.c). */

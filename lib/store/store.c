@@ -150,6 +150,13 @@ gdpr_store__key_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
 }
 
 int
+gdpr_store__key_serial(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                       uint8_t wrapped[CRYPTO_WRAPPED_BYTES], int64_t *serial_out)
+{
+    return st->ops->key_serial(st, hash, wrapped, serial_out);
+}
+
+int
 gdpr_store__key_rewrap_all(store *st, store_rewrap_fn fn, void *ctx, int64_t *count_out)
 {
     return st->ops->key_rewrap_all(st, fn, ctx, count_out);

@@ -129,6 +129,12 @@ int gdpr_store__key_put(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                         const uint8_t wrapped[CRYPTO_WRAPPED_BYTES]);
 int gdpr_store__key_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                         uint8_t wrapped[CRYPTO_WRAPPED_BYTES]);
+/* The key row's serial (random per row, 0 before schema 12) and, unless
+ * `wrapped` is NULL, its wrapped key, from one read: a cached data key is
+ * still the subject's key while the serial is the one it was loaded with
+ * (docs/decisions/0008-many-engines.md). GDPR_ENOTFOUND without a row. */
+int gdpr_store__key_serial(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                           uint8_t wrapped[CRYPTO_WRAPPED_BYTES], int64_t *serial_out);
 
 /* Replace every wrapped key by fn's output, in key order, in the caller's
  * transaction. fn returns a GDPR code; non-OK stops and is returned. */
@@ -946,7 +952,7 @@ int gdpr_store__json_parse(store *st, const char *text, json_node **out);
 
 /* Bumped when a member is added at the end; the front refuses a table of
  * an older version than it needs (like sqlite3_vfs.iVersion). */
-#define STORE_OPS_VERSION 3
+#define STORE_OPS_VERSION 4
 
 typedef struct store_ops store_ops;
 
@@ -1214,6 +1220,9 @@ struct store_ops {
     int (*objection_get)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
                          int64_t *at_out);
     int (*objection_delete)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose);
+    /* version 4: per-subject key cache validation */
+    int (*key_serial)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                      uint8_t wrapped[CRYPTO_WRAPPED_BYTES], int64_t *serial_out);
 };
 
 /* The backends in this build. */
