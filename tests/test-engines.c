@@ -36,16 +36,7 @@ give_new_key(unsigned char key[32], void *ctx)
 static int
 open_with(const unsigned char *key, int with_cb, gdpr_engine **out)
 {
-    gdpr_options opts = GDPR_OPTIONS_INIT;
-
-    opts.path = ts.db;
-    opts.key = key;
-    opts.key_len = 32;
-    opts.clock = th_clock;
-    opts.clock_ctx = &ts;
-    if (with_cb)
-        opts.key_cb = give_new_key;
-    return gdpr_open(out, &opts);
+    return th_open_with(&ts, key, with_cb ? give_new_key : NULL, 0, out);
 }
 
 static void
@@ -102,19 +93,11 @@ raw_int(const char *path, const char *sql)
 }
 
 static int
-count_rekeys(const gdpr_audit_event *ev, void *ctx)
-{
-    if (strcmp(ev->action, "rekey") == 0)
-        (*(int *)ctx)++;
-    return 0;
-}
-
-static int
 rekey_events(gdpr_engine *eng)
 {
     int n = 0;
 
-    th_ok(gdpr_audit_foreach(eng, 1, count_rekeys, &n));
+    th_ok(gdpr_audit_foreach(eng, 1, th_count_rekeys, &n));
     return n;
 }
 

@@ -391,17 +391,9 @@ END_TEST
 static void
 raw_exec(const char *file, const char *sql)
 {
-    sqlite3 *db = NULL;
-    char *err = NULL;
-
-    ck_assert_int_eq(sqlite3_open(file, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &err) == SQLITE_OK, "%s: %s", sql,
-                  err ? err : "?");
-    ck_assert_msg(sqlite3_changes(db) >= 1 || strncmp(sql, "PRAGMA", 6) == 0 ||
+    ck_assert_msg(th_raw_exec(file, sql) >= 1 || strncmp(sql, "PRAGMA", 6) == 0 ||
                       strncmp(sql, "ALTER", 5) == 0,
                   "%s changed nothing", sql);
-    sqlite3_close(db);
 }
 
 static void

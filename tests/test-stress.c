@@ -38,16 +38,7 @@ give_next_key(unsigned char key[32], void *ctx)
 static int
 open_engine(const unsigned char *key, gdpr_engine **out)
 {
-    gdpr_options opts = GDPR_OPTIONS_INIT;
-
-    opts.path = ts.db;
-    opts.key = key;
-    opts.key_len = 32;
-    opts.clock = th_clock;
-    opts.clock_ctx = &ts;
-    opts.busy_timeout_ms = 20000;
-    opts.key_cb = give_next_key;
-    return gdpr_open(out, &opts);
+    return th_open_with(&ts, key, give_next_key, 20000, out);
 }
 
 /* Retry while busy; anything else is an error counted by the caller. */

@@ -64,11 +64,10 @@ assert_value(int64_t id, const void *want, size_t want_len)
 static void *
 raw_blob(const char *sql, int64_t id, size_t *len_out)
 {
-    sqlite3 *db = NULL;
+    sqlite3 *db = th_raw_open(ts.db);
     sqlite3_stmt *s = NULL;
     void *copy = NULL;
 
-    ck_assert_int_eq(sqlite3_open_v2(ts.db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
     sqlite3_bind_int64(s, 1, id);
     ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
@@ -78,18 +77,6 @@ raw_blob(const char *sql, int64_t id, size_t *len_out)
     sqlite3_finalize(s);
     sqlite3_close(db);
     return copy;
-}
-
-static void
-raw_exec(const char *sql)
-{
-    sqlite3 *db = NULL;
-    char *err = NULL;
-
-    ck_assert_int_eq(sqlite3_open(ts.db, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &err) == SQLITE_OK, "%s", err ? err : "");
-    sqlite3_close(db);
 }
 
 /* --- put / get ------------------------------------------------------- */
@@ -371,16 +358,16 @@ START_TEST(sealed_value_is_bound_to_its_place)
              "UPDATE vault SET value=(SELECT value FROM vault WHERE id=%lld)"
              " WHERE id=%lld",
              (long long)a, (long long)b);
-    raw_exec(sql);
+    th_raw_exec(ts.db, sql);
     th_assert_err(gdpr_vault_get(ts.eng, &th_agent, b, &v, &len), GDPR_ECORRUPT, "vault row");
     snprintf(sql, sizeof sql,
              "UPDATE vault SET subject=(SELECT subject FROM vault WHERE id=%lld)"
              " WHERE id=%lld",
              (long long)a, (long long)c);
-    raw_exec(sql);
+    th_raw_exec(ts.db, sql);
     th_assert_err(gdpr_vault_get(ts.eng, &th_agent, c, &v, &len), GDPR_ECORRUPT, "vault row");
     snprintf(sql, sizeof sql, "UPDATE vault SET category='usage' WHERE id=%lld", (long long)a);
-    raw_exec(sql);
+    th_raw_exec(ts.db, sql);
     th_assert_err(gdpr_vault_get(ts.eng, &th_agent, a, &v, &len), GDPR_ECORRUPT, "value:usage");
     ck_assert_ptr_null(v);
 }
