@@ -176,7 +176,7 @@ static const ctl_command commands[] = {
      "Fulfil erasure requests past their grace period (asks first on a terminal)",
      "gdprctl erase due art17-1a --yes", NULL},
     {"erase", NULL, ctl_cmd_erase, 1, "SUBJECT GROUND [--dry-run] [--yes]",
-     "Erase a subject (asks first on a terminal; --dry-run says what it would do)",
+     "Erase a subject (asks first on a terminal; --dry-run says what it would erase and keep)",
      "gdprctl erase c-1001 art17-1a --dry-run", NULL},
     {"hold", "place", ctl_cmd_hold_place, 1,
      "(--subject ID | --record N | --category CAT [--subject ID]) --until DATE --reason TEXT",

@@ -170,7 +170,8 @@ has '"exit":4,"code":"GDPR_EDENIED",' "$tmp/err"
 
 # --- destructive commands: dry run says "would" ------------------------------------
 expect_exit 0 "$ctl" erase C-1 art17-1a --dry-run
-has "dry run (nothing changed): would erase C-1 under art17-1a: 1 vault record" "$tmp/out"
+has "dry run (nothing changed): erase C-1 under art17-1a would erase 1 record$" "$tmp/out"
+has "its consents, identities and key would go too" "$tmp/out"
 expect_exit 0 "$ctl" --json erase C-1 art17-1a --dry-run
 json_ok "$tmp/out" "erase --dry-run"
 expect_exit 0 "$ctl" vault get 1
