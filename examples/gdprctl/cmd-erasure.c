@@ -541,7 +541,9 @@ ctl_cmd_erase_due(ctl *c, int argc, char **argv)
     }
     if (!ctl_confirm(c, "Erase every subject whose erasure request is past its grace period?"))
         return CTL_FAILED;
+    ctl_progress_start(c, "erase due", NULL, 1, NULL);
     rc = gdpr_erase_run_due(c->eng, &c->who, argv[0], &done, &failed);
+    ctl_progress_stop();
     if (rc != GDPR_OK)
         return ctl_fail("erase due", rc);
     if (c->json)

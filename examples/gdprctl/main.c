@@ -34,8 +34,8 @@ static const ctl_command commands[] = {
     {"policy", "show", ctl_cmd_policy_show, 1, "", "Print the policy in force (JSON)",
      "gdprctl policy show", NULL},
     {"audit", "verify", ctl_cmd_audit_verify, 1, "[--head COUNT:HEX]",
-     "Verify the audit hash chain (exit 3 when broken)", "gdprctl audit verify --head 42:ab12...",
-     NULL},
+     "Verify the audit hash chain (exit 3 when broken; progress on a terminal)",
+     "gdprctl audit verify --head 42:ab12...", NULL},
     {"audit", "head", ctl_cmd_audit_head, 1, "",
      "Print COUNT:HEX of the audit chain, to keep off the machine", "gdprctl audit head", NULL},
     {"audit", "log", ctl_cmd_audit_log, 1,
@@ -82,7 +82,8 @@ static const ctl_command commands[] = {
     {"vault", "checkpoint", ctl_cmd_vault_checkpoint, 1, "",
      "Checkpoint and truncate the write-ahead logs", "gdprctl vault checkpoint", NULL},
     {"export", NULL, ctl_cmd_export, 1, "SUBJECT [--format json|csv] [-o FILE|DIR]",
-     "Export everything held on a subject (Art. 15/20); files are created 0600",
+     "Export everything held on a subject (Art. 15/20); files are created 0600; progress on a "
+     "terminal",
      "gdprctl export c-1001 -o c-1001.json", NULL},
     {"request", "open", ctl_cmd_request_open, 1,
      "TYPE (--subject ID | --email V | --phone V | --account V) [--channel CH] "
@@ -173,7 +174,8 @@ static const ctl_command commands[] = {
     {"erase", "pending", ctl_cmd_erase_pending, 1, "[--retry]",
      "List (or retry) host sources still to erase", "gdprctl erase pending --retry", NULL},
     {"erase", "due", ctl_cmd_erase_due, 1, "GROUND [--yes]",
-     "Fulfil erasure requests past their grace period (asks first on a terminal)",
+     "Fulfil erasure requests past their grace period (asks first on a terminal; Ctrl-C: "
+     "resumable, run again to continue)",
      "gdprctl erase due art17-1a --yes", NULL},
     {"erase", NULL, ctl_cmd_erase, 1, "SUBJECT GROUND [--dry-run] [--yes]",
      "Erase a subject (asks first on a terminal; --dry-run says what it would erase and keep)",
@@ -207,7 +209,9 @@ static const struct {
     {"--json", NULL, "one JSON document on stdout; errors as JSON on stderr"},
     {"--now", "DATE", "simulated time (tests, demos): a date means its start"},
     {"--yes", NULL, "do not ask before destructive commands"},
-    {"--progress", NULL, "show progress on stderr even when it is not a terminal"},
+    {"--progress", NULL,
+     "show progress on stderr even when it is not a terminal (retention run, erase due, audit "
+     "verify, export)"},
     {"--no-progress", NULL, "never show progress"},
     {"--help", NULL, "help for gdprctl or the command given"},
     {"--version", NULL, "print the versions of gdprctl and libgdpr"},

@@ -82,8 +82,8 @@ plan_locked(gdpr_engine *eng, const gdpr_actor *who, const char *subject, plan_w
 }
 
 GDPR_API int
-gdpr_erase_plan(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
-                gdpr_erase_plan_fn fn, void *ctx)
+gdpr_erase_plan(gdpr_engine *eng, const gdpr_actor *who, const char *subject, gdpr_erase_plan_fn fn,
+                void *ctx)
 {
     plan_walk w;
     int rc = gdpr_engine__enter_subject(eng, who, subject);
