@@ -242,18 +242,28 @@ static char last_code[32]; /* GDPR_E... of the last library failure */
  * becomes its flag. */
 static const struct {
     const char *field, *flag;
+    const char *group; /* only for commands of this group; NULL: all */
 } field_flags[] = {
-    {"notice", "NOTICE"},        {"c.channel", "CHANNEL"},
-    {"c.expires", "--expires"},  {"c.recipient", "--recipient"},
-    {"opts.batch", "--batch"},   {"hold.until", "--until"},
-    {"hold.reason", "--reason"}, {"hold.subject", "--subject"},
-    {"hold.record", "--record"}, {"hold.category", "--category"},
-    {"as_of", "--as-of"},        {"in.received", "--received"},
-    {"in.channel", "--channel"},
+    {"notice", "NOTICE", NULL},
+    {"subject", "SUBJECT", "consent"},
+    {"purpose", "PURPOSE", "consent"},
+    {"channel", "CHANNEL", "consent"},
+    {"expires", "--expires", "consent"},
+    {"recipient", "--recipient", "consent"},
+    {"proof", "--proof", "consent"},
+    {"opts.batch", "--batch", NULL},
+    {"hold.until", "--until", NULL},
+    {"hold.reason", "--reason", NULL},
+    {"hold.subject", "--subject", NULL},
+    {"hold.record", "--record", NULL},
+    {"hold.category", "--category", NULL},
+    {"as_of", "--as-of", NULL},
+    {"in.received", "--received", NULL},
+    {"in.channel", "--channel", NULL},
 };
 
 static void
-print_user_message(const char *msg)
+print_user_message(const char *msg, const char *what)
 {
     const char *p = msg;
     long long hold = 0;
@@ -265,6 +275,10 @@ print_user_message(const char *msg)
                                     (p[-2] == ':' || p[-2] == ';' || p[-2] == '('));
         for (k = 0; at_start && k < n; k++) {
             size_t len = strlen(field_flags[k].field);
+            const char *group = field_flags[k].group;
+            if (group != NULL && (strncmp(what, group, strlen(group)) != 0 ||
+                                  (what[strlen(group)] != ' ' && what[strlen(group)] != '\0')))
+                continue;
             if (strncmp(p, field_flags[k].field, len) == 0 &&
                 (p[len] == ':' || p[len] == ' ' || p[len] == '\0'))
                 break;
@@ -289,7 +303,7 @@ ctl_fail(const char *what, int rc)
     snprintf(last_code, sizeof last_code, "%.*s", (int)strcspn(gdpr_strerror(rc), ":"),
              gdpr_strerror(rc));
     fprintf(stderr, "gdprctl: %s: %s\n  ", what, gdpr_strerror(rc));
-    print_user_message(gdpr_errmsg());
+    print_user_message(gdpr_errmsg(), what);
     switch (rc) {
     case GDPR_EDENIED:
         return CTL_DENIED;
