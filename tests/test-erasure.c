@@ -352,6 +352,139 @@ START_TEST(erase_denied_is_audited)
 }
 END_TEST
 
+/* --- dry run ------------------------------------------------------------- */
+
+typedef struct {
+    int n, erase, hold, duty, stop_after;
+    int64_t hold_record, hold_id, hold_until, duty_record, duty_until;
+    char duty_rule[32];
+} plan_seen;
+
+static int
+see_plan(const gdpr_erase_plan_item *it, void *ctx)
+{
+    plan_seen *p = ctx;
+
+    ck_assert_uint_eq(it->version, GDPR_ERASE_PLAN_ITEM_VERSION);
+    ck_assert_ptr_nonnull(it->category);
+    ck_assert_ptr_nonnull(it->purpose);
+    ck_assert_ptr_nonnull(it->rule);
+    p->n++;
+    if (it->action == GDPR_ERASE_PLAN_ERASE) {
+        ck_assert_int_eq(it->reason, GDPR_ERASE_KEEP_NONE);
+        ck_assert_int_eq(it->until, 0);
+        p->erase++;
+    } else if (it->reason == GDPR_ERASE_KEEP_HOLD) {
+        ck_assert_int_eq(it->action, GDPR_ERASE_PLAN_KEEP);
+        p->hold++;
+        p->hold_record = it->record;
+        p->hold_id = it->hold;
+        p->hold_until = it->until;
+    } else {
+        ck_assert_int_eq(it->action, GDPR_ERASE_PLAN_KEEP);
+        ck_assert_int_eq(it->reason, GDPR_ERASE_KEEP_LEGAL_DUTY);
+        ck_assert_int_eq(it->hold, 0);
+        p->duty++;
+        p->duty_record = it->record;
+        p->duty_until = it->until;
+        snprintf(p->duty_rule, sizeof p->duty_rule, "%s", it->rule);
+    }
+    return p->stop_after != 0 && p->n >= p->stop_after;
+}
+
+START_TEST(plan_says_what_stays)
+{
+    gdpr_hold h = GDPR_HOLD_INIT;
+    gdpr_erase_report r = {0, 0, 0};
+    plan_seen p;
+    char before[65], after[65];
+    int64_t inv = put("alice", "financial", "billing", "INV-2026-001");
+    int64_t held = put("alice", "contact", "service", "alice@example.com");
+    int64_t hold = 0;
+
+    put("alice", "contact", "marketing", "+353 1 234 5678");
+    put("bob", "contact", "service", "bob@example.com");
+    h.scope = GDPR_HOLD_RECORD;
+    h.record = held;
+    h.reason = "Complaint C-9";
+    h.until = ts.now + 30 * DAY;
+    th_ok(gdpr_hold_place(ts.eng, &th_dpo, &h, &hold));
+
+    th_fingerprint(&ts, before);
+    memset(&p, 0, sizeof p);
+    th_ok(gdpr_erase_plan(ts.eng, &th_dpo, "alice", see_plan, &p));
+    ck_assert_int_eq(p.n, 3);
+    ck_assert_int_eq(p.erase, 1);
+    ck_assert_int_eq(p.hold, 1);
+    ck_assert_int_eq(p.hold_record, held);
+    ck_assert_int_eq(p.hold_id, hold);
+    ck_assert_int_eq(p.hold_until, ts.now + 30 * DAY);
+    ck_assert_int_eq(p.duty, 1);
+    ck_assert_int_eq(p.duty_record, inv);
+    ck_assert_str_eq(p.duty_rule, "R-1");
+    ck_assert_int_gt(p.duty_until, ts.now + 5 * 365 * DAY);
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+
+    /* A callback asking to stop. */
+    memset(&p, 0, sizeof p);
+    p.stop_after = 1;
+    th_assert_err(gdpr_erase_plan(ts.eng, &th_dpo, "alice", see_plan, &p), GDPR_ECALLBACK, "");
+    ck_assert_int_eq(p.n, 1);
+
+    /* The erasure does what the plan said. */
+    th_ok(gdpr_erase_subject(ts.eng, &th_dpo, "alice", GROUND, &r));
+    ck_assert_int_eq(r.retained, 2);
+
+    /* A whole-subject hold keeps everything under that hold. */
+    h.scope = GDPR_HOLD_SUBJECT;
+    h.subject = "bob";
+    h.record = 0;
+    th_ok(gdpr_hold_place(ts.eng, &th_dpo, &h, &hold));
+    memset(&p, 0, sizeof p);
+    th_ok(gdpr_erase_plan(ts.eng, &th_dpo, "bob", see_plan, &p));
+    ck_assert_int_eq(p.n, 1);
+    ck_assert_int_eq(p.hold, 1);
+    ck_assert_int_eq(p.hold_id, hold);
+}
+END_TEST
+
+START_TEST(plan_bad_input_changes_nothing)
+{
+    const gdpr_actor bad_role = {"x", "\xff"};
+    plan_seen p;
+    char before[65], after[65];
+    int refusals = 0;
+    int64_t id = put("alice", "contact", "service", "alice@example.com");
+
+    memset(&p, 0, sizeof p);
+    th_fingerprint(&ts, before);
+    th_assert_err(gdpr_erase_plan(NULL, &th_dpo, "alice", see_plan, &p), GDPR_EINVAL, "eng");
+    th_assert_err(gdpr_erase_plan(ts.eng, NULL, "alice", see_plan, &p), GDPR_EINVAL, "who");
+    th_assert_err(gdpr_erase_plan(ts.eng, &bad_role, "alice", see_plan, &p), GDPR_EINVAL,
+                  "who.role");
+    th_assert_err(gdpr_erase_plan(ts.eng, &th_dpo, NULL, see_plan, &p), GDPR_EINVAL, "subject");
+    th_assert_err(gdpr_erase_plan(ts.eng, &th_dpo, "", see_plan, &p), GDPR_EINVAL, "subject");
+    th_assert_err(gdpr_erase_plan(ts.eng, &th_dpo, over_long, see_plan, &p), GDPR_EINVAL,
+                  "subject");
+    th_assert_err(gdpr_erase_plan(ts.eng, &th_dpo, "\xff", see_plan, &p), GDPR_EINVAL, "subject");
+    th_assert_err(gdpr_erase_plan(ts.eng, &th_dpo, "alice", NULL, &p), GDPR_EINVAL, "fn");
+    th_assert_err(gdpr_erase_plan(ts.eng, &th_dpo, "nobody", see_plan, &p), GDPR_ENOTFOUND,
+                  "subject");
+    ck_assert_int_eq(p.n, 0);
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+
+    /* A role without "erase.subject": refused and audited, data untouched. */
+    th_assert_err(gdpr_erase_plan(ts.eng, &th_agent, "alice", see_plan, &p), GDPR_EDENIED,
+                  "erase.subject");
+    ck_assert_int_eq(p.n, 0);
+    th_ok(gdpr_audit_foreach(ts.eng, 1, find_refusal, &refusals));
+    ck_assert_int_eq(refusals, 1);
+    assert_value(id, "alice@example.com");
+}
+END_TEST
+
 START_TEST(erase_refused_inside_batch)
 {
     int exists = 0;
@@ -1356,6 +1489,8 @@ erasure_suite(void)
     tcase_add_test(exemptions, record_and_category_holds_keep_what_they_cover);
     tcase_add_test(exemptions, hold_bad_input_changes_nothing);
     tcase_add_test(exemptions, hold_needs_the_dpo);
+    tcase_add_test(exemptions, plan_says_what_stays);
+    tcase_add_test(exemptions, plan_bad_input_changes_nothing);
     suite_add_tcase(s, exemptions);
 
     tcase_add_checked_fixture(sources, setup, teardown);

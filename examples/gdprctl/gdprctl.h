@@ -82,6 +82,18 @@ int ctl_limit_take(ctl_limit *l, int argc, char **argv);
 int ctl_limit_row(ctl_limit *l);
 void ctl_limit_end(const ctl *c, const ctl_limit *l, const char *one, const char *many);
 
+/* An indeterminate progress line on stderr around a long library call
+ * (progress.c): elapsed time, and with `unit` a count (ctl_progress_add) and
+ * its rate. Drawn when --progress is given, or stderr is a terminal (and not
+ * --json), never with --no-progress. Ctrl-C in between clears the line and
+ * says "<what> interrupted" (with "resumable: run again to continue" when
+ * `resumable`), removes `cleanup` (a partial output file; may be NULL) and
+ * ends the process as the signal would. */
+void ctl_progress_start(const ctl *c, const char *what, const char *unit, int resumable,
+                        const char *cleanup);
+void ctl_progress_add(int64_t n);
+void ctl_progress_stop(void);
+
 /* Print a JSON string literal (quoted, escaped) to f. */
 void ctl_json_string(FILE *f, const char *s);
 

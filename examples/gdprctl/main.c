@@ -34,8 +34,8 @@ static const ctl_command commands[] = {
     {"policy", "show", ctl_cmd_policy_show, 1, "", "Print the policy in force (JSON)",
      "gdprctl policy show", NULL},
     {"audit", "verify", ctl_cmd_audit_verify, 1, "[--head COUNT:HEX]",
-     "Verify the audit hash chain (exit 3 when broken)", "gdprctl audit verify --head 42:ab12...",
-     NULL},
+     "Verify the audit hash chain (exit 3 when broken; progress on a terminal)",
+     "gdprctl audit verify --head 42:ab12...", NULL},
     {"audit", "head", ctl_cmd_audit_head, 1, "",
      "Print COUNT:HEX of the audit chain, to keep off the machine", "gdprctl audit head", NULL},
     {"audit", "log", ctl_cmd_audit_log, 1,
@@ -82,7 +82,8 @@ static const ctl_command commands[] = {
     {"vault", "checkpoint", ctl_cmd_vault_checkpoint, 1, "",
      "Checkpoint and truncate the write-ahead logs", "gdprctl vault checkpoint", NULL},
     {"export", NULL, ctl_cmd_export, 1, "SUBJECT [--format json|csv] [-o FILE|DIR]",
-     "Export everything held on a subject (Art. 15/20); files are created 0600",
+     "Export everything held on a subject (Art. 15/20); files are created 0600; progress on a "
+     "terminal",
      "gdprctl export c-1001 -o c-1001.json", NULL},
     {"request", "open", ctl_cmd_request_open, 1,
      "TYPE (--subject ID | --email V | --phone V | --account V) [--channel CH] "
@@ -173,10 +174,11 @@ static const ctl_command commands[] = {
     {"erase", "pending", ctl_cmd_erase_pending, 1, "[--retry]",
      "List (or retry) host sources still to erase", "gdprctl erase pending --retry", NULL},
     {"erase", "due", ctl_cmd_erase_due, 1, "GROUND [--yes]",
-     "Fulfil erasure requests past their grace period (asks first on a terminal)",
+     "Fulfil erasure requests past their grace period (asks first on a terminal; Ctrl-C: "
+     "resumable, run again to continue)",
      "gdprctl erase due art17-1a --yes", NULL},
     {"erase", NULL, ctl_cmd_erase, 1, "SUBJECT GROUND [--dry-run] [--yes]",
-     "Erase a subject (asks first on a terminal; --dry-run says what it would do)",
+     "Erase a subject (asks first on a terminal; --dry-run says what it would erase and keep)",
      "gdprctl erase c-1001 art17-1a --dry-run", NULL},
     {"hold", "place", ctl_cmd_hold_place, 1,
      "(--subject ID | --record N | --category CAT [--subject ID]) --until DATE --reason TEXT",
@@ -207,7 +209,9 @@ static const struct {
     {"--json", NULL, "one JSON document on stdout; errors as JSON on stderr"},
     {"--now", "DATE", "simulated time (tests, demos): a date means its start"},
     {"--yes", NULL, "do not ask before destructive commands"},
-    {"--progress", NULL, "show progress on stderr even when it is not a terminal"},
+    {"--progress", NULL,
+     "show progress on stderr even when it is not a terminal (retention run, erase due, audit "
+     "verify, export)"},
     {"--no-progress", NULL, "never show progress"},
     {"--help", NULL, "help for gdprctl or the command given"},
     {"--version", NULL, "print the versions of gdprctl and libgdpr"},
@@ -238,18 +242,28 @@ static char last_code[32]; /* GDPR_E... of the last library failure */
  * becomes its flag. */
 static const struct {
     const char *field, *flag;
+    const char *group; /* only for commands of this group; NULL: all */
 } field_flags[] = {
-    {"notice", "NOTICE"},        {"c.channel", "CHANNEL"},
-    {"c.expires", "--expires"},  {"c.recipient", "--recipient"},
-    {"opts.batch", "--batch"},   {"hold.until", "--until"},
-    {"hold.reason", "--reason"}, {"hold.subject", "--subject"},
-    {"hold.record", "--record"}, {"hold.category", "--category"},
-    {"as_of", "--as-of"},        {"in.received", "--received"},
-    {"in.channel", "--channel"},
+    {"notice", "NOTICE", NULL},
+    {"subject", "SUBJECT", "consent"},
+    {"purpose", "PURPOSE", "consent"},
+    {"channel", "CHANNEL", "consent"},
+    {"expires", "--expires", "consent"},
+    {"recipient", "--recipient", "consent"},
+    {"proof", "--proof", "consent"},
+    {"opts.batch", "--batch", NULL},
+    {"hold.until", "--until", NULL},
+    {"hold.reason", "--reason", NULL},
+    {"hold.subject", "--subject", NULL},
+    {"hold.record", "--record", NULL},
+    {"hold.category", "--category", NULL},
+    {"as_of", "--as-of", NULL},
+    {"in.received", "--received", NULL},
+    {"in.channel", "--channel", NULL},
 };
 
 static void
-print_user_message(const char *msg)
+print_user_message(const char *msg, const char *what)
 {
     const char *p = msg;
     long long hold = 0;
@@ -261,6 +275,10 @@ print_user_message(const char *msg)
                                     (p[-2] == ':' || p[-2] == ';' || p[-2] == '('));
         for (k = 0; at_start && k < n; k++) {
             size_t len = strlen(field_flags[k].field);
+            const char *group = field_flags[k].group;
+            if (group != NULL && (strncmp(what, group, strlen(group)) != 0 ||
+                                  (what[strlen(group)] != ' ' && what[strlen(group)] != '\0')))
+                continue;
             if (strncmp(p, field_flags[k].field, len) == 0 &&
                 (p[len] == ':' || p[len] == ' ' || p[len] == '\0'))
                 break;
@@ -285,7 +303,7 @@ ctl_fail(const char *what, int rc)
     snprintf(last_code, sizeof last_code, "%.*s", (int)strcspn(gdpr_strerror(rc), ":"),
              gdpr_strerror(rc));
     fprintf(stderr, "gdprctl: %s: %s\n  ", what, gdpr_strerror(rc));
-    print_user_message(gdpr_errmsg());
+    print_user_message(gdpr_errmsg(), what);
     switch (rc) {
     case GDPR_EDENIED:
         return CTL_DENIED;

@@ -129,6 +129,74 @@ GDPR_API int gdpr_erase_subjects(gdpr_engine *eng, const gdpr_actor *who,
 GDPR_API int gdpr_erase_record(gdpr_engine *eng, const gdpr_actor *who, int64_t record,
                                const char *ground, gdpr_erase_report *report_out) GDPR_WARN_UNUSED;
 
+/* --- dry run -------------------------------------------------------------- */
+
+/** What gdpr_erase_subject() would do with a vault record. */
+typedef enum {
+    GDPR_ERASE_PLAN_ERASE = 1, /**< it would go */
+    GDPR_ERASE_PLAN_KEEP = 2   /**< a hold or a legal duty would keep it */
+} gdpr_erase_plan_action;
+
+/** Why a record would be kept (GDPR_ERASE_PLAN_KEEP). */
+typedef enum {
+    GDPR_ERASE_KEEP_NONE = 0,      /**< not kept */
+    GDPR_ERASE_KEEP_HOLD = 1,      /**< a legal hold in force (Art. 17(3)(e)) */
+    GDPR_ERASE_KEEP_LEGAL_DUTY = 2 /**< a legal-duty retention rule (Art. 17(3)(b)) */
+} gdpr_erase_keep_reason;
+
+#define GDPR_ERASE_PLAN_ITEM_VERSION 1u
+
+/**
+ * One vault record in an erasure plan, as handed to gdpr_erase_plan().
+ * Filled by the library: check `version` (GDPR_ERASE_PLAN_ITEM_VERSION or
+ * later) before reading fields added after version 1. Pointers are
+ * borrowed for the callback only.
+ * @since 0.2
+ */
+typedef struct {
+    unsigned int version;          /**< GDPR_ERASE_PLAN_ITEM_VERSION */
+    int64_t record;                /**< the vault record's id */
+    const char *category;          /**< its category */
+    const char *purpose;           /**< its purpose */
+    gdpr_erase_plan_action action; /**< erase or keep */
+    gdpr_erase_keep_reason reason; /**< why kept; GDPR_ERASE_KEEP_NONE when erased */
+    int64_t hold;                  /**< GDPR_ERASE_KEEP_HOLD: the hold's id; else 0 */
+    const char *rule; /**< GDPR_ERASE_KEEP_LEGAL_DUTY: the retention rule's id; else "" */
+    int64_t until;    /**< when the hold or duty ends (UTC seconds); 0 when erased */
+} gdpr_erase_plan_item;
+
+/** Erasure plan iterator: return non-zero to stop (GDPR_ECALLBACK). */
+typedef int (*gdpr_erase_plan_fn)(const gdpr_erase_plan_item *item, void *ctx);
+
+/**
+ * Say, without changing anything, what gdpr_erase_subject() would do now
+ * with each vault record of `subject`: erase it, or keep it under a legal
+ * hold (record, category or whole-subject hold) or a legal-duty retention
+ * rule not yet run out, with the hold or rule and its end. The same
+ * restriction check as the erasure itself decides. Records are walked in
+ * id order. Consents, identities and the key are not listed: they always
+ * go (the key once nothing is kept). A hold on the whole subject shows as
+ * every record kept under that hold; gdpr_erase_subject() would then
+ * refuse. Needs "erase.subject" (a refusal is audited); otherwise
+ * read-only and not audited.
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked.
+ * @param subject  the host's id (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
+ * @param fn  called once per vault record; must not be NULL. It runs with
+ *            the engine locked: it may read through libgdpr but not erase.
+ * @param ctx  passed to `fn` unchanged.
+ * @return GDPR_OK; GDPR_EINVAL (eng, who, subject or fn); GDPR_ENOTFOUND
+ *         (the store holds no subject by that id, or it was erased:
+ *         gdpr_tombstone_lookup() says); GDPR_EDENIED (needs
+ *         "erase.subject"); GDPR_ESTATE (no policy); GDPR_ECALLBACK (fn
+ *         returned non-zero); GDPR_ESTORAGE.
+ * Thread notes: safe from any thread; serialised with other calls on the
+ * engine.
+ * @since 0.2
+ */
+GDPR_API int gdpr_erase_plan(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
+                             gdpr_erase_plan_fn fn, void *ctx) GDPR_WARN_UNUSED;
+
 /* --- legal holds --------------------------------------------------------- */
 
 /** What a hold covers. */

@@ -103,7 +103,7 @@ gdpr_consent__transfer_key(const char *recipient, const char *country, char key[
 
     if (n < 0 || (size_t)n >= CONSENT_KEY_MAX)
         return gdpr__err_set(GDPR_EINVAL,
-                             "c.recipient: '%.64s' with its country is longer than %u bytes, "
+                             "recipient: '%.64s' with its country is longer than %u bytes, "
                              "too long for a transfer consent",
                              recipient, (unsigned)GDPR_NAME_MAX);
     return GDPR_OK;
@@ -220,11 +220,11 @@ check_proof(const char *proof)
         return GDPR_OK;
     len = strnlen(proof, GDPR_PROOF_MAX + 1);
     if (len == 0)
-        return gdpr__err_set(GDPR_EINVAL, "c.proof: must not be empty (NULL when there is none)");
+        return gdpr__err_set(GDPR_EINVAL, "proof: must not be empty (NULL when there is none)");
     if (len > GDPR_PROOF_MAX)
-        return gdpr__err_set(GDPR_EINVAL, "c.proof: longer than %u bytes", GDPR_PROOF_MAX);
+        return gdpr__err_set(GDPR_EINVAL, "proof: longer than %u bytes", GDPR_PROOF_MAX);
     if (gdpr__utf8_check(proof, len, &bad) != 0)
-        return gdpr__err_set(GDPR_EINVAL, "c.proof: not valid UTF-8 (byte %zu)", bad);
+        return gdpr__err_set(GDPR_EINVAL, "proof: not valid UTF-8 (byte %zu)", bad);
     return GDPR_OK;
 }
 
@@ -239,25 +239,25 @@ check_transfer_consent(const gdpr_consent *c)
     if (c->recipient != NULL &&
         strncmp(c->recipient, CONSENT_TRANSFER_PREFIX, sizeof CONSENT_TRANSFER_PREFIX - 1) == 0)
         return gdpr__err_set(GDPR_EINVAL,
-                             "c.recipient: the prefix '" CONSENT_TRANSFER_PREFIX
+                             "recipient: the prefix '" CONSENT_TRANSFER_PREFIX
                              "' is reserved; name the recipient and set GDPR_CONSENT_TRANSFER");
     if (!(c->flags & GDPR_CONSENT_TRANSFER)) {
         if (country != NULL)
             return gdpr__err_set(GDPR_EINVAL,
-                                 "c.country: only for a transfer consent (GDPR_CONSENT_TRANSFER)");
+                                 "country: only for a transfer consent (GDPR_CONSENT_TRANSFER)");
         return GDPR_OK;
     }
     if (c->recipient == NULL)
         return gdpr__err_set(GDPR_EINVAL,
-                             "c.recipient: a transfer consent (Art. 49(1)(a)) names the recipient");
+                             "recipient: a transfer consent (Art. 49(1)(a)) names the recipient");
     if (c->version < 2 || country == NULL)
-        return gdpr__err_set(GDPR_EINVAL, "c.country: a transfer consent (Art. 49(1)(a)) names "
+        return gdpr__err_set(GDPR_EINVAL, "country: a transfer consent (Art. 49(1)(a)) names "
                                           "the recipient's country (struct version 2)");
-    rc = gdpr_text__check("c.country", country, 67);
+    rc = gdpr_text__check("country", country, 67);
     if (rc != GDPR_OK)
         return rc;
     if (c->state == GDPR_CONSENT_GRANTED && !(c->flags & GDPR_CONSENT_EXPLICIT))
-        return gdpr__err_set(GDPR_EINVAL, "c.flags: a transfer consent must be explicit "
+        return gdpr__err_set(GDPR_EINVAL, "flags: a transfer consent must be explicit "
                                           "(Art. 49(1)(a)): set GDPR_CONSENT_EXPLICIT");
     return GDPR_OK;
 }
@@ -270,11 +270,11 @@ check_child_fields(const gdpr_consent *c)
 
     if (c->version < 2)
         return GDPR_OK;
-    rc = gdpr_text__check_optional("c.member_state", c->member_state, 2);
+    rc = gdpr_text__check_optional("member_state", c->member_state, 2);
     if (rc == GDPR_OK)
-        rc = gdpr_text__check_optional("c.parental_holder", c->parental_holder, GDPR_NAME_MAX);
+        rc = gdpr_text__check_optional("parental_holder", c->parental_holder, GDPR_NAME_MAX);
     if (rc == GDPR_OK && (c->age < 0 || c->age > 150))
-        rc = gdpr__err_set(GDPR_EINVAL, "c.age: %d is not an age in years (1..150; 0: not given)",
+        rc = gdpr__err_set(GDPR_EINVAL, "age: %d is not an age in years (1..150; 0: not given)",
                            c->age);
     return rc;
 }
@@ -288,29 +288,29 @@ check_consent(const gdpr_consent *c)
     if (c == NULL)
         return gdpr__err_set(GDPR_EINVAL, "c: must not be NULL");
     if (c->version == 0 || c->version > GDPR_CONSENT_VERSION)
-        return gdpr__err_set(GDPR_EVERSION, "c.version: %u is not a known consent version (1..%u)",
+        return gdpr__err_set(GDPR_EVERSION, "version: %u is not a known consent version (1..%u)",
                              c->version, GDPR_CONSENT_VERSION);
-    rc = gdpr_text__check("c.subject", c->subject, GDPR_NAME_MAX);
+    rc = gdpr_text__check("subject", c->subject, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = gdpr_text__check("c.purpose", c->purpose, GDPR_NAME_MAX);
+        rc = gdpr_text__check("purpose", c->purpose, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
         rc = gdpr_text__check("notice", c->notice, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = gdpr_text__check("c.channel", c->channel, GDPR_NAME_MAX);
+        rc = gdpr_text__check("channel", c->channel, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = gdpr_text__check_optional("c.recipient", c->recipient, GDPR_NAME_MAX);
+        rc = gdpr_text__check_optional("recipient", c->recipient, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
         rc = check_proof(c->proof);
     if (rc != GDPR_OK)
         return rc;
     if (c->state < GDPR_CONSENT_GRANTED || c->state > GDPR_CONSENT_REFUSED)
         return gdpr__err_set(GDPR_EINVAL,
-                             "c.state: %d is not a consent state (1 granted, "
+                             "state: %d is not a consent state (1 granted, "
                              "2 withdrawn, 3 refused)",
                              (int)c->state);
     if (c->flags & ~(GDPR_CONSENT_EXPLICIT | GDPR_CONSENT_TRANSFER))
         return gdpr__err_set(GDPR_EINVAL,
-                             "c.flags: 0x%x has unknown bits (only "
+                             "flags: 0x%x has unknown bits (only "
                              "GDPR_CONSENT_EXPLICIT 0x1, GDPR_CONSENT_TRANSFER 0x2)",
                              c->flags);
     rc = check_transfer_consent(c);
@@ -319,15 +319,17 @@ check_consent(const gdpr_consent *c)
     if (rc != GDPR_OK)
         return rc;
     if (c->expires < 0)
-        return gdpr__err_set(GDPR_EINVAL, "c.expires: %lld is negative (0: no expiry)",
+        return gdpr__err_set(GDPR_EINVAL,
+                             "expires: %lld seconds is before 1970-01-01T00:00:00Z (UTC seconds; "
+                             "0: no expiry)",
                              (long long)c->expires);
     if (c->expires > CAL_MAX_TIME)
         return gdpr__err_set(GDPR_EINVAL,
-                             "c.expires: %lld is after 9999-12-31T23:59:59Z, the last time "
+                             "expires: %lld seconds is after 9999-12-31T23:59:59Z, the last time "
                              "libgdpr keeps (0: no expiry)",
                              (long long)c->expires);
     if (c->expires != 0 && c->state != GDPR_CONSENT_GRANTED)
-        return gdpr__err_set(GDPR_EINVAL, "c.expires: only a grant can expire (state is %s)",
+        return gdpr__err_set(GDPR_EINVAL, "expires: only a grant can expire (state is %s)",
                              state_words[c->state]);
     return GDPR_OK;
 }
@@ -354,7 +356,7 @@ check_child_consent(gdpr_engine *eng, const policy_purpose *pu, const gdpr_conse
     if (c->version < 2)
         return pu->iss && c->state == GDPR_CONSENT_GRANTED
                    ? gdpr__err_set(GDPR_EINVAL,
-                                   "c.age: purpose '%.64s' is an information society service "
+                                   "age: purpose '%.64s' is an information society service "
                                    "(Art. 8(1)); a grant needs the subject's age (struct "
                                    "version 2)",
                                    pu->id)
@@ -365,7 +367,7 @@ check_child_consent(gdpr_engine *eng, const policy_purpose *pu, const gdpr_conse
     if (!pu->iss) {
         if (c->member_state != NULL || age != 0 || holder != NULL)
             return gdpr__err_set(GDPR_EINVAL,
-                                 "c.age: member_state, age and parental_holder are only for a "
+                                 "age: member_state, age and parental_holder are only for a "
                                  "purpose marked information_society_service (Art. 8); '%.64s' "
                                  "is not",
                                  pu->id);
@@ -376,23 +378,23 @@ check_child_consent(gdpr_engine *eng, const policy_purpose *pu, const gdpr_conse
     limit = gdpr_policy__consent_age(eng->policy, state);
     if (limit == 0)
         return gdpr__err_set(GDPR_EINVAL,
-                             "c.member_state: '%.8s' has no age of digital consent in the policy "
+                             "member_state: '%.8s' has no age of digital consent in the policy "
                              "(digital_consent_age, Art. 8(1))",
                              state);
     if (age == 0)
         return gdpr__err_set(GDPR_EINVAL,
-                             "c.age: purpose '%.64s' is an information society service "
+                             "age: purpose '%.64s' is an information society service "
                              "(Art. 8(1)); a grant needs the subject's age",
                              pu->id);
     if (age < limit && holder == NULL)
         return gdpr__err_set(GDPR_EINVAL,
-                             "c.parental_holder: the subject is %d, below the age of digital "
+                             "parental_holder: the subject is %d, below the age of digital "
                              "consent in %s (%d, Art. 8(1)); the holder of parental "
                              "responsibility must give or authorise the consent",
                              age, state, limit);
     if (age >= limit && holder != NULL)
         return gdpr__err_set(GDPR_EINVAL,
-                             "c.parental_holder: the subject is %d, not below the age of digital "
+                             "parental_holder: the subject is %d, not below the age of digital "
                              "consent in %s (%d); not kept (Art. 5(1)(c))",
                              age, state, limit);
     return GDPR_OK;
@@ -416,18 +418,18 @@ check_against_policy(gdpr_engine *eng, const gdpr_consent *c, int64_t now,
         const policy_recipient *r = gdpr_policy__find_recipient(eng->policy, c->recipient);
         if (r == NULL)
             return gdpr__err_set(GDPR_EINVAL,
-                                 "c.recipient: '%.64s' is not a recipient of the policy; a "
+                                 "recipient: '%.64s' is not a recipient of the policy; a "
                                  "transfer consent names one (Art. 49(1)(a))",
                                  c->recipient);
         if (strcmp(r->country, c->country) != 0)
             return gdpr__err_set(GDPR_EINVAL,
-                                 "c.country: '%.67s' is not the country of recipient '%.64s' "
+                                 "country: '%.67s' is not the country of recipient '%.64s' "
                                  "(policy: '%.67s'); the consent is specific to the transfer "
                                  "(Art. 49(1)(a))",
                                  c->country, r->id, r->country);
         if (!(*notice_out)->transfer_risks)
             return gdpr__err_set(GDPR_EINVAL,
-                                 "c.notice: '%.64s' does not inform of the risks of the transfer "
+                                 "notice: '%.64s' does not inform of the risks of the transfer "
                                  "(policy notices[].transfer_risks); Art. 49(1)(a) needs the "
                                  "subject informed first",
                                  c->notice);
@@ -437,19 +439,22 @@ check_against_policy(gdpr_engine *eng, const gdpr_consent *c, int64_t now,
         return rc;
     if (c->recipient == NULL && pu->basis != BASIS_CONSENT && pu->art9 != 'a')
         return gdpr__err_set(GDPR_EINVAL,
-                             "c.purpose: '%.64s' is based on %s (%s), not consent; "
+                             "purpose: '%.64s' is based on %s (%s), not consent; "
                              "consent is recorded only for consent-based purposes, purposes "
                              "under Art. 9(2)(a), or for a disclosure to a named recipient",
                              pu->id, gdpr_policy__basis_name(pu->basis), basis_article(pu->basis));
     if (c->state == GDPR_CONSENT_GRANTED && pu->special && !(c->flags & GDPR_CONSENT_EXPLICIT))
         return gdpr__err_set(GDPR_EINVAL,
-                             "c.flags: purpose '%.64s' processes special categories "
+                             "flags: purpose '%.64s' processes special categories "
                              "of data; consent must be explicit (Art. 9(2)(a)): set "
                              "GDPR_CONSENT_EXPLICIT",
                              pu->id);
-    if (c->expires != 0 && c->expires <= now)
-        return gdpr__err_set(GDPR_EINVAL, "c.expires: %lld is not after now (%lld)",
-                             (long long)c->expires, (long long)now);
+    if (c->expires != 0 && c->expires <= now) {
+        char when[21], now_text[21];
+        gdpr_calendar__format_time(c->expires, when);
+        gdpr_calendar__format_time(now, now_text);
+        return gdpr__err_set(GDPR_EINVAL, "expires: %s is not after now (%s)", when, now_text);
+    }
     return GDPR_OK;
 }
 

@@ -21,6 +21,23 @@ expect_exit 0 "$ctl" --db "$db" init "$root/examples/policy.json"
 expect_exit 0 "$ctl" --db "$db" $agent --now 2026-03-02T10:15:00Z consent grant CUST-1 \
     marketing marketing-v2 phone --proof "recording REC-1" --expires 2027-03-02
 grep -q "consent event 1: CUST-1 granted for 'marketing'" "$tmp/out" || fail "grant: $(cat "$tmp/out")"
+# Library field names become the command's arguments and flags; times are
+# ISO 8601, not seconds.
+# shellcheck disable=SC2086
+expect_exit 2 "$ctl" --db "$db" $agent --now 2026-03-02T10:15:00Z consent grant CUST-1 \
+    marketing marketing-v2 web --expires 2026-03-01
+grep -q "^  --expires: 2026-03-01T23:59:59Z is not after now (2026-03-02T10:15:00Z)$" "$tmp/err" ||
+    fail "--expires in the past: $(cat "$tmp/err")"
+# shellcheck disable=SC2086
+expect_exit 2 "$ctl" --db "$db" $agent consent grant CUST-1 marketing marketing-v2 ""
+grep -q "^  CHANNEL: must not be empty" "$tmp/err" || fail "channel mapped: $(cat "$tmp/err")"
+# shellcheck disable=SC2086
+expect_exit 2 "$ctl" --db "$db" $agent consent grant "" marketing marketing-v2 web
+grep -q "^  SUBJECT: must not be empty" "$tmp/err" || fail "subject mapped: $(cat "$tmp/err")"
+# shellcheck disable=SC2086
+expect_exit 2 "$ctl" --db "$db" $agent consent grant CUST-1 service privacy-v3 web
+grep -q "^  PURPOSE: 'service' is based on contract" "$tmp/err" || fail "purpose mapped: $(cat "$tmp/err")"
+grep -q "c\.[a-z]" "$tmp/err" && fail "struct field named: $(cat "$tmp/err")"
 # Special category without --explicit: refused, exit 1, the rule named.
 # shellcheck disable=SC2086
 expect_exit 2 "$ctl" --db "$db" $agent consent grant CUST-1 accessibility privacy-v3 phone

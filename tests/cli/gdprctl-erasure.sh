@@ -48,6 +48,28 @@ grep -q "erase.subject" "$tmp/err" || fail "denied: $(cat "$tmp/err")"
 expect_exit 2 "$ctl" $t0 --db "$db" erase CUST-2
 expect_exit 2 "$ctl" $t0 --db "$db" hold release abc
 
+# The dry run names what a hold or a legal duty would keep; nothing changes.
+expect_exit 0 "$ctl" $t0 --db "$db" erase CUST-1 "Art. 17(1)(a) request 1" --dry-run
+grep -q "^dry run (nothing changed): erase CUST-1 under Art. 17(1)(a) request 1 would erase 1 record; would keep record 2 (legal duty, rule R-1, until 2032-01-01)$" \
+    "$tmp/out" || fail "dry run, duty: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" $t0 --db "$db" erase CUST-2 "Art. 17 request 2" --dry-run
+grep -q "would erase 0 records; would keep record 3 (legal hold 1 until 2026-06-30)$" "$tmp/out" ||
+    fail "dry run, hold: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" $t0 --db "$db" --json erase CUST-1 x --dry-run
+grep -q '"records":\[{"record":1,"category":"contact","purpose":"service","action":"erase"},{"record":2,"category":"financial","purpose":"billing","action":"keep","reason":"legal_duty","rule":"R-1","until":"2032-01-01T00:00:00Z"}\],"would_erase":1,"would_keep":1}' \
+    "$tmp/out" || fail "dry run --json: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" $t0 --db "$db" --json erase CUST-2 x --dry-run
+grep -q '"action":"keep","reason":"hold","hold":1,"until":"2026-06-30T' "$tmp/out" ||
+    fail "dry run --json, hold: $(cat "$tmp/out")"
+expect_exit 1 "$ctl" $t0 --db "$db" erase NOBODY x --dry-run
+grep -q "no subject 'NOBODY'" "$tmp/err" || fail "dry run, unknown: $(cat "$tmp/err")"
+expect_exit 1 "$ctl" $t0 --db "$db" --json erase NOBODY x --dry-run
+[ -s "$tmp/out" ] && fail "dry run --json, unknown: stdout $(cat "$tmp/out")"
+grep -q '"code":"GDPR_ENOTFOUND"' "$tmp/err" || fail "dry run --json, unknown: $(cat "$tmp/err")"
+expect_exit 4 "$ctl" $t0 --db "$db" --actor a1 --role agent erase CUST-1 x --dry-run
+expect_exit 0 "$ctl" $t0 --db "$db" vault get 1
+grep -q "a@example.com" "$tmp/out" || fail "dry run changed the store: $(cat "$tmp/out")"
+
 # CUST-1: the invoice stays under the legal duty (R-1), the rest goes.
 expect_exit 0 "$ctl" $t0 --db "$db" erase CUST-1 "Art. 17(1)(a) request 1"
 grep -q "CUST-1: 1 erased, 1 kept" "$tmp/out" || fail "erase: $(cat "$tmp/out")"
