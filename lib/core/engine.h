@@ -60,6 +60,7 @@ struct gdpr_engine {
     int sync_rc;              /* the refresh's result at the outermost lock */
     int (*key_cb)(unsigned char key[GDPR_KEY_BYTES], void *ctx);
     void *key_cb_ctx;
+    int busy_timeout_ms; /* opts.busy_timeout_ms, 0 taken as 5000 */
 };
 
 /* Lock the engine for a public call and clear the thread's message. The

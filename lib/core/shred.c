@@ -17,12 +17,14 @@
 #include "error.h"
 
 /* A busy scrub is retried with back-off (10 ms, doubling, at most 200 ms
- * between tries) until SCRUB_BUDGET_MS have passed since the first try,
- * and at least SCRUB_MIN_ATTEMPTS times; each try may itself wait up to
- * the busy timeout for readers. Under concurrent writers a checkpoint is
- * refused at once (another connection is checkpointing or writing), so a
- * fixed count of tries gave up after a few milliseconds (docs/erasure.md
- * "Checkpoint budget"). */
+ * between tries) until the budget has passed since the first try, and at
+ * least SCRUB_MIN_ATTEMPTS times; each try may itself wait up to the busy
+ * timeout for readers. The budget is SCRUB_BUDGET_MS or the busy timeout,
+ * whichever is longer: a checkpoint that cannot start is refused at once
+ * (SQLite's busy handler is not called for the checkpoint lock), while the
+ * other engine's checkpoint holding that lock may itself wait up to its
+ * busy timeout for writers and readers; a 2 s budget gave up first under
+ * three writing processes (docs/erasure.md "Checkpoint budget"). */
 #define SCRUB_BUDGET_MS 2000
 #define SCRUB_MIN_ATTEMPTS 3
 #define SCRUB_BACKOFF_FIRST_MS 10
@@ -111,6 +113,7 @@ static int
 scrub_with_retry(gdpr_engine *eng)
 {
     int64_t start = monotonic_ms(), spent = 0;
+    int budget = eng->busy_timeout_ms > SCRUB_BUDGET_MS ? eng->busy_timeout_ms : SCRUB_BUDGET_MS;
     int delay = SCRUB_BACKOFF_FIRST_MS;
     int tries = 0;
     int rc;
@@ -119,7 +122,7 @@ scrub_with_retry(gdpr_engine *eng)
         rc = gdpr_store__scrub(eng->st);
         tries++;
         spent = monotonic_ms() - start;
-        if (rc != GDPR_EBUSY || (tries >= SCRUB_MIN_ATTEMPTS && spent >= SCRUB_BUDGET_MS))
+        if (rc != GDPR_EBUSY || (tries >= SCRUB_MIN_ATTEMPTS && spent >= budget))
             break;
         sleep_ms(delay);
         delay = delay * 2 > SCRUB_BACKOFF_MAX_MS ? SCRUB_BACKOFF_MAX_MS : delay * 2;
@@ -129,7 +132,7 @@ scrub_with_retry(gdpr_engine *eng)
                               "erasure committed and key destroyed, but after %d tries in %lld ms "
                               "(budget %d ms) old page images stay in the WAL until "
                               "gdpr_erase_retry_pending() succeeds",
-                              tries, (long long)spent, SCRUB_BUDGET_MS);
+                              tries, (long long)spent, budget);
     return rc;
 }
 
