@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <sqlite3.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -757,13 +758,168 @@ START_TEST(art12_4_migration_recounts_late_refusals_2026_01_15)
     ts.eng = NULL;
     /* What schema 14 had counted: on time, against the extended date. */
     raw_exec(ts.db, "UPDATE request_kpi SET late = 0; ALTER TABLE consent DROP COLUMN guardian;"
-                    " PRAGMA user_version = 14;");
+                    " ALTER TABLE request_kpi DROP COLUMN denied6;"
+                    " ALTER TABLE request_kpi DROP COLUMN denied7; PRAGMA user_version = 14;");
     raw_exec(ts.keys, "PRAGMA user_version = 14;");
     th_ok(th_open(&ts, &ts.eng));
     th_ok(gdpr_request_kpi_report_init(&k, GDPR_REQUEST_KPI_REPORT_VERSION));
     th_ok(gdpr_request_kpis(ts.eng, day(2026, 1, 15), day(2026, 1, 16), &k));
     ck_assert_int_eq(k.late, 1);
     ck_assert_int_eq(k.on_time, 0);
+}
+END_TEST
+
+/* --- Data Rights Protocol denial reasons (issue 19 point 14) ---------- */
+
+typedef struct {
+    const char *name;
+    gdpr_request_denial reason;
+    const char *word;
+    const char *source;
+} drp_case;
+
+static const drp_case drp_cases[] = {
+    {"art12_6_drp_suspected_fraud_2026_03_01", GDPR_DENIAL_SUSPECTED_FRAUD, "suspected_fraud",
+     "DRP 0.9 denial reasons; Art. 12(2), 12(6), Recital 64"},
+    {"art3_drp_outside_jurisdiction_2026_03_01", GDPR_DENIAL_OUTSIDE_JURISDICTION,
+     "outside_jurisdiction", "DRP 0.9 denial reasons; Art. 3 territorial scope"},
+    {"art17_3_drp_exempt_still_counted_2026_03_01", GDPR_DENIAL_EXEMPT, "exempt", "Art. 17(3), 23"},
+    {"art12_drp_other_still_counted_2026_03_01", GDPR_DENIAL_OTHER, "other", "DRP 0.9"},
+};
+
+START_TEST(art12_drp_denial_table_2026_03_01)
+{
+    const drp_case *c = &drp_cases[_i];
+    gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
+    gdpr_request_info info;
+    gdpr_request_kpi_report k;
+    gdpr_request_kpi_report *v1;
+    size_t v1_size = offsetof(gdpr_request_kpi_report, denied_by_reason_all);
+    unsigned char *buf;
+    hist_ctx h = {0, ""};
+    int64_t id = 0, from = day(2026, 3, 1);
+    int value = 0;
+    char *json = NULL, want[96];
+
+    ts.now = from + 10 * H;
+    in.type = GDPR_REQUEST_ACCESS;
+    in.subject = "cust-14";
+    in.channel = "web";
+    th_ok(gdpr_request_open(ts.eng, &th_agent, &in, &id));
+    ts.now += D;
+    th_ok(gdpr_request_deny_v2(ts.eng, &th_dpo, id, c->reason, NULL, GDPR_TOLD_ALL, 0));
+    th_ok(gdpr_request_info_init(&info, GDPR_REQUEST_INFO_VERSION));
+    th_ok(gdpr_request_get(ts.eng, id, &info));
+    ck_assert_msg(info.status == GDPR_REQUEST_DENIED && info.denial == c->reason, "%s (%s)",
+                  c->name, c->source);
+    ck_assert_str_eq(gdpr_request_denial_name(c->reason), c->word);
+    th_ok(gdpr_request_parse("denial", c->word, &value));
+    ck_assert_int_eq(value, (int)c->reason);
+    th_ok(gdpr_request_history(ts.eng, &th_dpo, id, hist_fn, &h));
+    ck_assert_msg(strncmp(h.detail, c->word, strlen(c->word)) == 0, "%s: '%s'", c->name, h.detail);
+
+    /* version 2: every reason */
+    th_ok(gdpr_request_kpi_report_init(&k, GDPR_REQUEST_KPI_REPORT_VERSION));
+    ck_assert_uint_eq(k.version, 2);
+    th_ok(gdpr_request_kpis(ts.eng, from, from + D, &k));
+    for (int d = 1; d <= GDPR_DENIAL_REASON_MAX; d++) {
+        ck_assert_msg(k.denied_by_reason_all[d] == (d == (int)c->reason), "%s: reason %d: %lld",
+                      c->name, d, (long long)k.denied_by_reason_all[d]);
+        if (d <= GDPR_DENIAL_MAX)
+            ck_assert_int_eq(k.denied_by_reason[d], d == (int)c->reason);
+    }
+    ck_assert_int_eq(k.by_status[GDPR_REQUEST_DENIED], 1);
+    ck_assert_int_eq(k.on_time, 1);
+    /* the same from the rows of a partial day */
+    th_ok(gdpr_request_kpis(ts.eng, from + H, from + 20 * H, &k));
+    ck_assert_int_eq(k.denied_by_reason_all[c->reason], 1);
+
+    /* version 1 (an application built against 0.1): its shorter struct is
+     * filled to its end and not a byte beyond */
+    buf = malloc(v1_size + 64);
+    ck_assert_ptr_nonnull(buf);
+    memset(buf, 0xA5, v1_size + 64);
+    v1 = (gdpr_request_kpi_report *)(void *)buf;
+    v1->version = 1;
+    th_ok(gdpr_request_kpis(ts.eng, from, from + D, v1));
+    ck_assert_int_eq(v1->total, 1);
+    ck_assert_int_eq(v1->by_status[GDPR_REQUEST_DENIED], 1);
+    for (int d = 1; d <= GDPR_DENIAL_MAX; d++)
+        ck_assert_int_eq(v1->denied_by_reason[d], d == (int)c->reason);
+    for (size_t i = v1_size; i < v1_size + 64; i++)
+        ck_assert_msg(buf[i] == 0xA5, "%s: byte %zu past a version-1 report written", c->name, i);
+    memset(buf, 0xA5, v1_size + 64);
+    th_ok(gdpr_request_kpi_report_init(v1, 1));
+    for (size_t i = v1_size; i < v1_size + 64; i++)
+        ck_assert_msg(buf[i] == 0xA5, "init wrote byte %zu past a version-1 report", i);
+    free(buf);
+
+    th_ok(gdpr_request_kpis_json(ts.eng, from, from + D, &json));
+    snprintf(want, sizeof want, "\"%s\":1", c->word);
+    ck_assert_msg(strstr(json, want) != NULL, "%s: %s", c->name, json);
+    ck_assert_ptr_nonnull(strstr(json, "\"suspected_fraud\":"));
+    ck_assert_ptr_nonnull(strstr(json, "\"outside_jurisdiction\":"));
+    gdpr_free(json);
+}
+END_TEST
+
+START_TEST(art12_drp_denial_bad_input_2026_03_01)
+{
+    gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
+    gdpr_request_info info;
+    int64_t id = 0;
+    int value = 0;
+
+    ts.now = day(2026, 3, 1) + 10 * H;
+    in.type = GDPR_REQUEST_ERASURE;
+    in.subject = "cust-14";
+    in.channel = "web";
+    th_ok(gdpr_request_open(ts.eng, &th_agent, &in, &id));
+    th_assert_err(
+        gdpr_request_deny_v2(ts.eng, &th_dpo, id, (gdpr_request_denial)8, NULL, GDPR_TOLD_ALL, 0),
+        GDPR_EINVAL, "7 outside_jurisdiction");
+    th_assert_err(gdpr_request_deny(ts.eng, &th_dpo, id, (gdpr_request_denial)(-1), NULL),
+                  GDPR_EINVAL, "reason: -1");
+    th_ok(gdpr_request_info_init(&info, GDPR_REQUEST_INFO_VERSION));
+    th_ok(gdpr_request_get(ts.eng, id, &info));
+    ck_assert_int_eq(info.status, GDPR_REQUEST_OPEN);
+    ck_assert_int_eq(info.denial, GDPR_DENIAL_NONE);
+    ck_assert_str_eq(gdpr_request_denial_name(8), "unknown");
+    th_assert_err(gdpr_request_parse("denial", "fraud", &value), GDPR_EINVAL, "suspected_fraud");
+    /* the old call takes the new reasons too */
+    th_ok(gdpr_request_deny(ts.eng, &th_dpo, id, GDPR_DENIAL_OUTSIDE_JURISDICTION, NULL));
+    th_ok(gdpr_request_get(ts.eng, id, &info));
+    ck_assert_int_eq(info.denial, GDPR_DENIAL_OUTSIDE_JURISDICTION);
+}
+END_TEST
+
+/* Schema 17 adds the two counters to a store written before them. */
+START_TEST(art12_drp_migration_adds_counters_2026_03_01)
+{
+    gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
+    gdpr_request_kpi_report k;
+    int64_t id = 0;
+
+    ts.now = day(2026, 3, 1) + 10 * H;
+    in.type = GDPR_REQUEST_ACCESS;
+    in.subject = "cust-14";
+    in.channel = "web";
+    th_ok(gdpr_request_open(ts.eng, &th_agent, &in, &id));
+    th_ok(gdpr_request_deny_v2(ts.eng, &th_dpo, id, GDPR_DENIAL_NO_MATCH, NULL, GDPR_TOLD_ALL, 0));
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    raw_exec(ts.db, "ALTER TABLE request_kpi DROP COLUMN denied6;"
+                    " ALTER TABLE request_kpi DROP COLUMN denied7; PRAGMA user_version = 16;");
+    raw_exec(ts.keys, "PRAGMA user_version = 16;");
+    th_ok(th_open(&ts, &ts.eng));
+    th_ok(gdpr_request_open(ts.eng, &th_agent, &in, &id));
+    th_ok(gdpr_request_deny_v2(ts.eng, &th_dpo, id, GDPR_DENIAL_SUSPECTED_FRAUD, NULL,
+                               GDPR_TOLD_ALL, 0));
+    th_ok(gdpr_request_kpi_report_init(&k, GDPR_REQUEST_KPI_REPORT_VERSION));
+    th_ok(gdpr_request_kpis(ts.eng, day(2026, 3, 1), day(2026, 3, 2), &k));
+    ck_assert_int_eq(k.denied_by_reason_all[GDPR_DENIAL_NO_MATCH], 1);
+    ck_assert_int_eq(k.denied_by_reason_all[GDPR_DENIAL_SUSPECTED_FRAUD], 1);
+    ck_assert_int_eq(k.by_status[GDPR_REQUEST_DENIED], 2);
 }
 END_TEST
 
@@ -1179,6 +1335,14 @@ law_suite(void)
     tcase_add_test(a12, art12_4_deny_v2_bad_input_2026_01_15);
     tcase_add_test(a12, art12_4_migration_recounts_late_refusals_2026_01_15);
     suite_add_tcase(s, a12);
+
+    TCase *drp = tcase_create("drp");
+    tcase_add_checked_fixture(drp, plain_setup, teardown);
+    tcase_add_loop_test(drp, art12_drp_denial_table_2026_03_01, 0,
+                        (int)(sizeof drp_cases / sizeof drp_cases[0]));
+    tcase_add_test(drp, art12_drp_denial_bad_input_2026_03_01);
+    tcase_add_test(drp, art12_drp_migration_adds_counters_2026_03_01);
+    suite_add_tcase(s, drp);
 
     TCase *a8 = tcase_create("art8");
     tcase_add_checked_fixture(a8, setup_child, teardown);

@@ -56,9 +56,20 @@ typedef enum {
     GDPR_DENIAL_UNFOUNDED_OR_EXCESSIVE =
         3,                  /**< Art. 12(5)(b) "manifestly unfounded or excessive" */
     GDPR_DENIAL_EXEMPT = 4, /**< an exemption applies (Art. 17(3), 23 ...) */
-    GDPR_DENIAL_OTHER = 5
+    GDPR_DENIAL_OTHER = 5,
+    /** the controller has reasonable grounds to believe the request is
+     *  fraudulent (Data Rights Protocol "suspected_fraud"); @since 0.2 */
+    GDPR_DENIAL_SUSPECTED_FRAUD = 6,
+    /** the request falls outside the law the controller is bound by, e.g.
+     *  Art. 3 territorial scope (DRP "outside_jurisdiction"); @since 0.2 */
+    GDPR_DENIAL_OUTSIDE_JURISDICTION = 7
 } gdpr_request_denial;
+/** Highest reason counted in a version-1 gdpr_request_kpi_report. It sizes
+ *  that struct's `denied_by_reason` array and so never changes (ABI). */
 #define GDPR_DENIAL_MAX 5
+/** Highest gdpr_request_denial of this library (@since 0.2); arrays indexed
+ *  by every reason have this + 1 slots. */
+#define GDPR_DENIAL_REASON_MAX 7
 
 /** Identity verification of the requester. */
 typedef enum {
@@ -495,12 +506,17 @@ GDPR_API int gdpr_request_history(gdpr_engine *eng, const gdpr_actor *who, int64
 GDPR_API int gdpr_request_subject(gdpr_engine *eng, const gdpr_actor *who, int64_t request,
                                   char **subject_out, char **id_value_out);
 
-#define GDPR_REQUEST_KPI_REPORT_VERSION 1u
+#define GDPR_REQUEST_KPI_REPORT_VERSION 2u
 
 /**
  * Key performance indicators over the requests received in [from, to).
  * Arrays are indexed by the enum value (slot 0 stays 0). Rates and days
- * are -1 when there is nothing to measure.
+ * are -1 when there is nothing to measure. Version 2 (@since 0.2) adds
+ * `denied_by_reason_all`, which counts every reason up to
+ * GDPR_DENIAL_REASON_MAX; a version-1 struct (an application built
+ * before) is filled only up to `high_risk`, and its `denied_by_reason`
+ * holds reasons 1..GDPR_DENIAL_MAX (suspected_fraud and
+ * outside_jurisdiction are then in `total` and `by_status` only).
  */
 typedef struct {
     unsigned int version;    /**< GDPR_REQUEST_KPI_REPORT_VERSION */
@@ -521,6 +537,9 @@ typedef struct {
     int64_t escalated;   /**< requests escalated at least once */
     int64_t escalations; /**< escalation events */
     int64_t high_risk;   /**< requests with a high-risk flag */
+    /** version 2: denied requests by every reason, including
+     *  suspected_fraud and outside_jurisdiction (slot 0 stays 0) */
+    int64_t denied_by_reason_all[GDPR_DENIAL_REASON_MAX + 1];
 } gdpr_request_kpi_report;
 
 /**

@@ -425,10 +425,11 @@ deny(gdpr_engine *eng, const gdpr_actor *who, int64_t request, const deny_arg *a
 
     if (rc != GDPR_OK)
         return rc;
-    if ((int)reason < 1 || (int)reason > GDPR_DENIAL_MAX)
+    if ((int)reason < 1 || (int)reason > GDPR_DENIAL_REASON_MAX)
         return gdpr__err_set(GDPR_EINVAL,
                              "reason: %d is not a denial reason (1 identity_not_verified,"
-                             " 2 no_match, 3 manifestly_unfounded_or_excessive, 4 exempt, 5 other)",
+                             " 2 no_match, 3 manifestly_unfounded_or_excessive, 4 exempt, 5 other,"
+                             " 6 suspected_fraud, 7 outside_jurisdiction)",
                              (int)reason);
     rc = gdpr_request__check_note("note", a->note);
     if (rc != GDPR_OK)

@@ -572,7 +572,7 @@ typedef struct {
     int64_t escalated;
     int64_t escalations;
     int64_t high_risk;
-    int64_t denied[6]; /* by denial reason 1..5 */
+    int64_t denied[8]; /* by denial reason 1..7 (GDPR_DENIAL_REASON_MAX) */
     int close_days;    /* a request's own; -1 in counter rows (kpi_close_days) */
 } store_request_kpi_row;
 

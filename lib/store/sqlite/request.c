@@ -215,7 +215,7 @@ kpi_apply(sqlite_store *st, const kpi_part *k, int sign)
     int rc = gdpr_sqlite__sq_stmt(
         st,
         "INSERT INTO main.request_kpi VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-        " ?9, ?10, ?11, ?12, ?13, ?14)"
+        " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
         " ON CONFLICT(day, type, status) DO UPDATE SET n = n + excluded.n,"
         " late = late + excluded.late, extended = extended + excluded.extended,"
         " escalated = escalated + excluded.escalated,"
@@ -225,7 +225,9 @@ kpi_apply(sqlite_store *st, const kpi_part *k, int sign)
         " denied2 = denied2 + excluded.denied2,"
         " denied3 = denied3 + excluded.denied3,"
         " denied4 = denied4 + excluded.denied4,"
-        " denied5 = denied5 + excluded.denied5",
+        " denied5 = denied5 + excluded.denied5,"
+        " denied6 = denied6 + excluded.denied6,"
+        " denied7 = denied7 + excluded.denied7",
         &s);
 
     if (rc != GDPR_OK)
@@ -239,7 +241,7 @@ kpi_apply(sqlite_store *st, const kpi_part *k, int sign)
     sqlite3_bind_int64(s, 7, sign * k->escalated);
     sqlite3_bind_int64(s, 8, sign * k->escalations);
     sqlite3_bind_int64(s, 9, sign * k->high_risk);
-    for (int d = 1; d <= 5; d++)
+    for (int d = 1; d <= 7; d++)
         sqlite3_bind_int(s, 9 + d, k->denial == d ? sign : 0);
     rc = gdpr_sqlite__sq_step_done(st, s, "counting a request");
     if (rc != GDPR_OK || !is_decided(k->status))
@@ -562,9 +564,9 @@ walk_kpi(sqlite_store *st, sqlite3_stmt *s, int (*fn)(const store_request_kpi_ro
         row.escalations = sqlite3_column_int64(s, 6);
         row.high_risk = sqlite3_column_int64(s, 7);
         row.denied[0] = 0;
-        for (int d = 1; d <= 5; d++)
+        for (int d = 1; d <= 7; d++)
             row.denied[d] = sqlite3_column_int64(s, 7 + d);
-        row.close_days = sqlite3_column_int(s, 13);
+        row.close_days = sqlite3_column_int(s, 15);
         stop = fn(&row, ctx);
         if (stop != 0) {
             result = gdpr_sqlite__sq_stopped(stop, "request KPI", row.type);
@@ -584,11 +586,13 @@ gdpr_sqlite__request_kpi_days(store *base, int64_t from_day, int64_t to_day,
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     /* A range of the primary key, streamed: no sort, no temporary table. */
-    int rc = gdpr_sqlite__sq_stmt(st,
-                                  "SELECT type, status, n, late, extended, escalated, escalations,"
-                                  " high_risk, denied1, denied2, denied3, denied4, denied5, -1"
-                                  " FROM main.request_kpi WHERE day >= ?1 AND day < ?2 AND n > 0",
-                                  &s);
+    int rc =
+        gdpr_sqlite__sq_stmt(st,
+                             "SELECT type, status, n, late, extended, escalated, escalations,"
+                             " high_risk, denied1, denied2, denied3, denied4, denied5, denied6,"
+                             " denied7, -1"
+                             " FROM main.request_kpi WHERE day >= ?1 AND day < ?2 AND n > 0",
+                             &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -638,7 +642,8 @@ gdpr_sqlite__request_kpi_rows(store *base, int64_t from, int64_t to,
         "SELECT type, status, 1,"
         " closed > 0 AND closed >= CASE WHEN status = 4 THEN first_due ELSE due END,"
         " extended_months > 0, escalations > 0, escalations, flags <> 0,"
-        " denial = 1, denial = 2, denial = 3, denial = 4, denial = 5, close_days"
+        " denial = 1, denial = 2, denial = 3, denial = 4, denial = 5, denial = 6,"
+        " denial = 7, close_days"
         " FROM main.request WHERE received >= ?1 AND received < ?2",
         &s);
 

@@ -529,6 +529,14 @@ static const migration migrations[] = {
         "ALTER TABLE main.consent ADD COLUMN guardian BLOB;",
         NULL,
     },
+    /* 17: the Data Rights Protocol denial reasons suspected_fraud (6) and
+     * outside_jurisdiction (7) get their KPI counters; no request could be
+     * denied with them before, so the counters start at 0. */
+    {
+        "ALTER TABLE main.request_kpi ADD COLUMN denied6 INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE main.request_kpi ADD COLUMN denied7 INTEGER NOT NULL DEFAULT 0;",
+        NULL,
+    },
 };
 
 int
