@@ -923,6 +923,170 @@ START_TEST(art12_drp_migration_adds_counters_2026_03_01)
 }
 END_TEST
 
+/* --- Art. 19 recipient notice (issue 19 point 12) ---------------------- */
+
+typedef enum { A19_ERASURE, A19_RECTIFICATION, A19_RESTRICTION } a19_work;
+
+typedef struct {
+    const char *name;
+    a19_work work;
+    int cloud_transfers;   /* allowed transfers to cloudco-us (EU-US DPF) */
+    int refused_transfers; /* refused transfers to acme-analytics (US, no safeguard) */
+    int revenue;           /* disclosures to the revenue (legal obligation) */
+    const char *want;      /* "recipient:count," in id order */
+    const char *detail;    /* in the request's history ("" for erasure) */
+    const char *source;
+} a19_case;
+
+static const a19_case a19_cases[] = {
+    {"art19_erasure_transfer_recipients_2026_03_01", A19_ERASURE, 2, 1, 1,
+     "cloudco-us:2,revenue:1,", "", "Art. 19, Art. 4(9); Art. 45 (EU-US DPF, 2023/1795)"},
+    {"art19_erasure_transfers_only_2026_03_01", A19_ERASURE, 1, 0, 0, "cloudco-us:1,", "",
+     "Art. 19"},
+    {"art19_erasure_refused_transfer_not_a_recipient_2026_03_01", A19_ERASURE, 0, 2, 1,
+     "revenue:1,", "", "Art. 19: nothing was sent under a refused transfer"},
+    {"art19_rectification_notice_2026_03_01", A19_RECTIFICATION, 2, 1, 1, "cloudco-us:2,revenue:1,",
+     "; Art. 19: notify 2 recipients", "Art. 16, 19"},
+    {"art19_rectification_no_recipients_2026_03_01", A19_RECTIFICATION, 0, 1, 0, "",
+     "; Art. 19: no recipients to notify", "Art. 16, 19"},
+    {"art19_restriction_notice_2026_03_01", A19_RESTRICTION, 1, 0, 1, "cloudco-us:1,revenue:1,",
+     "; Art. 19: notify 2 recipients", "Art. 18, 19"},
+    {"art19_restriction_one_recipient_2026_03_01", A19_RESTRICTION, 0, 0, 3, "revenue:3,",
+     "; Art. 19: notify 1 recipient", "Art. 18, 19"},
+};
+
+static int
+a19_collect(const gdpr_erase_recipient *r, void *ctx)
+{
+    char *buf = ctx;
+    size_t used = strlen(buf);
+
+    snprintf(buf + used, 256 - used, "%s:%lld,", r->recipient, (long long)r->disclosures);
+    if (strcmp(r->recipient, "cloudco-us") == 0)
+        ck_assert_str_eq(r->name, "CloudCo LLC");
+    return 0;
+}
+
+typedef struct {
+    char details[512];
+} a19_hist;
+
+static int
+a19_hist_fn(const gdpr_request_event *ev, void *ctx)
+{
+    a19_hist *h = ctx;
+    size_t used = strlen(h->details);
+
+    if (ev->detail)
+        snprintf(h->details + used, sizeof h->details - used, "%s|", ev->detail);
+    return 0;
+}
+
+START_TEST(art19_table_2026_03_01)
+{
+    const a19_case *c = &a19_cases[_i];
+    gdpr_transfer_request tr = GDPR_TRANSFER_REQUEST_INIT;
+    gdpr_transfer_result res = GDPR_TRANSFER_RESULT_INIT;
+    char got[256] = "";
+    a19_hist h;
+    int64_t record = 0, id = 0;
+
+    memset(&h, 0, sizeof h);
+    ts.now = day(2026, 3, 1) + 10 * H;
+    th_ok(
+        gdpr_vault_put(ts.eng, &th_agent, "cust-19", "financial", "billing", "INV-19", 6, &record));
+    for (int i = 0; i < c->revenue; i++)
+        th_ok(gdpr_disclosure_record(ts.eng, &th_agent, "cust-19", "revenue", "billing", NULL));
+    tr.subject = "cust-19";
+    tr.at = day(2026, 3, 1);
+    tr.recipient = "cloudco-us";
+    for (int i = 0; i < c->cloud_transfers; i++) {
+        th_ok(gdpr_transfer_record(ts.eng, &th_agent, &tr, &res));
+        ck_assert_int_eq(res.allowed, 1);
+    }
+    tr.recipient = "acme-analytics";
+    for (int i = 0; i < c->refused_transfers; i++) {
+        th_ok(gdpr_transfer_record(ts.eng, &th_agent, &tr, &res));
+        ck_assert_int_eq(res.allowed, 0);
+    }
+    if (c->work == A19_ERASURE) {
+        gdpr_tombstone t;
+        memset(&t, 0, sizeof t);
+        t.version = GDPR_TOMBSTONE_VERSION;
+        th_ok(gdpr_erase_subject(ts.eng, &th_dpo, "cust-19", "art. 17(1)(a)", NULL));
+        th_ok(gdpr_tombstone_lookup(ts.eng, "cust-19", &t));
+        th_ok(gdpr_erase_recipients_foreach(ts.eng, t.id, a19_collect, got));
+    } else {
+        gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
+        in.type =
+            c->work == A19_RECTIFICATION ? GDPR_REQUEST_RECTIFICATION : GDPR_REQUEST_RESTRICTION;
+        in.subject = "cust-19";
+        in.channel = "email";
+        th_ok(gdpr_request_open(ts.eng, &th_agent, &in, &id));
+        th_ok(gdpr_request_verify(ts.eng, &th_dpo, id, GDPR_VERIFY_VERIFIED,
+                                  GDPR_METHOD_ACCOUNT_LOGIN, NULL));
+        if (c->work == A19_RECTIFICATION)
+            th_ok(gdpr_request_rectify(ts.eng, &th_dpo, id, record, "INV-19b", 7));
+        else
+            th_ok(gdpr_request_fulfil_limit(ts.eng, &th_dpo, id));
+        th_ok(gdpr_request_recipients_foreach(ts.eng, &th_dpo, id, a19_collect, got));
+        th_ok(gdpr_request_history(ts.eng, &th_dpo, id, a19_hist_fn, &h));
+        ck_assert_msg(strstr(h.details, c->detail) != NULL, "%s (%s): history '%s'", c->name,
+                      c->source, h.details);
+    }
+    ck_assert_msg(strcmp(got, c->want) == 0, "%s (%s): recipients '%s', want '%s'", c->name,
+                  c->source, got, c->want);
+}
+END_TEST
+
+static int
+a19_stop(const gdpr_erase_recipient *r, void *ctx)
+{
+    (void)r;
+    (void)ctx;
+    return 1;
+}
+
+START_TEST(art19_recipients_bad_input_2026_03_01)
+{
+    gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
+    char got[256] = "";
+    int64_t id = 0, access = 0;
+
+    ts.now = day(2026, 3, 1) + 10 * H;
+    th_ok(gdpr_disclosure_record(ts.eng, &th_agent, "cust-19", "revenue", "billing", NULL));
+    in.type = GDPR_REQUEST_RESTRICTION;
+    in.subject = "cust-19";
+    in.channel = "email";
+    th_ok(gdpr_request_open(ts.eng, &th_agent, &in, &id));
+    in.type = GDPR_REQUEST_ACCESS;
+    th_ok(gdpr_request_open(ts.eng, &th_agent, &in, &access));
+    th_assert_err(gdpr_request_recipients_foreach(NULL, &th_dpo, id, a19_collect, got), GDPR_EINVAL,
+                  "eng");
+    th_assert_err(gdpr_request_recipients_foreach(ts.eng, NULL, id, a19_collect, got), GDPR_EINVAL,
+                  "who");
+    th_assert_err(gdpr_request_recipients_foreach(ts.eng, &th_dpo, id, NULL, NULL), GDPR_EINVAL,
+                  "fn");
+    th_assert_err(gdpr_request_recipients_foreach(ts.eng, &th_dpo, 0, a19_collect, got),
+                  GDPR_EINVAL, "request");
+    th_assert_err(gdpr_request_recipients_foreach(ts.eng, &th_dpo, id + 99, a19_collect, got),
+                  GDPR_ENOTFOUND, "request");
+    th_assert_err(gdpr_request_recipients_foreach(ts.eng, &th_dpo, access, a19_collect, got),
+                  GDPR_ESTATE, "gdpr_erase_recipients_foreach");
+    th_assert_err(gdpr_request_recipients_foreach(ts.eng, &th_dpo, id, a19_stop, NULL),
+                  GDPR_ECALLBACK, "revenue");
+    ck_assert_str_eq(got, "");
+    /* an unmatched request has no subject to list for */
+    in.type = GDPR_REQUEST_RECTIFICATION;
+    in.subject = NULL;
+    in.id_kind = "email";
+    in.id_value = "nobody@example.com";
+    th_ok(gdpr_request_open(ts.eng, &th_agent, &in, &id));
+    th_assert_err(gdpr_request_recipients_foreach(ts.eng, &th_dpo, id, a19_collect, got),
+                  GDPR_ESTATE, "");
+}
+END_TEST
+
 START_TEST(art12_4_deny_v2_bad_input_2026_01_15)
 {
     gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
@@ -1335,6 +1499,13 @@ law_suite(void)
     tcase_add_test(a12, art12_4_deny_v2_bad_input_2026_01_15);
     tcase_add_test(a12, art12_4_migration_recounts_late_refusals_2026_01_15);
     suite_add_tcase(s, a12);
+
+    TCase *a19 = tcase_create("art19");
+    tcase_add_checked_fixture(a19, plain_setup, teardown);
+    tcase_add_loop_test(a19, art19_table_2026_03_01, 0,
+                        (int)(sizeof a19_cases / sizeof a19_cases[0]));
+    tcase_add_test(a19, art19_recipients_bad_input_2026_03_01);
+    suite_add_tcase(s, a19);
 
     TCase *drp = tcase_create("drp");
     tcase_add_checked_fixture(drp, plain_setup, teardown);

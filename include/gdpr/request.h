@@ -19,6 +19,7 @@
 #define GDPR_REQUEST_H
 
 #include "gdpr/common.h"
+#include "gdpr/erasure.h"
 #include "gdpr/export.h"
 
 #ifdef __cplusplus
@@ -505,6 +506,30 @@ GDPR_API int gdpr_request_history(gdpr_engine *eng, const gdpr_actor *who, int64
  */
 GDPR_API int gdpr_request_subject(gdpr_engine *eng, const gdpr_actor *who, int64_t request,
                                   char **subject_out, char **id_value_out);
+
+/**
+ * Art. 19: the recipients to notify of a rectification (Art. 16) or a
+ * restriction (Art. 18) request's work, the same notice an erasure gives
+ * through gdpr_erase_recipients_foreach(): every recipient of the
+ * subject's disclosure log and of the allowed transfers in the transfer
+ * log, one entry per recipient in id order ("person" for people the
+ * subject named), with how many disclosures or transfers it received and
+ * the latest. Needs "request.open". Read-only. An erasure request is
+ * answered by its tombstone (gdpr_erase_recipients_foreach()).
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
+ * @param request  the request's id (gdpr_request_open()).
+ * @param fn  called once per recipient; the entry is borrowed for the call;
+ *            non-zero stops the walk.
+ * @param ctx  handed to `fn`.
+ * @return GDPR_OK; GDPR_EINVAL (NULL eng, who or fn; bad id);
+ *         GDPR_ENOTFOUND; GDPR_ESTATE (another type, or not matched to a
+ *         subject); GDPR_EDENIED; GDPR_ECALLBACK; GDPR_ENOMEM; GDPR_ESTORAGE.
+ * @since 0.2
+ */
+GDPR_API int gdpr_request_recipients_foreach(gdpr_engine *eng, const gdpr_actor *who,
+                                             int64_t request, gdpr_erase_recipient_fn fn,
+                                             void *ctx);
 
 #define GDPR_REQUEST_KPI_REPORT_VERSION 2u
 
