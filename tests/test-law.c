@@ -759,7 +759,8 @@ START_TEST(art12_4_migration_recounts_late_refusals_2026_01_15)
     /* What schema 14 had counted: on time, against the extended date. */
     raw_exec(ts.db, "UPDATE request_kpi SET late = 0; ALTER TABLE consent DROP COLUMN guardian;"
                     " ALTER TABLE request_kpi DROP COLUMN denied6;"
-                    " ALTER TABLE request_kpi DROP COLUMN denied7; PRAGMA user_version = 14;");
+                    " ALTER TABLE request_kpi DROP COLUMN denied7;"
+                    " ALTER TABLE request DROP COLUMN info_asked_at; PRAGMA user_version = 14;");
     raw_exec(ts.keys, "PRAGMA user_version = 14;");
     th_ok(th_open(&ts, &ts.eng));
     th_ok(gdpr_request_kpi_report_init(&k, GDPR_REQUEST_KPI_REPORT_VERSION));
@@ -909,7 +910,8 @@ START_TEST(art12_drp_migration_adds_counters_2026_03_01)
     gdpr_close(ts.eng);
     ts.eng = NULL;
     raw_exec(ts.db, "ALTER TABLE request_kpi DROP COLUMN denied6;"
-                    " ALTER TABLE request_kpi DROP COLUMN denied7; PRAGMA user_version = 16;");
+                    " ALTER TABLE request_kpi DROP COLUMN denied7;"
+                    " ALTER TABLE request DROP COLUMN info_asked_at; PRAGMA user_version = 16;");
     raw_exec(ts.keys, "PRAGMA user_version = 16;");
     th_ok(th_open(&ts, &ts.eng));
     th_ok(gdpr_request_open(ts.eng, &th_agent, &in, &id));
@@ -1084,6 +1086,109 @@ START_TEST(art19_recipients_bad_input_2026_03_01)
     th_ok(gdpr_request_open(ts.eng, &th_agent, &in, &id));
     th_assert_err(gdpr_request_recipients_foreach(ts.eng, &th_dpo, id, a19_collect, got),
                   GDPR_ESTATE, "");
+}
+END_TEST
+
+/* --- Art. 12(2), 11(2), 12(6): lapse only after an ask (point 9) ------- */
+
+typedef struct {
+    const char *name;
+    int y;
+    unsigned m, d;   /* received, 10:00 UTC */
+    int ask;         /* 0: never asked; 1: asked */
+    int64_t ask_off; /* the ask, relative to the due date */
+    int late;        /* late in the KPIs once expired */
+    const char *source;
+} lapse_case;
+
+static const lapse_case lapse_cases[] = {
+    {"art12_6_never_asked_cannot_lapse_2026_03_02", 2026, 3, 2, 0, 0, 0,
+     "Art. 12(2), 12(6), 11(2); EDPB Guidelines 01/2022 (identification)"},
+    {"art12_6_asked_early_lapses_on_time_2026_03_02", 2026, 3, 2, 1, -20 * D, 0, "Art. 12(6)"},
+    {"art12_6_asked_last_second_on_time_2026_01_31", 2026, 1, 31, 1, -1, 0,
+     "Art. 12(6); Reg. 1182/71 Art. 3(2)(c)"},
+    {"art12_6_asked_at_due_late_2026_01_31", 2026, 1, 31, 1, 0, 1,
+     "Art. 12(3), 12(6): the ask came when the month was over"},
+    {"art12_6_asked_after_due_late_2026_12_24", 2026, 12, 24, 1, 3 * D, 1, "Art. 12(3), 12(6)"},
+    {"art11_2_asked_leap_day_on_time_2028_02_29", 2028, 2, 29, 1, -H, 0, "Art. 11(2), 12(6)"},
+};
+
+START_TEST(art12_6_lapse_table_2026_03_02)
+{
+    const lapse_case *c = &lapse_cases[_i];
+    gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
+    gdpr_request_info info;
+    gdpr_request_kpi_report k;
+    int64_t id = 0, received = day(c->y, c->m, c->d) + 10 * H;
+
+    ts.now = received;
+    in.type = GDPR_REQUEST_ACCESS;
+    in.subject = "cust-9";
+    in.channel = "post";
+    th_ok(gdpr_request_open(ts.eng, &th_agent, &in, &id));
+    th_ok(gdpr_request_info_init(&info, GDPR_REQUEST_INFO_VERSION));
+    th_ok(gdpr_request_get(ts.eng, id, &info));
+    if (c->ask) {
+        ts.now = info.due + c->ask_off;
+        th_ok(gdpr_request_verify(ts.eng, &th_agent, id, GDPR_VERIFY_PENDING, GDPR_METHOD_NONE,
+                                  "please send the account number"));
+    }
+    ts.now = info.due + 5 * D;
+    if (!c->ask) {
+        th_assert_err(gdpr_request_expire(ts.eng, &th_dpo, id), GDPR_ESTATE,
+                      "never asked for information");
+        th_assert_err(gdpr_request_set_status(ts.eng, &th_dpo, id, GDPR_REQUEST_EXPIRED, NULL),
+                      GDPR_ESTATE, "Art. 12(2), 12(6), 11(2)");
+        th_ok(gdpr_request_get(ts.eng, id, &info));
+        ck_assert_int_eq(info.status, GDPR_REQUEST_OPEN);
+        ck_assert_int_eq(info.closed, 0);
+        return;
+    }
+    th_ok(gdpr_request_expire(ts.eng, &th_dpo, id));
+    th_ok(gdpr_request_get(ts.eng, id, &info));
+    ck_assert_int_eq(info.status, GDPR_REQUEST_EXPIRED);
+    th_ok(gdpr_request_kpi_report_init(&k, GDPR_REQUEST_KPI_REPORT_VERSION));
+    /* whole days (the counters) and a partial window (the rows) agree */
+    th_ok(gdpr_request_kpis(ts.eng, day(c->y, c->m, c->d), day(c->y, c->m, c->d) + D, &k));
+    ck_assert_msg(k.by_status[GDPR_REQUEST_EXPIRED] == 1 && k.late == c->late && k.decided == 0,
+                  "%s (%s): late %lld", c->name, c->source, (long long)k.late);
+    ck_assert(c->late ? k.on_time_rate == 0.0 : k.on_time_rate < 0);
+    th_ok(gdpr_request_kpis(ts.eng, received - H, received + H, &k));
+    ck_assert_msg(k.late == c->late, "%s: rows: late %lld", c->name, (long long)k.late);
+}
+END_TEST
+
+/* Schema 18 finds the ask in the history of a store written before it,
+ * and recounts what schema 17 had counted for expired requests. */
+START_TEST(art12_6_migration_finds_the_ask_2026_03_02)
+{
+    gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
+    gdpr_request_info info;
+    gdpr_request_kpi_report k;
+    int64_t id = 0;
+
+    ts.now = day(2026, 3, 2) + 10 * H;
+    in.type = GDPR_REQUEST_ACCESS;
+    in.subject = "cust-9";
+    in.channel = "post";
+    th_ok(gdpr_request_open(ts.eng, &th_agent, &in, &id));
+    ts.now += 2 * D;
+    th_ok(gdpr_request_verify(ts.eng, &th_agent, id, GDPR_VERIFY_PENDING, GDPR_METHOD_NONE, NULL));
+    th_ok(gdpr_request_info_init(&info, GDPR_REQUEST_INFO_VERSION));
+    th_ok(gdpr_request_get(ts.eng, id, &info));
+    ts.now = info.due + D;
+    th_ok(gdpr_request_expire(ts.eng, &th_dpo, id));
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    /* schema 17 kept no ask and counted every expired request late */
+    raw_exec(ts.db, "ALTER TABLE request DROP COLUMN info_asked_at;"
+                    " UPDATE request_kpi SET late = n WHERE status = 6; PRAGMA user_version = 17;");
+    raw_exec(ts.keys, "PRAGMA user_version = 17;");
+    th_ok(th_open(&ts, &ts.eng));
+    th_ok(gdpr_request_kpi_report_init(&k, GDPR_REQUEST_KPI_REPORT_VERSION));
+    th_ok(gdpr_request_kpis(ts.eng, day(2026, 3, 2), day(2026, 3, 3), &k));
+    ck_assert_int_eq(k.by_status[GDPR_REQUEST_EXPIRED], 1);
+    ck_assert_int_eq(k.late, 0);
 }
 END_TEST
 
@@ -1499,6 +1604,13 @@ law_suite(void)
     tcase_add_test(a12, art12_4_deny_v2_bad_input_2026_01_15);
     tcase_add_test(a12, art12_4_migration_recounts_late_refusals_2026_01_15);
     suite_add_tcase(s, a12);
+
+    TCase *a126 = tcase_create("art12_6");
+    tcase_add_checked_fixture(a126, plain_setup, teardown);
+    tcase_add_loop_test(a126, art12_6_lapse_table_2026_03_02, 0,
+                        (int)(sizeof lapse_cases / sizeof lapse_cases[0]));
+    tcase_add_test(a126, art12_6_migration_finds_the_ask_2026_03_02);
+    suite_add_tcase(s, a126);
 
     TCase *a19 = tcase_create("art19");
     tcase_add_checked_fixture(a19, plain_setup, teardown);

@@ -394,6 +394,8 @@ START_TEST(transitions_that_make_no_sense_are_refused)
                   GDPR_ESTATE, "cannot go from revoked to fulfilled");
     th_assert_err(gdpr_request_expire(ts.eng, &supervisor, id3), GDPR_ESTATE,
                   "not due before 2027-03-02T00:00:00Z");
+    /* Art. 12(6): it may lapse only once the requester was asked */
+    th_ok(gdpr_request_verify(ts.eng, &th_agent, id3, GDPR_VERIFY_PENDING, GDPR_METHOD_NONE, NULL));
     ts.now = at("2027-03-02T00:00:00Z");
     th_assert_err(gdpr_request_expire(ts.eng, &th_agent, id3), GDPR_EDENIED, "request.manage");
     th_ok(gdpr_request_set_status(ts.eng, &supervisor, id3, GDPR_REQUEST_EXPIRED, NULL));

@@ -289,9 +289,13 @@ GDPR_API int gdpr_request_revoke(gdpr_engine *eng, const gdpr_actor *who, int64_
 
 /**
  * Let a request lapse: allowed only once its due date has passed without
- * the requester's identity being verified. Needs "request.manage". Audited.
+ * the requester's identity being verified, and (since 0.2, Art. 12(2),
+ * 12(6), 11(2)) only after the controller asked for information to
+ * confirm it, recorded with gdpr_request_verify(..., GDPR_VERIFY_PENDING,
+ * ...). A request that lapses without an ask before its due date counts
+ * as late in the KPIs. Needs "request.manage". Audited.
  * @return GDPR_OK; GDPR_EINVAL; GDPR_ENOTFOUND; GDPR_ESTATE (closed,
- *         verified, or not yet due); GDPR_EDENIED.
+ *         verified, not yet due, or never asked); GDPR_EDENIED.
  * @since 0.1
  */
 GDPR_API int gdpr_request_expire(gdpr_engine *eng, const gdpr_actor *who,

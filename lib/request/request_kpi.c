@@ -168,6 +168,10 @@ kpi_add(const store_request_kpi_row *row, void *ctx)
                 return rc;
         }
     }
+    /* Art. 12(2), 12(6): a request that lapsed without the controller
+     * asking for identity first was never answered: late. */
+    if (row->status == GDPR_REQUEST_EXPIRED)
+        k->late += row->late;
     k->extended += row->extended;
     k->escalated += row->escalated;
     k->escalations += row->escalations;

@@ -509,6 +509,7 @@ typedef struct {
     int close_days; /* -1 while open */
     int64_t updated;
     int64_t policy_version;
+    int64_t info_asked_at; /* first Art. 12(6) request for information; 0: none */
 } store_request_row;
 
 typedef int (*store_request_fn)(const store_request_row *row, void *ctx);
@@ -567,7 +568,8 @@ typedef struct {
     int type;
     int status;
     int64_t n;    /* requests */
-    int64_t late; /* of them closed at or after their due time */
+    int64_t late; /* of them closed at or after their due time; expired ones:
+                     lapsed without an Art. 12(6) ask before the due time */
     int64_t extended;
     int64_t escalated;
     int64_t escalations;
