@@ -506,7 +506,9 @@ START_TEST(schema_13_macs_existing_rows)
     raw_exec(ts.db, "ALTER TABLE identity DROP COLUMN mac; ALTER TABLE consent_state DROP "
                     "COLUMN mac; ALTER TABLE retention_aggregate DROP COLUMN value_sealed;"
                     " DROP TABLE objection; ALTER TABLE consent DROP COLUMN guardian;"
-                    " PRAGMA user_version = 12");
+                    " ALTER TABLE request_kpi DROP COLUMN denied6;"
+                    " ALTER TABLE request_kpi DROP COLUMN denied7;"
+                    " ALTER TABLE request DROP COLUMN info_asked_at; PRAGMA user_version = 12");
     /* an aggregate value kept in plaintext by the earlier release, 6 times */
     raw_exec(ts.db, "INSERT INTO retention_aggregate VALUES('R-4', 'usage', 'service', 'country',"
                     " 'Plaintextland-55aa', 202601, 6)");

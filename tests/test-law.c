@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <sqlite3.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -757,13 +758,437 @@ START_TEST(art12_4_migration_recounts_late_refusals_2026_01_15)
     ts.eng = NULL;
     /* What schema 14 had counted: on time, against the extended date. */
     raw_exec(ts.db, "UPDATE request_kpi SET late = 0; ALTER TABLE consent DROP COLUMN guardian;"
-                    " PRAGMA user_version = 14;");
+                    " ALTER TABLE request_kpi DROP COLUMN denied6;"
+                    " ALTER TABLE request_kpi DROP COLUMN denied7;"
+                    " ALTER TABLE request DROP COLUMN info_asked_at; PRAGMA user_version = 14;");
     raw_exec(ts.keys, "PRAGMA user_version = 14;");
     th_ok(th_open(&ts, &ts.eng));
     th_ok(gdpr_request_kpi_report_init(&k, GDPR_REQUEST_KPI_REPORT_VERSION));
     th_ok(gdpr_request_kpis(ts.eng, day(2026, 1, 15), day(2026, 1, 16), &k));
     ck_assert_int_eq(k.late, 1);
     ck_assert_int_eq(k.on_time, 0);
+}
+END_TEST
+
+/* --- Data Rights Protocol denial reasons (issue 19 point 14) ---------- */
+
+typedef struct {
+    const char *name;
+    gdpr_request_denial reason;
+    const char *word;
+    const char *source;
+} drp_case;
+
+static const drp_case drp_cases[] = {
+    {"art12_6_drp_suspected_fraud_2026_03_01", GDPR_DENIAL_SUSPECTED_FRAUD, "suspected_fraud",
+     "DRP 0.9 denial reasons; Art. 12(2), 12(6), Recital 64"},
+    {"art3_drp_outside_jurisdiction_2026_03_01", GDPR_DENIAL_OUTSIDE_JURISDICTION,
+     "outside_jurisdiction", "DRP 0.9 denial reasons; Art. 3 territorial scope"},
+    {"art17_3_drp_exempt_still_counted_2026_03_01", GDPR_DENIAL_EXEMPT, "exempt", "Art. 17(3), 23"},
+    {"art12_drp_other_still_counted_2026_03_01", GDPR_DENIAL_OTHER, "other", "DRP 0.9"},
+};
+
+START_TEST(art12_drp_denial_table_2026_03_01)
+{
+    const drp_case *c = &drp_cases[_i];
+    gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
+    gdpr_request_info info;
+    gdpr_request_kpi_report k;
+    gdpr_request_kpi_report *v1;
+    size_t v1_size = offsetof(gdpr_request_kpi_report, denied_by_reason_all);
+    unsigned char *buf;
+    hist_ctx h = {0, ""};
+    int64_t id = 0, from = day(2026, 3, 1);
+    int value = 0;
+    char *json = NULL, want[96];
+
+    ts.now = from + 10 * H;
+    in.type = GDPR_REQUEST_ACCESS;
+    in.subject = "cust-14";
+    in.channel = "web";
+    th_ok(gdpr_request_open(ts.eng, &th_agent, &in, &id));
+    ts.now += D;
+    th_ok(gdpr_request_deny_v2(ts.eng, &th_dpo, id, c->reason, NULL, GDPR_TOLD_ALL, 0));
+    th_ok(gdpr_request_info_init(&info, GDPR_REQUEST_INFO_VERSION));
+    th_ok(gdpr_request_get(ts.eng, id, &info));
+    ck_assert_msg(info.status == GDPR_REQUEST_DENIED && info.denial == c->reason, "%s (%s)",
+                  c->name, c->source);
+    ck_assert_str_eq(gdpr_request_denial_name(c->reason), c->word);
+    th_ok(gdpr_request_parse("denial", c->word, &value));
+    ck_assert_int_eq(value, (int)c->reason);
+    th_ok(gdpr_request_history(ts.eng, &th_dpo, id, hist_fn, &h));
+    ck_assert_msg(strncmp(h.detail, c->word, strlen(c->word)) == 0, "%s: '%s'", c->name, h.detail);
+
+    /* version 2: every reason */
+    th_ok(gdpr_request_kpi_report_init(&k, GDPR_REQUEST_KPI_REPORT_VERSION));
+    ck_assert_uint_eq(k.version, 2);
+    th_ok(gdpr_request_kpis(ts.eng, from, from + D, &k));
+    for (int d = 1; d <= GDPR_DENIAL_REASON_MAX; d++) {
+        ck_assert_msg(k.denied_by_reason_all[d] == (d == (int)c->reason), "%s: reason %d: %lld",
+                      c->name, d, (long long)k.denied_by_reason_all[d]);
+        if (d <= GDPR_DENIAL_MAX)
+            ck_assert_int_eq(k.denied_by_reason[d], d == (int)c->reason);
+    }
+    ck_assert_int_eq(k.by_status[GDPR_REQUEST_DENIED], 1);
+    ck_assert_int_eq(k.on_time, 1);
+    /* the same from the rows of a partial day */
+    th_ok(gdpr_request_kpis(ts.eng, from + H, from + 20 * H, &k));
+    ck_assert_int_eq(k.denied_by_reason_all[c->reason], 1);
+
+    /* version 1 (an application built against 0.1): its shorter struct is
+     * filled to its end and not a byte beyond */
+    buf = malloc(v1_size + 64);
+    ck_assert_ptr_nonnull(buf);
+    memset(buf, 0xA5, v1_size + 64);
+    v1 = (gdpr_request_kpi_report *)(void *)buf;
+    v1->version = 1;
+    th_ok(gdpr_request_kpis(ts.eng, from, from + D, v1));
+    ck_assert_int_eq(v1->total, 1);
+    ck_assert_int_eq(v1->by_status[GDPR_REQUEST_DENIED], 1);
+    for (int d = 1; d <= GDPR_DENIAL_MAX; d++)
+        ck_assert_int_eq(v1->denied_by_reason[d], d == (int)c->reason);
+    for (size_t i = v1_size; i < v1_size + 64; i++)
+        ck_assert_msg(buf[i] == 0xA5, "%s: byte %zu past a version-1 report written", c->name, i);
+    memset(buf, 0xA5, v1_size + 64);
+    th_ok(gdpr_request_kpi_report_init(v1, 1));
+    for (size_t i = v1_size; i < v1_size + 64; i++)
+        ck_assert_msg(buf[i] == 0xA5, "init wrote byte %zu past a version-1 report", i);
+    free(buf);
+
+    th_ok(gdpr_request_kpis_json(ts.eng, from, from + D, &json));
+    snprintf(want, sizeof want, "\"%s\":1", c->word);
+    ck_assert_msg(strstr(json, want) != NULL, "%s: %s", c->name, json);
+    ck_assert_ptr_nonnull(strstr(json, "\"suspected_fraud\":"));
+    ck_assert_ptr_nonnull(strstr(json, "\"outside_jurisdiction\":"));
+    gdpr_free(json);
+}
+END_TEST
+
+START_TEST(art12_drp_denial_bad_input_2026_03_01)
+{
+    gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
+    gdpr_request_info info;
+    int64_t id = 0;
+    int value = 0;
+
+    ts.now = day(2026, 3, 1) + 10 * H;
+    in.type = GDPR_REQUEST_ERASURE;
+    in.subject = "cust-14";
+    in.channel = "web";
+    th_ok(gdpr_request_open(ts.eng, &th_agent, &in, &id));
+    th_assert_err(
+        gdpr_request_deny_v2(ts.eng, &th_dpo, id, (gdpr_request_denial)8, NULL, GDPR_TOLD_ALL, 0),
+        GDPR_EINVAL, "7 outside_jurisdiction");
+    th_assert_err(gdpr_request_deny(ts.eng, &th_dpo, id, (gdpr_request_denial)(-1), NULL),
+                  GDPR_EINVAL, "reason: -1");
+    th_ok(gdpr_request_info_init(&info, GDPR_REQUEST_INFO_VERSION));
+    th_ok(gdpr_request_get(ts.eng, id, &info));
+    ck_assert_int_eq(info.status, GDPR_REQUEST_OPEN);
+    ck_assert_int_eq(info.denial, GDPR_DENIAL_NONE);
+    ck_assert_str_eq(gdpr_request_denial_name(8), "unknown");
+    th_assert_err(gdpr_request_parse("denial", "fraud", &value), GDPR_EINVAL, "suspected_fraud");
+    /* the old call takes the new reasons too */
+    th_ok(gdpr_request_deny(ts.eng, &th_dpo, id, GDPR_DENIAL_OUTSIDE_JURISDICTION, NULL));
+    th_ok(gdpr_request_get(ts.eng, id, &info));
+    ck_assert_int_eq(info.denial, GDPR_DENIAL_OUTSIDE_JURISDICTION);
+}
+END_TEST
+
+/* Schema 17 adds the two counters to a store written before them. */
+START_TEST(art12_drp_migration_adds_counters_2026_03_01)
+{
+    gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
+    gdpr_request_kpi_report k;
+    int64_t id = 0;
+
+    ts.now = day(2026, 3, 1) + 10 * H;
+    in.type = GDPR_REQUEST_ACCESS;
+    in.subject = "cust-14";
+    in.channel = "web";
+    th_ok(gdpr_request_open(ts.eng, &th_agent, &in, &id));
+    th_ok(gdpr_request_deny_v2(ts.eng, &th_dpo, id, GDPR_DENIAL_NO_MATCH, NULL, GDPR_TOLD_ALL, 0));
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    raw_exec(ts.db, "ALTER TABLE request_kpi DROP COLUMN denied6;"
+                    " ALTER TABLE request_kpi DROP COLUMN denied7;"
+                    " ALTER TABLE request DROP COLUMN info_asked_at; PRAGMA user_version = 16;");
+    raw_exec(ts.keys, "PRAGMA user_version = 16;");
+    th_ok(th_open(&ts, &ts.eng));
+    th_ok(gdpr_request_open(ts.eng, &th_agent, &in, &id));
+    th_ok(gdpr_request_deny_v2(ts.eng, &th_dpo, id, GDPR_DENIAL_SUSPECTED_FRAUD, NULL,
+                               GDPR_TOLD_ALL, 0));
+    th_ok(gdpr_request_kpi_report_init(&k, GDPR_REQUEST_KPI_REPORT_VERSION));
+    th_ok(gdpr_request_kpis(ts.eng, day(2026, 3, 1), day(2026, 3, 2), &k));
+    ck_assert_int_eq(k.denied_by_reason_all[GDPR_DENIAL_NO_MATCH], 1);
+    ck_assert_int_eq(k.denied_by_reason_all[GDPR_DENIAL_SUSPECTED_FRAUD], 1);
+    ck_assert_int_eq(k.by_status[GDPR_REQUEST_DENIED], 2);
+}
+END_TEST
+
+/* --- Art. 19 recipient notice (issue 19 point 12) ---------------------- */
+
+typedef enum { A19_ERASURE, A19_RECTIFICATION, A19_RESTRICTION } a19_work;
+
+typedef struct {
+    const char *name;
+    a19_work work;
+    int cloud_transfers;   /* allowed transfers to cloudco-us (EU-US DPF) */
+    int refused_transfers; /* refused transfers to acme-analytics (US, no safeguard) */
+    int revenue;           /* disclosures to the revenue (legal obligation) */
+    const char *want;      /* "recipient:count," in id order */
+    const char *detail;    /* in the request's history ("" for erasure) */
+    const char *source;
+} a19_case;
+
+static const a19_case a19_cases[] = {
+    {"art19_erasure_transfer_recipients_2026_03_01", A19_ERASURE, 2, 1, 1,
+     "cloudco-us:2,revenue:1,", "", "Art. 19, Art. 4(9); Art. 45 (EU-US DPF, 2023/1795)"},
+    {"art19_erasure_transfers_only_2026_03_01", A19_ERASURE, 1, 0, 0, "cloudco-us:1,", "",
+     "Art. 19"},
+    {"art19_erasure_refused_transfer_not_a_recipient_2026_03_01", A19_ERASURE, 0, 2, 1,
+     "revenue:1,", "", "Art. 19: nothing was sent under a refused transfer"},
+    {"art19_rectification_notice_2026_03_01", A19_RECTIFICATION, 2, 1, 1, "cloudco-us:2,revenue:1,",
+     "; Art. 19: notify 2 recipients", "Art. 16, 19"},
+    {"art19_rectification_no_recipients_2026_03_01", A19_RECTIFICATION, 0, 1, 0, "",
+     "; Art. 19: no recipients to notify", "Art. 16, 19"},
+    {"art19_restriction_notice_2026_03_01", A19_RESTRICTION, 1, 0, 1, "cloudco-us:1,revenue:1,",
+     "; Art. 19: notify 2 recipients", "Art. 18, 19"},
+    {"art19_restriction_one_recipient_2026_03_01", A19_RESTRICTION, 0, 0, 3, "revenue:3,",
+     "; Art. 19: notify 1 recipient", "Art. 18, 19"},
+};
+
+static int
+a19_collect(const gdpr_erase_recipient *r, void *ctx)
+{
+    char *buf = ctx;
+    size_t used = strlen(buf);
+
+    snprintf(buf + used, 256 - used, "%s:%lld,", r->recipient, (long long)r->disclosures);
+    if (strcmp(r->recipient, "cloudco-us") == 0)
+        ck_assert_str_eq(r->name, "CloudCo LLC");
+    return 0;
+}
+
+typedef struct {
+    char details[512];
+} a19_hist;
+
+static int
+a19_hist_fn(const gdpr_request_event *ev, void *ctx)
+{
+    a19_hist *h = ctx;
+    size_t used = strlen(h->details);
+
+    if (ev->detail)
+        snprintf(h->details + used, sizeof h->details - used, "%s|", ev->detail);
+    return 0;
+}
+
+START_TEST(art19_table_2026_03_01)
+{
+    const a19_case *c = &a19_cases[_i];
+    gdpr_transfer_request tr = GDPR_TRANSFER_REQUEST_INIT;
+    gdpr_transfer_result res = GDPR_TRANSFER_RESULT_INIT;
+    char got[256] = "";
+    a19_hist h;
+    int64_t record = 0, id = 0;
+
+    memset(&h, 0, sizeof h);
+    ts.now = day(2026, 3, 1) + 10 * H;
+    th_ok(
+        gdpr_vault_put(ts.eng, &th_agent, "cust-19", "financial", "billing", "INV-19", 6, &record));
+    for (int i = 0; i < c->revenue; i++)
+        th_ok(gdpr_disclosure_record(ts.eng, &th_agent, "cust-19", "revenue", "billing", NULL));
+    tr.subject = "cust-19";
+    tr.at = day(2026, 3, 1);
+    tr.recipient = "cloudco-us";
+    for (int i = 0; i < c->cloud_transfers; i++) {
+        th_ok(gdpr_transfer_record(ts.eng, &th_agent, &tr, &res));
+        ck_assert_int_eq(res.allowed, 1);
+    }
+    tr.recipient = "acme-analytics";
+    for (int i = 0; i < c->refused_transfers; i++) {
+        th_ok(gdpr_transfer_record(ts.eng, &th_agent, &tr, &res));
+        ck_assert_int_eq(res.allowed, 0);
+    }
+    if (c->work == A19_ERASURE) {
+        gdpr_tombstone t;
+        memset(&t, 0, sizeof t);
+        t.version = GDPR_TOMBSTONE_VERSION;
+        th_ok(gdpr_erase_subject(ts.eng, &th_dpo, "cust-19", "art. 17(1)(a)", NULL));
+        th_ok(gdpr_tombstone_lookup(ts.eng, "cust-19", &t));
+        th_ok(gdpr_erase_recipients_foreach(ts.eng, t.id, a19_collect, got));
+    } else {
+        gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
+        in.type =
+            c->work == A19_RECTIFICATION ? GDPR_REQUEST_RECTIFICATION : GDPR_REQUEST_RESTRICTION;
+        in.subject = "cust-19";
+        in.channel = "email";
+        th_ok(gdpr_request_open(ts.eng, &th_agent, &in, &id));
+        th_ok(gdpr_request_verify(ts.eng, &th_dpo, id, GDPR_VERIFY_VERIFIED,
+                                  GDPR_METHOD_ACCOUNT_LOGIN, NULL));
+        if (c->work == A19_RECTIFICATION)
+            th_ok(gdpr_request_rectify(ts.eng, &th_dpo, id, record, "INV-19b", 7));
+        else
+            th_ok(gdpr_request_fulfil_limit(ts.eng, &th_dpo, id));
+        th_ok(gdpr_request_recipients_foreach(ts.eng, &th_dpo, id, a19_collect, got));
+        th_ok(gdpr_request_history(ts.eng, &th_dpo, id, a19_hist_fn, &h));
+        ck_assert_msg(strstr(h.details, c->detail) != NULL, "%s (%s): history '%s'", c->name,
+                      c->source, h.details);
+    }
+    ck_assert_msg(strcmp(got, c->want) == 0, "%s (%s): recipients '%s', want '%s'", c->name,
+                  c->source, got, c->want);
+}
+END_TEST
+
+static int
+a19_stop(const gdpr_erase_recipient *r, void *ctx)
+{
+    (void)r;
+    (void)ctx;
+    return 1;
+}
+
+START_TEST(art19_recipients_bad_input_2026_03_01)
+{
+    gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
+    char got[256] = "";
+    int64_t id = 0, access = 0;
+
+    ts.now = day(2026, 3, 1) + 10 * H;
+    th_ok(gdpr_disclosure_record(ts.eng, &th_agent, "cust-19", "revenue", "billing", NULL));
+    in.type = GDPR_REQUEST_RESTRICTION;
+    in.subject = "cust-19";
+    in.channel = "email";
+    th_ok(gdpr_request_open(ts.eng, &th_agent, &in, &id));
+    in.type = GDPR_REQUEST_ACCESS;
+    th_ok(gdpr_request_open(ts.eng, &th_agent, &in, &access));
+    th_assert_err(gdpr_request_recipients_foreach(NULL, &th_dpo, id, a19_collect, got), GDPR_EINVAL,
+                  "eng");
+    th_assert_err(gdpr_request_recipients_foreach(ts.eng, NULL, id, a19_collect, got), GDPR_EINVAL,
+                  "who");
+    th_assert_err(gdpr_request_recipients_foreach(ts.eng, &th_dpo, id, NULL, NULL), GDPR_EINVAL,
+                  "fn");
+    th_assert_err(gdpr_request_recipients_foreach(ts.eng, &th_dpo, 0, a19_collect, got),
+                  GDPR_EINVAL, "request");
+    th_assert_err(gdpr_request_recipients_foreach(ts.eng, &th_dpo, id + 99, a19_collect, got),
+                  GDPR_ENOTFOUND, "request");
+    th_assert_err(gdpr_request_recipients_foreach(ts.eng, &th_dpo, access, a19_collect, got),
+                  GDPR_ESTATE, "gdpr_erase_recipients_foreach");
+    th_assert_err(gdpr_request_recipients_foreach(ts.eng, &th_dpo, id, a19_stop, NULL),
+                  GDPR_ECALLBACK, "revenue");
+    ck_assert_str_eq(got, "");
+    /* an unmatched request has no subject to list for */
+    in.type = GDPR_REQUEST_RECTIFICATION;
+    in.subject = NULL;
+    in.id_kind = "email";
+    in.id_value = "nobody@example.com";
+    th_ok(gdpr_request_open(ts.eng, &th_agent, &in, &id));
+    th_assert_err(gdpr_request_recipients_foreach(ts.eng, &th_dpo, id, a19_collect, got),
+                  GDPR_ESTATE, "");
+}
+END_TEST
+
+/* --- Art. 12(2), 11(2), 12(6): lapse only after an ask (point 9) ------- */
+
+typedef struct {
+    const char *name;
+    int y;
+    unsigned m, d;   /* received, 10:00 UTC */
+    int ask;         /* 0: never asked; 1: asked */
+    int64_t ask_off; /* the ask, relative to the due date */
+    int late;        /* late in the KPIs once expired */
+    const char *source;
+} lapse_case;
+
+static const lapse_case lapse_cases[] = {
+    {"art12_6_never_asked_cannot_lapse_2026_03_02", 2026, 3, 2, 0, 0, 0,
+     "Art. 12(2), 12(6), 11(2); EDPB Guidelines 01/2022 (identification)"},
+    {"art12_6_asked_early_lapses_on_time_2026_03_02", 2026, 3, 2, 1, -20 * D, 0, "Art. 12(6)"},
+    {"art12_6_asked_last_second_on_time_2026_01_31", 2026, 1, 31, 1, -1, 0,
+     "Art. 12(6); Reg. 1182/71 Art. 3(2)(c)"},
+    {"art12_6_asked_at_due_late_2026_01_31", 2026, 1, 31, 1, 0, 1,
+     "Art. 12(3), 12(6): the ask came when the month was over"},
+    {"art12_6_asked_after_due_late_2026_12_24", 2026, 12, 24, 1, 3 * D, 1, "Art. 12(3), 12(6)"},
+    {"art11_2_asked_leap_day_on_time_2028_02_29", 2028, 2, 29, 1, -H, 0, "Art. 11(2), 12(6)"},
+};
+
+START_TEST(art12_6_lapse_table_2026_03_02)
+{
+    const lapse_case *c = &lapse_cases[_i];
+    gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
+    gdpr_request_info info;
+    gdpr_request_kpi_report k;
+    int64_t id = 0, received = day(c->y, c->m, c->d) + 10 * H;
+
+    ts.now = received;
+    in.type = GDPR_REQUEST_ACCESS;
+    in.subject = "cust-9";
+    in.channel = "post";
+    th_ok(gdpr_request_open(ts.eng, &th_agent, &in, &id));
+    th_ok(gdpr_request_info_init(&info, GDPR_REQUEST_INFO_VERSION));
+    th_ok(gdpr_request_get(ts.eng, id, &info));
+    if (c->ask) {
+        ts.now = info.due + c->ask_off;
+        th_ok(gdpr_request_verify(ts.eng, &th_agent, id, GDPR_VERIFY_PENDING, GDPR_METHOD_NONE,
+                                  "please send the account number"));
+    }
+    ts.now = info.due + 5 * D;
+    if (!c->ask) {
+        th_assert_err(gdpr_request_expire(ts.eng, &th_dpo, id), GDPR_ESTATE,
+                      "never asked for information");
+        th_assert_err(gdpr_request_set_status(ts.eng, &th_dpo, id, GDPR_REQUEST_EXPIRED, NULL),
+                      GDPR_ESTATE, "Art. 12(2), 12(6), 11(2)");
+        th_ok(gdpr_request_get(ts.eng, id, &info));
+        ck_assert_int_eq(info.status, GDPR_REQUEST_OPEN);
+        ck_assert_int_eq(info.closed, 0);
+        return;
+    }
+    th_ok(gdpr_request_expire(ts.eng, &th_dpo, id));
+    th_ok(gdpr_request_get(ts.eng, id, &info));
+    ck_assert_int_eq(info.status, GDPR_REQUEST_EXPIRED);
+    th_ok(gdpr_request_kpi_report_init(&k, GDPR_REQUEST_KPI_REPORT_VERSION));
+    /* whole days (the counters) and a partial window (the rows) agree */
+    th_ok(gdpr_request_kpis(ts.eng, day(c->y, c->m, c->d), day(c->y, c->m, c->d) + D, &k));
+    ck_assert_msg(k.by_status[GDPR_REQUEST_EXPIRED] == 1 && k.late == c->late && k.decided == 0,
+                  "%s (%s): late %lld", c->name, c->source, (long long)k.late);
+    ck_assert(c->late ? k.on_time_rate == 0.0 : k.on_time_rate < 0);
+    th_ok(gdpr_request_kpis(ts.eng, received - H, received + H, &k));
+    ck_assert_msg(k.late == c->late, "%s: rows: late %lld", c->name, (long long)k.late);
+}
+END_TEST
+
+/* Schema 18 finds the ask in the history of a store written before it,
+ * and recounts what schema 17 had counted for expired requests. */
+START_TEST(art12_6_migration_finds_the_ask_2026_03_02)
+{
+    gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
+    gdpr_request_info info;
+    gdpr_request_kpi_report k;
+    int64_t id = 0;
+
+    ts.now = day(2026, 3, 2) + 10 * H;
+    in.type = GDPR_REQUEST_ACCESS;
+    in.subject = "cust-9";
+    in.channel = "post";
+    th_ok(gdpr_request_open(ts.eng, &th_agent, &in, &id));
+    ts.now += 2 * D;
+    th_ok(gdpr_request_verify(ts.eng, &th_agent, id, GDPR_VERIFY_PENDING, GDPR_METHOD_NONE, NULL));
+    th_ok(gdpr_request_info_init(&info, GDPR_REQUEST_INFO_VERSION));
+    th_ok(gdpr_request_get(ts.eng, id, &info));
+    ts.now = info.due + D;
+    th_ok(gdpr_request_expire(ts.eng, &th_dpo, id));
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    /* schema 17 kept no ask and counted every expired request late */
+    raw_exec(ts.db, "ALTER TABLE request DROP COLUMN info_asked_at;"
+                    " UPDATE request_kpi SET late = n WHERE status = 6; PRAGMA user_version = 17;");
+    raw_exec(ts.keys, "PRAGMA user_version = 17;");
+    th_ok(th_open(&ts, &ts.eng));
+    th_ok(gdpr_request_kpi_report_init(&k, GDPR_REQUEST_KPI_REPORT_VERSION));
+    th_ok(gdpr_request_kpis(ts.eng, day(2026, 3, 2), day(2026, 3, 3), &k));
+    ck_assert_int_eq(k.by_status[GDPR_REQUEST_EXPIRED], 1);
+    ck_assert_int_eq(k.late, 0);
 }
 END_TEST
 
@@ -1179,6 +1604,28 @@ law_suite(void)
     tcase_add_test(a12, art12_4_deny_v2_bad_input_2026_01_15);
     tcase_add_test(a12, art12_4_migration_recounts_late_refusals_2026_01_15);
     suite_add_tcase(s, a12);
+
+    TCase *a126 = tcase_create("art12_6");
+    tcase_add_checked_fixture(a126, plain_setup, teardown);
+    tcase_add_loop_test(a126, art12_6_lapse_table_2026_03_02, 0,
+                        (int)(sizeof lapse_cases / sizeof lapse_cases[0]));
+    tcase_add_test(a126, art12_6_migration_finds_the_ask_2026_03_02);
+    suite_add_tcase(s, a126);
+
+    TCase *a19 = tcase_create("art19");
+    tcase_add_checked_fixture(a19, plain_setup, teardown);
+    tcase_add_loop_test(a19, art19_table_2026_03_01, 0,
+                        (int)(sizeof a19_cases / sizeof a19_cases[0]));
+    tcase_add_test(a19, art19_recipients_bad_input_2026_03_01);
+    suite_add_tcase(s, a19);
+
+    TCase *drp = tcase_create("drp");
+    tcase_add_checked_fixture(drp, plain_setup, teardown);
+    tcase_add_loop_test(drp, art12_drp_denial_table_2026_03_01, 0,
+                        (int)(sizeof drp_cases / sizeof drp_cases[0]));
+    tcase_add_test(drp, art12_drp_denial_bad_input_2026_03_01);
+    tcase_add_test(drp, art12_drp_migration_adds_counters_2026_03_01);
+    suite_add_tcase(s, drp);
 
     TCase *a8 = tcase_create("art8");
     tcase_add_checked_fixture(a8, setup_child, teardown);

@@ -394,6 +394,8 @@ START_TEST(transitions_that_make_no_sense_are_refused)
                   GDPR_ESTATE, "cannot go from revoked to fulfilled");
     th_assert_err(gdpr_request_expire(ts.eng, &supervisor, id3), GDPR_ESTATE,
                   "not due before 2027-03-02T00:00:00Z");
+    /* Art. 12(6): it may lapse only once the requester was asked */
+    th_ok(gdpr_request_verify(ts.eng, &th_agent, id3, GDPR_VERIFY_PENDING, GDPR_METHOD_NONE, NULL));
     ts.now = at("2027-03-02T00:00:00Z");
     th_assert_err(gdpr_request_expire(ts.eng, &th_agent, id3), GDPR_EDENIED, "request.manage");
     th_ok(gdpr_request_set_status(ts.eng, &supervisor, id3, GDPR_REQUEST_EXPIRED, NULL));
@@ -1256,7 +1258,7 @@ START_TEST(words_round_trip)
     const char *(*const namers[])(int) = {gdpr_request_type_name, gdpr_request_status_name,
                                           gdpr_request_denial_name, gdpr_request_verification_name,
                                           gdpr_request_method_name};
-    static const int lo[] = {1, 1, 0, 0, 0}, hi[] = {6, 6, 5, 3, 6};
+    static const int lo[] = {1, 1, 0, 0, 0}, hi[] = {6, 6, GDPR_DENIAL_REASON_MAX, 3, 6};
 
     for (int w = 0; w < 5; w++) {
         for (int v = lo[w]; v <= hi[w]; v++) {

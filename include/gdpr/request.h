@@ -19,6 +19,7 @@
 #define GDPR_REQUEST_H
 
 #include "gdpr/common.h"
+#include "gdpr/erasure.h"
 #include "gdpr/export.h"
 
 #ifdef __cplusplus
@@ -56,9 +57,20 @@ typedef enum {
     GDPR_DENIAL_UNFOUNDED_OR_EXCESSIVE =
         3,                  /**< Art. 12(5)(b) "manifestly unfounded or excessive" */
     GDPR_DENIAL_EXEMPT = 4, /**< an exemption applies (Art. 17(3), 23 ...) */
-    GDPR_DENIAL_OTHER = 5
+    GDPR_DENIAL_OTHER = 5,
+    /** the controller has reasonable grounds to believe the request is
+     *  fraudulent (Data Rights Protocol "suspected_fraud"); @since 0.2 */
+    GDPR_DENIAL_SUSPECTED_FRAUD = 6,
+    /** the request falls outside the law the controller is bound by, e.g.
+     *  Art. 3 territorial scope (DRP "outside_jurisdiction"); @since 0.2 */
+    GDPR_DENIAL_OUTSIDE_JURISDICTION = 7
 } gdpr_request_denial;
+/** Highest reason counted in a version-1 gdpr_request_kpi_report. It sizes
+ *  that struct's `denied_by_reason` array and so never changes (ABI). */
 #define GDPR_DENIAL_MAX 5
+/** Highest gdpr_request_denial of this library (@since 0.2); arrays indexed
+ *  by every reason have this + 1 slots. */
+#define GDPR_DENIAL_REASON_MAX 7
 
 /** Identity verification of the requester. */
 typedef enum {
@@ -277,9 +289,13 @@ GDPR_API int gdpr_request_revoke(gdpr_engine *eng, const gdpr_actor *who, int64_
 
 /**
  * Let a request lapse: allowed only once its due date has passed without
- * the requester's identity being verified. Needs "request.manage". Audited.
+ * the requester's identity being verified, and (since 0.2, Art. 12(2),
+ * 12(6), 11(2)) only after the controller asked for information to
+ * confirm it, recorded with gdpr_request_verify(..., GDPR_VERIFY_PENDING,
+ * ...). A request that lapses without an ask before its due date counts
+ * as late in the KPIs. Needs "request.manage". Audited.
  * @return GDPR_OK; GDPR_EINVAL; GDPR_ENOTFOUND; GDPR_ESTATE (closed,
- *         verified, or not yet due); GDPR_EDENIED.
+ *         verified, not yet due, or never asked); GDPR_EDENIED.
  * @since 0.1
  */
 GDPR_API int gdpr_request_expire(gdpr_engine *eng, const gdpr_actor *who,
@@ -495,12 +511,41 @@ GDPR_API int gdpr_request_history(gdpr_engine *eng, const gdpr_actor *who, int64
 GDPR_API int gdpr_request_subject(gdpr_engine *eng, const gdpr_actor *who, int64_t request,
                                   char **subject_out, char **id_value_out);
 
-#define GDPR_REQUEST_KPI_REPORT_VERSION 1u
+/**
+ * Art. 19: the recipients to notify of a rectification (Art. 16) or a
+ * restriction (Art. 18) request's work, the same notice an erasure gives
+ * through gdpr_erase_recipients_foreach(): every recipient of the
+ * subject's disclosure log and of the allowed transfers in the transfer
+ * log, one entry per recipient in id order ("person" for people the
+ * subject named), with how many disclosures or transfers it received and
+ * the latest. Needs "request.open". Read-only. An erasure request is
+ * answered by its tombstone (gdpr_erase_recipients_foreach()).
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
+ * @param request  the request's id (gdpr_request_open()).
+ * @param fn  called once per recipient; the entry is borrowed for the call;
+ *            non-zero stops the walk.
+ * @param ctx  handed to `fn`.
+ * @return GDPR_OK; GDPR_EINVAL (NULL eng, who or fn; bad id);
+ *         GDPR_ENOTFOUND; GDPR_ESTATE (another type, or not matched to a
+ *         subject); GDPR_EDENIED; GDPR_ECALLBACK; GDPR_ENOMEM; GDPR_ESTORAGE.
+ * @since 0.2
+ */
+GDPR_API int gdpr_request_recipients_foreach(gdpr_engine *eng, const gdpr_actor *who,
+                                             int64_t request, gdpr_erase_recipient_fn fn,
+                                             void *ctx);
+
+#define GDPR_REQUEST_KPI_REPORT_VERSION 2u
 
 /**
  * Key performance indicators over the requests received in [from, to).
  * Arrays are indexed by the enum value (slot 0 stays 0). Rates and days
- * are -1 when there is nothing to measure.
+ * are -1 when there is nothing to measure. Version 2 (@since 0.2) adds
+ * `denied_by_reason_all`, which counts every reason up to
+ * GDPR_DENIAL_REASON_MAX; a version-1 struct (an application built
+ * before) is filled only up to `high_risk`, and its `denied_by_reason`
+ * holds reasons 1..GDPR_DENIAL_MAX (suspected_fraud and
+ * outside_jurisdiction are then in `total` and `by_status` only).
  */
 typedef struct {
     unsigned int version;    /**< GDPR_REQUEST_KPI_REPORT_VERSION */
@@ -521,6 +566,9 @@ typedef struct {
     int64_t escalated;   /**< requests escalated at least once */
     int64_t escalations; /**< escalation events */
     int64_t high_risk;   /**< requests with a high-risk flag */
+    /** version 2: denied requests by every reason, including
+     *  suspected_fraud and outside_jurisdiction (slot 0 stays 0) */
+    int64_t denied_by_reason_all[GDPR_DENIAL_REASON_MAX + 1];
 } gdpr_request_kpi_report;
 
 /**

@@ -131,6 +131,20 @@ add_recipient(const store_disclosure_row *row, void *ctx)
     return gdpr_store__tombstone_recipient_add(r->eng->st, r->tombstone, who, 1, row->at);
 }
 
+/* Art. 19: a recipient the data went to abroad is a recipient too. A
+ * refused transfer sent nothing; every allowed one counts, whatever its
+ * mechanism (docs/erasure.md). */
+static int
+add_transfer_recipient(const store_transfer_row *row, void *ctx)
+{
+    recipient_ctx *r = ctx;
+
+    if (!row->allowed)
+        return 0;
+    return gdpr_store__tombstone_recipient_add(r->eng->st, r->tombstone, row->recipient, 1,
+                                               row->at);
+}
+
 /* The subject id, sealed under a key of its own, for every registered
  * source: the hooks run after the commit and, if they fail, later. */
 static int
@@ -277,6 +291,8 @@ erase_hash_locked(gdpr_engine *eng, const gdpr_actor *who, const uint8_t hash[CR
     rctx.tombstone = tombstone;
     if (rc == GDPR_OK)
         rc = gdpr_store__disclosure_foreach(eng->st, hash, add_recipient, &rctx);
+    if (rc == GDPR_OK)
+        rc = gdpr_store__transfer_foreach(eng->st, hash, add_transfer_recipient, &rctx);
     if (rc == GDPR_OK)
         rc = delete_records(eng, hash, &p, had_partial, now, &n);
     erased += n;

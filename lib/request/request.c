@@ -24,9 +24,14 @@ static const char *const type_words[] = {
     NULL, "access", "portability", "erasure", "rectification", "restriction", "objection"};
 static const char *const status_words[] = {NULL,     "open",    "in_progress", "fulfilled",
                                            "denied", "revoked", "expired"};
-static const char *const denial_words[] = {"none",     "identity_not_verified",
-                                           "no_match", "manifestly_unfounded_or_excessive",
-                                           "exempt",   "other"};
+static const char *const denial_words[] = {"none",
+                                           "identity_not_verified",
+                                           "no_match",
+                                           "manifestly_unfounded_or_excessive",
+                                           "exempt",
+                                           "other",
+                                           "suspected_fraud",
+                                           "outside_jurisdiction"};
 static const char *const verification_words[] = {"none", "pending", "verified", "failed"};
 static const char *const method_words[] = {
     "none", "account_login", "known_contact", "knowledge", "document", "in_person", "other"};

@@ -82,6 +82,10 @@ verify_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, const
     r->verification = (int)a->state;
     r->verify_method = (int)a->method;
     r->verified_at = a->state == GDPR_VERIFY_VERIFIED ? gdpr_engine__now(eng) : 0;
+    /* Art. 12(6): "pending" records that the controller asked for more
+     * information; the first ask is kept with its date. */
+    if (a->state == GDPR_VERIFY_PENDING && r->info_asked_at == 0)
+        r->info_asked_at = gdpr_engine__now(eng);
     if (r->status == GDPR_REQUEST_OPEN)
         r->status = GDPR_REQUEST_IN_PROGRESS;
     snprintf(detail, sizeof detail, "%s (%s)", gdpr_request_verification_name((int)a->state),
@@ -425,10 +429,11 @@ deny(gdpr_engine *eng, const gdpr_actor *who, int64_t request, const deny_arg *a
 
     if (rc != GDPR_OK)
         return rc;
-    if ((int)reason < 1 || (int)reason > GDPR_DENIAL_MAX)
+    if ((int)reason < 1 || (int)reason > GDPR_DENIAL_REASON_MAX)
         return gdpr__err_set(GDPR_EINVAL,
                              "reason: %d is not a denial reason (1 identity_not_verified,"
-                             " 2 no_match, 3 manifestly_unfounded_or_excessive, 4 exempt, 5 other)",
+                             " 2 no_match, 3 manifestly_unfounded_or_excessive, 4 exempt, 5 other,"
+                             " 6 suspected_fraud, 7 outside_jurisdiction)",
                              (int)reason);
     rc = gdpr_request__check_note("note", a->note);
     if (rc != GDPR_OK)
@@ -497,6 +502,14 @@ expire_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, const
                              "request %lld: not due before %s; only an overdue request "
                              "can lapse",
                              (long long)r->id, gdpr_request__time_text(r->due, t));
+    if (r->info_asked_at == 0)
+        return gdpr__err_set(GDPR_ESTATE,
+                             "request %lld: the requester was never asked for information to "
+                             "confirm identity; a request lapses for want of identity only after "
+                             "the controller asked (Art. 12(2), 12(6), 11(2): record the ask with "
+                             "gdpr_request_verify(..., GDPR_VERIFY_PENDING, ...)), otherwise "
+                             "answer or deny it",
+                             (long long)r->id);
     rc = gdpr_engine__authorize(eng, who, PERM_REQUEST_MANAGE, r->has_subject ? r->subject : NULL);
     if (rc != GDPR_OK)
         return rc;

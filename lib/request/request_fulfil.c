@@ -145,13 +145,39 @@ gdpr_request_fulfil_export(gdpr_engine *eng, const gdpr_actor *who, int64_t requ
     return gdpr_request__run(eng, who, request, export_step, &a);
 }
 
+/* --- Art. 19 ---------------------------------------------------------- */
+
+/* The history detail of a rectification or restriction step: what was
+ * done, then the Art. 19 notice ("; Art. 19: notify 2 recipients"). The
+ * count is best effort: if the logs cannot be read the detail says so and
+ * gdpr_request_recipients_foreach() answers later. */
+#define RECIPIENTS_DETAIL_MAX 160
+
+static const char *
+recipients_detail(gdpr_engine *eng, const store_request_row *r, const char *done,
+                  char detail[RECIPIENTS_DETAIL_MAX])
+{
+    int64_t n = 0;
+
+    if (gdpr_request__recipients(eng, r->subject, NULL, NULL, &n) != GDPR_OK) {
+        gdpr__err_clear();
+        snprintf(detail, RECIPIENTS_DETAIL_MAX, "%s; Art. 19: recipients to be listed", done);
+    } else if (n == 0) {
+        snprintf(detail, RECIPIENTS_DETAIL_MAX, "%s; Art. 19: no recipients to notify", done);
+    } else {
+        snprintf(detail, RECIPIENTS_DETAIL_MAX, "%s; Art. 19: notify %lld recipient%s", done,
+                 (long long)n, n == 1 ? "" : "s");
+    }
+    return detail;
+}
+
 /* --- restriction and objection --------------------------------------- */
 
 static int
 limit_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, const void *arg)
 {
     static const int types[] = {GDPR_REQUEST_RESTRICTION, GDPR_REQUEST_OBJECTION, 0};
-    char *subject = NULL;
+    char *subject = NULL, notice[RECIPIENTS_DETAIL_MAX];
     int rc = gdpr_request__fulfil_check(eng, who, r, types);
 
     (void)arg;
@@ -167,9 +193,10 @@ limit_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, const 
     if (rc != GDPR_OK)
         return work_failed(rc, r,
                            r->type == GDPR_REQUEST_RESTRICTION ? "restriction" : "objection");
+    if (r->type == GDPR_REQUEST_OBJECTION)
+        return gdpr_request__fulfil_close(eng, who, r, "by subject.object", NULL);
     return gdpr_request__fulfil_close(
-        eng, who, r,
-        r->type == GDPR_REQUEST_RESTRICTION ? "by subject.restrict" : "by subject.object", NULL);
+        eng, who, r, recipients_detail(eng, r, "by subject.restrict", notice), NULL);
 }
 
 GDPR_API int
@@ -209,7 +236,7 @@ rectify_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, cons
 {
     const rectify_arg *a = arg;
     owner_check oc = {r->subject, 0};
-    char detail[64];
+    char detail[64], notice[RECIPIENTS_DETAIL_MAX];
     int rc;
 
     if (r->type != GDPR_REQUEST_RECTIFICATION)
@@ -239,8 +266,9 @@ rectify_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, cons
     snprintf(detail, sizeof detail, "record %lld by vault.rectify", (long long)a->record);
     rc = gdpr_engine__begin(eng);
     if (rc == GDPR_OK)
-        rc = gdpr_engine__end(eng, gdpr_request__commit_step(eng, who, r, PERM_REQUEST_MANAGE,
-                                                             "rectify", detail, NULL));
+        rc = gdpr_engine__end(
+            eng, gdpr_request__commit_step(eng, who, r, PERM_REQUEST_MANAGE, "rectify",
+                                           recipients_detail(eng, r, detail, notice), NULL));
     return rc;
 }
 

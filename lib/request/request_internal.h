@@ -96,4 +96,10 @@ int gdpr_request__list_rows(gdpr_engine *eng,
 /* The host id of r's subject (gdpr_engine__subject_ident); malloc'd. */
 int gdpr_request__subject_id(gdpr_engine *eng, const store_request_row *r, char **subject_out);
 
+/* Art. 19: the recipients of a subject's disclosures and allowed logged
+ * transfers, merged per recipient and sorted by id, handed to fn (non-zero
+ * stops: GDPR_ECALLBACK); *count_out (may be NULL) gets their number. */
+int gdpr_request__recipients(gdpr_engine *eng, const uint8_t *subject_hash,
+                             gdpr_erase_recipient_fn fn, void *ctx, int64_t *count_out);
+
 #endif

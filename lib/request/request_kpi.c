@@ -9,6 +9,7 @@
 #include "request_internal.h"
 
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -150,8 +151,11 @@ kpi_add(const store_request_kpi_row *row, void *ctx)
     k->by_status[row->status] += n;
     k->by_type_status[row->type][row->status] += n;
     if (row->status == GDPR_REQUEST_DENIED)
-        for (int d = 1; d <= GDPR_DENIAL_MAX; d++)
-            k->denied_by_reason[d] += row->denied[d];
+        for (int d = 1; d <= GDPR_DENIAL_REASON_MAX; d++) {
+            k->denied_by_reason_all[d] += row->denied[d];
+            if (d <= GDPR_DENIAL_MAX)
+                k->denied_by_reason[d] += row->denied[d];
+        }
     if (row->status == GDPR_REQUEST_FULFILLED || row->status == GDPR_REQUEST_DENIED) {
         k->decided += n;
         k->late += row->late;
@@ -164,6 +168,10 @@ kpi_add(const store_request_kpi_row *row, void *ctx)
                 return rc;
         }
     }
+    /* Art. 12(2), 12(6): a request that lapsed without the controller
+     * asking for identity first was never answered: late. */
+    if (row->status == GDPR_REQUEST_EXPIRED)
+        k->late += row->late;
     k->extended += row->extended;
     k->escalated += row->escalated;
     k->escalations += row->escalations;
@@ -284,6 +292,16 @@ check_window(const gdpr_engine *eng, int64_t *from_io, int64_t *to_io)
     return GDPR_OK;
 }
 
+/* The bytes of a report of `version` the caller's struct has: version 1
+ * ends before denied_by_reason_all (an application built against it
+ * passes the shorter struct). */
+static size_t
+kpi_size(unsigned int version)
+{
+    return version >= 2 ? sizeof(gdpr_request_kpi_report)
+                        : offsetof(gdpr_request_kpi_report, denied_by_reason_all);
+}
+
 GDPR_API int
 gdpr_request_kpi_report_init(gdpr_request_kpi_report *kpis, unsigned int version)
 {
@@ -293,7 +311,7 @@ gdpr_request_kpi_report_init(gdpr_request_kpi_report *kpis, unsigned int version
     if (version == 0 || version > GDPR_REQUEST_KPI_REPORT_VERSION)
         return gdpr__err_set(GDPR_EVERSION, "version: %u is not a known KPI version (1..%u)",
                              version, GDPR_REQUEST_KPI_REPORT_VERSION);
-    memset(kpis, 0, sizeof *kpis);
+    memset(kpis, 0, kpi_size(version));
     kpis->version = version;
     return GDPR_OK;
 }
@@ -301,6 +319,7 @@ gdpr_request_kpi_report_init(gdpr_request_kpi_report *kpis, unsigned int version
 GDPR_API int
 gdpr_request_kpis(gdpr_engine *eng, int64_t from, int64_t to, gdpr_request_kpi_report *out)
 {
+    gdpr_request_kpi_report *k;
     int rc;
 
     if (gdpr_engine__check_given(eng, out != NULL, "out") != GDPR_OK)
@@ -313,8 +332,16 @@ gdpr_request_kpis(gdpr_engine *eng, int64_t from, int64_t to, gdpr_request_kpi_r
     rc = check_window(eng, &from, &to);
     if (rc != GDPR_OK)
         return rc;
+    /* Computed whole, handed out to the size of the caller's version. */
+    k = calloc(1, sizeof *k);
+    if (k == NULL)
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory computing request KPIs");
+    k->version = out->version;
     gdpr_engine__lock(eng);
-    rc = kpis_locked(eng, from, to, out);
+    rc = kpis_locked(eng, from, to, k);
+    if (rc == GDPR_OK)
+        memcpy(out, k, kpi_size(k->version));
+    free(k);
     return gdpr_engine__unlock(eng, rc);
 }
 
@@ -355,7 +382,8 @@ kpis_to_json(const gdpr_request_kpi_report *k, char **json_out)
 
     gdpr_jsonw__init(&w);
     gdpr_jsonw__object_begin(&w);
-    put_count(&w, "version", (int64_t)k->version);
+    /* The JSON stays version 1: new denial reasons are added keys. */
+    put_count(&w, "version", 1);
     put_instant(&w, "from", k->from);
     put_instant(&w, "to", k->to);
     put_instant(&w, "as_of", k->as_of);
@@ -382,8 +410,8 @@ kpis_to_json(const gdpr_request_kpi_report *k, char **json_out)
     gdpr_jsonw__object_end(&w);
     gdpr_jsonw__key(&w, "denied_by_reason");
     gdpr_jsonw__object_begin(&w);
-    for (int d = 1; d <= GDPR_DENIAL_MAX; d++)
-        put_count(&w, gdpr_request_denial_name(d), k->denied_by_reason[d]);
+    for (int d = 1; d <= GDPR_DENIAL_REASON_MAX; d++)
+        put_count(&w, gdpr_request_denial_name(d), k->denied_by_reason_all[d]);
     gdpr_jsonw__object_end(&w);
     put_count(&w, "decided", k->decided);
     put_count(&w, "on_time", k->on_time);

@@ -307,3 +307,126 @@ gdpr_request_subject(gdpr_engine *eng, const gdpr_actor *who, int64_t request, c
     }
     return read_end(eng, r, rc);
 }
+
+/* --- Art. 19 recipients ------------------------------------------------ */
+
+typedef struct {
+    char *recipient;
+    int64_t n;
+    int64_t last_at;
+} recipient_item;
+
+typedef struct {
+    recipient_item *items;
+    size_t n, cap;
+} recipient_list;
+
+static int
+recipient_note(recipient_list *l, const char *recipient, int64_t at)
+{
+    recipient_item *grown;
+
+    for (size_t i = 0; i < l->n; i++) {
+        if (strcmp(l->items[i].recipient, recipient) == 0) {
+            l->items[i].n++;
+            if (at > l->items[i].last_at)
+                l->items[i].last_at = at;
+            return 0;
+        }
+    }
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 8;
+        grown = realloc(l->items, cap * sizeof *grown);
+        if (grown == NULL)
+            return gdpr__err_set(GDPR_ENOMEM, "out of memory listing recipients");
+        l->items = grown;
+        l->cap = cap;
+    }
+    l->items[l->n].recipient = strdup(recipient);
+    if (l->items[l->n].recipient == NULL)
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory listing recipients");
+    l->items[l->n].n = 1;
+    l->items[l->n].last_at = at;
+    l->n++;
+    return 0;
+}
+
+static int
+recipient_of_disclosure(const store_disclosure_row *row, void *ctx)
+{
+    /* People the subject named are known only by a blind index and a
+     * sealed name: listed together, as the erasure tombstone does. */
+    return recipient_note(
+        ctx, strncmp(row->recipient, "person:", 7) == 0 ? "person" : row->recipient, row->at);
+}
+
+static int
+recipient_of_transfer(const store_transfer_row *row, void *ctx)
+{
+    /* A refused transfer sent nothing. */
+    return row->allowed ? recipient_note(ctx, row->recipient, row->at) : 0;
+}
+
+static int
+recipient_cmp(const void *a, const void *b)
+{
+    return strcmp(((const recipient_item *)a)->recipient, ((const recipient_item *)b)->recipient);
+}
+
+int
+gdpr_request__recipients(gdpr_engine *eng, const uint8_t *subject_hash, gdpr_erase_recipient_fn fn,
+                         void *ctx, int64_t *count_out)
+{
+    recipient_list l = {NULL, 0, 0};
+    int rc = gdpr_store__disclosure_foreach(eng->st, subject_hash, recipient_of_disclosure, &l);
+
+    if (rc == GDPR_OK)
+        rc = gdpr_store__transfer_foreach(eng->st, subject_hash, recipient_of_transfer, &l);
+    if (rc == GDPR_OK && l.n > 1)
+        qsort(l.items, l.n, sizeof *l.items, recipient_cmp);
+    for (size_t i = 0; rc == GDPR_OK && fn != NULL && i < l.n; i++) {
+        const policy_recipient *pr =
+            eng->policy ? gdpr_policy__find_recipient(eng->policy, l.items[i].recipient) : NULL;
+        gdpr_erase_recipient e;
+        e.recipient = l.items[i].recipient;
+        e.name = pr && pr->name ? pr->name : "";
+        e.disclosures = l.items[i].n;
+        e.last_at = l.items[i].last_at;
+        if (fn(&e, ctx) != 0)
+            rc = gdpr__err_set(GDPR_ECALLBACK, "fn: returned non-zero at recipient '%s'",
+                               l.items[i].recipient);
+    }
+    if (rc == GDPR_OK && count_out != NULL)
+        *count_out = (int64_t)l.n;
+    for (size_t i = 0; i < l.n; i++)
+        free(l.items[i].recipient);
+    free(l.items);
+    return rc;
+}
+
+GDPR_API int
+gdpr_request_recipients_foreach(gdpr_engine *eng, const gdpr_actor *who, int64_t request,
+                                gdpr_erase_recipient_fn fn, void *ctx)
+{
+    store_request_row *r;
+    int rc = gdpr_request__check_call(eng, who, request);
+
+    if (rc == GDPR_OK && fn == NULL)
+        rc = gdpr__err_set(GDPR_EINVAL, "fn: must not be NULL");
+    if (rc != GDPR_OK)
+        return rc;
+    rc = read_begin(eng, who, request, &r);
+    if (rc != GDPR_OK)
+        return rc;
+    if (r->type != GDPR_REQUEST_RECTIFICATION && r->type != GDPR_REQUEST_RESTRICTION)
+        rc = gdpr__err_set(GDPR_ESTATE,
+                           "request %lld is of type %s: Art. 19 recipients are listed for "
+                           "rectification and restriction requests (an erasure's are on its "
+                           "tombstone: gdpr_erase_recipients_foreach)",
+                           (long long)r->id, gdpr_request_type_name(r->type));
+    if (rc == GDPR_OK)
+        rc = gdpr_request__require_subject(r, 0);
+    if (rc == GDPR_OK)
+        rc = gdpr_request__recipients(eng, r->subject, fn, ctx, NULL);
+    return read_end(eng, r, rc);
+}

@@ -515,6 +515,7 @@ typedef struct {
     int close_days; /* -1 while open */
     int64_t updated;
     int64_t policy_version;
+    int64_t info_asked_at; /* first Art. 12(6) request for information; 0: none */
 } store_request_row;
 
 typedef int (*store_request_fn)(const store_request_row *row, void *ctx);
@@ -573,12 +574,13 @@ typedef struct {
     int type;
     int status;
     int64_t n;    /* requests */
-    int64_t late; /* of them closed at or after their due time */
+    int64_t late; /* of them closed at or after their due time; expired ones:
+                     lapsed without an Art. 12(6) ask before the due time */
     int64_t extended;
     int64_t escalated;
     int64_t escalations;
     int64_t high_risk;
-    int64_t denied[6]; /* by denial reason 1..5 */
+    int64_t denied[8]; /* by denial reason 1..7 (GDPR_DENIAL_REASON_MAX) */
     int close_days;    /* a request's own; -1 in counter rows (kpi_close_days) */
 } store_request_kpi_row;
 

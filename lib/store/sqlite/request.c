@@ -14,7 +14,7 @@
     "id, type, status, subject, ident_kind, ident_hash, ident_value, channel,"                     \
     " received, first_due, due, extended_months, told_at, verification, verify_method,"            \
     " verified_at, flags, escalated_to, escalations, denial, grace_until, closed, close_days,"     \
-    " updated, policy_version"
+    " updated, policy_version, info_asked_at"
 
 static void
 bind_text_or_null(sqlite3_stmt *s, int col, const char *text)
@@ -121,6 +121,7 @@ read_row(sqlite3_stmt *s, store_request_row *r)
     r->close_days = sqlite3_column_int(s, 22);
     r->updated = sqlite3_column_int64(s, 23);
     r->policy_version = sqlite3_column_int64(s, 24);
+    r->info_asked_at = sqlite3_column_int64(s, 25);
     return rc;
 }
 
@@ -158,7 +159,8 @@ bind_mutable(sqlite3_stmt *s, int first, const store_request_row *r)
     sqlite3_bind_int64(s, c++, r->closed);
     sqlite3_bind_int(s, c++, r->close_days);
     sqlite3_bind_int64(s, c++, r->updated);
-    sqlite3_bind_int64(s, c, r->policy_version);
+    sqlite3_bind_int64(s, c++, r->policy_version);
+    sqlite3_bind_int64(s, c, r->info_asked_at);
 }
 
 /* --- KPI counters ------------------------------------------------------ */
@@ -184,6 +186,11 @@ kpi_of(int type, int64_t received, const store_request_row *r, kpi_part *k)
      * an extension of Art. 12(3) notwithstanding. */
     k->late =
         r->closed > 0 && r->closed >= (r->status == GDPR_REQUEST_DENIED ? r->first_due : r->due);
+    /* Art. 12(2), 12(6): a request may lapse for want of identity only
+     * after the controller asked for it; one that lapsed without an ask
+     * before its due date counts as late (an answer that never came). */
+    if (r->status == GDPR_REQUEST_EXPIRED)
+        k->late = r->info_asked_at == 0 || r->info_asked_at >= r->due;
     k->extended = r->extended_months > 0;
     k->escalated = r->escalations > 0;
     k->escalations = r->escalations;
@@ -215,7 +222,7 @@ kpi_apply(sqlite_store *st, const kpi_part *k, int sign)
     int rc = gdpr_sqlite__sq_stmt(
         st,
         "INSERT INTO main.request_kpi VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-        " ?9, ?10, ?11, ?12, ?13, ?14)"
+        " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
         " ON CONFLICT(day, type, status) DO UPDATE SET n = n + excluded.n,"
         " late = late + excluded.late, extended = extended + excluded.extended,"
         " escalated = escalated + excluded.escalated,"
@@ -225,7 +232,9 @@ kpi_apply(sqlite_store *st, const kpi_part *k, int sign)
         " denied2 = denied2 + excluded.denied2,"
         " denied3 = denied3 + excluded.denied3,"
         " denied4 = denied4 + excluded.denied4,"
-        " denied5 = denied5 + excluded.denied5",
+        " denied5 = denied5 + excluded.denied5,"
+        " denied6 = denied6 + excluded.denied6,"
+        " denied7 = denied7 + excluded.denied7",
         &s);
 
     if (rc != GDPR_OK)
@@ -239,7 +248,7 @@ kpi_apply(sqlite_store *st, const kpi_part *k, int sign)
     sqlite3_bind_int64(s, 7, sign * k->escalated);
     sqlite3_bind_int64(s, 8, sign * k->escalations);
     sqlite3_bind_int64(s, 9, sign * k->high_risk);
-    for (int d = 1; d <= 5; d++)
+    for (int d = 1; d <= 7; d++)
         sqlite3_bind_int(s, 9 + d, k->denial == d ? sign : 0);
     rc = gdpr_sqlite__sq_step_done(st, s, "counting a request");
     if (rc != GDPR_OK || !is_decided(k->status))
@@ -265,7 +274,8 @@ kpi_stored(sqlite_store *st, int64_t id, kpi_part *k)
     int rc = gdpr_sqlite__sq_stmt(
         st,
         "SELECT type, received, status, closed, due, extended_months,"
-        " escalations, flags, denial, close_days, first_due FROM main.request WHERE id=?1",
+        " escalations, flags, denial, close_days, first_due, info_asked_at FROM main.request"
+        " WHERE id=?1",
         &s);
 
     if (rc != GDPR_OK)
@@ -285,6 +295,7 @@ kpi_stored(sqlite_store *st, int64_t id, kpi_part *k)
         r->denial = sqlite3_column_int(s, 8);
         r->close_days = sqlite3_column_int(s, 9);
         r->first_due = sqlite3_column_int64(s, 10);
+        r->info_asked_at = sqlite3_column_int64(s, 11);
         kpi_of(sqlite3_column_int(s, 0), sqlite3_column_int64(s, 1), r, k);
         rc = GDPR_OK;
     } else if (rc == SQLITE_DONE) {
@@ -308,9 +319,9 @@ gdpr_sqlite__request_insert(store *base, const store_request_row *row)
                              " ident_kind, ident_hash, ident_value, channel, first_due, due,"
                              " extended_months, told_at, verification, verify_method, verified_at,"
                              " flags, escalated_to, escalations, denial, grace_until, closed,"
-                             " close_days, updated, policy_version) VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
-                             " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
-                             " ?21, ?22, ?23, ?24, ?25)",
+                             " close_days, updated, policy_version, info_asked_at) VALUES(?1, ?2,"
+                             " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+                             " ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
                              &s);
 
     if (rc != GDPR_OK)
@@ -345,7 +356,8 @@ gdpr_sqlite__request_update(store *base, const store_request_row *row)
                                  " extended_months=?10, told_at=?11, verification=?12,"
                                  " verify_method=?13, verified_at=?14, flags=?15, escalated_to=?16,"
                                  " escalations=?17, denial=?18, grace_until=?19, closed=?20,"
-                                 " close_days=?21, updated=?22, policy_version=?23 WHERE id=?1",
+                                 " close_days=?21, updated=?22, policy_version=?23,"
+                                 " info_asked_at=?24 WHERE id=?1",
                                  &s);
     if (rc != GDPR_OK)
         return rc;
@@ -562,9 +574,9 @@ walk_kpi(sqlite_store *st, sqlite3_stmt *s, int (*fn)(const store_request_kpi_ro
         row.escalations = sqlite3_column_int64(s, 6);
         row.high_risk = sqlite3_column_int64(s, 7);
         row.denied[0] = 0;
-        for (int d = 1; d <= 5; d++)
+        for (int d = 1; d <= 7; d++)
             row.denied[d] = sqlite3_column_int64(s, 7 + d);
-        row.close_days = sqlite3_column_int(s, 13);
+        row.close_days = sqlite3_column_int(s, 15);
         stop = fn(&row, ctx);
         if (stop != 0) {
             result = gdpr_sqlite__sq_stopped(stop, "request KPI", row.type);
@@ -584,11 +596,13 @@ gdpr_sqlite__request_kpi_days(store *base, int64_t from_day, int64_t to_day,
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     /* A range of the primary key, streamed: no sort, no temporary table. */
-    int rc = gdpr_sqlite__sq_stmt(st,
-                                  "SELECT type, status, n, late, extended, escalated, escalations,"
-                                  " high_risk, denied1, denied2, denied3, denied4, denied5, -1"
-                                  " FROM main.request_kpi WHERE day >= ?1 AND day < ?2 AND n > 0",
-                                  &s);
+    int rc =
+        gdpr_sqlite__sq_stmt(st,
+                             "SELECT type, status, n, late, extended, escalated, escalations,"
+                             " high_risk, denied1, denied2, denied3, denied4, denied5, denied6,"
+                             " denied7, -1"
+                             " FROM main.request_kpi WHERE day >= ?1 AND day < ?2 AND n > 0",
+                             &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -636,9 +650,11 @@ gdpr_sqlite__request_kpi_rows(store *base, int64_t from, int64_t to,
     int rc = gdpr_sqlite__sq_stmt(
         st,
         "SELECT type, status, 1,"
-        " closed > 0 AND closed >= CASE WHEN status = 4 THEN first_due ELSE due END,"
+        " CASE WHEN status = 6 THEN info_asked_at = 0 OR info_asked_at >= due"
+        " ELSE closed > 0 AND closed >= CASE WHEN status = 4 THEN first_due ELSE due END END,"
         " extended_months > 0, escalations > 0, escalations, flags <> 0,"
-        " denial = 1, denial = 2, denial = 3, denial = 4, denial = 5, close_days"
+        " denial = 1, denial = 2, denial = 3, denial = 4, denial = 5, denial = 6,"
+        " denial = 7, close_days"
         " FROM main.request WHERE received >= ?1 AND received < ?2",
         &s);
 

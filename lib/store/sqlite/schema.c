@@ -529,6 +529,30 @@ static const migration migrations[] = {
         "ALTER TABLE main.consent ADD COLUMN guardian BLOB;",
         NULL,
     },
+    /* 17: the Data Rights Protocol denial reasons suspected_fraud (6) and
+     * outside_jurisdiction (7) get their KPI counters; no request could be
+     * denied with them before, so the counters start at 0. */
+    {
+        "ALTER TABLE main.request_kpi ADD COLUMN denied6 INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE main.request_kpi ADD COLUMN denied7 INTEGER NOT NULL DEFAULT 0;",
+        NULL,
+    },
+    /* 18: Art. 12(2), 12(6): when the controller first asked the requester
+     * for information to confirm identity (a "verify" event to pending in
+     * the history before this step); an expired request counts as late
+     * unless it was asked before its due date (sqlite/request.c kpi_of). */
+    {
+        "ALTER TABLE main.request ADD COLUMN info_asked_at INTEGER NOT NULL DEFAULT 0;"
+        "UPDATE main.request SET info_asked_at = coalesce((SELECT min(e.at)"
+        "  FROM main.request_event e WHERE e.request = request.id AND e.action = 'verify'"
+        "  AND e.detail LIKE 'pending%'), 0);"
+        "UPDATE main.request_kpi SET late = ("
+        "  SELECT count(*) FROM main.request r WHERE r.received / 86400 = request_kpi.day"
+        "  AND r.type = request_kpi.type AND r.status = 6"
+        "  AND (r.info_asked_at = 0 OR r.info_asked_at >= r.due))"
+        " WHERE status = 6;",
+        NULL,
+    },
 };
 
 int
