@@ -299,6 +299,15 @@ done(ctl *c, int64_t id, const char *what)
     return CTL_OK;
 }
 
+/* A mutating call's outcome: its failure, or "request N <what>". */
+static int
+finish(ctl *c, int rc, int64_t id, const char *call, const char *what)
+{
+    if (rc != GDPR_OK)
+        return ctl_fail(call, rc);
+    return done(c, id, what);
+}
+
 int
 ctl_cmd_request_verify(ctl *c, int argc, char **argv)
 {
@@ -318,9 +327,7 @@ ctl_cmd_request_verify(ctl *c, int argc, char **argv)
         goto usage;
     rc = gdpr_request_verify(c->eng, &c->who, id, (gdpr_request_verification)state,
                              (gdpr_request_method)method, note);
-    if (rc != GDPR_OK)
-        return ctl_fail("request verify", rc);
-    return done(c, id, "identity recorded");
+    return finish(c, rc, id, "request verify", "identity recorded");
 usage:
     fprintf(stderr, "usage: gdprctl request verify ID pending|verified|failed [METHOD] "
                     "[--note TEXT]\nMETHOD: account_login known_contact knowledge document "
@@ -342,9 +349,7 @@ ctl_cmd_request_extend(ctl *c, int argc, char **argv)
     if (ctl_parse_int("MONTHS", argv[1], 1, 2, &months) != 0)
         return CTL_USAGE;
     rc = gdpr_request_extend(c->eng, &c->who, id, (int)months, argv[2], told);
-    if (rc != GDPR_OK)
-        return ctl_fail("request extend", rc);
-    return done(c, id, "extended");
+    return finish(c, rc, id, "request extend", "extended");
 }
 
 int
@@ -359,9 +364,7 @@ ctl_cmd_request_escalate(ctl *c, int argc, char **argv)
         return CTL_USAGE;
     }
     rc = gdpr_request_escalate(c->eng, &c->who, id, argv[1], note);
-    if (rc != GDPR_OK)
-        return ctl_fail("request escalate", rc);
-    return done(c, id, "escalated");
+    return finish(c, rc, id, "request escalate", "escalated");
 }
 
 int
@@ -380,9 +383,7 @@ ctl_cmd_request_deny(ctl *c, int argc, char **argv)
         return CTL_USAGE;
     }
     rc = gdpr_request_deny(c->eng, &c->who, id, (gdpr_request_denial)reason, note);
-    if (rc != GDPR_OK)
-        return ctl_fail("request deny", rc);
-    return done(c, id, "denied");
+    return finish(c, rc, id, "request deny", "denied");
 }
 
 /* --- fulfil ------------------------------------------------------------ */
@@ -504,6 +505,16 @@ finish_list(ctl *c, list_state *ls, int rc, const char *what)
     return CTL_OK;
 }
 
+/* A listing's state, and its --limit/--count flags taken out of argv:
+ * the arguments left, or -1 on a usage error. */
+static int
+list_begin(ctl *c, list_state *ls, int argc, char **argv)
+{
+    memset(ls, 0, sizeof *ls);
+    ls->json = c->json;
+    return ctl_limit_take(&ls->lim, argc, argv);
+}
+
 int
 ctl_cmd_request_list(ctl *c, int argc, char **argv)
 {
@@ -512,9 +523,7 @@ ctl_cmd_request_list(ctl *c, int argc, char **argv)
     int status = 0;
     int rc;
 
-    memset(&ls, 0, sizeof ls);
-    ls.json = c->json;
-    argc = ctl_limit_take(&ls.lim, argc, argv);
+    argc = list_begin(c, &ls, argc, argv);
     if (argc < 0)
         return CTL_USAGE;
     for (int i = 0; i < argc; i += 2) {
@@ -542,9 +551,7 @@ ctl_cmd_request_overdue(ctl *c, int argc, char **argv)
     int64_t as_of = GDPR_NOW, soon = 0;
     int rc;
 
-    memset(&ls, 0, sizeof ls);
-    ls.json = c->json;
-    argc = ctl_limit_take(&ls.lim, argc, argv);
+    argc = list_begin(c, &ls, argc, argv);
     if (argc < 0)
         return CTL_USAGE;
     for (int i = 0; i < argc; i += 2) {

@@ -97,6 +97,19 @@ gdpr_consent__find_purpose(const gdpr_engine *eng, const char *purpose, const po
 }
 
 int
+gdpr_consent__resolve(gdpr_engine *eng, const char *subject, const char *purpose,
+                      const policy_purpose **pu_out, uint8_t hash[CRYPTO_HASH_BYTES])
+{
+    int rc = gdpr_engine__require_policy(eng);
+
+    if (rc == GDPR_OK)
+        rc = gdpr_consent__find_purpose(eng, purpose, pu_out);
+    if (rc == GDPR_OK)
+        rc = gdpr_engine__subject_hash(eng, subject, hash);
+    return rc;
+}
+
+int
 gdpr_consent__transfer_key(const char *recipient, const char *country, char key[CONSENT_KEY_MAX])
 {
     int n = snprintf(key, CONSENT_KEY_MAX, CONSENT_TRANSFER_PREFIX "%s@%s", recipient, country);
@@ -611,12 +624,8 @@ withdraw_locked(gdpr_engine *eng, const gdpr_actor *who, const char *subject, co
     store_consent_row row;
     notice_copy notice;
     int person = 0;
-    int rc = gdpr_engine__require_policy(eng);
+    int rc = gdpr_consent__resolve(eng, subject, purpose, &pu, hash);
 
-    if (rc == GDPR_OK)
-        rc = gdpr_consent__find_purpose(eng, purpose, &pu);
-    if (rc == GDPR_OK)
-        rc = gdpr_engine__subject_hash(eng, subject, hash);
     if (rc == GDPR_OK)
         rc = gdpr_engine__authorize(eng, who, PERM_CONSENT_RECORD, hash);
     if (rc == GDPR_OK)
@@ -692,11 +701,7 @@ gdpr_consent_check(gdpr_engine *eng, const char *subject, const char *purpose, i
     if (rc != GDPR_OK)
         return rc;
     gdpr_engine__lock(eng);
-    rc = gdpr_engine__require_policy(eng);
-    if (rc == GDPR_OK)
-        rc = gdpr_consent__find_purpose(eng, purpose, &pu);
-    if (rc == GDPR_OK)
-        rc = gdpr_engine__subject_hash(eng, subject, hash);
+    rc = gdpr_consent__resolve(eng, subject, purpose, &pu, hash);
     if (rc == GDPR_OK)
         rc = gdpr_consent__evaluate(eng, hash, purpose, "", pu->special, at, granted_out, NULL);
     return gdpr_engine__unlock(eng, rc);

@@ -36,6 +36,10 @@ int gdpr_consent__evaluate(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTE
 /* Look up a purpose of the policy in force; GDPR_EINVAL naming it. */
 int gdpr_consent__find_purpose(const gdpr_engine *eng, const char *purpose,
                                const policy_purpose **out);
+/* What every question about (subject, purpose) needs first: a policy, the
+ * purpose in it and the subject's keyed hash. Engine locked. */
+int gdpr_consent__resolve(gdpr_engine *eng, const char *subject, const char *purpose,
+                          const policy_purpose **pu_out, uint8_t hash[CRYPTO_HASH_BYTES]);
 
 /* Fill `why` (NULL: nothing) with a code, event and a formatted line. */
 void gdpr_consent__why(gdpr_why *why, int code, int64_t event, const char *fmt, ...)

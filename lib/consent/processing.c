@@ -31,12 +31,8 @@ may_process_locked(gdpr_engine *eng, const char *subject, const char *purpose, i
     const policy_purpose *pu;
     unsigned int limits = 0;
     int objected = 0;
-    int rc = gdpr_engine__require_policy(eng);
+    int rc = gdpr_consent__resolve(eng, subject, purpose, &pu, hash);
 
-    if (rc == GDPR_OK)
-        rc = gdpr_consent__find_purpose(eng, purpose, &pu);
-    if (rc == GDPR_OK)
-        rc = gdpr_engine__subject_hash(eng, subject, hash);
     if (rc == GDPR_OK)
         rc = gdpr_engine__objected(eng, hash, pu, &objected);
     if (rc != GDPR_OK)

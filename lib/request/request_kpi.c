@@ -316,6 +316,24 @@ gdpr_request_kpi_report_init(gdpr_request_kpi_report *kpis, unsigned int version
     return GDPR_OK;
 }
 
+/* Check the window (GDPR_NOW resolved in place) and allocate a zeroed
+ * report of `version` (*out malloc'd; the caller frees it). */
+static int
+kpis_new(gdpr_engine *eng, int64_t *from, int64_t *to, unsigned int version,
+         gdpr_request_kpi_report **out)
+{
+    int rc = check_window(eng, from, to);
+
+    *out = NULL;
+    if (rc != GDPR_OK)
+        return rc;
+    *out = calloc(1, sizeof **out);
+    if (*out == NULL)
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory computing request KPIs");
+    (*out)->version = version;
+    return GDPR_OK;
+}
+
 GDPR_API int
 gdpr_request_kpis(gdpr_engine *eng, int64_t from, int64_t to, gdpr_request_kpi_report *out)
 {
@@ -329,14 +347,10 @@ gdpr_request_kpis(gdpr_engine *eng, int64_t from, int64_t to, gdpr_request_kpi_r
                              "out.version: %u is not a known KPI version (1..%u); use "
                              "gdpr_request_kpi_report_init()",
                              out->version, GDPR_REQUEST_KPI_REPORT_VERSION);
-    rc = check_window(eng, &from, &to);
+    /* Computed whole, handed out to the size of the caller's version. */
+    rc = kpis_new(eng, &from, &to, out->version, &k);
     if (rc != GDPR_OK)
         return rc;
-    /* Computed whole, handed out to the size of the caller's version. */
-    k = calloc(1, sizeof *k);
-    if (k == NULL)
-        return gdpr__err_set(GDPR_ENOMEM, "out of memory computing request KPIs");
-    k->version = out->version;
     gdpr_engine__lock(eng);
     rc = kpis_locked(eng, from, to, k);
     if (rc == GDPR_OK)
@@ -437,13 +451,9 @@ gdpr_request_kpis_json(gdpr_engine *eng, int64_t from, int64_t to, char **json_o
     if (gdpr_engine__check_given(eng, json_out != NULL, "json_out") != GDPR_OK)
         return GDPR_EINVAL;
     *json_out = NULL;
-    rc = check_window(eng, &from, &to);
+    rc = kpis_new(eng, &from, &to, GDPR_REQUEST_KPI_REPORT_VERSION, &k);
     if (rc != GDPR_OK)
         return rc;
-    k = calloc(1, sizeof *k);
-    if (k == NULL)
-        return gdpr__err_set(GDPR_ENOMEM, "out of memory computing request KPIs");
-    k->version = GDPR_REQUEST_KPI_REPORT_VERSION;
     gdpr_engine__lock(eng);
     rc = kpis_locked(eng, from, to, k);
     if (rc == GDPR_OK)

@@ -229,19 +229,29 @@ read_end(gdpr_engine *eng, store_request_row *r, int rc)
     return rc;
 }
 
+/* The checks and the locked read every walk over one request starts with:
+ * GDPR_EINVAL naming `fn` when no callback was given. */
+static int
+walk_begin(gdpr_engine *eng, const gdpr_actor *who, int64_t request, int has_fn,
+           store_request_row **r)
+{
+    int rc = gdpr_request__check_call(eng, who, request);
+
+    if (rc == GDPR_OK && !has_fn)
+        rc = gdpr__err_set(GDPR_EINVAL, "fn: must not be NULL");
+    if (rc == GDPR_OK)
+        rc = read_begin(eng, who, request, r);
+    return rc;
+}
+
 GDPR_API int
 gdpr_request_history(gdpr_engine *eng, const gdpr_actor *who, int64_t request,
                      gdpr_request_event_fn fn, void *ctx)
 {
     store_request_row *r;
     history_state hs;
-    int rc = gdpr_request__check_call(eng, who, request);
+    int rc = walk_begin(eng, who, request, fn != NULL, &r);
 
-    if (rc == GDPR_OK && fn == NULL)
-        rc = gdpr__err_set(GDPR_EINVAL, "fn: must not be NULL");
-    if (rc != GDPR_OK)
-        return rc;
-    rc = read_begin(eng, who, request, &r);
     if (rc != GDPR_OK)
         return rc;
     hs.eng = eng;
@@ -409,13 +419,8 @@ gdpr_request_recipients_foreach(gdpr_engine *eng, const gdpr_actor *who, int64_t
                                 gdpr_erase_recipient_fn fn, void *ctx)
 {
     store_request_row *r;
-    int rc = gdpr_request__check_call(eng, who, request);
+    int rc = walk_begin(eng, who, request, fn != NULL, &r);
 
-    if (rc == GDPR_OK && fn == NULL)
-        rc = gdpr__err_set(GDPR_EINVAL, "fn: must not be NULL");
-    if (rc != GDPR_OK)
-        return rc;
-    rc = read_begin(eng, who, request, &r);
     if (rc != GDPR_OK)
         return rc;
     if (r->type != GDPR_REQUEST_RECTIFICATION && r->type != GDPR_REQUEST_RESTRICTION)
