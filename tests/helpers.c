@@ -8,10 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
 #include <sqlite3.h>
+
+#include "fault-vfs.h"
 
 #ifndef TEST_SOURCE_ROOT
 #error "TEST_SOURCE_ROOT must be defined by the build"
@@ -215,13 +218,45 @@ hash_database(sqlite3 *db, EVP_MD_CTX *md, int mode, const char *const *skip)
     sqlite3_finalize(tables);
 }
 
-static sqlite3 *
-open_raw(const char *path)
+sqlite3 *
+th_raw_open(const char *path)
 {
     sqlite3 *db = NULL;
     ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     sqlite3_busy_timeout(db, 5000);
     return db;
+}
+
+int64_t
+th_raw_int(const char *path, const char *sql)
+{
+    sqlite3 *db = th_raw_open(path);
+    sqlite3_stmt *s = NULL;
+    int64_t v;
+
+    ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK, "%s: %s", sql,
+                  sqlite3_errmsg(db));
+    ck_assert_msg(sqlite3_step(s) == SQLITE_ROW, "%s: no row", sql);
+    v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return v;
+}
+
+int
+th_raw_exec(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    char *err = NULL;
+    int rc, changes;
+
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    rc = sqlite3_exec(db, sql, NULL, NULL, &err);
+    ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, err ? err : "?");
+    changes = sqlite3_changes(db);
+    sqlite3_close(db);
+    return changes;
 }
 
 void
@@ -247,7 +282,7 @@ th_digest_without(const th_store *ts, int mode, const char *const *tables, char 
     ck_assert_ptr_nonnull(md);
     ck_assert_int_eq(EVP_DigestInit_ex(md, EVP_sha256(), NULL), 1);
     for (int i = 0; i < 2; i++) {
-        sqlite3 *db = open_raw(paths[i]);
+        sqlite3 *db = th_raw_open(paths[i]);
         hash_database(db, md, mode, tables);
         sqlite3_close(db);
     }
@@ -263,7 +298,7 @@ th_assert_integrity(const th_store *ts)
     const char *paths[2] = {ts->db, ts->keys};
 
     for (int i = 0; i < 2; i++) {
-        sqlite3 *db = open_raw(paths[i]);
+        sqlite3 *db = th_raw_open(paths[i]);
         sqlite3_stmt *s = NULL;
         ck_assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &s, NULL), SQLITE_OK);
         ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
@@ -271,6 +306,135 @@ th_assert_integrity(const th_store *ts)
         sqlite3_finalize(s);
         sqlite3_close(db);
     }
+}
+
+void
+th_write_file(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+void
+th_template_take(const th_store *ts, th_template *t)
+{
+    t->db = th_read_file(ts->db, &t->db_len);
+    t->keys = th_read_file(ts->keys, &t->keys_len);
+    ck_assert_ptr_nonnull(t->db);
+    ck_assert_ptr_nonnull(t->keys);
+}
+
+static void
+remove_side_files(const char *base)
+{
+    static const char *const suffixes[] = {"-wal", "-shm", "-journal"};
+    char path[420];
+
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        snprintf(path, sizeof path, "%s%s", base, suffixes[i]);
+        unlink(path);
+    }
+}
+
+void
+th_template_restore(const th_store *ts, const th_template *t)
+{
+    remove_side_files(ts->db);
+    remove_side_files(ts->keys);
+    th_write_file(ts->db, t->db, t->db_len);
+    th_write_file(ts->keys, t->keys, t->keys_len);
+}
+
+void
+th_template_free(th_template *t)
+{
+    free(t->db);
+    free(t->keys);
+    memset(t, 0, sizeof *t);
+}
+
+char *
+th_changed_policy(void)
+{
+    char *doc = th_read_file(th_example_policy_path(), NULL), *out;
+    const char *at;
+
+    ck_assert_ptr_nonnull(doc);
+    at = strstr(doc, "Example CRM Ltd");
+    ck_assert_ptr_nonnull(at);
+    out = malloc(strlen(doc) + 16);
+    ck_assert_ptr_nonnull(out);
+    memcpy(out, doc, (size_t)(at - doc));
+    strcpy(out + (at - doc), "Example CRM Group");
+    strcat(out, at + strlen("Example CRM Ltd"));
+    free(doc);
+    return out;
+}
+
+int
+th_count_rekeys(const gdpr_audit_event *ev, void *ctx)
+{
+    if (strcmp(ev->action, "rekey") == 0)
+        (*(int *)ctx)++;
+    return 0;
+}
+
+int
+th_open_with(th_store *ts, const unsigned char *key, int (*key_cb)(unsigned char[32], void *),
+             int busy_timeout_ms, gdpr_engine **out)
+{
+    gdpr_options opts = GDPR_OPTIONS_INIT;
+
+    opts.path = ts->db;
+    opts.key = key;
+    opts.key_len = 32;
+    opts.clock = th_clock;
+    opts.clock_ctx = ts;
+    if (busy_timeout_ms > 0)
+        opts.busy_timeout_ms = busy_timeout_ms;
+    opts.key_cb = key_cb;
+    return gdpr_open(out, &opts);
+}
+
+static void
+crash_child(th_store *ts, long n, const th_crash_op *op)
+{
+    int rc;
+
+    fault_vfs_install();
+    if (th_open(ts, &ts->eng) != GDPR_OK)
+        _exit(2);
+    if (op->prep && op->prep(ts->eng) != GDPR_OK)
+        _exit(4);
+    if (op->run == NULL) {
+        gdpr_close(ts->eng);
+        _exit(1);
+    }
+    fault_vfs_arm(FAULT_CRASH, n);
+    rc = op->run(ts->eng);
+    fault_vfs_arm(FAULT_CRASH, 0);
+    if (op->close)
+        gdpr_close(ts->eng);
+    _exit(rc == GDPR_OK ? 0 : 3);
+}
+
+int
+th_crash_fork(th_store *ts, long n, const th_crash_op *op)
+{
+    int status = 0;
+    pid_t pid;
+
+    fflush(NULL);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0)
+        crash_child(ts, n, op);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status), "%s, n=%ld: child died by a signal", op->name, n);
+    return WEXITSTATUS(status);
 }
 
 int

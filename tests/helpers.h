@@ -61,6 +61,56 @@ void th_digest_without(const th_store *ts, int mode, const char *const *tables, 
 /* PRAGMA integrity_check on both files through a separate connection. */
 void th_assert_integrity(const th_store *ts);
 
+/* Raw SQLite access to a store file through a separate connection, for
+ * checks below the API. th_raw_open: read-only, 5 s busy timeout. */
+struct sqlite3;
+struct sqlite3 *th_raw_open(const char *path);
+/* The first column of the first row of `sql` (asserts there is a row). */
+int64_t th_raw_int(const char *path, const char *sql);
+/* Run `sql` read-write (5 s busy timeout), ck_assert it succeeded;
+ * returns sqlite3_changes(). */
+int th_raw_exec(const char *path, const char *sql);
+
+/* Write `len` bytes to `path` (replacing it); ck_assert on failure. */
+void th_write_file(const char *path, const void *data, size_t len);
+
+/* Both files of a closed store, to start over from for every N. */
+typedef struct {
+    char *db, *keys;
+    size_t db_len, keys_len;
+} th_template;
+/* Read both files (the engine must be closed: closing checkpoints). */
+void th_template_take(const th_store *ts, th_template *t);
+/* Remove the -wal/-shm/-journal files and write both files back. */
+void th_template_restore(const th_store *ts, const th_template *t);
+void th_template_free(th_template *t);
+
+/* The example policy with the controller renamed (malloc'd): a policy
+ * change every store accepts. */
+char *th_changed_policy(void);
+
+/* Audit callback: counts events whose action is "rekey" into (int *)ctx. */
+int th_count_rekeys(const gdpr_audit_event *ev, void *ctx);
+
+/* Open ts->db with another key, optionally a key callback and a busy
+ * timeout (0: the default), on the test clock. */
+int th_open_with(th_store *ts, const unsigned char *key, int (*key_cb)(unsigned char[32], void *),
+                 int busy_timeout_ms, gdpr_engine **out);
+
+/* A crash child (tests with fault-vfs.c): fork; the child installs the
+ * VFS shim, opens the store, runs `prep` unarmed (failure: exit 4), exits
+ * 1 when `run` is NULL, else arms a crash at the n-th write or sync, runs
+ * it, disarms, closes the engine if `close` and exits 0 (GDPR_OK) or 3;
+ * 2 when the open failed, 99 when the shim killed it. The parent asserts
+ * the child exited (no signal) and returns its exit status. */
+typedef struct {
+    const char *name; /* for messages */
+    int (*prep)(gdpr_engine *eng);
+    int (*run)(gdpr_engine *eng);
+    int close;
+} th_crash_op;
+int th_crash_fork(th_store *ts, long n, const th_crash_op *op);
+
 /* Assert that rc equals want and that gdpr_errmsg() contains `fragment`. */
 #define th_assert_err(rc, want, fragment)                                                          \
     do {                                                                                           \

@@ -29,8 +29,7 @@
 #define DAY 86400
 
 static th_store ts;
-static char *template_db, *template_keys;
-static size_t template_db_len, template_keys_len;
+static th_template template;
 static char *changed_policy;
 
 /* What the template holds, by id. */
@@ -81,46 +80,12 @@ open_request(const char *subject, gdpr_request_type type)
 }
 
 static void
-write_file(const char *path, const char *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-
-    ck_assert_ptr_nonnull(f);
-    ck_assert_uint_eq(fwrite(data, 1, len, f), len);
-    ck_assert_int_eq(fclose(f), 0);
-}
-
-static void
-remove_side_files(const char *base)
-{
-    static const char *const suffixes[] = {"-wal", "-shm", "-journal"};
-    char path[420];
-
-    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
-        snprintf(path, sizeof path, "%s%s", base, suffixes[i]);
-        unlink(path);
-    }
-}
-
-static void
-restore_template(void)
-{
-    remove_side_files(ts.db);
-    remove_side_files(ts.keys);
-    write_file(ts.db, template_db, template_db_len);
-    write_file(ts.keys, template_keys, template_keys_len);
-}
-
-static void
 setup(void)
 {
     gdpr_consent c = GDPR_CONSENT_INIT;
     gdpr_hold h = GDPR_HOLD_INIT;
     gdpr_retention_report rep;
     gdpr_retention_info info;
-    char *doc;
-    const char *at;
-
     th_setup(&ts);
     fx.alice_contact = put("alice", "contact", "service", "alice@example.com");
     fx.alice_usage = put("alice", "usage", "service", "logged in 12 times");
@@ -155,32 +120,19 @@ setup(void)
                               GDPR_METHOD_KNOWN_CONTACT, NULL));
     ts.now += 3600;
 
-    doc = th_read_file(th_example_policy_path(), NULL);
-    ck_assert_ptr_nonnull(doc);
-    at = strstr(doc, "Example CRM Ltd");
-    ck_assert_ptr_nonnull(at);
-    changed_policy = malloc(strlen(doc) + 16);
-    ck_assert_ptr_nonnull(changed_policy);
-    memcpy(changed_policy, doc, (size_t)(at - doc));
-    strcpy(changed_policy + (at - doc), "Example CRM Group");
-    strcat(changed_policy, at + strlen("Example CRM Ltd"));
-    free(doc);
+    changed_policy = th_changed_policy();
 
     /* Closing checkpoints: the template is the two files alone. */
     gdpr_close(ts.eng);
     ts.eng = NULL;
-    template_db = th_read_file(ts.db, &template_db_len);
-    template_keys = th_read_file(ts.keys, &template_keys_len);
-    ck_assert_ptr_nonnull(template_db);
-    ck_assert_ptr_nonnull(template_keys);
+    th_template_take(&ts, &template);
 }
 
 static void
 teardown(void)
 {
     fault_vfs_arm(FAULT_IOERR, 0);
-    free(template_db);
-    free(template_keys);
+    th_template_free(&template);
     free(changed_policy);
     if (ts.eng == NULL)
         th_ok(th_open(&ts, &ts.eng));
@@ -501,7 +453,7 @@ io_loop(const operation *op)
         char before[65], after[65], msg[600];
         int rc, fired;
 
-        restore_template();
+        th_template_restore(&ts, &template);
         th_ok(th_open(&ts, &ts.eng));
         if (op->prep)
             th_ok(op->prep(ts.eng));
@@ -567,52 +519,23 @@ io_loop(const operation *op)
 
 /* --- crashes ----------------------------------------------------------- */
 
-/* The child: open, prepare, arm (so only the call's own writes count),
- * run. Exit 0: done; 1: nothing run (the before-state); 99: killed. */
-static void
-child(const operation *op, long n, int run)
-{
-    int rc;
-
-    fault_vfs_install();
-    if (th_open(&ts, &ts.eng) != GDPR_OK)
-        _exit(2);
-    if (op->prep && op->prep(ts.eng) != GDPR_OK)
-        _exit(4);
-    if (!run) {
-        gdpr_close(ts.eng);
-        _exit(1);
-    }
-    fault_vfs_arm(FAULT_CRASH, n);
-    rc = op->run(ts.eng);
-    fault_vfs_arm(FAULT_CRASH, 0);
-    gdpr_close(ts.eng);
-    _exit(rc == GDPR_OK ? 0 : 3);
-}
-
 /* Run the child from the template; then open in the parent (which
  * finishes whatever the child left pending) and take both digests. */
 static int
 crash_run(const operation *op, long n, int run, char exact[65], char shape[65])
 {
-    int status = 0;
-    pid_t pid;
+    th_crash_op c = {op->name, op->prep, run ? op->run : NULL, 1};
+    int status;
 
-    restore_template();
-    fflush(NULL);
-    pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0)
-        child(op, n, run);
-    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-    ck_assert_msg(WIFEXITED(status), "%s, n=%ld: child died by a signal", op->name, n);
+    th_template_restore(&ts, &template);
+    status = th_crash_fork(&ts, n, &c);
     th_ok(th_open(&ts, &ts.eng));
     check_store(op->name, n);
     gdpr_close(ts.eng);
     ts.eng = NULL;
     th_digest(&ts, TH_DIGEST_EXACT, exact);
     th_digest(&ts, TH_DIGEST_SHAPE, shape);
-    return WEXITSTATUS(status);
+    return status;
 }
 
 static long

@@ -531,9 +531,9 @@ START_TEST(record_bad_input_changes_nothing)
     th_assert_err(gdpr_consent_record(ts.eng, &bad_actor, &c, NULL), GDPR_EINVAL, "who.id");
     th_assert_err(gdpr_consent_record(ts.eng, &th_agent, NULL, NULL), GDPR_EINVAL, "c:");
     c.version = 0;
-    th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EVERSION, "c.version");
+    th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EVERSION, "version");
     c.version = GDPR_CONSENT_VERSION + 1;
-    th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EVERSION, "c.version");
+    th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EVERSION, "version");
 #define FIELD_CASES(field, name)                                                                   \
     do {                                                                                           \
         c = grant("cust-10", "marketing");                                                         \
@@ -544,51 +544,60 @@ START_TEST(record_bad_input_changes_nothing)
         c.field = long_text;                                                                       \
         th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL,               \
                       name ": longer than");                                                       \
+        ck_assert_msg(strncmp(gdpr_errmsg(), name ":", strlen(name ":")) == 0,                     \
+                      "'%s' does not start with the field's name", gdpr_errmsg());                 \
         c.field = "bad\xff";                                                                       \
         th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL,               \
                       name ": not valid UTF-8");                                                   \
     } while (0)
-    FIELD_CASES(subject, "c.subject");
-    FIELD_CASES(purpose, "c.purpose");
-    FIELD_CASES(notice, "c.notice");
-    FIELD_CASES(channel, "c.channel");
+    FIELD_CASES(subject, "subject");
+    FIELD_CASES(purpose, "purpose");
+    FIELD_CASES(notice, "notice");
+    FIELD_CASES(channel, "channel");
     c = grant("cust-10", "marketing");
     c.recipient = "";
-    th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL, "c.recipient");
+    th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL, "recipient");
     c.recipient = long_text;
-    th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL, "c.recipient");
+    th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL, "recipient");
     c.recipient = "\xff";
-    th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL, "c.recipient");
+    th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL, "recipient");
     c = grant("cust-10", "marketing");
     c.proof = "";
-    th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL, "c.proof");
+    th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL, "proof");
     c.proof = long_proof;
     th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL,
-                  "c.proof: longer than");
+                  "proof: longer than");
     c.proof = "ok then \xc3";
     th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL,
-                  "c.proof: not valid UTF-8");
+                  "proof: not valid UTF-8");
     c = grant("cust-10", "no-such-purpose");
     th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL,
                   "'no-such-purpose' is not a purpose of the policy");
     c = grant("cust-10", "marketing");
     c.notice = "privacy-v9";
     th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL,
-                  "c.notice: 'privacy-v9' is not a notice of the policy");
+                  "notice: 'privacy-v9' is not a notice of the policy");
     c = grant("cust-10", "marketing");
     c.state = (gdpr_consent_state)0;
-    th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL, "c.state: 0");
+    th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL, "state: 0");
     c.state = (gdpr_consent_state)4;
-    th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL, "c.state: 4");
+    th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL, "state: 4");
     c = grant("cust-10", "marketing");
     c.flags = 0x6;
-    th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL, "c.flags");
+    th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL, "flags");
     c = grant("cust-10", "marketing");
     c.expires = -5;
-    th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL, "c.expires: -5");
+    th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL,
+                  "expires: -5 seconds is before 1970-01-01T00:00:00Z");
+    c.expires = INT64_MAX;
+    th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL,
+                  "expires: 9223372036854775807 seconds is after 9999-12-31T23:59:59Z");
+    c.expires = INT64_C(253402300800);
+    th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL,
+                  "is after 9999-12-31T23:59:59Z");
     c.expires = ts.now;
     th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL,
-                  "c.expires: 1767225600 is not after now");
+                  "expires: 2026-01-01T00:00:00Z is not after now (2026-01-01T00:00:00Z)");
     c.expires = ts.now + 10;
     c.state = GDPR_CONSENT_WITHDRAWN;
     th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_EINVAL,
@@ -838,7 +847,7 @@ START_TEST(objection_and_restriction)
 
     th_ok(gdpr_subject_object(ts.eng, &th_dpo, "cust-14"));
     th_ok(gdpr_subject_limits(ts.eng, "cust-14", &limits));
-    ck_assert_uint_eq(limits, GDPR_SUBJECT_OBJECTED);
+    ck_assert_uint_eq(limits, GDPR_SUBJECT_OBJECTED | GDPR_SUBJECT_MARKETING_OBJECTED);
     th_ok(gdpr_may_process(ts.eng, "cust-14", "recruitment", ts.now, &allowed, &why));
     ck_assert_int_eq(allowed, 0);
     ck_assert_int_eq(why.code, GDPR_WHY_OBJECTED);
@@ -847,25 +856,38 @@ START_TEST(objection_and_restriction)
     ck_assert_int_eq(allowed, 1);
     th_ok(gdpr_may_process(ts.eng, "cust-14", "service", ts.now, &allowed, &why));
     ck_assert_int_eq(allowed, 1);
-    /* ... nor consent (withdrawal is the way there). */
+    /* ... but it stops direct marketing even with consent (Art. 21(2)-(3)). */
     th_ok(gdpr_may_process(ts.eng, "cust-14", "marketing", ts.now, &allowed, &why));
-    ck_assert_int_eq(allowed, 1);
+    ck_assert_int_eq(allowed, 0);
+    ck_assert_int_eq(why.code, GDPR_WHY_OBJECTED);
 
     th_ok(gdpr_subject_restrict(ts.eng, &th_dpo, "cust-14"));
     th_ok(gdpr_subject_limits(ts.eng, "cust-14", &limits));
-    ck_assert_uint_eq(limits, GDPR_SUBJECT_OBJECTED | GDPR_SUBJECT_RESTRICTED);
+    ck_assert_uint_eq(limits, GDPR_SUBJECT_OBJECTED | GDPR_SUBJECT_RESTRICTED |
+                                  GDPR_SUBJECT_MARKETING_OBJECTED);
     th_ok(gdpr_may_process(ts.eng, "cust-14", "billing", ts.now, &allowed, &why));
     ck_assert_int_eq(allowed, 0);
     ck_assert_int_eq(why.code, GDPR_WHY_RESTRICTED);
     ck_assert_str_eq(gdpr_why_name(why.code), "restricted");
-    /* Art. 18(2): with consent it may still be processed. */
-    th_ok(gdpr_may_process(ts.eng, "cust-14", "marketing", ts.now, &allowed, &why));
+    /* Art. 18(2): with consent it may still be processed (a purpose the
+     * objection does not reach). */
+    th_ok(gdpr_consent_record(ts.eng, &th_dpo,
+                              &(gdpr_consent){.version = GDPR_CONSENT_VERSION,
+                                              .subject = "cust-14",
+                                              .purpose = "accessibility",
+                                              .notice = "privacy-v3",
+                                              .channel = "web",
+                                              .state = GDPR_CONSENT_GRANTED,
+                                              .flags = GDPR_CONSENT_EXPLICIT},
+                              NULL));
+    th_ok(gdpr_may_process(ts.eng, "cust-14", "accessibility", ts.now, &allowed, &why));
     ck_assert_int_eq(allowed, 1);
 
     th_ok(gdpr_subject_unrestrict(ts.eng, &th_dpo, "cust-14"));
     th_ok(gdpr_subject_unobject(ts.eng, &th_dpo, "cust-14"));
     th_ok(gdpr_subject_limits(ts.eng, "cust-14", &limits));
-    ck_assert_uint_eq(limits, 0);
+    /* Lifting the general objection leaves the one to direct marketing. */
+    ck_assert_uint_eq(limits, GDPR_SUBJECT_MARKETING_OBJECTED);
     th_ok(gdpr_may_process(ts.eng, "cust-14", "recruitment", ts.now, &allowed, &why));
     ck_assert_int_eq(allowed, 1);
 
@@ -876,7 +898,7 @@ START_TEST(objection_and_restriction)
     th_assert_err(gdpr_subject_restrict(ts.eng, &th_agent, "cust-15"), GDPR_EDENIED,
                   "subject.restrict");
     th_ok(gdpr_subject_limits(ts.eng, "cust-15", &limits));
-    ck_assert_uint_eq(limits, GDPR_SUBJECT_OBJECTED);
+    ck_assert_uint_eq(limits, GDPR_SUBJECT_OBJECTED | GDPR_SUBJECT_MARKETING_OBJECTED);
     th_ok(gdpr_audit_verify(ts.eng, NULL));
 }
 END_TEST
@@ -1120,7 +1142,8 @@ START_TEST(why_name_unknown)
 {
     ck_assert_str_eq(gdpr_why_name(-1), "unknown");
     ck_assert_str_eq(gdpr_why_name(0), "unknown");
-    ck_assert_str_eq(gdpr_why_name(GDPR_WHY_RESTRICTED + 1), "unknown");
+    ck_assert_str_eq(gdpr_why_name(GDPR_WHY_NO_ART9_CONDITION), "no_art9_condition");
+    ck_assert_str_eq(gdpr_why_name(GDPR_WHY_NO_ART9_CONDITION + 1), "unknown");
     ck_assert_str_eq(gdpr_why_name(INT_MAX), "unknown");
 }
 END_TEST

@@ -24,44 +24,11 @@
 #define RECORDS 6
 
 static th_store ts;
-static char *template_db, *template_keys;
-static size_t template_db_len, template_keys_len;
+static th_template template;
 static int64_t records[RECORDS];
 static char values[RECORDS][48];
 static int64_t other_record;
 static char victim_hash[65];
-
-static void
-write_file(const char *path, const char *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-
-    ck_assert_ptr_nonnull(f);
-    ck_assert_uint_eq(fwrite(data, 1, len, f), len);
-    ck_assert_int_eq(fclose(f), 0);
-}
-
-static void
-remove_side_files(const char *base)
-{
-    static const char *const suffixes[] = {"-wal", "-shm", "-journal"};
-    char path[420];
-
-    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
-        snprintf(path, sizeof path, "%s%s", base, suffixes[i]);
-        unlink(path);
-    }
-}
-
-/* The store before the erasure, restored for every N. */
-static void
-restore_template(void)
-{
-    remove_side_files(ts.db);
-    remove_side_files(ts.keys);
-    write_file(ts.db, template_db, template_db_len);
-    write_file(ts.keys, template_keys, template_keys_len);
-}
 
 static void
 setup(void)
@@ -90,17 +57,13 @@ setup(void)
     /* Closing checkpoints: the template is the two files alone. */
     gdpr_close(ts.eng);
     ts.eng = NULL;
-    template_db = th_read_file(ts.db, &template_db_len);
-    template_keys = th_read_file(ts.keys, &template_keys_len);
-    ck_assert_ptr_nonnull(template_db);
-    ck_assert_ptr_nonnull(template_keys);
+    th_template_take(&ts, &template);
 }
 
 static void
 teardown(void)
 {
-    free(template_db);
-    free(template_keys);
+    th_template_free(&template);
     if (ts.eng == NULL)
         th_ok(th_open(&ts, &ts.eng));
     th_teardown(&ts);
@@ -109,36 +72,36 @@ teardown(void)
 static int64_t
 raw_count(const char *path, const char *prefix)
 {
-    sqlite3 *db = NULL;
-    sqlite3_stmt *s = NULL;
     char sql[256];
-    int64_t n;
 
     snprintf(sql, sizeof sql, "%s x'%s'", prefix, victim_hash);
-    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK, "%s", sql);
-    ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
-    n = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    return n;
+    return th_raw_int(path, sql);
 }
 
-/* The child: open, arm the shim after the open so only the erasure's own
- * writes and syncs count, erase. 0: it got through; 99: killed by the shim. */
-static void
-child(long n)
+/* The erasure a child runs with the shim armed after the open, so only
+ * its own writes and syncs count. */
+static int
+do_erase(gdpr_engine *eng)
 {
     gdpr_erase_report r;
-    int rc;
 
-    fault_vfs_install();
-    if (th_open(&ts, &ts.eng) != GDPR_OK)
-        _exit(2);
-    fault_vfs_arm(FAULT_CRASH, n);
-    rc = gdpr_erase_subject(ts.eng, &th_dpo, VICTIM, "Art. 17(1)(a) request 3", &r);
-    fault_vfs_arm(FAULT_CRASH, 0);
-    _exit(rc == GDPR_OK ? 0 : 3);
+    return gdpr_erase_subject(eng, &th_dpo, VICTIM, "Art. 17(1)(a) request 3", &r);
+}
+
+/* Fork from the template, let the child run `fn` with a crash armed at
+ * the n-th write or sync; returns the child's exit status (0 done, 99
+ * killed). */
+static int
+run_child(long n, int (*fn)(gdpr_engine *eng))
+{
+    th_crash_op op = {"crash", NULL, fn, 0};
+    int status;
+
+    th_template_restore(&ts, &template);
+    status = th_crash_fork(&ts, n, &op);
+    ck_assert_msg(status == 0 || status == 99,
+                  "n=%ld: child exited %d (open or call failed without a crash)", n, status);
+    return status;
 }
 
 enum { WHOLE = 1, ERASED = 2 };
@@ -192,20 +155,8 @@ START_TEST(crash_at_every_write_leaves_whole_or_erased)
     int whole = 0, erased = 0;
 
     for (long n = 1; n < 2000; n++) {
-        int status = 0;
-        pid_t pid;
+        int status = run_child(n, do_erase);
 
-        restore_template();
-        fflush(NULL);
-        pid = fork();
-        ck_assert_int_ge(pid, 0);
-        if (pid == 0)
-            child(n);
-        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-        ck_assert_msg(WIFEXITED(status), "n=%ld: child died by signal", n);
-        ck_assert_msg(WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 99,
-                      "n=%ld: child exited %d (open or erasure failed without a crash)", n,
-                      WEXITSTATUS(status));
         /* The parent's open finishes what the child left pending. */
         th_ok(th_open(&ts, &ts.eng));
         if (check_state(n) == WHOLE)
@@ -214,7 +165,7 @@ START_TEST(crash_at_every_write_leaves_whole_or_erased)
             erased++;
         gdpr_close(ts.eng);
         ts.eng = NULL;
-        if (WEXITSTATUS(status) == 0) {
+        if (status == 0) {
             ck_assert_int_gt(n, 5);
             /* Crashes before the data commit left it whole, crashes after
              * it left it erased (finished by the open). */
@@ -235,56 +186,6 @@ static const unsigned char rotated_key[32] = {
 };
 
 static int
-open_key(const unsigned char *key, gdpr_engine **out)
-{
-    gdpr_options opts = GDPR_OPTIONS_INIT;
-
-    opts.path = ts.db;
-    opts.key = key;
-    opts.key_len = 32;
-    opts.clock = th_clock;
-    opts.clock_ctx = &ts;
-    return gdpr_open(out, &opts);
-}
-
-static int
-count_rekeys(const gdpr_audit_event *ev, void *ctx)
-{
-    if (strcmp(ev->action, "rekey") == 0)
-        (*(int *)ctx)++;
-    return 0;
-}
-
-/* Fork, let the child run `fn` with a crash armed at the n-th write or
- * sync; returns the child's exit status (0 done, 99 killed). */
-static int
-run_child(long n, int (*fn)(gdpr_engine *eng))
-{
-    int status = 0;
-    pid_t pid;
-
-    restore_template();
-    fflush(NULL);
-    pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        int rc;
-        fault_vfs_install();
-        if (th_open(&ts, &ts.eng) != GDPR_OK)
-            _exit(2);
-        fault_vfs_arm(FAULT_CRASH, n);
-        rc = fn(ts.eng);
-        fault_vfs_arm(FAULT_CRASH, 0);
-        _exit(rc == GDPR_OK ? 0 : 3);
-    }
-    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-    ck_assert_msg(WIFEXITED(status), "n=%ld: child died by signal", n);
-    ck_assert_msg(WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 99,
-                  "n=%ld: child exited %d (failed without a crash)", n, WEXITSTATUS(status));
-    return WEXITSTATUS(status);
-}
-
-static int
 do_rekey(gdpr_engine *eng)
 {
     return gdpr_rekey(eng, &th_dpo, rotated_key, 32, NULL);
@@ -302,7 +203,7 @@ START_TEST(rekey_crash_at_every_write)
     for (long n = 1; n < 2000; n++) {
         int status = run_child(n, do_rekey);
         gdpr_engine *probe = NULL;
-        int events = 0, rc = open_key(th_key, &ts.eng);
+        int events = 0, rc = th_open_with(&ts, th_key, NULL, 0, &ts.eng);
         void *v = NULL;
         size_t len = 0;
 
@@ -311,10 +212,10 @@ START_TEST(rekey_crash_at_every_write)
             ck_assert_msg(status == 99, "n=%ld: rekey reported success, old key still opens", n);
         } else {
             ck_assert_msg(rc == GDPR_EKEY, "n=%ld: %s", n, gdpr_strerror(rc));
-            th_ok(open_key(rotated_key, &ts.eng));
+            th_ok(th_open_with(&ts, rotated_key, NULL, 0, &ts.eng));
             new_key++;
         }
-        th_ok(gdpr_audit_foreach(ts.eng, 1, count_rekeys, &events));
+        th_ok(gdpr_audit_foreach(ts.eng, 1, th_count_rekeys, &events));
         ck_assert_msg(events == (rc == GDPR_OK ? 0 : 1), "n=%ld: %d rekey events", n, events);
         th_ok(gdpr_audit_verify(ts.eng, NULL));
         th_ok(gdpr_vault_get(ts.eng, &th_agent, records[0], &v, &len));
@@ -324,12 +225,12 @@ START_TEST(rekey_crash_at_every_write)
         gdpr_close(ts.eng);
         ts.eng = NULL;
         if (rc == GDPR_OK)
-            ck_assert_int_ne(open_key(rotated_key, &probe), GDPR_OK);
+            ck_assert_int_ne(th_open_with(&ts, rotated_key, NULL, 0, &probe), GDPR_OK);
         if (status == 0) {
             ck_assert_int_gt(old_key, 0);
             fprintf(stderr, "rekey: %ld crash points, %d left the old key, %d the new one\n", n,
                     old_key, new_key);
-            restore_template();
+            th_template_restore(&ts, &template);
             return;
         }
     }
@@ -355,22 +256,6 @@ do_batch(gdpr_engine *eng)
     return rc;
 }
 
-static int64_t
-raw_total(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *s = NULL;
-    int64_t n;
-
-    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
-    n = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    return n;
-}
-
 /* Issue 13 item 4: an 8-subject batch killed at every write. Orphaned
  * keys left between the two commits are taken back by the next open, and
  * creating those subjects afterwards succeeds (it failed with
@@ -383,13 +268,13 @@ START_TEST(batch_crash_then_recreate)
         int status = run_child(n, do_batch);
         int64_t keys, subjects;
 
-        keys = raw_total(ts.keys, "SELECT count(*) FROM subject_key");
-        subjects = raw_total(ts.db, "SELECT count(*) FROM subject");
+        keys = th_raw_int(ts.keys, "SELECT count(*) FROM subject_key");
+        subjects = th_raw_int(ts.db, "SELECT count(*) FROM subject");
         if (keys > subjects)
             orphaned++;
         th_ok(th_open(&ts, &ts.eng));
-        ck_assert_int_eq(raw_total(ts.keys, "SELECT count(*) FROM subject_key"),
-                         raw_total(ts.db, "SELECT count(*) FROM subject"));
+        ck_assert_int_eq(th_raw_int(ts.keys, "SELECT count(*) FROM subject_key"),
+                         th_raw_int(ts.db, "SELECT count(*) FROM subject"));
         for (int i = 0; i < BATCH; i++) {
             char id[32];
             int64_t rec = 0;

@@ -13,6 +13,7 @@
 
 #include <sqlite3.h>
 
+#include "engine.h"
 #include "fault-vfs.h"
 #include "helpers.h"
 
@@ -35,16 +36,7 @@ give_new_key(unsigned char key[32], void *ctx)
 static int
 open_with(const unsigned char *key, int with_cb, gdpr_engine **out)
 {
-    gdpr_options opts = GDPR_OPTIONS_INIT;
-
-    opts.path = ts.db;
-    opts.key = key;
-    opts.key_len = 32;
-    opts.clock = th_clock;
-    opts.clock_ctx = &ts;
-    if (with_cb)
-        opts.key_cb = give_new_key;
-    return gdpr_open(out, &opts);
+    return th_open_with(&ts, key, with_cb ? give_new_key : NULL, 0, out);
 }
 
 static void
@@ -101,19 +93,11 @@ raw_int(const char *path, const char *sql)
 }
 
 static int
-count_rekeys(const gdpr_audit_event *ev, void *ctx)
-{
-    if (strcmp(ev->action, "rekey") == 0)
-        (*(int *)ctx)++;
-    return 0;
-}
-
-static int
 rekey_events(gdpr_engine *eng)
 {
     int n = 0;
 
-    th_ok(gdpr_audit_foreach(eng, 1, count_rekeys, &n));
+    th_ok(gdpr_audit_foreach(eng, 1, th_count_rekeys, &n));
     return n;
 }
 
@@ -183,6 +167,142 @@ START_TEST(stale_data_key_never_used)
     th_reopen(&ts);
     expect_value(ts.eng, a_value, "written by A");
     expect_value(ts.eng, b_value, "second life");
+}
+END_TEST
+
+/* Item 3, per subject: B erasing and re-creating one subject costs A one
+ * key reload, not 50. The cache is direct-mapped, so two of the subjects
+ * may share a slot and evict each other on every pass: the pass after the
+ * erasure must unwrap exactly as many keys as a pass before it. */
+#define PER_SUBJECT_N 50
+
+static void
+read_pass(gdpr_engine *eng, const int64_t *ids, int from, int to)
+{
+    char want[32];
+
+    for (int i = from; i < to; i++) {
+        snprintf(want, sizeof want, "value %d", i);
+        expect_value(eng, ids[i], want);
+    }
+}
+
+START_TEST(data_keys_invalidated_per_subject)
+{
+    int64_t ids[PER_SUBJECT_N], old_id = 0;
+    char subject[32], value[32];
+    gdpr_erase_report r;
+    uint64_t before, steady, after;
+    void *v = NULL;
+    size_t len = 0;
+
+    for (int i = 0; i < PER_SUBJECT_N; i++) {
+        snprintf(subject, sizeof subject, "CUST-%d", i);
+        snprintf(value, sizeof value, "value %d", i);
+        put(other, subject, value, &ids[i]);
+    }
+    /* A loads the 50 keys (it created none of them). */
+    before = ts.eng->dek_unwraps;
+    read_pass(ts.eng, ids, 0, PER_SUBJECT_N);
+    ck_assert_uint_eq(ts.eng->dek_unwraps - before, PER_SUBJECT_N);
+    /* Steady state over the 49: only slot collisions reload. */
+    read_pass(ts.eng, ids, 1, PER_SUBJECT_N);
+    before = ts.eng->dek_unwraps;
+    read_pass(ts.eng, ids, 1, PER_SUBJECT_N);
+    steady = ts.eng->dek_unwraps - before;
+    ck_assert_uint_lt(steady, PER_SUBJECT_N / 5);
+
+    /* B erases CUST-0 and the customer comes back with a new key. */
+    old_id = ids[0];
+    th_ok(gdpr_erase_subject(other, &th_dpo, "CUST-0", "Art. 17(1)(a)", &r));
+    put(other, "CUST-0", "value 0", &ids[0]);
+
+    before = ts.eng->dek_unwraps;
+    read_pass(ts.eng, ids, 1, PER_SUBJECT_N);
+    after = ts.eng->dek_unwraps - before;
+    ck_assert_uint_eq(after, steady);
+    /* The re-created subject: its new key, loaded once. */
+    before = ts.eng->dek_unwraps;
+    read_pass(ts.eng, ids, 0, 1);
+    ck_assert_uint_eq(ts.eng->dek_unwraps - before, 1);
+    ck_assert_int_eq(gdpr_vault_get(ts.eng, &th_agent, old_id, &v, &len), GDPR_ENOTFOUND);
+    /* A writes under the new key; B reads it. */
+    put(ts.eng, "CUST-0", "written by A", &old_id);
+    expect_value(other, old_id, "written by A");
+}
+END_TEST
+
+/* Gap: a read that opens no transaction, run while another engine is
+ * between its keystore commit and its data commit (lib/store/sqlite:
+ * the test hook runs it in that window). The reader must see the state
+ * before or after, never old data with new keys. */
+extern void (*gdpr_sqlite__between_commits)(void *ctx);
+extern void *gdpr_sqlite__between_commits_ctx;
+
+typedef struct {
+    gdpr_engine *reader;
+    int64_t id;
+    int rc;
+    int ran;
+    int want;
+} torn_probe;
+
+static void
+read_between(void *ctx)
+{
+    torn_probe *p = ctx;
+    void *v = NULL;
+    size_t len = 0;
+
+    int rc = gdpr_vault_get(p->reader, &th_agent, p->id, &v, &len);
+
+    free(v);
+    /* Keep the first result that is not the expected one. */
+    if (p->ran++ == 0 || p->rc == p->want)
+        p->rc = rc;
+}
+
+START_TEST(read_between_two_commits_of_rekey)
+{
+    torn_probe p = {NULL, 0, -1, 0, GDPR_OK};
+    gdpr_engine *reader = NULL;
+
+    put(other, "CUST-R", "before the rotation", &p.id);
+    /* A fresh engine with the callback: nothing cached. */
+    th_ok(open_with(th_key, 1, &reader));
+    p.reader = reader;
+    gdpr_sqlite__between_commits = read_between;
+    gdpr_sqlite__between_commits_ctx = &p;
+    th_ok(gdpr_rekey(other, &th_dpo, new_key, 32, NULL));
+    gdpr_sqlite__between_commits = NULL;
+    ck_assert_int_ge(p.ran, 1);
+    th_ok(p.rc);
+    expect_value(reader, p.id, "before the rotation");
+    gdpr_close(reader);
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+}
+END_TEST
+
+START_TEST(read_between_two_commits_of_recreate)
+{
+    torn_probe p = {NULL, 0, -1, 0, GDPR_ENOTFOUND};
+    gdpr_erase_report r;
+    int64_t again = 0;
+
+    put(other, "CUST-T", "first life", &p.id);
+    expect_value(ts.eng, p.id, "first life");
+    p.reader = ts.eng;
+    th_ok(gdpr_erase_subject(other, &th_dpo, "CUST-T", "Art. 17(1)(a)", &r));
+    /* Re-created: the keystore part (new key) commits before the data
+     * part (subject row, value). */
+    gdpr_sqlite__between_commits = read_between;
+    gdpr_sqlite__between_commits_ctx = &p;
+    put(other, "CUST-T", "second life", &again);
+    gdpr_sqlite__between_commits = NULL;
+    ck_assert_int_ge(p.ran, 1);
+    ck_assert_int_eq(p.rc, GDPR_ENOTFOUND);
+    expect_value(ts.eng, again, "second life");
 }
 END_TEST
 
@@ -362,6 +482,9 @@ engines_suite(void)
     tcase_add_test(tc, rekey_seen_refused_without_callback);
     tcase_add_test(tc, rekey_seen_through_callback);
     tcase_add_test(tc, stale_data_key_never_used);
+    tcase_add_test(tc, data_keys_invalidated_per_subject);
+    tcase_add_test(tc, read_between_two_commits_of_rekey);
+    tcase_add_test(tc, read_between_two_commits_of_recreate);
     tcase_add_test(tc, policy_reload_seen);
     tcase_add_test(tc, recreate_over_queued_key);
     tcase_add_test(tc, orphan_key_taken_back);

@@ -193,7 +193,7 @@ START_TEST(erase_removes_everything)
                   GDPR_ENOTFOUND, "");
     ck_assert_int_ne(gdpr_vault_get(ts.eng, &th_agent, a2, &(void *){NULL}, &(size_t){0}), GDPR_OK);
     ck_assert_int_ne(gdpr_vault_get(ts.eng, &th_agent, a3, &(void *){NULL}, &(size_t){0}), GDPR_OK);
-    ck_assert_int_eq(gdpr_subject_find(ts.eng, "email", "alice@example.com", 17, &found),
+    ck_assert_int_eq(gdpr_subject_find_id(ts.eng, "email", "alice@example.com", &found),
                      GDPR_ENOTFOUND);
     th_ok(gdpr_consent_check(ts.eng, "alice", "marketing", ts.now, &granted));
     ck_assert_int_eq(granted, 0);
@@ -352,6 +352,139 @@ START_TEST(erase_denied_is_audited)
 }
 END_TEST
 
+/* --- dry run ------------------------------------------------------------- */
+
+typedef struct {
+    int n, erase, hold, duty, stop_after;
+    int64_t hold_record, hold_id, hold_until, duty_record, duty_until;
+    char duty_rule[32];
+} plan_seen;
+
+static int
+see_plan(const gdpr_erase_plan_item *it, void *ctx)
+{
+    plan_seen *p = ctx;
+
+    ck_assert_uint_eq(it->version, GDPR_ERASE_PLAN_ITEM_VERSION);
+    ck_assert_ptr_nonnull(it->category);
+    ck_assert_ptr_nonnull(it->purpose);
+    ck_assert_ptr_nonnull(it->rule);
+    p->n++;
+    if (it->action == GDPR_ERASE_PLAN_ERASE) {
+        ck_assert_int_eq(it->reason, GDPR_ERASE_KEEP_NONE);
+        ck_assert_int_eq(it->until, 0);
+        p->erase++;
+    } else if (it->reason == GDPR_ERASE_KEEP_HOLD) {
+        ck_assert_int_eq(it->action, GDPR_ERASE_PLAN_KEEP);
+        p->hold++;
+        p->hold_record = it->record;
+        p->hold_id = it->hold;
+        p->hold_until = it->until;
+    } else {
+        ck_assert_int_eq(it->action, GDPR_ERASE_PLAN_KEEP);
+        ck_assert_int_eq(it->reason, GDPR_ERASE_KEEP_LEGAL_DUTY);
+        ck_assert_int_eq(it->hold, 0);
+        p->duty++;
+        p->duty_record = it->record;
+        p->duty_until = it->until;
+        snprintf(p->duty_rule, sizeof p->duty_rule, "%s", it->rule);
+    }
+    return p->stop_after != 0 && p->n >= p->stop_after;
+}
+
+START_TEST(plan_says_what_stays)
+{
+    gdpr_hold h = GDPR_HOLD_INIT;
+    gdpr_erase_report r = {0, 0, 0};
+    plan_seen p;
+    char before[65], after[65];
+    int64_t inv = put("alice", "financial", "billing", "INV-2026-001");
+    int64_t held = put("alice", "contact", "service", "alice@example.com");
+    int64_t hold = 0;
+
+    put("alice", "contact", "marketing", "+353 1 234 5678");
+    put("bob", "contact", "service", "bob@example.com");
+    h.scope = GDPR_HOLD_RECORD;
+    h.record = held;
+    h.reason = "Complaint C-9";
+    h.until = ts.now + 30 * DAY;
+    th_ok(gdpr_hold_place(ts.eng, &th_dpo, &h, &hold));
+
+    th_fingerprint(&ts, before);
+    memset(&p, 0, sizeof p);
+    th_ok(gdpr_erase_plan(ts.eng, &th_dpo, "alice", see_plan, &p));
+    ck_assert_int_eq(p.n, 3);
+    ck_assert_int_eq(p.erase, 1);
+    ck_assert_int_eq(p.hold, 1);
+    ck_assert_int_eq(p.hold_record, held);
+    ck_assert_int_eq(p.hold_id, hold);
+    ck_assert_int_eq(p.hold_until, ts.now + 30 * DAY);
+    ck_assert_int_eq(p.duty, 1);
+    ck_assert_int_eq(p.duty_record, inv);
+    ck_assert_str_eq(p.duty_rule, "R-1");
+    ck_assert_int_gt(p.duty_until, ts.now + 5 * 365 * DAY);
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+
+    /* A callback asking to stop. */
+    memset(&p, 0, sizeof p);
+    p.stop_after = 1;
+    th_assert_err(gdpr_erase_plan(ts.eng, &th_dpo, "alice", see_plan, &p), GDPR_ECALLBACK, "");
+    ck_assert_int_eq(p.n, 1);
+
+    /* The erasure does what the plan said. */
+    th_ok(gdpr_erase_subject(ts.eng, &th_dpo, "alice", GROUND, &r));
+    ck_assert_int_eq(r.retained, 2);
+
+    /* A whole-subject hold keeps everything under that hold. */
+    h.scope = GDPR_HOLD_SUBJECT;
+    h.subject = "bob";
+    h.record = 0;
+    th_ok(gdpr_hold_place(ts.eng, &th_dpo, &h, &hold));
+    memset(&p, 0, sizeof p);
+    th_ok(gdpr_erase_plan(ts.eng, &th_dpo, "bob", see_plan, &p));
+    ck_assert_int_eq(p.n, 1);
+    ck_assert_int_eq(p.hold, 1);
+    ck_assert_int_eq(p.hold_id, hold);
+}
+END_TEST
+
+START_TEST(plan_bad_input_changes_nothing)
+{
+    const gdpr_actor bad_role = {"x", "\xff"};
+    plan_seen p;
+    char before[65], after[65];
+    int refusals = 0;
+    int64_t id = put("alice", "contact", "service", "alice@example.com");
+
+    memset(&p, 0, sizeof p);
+    th_fingerprint(&ts, before);
+    th_assert_err(gdpr_erase_plan(NULL, &th_dpo, "alice", see_plan, &p), GDPR_EINVAL, "eng");
+    th_assert_err(gdpr_erase_plan(ts.eng, NULL, "alice", see_plan, &p), GDPR_EINVAL, "who");
+    th_assert_err(gdpr_erase_plan(ts.eng, &bad_role, "alice", see_plan, &p), GDPR_EINVAL,
+                  "who.role");
+    th_assert_err(gdpr_erase_plan(ts.eng, &th_dpo, NULL, see_plan, &p), GDPR_EINVAL, "subject");
+    th_assert_err(gdpr_erase_plan(ts.eng, &th_dpo, "", see_plan, &p), GDPR_EINVAL, "subject");
+    th_assert_err(gdpr_erase_plan(ts.eng, &th_dpo, over_long, see_plan, &p), GDPR_EINVAL,
+                  "subject");
+    th_assert_err(gdpr_erase_plan(ts.eng, &th_dpo, "\xff", see_plan, &p), GDPR_EINVAL, "subject");
+    th_assert_err(gdpr_erase_plan(ts.eng, &th_dpo, "alice", NULL, &p), GDPR_EINVAL, "fn");
+    th_assert_err(gdpr_erase_plan(ts.eng, &th_dpo, "nobody", see_plan, &p), GDPR_ENOTFOUND,
+                  "subject");
+    ck_assert_int_eq(p.n, 0);
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+
+    /* A role without "erase.subject": refused and audited, data untouched. */
+    th_assert_err(gdpr_erase_plan(ts.eng, &th_agent, "alice", see_plan, &p), GDPR_EDENIED,
+                  "erase.subject");
+    ck_assert_int_eq(p.n, 0);
+    th_ok(gdpr_audit_foreach(ts.eng, 1, find_refusal, &refusals));
+    ck_assert_int_eq(refusals, 1);
+    assert_value(id, "alice@example.com");
+}
+END_TEST
+
 START_TEST(erase_refused_inside_batch)
 {
     int exists = 0;
@@ -484,6 +617,61 @@ START_TEST(legal_duty_keeps_and_restricts)
 }
 END_TEST
 
+/* A second erasure of a subject that kept records: the tombstone answer
+ * keeps the first ground and lists the later one. */
+START_TEST(second_erasure_keeps_first_ground)
+{
+    gdpr_erase_report r = {0, 0, 0};
+    gdpr_tombstone t;
+
+    put("alice", "financial", "billing", "INV-2026-001");
+    put("alice", "contact", "service", "alice@example.com");
+    th_ok(gdpr_erase_subject(ts.eng, &th_dpo, "alice", GROUND, &r));
+    ck_assert_int_eq(r.retained, 1);
+    lookup("alice", &t);
+    ck_assert_str_eq(t.ground, GROUND);
+    ck_assert_msg(strncmp(t.answer, "erased on 2026-01-01 under '" GROUND "'; 1 record kept", 60) ==
+                      0,
+                  "%s", t.answer);
+
+    ts.now += 3 * DAY;
+    put("alice", "contact", "service", "alice@new.example");
+    th_ok(gdpr_erase_subject(ts.eng, &th_dpo, "alice", "Art. 17(1)(d) complaint 7", &r));
+    ck_assert_int_eq(r.erased, 1);
+    lookup("alice", &t);
+    ck_assert_str_eq(t.ground, GROUND);
+    ck_assert_msg(strstr(t.answer,
+                         "erased on 2026-01-01 under '" GROUND "'; asked again on 2026-01-04 under "
+                         "'Art. 17(1)(d) complaint 7'; 1 record kept under legal duty") == t.answer,
+                  "%s", t.answer);
+
+    /* A third one is listed too; the first ground stays. */
+    ts.now += DAY;
+    th_ok(gdpr_erase_subject(ts.eng, &th_dpo, "alice", "Art. 21 objection", &r));
+    lookup("alice", &t);
+    ck_assert_str_eq(t.ground, GROUND);
+    ck_assert_msg(strstr(t.answer, "'Art. 17(1)(d) complaint 7'; asked again on 2026-01-05 under "
+                                   "'Art. 21 objection'") != NULL,
+                  "%s", t.answer);
+}
+END_TEST
+
+typedef struct {
+    int64_t released_at;
+    char reason[64], by[64];
+} release_seen;
+
+static int
+see_release(const gdpr_hold_info *h, void *ctx)
+{
+    release_seen *s = ctx;
+
+    s->released_at = h->released_at;
+    snprintf(s->reason, sizeof s->reason, "%s", h->release_reason);
+    snprintf(s->by, sizeof s->by, "%s", h->released_by);
+    return 0;
+}
+
 START_TEST(subject_hold_blocks_everything)
 {
     gdpr_hold h = GDPR_HOLD_INIT;
@@ -510,6 +698,14 @@ START_TEST(subject_hold_blocks_everything)
     n = 0;
     th_ok(gdpr_hold_foreach(ts.eng, GDPR_HOLD_LIST_ALL, count_holds, &n));
     ck_assert_int_eq(n, 1);
+    {
+        release_seen s;
+        memset(&s, 0, sizeof s);
+        th_ok(gdpr_hold_foreach(ts.eng, GDPR_HOLD_LIST_ALL, see_release, &s));
+        ck_assert_int_eq(s.released_at, ts.now);
+        ck_assert_str_eq(s.reason, "claim settled");
+        ck_assert_str_eq(s.by, th_dpo.id);
+    }
     th_ok(gdpr_erase_subject(ts.eng, &th_dpo, "alice", GROUND, &r));
     ck_assert_int_eq(r.erased, 1);
     th_ok(gdpr_subject_exists(ts.eng, "alice", &exists));
@@ -1288,10 +1484,13 @@ erasure_suite(void)
 
     tcase_add_checked_fixture(exemptions, setup, teardown);
     tcase_add_test(exemptions, legal_duty_keeps_and_restricts);
+    tcase_add_test(exemptions, second_erasure_keeps_first_ground);
     tcase_add_test(exemptions, subject_hold_blocks_everything);
     tcase_add_test(exemptions, record_and_category_holds_keep_what_they_cover);
     tcase_add_test(exemptions, hold_bad_input_changes_nothing);
     tcase_add_test(exemptions, hold_needs_the_dpo);
+    tcase_add_test(exemptions, plan_says_what_stays);
+    tcase_add_test(exemptions, plan_bad_input_changes_nothing);
     suite_add_tcase(s, exemptions);
 
     tcase_add_checked_fixture(sources, setup, teardown);

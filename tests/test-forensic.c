@@ -240,7 +240,7 @@ assert_others_whole(gdpr_engine *eng)
         }
         snprintf(id, sizeof id, "other-%d", i);
         snprintf(mail, sizeof mail, "other%d@example.com", i);
-        th_ok(gdpr_subject_find(eng, "email", mail, strlen(mail), &found));
+        th_ok(gdpr_subject_find_id(eng, "email", mail, &found));
         ck_assert_str_eq(found, id);
         gdpr_free(found);
         th_ok(gdpr_consent_check(eng, id, "marketing", ts.now, &granted));
@@ -256,7 +256,7 @@ assert_victim_gone(gdpr_engine *eng)
 
     th_ok(gdpr_subject_exists(eng, victim, &exists));
     ck_assert_int_eq(exists, 0);
-    ck_assert_int_eq(gdpr_subject_find(eng, "email", email, strlen(email), &found), GDPR_ENOTFOUND);
+    ck_assert_int_eq(gdpr_subject_find_id(eng, "email", email, &found), GDPR_ENOTFOUND);
     for (int k = 0; k < 2; k++) {
         void *v = NULL;
         size_t len = 0;

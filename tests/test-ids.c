@@ -19,6 +19,21 @@
 
 static th_store ts;
 
+/* The first column of the first row of `sql`, as text. */
+static void
+raw_text(const char *path, const char *sql, char *out, size_t cap)
+{
+    sqlite3 *db = th_raw_open(path);
+    sqlite3_stmt *s = NULL;
+
+    ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+    snprintf(out, cap, "%s",
+             sqlite3_column_text(s, 0) ? (const char *)sqlite3_column_text(s, 0) : "");
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+}
+
 static void
 setup(void)
 {
@@ -29,36 +44,6 @@ teardown(void)
 {
     gdpr_store__schema_create_version = 0;
     th_teardown(&ts);
-}
-
-static int64_t
-raw_int64(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *s = NULL;
-    int64_t v;
-
-    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
-    v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    return v;
-}
-
-static void
-raw_exec(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    char *msg = NULL;
-    int rc;
-
-    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
-    ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, msg ? msg : "?");
-    sqlite3_close(db);
 }
 
 static int64_t
@@ -123,8 +108,9 @@ START_TEST(deleted_highest_request_and_hold_ids_not_reused)
     ck_assert_int_eq(place_hold("alice"), 3);
     gdpr_close(ts.eng);
     ts.eng = NULL;
-    raw_exec(ts.db, "DELETE FROM request_event WHERE request = 3; DELETE FROM request WHERE id = 3;"
-                    " DELETE FROM erasure_hold WHERE id = 3");
+    th_raw_exec(ts.db,
+                "DELETE FROM request_event WHERE request = 3; DELETE FROM request WHERE id = 3;"
+                " DELETE FROM erasure_hold WHERE id = 3");
     th_ok(th_open(&ts, &ts.eng));
     ck_assert_int_eq(open_request("alice"), 4);
     ck_assert_int_eq(place_hold("alice"), 4);
@@ -146,46 +132,47 @@ START_TEST(migration_seeds_sequences_above_every_trace)
     gdpr_close(old.eng);
     old.eng = NULL;
     gdpr_store__schema_create_version = 0;
-    ck_assert_int_eq(raw_int64(old.db, "PRAGMA user_version"), 8);
-    raw_exec(old.db,
-             "INSERT INTO vault(id, subject, category, purpose, collected, updated, value)"
-             " VALUES(1, x'01', 'contact', 'service', 0, 0, x'00'),"
-             " (2, x'01', 'contact', 'service', 0, 0, x'00'),"
-             " (3, x'01', 'contact', 'service', 0, 0, x'00');"
-             "DELETE FROM vault;"
-             /* record 6 was kept by an erasure, record 9 erased by one */
-             "INSERT INTO tombstone(kind, subject, at, ground, actor, role, erased,"
-             " retained, complete, wiped) VALUES(1, x'02', 0, 'art17', 'a', 'r', 1, 1, 0, 1);"
-             "INSERT INTO tombstone_kept VALUES(1, 6, 'contact', 'service', 'hold', 'R-1', 0, 0);"
-             "INSERT INTO tombstone_record VALUES(1, 9);"
-             /* a review of record 11 */
-             "INSERT INTO retention_review(record, subject, rule, category, purpose,"
-             " record_due, opened, deadline, status) VALUES(11, x'02', 'R-2', 'contact',"
-             " 'marketing', 0, 0, 0, 1);"
-             /* tombstones 2..4 existed once: AUTOINCREMENT remembers 4 */
-             "INSERT INTO tombstone(id, kind, subject, at, ground, actor, role, erased,"
-             " retained, complete, wiped) VALUES(4, 1, x'02', 0, 'art17', 'a', 'r', 1, 1, 0, 1);"
-             "DELETE FROM tombstone WHERE id = 4;"
-             /* requests 1..3, the highest deleted, its history still there */
-             "INSERT INTO request(id, type, status, channel, received, first_due, due,"
-             " updated, policy_version) VALUES(1, 1, 1, 'phone', 0, 1, 1, 0, 1),"
-             " (2, 1, 1, 'phone', 0, 1, 1, 0, 1), (3, 1, 1, 'phone', 0, 1, 1, 0, 1);"
-             "INSERT INTO request_event(id, request, at, actor, role, action, status)"
-             " VALUES(7, 3, 0, 'a', 'r', 'opened', 1);"
-             "DELETE FROM request WHERE id = 3;"
-             /* holds 1..5, the last three deleted */
-             "INSERT INTO erasure_hold(scope, subject, reason, placed_at, placed_by, until)"
-             " VALUES(1, x'02', 'r', 0, 'a', 1), (1, x'02', 'r', 0, 'a', 1),"
-             " (1, x'02', 'r', 0, 'a', 1), (1, x'02', 'r', 0, 'a', 1), (1, x'02', 'r', 0, 'a', 1);"
-             "DELETE FROM erasure_hold WHERE id >= 3;");
+    ck_assert_int_eq(th_raw_int(old.db, "PRAGMA user_version"), 8);
+    th_raw_exec(
+        old.db,
+        "INSERT INTO vault(id, subject, category, purpose, collected, updated, value)"
+        " VALUES(1, x'01', 'contact', 'service', 0, 0, x'00'),"
+        " (2, x'01', 'contact', 'service', 0, 0, x'00'),"
+        " (3, x'01', 'contact', 'service', 0, 0, x'00');"
+        "DELETE FROM vault;"
+        /* record 6 was kept by an erasure, record 9 erased by one */
+        "INSERT INTO tombstone(kind, subject, at, ground, actor, role, erased,"
+        " retained, complete, wiped) VALUES(1, x'02', 0, 'art17', 'a', 'r', 1, 1, 0, 1);"
+        "INSERT INTO tombstone_kept VALUES(1, 6, 'contact', 'service', 'hold', 'R-1', 0, 0);"
+        "INSERT INTO tombstone_record VALUES(1, 9);"
+        /* a review of record 11 */
+        "INSERT INTO retention_review(record, subject, rule, category, purpose,"
+        " record_due, opened, deadline, status) VALUES(11, x'02', 'R-2', 'contact',"
+        " 'marketing', 0, 0, 0, 1);"
+        /* tombstones 2..4 existed once: AUTOINCREMENT remembers 4 */
+        "INSERT INTO tombstone(id, kind, subject, at, ground, actor, role, erased,"
+        " retained, complete, wiped) VALUES(4, 1, x'02', 0, 'art17', 'a', 'r', 1, 1, 0, 1);"
+        "DELETE FROM tombstone WHERE id = 4;"
+        /* requests 1..3, the highest deleted, its history still there */
+        "INSERT INTO request(id, type, status, channel, received, first_due, due,"
+        " updated, policy_version) VALUES(1, 1, 1, 'phone', 0, 1, 1, 0, 1),"
+        " (2, 1, 1, 'phone', 0, 1, 1, 0, 1), (3, 1, 1, 'phone', 0, 1, 1, 0, 1);"
+        "INSERT INTO request_event(id, request, at, actor, role, action, status)"
+        " VALUES(7, 3, 0, 'a', 'r', 'opened', 1);"
+        "DELETE FROM request WHERE id = 3;"
+        /* holds 1..5, the last three deleted */
+        "INSERT INTO erasure_hold(scope, subject, reason, placed_at, placed_by, until)"
+        " VALUES(1, x'02', 'r', 0, 'a', 1), (1, x'02', 'r', 0, 'a', 1),"
+        " (1, x'02', 'r', 0, 'a', 1), (1, x'02', 'r', 0, 'a', 1), (1, x'02', 'r', 0, 'a', 1);"
+        "DELETE FROM erasure_hold WHERE id >= 3;");
 
     th_ok(th_open(&old, &old.eng));
-    ck_assert_int_eq(raw_int64(old.db, "PRAGMA user_version"), gdpr_store__schema_latest());
-    ck_assert_int_eq(raw_int64(old.db, "SELECT value FROM counter WHERE name='vault'"), 11);
-    ck_assert_int_eq(raw_int64(old.db, "SELECT value FROM counter WHERE name='tombstone'"), 4);
-    ck_assert_int_eq(raw_int64(old.db, "SELECT value FROM counter WHERE name='request'"), 3);
-    ck_assert_int_eq(raw_int64(old.db, "SELECT value FROM counter WHERE name='request_event'"), 7);
-    ck_assert_int_eq(raw_int64(old.db, "SELECT value FROM counter WHERE name='hold'"), 5);
+    ck_assert_int_eq(th_raw_int(old.db, "PRAGMA user_version"), gdpr_store__schema_latest());
+    ck_assert_int_eq(th_raw_int(old.db, "SELECT value FROM counter WHERE name='vault'"), 11);
+    ck_assert_int_eq(th_raw_int(old.db, "SELECT value FROM counter WHERE name='tombstone'"), 4);
+    ck_assert_int_eq(th_raw_int(old.db, "SELECT value FROM counter WHERE name='request'"), 3);
+    ck_assert_int_eq(th_raw_int(old.db, "SELECT value FROM counter WHERE name='request_event'"), 7);
+    ck_assert_int_eq(th_raw_int(old.db, "SELECT value FROM counter WHERE name='hold'"), 5);
 
     th_ok(gdpr_policy_load(old.eng, &th_dpo, th_example_policy_path()));
     th_ok(gdpr_vault_put(old.eng, &th_agent, "carol", "contact", "service", "v", 1, &id));
@@ -195,7 +182,7 @@ START_TEST(migration_seeds_sequences_above_every_trace)
     in.channel = "phone";
     th_ok(gdpr_request_open(old.eng, &th_agent, &in, &id));
     ck_assert_int_eq(id, 4);
-    ck_assert_int_eq(raw_int64(old.db, "SELECT max(id) FROM request_event"), 8);
+    ck_assert_int_eq(th_raw_int(old.db, "SELECT max(id) FROM request_event"), 8);
     h.scope = GDPR_HOLD_SUBJECT;
     h.subject = "carol";
     h.reason = "Case 1";
@@ -289,21 +276,6 @@ START_TEST(next_id_needs_a_transaction)
 }
 END_TEST
 
-static void
-raw_text(const char *path, const char *sql, char *out, size_t cap)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *s = NULL;
-
-    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
-    snprintf(out, cap, "%s",
-             sqlite3_column_text(s, 0) ? (const char *)sqlite3_column_text(s, 0) : "");
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-}
-
 /* The KPI counters the store keeps in C equal a recount of the rows, and
  * no trigger is left to keep them. */
 START_TEST(kpi_counters_match_rows_without_triggers)
@@ -313,8 +285,8 @@ START_TEST(kpi_counters_match_rows_without_triggers)
     char counted[4096], recount[4096];
     int64_t a, b, c = 0;
 
-    ck_assert_int_eq(raw_int64(ts.db, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"
-                                      " AND name LIKE 'request_kpi%'"),
+    ck_assert_int_eq(th_raw_int(ts.db, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"
+                                       " AND name LIKE 'request_kpi%'"),
                      0);
     a = open_request("alice");
     b = open_request("bob");
@@ -447,9 +419,9 @@ START_TEST(deletes_follow_retention_state)
     th_ok(gdpr_store__retention_anchor_foreach(a, other, count_anchor, &anchors));
     ck_assert_int_eq(anchors, 1);
     th_ok(gdpr_store__commit(a));
-    ck_assert_int_eq(raw_int64(db, "SELECT count(*) FROM retention_state"), 0);
-    ck_assert_int_eq(raw_int64(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"
-                                   " AND name LIKE 'retention_%'"),
+    ck_assert_int_eq(th_raw_int(db, "SELECT count(*) FROM retention_state"), 0);
+    ck_assert_int_eq(th_raw_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"
+                                    " AND name LIKE 'retention_%'"),
                      0);
     gdpr_store__close(a);
 }

@@ -108,6 +108,14 @@ static const bad_case bad_cases[] = {
     {"\"sha256\": \"6cde", "\"sha256\": \"zzde", "notices[0].sha256: must be 64 hex digits"},
     {"{ \"id\": \"cv\",", "{ \"id\": \"usage\",", "categories[4].id: id 'usage' is used twice"},
     {"\"special\": true", "\"special\": \"yes\"", "categories[2].special: must be true or false"},
+    {"\"transfer_risks\": true", "\"transfer_risks\": \"yes\"",
+     "notices[2].transfer_risks: must be true or false"},
+    {"\"direct_marketing\": true", "\"direct_marketing\": 1",
+     "purposes[2].direct_marketing: must be true or false"},
+    {"\"categories\": [\"contact\", \"usage\"] }",
+     "\"categories\": [\"contact\", \"usage\"], \"direct_marketing\": true }",
+     "purposes[0].direct_marketing: direct marketing rests on consent or legitimate_interests "
+     "(Recital 47), not on contract"},
     {"\"module\": 2", "\"module\": 5",
      "recipients[3].safeguards[0].module: SCC module must be 1, 2, 3 or 4"},
     {"\"country\": \"US\", \"kind\": \"processor\" }",
@@ -130,6 +138,15 @@ static const bad_case bad_cases[] = {
     {"\"purpose\": \"marketing\", \"category\": \"contact\", \"period\": \"P2Y\"",
      "\"purpose\": \"billing\", \"category\": \"financial\", \"period\": \"P2Y\"",
      "retention[1]: a second rule for the same purpose and category (R-1)"},
+    {"\"keep\": [\"country\", \"product\"]", "\"keep\": [\"country\"], \"min_group\": 1",
+     "retention[3].min_group: 1 is outside 2..1000000"},
+    {"\"keep\": [\"country\", \"product\"]", "\"keep\": [\"country\"], \"min_group\": \"5\"",
+     "retention[3].min_group: must be a whole number of records"},
+    {"\"keep\": [\"country\", \"product\"]", "\"keep\": [\"country\"], \"min_group\": 2.5",
+     "retention[3].min_group: must be a whole number"},
+    {"\"action\": \"erase\", \"legal_duty\"",
+     "\"action\": \"erase\", \"min_group\": 5, \"legal_duty\"",
+     "retention[0].min_group: only a rule with action \"anonymise\" has a min_group"},
 };
 
 START_TEST(bad_document_refused_whole)

@@ -673,7 +673,9 @@ START_TEST(fulfilment_runs_the_work_and_links_it)
     verify(object);
     th_ok(gdpr_request_fulfil_limit(ts.eng, &supervisor, object));
     th_ok(gdpr_subject_limits(ts.eng, "ful-1", &limits));
-    ck_assert_uint_eq(limits, GDPR_SUBJECT_RESTRICTED | GDPR_SUBJECT_OBJECTED);
+    /* An Art. 21 request also objects to all direct marketing (Art. 21(2)). */
+    ck_assert_uint_eq(limits, GDPR_SUBJECT_RESTRICTED | GDPR_SUBJECT_OBJECTED |
+                                  GDPR_SUBJECT_MARKETING_OBJECTED);
 
     rectify = open_for("ful-1", GDPR_REQUEST_RECTIFICATION, "2027-02-03T14:00:00Z");
     th_assert_err(gdpr_request_rectify(ts.eng, &supervisor, rectify, record, "new", 3), GDPR_ESTATE,
@@ -1118,7 +1120,9 @@ START_TEST(bad_input_is_refused_and_changes_nothing)
                   "in.channel: longer than 64");
     in.channel = "phone";
     in.received_at = ts.now + 1;
-    th_assert_err(gdpr_request_open(ts.eng, &th_agent, &in, &out), GDPR_EINVAL, "in.received_at: ");
+    th_assert_err(gdpr_request_open(ts.eng, &th_agent, &in, &out), GDPR_EINVAL,
+                  "in.received_at: 2027-02-01T10:00:01Z is in the future (now is "
+                  "2027-02-01T10:00:00Z)");
     in.received_at = at("2018-05-24T23:59:59Z");
     th_assert_err(gdpr_request_open(ts.eng, &th_agent, &in, &out), GDPR_EINVAL,
                   "in.received_at: 2018-05-24T23:59:59Z is out of range");
@@ -1332,6 +1336,103 @@ START_TEST(request_method_name_unknown)
 }
 END_TEST
 
+/* --- source erase hooks: version 1 and version 2 ------------------------- */
+
+typedef struct {
+    int calls;
+    char subject[64], ground[64];
+    int64_t request;
+} src_seen;
+
+static int
+src_no_export(const char *subject, gdpr_source_writer *w, void *ctx)
+{
+    (void)subject;
+    (void)w;
+    (void)ctx;
+    return 0;
+}
+
+static int
+src_erase_v1(const char *subject, void *ctx)
+{
+    src_seen *s = ctx;
+
+    s->calls++;
+    snprintf(s->subject, sizeof s->subject, "%s", subject);
+    return 0;
+}
+
+static int
+src_erase_v2(const char *subject, const char *ground, int64_t request, void *ctx)
+{
+    src_seen *s = ctx;
+
+    s->calls++;
+    snprintf(s->subject, sizeof s->subject, "%s", subject);
+    snprintf(s->ground, sizeof s->ground, "%s", ground);
+    s->request = request;
+    return 0;
+}
+
+/* The struct as a 0.1 program compiled it: up to ctx, version 1. */
+typedef struct {
+    unsigned int version;
+    const char *name;
+    const char *description;
+    gdpr_source_export_fn export_items;
+    gdpr_source_erase_fn erase;
+    void *ctx;
+} source_v1;
+
+START_TEST(source_hooks_v1_and_v2)
+{
+    source_v1 old = {1, "legacy", NULL, src_no_export, src_erase_v1, NULL};
+    gdpr_source now = GDPR_SOURCE_INIT;
+    src_seen seen_old = {0, "", "", -1}, seen_new = {0, "", "", -1};
+    gdpr_erase_report rep = {0, 0, 0};
+    int64_t id = 0, erased = 0, retained = 0;
+
+    ck_assert_uint_eq(GDPR_SOURCE_VERSION, 2u);
+    old.ctx = &seen_old;
+    th_ok(gdpr_source_register(ts.eng, &th_dpo, (const gdpr_source *)(const void *)&old));
+    now.name = "tickets";
+    now.export_items = src_no_export;
+    now.erase = src_erase_v1; /* erase_ex wins when both are set */
+    now.erase_ex = src_erase_v2;
+    now.ctx = &seen_new;
+    th_ok(gdpr_source_register(ts.eng, &th_dpo, &now));
+
+    /* Through a request: the hook gets the request id and its ground. */
+    th_ok(gdpr_vault_put(ts.eng, &th_agent, "src-1", "contact", "service", "a", 1, NULL));
+    id = open_for("src-1", GDPR_REQUEST_ERASURE, "2027-03-01T10:00:00Z");
+    verify(id);
+    th_ok(gdpr_request_fulfil_erasure(ts.eng, &th_dpo, id, "Art. 17(1)(a)", &erased, &retained));
+    ck_assert_int_eq(seen_old.calls, 1);
+    ck_assert_str_eq(seen_old.subject, "src-1");
+    ck_assert_int_eq(seen_new.calls, 1);
+    ck_assert_str_eq(seen_new.subject, "src-1");
+    ck_assert_str_eq(seen_new.ground, "Art. 17(1)(a)");
+    ck_assert_int_eq(seen_new.request, id);
+
+    /* A direct erasure: the ground, no request. */
+    th_ok(gdpr_vault_put(ts.eng, &th_agent, "src-2", "contact", "service", "b", 1, NULL));
+    th_ok(gdpr_erase_subject(ts.eng, &th_dpo, "src-2", "Art. 17(1)(d)", &rep));
+    ck_assert_int_eq(rep.sources_failed, 0);
+    ck_assert_int_eq(seen_old.calls, 2);
+    ck_assert_str_eq(seen_old.subject, "src-2");
+    ck_assert_int_eq(seen_new.calls, 2);
+    ck_assert_str_eq(seen_new.subject, "src-2");
+    ck_assert_str_eq(seen_new.ground, "Art. 17(1)(d)");
+    ck_assert_int_eq(seen_new.request, 0);
+
+    /* Version 3 is not known yet. */
+    now.version = 3;
+    now.name = "future";
+    th_assert_err(gdpr_source_register(ts.eng, &th_dpo, &now), GDPR_EVERSION, "src.version");
+}
+END_TEST
+
 static Suite *
 request_suite(void)
 {
@@ -1341,6 +1442,7 @@ request_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, due_dates_month_end_weekends_holidays);
+    tcase_add_test(tc, source_hooks_v1_and_v2);
     tcase_add_test(tc, received_at_in_the_past_is_kept);
     tcase_add_test(tc, extension_once_at_most_two_months_within_first_month);
     tcase_add_test(tc, identifiers_resolve_to_one_subject);

@@ -89,45 +89,19 @@ subject_hex(const char *subject, char out[65])
     gdpr_free(hex);
 }
 
-static sqlite3 *
-raw_open(const char *path)
-{
-    sqlite3 *db = NULL;
-
-    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    return db;
-}
-
-static int64_t
-raw_int(const char *path, const char *sql)
-{
-    sqlite3 *db = raw_open(path);
-    sqlite3_stmt *s = NULL;
-    int64_t v;
-
-    ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK, "%s: %s", sql,
-                  sqlite3_errmsg(db));
-    ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
-    v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    return v;
-}
-
 static int64_t
 record_rows(int64_t record)
 {
     char sql[96];
 
     snprintf(sql, sizeof sql, "SELECT count(*) FROM vault WHERE id = %lld", (long long)record);
-    return raw_int(ts.db, sql);
+    return th_raw_int(ts.db, sql);
 }
 
 static int64_t
 tombstones(void)
 {
-    return raw_int(ts.db, "SELECT count(*) FROM tombstone");
+    return th_raw_int(ts.db, "SELECT count(*) FROM tombstone");
 }
 
 static int64_t
@@ -136,14 +110,14 @@ key_rows(const char *hex)
     char sql[200];
 
     snprintf(sql, sizeof sql, "SELECT count(*) FROM subject_key WHERE hash = x'%s'", hex);
-    return raw_int(ts.keys, sql);
+    return th_raw_int(ts.keys, sql);
 }
 
 /* The raw sealed value of one record (malloc'd), or NULL when it is gone. */
 static uint8_t *
 raw_sealed(int64_t record, size_t *len_out)
 {
-    sqlite3 *db = raw_open(ts.db);
+    sqlite3 *db = th_raw_open(ts.db);
     sqlite3_stmt *s = NULL;
     uint8_t *out = NULL;
 
@@ -184,7 +158,7 @@ snapshot(char out[65])
     ck_assert_int_eq(EVP_DigestInit_ex(md, EVP_sha256(), NULL), 1);
     for (size_t t = 0; t <= sizeof db_tables / sizeof db_tables[0]; t++) {
         int keys = t == sizeof db_tables / sizeof db_tables[0];
-        sqlite3 *db = raw_open(keys ? ts.keys : ts.db);
+        sqlite3 *db = th_raw_open(keys ? ts.keys : ts.db);
         sqlite3_stmt *s = NULL;
         char sql[128];
 
@@ -824,7 +798,7 @@ START_TEST(delete_completes_partial_erasure)
 
     /* The wrapped key, to look for in the raw files afterwards. */
     {
-        sqlite3 *db = raw_open(ts.keys);
+        sqlite3 *db = th_raw_open(ts.keys);
         sqlite3_stmt *s = NULL;
         snprintf(sql, sizeof sql, "SELECT wrapped FROM subject_key WHERE hash = x'%s'", hex);
         ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
@@ -854,7 +828,7 @@ START_TEST(delete_completes_partial_erasure)
     th_ok(gdpr_vault_delete(ts.eng, &th_dpo, held));
     ck_assert_int_eq(record_rows(held), 0);
     ck_assert_int_eq(key_rows(hex), 0);
-    ck_assert_int_eq(raw_int(ts.db, "SELECT count(*) FROM erasure_shred_queue"), 0);
+    ck_assert_int_eq(th_raw_int(ts.db, "SELECT count(*) FROM erasure_shred_queue"), 0);
     th_ok(gdpr_subject_exists(ts.eng, "dave", &exists));
     ck_assert_int_eq(exists, 0);
     memset(&t, 0, sizeof t);

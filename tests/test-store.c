@@ -27,37 +27,12 @@ teardown(void)
     th_teardown(&ts);
 }
 
-static int
-raw_int(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *s = NULL;
-    int v;
-
-    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
-    v = sqlite3_column_int(s, 0);
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    return v;
-}
-
-static void
-raw_exec(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
-}
-
 START_TEST(new_store_at_latest_schema)
 {
-    ck_assert_int_eq(raw_int(ts.db, "PRAGMA user_version"), gdpr_store__schema_latest());
-    ck_assert_int_eq(raw_int(ts.keys, "PRAGMA user_version"), gdpr_store__schema_latest());
+    ck_assert_int_eq(th_raw_int(ts.db, "PRAGMA user_version"), gdpr_store__schema_latest());
+    ck_assert_int_eq(th_raw_int(ts.keys, "PRAGMA user_version"), gdpr_store__schema_latest());
     ck_assert_int_eq(
-        raw_int(ts.db, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode='wal'"), 1);
+        th_raw_int(ts.db, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode='wal'"), 1);
 }
 END_TEST
 
@@ -75,16 +50,16 @@ START_TEST(migrates_from_version_1)
     gdpr_close(old.eng);
     old.eng = NULL;
     gdpr_store__schema_create_version = 0;
-    ck_assert_int_eq(raw_int(old.db, "PRAGMA user_version"), 1);
-    ck_assert_int_eq(raw_int(old.keys, "PRAGMA user_version"), 1);
+    ck_assert_int_eq(th_raw_int(old.db, "PRAGMA user_version"), 1);
+    ck_assert_int_eq(th_raw_int(old.keys, "PRAGMA user_version"), 1);
     ck_assert_int_eq(
-        raw_int(old.db, "SELECT count(*) FROM sqlite_schema WHERE name='audit_subject'"), 0);
+        th_raw_int(old.db, "SELECT count(*) FROM sqlite_schema WHERE name='audit_subject'"), 0);
 
     th_ok(th_open(&old, &old.eng));
-    ck_assert_int_eq(raw_int(old.db, "PRAGMA user_version"), gdpr_store__schema_latest());
-    ck_assert_int_eq(raw_int(old.keys, "PRAGMA user_version"), gdpr_store__schema_latest());
+    ck_assert_int_eq(th_raw_int(old.db, "PRAGMA user_version"), gdpr_store__schema_latest());
+    ck_assert_int_eq(th_raw_int(old.keys, "PRAGMA user_version"), gdpr_store__schema_latest());
     ck_assert_int_eq(
-        raw_int(old.db, "SELECT count(*) FROM sqlite_schema WHERE name='audit_subject'"), 1);
+        th_raw_int(old.db, "SELECT count(*) FROM sqlite_schema WHERE name='audit_subject'"), 1);
     th_ok(gdpr_policy_load(old.eng, &th_dpo, th_example_policy_path()));
     th_ok(gdpr_subject_ensure(old.eng, &th_agent, "after-migration", NULL));
     th_reopen(&old);
@@ -105,14 +80,14 @@ START_TEST(newer_file_refused)
     gdpr_close(ts.eng);
     ts.eng = NULL;
     snprintf(sql, sizeof sql, "PRAGMA user_version=%d", gdpr_store__schema_latest() + 1);
-    raw_exec(ts.db, sql);
+    th_raw_exec(ts.db, sql);
     th_fingerprint(&ts, before);
     th_assert_err(th_open(&ts, &eng), GDPR_EVERSION, "written by a newer libgdpr");
     ck_assert_ptr_null(eng);
     th_fingerprint(&ts, after);
     ck_assert_str_eq(before, after);
     snprintf(sql, sizeof sql, "PRAGMA user_version=%d", gdpr_store__schema_latest());
-    raw_exec(ts.db, sql);
+    th_raw_exec(ts.db, sql);
     th_ok(th_open(&ts, &ts.eng));
 }
 END_TEST

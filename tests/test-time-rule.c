@@ -389,6 +389,7 @@ START_TEST(now_means_now_not_1970)
         in.channel = "phone";
         th_ok(gdpr_request_open(ts.eng, &th_dpo, &in, &id));
     }
+    th_ok(gdpr_request_info_init(&info, GDPR_REQUEST_INFO_VERSION));
     th_ok(gdpr_request_get(ts.eng, id, &info));
     ck_assert_int_eq(info.received, ts.now);
 

@@ -185,7 +185,8 @@ static const transfer_case cases[] = {
     {"adq-JP", "2019-01-23", NULL, 1, GDPR_TRANSFER_ADEQUACY, "not a public body", "2019/419"},
     {"adq-JP", "2019-01-22", NULL, 0, GDPR_TRANSFER_REFUSED, "applies only from", NULL},
     {"adq-GB", "2021-06-28", NULL, 1, GDPR_TRANSFER_ADEQUACY, "GB-2021-1772", "2021/1772"},
-    {"adq-GB", "2021-06-27", NULL, 0, GDPR_TRANSFER_REFUSED, "applies only from 2021-06-28", NULL},
+    /* Until the adequacy decision the TCA bridge applied (issue 19). */
+    {"adq-GB", "2021-06-27", NULL, 1, GDPR_TRANSFER_EEA, "TCA bridge", NULL},
     {"adq-GB", "2025-06-26", NULL, 1, GDPR_TRANSFER_ADEQUACY, "GB-2025-1226", "2025/1226"},
     {"adq-GB", "2025-12-20", NULL, 1, GDPR_TRANSFER_ADEQUACY, "GB-2025-2574", "2025/2574"},
     {"adq-GB", "2031-12-27", NULL, 1, GDPR_TRANSFER_ADEQUACY, "GB-2025-2574", "2025/2574"},
@@ -203,8 +204,8 @@ static const transfer_case cases[] = {
     /* Scope limits. */
     {"acme-analytics", "2026-03-01", NULL, 0, GDPR_TRANSFER_REFUSED,
      "US recipient 'acme-analytics' is not DPF-certified on 2026-03-01 and has no SCCs or other "
-     "Art. 46 safeguard on record; explicit consent of the subject would allow an occasional "
-     "transfer (Art. 49(1)(a))",
+     "Art. 46 safeguard on record; an Art. 49(1)(a) transfer consent (recipient, country, risks "
+     "notice) would allow an occasional transfer",
      NULL},
     {"cloudco-us", "2026-03-01", NULL, 1, GDPR_TRANSFER_ADEQUACY, "DPF-certified since 2023-10-01",
      "2023/1795"},
@@ -302,15 +303,16 @@ START_TEST(decision_table)
     th_fingerprint(&ts, before);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++, n++)
         run_case(&cases[i], day(cases[i].date));
-    /* Each EEA state, before any adequacy decision existed and today. */
+    /* Each EEA state, on the day the GDPR began to apply and today (membership is dated:
+     * tests/test-law.c has the accession and withdrawal dates). */
     for (size_t i = 0; i < N_EEA; i++) {
-        transfer_case c = {NULL, "1999-01-01", NULL, 1, GDPR_TRANSFER_EEA, NULL, NULL};
+        transfer_case c = {NULL, "2018-05-25", NULL, 1, GDPR_TRANSFER_EEA, NULL, NULL};
         char id[16], frag[64];
         snprintf(id, sizeof id, "eea-%s", eea_states[i]);
         snprintf(frag, sizeof frag, "'%s' is in %s (", id, eea_states[i]);
         c.recipient = id;
         c.fragment = frag;
-        run_case(&c, day("1999-01-01"));
+        run_case(&c, day("2018-05-25"));
         c.date = "2026-03-01";
         run_case(&c, day("2026-03-01"));
         n += 2;
@@ -338,7 +340,8 @@ START_TEST(purpose_names_the_categories)
     req.purpose = "marketing";
     th_ok(gdpr_transfer_check_v2(ts.eng, &th_agent, &req, &res));
     ck_assert_int_eq(res.special, 0);
-    ck_assert_ptr_nonnull(strstr(res.reason, "explicit consent of the subject would allow"));
+    ck_assert_ptr_nonnull(
+        strstr(res.reason, "transfer consent (recipient, country, risks notice) would allow"));
     req.purpose = "no-such-purpose";
     th_assert_err(gdpr_transfer_check_v2(ts.eng, &th_agent, &req, &res), GDPR_EINVAL,
                   "req.purpose: 'no-such-purpose' is not a purpose of the policy");
@@ -397,10 +400,11 @@ give_transfer_consent(const char *subject, const char *recipient)
 
     c.subject = subject;
     c.purpose = "service";
-    c.notice = "privacy-v3";
+    c.notice = "transfer-risks-v1";
     c.channel = "phone";
     c.recipient = recipient;
-    c.flags = GDPR_CONSENT_EXPLICIT;
+    c.country = "US";
+    c.flags = GDPR_CONSENT_EXPLICIT | GDPR_CONSENT_TRANSFER;
     th_ok(gdpr_consent_record(ts.eng, &th_agent, &c, NULL));
 }
 
@@ -442,21 +446,22 @@ START_TEST(explicit_consent_present_and_withdrawn)
     }
     /* Withdrawn: refused from then on; the past stays as it was. */
     ts.now = day("2026-03-01");
-    th_ok(gdpr_consent_withdraw(ts.eng, &th_agent, "cust-consent", "service", "acme-analytics",
-                                "phone", NULL));
+    th_ok(gdpr_consent_withdraw(ts.eng, &th_agent, "cust-consent", "service",
+                                "transfer:acme-analytics@US", "phone", NULL));
     th_ok(gdpr_transfer_check(ts.eng, &th_agent, "cust-consent", "acme-analytics",
                               day("2026-03-02"), &d));
     ck_assert_int_eq(d.allowed, 0);
-    ck_assert_ptr_nonnull(strstr(d.reason, "explicit consent of the subject would allow"));
+    ck_assert_ptr_nonnull(
+        strstr(d.reason, "transfer consent (recipient, country, risks notice) would allow"));
     th_ok(gdpr_transfer_check(ts.eng, &th_agent, "cust-consent", "acme-analytics",
                               day("2026-02-15"), &d));
     ck_assert_int_eq(d.mechanism, GDPR_TRANSFER_DEROGATION_CONSENT);
     /* The store function the check relies on, directly. */
     th_ok(gdpr_engine__subject_hash(ts.eng, "cust-consent", hash));
-    th_ok(gdpr_store__consent_explicit_recipient(ts.eng->st, hash, "acme-analytics",
+    th_ok(gdpr_store__consent_explicit_recipient(ts.eng->st, hash, "transfer:acme-analytics@US",
                                                  day("2026-02-15"), &found));
     ck_assert_int_eq(found, 1);
-    th_ok(gdpr_store__consent_explicit_recipient(ts.eng->st, hash, "acme-analytics",
+    th_ok(gdpr_store__consent_explicit_recipient(ts.eng->st, hash, "transfer:acme-analytics@US",
                                                  day("2026-03-02"), &found));
     ck_assert_int_eq(found, 0);
     /* Special-category data never rides on consent here. */
@@ -848,7 +853,7 @@ START_TEST(check_bad_input)
     th_assert_err(gdpr_transfer_check(ts.eng, &th_agent, "s", "nobody", GDPR_NOW, &d), GDPR_EINVAL,
                   "recipient: 'nobody' is not a recipient of the policy");
     th_assert_err(gdpr_transfer_check(ts.eng, &th_agent, "s", "mailer-eu", -2, &d), GDPR_EINVAL,
-                  "at: -2 is outside");
+                  "at: 1969-12-31T23:59:58Z is outside");
     th_assert_err(gdpr_transfer_check(ts.eng, &th_agent, "s", "mailer-eu", CAL_MAX_TIME + 1, &d),
                   GDPR_EINVAL, "at:");
     th_assert_err(gdpr_transfer_check(ts.eng, &th_agent, "s", "mailer-eu", GDPR_NOW, NULL),
@@ -892,7 +897,8 @@ START_TEST(check_bad_input)
     th_assert_err(gdpr_transfer_record(ts.eng, &th_agent, &req, &res), GDPR_EINVAL, "'XX'");
     req.recipient = "mailer-eu";
     th_assert_err(gdpr_transfer_request_init(NULL, 1), GDPR_EINVAL, "req");
-    th_assert_err(gdpr_transfer_request_init(&req, 2), GDPR_EVERSION, "version");
+    th_assert_err(gdpr_transfer_request_init(&req, GDPR_TRANSFER_REQUEST_VERSION + 1),
+                  GDPR_EVERSION, "version");
     th_assert_err(gdpr_transfer_log(ts.eng, "\xff", collect_log, NULL), GDPR_EINVAL, "subject");
     th_assert_err(gdpr_transfer_log(ts.eng, NULL, NULL, NULL), GDPR_EINVAL, "fn");
     th_assert_err(gdpr_transfer_log(NULL, NULL, collect_log, NULL), GDPR_EINVAL, "eng");
@@ -978,10 +984,10 @@ START_TEST(country_codes_are_not_normalised)
     ck_assert_str_eq(e.id, "US-2023-1795");
     ck_assert_str_eq(e.scope, "certified");
     ck_assert_str_eq(e.framework, "EU-US Data Privacy Framework");
-    th_ok(gdpr_adequacy_find(ts.eng, "GR", GDPR_NOW, &e));
+    th_ok(gdpr_adequacy_find(ts.eng, "GR", day("2026-03-01"), &e));
     ck_assert_int_eq(e.mechanism, GDPR_TRANSFER_EEA);
     ck_assert_str_eq(e.reference, "EU");
-    th_ok(gdpr_adequacy_find(ts.eng, "NO", GDPR_NOW, &e));
+    th_ok(gdpr_adequacy_find(ts.eng, "NO", day("2026-03-01"), &e));
     ck_assert_str_eq(e.reference, "EEA Agreement");
     th_ok(gdpr_adequacy_find(ts.eng, "org:EPO", day("2026-03-01"), &e));
     ck_assert_str_eq(e.kind, "organisation");
@@ -1046,12 +1052,12 @@ START_TEST(shipped_list)
 
     memset(&seen, 0, sizeof seen);
     th_ok(gdpr_adequacy_foreach(ts.eng, GDPR_ADEQUACY_ALL, collect_list, &seen));
-    ck_assert_int_eq(seen.eea, 30);
+    ck_assert_int_eq(seen.eea, 40); /* 30 states, 3 UK periods, 7 territories */
     ck_assert_int_eq(seen.decisions, 21);
     ck_assert_int_eq(seen.us, 3);
     memset(&seen, 0, sizeof seen);
     th_ok(gdpr_adequacy_foreach(ts.eng, day("2026-03-01"), collect_list, &seen));
-    ck_assert_int_eq(seen.eea, 30);
+    ck_assert_int_eq(seen.eea, 40);       /* 30 states, 3 UK periods, 7 territories */
     ck_assert_int_eq(seen.decisions, 17); /* 21 less Safe Harbour, Privacy Shield, GB 2021, 2025 */
     ck_assert_int_eq(seen.us, 1);
     memset(&seen, 0, sizeof seen);
@@ -1079,7 +1085,7 @@ START_TEST(builtin_matches_the_data_file)
     ck_assert_uint_eq(strlen(file), gdpr_adequacy__builtin_len);
     ck_assert_int_eq(memcmp(file, gdpr_adequacy__builtin_json, gdpr_adequacy__builtin_len), 0);
     th_ok(gdpr_adequacy__parse(ts.eng->st, file, "test", &l));
-    ck_assert_uint_eq(l->n_eea, 30);
+    ck_assert_uint_eq(l->n_eea, 40);
     ck_assert_uint_eq(l->n_decisions, 21);
     ck_assert_ptr_nonnull(gdpr_adequacy__in_force(l, "BR", day("2026-01-28")));
     ck_assert_ptr_null(gdpr_adequacy__in_force(l, "BR", day("2026-01-27T23:59:59Z")));
@@ -1233,6 +1239,9 @@ START_TEST(load_refuses_a_wrong_shape_whole)
          "decisions[0].scope: 'partial' is not one of whole, commercial, certified"},
         {"\"framework\": \"Safe Harbour Privacy Principles\"", "\"framework\": null", GDPR_EINVAL,
          "decisions[1].framework: scope \"certified\" names its framework"},
+        /* no "framework" member at all: refused, never a NULL node (it crashed) */
+        {"\"framework\": \"Safe Harbour Privacy Principles\",", "", GDPR_EINVAL,
+         "scope \"certified\" names its framework: required field \"framework\" is missing"},
         {"\"kind\": \"organisation\"", "\"kind\": \"country\"", GDPR_EINVAL,
          "an organisation has a code 'org:NAME'"},
         {"\"source\": \"https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX:32000D0518\"",

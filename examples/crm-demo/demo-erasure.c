@@ -134,7 +134,7 @@ demo_step_erasure(demo *d)
              remaining, tickets.tickets);
 
     d->now += 7 * 86400;
-    rc = gdpr_subject_find(d->eng, "phone", PHONE, strlen(PHONE), &found);
+    rc = gdpr_subject_find_id(d->eng, "phone", PHONE, &found);
     demo_say("a week later the same caller: phone lookup says %s",
              rc == GDPR_ENOTFOUND ? "nobody" : gdpr_strerror(rc));
     gdpr_free(found);

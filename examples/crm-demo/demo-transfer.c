@@ -92,10 +92,11 @@ demo_step_transfers(demo *d)
      * their data sent to acme-analytics once (Art. 49(1)(a)). */
     c.subject = "CUST-1002";
     c.purpose = "service";
-    c.notice = "privacy-v3";
+    c.notice = "transfer-risks-v1"; /* the notice of the risks (policy: transfer_risks) */
     c.channel = "phone";
     c.recipient = "acme-analytics";
-    c.flags = GDPR_CONSENT_EXPLICIT;
+    c.country = "US"; /* the consent is to this transfer: recipient and country */
+    c.flags = GDPR_CONSENT_EXPLICIT | GDPR_CONSENT_TRANSFER;
     DEMO_CHECK("gdpr_consent_record", gdpr_consent_record(d->eng, &d->agent, &c, NULL));
     demo_say("CUST-1002 gave explicit consent to a transfer to acme-analytics");
     d->now += 60;

@@ -160,7 +160,8 @@ demo_step_vault(demo *d)
     demo_say("the CRM's orders table registered as a source of every export");
 
     /* A call comes in; caller id shows the number in another format. */
-    DEMO_CHECK("gdpr_subject_find", gdpr_subject_find(d->eng, "phone", "+353871234567", 13, &who));
+    DEMO_CHECK("gdpr_subject_find_id",
+               gdpr_subject_find_id(d->eng, "phone", "+353871234567", &who));
     demo_say("incoming call from +353871234567: that is %s", who);
     gdpr_free(who);
     d->now += 3600;

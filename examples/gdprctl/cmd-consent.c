@@ -133,6 +133,7 @@ ctl_cmd_consent_check(ctl *c, int argc, char **argv)
 typedef struct {
     int json;
     int n;
+    ctl_limit lim;
 } history_out;
 
 static int
@@ -141,6 +142,8 @@ print_event(const gdpr_consent_event *ev, void *ctx)
     history_out *h = ctx;
     char at[32], exp[32] = "-";
 
+    if (!ctl_limit_row(&h->lim))
+        return 0;
     ctl_format_time(ev->at, at);
     if (ev->expires)
         ctl_format_time(ev->expires, exp);
@@ -182,22 +185,26 @@ print_event(const gdpr_consent_event *ev, void *ctx)
 int
 ctl_cmd_consent_history(ctl *c, int argc, char **argv)
 {
-    history_out h = {c->json, 0};
+    history_out h = {c->json, 0, {0, 0, 0, 0}};
     int rc;
 
+    argc = ctl_limit_take(&h.lim, argc, argv);
+    if (argc < 0)
+        return CTL_USAGE;
     if (argc != 1) {
-        fprintf(stderr, "usage: gdprctl consent history SUBJECT\n");
+        fprintf(stderr, "usage: gdprctl consent history SUBJECT [--limit N] [--count]\n");
         return CTL_USAGE;
     }
-    if (c->json)
+    if (c->json && !h.lim.count_only)
         printf("[");
     rc = gdpr_consent_history(c->eng, &c->who, argv[0], print_event, &h);
-    if (c->json)
+    if (c->json && !h.lim.count_only)
         printf("]\n");
-    else if (rc == GDPR_OK && h.n == 0)
+    else if (rc == GDPR_OK && h.lim.matched == 0 && !h.lim.count_only)
         printf("no consent events for %s\n", argv[0]);
     if (rc != GDPR_OK)
         return ctl_fail("consent history", rc);
+    ctl_limit_end(c, &h.lim, "consent event", "consent events");
     return CTL_OK;
 }
 

@@ -124,8 +124,10 @@ ctl_cmd_audit_verify(ctl *c, int argc, char **argv)
         fprintf(stderr, "usage: gdprctl audit verify [--head COUNT:HEX]\n");
         return CTL_USAGE;
     }
+    ctl_progress_start(c, "audit verify", NULL, 0, NULL);
     rc = with_head ? gdpr_audit_verify_head(c->eng, count, head, &events)
                    : gdpr_audit_verify(c->eng, &events);
+    ctl_progress_stop();
     if (c->json) {
         printf("{\"ok\":%s,\"events_verified\":%lld", rc == GDPR_OK ? "true" : "false",
                (long long)events);

@@ -135,12 +135,134 @@ erase_flags(ctl *c, int argc, char **argv, int *dry_run)
     return n;
 }
 
+/* The dry run: gdpr_erase_plan() says what each vault record would meet. */
+typedef struct {
+    ctl *c;
+    const char *subject, *ground;
+    int started; /* --json: the document's head is printed */
+    int64_t erase, keep;
+    char *keeps; /* "; would keep record R (...)" pieces, text output */
+    size_t len, cap;
+} plan_out;
+
 static int
-count_record(const gdpr_vault_record *item, void *ctx)
+plan_append(plan_out *o, const char *piece)
 {
-    (void)item;
-    (*(int64_t *)ctx)++;
+    size_t n = strlen(piece);
+
+    if (o->len + n + 1 > o->cap) {
+        size_t cap = o->cap ? 2 * o->cap : 256;
+        char *grown;
+        while (cap < o->len + n + 1)
+            cap *= 2;
+        grown = realloc(o->keeps, cap);
+        if (grown == NULL)
+            return 1;
+        o->keeps = grown;
+        o->cap = cap;
+    }
+    memcpy(o->keeps + o->len, piece, n + 1);
+    o->len += n;
     return 0;
+}
+
+static void
+plan_json_head(plan_out *o)
+{
+    if (o->started)
+        return;
+    o->started = 1;
+    printf("{\"dry_run\":true,\"subject\":");
+    ctl_json_string(stdout, o->subject);
+    printf(",\"ground\":");
+    ctl_json_string(stdout, o->ground);
+    printf(",\"records\":[");
+}
+
+static int
+plan_item(const gdpr_erase_plan_item *it, void *ctx)
+{
+    plan_out *o = ctx;
+    char until[32], piece[GDPR_NAME_MAX + 128];
+
+    if (it->action == GDPR_ERASE_PLAN_ERASE)
+        o->erase++;
+    else
+        o->keep++;
+    ctl_format_time(it->until, until);
+    if (o->c->json) {
+        plan_json_head(o);
+        printf("%s{\"record\":%lld,\"category\":", o->erase + o->keep > 1 ? "," : "",
+               (long long)it->record);
+        ctl_json_string(stdout, it->category);
+        printf(",\"purpose\":");
+        ctl_json_string(stdout, it->purpose);
+        if (it->action == GDPR_ERASE_PLAN_ERASE) {
+            printf(",\"action\":\"erase\"}");
+        } else if (it->reason == GDPR_ERASE_KEEP_HOLD) {
+            printf(",\"action\":\"keep\",\"reason\":\"hold\",\"hold\":%lld,\"until\":\"%s\"}",
+                   (long long)it->hold, until);
+        } else {
+            printf(",\"action\":\"keep\",\"reason\":\"legal_duty\",\"rule\":");
+            ctl_json_string(stdout, it->rule);
+            printf(",\"until\":\"%s\"}", until);
+        }
+        return 0;
+    }
+    if (it->action == GDPR_ERASE_PLAN_ERASE)
+        return 0;
+    until[10] = '\0'; /* the date in the policy's zone */
+    if (it->reason == GDPR_ERASE_KEEP_HOLD)
+        snprintf(piece, sizeof piece, "; would keep record %lld (legal hold %lld until %s)",
+                 (long long)it->record, (long long)it->hold, until);
+    else
+        snprintf(piece, sizeof piece, "; would keep record %lld (legal duty, rule %s, until %s)",
+                 (long long)it->record, it->rule, until);
+    return plan_append(o, piece);
+}
+
+static int
+erase_dry_run(ctl *c, const char *subject, const char *ground)
+{
+    plan_out o;
+    int rc;
+
+    memset(&o, 0, sizeof o);
+    o.c = c;
+    o.subject = subject;
+    o.ground = ground;
+    rc = gdpr_erase_plan(c->eng, &c->who, subject, plan_item, &o);
+    if (rc != GDPR_OK) {
+        if (o.started)
+            printf("]}\n"); /* keep stdout a whole document */
+        free(o.keeps);
+        if (rc == GDPR_ENOTFOUND && !c->json) {
+            fprintf(stderr,
+                    "gdprctl: erase --dry-run: no subject '%s' (gdprctl erase lookup %s "
+                    "says whether it was erased before)\n",
+                    subject, subject);
+            return CTL_FAILED;
+        }
+        if (rc == GDPR_ECALLBACK)
+            fprintf(stderr, "gdprctl: erase --dry-run: out of memory\n");
+        return ctl_fail("erase --dry-run", rc);
+    }
+    if (c->json) {
+        plan_json_head(&o);
+        printf("],\"would_erase\":%lld,\"would_keep\":%lld}\n", (long long)o.erase,
+               (long long)o.keep);
+    } else {
+        printf("dry run (nothing changed): erase %s under %s would erase %lld record%s%s\n",
+               subject, ground, (long long)o.erase, o.erase == 1 ? "" : "s",
+               o.keeps ? o.keeps : "");
+        if (o.keep == 0)
+            printf("its consents, identities and key would go too\n");
+        else
+            printf("its consents and identities would go; the key stays with the kept records, "
+                   "restricted to storage (gdprctl hold list)\n");
+    }
+    free(o.keeps);
+    return CTL_OK;
 }
 
 int
@@ -156,35 +278,8 @@ ctl_cmd_erase(ctl *c, int argc, char **argv)
         fprintf(stderr, "usage: gdprctl erase SUBJECT GROUND [--dry-run] [--yes]\n");
         return CTL_USAGE;
     }
-    if (dry_run) {
-        int64_t records = 0;
-        int exists = 0;
-        rc = gdpr_subject_exists(c->eng, argv[0], &exists);
-        if (rc == GDPR_OK && exists)
-            rc = gdpr_vault_foreach(c->eng, &c->who, argv[0], count_record, &records);
-        if (rc != GDPR_OK)
-            return ctl_fail("erase --dry-run", rc);
-        if (!exists) {
-            fprintf(stderr,
-                    "gdprctl: erase --dry-run: no subject '%s' (gdprctl erase lookup %s "
-                    "says whether it was erased before)\n",
-                    argv[0], argv[0]);
-            return CTL_FAILED;
-        }
-        if (c->json) {
-            printf("{\"dry_run\":true,\"subject\":");
-            ctl_json_string(stdout, argv[0]);
-            printf(",\"ground\":");
-            ctl_json_string(stdout, argv[1]);
-            printf(",\"vault_records\":%lld}\n", (long long)records);
-        } else {
-            printf("dry run (nothing changed): would erase %s under %s: %lld vault record%s, its "
-                   "consents, identities and key; records under a legal hold or a legal duty "
-                   "would be kept (gdprctl hold list)\n",
-                   argv[0], argv[1], (long long)records, records == 1 ? "" : "s");
-        }
-        return CTL_OK;
-    }
+    if (dry_run)
+        return erase_dry_run(c, argv[0], argv[1]);
     snprintf(question, sizeof question, "Erase subject %.200s under %.200s? This cannot be undone.",
              argv[0], argv[1]);
     if (!ctl_confirm(c, question))
@@ -284,6 +379,49 @@ ctl_cmd_erase_export(ctl *c, int argc, char **argv)
     rc = gdpr_tombstones_export(c->eng, write_stdout, NULL);
     if (rc != GDPR_OK)
         return ctl_fail("erase export", rc);
+    return CTL_OK;
+}
+
+typedef struct {
+    const ctl *c;
+    ctl_limit lim;
+} tomb_walk;
+
+static int
+list_tombstone(const gdpr_tombstone *t, void *ctx)
+{
+    tomb_walk *w = ctx;
+
+    if (!ctl_limit_row(&w->lim))
+        return 0;
+    if (w->c->json && w->lim.shown > 1)
+        printf(",");
+    print_tombstone(w->c, t);
+    return 0;
+}
+
+int
+ctl_cmd_erase_list(ctl *c, int argc, char **argv)
+{
+    tomb_walk w;
+    int rc;
+
+    w.c = c;
+    argc = ctl_limit_take(&w.lim, argc, argv);
+    if (argc < 0)
+        return CTL_USAGE;
+    if (argc > 1 || (argc == 1 && argv[0][0] == '-')) {
+        fprintf(stderr, "usage: gdprctl erase list [SUBJECT] [--limit N] [--count]\n");
+        return CTL_USAGE;
+    }
+    if (c->json && !w.lim.count_only)
+        printf("[");
+    rc = gdpr_tombstone_foreach(c->eng, argc == 1 ? argv[0] : NULL, list_tombstone, &w);
+    if (c->json && !w.lim.count_only)
+        printf("]\n");
+    if (rc != GDPR_OK)
+        return ctl_fail("erase list", rc);
+    ctl_limit_end(c, &w.lim, "tombstone", "tombstones");
     return CTL_OK;
 }
 
@@ -403,7 +541,9 @@ ctl_cmd_erase_due(ctl *c, int argc, char **argv)
     }
     if (!ctl_confirm(c, "Erase every subject whose erasure request is past its grace period?"))
         return CTL_FAILED;
+    ctl_progress_start(c, "erase due", NULL, 1, NULL);
     rc = gdpr_erase_run_due(c->eng, &c->who, argv[0], &done, &failed);
+    ctl_progress_stop();
     if (rc != GDPR_OK)
         return ctl_fail("erase due", rc);
     if (c->json)
@@ -480,13 +620,21 @@ ctl_cmd_hold_release(ctl *c, int argc, char **argv)
     return CTL_OK;
 }
 
+typedef struct {
+    const ctl *c;
+    ctl_limit lim;
+} hold_walk;
+
 static int
 print_hold(const gdpr_hold_info *h, void *ctx)
 {
     static const char *const scopes[] = {"", "subject", "record", "category"};
-    const ctl *c = ctx;
-    char placed[32], until[32], released[32] = "";
+    hold_walk *w = ctx;
+    const ctl *c = w->c;
+    char placed[32], until[32], released[32] = "", covers[96];
 
+    if (!ctl_limit_row(&w->lim))
+        return 0;
     listed++;
     ctl_format_time(h->placed_at, placed);
     ctl_format_time(h->until, until);
@@ -507,27 +655,34 @@ print_hold(const gdpr_hold_info *h, void *ctx)
         if (h->released_at > 0) {
             printf("\"%s\",\"released_by\":", released);
             ctl_json_string(stdout, h->released_by);
+            printf(",\"release_reason\":");
+            ctl_json_string(stdout, h->release_reason);
         } else {
-            printf("null,\"released_by\":null");
+            printf("null,\"released_by\":null,\"release_reason\":null");
         }
         printf("}");
         return 0;
     }
-    printf("hold %lld  %-8s ", (long long)h->id, scopes[h->scope]);
     if (h->scope == GDPR_HOLD_RECORD)
-        printf("record %lld", (long long)h->record);
+        snprintf(covers, sizeof covers, "record %lld", (long long)h->record);
+    else if (h->scope == GDPR_HOLD_CATEGORY && h->subject_hash[0])
+        snprintf(covers, sizeof covers, "%.40s of %.16s", h->category, h->subject_hash);
     else if (h->scope == GDPR_HOLD_CATEGORY)
-        printf("category %s%s%.16s", h->category, h->subject_hash[0] ? " of " : " (everyone)",
-               h->subject_hash);
+        snprintf(covers, sizeof covers, "%.40s (everyone)", h->category);
     else
-        printf("%.16s...", h->subject_hash);
-    printf("  until %s%s\n    %s (by %s, %s)\n", until,
-           h->active        ? ""
-           : h->released_at ? "  [released]"
-                            : "  [ended]",
-           h->reason, h->placed_by, placed);
+        snprintf(covers, sizeof covers, "%.16s", h->subject_hash);
+    if (listed == 1)
+        printf("%5s  %-8s  %-24s  %-25s  %-8s  %-25s  %s\n", "HOLD", "SCOPE", "COVERS", "UNTIL",
+               "STATE", "PLACED", "BY / REASON");
+    printf("%5lld  %-8s  %-24s  %-25s  %-8s  %-25s  %s: %s\n", (long long)h->id, scopes[h->scope],
+           covers, until,
+           h->active        ? "in force"
+           : h->released_at ? "released"
+                            : "ended",
+           placed, h->placed_by, h->reason);
     if (h->released_at > 0)
-        printf("    released %s by %s\n", released, h->released_by);
+        printf("%5s  released %s by %s: %s\n", "", released, h->released_by,
+               h->release_reason[0] ? h->release_reason : "(no reason given)");
     return 0;
 }
 
@@ -535,22 +690,28 @@ int
 ctl_cmd_hold_list(ctl *c, int argc, char **argv)
 {
     unsigned int flags = 0;
+    hold_walk w;
     int rc;
 
+    w.c = c;
+    argc = ctl_limit_take(&w.lim, argc, argv);
+    if (argc < 0)
+        return CTL_USAGE;
     if (argc > 1 || (argc == 1 && strcmp(argv[0], "--all") != 0)) {
-        fprintf(stderr, "usage: gdprctl hold list [--all]\n");
+        fprintf(stderr, "usage: gdprctl hold list [--all] [--limit N] [--count]\n");
         return CTL_USAGE;
     }
     if (argc == 1)
         flags = GDPR_HOLD_LIST_ALL;
     listed = 0;
-    if (c->json)
+    if (c->json && !w.lim.count_only)
         printf("[");
-    rc = gdpr_hold_foreach(c->eng, flags, print_hold, c);
-    if (c->json)
+    rc = gdpr_hold_foreach(c->eng, flags, print_hold, &w);
+    if (c->json && !w.lim.count_only)
         printf("]\n");
     if (rc != GDPR_OK)
         return ctl_fail("hold list", rc);
+    ctl_limit_end(c, &w.lim, "hold", "holds");
     return CTL_OK;
 }
 

@@ -90,14 +90,19 @@ flag_of(const char *word, unsigned int *flags)
     return -1;
 }
 
+/* `late` >= 0: a "days_overdue" member first (request overdue). */
 static void
-print_info_json(const gdpr_request_info *r)
+print_info_json(const gdpr_request_info *r, int64_t late)
 {
     char received[32], due[32], closed[32];
 
     ctl_format_time(r->received, received);
     ctl_format_time(r->due, due);
-    printf("{\"id\":%lld,\"type\":\"%s\",\"status\":\"%s\",\"subject_hash\":", (long long)r->id,
+    if (late >= 0)
+        printf("{\"days_overdue\":%lld,", (long long)late);
+    else
+        printf("{");
+    printf("\"id\":%lld,\"type\":\"%s\",\"status\":\"%s\",\"subject_hash\":", (long long)r->id,
            gdpr_request_type_name(r->type), gdpr_request_status_name(r->status));
     if (r->subject_hash[0])
         ctl_json_string(stdout, r->subject_hash);
@@ -140,7 +145,7 @@ get_info(ctl *c, int64_t id, gdpr_request_info *info)
     if (rc != GDPR_OK)
         return ctl_fail("request get", rc);
     if (c->json) {
-        print_info_json(info);
+        print_info_json(info, -1);
         printf("\n");
     }
     return CTL_OK;
@@ -149,7 +154,16 @@ get_info(ctl *c, int64_t id, gdpr_request_info *info)
 typedef struct {
     int json;
     int n;
+    ctl_limit lim;
+    int64_t as_of; /* request overdue: the days late are counted to it; 0: not shown */
 } list_state;
+
+/* Whole days from `due` to `as_of`, a started day counted. */
+static int64_t
+days_late(int64_t due, int64_t as_of)
+{
+    return as_of > due ? (as_of - due + 86399) / 86400 : 0;
+}
 
 static int
 print_row(const gdpr_request_info *r, void *ctx)
@@ -157,17 +171,24 @@ print_row(const gdpr_request_info *r, void *ctx)
     list_state *ls = ctx;
     char received[32], due[32];
 
+    if (!ctl_limit_row(&ls->lim))
+        return 0;
     if (ls->json) {
         printf("%s", ls->n ? ",\n" : "");
-        print_info_json(r);
+        print_info_json(r, ls->as_of != 0 ? days_late(r->due, ls->as_of) : -1);
         ls->n++;
         return 0;
     }
-    if (ls->n == 0)
+    if (ls->n == 0) {
+        if (ls->as_of != 0)
+            printf("%9s ", "DAYS LATE");
         printf("%6s %-13s %-11s %-20s %-20s %-16s %-9s %-10s %s\n", "ID", "TYPE", "STATUS",
                "RECEIVED", "DUE", "SUBJECT", "IDENTITY", "ESCALATED", "FLAGS");
+    }
     ctl_format_time(r->received, received);
     ctl_format_time(r->due, due);
+    if (ls->as_of != 0)
+        printf("%9lld ", (long long)days_late(r->due, ls->as_of));
     printf("%6lld %-13s %-11s %-20s %-20s %-16.16s %-9s %-10s ", (long long)r->id,
            gdpr_request_type_name(r->type), gdpr_request_status_name(r->status), received, due,
            r->subject_hash[0] ? r->subject_hash : "(unmatched)",
@@ -473,21 +494,29 @@ usage:
 static int
 finish_list(ctl *c, list_state *ls, int rc, const char *what)
 {
-    if (c->json)
+    if (c->json && !ls->lim.count_only)
         printf("]\n");
-    else if (rc == GDPR_OK && ls->n == 0)
+    else if (rc == GDPR_OK && ls->lim.matched == 0 && !ls->lim.count_only)
         printf("no requests\n");
-    return rc == GDPR_OK ? CTL_OK : ctl_fail(what, rc);
+    if (rc != GDPR_OK)
+        return ctl_fail(what, rc);
+    ctl_limit_end(c, &ls->lim, "request", "requests");
+    return CTL_OK;
 }
 
 int
 ctl_cmd_request_list(ctl *c, int argc, char **argv)
 {
-    list_state ls = {c->json, 0};
+    list_state ls;
     const char *subject = NULL;
     int status = 0;
     int rc;
 
+    memset(&ls, 0, sizeof ls);
+    ls.json = c->json;
+    argc = ctl_limit_take(&ls.lim, argc, argv);
+    if (argc < 0)
+        return CTL_USAGE;
     for (int i = 0; i < argc; i += 2) {
         if (i + 1 < argc && strcmp(argv[i], "--subject") == 0) {
             subject = argv[i + 1];
@@ -495,11 +524,12 @@ ctl_cmd_request_list(ctl *c, int argc, char **argv)
             if (parse_word("status", argv[i + 1], &status) != 0)
                 return CTL_USAGE;
         } else {
-            fprintf(stderr, "usage: gdprctl request list [--subject ID] [--status STATUS]\n");
+            fprintf(stderr, "usage: gdprctl request list [--subject ID] [--status STATUS] "
+                            "[--limit N] [--count]\n");
             return CTL_USAGE;
         }
     }
-    if (c->json)
+    if (c->json && !ls.lim.count_only)
         printf("[");
     rc = gdpr_request_list(c->eng, subject, (gdpr_request_status)status, print_row, &ls);
     return finish_list(c, &ls, rc, "request list");
@@ -508,10 +538,15 @@ ctl_cmd_request_list(ctl *c, int argc, char **argv)
 int
 ctl_cmd_request_overdue(ctl *c, int argc, char **argv)
 {
-    list_state ls = {c->json, 0};
+    list_state ls;
     int64_t as_of = GDPR_NOW, soon = 0;
     int rc;
 
+    memset(&ls, 0, sizeof ls);
+    ls.json = c->json;
+    argc = ctl_limit_take(&ls.lim, argc, argv);
+    if (argc < 0)
+        return CTL_USAGE;
     for (int i = 0; i < argc; i += 2) {
         if (i + 1 < argc && strcmp(argv[i], "--as-of") == 0) {
             if (parse_when("--as-of", argv[i + 1], &as_of) != 0)
@@ -520,12 +555,18 @@ ctl_cmd_request_overdue(ctl *c, int argc, char **argv)
             if (ctl_parse_int("--soon", argv[i + 1], 1, 3650, &soon) != 0)
                 return CTL_USAGE;
         } else {
-            fprintf(stderr, "usage: gdprctl request overdue [--as-of DATE] [--soon DAYS]\n"
+            fprintf(stderr, "usage: gdprctl request overdue [--as-of DATE] [--soon DAYS] "
+                            "[--limit N] [--count]\n"
                             "  --soon: the open requests falling due within DAYS instead\n");
             return CTL_USAGE;
         }
     }
-    if (c->json)
+    rc = as_of == GDPR_NOW ? gdpr_now(c->eng, &as_of) : GDPR_OK;
+    if (rc != GDPR_OK)
+        return ctl_fail("request overdue", rc);
+    if (!soon)
+        ls.as_of = as_of;
+    if (c->json && !ls.lim.count_only)
         printf("[");
     rc = soon ? gdpr_request_due_soon(c->eng, as_of, soon * 86400, print_row, &ls)
               : gdpr_request_overdue(c->eng, as_of, print_row, &ls);

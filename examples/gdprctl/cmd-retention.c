@@ -32,6 +32,7 @@ parse_date_arg(const char *opt, const char *value, int64_t *out)
 typedef struct {
     const ctl *c;
     int64_t n, held;
+    ctl_limit lim;
 } due_print;
 
 static int
@@ -40,6 +41,9 @@ print_due(const gdpr_retention_item *item, void *ctx)
     due_print *p = ctx;
     char when[32];
 
+    p->held += item->held != 0;
+    if (!ctl_limit_row(&p->lim))
+        return 0;
     ctl_format_time(item->due, when);
     if (p->c->json) {
         printf("%s{\"record\":%lld,\"due\":\"%s\",\"rule\":", p->n ? "," : "",
@@ -58,37 +62,40 @@ print_due(const gdpr_retention_item *item, void *ctx)
                item->held ? "  [legal hold]" : "");
     }
     p->n++;
-    p->held += item->held != 0;
     return 0;
 }
 
 int
 ctl_cmd_retention_due(ctl *c, int argc, char **argv)
 {
-    due_print p = {c, 0, 0};
+    due_print p = {c, 0, 0, {0, 0, 0, 0}};
     int64_t as_of = now_of(c);
     char when[32];
     int rc;
 
+    argc = ctl_limit_take(&p.lim, argc, argv);
+    if (argc < 0)
+        return CTL_USAGE;
     if (argc == 2 && strcmp(argv[0], "--as-of") == 0) {
         rc = parse_date_arg("--as-of", argv[1], &as_of);
         if (rc != CTL_OK)
             return rc;
     } else if (argc != 0) {
-        fprintf(stderr, "usage: gdprctl retention due [--as-of DATE]\n");
+        fprintf(stderr, "usage: gdprctl retention due [--as-of DATE] [--limit N] [--count]\n");
         return CTL_USAGE;
     }
-    if (c->json)
+    if (c->json && !p.lim.count_only)
         printf("[");
     rc = gdpr_retention_due(c->eng, as_of, print_due, &p);
-    if (c->json)
+    if (c->json && !p.lim.count_only)
         printf("]\n");
     if (rc != GDPR_OK)
         return ctl_fail("retention due", rc);
+    ctl_limit_end(c, &p.lim, "record due", "records due");
     ctl_format_time(as_of, when);
-    if (!c->json)
-        printf("%lld record%s due as of %s (%lld under legal hold)\n", (long long)p.n,
-               p.n == 1 ? "" : "s", when, (long long)p.held);
+    if (!c->json && !p.lim.count_only)
+        printf("%lld record%s due as of %s (%lld under legal hold)\n", (long long)p.lim.matched,
+               p.lim.matched == 1 ? "" : "s", when, (long long)p.held);
     return CTL_OK;
 }
 

@@ -98,7 +98,7 @@ ctl_cmd_subject_find(ctl *c, int argc, char **argv)
         fprintf(stderr, "usage: gdprctl subject find KIND VALUE\n");
         return CTL_USAGE;
     }
-    rc = gdpr_subject_find(c->eng, argv[0], argv[1], strlen(argv[1]), &subject);
+    rc = gdpr_subject_find_id(c->eng, argv[0], argv[1], &subject);
     if (rc == GDPR_ENOTFOUND && !c->json) {
         printf("no subject has this %s identifier\n", argv[0]);
         return CTL_FAILED;
@@ -380,6 +380,7 @@ ctl_cmd_vault_checkpoint(ctl *c, int argc, char **argv)
 static int
 write_file(const void *buf, size_t len, void *ctx)
 {
+    ctl_progress_add((int64_t)len);
     return fwrite(buf, 1, len, (FILE *)ctx) == len ? 0 : 1;
 }
 
@@ -462,7 +463,9 @@ ctl_cmd_export(ctl *c, int argc, char **argv)
             fprintf(stderr, "gdprctl: %s: %s\n", out, strerror(errno));
             return CTL_FAILED;
         }
+        ctl_progress_start(c, "export", "bytes", 0, NULL);
         rc = gdpr_export_subject_csv(c->eng, &c->who, subject, &w);
+        ctl_progress_stop();
         if (rc != GDPR_OK)
             return ctl_fail("export", rc);
         if (c->json)
@@ -478,7 +481,9 @@ ctl_cmd_export(ctl *c, int argc, char **argv)
             fprintf(stderr, "gdprctl: %s: %s\n", out, strerror(errno));
             return CTL_FAILED;
         }
+        ctl_progress_start(c, "export", "bytes", 0, out);
         rc = gdpr_export_subject(c->eng, &c->who, subject, format, write_file, f);
+        ctl_progress_stop();
         closed = fclose(f);
         if (rc != GDPR_OK || closed != 0) {
             unlink(out);
@@ -487,7 +492,9 @@ ctl_cmd_export(ctl *c, int argc, char **argv)
         fprintf(stderr, "export of %s written to %s\n", subject, out);
         return CTL_OK;
     }
+    ctl_progress_start(c, "export", "bytes", 0, NULL);
     rc = gdpr_export_subject(c->eng, &c->who, subject, format, write_file, stdout);
+    ctl_progress_stop();
     if (rc != GDPR_OK)
         return ctl_fail("export", rc);
     return CTL_OK;

@@ -69,6 +69,31 @@ unsigned char *ctl_read_input(const char *flag, const char *path, size_t max, si
  * no terminal, or "y"), 0 not confirmed (after a message). */
 int ctl_confirm(ctl *c, const char *question);
 
+/* --limit N and --count on long lists. ctl_limit_take() removes both flags
+ * from argv (returns the new argc, or -1 after a message naming the flag);
+ * ctl_limit_row() counts a matching row and says whether to print it;
+ * ctl_limit_end() prints the count (--count) or "... N more". */
+typedef struct {
+    int64_t limit; /* 0: all */
+    int64_t shown, matched;
+    int count_only;
+} ctl_limit;
+int ctl_limit_take(ctl_limit *l, int argc, char **argv);
+int ctl_limit_row(ctl_limit *l);
+void ctl_limit_end(const ctl *c, const ctl_limit *l, const char *one, const char *many);
+
+/* An indeterminate progress line on stderr around a long library call
+ * (progress.c): elapsed time, and with `unit` a count (ctl_progress_add) and
+ * its rate. Drawn when --progress is given, or stderr is a terminal (and not
+ * --json), never with --no-progress. Ctrl-C in between clears the line and
+ * says "<what> interrupted" (with "resumable: run again to continue" when
+ * `resumable`), removes `cleanup` (a partial output file; may be NULL) and
+ * ends the process as the signal would. */
+void ctl_progress_start(const ctl *c, const char *what, const char *unit, int resumable,
+                        const char *cleanup);
+void ctl_progress_add(int64_t n);
+void ctl_progress_stop(void);
+
 /* Print a JSON string literal (quoted, escaped) to f. */
 void ctl_json_string(FILE *f, const char *s);
 
@@ -126,6 +151,7 @@ int ctl_cmd_review_why(ctl *c, int argc, char **argv);
 int ctl_cmd_erase(ctl *c, int argc, char **argv);
 int ctl_cmd_erase_record(ctl *c, int argc, char **argv);
 int ctl_cmd_erase_lookup(ctl *c, int argc, char **argv);
+int ctl_cmd_erase_list(ctl *c, int argc, char **argv);
 int ctl_cmd_erase_export(ctl *c, int argc, char **argv);
 int ctl_cmd_erase_replay(ctl *c, int argc, char **argv);
 int ctl_cmd_erase_pending(ctl *c, int argc, char **argv);

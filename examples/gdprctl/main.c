@@ -34,8 +34,8 @@ static const ctl_command commands[] = {
     {"policy", "show", ctl_cmd_policy_show, 1, "", "Print the policy in force (JSON)",
      "gdprctl policy show", NULL},
     {"audit", "verify", ctl_cmd_audit_verify, 1, "[--head COUNT:HEX]",
-     "Verify the audit hash chain (exit 3 when broken)", "gdprctl audit verify --head 42:ab12...",
-     NULL},
+     "Verify the audit hash chain (exit 3 when broken; progress on a terminal)",
+     "gdprctl audit verify --head 42:ab12...", NULL},
     {"audit", "head", ctl_cmd_audit_head, 1, "",
      "Print COUNT:HEX of the audit chain, to keep off the machine", "gdprctl audit head", NULL},
     {"audit", "log", ctl_cmd_audit_log, 1,
@@ -53,8 +53,8 @@ static const ctl_command commands[] = {
      "gdprctl consent withdraw c-1001 marketing email", NULL},
     {"consent", "check", ctl_cmd_consent_check, 1, "SUBJECT PURPOSE [--at DATE]",
      "May we process? exit 0 yes, 1 no", "gdprctl consent check c-1001 marketing", NULL},
-    {"consent", "history", ctl_cmd_consent_history, 1, "SUBJECT", "List a subject's consent events",
-     "gdprctl consent history c-1001", NULL},
+    {"consent", "history", ctl_cmd_consent_history, 1, "SUBJECT [--limit N] [--count]",
+     "List a subject's consent events", "gdprctl consent history c-1001", NULL},
     {"consent", "receipt", ctl_cmd_consent_receipt, 1, "EVENT",
      "Print the receipt of one consent event", "gdprctl consent receipt 12", NULL},
     {"subject", "link", ctl_cmd_subject_link, 1, "SUBJECT KIND VALUE",
@@ -82,7 +82,8 @@ static const ctl_command commands[] = {
     {"vault", "checkpoint", ctl_cmd_vault_checkpoint, 1, "",
      "Checkpoint and truncate the write-ahead logs", "gdprctl vault checkpoint", NULL},
     {"export", NULL, ctl_cmd_export, 1, "SUBJECT [--format json|csv] [-o FILE|DIR]",
-     "Export everything held on a subject (Art. 15/20); files are created 0600",
+     "Export everything held on a subject (Art. 15/20); files are created 0600; progress on a "
+     "terminal",
      "gdprctl export c-1001 -o c-1001.json", NULL},
     {"request", "open", ctl_cmd_request_open, 1,
      "TYPE (--subject ID | --email V | --phone V | --account V) [--channel CH] "
@@ -103,9 +104,11 @@ static const ctl_command commands[] = {
      "gdprctl request fulfil 3 --out answer.json", NULL},
     {"request", "deny", ctl_cmd_request_deny, 1, "ID REASON [--note TEXT]",
      "Refuse a request with a reason", "gdprctl request deny 3 manifestly-unfounded", NULL},
-    {"request", "list", ctl_cmd_request_list, 1, "[--subject ID] [--status STATUS]",
-     "List requests", "gdprctl request list --status open", NULL},
-    {"request", "overdue", ctl_cmd_request_overdue, 1, "[--as-of DATE] [--soon DAYS]",
+    {"request", "list", ctl_cmd_request_list, 1,
+     "[--subject ID] [--status STATUS] [--limit N] [--count]", "List requests",
+     "gdprctl request list --status open", NULL},
+    {"request", "overdue", ctl_cmd_request_overdue, 1,
+     "[--as-of DATE] [--soon DAYS] [--limit N] [--count]",
      "List requests past (or within DAYS of) their deadline, with days late",
      "gdprctl request overdue --soon 7", "--as-of"},
     {"request", "kpis", ctl_cmd_request_kpis, 1, "[--from DATE] [--to DATE]",
@@ -133,7 +136,7 @@ static const ctl_command commands[] = {
      "gdprctl safeguard revoke 2", NULL},
     {"safeguard", "list", ctl_cmd_safeguard_list, 1, "[RECIPIENT]", "List safeguards",
      "gdprctl safeguard list acme-us", NULL},
-    {"retention", "due", ctl_cmd_retention_due, 1, "[--as-of DATE]",
+    {"retention", "due", ctl_cmd_retention_due, 1, "[--as-of DATE] [--limit N] [--count]",
      "List records whose retention period has ended", "gdprctl retention due --as-of 2026-12-31",
      "--as-of"},
     {"retention", "run", ctl_cmd_retention_run, 1, "[--as-of DATE] [--dry-run] [--yes] [--batch N]",
@@ -160,6 +163,9 @@ static const ctl_command commands[] = {
      "Erase one record (crypto-shredding)", "gdprctl erase record 7 art17-1a", NULL},
     {"erase", "lookup", ctl_cmd_erase_lookup, 1, "SUBJECT",
      "Show the tombstone of an erased subject", "gdprctl erase lookup c-1001", NULL},
+    {"erase", "list", ctl_cmd_erase_list, 1, "[SUBJECT] [--limit N] [--count]",
+     "List tombstones (of one subject, or of everyone), oldest first",
+     "gdprctl erase list --limit 20", NULL},
     {"erase", "export", ctl_cmd_erase_export, 1, "> TOMBSTONES.json",
      "Export tombstones (to replay on a restored backup)", "gdprctl erase export > tombstones.json",
      NULL},
@@ -168,10 +174,11 @@ static const ctl_command commands[] = {
     {"erase", "pending", ctl_cmd_erase_pending, 1, "[--retry]",
      "List (or retry) host sources still to erase", "gdprctl erase pending --retry", NULL},
     {"erase", "due", ctl_cmd_erase_due, 1, "GROUND [--yes]",
-     "Fulfil erasure requests past their grace period (asks first on a terminal)",
+     "Fulfil erasure requests past their grace period (asks first on a terminal; Ctrl-C: "
+     "resumable, run again to continue)",
      "gdprctl erase due art17-1a --yes", NULL},
     {"erase", NULL, ctl_cmd_erase, 1, "SUBJECT GROUND [--dry-run] [--yes]",
-     "Erase a subject (asks first on a terminal; --dry-run says what it would do)",
+     "Erase a subject (asks first on a terminal; --dry-run says what it would erase and keep)",
      "gdprctl erase c-1001 art17-1a --dry-run", NULL},
     {"hold", "place", ctl_cmd_hold_place, 1,
      "(--subject ID | --record N | --category CAT [--subject ID]) --until DATE --reason TEXT",
@@ -179,7 +186,7 @@ static const ctl_command commands[] = {
      "gdprctl hold place --subject c-1001 --until 2027-06-30 --reason 'case 2026-17'", "--until"},
     {"hold", "release", ctl_cmd_hold_release, 1, "HOLD [REASON]", "Release a legal hold",
      "gdprctl hold release 1 'case closed'", NULL},
-    {"hold", "list", ctl_cmd_hold_list, 1, "[--all]",
+    {"hold", "list", ctl_cmd_hold_list, 1, "[--all] [--limit N] [--count]",
      "List holds in force (--all: with released ones, when and why)", "gdprctl hold list --all",
      NULL},
     {"wipe", NULL, ctl_cmd_wipe, 0, "FILE", "Overwrite and delete a file (an old export)",
@@ -202,7 +209,9 @@ static const struct {
     {"--json", NULL, "one JSON document on stdout; errors as JSON on stderr"},
     {"--now", "DATE", "simulated time (tests, demos): a date means its start"},
     {"--yes", NULL, "do not ask before destructive commands"},
-    {"--progress", NULL, "show progress on stderr even when it is not a terminal"},
+    {"--progress", NULL,
+     "show progress on stderr even when it is not a terminal (retention run, erase due, audit "
+     "verify, export)"},
     {"--no-progress", NULL, "never show progress"},
     {"--help", NULL, "help for gdprctl or the command given"},
     {"--version", NULL, "print the versions of gdprctl and libgdpr"},
@@ -228,12 +237,73 @@ static int saved_stderr = -1;
 static FILE *captured;
 static char last_code[32]; /* GDPR_E... of the last library failure */
 
+/* The library names fields as its API user knows them; gdprctl users know
+ * flags. Each field at the start of the message or after ": " or "; "
+ * becomes its flag. */
+static const struct {
+    const char *field, *flag;
+    const char *group; /* only for commands of this group; NULL: all */
+} field_flags[] = {
+    {"notice", "NOTICE", NULL},
+    {"subject", "SUBJECT", "consent"},
+    {"purpose", "PURPOSE", "consent"},
+    {"channel", "CHANNEL", "consent"},
+    {"expires", "--expires", "consent"},
+    {"recipient", "--recipient", "consent"},
+    {"proof", "--proof", "consent"},
+    {"opts.batch", "--batch", NULL},
+    {"hold.until", "--until", NULL},
+    {"hold.reason", "--reason", NULL},
+    {"hold.subject", "--subject", NULL},
+    {"hold.record", "--record", NULL},
+    {"hold.category", "--category", NULL},
+    {"as_of", "--as-of", NULL},
+    {"in.received", "--received", NULL},
+    {"in.channel", "--channel", NULL},
+};
+
+static void
+print_user_message(const char *msg, const char *what)
+{
+    const char *p = msg;
+    long long hold = 0;
+    const char *h;
+
+    while (*p) {
+        size_t k, n = sizeof field_flags / sizeof field_flags[0];
+        int at_start = p == msg || (p - msg >= 2 && (p[-1] == ' ') &&
+                                    (p[-2] == ':' || p[-2] == ';' || p[-2] == '('));
+        for (k = 0; at_start && k < n; k++) {
+            size_t len = strlen(field_flags[k].field);
+            const char *group = field_flags[k].group;
+            if (group != NULL && (strncmp(what, group, strlen(group)) != 0 ||
+                                  (what[strlen(group)] != ' ' && what[strlen(group)] != '\0')))
+                continue;
+            if (strncmp(p, field_flags[k].field, len) == 0 &&
+                (p[len] == ':' || p[len] == ' ' || p[len] == '\0'))
+                break;
+        }
+        if (at_start && k < n) {
+            fputs(field_flags[k].flag, stderr);
+            p += strlen(field_flags[k].field);
+        } else {
+            fputc(*p++, stderr);
+        }
+    }
+    fputc('\n', stderr);
+    /* The gdprctl command to run next. */
+    h = strstr(msg, "under legal hold ");
+    if (h != NULL && sscanf(h, "under legal hold %lld", &hold) == 1 && hold > 0)
+        fprintf(stderr, "  next: gdprctl hold list, then gdprctl hold release %lld REASON\n", hold);
+}
+
 int
 ctl_fail(const char *what, int rc)
 {
     snprintf(last_code, sizeof last_code, "%.*s", (int)strcspn(gdpr_strerror(rc), ":"),
              gdpr_strerror(rc));
-    fprintf(stderr, "gdprctl: %s: %s\n  %s\n", what, gdpr_strerror(rc), gdpr_errmsg());
+    fprintf(stderr, "gdprctl: %s: %s\n  ", what, gdpr_strerror(rc));
+    print_user_message(gdpr_errmsg(), what);
     switch (rc) {
     case GDPR_EDENIED:
         return CTL_DENIED;
@@ -273,6 +343,49 @@ ctl_format_time(int64_t t, char buf[32])
 {
     if (gdpr_time_format(self ? self->eng : NULL, t, buf, 32) != GDPR_OK)
         snprintf(buf, 32, "%lld", (long long)t);
+}
+
+int
+ctl_limit_take(ctl_limit *l, int argc, char **argv)
+{
+    int n = 0;
+
+    memset(l, 0, sizeof *l);
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--count") == 0) {
+            l->count_only = 1;
+        } else if (strcmp(argv[i], "--limit") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "gdprctl: --limit needs a number of rows (1 or more)\n");
+                return -1;
+            }
+            if (ctl_parse_int("--limit", argv[++i], 1, INT64_MAX, &l->limit) != 0)
+                return -1;
+        } else {
+            argv[n++] = argv[i];
+        }
+    }
+    return n;
+}
+
+int
+ctl_limit_row(ctl_limit *l)
+{
+    l->matched++;
+    if (l->count_only || (l->limit > 0 && l->shown >= l->limit))
+        return 0;
+    l->shown++;
+    return 1;
+}
+
+void
+ctl_limit_end(const ctl *c, const ctl_limit *l, const char *one, const char *many)
+{
+    if (l->count_only)
+        printf(c->json ? "{\"count\":%lld}\n" : "%lld %s\n", (long long)l->matched,
+               l->matched == 1 ? one : many);
+    else if (!c->json && l->shown < l->matched)
+        printf("... %lld more (raise --limit, or --count)\n", (long long)(l->matched - l->shown));
 }
 
 int

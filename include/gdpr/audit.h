@@ -36,6 +36,7 @@ typedef int (*gdpr_audit_fn)(const gdpr_audit_event *ev, void *ctx);
 
 /**
  * Verify the whole chain.
+ * @param eng  the engine.
  * @param[out] events_out  number of events verified good (before the first
  *                         bad one); may be NULL.
  * @return GDPR_OK; GDPR_ECORRUPT with the first bad event's number in the

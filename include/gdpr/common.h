@@ -142,9 +142,14 @@ GDPR_API int gdpr_options_init(gdpr_options *opts, unsigned int version);
  * Open (or create) a store. The master key comes from `opts->key` (32
  * bytes) or `opts->passphrase`, never both. A new store is created when the
  * data file is new; an existing one is opened only with the right key.
+ * A new store's passphrase has at least 12 bytes (scrypt N=2^17, r=8,
+ * p=1); an existing store opens with the cost it recorded. The data file,
+ * the keystore and their -wal/-shm/-journal are made mode 0600 whatever
+ * the umask (docs/threat-model.md).
  *
  * @param[out] out  the engine, owned by the caller (gdpr_close()); set only
  *                  on success, NULL otherwise.
+ * @param opts  the options (versioned, GDPR_OPTIONS_INIT; borrowed: strings are copied).
  * @return GDPR_OK; GDPR_EINVAL (bad options), GDPR_EVERSION (options or
  *         file from a newer library), GDPR_EKEY (wrong key: nothing was
  *         touched), GDPR_ECORRUPT (keystore missing or of another store),
@@ -213,7 +218,9 @@ GDPR_API int gdpr_rollback(gdpr_engine *eng);
 /**
  * Master-key rotation: rewrap every subject's data key (and the store's
  * root secret) under a new master key in one transaction; records are not
- * touched. Exactly one of `new_key` (32 bytes) or `new_passphrase`.
+ * touched. Exactly one of `new_key` (32 bytes) or `new_passphrase` (at
+ * least 12 bytes; derived at the current scrypt cost, which is how a store
+ * made with an older, lower cost takes the new one).
  * After it, the old key no longer opens the store, and wrapped keys left in
  * freed blocks or old backups need the retired key: see docs/threat-model.md.
  * Needs permission "rekey".
@@ -227,6 +234,7 @@ GDPR_API int gdpr_rekey(gdpr_engine *eng, const gdpr_actor *who, const unsigned 
 /**
  * The engine's clock: gdpr_options.clock if the engine was opened with one,
  * else the wall clock, in UTC seconds. It is the time #GDPR_NOW stands for.
+ * @param eng  the engine.
  * @param[out] out  set on success.
  * @return GDPR_OK; GDPR_EINVAL (eng or out NULL).
  * @since 0.2

@@ -25,10 +25,20 @@ typedef enum {
  *  special categories, Art. 9(2)(a), and for a transfer under Art. 49(1)(a)). */
 #define GDPR_CONSENT_EXPLICIT 0x1u
 
+/** Flag: the consent is to a transfer under Art. 49(1)(a), its own kind:
+ *  explicit, naming a recipient of the policy and its country (`country`,
+ *  struct version 2), given after a notice the policy marks
+ *  "transfer_risks" (the subject was informed of the possible risks).
+ *  Only such a consent lets gdpr_transfer_check*() allow a transfer on
+ *  Art. 49(1)(a), and only an occasional one. Kept under the recipient
+ *  key "transfer:<recipient>@<country>" (what gdpr_consent_withdraw()
+ *  takes back, and history and receipts show). @since 0.2 */
+#define GDPR_CONSENT_TRANSFER 0x2u
+
 /** Longest proof reference accepted, in bytes. */
 #define GDPR_PROOF_MAX 4096u
 
-#define GDPR_CONSENT_VERSION 1u
+#define GDPR_CONSENT_VERSION 2u
 
 /**
  * One consent event, as given to gdpr_consent_record(). Transparent and
@@ -43,19 +53,35 @@ typedef struct {
     const char *notice;       /**< the notice id (policy) the person was shown */
     const char *channel;      /**< how it was collected: "phone", "web", "paper" ... */
     gdpr_consent_state state; /**< granted, withdrawn or refused */
-    int64_t expires;          /**< 0: no expiry; else the first second it no longer holds */
+    int64_t expires;          /**< 0: no expiry; else the first second it no longer holds (at most
+                                 9999-12-31T23:59:59Z) */
     const char *recipient;    /**< NULL; or consent to disclose to this recipient: a
                                    recipient id of the policy, or a named person or
                                    organisation (then personal data: stored sealed) */
     const char *proof;        /**< NULL; or a proof reference (recording id, form
                                    scan ...): personal data, stored sealed; UTF-8, at
                                    most GDPR_PROOF_MAX bytes */
-    unsigned int flags;       /**< GDPR_CONSENT_EXPLICIT */
+    unsigned int flags;       /**< GDPR_CONSENT_EXPLICIT, GDPR_CONSENT_TRANSFER */
+    /* version 2 */
+    const char *country;         /**< GDPR_CONSENT_TRANSFER: the recipient's country the subject
+                                      consented to (ISO 3166-1 alpha-2 or "org:NAME", as the
+                                      policy names it); else NULL */
+    const char *member_state;    /**< purpose marked "information_society_service"
+                                      (Art. 8): the member state whose age of digital
+                                      consent applies; NULL: the controller's country */
+    int age;                     /**< such a purpose: the subject's age in years (1..150),
+                                      required for a grant; else 0 */
+    const char *parental_holder; /**< such a purpose, subject below the member state's
+                                      age: the holder of parental responsibility who gave
+                                      or authorised the consent (personal data: stored
+                                      sealed; UTF-8, at most GDPR_NAME_MAX bytes); else
+                                      NULL */
 } gdpr_consent;
 
 #define GDPR_CONSENT_INIT                                                                          \
     {                                                                                              \
-        GDPR_CONSENT_VERSION, NULL, NULL, NULL, NULL, GDPR_CONSENT_GRANTED, 0, NULL, NULL, 0       \
+        GDPR_CONSENT_VERSION, NULL, NULL, NULL, NULL, GDPR_CONSENT_GRANTED, 0, NULL, NULL, 0,      \
+            NULL, NULL, 0, NULL                                                                    \
     }
 
 /**
@@ -75,13 +101,27 @@ GDPR_API int gdpr_consent_init(gdpr_consent *c, unsigned int version);
  *
  * Rules (each refused with GDPR_EINVAL and a message naming the field):
  * the purpose and the notice must exist in the policy; a consent without
- * a recipient is only for a purpose whose basis is consent (the message
- * names the purpose's basis); granting a purpose that processes a special
+ * a recipient is only for a purpose whose basis is consent or whose Art.
+ * 9(2) condition is (a) explicit consent (the message names the purpose's
+ * basis); granting a purpose that processes a special
  * category (Art. 9) needs GDPR_CONSENT_EXPLICIT; an expiry is for grants
- * only and must lie after now; flags other than GDPR_CONSENT_EXPLICIT are
- * refused.
+ * only and must lie after now and at most at 9999-12-31T23:59:59Z; flags
+ * other than GDPR_CONSENT_EXPLICIT and
+ * GDPR_CONSENT_TRANSFER are refused. A transfer consent (Art. 49(1)(a))
+ * needs GDPR_CONSENT_EXPLICIT on a grant, a recipient of the policy, a
+ * `country` equal to that recipient's in the policy and a notice marked
+ * "transfer_risks"; `country` is refused on any other consent, and the
+ * recipient prefix "transfer:" is reserved for it. Art. 8(1): granting a
+ * purpose the policy marks "information_society_service" needs `age`;
+ * below the age of digital consent the policy names for `member_state`
+ * (or the controller's country) it needs `parental_holder`, which is
+ * refused otherwise (data minimisation), as are the three fields on any
+ * other purpose.
  *
  * Needs permission "consent.record"; audited as "consent N granted|...".
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
+ * @param c  the consent event (versioned, gdpr_consent_init(); borrowed for the call).
  * @param[out] event_out  the new event's id (> 0); may be NULL.
  * @return GDPR_OK; GDPR_EINVAL; GDPR_EVERSION (c->version); GDPR_EDENIED;
  *         GDPR_ESTATE (no policy); GDPR_ESTORAGE; GDPR_ECRYPTO.
@@ -95,6 +135,10 @@ GDPR_API int gdpr_consent_record(gdpr_engine *eng, const gdpr_actor *who, const 
  * Withdraw consent in one call (Art. 7(3): as easy as giving it): appends
  * a withdrawn event for (subject, purpose, recipient) that carries the
  * notice of the event it withdraws.
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
+ * @param subject  the host's subject id (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
+ * @param purpose  a purpose of the policy.
  * @param recipient  NULL for the purpose's own consent, or the recipient
  *                   named when the consent to disclose was given.
  * @param channel    how the withdrawal came in ("phone", "web" ...).
@@ -117,6 +161,9 @@ GDPR_API int gdpr_consent_withdraw(gdpr_engine *eng, const gdpr_actor *who, cons
  * error: *granted_out = 0, and nothing is created. Read-only, not audited.
  * Answered from the current-state table (history only for an `at` before
  * the latest change).
+ * @param eng  the engine.
+ * @param subject  the host's subject id (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
+ * @param purpose  a purpose of the policy.
  * @param at  UTC seconds, or GDPR_NOW for the engine's clock (0 is refused).
  * @param[out] granted_out  1 or 0.
  * @return GDPR_OK; GDPR_EINVAL (bad text, `at` 0 or negative, purpose not
@@ -130,6 +177,8 @@ GDPR_API int gdpr_consent_check(gdpr_engine *eng, const char *subject, const cha
  * The receipt of one event as JSON (fields after the Kantara Consent
  * Receipt 1.1 and ISO/IEC TS 27560; docs/consent.md maps each). It names
  * the subject only by its keyed hash and never holds the proof.
+ * @param eng  the engine.
+ * @param event  the consent event's id (gdpr_consent_record()).
  * @param[out] json_out  freed with gdpr_free().
  * @return GDPR_OK; GDPR_EINVAL; GDPR_ENOTFOUND (no such event);
  *         GDPR_ESTORAGE; GDPR_ENOMEM.
@@ -152,8 +201,10 @@ typedef struct {
     const char *recipient; /**< NULL: none; else the name as recorded */
     const char *proof;     /**< NULL: none; else the proof, opened */
     size_t proof_len;
-    unsigned int flags;     /**< GDPR_CONSENT_EXPLICIT */
-    const char *receipt_id; /**< the receipt's UUID */
+    unsigned int flags;          /**< GDPR_CONSENT_EXPLICIT */
+    const char *receipt_id;      /**< the receipt's UUID */
+    const char *parental_holder; /**< Art. 8(1): the holder of parental responsibility,
+                                      opened; NULL when none (@since 0.2) */
 } gdpr_consent_event;
 
 /** Consent history iterator: return non-zero to stop. */
@@ -178,16 +229,18 @@ GDPR_API int gdpr_consent_history(gdpr_engine *eng, const gdpr_actor *who, const
  *  (never renumbered; gdpr_why_name() gives its stable word) and a line
  *  of text for people. */
 typedef enum {
-    GDPR_WHY_CONSENT = 1,      /**< allowed: live consent (event names it) */
-    GDPR_WHY_BASIS = 2,        /**< allowed: the purpose rests on another legal basis */
-    GDPR_WHY_LEGAL_GROUND = 3, /**< allowed: the recipient has a legal ground (policy) */
-    GDPR_WHY_NO_CONSENT = 4,   /**< refused: no consent on record */
-    GDPR_WHY_WITHDRAWN = 5,    /**< refused: consent withdrawn */
-    GDPR_WHY_REFUSED = 6,      /**< refused: the subject said no */
-    GDPR_WHY_EXPIRED = 7,      /**< refused: consent expired */
-    GDPR_WHY_NOT_EXPLICIT = 8, /**< refused: special category, consent not explicit */
-    GDPR_WHY_OBJECTED = 9,     /**< refused: the subject objected (Art. 21) */
-    GDPR_WHY_RESTRICTED = 10   /**< refused: processing restricted (Art. 18) */
+    GDPR_WHY_CONSENT = 1,           /**< allowed: live consent (event names it) */
+    GDPR_WHY_BASIS = 2,             /**< allowed: the purpose rests on another legal basis */
+    GDPR_WHY_LEGAL_GROUND = 3,      /**< allowed: the recipient has a legal ground (policy) */
+    GDPR_WHY_NO_CONSENT = 4,        /**< refused: no consent on record */
+    GDPR_WHY_WITHDRAWN = 5,         /**< refused: consent withdrawn */
+    GDPR_WHY_REFUSED = 6,           /**< refused: the subject said no */
+    GDPR_WHY_EXPIRED = 7,           /**< refused: consent expired */
+    GDPR_WHY_NOT_EXPLICIT = 8,      /**< refused: special category, consent not explicit */
+    GDPR_WHY_OBJECTED = 9,          /**< refused: the subject objected (Art. 21) */
+    GDPR_WHY_RESTRICTED = 10,       /**< refused: processing restricted (Art. 18) */
+    GDPR_WHY_NO_ART9_CONDITION = 11 /**< refused: special category without an Art. 9(2)
+                                         condition in the policy (@since 0.2) */
 } gdpr_why_code;
 
 typedef struct {
@@ -202,13 +255,25 @@ GDPR_API const char *gdpr_why_name(int code);
 
 /**
  * The one call a CRM asks before it uses a person's data for `purpose`.
- * Consent-based purposes need live consent at `at` (as
- * gdpr_consent_check()); a restriction (Art. 18) leaves them allowed,
- * since Art. 18(2) permits processing with consent. Other purposes are
- * allowed under their basis unless processing is restricted, or the
- * subject objected (Art. 21) and the basis is legitimate interests or
- * public task. Objection and restriction are as they stand now; `at`
- * dates the consent. An unknown subject is not an error. Read-only.
+ * A purpose with a special category (Art. 9(1)) is refused when the
+ * policy names no Art. 9(2) condition for it (only a stored policy older
+ * than this rule can lack one: GDPR_WHY_NO_ART9_CONDITION); under
+ * condition (a) it needs live explicit consent whatever its Art. 6 basis.
+ * A purpose the policy marks "direct_marketing" is refused when
+ * the subject objected to it, to all direct marketing or in general:
+ * Art. 21(2)-(3) makes that objection absolute, so it stops consent-based
+ * marketing too (GDPR_WHY_OBJECTED). Then consent-based purposes need
+ * live consent at `at` (as gdpr_consent_check()); a restriction (Art. 18)
+ * leaves them allowed, since Art. 18(2) permits processing with consent.
+ * Other purposes are allowed under their basis unless processing is
+ * restricted, or the subject objected (Art. 21(1): in general or to that
+ * purpose) and the basis is legitimate interests or public task.
+ * Objections and restriction are as they stand now; `at` dates the
+ * consent. An unknown subject is not an error (an erased one's objection
+ * to direct marketing still counts). Read-only.
+ * @param eng  the engine.
+ * @param subject  the host's subject id (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
+ * @param purpose  a purpose of the policy.
  * @param[out] allowed_out  1 or 0.
  * @param[out] why_out      the code and text; may be NULL.
  * @param at  UTC seconds, or GDPR_NOW for the engine's clock (0 is refused).
@@ -222,11 +287,18 @@ GDPR_API int gdpr_may_process(gdpr_engine *eng, const char *subject, const char 
 /** Bits of gdpr_subject_limits(). */
 #define GDPR_SUBJECT_OBJECTED 0x1u
 #define GDPR_SUBJECT_RESTRICTED 0x2u
+/** The subject objected to all direct marketing (Art. 21(2)); survives
+ *  erasure. @since 0.2 */
+#define GDPR_SUBJECT_MARKETING_OBJECTED 0x4u
 
 /**
- * Record the subject's objection (Art. 21): from now on purposes based on
- * legitimate interests or public task are refused by gdpr_may_process().
- * Consent-based purposes are ended by withdrawing consent instead.
+ * Record the subject's general objection (Art. 21): from now on purposes
+ * based on legitimate interests or public task are refused by
+ * gdpr_may_process(), and so is every direct-marketing purpose whatever
+ * its basis: the objection also counts as one to all direct marketing
+ * (Art. 21(2); recorded as gdpr_subject_object_purpose() with
+ * GDPR_OBJECT_ALL_MARKETING would). Other consent-based purposes are
+ * ended by withdrawing consent instead.
  * The subject is created on first use. Needs "subject.object"; audited.
  * @return GDPR_OK; GDPR_EINVAL; GDPR_EDENIED; GDPR_ESTATE; GDPR_ESTORAGE.
  * @since 0.1
@@ -235,14 +307,75 @@ GDPR_API int gdpr_subject_object(gdpr_engine *eng, const gdpr_actor *who,
                                  const char *subject) GDPR_WARN_UNUSED;
 
 /**
- * Lift an objection: the subject took it back, or the controller showed
- * compelling legitimate grounds (Art. 21(1)). Needs "subject.object".
+ * Lift a general objection: the subject took it back, or the controller
+ * showed compelling legitimate grounds (Art. 21(1)). It does not lift the
+ * objection to direct marketing that gdpr_subject_object() also recorded:
+ * that one only the subject can take back, with
+ * gdpr_subject_unobject_purpose(..., GDPR_OBJECT_ALL_MARKETING,
+ * GDPR_LIFT_BY_SUBJECT) (Art. 21(3)). Needs "subject.object".
  * @return GDPR_OK; GDPR_EINVAL; GDPR_ENOTFOUND (unknown subject);
  *         GDPR_EDENIED; GDPR_ESTATE; GDPR_ESTORAGE.
  * @since 0.1
  */
 GDPR_API int gdpr_subject_unobject(gdpr_engine *eng, const gdpr_actor *who,
                                    const char *subject) GDPR_WARN_UNUSED;
+
+/** The purpose argument of gdpr_subject_object_purpose() meaning every
+ *  purpose the policy marks "direct_marketing". @since 0.2 */
+#define GDPR_OBJECT_ALL_MARKETING "*"
+
+/** Who lifts an objection (gdpr_subject_unobject_purpose()). */
+typedef enum {
+    GDPR_LIFT_BY_SUBJECT = 1,        /**< the subject took the objection back */
+    GDPR_LIFT_COMPELLING_GROUNDS = 2 /**< the controller showed compelling legitimate
+                                          grounds (Art. 21(1)); never for direct
+                                          marketing (Art. 21(3)) */
+} gdpr_lift_reason;
+
+/**
+ * Record the subject's objection to one purpose, or with
+ * GDPR_OBJECT_ALL_MARKETING to all direct marketing. For a purpose the
+ * policy marks "direct_marketing" (and for GDPR_OBJECT_ALL_MARKETING) the
+ * objection is absolute (Art. 21(2)-(3)): gdpr_may_process() refuses it
+ * whatever the basis, consent included. Another purpose must rest on
+ * public task or legitimate interests (Art. 21(1)); else GDPR_EINVAL
+ * naming the basis. The entry is kept by the subject's keyed hash only,
+ * needs no subject row and survives erasure, so a person imported again
+ * under the same id is not marketed to (a suppression entry,
+ * docs/consent.md). Recording it twice keeps the first date.
+ * Needs "subject.object"; audited as "objection recorded: <purpose>".
+ * @param eng  the engine.
+ * @param who  the actor (id and role), borrowed.
+ * @param subject  the host's subject id (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
+ * @param purpose  a purpose id of the policy, or GDPR_OBJECT_ALL_MARKETING.
+ * @return GDPR_OK; GDPR_EINVAL (bad text, unknown purpose, basis not
+ *         reached by Art. 21(1)); GDPR_EDENIED; GDPR_ESTATE; GDPR_ESTORAGE.
+ * Thread notes: serialised on the engine; may run inside gdpr_begin().
+ * @since 0.2
+ */
+GDPR_API int gdpr_subject_object_purpose(gdpr_engine *eng, const gdpr_actor *who,
+                                         const char *subject, const char *purpose) GDPR_WARN_UNUSED;
+
+/**
+ * Lift an objection recorded by gdpr_subject_object_purpose(). An
+ * objection to direct marketing (a purpose so marked, or
+ * GDPR_OBJECT_ALL_MARKETING) can only be taken back by the subject:
+ * GDPR_LIFT_COMPELLING_GROUNDS is refused for it (Art. 21(3)).
+ * Needs "subject.object"; audited with the reason.
+ * @param eng  the engine.
+ * @param who  the actor (id and role), borrowed.
+ * @param subject  the host's subject id (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
+ * @param purpose  the purpose objected to, or GDPR_OBJECT_ALL_MARKETING.
+ * @param reason  a gdpr_lift_reason.
+ * @return GDPR_OK; GDPR_EINVAL (bad text, unknown purpose, unknown
+ *         reason, controller's grounds against a direct-marketing
+ *         objection); GDPR_ENOTFOUND (no such objection: nothing changed);
+ *         GDPR_EDENIED; GDPR_ESTATE; GDPR_ESTORAGE.
+ * @since 0.2
+ */
+GDPR_API int gdpr_subject_unobject_purpose(gdpr_engine *eng, const gdpr_actor *who,
+                                           const char *subject, const char *purpose,
+                                           int reason) GDPR_WARN_UNUSED;
 
 /**
  * Restrict processing (Art. 18): data is only stored; gdpr_may_process()
@@ -266,7 +399,11 @@ GDPR_API int gdpr_subject_unrestrict(gdpr_engine *eng, const gdpr_actor *who,
 
 /**
  * The subject's limits as they stand: GDPR_SUBJECT_OBJECTED,
- * GDPR_SUBJECT_RESTRICTED. An unknown subject has none. Read-only.
+ * GDPR_SUBJECT_RESTRICTED, GDPR_SUBJECT_MARKETING_OBJECTED. An unknown
+ * subject has none, except an objection to all direct marketing that
+ * outlived its erasure. Read-only.
+ * @param eng  the engine.
+ * @param subject  the host's subject id (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
  * @param[out] limits_out  the bits.
  * @return GDPR_OK; GDPR_EINVAL; GDPR_ESTORAGE.
  * @since 0.1
@@ -282,8 +419,12 @@ GDPR_API int gdpr_subject_limits(gdpr_engine *eng, const char *subject, unsigned
  * under legal obligation), or when the subject's consent naming that
  * recipient for that purpose holds at `at`. An unknown subject is not an
  * error. Read-only.
+ * @param eng  the engine.
+ * @param subject  the host's subject id (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
  * @param recipient  a recipient id of the policy, or a named person or
  *                   organisation exactly as named in the consent.
+ * @param purpose  a purpose of the policy.
+ * @param at  the time to judge at, UTC seconds; #GDPR_NOW: the engine's clock.
  * @param[out] allowed_out  1 or 0.
  * @param[out] why_out      may be NULL.
  * @return GDPR_OK; GDPR_EINVAL; GDPR_ESTATE; GDPR_ESTORAGE.
@@ -299,6 +440,11 @@ GDPR_API int gdpr_disclosure_check(gdpr_engine *eng, const char *subject, const 
  * logged). Logged disclosures appear in the subject's export
  * (Art. 15(1)(c)). The subject is created on first use.
  * Needs permission "disclosure.record".
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
+ * @param subject  the host's subject id (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
+ * @param recipient  a recipient of the policy.
+ * @param purpose  a purpose of the policy.
  * @param[out] disclosure_out  the log entry's id; may be NULL.
  * @return GDPR_OK; GDPR_EINVAL; GDPR_EDENIED (role lacks the permission,
  *         or no consent and no legal ground: the message says which);

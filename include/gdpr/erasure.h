@@ -67,6 +67,8 @@ typedef struct {
  * again (the repeated call is audited), an unfinished key destruction or
  * checkpoint is retried, the report is zero.
  *
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
  * @param subject  the host's id (1..GDPR_NAME_MAX bytes of UTF-8)
  * @param ground   why, kept in the tombstone and told to callers of
  *                 gdpr_tombstone_lookup(), e.g. "Art. 17(1)(a) request 42";
@@ -94,7 +96,11 @@ GDPR_API int gdpr_erase_subject(gdpr_engine *eng, const gdpr_actor *who, const c
  * an unknown subject or a hold on a whole subject refuses the batch
  * before anything changes (the message names `subjects[i]`). A subject
  * listed twice is erased once.
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
  * @param subjects  `n` host ids, 1 <= n <= 100000
+ * @param n  how many ids `subjects` holds.
+ * @param ground  the legal ground to record (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
  * @param[out] report_out  sums over all subjects; may be NULL
  * @return as gdpr_erase_subject().
  * @since 0.1
@@ -110,6 +116,10 @@ GDPR_API int gdpr_erase_subjects(gdpr_engine *eng, const gdpr_actor *who,
  * tombstone (one per subject, ground and day) counts it. When it was the
  * last record a partially erased subject kept, the subject's row and key
  * go too. Source hooks are not called (they work per subject).
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
+ * @param record  the vault record's id (gdpr_vault_put()).
+ * @param ground  the legal ground to record (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
  * @param[out] report_out  erased 1 (or retained 1 when refused); may be NULL
  * @return GDPR_OK; GDPR_EINVAL; GDPR_ENOTFOUND; GDPR_EDENIED (needs
  *         "erase.subject"); GDPR_ESTATE; GDPR_EBUSY (committed, checkpoint
@@ -118,6 +128,74 @@ GDPR_API int gdpr_erase_subjects(gdpr_engine *eng, const gdpr_actor *who,
  */
 GDPR_API int gdpr_erase_record(gdpr_engine *eng, const gdpr_actor *who, int64_t record,
                                const char *ground, gdpr_erase_report *report_out) GDPR_WARN_UNUSED;
+
+/* --- dry run -------------------------------------------------------------- */
+
+/** What gdpr_erase_subject() would do with a vault record. */
+typedef enum {
+    GDPR_ERASE_PLAN_ERASE = 1, /**< it would go */
+    GDPR_ERASE_PLAN_KEEP = 2   /**< a hold or a legal duty would keep it */
+} gdpr_erase_plan_action;
+
+/** Why a record would be kept (GDPR_ERASE_PLAN_KEEP). */
+typedef enum {
+    GDPR_ERASE_KEEP_NONE = 0,      /**< not kept */
+    GDPR_ERASE_KEEP_HOLD = 1,      /**< a legal hold in force (Art. 17(3)(e)) */
+    GDPR_ERASE_KEEP_LEGAL_DUTY = 2 /**< a legal-duty retention rule (Art. 17(3)(b)) */
+} gdpr_erase_keep_reason;
+
+#define GDPR_ERASE_PLAN_ITEM_VERSION 1u
+
+/**
+ * One vault record in an erasure plan, as handed to gdpr_erase_plan().
+ * Filled by the library: check `version` (GDPR_ERASE_PLAN_ITEM_VERSION or
+ * later) before reading fields added after version 1. Pointers are
+ * borrowed for the callback only.
+ * @since 0.2
+ */
+typedef struct {
+    unsigned int version;          /**< GDPR_ERASE_PLAN_ITEM_VERSION */
+    int64_t record;                /**< the vault record's id */
+    const char *category;          /**< its category */
+    const char *purpose;           /**< its purpose */
+    gdpr_erase_plan_action action; /**< erase or keep */
+    gdpr_erase_keep_reason reason; /**< why kept; GDPR_ERASE_KEEP_NONE when erased */
+    int64_t hold;                  /**< GDPR_ERASE_KEEP_HOLD: the hold's id; else 0 */
+    const char *rule; /**< GDPR_ERASE_KEEP_LEGAL_DUTY: the retention rule's id; else "" */
+    int64_t until;    /**< when the hold or duty ends (UTC seconds); 0 when erased */
+} gdpr_erase_plan_item;
+
+/** Erasure plan iterator: return non-zero to stop (GDPR_ECALLBACK). */
+typedef int (*gdpr_erase_plan_fn)(const gdpr_erase_plan_item *item, void *ctx);
+
+/**
+ * Say, without changing anything, what gdpr_erase_subject() would do now
+ * with each vault record of `subject`: erase it, or keep it under a legal
+ * hold (record, category or whole-subject hold) or a legal-duty retention
+ * rule not yet run out, with the hold or rule and its end. The same
+ * restriction check as the erasure itself decides. Records are walked in
+ * id order. Consents, identities and the key are not listed: they always
+ * go (the key once nothing is kept). A hold on the whole subject shows as
+ * every record kept under that hold; gdpr_erase_subject() would then
+ * refuse. Needs "erase.subject" (a refusal is audited); otherwise
+ * read-only and not audited.
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked.
+ * @param subject  the host's id (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
+ * @param fn  called once per vault record; must not be NULL. It runs with
+ *            the engine locked: it may read through libgdpr but not erase.
+ * @param ctx  passed to `fn` unchanged.
+ * @return GDPR_OK; GDPR_EINVAL (eng, who, subject or fn); GDPR_ENOTFOUND
+ *         (the store holds no subject by that id, or it was erased:
+ *         gdpr_tombstone_lookup() says); GDPR_EDENIED (needs
+ *         "erase.subject"); GDPR_ESTATE (no policy); GDPR_ECALLBACK (fn
+ *         returned non-zero); GDPR_ESTORAGE.
+ * Thread notes: safe from any thread; serialised with other calls on the
+ * engine.
+ * @since 0.2
+ */
+GDPR_API int gdpr_erase_plan(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
+                             gdpr_erase_plan_fn fn, void *ctx) GDPR_WARN_UNUSED;
 
 /* --- legal holds --------------------------------------------------------- */
 
@@ -153,6 +231,9 @@ typedef struct {
  * of legal claims). While in force (until `until` or release) it blocks
  * the erasure of what it covers, by any path: gdpr_erase_subject(),
  * gdpr_erase_record(), retention runs. Needs "hold.manage"; audited.
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
+ * @param hold  the hold (versioned; borrowed for the call).
  * @param[out] hold_out  the hold's id; may be NULL
  * @return GDPR_OK; GDPR_EINVAL (scope, missing or extra fields, reason,
  *         `until` not after now); GDPR_EVERSION; GDPR_ENOTFOUND (no such
@@ -164,6 +245,9 @@ GDPR_API int gdpr_hold_place(gdpr_engine *eng, const gdpr_actor *who, const gdpr
 
 /**
  * Release a hold before its end. Needs "hold.manage"; audited.
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
+ * @param hold  the hold's id (gdpr_hold_place()).
  * @param reason  optional (NULL), at most GDPR_HOLD_REASON_MAX bytes
  * @return GDPR_OK; GDPR_EINVAL; GDPR_ENOTFOUND (no such hold); GDPR_ESTATE
  *         (released already); GDPR_EDENIED.
@@ -187,6 +271,10 @@ typedef struct {
     int64_t released_at;     /**< 0 unless released */
     const char *released_by; /**< or "" */
     int active;              /**< in force now: not released and until > now */
+    /** Why it was released (gdpr_hold_release()'s reason), or "". Handed
+     *  by the library only, so the field is appended without a version.
+     *  @since 0.2 */
+    const char *release_reason;
 } gdpr_hold_info;
 
 /** Hold iterator: return non-zero to stop. */
@@ -226,6 +314,9 @@ typedef struct {
     gdpr_tombstone_kind kind;
     char subject_hash[65]; /**< hex keyed hash */
     int64_t at;            /**< UTC seconds */
+    /** Why. From gdpr_tombstone_lookup() of a subject erased more than
+     *  once: the first erasure's ground (the answer lists the later ones
+     *  with their dates); from gdpr_tombstone_foreach(): this one's. */
     char ground[GDPR_NAME_MAX + 1];
     char actor[GDPR_NAME_MAX + 1];
     int64_t erased;     /**< as gdpr_erase_report.erased */
@@ -247,7 +338,13 @@ typedef struct {
 
 /**
  * Why data of `subject` is gone: its newest subject tombstone, or else its
- * newest record tombstone. Read-only; no personal data is returned.
+ * newest record tombstone. When the subject was erased more than once (a
+ * partly kept subject erased again), `ground` and the start of `answer`
+ * stay the first erasure's, and the answer lists each later request:
+ * "erased on 2026-01-01 under 'A'; asked again on 2026-01-04 under 'B'; 1
+ * record kept ...". Read-only; no personal data is returned.
+ * @param eng  the engine.
+ * @param subject  the host's subject id (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
  * @param[out] out  set out->version first
  * @return GDPR_OK; GDPR_ENOTFOUND (no tombstone: never erased); GDPR_EINVAL;
  *         GDPR_EVERSION.
@@ -338,6 +435,8 @@ GDPR_API int gdpr_tombstones_export(gdpr_engine *eng, gdpr_tombstone_write_fn wr
  * (a restored backup of it). Tombstones already present (same subject,
  * kind, time and ground) are skipped. The whole document is checked
  * before anything is written. Needs "erase.subject"; audited.
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
  * @param json  the document (NUL-terminated)
  * @param[out] imported_out  tombstones added; may be NULL
  * @return GDPR_OK; GDPR_EINVAL (malformed: line and column, or the JSON
@@ -366,6 +465,8 @@ GDPR_API int gdpr_tombstones_import_file(gdpr_engine *eng, const gdpr_actor *who
  * was created after the tombstone (a new subject with the same id); for a
  * record tombstone its records are erased again. The tombstones are
  * updated, not duplicated. Needs "erase.subject"; audited.
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
  * @param[out] subjects_out  subjects and records found again and erased;
  *                           may be NULL
  * @param[out] report_out    sums; may be NULL
@@ -385,6 +486,9 @@ GDPR_API int gdpr_erase_replay(gdpr_engine *eng, const gdpr_actor *who, int64_t 
  * stays open and is counted in `failed_out`; its refusal is in the audit
  * trail and its history. Run it daily, like a retention run. Needs
  * "erase.subject" (and what fulfilment needs: "request.close").
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
+ * @param ground  the legal ground to record (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
  * @param[out] fulfilled_out, failed_out  may be NULL
  * @return GDPR_OK (even when some requests failed); GDPR_EINVAL;
  *         GDPR_EDENIED; GDPR_ESTATE (no policy, inside a batch).
@@ -431,6 +535,8 @@ GDPR_API int gdpr_erase_pending_foreach(gdpr_engine *eng, gdpr_erase_pending_fn 
  * whose hooks all succeed loses its pending entries; the subject id kept
  * (sealed under a key of its own) for the retry is destroyed with the last
  * one. Needs "erase.subject"; audited.
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
  * @param[out] remaining_out  hooks still failing; may be NULL
  * @return GDPR_OK (even when hooks still fail: see remaining_out);
  *         GDPR_EINVAL; GDPR_EDENIED; GDPR_ESTATE (no policy, or inside a

@@ -33,7 +33,12 @@ typedef int (*gdpr_write_fn)(const void *buf, size_t len, void *ctx);
  * The export is audited (success and failure; the event names the format
  * and the counts, never data). Needs permission "export.subject".
  * Values that are not UTF-8 text go out base64 with "encoding": "base64".
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
+ * @param subject  the host's subject id (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
  * @param format  GDPR_EXPORT_JSON or GDPR_EXPORT_CSV.
+ * @param write  called with each chunk of the export in order.
+ * @param ctx  handed back to `write`.
  * @return GDPR_OK; GDPR_EINVAL (NULL write, bad subject, unknown format);
  *         GDPR_ENOTFOUND (the store has no such subject: create it with
  *         gdpr_subject_ensure() to export only source data);

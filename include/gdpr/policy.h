@@ -31,12 +31,18 @@ extern "C" {
 GDPR_API int gdpr_policy_load(gdpr_engine *eng, const gdpr_actor *who,
                               const char *path) GDPR_WARN_UNUSED;
 
-/** As gdpr_policy_load(), from a NUL-terminated string. @since 0.1 */
+/**
+ * As gdpr_policy_load(), from a NUL-terminated string.
+ * @return GDPR_OK; GDPR_EINVAL (bad document: line or JSON path and rule);
+ *         GDPR_EDENIED; GDPR_ESTORAGE; GDPR_ENOMEM.
+ * @since 0.1
+ */
 GDPR_API int gdpr_policy_load_string(gdpr_engine *eng, const gdpr_actor *who,
                                      const char *json) GDPR_WARN_UNUSED;
 
 /**
  * The version number of the policy in force (1, 2, ...).
+ * @param eng  the engine.
  * @param[out] version_out  set on success.
  * @return GDPR_OK; GDPR_EINVAL; GDPR_ESTATE (no policy loaded yet).
  * @since 0.1
@@ -45,6 +51,7 @@ GDPR_API int gdpr_policy_version(gdpr_engine *eng, int64_t *version_out);
 
 /**
  * The policy document in force, as loaded.
+ * @param eng  the engine.
  * @param[out] json_out  a copy, freed with gdpr_free().
  * @return GDPR_OK; GDPR_EINVAL; GDPR_ESTATE (no policy); GDPR_ENOMEM.
  * @since 0.1
@@ -54,6 +61,9 @@ GDPR_API int gdpr_policy_get(gdpr_engine *eng, char **json_out);
 /**
  * Whether `role` may take `permission` (e.g. "consent.record") under the
  * policy in force. Read-only, not audited.
+ * @param eng  the engine.
+ * @param role  a role of the policy.
+ * @param permission  a permission name ("vault.read", ...).
  * @param[out] allowed_out  1 or 0.
  * @return GDPR_OK; GDPR_EINVAL (unknown permission name); GDPR_ESTATE.
  * @since 0.1

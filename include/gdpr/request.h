@@ -143,6 +143,9 @@ GDPR_API int gdpr_request_intake_init(gdpr_request_intake *in, unsigned int vers
  * key to seal them under) until gdpr_request_match() or a denial
  * "no_match". The due date is computed at once (Art. 12(3), see
  * docs/requests.md). Needs permission "request.open". Audited.
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
+ * @param in  the intake (versioned; borrowed for the call).
  * @param[out] request_out  the request's id; may be NULL.
  * @return GDPR_OK; GDPR_EINVAL (a field breaks its rule: the message names
  *         it); GDPR_EVERSION; GDPR_EDENIED; GDPR_ESTATE (no policy);
@@ -223,12 +226,43 @@ GDPR_API int gdpr_request_escalate(gdpr_engine *eng, const gdpr_actor *who, int6
  * (or one above it), the policy's high-risk role for a flagged request,
  * and a role of requests.close_roles for its type when the policy lists
  * them; a refusal names the role needed and is audited. Audited.
+ * A refusal is due one month after receipt even when the request was
+ * extended (Art. 12(4)): one made at or after `first_due` is late in the
+ * KPIs and its history entry says so. This call does not record that the
+ * subject was told of the rights of Art. 77 and 79 (the history entry
+ * says "Art. 77/79 information not recorded"): use gdpr_request_deny_v2().
  * @return GDPR_OK; GDPR_EINVAL; GDPR_ENOTFOUND; GDPR_ESTATE (closed; or
  *         identity_not_verified for a verified requester); GDPR_EDENIED.
  * @since 0.1
  */
 GDPR_API int gdpr_request_deny(gdpr_engine *eng, const gdpr_actor *who, int64_t request,
                                gdpr_request_denial reason, const char *note) GDPR_WARN_UNUSED;
+
+/** Bits of gdpr_request_deny_v2()'s `told`: what the subject was told
+ *  with the refusal (Art. 12(4)). @since 0.2 */
+#define GDPR_TOLD_COMPLAINT                                                                        \
+    0x1u                      /**< the right to lodge a complaint with a supervisory               \
+                                   authority (Art. 77) */
+#define GDPR_TOLD_REMEDY 0x2u /**< the right to an effective judicial remedy (Art. 79) */
+#define GDPR_TOLD_ALL 0x3u
+
+/**
+ * gdpr_request_deny(), recording what Art. 12(4) requires the controller
+ * to tell the subject with a refusal: the reasons, and the possibility of
+ * a complaint (Art. 77) and of a judicial remedy (Art. 79). `told` must be
+ * GDPR_TOLD_ALL (both are required; anything less is refused, nothing
+ * changes); `told_at` is when the subject was told (0: now; else not
+ * before receipt and not after now). The history entry of the refusal
+ * reads "<reason>; told of Art. 77 complaint and Art. 79 judicial remedy
+ * on <time>", with "; late (Art. 12(4): due <time>)" when the refusal
+ * comes at or after one month from receipt, extension or not.
+ * @return as gdpr_request_deny(); GDPR_EINVAL also for `told` or
+ *         `told_at`.
+ * @since 0.2
+ */
+GDPR_API int gdpr_request_deny_v2(gdpr_engine *eng, const gdpr_actor *who, int64_t request,
+                                  gdpr_request_denial reason, const char *note, unsigned int told,
+                                  int64_t told_at) GDPR_WARN_UNUSED;
 
 /**
  * The subject withdraws the request (also during an erasure's grace
@@ -308,6 +342,10 @@ GDPR_API int gdpr_request_rectify(gdpr_engine *eng, const gdpr_actor *who, int64
  * Fulfil an erasure request (Art. 17): once its grace period has passed,
  * erase the subject (gdpr_erase_subject) on `ground`, then close the
  * request; audited with the request id. Checks as gdpr_request_fulfil().
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
+ * @param request  the request's id (gdpr_request_open()).
+ * @param ground  the legal ground to record (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
  * @param[out] erased_out, retained_out  the erasure's counts; may be NULL.
  * @return as gdpr_request_fulfil_export(); GDPR_ESTATE also during the
  *         grace period (the message gives its end).
@@ -374,6 +412,8 @@ GDPR_API int gdpr_request_info_init(gdpr_request_info *info, unsigned int versio
 
 /**
  * Read a request's state. Read-only.
+ * @param eng  the engine.
+ * @param request  the request's id (gdpr_request_open()).
  * @param[out] out  caller's struct with `version` set (gdpr_request_info_init()).
  * @return GDPR_OK; GDPR_EINVAL; GDPR_EVERSION; GDPR_ENOTFOUND; GDPR_ESTORAGE.
  * @since 0.1
@@ -442,6 +482,9 @@ GDPR_API int gdpr_request_history(gdpr_engine *eng, const gdpr_actor *who, int64
 /**
  * The host's id of the request's subject and the identifier value it came
  * with (both personal data). Needs "request.open".
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
+ * @param request  the request's id (gdpr_request_open()).
  * @param[out] subject_out  freed with gdpr_free(); NULL while unmatched.
  * @param[out] id_value_out freed with gdpr_free(); NULL when none was kept;
  *                          may itself be NULL when not wanted.
@@ -492,6 +535,9 @@ GDPR_API int gdpr_request_kpi_report_init(gdpr_request_kpi_report *kpis, unsigne
  * bound may be GDPR_NOW; 0 is refused, see common.h). Cost is
  * proportional to the days in the window (per-day counters kept as
  * requests change), not to the number of requests. Read-only.
+ * @param eng  the engine.
+ * @param from  the period's start, UTC seconds (included).
+ * @param to  the period's end, UTC seconds (excluded).
  * @param[out] out  caller's struct with `version` set (gdpr_request_kpi_report_init()).
  * @return GDPR_OK; GDPR_EINVAL (from/to out of range or to <= from);
  *         GDPR_EVERSION; GDPR_ESTORAGE; GDPR_ENOMEM.
@@ -507,8 +553,12 @@ GDPR_API int gdpr_request_kpis(gdpr_engine *eng, int64_t from, int64_t to,
  *  "denied_by_reason":{...},"decided":N,"on_time":N,"late":N,"overdue":N,
  *  "on_time_rate":R|null,"median_days":D|null,"p90_days":D|null,
  *  "extended":N,"escalated":N,"escalations":N,"high_risk":N}
+ * @param eng  the engine.
+ * @param from  the period's start, UTC seconds (included).
+ * @param to  the period's end, UTC seconds (excluded).
  * @param[out] json_out  freed with gdpr_free().
- * @return as gdpr_request_kpis().
+ * @return GDPR_OK; GDPR_EINVAL (from/to out of range or to <= from, NULL
+ *         json_out); GDPR_ESTORAGE; GDPR_ENOMEM.
  * @since 0.1
  */
 GDPR_API int gdpr_request_kpis_json(gdpr_engine *eng, int64_t from, int64_t to, char **json_out);
@@ -532,6 +582,8 @@ GDPR_API const char *gdpr_request_method_name(int method);
 /**
  * The enum value of a word (the inverse of the *_name functions): `what`
  * is "type", "status", "denial", "verification" or "method".
+ * @param what  which enum: "type", "status", "denial", "verification" or "method".
+ * @param word  the word to look up.
  * @param[out] value_out  the value.
  * @return GDPR_OK; GDPR_EINVAL (unknown word: the message lists the words).
  * @since 0.1

@@ -88,6 +88,11 @@ GDPR_API int gdpr_contract_end(gdpr_engine *eng, const gdpr_actor *who, const ch
  * are replaced. Consent withdrawal is also set by gdpr_consent_withdraw()
  * and cleared by a new grant; request closed by closing a request.
  * Needs permission "retention.anchor"; audited.
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
+ * @param subject  the host's subject id (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
+ * @param anchor  which anchor to set (gdpr_retention_anchor).
+ * @param purpose  one purpose of the policy, or NULL for every purpose.
  * @param at  UTC seconds or GDPR_NOW (0 is refused); last activity may not
  *            lie in the future.
  * @return GDPR_OK; GDPR_EINVAL (anchor out of range or collection, purpose
@@ -133,6 +138,8 @@ typedef struct {
 /**
  * The retention schedule of one vault record: rule, anchor, due time, keep
  * decision and open review. Read-only; holds no personal data.
+ * @param eng  the engine.
+ * @param record  the vault record's id (gdpr_vault_put()).
  * @param[out] out  filled on success; out->version must be set by the
  *                  caller (GDPR_RETENTION_INFO_VERSION).
  * @return GDPR_OK; GDPR_EINVAL (record <= 0, out NULL); GDPR_EVERSION;
@@ -147,6 +154,8 @@ GDPR_API int gdpr_retention_record(gdpr_engine *eng, int64_t record, gdpr_retent
  * policy whose rules differ already does this for the records concerned;
  * this call is for a store restored from a backup or filled by an import.
  * Needs permission "retention.run"; audited (count in the reference).
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
  * @param[out] changed_out  records whose due time changed; may be NULL.
  * @return GDPR_OK; GDPR_EINVAL; GDPR_EDENIED; GDPR_ESTATE (no policy, or
  *         inside a batch); GDPR_ESTORAGE; GDPR_EBUSY.
@@ -244,6 +253,9 @@ GDPR_API int gdpr_retention_options_init(gdpr_retention_options *opts, unsigned 
  * `held`. Same as gdpr_retention_run_ex() with default options.
  * Needs permission "retention.run"; each record's outcome is audited
  * ("record 42: erase under R-2") and the run as a whole.
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
+ * @param as_of  the time to judge at, UTC seconds; #GDPR_NOW: the engine's clock.
  * @param[out] report_out  the counts of this call; may be NULL.
  * @return see gdpr_retention_run_ex().
  * @since 0.1
@@ -261,6 +273,10 @@ GDPR_API int gdpr_retention_run(gdpr_engine *eng, const gdpr_actor *who, int64_t
  * is written, not even the audit trail, and the report counts what a run
  * would do. After a run that erased or anonymised, the write-ahead logs
  * are checkpointed so freed pages (zeroed by secure_delete) reach the files.
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
+ * @param as_of  the time to judge at, UTC seconds; #GDPR_NOW: the engine's clock.
+ * @param opts  the options (versioned; NULL: the defaults).
  * @param[out] report_out  counts of this call (also filled on failure,
  *                         with what was committed); may be NULL.
  * `as_of` may be GDPR_NOW (0 is refused, see common.h).
@@ -423,6 +439,9 @@ GDPR_API int gdpr_review_decide(gdpr_engine *eng, const gdpr_actor *who, int64_t
 /**
  * The justification of a decided task, opened from its seal.
  * Needs permission "review.decide" (refusals are audited; reads are not).
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
+ * @param task  the review task's id.
  * @param[out] text_out  NUL-terminated, owned by the caller: gdpr_free().
  * @return GDPR_OK; GDPR_EINVAL; GDPR_ENOTFOUND (no such task, or no
  *         justification, or the subject was erased since: its key is gone);

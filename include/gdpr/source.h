@@ -85,7 +85,25 @@ typedef int (*gdpr_source_export_fn)(const char *subject, gdpr_source_writer *w,
  */
 typedef int (*gdpr_source_erase_fn)(const char *subject, void *ctx);
 
-#define GDPR_SOURCE_VERSION 1u
+/**
+ * Erase callback with the erasure's context (GDPR_SOURCE_VERSION 2):
+ * delete everything the host holds on `subject`. `ground` is the ground
+ * the erasure recorded (its tombstone's, e.g. "art17(1)(a)"); `request` is
+ * the id of the request whose gdpr_request_fulfil() runs the erasure, 0
+ * for a direct gdpr_erase_subject() and for a later retry of a failed
+ * hook (gdpr_erase_retry_pending()). Both are borrowed for the call. Return 0
+ * on success; the erasure records any other value as a failed hook.
+ * @since 0.2
+ */
+typedef int (*gdpr_source_erase_ex_fn)(const char *subject, const char *ground, int64_t request,
+                                       void *ctx);
+
+/**
+ * The source struct's version: 1 is the original struct (up to `ctx`);
+ * 2 appends `erase_ex`. A version-1 registration keeps working and gets
+ * the `erase` call.
+ */
+#define GDPR_SOURCE_VERSION 2u
 
 /** A source to register. Strings are copied; `ctx` is handed back. */
 typedef struct {
@@ -95,12 +113,16 @@ typedef struct {
     gdpr_source_export_fn export_items; /**< required */
     gdpr_source_erase_fn erase;         /**< may be NULL: erasure then reports the
                                              source as not erasable by the library */
-    void *ctx;                          /**< passed to both callbacks */
+    void *ctx;                          /**< passed to the callbacks */
+    /* version 2: */
+    gdpr_source_erase_ex_fn erase_ex; /**< optional: called instead of `erase`
+                                           when set, with the ground and the
+                                           request; read only when version >= 2 */
 } gdpr_source;
 
 #define GDPR_SOURCE_INIT                                                                           \
     {                                                                                              \
-        GDPR_SOURCE_VERSION, NULL, NULL, NULL, NULL, NULL                                          \
+        GDPR_SOURCE_VERSION, NULL, NULL, NULL, NULL, NULL, NULL                                    \
     }
 
 /**
@@ -126,6 +148,7 @@ GDPR_API int gdpr_source_unregister(gdpr_engine *eng, const gdpr_actor *who,
 
 /**
  * How many sources are registered. Read-only.
+ * @param eng  the engine.
  * @param[out] count_out
  * @return GDPR_OK; GDPR_EINVAL.
  * @since 0.1

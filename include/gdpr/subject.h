@@ -17,6 +17,9 @@ extern "C" {
  * Make sure `subject` exists: create it (with its own data key) if it does
  * not. Calls that take a subject create it on first use the same way.
  * Needs permission "subject.create" when it creates.
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
+ * @param subject  the host's subject id (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
  * @param[out] created_out  1 if created now, 0 if it existed; may be NULL.
  * @return GDPR_OK; GDPR_EINVAL (subject NULL, empty, over GDPR_NAME_MAX
  *         bytes, invalid UTF-8 or control characters); GDPR_EDENIED;
@@ -28,6 +31,8 @@ GDPR_API int gdpr_subject_ensure(gdpr_engine *eng, const gdpr_actor *who, const 
 
 /**
  * Whether `subject` exists. Read-only.
+ * @param eng  the engine.
+ * @param subject  the host's subject id (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
  * @param[out] exists_out  1 or 0.
  * @return GDPR_OK; GDPR_EINVAL; GDPR_ESTORAGE.
  * @since 0.1
@@ -38,6 +43,8 @@ GDPR_API int gdpr_subject_exists(gdpr_engine *eng, const char *subject, int *exi
  * The keyed hash under which `subject` appears in the audit trail and in
  * tombstones, as 64 lowercase hex digits (it is computed; the subject need
  * not exist).
+ * @param eng  the engine.
+ * @param subject  the host's subject id (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
  * @param[out] out  freed with gdpr_free().
  * @return GDPR_OK; GDPR_EINVAL; GDPR_ENOMEM.
  * @since 0.1

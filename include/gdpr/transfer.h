@@ -5,7 +5,7 @@
  * safeguards), the data categories and a date, the check answers in this
  * order: inside the EEA; an adequacy decision in force on that date and
  * within its scope (Art. 45); a valid Art. 46 safeguard; an Art. 49
- * derogation (the subject's explicit consent naming the recipient, or a
+ * derogation (the subject's Art. 49(1)(a) transfer consent, or a
  * ground the policy names for occasional transfers); otherwise refused with
  * a reason a person can act on. Special-category data to a country without
  * adequacy and without a safeguard is always refused. See docs/transfers.md.
@@ -86,6 +86,10 @@ typedef struct {
  * consent ledger is asked only when a derogation is the last resort.
  * Needs permission "transfer.record". `subject` need not exist (then it has
  * no consent on record).
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
+ * @param subject  the host's subject id (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
+ * @param recipient  a recipient of the policy.
  * @param at   UTC seconds up to 9999-12-31T23:59:59Z, or GDPR_NOW: the law as
  *             it stood then (0 is refused, see common.h).
  * @param[out] out  the decision; filled whenever GDPR_OK is returned.
@@ -100,7 +104,13 @@ GDPR_API int gdpr_transfer_check(gdpr_engine *eng, const gdpr_actor *who, const 
                                  const char *recipient, int64_t at,
                                  gdpr_transfer_decision *out) GDPR_WARN_UNUSED;
 
-#define GDPR_TRANSFER_REQUEST_VERSION 1u
+#define GDPR_TRANSFER_REQUEST_VERSION 2u
+
+/** Flag of gdpr_transfer_request.flags: the transfer is repeated or
+ *  systematic (a feed, a scheduled sync), not occasional. Art. 49(1)(a)
+ *  consent is refused for it (Recital 111; EDPB Guidelines 2/2018 read
+ *  derogations restrictively). @since 0.2 */
+#define GDPR_TRANSFER_REPEATED 0x1u
 
 /**
  * What is to be transferred. Transparent and versioned: set `version` to
@@ -119,11 +129,13 @@ typedef struct {
     const char *purpose;           /**< optional: a purpose of the policy */
     const char *const *categories; /**< optional: category ids of the policy */
     size_t n_categories;           /**< entries in `categories` */
+    /* version 2 */
+    unsigned int flags; /**< GDPR_TRANSFER_REPEATED; 0: an occasional transfer */
 } gdpr_transfer_request;
 
 #define GDPR_TRANSFER_REQUEST_INIT                                                                 \
     {                                                                                              \
-        GDPR_TRANSFER_REQUEST_VERSION, NULL, NULL, GDPR_NOW, NULL, NULL, 0                         \
+        GDPR_TRANSFER_REQUEST_VERSION, NULL, NULL, GDPR_NOW, NULL, NULL, 0, 0                      \
     }
 
 /**
@@ -164,6 +176,9 @@ typedef struct {
  * and the full answer. Special-category data to a country without adequacy
  * and without a valid safeguard is refused whatever derogation exists.
  * Writes nothing. Needs permission "transfer.record".
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
+ * @param req  the transfer to judge (versioned; borrowed for the call).
  * @param[out] out  caller-owned, out->version set; filled on GDPR_OK.
  * @return GDPR_OK; GDPR_EINVAL (bad field, unknown recipient, purpose or
  *         category, bad country code); GDPR_EVERSION (req or out version);
@@ -182,6 +197,9 @@ GDPR_API int gdpr_transfer_check_v2(gdpr_engine *eng, const gdpr_actor *who,
  * rests on an Art. 49 derogation needs "transfer.approve" too (DESIGN.md
  * section 9: only a DPO approves an Art. 49 transfer): without it the call
  * returns GDPR_EDENIED, audited, and logs nothing.
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
+ * @param req  the transfer to judge (versioned; borrowed for the call).
  * @param[out] out  as for gdpr_transfer_check_v2(); out->event is the id
  *                  of the log entry.
  * @return GDPR_OK (also when refused: see out->allowed); the codes of
@@ -247,6 +265,9 @@ typedef struct {
 /**
  * Add a safeguard (persisted and audited). Needs permission
  * "safeguard.manage".
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
+ * @param sg  the safeguard (versioned; borrowed: strings are copied).
  * @param[out] id_out  the safeguard's id, for gdpr_safeguard_revoke(); may be NULL.
  * @return GDPR_OK; GDPR_EINVAL (unknown recipient, type not an Art. 46
  *         mechanism, module outside 1-4 for SCCs or given for another type,
@@ -340,6 +361,9 @@ GDPR_API int gdpr_adequacy_foreach(gdpr_engine *eng, int64_t as_of, gdpr_adequac
  * the adequacy decision in force (the newest, where two overlap).
  * Codes are never normalised: "us", " US" or "UK" are refused (the message
  * says which code is meant, e.g. GB for "UK", GR for "EL").
+ * @param eng  the engine.
+ * @param country  an ISO 3166-1 alpha-2 code in capitals, or "org:NAME".
+ * @param at  the time to judge at, UTC seconds; #GDPR_NOW: the engine's clock.
  * @param[out] out  filled on GDPR_OK; pointers as in gdpr_adequacy_entry.
  * @return GDPR_OK; GDPR_ENOTFOUND (a valid code with no EEA membership and
  *         no decision in force then); GDPR_EINVAL (not an ISO 3166-1 alpha-2
@@ -375,6 +399,7 @@ GDPR_API int gdpr_adequacy_reset(gdpr_engine *eng, const gdpr_actor *who) GDPR_W
 /**
  * Which list is in force: its "updated" date (YYYY-MM-DD) and its stored
  * version (0: the list shipped with the library).
+ * @param eng  the engine.
  * @param[out] updated_out  11 bytes; may be NULL.
  * @param[out] version_out  may be NULL.
  * @return GDPR_OK; GDPR_EINVAL; GDPR_ECORRUPT; GDPR_ESTORAGE.

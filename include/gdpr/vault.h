@@ -62,6 +62,13 @@ GDPR_API int gdpr_vault_item_init(gdpr_vault_item *item, unsigned int version);
  * Store one value of `subject` (created on first use) under `category` and
  * `purpose`, collected now from the subject. Same as gdpr_vault_put_item()
  * with only these fields set. Needs permission "vault.put"; audited.
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
+ * @param subject  the host's subject id (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
+ * @param category  a category of the policy.
+ * @param purpose  the purpose it is kept for (a purpose of the policy).
+ * @param value  the bytes to seal, borrowed; NULL only with len 0.
+ * @param len  their length, at most GDPR_VAULT_VALUE_MAX.
  * @param[out] record_out  the new record's id; may be NULL.
  * @return GDPR_OK; GDPR_EINVAL (a NULL, empty, over-long or non-UTF-8 text;
  *         a category or purpose the policy lacks, or a purpose that does
@@ -79,6 +86,9 @@ GDPR_API int gdpr_vault_put(gdpr_engine *eng, const gdpr_actor *who, const char 
  * Store one value with its label, source and collection time.
  * Needs permission "vault.put"; audited (the event names the record id,
  * never the value).
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
+ * @param item  the record (versioned, gdpr_vault_item_init(); borrowed).
  * @param[out] record_out  the new record's id; may be NULL.
  * @return as gdpr_vault_put(); also GDPR_EVERSION (item version unknown),
  *         GDPR_EINVAL (collected 0, negative or after 9999-12-31).
@@ -90,6 +100,9 @@ GDPR_API int gdpr_vault_put_item(gdpr_engine *eng, const gdpr_actor *who,
 /**
  * Read a record's value. Needs permission "vault.get" (refusals are
  * audited; reads are not).
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
+ * @param record  the vault record's id (gdpr_vault_put()).
  * @param[out] value_out  a copy, owned by the caller: gdpr_free(); never NULL
  *                        on success (an empty value is a 1-byte buffer).
  *                        Wipe it when done if it is sensitive.
@@ -193,17 +206,41 @@ GDPR_API int gdpr_subject_link(gdpr_engine *eng, const gdpr_actor *who, const ch
                                const char *kind, const char *value) GDPR_WARN_UNUSED;
 
 /**
- * Find the subject an identifier belongs to. `category` is the identifier
- * kind ("email", "phone", ...), normalised as in gdpr_subject_link(), so
- * " Ann@Example.COM" finds what "ann@example.com" linked. Read-only.
+ * Find the subject an identifier belongs to. `kind` is the identifier
+ * kind ("email", "phone", ...) and `value` a C string, as in
+ * gdpr_subject_link(), normalised the same way, so " Ann@Example.COM"
+ * finds what "ann@example.com" linked. Read-only; thread-safe like every
+ * engine call.
+ * @param eng           the engine.
+ * @param kind          the identifier kind (a-z 0-9 _ - ., 1..64 bytes).
+ * @param value         the identifier, a NUL-terminated string, borrowed.
  * @param[out] subject_out  the host's subject id, owned by the caller:
  *                          gdpr_free(); NULL on failure.
- * @return GDPR_OK; GDPR_EINVAL (as gdpr_subject_link()); GDPR_ENOTFOUND (no
- *         subject holds it); GDPR_ECORRUPT; GDPR_ENOMEM.
+ * @return GDPR_OK; GDPR_EINVAL (NULL eng or subject_out; kind or value as
+ *         in gdpr_subject_link()); GDPR_ENOTFOUND (no subject holds it);
+ *         GDPR_ECORRUPT; GDPR_ENOMEM.
+ * @since 0.2
+ */
+GDPR_API int gdpr_subject_find_id(gdpr_engine *eng, const char *kind, const char *value,
+                                  char **subject_out) GDPR_WARN_UNUSED;
+
+/**
+ * Find the subject an identifier belongs to, the value given as pointer
+ * and length. Deprecated: use gdpr_subject_find_id(), which names the
+ * identifier `kind` and takes a C string like gdpr_subject_link().
+ * @param eng           the engine.
+ * @param category      the identifier kind, as `kind` of gdpr_subject_find_id().
+ * @param value         the identifier's bytes, borrowed.
+ * @param len           their length.
+ * @param[out] subject_out  the host's subject id, owned by the caller:
+ *                          gdpr_free(); NULL on failure.
+ * @return as gdpr_subject_find_id().
+ * @deprecated use gdpr_subject_find_id()
  * @since 0.1
  */
 GDPR_API int gdpr_subject_find(gdpr_engine *eng, const char *category, const void *value,
-                               size_t len, char **subject_out) GDPR_WARN_UNUSED;
+                               size_t len, char **subject_out) GDPR_WARN_UNUSED
+    GDPR_DEPRECATED("use gdpr_subject_find_id");
 
 #ifdef __cplusplus
 }

@@ -49,14 +49,17 @@ gdpr_consent__check_time(const char *field, int64_t at)
 }
 
 int
-gdpr_consent__check_question(const char *subject, const char *purpose, int64_t at)
+gdpr_consent__check_question(const gdpr_engine *eng, const char *subject, const char *purpose,
+                             int64_t *at)
 {
-    int rc = gdpr_text__check("subject", subject, GDPR_NAME_MAX);
+    int rc = gdpr_clock__arg(eng, "at", at);
 
+    if (rc == GDPR_OK)
+        rc = gdpr_text__check("subject", subject, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
         rc = gdpr_text__check("purpose", purpose, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = gdpr_consent__check_time("at", at);
+        rc = gdpr_consent__check_time("at", *at);
     return rc;
 }
 
@@ -94,6 +97,19 @@ gdpr_consent__find_purpose(const gdpr_engine *eng, const char *purpose, const po
 }
 
 int
+gdpr_consent__transfer_key(const char *recipient, const char *country, char key[CONSENT_KEY_MAX])
+{
+    int n = snprintf(key, CONSENT_KEY_MAX, CONSENT_TRANSFER_PREFIX "%s@%s", recipient, country);
+
+    if (n < 0 || (size_t)n >= CONSENT_KEY_MAX)
+        return gdpr__err_set(GDPR_EINVAL,
+                             "recipient: '%.64s' with its country is longer than %u bytes, "
+                             "too long for a transfer consent",
+                             recipient, (unsigned)GDPR_NAME_MAX);
+    return GDPR_OK;
+}
+
+int
 gdpr_consent__recipient_key(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
                             const char *recipient, char key[CONSENT_KEY_MAX], int *person_out)
 {
@@ -109,7 +125,9 @@ gdpr_consent__recipient_key(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYT
         return GDPR_OK;
     }
     len = strlen(recipient);
-    if (gdpr_policy__find_recipient(eng->policy, recipient) != NULL) {
+    /* A transfer consent's key, as recorded (withdrawal names it so). */
+    if (gdpr_policy__find_recipient(eng->policy, recipient) != NULL ||
+        strncmp(recipient, CONSENT_TRANSFER_PREFIX, sizeof CONSENT_TRANSFER_PREFIX - 1) == 0) {
         memcpy(key, recipient, len + 1);
         return GDPR_OK;
     }
@@ -202,12 +220,63 @@ check_proof(const char *proof)
         return GDPR_OK;
     len = strnlen(proof, GDPR_PROOF_MAX + 1);
     if (len == 0)
-        return gdpr__err_set(GDPR_EINVAL, "c.proof: must not be empty (NULL when there is none)");
+        return gdpr__err_set(GDPR_EINVAL, "proof: must not be empty (NULL when there is none)");
     if (len > GDPR_PROOF_MAX)
-        return gdpr__err_set(GDPR_EINVAL, "c.proof: longer than %u bytes", GDPR_PROOF_MAX);
+        return gdpr__err_set(GDPR_EINVAL, "proof: longer than %u bytes", GDPR_PROOF_MAX);
     if (gdpr__utf8_check(proof, len, &bad) != 0)
-        return gdpr__err_set(GDPR_EINVAL, "c.proof: not valid UTF-8 (byte %zu)", bad);
+        return gdpr__err_set(GDPR_EINVAL, "proof: not valid UTF-8 (byte %zu)", bad);
     return GDPR_OK;
+}
+
+/* Art. 49(1)(a): a transfer consent is its own kind (the parts that need
+ * no policy). */
+static int
+check_transfer_consent(const gdpr_consent *c)
+{
+    const char *country = c->version >= 2 ? c->country : NULL;
+    int rc;
+
+    if (c->recipient != NULL &&
+        strncmp(c->recipient, CONSENT_TRANSFER_PREFIX, sizeof CONSENT_TRANSFER_PREFIX - 1) == 0)
+        return gdpr__err_set(GDPR_EINVAL,
+                             "recipient: the prefix '" CONSENT_TRANSFER_PREFIX
+                             "' is reserved; name the recipient and set GDPR_CONSENT_TRANSFER");
+    if (!(c->flags & GDPR_CONSENT_TRANSFER)) {
+        if (country != NULL)
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "country: only for a transfer consent (GDPR_CONSENT_TRANSFER)");
+        return GDPR_OK;
+    }
+    if (c->recipient == NULL)
+        return gdpr__err_set(GDPR_EINVAL,
+                             "recipient: a transfer consent (Art. 49(1)(a)) names the recipient");
+    if (c->version < 2 || country == NULL)
+        return gdpr__err_set(GDPR_EINVAL, "country: a transfer consent (Art. 49(1)(a)) names "
+                                          "the recipient's country (struct version 2)");
+    rc = gdpr_text__check("country", country, 67);
+    if (rc != GDPR_OK)
+        return rc;
+    if (c->state == GDPR_CONSENT_GRANTED && !(c->flags & GDPR_CONSENT_EXPLICIT))
+        return gdpr__err_set(GDPR_EINVAL, "flags: a transfer consent must be explicit "
+                                          "(Art. 49(1)(a)): set GDPR_CONSENT_EXPLICIT");
+    return GDPR_OK;
+}
+
+/* Art. 8(1): the fields of a child's consent, their text and ranges. */
+static int
+check_child_fields(const gdpr_consent *c)
+{
+    int rc;
+
+    if (c->version < 2)
+        return GDPR_OK;
+    rc = gdpr_text__check_optional("member_state", c->member_state, 2);
+    if (rc == GDPR_OK)
+        rc = gdpr_text__check_optional("parental_holder", c->parental_holder, GDPR_NAME_MAX);
+    if (rc == GDPR_OK && (c->age < 0 || c->age > 150))
+        rc = gdpr__err_set(GDPR_EINVAL, "age: %d is not an age in years (1..150; 0: not given)",
+                           c->age);
+    return rc;
 }
 
 /* Everything that needs no policy: before the lock. */
@@ -219,36 +288,48 @@ check_consent(const gdpr_consent *c)
     if (c == NULL)
         return gdpr__err_set(GDPR_EINVAL, "c: must not be NULL");
     if (c->version == 0 || c->version > GDPR_CONSENT_VERSION)
-        return gdpr__err_set(GDPR_EVERSION, "c.version: %u is not a known consent version (1..%u)",
+        return gdpr__err_set(GDPR_EVERSION, "version: %u is not a known consent version (1..%u)",
                              c->version, GDPR_CONSENT_VERSION);
-    rc = gdpr_text__check("c.subject", c->subject, GDPR_NAME_MAX);
+    rc = gdpr_text__check("subject", c->subject, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = gdpr_text__check("c.purpose", c->purpose, GDPR_NAME_MAX);
+        rc = gdpr_text__check("purpose", c->purpose, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = gdpr_text__check("c.notice", c->notice, GDPR_NAME_MAX);
+        rc = gdpr_text__check("notice", c->notice, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = gdpr_text__check("c.channel", c->channel, GDPR_NAME_MAX);
+        rc = gdpr_text__check("channel", c->channel, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = gdpr_text__check_optional("c.recipient", c->recipient, GDPR_NAME_MAX);
+        rc = gdpr_text__check_optional("recipient", c->recipient, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
         rc = check_proof(c->proof);
     if (rc != GDPR_OK)
         return rc;
     if (c->state < GDPR_CONSENT_GRANTED || c->state > GDPR_CONSENT_REFUSED)
         return gdpr__err_set(GDPR_EINVAL,
-                             "c.state: %d is not a consent state (1 granted, "
+                             "state: %d is not a consent state (1 granted, "
                              "2 withdrawn, 3 refused)",
                              (int)c->state);
-    if (c->flags & ~GDPR_CONSENT_EXPLICIT)
+    if (c->flags & ~(GDPR_CONSENT_EXPLICIT | GDPR_CONSENT_TRANSFER))
         return gdpr__err_set(GDPR_EINVAL,
-                             "c.flags: 0x%x has unknown bits (only "
-                             "GDPR_CONSENT_EXPLICIT 0x1)",
+                             "flags: 0x%x has unknown bits (only "
+                             "GDPR_CONSENT_EXPLICIT 0x1, GDPR_CONSENT_TRANSFER 0x2)",
                              c->flags);
+    rc = check_transfer_consent(c);
+    if (rc == GDPR_OK)
+        rc = check_child_fields(c);
+    if (rc != GDPR_OK)
+        return rc;
     if (c->expires < 0)
-        return gdpr__err_set(GDPR_EINVAL, "c.expires: %lld is negative (0: no expiry)",
+        return gdpr__err_set(GDPR_EINVAL,
+                             "expires: %lld seconds is before 1970-01-01T00:00:00Z (UTC seconds; "
+                             "0: no expiry)",
+                             (long long)c->expires);
+    if (c->expires > CAL_MAX_TIME)
+        return gdpr__err_set(GDPR_EINVAL,
+                             "expires: %lld seconds is after 9999-12-31T23:59:59Z, the last time "
+                             "libgdpr keeps (0: no expiry)",
                              (long long)c->expires);
     if (c->expires != 0 && c->state != GDPR_CONSENT_GRANTED)
-        return gdpr__err_set(GDPR_EINVAL, "c.expires: only a grant can expire (state is %s)",
+        return gdpr__err_set(GDPR_EINVAL, "expires: only a grant can expire (state is %s)",
                              state_words[c->state]);
     return GDPR_OK;
 }
@@ -263,6 +344,62 @@ basis_article(policy_basis b)
     return articles[b];
 }
 
+/* Art. 8(1): consent for an information society service offered directly
+ * to a child below the member state's age is lawful only if given or
+ * authorised by the holder of parental responsibility. */
+static int
+check_child_consent(gdpr_engine *eng, const policy_purpose *pu, const gdpr_consent *c)
+{
+    const char *state, *holder;
+    int age, limit;
+
+    if (c->version < 2)
+        return pu->iss && c->state == GDPR_CONSENT_GRANTED
+                   ? gdpr__err_set(GDPR_EINVAL,
+                                   "age: purpose '%.64s' is an information society service "
+                                   "(Art. 8(1)); a grant needs the subject's age (struct "
+                                   "version 2)",
+                                   pu->id)
+                   : GDPR_OK;
+    state = c->member_state ? c->member_state : eng->policy->controller.country;
+    holder = c->parental_holder;
+    age = c->age;
+    if (!pu->iss) {
+        if (c->member_state != NULL || age != 0 || holder != NULL)
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "age: member_state, age and parental_holder are only for a "
+                                 "purpose marked information_society_service (Art. 8); '%.64s' "
+                                 "is not",
+                                 pu->id);
+        return GDPR_OK;
+    }
+    if (c->state != GDPR_CONSENT_GRANTED)
+        return GDPR_OK;
+    limit = gdpr_policy__consent_age(eng->policy, state);
+    if (limit == 0)
+        return gdpr__err_set(GDPR_EINVAL,
+                             "member_state: '%.8s' has no age of digital consent in the policy "
+                             "(digital_consent_age, Art. 8(1))",
+                             state);
+    if (age == 0)
+        return gdpr__err_set(GDPR_EINVAL,
+                             "age: purpose '%.64s' is an information society service "
+                             "(Art. 8(1)); a grant needs the subject's age",
+                             pu->id);
+    if (age < limit && holder == NULL)
+        return gdpr__err_set(GDPR_EINVAL,
+                             "parental_holder: the subject is %d, below the age of digital "
+                             "consent in %s (%d, Art. 8(1)); the holder of parental "
+                             "responsibility must give or authorise the consent",
+                             age, state, limit);
+    if (age >= limit && holder != NULL)
+        return gdpr__err_set(GDPR_EINVAL,
+                             "parental_holder: the subject is %d, not below the age of digital "
+                             "consent in %s (%d); not kept (Art. 5(1)(c))",
+                             age, state, limit);
+    return GDPR_OK;
+}
+
 /* The rules that need the policy, under the lock. */
 static int
 check_against_policy(gdpr_engine *eng, const gdpr_consent *c, int64_t now,
@@ -275,23 +412,49 @@ check_against_policy(gdpr_engine *eng, const gdpr_consent *c, int64_t now,
         return gdpr__err_wrap(rc, "c");
     *notice_out = gdpr_policy__find_notice(eng->policy, c->notice);
     if (*notice_out == NULL)
-        return gdpr__err_set(GDPR_EINVAL, "c.notice: '%.64s' is not a notice of the policy",
+        return gdpr__err_set(GDPR_EINVAL, "notice: '%.64s' is not a notice of the policy",
                              c->notice);
-    if (c->recipient == NULL && pu->basis != BASIS_CONSENT)
+    if (c->flags & GDPR_CONSENT_TRANSFER) {
+        const policy_recipient *r = gdpr_policy__find_recipient(eng->policy, c->recipient);
+        if (r == NULL)
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "recipient: '%.64s' is not a recipient of the policy; a "
+                                 "transfer consent names one (Art. 49(1)(a))",
+                                 c->recipient);
+        if (strcmp(r->country, c->country) != 0)
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "country: '%.67s' is not the country of recipient '%.64s' "
+                                 "(policy: '%.67s'); the consent is specific to the transfer "
+                                 "(Art. 49(1)(a))",
+                                 c->country, r->id, r->country);
+        if (!(*notice_out)->transfer_risks)
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "notice: '%.64s' does not inform of the risks of the transfer "
+                                 "(policy notices[].transfer_risks); Art. 49(1)(a) needs the "
+                                 "subject informed first",
+                                 c->notice);
+    }
+    rc = check_child_consent(eng, pu, c);
+    if (rc != GDPR_OK)
+        return rc;
+    if (c->recipient == NULL && pu->basis != BASIS_CONSENT && pu->art9 != 'a')
         return gdpr__err_set(GDPR_EINVAL,
-                             "c.purpose: '%.64s' is based on %s (%s), not consent; "
-                             "consent is recorded only for consent-based purposes, or for a "
-                             "disclosure to a named recipient",
+                             "purpose: '%.64s' is based on %s (%s), not consent; "
+                             "consent is recorded only for consent-based purposes, purposes "
+                             "under Art. 9(2)(a), or for a disclosure to a named recipient",
                              pu->id, gdpr_policy__basis_name(pu->basis), basis_article(pu->basis));
     if (c->state == GDPR_CONSENT_GRANTED && pu->special && !(c->flags & GDPR_CONSENT_EXPLICIT))
         return gdpr__err_set(GDPR_EINVAL,
-                             "c.flags: purpose '%.64s' processes special categories "
+                             "flags: purpose '%.64s' processes special categories "
                              "of data; consent must be explicit (Art. 9(2)(a)): set "
                              "GDPR_CONSENT_EXPLICIT",
                              pu->id);
-    if (c->expires != 0 && c->expires <= now)
-        return gdpr__err_set(GDPR_EINVAL, "c.expires: %lld is not after now (%lld)",
-                             (long long)c->expires, (long long)now);
+    if (c->expires != 0 && c->expires <= now) {
+        char when[21], now_text[21];
+        gdpr_calendar__format_time(c->expires, when);
+        gdpr_calendar__format_time(now, now_text);
+        return gdpr__err_set(GDPR_EINVAL, "expires: %s is not after now (%s)", when, now_text);
+    }
     return GDPR_OK;
 }
 
@@ -300,8 +463,9 @@ check_against_policy(gdpr_engine *eng, const gdpr_consent *c, int64_t now,
  * but the id and the seals. */
 static int
 append_event(gdpr_engine *eng, const gdpr_actor *who, store_consent_row *row, const char *person,
-             const char *proof, int64_t *event_out)
+             const char *proof, const char *guardian, int64_t *event_out)
 {
+    uint8_t sealed_guardian[GDPR_NAME_MAX + CRYPTO_SEAL_OVERHEAD];
     uint8_t sealed_proof[GDPR_PROOF_MAX + CRYPTO_SEAL_OVERHEAD];
     uint8_t sealed_name[GDPR_NAME_MAX + CRYPTO_SEAL_OVERHEAD];
     int64_t id = 0;
@@ -309,8 +473,14 @@ append_event(gdpr_engine *eng, const gdpr_actor *who, store_consent_row *row, co
     int rc = GDPR_OK;
 
     row->id = 0;
-    if (proof != NULL || person != NULL)
+    if (proof != NULL || person != NULL || guardian != NULL)
         rc = store_consent_next_id(eng->st, &row->id);
+    if (rc == GDPR_OK && guardian != NULL) {
+        row->guardian_len = strlen(guardian) + CRYPTO_SEAL_OVERHEAD;
+        row->guardian = sealed_guardian;
+        rc = gdpr_engine__seal_field(eng, row->subject, "consent", row->id, "guardian", guardian,
+                                     strlen(guardian), sealed_guardian);
+    }
     if (rc == GDPR_OK && proof != NULL) {
         row->proof_len = strlen(proof) + CRYPTO_SEAL_OVERHEAD;
         row->proof = sealed_proof;
@@ -359,7 +529,9 @@ record_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_consent *c, in
     if (rc != GDPR_OK)
         return rc;
     rc = gdpr_engine__subject_ensure(eng, c->subject, hash, NULL, NULL);
-    if (rc == GDPR_OK)
+    if (rc == GDPR_OK && (c->flags & GDPR_CONSENT_TRANSFER))
+        rc = gdpr_consent__transfer_key(c->recipient, c->country, key);
+    else if (rc == GDPR_OK)
         rc = gdpr_consent__recipient_key(eng, hash, c->recipient, key, &person);
     if (rc == GDPR_OK) {
         memset(&row, 0, sizeof row);
@@ -376,7 +548,8 @@ record_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_consent *c, in
         row.expires = c->expires;
         row.recipient = key;
         row.flags = c->flags;
-        rc = append_event(eng, who, &row, person ? c->recipient : NULL, c->proof, event_out);
+        rc = append_event(eng, who, &row, person ? c->recipient : NULL, c->proof,
+                          c->version >= 2 ? c->parental_holder : NULL, event_out);
     }
     return gdpr_engine__end(eng, rc);
 }
@@ -473,7 +646,7 @@ withdraw_locked(gdpr_engine *eng, const gdpr_actor *who, const char *subject, co
     row.channel = channel;
     row.actor = who->id;
     row.recipient = key;
-    rc = append_event(eng, who, &row, person ? recipient : NULL, NULL, event_out);
+    rc = append_event(eng, who, &row, person ? recipient : NULL, NULL, NULL, event_out);
     return gdpr_engine__end(eng, rc);
 }
 
@@ -515,9 +688,7 @@ gdpr_consent_check(gdpr_engine *eng, const char *subject, const char *purpose, i
     if (gdpr_engine__check_given(eng, granted_out != NULL, "granted_out") != GDPR_OK)
         return GDPR_EINVAL;
     *granted_out = 0;
-    rc = gdpr_clock__arg(eng, "at", &at);
-    if (rc == GDPR_OK)
-        rc = gdpr_consent__check_question(subject, purpose, at);
+    rc = gdpr_consent__check_question(eng, subject, purpose, &at);
     if (rc != GDPR_OK)
         return rc;
     gdpr_engine__lock(eng);
@@ -561,6 +732,7 @@ history_row(const store_consent_row *r, void *ctx)
     history_walk *w = ctx;
     char proof[GDPR_PROOF_MAX + 1];
     char person[GDPR_NAME_MAX + 1];
+    char guardian[GDPR_NAME_MAX + 1];
     gdpr_consent_event ev;
     int rc = GDPR_OK;
 
@@ -588,11 +760,17 @@ history_row(const store_consent_row *r, void *ctx)
         ev.proof = proof;
         ev.proof_len = r->proof_len - CRYPTO_SEAL_OVERHEAD;
     }
+    if (rc == GDPR_OK && r->guardian != NULL) {
+        rc =
+            open_text(w->eng, r, "guardian", r->guardian, r->guardian_len, GDPR_NAME_MAX, guardian);
+        ev.parental_holder = guardian;
+    }
     if (rc == GDPR_OK && w->fn(&ev, w->ctx) != 0)
         rc = gdpr__err_set(GDPR_ECALLBACK, "consent history: the callback stopped at event %lld",
                            (long long)r->id);
     gdpr_crypto__wipe(proof, sizeof proof);
     gdpr_crypto__wipe(person, sizeof person);
+    gdpr_crypto__wipe(guardian, sizeof guardian);
     return rc;
 }
 

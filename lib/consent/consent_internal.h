@@ -13,6 +13,11 @@
 /* A recipient key: a policy recipient id as is, or "person:" and the
  * 64 hex digits of a keyed blind index for anyone else. */
 #define CONSENT_KEY_MAX (GDPR_NAME_MAX + 1)
+/* The recipient key of an Art. 49(1)(a) transfer consent:
+ * "transfer:<recipient>@<country>". */
+#define CONSENT_TRANSFER_PREFIX STORE_CONSENT_TRANSFER_PREFIX
+int gdpr_consent__transfer_key(const char *recipient, const char *country,
+                               char key[CONSENT_KEY_MAX]);
 #define CONSENT_PERSON_PREFIX "person:"
 
 /* The stored key of `recipient` for this subject (NULL or "": ""). A name
@@ -42,8 +47,10 @@ void gdpr_consent__why(gdpr_why *why, int code, int64_t event, const char *fmt, 
 /* Check an instant argument: >= 0. */
 int gdpr_consent__check_time(const char *field, int64_t at);
 /* The arguments of a question about one subject's purpose at a time
- * (gdpr_consent_granted, gdpr_may_process). */
-int gdpr_consent__check_question(const char *subject, const char *purpose, int64_t at);
+ * (gdpr_consent_check, gdpr_may_process): *at resolved (GDPR_NOW) first,
+ * then subject, purpose and the instant checked. */
+int gdpr_consent__check_question(const gdpr_engine *eng, const char *subject, const char *purpose,
+                                 int64_t *at);
 /* The start of a public yes/no answer: the message cleared, *why_out zeroed
  * when given, the engine and allowed_out checked, *allowed_out set to "no"
  * until the answer is known. */

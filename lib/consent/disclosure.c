@@ -39,11 +39,23 @@ decide(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const char *reci
 {
     const policy_recipient *r;
     const policy_purpose *pu;
+    int objected = 0;
     int rc = gdpr_consent__find_purpose(eng, purpose, &pu);
 
     memset(a, 0, sizeof *a);
+    if (rc == GDPR_OK && pu->direct_marketing)
+        rc = gdpr_engine__objected(eng, hash, pu, &objected);
     if (rc != GDPR_OK)
         return rc;
+    /* Art. 21(3): disclosing for direct marketing is processing for it. */
+    if (objected) {
+        a->ground = "objection";
+        gdpr_consent__why(&a->why, GDPR_WHY_OBJECTED, 0,
+                          "the subject objected to direct marketing (Art. 21(2)-(3)): "
+                          "no disclosure for '%.64s'",
+                          pu->id);
+        return GDPR_OK;
+    }
     rc = gdpr_consent__recipient_key(eng, hash, recipient, a->key, &a->person);
     if (rc != GDPR_OK)
         return rc;
@@ -145,11 +157,8 @@ record_locked(gdpr_engine *eng, const gdpr_actor *who, const char *subject, cons
         return rc;
     if (!a.allowed) {
         /* A refused disclosure is a fact the trail must show. */
-        rc = gdpr_engine__begin(eng);
-        if (rc == GDPR_OK)
-            rc = gdpr_engine__end(
-                eng, gdpr_audit__append(eng, who, gdpr_permission__name(PERM_DISCLOSURE_RECORD),
-                                        hash, GDPR_EDENIED, gdpr_why_name(a.why.code)));
+        rc = gdpr_audit__refusal(eng, who, gdpr_permission__name(PERM_DISCLOSURE_RECORD), hash,
+                                 GDPR_EDENIED, gdpr_why_name(a.why.code));
         if (rc != GDPR_OK)
             return rc;
         return gdpr__err_set(GDPR_EDENIED,

@@ -4,7 +4,6 @@
  * subject state kept by core (lib/core/limits.c).
  * SPDX-License-Identifier: MIT
  */
-#include "clock.h"
 #include "consent_internal.h"
 
 #include <string.h>
@@ -17,18 +16,11 @@ gdpr_why_name(int code)
 {
     static const char *const names[] = {
         "unknown", "consent", "basis",        "legal_ground", "no_consent", "withdrawn",
-        "refused", "expired", "not_explicit", "objected",     "restricted",
+        "refused", "expired", "not_explicit", "objected",     "restricted", "no_art9_condition",
     };
     if (code < 1 || code >= (int)(sizeof names / sizeof names[0]))
         return names[0];
     return names[code];
-}
-
-/* Art. 21(1) reaches processing on Art. 6(1)(e) and (f). */
-static int
-objection_applies(policy_basis b)
-{
-    return b == BASIS_LEGITIMATE_INTERESTS || b == BASIS_PUBLIC_TASK;
 }
 
 static int
@@ -38,14 +30,51 @@ may_process_locked(gdpr_engine *eng, const char *subject, const char *purpose, i
     uint8_t hash[CRYPTO_HASH_BYTES];
     const policy_purpose *pu;
     unsigned int limits = 0;
+    int objected = 0;
     int rc = gdpr_engine__require_policy(eng);
 
     if (rc == GDPR_OK)
         rc = gdpr_consent__find_purpose(eng, purpose, &pu);
     if (rc == GDPR_OK)
         rc = gdpr_engine__subject_hash(eng, subject, hash);
+    if (rc == GDPR_OK)
+        rc = gdpr_engine__objected(eng, hash, pu, &objected);
     if (rc != GDPR_OK)
         return rc;
+    /* Art. 21(3): after an objection to direct marketing the data "shall
+     * no longer be processed" for it: asked before consent, which cannot
+     * override it. */
+    if (objected && pu->direct_marketing) {
+        gdpr_consent__why(why, GDPR_WHY_OBJECTED, 0,
+                          "the subject objected to direct marketing (Art. 21(2)-(3)): "
+                          "absolute, whatever the basis of '%.64s'",
+                          pu->id);
+        return GDPR_OK;
+    }
+    /* Art. 9(1) prohibits special categories unless a condition of 9(2)
+     * applies: none named, no processing. */
+    if (pu->special && pu->art9 == 0) {
+        gdpr_consent__why(why, GDPR_WHY_NO_ART9_CONDITION, 0,
+                          "purpose '%.64s' processes a special category and the policy names "
+                          "no Art. 9(2) condition for it (Art. 9(1))",
+                          pu->id);
+        return GDPR_OK;
+    }
+    /* Art. 9(2)(a) on another Art. 6 basis: the explicit consent is needed
+     * too; with it, an Art. 18 restriction yields (18(2)) but an
+     * Art. 21(1) objection to the basis still stops it. */
+    if (pu->art9 == 'a' && pu->basis != BASIS_CONSENT) {
+        rc = gdpr_consent__evaluate(eng, hash, purpose, "", 1, at, allowed_out, why);
+        if (rc != GDPR_OK || !*allowed_out)
+            return rc;
+        if (objected) {
+            *allowed_out = 0;
+            gdpr_consent__why(why, GDPR_WHY_OBJECTED, 0,
+                              "the subject objected (Art. 21(1)) to processing based on %s",
+                              gdpr_policy__basis_name(pu->basis));
+        }
+        return GDPR_OK;
+    }
     if (pu->basis == BASIS_CONSENT)
         /* Art. 18(2): a restricted subject's data may still be processed
          * with consent; an objection to consent-based processing is a
@@ -60,9 +89,9 @@ may_process_locked(gdpr_engine *eng, const char *subject, const char *purpose, i
                           "only storage, unless the subject consents");
         return GDPR_OK;
     }
-    if ((limits & STORE_SUBJECT_OBJECTED) && objection_applies(pu->basis)) {
+    if (objected) {
         gdpr_consent__why(why, GDPR_WHY_OBJECTED, 0,
-                          "the subject objected (Art. 21) to processing "
+                          "the subject objected (Art. 21(1)) to processing "
                           "based on %s",
                           gdpr_policy__basis_name(pu->basis));
         return GDPR_OK;
@@ -81,9 +110,7 @@ gdpr_may_process(gdpr_engine *eng, const char *subject, const char *purpose, int
 
     rc = gdpr_consent__answer_start(eng, allowed_out, why_out);
     if (rc == GDPR_OK)
-        rc = gdpr_clock__arg(eng, "at", &at);
-    if (rc == GDPR_OK)
-        rc = gdpr_consent__check_question(subject, purpose, at);
+        rc = gdpr_consent__check_question(eng, subject, purpose, &at);
     if (rc != GDPR_OK)
         return rc;
     gdpr_engine__lock(eng);

@@ -78,6 +78,14 @@ int
 gdpr_audit__append(gdpr_engine *eng, const gdpr_actor *who, const char *action,
                    const uint8_t *subject_hash, int outcome, const char *ref)
 {
+    return gdpr_audit__append_at(eng, who, action, subject_hash, outcome, ref,
+                                 gdpr_engine__now(eng));
+}
+
+int
+gdpr_audit__append_at(gdpr_engine *eng, const gdpr_actor *who, const char *action,
+                      const uint8_t *subject_hash, int outcome, const char *ref, int64_t at)
+{
     uint8_t prev[CRYPTO_HASH_BYTES];
     store_audit_row row;
     int64_t last = 0;
@@ -86,7 +94,7 @@ gdpr_audit__append(gdpr_engine *eng, const gdpr_actor *who, const char *action,
     if (rc != GDPR_OK)
         return rc;
     row.seq = last + 1;
-    row.at = gdpr_engine__now(eng);
+    row.at = at;
     row.actor = who->id;
     row.role = who->role;
     row.action = action;

@@ -17,12 +17,6 @@
  * rotation whose data part was interrupted: "id\0role". */
 #define ROTATION_ACTOR_META "rotation.actor"
 
-static void
-dek_cache_drop(gdpr_engine *eng)
-{
-    gdpr_crypto__wipe(eng->dek_cache, DEK_CACHE_SLOTS * sizeof *eng->dek_cache);
-}
-
 static int
 retired_error(const gdpr_engine *eng)
 {
@@ -137,15 +131,26 @@ gdpr_engine__rotation_record(gdpr_engine *eng, const gdpr_actor *who, uint64_t k
 static int
 apply_key_state(gdpr_engine *eng, const store_key_state *ks)
 {
-    if (ks->key_epoch != eng->key_epoch) {
-        /* A key was destroyed somewhere (erasure, re-creation): a cached
-         * copy may be of a key that no longer protects anything. */
-        dek_cache_drop(eng);
-        eng->key_epoch = ks->key_epoch;
-    }
+    /* A key was destroyed somewhere (erasure, re-creation): each cached
+     * key is checked against its row's serial at its next use
+     * (gdpr_engine__subject_dek), so only the subjects concerned reload. */
+    eng->key_epoch = ks->key_epoch;
     if (ks->kek_generation != eng->kek_generation)
         return take_new_key(eng, ks);
     return GDPR_OK;
+}
+
+int
+gdpr_engine__kek_recheck(gdpr_engine *eng, int *moved_out)
+{
+    store_key_state ks;
+    int rc = gdpr_store__key_state(eng->st, &ks);
+
+    *moved_out = 0;
+    if (rc != GDPR_OK || ks.kek_generation == eng->kek_generation)
+        return rc;
+    *moved_out = 1;
+    return apply_key_state(eng, &ks);
 }
 
 int

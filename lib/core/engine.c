@@ -17,6 +17,10 @@
 
 #define PATH_MAX_BYTES 4096u
 #define PASSPHRASE_MAX_BYTES 1024u
+/* A new passphrase (new store, rekey) has at least this many bytes;
+ * existing stores still open with a shorter one so they can be rekeyed
+ * (docs/threat-model.md "Passphrases"). */
+#define PASSPHRASE_MIN_BYTES 12u
 #define STORE_ID_BYTES 16u
 
 GDPR_API const char *
@@ -181,10 +185,8 @@ gdpr_engine__authorize(gdpr_engine *eng, const gdpr_actor *who, permission perm,
     if (role != NULL && gdpr_policy__role_allows(role, perm))
         return GDPR_OK;
     /* The refusal itself is a fact the trail must show. */
-    rc = gdpr_engine__begin(eng);
-    if (rc == GDPR_OK)
-        rc = gdpr_engine__end(eng, gdpr_audit__append(eng, who, gdpr_permission__name(perm),
-                                                      subject_hash, GDPR_EDENIED, NULL));
+    rc = gdpr_audit__refusal(eng, who, gdpr_permission__name(perm), subject_hash, GDPR_EDENIED,
+                             NULL);
     if (rc != GDPR_OK)
         return gdpr__err_wrap(rc, "auditing a refused '%s'", gdpr_permission__name(perm));
     roles_with(eng->policy, perm, roles, sizeof roles);
@@ -230,6 +232,7 @@ gdpr_engine__end(gdpr_engine *eng, int rc)
         /* SQLite rolled the whole batch back after an I/O or memory error. */
         eng->batch = 0;
         gdpr__err_wrap(rc, "the open batch was rolled back");
+        gdpr_audit__flush_refusals(eng);
     }
     return rc;
 }
@@ -336,12 +339,25 @@ new_kdf(const char *passphrase, kdf_record *kdf)
 }
 
 static int
+check_new_passphrase(const char *field, const char *passphrase)
+{
+    if (passphrase != NULL && strlen(passphrase) < PASSPHRASE_MIN_BYTES)
+        return gdpr__err_set(GDPR_EINVAL,
+                             "%s: %zu bytes; a new passphrase has at least %u bytes (UTF-8)", field,
+                             strlen(passphrase), PASSPHRASE_MIN_BYTES);
+    return GDPR_OK;
+}
+
+static int
 create_store(gdpr_engine *eng, const gdpr_options *opts, uint8_t kek[CRYPTO_KEY_BYTES])
 {
     uint8_t wrapped[CRYPTO_WRAPPED_BYTES];
     uint8_t store_id[STORE_ID_BYTES];
     kdf_record kdf;
-    int rc = new_kdf(opts->passphrase, &kdf);
+    int rc = check_new_passphrase("opts.passphrase", opts->passphrase);
+
+    if (rc == GDPR_OK)
+        rc = new_kdf(opts->passphrase, &kdf);
 
     if (rc == GDPR_OK)
         rc = derive_kek(opts, &kdf, kek);
@@ -443,6 +459,12 @@ open_existing(gdpr_engine *eng, const gdpr_options *opts, uint8_t kek[CRYPTO_KEY
         rc = gdpr_crypto__root_unwrap(kek, wrapped, eng->root);
     if (rc == GDPR_OK)
         rc = check_store_id(eng->st);
+    /* The key is proven: lookup rows are MAC'd and checked from here on,
+     * and a migration that MACs existing rows can run. */
+    if (rc == GDPR_OK)
+        rc = gdpr_crypto__ctx_new(&eng->crypto, kek, eng->root);
+    if (rc == GDPR_OK)
+        eng->st->row_mac = eng->crypto;
     if (rc == GDPR_OK)
         rc = gdpr_store__schema_version(eng->st, &version);
     if (rc != GDPR_OK || version == gdpr_store__schema_latest())
@@ -463,8 +485,13 @@ engine_free(gdpr_engine *eng)
 {
     if (eng == NULL)
         return;
-    if (eng->st && eng->batch)
+    if (eng->st && eng->batch) {
         gdpr_store__rollback(eng->st);
+        eng->batch = 0;
+    }
+    if (eng->st && eng->crypto)
+        gdpr_audit__flush_refusals(eng);
+    gdpr_audit__drop_refusals(eng);
     gdpr_store__close(eng->st);
     gdpr_crypto__ctx_free(eng->crypto);
     gdpr_policy__model_free(eng->policy);
@@ -567,12 +594,15 @@ gdpr_engine__open(gdpr_engine **out, const gdpr_options *opts, const engine_modu
     cfg.path = opts->path;
     cfg.keystore_path = ks_path;
     cfg.busy_timeout_ms = opts->busy_timeout_ms;
+    eng->busy_timeout_ms = opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : 5000;
     if (rc == GDPR_OK)
         rc = gdpr_store__open(&eng->st, &cfg, &is_new);
     if (rc == GDPR_OK)
         rc = is_new ? create_store(eng, opts, kek) : open_existing(eng, opts, kek);
-    if (rc == GDPR_OK)
+    if (rc == GDPR_OK && eng->crypto == NULL)
         rc = gdpr_crypto__ctx_new(&eng->crypto, kek, eng->root);
+    if (rc == GDPR_OK)
+        eng->st->row_mac = eng->crypto;
     gdpr_crypto__wipe(kek, sizeof kek);
     free(ks_path);
     if (rc == GDPR_OK)
@@ -611,7 +641,9 @@ gdpr_begin(gdpr_engine *eng)
     gdpr_engine__lock(eng);
     if (eng->batch)
         return gdpr_engine__unlock(eng, gdpr__err_set(GDPR_ESTATE, "batch: one is already open"));
-    rc = gdpr_engine__begin(eng);
+    rc = gdpr_audit__flush_refusals(eng);
+    if (rc == GDPR_OK)
+        rc = gdpr_engine__begin(eng);
     if (rc == GDPR_OK)
         eng->batch = 1;
     return gdpr_engine__unlock(eng, rc);
@@ -646,6 +678,10 @@ gdpr_commit(gdpr_engine *eng)
      * retried by the next erasure call or open. */
     if (rc == GDPR_OK && gdpr_shred__finish(eng) == GDPR_EBUSY)
         gdpr__err_clear();
+    if (rc == GDPR_OK)
+        rc = gdpr_audit__flush_refusals(eng);
+    else
+        gdpr_audit__flush_refusals(eng);
     return gdpr_engine__unlock(eng, rc);
 }
 
@@ -660,7 +696,7 @@ gdpr_rollback(gdpr_engine *eng)
     /* Keys cached during the batch may belong to subjects that no longer
      * exist; drop them all. */
     gdpr_crypto__wipe(eng->dek_cache, DEK_CACHE_SLOTS * sizeof *eng->dek_cache);
-    return gdpr_engine__unlock(eng, GDPR_OK);
+    return gdpr_engine__unlock(eng, gdpr_audit__flush_refusals(eng));
 }
 
 /* --- key rotation ----------------------------------------------------- */
@@ -691,7 +727,7 @@ check_new_key(const unsigned char *new_key, size_t new_key_len, const char *new_
     probe.passphrase = new_passphrase;
     if (check_options(&probe) != GDPR_OK)
         return gdpr__err_wrap(GDPR_EINVAL, "gdpr_rekey");
-    return GDPR_OK;
+    return check_new_passphrase("new_passphrase", new_passphrase);
 }
 
 /* The keystore part of a rotation committed (its generation is in

@@ -20,10 +20,15 @@
 #define ENGINE_MODULES_MAX 16u
 struct engine_module;
 
+/* A cached data key is used as is while `epoch` is the engine's key epoch
+ * (no key was deleted anywhere since it was checked); after a deletion
+ * it is checked once against its key row's serial (lib/core/subject.c). */
 typedef struct {
     int used;
     uint8_t hash[CRYPTO_HASH_BYTES];
     uint8_t dek[CRYPTO_KEY_BYTES];
+    int64_t serial; /* serial of the key row it was unwrapped from */
+    uint64_t epoch; /* key epoch at which the row still had that serial */
 } dek_cache_entry;
 
 struct gdpr_engine {
@@ -34,9 +39,12 @@ struct gdpr_engine {
     policy_model *policy; /* NULL until the first policy is loaded */
     int64_t (*clock)(void *clock_ctx);
     void *clock_ctx;
-    int batch; /* gdpr_begin() is open */
+    int batch;                      /* gdpr_begin() is open */
+    struct audit_refusal *refusals; /* audit events of refusals in the batch (audit_refusal.c) */
     dek_cache_entry *dek_cache;
-    struct engine_source *sources;              /* registered host sources (lib/core/source.c) */
+    struct engine_source *sources; /* registered host sources (lib/core/source.c) */
+    int64_t erase_request; /* the request whose fulfilment runs an erasure now (lib/request), for
+                              the source hooks; 0 otherwise */
     const struct engine_module *const *modules; /* lib/core/module.h */
     size_t n_modules;
     void *module_state[ENGINE_MODULES_MAX]; /* one slot per module */
@@ -44,13 +52,15 @@ struct gdpr_engine {
     int lock_depth;           /* nesting of gdpr_engine__lock */
     int synced;               /* seen_generation is valid */
     uint64_t seen_generation; /* the store generation last refreshed at */
-    uint64_t key_epoch;       /* keystore key epoch the DEK cache belongs to */
+    uint64_t key_epoch;       /* keystore key epoch last seen (DEK cache checks) */
+    uint64_t dek_unwraps;     /* data keys unwrapped from the keystore (tests) */
     uint64_t kek_generation;  /* master-key generation of the KEK in use */
     int kek_retired;          /* another engine rotated the key; no new one */
     int64_t retired_by_seq;   /* audit seq of that rotation */
     int sync_rc;              /* the refresh's result at the outermost lock */
     int (*key_cb)(unsigned char key[GDPR_KEY_BYTES], void *ctx);
     void *key_cb_ctx;
+    int busy_timeout_ms; /* opts.busy_timeout_ms, 0 taken as 5000 */
 };
 
 /* Lock the engine for a public call and clear the thread's message. The
@@ -146,7 +156,8 @@ typedef struct engine_source {
     char *name;
     char *description; /* or NULL */
     gdpr_source_export_fn export_items;
-    gdpr_source_erase_fn erase; /* or NULL */
+    gdpr_source_erase_fn erase;       /* or NULL */
+    gdpr_source_erase_ex_fn erase_ex; /* or NULL (version >= 2); called instead of erase */
     void *ctx;
     struct engine_source *next;
 } engine_source;
@@ -157,13 +168,38 @@ void gdpr_engine__sources_free(gdpr_engine *eng);
  * subject the store does not know (lib/core/limits.c). */
 int gdpr_engine__subject_limits(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
                                 unsigned int *limits);
+/* Whether an objection (Art. 21) reaches purpose `pu` for this subject:
+ * for a direct-marketing purpose the subject's general objection, an
+ * objection to all direct marketing or to that purpose (Art. 21(2)-(3),
+ * whatever the basis); for others an objection to the purpose or the
+ * general one, when the basis is public task or legitimate interests
+ * (Art. 21(1)). Works for subjects the store no longer holds (erased):
+ * the suppression entry outlives them (lib/core/limits.c). */
+int gdpr_engine__objected(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                          const policy_purpose *pu, int *objected_out);
 
 /* Forget a cached key (after erasure). */
+/* A wrapped key failed to open: read the keystore's master-key
+ * generation now. A rotation whose keystore part committed after this
+ * call's refresh (its data part, which the refresh reads, not yet) sets
+ * *moved_out and takes the new key (opts.key_cb) or refuses (GDPR_EKEY). */
+int gdpr_engine__kek_recheck(gdpr_engine *eng, int *moved_out);
 void gdpr_engine__dek_forget(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES]);
 
 /* Audit chain internals (lib/audit.c). */
 int gdpr_audit__append(gdpr_engine *eng, const gdpr_actor *who, const char *action,
                        const uint8_t *subject_hash, int outcome, const char *ref);
+/* The same with the event's time given (a queued refusal keeps its own). */
+int gdpr_audit__append_at(gdpr_engine *eng, const gdpr_actor *who, const char *action,
+                          const uint8_t *subject_hash, int outcome, const char *ref, int64_t at);
+/* A refusal's audit event (lib/core/audit_refusal.c): written at once in
+ * its own transaction, or, inside a host batch, queued and appended after
+ * the batch ends so the host's rollback cannot remove it. */
+int gdpr_audit__refusal(gdpr_engine *eng, const gdpr_actor *who, const char *action,
+                        const uint8_t *subject_hash, int outcome, const char *ref);
+/* Append the queued refusals (no batch open); kept for a retry on failure. */
+int gdpr_audit__flush_refusals(gdpr_engine *eng);
+void gdpr_audit__drop_refusals(gdpr_engine *eng);
 
 /* Policy (lib/policy.c): read the newest stored policy at open. */
 int gdpr_policy__restore(gdpr_engine *eng);

@@ -229,9 +229,8 @@ gdpr_subject_link(gdpr_engine *eng, const gdpr_actor *who, const char *subject, 
     return gdpr_engine__unlock(eng, rc);
 }
 
-GDPR_API int
-gdpr_subject_find(gdpr_engine *eng, const char *kind, const void *value, size_t len,
-                  char **subject_out)
+static int
+find_subject(gdpr_engine *eng, const char *kind, const void *value, size_t len, char **subject_out)
 {
     uint8_t ident[CRYPTO_HASH_BYTES], hash[CRYPTO_HASH_BYTES];
     int rc;
@@ -249,4 +248,24 @@ gdpr_subject_find(gdpr_engine *eng, const char *kind, const void *value, size_t 
     if (rc == GDPR_OK)
         rc = gdpr_engine__subject_ident(eng, hash, subject_out);
     return gdpr_engine__unlock(eng, rc);
+}
+
+GDPR_API int
+gdpr_subject_find_id(gdpr_engine *eng, const char *kind, const char *value, char **subject_out)
+{
+    if (subject_out != NULL)
+        *subject_out = NULL;
+    if (gdpr_engine__check_given(eng, subject_out != NULL, "subject_out") != GDPR_OK)
+        return GDPR_EINVAL;
+    if (value == NULL)
+        return gdpr__err_set(GDPR_EINVAL, "value: must not be NULL");
+    return find_subject(eng, kind, value, strnlen(value, GDPR_NAME_MAX + 1), subject_out);
+}
+
+/* Deprecated (0.2): the pointer-and-length form of gdpr_subject_find_id. */
+GDPR_API int
+gdpr_subject_find(gdpr_engine *eng, const char *kind, const void *value, size_t len,
+                  char **subject_out)
+{
+    return find_subject(eng, kind, value, len, subject_out);
 }

@@ -100,6 +100,8 @@ load_locked(gdpr_engine *eng, const gdpr_actor *who, const char *json)
      * could write (a refused permission is audited). */
     rc = parse_policy(eng, json, &model);
     if (rc == GDPR_OK)
+        rc = gdpr_policy__model_check_new(model);
+    if (rc == GDPR_OK)
         rc = gdpr_crypto__sha256(json, strlen(json), sha);
     if (rc != GDPR_OK) {
         gdpr_policy__model_free(model);

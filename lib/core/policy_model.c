@@ -339,11 +339,39 @@ build_categories(const json_node *root, policy_model *p)
     return rc;
 }
 
+/* Art. 9(2)(a)-(j): the condition that lifts the Art. 9(1) prohibition,
+ * only for a purpose with a special category. */
+static int
+read_art9(const json_node *item, policy_purpose *pu)
+{
+    const json_node *n = gdpr_json__member(item, "art9_condition");
+
+    pu->art9 = 0;
+    if (n == NULL)
+        return GDPR_OK;
+    if (n->type != JSON_TEXT || strlen(n->text) != 1 || n->text[0] < 'a' || n->text[0] > 'j')
+        return gdpr_json__fail_at(n, "must be one of \"a\" to \"j\" (Art. 9(2)(a)-(j))");
+    if (!pu->special)
+        return gdpr_json__fail_at(n,
+                                  "purpose '%.64s' has no special category (Art. 9(1)); "
+                                  "an Art. 9(2) condition is for one that has",
+                                  pu->id);
+    pu->art9 = n->text[0];
+    return GDPR_OK;
+}
+
 static int
 build_purposes(const json_node *root, policy_model *p)
 {
-    static const char *const fields[] = {"id",         "description",        "basis",
-                                         "categories", "automated_decision", NULL};
+    static const char *const fields[] = {"id",
+                                         "description",
+                                         "basis",
+                                         "categories",
+                                         "automated_decision",
+                                         "direct_marketing",
+                                         "art9_condition",
+                                         "information_society_service",
+                                         NULL};
     const json_node *arr;
     int rc = read_array(root, "purposes", 1, &arr);
 
@@ -364,10 +392,26 @@ build_purposes(const json_node *root, policy_model *p)
             (rc = read_enum(item, "basis", basis_names, BASIS_COUNT, &basis)) != GDPR_OK ||
             (rc = read_text(item, "automated_decision", 0, 4096, &pu->automated_decision)) !=
                 GDPR_OK ||
+            (rc = read_bool(item, "direct_marketing", &pu->direct_marketing)) != GDPR_OK ||
+            (rc = read_bool(item, "information_society_service", &pu->iss)) != GDPR_OK ||
             (rc = read_array(item, "categories", 1, &cats)) != GDPR_OK ||
             (rc = alloc_array((void **)&pu->categories, cats->count, sizeof(char *))) != GDPR_OK)
             break;
         pu->basis = (policy_basis)basis;
+        /* Direct marketing rests on consent or on legitimate interests
+         * (Recital 47); no other basis of Art. 6(1) can carry it. */
+        if (pu->direct_marketing && pu->basis != BASIS_CONSENT &&
+            pu->basis != BASIS_LEGITIMATE_INTERESTS)
+            rc = gdpr_json__fail_at(gdpr_json__member(item, "direct_marketing"),
+                                    "direct marketing rests on consent or legitimate_interests "
+                                    "(Recital 47), not on %s",
+                                    basis_names[basis]);
+        /* Art. 8(1) is a condition of consent under Art. 6(1)(a). */
+        if (rc == GDPR_OK && pu->iss && pu->basis != BASIS_CONSENT)
+            rc = gdpr_json__fail_at(gdpr_json__member(item, "information_society_service"),
+                                    "Art. 8 governs consent (Art. 6(1)(a)); purpose '%s' rests "
+                                    "on %s",
+                                    pu->id, basis_names[basis]);
         for (size_t i = 0; i + 1 < p->n_purposes && rc == GDPR_OK; i++)
             if (strcmp(p->purposes[i].id, pu->id) == 0)
                 rc = gdpr_json__fail_at(gdpr_json__member(item, "id"), "id '%s' is used twice",
@@ -392,14 +436,31 @@ build_purposes(const json_node *root, policy_model *p)
         }
         if (rc == GDPR_OK && cats->count == 0)
             rc = gdpr_json__fail_at(cats, "a purpose needs at least one category");
+        if (rc == GDPR_OK)
+            rc = read_art9(item, pu);
     }
     return rc;
+}
+
+int
+gdpr_policy__model_check_new(const policy_model *p)
+{
+    for (size_t i = 0; i < p->n_purposes; i++) {
+        const policy_purpose *pu = &p->purposes[i];
+        if (pu->special && pu->art9 == 0)
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "purposes[%zu].art9_condition: required field is missing: "
+                                 "purpose '%.64s' processes a special category (Art. 9(1)); "
+                                 "name its Art. 9(2) condition, \"a\" to \"j\"",
+                                 i, pu->id);
+    }
+    return GDPR_OK;
 }
 
 static int
 build_notices(const json_node *root, policy_model *p)
 {
-    static const char *const fields[] = {"id", "version", "sha256", "url", NULL};
+    static const char *const fields[] = {"id", "version", "sha256", "url", "transfer_risks", NULL};
     const json_node *arr;
     int rc = read_array(root, "notices", 0, &arr);
 
@@ -417,6 +478,7 @@ build_notices(const json_node *root, policy_model *p)
         p->n_notices++;
         if ((rc = read_text(item, "version", 1, 64, &n->version)) != GDPR_OK ||
             (rc = read_text(item, "url", 0, 1024, &n->url)) != GDPR_OK ||
+            (rc = read_bool(item, "transfer_risks", &n->transfer_risks)) != GDPR_OK ||
             (rc = read_text(item, "sha256", 1, 64, &hex)) != GDPR_OK)
             break;
         if (strlen(hex) != 64 || gdpr__hex_decode(hex, n->sha256, CRYPTO_HASH_BYTES) != 0)
@@ -447,11 +509,34 @@ read_text_list(const json_node *arr, char ***out, size_t *n_out)
     return rc;
 }
 
+/* "min_group": for "anonymise" only, an integer 2..POLICY_MIN_GROUP_MAX;
+ * aggregate groups of fewer records are not listed (docs/retention.md). */
+static int
+read_min_group(const json_node *item, policy_retention *r)
+{
+    const json_node *n = gdpr_json__member(item, "min_group");
+
+    r->min_group = POLICY_MIN_GROUP_DEFAULT;
+    if (n == NULL)
+        return GDPR_OK;
+    if (r->action != ACTION_ANONYMISE)
+        return gdpr_json__fail_at(n, "only a rule with action \"anonymise\" has a min_group");
+    if (n->type != JSON_INTEGER)
+        return gdpr_json__fail_at(n, "must be a whole number of records (2..%d)",
+                                  POLICY_MIN_GROUP_MAX);
+    if (n->integer < 2 || n->integer > POLICY_MIN_GROUP_MAX)
+        return gdpr_json__fail_at(n, "%lld is outside 2..%d (a group of one is a person)",
+                                  (long long)n->integer, POLICY_MIN_GROUP_MAX);
+    r->min_group = n->integer;
+    return GDPR_OK;
+}
+
 static int
 build_retention(const json_node *root, policy_model *p)
 {
-    static const char *const fields[] = {"id",     "purpose",      "category",   "period", "anchor",
-                                         "action", "review_every", "legal_duty", "keep",   NULL};
+    static const char *const fields[] = {
+        "id",           "purpose",    "category", "period",    "anchor", "action",
+        "review_every", "legal_duty", "keep",     "min_group", NULL};
     const json_node *arr;
     int rc = read_array(root, "retention", 0, &arr);
 
@@ -483,6 +568,8 @@ build_retention(const json_node *root, policy_model *p)
         r->anchor = (policy_anchor)anchor;
         r->action = (policy_action)action;
         if (keep && (rc = read_text_list(keep, &r->keep_fields, &r->n_keep_fields)) != GDPR_OK)
+            break;
+        if ((rc = read_min_group(item, r)) != GDPR_OK)
             break;
         pu = gdpr_policy__find_purpose(p, r->purpose);
         if (pu == NULL) {
@@ -823,12 +910,64 @@ build_requests(const json_node *root, policy_model *p)
     return close == NULL ? GDPR_OK : build_close_roles(close, p);
 }
 
+/* The member states whose law sets an age of digital consent: the EU's
+ * 27 and the EEA EFTA states (the GDPR applies there through the EEA
+ * Agreement, Decision of the EEA Joint Committee No 154/2018). */
+static const char *const member_states[] = {
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE",
+    "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "IS", "LI", "NO",
+};
+
+/* "digital_consent_age": { "IE": 16, ... }: Art. 8(1), 13 to 16. */
+static int
+build_consent_ages(const json_node *root, policy_model *p)
+{
+    const json_node *obj = gdpr_json__member(root, "digital_consent_age");
+    int rc = GDPR_OK;
+
+    if (obj != NULL) {
+        rc = expect_type(obj, JSON_OBJECT);
+        if (rc == GDPR_OK)
+            rc = alloc_array((void **)&p->consent_ages, obj->count, sizeof *p->consent_ages);
+        for (const json_node *c = obj->first; rc == GDPR_OK && c; c = c->next) {
+            policy_consent_age *a = &p->consent_ages[p->n_consent_ages];
+            if (index_of(member_states, sizeof member_states / sizeof member_states[0], c->key) < 0)
+                return gdpr_json__fail_at(c,
+                                          "'%s' is not an EU or EEA member state (ISO 3166-1 "
+                                          "alpha-2; \"GR\" for Greece)",
+                                          c->key);
+            if (c->type != JSON_INTEGER || c->integer < 13 || c->integer > 16)
+                return gdpr_json__fail_at(c, "must be an age from 13 to 16 (Art. 8(1))");
+            memcpy(a->state, c->key, 3);
+            a->age = (int)c->integer;
+            p->n_consent_ages++;
+        }
+    }
+    for (size_t i = 0; rc == GDPR_OK && i < p->n_purposes; i++)
+        if (p->purposes[i].iss && p->n_consent_ages == 0)
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "purposes[%zu].information_society_service: the policy names "
+                                 "no digital_consent_age (Art. 8(1))",
+                                 i);
+    return rc;
+}
+
+int
+gdpr_policy__consent_age(const policy_model *p, const char *state)
+{
+    for (size_t i = 0; state != NULL && i < p->n_consent_ages; i++)
+        if (strcmp(p->consent_ages[i].state, state) == 0)
+            return p->consent_ages[i].age;
+    return 0;
+}
+
 int
 gdpr_policy__model_build(const json_node *root, policy_model **out)
 {
-    static const char *const sections[] = {"controller", "categories", "purposes",   "notices",
-                                           "retention",  "roles",      "recipients", "requests",
-                                           "$schema",    NULL};
+    static const char *const sections[] = {
+        "controller", "categories", "purposes", "notices", "retention",
+        "roles",      "recipients", "requests", "$schema", "digital_consent_age",
+        NULL};
     policy_model *p;
     int rc;
 
@@ -855,6 +994,8 @@ gdpr_policy__model_build(const json_node *root, policy_model **out)
         rc = build_recipients(root, p);
     if (rc == GDPR_OK)
         rc = build_requests(root, p);
+    if (rc == GDPR_OK)
+        rc = build_consent_ages(root, p);
     if (rc != GDPR_OK) {
         gdpr_policy__model_free(p);
         return rc;
@@ -887,6 +1028,7 @@ gdpr_policy__model_free(policy_model *p)
     gdpr_calendar__zone_free(p->controller.zone);
     free(p->requests.erasure_grace_text);
     free(p->requests.high_risk_role);
+    free(p->consent_ages);
     for (int t = 1; t <= POLICY_REQUEST_TYPES; t++)
         free_list(p->requests.close_roles[t], p->requests.n_close_roles[t]);
     for (size_t i = 0; i < p->n_categories; i++) {

@@ -76,13 +76,24 @@ typedef struct {
     size_t n_categories;
     int special;              /* derived: any category is special */
     char *automated_decision; /* Art. 22 logic described, or NULL */
+    int direct_marketing;     /* Art. 21(2)-(3): an objection stops it absolutely */
+    char art9;                /* Art. 9(2) condition 'a'..'j'; 0: none named */
+    int iss; /* an information society service offered directly to a child (Art. 8) */
 } policy_purpose;
+
+/* Art. 8(1): the age of digital consent a member state set (13..16). */
+typedef struct {
+    char state[3];
+    int age;
+} policy_consent_age;
 
 typedef struct {
     char *id;
     char *version;
     uint8_t sha256[CRYPTO_HASH_BYTES];
     char *url;
+    int transfer_risks; /* informs of the risks of a transfer without adequacy or
+                           safeguards (Art. 49(1)(a)) */
 } policy_notice;
 
 typedef enum {
@@ -112,7 +123,12 @@ typedef struct {
     int legal_duty;     /* kept under a legal obligation (Art. 17(3)(b)) */
     char **keep_fields; /* anonymise: aggregates kept */
     size_t n_keep_fields;
+    int64_t min_group; /* anonymise: smaller aggregate groups are not listed */
 } policy_retention;
+
+/* "min_group" when a rule does not give it, and its range. */
+#define POLICY_MIN_GROUP_DEFAULT 5
+#define POLICY_MIN_GROUP_MAX 1000000
 
 typedef struct {
     char *id;
@@ -199,12 +215,19 @@ typedef struct {
     policy_recipient *recipients;
     size_t n_recipients;
     policy_requests requests;
+    policy_consent_age *consent_ages; /* "digital_consent_age" */
+    size_t n_consent_ages;
 } policy_model;
 
 struct json_node;
 /* Validate a parsed document and build the model; GDPR_EINVAL names the
  * JSON path and the rule. */
 int gdpr_policy__model_build(const struct json_node *root, policy_model **out);
+/* The rules a newly loaded policy must meet on top of model_build's, which
+ * a stored older version is not held to (so a store opens): every purpose
+ * with a special category names its Art. 9(2) condition. GDPR_EINVAL
+ * names the path. */
+int gdpr_policy__model_check_new(const policy_model *p);
 void gdpr_policy__model_free(policy_model *p);
 
 const policy_category *gdpr_policy__find_category(const policy_model *p, const char *id);
@@ -212,6 +235,9 @@ const policy_purpose *gdpr_policy__find_purpose(const policy_model *p, const cha
 const policy_notice *gdpr_policy__find_notice(const policy_model *p, const char *id);
 const policy_role *gdpr_policy__find_role(const policy_model *p, const char *id);
 const policy_recipient *gdpr_policy__find_recipient(const policy_model *p, const char *id);
+/* The age of digital consent of a member state (Art. 8(1)); 0 when the
+ * policy names none. */
+int gdpr_policy__consent_age(const policy_model *p, const char *state);
 const policy_retention *gdpr_policy__find_retention(const policy_model *p, const char *purpose,
                                                     const char *category);
 int gdpr_policy__role_allows(const policy_role *r, permission perm);

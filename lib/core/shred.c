@@ -8,15 +8,27 @@
  */
 #include "shred.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "calendar.h"
 #include "error.h"
 
-/* A busy scrub is tried this often; each try waits up to the busy timeout
- * for readers to move on. */
-#define SCRUB_ATTEMPTS 3
+/* A busy scrub is retried with back-off (10 ms, doubling, at most 200 ms
+ * between tries) until the budget has passed since the first try, and at
+ * least SCRUB_MIN_ATTEMPTS times; each try may itself wait up to the busy
+ * timeout for readers. The budget is SCRUB_BUDGET_MS or the busy timeout,
+ * whichever is longer: a checkpoint that cannot start is refused at once
+ * (SQLite's busy handler is not called for the checkpoint lock), while the
+ * other engine's checkpoint holding that lock may itself wait up to its
+ * busy timeout for writers and readers; a 2 s budget gave up first under
+ * three writing processes (docs/erasure.md "Checkpoint budget"). */
+#define SCRUB_BUDGET_MS 2000
+#define SCRUB_MIN_ATTEMPTS 3
+#define SCRUB_BACKOFF_FIRST_MS 10
+#define SCRUB_BACKOFF_MAX_MS 200
 
 /* --- finishing: queued keys, scrub ---------------------------------------- */
 
@@ -76,21 +88,51 @@ destroy_queued_keys(gdpr_engine *eng)
     return end_relaxed(eng, rc);
 }
 
+static int64_t
+monotonic_ms(void)
+{
+    struct timespec t;
+
+    if (clock_gettime(CLOCK_MONOTONIC, &t) != 0)
+        return 0;
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static void
+sleep_ms(int ms)
+{
+    struct timespec t;
+
+    t.tv_sec = ms / 1000;
+    t.tv_nsec = (long)(ms % 1000) * 1000000L;
+    while (nanosleep(&t, &t) != 0 && errno == EINTR)
+        ;
+}
+
 static int
 scrub_with_retry(gdpr_engine *eng)
 {
-    int rc = GDPR_OK;
+    int64_t start = monotonic_ms(), spent = 0;
+    int budget = eng->busy_timeout_ms > SCRUB_BUDGET_MS ? eng->busy_timeout_ms : SCRUB_BUDGET_MS;
+    int delay = SCRUB_BACKOFF_FIRST_MS;
+    int tries = 0;
+    int rc;
 
-    for (int i = 0; i < SCRUB_ATTEMPTS; i++) {
+    for (;;) {
         rc = gdpr_store__scrub(eng->st);
-        if (rc != GDPR_EBUSY)
+        tries++;
+        spent = monotonic_ms() - start;
+        if (rc != GDPR_EBUSY || (tries >= SCRUB_MIN_ATTEMPTS && spent >= budget))
             break;
+        sleep_ms(delay);
+        delay = delay * 2 > SCRUB_BACKOFF_MAX_MS ? SCRUB_BACKOFF_MAX_MS : delay * 2;
     }
     if (rc == GDPR_EBUSY)
         return gdpr__err_wrap(rc,
-                              "erasure committed and key destroyed, but after %d tries old page "
-                              "images stay in the WAL until gdpr_erase_retry_pending() succeeds",
-                              SCRUB_ATTEMPTS);
+                              "erasure committed and key destroyed, but after %d tries in %lld ms "
+                              "(budget %d ms) old page images stay in the WAL until "
+                              "gdpr_erase_retry_pending() succeeds",
+                              tries, (long long)spent, budget);
     return rc;
 }
 

@@ -110,6 +110,7 @@ register_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_source *src)
     entry->description = src->description ? gdpr_text__dup(src->description) : NULL;
     entry->export_items = src->export_items;
     entry->erase = src->erase;
+    entry->erase_ex = src->version >= 2 ? src->erase_ex : NULL;
     entry->ctx = src->ctx;
     if (entry->name == NULL || (src->description && entry->description == NULL)) {
         free(entry->name);

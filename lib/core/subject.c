@@ -21,15 +21,18 @@ cache_slot(const uint8_t hash[CRYPTO_HASH_BYTES])
     return ((size_t)hash[0] | (size_t)hash[1] << 8) % DEK_CACHE_SLOTS;
 }
 
+/* `epoch` is the key epoch at or before the read that gave `serial`. */
 static void
 cache_put(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
-          const uint8_t dek[CRYPTO_KEY_BYTES])
+          const uint8_t dek[CRYPTO_KEY_BYTES], int64_t serial, uint64_t epoch)
 {
     dek_cache_entry *e = &eng->dek_cache[cache_slot(hash)];
 
     e->used = 1;
     memcpy(e->hash, hash, CRYPTO_HASH_BYTES);
     memcpy(e->dek, dek, CRYPTO_KEY_BYTES);
+    e->serial = serial;
+    e->epoch = epoch;
 }
 
 void
@@ -80,6 +83,7 @@ create_subject(gdpr_engine *eng, const char *subject, const uint8_t hash[CRYPTO_
     uint8_t aad[sizeof ident_aad_tag + CRYPTO_HASH_BYTES];
     uint8_t sealed[GDPR_NAME_MAX + CRYPTO_SEAL_OVERHEAD];
     size_t len = strlen(subject);
+    int64_t serial = 0;
     int rc = gdpr_crypto__dek_new(eng->crypto, dek);
 
     ident_aad(hash, aad);
@@ -99,10 +103,12 @@ create_subject(gdpr_engine *eng, const char *subject, const uint8_t hash[CRYPTO_
     if (rc == GDPR_OK)
         rc = gdpr_store__key_put(eng->st, hash, wrapped);
     if (rc == GDPR_OK)
+        rc = gdpr_store__key_serial(eng->st, hash, NULL, &serial);
+    if (rc == GDPR_OK)
         rc = gdpr_store__subject_insert(eng->st, hash, sealed, len + CRYPTO_SEAL_OVERHEAD,
                                         gdpr_engine__now(eng), id_out);
     if (rc == GDPR_OK)
-        cache_put(eng, hash, dek);
+        cache_put(eng, hash, dek, serial, eng->key_epoch);
     gdpr_crypto__wipe(dek, sizeof dek);
     return rc;
 }
@@ -168,21 +174,55 @@ int
 gdpr_engine__subject_dek(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
                          uint8_t dek[CRYPTO_KEY_BYTES])
 {
-    const dek_cache_entry *e = &eng->dek_cache[cache_slot(hash)];
+    dek_cache_entry *e = &eng->dek_cache[cache_slot(hash)];
     uint8_t wrapped[CRYPTO_WRAPPED_BYTES];
+    uint64_t epoch = eng->key_epoch;
+    int64_t serial = 0;
+    int hit = e->used && memcmp(e->hash, hash, CRYPTO_HASH_BYTES) == 0;
     int rc;
 
-    if (e->used && memcmp(e->hash, hash, CRYPTO_HASH_BYTES) == 0) {
+    /* No key deleted anywhere since the entry was checked: no read. */
+    if (hit && e->epoch == epoch) {
         memcpy(dek, e->dek, CRYPTO_KEY_BYTES);
         return GDPR_OK;
     }
-    rc = gdpr_store__key_get(eng->st, hash, wrapped);
-    if (rc == GDPR_ENOTFOUND)
+    /* One read gives the row's serial and wrapped key: the same serial
+     * means the same key (an erased and re-created subject has a new
+     * row with a new random serial), so no unwrap. */
+    rc = gdpr_store__key_serial(eng->st, hash, wrapped, &serial);
+    if (rc == GDPR_ENOTFOUND) {
+        if (hit)
+            gdpr_crypto__wipe(e, sizeof *e);
         return gdpr__err_set(GDPR_ENOTFOUND, "subject: has no data key (never created, or erased)");
+    }
+    if (rc != GDPR_OK)
+        return rc;
+    if (hit && e->serial == serial) {
+        e->epoch = epoch;
+        memcpy(dek, e->dek, CRYPTO_KEY_BYTES);
+        gdpr_crypto__wipe(wrapped, sizeof wrapped);
+        return GDPR_OK;
+    }
+    eng->dek_unwraps++;
+    rc = gdpr_crypto__dek_unwrap(eng->crypto, hash, wrapped, dek);
+    if (rc == GDPR_ECORRUPT && gdpr_store__depth(eng->st) == 0) {
+        /* A read outside a transaction may see a rotation's keystore
+         * part before its data part (the generation it refreshed at):
+         * the key is wrapped under the new master key, not corrupt. */
+        int moved = 0;
+        int rc2 = gdpr_engine__kek_recheck(eng, &moved);
+
+        if (moved) {
+            gdpr__err_clear();
+            /* Not taken: the engine refuses (GDPR_EKEY naming the event). */
+            rc = rc2 != GDPR_OK ? gdpr_engine__check_key(eng)
+                                : gdpr_crypto__dek_unwrap(eng->crypto, hash, wrapped, dek);
+        }
+    }
     if (rc == GDPR_OK)
-        rc = gdpr_crypto__dek_unwrap(eng->crypto, hash, wrapped, dek);
-    if (rc == GDPR_OK)
-        cache_put(eng, hash, dek);
+        cache_put(eng, hash, dek, serial, epoch);
+    else if (hit)
+        gdpr_crypto__wipe(e, sizeof *e);
     return rc;
 }
 

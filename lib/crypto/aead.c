@@ -6,6 +6,7 @@
 #include "crypto_internal.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -54,17 +55,49 @@ gcm_init(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *gcm, const uint8_t *key, const u
     return EVP_CipherInit_ex2(ctx, gcm, key, nonce, encrypt, NULL) == 1;
 }
 
+/* Bumped in every forked child (the child runs one thread then). */
+static volatile unsigned long fork_count;
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+static int fork_registered;
+
+static void
+on_fork_child(void)
+{
+    fork_count++;
+}
+
+static void
+register_fork_handler(void)
+{
+    fork_registered = pthread_atfork(NULL, NULL, on_fork_child) == 0;
+}
+
+int
+gdpr_crypto__fork_guard(void)
+{
+    if (pthread_once(&fork_once, register_fork_handler) != 0 || !fork_registered)
+        return gdpr__err_set(GDPR_ECRYPTO, "random pool: cannot register the fork handler "
+                                           "(pthread_atfork failed)");
+    return GDPR_OK;
+}
+
 int
 gdpr_crypto__pool_random(crypto_ctx *c, void *out, size_t len)
 {
     uint8_t *dst = out;
 
+    if (c->pool_forks != fork_count) {
+        /* Filled before a fork: the other process holds the same bytes. */
+        OPENSSL_cleanse(c->pool, sizeof c->pool);
+        c->pool_left = 0;
+    }
     while (len > 0) {
         size_t take;
         if (c->pool_left == 0) {
             if (gdpr_crypto__random(c->pool, sizeof c->pool) != GDPR_OK)
                 return GDPR_ECRYPTO;
             c->pool_left = sizeof c->pool;
+            c->pool_forks = fork_count;
         }
         take = len < c->pool_left ? len : c->pool_left;
         /* Hand out from the end and wipe what was handed out, so no byte
@@ -169,4 +202,18 @@ gdpr_crypto__open(crypto_ctx *c, const uint8_t key[CRYPTO_KEY_BYTES], const void
                   size_t aad_len, const uint8_t *sealed, size_t sealed_len, uint8_t *out)
 {
     return gdpr_crypto__gcm_open(c->cipher, c->gcm, key, aad, aad_len, sealed, sealed_len, out);
+}
+
+int
+gdpr_crypto__store_seal(crypto_ctx *c, const void *aad, size_t aad_len, const void *plain,
+                        size_t len, uint8_t *out)
+{
+    return gdpr_crypto__seal(c, c->store_key, aad, aad_len, plain, len, out);
+}
+
+int
+gdpr_crypto__store_open(crypto_ctx *c, const void *aad, size_t aad_len, const uint8_t *sealed,
+                        size_t sealed_len, uint8_t *out)
+{
+    return gdpr_crypto__open(c, c->store_key, aad, aad_len, sealed, sealed_len, out);
 }

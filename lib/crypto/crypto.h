@@ -8,6 +8,8 @@
  *   root secret (random, stored wrapped, survives rekey)
  *     -> index key = HKDF(root, "blind-index")
  *     -> audit key = HKDF(root, "audit-mac")
+ *     -> row key   = HKDF(root, "row-mac")   MACs of identity and consent-state rows
+ *     -> store key = HKDF(root, "store-seal") seals anonymised aggregate values
  * so that rotating the KEK rewraps keys without recomputing blind indexes
  * or the audit chain, yet a wrapped DEK found in an old copy needs the
  * retired KEK.
@@ -65,6 +67,20 @@ int gdpr_crypto__ctx_set_kek(crypto_ctx *c, const uint8_t kek[CRYPTO_KEY_BYTES])
  * the domain separates kinds so one value cannot match across them. */
 int gdpr_crypto__blind_index(crypto_ctx *c, const char *domain, const void *value, size_t len,
                              uint8_t out[CRYPTO_HASH_BYTES]);
+
+/* HMAC-SHA-256 under the row key (HKDF(root, "row-mac")): binds a lookup
+ * row (identity, consent state) to what it points at, so an edit of the
+ * data file is found (lib/store/sqlite/rowmac.c). */
+int gdpr_crypto__row_mac(crypto_ctx *c, const void *msg, size_t len,
+                         uint8_t out[CRYPTO_HASH_BYTES]);
+
+/* AES-256-GCM under the store key (HKDF(root, "store-seal")): values that
+ * belong to no subject but must not be plaintext on disk (anonymised
+ * aggregate values). Same format and errors as gdpr_crypto__seal/open. */
+int gdpr_crypto__store_seal(crypto_ctx *c, const void *aad, size_t aad_len, const void *plain,
+                            size_t len, uint8_t *out);
+int gdpr_crypto__store_open(crypto_ctx *c, const void *aad, size_t aad_len, const uint8_t *sealed,
+                            size_t sealed_len, uint8_t *out);
 
 /* HMAC-SHA-256 under the audit key. */
 int gdpr_crypto__audit_mac(crypto_ctx *c, const void *msg, size_t len,

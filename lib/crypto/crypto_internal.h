@@ -13,20 +13,30 @@ struct crypto_ctx {
     uint8_t wrap_key[CRYPTO_KEY_BYTES];
     uint8_t index_key[CRYPTO_KEY_BYTES];
     uint8_t audit_key[CRYPTO_KEY_BYTES];
-    EVP_CIPHER *gcm;        /* fetched once: fetching per call is slow in 3.x */
-    EVP_CIPHER_CTX *cipher; /* reused for every seal/open */
+    uint8_t row_key[CRYPTO_KEY_BYTES];   /* HKDF(root, "row-mac"): lookup rows */
+    uint8_t store_key[CRYPTO_KEY_BYTES]; /* HKDF(root, "store-seal"): no subject's data */
+    EVP_CIPHER *gcm;                     /* fetched once: fetching per call is slow in 3.x */
+    EVP_CIPHER_CTX *cipher;              /* reused for every seal/open */
     EVP_MAC *hmac;
     EVP_MAC_CTX *index_mac; /* keyed once, re-initialised per use */
     EVP_MAC_CTX *audit_mac;
+    EVP_MAC_CTX *row_mac;
     /* CSPRNG output drawn 4 KiB at a time: OpenSSL 3.0 checks the pid (a
      * system call) on every RAND_bytes, which cost a sixth of a subject
-     * creation. The engine is never used across fork (SQLite forbids it),
-     * so the pool is never shared by two processes. Wiped on free. */
+     * creation. A host may fork after gdpr_open: a pthread_atfork child
+     * handler bumps a process-wide fork count, and a pool filled under an
+     * older count is wiped before use, so parent and child never hand out
+     * the same bytes (nonces, data keys). Wiped on free. */
     uint8_t pool[4096];
     size_t pool_left;
+    unsigned long pool_forks; /* fork count when the pool was filled */
 };
 
-/* Random bytes from the context's pool (refilled from RAND_bytes). */
+/* Registers the fork handler (once per process); 0 or GDPR_ECRYPTO. */
+int gdpr_crypto__fork_guard(void);
+
+/* Random bytes from the context's pool (refilled from RAND_bytes; emptied
+ * first when the process forked since it was filled). */
 int gdpr_crypto__pool_random(crypto_ctx *c, void *out, size_t len);
 
 /* Record OpenSSL's error queue in our message and return GDPR_ECRYPTO. */

@@ -38,6 +38,12 @@ gdpr_crypto__audit_mac(crypto_ctx *c, const void *msg, size_t len, uint8_t out[C
 }
 
 int
+gdpr_crypto__row_mac(crypto_ctx *c, const void *msg, size_t len, uint8_t out[CRYPTO_HASH_BYTES])
+{
+    return hmac_parts(c->row_mac, msg, len, NULL, 0, out);
+}
+
+int
 gdpr_crypto__sha256(const void *data, size_t len, uint8_t out[CRYPTO_HASH_BYTES])
 {
     unsigned int outlen = 0;

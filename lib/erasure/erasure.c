@@ -400,11 +400,20 @@ find_source(const gdpr_engine *eng, const char *name)
     return NULL;
 }
 
-/* Call one hook, outside any transaction (the host may call libgdpr). */
+static int
+copy_ground(const store_tombstone_row *row, void *ctx)
+{
+    snprintf(ctx, GDPR_NAME_MAX + 1, "%s", row->ground ? row->ground : "");
+    return 0;
+}
+
+/* Call one hook, outside any transaction (the host may call libgdpr). A
+ * version-2 hook also gets the erasure's ground (from its tombstone) and
+ * the request being fulfilled (0 when none). */
 static int
 call_hook(gdpr_engine *eng, hook_item *h)
 {
-    char subject[GDPR_NAME_MAX + 1];
+    char subject[GDPR_NAME_MAX + 1], ground[GDPR_NAME_MAX + 1] = "";
     const engine_source *src = find_source(eng, h->source);
     int rc, ret;
 
@@ -412,9 +421,18 @@ call_hook(gdpr_engine *eng, hook_item *h)
         snprintf(h->error, sizeof h->error, "source not registered now");
         return GDPR_OK;
     }
-    if (src->erase == NULL) {
+    if (src->erase == NULL && src->erase_ex == NULL) {
         snprintf(h->error, sizeof h->error, "source has no erase hook");
         return GDPR_OK;
+    }
+    if (src->erase_ex != NULL) {
+        rc = gdpr_store__tombstone_get(eng->st, h->tombstone, copy_ground, ground);
+        if (rc != GDPR_OK) {
+            snprintf(h->error, sizeof h->error, "tombstone %lld does not read (%s)",
+                     (long long)h->tombstone, gdpr_strerror(rc));
+            gdpr__err_clear();
+            return GDPR_OK;
+        }
     }
     rc = open_pending_id(eng, h, subject);
     if (rc == GDPR_ENOTFOUND) {
@@ -431,7 +449,10 @@ call_hook(gdpr_engine *eng, hook_item *h)
         gdpr__err_clear();
         return GDPR_OK;
     }
-    ret = src->erase(subject, src->ctx);
+    if (src->erase_ex != NULL)
+        ret = src->erase_ex(subject, ground, eng->erase_request, src->ctx);
+    else
+        ret = src->erase(subject, src->ctx);
     gdpr_crypto__wipe(subject, sizeof subject);
     if (ret == 0)
         h->outcome = 1;
@@ -523,18 +544,13 @@ check_ground(const char *ground)
     return gdpr_text__check("ground", ground, GDPR_NAME_MAX);
 }
 
-/* A refusal the trail must show, in its own small transaction. */
+/* An erasure line the trail must show (a refusal, a retry or replay
+ * summary), in its own small transaction. */
 static int
-audit_refusal(gdpr_engine *eng, const gdpr_actor *who, const uint8_t *hash, int code,
-              const char *ref)
+audit_alone(gdpr_engine *eng, const gdpr_actor *who, const uint8_t *hash, int code, const char *ref)
 {
-    int rc = gdpr_engine__begin(eng);
-
-    if (rc == GDPR_OK)
-        rc = gdpr_engine__end(eng, gdpr_audit__append(eng, who,
-                                                      gdpr_permission__name(PERM_ERASE_SUBJECT),
-                                                      hash, code, ref));
-    return rc;
+    return gdpr_audit__refusal(eng, who, gdpr_permission__name(PERM_ERASE_SUBJECT), hash, code,
+                               ref);
 }
 
 static int
@@ -548,13 +564,13 @@ refuse_hold(gdpr_engine *eng, const gdpr_actor *who, const uint8_t hash[CRYPTO_H
     if (rc != GDPR_OK)
         return rc;
     snprintf(ref, sizeof ref, "refused: hold %lld", (long long)hold);
-    rc = audit_refusal(eng, who, hash, GDPR_ESTATE, ref);
+    rc = audit_alone(eng, who, hash, GDPR_ESTATE, ref);
     if (rc != GDPR_OK)
         return rc;
     gdpr_engine__format_date(eng, until, date);
     return gdpr__err_set(GDPR_ESTATE,
                          "%s: under legal hold %lld until %s (Art. 17(3)(e)); nothing "
-                         "was erased (release the hold with gdpr_hold_release() first)",
+                         "was erased (the hold must be released first)",
                          field, (long long)hold, date);
 }
 
@@ -802,8 +818,8 @@ erase_record_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t record, con
         char msg[512];
         snprintf(msg, sizeof msg, "%s", gdpr_errmsg());
         report->retained = 1;
-        if (audit_refusal(eng, who, rec.hash, GDPR_ESTATE,
-                          outcome == SHRED_HELD ? "refused: record held" : "refused: legal duty") ==
+        if (audit_alone(eng, who, rec.hash, GDPR_ESTATE,
+                        outcome == SHRED_HELD ? "refused: record held" : "refused: legal duty") ==
             GDPR_OK)
             gdpr__err_set(GDPR_ESTATE, "%s", msg);
         return GDPR_ESTATE;
@@ -858,11 +874,7 @@ gdpr_erasure__retry_pending_locked(gdpr_engine *eng, const gdpr_actor *who, int 
         rc = run_hooks(eng, 0, &failed);
     if (rc == GDPR_OK) {
         snprintf(ref, sizeof ref, "retry: %d hooks still failing", failed);
-        rc = gdpr_engine__begin(eng);
-        if (rc == GDPR_OK)
-            rc = gdpr_engine__end(eng, gdpr_audit__append(eng, who,
-                                                          gdpr_permission__name(PERM_ERASE_SUBJECT),
-                                                          NULL, GDPR_OK, ref));
+        rc = audit_alone(eng, who, NULL, GDPR_OK, ref);
     }
     if (rc == GDPR_OK)
         rc = gdpr_shred__finish(eng);
@@ -1172,13 +1184,8 @@ replay_locked(gdpr_engine *eng, const gdpr_actor *who, gdpr_erase_report *report
     free(c.items);
     snprintf(ref, sizeof ref, "replay: %lld found again, %lld rows erased", (long long)*found,
              (long long)report->erased);
-    if (rc == GDPR_OK) {
-        rc = gdpr_engine__begin(eng);
-        if (rc == GDPR_OK)
-            rc = gdpr_engine__end(eng, gdpr_audit__append(eng, who,
-                                                          gdpr_permission__name(PERM_ERASE_SUBJECT),
-                                                          NULL, GDPR_OK, ref));
-    }
+    if (rc == GDPR_OK)
+        rc = audit_alone(eng, who, NULL, GDPR_OK, ref);
     if (rc == GDPR_OK)
         rc = after_commit(eng, eng->sources != NULL ? 1 : 0, &failed);
     report->sources_failed += failed;

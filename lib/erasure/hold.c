@@ -56,7 +56,9 @@ check_hold(const gdpr_hold *h)
     if (rc == GDPR_OK)
         rc = gdpr_text__check("hold.reason", h->reason, GDPR_HOLD_REASON_MAX);
     if (rc == GDPR_OK && (h->until <= 0 || h->until > CAL_MAX_TIME))
-        rc = gdpr__err_set(GDPR_EINVAL, "hold.until: %lld is not a time between 1970 and 9999",
+        rc = gdpr__err_set(GDPR_EINVAL,
+                           "hold.until: %lld seconds is not a time from 1970-01-01 to "
+                           "9999-12-31 (the end of the hold is needed)",
                            (long long)h->until);
     return rc;
 }
@@ -83,11 +85,15 @@ place_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_hold *h, int64_
     char ref[64];
     int rc = gdpr_engine__require_policy(eng);
 
-    if (rc == GDPR_OK && h->until <= now)
+    if (rc == GDPR_OK && h->until <= now) {
+        char until[21], at[21];
+        gdpr_calendar__format_time(h->until, until);
+        gdpr_calendar__format_time(now, at);
         rc = gdpr__err_set(GDPR_EINVAL,
-                           "hold.until: %lld is not after now (%lld); a hold needs an "
+                           "hold.until: %s is not after now (%s); a hold needs an "
                            "end in the future",
-                           (long long)h->until, (long long)now);
+                           until, at);
+    }
     if (rc == GDPR_OK && h->category != NULL &&
         gdpr_policy__find_category(eng->policy, h->category) == NULL)
         rc = gdpr__err_set(GDPR_EINVAL, "hold.category: '%.64s' is not a category of the policy",
@@ -244,6 +250,7 @@ walk_hold(const store_hold_row *row, void *ctx)
     h.until = row->until;
     h.released_at = row->released_at;
     h.released_by = row->released_by;
+    h.release_reason = row->release_reason ? row->release_reason : "";
     h.active = row->released_at == 0 && row->until > w->now;
     return w->fn(&h, w->ctx) != 0 ? 1 : 0;
 }

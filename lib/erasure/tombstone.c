@@ -66,8 +66,46 @@ append(char *buf, size_t cap, const char *fmt, ...)
     va_end(ap);
 }
 
+/* A subject erased more than once: the first erasure's ground and date,
+ * and the later grounds, for the answer of gdpr_tombstone_lookup(). */
+typedef struct {
+    gdpr_engine *eng;
+    int64_t first_id;
+    char first_ground[GDPR_NAME_MAX + 1];
+    char text[GDPR_TOMBSTONE_ANSWER_MAX]; /* "erased on D under 'G'; again on ..." */
+    int cut;                              /* the list was cut short */
+} ground_history;
+
 static int
-fill_tombstone(gdpr_engine *eng, const store_tombstone_row *t, gdpr_tombstone *out)
+add_ground(const store_tombstone_row *t, void *ctx)
+{
+    ground_history *h = ctx;
+    char date[11];
+
+    if (t->kind != STORE_TOMBSTONE_SUBJECT)
+        return 0;
+    gdpr_engine__format_date(h->eng, t->at, date);
+    if (h->first_id == 0) {
+        h->first_id = t->id;
+        snprintf(h->first_ground, sizeof h->first_ground, "%s", t->ground);
+        snprintf(h->text, sizeof h->text, "erased on %s under '%s'", date, t->ground);
+        return 0;
+    }
+    /* Half the answer stays for what was kept; past it, "and later". */
+    if (h->cut)
+        return 0;
+    if (strlen(h->text) + strlen(t->ground) + 40 < sizeof h->text / 2) {
+        append(h->text, sizeof h->text, "; asked again on %s under '%s'", date, t->ground);
+    } else {
+        append(h->text, sizeof h->text, "; asked again on %s and later", date);
+        h->cut = 1;
+    }
+    return 0;
+}
+
+static int
+fill_tombstone(gdpr_engine *eng, const store_tombstone_row *t, const ground_history *hist,
+               gdpr_tombstone *out)
 {
     kept_summary k;
     char date[11];
@@ -98,7 +136,13 @@ fill_tombstone(gdpr_engine *eng, const store_tombstone_row *t, gdpr_tombstone *o
                (long long)t->erased, t->erased == 1 ? "" : "s", date, t->ground);
         return GDPR_OK;
     }
-    append(out->answer, sizeof out->answer, "erased on %s under '%s'", date, t->ground);
+    if (hist != NULL && hist->first_id != 0 && hist->first_id != t->id) {
+        /* The first ground stays what the answer gives; later ones follow. */
+        snprintf(out->ground, sizeof out->ground, "%s", hist->first_ground);
+        append(out->answer, sizeof out->answer, "%s", hist->text);
+    } else {
+        append(out->answer, sizeof out->answer, "erased on %s under '%s'", date, t->ground);
+    }
     rc = t->kept_now > 0 ? gdpr_store__tombstone_kept_foreach(eng->st, t->id, sum_kept, &k)
                          : GDPR_OK;
     if (rc != GDPR_OK)
@@ -124,19 +168,21 @@ typedef struct {
     gdpr_tombstone *out;
     gdpr_tombstone_fn fn;
     void *ctx;
+    const ground_history *hist;
 } tomb_ctx;
 
 static int
 fill_one(const store_tombstone_row *t, void *ctx)
 {
     tomb_ctx *c = ctx;
-    return fill_tombstone(c->eng, t, c->out);
+    return fill_tombstone(c->eng, t, c->hist, c->out);
 }
 
 GDPR_API int
 gdpr_tombstone_lookup(gdpr_engine *eng, const char *subject, gdpr_tombstone *out)
 {
     uint8_t hash[CRYPTO_HASH_BYTES];
+    ground_history *hist;
     tomb_ctx c;
     int rc;
 
@@ -149,12 +195,20 @@ gdpr_tombstone_lookup(gdpr_engine *eng, const char *subject, gdpr_tombstone *out
     rc = gdpr_text__check("subject", subject, GDPR_NAME_MAX);
     if (rc != GDPR_OK)
         return rc;
+    hist = calloc(1, sizeof *hist);
+    if (hist == NULL)
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory looking up a tombstone");
     gdpr_engine__lock(eng);
+    hist->eng = eng;
     c.eng = eng;
     c.out = out;
+    c.hist = hist;
     rc = gdpr_engine__subject_hash(eng, subject, hash);
     if (rc == GDPR_OK)
+        rc = gdpr_store__tombstone_foreach(eng->st, hash, 0, add_ground, hist);
+    if (rc == GDPR_OK)
         rc = gdpr_store__tombstone_latest(eng->st, hash, fill_one, &c);
+    free(hist);
     if (rc == GDPR_ENOTFOUND)
         rc = gdpr__err_set(GDPR_ENOTFOUND, "subject: no tombstone (the store never erased this "
                                            "subject or its records)");
@@ -165,7 +219,7 @@ static int
 walk_one(const store_tombstone_row *t, void *ctx)
 {
     tomb_ctx *c = ctx;
-    int rc = fill_tombstone(c->eng, t, c->out);
+    int rc = fill_tombstone(c->eng, t, NULL, c->out);
 
     if (rc != GDPR_OK)
         return rc;
@@ -192,6 +246,7 @@ gdpr_tombstone_foreach(gdpr_engine *eng, const char *subject, gdpr_tombstone_fn 
     c.out = t;
     c.fn = fn;
     c.ctx = ctx;
+    c.hist = NULL;
     gdpr_engine__lock(eng);
     if (subject != NULL)
         rc = gdpr_engine__subject_hash(eng, subject, hash);

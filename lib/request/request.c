@@ -318,11 +318,8 @@ refuse_close(gdpr_engine *eng, const gdpr_actor *who, const store_request_row *r
     va_end(ap);
     snprintf(ref, sizeof ref, "request %lld", (long long)r->id);
     /* The refusal itself is a fact the trail must show. */
-    rc = gdpr_engine__begin(eng);
-    if (rc == GDPR_OK)
-        rc = gdpr_engine__end(eng, gdpr_audit__append(eng, who, gdpr_permission__name(perm),
-                                                      r->has_subject ? r->subject : NULL,
-                                                      GDPR_EDENIED, ref));
+    rc = gdpr_audit__refusal(eng, who, gdpr_permission__name(perm),
+                             r->has_subject ? r->subject : NULL, GDPR_EDENIED, ref);
     if (rc != GDPR_OK)
         return gdpr__err_wrap(rc, "auditing a refused '%s'", gdpr_permission__name(perm));
     return gdpr__err_set(GDPR_EDENIED, "%s", why);

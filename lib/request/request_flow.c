@@ -197,9 +197,11 @@ gdpr_request_extend(gdpr_engine *eng, const gdpr_actor *who, int64_t request, in
                            "extension");
     if (rc == GDPR_OK)
         rc = gdpr_request__check_time("subject_told_at", subject_told_at);
-    if (rc == GDPR_OK && subject_told_at > gdpr_engine__now(eng))
-        rc = gdpr__err_set(GDPR_EINVAL, "subject_told_at: %lld is in the future",
-                           (long long)subject_told_at);
+    if (rc == GDPR_OK && subject_told_at > gdpr_engine__now(eng)) {
+        char told[21];
+        gdpr_calendar__format_time(subject_told_at, told);
+        rc = gdpr__err_set(GDPR_EINVAL, "subject_told_at: %s is in the future", told);
+    }
     if (rc != GDPR_OK)
         return rc;
     a.told_at = subject_told_at;
@@ -350,12 +352,17 @@ gdpr_request_escalate(gdpr_engine *eng, const gdpr_actor *who, int64_t request, 
 typedef struct {
     gdpr_request_denial reason;
     const char *note;
+    unsigned int told; /* GDPR_TOLD_* */
+    int64_t told_at;   /* 0: now */
+    int v2;            /* gdpr_request_deny_v2: `told` is recorded */
 } deny_arg;
 
 static int
 deny_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, const void *arg)
 {
     const deny_arg *a = arg;
+    char detail[200], t1[32], t2[32];
+    int n;
     int rc = gdpr_request__can_move(r, GDPR_REQUEST_DENIED);
 
     if (rc != GDPR_OK)
@@ -368,17 +375,52 @@ deny_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, const v
     rc = gdpr_request__authorize_close(eng, who, r, PERM_REQUEST_DENY);
     if (rc != GDPR_OK)
         return rc;
+    if (a->v2 && a->told_at != 0 && a->told_at < r->received)
+        return gdpr__err_set(GDPR_EINVAL, "told_at: %s is before the request was received (%s)",
+                             gdpr_request__time_text(a->told_at, t1),
+                             gdpr_request__time_text(r->received, t2));
     r->denial = (int)a->reason;
     gdpr_request__close_now(eng, r, GDPR_REQUEST_DENIED);
-    return commit(eng, who, r, PERM_REQUEST_DENY, "deny", gdpr_request_denial_name(r->denial),
-                  a->note);
+    n = snprintf(detail, sizeof detail, "%s", gdpr_request_denial_name(r->denial));
+    if (a->v2)
+        n += snprintf(detail + n, sizeof detail - (size_t)n,
+                      "; told of Art. 77 complaint and Art. 79 judicial remedy on %s",
+                      gdpr_request__time_text(a->told_at ? a->told_at : r->closed, t1));
+    else
+        n += snprintf(detail + n, sizeof detail - (size_t)n,
+                      "; Art. 77/79 information not recorded");
+    /* Art. 12(4): one month from receipt, an extension notwithstanding. */
+    if (r->closed >= r->first_due)
+        snprintf(detail + n, sizeof detail - (size_t)n, "; late (Art. 12(4): due %s)",
+                 gdpr_request__time_text(r->first_due, t2));
+    return commit(eng, who, r, PERM_REQUEST_DENY, "deny", detail, a->note);
 }
+
+static int deny(gdpr_engine *eng, const gdpr_actor *who, int64_t request, const deny_arg *a);
 
 GDPR_API int
 gdpr_request_deny(gdpr_engine *eng, const gdpr_actor *who, int64_t request,
                   gdpr_request_denial reason, const char *note)
 {
-    deny_arg a = {reason, note};
+    deny_arg a = {reason, note, 0, 0, 0};
+
+    return deny(eng, who, request, &a);
+}
+
+GDPR_API int
+gdpr_request_deny_v2(gdpr_engine *eng, const gdpr_actor *who, int64_t request,
+                     gdpr_request_denial reason, const char *note, unsigned int told,
+                     int64_t told_at)
+{
+    deny_arg a = {reason, note, told, told_at, 1};
+
+    return deny(eng, who, request, &a);
+}
+
+static int
+deny(gdpr_engine *eng, const gdpr_actor *who, int64_t request, const deny_arg *a)
+{
+    gdpr_request_denial reason = a->reason;
     int rc = gdpr_request__check_call(eng, who, request);
 
     if (rc != GDPR_OK)
@@ -388,10 +430,21 @@ gdpr_request_deny(gdpr_engine *eng, const gdpr_actor *who, int64_t request,
                              "reason: %d is not a denial reason (1 identity_not_verified,"
                              " 2 no_match, 3 manifestly_unfounded_or_excessive, 4 exempt, 5 other)",
                              (int)reason);
-    rc = gdpr_request__check_note("note", note);
+    rc = gdpr_request__check_note("note", a->note);
     if (rc != GDPR_OK)
         return rc;
-    return gdpr_request__run(eng, who, request, deny_step, &a);
+    if (a->v2) {
+        if (a->told != GDPR_TOLD_ALL)
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "told: 0x%x; Art. 12(4) requires telling the subject of both "
+                                 "the complaint (Art. 77, GDPR_TOLD_COMPLAINT) and the judicial "
+                                 "remedy (Art. 79, GDPR_TOLD_REMEDY)",
+                                 a->told);
+        if (a->told_at < 0 || a->told_at > gdpr_engine__now(eng))
+            return gdpr__err_set(GDPR_EINVAL, "told_at: %lld is negative or in the future (0: now)",
+                                 (long long)a->told_at);
+    }
+    return gdpr_request__run(eng, who, request, deny_step, a);
 }
 
 /* --- revoke, expire -------------------------------------------------- */

@@ -41,11 +41,15 @@ work_export(gdpr_engine *eng, const gdpr_actor *who, const char *subject, int fo
  * was kept busy: the erasure capability keeps that as pending work and
  * retries it, so the request is fulfilled (docs/erasure.md). */
 static int
-work_erase(gdpr_engine *eng, const gdpr_actor *who, const char *subject, const char *ground,
-           int64_t *erased_out, int64_t *retained_out)
+work_erase(gdpr_engine *eng, const gdpr_actor *who, int64_t request, const char *subject,
+           const char *ground, int64_t *erased_out, int64_t *retained_out)
 {
     gdpr_erase_report report = {0, 0, 0};
-    int rc = gdpr_erase_subject(eng, who, subject, ground, &report);
+    int rc;
+
+    eng->erase_request = request; /* for version-2 source hooks */
+    rc = gdpr_erase_subject(eng, who, subject, ground, &report);
+    eng->erase_request = 0;
 
     if (rc == GDPR_EBUSY) {
         gdpr__err_clear();
@@ -282,7 +286,7 @@ erase_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, const 
         return rc;
     rc = gdpr_request__subject_id(eng, r, &subject);
     if (rc == GDPR_OK)
-        rc = work_erase(eng, who, subject, a->ground, &erased, &retained);
+        rc = work_erase(eng, who, r->id, subject, a->ground, &erased, &retained);
     if (subject != NULL) {
         gdpr_crypto__wipe(subject, strlen(subject));
         free(subject);

@@ -69,9 +69,13 @@ check_intake(const gdpr_request_intake *in, int64_t now)
         rc = gdpr_request__check_note("in.note", in->note);
     if (rc != GDPR_OK)
         return rc;
-    if (in->received_at > now)
-        return gdpr__err_set(GDPR_EINVAL, "in.received_at: %lld is in the future (now is %lld)",
-                             (long long)in->received_at, (long long)now);
+    if (in->received_at > now) {
+        char received[21], at[21];
+        gdpr_calendar__format_time(in->received_at, received);
+        gdpr_calendar__format_time(now, at);
+        return gdpr__err_set(GDPR_EINVAL, "in.received_at: %s is in the future (now is %s)",
+                             received, at);
+    }
     if (in->flags & ~GDPR_REQUEST_FLAGS_ALL)
         return gdpr__err_set(
             GDPR_EINVAL, "in.flags: 0x%x holds bits that are not GDPR_REQUEST_FLAG_*", in->flags);

@@ -261,9 +261,19 @@ kpis_locked(gdpr_engine *eng, int64_t from, int64_t to, gdpr_request_kpi_report 
     return rc;
 }
 
+/* The report window: from and to resolved (GDPR_NOW), then checked. */
 static int
-check_window(int64_t from, int64_t to)
+check_window(const gdpr_engine *eng, int64_t *from_io, int64_t *to_io)
 {
+    int rc = gdpr_clock__arg(eng, "from", from_io);
+    int64_t from, to;
+
+    if (rc == GDPR_OK)
+        rc = gdpr_clock__arg(eng, "to", to_io);
+    if (rc != GDPR_OK)
+        return rc;
+    from = *from_io;
+    to = *to_io;
     if (from < 0 || from > CAL_MAX_TIME)
         return gdpr__err_set(GDPR_EINVAL, "from: %lld is outside 0..9999-12-31", (long long)from);
     if (to <= from || to > CAL_MAX_TIME + 1)
@@ -300,11 +310,7 @@ gdpr_request_kpis(gdpr_engine *eng, int64_t from, int64_t to, gdpr_request_kpi_r
                              "out.version: %u is not a known KPI version (1..%u); use "
                              "gdpr_request_kpi_report_init()",
                              out->version, GDPR_REQUEST_KPI_REPORT_VERSION);
-    rc = gdpr_clock__arg(eng, "from", &from);
-    if (rc == GDPR_OK)
-        rc = gdpr_clock__arg(eng, "to", &to);
-    if (rc == GDPR_OK)
-        rc = check_window(from, to);
+    rc = check_window(eng, &from, &to);
     if (rc != GDPR_OK)
         return rc;
     gdpr_engine__lock(eng);
@@ -403,11 +409,7 @@ gdpr_request_kpis_json(gdpr_engine *eng, int64_t from, int64_t to, char **json_o
     if (gdpr_engine__check_given(eng, json_out != NULL, "json_out") != GDPR_OK)
         return GDPR_EINVAL;
     *json_out = NULL;
-    rc = gdpr_clock__arg(eng, "from", &from);
-    if (rc == GDPR_OK)
-        rc = gdpr_clock__arg(eng, "to", &to);
-    if (rc == GDPR_OK)
-        rc = check_window(from, to);
+    rc = check_window(eng, &from, &to);
     if (rc != GDPR_OK)
         return rc;
     k = calloc(1, sizeof *k);

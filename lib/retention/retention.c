@@ -41,11 +41,13 @@ gdpr_retention_action_name(int action)
 int
 gdpr_retention__check_time(const char *field, int64_t t)
 {
-    if (t < 0 || t > CAL_MAX_TIME)
-        return gdpr__err_set(GDPR_EINVAL,
-                             "%s: %lld is not a time between 1970-01-01 and 9999-12-31 "
-                             "(UTC seconds)",
-                             field, (long long)t);
+    char when[21];
+
+    if (t < 0 || t > CAL_MAX_TIME) {
+        gdpr_calendar__format_time(t, when);
+        return gdpr__err_set(GDPR_EINVAL, "%s: %s is not a time between 1970-01-01 and 9999-12-31",
+                             field, when);
+    }
     return GDPR_OK;
 }
 
@@ -110,11 +112,14 @@ anchor_locked(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
         rc = gdpr__err_set(GDPR_EINVAL, "purpose: '%.64s' is not a purpose of the policy", purpose);
     if (rc == GDPR_OK && !clear && at == 0)
         at = now;
-    if (rc == GDPR_OK && !clear && kind == ANCHOR_LAST_ACTIVITY && at > now)
+    if (rc == GDPR_OK && !clear && kind == ANCHOR_LAST_ACTIVITY && at > now) {
+        char at_s[21], now_s[21];
+        gdpr_calendar__format_time(at, at_s);
+        gdpr_calendar__format_time(now, now_s);
         rc = gdpr__err_set(GDPR_EINVAL,
-                           "at: %lld is later than now (%lld); activity cannot lie in "
-                           "the future",
-                           (long long)at, (long long)now);
+                           "at: %s is later than now (%s); activity cannot lie in the future", at_s,
+                           now_s);
+    }
     if (rc == GDPR_OK && !clear && at == 0)
         rc = gdpr__err_set(GDPR_EINVAL, "at: 0 is the epoch itself; give a later time");
     if (rc == GDPR_OK)
@@ -720,11 +725,15 @@ start_run(run_state *rs, int64_t *total_out)
     if (rc == GDPR_OK)
         rc = gdpr_engine__authorize(eng, rs->who, PERM_RETENTION_RUN, NULL);
     now = gdpr_engine__now(eng);
-    if (rc == GDPR_OK && !rs->dry && rs->as_of > now)
+    if (rc == GDPR_OK && !rs->dry && rs->as_of > now) {
+        char as_of[21], at[21];
+        gdpr_calendar__format_time(rs->as_of, as_of);
+        gdpr_calendar__format_time(now, at);
         rc = gdpr__err_set(GDPR_EINVAL,
-                           "as_of: %lld is later than now (%lld); a run may not act "
+                           "as_of: %s is later than now (%s); a run may not act "
                            "before records fall due (a dry run may look ahead)",
-                           (long long)rs->as_of, (long long)now);
+                           as_of, at);
+    }
     if (rc == GDPR_OK) {
         rc = gdpr_store__retention_run_open(eng->st, &rs->run);
         rs->have_run = rc == GDPR_OK;
@@ -814,7 +823,19 @@ gdpr_retention_run(gdpr_engine *eng, const gdpr_actor *who, int64_t as_of,
 typedef struct {
     int (*fn)(const gdpr_retention_aggregate *agg, void *ctx);
     void *ctx;
+    const policy_model *policy;
 } agg_ctx;
+
+/* The rule's "min_group" (docs/policy.md), the default for a rule the
+ * current policy no longer has. */
+static int64_t
+min_group(const policy_model *p, const char *rule)
+{
+    for (size_t i = 0; p != NULL && i < p->n_retention; i++)
+        if (strcmp(p->retention[i].id, rule) == 0)
+            return p->retention[i].min_group;
+    return POLICY_MIN_GROUP_DEFAULT;
+}
 
 static int
 agg_one(const char *rule, const char *category, const char *purpose, const char *field,
@@ -824,6 +845,8 @@ agg_one(const char *rule, const char *category, const char *purpose, const char 
     gdpr_retention_aggregate agg;
     int stop;
 
+    if (n < min_group(a->policy, rule))
+        return 0; /* too small a group: it could single a person out */
     agg.rule = rule;
     agg.category = category;
     agg.purpose = purpose;
@@ -841,13 +864,14 @@ agg_one(const char *rule, const char *category, const char *purpose, const char 
 GDPR_API int
 gdpr_retention_aggregates(gdpr_engine *eng, gdpr_retention_aggregate_fn fn, void *ctx)
 {
-    agg_ctx a = {fn, ctx};
+    agg_ctx a = {fn, ctx, NULL};
     int rc;
 
     gdpr__err_clear();
     if (gdpr_engine__check_given(eng, fn != NULL, "fn") != GDPR_OK)
         return GDPR_EINVAL;
     gdpr_engine__lock(eng);
+    a.policy = eng->policy;
     rc = gdpr_store__retention_aggregate_foreach(eng->st, agg_one, &a);
     return gdpr_engine__unlock(eng, rc);
 }

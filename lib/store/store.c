@@ -74,12 +74,6 @@ gdpr_store__schema_version(store *st, int *version_out)
 }
 
 int
-gdpr_store__integrity_check(store *st)
-{
-    return st->ops->integrity_check(st);
-}
-
-int
 gdpr_store__begin(store *st)
 {
     return st->ops->begin(st);
@@ -142,12 +136,6 @@ gdpr_store__subject_insert(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], con
 }
 
 int
-gdpr_store__subject_count(store *st, int64_t *count_out)
-{
-    return st->ops->subject_count(st, count_out);
-}
-
-int
 gdpr_store__key_put(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                     const uint8_t wrapped[CRYPTO_WRAPPED_BYTES])
 {
@@ -159,6 +147,13 @@ gdpr_store__key_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                     uint8_t wrapped[CRYPTO_WRAPPED_BYTES])
 {
     return st->ops->key_get(st, hash, wrapped);
+}
+
+int
+gdpr_store__key_serial(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                       uint8_t wrapped[CRYPTO_WRAPPED_BYTES], int64_t *serial_out)
+{
+    return st->ops->key_serial(st, hash, wrapped, serial_out);
 }
 
 int
@@ -283,12 +278,6 @@ gdpr_store__vault_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HA
 }
 
 int
-gdpr_store__vault_set_due(store *st, int64_t id, int has_due, int64_t due)
-{
-    return st->ops->vault_set_due(st, id, has_due, due);
-}
-
-int
 gdpr_store__scrub(store *st)
 {
     return st->ops->scrub(st);
@@ -361,6 +350,26 @@ gdpr_store__subject_flags_update(store *st, const uint8_t hash[CRYPTO_HASH_BYTES
                                  unsigned int clear)
 {
     return st->ops->subject_flags_update(st, hash, set, clear);
+}
+
+int
+gdpr_store__objection_put(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
+                          int64_t at)
+{
+    return st->ops->objection_put(st, hash, purpose, at);
+}
+
+int
+gdpr_store__objection_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
+                          int64_t *at_out)
+{
+    return st->ops->objection_get(st, hash, purpose, at_out);
+}
+
+int
+gdpr_store__objection_delete(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose)
+{
+    return st->ops->objection_delete(st, hash, purpose);
 }
 
 int
@@ -472,12 +481,6 @@ gdpr_store__request_event_foreach(store *st, int64_t request,
                                   void *ctx)
 {
     return st->ops->request_event_foreach(st, request, fn, ctx);
-}
-
-int
-gdpr_store__request_event_set_note(store *st, int64_t id, const uint8_t *note, size_t note_len)
-{
-    return st->ops->request_event_set_note(st, id, note, note_len);
 }
 
 int
@@ -749,12 +752,6 @@ int
 gdpr_store__tombstone_set_wiped(store *st)
 {
     return st->ops->tombstone_set_wiped(st);
-}
-
-int
-gdpr_store__tombstone_count(store *st, int64_t *count_out)
-{
-    return st->ops->tombstone_count(st, count_out);
 }
 
 int

@@ -56,9 +56,6 @@ int gdpr_store__schema_latest(void);
 extern int gdpr_store__schema_create_version;
 int gdpr_store__schema_version(store *st, int *version_out);
 
-/* A full structural check of both parts: GDPR_OK or GDPR_ECORRUPT. */
-int gdpr_store__integrity_check(store *st);
-
 /* --- transactions ---------------------------------------------------- */
 
 /* Nesting: the outermost level is BEGIN IMMEDIATE, inner levels are
@@ -127,12 +124,17 @@ int gdpr_store__subject_find(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], i
 int gdpr_store__subject_insert(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                                const uint8_t *ident, size_t ident_len, int64_t created,
                                int64_t *id_out);
-int gdpr_store__subject_count(store *st, int64_t *count_out);
 
 int gdpr_store__key_put(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                         const uint8_t wrapped[CRYPTO_WRAPPED_BYTES]);
 int gdpr_store__key_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                         uint8_t wrapped[CRYPTO_WRAPPED_BYTES]);
+/* The key row's serial (random per row, 0 before schema 12) and, unless
+ * `wrapped` is NULL, its wrapped key, from one read: a cached data key is
+ * still the subject's key while the serial is the one it was loaded with
+ * (docs/decisions/0008-many-engines.md). GDPR_ENOTFOUND without a row. */
+int gdpr_store__key_serial(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                           uint8_t wrapped[CRYPTO_WRAPPED_BYTES], int64_t *serial_out);
 
 /* Replace every wrapped key by fn's output, in key order, in the caller's
  * transaction. fn returns a GDPR code; non-OK stops and is returned. */
@@ -248,8 +250,6 @@ int gdpr_store__vault_delete(store *st, int64_t id);
 /* Delete a subject's records (erasure); *count_out may be NULL. */
 int gdpr_store__vault_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                                      int64_t *count_out);
-/* Set (has_due) or clear a record's retention due time; GDPR_ENOTFOUND. */
-int gdpr_store__vault_set_due(store *st, int64_t id, int has_due, int64_t due);
 
 /* Make the bytes freed by committed transactions (deleted rows, replaced
  * values) unrecoverable from the store's files, in both parts. Outside a
@@ -271,6 +271,10 @@ int gdpr_store__scrub(store *st);
 #define STORE_CONSENT_REFUSED 3
 /* Flag bits of an event (GDPR_CONSENT_EXPLICIT). */
 #define STORE_CONSENT_EXPLICIT 0x1u
+#define STORE_CONSENT_TRANSFER 0x2u /* Art. 49(1)(a) transfer consent */
+/* Its recipient key: "transfer:<recipient id>@<country>" (lib/consent
+ * writes it, lib/transfer asks for it). */
+#define STORE_CONSENT_TRANSFER_PREFIX "transfer:"
 
 /* 1 in *found_out if the subject has a live consent (granted, not expired
  * at `at`, not withdrawn since) with STORE_CONSENT_EXPLICIT naming
@@ -305,6 +309,9 @@ typedef struct {
     int64_t policy_version;       /* the policy in force when recorded */
     const char *receipt_id;       /* the receipt's UUID (derived, not stored) */
     const uint8_t *subject;       /* CRYPTO_HASH_BYTES */
+    const uint8_t *guardian;      /* Art. 8(1) holder of parental responsibility, sealed
+                                     (consent/<id>/guardian); NULL when none */
+    size_t guardian_len;
 } store_consent_row;
 
 /* A subject's consent events in event order. fn's non-zero stops: a
@@ -384,6 +391,19 @@ int gdpr_store__subject_flags_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTE
 /* flags = (flags | set) & ~clear; GDPR_ENOTFOUND when no subject. */
 int gdpr_store__subject_flags_update(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                                      unsigned int set, unsigned int clear);
+
+/* Objections per purpose (Art. 21), keyed by the subject's hash; purpose
+ * "*" is an objection to all direct marketing. They do not need a subject
+ * row and erasure leaves them (a suppression entry, docs/consent.md).
+ * put: insert or keep the first time; get: GDPR_ENOTFOUND (no message)
+ * when there is none; delete: GDPR_ENOTFOUND when there was none. */
+#define STORE_OBJECTION_ALL_MARKETING "*"
+int gdpr_store__objection_put(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
+                              int64_t at);
+int gdpr_store__objection_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
+                              int64_t *at_out);
+int gdpr_store__objection_delete(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                                 const char *purpose);
 
 /* --- cross-border transfers (lib/store/sqlite/transfer.c) ------------------- */
 
@@ -546,8 +566,6 @@ int gdpr_store__request_event_insert(store *st, const store_request_event_row *r
 int gdpr_store__request_event_foreach(store *st, int64_t request,
                                       int (*fn)(const store_request_event_row *row, void *ctx),
                                       void *ctx);
-/* Replace an event's sealed note (re-sealed under another key). */
-int gdpr_store__request_event_set_note(store *st, int64_t id, const uint8_t *note, size_t note_len);
 
 /* KPI counts of requests of one type and status: a day's counter row, or
  * one request (n = 1) read from the rows themselves. */
@@ -798,7 +816,6 @@ int gdpr_store__tombstone_foreach(store *st, const uint8_t *subject_hash, int64_
                                   int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx);
 /* wiped = 1 on every tombstone (after a successful scrub). */
 int gdpr_store__tombstone_set_wiped(store *st);
-int gdpr_store__tombstone_count(store *st, int64_t *count_out);
 
 /* A record a subject tombstone kept; reason "legal_duty" or "hold". */
 typedef struct {
@@ -935,7 +952,7 @@ int gdpr_store__json_parse(store *st, const char *text, json_node **out);
 
 /* Bumped when a member is added at the end; the front refuses a table of
  * an older version than it needs (like sqlite3_vfs.iVersion). */
-#define STORE_OPS_VERSION 2
+#define STORE_OPS_VERSION 4
 
 typedef struct store_ops store_ops;
 
@@ -943,6 +960,10 @@ typedef struct store_ops store_ops;
  * follows it in a larger struct (lib/store/sqlite/sqlite_internal.h). */
 struct store {
     const store_ops *ops;
+    /* The engine's crypto context once the key is proven (set before any
+     * migration): lookup rows are MAC'd with it (sqlite/rowmac.c). NULL
+     * before: rows are then neither MAC'd nor checked. */
+    crypto_ctx *row_mac;
 };
 
 /* One member per front function, same name without "store_", same
@@ -958,7 +979,6 @@ struct store_ops {
     void (*close)(store *st);
     int (*migrate)(store *st, int target);
     int (*schema_version)(store *st, int *version_out);
-    int (*integrity_check)(store *st);
 
     /* transactions */
     int (*begin)(store *st);
@@ -977,7 +997,6 @@ struct store_ops {
     int (*subject_find)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *id_out);
     int (*subject_insert)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const uint8_t *ident,
                           size_t ident_len, int64_t created, int64_t *id_out);
-    int (*subject_count)(store *st, int64_t *count_out);
     int (*key_put)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                    const uint8_t wrapped[CRYPTO_WRAPPED_BYTES]);
     int (*key_get)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
@@ -1018,7 +1037,6 @@ struct store_ops {
     int (*vault_delete)(store *st, int64_t id);
     int (*vault_delete_subject)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                                 int64_t *count_out);
-    int (*vault_set_due)(store *st, int64_t id, int has_due, int64_t due);
     int (*scrub)(store *st);
 
     /* consent ledger, disclosures, objection/restriction */
@@ -1076,7 +1094,6 @@ struct store_ops {
     int (*request_event_foreach)(store *st, int64_t request,
                                  int (*fn)(const store_request_event_row *row, void *ctx),
                                  void *ctx);
-    int (*request_event_set_note)(store *st, int64_t id, const uint8_t *note, size_t note_len);
     int (*request_kpi_days)(store *st, int64_t from_day, int64_t to_day,
                             int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx);
     int (*request_kpi_close_days)(store *st, int64_t from_day, int64_t to_day,
@@ -1149,7 +1166,6 @@ struct store_ops {
     int (*tombstone_foreach)(store *st, const uint8_t *subject_hash, int64_t after_id,
                              int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx);
     int (*tombstone_set_wiped)(store *st);
-    int (*tombstone_count)(store *st, int64_t *count_out);
     int (*tombstone_kept_insert)(store *st, const store_kept_row *row);
     int (*tombstone_kept_foreach)(store *st, int64_t tombstone,
                                   int (*fn)(const store_kept_row *row, void *ctx), void *ctx);
@@ -1198,6 +1214,15 @@ struct store_ops {
     int (*rotation_put)(store *st, store_file f, uint64_t kek_generation, int64_t rekey_seq);
     int (*key_queue_destroy)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
     int (*policy_version)(store *st, int64_t *version_out);
+    /* version 3: objections per purpose */
+    int (*objection_put)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
+                         int64_t at);
+    int (*objection_get)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
+                         int64_t *at_out);
+    int (*objection_delete)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose);
+    /* version 4: per-subject key cache validation */
+    int (*key_serial)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                      uint8_t wrapped[CRYPTO_WRAPPED_BYTES], int64_t *serial_out);
 };
 
 /* The backends in this build. */

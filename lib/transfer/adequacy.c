@@ -136,6 +136,16 @@ gdpr_adequacy__eea_of(const adequacy_list *l, const char *code)
     return &l->eea[l->eea_of[slot]];
 }
 
+const adequacy_eea *
+gdpr_adequacy__eea_on(const adequacy_list *l, const char *code, int64_t at)
+{
+    for (const adequacy_eea *e = gdpr_adequacy__eea_of(l, code); e != NULL;
+         e = e->next >= 0 ? &l->eea[e->next] : NULL)
+        if (e->from <= at && (e->until == 0 || at <= e->until))
+            return e;
+    return NULL;
+}
+
 static int
 in_force(const adequacy_decision *d, int64_t at)
 {
@@ -203,6 +213,7 @@ gdpr_adequacy__free(adequacy_list *l)
             free(l->eea[i].code);
             free(l->eea[i].name);
             free(l->eea[i].basis);
+            free(l->eea[i].part_of);
         }
         for (size_t i = 0; i < l->n_decisions; i++) {
             adequacy_decision *d = &l->decisions[i];
@@ -415,7 +426,7 @@ build_header(const parse_ctx *pc, const json_node *root, adequacy_list *l)
 static int
 build_eea(const parse_ctx *pc, const json_node *root, adequacy_list *l)
 {
-    static const char *const fields[] = {"code", "name", "basis", NULL};
+    static const char *const fields[] = {"code", "name", "basis", "part_of", "from", "until", NULL};
     const json_node *arr;
     int rc = read_array(pc, root, "eea", MAX_EEA, &arr);
 
@@ -426,6 +437,7 @@ build_eea(const parse_ctx *pc, const json_node *root, adequacy_list *l)
         return gdpr__err_set(GDPR_ENOMEM, "out of memory reading the adequacy list");
     for (const json_node *item = arr->first; item; item = item->next) {
         adequacy_eea *e = &l->eea[l->n_eea];
+        int64_t first;
         int slot;
 
         if (item->type != JSON_OBJECT)
@@ -434,19 +446,36 @@ build_eea(const parse_ctx *pc, const json_node *root, adequacy_list *l)
             (rc = read_text(pc, item, "code", 1, ADEQUACY_CODE_MAX, &e->code)) != GDPR_OK)
             return rc;
         l->n_eea++;
+        e->next = -1;
         if ((rc = read_text(pc, item, "name", 1, GDPR_NAME_MAX, &e->name)) != GDPR_OK ||
             (rc = read_text(pc, item, "basis", 1, GDPR_NAME_MAX, &e->basis)) != GDPR_OK ||
+            (rc = read_text(pc, item, "part_of", 0, ADEQUACY_CODE_MAX, &e->part_of)) != GDPR_OK ||
+            (rc = read_date(pc, item, "from", 0, &e->from, NULL)) != GDPR_OK ||
+            (rc = read_date(pc, item, "until", 0, &first, &e->until)) != GDPR_OK ||
             (rc = check_code_at(pc, item, e->code)) != GDPR_OK)
             return rc;
+        if (e->until != 0 && e->until < e->from)
+            return fail_at(pc, gdpr_json__member(item, "until"), "ends before from");
         slot = gdpr_adequacy__slot(e->code);
         if (slot < 0)
             return fail_at(pc, gdpr_json__member(item, "code"),
                            "an EEA member is a state: its "
                            "code is ISO 3166-1 alpha-2, not '%s'",
                            e->code);
-        if (l->eea_of[slot] >= 0)
-            return fail_at(pc, gdpr_json__member(item, "code"), "'%s' is listed twice", e->code);
-        l->eea_of[slot] = (int16_t)(l->n_eea - 1);
+        if (l->eea_of[slot] >= 0) {
+            /* Another period of the same code: after the last one. */
+            adequacy_eea *last = &l->eea[l->eea_of[slot]];
+            while (last->next >= 0)
+                last = &l->eea[last->next];
+            if (last->until == 0 || e->from <= last->until)
+                return fail_at(pc, gdpr_json__member(item, "code"),
+                               "'%s' is listed twice for overlapping periods: a later period "
+                               "must start after the earlier one ends",
+                               e->code);
+            last->next = (int16_t)(l->n_eea - 1);
+        } else {
+            l->eea_of[slot] = (int16_t)(l->n_eea - 1);
+        }
     }
     return GDPR_OK;
 }
@@ -483,11 +512,18 @@ build_decision(const parse_ctx *pc, const json_node *item, adequacy_list *l, ade
                        "an organisation has a code 'org:NAME', "
                        "a country or territory an ISO 3166-1 code (code is '%s')",
                        d->code);
-    if (gdpr_adequacy__eea_of(l, d->code) != NULL)
-        return fail_at(pc, gdpr_json__member(item, "code"),
-                       "'%s' is in the EEA: no adequacy "
-                       "decision applies to it",
-                       d->code);
+    for (const adequacy_eea *e = gdpr_adequacy__eea_of(l, d->code); e != NULL;
+         e = e->next >= 0 ? &l->eea[e->next] : NULL)
+        if ((e->until == 0 || d->from <= e->until) && (d->until == 0 || d->until >= e->from))
+            return fail_at(pc, gdpr_json__member(item, "code"),
+                           "'%s' is in the EEA for part of the decision's period: no adequacy "
+                           "decision applies to it then",
+                           d->code);
+    if (d->scope == SCOPE_CERTIFIED && gdpr_json__member(item, "framework") == NULL)
+        return gdpr__err_set(GDPR_EINVAL,
+                             "%s: decision '%s': scope \"certified\" names its framework: "
+                             "required field \"framework\" is missing",
+                             pc->origin, d->code);
     if ((d->scope == SCOPE_CERTIFIED) != (d->framework != NULL))
         return fail_at(pc, gdpr_json__member(item, "framework"),
                        "scope \"certified\" names its "
@@ -813,11 +849,22 @@ gdpr_transfer__state_ready(gdpr_engine *eng, transfer_state **out)
 int
 gdpr_transfer__check_instant(const char *field, int64_t at)
 {
-    if (at < 0 || at > CAL_MAX_TIME)
-        return gdpr__err_set(GDPR_EINVAL,
-                             "%s: %lld is outside 1970-01-01 .. 9999-12-31 (UTC seconds)", field,
-                             (long long)at);
+    char when[21];
+
+    if (at < 0 || at > CAL_MAX_TIME) {
+        gdpr_calendar__format_time(at, when);
+        return gdpr__err_set(GDPR_EINVAL, "%s: %s is outside 1970-01-01 .. 9999-12-31", field,
+                             when);
+    }
     return GDPR_OK;
+}
+
+int
+gdpr_transfer__arg_instant(const gdpr_engine *eng, const char *field, int64_t *at)
+{
+    int rc = gdpr_clock__arg(eng, field, at);
+
+    return rc == GDPR_OK ? gdpr_transfer__check_instant(field, *at) : rc;
 }
 
 static void
@@ -831,6 +878,8 @@ entry_of_eea(const adequacy_eea *e, gdpr_adequacy_entry *out)
     out->kind = "eea";
     out->scope = "whole";
     out->reference = e->basis;
+    out->in_force_from = e->from;
+    out->in_force_until = e->until;
 }
 
 static void
@@ -867,10 +916,8 @@ gdpr_adequacy_foreach(gdpr_engine *eng, int64_t as_of, gdpr_adequacy_fn fn, void
 
     if (gdpr_engine__check_given(eng, fn != NULL, "fn") != GDPR_OK)
         return GDPR_EINVAL;
-    if (as_of != GDPR_ADEQUACY_ALL && (rc = gdpr_clock__arg(eng, "as_of", &as_of)) != GDPR_OK)
-        return rc;
     if (as_of != GDPR_ADEQUACY_ALL &&
-        (rc = gdpr_transfer__check_instant("as_of", as_of)) != GDPR_OK)
+        (rc = gdpr_transfer__arg_instant(eng, "as_of", &as_of)) != GDPR_OK)
         return rc;
     gdpr_engine__lock(eng);
     rc = gdpr_transfer__state_ready(eng, &t);
@@ -907,16 +954,14 @@ gdpr_adequacy_find(gdpr_engine *eng, const char *country, int64_t at, gdpr_adequ
         return GDPR_EINVAL;
     rc = gdpr_adequacy__check_code("country", country);
     if (rc == GDPR_OK)
-        rc = gdpr_clock__arg(eng, "at", &at);
-    if (rc == GDPR_OK)
-        rc = gdpr_transfer__check_instant("at", at);
+        rc = gdpr_transfer__arg_instant(eng, "at", &at);
     if (rc != GDPR_OK)
         return rc;
     gdpr_engine__lock(eng);
     rc = gdpr_transfer__state_ready(eng, &t);
     if (rc != GDPR_OK)
         return gdpr_engine__unlock(eng, rc);
-    eea = gdpr_adequacy__eea_of(t->list, country);
+    eea = gdpr_adequacy__eea_on(t->list, country, at);
     if (eea != NULL) {
         entry_of_eea(eea, out);
         return gdpr_engine__unlock(eng, GDPR_OK);

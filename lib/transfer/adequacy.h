@@ -53,7 +53,11 @@ typedef struct {
 typedef struct {
     char *code;
     char *name;
-    char *basis; /* "EU", "EEA Agreement" */
+    char *basis;   /* "EU", "EEA Agreement" */
+    char *part_of; /* a territory (Art. 349, 355 TFEU): its state's code; else NULL */
+    int64_t from;  /* first second inside; 0: since before 1970 */
+    int64_t until; /* last second inside; 0: open-ended */
+    int16_t next;  /* the next period of the same code (later), -1: none */
 } adequacy_eea;
 
 #define ADEQUACY_ALPHA_SLOTS (26 * 26)
@@ -120,6 +124,8 @@ void gdpr_transfer__state_invalidate(transfer_state *t);
 /* An instant the calendar can name (1970 .. 9999), else GDPR_EINVAL naming
  * `field`. */
 int gdpr_transfer__check_instant(const char *field, int64_t at);
+/* An instant argument: *at resolved (GDPR_NOW), then checked as above. */
+int gdpr_transfer__arg_instant(const gdpr_engine *eng, const char *field, int64_t *at);
 /* Drop the recipient cache (lib/transfer.c). */
 void gdpr_transfer__recipients_free(transfer_state *t);
 
@@ -141,6 +147,8 @@ int gdpr_adequacy__check_code(const char *field, const char *code);
 int gdpr_adequacy__slot(const char *code);
 /* The EEA entry of `code`, or NULL. */
 const adequacy_eea *gdpr_adequacy__eea_of(const adequacy_list *l, const char *code);
+/* The period of the code's EEA membership that holds `at`, or NULL. */
+const adequacy_eea *gdpr_adequacy__eea_on(const adequacy_list *l, const char *code, int64_t at);
 /* The decision for `code` in force at `at` (the newest where two
  * overlap), or NULL. */
 const adequacy_decision *gdpr_adequacy__in_force(const adequacy_list *l, const char *code,

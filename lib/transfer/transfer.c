@@ -265,7 +265,7 @@ typedef struct {
 struct transfer_recipient {
     const policy_recipient *r;
     int code_ok;             /* country is a code the library accepts */
-    const adequacy_eea *eea; /* EEA membership, or NULL */
+    const adequacy_eea *eea; /* the first period of EEA membership, or NULL */
     cached_safeguard *sg;    /* the policy's, then run-time ones by id */
     size_t n_sg, cap_sg;
     /* The last answer that rested on the EEA, an adequacy decision or a
@@ -479,6 +479,7 @@ typedef struct {
     int64_t at;
     int special;
     const char *special_category; /* one of them, for the reason */
+    unsigned int flags;           /* GDPR_TRANSFER_REPEATED */
 } decide_in;
 
 static int
@@ -650,9 +651,12 @@ decide(gdpr_engine *eng, const transfer_state *t, transfer_recipient *tr, const 
 {
     const policy_recipient *r = tr->r;
     const adequacy_decision *d;
+    const adequacy_eea *eea;
     uint8_t hash[CRYPTO_HASH_BYTES];
     char day[11], why[256], why_sg[160];
+    char key[GDPR_NAME_MAX + 1];
     int found = 0;
+    int n;
     int rc;
 
     res->special = in->special;
@@ -666,15 +670,16 @@ decide(gdpr_engine *eng, const transfer_state *t, transfer_recipient *tr, const 
     copy_text(res->country, sizeof res->country, r->country);
     format_day(in->at, day);
 
-    if (tr->eea != NULL) {
+    eea = tr->eea != NULL ? gdpr_adequacy__eea_on(t->list, r->country, in->at) : NULL;
+    if (eea != NULL) {
         text_buf b;
 
         allow(res, GDPR_TRANSFER_EEA, "");
         tb_init(&b, res->reference, sizeof res->reference);
         tb_put(&b, "EEA: ");
-        tb_put(&b, tr->eea->name);
+        tb_put(&b, eea->name);
         tb_put(&b, " (");
-        tb_put(&b, tr->eea->basis);
+        tb_put(&b, eea->basis);
         tb_put(&b, ")");
         tb_end(&b);
         tb_init(&b, res->reason, sizeof res->reason);
@@ -683,9 +688,9 @@ decide(gdpr_engine *eng, const transfer_state *t, transfer_recipient *tr, const 
         tb_put(&b, "' is in ");
         tb_put(&b, r->country);
         tb_put(&b, " (");
-        tb_put(&b, tr->eea->name);
+        tb_put(&b, eea->name);
         tb_put(&b, ", ");
-        tb_put(&b, tr->eea->basis);
+        tb_put(&b, eea->basis);
         tb_put(&b, "), inside the EEA: no transfer out of the EEA");
         tb_end(&b);
         return remember(tr, in->at, res);
@@ -751,9 +756,22 @@ decide(gdpr_engine *eng, const transfer_state *t, transfer_recipient *tr, const 
     } else {
         memcpy(hash, in->hash, sizeof hash);
     }
-    rc = gdpr_store__consent_explicit_recipient(eng->st, hash, r->id, in->at, &found);
+    /* Art. 49(1)(a): only a transfer consent naming this recipient and its
+     * country counts (an explicit consent for a purpose does not), and
+     * only for an occasional transfer. */
+    rc = GDPR_OK;
+    n = snprintf(key, sizeof key, STORE_CONSENT_TRANSFER_PREFIX "%s@%s", r->id, r->country);
+    if (n > 0 && (size_t)n < sizeof key)
+        rc = gdpr_store__consent_explicit_recipient(eng->st, hash, key, in->at, &found);
     if (rc != GDPR_OK)
         return rc;
+    if (found && (in->flags & GDPR_TRANSFER_REPEATED)) {
+        fmt_text(res->reason, sizeof res->reason,
+                 "%s%s; the subject's transfer consent (Art. 49(1)(a)) covers occasional "
+                 "transfers only, not a repeated one (Recital 111)",
+                 why, why_sg);
+        return GDPR_OK;
+    }
     if (found) {
         allow(res, GDPR_TRANSFER_DEROGATION_CONSENT, "");
         fmt_text(res->reference, sizeof res->reference,
@@ -778,8 +796,8 @@ decide(gdpr_engine *eng, const transfer_state *t, transfer_recipient *tr, const 
         return GDPR_OK;
     }
     fmt_text(res->reason, sizeof res->reason,
-             "%s%s; explicit consent of the subject would allow "
-             "an occasional transfer (Art. 49(1)(a))",
+             "%s%s; an Art. 49(1)(a) transfer consent (recipient, country, risks notice) "
+             "would allow an occasional transfer",
              why, why_sg);
     return GDPR_OK;
 }
@@ -797,6 +815,10 @@ check_request(const gdpr_transfer_request *req)
         return gdpr__err_set(GDPR_EVERSION,
                              "req.version: %u is not a known request version (1..%u)", req->version,
                              GDPR_TRANSFER_REQUEST_VERSION);
+    if (req->version >= 2 && (req->flags & ~GDPR_TRANSFER_REPEATED))
+        return gdpr__err_set(GDPR_EINVAL,
+                             "req.flags: 0x%x has unknown bits (only GDPR_TRANSFER_REPEATED 0x1)",
+                             req->flags);
     rc = gdpr_text__check("req.subject", req->subject, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
         rc = gdpr_text__check("req.recipient", req->recipient, GDPR_NAME_MAX);
@@ -906,6 +928,7 @@ check_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_transfer_reques
     in.subject = req->subject;
     in.hash = NULL;
     in.at = req->at;
+    in.flags = req->version >= 2 ? req->flags : 0;
     rc = decide(eng, t, tr, &in, out);
     out->event = 0;
     return rc;
@@ -927,15 +950,24 @@ gdpr_transfer_request_init(gdpr_transfer_request *req, unsigned int version)
 }
 
 /* The arguments of a transfer check or record, in the order users see their
- * refusals: engine and actor, then the request, then the result struct. */
+ * refusals: req.at resolved (GDPR_NOW) into `copy`, which *req then points
+ * at, when the request is one we can read; engine and actor, then the
+ * request, then the result struct. */
 static int
-check_call(const gdpr_engine *eng, const gdpr_actor *who, const gdpr_transfer_request *req,
-           const gdpr_transfer_result *out)
+check_call(const gdpr_engine *eng, const gdpr_actor *who, const gdpr_transfer_request **req,
+           gdpr_transfer_request *copy, const gdpr_transfer_result *out)
 {
-    int rc = gdpr_engine__enter(eng, who);
+    int rc = GDPR_OK;
 
+    if (eng != NULL && *req != NULL && (*req)->version == GDPR_TRANSFER_REQUEST_VERSION) {
+        *copy = **req;
+        *req = copy;
+        rc = gdpr_clock__arg(eng, "req.at", &copy->at);
+    }
     if (rc == GDPR_OK)
-        rc = check_request(req);
+        rc = gdpr_engine__enter(eng, who);
+    if (rc == GDPR_OK)
+        rc = check_request(*req);
     if (rc == GDPR_OK)
         rc = check_result(out);
     return rc;
@@ -946,15 +978,8 @@ gdpr_transfer_check_v2(gdpr_engine *eng, const gdpr_actor *who, const gdpr_trans
                        gdpr_transfer_result *out)
 {
     gdpr_transfer_request copy;
-    int rc = GDPR_OK;
+    int rc = check_call(eng, who, &req, &copy, out);
 
-    if (eng != NULL && req != NULL && req->version == GDPR_TRANSFER_REQUEST_VERSION) {
-        copy = *req;
-        req = &copy;
-        rc = gdpr_clock__arg(eng, "req.at", &copy.at);
-    }
-    if (rc == GDPR_OK)
-        rc = check_call(eng, who, req, out);
     if (rc != GDPR_OK)
         return rc;
     gdpr_engine__lock(eng);
@@ -978,9 +1003,7 @@ gdpr_transfer_check(gdpr_engine *eng, const gdpr_actor *who, const char *subject
     if (rc == GDPR_OK)
         rc = gdpr_text__check("recipient", recipient, GDPR_NAME_MAX);
     if (rc == GDPR_OK)
-        rc = gdpr_clock__arg(eng, "at", &at);
-    if (rc == GDPR_OK)
-        rc = gdpr_transfer__check_instant("at", at);
+        rc = gdpr_transfer__arg_instant(eng, "at", &at);
     if (rc != GDPR_OK)
         return rc;
     req.subject = subject;
@@ -1039,6 +1062,7 @@ record_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_transfer_reque
     in.subject = req->subject;
     in.hash = hash;
     in.at = req->at;
+    in.flags = req->version >= 2 ? req->flags : 0;
     if (rc == GDPR_OK)
         rc = decide(eng, t, tr, &in, out);
     if (rc == GDPR_OK && is_derogation(out->mechanism) &&
@@ -1078,15 +1102,8 @@ gdpr_transfer_record(gdpr_engine *eng, const gdpr_actor *who, const gdpr_transfe
                      gdpr_transfer_result *out)
 {
     gdpr_transfer_request copy;
-    int rc = GDPR_OK;
+    int rc = check_call(eng, who, &req, &copy, out);
 
-    if (eng != NULL && req != NULL && req->version == GDPR_TRANSFER_REQUEST_VERSION) {
-        copy = *req;
-        req = &copy;
-        rc = gdpr_clock__arg(eng, "req.at", &copy.at);
-    }
-    if (rc == GDPR_OK)
-        rc = check_call(eng, who, req, out);
     if (rc != GDPR_OK)
         return rc;
     out->event = 0;

@@ -5,7 +5,7 @@
  *      row (ids allocated the same way) with the value sealed by bare
  *      OpenSSL AES-256-GCM (EVP, one reused context);
  *   2. gdpr_vault_get median latency vs a raw SELECT + EVP decrypt;
- *   3. gdpr_subject_find median latency vs a raw SELECT on the blind index.
+ *   3. gdpr_subject_find_id median latency vs a raw SELECT on the blind index.
  *
  *   build/tests/bench/bench-vault        (GDPR_BENCH_SCALE=0.01 for a quick run)
  * SPDX-License-Identifier: MIT
@@ -257,7 +257,7 @@ latencies(gdpr_engine *eng, long n, long subjects)
             double t0;
             snprintf(email, sizeof email, " person.%ld@example.COM", (i * 31) % linked);
             t0 = bench_now();
-            check(gdpr_subject_find(eng, "email", email, strlen(email), &found), "find");
+            check(gdpr_subject_find_id(eng, "email", email, &found), "find");
             ours[i] = bench_now() - t0;
             gdpr_free(found);
         }
@@ -301,7 +301,7 @@ latencies(gdpr_engine *eng, long n, long subjects)
             sqlite3_finalize(q);
         }
         bench_report_latency(
-            "gdpr_subject_find median (e-mail, normalised)", bench_median(ours, (size_t)samples),
+            "gdpr_subject_find_id median (e-mail, normalised)", bench_median(ours, (size_t)samples),
             "raw SELECT on a 32-byte key, WAL file", bench_median(raw, (size_t)samples));
     }
     sqlite3_close(db);

@@ -168,9 +168,37 @@ expect_exit 4 "$ctl" --json --role agent --actor a1 policy load "$root/examples/
 json_ok "$tmp/err" "denied error"
 has '"exit":4,"code":"GDPR_EDENIED",' "$tmp/err"
 
+# --- progress on stderr: --progress forces it off a terminal, --no-progress never ---
+# Off a terminal: plain lines (no carriage returns), one a second and a last one.
+expect_exit 0 "$ctl" --progress audit verify
+head -n 1 "$tmp/err" | grep -q "^audit verify: 0.0 s elapsed$" || fail "progress start: $(cat "$tmp/err")"
+tail -n 1 "$tmp/err" | grep -q "^audit verify: done in [0-9]*\.[0-9] s$" ||
+    fail "progress end: $(cat "$tmp/err")"
+grep -q "$(printf '\r')" "$tmp/err" && fail "carriage return off a terminal: $(cat "$tmp/err")"
+has "^audit trail intact" "$tmp/out"
+expect_exit 0 "$ctl" --progress export C-1 -o "$tmp/p1.json"
+has "^export: 0.0 s elapsed, 0 bytes (0 bytes/s)$" "$tmp/err"
+has "^export: done in [0-9]*\.[0-9] s, [1-9][0-9]* bytes ([0-9]* bytes/s)$" "$tmp/err"
+json_ok "$tmp/p1.json" "export with progress"
+expect_exit 0 "$ctl" --progress --json export C-1
+json_ok "$tmp/out" "export --progress to stdout"
+has "^export: done in" "$tmp/err"
+expect_exit 0 "$ctl" erase due art17-1a --yes --progress
+has "^erase due: done in [0-9]*\.[0-9] s$" "$tmp/err"
+for args in "audit verify" "export C-1 -o $tmp/p2.json" "erase due art17-1a --yes"; do
+    # shellcheck disable=SC2086
+    expect_exit 0 "$ctl" --no-progress $args
+    [ -s "$tmp/err" ] && [ "$args" != "export C-1 -o $tmp/p2.json" ] && fail "--no-progress $args: $(cat "$tmp/err")"
+    grep -q "elapsed\|done in" "$tmp/err" && fail "--no-progress $args: $(cat "$tmp/err")"
+    # shellcheck disable=SC2086
+    expect_exit 0 "$ctl" $args # not a terminal, no flag: no progress either
+    grep -q "elapsed\|done in" "$tmp/err" && fail "no terminal, $args: $(cat "$tmp/err")"
+done
+
 # --- destructive commands: dry run says "would" ------------------------------------
 expect_exit 0 "$ctl" erase C-1 art17-1a --dry-run
-has "dry run (nothing changed): would erase C-1 under art17-1a: 1 vault record" "$tmp/out"
+has "dry run (nothing changed): erase C-1 under art17-1a would erase 1 record$" "$tmp/out"
+has "its consents, identities and key would go too" "$tmp/out"
 expect_exit 0 "$ctl" --json erase C-1 art17-1a --dry-run
 json_ok "$tmp/out" "erase --dry-run"
 expect_exit 0 "$ctl" vault get 1
@@ -185,7 +213,7 @@ expect_exit 0 "$ctl" --json erase pending
 # --- every listing is one JSON document -----------------------------------------------
 for cmd in "policy show" "audit head" "audit log" "consent history C-1" "vault list C-2" \
     "request list" "request overdue" "request kpis" "transfer log" "adequacy list" \
-    "safeguard list" "retention due" "review list" "erase lookup C-1" "erase export" \
+    "safeguard list" "retention due" "review list" "erase lookup C-1" "erase list" "erase export" \
     "hold list --all" "erase pending"; do
     # shellcheck disable=SC2086
     expect_exit 0 "$ctl" --json $cmd

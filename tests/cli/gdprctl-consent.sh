@@ -21,6 +21,23 @@ expect_exit 0 "$ctl" --db "$db" init "$root/examples/policy.json"
 expect_exit 0 "$ctl" --db "$db" $agent --now 2026-03-02T10:15:00Z consent grant CUST-1 \
     marketing marketing-v2 phone --proof "recording REC-1" --expires 2027-03-02
 grep -q "consent event 1: CUST-1 granted for 'marketing'" "$tmp/out" || fail "grant: $(cat "$tmp/out")"
+# Library field names become the command's arguments and flags; times are
+# ISO 8601, not seconds.
+# shellcheck disable=SC2086
+expect_exit 2 "$ctl" --db "$db" $agent --now 2026-03-02T10:15:00Z consent grant CUST-1 \
+    marketing marketing-v2 web --expires 2026-03-01
+grep -q "^  --expires: 2026-03-01T23:59:59Z is not after now (2026-03-02T10:15:00Z)$" "$tmp/err" ||
+    fail "--expires in the past: $(cat "$tmp/err")"
+# shellcheck disable=SC2086
+expect_exit 2 "$ctl" --db "$db" $agent consent grant CUST-1 marketing marketing-v2 ""
+grep -q "^  CHANNEL: must not be empty" "$tmp/err" || fail "channel mapped: $(cat "$tmp/err")"
+# shellcheck disable=SC2086
+expect_exit 2 "$ctl" --db "$db" $agent consent grant "" marketing marketing-v2 web
+grep -q "^  SUBJECT: must not be empty" "$tmp/err" || fail "subject mapped: $(cat "$tmp/err")"
+# shellcheck disable=SC2086
+expect_exit 2 "$ctl" --db "$db" $agent consent grant CUST-1 service privacy-v3 web
+grep -q "^  PURPOSE: 'service' is based on contract" "$tmp/err" || fail "purpose mapped: $(cat "$tmp/err")"
+grep -q "c\.[a-z]" "$tmp/err" && fail "struct field named: $(cat "$tmp/err")"
 # Special category without --explicit: refused, exit 1, the rule named.
 # shellcheck disable=SC2086
 expect_exit 2 "$ctl" --db "$db" $agent consent grant CUST-1 accessibility privacy-v3 phone
@@ -63,6 +80,15 @@ grep -q "proof: recording REC-1" "$tmp/out" || fail "history: $(cat "$tmp/out")"
 expect_exit 0 "$ctl" --json --db "$db" consent history CUST-1
 grep -q '"event":3,"at":"2026-04-02T00:00:00+01:00","purpose":"marketing","state":"withdrawn"' \
     "$tmp/out" || fail "history --json: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" --db "$db" consent history CUST-1 --limit 2
+[ "$(grep -c '^ *[0-9][0-9]*  20' "$tmp/out")" -eq 2 ] || fail "history --limit: $(cat "$tmp/out")"
+grep -q "^\.\.\. 1 more" "$tmp/out" || fail "history more: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" --db "$db" consent history CUST-1 --count
+[ "$(cat "$tmp/out")" = "3 consent events" ] || fail "history --count: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" --json --db "$db" consent history CUST-1 --limit 1
+python3 -m json.tool "$tmp/out" >/dev/null || fail "history --limit --json: $(cat "$tmp/out")"
+grep -q '"event":2' "$tmp/out" && fail "history --limit 1 --json: $(cat "$tmp/out")"
+expect_exit 2 "$ctl" --db "$db" consent history CUST-1 --limit x
 # An agent may record but not read proofs: exit 4, the permission named.
 # shellcheck disable=SC2086
 expect_exit 4 "$ctl" --db "$db" $agent consent history CUST-1

@@ -31,6 +31,15 @@ grep -q '"id":1,"scope":"subject"' "$tmp/out" || fail "hold list: $(cat "$tmp/ou
 grep -q '"active":true' "$tmp/out" || fail "hold list active: $(cat "$tmp/out")"
 expect_exit 1 "$ctl" $t0 --db "$db" erase CUST-2 "Art. 17 request 2"
 grep -q "under legal hold 1 until 2026-06-30" "$tmp/err" || fail "held: $(cat "$tmp/err")"
+grep -q "next: gdprctl hold list, then gdprctl hold release 1 REASON" "$tmp/err" ||
+    fail "held, next step: $(cat "$tmp/err")"
+grep -q "gdpr_hold_release" "$tmp/err" && fail "library function named: $(cat "$tmp/err")"
+# Library field names become flags; times are ISO 8601, not seconds.
+expect_exit 2 "$ctl" $t0 --db "$db" hold place --subject CUST-2 --until 2025-12-01 --reason x
+grep -q "^  --until: 2025-12-01T23:59:59Z is not after now (2026-01-01T00:00:00Z)" "$tmp/err" ||
+    fail "hold --until in the past: $(cat "$tmp/err")"
+expect_exit 2 "$ctl" $t0 --db "$db" consent grant CUST-2 marketing "" web
+grep -q "^  NOTICE: must not be empty" "$tmp/err" || fail "c.notice mapped: $(cat "$tmp/err")"
 # Only the DPO manages holds; the agent may not erase (exit 4).
 expect_exit 4 "$ctl" $t0 --db "$db" --actor a1 --role agent hold release 1
 expect_exit 4 "$ctl" $t0 --db "$db" --actor a1 --role agent erase CUST-2 x
@@ -38,6 +47,28 @@ grep -q "erase.subject" "$tmp/err" || fail "denied: $(cat "$tmp/err")"
 # Bad command lines: exit 2.
 expect_exit 2 "$ctl" $t0 --db "$db" erase CUST-2
 expect_exit 2 "$ctl" $t0 --db "$db" hold release abc
+
+# The dry run names what a hold or a legal duty would keep; nothing changes.
+expect_exit 0 "$ctl" $t0 --db "$db" erase CUST-1 "Art. 17(1)(a) request 1" --dry-run
+grep -q "^dry run (nothing changed): erase CUST-1 under Art. 17(1)(a) request 1 would erase 1 record; would keep record 2 (legal duty, rule R-1, until 2032-01-01)$" \
+    "$tmp/out" || fail "dry run, duty: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" $t0 --db "$db" erase CUST-2 "Art. 17 request 2" --dry-run
+grep -q "would erase 0 records; would keep record 3 (legal hold 1 until 2026-06-30)$" "$tmp/out" ||
+    fail "dry run, hold: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" $t0 --db "$db" --json erase CUST-1 x --dry-run
+grep -q '"records":\[{"record":1,"category":"contact","purpose":"service","action":"erase"},{"record":2,"category":"financial","purpose":"billing","action":"keep","reason":"legal_duty","rule":"R-1","until":"2032-01-01T00:00:00Z"}\],"would_erase":1,"would_keep":1}' \
+    "$tmp/out" || fail "dry run --json: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" $t0 --db "$db" --json erase CUST-2 x --dry-run
+grep -q '"action":"keep","reason":"hold","hold":1,"until":"2026-06-30T' "$tmp/out" ||
+    fail "dry run --json, hold: $(cat "$tmp/out")"
+expect_exit 1 "$ctl" $t0 --db "$db" erase NOBODY x --dry-run
+grep -q "no subject 'NOBODY'" "$tmp/err" || fail "dry run, unknown: $(cat "$tmp/err")"
+expect_exit 1 "$ctl" $t0 --db "$db" --json erase NOBODY x --dry-run
+[ -s "$tmp/out" ] && fail "dry run --json, unknown: stdout $(cat "$tmp/out")"
+grep -q '"code":"GDPR_ENOTFOUND"' "$tmp/err" || fail "dry run --json, unknown: $(cat "$tmp/err")"
+expect_exit 4 "$ctl" $t0 --db "$db" --actor a1 --role agent erase CUST-1 x --dry-run
+expect_exit 0 "$ctl" $t0 --db "$db" vault get 1
+grep -q "a@example.com" "$tmp/out" || fail "dry run changed the store: $(cat "$tmp/out")"
 
 # CUST-1: the invoice stays under the legal duty (R-1), the rest goes.
 expect_exit 0 "$ctl" $t0 --db "$db" erase CUST-1 "Art. 17(1)(a) request 1"
@@ -64,7 +95,41 @@ grep -q '"erased":1,"retained":0,"sources_failed":0,"checkpoint":"done"' "$tmp/o
 expect_exit 0 "$ctl" $t0 --db "$db" hold list
 [ -s "$tmp/out" ] && fail "no hold should be in force: $(cat "$tmp/out")"
 expect_exit 0 "$ctl" $t0 --db "$db" hold list --all
-grep -q "\[released\]" "$tmp/out" || fail "hold list --all: $(cat "$tmp/out")"
+grep -q "^ *1  subject .* released " "$tmp/out" || fail "hold list --all: $(cat "$tmp/out")"
+grep -q "released 2026-01-01T00:00:00Z by dpo1: claim settled" "$tmp/out" ||
+    fail "hold list --all release: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" $t0 --db "$db" --json hold list --all
+python3 -m json.tool "$tmp/out" >/dev/null || fail "hold list --all --json: $(cat "$tmp/out")"
+grep -q '"released_by":"dpo1","release_reason":"claim settled"' "$tmp/out" ||
+    fail "hold list --json release: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" $t0 --db "$db" hold list --all --count
+[ "$(cat "$tmp/out")" = "1 hold" ] || fail "hold list --count: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" $t0 --db "$db" --json hold list --count
+[ "$(cat "$tmp/out")" = '{"count":0}' ] || fail "hold list --json --count: $(cat "$tmp/out")"
+expect_exit 2 "$ctl" $t0 --db "$db" hold list --limit 0
+grep -q -- "--limit" "$tmp/err" || fail "hold list --limit 0: $(cat "$tmp/err")"
+
+# Erasing CUST-1 again (new data since): the first ground stays, the later
+# one is listed.
+expect_exit 0 "$ctl" --now 2026-01-04 --db "$db" vault put CUST-1 contact service new@example.com
+expect_exit 0 "$ctl" --now 2026-01-05 --db "$db" --yes erase CUST-1 "Art. 21 objection"
+expect_exit 0 "$ctl" --now 2026-01-05 --db "$db" erase lookup CUST-1
+grep -q "erased on 2026-01-01 under 'Art. 17(1)(a) request 1'; asked again on 2026-01-05 under 'Art. 21 objection'; 1 record kept" \
+    "$tmp/out" || fail "lookup after a second erasure: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" --now 2026-01-05 --db "$db" --json erase lookup CUST-1
+grep -q '"ground":"Art. 17(1)(a) request 1"' "$tmp/out" || fail "first ground: $(cat "$tmp/out")"
+# Tombstones listed: each with its own ground; --limit and --count.
+expect_exit 0 "$ctl" --now 2026-01-05 --db "$db" erase list CUST-1
+[ "$(grep -c '^tombstone ' "$tmp/out")" -eq 2 ] || fail "erase list: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" --now 2026-01-05 --db "$db" erase list --limit 1
+[ "$(grep -c '^tombstone ' "$tmp/out")" -eq 1 ] || fail "erase list --limit: $(cat "$tmp/out")"
+grep -q "^\.\.\. [0-9]* more" "$tmp/out" || fail "erase list more: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" --now 2026-01-05 --db "$db" erase list CUST-1 --count
+[ "$(cat "$tmp/out")" = "2 tombstones" ] || fail "erase list --count: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" --now 2026-01-05 --db "$db" --json erase list CUST-1
+python3 -m json.tool "$tmp/out" >/dev/null || fail "erase list --json: $(cat "$tmp/out")"
+grep -q '"ground":"Art. 21 objection"' "$tmp/out" || fail "erase list later ground: $(cat "$tmp/out")"
+expect_exit 2 "$ctl" --now 2026-01-05 --db "$db" erase list --limit
 
 # Nothing pending; the tombstone list exports and replays.
 expect_exit 0 "$ctl" $t0 --db "$db" erase pending --retry

@@ -66,7 +66,17 @@ expect_exit 2 at 2027-02-05T10:00:00Z --role dpo request deny 3 because
 expect_exit 0 at 2027-03-05T10:00:00Z --role agent request open access --subject CUST-9
 expect_exit 0 at 2027-04-10T10:00:00Z request overdue
 grep -q "CUST" "$tmp/out" && fail "the overdue list shows no subject ids"
-[ "$(grep -c "^ *4 access" "$tmp/out")" -eq 1 ] || fail "overdue: $(cat "$tmp/out")"
+[ "$(grep -c "^ *[0-9]* *4 access" "$tmp/out")" -eq 1 ] || fail "overdue: $(cat "$tmp/out")"
+grep -q "^DAYS LATE" "$tmp/out" || fail "overdue days column: $(cat "$tmp/out")"
+expect_exit 0 at 2027-04-10T10:00:00Z --json request overdue
+python3 -m json.tool "$tmp/out" >/dev/null || fail "overdue --json: $(cat "$tmp/out")"
+grep -q '"days_overdue":[1-9]' "$tmp/out" || fail "overdue days_overdue: $(cat "$tmp/out")"
+expect_exit 0 at 2027-04-10T10:00:00Z request overdue --count
+grep -q "^[1-9][0-9]* requests*$" "$tmp/out" || fail "overdue --count: $(cat "$tmp/out")"
+expect_exit 0 at 2027-04-10T10:00:00Z request list --limit 1
+[ "$(grep -c "^ *[0-9][0-9]* [a-z]" "$tmp/out")" -eq 1 ] || fail "list --limit 1: $(cat "$tmp/out")"
+grep -q "more (raise --limit" "$tmp/out" || fail "list --limit note: $(cat "$tmp/out")"
+expect_exit 2 at 2027-04-10T10:00:00Z request list --limit x
 expect_exit 0 at 2027-03-05T10:00:00Z request overdue --soon 40
 grep -q "^ *4 access" "$tmp/out" || fail "due soon: $(cat "$tmp/out")"
 expect_exit 0 at 2027-04-10T10:00:00Z request kpis --from 2027-01-01 --to 2027-02-01

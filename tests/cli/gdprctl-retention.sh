@@ -40,6 +40,19 @@ expect_exit 0 "$ctl" $t0 --db "$db" --json retention due --as-of 2025-12-31
 grep -q '^\[{"record":2,"due":"2025-12-29T23:00:00Z","rule":"R-3","action":"review"' "$tmp/out" ||
     fail "due --json: $(cat "$tmp/out")"
 grep -q '"record":1' "$tmp/out" && fail "record 1 is not due on 2025-12-31"
+# --limit shows the first N and says how many more; --count only counts.
+expect_exit 0 "$ctl" $t0 --db "$db" retention due --limit 1
+[ "$(grep -c '^record ' "$tmp/out")" -eq 1 ] || fail "due --limit 1: $(cat "$tmp/out")"
+grep -q "^\.\.\. 1 more (raise --limit, or --count)" "$tmp/out" || fail "due more: $(cat "$tmp/out")"
+grep -q "2 records due as of" "$tmp/out" || fail "due --limit total: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" $t0 --db "$db" retention due --count
+[ "$(cat "$tmp/out")" = "2 records due" ] || fail "due --count: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" $t0 --db "$db" --json retention due --count
+[ "$(cat "$tmp/out")" = '{"count":2}' ] || fail "due --count --json: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" $t0 --db "$db" --json retention due --limit 1
+python3 -m json.tool "$tmp/out" >/dev/null || fail "due --limit --json: $(cat "$tmp/out")"
+expect_exit 2 "$ctl" $t0 --db "$db" retention due --limit 0
+grep -q -- "--limit" "$tmp/err" || fail "due --limit 0: $(cat "$tmp/err")"
 
 # A dry run changes nothing; a run in the future is refused.
 expect_exit 0 "$ctl" $t0 --db "$db" --actor nightly --role system retention run --dry-run
@@ -47,7 +60,8 @@ grep -q "dry run (nothing changed) as of 2026-01-01T00:00:00Z: examined 2, would
     fail "dry run: $(cat "$tmp/out")"
 expect_exit 0 "$ctl" $t0 --db "$db" vault get 1
 expect_exit 2 "$ctl" $t0 --db "$db" --actor nightly --role system retention run --as-of 2027-01-01
-grep -q "as_of" "$tmp/err" || fail "future run: $(cat "$tmp/err")"
+grep -q -- "--as-of: 2027-01-01T23:59:59Z is later than now (2026-01-01T00:00:00Z)" "$tmp/err" ||
+    fail "future run: $(cat "$tmp/err")"
 # The agent may not run a sweep: exit 4.
 expect_exit 4 "$ctl" $t0 --db "$db" --actor a1 --role agent retention run
 grep -q "retention.run" "$tmp/err" || fail "denied: $(cat "$tmp/err")"

@@ -128,11 +128,14 @@ def run(cmd, cwd=None):
 
 def main():
     root, cc, inc, build_inc, lib = sys.argv[1:6]
+    # A sanitizer build of the library needs its runtime in the program too
+    # (the snippets then run under the same sanitizers).
+    extra = [a for a in sys.argv[6:] if a.startswith('-fsanitize=')]
     cflags = ['-std=c11', '-D_POSIX_C_SOURCE=200809L', '-Wall', '-Wextra', '-Werror',
               '-Wno-unused-function', '-Wno-unused-variable', '-Wno-unused-but-set-variable',
-              '-I' + inc, '-I' + build_inc]
+              '-I' + inc, '-I' + build_inc] + extra
     libdir = os.path.dirname(os.path.abspath(lib))
-    ldflags = [lib, '-Wl,-rpath,' + libdir]
+    ldflags = [lib, '-Wl,-rpath,' + libdir] + extra
     files = [os.path.join(root, 'README.md')] + sorted(glob.glob(os.path.join(root, 'docs', '*.md')))
     ran = skipped = 0
     failed = []

@@ -17,6 +17,18 @@ NOW = -1  #: GDPR_NOW: the engine's clock (0 is refused as a time)
 EXPORT_JSON = 1
 EXPORT_CSV = 2
 REQUEST_ACCESS, REQUEST_PORTABILITY, REQUEST_ERASURE = 1, 2, 3
+#: request status (gdpr_request_status)
+STATUS_RECEIVED, STATUS_IN_PROGRESS, STATUS_FULFILLED, STATUS_DENIED = 1, 2, 3, 4
+#: verification state and method (gdpr_request_verification, gdpr_request_method)
+VERIFY_NONE, VERIFY_PENDING, VERIFY_VERIFIED, VERIFY_FAILED = 0, 1, 2, 3
+METHOD_ACCOUNT_LOGIN, METHOD_KNOWN_CONTACT, METHOD_KNOWLEDGE, METHOD_DOCUMENT = 1, 2, 3, 4
+#: denial reasons (gdpr_request_denial)
+DENIAL_IDENTITY_NOT_VERIFIED, DENIAL_NO_MATCH, DENIAL_UNFOUNDED_OR_EXCESSIVE = 1, 2, 3
+DENIAL_EXEMPT, DENIAL_OTHER = 4, 5
+#: hold scopes (gdpr_hold_scope)
+HOLD_SUBJECT, HOLD_RECORD, HOLD_CATEGORY = 1, 2, 3
+#: Art. 46 safeguard types (gdpr_transfer_mechanism)
+TRANSFER_SCC, TRANSFER_AUTHORITY_SCC, TRANSFER_BCR = 3, 4, 5
 CONSENT_GRANTED, CONSENT_WITHDRAWN, CONSENT_REFUSED = 1, 2, 3
 
 
@@ -61,6 +73,33 @@ class _Intake(C.Structure):
                 ("flags", C.c_uint), ("grace_seconds", _i64)]
 
 
+class _RequestInfo(C.Structure):
+    _fields_ = [("version", C.c_uint), ("id", _i64), ("type", C.c_int), ("status", C.c_int),
+                ("subject_hash", C.c_char * 65), ("id_kind", C.c_char * 65),
+                ("channel", C.c_char * 65), ("received", _i64), ("first_due", _i64),
+                ("due", _i64), ("extended_months", C.c_int), ("subject_told_at", _i64),
+                ("verification", C.c_int), ("verify_method", C.c_int), ("verified_at", _i64),
+                ("flags", C.c_uint), ("escalated_to", C.c_char * 257), ("escalations", C.c_int),
+                ("denial", C.c_int), ("grace_until", _i64), ("closed", _i64),
+                ("close_days", C.c_int)]
+
+
+class _Hold(C.Structure):
+    _fields_ = [("version", C.c_uint), ("scope", C.c_int), ("subject", _s), ("record", _i64),
+                ("category", _s), ("reason", _s), ("until", _i64)]
+
+
+class _Safeguard(C.Structure):
+    _fields_ = [("version", C.c_uint), ("recipient", _s), ("type", C.c_int), ("module", C.c_int),
+                ("reference", _s), ("valid_from", _i64), ("valid_until", _i64)]
+
+
+class _SafeguardInfo(C.Structure):
+    _fields_ = [("id", _i64), ("recipient", _s), ("type", C.c_int), ("module", C.c_int),
+                ("reference", _s), ("valid_from", _i64), ("valid_until", _i64),
+                ("revoked_at", _i64)]
+
+
 class _Decision(C.Structure):
     _fields_ = [("allowed", C.c_int), ("mechanism", C.c_int), ("reason", C.c_char * 256)]
 
@@ -71,6 +110,7 @@ class _RetentionReport(C.Structure):
 
 
 _WRITE_FN = C.CFUNCTYPE(C.c_int, _p, C.c_size_t, _p)
+_SAFEGUARD_FN = C.CFUNCTYPE(C.c_int, C.POINTER(_SafeguardInfo), _p)
 
 _lib.gdpr_errmsg.restype = _s
 _lib.gdpr_strerror.restype = _s
@@ -189,8 +229,8 @@ class Engine:
             _lib.gdpr_free(val)
 
     # --- export ---------------------------------------------------------
-    def export(self, subject: str, out: IO[bytes], fmt: int = EXPORT_JSON) -> None:
-        """Stream the subject's access export into a binary file object."""
+    @staticmethod
+    def _streamed(out: IO[bytes], call) -> None:
         failure: list = []
 
         def write(buf: int, n: int, _ctx: int) -> int:
@@ -201,12 +241,16 @@ class Engine:
                 failure.append(e)
                 return 1
 
-        cb = _WRITE_FN(write)
-        rc = _lib.gdpr_export_subject(self._eng, C.byref(self._who), _b(subject), C.c_int(fmt),
-                                      cb, None)
+        rc = call(_WRITE_FN(write))
         if failure:
             raise failure[0]
         _check(rc)
+
+    def export(self, subject: str, out: IO[bytes], fmt: int = EXPORT_JSON) -> None:
+        """Stream the subject's access export (EXPORT_JSON or EXPORT_CSV)
+        into a binary file object."""
+        self._streamed(out, lambda cb: _lib.gdpr_export_subject(
+            self._eng, C.byref(self._who), _b(subject), C.c_int(fmt), cb, None))
 
     # --- erasure --------------------------------------------------------
     def erase_subject(self, subject: str, ground: str) -> "dict[str, int]":
@@ -222,7 +266,87 @@ class Engine:
         _check(_lib.gdpr_request_open(self._eng, C.byref(self._who), C.byref(i), C.byref(rid)))
         return rid.value
 
+    def request_verify(self, request: int, state: int = VERIFY_VERIFIED,
+                       method: int = METHOD_KNOWN_CONTACT, note: Optional[str] = None) -> None:
+        _check(_lib.gdpr_request_verify(self._eng, C.byref(self._who), _i64(request),
+                                        C.c_int(state), C.c_int(method), _b(note)))
+
+    def request_extend(self, request: int, months: int, reason: str,
+                       subject_told_at: int = NOW) -> None:
+        """Art. 12(3): extend by 1 or 2 months; the subject told at `subject_told_at`."""
+        _check(_lib.gdpr_request_extend(self._eng, C.byref(self._who), _i64(request),
+                                        C.c_int(months), _b(reason), _i64(subject_told_at)))
+
+    def request_deny(self, request: int, reason: int, note: Optional[str] = None) -> None:
+        _check(_lib.gdpr_request_deny(self._eng, C.byref(self._who), _i64(request),
+                                      C.c_int(reason), _b(note)))
+
+    def request_fulfil(self, request: int, note: Optional[str] = None) -> None:
+        _check(_lib.gdpr_request_fulfil(self._eng, C.byref(self._who), _i64(request), _b(note)))
+
+    def request_fulfil_export(self, request: int, out: IO[bytes], fmt: int = EXPORT_JSON) -> None:
+        """Fulfil an access or portability request: the export streams into `out`."""
+        self._streamed(out, lambda cb: _lib.gdpr_request_fulfil_export(
+            self._eng, C.byref(self._who), _i64(request), C.c_int(fmt), cb, None))
+
+    def request_fulfil_erasure(self, request: int, ground: str) -> "dict[str, int]":
+        erased, retained = _i64(), _i64()
+        _check(_lib.gdpr_request_fulfil_erasure(self._eng, C.byref(self._who), _i64(request),
+                                                _b(ground), C.byref(erased), C.byref(retained)))
+        return {"erased": erased.value, "retained": retained.value}
+
+    def request_get(self, request: int) -> "dict[str, object]":
+        """The request's state (no personal data) as a dict of gdpr_request_info's fields."""
+        info = _RequestInfo()
+        info.version = 1
+        _check(_lib.gdpr_request_get(self._eng, _i64(request), C.byref(info)))
+        return {k: (getattr(info, k).decode() if isinstance(getattr(info, k), bytes)
+                    else getattr(info, k)) for k, _ in _RequestInfo._fields_ if k != "version"}
+
+    # --- legal holds ----------------------------------------------------
+    def hold_place(self, reason: str, until: int, *, subject: Optional[str] = None,
+                   record: int = 0, category: Optional[str] = None,
+                   scope: Optional[int] = None) -> int:
+        """Place a hold (Art. 17(3)(e)); the scope follows from the arguments
+        unless given: record -> HOLD_RECORD, category -> HOLD_CATEGORY, else HOLD_SUBJECT."""
+        if scope is None:
+            scope = HOLD_RECORD if record else HOLD_CATEGORY if category else HOLD_SUBJECT
+        h = _Hold(1, scope, _b(subject), record, _b(category), _b(reason), until)
+        hid = _i64()
+        _check(_lib.gdpr_hold_place(self._eng, C.byref(self._who), C.byref(h), C.byref(hid)))
+        return hid.value
+
+    def hold_release(self, hold: int, reason: Optional[str] = None) -> None:
+        _check(_lib.gdpr_hold_release(self._eng, C.byref(self._who), _i64(hold), _b(reason)))
+
     # --- transfers ------------------------------------------------------
+    def safeguard_add(self, recipient: str, type: int, reference: str, *, module: int = 0,
+                      valid_from: int = NOW, valid_until: int = 0) -> int:
+        sg = _Safeguard(1, _b(recipient), type, module, _b(reference), valid_from, valid_until)
+        sid = _i64()
+        _check(_lib.gdpr_safeguard_add(self._eng, C.byref(self._who), C.byref(sg), C.byref(sid)))
+        return sid.value
+
+    def safeguard_revoke(self, safeguard: int) -> None:
+        _check(_lib.gdpr_safeguard_revoke(self._eng, C.byref(self._who), _i64(safeguard)))
+
+    def safeguards(self, recipient: Optional[str] = None) -> "list[dict[str, object]]":
+        """The safeguards of `recipient` (None: all), the policy's first (id 0)."""
+        rows: list = []
+
+        def each(info, _ctx: int) -> int:
+            i = info.contents
+            rows.append({"id": i.id, "recipient": i.recipient.decode(), "type": i.type,
+                         "module": i.module,
+                         "reference": i.reference.decode() if i.reference else None,
+                         "valid_from": i.valid_from, "valid_until": i.valid_until,
+                         "revoked_at": i.revoked_at})
+            return 0
+
+        _check(_lib.gdpr_safeguard_foreach(self._eng, _b(recipient), _SAFEGUARD_FN(each), None))
+        return rows
+
+
     def transfer_check(self, subject: str, recipient: str, at: int = NOW) -> "tuple[bool, str]":
         d = _Decision()
         _check(_lib.gdpr_transfer_check(self._eng, C.byref(self._who), _b(subject), _b(recipient),

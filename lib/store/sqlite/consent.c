@@ -6,6 +6,8 @@
  */
 #include "sqlite_internal.h"
 
+#include "rowmac.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +33,7 @@ blob_or_null(sqlite3_stmt *s, int col, size_t *len_out)
     "c.id, c.at, c.purpose, c.state, c.notice, c.channel, c.actor, c.expires,"                     \
     " c.recipient, c.proof, c.flags, c.recipient_sealed, c.notice_version,"                        \
     " c.notice_sha256, c.policy_version,"                                                          \
-    " (SELECT value FROM main.meta WHERE name='store_id'), c.subject"
+    " (SELECT value FROM main.meta WHERE name='store_id'), c.subject, c.guardian"
 
 #define RECEIPT_ID_BYTES 37
 
@@ -69,6 +71,7 @@ read_consent_row(sqlite3_stmt *s, store_consent_row *row, char receipt[RECEIPT_I
     row->expires = sqlite3_column_int64(s, 7);
     row->recipient = gdpr_sqlite__sq_text_or_empty(s, 8);
     row->proof = blob_or_null(s, 9, &row->proof_len);
+    row->guardian = blob_or_null(s, 17, &row->guardian_len);
     row->flags = (unsigned int)sqlite3_column_int64(s, 10);
     row->recipient_sealed = blob_or_null(s, 11, &row->recipient_sealed_len);
     row->notice_version = gdpr_sqlite__sq_text_or_empty(s, 12);
@@ -154,8 +157,8 @@ gdpr_sqlite__consent_append(store *base, const store_consent_row *row, int64_t *
             st,
             "INSERT INTO main.consent(id, subject, at, purpose, state, notice,"
             " notice_version, notice_sha256, policy_version, channel, actor, expires,"
-            " recipient, recipient_sealed, proof, flags) VALUES(?1, ?2, ?3,"
-            " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            " recipient, recipient_sealed, proof, flags, guardian) VALUES(?1, ?2, ?3,"
+            " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             &s);
 
     if (rc != GDPR_OK)
@@ -176,6 +179,7 @@ gdpr_sqlite__consent_append(store *base, const store_consent_row *row, int64_t *
     gdpr_sqlite__sq_bind_blob_or_null(s, 14, row->recipient_sealed, row->recipient_sealed_len);
     gdpr_sqlite__sq_bind_blob_or_null(s, 15, row->proof, row->proof_len);
     sqlite3_bind_int64(s, 16, (sqlite3_int64)row->flags);
+    gdpr_sqlite__sq_bind_blob_or_null(s, 17, row->guardian, row->guardian_len);
     rc = gdpr_sqlite__sq_step_done(st, s, "appending a consent event");
     if (rc != GDPR_OK)
         return rc;
@@ -184,10 +188,26 @@ gdpr_sqlite__consent_append(store *base, const store_consent_row *row, int64_t *
     rc = gdpr_sqlite__sq_stmt(
         st,
         "INSERT OR REPLACE INTO main.consent_state(subject, purpose, recipient,"
-        " event, at, state, expires, flags) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        " event, at, state, expires, flags, mac) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         &s);
     if (rc != GDPR_OK)
         return rc;
+    if (st->base.row_mac != NULL) {
+        uint8_t mac[CRYPTO_HASH_BYTES];
+        store_consent_state cs;
+        cs.event = id;
+        cs.at = row->at;
+        cs.state = row->state;
+        cs.expires = row->expires;
+        cs.flags = row->flags;
+        rc = gdpr_sqlite__consent_state_mac(st, row->subject, row->purpose, row->recipient, &cs,
+                                            mac);
+        if (rc != GDPR_OK) {
+            gdpr_sqlite__sq_reset(s);
+            return rc;
+        }
+        sqlite3_bind_blob(s, 9, mac, sizeof mac, SQLITE_TRANSIENT);
+    }
     gdpr_sqlite__sq_bind_hash(s, 1, row->subject);
     sqlite3_bind_text(s, 2, row->purpose, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, row->recipient, -1, SQLITE_STATIC);
@@ -219,6 +239,43 @@ read_state_row(sqlite3_stmt *s, void *ctx)
     return GDPR_OK;
 }
 
+/* The row's MAC (column `col`) against what it says (sqlite/rowmac.c). */
+static int
+check_state(sqlite_store *st, sqlite3_stmt *s, int col, const uint8_t hash[CRYPTO_HASH_BYTES],
+            const char *purpose, const char *recipient, const store_consent_state *cs)
+{
+    uint8_t mac[CRYPTO_HASH_BYTES];
+    char what[GDPR_NAME_MAX + 96];
+    int rc;
+
+    if (st->base.row_mac == NULL)
+        return GDPR_OK;
+    rc = gdpr_sqlite__consent_state_mac(st, hash, purpose, recipient, cs, mac);
+    if (rc != GDPR_OK)
+        return rc;
+    snprintf(what, sizeof what, "consent state row (purpose '%.64s', event %lld)", purpose,
+             (long long)cs->event);
+    return gdpr_sqlite__row_mac_check(st, mac, sqlite3_column_blob(s, col),
+                                      sqlite3_column_bytes(s, col), what);
+}
+
+/* The current state row: columns 0 to 4, its MAC in column 5. */
+typedef struct {
+    sqlite_store *st;
+    const uint8_t *hash;
+    const char *purpose, *recipient;
+    store_consent_state *out;
+} current_state;
+
+static int
+read_current_state(sqlite3_stmt *s, void *ctx)
+{
+    current_state *c = ctx;
+
+    read_state(s, 0, c->out);
+    return check_state(c->st, s, 5, c->hash, c->purpose, c->recipient, c->out);
+}
+
 /* The newest event at or before `at` (ties: the later id). */
 static int
 state_from_history(sqlite_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
@@ -247,9 +304,11 @@ gdpr_sqlite__consent_state_at(store *base, const uint8_t subject_hash[CRYPTO_HAS
                               store_consent_state *out)
 {
     sqlite_store *st = (sqlite_store *)base;
+    current_state cur = {st, subject_hash, purpose, recipient, out};
     sqlite3_stmt *s;
     int rc = gdpr_sqlite__sq_stmt(st,
-                                  "SELECT event, at, state, expires, flags FROM main.consent_state"
+                                  "SELECT event, at, state, expires, flags, mac"
+                                  " FROM main.consent_state"
                                   " WHERE subject=?1 AND purpose=?2 AND recipient=?3",
                                   &s);
 
@@ -258,8 +317,8 @@ gdpr_sqlite__consent_state_at(store *base, const uint8_t subject_hash[CRYPTO_HAS
     gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
     sqlite3_bind_text(s, 2, purpose, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, recipient, -1, SQLITE_STATIC);
-    rc = gdpr_sqlite__sq_row(st, s, "reading the consent state", GDPR_ENOTFOUND, read_state_row,
-                             out);
+    rc = gdpr_sqlite__sq_row(st, s, "reading the consent state", GDPR_ENOTFOUND, read_current_state,
+                             &cur);
     if (rc != GDPR_OK || out->at <= at)
         return rc;
     /* Asked about a time before the current state: the history knows. */
@@ -281,6 +340,9 @@ typedef struct {
     char (*purposes)[GDPR_NAME_MAX + 1];
     store_consent_state *states;
     size_t n;
+    sqlite_store *st; /* for the MAC check of each row (column 6) */
+    const uint8_t *hash;
+    const char *recipient;
 } explicit_rows;
 
 static int
@@ -296,7 +358,8 @@ read_explicit(sqlite3_stmt *s, void *ctx)
     r->purposes[r->n][len] = '\0';
     read_state(s, 1, &r->states[r->n]);
     r->n++;
-    return GDPR_OK;
+    return check_state(r->st, s, 6, r->hash, r->purposes[r->n - 1], r->recipient,
+                       &r->states[r->n - 1]);
 }
 
 static int
@@ -305,9 +368,9 @@ explicit_page(sqlite_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const cha
               size_t *n_out)
 {
     sqlite3_stmt *s;
-    explicit_rows r = {purposes, states, 0};
+    explicit_rows r = {purposes, states, 0, st, hash, recipient};
     int rc = gdpr_sqlite__sq_stmt(st,
-                                  "SELECT purpose, event, at, state, expires, flags"
+                                  "SELECT purpose, event, at, state, expires, flags, mac"
                                   " FROM main.consent_state WHERE subject=?1 AND recipient=?2"
                                   " AND purpose>?3 ORDER BY purpose LIMIT ?4",
                                   &s);
@@ -490,5 +553,68 @@ gdpr_sqlite__subject_flags_update(store *base, const uint8_t hash[CRYPTO_HASH_BY
     rc = gdpr_sqlite__sq_step_done(st, s, "updating subject flags");
     if (rc == GDPR_OK && sqlite3_changes(st->db) == 0)
         return gdpr__err_set(GDPR_ENOTFOUND, "subject: does not exist");
+    return rc;
+}
+
+/* --- objections per purpose (Art. 21) -------------------------------- */
+
+int
+gdpr_sqlite__objection_put(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
+                           int64_t at)
+{
+    sqlite_store *st = (sqlite_store *)base;
+    sqlite3_stmt *s;
+    int rc = gdpr_sqlite__sq_stmt(
+        st, "INSERT OR IGNORE INTO main.objection(subject, purpose, at) VALUES(?1, ?2, ?3)", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    gdpr_sqlite__sq_bind_hash(s, 1, hash);
+    sqlite3_bind_text(s, 2, purpose, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, at);
+    return gdpr_sqlite__sq_step_done(st, s, "recording an objection");
+}
+
+int
+gdpr_sqlite__objection_get(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
+                           int64_t *at_out)
+{
+    sqlite_store *st = (sqlite_store *)base;
+    sqlite3_stmt *s;
+    int rc = gdpr_sqlite__sq_stmt(
+        st, "SELECT at FROM main.objection WHERE subject=?1 AND purpose=?2", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    gdpr_sqlite__sq_bind_hash(s, 1, hash);
+    sqlite3_bind_text(s, 2, purpose, -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *at_out = sqlite3_column_int64(s, 0);
+        gdpr_sqlite__sq_reset(s);
+        return GDPR_OK;
+    }
+    gdpr_sqlite__sq_reset(s);
+    if (rc == SQLITE_DONE)
+        return GDPR_ENOTFOUND;
+    return gdpr_sqlite__sq_fail(st, rc, "reading an objection");
+}
+
+int
+gdpr_sqlite__objection_delete(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
+                              const char *purpose)
+{
+    sqlite_store *st = (sqlite_store *)base;
+    sqlite3_stmt *s;
+    int rc =
+        gdpr_sqlite__sq_stmt(st, "DELETE FROM main.objection WHERE subject=?1 AND purpose=?2", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    gdpr_sqlite__sq_bind_hash(s, 1, hash);
+    sqlite3_bind_text(s, 2, purpose, -1, SQLITE_STATIC);
+    rc = gdpr_sqlite__sq_step_done(st, s, "lifting an objection");
+    if (rc == GDPR_OK && sqlite3_changes(st->db) == 0)
+        return gdpr__err_set(GDPR_ENOTFOUND, "purpose: no objection on record for it");
     return rc;
 }

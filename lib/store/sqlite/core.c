@@ -109,19 +109,6 @@ gdpr_sqlite__subject_insert(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
 }
 
 int
-gdpr_sqlite__subject_count(store *base, int64_t *count_out)
-{
-    sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_stmt(st, "SELECT count(*) FROM main.subject", &s);
-
-    if (rc != GDPR_OK)
-        return rc;
-    return gdpr_sqlite__sq_row(st, s, "counting subjects", GDPR_ENOTFOUND,
-                               gdpr_sqlite__sq_read_int64, count_out);
-}
-
-int
 gdpr_sqlite__key_put(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
                      const uint8_t wrapped[CRYPTO_WRAPPED_BYTES])
 {
@@ -177,6 +164,44 @@ gdpr_sqlite__key_get(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
         return rc;
     gdpr_sqlite__sq_bind_hash(s, 1, hash);
     return gdpr_sqlite__sq_row(st, s, "reading subject key", GDPR_ENOTFOUND, read_wrapped, wrapped);
+}
+
+typedef struct {
+    uint8_t *wrapped; /* NULL: the serial only */
+    int64_t serial;
+} key_and_serial;
+
+static int
+read_key_serial(sqlite3_stmt *s, void *ctx)
+{
+    key_and_serial *k = ctx;
+    int rc = k->wrapped ? read_wrapped(s, k->wrapped) : GDPR_OK;
+
+    k->serial = sqlite3_column_int64(s, 1);
+    return rc;
+}
+
+int
+gdpr_sqlite__key_serial(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
+                        uint8_t wrapped[CRYPTO_WRAPPED_BYTES], int64_t *serial_out)
+{
+    sqlite_store *st = (sqlite_store *)base;
+    key_and_serial k = {wrapped, 0};
+    sqlite3_stmt *s;
+    int rc = gdpr_sqlite__sq_stmt_keys(
+        st,
+        st->has_key_counters
+            ? "SELECT wrapped, coalesce(serial, 0) FROM main.subject_key WHERE hash=?1"
+            : "SELECT wrapped, 0 FROM main.subject_key WHERE hash=?1",
+        &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    gdpr_sqlite__sq_bind_hash(s, 1, hash);
+    rc = gdpr_sqlite__sq_row(st, s, "reading subject key", GDPR_ENOTFOUND, read_key_serial, &k);
+    if (rc == GDPR_OK)
+        *serial_out = k.serial;
+    return rc;
 }
 
 /* Batches keep memory bounded and never update a table under an open

@@ -671,18 +671,6 @@ gdpr_sqlite__tombstone_recipient_foreach(store *base, int64_t tombstone,
                                 &(recipient_cb){fn, ctx, tombstone});
 }
 
-int
-gdpr_sqlite__tombstone_count(store *base, int64_t *count_out)
-{
-    sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_stmt(st, "SELECT count(*) FROM main.tombstone", &s);
-
-    if (rc != GDPR_OK)
-        return rc;
-    return gdpr_sqlite__sq_one_int64(st, s, "counting tombstones", count_out);
-}
-
 /* --- source hooks still to retry --------------------------------------- */
 
 #define PENDING_COLUMNS                                                                            \
@@ -816,52 +804,37 @@ gdpr_sqlite__key_queue_add(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], i
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int64_t serial = 0;
-    int has_serial = 0;
+    sq_serial key = {0, 0};
+    const char *sql = "INSERT OR IGNORE INTO main.erasure_shred_queue(hash, tombstone, queued)"
+                      " VALUES(?1, ?2, ?3)";
     int rc;
 
-    if (!st->has_key_counters) {
-        rc = gdpr_sqlite__sq_stmt(
-            st,
-            "INSERT OR IGNORE INTO main.erasure_shred_queue(hash, tombstone, queued)"
-            " VALUES(?1, ?2, ?3)",
-            &s);
+    if (st->has_key_counters) {
+        /* Bind the entry to the key row there now (its serial). */
+        rc = gdpr_sqlite__sq_stmt_keys(st, "SELECT serial FROM main.subject_key WHERE hash=?1", &s);
         if (rc != GDPR_OK)
             return rc;
         gdpr_sqlite__sq_bind_hash(s, 1, hash);
-        sqlite3_bind_int64(s, 2, tombstone);
-        sqlite3_bind_int64(s, 3, at);
-        return gdpr_sqlite__sq_step_done(st, s, "queueing a key for destruction");
+        rc = gdpr_sqlite__sq_row(st, s, "reading a key to queue", SQ_NO_ROW,
+                                 gdpr_sqlite__sq_read_serial, &key);
+        if (rc == SQ_NO_ROW)
+            return GDPR_OK; /* no key: nothing to destroy */
+        if (rc != GDPR_OK)
+            return rc;
+        sql = "INSERT INTO main.erasure_shred_queue(hash, tombstone, queued, key_serial)"
+              " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(hash) DO UPDATE SET"
+              " tombstone = excluded.tombstone, queued = excluded.queued,"
+              " key_serial = excluded.key_serial WHERE key_serial IS NOT excluded.key_serial";
     }
-    /* Bind the entry to the key row there now (its serial). */
-    rc = gdpr_sqlite__sq_stmt_keys(st, "SELECT serial FROM main.subject_key WHERE hash=?1", &s);
-    if (rc != GDPR_OK)
-        return rc;
-    gdpr_sqlite__sq_bind_hash(s, 1, hash);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        has_serial = sqlite3_column_type(s, 0) != SQLITE_NULL;
-        serial = sqlite3_column_int64(s, 0);
-    }
-    gdpr_sqlite__sq_reset(s);
-    if (rc == SQLITE_DONE)
-        return GDPR_OK; /* no key: nothing to destroy */
-    if (rc != SQLITE_ROW)
-        return gdpr_sqlite__sq_fail_keys(st, rc, "reading a key to queue");
-    rc = gdpr_sqlite__sq_stmt(
-        st,
-        "INSERT INTO main.erasure_shred_queue(hash, tombstone, queued, key_serial)"
-        " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(hash) DO UPDATE SET"
-        " tombstone = excluded.tombstone, queued = excluded.queued,"
-        " key_serial = excluded.key_serial WHERE key_serial IS NOT excluded.key_serial",
-        &s);
+    /* A string constant either way: the statement cache keys on it. */
+    rc = gdpr_sqlite__sq_stmt(st, sql, &s);
     if (rc != GDPR_OK)
         return rc;
     gdpr_sqlite__sq_bind_hash(s, 1, hash);
     sqlite3_bind_int64(s, 2, tombstone);
     sqlite3_bind_int64(s, 3, at);
-    if (has_serial)
-        sqlite3_bind_int64(s, 4, serial);
+    if (key.has)
+        sqlite3_bind_int64(s, 4, key.serial);
     return gdpr_sqlite__sq_step_done(st, s, "queueing a key for destruction");
 }
 

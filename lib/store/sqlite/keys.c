@@ -222,24 +222,19 @@ gdpr_sqlite__key_queue_destroy(store *base, const uint8_t hash[CRYPTO_HASH_BYTES
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int64_t serial = 0;
-    int has_serial = 0;
+    sq_serial key = {0, 0};
     int rc = gdpr_sqlite__sq_stmt(
         st, "SELECT key_serial FROM main.erasure_shred_queue WHERE hash = ?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
     gdpr_sqlite__sq_bind_hash(s, 1, hash);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        has_serial = sqlite3_column_type(s, 0) != SQLITE_NULL;
-        serial = sqlite3_column_int64(s, 0);
-    }
-    gdpr_sqlite__sq_reset(s);
-    if (rc == SQLITE_DONE)
+    rc = gdpr_sqlite__sq_row(st, s, "reading the key queue", SQ_NO_ROW, gdpr_sqlite__sq_read_serial,
+                             &key);
+    if (rc == SQ_NO_ROW)
         return gdpr__err_set(GDPR_ENOTFOUND, "key queue: no entry for this key");
-    if (rc != SQLITE_ROW)
-        return gdpr_sqlite__sq_fail(st, rc, "reading the key queue");
+    if (rc != GDPR_OK)
+        return rc;
     /* Only the key the entry was queued for: a subject created again
      * since has a key with another serial, which stays. */
     rc = gdpr_sqlite__sq_stmt_keys(
@@ -247,8 +242,8 @@ gdpr_sqlite__key_queue_destroy(store *base, const uint8_t hash[CRYPTO_HASH_BYTES
     if (rc != GDPR_OK)
         return rc;
     gdpr_sqlite__sq_bind_hash(s, 1, hash);
-    if (has_serial)
-        sqlite3_bind_int64(s, 2, serial);
+    if (key.has)
+        sqlite3_bind_int64(s, 2, key.serial);
     rc = gdpr_sqlite__sq_step_done(st, s, "destroying a key");
     if (rc == GDPR_OK && sqlite3_changes(st->kdb) > 0)
         rc = gdpr_sqlite__sq_key_epoch_bump(st);

@@ -180,7 +180,10 @@ kpi_of(int type, int64_t received, const store_request_row *r, kpi_part *k)
     k->day = received / 86400;
     k->type = type;
     k->status = r->status;
-    k->late = r->closed > 0 && r->closed >= r->due;
+    /* Art. 12(4): a refusal is due one month after receipt (first_due),
+     * an extension of Art. 12(3) notwithstanding. */
+    k->late =
+        r->closed > 0 && r->closed >= (r->status == GDPR_REQUEST_DENIED ? r->first_due : r->due);
     k->extended = r->extended_months > 0;
     k->escalated = r->escalations > 0;
     k->escalations = r->escalations;
@@ -262,7 +265,7 @@ kpi_stored(sqlite_store *st, int64_t id, kpi_part *k)
     int rc = gdpr_sqlite__sq_stmt(
         st,
         "SELECT type, received, status, closed, due, extended_months,"
-        " escalations, flags, denial, close_days FROM main.request WHERE id=?1",
+        " escalations, flags, denial, close_days, first_due FROM main.request WHERE id=?1",
         &s);
 
     if (rc != GDPR_OK)
@@ -281,6 +284,7 @@ kpi_stored(sqlite_store *st, int64_t id, kpi_part *k)
         r->flags = (unsigned int)sqlite3_column_int64(s, 7);
         r->denial = sqlite3_column_int(s, 8);
         r->close_days = sqlite3_column_int(s, 9);
+        r->first_due = sqlite3_column_int64(s, 10);
         kpi_of(sqlite3_column_int(s, 0), sqlite3_column_int64(s, 1), r, k);
         rc = GDPR_OK;
     } else if (rc == SQLITE_DONE) {
@@ -481,20 +485,6 @@ gdpr_sqlite__request_event_insert(store *base, const store_request_event_row *ro
     return gdpr_sqlite__sq_step_done(st, s, "storing a request event");
 }
 
-int
-gdpr_sqlite__request_event_set_note(store *base, int64_t id, const uint8_t *note, size_t note_len)
-{
-    sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_stmt(st, "UPDATE main.request_event SET note=?2 WHERE id=?1", &s);
-
-    if (rc != GDPR_OK)
-        return rc;
-    sqlite3_bind_int64(s, 1, id);
-    bind_blob_or_null(s, 2, note, note_len);
-    return gdpr_sqlite__sq_step_done(st, s, "re-sealing a request note");
-}
-
 static const char *
 text_or_null(sqlite3_stmt *s, int col)
 {
@@ -645,7 +635,8 @@ gdpr_sqlite__request_kpi_rows(store *base, int64_t from, int64_t to,
     /* The same expressions as kpi_of() above. */
     int rc = gdpr_sqlite__sq_stmt(
         st,
-        "SELECT type, status, 1, closed > 0 AND closed >= due,"
+        "SELECT type, status, 1,"
+        " closed > 0 AND closed >= CASE WHEN status = 4 THEN first_due ELSE due END,"
         " extended_months > 0, escalations > 0, escalations, flags <> 0,"
         " denial = 1, denial = 2, denial = 3, denial = 4, denial = 5, close_days"
         " FROM main.request WHERE received >= ?1 AND received < ?2",

@@ -62,6 +62,16 @@ gdpr_sqlite__sq_read_int64(sqlite3_stmt *s, void *ctx)
     return GDPR_OK;
 }
 
+int
+gdpr_sqlite__sq_read_serial(sqlite3_stmt *s, void *ctx)
+{
+    sq_serial *k = ctx;
+
+    k->has = sqlite3_column_type(s, 0) != SQLITE_NULL;
+    k->serial = sqlite3_column_int64(s, 0);
+    return GDPR_OK;
+}
+
 /* A step failure, with the message of the statement's own connection. */
 static int
 step_failed(sqlite_store *st, sqlite3_stmt *s, int rc, const char *what)

@@ -6,6 +6,8 @@
  */
 #include "sqlite_internal.h"
 
+#include "rowmac.h"
+
 #include <stdio.h>
 
 #include "error.h"
@@ -485,6 +487,48 @@ static const migration migrations[] = {
         "INSERT INTO main.counter VALUES('key_epoch', 0), ('kek_generation', 0),"
         "  ('rekey_seq', 0);",
     },
+    /* 13: lookup rows carry a MAC under the row key (sqlite/rowmac.c), so
+     * an edited identity or consent-state row is refused; anonymised
+     * aggregate values are sealed under the store key, the plaintext column
+     * holding a keyed index instead (sqlite/aggregate.c). The rows already
+     * there are converted by gdpr_sqlite__row_mac_migrate in the same step. */
+    {
+        "ALTER TABLE main.identity ADD COLUMN mac BLOB;"
+        "ALTER TABLE main.consent_state ADD COLUMN mac BLOB;"
+        "ALTER TABLE main.retention_aggregate ADD COLUMN value_sealed BLOB;",
+        NULL,
+    },
+    /* 14: objections per purpose (Art. 21): the subject's keyed hash and the
+     * purpose objected to ('*': all direct marketing). Erasure leaves them:
+     * an objection to direct marketing is a suppression entry that must
+     * outlive the data (docs/consent.md), and it holds no personal data
+     * beyond the keyed hash. */
+    {
+        "CREATE TABLE main.objection("
+        "  subject BLOB NOT NULL,"
+        "  purpose TEXT NOT NULL,"
+        "  at INTEGER NOT NULL,"
+        "  PRIMARY KEY(subject, purpose)) WITHOUT ROWID;",
+        NULL,
+    },
+    /* 15: Art. 12(4): a refusal is late from one month after receipt
+     * (first_due), extended or not; the KPI counters of denied requests
+     * are counted again under that rule (sqlite/request.c kpi_of). */
+    {
+        "UPDATE main.request_kpi SET late = ("
+        "  SELECT count(*) FROM main.request r WHERE r.received / 86400 = request_kpi.day"
+        "  AND r.type = request_kpi.type AND r.status = 4"
+        "  AND r.closed > 0 AND r.closed >= r.first_due)"
+        " WHERE status = 4;",
+        NULL,
+    },
+    /* 16: Art. 8(1): the holder of parental responsibility who gave or
+     * authorised a child's consent, sealed like the proof
+     * (consent/<id>/guardian); erased with the subject's events. */
+    {
+        "ALTER TABLE main.consent ADD COLUMN guardian BLOB;",
+        NULL,
+    },
 };
 
 int
@@ -522,6 +566,8 @@ gdpr_sqlite__migrate(store *base, int target)
         rc = gdpr_sqlite__sq_exec(st, m->data_sql);
         if (rc == GDPR_OK && m->keys_sql != NULL)
             rc = gdpr_sqlite__sq_exec_keys(st, m->keys_sql);
+        if (rc == GDPR_OK && v == SQ_ROW_MAC_VERSION)
+            rc = gdpr_sqlite__row_mac_migrate(st);
         if (rc == GDPR_OK)
             rc = set_versions(st, v);
         if (rc == GDPR_OK && v >= SQ_COUNTERS_VERSION)

@@ -223,12 +223,6 @@ gdpr_sqlite__schema_version(store *base, int *version_out)
     return read_user_version(st->db, version_out);
 }
 
-int
-gdpr_sqlite__sq_schema_version_keys(sqlite_store *st, int *version_out)
-{
-    return read_user_version(st->kdb, version_out);
-}
-
 static int
 check_versions(sqlite_store *st, int *is_new)
 {
@@ -276,8 +270,12 @@ gdpr_sqlite__open(store **out, const store_config *cfg, int *is_new)
                              "existing store '%s'",
                              cfg->keystore_path, cfg->path);
     }
-    rc = open_connection(cfg->keystore_path, "keystore", cfg->busy_timeout_ms, st->in_memory,
-                         &st->kdb);
+    rc = gdpr_sqlite__private_file(cfg->keystore_path, "keystore");
+    if (rc == GDPR_OK)
+        rc = gdpr_sqlite__private_file(cfg->path, "data file");
+    if (rc == GDPR_OK)
+        rc = open_connection(cfg->keystore_path, "keystore", cfg->busy_timeout_ms, st->in_memory,
+                             &st->kdb);
     if (rc == GDPR_OK)
         rc = open_connection(cfg->path, "data file", cfg->busy_timeout_ms, st->in_memory, &st->db);
     if (rc == GDPR_OK)
@@ -311,39 +309,6 @@ gdpr_sqlite__close(store *base)
     sqlite3_close_v2(st->db);
     sqlite3_close_v2(st->kdb);
     free(st);
-}
-
-static int
-integrity_of(sqlite3 *db, const char *file)
-{
-    sqlite3_stmt *s = NULL;
-    int rc, result = GDPR_OK;
-
-    rc = sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &s, NULL);
-    if (rc != SQLITE_OK)
-        return fail_on(db, rc, "integrity_check");
-    rc = sqlite3_step(s);
-    if (rc != SQLITE_ROW) {
-        result = fail_on(db, rc, "integrity_check");
-    } else {
-        const char *answer = (const char *)sqlite3_column_text(s, 0);
-        if (answer == NULL || strcmp(answer, "ok") != 0)
-            result = gdpr__err_set(GDPR_ECORRUPT, "%s: integrity_check: %s", file,
-                                   answer ? answer : "?");
-    }
-    sqlite3_finalize(s);
-    return result;
-}
-
-int
-gdpr_sqlite__integrity_check(store *base)
-{
-    sqlite_store *st = (sqlite_store *)base;
-    int rc = integrity_of(st->db, "data file");
-
-    if (rc == GDPR_OK)
-        rc = integrity_of(st->kdb, "keystore");
-    return rc;
 }
 
 /* A ROLLBACK that could not even be prepared (out of memory) leaves a
@@ -439,6 +404,11 @@ gdpr_sqlite__begin(store *base)
     return GDPR_OK;
 }
 
+/* Tests: called between the keystore commit and the data commit of an
+ * outermost transaction, to run another engine's read in that window. */
+void (*gdpr_sqlite__between_commits)(void *ctx);
+void *gdpr_sqlite__between_commits_ctx;
+
 /* The keystore commits first: a crash between the two commits leaves at
  * worst a wrapped key whose subject row never arrived, a harmless orphan;
  * never data whose key is missing. */
@@ -462,6 +432,8 @@ gdpr_sqlite__commit(store *base)
         gdpr_sqlite__rollback(&st->base);
         return rc;
     }
+    if (st->depth == 1 && gdpr_sqlite__between_commits != NULL)
+        gdpr_sqlite__between_commits(gdpr_sqlite__between_commits_ctx);
     rc = tx_run(st, 0, kind, st->depth - 1);
     if (rc != SQLITE_OK) {
         rc = fail_on(st->db, rc, "commit");
@@ -526,11 +498,24 @@ checkpoint_file(sqlite3 *db, const char *file)
     int log = 0, done = 0;
     int rc = sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
 
-    if (rc == SQLITE_BUSY || (rc == SQLITE_OK && log > 0 && done < log))
+    /* SQLite sets log and done to -1 when the checkpoint could not run at
+     * all: say which of the three situations it was, never "-1 frames". */
+    if (rc == SQLITE_BUSY && log < 0)
         return gdpr__err_set(GDPR_EBUSY,
-                             "checkpoint of the %s: a reader kept %d of %d WAL frames "
-                             "from the file; retry when it has finished",
-                             file, log > done ? log - done : 0, log);
+                             "checkpoint of the %s could not start: another connection was "
+                             "checkpointing or writing; retry when it has finished",
+                             file);
+    if ((rc == SQLITE_BUSY || rc == SQLITE_OK) && log > 0 && done >= 0 && done < log)
+        return gdpr__err_set(GDPR_EBUSY,
+                             "checkpoint of the %s: a reader's open snapshot kept %d of %d WAL "
+                             "frames from being copied into the file; retry when it has finished",
+                             file, log - done, log);
+    if (rc == SQLITE_BUSY)
+        return gdpr__err_set(GDPR_EBUSY,
+                             "checkpoint of the %s: all %d WAL frames are in the file, but a "
+                             "reader still has the WAL open, so it could not be emptied; retry "
+                             "when it has finished",
+                             file, log);
     if (rc != SQLITE_OK)
         return fail_on(db, rc, file);
     return GDPR_OK;

@@ -60,7 +60,6 @@ int gdpr_sqlite__sq_stmt_keys(sqlite_store *st, const char *sql, sqlite3_stmt **
  * keystore. */
 int gdpr_sqlite__sq_exec(sqlite_store *st, const char *sql);
 int gdpr_sqlite__sq_exec_keys(sqlite_store *st, const char *sql);
-int gdpr_sqlite__sq_schema_version_keys(sqlite_store *st, int *version_out);
 
 /* Map a SQLite result code to a GDPR code, copying SQLite's message now
  * (it is overwritten by the next call). */
@@ -85,6 +84,13 @@ int gdpr_sqlite__sq_one_int64(sqlite_store *st, sqlite3_stmt *s, const char *wha
 typedef int (*sq_row_fn)(sqlite3_stmt *s, void *ctx);
 /* A row reader for the common single answer: column 0 into *(int64_t *)ctx. */
 int gdpr_sqlite__sq_read_int64(sqlite3_stmt *s, void *ctx);
+/* A key serial, which a row may not have (column NULL: has is 0). */
+typedef struct {
+    int64_t serial;
+    int has;
+} sq_serial;
+/* A row reader for a key serial: column 0 into *(sq_serial *)ctx. */
+int gdpr_sqlite__sq_read_serial(sqlite3_stmt *s, void *ctx);
 
 /* A statement of its own for `sql` on the data file, not the cached one:
  * what iterates with it calls back into code that may use the store (and
@@ -163,12 +169,14 @@ int gdpr_sqlite__sq_key_epoch_bump(sqlite_store *st);
 int gdpr_sqlite__sq_key_serial_next(sqlite_store *st, int64_t *serial_out);
 int gdpr_sqlite__sq_keys_repair(sqlite_store *st);
 
+/* Create `path` 0600 if missing, narrow it and its -wal/-shm/-journal to
+ * 0600 if wider (lib/store/sqlite/private_file.c). ":memory:" is skipped. */
+int gdpr_sqlite__private_file(const char *path, const char *what);
 int gdpr_sqlite__open(store **out, const store_config *cfg, int *is_new);
 int gdpr_sqlite__schema_latest(void);
 void gdpr_sqlite__close(store *st);
 int gdpr_sqlite__migrate(store *st, int target);
 int gdpr_sqlite__schema_version(store *st, int *version_out);
-int gdpr_sqlite__integrity_check(store *st);
 int gdpr_sqlite__begin(store *st);
 int gdpr_sqlite__commit(store *st);
 void gdpr_sqlite__rollback(store *st);
@@ -184,9 +192,12 @@ int gdpr_sqlite__subject_find(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], 
 int gdpr_sqlite__subject_insert(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                                 const uint8_t *ident, size_t ident_len, int64_t created,
                                 int64_t *id_out);
-int gdpr_sqlite__subject_count(store *st, int64_t *count_out);
 int gdpr_sqlite__key_put(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                          const uint8_t wrapped[CRYPTO_WRAPPED_BYTES]);
+extern void (*gdpr_sqlite__between_commits)(void *ctx);
+extern void *gdpr_sqlite__between_commits_ctx;
+int gdpr_sqlite__key_serial(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                            uint8_t wrapped[CRYPTO_WRAPPED_BYTES], int64_t *serial_out);
 int gdpr_sqlite__key_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                          uint8_t wrapped[CRYPTO_WRAPPED_BYTES]);
 int gdpr_sqlite__key_rewrap_all(store *st, store_rewrap_fn fn, void *ctx, int64_t *count_out);
@@ -219,7 +230,6 @@ int gdpr_sqlite__vault_update_value(store *st, int64_t id, const uint8_t *sealed
 int gdpr_sqlite__vault_delete(store *st, int64_t id);
 int gdpr_sqlite__vault_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                                       int64_t *count_out);
-int gdpr_sqlite__vault_set_due(store *st, int64_t id, int has_due, int64_t due);
 int gdpr_sqlite__scrub(store *st);
 int gdpr_sqlite__consent_explicit_recipient(store *st,
                                             const uint8_t subject_hash[CRYPTO_HASH_BYTES],
@@ -242,6 +252,12 @@ int gdpr_sqlite__subject_flags_get(store *st, const uint8_t hash[CRYPTO_HASH_BYT
                                    unsigned int *flags_out);
 int gdpr_sqlite__subject_flags_update(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                                       unsigned int set, unsigned int clear);
+int gdpr_sqlite__objection_put(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                               const char *purpose, int64_t at);
+int gdpr_sqlite__objection_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                               const char *purpose, int64_t *at_out);
+int gdpr_sqlite__objection_delete(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                                  const char *purpose);
 int gdpr_sqlite__transfer_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                                   int (*fn)(const store_transfer_row *row, void *ctx), void *ctx);
 int gdpr_sqlite__transfer_foreach_all(store *st, int64_t after_id,
@@ -273,8 +289,6 @@ int gdpr_sqlite__request_event_insert(store *st, const store_request_event_row *
 int gdpr_sqlite__request_event_foreach(store *st, int64_t request,
                                        int (*fn)(const store_request_event_row *row, void *ctx),
                                        void *ctx);
-int gdpr_sqlite__request_event_set_note(store *st, int64_t id, const uint8_t *note,
-                                        size_t note_len);
 int gdpr_sqlite__request_kpi_days(store *st, int64_t from_day, int64_t to_day,
                                   int (*fn)(const store_request_kpi_row *row, void *ctx),
                                   void *ctx);
@@ -350,7 +364,6 @@ int gdpr_sqlite__tombstone_latest(store *st, const uint8_t subject_hash[CRYPTO_H
 int gdpr_sqlite__tombstone_foreach(store *st, const uint8_t *subject_hash, int64_t after_id,
                                    int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx);
 int gdpr_sqlite__tombstone_set_wiped(store *st);
-int gdpr_sqlite__tombstone_count(store *st, int64_t *count_out);
 int gdpr_sqlite__tombstone_kept_insert(store *st, const store_kept_row *row);
 int gdpr_sqlite__tombstone_kept_foreach(store *st, int64_t tombstone,
                                         int (*fn)(const store_kept_row *row, void *ctx), void *ctx);

@@ -6,6 +6,8 @@
  */
 #include "sqlite_internal.h"
 
+#include "rowmac.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -45,14 +47,36 @@ walk_subject(sqlite_store *st, const char *sql, const uint8_t subject_hash[CRYPT
 
 /* --- identities ------------------------------------------------------ */
 
-/* A subject hash in column 0 into ctx (uint8_t[CRYPTO_HASH_BYTES]). */
+/* An identity row: the subject it points at (column 0), checked against
+ * the row's MAC (columns 1-3) before it is followed. */
+typedef struct {
+    sqlite_store *st;
+    const uint8_t *ident_hash;
+    uint8_t *subject_out;
+} identity_lookup;
+
 static int
-read_subject_hash(sqlite3_stmt *s, void *ctx)
+read_identity(sqlite3_stmt *s, void *ctx)
 {
+    identity_lookup *l = ctx;
+    int64_t id = sqlite3_column_int64(s, 1);
+    char what[48];
+    int rc = GDPR_OK;
+
+    snprintf(what, sizeof what, "identity row %lld", (long long)id);
     if (sqlite3_column_bytes(s, 0) != (int)CRYPTO_HASH_BYTES)
-        return gdpr__err_set(GDPR_ECORRUPT, "identity: subject hash has the wrong length");
-    memcpy(ctx, sqlite3_column_blob(s, 0), CRYPTO_HASH_BYTES);
-    return GDPR_OK;
+        return gdpr__err_set(GDPR_ECORRUPT, "%s: subject hash has the wrong length", what);
+    if (l->st->base.row_mac != NULL) {
+        uint8_t mac[CRYPTO_HASH_BYTES];
+        rc = gdpr_sqlite__identity_mac(l->st, id, l->ident_hash, sqlite3_column_blob(s, 0),
+                                       gdpr_sqlite__sq_text_or_empty(s, 2), mac);
+        if (rc == GDPR_OK)
+            rc = gdpr_sqlite__row_mac_check(l->st, mac, sqlite3_column_blob(s, 3),
+                                            sqlite3_column_bytes(s, 3), what);
+    }
+    if (rc == GDPR_OK)
+        memcpy(l->subject_out, sqlite3_column_blob(s, 0), CRYPTO_HASH_BYTES);
+    return rc;
 }
 
 int
@@ -61,13 +85,15 @@ gdpr_sqlite__identity_find(store *base, const uint8_t ident_hash[CRYPTO_HASH_BYT
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_stmt(st, "SELECT subject FROM main.identity WHERE hash=?1", &s);
+    identity_lookup look = {st, ident_hash, subject_hash_out};
+    int rc = gdpr_sqlite__sq_stmt(
+        st, "SELECT subject, id, kind, mac FROM main.identity WHERE hash=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
     gdpr_sqlite__sq_bind_hash(s, 1, ident_hash);
-    return gdpr_sqlite__sq_row(st, s, "finding an identifier", GDPR_ENOTFOUND, read_subject_hash,
-                               subject_hash_out);
+    return gdpr_sqlite__sq_row(st, s, "finding an identifier", GDPR_ENOTFOUND, read_identity,
+                               &look);
 }
 
 int
@@ -79,12 +105,17 @@ gdpr_sqlite__identity_insert(store *base, int64_t id, const uint8_t ident_hash[C
     sqlite3_stmt *s;
     int rc =
         gdpr_sqlite__sq_stmt(st,
-                             "INSERT INTO main.identity(id, hash, subject, kind, created, value)"
-                             " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+                             "INSERT INTO main.identity(id, hash, subject, kind, created, value,"
+                             " mac) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                              &s);
+    uint8_t mac[CRYPTO_HASH_BYTES];
 
+    if (rc == GDPR_OK && st->base.row_mac != NULL)
+        rc = gdpr_sqlite__identity_mac(st, id, ident_hash, subject_hash, kind, mac);
     if (rc != GDPR_OK)
         return rc;
+    if (st->base.row_mac != NULL)
+        sqlite3_bind_blob(s, 7, mac, sizeof mac, SQLITE_TRANSIENT);
     sqlite3_bind_int64(s, 1, id);
     gdpr_sqlite__sq_bind_hash(s, 2, ident_hash);
     gdpr_sqlite__sq_bind_hash(s, 3, subject_hash);
@@ -380,19 +411,4 @@ gdpr_sqlite__vault_delete_subject(store *base, const uint8_t subject_hash[CRYPTO
     if (rc == GDPR_OK && count_out)
         *count_out = sqlite3_changes64(st->db);
     return rc;
-}
-
-int
-gdpr_sqlite__vault_set_due(store *base, int64_t id, int has_due, int64_t due)
-{
-    sqlite_store *st = (sqlite_store *)base;
-    sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_stmt(st, "UPDATE main.vault SET due=?2 WHERE id=?1", &s);
-
-    if (rc != GDPR_OK)
-        return rc;
-    sqlite3_bind_int64(s, 1, id);
-    if (has_due)
-        sqlite3_bind_int64(s, 2, due);
-    return changed_one(st, gdpr_sqlite__sq_step_done(st, s, "setting a due time"), id);
 }

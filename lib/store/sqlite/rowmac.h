@@ -1,0 +1,28 @@
+/*
+ * Internal to lib/store/sqlite: MACs of lookup rows (rowmac.c).
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef GDPR_SQLITE_ROWMAC_H
+#define GDPR_SQLITE_ROWMAC_H
+
+#include "sqlite_internal.h"
+
+/* The schema version that added identity.mac and consent_state.mac. */
+#define SQ_ROW_MAC_VERSION 13
+
+int gdpr_sqlite__identity_mac(sqlite_store *st, int64_t id, const uint8_t ident[CRYPTO_HASH_BYTES],
+                              const uint8_t subject[CRYPTO_HASH_BYTES], const char *kind,
+                              uint8_t out[CRYPTO_HASH_BYTES]);
+int gdpr_sqlite__consent_state_mac(sqlite_store *st, const uint8_t subject[CRYPTO_HASH_BYTES],
+                                   const char *purpose, const char *recipient,
+                                   const store_consent_state *cs, uint8_t out[CRYPTO_HASH_BYTES]);
+/* GDPR_ECORRUPT naming `what` unless `stored` is the MAC `want`. */
+int gdpr_sqlite__row_mac_check(sqlite_store *st, const uint8_t want[CRYPTO_HASH_BYTES],
+                               const void *stored, int stored_len, const char *what);
+/* Schema 12's step: MAC every identity and consent-state row, seal the
+ * kept aggregate values (needs base.row_mac unless there are none). */
+int gdpr_sqlite__row_mac_migrate(sqlite_store *st);
+/* Seal plaintext aggregate values of an older store (sqlite/aggregate.c). */
+int gdpr_sqlite__aggregate_seal_existing(sqlite_store *st);
+
+#endif

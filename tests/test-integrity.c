@@ -1,0 +1,671 @@
+/*
+ * Integrity of what a host or an attacker with the files can do around
+ * the engine (issue 13, items 6-13): forked children draw their own
+ * random bytes, every store file is 0600 whatever the umask, edited
+ * lookup rows are refused, refusals survive a host's rollback,
+ * anonymised aggregates hold no plaintext, checkpoint busy is retried.
+ * SPDX-License-Identifier: MIT
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "crypto.h"
+#include "helpers.h"
+
+static th_store ts;
+
+static void
+setup(void)
+{
+    th_setup(&ts);
+}
+
+static void
+teardown(void)
+{
+    th_teardown(&ts);
+}
+
+/* ---- fork: the random pool is not shared with a child ---- */
+
+typedef struct {
+    uint8_t nonce[CRYPTO_NONCE_BYTES];
+    uint8_t dek[CRYPTO_KEY_BYTES];
+} draws;
+
+static void
+draw(crypto_ctx *c, draws *d)
+{
+    static const uint8_t key[CRYPTO_KEY_BYTES] = {1};
+    uint8_t sealed[4 + CRYPTO_SEAL_OVERHEAD];
+
+    ck_assert_int_eq(gdpr_crypto__seal(c, key, "a", 1, "four", 4, sealed), GDPR_OK);
+    memcpy(d->nonce, sealed + 1, sizeof d->nonce);
+    ck_assert_int_eq(gdpr_crypto__dek_new(c, d->dek), GDPR_OK);
+}
+
+START_TEST(fork_child_draws_its_own_bytes)
+{
+    uint8_t kek[CRYPTO_KEY_BYTES] = {7}, root[CRYPTO_KEY_BYTES] = {9};
+    crypto_ctx *c = NULL;
+    draws parent, child, warm;
+    int fds[2], status = 0;
+    pid_t pid;
+
+    ck_assert_int_eq(gdpr_crypto__ctx_new(&c, kek, root), GDPR_OK);
+    draw(c, &warm); /* the pool now holds bytes drawn before the fork */
+    ck_assert_int_eq(pipe(fds), 0);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        draws d;
+        draw(c, &d);
+        _exit(write(fds[1], &d, sizeof d) == (ssize_t)sizeof d ? 0 : 1);
+    }
+    draw(c, &parent);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert_int_eq(read(fds[0], &child, sizeof child), (ssize_t)sizeof child);
+    close(fds[0]);
+    close(fds[1]);
+    ck_assert_msg(memcmp(parent.nonce, child.nonce, sizeof parent.nonce) != 0,
+                  "parent and child sealed with the same GCM nonce");
+    ck_assert_msg(memcmp(parent.dek, child.dek, sizeof parent.dek) != 0,
+                  "parent and child made the same data key");
+    ck_assert(memcmp(parent.nonce, warm.nonce, sizeof warm.nonce) != 0);
+    gdpr_crypto__ctx_free(c);
+}
+END_TEST
+
+/* ---- files 0600 whatever the umask ---- */
+
+static void
+assert_private(const char *path, int must_exist)
+{
+    struct stat sb;
+
+    if (stat(path, &sb) != 0) {
+        ck_assert_msg(!must_exist, "%s does not exist", path);
+        return;
+    }
+    ck_assert_msg((sb.st_mode & 0777) == 0600, "%s has mode %03o, want 600", path,
+                  (unsigned)(sb.st_mode & 0777));
+}
+
+static void
+assert_store_private(const th_store *s)
+{
+    const char *files[] = {s->db, s->keys};
+    static const char *const sides[] = {"-wal", "-shm", "-journal"};
+    char side[400];
+
+    for (size_t i = 0; i < 2; i++) {
+        assert_private(files[i], 1);
+        for (size_t j = 0; j < 3; j++) {
+            snprintf(side, sizeof side, "%s%s", files[i], sides[j]);
+            /* -wal and -shm exist while the engine is open */
+            assert_private(side, j < 2);
+        }
+    }
+}
+
+START_TEST(files_are_private_under_umask_022)
+{
+    mode_t old = umask(022);
+    th_store s;
+
+    th_setup(&s);
+    th_ok(gdpr_vault_put(s.eng, &th_agent, "CUST-1", "contact", "service", "a@example.com", 13,
+                         NULL));
+    assert_store_private(&s);
+    /* an older store left 0644: narrowed at the next open */
+    gdpr_close(s.eng);
+    s.eng = NULL;
+    ck_assert_int_eq(chmod(s.db, 0644), 0);
+    ck_assert_int_eq(chmod(s.keys, 0644), 0);
+    th_ok(th_open(&s, &s.eng));
+    assert_store_private(&s);
+    th_teardown(&s);
+    umask(old);
+}
+END_TEST
+
+/* ---- passphrases: minimum length, OWASP scrypt cost, older stores ---- */
+
+static void
+meta_blob(const char *keys, const char *name, void *buf, size_t len)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+
+    ck_assert_int_eq(sqlite3_open(keys, &db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE name = ?", -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    ck_assert_int_eq(sqlite3_column_bytes(st, 0), (int)len);
+    memcpy(buf, sqlite3_column_blob(st, 0), len);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+static void
+meta_put(const char *keys, const char *name, const void *buf, size_t len)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+
+    ck_assert_int_eq(sqlite3_open(keys, &db), SQLITE_OK);
+    ck_assert_int_eq(
+        sqlite3_prepare_v2(db, "UPDATE meta SET value = ? WHERE name = ?", -1, &st, NULL),
+        SQLITE_OK);
+    sqlite3_bind_blob(st, 1, buf, (int)len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
+    ck_assert_int_eq(sqlite3_changes(db), 1);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+START_TEST(passphrase_length_and_cost)
+{
+    static const char pass[] = "twelve bytes";
+    gdpr_options opts = GDPR_OPTIONS_INIT;
+    gdpr_engine *eng = NULL;
+    uint64_t params[3];
+    uint8_t salt[CRYPTO_SALT_BYTES], wrapped[CRYPTO_WRAPPED_BYTES];
+    uint8_t kek[CRYPTO_KEY_BYTES], root[CRYPTO_KEY_BYTES];
+    crypto_scrypt_params old = {1u << 15, 8, 1};
+    char path[400], keys[420];
+    int64_t record = 0;
+    void *value = NULL;
+    size_t len = 0;
+
+    snprintf(path, sizeof path, "%s/pass.db", ts.dir);
+    snprintf(keys, sizeof keys, "%s-keys", path);
+    opts.path = path;
+    opts.passphrase = "eleven byte";
+    th_assert_err(gdpr_open(&eng, &opts), GDPR_EINVAL,
+                  "opts.passphrase: 11 bytes; a new passphrase has at least 12 bytes");
+    ck_assert_ptr_null(eng);
+    opts.passphrase = pass;
+    th_ok(gdpr_open(&eng, &opts));
+    th_assert_err(gdpr_rekey(eng, &th_dpo, NULL, 0, "x"), GDPR_EINVAL,
+                  "new_passphrase: 1 bytes; a new passphrase has at least 12 bytes");
+    gdpr_close(eng);
+    eng = NULL;
+    meta_blob(keys, "scrypt", params, sizeof params);
+    ck_assert_uint_eq(params[0], 1u << 17);
+    ck_assert_uint_eq(params[1], 8);
+    ck_assert_uint_eq(params[2], 1);
+
+    /* Turn it into a store of the previous release: N = 2^15. */
+    meta_blob(keys, "salt", salt, sizeof salt);
+    meta_blob(keys, "root", wrapped, sizeof wrapped);
+    {
+        crypto_scrypt_params now = {params[0], (uint32_t)params[1], (uint32_t)params[2]};
+        ck_assert_int_eq(gdpr_crypto__kek_from_passphrase(pass, salt, &now, kek), GDPR_OK);
+    }
+    ck_assert_int_eq(gdpr_crypto__root_unwrap(kek, wrapped, root), GDPR_OK);
+    ck_assert_int_eq(gdpr_crypto__kek_from_passphrase(pass, salt, &old, kek), GDPR_OK);
+    ck_assert_int_eq(gdpr_crypto__root_wrap(kek, root, wrapped), GDPR_OK);
+    params[0] = 1u << 15;
+    meta_put(keys, "scrypt", params, sizeof params);
+    meta_put(keys, "root", wrapped, sizeof wrapped);
+
+    /* It still opens; the next rekey (same passphrase) raises the cost. */
+    th_ok(gdpr_open(&eng, &opts));
+    th_ok(gdpr_policy_load(eng, &th_dpo, th_example_policy_path()));
+    th_ok(gdpr_vault_put(eng, &th_agent, "CUST-1", "contact", "service", "v", 1, &record));
+    th_ok(gdpr_rekey(eng, &th_dpo, NULL, 0, pass));
+    gdpr_close(eng);
+    eng = NULL;
+    meta_blob(keys, "scrypt", params, sizeof params);
+    ck_assert_uint_eq(params[0], 1u << 17);
+    th_ok(gdpr_open(&eng, &opts));
+    th_ok(gdpr_vault_get(eng, &th_agent, record, &value, &len));
+    ck_assert_uint_eq(len, 1);
+    ck_assert_mem_eq(value, "v", 1);
+    free(value);
+    gdpr_close(eng);
+}
+END_TEST
+
+/* ---- refusals survive the host's rollback ---- */
+
+typedef struct {
+    int64_t seq;
+    char action[64];
+    int outcome;
+    int64_t at;
+} last_event;
+
+static int
+keep_last(const gdpr_audit_event *ev, void *ctx)
+{
+    last_event *l = ctx;
+    l->seq = ev->seq;
+    snprintf(l->action, sizeof l->action, "%s", ev->action);
+    l->outcome = ev->outcome;
+    l->at = ev->at;
+    return 0;
+}
+
+static int64_t
+events(void)
+{
+    int64_t n = 0;
+    th_ok(gdpr_audit_verify(ts.eng, &n));
+    return n;
+}
+
+START_TEST(refusal_survives_rollback)
+{
+    int64_t record = 0, before;
+    last_event last;
+    int64_t refused_at;
+
+    /* 5 events before the batch */
+    while (events() < 5)
+        th_ok(gdpr_vault_put(ts.eng, &th_agent, "CUST-1", "contact", "service", "v", 1, &record));
+    before = events();
+    ck_assert_int_eq(before, 5);
+
+    th_ok(gdpr_begin(ts.eng));
+    th_ok(gdpr_vault_put(ts.eng, &th_agent, "CUST-2", "contact", "service", "w", 1, NULL));
+    ts.now += 60;
+    refused_at = ts.now;
+    th_assert_err(gdpr_vault_rectify(ts.eng, &th_agent, record, "x", 1), GDPR_EDENIED,
+                  "lacks permission 'vault.rectify'");
+    ts.now += 60;
+    th_ok(gdpr_rollback(ts.eng));
+
+    /* the put is gone, the refusal stays: 5 before, 6 after, chain good */
+    ck_assert_int_eq(events(), before + 1);
+    th_ok(gdpr_audit_foreach(ts.eng, 1, keep_last, &last));
+    ck_assert_int_eq(last.seq, before + 1);
+    ck_assert_str_eq(last.action, "vault.rectify");
+    ck_assert_int_eq(last.outcome, GDPR_EDENIED);
+    ck_assert_int_eq(last.at, refused_at);
+
+    /* committed batch: its own events, then the refusal after them */
+    th_ok(gdpr_begin(ts.eng));
+    th_ok(gdpr_vault_put(ts.eng, &th_agent, "CUST-3", "contact", "service", "y", 1, NULL));
+    th_assert_err(gdpr_vault_rectify(ts.eng, &th_agent, record, "x", 1), GDPR_EDENIED,
+                  "vault.rectify");
+    th_ok(gdpr_vault_put(ts.eng, &th_agent, "CUST-4", "contact", "service", "z", 1, NULL));
+    th_ok(gdpr_commit(ts.eng));
+    ck_assert_int_eq(events(), before + 4);
+    th_ok(gdpr_audit_foreach(ts.eng, 1, keep_last, &last));
+    ck_assert_str_eq(last.action, "vault.rectify");
+
+    /* a batch left open at close is rolled back; its refusal is kept */
+    th_ok(gdpr_begin(ts.eng));
+    th_assert_err(gdpr_vault_rectify(ts.eng, &th_agent, record, "x", 1), GDPR_EDENIED,
+                  "vault.rectify");
+    th_reopen(&ts);
+    ck_assert_int_eq(events(), before + 5);
+    th_ok(gdpr_audit_foreach(ts.eng, 1, keep_last, &last));
+    ck_assert_str_eq(last.action, "vault.rectify");
+}
+END_TEST
+
+/* ---- anonymised aggregates: sealed, small groups withheld ---- */
+
+typedef struct {
+    int n;
+    char value[8][80];
+    int64_t count[8];
+} aggs;
+
+static int
+collect(const gdpr_retention_aggregate *a, void *ctx)
+{
+    aggs *l = ctx;
+
+    if (l->n < 8 && a->value[0] != '\0') {
+        snprintf(l->value[l->n], sizeof l->value[0], "%s=%s", a->field, a->value);
+        l->count[l->n++] = a->count;
+    }
+    return 0;
+}
+
+static void
+put_usage(const char *subject, const char *field, const char *value)
+{
+    gdpr_vault_item it = GDPR_VAULT_ITEM_INIT;
+
+    it.subject = subject;
+    it.category = "usage";
+    it.purpose = "service";
+    it.field = field;
+    it.value = value;
+    it.len = strlen(value);
+    th_ok(gdpr_vault_put_item(ts.eng, &th_agent, &it, NULL));
+}
+
+START_TEST(anonymised_values_sealed_and_small_groups_withheld)
+{
+    static const char big[] = "Ruritania-7f3a91", small[] = "Elbonia-c2d84e";
+    gdpr_retention_report rep;
+    aggs l;
+    char subject[32];
+
+    for (int i = 0; i < 5; i++) {
+        snprintf(subject, sizeof subject, "CUST-%d", i);
+        put_usage(subject, "country", big);
+    }
+    put_usage("CUST-8", "country", small);
+    put_usage("CUST-9", "country", small);
+    ts.now += 600LL * 86400;
+    th_ok(gdpr_retention_run(ts.eng, &th_system, ts.now, &rep));
+    ck_assert_int_eq(rep.anonymised, 7);
+    memset(&l, 0, sizeof l);
+    th_ok(gdpr_retention_aggregates(ts.eng, collect, &l));
+    /* R-4 has no min_group: 5 by default; Elbonia's group of 2 is withheld */
+    ck_assert_int_eq(l.n, 1);
+    ck_assert_str_eq(l.value[0], "country=Ruritania-7f3a91");
+    ck_assert_int_eq(l.count[0], 5);
+    /* forensic: neither value in any file of the store, also after reopen */
+    ck_assert(!th_store_files_contain(&ts, big, strlen(big)));
+    ck_assert(!th_store_files_contain(&ts, small, strlen(small)));
+    th_reopen(&ts);
+    ck_assert(!th_store_files_contain(&ts, big, strlen(big)));
+    memset(&l, 0, sizeof l);
+    th_ok(gdpr_retention_aggregates(ts.eng, collect, &l));
+    ck_assert_int_eq(l.n, 1);
+}
+END_TEST
+
+/* ---- lookup rows are bound to what they point at ---- */
+
+static void
+raw_exec(const char *file, const char *sql)
+{
+    ck_assert_msg(th_raw_exec(file, sql) >= 1 || strncmp(sql, "PRAGMA", 6) == 0 ||
+                      strncmp(sql, "ALTER", 5) == 0,
+                  "%s changed nothing", sql);
+}
+
+static void
+link_people(void)
+{
+    th_ok(gdpr_vault_put(ts.eng, &th_agent, "ALICE", "contact", "service", "a", 1, NULL));
+    th_ok(gdpr_subject_link(ts.eng, &th_agent, "ALICE", "email", "alice@example.com"));
+    th_ok(gdpr_subject_link(ts.eng, &th_agent, "MALLORY", "email", "mallory@example.com"));
+}
+
+static void
+assert_mallory_refused(void)
+{
+    gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
+    char *who = NULL;
+    int64_t request = 0;
+
+    th_assert_err(gdpr_subject_find_id(ts.eng, "email", "mallory@example.com", &who), GDPR_ECORRUPT,
+                  "identity row 2: MAC does not match");
+    ck_assert_ptr_null(who);
+    in.type = GDPR_REQUEST_ACCESS;
+    in.id_kind = "email";
+    in.id_value = "mallory@example.com";
+    in.channel = "email";
+    th_assert_err(gdpr_request_open(ts.eng, &th_agent, &in, &request), GDPR_ECORRUPT,
+                  "identity row 2");
+    ck_assert_int_eq(request, 0);
+    /* Alice's own row is untouched and still found */
+    th_ok(gdpr_subject_find_id(ts.eng, "email", "alice@example.com", &who));
+    ck_assert_str_eq(who, "ALICE");
+    free(who);
+}
+
+START_TEST(repointed_identity_is_refused)
+{
+    link_people();
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    /* MALLORY's e-mail row now names ALICE */
+    raw_exec(ts.db, "UPDATE identity SET subject = (SELECT subject FROM identity WHERE id = 1)"
+                    " WHERE id = 2");
+    th_ok(th_open(&ts, &ts.eng));
+    assert_mallory_refused();
+}
+END_TEST
+
+START_TEST(moved_blind_index_is_refused)
+{
+    char *who = NULL;
+
+    link_people();
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    /* Alice's row (sealed value, subject, MAC intact) takes MALLORY's blind index */
+    raw_exec(ts.db, "CREATE TEMP TABLE moved AS SELECT hash FROM identity WHERE id = 2;"
+                    "DELETE FROM identity WHERE id = 2;"
+                    "UPDATE identity SET hash = (SELECT hash FROM moved) WHERE id = 1");
+    th_ok(th_open(&ts, &ts.eng));
+    th_assert_err(gdpr_subject_find_id(ts.eng, "email", "mallory@example.com", &who), GDPR_ECORRUPT,
+                  "identity row 1: MAC does not match");
+    ck_assert_ptr_null(who);
+}
+END_TEST
+
+START_TEST(edited_consent_state_is_refused)
+{
+    gdpr_consent c = GDPR_CONSENT_INIT;
+    int allowed = -1;
+    gdpr_why why;
+
+    c.subject = "ALICE";
+    c.purpose = "marketing";
+    c.notice = "marketing-v2";
+    c.channel = "web";
+    c.state = GDPR_CONSENT_GRANTED;
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &c, NULL));
+    ts.now += 60;
+    c.state = GDPR_CONSENT_WITHDRAWN;
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &c, NULL));
+    th_ok(gdpr_may_process(ts.eng, "ALICE", "marketing", ts.now, &allowed, &why));
+    ck_assert_int_eq(allowed, 0);
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    /* the withdrawal turned back into a grant in the current-state table */
+    raw_exec(ts.db, "UPDATE consent_state SET state = 1 WHERE state = 2");
+    th_ok(th_open(&ts, &ts.eng));
+    th_assert_err(gdpr_may_process(ts.eng, "ALICE", "marketing", ts.now, &allowed, &why),
+                  GDPR_ECORRUPT, "consent state row (purpose 'marketing', event 2)");
+    ck_assert_int_ne(allowed, 1);
+}
+END_TEST
+
+START_TEST(schema_13_macs_existing_rows)
+{
+    char *who = NULL;
+    int allowed = -1;
+    gdpr_why why;
+    gdpr_consent c = GDPR_CONSENT_INIT;
+
+    link_people();
+    c.subject = "MALLORY";
+    c.purpose = "marketing";
+    c.notice = "marketing-v2";
+    c.channel = "web";
+    c.state = GDPR_CONSENT_GRANTED;
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &c, NULL));
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    /* back to a schema-12 store: no MAC columns */
+    raw_exec(ts.db, "ALTER TABLE identity DROP COLUMN mac; ALTER TABLE consent_state DROP "
+                    "COLUMN mac; ALTER TABLE retention_aggregate DROP COLUMN value_sealed;"
+                    " DROP TABLE objection; ALTER TABLE consent DROP COLUMN guardian;"
+                    " PRAGMA user_version = 12");
+    /* an aggregate value kept in plaintext by the earlier release, 6 times */
+    raw_exec(ts.db, "INSERT INTO retention_aggregate VALUES('R-4', 'usage', 'service', 'country',"
+                    " 'Plaintextland-55aa', 202601, 6)");
+    raw_exec(ts.keys, "PRAGMA user_version = 12");
+    th_ok(th_open(&ts, &ts.eng)); /* migrates, MACs the rows in the open's transaction */
+    th_ok(gdpr_subject_find_id(ts.eng, "email", "mallory@example.com", &who));
+    ck_assert_str_eq(who, "MALLORY");
+    free(who);
+    th_ok(gdpr_may_process(ts.eng, "MALLORY", "marketing", ts.now, &allowed, &why));
+    ck_assert_int_eq(allowed, 1);
+    {
+        aggs l;
+        memset(&l, 0, sizeof l);
+        th_ok(gdpr_retention_aggregates(ts.eng, collect, &l));
+        ck_assert_int_eq(l.n, 1);
+        ck_assert_str_eq(l.value[0], "country=Plaintextland-55aa");
+        ck_assert_int_eq(l.count[0], 6);
+    }
+    /* and they are protected from now on */
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    ck_assert(!th_store_files_contain(&ts, "Plaintextland-55aa", 18));
+    raw_exec(ts.db, "UPDATE identity SET subject = (SELECT subject FROM identity WHERE id = 1)"
+                    " WHERE id = 2");
+    th_ok(th_open(&ts, &ts.eng));
+    assert_mallory_refused();
+    /* a MAC set to NULL is no way around it */
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    raw_exec(ts.db, "UPDATE identity SET mac = NULL WHERE id = 2");
+    th_ok(th_open(&ts, &ts.eng));
+    th_assert_err(gdpr_subject_find_id(ts.eng, "email", "mallory@example.com", &who), GDPR_ECORRUPT,
+                  "identity row 2: MAC missing");
+}
+END_TEST
+
+/* ---- checkpoint: retried within its budget, busy told truly ---- */
+
+typedef struct {
+    sqlite3 *reader;
+    int after_ms;
+} release_args;
+
+static void *
+release_later(void *arg)
+{
+    release_args *a = arg;
+    struct timespec t = {0, (long)a->after_ms * 1000000L};
+
+    nanosleep(&t, NULL);
+    sqlite3_exec(a->reader, "COMMIT", NULL, NULL, NULL);
+    return NULL;
+}
+
+static void
+reopen_short_busy(void)
+{
+    gdpr_options opts = GDPR_OPTIONS_INIT;
+
+    gdpr_close(ts.eng);
+    opts.path = ts.db;
+    opts.key = th_key;
+    opts.key_len = 32;
+    opts.clock = th_clock;
+    opts.clock_ctx = &ts;
+    opts.busy_timeout_ms = 50;
+    th_ok(gdpr_open(&ts.eng, &opts));
+}
+
+static sqlite3 *
+reader_with_snapshot(void)
+{
+    sqlite3 *reader = NULL;
+
+    ck_assert_int_eq(sqlite3_open_v2(ts.db, &reader, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM vault;", NULL, NULL, NULL),
+                     SQLITE_OK);
+    return reader;
+}
+
+START_TEST(checkpoint_busy_is_true_and_retried)
+{
+    gdpr_erase_report r = {0, 0, 0};
+    release_args a;
+    pthread_t th;
+    sqlite3 *reader;
+
+    th_ok(gdpr_vault_put(ts.eng, &th_agent, "CUST-1", "contact", "service", "one", 3, NULL));
+    th_ok(gdpr_vault_put(ts.eng, &th_agent, "CUST-2", "contact", "service", "two", 3, NULL));
+    reopen_short_busy();
+
+    /* A reader that stays: busy after the budget, with a true message. */
+    reader = reader_with_snapshot();
+    th_assert_err(gdpr_erase_subject(ts.eng, &th_dpo, "CUST-1", "Art. 17(1)(a)", &r), GDPR_EBUSY,
+                  "checkpoint of the data file");
+    ck_assert_msg(strstr(gdpr_errmsg(), "-1") == NULL, "untrue message: %s", gdpr_errmsg());
+    ck_assert_msg(strstr(gdpr_errmsg(), "reader") != NULL, "%s", gdpr_errmsg());
+    ck_assert_msg(strstr(gdpr_errmsg(), "(budget 2000 ms)") != NULL, "%s", gdpr_errmsg());
+    ck_assert_int_eq(sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    th_ok(gdpr_erase_retry_pending(ts.eng, &th_dpo, NULL));
+
+    /* A reader that lets go within the budget: the retry succeeds. */
+    sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM vault;", NULL, NULL, NULL);
+    a.reader = reader;
+    a.after_ms = 300;
+    ck_assert_int_eq(pthread_create(&th, NULL, release_later, &a), 0);
+    th_ok(gdpr_erase_subject(ts.eng, &th_dpo, "CUST-2", "Art. 17(1)(a)", &r));
+    ck_assert_int_eq(pthread_join(th, NULL), 0);
+    sqlite3_close(reader);
+}
+END_TEST
+
+static Suite *
+integrity_suite(void)
+{
+    Suite *s = suite_create("integrity");
+    TCase *tc;
+
+    tc = tcase_create("fork");
+    tcase_add_test(tc, fork_child_draws_its_own_bytes);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("files");
+    tcase_add_test(tc, files_are_private_under_umask_022);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("lookups");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, repointed_identity_is_refused);
+    tcase_add_test(tc, moved_blind_index_is_refused);
+    tcase_add_test(tc, edited_consent_state_is_refused);
+    tcase_add_test(tc, schema_13_macs_existing_rows);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("checkpoint");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, checkpoint_busy_is_true_and_retried);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("aggregates");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, anonymised_values_sealed_and_small_groups_withheld);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("refusals");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, refusal_survives_rollback);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("passphrase");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, passphrase_length_and_cost);
+    suite_add_tcase(s, tc);
+
+    return s;
+}
+
+int
+main(void)
+{
+    return th_run(integrity_suite());
+}

@@ -1,0 +1,1210 @@
+/*
+ * The law as it stands on the day (issue 19): table-driven cases, one per
+ * legal rule, each named by its article and the date it is asked on, each
+ * row citing its source (docs/gdpr-article-map.md, docs/transfers-sources.md).
+ * SPDX-License-Identifier: MIT
+ */
+#define _GNU_SOURCE
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendar.h"
+#include "engine.h"
+#include "helpers.h"
+
+static th_store ts;
+
+/* 00:00 UTC on a civil date. */
+static int64_t
+day(int y, unsigned m, unsigned d)
+{
+    return gdpr_calendar__days_from_civil(y, m, d) * 86400;
+}
+
+/* The example policy with `from` replaced by `to` (first occurrence). */
+static char *
+example_with(const char *from, const char *to)
+{
+    char *doc = th_read_file(th_example_policy_path(), NULL);
+    const char *at;
+    char *out;
+    size_t head;
+
+    ck_assert_ptr_nonnull(doc);
+    at = strstr(doc, from);
+    ck_assert_msg(at != NULL, "example policy lacks '%s'", from);
+    head = (size_t)(at - doc);
+    out = malloc(strlen(doc) - strlen(from) + strlen(to) + 1);
+    ck_assert_ptr_nonnull(out);
+    memcpy(out, doc, head);
+    strcpy(out + head, to);
+    strcat(out, at + strlen(from));
+    free(doc);
+    return out;
+}
+
+/* The example policy plus a direct-marketing purpose on legitimate
+ * interests (Recital 47) and one on consent (the example's "marketing"). */
+static void
+setup(void)
+{
+    char *doc;
+
+    th_setup(&ts);
+    doc = example_with("\"purposes\": [",
+                       "\"purposes\": [\n    { \"id\": \"newsletter\", \"description\": "
+                       "\"Postal newsletter to customers\", \"basis\": \"legitimate_interests\", "
+                       "\"categories\": [\"contact\"], \"direct_marketing\": true },");
+    th_ok(gdpr_policy_load_string(ts.eng, &th_dpo, doc));
+    free(doc);
+}
+
+static void
+plain_setup(void)
+{
+    th_setup(&ts);
+}
+
+static void
+teardown(void)
+{
+    th_teardown(&ts);
+}
+
+/* --- Art. 21(1)-(3): objection, and direct marketing -------------------- */
+
+typedef enum { OBJ_NONE, OBJ_GENERAL, OBJ_ALL_DM, OBJ_PURPOSE } obj_kind;
+typedef enum { LIFT_NONE, LIFT_SUBJECT, LIFT_CONTROLLER, LIFT_GENERAL } lift_kind;
+
+typedef struct {
+    const char *name; /* article and date */
+    int y;
+    unsigned m, d;
+    obj_kind objection;
+    const char *object_purpose; /* OBJ_PURPOSE: which */
+    int object_rc;              /* what recording the objection returns */
+    lift_kind lift;
+    int lift_rc;
+    const char *ask; /* purpose asked of gdpr_may_process */
+    int allowed;     /* expected answer */
+    int why;         /* expected code */
+    const char *source;
+} art21_case;
+
+/* Sources: GDPR Art. 21(1) (objection to (e)/(f), compelling grounds),
+ * 21(2) (direct marketing "at any time"), 21(3) ("shall no longer be
+ * processed"), Recital 70; Art. 7(3) (consent is withdrawn, not objected
+ * to). The subject gave consent to "marketing" before each case. */
+static const art21_case art21_cases[] = {
+    {"art21_2_consent_marketing_no_objection_2026_01_05", 2026, 1, 5, OBJ_NONE, NULL, GDPR_OK,
+     LIFT_NONE, GDPR_OK, "marketing", 1, GDPR_WHY_CONSENT, "Art. 6(1)(a)"},
+    {"art21_3_general_objection_stops_consent_marketing_2026_01_05", 2026, 1, 5, OBJ_GENERAL, NULL,
+     GDPR_OK, LIFT_NONE, GDPR_OK, "marketing", 0, GDPR_WHY_OBJECTED, "Art. 21(2)-(3)"},
+    {"art21_3_all_dm_objection_stops_consent_marketing_2026_02_01", 2026, 2, 1, OBJ_ALL_DM, NULL,
+     GDPR_OK, LIFT_NONE, GDPR_OK, "marketing", 0, GDPR_WHY_OBJECTED, "Art. 21(3)"},
+    {"art21_3_all_dm_objection_stops_li_marketing_2026_02_01", 2026, 2, 1, OBJ_ALL_DM, NULL,
+     GDPR_OK, LIFT_NONE, GDPR_OK, "newsletter", 0, GDPR_WHY_OBJECTED, "Art. 21(3), Recital 70"},
+    {"art21_2_purpose_objection_leaves_other_dm_2026_02_01", 2026, 2, 1, OBJ_PURPOSE, "newsletter",
+     GDPR_OK, LIFT_NONE, GDPR_OK, "marketing", 1, GDPR_WHY_CONSENT, "Art. 21(2) (per purpose)"},
+    {"art21_3_purpose_objection_stops_that_dm_2026_02_01", 2026, 2, 1, OBJ_PURPOSE, "newsletter",
+     GDPR_OK, LIFT_NONE, GDPR_OK, "newsletter", 0, GDPR_WHY_OBJECTED, "Art. 21(3)"},
+    {"art21_3_consent_dm_purpose_objection_2026_02_01", 2026, 2, 1, OBJ_PURPOSE, "marketing",
+     GDPR_OK, LIFT_NONE, GDPR_OK, "marketing", 0, GDPR_WHY_OBJECTED, "Art. 21(3)"},
+    {"art21_2_all_dm_objection_leaves_non_dm_li_2026_03_01", 2026, 3, 1, OBJ_ALL_DM, NULL, GDPR_OK,
+     LIFT_NONE, GDPR_OK, "recruitment", 1, GDPR_WHY_BASIS, "Art. 21(2) reaches DM only"},
+    {"art21_1_purpose_objection_li_2026_03_01", 2026, 3, 1, OBJ_PURPOSE, "recruitment", GDPR_OK,
+     LIFT_NONE, GDPR_OK, "recruitment", 0, GDPR_WHY_OBJECTED, "Art. 21(1)"},
+    {"art21_1_purpose_objection_leaves_contract_2026_03_01", 2026, 3, 1, OBJ_PURPOSE, "recruitment",
+     GDPR_OK, LIFT_NONE, GDPR_OK, "service", 1, GDPR_WHY_BASIS, "Art. 21(1) reaches (e)/(f) only"},
+    {"art21_1_controller_lifts_li_objection_2026_03_01", 2026, 3, 1, OBJ_PURPOSE, "recruitment",
+     GDPR_OK, LIFT_CONTROLLER, GDPR_OK, "recruitment", 1, GDPR_WHY_BASIS,
+     "Art. 21(1) compelling legitimate grounds"},
+    {"art21_3_controller_cannot_lift_all_dm_2026_03_02", 2026, 3, 2, OBJ_ALL_DM, NULL, GDPR_OK,
+     LIFT_CONTROLLER, GDPR_EINVAL, "marketing", 0, GDPR_WHY_OBJECTED, "Art. 21(3)"},
+    {"art21_3_controller_cannot_lift_dm_purpose_2026_03_02", 2026, 3, 2, OBJ_PURPOSE, "newsletter",
+     GDPR_OK, LIFT_CONTROLLER, GDPR_EINVAL, "newsletter", 0, GDPR_WHY_OBJECTED, "Art. 21(3)"},
+    {"art21_3_subject_takes_back_all_dm_2026_04_01", 2026, 4, 1, OBJ_ALL_DM, NULL, GDPR_OK,
+     LIFT_SUBJECT, GDPR_OK, "marketing", 1, GDPR_WHY_CONSENT, "Art. 21(3): the subject's choice"},
+    {"art21_3_subject_takes_back_dm_purpose_2026_04_01", 2026, 4, 1, OBJ_PURPOSE, "newsletter",
+     GDPR_OK, LIFT_SUBJECT, GDPR_OK, "newsletter", 1, GDPR_WHY_BASIS,
+     "Art. 21(3): the subject's choice"},
+    {"art21_3_general_lift_keeps_dm_objection_2026_04_02", 2026, 4, 2, OBJ_GENERAL, NULL, GDPR_OK,
+     LIFT_GENERAL, GDPR_OK, "marketing", 0, GDPR_WHY_OBJECTED,
+     "Art. 21(3): lifting on the controller's grounds cannot reach DM"},
+    {"art21_1_general_lift_restores_li_2026_04_02", 2026, 4, 2, OBJ_GENERAL, NULL, GDPR_OK,
+     LIFT_GENERAL, GDPR_OK, "recruitment", 1, GDPR_WHY_BASIS, "Art. 21(1)"},
+    {"art21_1_objection_to_contract_refused_2026_05_01", 2026, 5, 1, OBJ_PURPOSE, "service",
+     GDPR_EINVAL, LIFT_NONE, GDPR_OK, "service", 1, GDPR_WHY_BASIS,
+     "Art. 21(1) reaches (e)/(f) only"},
+    {"art7_3_objection_to_consent_non_dm_refused_2026_05_01", 2026, 5, 1, OBJ_PURPOSE, "billing",
+     GDPR_EINVAL, LIFT_NONE, GDPR_OK, "billing", 1, GDPR_WHY_BASIS,
+     "Art. 21(1); legal obligation is not reached"},
+};
+
+START_TEST(art21_table)
+{
+    const art21_case *c = &art21_cases[_i];
+    gdpr_consent g = GDPR_CONSENT_INIT;
+    const char *purpose = c->object_purpose;
+    gdpr_why why;
+    int allowed = -1, rc = GDPR_OK;
+
+    ts.now = day(c->y, c->m, c->d) - 86400;
+    g.subject = "cust-21";
+    g.purpose = "marketing";
+    g.notice = "marketing-v2";
+    g.channel = "web";
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &g, NULL));
+    ts.now = day(c->y, c->m, c->d);
+    if (c->objection == OBJ_GENERAL)
+        rc = gdpr_subject_object(ts.eng, &th_dpo, "cust-21");
+    else if (c->objection == OBJ_ALL_DM)
+        rc = gdpr_subject_object_purpose(ts.eng, &th_dpo, "cust-21",
+                                         purpose = GDPR_OBJECT_ALL_MARKETING);
+    else if (c->objection == OBJ_PURPOSE)
+        rc = gdpr_subject_object_purpose(ts.eng, &th_dpo, "cust-21", purpose);
+    ck_assert_msg(rc == c->object_rc, "%s: object: %s (%s)", c->name, gdpr_strerror(rc),
+                  gdpr_errmsg());
+    if (c->lift == LIFT_GENERAL)
+        rc = gdpr_subject_unobject(ts.eng, &th_dpo, "cust-21");
+    else if (c->lift != LIFT_NONE)
+        rc = gdpr_subject_unobject_purpose(ts.eng, &th_dpo, "cust-21", purpose,
+                                           c->lift == LIFT_SUBJECT ? GDPR_LIFT_BY_SUBJECT
+                                                                   : GDPR_LIFT_COMPELLING_GROUNDS);
+    ck_assert_msg(rc == (c->lift == LIFT_NONE ? c->object_rc : c->lift_rc), "%s: lift: %s (%s)",
+                  c->name, gdpr_strerror(rc), gdpr_errmsg());
+    if (c->lift == LIFT_CONTROLLER && c->lift_rc == GDPR_EINVAL)
+        ck_assert_ptr_nonnull(strstr(gdpr_errmsg(), "Art. 21(3)"));
+    th_ok(gdpr_may_process(ts.eng, "cust-21", c->ask, ts.now, &allowed, &why));
+    ck_assert_msg(allowed == c->allowed && why.code == c->why, "%s (%s): allowed %d why %s (%s)",
+                  c->name, c->source, allowed, gdpr_why_name(why.code), why.text);
+    th_ok(gdpr_audit_verify(ts.eng, NULL));
+}
+END_TEST
+
+/* Art. 21(3) and 17(1)(c): the objection to direct marketing outlives
+ * erasure as a suppression entry holding the keyed hash only; the person
+ * imported again under the same id is not marketed to. */
+START_TEST(art21_3_suppression_survives_erasure_2026_06_01)
+{
+    gdpr_consent g = GDPR_CONSENT_INIT;
+    gdpr_erase_report rep;
+    unsigned int limits = 0;
+    gdpr_why why;
+    int allowed = -1;
+
+    ts.now = day(2026, 6, 1);
+    g.subject = "Quillon Marchbank";
+    g.purpose = "marketing";
+    g.notice = "marketing-v2";
+    g.channel = "web";
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &g, NULL));
+    th_ok(gdpr_subject_object_purpose(ts.eng, &th_dpo, "Quillon Marchbank",
+                                      GDPR_OBJECT_ALL_MARKETING));
+    th_ok(gdpr_erase_subject(ts.eng, &th_dpo, "Quillon Marchbank", "Art. 17(1)(c)", &rep));
+    th_ok(gdpr_subject_limits(ts.eng, "Quillon Marchbank", &limits));
+    ck_assert_uint_eq(limits, GDPR_SUBJECT_MARKETING_OBJECTED);
+    ck_assert(!th_store_files_contain(&ts, "Quillon", 7));
+
+    /* Re-imported a month later, with a fresh consent from a bought list. */
+    ts.now = day(2026, 7, 1);
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &g, NULL));
+    th_ok(gdpr_may_process(ts.eng, "Quillon Marchbank", "marketing", ts.now, &allowed, &why));
+    ck_assert_int_eq(allowed, 0);
+    ck_assert_int_eq(why.code, GDPR_WHY_OBJECTED);
+    th_ok(gdpr_may_process(ts.eng, "Quillon Marchbank", "newsletter", ts.now, &allowed, &why));
+    ck_assert_int_eq(allowed, 0);
+    /* Disclosing for direct marketing is processing for it too. */
+    th_ok(gdpr_disclosure_check(ts.eng, "Quillon Marchbank", "mailer-eu", "marketing", ts.now,
+                                &allowed, &why));
+    ck_assert_int_eq(allowed, 0);
+    ck_assert_int_eq(why.code, GDPR_WHY_OBJECTED);
+    /* Only the subject takes it back. */
+    th_ok(gdpr_subject_unobject_purpose(ts.eng, &th_dpo, "Quillon Marchbank",
+                                        GDPR_OBJECT_ALL_MARKETING, GDPR_LIFT_BY_SUBJECT));
+    th_ok(gdpr_may_process(ts.eng, "Quillon Marchbank", "marketing", ts.now, &allowed, &why));
+    ck_assert_int_eq(allowed, 1);
+}
+END_TEST
+
+START_TEST(art21_bad_input_changes_nothing)
+{
+    char before[65], after[65], longp[300];
+
+    memset(longp, 'p', 290);
+    longp[290] = '\0';
+    th_fingerprint(&ts, before);
+    th_assert_err(gdpr_subject_object_purpose(NULL, &th_dpo, "s", "newsletter"), GDPR_EINVAL,
+                  "eng");
+    th_assert_err(gdpr_subject_object_purpose(ts.eng, NULL, "s", "newsletter"), GDPR_EINVAL, "who");
+    th_assert_err(gdpr_subject_object_purpose(ts.eng, &th_dpo, NULL, "newsletter"), GDPR_EINVAL,
+                  "subject");
+    th_assert_err(gdpr_subject_object_purpose(ts.eng, &th_dpo, "s", NULL), GDPR_EINVAL, "purpose");
+    th_assert_err(gdpr_subject_object_purpose(ts.eng, &th_dpo, "s", ""), GDPR_EINVAL, "purpose");
+    th_assert_err(gdpr_subject_object_purpose(ts.eng, &th_dpo, "s", longp), GDPR_EINVAL, "purpose");
+    th_assert_err(gdpr_subject_object_purpose(ts.eng, &th_dpo, "s", "news\xff"), GDPR_EINVAL,
+                  "purpose");
+    th_assert_err(gdpr_subject_object_purpose(ts.eng, &th_dpo, "s", "nope"), GDPR_EINVAL,
+                  "purpose: 'nope' is not a purpose");
+    th_assert_err(gdpr_subject_object_purpose(ts.eng, &th_dpo, "s", "service"), GDPR_EINVAL,
+                  "rests on contract");
+    th_assert_err(gdpr_subject_unobject_purpose(ts.eng, &th_dpo, "s", "newsletter", 0), GDPR_EINVAL,
+                  "reason");
+    th_assert_err(gdpr_subject_unobject_purpose(ts.eng, &th_dpo, "s", "newsletter", 3), GDPR_EINVAL,
+                  "reason");
+    th_assert_err(
+        gdpr_subject_unobject_purpose(ts.eng, &th_dpo, "s", "newsletter", GDPR_LIFT_BY_SUBJECT),
+        GDPR_ENOTFOUND, "no objection");
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+    /* The agent role lacks subject.object: refused and audited. */
+    th_assert_err(gdpr_subject_object_purpose(ts.eng, &th_agent, "s", "newsletter"), GDPR_EDENIED,
+                  "subject.object");
+    th_ok(gdpr_audit_verify(ts.eng, NULL));
+}
+END_TEST
+
+/* --- Art. 9(1)-(2): a condition per special-category purpose ------------ */
+
+static const char art9_purposes[] =
+    "{ \"id\": \"accessibility\", \"description\": \"Adapting service to a disability\", "
+    "\"basis\": \"consent\", \"categories\": [\"health\"], \"art9_condition\": \"a\" },\n"
+    "    { \"id\": \"health-contract\", \"description\": \"Health data for an insurance "
+    "contract\", "
+    "\"basis\": \"contract\", \"categories\": [\"health\"], \"art9_condition\": \"a\" },\n"
+    "    { \"id\": \"occupational\", \"description\": \"Sick-leave records (employment law)\", "
+    "\"basis\": \"legal_obligation\", \"categories\": [\"health\"], \"art9_condition\": \"b\" },\n"
+    "    { \"id\": \"emergency\", \"description\": \"Telling paramedics of an allergy\", "
+    "\"basis\": \"vital_interests\", \"categories\": [\"health\"], \"art9_condition\": \"c\" },\n"
+    "    { \"id\": \"care-li\", \"description\": \"Care planning by a health professional\", "
+    "\"basis\": \"legitimate_interests\", \"categories\": [\"health\"], \"art9_condition\": \"h\" "
+    "},\n"
+    "    { \"id\": \"health-li-a\", \"description\": \"Wellness offers to consenting members\", "
+    "\"basis\": \"legitimate_interests\", \"categories\": [\"health\"], \"art9_condition\": \"a\" "
+    "},";
+
+static void
+setup_art9(void)
+{
+    char *doc;
+
+    th_setup(&ts);
+    doc = example_with("{ \"id\": \"accessibility\", \"description\": \"Adapting service to a "
+                       "disability\", \"basis\": \"consent\",\n      \"categories\": [\"health\"], "
+                       "\"art9_condition\": \"a\" },",
+                       art9_purposes);
+    th_ok(gdpr_policy_load_string(ts.eng, &th_dpo, doc));
+    free(doc);
+}
+
+typedef enum { C_NONE, C_EXPLICIT, C_WITHDRAWN } consent_step;
+
+typedef struct {
+    const char *name;
+    int y;
+    unsigned m, d;
+    const char *purpose;
+    consent_step consent;
+    int object; /* general objection first */
+    int allowed;
+    int why;
+    const char *source;
+} art9_case;
+
+static const art9_case art9_cases[] = {
+    {"art9_2_a_consent_explicit_2026_01_10", 2026, 1, 10, "accessibility", C_EXPLICIT, 0, 1,
+     GDPR_WHY_CONSENT, "Art. 9(2)(a), 6(1)(a)"},
+    {"art9_2_a_consent_none_2026_01_10", 2026, 1, 10, "accessibility", C_NONE, 0, 0,
+     GDPR_WHY_NO_CONSENT, "Art. 9(2)(a)"},
+    {"art9_2_a_on_contract_needs_explicit_consent_2026_01_10", 2026, 1, 10, "health-contract",
+     C_NONE, 0, 0, GDPR_WHY_NO_CONSENT, "Art. 9(1), 9(2)(a): contract alone does not lift 9(1)"},
+    {"art9_2_a_on_contract_with_explicit_consent_2026_01_11", 2026, 1, 11, "health-contract",
+     C_EXPLICIT, 0, 1, GDPR_WHY_CONSENT, "Art. 6(1)(b) + 9(2)(a)"},
+    {"art9_2_a_on_contract_withdrawn_2026_01_12", 2026, 1, 12, "health-contract", C_WITHDRAWN, 0, 0,
+     GDPR_WHY_WITHDRAWN, "Art. 7(3), 9(2)(a)"},
+    {"art9_2_b_employment_law_no_consent_2026_02_01", 2026, 2, 1, "occupational", C_NONE, 0, 1,
+     GDPR_WHY_BASIS, "Art. 6(1)(c) + 9(2)(b)"},
+    {"art9_2_c_vital_interests_2026_02_01", 2026, 2, 1, "emergency", C_NONE, 0, 1, GDPR_WHY_BASIS,
+     "Art. 6(1)(d) + 9(2)(c)"},
+    {"art9_2_h_legitimate_interests_2026_02_02", 2026, 2, 2, "care-li", C_NONE, 0, 1,
+     GDPR_WHY_BASIS, "Art. 6(1)(f) + 9(2)(h)"},
+    {"art9_2_h_objected_2026_02_02", 2026, 2, 2, "care-li", C_NONE, 1, 0, GDPR_WHY_OBJECTED,
+     "Art. 21(1)"},
+    {"art9_2_a_on_li_without_consent_2026_02_03", 2026, 2, 3, "health-li-a", C_NONE, 0, 0,
+     GDPR_WHY_NO_CONSENT, "Art. 9(2)(a)"},
+    {"art9_2_a_on_li_consent_but_objected_2026_02_03", 2026, 2, 3, "health-li-a", C_EXPLICIT, 1, 0,
+     GDPR_WHY_OBJECTED, "Art. 21(1) reaches the 6(1)(f) basis"},
+    {"art9_2_a_on_li_with_consent_2026_02_03", 2026, 2, 3, "health-li-a", C_EXPLICIT, 0, 1,
+     GDPR_WHY_CONSENT, "Art. 6(1)(f) + 9(2)(a)"},
+};
+
+START_TEST(art9_table)
+{
+    const art9_case *c = &art9_cases[_i];
+    gdpr_consent g = GDPR_CONSENT_INIT;
+    gdpr_why why;
+    int allowed = -1;
+
+    ts.now = day(c->y, c->m, c->d) - 3600;
+    g.subject = "cust-9";
+    g.purpose = c->purpose;
+    g.notice = "privacy-v3";
+    g.channel = "paper";
+    g.flags = GDPR_CONSENT_EXPLICIT;
+    if (c->consent != C_NONE)
+        th_ok(gdpr_consent_record(ts.eng, &th_agent, &g, NULL));
+    if (c->consent == C_WITHDRAWN)
+        th_ok(gdpr_consent_withdraw(ts.eng, &th_agent, "cust-9", c->purpose, NULL, "phone", NULL));
+    if (c->object)
+        th_ok(gdpr_subject_object(ts.eng, &th_dpo, "cust-9"));
+    ts.now = day(c->y, c->m, c->d);
+    th_ok(gdpr_may_process(ts.eng, "cust-9", c->purpose, ts.now, &allowed, &why));
+    ck_assert_msg(allowed == c->allowed && why.code == c->why, "%s (%s): allowed %d why %s (%s)",
+                  c->name, c->source, allowed, gdpr_why_name(why.code), why.text);
+}
+END_TEST
+
+/* Art. 9(2)(a) consent must be explicit whatever the Art. 6 basis. */
+START_TEST(art9_2_a_consent_must_be_explicit_2026_01_10)
+{
+    gdpr_consent g = GDPR_CONSENT_INIT;
+    char before[65], after[65];
+
+    ts.now = day(2026, 1, 10);
+    g.subject = "cust-9";
+    g.purpose = "health-contract";
+    g.notice = "privacy-v3";
+    g.channel = "paper";
+    th_fingerprint(&ts, before);
+    th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &g, NULL), GDPR_EINVAL,
+                  "consent must be explicit (Art. 9(2)(a))");
+    /* A consent for a 9(2)(b) purpose is not what lifts its prohibition. */
+    g.purpose = "occupational";
+    g.flags = GDPR_CONSENT_EXPLICIT;
+    th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &g, NULL), GDPR_EINVAL,
+                  "is based on legal_obligation");
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+}
+END_TEST
+
+/* A policy stored before the rule (no condition named) still opens, but
+ * its special-category purpose is refused (Art. 9(1)). */
+START_TEST(art9_1_stored_policy_without_condition_2026_03_01)
+{
+    char *doc = example_with("\"categories\": [\"health\"], \"art9_condition\": \"a\" }",
+                             "\"categories\": [\"health\"] }");
+    uint8_t sha[32] = {0};
+    gdpr_consent g = GDPR_CONSENT_INIT;
+    int64_t version = 0;
+    gdpr_why why;
+    int allowed = -1;
+
+    ts.now = day(2026, 3, 1);
+    g.subject = "cust-9";
+    g.purpose = "accessibility";
+    g.notice = "privacy-v3";
+    g.channel = "paper";
+    g.flags = GDPR_CONSENT_EXPLICIT;
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &g, NULL));
+    th_ok(gdpr_begin(ts.eng));
+    th_ok(gdpr_store__policy_insert(ts.eng->st, ts.now, "legacy", sha, doc, &version));
+    th_ok(gdpr_commit(ts.eng));
+    free(doc);
+    th_reopen(&ts);
+    th_ok(gdpr_may_process(ts.eng, "cust-9", "accessibility", ts.now, &allowed, &why));
+    ck_assert_int_eq(allowed, 0);
+    ck_assert_int_eq(why.code, GDPR_WHY_NO_ART9_CONDITION);
+    ck_assert_str_eq(gdpr_why_name(why.code), "no_art9_condition");
+}
+END_TEST
+
+/* --- Art. 49(1)(a): transfer consent, its own kind ---------------------- */
+
+static void
+setup_transfer(void)
+{
+    char *doc;
+
+    th_setup(&ts);
+    doc = example_with("\"recipients\": [",
+                       "\"recipients\": [\n    { \"id\": \"cn-partner\", \"name\": \"Partner Co\", "
+                       "\"country\": \"CN\", \"kind\": \"controller\" },");
+    th_ok(gdpr_policy_load_string(ts.eng, &th_dpo, doc));
+    free(doc);
+}
+
+typedef enum { TC_TRANSFER, TC_EXPLICIT_ONLY, TC_TRANSFER_EXPIRING } tc_kind;
+
+typedef struct {
+    const char *name;
+    tc_kind kind;
+    const char *consent_recipient, *consent_country;
+    int withdraw_on; /* day of 2026-03 it is withdrawn, 0: never */
+    int y;
+    unsigned m, d; /* the transfer */
+    const char *recipient;
+    unsigned int flags;
+    const char *category;
+    int allowed;
+    int mechanism;
+    const char *fragment;
+    const char *source;
+} art49a_case;
+
+/* The consent is given on 2026-02-01 00:00 UTC in every case. */
+static const art49a_case art49a_cases[] = {
+    {"art49_1_a_transfer_consent_occasional_2026_02_02", TC_TRANSFER, "acme-analytics", "US", 0,
+     2026, 2, 2, "acme-analytics", 0, NULL, 1, GDPR_TRANSFER_DEROGATION_CONSENT,
+     "explicit consent to transfers to 'acme-analytics'", "Art. 49(1)(a)"},
+    {"art49_1_a_before_the_consent_2026_01_31", TC_TRANSFER, "acme-analytics", "US", 0, 2026, 1, 31,
+     "acme-analytics", 0, NULL, 0, GDPR_TRANSFER_REFUSED, "transfer consent", "Art. 49(1)(a)"},
+    {"art49_1_a_repeated_transfer_refused_2026_02_02", TC_TRANSFER, "acme-analytics", "US", 0, 2026,
+     2, 2, "acme-analytics", GDPR_TRANSFER_REPEATED, NULL, 0, GDPR_TRANSFER_REFUSED,
+     "covers occasional transfers only", "Recital 111; EDPB Guidelines 2/2018"},
+    {"art49_1_a_explicit_purpose_consent_is_not_transfer_consent_2026_02_02", TC_EXPLICIT_ONLY,
+     "acme-analytics", NULL, 0, 2026, 2, 2, "acme-analytics", 0, NULL, 0, GDPR_TRANSFER_REFUSED,
+     "transfer consent (recipient, country, risks notice)", "Art. 49(1)(a): specific, informed"},
+    {"art49_1_a_names_one_recipient_only_2026_02_02", TC_TRANSFER, "acme-analytics", "US", 0, 2026,
+     2, 2, "cn-partner", 0, NULL, 0, GDPR_TRANSFER_REFUSED, "transfer consent",
+     "Art. 49(1)(a): the proposed transfer"},
+    {"art49_1_a_cn_consent_2026_02_02", TC_TRANSFER, "cn-partner", "CN", 0, 2026, 2, 2,
+     "cn-partner", 0, NULL, 1, GDPR_TRANSFER_DEROGATION_CONSENT, "cn-partner", "Art. 49(1)(a)"},
+    {"art49_1_a_before_withdrawal_2026_02_15", TC_TRANSFER, "acme-analytics", "US", 1, 2026, 2, 15,
+     "acme-analytics", 0, NULL, 1, GDPR_TRANSFER_DEROGATION_CONSENT, "acme-analytics",
+     "Art. 7(3): withdrawal does not affect the past"},
+    {"art49_1_a_after_withdrawal_2026_03_02", TC_TRANSFER, "acme-analytics", "US", 1, 2026, 3, 2,
+     "acme-analytics", 0, NULL, 0, GDPR_TRANSFER_REFUSED, "transfer consent", "Art. 7(3)"},
+    {"art49_1_a_special_category_not_on_consent_2026_02_02", TC_TRANSFER, "acme-analytics", "US", 0,
+     2026, 2, 2, "acme-analytics", 0, "health", 0, GDPR_TRANSFER_REFUSED, "special-category",
+     "stricter reading (docs/transfers.md)"},
+    {"art49_1_a_consent_expired_2026_06_01", TC_TRANSFER_EXPIRING, "acme-analytics", "US", 0, 2026,
+     6, 1, "acme-analytics", 0, NULL, 0, GDPR_TRANSFER_REFUSED, "transfer consent",
+     "Art. 7; expiry recorded with the consent"},
+    {"art49_1_a_consent_before_expiry_2026_04_30", TC_TRANSFER_EXPIRING, "acme-analytics", "US", 0,
+     2026, 4, 30, "acme-analytics", 0, NULL, 1, GDPR_TRANSFER_DEROGATION_CONSENT, "acme-analytics",
+     "Art. 49(1)(a)"},
+};
+
+START_TEST(art49_1_a_table)
+{
+    const art49a_case *c = &art49a_cases[_i];
+    gdpr_transfer_request req = GDPR_TRANSFER_REQUEST_INIT;
+    gdpr_transfer_result res = GDPR_TRANSFER_RESULT_INIT;
+    gdpr_consent g = GDPR_CONSENT_INIT;
+    const char *cats[1];
+    char key[300];
+
+    ts.now = day(2026, 2, 1);
+    g.subject = "cust-49";
+    g.purpose = "service";
+    g.channel = "web";
+    g.recipient = c->consent_recipient;
+    if (c->kind == TC_EXPLICIT_ONLY) {
+        g.notice = "privacy-v3";
+        g.flags = GDPR_CONSENT_EXPLICIT;
+    } else {
+        g.notice = "transfer-risks-v1";
+        g.country = c->consent_country;
+        g.flags = GDPR_CONSENT_EXPLICIT | GDPR_CONSENT_TRANSFER;
+        if (c->kind == TC_TRANSFER_EXPIRING)
+            g.expires = day(2026, 5, 1);
+    }
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &g, NULL));
+    if (c->withdraw_on) {
+        ts.now = day(2026, 3, (unsigned)c->withdraw_on);
+        snprintf(key, sizeof key, "transfer:%s@%s", c->consent_recipient, c->consent_country);
+        th_ok(gdpr_consent_withdraw(ts.eng, &th_agent, "cust-49", "service", key, "phone", NULL));
+    }
+    req.subject = "cust-49";
+    req.recipient = c->recipient;
+    req.at = day(c->y, c->m, c->d) + 43200;
+    req.flags = c->flags;
+    if (c->category) {
+        cats[0] = c->category;
+        req.categories = cats;
+        req.n_categories = 1;
+    }
+    th_ok(gdpr_transfer_check_v2(ts.eng, &th_dpo, &req, &res));
+    ck_assert_msg(res.allowed == c->allowed && res.mechanism == c->mechanism, "%s (%s): got %s: %s",
+                  c->name, c->source, gdpr_transfer_mechanism_name(res.mechanism), res.reason);
+    ck_assert_msg(strstr(res.reason, c->fragment) != NULL, "%s: reason '%s' lacks '%s'", c->name,
+                  res.reason, c->fragment);
+}
+END_TEST
+
+typedef struct {
+    const char *name;
+    const char *recipient, *country, *notice;
+    unsigned int flags;
+    const char *message;
+} art49a_bad;
+
+static const art49a_bad art49a_bad_cases[] = {
+    {"art49_1_a_country_must_match", "acme-analytics", "CA", "transfer-risks-v1",
+     GDPR_CONSENT_EXPLICIT | GDPR_CONSENT_TRANSFER,
+     "country: 'CA' is not the country of recipient 'acme-analytics' (policy: 'US')"},
+    {"art49_1_a_informed_of_risks", "acme-analytics", "US", "privacy-v3",
+     GDPR_CONSENT_EXPLICIT | GDPR_CONSENT_TRANSFER,
+     "notice: 'privacy-v3' does not inform of the risks of the transfer"},
+    {"art49_1_a_explicit", "acme-analytics", "US", "transfer-risks-v1", GDPR_CONSENT_TRANSFER,
+     "flags: a transfer consent must be explicit (Art. 49(1)(a))"},
+    {"art49_1_a_names_recipient", NULL, "US", "transfer-risks-v1",
+     GDPR_CONSENT_EXPLICIT | GDPR_CONSENT_TRANSFER, "recipient: a transfer consent"},
+    {"art49_1_a_policy_recipient", "Jane Roe", "US", "transfer-risks-v1",
+     GDPR_CONSENT_EXPLICIT | GDPR_CONSENT_TRANSFER,
+     "recipient: 'Jane Roe' is not a recipient of the policy"},
+    {"art49_1_a_names_country", "acme-analytics", NULL, "transfer-risks-v1",
+     GDPR_CONSENT_EXPLICIT | GDPR_CONSENT_TRANSFER, "country: a transfer consent"},
+    {"art49_1_a_country_bad_utf8", "acme-analytics", "U\xff", "transfer-risks-v1",
+     GDPR_CONSENT_EXPLICIT | GDPR_CONSENT_TRANSFER, "country"},
+    {"art49_1_a_country_only_for_transfer", "acme-analytics", "US", "privacy-v3",
+     GDPR_CONSENT_EXPLICIT, "country: only for a transfer consent"},
+    {"art49_1_a_prefix_reserved", "transfer:acme-analytics@US", NULL, "privacy-v3",
+     GDPR_CONSENT_EXPLICIT, "recipient: the prefix 'transfer:' is reserved"},
+    {"art49_1_a_unknown_flag", "acme-analytics", "US", "transfer-risks-v1", 0x4u,
+     "flags: 0x4 has unknown bits"},
+};
+
+START_TEST(art49_1_a_record_refused)
+{
+    const art49a_bad *c = &art49a_bad_cases[_i];
+    gdpr_consent g = GDPR_CONSENT_INIT;
+    char before[65], after[65];
+
+    g.subject = "cust-49";
+    g.purpose = "service";
+    g.channel = "web";
+    g.recipient = c->recipient;
+    g.country = c->country;
+    g.notice = c->notice;
+    g.flags = c->flags;
+    th_fingerprint(&ts, before);
+    ck_assert_msg(gdpr_consent_record(ts.eng, &th_agent, &g, NULL) == GDPR_EINVAL, "%s", c->name);
+    ck_assert_msg(strstr(gdpr_errmsg(), c->message) != NULL, "%s: '%s' lacks '%s'", c->name,
+                  gdpr_errmsg(), c->message);
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+}
+END_TEST
+
+/* A request of struct version 1 (before `flags`) is read as occasional;
+ * unknown request flags are refused. */
+START_TEST(art49_1_a_request_flags_2026_02_02)
+{
+    gdpr_transfer_request req = GDPR_TRANSFER_REQUEST_INIT;
+    gdpr_transfer_result res = GDPR_TRANSFER_RESULT_INIT;
+
+    req.subject = "cust-49";
+    req.recipient = "acme-analytics";
+    req.at = day(2026, 2, 2);
+    req.flags = 0x2u;
+    th_assert_err(gdpr_transfer_check_v2(ts.eng, &th_dpo, &req, &res), GDPR_EINVAL,
+                  "req.flags: 0x2 has unknown bits");
+    req.version = 1;
+    th_ok(gdpr_transfer_check_v2(ts.eng, &th_dpo, &req, &res));
+}
+END_TEST
+
+/* --- Art. 12(3)-(4): a refusal is due in one month, extension or not ----- */
+
+typedef enum { END_DENY, END_DENY_V2, END_FULFIL } end_kind;
+
+typedef struct {
+    const char *name;
+    int y;
+    unsigned m, d;  /* received at 10:00 UTC */
+    int extend;     /* months, 0: none */
+    int base_due;   /* 1: offset from `due`, 0: from `first_due` */
+    int64_t offset; /* seconds from that date to the decision */
+    end_kind end;
+    int late; /* expected in the KPIs */
+    const char *source;
+} art12_case;
+
+#define H 3600
+#define D 86400
+
+static const art12_case art12_cases[] = {
+    {"art12_4_refusal_day_before_one_month_2026_01_15", 2026, 1, 15, 0, 0, -D, END_DENY_V2, 0,
+     "Art. 12(4)"},
+    {"art12_4_refusal_at_one_month_late_2026_01_15", 2026, 1, 15, 0, 0, 0, END_DENY_V2, 1,
+     "Art. 12(4)"},
+    {"art12_4_refusal_after_extension_is_late_2026_01_15", 2026, 1, 15, 2, 0, 10 * D, END_DENY_V2,
+     1, "Art. 12(4): 'without delay and at the latest within one month'"},
+    {"art12_4_refusal_extended_within_month_2026_01_15", 2026, 1, 15, 2, 0, -H, END_DENY_V2, 0,
+     "Art. 12(4)"},
+    {"art12_3_fulfil_within_extension_on_time_2026_01_15", 2026, 1, 15, 2, 0, 10 * D, END_FULFIL, 0,
+     "Art. 12(3) second sentence"},
+    {"art12_3_fulfil_at_extended_due_late_2026_01_15", 2026, 1, 15, 2, 1, 0, END_FULFIL, 1,
+     "Art. 12(3)"},
+    {"art12_4_refusal_month_end_on_time_2026_01_31", 2026, 1, 31, 0, 0, -1, END_DENY_V2, 0,
+     "Art. 12(4); Reg. 1182/71 Art. 3(2)(c)"},
+    {"art12_4_refusal_month_end_late_2026_01_31", 2026, 1, 31, 0, 0, 0, END_DENY_V2, 1,
+     "Art. 12(4); Reg. 1182/71 Art. 3(2)(c)"},
+    {"art12_4_extended_month_end_refusal_late_2026_01_31", 2026, 1, 31, 1, 0, D, END_DENY_V2, 1,
+     "Art. 12(4)"},
+    {"art12_4_refusal_leap_year_on_time_2028_01_30", 2028, 1, 30, 0, 0, -H, END_DENY_V2, 0,
+     "Art. 12(4); Reg. 1182/71 Art. 3(2)(c)"},
+    {"art12_4_refusal_leap_year_late_2028_01_30", 2028, 1, 30, 1, 0, H, END_DENY_V2, 1,
+     "Art. 12(4)"},
+    {"art12_4_old_deny_call_late_too_2026_03_02", 2026, 3, 2, 2, 0, 5 * D, END_DENY, 1,
+     "Art. 12(4)"},
+    {"art12_4_old_deny_call_on_time_2026_03_02", 2026, 3, 2, 0, 0, -D, END_DENY, 0, "Art. 12(4)"},
+    {"art12_4_refusal_christmas_receipt_late_2026_12_24", 2026, 12, 24, 2, 0, 2 * D, END_DENY_V2, 1,
+     "Art. 12(4); controller holidays (policy)"},
+    {"art12_3_fulfil_christmas_extended_on_time_2026_12_24", 2026, 12, 24, 2, 0, 2 * D, END_FULFIL,
+     0, "Art. 12(3)"},
+};
+
+typedef struct {
+    int deny_seen;
+    char detail[256];
+} hist_ctx;
+
+static int
+hist_fn(const gdpr_request_event *ev, void *ctx)
+{
+    hist_ctx *h = ctx;
+
+    if (strcmp(ev->action, "deny") == 0 && ev->detail) {
+        h->deny_seen = 1;
+        snprintf(h->detail, sizeof h->detail, "%s", ev->detail);
+    }
+    return 0;
+}
+
+START_TEST(art12_table)
+{
+    const art12_case *c = &art12_cases[_i];
+    gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
+    gdpr_request_info info;
+    gdpr_request_kpi_report k;
+    hist_ctx h = {0, ""};
+    int64_t id = 0, received = day(c->y, c->m, c->d) + 10 * H;
+
+    ts.now = received;
+    in.type = GDPR_REQUEST_ACCESS;
+    in.subject = "cust-12";
+    in.channel = "email";
+    th_ok(gdpr_request_open(ts.eng, &th_agent, &in, &id));
+    th_ok(gdpr_request_verify(ts.eng, &th_dpo, id, GDPR_VERIFY_VERIFIED, GDPR_METHOD_ACCOUNT_LOGIN,
+                              NULL));
+    if (c->extend) {
+        ts.now = received + D;
+        th_ok(gdpr_request_extend(ts.eng, &th_dpo, id, c->extend, "many records", ts.now));
+    }
+    th_ok(gdpr_request_info_init(&info, GDPR_REQUEST_INFO_VERSION));
+    th_ok(gdpr_request_get(ts.eng, id, &info));
+    ts.now = (c->base_due ? info.due : info.first_due) + c->offset;
+    if (c->end == END_FULFIL)
+        th_ok(gdpr_request_fulfil(ts.eng, &th_dpo, id, NULL));
+    else if (c->end == END_DENY)
+        th_ok(gdpr_request_deny(ts.eng, &th_dpo, id, GDPR_DENIAL_EXEMPT, NULL));
+    else
+        th_ok(
+            gdpr_request_deny_v2(ts.eng, &th_dpo, id, GDPR_DENIAL_EXEMPT, NULL, GDPR_TOLD_ALL, 0));
+    th_ok(gdpr_request_kpi_report_init(&k, GDPR_REQUEST_KPI_REPORT_VERSION));
+    th_ok(gdpr_request_kpis(ts.eng, day(c->y, c->m, c->d), day(c->y, c->m, c->d) + D, &k));
+    ck_assert_msg(k.decided == 1 && k.late == c->late && k.on_time == 1 - c->late,
+                  "%s (%s): decided %lld late %lld on_time %lld", c->name, c->source,
+                  (long long)k.decided, (long long)k.late, (long long)k.on_time);
+    if (c->end == END_FULFIL)
+        return;
+    th_ok(gdpr_request_history(ts.eng, &th_dpo, id, hist_fn, &h));
+    ck_assert(h.deny_seen);
+    ck_assert_msg((strstr(h.detail, "late (Art. 12(4)") != NULL) == c->late, "%s: '%s'", c->name,
+                  h.detail);
+    ck_assert_msg(strstr(h.detail, c->end == END_DENY_V2
+                                       ? "told of Art. 77 complaint and Art. 79 judicial remedy"
+                                       : "Art. 77/79 information not recorded") != NULL,
+                  "%s: '%s'", c->name, h.detail);
+}
+END_TEST
+
+static void
+raw_exec(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    char *msg = NULL;
+
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK, "%s: %s", sql, msg);
+    sqlite3_close(db);
+}
+
+/* Schema 13 counts refusals of stores written before the rule again. */
+START_TEST(art12_4_migration_recounts_late_refusals_2026_01_15)
+{
+    gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
+    gdpr_request_info info;
+    gdpr_request_kpi_report k;
+    int64_t id = 0;
+
+    ts.now = day(2026, 1, 15);
+    in.type = GDPR_REQUEST_ACCESS;
+    in.subject = "cust-12";
+    in.channel = "email";
+    th_ok(gdpr_request_open(ts.eng, &th_agent, &in, &id));
+    th_ok(gdpr_request_extend(ts.eng, &th_dpo, id, 2, "many records", ts.now));
+    th_ok(gdpr_request_info_init(&info, GDPR_REQUEST_INFO_VERSION));
+    th_ok(gdpr_request_get(ts.eng, id, &info));
+    ts.now = info.first_due + D;
+    th_ok(gdpr_request_deny_v2(ts.eng, &th_dpo, id, GDPR_DENIAL_EXEMPT, NULL, GDPR_TOLD_ALL, 0));
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    /* What schema 14 had counted: on time, against the extended date. */
+    raw_exec(ts.db, "UPDATE request_kpi SET late = 0; ALTER TABLE consent DROP COLUMN guardian;"
+                    " PRAGMA user_version = 14;");
+    raw_exec(ts.keys, "PRAGMA user_version = 14;");
+    th_ok(th_open(&ts, &ts.eng));
+    th_ok(gdpr_request_kpi_report_init(&k, GDPR_REQUEST_KPI_REPORT_VERSION));
+    th_ok(gdpr_request_kpis(ts.eng, day(2026, 1, 15), day(2026, 1, 16), &k));
+    ck_assert_int_eq(k.late, 1);
+    ck_assert_int_eq(k.on_time, 0);
+}
+END_TEST
+
+START_TEST(art12_4_deny_v2_bad_input_2026_01_15)
+{
+    gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
+    char before[65], after[65];
+    int64_t id = 0;
+
+    ts.now = day(2026, 1, 15);
+    in.type = GDPR_REQUEST_ACCESS;
+    in.subject = "cust-12";
+    in.channel = "email";
+    th_ok(gdpr_request_open(ts.eng, &th_agent, &in, &id));
+    ts.now += D;
+    th_fingerprint(&ts, before);
+    th_assert_err(gdpr_request_deny_v2(NULL, &th_dpo, id, GDPR_DENIAL_EXEMPT, NULL, 3, 0),
+                  GDPR_EINVAL, "eng");
+    th_assert_err(gdpr_request_deny_v2(ts.eng, NULL, id, GDPR_DENIAL_EXEMPT, NULL, 3, 0),
+                  GDPR_EINVAL, "who");
+    th_assert_err(gdpr_request_deny_v2(ts.eng, &th_dpo, id, GDPR_DENIAL_EXEMPT, NULL, 0, 0),
+                  GDPR_EINVAL, "told: 0x0; Art. 12(4) requires");
+    th_assert_err(
+        gdpr_request_deny_v2(ts.eng, &th_dpo, id, GDPR_DENIAL_EXEMPT, NULL, GDPR_TOLD_COMPLAINT, 0),
+        GDPR_EINVAL, "Art. 79");
+    th_assert_err(gdpr_request_deny_v2(ts.eng, &th_dpo, id, GDPR_DENIAL_EXEMPT, NULL, 0x7u, 0),
+                  GDPR_EINVAL, "told");
+    th_assert_err(gdpr_request_deny_v2(ts.eng, &th_dpo, id, GDPR_DENIAL_EXEMPT, NULL, GDPR_TOLD_ALL,
+                                       ts.now + 1),
+                  GDPR_EINVAL, "told_at");
+    th_assert_err(
+        gdpr_request_deny_v2(ts.eng, &th_dpo, id, GDPR_DENIAL_EXEMPT, NULL, GDPR_TOLD_ALL, -5),
+        GDPR_EINVAL, "told_at");
+    th_assert_err(gdpr_request_deny_v2(ts.eng, &th_dpo, id, GDPR_DENIAL_EXEMPT, NULL, GDPR_TOLD_ALL,
+                                       ts.now - 2 * D),
+                  GDPR_EINVAL, "told_at: ");
+    th_assert_err(
+        gdpr_request_deny_v2(ts.eng, &th_dpo, id, (gdpr_request_denial)0, NULL, GDPR_TOLD_ALL, 0),
+        GDPR_EINVAL, "reason");
+    th_assert_err(
+        gdpr_request_deny_v2(ts.eng, &th_dpo, id + 99, GDPR_DENIAL_EXEMPT, NULL, GDPR_TOLD_ALL, 0),
+        GDPR_ENOTFOUND, "");
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+    /* Told an hour after receipt: recorded with that time. */
+    th_ok(gdpr_request_deny_v2(ts.eng, &th_dpo, id, GDPR_DENIAL_EXEMPT, NULL, GDPR_TOLD_ALL,
+                               day(2026, 1, 15) + H));
+}
+END_TEST
+
+typedef struct {
+    const char *from, *to, *message;
+} policy_case;
+
+/* Art. 9(1): the policy names the condition; refused whole otherwise. */
+static const policy_case art9_policy_cases[] = {
+    {"\"categories\": [\"health\"], \"art9_condition\": \"a\" }", "\"categories\": [\"health\"] }",
+     "purposes[3].art9_condition: required field is missing: purpose 'accessibility' processes a "
+     "special category (Art. 9(1))"},
+    {"\"art9_condition\": \"a\"", "\"art9_condition\": \"k\"",
+     "purposes[3].art9_condition: must be one of \"a\" to \"j\" (Art. 9(2)(a)-(j))"},
+    {"\"art9_condition\": \"a\"", "\"art9_condition\": \"(a)\"",
+     "purposes[3].art9_condition: must be one of"},
+    {"\"art9_condition\": \"a\"", "\"art9_condition\": true",
+     "purposes[3].art9_condition: must be one of"},
+    {"\"categories\": [\"contact\", \"usage\"] }",
+     "\"categories\": [\"contact\", \"usage\"], \"art9_condition\": \"b\" }",
+     "purposes[0].art9_condition: purpose 'service' has no special category (Art. 9(1))"},
+};
+
+START_TEST(art9_policy_refused_whole)
+{
+    const policy_case *c = &art9_policy_cases[_i];
+    char *doc = example_with(c->from, c->to);
+    char before[65], after[65];
+    int64_t version = 0;
+
+    th_fingerprint(&ts, before);
+    th_assert_err(gdpr_policy_load_string(ts.eng, &th_dpo, doc), GDPR_EINVAL, c->message);
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+    th_ok(gdpr_policy_version(ts.eng, &version));
+    ck_assert_int_eq(version, 1);
+    free(doc);
+}
+END_TEST
+
+/* --- Art. 8(1): a child's consent to an information society service ----- */
+
+static void
+setup_child(void)
+{
+    char *doc;
+
+    th_setup(&ts);
+    doc = example_with("\"purposes\": [",
+                       "\"purposes\": [\n    { \"id\": \"game-account\", \"description\": "
+                       "\"Online game account\", \"basis\": \"consent\", \"categories\": "
+                       "[\"contact\", \"usage\"], \"information_society_service\": true },");
+    th_ok(gdpr_policy_load_string(ts.eng, &th_dpo, doc));
+    free(doc);
+}
+
+typedef struct {
+    const char *name;
+    const char *purpose, *member_state;
+    int age;
+    const char *holder;
+    int rc;
+    const char *message; /* on refusal */
+    const char *source;
+} art8_case;
+
+/* Ages: the example policy's digital_consent_age, each with its statute in
+ * docs/policy.md. Every case is recorded on 2026-01-10. */
+static const art8_case art8_cases[] = {
+    {"art8_1_ie_15_without_holder_refused_2026_01_10", "game-account", "IE", 15, NULL, GDPR_EINVAL,
+     "the subject is 15, below the age of digital consent in IE (16, Art. 8(1))",
+     "Data Protection Act 2018 (IE) s. 31"},
+    {"art8_1_ie_15_with_holder_2026_01_10", "game-account", "IE", 15, "Orla Byrne (mother)",
+     GDPR_OK, NULL, "Art. 8(1) second sentence"},
+    {"art8_1_ie_16_alone_2026_01_10", "game-account", "IE", 16, NULL, GDPR_OK, NULL,
+     "Data Protection Act 2018 (IE) s. 31"},
+    {"art8_1_fr_14_without_holder_refused_2026_01_10", "game-account", "FR", 14, NULL, GDPR_EINVAL,
+     "below the age of digital consent in FR (15", "Loi 78-17 art. 45"},
+    {"art8_1_fr_15_alone_2026_01_10", "game-account", "FR", 15, NULL, GDPR_OK, NULL,
+     "Loi 78-17 art. 45"},
+    {"art8_1_es_14_alone_2026_01_10", "game-account", "ES", 14, NULL, GDPR_OK, NULL,
+     "Ley Orgánica 3/2018 art. 7"},
+    {"art8_1_es_13_without_holder_refused_2026_01_10", "game-account", "ES", 13, NULL, GDPR_EINVAL,
+     "below the age of digital consent in ES (14", "Ley Orgánica 3/2018 art. 7"},
+    {"art8_1_be_13_alone_2026_01_10", "game-account", "BE", 13, NULL, GDPR_OK, NULL,
+     "Law of 30 July 2018 (BE) art. 7"},
+    {"art8_1_de_15_with_holder_2026_01_10", "game-account", "DE", 15, "Jonas Weber (father)",
+     GDPR_OK, NULL, "Art. 8(1): 16, no German derogation"},
+    {"art8_1_adult_holder_not_kept_2026_01_10", "game-account", "IE", 17, "Orla Byrne", GDPR_EINVAL,
+     "not below the age of digital consent in IE (16); not kept", "Art. 5(1)(c)"},
+    {"art8_1_state_without_age_in_policy_2026_01_10", "game-account", "PL", 15, NULL, GDPR_EINVAL,
+     "member_state: 'PL' has no age of digital consent in the policy", "Art. 8(1)"},
+    {"art8_1_age_required_2026_01_10", "game-account", "IE", 0, NULL, GDPR_EINVAL,
+     "a grant needs the subject's age", "Art. 8(1)-(2)"},
+    {"art8_1_controller_country_by_default_2026_01_10", "game-account", NULL, 15, NULL, GDPR_EINVAL,
+     "below the age of digital consent in IE (16", "controller.country IE"},
+    {"art8_1_fields_only_for_iss_2026_01_10", "marketing", "IE", 15, NULL, GDPR_EINVAL,
+     "only for a purpose marked information_society_service", "Art. 8(1) scope"},
+    {"art8_1_age_out_of_range_2026_01_10", "game-account", "IE", 151, NULL, GDPR_EINVAL, "age: 151",
+     "input check"},
+    {"art8_1_member_state_too_long_2026_01_10", "game-account", "IRL", 15, NULL, GDPR_EINVAL,
+     "member_state", "input check"},
+};
+
+typedef struct {
+    char holder[128];
+    int n;
+} holder_ctx;
+
+static int
+holder_fn(const gdpr_consent_event *ev, void *ctx)
+{
+    holder_ctx *h = ctx;
+
+    h->n++;
+    snprintf(h->holder, sizeof h->holder, "%s", ev->parental_holder ? ev->parental_holder : "");
+    return 0;
+}
+
+START_TEST(art8_table)
+{
+    const art8_case *c = &art8_cases[_i];
+    gdpr_consent g = GDPR_CONSENT_INIT;
+    char before[65], after[65];
+    int rc;
+
+    ts.now = day(2026, 1, 10);
+    g.subject = "child-8";
+    g.purpose = c->purpose;
+    g.notice = "privacy-v3";
+    g.channel = "web";
+    g.member_state = c->member_state;
+    g.age = c->age;
+    g.parental_holder = c->holder;
+    th_fingerprint(&ts, before);
+    rc = gdpr_consent_record(ts.eng, &th_agent, &g, NULL);
+    ck_assert_msg(rc == c->rc, "%s (%s): %s (%s)", c->name, c->source, gdpr_strerror(rc),
+                  gdpr_errmsg());
+    if (rc != GDPR_OK) {
+        ck_assert_msg(strstr(gdpr_errmsg(), c->message) != NULL, "%s: '%s' lacks '%s'", c->name,
+                      gdpr_errmsg(), c->message);
+        th_fingerprint(&ts, after);
+        ck_assert_str_eq(before, after);
+        return;
+    }
+    {
+        holder_ctx h = {"", 0};
+        int allowed = -1;
+        th_ok(gdpr_consent_history(ts.eng, &th_dpo, "child-8", holder_fn, &h));
+        ck_assert_int_eq(h.n, 1);
+        ck_assert_str_eq(h.holder, c->holder ? c->holder : "");
+        th_ok(gdpr_may_process(ts.eng, "child-8", c->purpose, ts.now, &allowed, NULL));
+        ck_assert_int_eq(allowed, 1);
+        /* The holder's name is sealed: never in the files in clear. */
+        if (c->holder)
+            ck_assert(!th_store_files_contain(&ts, c->holder, strlen(c->holder)));
+    }
+}
+END_TEST
+
+/* Art. 8(1): 13 to 16, member states only; Art. 8 is a rule of consent. */
+static const policy_case art8_policy_cases[] = {
+    {"\"IE\": 16, \"DE\": 16", "\"IE\": 12, \"DE\": 16",
+     "digital_consent_age.IE: must be an age from 13 to 16 (Art. 8(1))"},
+    {"\"IE\": 16, \"DE\": 16", "\"IE\": 17, \"DE\": 16", "must be an age from 13 to 16"},
+    {"\"IE\": 16, \"DE\": 16", "\"IE\": \"16\", \"DE\": 16", "must be an age from 13 to 16"},
+    {"\"IE\": 16, \"DE\": 16", "\"UK\": 13, \"DE\": 16",
+     "digital_consent_age.UK: 'UK' is not an EU or EEA member state"},
+    {"\"IE\": 16, \"DE\": 16", "\"EL\": 15, \"DE\": 16", "'EL' is not an EU or EEA member state"},
+    {"\"categories\": [\"contact\", \"usage\"] }",
+     "\"categories\": [\"contact\", \"usage\"], \"information_society_service\": true }",
+     "purposes[0].information_society_service: Art. 8 governs consent (Art. 6(1)(a)); purpose "
+     "'service' rests on contract"},
+};
+
+START_TEST(art8_policy_refused_whole)
+{
+    const policy_case *c = &art8_policy_cases[_i];
+    char *doc = example_with(c->from, c->to);
+    char before[65], after[65];
+
+    th_fingerprint(&ts, before);
+    th_assert_err(gdpr_policy_load_string(ts.eng, &th_dpo, doc), GDPR_EINVAL, c->message);
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+    free(doc);
+}
+END_TEST
+
+START_TEST(art8_1_iss_needs_the_age_table)
+{
+    char *doc = example_with("\"purposes\": [",
+                             "\"purposes\": [\n    { \"id\": \"kids\", \"description\": \"x\", "
+                             "\"basis\": \"consent\", \"categories\": [\"contact\"], "
+                             "\"information_society_service\": true },");
+    char *bare = NULL;
+    const char *at = strstr(doc, "\"digital_consent_age\"");
+    const char *end;
+
+    ck_assert_ptr_nonnull(at);
+    end = strstr(at, "},\n") + 3;
+    bare = malloc(strlen(doc) + 1);
+    ck_assert_ptr_nonnull(bare);
+    memcpy(bare, doc, (size_t)(at - doc));
+    strcpy(bare + (at - doc), end);
+    th_assert_err(gdpr_policy_load_string(ts.eng, &th_dpo, bare), GDPR_EINVAL,
+                  "purposes[0].information_society_service: the policy names no "
+                  "digital_consent_age");
+    free(bare);
+    free(doc);
+}
+END_TEST
+
+/* --- Art. 45, 355 TFEU: EU territory and dated EEA membership ------------ */
+
+typedef struct {
+    const char *name;
+    const char *code;
+    int y;
+    unsigned m, d;
+    int want;             /* GDPR_TRANSFER_EEA, GDPR_TRANSFER_ADEQUACY, or 0: none (ENOTFOUND) */
+    const char *fragment; /* in the entry's id or reference */
+    const char *source;
+} eea_case;
+
+/* Sources: docs/transfers-sources.md ("EEA membership and territories"). */
+static const eea_case eea_cases[] = {
+    {"gb_eu_member_2019_06_01", "GB", 2019, 6, 1, GDPR_TRANSFER_EEA, "EU", "TEU Art. 50"},
+    {"gb_eu_member_last_day_2020_01_31", "GB", 2020, 1, 31, GDPR_TRANSFER_EEA, "EU",
+     "Withdrawal Agreement Art. 185"},
+    {"gb_transition_2020_02_01", "GB", 2020, 2, 1, GDPR_TRANSFER_EEA, "transition period",
+     "Withdrawal Agreement Art. 126-127"},
+    {"gb_transition_last_day_2020_12_31", "GB", 2020, 12, 31, GDPR_TRANSFER_EEA,
+     "transition period", "Withdrawal Agreement Art. 126"},
+    {"gb_tca_bridge_2021_01_01", "GB", 2021, 1, 1, GDPR_TRANSFER_EEA, "TCA bridge",
+     "TCA Art. FINPROV.10A"},
+    {"gb_tca_bridge_last_day_2021_06_27", "GB", 2021, 6, 27, GDPR_TRANSFER_EEA, "TCA bridge",
+     "TCA Art. FINPROV.10A"},
+    {"gb_adequacy_2021_06_28", "GB", 2021, 6, 28, GDPR_TRANSFER_ADEQUACY, "GB-2021-1772",
+     "Decision (EU) 2021/1772"},
+    {"gb_adequacy_2024_01_01", "GB", 2024, 1, 1, GDPR_TRANSFER_ADEQUACY, "GB-2021-1772",
+     "Decision (EU) 2021/1772"},
+    {"gb_before_accession_1972_12_31", "GB", 1972, 12, 31, 0, NULL, "Act of Accession 1972"},
+    {"gb_accession_1973_01_01", "GB", 1973, 1, 1, GDPR_TRANSFER_EEA, "EU", "Act of Accession 1972"},
+    {"hr_before_accession_2013_06_30", "HR", 2013, 6, 30, 0, NULL, "Treaty of Accession 2012"},
+    {"hr_accession_2013_07_01", "HR", 2013, 7, 1, GDPR_TRANSFER_EEA, "EU",
+     "Treaty of Accession 2012"},
+    {"bg_before_accession_2006_12_31", "BG", 2006, 12, 31, 0, NULL, "Treaty of Accession 2005"},
+    {"bg_accession_2007_01_01", "BG", 2007, 1, 1, GDPR_TRANSFER_EEA, "EU",
+     "Treaty of Accession 2005"},
+    {"ro_before_accession_2006_12_31", "RO", 2006, 12, 31, 0, NULL, "Treaty of Accession 2005"},
+    {"ro_accession_2007_01_01", "RO", 2007, 1, 1, GDPR_TRANSFER_EEA, "EU",
+     "Treaty of Accession 2005"},
+    {"pl_before_accession_2004_04_30", "PL", 2004, 4, 30, 0, NULL, "Treaty of Accession 2003"},
+    {"pl_accession_2004_05_01", "PL", 2004, 5, 1, GDPR_TRANSFER_EEA, "EU",
+     "Treaty of Accession 2003"},
+    {"at_before_accession_1994_12_31", "AT", 1994, 12, 31, 0, NULL, "Act of Accession 1994"},
+    {"at_accession_1995_01_01", "AT", 1995, 1, 1, GDPR_TRANSFER_EEA, "EU", "Act of Accession 1994"},
+    {"li_eea_1995_05_01", "LI", 1995, 5, 1, GDPR_TRANSFER_EEA, "EEA Agreement",
+     "EEA Council Decision 1/95"},
+    {"no_eea_2018_07_20", "NO", 2018, 7, 20, GDPR_TRANSFER_EEA, "EEA Agreement",
+     "EEA Joint Committee Decision 154/2018"},
+    {"de_founder_1970_01_01", "DE", 1970, 1, 1, GDPR_TRANSFER_EEA, "EU", "Treaty of Rome 1957"},
+    {"re_outermost_region_2026_03_01", "RE", 2026, 3, 1, GDPR_TRANSFER_EEA, "outermost region",
+     "TFEU Art. 349, 355(1)"},
+    {"gp_outermost_region_2026_03_01", "GP", 2026, 3, 1, GDPR_TRANSFER_EEA, "outermost region",
+     "TFEU Art. 349, 355(1)"},
+    {"mq_outermost_region_2026_03_01", "MQ", 2026, 3, 1, GDPR_TRANSFER_EEA, "outermost region",
+     "TFEU Art. 349, 355(1)"},
+    {"gf_outermost_region_2026_03_01", "GF", 2026, 3, 1, GDPR_TRANSFER_EEA, "outermost region",
+     "TFEU Art. 349, 355(1)"},
+    {"mf_outermost_region_2026_03_01", "MF", 2026, 3, 1, GDPR_TRANSFER_EEA, "outermost region",
+     "TFEU Art. 349, 355(1)"},
+    {"yt_before_outermost_2013_12_31", "YT", 2013, 12, 31, 0, NULL, "Decision 2012/419/EU"},
+    {"yt_outermost_region_2014_01_01", "YT", 2014, 1, 1, GDPR_TRANSFER_EEA, "outermost region",
+     "Decision 2012/419/EU"},
+    {"ax_aland_2026_03_01", "AX", 2026, 3, 1, GDPR_TRANSFER_EEA, "Art. 355(4) TFEU",
+     "TFEU Art. 355(4), Protocol No 2 (1994)"},
+    {"gl_greenland_oct_2026_03_01", "GL", 2026, 3, 1, 0, NULL, "TFEU Art. 355(2), Annex II"},
+    {"pf_french_polynesia_oct_2026_03_01", "PF", 2026, 3, 1, 0, NULL, "TFEU Art. 355(2), Annex II"},
+    {"nc_new_caledonia_oct_2026_03_01", "NC", 2026, 3, 1, 0, NULL, "TFEU Art. 355(2), Annex II"},
+    {"us_safe_harbour_last_day_2015_10_05", "US", 2015, 10, 5, GDPR_TRANSFER_ADEQUACY,
+     "US-2000-520", "Decision 2000/520/EC; CJEU C-362/14 of 6 Oct 2015"},
+    {"us_after_schrems_i_2015_10_06", "US", 2015, 10, 6, 0, NULL, "CJEU C-362/14"},
+    {"us_privacy_shield_2016_08_01", "US", 2016, 8, 1, GDPR_TRANSFER_ADEQUACY, "US-2016-1250",
+     "Decision (EU) 2016/1250"},
+    {"us_after_schrems_ii_2020_07_16", "US", 2020, 7, 16, 0, NULL,
+     "CJEU C-311/18 of 16 Jul 2020 (stricter: not in force on the day)"},
+    {"us_dpf_2023_07_10", "US", 2023, 7, 10, GDPR_TRANSFER_ADEQUACY, "US-2023-1795",
+     "Decision (EU) 2023/1795"},
+    {"us_gap_2022_01_01", "US", 2022, 1, 1, 0, NULL, "no decision between Schrems II and DPF"},
+};
+
+START_TEST(eea_table)
+{
+    const eea_case *c = &eea_cases[_i];
+    gdpr_adequacy_entry e;
+    int rc;
+
+    rc = gdpr_adequacy_find(ts.eng, c->code, day(c->y, c->m, c->d) + 43200, &e);
+    if (c->want == 0) {
+        ck_assert_msg(rc == GDPR_ENOTFOUND, "%s (%s): %s, %s", c->name, c->source,
+                      gdpr_strerror(rc), rc == GDPR_OK ? e.reference : gdpr_errmsg());
+        return;
+    }
+    ck_assert_msg(rc == GDPR_OK, "%s (%s): %s (%s)", c->name, c->source, gdpr_strerror(rc),
+                  gdpr_errmsg());
+    ck_assert_msg(e.mechanism == c->want, "%s: mechanism %d", c->name, e.mechanism);
+    ck_assert_msg(strstr(e.id, c->fragment) || strstr(e.reference, c->fragment),
+                  "%s: '%s' / '%s' lacks '%s'", c->name, e.id, e.reference, c->fragment);
+}
+END_TEST
+
+/* A territory is inside through its state: a recipient there is not a
+ * transfer (Art. 44 does not apply). */
+START_TEST(eea_territory_recipient_2026_03_01)
+{
+    char *doc =
+        example_with("\"recipients\": [",
+                     "\"recipients\": [\n    { \"id\": \"re-call\", \"name\": \"Call Centre "
+                     "Reunion\", \"country\": \"RE\", \"kind\": \"processor\" },\n"
+                     "    { \"id\": \"gl-fish\", \"name\": \"Nuuk Fish\", \"country\": "
+                     "\"GL\", \"kind\": \"controller\" },");
+    gdpr_transfer_decision d;
+
+    th_ok(gdpr_policy_load_string(ts.eng, &th_dpo, doc));
+    free(doc);
+    th_ok(gdpr_transfer_check(ts.eng, &th_dpo, "cust-5", "re-call", day(2026, 3, 1), &d));
+    ck_assert_int_eq(d.allowed, 1);
+    ck_assert_int_eq(d.mechanism, GDPR_TRANSFER_EEA);
+    th_ok(gdpr_transfer_check(ts.eng, &th_dpo, "cust-5", "gl-fish", day(2026, 3, 1), &d));
+    ck_assert_int_eq(d.allowed, 0);
+}
+END_TEST
+
+static Suite *
+law_suite(void)
+{
+    Suite *s = suite_create("law");
+    TCase *art21 = tcase_create("art21");
+
+    tcase_add_checked_fixture(art21, setup, teardown);
+    tcase_add_loop_test(art21, art21_table, 0, (int)(sizeof art21_cases / sizeof art21_cases[0]));
+    tcase_add_test(art21, art21_3_suppression_survives_erasure_2026_06_01);
+    tcase_add_test(art21, art21_bad_input_changes_nothing);
+    suite_add_tcase(s, art21);
+
+    TCase *art9 = tcase_create("art9");
+    tcase_add_checked_fixture(art9, setup_art9, teardown);
+    tcase_add_loop_test(art9, art9_table, 0, (int)(sizeof art9_cases / sizeof art9_cases[0]));
+    tcase_add_test(art9, art9_2_a_consent_must_be_explicit_2026_01_10);
+    suite_add_tcase(s, art9);
+
+    TCase *a49 = tcase_create("art49");
+    tcase_add_checked_fixture(a49, setup_transfer, teardown);
+    tcase_add_loop_test(a49, art49_1_a_table, 0,
+                        (int)(sizeof art49a_cases / sizeof art49a_cases[0]));
+    tcase_add_loop_test(a49, art49_1_a_record_refused, 0,
+                        (int)(sizeof art49a_bad_cases / sizeof art49a_bad_cases[0]));
+    tcase_add_test(a49, art49_1_a_request_flags_2026_02_02);
+    suite_add_tcase(s, a49);
+
+    TCase *a12 = tcase_create("art12");
+    tcase_add_checked_fixture(a12, plain_setup, teardown);
+    tcase_add_loop_test(a12, art12_table, 0, (int)(sizeof art12_cases / sizeof art12_cases[0]));
+    tcase_add_test(a12, art12_4_deny_v2_bad_input_2026_01_15);
+    tcase_add_test(a12, art12_4_migration_recounts_late_refusals_2026_01_15);
+    suite_add_tcase(s, a12);
+
+    TCase *a8 = tcase_create("art8");
+    tcase_add_checked_fixture(a8, setup_child, teardown);
+    tcase_add_loop_test(a8, art8_table, 0, (int)(sizeof art8_cases / sizeof art8_cases[0]));
+    suite_add_tcase(s, a8);
+
+    TCase *eea = tcase_create("eea");
+    tcase_add_checked_fixture(eea, plain_setup, teardown);
+    tcase_add_loop_test(eea, eea_table, 0, (int)(sizeof eea_cases / sizeof eea_cases[0]));
+    tcase_add_test(eea, eea_territory_recipient_2026_03_01);
+    suite_add_tcase(s, eea);
+
+    TCase *pol = tcase_create("policy");
+    tcase_add_checked_fixture(pol, plain_setup, teardown);
+    tcase_add_test(pol, art9_1_stored_policy_without_condition_2026_03_01);
+    tcase_add_loop_test(pol, art9_policy_refused_whole, 0,
+                        (int)(sizeof art9_policy_cases / sizeof art9_policy_cases[0]));
+    tcase_add_loop_test(pol, art8_policy_refused_whole, 0,
+                        (int)(sizeof art8_policy_cases / sizeof art8_policy_cases[0]));
+    tcase_add_test(pol, art8_1_iss_needs_the_age_table);
+    suite_add_tcase(s, pol);
+    return s;
+}
+
+int
+main(void)
+{
+    return th_run(law_suite());
+}
