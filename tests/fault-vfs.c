@@ -241,3 +241,9 @@ fault_malloc_fired(void)
 {
     return malloc_fired;
 }
+
+long
+fault_malloc_left(void)
+{
+    return malloc_countdown;
+}

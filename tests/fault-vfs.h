@@ -22,5 +22,7 @@ void fault_malloc_install(void);
  * disarmed (a persistent fault, like SQLite's malloc tests); 0 disarms. */
 void fault_malloc_arm(long n);
 int fault_malloc_fired(void);
+/* The countdown left: armed with n, n minus the allocations since. */
+long fault_malloc_left(void);
 
 #endif

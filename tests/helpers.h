@@ -55,6 +55,8 @@ void th_fingerprint(const th_store *ts, char out[65]);
  * bytes (for states reached twice with fresh random nonces and keys). */
 enum { TH_DIGEST_EXACT = 0, TH_DIGEST_SHAPE = 1 };
 void th_digest(const th_store *ts, int mode, char out[65]);
+/* The same digest leaving out the tables of a NULL-terminated list. */
+void th_digest_without(const th_store *ts, int mode, const char *const *tables, char out[65]);
 
 /* PRAGMA integrity_check on both files through a separate connection. */
 void th_assert_integrity(const th_store *ts);

@@ -744,6 +744,7 @@ static int
 rekey_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_options *probe)
 {
     uint8_t new_kek[CRYPTO_KEY_BYTES];
+    uint8_t new_wrap_key[CRYPTO_KEY_BYTES];
     uint8_t wrapped[CRYPTO_WRAPPED_BYTES];
     uint8_t mac[CRYPTO_HASH_BYTES];
     char ref[64];
@@ -758,6 +759,10 @@ rekey_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_options *probe)
         rc = derive_kek(probe, &kdf, new_kek);
     if (rc == GDPR_OK)
         rc = gdpr_crypto__root_wrap(new_kek, eng->root, wrapped);
+    /* Everything that can fail happens before the commit: once the
+     * keystore commits, installing the new key must not (OpenSSL could). */
+    if (rc == GDPR_OK)
+        rc = gdpr_crypto__wrap_key_of(new_kek, new_wrap_key);
     if (rc != GDPR_OK)
         goto done;
     rc = gdpr_engine__begin(eng);
@@ -793,7 +798,7 @@ rekey_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_options *probe)
         rc = GDPR_OK;
     }
     if (rc == GDPR_OK) {
-        rc = gdpr_crypto__ctx_set_kek(eng->crypto, new_kek);
+        gdpr_crypto__ctx_set_wrap_key(eng->crypto, new_wrap_key);
         gdpr_engine__rotated(eng, generation);
     }
     if (rc == GDPR_OK) {
@@ -803,6 +808,7 @@ rekey_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_options *probe)
     }
 done:
     gdpr_crypto__wipe(new_kek, sizeof new_kek);
+    gdpr_crypto__wipe(new_wrap_key, sizeof new_wrap_key);
     return rc;
 }
 

@@ -5,6 +5,7 @@
  */
 #include "policy_model.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -286,7 +287,10 @@ build_controller(const json_node *root, policy_controller *c)
                                   "'%s' is not an ISO 3166-1 alpha-2 code in capitals", c->country);
     if (c->timezone != NULL) {
         cal_zone *z = NULL;
-        if (gdpr_calendar__zone_load(c->timezone, &z) != 0)
+        errno = 0;
+        if (gdpr_calendar__zone_load(c->timezone, &z) != 0 && errno == ENOMEM)
+            return gdpr__err_set(GDPR_ENOMEM, "out of memory loading time zone '%s'", c->timezone);
+        if (z == NULL)
             return gdpr_json__fail_at(gdpr_json__member(obj, "timezone"),
                                       "'%s' is not a time zone known to this system (IANA name)",
                                       c->timezone);

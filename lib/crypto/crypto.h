@@ -62,6 +62,11 @@ int gdpr_crypto__ctx_new(crypto_ctx **out, const uint8_t kek[CRYPTO_KEY_BYTES],
 void gdpr_crypto__ctx_free(crypto_ctx *c);
 /* Swap the wrap key for the one of a new KEK (after rekey committed). */
 int gdpr_crypto__ctx_set_kek(crypto_ctx *c, const uint8_t kek[CRYPTO_KEY_BYTES]);
+/* The same in two steps, for a caller that must not fail after a commit:
+ * derive the wrap key of a new KEK first (may fail: OpenSSL), install it
+ * once committed (cannot fail). */
+int gdpr_crypto__wrap_key_of(const uint8_t kek[CRYPTO_KEY_BYTES], uint8_t wrap[CRYPTO_KEY_BYTES]);
+void gdpr_crypto__ctx_set_wrap_key(crypto_ctx *c, const uint8_t wrap[CRYPTO_KEY_BYTES]);
 
 /* HMAC-SHA-256 blind index of `value` in a domain ("subject", "email" ...):
  * the domain separates kinds so one value cannot match across them. */

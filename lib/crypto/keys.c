@@ -186,6 +186,18 @@ gdpr_crypto__ctx_set_kek(crypto_ctx *c, const uint8_t kek[CRYPTO_KEY_BYTES])
 }
 
 int
+gdpr_crypto__wrap_key_of(const uint8_t kek[CRYPTO_KEY_BYTES], uint8_t wrap[CRYPTO_KEY_BYTES])
+{
+    return gdpr_crypto__hkdf(kek, "wrap", wrap);
+}
+
+void
+gdpr_crypto__ctx_set_wrap_key(crypto_ctx *c, const uint8_t wrap[CRYPTO_KEY_BYTES])
+{
+    memcpy(c->wrap_key, wrap, CRYPTO_KEY_BYTES);
+}
+
+int
 gdpr_crypto__dek_new(crypto_ctx *c, uint8_t dek[CRYPTO_KEY_BYTES])
 {
     return gdpr_crypto__pool_random(c, dek, CRYPTO_KEY_BYTES);

@@ -147,7 +147,8 @@ typedef struct cal_zone cal_zone;
  * the footer TZ string are used. Files with leap-second records ("right/"
  * zones) are refused: their instants are not POSIX time.
  * Returns 0 with *out set, or -1 (not found, bad name, bad file, out of
- * memory) leaving *out untouched. Free with gdpr_calendar__zone_free().
+ * memory) leaving *out untouched; errno is ENOMEM after a failed
+ * allocation (clear it before the call). Free with gdpr_calendar__zone_free().
  */
 int gdpr_calendar__zone_load(const char *iana_name, cal_zone **out);
 

@@ -1061,6 +1061,7 @@ gdpr_sqlite__relax_durability(store *base, int relaxed)
      * undo without harm because they are redone (see lib/erasure.c). */
     if (st->in_memory)
         return GDPR_OK;
+    gdpr_sqlite__end_stale(st);
     return gdpr_sqlite__sq_exec(st,
                                 relaxed ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL");
 }

@@ -311,6 +311,20 @@ gdpr_sqlite__close(store *base)
     free(st);
 }
 
+/* A ROLLBACK that could not even be prepared (out of memory) leaves a
+ * transaction open that no caller owns: outside every transaction of ours,
+ * end it before the next statement that needs autocommit. */
+void
+gdpr_sqlite__end_stale(sqlite_store *st)
+{
+    if (st->depth != 0)
+        return;
+    if (!sqlite3_get_autocommit(st->kdb))
+        sqlite3_exec(st->kdb, "ROLLBACK", NULL, NULL, NULL);
+    if (!sqlite3_get_autocommit(st->db))
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
 enum tx_kind { TX_BEGIN, TX_COMMIT, TX_SAVEPOINT, TX_RELEASE };
 
 /* Run BEGIN IMMEDIATE / COMMIT / SAVEPOINT sN / RELEASE sN on one
@@ -364,6 +378,7 @@ gdpr_sqlite__begin(store *base)
     char sql[64];
     int rc;
 
+    gdpr_sqlite__end_stale(st);
     rc = tx_run(st, 1, kind, st->depth);
     if (rc != SQLITE_OK)
         return fail_on(st->kdb, rc, "begin transaction (keystore)");
@@ -450,7 +465,9 @@ rollback_on(sqlite3 *db, int depth)
     else
         snprintf(sql, sizeof sql, "ROLLBACK TO s%d; RELEASE s%d", depth - 1, depth - 1);
     /* A failed ROLLBACK leaves SQLite in autocommit (it rolled back by
-     * itself); the caller's original error is the one to report. */
+     * itself), except one that could not be prepared for want of memory:
+     * the next outermost begin ends that one. The caller's original error
+     * is the one to report. */
     sqlite3_exec(db, sql, NULL, NULL, NULL);
 }
 

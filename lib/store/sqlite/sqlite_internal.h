@@ -180,6 +180,8 @@ int gdpr_sqlite__schema_version(store *st, int *version_out);
 int gdpr_sqlite__begin(store *st);
 int gdpr_sqlite__commit(store *st);
 void gdpr_sqlite__rollback(store *st);
+/* End a transaction a failed ROLLBACK left open (outside our own). */
+void gdpr_sqlite__end_stale(sqlite_store *st);
 int gdpr_sqlite__depth(const store *st);
 int gdpr_sqlite__next_id(store *st, store_seq which, int64_t *id_out);
 int gdpr_sqlite__generation(store *st, uint64_t *generation_out);
