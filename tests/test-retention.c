@@ -1050,6 +1050,62 @@ START_TEST(progress_stop_resumes)
 }
 END_TEST
 
+/* gdpr_retention_run_status: none open, then open after an interrupted
+ * run (with its counts), closed again once the next run finishes. */
+START_TEST(run_status_reports_open_run)
+{
+    gdpr_retention_options opts = GDPR_RETENTION_OPTIONS_INIT;
+    gdpr_retention_run_info info;
+    gdpr_retention_report first, second;
+    int64_t ids[10];
+
+    memset(&info, 0, sizeof info);
+    info.version = GDPR_RETENTION_RUN_INFO_VERSION;
+
+    th_ok(gdpr_retention_run_status(ts.eng, &info));
+    ck_assert_int_eq(info.open, 0);
+    ck_assert_int_eq(info.run, 0);
+    ck_assert_int_eq(info.version, GDPR_RETENTION_RUN_INFO_VERSION);
+    ten_due(ids);
+    opts.batch = 3;
+    gdpr_retention__fail_batch_at = 2;
+    th_assert_err(gdpr_retention_run_ex(ts.eng, &th_system, ts.now, &opts, &first), GDPR_ESTORAGE,
+                  "test hook");
+    th_ok(gdpr_retention_run_status(ts.eng, &info));
+    ck_assert_int_eq(info.open, 1);
+    ck_assert_int_eq(info.run, 1);
+    ck_assert_int_eq(info.started, ts.now);
+    ck_assert_int_eq(info.as_of, ts.now);
+    ck_assert_int_eq(info.examined, 3);
+    ck_assert_int_eq(info.erased, 3);
+    ck_assert_int_eq(audit_count("retention run 1 resumed"), 0);
+    th_ok(gdpr_retention_run_ex(ts.eng, &th_system, ts.now, &opts, &second));
+    ck_assert_int_eq(audit_count("retention run 1 resumed"), 1);
+    th_ok(gdpr_retention_run_status(ts.eng, &info));
+    ck_assert_int_eq(info.open, 0);
+    ck_assert_int_eq(info.run, 0);
+    ck_assert_int_eq(info.examined, 0);
+}
+END_TEST
+
+/* Bad input: NULL engine or info, version 0 or unknown; info untouched. */
+START_TEST(run_status_bad_input)
+{
+    gdpr_retention_run_info info;
+
+    memset(&info, 0, sizeof info);
+    info.version = GDPR_RETENTION_RUN_INFO_VERSION;
+    th_assert_err(gdpr_retention_run_status(NULL, &info), GDPR_EINVAL, "eng");
+    th_assert_err(gdpr_retention_run_status(ts.eng, NULL), GDPR_EINVAL, "out");
+    memset(&info, 0x5a, sizeof info);
+    info.version = 0;
+    th_assert_err(gdpr_retention_run_status(ts.eng, &info), GDPR_EINVAL, "out.version");
+    ck_assert_int_eq(info.run, 0x5a5a5a5a5a5a5a5a);
+    info.version = 99;
+    th_assert_err(gdpr_retention_run_status(ts.eng, &info), GDPR_EINVAL, "out.version");
+}
+END_TEST
+
 /* A held record before the cursor is not examined twice in one run, and
  * a fault at the N-th batch loses nothing and repeats nothing. */
 START_TEST(fault_at_nth_batch_resumes)
@@ -1725,6 +1781,8 @@ retention_suite(void)
     tcase_add_test(tc, batches_report_progress);
     tcase_add_test(tc, progress_stop_resumes);
     tcase_add_test(tc, fault_at_nth_batch_resumes);
+    tcase_add_test(tc, run_status_reports_open_run);
+    tcase_add_test(tc, run_status_bad_input);
     tcase_add_test(tc, io_fault_in_run_resumes);
     tcase_add_test(tc, crash_in_run_resumes);
     suite_add_tcase(s, tc);

@@ -145,6 +145,7 @@ ctl_cmd_retention_run(ctl *c, int argc, char **argv)
 {
     gdpr_retention_options opts = GDPR_RETENTION_OPTIONS_INIT;
     gdpr_retention_report rep;
+    gdpr_retention_run_info open_run;
     progress_state ps;
     void (*old_int)(int);
     int64_t as_of = now_of(c);
@@ -172,6 +173,18 @@ ctl_cmd_retention_run(ctl *c, int argc, char **argv)
     }
     if (!opts.dry_run && !ctl_confirm(c, "Erase, anonymise or open reviews for every record due?"))
         return CTL_FAILED;
+    memset(&open_run, 0, sizeof open_run);
+    open_run.version = GDPR_RETENTION_RUN_INFO_VERSION;
+    rc = gdpr_retention_run_status(c->eng, &open_run);
+    if (rc != GDPR_OK)
+        return ctl_fail("retention run", rc);
+    if (open_run.open) {
+        char started[32];
+        ctl_format_time(open_run.started, started);
+        fprintf(stderr, "%s run %lld (started %s, %lld records examined before)\n",
+                opts.dry_run ? "a real run would resume" : "resumed", (long long)open_run.run,
+                started, (long long)open_run.examined);
+    }
     ps.draw = c->progress == 1 || (c->progress == -1 && !c->json && isatty(STDERR_FILENO));
     clock_gettime(CLOCK_MONOTONIC, &ps.start);
     opts.progress = draw_progress;

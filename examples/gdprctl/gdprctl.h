@@ -160,5 +160,6 @@ int ctl_cmd_hold_place(ctl *c, int argc, char **argv);
 int ctl_cmd_hold_release(ctl *c, int argc, char **argv);
 int ctl_cmd_hold_list(ctl *c, int argc, char **argv);
 int ctl_cmd_wipe(ctl *c, int argc, char **argv);
+int ctl_cmd_rekey(ctl *c, int argc, char **argv);
 
 #endif

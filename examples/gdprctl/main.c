@@ -189,6 +189,11 @@ static const ctl_command commands[] = {
     {"hold", "list", ctl_cmd_hold_list, 1, "[--all] [--limit N] [--count]",
      "List holds in force (--all: with released ones, when and why)", "gdprctl hold list --all",
      NULL},
+    {"rekey", NULL, ctl_cmd_rekey, 1,
+     "(--new-key-file FILE|- | --new-passphrase-file FILE|-) [--yes]",
+     "Rotate the master key: the old key or passphrase no longer opens the store (asks first on "
+     "a terminal; without a --new-* flag, asks for a new passphrase on a terminal)",
+     "gdprctl --key-file old.key rekey --new-key-file new.key", NULL},
     {"wipe", NULL, ctl_cmd_wipe, 0, "FILE", "Overwrite and delete a file (an old export)",
      "gdprctl wipe c-1001.json", NULL},
     {"help", NULL, NULL, 0, "[COMMAND]", "Show help for gdprctl or one command",
@@ -211,7 +216,7 @@ static const struct {
     {"--yes", NULL, "do not ask before destructive commands"},
     {"--progress", NULL,
      "show progress on stderr even when it is not a terminal (retention run, erase due, audit "
-     "verify, export)"},
+     "verify, export, rekey)"},
     {"--no-progress", NULL, "never show progress"},
     {"--help", NULL, "help for gdprctl or the command given"},
     {"--version", NULL, "print the versions of gdprctl and libgdpr"},
@@ -820,7 +825,7 @@ read_secret(const char *flag, const char *path, char *buf, size_t size)
 
 /* Ask on the terminal without echo; twice when creating a store. */
 static int
-prompt_secret(const char *db, int twice, char *buf, size_t size)
+prompt_secret(const char *label, int twice, char *buf, size_t size)
 {
     FILE *tty = fopen("/dev/tty", "r+");
     struct termios old, quiet;
@@ -837,7 +842,7 @@ prompt_secret(const char *db, int twice, char *buf, size_t size)
     quiet.c_lflag &= ~(tcflag_t)ECHO;
     for (int round = 0; round < (twice ? 2 : 1); round++) {
         char *dst = round == 0 ? buf : again;
-        fprintf(tty, round == 0 ? "Passphrase for %s: " : "Again: ", db);
+        fprintf(tty, round == 0 ? "%s: " : "Again: ", label);
         fflush(tty);
         tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
         ok = fgets(dst, (int)size, tty) != NULL;
@@ -878,6 +883,85 @@ parse_hex_key(const char *from, const char *hex, unsigned char key[32])
     return 0;
 }
 
+/* gdprctl rekey: the new key or passphrase comes from --new-key-file or
+ * --new-passphrase-file (0600 or stricter, or - for stdin), or is asked for
+ * twice on a terminal; the old one is the global --key-file and friends. */
+int
+ctl_cmd_rekey(ctl *c, int argc, char **argv)
+{
+    const char *key_file = NULL, *pass_file = NULL;
+    static char fresh[sizeof((ctl *)0)->secret];
+    unsigned char new_key[32];
+    char question[600];
+    int rc;
+
+    for (int i = 0; i < argc; i++) {
+        const char **dst = strcmp(argv[i], "--new-key-file") == 0          ? &key_file
+                           : strcmp(argv[i], "--new-passphrase-file") == 0 ? &pass_file
+                                                                           : NULL;
+        if (dst == NULL) {
+            fprintf(stderr,
+                    "gdprctl: rekey: unexpected argument '%s'\nusage: gdprctl rekey "
+                    "(--new-key-file FILE|- | --new-passphrase-file FILE|-) [--yes]\n",
+                    argv[i]);
+            return CTL_USAGE;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "gdprctl: rekey: %s needs a value (FILE|-)\n", argv[i]);
+            return CTL_USAGE;
+        }
+        *dst = argv[++i];
+    }
+    if (key_file != NULL && pass_file != NULL) {
+        fprintf(stderr, "gdprctl: rekey: give --new-key-file or --new-passphrase-file, not both\n");
+        return CTL_USAGE;
+    }
+    if (key_file != NULL) {
+        rc = read_secret("--new-key-file", key_file, fresh, sizeof fresh) == 0 &&
+                     parse_hex_key("--new-key-file", fresh, new_key) == 0
+                 ? CTL_OK
+                 : CTL_STORE;
+    } else if (pass_file != NULL) {
+        rc = read_secret("--new-passphrase-file", pass_file, fresh, sizeof fresh) == 0 ? CTL_OK
+                                                                                       : CTL_STORE;
+    } else if (isatty(STDIN_FILENO) &&
+               prompt_secret("New passphrase (12 bytes or more)", 1, fresh, sizeof fresh) == 0) {
+        pass_file = "the terminal";
+        rc = CTL_OK;
+    } else {
+        fprintf(stderr, "gdprctl: rekey: give --new-key-file FILE|- or --new-passphrase-file "
+                        "FILE|-, or run on a terminal to be asked for a new passphrase\n");
+        return CTL_USAGE;
+    }
+    if (rc == CTL_OK) {
+        snprintf(question, sizeof question,
+                 "Rotate the master key of %s? The old key will no longer open it.", c->db);
+        if (!ctl_confirm(c, question))
+            rc = CTL_FAILED;
+    }
+    if (rc == CTL_OK) {
+        ctl_progress_start(c, "rekey", NULL, 0, NULL);
+        rc = key_file != NULL ? gdpr_rekey(c->eng, &c->who, new_key, sizeof new_key, NULL)
+                              : gdpr_rekey(c->eng, &c->who, NULL, 0, fresh);
+        ctl_progress_stop();
+        rc = rc == GDPR_OK ? CTL_OK : ctl_fail("rekey", rc);
+    }
+    if (rc == CTL_OK) {
+        if (c->json) {
+            fputs("{\"rekeyed\":true,\"db\":", stdout);
+            ctl_json_string(stdout, c->db);
+            printf(",\"new\":\"%s\"}\n", key_file != NULL ? "key" : "passphrase");
+        } else {
+            printf("rekeyed %s: the new %s opens it; the old one no longer does (keep it only to "
+                   "read old backups)\n",
+                   c->db, key_file != NULL ? "key" : "passphrase");
+        }
+    }
+    memset(fresh, 0, sizeof fresh);
+    memset(new_key, 0, sizeof new_key);
+    return rc;
+}
+
 /* Fill opts with the master key or passphrase: flags, then environment, then
  * a prompt on a terminal. */
 static int
@@ -909,7 +993,9 @@ read_key(ctl *c, const char *key_file, const char *pass_file, int creating, gdpr
     opts->passphrase = getenv("GDPR_PASSPHRASE");
     if (opts->passphrase != NULL)
         return CTL_OK;
-    if (isatty(STDIN_FILENO) && prompt_secret(c->db, creating, c->secret, sizeof c->secret) == 0) {
+    char label[300];
+    snprintf(label, sizeof label, "Passphrase for %s", c->db);
+    if (isatty(STDIN_FILENO) && prompt_secret(label, creating, c->secret, sizeof c->secret) == 0) {
         opts->passphrase = c->secret;
         return CTL_OK;
     }

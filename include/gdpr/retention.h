@@ -295,6 +295,43 @@ GDPR_API int gdpr_retention_run_ex(gdpr_engine *eng, const gdpr_actor *who, int6
                                    const gdpr_retention_options *opts,
                                    gdpr_retention_report *report_out) GDPR_WARN_UNUSED;
 
+#define GDPR_RETENTION_RUN_INFO_VERSION 1u
+
+/**
+ * The resumable run log's open run, as gdpr_retention_run_status() reports
+ * it. Transparent and versioned: set `version` to
+ * GDPR_RETENTION_RUN_INFO_VERSION before the call; later fields are
+ * appended, never reordered. @since 0.3
+ */
+typedef struct {
+    unsigned int version;   /**< GDPR_RETENTION_RUN_INFO_VERSION */
+    int open;               /**< 1: a run was interrupted and the next run resumes it; 0: none */
+    int64_t run;            /**< the open run's id (as in its audit events); 0 when none */
+    int64_t started;        /**< when it started (UTC seconds); 0 when none */
+    int64_t as_of;          /**< the as-of time it was last given; 0 when none */
+    int64_t examined;       /**< records examined so far, over every resumption */
+    int64_t erased;         /**< ... of them erased */
+    int64_t anonymised;     /**< ... anonymised */
+    int64_t reviews_opened; /**< ... review tasks opened */
+    int64_t held;           /**< ... skipped under a legal hold */
+} gdpr_retention_run_info;
+
+/**
+ * Is a retention run open (interrupted, to be resumed by the next
+ * gdpr_retention_run())? Read-only; needs no permission and writes no audit
+ * event (it reveals counts, no personal data). A host calls it before a run
+ * to say "resumed run N".
+ * @param eng  the engine.
+ * @param[in,out] out  caller-owned; `out->version` must be
+ *        GDPR_RETENTION_RUN_INFO_VERSION; the rest is filled on success
+ *        (zeros and `open` 0 when no run is open).
+ * @return GDPR_OK; GDPR_EINVAL (eng or out NULL, unknown version);
+ *         GDPR_ESTORAGE.
+ * Thread-safe (takes the engine's lock).
+ * @since 0.3
+ */
+GDPR_API int gdpr_retention_run_status(gdpr_engine *eng, gdpr_retention_run_info *out);
+
 /** One aggregate anonymisation kept; borrowed for the callback. */
 typedef struct {
     const char *rule;     /**< the rule that anonymised */

@@ -818,6 +818,46 @@ gdpr_retention_run(gdpr_engine *eng, const gdpr_actor *who, int64_t as_of,
     return gdpr_retention_run_ex(eng, who, as_of, NULL, report_out);
 }
 
+GDPR_API int
+gdpr_retention_run_status(gdpr_engine *eng, gdpr_retention_run_info *out)
+{
+    store_retention_run_row row;
+    unsigned int version;
+    int rc;
+
+    gdpr__err_clear();
+    if (eng == NULL)
+        return gdpr__err_set(GDPR_EINVAL, "eng: must not be NULL");
+    if (out == NULL)
+        return gdpr__err_set(GDPR_EINVAL, "out: must not be NULL");
+    if (out->version != GDPR_RETENTION_RUN_INFO_VERSION)
+        return gdpr__err_set(GDPR_EINVAL,
+                             "out.version: %u is not a known version (set it to "
+                             "GDPR_RETENTION_RUN_INFO_VERSION, %u)",
+                             out->version, GDPR_RETENTION_RUN_INFO_VERSION);
+    version = out->version;
+    gdpr_engine__lock(eng);
+    rc = gdpr_store__retention_run_open(eng->st, &row);
+    if (rc == GDPR_OK || rc == GDPR_ENOTFOUND) {
+        memset(out, 0, sizeof *out);
+        out->version = version;
+        if (rc == GDPR_OK) {
+            out->open = 1;
+            out->run = row.id;
+            out->started = row.started;
+            out->as_of = row.as_of;
+            out->examined = row.examined;
+            out->erased = row.erased;
+            out->anonymised = row.anonymised;
+            out->reviews_opened = row.reviews_opened;
+            out->held = row.held;
+        }
+        gdpr__err_clear();
+        rc = GDPR_OK;
+    }
+    return gdpr_engine__unlock(eng, rc);
+}
+
 /* --- aggregates ---------------------------------------------------------------- */
 
 typedef struct {
