@@ -97,4 +97,23 @@ expect_exit 2 "$ctl" --db "$db" retention due --as-of yesterday
 expect_exit 2 "$ctl" --db "$db" retention run --frobnicate
 expect_exit 2 "$ctl" --db "$db" review list --status maybe
 expect_exit 0 "$ctl" $t0 --db "$db" audit verify
+# retention touch: activity restarts a marketing contact's clock (R-2 runs
+# from the last activity); bad input changes nothing.
+expect_exit 0 "$ctl" $t0 --db "$db" --json vault put LEAD-9 contact marketing lead9@example.net \
+    --field email --collected 2024-01-01
+rec=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["record"])' <"$tmp/out")
+expect_exit 0 "$ctl" $t0 --db "$db" retention show "$rec"
+grep -q "due:" "$tmp/out" || fail "show before touch: $(cat "$tmp/out")"
+before=$(grep "due:" "$tmp/out")
+expect_exit 2 "$ctl" $t0 --db "$db" retention touch
+expect_exit 2 "$ctl" $t0 --db "$db" retention touch LEAD-9 --at 2026-02-30
+grep -q -- "--at" "$tmp/err" || fail "touch bad date: $(cat "$tmp/err")"
+expect_exit 0 "$ctl" $t0 --db "$db" retention show "$rec"
+[ "$(grep "due:" "$tmp/out")" = "$before" ] || fail "a refused touch moved the clock"
+expect_exit 0 "$ctl" $t0 --db "$db" --json retention touch LEAD-9 --at 2026-01-01
+python3 -m json.tool "$tmp/out" >/dev/null || fail "touch --json: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" $t0 --db "$db" retention show "$rec"
+[ "$(grep "due:" "$tmp/out")" != "$before" ] || fail "touch did not move the clock: $(cat "$tmp/out")"
+grep -q "due:          2028-01-01" "$tmp/out" || fail "touch due: $(cat "$tmp/out")"
 echo "gdprctl retention: all checks passed"
+
