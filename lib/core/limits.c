@@ -94,36 +94,42 @@ change_limits(gdpr_engine *eng, const gdpr_actor *who, const char *subject, cons
     return gdpr_engine__unlock(eng, rc);
 }
 
+/* What each of the four calls below sets or clears, and how it is audited. */
+static const limit_change limit_object = {
+    PERM_SUBJECT_OBJECT, STORE_SUBJECT_OBJECTED, 0, 1, "objection recorded", 1};
+static const limit_change limit_unobject = {PERM_SUBJECT_OBJECT, 0, STORE_SUBJECT_OBJECTED, 0,
+                                            "objection lifted",  0};
+static const limit_change limit_restrict = {
+    PERM_SUBJECT_RESTRICT, STORE_SUBJECT_RESTRICTED, 0, 1, "restriction recorded", 0};
+static const limit_change limit_unrestrict = {PERM_SUBJECT_RESTRICT, 0, STORE_SUBJECT_RESTRICTED, 0,
+                                              "restriction lifted",  0};
+
+/* Art. 21(1): a general objection; creates the subject if new. */
 GDPR_API int
 gdpr_subject_object(gdpr_engine *eng, const gdpr_actor *who, const char *subject)
 {
-    static const limit_change ch = {
-        PERM_SUBJECT_OBJECT, STORE_SUBJECT_OBJECTED, 0, 1, "objection recorded", 1};
-    return change_limits(eng, who, subject, &ch);
+    return change_limits(eng, who, subject, &limit_object);
 }
 
+/* Lifted only for a subject the store knows. */
 GDPR_API int
 gdpr_subject_unobject(gdpr_engine *eng, const gdpr_actor *who, const char *subject)
 {
-    static const limit_change ch = {PERM_SUBJECT_OBJECT, 0, STORE_SUBJECT_OBJECTED, 0,
-                                    "objection lifted",  0};
-    return change_limits(eng, who, subject, &ch);
+    return change_limits(eng, who, subject, &limit_unobject);
 }
 
+/* Art. 18(1): storage only from now on; creates the subject if new. */
 GDPR_API int
 gdpr_subject_restrict(gdpr_engine *eng, const gdpr_actor *who, const char *subject)
 {
-    static const limit_change ch = {
-        PERM_SUBJECT_RESTRICT, STORE_SUBJECT_RESTRICTED, 0, 1, "restriction recorded", 0};
-    return change_limits(eng, who, subject, &ch);
+    return change_limits(eng, who, subject, &limit_restrict);
 }
 
+/* Art. 18(3): the subject is told before the restriction is lifted. */
 GDPR_API int
 gdpr_subject_unrestrict(gdpr_engine *eng, const gdpr_actor *who, const char *subject)
 {
-    static const limit_change ch = {PERM_SUBJECT_RESTRICT, 0, STORE_SUBJECT_RESTRICTED, 0,
-                                    "restriction lifted",  0};
-    return change_limits(eng, who, subject, &ch);
+    return change_limits(eng, who, subject, &limit_unrestrict);
 }
 
 GDPR_API int
