@@ -125,7 +125,7 @@ gdpr_subject_restrict(gdpr_engine *eng, const gdpr_actor *who, const char *subje
     return change_limits(eng, who, subject, &limit_restrict);
 }
 
-/* Art. 18(3): the subject is told before the restriction is lifted. */
+/* Lifting it: Art. 18(3) has the controller tell the subject first. */
 GDPR_API int
 gdpr_subject_unrestrict(gdpr_engine *eng, const gdpr_actor *who, const char *subject)
 {
