@@ -855,12 +855,6 @@ gdpr_store__key_queue_first(store *st, uint8_t hash_out[CRYPTO_HASH_BYTES])
 }
 
 int
-gdpr_store__key_queue_remove(store *st, const uint8_t hash[CRYPTO_HASH_BYTES])
-{
-    return st->ops->key_queue_remove(st, hash);
-}
-
-int
 gdpr_store__key_queue_foreach(store *st,
                               int (*fn)(const uint8_t *hash, int64_t tombstone, int64_t queued,
                                         void *ctx),

@@ -887,7 +887,6 @@ int gdpr_store__key_queue_add(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], 
                               int64_t at);
 /* Any queued key; GDPR_ENOTFOUND (no message) when the queue is empty. */
 int gdpr_store__key_queue_first(store *st, uint8_t hash_out[CRYPTO_HASH_BYTES]);
-int gdpr_store__key_queue_remove(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
 int gdpr_store__key_queue_foreach(store *st,
                                   int (*fn)(const uint8_t *hash, int64_t tombstone, int64_t queued,
                                             void *ctx),
@@ -1193,7 +1192,6 @@ struct store_ops {
     int (*key_queue_add)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t tombstone,
                          int64_t at);
     int (*key_queue_first)(store *st, uint8_t hash_out[CRYPTO_HASH_BYTES]);
-    int (*key_queue_remove)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
     int (*key_queue_foreach)(store *st,
                              int (*fn)(const uint8_t *hash, int64_t tombstone, int64_t queued,
                                        void *ctx),

@@ -125,7 +125,6 @@ const store_ops gdpr_store__sqlite_ops = {
     .pending_count_key = gdpr_sqlite__pending_count_key,
     .key_queue_add = gdpr_sqlite__key_queue_add,
     .key_queue_first = gdpr_sqlite__key_queue_first,
-    .key_queue_remove = gdpr_sqlite__key_queue_remove,
     .key_queue_foreach = gdpr_sqlite__key_queue_foreach,
     .erasure_unfinished = gdpr_sqlite__erasure_unfinished,
     .key_delete = gdpr_sqlite__key_delete,
