@@ -198,7 +198,7 @@ END_TEST
 START_TEST(generation_moves_with_committed_writes)
 {
     char db[400], keys[410];
-    store_config cfg = {db, keys, 5000};
+    store_config cfg = {db, keys, 5000, 0};
     store *a = NULL, *b = NULL;
     int is_new = 0;
     uint64_t g0 = 0, g1 = 0, g2 = 0;
@@ -248,7 +248,7 @@ END_TEST
 START_TEST(next_id_needs_a_transaction)
 {
     char db[400], keys[410];
-    store_config cfg = {db, keys, 5000};
+    store_config cfg = {db, keys, 5000, 0};
     store *a = NULL;
     int is_new = 0;
     int64_t id = 0;
@@ -357,7 +357,7 @@ count_anchor(int kind, const char *purpose, int64_t at, void *ctx)
 START_TEST(deletes_follow_retention_state)
 {
     char db[400], keys[410];
-    store_config cfg = {db, keys, 5000};
+    store_config cfg = {db, keys, 5000, 0};
     store *a = NULL;
     int is_new = 0, status = 0, anchors = 0;
     uint8_t subject[CRYPTO_HASH_BYTES], other[CRYPTO_HASH_BYTES], value[4] = {1, 2, 3, 4};

@@ -32,10 +32,12 @@
 typedef struct store store;
 
 typedef struct {
-    const char *path;          /* data file, or ":memory:"; a postgresql:// URI is
-                                * refused until that backend exists */
-    const char *keystore_path; /* keystore file, or ":memory:" */
+    const char *path;          /* data file, ":memory:", or a postgresql:// or
+                                * postgres:// URI (the PostgreSQL backend) */
+    const char *keystore_path; /* keystore file, or ":memory:"; ignored by
+                                * PostgreSQL (keys live in schema gdpr_keys) */
     int busy_timeout_ms;
+    int read_only; /* refuse writes (a hot standby); appended */
 } store_config;
 
 /* --- life cycle ------------------------------------------------------ */
@@ -1227,5 +1229,8 @@ struct store_ops {
 
 /* The backends in this build. */
 extern const store_ops gdpr_store__sqlite_ops;
+#ifdef GDPR_HAVE_POSTGRES
+extern const store_ops gdpr_store__postgres_ops;
+#endif
 
 #endif

@@ -1,0 +1,1039 @@
+/*
+ * Operations of store_ops not yet ported to PostgreSQL: each refuses with
+ * GDPR_ESTATE naming itself, so a store that reaches one fails loudly and
+ * changes nothing. Remove an entry when its group is ported
+ * (/work notes list them; docs/decisions/0010-postgres-backend.md).
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef GDPR_PG_MISSING_H
+#define GDPR_PG_MISSING_H
+
+#include "error.h"
+#include "store.h"
+
+static int
+pg_missing(const char *op)
+{
+    return gdpr__err_set(GDPR_ESTATE, "store: operation %s is not yet implemented by the "
+                                      "PostgreSQL backend", op);
+}
+
+static int
+gdpr_pg__missing_identity_find(store *st, const uint8_t ident_hash[CRYPTO_HASH_BYTES], uint8_t subject_hash_out[CRYPTO_HASH_BYTES])
+{
+    (void)st;
+    (void)ident_hash;
+    (void)subject_hash_out;
+    return pg_missing("identity_find");
+}
+
+static int
+gdpr_pg__missing_identity_insert(store *st, int64_t id, const uint8_t ident_hash[CRYPTO_HASH_BYTES], const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *kind, const uint8_t *sealed, size_t sealed_len, int64_t created)
+{
+    (void)st;
+    (void)id;
+    (void)ident_hash;
+    (void)subject_hash;
+    (void)kind;
+    (void)sealed;
+    (void)sealed_len;
+    (void)created;
+    return pg_missing("identity_insert");
+}
+
+static int
+gdpr_pg__missing_identity_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_identity_row *row, void *ctx), void *ctx)
+{
+    (void)st;
+    (void)subject_hash;
+    (void)fn;
+    (void)ctx;
+    return pg_missing("identity_foreach");
+}
+
+static int
+gdpr_pg__missing_identity_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t *count_out)
+{
+    (void)st;
+    (void)subject_hash;
+    (void)count_out;
+    return pg_missing("identity_delete_subject");
+}
+
+static int
+gdpr_pg__missing_subject_ident(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t *buf, size_t cap, size_t *len_out)
+{
+    (void)st;
+    (void)hash;
+    (void)buf;
+    (void)cap;
+    (void)len_out;
+    return pg_missing("subject_ident");
+}
+
+static int
+gdpr_pg__missing_vault_insert(store *st, const store_vault_row *row)
+{
+    (void)st;
+    (void)row;
+    return pg_missing("vault_insert");
+}
+
+static int
+gdpr_pg__missing_vault_get(store *st, int64_t id, store_vault_fn fn, void *ctx)
+{
+    (void)st;
+    (void)id;
+    (void)fn;
+    (void)ctx;
+    return pg_missing("vault_get");
+}
+
+static int
+gdpr_pg__missing_vault_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], store_vault_fn fn, void *ctx)
+{
+    (void)st;
+    (void)subject_hash;
+    (void)fn;
+    (void)ctx;
+    return pg_missing("vault_foreach");
+}
+
+static int
+gdpr_pg__missing_vault_update_value(store *st, int64_t id, const uint8_t *sealed, size_t sealed_len, int64_t updated)
+{
+    (void)st;
+    (void)id;
+    (void)sealed;
+    (void)sealed_len;
+    (void)updated;
+    return pg_missing("vault_update_value");
+}
+
+static int
+gdpr_pg__missing_vault_delete(store *st, int64_t id)
+{
+    (void)st;
+    (void)id;
+    return pg_missing("vault_delete");
+}
+
+static int
+gdpr_pg__missing_vault_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t *count_out)
+{
+    (void)st;
+    (void)subject_hash;
+    (void)count_out;
+    return pg_missing("vault_delete_subject");
+}
+
+static int
+gdpr_pg__missing_consent_explicit_recipient(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *recipient, int64_t at, int *found_out)
+{
+    (void)st;
+    (void)subject_hash;
+    (void)recipient;
+    (void)at;
+    (void)found_out;
+    return pg_missing("consent_explicit_recipient");
+}
+
+static int
+gdpr_pg__missing_consent_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_consent_row *row, void *ctx), void *ctx)
+{
+    (void)st;
+    (void)subject_hash;
+    (void)fn;
+    (void)ctx;
+    return pg_missing("consent_foreach");
+}
+
+static int
+gdpr_pg__missing_consent_append(store *st, const store_consent_row *row, int64_t *id_out)
+{
+    (void)st;
+    (void)row;
+    (void)id_out;
+    return pg_missing("consent_append");
+}
+
+static int
+gdpr_pg__missing_consent_get(store *st, int64_t id, int (*fn)(const store_consent_row *row, void *ctx), void *ctx)
+{
+    (void)st;
+    (void)id;
+    (void)fn;
+    (void)ctx;
+    return pg_missing("consent_get");
+}
+
+static int
+gdpr_pg__missing_consent_state_at(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *purpose, const char *recipient, int64_t at, store_consent_state *out)
+{
+    (void)st;
+    (void)subject_hash;
+    (void)purpose;
+    (void)recipient;
+    (void)at;
+    (void)out;
+    return pg_missing("consent_state_at");
+}
+
+static int
+gdpr_pg__missing_consent_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t *count_out)
+{
+    (void)st;
+    (void)subject_hash;
+    (void)count_out;
+    return pg_missing("consent_delete_subject");
+}
+
+static int
+gdpr_pg__missing_disclosure_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_disclosure_row *row, void *ctx), void *ctx)
+{
+    (void)st;
+    (void)subject_hash;
+    (void)fn;
+    (void)ctx;
+    return pg_missing("disclosure_foreach");
+}
+
+static int
+gdpr_pg__missing_disclosure_append(store *st, const store_disclosure_row *row)
+{
+    (void)st;
+    (void)row;
+    return pg_missing("disclosure_append");
+}
+
+static int
+gdpr_pg__missing_subject_flags_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], unsigned int *flags_out)
+{
+    (void)st;
+    (void)hash;
+    (void)flags_out;
+    return pg_missing("subject_flags_get");
+}
+
+static int
+gdpr_pg__missing_subject_flags_update(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], unsigned int set, unsigned int clear)
+{
+    (void)st;
+    (void)hash;
+    (void)set;
+    (void)clear;
+    return pg_missing("subject_flags_update");
+}
+
+static int
+gdpr_pg__missing_transfer_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_transfer_row *row, void *ctx), void *ctx)
+{
+    (void)st;
+    (void)subject_hash;
+    (void)fn;
+    (void)ctx;
+    return pg_missing("transfer_foreach");
+}
+
+static int
+gdpr_pg__missing_transfer_foreach_all(store *st, int64_t after_id, int (*fn)(const store_transfer_row *row, const uint8_t *subject_hash, void *ctx), void *ctx)
+{
+    (void)st;
+    (void)after_id;
+    (void)fn;
+    (void)ctx;
+    return pg_missing("transfer_foreach_all");
+}
+
+static int
+gdpr_pg__missing_transfer_insert(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], const store_transfer_row *row, int64_t logged_at, const char *actor, int64_t *id_out)
+{
+    (void)st;
+    (void)subject_hash;
+    (void)row;
+    (void)logged_at;
+    (void)actor;
+    (void)id_out;
+    return pg_missing("transfer_insert");
+}
+
+static int
+gdpr_pg__missing_transfer_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t *count_out)
+{
+    (void)st;
+    (void)subject_hash;
+    (void)count_out;
+    return pg_missing("transfer_delete_subject");
+}
+
+static int
+gdpr_pg__missing_safeguard_insert(store *st, const store_safeguard_row *row, int64_t *id_out)
+{
+    (void)st;
+    (void)row;
+    (void)id_out;
+    return pg_missing("safeguard_insert");
+}
+
+static int
+gdpr_pg__missing_safeguard_revoke(store *st, int64_t id, int64_t at, const char *actor, char **recipient_out)
+{
+    (void)st;
+    (void)id;
+    (void)at;
+    (void)actor;
+    (void)recipient_out;
+    return pg_missing("safeguard_revoke");
+}
+
+static int
+gdpr_pg__missing_safeguard_foreach(store *st, const char *recipient, int (*fn)(const store_safeguard_row *row, void *ctx), void *ctx)
+{
+    (void)st;
+    (void)recipient;
+    (void)fn;
+    (void)ctx;
+    return pg_missing("safeguard_foreach");
+}
+
+static int
+gdpr_pg__missing_adequacy_insert(store *st, int64_t at, const char *actor, const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document, int64_t *version_out)
+{
+    (void)st;
+    (void)at;
+    (void)actor;
+    (void)sha256;
+    (void)document;
+    (void)version_out;
+    return pg_missing("adequacy_insert");
+}
+
+static int
+gdpr_pg__missing_adequacy_latest(store *st, int64_t *version_out, char **document_out)
+{
+    (void)st;
+    (void)version_out;
+    (void)document_out;
+    return pg_missing("adequacy_latest");
+}
+
+static int
+gdpr_pg__missing_request_insert(store *st, const store_request_row *row)
+{
+    (void)st;
+    (void)row;
+    return pg_missing("request_insert");
+}
+
+static int
+gdpr_pg__missing_request_update(store *st, const store_request_row *row)
+{
+    (void)st;
+    (void)row;
+    return pg_missing("request_update");
+}
+
+static int
+gdpr_pg__missing_request_get(store *st, int64_t id, store_request_row *out)
+{
+    (void)st;
+    (void)id;
+    (void)out;
+    return pg_missing("request_get");
+}
+
+static int
+gdpr_pg__missing_request_foreach(store *st, const uint8_t *subject_hash, int status, store_request_fn fn, void *ctx)
+{
+    (void)st;
+    (void)subject_hash;
+    (void)status;
+    (void)fn;
+    (void)ctx;
+    return pg_missing("request_foreach");
+}
+
+static int
+gdpr_pg__missing_request_foreach_due(store *st, int64_t after, int64_t until, store_request_fn fn, void *ctx)
+{
+    (void)st;
+    (void)after;
+    (void)until;
+    (void)fn;
+    (void)ctx;
+    return pg_missing("request_foreach_due");
+}
+
+static int
+gdpr_pg__missing_request_event_insert(store *st, const store_request_event_row *row)
+{
+    (void)st;
+    (void)row;
+    return pg_missing("request_event_insert");
+}
+
+static int
+gdpr_pg__missing_request_event_foreach(store *st, int64_t request, int (*fn)(const store_request_event_row *row, void *ctx), void *ctx)
+{
+    (void)st;
+    (void)request;
+    (void)fn;
+    (void)ctx;
+    return pg_missing("request_event_foreach");
+}
+
+static int
+gdpr_pg__missing_request_kpi_days(store *st, int64_t from_day, int64_t to_day, int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx)
+{
+    (void)st;
+    (void)from_day;
+    (void)to_day;
+    (void)fn;
+    (void)ctx;
+    return pg_missing("request_kpi_days");
+}
+
+static int
+gdpr_pg__missing_request_kpi_close_days(store *st, int64_t from_day, int64_t to_day, int (*fn)(int close_days, int64_t n, void *ctx), void *ctx)
+{
+    (void)st;
+    (void)from_day;
+    (void)to_day;
+    (void)fn;
+    (void)ctx;
+    return pg_missing("request_kpi_close_days");
+}
+
+static int
+gdpr_pg__missing_request_kpi_rows(store *st, int64_t from, int64_t to, int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx)
+{
+    (void)st;
+    (void)from;
+    (void)to;
+    (void)fn;
+    (void)ctx;
+    return pg_missing("request_kpi_rows");
+}
+
+static int
+gdpr_pg__missing_request_overdue_count(store *st, int64_t due_from, int64_t due_to, int64_t from, int64_t to, int64_t *count_out)
+{
+    (void)st;
+    (void)due_from;
+    (void)due_to;
+    (void)from;
+    (void)to;
+    (void)count_out;
+    return pg_missing("request_overdue_count");
+}
+
+static int
+gdpr_pg__missing_retention_anchor_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(int kind, const char *purpose, int64_t at, void *ctx), void *ctx)
+{
+    (void)st;
+    (void)subject_hash;
+    (void)fn;
+    (void)ctx;
+    return pg_missing("retention_anchor_foreach");
+}
+
+static int
+gdpr_pg__missing_retention_anchor_get(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind, const char *purpose, int64_t *at_out)
+{
+    (void)st;
+    (void)subject_hash;
+    (void)kind;
+    (void)purpose;
+    (void)at_out;
+    return pg_missing("retention_anchor_get");
+}
+
+static int
+gdpr_pg__missing_retention_anchor_put(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind, const char *purpose, int64_t at)
+{
+    (void)st;
+    (void)subject_hash;
+    (void)kind;
+    (void)purpose;
+    (void)at;
+    return pg_missing("retention_anchor_put");
+}
+
+static int
+gdpr_pg__missing_retention_anchor_delete(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind, const char *purpose, int *deleted_out)
+{
+    (void)st;
+    (void)subject_hash;
+    (void)kind;
+    (void)purpose;
+    (void)deleted_out;
+    return pg_missing("retention_anchor_delete");
+}
+
+static int
+gdpr_pg__missing_retention_get(store *st, int64_t record, store_retention_fn fn, void *ctx)
+{
+    (void)st;
+    (void)record;
+    (void)fn;
+    (void)ctx;
+    return pg_missing("retention_get");
+}
+
+static int
+gdpr_pg__missing_retention_subject_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], store_retention_fn fn, void *ctx)
+{
+    (void)st;
+    (void)subject_hash;
+    (void)fn;
+    (void)ctx;
+    return pg_missing("retention_subject_foreach");
+}
+
+static int
+gdpr_pg__missing_retention_scan(store *st, int64_t after_id, int limit, store_retention_fn fn, void *ctx)
+{
+    (void)st;
+    (void)after_id;
+    (void)limit;
+    (void)fn;
+    (void)ctx;
+    return pg_missing("retention_scan");
+}
+
+static int
+gdpr_pg__missing_retention_due_foreach(store *st, int64_t as_of, int has_cursor, int64_t after_due, int64_t after_id, int limit, store_retention_fn fn, void *ctx)
+{
+    (void)st;
+    (void)as_of;
+    (void)has_cursor;
+    (void)after_due;
+    (void)after_id;
+    (void)limit;
+    (void)fn;
+    (void)ctx;
+    return pg_missing("retention_due_foreach");
+}
+
+static int
+gdpr_pg__missing_retention_due_count(store *st, int64_t as_of, int has_cursor, int64_t after_due, int64_t after_id, int64_t *count_out)
+{
+    (void)st;
+    (void)as_of;
+    (void)has_cursor;
+    (void)after_due;
+    (void)after_id;
+    (void)count_out;
+    return pg_missing("retention_due_count");
+}
+
+static int
+gdpr_pg__missing_retention_set_schedule(store *st, int64_t record, int has_anchor, int64_t anchor, int has_due, int64_t due)
+{
+    (void)st;
+    (void)record;
+    (void)has_anchor;
+    (void)anchor;
+    (void)has_due;
+    (void)due;
+    return pg_missing("retention_set_schedule");
+}
+
+static int
+gdpr_pg__missing_retention_state_put(store *st, int64_t record, int has_keep, int64_t keep_until, int64_t review)
+{
+    (void)st;
+    (void)record;
+    (void)has_keep;
+    (void)keep_until;
+    (void)review;
+    return pg_missing("retention_state_put");
+}
+
+static int
+gdpr_pg__missing_retention_run_open(store *st, store_retention_run_row *out)
+{
+    (void)st;
+    (void)out;
+    return pg_missing("retention_run_open");
+}
+
+static int
+gdpr_pg__missing_retention_run_insert(store *st, store_retention_run_row *row, const char *actor)
+{
+    (void)st;
+    (void)row;
+    (void)actor;
+    return pg_missing("retention_run_insert");
+}
+
+static int
+gdpr_pg__missing_retention_run_update(store *st, const store_retention_run_row *row)
+{
+    (void)st;
+    (void)row;
+    return pg_missing("retention_run_update");
+}
+
+static int
+gdpr_pg__missing_review_insert(store *st, const store_review_row *row, int64_t *id_out)
+{
+    (void)st;
+    (void)row;
+    (void)id_out;
+    return pg_missing("review_insert");
+}
+
+static int
+gdpr_pg__missing_review_get(store *st, int64_t id, store_review_fn fn, void *ctx)
+{
+    (void)st;
+    (void)id;
+    (void)fn;
+    (void)ctx;
+    return pg_missing("review_get");
+}
+
+static int
+gdpr_pg__missing_review_foreach(store *st, int status, store_review_fn fn, void *ctx)
+{
+    (void)st;
+    (void)status;
+    (void)fn;
+    (void)ctx;
+    return pg_missing("review_foreach");
+}
+
+static int
+gdpr_pg__missing_review_overdue_foreach(store *st, int64_t as_of, store_review_fn fn, void *ctx)
+{
+    (void)st;
+    (void)as_of;
+    (void)fn;
+    (void)ctx;
+    return pg_missing("review_overdue_foreach");
+}
+
+static int
+gdpr_pg__missing_review_decide(store *st, int64_t id, int status, int64_t decided, const char *actor, const char *role, int64_t keep_until, const uint8_t *sealed, size_t sealed_len)
+{
+    (void)st;
+    (void)id;
+    (void)status;
+    (void)decided;
+    (void)actor;
+    (void)role;
+    (void)keep_until;
+    (void)sealed;
+    (void)sealed_len;
+    return pg_missing("review_decide");
+}
+
+static int
+gdpr_pg__missing_retention_aggregate_add(store *st, const char *rule, const char *category, const char *purpose, const char *field, const char *value, int month)
+{
+    (void)st;
+    (void)rule;
+    (void)category;
+    (void)purpose;
+    (void)field;
+    (void)value;
+    (void)month;
+    return pg_missing("retention_aggregate_add");
+}
+
+static int
+gdpr_pg__missing_retention_aggregate_foreach(store *st, store_aggregate_fn fn, void *ctx)
+{
+    (void)st;
+    (void)fn;
+    (void)ctx;
+    return pg_missing("retention_aggregate_foreach");
+}
+
+static int
+gdpr_pg__missing_hold_insert(store *st, const store_hold_row *row, int64_t *id_out)
+{
+    (void)st;
+    (void)row;
+    (void)id_out;
+    return pg_missing("hold_insert");
+}
+
+static int
+gdpr_pg__missing_hold_get(store *st, int64_t id, int (*fn)(const store_hold_row *row, void *ctx), void *ctx)
+{
+    (void)st;
+    (void)id;
+    (void)fn;
+    (void)ctx;
+    return pg_missing("hold_get");
+}
+
+static int
+gdpr_pg__missing_hold_release(store *st, int64_t id, int64_t at, const char *actor, const char *reason)
+{
+    (void)st;
+    (void)id;
+    (void)at;
+    (void)actor;
+    (void)reason;
+    return pg_missing("hold_release");
+}
+
+static int
+gdpr_pg__missing_hold_foreach(store *st, int64_t active_at, int (*fn)(const store_hold_row *row, void *ctx), void *ctx)
+{
+    (void)st;
+    (void)active_at;
+    (void)fn;
+    (void)ctx;
+    return pg_missing("hold_foreach");
+}
+
+static int
+gdpr_pg__missing_hold_covering(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t record, const char *category, int64_t at, int64_t *hold_out, int64_t *until_out)
+{
+    (void)st;
+    (void)subject_hash;
+    (void)record;
+    (void)category;
+    (void)at;
+    (void)hold_out;
+    (void)until_out;
+    return pg_missing("hold_covering");
+}
+
+static int
+gdpr_pg__missing_hold_any_for_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t at, int *any_out)
+{
+    (void)st;
+    (void)subject_hash;
+    (void)at;
+    (void)any_out;
+    return pg_missing("hold_any_for_subject");
+}
+
+static int
+gdpr_pg__missing_tombstone_insert(store *st, const store_tombstone_row *row, int64_t *id_out)
+{
+    (void)st;
+    (void)row;
+    (void)id_out;
+    return pg_missing("tombstone_insert");
+}
+
+static int
+gdpr_pg__missing_tombstone_add(store *st, int64_t id, int64_t erased, int64_t retained, int complete, int64_t replayed)
+{
+    (void)st;
+    (void)id;
+    (void)erased;
+    (void)retained;
+    (void)complete;
+    (void)replayed;
+    return pg_missing("tombstone_add");
+}
+
+static int
+gdpr_pg__missing_tombstone_find(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind, const char *ground, int64_t from, int64_t to, int64_t *id_out)
+{
+    (void)st;
+    (void)subject_hash;
+    (void)kind;
+    (void)ground;
+    (void)from;
+    (void)to;
+    (void)id_out;
+    return pg_missing("tombstone_find");
+}
+
+static int
+gdpr_pg__missing_tombstone_open_partial(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t *id_out)
+{
+    (void)st;
+    (void)subject_hash;
+    (void)id_out;
+    return pg_missing("tombstone_open_partial");
+}
+
+static int
+gdpr_pg__missing_tombstone_set_complete(store *st, int64_t id)
+{
+    (void)st;
+    (void)id;
+    return pg_missing("tombstone_set_complete");
+}
+
+static int
+gdpr_pg__missing_tombstone_get(store *st, int64_t id, int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx)
+{
+    (void)st;
+    (void)id;
+    (void)fn;
+    (void)ctx;
+    return pg_missing("tombstone_get");
+}
+
+static int
+gdpr_pg__missing_tombstone_latest(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx)
+{
+    (void)st;
+    (void)subject_hash;
+    (void)fn;
+    (void)ctx;
+    return pg_missing("tombstone_latest");
+}
+
+static int
+gdpr_pg__missing_tombstone_foreach(store *st, const uint8_t *subject_hash, int64_t after_id, int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx)
+{
+    (void)st;
+    (void)subject_hash;
+    (void)after_id;
+    (void)fn;
+    (void)ctx;
+    return pg_missing("tombstone_foreach");
+}
+
+static int
+gdpr_pg__missing_tombstone_set_wiped(store *st)
+{
+    (void)st;
+    return pg_missing("tombstone_set_wiped");
+}
+
+static int
+gdpr_pg__missing_tombstone_kept_insert(store *st, const store_kept_row *row)
+{
+    (void)st;
+    (void)row;
+    return pg_missing("tombstone_kept_insert");
+}
+
+static int
+gdpr_pg__missing_tombstone_kept_foreach(store *st, int64_t tombstone, int (*fn)(const store_kept_row *row, void *ctx), void *ctx)
+{
+    (void)st;
+    (void)tombstone;
+    (void)fn;
+    (void)ctx;
+    return pg_missing("tombstone_kept_foreach");
+}
+
+static int
+gdpr_pg__missing_tombstone_kept_erased(store *st, int64_t record, int64_t at)
+{
+    (void)st;
+    (void)record;
+    (void)at;
+    return pg_missing("tombstone_kept_erased");
+}
+
+static int
+gdpr_pg__missing_tombstone_kept_find(store *st, int64_t record, int64_t *until_out, char *rule, size_t rule_cap)
+{
+    (void)st;
+    (void)record;
+    (void)until_out;
+    (void)rule;
+    (void)rule_cap;
+    return pg_missing("tombstone_kept_find");
+}
+
+static int
+gdpr_pg__missing_tombstone_record_add(store *st, int64_t tombstone, int64_t record)
+{
+    (void)st;
+    (void)tombstone;
+    (void)record;
+    return pg_missing("tombstone_record_add");
+}
+
+static int
+gdpr_pg__missing_tombstone_record_foreach(store *st, int64_t tombstone, int (*fn)(int64_t record, void *ctx), void *ctx)
+{
+    (void)st;
+    (void)tombstone;
+    (void)fn;
+    (void)ctx;
+    return pg_missing("tombstone_record_foreach");
+}
+
+static int
+gdpr_pg__missing_tombstone_recipient_add(store *st, int64_t tombstone, const char *recipient, int64_t disclosures, int64_t last_at)
+{
+    (void)st;
+    (void)tombstone;
+    (void)recipient;
+    (void)disclosures;
+    (void)last_at;
+    return pg_missing("tombstone_recipient_add");
+}
+
+static int
+gdpr_pg__missing_tombstone_recipient_foreach(store *st, int64_t tombstone, int (*fn)(const char *recipient, int64_t disclosures, int64_t last_at, void *ctx), void *ctx)
+{
+    (void)st;
+    (void)tombstone;
+    (void)fn;
+    (void)ctx;
+    return pg_missing("tombstone_recipient_foreach");
+}
+
+static int
+gdpr_pg__missing_pending_insert(store *st, const store_pending_row *row, int64_t *id_out)
+{
+    (void)st;
+    (void)row;
+    (void)id_out;
+    return pg_missing("pending_insert");
+}
+
+static int
+gdpr_pg__missing_pending_foreach(store *st, int64_t after_id, int (*fn)(const store_pending_row *row, void *ctx), void *ctx)
+{
+    (void)st;
+    (void)after_id;
+    (void)fn;
+    (void)ctx;
+    return pg_missing("pending_foreach");
+}
+
+static int
+gdpr_pg__missing_pending_update(store *st, int64_t id, int64_t at, const char *error)
+{
+    (void)st;
+    (void)id;
+    (void)at;
+    (void)error;
+    return pg_missing("pending_update");
+}
+
+static int
+gdpr_pg__missing_pending_delete(store *st, int64_t id)
+{
+    (void)st;
+    (void)id;
+    return pg_missing("pending_delete");
+}
+
+static int
+gdpr_pg__missing_pending_count_key(store *st, const uint8_t key_id[CRYPTO_HASH_BYTES], int64_t *count_out)
+{
+    (void)st;
+    (void)key_id;
+    (void)count_out;
+    return pg_missing("pending_count_key");
+}
+
+static int
+gdpr_pg__missing_key_queue_add(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t tombstone, int64_t at)
+{
+    (void)st;
+    (void)hash;
+    (void)tombstone;
+    (void)at;
+    return pg_missing("key_queue_add");
+}
+
+static int
+gdpr_pg__missing_key_queue_first(store *st, uint8_t hash_out[CRYPTO_HASH_BYTES])
+{
+    (void)st;
+    (void)hash_out;
+    return pg_missing("key_queue_first");
+}
+
+static int
+gdpr_pg__missing_key_queue_foreach(store *st, int (*fn)(const uint8_t *hash, int64_t tombstone, int64_t queued, void *ctx), void *ctx)
+{
+    (void)st;
+    (void)fn;
+    (void)ctx;
+    return pg_missing("key_queue_foreach");
+}
+
+static int
+gdpr_pg__missing_erasure_unfinished(store *st, int *keys_out, int *unwiped_out)
+{
+    (void)st;
+    (void)keys_out;
+    (void)unwiped_out;
+    return pg_missing("erasure_unfinished");
+}
+
+static int
+gdpr_pg__missing_subject_delete(store *st, const uint8_t hash[CRYPTO_HASH_BYTES])
+{
+    (void)st;
+    (void)hash;
+    return pg_missing("subject_delete");
+}
+
+static int
+gdpr_pg__missing_subject_created(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *created_out)
+{
+    (void)st;
+    (void)hash;
+    (void)created_out;
+    return pg_missing("subject_created");
+}
+
+static int
+gdpr_pg__missing_subject_has_data(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int *has_out)
+{
+    (void)st;
+    (void)hash;
+    (void)has_out;
+    return pg_missing("subject_has_data");
+}
+
+static int
+gdpr_pg__missing_erasure_scrub_requests(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *count_out)
+{
+    (void)st;
+    (void)hash;
+    (void)count_out;
+    return pg_missing("erasure_scrub_requests");
+}
+
+static int
+gdpr_pg__missing_json_parse(store *st, const char *text, json_node **out)
+{
+    (void)st;
+    (void)text;
+    (void)out;
+    return pg_missing("json_parse");
+}
+
+static int
+gdpr_pg__missing_objection_put(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose, int64_t at)
+{
+    (void)st;
+    (void)hash;
+    (void)purpose;
+    (void)at;
+    return pg_missing("objection_put");
+}
+
+static int
+gdpr_pg__missing_objection_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose, int64_t *at_out)
+{
+    (void)st;
+    (void)hash;
+    (void)purpose;
+    (void)at_out;
+    return pg_missing("objection_get");
+}
+
+static int
+gdpr_pg__missing_objection_delete(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose)
+{
+    (void)st;
+    (void)hash;
+    (void)purpose;
+    return pg_missing("objection_delete");
+}
+
+#endif
