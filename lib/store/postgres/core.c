@@ -403,12 +403,12 @@ gdpr_pg__policy_insert(store *base, int64_t at, const char *actor,
                        const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document,
                        int64_t *version_out)
 {
-    return gdpr_pg__document_insert(
-        (pg_store *)base,
-        "INSERT INTO " D "policy(version, loaded_at, actor, sha256, document)"
-        " VALUES($1, $2, $3, $4, $5)",
-        "SELECT coalesce(max(version), 0) + 1 FROM " D "policy", at, actor, sha256, document,
-        "storing the policy", version_out);
+    return gdpr_pg__document_insert((pg_store *)base,
+                                    "INSERT INTO " D
+                                    "policy(version, loaded_at, actor, sha256, document)"
+                                    " VALUES($1, $2, $3, $4, $5)",
+                                    "SELECT coalesce(max(version), 0) + 1 FROM " D "policy", at,
+                                    actor, sha256, document, "storing the policy", version_out);
 }
 
 typedef struct {
@@ -478,7 +478,6 @@ gdpr_pg__policy_get(store *base, int64_t version, char **document_out)
 int
 gdpr_pg__policy_version(store *base, int64_t *version_out)
 {
-    return gdpr_pg__one_int64((pg_store *)base,
-                              "SELECT coalesce(max(version), 0) FROM " D "policy", NULL,
-                              "reading the policy version", version_out);
+    return gdpr_pg__one_int64((pg_store *)base, "SELECT coalesce(max(version), 0) FROM " D "policy",
+                              NULL, "reading the policy version", version_out);
 }

@@ -45,13 +45,12 @@ gdpr_pg__key_state(store *base, store_key_state *out)
     int rc;
 
     memset(out, 0, sizeof *out);
-    rc = gdpr_pg__row(
-        (pg_store *)base,
-        "SELECT (SELECT value FROM " K "counter WHERE name = 'key_epoch'),"
-        "       (SELECT value FROM " K "counter WHERE name = 'kek_generation'),"
-        "       (SELECT value FROM " K "counter WHERE name = 'rekey_seq'),"
-        "       (SELECT value FROM " D "counter WHERE name = 'kek_generation')",
-        NULL, "reading the key state", GDPR_ECORRUPT, read_key_counters, &k);
+    rc = gdpr_pg__row((pg_store *)base,
+                      "SELECT (SELECT value FROM " K "counter WHERE name = 'key_epoch'),"
+                      "       (SELECT value FROM " K "counter WHERE name = 'kek_generation'),"
+                      "       (SELECT value FROM " K "counter WHERE name = 'rekey_seq'),"
+                      "       (SELECT value FROM " D "counter WHERE name = 'kek_generation')",
+                      NULL, "reading the key state", GDPR_ECORRUPT, read_key_counters, &k);
     if (rc != GDPR_OK)
         return gdpr__err_wrap(rc, "reading the key state");
     out->key_epoch = (uint64_t)k.key_epoch;
@@ -73,8 +72,7 @@ gdpr_pg__rotation_put(store *base, store_file f, uint64_t kek_generation, int64_
     gdpr_pg__p_init(&p);
     gdpr_pg__p_int(&p, (int64_t)kek_generation);
     if (f != STORE_KEYS)
-        return gdpr_pg__exec(st,
-                             "UPDATE " D "counter SET value = $1 WHERE name = 'kek_generation'",
+        return gdpr_pg__exec(st, "UPDATE " D "counter SET value = $1 WHERE name = 'kek_generation'",
                              &p, "recording a rotation", NULL);
     rc = gdpr_pg__exec(st, "UPDATE " K "counter SET value = $1 WHERE name = 'kek_generation'", &p,
                        "recording a rotation", NULL);

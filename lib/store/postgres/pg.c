@@ -71,8 +71,8 @@ gdpr_pg__fail(pg_store *st, const PGresult *res, const char *what)
     }
     if (state == NULL)
         return gdpr__err_set(code, "%s: PostgreSQL error: %s", what, detail);
-    if (sqlstate_is(state, "40001") || sqlstate_is(state, "40P01") ||
-        sqlstate_is(state, "55P03") || sqlstate_is(state, "57014"))
+    if (sqlstate_is(state, "40001") || sqlstate_is(state, "40P01") || sqlstate_is(state, "55P03") ||
+        sqlstate_is(state, "57014"))
         return gdpr__err_set(GDPR_EBUSY,
                              "%s: PostgreSQL %s (SQLSTATE %s); the call was rolled back and "
                              "may be retried",
@@ -317,8 +317,8 @@ gdpr_pg__run(pg_store *st, const char *sql, const pg_params *p, const char *what
         rc = prepared(st, sql, p, what, name);
     if (rc != GDPR_OK)
         return rc;
-    res = PQexecPrepared(st->conn, name, p ? p->n : 0, p ? p->values : NULL,
-                         p ? p->lengths : NULL, p ? p->formats : NULL, 1);
+    res = PQexecPrepared(st->conn, name, p ? p->n : 0, p ? p->values : NULL, p ? p->lengths : NULL,
+                         p ? p->formats : NULL, 1);
     status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
         rc = gdpr_pg__fail(st, res, what);
@@ -400,8 +400,8 @@ gdpr_pg__exec_plain(pg_store *st, const char *sql, const char *what)
     if (rc != GDPR_OK)
         return rc;
     res = PQexec(st->conn, sql);
-    if (res == NULL || (PQresultStatus(res) != PGRES_COMMAND_OK &&
-                        PQresultStatus(res) != PGRES_TUPLES_OK)) {
+    if (res == NULL ||
+        (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)) {
         rc = gdpr_pg__fail(st, res, what);
         PQclear(res);
         return rc;
@@ -527,8 +527,8 @@ gdpr_pg__schema_version(store *base, int *version_out)
     rc = gdpr_pg__one_int64(st, "SELECT version FROM " PG_DATA_SCHEMA ".schema_version", NULL,
                             "reading the schema version", &v);
     if (rc == GDPR_ENOTFOUND)
-        return gdpr__err_set(GDPR_ECORRUPT, "store: schema '" PG_DATA_SCHEMA
-                                            "' has no version row");
+        return gdpr__err_set(GDPR_ECORRUPT,
+                             "store: schema '" PG_DATA_SCHEMA "' has no version row");
     *version_out = (int)v;
     return rc;
 }
@@ -560,10 +560,9 @@ check_database(pg_store *st, const char *where, int *is_new)
                              "' but no data schema '" PG_DATA_SCHEMA "'",
                              where);
     if (shape.keys_schema == 0)
-        return gdpr__err_set(GDPR_ECORRUPT,
-                             "keystore: %s has no key schema '" PG_KEYS_SCHEMA
-                             "' for its existing store",
-                             where);
+        return gdpr__err_set(
+            GDPR_ECORRUPT,
+            "keystore: %s has no key schema '" PG_KEYS_SCHEMA "' for its existing store", where);
     rc = gdpr_pg__schema_version(&st->base, &version);
     if (rc == GDPR_OK)
         rc = gdpr_pg__one_int64(st, "SELECT version FROM " PG_KEYS_SCHEMA ".schema_version", NULL,

@@ -118,8 +118,8 @@ int gdpr_pg__exec(pg_store *st, const char *sql, const pg_params *p, const char 
 /* Hand every row to `fn` in order; the first answer other than GDPR_OK
  * stops the walk and is returned. The whole result is read before the
  * first call, so fn may call the store. */
-int gdpr_pg__rows(pg_store *st, const char *sql, const pg_params *p, const char *what,
-                  pg_row_fn fn, void *ctx);
+int gdpr_pg__rows(pg_store *st, const char *sql, const pg_params *p, const char *what, pg_row_fn fn,
+                  void *ctx);
 /* What gdpr_pg__row answers for "no row" when the caller wants to say so
  * itself: positive, so neither a GDPR code nor a reader's answer. */
 #define PG_NO_ROW 1

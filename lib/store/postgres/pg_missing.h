@@ -14,12 +14,15 @@
 static int
 pg_missing(const char *op)
 {
-    return gdpr__err_set(GDPR_ESTATE, "store: operation %s is not yet implemented by the "
-                                      "PostgreSQL backend", op);
+    return gdpr__err_set(GDPR_ESTATE,
+                         "store: operation %s is not yet implemented by the "
+                         "PostgreSQL backend",
+                         op);
 }
 
 static int
-gdpr_pg__missing_identity_find(store *st, const uint8_t ident_hash[CRYPTO_HASH_BYTES], uint8_t subject_hash_out[CRYPTO_HASH_BYTES])
+gdpr_pg__missing_identity_find(store *st, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
+                               uint8_t subject_hash_out[CRYPTO_HASH_BYTES])
 {
     (void)st;
     (void)ident_hash;
@@ -28,7 +31,9 @@ gdpr_pg__missing_identity_find(store *st, const uint8_t ident_hash[CRYPTO_HASH_B
 }
 
 static int
-gdpr_pg__missing_identity_insert(store *st, int64_t id, const uint8_t ident_hash[CRYPTO_HASH_BYTES], const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *kind, const uint8_t *sealed, size_t sealed_len, int64_t created)
+gdpr_pg__missing_identity_insert(store *st, int64_t id, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
+                                 const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *kind,
+                                 const uint8_t *sealed, size_t sealed_len, int64_t created)
 {
     (void)st;
     (void)id;
@@ -42,7 +47,8 @@ gdpr_pg__missing_identity_insert(store *st, int64_t id, const uint8_t ident_hash
 }
 
 static int
-gdpr_pg__missing_identity_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_identity_row *row, void *ctx), void *ctx)
+gdpr_pg__missing_identity_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                  int (*fn)(const store_identity_row *row, void *ctx), void *ctx)
 {
     (void)st;
     (void)subject_hash;
@@ -52,7 +58,8 @@ gdpr_pg__missing_identity_foreach(store *st, const uint8_t subject_hash[CRYPTO_H
 }
 
 static int
-gdpr_pg__missing_identity_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t *count_out)
+gdpr_pg__missing_identity_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                         int64_t *count_out)
 {
     (void)st;
     (void)subject_hash;
@@ -61,7 +68,8 @@ gdpr_pg__missing_identity_delete_subject(store *st, const uint8_t subject_hash[C
 }
 
 static int
-gdpr_pg__missing_subject_ident(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t *buf, size_t cap, size_t *len_out)
+gdpr_pg__missing_subject_ident(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t *buf,
+                               size_t cap, size_t *len_out)
 {
     (void)st;
     (void)hash;
@@ -90,7 +98,8 @@ gdpr_pg__missing_vault_get(store *st, int64_t id, store_vault_fn fn, void *ctx)
 }
 
 static int
-gdpr_pg__missing_vault_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], store_vault_fn fn, void *ctx)
+gdpr_pg__missing_vault_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                               store_vault_fn fn, void *ctx)
 {
     (void)st;
     (void)subject_hash;
@@ -100,7 +109,8 @@ gdpr_pg__missing_vault_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH
 }
 
 static int
-gdpr_pg__missing_vault_update_value(store *st, int64_t id, const uint8_t *sealed, size_t sealed_len, int64_t updated)
+gdpr_pg__missing_vault_update_value(store *st, int64_t id, const uint8_t *sealed, size_t sealed_len,
+                                    int64_t updated)
 {
     (void)st;
     (void)id;
@@ -119,7 +129,8 @@ gdpr_pg__missing_vault_delete(store *st, int64_t id)
 }
 
 static int
-gdpr_pg__missing_vault_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t *count_out)
+gdpr_pg__missing_vault_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                      int64_t *count_out)
 {
     (void)st;
     (void)subject_hash;
@@ -128,7 +139,9 @@ gdpr_pg__missing_vault_delete_subject(store *st, const uint8_t subject_hash[CRYP
 }
 
 static int
-gdpr_pg__missing_consent_explicit_recipient(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *recipient, int64_t at, int *found_out)
+gdpr_pg__missing_consent_explicit_recipient(store *st,
+                                            const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                            const char *recipient, int64_t at, int *found_out)
 {
     (void)st;
     (void)subject_hash;
@@ -139,7 +152,8 @@ gdpr_pg__missing_consent_explicit_recipient(store *st, const uint8_t subject_has
 }
 
 static int
-gdpr_pg__missing_consent_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_consent_row *row, void *ctx), void *ctx)
+gdpr_pg__missing_consent_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                 int (*fn)(const store_consent_row *row, void *ctx), void *ctx)
 {
     (void)st;
     (void)subject_hash;
@@ -158,7 +172,8 @@ gdpr_pg__missing_consent_append(store *st, const store_consent_row *row, int64_t
 }
 
 static int
-gdpr_pg__missing_consent_get(store *st, int64_t id, int (*fn)(const store_consent_row *row, void *ctx), void *ctx)
+gdpr_pg__missing_consent_get(store *st, int64_t id,
+                             int (*fn)(const store_consent_row *row, void *ctx), void *ctx)
 {
     (void)st;
     (void)id;
@@ -168,7 +183,9 @@ gdpr_pg__missing_consent_get(store *st, int64_t id, int (*fn)(const store_consen
 }
 
 static int
-gdpr_pg__missing_consent_state_at(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *purpose, const char *recipient, int64_t at, store_consent_state *out)
+gdpr_pg__missing_consent_state_at(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                  const char *purpose, const char *recipient, int64_t at,
+                                  store_consent_state *out)
 {
     (void)st;
     (void)subject_hash;
@@ -180,7 +197,8 @@ gdpr_pg__missing_consent_state_at(store *st, const uint8_t subject_hash[CRYPTO_H
 }
 
 static int
-gdpr_pg__missing_consent_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t *count_out)
+gdpr_pg__missing_consent_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                        int64_t *count_out)
 {
     (void)st;
     (void)subject_hash;
@@ -189,7 +207,9 @@ gdpr_pg__missing_consent_delete_subject(store *st, const uint8_t subject_hash[CR
 }
 
 static int
-gdpr_pg__missing_disclosure_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_disclosure_row *row, void *ctx), void *ctx)
+gdpr_pg__missing_disclosure_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                    int (*fn)(const store_disclosure_row *row, void *ctx),
+                                    void *ctx)
 {
     (void)st;
     (void)subject_hash;
@@ -207,7 +227,8 @@ gdpr_pg__missing_disclosure_append(store *st, const store_disclosure_row *row)
 }
 
 static int
-gdpr_pg__missing_subject_flags_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], unsigned int *flags_out)
+gdpr_pg__missing_subject_flags_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                                   unsigned int *flags_out)
 {
     (void)st;
     (void)hash;
@@ -216,7 +237,8 @@ gdpr_pg__missing_subject_flags_get(store *st, const uint8_t hash[CRYPTO_HASH_BYT
 }
 
 static int
-gdpr_pg__missing_subject_flags_update(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], unsigned int set, unsigned int clear)
+gdpr_pg__missing_subject_flags_update(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                                      unsigned int set, unsigned int clear)
 {
     (void)st;
     (void)hash;
@@ -226,7 +248,8 @@ gdpr_pg__missing_subject_flags_update(store *st, const uint8_t hash[CRYPTO_HASH_
 }
 
 static int
-gdpr_pg__missing_transfer_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_transfer_row *row, void *ctx), void *ctx)
+gdpr_pg__missing_transfer_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                  int (*fn)(const store_transfer_row *row, void *ctx), void *ctx)
 {
     (void)st;
     (void)subject_hash;
@@ -236,7 +259,10 @@ gdpr_pg__missing_transfer_foreach(store *st, const uint8_t subject_hash[CRYPTO_H
 }
 
 static int
-gdpr_pg__missing_transfer_foreach_all(store *st, int64_t after_id, int (*fn)(const store_transfer_row *row, const uint8_t *subject_hash, void *ctx), void *ctx)
+gdpr_pg__missing_transfer_foreach_all(store *st, int64_t after_id,
+                                      int (*fn)(const store_transfer_row *row,
+                                                const uint8_t *subject_hash, void *ctx),
+                                      void *ctx)
 {
     (void)st;
     (void)after_id;
@@ -246,7 +272,9 @@ gdpr_pg__missing_transfer_foreach_all(store *st, int64_t after_id, int (*fn)(con
 }
 
 static int
-gdpr_pg__missing_transfer_insert(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], const store_transfer_row *row, int64_t logged_at, const char *actor, int64_t *id_out)
+gdpr_pg__missing_transfer_insert(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                 const store_transfer_row *row, int64_t logged_at,
+                                 const char *actor, int64_t *id_out)
 {
     (void)st;
     (void)subject_hash;
@@ -258,7 +286,8 @@ gdpr_pg__missing_transfer_insert(store *st, const uint8_t subject_hash[CRYPTO_HA
 }
 
 static int
-gdpr_pg__missing_transfer_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t *count_out)
+gdpr_pg__missing_transfer_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                         int64_t *count_out)
 {
     (void)st;
     (void)subject_hash;
@@ -276,7 +305,8 @@ gdpr_pg__missing_safeguard_insert(store *st, const store_safeguard_row *row, int
 }
 
 static int
-gdpr_pg__missing_safeguard_revoke(store *st, int64_t id, int64_t at, const char *actor, char **recipient_out)
+gdpr_pg__missing_safeguard_revoke(store *st, int64_t id, int64_t at, const char *actor,
+                                  char **recipient_out)
 {
     (void)st;
     (void)id;
@@ -287,7 +317,8 @@ gdpr_pg__missing_safeguard_revoke(store *st, int64_t id, int64_t at, const char 
 }
 
 static int
-gdpr_pg__missing_safeguard_foreach(store *st, const char *recipient, int (*fn)(const store_safeguard_row *row, void *ctx), void *ctx)
+gdpr_pg__missing_safeguard_foreach(store *st, const char *recipient,
+                                   int (*fn)(const store_safeguard_row *row, void *ctx), void *ctx)
 {
     (void)st;
     (void)recipient;
@@ -297,7 +328,9 @@ gdpr_pg__missing_safeguard_foreach(store *st, const char *recipient, int (*fn)(c
 }
 
 static int
-gdpr_pg__missing_adequacy_insert(store *st, int64_t at, const char *actor, const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document, int64_t *version_out)
+gdpr_pg__missing_adequacy_insert(store *st, int64_t at, const char *actor,
+                                 const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document,
+                                 int64_t *version_out)
 {
     (void)st;
     (void)at;
@@ -343,7 +376,8 @@ gdpr_pg__missing_request_get(store *st, int64_t id, store_request_row *out)
 }
 
 static int
-gdpr_pg__missing_request_foreach(store *st, const uint8_t *subject_hash, int status, store_request_fn fn, void *ctx)
+gdpr_pg__missing_request_foreach(store *st, const uint8_t *subject_hash, int status,
+                                 store_request_fn fn, void *ctx)
 {
     (void)st;
     (void)subject_hash;
@@ -354,7 +388,8 @@ gdpr_pg__missing_request_foreach(store *st, const uint8_t *subject_hash, int sta
 }
 
 static int
-gdpr_pg__missing_request_foreach_due(store *st, int64_t after, int64_t until, store_request_fn fn, void *ctx)
+gdpr_pg__missing_request_foreach_due(store *st, int64_t after, int64_t until, store_request_fn fn,
+                                     void *ctx)
 {
     (void)st;
     (void)after;
@@ -373,7 +408,9 @@ gdpr_pg__missing_request_event_insert(store *st, const store_request_event_row *
 }
 
 static int
-gdpr_pg__missing_request_event_foreach(store *st, int64_t request, int (*fn)(const store_request_event_row *row, void *ctx), void *ctx)
+gdpr_pg__missing_request_event_foreach(store *st, int64_t request,
+                                       int (*fn)(const store_request_event_row *row, void *ctx),
+                                       void *ctx)
 {
     (void)st;
     (void)request;
@@ -383,7 +420,8 @@ gdpr_pg__missing_request_event_foreach(store *st, int64_t request, int (*fn)(con
 }
 
 static int
-gdpr_pg__missing_request_kpi_days(store *st, int64_t from_day, int64_t to_day, int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx)
+gdpr_pg__missing_request_kpi_days(store *st, int64_t from_day, int64_t to_day,
+                                  int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx)
 {
     (void)st;
     (void)from_day;
@@ -394,7 +432,8 @@ gdpr_pg__missing_request_kpi_days(store *st, int64_t from_day, int64_t to_day, i
 }
 
 static int
-gdpr_pg__missing_request_kpi_close_days(store *st, int64_t from_day, int64_t to_day, int (*fn)(int close_days, int64_t n, void *ctx), void *ctx)
+gdpr_pg__missing_request_kpi_close_days(store *st, int64_t from_day, int64_t to_day,
+                                        int (*fn)(int close_days, int64_t n, void *ctx), void *ctx)
 {
     (void)st;
     (void)from_day;
@@ -405,7 +444,8 @@ gdpr_pg__missing_request_kpi_close_days(store *st, int64_t from_day, int64_t to_
 }
 
 static int
-gdpr_pg__missing_request_kpi_rows(store *st, int64_t from, int64_t to, int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx)
+gdpr_pg__missing_request_kpi_rows(store *st, int64_t from, int64_t to,
+                                  int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx)
 {
     (void)st;
     (void)from;
@@ -416,7 +456,8 @@ gdpr_pg__missing_request_kpi_rows(store *st, int64_t from, int64_t to, int (*fn)
 }
 
 static int
-gdpr_pg__missing_request_overdue_count(store *st, int64_t due_from, int64_t due_to, int64_t from, int64_t to, int64_t *count_out)
+gdpr_pg__missing_request_overdue_count(store *st, int64_t due_from, int64_t due_to, int64_t from,
+                                       int64_t to, int64_t *count_out)
 {
     (void)st;
     (void)due_from;
@@ -428,7 +469,10 @@ gdpr_pg__missing_request_overdue_count(store *st, int64_t due_from, int64_t due_
 }
 
 static int
-gdpr_pg__missing_retention_anchor_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(int kind, const char *purpose, int64_t at, void *ctx), void *ctx)
+gdpr_pg__missing_retention_anchor_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                          int (*fn)(int kind, const char *purpose, int64_t at,
+                                                    void *ctx),
+                                          void *ctx)
 {
     (void)st;
     (void)subject_hash;
@@ -438,7 +482,8 @@ gdpr_pg__missing_retention_anchor_foreach(store *st, const uint8_t subject_hash[
 }
 
 static int
-gdpr_pg__missing_retention_anchor_get(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind, const char *purpose, int64_t *at_out)
+gdpr_pg__missing_retention_anchor_get(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                      int kind, const char *purpose, int64_t *at_out)
 {
     (void)st;
     (void)subject_hash;
@@ -449,7 +494,8 @@ gdpr_pg__missing_retention_anchor_get(store *st, const uint8_t subject_hash[CRYP
 }
 
 static int
-gdpr_pg__missing_retention_anchor_put(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind, const char *purpose, int64_t at)
+gdpr_pg__missing_retention_anchor_put(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                      int kind, const char *purpose, int64_t at)
 {
     (void)st;
     (void)subject_hash;
@@ -460,7 +506,8 @@ gdpr_pg__missing_retention_anchor_put(store *st, const uint8_t subject_hash[CRYP
 }
 
 static int
-gdpr_pg__missing_retention_anchor_delete(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind, const char *purpose, int *deleted_out)
+gdpr_pg__missing_retention_anchor_delete(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                         int kind, const char *purpose, int *deleted_out)
 {
     (void)st;
     (void)subject_hash;
@@ -481,7 +528,8 @@ gdpr_pg__missing_retention_get(store *st, int64_t record, store_retention_fn fn,
 }
 
 static int
-gdpr_pg__missing_retention_subject_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], store_retention_fn fn, void *ctx)
+gdpr_pg__missing_retention_subject_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                           store_retention_fn fn, void *ctx)
 {
     (void)st;
     (void)subject_hash;
@@ -491,7 +539,8 @@ gdpr_pg__missing_retention_subject_foreach(store *st, const uint8_t subject_hash
 }
 
 static int
-gdpr_pg__missing_retention_scan(store *st, int64_t after_id, int limit, store_retention_fn fn, void *ctx)
+gdpr_pg__missing_retention_scan(store *st, int64_t after_id, int limit, store_retention_fn fn,
+                                void *ctx)
 {
     (void)st;
     (void)after_id;
@@ -502,7 +551,9 @@ gdpr_pg__missing_retention_scan(store *st, int64_t after_id, int limit, store_re
 }
 
 static int
-gdpr_pg__missing_retention_due_foreach(store *st, int64_t as_of, int has_cursor, int64_t after_due, int64_t after_id, int limit, store_retention_fn fn, void *ctx)
+gdpr_pg__missing_retention_due_foreach(store *st, int64_t as_of, int has_cursor, int64_t after_due,
+                                       int64_t after_id, int limit, store_retention_fn fn,
+                                       void *ctx)
 {
     (void)st;
     (void)as_of;
@@ -516,7 +567,8 @@ gdpr_pg__missing_retention_due_foreach(store *st, int64_t as_of, int has_cursor,
 }
 
 static int
-gdpr_pg__missing_retention_due_count(store *st, int64_t as_of, int has_cursor, int64_t after_due, int64_t after_id, int64_t *count_out)
+gdpr_pg__missing_retention_due_count(store *st, int64_t as_of, int has_cursor, int64_t after_due,
+                                     int64_t after_id, int64_t *count_out)
 {
     (void)st;
     (void)as_of;
@@ -528,7 +580,8 @@ gdpr_pg__missing_retention_due_count(store *st, int64_t as_of, int has_cursor, i
 }
 
 static int
-gdpr_pg__missing_retention_set_schedule(store *st, int64_t record, int has_anchor, int64_t anchor, int has_due, int64_t due)
+gdpr_pg__missing_retention_set_schedule(store *st, int64_t record, int has_anchor, int64_t anchor,
+                                        int has_due, int64_t due)
 {
     (void)st;
     (void)record;
@@ -540,7 +593,8 @@ gdpr_pg__missing_retention_set_schedule(store *st, int64_t record, int has_ancho
 }
 
 static int
-gdpr_pg__missing_retention_state_put(store *st, int64_t record, int has_keep, int64_t keep_until, int64_t review)
+gdpr_pg__missing_retention_state_put(store *st, int64_t record, int has_keep, int64_t keep_until,
+                                     int64_t review)
 {
     (void)st;
     (void)record;
@@ -615,7 +669,9 @@ gdpr_pg__missing_review_overdue_foreach(store *st, int64_t as_of, store_review_f
 }
 
 static int
-gdpr_pg__missing_review_decide(store *st, int64_t id, int status, int64_t decided, const char *actor, const char *role, int64_t keep_until, const uint8_t *sealed, size_t sealed_len)
+gdpr_pg__missing_review_decide(store *st, int64_t id, int status, int64_t decided,
+                               const char *actor, const char *role, int64_t keep_until,
+                               const uint8_t *sealed, size_t sealed_len)
 {
     (void)st;
     (void)id;
@@ -630,7 +686,9 @@ gdpr_pg__missing_review_decide(store *st, int64_t id, int status, int64_t decide
 }
 
 static int
-gdpr_pg__missing_retention_aggregate_add(store *st, const char *rule, const char *category, const char *purpose, const char *field, const char *value, int month)
+gdpr_pg__missing_retention_aggregate_add(store *st, const char *rule, const char *category,
+                                         const char *purpose, const char *field, const char *value,
+                                         int month)
 {
     (void)st;
     (void)rule;
@@ -652,363 +710,8 @@ gdpr_pg__missing_retention_aggregate_foreach(store *st, store_aggregate_fn fn, v
 }
 
 static int
-gdpr_pg__missing_hold_insert(store *st, const store_hold_row *row, int64_t *id_out)
-{
-    (void)st;
-    (void)row;
-    (void)id_out;
-    return pg_missing("hold_insert");
-}
-
-static int
-gdpr_pg__missing_hold_get(store *st, int64_t id, int (*fn)(const store_hold_row *row, void *ctx), void *ctx)
-{
-    (void)st;
-    (void)id;
-    (void)fn;
-    (void)ctx;
-    return pg_missing("hold_get");
-}
-
-static int
-gdpr_pg__missing_hold_release(store *st, int64_t id, int64_t at, const char *actor, const char *reason)
-{
-    (void)st;
-    (void)id;
-    (void)at;
-    (void)actor;
-    (void)reason;
-    return pg_missing("hold_release");
-}
-
-static int
-gdpr_pg__missing_hold_foreach(store *st, int64_t active_at, int (*fn)(const store_hold_row *row, void *ctx), void *ctx)
-{
-    (void)st;
-    (void)active_at;
-    (void)fn;
-    (void)ctx;
-    return pg_missing("hold_foreach");
-}
-
-static int
-gdpr_pg__missing_hold_covering(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t record, const char *category, int64_t at, int64_t *hold_out, int64_t *until_out)
-{
-    (void)st;
-    (void)subject_hash;
-    (void)record;
-    (void)category;
-    (void)at;
-    (void)hold_out;
-    (void)until_out;
-    return pg_missing("hold_covering");
-}
-
-static int
-gdpr_pg__missing_hold_any_for_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t at, int *any_out)
-{
-    (void)st;
-    (void)subject_hash;
-    (void)at;
-    (void)any_out;
-    return pg_missing("hold_any_for_subject");
-}
-
-static int
-gdpr_pg__missing_tombstone_insert(store *st, const store_tombstone_row *row, int64_t *id_out)
-{
-    (void)st;
-    (void)row;
-    (void)id_out;
-    return pg_missing("tombstone_insert");
-}
-
-static int
-gdpr_pg__missing_tombstone_add(store *st, int64_t id, int64_t erased, int64_t retained, int complete, int64_t replayed)
-{
-    (void)st;
-    (void)id;
-    (void)erased;
-    (void)retained;
-    (void)complete;
-    (void)replayed;
-    return pg_missing("tombstone_add");
-}
-
-static int
-gdpr_pg__missing_tombstone_find(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind, const char *ground, int64_t from, int64_t to, int64_t *id_out)
-{
-    (void)st;
-    (void)subject_hash;
-    (void)kind;
-    (void)ground;
-    (void)from;
-    (void)to;
-    (void)id_out;
-    return pg_missing("tombstone_find");
-}
-
-static int
-gdpr_pg__missing_tombstone_open_partial(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t *id_out)
-{
-    (void)st;
-    (void)subject_hash;
-    (void)id_out;
-    return pg_missing("tombstone_open_partial");
-}
-
-static int
-gdpr_pg__missing_tombstone_set_complete(store *st, int64_t id)
-{
-    (void)st;
-    (void)id;
-    return pg_missing("tombstone_set_complete");
-}
-
-static int
-gdpr_pg__missing_tombstone_get(store *st, int64_t id, int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx)
-{
-    (void)st;
-    (void)id;
-    (void)fn;
-    (void)ctx;
-    return pg_missing("tombstone_get");
-}
-
-static int
-gdpr_pg__missing_tombstone_latest(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx)
-{
-    (void)st;
-    (void)subject_hash;
-    (void)fn;
-    (void)ctx;
-    return pg_missing("tombstone_latest");
-}
-
-static int
-gdpr_pg__missing_tombstone_foreach(store *st, const uint8_t *subject_hash, int64_t after_id, int (*fn)(const store_tombstone_row *row, void *ctx), void *ctx)
-{
-    (void)st;
-    (void)subject_hash;
-    (void)after_id;
-    (void)fn;
-    (void)ctx;
-    return pg_missing("tombstone_foreach");
-}
-
-static int
-gdpr_pg__missing_tombstone_set_wiped(store *st)
-{
-    (void)st;
-    return pg_missing("tombstone_set_wiped");
-}
-
-static int
-gdpr_pg__missing_tombstone_kept_insert(store *st, const store_kept_row *row)
-{
-    (void)st;
-    (void)row;
-    return pg_missing("tombstone_kept_insert");
-}
-
-static int
-gdpr_pg__missing_tombstone_kept_foreach(store *st, int64_t tombstone, int (*fn)(const store_kept_row *row, void *ctx), void *ctx)
-{
-    (void)st;
-    (void)tombstone;
-    (void)fn;
-    (void)ctx;
-    return pg_missing("tombstone_kept_foreach");
-}
-
-static int
-gdpr_pg__missing_tombstone_kept_erased(store *st, int64_t record, int64_t at)
-{
-    (void)st;
-    (void)record;
-    (void)at;
-    return pg_missing("tombstone_kept_erased");
-}
-
-static int
-gdpr_pg__missing_tombstone_kept_find(store *st, int64_t record, int64_t *until_out, char *rule, size_t rule_cap)
-{
-    (void)st;
-    (void)record;
-    (void)until_out;
-    (void)rule;
-    (void)rule_cap;
-    return pg_missing("tombstone_kept_find");
-}
-
-static int
-gdpr_pg__missing_tombstone_record_add(store *st, int64_t tombstone, int64_t record)
-{
-    (void)st;
-    (void)tombstone;
-    (void)record;
-    return pg_missing("tombstone_record_add");
-}
-
-static int
-gdpr_pg__missing_tombstone_record_foreach(store *st, int64_t tombstone, int (*fn)(int64_t record, void *ctx), void *ctx)
-{
-    (void)st;
-    (void)tombstone;
-    (void)fn;
-    (void)ctx;
-    return pg_missing("tombstone_record_foreach");
-}
-
-static int
-gdpr_pg__missing_tombstone_recipient_add(store *st, int64_t tombstone, const char *recipient, int64_t disclosures, int64_t last_at)
-{
-    (void)st;
-    (void)tombstone;
-    (void)recipient;
-    (void)disclosures;
-    (void)last_at;
-    return pg_missing("tombstone_recipient_add");
-}
-
-static int
-gdpr_pg__missing_tombstone_recipient_foreach(store *st, int64_t tombstone, int (*fn)(const char *recipient, int64_t disclosures, int64_t last_at, void *ctx), void *ctx)
-{
-    (void)st;
-    (void)tombstone;
-    (void)fn;
-    (void)ctx;
-    return pg_missing("tombstone_recipient_foreach");
-}
-
-static int
-gdpr_pg__missing_pending_insert(store *st, const store_pending_row *row, int64_t *id_out)
-{
-    (void)st;
-    (void)row;
-    (void)id_out;
-    return pg_missing("pending_insert");
-}
-
-static int
-gdpr_pg__missing_pending_foreach(store *st, int64_t after_id, int (*fn)(const store_pending_row *row, void *ctx), void *ctx)
-{
-    (void)st;
-    (void)after_id;
-    (void)fn;
-    (void)ctx;
-    return pg_missing("pending_foreach");
-}
-
-static int
-gdpr_pg__missing_pending_update(store *st, int64_t id, int64_t at, const char *error)
-{
-    (void)st;
-    (void)id;
-    (void)at;
-    (void)error;
-    return pg_missing("pending_update");
-}
-
-static int
-gdpr_pg__missing_pending_delete(store *st, int64_t id)
-{
-    (void)st;
-    (void)id;
-    return pg_missing("pending_delete");
-}
-
-static int
-gdpr_pg__missing_pending_count_key(store *st, const uint8_t key_id[CRYPTO_HASH_BYTES], int64_t *count_out)
-{
-    (void)st;
-    (void)key_id;
-    (void)count_out;
-    return pg_missing("pending_count_key");
-}
-
-static int
-gdpr_pg__missing_key_queue_add(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t tombstone, int64_t at)
-{
-    (void)st;
-    (void)hash;
-    (void)tombstone;
-    (void)at;
-    return pg_missing("key_queue_add");
-}
-
-static int
-gdpr_pg__missing_key_queue_first(store *st, uint8_t hash_out[CRYPTO_HASH_BYTES])
-{
-    (void)st;
-    (void)hash_out;
-    return pg_missing("key_queue_first");
-}
-
-static int
-gdpr_pg__missing_key_queue_foreach(store *st, int (*fn)(const uint8_t *hash, int64_t tombstone, int64_t queued, void *ctx), void *ctx)
-{
-    (void)st;
-    (void)fn;
-    (void)ctx;
-    return pg_missing("key_queue_foreach");
-}
-
-static int
-gdpr_pg__missing_erasure_unfinished(store *st, int *keys_out, int *unwiped_out)
-{
-    (void)st;
-    (void)keys_out;
-    (void)unwiped_out;
-    return pg_missing("erasure_unfinished");
-}
-
-static int
-gdpr_pg__missing_subject_delete(store *st, const uint8_t hash[CRYPTO_HASH_BYTES])
-{
-    (void)st;
-    (void)hash;
-    return pg_missing("subject_delete");
-}
-
-static int
-gdpr_pg__missing_subject_created(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *created_out)
-{
-    (void)st;
-    (void)hash;
-    (void)created_out;
-    return pg_missing("subject_created");
-}
-
-static int
-gdpr_pg__missing_subject_has_data(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int *has_out)
-{
-    (void)st;
-    (void)hash;
-    (void)has_out;
-    return pg_missing("subject_has_data");
-}
-
-static int
-gdpr_pg__missing_erasure_scrub_requests(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *count_out)
-{
-    (void)st;
-    (void)hash;
-    (void)count_out;
-    return pg_missing("erasure_scrub_requests");
-}
-
-static int
-gdpr_pg__missing_json_parse(store *st, const char *text, json_node **out)
-{
-    (void)st;
-    (void)text;
-    (void)out;
-    return pg_missing("json_parse");
-}
-
-static int
-gdpr_pg__missing_objection_put(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose, int64_t at)
+gdpr_pg__missing_objection_put(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                               const char *purpose, int64_t at)
 {
     (void)st;
     (void)hash;
@@ -1018,7 +721,8 @@ gdpr_pg__missing_objection_put(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
 }
 
 static int
-gdpr_pg__missing_objection_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose, int64_t *at_out)
+gdpr_pg__missing_objection_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                               const char *purpose, int64_t *at_out)
 {
     (void)st;
     (void)hash;
@@ -1028,7 +732,8 @@ gdpr_pg__missing_objection_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
 }
 
 static int
-gdpr_pg__missing_objection_delete(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose)
+gdpr_pg__missing_objection_delete(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                                  const char *purpose)
 {
     (void)st;
     (void)hash;

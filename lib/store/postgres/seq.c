@@ -42,8 +42,7 @@ gdpr_pg__next_id(store *base, store_seq which, int64_t *id_out)
     return gdpr_pg__one_int64(st, next_sql[which], NULL, "allocating an id", id_out);
 }
 
-static const char generation_sql[] =
-    "SELECT value FROM " D "counter WHERE name = 'generation'";
+static const char generation_sql[] = "SELECT value FROM " D "counter WHERE name = 'generation'";
 
 /* Called right after the outermost BEGIN and the write lock: no other
  * writer can move the value until we commit. */

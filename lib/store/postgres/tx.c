@@ -73,8 +73,8 @@ begin_outermost(pg_store *st)
         reconnect(st);
     for (int attempt = 0;; attempt++) {
         res = PQexec(st->conn, sql);
-        if (res != NULL && (PQresultStatus(res) == PGRES_COMMAND_OK ||
-                            PQresultStatus(res) == PGRES_TUPLES_OK)) {
+        if (res != NULL &&
+            (PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK)) {
             PQclear(res);
             return GDPR_OK;
         }
@@ -86,8 +86,7 @@ begin_outermost(pg_store *st)
         rc = gdpr_pg__fail(st, res, "begin transaction");
         PQclear(res);
         /* A BEGIN that ran before the lock timed out leaves a transaction. */
-        if (PQstatus(st->conn) == CONNECTION_OK &&
-            PQtransactionStatus(st->conn) != PQTRANS_IDLE) {
+        if (PQstatus(st->conn) == CONNECTION_OK && PQtransactionStatus(st->conn) != PQTRANS_IDLE) {
             res = PQexec(st->conn, "ROLLBACK");
             PQclear(res);
         }
@@ -245,13 +244,12 @@ gdpr_pg__vacuum_keys(pg_store *st)
 
 /* The tables whose freed tuples may hold ciphertext or keyed hashes of an
  * erased subject; VACUUM removes their dead tuples (docs/decisions/0010). */
-static const char scrub_sql[] = "VACUUM " PG_KEYS_SCHEMA ".subject_key, " PG_KEYS_SCHEMA
-                                ".meta, " PG_DATA_SCHEMA ".subject, " PG_DATA_SCHEMA
-                                ".identity, " PG_DATA_SCHEMA ".vault, " PG_DATA_SCHEMA
-                                ".consent, " PG_DATA_SCHEMA ".consent_state, " PG_DATA_SCHEMA
-                                ".disclosure, " PG_DATA_SCHEMA ".request, " PG_DATA_SCHEMA
-                                ".request_event, " PG_DATA_SCHEMA ".retention_review, " PG_DATA_SCHEMA
-                                ".erasure_pending, " PG_DATA_SCHEMA ".erasure_shred_queue";
+static const char scrub_sql[] =
+    "VACUUM " PG_KEYS_SCHEMA ".subject_key, " PG_KEYS_SCHEMA ".meta, " PG_DATA_SCHEMA
+    ".subject, " PG_DATA_SCHEMA ".identity, " PG_DATA_SCHEMA ".vault, " PG_DATA_SCHEMA
+    ".consent, " PG_DATA_SCHEMA ".consent_state, " PG_DATA_SCHEMA ".disclosure, " PG_DATA_SCHEMA
+    ".request, " PG_DATA_SCHEMA ".request_event, " PG_DATA_SCHEMA
+    ".retention_review, " PG_DATA_SCHEMA ".erasure_pending, " PG_DATA_SCHEMA ".erasure_shred_queue";
 
 int
 gdpr_pg__scrub(store *base)
@@ -276,8 +274,7 @@ gdpr_pg__relax_durability(store *base, int relaxed)
 
     if (st->depth > 0)
         return gdpr__err_set(GDPR_ESTATE, "durability: not inside a transaction");
-    return gdpr_pg__exec_plain(st,
-                               relaxed ? "SET synchronous_commit = off"
-                                       : "SET synchronous_commit = on",
-                               "setting durability");
+    return gdpr_pg__exec_plain(
+        st, relaxed ? "SET synchronous_commit = off" : "SET synchronous_commit = on",
+        "setting durability");
 }
