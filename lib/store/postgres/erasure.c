@@ -127,8 +127,9 @@ gdpr_pg__hold_get(store *base, int64_t id, int (*fn)(const store_hold_row *row, 
     int rc;
 
     p_id(&p, id);
-    rc = gdpr_pg__row((pg_store *)base, "SELECT " HOLD_COLUMNS " FROM " D "erasure_hold WHERE id = $1",
-                      &p, "reading a hold", PG_NO_ROW, hold_row, &(hold_cb){fn, ctx});
+    rc = gdpr_pg__row((pg_store *)base,
+                      "SELECT " HOLD_COLUMNS " FROM " D "erasure_hold WHERE id = $1", &p,
+                      "reading a hold", PG_NO_ROW, hold_row, &(hold_cb){fn, ctx});
     if (rc == PG_NO_ROW)
         return gdpr__err_set(GDPR_ENOTFOUND, "hold: %lld is not a hold", (long long)id);
     return rc;
@@ -201,13 +202,14 @@ gdpr_pg__hold_any_for_subject(store *base, const uint8_t subject_hash[CRYPTO_HAS
     gdpr_pg__p_init(&p);
     gdpr_pg__p_hash(&p, subject_hash);
     gdpr_pg__p_int(&p, at);
-    rc = gdpr_pg__one_int64((pg_store *)base,
-                            "SELECT count(*) FROM (SELECT 1 FROM " D "erasure_hold"
-                            " WHERE released_at = 0 AND until > $2 AND ("
-                            "  (scope IN (1, 3) AND (subject = $1 OR (scope = 3 AND subject IS NULL)))"
-                            "  OR (scope = 2 AND record IN"
-                            "      (SELECT id FROM " D "vault WHERE subject = $1))) LIMIT 1) h",
-                            &p, "checking holds", &any);
+    rc = gdpr_pg__one_int64(
+        (pg_store *)base,
+        "SELECT count(*) FROM (SELECT 1 FROM " D "erasure_hold"
+        " WHERE released_at = 0 AND until > $2 AND ("
+        "  (scope IN (1, 3) AND (subject = $1 OR (scope = 3 AND subject IS NULL)))"
+        "  OR (scope = 2 AND record IN"
+        "      (SELECT id FROM " D "vault WHERE subject = $1))) LIMIT 1) h",
+        &p, "checking holds", &any);
     *any_out = any != 0;
     return rc;
 }
@@ -558,13 +560,13 @@ gdpr_pg__tombstone_recipient_add(store *base, int64_t tombstone, const char *rec
     gdpr_pg__p_text(&p, recipient);
     gdpr_pg__p_int(&p, disclosures);
     gdpr_pg__p_int(&p, last_at);
-    return gdpr_pg__exec(
-        (pg_store *)base,
-        "INSERT INTO " D "tombstone_recipient AS r(tombstone, recipient, disclosures, last_at)"
-        " VALUES($1, $2, $3, $4) ON CONFLICT(tombstone, recipient) DO UPDATE SET"
-        " disclosures = r.disclosures + excluded.disclosures,"
-        " last_at = GREATEST(r.last_at, excluded.last_at)",
-        &p, "recording a recipient", NULL);
+    return gdpr_pg__exec((pg_store *)base,
+                         "INSERT INTO " D
+                         "tombstone_recipient AS r(tombstone, recipient, disclosures, last_at)"
+                         " VALUES($1, $2, $3, $4) ON CONFLICT(tombstone, recipient) DO UPDATE SET"
+                         " disclosures = r.disclosures + excluded.disclosures,"
+                         " last_at = GREATEST(r.last_at, excluded.last_at)",
+                         &p, "recording a recipient", NULL);
 }
 
 typedef struct {
@@ -699,8 +701,7 @@ gdpr_pg__pending_delete(store *base, int64_t id)
 }
 
 int
-gdpr_pg__pending_count_key(store *base, const uint8_t key_id[CRYPTO_HASH_BYTES],
-                           int64_t *count_out)
+gdpr_pg__pending_count_key(store *base, const uint8_t key_id[CRYPTO_HASH_BYTES], int64_t *count_out)
 {
     pg_params p;
 
@@ -773,8 +774,8 @@ read_queued_hash(const pg_row *r, void *ctx)
 int
 gdpr_pg__key_queue_first(store *base, uint8_t hash_out[CRYPTO_HASH_BYTES])
 {
-    return gdpr_pg__row((pg_store *)base, "SELECT hash FROM " D "erasure_shred_queue LIMIT 1",
-                        NULL, "reading the key queue", GDPR_ENOTFOUND, read_queued_hash, hash_out);
+    return gdpr_pg__row((pg_store *)base, "SELECT hash FROM " D "erasure_shred_queue LIMIT 1", NULL,
+                        "reading the key queue", GDPR_ENOTFOUND, read_queued_hash, hash_out);
 }
 
 typedef struct {

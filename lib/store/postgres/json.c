@@ -130,8 +130,7 @@ read_string(parser *ps)
     return GDPR_OK;
 }
 
-static int parse_value(parser *ps, json_node *parent, const char *key, int depth,
-                       json_node **out);
+static int parse_value(parser *ps, json_node *parent, const char *key, int depth, json_node **out);
 
 static json_node *
 add(json_node *parent, json_type type, const char *key, const char *text, int64_t i, double r)
