@@ -43,8 +43,12 @@ one_line(char *dst, size_t cap, const char *src)
 {
     size_t n = 0;
 
-    for (; src != NULL && *src != '\0' && n + 1 < cap; src++)
-        dst[n++] = (*src == '\n' || *src == '\r') ? ' ' : *src;
+    for (; src != NULL && *src != '\0' && n + 1 < cap; src++) {
+        char c = (*src == '\n' || *src == '\r' || *src == '\t') ? ' ' : *src;
+        if (c == ' ' && n > 0 && dst[n - 1] == ' ')
+            continue;
+        dst[n++] = c;
+    }
     while (n > 0 && dst[n - 1] == ' ')
         n--;
     dst[n] = '\0';
@@ -62,12 +66,10 @@ gdpr_pg__fail(pg_store *st, const PGresult *res, const char *what)
         msg = st->conn ? PQerrorMessage(st->conn) : "no connection";
     one_line(detail, sizeof detail, msg);
     if (connection_lost(st, state)) {
-        if (st->depth > 0)
-            st->broken = 1;
-        return gdpr__err_set(GDPR_ESTORAGE,
-                             "%s: PostgreSQL connection lost (%s); nothing of the open "
-                             "transaction was committed",
-                             what, detail);
+        st->broken = 1;
+        return gdpr__err_set(GDPR_ESTORAGE, "%s: PostgreSQL connection lost (%s); %s", what, detail,
+                             st->depth > 0 ? "nothing of the open transaction was committed"
+                                           : "the next call reconnects");
     }
     if (state == NULL)
         return gdpr__err_set(code, "%s: PostgreSQL error: %s", what, detail);
