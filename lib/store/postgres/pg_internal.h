@@ -156,6 +156,17 @@ int gdpr_pg__key_epoch_bump(pg_store *st);
  * (after an erasure committed), so no dead tuple of a wrapped key stays. */
 int gdpr_pg__vacuum_keys(pg_store *st);
 
+/* MACs of lookup rows (rowmac.c), the same as the SQLite backend's. */
+int gdpr_pg__identity_mac(pg_store *st, int64_t id, const uint8_t ident[CRYPTO_HASH_BYTES],
+                          const uint8_t subject[CRYPTO_HASH_BYTES], const char *kind,
+                          uint8_t out[CRYPTO_HASH_BYTES]);
+int gdpr_pg__consent_state_mac(pg_store *st, const uint8_t subject[CRYPTO_HASH_BYTES],
+                               const char *purpose, const char *recipient,
+                               const store_consent_state *cs, uint8_t out[CRYPTO_HASH_BYTES]);
+/* GDPR_ECORRUPT naming `what` unless `stored` is the MAC `want`. */
+int gdpr_pg__row_mac_check(const uint8_t want[CRYPTO_HASH_BYTES], const uint8_t *stored,
+                           size_t stored_len, const char *what);
+
 /* --- the operations (one per member of store_ops) --------------------- */
 
 int gdpr_pg__open(store **out, const store_config *cfg, int *is_new);

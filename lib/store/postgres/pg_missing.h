@@ -14,134 +14,12 @@
 static int
 pg_missing(const char *op)
 {
-    return gdpr__err_set(GDPR_ESTATE,
-                         "store: operation %s is not yet implemented by the "
-                         "PostgreSQL backend",
-                         op);
+    return gdpr__err_set(GDPR_ESTATE, "store: operation %s is not yet implemented by the "
+                                      "PostgreSQL backend", op);
 }
 
 static int
-gdpr_pg__missing_identity_find(store *st, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
-                               uint8_t subject_hash_out[CRYPTO_HASH_BYTES])
-{
-    (void)st;
-    (void)ident_hash;
-    (void)subject_hash_out;
-    return pg_missing("identity_find");
-}
-
-static int
-gdpr_pg__missing_identity_insert(store *st, int64_t id, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
-                                 const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *kind,
-                                 const uint8_t *sealed, size_t sealed_len, int64_t created)
-{
-    (void)st;
-    (void)id;
-    (void)ident_hash;
-    (void)subject_hash;
-    (void)kind;
-    (void)sealed;
-    (void)sealed_len;
-    (void)created;
-    return pg_missing("identity_insert");
-}
-
-static int
-gdpr_pg__missing_identity_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                  int (*fn)(const store_identity_row *row, void *ctx), void *ctx)
-{
-    (void)st;
-    (void)subject_hash;
-    (void)fn;
-    (void)ctx;
-    return pg_missing("identity_foreach");
-}
-
-static int
-gdpr_pg__missing_identity_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                         int64_t *count_out)
-{
-    (void)st;
-    (void)subject_hash;
-    (void)count_out;
-    return pg_missing("identity_delete_subject");
-}
-
-static int
-gdpr_pg__missing_subject_ident(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t *buf,
-                               size_t cap, size_t *len_out)
-{
-    (void)st;
-    (void)hash;
-    (void)buf;
-    (void)cap;
-    (void)len_out;
-    return pg_missing("subject_ident");
-}
-
-static int
-gdpr_pg__missing_vault_insert(store *st, const store_vault_row *row)
-{
-    (void)st;
-    (void)row;
-    return pg_missing("vault_insert");
-}
-
-static int
-gdpr_pg__missing_vault_get(store *st, int64_t id, store_vault_fn fn, void *ctx)
-{
-    (void)st;
-    (void)id;
-    (void)fn;
-    (void)ctx;
-    return pg_missing("vault_get");
-}
-
-static int
-gdpr_pg__missing_vault_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                               store_vault_fn fn, void *ctx)
-{
-    (void)st;
-    (void)subject_hash;
-    (void)fn;
-    (void)ctx;
-    return pg_missing("vault_foreach");
-}
-
-static int
-gdpr_pg__missing_vault_update_value(store *st, int64_t id, const uint8_t *sealed, size_t sealed_len,
-                                    int64_t updated)
-{
-    (void)st;
-    (void)id;
-    (void)sealed;
-    (void)sealed_len;
-    (void)updated;
-    return pg_missing("vault_update_value");
-}
-
-static int
-gdpr_pg__missing_vault_delete(store *st, int64_t id)
-{
-    (void)st;
-    (void)id;
-    return pg_missing("vault_delete");
-}
-
-static int
-gdpr_pg__missing_vault_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                      int64_t *count_out)
-{
-    (void)st;
-    (void)subject_hash;
-    (void)count_out;
-    return pg_missing("vault_delete_subject");
-}
-
-static int
-gdpr_pg__missing_consent_explicit_recipient(store *st,
-                                            const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                            const char *recipient, int64_t at, int *found_out)
+gdpr_pg__missing_consent_explicit_recipient(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *recipient, int64_t at, int *found_out)
 {
     (void)st;
     (void)subject_hash;
@@ -152,8 +30,7 @@ gdpr_pg__missing_consent_explicit_recipient(store *st,
 }
 
 static int
-gdpr_pg__missing_consent_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                 int (*fn)(const store_consent_row *row, void *ctx), void *ctx)
+gdpr_pg__missing_consent_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_consent_row *row, void *ctx), void *ctx)
 {
     (void)st;
     (void)subject_hash;
@@ -172,8 +49,7 @@ gdpr_pg__missing_consent_append(store *st, const store_consent_row *row, int64_t
 }
 
 static int
-gdpr_pg__missing_consent_get(store *st, int64_t id,
-                             int (*fn)(const store_consent_row *row, void *ctx), void *ctx)
+gdpr_pg__missing_consent_get(store *st, int64_t id, int (*fn)(const store_consent_row *row, void *ctx), void *ctx)
 {
     (void)st;
     (void)id;
@@ -183,9 +59,7 @@ gdpr_pg__missing_consent_get(store *st, int64_t id,
 }
 
 static int
-gdpr_pg__missing_consent_state_at(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                  const char *purpose, const char *recipient, int64_t at,
-                                  store_consent_state *out)
+gdpr_pg__missing_consent_state_at(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], const char *purpose, const char *recipient, int64_t at, store_consent_state *out)
 {
     (void)st;
     (void)subject_hash;
@@ -197,8 +71,7 @@ gdpr_pg__missing_consent_state_at(store *st, const uint8_t subject_hash[CRYPTO_H
 }
 
 static int
-gdpr_pg__missing_consent_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                        int64_t *count_out)
+gdpr_pg__missing_consent_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t *count_out)
 {
     (void)st;
     (void)subject_hash;
@@ -207,9 +80,7 @@ gdpr_pg__missing_consent_delete_subject(store *st, const uint8_t subject_hash[CR
 }
 
 static int
-gdpr_pg__missing_disclosure_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                    int (*fn)(const store_disclosure_row *row, void *ctx),
-                                    void *ctx)
+gdpr_pg__missing_disclosure_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_disclosure_row *row, void *ctx), void *ctx)
 {
     (void)st;
     (void)subject_hash;
@@ -227,8 +98,7 @@ gdpr_pg__missing_disclosure_append(store *st, const store_disclosure_row *row)
 }
 
 static int
-gdpr_pg__missing_subject_flags_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
-                                   unsigned int *flags_out)
+gdpr_pg__missing_subject_flags_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], unsigned int *flags_out)
 {
     (void)st;
     (void)hash;
@@ -237,8 +107,7 @@ gdpr_pg__missing_subject_flags_get(store *st, const uint8_t hash[CRYPTO_HASH_BYT
 }
 
 static int
-gdpr_pg__missing_subject_flags_update(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
-                                      unsigned int set, unsigned int clear)
+gdpr_pg__missing_subject_flags_update(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], unsigned int set, unsigned int clear)
 {
     (void)st;
     (void)hash;
@@ -248,8 +117,7 @@ gdpr_pg__missing_subject_flags_update(store *st, const uint8_t hash[CRYPTO_HASH_
 }
 
 static int
-gdpr_pg__missing_transfer_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                  int (*fn)(const store_transfer_row *row, void *ctx), void *ctx)
+gdpr_pg__missing_transfer_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(const store_transfer_row *row, void *ctx), void *ctx)
 {
     (void)st;
     (void)subject_hash;
@@ -259,10 +127,7 @@ gdpr_pg__missing_transfer_foreach(store *st, const uint8_t subject_hash[CRYPTO_H
 }
 
 static int
-gdpr_pg__missing_transfer_foreach_all(store *st, int64_t after_id,
-                                      int (*fn)(const store_transfer_row *row,
-                                                const uint8_t *subject_hash, void *ctx),
-                                      void *ctx)
+gdpr_pg__missing_transfer_foreach_all(store *st, int64_t after_id, int (*fn)(const store_transfer_row *row, const uint8_t *subject_hash, void *ctx), void *ctx)
 {
     (void)st;
     (void)after_id;
@@ -272,9 +137,7 @@ gdpr_pg__missing_transfer_foreach_all(store *st, int64_t after_id,
 }
 
 static int
-gdpr_pg__missing_transfer_insert(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                 const store_transfer_row *row, int64_t logged_at,
-                                 const char *actor, int64_t *id_out)
+gdpr_pg__missing_transfer_insert(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], const store_transfer_row *row, int64_t logged_at, const char *actor, int64_t *id_out)
 {
     (void)st;
     (void)subject_hash;
@@ -286,8 +149,7 @@ gdpr_pg__missing_transfer_insert(store *st, const uint8_t subject_hash[CRYPTO_HA
 }
 
 static int
-gdpr_pg__missing_transfer_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                         int64_t *count_out)
+gdpr_pg__missing_transfer_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t *count_out)
 {
     (void)st;
     (void)subject_hash;
@@ -305,8 +167,7 @@ gdpr_pg__missing_safeguard_insert(store *st, const store_safeguard_row *row, int
 }
 
 static int
-gdpr_pg__missing_safeguard_revoke(store *st, int64_t id, int64_t at, const char *actor,
-                                  char **recipient_out)
+gdpr_pg__missing_safeguard_revoke(store *st, int64_t id, int64_t at, const char *actor, char **recipient_out)
 {
     (void)st;
     (void)id;
@@ -317,8 +178,7 @@ gdpr_pg__missing_safeguard_revoke(store *st, int64_t id, int64_t at, const char 
 }
 
 static int
-gdpr_pg__missing_safeguard_foreach(store *st, const char *recipient,
-                                   int (*fn)(const store_safeguard_row *row, void *ctx), void *ctx)
+gdpr_pg__missing_safeguard_foreach(store *st, const char *recipient, int (*fn)(const store_safeguard_row *row, void *ctx), void *ctx)
 {
     (void)st;
     (void)recipient;
@@ -328,9 +188,7 @@ gdpr_pg__missing_safeguard_foreach(store *st, const char *recipient,
 }
 
 static int
-gdpr_pg__missing_adequacy_insert(store *st, int64_t at, const char *actor,
-                                 const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document,
-                                 int64_t *version_out)
+gdpr_pg__missing_adequacy_insert(store *st, int64_t at, const char *actor, const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document, int64_t *version_out)
 {
     (void)st;
     (void)at;
@@ -376,8 +234,7 @@ gdpr_pg__missing_request_get(store *st, int64_t id, store_request_row *out)
 }
 
 static int
-gdpr_pg__missing_request_foreach(store *st, const uint8_t *subject_hash, int status,
-                                 store_request_fn fn, void *ctx)
+gdpr_pg__missing_request_foreach(store *st, const uint8_t *subject_hash, int status, store_request_fn fn, void *ctx)
 {
     (void)st;
     (void)subject_hash;
@@ -388,8 +245,7 @@ gdpr_pg__missing_request_foreach(store *st, const uint8_t *subject_hash, int sta
 }
 
 static int
-gdpr_pg__missing_request_foreach_due(store *st, int64_t after, int64_t until, store_request_fn fn,
-                                     void *ctx)
+gdpr_pg__missing_request_foreach_due(store *st, int64_t after, int64_t until, store_request_fn fn, void *ctx)
 {
     (void)st;
     (void)after;
@@ -408,9 +264,7 @@ gdpr_pg__missing_request_event_insert(store *st, const store_request_event_row *
 }
 
 static int
-gdpr_pg__missing_request_event_foreach(store *st, int64_t request,
-                                       int (*fn)(const store_request_event_row *row, void *ctx),
-                                       void *ctx)
+gdpr_pg__missing_request_event_foreach(store *st, int64_t request, int (*fn)(const store_request_event_row *row, void *ctx), void *ctx)
 {
     (void)st;
     (void)request;
@@ -420,8 +274,7 @@ gdpr_pg__missing_request_event_foreach(store *st, int64_t request,
 }
 
 static int
-gdpr_pg__missing_request_kpi_days(store *st, int64_t from_day, int64_t to_day,
-                                  int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx)
+gdpr_pg__missing_request_kpi_days(store *st, int64_t from_day, int64_t to_day, int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx)
 {
     (void)st;
     (void)from_day;
@@ -432,8 +285,7 @@ gdpr_pg__missing_request_kpi_days(store *st, int64_t from_day, int64_t to_day,
 }
 
 static int
-gdpr_pg__missing_request_kpi_close_days(store *st, int64_t from_day, int64_t to_day,
-                                        int (*fn)(int close_days, int64_t n, void *ctx), void *ctx)
+gdpr_pg__missing_request_kpi_close_days(store *st, int64_t from_day, int64_t to_day, int (*fn)(int close_days, int64_t n, void *ctx), void *ctx)
 {
     (void)st;
     (void)from_day;
@@ -444,8 +296,7 @@ gdpr_pg__missing_request_kpi_close_days(store *st, int64_t from_day, int64_t to_
 }
 
 static int
-gdpr_pg__missing_request_kpi_rows(store *st, int64_t from, int64_t to,
-                                  int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx)
+gdpr_pg__missing_request_kpi_rows(store *st, int64_t from, int64_t to, int (*fn)(const store_request_kpi_row *row, void *ctx), void *ctx)
 {
     (void)st;
     (void)from;
@@ -456,8 +307,7 @@ gdpr_pg__missing_request_kpi_rows(store *st, int64_t from, int64_t to,
 }
 
 static int
-gdpr_pg__missing_request_overdue_count(store *st, int64_t due_from, int64_t due_to, int64_t from,
-                                       int64_t to, int64_t *count_out)
+gdpr_pg__missing_request_overdue_count(store *st, int64_t due_from, int64_t due_to, int64_t from, int64_t to, int64_t *count_out)
 {
     (void)st;
     (void)due_from;
@@ -469,10 +319,7 @@ gdpr_pg__missing_request_overdue_count(store *st, int64_t due_from, int64_t due_
 }
 
 static int
-gdpr_pg__missing_retention_anchor_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                          int (*fn)(int kind, const char *purpose, int64_t at,
-                                                    void *ctx),
-                                          void *ctx)
+gdpr_pg__missing_retention_anchor_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int (*fn)(int kind, const char *purpose, int64_t at, void *ctx), void *ctx)
 {
     (void)st;
     (void)subject_hash;
@@ -482,8 +329,7 @@ gdpr_pg__missing_retention_anchor_foreach(store *st, const uint8_t subject_hash[
 }
 
 static int
-gdpr_pg__missing_retention_anchor_get(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                      int kind, const char *purpose, int64_t *at_out)
+gdpr_pg__missing_retention_anchor_get(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind, const char *purpose, int64_t *at_out)
 {
     (void)st;
     (void)subject_hash;
@@ -494,8 +340,7 @@ gdpr_pg__missing_retention_anchor_get(store *st, const uint8_t subject_hash[CRYP
 }
 
 static int
-gdpr_pg__missing_retention_anchor_put(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                      int kind, const char *purpose, int64_t at)
+gdpr_pg__missing_retention_anchor_put(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind, const char *purpose, int64_t at)
 {
     (void)st;
     (void)subject_hash;
@@ -506,8 +351,7 @@ gdpr_pg__missing_retention_anchor_put(store *st, const uint8_t subject_hash[CRYP
 }
 
 static int
-gdpr_pg__missing_retention_anchor_delete(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                         int kind, const char *purpose, int *deleted_out)
+gdpr_pg__missing_retention_anchor_delete(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind, const char *purpose, int *deleted_out)
 {
     (void)st;
     (void)subject_hash;
@@ -528,8 +372,7 @@ gdpr_pg__missing_retention_get(store *st, int64_t record, store_retention_fn fn,
 }
 
 static int
-gdpr_pg__missing_retention_subject_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                                           store_retention_fn fn, void *ctx)
+gdpr_pg__missing_retention_subject_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], store_retention_fn fn, void *ctx)
 {
     (void)st;
     (void)subject_hash;
@@ -539,8 +382,7 @@ gdpr_pg__missing_retention_subject_foreach(store *st, const uint8_t subject_hash
 }
 
 static int
-gdpr_pg__missing_retention_scan(store *st, int64_t after_id, int limit, store_retention_fn fn,
-                                void *ctx)
+gdpr_pg__missing_retention_scan(store *st, int64_t after_id, int limit, store_retention_fn fn, void *ctx)
 {
     (void)st;
     (void)after_id;
@@ -551,9 +393,7 @@ gdpr_pg__missing_retention_scan(store *st, int64_t after_id, int limit, store_re
 }
 
 static int
-gdpr_pg__missing_retention_due_foreach(store *st, int64_t as_of, int has_cursor, int64_t after_due,
-                                       int64_t after_id, int limit, store_retention_fn fn,
-                                       void *ctx)
+gdpr_pg__missing_retention_due_foreach(store *st, int64_t as_of, int has_cursor, int64_t after_due, int64_t after_id, int limit, store_retention_fn fn, void *ctx)
 {
     (void)st;
     (void)as_of;
@@ -567,8 +407,7 @@ gdpr_pg__missing_retention_due_foreach(store *st, int64_t as_of, int has_cursor,
 }
 
 static int
-gdpr_pg__missing_retention_due_count(store *st, int64_t as_of, int has_cursor, int64_t after_due,
-                                     int64_t after_id, int64_t *count_out)
+gdpr_pg__missing_retention_due_count(store *st, int64_t as_of, int has_cursor, int64_t after_due, int64_t after_id, int64_t *count_out)
 {
     (void)st;
     (void)as_of;
@@ -580,8 +419,7 @@ gdpr_pg__missing_retention_due_count(store *st, int64_t as_of, int has_cursor, i
 }
 
 static int
-gdpr_pg__missing_retention_set_schedule(store *st, int64_t record, int has_anchor, int64_t anchor,
-                                        int has_due, int64_t due)
+gdpr_pg__missing_retention_set_schedule(store *st, int64_t record, int has_anchor, int64_t anchor, int has_due, int64_t due)
 {
     (void)st;
     (void)record;
@@ -593,8 +431,7 @@ gdpr_pg__missing_retention_set_schedule(store *st, int64_t record, int has_ancho
 }
 
 static int
-gdpr_pg__missing_retention_state_put(store *st, int64_t record, int has_keep, int64_t keep_until,
-                                     int64_t review)
+gdpr_pg__missing_retention_state_put(store *st, int64_t record, int has_keep, int64_t keep_until, int64_t review)
 {
     (void)st;
     (void)record;
@@ -669,9 +506,7 @@ gdpr_pg__missing_review_overdue_foreach(store *st, int64_t as_of, store_review_f
 }
 
 static int
-gdpr_pg__missing_review_decide(store *st, int64_t id, int status, int64_t decided,
-                               const char *actor, const char *role, int64_t keep_until,
-                               const uint8_t *sealed, size_t sealed_len)
+gdpr_pg__missing_review_decide(store *st, int64_t id, int status, int64_t decided, const char *actor, const char *role, int64_t keep_until, const uint8_t *sealed, size_t sealed_len)
 {
     (void)st;
     (void)id;
@@ -686,9 +521,7 @@ gdpr_pg__missing_review_decide(store *st, int64_t id, int status, int64_t decide
 }
 
 static int
-gdpr_pg__missing_retention_aggregate_add(store *st, const char *rule, const char *category,
-                                         const char *purpose, const char *field, const char *value,
-                                         int month)
+gdpr_pg__missing_retention_aggregate_add(store *st, const char *rule, const char *category, const char *purpose, const char *field, const char *value, int month)
 {
     (void)st;
     (void)rule;
@@ -710,8 +543,7 @@ gdpr_pg__missing_retention_aggregate_foreach(store *st, store_aggregate_fn fn, v
 }
 
 static int
-gdpr_pg__missing_objection_put(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
-                               const char *purpose, int64_t at)
+gdpr_pg__missing_objection_put(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose, int64_t at)
 {
     (void)st;
     (void)hash;
@@ -721,8 +553,7 @@ gdpr_pg__missing_objection_put(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
 }
 
 static int
-gdpr_pg__missing_objection_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
-                               const char *purpose, int64_t *at_out)
+gdpr_pg__missing_objection_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose, int64_t *at_out)
 {
     (void)st;
     (void)hash;
@@ -732,8 +563,7 @@ gdpr_pg__missing_objection_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
 }
 
 static int
-gdpr_pg__missing_objection_delete(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
-                                  const char *purpose)
+gdpr_pg__missing_objection_delete(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose)
 {
     (void)st;
     (void)hash;
