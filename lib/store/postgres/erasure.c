@@ -596,7 +596,7 @@ gdpr_pg__tombstone_recipient_foreach(store *base, int64_t tombstone,
     p_id(&p, tombstone);
     return gdpr_pg__rows((pg_store *)base,
                          "SELECT recipient, disclosures, last_at FROM " D "tombstone_recipient"
-                         " WHERE tombstone = $1 ORDER BY recipient",
+                         " WHERE tombstone = $1 ORDER BY recipient COLLATE \"C\"",
                          &p, "listing recipients", recipient_row,
                          &(recipient_cb){fn, ctx, tombstone});
 }

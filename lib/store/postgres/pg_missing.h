@@ -319,28 +319,6 @@ gdpr_pg__missing_request_overdue_count(store *st, int64_t due_from, int64_t due_
 }
 
 static int
-gdpr_pg__missing_retention_aggregate_add(store *st, const char *rule, const char *category, const char *purpose, const char *field, const char *value, int month)
-{
-    (void)st;
-    (void)rule;
-    (void)category;
-    (void)purpose;
-    (void)field;
-    (void)value;
-    (void)month;
-    return pg_missing("retention_aggregate_add");
-}
-
-static int
-gdpr_pg__missing_retention_aggregate_foreach(store *st, store_aggregate_fn fn, void *ctx)
-{
-    (void)st;
-    (void)fn;
-    (void)ctx;
-    return pg_missing("retention_aggregate_foreach");
-}
-
-static int
 gdpr_pg__missing_objection_put(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose, int64_t at)
 {
     (void)st;
