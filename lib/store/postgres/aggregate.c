@@ -160,8 +160,8 @@ aggregate_row(const pg_row *r, void *c)
     rc = open_value(cb->st, r, text, month, value);
     if (rc != GDPR_OK)
         return rc;
-    stop = cb->fn(text[0], text[1], text[2], text[3], value, month, gdpr_pg__col_int(r, 6),
-                  cb->ctx);
+    stop =
+        cb->fn(text[0], text[1], text[2], text[3], value, month, gdpr_pg__col_int(r, 6), cb->ctx);
     gdpr_crypto__wipe(value, sizeof value);
     return gdpr_pg__stopped(stop, "aggregate", 0);
 }

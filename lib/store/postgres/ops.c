@@ -5,8 +5,6 @@
  */
 #include "pg_internal.h"
 
-#include "pg_missing.h"
-
 const store_ops gdpr_store__postgres_ops = {
     .version = STORE_OPS_VERSION,
     .name = "postgres",
@@ -65,17 +63,17 @@ const store_ops gdpr_store__postgres_ops = {
     .safeguard_foreach = gdpr_pg__safeguard_foreach,
     .adequacy_insert = gdpr_pg__adequacy_insert,
     .adequacy_latest = gdpr_pg__adequacy_latest,
-    .request_insert = gdpr_pg__missing_request_insert,
-    .request_update = gdpr_pg__missing_request_update,
-    .request_get = gdpr_pg__missing_request_get,
-    .request_foreach = gdpr_pg__missing_request_foreach,
-    .request_foreach_due = gdpr_pg__missing_request_foreach_due,
-    .request_event_insert = gdpr_pg__missing_request_event_insert,
-    .request_event_foreach = gdpr_pg__missing_request_event_foreach,
-    .request_kpi_days = gdpr_pg__missing_request_kpi_days,
-    .request_kpi_close_days = gdpr_pg__missing_request_kpi_close_days,
-    .request_kpi_rows = gdpr_pg__missing_request_kpi_rows,
-    .request_overdue_count = gdpr_pg__missing_request_overdue_count,
+    .request_insert = gdpr_pg__request_insert,
+    .request_update = gdpr_pg__request_update,
+    .request_get = gdpr_pg__request_get,
+    .request_foreach = gdpr_pg__request_foreach,
+    .request_foreach_due = gdpr_pg__request_foreach_due,
+    .request_event_insert = gdpr_pg__request_event_insert,
+    .request_event_foreach = gdpr_pg__request_event_foreach,
+    .request_kpi_days = gdpr_pg__request_kpi_days,
+    .request_kpi_close_days = gdpr_pg__request_kpi_close_days,
+    .request_kpi_rows = gdpr_pg__request_kpi_rows,
+    .request_overdue_count = gdpr_pg__request_overdue_count,
     .retention_anchor_foreach = gdpr_pg__retention_anchor_foreach,
     .retention_anchor_get = gdpr_pg__retention_anchor_get,
     .retention_anchor_put = gdpr_pg__retention_anchor_put,

@@ -195,8 +195,7 @@ gdpr_pg__safeguard_revoke(store *base, int64_t id, int64_t at, const char *actor
         *recipient_out = NULL;
     gdpr_pg__p_init(&p);
     gdpr_pg__p_int(&p, id);
-    rc = gdpr_pg__row(st,
-                      "SELECT recipient, revoked_at FROM " D "transfer_safeguard WHERE id = $1",
+    rc = gdpr_pg__row(st, "SELECT recipient, revoked_at FROM " D "transfer_safeguard WHERE id = $1",
                       &p, "reading a safeguard", PG_NO_ROW, read_safeguard_state, &g);
     if (rc == PG_NO_ROW)
         return gdpr__err_set(GDPR_ENOTFOUND,
@@ -274,8 +273,8 @@ gdpr_pg__adequacy_insert(store *base, int64_t at, const char *actor,
         (pg_store *)base,
         "INSERT INTO " D "adequacy_list(version, loaded_at, actor, sha256, document)"
         " VALUES($1, $2, $3, $4, $5)",
-        "SELECT coalesce(max(version), 0) + 1 FROM " D "adequacy_list", at, actor, sha256,
-        document, "storing the adequacy list", version_out);
+        "SELECT coalesce(max(version), 0) + 1 FROM " D "adequacy_list", at, actor, sha256, document,
+        "storing the adequacy list", version_out);
 }
 
 typedef struct {

@@ -65,8 +65,8 @@ gdpr_pg__identity_find(store *base, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
     pg_params p;
 
     p_hash1(&p, ident_hash);
-    return gdpr_pg__row(st, "SELECT subject, id, kind, mac FROM " D "identity WHERE hash = $1",
-                        &p, "finding an identifier", GDPR_ENOTFOUND, read_identity, &look);
+    return gdpr_pg__row(st, "SELECT subject, id, kind, mac FROM " D "identity WHERE hash = $1", &p,
+                        "finding an identifier", GDPR_ENOTFOUND, read_identity, &look);
 }
 
 int
@@ -169,8 +169,8 @@ read_ident(const pg_row *r, void *ctx)
 }
 
 int
-gdpr_pg__subject_ident(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t *buf,
-                       size_t cap, size_t *len_out)
+gdpr_pg__subject_ident(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], uint8_t *buf, size_t cap,
+                       size_t *len_out)
 {
     pg_params p;
     int rc;
@@ -291,8 +291,9 @@ gdpr_pg__vault_update_value(store *base, int64_t id, const uint8_t *sealed, size
     gdpr_pg__p_int(&p, id);
     gdpr_pg__p_blob(&p, sealed, sealed_len);
     gdpr_pg__p_int(&p, updated);
-    rc = gdpr_pg__exec((pg_store *)base, "UPDATE " D "vault SET value = $2, updated = $3 WHERE id = $1",
-                       &p, "rectifying a vault record", &changed);
+    rc = gdpr_pg__exec((pg_store *)base,
+                       "UPDATE " D "vault SET value = $2, updated = $3 WHERE id = $1", &p,
+                       "rectifying a vault record", &changed);
     return changed_one(rc, changed, id);
 }
 
