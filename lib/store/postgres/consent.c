@@ -97,10 +97,10 @@ gdpr_pg__consent_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYT
     pg_params p;
 
     p_hash1(&p, subject_hash);
-    return gdpr_pg__rows((pg_store *)base,
-                         "SELECT " CONSENT_COLUMNS " FROM " D "consent c"
-                         " WHERE c.subject = $1 ORDER BY c.id",
-                         &p, "reading consent events", consent_row, &(consent_cb){fn, ctx});
+    return gdpr_pg__rows_paged((pg_store *)base,
+                               "SELECT " CONSENT_COLUMNS " FROM " D "consent c"
+                               " WHERE c.subject = $1 AND c.id > $2 ORDER BY c.id LIMIT $3",
+                               &p, "reading consent events", consent_row, &(consent_cb){fn, ctx});
 }
 
 int
@@ -410,11 +410,12 @@ gdpr_pg__disclosure_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_
     pg_params p;
 
     p_hash1(&p, subject_hash);
-    return gdpr_pg__rows((pg_store *)base,
-                         "SELECT id, at, recipient, purpose, ground, actor, recipient_sealed,"
-                         " consent_event, subject FROM " D "disclosure WHERE subject = $1"
-                         " ORDER BY id",
-                         &p, "reading disclosures", disclosure_row, &(disclosure_cb){fn, ctx});
+    return gdpr_pg__rows_paged((pg_store *)base,
+                               "SELECT id, at, recipient, purpose, ground, actor, recipient_sealed,"
+                               " consent_event, subject FROM " D "disclosure WHERE subject = $1"
+                               " AND id > $2 ORDER BY id LIMIT $3",
+                               &p, "reading disclosures", disclosure_row,
+                               &(disclosure_cb){fn, ctx});
 }
 
 int

@@ -367,6 +367,52 @@ gdpr_pg__rows(pg_store *st, const char *sql, const pg_params *p, const char *wha
     return rc;
 }
 
+/* Rows per page of gdpr_pg__rows_paged: memory stays flat however many
+ * rows a walk has. */
+#define PG_PAGE_ROWS 256
+
+typedef struct {
+    pg_row_fn fn;
+    void *ctx;
+    int64_t last;
+    int n;
+} page_walk;
+
+static int
+page_row(const pg_row *r, void *c)
+{
+    page_walk *w = c;
+
+    w->last = gdpr_pg__col_int(r, 0);
+    w->n++;
+    return w->fn(r, w->ctx);
+}
+
+int
+gdpr_pg__rows_paged(pg_store *st, const char *sql, const pg_params *p, const char *what,
+                    pg_row_fn fn, void *ctx)
+{
+    page_walk w = {fn, ctx, INT64_MIN, PG_PAGE_ROWS};
+    int rc = GDPR_OK;
+
+    while (rc == GDPR_OK && w.n == PG_PAGE_ROWS) {
+        pg_params page;
+        gdpr_pg__p_init(&page);
+        for (int i = 0; p != NULL && i < p->n; i++) {
+            page.values[i] = p->values[i];
+            page.lengths[i] = p->lengths[i];
+            page.formats[i] = p->formats[i];
+            page.types[i] = p->types[i];
+        }
+        page.n = p ? p->n : 0;
+        gdpr_pg__p_int(&page, w.last);
+        gdpr_pg__p_int(&page, PG_PAGE_ROWS);
+        w.n = 0;
+        rc = gdpr_pg__rows(st, sql, &page, what, page_row, &w);
+    }
+    return rc;
+}
+
 int
 gdpr_pg__row(pg_store *st, const char *sql, const pg_params *p, const char *what, int none,
              pg_row_fn fn, void *ctx)

@@ -120,6 +120,13 @@ int gdpr_pg__exec(pg_store *st, const char *sql, const pg_params *p, const char 
  * first call, so fn may call the store. */
 int gdpr_pg__rows(pg_store *st, const char *sql, const pg_params *p, const char *what, pg_row_fn fn,
                   void *ctx);
+/* As gdpr_pg__rows, one page at a time, so memory stays flat: `sql`
+ * orders its rows by column 0, a unique bigint, and takes after p's
+ * parameters two more, "column 0 greater than" and the page size
+ * ("... AND id > $2 ORDER BY id LIMIT $3"). For walks whose callback does
+ * not add rows to the same walk. */
+int gdpr_pg__rows_paged(pg_store *st, const char *sql, const pg_params *p, const char *what,
+                        pg_row_fn fn, void *ctx);
 /* What gdpr_pg__row answers for "no row" when the caller wants to say so
  * itself: positive, so neither a GDPR code nor a reader's answer. */
 #define PG_NO_ROW 1

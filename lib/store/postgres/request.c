@@ -362,8 +362,9 @@ gdpr_pg__request_get(store *base, int64_t id, store_request_row *out)
 
     gdpr_pg__p_init(&p);
     gdpr_pg__p_int(&p, id);
-    rc = gdpr_pg__row((pg_store *)base, "SELECT " REQUEST_COLUMNS " FROM " D "request WHERE id = $1",
-                      &p, "reading a request", PG_NO_ROW, read_request, out);
+    rc =
+        gdpr_pg__row((pg_store *)base, "SELECT " REQUEST_COLUMNS " FROM " D "request WHERE id = $1",
+                     &p, "reading a request", PG_NO_ROW, read_request, out);
     if (rc == PG_NO_ROW)
         return gdpr__err_set(GDPR_ENOTFOUND, "request %lld does not exist", (long long)id);
     return rc;

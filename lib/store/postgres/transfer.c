@@ -94,11 +94,11 @@ gdpr_pg__transfer_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BY
 
     gdpr_pg__p_init(&p);
     gdpr_pg__p_hash(&p, subject_hash);
-    return gdpr_pg__rows((pg_store *)base,
-                         "SELECT " TRANSFER_COLUMNS " FROM " D "transfer"
-                         " WHERE $1 IS NULL OR subject = $1 ORDER BY id",
-                         &p, "reading the transfer log", transfer_row,
-                         &(transfer_cb){fn, NULL, ctx});
+    return gdpr_pg__rows_paged(
+        (pg_store *)base,
+        "SELECT " TRANSFER_COLUMNS " FROM " D "transfer"
+        " WHERE ($1 IS NULL OR subject = $1) AND id > $2 ORDER BY id LIMIT $3",
+        &p, "reading the transfer log", transfer_row, &(transfer_cb){fn, NULL, ctx});
 }
 
 int

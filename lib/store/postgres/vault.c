@@ -124,10 +124,10 @@ gdpr_pg__identity_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BY
     pg_params p;
 
     p_hash1(&p, subject_hash);
-    return gdpr_pg__rows((pg_store *)base,
-                         "SELECT id, kind, created, value FROM " D "identity"
-                         " WHERE subject = $1 ORDER BY id",
-                         &p, "listing identifiers", identity_row, &(identity_cb){fn, ctx});
+    return gdpr_pg__rows_paged((pg_store *)base,
+                               "SELECT id, kind, created, value FROM " D "identity"
+                               " WHERE subject = $1 AND id > $2 ORDER BY id LIMIT $3",
+                               &p, "listing identifiers", identity_row, &(identity_cb){fn, ctx});
 }
 
 int
@@ -266,9 +266,10 @@ gdpr_pg__vault_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES
     pg_params p;
 
     p_hash1(&p, subject_hash);
-    return gdpr_pg__rows((pg_store *)base,
-                         "SELECT " VAULT_COLUMNS " FROM " D "vault WHERE subject = $1 ORDER BY id",
-                         &p, "listing vault records", vault_row, &(vault_cb){fn, ctx});
+    return gdpr_pg__rows_paged((pg_store *)base,
+                               "SELECT " VAULT_COLUMNS " FROM " D "vault WHERE subject = $1"
+                               " AND id > $2 ORDER BY id LIMIT $3",
+                               &p, "listing vault records", vault_row, &(vault_cb){fn, ctx});
 }
 
 static int
