@@ -294,6 +294,7 @@ gdpr_sqlite__open(store **out, const store_config *cfg, int *is_new)
         rc = check_versions(st, is_new);
     /* Read-only: every statement that would write fails with
      * SQLITE_READONLY, reported as GDPR_ESTATE (fail_on). */
+    st->read_only = cfg->read_only;
     if (rc == GDPR_OK && cfg->read_only)
         rc = exec_on(st->kdb, "PRAGMA query_only=ON");
     if (rc == GDPR_OK && cfg->read_only)
@@ -358,7 +359,8 @@ tx_run(sqlite_store *st, int keys, enum tx_kind kind, int level)
 
     switch (kind) {
     case TX_BEGIN:
-        snprintf(sql, sizeof sql, "BEGIN IMMEDIATE");
+        /* A reader never takes the write lock (query_only refuses it). */
+        snprintf(sql, sizeof sql, st->read_only ? "BEGIN" : "BEGIN IMMEDIATE");
         break;
     case TX_COMMIT:
         snprintf(sql, sizeof sql, "COMMIT");
