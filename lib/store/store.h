@@ -7,8 +7,8 @@
  * dispatches through st->ops, a versioned table of operations with the
  * same names and meanings (struct store_ops at the end of this file), so a
  * second backend implements the table and no caller changes. Backends:
- * SQLite (lib/store/sqlite/, the embedded default); PostgreSQL is planned
- * (docs/decisions/0006-store-interface.md says how it maps each group).
+ * SQLite (lib/store/sqlite/, the embedded default) and PostgreSQL
+ * (lib/store/postgres/, libpq; docs/decisions/0010-postgres-backend.md).
  *
  * A store has two parts, "data" and "keys" (wrapped subject keys), that
  * commit together, keys first (docs/decisions/0003-two-files.md). Not

@@ -255,6 +255,21 @@ forget_prepared(pg_store *st)
     st->n_prepared = 0;
 }
 
+static int session_setup(pg_store *st);
+
+int
+gdpr_pg__reconnect(pg_store *st, const char *what)
+{
+    PQreset(st->conn);
+    forget_prepared(st);
+    st->broken = 0;
+    if (PQstatus(st->conn) != CONNECTION_OK)
+        return gdpr_pg__fail(st, NULL, what);
+    /* A new session: our settings go again (a relaxed durability does
+     * not: commits are durable again, the safe side). */
+    return session_setup(st);
+}
+
 /* Before a statement outside every transaction: a connection that broke
  * during an earlier call is made again (between calls, nothing to lose). */
 static int
@@ -265,13 +280,8 @@ ready(pg_store *st, const char *what)
                              "%s: the PostgreSQL connection was lost in this transaction; "
                              "roll it back first",
                              what);
-    if (st->depth == 0 && (st->broken || PQstatus(st->conn) != CONNECTION_OK)) {
-        PQreset(st->conn);
-        forget_prepared(st);
-        st->broken = 0;
-        if (PQstatus(st->conn) != CONNECTION_OK)
-            return gdpr_pg__fail(st, NULL, what);
-    }
+    if (st->depth == 0 && (st->broken || PQstatus(st->conn) != CONNECTION_OK))
+        return gdpr_pg__reconnect(st, what);
     return GDPR_OK;
 }
 
@@ -634,10 +644,9 @@ check_database(pg_store *st, const char *where, int *is_new)
 }
 
 static int
-session_setup(pg_store *st, const store_config *cfg)
+session_setup(pg_store *st)
 {
     char sql[160];
-    int timeout = cfg->busy_timeout_ms > 0 ? cfg->busy_timeout_ms : 5000;
     int rc;
 
     /* Every name we use is schema-qualified; an empty search_path keeps
@@ -647,7 +656,7 @@ session_setup(pg_store *st, const store_config *cfg)
     snprintf(sql, sizeof sql,
              "SELECT pg_catalog.set_config('search_path', '', false),"
              " pg_catalog.set_config('lock_timeout', '%d', false)",
-             timeout);
+             st->busy_timeout_ms);
     rc = gdpr_pg__exec_plain(st, sql, "setting up the session");
     if (rc == GDPR_OK && st->read_only)
         rc = gdpr_pg__exec_plain(st, "SET default_transaction_read_only = on",
@@ -670,6 +679,7 @@ gdpr_pg__open(store **out, const store_config *cfg, int *is_new)
         return gdpr__err_set(GDPR_ENOMEM, "out of memory opening the store");
     st->base.ops = &gdpr_store__postgres_ops;
     st->read_only = cfg->read_only;
+    st->busy_timeout_ms = cfg->busy_timeout_ms > 0 ? cfg->busy_timeout_ms : 5000;
     st->conninfo = strdup(cfg->path);
     if (st->conninfo == NULL) {
         free(st);
@@ -697,7 +707,7 @@ gdpr_pg__open(store **out, const store_config *cfg, int *is_new)
                              where, v / 10000, v % 10000);
     }
     *is_new = 0;
-    rc = session_setup(st, cfg);
+    rc = session_setup(st);
     if (rc == GDPR_OK)
         rc = check_database(st, where, is_new);
     if (rc == GDPR_OK && *is_new && st->read_only)

@@ -37,9 +37,10 @@ typedef struct {
 typedef struct pg_store {
     store base; /* base.ops = &gdpr_store__postgres_ops */
     PGconn *conn;
-    char *conninfo; /* the URI, for a reconnect between calls */
-    int read_only;  /* opened on a standby or for reading only */
-    int depth;      /* transaction nesting: 1 = BEGIN, deeper = SAVEPOINT */
+    char *conninfo;      /* the URI, for a reconnect between calls */
+    int read_only;       /* opened on a standby or for reading only */
+    int busy_timeout_ms; /* the session's lock_timeout */
+    int depth;           /* transaction nesting: 1 = BEGIN, deeper = SAVEPOINT */
     /* The connection failed inside the open transaction: every statement
      * is refused until the caller rolls back to depth 0, then the next
      * outermost begin reconnects. */
@@ -47,6 +48,7 @@ typedef struct pg_store {
     unsigned int n_prepared;
     pg_cached_stmt cache[PG_STMT_SLOTS];
     int has_schema;      /* the store's schemas exist (after the first migration) */
+    int schema_in_tx;    /* ... created by the open transaction: a rollback undoes it */
     uint64_t generation; /* read at the outermost begin */
     /* Key rows deleted by the open transaction: VACUUM the keys table on
      * this connection once it has committed (docs/decisions/0010). */
@@ -137,6 +139,9 @@ int gdpr_pg__row(pg_store *st, const char *sql, const pg_params *p, const char *
 /* One integer answer (a count, an id) into *out; GDPR_ENOTFOUND without a row. */
 int gdpr_pg__one_int64(pg_store *st, const char *sql, const pg_params *p, const char *what,
                        int64_t *out);
+/* Make the connection again (between calls only) and set the session up
+ * as at open; a failure is reported as `what`. */
+int gdpr_pg__reconnect(pg_store *st, const char *what);
 /* Plain SQL without parameters (schema, SET, VACUUM), not prepared. */
 int gdpr_pg__exec_plain(pg_store *st, const char *sql, const char *what);
 

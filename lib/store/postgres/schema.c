@@ -446,6 +446,8 @@ gdpr_pg__migrate(store *base, int target)
             rc = gdpr_pg__exec_plain(st, m->keys_sql, "migrating the key schema");
         if (rc == GDPR_OK)
             rc = set_versions(st, v);
+        if (rc == GDPR_OK && !st->has_schema)
+            st->schema_in_tx = 1;
         if (rc == GDPR_OK)
             st->has_schema = 1;
         if (rc != GDPR_OK)

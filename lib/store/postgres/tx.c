@@ -48,15 +48,6 @@ control(pg_store *st, const char *sql, const char *what)
     return rc;
 }
 
-static void
-reconnect(pg_store *st)
-{
-    PQreset(st->conn);
-    memset(st->cache, 0, sizeof st->cache);
-    st->n_prepared = 0;
-    st->broken = 0;
-}
-
 /* The outermost BEGIN. The retry rule: only here, where nothing of the
  * call has run yet, is a lost connection made again and the BEGIN sent
  * once more (a server restarted since the last call). Statements inside a
@@ -69,8 +60,11 @@ begin_outermost(pg_store *st)
     PGresult *res;
     int rc;
 
-    if (st->broken || PQstatus(st->conn) != CONNECTION_OK)
-        reconnect(st);
+    if (st->broken || PQstatus(st->conn) != CONNECTION_OK) {
+        rc = gdpr_pg__reconnect(st, "begin transaction");
+        if (rc != GDPR_OK)
+            return rc;
+    }
     for (int attempt = 0;; attempt++) {
         res = PQexec(st->conn, sql);
         if (res != NULL &&
@@ -80,7 +74,9 @@ begin_outermost(pg_store *st)
         }
         if (attempt == 0 && is_connection_failure(st, res)) {
             PQclear(res);
-            reconnect(st);
+            rc = gdpr_pg__reconnect(st, "begin transaction");
+            if (rc != GDPR_OK)
+                return rc;
             continue;
         }
         rc = gdpr_pg__fail(st, res, "begin transaction");
@@ -122,6 +118,18 @@ gdpr_pg__begin(store *base)
     return rc;
 }
 
+/* The whole transaction was rolled back: what it did is undone, so is
+ * what we noted about it. */
+static void
+ended_whole(pg_store *st)
+{
+    st->keys_deleted = 0;
+    if (st->schema_in_tx) {
+        st->has_schema = 0;
+        st->schema_in_tx = 0;
+    }
+}
+
 int
 gdpr_pg__commit(store *base)
 {
@@ -155,25 +163,28 @@ gdpr_pg__commit(store *base)
     if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
         /* The COMMIT may or may not have reached the server: say so rather
          * than guess, and never send it again. */
-        if (is_connection_failure(st, res))
-            rc = gdpr__err_set(GDPR_ESTORAGE,
-                               "commit: PostgreSQL connection lost while committing (%s); "
-                               "whether the call took effect is unknown",
-                               PQerrorMessage(st->conn));
-        else
-            rc = gdpr_pg__fail(st, res, "commit");
+        int unknown = is_connection_failure(st, res);
+        rc = gdpr_pg__fail(st, res,
+                           unknown ? "commit: whether the call took effect is unknown" : "commit");
         st->broken = PQstatus(st->conn) != CONNECTION_OK;
         PQclear(res);
+        /* Keys it may have deleted are vacuumed on the next occasion:
+         * harmless if the commit did not happen. */
+        if (unknown && st->keys_deleted)
+            st->keys_vacuum_due = 1;
+        ended_whole(st);
         return rc;
     }
     /* A transaction that failed inside answers COMMIT with ROLLBACK. */
     if (strcmp(PQcmdStatus(res), "COMMIT") != 0) {
         PQclear(res);
+        ended_whole(st);
         return gdpr__err_set(GDPR_ESTORAGE,
                              "commit: PostgreSQL rolled the transaction back (a statement in it "
                              "had failed)");
     }
     PQclear(res);
+    st->schema_in_tx = 0;
     if (st->keys_deleted)
         st->keys_vacuum_due = 1;
     st->keys_deleted = 0;
@@ -201,13 +212,15 @@ gdpr_pg__rollback(store *base)
         /* The server ended the transaction with the session; the next
          * outermost begin reconnects. */
         st->depth--;
+        if (st->depth == 0)
+            ended_whole(st);
         return;
     }
     if (st->depth == 1) {
         res = PQexec(st->conn, "ROLLBACK");
         PQclear(res);
         st->depth = 0;
-        st->keys_deleted = 0;
+        ended_whole(st);
         return;
     }
     snprintf(sql, sizeof sql, "ROLLBACK TO SAVEPOINT s%d; RELEASE SAVEPOINT s%d", st->depth - 1,
@@ -219,7 +232,7 @@ gdpr_pg__rollback(store *base)
         PQclear(res);
         res = PQexec(st->conn, "ROLLBACK");
         st->depth = 0;
-        st->keys_deleted = 0;
+        ended_whole(st);
     } else {
         st->depth--;
     }
