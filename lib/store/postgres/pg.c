@@ -5,6 +5,7 @@
  */
 #include "pg_internal.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +110,7 @@ void
 gdpr_pg__p_init(pg_params *p)
 {
     p->n = 0;
+    p->overflow = 0;
 }
 
 static int
@@ -116,10 +118,15 @@ p_slot(pg_params *p, Oid type, int format)
 {
     int i = p->n;
 
-    /* Statements are constants with a known number of parameters. */
-    if (i >= PG_MAX_PARAMS)
-        abort();
-    p->n++;
+    /* Statements are constants with a known number of parameters: more
+     * than PG_MAX_PARAMS is a bug, refused by gdpr_pg__run. */
+    assert(i < PG_MAX_PARAMS);
+    if (i >= PG_MAX_PARAMS) {
+        p->overflow = 1;
+        i = PG_MAX_PARAMS - 1;
+    } else {
+        p->n++;
+    }
     p->values[i] = NULL;
     p->lengths[i] = 0;
     p->formats[i] = format;
@@ -325,6 +332,9 @@ gdpr_pg__run(pg_store *st, const char *sql, const pg_params *p, const char *what
     int rc = ready(st, what);
 
     *out = NULL;
+    if (p != NULL && p->overflow)
+        return gdpr__err_set(GDPR_ESTATE, "%s: more than %d statement parameters", what,
+                             PG_MAX_PARAMS);
     if (rc == GDPR_OK)
         rc = prepared(st, sql, p, what, name);
     if (rc != GDPR_OK)
@@ -415,6 +425,7 @@ gdpr_pg__rows_paged(pg_store *st, const char *sql, const pg_params *p, const cha
             page.types[i] = p->types[i];
         }
         page.n = p ? p->n : 0;
+        page.overflow = p ? p->overflow : 0;
         gdpr_pg__p_int(&page, w.last);
         gdpr_pg__p_int(&page, PG_PAGE_ROWS);
         w.n = 0;
@@ -467,10 +478,6 @@ gdpr_pg__exec_plain(pg_store *st, const char *sql, const char *what)
     PQclear(res);
     return GDPR_OK;
 }
-
-typedef struct {
-    int64_t *version_out;
-} doc_ctx;
 
 int
 gdpr_pg__document_insert(pg_store *st, const char *sql, const char *seq_sql, int64_t at,

@@ -68,6 +68,7 @@ typedef struct pg_store {
  * the server with the first PQprepare of a statement. */
 typedef struct {
     int n;
+    int overflow; /* more parameters than PG_MAX_PARAMS were added */
     const char *values[PG_MAX_PARAMS];
     int lengths[PG_MAX_PARAMS];
     int formats[PG_MAX_PARAMS];
