@@ -1571,6 +1571,181 @@ START_TEST(eea_territory_recipient_2026_03_01)
 }
 END_TEST
 
+/* --- Art. 45(1)-(3): adequacy scope limits enforced (issue 19 point 7) --- */
+
+static void
+setup_scope(void)
+{
+    char *doc;
+
+    th_setup(&ts);
+    doc = example_with(
+        "\"recipients\": [",
+        "\"recipients\": [\n"
+        "{ \"id\": \"uk-immig\", \"name\": \"UK Visa Co\", \"country\": \"GB\", \"kind\": "
+        "\"processor\", \"activities\": [\"immigration_control\"] },"
+        "{ \"id\": \"uk-plain\", \"name\": \"UK Host\", \"country\": \"GB\", \"kind\": "
+        "\"processor\", \"activities\": [] },"
+        "{ \"id\": \"uk-undeclared\", \"name\": \"UK Other\", \"country\": \"GB\", \"kind\": "
+        "\"processor\" },"
+        "{ \"id\": \"kr-church\", \"name\": \"KR Church\", \"country\": \"KR\", \"kind\": "
+        "\"controller\", \"activities\": [\"religious\"] },"
+        "{ \"id\": \"kr-party\", \"name\": \"KR Party\", \"country\": \"KR\", \"kind\": "
+        "\"controller\", \"activities\": [\"political\"] },"
+        "{ \"id\": \"kr-bank\", \"name\": \"KR Bank\", \"country\": \"KR\", \"kind\": "
+        "\"controller\", \"activities\": [\"fsc_credit_information\"] },"
+        "{ \"id\": \"kr-plain\", \"name\": \"KR Shop\", \"country\": \"KR\", \"kind\": "
+        "\"processor\", \"activities\": [] },"
+        "{ \"id\": \"kr-undeclared\", \"name\": \"KR Other\", \"country\": \"KR\", \"kind\": "
+        "\"processor\" },"
+        "{ \"id\": \"kr-church-scc\", \"name\": \"KR Church SCC\", \"country\": \"KR\", "
+        "\"kind\": \"controller\", \"activities\": [\"religious\"], \"safeguards\": [ { "
+        "\"type\": \"scc\", \"module\": 1, \"reference\": \"SCC 2021/914 module 1\", "
+        "\"valid_from\": \"2025-01-01\" } ] },"
+        "{ \"id\": \"jp-appi\", \"name\": \"JP KK\", \"country\": \"JP\", \"kind\": "
+        "\"processor\", \"appi\": true, \"activities\": [] },"
+        "{ \"id\": \"jp-noappi\", \"name\": \"JP Other\", \"country\": \"JP\", \"kind\": "
+        "\"processor\", \"appi\": false, \"activities\": [] },"
+        "{ \"id\": \"jp-undeclared\", \"name\": \"JP Unsaid\", \"country\": \"JP\", \"kind\": "
+        "\"processor\" },"
+        "{ \"id\": \"jp-press\", \"name\": \"JP Shimbun\", \"country\": \"JP\", \"kind\": "
+        "\"controller\", \"appi\": true, \"activities\": [\"journalism\"] },"
+        "{ \"id\": \"il-auto\", \"name\": \"IL Ltd\", \"country\": \"IL\", \"kind\": "
+        "\"processor\", \"processing\": \"automated\" },"
+        "{ \"id\": \"il-later\", \"name\": \"IL Paper\", \"country\": \"IL\", \"kind\": "
+        "\"processor\", \"processing\": \"manual_then_automated\" },"
+        "{ \"id\": \"il-manual\", \"name\": \"IL Files\", \"country\": \"IL\", \"kind\": "
+        "\"processor\", \"processing\": \"manual\" },"
+        "{ \"id\": \"il-undeclared\", \"name\": \"IL Other\", \"country\": \"IL\", \"kind\": "
+        "\"processor\" },"
+        "{ \"id\": \"uy-auto\", \"name\": \"UY SA\", \"country\": \"UY\", \"kind\": "
+        "\"processor\", \"processing\": \"automated\" },"
+        "{ \"id\": \"uy-later\", \"name\": \"UY Paper\", \"country\": \"UY\", \"kind\": "
+        "\"processor\", \"processing\": \"manual_then_automated\" },");
+    th_ok(gdpr_policy_load_string(ts.eng, &th_dpo, doc));
+    free(doc);
+}
+
+typedef struct {
+    const char *name; /* article and date */
+    const char *recipient;
+    int y;
+    unsigned m, d;
+    int allowed;
+    int mechanism;
+    const char *fragment; /* in the reason */
+    const char *cites;    /* in the reason too (the provision), or NULL */
+    const char *source;
+} scope_case;
+
+/* Sources: docs/transfers-sources.md, "Scope limits" (each decision's
+ * article as cited in the row). */
+static const scope_case scope_cases[] = {
+    {"art45_gb_immigration_excluded_2024_01_01", "uk-immig", 2024, 1, 1, 0, GDPR_TRANSFER_REFUSED,
+     "outside adequacy decision GB-2021-1772 (limit GB-immigration-control",
+     "Decision (EU) 2021/1772, Art. 1(2)", "Decision (EU) 2021/1772, Art. 1(2)"},
+    {"art45_gb_immigration_excluded_in_extension_2025_12_18", "uk-immig", 2025, 12, 18, 0,
+     GDPR_TRANSFER_REFUSED, "GB-2025-1226 (limit GB-immigration-control", "Art. 1(2)",
+     "Decision (EU) 2025/1226 (extension, exclusion kept)"},
+    {"art45_gb_immigration_covered_after_renewal_2025_12_19", "uk-immig", 2025, 12, 19, 1,
+     GDPR_TRANSFER_ADEQUACY, "GB-2025-2574", NULL,
+     "Decision (EU) 2025/2574 (renewal removed the exclusion)"},
+    {"art45_gb_immigration_in_tca_bridge_2021_03_01", "uk-immig", 2021, 3, 1, 1, GDPR_TRANSFER_EEA,
+     "TCA bridge", NULL, "TCA Art. FINPROV.10A: no third-country transfer"},
+    {"art45_gb_declared_none_2024_01_01", "uk-plain", 2024, 1, 1, 1, GDPR_TRANSFER_ADEQUACY,
+     "GB-2021-1772", NULL, "Decision (EU) 2021/1772"},
+    {"art45_gb_undeclared_stricter_2024_01_01", "uk-undeclared", 2024, 1, 1, 0,
+     GDPR_TRANSFER_REFUSED, "the policy does not declare its activities", "Art. 1(2)",
+     "stricter reading (docs/transfers.md)"},
+    {"art45_gb_undeclared_after_renewal_2026_03_01", "uk-undeclared", 2026, 3, 1, 1,
+     GDPR_TRANSFER_ADEQUACY, "GB-2025-2574", NULL, "Decision (EU) 2025/2574"},
+    {"art45_kr_religious_excluded_2026_03_01", "kr-church", 2026, 3, 1, 0, GDPR_TRANSFER_REFUSED,
+     "(limit KR-religious", "Decision (EU) 2022/254, Art. 1(2)", "Decision (EU) 2022/254"},
+    {"art45_kr_political_excluded_2026_03_01", "kr-party", 2026, 3, 1, 0, GDPR_TRANSFER_REFUSED,
+     "(limit KR-political", "Decision (EU) 2022/254, Art. 1(2)", "Decision (EU) 2022/254"},
+    {"art45_kr_fsc_credit_excluded_2026_03_01", "kr-bank", 2026, 3, 1, 0, GDPR_TRANSFER_REFUSED,
+     "(limit KR-fsc-credit", "it declares 'fsc_credit_information'", "Decision (EU) 2022/254"},
+    {"art45_kr_declared_none_2026_03_01", "kr-plain", 2026, 3, 1, 1, GDPR_TRANSFER_ADEQUACY,
+     "KR-2022-254", NULL, "Decision (EU) 2022/254"},
+    {"art45_kr_undeclared_stricter_2026_03_01", "kr-undeclared", 2026, 3, 1, 0,
+     GDPR_TRANSFER_REFUSED, "KR-2022-254 (limit KR-religious",
+     "the policy does not declare its activities", "stricter reading"},
+    {"art46_kr_excluded_but_scc_2026_03_01", "kr-church-scc", 2026, 3, 1, 1, GDPR_TRANSFER_SCC,
+     "module 1", NULL, "Art. 46(2)(c): an exclusion from adequacy leaves safeguards"},
+    {"art45_jp_appi_2026_03_01", "jp-appi", 2026, 3, 1, 1, GDPR_TRANSFER_ADEQUACY, "JP-2019-419",
+     NULL, "Decision (EU) 2019/419, Art. 1(1)"},
+    {"art45_jp_not_appi_2026_03_01", "jp-noappi", 2026, 3, 1, 0, GDPR_TRANSFER_REFUSED,
+     "(limit JP-appi", "it is not bound by the APPI", "Decision (EU) 2019/419, Art. 1(1)"},
+    {"art45_jp_appi_unsaid_2026_03_01", "jp-undeclared", 2026, 3, 1, 0, GDPR_TRANSFER_REFUSED,
+     "(limit JP-appi", "does not say it is bound by the APPI", "stricter reading"},
+    {"art45_jp_press_excluded_2026_03_01", "jp-press", 2026, 3, 1, 0, GDPR_TRANSFER_REFUSED,
+     "(limit JP-journalism", "APPI Art. 76(1)", "Decision (EU) 2019/419, Art. 1(2)"},
+    {"art45_il_automated_2026_03_01", "il-auto", 2026, 3, 1, 1, GDPR_TRANSFER_ADEQUACY,
+     "IL-2011-61", NULL, "Decision 2011/61/EU, Art. 1(1)"},
+    {"art45_il_manual_then_automated_2026_03_01", "il-later", 2026, 3, 1, 1, GDPR_TRANSFER_ADEQUACY,
+     "IL-2011-61", NULL, "Decision 2011/61/EU, Art. 1(1)"},
+    {"art45_il_manual_outside_2026_03_01", "il-manual", 2026, 3, 1, 0, GDPR_TRANSFER_REFUSED,
+     "(limit IL-automated", "its processing is 'manual'", "Decision 2011/61/EU, Art. 1(1)"},
+    {"art45_il_unsaid_stricter_2026_03_01", "il-undeclared", 2026, 3, 1, 0, GDPR_TRANSFER_REFUSED,
+     "(limit IL-automated", "its processing is 'unknown'", "stricter reading"},
+    {"art45_uy_automated_2026_03_01", "uy-auto", 2026, 3, 1, 1, GDPR_TRANSFER_ADEQUACY,
+     "UY-2012-484", NULL, "Decision 2012/484/EU"},
+    {"art45_uy_manual_then_automated_stricter_2026_03_01", "uy-later", 2026, 3, 1, 0,
+     GDPR_TRANSFER_REFUSED, "(limit UY-automated", "Decision 2012/484/EU, title",
+     "Decision 2012/484/EU, title (stricter reading)"},
+    {"art45_kr_before_the_decision_2021_12_16", "kr-plain", 2021, 12, 16, 0, GDPR_TRANSFER_REFUSED,
+     "applies only from 2021-12-17", NULL, "Decision (EU) 2022/254"},
+};
+
+START_TEST(art45_scope_table)
+{
+    const scope_case *c = &scope_cases[_i];
+    gdpr_transfer_request req = GDPR_TRANSFER_REQUEST_INIT;
+    gdpr_transfer_result res = GDPR_TRANSFER_RESULT_INIT;
+
+    req.subject = "cust-45";
+    req.recipient = c->recipient;
+    req.at = day(c->y, c->m, c->d) + 43200;
+    th_ok(gdpr_transfer_check_v2(ts.eng, &th_dpo, &req, &res));
+    ck_assert_msg(res.allowed == c->allowed && res.mechanism == c->mechanism, "%s (%s): got %s: %s",
+                  c->name, c->source, gdpr_transfer_mechanism_name(res.mechanism), res.reason);
+    ck_assert_msg(strstr(res.reason, c->fragment) != NULL, "%s: reason '%s' lacks '%s'", c->name,
+                  res.reason, c->fragment);
+    if (c->cites)
+        ck_assert_msg(strstr(res.reason, c->cites) != NULL, "%s: reason '%s' lacks '%s'", c->name,
+                      res.reason, c->cites);
+}
+END_TEST
+
+/* The attributes are validated whole, with the path. */
+static const policy_case scope_policy_cases[] = {
+    {"\"kind\": \"processor\" },", "\"kind\": \"processor\", \"activities\": [\"missionary\"] },",
+     "recipients[0].activities[0]: must be one of immigration_control, fsc_credit_information"},
+    {"\"kind\": \"processor\" },",
+     "\"kind\": \"processor\", \"activities\": [\"religious\", \"religious\"] },",
+     "recipients[0].activities[1]: 'religious' is listed twice"},
+    {"\"kind\": \"processor\" },", "\"kind\": \"processor\", \"activities\": \"religious\" },",
+     "recipients[0].activities: must be"},
+    {"\"kind\": \"processor\" },", "\"kind\": \"processor\", \"processing\": \"robotic\" },",
+     "recipients[0].processing: 'robotic' is not one of automated, manual_then_automated, manual"},
+    {"\"kind\": \"processor\" },", "\"kind\": \"processor\", \"appi\": \"yes\" },",
+     "recipients[0].appi: must be true or false"},
+};
+
+START_TEST(art45_scope_policy_refused_whole)
+{
+    const policy_case *c = &scope_policy_cases[_i];
+    char *doc = example_with(c->from, c->to);
+    char before[65], after[65];
+
+    th_fingerprint(&ts, before);
+    th_assert_err(gdpr_policy_load_string(ts.eng, &th_dpo, doc), GDPR_EINVAL, c->message);
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+    free(doc);
+}
+END_TEST
+
 static Suite *
 law_suite(void)
 {
@@ -1637,6 +1812,14 @@ law_suite(void)
     tcase_add_loop_test(eea, eea_table, 0, (int)(sizeof eea_cases / sizeof eea_cases[0]));
     tcase_add_test(eea, eea_territory_recipient_2026_03_01);
     suite_add_tcase(s, eea);
+
+    TCase *a45 = tcase_create("art45_scope");
+    tcase_add_checked_fixture(a45, setup_scope, teardown);
+    tcase_add_loop_test(a45, art45_scope_table, 0,
+                        (int)(sizeof scope_cases / sizeof scope_cases[0]));
+    tcase_add_loop_test(a45, art45_scope_policy_refused_whole, 0,
+                        (int)(sizeof scope_policy_cases / sizeof scope_policy_cases[0]));
+    suite_add_tcase(s, a45);
 
     TCase *pol = tcase_create("policy");
     tcase_add_checked_fixture(pol, plain_setup, teardown);

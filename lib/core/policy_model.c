@@ -40,6 +40,26 @@ static const char *const anchor_names[ANCHOR_COUNT] = {
 
 static const char *const action_names[ACTION_COUNT] = {"erase", "anonymise", "review"};
 
+static const char *const processing_names[PROCESSING_COUNT] = {"unknown", "automated",
+                                                               "manual_then_automated", "manual"};
+
+static const char *const activity_names[ACTIVITY_COUNT] = {
+    "immigration_control", "fsc_credit_information", "religious", "political",
+    "journalism",          "professional_writing",   "academic",
+};
+
+const char *
+gdpr_policy__processing_name(policy_processing p)
+{
+    return processing_names[p];
+}
+
+const char *
+gdpr_policy__activity_name(policy_activity a)
+{
+    return activity_names[a];
+}
+
 static const char *const safeguard_names[SAFEGUARD_COUNT] = {
     "scc", "authority_scc", "bcr", "public_instrument", "code_of_conduct", "certification", "adhoc",
 };
@@ -83,6 +103,12 @@ int
 gdpr_permission__from_name(const char *name)
 {
     return index_of(permission_names, PERM_COUNT, name);
+}
+
+int
+gdpr_policy__activity_from_name(const char *name)
+{
+    return index_of(activity_names, ACTIVITY_COUNT, name);
 }
 
 /* --- reading helpers: each failure names the JSON path ---------------- */
@@ -718,13 +744,55 @@ valid_country(const char *c)
     return strlen(c) == 2 && c[0] >= 'A' && c[0] <= 'Z' && c[1] >= 'A' && c[1] <= 'Z';
 }
 
+/* "processing", "activities", "appi": what adequacy decisions limit their
+ * scope by (issue 19 point 7). */
+static int
+read_scope_attributes(const json_node *item, policy_recipient *r)
+{
+    const json_node *acts = gdpr_json__member(item, "activities");
+    const json_node *appi = gdpr_json__member(item, "appi");
+    int processing = 0;
+    int rc = GDPR_OK;
+
+    r->processing = PROCESSING_UNKNOWN;
+    if (gdpr_json__member(item, "processing") != NULL) {
+        rc = read_enum(item, "processing", processing_names + 1, PROCESSING_COUNT - 1, &processing);
+        if (rc != GDPR_OK)
+            return rc;
+        r->processing = (policy_processing)(processing + 1);
+    }
+    r->appi = -1;
+    if (appi != NULL) {
+        rc = read_bool(item, "appi", &r->appi);
+        if (rc != GDPR_OK)
+            return rc;
+    }
+    if (acts == NULL)
+        return GDPR_OK;
+    rc = expect_type(acts, JSON_ARRAY);
+    if (rc != GDPR_OK)
+        return rc;
+    r->activities_declared = 1;
+    for (const json_node *a = acts->first; a; a = a->next) {
+        int k = a->type == JSON_TEXT ? gdpr_policy__activity_from_name(a->text) : -1;
+        if (k < 0)
+            return gdpr_json__fail_at(a, "must be one of immigration_control, "
+                                         "fsc_credit_information, religious, political, "
+                                         "journalism, professional_writing, academic");
+        if (r->activities & (1u << k))
+            return gdpr_json__fail_at(a, "'%s' is listed twice", a->text);
+        r->activities |= 1u << k;
+    }
+    return GDPR_OK;
+}
+
 static int
 build_recipients(const json_node *root, policy_model *p)
 {
     static const char *const fields[] = {
         "id",         "name",       "country",    "kind",       "dpf_certified",
         "commercial", "safeguards", "occasional", "derogation", "disclosure_ground",
-        NULL};
+        "processing", "activities", "appi",       NULL};
     static const char *const dpf_fields[] = {"from", "until", NULL};
     static const char *const kinds[] = {"processor", "controller", "public_body"};
     const json_node *arr;
@@ -806,6 +874,8 @@ build_recipients(const json_node *root, policy_model *p)
                 r->dpf_until += SECONDS_PER_DAY - 1;
             r->dpf_certified = 1;
         }
+        if ((rc = read_scope_attributes(item, r)) != GDPR_OK)
+            break;
         for (size_t i = 0; i + 1 < p->n_recipients && rc == GDPR_OK; i++)
             if (strcmp(p->recipients[i].id, r->id) == 0)
                 rc = gdpr_json__fail_at(gdpr_json__member(item, "id"), "id '%s' is used twice",

@@ -157,6 +157,39 @@ typedef struct {
     int64_t valid_until; /* 0: open-ended; else last instant in force */
 } policy_safeguard;
 
+/* What a recipient does with the data, as adequacy decisions limit their
+ * scope by it (issue 19 point 7; docs/transfers.md "Scope limits"). Names
+ * are part of the policy format (recipients[].processing, .activities) and
+ * of the adequacy list (decisions[].limits): append, never renumber. */
+typedef enum {
+    PROCESSING_UNKNOWN,               /* the policy does not say */
+    PROCESSING_AUTOMATED,             /* "automated" */
+    PROCESSING_MANUAL_THEN_AUTOMATED, /* "manual_then_automated": sent by hand, then
+                                         processed automatically by the recipient */
+    PROCESSING_MANUAL,                /* "manual" */
+    PROCESSING_COUNT
+} policy_processing;
+
+typedef enum {
+    ACTIVITY_IMMIGRATION_CONTROL,    /* "immigration_control" */
+    ACTIVITY_FSC_CREDIT_INFORMATION, /* "fsc_credit_information": personal credit
+                                        information under the Korean Credit Information
+                                        Act by an entity the FSC supervises */
+    ACTIVITY_RELIGIOUS,              /* "religious": a religious body's religious activities */
+    ACTIVITY_POLITICAL,              /* "political": a political body's political activities */
+    ACTIVITY_JOURNALISM,             /* "journalism": press and broadcasting, for reporting */
+    ACTIVITY_PROFESSIONAL_WRITING,   /* "professional_writing" */
+    ACTIVITY_ACADEMIC,               /* "academic": academic studies by a university or
+                                        academic body */
+    ACTIVITY_COUNT
+} policy_activity;
+
+/* "unknown" for PROCESSING_UNKNOWN. */
+const char *gdpr_policy__processing_name(policy_processing p);
+const char *gdpr_policy__activity_name(policy_activity a);
+/* -1 when unknown. */
+int gdpr_policy__activity_from_name(const char *name);
+
 typedef struct {
     char *id;
     char *name;
@@ -170,6 +203,12 @@ typedef struct {
     int occasional;          /* Art. 49 derogations other than consent allowed */
     char *derogation;        /* e.g. "49(1)(b)" */
     char *disclosure_ground; /* legal ground to disclose without consent, or NULL */
+    /* Adequacy scope attributes (issue 19 point 7). */
+    policy_processing processing; /* "processing"; PROCESSING_UNKNOWN when not given */
+    int activities_declared;      /* "activities" given (an empty list says: none) */
+    unsigned int activities;      /* bit (1u << policy_activity) per activity declared */
+    int appi;                     /* "appi": -1 not said, 0 false, 1 true: bound by Japan's
+                                     APPI as complemented by the Supplementary Rules */
 } policy_recipient;
 
 typedef struct {

@@ -514,6 +514,73 @@ in_scope(const adequacy_decision *d, const policy_recipient *r, int64_t at)
     }
 }
 
+/* The first limit of `d` (issue 19 point 7) that leaves the recipient
+ * outside the decision, or NULL. *undeclared is set when the policy does
+ * not say what the limit asks about (stricter reading: outside). */
+static const adequacy_limit *
+limit_outside(const adequacy_decision *d, const policy_recipient *r, int *undeclared)
+{
+    for (size_t k = 0; k < d->n_limits; k++) {
+        const adequacy_limit *lim = &d->limits[k];
+
+        *undeclared = 0;
+        if (lim->kind == LIMIT_EXCLUDES) {
+            if (!r->activities_declared) {
+                *undeclared = 1;
+                return lim;
+            }
+            if (r->activities & (1u << lim->what))
+                return lim;
+            continue;
+        }
+        switch (lim->what) {
+        case REQUIRE_AUTOMATED:
+            if (r->processing == PROCESSING_AUTOMATED)
+                continue;
+            *undeclared = r->processing == PROCESSING_UNKNOWN;
+            return lim;
+        case REQUIRE_AUTOMATED_OR_LATER:
+            if (r->processing == PROCESSING_AUTOMATED ||
+                r->processing == PROCESSING_MANUAL_THEN_AUTOMATED)
+                continue;
+            *undeclared = r->processing == PROCESSING_UNKNOWN;
+            return lim;
+        default: /* REQUIRE_APPI */
+            if (r->appi == 1)
+                continue;
+            *undeclared = r->appi < 0;
+            return lim;
+        }
+    }
+    return NULL;
+}
+
+/* Why the recipient is outside `d` by limit `lim`: the limit named with
+ * its provision, then what the policy says (or does not say). */
+static void
+why_limit(const adequacy_decision *d, const adequacy_limit *lim, int undeclared,
+          const policy_recipient *r, char *buf, size_t cap)
+{
+    char said[96];
+
+    if (lim->kind == LIMIT_EXCLUDES) {
+        if (undeclared)
+            fmt_text(said, sizeof said, "the policy does not declare its activities");
+        else
+            fmt_text(said, sizeof said, "it declares '%s'",
+                     gdpr_policy__activity_name((policy_activity)lim->what));
+    } else if (lim->what == REQUIRE_APPI) {
+        fmt_text(said, sizeof said, "%s",
+                 undeclared ? "the policy does not say it is bound by the APPI (appi)"
+                            : "it is not bound by the APPI (appi: false)");
+    } else {
+        fmt_text(said, sizeof said, "its processing is '%s'",
+                 gdpr_policy__processing_name(r->processing));
+    }
+    fmt_text(buf, cap, "%s recipient '%.*s' is outside adequacy decision %s (limit %s: %s; %s): %s",
+             r->country, CLIP(r->id, 64), d->id, lim->id, lim->text, lim->cites, said);
+}
+
 static void
 allow(gdpr_transfer_result *res, int mechanism, const char *reference)
 {
@@ -553,6 +620,14 @@ why_no_adequacy(const adequacy_list *l, const policy_recipient *r, int64_t at, c
     const adequacy_decision *d = gdpr_adequacy__in_force(l, r->country, at);
     char other[11];
 
+    if (d != NULL && in_scope(d, r, at)) {
+        int undeclared = 0;
+        const adequacy_limit *lim = limit_outside(d, r, &undeclared);
+        if (lim != NULL) {
+            why_limit(d, lim, undeclared, r, buf, cap);
+            return;
+        }
+    }
     if (d != NULL) {
         switch (d->scope) {
         case SCOPE_CERTIFIED:
@@ -656,6 +731,7 @@ decide(gdpr_engine *eng, const transfer_state *t, transfer_recipient *tr, const 
     char day[11], why[256], why_sg[160];
     char key[GDPR_NAME_MAX + 1];
     int found = 0;
+    int outside = 0;
     int n;
     int rc;
 
@@ -696,7 +772,7 @@ decide(gdpr_engine *eng, const transfer_state *t, transfer_recipient *tr, const 
         return remember(tr, in->at, res);
     }
     d = gdpr_adequacy__in_force(t->list, r->country, in->at);
-    if (d != NULL && in_scope(d, r, in->at)) {
+    if (d != NULL && in_scope(d, r, in->at) && limit_outside(d, r, &outside) == NULL) {
         text_buf b;
 
         allow(res, GDPR_TRANSFER_ADEQUACY, d->reference);
