@@ -1746,6 +1746,153 @@ START_TEST(art45_scope_policy_refused_whole)
 }
 END_TEST
 
+/* --- Art. 45: certification under the EU-US frameworks, dated (point 6) -- */
+
+static void
+setup_certified(void)
+{
+    char *doc;
+
+    th_setup(&ts);
+    doc = example_with(
+        "\"recipients\": [",
+        "\"recipients\": [\n"
+        "{ \"id\": \"us-all\", \"name\": \"US Veteran Inc\", \"country\": \"US\", \"kind\": "
+        "\"processor\", \"certifications\": [ { \"framework\": \"safe_harbour\", \"from\": "
+        "\"2001-01-01\" }, { \"framework\": \"privacy_shield\", \"from\": \"2016-09-01\" }, { "
+        "\"framework\": \"dpf\", \"from\": \"2023-07-17\" } ] },"
+        "{ \"id\": \"us-sh\", \"name\": \"US Lapsed Inc\", \"country\": \"US\", \"kind\": "
+        "\"processor\", \"certifications\": [ { \"framework\": \"safe_harbour\", \"from\": "
+        "\"2001-03-01\", \"until\": \"2012-12-31\" } ] },"
+        "{ \"id\": \"us-ps\", \"name\": \"US Shield Inc\", \"country\": \"US\", \"kind\": "
+        "\"processor\", \"certifications\": [ { \"framework\": \"privacy_shield\", \"from\": "
+        "\"2016-08-01\" } ] },"
+        "{ \"id\": \"us-none\", \"name\": \"US Plain Inc\", \"country\": \"US\", \"kind\": "
+        "\"processor\" },"
+        "{ \"id\": \"us-dpf-old\", \"name\": \"US DPF Inc\", \"country\": \"US\", \"kind\": "
+        "\"processor\", \"dpf_certified\": { \"from\": \"2023-08-01\" } },");
+    th_ok(gdpr_policy_load_string(ts.eng, &th_dpo, doc));
+    free(doc);
+}
+
+/* Sources: docs/transfers-sources.md (US-2000-520 and C-362/14; US-2016-1250
+ * and C-311/18; US-2023-1795). Same shape as the scope cases. */
+static const scope_case cert_cases[] = {
+    {"art45_safe_harbour_certified_2005_06_01", "us-all", 2005, 6, 1, 1, GDPR_TRANSFER_ADEQUACY,
+     "certified under the Safe Harbour Privacy Principles since 2001-01-01", "US-2000-520",
+     "Decision 2000/520/EC"},
+    {"art45_safe_harbour_last_day_2015_10_05", "us-all", 2015, 10, 5, 1, GDPR_TRANSFER_ADEQUACY,
+     "US-2000-520", NULL, "CJEU C-362/14 of 6 Oct 2015"},
+    {"art45_safe_harbour_invalid_after_schrems_i_2015_10_06", "us-all", 2015, 10, 6, 0,
+     GDPR_TRANSFER_REFUSED, "US-2000-520 ended on 2015-10-05", NULL, "CJEU C-362/14"},
+    {"art45_safe_harbour_not_certified_2005_06_01", "us-none", 2005, 6, 1, 0, GDPR_TRANSFER_REFUSED,
+     "is not certified under the Safe Harbour Privacy Principles on "
+     "2005-06-01",
+     NULL, "Decision 2000/520/EC: certified organisations only"},
+    {"art45_safe_harbour_before_certification_2000_12_01", "us-all", 2000, 12, 1, 0,
+     GDPR_TRANSFER_REFUSED, "not certified under the Safe Harbour", NULL, "Decision 2000/520/EC"},
+    {"art45_safe_harbour_lapsed_2013_01_01", "us-sh", 2013, 1, 1, 0, GDPR_TRANSFER_REFUSED,
+     "not certified under the Safe Harbour Privacy Principles on 2013-01-01", NULL,
+     "Decision 2000/520/EC"},
+    {"art45_safe_harbour_certified_last_day_2012_12_31", "us-sh", 2012, 12, 31, 1,
+     GDPR_TRANSFER_ADEQUACY, "since 2001-03-01", NULL, "Decision 2000/520/EC"},
+    {"art45_no_decision_between_frameworks_2016_01_01", "us-all", 2016, 1, 1, 0,
+     GDPR_TRANSFER_REFUSED, "ended on 2015-10-05", NULL, "C-362/14 to Decision (EU) 2016/1250"},
+    {"art45_privacy_shield_before_certification_2016_08_15", "us-all", 2016, 8, 15, 0,
+     GDPR_TRANSFER_REFUSED, "not certified under the EU-US Privacy Shield on 2016-08-15", NULL,
+     "Decision (EU) 2016/1250"},
+    {"art45_privacy_shield_certified_2018_05_25", "us-all", 2018, 5, 25, 1, GDPR_TRANSFER_ADEQUACY,
+     "certified under the EU-US Privacy Shield since 2016-09-01", "US-2016-1250",
+     "Decision (EU) 2016/1250"},
+    {"art45_privacy_shield_last_day_2020_07_15", "us-ps", 2020, 7, 15, 1, GDPR_TRANSFER_ADEQUACY,
+     "US-2016-1250", NULL, "CJEU C-311/18 of 16 Jul 2020"},
+    {"art45_privacy_shield_invalid_after_schrems_ii_2020_07_16", "us-ps", 2020, 7, 16, 0,
+     GDPR_TRANSFER_REFUSED, "US-2016-1250 ended on 2020-07-15", NULL, "CJEU C-311/18"},
+    {"art45_privacy_shield_is_not_dpf_2023_08_01", "us-ps", 2023, 8, 1, 0, GDPR_TRANSFER_REFUSED,
+     "is not DPF-certified on 2023-08-01", NULL, "Decision (EU) 2023/1795: DPF List only"},
+    {"art45_dpf_certified_2023_08_01", "us-all", 2023, 8, 1, 1, GDPR_TRANSFER_ADEQUACY,
+     "DPF-certified since 2023-07-17", "US-2023-1795", "Decision (EU) 2023/1795"},
+    {"art45_dpf_before_certification_2023_07_16", "us-all", 2023, 7, 16, 0, GDPR_TRANSFER_REFUSED,
+     "is not DPF-certified on 2023-07-16", NULL, "Decision (EU) 2023/1795"},
+    {"art45_dpf_certified_field_2024_01_01", "us-dpf-old", 2024, 1, 1, 1, GDPR_TRANSFER_ADEQUACY,
+     "DPF-certified since 2023-08-01", NULL, "Decision (EU) 2023/1795"},
+    {"art45_safe_harbour_is_not_dpf_2024_01_01", "us-sh", 2024, 1, 1, 0, GDPR_TRANSFER_REFUSED,
+     "is not DPF-certified on 2024-01-01", NULL, "Decision (EU) 2023/1795"},
+};
+
+static const policy_case cert_policy_cases[] = {
+    {"\"country\": \"IN\", \"kind\": \"processor\",",
+     "\"country\": \"IN\", \"kind\": \"processor\", \"certifications\": [ { \"framework\": "
+     "\"dpf\", \"from\": \"2024-01-01\" } ],",
+     "recipients[3].certifications: the EU-US frameworks certify US organisations only; the "
+     "recipient's country is 'IN'"},
+    {"\"country\": \"US\", \"kind\": \"processor\" },",
+     "\"country\": \"US\", \"kind\": \"processor\", \"certifications\": [ { \"framework\": "
+     "\"apec_cbpr\", \"from\": "
+     "\"2024-01-01\" } ] },",
+     "recipients[1].certifications[0].framework: 'apec_cbpr' is not one of safe_harbour, "
+     "privacy_shield, dpf"},
+    {"\"country\": \"US\", \"kind\": \"processor\" },",
+     "\"country\": \"US\", \"kind\": \"processor\", \"certifications\": [ { \"framework\": \"dpf\" "
+     "} ] },",
+     "recipients[1].certifications[0].from: required field is missing"},
+    {"\"country\": \"US\", \"kind\": \"processor\" },",
+     "\"country\": \"US\", \"kind\": \"processor\", \"certifications\": [ { \"framework\": "
+     "\"dpf\", \"from\": "
+     "\"2024-01-01\", \"until\": \"2023-01-01\" } ] },",
+     "recipients[1].certifications[0].until: ends before from"},
+    {"\"country\": \"US\", \"kind\": \"processor\" },",
+     "\"country\": \"US\", \"kind\": \"processor\", \"certifications\": [ { \"framework\": "
+     "\"privacy_shield\", "
+     "\"from\": \"2016-08-01\" }, { \"framework\": \"privacy_shield\", \"from\": \"2017-01-01\" "
+     "} ] },",
+     "recipients[1].certifications[1]: overlaps another 'privacy_shield' certification"},
+    {"\"dpf_certified\": { \"from\": \"2023-10-01\" } },",
+     "\"dpf_certified\": { \"from\": \"2023-10-01\" }, \"certifications\": [ { \"framework\": "
+     "\"dpf\", \"from\": \"2024-01-01\" } ] },",
+     "recipients[2].certifications[0]: overlaps another 'dpf' certification of the recipient "
+     "(dpf_certified)"},
+    {"\"country\": \"US\", \"kind\": \"processor\" },",
+     "\"country\": \"US\", \"kind\": \"processor\", \"certifications\": [ { \"framework\": "
+     "\"dpf\", \"from\": "
+     "\"2024-01-01\", \"scope\": \"hr\" } ] },",
+     "recipients[1].certifications[0].scope: unknown field"},
+};
+
+START_TEST(art45_certified_table)
+{
+    const scope_case *c = &cert_cases[_i];
+    gdpr_transfer_request req = GDPR_TRANSFER_REQUEST_INIT;
+    gdpr_transfer_result res = GDPR_TRANSFER_RESULT_INIT;
+
+    req.subject = "cust-45";
+    req.recipient = c->recipient;
+    req.at = day(c->y, c->m, c->d) + 43200;
+    th_ok(gdpr_transfer_check_v2(ts.eng, &th_dpo, &req, &res));
+    ck_assert_msg(res.allowed == c->allowed && res.mechanism == c->mechanism, "%s (%s): got %s: %s",
+                  c->name, c->source, gdpr_transfer_mechanism_name(res.mechanism), res.reason);
+    ck_assert_msg(strstr(res.reason, c->fragment) != NULL, "%s: reason '%s' lacks '%s'", c->name,
+                  res.reason, c->fragment);
+    if (c->cites)
+        ck_assert_msg(strstr(res.reason, c->cites) != NULL, "%s: reason '%s' lacks '%s'", c->name,
+                      res.reason, c->cites);
+}
+END_TEST
+
+START_TEST(art45_certified_policy_refused_whole)
+{
+    const policy_case *c = &cert_policy_cases[_i];
+    char *doc = example_with(c->from, c->to);
+    char before[65], after[65];
+
+    th_fingerprint(&ts, before);
+    th_assert_err(gdpr_policy_load_string(ts.eng, &th_dpo, doc), GDPR_EINVAL, c->message);
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+    free(doc);
+}
+END_TEST
+
 static Suite *
 law_suite(void)
 {
@@ -1820,6 +1967,14 @@ law_suite(void)
     tcase_add_loop_test(a45, art45_scope_policy_refused_whole, 0,
                         (int)(sizeof scope_policy_cases / sizeof scope_policy_cases[0]));
     suite_add_tcase(s, a45);
+
+    TCase *cert = tcase_create("art45_certified");
+    tcase_add_checked_fixture(cert, setup_certified, teardown);
+    tcase_add_loop_test(cert, art45_certified_table, 0,
+                        (int)(sizeof cert_cases / sizeof cert_cases[0]));
+    tcase_add_loop_test(cert, art45_certified_policy_refused_whole, 0,
+                        (int)(sizeof cert_policy_cases / sizeof cert_policy_cases[0]));
+    suite_add_tcase(s, cert);
 
     TCase *pol = tcase_create("policy");
     tcase_add_checked_fixture(pol, plain_setup, teardown);

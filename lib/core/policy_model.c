@@ -60,6 +60,22 @@ gdpr_policy__activity_name(policy_activity a)
     return activity_names[a];
 }
 
+static const char *const cert_names[CERT_COUNT] = {"safe_harbour", "privacy_shield", "dpf"};
+static const char *const cert_frameworks[CERT_COUNT] = {
+    "Safe Harbour Privacy Principles", "EU-US Privacy Shield", "EU-US Data Privacy Framework"};
+
+const char *
+gdpr_policy__cert_name(policy_cert_framework f)
+{
+    return cert_names[f];
+}
+
+const char *
+gdpr_policy__cert_framework(policy_cert_framework f)
+{
+    return cert_frameworks[f];
+}
+
 static const char *const safeguard_names[SAFEGUARD_COUNT] = {
     "scc", "authority_scc", "bcr", "public_instrument", "code_of_conduct", "certification", "adhoc",
 };
@@ -786,13 +802,71 @@ read_scope_attributes(const json_node *item, policy_recipient *r)
     return GDPR_OK;
 }
 
+/* "certifications": [ { "framework", "from", "until" } ] and the older
+ * "dpf_certified" (read before), as dated entries (issue 19 point 6). */
+static int
+build_certifications(const json_node *item, policy_recipient *r)
+{
+    static const char *const fields[] = {"framework", "from", "until", NULL};
+    const json_node *arr;
+    int rc = read_array(item, "certifications", 0, &arr);
+    size_t n = (arr ? arr->count : 0) + (r->dpf_certified ? 1 : 0);
+
+    if (rc != GDPR_OK || n == 0)
+        return rc;
+    if (strcmp(r->country, "US") != 0)
+        return gdpr_json__fail_at(arr ? arr : gdpr_json__member(item, "dpf_certified"),
+                                  "the EU-US frameworks certify US organisations only; the "
+                                  "recipient's country is '%s'",
+                                  r->country);
+    rc = alloc_array((void **)&r->certs, n, sizeof *r->certs);
+    if (rc != GDPR_OK)
+        return rc;
+    if (r->dpf_certified) {
+        r->certs[0].framework = CERT_DPF;
+        r->certs[0].from = r->dpf_from;
+        r->certs[0].until = r->dpf_until;
+        r->n_certs = 1;
+    }
+    for (const json_node *c = arr ? arr->first : NULL; c; c = c->next) {
+        policy_certification *pc = &r->certs[r->n_certs];
+        int f = 0;
+
+        if ((rc = expect_type(c, JSON_OBJECT)) != GDPR_OK ||
+            (rc = check_members(c, fields)) != GDPR_OK ||
+            (rc = read_enum(c, "framework", cert_names, CERT_COUNT, &f)) != GDPR_OK ||
+            (rc = read_date(c, "from", 1, &pc->from)) != GDPR_OK ||
+            (rc = read_date(c, "until", 0, &pc->until)) != GDPR_OK)
+            return rc;
+        pc->framework = (policy_cert_framework)f;
+        r->n_certs++;
+        if (pc->until != 0) {
+            pc->until += SECONDS_PER_DAY - 1; /* certified through that whole day */
+            if (pc->until < pc->from)
+                return gdpr_json__fail_at(gdpr_json__member(c, "until"), "ends before from");
+        }
+        for (size_t k = 0; k + 1 < r->n_certs; k++) {
+            const policy_certification *o = &r->certs[k];
+            if (o->framework == pc->framework && (o->until == 0 || pc->from <= o->until) &&
+                (pc->until == 0 || o->from <= pc->until))
+                return gdpr_json__fail_at(
+                    c,
+                    "overlaps another '%s' certification of the "
+                    "recipient%s",
+                    cert_names[f],
+                    r->dpf_certified && k == 0 && f == CERT_DPF ? " (dpf_certified)" : "");
+        }
+    }
+    return GDPR_OK;
+}
+
 static int
 build_recipients(const json_node *root, policy_model *p)
 {
     static const char *const fields[] = {
-        "id",         "name",       "country",    "kind",       "dpf_certified",
-        "commercial", "safeguards", "occasional", "derogation", "disclosure_ground",
-        "processing", "activities", "appi",       NULL};
+        "id",         "name",       "country",    "kind",           "dpf_certified",
+        "commercial", "safeguards", "occasional", "derogation",     "disclosure_ground",
+        "processing", "activities", "appi",       "certifications", NULL};
     static const char *const dpf_fields[] = {"from", "until", NULL};
     static const char *const kinds[] = {"processor", "controller", "public_body"};
     const json_node *arr;
@@ -874,7 +948,8 @@ build_recipients(const json_node *root, policy_model *p)
                 r->dpf_until += SECONDS_PER_DAY - 1;
             r->dpf_certified = 1;
         }
-        if ((rc = read_scope_attributes(item, r)) != GDPR_OK)
+        if ((rc = read_scope_attributes(item, r)) != GDPR_OK ||
+            (rc = build_certifications(item, r)) != GDPR_OK)
             break;
         for (size_t i = 0; i + 1 < p->n_recipients && rc == GDPR_OK; i++)
             if (strcmp(p->recipients[i].id, r->id) == 0)
@@ -1138,6 +1213,7 @@ gdpr_policy__model_free(policy_model *p)
         free(r->kind);
         free(r->derogation);
         free(r->disclosure_ground);
+        free(r->certs);
         for (size_t k = 0; k < r->n_safeguards; k++)
             free(r->safeguards[k].reference);
         free(r->safeguards);

@@ -190,6 +190,28 @@ const char *gdpr_policy__activity_name(policy_activity a);
 /* -1 when unknown. */
 int gdpr_policy__activity_from_name(const char *name);
 
+/* The EU-US frameworks a US recipient can be certified under (issue 19
+ * point 6): recipients[].certifications[].framework. Append only. */
+typedef enum {
+    CERT_SAFE_HARBOUR,   /* "safe_harbour": Decision 2000/520/EC */
+    CERT_PRIVACY_SHIELD, /* "privacy_shield": Decision (EU) 2016/1250 */
+    CERT_DPF,            /* "dpf": Decision (EU) 2023/1795 */
+    CERT_COUNT
+} policy_cert_framework;
+
+/* "safe_harbour", "privacy_shield", "dpf". */
+const char *gdpr_policy__cert_name(policy_cert_framework f);
+/* The framework as the adequacy list names it ("decisions[].framework"):
+ * "Safe Harbour Privacy Principles", "EU-US Privacy Shield",
+ * "EU-US Data Privacy Framework". */
+const char *gdpr_policy__cert_framework(policy_cert_framework f);
+
+typedef struct {
+    policy_cert_framework framework;
+    int64_t from;  /* first second certified */
+    int64_t until; /* last second certified; 0: open-ended */
+} policy_certification;
+
 typedef struct {
     char *id;
     char *name;
@@ -209,6 +231,10 @@ typedef struct {
     unsigned int activities;      /* bit (1u << policy_activity) per activity declared */
     int appi;                     /* "appi": -1 not said, 0 false, 1 true: bound by Japan's
                                      APPI as complemented by the Supplementary Rules */
+    /* Certifications under the EU-US frameworks, dated (issue 19 point 6):
+     * "certifications", and "dpf_certified" as one CERT_DPF entry. */
+    policy_certification *certs;
+    size_t n_certs;
 } policy_recipient;
 
 typedef struct {

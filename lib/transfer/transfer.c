@@ -489,10 +489,18 @@ safeguard_valid(const cached_safeguard *sg, int64_t at)
            (sg->revoked_at == 0 || at < sg->revoked_at);
 }
 
-static int
-dpf_certified_on(const policy_recipient *r, int64_t at)
+/* The recipient's certification under `framework` (the adequacy list's
+ * name) that holds on `at`, or NULL (issue 19 point 6). */
+static const policy_certification *
+certified_on(const policy_recipient *r, const char *framework, int64_t at)
 {
-    return r->dpf_certified && r->dpf_from <= at && (r->dpf_until == 0 || at <= r->dpf_until);
+    for (size_t k = 0; k < r->n_certs; k++) {
+        const policy_certification *c = &r->certs[k];
+        if (strcmp(gdpr_policy__cert_framework(c->framework), framework) == 0 && c->from <= at &&
+            (c->until == 0 || at <= c->until))
+            return c;
+    }
+    return NULL;
 }
 
 /* Is the recipient within the decision's scope on `at`? */
@@ -505,8 +513,9 @@ in_scope(const adequacy_decision *d, const policy_recipient *r, int64_t at)
     case SCOPE_COMMERCIAL:
         return r->commercial && strcmp(r->kind, "public_body") != 0;
     case SCOPE_CERTIFIED:
-        /* The policy records certification under the DPF only. */
-        return strcmp(d->framework, ADEQUACY_DPF_FRAMEWORK) == 0 && dpf_certified_on(r, at);
+        /* Certification under the framework the decision names, on that
+         * date: the DPF, and the historic Safe Harbour and Privacy Shield. */
+        return certified_on(r, d->framework, at) != NULL;
     case SCOPE_PRIVATE_SECTOR:
         return strcmp(r->kind, "public_body") != 0;
     default:
@@ -591,14 +600,22 @@ allow(gdpr_transfer_result *res, int mechanism, const char *reference)
 }
 
 static void
-scope_note(const adequacy_decision *d, const policy_recipient *r, text_buf *b)
+scope_note(const adequacy_decision *d, const policy_recipient *r, int64_t at, text_buf *b)
 {
+    const policy_certification *c;
     char day[11];
 
     switch (d->scope) {
     case SCOPE_CERTIFIED:
-        format_day(r->dpf_from, day);
-        tb_put(b, ": DPF-certified since ");
+        c = certified_on(r, d->framework, at);
+        format_day(c != NULL ? c->from : 0, day);
+        if (c != NULL && c->framework == CERT_DPF) {
+            tb_put(b, ": DPF-certified since ");
+        } else {
+            tb_put(b, ": certified under the ");
+            tb_put(b, d->framework);
+            tb_put(b, " since ");
+        }
         tb_put(b, day);
         break;
     case SCOPE_COMMERCIAL:
@@ -633,9 +650,9 @@ why_no_adequacy(const adequacy_list *l, const policy_recipient *r, int64_t at, c
         case SCOPE_CERTIFIED:
             if (strcmp(d->framework, ADEQUACY_DPF_FRAMEWORK) != 0)
                 fmt_text(buf, cap,
-                         "%s recipient '%.*s' has no certification under the %s on "
-                         "record (the policy records DPF certification only)",
-                         r->country, CLIP(r->id, 64), d->framework);
+                         "%s recipient '%.*s' is not certified under the %s on %s "
+                         "(recipients[].certifications)",
+                         r->country, CLIP(r->id, 64), d->framework, day);
             else
                 fmt_text(buf, cap, "%s recipient '%.*s' is not DPF-certified on %s", r->country,
                          CLIP(r->id, 64), day);
@@ -784,7 +801,7 @@ decide(gdpr_engine *eng, const transfer_state *t, transfer_recipient *tr, const 
         tb_put(&b, " covers '");
         tb_id(&b, r->id);
         tb_put(&b, "'");
-        scope_note(d, r, &b);
+        scope_note(d, r, in->at, &b);
         tb_put(&b, " (");
         tb_put(&b, d->reference);
         tb_put(&b, ")");
