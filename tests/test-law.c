@@ -432,7 +432,8 @@ setup_transfer(void)
     th_setup(&ts);
     doc = example_with("\"recipients\": [",
                        "\"recipients\": [\n    { \"id\": \"cn-partner\", \"name\": \"Partner Co\", "
-                       "\"country\": \"CN\", \"kind\": \"controller\" },");
+                       "\"country\": \"CN\", \"kind\": \"controller\", \"occasional_limit\": { "
+                       "\"max_transfers\": 3, \"per\": \"P1M\" } },");
     th_ok(gdpr_policy_load_string(ts.eng, &th_dpo, doc));
     free(doc);
 }
@@ -1826,36 +1827,36 @@ static const policy_case cert_policy_cases[] = {
      "\"dpf\", \"from\": \"2024-01-01\" } ],",
      "recipients[3].certifications: the EU-US frameworks certify US organisations only; the "
      "recipient's country is 'IN'"},
-    {"\"country\": \"US\", \"kind\": \"processor\" },",
+    {"\"country\": \"US\", \"kind\": \"processor\",",
      "\"country\": \"US\", \"kind\": \"processor\", \"certifications\": [ { \"framework\": "
      "\"apec_cbpr\", \"from\": "
-     "\"2024-01-01\" } ] },",
+     "\"2024-01-01\" } ],",
      "recipients[1].certifications[0].framework: 'apec_cbpr' is not one of safe_harbour, "
      "privacy_shield, dpf"},
-    {"\"country\": \"US\", \"kind\": \"processor\" },",
+    {"\"country\": \"US\", \"kind\": \"processor\",",
      "\"country\": \"US\", \"kind\": \"processor\", \"certifications\": [ { \"framework\": \"dpf\" "
-     "} ] },",
+     "} ],",
      "recipients[1].certifications[0].from: required field is missing"},
-    {"\"country\": \"US\", \"kind\": \"processor\" },",
+    {"\"country\": \"US\", \"kind\": \"processor\",",
      "\"country\": \"US\", \"kind\": \"processor\", \"certifications\": [ { \"framework\": "
      "\"dpf\", \"from\": "
-     "\"2024-01-01\", \"until\": \"2023-01-01\" } ] },",
+     "\"2024-01-01\", \"until\": \"2023-01-01\" } ],",
      "recipients[1].certifications[0].until: ends before from"},
-    {"\"country\": \"US\", \"kind\": \"processor\" },",
+    {"\"country\": \"US\", \"kind\": \"processor\",",
      "\"country\": \"US\", \"kind\": \"processor\", \"certifications\": [ { \"framework\": "
      "\"privacy_shield\", "
      "\"from\": \"2016-08-01\" }, { \"framework\": \"privacy_shield\", \"from\": \"2017-01-01\" "
-     "} ] },",
+     "} ],",
      "recipients[1].certifications[1]: overlaps another 'privacy_shield' certification"},
     {"\"dpf_certified\": { \"from\": \"2023-10-01\" } },",
      "\"dpf_certified\": { \"from\": \"2023-10-01\" }, \"certifications\": [ { \"framework\": "
      "\"dpf\", \"from\": \"2024-01-01\" } ] },",
      "recipients[2].certifications[0]: overlaps another 'dpf' certification of the recipient "
      "(dpf_certified)"},
-    {"\"country\": \"US\", \"kind\": \"processor\" },",
+    {"\"country\": \"US\", \"kind\": \"processor\",",
      "\"country\": \"US\", \"kind\": \"processor\", \"certifications\": [ { \"framework\": "
      "\"dpf\", \"from\": "
-     "\"2024-01-01\", \"scope\": \"hr\" } ] },",
+     "\"2024-01-01\", \"scope\": \"hr\" } ],",
      "recipients[1].certifications[0].scope: unknown field"},
 };
 
@@ -1890,6 +1891,269 @@ START_TEST(art45_certified_policy_refused_whole)
     th_fingerprint(&ts, after);
     ck_assert_str_eq(before, after);
     free(doc);
+}
+END_TEST
+
+/* --- Art. 49(1)-(3), (6): occasional, compelling interests, public
+ * authorities, special categories (issue 19 point 4) -------------------- */
+
+static const char art49_recipients[] =
+    "\"recipients\": [\n"
+    "{ \"id\": \"cn-partner\", \"name\": \"Partner Co\", \"country\": \"CN\", \"kind\": "
+    "\"controller\", \"occasional_limit\": { \"max_transfers\": 1, \"per\": \"P1M\" } },"
+    "{ \"id\": \"in-none\", \"name\": \"IN Plain\", \"country\": \"IN\", \"kind\": "
+    "\"processor\" },"
+    "{ \"id\": \"in-vital\", \"name\": \"IN Hospital\", \"country\": \"IN\", \"kind\": "
+    "\"controller\", \"occasional\": true, \"derogation\": \"49(1)(f)\", \"occasional_limit\": "
+    "{ \"max_transfers\": 5, \"per\": \"P1Y\" } },"
+    "{ \"id\": \"in-claims\", \"name\": \"IN Counsel\", \"country\": \"IN\", \"kind\": "
+    "\"controller\", \"occasional\": true, \"derogation\": \"49(1)(e)\", \"occasional_limit\": "
+    "{ \"max_subjects\": 2, \"per\": \"P30D\" } },";
+
+static const char art49_private_recipients[] =
+    "{ \"id\": \"in-contract\", \"name\": \"IN Hotel\", \"country\": \"IN\", \"kind\": "
+    "\"controller\", \"occasional\": true, \"derogation\": \"49(1)(b)\", \"occasional_limit\": "
+    "{ \"max_transfers\": 2, \"per\": \"P1M\" } },"
+    "{ \"id\": \"in-compelling\", \"name\": \"IN Auditor\", \"country\": \"IN\", \"kind\": "
+    "\"controller\", \"occasional\": true, \"derogation\": \"49(1) second subparagraph\", "
+    "\"occasional_limit\": { \"max_transfers\": 3, \"max_subjects\": 1, \"per\": \"P1Y\" }, "
+    "\"compelling_interests\": { \"assessment\": \"LIA-2026-01 (DPO file 17)\", "
+    "\"assessed_on\": \"2026-01-10\", \"safeguards\": \"pseudonymised, encrypted in transit\", "
+    "\"authority_informed\": \"2026-02-01\", \"subject_notice\": \"privacy-v3\" } },";
+
+/* The example policy with `from` replaced by `to` in `doc` (freed). */
+static char *
+replace_in(char *doc, const char *from, const char *to)
+{
+    const char *at = strstr(doc, from);
+    char *out;
+
+    ck_assert_msg(at != NULL, "policy lacks '%s'", from);
+    out = malloc(strlen(doc) - strlen(from) + strlen(to) + 1);
+    ck_assert_ptr_nonnull(out);
+    memcpy(out, doc, (size_t)(at - doc));
+    strcpy(out + (at - doc), to);
+    strcat(out, at + strlen(from));
+    free(doc);
+    return out;
+}
+
+static void
+load_art49_policy(int public_authority)
+{
+    char *rec = malloc(sizeof art49_recipients + sizeof art49_private_recipients);
+    char *doc;
+
+    ck_assert_ptr_nonnull(rec);
+    strcpy(rec, art49_recipients);
+    if (!public_authority)
+        strcat(rec, art49_private_recipients);
+    doc = example_with("\"recipients\": [", rec);
+    free(rec);
+    if (public_authority)
+        doc = replace_in(doc, "\"controller\": {", "\"controller\": { \"public_authority\": true,");
+    th_ok(gdpr_policy_load_string(ts.eng, &th_dpo, doc));
+    free(doc);
+}
+
+typedef struct {
+    const char *name; /* article and date */
+    int public_authority;
+    const char *recipient;
+    int n_prior;        /* transfers recorded before, at 12:00 on 2026-03-`prior_day` */
+    unsigned prior_day; /* of March 2026 */
+    int same_subject;   /* the subject checked is the first prior one */
+    int y;
+    unsigned m, d;
+    unsigned int flags;
+    const char *category;
+    int allowed;
+    int mechanism;
+    const char *fragment;
+    const char *source;
+} art49_case;
+
+/* Every subject has a transfer consent to cn-partner from 2026-01-01.
+ * Sources: GDPR Art. 49(1), (3), (6), Recitals 111-113; EDPB Guidelines
+ * 2/2018 (docs/transfers-sources.md, "Art. 49 derogations"). */
+static const art49_case art49_cases[] = {
+    {"art49_1_b_first_in_month_2026_03_10", 0, "in-contract", 0, 0, 0, 2026, 3, 10, 0, NULL, 1,
+     GDPR_TRANSFER_DEROGATION_OTHER, "occasional under Art. 49(1)(b)", "Art. 49(1)(b)"},
+    {"art49_1_b_within_bound_2026_03_10", 0, "in-contract", 1, 5, 0, 2026, 3, 10, 0, NULL, 1,
+     GDPR_TRANSFER_DEROGATION_OTHER, "49(1)(b)", "Art. 49(1)(b); occasional_limit 2 per P1M"},
+    {"art49_1_b_bound_reached_2026_03_10", 0, "in-contract", 2, 5, 0, 2026, 3, 10, 0, NULL, 0,
+     GDPR_TRANSFER_REFUSED,
+     "2 Art. 49 transfers to 'in-contract' are logged in the P1M up to 2026-03-10",
+     "Recital 111: occasional"},
+    {"art49_1_b_window_passed_2026_04_06", 0, "in-contract", 2, 5, 0, 2026, 4, 6, 0, NULL, 1,
+     GDPR_TRANSFER_DEROGATION_OTHER, "49(1)(b)", "Recital 111: counted per window"},
+    {"art49_1_b_dated_check_ignores_later_log_2026_03_01", 0, "in-contract", 2, 5, 0, 2026, 3, 1, 0,
+     NULL, 1, GDPR_TRANSFER_DEROGATION_OTHER, "49(1)(b)", "the law as it stood on the day"},
+    {"art49_1_b_repeated_refused_2026_03_10", 0, "in-contract", 0, 0, 0, 2026, 3, 10,
+     GDPR_TRANSFER_REPEATED, NULL, 0, GDPR_TRANSFER_REFUSED,
+     "Art. 49(1)(b) covers occasional transfers only", "Recital 111"},
+    {"art49_1_e_subjects_bound_2026_03_10", 0, "in-claims", 2, 5, 0, 2026, 3, 10, 0, NULL, 0,
+     GDPR_TRANSFER_REFUSED, "concern 2 subjects and occasional_limit.max_subjects is 2",
+     "Recital 111; 113"},
+    {"art49_1_e_same_subject_again_2026_03_10", 0, "in-claims", 2, 5, 1, 2026, 3, 10, 0, NULL, 1,
+     GDPR_TRANSFER_DEROGATION_OTHER, "49(1)(e)", "Art. 49(1)(e): the same subject is no new one"},
+    {"art49_1_f_special_category_vital_2026_03_10", 0, "in-vital", 0, 0, 0, 2026, 3, 10, 0,
+     "health", 1, GDPR_TRANSFER_DEROGATION_OTHER, "occasional under Art. 49(1)(f)",
+     "Art. 49(1)(f); EDPB Guidelines 2/2018, 2.6"},
+    {"art49_1_b_special_category_refused_2026_03_10", 0, "in-contract", 0, 0, 0, 2026, 3, 10, 0,
+     "health", 0, GDPR_TRANSFER_REFUSED, "goes on a derogation only under Art. 49(1)(f)",
+     "stricter reading (docs/transfers.md)"},
+    {"art49_1_a_special_category_refused_2026_03_10", 0, "cn-partner", 0, 0, 0, 2026, 3, 10, 0,
+     "health", 0, GDPR_TRANSFER_REFUSED, "goes on a derogation only under Art. 49(1)(f)",
+     "stricter reading (docs/transfers.md)"},
+    {"art49_1_f_special_category_bound_2026_03_10", 0, "in-vital", 5, 5, 0, 2026, 3, 10, 0,
+     "health", 0, GDPR_TRANSFER_REFUSED, "5 Art. 49 transfers to 'in-vital'",
+     "Art. 49(1)(f) only where the other conditions hold"},
+    {"art49_1_second_subpara_2026_03_10", 0, "in-compelling", 0, 0, 0, 2026, 3, 10, 0, NULL, 1,
+     GDPR_TRANSFER_DEROGATION_OTHER, "second subparagraph", "Art. 49(1) second subparagraph"},
+    {"art49_1_second_subpara_before_authority_informed_2026_01_20", 0, "in-compelling", 0, 0, 0,
+     2026, 1, 20, 0, NULL, 0, GDPR_TRANSFER_REFUSED,
+     "the supervisory authority was not yet informed", "Art. 49(1) second subparagraph"},
+    {"art49_6_second_subpara_before_assessment_2026_01_05", 0, "in-compelling", 0, 0, 0, 2026, 1, 5,
+     0, NULL, 0, GDPR_TRANSFER_REFUSED, "compelling_interests.assessed_on", "Art. 49(6)"},
+    {"art49_1_second_subpara_one_subject_only_2026_03_10", 0, "in-compelling", 1, 5, 0, 2026, 3, 10,
+     0, NULL, 0, GDPR_TRANSFER_REFUSED, "concern 1 subjects",
+     "Art. 49(1) second subparagraph: a limited number of data subjects"},
+    {"art49_1_a_consent_within_bound_2026_03_10", 0, "cn-partner", 0, 0, 0, 2026, 3, 10, 0, NULL, 1,
+     GDPR_TRANSFER_DEROGATION_CONSENT, "explicit consent to transfers to 'cn-partner'",
+     "Art. 49(1)(a)"},
+    {"art49_1_a_consent_bound_reached_2026_03_10", 0, "cn-partner", 1, 5, 0, 2026, 3, 10, 0, NULL,
+     0, GDPR_TRANSFER_REFUSED, "1 Art. 49 transfers to 'cn-partner' are logged in the P1M",
+     "Art. 49(1)(a) occasional (EDPB Guidelines 2/2018)"},
+    {"art49_3_public_authority_consent_closed_2026_03_10", 1, "cn-partner", 0, 0, 0, 2026, 3, 10, 0,
+     NULL, 0, GDPR_TRANSFER_REFUSED, "Art. 49(3) closes Art. 49(1)(a)", "Art. 49(3)"},
+    {"art49_3_public_authority_may_use_f_2026_03_10", 1, "in-vital", 0, 0, 0, 2026, 3, 10, 0, NULL,
+     1, GDPR_TRANSFER_DEROGATION_OTHER, "49(1)(f)", "Art. 49(3) names (a)-(c) only"},
+    {"art49_3_public_authority_may_use_e_2026_03_10", 1, "in-claims", 0, 0, 0, 2026, 3, 10, 0, NULL,
+     1, GDPR_TRANSFER_DEROGATION_OTHER, "49(1)(e)", "Art. 49(3) names (a)-(c) only"},
+    {"art49_3_public_authority_no_ground_2026_03_10", 1, "in-none", 0, 0, 0, 2026, 3, 10, 0, NULL,
+     0, GDPR_TRANSFER_REFUSED, "Art. 49(3): a public authority", "Art. 49(3)"},
+};
+
+START_TEST(art49_table)
+{
+    const art49_case *c = &art49_cases[_i];
+    gdpr_transfer_request req = GDPR_TRANSFER_REQUEST_INIT;
+    gdpr_transfer_result res = GDPR_TRANSFER_RESULT_INIT;
+    gdpr_consent g = GDPR_CONSENT_INIT;
+    const char *cats[1];
+    char subject[32];
+    char before[65], after[65];
+
+    load_art49_policy(c->public_authority);
+    ts.now = day(2026, 1, 1);
+    for (int k = 0; k <= c->n_prior; k++) {
+        snprintf(subject, sizeof subject, "p-%d", k);
+        g.subject = subject;
+        g.purpose = "service";
+        g.channel = "web";
+        g.recipient = "cn-partner";
+        g.country = "CN";
+        g.notice = "transfer-risks-v1";
+        g.flags = GDPR_CONSENT_EXPLICIT | GDPR_CONSENT_TRANSFER;
+        th_ok(gdpr_consent_record(ts.eng, &th_agent, &g, NULL));
+    }
+    ts.now = day(2026, 6, 1);
+    for (int k = 1; k <= c->n_prior; k++) {
+        snprintf(subject, sizeof subject, "p-%d", k);
+        req.subject = subject;
+        req.recipient = c->recipient;
+        req.at = day(2026, 3, c->prior_day) + 43200;
+        if (c->category) {
+            cats[0] = c->category;
+            req.categories = cats;
+            req.n_categories = 1;
+        }
+        th_ok(gdpr_transfer_record(ts.eng, &th_dpo, &req, &res));
+        ck_assert_msg(res.allowed, "%s: prior transfer %d refused: %s", c->name, k, res.reason);
+    }
+    req.subject = c->same_subject ? "p-1" : "p-0";
+    req.recipient = c->recipient;
+    req.at = day(c->y, c->m, c->d) + 43200;
+    req.flags = c->flags;
+    req.categories = NULL;
+    req.n_categories = 0;
+    if (c->category) {
+        cats[0] = c->category;
+        req.categories = cats;
+        req.n_categories = 1;
+    }
+    th_fingerprint(&ts, before);
+    th_ok(gdpr_transfer_check_v2(ts.eng, &th_dpo, &req, &res));
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+    ck_assert_msg(res.allowed == c->allowed && res.mechanism == c->mechanism, "%s (%s): got %s: %s",
+                  c->name, c->source, gdpr_transfer_mechanism_name(res.mechanism), res.reason);
+    ck_assert_msg(strstr(res.reason, c->fragment) != NULL, "%s: reason '%s' lacks '%s'", c->name,
+                  res.reason, c->fragment);
+    /* Recording decides the same, inside its transaction. */
+    th_ok(gdpr_transfer_record(ts.eng, &th_dpo, &req, &res));
+    ck_assert_msg(res.allowed == c->allowed, "%s: record answered %s", c->name, res.reason);
+}
+END_TEST
+
+/* The policy's Art. 49 settings, validated whole with the path. */
+static const policy_case art49_policy_cases[] = {
+    {"\"derogation\": \"49(1)(b)\", \"occasional_limit\": { \"max_transfers\": 2, \"per\": "
+     "\"P1M\" } },",
+     "\"derogation\": \"49(1)(b)\" },",
+     "recipients[4].occasional_limit: required field is missing: an Art. 49 derogation is for "
+     "occasional transfers only"},
+    {"\"max_transfers\": 2, \"per\": \"P1M\"", "\"per\": \"P1M\"",
+     "recipients[4].occasional_limit: names no bound"},
+    {"\"max_transfers\": 2, \"per\": \"P1M\"", "\"max_transfers\": 0, \"per\": \"P1M\"",
+     "recipients[4].occasional_limit.max_transfers: must be an integer from 1 to 1000000"},
+    {"\"max_transfers\": 2, \"per\": \"P1M\"", "\"max_transfers\": 2, \"per\": \"monthly\"",
+     "recipients[4].occasional_limit.per: 'monthly' is not an ISO 8601 duration"},
+    {"\"max_transfers\": 2, \"per\": \"P1M\"", "\"max_transfers\": 2",
+     "recipients[4].occasional_limit.per: required field is missing"},
+    {"\"max_transfers\": 3, \"max_subjects\": 1, \"per\": \"P1Y\"",
+     "\"max_transfers\": 3, \"per\": \"P1Y\"",
+     "recipients[5].occasional_limit.max_subjects: required field is missing: the second "
+     "subparagraph of Art. 49(1) allows only a limited number of data subjects"},
+    {"\"subject_notice\": \"privacy-v3\"", "\"subject_notice\": \"privacy-v9\"",
+     "recipients[5].compelling_interests.subject_notice: 'privacy-v9' is not a notice of the "
+     "policy"},
+    {"\"authority_informed\": \"2026-02-01\", ", "",
+     "recipients[5].compelling_interests.authority_informed: required field is missing"},
+    {"\"assessment\": \"LIA-2026-01 (DPO file 17)\", ", "",
+     "recipients[5].compelling_interests.assessment: required field is missing"},
+    {"\"derogation\": \"49(1) second subparagraph\", ", "\"derogation\": \"49(1)(d)\", ",
+     "recipients[5].compelling_interests: only for the derogation \"49(1) second subparagraph\""},
+    {"\"controller\": {", "\"controller\": { \"public_authority\": true,",
+     "recipients[4].derogation: '49(1)(b)' is not open to a public authority in the exercise of "
+     "its public powers (Art. 49(3)"},
+    {"\"controller\": {", "\"controller\": { \"public_authority\": 1,",
+     "controller.public_authority: must be true or false"},
+};
+
+START_TEST(art49_policy_refused_whole)
+{
+    const policy_case *c = &art49_policy_cases[_i];
+    char *doc = example_with("\"recipients\": [", art49_recipients);
+    char *full = malloc(strlen(doc) + sizeof art49_private_recipients);
+    char before[65], after[65];
+    const char *at;
+
+    ck_assert_ptr_nonnull(full);
+    at = strstr(doc, "\"in-claims\"");
+    ck_assert_ptr_nonnull(at);
+    at = strstr(at, "} },") + 4;
+    memcpy(full, doc, (size_t)(at - doc));
+    strcpy(full + (at - doc), art49_private_recipients);
+    strcat(full, at);
+    free(doc);
+    full = replace_in(full, c->from, c->to);
+    th_fingerprint(&ts, before);
+    th_assert_err(gdpr_policy_load_string(ts.eng, &th_dpo, full), GDPR_EINVAL, c->message);
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+    free(full);
 }
 END_TEST
 
@@ -1975,6 +2239,13 @@ law_suite(void)
     tcase_add_loop_test(cert, art45_certified_policy_refused_whole, 0,
                         (int)(sizeof cert_policy_cases / sizeof cert_policy_cases[0]));
     suite_add_tcase(s, cert);
+
+    TCase *a49o = tcase_create("art49_occasional");
+    tcase_add_checked_fixture(a49o, plain_setup, teardown);
+    tcase_add_loop_test(a49o, art49_table, 0, (int)(sizeof art49_cases / sizeof art49_cases[0]));
+    tcase_add_loop_test(a49o, art49_policy_refused_whole, 0,
+                        (int)(sizeof art49_policy_cases / sizeof art49_policy_cases[0]));
+    suite_add_tcase(s, a49o);
 
     TCase *pol = tcase_create("policy");
     tcase_add_checked_fixture(pol, plain_setup, teardown);

@@ -305,8 +305,9 @@ alloc_array(void **out, size_t count, size_t size)
 static int
 build_controller(const json_node *root, policy_controller *c)
 {
-    static const char *const fields[] = {"name",     "contact",  "dpo",        "country",
-                                         "timezone", "holidays", "rights_url", NULL};
+    static const char *const fields[] = {"name",       "contact",          "dpo",
+                                         "country",    "timezone",         "holidays",
+                                         "rights_url", "public_authority", NULL};
     const json_node *obj = gdpr_json__member(root, "controller");
     const json_node *holidays;
     int rc;
@@ -321,6 +322,7 @@ build_controller(const json_node *root, policy_controller *c)
         (rc = read_text(obj, "country", 1, 2, &c->country)) != GDPR_OK ||
         (rc = read_text(obj, "timezone", 0, 64, &c->timezone)) != GDPR_OK ||
         (rc = read_text(obj, "rights_url", 0, 1024, &c->rights_url)) != GDPR_OK ||
+        (rc = read_bool(obj, "public_authority", &c->public_authority)) != GDPR_OK ||
         (rc = read_array(obj, "holidays", 0, &holidays)) != GDPR_OK)
         return rc;
     if (strlen(c->country) != 2 || c->country[0] < 'A' || c->country[0] > 'Z' ||
@@ -484,9 +486,55 @@ build_purposes(const json_node *root, policy_model *p)
     return rc;
 }
 
+/* What a newly loaded policy's recipients need for an Art. 49 derogation
+ * (issue 19 point 4). */
+static int
+check_new_recipients(const policy_model *p)
+{
+    for (size_t i = 0; i < p->n_recipients; i++) {
+        const policy_recipient *r = &p->recipients[i];
+        int second =
+            r->derogation != NULL && strcmp(r->derogation, "49(1) second subparagraph") == 0;
+
+        if (r->derogation == NULL)
+            continue;
+        if (p->controller.public_authority && (second || strcmp(r->derogation, "49(1)(b)") == 0 ||
+                                               strcmp(r->derogation, "49(1)(c)") == 0))
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "recipients[%zu].derogation: '%s' is not open to a public "
+                                 "authority in the exercise of its public powers (Art. 49(3); "
+                                 "controller.public_authority is true)",
+                                 i, r->derogation);
+        if (!r->has_occasional_limit)
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "recipients[%zu].occasional_limit: required field is missing: "
+                                 "an Art. 49 derogation is for occasional transfers only; bound "
+                                 "them (max_transfers and/or max_subjects per period)",
+                                 i);
+        if (second && r->max_subjects == 0)
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "recipients[%zu].occasional_limit.max_subjects: required field "
+                                 "is missing: the second subparagraph of Art. 49(1) allows only "
+                                 "a limited number of data subjects",
+                                 i);
+        if (second && r->ci_assessment == NULL)
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "recipients[%zu].compelling_interests: required field is "
+                                 "missing: Art. 49(6) records the assessment and the suitable "
+                                 "safeguards; Art. 49(1) second subparagraph needs the "
+                                 "supervisory authority and the subject informed",
+                                 i);
+    }
+    return GDPR_OK;
+}
+
 int
 gdpr_policy__model_check_new(const policy_model *p)
 {
+    int rc = check_new_recipients(p);
+
+    if (rc != GDPR_OK)
+        return rc;
     for (size_t i = 0; i < p->n_purposes; i++) {
         const policy_purpose *pu = &p->purposes[i];
         if (pu->special && pu->art9 == 0)
@@ -860,13 +908,82 @@ build_certifications(const json_node *item, policy_recipient *r)
     return GDPR_OK;
 }
 
+/* Largest bound of "occasional_limit" (a bound above it is no bound). */
+#define OCCASIONAL_MAX 1000000
+
+/* "occasional_limit" and "compelling_interests" (issue 19 point 4): their
+ * shape; what a derogation needs of them is gdpr_policy__model_check_new's. */
+static int
+build_occasional(const json_node *item, const policy_model *p, policy_recipient *r)
+{
+    static const char *const limit_fields[] = {"max_transfers", "max_subjects", "per", NULL};
+    static const char *const ci_fields[] = {"assessment",         "assessed_on",    "safeguards",
+                                            "authority_informed", "subject_notice", NULL};
+    const json_node *lim = gdpr_json__member(item, "occasional_limit");
+    const json_node *ci = gdpr_json__member(item, "compelling_interests");
+    int present = 0;
+    int rc = GDPR_OK;
+
+    if (lim != NULL) {
+        const char *const keys[] = {"max_transfers", "max_subjects"};
+        int64_t *vals[] = {&r->max_transfers, &r->max_subjects};
+
+        if ((rc = expect_type(lim, JSON_OBJECT)) != GDPR_OK ||
+            (rc = check_members(lim, limit_fields)) != GDPR_OK ||
+            (rc = read_duration(lim, "per", 1, &r->occasional_per_text, &r->occasional_per,
+                                &present)) != GDPR_OK)
+            return rc;
+        for (int k = 0; k < 2; k++) {
+            const json_node *n = gdpr_json__member(lim, keys[k]);
+            if (n == NULL)
+                continue;
+            if (n->type != JSON_INTEGER || n->integer < 1 || n->integer > OCCASIONAL_MAX)
+                return gdpr_json__fail_at(n, "must be an integer from 1 to %d", OCCASIONAL_MAX);
+            *vals[k] = n->integer;
+        }
+        if (r->max_transfers == 0 && r->max_subjects == 0)
+            return gdpr_json__fail_at(lim, "names no bound: give max_transfers, max_subjects "
+                                           "or both (Recital 111: occasional transfers)");
+        r->has_occasional_limit = 1;
+    }
+    if (ci == NULL)
+        return GDPR_OK;
+    if ((rc = expect_type(ci, JSON_OBJECT)) != GDPR_OK ||
+        (rc = check_members(ci, ci_fields)) != GDPR_OK ||
+        (rc = read_text(ci, "assessment", 1, 1024, &r->ci_assessment)) != GDPR_OK ||
+        (rc = read_date(ci, "assessed_on", 1, &r->ci_assessed_on)) != GDPR_OK ||
+        (rc = read_text(ci, "safeguards", 1, 1024, &r->ci_safeguards)) != GDPR_OK ||
+        (rc = read_date(ci, "authority_informed", 1, &r->ci_authority_informed)) != GDPR_OK ||
+        (rc = read_text(ci, "subject_notice", 1, GDPR_NAME_MAX, &r->ci_subject_notice)) != GDPR_OK)
+        return rc;
+    if (gdpr_policy__find_notice(p, r->ci_subject_notice) == NULL)
+        return gdpr_json__fail_at(gdpr_json__member(ci, "subject_notice"),
+                                  "'%s' is not a notice of the policy", r->ci_subject_notice);
+    if (r->derogation == NULL || strcmp(r->derogation, "49(1) second subparagraph") != 0)
+        return gdpr_json__fail_at(ci, "only for the derogation \"49(1) second subparagraph\"");
+    return GDPR_OK;
+}
+
 static int
 build_recipients(const json_node *root, policy_model *p)
 {
-    static const char *const fields[] = {
-        "id",         "name",       "country",    "kind",           "dpf_certified",
-        "commercial", "safeguards", "occasional", "derogation",     "disclosure_ground",
-        "processing", "activities", "appi",       "certifications", NULL};
+    static const char *const fields[] = {"id",
+                                         "name",
+                                         "country",
+                                         "kind",
+                                         "dpf_certified",
+                                         "commercial",
+                                         "safeguards",
+                                         "occasional",
+                                         "derogation",
+                                         "disclosure_ground",
+                                         "processing",
+                                         "activities",
+                                         "appi",
+                                         "certifications",
+                                         "occasional_limit",
+                                         "compelling_interests",
+                                         NULL};
     static const char *const dpf_fields[] = {"from", "until", NULL};
     static const char *const kinds[] = {"processor", "controller", "public_body"};
     const json_node *arr;
@@ -949,7 +1066,8 @@ build_recipients(const json_node *root, policy_model *p)
             r->dpf_certified = 1;
         }
         if ((rc = read_scope_attributes(item, r)) != GDPR_OK ||
-            (rc = build_certifications(item, r)) != GDPR_OK)
+            (rc = build_certifications(item, r)) != GDPR_OK ||
+            (rc = build_occasional(item, p, r)) != GDPR_OK)
             break;
         for (size_t i = 0; i + 1 < p->n_recipients && rc == GDPR_OK; i++)
             if (strcmp(p->recipients[i].id, r->id) == 0)
@@ -1214,6 +1332,10 @@ gdpr_policy__model_free(policy_model *p)
         free(r->derogation);
         free(r->disclosure_ground);
         free(r->certs);
+        free(r->occasional_per_text);
+        free(r->ci_assessment);
+        free(r->ci_safeguards);
+        free(r->ci_subject_notice);
         for (size_t k = 0; k < r->n_safeguards; k++)
             free(r->safeguards[k].reference);
         free(r->safeguards);

@@ -235,6 +235,22 @@ typedef struct {
      * "certifications", and "dpf_certified" as one CERT_DPF entry. */
     policy_certification *certs;
     size_t n_certs;
+    /* Art. 49 "occasional" (issue 19 point 4): "occasional_limit", at most
+     * `max_transfers` Art. 49 transfers and/or `max_subjects` subjects to
+     * this recipient in any window of `per`, counted from the transfer log
+     * (0: no bound of that kind). */
+    int has_occasional_limit;
+    int64_t max_transfers, max_subjects;
+    cal_duration occasional_per;
+    char *occasional_per_text;
+    /* Art. 49(1) second subparagraph and 49(6) (issue 19 point 4):
+     * "compelling_interests", NULL texts when not given. */
+    char *ci_assessment;           /* the documented assessment (Art. 49(6)) */
+    int64_t ci_assessed_on;        /* its date, UTC seconds at 00:00; 0: not given */
+    char *ci_safeguards;           /* the suitable safeguards provided (Art. 49(6)) */
+    int64_t ci_authority_informed; /* the supervisory authority informed on; 0: not given */
+    char *ci_subject_notice;       /* notice that tells the subject of the transfer and the
+                                      compelling legitimate interests */
 } policy_recipient;
 
 typedef struct {
@@ -246,7 +262,8 @@ typedef struct {
     int64_t *holidays; /* local dates, days since epoch, sorted */
     size_t n_holidays;
     char *rights_url;
-    cal_zone *zone; /* the timezone loaded once per policy version; NULL = UTC */
+    int public_authority; /* "public_authority": Art. 49(3) (issue 19 point 4) */
+    cal_zone *zone;       /* the timezone loaded once per policy version; NULL = UTC */
 } policy_controller;
 
 /* Data-subject requests (issue 9): the optional "requests" section. Types

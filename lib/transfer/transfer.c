@@ -737,6 +737,230 @@ remember(transfer_recipient *tr, int64_t at, const gdpr_transfer_result *res)
     return GDPR_OK;
 }
 
+/* --- Art. 49: the derogations, last resort (issue 19 points 3 and 4) ------ */
+
+static int
+ground_is(const char *ground, const char *name)
+{
+    return ground != NULL && strcmp(ground, name) == 0;
+}
+
+/* Art. 49(3): grounds a public authority in the exercise of its public
+ * powers may not use: (a), (b), (c) and the second subparagraph. */
+static int
+closed_to_public_authority(const char *ground)
+{
+    return ground_is(ground, "49(1)(a)") || ground_is(ground, "49(1)(b)") ||
+           ground_is(ground, "49(1)(c)") || ground_is(ground, "49(1) second subparagraph");
+}
+
+/* Is one more Art. 49 transfer of this subject to `r` on `at` still
+ * occasional? Counted from the transfer log in the window of the policy's
+ * occasional_limit before `at` (issue 19 point 4). *ok 0 with `why` when
+ * not. */
+static int
+occasional_ok(gdpr_engine *eng, const policy_recipient *r, const uint8_t *hash, int64_t at,
+              const char *day, char *why, size_t cap, int *ok)
+{
+    store_transfer_count c;
+    cal_duration back;
+    int64_t after = 0;
+    int rc;
+
+    *ok = 0;
+    if (!r->has_occasional_limit) {
+        fmt_text(why, cap,
+                 "the policy sets no occasional_limit for '%.*s': an Art. 49 transfer must "
+                 "be occasional and the library cannot tell without a bound (Recital 111; EDPB "
+                 "Guidelines 2/2018)",
+                 CLIP(r->id, 64));
+        return GDPR_OK;
+    }
+    back = r->occasional_per;
+    back.years = -back.years;
+    back.months = -back.months;
+    back.weeks = -back.weeks;
+    back.days = -back.days;
+    back.hours = -back.hours;
+    back.minutes = -back.minutes;
+    back.seconds = -back.seconds;
+    if (gdpr_calendar__add(at, &back, &after) != 0 || after < 0)
+        after = -1; /* the window reaches before 1970: every entry counts */
+    rc = gdpr_store__transfer_count(eng->st, r->id, after, at, hash, &c);
+    if (rc != GDPR_OK)
+        return rc;
+    if (r->max_transfers > 0 && c.transfers + 1 > r->max_transfers) {
+        fmt_text(why, cap,
+                 "%lld Art. 49 transfers to '%.*s' are logged in the %s up to %s and "
+                 "occasional_limit.max_transfers is %lld: not occasional (Recital 111; EDPB "
+                 "Guidelines 2/2018)",
+                 (long long)c.transfers, CLIP(r->id, 64), r->occasional_per_text, day,
+                 (long long)r->max_transfers);
+        return GDPR_OK;
+    }
+    if (r->max_subjects > 0 && c.subjects + (c.subject_seen ? 0 : 1) > r->max_subjects) {
+        fmt_text(why, cap,
+                 "Art. 49 transfers to '%.*s' in the %s up to %s concern %lld subjects and "
+                 "occasional_limit.max_subjects is %lld: not a limited number (Art. 49(1) "
+                 "second subparagraph; Recital 113)",
+                 CLIP(r->id, 64), r->occasional_per_text, day, (long long)c.subjects,
+                 (long long)r->max_subjects);
+        return GDPR_OK;
+    }
+    *ok = 1;
+    return GDPR_OK;
+}
+
+/* Art. 49(1) second subparagraph: the records of Art. 49(6) and the
+ * supervisory authority informed, on `at`. NULL when they hold, else what
+ * is missing. */
+static const char *
+compelling_missing(const policy_recipient *r, int64_t at)
+{
+    if (r->ci_assessment == NULL || r->ci_safeguards == NULL || r->ci_subject_notice == NULL)
+        return "the policy records no compelling_interests (Art. 49(6): the assessment and the "
+               "suitable safeguards; the supervisory authority and the subject informed)";
+    if (r->ci_assessed_on > at)
+        return "the assessment (compelling_interests.assessed_on) is dated after the transfer "
+               "(Art. 49(6))";
+    if (r->ci_authority_informed > at)
+        return "the supervisory authority was not yet informed "
+               "(compelling_interests.authority_informed; Art. 49(1) second subparagraph)";
+    return NULL;
+}
+
+static void
+refuse(gdpr_transfer_result *res, const char *why, const char *why_sg, const char *tail)
+{
+    fmt_text(res->reason, sizeof res->reason, "%s%s; %s", why, why_sg, tail);
+}
+
+/* No adequacy and no safeguard: a derogation of Art. 49, or refused. */
+static int
+decide_derogation(gdpr_engine *eng, const policy_recipient *r, const decide_in *in, const char *day,
+                  const char *why, const char *why_sg, gdpr_transfer_result *res)
+{
+    const char *ground = r->occasional ? r->derogation : NULL;
+    int public_authority = eng->policy->controller.public_authority;
+    int repeated = (in->flags & GDPR_TRANSFER_REPEATED) != 0;
+    uint8_t hash[CRYPTO_HASH_BYTES];
+    char key[GDPR_NAME_MAX + 1];
+    char tail[256];
+    int found = 0, ok = 0;
+    int n;
+    int rc;
+
+    /* Special categories (Art. 9) go on a derogation only under Art.
+     * 49(1)(f), vital interests: the stricter reading of EDPB Guidelines
+     * 2/2018, 2.6 (docs/transfers.md). */
+    if (in->special && !ground_is(ground, "49(1)(f)")) {
+        fmt_text(tail, sizeof tail,
+                 "special-category data ('%.*s') goes on a derogation only under Art. 49(1)(f), "
+                 "vital interests (EDPB Guidelines 2/2018, 2.6)",
+                 CLIP(in->special_category, 32));
+        refuse(res, why, why_sg, tail);
+        return GDPR_OK;
+    }
+    if (in->hash == NULL) {
+        rc = gdpr_engine__subject_hash(eng, in->subject, hash);
+        if (rc != GDPR_OK)
+            return rc;
+    } else {
+        memcpy(hash, in->hash, sizeof hash);
+    }
+    /* Art. 49(1)(a): only a transfer consent naming this recipient and its
+     * country counts (an explicit consent for a purpose does not), and
+     * only for an occasional transfer; never for a public authority in
+     * the exercise of its powers (Art. 49(3)). */
+    rc = GDPR_OK;
+    n = snprintf(key, sizeof key, STORE_CONSENT_TRANSFER_PREFIX "%s@%s", r->id, r->country);
+    if (!in->special && n > 0 && (size_t)n < sizeof key)
+        rc = gdpr_store__consent_explicit_recipient(eng->st, hash, key, in->at, &found);
+    if (rc != GDPR_OK)
+        return rc;
+    if (found && public_authority) {
+        refuse(res, why, why_sg,
+               "the subject's transfer consent does not count: Art. 49(3) closes Art. 49(1)(a) "
+               "to a public authority in the exercise of its public powers "
+               "(controller.public_authority)");
+        return GDPR_OK;
+    }
+    if (found && repeated) {
+        refuse(res, why, why_sg,
+               "the subject's transfer consent (Art. 49(1)(a)) covers occasional transfers "
+               "only, not a repeated one (Recital 111)");
+        return GDPR_OK;
+    }
+    if (found) {
+        rc = occasional_ok(eng, r, hash, in->at, day, tail, sizeof tail, &ok);
+        if (rc != GDPR_OK)
+            return rc;
+        if (!ok) {
+            refuse(res, why, why_sg, tail);
+            return GDPR_OK;
+        }
+        allow(res, GDPR_TRANSFER_DEROGATION_CONSENT, "");
+        fmt_text(res->reference, sizeof res->reference,
+                 "Art. 49(1)(a): explicit consent of the "
+                 "subject naming '%.*s'",
+                 CLIP(r->id, 64));
+        fmt_text(res->reason, sizeof res->reason,
+                 "no adequacy or safeguard, but the subject's "
+                 "explicit consent to transfers to '%.*s' is on record on %s (Art. 49(1)(a)); "
+                 "for occasional transfers only",
+                 CLIP(r->id, 64), day);
+        return GDPR_OK;
+    }
+    if (ground != NULL) {
+        const char *missing = NULL;
+
+        if (repeated) {
+            fmt_text(tail, sizeof tail,
+                     "Art. %s covers occasional transfers only, not a repeated one (Recital "
+                     "111; EDPB Guidelines 2/2018)",
+                     ground);
+            refuse(res, why, why_sg, tail);
+            return GDPR_OK;
+        }
+        if (public_authority && closed_to_public_authority(ground)) {
+            fmt_text(tail, sizeof tail,
+                     "Art. 49(3) closes Art. %s to a public authority in the exercise of its "
+                     "public powers (controller.public_authority)",
+                     ground);
+            refuse(res, why, why_sg, tail);
+            return GDPR_OK;
+        }
+        if (ground_is(ground, "49(1) second subparagraph"))
+            missing = compelling_missing(r, in->at);
+        if (missing != NULL) {
+            refuse(res, why, why_sg, missing);
+            return GDPR_OK;
+        }
+        rc = occasional_ok(eng, r, hash, in->at, day, tail, sizeof tail, &ok);
+        if (rc != GDPR_OK)
+            return rc;
+        if (!ok) {
+            refuse(res, why, why_sg, tail);
+            return GDPR_OK;
+        }
+        allow(res, GDPR_TRANSFER_DEROGATION_OTHER, "");
+        fmt_text(res->reference, sizeof res->reference, "Art. %s", ground);
+        fmt_text(res->article, sizeof res->article, "Art. %s", ground);
+        fmt_text(res->reason, sizeof res->reason,
+                 "no adequacy, safeguard or consent, but the "
+                 "policy marks transfers to '%.*s' as occasional under Art. %s",
+                 CLIP(r->id, 64), ground);
+        return GDPR_OK;
+    }
+    refuse(res, why, why_sg,
+           public_authority
+               ? "Art. 49(3): a public authority in the exercise of its public powers cannot "
+                 "rely on Art. 49(1)(a)-(c) or the second subparagraph"
+               : "an Art. 49(1)(a) transfer consent (recipient, country, risks notice) would "
+                 "allow an occasional transfer");
+    return GDPR_OK;
+}
+
 static int
 decide(gdpr_engine *eng, const transfer_state *t, transfer_recipient *tr, const decide_in *in,
        gdpr_transfer_result *res)
@@ -744,13 +968,8 @@ decide(gdpr_engine *eng, const transfer_state *t, transfer_recipient *tr, const 
     const policy_recipient *r = tr->r;
     const adequacy_decision *d;
     const adequacy_eea *eea;
-    uint8_t hash[CRYPTO_HASH_BYTES];
     char day[11], why[256], why_sg[160];
-    char key[GDPR_NAME_MAX + 1];
-    int found = 0;
     int outside = 0;
-    int n;
-    int rc;
 
     res->special = in->special;
     if (tr->memo_day == in->at / SECONDS_PER_DAY) {
@@ -835,64 +1054,7 @@ decide(gdpr_engine *eng, const transfer_state *t, transfer_recipient *tr, const 
     }
     why_no_adequacy(t->list, r, in->at, day, why, sizeof why);
     why_no_safeguard(tr, in->at, why_sg, sizeof why_sg);
-    if (in->special) {
-        fmt_text(res->reason, sizeof res->reason,
-                 "%s%s; special-category data ('%.*s') is "
-                 "never sent there on a derogation: an Art. 46 safeguard is needed",
-                 why, why_sg, CLIP(in->special_category, 32));
-        return GDPR_OK;
-    }
-    if (in->hash == NULL) {
-        rc = gdpr_engine__subject_hash(eng, in->subject, hash);
-        if (rc != GDPR_OK)
-            return rc;
-    } else {
-        memcpy(hash, in->hash, sizeof hash);
-    }
-    /* Art. 49(1)(a): only a transfer consent naming this recipient and its
-     * country counts (an explicit consent for a purpose does not), and
-     * only for an occasional transfer. */
-    rc = GDPR_OK;
-    n = snprintf(key, sizeof key, STORE_CONSENT_TRANSFER_PREFIX "%s@%s", r->id, r->country);
-    if (n > 0 && (size_t)n < sizeof key)
-        rc = gdpr_store__consent_explicit_recipient(eng->st, hash, key, in->at, &found);
-    if (rc != GDPR_OK)
-        return rc;
-    if (found && (in->flags & GDPR_TRANSFER_REPEATED)) {
-        fmt_text(res->reason, sizeof res->reason,
-                 "%s%s; the subject's transfer consent (Art. 49(1)(a)) covers occasional "
-                 "transfers only, not a repeated one (Recital 111)",
-                 why, why_sg);
-        return GDPR_OK;
-    }
-    if (found) {
-        allow(res, GDPR_TRANSFER_DEROGATION_CONSENT, "");
-        fmt_text(res->reference, sizeof res->reference,
-                 "Art. 49(1)(a): explicit consent of the "
-                 "subject naming '%.*s'",
-                 CLIP(r->id, 64));
-        fmt_text(res->reason, sizeof res->reason,
-                 "no adequacy or safeguard, but the subject's "
-                 "explicit consent to transfers to '%.*s' is on record on %s (Art. 49(1)(a)); "
-                 "for occasional transfers only",
-                 CLIP(r->id, 64), day);
-        return GDPR_OK;
-    }
-    if (r->occasional && r->derogation != NULL) {
-        allow(res, GDPR_TRANSFER_DEROGATION_OTHER, "");
-        fmt_text(res->reference, sizeof res->reference, "Art. %s", r->derogation);
-        fmt_text(res->article, sizeof res->article, "Art. %s", r->derogation);
-        fmt_text(res->reason, sizeof res->reason,
-                 "no adequacy, safeguard or consent, but the "
-                 "policy marks transfers to '%.*s' as occasional under Art. %s",
-                 CLIP(r->id, 64), r->derogation);
-        return GDPR_OK;
-    }
-    fmt_text(res->reason, sizeof res->reason,
-             "%s%s; an Art. 49(1)(a) transfer consent (recipient, country, risks notice) "
-             "would allow an occasional transfer",
-             why, why_sg);
-    return GDPR_OK;
+    return decide_derogation(eng, r, in, day, why, why_sg, res);
 }
 
 /* --- arguments ------------------------------------------------------------- */
