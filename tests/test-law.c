@@ -2097,6 +2097,84 @@ START_TEST(art49_table)
 }
 END_TEST
 
+/* gdpr_transfer_count: what the check counts, on the date asked. */
+START_TEST(art49_count_2026_03_10)
+{
+    gdpr_transfer_request req = GDPR_TRANSFER_REQUEST_INIT;
+    gdpr_transfer_result res = GDPR_TRANSFER_RESULT_INIT;
+    gdpr_transfer_count_info n = GDPR_TRANSFER_COUNT_INIT;
+    const char *subjects[] = {"p-1", "p-2", "p-1"};
+
+    load_art49_policy(0);
+    ts.now = day(2026, 6, 1);
+    req.recipient = "in-claims";
+    for (int k = 0; k < 3; k++) {
+        req.subject = subjects[k];
+        req.at = day(2026, 3, 5) + 43200;
+        th_ok(gdpr_transfer_record(ts.eng, &th_dpo, &req, &res));
+        ck_assert_msg(res.allowed, "%s", res.reason);
+    }
+    /* A refused one does not count. */
+    req.subject = "p-3";
+    th_ok(gdpr_transfer_record(ts.eng, &th_dpo, &req, &res));
+    ck_assert_int_eq(res.allowed, 0);
+    th_ok(gdpr_transfer_count(ts.eng, "in-claims", day(2026, 3, 10) + 43200, &n));
+    ck_assert_int_eq(n.bounded, 1);
+    ck_assert_int_eq(n.max_subjects, 2);
+    ck_assert_int_eq(n.max_transfers, 0);
+    ck_assert_str_eq(n.per, "P30D");
+    ck_assert_int_eq(n.transfers, 3);
+    ck_assert_int_eq(n.subjects, 2);
+    ck_assert_int_eq(n.window_after, day(2026, 2, 8) + 43200);
+    ck_assert_int_eq(n.window_until, day(2026, 3, 10) + 43200);
+    /* As the log stood: before the transfers, and after the window. */
+    th_ok(gdpr_transfer_count(ts.eng, "in-claims", day(2026, 3, 1), &n));
+    ck_assert_int_eq(n.transfers, 0);
+    th_ok(gdpr_transfer_count(ts.eng, "in-claims", day(2026, 4, 5), &n));
+    ck_assert_int_eq(n.transfers, 0);
+    th_ok(gdpr_transfer_count(ts.eng, "in-none", GDPR_NOW, &n));
+    ck_assert_int_eq(n.bounded, 0);
+    ck_assert_str_eq(n.per, "");
+    ck_assert_int_eq(n.window_until, ts.now);
+}
+END_TEST
+
+START_TEST(art49_count_bad_input_2026_03_10)
+{
+    gdpr_transfer_count_info n = GDPR_TRANSFER_COUNT_INIT;
+    char longid[GDPR_NAME_MAX + 2];
+    char before[65], after[65];
+    th_store bare;
+
+    load_art49_policy(0);
+    memset(longid, 'r', sizeof longid - 1);
+    longid[sizeof longid - 1] = '\0';
+    th_fingerprint(&ts, before);
+    th_assert_err(gdpr_transfer_count(NULL, "in-claims", GDPR_NOW, &n), GDPR_EINVAL, "eng");
+    th_assert_err(gdpr_transfer_count(ts.eng, "in-claims", GDPR_NOW, NULL), GDPR_EINVAL, "out");
+    th_assert_err(gdpr_transfer_count(ts.eng, NULL, GDPR_NOW, &n), GDPR_EINVAL, "recipient");
+    th_assert_err(gdpr_transfer_count(ts.eng, "", GDPR_NOW, &n), GDPR_EINVAL, "recipient");
+    th_assert_err(gdpr_transfer_count(ts.eng, longid, GDPR_NOW, &n), GDPR_EINVAL, "recipient");
+    th_assert_err(gdpr_transfer_count(ts.eng, "in-\xc3", GDPR_NOW, &n), GDPR_EINVAL, "recipient");
+    th_assert_err(gdpr_transfer_count(ts.eng, "nobody", GDPR_NOW, &n), GDPR_EINVAL,
+                  "recipient: 'nobody' is not a recipient of the policy");
+    th_assert_err(gdpr_transfer_count(ts.eng, "in-claims", 0, &n), GDPR_EINVAL, "at");
+    th_assert_err(gdpr_transfer_count(ts.eng, "in-claims", INT64_MAX, &n), GDPR_EINVAL, "at");
+    n.version = 0;
+    th_assert_err(gdpr_transfer_count(ts.eng, "in-claims", GDPR_NOW, &n), GDPR_EVERSION,
+                  "out.version: 0");
+    n.version = 99;
+    th_assert_err(gdpr_transfer_count(ts.eng, "in-claims", GDPR_NOW, &n), GDPR_EVERSION,
+                  "out.version: 99");
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+    n.version = GDPR_TRANSFER_COUNT_VERSION;
+    th_setup_bare(&bare);
+    th_assert_err(gdpr_transfer_count(bare.eng, "in-claims", GDPR_NOW, &n), GDPR_ESTATE, "policy");
+    th_teardown(&bare);
+}
+END_TEST
+
 /* The policy's Art. 49 settings, validated whole with the path. */
 static const policy_case art49_policy_cases[] = {
     {"\"derogation\": \"49(1)(b)\", \"occasional_limit\": { \"max_transfers\": 2, \"per\": "
@@ -2243,6 +2321,8 @@ law_suite(void)
     TCase *a49o = tcase_create("art49_occasional");
     tcase_add_checked_fixture(a49o, plain_setup, teardown);
     tcase_add_loop_test(a49o, art49_table, 0, (int)(sizeof art49_cases / sizeof art49_cases[0]));
+    tcase_add_test(a49o, art49_count_2026_03_10);
+    tcase_add_test(a49o, art49_count_bad_input_2026_03_10);
     tcase_add_loop_test(a49o, art49_policy_refused_whole, 0,
                         (int)(sizeof art49_policy_cases / sizeof art49_policy_cases[0]));
     suite_add_tcase(s, a49o);

@@ -754,6 +754,27 @@ closed_to_public_authority(const char *ground)
            ground_is(ground, "49(1)(c)") || ground_is(ground, "49(1) second subparagraph");
 }
 
+/* The start (exclusive) of the occasional_limit window that ends at `at`:
+ * `at` less the policy's period; -1 when that reaches before 1970 (every
+ * entry counts). */
+static int64_t
+occasional_window(const policy_recipient *r, int64_t at)
+{
+    cal_duration back = r->occasional_per;
+    int64_t after = 0;
+
+    back.years = -back.years;
+    back.months = -back.months;
+    back.weeks = -back.weeks;
+    back.days = -back.days;
+    back.hours = -back.hours;
+    back.minutes = -back.minutes;
+    back.seconds = -back.seconds;
+    if (gdpr_calendar__add(at, &back, &after) != 0 || after < 0)
+        return -1;
+    return after;
+}
+
 /* Is one more Art. 49 transfer of this subject to `r` on `at` still
  * occasional? Counted from the transfer log in the window of the policy's
  * occasional_limit before `at` (issue 19 point 4). *ok 0 with `why` when
@@ -763,8 +784,7 @@ occasional_ok(gdpr_engine *eng, const policy_recipient *r, const uint8_t *hash, 
               const char *day, char *why, size_t cap, int *ok)
 {
     store_transfer_count c;
-    cal_duration back;
-    int64_t after = 0;
+    int64_t after;
     int rc;
 
     *ok = 0;
@@ -776,16 +796,7 @@ occasional_ok(gdpr_engine *eng, const policy_recipient *r, const uint8_t *hash, 
                  CLIP(r->id, 64));
         return GDPR_OK;
     }
-    back = r->occasional_per;
-    back.years = -back.years;
-    back.months = -back.months;
-    back.weeks = -back.weeks;
-    back.days = -back.days;
-    back.hours = -back.hours;
-    back.minutes = -back.minutes;
-    back.seconds = -back.seconds;
-    if (gdpr_calendar__add(at, &back, &after) != 0 || after < 0)
-        after = -1; /* the window reaches before 1970: every entry counts */
+    after = occasional_window(r, at);
     rc = gdpr_store__transfer_count(eng->st, r->id, after, at, hash, &c);
     if (rc != GDPR_OK)
         return rc;
@@ -1272,6 +1283,64 @@ gdpr_transfer_check(gdpr_engine *eng, const gdpr_actor *who, const char *subject
     out->mechanism = res.mechanism;
     memcpy(out->reason, res.reason, sizeof out->reason);
     return GDPR_OK;
+}
+
+/* --- how occasional (Art. 49) ---------------------------------------------- */
+
+static int
+count_locked(gdpr_engine *eng, const char *recipient, int64_t at, gdpr_transfer_count_info *out)
+{
+    static const uint8_t nobody[CRYPTO_HASH_BYTES];
+    const policy_recipient *r;
+    store_transfer_count c;
+    int rc = gdpr_engine__require_policy(eng);
+
+    if (rc != GDPR_OK)
+        return rc;
+    r = gdpr_policy__find_recipient(eng->policy, recipient);
+    if (r == NULL)
+        return gdpr__err_set(GDPR_EINVAL, "recipient: '%.64s' is not a recipient of the policy",
+                             recipient);
+    out->bounded = r->has_occasional_limit;
+    out->max_transfers = r->max_transfers;
+    out->max_subjects = r->max_subjects;
+    out->per[0] = '\0';
+    out->window_after = 0;
+    out->window_until = at;
+    out->transfers = out->subjects = 0;
+    if (!r->has_occasional_limit)
+        return GDPR_OK;
+    copy_text(out->per, sizeof out->per, r->occasional_per_text);
+    out->window_after = occasional_window(r, at);
+    rc = gdpr_store__transfer_count(eng->st, r->id, out->window_after, at, nobody, &c);
+    if (rc != GDPR_OK)
+        return rc;
+    if (out->window_after < 0)
+        out->window_after = 0;
+    out->transfers = c.transfers;
+    out->subjects = c.subjects;
+    return GDPR_OK;
+}
+
+GDPR_API int
+gdpr_transfer_count(gdpr_engine *eng, const char *recipient, int64_t at,
+                    gdpr_transfer_count_info *out)
+{
+    int rc;
+
+    if (gdpr_engine__check_given(eng, out != NULL, "out") != GDPR_OK)
+        return GDPR_EINVAL;
+    if (out->version == 0 || out->version > GDPR_TRANSFER_COUNT_VERSION)
+        return gdpr__err_set(GDPR_EVERSION, "out.version: %u is not a known version (1..%u)",
+                             out->version, GDPR_TRANSFER_COUNT_VERSION);
+    rc = gdpr_text__check("recipient", recipient, GDPR_NAME_MAX);
+    if (rc == GDPR_OK)
+        rc = gdpr_transfer__arg_instant(eng, "at", &at);
+    if (rc != GDPR_OK)
+        return rc;
+    gdpr_engine__lock(eng);
+    rc = count_locked(eng, recipient, at, out);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 /* --- record ----------------------------------------------------------------- */
