@@ -2097,6 +2097,37 @@ START_TEST(art49_table)
 }
 END_TEST
 
+/* A policy stored before issue 19 point 4 (a derogation without a bound)
+ * still opens; its derogation transfers are refused, saying why. */
+START_TEST(art49_stored_policy_without_bound_2026_03_10)
+{
+    char *doc = example_with(
+        "\"recipients\": [",
+        "\"recipients\": [\n{ \"id\": \"in-old\", \"name\": \"IN Old\", \"country\": \"IN\", "
+        "\"kind\": \"controller\", \"occasional\": true, \"derogation\": \"49(1)(b)\" },");
+    gdpr_transfer_request req = GDPR_TRANSFER_REQUEST_INIT;
+    gdpr_transfer_result res = GDPR_TRANSFER_RESULT_INIT;
+    uint8_t sha[32] = {0};
+    int64_t version = 0;
+
+    th_assert_err(gdpr_policy_load_string(ts.eng, &th_dpo, doc), GDPR_EINVAL,
+                  "recipients[0].occasional_limit: required field is missing");
+    ts.now = day(2026, 3, 10);
+    th_ok(gdpr_begin(ts.eng));
+    th_ok(gdpr_store__policy_insert(ts.eng->st, ts.now, "legacy", sha, doc, &version));
+    th_ok(gdpr_commit(ts.eng));
+    free(doc);
+    th_reopen(&ts);
+    req.subject = "cust-49";
+    req.recipient = "in-old";
+    req.at = day(2026, 3, 10) + 43200;
+    th_ok(gdpr_transfer_check_v2(ts.eng, &th_dpo, &req, &res));
+    ck_assert_int_eq(res.allowed, 0);
+    ck_assert_msg(strstr(res.reason, "the policy sets no occasional_limit for 'in-old'") != NULL,
+                  "%s", res.reason);
+}
+END_TEST
+
 /* gdpr_transfer_count: what the check counts, on the date asked. */
 START_TEST(art49_count_2026_03_10)
 {
@@ -2322,6 +2353,7 @@ law_suite(void)
     tcase_add_checked_fixture(a49o, plain_setup, teardown);
     tcase_add_loop_test(a49o, art49_table, 0, (int)(sizeof art49_cases / sizeof art49_cases[0]));
     tcase_add_test(a49o, art49_count_2026_03_10);
+    tcase_add_test(a49o, art49_stored_policy_without_bound_2026_03_10);
     tcase_add_test(a49o, art49_count_bad_input_2026_03_10);
     tcase_add_loop_test(a49o, art49_policy_refused_whole, 0,
                         (int)(sizeof art49_policy_cases / sizeof art49_policy_cases[0]));
