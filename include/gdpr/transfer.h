@@ -6,9 +6,11 @@
  * order: inside the EEA; an adequacy decision in force on that date and
  * within its scope (Art. 45); a valid Art. 46 safeguard; an Art. 49
  * derogation (the subject's Art. 49(1)(a) transfer consent, or a
- * ground the policy names for occasional transfers); otherwise refused with
- * a reason a person can act on. Special-category data to a country without
- * adequacy and without a safeguard is always refused. See docs/transfers.md.
+ * ground the policy names), only within the recipient's occasional_limit
+ * counted from the transfer log, and not the grounds Art. 49(3) closes to a
+ * public authority; otherwise refused with a reason a person can act on.
+ * Special-category data goes on a derogation only under Art. 49(1)(f),
+ * vital interests. See docs/transfers.md.
  *
  * The adequacy list is data shipped with the library (lib/data/adequacy.json,
  * compiled in and installed under datadir/libgdpr) and can be replaced from a
@@ -174,7 +176,8 @@ typedef struct {
 /**
  * gdpr_transfer_check() with the categories (or the purpose) of the data
  * and the full answer. Special-category data to a country without adequacy
- * and without a valid safeguard is refused whatever derogation exists.
+ * and without a valid safeguard goes only on an Art. 49(1)(f) derogation
+ * (vital interests) the policy names for the recipient.
  * Writes nothing. Needs permission "transfer.record".
  * @param eng  the engine.
  * @param who  the acting user: its role's permissions are checked and the audit trail names it.
