@@ -181,8 +181,11 @@ static const ctl_command commands[] = {
      "Erase a subject (asks first on a terminal; --dry-run says what it would erase and keep)",
      "gdprctl erase c-1001 art17-1a --dry-run", NULL},
     {"hold", "place", ctl_cmd_hold_place, 1,
-     "(--subject ID | --record N | --category CAT [--subject ID]) --until DATE --reason TEXT",
-     "Place a legal hold that blocks erasure",
+     "(--subject ID | --record N | --category CAT [--subject ID]) --until DATE --reason TEXT "
+     "[--ground G] [--purpose P] [--collected-from DATE] [--collected-to DATE]",
+     "Place a legal hold that blocks erasure of what it covers (Art. 17(3); --ground: "
+     "freedom_of_expression, legal_obligation, public_task, public_health, archiving, "
+     "legal_claims (default); --purpose and --collected-from/-to narrow it)",
      "gdprctl hold place --subject c-1001 --until 2027-06-30 --reason 'case 2026-17'", "--until"},
     {"hold", "release", ctl_cmd_hold_release, 1, "HOLD [REASON]", "Release a legal hold",
      "gdprctl hold release 1 'case closed'", NULL},

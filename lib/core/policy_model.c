@@ -531,12 +531,74 @@ read_min_group(const json_node *item, policy_retention *r)
     return GDPR_OK;
 }
 
+static const char *const exemption_names[EXEMPTION_MAX + 1] = {
+    "none",         "freedom_of_expression", "legal_obligation", "public_task",
+    "public_health", "archiving",            "legal_claims"};
+static const char *const exemption_articles[EXEMPTION_MAX + 1] = {
+    "",              "Art. 17(3)(a)", "Art. 17(3)(b)", "Art. 17(3)(b)",
+    "Art. 17(3)(c)", "Art. 17(3)(d)", "Art. 17(3)(e)"};
+
+const char *
+gdpr_policy__exemption_name(int ground)
+{
+    return ground >= 0 && ground <= EXEMPTION_MAX ? exemption_names[ground] : NULL;
+}
+
+const char *
+gdpr_policy__exemption_article(int ground)
+{
+    return ground >= 0 && ground <= EXEMPTION_MAX ? exemption_articles[ground] : NULL;
+}
+
+int
+gdpr_policy__exemption_parse(const char *name)
+{
+    for (int i = 1; name != NULL && i <= EXEMPTION_MAX; i++)
+        if (strcmp(exemption_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+/* A rule's Art. 17(3) ground: "exemption" names it; "legal_duty": true
+ * alone is 17(3)(b) legal obligation; both must agree (legal_duty is a
+ * 17(3)(b) ground). */
+static int
+read_exemption(const json_node *item, policy_retention *r)
+{
+    const json_node *n = gdpr_json__member(item, "exemption");
+    int ground;
+
+    if (n == NULL) {
+        r->exemption = r->legal_duty ? EXEMPTION_LEGAL_OBLIGATION : 0;
+        return GDPR_OK;
+    }
+    if (n->type != JSON_TEXT)
+        return gdpr_json__fail_at(n, "must be text: one of freedom_of_expression, "
+                                     "legal_obligation, public_task, public_health, "
+                                     "archiving, legal_claims (Art. 17(3)(a)-(e))");
+    ground = gdpr_policy__exemption_parse(n->text);
+    if (ground < 0)
+        return gdpr_json__fail_at(n,
+                                  "'%.64s' is not an Art. 17(3) ground (freedom_of_expression, "
+                                  "legal_obligation, public_task, public_health, archiving, "
+                                  "legal_claims)",
+                                  n->text);
+    if (r->legal_duty && ground != EXEMPTION_LEGAL_OBLIGATION && ground != EXEMPTION_PUBLIC_TASK)
+        return gdpr_json__fail_at(n,
+                                  "'%s' (%s) contradicts \"legal_duty\": true, which is "
+                                  "Art. 17(3)(b); give one ground",
+                                  n->text, exemption_articles[ground]);
+    r->exemption = ground;
+    r->legal_duty = 1;
+    return GDPR_OK;
+}
+
 static int
 build_retention(const json_node *root, policy_model *p)
 {
     static const char *const fields[] = {
         "id",           "purpose",    "category", "period",    "anchor", "action",
-        "review_every", "legal_duty", "keep",     "min_group", NULL};
+        "review_every", "legal_duty", "keep",     "min_group", "exemption", NULL};
     const json_node *arr;
     int rc = read_array(root, "retention", 0, &arr);
 
@@ -569,7 +631,7 @@ build_retention(const json_node *root, policy_model *p)
         r->action = (policy_action)action;
         if (keep && (rc = read_text_list(keep, &r->keep_fields, &r->n_keep_fields)) != GDPR_OK)
             break;
-        if ((rc = read_min_group(item, r)) != GDPR_OK)
+        if ((rc = read_min_group(item, r)) != GDPR_OK || (rc = read_exemption(item, r)) != GDPR_OK)
             break;
         pu = gdpr_policy__find_purpose(p, r->purpose);
         if (pu == NULL) {

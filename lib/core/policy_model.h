@@ -107,6 +107,18 @@ typedef enum {
 
 typedef enum { ACTION_ERASE, ACTION_ANONYMISE, ACTION_REVIEW, ACTION_COUNT } policy_action;
 
+/* Art. 17(3) exemption grounds (gdpr_exemption values 0..EXEMPTION_MAX):
+ * the policy's name ("legal_claims") and the article ("Art. 17(3)(e)");
+ * NULL outside the range. */
+#define EXEMPTION_MAX 6
+#define EXEMPTION_LEGAL_OBLIGATION 2
+#define EXEMPTION_PUBLIC_TASK 3
+#define EXEMPTION_LEGAL_CLAIMS 6
+const char *gdpr_policy__exemption_name(int ground);
+const char *gdpr_policy__exemption_article(int ground);
+/* The value of a name (1..EXEMPTION_MAX), or -1. */
+int gdpr_policy__exemption_parse(const char *name);
+
 const char *gdpr_policy__anchor_name(policy_anchor a);
 const char *gdpr_policy__action_name(policy_action a);
 
@@ -120,7 +132,10 @@ typedef struct {
     policy_action action;
     int has_review;
     cal_duration review_every;
-    int legal_duty;     /* kept under a legal obligation (Art. 17(3)(b)) */
+    int legal_duty;     /* kept under an Art. 17(3) exemption (below) while the
+                           period runs; the name is the policy's older word */
+    int exemption;      /* the Art. 17(3) ground (gdpr_exemption value);
+                           "legal_duty": true alone is 17(3)(b) legal obligation */
     char **keep_fields; /* anonymise: aggregates kept */
     size_t n_keep_fields;
     int64_t min_group; /* anonymise: smaller aggregate groups are not listed */

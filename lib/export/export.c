@@ -289,6 +289,10 @@ write_rule(json_out *j, const policy_retention *r)
     else
         gdpr_export__jo_null(j, "review_every");
     gdpr_export__jo_bool(j, "legal_duty", r->legal_duty);
+    if (r->exemption != 0)
+        gdpr_export__jo_str(j, "exemption", gdpr_policy__exemption_name(r->exemption));
+    else
+        gdpr_export__jo_null(j, "exemption");
     return gdpr_export__jo_close(j, '}');
 }
 
@@ -375,9 +379,14 @@ item_rule(const policy_model *p, const char *purpose, const char *category, size
 static void
 rule_criteria(const policy_retention *r, char *buf, size_t size)
 {
+    char kept[96] = "";
+
+    if (r->exemption != 0)
+        snprintf(kept, sizeof kept, "; kept from erasure until then under %s (%s)",
+                 gdpr_policy__exemption_article(r->exemption),
+                 gdpr_policy__exemption_name(r->exemption));
     snprintf(buf, size, "%s after %s, then %s (rule %s%s)", r->period_text,
-             gdpr_policy__anchor_name(r->anchor), gdpr_policy__action_name(r->action), r->id,
-             r->legal_duty ? "; kept under a legal obligation until then" : "");
+             gdpr_policy__anchor_name(r->anchor), gdpr_policy__action_name(r->action), r->id, kept);
 }
 
 static void
@@ -780,6 +789,33 @@ csv_row(export_ctx *x, const char *category, const char *origin, const char *rec
     return gdpr_export__csv_value(o, value, len, 1);
 }
 
+/* Art. 17(3) and 15(1)(d): when a hold or a retention rule keeps the
+ * record from erasure, on which ground and until when (null: none). */
+static int
+write_exemption(export_ctx *x, const store_vault_row *row)
+{
+    json_out *j = &x->j;
+    record_limit lim;
+    int rc = gdpr_record__limit_of(x->eng, row, RECORD_ERASE, gdpr_engine__now(x->eng), 0, &lim);
+
+    if (rc != GDPR_OK)
+        return rc;
+    if (lim.kind != RECORD_HELD && lim.kind != RECORD_DUTY) {
+        gdpr_export__jo_null(j, "erasure_exemption");
+        return GDPR_OK;
+    }
+    gdpr_export__jo_open(j, "erasure_exemption", '{');
+    gdpr_export__jo_str(j, "ground", gdpr_policy__exemption_name(lim.exemption));
+    gdpr_export__jo_str(j, "article", gdpr_policy__exemption_article(lim.exemption));
+    gdpr_export__jo_str(j, "by", lim.kind == RECORD_HELD ? "hold" : "retention_rule");
+    if (lim.kind == RECORD_HELD)
+        gdpr_export__jo_int(j, "hold", lim.hold);
+    else
+        gdpr_export__jo_str(j, "rule", lim.rule);
+    gdpr_export__jo_time(j, "until", 1, lim.until);
+    return gdpr_export__jo_close(j, '}');
+}
+
 static int
 vault_row(const store_vault_row *row, void *ctx)
 {
@@ -821,6 +857,11 @@ vault_row(const store_vault_row *row, void *ctx)
     gdpr_export__jo_time(j, "collected", 1, row->collected);
     gdpr_export__jo_time(j, "updated", 1, row->updated);
     write_item_retention(x, ci, pi, row->has_due, row->due);
+    rc = write_exemption(x, row);
+    if (rc != GDPR_OK) {
+        wipe_value(x, len);
+        return rc;
+    }
     gdpr_export__jo_value(j, x->buf, len);
     gdpr_export__jo_close(j, '}');
     wipe_value(x, len);

@@ -681,10 +681,11 @@ gdpr_store__hold_foreach(store *st, int64_t active_at,
 }
 
 int
-gdpr_store__hold_covering(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t record,
-                          const char *category, int64_t at, int64_t *hold_out, int64_t *until_out)
+gdpr_store__hold_covering(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                          const store_hold_target *t, int64_t at, int64_t *hold_out,
+                          int64_t *until_out, int *ground_out)
 {
-    return st->ops->hold_covering(st, subject_hash, record, category, at, hold_out, until_out);
+    return st->ops->hold_covering(st, subject_hash, t, at, hold_out, until_out, ground_out);
 }
 
 int

@@ -749,7 +749,24 @@ typedef struct {
     int64_t released_at; /* 0: in force until `until` */
     const char *released_by;
     const char *release_reason;
+    /* Art. 17(3) ground (gdpr_exemption value) and the narrowing of a
+     * subject or category hold: purpose (NULL on insert / "" when read:
+     * any), collection range [collected_from, collected_to) (0: open). */
+    int ground;
+    const char *purpose;
+    int64_t collected_from;
+    int64_t collected_to;
 } store_hold_row;
+
+/* What a hold lookup asks about: a vault record (record, category,
+ * purpose, collected), or the subject as a whole (record 0, category and
+ * purpose NULL, collected 0: only unnarrowed subject holds match). */
+typedef struct {
+    int64_t record;
+    const char *category;
+    const char *purpose;
+    int64_t collected;
+} store_hold_target;
 
 int gdpr_store__hold_insert(store *st, const store_hold_row *row, int64_t *id_out);
 /* One hold to fn; GDPR_ENOTFOUND naming it. */
@@ -762,12 +779,13 @@ int gdpr_store__hold_release(store *st, int64_t id, int64_t at, const char *acto
  * gdpr_store__identity_foreach. */
 int gdpr_store__hold_foreach(store *st, int64_t active_at,
                              int (*fn)(const store_hold_row *row, void *ctx), void *ctx);
-/* The hold in force at `at` that covers the subject as a whole, record
- * `record` (0: none) or `category` (NULL: none) of the subject, lasting
- * longest; *hold_out 0 when none. */
+/* The hold in force at `at` that covers target `t` of the subject (a
+ * subject hold, narrowed or not, a hold on the record, or a category
+ * hold), lasting longest; *hold_out 0 when none; *ground_out (may be
+ * NULL) its ground. */
 int gdpr_store__hold_covering(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                              int64_t record, const char *category, int64_t at, int64_t *hold_out,
-                              int64_t *until_out);
+                              const store_hold_target *t, int64_t at, int64_t *hold_out,
+                              int64_t *until_out, int *ground_out);
 /* Whether any hold in force at `at` may touch the subject (so erasure can
  * skip per-record checks when none does). */
 int gdpr_store__hold_any_for_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
@@ -829,6 +847,7 @@ typedef struct {
     const char *rule;
     int64_t until;
     int64_t erased_at; /* 0: still kept */
+    int exemption;     /* the Art. 17(3) ground (gdpr_exemption value) */
 } store_kept_row;
 
 /* Ignored when (tombstone, record) is there already. */
@@ -1148,8 +1167,9 @@ struct store_ops {
     int (*hold_release)(store *st, int64_t id, int64_t at, const char *actor, const char *reason);
     int (*hold_foreach)(store *st, int64_t active_at,
                         int (*fn)(const store_hold_row *row, void *ctx), void *ctx);
-    int (*hold_covering)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t record,
-                         const char *category, int64_t at, int64_t *hold_out, int64_t *until_out);
+    int (*hold_covering)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                         const store_hold_target *t, int64_t at, int64_t *hold_out,
+                         int64_t *until_out, int *ground_out);
     int (*hold_any_for_subject)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                                 int64_t at, int *any_out);
     int (*tombstone_insert)(store *st, const store_tombstone_row *row, int64_t *id_out);

@@ -553,6 +553,20 @@ static const migration migrations[] = {
         " WHERE status = 6;",
         NULL,
     },
+    /* Art. 17(3): a hold names its exemption ground (a gdpr_exemption
+     * value; every earlier hold was placed for legal claims, 17(3)(e) = 6)
+     * and may be narrowed to a purpose and a collection range; a kept
+     * record names the ground it was kept under (hold: 6; a legal-duty
+     * rule: legal obligation, 17(3)(b) = 2). */
+    {
+        "ALTER TABLE main.erasure_hold ADD COLUMN ground INTEGER NOT NULL DEFAULT 6;"
+        "ALTER TABLE main.erasure_hold ADD COLUMN purpose TEXT;"
+        "ALTER TABLE main.erasure_hold ADD COLUMN collected_from INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE main.erasure_hold ADD COLUMN collected_to INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE main.tombstone_kept ADD COLUMN exemption INTEGER NOT NULL DEFAULT 0;"
+        "UPDATE main.tombstone_kept SET exemption = CASE reason WHEN 'hold' THEN 6 ELSE 2 END;",
+        NULL,
+    },
 };
 
 int

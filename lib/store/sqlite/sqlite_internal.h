@@ -345,8 +345,8 @@ int gdpr_sqlite__hold_release(store *st, int64_t id, int64_t at, const char *act
 int gdpr_sqlite__hold_foreach(store *st, int64_t active_at,
                               int (*fn)(const store_hold_row *row, void *ctx), void *ctx);
 int gdpr_sqlite__hold_covering(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                               int64_t record, const char *category, int64_t at, int64_t *hold_out,
-                               int64_t *until_out);
+                               const store_hold_target *t, int64_t at, int64_t *hold_out,
+                               int64_t *until_out, int *ground_out);
 int gdpr_sqlite__hold_any_for_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                                       int64_t at, int *any_out);
 int gdpr_sqlite__tombstone_insert(store *st, const store_tombstone_row *row, int64_t *id_out);
