@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "calendar.h"
+#include "engine.h"
 #include "helpers.h"
 
 static th_store ts;
@@ -479,6 +480,261 @@ START_TEST(art17_3_tombstones_carry_the_ground_2026_04_01)
 }
 END_TEST
 
+
+/* --- Art. 15(1)(h) and 22: automated decisions ------------------------- */
+
+#define AD_OBJ(extra)                                                                              \
+    "\"automated_decision\": { \"logic\": \"points from payment history\", \"significance\": "     \
+    "\"invoice or prepayment\", \"consequences\": \"prepayment only\", " extra " }"
+
+#define CREDIT_TEXT                                                                                \
+    "\"automated_decision\": {\n        \"logic\": \"A points score"
+
+/* The policy is refused whole, with the path of the field. Sources: Art.
+ * 15(1)(h) (logic, significance, envisaged consequences), CJEU C-203/22
+ * (Dun & Bradstreet Austria, 27 Feb 2025: the procedure and principles
+ * actually applied), Art. 22(2)-(4). */
+static const policy_case a22_policy_cases[] = {
+    {"\"categories\": [\"financial\"],",
+     "\"categories\": [\"financial\"], \"automated_decision\": \"a score\" }, { \"id\": "
+     "\"x-new\", \"description\": \"d\", \"basis\": \"contract\", \"categories\": "
+     "[\"financial\"],",
+     "purposes[5].automated_decision: give an object with logic, significance, consequences and "
+     "art22_2, not text alone"},
+    {"\"significance\": \"Decides", "\"meaning\": \"Decides",
+     "purposes[5].automated_decision.meaning: unknown field"},
+    {"\"consequences\": \"Below", "\"consequence\": \"Below",
+     "purposes[5].automated_decision"},
+    {"\"art22_2\": \"contract\"", "\"art22_2\": \"legitimate_interests\"",
+     "purposes[5].automated_decision.art22_2: 'legitimate_interests' is not one of contract, law, "
+     "explicit_consent"},
+    {"\"art22_2\": \"contract\",", "\"art22_2\": \"explicit_consent\", \"x\": 1,",
+     "purposes[5].automated_decision.x: unknown field"},
+    {"\"significance\": \"Decides whether you may pay by invoice or must pay in advance.\",",
+     "\"significance\": \"\",", "purposes[5].automated_decision.significance"},
+    {"\"categories\": [\"health\"], \"art9_condition\": \"a\" }",
+     "\"categories\": [\"health\"], \"art9_condition\": \"h\", " AD_OBJ(
+         "\"art22_2\": \"law\", \"special_category_measures\": \"reviewed\"") " }",
+     "purposes[3].automated_decision: purpose 'accessibility' decides on a special category: "
+     "Art. 22(4) allows it only under Art. 9(2)(a) or (g) (art9_condition is \"h\")"},
+    {"\"categories\": [\"health\"], \"art9_condition\": \"a\" }",
+     "\"categories\": [\"health\"], \"art9_condition\": \"a\", " AD_OBJ(
+         "\"art22_2\": \"law\"") " }",
+     "purposes[3].automated_decision: purpose 'accessibility' decides on a special category: "
+     "Art. 22(4)"},
+    {"\"categories\": [\"health\"], \"art9_condition\": \"a\" }",
+     "\"categories\": [\"health\"], \"art9_condition\": \"a\", " AD_OBJ(
+         "\"art22_2\": \"explicit_consent\"") " }",
+     "purposes[3].automated_decision: safeguards: required field is missing: under Art. "
+     "22(2)(c)"},
+};
+
+START_TEST(art22_policy_refused_whole_2026_05_01)
+{
+    const policy_case *c = &a22_policy_cases[_i];
+    char *doc = example_with(c->from, c->to);
+    char before[65], after[65];
+
+    th_fingerprint(&ts, before);
+    th_assert_err(gdpr_policy_load_string(ts.eng, &th_dpo, doc), GDPR_EINVAL, c->message);
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+    free(doc);
+}
+END_TEST
+
+/* Art. 22(4): special categories may found an automated decision only
+ * under Art. 9(2)(a) or (g) with suitable measures. The policy is stored
+ * as an older build would have (a new load refuses the bad ones), so
+ * gdpr_may_process answers for it. */
+typedef struct {
+    const char *name;
+    char art9;
+    const char *measures; /* NULL: none */
+    int allowed;
+    int why;
+    const char *source;
+} a22_4_case;
+
+static const a22_4_case a22_4_cases[] = {
+    {"art22_4_9_2_a_with_measures_allowed_2026_05_01", 'a', "second reviewer", 1, GDPR_WHY_CONSENT,
+     "Art. 22(4), 9(2)(a)"},
+    {"art22_4_9_2_g_with_measures_allowed_2026_05_01", 'g', "second reviewer", 1,
+     GDPR_WHY_CONSENT, "Art. 22(4), 9(2)(g)"},
+    {"art22_4_9_2_a_without_measures_refused_2026_05_01", 'a', NULL, 0, GDPR_WHY_ART22_4,
+     "Art. 22(4): suitable measures"},
+    {"art22_4_9_2_h_refused_2026_05_01", 'h', "second reviewer", 0, GDPR_WHY_ART22_4,
+     "Art. 22(4): only (a) or (g)"},
+    {"art22_4_9_2_b_refused_2026_05_01", 'b', "second reviewer", 0, GDPR_WHY_ART22_4,
+     "Art. 22(4): only (a) or (g)"},
+};
+
+START_TEST(art22_4_table)
+{
+    const a22_4_case *c = &a22_4_cases[_i];
+    char to[512];
+    char *doc;
+    uint8_t sha[32] = {0};
+    gdpr_consent g = GDPR_CONSENT_INIT;
+    int64_t version = 0;
+    gdpr_why why;
+    int allowed = -1;
+
+    snprintf(to, sizeof to,
+             "\"categories\": [\"health\"], \"art9_condition\": \"%c\", " AD_OBJ(
+                 "\"art22_2\": \"explicit_consent\", \"safeguards\": \"review\"%s%s%s") " }",
+             c->art9, c->measures ? ", \"special_category_measures\": \"" : "",
+             c->measures ? c->measures : "", c->measures ? "\"" : "");
+    doc = example_with("\"categories\": [\"health\"], \"art9_condition\": \"a\" }", to);
+    ts.now = day(2026, 5, 1);
+    g.subject = "cust-22";
+    g.purpose = "accessibility";
+    g.notice = "privacy-v3";
+    g.channel = "paper";
+    g.flags = GDPR_CONSENT_EXPLICIT;
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &g, NULL));
+    th_ok(gdpr_begin(ts.eng));
+    th_ok(gdpr_store__policy_insert(ts.eng->st, ts.now, "legacy", sha, doc, &version));
+    th_ok(gdpr_commit(ts.eng));
+    free(doc);
+    th_reopen(&ts);
+    th_ok(gdpr_may_process(ts.eng, "cust-22", "accessibility", ts.now, &allowed, &why));
+    ck_assert_msg(allowed == c->allowed && why.code == c->why, "%s (%s): allowed %d why %d (%s)",
+                  c->name, c->source, allowed, why.code, why.text);
+    if (c->why == GDPR_WHY_ART22_4) {
+        ck_assert_str_eq(gdpr_why_name(why.code), "automated_special_category");
+        ck_assert_ptr_nonnull(strstr(why.text, "(Art. 22(4))"));
+    }
+}
+END_TEST
+
+/* Art. 15(1)(h): the export states the logic, the significance and the
+ * envisaged consequences, the Art. 22(2) exception and how to contest. */
+START_TEST(art15_1_h_export_states_the_decision_2026_05_01)
+{
+    char *doc = NULL;
+    int64_t rec = 0;
+
+    ts.now = day(2026, 5, 1);
+    th_ok(gdpr_vault_put(ts.eng, &th_dpo, "cust-15", "financial", "credit-check", "720", 3, &rec));
+    th_ok(gdpr_export_subject(ts.eng, &th_dpo, "cust-15", GDPR_EXPORT_JSON, collect, &doc));
+    ck_assert_ptr_nonnull(strstr(doc, "\"logic\": \"A points score from your payment history"));
+    ck_assert_ptr_nonnull(strstr(
+        doc, "\"significance\": \"Decides whether you may pay by invoice or must pay in advance.\""));
+    ck_assert_ptr_nonnull(strstr(doc, "\"consequences\": \"Below the threshold"));
+    ck_assert_ptr_nonnull(strstr(doc, "\"exception\": \"contract\""));
+    ck_assert_ptr_nonnull(strstr(doc, "\"safeguards\": \"A person in the credit team"));
+    ck_assert_ptr_nonnull(strstr(doc, "\"special_category_measures\": null"));
+    ck_assert_ptr_nonnull(strstr(doc, "ask for a request of type human_intervention"));
+    free(doc);
+}
+END_TEST
+
+/* Art. 22(3): a request for human intervention in, or to contest, an
+ * automated decision; Art. 12(3) gives it the same month as any request. */
+START_TEST(art22_3_human_intervention_request_2026_05_04)
+{
+    gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
+    gdpr_request_info info, access;
+    gdpr_request_kpi_report k;
+    gdpr_request_kpi_report *v2;
+    size_t v2_size = offsetof(gdpr_request_kpi_report, by_type_all);
+    unsigned char *buf;
+    int64_t id = 0, other = 0, from = day(2026, 5, 4);
+    char before[65], after[65];
+    char *json = NULL;
+    int value = 0;
+
+    ck_assert_str_eq(gdpr_request_type_name(GDPR_REQUEST_HUMAN_INTERVENTION),
+                     "human_intervention");
+    th_ok(gdpr_request_parse("type", "human_intervention", &value));
+    ck_assert_int_eq(value, GDPR_REQUEST_HUMAN_INTERVENTION);
+    ts.now = from + 9 * 3600;
+    in.type = GDPR_REQUEST_HUMAN_INTERVENTION;
+    in.subject = "cust-22";
+    in.channel = "phone";
+    th_ok(gdpr_request_open(ts.eng, &th_agent, &in, &id));
+    in.type = GDPR_REQUEST_ACCESS;
+    th_ok(gdpr_request_open(ts.eng, &th_agent, &in, &other));
+    th_ok(gdpr_request_info_init(&info, GDPR_REQUEST_INFO_VERSION));
+    th_ok(gdpr_request_get(ts.eng, id, &info));
+    th_ok(gdpr_request_info_init(&access, GDPR_REQUEST_INFO_VERSION));
+    th_ok(gdpr_request_get(ts.eng, other, &access));
+    ck_assert_int_eq(info.type, GDPR_REQUEST_HUMAN_INTERVENTION);
+    ck_assert_int_eq(info.first_due, access.first_due); /* Art. 12(3): one month */
+    th_ok(gdpr_request_verify(ts.eng, &th_dpo, id, GDPR_VERIFY_VERIFIED, GDPR_METHOD_KNOWN_CONTACT,
+                              NULL));
+    ts.now += 86400;
+    /* No outcome, no fulfilment: nothing changes. */
+    th_fingerprint(&ts, before);
+    th_assert_err(gdpr_request_fulfil(ts.eng, &th_dpo, id, NULL), GDPR_EINVAL,
+                  "asks for human intervention in an automated decision (Art. 22(3))");
+    th_assert_err(gdpr_request_fulfil(ts.eng, &th_dpo, id, ""), GDPR_EINVAL, "note: must not be empty");
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+    th_ok(gdpr_request_fulfil(ts.eng, &th_dpo, id,
+                              "reviewed by the credit team: decision changed, invoice offered"));
+    th_ok(gdpr_request_get(ts.eng, id, &info));
+    ck_assert_int_eq(info.status, GDPR_REQUEST_FULFILLED);
+
+    /* KPIs, version 3: the type has its slot. */
+    th_ok(gdpr_request_kpi_report_init(&k, GDPR_REQUEST_KPI_REPORT_VERSION));
+    ck_assert_uint_eq(k.version, 3);
+    th_ok(gdpr_request_kpis(ts.eng, from, from + 86400, &k));
+    ck_assert_int_eq(k.total, 2);
+    ck_assert_int_eq(k.by_type_all[GDPR_REQUEST_HUMAN_INTERVENTION], 1);
+    ck_assert_int_eq(k.by_type_all[GDPR_REQUEST_ACCESS], 1);
+    ck_assert_int_eq(k.by_type[GDPR_REQUEST_ACCESS], 1);
+    ck_assert_int_eq(
+        k.by_type_status_all[GDPR_REQUEST_HUMAN_INTERVENTION][GDPR_REQUEST_FULFILLED], 1);
+    ck_assert_int_eq(k.by_status[GDPR_REQUEST_FULFILLED], 1);
+    ck_assert_int_eq(k.on_time, 1);
+    /* Version 2 (an application built before): filled to its end, not a
+     * byte beyond; the new type is in total and by_status only. */
+    buf = malloc(sizeof(gdpr_request_kpi_report) + 64);
+    ck_assert_ptr_nonnull(buf);
+    memset(buf, 0xA5, sizeof(gdpr_request_kpi_report) + 64);
+    v2 = (gdpr_request_kpi_report *)(void *)buf;
+    v2->version = 2;
+    th_ok(gdpr_request_kpis(ts.eng, from, from + 86400, v2));
+    ck_assert_int_eq(v2->total, 2);
+    ck_assert_int_eq(v2->by_type[GDPR_REQUEST_ACCESS], 1);
+    ck_assert_int_eq(v2->by_status[GDPR_REQUEST_FULFILLED], 1);
+    for (size_t i = v2_size; i < sizeof(gdpr_request_kpi_report) + 64; i++)
+        ck_assert_msg(buf[i] == 0xA5, "byte %zu past a version-2 report written", i);
+    memset(buf, 0xA5, sizeof(gdpr_request_kpi_report) + 64);
+    th_ok(gdpr_request_kpi_report_init(v2, 2));
+    for (size_t i = v2_size; i < sizeof(gdpr_request_kpi_report) + 64; i++)
+        ck_assert_msg(buf[i] == 0xA5, "init wrote byte %zu past a version-2 report", i);
+    free(buf);
+    ck_assert_int_eq(gdpr_request_kpi_report_init(&k, 4), GDPR_EVERSION);
+    th_ok(gdpr_request_kpis_json(ts.eng, from, from + 86400, &json));
+    ck_assert_ptr_nonnull(strstr(json, "\"human_intervention\":1"));
+    gdpr_free(json);
+}
+END_TEST
+
+/* A type past the last is refused with its field; nothing changes. */
+START_TEST(art22_3_bad_type_refused_2026_05_04)
+{
+    gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
+    char before[65], after[65];
+    int64_t id = 0;
+    int value = 0;
+
+    ts.now = day(2026, 5, 4);
+    in.type = (gdpr_request_type)(GDPR_REQUEST_TYPE_ALL_MAX + 1);
+    in.subject = "cust-22";
+    in.channel = "phone";
+    th_fingerprint(&ts, before);
+    th_assert_err(gdpr_request_open(ts.eng, &th_agent, &in, &id), GDPR_EINVAL, "in.type: 8");
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+    ck_assert_str_eq(gdpr_request_type_name(GDPR_REQUEST_TYPE_ALL_MAX + 1), "unknown");
+    ck_assert_int_eq(gdpr_request_parse("type", "contest", &value), GDPR_EINVAL);
+}
+END_TEST
+
 static Suite *
 law_rights_suite(void)
 {
@@ -495,6 +751,16 @@ law_rights_suite(void)
     tcase_add_test(a17, art17_3_exemption_names);
     tcase_add_test(a17, art17_3_tombstones_carry_the_ground_2026_04_01);
     suite_add_tcase(s, a17);
+
+    TCase *a22 = tcase_create("art22");
+    tcase_add_checked_fixture(a22, setup, teardown);
+    tcase_add_loop_test(a22, art22_policy_refused_whole_2026_05_01, 0,
+                        (int)(sizeof a22_policy_cases / sizeof a22_policy_cases[0]));
+    tcase_add_loop_test(a22, art22_4_table, 0, (int)(sizeof a22_4_cases / sizeof a22_4_cases[0]));
+    tcase_add_test(a22, art15_1_h_export_states_the_decision_2026_05_01);
+    tcase_add_test(a22, art22_3_human_intervention_request_2026_05_04);
+    tcase_add_test(a22, art22_3_bad_type_refused_2026_05_04);
+    suite_add_tcase(s, a22);
     return s;
 }
 

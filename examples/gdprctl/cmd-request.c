@@ -474,7 +474,10 @@ ctl_cmd_request_fulfil(ctl *c, int argc, char **argv)
             return ctl_fail("request fulfil", rc);
         break;
     case GDPR_REQUEST_RECTIFICATION:
-        /* The corrections were made with `gdprctl vault rectify`; this closes it. */
+    case GDPR_REQUEST_HUMAN_INTERVENTION:
+        /* The corrections were made with `gdprctl vault rectify`, or a
+         * person reviewed the automated decision (Art. 22(3): --note says
+         * the outcome); this closes it. */
         rc = gdpr_request_fulfil(c->eng, &c->who, id, note);
         if (rc != GDPR_OK)
             return ctl_fail("request fulfil", rc);
@@ -486,7 +489,8 @@ usage:
                     "[--ground GROUND] [--note TEXT]\n  access, portability: the export goes to"
                     " --out; restriction, objection: the subject's flag is set;\n  erasure: the "
                     "subject is erased on --ground; rectification: closes it after 'vault "
-                    "rectify'\n");
+                    "rectify';\n  human_intervention: closes it with the outcome of the human review in "
+                    "--note (Art. 22(3))\n");
     return CTL_USAGE;
 }
 
@@ -601,17 +605,17 @@ print_kpis(const gdpr_request_kpi_report *k)
     ctl_format_time(k->from, from);
     ctl_format_time(k->to, to);
     printf("requests received %s .. %s: %lld\n\n", from, to, (long long)k->total);
-    printf("%-14s", "TYPE");
+    printf("%-18s", "TYPE");
     for (int s = 1; s <= GDPR_REQUEST_STATUS_MAX; s++)
         printf(" %11s", gdpr_request_status_name(s));
     printf(" %11s\n", "total");
-    for (int t = 1; t <= GDPR_REQUEST_TYPE_MAX; t++) {
-        printf("%-14s", gdpr_request_type_name(t));
+    for (int t = 1; t <= GDPR_REQUEST_TYPE_ALL_MAX; t++) {
+        printf("%-18s", gdpr_request_type_name(t));
         for (int s = 1; s <= GDPR_REQUEST_STATUS_MAX; s++)
-            printf(" %11lld", (long long)k->by_type_status[t][s]);
-        printf(" %11lld\n", (long long)k->by_type[t]);
+            printf(" %11lld", (long long)k->by_type_status_all[t][s]);
+        printf(" %11lld\n", (long long)k->by_type_all[t]);
     }
-    printf("%-14s", "total");
+    printf("%-18s", "total");
     for (int s = 1; s <= GDPR_REQUEST_STATUS_MAX; s++)
         printf(" %11lld", (long long)k->by_status[s]);
     printf(" %11lld\n\n", (long long)k->total);

@@ -360,6 +360,56 @@ read_art9(const json_node *item, policy_purpose *pu)
     return GDPR_OK;
 }
 
+/* Art. 22(2) exceptions as the policy names them. */
+static const char *const art22_names[] = {"contract", "law", "explicit_consent"};
+
+/* "automated_decision": an object describing an Art. 22 decision (the
+ * logic involved, its significance and envisaged consequences, Art.
+ * 15(1)(h); CJEU C-203/22 asks for the procedure and principles actually
+ * applied), the Art. 22(2) exception, the Art. 22(3) safeguards and, for
+ * special categories, the Art. 22(4) measures. The text form of older
+ * policies gives the logic only (refused for new policies:
+ * gdpr_policy__model_check_new). */
+static int
+read_automated(const json_node *item, policy_purpose *pu)
+{
+    static const char *const fields[] = {"logic",      "significance",
+                                         "consequences", "art22_2",
+                                         "safeguards", "special_category_measures",
+                                         NULL};
+    const json_node *n = gdpr_json__member(item, "automated_decision");
+    int exception = 0;
+    int rc;
+
+    if (n == NULL || n->type == JSON_NULL)
+        return GDPR_OK;
+    if (n->type == JSON_TEXT)
+        return read_text(item, "automated_decision", 0, 4096, &pu->automated_decision);
+    if (n->type != JSON_OBJECT)
+        return gdpr_json__fail_at(n, "must be an object with logic, significance, consequences "
+                                     "and art22_2 (Art. 15(1)(h), 22)");
+    if ((rc = check_members(n, fields)) != GDPR_OK ||
+        (rc = read_text(n, "logic", 1, 4096, &pu->automated_decision)) != GDPR_OK ||
+        (rc = read_text(n, "significance", 1, 4096, &pu->ad_significance)) != GDPR_OK ||
+        (rc = read_text(n, "consequences", 1, 4096, &pu->ad_consequences)) != GDPR_OK ||
+        (rc = read_enum(n, "art22_2", art22_names, 3, &exception)) != GDPR_OK ||
+        (rc = read_text(n, "safeguards", 0, 4096, &pu->ad_safeguards)) != GDPR_OK ||
+        (rc = read_text(n, "special_category_measures", 0, 4096, &pu->ad_special_measures)) !=
+            GDPR_OK)
+        return rc;
+    pu->ad_exception = 'a' + exception;
+    /* Art. 22(3): under (a) contract and (c) explicit consent the
+     * controller implements at least the right to obtain human
+     * intervention, to express one's view and to contest the decision. */
+    if (pu->ad_exception != 'b' && pu->ad_safeguards == NULL)
+        return gdpr_json__fail_at(n,
+                                  "safeguards: required field is missing: under Art. 22(2)(%c) "
+                                  "the controller must offer human intervention, the subject's "
+                                  "view and contest (Art. 22(3))",
+                                  pu->ad_exception);
+    return GDPR_OK;
+}
+
 static int
 build_purposes(const json_node *root, policy_model *p)
 {
@@ -390,8 +440,7 @@ build_purposes(const json_node *root, policy_model *p)
         p->n_purposes++;
         if ((rc = read_text(item, "description", 1, 4096, &pu->description)) != GDPR_OK ||
             (rc = read_enum(item, "basis", basis_names, BASIS_COUNT, &basis)) != GDPR_OK ||
-            (rc = read_text(item, "automated_decision", 0, 4096, &pu->automated_decision)) !=
-                GDPR_OK ||
+            (rc = read_automated(item, pu)) != GDPR_OK ||
             (rc = read_bool(item, "direct_marketing", &pu->direct_marketing)) != GDPR_OK ||
             (rc = read_bool(item, "information_society_service", &pu->iss)) != GDPR_OK ||
             (rc = read_array(item, "categories", 1, &cats)) != GDPR_OK ||
@@ -443,10 +492,33 @@ build_purposes(const json_node *root, policy_model *p)
 }
 
 int
+gdpr_policy__automated_special_ok(const policy_purpose *pu)
+{
+    if (pu->automated_decision == NULL || !pu->special)
+        return 1;
+    return (pu->art9 == 'a' || pu->art9 == 'g') && pu->ad_special_measures != NULL;
+}
+
+int
 gdpr_policy__model_check_new(const policy_model *p)
 {
     for (size_t i = 0; i < p->n_purposes; i++) {
         const policy_purpose *pu = &p->purposes[i];
+        if (pu->automated_decision != NULL && pu->ad_significance == NULL)
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "purposes[%zu].automated_decision: give an object with logic, "
+                                 "significance, consequences and art22_2, not text alone: the "
+                                 "subject is owed meaningful information about the logic, the "
+                                 "significance and the envisaged consequences (Art. 15(1)(h); "
+                                 "CJEU C-203/22)",
+                                 i);
+        if (!gdpr_policy__automated_special_ok(pu))
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "purposes[%zu].automated_decision: purpose '%.64s' decides on "
+                                 "a special category: Art. 22(4) allows it only under Art. "
+                                 "9(2)(a) or (g) (art9_condition is \"%c\") with "
+                                 "special_category_measures",
+                                 i, pu->id, pu->art9 ? pu->art9 : '-');
         if (pu->special && pu->art9 == 0)
             return gdpr__err_set(GDPR_EINVAL,
                                  "purposes[%zu].art9_condition: required field is missing: "
@@ -880,6 +952,7 @@ build_recipients(const json_node *root, policy_model *p)
 
 static const char *const request_type_names[POLICY_REQUEST_TYPES] = {
     "access", "portability", "erasure", "rectification", "restriction", "objection",
+    "human_intervention",
 };
 
 /* A grace period is a short undo window inside the one-month deadline:
@@ -1102,6 +1175,10 @@ gdpr_policy__model_free(policy_model *p)
         free(p->purposes[i].id);
         free(p->purposes[i].description);
         free(p->purposes[i].automated_decision);
+        free(p->purposes[i].ad_significance);
+        free(p->purposes[i].ad_consequences);
+        free(p->purposes[i].ad_safeguards);
+        free(p->purposes[i].ad_special_measures);
         free_list(p->purposes[i].categories, p->purposes[i].n_categories);
     }
     free(p->purposes);

@@ -76,6 +76,14 @@ typedef struct {
     size_t n_categories;
     int special;              /* derived: any category is special */
     char *automated_decision; /* Art. 22 logic described, or NULL */
+    /* Art. 15(1)(h), 22, CJEU C-203/22: the rest of the description (the
+     * object form of "automated_decision"; NULL in an older text form). */
+    char *ad_significance;    /* the significance for the subject */
+    char *ad_consequences;    /* the envisaged consequences */
+    char *ad_safeguards;      /* Art. 22(3) measures (human intervention ...) */
+    char *ad_special_measures; /* Art. 22(4) suitable measures, special categories */
+    int ad_exception;         /* Art. 22(2): 'a' contract, 'b' law, 'c' explicit
+                                 consent; 0 in the text form */
     int direct_marketing;     /* Art. 21(2)-(3): an objection stops it absolutely */
     char art9;                /* Art. 9(2) condition 'a'..'j'; 0: none named */
     int iss; /* an information society service offered directly to a child (Art. 8) */
@@ -201,7 +209,7 @@ typedef struct {
 
 /* Data-subject requests (issue 9): the optional "requests" section. Types
  * are numbered as gdpr_request_type (1..POLICY_REQUEST_TYPES). */
-#define POLICY_REQUEST_TYPES 6
+#define POLICY_REQUEST_TYPES 7
 
 typedef struct {
     int has_erasure_grace; /* erasure requests wait this long before fulfilment */
@@ -243,6 +251,9 @@ int gdpr_policy__model_build(const struct json_node *root, policy_model **out);
  * with a special category names its Art. 9(2) condition. GDPR_EINVAL
  * names the path. */
 int gdpr_policy__model_check_new(const policy_model *p);
+/* Art. 22(4): 1 unless `pu` makes an automated decision on a special
+ * category without Art. 9(2)(a) or (g) and special_category_measures. */
+int gdpr_policy__automated_special_ok(const policy_purpose *pu);
 void gdpr_policy__model_free(policy_model *p);
 
 const policy_category *gdpr_policy__find_category(const policy_model *p, const char *id);

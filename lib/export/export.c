@@ -343,10 +343,23 @@ write_automated(export_ctx *x)
         gdpr_export__jo_str(j, "purpose", pu->id);
         gdpr_export__jo_str(j, "article", "22");
         gdpr_export__jo_str(j, "logic", pu->automated_decision);
+        gdpr_export__jo_str(j, "significance", pu->ad_significance);
+        gdpr_export__jo_str(j, "consequences", pu->ad_consequences);
+        gdpr_export__jo_str(j, "exception",
+                            pu->ad_exception == 'a'   ? "contract"
+                            : pu->ad_exception == 'b' ? "law"
+                            : pu->ad_exception == 'c' ? "explicit_consent"
+                                                      : NULL);
+        gdpr_export__jo_str(j, "safeguards", pu->ad_safeguards);
+        gdpr_export__jo_str(j, "special_category_measures", pu->ad_special_measures);
         gdpr_export__jo_open(j, "categories", '[');
         for (size_t k = 0; k < pu->n_categories; k++)
             gdpr_export__jo_str(j, NULL, pu->categories[k]);
         gdpr_export__jo_close(j, ']');
+        gdpr_export__jo_bool(j, "special_categories", pu->special);
+        gdpr_export__jo_str(j, "contest",
+                            "ask for a request of type human_intervention (Art. 22(3)): a "
+                            "person reviews the decision, hears your view and may change it");
         gdpr_export__jo_close(j, '}');
     }
     return gdpr_export__jo_close(j, ']');
