@@ -735,6 +735,207 @@ START_TEST(art22_3_bad_type_refused_2026_05_04)
 }
 END_TEST
 
+
+/* --- Art. 15(1), 15(4): who consulted the data (CJEU C-579/21) ---------- */
+
+#define STAFF_DECISION                                                                             \
+    "\"rights_url\": \"https://example.com/privacy/rights\", \"staff_identity\": { "              \
+    "\"decision\": \"Board decision 2026-07: subjects are told which employee consulted their "   \
+    "file, as our staff act in public-facing roles\", \"decided_on\": \"2026-07-01\" },"
+
+typedef struct {
+    const char *name;
+    int decided; /* the policy records the controller's decision */
+    const char *source;
+} a15_4_case;
+
+/* Sources: Art. 15(1) and 15(4); CJEU C-579/21 Pankki S, 22 Jun 2023,
+ * paras. 65-83: log data of consultations are information the subject
+ * may have (when and why); the identity of employees is given only where
+ * indispensable to exercise the subject's rights, weighing theirs. */
+static const a15_4_case a15_4_cases[] = {
+    {"art15_4_role_and_reference_only_2026_07_10", 0, "C-579/21 paras. 80-83"},
+    {"art15_4_identity_on_recorded_decision_2026_07_10", 1, "C-579/21 para. 83"},
+};
+
+START_TEST(art15_4_table)
+{
+    const a15_4_case *c = &a15_4_cases[_i];
+    const gdpr_actor clerk = {"clerk-42", "supervisor"};
+    char *doc = NULL, *ref = NULL, *actor = NULL;
+    const char *at;
+    void *v = NULL;
+    size_t len = 0;
+    int64_t rec = 0;
+
+    if (c->decided) {
+        char *policy = example_with("\"rights_url\": \"https://example.com/privacy/rights\",",
+                                    STAFF_DECISION);
+        th_ok(gdpr_policy_load_string(ts.eng, &th_dpo, policy));
+        free(policy);
+    }
+    ts.now = day(2026, 7, 10) + 9 * 3600;
+    th_ok(gdpr_vault_put(ts.eng, &th_dpo, "cust-154", "contact", "service", "x@example.com", 13,
+                         &rec));
+    ts.now += 3600;
+    th_ok(gdpr_access_record(ts.eng, &th_agent, "cust-154", "service", NULL));
+    /* A read by itself logs nothing (it writes nothing). */
+    th_ok(gdpr_vault_get(ts.eng, &th_agent, rec, &v, &len));
+    gdpr_free(v);
+    ts.now += 3600;
+    th_ok(gdpr_access_record(ts.eng, &clerk, "cust-154", "billing", "call about invoice 2026-17"));
+    th_ok(gdpr_export_subject(ts.eng, &th_dpo, "cust-154", GDPR_EXPORT_JSON, collect, &doc));
+    /* when and why */
+    at = strstr(doc, "\"at\": \"2026-07-10T10:00:00Z\",\n        \"purpose\": \"service\",\n");
+    ck_assert_ptr_nonnull(at);
+    ck_assert_ptr_nonnull(strstr(at, "\"action\": \"vault.get\""));
+    ck_assert_ptr_nonnull(strstr(at, "\"record\": null"));
+    ck_assert_ptr_nonnull(
+        strstr(doc, "\"at\": \"2026-07-10T11:00:00Z\",\n        \"purpose\": \"billing\""));
+    ck_assert_ptr_nonnull(strstr(doc, "\"reason\": \"call about invoice 2026-17\""));
+    /* the role, stored with the event */
+    ck_assert_ptr_nonnull(strstr(doc, "\"role\": \"agent\""));
+    ck_assert_ptr_nonnull(strstr(doc, "\"role\": \"supervisor\""));
+    ck_assert_ptr_nonnull(strstr(doc, "\"consultations\": 2"));
+    at = strstr(doc, "\"staff_ref\": \"staff-");
+    ck_assert_ptr_nonnull(at);
+    ref = strndup(at + strlen("\"staff_ref\": \""), 38);
+    ck_assert_ptr_nonnull(ref);
+    if (c->decided) {
+        ck_assert_msg(strstr(doc, "\"staff_id\": \"agent-7\"") != NULL, "%s (%s)", c->name,
+                      c->source);
+        ck_assert_ptr_nonnull(strstr(doc, "\"staff_identity_disclosed\": true"));
+        ck_assert_ptr_nonnull(strstr(doc, "Board decision 2026-07"));
+    } else {
+        ck_assert_msg(strstr(doc, "agent-7") == NULL && strstr(doc, "clerk-42") == NULL,
+                      "%s (%s): a staff id is in the export", c->name, c->source);
+        ck_assert_ptr_nonnull(strstr(doc, "\"staff_id\": null"));
+        ck_assert_ptr_nonnull(strstr(doc, "\"staff_identity_disclosed\": false"));
+    }
+    /* The controller resolves the reference; an agent may not. */
+    th_assert_err(gdpr_access_resolve(ts.eng, &th_agent, ref, &actor), GDPR_EDENIED,
+                  "staff.resolve");
+    ck_assert_ptr_null(actor);
+    th_ok(gdpr_access_resolve(ts.eng, &th_dpo, ref, &actor));
+    ck_assert_str_eq(actor, "agent-7");
+    gdpr_free(actor);
+    free(ref);
+    free(doc);
+}
+END_TEST
+
+/* The log is erased with the subject. */
+START_TEST(art17_access_log_erased_with_the_subject_2026_07_10)
+{
+    gdpr_erase_report rep;
+
+    ts.now = day(2026, 7, 10);
+    th_ok(gdpr_vault_put(ts.eng, &th_dpo, "cust-155", "contact", "service", "y", 1, NULL));
+    th_ok(gdpr_access_record(ts.eng, &th_agent, "cust-155", "service", NULL));
+    th_ok(gdpr_access_record(ts.eng, &th_agent, "cust-155", "service", "follow-up"));
+    ck_assert_int_eq(th_raw_int(ts.db, "SELECT count(*) FROM access_log"), 2);
+    th_ok(gdpr_erase_subject(ts.eng, &th_dpo, "cust-155", "Art. 17(1)(a)", &rep));
+    ck_assert_int_eq(th_raw_int(ts.db, "SELECT count(*) FROM access_log"), 0);
+}
+END_TEST
+
+typedef struct {
+    const char *name;
+    int resolve; /* 0: gdpr_access_record, 1: gdpr_access_resolve */
+    const char *subject, *purpose, *reason, *ref;
+    int rc;
+    const char *message;
+} access_bad_case;
+
+static const access_bad_case access_bad_cases[] = {
+    {"art15_4_record_null_subject", 0, NULL, "service", NULL, NULL, GDPR_EINVAL, "subject"},
+    {"art15_4_record_empty_purpose", 0, "cust-156", "", NULL, NULL, GDPR_EINVAL, "purpose"},
+    {"art15_4_record_unknown_purpose", 0, "cust-156", "nope", NULL, NULL, GDPR_EINVAL,
+     "purpose: 'nope' is not a purpose of the policy"},
+    {"art15_4_record_bad_utf8_reason", 0, "cust-156", "service", "\xc3\x28", NULL, GDPR_EINVAL,
+     "reason"},
+    {"art15_4_record_empty_reason", 0, "cust-156", "service", "", NULL, GDPR_EINVAL, "reason"},
+    {"art15_4_record_unknown_subject", 0, "nobody", "service", NULL, NULL, GDPR_ENOTFOUND,
+     "subject: the store holds no such subject"},
+    {"art15_4_resolve_null", 1, NULL, NULL, NULL, NULL, GDPR_EINVAL, "ref"},
+    {"art15_4_resolve_not_a_ref", 1, NULL, NULL, NULL, "agent-7", GDPR_EINVAL,
+     "ref: 'agent-7' is not a staff reference"},
+    {"art15_4_resolve_upper_hex", 1, NULL, NULL, NULL, "staff-0123456789ABCDEF0123456789abcdef",
+     GDPR_EINVAL, "is not a staff reference"},
+    {"art15_4_resolve_too_long", 1, NULL, NULL, NULL, "staff-0123456789abcdef0123456789abcdef0",
+     GDPR_EINVAL, "ref"},
+    {"art15_4_resolve_unknown", 1, NULL, NULL, NULL, "staff-0123456789abcdef0123456789abcdef",
+     GDPR_ENOTFOUND, "ref: no logged consultation"},
+};
+
+START_TEST(art15_4_bad_input_2026_07_10)
+{
+    const access_bad_case *c = &access_bad_cases[_i];
+    char before[65], after[65];
+    char *actor = NULL;
+    char *over;
+
+    ts.now = day(2026, 7, 10);
+    th_ok(gdpr_vault_put(ts.eng, &th_dpo, "cust-156", "contact", "service", "z", 1, NULL));
+    th_fingerprint(&ts, before);
+    if (c->resolve)
+        th_assert_err(gdpr_access_resolve(ts.eng, &th_dpo, c->ref, &actor), c->rc, c->message);
+    else
+        th_assert_err(gdpr_access_record(ts.eng, &th_agent, c->subject, c->purpose, c->reason),
+                      c->rc, c->message);
+    ck_assert_ptr_null(actor);
+    th_fingerprint(&ts, after);
+    ck_assert_msg(strcmp(before, after) == 0, "%s changed the store", c->name);
+    /* over-long reason; NULL out-parameter */
+    over = malloc(GDPR_ACCESS_REASON_MAX + 2);
+    ck_assert_ptr_nonnull(over);
+    memset(over, 'r', GDPR_ACCESS_REASON_MAX + 1);
+    over[GDPR_ACCESS_REASON_MAX + 1] = '\0';
+    th_assert_err(gdpr_access_record(ts.eng, &th_agent, "cust-156", "service", over), GDPR_EINVAL,
+                  "reason");
+    free(over);
+    th_assert_err(gdpr_access_resolve(ts.eng, &th_dpo, "staff-0123456789abcdef0123456789abcdef",
+                                      NULL),
+                  GDPR_EINVAL, "actor_out");
+}
+END_TEST
+
+static const policy_case a15_4_policy_cases[] = {
+    {"\"rights_url\": \"https://example.com/privacy/rights\",",
+     "\"rights_url\": \"https://example.com/privacy/rights\", \"staff_identity\": true,",
+     "controller.staff_identity: must be an object with decision and decided_on"},
+    {"\"rights_url\": \"https://example.com/privacy/rights\",",
+     "\"rights_url\": \"https://example.com/privacy/rights\", \"staff_identity\": { \"decision\": "
+     "\"x\" },",
+     "controller.staff_identity.decided_on: required field is missing"},
+    {"\"rights_url\": \"https://example.com/privacy/rights\",",
+     "\"rights_url\": \"https://example.com/privacy/rights\", \"staff_identity\": { \"decision\": "
+     "\"x\", \"decided_on\": \"2026-13-01\" },",
+     "controller.staff_identity.decided_on: must be a date YYYY-MM-DD"},
+    {"\"rights_url\": \"https://example.com/privacy/rights\",",
+     "\"rights_url\": \"https://example.com/privacy/rights\", \"staff_identity\": { \"decision\": "
+     "\"\", \"decided_on\": \"2026-07-01\" },",
+     "controller.staff_identity.decision"},
+    {"\"rights_url\": \"https://example.com/privacy/rights\",",
+     "\"rights_url\": \"https://example.com/privacy/rights\", \"staff_identity\": { \"decision\": "
+     "\"x\", \"decided_on\": \"2026-07-01\", \"by\": \"ceo\" },",
+     "controller.staff_identity.by: unknown field"},
+};
+
+START_TEST(art15_4_policy_refused_whole_2026_07_10)
+{
+    const policy_case *c = &a15_4_policy_cases[_i];
+    char *doc = example_with(c->from, c->to);
+    char before[65], after[65];
+
+    th_fingerprint(&ts, before);
+    th_assert_err(gdpr_policy_load_string(ts.eng, &th_dpo, doc), GDPR_EINVAL, c->message);
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+    free(doc);
+}
+END_TEST
+
 static Suite *
 law_rights_suite(void)
 {
@@ -761,6 +962,16 @@ law_rights_suite(void)
     tcase_add_test(a22, art22_3_human_intervention_request_2026_05_04);
     tcase_add_test(a22, art22_3_bad_type_refused_2026_05_04);
     suite_add_tcase(s, a22);
+
+    TCase *a154 = tcase_create("art15_4");
+    tcase_add_checked_fixture(a154, setup, teardown);
+    tcase_add_loop_test(a154, art15_4_table, 0, (int)(sizeof a15_4_cases / sizeof a15_4_cases[0]));
+    tcase_add_test(a154, art17_access_log_erased_with_the_subject_2026_07_10);
+    tcase_add_loop_test(a154, art15_4_bad_input_2026_07_10, 0,
+                        (int)(sizeof access_bad_cases / sizeof access_bad_cases[0]));
+    tcase_add_loop_test(a154, art15_4_policy_refused_whole_2026_07_10, 0,
+                        (int)(sizeof a15_4_policy_cases / sizeof a15_4_policy_cases[0]));
+    suite_add_tcase(s, a154);
     return s;
 }
 

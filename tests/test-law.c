@@ -18,12 +18,13 @@
 static th_store ts;
 
 /* What the Art. 17(3) migration (holds with a ground and narrowing,
- * kept records with a ground) adds, dropped to stand for an older store. */
+ * kept records with a ground) and the access-log migration (Art. 15(4))
+ * add, dropped to stand for an older store. */
 #define DROP_ART17_3 \
     " ALTER TABLE erasure_hold DROP COLUMN ground; ALTER TABLE erasure_hold DROP COLUMN purpose;" \
     " ALTER TABLE erasure_hold DROP COLUMN collected_from;" \
     " ALTER TABLE erasure_hold DROP COLUMN collected_to;" \
-    " ALTER TABLE tombstone_kept DROP COLUMN exemption;"
+    " ALTER TABLE tombstone_kept DROP COLUMN exemption; DROP TABLE access_log;"
 
 /* 00:00 UTC on a civil date. */
 static int64_t

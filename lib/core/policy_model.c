@@ -26,7 +26,7 @@ static const char *const permission_names[PERM_COUNT] = {
     "transfer.approve",  "safeguard.manage", "request.open",
     "request.manage",    "request.close",    "request.deny",
     "source.register",   "consent.read",     "adequacy.load",
-    "retention.anchor",
+    "retention.anchor",  "staff.resolve",
 };
 
 static const char *const basis_names[BASIS_COUNT] = {
@@ -260,11 +260,36 @@ alloc_array(void **out, size_t count, size_t size)
 
 /* --- sections --------------------------------------------------------- */
 
+/* "staff_identity": { "decision": text, "decided_on": "YYYY-MM-DD" }: the
+ * controller's decision that subjects are told which staff member
+ * consulted their data (CJEU C-579/21, para. 83: only where that is
+ * indispensable for the subject to exercise their rights, weighing the
+ * employee's rights). */
+static int
+read_staff_identity(const json_node *obj, policy_controller *c)
+{
+    static const char *const fields[] = {"decision", "decided_on", NULL};
+    const json_node *n = gdpr_json__member(obj, "staff_identity");
+    int rc;
+
+    if (n == NULL || n->type == JSON_NULL)
+        return GDPR_OK;
+    if (n->type != JSON_OBJECT)
+        return gdpr_json__fail_at(n, "must be an object with decision and decided_on (the "
+                                     "controller's decision, CJEU C-579/21)");
+    if ((rc = check_members(n, fields)) != GDPR_OK ||
+        (rc = read_text(n, "decision", 1, 4096, &c->staff_identity_decision)) != GDPR_OK ||
+        (rc = read_date(n, "decided_on", 1, &c->staff_identity_decided)) != GDPR_OK)
+        return rc;
+    return GDPR_OK;
+}
+
 static int
 build_controller(const json_node *root, policy_controller *c)
 {
-    static const char *const fields[] = {"name",     "contact",  "dpo",        "country",
-                                         "timezone", "holidays", "rights_url", NULL};
+    static const char *const fields[] = {"name",     "contact",    "dpo",
+                                         "country",  "timezone",   "holidays",
+                                         "rights_url", "staff_identity", NULL};
     const json_node *obj = gdpr_json__member(root, "controller");
     const json_node *holidays;
     int rc;
@@ -279,7 +304,8 @@ build_controller(const json_node *root, policy_controller *c)
         (rc = read_text(obj, "country", 1, 2, &c->country)) != GDPR_OK ||
         (rc = read_text(obj, "timezone", 0, 64, &c->timezone)) != GDPR_OK ||
         (rc = read_text(obj, "rights_url", 0, 1024, &c->rights_url)) != GDPR_OK ||
-        (rc = read_array(obj, "holidays", 0, &holidays)) != GDPR_OK)
+        (rc = read_array(obj, "holidays", 0, &holidays)) != GDPR_OK ||
+        (rc = read_staff_identity(obj, c)) != GDPR_OK)
         return rc;
     if (strlen(c->country) != 2 || c->country[0] < 'A' || c->country[0] > 'Z' ||
         c->country[1] < 'A' || c->country[1] > 'Z')
@@ -1154,6 +1180,7 @@ gdpr_policy__model_free(policy_model *p)
         return;
     free(p->document);
     free(p->controller.name);
+    free(p->controller.staff_identity_decision);
     free(p->controller.contact);
     free(p->controller.dpo);
     free(p->controller.country);

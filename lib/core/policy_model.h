@@ -43,6 +43,7 @@ typedef enum {
     PERM_CONSENT_READ,     /* consent ledger (issue 4): read proofs in the history */
     PERM_ADEQUACY_LOAD,    /* transfers (issue 8): replace the adequacy list */
     PERM_RETENTION_ANCHOR, /* retention (issue 7): touch, contract end, anchors */
+    PERM_STAFF_RESOLVE,    /* access log (issue 19): resolve a staff reference */
     PERM_COUNT
 } permission;
 
@@ -205,6 +206,11 @@ typedef struct {
     size_t n_holidays;
     char *rights_url;
     cal_zone *zone; /* the timezone loaded once per policy version; NULL = UTC */
+    /* Art. 15(4), CJEU C-579/21: the controller's recorded decision that the
+     * identity of staff who consulted a subject's data is needed for the
+     * subject to exercise their rights (NULL: export the role only). */
+    char *staff_identity_decision;
+    int64_t staff_identity_decided; /* UTC 00:00 of the date it was taken */
 } policy_controller;
 
 /* Data-subject requests (issue 9): the optional "requests" section. Types

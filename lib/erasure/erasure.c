@@ -309,6 +309,11 @@ erase_hash_locked(gdpr_engine *eng, const gdpr_actor *who, const uint8_t hash[CR
     if (rc == GDPR_OK)
         rc = gdpr_store__transfer_delete_subject(eng->st, hash, &n);
     erased += rc == GDPR_OK ? n : 0;
+    /* The log of who consulted the subject's data goes with the data (it
+     * is about the subject); not counted in `erased`, which counts the
+     * data itself. */
+    if (rc == GDPR_OK)
+        rc = gdpr_store__access_delete_subject(eng->st, hash, NULL);
     if (rc == GDPR_OK)
         rc = gdpr_store__erasure_scrub_requests(eng->st, hash, NULL);
     if (rc == GDPR_OK && p.n_kept == 0) {

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "error.h"
 #include "record.h"
 #include "gdpr/vault.h"
@@ -49,7 +50,7 @@ typedef struct {
     /* Retention of an item by (purpose or none, category): computed once
      * per pair, (n_purposes + 1) * n_categories entries. */
     struct retention_entry *retention;
-    int64_t records, items, identifiers, consents, disclosures, transfers;
+    int64_t records, items, identifiers, consents, disclosures, transfers, consultations;
 } export_ctx;
 
 /* The members of a retention object other than "due", rendered once per
@@ -951,6 +952,61 @@ write_records(export_ctx *x)
     return rc != GDPR_OK ? rc : x->o->rc;
 }
 
+/* --- consultations (Art. 15(1), 15(4); CJEU C-579/21) ---------------------- */
+
+static int
+access_row(const store_access_row *row, void *ctx)
+{
+    export_ctx *x = ctx;
+    json_out *j = &x->j;
+    char ref[GDPR_ACCESS_REF_LEN + 1];
+    int rc = gdpr_access__staff_ref(x->eng, row->actor, ref);
+
+    if (rc != GDPR_OK)
+        return rc;
+    x->consultations++;
+    gdpr_export__jo_open(j, NULL, '{');
+    gdpr_export__jo_time(j, "at", 1, row->at);
+    gdpr_export__jo_str(j, "purpose", row->purpose);
+    gdpr_export__jo_str(j, "action", row->action);
+    if (row->record > 0)
+        gdpr_export__jo_int(j, "record", row->record);
+    else
+        gdpr_export__jo_null(j, "record");
+    gdpr_export__jo_str(j, "reason", row->reason[0] ? row->reason : NULL);
+    gdpr_export__jo_str(j, "role", row->role);
+    gdpr_export__jo_str(j, "staff_ref", ref);
+    /* The staff member's identity is their personal data: only on the
+     * controller's recorded decision that the subject needs it. */
+    gdpr_export__jo_str(j, "staff_id",
+                        x->p->controller.staff_identity_decision ? row->actor : NULL);
+    gdpr_export__jo_close(j, '}');
+    return j->o->rc;
+}
+
+static int
+write_consultations(export_ctx *x)
+{
+    json_out *j = &x->j;
+    const policy_controller *c = &x->p->controller;
+    int rc;
+
+    gdpr_export__jo_open(j, "consultations", '{');
+    gdpr_export__jo_bool(j, "staff_identity_disclosed", c->staff_identity_decision != NULL);
+    gdpr_export__jo_str(j, "staff_identity_decision", c->staff_identity_decision);
+    gdpr_export__jo_str(j, "staff_note",
+                        c->staff_identity_decision
+                            ? "staff_id names who consulted your data, as the controller decided"
+                            : "staff are named by role and a reference; the controller can "
+                              "resolve a reference when you need the identity to exercise "
+                              "your rights (CJEU C-579/21)");
+    gdpr_export__jo_open(j, "events", '[');
+    rc = gdpr_store__access_foreach(x->eng->st, x->hash, access_row, x);
+    gdpr_export__jo_close(j, ']');
+    gdpr_export__jo_close(j, '}');
+    return rc != GDPR_OK ? rc : x->o->rc;
+}
+
 /* --- the JSON document --------------------------------------------------- */
 
 /* The data first, then the policy sections that carry counts of it. */
@@ -980,6 +1036,8 @@ write_json(export_ctx *x)
         rc = write_disclosures(x);
     if (rc == GDPR_OK)
         rc = write_transfers(x);
+    if (rc == GDPR_OK)
+        rc = write_consultations(x);
     if (rc == GDPR_OK) {
         write_purposes(x);
         write_categories(x);
@@ -999,6 +1057,7 @@ write_json(export_ctx *x)
     gdpr_export__jo_int(j, "consent_events", x->consents);
     gdpr_export__jo_int(j, "disclosures", x->disclosures);
     gdpr_export__jo_int(j, "transfers", x->transfers);
+    gdpr_export__jo_int(j, "consultations", x->consultations);
     gdpr_export__jo_close(j, '}');
     gdpr_export__jo_close(j, '}');
     out_put(x->o, "\n", 1);

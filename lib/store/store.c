@@ -942,3 +942,23 @@ gdpr_store__policy_version(store *st, int64_t *version_out)
 {
     return st->ops->policy_version(st, version_out);
 }
+
+int
+gdpr_store__access_insert(store *st, const store_access_row *row)
+{
+    return st->ops->access_insert(st, row);
+}
+
+int
+gdpr_store__access_foreach(store *st, const uint8_t *subject_hash,
+                           int (*fn)(const store_access_row *row, void *ctx), void *ctx)
+{
+    return st->ops->access_foreach(st, subject_hash, fn, ctx);
+}
+
+int
+gdpr_store__access_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                  int64_t *count_out)
+{
+    return st->ops->access_delete_subject(st, subject_hash, count_out);
+}

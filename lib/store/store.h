@@ -165,6 +165,33 @@ int gdpr_store__audit_insert(store *st, const store_audit_row *row);
 typedef int (*store_audit_fn)(const store_audit_row *row, void *ctx);
 int gdpr_store__audit_foreach(store *st, int64_t from_seq, store_audit_fn fn, void *ctx);
 
+/* --- access log (Art. 15(1), 15(4); CJEU C-579/21) -------------------------
+ *     (lib/store/sqlite/access.c) */
+
+/* One consultation of a subject's data: when, by whom (the actor id and
+ * its role at the time), which permission, for which purpose, the record
+ * read (0: none) and why (no personal data; "" when none). */
+typedef struct {
+    int64_t id;
+    const uint8_t *subject; /* CRYPTO_HASH_BYTES */
+    int64_t at;
+    const char *actor;
+    const char *role;
+    const char *action;
+    const char *purpose;
+    int64_t record;
+    const char *reason; /* NULL on insert: none */
+} store_access_row;
+
+int gdpr_store__access_insert(store *st, const store_access_row *row);
+/* The consultations of a subject (NULL: everyone's) in id order; fn may
+ * call the store. */
+int gdpr_store__access_foreach(store *st, const uint8_t *subject_hash,
+                               int (*fn)(const store_access_row *row, void *ctx), void *ctx);
+/* Erase a subject's consultations; *count_out may be NULL. */
+int gdpr_store__access_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                      int64_t *count_out);
+
 /* --- policy versions ------------------------------------------------- */
 
 int gdpr_store__policy_insert(store *st, int64_t at, const char *actor,
@@ -972,7 +999,7 @@ int gdpr_store__json_parse(store *st, const char *text, json_node **out);
 
 /* Bumped when a member is added at the end; the front refuses a table of
  * an older version than it needs (like sqlite3_vfs.iVersion). */
-#define STORE_OPS_VERSION 4
+#define STORE_OPS_VERSION 5
 
 typedef struct store_ops store_ops;
 
@@ -1243,6 +1270,12 @@ struct store_ops {
     /* version 4: per-subject key cache validation */
     int (*key_serial)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                       uint8_t wrapped[CRYPTO_WRAPPED_BYTES], int64_t *serial_out);
+    /* version 5: the access log (Art. 15(4), CJEU C-579/21) */
+    int (*access_insert)(store *st, const store_access_row *row);
+    int (*access_foreach)(store *st, const uint8_t *subject_hash,
+                          int (*fn)(const store_access_row *row, void *ctx), void *ctx);
+    int (*access_delete_subject)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                 int64_t *count_out);
 };
 
 /* The backends in this build. */

@@ -567,6 +567,18 @@ static const migration migrations[] = {
         "UPDATE main.tombstone_kept SET exemption = CASE reason WHEN 'hold' THEN 6 ELSE 2 END;",
         NULL,
     },
+    /* Art. 15(1), 15(4), CJEU C-579/21 (Pankki S): the access log, when and
+     * why a subject's data was consulted and by which role; the subject is
+     * its keyed hash (erased with the subject); the actor id as the audit
+     * trail keeps it, shown to the subject only as the policy decides. */
+    {
+        "CREATE TABLE main.access_log(  id INTEGER PRIMARY KEY,  subject BLOB NOT NULL,"
+        "  at INTEGER NOT NULL,  actor TEXT NOT NULL,  role TEXT NOT NULL,"
+        "  action TEXT NOT NULL,  purpose TEXT NOT NULL,  record INTEGER NOT NULL DEFAULT 0,"
+        "  reason TEXT);"
+        "CREATE INDEX main.access_log_subject ON access_log(subject, id);",
+        NULL,
+    },
 };
 
 int

@@ -411,4 +411,11 @@ int gdpr_sqlite__rotation_put(store *st, store_file f, uint64_t kek_generation, 
 int gdpr_sqlite__key_queue_destroy(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
 int gdpr_sqlite__policy_version(store *st, int64_t *version_out);
 
+/* access.c */
+int gdpr_sqlite__access_insert(store *st, const store_access_row *row);
+int gdpr_sqlite__access_foreach(store *st, const uint8_t *subject_hash,
+                                int (*fn)(const store_access_row *row, void *ctx), void *ctx);
+int gdpr_sqlite__access_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                       int64_t *count_out);
+
 #endif
