@@ -371,19 +371,58 @@ int
 ctl_cmd_request_deny(ctl *c, int argc, char **argv)
 {
     const char *note = NULL;
-    int64_t id;
-    int reason = 0;
+    int64_t id, told_at = 0;
+    int reason = 0, told = 0, used;
     int rc;
 
-    if (argc < 2 || parse_id(argv[0], &id) != 0 || parse_word("denial", argv[1], &reason) != 0 ||
-        take_note(argc, argv, 2, &note) != argc) {
-        fprintf(stderr, "usage: gdprctl request deny ID REASON [--note TEXT]\nREASON: "
-                        "identity_not_verified no_match manifestly_unfounded_or_excessive "
-                        "exempt other\n");
+    if (argc < 2 || parse_id(argv[0], &id) != 0 || parse_word("denial", argv[1], &reason) != 0)
+        goto usage;
+    for (used = 2; used < argc;) {
+        if (strcmp(argv[used], "--told-rights") == 0) {
+            told = 1;
+            used++;
+        } else if (strcmp(argv[used], "--told-at") == 0 && used + 1 < argc) {
+            if (ctl_parse_time("--told-at", argv[used + 1], &told_at) != 0)
+                return CTL_USAGE;
+            used += 2;
+        } else if (strcmp(argv[used], "--note") == 0 && used + 1 < argc) {
+            note = argv[used + 1];
+            used += 2;
+        } else {
+            goto usage;
+        }
+    }
+    if (told_at != 0 && !told)
+        goto usage;
+    rc = told ? gdpr_request_deny_v2(c->eng, &c->who, id, (gdpr_request_denial)reason, note,
+                                     GDPR_TOLD_ALL, told_at)
+              : gdpr_request_deny(c->eng, &c->who, id, (gdpr_request_denial)reason, note);
+    if (rc == GDPR_OK && !told && !c->json)
+        fprintf(stderr, "gdprctl: note: Art. 12(4) requires telling the subject of the complaint "
+                        "(Art. 77) and judicial remedy (Art. 79); record it with --told-rights\n");
+    return finish(c, rc, id, "request deny", "denied");
+usage:
+    fprintf(stderr, "usage: gdprctl request deny ID REASON [--note TEXT] [--told-rights "
+                    "[--told-at DATE]]\nREASON: identity_not_verified no_match "
+                    "manifestly_unfounded_or_excessive exempt other suspected_fraud "
+                    "outside_jurisdiction\n");
+    return CTL_USAGE;
+}
+
+int
+ctl_cmd_request_expire(ctl *c, int argc, char **argv)
+{
+    int64_t id;
+    int rc;
+
+    if (argc != 1 || parse_id(argv[0], &id) != 0) {
+        fprintf(stderr, "usage: gdprctl request expire ID\n  only past its due date, identity "
+                        "unverified, after 'request verify ID pending' asked for information "
+                        "(Art. 11(2), 12(2), 12(6))\n");
         return CTL_USAGE;
     }
-    rc = gdpr_request_deny(c->eng, &c->who, id, (gdpr_request_denial)reason, note);
-    return finish(c, rc, id, "request deny", "denied");
+    rc = gdpr_request_expire(c->eng, &c->who, id);
+    return finish(c, rc, id, "request expire", "expired");
 }
 
 /* --- fulfil ------------------------------------------------------------ */

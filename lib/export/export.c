@@ -696,6 +696,22 @@ consent_row(const store_consent_row *row, void *ctx)
     } else {
         gdpr_export__jo_null(j, "proof");
     }
+    gdpr_export__jo_bool(j, "transfer", (row->flags & STORE_CONSENT_TRANSFER) != 0);
+    /* Art. 8(1): who gave or authorised a child's consent (the subject is
+     * told what is recorded about the consent given on their behalf). */
+    if (row->guardian != NULL && row->guardian_len > 0) {
+        size_t len = 0;
+        rc = open_sealed(x, "consent", row->id, "guardian", row->guardian, row->guardian_len,
+                         &len);
+        if (rc != GDPR_OK)
+            return rc;
+        gdpr_export__jo_open(j, "parental_holder", '{');
+        gdpr_export__jo_value(j, x->buf, len);
+        gdpr_export__jo_close(j, '}');
+        wipe_value(x, len);
+    } else {
+        gdpr_export__jo_null(j, "parental_holder");
+    }
     gdpr_export__jo_str(j, "receipt_id", row->receipt_id);
     gdpr_export__jo_int(j, "policy_version", row->policy_version);
     gdpr_export__jo_close(j, '}');
