@@ -63,16 +63,21 @@ teardown(void)
 
 /* Five records of one subject (the example policy: R-1 keeps
  * billing/financial under a legal duty, Art. 17(3)(b)). */
-enum { R_SERVICE_CONTACT, R_MARKETING_CONTACT, R_BILLING_FINANCIAL, R_SERVICE_USAGE,
-       R_RECRUITMENT_CV, R_COUNT };
+enum {
+    R_SERVICE_CONTACT,
+    R_MARKETING_CONTACT,
+    R_BILLING_FINANCIAL,
+    R_SERVICE_USAGE,
+    R_RECRUITMENT_CV,
+    R_COUNT
+};
 
 static const struct {
     const char *category, *purpose;
     unsigned m, d; /* collected in 2026 */
 } records[R_COUNT] = {
-    {"contact", "service", 1, 10},  {"contact", "marketing", 2, 10},
-    {"financial", "billing", 1, 15}, {"usage", "service", 3, 5},
-    {"cv", "recruitment", 2, 20},
+    {"contact", "service", 1, 10}, {"contact", "marketing", 2, 10}, {"financial", "billing", 1, 15},
+    {"usage", "service", 3, 5},    {"cv", "recruitment", 2, 20},
 };
 
 typedef enum { H_NONE, H_SUBJECT, H_CATEGORY, H_RECORD, H_SUBJECT_V1, H_CATEGORY_V1 } hold_kind;
@@ -98,39 +103,161 @@ typedef struct {
  * is necessary"), (a)-(e); Art. 18(2) (what is kept is restricted). The
  * erasure is asked on 2026-04-01. */
 static const a17_case a17_cases[] = {
-    {"art17_3_b_no_hold_keeps_only_legal_duty_2026_04_01", H_NONE, NULL, NULL, 0, 0, 0, 0, 0, N,
-     GDPR_OK, {N, N, OBL, N, N}, "Art. 17(3)(b), rule R-1"},
-    {"art17_3_e_hold_narrowed_to_purpose_2026_04_01", H_SUBJECT, NULL, "service", 0, 0, 0, 0, 0,
-     GDPR_EXEMPT_LEGAL_CLAIMS, GDPR_OK,
-     {GDPR_EXEMPT_LEGAL_CLAIMS, N, OBL, GDPR_EXEMPT_LEGAL_CLAIMS, N}, "Art. 17(3)(e)"},
-    {"art17_3_d_hold_narrowed_to_period_2026_04_01", H_SUBJECT, NULL, NULL, 2, 1, 3, 1, 0,
-     GDPR_EXEMPT_ARCHIVING, GDPR_OK,
-     {N, GDPR_EXEMPT_ARCHIVING, OBL, N, GDPR_EXEMPT_ARCHIVING}, "Art. 17(3)(d), 89(1)"},
-    {"art17_3_e_hold_purpose_and_open_period_2026_04_01", H_SUBJECT, NULL, "service", 3, 1, 0, 0,
-     0, GDPR_EXEMPT_NONE, GDPR_OK, {N, N, OBL, GDPR_EXEMPT_LEGAL_CLAIMS, N},
+    {"art17_3_b_no_hold_keeps_only_legal_duty_2026_04_01",
+     H_NONE,
+     NULL,
+     NULL,
+     0,
+     0,
+     0,
+     0,
+     0,
+     N,
+     GDPR_OK,
+     {N, N, OBL, N, N},
+     "Art. 17(3)(b), rule R-1"},
+    {"art17_3_e_hold_narrowed_to_purpose_2026_04_01",
+     H_SUBJECT,
+     NULL,
+     "service",
+     0,
+     0,
+     0,
+     0,
+     0,
+     GDPR_EXEMPT_LEGAL_CLAIMS,
+     GDPR_OK,
+     {GDPR_EXEMPT_LEGAL_CLAIMS, N, OBL, GDPR_EXEMPT_LEGAL_CLAIMS, N},
+     "Art. 17(3)(e)"},
+    {"art17_3_d_hold_narrowed_to_period_2026_04_01",
+     H_SUBJECT,
+     NULL,
+     NULL,
+     2,
+     1,
+     3,
+     1,
+     0,
+     GDPR_EXEMPT_ARCHIVING,
+     GDPR_OK,
+     {N, GDPR_EXEMPT_ARCHIVING, OBL, N, GDPR_EXEMPT_ARCHIVING},
+     "Art. 17(3)(d), 89(1)"},
+    {"art17_3_e_hold_purpose_and_open_period_2026_04_01",
+     H_SUBJECT,
+     NULL,
+     "service",
+     3,
+     1,
+     0,
+     0,
+     0,
+     GDPR_EXEMPT_NONE,
+     GDPR_OK,
+     {N, N, OBL, GDPR_EXEMPT_LEGAL_CLAIMS, N},
      "Art. 17(3)(e) (ground 0 is legal claims)"},
-    {"art17_3_a_category_hold_for_one_purpose_2026_04_01", H_CATEGORY, "contact", "marketing", 0, 0,
-     0, 0, 0, GDPR_EXEMPT_EXPRESSION, GDPR_OK, {N, GDPR_EXEMPT_EXPRESSION, OBL, N, N},
+    {"art17_3_a_category_hold_for_one_purpose_2026_04_01",
+     H_CATEGORY,
+     "contact",
+     "marketing",
+     0,
+     0,
+     0,
+     0,
+     0,
+     GDPR_EXEMPT_EXPRESSION,
+     GDPR_OK,
+     {N, GDPR_EXEMPT_EXPRESSION, OBL, N, N},
      "Art. 17(3)(a), 85"},
-    {"art17_3_c_category_hold_2026_04_01", H_CATEGORY, "cv", NULL, 0, 0, 0, 0, 0,
-     GDPR_EXEMPT_PUBLIC_HEALTH, GDPR_OK, {N, N, OBL, N, GDPR_EXEMPT_PUBLIC_HEALTH},
+    {"art17_3_c_category_hold_2026_04_01",
+     H_CATEGORY,
+     "cv",
+     NULL,
+     0,
+     0,
+     0,
+     0,
+     0,
+     GDPR_EXEMPT_PUBLIC_HEALTH,
+     GDPR_OK,
+     {N, N, OBL, N, GDPR_EXEMPT_PUBLIC_HEALTH},
      "Art. 17(3)(c), 9(2)(h)-(i)"},
-    {"art17_3_b_public_task_hold_outranks_duty_2026_04_01", H_SUBJECT, NULL, "billing", 0, 0, 0, 0,
-     0, GDPR_EXEMPT_PUBLIC_TASK, GDPR_OK, {N, N, GDPR_EXEMPT_PUBLIC_TASK, N, N},
+    {"art17_3_b_public_task_hold_outranks_duty_2026_04_01",
+     H_SUBJECT,
+     NULL,
+     "billing",
+     0,
+     0,
+     0,
+     0,
+     0,
+     GDPR_EXEMPT_PUBLIC_TASK,
+     GDPR_OK,
+     {N, N, GDPR_EXEMPT_PUBLIC_TASK, N, N},
      "Art. 17(3)(b) public task"},
-    {"art17_3_a_record_hold_2026_04_01", H_RECORD, NULL, NULL, 0, 0, 0, 0, R_SERVICE_USAGE,
-     GDPR_EXEMPT_EXPRESSION, GDPR_OK, {N, N, OBL, GDPR_EXEMPT_EXPRESSION, N}, "Art. 17(3)(a)"},
-    {"art17_3_e_v1_category_hold_is_legal_claims_2026_04_01", H_CATEGORY_V1, "contact", NULL, 0, 0,
-     0, 0, 0, N, GDPR_OK,
+    {"art17_3_a_record_hold_2026_04_01",
+     H_RECORD,
+     NULL,
+     NULL,
+     0,
+     0,
+     0,
+     0,
+     R_SERVICE_USAGE,
+     GDPR_EXEMPT_EXPRESSION,
+     GDPR_OK,
+     {N, N, OBL, GDPR_EXEMPT_EXPRESSION, N},
+     "Art. 17(3)(a)"},
+    {"art17_3_e_v1_category_hold_is_legal_claims_2026_04_01",
+     H_CATEGORY_V1,
+     "contact",
+     NULL,
+     0,
+     0,
+     0,
+     0,
+     0,
+     N,
+     GDPR_OK,
      {GDPR_EXEMPT_LEGAL_CLAIMS, GDPR_EXEMPT_LEGAL_CLAIMS, OBL, N, N},
      "Art. 17(3)(e): holds placed before grounds existed"},
-    {"art17_3_e_whole_subject_hold_refuses_2026_04_01", H_SUBJECT, NULL, NULL, 0, 0, 0, 0, 0,
-     GDPR_EXEMPT_LEGAL_CLAIMS, GDPR_ESTATE, {N, N, N, N, N},
+    {"art17_3_e_whole_subject_hold_refuses_2026_04_01",
+     H_SUBJECT,
+     NULL,
+     NULL,
+     0,
+     0,
+     0,
+     0,
+     0,
+     GDPR_EXEMPT_LEGAL_CLAIMS,
+     GDPR_ESTATE,
+     {N, N, N, N, N},
      "Art. 17(3)(e): an unnarrowed hold is the DPO's decision that all is needed"},
-    {"art17_3_e_whole_subject_v1_hold_refuses_2026_04_01", H_SUBJECT_V1, NULL, NULL, 0, 0, 0, 0, 0,
-     N, GDPR_ESTATE, {N, N, N, N, N}, "Art. 17(3)(e)"},
-    {"art17_3_period_before_all_records_keeps_none_2026_04_01", H_SUBJECT, NULL, NULL, 0, 0, 1, 1,
-     0, GDPR_EXEMPT_ARCHIVING, GDPR_OK, {N, N, OBL, N, N},
+    {"art17_3_e_whole_subject_v1_hold_refuses_2026_04_01",
+     H_SUBJECT_V1,
+     NULL,
+     NULL,
+     0,
+     0,
+     0,
+     0,
+     0,
+     N,
+     GDPR_ESTATE,
+     {N, N, N, N, N},
+     "Art. 17(3)(e)"},
+    {"art17_3_period_before_all_records_keeps_none_2026_04_01",
+     H_SUBJECT,
+     NULL,
+     NULL,
+     0,
+     0,
+     1,
+     1,
+     0,
+     GDPR_EXEMPT_ARCHIVING,
+     GDPR_OK,
+     {N, N, OBL, N, N},
      "Art. 17(3): nothing collected in the held period"},
 };
 
@@ -195,8 +322,8 @@ put_records(const char *subject, int64_t ids[R_COUNT])
 {
     for (int i = 0; i < R_COUNT; i++) {
         ts.now = day(2026, records[i].m, records[i].d) + 3600;
-        th_ok(gdpr_vault_put(ts.eng, &th_dpo, subject, records[i].category, records[i].purpose,
-                             "v", 1, &ids[i]));
+        th_ok(gdpr_vault_put(ts.eng, &th_dpo, subject, records[i].category, records[i].purpose, "v",
+                             1, &ids[i]));
     }
 }
 
@@ -215,7 +342,7 @@ START_TEST(art17_3_table)
     memcpy(kept.ids, plan.ids, sizeof kept.ids);
     ts.now = day(2026, 3, 20);
     if (c->hold != H_NONE) {
-        h.scope = c->hold == H_RECORD                                   ? GDPR_HOLD_RECORD
+        h.scope = c->hold == H_RECORD                                 ? GDPR_HOLD_RECORD
                   : c->hold == H_CATEGORY || c->hold == H_CATEGORY_V1 ? GDPR_HOLD_CATEGORY
                                                                       : GDPR_HOLD_SUBJECT;
         h.subject = h.scope == GDPR_HOLD_RECORD ? NULL : "s-17";
@@ -420,9 +547,8 @@ END_TEST
 /* gdpr_exemption_name / _article: every ground, and out-of-range values. */
 START_TEST(art17_3_exemption_names)
 {
-    static const char *const names[] = {"none",          "freedom_of_expression",
-                                        "legal_obligation", "public_task",
-                                        "public_health", "archiving",
+    static const char *const names[] = {"none",        "freedom_of_expression", "legal_obligation",
+                                        "public_task", "public_health",         "archiving",
                                         "legal_claims"};
     static const char *const articles[] = {"",
                                            "Art. 17(3)(a)",
@@ -480,15 +606,13 @@ START_TEST(art17_3_tombstones_carry_the_ground_2026_04_01)
 }
 END_TEST
 
-
 /* --- Art. 15(1)(h) and 22: automated decisions ------------------------- */
 
 #define AD_OBJ(extra)                                                                              \
     "\"automated_decision\": { \"logic\": \"points from payment history\", \"significance\": "     \
     "\"invoice or prepayment\", \"consequences\": \"prepayment only\", " extra " }"
 
-#define CREDIT_TEXT                                                                                \
-    "\"automated_decision\": {\n        \"logic\": \"A points score"
+#define CREDIT_TEXT "\"automated_decision\": {\n        \"logic\": \"A points score"
 
 /* The policy is refused whole, with the path of the field. Sources: Art.
  * 15(1)(h) (logic, significance, envisaged consequences), CJEU C-203/22
@@ -503,8 +627,7 @@ static const policy_case a22_policy_cases[] = {
      "art22_2, not text alone"},
     {"\"significance\": \"Decides", "\"meaning\": \"Decides",
      "purposes[5].automated_decision.meaning: unknown field"},
-    {"\"consequences\": \"Below", "\"consequence\": \"Below",
-     "purposes[5].automated_decision"},
+    {"\"consequences\": \"Below", "\"consequence\": \"Below", "purposes[5].automated_decision"},
     {"\"art22_2\": \"contract\"", "\"art22_2\": \"legitimate_interests\"",
      "purposes[5].automated_decision.art22_2: 'legitimate_interests' is not one of contract, law, "
      "explicit_consent"},
@@ -559,8 +682,8 @@ typedef struct {
 static const a22_4_case a22_4_cases[] = {
     {"art22_4_9_2_a_with_measures_allowed_2026_05_01", 'a', "second reviewer", 1, GDPR_WHY_CONSENT,
      "Art. 22(4), 9(2)(a)"},
-    {"art22_4_9_2_g_with_measures_allowed_2026_05_01", 'g', "second reviewer", 1,
-     GDPR_WHY_CONSENT, "Art. 22(4), 9(2)(g)"},
+    {"art22_4_9_2_g_with_measures_allowed_2026_05_01", 'g', "second reviewer", 1, GDPR_WHY_CONSENT,
+     "Art. 22(4), 9(2)(g)"},
     {"art22_4_9_2_a_without_measures_refused_2026_05_01", 'a', NULL, 0, GDPR_WHY_ART22_4,
      "Art. 22(4): suitable measures"},
     {"art22_4_9_2_h_refused_2026_05_01", 'h', "second reviewer", 0, GDPR_WHY_ART22_4,
@@ -620,7 +743,8 @@ START_TEST(art15_1_h_export_states_the_decision_2026_05_01)
     th_ok(gdpr_export_subject(ts.eng, &th_dpo, "cust-15", GDPR_EXPORT_JSON, collect, &doc));
     ck_assert_ptr_nonnull(strstr(doc, "\"logic\": \"A points score from your payment history"));
     ck_assert_ptr_nonnull(strstr(
-        doc, "\"significance\": \"Decides whether you may pay by invoice or must pay in advance.\""));
+        doc,
+        "\"significance\": \"Decides whether you may pay by invoice or must pay in advance.\""));
     ck_assert_ptr_nonnull(strstr(doc, "\"consequences\": \"Below the threshold"));
     ck_assert_ptr_nonnull(strstr(doc, "\"exception\": \"contract\""));
     ck_assert_ptr_nonnull(strstr(doc, "\"safeguards\": \"A person in the credit team"));
@@ -645,8 +769,7 @@ START_TEST(art22_3_human_intervention_request_2026_05_04)
     char *json = NULL;
     int value = 0;
 
-    ck_assert_str_eq(gdpr_request_type_name(GDPR_REQUEST_HUMAN_INTERVENTION),
-                     "human_intervention");
+    ck_assert_str_eq(gdpr_request_type_name(GDPR_REQUEST_HUMAN_INTERVENTION), "human_intervention");
     th_ok(gdpr_request_parse("type", "human_intervention", &value));
     ck_assert_int_eq(value, GDPR_REQUEST_HUMAN_INTERVENTION);
     ts.now = from + 9 * 3600;
@@ -669,7 +792,8 @@ START_TEST(art22_3_human_intervention_request_2026_05_04)
     th_fingerprint(&ts, before);
     th_assert_err(gdpr_request_fulfil(ts.eng, &th_dpo, id, NULL), GDPR_EINVAL,
                   "asks for human intervention in an automated decision (Art. 22(3))");
-    th_assert_err(gdpr_request_fulfil(ts.eng, &th_dpo, id, ""), GDPR_EINVAL, "note: must not be empty");
+    th_assert_err(gdpr_request_fulfil(ts.eng, &th_dpo, id, ""), GDPR_EINVAL,
+                  "note: must not be empty");
     th_fingerprint(&ts, after);
     ck_assert_str_eq(before, after);
     th_ok(gdpr_request_fulfil(ts.eng, &th_dpo, id,
@@ -685,8 +809,8 @@ START_TEST(art22_3_human_intervention_request_2026_05_04)
     ck_assert_int_eq(k.by_type_all[GDPR_REQUEST_HUMAN_INTERVENTION], 1);
     ck_assert_int_eq(k.by_type_all[GDPR_REQUEST_ACCESS], 1);
     ck_assert_int_eq(k.by_type[GDPR_REQUEST_ACCESS], 1);
-    ck_assert_int_eq(
-        k.by_type_status_all[GDPR_REQUEST_HUMAN_INTERVENTION][GDPR_REQUEST_FULFILLED], 1);
+    ck_assert_int_eq(k.by_type_status_all[GDPR_REQUEST_HUMAN_INTERVENTION][GDPR_REQUEST_FULFILLED],
+                     1);
     ck_assert_int_eq(k.by_status[GDPR_REQUEST_FULFILLED], 1);
     ck_assert_int_eq(k.on_time, 1);
     /* Version 2 (an application built before): filled to its end, not a
@@ -735,12 +859,11 @@ START_TEST(art22_3_bad_type_refused_2026_05_04)
 }
 END_TEST
 
-
 /* --- Art. 15(1), 15(4): who consulted the data (CJEU C-579/21) ---------- */
 
 #define STAFF_DECISION                                                                             \
-    "\"rights_url\": \"https://example.com/privacy/rights\", \"staff_identity\": { "              \
-    "\"decision\": \"Board decision 2026-07: subjects are told which employee consulted their "   \
+    "\"rights_url\": \"https://example.com/privacy/rights\", \"staff_identity\": { "               \
+    "\"decision\": \"Board decision 2026-07: subjects are told which employee consulted their "    \
     "file, as our staff act in public-facing roles\", \"decided_on\": \"2026-07-01\" },"
 
 typedef struct {
@@ -769,8 +892,8 @@ START_TEST(art15_4_table)
     int64_t rec = 0;
 
     if (c->decided) {
-        char *policy = example_with("\"rights_url\": \"https://example.com/privacy/rights\",",
-                                    STAFF_DECISION);
+        char *policy =
+            example_with("\"rights_url\": \"https://example.com/privacy/rights\",", STAFF_DECISION);
         th_ok(gdpr_policy_load_string(ts.eng, &th_dpo, policy));
         free(policy);
     }
@@ -894,9 +1017,9 @@ START_TEST(art15_4_bad_input_2026_07_10)
     th_assert_err(gdpr_access_record(ts.eng, &th_agent, "cust-156", "service", over), GDPR_EINVAL,
                   "reason");
     free(over);
-    th_assert_err(gdpr_access_resolve(ts.eng, &th_dpo, "staff-0123456789abcdef0123456789abcdef",
-                                      NULL),
-                  GDPR_EINVAL, "actor_out");
+    th_assert_err(
+        gdpr_access_resolve(ts.eng, &th_dpo, "staff-0123456789abcdef0123456789abcdef", NULL),
+        GDPR_EINVAL, "actor_out");
 }
 END_TEST
 

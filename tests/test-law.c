@@ -20,10 +20,10 @@ static th_store ts;
 /* What the Art. 17(3) migration (holds with a ground and narrowing,
  * kept records with a ground) and the access-log migration (Art. 15(4))
  * add, dropped to stand for an older store. */
-#define DROP_ART17_3 \
-    " ALTER TABLE erasure_hold DROP COLUMN ground; ALTER TABLE erasure_hold DROP COLUMN purpose;" \
-    " ALTER TABLE erasure_hold DROP COLUMN collected_from;" \
-    " ALTER TABLE erasure_hold DROP COLUMN collected_to;" \
+#define DROP_ART17_3                                                                               \
+    " ALTER TABLE erasure_hold DROP COLUMN ground; ALTER TABLE erasure_hold DROP COLUMN purpose;"  \
+    " ALTER TABLE erasure_hold DROP COLUMN collected_from;"                                        \
+    " ALTER TABLE erasure_hold DROP COLUMN collected_to;"                                          \
     " ALTER TABLE tombstone_kept DROP COLUMN exemption; DROP TABLE access_log;"
 
 /* 00:00 UTC on a civil date. */
@@ -766,10 +766,12 @@ START_TEST(art12_4_migration_recounts_late_refusals_2026_01_15)
     gdpr_close(ts.eng);
     ts.eng = NULL;
     /* What schema 14 had counted: on time, against the extended date. */
-    raw_exec(ts.db, "UPDATE request_kpi SET late = 0; ALTER TABLE consent DROP COLUMN guardian;"
-                    " ALTER TABLE request_kpi DROP COLUMN denied6;"
-                    " ALTER TABLE request_kpi DROP COLUMN denied7;"
-                    " ALTER TABLE request DROP COLUMN info_asked_at; PRAGMA user_version = 14;" DROP_ART17_3);
+    raw_exec(
+        ts.db,
+        "UPDATE request_kpi SET late = 0; ALTER TABLE consent DROP COLUMN guardian;"
+        " ALTER TABLE request_kpi DROP COLUMN denied6;"
+        " ALTER TABLE request_kpi DROP COLUMN denied7;"
+        " ALTER TABLE request DROP COLUMN info_asked_at; PRAGMA user_version = 14;" DROP_ART17_3);
     raw_exec(ts.keys, "PRAGMA user_version = 14;");
     th_ok(th_open(&ts, &ts.eng));
     th_ok(gdpr_request_kpi_report_init(&k, GDPR_REQUEST_KPI_REPORT_VERSION));
@@ -918,9 +920,11 @@ START_TEST(art12_drp_migration_adds_counters_2026_03_01)
     th_ok(gdpr_request_deny_v2(ts.eng, &th_dpo, id, GDPR_DENIAL_NO_MATCH, NULL, GDPR_TOLD_ALL, 0));
     gdpr_close(ts.eng);
     ts.eng = NULL;
-    raw_exec(ts.db, "ALTER TABLE request_kpi DROP COLUMN denied6;"
-                    " ALTER TABLE request_kpi DROP COLUMN denied7;"
-                    " ALTER TABLE request DROP COLUMN info_asked_at; PRAGMA user_version = 16;" DROP_ART17_3);
+    raw_exec(
+        ts.db,
+        "ALTER TABLE request_kpi DROP COLUMN denied6;"
+        " ALTER TABLE request_kpi DROP COLUMN denied7;"
+        " ALTER TABLE request DROP COLUMN info_asked_at; PRAGMA user_version = 16;" DROP_ART17_3);
     raw_exec(ts.keys, "PRAGMA user_version = 16;");
     th_ok(th_open(&ts, &ts.eng));
     th_ok(gdpr_request_open(ts.eng, &th_agent, &in, &id));
@@ -1191,7 +1195,8 @@ START_TEST(art12_6_migration_finds_the_ask_2026_03_02)
     ts.eng = NULL;
     /* schema 17 kept no ask and counted every expired request late */
     raw_exec(ts.db, "ALTER TABLE request DROP COLUMN info_asked_at;"
-                    " UPDATE request_kpi SET late = n WHERE status = 6; PRAGMA user_version = 17;" DROP_ART17_3);
+                    " UPDATE request_kpi SET late = n WHERE status = 6; PRAGMA user_version = "
+                    "17;" DROP_ART17_3);
     raw_exec(ts.keys, "PRAGMA user_version = 17;");
     th_ok(th_open(&ts, &ts.eng));
     th_ok(gdpr_request_kpi_report_init(&k, GDPR_REQUEST_KPI_REPORT_VERSION));

@@ -1258,7 +1258,8 @@ START_TEST(words_round_trip)
     const char *(*const namers[])(int) = {gdpr_request_type_name, gdpr_request_status_name,
                                           gdpr_request_denial_name, gdpr_request_verification_name,
                                           gdpr_request_method_name};
-    static const int lo[] = {1, 1, 0, 0, 0}, hi[] = {GDPR_REQUEST_TYPE_ALL_MAX, 6, GDPR_DENIAL_REASON_MAX, 3, 6};
+    static const int lo[] = {1, 1, 0, 0, 0},
+                     hi[] = {GDPR_REQUEST_TYPE_ALL_MAX, 6, GDPR_DENIAL_REASON_MAX, 3, 6};
 
     for (int w = 0; w < 5; w++) {
         for (int v = lo[w]; v <= hi[w]; v++) {

@@ -524,12 +524,13 @@ ctl_cmd_request_fulfil(ctl *c, int argc, char **argv)
     }
     return done(c, id, "fulfilled");
 usage:
-    fprintf(stderr, "usage: gdprctl request fulfil ID [--out FILE] [--format json|csv] "
-                    "[--ground GROUND] [--note TEXT]\n  access, portability: the export goes to"
-                    " --out; restriction, objection: the subject's flag is set;\n  erasure: the "
-                    "subject is erased on --ground; rectification: closes it after 'vault "
-                    "rectify';\n  human_intervention: closes it with the outcome of the human review in "
-                    "--note (Art. 22(3))\n");
+    fprintf(stderr,
+            "usage: gdprctl request fulfil ID [--out FILE] [--format json|csv] "
+            "[--ground GROUND] [--note TEXT]\n  access, portability: the export goes to"
+            " --out; restriction, objection: the subject's flag is set;\n  erasure: the "
+            "subject is erased on --ground; rectification: closes it after 'vault "
+            "rectify';\n  human_intervention: closes it with the outcome of the human review in "
+            "--note (Art. 22(3))\n");
     return CTL_USAGE;
 }
 

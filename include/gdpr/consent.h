@@ -229,16 +229,16 @@ GDPR_API int gdpr_consent_history(gdpr_engine *eng, const gdpr_actor *who, const
  *  (never renumbered; gdpr_why_name() gives its stable word) and a line
  *  of text for people. */
 typedef enum {
-    GDPR_WHY_CONSENT = 1,           /**< allowed: live consent (event names it) */
-    GDPR_WHY_BASIS = 2,             /**< allowed: the purpose rests on another legal basis */
-    GDPR_WHY_LEGAL_GROUND = 3,      /**< allowed: the recipient has a legal ground (policy) */
-    GDPR_WHY_NO_CONSENT = 4,        /**< refused: no consent on record */
-    GDPR_WHY_WITHDRAWN = 5,         /**< refused: consent withdrawn */
-    GDPR_WHY_REFUSED = 6,           /**< refused: the subject said no */
-    GDPR_WHY_EXPIRED = 7,           /**< refused: consent expired */
-    GDPR_WHY_NOT_EXPLICIT = 8,      /**< refused: special category, consent not explicit */
-    GDPR_WHY_OBJECTED = 9,          /**< refused: the subject objected (Art. 21) */
-    GDPR_WHY_RESTRICTED = 10,       /**< refused: processing restricted (Art. 18) */
+    GDPR_WHY_CONSENT = 1,            /**< allowed: live consent (event names it) */
+    GDPR_WHY_BASIS = 2,              /**< allowed: the purpose rests on another legal basis */
+    GDPR_WHY_LEGAL_GROUND = 3,       /**< allowed: the recipient has a legal ground (policy) */
+    GDPR_WHY_NO_CONSENT = 4,         /**< refused: no consent on record */
+    GDPR_WHY_WITHDRAWN = 5,          /**< refused: consent withdrawn */
+    GDPR_WHY_REFUSED = 6,            /**< refused: the subject said no */
+    GDPR_WHY_EXPIRED = 7,            /**< refused: consent expired */
+    GDPR_WHY_NOT_EXPLICIT = 8,       /**< refused: special category, consent not explicit */
+    GDPR_WHY_OBJECTED = 9,           /**< refused: the subject objected (Art. 21) */
+    GDPR_WHY_RESTRICTED = 10,        /**< refused: processing restricted (Art. 18) */
     GDPR_WHY_NO_ART9_CONDITION = 11, /**< refused: special category without an Art. 9(2)
                                          condition in the policy (@since 0.2) */
     /** refused: an automated decision (Art. 22) on a special category

@@ -147,19 +147,19 @@ typedef enum {
  * @since 0.2
  */
 typedef enum {
-    GDPR_EXEMPT_NONE = 0,              /**< no exemption (the record goes) */
-    GDPR_EXEMPT_EXPRESSION = 1,        /**< Art. 17(3)(a): freedom of expression and information */
-    GDPR_EXEMPT_LEGAL_OBLIGATION = 2,  /**< Art. 17(3)(b): a legal obligation (Union or
-                                            member-state law) */
-    GDPR_EXEMPT_PUBLIC_TASK = 3,       /**< Art. 17(3)(b): a task in the public interest or
-                                            in the exercise of official authority */
-    GDPR_EXEMPT_PUBLIC_HEALTH = 4,     /**< Art. 17(3)(c): public health (Art. 9(2)(h), (i),
-                                            9(3)) */
-    GDPR_EXEMPT_ARCHIVING = 5,         /**< Art. 17(3)(d): archiving in the public interest,
-                                            scientific or historical research, statistics
-                                            (Art. 89(1)) */
-    GDPR_EXEMPT_LEGAL_CLAIMS = 6       /**< Art. 17(3)(e): establishment, exercise or
-                                            defence of legal claims */
+    GDPR_EXEMPT_NONE = 0,             /**< no exemption (the record goes) */
+    GDPR_EXEMPT_EXPRESSION = 1,       /**< Art. 17(3)(a): freedom of expression and information */
+    GDPR_EXEMPT_LEGAL_OBLIGATION = 2, /**< Art. 17(3)(b): a legal obligation (Union or
+                                           member-state law) */
+    GDPR_EXEMPT_PUBLIC_TASK = 3,      /**< Art. 17(3)(b): a task in the public interest or
+                                           in the exercise of official authority */
+    GDPR_EXEMPT_PUBLIC_HEALTH = 4,    /**< Art. 17(3)(c): public health (Art. 9(2)(h), (i),
+                                           9(3)) */
+    GDPR_EXEMPT_ARCHIVING = 5,        /**< Art. 17(3)(d): archiving in the public interest,
+                                           scientific or historical research, statistics
+                                           (Art. 89(1)) */
+    GDPR_EXEMPT_LEGAL_CLAIMS = 6      /**< Art. 17(3)(e): establishment, exercise or
+                                           defence of legal claims */
 } gdpr_exemption;
 
 /** Highest gdpr_exemption value this version knows. */

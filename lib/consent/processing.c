@@ -15,8 +15,18 @@ GDPR_API const char *
 gdpr_why_name(int code)
 {
     static const char *const names[] = {
-        "unknown", "consent", "basis",        "legal_ground", "no_consent", "withdrawn",
-        "refused", "expired", "not_explicit", "objected",     "restricted", "no_art9_condition",
+        "unknown",
+        "consent",
+        "basis",
+        "legal_ground",
+        "no_consent",
+        "withdrawn",
+        "refused",
+        "expired",
+        "not_explicit",
+        "objected",
+        "restricted",
+        "no_art9_condition",
         "automated_special_category",
     };
     if (code < 1 || code >= (int)(sizeof names / sizeof names[0]))

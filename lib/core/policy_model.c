@@ -287,8 +287,8 @@ read_staff_identity(const json_node *obj, policy_controller *c)
 static int
 build_controller(const json_node *root, policy_controller *c)
 {
-    static const char *const fields[] = {"name",     "contact",    "dpo",
-                                         "country",  "timezone",   "holidays",
+    static const char *const fields[] = {"name",       "contact",        "dpo",
+                                         "country",    "timezone",       "holidays",
                                          "rights_url", "staff_identity", NULL};
     const json_node *obj = gdpr_json__member(root, "controller");
     const json_node *holidays;
@@ -399,9 +399,8 @@ static const char *const art22_names[] = {"contract", "law", "explicit_consent"}
 static int
 read_automated(const json_node *item, policy_purpose *pu)
 {
-    static const char *const fields[] = {"logic",      "significance",
-                                         "consequences", "art22_2",
-                                         "safeguards", "special_category_measures",
+    static const char *const fields[] = {"logic",   "significance", "consequences",
+                                         "art22_2", "safeguards",   "special_category_measures",
                                          NULL};
     const json_node *n = gdpr_json__member(item, "automated_decision");
     int exception = 0;
@@ -630,11 +629,15 @@ read_min_group(const json_node *item, policy_retention *r)
 }
 
 static const char *const exemption_names[EXEMPTION_MAX + 1] = {
-    "none",         "freedom_of_expression", "legal_obligation", "public_task",
-    "public_health", "archiving",            "legal_claims"};
-static const char *const exemption_articles[EXEMPTION_MAX + 1] = {
-    "",              "Art. 17(3)(a)", "Art. 17(3)(b)", "Art. 17(3)(b)",
-    "Art. 17(3)(c)", "Art. 17(3)(d)", "Art. 17(3)(e)"};
+    "none",      "freedom_of_expression", "legal_obligation", "public_task", "public_health",
+    "archiving", "legal_claims"};
+static const char *const exemption_articles[EXEMPTION_MAX + 1] = {"",
+                                                                  "Art. 17(3)(a)",
+                                                                  "Art. 17(3)(b)",
+                                                                  "Art. 17(3)(b)",
+                                                                  "Art. 17(3)(c)",
+                                                                  "Art. 17(3)(d)",
+                                                                  "Art. 17(3)(e)"};
 
 const char *
 gdpr_policy__exemption_name(int ground)
@@ -694,9 +697,9 @@ read_exemption(const json_node *item, policy_retention *r)
 static int
 build_retention(const json_node *root, policy_model *p)
 {
-    static const char *const fields[] = {
-        "id",           "purpose",    "category", "period",    "anchor", "action",
-        "review_every", "legal_duty", "keep",     "min_group", "exemption", NULL};
+    static const char *const fields[] = {"id",     "purpose",   "category",     "period",
+                                         "anchor", "action",    "review_every", "legal_duty",
+                                         "keep",   "min_group", "exemption",    NULL};
     const json_node *arr;
     int rc = read_array(root, "retention", 0, &arr);
 
@@ -977,8 +980,8 @@ build_recipients(const json_node *root, policy_model *p)
 /* --- data-subject requests (issue 9) ---------------------------------- */
 
 static const char *const request_type_names[POLICY_REQUEST_TYPES] = {
-    "access", "portability", "erasure", "rectification", "restriction", "objection",
-    "human_intervention",
+    "access",    "portability",        "erasure", "rectification", "restriction",
+    "objection", "human_intervention",
 };
 
 /* A grace period is a short undo window inside the one-month deadline:

@@ -79,14 +79,14 @@ typedef struct {
     char *automated_decision; /* Art. 22 logic described, or NULL */
     /* Art. 15(1)(h), 22, CJEU C-203/22: the rest of the description (the
      * object form of "automated_decision"; NULL in an older text form). */
-    char *ad_significance;    /* the significance for the subject */
-    char *ad_consequences;    /* the envisaged consequences */
-    char *ad_safeguards;      /* Art. 22(3) measures (human intervention ...) */
+    char *ad_significance;     /* the significance for the subject */
+    char *ad_consequences;     /* the envisaged consequences */
+    char *ad_safeguards;       /* Art. 22(3) measures (human intervention ...) */
     char *ad_special_measures; /* Art. 22(4) suitable measures, special categories */
-    int ad_exception;         /* Art. 22(2): 'a' contract, 'b' law, 'c' explicit
-                                 consent; 0 in the text form */
-    int direct_marketing;     /* Art. 21(2)-(3): an objection stops it absolutely */
-    char art9;                /* Art. 9(2) condition 'a'..'j'; 0: none named */
+    int ad_exception;          /* Art. 22(2): 'a' contract, 'b' law, 'c' explicit
+                                  consent; 0 in the text form */
+    int direct_marketing;      /* Art. 21(2)-(3): an objection stops it absolutely */
+    char art9;                 /* Art. 9(2) condition 'a'..'j'; 0: none named */
     int iss; /* an information society service offered directly to a child (Art. 8) */
 } policy_purpose;
 

@@ -213,11 +213,10 @@ gdpr_record__check(gdpr_engine *eng, const store_vault_row *row, record_use use,
     gdpr_engine__format_date(eng, lim.until, date);
     switch (lim.kind) {
     case RECORD_HELD:
-        return gdpr__err_set(GDPR_ESTATE,
-                             "record %lld: under legal hold %lld until %s (%s); ground %s; %s", id,
-                             (long long)lim.hold, date,
-                             gdpr_policy__exemption_article(lim.exemption),
-                             gdpr_policy__exemption_name(lim.exemption), refused_verb(use));
+        return gdpr__err_set(
+            GDPR_ESTATE, "record %lld: under legal hold %lld until %s (%s); ground %s; %s", id,
+            (long long)lim.hold, date, gdpr_policy__exemption_article(lim.exemption),
+            gdpr_policy__exemption_name(lim.exemption), refused_verb(use));
     case RECORD_DUTY:
         return gdpr__err_set(GDPR_ESTATE,
                              "record %lld: kept under legal duty (retention rule %s) until %s "

@@ -701,8 +701,7 @@ consent_row(const store_consent_row *row, void *ctx)
      * told what is recorded about the consent given on their behalf). */
     if (row->guardian != NULL && row->guardian_len > 0) {
         size_t len = 0;
-        rc = open_sealed(x, "consent", row->id, "guardian", row->guardian, row->guardian_len,
-                         &len);
+        rc = open_sealed(x, "consent", row->id, "guardian", row->guardian, row->guardian_len, &len);
         if (rc != GDPR_OK)
             return rc;
         gdpr_export__jo_open(j, "parental_holder", '{');

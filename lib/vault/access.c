@@ -22,8 +22,7 @@ record_locked(gdpr_engine *eng, const gdpr_actor *who, const char *subject, cons
     int rc = gdpr_engine__require_policy(eng);
 
     if (rc == GDPR_OK && gdpr_policy__find_purpose(eng->policy, purpose) == NULL)
-        rc = gdpr__err_set(GDPR_EINVAL, "purpose: '%.64s' is not a purpose of the policy",
-                           purpose);
+        rc = gdpr__err_set(GDPR_EINVAL, "purpose: '%.64s' is not a purpose of the policy", purpose);
     if (rc == GDPR_OK)
         rc = gdpr_engine__subject_hash(eng, subject, hash);
     if (rc == GDPR_OK)

@@ -17,10 +17,11 @@ gdpr_sqlite__access_insert(store *base, const store_access_row *row)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_stmt(st,
-                                  "INSERT INTO main.access_log(subject, at, actor, role, action,"
-                                  " purpose, record, reason) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                                  &s);
+    int rc =
+        gdpr_sqlite__sq_stmt(st,
+                             "INSERT INTO main.access_log(subject, at, actor, role, action,"
+                             " purpose, record, reason) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                             &s);
 
     if (rc != GDPR_OK)
         return rc;
