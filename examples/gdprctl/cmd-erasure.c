@@ -47,9 +47,46 @@ print_report(const ctl *c, const char *what, const gdpr_erase_report *r, int rc)
                gdpr_errmsg());
 }
 
+/* The records a subject tombstone kept, with the Art. 17(3) ground. */
+typedef struct {
+    const ctl *c;
+    int n;
+} kept_out;
+
+static int
+print_kept(const gdpr_tombstone_kept *k, void *ctx)
+{
+    kept_out *o = ctx;
+    char until[32];
+
+    ctl_format_time(k->until, until);
+    if (o->c->json) {
+        printf("%s{\"record\":%lld,\"category\":", o->n ? "," : "", (long long)k->record);
+        ctl_json_string(stdout, k->category);
+        printf(",\"purpose\":");
+        ctl_json_string(stdout, k->purpose);
+        printf(",\"reason\":");
+        ctl_json_string(stdout, k->reason);
+        printf(",\"rule\":");
+        ctl_json_string(stdout, k->rule);
+        printf(",\"exemption\":\"%s\",\"article\":\"%s\",\"until\":\"%s\",\"still_kept\":%s}",
+               gdpr_exemption_name((int)k->exemption), gdpr_exemption_article((int)k->exemption),
+               until, k->erased_at == 0 ? "true" : "false");
+    } else {
+        printf("  kept record %lld (%s, %s) under %s %s (%s) until %.10s%s\n", (long long)k->record,
+               k->category, k->purpose, gdpr_exemption_article((int)k->exemption),
+               gdpr_exemption_name((int)k->exemption), k->rule, until,
+               k->erased_at == 0 ? "" : "; erased since");
+    }
+    o->n++;
+    return 0;
+}
+
 static void
 print_tombstone(const ctl *c, const gdpr_tombstone *t)
 {
+    kept_out ko = {c, 0};
+
     char at[32], until[32] = "";
 
     ctl_format_time(t->at, at);
@@ -73,13 +110,19 @@ print_tombstone(const ctl *c, const gdpr_tombstone *t)
                t->complete ? "true" : "false", t->wiped ? "true" : "false", t->sources_failed,
                t->recipients);
         ctl_json_string(stdout, t->answer);
-        printf("}\n");
+        printf(",\"kept\":[");
+        if (t->kind == GDPR_TOMBSTONE_SUBJECT)
+            (void)gdpr_tombstone_kept_foreach(c->eng, t->id, print_kept, &ko);
+        printf("]}\n");
         return;
     }
     printf("tombstone %lld: %s\n", (long long)t->id, t->answer);
     printf("  by %s at %s; %s%s\n", t->actor, at,
            t->complete ? "nothing of the subject is left" : "records are kept",
            t->wiped ? "" : "; checkpoint pending");
+    if (t->kind == GDPR_TOMBSTONE_SUBJECT && t->retained > 0 &&
+        gdpr_tombstone_kept_foreach(c->eng, t->id, print_kept, &ko) != GDPR_OK)
+        fprintf(stderr, "gdprctl: kept records: %s\n", gdpr_errmsg());
 }
 
 static int

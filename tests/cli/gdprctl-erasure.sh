@@ -79,6 +79,12 @@ grep -q "erased on 2026-01-01 under 'Art. 17(1)(a) request 1'; 1 record kept und
 expect_exit 0 "$ctl" $t0 --db "$db" --json erase lookup CUST-1
 grep -q '"kept_until":"2032-01-01T00:00:00Z","complete":false' "$tmp/out" ||
     fail "lookup --json: $(cat "$tmp/out")"
+# Art. 17(3): which record was kept under which ground.
+grep -q '"kept":\[{"record":2,"category":"financial","purpose":"billing","reason":"legal_duty","rule":"R-1","exemption":"legal_obligation","article":"Art. 17(3)(b)","until":"2032-01-01T00:00:00Z","still_kept":true}\]' \
+    "$tmp/out" || fail "lookup --json kept: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" $t0 --db "$db" erase lookup CUST-1
+grep -q "^  kept record 2 (financial, billing) under Art. 17(3)(b) legal_obligation (R-1) until 2032-01-01$" \
+    "$tmp/out" || fail "lookup kept: $(cat "$tmp/out")"
 grep -q "CUST-1" "$tmp/out" && fail "the tombstone names the subject"
 expect_exit 1 "$ctl" $t0 --db "$db" vault get 1
 grep -q "GDPR_ENOTFOUND" "$tmp/err" || fail "record 1: $(cat "$tmp/err")"
