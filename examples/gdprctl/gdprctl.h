@@ -99,6 +99,11 @@ void ctl_json_string(FILE *f, const char *s);
 
 /* Command groups (cmd-*.c). */
 int ctl_cmd_init(ctl *c, int argc, char **argv);
+int ctl_cmd_subject_object(ctl *c, int argc, char **argv);
+int ctl_cmd_subject_unobject(ctl *c, int argc, char **argv);
+int ctl_cmd_subject_restrict(ctl *c, int argc, char **argv);
+int ctl_cmd_access_log(ctl *c, int argc, char **argv);
+int ctl_cmd_access_resolve(ctl *c, int argc, char **argv);
 int ctl_cmd_policy_load(ctl *c, int argc, char **argv);
 int ctl_cmd_policy_show(ctl *c, int argc, char **argv);
 int ctl_cmd_audit_verify(ctl *c, int argc, char **argv);
@@ -125,12 +130,14 @@ int ctl_cmd_request_extend(ctl *c, int argc, char **argv);
 int ctl_cmd_request_escalate(ctl *c, int argc, char **argv);
 int ctl_cmd_request_fulfil(ctl *c, int argc, char **argv);
 int ctl_cmd_request_deny(ctl *c, int argc, char **argv);
+int ctl_cmd_request_expire(ctl *c, int argc, char **argv);
 int ctl_cmd_request_list(ctl *c, int argc, char **argv);
 int ctl_cmd_request_overdue(ctl *c, int argc, char **argv);
 int ctl_cmd_request_kpis(ctl *c, int argc, char **argv);
 
 int ctl_cmd_transfer_check(ctl *c, int argc, char **argv);
 int ctl_cmd_transfer_record(ctl *c, int argc, char **argv);
+int ctl_cmd_transfer_count(ctl *c, int argc, char **argv);
 int ctl_cmd_transfer_log(ctl *c, int argc, char **argv);
 int ctl_cmd_adequacy_list(ctl *c, int argc, char **argv);
 int ctl_cmd_adequacy_load(ctl *c, int argc, char **argv);

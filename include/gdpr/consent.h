@@ -229,18 +229,22 @@ GDPR_API int gdpr_consent_history(gdpr_engine *eng, const gdpr_actor *who, const
  *  (never renumbered; gdpr_why_name() gives its stable word) and a line
  *  of text for people. */
 typedef enum {
-    GDPR_WHY_CONSENT = 1,           /**< allowed: live consent (event names it) */
-    GDPR_WHY_BASIS = 2,             /**< allowed: the purpose rests on another legal basis */
-    GDPR_WHY_LEGAL_GROUND = 3,      /**< allowed: the recipient has a legal ground (policy) */
-    GDPR_WHY_NO_CONSENT = 4,        /**< refused: no consent on record */
-    GDPR_WHY_WITHDRAWN = 5,         /**< refused: consent withdrawn */
-    GDPR_WHY_REFUSED = 6,           /**< refused: the subject said no */
-    GDPR_WHY_EXPIRED = 7,           /**< refused: consent expired */
-    GDPR_WHY_NOT_EXPLICIT = 8,      /**< refused: special category, consent not explicit */
-    GDPR_WHY_OBJECTED = 9,          /**< refused: the subject objected (Art. 21) */
-    GDPR_WHY_RESTRICTED = 10,       /**< refused: processing restricted (Art. 18) */
-    GDPR_WHY_NO_ART9_CONDITION = 11 /**< refused: special category without an Art. 9(2)
+    GDPR_WHY_CONSENT = 1,            /**< allowed: live consent (event names it) */
+    GDPR_WHY_BASIS = 2,              /**< allowed: the purpose rests on another legal basis */
+    GDPR_WHY_LEGAL_GROUND = 3,       /**< allowed: the recipient has a legal ground (policy) */
+    GDPR_WHY_NO_CONSENT = 4,         /**< refused: no consent on record */
+    GDPR_WHY_WITHDRAWN = 5,          /**< refused: consent withdrawn */
+    GDPR_WHY_REFUSED = 6,            /**< refused: the subject said no */
+    GDPR_WHY_EXPIRED = 7,            /**< refused: consent expired */
+    GDPR_WHY_NOT_EXPLICIT = 8,       /**< refused: special category, consent not explicit */
+    GDPR_WHY_OBJECTED = 9,           /**< refused: the subject objected (Art. 21) */
+    GDPR_WHY_RESTRICTED = 10,        /**< refused: processing restricted (Art. 18) */
+    GDPR_WHY_NO_ART9_CONDITION = 11, /**< refused: special category without an Art. 9(2)
                                          condition in the policy (@since 0.2) */
+    /** refused: an automated decision (Art. 22) on a special category
+     *  without Art. 9(2)(a) or (g) and suitable measures (Art. 22(4));
+     *  word "automated_special_category" (@since 0.2) */
+    GDPR_WHY_ART22_4 = 12
 } gdpr_why_code;
 
 typedef struct {
@@ -259,6 +263,11 @@ GDPR_API const char *gdpr_why_name(int code);
  * policy names no Art. 9(2) condition for it (only a stored policy older
  * than this rule can lack one: GDPR_WHY_NO_ART9_CONDITION); under
  * condition (a) it needs live explicit consent whatever its Art. 6 basis.
+ * A purpose whose policy entry describes an automated decision (Art. 22)
+ * on a special category is refused unless its Art. 9(2) condition is (a)
+ * or (g) and the policy records the suitable measures (Art. 22(4);
+ * GDPR_WHY_ART22_4: only a stored policy older than this rule can have
+ * it, a new one is refused when loaded).
  * A purpose the policy marks "direct_marketing" is refused when
  * the subject objected to it, to all direct marketing or in general:
  * Art. 21(2)-(3) makes that objection absolute, so it stops consent-based

@@ -43,6 +43,7 @@ typedef enum {
     PERM_CONSENT_READ,     /* consent ledger (issue 4): read proofs in the history */
     PERM_ADEQUACY_LOAD,    /* transfers (issue 8): replace the adequacy list */
     PERM_RETENTION_ANCHOR, /* retention (issue 7): touch, contract end, anchors */
+    PERM_STAFF_RESOLVE,    /* access log (issue 19): resolve a staff reference */
     PERM_COUNT
 } permission;
 
@@ -76,8 +77,16 @@ typedef struct {
     size_t n_categories;
     int special;              /* derived: any category is special */
     char *automated_decision; /* Art. 22 logic described, or NULL */
-    int direct_marketing;     /* Art. 21(2)-(3): an objection stops it absolutely */
-    char art9;                /* Art. 9(2) condition 'a'..'j'; 0: none named */
+    /* Art. 15(1)(h), 22, CJEU C-203/22: the rest of the description (the
+     * object form of "automated_decision"; NULL in an older text form). */
+    char *ad_significance;     /* the significance for the subject */
+    char *ad_consequences;     /* the envisaged consequences */
+    char *ad_safeguards;       /* Art. 22(3) measures (human intervention ...) */
+    char *ad_special_measures; /* Art. 22(4) suitable measures, special categories */
+    int ad_exception;          /* Art. 22(2): 'a' contract, 'b' law, 'c' explicit
+                                  consent; 0 in the text form */
+    int direct_marketing;      /* Art. 21(2)-(3): an objection stops it absolutely */
+    char art9;                 /* Art. 9(2) condition 'a'..'j'; 0: none named */
     int iss; /* an information society service offered directly to a child (Art. 8) */
 } policy_purpose;
 
@@ -107,6 +116,18 @@ typedef enum {
 
 typedef enum { ACTION_ERASE, ACTION_ANONYMISE, ACTION_REVIEW, ACTION_COUNT } policy_action;
 
+/* Art. 17(3) exemption grounds (gdpr_exemption values 0..EXEMPTION_MAX):
+ * the policy's name ("legal_claims") and the article ("Art. 17(3)(e)");
+ * NULL outside the range. */
+#define EXEMPTION_MAX 6
+#define EXEMPTION_LEGAL_OBLIGATION 2
+#define EXEMPTION_PUBLIC_TASK 3
+#define EXEMPTION_LEGAL_CLAIMS 6
+const char *gdpr_policy__exemption_name(int ground);
+const char *gdpr_policy__exemption_article(int ground);
+/* The value of a name (1..EXEMPTION_MAX), or -1. */
+int gdpr_policy__exemption_parse(const char *name);
+
 const char *gdpr_policy__anchor_name(policy_anchor a);
 const char *gdpr_policy__action_name(policy_action a);
 
@@ -120,7 +141,10 @@ typedef struct {
     policy_action action;
     int has_review;
     cal_duration review_every;
-    int legal_duty;     /* kept under a legal obligation (Art. 17(3)(b)) */
+    int legal_duty;     /* kept under an Art. 17(3) exemption (below) while the
+                           period runs; the name is the policy's older word */
+    int exemption;      /* the Art. 17(3) ground (gdpr_exemption value);
+                           "legal_duty": true alone is 17(3)(b) legal obligation */
     char **keep_fields; /* anonymise: aggregates kept */
     size_t n_keep_fields;
     int64_t min_group; /* anonymise: smaller aggregate groups are not listed */
@@ -157,6 +181,61 @@ typedef struct {
     int64_t valid_until; /* 0: open-ended; else last instant in force */
 } policy_safeguard;
 
+/* What a recipient does with the data, as adequacy decisions limit their
+ * scope by it (issue 19 point 7; docs/transfers.md "Scope limits"). Names
+ * are part of the policy format (recipients[].processing, .activities) and
+ * of the adequacy list (decisions[].limits): append, never renumber. */
+typedef enum {
+    PROCESSING_UNKNOWN,               /* the policy does not say */
+    PROCESSING_AUTOMATED,             /* "automated" */
+    PROCESSING_MANUAL_THEN_AUTOMATED, /* "manual_then_automated": sent by hand, then
+                                         processed automatically by the recipient */
+    PROCESSING_MANUAL,                /* "manual" */
+    PROCESSING_COUNT
+} policy_processing;
+
+typedef enum {
+    ACTIVITY_IMMIGRATION_CONTROL,    /* "immigration_control" */
+    ACTIVITY_FSC_CREDIT_INFORMATION, /* "fsc_credit_information": personal credit
+                                        information under the Korean Credit Information
+                                        Act by an entity the FSC supervises */
+    ACTIVITY_RELIGIOUS,              /* "religious": a religious body's religious activities */
+    ACTIVITY_POLITICAL,              /* "political": a political body's political activities */
+    ACTIVITY_JOURNALISM,             /* "journalism": press and broadcasting, for reporting */
+    ACTIVITY_PROFESSIONAL_WRITING,   /* "professional_writing" */
+    ACTIVITY_ACADEMIC,               /* "academic": academic studies by a university or
+                                        academic body */
+    ACTIVITY_COUNT
+} policy_activity;
+
+/* "unknown" for PROCESSING_UNKNOWN. */
+const char *gdpr_policy__processing_name(policy_processing p);
+const char *gdpr_policy__activity_name(policy_activity a);
+/* -1 when unknown. */
+int gdpr_policy__activity_from_name(const char *name);
+
+/* The EU-US frameworks a US recipient can be certified under (issue 19
+ * point 6): recipients[].certifications[].framework. Append only. */
+typedef enum {
+    CERT_SAFE_HARBOUR,   /* "safe_harbour": Decision 2000/520/EC */
+    CERT_PRIVACY_SHIELD, /* "privacy_shield": Decision (EU) 2016/1250 */
+    CERT_DPF,            /* "dpf": Decision (EU) 2023/1795 */
+    CERT_COUNT
+} policy_cert_framework;
+
+/* "safe_harbour", "privacy_shield", "dpf". */
+const char *gdpr_policy__cert_name(policy_cert_framework f);
+/* The framework as the adequacy list names it ("decisions[].framework"):
+ * "Safe Harbour Privacy Principles", "EU-US Privacy Shield",
+ * "EU-US Data Privacy Framework". */
+const char *gdpr_policy__cert_framework(policy_cert_framework f);
+
+typedef struct {
+    policy_cert_framework framework;
+    int64_t from;  /* first second certified */
+    int64_t until; /* last second certified; 0: open-ended */
+} policy_certification;
+
 typedef struct {
     char *id;
     char *name;
@@ -170,6 +249,32 @@ typedef struct {
     int occasional;          /* Art. 49 derogations other than consent allowed */
     char *derogation;        /* e.g. "49(1)(b)" */
     char *disclosure_ground; /* legal ground to disclose without consent, or NULL */
+    /* Adequacy scope attributes (issue 19 point 7). */
+    policy_processing processing; /* "processing"; PROCESSING_UNKNOWN when not given */
+    int activities_declared;      /* "activities" given (an empty list says: none) */
+    unsigned int activities;      /* bit (1u << policy_activity) per activity declared */
+    int appi;                     /* "appi": -1 not said, 0 false, 1 true: bound by Japan's
+                                     APPI as complemented by the Supplementary Rules */
+    /* Certifications under the EU-US frameworks, dated (issue 19 point 6):
+     * "certifications", and "dpf_certified" as one CERT_DPF entry. */
+    policy_certification *certs;
+    size_t n_certs;
+    /* Art. 49 "occasional" (issue 19 point 4): "occasional_limit", at most
+     * `max_transfers` Art. 49 transfers and/or `max_subjects` subjects to
+     * this recipient in any window of `per`, counted from the transfer log
+     * (0: no bound of that kind). */
+    int has_occasional_limit;
+    int64_t max_transfers, max_subjects;
+    cal_duration occasional_per;
+    char *occasional_per_text;
+    /* Art. 49(1) second subparagraph and 49(6) (issue 19 point 4):
+     * "compelling_interests", NULL texts when not given. */
+    char *ci_assessment;           /* the documented assessment (Art. 49(6)) */
+    int64_t ci_assessed_on;        /* its date, UTC seconds at 00:00; 0: not given */
+    char *ci_safeguards;           /* the suitable safeguards provided (Art. 49(6)) */
+    int64_t ci_authority_informed; /* the supervisory authority informed on; 0: not given */
+    char *ci_subject_notice;       /* notice that tells the subject of the transfer and the
+                                      compelling legitimate interests */
 } policy_recipient;
 
 typedef struct {
@@ -181,12 +286,18 @@ typedef struct {
     int64_t *holidays; /* local dates, days since epoch, sorted */
     size_t n_holidays;
     char *rights_url;
-    cal_zone *zone; /* the timezone loaded once per policy version; NULL = UTC */
+    int public_authority; /* "public_authority": Art. 49(3) (issue 19 point 4) */
+    cal_zone *zone;       /* the timezone loaded once per policy version; NULL = UTC */
+    /* Art. 15(4), CJEU C-579/21: the controller's recorded decision that the
+     * identity of staff who consulted a subject's data is needed for the
+     * subject to exercise their rights (NULL: export the role only). */
+    char *staff_identity_decision;
+    int64_t staff_identity_decided; /* UTC 00:00 of the date it was taken */
 } policy_controller;
 
 /* Data-subject requests (issue 9): the optional "requests" section. Types
  * are numbered as gdpr_request_type (1..POLICY_REQUEST_TYPES). */
-#define POLICY_REQUEST_TYPES 6
+#define POLICY_REQUEST_TYPES 7
 
 typedef struct {
     int has_erasure_grace; /* erasure requests wait this long before fulfilment */
@@ -228,6 +339,9 @@ int gdpr_policy__model_build(const struct json_node *root, policy_model **out);
  * with a special category names its Art. 9(2) condition. GDPR_EINVAL
  * names the path. */
 int gdpr_policy__model_check_new(const policy_model *p);
+/* Art. 22(4): 1 unless `pu` makes an automated decision on a special
+ * category without Art. 9(2)(a) or (g) and special_category_measures. */
+int gdpr_policy__automated_special_ok(const policy_purpose *pu);
 void gdpr_policy__model_free(policy_model *p);
 
 const policy_category *gdpr_policy__find_category(const policy_model *p, const char *id);

@@ -143,4 +143,8 @@ const store_ops gdpr_store__sqlite_ops = {
     .objection_get = gdpr_sqlite__objection_get,
     .objection_delete = gdpr_sqlite__objection_delete,
     .key_serial = gdpr_sqlite__key_serial,
+    .transfer_count = gdpr_sqlite__transfer_count,
+    .access_insert = gdpr_sqlite__access_insert,
+    .access_foreach = gdpr_sqlite__access_foreach,
+    .access_delete_subject = gdpr_sqlite__access_delete_subject,
 };

@@ -270,6 +270,9 @@ int gdpr_sqlite__transfer_insert(store *st, const uint8_t subject_hash[CRYPTO_HA
                                  const char *actor, int64_t *id_out);
 int gdpr_sqlite__transfer_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                                          int64_t *count_out);
+int gdpr_sqlite__transfer_count(store *st, const char *recipient, int64_t after, int64_t until,
+                                const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                store_transfer_count *out);
 int gdpr_sqlite__safeguard_insert(store *st, const store_safeguard_row *row, int64_t *id_out);
 int gdpr_sqlite__safeguard_revoke(store *st, int64_t id, int64_t at, const char *actor,
                                   char **recipient_out);
@@ -346,8 +349,8 @@ int gdpr_sqlite__hold_release(store *st, int64_t id, int64_t at, const char *act
 int gdpr_sqlite__hold_foreach(store *st, int64_t active_at,
                               int (*fn)(const store_hold_row *row, void *ctx), void *ctx);
 int gdpr_sqlite__hold_covering(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                               int64_t record, const char *category, int64_t at, int64_t *hold_out,
-                               int64_t *until_out);
+                               const store_hold_target *t, int64_t at, int64_t *hold_out,
+                               int64_t *until_out, int *ground_out);
 int gdpr_sqlite__hold_any_for_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                                       int64_t at, int *any_out);
 int gdpr_sqlite__tombstone_insert(store *st, const store_tombstone_row *row, int64_t *id_out);
@@ -411,5 +414,12 @@ int gdpr_sqlite__key_state(store *st, store_key_state *out);
 int gdpr_sqlite__rotation_put(store *st, store_file f, uint64_t kek_generation, int64_t rekey_seq);
 int gdpr_sqlite__key_queue_destroy(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
 int gdpr_sqlite__policy_version(store *st, int64_t *version_out);
+
+/* access.c */
+int gdpr_sqlite__access_insert(store *st, const store_access_row *row);
+int gdpr_sqlite__access_foreach(store *st, const uint8_t *subject_hash,
+                                int (*fn)(const store_access_row *row, void *ctx), void *ctx);
+int gdpr_sqlite__access_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                       int64_t *count_out);
 
 #endif
