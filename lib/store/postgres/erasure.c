@@ -61,7 +61,7 @@ p_id(pg_params *p, int64_t id)
 
 #define HOLD_COLUMNS                                                                               \
     "id, scope, subject, record, category, reason, placed_at, placed_by, until,"                   \
-    " released_at, released_by, release_reason"
+    " released_at, released_by, release_reason, ground, purpose, collected_from, collected_to"
 
 typedef struct {
     int (*fn)(const store_hold_row *row, void *ctx);
@@ -86,6 +86,10 @@ hold_row(const pg_row *r, void *c)
     h.released_at = gdpr_pg__col_int(r, 9);
     h.released_by = gdpr_pg__col_text_or_empty(r, 10);
     h.release_reason = gdpr_pg__col_text_or_empty(r, 11);
+    h.ground = (int)gdpr_pg__col_int(r, 12);
+    h.purpose = gdpr_pg__col_text_or_empty(r, 13);
+    h.collected_from = gdpr_pg__col_int(r, 14);
+    h.collected_to = gdpr_pg__col_int(r, 15);
     return gdpr_pg__stopped(cb->fn(&h, cb->ctx), "hold", h.id);
 }
 
@@ -109,10 +113,15 @@ gdpr_pg__hold_insert(store *base, const store_hold_row *row, int64_t *id_out)
     gdpr_pg__p_text(&p, row->placed_by);
     gdpr_pg__p_int(&p, row->until);
     gdpr_pg__p_int(&p, id);
+    gdpr_pg__p_int(&p, row->ground);
+    gdpr_pg__p_text(&p, row->purpose);
+    gdpr_pg__p_int(&p, row->collected_from);
+    gdpr_pg__p_int(&p, row->collected_to);
     rc = gdpr_pg__exec(st,
                        "INSERT INTO " D "erasure_hold(scope, subject, record, category, reason,"
-                       " placed_at, placed_by, until, id) VALUES($1, $2, $3, $4, $5, $6, $7, $8,"
-                       " $9)",
+                       " placed_at, placed_by, until, id, ground, purpose, collected_from,"
+                       " collected_to) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
+                       " $13)",
                        &p, "placing a hold", NULL);
     if (rc == GDPR_OK && id_out)
         *id_out = id;
@@ -163,31 +172,54 @@ gdpr_pg__hold_foreach(store *base, int64_t active_at,
                          &p, "listing holds", hold_row, &(hold_cb){fn, ctx});
 }
 
-int
-gdpr_pg__hold_covering(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t record,
-                       const char *category, int64_t at, int64_t *hold_out, int64_t *until_out)
+/* Columns 0..2 as three integers: ctx is int64_t[3]. */
+static int
+read_triple(const pg_row *r, void *ctx)
 {
-    int64_t found[2] = {0, 0};
+    int64_t *v = ctx;
+
+    v[0] = gdpr_pg__col_int(r, 0);
+    v[1] = gdpr_pg__col_int(r, 1);
+    v[2] = gdpr_pg__col_int(r, 2);
+    return GDPR_OK;
+}
+
+int
+gdpr_pg__hold_covering(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                       const store_hold_target *t, int64_t at, int64_t *hold_out,
+                       int64_t *until_out, int *ground_out)
+{
+    int64_t found[3] = {0, 0, 0};
     pg_params p;
     int rc;
 
     gdpr_pg__p_init(&p);
     gdpr_pg__p_hash(&p, subject_hash);
-    gdpr_pg__p_int(&p, record);
-    gdpr_pg__p_text(&p, category);
+    gdpr_pg__p_int(&p, t->record);
+    gdpr_pg__p_text(&p, t->category);
     gdpr_pg__p_int(&p, at);
-    /* The hold that lasts longest decides when the data may go. */
+    gdpr_pg__p_text(&p, t->purpose);
+    gdpr_pg__p_int(&p, t->collected);
+    /* The hold that lasts longest decides when the data may go. A narrowed
+     * hold (purpose, collection range) covers only the records that match
+     * it, never the subject as a whole (Art. 17(3): to the extent
+     * necessary). */
     rc = gdpr_pg__row((pg_store *)base,
-                      "SELECT id, until FROM " D "erasure_hold"
+                      "SELECT id, until, ground FROM " D "erasure_hold"
                       " WHERE released_at = 0 AND until > $4 AND ("
                       "  (scope = 1 AND subject = $1) OR"
                       "  (scope = 2 AND $2 > 0 AND record = $2) OR"
                       "  (scope = 3 AND $3 IS NOT NULL AND category = $3"
                       "   AND (subject IS NULL OR subject = $1)))"
+                      " AND (purpose IS NULL OR purpose = $5)"
+                      " AND (collected_from = 0 OR ($6 > 0 AND $6 >= collected_from))"
+                      " AND (collected_to = 0 OR ($6 > 0 AND $6 < collected_to))"
                       " ORDER BY until DESC, id LIMIT 1",
-                      &p, "checking holds", GDPR_OK, read_pair, found);
+                      &p, "checking holds", GDPR_OK, read_triple, found);
     *hold_out = found[0];
     *until_out = found[1];
+    if (ground_out)
+        *ground_out = (int)found[2];
     return rc;
 }
 
@@ -425,9 +457,11 @@ gdpr_pg__tombstone_kept_insert(store *base, const store_kept_row *row)
     gdpr_pg__p_text(&p, row->rule);
     gdpr_pg__p_int(&p, row->until);
     gdpr_pg__p_int(&p, row->erased_at);
+    gdpr_pg__p_int(&p, row->exemption);
     return gdpr_pg__exec((pg_store *)base,
                          "INSERT INTO " D "tombstone_kept(tombstone, record, category, purpose,"
-                         " reason, rule, until, erased_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8)"
+                         " reason, rule, until, erased_at, exemption)"
+                         " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)"
                          " ON CONFLICT DO NOTHING",
                          &p, "recording a kept record", NULL);
 }
@@ -451,6 +485,7 @@ kept_row(const pg_row *r, void *c)
     k.rule = gdpr_pg__col_text_or_empty(r, 5);
     k.until = gdpr_pg__col_int(r, 6);
     k.erased_at = gdpr_pg__col_int(r, 7);
+    k.exemption = (int)gdpr_pg__col_int(r, 8);
     return gdpr_pg__stopped(cb->fn(&k, cb->ctx), "kept record", k.record);
 }
 
@@ -463,7 +498,8 @@ gdpr_pg__tombstone_kept_foreach(store *base, int64_t tombstone,
     p_id(&p, tombstone);
     return gdpr_pg__rows((pg_store *)base,
                          "SELECT tombstone, record, category, purpose, reason, rule, until,"
-                         " erased_at FROM " D "tombstone_kept WHERE tombstone = $1 ORDER BY record",
+                         " erased_at, exemption FROM " D "tombstone_kept WHERE tombstone = $1"
+                         " ORDER BY record",
                          &p, "listing kept records", kept_row, &(kept_cb){fn, ctx});
 }
 

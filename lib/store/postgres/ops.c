@@ -143,4 +143,8 @@ const store_ops gdpr_store__postgres_ops = {
     .objection_get = gdpr_pg__objection_get,
     .objection_delete = gdpr_pg__objection_delete,
     .key_serial = gdpr_pg__key_serial,
+    .transfer_count = gdpr_pg__transfer_count,
+    .access_insert = gdpr_pg__access_insert,
+    .access_foreach = gdpr_pg__access_foreach,
+    .access_delete_subject = gdpr_pg__access_delete_subject,
 };

@@ -151,8 +151,9 @@ int gdpr_pg__hold_get(store *st, int64_t id, int (*fn)(const store_hold_row *row
 int gdpr_pg__hold_release(store *st, int64_t id, int64_t at, const char *actor, const char *reason);
 int gdpr_pg__hold_foreach(store *st, int64_t active_at,
                           int (*fn)(const store_hold_row *row, void *ctx), void *ctx);
-int gdpr_pg__hold_covering(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t record,
-                           const char *category, int64_t at, int64_t *hold_out, int64_t *until_out);
+int gdpr_pg__hold_covering(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                           const store_hold_target *t, int64_t at, int64_t *hold_out,
+                           int64_t *until_out, int *ground_out);
 int gdpr_pg__hold_any_for_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                                   int64_t at, int *any_out);
 int gdpr_pg__tombstone_insert(store *st, const store_tombstone_row *row, int64_t *id_out);
@@ -221,5 +222,13 @@ int gdpr_pg__objection_delete(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                               const char *purpose);
 int gdpr_pg__key_serial(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                         uint8_t wrapped[CRYPTO_WRAPPED_BYTES], int64_t *serial_out);
+int gdpr_pg__transfer_count(store *st, const char *recipient, int64_t after, int64_t until,
+                            const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                            store_transfer_count *out);
+int gdpr_pg__access_insert(store *st, const store_access_row *row);
+int gdpr_pg__access_foreach(store *st, const uint8_t *subject_hash,
+                            int (*fn)(const store_access_row *row, void *ctx), void *ctx);
+int gdpr_pg__access_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                   int64_t *count_out);
 
 #endif

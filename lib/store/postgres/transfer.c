@@ -134,6 +134,38 @@ gdpr_pg__transfer_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_
     return rc;
 }
 
+static int
+read_count(const pg_row *r, void *ctx)
+{
+    store_transfer_count *c = ctx;
+
+    c->transfers = gdpr_pg__col_int(r, 0);
+    c->subjects = gdpr_pg__col_int(r, 1);
+    c->subject_seen = gdpr_pg__col_int(r, 2) > 0;
+    return GDPR_OK;
+}
+
+int
+gdpr_pg__transfer_count(store *base, const char *recipient, int64_t after, int64_t until,
+                        const uint8_t subject_hash[CRYPTO_HASH_BYTES], store_transfer_count *out)
+{
+    pg_params p;
+
+    memset(out, 0, sizeof *out);
+    gdpr_pg__p_init(&p);
+    gdpr_pg__p_text(&p, recipient);
+    gdpr_pg__p_int(&p, after);
+    gdpr_pg__p_int(&p, until);
+    gdpr_pg__p_hash(&p, subject_hash);
+    return gdpr_pg__row((pg_store *)base,
+                        "SELECT count(*), count(DISTINCT subject),"
+                        " count(*) FILTER (WHERE subject = $4)"
+                        " FROM " D "transfer WHERE recipient = $1 AND at > $2 AND at <= $3"
+                        " AND allowed = 1"
+                        " AND mechanism IN ('derogation_consent', 'derogation_other')",
+                        &p, "counting Art. 49 transfers", GDPR_OK, read_count, out);
+}
+
 /* --- safeguards added at run time ---------------------------------------- */
 
 int

@@ -262,7 +262,8 @@ static const char scrub_sql[] =
     ".subject, " PG_DATA_SCHEMA ".identity, " PG_DATA_SCHEMA ".vault, " PG_DATA_SCHEMA
     ".consent, " PG_DATA_SCHEMA ".consent_state, " PG_DATA_SCHEMA ".disclosure, " PG_DATA_SCHEMA
     ".request, " PG_DATA_SCHEMA ".request_event, " PG_DATA_SCHEMA
-    ".retention_review, " PG_DATA_SCHEMA ".erasure_pending, " PG_DATA_SCHEMA ".erasure_shred_queue";
+    ".retention_review, " PG_DATA_SCHEMA ".erasure_pending, " PG_DATA_SCHEMA
+    ".erasure_shred_queue, " PG_DATA_SCHEMA ".access_log";
 
 int
 gdpr_pg__scrub(store *base)
