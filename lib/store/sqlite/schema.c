@@ -17,6 +17,14 @@ typedef struct {
     const char *keys_sql; /* on the keystore (its own connection), or NULL */
 } migration;
 
+/* The step that binds consent events (history rows) with a MAC like the
+ * current-state rows (sqlite/rowmac.c): the column, then, in C, the MACs
+ * of the events already there (gdpr_sqlite__consent_event_mac_migrate,
+ * which also puts the append-only trigger back). Named so that migrate()
+ * finds its step by the pointer, not by a version number. */
+static const char consent_event_mac_sql[] = "ALTER TABLE main.consent ADD COLUMN mac BLOB;"
+                                            "DROP TRIGGER main.consent_append_only;";
+
 /* The request KPI triggers of migration 6 (migration 10 dropped them): a
  * request row counts in its (day, type, status) cell and in its close-days
  * cell; an insert adds the NEW row, a delete takes the OLD one away, an
@@ -553,6 +561,12 @@ static const migration migrations[] = {
         " WHERE status = 6;",
         NULL,
     },
+    /* consent events carry a MAC under the row key, as the current-state
+     * rows do since 13: an edited history row is refused (sqlite/rowmac.c). */
+    {
+        consent_event_mac_sql,
+        NULL,
+    },
 };
 
 int
@@ -592,6 +606,8 @@ gdpr_sqlite__migrate(store *base, int target)
             rc = gdpr_sqlite__sq_exec_keys(st, m->keys_sql);
         if (rc == GDPR_OK && v == SQ_ROW_MAC_VERSION)
             rc = gdpr_sqlite__row_mac_migrate(st);
+        if (rc == GDPR_OK && m->data_sql == consent_event_mac_sql)
+            rc = gdpr_sqlite__consent_event_mac_migrate(st);
         if (rc == GDPR_OK)
             rc = set_versions(st, v);
         if (rc == GDPR_OK && v >= SQ_COUNTERS_VERSION)
