@@ -10,8 +10,6 @@
 
 #include "error.h"
 
-int gdpr_store__schema_create_version = 0;
-
 static int
 has_prefix(const char *s, const char *prefix)
 {

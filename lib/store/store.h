@@ -51,9 +51,6 @@ void gdpr_store__close(store *st);
  * only after the key check, inside a transaction the caller holds. */
 int gdpr_store__migrate(store *st, int target);
 int gdpr_store__schema_latest(void);
-/* The version a new store is created at: 0 means the latest. Tests set it
- * to build an older store and prove the forward migrations. */
-extern int gdpr_store__schema_create_version;
 int gdpr_store__schema_version(store *st, int *version_out);
 
 /* --- transactions ---------------------------------------------------- */

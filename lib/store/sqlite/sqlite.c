@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "error.h"
+#include "testhook.h"
 
 static int
 fail_on(sqlite3 *db, int sqlite_rc, const char *what)
@@ -404,11 +405,6 @@ gdpr_sqlite__begin(store *base)
     return GDPR_OK;
 }
 
-/* Tests: called between the keystore commit and the data commit of an
- * outermost transaction, to run another engine's read in that window. */
-void (*gdpr_sqlite__between_commits)(void *ctx);
-void *gdpr_sqlite__between_commits_ctx;
-
 /* The keystore commits first: a crash between the two commits leaves at
  * worst a wrapped key whose subject row never arrived, a harmless orphan;
  * never data whose key is missing. */
@@ -432,8 +428,9 @@ gdpr_sqlite__commit(store *base)
         gdpr_sqlite__rollback(&st->base);
         return rc;
     }
-    if (st->depth == 1 && gdpr_sqlite__between_commits != NULL)
-        gdpr_sqlite__between_commits(gdpr_sqlite__between_commits_ctx);
+    /* Tests run another engine's read in this window (testhook.h). */
+    if (st->depth == 1)
+        gdpr__test_between_commits();
     rc = tx_run(st, 0, kind, st->depth - 1);
     if (rc != SQLITE_OK) {
         rc = fail_on(st->db, rc, "commit");

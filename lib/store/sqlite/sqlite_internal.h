@@ -194,8 +194,6 @@ int gdpr_sqlite__subject_insert(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]
                                 int64_t *id_out);
 int gdpr_sqlite__key_put(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                          const uint8_t wrapped[CRYPTO_WRAPPED_BYTES]);
-extern void (*gdpr_sqlite__between_commits)(void *ctx);
-extern void *gdpr_sqlite__between_commits_ctx;
 int gdpr_sqlite__key_serial(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                             uint8_t wrapped[CRYPTO_WRAPPED_BYTES], int64_t *serial_out);
 int gdpr_sqlite__key_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
