@@ -618,6 +618,9 @@ gdpr_engine__open(gdpr_engine **out, const gdpr_options *opts, const engine_modu
     if (rc == GDPR_OK)
         rc = modules_run(eng, 1);
     if (rc != GDPR_OK) {
+        /* A new store that did not open leaves no files behind. */
+        if (is_new)
+            gdpr_store__discard(eng->st);
         engine_free(eng);
         return rc;
     }

@@ -59,6 +59,13 @@ gdpr_store__close(store *st)
         st->ops->close(st);
 }
 
+void
+gdpr_store__discard(store *st)
+{
+    if (st != NULL)
+        st->ops->discard(st);
+}
+
 int
 gdpr_store__migrate(store *st, int target)
 {

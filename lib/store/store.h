@@ -46,6 +46,9 @@ typedef struct {
  * existing store and a stale keystore for a new one (GDPR_ECORRUPT). */
 int gdpr_store__open(store **out, const store_config *cfg, int *is_new);
 void gdpr_store__close(store *st);
+/* The open of a new store failed: the handle's close removes the files
+ * this open created (never one that existed before it). */
+void gdpr_store__discard(store *st);
 
 /* Bring the schema to `target` (gdpr_store__schema_latest() for all). Called
  * only after the key check, inside a transaction the caller holds. */
@@ -950,7 +953,7 @@ int gdpr_store__json_parse(store *st, const char *text, json_node **out);
 
 /* Bumped when a member is added at the end; the front refuses a table of
  * an older version than it needs (like sqlite3_vfs.iVersion). */
-#define STORE_OPS_VERSION 4
+#define STORE_OPS_VERSION 5
 
 typedef struct store_ops store_ops;
 
@@ -1220,6 +1223,8 @@ struct store_ops {
     /* version 4: per-subject key cache validation */
     int (*key_serial)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                       uint8_t wrapped[CRYPTO_WRAPPED_BYTES], int64_t *serial_out);
+    /* version 5: a failed open of a new store leaves nothing behind */
+    void (*discard)(store *st);
 };
 
 /* The backends in this build. */
