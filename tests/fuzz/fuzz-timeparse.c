@@ -62,8 +62,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         /* Years 0001 and 9999 may fall outside the range in local time. */
         if (gdpr_time_format(engine(), start, back, sizeof back) == GDPR_OK &&
-            (gdpr_time_parse(engine(), back, GDPR_TIME_START, &again) != GDPR_OK ||
-             again != start))
+            (gdpr_time_parse(engine(), back, GDPR_TIME_START, &again) != GDPR_OK || again != start))
             abort();
     }
     free(text);
