@@ -333,8 +333,16 @@ int
 gdpr_sqlite__consent_event_mac_migrate(sqlite_store *st)
 {
     event_fill f = {st, NULL};
-    int empty = 1;
-    int rc = table_empty(st, "SELECT 1 FROM main.consent LIMIT 1", &empty);
+    int empty = 1, no_column = 1;
+    int rc = table_empty(st, "SELECT 1 FROM pragma_table_info('consent') WHERE name = 'mac'",
+                         &no_column);
+
+    /* Idempotent: a store brought back to an older version number by hand
+     * (tests do) may have the column already. */
+    if (rc == GDPR_OK && no_column)
+        rc = gdpr_sqlite__sq_exec(st, "ALTER TABLE main.consent ADD COLUMN mac BLOB");
+    if (rc == GDPR_OK)
+        rc = table_empty(st, "SELECT 1 FROM main.consent LIMIT 1", &empty);
 
     if (rc == GDPR_OK && !empty && st->base.row_mac == NULL)
         rc = gdpr__err_set(GDPR_EKEY, "MACs of existing consent events need the key");

@@ -26,8 +26,9 @@ int gdpr_sqlite__row_mac_check(sqlite_store *st, const uint8_t want[CRYPTO_HASH_
 /* Schema 12's step: MAC every identity and consent-state row, seal the
  * kept aggregate values (needs base.row_mac unless there are none). */
 int gdpr_sqlite__row_mac_migrate(sqlite_store *st);
-/* The step that added consent.mac: MAC every consent event there, then
- * make the table append-only again (needs base.row_mac unless empty). */
+/* The step that adds consent.mac (if missing): MAC every consent event
+ * there, then make the table append-only again (needs base.row_mac unless
+ * there are none). */
 int gdpr_sqlite__consent_event_mac_migrate(sqlite_store *st);
 /* Every consent event of the store, unchecked, in id order (consent.c). */
 int gdpr_sqlite__consent_event_foreach_raw(sqlite_store *st,

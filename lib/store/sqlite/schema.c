@@ -18,12 +18,12 @@ typedef struct {
 } migration;
 
 /* The step that binds consent events (history rows) with a MAC like the
- * current-state rows (sqlite/rowmac.c): the column, then, in C, the MACs
- * of the events already there (gdpr_sqlite__consent_event_mac_migrate,
- * which also puts the append-only trigger back). Named so that migrate()
- * finds its step by the pointer, not by a version number. */
-static const char consent_event_mac_sql[] = "ALTER TABLE main.consent ADD COLUMN mac BLOB;"
-                                            "DROP TRIGGER main.consent_append_only;";
+ * current-state rows (sqlite/rowmac.c): the append-only trigger goes for
+ * the step, then, in C, the column (unless a store has it already) and the
+ * MACs of the events there (gdpr_sqlite__consent_event_mac_migrate, which
+ * puts the trigger back). Named so that migrate() finds its step by the
+ * pointer, not by a version number. */
+static const char consent_event_mac_sql[] = "DROP TRIGGER IF EXISTS main.consent_append_only;";
 
 /* The request KPI triggers of migration 6 (migration 10 dropped them): a
  * request row counts in its (day, type, status) cell and in its close-days
