@@ -52,7 +52,9 @@ int th_store_files_contain(const th_store *ts, const void *needle, size_t len);
  * fingerprints mean nothing changed. Read through a separate connection. */
 void th_fingerprint(const th_store *ts, char out[65]);
 /* The same digest; TH_DIGEST_SHAPE takes a BLOB's length instead of its
- * bytes (for states reached twice with fresh random nonces and keys). */
+ * bytes and leaves out key serials and the store generation (for states
+ * reached twice, with fresh random nonces and keys, or through a crash and
+ * its recovery: check the generation moved separately). */
 enum { TH_DIGEST_EXACT = 0, TH_DIGEST_SHAPE = 1 };
 void th_digest(const th_store *ts, int mode, char out[65]);
 /* The same digest leaving out the tables of a NULL-terminated list. */

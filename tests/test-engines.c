@@ -16,6 +16,7 @@
 #include "engine.h"
 #include "fault-vfs.h"
 #include "helpers.h"
+#include "testhook.h"
 
 static th_store ts;
 static gdpr_engine *other;
@@ -236,8 +237,16 @@ END_TEST
  * between its keystore commit and its data commit (lib/store/sqlite:
  * the test hook runs it in that window). The reader must see the state
  * before or after, never old data with new keys. */
-extern void (*gdpr_sqlite__between_commits)(void *ctx);
-extern void *gdpr_sqlite__between_commits_ctx;
+static void
+between_commits(void (*fn)(void *ctx), void *ctx)
+{
+    gdpr__test_hooks h;
+
+    memset(&h, 0, sizeof h);
+    h.between_commits = fn;
+    h.between_commits_ctx = ctx;
+    gdpr__test_hooks_set(fn != NULL ? &h : NULL);
+}
 
 typedef struct {
     gdpr_engine *reader;
@@ -271,10 +280,9 @@ START_TEST(read_between_two_commits_of_rekey)
     /* A fresh engine with the callback: nothing cached. */
     th_ok(open_with(th_key, 1, &reader));
     p.reader = reader;
-    gdpr_sqlite__between_commits = read_between;
-    gdpr_sqlite__between_commits_ctx = &p;
+    between_commits(read_between, &p);
     th_ok(gdpr_rekey(other, &th_dpo, new_key, 32, NULL));
-    gdpr_sqlite__between_commits = NULL;
+    between_commits(NULL, NULL);
     ck_assert_int_ge(p.ran, 1);
     th_ok(p.rc);
     expect_value(reader, p.id, "before the rotation");
@@ -296,10 +304,9 @@ START_TEST(read_between_two_commits_of_recreate)
     th_ok(gdpr_erase_subject(other, &th_dpo, "CUST-T", "Art. 17(1)(a)", &r));
     /* Re-created: the keystore part (new key) commits before the data
      * part (subject row, value). */
-    gdpr_sqlite__between_commits = read_between;
-    gdpr_sqlite__between_commits_ctx = &p;
+    between_commits(read_between, &p);
     put(other, "CUST-T", "second life", &again);
-    gdpr_sqlite__between_commits = NULL;
+    between_commits(NULL, NULL);
     ck_assert_int_ge(p.ran, 1);
     ck_assert_int_eq(p.rc, GDPR_ENOTFOUND);
     expect_value(ts.eng, again, "second life");

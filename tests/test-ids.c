@@ -14,6 +14,7 @@
 
 #include "helpers.h"
 #include "store.h"
+#include "testhook.h"
 
 #define DAY 86400
 
@@ -35,6 +36,16 @@ raw_text(const char *path, const char *sql, char *out, size_t cap)
 }
 
 static void
+create_version(int version)
+{
+    gdpr__test_hooks h;
+
+    gdpr__test_hooks_get(&h);
+    h.schema_create_version = version;
+    gdpr__test_hooks_set(&h);
+}
+
+static void
 setup(void)
 {
     th_setup(&ts);
@@ -42,7 +53,7 @@ setup(void)
 static void
 teardown(void)
 {
-    gdpr_store__schema_create_version = 0;
+    gdpr__test_hooks_set(NULL);
     th_teardown(&ts);
 }
 
@@ -127,11 +138,11 @@ START_TEST(migration_seeds_sequences_above_every_trace)
     gdpr_hold h = GDPR_HOLD_INIT;
     gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
 
-    gdpr_store__schema_create_version = 8;
+    create_version(8);
     th_setup_bare(&old);
     gdpr_close(old.eng);
     old.eng = NULL;
-    gdpr_store__schema_create_version = 0;
+    create_version(0);
     ck_assert_int_eq(th_raw_int(old.db, "PRAGMA user_version"), 8);
     th_raw_exec(
         old.db,

@@ -486,6 +486,134 @@ START_TEST(edited_consent_state_is_refused)
 }
 END_TEST
 
+static int
+count_event(const gdpr_consent_event *ev, void *ctx)
+{
+    (void)ev;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+/* Refused at t0, granted at t0 + 60: the history row of the refusal is
+ * turned into a grant. Asked about t0, the library reads that row (the
+ * current state is later) and must refuse it, as must the history walk,
+ * the receipt and the export. */
+START_TEST(edited_consent_history_is_refused)
+{
+    gdpr_consent c = GDPR_CONSENT_INIT;
+    int64_t t0 = ts.now, refusal = 0;
+    int granted = -1, n = 0;
+    char *json = NULL;
+
+    c.subject = "ALICE";
+    c.purpose = "marketing";
+    c.notice = "marketing-v2";
+    c.channel = "web";
+    c.proof = "form 7";
+    c.state = GDPR_CONSENT_REFUSED;
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &c, &refusal));
+    ts.now += 60;
+    c.state = GDPR_CONSENT_GRANTED;
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &c, NULL));
+    th_ok(gdpr_consent_check(ts.eng, "ALICE", "marketing", t0, &granted));
+    ck_assert_int_eq(granted, 0);
+    th_ok(gdpr_consent_history(ts.eng, &th_dpo, "ALICE", count_event, &n));
+    ck_assert_int_eq(n, 2);
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    raw_exec(ts.db, "DROP TRIGGER consent_append_only;"
+                    "UPDATE consent SET state = 1 WHERE state = 3");
+    th_ok(th_open(&ts, &ts.eng));
+    granted = -1;
+    th_assert_err(gdpr_consent_check(ts.eng, "ALICE", "marketing", t0, &granted), GDPR_ECORRUPT,
+                  "consent event row 1 (purpose 'marketing'): MAC does not match");
+    ck_assert_int_ne(granted, 1);
+    n = 0;
+    th_assert_err(gdpr_consent_history(ts.eng, &th_dpo, "ALICE", count_event, &n), GDPR_ECORRUPT,
+                  "consent event row 1");
+    ck_assert_int_eq(n, 0);
+    th_assert_err(gdpr_consent_receipt(ts.eng, refusal, &json), GDPR_ECORRUPT,
+                  "consent event row 1");
+    ck_assert_ptr_null(json);
+    /* the current state (event 2) is intact and still answers */
+    th_ok(gdpr_consent_check(ts.eng, "ALICE", "marketing", ts.now, &granted));
+    ck_assert_int_eq(granted, 1);
+}
+END_TEST
+
+/* A removed proof is an edit too: the MAC binds the sealed fields'
+ * presence, and a MAC set to NULL is no way around it. */
+START_TEST(stripped_consent_proof_is_refused)
+{
+    gdpr_consent c = GDPR_CONSENT_INIT;
+    int n = 0;
+
+    c.subject = "ALICE";
+    c.purpose = "marketing";
+    c.notice = "marketing-v2";
+    c.channel = "web";
+    c.proof = "form 7";
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &c, NULL));
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    raw_exec(ts.db, "DROP TRIGGER consent_append_only; UPDATE consent SET proof = NULL");
+    th_ok(th_open(&ts, &ts.eng));
+    th_assert_err(gdpr_consent_history(ts.eng, &th_dpo, "ALICE", count_event, &n), GDPR_ECORRUPT,
+                  "consent event row 1 (purpose 'marketing'): MAC does not match");
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    raw_exec(ts.db, "UPDATE consent SET mac = NULL");
+    th_ok(th_open(&ts, &ts.eng));
+    th_assert_err(gdpr_consent_history(ts.eng, &th_dpo, "ALICE", count_event, &n), GDPR_ECORRUPT,
+                  "consent event row 1 (purpose 'marketing'): MAC missing");
+    ck_assert_int_eq(n, 0);
+}
+END_TEST
+
+/* A store from before consent events had MACs: the step MACs the events
+ * there in the open's transaction and makes the table append-only again.
+ * (The downgrade undoes the last step; a step appended after it must be
+ * undone here too.) */
+START_TEST(consent_event_macs_added_to_existing_rows)
+{
+    gdpr_consent c = GDPR_CONSENT_INIT;
+    char sql[128];
+    int64_t version;
+    int n = 0;
+
+    c.subject = "ALICE";
+    c.purpose = "marketing";
+    c.notice = "marketing-v2";
+    c.channel = "web";
+    c.proof = "form 7";
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &c, NULL));
+    th_ok(gdpr_consent_withdraw(ts.eng, &th_agent, "ALICE", "marketing", NULL, "phone", NULL));
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    version = th_raw_int(ts.db, "PRAGMA user_version");
+    raw_exec(ts.db, "ALTER TABLE consent DROP COLUMN mac");
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %lld", (long long)version - 1);
+    raw_exec(ts.db, sql);
+    raw_exec(ts.keys, sql);
+    th_ok(th_open(&ts, &ts.eng)); /* migrates */
+    th_ok(gdpr_consent_history(ts.eng, &th_dpo, "ALICE", count_event, &n));
+    ck_assert_int_eq(n, 2);
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    ck_assert_int_eq(th_raw_int(ts.db, "PRAGMA user_version"), version);
+    ck_assert_int_eq(th_raw_int(ts.db, "SELECT count(*) FROM consent WHERE length(mac) = 32"), 2);
+    ck_assert_int_eq(th_raw_int(ts.db, "SELECT count(*) FROM sqlite_schema"
+                                       " WHERE name = 'consent_append_only'"),
+                     1);
+    raw_exec(ts.db, "DROP TRIGGER consent_append_only;"
+                    "UPDATE consent SET at = at - 1 WHERE id = 2");
+    th_ok(th_open(&ts, &ts.eng));
+    n = 0;
+    th_assert_err(gdpr_consent_history(ts.eng, &th_dpo, "ALICE", count_event, &n), GDPR_ECORRUPT,
+                  "consent event row 2 (purpose 'marketing'): MAC does not match");
+}
+END_TEST
+
 START_TEST(schema_13_macs_existing_rows)
 {
     char *who = NULL;
@@ -514,7 +642,7 @@ START_TEST(schema_13_macs_existing_rows)
                     " ALTER TABLE erasure_hold DROP COLUMN collected_from;"
                     " ALTER TABLE erasure_hold DROP COLUMN collected_to;"
                     " ALTER TABLE tombstone_kept DROP COLUMN exemption; DROP TABLE access_log;"
-                    " PRAGMA user_version = 12");
+                    " ALTER TABLE consent DROP COLUMN mac; PRAGMA user_version = 12");
     /* an aggregate value kept in plaintext by the earlier release, 6 times */
     raw_exec(ts.db, "INSERT INTO retention_aggregate VALUES('R-4', 'usage', 'service', 'country',"
                     " 'Plaintextland-55aa', 202601, 6)");
@@ -646,6 +774,9 @@ integrity_suite(void)
     tcase_add_test(tc, repointed_identity_is_refused);
     tcase_add_test(tc, moved_blind_index_is_refused);
     tcase_add_test(tc, edited_consent_state_is_refused);
+    tcase_add_test(tc, edited_consent_history_is_refused);
+    tcase_add_test(tc, stripped_consent_proof_is_refused);
+    tcase_add_test(tc, consent_event_macs_added_to_existing_rows);
     tcase_add_test(tc, schema_13_macs_existing_rows);
     suite_add_tcase(s, tc);
 

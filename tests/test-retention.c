@@ -14,6 +14,7 @@
 
 #include "fault-vfs.h"
 #include "helpers.h"
+#include "testhook.h"
 #include "retention_internal.h"
 #include "calendar.h"
 
@@ -121,11 +122,31 @@ setup(void)
     th_ok(gdpr_policy_load_string(ts.eng, &th_dpo, test_policy));
 }
 
+/* The test hook that fails the n-th sweep batch before its commit. */
+static void
+fail_batch_at(long n)
+{
+    gdpr__test_hooks h;
+
+    memset(&h, 0, sizeof h);
+    h.fail_at[GDPR__TEST_FAIL_RETENTION_BATCH] = n;
+    gdpr__test_hooks_set(&h);
+}
+
+static long
+fail_batch_left(void)
+{
+    gdpr__test_hooks h;
+
+    gdpr__test_hooks_get(&h);
+    return h.fail_at[GDPR__TEST_FAIL_RETENTION_BATCH];
+}
+
 static void
 teardown(void)
 {
     fault_vfs_arm(FAULT_IOERR, 0);
-    gdpr_retention__fail_batch_at = 0;
+    gdpr__test_hooks_set(NULL);
     th_teardown(&ts);
 }
 
@@ -1068,7 +1089,7 @@ START_TEST(run_status_reports_open_run)
     ck_assert_int_eq(info.version, GDPR_RETENTION_RUN_INFO_VERSION);
     ten_due(ids);
     opts.batch = 3;
-    gdpr_retention__fail_batch_at = 2;
+    fail_batch_at(2);
     th_assert_err(gdpr_retention_run_ex(ts.eng, &th_system, ts.now, &opts, &first), GDPR_ESTORAGE,
                   "test hook");
     th_ok(gdpr_retention_run_status(ts.eng, &info));
@@ -1128,9 +1149,9 @@ START_TEST(fault_at_nth_batch_resumes)
         hold.until = T("2027-01-01T00:00:00Z");
         th_ok(gdpr_hold_place(ts.eng, &th_dpo, &hold, NULL));
         opts.batch = 3;
-        gdpr_retention__fail_batch_at = n;
+        fail_batch_at(n);
         rc = gdpr_retention_run_ex(ts.eng, &th_system, ts.now, &opts, &first);
-        ck_assert_int_eq(gdpr_retention__fail_batch_at, 0);
+        ck_assert_int_eq(fail_batch_left(), 0);
         th_assert_err(rc, GDPR_ESTORAGE, "test hook");
         /* Batches before the N-th are kept; the N-th left no trace. */
         ck_assert_int_eq(first.examined, 3 * (n - 1));

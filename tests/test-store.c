@@ -12,8 +12,19 @@
 
 #include "helpers.h"
 #include "store.h"
+#include "testhook.h"
 
 static th_store ts;
+
+static void
+create_version(int version)
+{
+    gdpr__test_hooks h;
+
+    gdpr__test_hooks_get(&h);
+    h.schema_create_version = version;
+    gdpr__test_hooks_set(&h);
+}
 
 static void
 setup(void)
@@ -23,7 +34,7 @@ setup(void)
 static void
 teardown(void)
 {
-    gdpr_store__schema_create_version = 0;
+    gdpr__test_hooks_set(NULL);
     th_teardown(&ts);
 }
 
@@ -45,11 +56,11 @@ START_TEST(migrates_from_version_1)
     int exists = 0;
     int64_t events = 0;
 
-    gdpr_store__schema_create_version = 1;
+    create_version(1);
     th_setup_bare(&old);
     gdpr_close(old.eng);
     old.eng = NULL;
-    gdpr_store__schema_create_version = 0;
+    create_version(0);
     ck_assert_int_eq(th_raw_int(old.db, "PRAGMA user_version"), 1);
     ck_assert_int_eq(th_raw_int(old.keys, "PRAGMA user_version"), 1);
     ck_assert_int_eq(

@@ -145,7 +145,9 @@ GDPR_API int gdpr_options_init(gdpr_options *opts, unsigned int version);
  * A new store's passphrase has at least 12 bytes (scrypt N=2^17, r=8,
  * p=1); an existing store opens with the cost it recorded. The data file,
  * the keystore and their -wal/-shm/-journal are made mode 0600 whatever
- * the umask (docs/threat-model.md).
+ * the umask (docs/threat-model.md). When the open of a new store fails,
+ * the files this open created are removed again (a file that was there
+ * before it, even empty, is left as it was).
  *
  * @param[out] out  the engine, owned by the caller (gdpr_close()); set only
  *                  on success, NULL otherwise.

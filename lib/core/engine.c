@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "error.h"
+#include "testhook.h"
 #include "text.h"
 
 #define PATH_MAX_BYTES 4096u
@@ -372,8 +373,9 @@ create_store(gdpr_engine *eng, const gdpr_options *opts, uint8_t kek[CRYPTO_KEY_
     rc = gdpr_store__begin(eng->st);
     if (rc != GDPR_OK)
         return rc;
-    rc = gdpr_store__migrate(eng->st, gdpr_store__schema_create_version > 0
-                                          ? gdpr_store__schema_create_version
+    /* Tests build older stores (testhook.h); 0: the latest. */
+    rc = gdpr_store__migrate(eng->st, gdpr__test_schema_create_version() > 0
+                                          ? gdpr__test_schema_create_version()
                                           : gdpr_store__schema_latest());
     if (rc == GDPR_OK)
         rc = write_kdf(eng->st, &kdf);
@@ -616,6 +618,9 @@ gdpr_engine__open(gdpr_engine **out, const gdpr_options *opts, const engine_modu
     if (rc == GDPR_OK)
         rc = modules_run(eng, 1);
     if (rc != GDPR_OK) {
+        /* A new store that did not open leaves no files behind. */
+        if (is_new)
+            gdpr_store__discard(eng->st);
         engine_free(eng);
         return rc;
     }

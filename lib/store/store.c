@@ -10,8 +10,6 @@
 
 #include "error.h"
 
-int gdpr_store__schema_create_version = 0;
-
 static int
 has_prefix(const char *s, const char *prefix)
 {
@@ -59,6 +57,13 @@ gdpr_store__close(store *st)
 {
     if (st != NULL)
         st->ops->close(st);
+}
+
+void
+gdpr_store__discard(store *st)
+{
+    if (st != NULL)
+        st->ops->discard(st);
 }
 
 int

@@ -46,14 +46,14 @@ typedef struct {
  * existing store and a stale keystore for a new one (GDPR_ECORRUPT). */
 int gdpr_store__open(store **out, const store_config *cfg, int *is_new);
 void gdpr_store__close(store *st);
+/* The open of a new store failed: the handle's close removes the files
+ * this open created (never one that existed before it). */
+void gdpr_store__discard(store *st);
 
 /* Bring the schema to `target` (gdpr_store__schema_latest() for all). Called
  * only after the key check, inside a transaction the caller holds. */
 int gdpr_store__migrate(store *st, int target);
 int gdpr_store__schema_latest(void);
-/* The version a new store is created at: 0 means the latest. Tests set it
- * to build an older store and prove the forward migrations. */
-extern int gdpr_store__schema_create_version;
 int gdpr_store__schema_version(store *st, int *version_out);
 
 /* --- transactions ---------------------------------------------------- */
@@ -1012,7 +1012,7 @@ int gdpr_store__json_parse(store *st, const char *text, json_node **out);
 
 /* Bumped when a member is added at the end; the front refuses a table of
  * an older version than it needs (like sqlite3_vfs.iVersion). */
-#define STORE_OPS_VERSION 6
+#define STORE_OPS_VERSION 7
 
 typedef struct store_ops store_ops;
 
@@ -1292,6 +1292,8 @@ struct store_ops {
                           int (*fn)(const store_access_row *row, void *ctx), void *ctx);
     int (*access_delete_subject)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                                  int64_t *count_out);
+    /* version 7: a failed open of a new store leaves nothing behind */
+    void (*discard)(store *st);
 };
 
 /* The backends in this build. */

@@ -147,4 +147,5 @@ const store_ops gdpr_store__sqlite_ops = {
     .access_insert = gdpr_sqlite__access_insert,
     .access_foreach = gdpr_sqlite__access_foreach,
     .access_delete_subject = gdpr_sqlite__access_delete_subject,
+    .discard = gdpr_sqlite__discard,
 };

@@ -17,6 +17,14 @@ typedef struct {
     const char *keys_sql; /* on the keystore (its own connection), or NULL */
 } migration;
 
+/* The step that binds consent events (history rows) with a MAC like the
+ * current-state rows (sqlite/rowmac.c): the append-only trigger goes for
+ * the step, then, in C, the column (unless a store has it already) and the
+ * MACs of the events there (gdpr_sqlite__consent_event_mac_migrate, which
+ * puts the trigger back). Named so that migrate() finds its step by the
+ * pointer, not by a version number. */
+static const char consent_event_mac_sql[] = "DROP TRIGGER IF EXISTS main.consent_append_only;";
+
 /* The request KPI triggers of migration 6 (migration 10 dropped them): a
  * request row counts in its (day, type, status) cell and in its close-days
  * cell; an insert adds the NEW row, a delete takes the OLD one away, an
@@ -585,6 +593,12 @@ static const migration migrations[] = {
         "CREATE INDEX main.access_log_subject ON access_log(subject, id);",
         NULL,
     },
+    /* consent events carry a MAC under the row key, as the current-state
+     * rows do since 13: an edited history row is refused (sqlite/rowmac.c). */
+    {
+        consent_event_mac_sql,
+        NULL,
+    },
 };
 
 int
@@ -624,6 +638,8 @@ gdpr_sqlite__migrate(store *base, int target)
             rc = gdpr_sqlite__sq_exec_keys(st, m->keys_sql);
         if (rc == GDPR_OK && v == SQ_ROW_MAC_VERSION)
             rc = gdpr_sqlite__row_mac_migrate(st);
+        if (rc == GDPR_OK && m->data_sql == consent_event_mac_sql)
+            rc = gdpr_sqlite__consent_event_mac_migrate(st);
         if (rc == GDPR_OK)
             rc = set_versions(st, v);
         if (rc == GDPR_OK && v >= SQ_COUNTERS_VERSION)

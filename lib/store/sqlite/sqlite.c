@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 
 #include "error.h"
+#include "testhook.h"
+#include "text.h"
 
 static int
 fail_on(sqlite3 *db, int sqlite_rc, const char *what)
@@ -270,9 +272,14 @@ gdpr_sqlite__open(store **out, const store_config *cfg, int *is_new)
                              "existing store '%s'",
                              cfg->keystore_path, cfg->path);
     }
-    rc = gdpr_sqlite__private_file(cfg->keystore_path, "keystore");
+    st->path = gdpr_text__dup(cfg->path);
+    st->keystore_path = gdpr_text__dup(cfg->keystore_path);
+    if (st->path == NULL || st->keystore_path == NULL)
+        rc = gdpr__err_set(GDPR_ENOMEM, "out of memory opening the store");
+    else
+        rc = gdpr_sqlite__private_file(cfg->keystore_path, "keystore", &st->created_keys);
     if (rc == GDPR_OK)
-        rc = gdpr_sqlite__private_file(cfg->path, "data file");
+        rc = gdpr_sqlite__private_file(cfg->path, "data file", &st->created_data);
     if (rc == GDPR_OK)
         rc = open_connection(cfg->keystore_path, "keystore", cfg->busy_timeout_ms, st->in_memory,
                              &st->kdb);
@@ -281,6 +288,7 @@ gdpr_sqlite__open(store **out, const store_config *cfg, int *is_new)
     if (rc == GDPR_OK)
         rc = check_versions(st, is_new);
     if (rc != GDPR_OK) {
+        st->discard = 1;
         gdpr_sqlite__close(&st->base);
         return rc;
     }
@@ -308,7 +316,21 @@ gdpr_sqlite__close(store *base)
     }
     sqlite3_close_v2(st->db);
     sqlite3_close_v2(st->kdb);
+    if (st->discard) {
+        gdpr_sqlite__remove_created(st->path, &st->created_data);
+        gdpr_sqlite__remove_created(st->keystore_path, &st->created_keys);
+    }
+    free(st->path);
+    free(st->keystore_path);
     free(st);
+}
+
+/* The open of a new store failed: its close removes the files this open
+ * created, never one that was there before. */
+void
+gdpr_sqlite__discard(store *base)
+{
+    ((sqlite_store *)base)->discard = 1;
 }
 
 /* A ROLLBACK that could not even be prepared (out of memory) leaves a
@@ -404,11 +426,6 @@ gdpr_sqlite__begin(store *base)
     return GDPR_OK;
 }
 
-/* Tests: called between the keystore commit and the data commit of an
- * outermost transaction, to run another engine's read in that window. */
-void (*gdpr_sqlite__between_commits)(void *ctx);
-void *gdpr_sqlite__between_commits_ctx;
-
 /* The keystore commits first: a crash between the two commits leaves at
  * worst a wrapped key whose subject row never arrived, a harmless orphan;
  * never data whose key is missing. */
@@ -432,8 +449,9 @@ gdpr_sqlite__commit(store *base)
         gdpr_sqlite__rollback(&st->base);
         return rc;
     }
-    if (st->depth == 1 && gdpr_sqlite__between_commits != NULL)
-        gdpr_sqlite__between_commits(gdpr_sqlite__between_commits_ctx);
+    /* Tests run another engine's read in this window (testhook.h). */
+    if (st->depth == 1)
+        gdpr__test_between_commits();
     rc = tx_run(st, 0, kind, st->depth - 1);
     if (rc != SQLITE_OK) {
         rc = fail_on(st->db, rc, "commit");

@@ -27,6 +27,13 @@ typedef struct {
  * after the main file, the wrong way round. `base` comes first: the front
  * (lib/store/store.c) sees only it, and every operation below turns its
  * `store *` back into this struct. */
+/* What gdpr_sqlite__private_file made: the file itself (O_EXCL), and which
+ * of its -wal, -shm, -journal were there before it. */
+typedef struct {
+    int file;
+    int companion_existed[3];
+} sq_created;
+
 typedef struct sqlite_store {
     store base;   /* base.ops = &gdpr_store__sqlite_ops */
     sqlite3 *db;  /* data file: tables in "main" */
@@ -48,6 +55,10 @@ typedef struct sqlite_store {
     int has_key_counters;
     uint64_t generation;      /* read at the outermost begin (seq.c) */
     int64_t changes_at_begin; /* rows written by both connections then */
+    /* A failed first open removes the files it created (at close). */
+    char *path, *keystore_path;
+    sq_created created_data, created_keys;
+    int discard;
 } sqlite_store;
 
 /* The cached statement for `sql` (a string constant), ready to bind.
@@ -170,8 +181,12 @@ int gdpr_sqlite__sq_key_serial_next(sqlite_store *st, int64_t *serial_out);
 int gdpr_sqlite__sq_keys_repair(sqlite_store *st);
 
 /* Create `path` 0600 if missing, narrow it and its -wal/-shm/-journal to
- * 0600 if wider (lib/store/sqlite/private_file.c). ":memory:" is skipped. */
-int gdpr_sqlite__private_file(const char *path, const char *what);
+ * 0600 if wider (lib/store/sqlite/private_file.c). ":memory:" is skipped.
+ * *created says what this call made. */
+int gdpr_sqlite__private_file(const char *path, const char *what, sq_created *created);
+/* Remove what gdpr_sqlite__private_file made (nothing that was there). */
+void gdpr_sqlite__remove_created(const char *path, const sq_created *created);
+void gdpr_sqlite__discard(store *st);
 int gdpr_sqlite__open(store **out, const store_config *cfg, int *is_new);
 int gdpr_sqlite__schema_latest(void);
 void gdpr_sqlite__close(store *st);
@@ -194,8 +209,6 @@ int gdpr_sqlite__subject_insert(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]
                                 int64_t *id_out);
 int gdpr_sqlite__key_put(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                          const uint8_t wrapped[CRYPTO_WRAPPED_BYTES]);
-extern void (*gdpr_sqlite__between_commits)(void *ctx);
-extern void *gdpr_sqlite__between_commits_ctx;
 int gdpr_sqlite__key_serial(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                             uint8_t wrapped[CRYPTO_WRAPPED_BYTES], int64_t *serial_out);
 int gdpr_sqlite__key_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
