@@ -14,14 +14,17 @@
 /* TCF v2 spec ("Consent string and vendor list formats v2", TC String
  * Format): the service-specific example; decoded values as published with
  * the GDPR::IAB::TCFv2 parser's documentation. */
-static const char tcf_service[] = "CLcVDxRMWfGmWAVAHCENAXCkAKDAADnAABRgA5mdfCKZuYJez-NQm0TBMYA4oCAAGQ"
-                                  "YIAAAAAAEAIAEgAA.argAC0gAAAAAAAAAAAA";
+static const char tcf_service[] =
+    "CLcVDxRMWfGmWAVAHCENAXCkAKDAADnAABRgA5mdfCKZuYJez-NQm0TBMYA4oCAAGQ"
+    "YIAAAAAAEAIAEgAA.argAC0gAAAAAAAAAAAA";
 /* TCF v2 spec: the globally-scoped example with all four segments. */
-static const char tcf_global[] =
-    "COw4XqLOw4XqLAAAAAENAXCAAAAAAAAAAAAAAAAAAAAA.IFukWSQgAIQwgI0QEByFAAAAeIAACAIgSAAQAIAgEQACEABAAAg"
-    "AQFAEAIAAAGBAAgAAAAQAIFAAMCQAAgAAQiRAEQAAAAANAAIAAggAIYQFAAARmggBC3ZCYzU2yIA.QFukWSQgAIQwgI0QEBy"
-    "FAAAAeIAACAIgSAAQAIAgEQACEABAAAgAQFAEAIAAAGBAAgAAAAQAIFAAMCQAAgAAQiRAEQAAAAANAAIAAggAIYQFAAARmggB"
-    "C3ZCYzU2yIA.YAAAAAAAAAAAAAAAAAA";
+static const char tcf_global[] = "COw4XqLOw4XqLAAAAAENAXCAAAAAAAAAAAAAAAAAAAAA."
+                                 "IFukWSQgAIQwgI0QEByFAAAAeIAACAIgSAAQAIAgEQACEABAAAg"
+                                 "AQFAEAIAAAGBAAgAAAAQAIFAAMCQAAgAAQiRAEQAAAAANAAIAAggAIYQFAAARmggB"
+                                 "C3ZCYzU2yIA.QFukWSQgAIQwgI0QEBy"
+                                 "FAAAAeIAACAIgSAAQAIAgEQACEABAAAgAQFAEAIAAAGBAAgAAAAQAIFAAMCQAAgAA"
+                                 "QiRAEQAAAAANAAIAAggAIYQFAAARmggB"
+                                 "C3ZCYzU2yIA.YAAAAAAAAAAAAAAAAAA";
 /* @iabtcf/cli README: the decoded example. */
 static const char tcf_cli[] = "COrVd1pOrVd1pACABCENAHCAAAAAAAAAAAiQAAAAAAAA";
 
@@ -241,11 +244,11 @@ START_TEST(tcf_bad_fields_named_by_bit)
         ck_assert_str_eq(e.field, "base64url");
         ck_assert_int_eq(gdpr_iab__tcf_decode("", &t, &e), -1);
         ck_assert_int_eq(gdpr_iab__tcf_decode(NULL, &t, &e), -1);
-        ck_assert_int_eq(gdpr_iab__tcf_decode("COrVd1pOrVd1pACABCENAHCAAAAAAAAAAAiQAAAAAAAA.", &t, &e),
-                         -1);
+        ck_assert_int_eq(
+            gdpr_iab__tcf_decode("COrVd1pOrVd1pACABCENAHCAAAAAAAAAAAiQAAAAAAAA.", &t, &e), -1);
         ck_assert_int_eq(e.segment, 1);
-        ck_assert_int_eq(gdpr_iab__tcf_decode("COrVd1pOrVd1pACABCENAHCAAAAAAAAAAAiQAAAAAAAB", &t, &e),
-                         -1);
+        ck_assert_int_eq(
+            gdpr_iab__tcf_decode("COrVd1pOrVd1pACABCENAHCAAAAAAAAAAAiQAAAAAAAB", &t, &e), -1);
         ck_assert_str_eq(e.field, "core segment");
     }
 }
@@ -258,8 +261,8 @@ START_TEST(gpp_header_examples)
     iab_error e;
     char s[64];
 
-    ck_assert_int_eq(gdpr_iab__gpp_decode("DBABM~CPXxRfAPXxRfAAfKABENB-CgAAAAAAAAAAYgAAAAAAAA", &g, &e),
-                     0);
+    ck_assert_int_eq(
+        gdpr_iab__gpp_decode("DBABM~CPXxRfAPXxRfAAfKABENB-CgAAAAAAAAAAYgAAAAAAAA", &g, &e), 0);
     ck_assert_int_eq(g.type, 3);
     ck_assert_int_eq(g.version, 1);
     ck_assert_int_eq(g.count, 1);

@@ -175,16 +175,55 @@ GDPR_API int gdpr_consent_check(gdpr_engine *eng, const char *subject, const cha
 
 /**
  * The receipt of one event as JSON (fields after the Kantara Consent
- * Receipt 1.1 and ISO/IEC TS 27560; docs/consent.md maps each). It names
- * the subject only by its keyed hash and never holds the proof.
+ * Receipt 1.1 and every field ISO/IEC TS 27560:2023 makes mandatory;
+ * docs/consent.md maps each). It names the subject only by its keyed hash
+ * and never holds the proof. Since 0.3 it is signed: a last member
+ * "proof" carries an Ed25519 signature (type, keyId, canonicalization,
+ * signature in base64) over the receipt's canonical form (the JSON
+ * without "proof", members sorted by name, no whitespace), made with the
+ * key of the current master-key generation (gdpr_receipt_public_key()).
+ * The same event gives the same text every time. Read-only, not audited.
  * @param eng  the engine.
  * @param event  the consent event's id (gdpr_consent_record()).
  * @param[out] json_out  freed with gdpr_free().
  * @return GDPR_OK; GDPR_EINVAL; GDPR_ENOTFOUND (no such event);
- *         GDPR_ESTORAGE; GDPR_ENOMEM.
+ *         GDPR_ESTORAGE; GDPR_ENOMEM; GDPR_ECRYPTO (signing failed).
  * @since 0.1
  */
 GDPR_API int gdpr_consent_receipt(gdpr_engine *eng, int64_t event, char **json_out);
+
+/**
+ * The public keys that verify this store's receipts, as JSON:
+ * {"alg":"Ed25519","canonicalization":...,"keys":[{"keyId","generation",
+ * "current","publicKey" (32 raw bytes in base64),"pem" (SubjectPublicKeyInfo)}]},
+ * one key per master-key generation, the oldest first: gdpr_rekey()
+ * starts a new signing key and keeps every older one listed, so a
+ * receipt signed before a rotation still verifies after it. Publish it
+ * where subjects and auditors can fetch it. Read-only, not audited.
+ * @param eng  the engine.
+ * @param[out] json_out  freed with gdpr_free().
+ * @return GDPR_OK; GDPR_EINVAL (NULL argument); GDPR_ECRYPTO; GDPR_ENOMEM.
+ * Thread notes: serialised on the engine.
+ * @since 0.3
+ */
+GDPR_API int gdpr_receipt_public_key(gdpr_engine *eng, char **json_out);
+
+/**
+ * Verify a receipt's signature (gdpr_consent_receipt()) against this
+ * store's receipt keys: *valid_out is 1 when its "proof" names a key of
+ * the store and the Ed25519 signature matches the canonical form of the
+ * rest; 0 otherwise (changed, unsigned, signed by another store, unknown
+ * key), and gdpr_errmsg() then says which. Member order and whitespace
+ * do not matter; any changed value does. Read-only, not audited.
+ * @param eng  the engine.
+ * @param receipt_json  the receipt text (UTF-8 JSON object, at most 1 MiB), borrowed.
+ * @param[out] valid_out  1 or 0.
+ * @return GDPR_OK (look at *valid_out); GDPR_EINVAL (NULL, empty, too
+ *         long, not UTF-8, not a JSON object); GDPR_ECRYPTO; GDPR_ENOMEM.
+ * Thread notes: serialised on the engine.
+ * @since 0.3
+ */
+GDPR_API int gdpr_receipt_verify(gdpr_engine *eng, const char *receipt_json, int *valid_out);
 
 /** One event as handed to a gdpr_consent_fn. All pointers are borrowed for
  *  the callback only. */

@@ -33,6 +33,12 @@ int gdpr_consent__evaluate(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTE
                            const char *purpose, const char *key, int special, int64_t at,
                            int *allowed_out, gdpr_why *why);
 
+/* Sign a receipt built by the receipt builder (lib/consent/receipt.c):
+ * `text` is its JSON; *json_out the same with a "proof" member (the
+ * Ed25519 signature of the canonical form under the current generation's
+ * key) appended, malloc'd. Engine locked. */
+int gdpr_consent__receipt_sign(gdpr_engine *eng, const char *text, char **json_out);
+
 /* Look up a purpose of the policy in force; GDPR_EINVAL naming it. */
 int gdpr_consent__find_purpose(const gdpr_engine *eng, const char *purpose,
                                const policy_purpose **out);

@@ -11,9 +11,9 @@
 #include <string.h>
 
 typedef struct {
-    const char *s;  /* the segment's first character */
-    size_t bits;    /* 6 * its length */
-    size_t pos;     /* next bit */
+    const char *s; /* the segment's first character */
+    size_t bits;   /* 6 * its length */
+    size_t pos;    /* next bit */
     int segment;
     iab_error *err;
 } bitreader;

@@ -31,30 +31,30 @@ typedef struct {
 
 /* A set of ids 1..max as a bitmap (bit id-1). */
 typedef struct {
-    int max;              /* MaxVendorId: 0..65535 */
-    int range_encoded;    /* 1: the string used the range encoding */
-    unsigned char *bits;  /* (max + 7) / 8 bytes, owned; NULL when max is 0 */
+    int max;             /* MaxVendorId: 0..65535 */
+    int range_encoded;   /* 1: the string used the range encoding */
+    unsigned char *bits; /* (max + 7) / 8 bytes, owned; NULL when max is 0 */
 } iab_idset;
 
 /* The TC string's core segment, decoded. */
 typedef struct {
-    int version;                 /* 2 */
-    int64_t created;             /* deciseconds since the epoch */
-    int64_t last_updated;        /* deciseconds since the epoch */
+    int version;          /* 2 */
+    int64_t created;      /* deciseconds since the epoch */
+    int64_t last_updated; /* deciseconds since the epoch */
     int cmp_id, cmp_version, consent_screen;
-    char consent_language[3];    /* two upper-case letters */
+    char consent_language[3]; /* two upper-case letters */
     int vendor_list_version;
-    int policy_version;          /* TcfPolicyVersion: 4 for TCF v2.2 */
+    int policy_version; /* TcfPolicyVersion: 4 for TCF v2.2 */
     int service_specific, non_standard_stacks;
-    uint32_t special_features;   /* bit i-1: special feature i opted in (1..12) */
-    uint32_t purposes_consent;   /* bit i-1: consent to purpose i (1..24) */
-    uint32_t purposes_li;        /* bit i-1: legitimate interest established (1..24) */
+    uint32_t special_features; /* bit i-1: special feature i opted in (1..12) */
+    uint32_t purposes_consent; /* bit i-1: consent to purpose i (1..24) */
+    uint32_t purposes_li;      /* bit i-1: legitimate interest established (1..24) */
     int purpose_one_treatment;
-    char publisher_cc[3];        /* two upper-case letters */
+    char publisher_cc[3]; /* two upper-case letters */
     iab_idset vendor_consents;
     iab_idset vendor_li;
-    int pub_restrictions;        /* NumPubRestrictions */
-    int segments;                /* segments after the core ('.'-separated) */
+    int pub_restrictions; /* NumPubRestrictions */
+    int segments;         /* segments after the core ('.'-separated) */
 } iab_tcf;
 
 /* Decode a TC string (core segment plus optional '.'-separated segments,

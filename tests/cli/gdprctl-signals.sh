@@ -1,0 +1,64 @@
+#!/bin/sh
+# gdprctl receipt verify|keys and consent signal|conflicts end to end
+# (human and --json): a signed receipt verifies, a changed one does not,
+# one signed before a rekey still does; GPC, TCF and GPP signals.
+# Usage: gdprctl-signals.sh GDPRCTL SOURCE_ROOT
+set -eu
+ctl=$1 root=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+db="$tmp/t.db"
+export GDPR_KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+export GDPR_ACTOR=dpo1 GDPR_ROLE=dpo
+unset GDPR_PASSPHRASE || true
+
+fail() { echo "FAIL: $*"; exit 1; }
+expect_exit() { want=$1; shift; set +e; "$@" >"$tmp/out" 2>"$tmp/err"; got=$?; set -e
+    [ "$got" -eq "$want" ] || { cat "$tmp/out" "$tmp/err"; fail "exit $got, want $want: $*"; }; }
+agent="--actor agent-anna --role agent"
+
+expect_exit 0 "$ctl" --db "$db" init "$root/examples/policy.json"
+# shellcheck disable=SC2086
+expect_exit 0 "$ctl" --db "$db" $agent --now 2026-03-02T10:15:00Z consent grant CUST-1 \
+    marketing marketing-v2 phone
+expect_exit 0 "$ctl" --db "$db" consent receipt 1
+cp "$tmp/out" "$tmp/r1.json"
+grep -q '"language":"en"' "$tmp/r1.json" || fail "receipt language: $(cat "$tmp/r1.json")"
+grep -q '"proof":{"type":"Ed25519Signature","keyId":"rk' "$tmp/r1.json" ||
+    fail "receipt proof: $(cat "$tmp/r1.json")"
+
+# receipt verify: valid (exit 0), human and --json.
+expect_exit 0 "$ctl" --db "$db" receipt verify "$tmp/r1.json"
+grep -q "signature valid" "$tmp/out" || fail "verify: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" --json --db "$db" receipt verify - <"$tmp/r1.json"
+grep -q '^{"valid":true,"reason":null}$' "$tmp/out" || fail "verify --json: $(cat "$tmp/out")"
+# Tampered: exit 1, the reason given.
+sed 's/"consentStatus":"given"/"consentStatus":"refused"/' "$tmp/r1.json" >"$tmp/bad.json"
+expect_exit 1 "$ctl" --db "$db" receipt verify "$tmp/bad.json"
+grep -q "NOT valid: receipt: the signature does not match" "$tmp/out" ||
+    fail "tampered: $(cat "$tmp/out")"
+expect_exit 1 "$ctl" --json --db "$db" receipt verify "$tmp/bad.json"
+grep -q '^{"valid":false,"reason":"receipt: the signature does not match' "$tmp/out" ||
+    fail "tampered --json: $(cat "$tmp/out")"
+# Not JSON: a usage-class error naming the argument.
+printf 'not json' >"$tmp/junk"
+expect_exit 2 "$ctl" --db "$db" receipt verify "$tmp/junk"
+grep -q "receipt_json" "$tmp/err" || fail "junk: $(cat "$tmp/err")"
+expect_exit 2 "$ctl" --db "$db" receipt verify
+expect_exit 2 "$ctl" --db "$db" receipt verify "$tmp/missing.json"
+
+# Keys: one now, two after a rekey; the old receipt still verifies.
+expect_exit 0 "$ctl" --db "$db" receipt keys
+grep -q '"alg":"Ed25519"' "$tmp/out" || fail "keys: $(cat "$tmp/out")"
+[ "$(grep -o '"keyId"' "$tmp/out" | wc -l)" -eq 1 ] || fail "one key: $(cat "$tmp/out")"
+(umask 077; printf "%s" 1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a09080706050403020100 >"$tmp/newkey")
+expect_exit 0 "$ctl" --db "$db" --yes rekey --new-key-file "$tmp/newkey"
+export GDPR_KEY=1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a09080706050403020100
+expect_exit 0 "$ctl" --db "$db" receipt keys
+[ "$(grep -o '"keyId"' "$tmp/out" | wc -l)" -eq 2 ] || fail "two keys: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" --db "$db" receipt verify "$tmp/r1.json"
+expect_exit 0 "$ctl" --db "$db" consent receipt 1
+cp "$tmp/out" "$tmp/r1b.json"
+cmp -s "$tmp/r1.json" "$tmp/r1b.json" && fail "a receipt after rekey is signed by the new key"
+expect_exit 0 "$ctl" --db "$db" receipt verify "$tmp/r1b.json"
+echo "ok"
