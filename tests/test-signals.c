@@ -368,8 +368,9 @@ START_TEST(receipt_calls_bad_input)
     /* Well-formed but unsigned: not valid, and not an error. */
     th_ok(gdpr_receipt_verify(ts.eng, "{\"version\":\"KI-CR-v1.1.0\"}", &valid));
     ck_assert_int_eq(valid, 0);
-    snprintf(big, sizeof big, "{\"proof\":{\"type\":\"Ed25519Signature\",\"keyId\":\"rk0-x\","
-                              "\"signature\":\"not base64!\"}}");
+    snprintf(big, sizeof big,
+             "{\"proof\":{\"type\":\"Ed25519Signature\",\"keyId\":\"rk0-x\","
+             "\"signature\":\"not base64!\"}}");
     th_ok(gdpr_receipt_verify(ts.eng, big, &valid));
     ck_assert_int_eq(valid, 0);
     ck_assert_ptr_nonnull(strstr(gdpr_errmsg(), "signature"));
@@ -408,8 +409,7 @@ START_TEST(policy_sections_validated_whole)
                   "notices[0].language");
     th_assert_err(load_variant("\"language\": \"en\"", "\"language\": \"en--GB\""), GDPR_EINVAL,
                   "BCP 47");
-    th_assert_err(load_variant("\"language\": \"en\"", "\"language\": 7"), GDPR_EINVAL,
-                  "language");
+    th_assert_err(load_variant("\"language\": \"en\"", "\"language\": 7"), GDPR_EINVAL, "language");
     th_assert_err(load_variant("\"kind\": \"targeted_advertising\"", "\"kind\": \"ads\""),
                   GDPR_EINVAL, "signals.gpc[0].kind");
     th_assert_err(load_variant("{ \"purpose\": \"personalised-ads\", \"kind\"",
@@ -422,8 +422,8 @@ START_TEST(policy_sections_validated_whole)
     th_assert_err(load_variant("{ \"tcf\": 3, \"purpose\": \"personalised-ads\" }",
                                "{ \"tcf\": 4, \"purpose\": \"personalised-ads\" }"),
                   GDPR_EINVAL, "twice");
-    th_assert_err(load_variant("\"notice\": \"privacy-v3\",", "\"notice\": \"gone\","),
-                  GDPR_EINVAL, "signals.notice");
+    th_assert_err(load_variant("\"notice\": \"privacy-v3\",", "\"notice\": \"gone\","), GDPR_EINVAL,
+                  "signals.notice");
     th_assert_err(load_variant("\"notice\": \"privacy-v3\",", "\"notize\": \"privacy-v3\","),
                   GDPR_EINVAL, "unknown field");
     th_assert_err(load_variant("\"storage_locations\": [\"IE\"]", "\"storage_locations\": []"),
@@ -443,12 +443,392 @@ START_TEST(policy_sections_validated_whole)
 }
 END_TEST
 
+/* --- signals ------------------------------------------------------------- */
+
+typedef struct {
+    char bits[1024];
+    size_t n;
+} bitbuf;
+
+static void
+put(bitbuf *b, uint64_t v, unsigned width)
+{
+    for (unsigned i = 0; i < width; i++)
+        b->bits[b->n++] = (char)('0' + ((v >> (width - 1 - i)) & 1));
+}
+
+/* A TC string (core segment only) with the given PurposesConsent bits
+ * (bit i-1: purpose i) and no vendors. */
+static char *
+tc_string(uint32_t purposes)
+{
+    static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    bitbuf b = {.n = 0};
+    uint32_t msb = 0;
+    char *out;
+
+    for (int i = 0; i < 24; i++)
+        if (purposes & (1u << i))
+            msb |= 1u << (23 - i);
+    put(&b, 2, 6);
+    put(&b, 17672256000ull, 36); /* 2026-01-01 in deciseconds */
+    put(&b, 17672256000ull, 36);
+    put(&b, 300, 12);
+    put(&b, 2, 12);
+    put(&b, 1, 6);
+    put(&b, 4, 6);  /* E */
+    put(&b, 13, 6); /* N */
+    put(&b, 150, 12);
+    put(&b, 4, 6);
+    put(&b, 1, 1);
+    put(&b, 0, 1);
+    put(&b, 0, 12);
+    put(&b, msb, 24);
+    put(&b, 0, 24);
+    put(&b, 0, 1);
+    put(&b, 8, 6); /* I */
+    put(&b, 4, 6); /* E */
+    put(&b, 0, 16 + 1 + 16 + 1 + 12);
+    out = calloc((b.n + 5) / 6 + 1, 1);
+    ck_assert_ptr_nonnull(out);
+    for (size_t c = 0; c < (b.n + 5) / 6; c++) {
+        unsigned v = 0;
+        for (size_t i = 0; i < 6; i++)
+            v = (v << 1) | (c * 6 + i < b.n && b.bits[c * 6 + i] == '1');
+        out[c] = al[v];
+    }
+    return out;
+}
+
+static int
+allowed(const char *subject, const char *purpose, int64_t at, gdpr_why *why)
+{
+    int ok = -1;
+
+    th_ok(gdpr_may_process(ts.eng, subject, purpose, at, &ok, why));
+    return ok;
+}
+
+typedef struct {
+    int n;
+    char kind[8][32];
+    char purpose[8][64];
+    int64_t consent_event[8], result_event[8], signal[8];
+} conflicts_seen;
+
+static int
+on_conflict(const gdpr_consent_conflict *c, void *ctx)
+{
+    conflicts_seen *s = ctx;
+
+    ck_assert_int_lt(s->n, 8);
+    ck_assert_int_eq((int)strlen(c->subject), 64);
+    snprintf(s->kind[s->n], sizeof s->kind[0], "%s", c->kind);
+    snprintf(s->purpose[s->n], sizeof s->purpose[0], "%s", c->purpose);
+    s->consent_event[s->n] = c->consent_event;
+    s->result_event[s->n] = c->result_event;
+    s->signal[s->n] = c->signal;
+    s->n++;
+    return 0;
+}
+
+START_TEST(gpc_withdraws_and_records_the_conflict)
+{
+    gdpr_consent c = grant("gpc-1", "personalised-ads", "privacy-v3");
+    conflicts_seen seen;
+    gdpr_why why;
+    int64_t grant_ev, again;
+    int events = -1;
+
+    c.channel = "phone";
+    grant_ev = record(&c);
+    ts.now += 60;
+    ck_assert_int_eq(allowed("gpc-1", "personalised-ads", GDPR_NOW, &why), 1);
+    th_ok(gdpr_consent_signal_gpc(ts.eng, &th_agent, "gpc-1", &events));
+    ck_assert_int_eq(events, 1);
+    ck_assert_int_eq(allowed("gpc-1", "personalised-ads", GDPR_NOW, &why), 0);
+    ck_assert_int_eq(why.code, GDPR_WHY_WITHDRAWN);
+    /* Before the signal the grant held. */
+    ck_assert_int_eq(allowed("gpc-1", "personalised-ads", ts.now - 30, &why), 1);
+    memset(&seen, 0, sizeof seen);
+    th_ok(gdpr_consent_conflicts(ts.eng, &th_dpo, "gpc-1", 0, on_conflict, &seen));
+    ck_assert_int_eq(seen.n, 1);
+    ck_assert_str_eq(seen.kind[0], "gpc_over_grant");
+    ck_assert_str_eq(seen.purpose[0], "personalised-ads");
+    ck_assert_int_eq(seen.consent_event[0], grant_ev);
+    ck_assert_int_gt(seen.result_event[0], grant_ev);
+    /* The same signal again changes nothing more. */
+    ts.now += 60;
+    th_ok(gdpr_consent_signal_gpc(ts.eng, &th_agent, "gpc-1", &events));
+    ck_assert_int_eq(events, 0);
+    /* An explicit grant after the signal stands, and is a conflict. */
+    ts.now += 60;
+    again = record(&c);
+    ck_assert_int_eq(allowed("gpc-1", "personalised-ads", GDPR_NOW, &why), 1);
+    memset(&seen, 0, sizeof seen);
+    th_ok(gdpr_consent_conflicts(ts.eng, &th_dpo, NULL, 0, on_conflict, &seen));
+    ck_assert_int_eq(seen.n, 2);
+    ck_assert_str_eq(seen.kind[1], "grant_after_gpc");
+    ck_assert_int_eq(seen.consent_event[1], again);
+    ck_assert_int_eq(seen.result_event[1], 0);
+    /* Filtered by time: only the second. */
+    memset(&seen, 0, sizeof seen);
+    th_ok(gdpr_consent_conflicts(ts.eng, &th_dpo, NULL, ts.now, on_conflict, &seen));
+    ck_assert_int_eq(seen.n, 1);
+    /* A grant of a purpose GPC does not cover is no conflict. */
+    c = grant("gpc-1", "marketing", "marketing-v2");
+    record(&c);
+    memset(&seen, 0, sizeof seen);
+    th_ok(gdpr_consent_conflicts(ts.eng, &th_dpo, NULL, 0, on_conflict, &seen));
+    ck_assert_int_eq(seen.n, 2);
+}
+END_TEST
+
+START_TEST(gpc_without_consent_records_a_refusal)
+{
+    gdpr_why why;
+    int events = -1;
+    char *json = NULL;
+    int64_t ev;
+
+    th_ok(gdpr_consent_signal_gpc(ts.eng, &th_agent, "gpc-2", &events));
+    ck_assert_int_eq(events, 1);
+    ck_assert_int_eq(allowed("gpc-2", "personalised-ads", GDPR_NOW, &why), 0);
+    ck_assert_int_eq(why.code, GDPR_WHY_REFUSED);
+    ev = why.event;
+    th_ok(gdpr_consent_receipt(ts.eng, ev, &json));
+    ck_json(json, "$.collectionMethod", "gpc");
+    ck_json(json, "$.notice.id", "privacy-v3");
+    ck_json(json, "$.event.type", "ConsentRefused");
+    gdpr_free(json);
+    /* Marketing is not marked for GPC: untouched. */
+    ck_assert_int_eq(allowed("gpc-2", "marketing", GDPR_NOW, &why), 0);
+    ck_assert_int_eq(why.code, GDPR_WHY_NO_CONSENT);
+}
+END_TEST
+
+/* A purpose marked for GPC on another basis: gdpr_may_process refuses it
+ * from the signal on (Art. 21(5)). */
+START_TEST(gpc_on_legitimate_interests_applied_in_may_process)
+{
+    gdpr_why why;
+    int events = -1;
+    int64_t before;
+
+    th_ok(load_variant(
+        "\"gpc\": [ { \"purpose\": \"personalised-ads\", \"kind\": \"targeted_advertising\" } ]",
+        "\"gpc\": [ { \"purpose\": \"personalised-ads\", \"kind\": \"targeted_advertising\" },"
+        " { \"purpose\": \"recruitment\", \"kind\": \"sharing\" } ]"));
+    ck_assert_int_eq(allowed("gpc-3", "recruitment", GDPR_NOW, &why), 1);
+    before = ts.now;
+    ts.now += 100;
+    th_ok(gdpr_consent_signal_gpc(ts.eng, &th_agent, "gpc-3", &events));
+    ck_assert_int_eq(events, 1); /* personalised-ads refused; recruitment has no event */
+    ck_assert_int_eq(allowed("gpc-3", "recruitment", GDPR_NOW, &why), 0);
+    ck_assert_int_eq(why.code, GDPR_WHY_GPC);
+    ck_assert_str_eq(gdpr_why_name(why.code), "gpc");
+    ck_assert_ptr_nonnull(strstr(why.text, "Art. 21(5)"));
+    ck_assert_ptr_nonnull(strstr(why.text, "sharing"));
+    ck_assert_int_eq(allowed("gpc-3", "recruitment", before, &why), 1);
+    ck_assert_int_eq(allowed("gpc-other", "recruitment", GDPR_NOW, &why), 1);
+}
+END_TEST
+
+typedef struct {
+    int n;
+    int kinds[8];
+    char value[8][256];
+} signals_seen;
+
+static int
+on_signal(const gdpr_consent_signal *s, void *ctx)
+{
+    signals_seen *w = ctx;
+
+    ck_assert_int_lt(w->n, 8);
+    w->kinds[w->n] = s->kind;
+    snprintf(w->value[w->n], sizeof w->value[0], "%s", s->value ? s->value : "(none)");
+    w->n++;
+    return 0;
+}
+
+START_TEST(tcf_string_maps_to_policy_purposes)
+{
+    char *yes = tc_string((1u << 2) | (1u << 3)); /* purposes 3 and 4 */
+    char *half = tc_string(1u << 2);              /* 3 only */
+    signals_seen seen;
+    gdpr_why why;
+    int events = -1;
+
+    th_ok(gdpr_consent_signal_tcf(ts.eng, &th_agent, "tcf-1", half, &events));
+    ck_assert_int_eq(events, 1); /* refused: 4 is not set */
+    ck_assert_int_eq(allowed("tcf-1", "personalised-ads", GDPR_NOW, &why), 0);
+    ck_assert_int_eq(why.code, GDPR_WHY_REFUSED);
+    ts.now += 10;
+    th_ok(gdpr_consent_signal_tcf(ts.eng, &th_agent, "tcf-1", yes, &events));
+    ck_assert_int_eq(events, 1);
+    ck_assert_int_eq(allowed("tcf-1", "personalised-ads", GDPR_NOW, &why), 1);
+    ts.now += 10;
+    th_ok(gdpr_consent_signal_tcf(ts.eng, &th_agent, "tcf-1", yes, &events));
+    ck_assert_int_eq(events, 0); /* nothing changes */
+    ts.now += 10;
+    th_ok(gdpr_consent_signal_tcf(ts.eng, &th_agent, "tcf-1", half, &events));
+    ck_assert_int_eq(events, 1);
+    ck_assert_int_eq(allowed("tcf-1", "personalised-ads", GDPR_NOW, &why), 0);
+    ck_assert_int_eq(why.code, GDPR_WHY_WITHDRAWN);
+    /* Kept as received, sealed: the raw files never hold the string. */
+    memset(&seen, 0, sizeof seen);
+    th_ok(gdpr_consent_signals(ts.eng, &th_dpo, "tcf-1", on_signal, &seen));
+    ck_assert_int_eq(seen.n, 4);
+    ck_assert_int_eq(seen.kinds[0], GDPR_SIGNAL_TCF);
+    ck_assert_str_eq(seen.value[0], half);
+    ck_assert_str_eq(seen.value[1], yes);
+    ck_assert(!th_store_files_contain(&ts, yes, strlen(yes)));
+    ck_assert(!th_store_files_contain(&ts, half, strlen(half)));
+    free(yes);
+    free(half);
+}
+END_TEST
+
+START_TEST(gpp_string_with_tcf_section)
+{
+    char *tcf = tc_string((1u << 2) | (1u << 3));
+    char gpp[512], *json = NULL;
+    signals_seen seen;
+    gdpr_why why;
+    int events = -1;
+
+    snprintf(gpp, sizeof gpp, "DBACNY~%s~1YNN", tcf);
+    th_ok(gdpr_consent_signal_gpp(ts.eng, &th_agent, "gpp-1", gpp, &events));
+    ck_assert_int_eq(events, 1);
+    ck_assert_int_eq(allowed("gpp-1", "personalised-ads", GDPR_NOW, &why), 1);
+    th_ok(gdpr_consent_receipt(ts.eng, why.event, &json));
+    ck_json(json, "$.collectionMethod", "gpp");
+    gdpr_free(json);
+    /* A GPP string without a TCF section is kept, and changes no consent. */
+    th_ok(
+        gdpr_consent_signal_gpp(ts.eng, &th_agent, "gpp-2", "DBABjw~CAAAAAAAAAA.QA~1---", &events));
+    ck_assert_int_eq(events, 0);
+    memset(&seen, 0, sizeof seen);
+    th_ok(gdpr_consent_signals(ts.eng, &th_dpo, "gpp-2", on_signal, &seen));
+    ck_assert_int_eq(seen.n, 1);
+    ck_assert_int_eq(seen.kinds[0], GDPR_SIGNAL_GPP);
+    ck_assert_str_eq(seen.value[0], "DBABjw~CAAAAAAAAAA.QA~1---");
+    /* Decoding alone. */
+    th_ok(gdpr_signal_decode(GDPR_SIGNAL_GPP, gpp, &json));
+    ck_json(json, "$.sectionIds", "[2,6]");
+    ck_json(json, "$.sections[1].name", "uspv1");
+    ck_json(json, "$.sections[1].text", "1YNN");
+    gdpr_free(json);
+    free(tcf);
+}
+END_TEST
+
+START_TEST(decode_published_tcf_example)
+{
+    char *json = NULL;
+
+    th_ok(
+        gdpr_signal_decode(GDPR_SIGNAL_TCF, "COrVd1pOrVd1pACABCENAHCAAAAAAAAAAAiQAAAAAAAA", &json));
+    ck_json(json, "$.cmpId", "2");
+    ck_json(json, "$.cmpVersion", "1");
+    ck_json(json, "$.consentScreen", "2");
+    ck_json(json, "$.consentLanguage", "EN");
+    ck_json(json, "$.created", "2019-12-10T02:01:46Z");
+    ck_json(json, "$.vendorListVersion", "7");
+    ck_json(json, "$.tcfPolicyVersion", "2");
+    ck_json(json, "$.publisherCC", "ES");
+    ck_json(json, "$.purposesConsent", "[]");
+    ck_json(json, "$.vendorConsents.maxVendorId", "0");
+    gdpr_free(json);
+    th_assert_err(
+        gdpr_signal_decode(GDPR_SIGNAL_TCF, "COrVd1pOrVd1pACABCENAHCAAAAAAAAAAAiQAAAAAAAB", &json),
+        GDPR_EINVAL, "(core segment)");
+    th_assert_err(gdpr_signal_decode(GDPR_SIGNAL_GPC, "x", &json), GDPR_EINVAL, "kind");
+    th_assert_err(gdpr_signal_decode(GDPR_SIGNAL_TCF, NULL, &json), GDPR_EINVAL, "text");
+    th_assert_err(gdpr_signal_decode(GDPR_SIGNAL_TCF, "x", NULL), GDPR_EINVAL, "json_out");
+}
+END_TEST
+
+START_TEST(signals_bad_input_change_nothing)
+{
+    char before[65], after[65], huge[70000];
+    conflicts_seen seen;
+    int events = 7;
+
+    memset(huge, 'A', sizeof huge - 1);
+    huge[sizeof huge - 1] = '\0';
+    th_fingerprint(&ts, before);
+    /* The bad field named by its bit offset: ConsentLanguage at bit 108. */
+    th_assert_err(gdpr_consent_signal_tcf(ts.eng, &th_agent, "bad-1",
+                                          "COrVd1pOrVd1pACABC-NAHCAAAAAAAAAAAiQAAAAAAAA", &events),
+                  GDPR_EINVAL, "tc_string: bit 108 (ConsentLanguage)");
+    ck_assert_int_eq(events, 0);
+    th_assert_err(gdpr_consent_signal_tcf(ts.eng, &th_agent, "bad-1", "BOrVd1p", &events),
+                  GDPR_EINVAL, "tc_string: bit 0 (Version)");
+    th_assert_err(gdpr_consent_signal_tcf(ts.eng, &th_agent, "bad-1", "", &events), GDPR_EINVAL,
+                  "tc_string: must not be empty");
+    th_assert_err(gdpr_consent_signal_tcf(ts.eng, &th_agent, "bad-1", NULL, &events), GDPR_EINVAL,
+                  "tc_string");
+    th_assert_err(gdpr_consent_signal_tcf(ts.eng, &th_agent, "bad-1", huge, &events), GDPR_EINVAL,
+                  "longer");
+    th_assert_err(gdpr_consent_signal_tcf(ts.eng, &th_agent, "bad-1", "CO\xc3(", &events),
+                  GDPR_EINVAL, "UTF-8");
+    th_assert_err(gdpr_consent_signal_gpp(ts.eng, &th_agent, "bad-1", "DCABM~AA", &events),
+                  GDPR_EINVAL, "gpp_string: bit 6 (Version)");
+    th_assert_err(gdpr_consent_signal_gpp(ts.eng, &th_agent, "bad-1", "DBABM~CO!", &events),
+                  GDPR_EINVAL, "gpp_string");
+    th_assert_err(gdpr_consent_signal_gpp(ts.eng, &th_agent, "bad-1", "DBABM~COrVd1p", &events),
+                  GDPR_EINVAL, "section 1 (tcfeuv2)");
+    th_assert_err(gdpr_consent_signal_gpc(ts.eng, &th_agent, "", &events), GDPR_EINVAL, "subject");
+    th_assert_err(gdpr_consent_signal_gpc(ts.eng, &th_agent, NULL, &events), GDPR_EINVAL,
+                  "subject");
+    th_assert_err(gdpr_consent_signal_gpc(ts.eng, &th_agent, "\xff", &events), GDPR_EINVAL,
+                  "subject");
+    th_assert_err(gdpr_consent_signal_gpc(ts.eng, NULL, "bad-1", &events), GDPR_EINVAL, "who");
+    th_assert_err(gdpr_consent_signal_gpc(NULL, &th_agent, "bad-1", &events), GDPR_EINVAL, "eng");
+    th_assert_err(gdpr_consent_conflicts(ts.eng, &th_dpo, NULL, -1, on_conflict, &seen),
+                  GDPR_EINVAL, "since");
+    th_assert_err(gdpr_consent_conflicts(ts.eng, &th_dpo, NULL, 0, NULL, &seen), GDPR_EINVAL, "fn");
+    th_assert_err(gdpr_consent_signals(ts.eng, &th_dpo, "bad-1", NULL, NULL), GDPR_EINVAL, "fn");
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+}
+END_TEST
+
+START_TEST(signals_need_permissions_and_go_with_erasure)
+{
+    gdpr_erase_report r;
+    conflicts_seen seen;
+    signals_seen sig;
+    const gdpr_actor nobody = {"kiosk", "system"};
+    char *tcf = tc_string(1u << 2);
+    int events = 0;
+
+    th_assert_err(gdpr_consent_signal_gpc(ts.eng, &nobody, "era-1", &events), GDPR_EDENIED,
+                  "consent.record");
+    th_assert_err(gdpr_consent_conflicts(ts.eng, &th_agent, NULL, 0, on_conflict, &seen),
+                  GDPR_EDENIED, "consent.read");
+    th_ok(gdpr_consent_signal_gpc(ts.eng, &th_agent, "era-1", &events));
+    th_ok(gdpr_consent_signal_tcf(ts.eng, &th_agent, "era-1", tcf, &events));
+    ck_assert_int_eq(th_raw_int(ts.db, "SELECT count(*) FROM consent_signal"), 2);
+    th_ok(gdpr_erase_subject(ts.eng, &th_dpo, "era-1", "Art. 17(1)(a) request 1", &r));
+    ck_assert_int_eq(th_raw_int(ts.db, "SELECT count(*) FROM consent_signal"), 0);
+    ck_assert_int_eq(th_raw_int(ts.db, "SELECT count(*) FROM consent_conflict"), 0);
+    memset(&sig, 0, sizeof sig);
+    th_ok(gdpr_consent_signals(ts.eng, &th_dpo, "era-1", on_signal, &sig));
+    ck_assert_int_eq(sig.n, 0);
+    free(tcf);
+}
+END_TEST
+
 int
 main(void)
 {
     Suite *s = suite_create("signals");
     TCase *rc = tcase_create("receipts");
     TCase *pol = tcase_create("policy");
+    TCase *sg = tcase_create("signals");
     SRunner *sr;
     int failed;
 
@@ -463,6 +843,16 @@ main(void)
     tcase_add_checked_fixture(pol, setup, teardown);
     tcase_add_test(pol, policy_sections_validated_whole);
     suite_add_tcase(s, pol);
+    tcase_add_checked_fixture(sg, setup, teardown);
+    tcase_add_test(sg, gpc_withdraws_and_records_the_conflict);
+    tcase_add_test(sg, gpc_without_consent_records_a_refusal);
+    tcase_add_test(sg, gpc_on_legitimate_interests_applied_in_may_process);
+    tcase_add_test(sg, tcf_string_maps_to_policy_purposes);
+    tcase_add_test(sg, gpp_string_with_tcf_section);
+    tcase_add_test(sg, decode_published_tcf_example);
+    tcase_add_test(sg, signals_bad_input_change_nothing);
+    tcase_add_test(sg, signals_need_permissions_and_go_with_erasure);
+    suite_add_tcase(s, sg);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_ENV);
     failed = srunner_ntests_failed(sr);

@@ -528,6 +528,7 @@ record_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_consent *c, in
     const policy_notice *notice = NULL;
     store_consent_row row;
     int64_t now = gdpr_engine__now(eng);
+    int64_t event = 0;
     int person = 0;
     int rc = gdpr_engine__require_policy(eng);
 
@@ -562,9 +563,69 @@ record_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_consent *c, in
         row.recipient = key;
         row.flags = c->flags;
         rc = append_event(eng, who, &row, person ? c->recipient : NULL, c->proof,
-                          c->version >= 2 ? c->parental_holder : NULL, event_out);
+                          c->version >= 2 ? c->parental_holder : NULL, &event);
     }
+    /* An explicit grant after a GPC signal: recorded as a conflict. */
+    if (rc == GDPR_OK && c->state == GDPR_CONSENT_GRANTED && key[0] == '\0')
+        rc = gdpr_consent__grant_conflict(eng, hash, c->purpose, event, now);
+    if (rc == GDPR_OK && event_out)
+        *event_out = event;
     return gdpr_engine__end(eng, rc);
+}
+
+/* --- signal events (lib/consent/signal.c) -------------------------------- */
+
+int
+gdpr_consent__signal_event(gdpr_engine *eng, const gdpr_actor *who,
+                           const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose, int state,
+                           const char *channel, int64_t *event_out)
+{
+    const policy_notice *notice =
+        gdpr_policy__find_notice(eng->policy, eng->policy->signals.notice);
+    store_consent_row row;
+
+    if (notice == NULL)
+        return gdpr__err_set(GDPR_ESTATE, "policy: signals.notice names no notice of the policy");
+    memset(&row, 0, sizeof row);
+    row.subject = hash;
+    row.at = gdpr_engine__now(eng);
+    row.purpose = purpose;
+    row.state = state;
+    row.notice = notice->id;
+    row.notice_version = notice->version;
+    row.notice_sha256 = notice->sha256;
+    row.policy_version = eng->policy->version;
+    row.channel = channel;
+    row.actor = who->id;
+    row.recipient = "";
+    return append_event(eng, who, &row, NULL, NULL, NULL, event_out);
+}
+
+int
+gdpr_consent__grant_conflict(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                             const char *purpose, int64_t event, int64_t at)
+{
+    store_conflict_row row;
+    int64_t signal = 0, when = 0;
+    int rc;
+
+    if (gdpr_policy__gpc_purpose(eng->policy, purpose) == NULL)
+        return GDPR_OK;
+    rc = gdpr_store__signal_latest(eng->st, hash, STORE_SIGNAL_GPC, at, &signal, &when);
+    if (rc == GDPR_ENOTFOUND) {
+        gdpr__err_clear();
+        return GDPR_OK;
+    }
+    if (rc != GDPR_OK)
+        return rc;
+    memset(&row, 0, sizeof row);
+    row.subject = hash;
+    row.at = at;
+    row.purpose = purpose;
+    row.kind = STORE_CONFLICT_GRANT_AFTER_GPC;
+    row.consent_event = event;
+    row.signal = signal;
+    return gdpr_store__conflict_append(eng->st, &row, NULL);
 }
 
 GDPR_API int

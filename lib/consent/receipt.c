@@ -214,8 +214,9 @@ verify_doc(gdpr_engine *eng, const json_node *doc, int *valid_out)
         rc = gdpr_crypto__ed25519_verify(pub, canon, canon_len, raw, valid_out);
     free(canon);
     if (rc == GDPR_OK && !*valid_out)
-        gdpr__err_set(GDPR_OK, "receipt: the signature does not match its content (key %s): "
-                               "the receipt was changed after it was signed",
+        gdpr__err_set(GDPR_OK,
+                      "receipt: the signature does not match its content (key %s): "
+                      "the receipt was changed after it was signed",
                       id);
     return rc;
 }

@@ -91,14 +91,16 @@ gdpr_policy__check_language(const json_node *notice)
                                      "\"de-AT\")");
     t = n->text;
     if (strlen(t) > 35)
-        return gdpr_json__fail_at(n, "'%.40s' is longer than 35 characters (BCP 47, RFC 5646 "
-                                     "4.4.1)",
+        return gdpr_json__fail_at(n,
+                                  "'%.40s' is longer than 35 characters (BCP 47, RFC 5646 "
+                                  "4.4.1)",
                                   t);
     while (alpha(t[i]))
         i++;
     if (i < 2 || i > 8 || (t[i] != '\0' && t[i] != '-'))
-        return gdpr_json__fail_at(n, "'%.40s' is not a BCP 47 language tag: it must start with "
-                                     "a language subtag of 2-8 letters (\"en\", \"de-AT\")",
+        return gdpr_json__fail_at(n,
+                                  "'%.40s' is not a BCP 47 language tag: it must start with "
+                                  "a language subtag of 2-8 letters (\"en\", \"de-AT\")",
                                   t);
     for (; t[i] != '\0'; i++) {
         if (t[i] == '-') {
@@ -113,8 +115,9 @@ gdpr_policy__check_language(const json_node *notice)
             break;
     }
     if (t[i] != '\0')
-        return gdpr_json__fail_at(n, "'%.40s' is not a BCP 47 language tag: character %zu "
-                                     "breaks the subtags (1-8 letters or digits joined by '-')",
+        return gdpr_json__fail_at(n,
+                                  "'%.40s' is not a BCP 47 language tag: character %zu "
+                                  "breaks the subtags (1-8 letters or digits joined by '-')",
                                   t, i + 1);
     return GDPR_OK;
 }
@@ -189,8 +192,8 @@ build_gpc(const json_node *arr, policy_model *p)
             return gdpr_json__fail_at(gdpr_json__member(it, "kind"),
                                       "'%s' is not sale, sharing or targeted_advertising", kind);
         if (gdpr_policy__gpc_purpose(p, purpose) != NULL)
-            return gdpr_json__fail_at(gdpr_json__member(it, "purpose"),
-                                      "'%s' is listed twice", purpose);
+            return gdpr_json__fail_at(gdpr_json__member(it, "purpose"), "'%s' is listed twice",
+                                      purpose);
         rc = dup_into(&g->purpose, purpose);
         g->kind = k;
         if (rc == GDPR_OK)

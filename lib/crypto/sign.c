@@ -50,8 +50,8 @@ gdpr_crypto__receipt_public(const uint8_t root[CRYPTO_KEY_BYTES], uint64_t gener
     size_t len = CRYPTO_SIGN_PUBLIC_BYTES;
     int rc = receipt_pkey(root, generation, &k);
 
-    if (rc == GDPR_OK && (EVP_PKEY_get_raw_public_key(k, pub, &len) != 1 ||
-                          len != CRYPTO_SIGN_PUBLIC_BYTES))
+    if (rc == GDPR_OK &&
+        (EVP_PKEY_get_raw_public_key(k, pub, &len) != 1 || len != CRYPTO_SIGN_PUBLIC_BYTES))
         rc = gdpr_crypto__fail("Ed25519 public key");
     EVP_PKEY_free(k);
     return rc;
@@ -81,8 +81,8 @@ int
 gdpr_crypto__ed25519_verify(const uint8_t pub[CRYPTO_SIGN_PUBLIC_BYTES], const void *msg,
                             size_t len, const uint8_t sig[CRYPTO_SIGNATURE_BYTES], int *valid_out)
 {
-    EVP_PKEY *k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub,
-                                              CRYPTO_SIGN_PUBLIC_BYTES);
+    EVP_PKEY *k =
+        EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, CRYPTO_SIGN_PUBLIC_BYTES);
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     int rc = GDPR_OK, v;
 
@@ -104,8 +104,8 @@ gdpr_crypto__ed25519_verify(const uint8_t pub[CRYPTO_SIGN_PUBLIC_BYTES], const v
 int
 gdpr_crypto__ed25519_pem(const uint8_t pub[CRYPTO_SIGN_PUBLIC_BYTES], char **pem_out)
 {
-    EVP_PKEY *k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub,
-                                              CRYPTO_SIGN_PUBLIC_BYTES);
+    EVP_PKEY *k =
+        EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, CRYPTO_SIGN_PUBLIC_BYTES);
     BIO *b = BIO_new(BIO_s_mem());
     char *data = NULL;
     long n;

@@ -61,4 +61,49 @@ expect_exit 0 "$ctl" --db "$db" consent receipt 1
 cp "$tmp/out" "$tmp/r1b.json"
 cmp -s "$tmp/r1.json" "$tmp/r1b.json" && fail "a receipt after rekey is signed by the new key"
 expect_exit 0 "$ctl" --db "$db" receipt verify "$tmp/r1b.json"
+
+# Signals. A TC string with purposes 3 and 4 (built for the test; the IAB
+# examples carry neither) and the IAB's decoded example.
+tcf34=CQdWToAQdWToAEsACBENCWEgADAAAAAAABAgAAAAAAAA
+expect_exit 0 "$ctl" signal decode --tcf COrVd1pOrVd1pACABCENAHCAAAAAAAAAAAiQAAAAAAAA
+grep -q '"cmpId":2,"cmpVersion":1,"consentScreen":2,"consentLanguage":"EN"' "$tmp/out" ||
+    fail "decode: $(cat "$tmp/out")"
+expect_exit 2 "$ctl" signal decode --tcf COrVd1pOrVd1pACABC-NAHCAAAAAAAAAAAiQAAAAAAAA
+grep -q "bit 108 (ConsentLanguage)" "$tmp/err" || fail "decode bad: $(cat "$tmp/err")"
+expect_exit 0 "$ctl" signal decode --gpp "DBACNY~$tcf34~1YNN"
+grep -q '"sectionIds":\[2,6\]' "$tmp/out" || fail "decode gpp: $(cat "$tmp/out")"
+expect_exit 2 "$ctl" signal decode --gpc
+
+# shellcheck disable=SC2086
+expect_exit 0 "$ctl" --db "$db" $agent --now 2026-03-03T09:00:00Z consent grant CUST-2 \
+    personalised-ads privacy-v3 phone
+# shellcheck disable=SC2086
+expect_exit 0 "$ctl" --db "$db" $agent --now 2026-03-04T09:00:00Z consent signal CUST-2 --gpc
+grep -q "gpc signal recorded for CUST-2: 1 consent event$" "$tmp/out" || fail "gpc: $(cat "$tmp/out")"
+expect_exit 1 "$ctl" --json --db "$db" --now 2026-03-05 consent check CUST-2 personalised-ads
+grep -q '"may_process":false,"why":"withdrawn"' "$tmp/out" || fail "after gpc: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" --db "$db" consent conflicts
+grep -q "gpc_over_grant   personalised-ads" "$tmp/out" || fail "conflicts: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" --json --db "$db" consent conflicts CUST-2 --since 2026-03-01
+grep -q '"kind":"gpc_over_grant","consent_event":' "$tmp/out" || fail "conflicts --json: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" --json --db "$db" consent conflicts --since 2026-03-05
+[ "$(cat "$tmp/out")" = "[]" ] || fail "conflicts since: $(cat "$tmp/out")"
+# An agent may record signals but not read the conflicts.
+# shellcheck disable=SC2086
+expect_exit 4 "$ctl" --db "$db" $agent consent conflicts
+# TCF and GPP, human and --json.
+# shellcheck disable=SC2086
+expect_exit 0 "$ctl" --json --db "$db" $agent --now 2026-03-06 consent signal CUST-3 --tcf "$tcf34"
+grep -q '^{"signal":"tcf","consent_events":1}$' "$tmp/out" || fail "tcf: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" --db "$db" --now 2026-03-07 consent check CUST-3 personalised-ads
+# shellcheck disable=SC2086
+expect_exit 0 "$ctl" --db "$db" $agent --now 2026-03-06 consent signal CUST-4 --gpp "DBABjw~CAAAAAAAAAA.QA~1---"
+grep -q "gpp signal recorded for CUST-4: 0 consent events" "$tmp/out" || fail "gpp: $(cat "$tmp/out")"
+# shellcheck disable=SC2086
+expect_exit 2 "$ctl" --db "$db" $agent consent signal CUST-4 --tcf BOrVd1p
+grep -q "tc_string: bit 0 (Version)" "$tmp/err" || fail "tcf bad: $(cat "$tmp/err")"
+# shellcheck disable=SC2086
+expect_exit 2 "$ctl" --db "$db" $agent consent signal CUST-4
+# shellcheck disable=SC2086
+expect_exit 2 "$ctl" --db "$db" $agent consent signal CUST-4 --gpc --tcf "$tcf34"
 echo "ok"

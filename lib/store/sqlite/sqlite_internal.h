@@ -411,4 +411,14 @@ int gdpr_sqlite__rotation_put(store *st, store_file f, uint64_t kek_generation, 
 int gdpr_sqlite__key_queue_destroy(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
 int gdpr_sqlite__policy_version(store *st, int64_t *version_out);
 
+/* consent signals (signal.c) */
+int gdpr_sqlite__signal_append(store *st, const store_signal_row *row);
+int gdpr_sqlite__signal_latest(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int kind,
+                               int64_t at, int64_t *id_out, int64_t *at_out);
+int gdpr_sqlite__signal_foreach(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                                int (*fn)(const store_signal_row *row, void *ctx), void *ctx);
+int gdpr_sqlite__conflict_append(store *st, const store_conflict_row *row, int64_t *id_out);
+int gdpr_sqlite__conflict_foreach(store *st, const uint8_t *hash, int64_t since, int64_t after_id,
+                                  int (*fn)(const store_conflict_row *row, void *ctx), void *ctx);
+
 #endif
