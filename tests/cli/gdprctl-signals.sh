@@ -47,6 +47,22 @@ grep -q "receipt_json" "$tmp/err" || fail "junk: $(cat "$tmp/err")"
 expect_exit 2 "$ctl" --db "$db" receipt verify
 expect_exit 2 "$ctl" --db "$db" receipt verify "$tmp/missing.json"
 
+# Anyone can check a receipt without libgdpr: the canonical form (sorted
+# keys, no whitespace, proof removed) and the published PEM key, with
+# Python and the OpenSSL command line (docs/consent.md), when installed.
+if command -v python3 >/dev/null 2>&1 && command -v openssl >/dev/null 2>&1; then
+    expect_exit 0 "$ctl" --db "$db" receipt keys
+    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["keys"][-1]["pem"], end="")' \
+        "$tmp/out" >"$tmp/pub.pem"
+    python3 -c 'import json,base64,sys
+d = json.load(open(sys.argv[1])); p = d.pop("proof")
+open(sys.argv[2], "w").write(json.dumps(d, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
+open(sys.argv[3], "wb").write(base64.b64decode(p["signature"]))' "$tmp/r1.json" "$tmp/canon" "$tmp/sig"
+    openssl pkeyutl -verify -pubin -inkey "$tmp/pub.pem" -rawin -in "$tmp/canon" \
+        -sigfile "$tmp/sig" >"$tmp/ossl" 2>&1 || fail "openssl verify: $(cat "$tmp/ossl")"
+    grep -q "Signature Verified Successfully" "$tmp/ossl" || fail "openssl: $(cat "$tmp/ossl")"
+fi
+
 # Keys: one now, two after a rekey; the old receipt still verifies.
 expect_exit 0 "$ctl" --db "$db" receipt keys
 grep -q '"alg":"Ed25519"' "$tmp/out" || fail "keys: $(cat "$tmp/out")"
