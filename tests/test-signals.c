@@ -796,6 +796,54 @@ START_TEST(signals_bad_input_change_nothing)
 }
 END_TEST
 
+typedef struct {
+    char *buf;
+    size_t len, cap;
+} membuf;
+
+static int
+to_mem(const void *data, size_t len, void *ctx)
+{
+    membuf *m = ctx;
+
+    if (m->len + len + 1 > m->cap) {
+        size_t cap = (m->len + len + 1) * 2;
+        char *grown = realloc(m->buf, cap);
+        if (grown == NULL)
+            return 1;
+        m->buf = grown;
+        m->cap = cap;
+    }
+    memcpy(m->buf + m->len, data, len);
+    m->len += len;
+    m->buf[m->len] = '\0';
+    return 0;
+}
+
+/* Art. 15: the subject's export carries the signals as received. */
+START_TEST(signals_in_the_subject_export)
+{
+    char *tcf = tc_string(1u << 3);
+    membuf m = {NULL, 0, 0};
+    char buf[256];
+    int events = 0;
+
+    th_ok(gdpr_consent_signal_gpc(ts.eng, &th_agent, "exp-1", &events));
+    ts.now += 5;
+    th_ok(gdpr_consent_signal_tcf(ts.eng, &th_agent, "exp-1", tcf, &events));
+    th_ok(gdpr_export_subject(ts.eng, &th_dpo, "exp-1", GDPR_EXPORT_JSON, to_mem, &m));
+    ck_json(m.buf, "$.consent_signals[0].kind", "gpc");
+    ck_json(m.buf, "$.consent_signals[0].value", "(null)");
+    ck_json(m.buf, "$.consent_signals[1].kind", "tcf");
+    ck_json(m.buf, "$.consent_signals[1].value", tcf);
+    ck_json(m.buf, "$.consent_signals[1].recorded_by", th_agent.id);
+    jget(m.buf, "$.consent_history[0].channel", buf, sizeof buf);
+    ck_assert_str_eq(buf, "gpc");
+    free(m.buf);
+    free(tcf);
+}
+END_TEST
+
 START_TEST(signals_need_permissions_and_go_with_erasure)
 {
     gdpr_erase_report r;
@@ -852,6 +900,7 @@ main(void)
     tcase_add_test(sg, decode_published_tcf_example);
     tcase_add_test(sg, signals_bad_input_change_nothing);
     tcase_add_test(sg, signals_need_permissions_and_go_with_erasure);
+    tcase_add_test(sg, signals_in_the_subject_export);
     suite_add_tcase(s, sg);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_ENV);

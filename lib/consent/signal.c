@@ -31,8 +31,8 @@ static int
 decode_error(const char *field, const iab_error *e)
 {
     if (e->segment > 0)
-        return gdpr__err_set(GDPR_EINVAL, "%s: segment %d, bit %zu (%s): %s", field,
-                             e->segment + 1, e->bit, e->field, e->rule);
+        return gdpr__err_set(GDPR_EINVAL, "%s: segment %d, bit %zu (%s): %s", field, e->segment + 1,
+                             e->bit, e->field, e->rule);
     return gdpr__err_set(GDPR_EINVAL, "%s: bit %zu (%s): %s", field, e->bit, e->field, e->rule);
 }
 
@@ -347,7 +347,7 @@ apply_tcf(gdpr_engine *eng, const gdpr_actor *who, const uint8_t hash[CRYPTO_HAS
         }
         if (want == have && (want || cs.state != 0))
             continue; /* the string changes nothing here */
-        state = want ? STORE_CONSENT_GRANTED
+        state = want   ? STORE_CONSENT_GRANTED
                 : have ? STORE_CONSENT_WITHDRAWN
                        : STORE_CONSENT_REFUSED;
         rc = gdpr_consent__signal_event(eng, who, hash, purpose, state, channel, &event);
@@ -393,8 +393,8 @@ signal_locked(gdpr_engine *eng, const gdpr_actor *who, const char *subject, cons
     snprintf(ref, sizeof ref, "consent signal %lld %s: %d consent events", (long long)signal,
              kind_words[in->kind], events);
     if (rc == GDPR_OK)
-        rc = gdpr_audit__append(eng, who, gdpr_permission__name(PERM_CONSENT_RECORD), hash,
-                                GDPR_OK, ref);
+        rc = gdpr_audit__append(eng, who, gdpr_permission__name(PERM_CONSENT_RECORD), hash, GDPR_OK,
+                                ref);
     rc = gdpr_engine__end(eng, rc);
     if (rc == GDPR_OK && events_out)
         *events_out = events;
@@ -470,9 +470,8 @@ gdpr_consent_signal_gpp(gdpr_engine *eng, const gdpr_actor *who, const char *sub
         if (sec == NULL)
             return gdpr__err_set(GDPR_ENOMEM, "out of memory decoding a GPP string");
         if (gdpr_iab__tcf_decode(sec, &t, &e) != 0)
-            rc = gdpr__err_set(GDPR_EINVAL,
-                               "gpp_string: section %d (tcfeuv2), bit %zu (%s): %s", i + 1, e.bit,
-                               e.field, e.rule);
+            rc = gdpr__err_set(GDPR_EINVAL, "gpp_string: section %d (tcfeuv2), bit %zu (%s): %s",
+                               i + 1, e.bit, e.field, e.rule);
         else
             has_tcf = 1;
         free(sec);
@@ -510,8 +509,10 @@ signal_row(const store_signal_row *r, void *ctx)
     s.kind = r->kind;
     s.actor = r->actor;
     if (r->value != NULL) {
-        if (r->value_len < CRYPTO_SEAL_OVERHEAD || r->value_len > IAB_TEXT_MAX + CRYPTO_SEAL_OVERHEAD)
-            return gdpr__err_set(GDPR_ECORRUPT, "consent signal %lld: sealed value has a bad length",
+        if (r->value_len < CRYPTO_SEAL_OVERHEAD ||
+            r->value_len > IAB_TEXT_MAX + CRYPTO_SEAL_OVERHEAD)
+            return gdpr__err_set(GDPR_ECORRUPT,
+                                 "consent signal %lld: sealed value has a bad length",
                                  (long long)r->id);
         value = malloc(r->value_len - CRYPTO_SEAL_OVERHEAD + 1);
         if (value == NULL)
@@ -546,9 +547,9 @@ read_enter(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
     if (rc == GDPR_OK)
         rc = gdpr_engine__begin(eng);
     if (rc == GDPR_OK)
-        rc = gdpr_engine__end(eng, gdpr_audit__append(eng, who,
-                                                      gdpr_permission__name(PERM_CONSENT_READ),
-                                                      subject ? hash : NULL, GDPR_OK, what));
+        rc = gdpr_engine__end(eng,
+                              gdpr_audit__append(eng, who, gdpr_permission__name(PERM_CONSENT_READ),
+                                                 subject ? hash : NULL, GDPR_OK, what));
     return rc;
 }
 
@@ -597,8 +598,8 @@ conflict_row(const store_conflict_row *r, void *ctx)
 }
 
 GDPR_API int
-gdpr_consent_conflicts(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
-                       int64_t since, gdpr_consent_conflict_fn fn, void *ctx)
+gdpr_consent_conflicts(gdpr_engine *eng, const gdpr_actor *who, const char *subject, int64_t since,
+                       gdpr_consent_conflict_fn fn, void *ctx)
 {
     uint8_t hash[CRYPTO_HASH_BYTES];
     read_walk w = {eng, NULL, fn, ctx};

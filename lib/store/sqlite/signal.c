@@ -38,8 +38,8 @@ gdpr_sqlite__signal_append(store *base, const store_signal_row *row)
 }
 
 int
-gdpr_sqlite__signal_latest(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], int kind,
-                           int64_t at, int64_t *id_out, int64_t *at_out)
+gdpr_sqlite__signal_latest(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], int kind, int64_t at,
+                           int64_t *id_out, int64_t *at_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
