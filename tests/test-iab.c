@@ -99,7 +99,7 @@ END_TEST
 /* Encode fields into a bit string, then base64url: the tests build the
  * strings whose bad field they then expect to be named. */
 typedef struct {
-    char bits[4096];
+    char bits[200000];
     size_t n;
 } bitbuf;
 
@@ -190,6 +190,56 @@ START_TEST(tcf_built_range_and_bitfield)
     ck_assert(gdpr_iab__idset_has(&t.vendor_consents, 650));
     ck_assert(gdpr_iab__idset_has(&t.vendor_li, 3));
     ck_assert(!gdpr_iab__idset_has(&t.vendor_li, 2));
+    gdpr_iab__tcf_free(&t);
+    free(s);
+}
+END_TEST
+
+/* Ranges fill whole bytes at once: boundaries right, and the worst a
+ * string can ask (4095 ranges of every id) stays cheap. */
+START_TEST(tcf_ranges_at_byte_boundaries_and_worst_case)
+{
+    static bitbuf b;
+    iab_tcf t;
+    char *s;
+
+    b.n = 0;
+    core_head(&b, 3);
+    put(&b, 40, 16);
+    put(&b, 1, 1);
+    put(&b, 3, 12);
+    put(&b, 1, 1);
+    put(&b, 3, 16);
+    put(&b, 17, 16);
+    put(&b, 1, 1);
+    put(&b, 24, 16);
+    put(&b, 33, 16);
+    put(&b, 0, 1);
+    put(&b, 40, 16);
+    put(&b, 0, 16 + 1 + 12);
+    s = encode(&b);
+    ck_assert_int_eq(gdpr_iab__tcf_decode(s, &t, NULL), 0);
+    for (int id = 1; id <= 40; id++)
+        ck_assert_int_eq(gdpr_iab__idset_has(&t.vendor_consents, id),
+                         (id >= 3 && id <= 17) || (id >= 24 && id <= 33) || id == 40);
+    ck_assert_int_eq(gdpr_iab__idset_count(&t.vendor_consents), 15 + 10 + 1);
+    gdpr_iab__tcf_free(&t);
+    free(s);
+
+    b.n = 0;
+    core_head(&b, 3);
+    put(&b, 65535, 16);
+    put(&b, 1, 1);
+    put(&b, 4095, 12);
+    for (int e = 0; e < 4095; e++) {
+        put(&b, 1, 1);
+        put(&b, 1, 16);
+        put(&b, 65535, 16);
+    }
+    put(&b, 0, 16 + 1 + 12);
+    s = encode(&b);
+    ck_assert_int_eq(gdpr_iab__tcf_decode(s, &t, NULL), 0);
+    ck_assert_int_eq(gdpr_iab__idset_count(&t.vendor_consents), 65535);
     gdpr_iab__tcf_free(&t);
     free(s);
 }
@@ -330,6 +380,7 @@ main(void)
     tcase_add_test(tc, tcf_cli_example);
     tcase_add_test(tc, tcf_global_example_four_segments);
     tcase_add_test(tc, tcf_built_range_and_bitfield);
+    tcase_add_test(tc, tcf_ranges_at_byte_boundaries_and_worst_case);
     tcase_add_test(tc, tcf_bad_fields_named_by_bit);
     suite_add_tcase(s, tc);
     tcase_add_test(gp, gpp_header_examples);

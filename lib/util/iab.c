@@ -134,6 +134,24 @@ idset_set(iab_idset *s, int id)
     s->bits[(id - 1) / 8] |= (unsigned char)(1u << ((id - 1) % 8));
 }
 
+/* Ids start..end: whole bytes at once, so a string of 4095 ranges of
+ * 65535 ids each costs memsets of 8 KiB, not 268 million bit steps. */
+static void
+idset_set_range(iab_idset *s, int start, int end)
+{
+    int id = start;
+
+    while (id <= end && (id - 1) % 8 != 0)
+        idset_set(s, id++);
+    if (end - id + 1 >= 8) {
+        int bytes = (end - id + 1) / 8;
+        memset(s->bits + (id - 1) / 8, 0xff, (size_t)bytes);
+        id += bytes * 8;
+    }
+    while (id <= end)
+        idset_set(s, id++);
+}
+
 int
 gdpr_iab__idset_has(const iab_idset *s, int id)
 {
@@ -202,8 +220,7 @@ read_vendors(bitreader *r, iab_idset *s, const char *max_field, const char *entr
                  "is below StartOrOnlyVendorId or above MaxVendorId");
             goto bad;
         }
-        for (int id = start; id <= end; id++)
-            idset_set(s, id);
+        idset_set_range(s, start, end);
     }
     return 0;
 bad:
