@@ -25,7 +25,8 @@ static const char tcf_global[] = "COw4XqLOw4XqLAAAAAENAXCAAAAAAAAAAAAAAAAAAAAA."
                                  "FAAAAeIAACAIgSAAQAIAgEQACEABAAAgAQFAEAIAAAGBAAgAAAAQAIFAAMCQAAgAA"
                                  "QiRAEQAAAAANAAIAAggAIYQFAAARmggB"
                                  "C3ZCYzU2yIA.YAAAAAAAAAAAAAAAAAA";
-/* @iabtcf/cli README: the decoded example. */
+/* The IAB Tech Lab's @iabtcf/cli README (InteractiveAdvertisingBureau/
+ * iabtcf-es, modules/cli/README.md): the decoded example. */
 static const char tcf_cli[] = "COrVd1pOrVd1pACABCENAHCAAAAAAAAAAAiQAAAAAAAA";
 
 START_TEST(tcf_service_specific_example)
