@@ -791,6 +791,31 @@ START_TEST(signals_bad_input_change_nothing)
                   GDPR_EINVAL, "since");
     th_assert_err(gdpr_consent_conflicts(ts.eng, &th_dpo, NULL, 0, NULL, &seen), GDPR_EINVAL, "fn");
     th_assert_err(gdpr_consent_signals(ts.eng, &th_dpo, "bad-1", NULL, NULL), GDPR_EINVAL, "fn");
+    {
+        char long_id[300];
+        signals_seen sig;
+        memset(long_id, 'x', sizeof long_id - 1);
+        long_id[sizeof long_id - 1] = '\0';
+        th_assert_err(gdpr_consent_signal_gpc(ts.eng, &th_agent, long_id, &events), GDPR_EINVAL,
+                      "subject");
+        th_assert_err(gdpr_consent_signal_gpp(ts.eng, &th_agent, "bad-1", NULL, &events),
+                      GDPR_EINVAL, "gpp_string");
+        th_assert_err(gdpr_consent_signal_gpp(ts.eng, &th_agent, "bad-1", "", &events), GDPR_EINVAL,
+                      "gpp_string: must not be empty");
+        th_assert_err(gdpr_consent_signal_gpp(ts.eng, &th_agent, long_id, "DBABM~AA", &events),
+                      GDPR_EINVAL, "subject");
+        th_assert_err(gdpr_consent_signals(ts.eng, &th_dpo, NULL, on_signal, &sig), GDPR_EINVAL,
+                      "subject");
+        th_assert_err(gdpr_consent_signals(ts.eng, &th_dpo, long_id, on_signal, &sig), GDPR_EINVAL,
+                      "subject");
+        th_assert_err(gdpr_consent_conflicts(ts.eng, &th_dpo, long_id, 0, on_conflict, &seen),
+                      GDPR_EINVAL, "subject");
+        th_assert_err(
+            gdpr_consent_conflicts(ts.eng, &th_dpo, NULL, 253402300800LL, on_conflict, &seen),
+            GDPR_EINVAL, "since");
+        th_assert_err(gdpr_consent_conflicts(ts.eng, NULL, NULL, 0, on_conflict, &seen),
+                      GDPR_EINVAL, "who");
+    }
     th_fingerprint(&ts, after);
     ck_assert_str_eq(before, after);
 }
