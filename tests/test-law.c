@@ -432,7 +432,8 @@ setup_transfer(void)
     th_setup(&ts);
     doc = example_with("\"recipients\": [",
                        "\"recipients\": [\n    { \"id\": \"cn-partner\", \"name\": \"Partner Co\", "
-                       "\"country\": \"CN\", \"kind\": \"controller\" },");
+                       "\"country\": \"CN\", \"kind\": \"controller\", \"occasional_limit\": { "
+                       "\"max_transfers\": 3, \"per\": \"P1M\" } },");
     th_ok(gdpr_policy_load_string(ts.eng, &th_dpo, doc));
     free(doc);
 }
@@ -1571,6 +1572,700 @@ START_TEST(eea_territory_recipient_2026_03_01)
 }
 END_TEST
 
+/* --- Art. 45(1)-(3): adequacy scope limits enforced (issue 19 point 7) --- */
+
+static void
+setup_scope(void)
+{
+    char *doc;
+
+    th_setup(&ts);
+    doc = example_with(
+        "\"recipients\": [",
+        "\"recipients\": [\n"
+        "{ \"id\": \"uk-immig\", \"name\": \"UK Visa Co\", \"country\": \"GB\", \"kind\": "
+        "\"processor\", \"activities\": [\"immigration_control\"] },"
+        "{ \"id\": \"uk-plain\", \"name\": \"UK Host\", \"country\": \"GB\", \"kind\": "
+        "\"processor\", \"activities\": [] },"
+        "{ \"id\": \"uk-undeclared\", \"name\": \"UK Other\", \"country\": \"GB\", \"kind\": "
+        "\"processor\" },"
+        "{ \"id\": \"kr-church\", \"name\": \"KR Church\", \"country\": \"KR\", \"kind\": "
+        "\"controller\", \"activities\": [\"religious\"] },"
+        "{ \"id\": \"kr-party\", \"name\": \"KR Party\", \"country\": \"KR\", \"kind\": "
+        "\"controller\", \"activities\": [\"political\"] },"
+        "{ \"id\": \"kr-bank\", \"name\": \"KR Bank\", \"country\": \"KR\", \"kind\": "
+        "\"controller\", \"activities\": [\"fsc_credit_information\"] },"
+        "{ \"id\": \"kr-plain\", \"name\": \"KR Shop\", \"country\": \"KR\", \"kind\": "
+        "\"processor\", \"activities\": [] },"
+        "{ \"id\": \"kr-undeclared\", \"name\": \"KR Other\", \"country\": \"KR\", \"kind\": "
+        "\"processor\" },"
+        "{ \"id\": \"kr-church-scc\", \"name\": \"KR Church SCC\", \"country\": \"KR\", "
+        "\"kind\": \"controller\", \"activities\": [\"religious\"], \"safeguards\": [ { "
+        "\"type\": \"scc\", \"module\": 1, \"reference\": \"SCC 2021/914 module 1\", "
+        "\"valid_from\": \"2025-01-01\" } ] },"
+        "{ \"id\": \"jp-appi\", \"name\": \"JP KK\", \"country\": \"JP\", \"kind\": "
+        "\"processor\", \"appi\": true, \"activities\": [] },"
+        "{ \"id\": \"jp-noappi\", \"name\": \"JP Other\", \"country\": \"JP\", \"kind\": "
+        "\"processor\", \"appi\": false, \"activities\": [] },"
+        "{ \"id\": \"jp-undeclared\", \"name\": \"JP Unsaid\", \"country\": \"JP\", \"kind\": "
+        "\"processor\" },"
+        "{ \"id\": \"jp-press\", \"name\": \"JP Shimbun\", \"country\": \"JP\", \"kind\": "
+        "\"controller\", \"appi\": true, \"activities\": [\"journalism\"] },"
+        "{ \"id\": \"il-auto\", \"name\": \"IL Ltd\", \"country\": \"IL\", \"kind\": "
+        "\"processor\", \"processing\": \"automated\" },"
+        "{ \"id\": \"il-later\", \"name\": \"IL Paper\", \"country\": \"IL\", \"kind\": "
+        "\"processor\", \"processing\": \"manual_then_automated\" },"
+        "{ \"id\": \"il-manual\", \"name\": \"IL Files\", \"country\": \"IL\", \"kind\": "
+        "\"processor\", \"processing\": \"manual\" },"
+        "{ \"id\": \"il-undeclared\", \"name\": \"IL Other\", \"country\": \"IL\", \"kind\": "
+        "\"processor\" },"
+        "{ \"id\": \"uy-auto\", \"name\": \"UY SA\", \"country\": \"UY\", \"kind\": "
+        "\"processor\", \"processing\": \"automated\" },"
+        "{ \"id\": \"uy-later\", \"name\": \"UY Paper\", \"country\": \"UY\", \"kind\": "
+        "\"processor\", \"processing\": \"manual_then_automated\" },");
+    th_ok(gdpr_policy_load_string(ts.eng, &th_dpo, doc));
+    free(doc);
+}
+
+typedef struct {
+    const char *name; /* article and date */
+    const char *recipient;
+    int y;
+    unsigned m, d;
+    int allowed;
+    int mechanism;
+    const char *fragment; /* in the reason */
+    const char *cites;    /* in the reason too (the provision), or NULL */
+    const char *source;
+} scope_case;
+
+/* Sources: docs/transfers-sources.md, "Scope limits" (each decision's
+ * article as cited in the row). */
+static const scope_case scope_cases[] = {
+    {"art45_gb_immigration_excluded_2024_01_01", "uk-immig", 2024, 1, 1, 0, GDPR_TRANSFER_REFUSED,
+     "outside adequacy decision GB-2021-1772 (limit GB-immigration-control",
+     "Decision (EU) 2021/1772, Art. 1(2)", "Decision (EU) 2021/1772, Art. 1(2)"},
+    {"art45_gb_immigration_excluded_in_extension_2025_12_18", "uk-immig", 2025, 12, 18, 0,
+     GDPR_TRANSFER_REFUSED, "GB-2025-1226 (limit GB-immigration-control", "Art. 1(2)",
+     "Decision (EU) 2025/1226 (extension, exclusion kept)"},
+    {"art45_gb_immigration_covered_after_renewal_2025_12_19", "uk-immig", 2025, 12, 19, 1,
+     GDPR_TRANSFER_ADEQUACY, "GB-2025-2574", NULL,
+     "Decision (EU) 2025/2574 (renewal removed the exclusion)"},
+    {"art45_gb_immigration_in_tca_bridge_2021_03_01", "uk-immig", 2021, 3, 1, 1, GDPR_TRANSFER_EEA,
+     "TCA bridge", NULL, "TCA Art. FINPROV.10A: no third-country transfer"},
+    {"art45_gb_declared_none_2024_01_01", "uk-plain", 2024, 1, 1, 1, GDPR_TRANSFER_ADEQUACY,
+     "GB-2021-1772", NULL, "Decision (EU) 2021/1772"},
+    {"art45_gb_undeclared_stricter_2024_01_01", "uk-undeclared", 2024, 1, 1, 0,
+     GDPR_TRANSFER_REFUSED, "the policy does not declare its activities", "Art. 1(2)",
+     "stricter reading (docs/transfers.md)"},
+    {"art45_gb_undeclared_after_renewal_2026_03_01", "uk-undeclared", 2026, 3, 1, 1,
+     GDPR_TRANSFER_ADEQUACY, "GB-2025-2574", NULL, "Decision (EU) 2025/2574"},
+    {"art45_kr_religious_excluded_2026_03_01", "kr-church", 2026, 3, 1, 0, GDPR_TRANSFER_REFUSED,
+     "(limit KR-religious", "Decision (EU) 2022/254, Art. 1(2)", "Decision (EU) 2022/254"},
+    {"art45_kr_political_excluded_2026_03_01", "kr-party", 2026, 3, 1, 0, GDPR_TRANSFER_REFUSED,
+     "(limit KR-political", "Decision (EU) 2022/254, Art. 1(2)", "Decision (EU) 2022/254"},
+    {"art45_kr_fsc_credit_excluded_2026_03_01", "kr-bank", 2026, 3, 1, 0, GDPR_TRANSFER_REFUSED,
+     "(limit KR-fsc-credit", "it declares 'fsc_credit_information'", "Decision (EU) 2022/254"},
+    {"art45_kr_declared_none_2026_03_01", "kr-plain", 2026, 3, 1, 1, GDPR_TRANSFER_ADEQUACY,
+     "KR-2022-254", NULL, "Decision (EU) 2022/254"},
+    {"art45_kr_undeclared_stricter_2026_03_01", "kr-undeclared", 2026, 3, 1, 0,
+     GDPR_TRANSFER_REFUSED, "KR-2022-254 (limit KR-religious",
+     "the policy does not declare its activities", "stricter reading"},
+    {"art46_kr_excluded_but_scc_2026_03_01", "kr-church-scc", 2026, 3, 1, 1, GDPR_TRANSFER_SCC,
+     "module 1", NULL, "Art. 46(2)(c): an exclusion from adequacy leaves safeguards"},
+    {"art45_jp_appi_2026_03_01", "jp-appi", 2026, 3, 1, 1, GDPR_TRANSFER_ADEQUACY, "JP-2019-419",
+     NULL, "Decision (EU) 2019/419, Art. 1(1)"},
+    {"art45_jp_not_appi_2026_03_01", "jp-noappi", 2026, 3, 1, 0, GDPR_TRANSFER_REFUSED,
+     "(limit JP-appi", "it is not bound by the APPI", "Decision (EU) 2019/419, Art. 1(1)"},
+    {"art45_jp_appi_unsaid_2026_03_01", "jp-undeclared", 2026, 3, 1, 0, GDPR_TRANSFER_REFUSED,
+     "(limit JP-appi", "does not say it is bound by the APPI", "stricter reading"},
+    {"art45_jp_press_excluded_2026_03_01", "jp-press", 2026, 3, 1, 0, GDPR_TRANSFER_REFUSED,
+     "(limit JP-journalism", "APPI Art. 76(1)", "Decision (EU) 2019/419, Art. 1(2)"},
+    {"art45_il_automated_2026_03_01", "il-auto", 2026, 3, 1, 1, GDPR_TRANSFER_ADEQUACY,
+     "IL-2011-61", NULL, "Decision 2011/61/EU, Art. 1(1)"},
+    {"art45_il_manual_then_automated_2026_03_01", "il-later", 2026, 3, 1, 1, GDPR_TRANSFER_ADEQUACY,
+     "IL-2011-61", NULL, "Decision 2011/61/EU, Art. 1(1)"},
+    {"art45_il_manual_outside_2026_03_01", "il-manual", 2026, 3, 1, 0, GDPR_TRANSFER_REFUSED,
+     "(limit IL-automated", "its processing is 'manual'", "Decision 2011/61/EU, Art. 1(1)"},
+    {"art45_il_unsaid_stricter_2026_03_01", "il-undeclared", 2026, 3, 1, 0, GDPR_TRANSFER_REFUSED,
+     "(limit IL-automated", "its processing is 'unknown'", "stricter reading"},
+    {"art45_uy_automated_2026_03_01", "uy-auto", 2026, 3, 1, 1, GDPR_TRANSFER_ADEQUACY,
+     "UY-2012-484", NULL, "Decision 2012/484/EU"},
+    {"art45_uy_manual_then_automated_stricter_2026_03_01", "uy-later", 2026, 3, 1, 0,
+     GDPR_TRANSFER_REFUSED, "(limit UY-automated", "Decision 2012/484/EU, title",
+     "Decision 2012/484/EU, title (stricter reading)"},
+    {"art45_kr_before_the_decision_2021_12_16", "kr-plain", 2021, 12, 16, 0, GDPR_TRANSFER_REFUSED,
+     "applies only from 2021-12-17", NULL, "Decision (EU) 2022/254"},
+};
+
+START_TEST(art45_scope_table)
+{
+    const scope_case *c = &scope_cases[_i];
+    gdpr_transfer_request req = GDPR_TRANSFER_REQUEST_INIT;
+    gdpr_transfer_result res = GDPR_TRANSFER_RESULT_INIT;
+
+    req.subject = "cust-45";
+    req.recipient = c->recipient;
+    req.at = day(c->y, c->m, c->d) + 43200;
+    th_ok(gdpr_transfer_check_v2(ts.eng, &th_dpo, &req, &res));
+    ck_assert_msg(res.allowed == c->allowed && res.mechanism == c->mechanism, "%s (%s): got %s: %s",
+                  c->name, c->source, gdpr_transfer_mechanism_name(res.mechanism), res.reason);
+    ck_assert_msg(strstr(res.reason, c->fragment) != NULL, "%s: reason '%s' lacks '%s'", c->name,
+                  res.reason, c->fragment);
+    if (c->cites)
+        ck_assert_msg(strstr(res.reason, c->cites) != NULL, "%s: reason '%s' lacks '%s'", c->name,
+                      res.reason, c->cites);
+}
+END_TEST
+
+/* The attributes are validated whole, with the path. */
+static const policy_case scope_policy_cases[] = {
+    {"\"kind\": \"processor\" },", "\"kind\": \"processor\", \"activities\": [\"missionary\"] },",
+     "recipients[0].activities[0]: must be one of immigration_control, fsc_credit_information"},
+    {"\"kind\": \"processor\" },",
+     "\"kind\": \"processor\", \"activities\": [\"religious\", \"religious\"] },",
+     "recipients[0].activities[1]: 'religious' is listed twice"},
+    {"\"kind\": \"processor\" },", "\"kind\": \"processor\", \"activities\": \"religious\" },",
+     "recipients[0].activities: must be"},
+    {"\"kind\": \"processor\" },", "\"kind\": \"processor\", \"processing\": \"robotic\" },",
+     "recipients[0].processing: 'robotic' is not one of automated, manual_then_automated, manual"},
+    {"\"kind\": \"processor\" },", "\"kind\": \"processor\", \"appi\": \"yes\" },",
+     "recipients[0].appi: must be true or false"},
+};
+
+START_TEST(art45_scope_policy_refused_whole)
+{
+    const policy_case *c = &scope_policy_cases[_i];
+    char *doc = example_with(c->from, c->to);
+    char before[65], after[65];
+
+    th_fingerprint(&ts, before);
+    th_assert_err(gdpr_policy_load_string(ts.eng, &th_dpo, doc), GDPR_EINVAL, c->message);
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+    free(doc);
+}
+END_TEST
+
+/* --- Art. 45: certification under the EU-US frameworks, dated (point 6) -- */
+
+static void
+setup_certified(void)
+{
+    char *doc;
+
+    th_setup(&ts);
+    doc = example_with(
+        "\"recipients\": [",
+        "\"recipients\": [\n"
+        "{ \"id\": \"us-all\", \"name\": \"US Veteran Inc\", \"country\": \"US\", \"kind\": "
+        "\"processor\", \"certifications\": [ { \"framework\": \"safe_harbour\", \"from\": "
+        "\"2001-01-01\" }, { \"framework\": \"privacy_shield\", \"from\": \"2016-09-01\" }, { "
+        "\"framework\": \"dpf\", \"from\": \"2023-07-17\" } ] },"
+        "{ \"id\": \"us-sh\", \"name\": \"US Lapsed Inc\", \"country\": \"US\", \"kind\": "
+        "\"processor\", \"certifications\": [ { \"framework\": \"safe_harbour\", \"from\": "
+        "\"2001-03-01\", \"until\": \"2012-12-31\" } ] },"
+        "{ \"id\": \"us-ps\", \"name\": \"US Shield Inc\", \"country\": \"US\", \"kind\": "
+        "\"processor\", \"certifications\": [ { \"framework\": \"privacy_shield\", \"from\": "
+        "\"2016-08-01\" } ] },"
+        "{ \"id\": \"us-none\", \"name\": \"US Plain Inc\", \"country\": \"US\", \"kind\": "
+        "\"processor\" },"
+        "{ \"id\": \"us-dpf-old\", \"name\": \"US DPF Inc\", \"country\": \"US\", \"kind\": "
+        "\"processor\", \"dpf_certified\": { \"from\": \"2023-08-01\" } },");
+    th_ok(gdpr_policy_load_string(ts.eng, &th_dpo, doc));
+    free(doc);
+}
+
+/* Sources: docs/transfers-sources.md (US-2000-520 and C-362/14; US-2016-1250
+ * and C-311/18; US-2023-1795). Same shape as the scope cases. */
+static const scope_case cert_cases[] = {
+    {"art45_safe_harbour_certified_2005_06_01", "us-all", 2005, 6, 1, 1, GDPR_TRANSFER_ADEQUACY,
+     "certified under the Safe Harbour Privacy Principles since 2001-01-01", "US-2000-520",
+     "Decision 2000/520/EC"},
+    {"art45_safe_harbour_last_day_2015_10_05", "us-all", 2015, 10, 5, 1, GDPR_TRANSFER_ADEQUACY,
+     "US-2000-520", NULL, "CJEU C-362/14 of 6 Oct 2015"},
+    {"art45_safe_harbour_invalid_after_schrems_i_2015_10_06", "us-all", 2015, 10, 6, 0,
+     GDPR_TRANSFER_REFUSED, "US-2000-520 ended on 2015-10-05", NULL, "CJEU C-362/14"},
+    {"art45_safe_harbour_not_certified_2005_06_01", "us-none", 2005, 6, 1, 0, GDPR_TRANSFER_REFUSED,
+     "is not certified under the Safe Harbour Privacy Principles on "
+     "2005-06-01",
+     NULL, "Decision 2000/520/EC: certified organisations only"},
+    {"art45_safe_harbour_before_certification_2000_12_01", "us-all", 2000, 12, 1, 0,
+     GDPR_TRANSFER_REFUSED, "not certified under the Safe Harbour", NULL, "Decision 2000/520/EC"},
+    {"art45_safe_harbour_lapsed_2013_01_01", "us-sh", 2013, 1, 1, 0, GDPR_TRANSFER_REFUSED,
+     "not certified under the Safe Harbour Privacy Principles on 2013-01-01", NULL,
+     "Decision 2000/520/EC"},
+    {"art45_safe_harbour_certified_last_day_2012_12_31", "us-sh", 2012, 12, 31, 1,
+     GDPR_TRANSFER_ADEQUACY, "since 2001-03-01", NULL, "Decision 2000/520/EC"},
+    {"art45_no_decision_between_frameworks_2016_01_01", "us-all", 2016, 1, 1, 0,
+     GDPR_TRANSFER_REFUSED, "ended on 2015-10-05", NULL, "C-362/14 to Decision (EU) 2016/1250"},
+    {"art45_privacy_shield_before_certification_2016_08_15", "us-all", 2016, 8, 15, 0,
+     GDPR_TRANSFER_REFUSED, "not certified under the EU-US Privacy Shield on 2016-08-15", NULL,
+     "Decision (EU) 2016/1250"},
+    {"art45_privacy_shield_certified_2018_05_25", "us-all", 2018, 5, 25, 1, GDPR_TRANSFER_ADEQUACY,
+     "certified under the EU-US Privacy Shield since 2016-09-01", "US-2016-1250",
+     "Decision (EU) 2016/1250"},
+    {"art45_privacy_shield_last_day_2020_07_15", "us-ps", 2020, 7, 15, 1, GDPR_TRANSFER_ADEQUACY,
+     "US-2016-1250", NULL, "CJEU C-311/18 of 16 Jul 2020"},
+    {"art45_privacy_shield_invalid_after_schrems_ii_2020_07_16", "us-ps", 2020, 7, 16, 0,
+     GDPR_TRANSFER_REFUSED, "US-2016-1250 ended on 2020-07-15", NULL, "CJEU C-311/18"},
+    {"art45_privacy_shield_is_not_dpf_2023_08_01", "us-ps", 2023, 8, 1, 0, GDPR_TRANSFER_REFUSED,
+     "is not DPF-certified on 2023-08-01", NULL, "Decision (EU) 2023/1795: DPF List only"},
+    {"art45_dpf_certified_2023_08_01", "us-all", 2023, 8, 1, 1, GDPR_TRANSFER_ADEQUACY,
+     "DPF-certified since 2023-07-17", "US-2023-1795", "Decision (EU) 2023/1795"},
+    {"art45_dpf_before_certification_2023_07_16", "us-all", 2023, 7, 16, 0, GDPR_TRANSFER_REFUSED,
+     "is not DPF-certified on 2023-07-16", NULL, "Decision (EU) 2023/1795"},
+    {"art45_dpf_certified_field_2024_01_01", "us-dpf-old", 2024, 1, 1, 1, GDPR_TRANSFER_ADEQUACY,
+     "DPF-certified since 2023-08-01", NULL, "Decision (EU) 2023/1795"},
+    {"art45_safe_harbour_is_not_dpf_2024_01_01", "us-sh", 2024, 1, 1, 0, GDPR_TRANSFER_REFUSED,
+     "is not DPF-certified on 2024-01-01", NULL, "Decision (EU) 2023/1795"},
+};
+
+static const policy_case cert_policy_cases[] = {
+    {"\"country\": \"IN\", \"kind\": \"processor\",",
+     "\"country\": \"IN\", \"kind\": \"processor\", \"certifications\": [ { \"framework\": "
+     "\"dpf\", \"from\": \"2024-01-01\" } ],",
+     "recipients[3].certifications: the EU-US frameworks certify US organisations only; the "
+     "recipient's country is 'IN'"},
+    {"\"country\": \"US\", \"kind\": \"processor\",",
+     "\"country\": \"US\", \"kind\": \"processor\", \"certifications\": [ { \"framework\": "
+     "\"apec_cbpr\", \"from\": "
+     "\"2024-01-01\" } ],",
+     "recipients[1].certifications[0].framework: 'apec_cbpr' is not one of safe_harbour, "
+     "privacy_shield, dpf"},
+    {"\"country\": \"US\", \"kind\": \"processor\",",
+     "\"country\": \"US\", \"kind\": \"processor\", \"certifications\": [ { \"framework\": \"dpf\" "
+     "} ],",
+     "recipients[1].certifications[0].from: required field is missing"},
+    {"\"country\": \"US\", \"kind\": \"processor\",",
+     "\"country\": \"US\", \"kind\": \"processor\", \"certifications\": [ { \"framework\": "
+     "\"dpf\", \"from\": "
+     "\"2024-01-01\", \"until\": \"2023-01-01\" } ],",
+     "recipients[1].certifications[0].until: ends before from"},
+    {"\"country\": \"US\", \"kind\": \"processor\",",
+     "\"country\": \"US\", \"kind\": \"processor\", \"certifications\": [ { \"framework\": "
+     "\"privacy_shield\", "
+     "\"from\": \"2016-08-01\" }, { \"framework\": \"privacy_shield\", \"from\": \"2017-01-01\" "
+     "} ],",
+     "recipients[1].certifications[1]: overlaps another 'privacy_shield' certification"},
+    {"\"dpf_certified\": { \"from\": \"2023-10-01\" } },",
+     "\"dpf_certified\": { \"from\": \"2023-10-01\" }, \"certifications\": [ { \"framework\": "
+     "\"dpf\", \"from\": \"2024-01-01\" } ] },",
+     "recipients[2].certifications[0]: overlaps another 'dpf' certification of the recipient "
+     "(dpf_certified)"},
+    {"\"country\": \"US\", \"kind\": \"processor\",",
+     "\"country\": \"US\", \"kind\": \"processor\", \"certifications\": [ { \"framework\": "
+     "\"dpf\", \"from\": "
+     "\"2024-01-01\", \"scope\": \"hr\" } ],",
+     "recipients[1].certifications[0].scope: unknown field"},
+};
+
+START_TEST(art45_certified_table)
+{
+    const scope_case *c = &cert_cases[_i];
+    gdpr_transfer_request req = GDPR_TRANSFER_REQUEST_INIT;
+    gdpr_transfer_result res = GDPR_TRANSFER_RESULT_INIT;
+
+    req.subject = "cust-45";
+    req.recipient = c->recipient;
+    req.at = day(c->y, c->m, c->d) + 43200;
+    th_ok(gdpr_transfer_check_v2(ts.eng, &th_dpo, &req, &res));
+    ck_assert_msg(res.allowed == c->allowed && res.mechanism == c->mechanism, "%s (%s): got %s: %s",
+                  c->name, c->source, gdpr_transfer_mechanism_name(res.mechanism), res.reason);
+    ck_assert_msg(strstr(res.reason, c->fragment) != NULL, "%s: reason '%s' lacks '%s'", c->name,
+                  res.reason, c->fragment);
+    if (c->cites)
+        ck_assert_msg(strstr(res.reason, c->cites) != NULL, "%s: reason '%s' lacks '%s'", c->name,
+                      res.reason, c->cites);
+}
+END_TEST
+
+START_TEST(art45_certified_policy_refused_whole)
+{
+    const policy_case *c = &cert_policy_cases[_i];
+    char *doc = example_with(c->from, c->to);
+    char before[65], after[65];
+
+    th_fingerprint(&ts, before);
+    th_assert_err(gdpr_policy_load_string(ts.eng, &th_dpo, doc), GDPR_EINVAL, c->message);
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+    free(doc);
+}
+END_TEST
+
+/* --- Art. 49(1)-(3), (6): occasional, compelling interests, public
+ * authorities, special categories (issue 19 point 4) -------------------- */
+
+static const char art49_recipients[] =
+    "\"recipients\": [\n"
+    "{ \"id\": \"cn-partner\", \"name\": \"Partner Co\", \"country\": \"CN\", \"kind\": "
+    "\"controller\", \"occasional_limit\": { \"max_transfers\": 1, \"per\": \"P1M\" } },"
+    "{ \"id\": \"in-none\", \"name\": \"IN Plain\", \"country\": \"IN\", \"kind\": "
+    "\"processor\" },"
+    "{ \"id\": \"in-vital\", \"name\": \"IN Hospital\", \"country\": \"IN\", \"kind\": "
+    "\"controller\", \"occasional\": true, \"derogation\": \"49(1)(f)\", \"occasional_limit\": "
+    "{ \"max_transfers\": 5, \"per\": \"P1Y\" } },"
+    "{ \"id\": \"in-claims\", \"name\": \"IN Counsel\", \"country\": \"IN\", \"kind\": "
+    "\"controller\", \"occasional\": true, \"derogation\": \"49(1)(e)\", \"occasional_limit\": "
+    "{ \"max_subjects\": 2, \"per\": \"P30D\" } },";
+
+static const char art49_private_recipients[] =
+    "{ \"id\": \"in-contract\", \"name\": \"IN Hotel\", \"country\": \"IN\", \"kind\": "
+    "\"controller\", \"occasional\": true, \"derogation\": \"49(1)(b)\", \"occasional_limit\": "
+    "{ \"max_transfers\": 2, \"per\": \"P1M\" } },"
+    "{ \"id\": \"in-compelling\", \"name\": \"IN Auditor\", \"country\": \"IN\", \"kind\": "
+    "\"controller\", \"occasional\": true, \"derogation\": \"49(1) second subparagraph\", "
+    "\"occasional_limit\": { \"max_transfers\": 3, \"max_subjects\": 1, \"per\": \"P1Y\" }, "
+    "\"compelling_interests\": { \"assessment\": \"LIA-2026-01 (DPO file 17)\", "
+    "\"assessed_on\": \"2026-01-10\", \"safeguards\": \"pseudonymised, encrypted in transit\", "
+    "\"authority_informed\": \"2026-02-01\", \"subject_notice\": \"privacy-v3\" } },";
+
+/* The example policy with `from` replaced by `to` in `doc` (freed). */
+static char *
+replace_in(char *doc, const char *from, const char *to)
+{
+    const char *at = strstr(doc, from);
+    char *out;
+
+    ck_assert_msg(at != NULL, "policy lacks '%s'", from);
+    out = malloc(strlen(doc) - strlen(from) + strlen(to) + 1);
+    ck_assert_ptr_nonnull(out);
+    memcpy(out, doc, (size_t)(at - doc));
+    strcpy(out + (at - doc), to);
+    strcat(out, at + strlen(from));
+    free(doc);
+    return out;
+}
+
+static void
+load_art49_policy(int public_authority)
+{
+    char *rec = malloc(sizeof art49_recipients + sizeof art49_private_recipients);
+    char *doc;
+
+    ck_assert_ptr_nonnull(rec);
+    strcpy(rec, art49_recipients);
+    if (!public_authority)
+        strcat(rec, art49_private_recipients);
+    doc = example_with("\"recipients\": [", rec);
+    free(rec);
+    if (public_authority)
+        doc = replace_in(doc, "\"controller\": {", "\"controller\": { \"public_authority\": true,");
+    th_ok(gdpr_policy_load_string(ts.eng, &th_dpo, doc));
+    free(doc);
+}
+
+typedef struct {
+    const char *name; /* article and date */
+    int public_authority;
+    const char *recipient;
+    int n_prior;        /* transfers recorded before, at 12:00 on 2026-03-`prior_day` */
+    unsigned prior_day; /* of March 2026 */
+    int same_subject;   /* the subject checked is the first prior one */
+    int y;
+    unsigned m, d;
+    unsigned int flags;
+    const char *category;
+    int allowed;
+    int mechanism;
+    const char *fragment;
+    const char *source;
+} art49_case;
+
+/* Every subject has a transfer consent to cn-partner from 2026-01-01.
+ * Sources: GDPR Art. 49(1), (3), (6), Recitals 111-113; EDPB Guidelines
+ * 2/2018 (docs/transfers-sources.md, "Art. 49 derogations"). */
+static const art49_case art49_cases[] = {
+    {"art49_1_b_first_in_month_2026_03_10", 0, "in-contract", 0, 0, 0, 2026, 3, 10, 0, NULL, 1,
+     GDPR_TRANSFER_DEROGATION_OTHER, "occasional under Art. 49(1)(b)", "Art. 49(1)(b)"},
+    {"art49_1_b_within_bound_2026_03_10", 0, "in-contract", 1, 5, 0, 2026, 3, 10, 0, NULL, 1,
+     GDPR_TRANSFER_DEROGATION_OTHER, "49(1)(b)", "Art. 49(1)(b); occasional_limit 2 per P1M"},
+    {"art49_1_b_bound_reached_2026_03_10", 0, "in-contract", 2, 5, 0, 2026, 3, 10, 0, NULL, 0,
+     GDPR_TRANSFER_REFUSED,
+     "2 Art. 49 transfers to 'in-contract' are logged in the P1M up to 2026-03-10",
+     "Recital 111: occasional"},
+    {"art49_1_b_window_passed_2026_04_06", 0, "in-contract", 2, 5, 0, 2026, 4, 6, 0, NULL, 1,
+     GDPR_TRANSFER_DEROGATION_OTHER, "49(1)(b)", "Recital 111: counted per window"},
+    {"art49_1_b_dated_check_ignores_later_log_2026_03_01", 0, "in-contract", 2, 5, 0, 2026, 3, 1, 0,
+     NULL, 1, GDPR_TRANSFER_DEROGATION_OTHER, "49(1)(b)", "the law as it stood on the day"},
+    {"art49_1_b_repeated_refused_2026_03_10", 0, "in-contract", 0, 0, 0, 2026, 3, 10,
+     GDPR_TRANSFER_REPEATED, NULL, 0, GDPR_TRANSFER_REFUSED,
+     "Art. 49(1)(b) covers occasional transfers only", "Recital 111"},
+    {"art49_1_e_subjects_bound_2026_03_10", 0, "in-claims", 2, 5, 0, 2026, 3, 10, 0, NULL, 0,
+     GDPR_TRANSFER_REFUSED, "concern 2 subjects and occasional_limit.max_subjects is 2",
+     "Recital 111; 113"},
+    {"art49_1_e_same_subject_again_2026_03_10", 0, "in-claims", 2, 5, 1, 2026, 3, 10, 0, NULL, 1,
+     GDPR_TRANSFER_DEROGATION_OTHER, "49(1)(e)", "Art. 49(1)(e): the same subject is no new one"},
+    {"art49_1_f_special_category_vital_2026_03_10", 0, "in-vital", 0, 0, 0, 2026, 3, 10, 0,
+     "health", 1, GDPR_TRANSFER_DEROGATION_OTHER, "occasional under Art. 49(1)(f)",
+     "Art. 49(1)(f); EDPB Guidelines 2/2018, 2.6"},
+    {"art49_1_b_special_category_refused_2026_03_10", 0, "in-contract", 0, 0, 0, 2026, 3, 10, 0,
+     "health", 0, GDPR_TRANSFER_REFUSED, "goes on a derogation only under Art. 49(1)(f)",
+     "stricter reading (docs/transfers.md)"},
+    {"art49_1_a_special_category_refused_2026_03_10", 0, "cn-partner", 0, 0, 0, 2026, 3, 10, 0,
+     "health", 0, GDPR_TRANSFER_REFUSED, "goes on a derogation only under Art. 49(1)(f)",
+     "stricter reading (docs/transfers.md)"},
+    {"art49_1_f_special_category_bound_2026_03_10", 0, "in-vital", 5, 5, 0, 2026, 3, 10, 0,
+     "health", 0, GDPR_TRANSFER_REFUSED, "5 Art. 49 transfers to 'in-vital'",
+     "Art. 49(1)(f) only where the other conditions hold"},
+    {"art49_1_second_subpara_2026_03_10", 0, "in-compelling", 0, 0, 0, 2026, 3, 10, 0, NULL, 1,
+     GDPR_TRANSFER_DEROGATION_OTHER, "second subparagraph", "Art. 49(1) second subparagraph"},
+    {"art49_1_second_subpara_before_authority_informed_2026_01_20", 0, "in-compelling", 0, 0, 0,
+     2026, 1, 20, 0, NULL, 0, GDPR_TRANSFER_REFUSED,
+     "the supervisory authority was not yet informed", "Art. 49(1) second subparagraph"},
+    {"art49_6_second_subpara_before_assessment_2026_01_05", 0, "in-compelling", 0, 0, 0, 2026, 1, 5,
+     0, NULL, 0, GDPR_TRANSFER_REFUSED, "compelling_interests.assessed_on", "Art. 49(6)"},
+    {"art49_1_second_subpara_one_subject_only_2026_03_10", 0, "in-compelling", 1, 5, 0, 2026, 3, 10,
+     0, NULL, 0, GDPR_TRANSFER_REFUSED, "concern 1 subjects",
+     "Art. 49(1) second subparagraph: a limited number of data subjects"},
+    {"art49_1_a_consent_within_bound_2026_03_10", 0, "cn-partner", 0, 0, 0, 2026, 3, 10, 0, NULL, 1,
+     GDPR_TRANSFER_DEROGATION_CONSENT, "explicit consent to transfers to 'cn-partner'",
+     "Art. 49(1)(a)"},
+    {"art49_1_a_consent_bound_reached_2026_03_10", 0, "cn-partner", 1, 5, 0, 2026, 3, 10, 0, NULL,
+     0, GDPR_TRANSFER_REFUSED, "1 Art. 49 transfers to 'cn-partner' are logged in the P1M",
+     "Art. 49(1)(a) occasional (EDPB Guidelines 2/2018)"},
+    {"art49_3_public_authority_consent_closed_2026_03_10", 1, "cn-partner", 0, 0, 0, 2026, 3, 10, 0,
+     NULL, 0, GDPR_TRANSFER_REFUSED, "Art. 49(3) closes Art. 49(1)(a)", "Art. 49(3)"},
+    {"art49_3_public_authority_may_use_f_2026_03_10", 1, "in-vital", 0, 0, 0, 2026, 3, 10, 0, NULL,
+     1, GDPR_TRANSFER_DEROGATION_OTHER, "49(1)(f)", "Art. 49(3) names (a)-(c) only"},
+    {"art49_3_public_authority_may_use_e_2026_03_10", 1, "in-claims", 0, 0, 0, 2026, 3, 10, 0, NULL,
+     1, GDPR_TRANSFER_DEROGATION_OTHER, "49(1)(e)", "Art. 49(3) names (a)-(c) only"},
+    {"art49_3_public_authority_no_ground_2026_03_10", 1, "in-none", 0, 0, 0, 2026, 3, 10, 0, NULL,
+     0, GDPR_TRANSFER_REFUSED, "Art. 49(3): a public authority", "Art. 49(3)"},
+};
+
+START_TEST(art49_table)
+{
+    const art49_case *c = &art49_cases[_i];
+    gdpr_transfer_request req = GDPR_TRANSFER_REQUEST_INIT;
+    gdpr_transfer_result res = GDPR_TRANSFER_RESULT_INIT;
+    gdpr_consent g = GDPR_CONSENT_INIT;
+    const char *cats[1];
+    char subject[32];
+    char before[65], after[65];
+
+    load_art49_policy(c->public_authority);
+    ts.now = day(2026, 1, 1);
+    for (int k = 0; k <= c->n_prior; k++) {
+        snprintf(subject, sizeof subject, "p-%d", k);
+        g.subject = subject;
+        g.purpose = "service";
+        g.channel = "web";
+        g.recipient = "cn-partner";
+        g.country = "CN";
+        g.notice = "transfer-risks-v1";
+        g.flags = GDPR_CONSENT_EXPLICIT | GDPR_CONSENT_TRANSFER;
+        th_ok(gdpr_consent_record(ts.eng, &th_agent, &g, NULL));
+    }
+    ts.now = day(2026, 6, 1);
+    for (int k = 1; k <= c->n_prior; k++) {
+        snprintf(subject, sizeof subject, "p-%d", k);
+        req.subject = subject;
+        req.recipient = c->recipient;
+        req.at = day(2026, 3, c->prior_day) + 43200;
+        if (c->category) {
+            cats[0] = c->category;
+            req.categories = cats;
+            req.n_categories = 1;
+        }
+        th_ok(gdpr_transfer_record(ts.eng, &th_dpo, &req, &res));
+        ck_assert_msg(res.allowed, "%s: prior transfer %d refused: %s", c->name, k, res.reason);
+    }
+    req.subject = c->same_subject ? "p-1" : "p-0";
+    req.recipient = c->recipient;
+    req.at = day(c->y, c->m, c->d) + 43200;
+    req.flags = c->flags;
+    req.categories = NULL;
+    req.n_categories = 0;
+    if (c->category) {
+        cats[0] = c->category;
+        req.categories = cats;
+        req.n_categories = 1;
+    }
+    th_fingerprint(&ts, before);
+    th_ok(gdpr_transfer_check_v2(ts.eng, &th_dpo, &req, &res));
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+    ck_assert_msg(res.allowed == c->allowed && res.mechanism == c->mechanism, "%s (%s): got %s: %s",
+                  c->name, c->source, gdpr_transfer_mechanism_name(res.mechanism), res.reason);
+    ck_assert_msg(strstr(res.reason, c->fragment) != NULL, "%s: reason '%s' lacks '%s'", c->name,
+                  res.reason, c->fragment);
+    /* Recording decides the same, inside its transaction. */
+    th_ok(gdpr_transfer_record(ts.eng, &th_dpo, &req, &res));
+    ck_assert_msg(res.allowed == c->allowed, "%s: record answered %s", c->name, res.reason);
+}
+END_TEST
+
+/* A policy stored before issue 19 point 4 (a derogation without a bound)
+ * still opens; its derogation transfers are refused, saying why. */
+START_TEST(art49_stored_policy_without_bound_2026_03_10)
+{
+    char *doc = example_with(
+        "\"recipients\": [",
+        "\"recipients\": [\n{ \"id\": \"in-old\", \"name\": \"IN Old\", \"country\": \"IN\", "
+        "\"kind\": \"controller\", \"occasional\": true, \"derogation\": \"49(1)(b)\" },");
+    gdpr_transfer_request req = GDPR_TRANSFER_REQUEST_INIT;
+    gdpr_transfer_result res = GDPR_TRANSFER_RESULT_INIT;
+    uint8_t sha[32] = {0};
+    int64_t version = 0;
+
+    th_assert_err(gdpr_policy_load_string(ts.eng, &th_dpo, doc), GDPR_EINVAL,
+                  "recipients[0].occasional_limit: required field is missing");
+    ts.now = day(2026, 3, 10);
+    th_ok(gdpr_begin(ts.eng));
+    th_ok(gdpr_store__policy_insert(ts.eng->st, ts.now, "legacy", sha, doc, &version));
+    th_ok(gdpr_commit(ts.eng));
+    free(doc);
+    th_reopen(&ts);
+    req.subject = "cust-49";
+    req.recipient = "in-old";
+    req.at = day(2026, 3, 10) + 43200;
+    th_ok(gdpr_transfer_check_v2(ts.eng, &th_dpo, &req, &res));
+    ck_assert_int_eq(res.allowed, 0);
+    ck_assert_msg(strstr(res.reason, "the policy sets no occasional_limit for 'in-old'") != NULL,
+                  "%s", res.reason);
+}
+END_TEST
+
+/* gdpr_transfer_count: what the check counts, on the date asked. */
+START_TEST(art49_count_2026_03_10)
+{
+    gdpr_transfer_request req = GDPR_TRANSFER_REQUEST_INIT;
+    gdpr_transfer_result res = GDPR_TRANSFER_RESULT_INIT;
+    gdpr_transfer_count_info n = GDPR_TRANSFER_COUNT_INIT;
+    const char *subjects[] = {"p-1", "p-2", "p-1"};
+
+    load_art49_policy(0);
+    ts.now = day(2026, 6, 1);
+    req.recipient = "in-claims";
+    for (int k = 0; k < 3; k++) {
+        req.subject = subjects[k];
+        req.at = day(2026, 3, 5) + 43200;
+        th_ok(gdpr_transfer_record(ts.eng, &th_dpo, &req, &res));
+        ck_assert_msg(res.allowed, "%s", res.reason);
+    }
+    /* A refused one does not count. */
+    req.subject = "p-3";
+    th_ok(gdpr_transfer_record(ts.eng, &th_dpo, &req, &res));
+    ck_assert_int_eq(res.allowed, 0);
+    th_ok(gdpr_transfer_count(ts.eng, "in-claims", day(2026, 3, 10) + 43200, &n));
+    ck_assert_int_eq(n.bounded, 1);
+    ck_assert_int_eq(n.max_subjects, 2);
+    ck_assert_int_eq(n.max_transfers, 0);
+    ck_assert_str_eq(n.per, "P30D");
+    ck_assert_int_eq(n.transfers, 3);
+    ck_assert_int_eq(n.subjects, 2);
+    ck_assert_int_eq(n.window_after, day(2026, 2, 8) + 43200);
+    ck_assert_int_eq(n.window_until, day(2026, 3, 10) + 43200);
+    /* As the log stood: before the transfers, and after the window. */
+    th_ok(gdpr_transfer_count(ts.eng, "in-claims", day(2026, 3, 1), &n));
+    ck_assert_int_eq(n.transfers, 0);
+    th_ok(gdpr_transfer_count(ts.eng, "in-claims", day(2026, 4, 5), &n));
+    ck_assert_int_eq(n.transfers, 0);
+    th_ok(gdpr_transfer_count(ts.eng, "in-none", GDPR_NOW, &n));
+    ck_assert_int_eq(n.bounded, 0);
+    ck_assert_str_eq(n.per, "");
+    ck_assert_int_eq(n.window_until, ts.now);
+}
+END_TEST
+
+START_TEST(art49_count_bad_input_2026_03_10)
+{
+    gdpr_transfer_count_info n = GDPR_TRANSFER_COUNT_INIT;
+    char longid[GDPR_NAME_MAX + 2];
+    char before[65], after[65];
+    th_store bare;
+
+    load_art49_policy(0);
+    memset(longid, 'r', sizeof longid - 1);
+    longid[sizeof longid - 1] = '\0';
+    th_fingerprint(&ts, before);
+    th_assert_err(gdpr_transfer_count(NULL, "in-claims", GDPR_NOW, &n), GDPR_EINVAL, "eng");
+    th_assert_err(gdpr_transfer_count(ts.eng, "in-claims", GDPR_NOW, NULL), GDPR_EINVAL, "out");
+    th_assert_err(gdpr_transfer_count(ts.eng, NULL, GDPR_NOW, &n), GDPR_EINVAL, "recipient");
+    th_assert_err(gdpr_transfer_count(ts.eng, "", GDPR_NOW, &n), GDPR_EINVAL, "recipient");
+    th_assert_err(gdpr_transfer_count(ts.eng, longid, GDPR_NOW, &n), GDPR_EINVAL, "recipient");
+    th_assert_err(gdpr_transfer_count(ts.eng, "in-\xc3", GDPR_NOW, &n), GDPR_EINVAL, "recipient");
+    th_assert_err(gdpr_transfer_count(ts.eng, "nobody", GDPR_NOW, &n), GDPR_EINVAL,
+                  "recipient: 'nobody' is not a recipient of the policy");
+    th_assert_err(gdpr_transfer_count(ts.eng, "in-claims", 0, &n), GDPR_EINVAL, "at");
+    th_assert_err(gdpr_transfer_count(ts.eng, "in-claims", INT64_MAX, &n), GDPR_EINVAL, "at");
+    n.version = 0;
+    th_assert_err(gdpr_transfer_count(ts.eng, "in-claims", GDPR_NOW, &n), GDPR_EVERSION,
+                  "out.version: 0");
+    n.version = 99;
+    th_assert_err(gdpr_transfer_count(ts.eng, "in-claims", GDPR_NOW, &n), GDPR_EVERSION,
+                  "out.version: 99");
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+    n.version = GDPR_TRANSFER_COUNT_VERSION;
+    th_setup_bare(&bare);
+    th_assert_err(gdpr_transfer_count(bare.eng, "in-claims", GDPR_NOW, &n), GDPR_ESTATE, "policy");
+    th_teardown(&bare);
+}
+END_TEST
+
+/* The policy's Art. 49 settings, validated whole with the path. */
+static const policy_case art49_policy_cases[] = {
+    {"\"derogation\": \"49(1)(b)\", \"occasional_limit\": { \"max_transfers\": 2, \"per\": "
+     "\"P1M\" } },",
+     "\"derogation\": \"49(1)(b)\" },",
+     "recipients[4].occasional_limit: required field is missing: an Art. 49 derogation is for "
+     "occasional transfers only"},
+    {"\"max_transfers\": 2, \"per\": \"P1M\"", "\"per\": \"P1M\"",
+     "recipients[4].occasional_limit: names no bound"},
+    {"\"max_transfers\": 2, \"per\": \"P1M\"", "\"max_transfers\": 0, \"per\": \"P1M\"",
+     "recipients[4].occasional_limit.max_transfers: must be an integer from 1 to 1000000"},
+    {"\"max_transfers\": 2, \"per\": \"P1M\"", "\"max_transfers\": 2, \"per\": \"monthly\"",
+     "recipients[4].occasional_limit.per: 'monthly' is not an ISO 8601 duration"},
+    {"\"max_transfers\": 2, \"per\": \"P1M\"", "\"max_transfers\": 2",
+     "recipients[4].occasional_limit.per: required field is missing"},
+    {"\"max_transfers\": 3, \"max_subjects\": 1, \"per\": \"P1Y\"",
+     "\"max_transfers\": 3, \"per\": \"P1Y\"",
+     "recipients[5].occasional_limit.max_subjects: required field is missing: the second "
+     "subparagraph of Art. 49(1) allows only a limited number of data subjects"},
+    {"\"subject_notice\": \"privacy-v3\"", "\"subject_notice\": \"privacy-v9\"",
+     "recipients[5].compelling_interests.subject_notice: 'privacy-v9' is not a notice of the "
+     "policy"},
+    {"\"authority_informed\": \"2026-02-01\", ", "",
+     "recipients[5].compelling_interests.authority_informed: required field is missing"},
+    {"\"assessment\": \"LIA-2026-01 (DPO file 17)\", ", "",
+     "recipients[5].compelling_interests.assessment: required field is missing"},
+    {"\"derogation\": \"49(1) second subparagraph\", ", "\"derogation\": \"49(1)(d)\", ",
+     "recipients[5].compelling_interests: only for the derogation \"49(1) second subparagraph\""},
+    {"\"controller\": {", "\"controller\": { \"public_authority\": true,",
+     "recipients[4].derogation: '49(1)(b)' is not open to a public authority in the exercise of "
+     "its public powers (Art. 49(3)"},
+    {"\"controller\": {", "\"controller\": { \"public_authority\": 1,",
+     "controller.public_authority: must be true or false"},
+};
+
+START_TEST(art49_policy_refused_whole)
+{
+    const policy_case *c = &art49_policy_cases[_i];
+    char *doc = example_with("\"recipients\": [", art49_recipients);
+    char *full = malloc(strlen(doc) + sizeof art49_private_recipients);
+    char before[65], after[65];
+    const char *at;
+
+    ck_assert_ptr_nonnull(full);
+    at = strstr(doc, "\"in-claims\"");
+    ck_assert_ptr_nonnull(at);
+    at = strstr(at, "} },") + 4;
+    memcpy(full, doc, (size_t)(at - doc));
+    strcpy(full + (at - doc), art49_private_recipients);
+    strcat(full, at);
+    free(doc);
+    full = replace_in(full, c->from, c->to);
+    th_fingerprint(&ts, before);
+    th_assert_err(gdpr_policy_load_string(ts.eng, &th_dpo, full), GDPR_EINVAL, c->message);
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+    free(full);
+}
+END_TEST
+
 static Suite *
 law_suite(void)
 {
@@ -1637,6 +2332,32 @@ law_suite(void)
     tcase_add_loop_test(eea, eea_table, 0, (int)(sizeof eea_cases / sizeof eea_cases[0]));
     tcase_add_test(eea, eea_territory_recipient_2026_03_01);
     suite_add_tcase(s, eea);
+
+    TCase *a45 = tcase_create("art45_scope");
+    tcase_add_checked_fixture(a45, setup_scope, teardown);
+    tcase_add_loop_test(a45, art45_scope_table, 0,
+                        (int)(sizeof scope_cases / sizeof scope_cases[0]));
+    tcase_add_loop_test(a45, art45_scope_policy_refused_whole, 0,
+                        (int)(sizeof scope_policy_cases / sizeof scope_policy_cases[0]));
+    suite_add_tcase(s, a45);
+
+    TCase *cert = tcase_create("art45_certified");
+    tcase_add_checked_fixture(cert, setup_certified, teardown);
+    tcase_add_loop_test(cert, art45_certified_table, 0,
+                        (int)(sizeof cert_cases / sizeof cert_cases[0]));
+    tcase_add_loop_test(cert, art45_certified_policy_refused_whole, 0,
+                        (int)(sizeof cert_policy_cases / sizeof cert_policy_cases[0]));
+    suite_add_tcase(s, cert);
+
+    TCase *a49o = tcase_create("art49_occasional");
+    tcase_add_checked_fixture(a49o, plain_setup, teardown);
+    tcase_add_loop_test(a49o, art49_table, 0, (int)(sizeof art49_cases / sizeof art49_cases[0]));
+    tcase_add_test(a49o, art49_count_2026_03_10);
+    tcase_add_test(a49o, art49_stored_policy_without_bound_2026_03_10);
+    tcase_add_test(a49o, art49_count_bad_input_2026_03_10);
+    tcase_add_loop_test(a49o, art49_policy_refused_whole, 0,
+                        (int)(sizeof art49_policy_cases / sizeof art49_policy_cases[0]));
+    suite_add_tcase(s, a49o);
 
     TCase *pol = tcase_create("policy");
     tcase_add_checked_fixture(pol, plain_setup, teardown);

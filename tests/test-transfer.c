@@ -36,12 +36,17 @@ static const char extra_recipients[] =
     "{ \"id\": \"adq-JE\", \"name\": \"JE Ltd\", \"country\": \"JE\", \"kind\": \"processor\" },"
     "{ \"id\": \"adq-FO\", \"name\": \"FO Sp/f\", \"country\": \"FO\", \"kind\": \"processor\" },"
     "{ \"id\": \"adq-AD\", \"name\": \"AD SL\", \"country\": \"AD\", \"kind\": \"processor\" },"
-    "{ \"id\": \"adq-IL\", \"name\": \"IL Ltd\", \"country\": \"IL\", \"kind\": \"processor\" },"
-    "{ \"id\": \"adq-UY\", \"name\": \"UY SA\", \"country\": \"UY\", \"kind\": \"processor\" },"
+    "{ \"id\": \"adq-IL\", \"name\": \"IL Ltd\", \"country\": \"IL\", \"kind\": \"processor\","
+    "  \"processing\": \"automated\" },"
+    "{ \"id\": \"adq-UY\", \"name\": \"UY SA\", \"country\": \"UY\", \"kind\": \"processor\","
+    "  \"processing\": \"automated\" },"
     "{ \"id\": \"adq-NZ\", \"name\": \"NZ Ltd\", \"country\": \"NZ\", \"kind\": \"processor\" },"
-    "{ \"id\": \"adq-JP\", \"name\": \"JP KK\", \"country\": \"JP\", \"kind\": \"processor\" },"
-    "{ \"id\": \"adq-GB\", \"name\": \"GB Ltd\", \"country\": \"GB\", \"kind\": \"processor\" },"
-    "{ \"id\": \"adq-KR\", \"name\": \"KR Co\", \"country\": \"KR\", \"kind\": \"processor\" },"
+    "{ \"id\": \"adq-JP\", \"name\": \"JP KK\", \"country\": \"JP\", \"kind\": \"processor\","
+    "  \"appi\": true, \"activities\": [] },"
+    "{ \"id\": \"adq-GB\", \"name\": \"GB Ltd\", \"country\": \"GB\", \"kind\": \"processor\","
+    "  \"activities\": [] },"
+    "{ \"id\": \"adq-KR\", \"name\": \"KR Co\", \"country\": \"KR\", \"kind\": \"processor\","
+    "  \"activities\": [] },"
     "{ \"id\": \"adq-BR\", \"name\": \"BR Ltda\", \"country\": \"BR\", \"kind\": \"processor\" },"
     "{ \"id\": \"adq-EPO\", \"name\": \"European Patent Office\", \"country\": \"org:EPO\","
     "  \"kind\": \"public_body\" },"
@@ -69,7 +74,8 @@ static const char extra_recipients[] =
     "  \"valid_from\": \"2025-07-01\" } ] },"
     "{ \"id\": \"in-none\", \"name\": \"IN Plain\", \"country\": \"IN\", \"kind\": \"processor\" },"
     "{ \"id\": \"in-occasional\", \"name\": \"IN Hotel\", \"country\": \"IN\","
-    "  \"kind\": \"controller\", \"occasional\": true, \"derogation\": \"49(1)(b)\" },"
+    "  \"kind\": \"controller\", \"occasional\": true, \"derogation\": \"49(1)(b)\","
+    "  \"occasional_limit\": { \"max_transfers\": 5, \"per\": \"P1M\" } },"
     "{ \"id\": \"org-unknown\", \"name\": \"Some Org\", \"country\": \"org:WHO\","
     "  \"kind\": \"public_body\" },"
     "{ \"id\": \"xx-bad\", \"name\": \"Nowhere\", \"country\": \"XX\", \"kind\": \"processor\" },"
@@ -1214,6 +1220,18 @@ START_TEST(load_refuses_a_wrong_shape_whole)
         {"\"format\": \"libgdpr-adequacy/1\"", "\"format\": \"libgdpr-adequacy/2\"", GDPR_EVERSION,
          "format: 'libgdpr-adequacy/2' is not known"},
         {"\"format\": \"libgdpr-adequacy/1\"", "\"format\": \"csv\"", GDPR_EINVAL, "format: 'csv'"},
+        /* Scope limits (issue 19 point 7): checked whole, with the path. */
+        {"\"excludes\": \"immigration_control\"", "\"excludes\": \"visa\"", GDPR_EINVAL,
+         "limits[0].excludes: must be an activity of the policy format"},
+        {"\"requires\": \"automated_or_then_automated\"", "\"requires\": \"paper\"", GDPR_EINVAL,
+         "limits[0].requires: 'paper' is not one of automated, automated_or_then_automated, appi"},
+        {"{\"id\": \"UY-automated\", ", "{\"id\": \"UY-automated\", \"excludes\": \"religious\", ",
+         GDPR_EINVAL, "a limit has exactly one of \"excludes\" (an activity) or \"requires\""},
+        {"\"cites\": \"Decision 2011/61/EU, Art. 1(1)\", ", "", GDPR_EINVAL,
+         "limits[0].cites: required field is missing"},
+        {"\"source\": \"https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX:32022D0254\"}",
+         "\"source\": \"see EUR-Lex\"}", GDPR_EINVAL,
+         "limits[0].source: must be the https:// address"},
         {"\"updated\": \"2026-11-23\"", "\"updated\": \"23.11.2026\"", GDPR_EINVAL,
          "updated: must be a date"},
         {"\"updated\": \"2026-11-23\",", "\"updated\": \"2026-11-23\", \"extra\": 1,", GDPR_EINVAL,

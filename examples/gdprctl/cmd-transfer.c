@@ -1,5 +1,5 @@
 /*
- * gdprctl transfer check|record|log, adequacy list|load|reset,
+ * gdprctl transfer check|record|log|count, adequacy list|load|reset,
  * safeguard add|revoke|list.
  * A refused transfer exits with CTL_FAILED (1, "no"), so a script can stop
  * the export it was about to run.
@@ -44,7 +44,7 @@ usage_transfer(const char *verb)
 {
     fprintf(stderr,
             "usage: gdprctl transfer %s SUBJECT RECIPIENT [--at DATE] [--purpose ID]\n"
-            "       [--category ID]...\n"
+            "       [--category ID]... [--repeated]\n"
             "  exit 0: allowed; 3: refused (the reason says what would allow it)\n",
             verb);
     return CTL_USAGE;
@@ -69,6 +69,8 @@ parse_request(ctl *c, int argc, char **argv, const char *verb, gdpr_transfer_req
             i++;
         } else if (strcmp(argv[i], "--purpose") == 0 && next) {
             req->purpose = argv[++i];
+        } else if (strcmp(argv[i], "--repeated") == 0) {
+            req->flags |= GDPR_TRANSFER_REPEATED; /* a feed or sync: no Art. 49 derogation */
         } else if (strcmp(argv[i], "--category") == 0 && next &&
                    req->n_categories < MAX_CATEGORIES) {
             cats[req->n_categories++] = argv[++i];
@@ -192,6 +194,59 @@ ctl_cmd_transfer_log(ctl *c, int argc, char **argv)
         return ctl_fail("transfer log", rc);
     if (!c->json)
         printf("%ld logged decision%s\n", w.n, w.n == 1 ? "" : "s");
+    return CTL_OK;
+}
+
+/* --- transfer count ---------------------------------------------------------- */
+
+/* How much of a recipient's Art. 49 bound (occasional_limit) the log uses
+ * in the period up to --at. */
+int
+ctl_cmd_transfer_count(ctl *c, int argc, char **argv)
+{
+    gdpr_transfer_count_info n = GDPR_TRANSFER_COUNT_INIT;
+    int64_t at = now_of(c);
+    int rc;
+
+    if (argc == 3 && strcmp(argv[1], "--at") == 0) {
+        if (ctl_parse_time("--at", argv[2], &at) != 0)
+            return CTL_USAGE;
+    } else if (argc != 1) {
+        fprintf(stderr, "usage: gdprctl transfer count RECIPIENT [--at DATE]\n");
+        return CTL_USAGE;
+    }
+    rc = gdpr_transfer_count(c->eng, argv[0], at, &n);
+    if (rc != GDPR_OK)
+        return ctl_fail("transfer count", rc);
+    if (c->json) {
+        printf("{\"recipient\":");
+        ctl_json_string(stdout, argv[0]);
+        printf(",\"bounded\":%s,\"max_transfers\":%lld,\"max_subjects\":%lld,\"per\":",
+               n.bounded ? "true" : "false", (long long)n.max_transfers, (long long)n.max_subjects);
+        ctl_json_string(stdout, n.per);
+        printf(",\"window_after\":%lld,\"window_until\":%lld,\"transfers\":%lld,"
+               "\"subjects\":%lld}\n",
+               (long long)n.window_after, (long long)n.window_until, (long long)n.transfers,
+               (long long)n.subjects);
+        return CTL_OK;
+    }
+    if (!n.bounded) {
+        printf("%s: no occasional_limit in the policy: no Art. 49 derogation is allowed\n",
+               argv[0]);
+        return CTL_OK;
+    }
+    printf("%s: %lld Art. 49 transfer%s to %lld subject%s in the %s up to ", argv[0],
+           (long long)n.transfers, n.transfers == 1 ? "" : "s", (long long)n.subjects,
+           n.subjects == 1 ? "" : "s", n.per);
+    print_day(at);
+    printf("\n  bound: ");
+    if (n.max_transfers)
+        printf("%lld transfers", (long long)n.max_transfers);
+    if (n.max_transfers && n.max_subjects)
+        printf(", ");
+    if (n.max_subjects)
+        printf("%lld subjects", (long long)n.max_subjects);
+    printf(" per %s\n", n.per);
     return CTL_OK;
 }
 

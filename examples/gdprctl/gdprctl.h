@@ -136,6 +136,7 @@ int ctl_cmd_request_kpis(ctl *c, int argc, char **argv);
 
 int ctl_cmd_transfer_check(ctl *c, int argc, char **argv);
 int ctl_cmd_transfer_record(ctl *c, int argc, char **argv);
+int ctl_cmd_transfer_count(ctl *c, int argc, char **argv);
 int ctl_cmd_transfer_log(ctl *c, int argc, char **argv);
 int ctl_cmd_adequacy_list(ctl *c, int argc, char **argv);
 int ctl_cmd_adequacy_load(ctl *c, int argc, char **argv);

@@ -6,9 +6,11 @@
  * order: inside the EEA; an adequacy decision in force on that date and
  * within its scope (Art. 45); a valid Art. 46 safeguard; an Art. 49
  * derogation (the subject's Art. 49(1)(a) transfer consent, or a
- * ground the policy names for occasional transfers); otherwise refused with
- * a reason a person can act on. Special-category data to a country without
- * adequacy and without a safeguard is always refused. See docs/transfers.md.
+ * ground the policy names), only within the recipient's occasional_limit
+ * counted from the transfer log, and not the grounds Art. 49(3) closes to a
+ * public authority; otherwise refused with a reason a person can act on.
+ * Special-category data goes on a derogation only under Art. 49(1)(f),
+ * vital interests. See docs/transfers.md.
  *
  * The adequacy list is data shipped with the library (lib/data/adequacy.json,
  * compiled in and installed under datadir/libgdpr) and can be replaced from a
@@ -174,7 +176,8 @@ typedef struct {
 /**
  * gdpr_transfer_check() with the categories (or the purpose) of the data
  * and the full answer. Special-category data to a country without adequacy
- * and without a valid safeguard is refused whatever derogation exists.
+ * and without a valid safeguard goes only on an Art. 49(1)(f) derogation
+ * (vital interests) the policy names for the recipient.
  * Writes nothing. Needs permission "transfer.record".
  * @param eng  the engine.
  * @param who  the acting user: its role's permissions are checked and the audit trail names it.
@@ -237,6 +240,56 @@ typedef int (*gdpr_transfer_fn)(const gdpr_transfer_entry *entry, void *ctx);
  */
 GDPR_API int gdpr_transfer_log(gdpr_engine *eng, const char *subject, gdpr_transfer_fn fn,
                                void *ctx);
+
+/* --- Art. 49: how occasional a recipient's transfers are ---------------- */
+
+#define GDPR_TRANSFER_COUNT_VERSION 1u
+
+/**
+ * What gdpr_transfer_count() answers: the recipient's bound for Art. 49
+ * transfers (the policy's `occasional_limit`) and how much of it the
+ * transfer log uses in the period up to a date. Transparent and versioned:
+ * the caller sets `version` (GDPR_TRANSFER_COUNT_INIT); the library fills
+ * the rest. @since 0.3
+ */
+typedef struct {
+    unsigned int version;  /**< GDPR_TRANSFER_COUNT_VERSION, set by the caller */
+    int bounded;           /**< 1: the policy sets occasional_limit for the recipient; 0: it
+                                does not, and no Art. 49 derogation is allowed to it */
+    int64_t max_transfers; /**< at most this many Art. 49 transfers per period; 0: no such bound */
+    int64_t max_subjects;  /**< to at most this many subjects per period; 0: no such bound */
+    char per[32];          /**< the period, ISO 8601 ("P1M"); "" when not bounded */
+    int64_t window_after;  /**< transfers dated after this instant ... (0 when not bounded) */
+    int64_t window_until;  /**< ... up to this one (the `at` asked) are counted */
+    int64_t transfers;     /**< allowed Art. 49 transfers logged in that window */
+    int64_t subjects;      /**< distinct subjects among them */
+} gdpr_transfer_count_info;
+
+#define GDPR_TRANSFER_COUNT_INIT                                                                   \
+    {                                                                                              \
+        GDPR_TRANSFER_COUNT_VERSION, 0, 0, 0, "", 0, 0, 0, 0                                       \
+    }
+
+/**
+ * How many Art. 49 transfers (on a derogation: the subject's transfer
+ * consent, or the ground the policy names) were logged as allowed for
+ * `recipient` in the policy's `occasional_limit` period up to `at`, against
+ * that bound: the count the transfer check uses to tell whether one more is
+ * still occasional (Recital 111; EDPB Guidelines 2/2018). Log entries dated
+ * after `at` do not count. Read-only; needs no permission (like
+ * gdpr_transfer_log()).
+ * @param eng  the engine.
+ * @param recipient  a recipient id of the policy (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
+ * @param at  UTC seconds up to 9999-12-31T23:59:59Z, or #GDPR_NOW (0 is refused).
+ * @param[out] out  caller-owned, out->version set; filled on GDPR_OK.
+ * @return GDPR_OK; GDPR_EINVAL (eng, recipient or out NULL or bad, recipient
+ *         not in the policy, at out of range); GDPR_EVERSION (out->version);
+ *         GDPR_ESTATE (no policy); GDPR_ESTORAGE.
+ * Thread notes: serialised on the engine like every call.
+ * @since 0.3
+ */
+GDPR_API int gdpr_transfer_count(gdpr_engine *eng, const char *recipient, int64_t at,
+                                 gdpr_transfer_count_info *out) GDPR_WARN_UNUSED;
 
 /* --- Art. 46 safeguards added at run time ------------------------------ */
 

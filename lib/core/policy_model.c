@@ -40,6 +40,42 @@ static const char *const anchor_names[ANCHOR_COUNT] = {
 
 static const char *const action_names[ACTION_COUNT] = {"erase", "anonymise", "review"};
 
+static const char *const processing_names[PROCESSING_COUNT] = {"unknown", "automated",
+                                                               "manual_then_automated", "manual"};
+
+static const char *const activity_names[ACTIVITY_COUNT] = {
+    "immigration_control", "fsc_credit_information", "religious", "political",
+    "journalism",          "professional_writing",   "academic",
+};
+
+const char *
+gdpr_policy__processing_name(policy_processing p)
+{
+    return processing_names[p];
+}
+
+const char *
+gdpr_policy__activity_name(policy_activity a)
+{
+    return activity_names[a];
+}
+
+static const char *const cert_names[CERT_COUNT] = {"safe_harbour", "privacy_shield", "dpf"};
+static const char *const cert_frameworks[CERT_COUNT] = {
+    "Safe Harbour Privacy Principles", "EU-US Privacy Shield", "EU-US Data Privacy Framework"};
+
+const char *
+gdpr_policy__cert_name(policy_cert_framework f)
+{
+    return cert_names[f];
+}
+
+const char *
+gdpr_policy__cert_framework(policy_cert_framework f)
+{
+    return cert_frameworks[f];
+}
+
 static const char *const safeguard_names[SAFEGUARD_COUNT] = {
     "scc", "authority_scc", "bcr", "public_instrument", "code_of_conduct", "certification", "adhoc",
 };
@@ -83,6 +119,12 @@ int
 gdpr_permission__from_name(const char *name)
 {
     return index_of(permission_names, PERM_COUNT, name);
+}
+
+int
+gdpr_policy__activity_from_name(const char *name)
+{
+    return index_of(activity_names, ACTIVITY_COUNT, name);
 }
 
 /* --- reading helpers: each failure names the JSON path ---------------- */
@@ -263,8 +305,9 @@ alloc_array(void **out, size_t count, size_t size)
 static int
 build_controller(const json_node *root, policy_controller *c)
 {
-    static const char *const fields[] = {"name",     "contact",  "dpo",        "country",
-                                         "timezone", "holidays", "rights_url", NULL};
+    static const char *const fields[] = {"name",       "contact",          "dpo",
+                                         "country",    "timezone",         "holidays",
+                                         "rights_url", "public_authority", NULL};
     const json_node *obj = gdpr_json__member(root, "controller");
     const json_node *holidays;
     int rc;
@@ -279,6 +322,7 @@ build_controller(const json_node *root, policy_controller *c)
         (rc = read_text(obj, "country", 1, 2, &c->country)) != GDPR_OK ||
         (rc = read_text(obj, "timezone", 0, 64, &c->timezone)) != GDPR_OK ||
         (rc = read_text(obj, "rights_url", 0, 1024, &c->rights_url)) != GDPR_OK ||
+        (rc = read_bool(obj, "public_authority", &c->public_authority)) != GDPR_OK ||
         (rc = read_array(obj, "holidays", 0, &holidays)) != GDPR_OK)
         return rc;
     if (strlen(c->country) != 2 || c->country[0] < 'A' || c->country[0] > 'Z' ||
@@ -442,9 +486,55 @@ build_purposes(const json_node *root, policy_model *p)
     return rc;
 }
 
+/* What a newly loaded policy's recipients need for an Art. 49 derogation
+ * (issue 19 point 4). */
+static int
+check_new_recipients(const policy_model *p)
+{
+    for (size_t i = 0; i < p->n_recipients; i++) {
+        const policy_recipient *r = &p->recipients[i];
+        int second =
+            r->derogation != NULL && strcmp(r->derogation, "49(1) second subparagraph") == 0;
+
+        if (r->derogation == NULL)
+            continue;
+        if (p->controller.public_authority && (second || strcmp(r->derogation, "49(1)(b)") == 0 ||
+                                               strcmp(r->derogation, "49(1)(c)") == 0))
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "recipients[%zu].derogation: '%s' is not open to a public "
+                                 "authority in the exercise of its public powers (Art. 49(3); "
+                                 "controller.public_authority is true)",
+                                 i, r->derogation);
+        if (!r->has_occasional_limit)
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "recipients[%zu].occasional_limit: required field is missing: "
+                                 "an Art. 49 derogation is for occasional transfers only; bound "
+                                 "them (max_transfers and/or max_subjects per period)",
+                                 i);
+        if (second && r->max_subjects == 0)
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "recipients[%zu].occasional_limit.max_subjects: required field "
+                                 "is missing: the second subparagraph of Art. 49(1) allows only "
+                                 "a limited number of data subjects",
+                                 i);
+        if (second && r->ci_assessment == NULL)
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "recipients[%zu].compelling_interests: required field is "
+                                 "missing: Art. 49(6) records the assessment and the suitable "
+                                 "safeguards; Art. 49(1) second subparagraph needs the "
+                                 "supervisory authority and the subject informed",
+                                 i);
+    }
+    return GDPR_OK;
+}
+
 int
 gdpr_policy__model_check_new(const policy_model *p)
 {
+    int rc = check_new_recipients(p);
+
+    if (rc != GDPR_OK)
+        return rc;
     for (size_t i = 0; i < p->n_purposes; i++) {
         const policy_purpose *pu = &p->purposes[i];
         if (pu->special && pu->art9 == 0)
@@ -720,13 +810,182 @@ valid_country(const char *c)
     return strlen(c) == 2 && c[0] >= 'A' && c[0] <= 'Z' && c[1] >= 'A' && c[1] <= 'Z';
 }
 
+/* "processing", "activities", "appi": what adequacy decisions limit their
+ * scope by (issue 19 point 7). */
+static int
+read_scope_attributes(const json_node *item, policy_recipient *r)
+{
+    const json_node *acts = gdpr_json__member(item, "activities");
+    const json_node *appi = gdpr_json__member(item, "appi");
+    int processing = 0;
+    int rc = GDPR_OK;
+
+    r->processing = PROCESSING_UNKNOWN;
+    if (gdpr_json__member(item, "processing") != NULL) {
+        rc = read_enum(item, "processing", processing_names + 1, PROCESSING_COUNT - 1, &processing);
+        if (rc != GDPR_OK)
+            return rc;
+        r->processing = (policy_processing)(processing + 1);
+    }
+    r->appi = -1;
+    if (appi != NULL) {
+        rc = read_bool(item, "appi", &r->appi);
+        if (rc != GDPR_OK)
+            return rc;
+    }
+    if (acts == NULL)
+        return GDPR_OK;
+    rc = expect_type(acts, JSON_ARRAY);
+    if (rc != GDPR_OK)
+        return rc;
+    r->activities_declared = 1;
+    for (const json_node *a = acts->first; a; a = a->next) {
+        int k = a->type == JSON_TEXT ? gdpr_policy__activity_from_name(a->text) : -1;
+        if (k < 0)
+            return gdpr_json__fail_at(a, "must be one of immigration_control, "
+                                         "fsc_credit_information, religious, political, "
+                                         "journalism, professional_writing, academic");
+        if (r->activities & (1u << k))
+            return gdpr_json__fail_at(a, "'%s' is listed twice", a->text);
+        r->activities |= 1u << k;
+    }
+    return GDPR_OK;
+}
+
+/* "certifications": [ { "framework", "from", "until" } ] and the older
+ * "dpf_certified" (read before), as dated entries (issue 19 point 6). */
+static int
+build_certifications(const json_node *item, policy_recipient *r)
+{
+    static const char *const fields[] = {"framework", "from", "until", NULL};
+    const json_node *arr;
+    int rc = read_array(item, "certifications", 0, &arr);
+    size_t n = (arr ? arr->count : 0) + (r->dpf_certified ? 1 : 0);
+
+    if (rc != GDPR_OK || n == 0)
+        return rc;
+    if (strcmp(r->country, "US") != 0)
+        return gdpr_json__fail_at(arr ? arr : gdpr_json__member(item, "dpf_certified"),
+                                  "the EU-US frameworks certify US organisations only; the "
+                                  "recipient's country is '%s'",
+                                  r->country);
+    rc = alloc_array((void **)&r->certs, n, sizeof *r->certs);
+    if (rc != GDPR_OK)
+        return rc;
+    if (r->dpf_certified) {
+        r->certs[0].framework = CERT_DPF;
+        r->certs[0].from = r->dpf_from;
+        r->certs[0].until = r->dpf_until;
+        r->n_certs = 1;
+    }
+    for (const json_node *c = arr ? arr->first : NULL; c; c = c->next) {
+        policy_certification *pc = &r->certs[r->n_certs];
+        int f = 0;
+
+        if ((rc = expect_type(c, JSON_OBJECT)) != GDPR_OK ||
+            (rc = check_members(c, fields)) != GDPR_OK ||
+            (rc = read_enum(c, "framework", cert_names, CERT_COUNT, &f)) != GDPR_OK ||
+            (rc = read_date(c, "from", 1, &pc->from)) != GDPR_OK ||
+            (rc = read_date(c, "until", 0, &pc->until)) != GDPR_OK)
+            return rc;
+        pc->framework = (policy_cert_framework)f;
+        r->n_certs++;
+        if (pc->until != 0) {
+            pc->until += SECONDS_PER_DAY - 1; /* certified through that whole day */
+            if (pc->until < pc->from)
+                return gdpr_json__fail_at(gdpr_json__member(c, "until"), "ends before from");
+        }
+        for (size_t k = 0; k + 1 < r->n_certs; k++) {
+            const policy_certification *o = &r->certs[k];
+            if (o->framework == pc->framework && (o->until == 0 || pc->from <= o->until) &&
+                (pc->until == 0 || o->from <= pc->until))
+                return gdpr_json__fail_at(
+                    c,
+                    "overlaps another '%s' certification of the "
+                    "recipient%s",
+                    cert_names[f],
+                    r->dpf_certified && k == 0 && f == CERT_DPF ? " (dpf_certified)" : "");
+        }
+    }
+    return GDPR_OK;
+}
+
+/* Largest bound of "occasional_limit" (a bound above it is no bound). */
+#define OCCASIONAL_MAX 1000000
+
+/* "occasional_limit" and "compelling_interests" (issue 19 point 4): their
+ * shape; what a derogation needs of them is gdpr_policy__model_check_new's. */
+static int
+build_occasional(const json_node *item, const policy_model *p, policy_recipient *r)
+{
+    static const char *const limit_fields[] = {"max_transfers", "max_subjects", "per", NULL};
+    static const char *const ci_fields[] = {"assessment",         "assessed_on",    "safeguards",
+                                            "authority_informed", "subject_notice", NULL};
+    const json_node *lim = gdpr_json__member(item, "occasional_limit");
+    const json_node *ci = gdpr_json__member(item, "compelling_interests");
+    int present = 0;
+    int rc = GDPR_OK;
+
+    if (lim != NULL) {
+        const char *const keys[] = {"max_transfers", "max_subjects"};
+        int64_t *vals[] = {&r->max_transfers, &r->max_subjects};
+
+        if ((rc = expect_type(lim, JSON_OBJECT)) != GDPR_OK ||
+            (rc = check_members(lim, limit_fields)) != GDPR_OK ||
+            (rc = read_duration(lim, "per", 1, &r->occasional_per_text, &r->occasional_per,
+                                &present)) != GDPR_OK)
+            return rc;
+        for (int k = 0; k < 2; k++) {
+            const json_node *n = gdpr_json__member(lim, keys[k]);
+            if (n == NULL)
+                continue;
+            if (n->type != JSON_INTEGER || n->integer < 1 || n->integer > OCCASIONAL_MAX)
+                return gdpr_json__fail_at(n, "must be an integer from 1 to %d", OCCASIONAL_MAX);
+            *vals[k] = n->integer;
+        }
+        if (r->max_transfers == 0 && r->max_subjects == 0)
+            return gdpr_json__fail_at(lim, "names no bound: give max_transfers, max_subjects "
+                                           "or both (Recital 111: occasional transfers)");
+        r->has_occasional_limit = 1;
+    }
+    if (ci == NULL)
+        return GDPR_OK;
+    if ((rc = expect_type(ci, JSON_OBJECT)) != GDPR_OK ||
+        (rc = check_members(ci, ci_fields)) != GDPR_OK ||
+        (rc = read_text(ci, "assessment", 1, 1024, &r->ci_assessment)) != GDPR_OK ||
+        (rc = read_date(ci, "assessed_on", 1, &r->ci_assessed_on)) != GDPR_OK ||
+        (rc = read_text(ci, "safeguards", 1, 1024, &r->ci_safeguards)) != GDPR_OK ||
+        (rc = read_date(ci, "authority_informed", 1, &r->ci_authority_informed)) != GDPR_OK ||
+        (rc = read_text(ci, "subject_notice", 1, GDPR_NAME_MAX, &r->ci_subject_notice)) != GDPR_OK)
+        return rc;
+    if (gdpr_policy__find_notice(p, r->ci_subject_notice) == NULL)
+        return gdpr_json__fail_at(gdpr_json__member(ci, "subject_notice"),
+                                  "'%s' is not a notice of the policy", r->ci_subject_notice);
+    if (r->derogation == NULL || strcmp(r->derogation, "49(1) second subparagraph") != 0)
+        return gdpr_json__fail_at(ci, "only for the derogation \"49(1) second subparagraph\"");
+    return GDPR_OK;
+}
+
 static int
 build_recipients(const json_node *root, policy_model *p)
 {
-    static const char *const fields[] = {
-        "id",         "name",       "country",    "kind",       "dpf_certified",
-        "commercial", "safeguards", "occasional", "derogation", "disclosure_ground",
-        NULL};
+    static const char *const fields[] = {"id",
+                                         "name",
+                                         "country",
+                                         "kind",
+                                         "dpf_certified",
+                                         "commercial",
+                                         "safeguards",
+                                         "occasional",
+                                         "derogation",
+                                         "disclosure_ground",
+                                         "processing",
+                                         "activities",
+                                         "appi",
+                                         "certifications",
+                                         "occasional_limit",
+                                         "compelling_interests",
+                                         NULL};
     static const char *const dpf_fields[] = {"from", "until", NULL};
     static const char *const kinds[] = {"processor", "controller", "public_body"};
     const json_node *arr;
@@ -808,6 +1067,10 @@ build_recipients(const json_node *root, policy_model *p)
                 r->dpf_until += SECONDS_PER_DAY - 1;
             r->dpf_certified = 1;
         }
+        if ((rc = read_scope_attributes(item, r)) != GDPR_OK ||
+            (rc = build_certifications(item, r)) != GDPR_OK ||
+            (rc = build_occasional(item, p, r)) != GDPR_OK)
+            break;
         for (size_t i = 0; i + 1 < p->n_recipients && rc == GDPR_OK; i++)
             if (strcmp(p->recipients[i].id, r->id) == 0)
                 rc = gdpr_json__fail_at(gdpr_json__member(item, "id"), "id '%s' is used twice",
@@ -1075,6 +1338,11 @@ gdpr_policy__model_free(policy_model *p)
         free(r->kind);
         free(r->derogation);
         free(r->disclosure_ground);
+        free(r->certs);
+        free(r->occasional_per_text);
+        free(r->ci_assessment);
+        free(r->ci_safeguards);
+        free(r->ci_subject_notice);
         for (size_t k = 0; k < r->n_safeguards; k++)
             free(r->safeguards[k].reference);
         free(r->safeguards);

@@ -157,6 +157,61 @@ typedef struct {
     int64_t valid_until; /* 0: open-ended; else last instant in force */
 } policy_safeguard;
 
+/* What a recipient does with the data, as adequacy decisions limit their
+ * scope by it (issue 19 point 7; docs/transfers.md "Scope limits"). Names
+ * are part of the policy format (recipients[].processing, .activities) and
+ * of the adequacy list (decisions[].limits): append, never renumber. */
+typedef enum {
+    PROCESSING_UNKNOWN,               /* the policy does not say */
+    PROCESSING_AUTOMATED,             /* "automated" */
+    PROCESSING_MANUAL_THEN_AUTOMATED, /* "manual_then_automated": sent by hand, then
+                                         processed automatically by the recipient */
+    PROCESSING_MANUAL,                /* "manual" */
+    PROCESSING_COUNT
+} policy_processing;
+
+typedef enum {
+    ACTIVITY_IMMIGRATION_CONTROL,    /* "immigration_control" */
+    ACTIVITY_FSC_CREDIT_INFORMATION, /* "fsc_credit_information": personal credit
+                                        information under the Korean Credit Information
+                                        Act by an entity the FSC supervises */
+    ACTIVITY_RELIGIOUS,              /* "religious": a religious body's religious activities */
+    ACTIVITY_POLITICAL,              /* "political": a political body's political activities */
+    ACTIVITY_JOURNALISM,             /* "journalism": press and broadcasting, for reporting */
+    ACTIVITY_PROFESSIONAL_WRITING,   /* "professional_writing" */
+    ACTIVITY_ACADEMIC,               /* "academic": academic studies by a university or
+                                        academic body */
+    ACTIVITY_COUNT
+} policy_activity;
+
+/* "unknown" for PROCESSING_UNKNOWN. */
+const char *gdpr_policy__processing_name(policy_processing p);
+const char *gdpr_policy__activity_name(policy_activity a);
+/* -1 when unknown. */
+int gdpr_policy__activity_from_name(const char *name);
+
+/* The EU-US frameworks a US recipient can be certified under (issue 19
+ * point 6): recipients[].certifications[].framework. Append only. */
+typedef enum {
+    CERT_SAFE_HARBOUR,   /* "safe_harbour": Decision 2000/520/EC */
+    CERT_PRIVACY_SHIELD, /* "privacy_shield": Decision (EU) 2016/1250 */
+    CERT_DPF,            /* "dpf": Decision (EU) 2023/1795 */
+    CERT_COUNT
+} policy_cert_framework;
+
+/* "safe_harbour", "privacy_shield", "dpf". */
+const char *gdpr_policy__cert_name(policy_cert_framework f);
+/* The framework as the adequacy list names it ("decisions[].framework"):
+ * "Safe Harbour Privacy Principles", "EU-US Privacy Shield",
+ * "EU-US Data Privacy Framework". */
+const char *gdpr_policy__cert_framework(policy_cert_framework f);
+
+typedef struct {
+    policy_cert_framework framework;
+    int64_t from;  /* first second certified */
+    int64_t until; /* last second certified; 0: open-ended */
+} policy_certification;
+
 typedef struct {
     char *id;
     char *name;
@@ -170,6 +225,32 @@ typedef struct {
     int occasional;          /* Art. 49 derogations other than consent allowed */
     char *derogation;        /* e.g. "49(1)(b)" */
     char *disclosure_ground; /* legal ground to disclose without consent, or NULL */
+    /* Adequacy scope attributes (issue 19 point 7). */
+    policy_processing processing; /* "processing"; PROCESSING_UNKNOWN when not given */
+    int activities_declared;      /* "activities" given (an empty list says: none) */
+    unsigned int activities;      /* bit (1u << policy_activity) per activity declared */
+    int appi;                     /* "appi": -1 not said, 0 false, 1 true: bound by Japan's
+                                     APPI as complemented by the Supplementary Rules */
+    /* Certifications under the EU-US frameworks, dated (issue 19 point 6):
+     * "certifications", and "dpf_certified" as one CERT_DPF entry. */
+    policy_certification *certs;
+    size_t n_certs;
+    /* Art. 49 "occasional" (issue 19 point 4): "occasional_limit", at most
+     * `max_transfers` Art. 49 transfers and/or `max_subjects` subjects to
+     * this recipient in any window of `per`, counted from the transfer log
+     * (0: no bound of that kind). */
+    int has_occasional_limit;
+    int64_t max_transfers, max_subjects;
+    cal_duration occasional_per;
+    char *occasional_per_text;
+    /* Art. 49(1) second subparagraph and 49(6) (issue 19 point 4):
+     * "compelling_interests", NULL texts when not given. */
+    char *ci_assessment;           /* the documented assessment (Art. 49(6)) */
+    int64_t ci_assessed_on;        /* its date, UTC seconds at 00:00; 0: not given */
+    char *ci_safeguards;           /* the suitable safeguards provided (Art. 49(6)) */
+    int64_t ci_authority_informed; /* the supervisory authority informed on; 0: not given */
+    char *ci_subject_notice;       /* notice that tells the subject of the transfer and the
+                                      compelling legitimate interests */
 } policy_recipient;
 
 typedef struct {
@@ -181,7 +262,8 @@ typedef struct {
     int64_t *holidays; /* local dates, days since epoch, sorted */
     size_t n_holidays;
     char *rights_url;
-    cal_zone *zone; /* the timezone loaded once per policy version; NULL = UTC */
+    int public_authority; /* "public_authority": Art. 49(3) (issue 19 point 4) */
+    cal_zone *zone;       /* the timezone loaded once per policy version; NULL = UTC */
 } policy_controller;
 
 /* Data-subject requests (issue 9): the optional "requests" section. Types

@@ -404,6 +404,13 @@ gdpr_store__transfer_delete_subject(store *st, const uint8_t subject_hash[CRYPTO
 }
 
 int
+gdpr_store__transfer_count(store *st, const char *recipient, int64_t after, int64_t until,
+                           const uint8_t subject_hash[CRYPTO_HASH_BYTES], store_transfer_count *out)
+{
+    return st->ops->transfer_count(st, recipient, after, until, subject_hash, out);
+}
+
+int
 gdpr_store__safeguard_insert(store *st, const store_safeguard_row *row, int64_t *id_out)
 {
     return st->ops->safeguard_insert(st, row, id_out);

@@ -491,6 +491,19 @@ int gdpr_store__transfer_insert(store *st, const uint8_t subject_hash[CRYPTO_HAS
 /* Erasure: delete a subject's logged transfers; *count_out may be NULL. */
 int gdpr_store__transfer_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                                         int64_t *count_out);
+/* Art. 49 "occasional" (issue 19 point 4): the allowed transfers to
+ * `recipient` logged on an Art. 49 derogation (mechanism
+ * "derogation_consent" or "derogation_other") whose transfer time lies in
+ * (after, until]: how many, how many distinct subjects, and whether
+ * `subject_hash` is one of them. */
+typedef struct {
+    int64_t transfers;
+    int64_t subjects;
+    int subject_seen;
+} store_transfer_count;
+int gdpr_store__transfer_count(store *st, const char *recipient, int64_t after, int64_t until,
+                               const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                               store_transfer_count *out);
 
 /* Art. 46 safeguards added at run time (gdpr_safeguard_add), merged with
  * the policy's. `type` is a gdpr_policy__safeguard_name() ("scc", "bcr", ...);
@@ -1003,7 +1016,7 @@ int gdpr_store__json_parse(store *st, const char *text, json_node **out);
 
 /* Bumped when a member is added at the end; the front refuses a table of
  * an older version than it needs (like sqlite3_vfs.iVersion). */
-#define STORE_OPS_VERSION 5
+#define STORE_OPS_VERSION 6
 
 typedef struct store_ops store_ops;
 
@@ -1273,7 +1286,10 @@ struct store_ops {
     /* version 4: per-subject key cache validation */
     int (*key_serial)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                       uint8_t wrapped[CRYPTO_WRAPPED_BYTES], int64_t *serial_out);
-    /* version 5: consent signals (issue 16) */
+    /* version 5: Art. 49 transfers counted per recipient */
+    int (*transfer_count)(store *st, const char *recipient, int64_t after, int64_t until,
+                          const uint8_t subject_hash[CRYPTO_HASH_BYTES], store_transfer_count *out);
+    /* version 6: consent signals (issue 16) */
     int (*signal_append)(store *st, const store_signal_row *row);
     int (*signal_latest)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int kind, int64_t at,
                          int64_t *id_out, int64_t *at_out);

@@ -225,6 +225,13 @@ gdpr_adequacy__free(adequacy_list *l)
             free(d->reference);
             free(d->source);
             free(d->notes);
+            for (size_t k = 0; k < d->n_limits; k++) {
+                free(d->limits[k].id);
+                free(d->limits[k].text);
+                free(d->limits[k].cites);
+                free(d->limits[k].source);
+            }
+            free(d->limits);
         }
         free(l->eea);
         free(l->decisions);
@@ -480,12 +487,89 @@ build_eea(const parse_ctx *pc, const json_node *root, adequacy_list *l)
     return GDPR_OK;
 }
 
+static const char *const requirement_names[REQUIRE_COUNT] = {"automated",
+                                                             "automated_or_then_automated", "appi"};
+
+const char *
+gdpr_adequacy__requirement_name(adequacy_requirement r)
+{
+    return requirement_names[r];
+}
+
+/* Most limits one decision may carry. */
+#define ADEQUACY_MAX_LIMITS 16u
+
+/* "limits": [ { "id", "excludes": ACTIVITY | "requires": REQUIREMENT,
+ * "text", "cites", "source" } ], optional (issue 19 point 7). */
+static int
+build_limits(const parse_ctx *pc, const json_node *item, adequacy_decision *d)
+{
+    static const char *const fields[] = {"id",    "excludes", "requires", "text",
+                                         "cites", "source",   NULL};
+    const json_node *arr = gdpr_json__member(item, "limits");
+    int rc = GDPR_OK;
+
+    if (arr == NULL || arr->type == JSON_NULL)
+        return GDPR_OK;
+    if (arr->type != JSON_ARRAY)
+        return fail_at(pc, arr, "must be an array");
+    if (arr->count > ADEQUACY_MAX_LIMITS)
+        return fail_at(pc, arr, "holds %zu entries, more than %u", arr->count, ADEQUACY_MAX_LIMITS);
+    d->limits = calloc(arr->count ? arr->count : 1, sizeof *d->limits);
+    if (d->limits == NULL)
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory reading the adequacy list");
+    for (const json_node *n = arr->first; n && rc == GDPR_OK; n = n->next) {
+        adequacy_limit *lim = &d->limits[d->n_limits];
+        const json_node *ex, *req;
+        int what = 0;
+
+        if (n->type != JSON_OBJECT)
+            return fail_at(pc, n, "must be an object");
+        d->n_limits++;
+        if ((rc = check_members(pc, n, fields)) != GDPR_OK ||
+            (rc = read_text(pc, n, "id", 1, GDPR_NAME_MAX, &lim->id)) != GDPR_OK ||
+            (rc = read_text(pc, n, "text", 1, 512, &lim->text)) != GDPR_OK ||
+            (rc = read_text(pc, n, "cites", 1, 256, &lim->cites)) != GDPR_OK ||
+            (rc = read_text(pc, n, "source", 1, 2048, &lim->source)) != GDPR_OK)
+            return rc;
+        ex = gdpr_json__member(n, "excludes");
+        req = gdpr_json__member(n, "requires");
+        if ((ex == NULL) == (req == NULL))
+            return fail_at(pc, n,
+                           "a limit has exactly one of \"excludes\" (an activity) or "
+                           "\"requires\" (a requirement)");
+        if (ex != NULL) {
+            what = ex->type == JSON_TEXT ? gdpr_policy__activity_from_name(ex->text) : -1;
+            if (what < 0)
+                return fail_at(pc, ex,
+                               "must be an activity of the policy format: immigration_control, "
+                               "fsc_credit_information, religious, political, journalism, "
+                               "professional_writing, academic");
+            lim->kind = LIMIT_EXCLUDES;
+        } else {
+            rc = read_enum(pc, n, "requires", requirement_names, REQUIRE_COUNT, &what);
+            if (rc != GDPR_OK)
+                return rc;
+            lim->kind = LIMIT_REQUIRES;
+        }
+        lim->what = what;
+        if (strncmp(lim->source, "https://", 8) != 0)
+            return fail_at(pc, gdpr_json__member(n, "source"),
+                           "must be the https:// address of the legal text");
+        for (size_t k = 0; k + 1 < d->n_limits; k++)
+            if (strcmp(d->limits[k].id, lim->id) == 0)
+                return fail_at(pc, gdpr_json__member(n, "id"), "'%s' is used twice", lim->id);
+    }
+    return rc;
+}
+
 static int
 build_decision(const parse_ctx *pc, const json_node *item, adequacy_list *l, adequacy_decision *d)
 {
     static const char *const fields[] = {
         "id",        "code",          "name",           "kind",   "scope", "framework",
-        "reference", "in_force_from", "in_force_until", "source", "notes", NULL};
+        "reference", "in_force_from", "in_force_until", "source", "notes", "limits",
+        NULL};
     int kind = 0, scope = 0;
     int64_t until_first = 0;
     int rc;
@@ -501,7 +585,8 @@ build_decision(const parse_ctx *pc, const json_node *item, adequacy_list *l, ade
         (rc = read_text(pc, item, "source", 1, 2048, &d->source)) != GDPR_OK ||
         (rc = read_text(pc, item, "notes", 0, 8192, &d->notes)) != GDPR_OK ||
         (rc = check_members(pc, item, fields)) != GDPR_OK ||
-        (rc = check_code_at(pc, item, d->code)) != GDPR_OK)
+        (rc = check_code_at(pc, item, d->code)) != GDPR_OK ||
+        (rc = build_limits(pc, item, d)) != GDPR_OK)
         return rc;
     d->kind = gdpr_text__dup(kind_names[kind]);
     if (d->kind == NULL)

@@ -36,6 +36,34 @@ typedef enum {
 /* The framework whose certification the policy records (dpf_certified). */
 #define ADEQUACY_DPF_FRAMEWORK "EU-US Data Privacy Framework"
 
+/* A limit of a decision's scope that the scope enum cannot express (issue
+ * 19 point 7): a recipient doing an excluded activity, or not meeting a
+ * requirement, is outside the decision. "decisions[].limits" in the file. */
+typedef enum {
+    LIMIT_EXCLUDES, /* the recipient declares `activity` (or declares no activities) */
+    LIMIT_REQUIRES  /* the recipient does not meet `requirement` */
+} adequacy_limit_kind;
+
+typedef enum {
+    REQUIRE_AUTOMATED,          /* "automated": processing "automated" */
+    REQUIRE_AUTOMATED_OR_LATER, /* "automated_or_then_automated": "automated" or
+                                   "manual_then_automated" */
+    REQUIRE_APPI,               /* "appi": "appi": true */
+    REQUIRE_COUNT
+} adequacy_requirement;
+
+typedef struct {
+    char *id;
+    adequacy_limit_kind kind;
+    int what;     /* LIMIT_EXCLUDES: a policy_activity; LIMIT_REQUIRES: an adequacy_requirement */
+    char *text;   /* what is outside, for a person */
+    char *cites;  /* the provision: "Decision (EU) 2021/1772, Art. 1(2)" */
+    char *source; /* https:// address of the legal text */
+} adequacy_limit;
+
+/* The name of a requirement as the file writes it. */
+const char *gdpr_adequacy__requirement_name(adequacy_requirement r);
+
 typedef struct {
     char *id;
     char *code;
@@ -47,7 +75,9 @@ typedef struct {
     int64_t from;  /* first second in force */
     int64_t until; /* last second in force; 0: open-ended */
     char *source;
-    char *notes; /* or NULL */
+    char *notes;            /* or NULL */
+    adequacy_limit *limits; /* "limits", checked in file order */
+    size_t n_limits;
 } adequacy_decision;
 
 typedef struct {

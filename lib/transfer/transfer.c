@@ -489,10 +489,18 @@ safeguard_valid(const cached_safeguard *sg, int64_t at)
            (sg->revoked_at == 0 || at < sg->revoked_at);
 }
 
-static int
-dpf_certified_on(const policy_recipient *r, int64_t at)
+/* The recipient's certification under `framework` (the adequacy list's
+ * name) that holds on `at`, or NULL (issue 19 point 6). */
+static const policy_certification *
+certified_on(const policy_recipient *r, const char *framework, int64_t at)
 {
-    return r->dpf_certified && r->dpf_from <= at && (r->dpf_until == 0 || at <= r->dpf_until);
+    for (size_t k = 0; k < r->n_certs; k++) {
+        const policy_certification *c = &r->certs[k];
+        if (strcmp(gdpr_policy__cert_framework(c->framework), framework) == 0 && c->from <= at &&
+            (c->until == 0 || at <= c->until))
+            return c;
+    }
+    return NULL;
 }
 
 /* Is the recipient within the decision's scope on `at`? */
@@ -505,13 +513,81 @@ in_scope(const adequacy_decision *d, const policy_recipient *r, int64_t at)
     case SCOPE_COMMERCIAL:
         return r->commercial && strcmp(r->kind, "public_body") != 0;
     case SCOPE_CERTIFIED:
-        /* The policy records certification under the DPF only. */
-        return strcmp(d->framework, ADEQUACY_DPF_FRAMEWORK) == 0 && dpf_certified_on(r, at);
+        /* Certification under the framework the decision names, on that
+         * date: the DPF, and the historic Safe Harbour and Privacy Shield. */
+        return certified_on(r, d->framework, at) != NULL;
     case SCOPE_PRIVATE_SECTOR:
         return strcmp(r->kind, "public_body") != 0;
     default:
         return 0;
     }
+}
+
+/* The first limit of `d` (issue 19 point 7) that leaves the recipient
+ * outside the decision, or NULL. *undeclared is set when the policy does
+ * not say what the limit asks about (stricter reading: outside). */
+static const adequacy_limit *
+limit_outside(const adequacy_decision *d, const policy_recipient *r, int *undeclared)
+{
+    for (size_t k = 0; k < d->n_limits; k++) {
+        const adequacy_limit *lim = &d->limits[k];
+
+        *undeclared = 0;
+        if (lim->kind == LIMIT_EXCLUDES) {
+            if (!r->activities_declared) {
+                *undeclared = 1;
+                return lim;
+            }
+            if (r->activities & (1u << lim->what))
+                return lim;
+            continue;
+        }
+        switch (lim->what) {
+        case REQUIRE_AUTOMATED:
+            if (r->processing == PROCESSING_AUTOMATED)
+                continue;
+            *undeclared = r->processing == PROCESSING_UNKNOWN;
+            return lim;
+        case REQUIRE_AUTOMATED_OR_LATER:
+            if (r->processing == PROCESSING_AUTOMATED ||
+                r->processing == PROCESSING_MANUAL_THEN_AUTOMATED)
+                continue;
+            *undeclared = r->processing == PROCESSING_UNKNOWN;
+            return lim;
+        default: /* REQUIRE_APPI */
+            if (r->appi == 1)
+                continue;
+            *undeclared = r->appi < 0;
+            return lim;
+        }
+    }
+    return NULL;
+}
+
+/* Why the recipient is outside `d` by limit `lim`: the limit named with
+ * its provision, then what the policy says (or does not say). */
+static void
+why_limit(const adequacy_decision *d, const adequacy_limit *lim, int undeclared,
+          const policy_recipient *r, char *buf, size_t cap)
+{
+    char said[96];
+
+    if (lim->kind == LIMIT_EXCLUDES) {
+        if (undeclared)
+            fmt_text(said, sizeof said, "the policy does not declare its activities");
+        else
+            fmt_text(said, sizeof said, "it declares '%s'",
+                     gdpr_policy__activity_name((policy_activity)lim->what));
+    } else if (lim->what == REQUIRE_APPI) {
+        fmt_text(said, sizeof said, "%s",
+                 undeclared ? "the policy does not say it is bound by the APPI (appi)"
+                            : "it is not bound by the APPI (appi: false)");
+    } else {
+        fmt_text(said, sizeof said, "its processing is '%s'",
+                 gdpr_policy__processing_name(r->processing));
+    }
+    fmt_text(buf, cap, "%s recipient '%.*s' is outside adequacy decision %s (limit %s: %s; %s): %s",
+             r->country, CLIP(r->id, 64), d->id, lim->id, lim->text, lim->cites, said);
 }
 
 static void
@@ -524,14 +600,22 @@ allow(gdpr_transfer_result *res, int mechanism, const char *reference)
 }
 
 static void
-scope_note(const adequacy_decision *d, const policy_recipient *r, text_buf *b)
+scope_note(const adequacy_decision *d, const policy_recipient *r, int64_t at, text_buf *b)
 {
+    const policy_certification *c;
     char day[11];
 
     switch (d->scope) {
     case SCOPE_CERTIFIED:
-        format_day(r->dpf_from, day);
-        tb_put(b, ": DPF-certified since ");
+        c = certified_on(r, d->framework, at);
+        format_day(c != NULL ? c->from : 0, day);
+        if (c != NULL && c->framework == CERT_DPF) {
+            tb_put(b, ": DPF-certified since ");
+        } else {
+            tb_put(b, ": certified under the ");
+            tb_put(b, d->framework);
+            tb_put(b, " since ");
+        }
         tb_put(b, day);
         break;
     case SCOPE_COMMERCIAL:
@@ -553,14 +637,22 @@ why_no_adequacy(const adequacy_list *l, const policy_recipient *r, int64_t at, c
     const adequacy_decision *d = gdpr_adequacy__in_force(l, r->country, at);
     char other[11];
 
+    if (d != NULL && in_scope(d, r, at)) {
+        int undeclared = 0;
+        const adequacy_limit *lim = limit_outside(d, r, &undeclared);
+        if (lim != NULL) {
+            why_limit(d, lim, undeclared, r, buf, cap);
+            return;
+        }
+    }
     if (d != NULL) {
         switch (d->scope) {
         case SCOPE_CERTIFIED:
             if (strcmp(d->framework, ADEQUACY_DPF_FRAMEWORK) != 0)
                 fmt_text(buf, cap,
-                         "%s recipient '%.*s' has no certification under the %s on "
-                         "record (the policy records DPF certification only)",
-                         r->country, CLIP(r->id, 64), d->framework);
+                         "%s recipient '%.*s' is not certified under the %s on %s "
+                         "(recipients[].certifications)",
+                         r->country, CLIP(r->id, 64), d->framework, day);
             else
                 fmt_text(buf, cap, "%s recipient '%.*s' is not DPF-certified on %s", r->country,
                          CLIP(r->id, 64), day);
@@ -645,6 +737,241 @@ remember(transfer_recipient *tr, int64_t at, const gdpr_transfer_result *res)
     return GDPR_OK;
 }
 
+/* --- Art. 49: the derogations, last resort (issue 19 points 3 and 4) ------ */
+
+static int
+ground_is(const char *ground, const char *name)
+{
+    return ground != NULL && strcmp(ground, name) == 0;
+}
+
+/* Art. 49(3): grounds a public authority in the exercise of its public
+ * powers may not use: (a), (b), (c) and the second subparagraph. */
+static int
+closed_to_public_authority(const char *ground)
+{
+    return ground_is(ground, "49(1)(a)") || ground_is(ground, "49(1)(b)") ||
+           ground_is(ground, "49(1)(c)") || ground_is(ground, "49(1) second subparagraph");
+}
+
+/* The start (exclusive) of the occasional_limit window that ends at `at`:
+ * `at` less the policy's period; -1 when that reaches before 1970 (every
+ * entry counts). */
+static int64_t
+occasional_window(const policy_recipient *r, int64_t at)
+{
+    cal_duration back = r->occasional_per;
+    int64_t after = 0;
+
+    back.years = -back.years;
+    back.months = -back.months;
+    back.weeks = -back.weeks;
+    back.days = -back.days;
+    back.hours = -back.hours;
+    back.minutes = -back.minutes;
+    back.seconds = -back.seconds;
+    if (gdpr_calendar__add(at, &back, &after) != 0 || after < 0)
+        return -1;
+    return after;
+}
+
+/* Is one more Art. 49 transfer of this subject to `r` on `at` still
+ * occasional? Counted from the transfer log in the window of the policy's
+ * occasional_limit before `at` (issue 19 point 4). *ok 0 with `why` when
+ * not. */
+static int
+occasional_ok(gdpr_engine *eng, const policy_recipient *r, const uint8_t *hash, int64_t at,
+              const char *day, char *why, size_t cap, int *ok)
+{
+    store_transfer_count c;
+    int64_t after;
+    int rc;
+
+    *ok = 0;
+    if (!r->has_occasional_limit) {
+        fmt_text(why, cap,
+                 "the policy sets no occasional_limit for '%.*s': an Art. 49 transfer must "
+                 "be occasional and the library cannot tell without a bound (Recital 111; EDPB "
+                 "Guidelines 2/2018)",
+                 CLIP(r->id, 64));
+        return GDPR_OK;
+    }
+    after = occasional_window(r, at);
+    rc = gdpr_store__transfer_count(eng->st, r->id, after, at, hash, &c);
+    if (rc != GDPR_OK)
+        return rc;
+    if (r->max_transfers > 0 && c.transfers + 1 > r->max_transfers) {
+        fmt_text(why, cap,
+                 "%lld Art. 49 transfers to '%.*s' are logged in the %s up to %s and "
+                 "occasional_limit.max_transfers is %lld: not occasional (Recital 111; EDPB "
+                 "Guidelines 2/2018)",
+                 (long long)c.transfers, CLIP(r->id, 64), r->occasional_per_text, day,
+                 (long long)r->max_transfers);
+        return GDPR_OK;
+    }
+    if (r->max_subjects > 0 && c.subjects + (c.subject_seen ? 0 : 1) > r->max_subjects) {
+        fmt_text(why, cap,
+                 "Art. 49 transfers to '%.*s' in the %s up to %s concern %lld subjects and "
+                 "occasional_limit.max_subjects is %lld: not a limited number (Art. 49(1) "
+                 "second subparagraph; Recital 113)",
+                 CLIP(r->id, 64), r->occasional_per_text, day, (long long)c.subjects,
+                 (long long)r->max_subjects);
+        return GDPR_OK;
+    }
+    *ok = 1;
+    return GDPR_OK;
+}
+
+/* Art. 49(1) second subparagraph: the records of Art. 49(6) and the
+ * supervisory authority informed, on `at`. NULL when they hold, else what
+ * is missing. */
+static const char *
+compelling_missing(const policy_recipient *r, int64_t at)
+{
+    if (r->ci_assessment == NULL || r->ci_safeguards == NULL || r->ci_subject_notice == NULL)
+        return "the policy records no compelling_interests (Art. 49(6): the assessment and the "
+               "suitable safeguards; the supervisory authority and the subject informed)";
+    if (r->ci_assessed_on > at)
+        return "the assessment (compelling_interests.assessed_on) is dated after the transfer "
+               "(Art. 49(6))";
+    if (r->ci_authority_informed > at)
+        return "the supervisory authority was not yet informed "
+               "(compelling_interests.authority_informed; Art. 49(1) second subparagraph)";
+    return NULL;
+}
+
+static void
+refuse(gdpr_transfer_result *res, const char *why, const char *why_sg, const char *tail)
+{
+    fmt_text(res->reason, sizeof res->reason, "%s%s; %s", why, why_sg, tail);
+}
+
+/* No adequacy and no safeguard: a derogation of Art. 49, or refused. */
+static int
+decide_derogation(gdpr_engine *eng, const policy_recipient *r, const decide_in *in, const char *day,
+                  const char *why, const char *why_sg, gdpr_transfer_result *res)
+{
+    const char *ground = r->occasional ? r->derogation : NULL;
+    int public_authority = eng->policy->controller.public_authority;
+    int repeated = (in->flags & GDPR_TRANSFER_REPEATED) != 0;
+    uint8_t hash[CRYPTO_HASH_BYTES];
+    char key[GDPR_NAME_MAX + 1];
+    char tail[256];
+    int found = 0, ok = 0;
+    int n;
+    int rc;
+
+    /* Special categories (Art. 9) go on a derogation only under Art.
+     * 49(1)(f), vital interests: the stricter reading of EDPB Guidelines
+     * 2/2018, 2.6 (docs/transfers.md). */
+    if (in->special && !ground_is(ground, "49(1)(f)")) {
+        fmt_text(tail, sizeof tail,
+                 "special-category data ('%.*s') goes on a derogation only under Art. 49(1)(f), "
+                 "vital interests (EDPB Guidelines 2/2018, 2.6)",
+                 CLIP(in->special_category, 32));
+        refuse(res, why, why_sg, tail);
+        return GDPR_OK;
+    }
+    if (in->hash == NULL) {
+        rc = gdpr_engine__subject_hash(eng, in->subject, hash);
+        if (rc != GDPR_OK)
+            return rc;
+    } else {
+        memcpy(hash, in->hash, sizeof hash);
+    }
+    /* Art. 49(1)(a): only a transfer consent naming this recipient and its
+     * country counts (an explicit consent for a purpose does not), and
+     * only for an occasional transfer; never for a public authority in
+     * the exercise of its powers (Art. 49(3)). */
+    rc = GDPR_OK;
+    n = snprintf(key, sizeof key, STORE_CONSENT_TRANSFER_PREFIX "%s@%s", r->id, r->country);
+    if (!in->special && n > 0 && (size_t)n < sizeof key)
+        rc = gdpr_store__consent_explicit_recipient(eng->st, hash, key, in->at, &found);
+    if (rc != GDPR_OK)
+        return rc;
+    if (found && public_authority) {
+        refuse(res, why, why_sg,
+               "the subject's transfer consent does not count: Art. 49(3) closes Art. 49(1)(a) "
+               "to a public authority in the exercise of its public powers "
+               "(controller.public_authority)");
+        return GDPR_OK;
+    }
+    if (found && repeated) {
+        refuse(res, why, why_sg,
+               "the subject's transfer consent (Art. 49(1)(a)) covers occasional transfers "
+               "only, not a repeated one (Recital 111)");
+        return GDPR_OK;
+    }
+    if (found) {
+        rc = occasional_ok(eng, r, hash, in->at, day, tail, sizeof tail, &ok);
+        if (rc != GDPR_OK)
+            return rc;
+        if (!ok) {
+            refuse(res, why, why_sg, tail);
+            return GDPR_OK;
+        }
+        allow(res, GDPR_TRANSFER_DEROGATION_CONSENT, "");
+        fmt_text(res->reference, sizeof res->reference,
+                 "Art. 49(1)(a): explicit consent of the "
+                 "subject naming '%.*s'",
+                 CLIP(r->id, 64));
+        fmt_text(res->reason, sizeof res->reason,
+                 "no adequacy or safeguard, but the subject's "
+                 "explicit consent to transfers to '%.*s' is on record on %s (Art. 49(1)(a)); "
+                 "for occasional transfers only",
+                 CLIP(r->id, 64), day);
+        return GDPR_OK;
+    }
+    if (ground != NULL) {
+        const char *missing = NULL;
+
+        if (repeated) {
+            fmt_text(tail, sizeof tail,
+                     "Art. %s covers occasional transfers only, not a repeated one (Recital "
+                     "111; EDPB Guidelines 2/2018)",
+                     ground);
+            refuse(res, why, why_sg, tail);
+            return GDPR_OK;
+        }
+        if (public_authority && closed_to_public_authority(ground)) {
+            fmt_text(tail, sizeof tail,
+                     "Art. 49(3) closes Art. %s to a public authority in the exercise of its "
+                     "public powers (controller.public_authority)",
+                     ground);
+            refuse(res, why, why_sg, tail);
+            return GDPR_OK;
+        }
+        if (ground_is(ground, "49(1) second subparagraph"))
+            missing = compelling_missing(r, in->at);
+        if (missing != NULL) {
+            refuse(res, why, why_sg, missing);
+            return GDPR_OK;
+        }
+        rc = occasional_ok(eng, r, hash, in->at, day, tail, sizeof tail, &ok);
+        if (rc != GDPR_OK)
+            return rc;
+        if (!ok) {
+            refuse(res, why, why_sg, tail);
+            return GDPR_OK;
+        }
+        allow(res, GDPR_TRANSFER_DEROGATION_OTHER, "");
+        fmt_text(res->reference, sizeof res->reference, "Art. %s", ground);
+        fmt_text(res->article, sizeof res->article, "Art. %s", ground);
+        fmt_text(res->reason, sizeof res->reason,
+                 "no adequacy, safeguard or consent, but the "
+                 "policy marks transfers to '%.*s' as occasional under Art. %s",
+                 CLIP(r->id, 64), ground);
+        return GDPR_OK;
+    }
+    refuse(res, why, why_sg,
+           public_authority
+               ? "Art. 49(3): a public authority in the exercise of its public powers cannot "
+                 "rely on Art. 49(1)(a)-(c) or the second subparagraph"
+               : "an Art. 49(1)(a) transfer consent (recipient, country, risks notice) would "
+                 "allow an occasional transfer");
+    return GDPR_OK;
+}
+
 static int
 decide(gdpr_engine *eng, const transfer_state *t, transfer_recipient *tr, const decide_in *in,
        gdpr_transfer_result *res)
@@ -652,12 +979,8 @@ decide(gdpr_engine *eng, const transfer_state *t, transfer_recipient *tr, const 
     const policy_recipient *r = tr->r;
     const adequacy_decision *d;
     const adequacy_eea *eea;
-    uint8_t hash[CRYPTO_HASH_BYTES];
     char day[11], why[256], why_sg[160];
-    char key[GDPR_NAME_MAX + 1];
-    int found = 0;
-    int n;
-    int rc;
+    int outside = 0;
 
     res->special = in->special;
     if (tr->memo_day == in->at / SECONDS_PER_DAY) {
@@ -696,7 +1019,7 @@ decide(gdpr_engine *eng, const transfer_state *t, transfer_recipient *tr, const 
         return remember(tr, in->at, res);
     }
     d = gdpr_adequacy__in_force(t->list, r->country, in->at);
-    if (d != NULL && in_scope(d, r, in->at)) {
+    if (d != NULL && in_scope(d, r, in->at) && limit_outside(d, r, &outside) == NULL) {
         text_buf b;
 
         allow(res, GDPR_TRANSFER_ADEQUACY, d->reference);
@@ -708,7 +1031,7 @@ decide(gdpr_engine *eng, const transfer_state *t, transfer_recipient *tr, const 
         tb_put(&b, " covers '");
         tb_id(&b, r->id);
         tb_put(&b, "'");
-        scope_note(d, r, &b);
+        scope_note(d, r, in->at, &b);
         tb_put(&b, " (");
         tb_put(&b, d->reference);
         tb_put(&b, ")");
@@ -742,64 +1065,7 @@ decide(gdpr_engine *eng, const transfer_state *t, transfer_recipient *tr, const 
     }
     why_no_adequacy(t->list, r, in->at, day, why, sizeof why);
     why_no_safeguard(tr, in->at, why_sg, sizeof why_sg);
-    if (in->special) {
-        fmt_text(res->reason, sizeof res->reason,
-                 "%s%s; special-category data ('%.*s') is "
-                 "never sent there on a derogation: an Art. 46 safeguard is needed",
-                 why, why_sg, CLIP(in->special_category, 32));
-        return GDPR_OK;
-    }
-    if (in->hash == NULL) {
-        rc = gdpr_engine__subject_hash(eng, in->subject, hash);
-        if (rc != GDPR_OK)
-            return rc;
-    } else {
-        memcpy(hash, in->hash, sizeof hash);
-    }
-    /* Art. 49(1)(a): only a transfer consent naming this recipient and its
-     * country counts (an explicit consent for a purpose does not), and
-     * only for an occasional transfer. */
-    rc = GDPR_OK;
-    n = snprintf(key, sizeof key, STORE_CONSENT_TRANSFER_PREFIX "%s@%s", r->id, r->country);
-    if (n > 0 && (size_t)n < sizeof key)
-        rc = gdpr_store__consent_explicit_recipient(eng->st, hash, key, in->at, &found);
-    if (rc != GDPR_OK)
-        return rc;
-    if (found && (in->flags & GDPR_TRANSFER_REPEATED)) {
-        fmt_text(res->reason, sizeof res->reason,
-                 "%s%s; the subject's transfer consent (Art. 49(1)(a)) covers occasional "
-                 "transfers only, not a repeated one (Recital 111)",
-                 why, why_sg);
-        return GDPR_OK;
-    }
-    if (found) {
-        allow(res, GDPR_TRANSFER_DEROGATION_CONSENT, "");
-        fmt_text(res->reference, sizeof res->reference,
-                 "Art. 49(1)(a): explicit consent of the "
-                 "subject naming '%.*s'",
-                 CLIP(r->id, 64));
-        fmt_text(res->reason, sizeof res->reason,
-                 "no adequacy or safeguard, but the subject's "
-                 "explicit consent to transfers to '%.*s' is on record on %s (Art. 49(1)(a)); "
-                 "for occasional transfers only",
-                 CLIP(r->id, 64), day);
-        return GDPR_OK;
-    }
-    if (r->occasional && r->derogation != NULL) {
-        allow(res, GDPR_TRANSFER_DEROGATION_OTHER, "");
-        fmt_text(res->reference, sizeof res->reference, "Art. %s", r->derogation);
-        fmt_text(res->article, sizeof res->article, "Art. %s", r->derogation);
-        fmt_text(res->reason, sizeof res->reason,
-                 "no adequacy, safeguard or consent, but the "
-                 "policy marks transfers to '%.*s' as occasional under Art. %s",
-                 CLIP(r->id, 64), r->derogation);
-        return GDPR_OK;
-    }
-    fmt_text(res->reason, sizeof res->reason,
-             "%s%s; an Art. 49(1)(a) transfer consent (recipient, country, risks notice) "
-             "would allow an occasional transfer",
-             why, why_sg);
-    return GDPR_OK;
+    return decide_derogation(eng, r, in, day, why, why_sg, res);
 }
 
 /* --- arguments ------------------------------------------------------------- */
@@ -1017,6 +1283,64 @@ gdpr_transfer_check(gdpr_engine *eng, const gdpr_actor *who, const char *subject
     out->mechanism = res.mechanism;
     memcpy(out->reason, res.reason, sizeof out->reason);
     return GDPR_OK;
+}
+
+/* --- how occasional (Art. 49) ---------------------------------------------- */
+
+static int
+count_locked(gdpr_engine *eng, const char *recipient, int64_t at, gdpr_transfer_count_info *out)
+{
+    static const uint8_t nobody[CRYPTO_HASH_BYTES];
+    const policy_recipient *r;
+    store_transfer_count c;
+    int rc = gdpr_engine__require_policy(eng);
+
+    if (rc != GDPR_OK)
+        return rc;
+    r = gdpr_policy__find_recipient(eng->policy, recipient);
+    if (r == NULL)
+        return gdpr__err_set(GDPR_EINVAL, "recipient: '%.64s' is not a recipient of the policy",
+                             recipient);
+    out->bounded = r->has_occasional_limit;
+    out->max_transfers = r->max_transfers;
+    out->max_subjects = r->max_subjects;
+    out->per[0] = '\0';
+    out->window_after = 0;
+    out->window_until = at;
+    out->transfers = out->subjects = 0;
+    if (!r->has_occasional_limit)
+        return GDPR_OK;
+    copy_text(out->per, sizeof out->per, r->occasional_per_text);
+    out->window_after = occasional_window(r, at);
+    rc = gdpr_store__transfer_count(eng->st, r->id, out->window_after, at, nobody, &c);
+    if (rc != GDPR_OK)
+        return rc;
+    if (out->window_after < 0)
+        out->window_after = 0;
+    out->transfers = c.transfers;
+    out->subjects = c.subjects;
+    return GDPR_OK;
+}
+
+GDPR_API int
+gdpr_transfer_count(gdpr_engine *eng, const char *recipient, int64_t at,
+                    gdpr_transfer_count_info *out)
+{
+    int rc;
+
+    if (gdpr_engine__check_given(eng, out != NULL, "out") != GDPR_OK)
+        return GDPR_EINVAL;
+    if (out->version == 0 || out->version > GDPR_TRANSFER_COUNT_VERSION)
+        return gdpr__err_set(GDPR_EVERSION, "out.version: %u is not a known version (1..%u)",
+                             out->version, GDPR_TRANSFER_COUNT_VERSION);
+    rc = gdpr_text__check("recipient", recipient, GDPR_NAME_MAX);
+    if (rc == GDPR_OK)
+        rc = gdpr_transfer__arg_instant(eng, "at", &at);
+    if (rc != GDPR_OK)
+        return rc;
+    gdpr_engine__lock(eng);
+    rc = count_locked(eng, recipient, at, out);
+    return gdpr_engine__unlock(eng, rc);
 }
 
 /* --- record ----------------------------------------------------------------- */

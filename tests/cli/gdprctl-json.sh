@@ -50,6 +50,7 @@ j 0 transfer check C-1 mailer-eu --purpose service
 j 0 transfer record C-1 mailer-eu --purpose service
 j 1 transfer check C-1 acme-analytics --purpose service
 j 0 transfer log
+j 0 transfer count acme-analytics
 j 0 adequacy list
 j 0 safeguard add acme-analytics scc "SCC 2021/914 module 2" --from 2025-01-01 --module 2
 sg=$(field id)

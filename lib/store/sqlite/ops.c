@@ -143,6 +143,7 @@ const store_ops gdpr_store__sqlite_ops = {
     .objection_get = gdpr_sqlite__objection_get,
     .objection_delete = gdpr_sqlite__objection_delete,
     .key_serial = gdpr_sqlite__key_serial,
+    .transfer_count = gdpr_sqlite__transfer_count,
     .signal_append = gdpr_sqlite__signal_append,
     .signal_latest = gdpr_sqlite__signal_latest,
     .signal_foreach = gdpr_sqlite__signal_foreach,

@@ -553,6 +553,12 @@ static const migration migrations[] = {
         " WHERE status = 6;",
         NULL,
     },
+    /* (law49) Art. 49 "occasional": the transfer check counts a recipient's
+     * derogation transfers in a window (sqlite/transfer.c transfer_count). */
+    {
+        "CREATE INDEX IF NOT EXISTS main.transfer_recipient_at ON transfer(recipient, at);",
+        NULL,
+    },
     /* Consent signals (issue 16): GPC, TCF and GPP strings as received
      * (sealed: signal/<id>/value), and conflicts between an explicit
      * grant and a GPC signal. Both keep the subject by its keyed hash and

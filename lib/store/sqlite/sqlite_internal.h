@@ -269,6 +269,9 @@ int gdpr_sqlite__transfer_insert(store *st, const uint8_t subject_hash[CRYPTO_HA
                                  const char *actor, int64_t *id_out);
 int gdpr_sqlite__transfer_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                                          int64_t *count_out);
+int gdpr_sqlite__transfer_count(store *st, const char *recipient, int64_t after, int64_t until,
+                                const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                store_transfer_count *out);
 int gdpr_sqlite__safeguard_insert(store *st, const store_safeguard_row *row, int64_t *id_out);
 int gdpr_sqlite__safeguard_revoke(store *st, int64_t id, int64_t at, const char *actor,
                                   char **recipient_out);

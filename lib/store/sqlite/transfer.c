@@ -145,6 +145,41 @@ gdpr_sqlite__transfer_delete_subject(store *base, const uint8_t subject_hash[CRY
     return rc;
 }
 
+static int
+read_count(sqlite3_stmt *s, void *ctx)
+{
+    store_transfer_count *c = ctx;
+
+    c->transfers = sqlite3_column_int64(s, 0);
+    c->subjects = sqlite3_column_int64(s, 1);
+    c->subject_seen = sqlite3_column_int64(s, 2) > 0;
+    return GDPR_OK;
+}
+
+int
+gdpr_sqlite__transfer_count(store *base, const char *recipient, int64_t after, int64_t until,
+                            const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                            store_transfer_count *out)
+{
+    sqlite_store *st = (sqlite_store *)base;
+    sqlite3_stmt *s;
+    int rc = gdpr_sqlite__sq_stmt(
+        st,
+        "SELECT count(*), count(DISTINCT subject), coalesce(sum(subject = ?4), 0)"
+        " FROM main.transfer WHERE recipient = ?1 AND at > ?2 AND at <= ?3 AND allowed = 1"
+        " AND mechanism IN ('derogation_consent', 'derogation_other')",
+        &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    memset(out, 0, sizeof *out);
+    sqlite3_bind_text(s, 1, recipient, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, after);
+    sqlite3_bind_int64(s, 3, until);
+    gdpr_sqlite__sq_bind_hash(s, 4, subject_hash);
+    return gdpr_sqlite__sq_row(st, s, "counting Art. 49 transfers", GDPR_OK, read_count, out);
+}
+
 /* --- safeguards added at run time ---------------------------------------- */
 
 int
