@@ -508,7 +508,13 @@ START_TEST(schema_13_macs_existing_rows)
                     " DROP TABLE objection; ALTER TABLE consent DROP COLUMN guardian;"
                     " ALTER TABLE request_kpi DROP COLUMN denied6;"
                     " ALTER TABLE request_kpi DROP COLUMN denied7;"
-                    " ALTER TABLE request DROP COLUMN info_asked_at; PRAGMA user_version = 12");
+                    " ALTER TABLE request DROP COLUMN info_asked_at;"
+                    " ALTER TABLE erasure_hold DROP COLUMN ground;"
+                    " ALTER TABLE erasure_hold DROP COLUMN purpose;"
+                    " ALTER TABLE erasure_hold DROP COLUMN collected_from;"
+                    " ALTER TABLE erasure_hold DROP COLUMN collected_to;"
+                    " ALTER TABLE tombstone_kept DROP COLUMN exemption; DROP TABLE access_log;"
+                    " PRAGMA user_version = 12");
     /* an aggregate value kept in plaintext by the earlier release, 6 times */
     raw_exec(ts.db, "INSERT INTO retention_aggregate VALUES('R-4', 'usage', 'service', 'country',"
                     " 'Plaintextland-55aa', 202601, 6)");

@@ -1033,7 +1033,7 @@ START_TEST(kpis_on_a_fixed_history)
                                        "\"as_of\":\"2027-05-01T00:00:00Z\",\"total\":10,"));
     ck_assert_ptr_nonnull(strstr(json, "\"by_type\":{\"access\":4,\"portability\":1,"
                                        "\"erasure\":2,\"rectification\":1,\"restriction\":1,"
-                                       "\"objection\":1}"));
+                                       "\"objection\":1,\"human_intervention\":0}"));
     ck_assert_ptr_nonnull(strstr(json, "\"erasure\":{\"open\":0,\"in_progress\":0,"
                                        "\"fulfilled\":1,\"denied\":1,"));
     ck_assert_ptr_nonnull(strstr(json, "\"on_time_rate\":0.75,\"median_days\":8.0,"
@@ -1080,8 +1080,8 @@ START_TEST(bad_input_is_refused_and_changes_nothing)
     th_assert_err(gdpr_request_open(ts.eng, &th_agent, &in, &out), GDPR_EVERSION, "in.version");
     in.version = GDPR_REQUEST_INTAKE_VERSION;
     th_assert_err(gdpr_request_open(ts.eng, &th_agent, &in, &out), GDPR_EINVAL, "in.type: 0");
-    in.type = (gdpr_request_type)7;
-    th_assert_err(gdpr_request_open(ts.eng, &th_agent, &in, &out), GDPR_EINVAL, "in.type: 7");
+    in.type = (gdpr_request_type)(GDPR_REQUEST_TYPE_ALL_MAX + 1);
+    th_assert_err(gdpr_request_open(ts.eng, &th_agent, &in, &out), GDPR_EINVAL, "in.type: 8");
     in.type = GDPR_REQUEST_ACCESS;
     th_assert_err(gdpr_request_open(ts.eng, &th_agent, &in, &out), GDPR_EINVAL,
                   "in.subject: give the subject's id or an identifier");
@@ -1258,7 +1258,8 @@ START_TEST(words_round_trip)
     const char *(*const namers[])(int) = {gdpr_request_type_name, gdpr_request_status_name,
                                           gdpr_request_denial_name, gdpr_request_verification_name,
                                           gdpr_request_method_name};
-    static const int lo[] = {1, 1, 0, 0, 0}, hi[] = {6, 6, GDPR_DENIAL_REASON_MAX, 3, 6};
+    static const int lo[] = {1, 1, 0, 0, 0},
+                     hi[] = {GDPR_REQUEST_TYPE_ALL_MAX, 6, GDPR_DENIAL_REASON_MAX, 3, 6};
 
     for (int w = 0; w < 5; w++) {
         for (int v = lo[w]; v <= hi[w]; v++) {

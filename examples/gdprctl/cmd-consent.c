@@ -15,7 +15,9 @@ static int
 usage_grant(void)
 {
     fprintf(stderr, "usage: gdprctl consent grant SUBJECT PURPOSE NOTICE CHANNEL [--explicit]\n"
-                    "       [--refused] [--expires DATE] [--recipient NAME] [--proof TEXT]\n");
+                    "       [--refused] [--expires DATE] [--recipient NAME] [--proof TEXT]\n"
+                    "       [--transfer --recipient ID --country CC] (Art. 49(1)(a))\n"
+                    "       [--age N] [--member-state CC] [--parental-holder NAME] (Art. 8(1))\n");
     return CTL_USAGE;
 }
 
@@ -47,6 +49,23 @@ ctl_cmd_consent_grant(ctl *c, int argc, char **argv)
             k.recipient = argv[++i];
         } else if (strcmp(argv[i], "--proof") == 0 && next) {
             k.proof = argv[++i];
+        } else if (strcmp(argv[i], "--transfer") == 0) {
+            k.flags |= GDPR_CONSENT_TRANSFER;
+        } else if (strcmp(argv[i], "--country") == 0 && next) {
+            k.country = argv[++i];
+        } else if (strcmp(argv[i], "--member-state") == 0 && next) {
+            k.member_state = argv[++i];
+        } else if (strcmp(argv[i], "--parental-holder") == 0 && next) {
+            k.parental_holder = argv[++i];
+        } else if (strcmp(argv[i], "--age") == 0 && next) {
+            char *end = NULL;
+            long age = strtol(next, &end, 10);
+            if (end == next || *end != '\0' || age < 1 || age > 150) {
+                fprintf(stderr, "gdprctl: --age: '%s' is not an age in years (1..150)\n", next);
+                return CTL_USAGE;
+            }
+            k.age = (int)age;
+            i++;
         } else {
             return usage_grant();
         }
@@ -168,8 +187,14 @@ print_event(const gdpr_consent_event *ev, void *ctx)
             ctl_json_string(stdout, ev->proof);
         else
             printf("null");
-        printf(",\"explicit\":%s,\"receipt\":\"%s\"}",
-               (ev->flags & GDPR_CONSENT_EXPLICIT) ? "true" : "false", ev->receipt_id);
+        printf(",\"explicit\":%s,\"transfer\":%s,\"parental_holder\":",
+               (ev->flags & GDPR_CONSENT_EXPLICIT) ? "true" : "false",
+               (ev->flags & GDPR_CONSENT_TRANSFER) ? "true" : "false");
+        if (ev->parental_holder)
+            ctl_json_string(stdout, ev->parental_holder);
+        else
+            printf("null");
+        printf(",\"receipt\":\"%s\"}", ev->receipt_id);
     } else {
         printf("%6lld  %s  %-10s %-14s notice %-14s via %-6s by %-10s expires %s%s%s%s\n",
                (long long)ev->id, at, state_names[ev->state], ev->purpose, ev->notice, ev->channel,
@@ -177,6 +202,12 @@ print_event(const gdpr_consent_event *ev, void *ctx)
                ev->recipient ? " to: " : "", ev->recipient ? ev->recipient : "");
         if (ev->proof)
             printf("        proof: %s\n", ev->proof);
+        if (ev->flags & GDPR_CONSENT_TRANSFER)
+            printf("        transfer consent (Art. 49(1)(a))\n");
+        if (ev->parental_holder)
+            printf("        given or authorised by the holder of parental responsibility: %s "
+                   "(Art. 8(1))\n",
+                   ev->parental_holder);
     }
     h->n++;
     return 0;
@@ -225,4 +256,102 @@ ctl_cmd_consent_receipt(ctl *c, int argc, char **argv)
     printf("%s\n", json);
     gdpr_free(json);
     return CTL_OK;
+}
+
+/* --- objections (Art. 21) and restriction (Art. 18) -------------------- */
+
+static int
+objection_done(ctl *c, const char *what, const char *subject, const char *purpose, int on)
+{
+    if (c->json) {
+        printf("{\"subject\":");
+        ctl_json_string(stdout, subject);
+        printf(",\"purpose\":");
+        if (purpose)
+            ctl_json_string(stdout, purpose);
+        else
+            printf("null");
+        printf(",\"%s\":%s}\n", what, on ? "true" : "false");
+    } else {
+        printf("%s: %s %s%s%s\n", subject, on ? what : "lifted:", on ? "" : what,
+               purpose ? " to " : "", purpose ? purpose : "");
+    }
+    return CTL_OK;
+}
+
+int
+ctl_cmd_subject_object(ctl *c, int argc, char **argv)
+{
+    const char *purpose = NULL;
+    int rc;
+
+    if (argc == 2 && strcmp(argv[1], "--all-marketing") == 0)
+        purpose = GDPR_OBJECT_ALL_MARKETING;
+    else if (argc == 3 && strcmp(argv[1], "--purpose") == 0)
+        purpose = argv[2];
+    else if (argc != 1) {
+        fprintf(stderr, "usage: gdprctl subject object SUBJECT [--purpose PURPOSE | "
+                        "--all-marketing]\n  without either: a general objection (Art. 21(1), "
+                        "and to all direct marketing, 21(2))\n");
+        return CTL_USAGE;
+    }
+    rc = purpose ? gdpr_subject_object_purpose(c->eng, &c->who, argv[0], purpose)
+                 : gdpr_subject_object(c->eng, &c->who, argv[0]);
+    if (rc != GDPR_OK)
+        return ctl_fail("subject object", rc);
+    return objection_done(c, "objected", argv[0], purpose, 1);
+}
+
+int
+ctl_cmd_subject_unobject(ctl *c, int argc, char **argv)
+{
+    const char *purpose = NULL;
+    int reason = 0;
+    int rc;
+
+    for (int i = 1; i + 1 < argc || (i < argc && strcmp(argv[i], "--all-marketing") == 0); i++) {
+        if (strcmp(argv[i], "--all-marketing") == 0) {
+            purpose = GDPR_OBJECT_ALL_MARKETING;
+        } else if (strcmp(argv[i], "--purpose") == 0) {
+            purpose = argv[++i];
+        } else if (strcmp(argv[i], "--by") == 0) {
+            i++;
+            if (strcmp(argv[i], "subject") == 0)
+                reason = GDPR_LIFT_BY_SUBJECT;
+            else if (strcmp(argv[i], "compelling-grounds") == 0)
+                reason = GDPR_LIFT_COMPELLING_GROUNDS;
+            else
+                reason = -1;
+        } else {
+            reason = -1;
+        }
+    }
+    if (argc < 1 || reason < 0 || (purpose != NULL && reason == 0)) {
+        fprintf(stderr, "usage: gdprctl subject unobject SUBJECT [(--purpose PURPOSE | "
+                        "--all-marketing) --by subject|compelling-grounds]\n  an objection to "
+                        "direct marketing is lifted only --by subject (Art. 21(3))\n");
+        return CTL_USAGE;
+    }
+    rc = purpose ? gdpr_subject_unobject_purpose(c->eng, &c->who, argv[0], purpose, reason)
+                 : gdpr_subject_unobject(c->eng, &c->who, argv[0]);
+    if (rc != GDPR_OK)
+        return ctl_fail("subject unobject", rc);
+    return objection_done(c, "objected", argv[0], purpose, 0);
+}
+
+int
+ctl_cmd_subject_restrict(ctl *c, int argc, char **argv)
+{
+    int lift = argc == 2 && strcmp(argv[1], "--lift") == 0;
+    int rc;
+
+    if (argc != 1 && !lift) {
+        fprintf(stderr, "usage: gdprctl subject restrict SUBJECT [--lift]\n");
+        return CTL_USAGE;
+    }
+    rc = lift ? gdpr_subject_unrestrict(c->eng, &c->who, argv[0])
+              : gdpr_subject_restrict(c->eng, &c->who, argv[0]);
+    if (rc != GDPR_OK)
+        return ctl_fail("subject restrict", rc);
+    return objection_done(c, "restricted", argv[0], NULL, !lift);
 }

@@ -47,9 +47,46 @@ print_report(const ctl *c, const char *what, const gdpr_erase_report *r, int rc)
                gdpr_errmsg());
 }
 
+/* The records a subject tombstone kept, with the Art. 17(3) ground. */
+typedef struct {
+    const ctl *c;
+    int n;
+} kept_out;
+
+static int
+print_kept(const gdpr_tombstone_kept *k, void *ctx)
+{
+    kept_out *o = ctx;
+    char until[32];
+
+    ctl_format_time(k->until, until);
+    if (o->c->json) {
+        printf("%s{\"record\":%lld,\"category\":", o->n ? "," : "", (long long)k->record);
+        ctl_json_string(stdout, k->category);
+        printf(",\"purpose\":");
+        ctl_json_string(stdout, k->purpose);
+        printf(",\"reason\":");
+        ctl_json_string(stdout, k->reason);
+        printf(",\"rule\":");
+        ctl_json_string(stdout, k->rule);
+        printf(",\"exemption\":\"%s\",\"article\":\"%s\",\"until\":\"%s\",\"still_kept\":%s}",
+               gdpr_exemption_name((int)k->exemption), gdpr_exemption_article((int)k->exemption),
+               until, k->erased_at == 0 ? "true" : "false");
+    } else {
+        printf("  kept record %lld (%s, %s) under %s %s (%s) until %.10s%s\n", (long long)k->record,
+               k->category, k->purpose, gdpr_exemption_article((int)k->exemption),
+               gdpr_exemption_name((int)k->exemption), k->rule, until,
+               k->erased_at == 0 ? "" : "; erased since");
+    }
+    o->n++;
+    return 0;
+}
+
 static void
 print_tombstone(const ctl *c, const gdpr_tombstone *t)
 {
+    kept_out ko = {c, 0};
+
     char at[32], until[32] = "";
 
     ctl_format_time(t->at, at);
@@ -73,13 +110,19 @@ print_tombstone(const ctl *c, const gdpr_tombstone *t)
                t->complete ? "true" : "false", t->wiped ? "true" : "false", t->sources_failed,
                t->recipients);
         ctl_json_string(stdout, t->answer);
-        printf("}\n");
+        printf(",\"kept\":[");
+        if (t->kind == GDPR_TOMBSTONE_SUBJECT)
+            (void)gdpr_tombstone_kept_foreach(c->eng, t->id, print_kept, &ko);
+        printf("]}\n");
         return;
     }
     printf("tombstone %lld: %s\n", (long long)t->id, t->answer);
     printf("  by %s at %s; %s%s\n", t->actor, at,
            t->complete ? "nothing of the subject is left" : "records are kept",
            t->wiped ? "" : "; checkpoint pending");
+    if (t->kind == GDPR_TOMBSTONE_SUBJECT && t->retained > 0 &&
+        gdpr_tombstone_kept_foreach(c->eng, t->id, print_kept, &ko) != GDPR_OK)
+        fprintf(stderr, "gdprctl: kept records: %s\n", gdpr_errmsg());
 }
 
 static int
@@ -200,12 +243,16 @@ plan_item(const gdpr_erase_plan_item *it, void *ctx)
         if (it->action == GDPR_ERASE_PLAN_ERASE) {
             printf(",\"action\":\"erase\"}");
         } else if (it->reason == GDPR_ERASE_KEEP_HOLD) {
-            printf(",\"action\":\"keep\",\"reason\":\"hold\",\"hold\":%lld,\"until\":\"%s\"}",
-                   (long long)it->hold, until);
+            printf(",\"action\":\"keep\",\"reason\":\"hold\",\"hold\":%lld,\"until\":\"%s\","
+                   "\"exemption\":\"%s\",\"article\":\"%s\"}",
+                   (long long)it->hold, until, gdpr_exemption_name((int)it->exemption),
+                   gdpr_exemption_article((int)it->exemption));
         } else {
             printf(",\"action\":\"keep\",\"reason\":\"legal_duty\",\"rule\":");
             ctl_json_string(stdout, it->rule);
-            printf(",\"until\":\"%s\"}", until);
+            printf(",\"until\":\"%s\",\"exemption\":\"%s\",\"article\":\"%s\"}", until,
+                   gdpr_exemption_name((int)it->exemption),
+                   gdpr_exemption_article((int)it->exemption));
         }
         return 0;
     }
@@ -213,11 +260,15 @@ plan_item(const gdpr_erase_plan_item *it, void *ctx)
         return 0;
     until[10] = '\0'; /* the date in the policy's zone */
     if (it->reason == GDPR_ERASE_KEEP_HOLD)
-        snprintf(piece, sizeof piece, "; would keep record %lld (legal hold %lld until %s)",
-                 (long long)it->record, (long long)it->hold, until);
+        snprintf(piece, sizeof piece, "; would keep record %lld (legal hold %lld until %s, %s %s)",
+                 (long long)it->record, (long long)it->hold, until,
+                 gdpr_exemption_article((int)it->exemption),
+                 gdpr_exemption_name((int)it->exemption));
     else
-        snprintf(piece, sizeof piece, "; would keep record %lld (legal duty, rule %s, until %s)",
-                 (long long)it->record, it->rule, until);
+        snprintf(piece, sizeof piece,
+                 "; would keep record %lld (legal duty, rule %s, until %s, %s %s)",
+                 (long long)it->record, it->rule, until, gdpr_exemption_article((int)it->exemption),
+                 gdpr_exemption_name((int)it->exemption));
     return plan_append(o, piece);
 }
 
@@ -556,6 +607,23 @@ ctl_cmd_erase_due(ctl *c, int argc, char **argv)
 
 /* --- holds ------------------------------------------------------------------ */
 
+/* --ground: the policy's name of an Art. 17(3) ground. */
+static int
+parse_ground(const char *v, gdpr_exemption *out)
+{
+    for (int g = 1; g <= GDPR_EXEMPT_MAX; g++) {
+        if (strcmp(gdpr_exemption_name(g), v) == 0) {
+            *out = (gdpr_exemption)g;
+            return 0;
+        }
+    }
+    fprintf(stderr,
+            "gdprctl: --ground: '%s' is not an Art. 17(3) ground (freedom_of_expression, "
+            "legal_obligation, public_task, public_health, archiving, legal_claims)\n",
+            v);
+    return -1;
+}
+
 int
 ctl_cmd_hold_place(ctl *c, int argc, char **argv)
 {
@@ -582,6 +650,17 @@ ctl_cmd_hold_place(ctl *c, int argc, char **argv)
             if (ctl_parse_time("--until", v, &h.until) != 0) {
                 return CTL_USAGE;
             }
+        } else if (strcmp(argv[i], "--ground") == 0) {
+            if (parse_ground(v, &h.ground) != 0)
+                return CTL_USAGE;
+        } else if (strcmp(argv[i], "--purpose") == 0) {
+            h.purpose = v;
+        } else if (strcmp(argv[i], "--collected-from") == 0) {
+            if (ctl_parse_time("--collected-from", v, &h.collected_from) != 0)
+                return CTL_USAGE;
+        } else if (strcmp(argv[i], "--collected-to") == 0) {
+            if (ctl_parse_time("--collected-to", v, &h.collected_to) != 0)
+                return CTL_USAGE;
         } else {
             fprintf(stderr, "gdprctl: hold place: unknown option %s\n", argv[i]);
             return CTL_USAGE;
@@ -625,6 +704,19 @@ typedef struct {
     ctl_limit lim;
 } hold_walk;
 
+static void
+print_time_or_null(int64_t t)
+{
+    char buf[32];
+
+    if (t == 0) {
+        printf("null");
+        return;
+    }
+    ctl_format_time(t, buf);
+    printf("\"%s\"", buf);
+}
+
 static int
 print_hold(const gdpr_hold_info *h, void *ctx)
 {
@@ -648,6 +740,16 @@ print_hold(const gdpr_hold_info *h, void *ctx)
         ctl_json_string(stdout, h->category);
         printf(",\"reason\":");
         ctl_json_string(stdout, h->reason);
+        printf(",\"ground\":\"%s\",\"article\":\"%s\",\"purpose\":",
+               gdpr_exemption_name((int)h->ground), gdpr_exemption_article((int)h->ground));
+        if (h->purpose[0])
+            ctl_json_string(stdout, h->purpose);
+        else
+            printf("null");
+        printf(",\"collected_from\":");
+        print_time_or_null(h->collected_from);
+        printf(",\"collected_to\":");
+        print_time_or_null(h->collected_to);
         printf(",\"placed_at\":\"%s\",\"placed_by\":", placed);
         ctl_json_string(stdout, h->placed_by);
         printf(",\"until\":\"%s\",\"active\":%s,\"released_at\":", until,
@@ -680,6 +782,17 @@ print_hold(const gdpr_hold_info *h, void *ctx)
            : h->released_at ? "released"
                             : "ended",
            placed, h->placed_by, h->reason);
+    if (h->purpose[0] || h->collected_from || h->collected_to) {
+        char from[32] = "-", to[32] = "-";
+        if (h->collected_from)
+            ctl_format_time(h->collected_from, from);
+        if (h->collected_to)
+            ctl_format_time(h->collected_to, to);
+        printf("%5s  only records of purpose %s collected from %s to %s\n", "",
+               h->purpose[0] ? h->purpose : "(any)", from, to);
+    }
+    printf("%5s  ground: %s (%s)\n", "", gdpr_exemption_article((int)h->ground),
+           gdpr_exemption_name((int)h->ground));
     if (h->released_at > 0)
         printf("%5s  released %s by %s: %s\n", "", released, h->released_by,
                h->release_reason[0] ? h->release_reason : "(no reason given)");

@@ -371,19 +371,58 @@ int
 ctl_cmd_request_deny(ctl *c, int argc, char **argv)
 {
     const char *note = NULL;
-    int64_t id;
-    int reason = 0;
+    int64_t id, told_at = 0;
+    int reason = 0, told = 0, used;
     int rc;
 
-    if (argc < 2 || parse_id(argv[0], &id) != 0 || parse_word("denial", argv[1], &reason) != 0 ||
-        take_note(argc, argv, 2, &note) != argc) {
-        fprintf(stderr, "usage: gdprctl request deny ID REASON [--note TEXT]\nREASON: "
-                        "identity_not_verified no_match manifestly_unfounded_or_excessive "
-                        "exempt other\n");
+    if (argc < 2 || parse_id(argv[0], &id) != 0 || parse_word("denial", argv[1], &reason) != 0)
+        goto usage;
+    for (used = 2; used < argc;) {
+        if (strcmp(argv[used], "--told-rights") == 0) {
+            told = 1;
+            used++;
+        } else if (strcmp(argv[used], "--told-at") == 0 && used + 1 < argc) {
+            if (ctl_parse_time("--told-at", argv[used + 1], &told_at) != 0)
+                return CTL_USAGE;
+            used += 2;
+        } else if (strcmp(argv[used], "--note") == 0 && used + 1 < argc) {
+            note = argv[used + 1];
+            used += 2;
+        } else {
+            goto usage;
+        }
+    }
+    if (told_at != 0 && !told)
+        goto usage;
+    rc = told ? gdpr_request_deny_v2(c->eng, &c->who, id, (gdpr_request_denial)reason, note,
+                                     GDPR_TOLD_ALL, told_at)
+              : gdpr_request_deny(c->eng, &c->who, id, (gdpr_request_denial)reason, note);
+    if (rc == GDPR_OK && !told && !c->json)
+        fprintf(stderr, "gdprctl: note: Art. 12(4) requires telling the subject of the complaint "
+                        "(Art. 77) and judicial remedy (Art. 79); record it with --told-rights\n");
+    return finish(c, rc, id, "request deny", "denied");
+usage:
+    fprintf(stderr, "usage: gdprctl request deny ID REASON [--note TEXT] [--told-rights "
+                    "[--told-at DATE]]\nREASON: identity_not_verified no_match "
+                    "manifestly_unfounded_or_excessive exempt other suspected_fraud "
+                    "outside_jurisdiction\n");
+    return CTL_USAGE;
+}
+
+int
+ctl_cmd_request_expire(ctl *c, int argc, char **argv)
+{
+    int64_t id;
+    int rc;
+
+    if (argc != 1 || parse_id(argv[0], &id) != 0) {
+        fprintf(stderr, "usage: gdprctl request expire ID\n  only past its due date, identity "
+                        "unverified, after 'request verify ID pending' asked for information "
+                        "(Art. 11(2), 12(2), 12(6))\n");
         return CTL_USAGE;
     }
-    rc = gdpr_request_deny(c->eng, &c->who, id, (gdpr_request_denial)reason, note);
-    return finish(c, rc, id, "request deny", "denied");
+    rc = gdpr_request_expire(c->eng, &c->who, id);
+    return finish(c, rc, id, "request expire", "expired");
 }
 
 /* --- fulfil ------------------------------------------------------------ */
@@ -474,7 +513,10 @@ ctl_cmd_request_fulfil(ctl *c, int argc, char **argv)
             return ctl_fail("request fulfil", rc);
         break;
     case GDPR_REQUEST_RECTIFICATION:
-        /* The corrections were made with `gdprctl vault rectify`; this closes it. */
+    case GDPR_REQUEST_HUMAN_INTERVENTION:
+        /* The corrections were made with `gdprctl vault rectify`, or a
+         * person reviewed the automated decision (Art. 22(3): --note says
+         * the outcome); this closes it. */
         rc = gdpr_request_fulfil(c->eng, &c->who, id, note);
         if (rc != GDPR_OK)
             return ctl_fail("request fulfil", rc);
@@ -482,11 +524,13 @@ ctl_cmd_request_fulfil(ctl *c, int argc, char **argv)
     }
     return done(c, id, "fulfilled");
 usage:
-    fprintf(stderr, "usage: gdprctl request fulfil ID [--out FILE] [--format json|csv] "
-                    "[--ground GROUND] [--note TEXT]\n  access, portability: the export goes to"
-                    " --out; restriction, objection: the subject's flag is set;\n  erasure: the "
-                    "subject is erased on --ground; rectification: closes it after 'vault "
-                    "rectify'\n");
+    fprintf(stderr,
+            "usage: gdprctl request fulfil ID [--out FILE] [--format json|csv] "
+            "[--ground GROUND] [--note TEXT]\n  access, portability: the export goes to"
+            " --out; restriction, objection: the subject's flag is set;\n  erasure: the "
+            "subject is erased on --ground; rectification: closes it after 'vault "
+            "rectify';\n  human_intervention: closes it with the outcome of the human review in "
+            "--note (Art. 22(3))\n");
     return CTL_USAGE;
 }
 
@@ -601,17 +645,17 @@ print_kpis(const gdpr_request_kpi_report *k)
     ctl_format_time(k->from, from);
     ctl_format_time(k->to, to);
     printf("requests received %s .. %s: %lld\n\n", from, to, (long long)k->total);
-    printf("%-14s", "TYPE");
+    printf("%-18s", "TYPE");
     for (int s = 1; s <= GDPR_REQUEST_STATUS_MAX; s++)
         printf(" %11s", gdpr_request_status_name(s));
     printf(" %11s\n", "total");
-    for (int t = 1; t <= GDPR_REQUEST_TYPE_MAX; t++) {
-        printf("%-14s", gdpr_request_type_name(t));
+    for (int t = 1; t <= GDPR_REQUEST_TYPE_ALL_MAX; t++) {
+        printf("%-18s", gdpr_request_type_name(t));
         for (int s = 1; s <= GDPR_REQUEST_STATUS_MAX; s++)
-            printf(" %11lld", (long long)k->by_type_status[t][s]);
-        printf(" %11lld\n", (long long)k->by_type[t]);
+            printf(" %11lld", (long long)k->by_type_status_all[t][s]);
+        printf(" %11lld\n", (long long)k->by_type_all[t]);
     }
-    printf("%-14s", "total");
+    printf("%-18s", "total");
     for (int s = 1; s <= GDPR_REQUEST_STATUS_MAX; s++)
         printf(" %11lld", (long long)k->by_status[s]);
     printf(" %11lld\n\n", (long long)k->total);

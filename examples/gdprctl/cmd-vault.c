@@ -489,7 +489,15 @@ ctl_cmd_export(ctl *c, int argc, char **argv)
             unlink(out);
             return rc != GDPR_OK ? ctl_fail("export", rc) : CTL_FAILED;
         }
-        fprintf(stderr, "export of %s written to %s\n", subject, out);
+        if (c->json) {
+            printf("{\"subject\":");
+            ctl_json_string(stdout, subject);
+            printf(",\"file\":");
+            ctl_json_string(stdout, out);
+            printf("}\n");
+        } else {
+            fprintf(stderr, "export of %s written to %s\n", subject, out);
+        }
         return CTL_OK;
     }
     ctl_progress_start(c, "export", "bytes", 0, NULL);
@@ -522,5 +530,59 @@ ctl_cmd_subject_hash(ctl *c, int argc, char **argv)
         printf("%.16s  (full: %s)\n", hash, hash);
     }
     gdpr_free(hash);
+    return CTL_OK;
+}
+
+/* --- the access log (Art. 15(1), 15(4); CJEU C-579/21) ----------------- */
+
+int
+ctl_cmd_access_log(ctl *c, int argc, char **argv)
+{
+    int rc;
+
+    if (argc < 2 || argc > 3) {
+        fprintf(stderr, "usage: gdprctl access log SUBJECT PURPOSE [REASON]\n");
+        return CTL_USAGE;
+    }
+    rc = gdpr_access_record(c->eng, &c->who, argv[0], argv[1], argc == 3 ? argv[2] : NULL);
+    if (rc != GDPR_OK)
+        return ctl_fail("access log", rc);
+    if (c->json) {
+        printf("{\"subject\":");
+        ctl_json_string(stdout, argv[0]);
+        printf(",\"purpose\":");
+        ctl_json_string(stdout, argv[1]);
+        printf(",\"role\":");
+        ctl_json_string(stdout, c->who.role);
+        printf(",\"logged\":true}\n");
+    } else {
+        printf("consultation of %s for '%s' logged (role %s)\n", argv[0], argv[1], c->who.role);
+    }
+    return CTL_OK;
+}
+
+int
+ctl_cmd_access_resolve(ctl *c, int argc, char **argv)
+{
+    char *actor = NULL;
+    int rc;
+
+    if (argc != 1) {
+        fprintf(stderr, "usage: gdprctl access resolve STAFF-REF\n");
+        return CTL_USAGE;
+    }
+    rc = gdpr_access_resolve(c->eng, &c->who, argv[0], &actor);
+    if (rc != GDPR_OK)
+        return ctl_fail("access resolve", rc);
+    if (c->json) {
+        printf("{\"ref\":");
+        ctl_json_string(stdout, argv[0]);
+        printf(",\"staff_id\":");
+        ctl_json_string(stdout, actor);
+        printf("}\n");
+    } else {
+        printf("%s is %s\n", argv[0], actor);
+    }
+    gdpr_free(actor);
     return CTL_OK;
 }

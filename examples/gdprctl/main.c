@@ -45,7 +45,8 @@ static const ctl_command commands[] = {
      "--until"},
     {"consent", "grant", ctl_cmd_consent_grant, 1,
      "SUBJECT PURPOSE NOTICE CHANNEL [--explicit] [--refused] [--expires DATE] "
-     "[--recipient NAME] [--proof TEXT]",
+     "[--recipient NAME] [--proof TEXT] [--transfer --country CC] [--age N] "
+     "[--member-state CC] [--parental-holder NAME]",
      "Record a consent (or a refusal) given under a notice",
      "gdprctl consent grant c-1001 marketing notice-v3 web --expires 2027-06-30", "--expires"},
     {"consent", "withdraw", ctl_cmd_consent_withdraw, 1,
@@ -79,6 +80,23 @@ static const ctl_command commands[] = {
     {"subject", "find", ctl_cmd_subject_find, 1, "KIND VALUE",
      "Find the subject an identifier belongs to", "gdprctl subject find email ana@example.com",
      NULL},
+    {"subject", "object", ctl_cmd_subject_object, 1,
+     "SUBJECT [--purpose PURPOSE | --all-marketing]",
+     "Record an objection (Art. 21): general, to one purpose, or to all direct marketing",
+     "gdprctl subject object c-1001 --all-marketing", NULL},
+    {"subject", "unobject", ctl_cmd_subject_unobject, 1,
+     "SUBJECT [(--purpose PURPOSE | --all-marketing) --by subject|compelling-grounds]",
+     "Lift an objection (one to direct marketing only --by subject, Art. 21(3))",
+     "gdprctl subject unobject c-1001 --purpose newsletter --by subject", NULL},
+    {"subject", "restrict", ctl_cmd_subject_restrict, 1, "SUBJECT [--lift]",
+     "Restrict processing (Art. 18), or lift the restriction", "gdprctl subject restrict c-1001",
+     NULL},
+    {"access", "log", ctl_cmd_access_log, 1, "SUBJECT PURPOSE [REASON]",
+     "Log that you consulted a subject's data (shown in their export, Art. 15(1); CJEU C-579/21)",
+     "gdprctl access log c-1001 billing 'call about invoice 17'", NULL},
+    {"access", "resolve", ctl_cmd_access_resolve, 1, "STAFF-REF",
+     "Name the staff member an export's staff_ref stands for (needs staff.resolve)",
+     "gdprctl access resolve staff-90c5af47a544a3713cf36592bf778784", NULL},
     {"subject", "hash", ctl_cmd_subject_hash, 1, "SUBJECT",
      "Print the 16-hex subject hash shown in logs and tombstones for a customer id",
      "gdprctl subject hash c-1001", NULL},
@@ -107,7 +125,9 @@ static const ctl_command commands[] = {
      "Log a data-subject request (access, erasure, ...) and its deadline",
      "gdprctl request open access --email ana@example.com --received 2026-03-02", NULL},
     {"request", "verify", ctl_cmd_request_verify, 1,
-     "ID pending|verified|failed [METHOD] [--note TEXT]", "Record the identity check of a request",
+     "ID pending|verified|failed [METHOD] [--note TEXT]",
+     "Record the identity check of a request (pending: the controller asked the requester for "
+     "information, Art. 12(6); dated, so the request may later expire for want of it)",
      "gdprctl request verify 3 verified id-document", NULL},
     {"request", "extend", ctl_cmd_request_extend, 1, "ID MONTHS REASON --told DATE",
      "Extend a deadline by 1 or 2 months (Art. 12(3))",
@@ -118,8 +138,17 @@ static const ctl_command commands[] = {
      "ID [--out FILE] [--format json|csv] [--ground GROUND] [--note TEXT]",
      "Answer a request (an access request writes its export to --out, 0600)",
      "gdprctl request fulfil 3 --out answer.json", NULL},
-    {"request", "deny", ctl_cmd_request_deny, 1, "ID REASON [--note TEXT]",
-     "Refuse a request with a reason", "gdprctl request deny 3 manifestly-unfounded", NULL},
+    {"request", "deny", ctl_cmd_request_deny, 1,
+     "ID REASON [--note TEXT] [--told-rights [--told-at DATE]]",
+     "Refuse a request with a reason (identity_not_verified, no_match, "
+     "manifestly_unfounded_or_excessive, exempt, other, suspected_fraud, outside_jurisdiction); "
+     "--told-rights records that the subject was told of the complaint (Art. 77) and judicial "
+     "remedy (Art. 79), as Art. 12(4) requires",
+     "gdprctl request deny 3 suspected_fraud --told-rights", NULL},
+    {"request", "expire", ctl_cmd_request_expire, 1, "ID",
+     "Let a request lapse for want of identity: only past its due date and after 'request "
+     "verify ID pending' recorded the ask (Art. 11(2), 12(2), 12(6))",
+     "gdprctl request expire 3", NULL},
     {"request", "list", ctl_cmd_request_list, 1,
      "[--subject ID] [--status STATUS] [--limit N] [--count]", "List requests",
      "gdprctl request list --status open", NULL},
@@ -200,8 +229,11 @@ static const ctl_command commands[] = {
      "Erase a subject (asks first on a terminal; --dry-run says what it would erase and keep)",
      "gdprctl erase c-1001 art17-1a --dry-run", NULL},
     {"hold", "place", ctl_cmd_hold_place, 1,
-     "(--subject ID | --record N | --category CAT [--subject ID]) --until DATE --reason TEXT",
-     "Place a legal hold that blocks erasure",
+     "(--subject ID | --record N | --category CAT [--subject ID]) --until DATE --reason TEXT "
+     "[--ground G] [--purpose P] [--collected-from DATE] [--collected-to DATE]",
+     "Place a legal hold that blocks erasure of what it covers (Art. 17(3); --ground: "
+     "freedom_of_expression, legal_obligation, public_task, public_health, archiving, "
+     "legal_claims (default); --purpose and --collected-from/-to narrow it)",
      "gdprctl hold place --subject c-1001 --until 2027-06-30 --reason 'case 2026-17'", "--until"},
     {"hold", "release", ctl_cmd_hold_release, 1, "HOLD [REASON]", "Release a legal hold",
      "gdprctl hold release 1 'case closed'", NULL},

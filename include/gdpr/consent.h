@@ -434,7 +434,11 @@ typedef enum {
     GDPR_WHY_RESTRICTED = 10,        /**< refused: processing restricted (Art. 18) */
     GDPR_WHY_NO_ART9_CONDITION = 11, /**< refused: special category without an Art. 9(2)
                                          condition in the policy (@since 0.2) */
-    GDPR_WHY_GPC = 12 /**< refused: a Global Privacy Control signal opts the subject out of a
+    /** refused: an automated decision (Art. 22) on a special category
+     *  without Art. 9(2)(a) or (g) and suitable measures (Art. 22(4));
+     *  word "automated_special_category" (@since 0.2) */
+    GDPR_WHY_ART22_4 = 12,
+    GDPR_WHY_GPC = 13 /**< refused: a Global Privacy Control signal opts the subject out of a
                            purpose marked sale, sharing or targeted advertising that rests on
                            another basis than consent (Art. 21(5)) (@since 0.3) */
 } gdpr_why_code;
@@ -455,6 +459,11 @@ GDPR_API const char *gdpr_why_name(int code);
  * policy names no Art. 9(2) condition for it (only a stored policy older
  * than this rule can lack one: GDPR_WHY_NO_ART9_CONDITION); under
  * condition (a) it needs live explicit consent whatever its Art. 6 basis.
+ * A purpose whose policy entry describes an automated decision (Art. 22)
+ * on a special category is refused unless its Art. 9(2) condition is (a)
+ * or (g) and the policy records the suitable measures (Art. 22(4);
+ * GDPR_WHY_ART22_4: only a stored policy older than this rule can have
+ * it, a new one is refused when loaded).
  * A purpose the policy marks "direct_marketing" is refused when
  * the subject objected to it, to all direct marketing or in general:
  * Art. 21(2)-(3) makes that objection absolute, so it stops consent-based

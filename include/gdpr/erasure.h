@@ -137,6 +137,57 @@ typedef enum {
     GDPR_ERASE_PLAN_KEEP = 2   /**< a hold or a legal duty would keep it */
 } gdpr_erase_plan_action;
 
+/**
+ * The exemption grounds of Art. 17(3) GDPR: why erasure does not apply to
+ * a record "to the extent that processing is necessary" for one of them.
+ * A legal hold (gdpr_hold.ground) or a retention rule of the policy
+ * ("exemption", docs/policy.md) names one; the erasure keeps only the
+ * records it covers and says under which ground (gdpr_erase_plan_item,
+ * gdpr_tombstone_kept). docs/erasure.md has the table with sources.
+ * @since 0.2
+ */
+typedef enum {
+    GDPR_EXEMPT_NONE = 0,             /**< no exemption (the record goes) */
+    GDPR_EXEMPT_EXPRESSION = 1,       /**< Art. 17(3)(a): freedom of expression and information */
+    GDPR_EXEMPT_LEGAL_OBLIGATION = 2, /**< Art. 17(3)(b): a legal obligation (Union or
+                                           member-state law) */
+    GDPR_EXEMPT_PUBLIC_TASK = 3,      /**< Art. 17(3)(b): a task in the public interest or
+                                           in the exercise of official authority */
+    GDPR_EXEMPT_PUBLIC_HEALTH = 4,    /**< Art. 17(3)(c): public health (Art. 9(2)(h), (i),
+                                           9(3)) */
+    GDPR_EXEMPT_ARCHIVING = 5,        /**< Art. 17(3)(d): archiving in the public interest,
+                                           scientific or historical research, statistics
+                                           (Art. 89(1)) */
+    GDPR_EXEMPT_LEGAL_CLAIMS = 6      /**< Art. 17(3)(e): establishment, exercise or
+                                           defence of legal claims */
+} gdpr_exemption;
+
+/** Highest gdpr_exemption value this version knows. */
+#define GDPR_EXEMPT_MAX 6
+
+/**
+ * The policy's name of an exemption ground ("freedom_of_expression",
+ * "legal_obligation", "public_task", "public_health", "archiving",
+ * "legal_claims"; "none" for GDPR_EXEMPT_NONE).
+ * @param ground  a gdpr_exemption value.
+ * @return a static string; NULL (and GDPR_EINVAL in gdpr_errmsg()) for a
+ *         value outside 0..GDPR_EXEMPT_MAX.
+ * Thread notes: safe from any thread; no engine needed.
+ * @since 0.2
+ */
+GDPR_API const char *gdpr_exemption_name(int ground);
+
+/**
+ * The article of an exemption ground, e.g. "Art. 17(3)(e)" (and "" for
+ * GDPR_EXEMPT_NONE).
+ * @param ground  a gdpr_exemption value.
+ * @return a static string; NULL (and GDPR_EINVAL in gdpr_errmsg()) for a
+ *         value outside 0..GDPR_EXEMPT_MAX.
+ * Thread notes: safe from any thread; no engine needed.
+ * @since 0.2
+ */
+GDPR_API const char *gdpr_exemption_article(int ground);
+
 /** Why a record would be kept (GDPR_ERASE_PLAN_KEEP). */
 typedef enum {
     GDPR_ERASE_KEEP_NONE = 0,      /**< not kept */
@@ -144,7 +195,7 @@ typedef enum {
     GDPR_ERASE_KEEP_LEGAL_DUTY = 2 /**< a legal-duty retention rule (Art. 17(3)(b)) */
 } gdpr_erase_keep_reason;
 
-#define GDPR_ERASE_PLAN_ITEM_VERSION 1u
+#define GDPR_ERASE_PLAN_ITEM_VERSION 2u
 
 /**
  * One vault record in an erasure plan, as handed to gdpr_erase_plan().
@@ -163,6 +214,9 @@ typedef struct {
     int64_t hold;                  /**< GDPR_ERASE_KEEP_HOLD: the hold's id; else 0 */
     const char *rule; /**< GDPR_ERASE_KEEP_LEGAL_DUTY: the retention rule's id; else "" */
     int64_t until;    /**< when the hold or duty ends (UTC seconds); 0 when erased */
+    /** Version 2: the Art. 17(3) ground the hold or rule names
+     *  (GDPR_EXEMPT_NONE when erased). @since 0.2 */
+    gdpr_exemption exemption;
 } gdpr_erase_plan_item;
 
 /** Erasure plan iterator: return non-zero to stop (GDPR_ECALLBACK). */
@@ -199,14 +253,18 @@ GDPR_API int gdpr_erase_plan(gdpr_engine *eng, const gdpr_actor *who, const char
 
 /* --- legal holds --------------------------------------------------------- */
 
-/** What a hold covers. */
+/** What a hold covers. A subject or category hold may be narrowed
+ *  (version 2: purpose, collected_from, collected_to); a narrowed hold
+ *  covers only the matching records and the rest of the subject is erased
+ *  (Art. 17(3): "to the extent that processing is necessary"). */
 typedef enum {
-    GDPR_HOLD_SUBJECT = 1, /**< everything of one subject: its erasure is refused */
+    GDPR_HOLD_SUBJECT = 1, /**< everything of one subject: its erasure is refused
+                                (unless narrowed: then only the matching records) */
     GDPR_HOLD_RECORD = 2,  /**< one vault record */
     GDPR_HOLD_CATEGORY = 3 /**< every record of a category, of one subject or of all */
 } gdpr_hold_scope;
 
-#define GDPR_HOLD_VERSION 1u
+#define GDPR_HOLD_VERSION 2u
 
 /** A hold to place. Transparent and versioned (GDPR_HOLD_INIT). */
 typedef struct {
@@ -219,11 +277,25 @@ typedef struct {
     const char *reason;   /**< why (1..GDPR_HOLD_REASON_MAX bytes): name the matter,
                                not people; stored as plain text */
     int64_t until;        /**< end of the hold (UTC seconds), after now */
+    /* version 2 (@since 0.2): */
+    /** The Art. 17(3) ground; GDPR_EXEMPT_NONE (0) means
+     *  GDPR_EXEMPT_LEGAL_CLAIMS, the ground of every version-1 hold. */
+    gdpr_exemption ground;
+    /** SUBJECT, CATEGORY: only records of this purpose of the policy; NULL:
+     *  any purpose. RECORD: must be NULL. */
+    const char *purpose;
+    /** SUBJECT, CATEGORY: only records collected at or after this time
+     *  (UTC seconds); 0: no lower bound. RECORD: must be 0. */
+    int64_t collected_from;
+    /** SUBJECT, CATEGORY: only records collected before this time; 0: no
+     *  upper bound; else after collected_from. RECORD: must be 0. */
+    int64_t collected_to;
 } gdpr_hold;
 
 #define GDPR_HOLD_INIT                                                                             \
     {                                                                                              \
-        GDPR_HOLD_VERSION, (gdpr_hold_scope)0, NULL, 0, NULL, NULL, 0                              \
+        GDPR_HOLD_VERSION, (gdpr_hold_scope)0, NULL, 0, NULL, NULL, 0, GDPR_EXEMPT_NONE, NULL, 0,  \
+            0                                                                                      \
     }
 
 /**
@@ -275,6 +347,13 @@ typedef struct {
      *  by the library only, so the field is appended without a version.
      *  @since 0.2 */
     const char *release_reason;
+    /** The Art. 17(3) ground (version-1 holds: GDPR_EXEMPT_LEGAL_CLAIMS),
+     *  the purpose it is narrowed to ("" when none) and the collection
+     *  range (0 when open). Appended like release_reason. @since 0.2 */
+    gdpr_exemption ground;
+    const char *purpose;
+    int64_t collected_from;
+    int64_t collected_to;
 } gdpr_hold_info;
 
 /** Hold iterator: return non-zero to stop. */
@@ -373,6 +452,10 @@ typedef struct {
     const char *rule;   /**< the retention rule id, or "hold N" */
     int64_t until;      /**< when the duty or hold ends */
     int64_t erased_at;  /**< when it was erased later; 0: still kept */
+    /** The Art. 17(3) ground it was kept under (gdpr_exemption_article()).
+     *  Handed by the library only, so appended without a version.
+     *  @since 0.2 */
+    gdpr_exemption exemption;
 } gdpr_tombstone_kept;
 
 typedef int (*gdpr_tombstone_kept_fn)(const gdpr_tombstone_kept *k, void *ctx);

@@ -33,10 +33,21 @@ typedef enum {
     GDPR_REQUEST_ERASURE = 3,       /**< Art. 17 */
     GDPR_REQUEST_RECTIFICATION = 4, /**< Art. 16 */
     GDPR_REQUEST_RESTRICTION = 5,   /**< Art. 18 */
-    GDPR_REQUEST_OBJECTION = 6      /**< Art. 21 */
+    GDPR_REQUEST_OBJECTION = 6,     /**< Art. 21 */
+    /** Art. 22(3): obtain human intervention on the part of the controller,
+     *  express one's point of view and contest a decision based solely on
+     *  automated processing (word "human_intervention"). Fulfilled only
+     *  with a note saying the outcome of the human review. @since 0.2 */
+    GDPR_REQUEST_HUMAN_INTERVENTION = 7
 } gdpr_request_type;
-/** Highest gdpr_request_type; arrays indexed by type have this + 1 slots. */
+/** Highest type counted in `by_type` and `by_type_status` of a version-1
+ *  or version-2 gdpr_request_kpi_report. It sizes those arrays and so
+ *  never changes (ABI); see GDPR_REQUEST_TYPE_ALL_MAX. */
 #define GDPR_REQUEST_TYPE_MAX 6
+/** Highest gdpr_request_type of this library (@since 0.2); arrays indexed
+ *  by every type (`by_type_all` of a version-3 KPI report) have this + 1
+ *  slots. */
+#define GDPR_REQUEST_TYPE_ALL_MAX 7
 
 /** Where a request stands (Data Rights Protocol words). */
 typedef enum {
@@ -535,7 +546,7 @@ GDPR_API int gdpr_request_recipients_foreach(gdpr_engine *eng, const gdpr_actor 
                                              int64_t request, gdpr_erase_recipient_fn fn,
                                              void *ctx);
 
-#define GDPR_REQUEST_KPI_REPORT_VERSION 2u
+#define GDPR_REQUEST_KPI_REPORT_VERSION 3u
 
 /**
  * Key performance indicators over the requests received in [from, to).
@@ -546,6 +557,12 @@ GDPR_API int gdpr_request_recipients_foreach(gdpr_engine *eng, const gdpr_actor 
  * before) is filled only up to `high_risk`, and its `denied_by_reason`
  * holds reasons 1..GDPR_DENIAL_MAX (suspected_fraud and
  * outside_jurisdiction are then in `total` and `by_status` only).
+ * Version 3 (@since 0.2) adds `by_type_all` and `by_type_status_all`,
+ * indexed by every type up to GDPR_REQUEST_TYPE_ALL_MAX; in a version-1
+ * or -2 struct, human-intervention requests (type 7, which its arrays
+ * have no slot for) are counted in `total`, `by_status` and the other
+ * counters only. Pass the version your struct has: the library writes no
+ * byte past it.
  */
 typedef struct {
     unsigned int version;    /**< GDPR_REQUEST_KPI_REPORT_VERSION */
@@ -569,6 +586,10 @@ typedef struct {
     /** version 2: denied requests by every reason, including
      *  suspected_fraud and outside_jurisdiction (slot 0 stays 0) */
     int64_t denied_by_reason_all[GDPR_DENIAL_REASON_MAX + 1];
+    /** version 3: requests by every type (slot 0 stays 0) */
+    int64_t by_type_all[GDPR_REQUEST_TYPE_ALL_MAX + 1];
+    /** version 3: by every type and status */
+    int64_t by_type_status_all[GDPR_REQUEST_TYPE_ALL_MAX + 1][GDPR_REQUEST_STATUS_MAX + 1];
 } gdpr_request_kpi_report;
 
 /**

@@ -99,7 +99,9 @@ GDPR_API int gdpr_vault_put_item(gdpr_engine *eng, const gdpr_actor *who,
 
 /**
  * Read a record's value. Needs permission "vault.get" (refusals are
- * audited; reads are not).
+ * audited; reads are not, and write nothing, so a reader never waits for
+ * another engine's write: docs/decisions/0008). A host that shows the
+ * value to a person logs that consultation with gdpr_access_record().
  * @param eng  the engine.
  * @param who  the acting user: its role's permissions are checked and the audit trail names it.
  * @param record  the vault record's id (gdpr_vault_put()).
@@ -241,6 +243,57 @@ GDPR_API int gdpr_subject_find_id(gdpr_engine *eng, const char *kind, const char
 GDPR_API int gdpr_subject_find(gdpr_engine *eng, const char *category, const void *value,
                                size_t len, char **subject_out) GDPR_WARN_UNUSED
     GDPR_DEPRECATED("use gdpr_subject_find_id");
+
+/* --- the access log (Art. 15(1), 15(4); CJEU C-579/21) --------------------- */
+
+/** Longest reason accepted by gdpr_access_record(), in bytes. */
+#define GDPR_ACCESS_REASON_MAX 512u
+
+/**
+ * Log that `who` consulted the data of `subject` for `purpose` outside
+ * the vault (a CRM screen, a call): the subject's export lists it with
+ * its time, purpose, reason and the actor's role (CJEU C-579/21 *Pankki
+ * S*, 22 Jun 2023: the subject may learn when and why their data was
+ * consulted; the identity of the staff member is that employee's personal
+ * data, so the export gives the role and a keyed reference, and the
+ * identity only where the policy records the controller's decision that
+ * it is needed: `controller.staff_identity`). Call it where a person
+ * views the subject's data (a CRM screen, a call), with the purpose the
+ * view served; gdpr_vault_get() itself logs nothing (it writes nothing).
+ * Needs "vault.get". The entry is erased with the subject.
+ * @param eng  the engine.
+ * @param who  the acting user: its id and role are logged.
+ * @param subject  a subject the store holds (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
+ * @param purpose  a purpose of the policy (why the data was consulted).
+ * @param reason   optional (NULL), 1..GDPR_ACCESS_REASON_MAX bytes of UTF-8,
+ *                 no personal data (e.g. "call about invoice 2026-17").
+ * @return GDPR_OK; GDPR_EINVAL (bad text, purpose not in the policy);
+ *         GDPR_ENOTFOUND (no such subject); GDPR_EDENIED; GDPR_ESTATE (no
+ *         policy); GDPR_ESTORAGE.
+ * Thread notes: safe from any thread; serialised with other calls on the
+ * engine.
+ * @since 0.2
+ */
+GDPR_API int gdpr_access_record(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
+                                const char *purpose, const char *reason) GDPR_WARN_UNUSED;
+
+/**
+ * Resolve a staff reference from an export ("staff-" and 32 hex digits)
+ * to the id of the staff member it stands for, among those in the access
+ * log (the controller answers a subject or a court that needs the
+ * identity, CJEU C-579/21). Needs "staff.resolve"; audited (the event
+ * names the reference).
+ * @param eng  the engine.
+ * @param who  the acting user: its role's permissions are checked and the audit trail names it.
+ * @param ref  the reference, as the export gives it.
+ * @param[out] actor_out  the staff member's id; freed with gdpr_free().
+ * @return GDPR_OK; GDPR_EINVAL (NULL, not a reference); GDPR_ENOTFOUND
+ *         (no logged consultation has that reference); GDPR_EDENIED;
+ *         GDPR_ESTATE (no policy); GDPR_ESTORAGE.
+ * @since 0.2
+ */
+GDPR_API int gdpr_access_resolve(gdpr_engine *eng, const gdpr_actor *who, const char *ref,
+                                 char **actor_out) GDPR_WARN_UNUSED;
 
 #ifdef __cplusplus
 }

@@ -16,9 +16,20 @@ GDPR_API const char *
 gdpr_why_name(int code)
 {
     static const char *const names[] = {
-        "unknown",    "consent",           "basis",   "legal_ground", "no_consent",
-        "withdrawn",  "refused",           "expired", "not_explicit", "objected",
-        "restricted", "no_art9_condition", "gpc",
+        "unknown",
+        "consent",
+        "basis",
+        "legal_ground",
+        "no_consent",
+        "withdrawn",
+        "refused",
+        "expired",
+        "not_explicit",
+        "objected",
+        "restricted",
+        "no_art9_condition",
+        "automated_special_category",
+        "gpc",
     };
     if (code < 1 || code >= (int)(sizeof names / sizeof names[0]))
         return names[0];
@@ -55,6 +66,16 @@ may_process_locked(gdpr_engine *eng, const char *subject, const char *purpose, i
         gdpr_consent__why(why, GDPR_WHY_NO_ART9_CONDITION, 0,
                           "purpose '%.64s' processes a special category and the policy names "
                           "no Art. 9(2) condition for it (Art. 9(1))",
+                          pu->id);
+        return GDPR_OK;
+    }
+    /* Art. 22(4): an automated decision may rest on special categories
+     * only under Art. 9(2)(a) or (g) with suitable measures in place. */
+    if (!gdpr_policy__automated_special_ok(pu)) {
+        gdpr_consent__why(why, GDPR_WHY_ART22_4, 0,
+                          "purpose '%.64s' makes an automated decision (Art. 22) on a special "
+                          "category without Art. 9(2)(a) or (g) and suitable measures "
+                          "(Art. 22(4))",
                           pu->id);
         return GDPR_OK;
     }

@@ -26,7 +26,7 @@ static const char *const permission_names[PERM_COUNT] = {
     "transfer.approve",  "safeguard.manage", "request.open",
     "request.manage",    "request.close",    "request.deny",
     "source.register",   "consent.read",     "adequacy.load",
-    "retention.anchor",
+    "retention.anchor",  "staff.resolve",
 };
 
 static const char *const basis_names[BASIS_COUNT] = {
@@ -302,12 +302,37 @@ alloc_array(void **out, size_t count, size_t size)
 
 /* --- sections --------------------------------------------------------- */
 
+/* "staff_identity": { "decision": text, "decided_on": "YYYY-MM-DD" }: the
+ * controller's decision that subjects are told which staff member
+ * consulted their data (CJEU C-579/21, para. 83: only where that is
+ * indispensable for the subject to exercise their rights, weighing the
+ * employee's rights). */
+static int
+read_staff_identity(const json_node *obj, policy_controller *c)
+{
+    static const char *const fields[] = {"decision", "decided_on", NULL};
+    const json_node *n = gdpr_json__member(obj, "staff_identity");
+    int rc;
+
+    if (n == NULL || n->type == JSON_NULL)
+        return GDPR_OK;
+    if (n->type != JSON_OBJECT)
+        return gdpr_json__fail_at(n, "must be an object with decision and decided_on (the "
+                                     "controller's decision, CJEU C-579/21)");
+    if ((rc = check_members(n, fields)) != GDPR_OK ||
+        (rc = read_text(n, "decision", 1, 4096, &c->staff_identity_decision)) != GDPR_OK ||
+        (rc = read_date(n, "decided_on", 1, &c->staff_identity_decided)) != GDPR_OK)
+        return rc;
+    return GDPR_OK;
+}
+
 static int
 build_controller(const json_node *root, policy_controller *c)
 {
     static const char *const fields[] = {"name",       "contact",          "dpo",
                                          "country",    "timezone",         "holidays",
-                                         "rights_url", "public_authority", NULL};
+                                         "rights_url", "public_authority", "staff_identity",
+                                         NULL};
     const json_node *obj = gdpr_json__member(root, "controller");
     const json_node *holidays;
     int rc;
@@ -323,7 +348,8 @@ build_controller(const json_node *root, policy_controller *c)
         (rc = read_text(obj, "timezone", 0, 64, &c->timezone)) != GDPR_OK ||
         (rc = read_text(obj, "rights_url", 0, 1024, &c->rights_url)) != GDPR_OK ||
         (rc = read_bool(obj, "public_authority", &c->public_authority)) != GDPR_OK ||
-        (rc = read_array(obj, "holidays", 0, &holidays)) != GDPR_OK)
+        (rc = read_array(obj, "holidays", 0, &holidays)) != GDPR_OK ||
+        (rc = read_staff_identity(obj, c)) != GDPR_OK)
         return rc;
     if (strlen(c->country) != 2 || c->country[0] < 'A' || c->country[0] > 'Z' ||
         c->country[1] < 'A' || c->country[1] > 'Z')
@@ -404,6 +430,55 @@ read_art9(const json_node *item, policy_purpose *pu)
     return GDPR_OK;
 }
 
+/* Art. 22(2) exceptions as the policy names them. */
+static const char *const art22_names[] = {"contract", "law", "explicit_consent"};
+
+/* "automated_decision": an object describing an Art. 22 decision (the
+ * logic involved, its significance and envisaged consequences, Art.
+ * 15(1)(h); CJEU C-203/22 asks for the procedure and principles actually
+ * applied), the Art. 22(2) exception, the Art. 22(3) safeguards and, for
+ * special categories, the Art. 22(4) measures. The text form of older
+ * policies gives the logic only (refused for new policies:
+ * gdpr_policy__model_check_new). */
+static int
+read_automated(const json_node *item, policy_purpose *pu)
+{
+    static const char *const fields[] = {"logic",   "significance", "consequences",
+                                         "art22_2", "safeguards",   "special_category_measures",
+                                         NULL};
+    const json_node *n = gdpr_json__member(item, "automated_decision");
+    int exception = 0;
+    int rc;
+
+    if (n == NULL || n->type == JSON_NULL)
+        return GDPR_OK;
+    if (n->type == JSON_TEXT)
+        return read_text(item, "automated_decision", 0, 4096, &pu->automated_decision);
+    if (n->type != JSON_OBJECT)
+        return gdpr_json__fail_at(n, "must be an object with logic, significance, consequences "
+                                     "and art22_2 (Art. 15(1)(h), 22)");
+    if ((rc = check_members(n, fields)) != GDPR_OK ||
+        (rc = read_text(n, "logic", 1, 4096, &pu->automated_decision)) != GDPR_OK ||
+        (rc = read_text(n, "significance", 1, 4096, &pu->ad_significance)) != GDPR_OK ||
+        (rc = read_text(n, "consequences", 1, 4096, &pu->ad_consequences)) != GDPR_OK ||
+        (rc = read_enum(n, "art22_2", art22_names, 3, &exception)) != GDPR_OK ||
+        (rc = read_text(n, "safeguards", 0, 4096, &pu->ad_safeguards)) != GDPR_OK ||
+        (rc = read_text(n, "special_category_measures", 0, 4096, &pu->ad_special_measures)) !=
+            GDPR_OK)
+        return rc;
+    pu->ad_exception = 'a' + exception;
+    /* Art. 22(3): under (a) contract and (c) explicit consent the
+     * controller implements at least the right to obtain human
+     * intervention, to express one's view and to contest the decision. */
+    if (pu->ad_exception != 'b' && pu->ad_safeguards == NULL)
+        return gdpr_json__fail_at(n,
+                                  "safeguards: required field is missing: under Art. 22(2)(%c) "
+                                  "the controller must offer human intervention, the subject's "
+                                  "view and contest (Art. 22(3))",
+                                  pu->ad_exception);
+    return GDPR_OK;
+}
+
 static int
 build_purposes(const json_node *root, policy_model *p)
 {
@@ -434,8 +509,7 @@ build_purposes(const json_node *root, policy_model *p)
         p->n_purposes++;
         if ((rc = read_text(item, "description", 1, 4096, &pu->description)) != GDPR_OK ||
             (rc = read_enum(item, "basis", basis_names, BASIS_COUNT, &basis)) != GDPR_OK ||
-            (rc = read_text(item, "automated_decision", 0, 4096, &pu->automated_decision)) !=
-                GDPR_OK ||
+            (rc = read_automated(item, pu)) != GDPR_OK ||
             (rc = read_bool(item, "direct_marketing", &pu->direct_marketing)) != GDPR_OK ||
             (rc = read_bool(item, "information_society_service", &pu->iss)) != GDPR_OK ||
             (rc = read_array(item, "categories", 1, &cats)) != GDPR_OK ||
@@ -529,6 +603,14 @@ check_new_recipients(const policy_model *p)
 }
 
 int
+gdpr_policy__automated_special_ok(const policy_purpose *pu)
+{
+    if (pu->automated_decision == NULL || !pu->special)
+        return 1;
+    return (pu->art9 == 'a' || pu->art9 == 'g') && pu->ad_special_measures != NULL;
+}
+
+int
 gdpr_policy__model_check_new(const policy_model *p)
 {
     int rc = check_new_recipients(p);
@@ -537,6 +619,21 @@ gdpr_policy__model_check_new(const policy_model *p)
         return rc;
     for (size_t i = 0; i < p->n_purposes; i++) {
         const policy_purpose *pu = &p->purposes[i];
+        if (pu->automated_decision != NULL && pu->ad_significance == NULL)
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "purposes[%zu].automated_decision: give an object with logic, "
+                                 "significance, consequences and art22_2, not text alone: the "
+                                 "subject is owed meaningful information about the logic, the "
+                                 "significance and the envisaged consequences (Art. 15(1)(h); "
+                                 "CJEU C-203/22)",
+                                 i);
+        if (!gdpr_policy__automated_special_ok(pu))
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "purposes[%zu].automated_decision: purpose '%.64s' decides on "
+                                 "a special category: Art. 22(4) allows it only under Art. "
+                                 "9(2)(a) or (g) (art9_condition is \"%c\") with "
+                                 "special_category_measures",
+                                 i, pu->id, pu->art9 ? pu->art9 : '-');
         if (pu->special && pu->art9 == 0)
             return gdpr__err_set(GDPR_EINVAL,
                                  "purposes[%zu].art9_condition: required field is missing: "
@@ -623,12 +720,78 @@ read_min_group(const json_node *item, policy_retention *r)
     return GDPR_OK;
 }
 
+static const char *const exemption_names[EXEMPTION_MAX + 1] = {
+    "none",      "freedom_of_expression", "legal_obligation", "public_task", "public_health",
+    "archiving", "legal_claims"};
+static const char *const exemption_articles[EXEMPTION_MAX + 1] = {"",
+                                                                  "Art. 17(3)(a)",
+                                                                  "Art. 17(3)(b)",
+                                                                  "Art. 17(3)(b)",
+                                                                  "Art. 17(3)(c)",
+                                                                  "Art. 17(3)(d)",
+                                                                  "Art. 17(3)(e)"};
+
+const char *
+gdpr_policy__exemption_name(int ground)
+{
+    return ground >= 0 && ground <= EXEMPTION_MAX ? exemption_names[ground] : NULL;
+}
+
+const char *
+gdpr_policy__exemption_article(int ground)
+{
+    return ground >= 0 && ground <= EXEMPTION_MAX ? exemption_articles[ground] : NULL;
+}
+
+int
+gdpr_policy__exemption_parse(const char *name)
+{
+    for (int i = 1; name != NULL && i <= EXEMPTION_MAX; i++)
+        if (strcmp(exemption_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+/* A rule's Art. 17(3) ground: "exemption" names it; "legal_duty": true
+ * alone is 17(3)(b) legal obligation; both must agree (legal_duty is a
+ * 17(3)(b) ground). */
+static int
+read_exemption(const json_node *item, policy_retention *r)
+{
+    const json_node *n = gdpr_json__member(item, "exemption");
+    int ground;
+
+    if (n == NULL) {
+        r->exemption = r->legal_duty ? EXEMPTION_LEGAL_OBLIGATION : 0;
+        return GDPR_OK;
+    }
+    if (n->type != JSON_TEXT)
+        return gdpr_json__fail_at(n, "must be text: one of freedom_of_expression, "
+                                     "legal_obligation, public_task, public_health, "
+                                     "archiving, legal_claims (Art. 17(3)(a)-(e))");
+    ground = gdpr_policy__exemption_parse(n->text);
+    if (ground < 0)
+        return gdpr_json__fail_at(n,
+                                  "'%.64s' is not an Art. 17(3) ground (freedom_of_expression, "
+                                  "legal_obligation, public_task, public_health, archiving, "
+                                  "legal_claims)",
+                                  n->text);
+    if (r->legal_duty && ground != EXEMPTION_LEGAL_OBLIGATION && ground != EXEMPTION_PUBLIC_TASK)
+        return gdpr_json__fail_at(n,
+                                  "'%s' (%s) contradicts \"legal_duty\": true, which is "
+                                  "Art. 17(3)(b); give one ground",
+                                  n->text, exemption_articles[ground]);
+    r->exemption = ground;
+    r->legal_duty = 1;
+    return GDPR_OK;
+}
+
 static int
 build_retention(const json_node *root, policy_model *p)
 {
-    static const char *const fields[] = {
-        "id",           "purpose",    "category", "period",    "anchor", "action",
-        "review_every", "legal_duty", "keep",     "min_group", NULL};
+    static const char *const fields[] = {"id",     "purpose",   "category",     "period",
+                                         "anchor", "action",    "review_every", "legal_duty",
+                                         "keep",   "min_group", "exemption",    NULL};
     const json_node *arr;
     int rc = read_array(root, "retention", 0, &arr);
 
@@ -661,7 +824,7 @@ build_retention(const json_node *root, policy_model *p)
         r->action = (policy_action)action;
         if (keep && (rc = read_text_list(keep, &r->keep_fields, &r->n_keep_fields)) != GDPR_OK)
             break;
-        if ((rc = read_min_group(item, r)) != GDPR_OK)
+        if ((rc = read_min_group(item, r)) != GDPR_OK || (rc = read_exemption(item, r)) != GDPR_OK)
             break;
         pu = gdpr_policy__find_purpose(p, r->purpose);
         if (pu == NULL) {
@@ -1082,7 +1245,8 @@ build_recipients(const json_node *root, policy_model *p)
 /* --- data-subject requests (issue 9) ---------------------------------- */
 
 static const char *const request_type_names[POLICY_REQUEST_TYPES] = {
-    "access", "portability", "erasure", "rectification", "restriction", "objection",
+    "access",    "portability",        "erasure", "rectification", "restriction",
+    "objection", "human_intervention",
 };
 
 /* A grace period is a short undo window inside the one-month deadline:
@@ -1288,6 +1452,7 @@ gdpr_policy__model_free(policy_model *p)
         return;
     free(p->document);
     free(p->controller.name);
+    free(p->controller.staff_identity_decision);
     free(p->controller.contact);
     free(p->controller.dpo);
     free(p->controller.country);
@@ -1310,6 +1475,10 @@ gdpr_policy__model_free(policy_model *p)
         free(p->purposes[i].id);
         free(p->purposes[i].description);
         free(p->purposes[i].automated_decision);
+        free(p->purposes[i].ad_significance);
+        free(p->purposes[i].ad_consequences);
+        free(p->purposes[i].ad_safeguards);
+        free(p->purposes[i].ad_special_measures);
         free_list(p->purposes[i].categories, p->purposes[i].n_categories);
     }
     free(p->purposes);

@@ -43,6 +43,7 @@ typedef enum {
     PERM_CONSENT_READ,     /* consent ledger (issue 4): read proofs in the history */
     PERM_ADEQUACY_LOAD,    /* transfers (issue 8): replace the adequacy list */
     PERM_RETENTION_ANCHOR, /* retention (issue 7): touch, contract end, anchors */
+    PERM_STAFF_RESOLVE,    /* access log (issue 19): resolve a staff reference */
     PERM_COUNT
 } permission;
 
@@ -76,8 +77,16 @@ typedef struct {
     size_t n_categories;
     int special;              /* derived: any category is special */
     char *automated_decision; /* Art. 22 logic described, or NULL */
-    int direct_marketing;     /* Art. 21(2)-(3): an objection stops it absolutely */
-    char art9;                /* Art. 9(2) condition 'a'..'j'; 0: none named */
+    /* Art. 15(1)(h), 22, CJEU C-203/22: the rest of the description (the
+     * object form of "automated_decision"; NULL in an older text form). */
+    char *ad_significance;     /* the significance for the subject */
+    char *ad_consequences;     /* the envisaged consequences */
+    char *ad_safeguards;       /* Art. 22(3) measures (human intervention ...) */
+    char *ad_special_measures; /* Art. 22(4) suitable measures, special categories */
+    int ad_exception;          /* Art. 22(2): 'a' contract, 'b' law, 'c' explicit
+                                  consent; 0 in the text form */
+    int direct_marketing;      /* Art. 21(2)-(3): an objection stops it absolutely */
+    char art9;                 /* Art. 9(2) condition 'a'..'j'; 0: none named */
     int iss; /* an information society service offered directly to a child (Art. 8) */
 } policy_purpose;
 
@@ -107,6 +116,18 @@ typedef enum {
 
 typedef enum { ACTION_ERASE, ACTION_ANONYMISE, ACTION_REVIEW, ACTION_COUNT } policy_action;
 
+/* Art. 17(3) exemption grounds (gdpr_exemption values 0..EXEMPTION_MAX):
+ * the policy's name ("legal_claims") and the article ("Art. 17(3)(e)");
+ * NULL outside the range. */
+#define EXEMPTION_MAX 6
+#define EXEMPTION_LEGAL_OBLIGATION 2
+#define EXEMPTION_PUBLIC_TASK 3
+#define EXEMPTION_LEGAL_CLAIMS 6
+const char *gdpr_policy__exemption_name(int ground);
+const char *gdpr_policy__exemption_article(int ground);
+/* The value of a name (1..EXEMPTION_MAX), or -1. */
+int gdpr_policy__exemption_parse(const char *name);
+
 const char *gdpr_policy__anchor_name(policy_anchor a);
 const char *gdpr_policy__action_name(policy_action a);
 
@@ -120,7 +141,10 @@ typedef struct {
     policy_action action;
     int has_review;
     cal_duration review_every;
-    int legal_duty;     /* kept under a legal obligation (Art. 17(3)(b)) */
+    int legal_duty;     /* kept under an Art. 17(3) exemption (below) while the
+                           period runs; the name is the policy's older word */
+    int exemption;      /* the Art. 17(3) ground (gdpr_exemption value);
+                           "legal_duty": true alone is 17(3)(b) legal obligation */
     char **keep_fields; /* anonymise: aggregates kept */
     size_t n_keep_fields;
     int64_t min_group; /* anonymise: smaller aggregate groups are not listed */
@@ -264,11 +288,16 @@ typedef struct {
     char *rights_url;
     int public_authority; /* "public_authority": Art. 49(3) (issue 19 point 4) */
     cal_zone *zone;       /* the timezone loaded once per policy version; NULL = UTC */
+    /* Art. 15(4), CJEU C-579/21: the controller's recorded decision that the
+     * identity of staff who consulted a subject's data is needed for the
+     * subject to exercise their rights (NULL: export the role only). */
+    char *staff_identity_decision;
+    int64_t staff_identity_decided; /* UTC 00:00 of the date it was taken */
 } policy_controller;
 
 /* Data-subject requests (issue 9): the optional "requests" section. Types
  * are numbered as gdpr_request_type (1..POLICY_REQUEST_TYPES). */
-#define POLICY_REQUEST_TYPES 6
+#define POLICY_REQUEST_TYPES 7
 
 typedef struct {
     int has_erasure_grace; /* erasure requests wait this long before fulfilment */
@@ -333,6 +362,9 @@ int gdpr_policy__model_build(const struct json_node *root, policy_model **out);
  * with a special category names its Art. 9(2) condition. GDPR_EINVAL
  * names the path. */
 int gdpr_policy__model_check_new(const policy_model *p);
+/* Art. 22(4): 1 unless `pu` makes an automated decision on a special
+ * category without Art. 9(2)(a) or (g) and special_category_measures. */
+int gdpr_policy__automated_special_ok(const policy_purpose *pu);
 void gdpr_policy__model_free(policy_model *p);
 
 /* Issue 16 sections (lib/core/policy_signals.c), called by model_build

@@ -28,10 +28,12 @@ int gdpr_record__open_with(engine_field_opener *fo, const store_vault_row *row, 
  *   DELETE  delete it in the host's routine (vault delete, retention);
  *   ERASE   erase it under Art. 17 (erasure calls, request fulfilment).
  * What may stand in the way, checked in this order:
- *   HELD    a legal hold on the record, its category or the subject
- *           (Art. 17(3)(e), 18(2)): refuses CHANGE, DELETE and ERASE;
- *   DUTY    a legal-duty retention rule still running (Art. 17(3)(b)):
- *           refuses DELETE and ERASE;
+ *   HELD    a legal hold on the record, its category or the subject,
+ *           narrowed or not to a purpose or collection range, on the
+ *           Art. 17(3) ground it names (18(2)): refuses CHANGE, DELETE
+ *           and ERASE;
+ *   DUTY    a retention rule with an Art. 17(3) exemption ("legal_duty"
+ *           is 17(3)(b)) still running: refuses DELETE and ERASE;
  *   KEPT    an erasure of the subject kept the record for storage only
  *           (Art. 17(3), 18(2)): refuses READ and CHANGE;
  *   ART18   the subject restricted processing (Art. 18(1)): refuses READ,
@@ -62,6 +64,8 @@ typedef struct {
     int64_t hold;                  /* RECORD_HELD: the hold's id */
     int64_t until;                 /* when the limit ends (CAL_MAX_TIME: open) */
     char rule[GDPR_NAME_MAX + 32]; /* RECORD_DUTY, RECORD_KEPT: the rule */
+    int exemption;                 /* RECORD_HELD, RECORD_DUTY: the Art. 17(3) ground
+                                      (gdpr_exemption value) */
 } record_limit;
 
 /* Skip the per-record hold lookup: the caller knows no hold touches the
@@ -79,11 +83,13 @@ int gdpr_record__limit_of(gdpr_engine *eng, const store_vault_row *row, record_u
  * *kind_out (may be NULL) gets the limit. */
 int gdpr_record__check(gdpr_engine *eng, const store_vault_row *row, record_use use, int *kind_out);
 
-/* Whether a legal hold in force at `at` covers a record of `category`
- * belonging to `subject_hash` (record 0, category NULL: the subject as a
- * whole). *hold_out gets the hold id, 0 when none. Read-only. */
+/* Whether a legal hold in force at `at` covers target `t` (a record: id,
+ * category, purpose, collection time) of `subject_hash` (t NULL: the
+ * subject as a whole, which only a subject hold not narrowed to a purpose
+ * or collection range covers). *hold_out gets the hold id, 0 when none.
+ * Read-only. */
 int gdpr_record__held(gdpr_engine *eng, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                      int64_t record, const char *category, int64_t at, int64_t *hold_out);
+                      const store_hold_target *t, int64_t at, int64_t *hold_out);
 
 /* "YYYY-MM-DD" of `t` in the controller's zone ("?" when out of range). */
 void gdpr_engine__format_date(const gdpr_engine *eng, int64_t t, char buf[11]);

@@ -57,27 +57,46 @@ duty_end(gdpr_engine *eng, const policy_retention *rule, const store_vault_row *
     return GDPR_OK;
 }
 
-int
-gdpr_record__held(gdpr_engine *eng, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t record,
-                  const char *category, int64_t at, int64_t *hold_out)
+static void
+target_of(const store_vault_row *row, store_hold_target *t)
 {
+    memset(t, 0, sizeof *t);
+    if (row == NULL)
+        return;
+    t->record = row->id;
+    t->category = row->category;
+    t->purpose = row->purpose;
+    t->collected = row->collected;
+}
+
+int
+gdpr_record__held(gdpr_engine *eng, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                  const store_hold_target *t, int64_t at, int64_t *hold_out)
+{
+    store_hold_target whole;
     int64_t until = 0;
 
     *hold_out = 0;
-    return gdpr_store__hold_covering(eng->st, subject_hash, record, category, at, hold_out, &until);
+    target_of(NULL, &whole);
+    return gdpr_store__hold_covering(eng->st, subject_hash, t ? t : &whole, at, hold_out, &until,
+                                     NULL);
 }
 
 static int
 check_hold(gdpr_engine *eng, const store_vault_row *row, int64_t now, record_limit *out)
 {
+    store_hold_target t;
     int64_t hold = 0, until = 0;
-    int rc = gdpr_store__hold_covering(eng->st, row->subject, row->id, row->category, now, &hold,
-                                       &until);
+    int ground = 0;
+    int rc;
 
+    target_of(row, &t);
+    rc = gdpr_store__hold_covering(eng->st, row->subject, &t, now, &hold, &until, &ground);
     if (rc == GDPR_OK && hold != 0) {
         out->kind = RECORD_HELD;
         out->hold = hold;
         out->until = until;
+        out->exemption = ground;
     }
     return rc;
 }
@@ -96,6 +115,7 @@ check_duty(gdpr_engine *eng, const store_vault_row *row, int64_t now, record_lim
     if (rc == GDPR_OK && end > now) {
         out->kind = RECORD_DUTY;
         out->until = end;
+        out->exemption = rule->exemption;
         snprintf(out->rule, sizeof out->rule, "%s", rule->id);
     }
     return rc;
@@ -193,15 +213,16 @@ gdpr_record__check(gdpr_engine *eng, const store_vault_row *row, record_use use,
     gdpr_engine__format_date(eng, lim.until, date);
     switch (lim.kind) {
     case RECORD_HELD:
-        return gdpr__err_set(GDPR_ESTATE,
-                             "record %lld: under legal hold %lld until %s "
-                             "(Art. 17(3)(e)); %s",
-                             id, (long long)lim.hold, date, refused_verb(use));
+        return gdpr__err_set(
+            GDPR_ESTATE, "record %lld: under legal hold %lld until %s (%s); ground %s; %s", id,
+            (long long)lim.hold, date, gdpr_policy__exemption_article(lim.exemption),
+            gdpr_policy__exemption_name(lim.exemption), refused_verb(use));
     case RECORD_DUTY:
         return gdpr__err_set(GDPR_ESTATE,
-                             "record %lld: kept under legal duty (retention rule %s) "
-                             "until %s (Art. 17(3)(b)); %s",
-                             id, lim.rule, date, refused_verb(use));
+                             "record %lld: kept under legal duty (retention rule %s) until %s "
+                             "(%s); ground %s; %s",
+                             id, lim.rule, date, gdpr_policy__exemption_article(lim.exemption),
+                             gdpr_policy__exemption_name(lim.exemption), refused_verb(use));
     case RECORD_KEPT:
         return gdpr__err_set(GDPR_ESTATE,
                              "record %lld: restricted since its subject was erased: kept "

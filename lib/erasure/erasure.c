@@ -24,9 +24,10 @@
 typedef struct {
     int64_t record;
     char *category, *purpose;
-    int hold; /* kept by a hold, else by a legal duty */
+    int hold; /* kept by a hold, else by a retention rule's exemption */
     char rule[GDPR_NAME_MAX + 32];
     int64_t until;
+    int exemption; /* the Art. 17(3) ground */
 } kept_item;
 
 typedef struct {
@@ -52,7 +53,8 @@ plan_free(erase_plan *p)
 }
 
 static int
-plan_keep(erase_plan *p, const store_vault_row *row, int hold, const char *rule, int64_t until)
+plan_keep(erase_plan *p, const store_vault_row *row, int hold, const char *rule, int64_t until,
+          int exemption)
 {
     kept_item *k;
 
@@ -69,6 +71,7 @@ plan_keep(erase_plan *p, const store_vault_row *row, int hold, const char *rule,
     k->record = row->id;
     k->hold = hold;
     k->until = until;
+    k->exemption = exemption;
     snprintf(k->rule, sizeof k->rule, "%s", rule);
     k->category = gdpr_text__dup(row->category);
     k->purpose = gdpr_text__dup(row->purpose);
@@ -106,10 +109,10 @@ plan_record(const store_vault_row *row, void *ctx)
     if (lim.kind == RECORD_HELD) {
         char name[32];
         snprintf(name, sizeof name, "hold %lld", (long long)lim.hold);
-        return plan_keep(p, row, 1, name, lim.until);
+        return plan_keep(p, row, 1, name, lim.until, lim.exemption);
     }
     if (lim.kind == RECORD_DUTY)
-        return plan_keep(p, row, 0, lim.rule, lim.until);
+        return plan_keep(p, row, 0, lim.rule, lim.until, lim.exemption);
     return plan_erase(p, row->id);
 }
 
@@ -214,6 +217,7 @@ write_kept(gdpr_engine *eng, const erase_plan *p, int64_t tombstone)
         row.rule = k->rule;
         row.until = k->until;
         row.erased_at = 0;
+        row.exemption = k->exemption;
         rc = gdpr_store__tombstone_kept_insert(eng->st, &row);
     }
     return rc;
@@ -305,6 +309,11 @@ erase_hash_locked(gdpr_engine *eng, const gdpr_actor *who, const uint8_t hash[CR
     if (rc == GDPR_OK)
         rc = gdpr_store__transfer_delete_subject(eng->st, hash, &n);
     erased += rc == GDPR_OK ? n : 0;
+    /* The log of who consulted the subject's data goes with the data (it
+     * is about the subject); not counted in `erased`, which counts the
+     * data itself. */
+    if (rc == GDPR_OK)
+        rc = gdpr_store__access_delete_subject(eng->st, hash, NULL);
     if (rc == GDPR_OK)
         rc = gdpr_store__erasure_scrub_requests(eng->st, hash, NULL);
     if (rc == GDPR_OK && p.n_kept == 0) {
@@ -573,9 +582,14 @@ static int
 refuse_hold(gdpr_engine *eng, const gdpr_actor *who, const uint8_t hash[CRYPTO_HASH_BYTES],
             const char *field, int64_t hold, int64_t now)
 {
+    store_hold_target whole;
     int64_t until = 0, found = 0;
+    int ground = 0;
     char ref[64], date[11];
-    int rc = gdpr_store__hold_covering(eng->st, hash, 0, NULL, now, &found, &until);
+    int rc;
+
+    memset(&whole, 0, sizeof whole);
+    rc = gdpr_store__hold_covering(eng->st, hash, &whole, now, &found, &until, &ground);
 
     if (rc != GDPR_OK)
         return rc;
@@ -585,9 +599,10 @@ refuse_hold(gdpr_engine *eng, const gdpr_actor *who, const uint8_t hash[CRYPTO_H
         return rc;
     gdpr_engine__format_date(eng, until, date);
     return gdpr__err_set(GDPR_ESTATE,
-                         "%s: under legal hold %lld until %s (Art. 17(3)(e)); nothing "
-                         "was erased (the hold must be released first)",
-                         field, (long long)hold, date);
+                         "%s: under legal hold %lld until %s (%s); nothing "
+                         "was erased (the hold covers the whole subject: it must be released, "
+                         "or replaced by one narrowed to a purpose, category or period)",
+                         field, (long long)hold, date, gdpr_policy__exemption_article(ground));
 }
 
 /* What kind of subject a hash names before an erasure. */
@@ -702,7 +717,7 @@ erase_many_locked(gdpr_engine *eng, const gdpr_actor *who, const char *const *su
         }
         rc = subject_state(eng, items[i].hash, field, &items[i].state);
         if (rc == GDPR_OK && items[i].state == SUBJECT_LIVE)
-            rc = gdpr_record__held(eng, items[i].hash, 0, NULL, now, &hold);
+            rc = gdpr_record__held(eng, items[i].hash, NULL, now, &hold);
         if (rc == GDPR_OK && hold != 0)
             return refuse_hold(eng, who, items[i].hash, field, hold, now);
     }
@@ -1098,7 +1113,7 @@ replay_wanted(gdpr_engine *eng, const replay_item *t, int *wanted)
     }
     if (!has && !key)
         return GDPR_OK;
-    rc = gdpr_record__held(eng, t->hash, 0, NULL, gdpr_engine__now(eng), &hold);
+    rc = gdpr_record__held(eng, t->hash, NULL, gdpr_engine__now(eng), &hold);
     if (rc == GDPR_OK && hold == 0)
         *wanted = 1;
     return rc;

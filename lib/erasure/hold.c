@@ -1,7 +1,9 @@
 /*
- * Legal holds (Art. 17(3)(e)): the DPO keeps a subject, a record or a
- * category from erasure until a date, with a reason. Every erasure path
- * asks gdpr_store__hold_covering() before it deletes.
+ * Legal holds (Art. 17(3)): the DPO keeps a subject, a record or a
+ * category from erasure until a date, with a reason and the Art. 17(3)
+ * ground; a subject or category hold may be narrowed to a purpose and a
+ * collection range, so that only what is necessary is kept. Every erasure
+ * path asks gdpr_store__hold_covering() before it deletes.
  * SPDX-License-Identifier: MIT
  */
 #include "erasure_internal.h"
@@ -13,6 +15,46 @@
 #include "gdpr/erasure.h"
 #include "calendar.h"
 #include "text.h"
+
+/* Version 2: the ground and the narrowing (purpose, collection range). */
+static int
+check_narrowing(const gdpr_hold *h)
+{
+    int rc = GDPR_OK;
+
+    if ((int)h->ground < 0 || (int)h->ground > GDPR_EXEMPT_MAX)
+        return gdpr__err_set(GDPR_EINVAL,
+                             "hold.ground: %d is not an Art. 17(3) ground (0 or 6 legal claims, "
+                             "1 freedom of expression, 2 legal obligation, 3 public task, "
+                             "4 public health, 5 archiving/research/statistics)",
+                             (int)h->ground);
+    if (h->scope == GDPR_HOLD_RECORD) {
+        if (h->purpose != NULL)
+            return gdpr__err_set(GDPR_EINVAL, "hold.purpose: must be NULL for a record hold");
+        if (h->collected_from != 0 || h->collected_to != 0)
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "hold.collected_from, hold.collected_to: must be 0 for a "
+                                 "record hold (it covers one record)");
+        return GDPR_OK;
+    }
+    rc = gdpr_text__check_optional("hold.purpose", h->purpose, GDPR_NAME_MAX);
+    if (rc == GDPR_OK && (h->collected_from < 0 || h->collected_from > CAL_MAX_TIME))
+        rc = gdpr__err_set(GDPR_EINVAL,
+                           "hold.collected_from: %lld seconds is not 0 or a time from "
+                           "1970-01-01 to 9999-12-31",
+                           (long long)h->collected_from);
+    if (rc == GDPR_OK && (h->collected_to < 0 || h->collected_to > CAL_MAX_TIME))
+        rc = gdpr__err_set(GDPR_EINVAL,
+                           "hold.collected_to: %lld seconds is not 0 or a time from "
+                           "1970-01-01 to 9999-12-31",
+                           (long long)h->collected_to);
+    if (rc == GDPR_OK && h->collected_to != 0 && h->collected_to <= h->collected_from)
+        rc = gdpr__err_set(GDPR_EINVAL,
+                           "hold.collected_to: %lld is not after hold.collected_from %lld (the "
+                           "range is [from, to))",
+                           (long long)h->collected_to, (long long)h->collected_from);
+    return rc;
+}
 
 static int
 check_hold(const gdpr_hold *h)
@@ -53,6 +95,8 @@ check_hold(const gdpr_hold *h)
                              "3 category)",
                              (int)h->scope);
     }
+    if (rc == GDPR_OK && h->version >= 2)
+        rc = check_narrowing(h);
     if (rc == GDPR_OK)
         rc = gdpr_text__check("hold.reason", h->reason, GDPR_HOLD_REASON_MAX);
     if (rc == GDPR_OK && (h->until <= 0 || h->until > CAL_MAX_TIME))
@@ -98,6 +142,10 @@ place_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_hold *h, int64_
         gdpr_policy__find_category(eng->policy, h->category) == NULL)
         rc = gdpr__err_set(GDPR_EINVAL, "hold.category: '%.64s' is not a category of the policy",
                            h->category);
+    if (rc == GDPR_OK && h->version >= 2 && h->purpose != NULL &&
+        gdpr_policy__find_purpose(eng->policy, h->purpose) == NULL)
+        rc = gdpr__err_set(GDPR_EINVAL, "hold.purpose: '%.64s' is not a purpose of the policy",
+                           h->purpose);
     if (rc == GDPR_OK && h->subject != NULL) {
         rc = gdpr_engine__subject_hash(eng, h->subject, hash);
         subject = hash;
@@ -129,6 +177,14 @@ place_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_hold *h, int64_
     row.placed_at = now;
     row.placed_by = who->id;
     row.until = h->until;
+    row.ground = EXEMPTION_LEGAL_CLAIMS;
+    if (h->version >= 2) {
+        if (h->ground != GDPR_EXEMPT_NONE)
+            row.ground = (int)h->ground;
+        row.purpose = h->purpose;
+        row.collected_from = h->collected_from;
+        row.collected_to = h->collected_to;
+    }
     rc = gdpr_engine__begin(eng);
     if (rc != GDPR_OK)
         return rc;
@@ -252,6 +308,10 @@ walk_hold(const store_hold_row *row, void *ctx)
     h.released_by = row->released_by;
     h.release_reason = row->release_reason ? row->release_reason : "";
     h.active = row->released_at == 0 && row->until > w->now;
+    h.ground = (gdpr_exemption)row->ground;
+    h.purpose = row->purpose;
+    h.collected_from = row->collected_from;
+    h.collected_to = row->collected_to;
     return w->fn(&h, w->ctx) != 0 ? 1 : 0;
 }
 
@@ -272,4 +332,26 @@ gdpr_hold_foreach(gdpr_engine *eng, unsigned int flags, gdpr_hold_fn fn, void *c
     w.now = gdpr_engine__now(eng);
     rc = gdpr_store__hold_foreach(eng->st, (flags & GDPR_HOLD_LIST_ALL) ? 0 : w.now, walk_hold, &w);
     return gdpr_engine__unlock(eng, rc);
+}
+
+GDPR_API const char *
+gdpr_exemption_name(int ground)
+{
+    const char *name = gdpr_policy__exemption_name(ground);
+
+    if (name == NULL)
+        gdpr__err_set(GDPR_EINVAL, "ground: %d is not an Art. 17(3) ground (0..%d)", ground,
+                      GDPR_EXEMPT_MAX);
+    return name;
+}
+
+GDPR_API const char *
+gdpr_exemption_article(int ground)
+{
+    const char *article = gdpr_policy__exemption_article(ground);
+
+    if (article == NULL)
+        gdpr__err_set(GDPR_EINVAL, "ground: %d is not an Art. 17(3) ground (0..%d)", ground,
+                      GDPR_EXEMPT_MAX);
+    return article;
 }

@@ -43,11 +43,13 @@ walk_record(const store_vault_row *row, void *ctx)
         item.reason = GDPR_ERASE_KEEP_HOLD;
         item.hold = lim.hold;
         item.until = lim.until;
+        item.exemption = (gdpr_exemption)lim.exemption;
     } else if (lim.kind == RECORD_DUTY) {
         item.action = GDPR_ERASE_PLAN_KEEP;
         item.reason = GDPR_ERASE_KEEP_LEGAL_DUTY;
         item.rule = lim.rule;
         item.until = lim.until;
+        item.exemption = (gdpr_exemption)lim.exemption;
     }
     return w->fn(&item, w->ctx) != 0 ? 1 : 0;
 }

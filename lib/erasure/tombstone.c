@@ -282,6 +282,7 @@ walk_kept(const store_kept_row *k, void *ctx)
     out.rule = k->rule;
     out.until = k->until;
     out.erased_at = k->erased_at;
+    out.exemption = (gdpr_exemption)k->exemption;
     return w->fn(&out, w->ctx) != 0 ? 1 : 0;
 }
 
@@ -404,6 +405,10 @@ json_kept(const store_kept_row *k, void *ctx)
     gdpr_jsonw__int64(w, k->until);
     gdpr_jsonw__key(w, "erased_at");
     gdpr_jsonw__int64(w, k->erased_at);
+    gdpr_jsonw__key(w, "exemption");
+    gdpr_jsonw__string(w, gdpr_policy__exemption_name(k->exemption));
+    gdpr_jsonw__key(w, "article");
+    gdpr_jsonw__string(w, gdpr_policy__exemption_article(k->exemption));
     gdpr_jsonw__object_end(w);
     return 0;
 }
@@ -633,6 +638,27 @@ read_item(const json_node *t, import_item *it)
     return rc;
 }
 
+/* "exemption" of a kept record: optional (documents exported before it
+ * existed), then the ground the reason implies (hold: legal claims;
+ * legal_duty: legal obligation). */
+static int
+read_kept_exemption(const json_node *k, store_kept_row *row)
+{
+    const json_node *n = gdpr_json__member(k, "exemption");
+
+    if (n == NULL) {
+        row->exemption =
+            strcmp(row->reason, "hold") == 0 ? EXEMPTION_LEGAL_CLAIMS : EXEMPTION_LEGAL_OBLIGATION;
+        return GDPR_OK;
+    }
+    row->exemption = n->type == JSON_TEXT ? gdpr_policy__exemption_parse(n->text) : -1;
+    if (row->exemption < 0)
+        return gdpr_json__fail_at(n, "must be an Art. 17(3) ground (freedom_of_expression, "
+                                     "legal_obligation, public_task, public_health, archiving, "
+                                     "legal_claims)");
+    return GDPR_OK;
+}
+
 static int
 read_kept(const json_node *k, store_kept_row *row)
 {
@@ -656,6 +682,8 @@ read_kept(const json_node *k, store_kept_row *row)
         rc = get_int(k, "until", 0, CAL_MAX_TIME, &row->until);
     if (rc == GDPR_OK)
         rc = get_int(k, "erased_at", 0, CAL_MAX_TIME, &row->erased_at);
+    if (rc == GDPR_OK)
+        rc = read_kept_exemption(k, row);
     return rc;
 }
 

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "error.h"
 #include "record.h"
 #include "gdpr/vault.h"
@@ -49,7 +50,7 @@ typedef struct {
     /* Retention of an item by (purpose or none, category): computed once
      * per pair, (n_purposes + 1) * n_categories entries. */
     struct retention_entry *retention;
-    int64_t records, items, identifiers, consents, disclosures, transfers;
+    int64_t records, items, identifiers, consents, disclosures, transfers, consultations;
 } export_ctx;
 
 /* The members of a retention object other than "due", rendered once per
@@ -289,6 +290,10 @@ write_rule(json_out *j, const policy_retention *r)
     else
         gdpr_export__jo_null(j, "review_every");
     gdpr_export__jo_bool(j, "legal_duty", r->legal_duty);
+    if (r->exemption != 0)
+        gdpr_export__jo_str(j, "exemption", gdpr_policy__exemption_name(r->exemption));
+    else
+        gdpr_export__jo_null(j, "exemption");
     return gdpr_export__jo_close(j, '}');
 }
 
@@ -339,10 +344,23 @@ write_automated(export_ctx *x)
         gdpr_export__jo_str(j, "purpose", pu->id);
         gdpr_export__jo_str(j, "article", "22");
         gdpr_export__jo_str(j, "logic", pu->automated_decision);
+        gdpr_export__jo_str(j, "significance", pu->ad_significance);
+        gdpr_export__jo_str(j, "consequences", pu->ad_consequences);
+        gdpr_export__jo_str(j, "exception",
+                            pu->ad_exception == 'a'   ? "contract"
+                            : pu->ad_exception == 'b' ? "law"
+                            : pu->ad_exception == 'c' ? "explicit_consent"
+                                                      : NULL);
+        gdpr_export__jo_str(j, "safeguards", pu->ad_safeguards);
+        gdpr_export__jo_str(j, "special_category_measures", pu->ad_special_measures);
         gdpr_export__jo_open(j, "categories", '[');
         for (size_t k = 0; k < pu->n_categories; k++)
             gdpr_export__jo_str(j, NULL, pu->categories[k]);
         gdpr_export__jo_close(j, ']');
+        gdpr_export__jo_bool(j, "special_categories", pu->special);
+        gdpr_export__jo_str(j, "contest",
+                            "ask for a request of type human_intervention (Art. 22(3)): a "
+                            "person reviews the decision, hears your view and may change it");
         gdpr_export__jo_close(j, '}');
     }
     return gdpr_export__jo_close(j, ']');
@@ -375,9 +393,14 @@ item_rule(const policy_model *p, const char *purpose, const char *category, size
 static void
 rule_criteria(const policy_retention *r, char *buf, size_t size)
 {
+    char kept[96] = "";
+
+    if (r->exemption != 0)
+        snprintf(kept, sizeof kept, "; kept from erasure until then under %s (%s)",
+                 gdpr_policy__exemption_article(r->exemption),
+                 gdpr_policy__exemption_name(r->exemption));
     snprintf(buf, size, "%s after %s, then %s (rule %s%s)", r->period_text,
-             gdpr_policy__anchor_name(r->anchor), gdpr_policy__action_name(r->action), r->id,
-             r->legal_duty ? "; kept under a legal obligation until then" : "");
+             gdpr_policy__anchor_name(r->anchor), gdpr_policy__action_name(r->action), r->id, kept);
 }
 
 static void
@@ -673,6 +696,21 @@ consent_row(const store_consent_row *row, void *ctx)
     } else {
         gdpr_export__jo_null(j, "proof");
     }
+    gdpr_export__jo_bool(j, "transfer", (row->flags & STORE_CONSENT_TRANSFER) != 0);
+    /* Art. 8(1): who gave or authorised a child's consent (the subject is
+     * told what is recorded about the consent given on their behalf). */
+    if (row->guardian != NULL && row->guardian_len > 0) {
+        size_t len = 0;
+        rc = open_sealed(x, "consent", row->id, "guardian", row->guardian, row->guardian_len, &len);
+        if (rc != GDPR_OK)
+            return rc;
+        gdpr_export__jo_open(j, "parental_holder", '{');
+        gdpr_export__jo_value(j, x->buf, len);
+        gdpr_export__jo_close(j, '}');
+        wipe_value(x, len);
+    } else {
+        gdpr_export__jo_null(j, "parental_holder");
+    }
     gdpr_export__jo_str(j, "receipt_id", row->receipt_id);
     gdpr_export__jo_int(j, "policy_version", row->policy_version);
     gdpr_export__jo_close(j, '}');
@@ -820,6 +858,33 @@ csv_row(export_ctx *x, const char *category, const char *origin, const char *rec
     return gdpr_export__csv_value(o, value, len, 1);
 }
 
+/* Art. 17(3) and 15(1)(d): when a hold or a retention rule keeps the
+ * record from erasure, on which ground and until when (null: none). */
+static int
+write_exemption(export_ctx *x, const store_vault_row *row)
+{
+    json_out *j = &x->j;
+    record_limit lim;
+    int rc = gdpr_record__limit_of(x->eng, row, RECORD_ERASE, gdpr_engine__now(x->eng), 0, &lim);
+
+    if (rc != GDPR_OK)
+        return rc;
+    if (lim.kind != RECORD_HELD && lim.kind != RECORD_DUTY) {
+        gdpr_export__jo_null(j, "erasure_exemption");
+        return GDPR_OK;
+    }
+    gdpr_export__jo_open(j, "erasure_exemption", '{');
+    gdpr_export__jo_str(j, "ground", gdpr_policy__exemption_name(lim.exemption));
+    gdpr_export__jo_str(j, "article", gdpr_policy__exemption_article(lim.exemption));
+    gdpr_export__jo_str(j, "by", lim.kind == RECORD_HELD ? "hold" : "retention_rule");
+    if (lim.kind == RECORD_HELD)
+        gdpr_export__jo_int(j, "hold", lim.hold);
+    else
+        gdpr_export__jo_str(j, "rule", lim.rule);
+    gdpr_export__jo_time(j, "until", 1, lim.until);
+    return gdpr_export__jo_close(j, '}');
+}
+
 static int
 vault_row(const store_vault_row *row, void *ctx)
 {
@@ -861,6 +926,11 @@ vault_row(const store_vault_row *row, void *ctx)
     gdpr_export__jo_time(j, "collected", 1, row->collected);
     gdpr_export__jo_time(j, "updated", 1, row->updated);
     write_item_retention(x, ci, pi, row->has_due, row->due);
+    rc = write_exemption(x, row);
+    if (rc != GDPR_OK) {
+        wipe_value(x, len);
+        return rc;
+    }
     gdpr_export__jo_value(j, x->buf, len);
     gdpr_export__jo_close(j, '}');
     wipe_value(x, len);
@@ -937,6 +1007,61 @@ write_records(export_ctx *x)
     return rc != GDPR_OK ? rc : x->o->rc;
 }
 
+/* --- consultations (Art. 15(1), 15(4); CJEU C-579/21) ---------------------- */
+
+static int
+access_row(const store_access_row *row, void *ctx)
+{
+    export_ctx *x = ctx;
+    json_out *j = &x->j;
+    char ref[GDPR_ACCESS_REF_LEN + 1];
+    int rc = gdpr_access__staff_ref(x->eng, row->actor, ref);
+
+    if (rc != GDPR_OK)
+        return rc;
+    x->consultations++;
+    gdpr_export__jo_open(j, NULL, '{');
+    gdpr_export__jo_time(j, "at", 1, row->at);
+    gdpr_export__jo_str(j, "purpose", row->purpose);
+    gdpr_export__jo_str(j, "action", row->action);
+    if (row->record > 0)
+        gdpr_export__jo_int(j, "record", row->record);
+    else
+        gdpr_export__jo_null(j, "record");
+    gdpr_export__jo_str(j, "reason", row->reason[0] ? row->reason : NULL);
+    gdpr_export__jo_str(j, "role", row->role);
+    gdpr_export__jo_str(j, "staff_ref", ref);
+    /* The staff member's identity is their personal data: only on the
+     * controller's recorded decision that the subject needs it. */
+    gdpr_export__jo_str(j, "staff_id",
+                        x->p->controller.staff_identity_decision ? row->actor : NULL);
+    gdpr_export__jo_close(j, '}');
+    return j->o->rc;
+}
+
+static int
+write_consultations(export_ctx *x)
+{
+    json_out *j = &x->j;
+    const policy_controller *c = &x->p->controller;
+    int rc;
+
+    gdpr_export__jo_open(j, "consultations", '{');
+    gdpr_export__jo_bool(j, "staff_identity_disclosed", c->staff_identity_decision != NULL);
+    gdpr_export__jo_str(j, "staff_identity_decision", c->staff_identity_decision);
+    gdpr_export__jo_str(j, "staff_note",
+                        c->staff_identity_decision
+                            ? "staff_id names who consulted your data, as the controller decided"
+                            : "staff are named by role and a reference; the controller can "
+                              "resolve a reference when you need the identity to exercise "
+                              "your rights (CJEU C-579/21)");
+    gdpr_export__jo_open(j, "events", '[');
+    rc = gdpr_store__access_foreach(x->eng->st, x->hash, access_row, x);
+    gdpr_export__jo_close(j, ']');
+    gdpr_export__jo_close(j, '}');
+    return rc != GDPR_OK ? rc : x->o->rc;
+}
+
 /* --- the JSON document --------------------------------------------------- */
 
 /* The data first, then the policy sections that carry counts of it. */
@@ -968,6 +1093,8 @@ write_json(export_ctx *x)
         rc = write_disclosures(x);
     if (rc == GDPR_OK)
         rc = write_transfers(x);
+    if (rc == GDPR_OK)
+        rc = write_consultations(x);
     if (rc == GDPR_OK) {
         write_purposes(x);
         write_categories(x);
@@ -987,6 +1114,7 @@ write_json(export_ctx *x)
     gdpr_export__jo_int(j, "consent_events", x->consents);
     gdpr_export__jo_int(j, "disclosures", x->disclosures);
     gdpr_export__jo_int(j, "transfers", x->transfers);
+    gdpr_export__jo_int(j, "consultations", x->consultations);
     gdpr_export__jo_close(j, '}');
     gdpr_export__jo_close(j, '}');
     out_put(x->o, "\n", 1);

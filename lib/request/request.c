@@ -21,7 +21,8 @@
 /* --- words ----------------------------------------------------------- */
 
 static const char *const type_words[] = {
-    NULL, "access", "portability", "erasure", "rectification", "restriction", "objection"};
+    NULL,          "access",    "portability",       "erasure", "rectification",
+    "restriction", "objection", "human_intervention"};
 static const char *const status_words[] = {NULL,     "open",    "in_progress", "fulfilled",
                                            "denied", "revoked", "expired"};
 static const char *const denial_words[] = {"none",

@@ -585,6 +585,14 @@ fulfil_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, const
 
     if (rc != GDPR_OK)
         return rc;
+    /* Art. 22(3): the subject obtains human intervention; what the person
+     * who reviewed the decision concluded is the fulfilment. */
+    if (r->type == GDPR_REQUEST_HUMAN_INTERVENTION && (note == NULL || note[0] == '\0'))
+        return gdpr__err_set(GDPR_EINVAL,
+                             "note: request %lld asks for human intervention in an automated "
+                             "decision (Art. 22(3)); fulfil it with the outcome of the human "
+                             "review (decision upheld or changed, and why)",
+                             (long long)r->id);
     return gdpr_request__fulfil_close(eng, who, r, "recorded", note);
 }
 

@@ -43,7 +43,7 @@ check_intake(const gdpr_request_intake *in, int64_t now)
     if (in->version == 0 || in->version > GDPR_REQUEST_INTAKE_VERSION)
         return gdpr__err_set(GDPR_EVERSION, "in.version: %u is not a known intake version (1..%u)",
                              in->version, GDPR_REQUEST_INTAKE_VERSION);
-    if ((int)in->type < 1 || (int)in->type > GDPR_REQUEST_TYPE_MAX)
+    if ((int)in->type < 1 || (int)in->type > GDPR_REQUEST_TYPE_ALL_MAX)
         return gdpr__err_set(GDPR_EINVAL,
                              "in.type: %d is not a request type (1 access, 2 portability,"
                              " 3 erasure, 4 rectification, 5 restriction, 6 objection)",

@@ -140,16 +140,20 @@ kpi_add(const store_request_kpi_row *row, void *ctx)
 
     if (n == 0)
         return 0;
-    if (row->type < 1 || row->type > GDPR_REQUEST_TYPE_MAX || row->status < 1 ||
+    if (row->type < 1 || row->type > GDPR_REQUEST_TYPE_ALL_MAX || row->status < 1 ||
         row->status > GDPR_REQUEST_STATUS_MAX || n < 0 || row->late < 0 || row->late > n)
         return gdpr__err_set(GDPR_ECORRUPT,
                              "request KPI counters: a row (type %d, status %d, "
                              "%lld requests) is damaged",
                              row->type, row->status, (long long)n);
     k->total += n;
-    k->by_type[row->type] += n;
+    if (row->type <= GDPR_REQUEST_TYPE_MAX) {
+        k->by_type[row->type] += n;
+        k->by_type_status[row->type][row->status] += n;
+    }
+    k->by_type_all[row->type] += n;
+    k->by_type_status_all[row->type][row->status] += n;
     k->by_status[row->status] += n;
-    k->by_type_status[row->type][row->status] += n;
     if (row->status == GDPR_REQUEST_DENIED)
         for (int d = 1; d <= GDPR_DENIAL_REASON_MAX; d++) {
             k->denied_by_reason_all[d] += row->denied[d];
@@ -293,12 +297,14 @@ check_window(const gdpr_engine *eng, int64_t *from_io, int64_t *to_io)
 }
 
 /* The bytes of a report of `version` the caller's struct has: version 1
- * ends before denied_by_reason_all (an application built against it
- * passes the shorter struct). */
+ * ends before denied_by_reason_all, version 2 before by_type_all (an
+ * application built against them passes the shorter struct). */
 static size_t
 kpi_size(unsigned int version)
 {
-    return version >= 2 ? sizeof(gdpr_request_kpi_report)
+    if (version >= 3)
+        return sizeof(gdpr_request_kpi_report);
+    return version == 2 ? offsetof(gdpr_request_kpi_report, by_type_all)
                         : offsetof(gdpr_request_kpi_report, denied_by_reason_all);
 }
 
@@ -404,8 +410,8 @@ kpis_to_json(const gdpr_request_kpi_report *k, char **json_out)
     put_count(&w, "total", k->total);
     gdpr_jsonw__key(&w, "by_type");
     gdpr_jsonw__object_begin(&w);
-    for (int t = 1; t <= GDPR_REQUEST_TYPE_MAX; t++)
-        put_count(&w, gdpr_request_type_name(t), k->by_type[t]);
+    for (int t = 1; t <= GDPR_REQUEST_TYPE_ALL_MAX; t++)
+        put_count(&w, gdpr_request_type_name(t), k->by_type_all[t]);
     gdpr_jsonw__object_end(&w);
     gdpr_jsonw__key(&w, "by_status");
     gdpr_jsonw__object_begin(&w);
@@ -414,11 +420,11 @@ kpis_to_json(const gdpr_request_kpi_report *k, char **json_out)
     gdpr_jsonw__object_end(&w);
     gdpr_jsonw__key(&w, "by_type_status");
     gdpr_jsonw__object_begin(&w);
-    for (int t = 1; t <= GDPR_REQUEST_TYPE_MAX; t++) {
+    for (int t = 1; t <= GDPR_REQUEST_TYPE_ALL_MAX; t++) {
         gdpr_jsonw__key(&w, gdpr_request_type_name(t));
         gdpr_jsonw__object_begin(&w);
         for (int x = 1; x <= GDPR_REQUEST_STATUS_MAX; x++)
-            put_count(&w, gdpr_request_status_name(x), k->by_type_status[t][x]);
+            put_count(&w, gdpr_request_status_name(x), k->by_type_status_all[t][x]);
         gdpr_jsonw__object_end(&w);
     }
     gdpr_jsonw__object_end(&w);

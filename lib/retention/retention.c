@@ -299,7 +299,10 @@ due_one(const store_retention_row *row, void *ctx)
 
     if (rule == NULL)
         return 0; /* a stale due time: a run clears it */
-    rc = gdpr_record__held(d->eng, row->subject, row->id, row->category, d->as_of, &hold);
+    rc = gdpr_record__held(
+        d->eng, row->subject,
+        &(store_hold_target){row->id, row->category, row->purpose, row->collected}, d->as_of,
+        &hold);
     if (rc != GDPR_OK)
         return rc;
     gdpr__hex_encode(row->subject, CRYPTO_HASH_BYTES, hex);
@@ -562,8 +565,10 @@ apply_one(run_state *rs, const store_retention_row *row)
         return rs->dry ? GDPR_OK
                        : gdpr_schedule__reschedule(rs->eng, rs->eng->policy, row, NULL, NULL);
     }
-    rc = gdpr_record__held(rs->eng, row->subject, row->id, row->category, gdpr_engine__now(rs->eng),
-                           &hold);
+    rc = gdpr_record__held(
+        rs->eng, row->subject,
+        &(store_hold_target){row->id, row->category, row->purpose, row->collected},
+        gdpr_engine__now(rs->eng), &hold);
     if (rc != GDPR_OK)
         return rc;
     if (hold != 0) {

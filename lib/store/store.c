@@ -688,10 +688,11 @@ gdpr_store__hold_foreach(store *st, int64_t active_at,
 }
 
 int
-gdpr_store__hold_covering(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t record,
-                          const char *category, int64_t at, int64_t *hold_out, int64_t *until_out)
+gdpr_store__hold_covering(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                          const store_hold_target *t, int64_t at, int64_t *hold_out,
+                          int64_t *until_out, int *ground_out)
 {
-    return st->ops->hold_covering(st, subject_hash, record, category, at, hold_out, until_out);
+    return st->ops->hold_covering(st, subject_hash, t, at, hold_out, until_out, ground_out);
 }
 
 int
@@ -947,6 +948,26 @@ int
 gdpr_store__policy_version(store *st, int64_t *version_out)
 {
     return st->ops->policy_version(st, version_out);
+}
+
+int
+gdpr_store__access_insert(store *st, const store_access_row *row)
+{
+    return st->ops->access_insert(st, row);
+}
+
+int
+gdpr_store__access_foreach(store *st, const uint8_t *subject_hash,
+                           int (*fn)(const store_access_row *row, void *ctx), void *ctx)
+{
+    return st->ops->access_foreach(st, subject_hash, fn, ctx);
+}
+
+int
+gdpr_store__access_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                  int64_t *count_out)
+{
+    return st->ops->access_delete_subject(st, subject_hash, count_out);
 }
 
 int

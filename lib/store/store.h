@@ -166,6 +166,33 @@ int gdpr_store__audit_insert(store *st, const store_audit_row *row);
 typedef int (*store_audit_fn)(const store_audit_row *row, void *ctx);
 int gdpr_store__audit_foreach(store *st, int64_t from_seq, store_audit_fn fn, void *ctx);
 
+/* --- access log (Art. 15(1), 15(4); CJEU C-579/21) -------------------------
+ *     (lib/store/sqlite/access.c) */
+
+/* One consultation of a subject's data: when, by whom (the actor id and
+ * its role at the time), which permission, for which purpose, the record
+ * read (0: none) and why (no personal data; "" when none). */
+typedef struct {
+    int64_t id;
+    const uint8_t *subject; /* CRYPTO_HASH_BYTES */
+    int64_t at;
+    const char *actor;
+    const char *role;
+    const char *action;
+    const char *purpose;
+    int64_t record;
+    const char *reason; /* NULL on insert: none */
+} store_access_row;
+
+int gdpr_store__access_insert(store *st, const store_access_row *row);
+/* The consultations of a subject (NULL: everyone's) in id order; fn may
+ * call the store. */
+int gdpr_store__access_foreach(store *st, const uint8_t *subject_hash,
+                               int (*fn)(const store_access_row *row, void *ctx), void *ctx);
+/* Erase a subject's consultations; *count_out may be NULL. */
+int gdpr_store__access_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                      int64_t *count_out);
+
 /* --- policy versions ------------------------------------------------- */
 
 int gdpr_store__policy_insert(store *st, int64_t at, const char *actor,
@@ -812,7 +839,24 @@ typedef struct {
     int64_t released_at; /* 0: in force until `until` */
     const char *released_by;
     const char *release_reason;
+    /* Art. 17(3) ground (gdpr_exemption value) and the narrowing of a
+     * subject or category hold: purpose (NULL on insert / "" when read:
+     * any), collection range [collected_from, collected_to) (0: open). */
+    int ground;
+    const char *purpose;
+    int64_t collected_from;
+    int64_t collected_to;
 } store_hold_row;
+
+/* What a hold lookup asks about: a vault record (record, category,
+ * purpose, collected), or the subject as a whole (record 0, category and
+ * purpose NULL, collected 0: only unnarrowed subject holds match). */
+typedef struct {
+    int64_t record;
+    const char *category;
+    const char *purpose;
+    int64_t collected;
+} store_hold_target;
 
 int gdpr_store__hold_insert(store *st, const store_hold_row *row, int64_t *id_out);
 /* One hold to fn; GDPR_ENOTFOUND naming it. */
@@ -825,12 +869,13 @@ int gdpr_store__hold_release(store *st, int64_t id, int64_t at, const char *acto
  * gdpr_store__identity_foreach. */
 int gdpr_store__hold_foreach(store *st, int64_t active_at,
                              int (*fn)(const store_hold_row *row, void *ctx), void *ctx);
-/* The hold in force at `at` that covers the subject as a whole, record
- * `record` (0: none) or `category` (NULL: none) of the subject, lasting
- * longest; *hold_out 0 when none. */
+/* The hold in force at `at` that covers target `t` of the subject (a
+ * subject hold, narrowed or not, a hold on the record, or a category
+ * hold), lasting longest; *hold_out 0 when none; *ground_out (may be
+ * NULL) its ground. */
 int gdpr_store__hold_covering(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                              int64_t record, const char *category, int64_t at, int64_t *hold_out,
-                              int64_t *until_out);
+                              const store_hold_target *t, int64_t at, int64_t *hold_out,
+                              int64_t *until_out, int *ground_out);
 /* Whether any hold in force at `at` may touch the subject (so erasure can
  * skip per-record checks when none does). */
 int gdpr_store__hold_any_for_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
@@ -892,6 +937,7 @@ typedef struct {
     const char *rule;
     int64_t until;
     int64_t erased_at; /* 0: still kept */
+    int exemption;     /* the Art. 17(3) ground (gdpr_exemption value) */
 } store_kept_row;
 
 /* Ignored when (tombstone, record) is there already. */
@@ -1016,7 +1062,7 @@ int gdpr_store__json_parse(store *st, const char *text, json_node **out);
 
 /* Bumped when a member is added at the end; the front refuses a table of
  * an older version than it needs (like sqlite3_vfs.iVersion). */
-#define STORE_OPS_VERSION 6
+#define STORE_OPS_VERSION 7
 
 typedef struct store_ops store_ops;
 
@@ -1211,8 +1257,9 @@ struct store_ops {
     int (*hold_release)(store *st, int64_t id, int64_t at, const char *actor, const char *reason);
     int (*hold_foreach)(store *st, int64_t active_at,
                         int (*fn)(const store_hold_row *row, void *ctx), void *ctx);
-    int (*hold_covering)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int64_t record,
-                         const char *category, int64_t at, int64_t *hold_out, int64_t *until_out);
+    int (*hold_covering)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                         const store_hold_target *t, int64_t at, int64_t *hold_out,
+                         int64_t *until_out, int *ground_out);
     int (*hold_any_for_subject)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                                 int64_t at, int *any_out);
     int (*tombstone_insert)(store *st, const store_tombstone_row *row, int64_t *id_out);
@@ -1289,7 +1336,13 @@ struct store_ops {
     /* version 5: Art. 49 transfers counted per recipient */
     int (*transfer_count)(store *st, const char *recipient, int64_t after, int64_t until,
                           const uint8_t subject_hash[CRYPTO_HASH_BYTES], store_transfer_count *out);
-    /* version 6: consent signals (issue 16) */
+    /* version 6: the access log (Art. 15(4), CJEU C-579/21) */
+    int (*access_insert)(store *st, const store_access_row *row);
+    int (*access_foreach)(store *st, const uint8_t *subject_hash,
+                          int (*fn)(const store_access_row *row, void *ctx), void *ctx);
+    int (*access_delete_subject)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                 int64_t *count_out);
+    /* version 7: consent signals (issue 16) */
     int (*signal_append)(store *st, const store_signal_row *row);
     int (*signal_latest)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int kind, int64_t at,
                          int64_t *id_out, int64_t *at_out);

@@ -50,13 +50,13 @@ expect_exit 2 "$ctl" $t0 --db "$db" hold release abc
 
 # The dry run names what a hold or a legal duty would keep; nothing changes.
 expect_exit 0 "$ctl" $t0 --db "$db" erase CUST-1 "Art. 17(1)(a) request 1" --dry-run
-grep -q "^dry run (nothing changed): erase CUST-1 under Art. 17(1)(a) request 1 would erase 1 record; would keep record 2 (legal duty, rule R-1, until 2032-01-01)$" \
+grep -q "^dry run (nothing changed): erase CUST-1 under Art. 17(1)(a) request 1 would erase 1 record; would keep record 2 (legal duty, rule R-1, until 2032-01-01, Art. 17(3)(b) legal_obligation)$" \
     "$tmp/out" || fail "dry run, duty: $(cat "$tmp/out")"
 expect_exit 0 "$ctl" $t0 --db "$db" erase CUST-2 "Art. 17 request 2" --dry-run
-grep -q "would erase 0 records; would keep record 3 (legal hold 1 until 2026-06-30)$" "$tmp/out" ||
+grep -q "would erase 0 records; would keep record 3 (legal hold 1 until 2026-06-30, Art. 17(3)(e) legal_claims)$" "$tmp/out" ||
     fail "dry run, hold: $(cat "$tmp/out")"
 expect_exit 0 "$ctl" $t0 --db "$db" --json erase CUST-1 x --dry-run
-grep -q '"records":\[{"record":1,"category":"contact","purpose":"service","action":"erase"},{"record":2,"category":"financial","purpose":"billing","action":"keep","reason":"legal_duty","rule":"R-1","until":"2032-01-01T00:00:00Z"}\],"would_erase":1,"would_keep":1}' \
+grep -q '"records":\[{"record":1,"category":"contact","purpose":"service","action":"erase"},{"record":2,"category":"financial","purpose":"billing","action":"keep","reason":"legal_duty","rule":"R-1","until":"2032-01-01T00:00:00Z","exemption":"legal_obligation","article":"Art. 17(3)(b)"}\],"would_erase":1,"would_keep":1}' \
     "$tmp/out" || fail "dry run --json: $(cat "$tmp/out")"
 expect_exit 0 "$ctl" $t0 --db "$db" --json erase CUST-2 x --dry-run
 grep -q '"action":"keep","reason":"hold","hold":1,"until":"2026-06-30T' "$tmp/out" ||
@@ -79,6 +79,12 @@ grep -q "erased on 2026-01-01 under 'Art. 17(1)(a) request 1'; 1 record kept und
 expect_exit 0 "$ctl" $t0 --db "$db" --json erase lookup CUST-1
 grep -q '"kept_until":"2032-01-01T00:00:00Z","complete":false' "$tmp/out" ||
     fail "lookup --json: $(cat "$tmp/out")"
+# Art. 17(3): which record was kept under which ground.
+grep -q '"kept":\[{"record":2,"category":"financial","purpose":"billing","reason":"legal_duty","rule":"R-1","exemption":"legal_obligation","article":"Art. 17(3)(b)","until":"2032-01-01T00:00:00Z","still_kept":true}\]' \
+    "$tmp/out" || fail "lookup --json kept: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" $t0 --db "$db" erase lookup CUST-1
+grep -q "^  kept record 2 (financial, billing) under Art. 17(3)(b) legal_obligation (R-1) until 2032-01-01$" \
+    "$tmp/out" || fail "lookup kept: $(cat "$tmp/out")"
 grep -q "CUST-1" "$tmp/out" && fail "the tombstone names the subject"
 expect_exit 1 "$ctl" $t0 --db "$db" vault get 1
 grep -q "GDPR_ENOTFOUND" "$tmp/err" || fail "record 1: $(cat "$tmp/err")"
@@ -154,4 +160,30 @@ expect_exit 0 "$ctl" wipe "$tmp/export.json"
 expect_exit 1 "$ctl" wipe "$tmp/export.json"
 grep -q "GDPR_ENOTFOUND" "$tmp/err" || fail "wipe missing: $(cat "$tmp/err")"
 expect_exit 0 "$ctl" $t0 --db "$db" audit verify
+
+# Art. 17(3) "to the extent necessary": a hold narrowed to a purpose and a
+# collection period keeps only what it covers, on the ground it names.
+db3="$tmp/n.db"
+expect_exit 0 "$ctl" --now 2026-01-10 --db "$db3" init "$root/examples/policy.json"
+expect_exit 0 "$ctl" --now 2026-01-10 --db "$db3" vault put N-1 contact service n@example.com
+expect_exit 0 "$ctl" --now 2026-02-10 --db "$db3" vault put N-1 contact marketing n@example.com
+expect_exit 0 "$ctl" --now 2026-03-10 --db "$db3" vault put N-1 usage service "login"
+expect_exit 0 "$ctl" --now 2026-03-20 --db "$db3" --json hold place --subject N-1 \
+    --until 2027-01-01 --reason "Archive A-3" --ground archiving --purpose service \
+    --collected-from 2026-03-01
+expect_exit 0 "$ctl" --now 2026-03-20 --db "$db3" --json hold list
+grep -q '"ground":"archiving","article":"Art. 17(3)(d)","purpose":"service","collected_from":"2026-03-01T00:00:00Z","collected_to":null' \
+    "$tmp/out" || fail "narrowed hold list: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" --now 2026-04-01 --db "$db3" erase N-1 "Art. 17(1)(a)" --dry-run
+grep -q "would erase 2 records; would keep record 3 (legal hold 1 until 2027-01-01, Art. 17(3)(d) archiving)$" \
+    "$tmp/out" || fail "narrowed dry run: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" --now 2026-04-01 --db "$db3" --yes erase N-1 "Art. 17(1)(a)"
+grep -q "2 erased, 1 kept" "$tmp/out" || grep -q "erased" "$tmp/out" || fail "narrowed erase: $(cat "$tmp/out")"
+expect_exit 1 "$ctl" --now 2026-04-01 --db "$db3" vault get 1
+expect_exit 2 "$ctl" --now 2026-04-01 --db "$db3" hold place --subject N-1 --until 2027-01-01 \
+    --reason x --ground research
+grep -q "is not an Art. 17(3) ground" "$tmp/err" || fail "bad ground: $(cat "$tmp/err")"
+expect_exit 2 "$ctl" --now 2026-04-01 --db "$db3" hold place --subject N-1 --until 2027-01-01 \
+    --reason x --purpose nope
+grep -q "purpose" "$tmp/err" || fail "bad purpose: $(cat "$tmp/err")"
 echo "ok"

@@ -87,6 +87,20 @@ j 0 audit log --limit 5
 j 0 audit verify
 j 0 vault put C-2 contact service "Bo Berg" --field name
 j 0 export C-2
+# issue 19: objections, restriction, the access log, refusal with the
+# Art. 77/79 information, lapse after an ask, human intervention.
+j 0 subject object C-2 --all-marketing
+j 0 subject unobject C-2 --all-marketing --by subject
+j 0 subject restrict C-2
+j 0 subject restrict C-2 --lift
+j 0 access log C-2 service "screen view"
+j 0 export C-2 -o "$tmp/c2.json"
+j 0 access resolve "$(grep -o 'staff-[0-9a-f]\{32\}' "$tmp/c2.json" | head -1)"
+j 0 request open access --subject C-2 --channel email
+j 0 request deny "$(field id)" suspected_fraud --told-rights
+j 0 --now 2026-01-05 request open human_intervention --subject C-2 --channel phone
+j 0 --now 2026-01-06 request verify "$(field id)" pending
+j 0 --now 2026-03-01 request expire "$(field id)"
 printf 'x' >"$tmp/old.json"
 j 0 wipe "$tmp/old.json"
 echo "gdprctl --json: $n commands, each one JSON document"

@@ -33,7 +33,7 @@ changed_one(sqlite_store *st, int rc, const char *what, int64_t id)
 
 #define HOLD_COLUMNS                                                                               \
     "id, scope, subject, record, category, reason, placed_at, placed_by, until,"                   \
-    " released_at, released_by, release_reason"
+    " released_at, released_by, release_reason, ground, purpose, collected_from, collected_to"
 
 static void
 read_hold(sqlite3_stmt *s, store_hold_row *h)
@@ -50,6 +50,10 @@ read_hold(sqlite3_stmt *s, store_hold_row *h)
     h->released_at = sqlite3_column_int64(s, 9);
     h->released_by = gdpr_sqlite__sq_text_or_empty(s, 10);
     h->release_reason = gdpr_sqlite__sq_text_or_empty(s, 11);
+    h->ground = sqlite3_column_int(s, 12);
+    h->purpose = gdpr_sqlite__sq_text_or_empty(s, 13);
+    h->collected_from = sqlite3_column_int64(s, 14);
+    h->collected_to = sqlite3_column_int64(s, 15);
 }
 
 typedef struct {
@@ -90,8 +94,8 @@ gdpr_sqlite__hold_insert(store *base, const store_hold_row *row, int64_t *id_out
         rc = gdpr_sqlite__sq_stmt(
             st,
             "INSERT INTO main.erasure_hold(scope, subject, record, category,"
-            " reason, placed_at, placed_by, until, id) VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
-            " ?7, ?8, ?9)",
+            " reason, placed_at, placed_by, until, id, ground, purpose, collected_from,"
+            " collected_to) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             &s);
 
     if (rc != GDPR_OK)
@@ -107,6 +111,11 @@ gdpr_sqlite__hold_insert(store *base, const store_hold_row *row, int64_t *id_out
     sqlite3_bind_text(s, 7, row->placed_by, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 8, row->until);
     sqlite3_bind_int64(s, 9, id);
+    sqlite3_bind_int(s, 10, row->ground);
+    if (row->purpose)
+        sqlite3_bind_text(s, 11, row->purpose, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 12, row->collected_from);
+    sqlite3_bind_int64(s, 13, row->collected_to);
     rc = gdpr_sqlite__sq_step_done(st, s, "placing a hold");
     if (rc == GDPR_OK && id_out)
         *id_out = id;
@@ -162,35 +171,58 @@ gdpr_sqlite__hold_foreach(store *base, int64_t active_at,
                                 active_at, "listing holds", hold_row, &(hold_cb){fn, ctx});
 }
 
+/* Columns 0..2 as three integers: ctx is int64_t[3]. */
+static int
+read_triple(sqlite3_stmt *s, void *ctx)
+{
+    int64_t *v = ctx;
+
+    v[0] = sqlite3_column_int64(s, 0);
+    v[1] = sqlite3_column_int64(s, 1);
+    v[2] = sqlite3_column_int64(s, 2);
+    return GDPR_OK;
+}
+
 int
 gdpr_sqlite__hold_covering(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                           int64_t record, const char *category, int64_t at, int64_t *hold_out,
-                           int64_t *until_out)
+                           const store_hold_target *t, int64_t at, int64_t *hold_out,
+                           int64_t *until_out, int *ground_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int64_t found[2] = {0, 0};
-    /* The hold that lasts longest decides when the data may go. */
+    int64_t found[3] = {0, 0, 0};
+    /* The hold that lasts longest decides when the data may go. A narrowed
+     * hold (purpose, collection range) covers only the records that match
+     * it, never the subject as a whole (Art. 17(3): to the extent
+     * necessary). */
     int rc = gdpr_sqlite__sq_stmt(st,
-                                  "SELECT id, until FROM main.erasure_hold"
+                                  "SELECT id, until, ground FROM main.erasure_hold"
                                   " WHERE released_at = 0 AND until > ?4 AND ("
                                   "  (scope = 1 AND subject = ?1) OR"
                                   "  (scope = 2 AND ?2 > 0 AND record = ?2) OR"
                                   "  (scope = 3 AND ?3 IS NOT NULL AND category = ?3"
                                   "   AND (subject IS NULL OR subject = ?1)))"
+                                  " AND (purpose IS NULL OR purpose = ?5)"
+                                  " AND (collected_from = 0 OR (?6 > 0 AND ?6 >= collected_from))"
+                                  " AND (collected_to = 0 OR (?6 > 0 AND ?6 < collected_to))"
                                   " ORDER BY until DESC, id LIMIT 1",
                                   &s);
 
     if (rc != GDPR_OK)
         return rc;
     gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
-    sqlite3_bind_int64(s, 2, record);
-    if (category)
-        sqlite3_bind_text(s, 3, category, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, t->record);
+    if (t->category)
+        sqlite3_bind_text(s, 3, t->category, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 4, at);
-    rc = gdpr_sqlite__sq_row(st, s, "checking holds", GDPR_OK, read_pair, found);
+    if (t->purpose)
+        sqlite3_bind_text(s, 5, t->purpose, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 6, t->collected);
+    rc = gdpr_sqlite__sq_row(st, s, "checking holds", GDPR_OK, read_triple, found);
     *hold_out = found[0];
     *until_out = found[1];
+    if (ground_out)
+        *ground_out = (int)found[2];
     return rc;
 }
 
@@ -475,8 +507,8 @@ gdpr_sqlite__tombstone_kept_insert(store *base, const store_kept_row *row)
     int rc = gdpr_sqlite__sq_stmt(
         st,
         "INSERT OR IGNORE INTO main.tombstone_kept(tombstone, record, category,"
-        " purpose, reason, rule, until, erased_at)"
-        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        " purpose, reason, rule, until, erased_at, exemption)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         &s);
 
     if (rc != GDPR_OK)
@@ -489,6 +521,7 @@ gdpr_sqlite__tombstone_kept_insert(store *base, const store_kept_row *row)
     sqlite3_bind_text(s, 6, row->rule, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 7, row->until);
     sqlite3_bind_int64(s, 8, row->erased_at);
+    sqlite3_bind_int(s, 9, row->exemption);
     return gdpr_sqlite__sq_step_done(st, s, "recording a kept record");
 }
 
@@ -511,6 +544,7 @@ kept_row(sqlite3_stmt *s, void *c)
     k.rule = gdpr_sqlite__sq_text_or_empty(s, 5);
     k.until = sqlite3_column_int64(s, 6);
     k.erased_at = sqlite3_column_int64(s, 7);
+    k.exemption = sqlite3_column_int(s, 8);
     return gdpr_sqlite__sq_stopped(cb->fn(&k, cb->ctx), "kept record", k.record);
 }
 
@@ -520,7 +554,7 @@ gdpr_sqlite__tombstone_kept_foreach(store *base, int64_t tombstone,
 {
     return gdpr_sqlite__sq_each((sqlite_store *)base,
                                 "SELECT tombstone, record, category, purpose, reason,"
-                                " rule, until, erased_at FROM main.tombstone_kept"
+                                " rule, until, erased_at, exemption FROM main.tombstone_kept"
                                 " WHERE tombstone=?1 ORDER BY record",
                                 tombstone, "listing kept records", kept_row, &(kept_cb){fn, ctx});
 }

@@ -559,6 +559,32 @@ static const migration migrations[] = {
         "CREATE INDEX IF NOT EXISTS main.transfer_recipient_at ON transfer(recipient, at);",
         NULL,
     },
+    /* Art. 17(3): a hold names its exemption ground (a gdpr_exemption
+     * value; every earlier hold was placed for legal claims, 17(3)(e) = 6)
+     * and may be narrowed to a purpose and a collection range; a kept
+     * record names the ground it was kept under (hold: 6; a legal-duty
+     * rule: legal obligation, 17(3)(b) = 2). */
+    {
+        "ALTER TABLE main.erasure_hold ADD COLUMN ground INTEGER NOT NULL DEFAULT 6;"
+        "ALTER TABLE main.erasure_hold ADD COLUMN purpose TEXT;"
+        "ALTER TABLE main.erasure_hold ADD COLUMN collected_from INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE main.erasure_hold ADD COLUMN collected_to INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE main.tombstone_kept ADD COLUMN exemption INTEGER NOT NULL DEFAULT 0;"
+        "UPDATE main.tombstone_kept SET exemption = CASE reason WHEN 'hold' THEN 6 ELSE 2 END;",
+        NULL,
+    },
+    /* Art. 15(1), 15(4), CJEU C-579/21 (Pankki S): the access log, when and
+     * why a subject's data was consulted and by which role; the subject is
+     * its keyed hash (erased with the subject); the actor id as the audit
+     * trail keeps it, shown to the subject only as the policy decides. */
+    {
+        "CREATE TABLE main.access_log(  id INTEGER PRIMARY KEY,  subject BLOB NOT NULL,"
+        "  at INTEGER NOT NULL,  actor TEXT NOT NULL,  role TEXT NOT NULL,"
+        "  action TEXT NOT NULL,  purpose TEXT NOT NULL,  record INTEGER NOT NULL DEFAULT 0,"
+        "  reason TEXT);"
+        "CREATE INDEX main.access_log_subject ON access_log(subject, id);",
+        NULL,
+    },
     /* Consent signals (issue 16): GPC, TCF and GPP strings as received
      * (sealed: signal/<id>/value), and conflicts between an explicit
      * grant and a GPC signal. Both keep the subject by its keyed hash and

@@ -348,8 +348,8 @@ int gdpr_sqlite__hold_release(store *st, int64_t id, int64_t at, const char *act
 int gdpr_sqlite__hold_foreach(store *st, int64_t active_at,
                               int (*fn)(const store_hold_row *row, void *ctx), void *ctx);
 int gdpr_sqlite__hold_covering(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
-                               int64_t record, const char *category, int64_t at, int64_t *hold_out,
-                               int64_t *until_out);
+                               const store_hold_target *t, int64_t at, int64_t *hold_out,
+                               int64_t *until_out, int *ground_out);
 int gdpr_sqlite__hold_any_for_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                                       int64_t at, int *any_out);
 int gdpr_sqlite__tombstone_insert(store *st, const store_tombstone_row *row, int64_t *id_out);
@@ -414,6 +414,12 @@ int gdpr_sqlite__rotation_put(store *st, store_file f, uint64_t kek_generation, 
 int gdpr_sqlite__key_queue_destroy(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
 int gdpr_sqlite__policy_version(store *st, int64_t *version_out);
 
+/* access.c */
+int gdpr_sqlite__access_insert(store *st, const store_access_row *row);
+int gdpr_sqlite__access_foreach(store *st, const uint8_t *subject_hash,
+                                int (*fn)(const store_access_row *row, void *ctx), void *ctx);
+int gdpr_sqlite__access_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                                       int64_t *count_out);
 /* consent signals (signal.c) */
 int gdpr_sqlite__signal_append(store *st, const store_signal_row *row);
 int gdpr_sqlite__signal_latest(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int kind,
