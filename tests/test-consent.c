@@ -1143,7 +1143,9 @@ START_TEST(why_name_unknown)
     ck_assert_str_eq(gdpr_why_name(-1), "unknown");
     ck_assert_str_eq(gdpr_why_name(0), "unknown");
     ck_assert_str_eq(gdpr_why_name(GDPR_WHY_NO_ART9_CONDITION), "no_art9_condition");
-    ck_assert_str_eq(gdpr_why_name(GDPR_WHY_ART22_4 + 1), "unknown");
+    ck_assert_str_eq(gdpr_why_name(GDPR_WHY_ART22_4), "automated_special_category");
+    ck_assert_str_eq(gdpr_why_name(GDPR_WHY_GPC), "gpc");
+    ck_assert_str_eq(gdpr_why_name(GDPR_WHY_GPC + 1), "unknown");
     ck_assert_str_eq(gdpr_why_name(INT_MAX), "unknown");
 }
 END_TEST

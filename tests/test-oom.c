@@ -364,6 +364,33 @@ op_consent_record(gdpr_engine *eng)
     return gdpr_consent_record(eng, &th_agent, &c, NULL);
 }
 
+/* A TC string (purposes 3 and 4: the example policy maps them to
+ * personalised-ads): decoded, sealed, a grant recorded. */
+static int
+op_consent_signal_tcf(gdpr_engine *eng)
+{
+    int events = 0;
+
+    return gdpr_consent_signal_tcf(eng, &th_agent, "bob",
+                                   "CQdWToAQdWToAEsACBENCWEgADAAAAAAABAgAAAAAAAA", &events);
+}
+
+/* A signed receipt (read-only): parse, canonical form, Ed25519. */
+static int
+op_consent_receipt(gdpr_engine *eng)
+{
+    char *json = NULL;
+    int valid = 0;
+    int rc = gdpr_consent_receipt(eng, 1, &json);
+
+    if (rc == GDPR_OK)
+        rc = gdpr_receipt_verify(eng, json, &valid);
+    if (rc == GDPR_OK && !valid)
+        mismatch = 1;
+    gdpr_free(json);
+    return rc;
+}
+
 static int
 op_consent_check(gdpr_engine *eng)
 {
@@ -506,6 +533,8 @@ static const operation ops[] = {
     {"policy load", NULL, op_policy_load, 0},
     {"consent record", NULL, op_consent_record, 0},
     {"consent check", NULL, op_consent_check, 0},
+    {"consent signal (TCF)", NULL, op_consent_signal_tcf, 0},
+    {"consent receipt (signed)", NULL, op_consent_receipt, 0},
     {"vault put", NULL, op_vault_put, 0},
     {"vault get", NULL, op_vault_get, 0},
     {"vault rectify", NULL, op_vault_rectify, 0},

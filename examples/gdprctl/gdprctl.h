@@ -98,6 +98,11 @@ void ctl_progress_stop(void);
 void ctl_json_string(FILE *f, const char *s);
 
 /* Command groups (cmd-*.c). */
+int ctl_cmd_receipt_verify(ctl *c, int argc, char **argv);
+int ctl_cmd_receipt_keys(ctl *c, int argc, char **argv);
+int ctl_cmd_consent_signal(ctl *c, int argc, char **argv);
+int ctl_cmd_consent_conflicts(ctl *c, int argc, char **argv);
+int ctl_cmd_signal_decode(ctl *c, int argc, char **argv);
 int ctl_cmd_init(ctl *c, int argc, char **argv);
 int ctl_cmd_subject_object(ctl *c, int argc, char **argv);
 int ctl_cmd_subject_unobject(ctl *c, int argc, char **argv);

@@ -647,7 +647,8 @@ gdpr_policy__model_check_new(const policy_model *p)
 static int
 build_notices(const json_node *root, policy_model *p)
 {
-    static const char *const fields[] = {"id", "version", "sha256", "url", "transfer_risks", NULL};
+    static const char *const fields[] = {"id",       "version", "sha256", "url", "transfer_risks",
+                                         "language", NULL};
     const json_node *arr;
     int rc = read_array(root, "notices", 0, &arr);
 
@@ -666,6 +667,7 @@ build_notices(const json_node *root, policy_model *p)
         if ((rc = read_text(item, "version", 1, 64, &n->version)) != GDPR_OK ||
             (rc = read_text(item, "url", 0, 1024, &n->url)) != GDPR_OK ||
             (rc = read_bool(item, "transfer_risks", &n->transfer_risks)) != GDPR_OK ||
+            (rc = gdpr_policy__check_language(item)) != GDPR_OK ||
             (rc = read_text(item, "sha256", 1, 64, &hex)) != GDPR_OK)
             break;
         if (strlen(hex) != 64 || gdpr__hex_decode(hex, n->sha256, CRYPTO_HASH_BYTES) != 0)
@@ -1394,7 +1396,7 @@ gdpr_policy__model_build(const json_node *root, policy_model **out)
     static const char *const sections[] = {
         "controller", "categories", "purposes", "notices", "retention",
         "roles",      "recipients", "requests", "$schema", "digital_consent_age",
-        NULL};
+        "signals",    "receipts",   NULL};
     policy_model *p;
     int rc;
 
@@ -1423,6 +1425,10 @@ gdpr_policy__model_build(const json_node *root, policy_model **out)
         rc = build_requests(root, p);
     if (rc == GDPR_OK)
         rc = build_consent_ages(root, p);
+    if (rc == GDPR_OK)
+        rc = gdpr_policy__build_signals(root, p);
+    if (rc == GDPR_OK)
+        rc = gdpr_policy__check_receipts(root);
     if (rc != GDPR_OK) {
         gdpr_policy__model_free(p);
         return rc;
@@ -1457,6 +1463,7 @@ gdpr_policy__model_free(policy_model *p)
     free(p->requests.erasure_grace_text);
     free(p->requests.high_risk_role);
     free(p->consent_ages);
+    gdpr_policy__signals_free(&p->signals);
     for (int t = 1; t <= POLICY_REQUEST_TYPES; t++)
         free_list(p->requests.close_roles[t], p->requests.n_close_roles[t]);
     for (size_t i = 0; i < p->n_categories; i++) {

@@ -974,3 +974,36 @@ gdpr_store__access_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_H
 {
     return st->ops->access_delete_subject(st, subject_hash, count_out);
 }
+
+int
+gdpr_store__signal_append(store *st, const store_signal_row *row)
+{
+    return st->ops->signal_append(st, row);
+}
+
+int
+gdpr_store__signal_latest(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int kind, int64_t at,
+                          int64_t *id_out, int64_t *at_out)
+{
+    return st->ops->signal_latest(st, hash, kind, at, id_out, at_out);
+}
+
+int
+gdpr_store__signal_foreach(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                           int (*fn)(const store_signal_row *row, void *ctx), void *ctx)
+{
+    return st->ops->signal_foreach(st, hash, fn, ctx);
+}
+
+int
+gdpr_store__conflict_append(store *st, const store_conflict_row *row, int64_t *id_out)
+{
+    return st->ops->conflict_append(st, row, id_out);
+}
+
+int
+gdpr_store__conflict_foreach(store *st, const uint8_t *hash, int64_t since, int64_t after_id,
+                             int (*fn)(const store_conflict_row *row, void *ctx), void *ctx)
+{
+    return st->ops->conflict_foreach(st, hash, since, after_id, fn, ctx);
+}

@@ -85,6 +85,7 @@ typedef enum {
     STORE_SEQ_PENDING,
     STORE_SEQ_REVIEW,
     STORE_SEQ_RETENTION_RUN,
+    STORE_SEQ_SIGNAL, /* consent signals (issue 16) */
     STORE_SEQ_COUNT
 } store_seq;
 
@@ -407,6 +408,55 @@ store_disclosure_next_id(store *st, int64_t *id_out)
     return gdpr_store__next_id(st, STORE_SEQ_DISCLOSURE, id_out);
 }
 int gdpr_store__disclosure_append(store *st, const store_disclosure_row *row);
+
+/* --- consent signals (issue 16): GPC, TCF and GPP strings as received,
+ * and conflicts between an explicit choice and a GPC signal. Append-only;
+ * erased with the subject's consent events. */
+#define STORE_SIGNAL_GPC 1
+#define STORE_SIGNAL_TCF 2
+#define STORE_SIGNAL_GPP 3
+typedef struct {
+    int64_t id;             /* from store_signal_next_id */
+    const uint8_t *subject; /* CRYPTO_HASH_BYTES */
+    int64_t at;
+    int kind;             /* STORE_SIGNAL_* */
+    const uint8_t *value; /* sealed (signal/<id>/value): the string as received; NULL for GPC */
+    size_t value_len;
+    const char *channel;
+    const char *actor;
+} store_signal_row;
+
+static inline int
+store_signal_next_id(store *st, int64_t *id_out)
+{
+    return gdpr_store__next_id(st, STORE_SEQ_SIGNAL, id_out);
+}
+int gdpr_store__signal_append(store *st, const store_signal_row *row);
+/* The newest signal of `kind` of the subject at or before `at`: its id
+ * and time; GDPR_ENOTFOUND when there is none. */
+int gdpr_store__signal_latest(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int kind,
+                              int64_t at, int64_t *id_out, int64_t *at_out);
+/* The subject's signals in order; fn as in gdpr_store__consent_foreach. */
+int gdpr_store__signal_foreach(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                               int (*fn)(const store_signal_row *row, void *ctx), void *ctx);
+
+#define STORE_CONFLICT_GPC_OVER_GRANT 1  /* a GPC signal after an explicit grant */
+#define STORE_CONFLICT_GRANT_AFTER_GPC 2 /* an explicit grant after a GPC signal */
+typedef struct {
+    int64_t id;
+    const uint8_t *subject; /* CRYPTO_HASH_BYTES */
+    int64_t at;
+    const char *purpose;
+    int kind;              /* STORE_CONFLICT_* */
+    int64_t consent_event; /* the explicit choice (a grant) */
+    int64_t signal;        /* the GPC signal */
+    int64_t result_event;  /* the event recorded because of it (a withdrawal), or 0 */
+} store_conflict_row;
+int gdpr_store__conflict_append(store *st, const store_conflict_row *row, int64_t *id_out);
+/* Conflicts with id > after_id in id order, of one subject (hash) or of
+ * all (hash NULL), at or after `since`; fn as in gdpr_store__consent_foreach. */
+int gdpr_store__conflict_foreach(store *st, const uint8_t *hash, int64_t since, int64_t after_id,
+                                 int (*fn)(const store_conflict_row *row, void *ctx), void *ctx);
 
 /* Subject flags: Art. 21 objection, Art. 18
  * restriction. Bits other modules may add are left untouched. */
@@ -1012,7 +1062,7 @@ int gdpr_store__json_parse(store *st, const char *text, json_node **out);
 
 /* Bumped when a member is added at the end; the front refuses a table of
  * an older version than it needs (like sqlite3_vfs.iVersion). */
-#define STORE_OPS_VERSION 7
+#define STORE_OPS_VERSION 8
 
 typedef struct store_ops store_ops;
 
@@ -1294,6 +1344,15 @@ struct store_ops {
                                  int64_t *count_out);
     /* version 7: a failed open of a new store leaves nothing behind */
     void (*discard)(store *st);
+    /* version 8: consent signals (issue 16) */
+    int (*signal_append)(store *st, const store_signal_row *row);
+    int (*signal_latest)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int kind, int64_t at,
+                         int64_t *id_out, int64_t *at_out);
+    int (*signal_foreach)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                          int (*fn)(const store_signal_row *row, void *ctx), void *ctx);
+    int (*conflict_append)(store *st, const store_conflict_row *row, int64_t *id_out);
+    int (*conflict_foreach)(store *st, const uint8_t *hash, int64_t since, int64_t after_id,
+                            int (*fn)(const store_conflict_row *row, void *ctx), void *ctx);
 };
 
 /* The backends in this build. */

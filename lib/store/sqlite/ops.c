@@ -148,4 +148,9 @@ const store_ops gdpr_store__sqlite_ops = {
     .access_foreach = gdpr_sqlite__access_foreach,
     .access_delete_subject = gdpr_sqlite__access_delete_subject,
     .discard = gdpr_sqlite__discard,
+    .signal_append = gdpr_sqlite__signal_append,
+    .signal_latest = gdpr_sqlite__signal_latest,
+    .signal_foreach = gdpr_sqlite__signal_foreach,
+    .conflict_append = gdpr_sqlite__conflict_append,
+    .conflict_foreach = gdpr_sqlite__conflict_foreach,
 };

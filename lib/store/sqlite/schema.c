@@ -593,6 +593,43 @@ static const migration migrations[] = {
         "CREATE INDEX main.access_log_subject ON access_log(subject, id);",
         NULL,
     },
+    /* Consent signals (issue 16): GPC, TCF and GPP strings as received
+     * (sealed: signal/<id>/value), and conflicts between an explicit
+     * grant and a GPC signal. Both keep the subject by its keyed hash and
+     * go with the subject's consent events at erasure. Written to run
+     * again harmlessly (IF NOT EXISTS): tests that wind user_version back
+     * to re-run a later migration need not undo this one. */
+    {
+        "CREATE TABLE IF NOT EXISTS main.consent_signal("
+        "  id INTEGER PRIMARY KEY,"
+        "  subject BLOB NOT NULL,"
+        "  at INTEGER NOT NULL,"
+        "  kind INTEGER NOT NULL," /* 1 GPC, 2 TCF, 3 GPP */
+        "  value BLOB,"            /* sealed: signal/<id>/value */
+        "  channel TEXT NOT NULL,"
+        "  actor TEXT NOT NULL);"
+        "CREATE INDEX IF NOT EXISTS main.consent_signal_subject ON consent_signal(subject, kind, "
+        "at);"
+        "CREATE TRIGGER IF NOT EXISTS main.consent_signal_append_only BEFORE UPDATE ON "
+        "consent_signal"
+        " BEGIN SELECT RAISE(ABORT, 'consent signals are append-only'); END;"
+        "CREATE TABLE IF NOT EXISTS main.consent_conflict("
+        "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  subject BLOB NOT NULL,"
+        "  at INTEGER NOT NULL,"
+        "  purpose TEXT NOT NULL,"
+        "  kind INTEGER NOT NULL," /* 1 GPC over a grant, 2 grant after GPC */
+        "  consent_event INTEGER NOT NULL,"
+        "  signal INTEGER NOT NULL,"
+        "  result_event INTEGER NOT NULL);"
+        "CREATE INDEX IF NOT EXISTS main.consent_conflict_subject ON consent_conflict(subject, id);"
+        "CREATE INDEX IF NOT EXISTS main.consent_conflict_at ON consent_conflict(at, id);"
+        "CREATE TRIGGER IF NOT EXISTS main.consent_conflict_append_only BEFORE UPDATE ON "
+        "consent_conflict"
+        " BEGIN SELECT RAISE(ABORT, 'consent conflicts are append-only'); END;"
+        "INSERT OR IGNORE INTO main.counter VALUES('signal', 0);",
+        NULL,
+    },
     /* consent events carry a MAC under the row key, as the current-state
      * rows do since 13: an edited history row is refused (sqlite/rowmac.c). */
     {

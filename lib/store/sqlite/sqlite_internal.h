@@ -433,5 +433,14 @@ int gdpr_sqlite__access_foreach(store *st, const uint8_t *subject_hash,
                                 int (*fn)(const store_access_row *row, void *ctx), void *ctx);
 int gdpr_sqlite__access_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                                        int64_t *count_out);
+/* consent signals (signal.c) */
+int gdpr_sqlite__signal_append(store *st, const store_signal_row *row);
+int gdpr_sqlite__signal_latest(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int kind,
+                               int64_t at, int64_t *id_out, int64_t *at_out);
+int gdpr_sqlite__signal_foreach(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                                int (*fn)(const store_signal_row *row, void *ctx), void *ctx);
+int gdpr_sqlite__conflict_append(store *st, const store_conflict_row *row, int64_t *id_out);
+int gdpr_sqlite__conflict_foreach(store *st, const uint8_t *hash, int64_t since, int64_t after_id,
+                                  int (*fn)(const store_conflict_row *row, void *ctx), void *ctx);
 
 #endif
