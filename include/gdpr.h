@@ -10,6 +10,7 @@
 #include "gdpr/audit.h"
 #include "gdpr/subject.h"
 #include "gdpr/consent.h"
+#include "gdpr/consent_report.h"
 #include "gdpr/vault.h"
 #include "gdpr/source.h"
 #include "gdpr/export.h"

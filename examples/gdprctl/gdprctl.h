@@ -162,4 +162,7 @@ int ctl_cmd_hold_list(ctl *c, int argc, char **argv);
 int ctl_cmd_wipe(ctl *c, int argc, char **argv);
 int ctl_cmd_rekey(ctl *c, int argc, char **argv);
 
+/* Reports (cmd-report.c). */
+int ctl_cmd_consent_report(ctl *c, int argc, char **argv);
+
 #endif

@@ -57,6 +57,11 @@ static const ctl_command commands[] = {
      "List a subject's consent events", "gdprctl consent history c-1001", NULL},
     {"consent", "receipt", ctl_cmd_consent_receipt, 1, "EVENT",
      "Print the receipt of one consent event", "gdprctl consent receipt 12", NULL},
+    {"consent", "report", ctl_cmd_consent_report, 1,
+     "[--purpose P]... [--state S]... [--from DATE] [--until DATE] [--as-of DATE] "
+     "[--format json|csv] [--host-ids] [-o FILE]",
+     "Every subject's current consent, streamed (keyed hashes unless --host-ids)",
+     "gdprctl consent report --purpose marketing --format csv -o consent.csv", "--until"},
     {"subject", "link", ctl_cmd_subject_link, 1, "SUBJECT KIND VALUE",
      "Link an identifier (email, phone, account) to a subject",
      "gdprctl subject link c-1001 email ana@example.com", NULL},

@@ -26,7 +26,8 @@ static const char *const permission_names[PERM_COUNT] = {
     "transfer.approve",  "safeguard.manage", "request.open",
     "request.manage",    "request.close",    "request.deny",
     "source.register",   "consent.read",     "adequacy.load",
-    "retention.anchor",
+    "retention.anchor",  "consent.report",   "ropa.export",
+    "breach.manage",
 };
 
 static const char *const basis_names[BASIS_COUNT] = {

@@ -43,6 +43,9 @@ typedef enum {
     PERM_CONSENT_READ,     /* consent ledger (issue 4): read proofs in the history */
     PERM_ADEQUACY_LOAD,    /* transfers (issue 8): replace the adequacy list */
     PERM_RETENTION_ANCHOR, /* retention (issue 7): touch, contract end, anchors */
+    PERM_CONSENT_REPORT,   /* issue 16: the consent report (keyed hashes) */
+    PERM_ROPA_EXPORT,      /* issue 16: the Art. 30 record */
+    PERM_BREACH_MANAGE,    /* issue 16: the Art. 33/34 breach register */
     PERM_COUNT
 } permission;
 

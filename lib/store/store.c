@@ -941,3 +941,11 @@ gdpr_store__policy_version(store *st, int64_t *version_out)
 {
     return st->ops->policy_version(st, version_out);
 }
+
+int
+gdpr_store__consent_report_foreach(store *st, const store_consent_report_filter *f,
+                                   int (*fn)(const store_consent_report_row *row, void *ctx),
+                                   void *ctx)
+{
+    return st->ops->consent_report_foreach(st, f, fn, ctx);
+}

@@ -949,11 +949,36 @@ int gdpr_store__policy_version(store *st, int64_t *version_out);
  * with "line L, column C: why" in the message. */
 int gdpr_store__json_parse(store *st, const char *text, json_node **out);
 
+/* --- reports (lib/store/sqlite/report.c): the consent report -------- */
+
+/* Which current consent states the report walks: `purpose` NULL for every
+ * purpose; the state's event time in [from, until) (until 0: no end). */
+typedef struct {
+    const char *purpose;
+    int64_t from, until;
+} store_consent_report_filter;
+
+typedef struct {
+    const uint8_t *subject; /* CRYPTO_HASH_BYTES */
+    const char *purpose;
+    const char *recipient; /* as in store_consent_row */
+    store_consent_state state;
+} store_consent_report_row;
+
+/* Every current consent state (one row per subject, purpose and
+ * recipient) that the filter admits, in the order of subject hash,
+ * purpose, recipient, each row's MAC checked (GDPR_ECORRUPT names a row
+ * that fails). Memory does not grow with the rows: a statement of its own
+ * is stepped, so fn may call the store. fn as in gdpr_store__consent_foreach. */
+int gdpr_store__consent_report_foreach(store *st, const store_consent_report_filter *f,
+                                       int (*fn)(const store_consent_report_row *row, void *ctx),
+                                       void *ctx);
+
 /* --- the operations a backend implements ------------------------------ */
 
 /* Bumped when a member is added at the end; the front refuses a table of
  * an older version than it needs (like sqlite3_vfs.iVersion). */
-#define STORE_OPS_VERSION 4
+#define STORE_OPS_VERSION 5
 
 typedef struct store_ops store_ops;
 
@@ -1223,6 +1248,10 @@ struct store_ops {
     /* version 4: per-subject key cache validation */
     int (*key_serial)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                       uint8_t wrapped[CRYPTO_WRAPPED_BYTES], int64_t *serial_out);
+    /* version 5: reports */
+    int (*consent_report_foreach)(store *st, const store_consent_report_filter *f,
+                                  int (*fn)(const store_consent_report_row *row, void *ctx),
+                                  void *ctx);
 };
 
 /* The backends in this build. */

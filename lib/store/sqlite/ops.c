@@ -143,4 +143,5 @@ const store_ops gdpr_store__sqlite_ops = {
     .objection_get = gdpr_sqlite__objection_get,
     .objection_delete = gdpr_sqlite__objection_delete,
     .key_serial = gdpr_sqlite__key_serial,
+    .consent_report_foreach = gdpr_sqlite__consent_report_foreach,
 };

@@ -410,5 +410,9 @@ int gdpr_sqlite__key_state(store *st, store_key_state *out);
 int gdpr_sqlite__rotation_put(store *st, store_file f, uint64_t kek_generation, int64_t rekey_seq);
 int gdpr_sqlite__key_queue_destroy(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
 int gdpr_sqlite__policy_version(store *st, int64_t *version_out);
+/* Reports (sqlite/report.c). */
+int gdpr_sqlite__consent_report_foreach(store *st, const store_consent_report_filter *f,
+                                        int (*fn)(const store_consent_report_row *row, void *ctx),
+                                        void *ctx);
 
 #endif

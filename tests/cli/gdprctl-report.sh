@@ -1,0 +1,47 @@
+#!/bin/sh
+# gdprctl consent report (and the other issue-16 reports as they land):
+# human and --json output, permissions, filters, usage errors.
+# Usage: gdprctl-report.sh GDPRCTL SOURCE_ROOT
+set -eu
+ctl=$1 root=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+db="$tmp/t.db"
+export GDPR_KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+export GDPR_ACTOR=dpo1 GDPR_ROLE=dpo
+unset GDPR_PASSPHRASE || true
+
+fail() { echo "FAIL: $*"; exit 1; }
+expect_exit() { want=$1; shift; set +e; "$@" >"$tmp/out" 2>"$tmp/err"; got=$?; set -e
+    [ "$got" -eq "$want" ] || { cat "$tmp/out" "$tmp/err"; fail "exit $got, want $want: $*"; }; }
+json_ok() { python3 -m json.tool "$tmp/out" >/dev/null || fail "not JSON: $*: $(cat "$tmp/out")"; }
+
+expect_exit 0 "$ctl" --db "$db" --now 2026-03-01 init "$root/examples/policy.json"
+expect_exit 0 "$ctl" --db "$db" --now 2026-03-02 consent grant CUST-1 marketing marketing-v2 web
+expect_exit 0 "$ctl" --db "$db" --now 2026-03-02 consent grant CUST-2 marketing marketing-v2 web
+expect_exit 0 "$ctl" --db "$db" --now 2026-03-05 consent withdraw CUST-2 marketing phone
+
+# --- consent report ---------------------------------------------------------
+expect_exit 0 "$ctl" --db "$db" --now 2026-04-01 consent report --format csv --host-ids
+head -1 "$tmp/out" | grep -q "^subject,purpose,recipient,state,since,event,expires,explicit" ||
+    fail "csv header: $(cat "$tmp/out")"
+grep -q "^CUST-2,marketing,,withdrawn,2026-03-05T00:00:00Z," "$tmp/out" || fail "csv row: $(cat "$tmp/out")"
+[ "$(wc -l <"$tmp/out")" -eq 3 ] || fail "csv rows: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" --json --db "$db" --now 2026-04-01 consent report --state withdrawn
+json_ok report
+grep -q '"subject_id":"keyed_hash"' "$tmp/out" || fail "keyed hash: $(cat "$tmp/out")"
+grep -q '"count":1}' "$tmp/out" || fail "state filter: $(cat "$tmp/out")"
+grep -q "CUST" "$tmp/out" && fail "host id without --host-ids: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" --json --db "$db" --now 2026-04-01 consent report --from 2026-03-04 \
+    --format csv -o "$tmp/r.csv"
+grep -q '"rows":1' "$tmp/out" || fail "report -o --json: $(cat "$tmp/out")"
+[ "$(stat -c %a "$tmp/r.csv")" = 600 ] || fail "report file mode"
+expect_exit 4 "$ctl" --db "$db" --actor anna --role agent consent report
+grep -q "lacks permission 'consent.report'" "$tmp/err" || fail "agent: $(cat "$tmp/err")"
+expect_exit 4 "$ctl" --db "$db" --actor sam --role supervisor consent report --host-ids
+grep -q "consent.report" "$tmp/err" || fail "supervisor: $(cat "$tmp/err")"
+expect_exit 2 "$ctl" --db "$db" consent report --state maybe
+grep -q "'maybe' is not granted" "$tmp/err" || fail "bad state: $(cat "$tmp/err")"
+expect_exit 2 "$ctl" --db "$db" consent report --purpose astrology
+grep -q "'astrology' is not a purpose" "$tmp/err" || fail "bad purpose: $(cat "$tmp/err")"
+expect_exit 2 "$ctl" --json --db "$db" consent report --format csv
