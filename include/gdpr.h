@@ -11,6 +11,7 @@
 #include "gdpr/subject.h"
 #include "gdpr/consent.h"
 #include "gdpr/consent_report.h"
+#include "gdpr/ropa.h"
 #include "gdpr/vault.h"
 #include "gdpr/source.h"
 #include "gdpr/export.h"

@@ -246,8 +246,8 @@ START_TEST(a_writer_that_stops_gets_ecallback)
     c.stop_after = 0;
     c.stop_after = -1; /* stop at the first write */
     c.calls = 0;
-    th_assert_err(gdpr_consent_report(ts.eng, &th_dpo, &o, capture_write, &c, NULL),
-                  GDPR_ECALLBACK, "write callback");
+    th_assert_err(gdpr_consent_report(ts.eng, &th_dpo, &o, capture_write, &c, NULL), GDPR_ECALLBACK,
+                  "write callback");
     free(c.buf);
 }
 END_TEST
@@ -268,13 +268,12 @@ START_TEST(bad_options_are_refused_and_change_nothing)
                   "eng");
     th_assert_err(gdpr_consent_report(ts.eng, NULL, &o, capture_write, &c, NULL), GDPR_EINVAL,
                   "who");
-    th_assert_err(gdpr_consent_report(ts.eng, &th_dpo, NULL, capture_write, &c, NULL),
-                  GDPR_EINVAL, "opts");
-    th_assert_err(gdpr_consent_report(ts.eng, &th_dpo, &o, NULL, &c, NULL), GDPR_EINVAL,
-                  "write");
+    th_assert_err(gdpr_consent_report(ts.eng, &th_dpo, NULL, capture_write, &c, NULL), GDPR_EINVAL,
+                  "opts");
+    th_assert_err(gdpr_consent_report(ts.eng, &th_dpo, &o, NULL, &c, NULL), GDPR_EINVAL, "write");
     o.version = 99;
-    th_assert_err(gdpr_consent_report(ts.eng, &th_dpo, &o, capture_write, &c, NULL),
-                  GDPR_EVERSION, "opts.version");
+    th_assert_err(gdpr_consent_report(ts.eng, &th_dpo, &o, capture_write, &c, NULL), GDPR_EVERSION,
+                  "opts.version");
     o.version = GDPR_CONSENT_REPORT_OPTIONS_VERSION;
     o.format = 3;
     th_assert_err(gdpr_consent_report(ts.eng, &th_dpo, &o, capture_write, &c, NULL), GDPR_EINVAL,
@@ -324,8 +323,8 @@ START_TEST(an_edited_state_row_is_refused)
 
     th_raw_exec(ts.db, "UPDATE consent_state SET state = 1 WHERE state = 2");
     th_reopen(&ts);
-    th_assert_err(gdpr_consent_report(ts.eng, &th_dpo, &o, capture_write, &c, NULL),
-                  GDPR_ECORRUPT, "consent state row");
+    th_assert_err(gdpr_consent_report(ts.eng, &th_dpo, &o, capture_write, &c, NULL), GDPR_ECORRUPT,
+                  "consent state row");
     free(c.buf);
 }
 END_TEST

@@ -45,8 +45,7 @@ state_bit(const char *word, unsigned int *bits)
             *bits |= states[i].bit;
             return 0;
         }
-    fprintf(stderr, "gdprctl: --state: '%s' is not granted, withdrawn, refused or expired\n",
-            word);
+    fprintf(stderr, "gdprctl: --state: '%s' is not granted, withdrawn, refused or expired\n", word);
     return -1;
 }
 
@@ -121,6 +120,63 @@ ctl_cmd_consent_report(ctl *c, int argc, char **argv)
             printf(",\"rows\":%lld}\n", (long long)rows);
         } else {
             fprintf(stderr, "consent report: %lld rows written to %s\n", (long long)rows, out);
+        }
+    }
+    return CTL_OK;
+}
+
+/* --- ropa export ---------------------------------------------------------------- */
+
+int
+ctl_cmd_ropa_export(ctl *c, int argc, char **argv)
+{
+    int format = GDPR_EXPORT_JSON;
+    int64_t as_of = GDPR_NOW;
+    const char *out = NULL;
+    FILE *f = stdout;
+    int rc, closed = 0;
+
+    for (int i = 0; i < argc; i++) {
+        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(argv[i], "--format") == 0 && next && strcmp(next, "json") == 0) {
+            format = GDPR_EXPORT_JSON;
+            i++;
+        } else if (strcmp(argv[i], "--format") == 0 && next && strcmp(next, "csv") == 0) {
+            format = GDPR_EXPORT_CSV;
+            i++;
+        } else if (strcmp(argv[i], "--as-of") == 0 && next) {
+            if (ctl_parse_time("--as-of", argv[++i], &as_of) != 0)
+                return CTL_USAGE;
+        } else if (strcmp(argv[i], "-o") == 0 && next) {
+            out = argv[++i];
+        } else {
+            fprintf(stderr, "usage: gdprctl ropa export [--format json|csv] [--as-of DATE] "
+                            "[-o FILE]\n"
+                            "  csv: the columns of the UK ICO's documentation template\n");
+            return CTL_USAGE;
+        }
+    }
+    if (c->json && out == NULL && format != GDPR_EXPORT_JSON) {
+        fprintf(stderr, "gdprctl: --json prints one JSON document: use --format json or -o FILE\n");
+        return CTL_USAGE;
+    }
+    if (out != NULL && (f = ctl_create(out)) == NULL)
+        return CTL_FAILED;
+    rc = gdpr_ropa_export(c->eng, &c->who, format, as_of, write_stream, f);
+    if (out != NULL)
+        closed = fclose(f);
+    if (rc != GDPR_OK || closed != 0) {
+        if (out != NULL)
+            unlink(out);
+        return rc != GDPR_OK ? ctl_fail("ropa export", rc) : CTL_FAILED;
+    }
+    if (out != NULL) {
+        if (c->json) {
+            printf("{\"file\":");
+            ctl_json_string(stdout, out);
+            printf("}\n");
+        } else {
+            fprintf(stderr, "record of processing activities written to %s\n", out);
         }
     }
     return CTL_OK;

@@ -164,5 +164,6 @@ int ctl_cmd_rekey(ctl *c, int argc, char **argv);
 
 /* Reports (cmd-report.c). */
 int ctl_cmd_consent_report(ctl *c, int argc, char **argv);
+int ctl_cmd_ropa_export(ctl *c, int argc, char **argv);
 
 #endif

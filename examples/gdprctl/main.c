@@ -199,6 +199,9 @@ static const ctl_command commands[] = {
      "Rotate the master key: the old key or passphrase no longer opens the store (asks first on "
      "a terminal; without a --new-* flag, asks for a new passphrase on a terminal)",
      "gdprctl --key-file old.key rekey --new-key-file new.key", NULL},
+    {"ropa", "export", ctl_cmd_ropa_export, 1, "[--format json|csv] [--as-of DATE] [-o FILE]",
+     "The record of processing activities (Art. 30(1)); csv: the ICO template's columns",
+     "gdprctl ropa export --format csv -o ropa.csv", NULL},
     {"wipe", NULL, ctl_cmd_wipe, 0, "FILE", "Overwrite and delete a file (an old export)",
      "gdprctl wipe c-1001.json", NULL},
     {"help", NULL, NULL, 0, "[COMMAND]", "Show help for gdprctl or one command",

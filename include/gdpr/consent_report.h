@@ -43,15 +43,15 @@ extern "C" {
  * the call.
  */
 typedef struct {
-    unsigned int version;         /**< GDPR_CONSENT_REPORT_OPTIONS_VERSION */
-    int format;                   /**< GDPR_EXPORT_JSON or GDPR_EXPORT_CSV */
-    const char *const *purposes;  /**< policy purpose ids; NULL: every purpose */
-    size_t n_purposes;            /**< 0..GDPR_REPORT_PURPOSES_MAX (0 with NULL) */
-    unsigned int states;          /**< GDPR_REPORT_* bits; 0: all */
-    int64_t from;                 /**< state recorded at or after (UTC seconds); 0: no bound */
-    int64_t until;                /**< state recorded before; 0: no bound */
-    int64_t as_of;                /**< when expiry is judged; GDPR_NOW (the default) */
-    unsigned int flags;           /**< GDPR_REPORT_HOST_IDS */
+    unsigned int version;        /**< GDPR_CONSENT_REPORT_OPTIONS_VERSION */
+    int format;                  /**< GDPR_EXPORT_JSON or GDPR_EXPORT_CSV */
+    const char *const *purposes; /**< policy purpose ids; NULL: every purpose */
+    size_t n_purposes;           /**< 0..GDPR_REPORT_PURPOSES_MAX (0 with NULL) */
+    unsigned int states;         /**< GDPR_REPORT_* bits; 0: all */
+    int64_t from;                /**< state recorded at or after (UTC seconds); 0: no bound */
+    int64_t until;               /**< state recorded before; 0: no bound */
+    int64_t as_of;               /**< when expiry is judged; GDPR_NOW (the default) */
+    unsigned int flags;          /**< GDPR_REPORT_HOST_IDS */
 } gdpr_consent_report_options;
 
 #define GDPR_CONSENT_REPORT_OPTIONS_INIT                                                           \

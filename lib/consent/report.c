@@ -254,8 +254,9 @@ run_report(report *r, const gdpr_consent_report_options *o)
 }
 
 GDPR_API int
-gdpr_consent_report(gdpr_engine *eng, const gdpr_actor *who, const gdpr_consent_report_options *opts,
-                    gdpr_write_fn write, void *ctx, int64_t *rows_out)
+gdpr_consent_report(gdpr_engine *eng, const gdpr_actor *who,
+                    const gdpr_consent_report_options *opts, gdpr_write_fn write, void *ctx,
+                    int64_t *rows_out)
 {
     report *r;
     int64_t now;
@@ -298,10 +299,9 @@ gdpr_consent_report(gdpr_engine *eng, const gdpr_actor *who, const gdpr_consent_
         rc = gdpr_engine__begin(eng);
     if (rc == GDPR_OK)
         rc = gdpr_engine__end(
-            eng, gdpr_audit__append(eng, who, gdpr_permission__name(PERM_CONSENT_REPORT), NULL,
-                                    GDPR_OK,
-                                    r->host_ids ? "consent report (host ids)"
-                                                : "consent report (keyed hashes)"));
+            eng, gdpr_audit__append(
+                     eng, who, gdpr_permission__name(PERM_CONSENT_REPORT), NULL, GDPR_OK,
+                     r->host_ids ? "consent report (host ids)" : "consent report (keyed hashes)"));
     if (rc == GDPR_OK) {
         write_head(r, opts, now);
         rc = run_report(r, opts);

@@ -966,9 +966,11 @@ int
 gdpr_policy__model_build(const json_node *root, policy_model **out)
 {
     static const char *const sections[] = {
-        "controller", "categories", "purposes", "notices", "retention",
-        "roles",      "recipients", "requests", "$schema", "digital_consent_age",
-        NULL};
+        "controller", "categories", "purposes", "notices", "retention", "roles", "recipients",
+        "requests", "$schema", "digital_consent_age",
+        /* Art. 30 (lib/core/policy_ropa.c) */
+        "data_subjects", "security_measures", "joint_controllers", "representative",
+        "processing_record", NULL};
     policy_model *p;
     int rc;
 
@@ -997,6 +999,8 @@ gdpr_policy__model_build(const json_node *root, policy_model **out)
         rc = build_requests(root, p);
     if (rc == GDPR_OK)
         rc = build_consent_ages(root, p);
+    if (rc == GDPR_OK)
+        rc = gdpr_policy__build_ropa(root, p);
     if (rc != GDPR_OK) {
         gdpr_policy__model_free(p);
         return rc;
@@ -1074,6 +1078,7 @@ gdpr_policy__model_free(policy_model *p)
         free(r->safeguards);
     }
     free(p->recipients);
+    gdpr_policy__free_ropa(&p->ropa);
     free(p);
 }
 

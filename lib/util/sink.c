@@ -196,7 +196,8 @@ gdpr_sink__csv_time(sink *s, int64_t t)
 {
     char buf[21];
 
-    gdpr_sink__csv_field(s, t != 0 && gdpr_calendar__format_instant(t, buf) == GDPR_OK ? buf : NULL);
+    gdpr_sink__csv_field(s,
+                         t != 0 && gdpr_calendar__format_instant(t, buf) == GDPR_OK ? buf : NULL);
 }
 
 void

@@ -42,7 +42,7 @@ void gdpr_sink__int64(sink *s, int64_t v);
 void gdpr_sink__bool(sink *s, int v);
 /* An instant as "YYYY-MM-DDTHH:MM:SSZ"; 0 writes null. */
 void gdpr_sink__time(sink *s, int64_t t);
-void gdpr_sink__open(sink *s, char bracket); /* '{' or '[' */
+void gdpr_sink__open(sink *s, char bracket);  /* '{' or '[' */
 void gdpr_sink__close(sink *s, char bracket); /* '}' or ']' */
 /* CSV: one field (quoted when it must be; NULL is empty), and the end of
  * a record (CRLF). */

@@ -189,15 +189,16 @@ floor_child(void)
         sqlite3_stmt *s = NULL;
         EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
         EVP_MAC_CTX *mctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
-        OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                                                (char *)"SHA256", 0),
-                               OSSL_PARAM_construct_end()};
+        OSSL_PARAM params[] = {
+            OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+            OSSL_PARAM_construct_end()};
         static char buf[65536];
         size_t used = 0, bytes = 0;
         long rows = 0, before = peak_rss_kib();
         double t0 = bench_now(), t;
 
-        if (mctx == NULL || sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+        if (mctx == NULL ||
+            sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
             sqlite3_prepare_v2(db,
                                "SELECT subject, purpose, recipient, event, at, state, expires,"
                                " flags, mac FROM consent_state ORDER BY subject, purpose,"
@@ -215,11 +216,11 @@ floor_child(void)
 
             memcpy(msg, subj, 32);
             mlen = 32;
-            mlen += (size_t)snprintf((char *)msg + mlen, sizeof msg - mlen, "%s|%s|%lld|%lld|%d",
-                                     sqlite3_column_text(s, 1), sqlite3_column_text(s, 2),
-                                     (long long)sqlite3_column_int64(s, 3),
-                                     (long long)sqlite3_column_int64(s, 4),
-                                     sqlite3_column_int(s, 5));
+            mlen +=
+                (size_t)snprintf((char *)msg + mlen, sizeof msg - mlen, "%s|%s|%lld|%lld|%d",
+                                 sqlite3_column_text(s, 1), sqlite3_column_text(s, 2),
+                                 (long long)sqlite3_column_int64(s, 3),
+                                 (long long)sqlite3_column_int64(s, 4), sqlite3_column_int(s, 5));
             if (!EVP_MAC_init(mctx, key, sizeof key, params) || !EVP_MAC_update(mctx, msg, mlen) ||
                 !EVP_MAC_final(mctx, out, &olen, sizeof out)) {
                 fprintf(stderr, "floor: HMAC failed\n");
@@ -250,8 +251,7 @@ floor_child(void)
         printf("floor (raw SQLite + OpenSSL HMAC, same rows): %ld rows, %.1f MB in %.2f s "
                "(%.0f rows/s); peak RSS %ld KiB before, %ld KiB after (now: %ld KiB anonymous, "
                "%ld KiB mapped file)\n",
-               rows, (double)bytes / 1e6, t, (double)rows / t, before, peak_rss_kib(), anon,
-               file);
+               rows, (double)bytes / 1e6, t, (double)rows / t, before, peak_rss_kib(), anon, file);
         sqlite3_finalize(s);
         sqlite3_close(db);
         EVP_MAC_CTX_free(mctx);

@@ -31,6 +31,8 @@ j 0 consent withdraw C-1 marketing phone
 j 1 consent check C-1 marketing
 j 0 consent history C-1
 j 0 consent report
+j 0 policy load "$root/examples/policy-ropa.json"
+j 0 ropa export
 j 0 subject link C-1 email c1@example.org
 j 0 subject find email c1@example.org
 j 0 subject hash C-1

@@ -1,5 +1,5 @@
 #!/bin/sh
-# gdprctl consent report (and the other issue-16 reports as they land):
+# gdprctl consent report and ropa export (and the breach register):
 # human and --json output, permissions, filters, usage errors.
 # Usage: gdprctl-report.sh GDPRCTL SOURCE_ROOT
 set -eu
@@ -45,3 +45,33 @@ grep -q "'maybe' is not granted" "$tmp/err" || fail "bad state: $(cat "$tmp/err"
 expect_exit 2 "$ctl" --db "$db" consent report --purpose astrology
 grep -q "'astrology' is not a purpose" "$tmp/err" || fail "bad purpose: $(cat "$tmp/err")"
 expect_exit 2 "$ctl" --json --db "$db" consent report --format csv
+
+# --- ropa export ----------------------------------------------------------------
+
+set +e; "$ctl" --db "$db" ropa export >"$tmp/out" 2>"$tmp/err"; got=$?; set -e
+[ "$got" -eq 1 ] || [ "$got" -eq 2 ] || fail "ropa export without the sections: exit $got"
+grep -q "no 'data_subjects' section" "$tmp/err" || fail "missing section: $(cat "$tmp/err")"
+expect_exit 0 "$ctl" --db "$db" policy load "$root/examples/policy-ropa.json"
+expect_exit 0 "$ctl" --json --db "$db" --now 2026-04-01 ropa export
+json_ok ropa
+python3 - "$tmp/out" <<'PY' || fail "ropa json: $(cat "$tmp/out")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["controller"]["name"] == "Example CRM Ltd"
+assert r["representative"]["country"] == "DE"
+assert [a["purpose"] for a in r["activities"]] == ["service", "billing", "marketing",
+    "accessibility", "recruitment", "credit-check"]
+t = {x["recipient"]: x["mechanism"] for x in r["activities"][0]["transfers"]}
+assert t == {"cloudco-us": "adequacy", "support-in": "safeguards"}, t
+PY
+expect_exit 0 "$ctl" --db "$db" ropa export --format csv -o "$tmp/ropa.csv"
+python3 - "$tmp/ropa.csv" <<'PY' || fail "ropa csv"
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+assert len(rows) == 7 and all(len(r) == 33 for r in rows), [len(r) for r in rows]
+assert rows[0][0] == "Business function" and rows[0][29].startswith("Reasons for not adhering")
+assert rows[3][2].startswith("Example Events Ltd")
+PY
+expect_exit 4 "$ctl" --db "$db" --actor anna --role agent ropa export
+grep -q "lacks permission 'ropa.export'" "$tmp/err" || fail "ropa agent: $(cat "$tmp/err")"
+expect_exit 2 "$ctl" --db "$db" ropa export --format xml

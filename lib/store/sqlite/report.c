@@ -50,8 +50,7 @@ report_row(sqlite3_stmt *s, void *c)
         if (rc != GDPR_OK)
             return rc;
     }
-    return gdpr_sqlite__sq_stopped(w->fn(&row, w->ctx), "consent report at event",
-                                   row.state.event);
+    return gdpr_sqlite__sq_stopped(w->fn(&row, w->ctx), "consent report at event", row.state.event);
 }
 
 int
