@@ -12,6 +12,7 @@
 #include "gdpr/consent.h"
 #include "gdpr/consent_report.h"
 #include "gdpr/ropa.h"
+#include "gdpr/breach.h"
 #include "gdpr/vault.h"
 #include "gdpr/source.h"
 #include "gdpr/export.h"

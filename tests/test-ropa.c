@@ -105,7 +105,7 @@ assert_filled(const char *doc, const char *path)
 START_TEST(every_item_of_art_30_1_is_there)
 {
     char *doc = record_json();
-    static const char *const purposes[] = {"service",     "billing",     "marketing",
+    static const char *const purposes[] = {"service",       "billing",     "marketing",
                                            "accessibility", "recruitment", "credit-check"};
     char path[128];
 
@@ -146,8 +146,8 @@ START_TEST(every_item_of_art_30_1_is_there)
     /* (e) transfers: the EEA recipient is none; DPF adequacy, SCCs, none */
     ck_assert_str_eq(at_path(doc, "$.activities[0].transfers[0].recipient"), "cloudco-us");
     ck_assert_str_eq(at_path(doc, "$.activities[0].transfers[0].mechanism"), "adequacy");
-    ck_assert_ptr_nonnull(strstr(at_path(doc, "$.activities[0].transfers[0].reference"),
-                                 "2023/1795"));
+    ck_assert_ptr_nonnull(
+        strstr(at_path(doc, "$.activities[0].transfers[0].reference"), "2023/1795"));
     ck_assert_str_eq(at_path(doc, "$.activities[0].transfers[1].mechanism"), "safeguards");
     ck_assert_str_eq(at_path(doc, "$.activities[0].transfers[1].country"), "IN");
     ck_assert_str_eq(at_path(doc, "$.activities[2].transfers[0].recipient"), "acme-analytics");
@@ -211,9 +211,9 @@ START_TEST(export_is_audited_and_needs_the_permission)
     capture c = {0};
     int64_t before = th_raw_int(ts.db, "SELECT count(*) FROM audit WHERE action='ropa.export'");
 
-    th_assert_err(gdpr_ropa_export(ts.eng, &th_agent, GDPR_EXPORT_JSON, GDPR_NOW, capture_write,
-                                   &c),
-                  GDPR_EDENIED, "ropa.export");
+    th_assert_err(
+        gdpr_ropa_export(ts.eng, &th_agent, GDPR_EXPORT_JSON, GDPR_NOW, capture_write, &c),
+        GDPR_EDENIED, "ropa.export");
     ck_assert_int_eq(c.len, 0);
     free(record_json());
     ck_assert_int_eq(th_raw_int(ts.db, "SELECT count(*) FROM audit WHERE action='ropa.export'"),
@@ -233,8 +233,7 @@ START_TEST(bad_arguments_are_refused)
                   "format");
     th_assert_err(gdpr_ropa_export(ts.eng, &th_dpo, GDPR_EXPORT_JSON, 0, capture_write, &c),
                   GDPR_EINVAL, "as_of");
-    th_assert_err(gdpr_ropa_export(ts.eng, &th_dpo, GDPR_EXPORT_JSON, INT64_MAX, capture_write,
-                                   &c),
+    th_assert_err(gdpr_ropa_export(ts.eng, &th_dpo, GDPR_EXPORT_JSON, INT64_MAX, capture_write, &c),
                   GDPR_EINVAL, "as_of");
     th_assert_err(gdpr_ropa_export(ts.eng, &th_dpo, GDPR_EXPORT_JSON, GDPR_NOW, NULL, &c),
                   GDPR_EINVAL, "write");
@@ -247,8 +246,7 @@ START_TEST(a_policy_without_the_sections_cannot_export)
     capture c = {0};
 
     th_ok(gdpr_policy_load(ts.eng, &th_dpo, th_example_policy_path()));
-    th_assert_err(gdpr_ropa_export(ts.eng, &th_dpo, GDPR_EXPORT_JSON, GDPR_NOW, capture_write,
-                                   &c),
+    th_assert_err(gdpr_ropa_export(ts.eng, &th_dpo, GDPR_EXPORT_JSON, GDPR_NOW, capture_write, &c),
                   GDPR_ESTATE, "'data_subjects'");
     ck_assert_int_eq(c.len, 0);
 }
@@ -289,7 +287,8 @@ START_TEST(the_sections_are_validated_whole)
             "\"data_subjects\": [\"customers\"] },",
             "", "purpose 'accessibility' has no entry");
     refused("{ \"purpose\": \"billing\", \"business_function\"",
-            "{ \"purpose\": \"astrology\", \"business_function\"", "processing_record[1].purpose: "
+            "{ \"purpose\": \"astrology\", \"business_function\"",
+            "processing_record[1].purpose: "
             "'astrology' is not a purpose");
     refused("{ \"purpose\": \"billing\", \"business_function\"",
             "{ \"purpose\": \"service\", \"business_function\"", "has an entry already");
@@ -301,11 +300,12 @@ START_TEST(the_sections_are_validated_whole)
             "\"purposes\": [\"gossip\"], \"arrangement\"", "'gossip' is not a purpose");
     refused("\"summary\": \"Personal", "\"summry\": \"Personal", "unknown field");
     refused("{ \"id\": \"prospects\",", "{ \"id\": \"customers\",", "used twice");
-    refused("{ \"id\": \"customers\",  \"description\": \"Customers and their contact persons\" },\n"
-            "    { \"id\": \"prospects\",  \"description\": \"Prospective customers who asked for "
-            "offers\" },\n"
-            "    { \"id\": \"applicants\", \"description\": \"Job applicants\" }",
-            "", "at least one category of data subjects");
+    refused(
+        "{ \"id\": \"customers\",  \"description\": \"Customers and their contact persons\" },\n"
+        "    { \"id\": \"prospects\",  \"description\": \"Prospective customers who asked for "
+        "offers\" },\n"
+        "    { \"id\": \"applicants\", \"description\": \"Job applicants\" }",
+        "", "at least one category of data subjects");
 }
 END_TEST
 

@@ -246,9 +246,8 @@ build_representative(const json_node *root, policy_ropa *r)
 static int
 build_activities(const json_node *root, const policy_model *p, policy_ropa *r)
 {
-    static const char *const fields[] = {"purpose",    "business_function", "data_subjects",
-                                         "recipients", "source",            "location",
-                                         NULL};
+    static const char *const fields[] = {
+        "purpose", "business_function", "data_subjects", "recipients", "source", "location", NULL};
     const json_node *arr;
     int rc = array_section(root, "processing_record", &arr);
 

@@ -655,9 +655,9 @@ gdpr_ropa_export(gdpr_engine *eng, const gdpr_actor *who, int format, int64_t as
     if (rc == GDPR_OK)
         rc = gdpr_engine__begin(eng);
     if (rc == GDPR_OK)
-        rc = gdpr_engine__end(eng, gdpr_audit__append(eng, who,
-                                                      gdpr_permission__name(PERM_ROPA_EXPORT),
-                                                      NULL, GDPR_OK, "record of processing"));
+        rc = gdpr_engine__end(eng,
+                              gdpr_audit__append(eng, who, gdpr_permission__name(PERM_ROPA_EXPORT),
+                                                 NULL, GDPR_OK, "record of processing"));
     if (rc == GDPR_OK && format == GDPR_EXPORT_JSON) {
         json_head(r, now);
     } else if (rc == GDPR_OK) {

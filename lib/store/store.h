@@ -85,6 +85,7 @@ typedef enum {
     STORE_SEQ_PENDING,
     STORE_SEQ_REVIEW,
     STORE_SEQ_RETENTION_RUN,
+    STORE_SEQ_BREACH, /* issue 16: the breach register */
     STORE_SEQ_COUNT
 } store_seq;
 
@@ -974,6 +975,63 @@ int gdpr_store__consent_report_foreach(store *st, const store_consent_report_fil
                                        int (*fn)(const store_consent_report_row *row, void *ctx),
                                        void *ctx);
 
+/* --- the breach register (lib/store/sqlite/breach.c), Art. 33/34 ------- */
+
+/* One personal-data breach. Texts that may hold personal data are sealed
+ * by the caller under the store key (breach/<id>/<field>); `categories`
+ * is a comma-separated list of policy category ids; `reference` is the
+ * authority's reference (not personal data). 0 times mean "not yet". */
+typedef struct {
+    int64_t id;
+    int64_t aware_at, occurred_at, opened_at, deadline;
+    unsigned int nature;
+    const char *categories;
+    int64_t subjects_approx, records_approx;
+    const uint8_t *description;
+    size_t description_len;
+    const uint8_t *consequences;
+    size_t consequences_len;
+    const uint8_t *measures;
+    size_t measures_len;
+    int64_t notified_at;
+    const char *reference;      /* NULL until notified */
+    const uint8_t *late_reason; /* NULL: none */
+    size_t late_reason_len;
+    int not_required; /* Art. 33(1): unlikely to result in a risk */
+    int decision;     /* gdpr_breach_decision */
+    int64_t decided_at, informed_at;
+    const uint8_t *decision_note; /* NULL: none */
+    size_t decision_note_len;
+    const char *actor;
+    int64_t updated;
+} store_breach_row;
+
+static inline int
+store_breach_next_id(store *st, int64_t *id_out)
+{
+    return gdpr_store__next_id(st, STORE_SEQ_BREACH, id_out);
+}
+/* Insert a breach (row->id from store_breach_next_id). */
+int gdpr_store__breach_insert(store *st, const store_breach_row *row);
+/* Write the fields that change after opening: notification, decision,
+ * updated. GDPR_ENOTFOUND when there is no such breach. */
+int gdpr_store__breach_update(store *st, const store_breach_row *row);
+/* One breach to fn; GDPR_ENOTFOUND when there is none. */
+int gdpr_store__breach_get(store *st, int64_t id, int (*fn)(const store_breach_row *row, void *ctx),
+                           void *ctx);
+/* Breaches in id order; with `pending` only those neither notified nor
+ * judged not notifiable, with deadline <= due_by, in deadline order (an
+ * index on pending deadlines: cost is what is listed). fn's non-zero
+ * stops, as in gdpr_store__consent_foreach; fn must not call the store. */
+int gdpr_store__breach_foreach(store *st, int pending, int64_t due_by,
+                               int (*fn)(const store_breach_row *row, void *ctx), void *ctx);
+/* Link a subject (keyed hash) to a breach; *added_out 0 when it was
+ * linked already. */
+int gdpr_store__breach_subject_add(store *st, int64_t breach,
+                                   const uint8_t subject[CRYPTO_HASH_BYTES], int64_t at,
+                                   int *added_out);
+int gdpr_store__breach_subject_count(store *st, int64_t breach, int64_t *count_out);
+
 /* --- the operations a backend implements ------------------------------ */
 
 /* Bumped when a member is added at the end; the front refuses a table of
@@ -1252,6 +1310,15 @@ struct store_ops {
     int (*consent_report_foreach)(store *st, const store_consent_report_filter *f,
                                   int (*fn)(const store_consent_report_row *row, void *ctx),
                                   void *ctx);
+    int (*breach_insert)(store *st, const store_breach_row *row);
+    int (*breach_update)(store *st, const store_breach_row *row);
+    int (*breach_get)(store *st, int64_t id, int (*fn)(const store_breach_row *row, void *ctx),
+                      void *ctx);
+    int (*breach_foreach)(store *st, int pending, int64_t due_by,
+                          int (*fn)(const store_breach_row *row, void *ctx), void *ctx);
+    int (*breach_subject_add)(store *st, int64_t breach, const uint8_t subject[CRYPTO_HASH_BYTES],
+                              int64_t at, int *added_out);
+    int (*breach_subject_count)(store *st, int64_t breach, int64_t *count_out);
 };
 
 /* The backends in this build. */

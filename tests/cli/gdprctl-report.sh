@@ -1,5 +1,5 @@
 #!/bin/sh
-# gdprctl consent report and ropa export (and the breach register):
+# gdprctl consent report, ropa export and breach open|notify|decide|link|list|kpis:
 # human and --json output, permissions, filters, usage errors.
 # Usage: gdprctl-report.sh GDPRCTL SOURCE_ROOT
 set -eu
@@ -75,3 +75,42 @@ PY
 expect_exit 4 "$ctl" --db "$db" --actor anna --role agent ropa export
 grep -q "lacks permission 'ropa.export'" "$tmp/err" || fail "ropa agent: $(cat "$tmp/err")"
 expect_exit 2 "$ctl" --db "$db" ropa export --format xml
+
+# --- breach register ---------------------------------------------------------------
+expect_exit 0 "$ctl" --db "$db" --now 2026-03-05T10:00:00Z breach open --nature confidentiality \
+    --categories contact,financial --subjects 120 --records 300 --aware 2026-03-01T09:00:00Z \
+    --description "laptop of agent stolen" --consequences "phishing risk" --measures "wiped"
+grep -q "breach 1 opened; notify the supervisory authority by 2026-03-04T09:00:00Z" "$tmp/out" ||
+    fail "breach open: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" --json --db "$db" --now 2026-03-05T10:00:00Z breach open --nature availability \
+    --categories contact --subjects 1 --records 1 --description d --consequences c --measures m
+json_ok breach open
+grep -q '"breach":2,"deadline":"2026-03-08T10:00:00Z"' "$tmp/out" || fail "open --json: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" --json --db "$db" --now 2026-03-05T11:00:00Z breach list --overdue
+json_ok breach list
+grep -q '"count":1}' "$tmp/out" && grep -q '"id":1,' "$tmp/out" || fail "overdue: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" --db "$db" --now 2026-03-05T11:00:00Z breach list
+grep -q "^1 .*OVERDUE" "$tmp/out" && grep -q "^2 .*pending" "$tmp/out" || fail "list: $(cat "$tmp/out")"
+expect_exit 2 "$ctl" --db "$db" --now 2026-03-05T11:00:00Z breach notify 1 --reference DPC-1
+grep -q "^  --late-reason: the notification is after the 72-hour deadline" "$tmp/err" ||
+    fail "late without reasons: $(cat "$tmp/err")"
+expect_exit 0 "$ctl" --db "$db" --now 2026-03-05T11:00:00Z breach notify 1 --reference DPC-1 \
+    --late-reason "forensic review"
+expect_exit 0 "$ctl" --json --db "$db" --now 2026-03-05T11:00:00Z breach notify 2 --not-required \
+    "one record, restored from backup in an hour"
+json_ok notify
+expect_exit 0 "$ctl" --json --db "$db" --now 2026-03-05T12:00:00Z breach decide 1 inform \
+    --informed 2026-03-05T12:00:00Z
+json_ok decide
+expect_exit 2 "$ctl" --db "$db" --now 2026-03-05T12:00:00Z breach decide 2 inform
+expect_exit 0 "$ctl" --json --db "$db" --now 2026-03-05T12:00:00Z breach link 1 CUST-1 CUST-2
+json_ok link
+expect_exit 0 "$ctl" --json --db "$db" --now 2026-03-05T12:00:00Z breach kpis
+json_ok kpis
+grep -q '"total":2,"notified":1,"on_time":0,"late":1,"not_notifiable":1,"pending":0' "$tmp/out" ||
+    fail "kpis: $(cat "$tmp/out")"
+grep -q '"median_hours_to_notify":98.0' "$tmp/out" || fail "time to notify: $(cat "$tmp/out")"
+# the list holds no personal data (texts stay sealed): any role reads it
+expect_exit 0 "$ctl" --db "$db" --actor anna --role agent breach list --overdue
+expect_exit 4 "$ctl" --db "$db" --actor anna --role agent breach link 1 CUST-3
+grep -q "lacks permission 'breach.manage'" "$tmp/err" || fail "agent link: $(cat "$tmp/err")"

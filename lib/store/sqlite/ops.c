@@ -144,4 +144,10 @@ const store_ops gdpr_store__sqlite_ops = {
     .objection_delete = gdpr_sqlite__objection_delete,
     .key_serial = gdpr_sqlite__key_serial,
     .consent_report_foreach = gdpr_sqlite__consent_report_foreach,
+    .breach_insert = gdpr_sqlite__breach_insert,
+    .breach_update = gdpr_sqlite__breach_update,
+    .breach_get = gdpr_sqlite__breach_get,
+    .breach_foreach = gdpr_sqlite__breach_foreach,
+    .breach_subject_add = gdpr_sqlite__breach_subject_add,
+    .breach_subject_count = gdpr_sqlite__breach_subject_count,
 };

@@ -414,5 +414,16 @@ int gdpr_sqlite__policy_version(store *st, int64_t *version_out);
 int gdpr_sqlite__consent_report_foreach(store *st, const store_consent_report_filter *f,
                                         int (*fn)(const store_consent_report_row *row, void *ctx),
                                         void *ctx);
+/* The breach register (sqlite/breach.c). */
+int gdpr_sqlite__breach_insert(store *st, const store_breach_row *row);
+int gdpr_sqlite__breach_update(store *st, const store_breach_row *row);
+int gdpr_sqlite__breach_get(store *st, int64_t id,
+                            int (*fn)(const store_breach_row *row, void *ctx), void *ctx);
+int gdpr_sqlite__breach_foreach(store *st, int pending, int64_t due_by,
+                                int (*fn)(const store_breach_row *row, void *ctx), void *ctx);
+int gdpr_sqlite__breach_subject_add(store *st, int64_t breach,
+                                    const uint8_t subject[CRYPTO_HASH_BYTES], int64_t at,
+                                    int *added_out);
+int gdpr_sqlite__breach_subject_count(store *st, int64_t breach, int64_t *count_out);
 
 #endif
