@@ -148,8 +148,8 @@ START_TEST(overdue_list_and_late_notification_with_reasons)
     /* on time: no reasons needed */
     th_ok(gdpr_breach_notify(ts.eng, &th_dpo, fresh, ts.now - HOUR, "DPC-2026-0118", NULL));
     ck_assert_int_eq(info_of(fresh).late, 0);
-    th_assert_err(gdpr_breach_notify(ts.eng, &th_dpo, fresh, GDPR_NOW, "again", NULL),
-                  GDPR_ESTATE, "notified already");
+    th_assert_err(gdpr_breach_notify(ts.eng, &th_dpo, fresh, GDPR_NOW, "again", NULL), GDPR_ESTATE,
+                  "notified already");
     /* unlikely to result in a risk: leaves the pending list */
     th_ok(gdpr_breach_not_notifiable(ts.eng, &th_dpo, quiet, "one encrypted USB key, key safe"));
     th_assert_err(gdpr_breach_notify(ts.eng, &th_dpo, quiet, GDPR_NOW, "x", "y"), GDPR_ESTATE,
@@ -201,14 +201,14 @@ START_TEST(decision_on_informing_subjects)
 {
     int64_t id = open_at(ts.now - HOUR);
 
-    th_assert_err(gdpr_breach_decide(ts.eng, &th_dpo, id, GDPR_BREACH_INFORM, 0, NULL),
-                  GDPR_EINVAL, "informed_at");
-    th_assert_err(gdpr_breach_decide(ts.eng, &th_dpo, id, GDPR_BREACH_EXEMPT_MITIGATED, GDPR_NOW,
-                                     NULL),
-                  GDPR_EINVAL, "must be 0");
-    th_assert_err(gdpr_breach_decide(ts.eng, &th_dpo, id, GDPR_BREACH_PUBLIC_NOTICE,
-                                     ts.now - 2 * HOUR, NULL),
-                  GDPR_EINVAL, "before the controller became aware");
+    th_assert_err(gdpr_breach_decide(ts.eng, &th_dpo, id, GDPR_BREACH_INFORM, 0, NULL), GDPR_EINVAL,
+                  "informed_at");
+    th_assert_err(
+        gdpr_breach_decide(ts.eng, &th_dpo, id, GDPR_BREACH_EXEMPT_MITIGATED, GDPR_NOW, NULL),
+        GDPR_EINVAL, "must be 0");
+    th_assert_err(
+        gdpr_breach_decide(ts.eng, &th_dpo, id, GDPR_BREACH_PUBLIC_NOTICE, ts.now - 2 * HOUR, NULL),
+        GDPR_EINVAL, "before the controller became aware");
     th_assert_err(gdpr_breach_decide(ts.eng, &th_dpo, id, (gdpr_breach_decision)9, 0, NULL),
                   GDPR_EINVAL, "decision");
     th_ok(gdpr_breach_decide(ts.eng, &th_dpo, id, GDPR_BREACH_PUBLIC_NOTICE, GDPR_NOW,
@@ -239,15 +239,14 @@ START_TEST(subjects_linked_by_keyed_hash_and_everything_audited)
     ck_assert(!th_store_files_contain(&ts, subject, sizeof subject - 1));
     th_reopen(&ts);
     /* open, 3 links, and each later change: one audit event each */
-    ck_assert_int_eq(
-        th_raw_int(ts.db, "SELECT count(*) FROM audit WHERE action = 'breach.manage' AND "
-                          "ref LIKE 'breach % link%' AND subject IS NOT NULL"),
-        3);
+    ck_assert_int_eq(th_raw_int(ts.db,
+                                "SELECT count(*) FROM audit WHERE action = 'breach.manage' AND "
+                                "ref LIKE 'breach % link%' AND subject IS NOT NULL"),
+                     3);
     before = th_raw_int(ts.db, "SELECT count(*) FROM audit WHERE action = 'breach.manage'");
     th_ok(gdpr_breach_notify(ts.eng, &th_dpo, id, GDPR_NOW, "REF-1", NULL));
     th_ok(gdpr_breach_decide(ts.eng, &th_dpo, id, GDPR_BREACH_NOT_HIGH_RISK, 0, NULL));
-    th_assert_err(gdpr_breach_link(ts.eng, &th_agent, id, subject), GDPR_EDENIED,
-                  "breach.manage");
+    th_assert_err(gdpr_breach_link(ts.eng, &th_agent, id, subject), GDPR_EDENIED, "breach.manage");
     ck_assert_int_eq(th_raw_int(ts.db, "SELECT count(*) FROM audit WHERE action = 'breach.manage'"),
                      before + 3); /* notify, decide, the refusal */
 }
@@ -336,8 +335,8 @@ START_TEST(bad_input_is_refused_and_changes_nothing)
                       "reference");
         th_assert_err(gdpr_breach_notify(ts.eng, &th_dpo, id, ts.now - 2 * HOUR, "r", NULL),
                       GDPR_EINVAL, "before the controller became aware");
-        th_assert_err(gdpr_breach_notify(ts.eng, &th_dpo, id, ts.now + 10, "r", NULL),
-                      GDPR_EINVAL, "in the future");
+        th_assert_err(gdpr_breach_notify(ts.eng, &th_dpo, id, ts.now + 10, "r", NULL), GDPR_EINVAL,
+                      "in the future");
         ck_assert_int_eq(info_of(id).notified_at, 0);
     }
 }

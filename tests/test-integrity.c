@@ -508,7 +508,10 @@ START_TEST(schema_13_macs_existing_rows)
                     " DROP TABLE objection; ALTER TABLE consent DROP COLUMN guardian;"
                     " ALTER TABLE request_kpi DROP COLUMN denied6;"
                     " ALTER TABLE request_kpi DROP COLUMN denied7;"
-                    " ALTER TABLE request DROP COLUMN info_asked_at; PRAGMA user_version = 12");
+                    " ALTER TABLE request DROP COLUMN info_asked_at;"
+                    " DROP TABLE breach_subject; DROP TABLE breach;"
+                    " DELETE FROM counter WHERE name = 'breach'; DROP INDEX request_duplicate;"
+                    " ALTER TABLE request DROP COLUMN duplicate_of; PRAGMA user_version = 12");
     /* an aggregate value kept in plaintext by the earlier release, 6 times */
     raw_exec(ts.db, "INSERT INTO retention_aggregate VALUES('R-4', 'usage', 'service', 'country',"
                     " 'Plaintextland-55aa', 202601, 6)");

@@ -25,7 +25,8 @@ extern "C" {
 /** The nature of a breach (bits; Art. 4(12), EDPB Guidelines 9/2022). @since 0.3 */
 #define GDPR_BREACH_CONFIDENTIALITY 0x1u /**< unauthorised or accidental disclosure or access */
 #define GDPR_BREACH_INTEGRITY 0x2u       /**< unauthorised or accidental alteration */
-#define GDPR_BREACH_AVAILABILITY 0x4u    /**< accidental or unauthorised loss of access or destruction */
+#define GDPR_BREACH_AVAILABILITY                                                                   \
+    0x4u /**< accidental or unauthorised loss of access or destruction */
 #define GDPR_BREACH_NATURE_ALL 0x7u
 
 /** The Art. 33(1) deadline: 72 hours from awareness, in seconds. */
@@ -37,13 +38,14 @@ extern "C" {
 
 /** The decision on communicating the breach to the data subjects. */
 typedef enum {
-    GDPR_BREACH_UNDECIDED = 0,         /**< not decided yet */
-    GDPR_BREACH_INFORM = 1,            /**< high risk: subjects told (Art. 34(1)) */
-    GDPR_BREACH_NOT_HIGH_RISK = 2,     /**< not likely to result in a high risk (Art. 34(1)) */
-    GDPR_BREACH_EXEMPT_PROTECTED = 3,  /**< Art. 34(3)(a): data unintelligible (e.g. encrypted) */
-    GDPR_BREACH_EXEMPT_MITIGATED = 4,  /**< Art. 34(3)(b): high risk no longer likely to materialise */
-    GDPR_BREACH_PUBLIC_NOTICE = 5      /**< Art. 34(3)(c): disproportionate effort, public
-                                            communication made instead */
+    GDPR_BREACH_UNDECIDED = 0,        /**< not decided yet */
+    GDPR_BREACH_INFORM = 1,           /**< high risk: subjects told (Art. 34(1)) */
+    GDPR_BREACH_NOT_HIGH_RISK = 2,    /**< not likely to result in a high risk (Art. 34(1)) */
+    GDPR_BREACH_EXEMPT_PROTECTED = 3, /**< Art. 34(3)(a): data unintelligible (e.g. encrypted) */
+    GDPR_BREACH_EXEMPT_MITIGATED =
+        4,                        /**< Art. 34(3)(b): high risk no longer likely to materialise */
+    GDPR_BREACH_PUBLIC_NOTICE = 5 /**< Art. 34(3)(c): disproportionate effort, public
+                                       communication made instead */
 } gdpr_breach_decision;
 #define GDPR_BREACH_DECISION_MAX 5
 
@@ -56,18 +58,18 @@ typedef enum {
  * may hold personal data and are stored sealed.
  */
 typedef struct {
-    unsigned int version;            /**< GDPR_BREACH_VERSION */
-    int64_t aware_at;                /**< when the controller became aware; GDPR_NOW (default);
-                                          not in the future, not before 2018-05-25 */
-    int64_t occurred_at;             /**< when it happened, if known; 0: unknown */
-    unsigned int nature;             /**< GDPR_BREACH_* bits, at least one */
-    const char *const *categories;   /**< policy category ids of the data concerned */
-    size_t n_categories;             /**< 1..GDPR_BREACH_CATEGORIES_MAX */
-    int64_t subjects_approx;         /**< approximate number of data subjects concerned (>= 0) */
-    int64_t records_approx;          /**< approximate number of records concerned (>= 0) */
-    const char *description;         /**< what happened (1..GDPR_BREACH_TEXT_MAX bytes) */
-    const char *consequences;        /**< likely consequences (Art. 33(3)(c)) */
-    const char *measures;            /**< measures taken or proposed (Art. 33(3)(d)) */
+    unsigned int version;          /**< GDPR_BREACH_VERSION */
+    int64_t aware_at;              /**< when the controller became aware; GDPR_NOW (default);
+                                        not in the future, not before 2018-05-25 */
+    int64_t occurred_at;           /**< when it happened, if known; 0: unknown */
+    unsigned int nature;           /**< GDPR_BREACH_* bits, at least one */
+    const char *const *categories; /**< policy category ids of the data concerned */
+    size_t n_categories;           /**< 1..GDPR_BREACH_CATEGORIES_MAX */
+    int64_t subjects_approx;       /**< approximate number of data subjects concerned (>= 0) */
+    int64_t records_approx;        /**< approximate number of records concerned (>= 0) */
+    const char *description;       /**< what happened (1..GDPR_BREACH_TEXT_MAX bytes) */
+    const char *consequences;      /**< likely consequences (Art. 33(3)(c)) */
+    const char *measures;          /**< measures taken or proposed (Art. 33(3)(d)) */
 } gdpr_breach;
 
 #define GDPR_BREACH_INIT                                                                           \
@@ -160,16 +162,16 @@ typedef struct {
     unsigned int version; /**< GDPR_BREACH_INFO_VERSION */
     int64_t id;
     int64_t aware_at, occurred_at, opened_at;
-    int64_t deadline;            /**< aware_at + 72 h (Art. 33(1)) */
-    unsigned int nature;         /**< GDPR_BREACH_* bits */
-    char categories[1024];       /**< policy category ids, comma-separated */
+    int64_t deadline;      /**< aware_at + 72 h (Art. 33(1)) */
+    unsigned int nature;   /**< GDPR_BREACH_* bits */
+    char categories[1024]; /**< policy category ids, comma-separated */
     int64_t subjects_approx, records_approx;
-    int64_t subjects_linked;     /**< subjects linked by keyed hash */
-    int64_t notified_at;         /**< 0: not notified */
-    char reference[257];         /**< the authority's reference; "" */
-    int late;                    /**< notified after the deadline */
-    int not_notifiable;          /**< judged unlikely to result in a risk (Art. 33(1)) */
-    int overdue;                 /**< pending and past its deadline at the list's as_of */
+    int64_t subjects_linked; /**< subjects linked by keyed hash */
+    int64_t notified_at;     /**< 0: not notified */
+    char reference[257];     /**< the authority's reference; "" */
+    int late;                /**< notified after the deadline */
+    int not_notifiable;      /**< judged unlikely to result in a risk (Art. 33(1)) */
+    int overdue;             /**< pending and past its deadline at the list's as_of */
     gdpr_breach_decision decision;
     int64_t decided_at, informed_at;
 } gdpr_breach_info;
@@ -216,8 +218,8 @@ GDPR_API int gdpr_breach_list(gdpr_engine *eng, int64_t as_of, unsigned int flag
  * @since 0.3
  */
 GDPR_API int gdpr_breach_texts(gdpr_engine *eng, const gdpr_actor *who, int64_t breach,
-                               char **description_out, char **consequences_out,
-                               char **measures_out, char **late_reason_out);
+                               char **description_out, char **consequences_out, char **measures_out,
+                               char **late_reason_out);
 
 #define GDPR_BREACH_KPI_VERSION 1u
 
@@ -226,12 +228,12 @@ typedef struct {
     unsigned int version; /**< GDPR_BREACH_KPI_VERSION */
     int64_t from, to, as_of;
     int64_t total;
-    int64_t notified;        /**< notified to the authority */
-    int64_t on_time;         /**< notified within 72 hours of awareness */
-    int64_t late;            /**< notified after, with reasons */
-    int64_t not_notifiable;  /**< judged unlikely to result in a risk */
-    int64_t pending;         /**< neither, at as_of */
-    int64_t overdue;         /**< pending and past the deadline at as_of */
+    int64_t notified;              /**< notified to the authority */
+    int64_t on_time;               /**< notified within 72 hours of awareness */
+    int64_t late;                  /**< notified after, with reasons */
+    int64_t not_notifiable;        /**< judged unlikely to result in a risk */
+    int64_t pending;               /**< neither, at as_of */
+    int64_t overdue;               /**< pending and past the deadline at as_of */
     double median_hours_to_notify; /**< awareness -> notification; -1: none notified */
     double max_hours_to_notify;    /**< -1: none notified */
     int64_t subjects_informed;     /**< decisions INFORM or PUBLIC_NOTICE */

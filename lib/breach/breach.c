@@ -54,8 +54,8 @@ gdpr_breach_info_init(gdpr_breach_info *info, unsigned int version)
     if (info == NULL)
         return gdpr__err_set(GDPR_EINVAL, "info: must not be NULL");
     if (version == 0 || version > GDPR_BREACH_INFO_VERSION)
-        return gdpr__err_set(GDPR_EVERSION,
-                             "info.version: %u is not a version this library knows", version);
+        return gdpr__err_set(GDPR_EVERSION, "info.version: %u is not a version this library knows",
+                             version);
     memset(info, 0, sizeof *info);
     info->version = version;
     return GDPR_OK;
@@ -68,8 +68,8 @@ gdpr_breach_kpi_init(gdpr_breach_kpi_report *kpis, unsigned int version)
     if (kpis == NULL)
         return gdpr__err_set(GDPR_EINVAL, "kpis: must not be NULL");
     if (version == 0 || version > GDPR_BREACH_KPI_VERSION)
-        return gdpr__err_set(GDPR_EVERSION,
-                             "kpis.version: %u is not a version this library knows", version);
+        return gdpr__err_set(GDPR_EVERSION, "kpis.version: %u is not a version this library knows",
+                             version);
     memset(kpis, 0, sizeof *kpis);
     kpis->version = version;
     return GDPR_OK;
@@ -84,12 +84,11 @@ check_instant(const char *field, int64_t t, int64_t now)
 
     if (t < BREACH_EPOCH)
         return gdpr__err_set(GDPR_EINVAL,
-                             "%s: %lld is before 2018-05-25, when the GDPR began to apply",
-                             field, (long long)t);
+                             "%s: %lld is before 2018-05-25, when the GDPR began to apply", field,
+                             (long long)t);
     if (t > now) {
         gdpr_calendar__format_time(now, buf);
-        return gdpr__err_set(GDPR_EINVAL, "%s: must not be in the future (now is %s)", field,
-                             buf);
+        return gdpr__err_set(GDPR_EINVAL, "%s: must not be in the future (now is %s)", field, buf);
     }
     return GDPR_OK;
 }
@@ -171,7 +170,7 @@ typedef struct {
     store_breach_row row;
     char categories[1024];
     char reference[BREACH_REFERENCE_MAX + 1];
-    uint8_t *late_reason, *decision_note;          /* copies, or NULL */
+    uint8_t *late_reason, *decision_note;           /* copies, or NULL */
     uint8_t *description, *consequences, *measures; /* copies when `texts` */
     int texts;
 } breach_rec;
@@ -302,9 +301,12 @@ check_breach(const gdpr_engine *eng, const gdpr_breach *b, int64_t now, int64_t 
         rc = gdpr_text__check("b.categories[]", b->categories[i], GDPR_NAME_MAX);
         if (rc != GDPR_OK)
             return rc;
-        if (eng->policy != NULL && gdpr_policy__find_category(eng->policy, b->categories[i]) == NULL)
-            return gdpr__err_set(GDPR_EINVAL, "b.categories[%zu]: '%.64s' is not a category of "
-                                 "the policy", i, b->categories[i]);
+        if (eng->policy != NULL &&
+            gdpr_policy__find_category(eng->policy, b->categories[i]) == NULL)
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "b.categories[%zu]: '%.64s' is not a category of "
+                                 "the policy",
+                                 i, b->categories[i]);
     }
     if (b->subjects_approx < 0 || b->records_approx < 0)
         return gdpr__err_set(GDPR_EINVAL,
@@ -335,8 +337,7 @@ join_categories(const gdpr_breach *b, char out[1024])
 }
 
 GDPR_API int
-gdpr_breach_open(gdpr_engine *eng, const gdpr_actor *who, const gdpr_breach *b,
-                 int64_t *breach_out)
+gdpr_breach_open(gdpr_engine *eng, const gdpr_actor *who, const gdpr_breach *b, int64_t *breach_out)
 {
     store_breach_row row;
     char categories[1024], ref[64];
@@ -581,9 +582,9 @@ gdpr_breach_decide(gdpr_engine *eng, const gdpr_actor *who, int64_t breach,
             rc = gdpr__err_set(GDPR_EINVAL,
                                "informed_at: before the controller became aware of the breach");
     } else if (rc == GDPR_OK && informed_at != 0) {
-        rc = gdpr__err_set(GDPR_EINVAL,
-                           "informed_at: must be 0 when the subjects are not told (%s)",
-                           gdpr_breach_decision_name(decision));
+        rc =
+            gdpr__err_set(GDPR_EINVAL, "informed_at: must be 0 when the subjects are not told (%s)",
+                          gdpr_breach_decision_name(decision));
     }
     if (rc == GDPR_OK)
         rc = seal_text(eng, b.row.id, "decision_note", note, &sealed, &sealed_len);
@@ -706,8 +707,7 @@ list_row(const store_breach_row *r, void *ctx)
 }
 
 GDPR_API int
-gdpr_breach_list(gdpr_engine *eng, int64_t as_of, unsigned int flags, gdpr_breach_fn fn,
-                 void *ctx)
+gdpr_breach_list(gdpr_engine *eng, int64_t as_of, unsigned int flags, gdpr_breach_fn fn, void *ctx)
 {
     list_walk w = {0};
     int rc = gdpr_engine__check_given(eng, fn != NULL, "fn");
@@ -726,9 +726,8 @@ gdpr_breach_list(gdpr_engine *eng, int64_t as_of, unsigned int flags, gdpr_breac
     /* Pending ones by deadline through the index; overdue ones are the
      * pending ones due before as_of. */
     if (flags != 0)
-        rc = gdpr_store__breach_foreach(eng->st, 1,
-                                        w.overdue_only ? w.as_of - 1 : INT64_C(253402300799),
-                                        list_row, &w);
+        rc = gdpr_store__breach_foreach(
+            eng->st, 1, w.overdue_only ? w.as_of - 1 : INT64_C(253402300799), list_row, &w);
     else
         rc = gdpr_store__breach_foreach(eng->st, 0, 0, list_row, &w);
     for (size_t i = 0; rc == GDPR_OK && i < w.n; i++) {
@@ -776,9 +775,9 @@ gdpr_breach_texts(gdpr_engine *eng, const gdpr_actor *who, int64_t breach, char 
         snprintf(ref, sizeof ref, "breach %lld texts read", (long long)breach);
         rc = gdpr_engine__begin(eng);
         if (rc == GDPR_OK)
-            rc = gdpr_engine__end(eng, gdpr_audit__append(
-                                           eng, who, gdpr_permission__name(PERM_BREACH_MANAGE),
-                                           NULL, GDPR_OK, ref));
+            rc = gdpr_engine__end(eng, gdpr_audit__append(eng, who,
+                                                          gdpr_permission__name(PERM_BREACH_MANAGE),
+                                                          NULL, GDPR_OK, ref));
     }
     for (int i = 0; i < 4; i++) {
         if (rc == GDPR_OK && outs[i] != NULL) {

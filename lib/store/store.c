@@ -988,3 +988,10 @@ gdpr_store__breach_subject_count(store *st, int64_t breach, int64_t *count_out)
 {
     return st->ops->breach_subject_count(st, breach, count_out);
 }
+
+int
+gdpr_store__request_find_open(store *st, const uint8_t subject[CRYPTO_HASH_BYTES], int type,
+                              int64_t *id_out)
+{
+    return st->ops->request_find_open(st, subject, type, id_out);
+}

@@ -517,6 +517,10 @@ typedef struct {
     int64_t updated;
     int64_t policy_version;
     int64_t info_asked_at; /* first Art. 12(6) request for information; 0: none */
+    /* issue 16: the open request of the same type and subject this one was
+     * linked to on arrival (status GDPR_REQUEST_DUPLICATE); 0: none. Set at
+     * insert only. */
+    int64_t duplicate_of;
 } store_request_row;
 
 typedef int (*store_request_fn)(const store_request_row *row, void *ctx);
@@ -1032,6 +1036,13 @@ int gdpr_store__breach_subject_add(store *st, int64_t breach,
                                    int *added_out);
 int gdpr_store__breach_subject_count(store *st, int64_t breach, int64_t *count_out);
 
+/* --- duplicate requests (lib/store/sqlite/request.c) ------------------ */
+
+/* The oldest open or in-progress request of `type` for the subject, in
+ * *id_out; GDPR_ENOTFOUND (no message) when there is none. */
+int gdpr_store__request_find_open(store *st, const uint8_t subject[CRYPTO_HASH_BYTES], int type,
+                                  int64_t *id_out);
+
 /* --- the operations a backend implements ------------------------------ */
 
 /* Bumped when a member is added at the end; the front refuses a table of
@@ -1319,6 +1330,8 @@ struct store_ops {
     int (*breach_subject_add)(store *st, int64_t breach, const uint8_t subject[CRYPTO_HASH_BYTES],
                               int64_t at, int *added_out);
     int (*breach_subject_count)(store *st, int64_t breach, int64_t *count_out);
+    int (*request_find_open)(store *st, const uint8_t subject[CRYPTO_HASH_BYTES], int type,
+                             int64_t *id_out);
 };
 
 /* The backends in this build. */

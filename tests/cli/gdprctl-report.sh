@@ -1,6 +1,6 @@
 #!/bin/sh
-# gdprctl consent report, ropa export and breach open|notify|decide|link|list|kpis:
-# human and --json output, permissions, filters, usage errors.
+# gdprctl consent report, ropa export, breach open|notify|decide|link|list|kpis,
+# duplicate requests: human and --json output, permissions, filters, usage errors.
 # Usage: gdprctl-report.sh GDPRCTL SOURCE_ROOT
 set -eu
 ctl=$1 root=$2
@@ -114,3 +114,18 @@ grep -q '"median_hours_to_notify":98.0' "$tmp/out" || fail "time to notify: $(ca
 expect_exit 0 "$ctl" --db "$db" --actor anna --role agent breach list --overdue
 expect_exit 4 "$ctl" --db "$db" --actor anna --role agent breach link 1 CUST-3
 grep -q "lacks permission 'breach.manage'" "$tmp/err" || fail "agent link: $(cat "$tmp/err")"
+
+# --- duplicate requests ------------------------------------------------------------
+expect_exit 0 "$ctl" --db "$db" --now 2026-03-06 request open access --subject CUST-9 --channel web
+expect_exit 0 "$ctl" --json --db "$db" --now 2026-03-08 request open access --subject CUST-9 \
+    --channel phone
+json_ok request open
+expect_exit 0 "$ctl" --json --db "$db" --now 2026-03-08 request list --status duplicate
+json_ok request list
+grep -q '"status":"duplicate"' "$tmp/out" && grep -q '"duplicate_of":1' "$tmp/out" ||
+    fail "duplicate listed: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" --db "$db" --now 2026-03-08 request list --subject CUST-9
+grep -q "duplicate of 1" "$tmp/out" || fail "duplicate in the table: $(cat "$tmp/out")"
+expect_exit 0 "$ctl" --json --db "$db" --now 2026-03-08 request kpis --from 2026-03-01
+grep -q '"duplicates":1' "$tmp/out" && grep -q '"total":1,' "$tmp/out" ||
+    fail "duplicate KPIs: $(cat "$tmp/out")"

@@ -44,9 +44,8 @@ breach_row(sqlite3_stmt *s, void *c)
     r.consequences = blob(s, 10, &r.consequences_len);
     r.measures = blob(s, 11, &r.measures_len);
     r.notified_at = sqlite3_column_int64(s, 12);
-    r.reference = sqlite3_column_type(s, 13) == SQLITE_NULL
-                      ? NULL
-                      : (const char *)sqlite3_column_text(s, 13);
+    r.reference =
+        sqlite3_column_type(s, 13) == SQLITE_NULL ? NULL : (const char *)sqlite3_column_text(s, 13);
     r.late_reason = blob(s, 14, &r.late_reason_len);
     r.not_required = sqlite3_column_int(s, 15);
     r.decision = sqlite3_column_int(s, 16);
@@ -134,8 +133,8 @@ gdpr_sqlite__breach_get(store *base, int64_t id, int (*fn)(const store_breach_ro
     sqlite_store *st = (sqlite_store *)base;
     breach_walk w = {fn, ctx};
     sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_stmt(st, "SELECT " BREACH_COLUMNS " FROM main.breach WHERE id = ?1",
-                                  &s);
+    int rc =
+        gdpr_sqlite__sq_stmt(st, "SELECT " BREACH_COLUMNS " FROM main.breach WHERE id = ?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -198,8 +197,8 @@ gdpr_sqlite__breach_subject_count(store *base, int64_t breach, int64_t *count_ou
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_stmt(st, "SELECT count(*) FROM main.breach_subject WHERE breach = ?1",
-                                  &s);
+    int rc =
+        gdpr_sqlite__sq_stmt(st, "SELECT count(*) FROM main.breach_subject WHERE breach = ?1", &s);
 
     if (rc != GDPR_OK)
         return rc;

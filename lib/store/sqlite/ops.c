@@ -150,4 +150,5 @@ const store_ops gdpr_store__sqlite_ops = {
     .breach_foreach = gdpr_sqlite__breach_foreach,
     .breach_subject_add = gdpr_sqlite__breach_subject_add,
     .breach_subject_count = gdpr_sqlite__breach_subject_count,
+    .request_find_open = gdpr_sqlite__request_find_open,
 };

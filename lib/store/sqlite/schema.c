@@ -593,6 +593,14 @@ static const migration migrations[] = {
         "INSERT OR IGNORE INTO main.counter VALUES('breach', 0);",
         NULL,
     },
+    /* issue 16: a request of the same type for the same subject while one
+     * is open is linked to it (status 7, duplicate) instead of running a
+     * second clock; requests linked to one are found by this index. */
+    {
+        "ALTER TABLE main.request ADD COLUMN duplicate_of INTEGER NOT NULL DEFAULT 0;"
+        "CREATE INDEX main.request_duplicate ON request(duplicate_of) WHERE duplicate_of > 0;",
+        NULL,
+    },
 };
 
 int

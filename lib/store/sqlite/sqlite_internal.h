@@ -425,5 +425,7 @@ int gdpr_sqlite__breach_subject_add(store *st, int64_t breach,
                                     const uint8_t subject[CRYPTO_HASH_BYTES], int64_t at,
                                     int *added_out);
 int gdpr_sqlite__breach_subject_count(store *st, int64_t breach, int64_t *count_out);
+int gdpr_sqlite__request_find_open(store *st, const uint8_t subject[CRYPTO_HASH_BYTES], int type,
+                                   int64_t *id_out);
 
 #endif
