@@ -183,6 +183,37 @@ START_TEST(a_safeguard_added_at_run_time_counts)
 }
 END_TEST
 
+START_TEST(breaches_are_listed_on_the_purposes_whose_data_they_touched)
+{
+    static const char *const financial[] = {"financial"};
+    gdpr_breach b = GDPR_BREACH_INIT;
+    capture c = {0};
+    int64_t id = 0;
+    char *doc;
+
+    doc = record_json();
+    ck_assert_str_eq(at_path(doc, "$.activities[1].breaches"), "[]");
+    free(doc);
+    b.nature = GDPR_BREACH_CONFIDENTIALITY;
+    b.categories = financial;
+    b.n_categories = 1;
+    b.description = "invoice batch mailed to the wrong customer";
+    b.consequences = "amounts owed disclosed";
+    b.measures = "recipient asked to delete";
+    th_ok(gdpr_breach_open(ts.eng, &th_dpo, &b, &id));
+    doc = record_json();
+    /* billing and credit-check process financial data; service does not */
+    ck_assert_str_eq(at_path(doc, "$.activities[1].breaches[0]"), "1");
+    ck_assert_str_eq(at_path(doc, "$.activities[5].breaches[0]"), "1");
+    ck_assert_str_eq(at_path(doc, "$.activities[0].breaches"), "[]");
+    free(doc);
+    th_ok(gdpr_ropa_export(ts.eng, &th_dpo, GDPR_EXPORT_CSV, GDPR_NOW, capture_write, &c));
+    ck_assert_ptr_nonnull(strstr(c.buf, "yes: breach 1,gdpr_breach_list / gdprctl breach list"));
+    ck_assert_ptr_nonnull(strstr(c.buf, "no breach recorded"));
+    free(c.buf);
+}
+END_TEST
+
 START_TEST(csv_has_the_ico_columns_one_line_per_purpose)
 {
     capture c = {0};
@@ -319,6 +350,7 @@ ropa_suite(void)
     tcase_add_test(tc, every_item_of_art_30_1_is_there);
     tcase_add_test(tc, a_safeguard_added_at_run_time_counts);
     tcase_add_test(tc, csv_has_the_ico_columns_one_line_per_purpose);
+    tcase_add_test(tc, breaches_are_listed_on_the_purposes_whose_data_they_touched);
     tcase_add_test(tc, export_is_audited_and_needs_the_permission);
     tcase_add_test(tc, bad_arguments_are_refused);
     tcase_add_test(tc, a_policy_without_the_sections_cannot_export);

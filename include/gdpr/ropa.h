@@ -32,10 +32,12 @@ extern "C" {
  *   "legal_basis":..,"art9_condition":..,"joint_controllers":[..],
  *   "data_subjects":[..],"data_categories":[..],"recipients":[..],
  *   "transfers":[..],"retention":[..],"security_measures":..,
- *   "rights":[..],"automated_decision":..,"source":..,"location":..},..]}
+ *   "rights":[..],"automated_decision":..,"source":..,"location":..,
+ *   "breaches":[ids of breaches whose categories include the purpose's]},..]}
  * - GDPR_EXPORT_CSV: RFC 4180, a header with the 30 columns of the ICO's
  *   template in its order, then the controller, DPO and representative
- *   (Art. 30(1)(a)), one line per purpose.
+ *   (Art. 30(1)(a)), one line per purpose; the breach columns (24, 25)
+ *   from the breach register.
  * Transfers are judged at `as_of`: EEA (none listed), an adequacy decision
  * in force and in scope, the recipient's Art. 46 safeguards valid then
  * (policy and register, revoked ones left out), an Art. 49 derogation the

@@ -221,6 +221,63 @@ transfer_ground(gdpr_engine *eng, const policy_recipient *r, int64_t at, const c
     return GDPR_OK;
 }
 
+/* --- breaches (columns 24, 25) ---------------------------------------------- */
+
+/* Breaches of the register whose categories of data include one of the
+ * purpose's categories: the record's "has a personal data breach
+ * occurred?" answered from the breach register (docs/breach.md). */
+typedef struct {
+    const policy_purpose *pu;
+    cell *ids;  /* CSV: "1; 3" */
+    sink *json; /* JSON: array elements */
+    int64_t n;
+} breach_walk;
+
+static int
+category_listed(const char *list, const char *id)
+{
+    size_t n = strlen(id);
+
+    for (const char *p = list; *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && strncmp(p, id, n) == 0)
+            return 1;
+        p += len + (end != NULL);
+    }
+    return 0;
+}
+
+static int
+breach_row(const store_breach_row *b, void *ctx)
+{
+    breach_walk *w = ctx;
+
+    for (size_t i = 0; i < w->pu->n_categories; i++)
+        if (category_listed(b->categories, w->pu->categories[i])) {
+            if (w->json != NULL)
+                gdpr_sink__int64(w->json, b->id);
+            else
+                cell_add(w->ids, "%lld", (long long)b->id);
+            w->n++;
+            break;
+        }
+    return 0;
+}
+
+static int
+breaches_of(gdpr_engine *eng, const policy_purpose *pu, cell *ids, sink *json, int64_t *n_out)
+{
+    breach_walk w = {pu, ids, json, 0};
+    int rc;
+
+    if (ids != NULL)
+        cell_reset(ids);
+    rc = gdpr_store__breach_foreach(eng->st, 0, 0, breach_row, &w);
+    *n_out = w.n;
+    return rc;
+}
+
 /* --- rights (column 16) --------------------------------------------------- */
 
 /* The rights a subject has under the purpose's basis: access, rectification
@@ -404,6 +461,13 @@ json_activity(ropa *r, const policy_purpose *pu, const policy_activity *a)
     gdpr_sink__string(o, a->source);
     gdpr_sink__key(o, "location");
     gdpr_sink__string(o, a->location);
+    if (rc == GDPR_OK) {
+        int64_t n = 0;
+        gdpr_sink__key(o, "breaches");
+        gdpr_sink__open(o, '[');
+        rc = breaches_of(r->eng, pu, NULL, o, &n);
+        gdpr_sink__close(o, ']');
+    }
     gdpr_sink__close(o, '}');
     return rc;
 }
@@ -495,8 +559,20 @@ csv_activity(ropa *r, const policy_purpose *pu, const policy_activity *a)
         cell_add(c, "gdpr_consent_report / gdprctl consent report --purpose %s", pu->id);
     gdpr_sink__csv_field(o, cell_text(c));
     gdpr_sink__csv_field(o, a->location);
-    for (int col = 21; col <= 26; col++)
-        gdpr_sink__csv_field(o, NULL); /* DPIA, breach and DPA 2018 columns: not in the policy */
+    for (int col = 21; col <= 23; col++)
+        gdpr_sink__csv_field(o, NULL); /* DPIA columns: not in the policy */
+    if (rc == GDPR_OK) {
+        int64_t n = 0;
+        rc = breaches_of(r->eng, pu, &r->refs, NULL, &n);
+        cell_reset(c);
+        if (n > 0)
+            cell_add(c, "yes: breach %s", cell_text(&r->refs));
+        else
+            cell_add(c, "no breach recorded");
+        gdpr_sink__csv_field(o, cell_text(c));
+        gdpr_sink__csv_field(o, n > 0 ? "gdpr_breach_list / gdprctl breach list" : NULL);
+    }
+    gdpr_sink__csv_field(o, NULL); /* 26: UK DPA 2018 Schedule 1: not in the policy */
     gdpr_sink__csv_field(o, gdpr_policy__basis_name(pu->basis));
     for (int col = 28; col <= ICO_COLUMNS; col++)
         gdpr_sink__csv_field(o, NULL);
