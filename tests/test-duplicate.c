@@ -161,6 +161,37 @@ START_TEST(linked_through_an_identifier_too)
 }
 END_TEST
 
+START_TEST(an_unmatched_request_matched_later_is_linked_then)
+{
+    gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
+    int64_t first = open_req("ana", GDPR_REQUEST_ERASURE, "web"), later = 0;
+    history_probe h = {0};
+    gdpr_request_kpi_report k;
+    gdpr_request_info info;
+
+    in.type = GDPR_REQUEST_ERASURE;
+    in.id_kind = "email";
+    in.id_value = "ana.other@example.org";
+    in.channel = "email";
+    th_ok(gdpr_request_open(ts.eng, &th_dpo, &in, &later));
+    ck_assert_int_eq(get(later).status, GDPR_REQUEST_OPEN); /* nobody to compare with yet */
+    ts.now += DAY;
+    th_ok(gdpr_subject_link(ts.eng, &th_dpo, "ana", "email", "ana.other@example.org"));
+    th_ok(gdpr_request_match(ts.eng, &th_dpo, later, NULL));
+    info = get(later);
+    ck_assert_int_eq(info.status, GDPR_REQUEST_DUPLICATE);
+    ck_assert_int_eq(info.duplicate_of, first);
+    ck_assert_int_eq(info.due, get(first).due);
+    ck_assert_int_eq(info.closed, ts.now);
+    th_ok(gdpr_request_history(ts.eng, &th_dpo, first, find_duplicate_event, &h));
+    ck_assert_int_eq(h.found, 1);
+    th_ok(gdpr_request_kpi_report_init(&k, GDPR_REQUEST_KPI_REPORT_VERSION));
+    th_ok(gdpr_request_kpis(ts.eng, ts.now - 5 * DAY, ts.now + DAY, &k));
+    ck_assert_int_eq(k.total, 1);
+    ck_assert_int_eq(k.duplicates, 1);
+}
+END_TEST
+
 START_TEST(kpis_count_duplicates_apart)
 {
     gdpr_request_kpi_report k, *v2;
@@ -238,6 +269,7 @@ duplicate_suite(void)
     tcase_add_test(tc, a_second_request_while_one_is_open_is_linked);
     tcase_add_test(tc, only_same_type_same_subject_while_open);
     tcase_add_test(tc, linked_through_an_identifier_too);
+    tcase_add_test(tc, an_unmatched_request_matched_later_is_linked_then);
     tcase_add_test(tc, kpis_count_duplicates_apart);
     tcase_add_test(tc, a_duplicate_is_final_and_old_info_structs_are_respected);
     suite_add_tcase(s, tc);

@@ -310,7 +310,8 @@ static int
 match_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t request, const char *subject)
 {
     uint8_t hash[CRYPTO_HASH_BYTES];
-    store_request_row *r = malloc(sizeof *r);
+    store_request_row *r = malloc(sizeof *r), *original = NULL;
+    char detail[200];
     int64_t sid = 0;
     int create = 0;
     int rc;
@@ -359,10 +360,27 @@ match_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t request, const cha
     }
     r->has_subject = 1;
     memcpy(r->subject, hash, sizeof hash);
+    /* Matched to a subject who has an open request of the same type: a
+     * duplicate of it, as at intake (its clock stops now). */
     if (rc == GDPR_OK)
-        rc = gdpr_request__commit_step(eng, who, r, PERM_REQUEST_MANAGE, "match",
-                                       subject ? "by subject id" : "by identifier", NULL);
+        rc = link_duplicate(eng, r, &original);
+    if (rc == GDPR_OK && original != NULL) {
+        r->closed = gdpr_engine__now(eng);
+        r->close_days = 0;
+        snprintf(detail, sizeof detail, "%s; duplicate of request %lld",
+                 subject ? "by subject id" : "by identifier", (long long)original->id);
+    } else {
+        snprintf(detail, sizeof detail, "%s", subject ? "by subject id" : "by identifier");
+    }
+    if (rc == GDPR_OK)
+        rc = gdpr_request__commit_step(eng, who, r, PERM_REQUEST_MANAGE, "match", detail, NULL);
+    if (rc == GDPR_OK && original != NULL) {
+        snprintf(detail, sizeof detail, "request %lld by %.64s linked", (long long)r->id,
+                 r->channel);
+        rc = gdpr_request__log(eng, who, original, PERM_REQUEST_MANAGE, "duplicate", detail, NULL);
+    }
     rc = gdpr_engine__end(eng, rc);
+    free(original);
     free(r);
     return rc;
 }

@@ -518,8 +518,8 @@ typedef struct {
     int64_t policy_version;
     int64_t info_asked_at; /* first Art. 12(6) request for information; 0: none */
     /* issue 16: the open request of the same type and subject this one was
-     * linked to on arrival (status GDPR_REQUEST_DUPLICATE); 0: none. Set at
-     * insert only. */
+     * linked to on arrival or when matched (status GDPR_REQUEST_DUPLICATE);
+     * 0: none. */
     int64_t duplicate_of;
 } store_request_row;
 

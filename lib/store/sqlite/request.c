@@ -359,12 +359,13 @@ gdpr_sqlite__request_update(store *base, const store_request_row *row)
                                  " verify_method=?13, verified_at=?14, flags=?15, escalated_to=?16,"
                                  " escalations=?17, denial=?18, grace_until=?19, closed=?20,"
                                  " close_days=?21, updated=?22, policy_version=?23,"
-                                 " info_asked_at=?24 WHERE id=?1",
+                                 " info_asked_at=?24, duplicate_of=?25 WHERE id=?1",
                                  &s);
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, row->id);
     bind_mutable(s, 2, row);
+    sqlite3_bind_int64(s, 25, row->duplicate_of);
     rc = gdpr_sqlite__sq_step_done(st, s, "updating a request");
     kpi_of(before.type, before.day * 86400, row, &after);
     after.day = before.day;
