@@ -115,7 +115,9 @@ setup(void)
     fx.review = info.review;
     ck_assert_int_gt(fx.review, 0);
     (void)cv_due("carol");
-    fx.req_unverified = open_request("alice", GDPR_REQUEST_ACCESS);
+    /* another type: a second open access request of alice would be linked to
+     * the first as a duplicate (issue 16) */
+    fx.req_unverified = open_request("alice", GDPR_REQUEST_PORTABILITY);
     fx.req_verified = open_request("alice", GDPR_REQUEST_ACCESS);
     th_ok(gdpr_request_verify(ts.eng, &th_agent, fx.req_verified, GDPR_VERIFY_VERIFIED,
                               GDPR_METHOD_KNOWN_CONTACT, NULL));

@@ -642,7 +642,10 @@ START_TEST(schema_13_macs_existing_rows)
                     " ALTER TABLE erasure_hold DROP COLUMN collected_from;"
                     " ALTER TABLE erasure_hold DROP COLUMN collected_to;"
                     " ALTER TABLE tombstone_kept DROP COLUMN exemption; DROP TABLE access_log;"
-                    " ALTER TABLE consent DROP COLUMN mac; PRAGMA user_version = 12");
+                    " ALTER TABLE consent DROP COLUMN mac;"
+                    " DROP TABLE breach_subject; DROP TABLE breach;"
+                    " DELETE FROM counter WHERE name = 'breach'; DROP INDEX request_duplicate;"
+                    " ALTER TABLE request DROP COLUMN duplicate_of; PRAGMA user_version = 12");
     /* an aggregate value kept in plaintext by the earlier release, 6 times */
     raw_exec(ts.db, "INSERT INTO retention_aggregate VALUES('R-4', 'usage', 'service', 'country',"
                     " 'Plaintextland-55aa', 202601, 6)");

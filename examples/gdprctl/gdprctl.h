@@ -174,4 +174,14 @@ int ctl_cmd_hold_list(ctl *c, int argc, char **argv);
 int ctl_cmd_wipe(ctl *c, int argc, char **argv);
 int ctl_cmd_rekey(ctl *c, int argc, char **argv);
 
+/* Reports (cmd-report.c). */
+int ctl_cmd_consent_report(ctl *c, int argc, char **argv);
+int ctl_cmd_ropa_export(ctl *c, int argc, char **argv);
+int ctl_cmd_breach_open(ctl *c, int argc, char **argv);
+int ctl_cmd_breach_notify(ctl *c, int argc, char **argv);
+int ctl_cmd_breach_decide(ctl *c, int argc, char **argv);
+int ctl_cmd_breach_link(ctl *c, int argc, char **argv);
+int ctl_cmd_breach_list(ctl *c, int argc, char **argv);
+int ctl_cmd_breach_kpis(ctl *c, int argc, char **argv);
+
 #endif

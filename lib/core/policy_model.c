@@ -26,7 +26,8 @@ static const char *const permission_names[PERM_COUNT] = {
     "transfer.approve",  "safeguard.manage", "request.open",
     "request.manage",    "request.close",    "request.deny",
     "source.register",   "consent.read",     "adequacy.load",
-    "retention.anchor",  "staff.resolve",
+    "retention.anchor",  "staff.resolve",    "consent.report",
+    "ropa.export",       "breach.manage",
 };
 
 static const char *const basis_names[BASIS_COUNT] = {
@@ -1394,9 +1395,11 @@ int
 gdpr_policy__model_build(const json_node *root, policy_model **out)
 {
     static const char *const sections[] = {
-        "controller", "categories", "purposes", "notices", "retention",
-        "roles",      "recipients", "requests", "$schema", "digital_consent_age",
-        "signals",    "receipts",   NULL};
+        "controller", "categories", "purposes", "notices", "retention", "roles", "recipients",
+        "requests", "$schema", "digital_consent_age", "signals", "receipts",
+        /* Art. 30 (lib/core/policy_ropa.c) */
+        "data_subjects", "security_measures", "joint_controllers", "representative",
+        "processing_record", NULL};
     policy_model *p;
     int rc;
 
@@ -1429,6 +1432,8 @@ gdpr_policy__model_build(const json_node *root, policy_model **out)
         rc = gdpr_policy__build_signals(root, p);
     if (rc == GDPR_OK)
         rc = gdpr_policy__check_receipts(root);
+    if (rc == GDPR_OK)
+        rc = gdpr_policy__build_ropa(root, p);
     if (rc != GDPR_OK) {
         gdpr_policy__model_free(p);
         return rc;
@@ -1517,6 +1522,7 @@ gdpr_policy__model_free(policy_model *p)
         free(r->safeguards);
     }
     free(p->recipients);
+    gdpr_policy__free_ropa(&p->ropa);
     free(p);
 }
 

@@ -11,6 +11,7 @@
 
 #include "crypto.h"
 #include "calendar.h"
+#include "policy_ropa.h"
 
 /* Permissions a role can be granted. Names are part of the policy format:
  * append, never renumber or rename. */
@@ -44,6 +45,9 @@ typedef enum {
     PERM_ADEQUACY_LOAD,    /* transfers (issue 8): replace the adequacy list */
     PERM_RETENTION_ANCHOR, /* retention (issue 7): touch, contract end, anchors */
     PERM_STAFF_RESOLVE,    /* access log (issue 19): resolve a staff reference */
+    PERM_CONSENT_REPORT,   /* issue 16: the consent report (keyed hashes) */
+    PERM_ROPA_EXPORT,      /* issue 16: the Art. 30 record */
+    PERM_BREACH_MANAGE,    /* issue 16: the Art. 33/34 breach register */
     PERM_COUNT
 } permission;
 
@@ -351,6 +355,7 @@ typedef struct {
     policy_consent_age *consent_ages; /* "digital_consent_age" */
     size_t n_consent_ages;
     policy_signals signals; /* "signals" (issue 16) */
+    policy_ropa ropa;       /* Art. 30 sections (lib/core/policy_ropa.c) */
 } policy_model;
 
 struct json_node;
@@ -390,5 +395,14 @@ int gdpr_policy__consent_age(const policy_model *p, const char *state);
 const policy_retention *gdpr_policy__find_retention(const policy_model *p, const char *purpose,
                                                     const char *category);
 int gdpr_policy__role_allows(const policy_role *r, permission perm);
+
+/* The Art. 30 sections (lib/core/policy_ropa.c): "data_subjects",
+ * "security_measures", "joint_controllers", "representative",
+ * "processing_record". Built after the rest of the model (it checks ids
+ * against purposes and recipients); GDPR_EINVAL names the path and rule. */
+int gdpr_policy__build_ropa(const struct json_node *root, policy_model *p);
+void gdpr_policy__free_ropa(policy_ropa *r);
+/* The processing_record entry of a purpose, or NULL. */
+const policy_ropa_activity *gdpr_policy__find_activity(const policy_model *p, const char *purpose);
 
 #endif

@@ -1007,3 +1007,57 @@ gdpr_store__conflict_foreach(store *st, const uint8_t *hash, int64_t since, int6
 {
     return st->ops->conflict_foreach(st, hash, since, after_id, fn, ctx);
 }
+
+int
+gdpr_store__consent_report_foreach(store *st, const store_consent_report_filter *f,
+                                   int (*fn)(const store_consent_report_row *row, void *ctx),
+                                   void *ctx)
+{
+    return st->ops->consent_report_foreach(st, f, fn, ctx);
+}
+
+int
+gdpr_store__breach_insert(store *st, const store_breach_row *row)
+{
+    return st->ops->breach_insert(st, row);
+}
+
+int
+gdpr_store__breach_update(store *st, const store_breach_row *row)
+{
+    return st->ops->breach_update(st, row);
+}
+
+int
+gdpr_store__breach_get(store *st, int64_t id, int (*fn)(const store_breach_row *row, void *ctx),
+                       void *ctx)
+{
+    return st->ops->breach_get(st, id, fn, ctx);
+}
+
+int
+gdpr_store__breach_foreach(store *st, int pending, int64_t due_by,
+                           int (*fn)(const store_breach_row *row, void *ctx), void *ctx)
+{
+    return st->ops->breach_foreach(st, pending, due_by, fn, ctx);
+}
+
+int
+gdpr_store__breach_subject_add(store *st, int64_t breach, const uint8_t subject[CRYPTO_HASH_BYTES],
+                               int64_t at, int *added_out)
+{
+    return st->ops->breach_subject_add(st, breach, subject, at, added_out);
+}
+
+int
+gdpr_store__breach_subject_count(store *st, int64_t breach, int64_t *count_out)
+{
+    return st->ops->breach_subject_count(st, breach, count_out);
+}
+
+int
+gdpr_store__request_find_open(store *st, const uint8_t subject[CRYPTO_HASH_BYTES], int type,
+                              int64_t *id_out)
+{
+    return st->ops->request_find_open(st, subject, type, id_out);
+}

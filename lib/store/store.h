@@ -86,6 +86,7 @@ typedef enum {
     STORE_SEQ_REVIEW,
     STORE_SEQ_RETENTION_RUN,
     STORE_SEQ_SIGNAL, /* consent signals (issue 16) */
+    STORE_SEQ_BREACH, /* issue 16: the breach register */
     STORE_SEQ_COUNT
 } store_seq;
 
@@ -606,6 +607,10 @@ typedef struct {
     int64_t updated;
     int64_t policy_version;
     int64_t info_asked_at; /* first Art. 12(6) request for information; 0: none */
+    /* issue 16: the open request of the same type and subject this one was
+     * linked to on arrival or when matched (status GDPR_REQUEST_DUPLICATE);
+     * 0: none. */
+    int64_t duplicate_of;
 } store_request_row;
 
 typedef int (*store_request_fn)(const store_request_row *row, void *ctx);
@@ -1058,11 +1063,100 @@ int gdpr_store__policy_version(store *st, int64_t *version_out);
  * with "line L, column C: why" in the message. */
 int gdpr_store__json_parse(store *st, const char *text, json_node **out);
 
+/* --- reports (lib/store/sqlite/report.c): the consent report -------- */
+
+/* Which current consent states the report walks: `purpose` NULL for every
+ * purpose; the state's event time in [from, until) (until 0: no end). */
+typedef struct {
+    const char *purpose;
+    int64_t from, until;
+} store_consent_report_filter;
+
+typedef struct {
+    const uint8_t *subject; /* CRYPTO_HASH_BYTES */
+    const char *purpose;
+    const char *recipient; /* as in store_consent_row */
+    store_consent_state state;
+} store_consent_report_row;
+
+/* Every current consent state (one row per subject, purpose and
+ * recipient) that the filter admits, in the order of subject hash,
+ * purpose, recipient, each row's MAC checked (GDPR_ECORRUPT names a row
+ * that fails). Memory does not grow with the rows: a statement of its own
+ * is stepped, so fn may call the store. fn as in gdpr_store__consent_foreach. */
+int gdpr_store__consent_report_foreach(store *st, const store_consent_report_filter *f,
+                                       int (*fn)(const store_consent_report_row *row, void *ctx),
+                                       void *ctx);
+
+/* --- the breach register (lib/store/sqlite/breach.c), Art. 33/34 ------- */
+
+/* One personal-data breach. Texts that may hold personal data are sealed
+ * by the caller under the store key (breach/<id>/<field>); `categories`
+ * is a comma-separated list of policy category ids; `reference` is the
+ * authority's reference (not personal data). 0 times mean "not yet". */
+typedef struct {
+    int64_t id;
+    int64_t aware_at, occurred_at, opened_at, deadline;
+    unsigned int nature;
+    const char *categories;
+    int64_t subjects_approx, records_approx;
+    const uint8_t *description;
+    size_t description_len;
+    const uint8_t *consequences;
+    size_t consequences_len;
+    const uint8_t *measures;
+    size_t measures_len;
+    int64_t notified_at;
+    const char *reference;      /* NULL until notified */
+    const uint8_t *late_reason; /* NULL: none */
+    size_t late_reason_len;
+    int not_required; /* Art. 33(1): unlikely to result in a risk */
+    int decision;     /* gdpr_breach_decision */
+    int64_t decided_at, informed_at;
+    const uint8_t *decision_note; /* NULL: none */
+    size_t decision_note_len;
+    const char *actor;
+    int64_t updated;
+} store_breach_row;
+
+static inline int
+store_breach_next_id(store *st, int64_t *id_out)
+{
+    return gdpr_store__next_id(st, STORE_SEQ_BREACH, id_out);
+}
+/* Insert a breach (row->id from store_breach_next_id). */
+int gdpr_store__breach_insert(store *st, const store_breach_row *row);
+/* Write the fields that change after opening: notification, decision,
+ * updated. GDPR_ENOTFOUND when there is no such breach. */
+int gdpr_store__breach_update(store *st, const store_breach_row *row);
+/* One breach to fn; GDPR_ENOTFOUND when there is none. */
+int gdpr_store__breach_get(store *st, int64_t id, int (*fn)(const store_breach_row *row, void *ctx),
+                           void *ctx);
+/* Breaches in id order; with `pending` only those neither notified nor
+ * judged not notifiable, with deadline <= due_by, in deadline order (an
+ * index on pending deadlines: cost is what is listed). fn's non-zero
+ * stops, as in gdpr_store__consent_foreach; fn must not call the store. */
+int gdpr_store__breach_foreach(store *st, int pending, int64_t due_by,
+                               int (*fn)(const store_breach_row *row, void *ctx), void *ctx);
+/* Link a subject (keyed hash) to a breach; *added_out 0 when it was
+ * linked already. */
+int gdpr_store__breach_subject_add(store *st, int64_t breach,
+                                   const uint8_t subject[CRYPTO_HASH_BYTES], int64_t at,
+                                   int *added_out);
+int gdpr_store__breach_subject_count(store *st, int64_t breach, int64_t *count_out);
+
+/* --- duplicate requests (lib/store/sqlite/request.c) ------------------ */
+
+/* The oldest open or in-progress request of `type` for the subject, in
+ * *id_out; GDPR_ENOTFOUND (no message) when there is none. */
+int gdpr_store__request_find_open(store *st, const uint8_t subject[CRYPTO_HASH_BYTES], int type,
+                                  int64_t *id_out);
+
 /* --- the operations a backend implements ------------------------------ */
 
 /* Bumped when a member is added at the end; the front refuses a table of
  * an older version than it needs (like sqlite3_vfs.iVersion). */
-#define STORE_OPS_VERSION 8
+#define STORE_OPS_VERSION 9
 
 typedef struct store_ops store_ops;
 
@@ -1353,6 +1447,21 @@ struct store_ops {
     int (*conflict_append)(store *st, const store_conflict_row *row, int64_t *id_out);
     int (*conflict_foreach)(store *st, const uint8_t *hash, int64_t since, int64_t after_id,
                             int (*fn)(const store_conflict_row *row, void *ctx), void *ctx);
+    /* version 9: reports (issue 16) */
+    int (*consent_report_foreach)(store *st, const store_consent_report_filter *f,
+                                  int (*fn)(const store_consent_report_row *row, void *ctx),
+                                  void *ctx);
+    int (*breach_insert)(store *st, const store_breach_row *row);
+    int (*breach_update)(store *st, const store_breach_row *row);
+    int (*breach_get)(store *st, int64_t id, int (*fn)(const store_breach_row *row, void *ctx),
+                      void *ctx);
+    int (*breach_foreach)(store *st, int pending, int64_t due_by,
+                          int (*fn)(const store_breach_row *row, void *ctx), void *ctx);
+    int (*breach_subject_add)(store *st, int64_t breach, const uint8_t subject[CRYPTO_HASH_BYTES],
+                              int64_t at, int *added_out);
+    int (*breach_subject_count)(store *st, int64_t breach, int64_t *count_out);
+    int (*request_find_open)(store *st, const uint8_t subject[CRYPTO_HASH_BYTES], int type,
+                             int64_t *id_out);
 };
 
 /* The backends in this build. */

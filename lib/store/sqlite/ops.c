@@ -153,4 +153,12 @@ const store_ops gdpr_store__sqlite_ops = {
     .signal_foreach = gdpr_sqlite__signal_foreach,
     .conflict_append = gdpr_sqlite__conflict_append,
     .conflict_foreach = gdpr_sqlite__conflict_foreach,
+    .consent_report_foreach = gdpr_sqlite__consent_report_foreach,
+    .breach_insert = gdpr_sqlite__breach_insert,
+    .breach_update = gdpr_sqlite__breach_update,
+    .breach_get = gdpr_sqlite__breach_get,
+    .breach_foreach = gdpr_sqlite__breach_foreach,
+    .breach_subject_add = gdpr_sqlite__breach_subject_add,
+    .breach_subject_count = gdpr_sqlite__breach_subject_count,
+    .request_find_open = gdpr_sqlite__request_find_open,
 };

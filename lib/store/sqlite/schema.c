@@ -630,6 +630,54 @@ static const migration migrations[] = {
         "INSERT OR IGNORE INTO main.counter VALUES('signal', 0);",
         NULL,
     },
+    /* issue 16: the personal-data breach register (Art. 33, 34;
+     * docs/breach.md). Free texts that may hold personal data
+     * (description, likely consequences, measures, reasons, notes) are
+     * sealed under the store key (breach/<id>/<field>); affected subjects
+     * are linked by keyed hash only. Only breaches awaiting a notification
+     * decision are in the deadline index. */
+    {
+        "CREATE TABLE main.breach("
+        "  id INTEGER PRIMARY KEY,"
+        "  aware_at INTEGER NOT NULL,"
+        "  occurred_at INTEGER NOT NULL,"
+        "  opened_at INTEGER NOT NULL,"
+        "  deadline INTEGER NOT NULL," /* aware_at + 72 h, Art. 33(1) */
+        "  nature INTEGER NOT NULL,"   /* GDPR_BREACH_* bits */
+        "  categories TEXT NOT NULL,"
+        "  subjects_approx INTEGER NOT NULL,"
+        "  records_approx INTEGER NOT NULL,"
+        "  description BLOB NOT NULL,"  /* sealed */
+        "  consequences BLOB NOT NULL," /* sealed */
+        "  measures BLOB NOT NULL,"     /* sealed */
+        "  notified_at INTEGER NOT NULL DEFAULT 0,"
+        "  reference TEXT,"
+        "  late_reason BLOB," /* sealed */
+        "  not_required INTEGER NOT NULL DEFAULT 0,"
+        "  decision INTEGER NOT NULL DEFAULT 0,"
+        "  decided_at INTEGER NOT NULL DEFAULT 0,"
+        "  informed_at INTEGER NOT NULL DEFAULT 0,"
+        "  decision_note BLOB," /* sealed */
+        "  actor TEXT NOT NULL,"
+        "  updated INTEGER NOT NULL);"
+        "CREATE INDEX main.breach_pending ON breach(deadline, id)"
+        "  WHERE notified_at = 0 AND not_required = 0;"
+        "CREATE TABLE main.breach_subject("
+        "  breach INTEGER NOT NULL REFERENCES breach(id),"
+        "  subject BLOB NOT NULL,"
+        "  at INTEGER NOT NULL,"
+        "  PRIMARY KEY(breach, subject)) WITHOUT ROWID;"
+        "INSERT OR IGNORE INTO main.counter VALUES('breach', 0);",
+        NULL,
+    },
+    /* issue 16: a request of the same type for the same subject while one
+     * is open is linked to it (status 7, duplicate) instead of running a
+     * second clock; requests linked to one are found by this index. */
+    {
+        "ALTER TABLE main.request ADD COLUMN duplicate_of INTEGER NOT NULL DEFAULT 0;"
+        "CREATE INDEX main.request_duplicate ON request(duplicate_of) WHERE duplicate_of > 0;",
+        NULL,
+    },
     /* consent events carry a MAC under the row key, as the current-state
      * rows do since 13: an edited history row is refused (sqlite/rowmac.c). */
     {

@@ -27,6 +27,7 @@ static const char *const seq_names[STORE_SEQ_COUNT] = {
     [STORE_SEQ_REVIEW] = "review",
     [STORE_SEQ_RETENTION_RUN] = "retention_run",
     [STORE_SEQ_SIGNAL] = "signal",
+    [STORE_SEQ_BREACH] = "breach",
 };
 
 int

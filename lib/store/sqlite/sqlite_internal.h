@@ -426,6 +426,23 @@ int gdpr_sqlite__key_state(store *st, store_key_state *out);
 int gdpr_sqlite__rotation_put(store *st, store_file f, uint64_t kek_generation, int64_t rekey_seq);
 int gdpr_sqlite__key_queue_destroy(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
 int gdpr_sqlite__policy_version(store *st, int64_t *version_out);
+/* Reports (sqlite/report.c). */
+int gdpr_sqlite__consent_report_foreach(store *st, const store_consent_report_filter *f,
+                                        int (*fn)(const store_consent_report_row *row, void *ctx),
+                                        void *ctx);
+/* The breach register (sqlite/breach.c). */
+int gdpr_sqlite__breach_insert(store *st, const store_breach_row *row);
+int gdpr_sqlite__breach_update(store *st, const store_breach_row *row);
+int gdpr_sqlite__breach_get(store *st, int64_t id,
+                            int (*fn)(const store_breach_row *row, void *ctx), void *ctx);
+int gdpr_sqlite__breach_foreach(store *st, int pending, int64_t due_by,
+                                int (*fn)(const store_breach_row *row, void *ctx), void *ctx);
+int gdpr_sqlite__breach_subject_add(store *st, int64_t breach,
+                                    const uint8_t subject[CRYPTO_HASH_BYTES], int64_t at,
+                                    int *added_out);
+int gdpr_sqlite__breach_subject_count(store *st, int64_t breach, int64_t *count_out);
+int gdpr_sqlite__request_find_open(store *st, const uint8_t subject[CRYPTO_HASH_BYTES], int type,
+                                   int64_t *id_out);
 
 /* access.c */
 int gdpr_sqlite__access_insert(store *st, const store_access_row *row);
