@@ -395,11 +395,14 @@ gdpr_sqlite__begin(store *base)
     }
     st->depth++;
     if (st->depth == 1) {
+        gdpr_sqlite__sq_seq_reset(st);
         rc = gdpr_sqlite__sq_generation_begin(st);
-        if (rc != GDPR_OK) {
-            gdpr_sqlite__rollback(&st->base);
-            return rc;
-        }
+    } else {
+        rc = gdpr_sqlite__sq_seq_savepoint(st, st->depth - 1);
+    }
+    if (rc != GDPR_OK) {
+        gdpr_sqlite__rollback(&st->base);
+        return rc;
     }
     return GDPR_OK;
 }
@@ -420,7 +423,9 @@ gdpr_sqlite__commit(store *base)
     int rc;
 
     if (st->depth == 1) {
-        rc = gdpr_sqlite__sq_generation_bump(st);
+        rc = gdpr_sqlite__sq_seq_flush(st);
+        if (rc == GDPR_OK)
+            rc = gdpr_sqlite__sq_generation_bump(st);
         if (rc != GDPR_OK) {
             gdpr_sqlite__rollback(&st->base);
             return rc;
@@ -481,6 +486,7 @@ gdpr_sqlite__rollback(store *base)
     rollback_on(st->db, st->depth);
     rollback_on(st->kdb, st->depth);
     st->depth--;
+    gdpr_sqlite__sq_seq_rolled_back(st, st->depth);
     /* After some errors (SQLITE_FULL, IOERR, NOMEM) SQLite has already
      * rolled back a whole transaction: then no level is open any more. */
     if (sqlite3_get_autocommit(st->db) || sqlite3_get_autocommit(st->kdb)) {

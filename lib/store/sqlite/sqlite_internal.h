@@ -48,6 +48,17 @@ typedef struct sqlite_store {
     int has_key_counters;
     uint64_t generation;      /* read at the outermost begin (seq.c) */
     int64_t changes_at_begin; /* rows written by both connections then */
+    /* Ids handed out from memory while this connection holds the write
+     * lock (seq.c): each sequence is read from main.counter on its first
+     * use in an outermost transaction and written back once before the
+     * commit. `seq_saved[k]` is the state when savepoint s<k> began, put
+     * back when it is rolled back. */
+    int64_t seq_value[STORE_SEQ_COUNT];
+    uint32_t seq_loaded, seq_dirty;
+    struct {
+        int64_t value[STORE_SEQ_COUNT];
+        uint32_t loaded, dirty;
+    } seq_saved[STORE_TX_LEVELS];
 } sqlite_store;
 
 /* The cached statement for `sql` (a string constant), ready to bind.
@@ -153,6 +164,15 @@ int gdpr_sqlite__sq_step_done(sqlite_store *st, sqlite3_stmt *s, const char *wha
 int gdpr_sqlite__sq_next_id(sqlite_store *st, store_seq which, int64_t *id_out);
 int gdpr_sqlite__sq_generation_begin(sqlite_store *st);
 int gdpr_sqlite__sq_generation_bump(sqlite_store *st);
+/* The in-memory id sequences follow the transaction levels: called after
+ * an outermost begin (forget everything: another process may have written
+ * since), after savepoint s<level> began (remember), before the outermost
+ * commit (write back what was handed out) and after savepoint s<level>
+ * or the whole transaction (level 0) was rolled back. */
+void gdpr_sqlite__sq_seq_reset(sqlite_store *st);
+int gdpr_sqlite__sq_seq_savepoint(sqlite_store *st, int level);
+int gdpr_sqlite__sq_seq_flush(sqlite_store *st);
+void gdpr_sqlite__sq_seq_rolled_back(sqlite_store *st, int level);
 /* The schema version from which main.counter exists. */
 #define SQ_COUNTERS_VERSION 9
 /* The schema version from which the keystore has counters (key epoch,
