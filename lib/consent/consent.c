@@ -541,7 +541,7 @@ record_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_consent *c, in
         rc = gdpr_engine__begin(eng);
     if (rc != GDPR_OK)
         return rc;
-    rc = gdpr_engine__subject_ensure(eng, c->subject, hash, NULL, NULL);
+    rc = gdpr_engine__subject_ensure_hashed(eng, c->subject, hash, NULL, NULL);
     if (rc == GDPR_OK && (c->flags & GDPR_CONSENT_TRANSFER))
         rc = gdpr_consent__transfer_key(c->recipient, c->country, key);
     else if (rc == GDPR_OK)

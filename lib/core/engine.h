@@ -111,6 +111,11 @@ int gdpr_engine__lock_subject(gdpr_engine *eng, const char *subject,
 /* Create if missing (inside the caller's transaction). */
 int gdpr_engine__subject_ensure(gdpr_engine *eng, const char *subject,
                                 uint8_t hash[CRYPTO_HASH_BYTES], int64_t *id_out, int *created_out);
+/* The same when the caller has just computed `hash` from `subject`
+ * (gdpr_engine__subject_hash): spares the second HMAC. */
+int gdpr_engine__subject_ensure_hashed(gdpr_engine *eng, const char *subject,
+                                       const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *id_out,
+                                       int *created_out);
 /* The subject's data key, unwrapped (cached). GDPR_ENOTFOUND if none. */
 int gdpr_engine__subject_dek(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
                              uint8_t dek[CRYPTO_KEY_BYTES]);

@@ -114,16 +114,15 @@ create_subject(gdpr_engine *eng, const char *subject, const uint8_t hash[CRYPTO_
 }
 
 int
-gdpr_engine__subject_ensure(gdpr_engine *eng, const char *subject, uint8_t hash[CRYPTO_HASH_BYTES],
-                            int64_t *id_out, int *created_out)
+gdpr_engine__subject_ensure_hashed(gdpr_engine *eng, const char *subject,
+                                   const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *id_out,
+                                   int *created_out)
 {
     int64_t id = 0;
-    int rc = gdpr_engine__subject_hash(eng, subject, hash);
+    int rc = gdpr_store__subject_find(eng->st, hash, &id);
 
     if (created_out)
         *created_out = 0;
-    if (rc == GDPR_OK)
-        rc = gdpr_store__subject_find(eng->st, hash, &id);
     if (rc == GDPR_ENOTFOUND) {
         rc = create_subject(eng, subject, hash, &id);
         if (rc == GDPR_OK && created_out)
@@ -132,6 +131,19 @@ gdpr_engine__subject_ensure(gdpr_engine *eng, const char *subject, uint8_t hash[
     if (rc == GDPR_OK && id_out)
         *id_out = id;
     return rc;
+}
+
+int
+gdpr_engine__subject_ensure(gdpr_engine *eng, const char *subject, uint8_t hash[CRYPTO_HASH_BYTES],
+                            int64_t *id_out, int *created_out)
+{
+    int rc = gdpr_engine__subject_hash(eng, subject, hash);
+
+    if (created_out)
+        *created_out = 0;
+    if (rc != GDPR_OK)
+        return rc;
+    return gdpr_engine__subject_ensure_hashed(eng, subject, hash, id_out, created_out);
 }
 
 int

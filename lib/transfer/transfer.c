@@ -1075,7 +1075,7 @@ record_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_transfer_reque
                              : gdpr__err_set(GDPR_EDENIED, "an Art. 49 transfer needs approval");
     }
     if (rc == GDPR_OK)
-        rc = gdpr_engine__subject_ensure(eng, req->subject, hash, NULL, NULL);
+        rc = gdpr_engine__subject_ensure_hashed(eng, req->subject, hash, NULL, NULL);
     if (rc == GDPR_OK) {
         memset(&row, 0, sizeof row);
         row.at = req->at;

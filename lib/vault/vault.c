@@ -167,10 +167,7 @@ put_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_vault_item *item,
         rc = gdpr_engine__begin(eng);
     if (rc != GDPR_OK)
         return rc;
-    /* Known subjects are the common case: spare ensure's second HMAC. */
-    rc = gdpr_store__subject_find(eng->st, hash, &subject_id);
-    if (rc == GDPR_ENOTFOUND)
-        rc = gdpr_engine__subject_ensure(eng, item->subject, hash, NULL, NULL);
+    rc = gdpr_engine__subject_ensure_hashed(eng, item->subject, hash, &subject_id, NULL);
     if (rc == GDPR_OK)
         rc = put_sealed(eng, item, cat, hash, id_out);
     snprintf(ref, sizeof ref, "record %lld", (long long)*id_out);
