@@ -379,6 +379,13 @@ gdpr_sqlite__begin(store *base)
     int rc;
 
     gdpr_sqlite__end_stale(st);
+    /* Before the savepoint opens: a deep level writes the id sequences
+     * back, and that write must not be undone with the savepoint. */
+    if (st->depth > 0) {
+        rc = gdpr_sqlite__sq_seq_savepoint(st, st->depth);
+        if (rc != GDPR_OK)
+            return rc;
+    }
     rc = tx_run(st, 1, kind, st->depth);
     if (rc != SQLITE_OK)
         return fail_on(st->kdb, rc, "begin transaction (keystore)");
@@ -397,12 +404,10 @@ gdpr_sqlite__begin(store *base)
     if (st->depth == 1) {
         gdpr_sqlite__sq_seq_reset(st);
         rc = gdpr_sqlite__sq_generation_begin(st);
-    } else {
-        rc = gdpr_sqlite__sq_seq_savepoint(st, st->depth - 1);
-    }
-    if (rc != GDPR_OK) {
-        gdpr_sqlite__rollback(&st->base);
-        return rc;
+        if (rc != GDPR_OK) {
+            gdpr_sqlite__rollback(&st->base);
+            return rc;
+        }
     }
     return GDPR_OK;
 }
