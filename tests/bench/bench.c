@@ -2,6 +2,8 @@
  * SPDX-License-Identifier: MIT
  */
 #define _GNU_SOURCE
+#include <sqlite3.h>
+
 #include "bench.h"
 
 #include <dirent.h>
@@ -97,4 +99,34 @@ bench_scale(void)
     const char *s = getenv("GDPR_BENCH_SCALE");
     double v = s ? atof(s) : 1.0;
     return v > 0 ? v : 1.0;
+}
+
+sqlite3 *
+bench_copy_store(const char *from, const char *to)
+{
+    sqlite3 *src = NULL, *dst = NULL;
+    sqlite3_backup *b;
+
+    if (sqlite3_open_v2(from, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+        sqlite3_open(to, &dst) != SQLITE_OK) {
+        fprintf(stderr, "bench_copy_store: cannot open %s or %s\n", from, to);
+        exit(1);
+    }
+    b = sqlite3_backup_init(dst, "main", src, "main");
+    if (b == NULL || sqlite3_backup_step(b, -1) != SQLITE_DONE ||
+        sqlite3_backup_finish(b) != SQLITE_OK) {
+        fprintf(stderr, "bench_copy_store: copy failed: %s\n", sqlite3_errmsg(dst));
+        exit(1);
+    }
+    sqlite3_close(src);
+    if (sqlite3_exec(dst,
+                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;"
+                     " PRAGMA foreign_keys=ON; PRAGMA trusted_schema=OFF;"
+                     " PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;"
+                     " PRAGMA mmap_size=268435456",
+                     NULL, NULL, NULL) != SQLITE_OK) {
+        fprintf(stderr, "bench_copy_store: pragmas: %s\n", sqlite3_errmsg(dst));
+        exit(1);
+    }
+    return dst;
 }
