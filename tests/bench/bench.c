@@ -2,6 +2,9 @@
  * SPDX-License-Identifier: MIT
  */
 #define _GNU_SOURCE
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <sqlite3.h>
 
 #include "bench.h"
@@ -129,4 +132,67 @@ bench_copy_store(const char *from, const char *to)
         exit(1);
     }
     return dst;
+}
+
+void
+floor_crypto_init(floor_crypto *fc)
+{
+    EVP_MAC *m = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    OSSL_PARAM params[2];
+    unsigned char mkey[32];
+
+    fc->mac = m ? EVP_MAC_CTX_new(m) : NULL;
+    EVP_MAC_free(m);
+    fc->aead = EVP_CIPHER_CTX_new();
+    fc->gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+    RAND_bytes(mkey, sizeof mkey);
+    RAND_bytes(fc->dek, sizeof fc->dek);
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
+    params[1] = OSSL_PARAM_construct_end();
+    if (fc->mac == NULL || fc->aead == NULL || fc->gcm == NULL ||
+        EVP_MAC_init(fc->mac, mkey, sizeof mkey, params) != 1) {
+        fprintf(stderr, "floor: OpenSSL setup failed\n");
+        exit(1);
+    }
+}
+
+void
+floor_crypto_free(floor_crypto *fc)
+{
+    EVP_MAC_CTX_free(fc->mac);
+    EVP_CIPHER_CTX_free(fc->aead);
+    EVP_CIPHER_free(fc->gcm);
+}
+
+void
+floor_hmac(floor_crypto *fc, const void *a, size_t alen, const void *b, size_t blen,
+           unsigned char out[32])
+{
+    size_t outlen = 0;
+
+    if (EVP_MAC_init(fc->mac, NULL, 0, NULL) != 1 || EVP_MAC_update(fc->mac, a, alen) != 1 ||
+        (blen && EVP_MAC_update(fc->mac, b, blen) != 1) ||
+        EVP_MAC_final(fc->mac, out, &outlen, 32) != 1) {
+        fprintf(stderr, "floor: HMAC failed\n");
+        exit(1);
+    }
+}
+
+void
+floor_seal(floor_crypto *fc, const void *aad, size_t aadlen, const void *plain, size_t len,
+           unsigned char *out)
+{
+    unsigned char nonce[12];
+    int outl = 0;
+
+    RAND_bytes(nonce, sizeof nonce);
+    memcpy(out, nonce, sizeof nonce);
+    if (EVP_EncryptInit_ex2(fc->aead, fc->gcm, fc->dek, nonce, NULL) != 1 ||
+        EVP_EncryptUpdate(fc->aead, NULL, &outl, aad, (int)aadlen) != 1 ||
+        EVP_EncryptUpdate(fc->aead, out + 12, &outl, plain, (int)len) != 1 ||
+        EVP_EncryptFinal_ex(fc->aead, out + 12 + outl, &outl) != 1 ||
+        EVP_CIPHER_CTX_ctrl(fc->aead, EVP_CTRL_GCM_GET_TAG, 16, out + 12 + len) != 1) {
+        fprintf(stderr, "floor: seal failed\n");
+        exit(1);
+    }
 }
