@@ -700,11 +700,11 @@ gdpr_consent_check(gdpr_engine *eng, const char *subject, const char *purpose, i
     rc = gdpr_consent__check_question(eng, subject, purpose, &at);
     if (rc != GDPR_OK)
         return rc;
-    gdpr_engine__lock(eng);
+    gdpr_engine__lock_read(eng);
     rc = gdpr_consent__resolve(eng, subject, purpose, &pu, hash);
     if (rc == GDPR_OK)
         rc = gdpr_consent__evaluate(eng, hash, purpose, "", pu->special, at, granted_out, NULL);
-    return gdpr_engine__unlock(eng, rc);
+    return gdpr_engine__unlock_read(eng, rc);
 }
 
 /* --- history ----------------------------------------------------------- */

@@ -40,6 +40,8 @@ struct gdpr_engine {
     int64_t (*clock)(void *clock_ctx);
     void *clock_ctx;
     int batch;                      /* gdpr_begin() is open */
+    int snapshot;                   /* gdpr_read_begin() is open */
+    int read_scope;                 /* a one-call read transaction (gdpr_engine__lock_read) */
     struct audit_refusal *refusals; /* audit events of refusals in the batch (audit_refusal.c) */
     dek_cache_entry *dek_cache;
     struct engine_source *sources; /* registered host sources (lib/core/source.c) */
@@ -69,6 +71,13 @@ struct gdpr_engine {
 void gdpr_engine__lock(gdpr_engine *eng);
 /* Unlock and pass `rc` through. */
 int gdpr_engine__unlock(gdpr_engine *eng, int rc);
+/* The same for a call that only reads: outside a batch and a snapshot the
+ * whole call (the coherence check and its reads) runs in one read
+ * transaction of the data file, so SQLite's read lock is taken once, not
+ * per statement (docs/decisions/0011-snapshot-reads.md). A write begun in
+ * it (an audited refusal) ends the read first. */
+void gdpr_engine__lock_read(gdpr_engine *eng);
+int gdpr_engine__unlock_read(gdpr_engine *eng, int rc);
 
 int64_t gdpr_engine__now(const gdpr_engine *eng);
 

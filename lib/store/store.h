@@ -65,6 +65,18 @@ int gdpr_store__commit(store *st);
 /* Roll back the innermost level; keeps the caller's error message. */
 void gdpr_store__rollback(store *st);
 int gdpr_store__depth(const store *st);
+/* A read transaction outside any write transaction: every read until
+ * gdpr_store__read_end sees one snapshot of the data part, taken now (its
+ * generation is read in it: gdpr_store__generation answers that value);
+ * with both_files the keys part's snapshot is taken right after, so it is
+ * at least as new as the data's (every key a row needs is there). Without
+ * both_files the keys part reads as before, one statement at a time.
+ * GDPR_ESTATE inside a transaction or another read. A write transaction
+ * begun while a one-file read is open ends the read first; one begun while
+ * a both-files read is open fails with GDPR_ESTATE. read_end ends it (no
+ * error: nothing was written) and does nothing when none is open. */
+int gdpr_store__read_begin(store *st, int both_files);
+void gdpr_store__read_end(store *st);
 
 /* --- ids and the generation ------------------------------------------ */
 
@@ -953,7 +965,7 @@ int gdpr_store__json_parse(store *st, const char *text, json_node **out);
 
 /* Bumped when a member is added at the end; the front refuses a table of
  * an older version than it needs (like sqlite3_vfs.iVersion). */
-#define STORE_OPS_VERSION 4
+#define STORE_OPS_VERSION 5
 
 typedef struct store_ops store_ops;
 
@@ -1223,6 +1235,9 @@ struct store_ops {
     /* version 4: per-subject key cache validation */
     int (*key_serial)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                       uint8_t wrapped[CRYPTO_WRAPPED_BYTES], int64_t *serial_out);
+    /* version 5: read transactions (docs/decisions/0011-snapshot-reads.md) */
+    int (*read_begin)(store *st, int both_files);
+    void (*read_end)(store *st);
 };
 
 /* The backends in this build. */

@@ -293,7 +293,7 @@ gdpr_vault_get(gdpr_engine *eng, const gdpr_actor *who, int64_t record, void **v
     if (rc != GDPR_OK)
         return rc;
     memset(&copy, 0, sizeof copy);
-    gdpr_engine__lock(eng);
+    gdpr_engine__lock_read(eng);
     rc = gdpr_engine__require_policy(eng);
     if (rc == GDPR_OK)
         rc = gdpr_store__vault_get(eng->st, record, copy_sealed, &copy);
@@ -304,7 +304,7 @@ gdpr_vault_get(gdpr_engine *eng, const gdpr_actor *who, int64_t record, void **v
     if (rc == GDPR_OK)
         rc = open_copy(eng, &copy, value_out, len_out);
     free(copy.sealed);
-    return gdpr_engine__unlock(eng, rc);
+    return gdpr_engine__unlock_read(eng, rc);
 }
 
 static int

@@ -1,7 +1,8 @@
 /*
  * Per-call cost of the hot paths, in one process on one store, for
  * before/after comparisons: gdpr_consent_record (existing and new
- * subjects, batched), gdpr_consent_check (outside and inside a batch),
+ * subjects, batched), gdpr_consent_check (outside, in a read snapshot and
+ * inside a batch),
  * gdpr_vault_put (batched) and gdpr_vault_get. Each phase prints its wall
  * time per call; under callgrind each phase is collected alone and dumped
  * under its name, so the instruction count per call is the dump's total
@@ -155,6 +156,17 @@ main(void)
             return 1;
     }
     phase_end("consent_check_outside_batch", n);
+
+    phase_begin();
+    check(gdpr_read_begin(eng), "read begin");
+    for (long k = 0; k < n; k++) {
+        subject_id((k * 104729) % subjects, id, sizeof id);
+        check(gdpr_consent_check(eng, id, "marketing", 1767225610, &granted), "check");
+        if (!granted)
+            return 1;
+    }
+    check(gdpr_read_end(eng), "read end");
+    phase_end("consent_check_in_snapshot", n);
 
     phase_begin();
     check(gdpr_begin(eng), "begin");

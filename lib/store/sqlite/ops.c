@@ -143,4 +143,6 @@ const store_ops gdpr_store__sqlite_ops = {
     .objection_get = gdpr_sqlite__objection_get,
     .objection_delete = gdpr_sqlite__objection_delete,
     .key_serial = gdpr_sqlite__key_serial,
+    .read_begin = gdpr_sqlite__read_begin,
+    .read_end = gdpr_sqlite__read_end,
 };

@@ -207,7 +207,7 @@ gdpr_sqlite__generation(store *base, uint64_t *generation_out)
     int64_t value = 0;
     int rc;
 
-    if (st->depth > 0 || !st->has_counters) {
+    if (st->depth > 0 || st->reading || !st->has_counters) {
         *generation_out = st->generation;
         return GDPR_OK;
     }

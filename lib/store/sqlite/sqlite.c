@@ -300,7 +300,7 @@ gdpr_sqlite__close(store *base)
         for (int t = 0; t < 4; t++)
             for (int l = 0; l < STORE_TX_LEVELS; l++)
                 sqlite3_finalize(st->tx_stmt[k][t][l]);
-    if (st->depth > 0) {
+    if (st->depth > 0 || st->reading) {
         if (st->db)
             sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
         if (st->kdb)
@@ -317,7 +317,7 @@ gdpr_sqlite__close(store *base)
 void
 gdpr_sqlite__end_stale(sqlite_store *st)
 {
-    if (st->depth != 0)
+    if (st->depth != 0 || st->reading)
         return;
     if (!sqlite3_get_autocommit(st->kdb))
         sqlite3_exec(st->kdb, "ROLLBACK", NULL, NULL, NULL);
@@ -378,6 +378,10 @@ gdpr_sqlite__begin(store *base)
     char sql[64];
     int rc;
 
+    if (st->reading == 2)
+        return gdpr__err_set(GDPR_ESTATE, "store: a read snapshot is open; end it first");
+    if (st->reading)
+        gdpr_sqlite__read_end(&st->base);
     gdpr_sqlite__end_stale(st);
     /* Before the savepoint opens: a deep level writes the id sequences
      * back, and that write must not be undone with the savepoint. */
@@ -546,6 +550,77 @@ gdpr_sqlite__scrub(store *base)
     rc = checkpoint_file(st->db, "data file");
     keys_rc = checkpoint_file(st->kdb, "keystore");
     return rc != GDPR_OK ? rc : keys_rc;
+}
+
+/* One read transaction across many statements: in WAL mode SQLite takes
+ * its read lock (a shared lock on a read mark of the -shm file, plus the
+ * checks around it: about three system calls) once per transaction, so a
+ * call that reads several times, or a caller that asks many questions,
+ * pays it once. BEGIN is deferred: the snapshot is taken by the first
+ * read, which here is the generation, data file first. */
+int
+gdpr_sqlite__read_begin(store *base, int both_files)
+{
+    sqlite_store *st = (sqlite_store *)base;
+    sqlite3_stmt *s;
+    int64_t value = 0;
+    int rc;
+
+    if (st->depth > 0 || st->reading)
+        return gdpr__err_set(GDPR_ESTATE, "store: a transaction is already open");
+    gdpr_sqlite__end_stale(st);
+    rc = gdpr_sqlite__sq_stmt(st, "BEGIN DEFERRED", &s);
+    if (rc == GDPR_OK)
+        rc = gdpr_sqlite__sq_step_done(st, s, "beginning a read");
+    if (rc != GDPR_OK)
+        return rc;
+    st->reading = 1;
+    rc = gdpr_sqlite__sq_stmt(st,
+                              st->has_counters
+                                  ? "SELECT value FROM main.counter WHERE name = 'generation'"
+                                  : "PRAGMA main.schema_version",
+                              &s);
+    if (rc == GDPR_OK)
+        rc = gdpr_sqlite__sq_one_int64(st, s, "beginning a read", &value);
+    if (rc == GDPR_OK && st->has_counters)
+        st->generation = (uint64_t)value;
+    if (rc == GDPR_OK && both_files) {
+        rc = gdpr_sqlite__sq_stmt_keys(st, "BEGIN DEFERRED", &s);
+        if (rc == GDPR_OK)
+            rc = gdpr_sqlite__sq_step_done(st, s, "beginning a read (keystore)");
+        if (rc == GDPR_OK) {
+            st->reading = 2;
+            rc = gdpr_sqlite__sq_stmt_keys(st, "PRAGMA main.schema_version", &s);
+        }
+        if (rc == GDPR_OK)
+            rc = gdpr_sqlite__sq_one_int64(st, s, "beginning a read (keystore)", &value);
+    }
+    if (rc != GDPR_OK)
+        gdpr_sqlite__read_end(base);
+    return rc;
+}
+
+void
+gdpr_sqlite__read_end(store *base)
+{
+    sqlite_store *st = (sqlite_store *)base;
+    sqlite3_stmt *s;
+
+    if (!st->reading)
+        return;
+    /* Ending a read cannot lose anything; a failure leaves SQLite in a
+     * transaction that end_stale closes before the next one. */
+    if (gdpr_sqlite__sq_stmt(st, "COMMIT", &s) == GDPR_OK &&
+        gdpr_sqlite__sq_step_done(st, s, "ending a read") != GDPR_OK)
+        gdpr__err_clear();
+    if (st->reading == 2 && gdpr_sqlite__sq_stmt_keys(st, "COMMIT", &s) == GDPR_OK &&
+        gdpr_sqlite__sq_step_done(st, s, "ending a read (keystore)") != GDPR_OK)
+        gdpr__err_clear();
+    if (!sqlite3_get_autocommit(st->kdb))
+        sqlite3_exec(st->kdb, "ROLLBACK", NULL, NULL, NULL);
+    if (!sqlite3_get_autocommit(st->db))
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    st->reading = 0;
 }
 
 int

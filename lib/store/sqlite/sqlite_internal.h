@@ -48,6 +48,9 @@ typedef struct sqlite_store {
     int has_key_counters;
     uint64_t generation;      /* read at the outermost begin (seq.c) */
     int64_t changes_at_begin; /* rows written by both connections then */
+    /* A read transaction is open (gdpr_sqlite__read_begin): 1 on the data
+     * file, 2 on both files. */
+    int reading;
     /* Ids handed out from memory while this connection holds the write
      * lock (seq.c): each sequence is read from main.counter on its first
      * use in an outermost transaction and written back once before the
@@ -203,6 +206,8 @@ void gdpr_sqlite__rollback(store *st);
 /* End a transaction a failed ROLLBACK left open (outside our own). */
 void gdpr_sqlite__end_stale(sqlite_store *st);
 int gdpr_sqlite__depth(const store *st);
+int gdpr_sqlite__read_begin(store *st, int both_files);
+void gdpr_sqlite__read_end(store *st);
 int gdpr_sqlite__next_id(store *st, store_seq which, int64_t *id_out);
 int gdpr_sqlite__generation(store *st, uint64_t *generation_out);
 int gdpr_sqlite__meta_get(store *st, store_file f, const char *name, void *buf, size_t cap,
