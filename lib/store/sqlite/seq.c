@@ -32,6 +32,9 @@ static const char *const seq_names[STORE_SEQ_COUNT] = {
     [STORE_SEQ_RETENTION_RUN] = "retention_run",
 };
 
+static const char seq_read_sql[] = "SELECT value FROM main.counter WHERE name = ?1";
+static const char seq_write_sql[] = "UPDATE main.counter SET value = ?2 WHERE name = ?1";
+
 /* Ids come from memory while the write lock is held: no other connection,
  * in this process or another, can allocate until this transaction ends,
  * so the value read from main.counter on a sequence's first use in the
@@ -51,7 +54,7 @@ gdpr_sqlite__sq_next_id(sqlite_store *st, store_seq which, int64_t *id_out)
     bit = 1u << which;
     if (!(st->seq_loaded & bit)) {
         sqlite3_stmt *s;
-        rc = gdpr_sqlite__sq_stmt(st, "SELECT value FROM main.counter WHERE name = ?1", &s);
+        rc = gdpr_sqlite__sq_stmt(st, seq_read_sql, &s);
         if (rc != GDPR_OK)
             return rc;
         sqlite3_bind_text(s, 1, seq_names[which], -1, SQLITE_STATIC);
@@ -90,7 +93,7 @@ gdpr_sqlite__sq_seq_flush(sqlite_store *st)
     for (int which = 0; which < STORE_SEQ_COUNT; which++) {
         if (!(st->seq_dirty & (1u << which)))
             continue;
-        rc = gdpr_sqlite__sq_stmt(st, "UPDATE main.counter SET value = ?2 WHERE name = ?1", &s);
+        rc = gdpr_sqlite__sq_stmt(st, seq_write_sql, &s);
         if (rc != GDPR_OK)
             return rc;
         sqlite3_bind_text(s, 1, seq_names[which], -1, SQLITE_STATIC);
@@ -158,6 +161,7 @@ read_generation(sqlite_store *st, int64_t *value_out)
 int
 gdpr_sqlite__sq_generation_begin(sqlite_store *st)
 {
+    sqlite3_stmt *s;
     int64_t value = 0;
     int rc;
 
@@ -168,6 +172,13 @@ gdpr_sqlite__sq_generation_begin(sqlite_store *st)
     if (rc != GDPR_OK)
         return rc;
     st->generation = (uint64_t)value;
+    /* The id sequences' statements are prepared here, where a failure
+     * fails the begin, not at the commit of a transaction that wrote. */
+    rc = gdpr_sqlite__sq_stmt(st, seq_read_sql, &s);
+    if (rc == GDPR_OK)
+        rc = gdpr_sqlite__sq_stmt(st, seq_write_sql, &s);
+    if (rc != GDPR_OK)
+        return rc;
     /* Keys whose transaction never reached the data file (keys.c). Taking
      * them back changes nothing anyone caches: it does not count as a
      * write, so the store is as it was before that transaction. */
