@@ -537,15 +537,17 @@ record_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_consent *c, in
         rc = gdpr_engine__subject_hash(eng, c->subject, hash);
     if (rc == GDPR_OK)
         rc = gdpr_engine__authorize(eng, who, PERM_CONSENT_RECORD, hash);
-    if (rc == GDPR_OK)
-        rc = gdpr_engine__begin(eng);
-    if (rc != GDPR_OK)
-        return rc;
-    rc = gdpr_engine__subject_ensure_hashed(eng, c->subject, hash, NULL, NULL);
+    /* Everything that can refuse the event is checked before the first
+     * write: inside a batch the call then needs no savepoint. */
     if (rc == GDPR_OK && (c->flags & GDPR_CONSENT_TRANSFER))
         rc = gdpr_consent__transfer_key(c->recipient, c->country, key);
     else if (rc == GDPR_OK)
         rc = gdpr_consent__recipient_key(eng, hash, c->recipient, key, &person);
+    if (rc == GDPR_OK)
+        rc = gdpr_engine__begin_checked(eng);
+    if (rc != GDPR_OK)
+        return rc;
+    rc = gdpr_engine__subject_ensure_hashed(eng, c->subject, hash, NULL, NULL);
     if (rc == GDPR_OK) {
         memset(&row, 0, sizeof row);
         row.subject = hash;

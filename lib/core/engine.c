@@ -224,8 +224,8 @@ gdpr_engine__authorize(gdpr_engine *eng, const gdpr_actor *who, permission perm,
                          who->role, gdpr_permission__name(perm), roles);
 }
 
-int
-gdpr_engine__begin(gdpr_engine *eng)
+static int
+engine_begin(gdpr_engine *eng, int checked)
 {
     int outermost = gdpr_store__depth(eng->st) == 0;
     int rc = gdpr_engine__check_key(eng);
@@ -235,7 +235,7 @@ gdpr_engine__begin(gdpr_engine *eng)
                                           "change the store wait for gdpr_read_end()");
 
     if (rc == GDPR_OK)
-        rc = gdpr_store__begin(eng->st);
+        rc = checked ? gdpr_store__begin_unguarded(eng->st) : gdpr_store__begin(eng->st);
     if (rc != GDPR_OK || !outermost || !eng->synced)
         return rc;
     /* Under the write lock: never write with a retired master key. */
@@ -243,6 +243,18 @@ gdpr_engine__begin(gdpr_engine *eng)
     if (rc != GDPR_OK)
         gdpr_store__rollback(eng->st);
     return rc;
+}
+
+int
+gdpr_engine__begin(gdpr_engine *eng)
+{
+    return engine_begin(eng, 0);
+}
+
+int
+gdpr_engine__begin_checked(gdpr_engine *eng)
+{
+    return engine_begin(eng, 1);
 }
 
 int

@@ -110,6 +110,12 @@ gdpr_store__read_end(store *st)
 }
 
 int
+gdpr_store__begin_unguarded(store *st)
+{
+    return st->ops->begin_unguarded(st);
+}
+
+int
 gdpr_store__next_id(store *st, store_seq which, int64_t *id_out)
 {
     return st->ops->next_id(st, which, id_out);

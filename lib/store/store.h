@@ -76,6 +76,15 @@ int gdpr_store__depth(const store *st);
  * a both-files read is open fails with GDPR_ESTATE. read_end ends it (no
  * error: nothing was written) and does nothing when none is open. */
 int gdpr_store__read_begin(store *st, int both_files);
+/* Like gdpr_store__begin, but inside a transaction the new level has no
+ * savepoint (none of its cost: savepoint statements, page copies into the
+ * savepoint journal). For a call that validated everything before its
+ * first write, so that only a lack of memory or storage can fail it after
+ * that (docs/decisions/0011-snapshot-reads.md). Its commit does nothing;
+ * its rollback undoes nothing when the level wrote no row, and rolls back
+ * the whole transaction when it did (depth becomes 0, as after an I/O
+ * error). Outside a transaction it is gdpr_store__begin. */
+int gdpr_store__begin_unguarded(store *st);
 void gdpr_store__read_end(store *st);
 
 /* --- ids and the generation ------------------------------------------ */
@@ -1238,6 +1247,7 @@ struct store_ops {
     /* version 5: read transactions (docs/decisions/0011-snapshot-reads.md) */
     int (*read_begin)(store *st, int both_files);
     void (*read_end)(store *st);
+    int (*begin_unguarded)(store *st);
 };
 
 /* The backends in this build. */

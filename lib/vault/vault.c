@@ -163,8 +163,11 @@ put_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_vault_item *item,
         rc = gdpr_engine__subject_hash(eng, item->subject, hash);
     if (rc == GDPR_OK)
         rc = gdpr_engine__authorize(eng, who, PERM_VAULT_PUT, hash);
+    /* The item and its place in the policy are checked: after the first
+     * write only a lack of memory or storage can fail the call, so inside
+     * a batch it needs no savepoint. */
     if (rc == GDPR_OK)
-        rc = gdpr_engine__begin(eng);
+        rc = gdpr_engine__begin_checked(eng);
     if (rc != GDPR_OK)
         return rc;
     rc = gdpr_engine__subject_ensure_hashed(eng, item->subject, hash, &subject_id, NULL);

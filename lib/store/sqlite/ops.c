@@ -145,4 +145,5 @@ const store_ops gdpr_store__sqlite_ops = {
     .key_serial = gdpr_sqlite__key_serial,
     .read_begin = gdpr_sqlite__read_begin,
     .read_end = gdpr_sqlite__read_end,
+    .begin_unguarded = gdpr_sqlite__begin_unguarded,
 };

@@ -406,6 +406,7 @@ gdpr_sqlite__begin(store *base)
     }
     st->depth++;
     if (st->depth == 1) {
+        st->unguarded = 0;
         gdpr_sqlite__sq_seq_reset(st);
         rc = gdpr_sqlite__sq_generation_begin(st);
         if (rc != GDPR_OK) {
@@ -413,6 +414,30 @@ gdpr_sqlite__begin(store *base)
             return rc;
         }
     }
+    return GDPR_OK;
+}
+
+static int64_t
+changes_now(const sqlite_store *st)
+{
+    return sqlite3_total_changes64(st->db) + sqlite3_total_changes64(st->kdb);
+}
+
+int
+gdpr_sqlite__begin_unguarded(store *base)
+{
+    sqlite_store *st = (sqlite_store *)base;
+    int rc;
+
+    /* Outermost, or too deep to remember: an ordinary level. */
+    if (st->depth == 0 || st->depth >= STORE_TX_LEVELS)
+        return gdpr_sqlite__begin(base);
+    rc = gdpr_sqlite__sq_seq_savepoint(st, st->depth);
+    if (rc != GDPR_OK)
+        return rc;
+    st->unguarded_mark[st->depth] = changes_now(st);
+    st->unguarded |= 1u << st->depth;
+    st->depth++;
     return GDPR_OK;
 }
 
@@ -430,6 +455,12 @@ gdpr_sqlite__commit(store *base)
     sqlite_store *st = (sqlite_store *)base;
     enum tx_kind kind = st->depth == 1 ? TX_COMMIT : TX_RELEASE;
     int rc;
+
+    if (st->depth > 1 && (st->unguarded & (1u << (st->depth - 1)))) {
+        st->unguarded &= ~(1u << (st->depth - 1));
+        st->depth--;
+        return GDPR_OK;
+    }
 
     if (st->depth == 1) {
         rc = gdpr_sqlite__sq_seq_flush(st);
@@ -492,6 +523,20 @@ gdpr_sqlite__rollback(store *base)
     st->audit_tail_valid = 0;
     if (st->depth == 0)
         return;
+    if (st->depth > 1 && (st->unguarded & (1u << (st->depth - 1)))) {
+        int level = st->depth - 1;
+        st->unguarded &= ~(1u << level);
+        if (changes_now(st) == st->unguarded_mark[level] && !sqlite3_get_autocommit(st->db) &&
+            !sqlite3_get_autocommit(st->kdb)) {
+            /* Nothing written: nothing to undo but the ids handed out. */
+            st->depth--;
+            gdpr_sqlite__sq_seq_rolled_back(st, st->depth);
+            return;
+        }
+        /* Written without a savepoint: only the whole transaction can
+         * be undone (the caller reports the batch as rolled back). */
+        st->depth = 1;
+    }
     rollback_on(st->db, st->depth);
     rollback_on(st->kdb, st->depth);
     st->depth--;

@@ -48,6 +48,11 @@ typedef struct sqlite_store {
     int has_key_counters;
     uint64_t generation;      /* read at the outermost begin (seq.c) */
     int64_t changes_at_begin; /* rows written by both connections then */
+    /* Levels without a savepoint (gdpr_sqlite__begin_unguarded): bit
+     * d-1 set when level d is one; `unguarded_mark[d-1]` is the number of
+     * rows both connections had changed when it began. */
+    uint32_t unguarded;
+    int64_t unguarded_mark[STORE_TX_LEVELS];
     /* A read transaction is open (gdpr_sqlite__read_begin): 1 on the data
      * file, 2 on both files. */
     int reading;
@@ -207,6 +212,7 @@ void gdpr_sqlite__rollback(store *st);
 void gdpr_sqlite__end_stale(sqlite_store *st);
 int gdpr_sqlite__depth(const store *st);
 int gdpr_sqlite__read_begin(store *st, int both_files);
+int gdpr_sqlite__begin_unguarded(store *st);
 void gdpr_sqlite__read_end(store *st);
 int gdpr_sqlite__next_id(store *st, store_seq which, int64_t *id_out);
 int gdpr_sqlite__generation(store *st, uint64_t *generation_out);
