@@ -14,12 +14,15 @@
  *
  * Store: GDPR_BENCH_SCALE x 20,000 subjects, each with one consent event
  * and one vault record (default scale under valgrind: 0.1, 2,000 subjects).
+ * GDPR_BENCH_MEMSTATUS=0 turns SQLite's memory statistics off first
+ * (sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0)), as a host may.
  * SPDX-License-Identifier: MIT
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
 #include <valgrind/callgrind.h>
 
 #include "bench.h"
@@ -102,6 +105,13 @@ main(void)
 
     if (subjects < 100)
         subjects = n = 100;
+    /* What SQLite's memory statistics cost (process-wide, the host's
+     * choice, never the library's: docs/performance.md). */
+    if (getenv("GDPR_BENCH_MEMSTATUS") != NULL && getenv("GDPR_BENCH_MEMSTATUS")[0] == '0' &&
+        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK) {
+        fprintf(stderr, "SQLITE_CONFIG_MEMSTATUS refused\n");
+        return 1;
+    }
     records = calloc((size_t)n, sizeof *records);
     if (records == NULL)
         return 1;
