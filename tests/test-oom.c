@@ -727,7 +727,7 @@ END_TEST
  * call alone, ids included) or, failing after its first write, rolled back
  * the whole batch and said so (the store is as before the batch; no batch
  * is open any more). A new subject (dave) too: its key row is written
- * first. */
+ * first. And gdpr_transfer_record. */
 static int
 op_vault_put_carol(gdpr_engine *eng)
 {
@@ -750,7 +750,7 @@ op_consent_record_new(gdpr_engine *eng)
 }
 
 static int (*const unguarded_ops[])(gdpr_engine *) = {op_consent_record, op_vault_put,
-                                                      op_consent_record_new};
+                                                      op_consent_record_new, op_transfer_record};
 #define N_UNGUARDED (sizeof unguarded_ops / sizeof unguarded_ops[0])
 
 START_TEST(unguarded_calls_in_a_batch)

@@ -1046,8 +1046,11 @@ record_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_transfer_reque
         rc = gdpr_engine__authorize(eng, who, PERM_TRANSFER_RECORD, hash);
     if (rc == GDPR_OK)
         rc = resolve_categories(eng->policy, req, &in);
+    /* The decision only reads, and every refusal comes before the first
+     * write (the subject, the log row, the audit event): inside a batch
+     * the call needs no savepoint (docs/decisions/0011-snapshot-reads.md). */
     if (rc == GDPR_OK)
-        rc = gdpr_engine__begin(eng);
+        rc = gdpr_engine__begin_checked(eng);
     if (rc != GDPR_OK)
         return rc;
     /* Inside the write transaction: no other engine can change the list
