@@ -478,6 +478,118 @@ START_TEST(options_version_1_still_accepted)
 }
 END_TEST
 
+/* --- read snapshots (docs/decisions/0011-snapshot-reads.md) --------------- */
+
+static gdpr_consent
+consent_for(const char *subject, gdpr_consent_state state)
+{
+    gdpr_consent c = GDPR_CONSENT_INIT;
+
+    c.subject = subject;
+    c.purpose = "marketing";
+    c.notice = "marketing-v2";
+    c.channel = "web";
+    c.state = state;
+    return c;
+}
+
+static int
+granted(gdpr_engine *eng, const char *subject)
+{
+    int g = -1;
+
+    th_ok(gdpr_consent_check(eng, subject, "marketing", ts.now + 60, &g));
+    return g;
+}
+
+static int64_t
+audit_count(gdpr_engine *eng)
+{
+    int64_t n = 0;
+    uint8_t head[32];
+
+    th_ok(gdpr_audit_head(eng, &n, head));
+    return n;
+}
+
+/* Inside a snapshot another engine's committed write is not seen, by
+ * any number of checks and reads; it is seen by the first call after
+ * gdpr_read_end. Outside a snapshot every single check sees it at once. */
+START_TEST(snapshot_hides_another_engines_write_until_it_ends)
+{
+    gdpr_consent c = consent_for("alice", GDPR_CONSENT_GRANTED);
+    int64_t id = 0;
+
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &c, NULL));
+    put(ts.eng, "alice", "alice@example.com", &id);
+    ck_assert_int_eq(granted(ts.eng, "alice"), 1);
+    th_ok(gdpr_read_begin(ts.eng));
+    c = consent_for("alice", GDPR_CONSENT_REFUSED);
+    th_ok(gdpr_consent_record(other, &th_agent, &c, NULL));
+    th_ok(gdpr_vault_rectify(other, &th_dpo, id, "alice@example.org", 17));
+    ck_assert_int_eq(granted(other, "alice"), 0);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(granted(ts.eng, "alice"), 1);
+        expect_value(ts.eng, id, "alice@example.com");
+    }
+    th_ok(gdpr_read_end(ts.eng));
+    ck_assert_int_eq(granted(ts.eng, "alice"), 0);
+    expect_value(ts.eng, id, "alice@example.org");
+    /* Without a snapshot each check is its own read: both directions. */
+    c = consent_for("alice", GDPR_CONSENT_GRANTED);
+    th_ok(gdpr_consent_record(other, &th_agent, &c, NULL));
+    ck_assert_int_eq(granted(ts.eng, "alice"), 1);
+    c = consent_for("alice", GDPR_CONSENT_REFUSED);
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &c, NULL));
+    ck_assert_int_eq(granted(other, "alice"), 0);
+}
+END_TEST
+
+/* Bad use: NULL, no snapshot, a second one, inside a batch; inside a
+ * snapshot a change is refused and changes nothing, a batch cannot start,
+ * and a refused read is audited once the snapshot ends. */
+START_TEST(snapshot_misuse_refused_and_changes_nothing)
+{
+    gdpr_consent c = consent_for("bob", GDPR_CONSENT_GRANTED);
+    char before[65], after[65];
+    int64_t id = 0, events;
+    void *v = NULL;
+    size_t len = 0;
+
+    put(ts.eng, "bob", "bob@example.com", &id);
+    th_assert_err(gdpr_read_begin(NULL), GDPR_EINVAL, "eng");
+    th_assert_err(gdpr_read_end(NULL), GDPR_EINVAL, "eng");
+    th_assert_err(gdpr_read_end(ts.eng), GDPR_ESTATE, "none is open");
+    th_ok(gdpr_begin(ts.eng));
+    th_assert_err(gdpr_read_begin(ts.eng), GDPR_ESTATE, "a batch is open");
+    th_ok(gdpr_commit(ts.eng));
+    events = audit_count(ts.eng);
+    th_fingerprint(&ts, before);
+    th_ok(gdpr_read_begin(ts.eng));
+    th_assert_err(gdpr_read_begin(ts.eng), GDPR_ESTATE, "already open");
+    th_assert_err(gdpr_begin(ts.eng), GDPR_ESTATE, "read snapshot is open");
+    th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_ESTATE, "gdpr_read_end");
+    th_assert_err(gdpr_vault_put(ts.eng, &th_agent, "bob", "contact", "service", "x", 1, NULL),
+                  GDPR_ESTATE, "gdpr_read_end");
+    th_assert_err(gdpr_vault_get(ts.eng, &th_system, id, &v, &len), GDPR_EDENIED, "vault.get");
+    expect_value(ts.eng, id, "bob@example.com");
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+    ck_assert_int_eq(audit_count(ts.eng), events);
+    th_ok(gdpr_read_end(ts.eng));
+    /* The refusal's audit event arrives now; writing works again. */
+    ck_assert_int_eq(audit_count(ts.eng), events + 1);
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &c, NULL));
+    ck_assert_int_eq(granted(ts.eng, "bob"), 1);
+    /* Closing an engine with a snapshot open ends it. */
+    th_ok(gdpr_read_begin(other));
+    gdpr_close(other);
+    other = NULL;
+    th_ok(open_with(th_key, 0, &other));
+    th_ok(gdpr_consent_record(other, &th_agent, &c, NULL));
+}
+END_TEST
+
 static Suite *
 engines_suite(void)
 {
@@ -497,6 +609,8 @@ engines_suite(void)
     tcase_add_test(tc, orphan_key_taken_back);
     tcase_add_test(tc, rekey_all_or_nothing_under_io_errors);
     tcase_add_test(tc, options_version_1_still_accepted);
+    tcase_add_test(tc, snapshot_hides_another_engines_write_until_it_ends);
+    tcase_add_test(tc, snapshot_misuse_refused_and_changes_nothing);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -287,6 +287,66 @@ START_TEST(next_id_needs_a_transaction)
 }
 END_TEST
 
+/* Ids come from memory under the write lock: two handles on one file
+ * (as two processes) take turns and never hand out the same id; a
+ * rolled-back savepoint takes its ids back, at every nesting depth
+ * (deeper than the levels remembered in memory too), while the ids of
+ * the levels around it stay. */
+START_TEST(ids_from_memory_follow_handles_and_savepoints)
+{
+    char db[400], keys[410];
+    store_config cfg = {db, keys, 5000};
+    store *a = NULL, *b = NULL;
+    int is_new = 0;
+    int64_t id = 0, expect = 0;
+
+    snprintf(db, sizeof db, "%s/seq2.db", ts.dir);
+    snprintf(keys, sizeof keys, "%s-keys", db);
+    th_ok(gdpr_store__open(&a, &cfg, &is_new));
+    th_ok(gdpr_store__begin(a));
+    th_ok(gdpr_store__migrate(a, gdpr_store__schema_latest()));
+    th_ok(gdpr_store__commit(a));
+    th_ok(gdpr_store__open(&b, &cfg, &is_new));
+    for (int round = 0; round < 4; round++) {
+        store *h = round % 2 ? b : a;
+        th_ok(gdpr_store__begin(h));
+        for (int k = 0; k < 3; k++) {
+            th_ok(gdpr_store__next_id(h, STORE_SEQ_CONSENT, &id));
+            ck_assert_int_eq(id, ++expect);
+        }
+        th_ok(gdpr_store__commit(h));
+    }
+    /* Savepoints 1..11 deep, each allocating; roll back every other. */
+    th_ok(gdpr_store__begin(a));
+    th_ok(gdpr_store__next_id(a, STORE_SEQ_CONSENT, &id));
+    ck_assert_int_eq(id, ++expect);
+    for (int depth = 1; depth <= 11; depth++) {
+        th_ok(gdpr_store__begin(a));
+        th_ok(gdpr_store__next_id(a, STORE_SEQ_CONSENT, &id));
+        ck_assert_int_eq(id, expect + 1);
+        if (depth % 2) {
+            gdpr_store__rollback(a); /* taken back */
+            th_ok(gdpr_store__begin(a));
+            th_ok(gdpr_store__next_id(a, STORE_SEQ_CONSENT, &id));
+            ck_assert_int_eq(id, expect + 1);
+        }
+        expect++;
+    }
+    /* Unwind: the innermost level rolled back takes back only its id. */
+    gdpr_store__rollback(a);
+    expect--;
+    for (int depth = 10; depth >= 1; depth--)
+        th_ok(gdpr_store__commit(a));
+    th_ok(gdpr_store__commit(a));
+    th_ok(gdpr_store__begin(b));
+    th_ok(gdpr_store__next_id(b, STORE_SEQ_CONSENT, &id));
+    ck_assert_int_eq(id, expect + 1);
+    gdpr_store__rollback(b);
+    gdpr_store__close(b);
+    gdpr_store__close(a);
+}
+END_TEST
+
 /* The KPI counters the store keeps in C equal a recount of the rows, and
  * no trigger is left to keep them. */
 START_TEST(kpi_counters_match_rows_without_triggers)
@@ -466,6 +526,7 @@ ids_suite(void)
     tcase_add_test(tc, migration_seeds_sequences_above_every_trace);
     tcase_add_test(tc, generation_moves_with_committed_writes);
     tcase_add_test(tc, next_id_needs_a_transaction);
+    tcase_add_test(tc, ids_from_memory_follow_handles_and_savepoints);
     tcase_add_test(tc, kpi_counters_match_rows_without_triggers);
     tcase_add_test(tc, deletes_follow_retention_state);
     tcase_add_test(tc, postgres_uri_refused);

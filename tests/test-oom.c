@@ -755,6 +755,126 @@ START_TEST(every_allocation_of_every_call)
 }
 END_TEST
 
+/* Inside a batch, gdpr_consent_record and gdpr_vault_put run without a
+ * savepoint: they check everything before their first write
+ * (docs/decisions/0011-snapshot-reads.md). Under an allocation failure at
+ * each point of each allocator, after an earlier call in the same batch
+ * (a put for carol), a failed call either undid only itself (the batch
+ * goes on: committed, the store has the shape of a batch of the earlier
+ * call alone, ids included) or, failing after its first write, rolled back
+ * the whole batch and said so (the store is as before the batch; no batch
+ * is open any more). A new subject (dave) too: its key row is written
+ * first. And gdpr_transfer_record. */
+static int
+op_vault_put_carol(gdpr_engine *eng)
+{
+    int64_t id;
+    return gdpr_vault_put(eng, &th_agent, "carol", "contact", "service", "carol@example.com", 17,
+                          &id);
+}
+
+static int
+op_consent_record_new(gdpr_engine *eng)
+{
+    gdpr_consent c = GDPR_CONSENT_INIT;
+
+    c.subject = "dave";
+    c.purpose = "marketing";
+    c.notice = "marketing-v2";
+    c.channel = "web";
+    c.proof = "form 14";
+    return gdpr_consent_record(eng, &th_agent, &c, NULL);
+}
+
+static int (*const unguarded_ops[])(gdpr_engine *) = {op_consent_record, op_vault_put,
+                                                      op_consent_record_new, op_transfer_record};
+#define N_UNGUARDED (sizeof unguarded_ops / sizeof unguarded_ops[0])
+
+START_TEST(unguarded_calls_in_a_batch)
+{
+    int (*run)(gdpr_engine *) = unguarded_ops[_i / N_KINDS];
+    int kind = _i % N_KINDS;
+    long step = env_long("GDPR_OOM_STEP", 1), total, undone = 0, batch_lost = 0, hits = 0;
+    char before[65], earlier[65], after[65], msg[600];
+    int rc;
+
+    /* The two states a failure may leave. */
+    restore_template();
+    th_ok(th_open(&ts, &ts.eng));
+    th_digest(&ts, TH_DIGEST_SHAPE, before);
+    th_ok(gdpr_begin(ts.eng));
+    th_ok(op_vault_put_carol(ts.eng));
+    th_ok(gdpr_commit(ts.eng));
+    th_digest(&ts, TH_DIGEST_SHAPE, earlier);
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    /* How many allocations the call makes. */
+    restore_template();
+    th_ok(th_open(&ts, &ts.eng));
+    th_ok(gdpr_begin(ts.eng));
+    th_ok(op_vault_put_carol(ts.eng));
+    arm(kind, LONG_MAX);
+    rc = run(ts.eng); /* not th_ok: a check macro allocates */
+    total = made_since(kind, LONG_MAX);
+    disarm();
+    th_ok(rc);
+    th_ok(gdpr_commit(ts.eng));
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    for (long n = 1; n <= total + 100; n = next_point(n, step, total)) {
+        int hit;
+        restore_template();
+        th_ok(th_open(&ts, &ts.eng));
+        th_ok(gdpr_begin(ts.eng));
+        th_ok(op_vault_put_carol(ts.eng));
+        arm(kind, n);
+        rc = run(ts.eng);
+        hit = has_fired(kind);
+        disarm();
+        snprintf(msg, sizeof msg, "%s (%s)", gdpr_strerror(rc), gdpr_errmsg());
+        if (!hit) {
+            ck_assert_msg(rc == GDPR_OK, "%s", msg);
+            th_ok(gdpr_commit(ts.eng));
+            gdpr_close(ts.eng);
+            ts.eng = NULL;
+            /* Every allocation point was reached and failed once. */
+            ck_assert_int_eq(hits > 0, total > 0);
+            return;
+        }
+        hits++;
+        if (rc == GDPR_OK) {
+            th_ok(gdpr_rollback(ts.eng));
+        } else {
+            ck_assert_msg(allowed(kind, rc, msg), "%s allocation %ld: unexpected %s",
+                          kind_names[kind], n, msg);
+            rc = gdpr_commit(ts.eng);
+            if (rc == GDPR_OK) {
+                /* The call undid itself alone; the earlier one stays. */
+                th_digest(&ts, TH_DIGEST_SHAPE, after);
+                ck_assert_msg(strcmp(after, earlier) == 0,
+                              "%s allocation %ld: the failed call left rows: %s", kind_names[kind],
+                              n, msg);
+                undone++;
+            } else {
+                ck_assert_msg(rc == GDPR_ESTATE && strstr(msg, "batch was rolled back") != NULL,
+                              "%s allocation %ld: batch neither kept nor reported lost: %s",
+                              kind_names[kind], n, msg);
+                th_digest(&ts, TH_DIGEST_SHAPE, after);
+                ck_assert_msg(strcmp(after, before) == 0,
+                              "%s allocation %ld: batch reported rolled back, store changed",
+                              kind_names[kind], n);
+                batch_lost++;
+            }
+        }
+        th_ok(gdpr_audit_verify(ts.eng, NULL));
+        gdpr_close(ts.eng);
+        ts.eng = NULL;
+        th_assert_integrity(&ts);
+    }
+    ck_abort_msg("the call never got through");
+}
+END_TEST
+
 static Suite *
 oom_suite(void)
 {
@@ -764,6 +884,7 @@ oom_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 1200);
     tcase_add_loop_test(tc, every_allocation_of_every_call, 0, (int)(N_OPS * N_KINDS));
+    tcase_add_loop_test(tc, unguarded_calls_in_a_batch, 0, (int)(N_UNGUARDED * N_KINDS));
     suite_add_tcase(s, tc);
     return s;
 }

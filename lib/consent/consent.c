@@ -538,15 +538,17 @@ record_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_consent *c, in
         rc = gdpr_engine__subject_hash(eng, c->subject, hash);
     if (rc == GDPR_OK)
         rc = gdpr_engine__authorize(eng, who, PERM_CONSENT_RECORD, hash);
-    if (rc == GDPR_OK)
-        rc = gdpr_engine__begin(eng);
-    if (rc != GDPR_OK)
-        return rc;
-    rc = gdpr_engine__subject_ensure(eng, c->subject, hash, NULL, NULL);
+    /* Everything that can refuse the event is checked before the first
+     * write: inside a batch the call then needs no savepoint. */
     if (rc == GDPR_OK && (c->flags & GDPR_CONSENT_TRANSFER))
         rc = gdpr_consent__transfer_key(c->recipient, c->country, key);
     else if (rc == GDPR_OK)
         rc = gdpr_consent__recipient_key(eng, hash, c->recipient, key, &person);
+    if (rc == GDPR_OK)
+        rc = gdpr_engine__begin_checked(eng);
+    if (rc != GDPR_OK)
+        return rc;
+    rc = gdpr_engine__subject_ensure_hashed(eng, c->subject, hash, NULL, NULL);
     if (rc == GDPR_OK) {
         memset(&row, 0, sizeof row);
         row.subject = hash;
@@ -761,11 +763,11 @@ gdpr_consent_check(gdpr_engine *eng, const char *subject, const char *purpose, i
     rc = gdpr_consent__check_question(eng, subject, purpose, &at);
     if (rc != GDPR_OK)
         return rc;
-    gdpr_engine__lock(eng);
+    gdpr_engine__lock_read(eng);
     rc = gdpr_consent__resolve(eng, subject, purpose, &pu, hash);
     if (rc == GDPR_OK)
         rc = gdpr_consent__evaluate(eng, hash, purpose, "", pu->special, at, granted_out, NULL);
-    return gdpr_engine__unlock(eng, rc);
+    return gdpr_engine__unlock_read(eng, rc);
 }
 
 /* --- history ----------------------------------------------------------- */

@@ -69,7 +69,7 @@ change_locked(gdpr_engine *eng, const gdpr_actor *who, const char *subject, cons
     if (rc != GDPR_OK)
         return rc;
     if (ch->create)
-        rc = gdpr_engine__subject_ensure(eng, subject, hash, NULL, NULL);
+        rc = gdpr_engine__subject_ensure_hashed(eng, subject, hash, NULL, NULL);
     if (rc == GDPR_OK)
         rc = gdpr_store__subject_flags_update(eng->st, hash, ch->set, ch->clear);
     if (rc == GDPR_OK && ch->marketing)

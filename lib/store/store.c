@@ -103,6 +103,24 @@ gdpr_store__depth(const store *st)
 }
 
 int
+gdpr_store__read_begin(store *st, int both_files)
+{
+    return st->ops->read_begin(st, both_files);
+}
+
+void
+gdpr_store__read_end(store *st)
+{
+    st->ops->read_end(st);
+}
+
+int
+gdpr_store__begin_unguarded(store *st)
+{
+    return st->ops->begin_unguarded(st);
+}
+
+int
 gdpr_store__next_id(store *st, store_seq which, int64_t *id_out)
 {
     return st->ops->next_id(st, which, id_out);

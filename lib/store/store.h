@@ -65,6 +65,27 @@ int gdpr_store__commit(store *st);
 /* Roll back the innermost level; keeps the caller's error message. */
 void gdpr_store__rollback(store *st);
 int gdpr_store__depth(const store *st);
+/* A read transaction outside any write transaction: every read until
+ * gdpr_store__read_end sees one snapshot of the data part, taken now (its
+ * generation is read in it: gdpr_store__generation answers that value);
+ * with both_files the keys part's snapshot is taken right after, so it is
+ * at least as new as the data's (every key a row needs is there). Without
+ * both_files the keys part reads as before, one statement at a time.
+ * GDPR_ESTATE inside a transaction or another read. A write transaction
+ * begun while a one-file read is open ends the read first; one begun while
+ * a both-files read is open fails with GDPR_ESTATE. read_end ends it (no
+ * error: nothing was written) and does nothing when none is open. */
+int gdpr_store__read_begin(store *st, int both_files);
+/* Like gdpr_store__begin, but inside a transaction the new level has no
+ * savepoint (none of its cost: savepoint statements, page copies into the
+ * savepoint journal). For a call that validated everything before its
+ * first write, so that only a lack of memory or storage can fail it after
+ * that (docs/decisions/0011-snapshot-reads.md). Its commit does nothing;
+ * its rollback undoes nothing when the level wrote no row, and rolls back
+ * the whole transaction when it did (depth becomes 0, as after an I/O
+ * error). Outside a transaction it is gdpr_store__begin. */
+int gdpr_store__begin_unguarded(store *st);
+void gdpr_store__read_end(store *st);
 
 /* --- ids and the generation ------------------------------------------ */
 
@@ -1156,7 +1177,7 @@ int gdpr_store__request_find_open(store *st, const uint8_t subject[CRYPTO_HASH_B
 
 /* Bumped when a member is added at the end; the front refuses a table of
  * an older version than it needs (like sqlite3_vfs.iVersion). */
-#define STORE_OPS_VERSION 9
+#define STORE_OPS_VERSION 10
 
 typedef struct store_ops store_ops;
 
@@ -1462,6 +1483,10 @@ struct store_ops {
     int (*breach_subject_count)(store *st, int64_t breach, int64_t *count_out);
     int (*request_find_open)(store *st, const uint8_t subject[CRYPTO_HASH_BYTES], int type,
                              int64_t *id_out);
+    /* version 10: read transactions (docs/decisions/0011-snapshot-reads.md) */
+    int (*read_begin)(store *st, int both_files);
+    void (*read_end)(store *st);
+    int (*begin_unguarded)(store *st);
 };
 
 /* The backends in this build. */

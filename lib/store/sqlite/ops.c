@@ -161,4 +161,7 @@ const store_ops gdpr_store__sqlite_ops = {
     .breach_subject_add = gdpr_sqlite__breach_subject_add,
     .breach_subject_count = gdpr_sqlite__breach_subject_count,
     .request_find_open = gdpr_sqlite__request_find_open,
+    .read_begin = gdpr_sqlite__read_begin,
+    .read_end = gdpr_sqlite__read_end,
+    .begin_unguarded = gdpr_sqlite__begin_unguarded,
 };

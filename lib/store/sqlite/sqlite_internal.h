@@ -59,6 +59,25 @@ typedef struct sqlite_store {
     char *path, *keystore_path;
     sq_created created_data, created_keys;
     int discard;
+    /* Levels without a savepoint (gdpr_sqlite__begin_unguarded): bit
+     * d-1 set when level d is one; `unguarded_mark[d-1]` is the number of
+     * rows both connections had changed when it began. */
+    uint32_t unguarded;
+    int64_t unguarded_mark[STORE_TX_LEVELS];
+    /* A read transaction is open (gdpr_sqlite__read_begin): 1 on the data
+     * file, 2 on both files. */
+    int reading;
+    /* Ids handed out from memory while this connection holds the write
+     * lock (seq.c): each sequence is read from main.counter on its first
+     * use in an outermost transaction and written back once before the
+     * commit. `seq_saved[k]` is the state when savepoint s<k> began, put
+     * back when it is rolled back. */
+    int64_t seq_value[STORE_SEQ_COUNT];
+    uint32_t seq_loaded, seq_dirty;
+    struct {
+        int64_t value[STORE_SEQ_COUNT];
+        uint32_t loaded, dirty;
+    } seq_saved[STORE_TX_LEVELS];
 } sqlite_store;
 
 /* The cached statement for `sql` (a string constant), ready to bind.
@@ -164,6 +183,15 @@ int gdpr_sqlite__sq_step_done(sqlite_store *st, sqlite3_stmt *s, const char *wha
 int gdpr_sqlite__sq_next_id(sqlite_store *st, store_seq which, int64_t *id_out);
 int gdpr_sqlite__sq_generation_begin(sqlite_store *st);
 int gdpr_sqlite__sq_generation_bump(sqlite_store *st);
+/* The in-memory id sequences follow the transaction levels: called after
+ * an outermost begin (forget everything: another process may have written
+ * since), after savepoint s<level> began (remember), before the outermost
+ * commit (write back what was handed out) and after savepoint s<level>
+ * or the whole transaction (level 0) was rolled back. */
+void gdpr_sqlite__sq_seq_reset(sqlite_store *st);
+int gdpr_sqlite__sq_seq_savepoint(sqlite_store *st, int level);
+int gdpr_sqlite__sq_seq_flush(sqlite_store *st);
+void gdpr_sqlite__sq_seq_rolled_back(sqlite_store *st, int level);
 /* The schema version from which main.counter exists. */
 #define SQ_COUNTERS_VERSION 9
 /* The schema version from which the keystore has counters (key epoch,
@@ -198,6 +226,9 @@ void gdpr_sqlite__rollback(store *st);
 /* End a transaction a failed ROLLBACK left open (outside our own). */
 void gdpr_sqlite__end_stale(sqlite_store *st);
 int gdpr_sqlite__depth(const store *st);
+int gdpr_sqlite__read_begin(store *st, int both_files);
+int gdpr_sqlite__begin_unguarded(store *st);
+void gdpr_sqlite__read_end(store *st);
 int gdpr_sqlite__next_id(store *st, store_seq which, int64_t *id_out);
 int gdpr_sqlite__generation(store *st, uint64_t *generation_out);
 int gdpr_sqlite__meta_get(store *st, store_file f, const char *name, void *buf, size_t cap,
