@@ -593,6 +593,7 @@ crash_loop(const operation *op, long *before_count, long *after_count)
 
 START_TEST(io_error_at_every_write_of_every_call)
 {
+    TH_SQLITE_ONLY("copies the SQLite files");
     const operation *op = &ops[_i];
     long n = io_loop(op);
 
@@ -604,6 +605,7 @@ END_TEST
 
 START_TEST(crash_at_every_write_of_every_call)
 {
+    TH_SQLITE_ONLY("copies the SQLite files");
     const operation *op = &ops[_i];
     long before = 0, after = 0;
     long n = crash_loop(op, &before, &after);

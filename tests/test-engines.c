@@ -334,6 +334,7 @@ END_TEST
  * subject's creation; the queued destruction leaves the new key alone. */
 START_TEST(recreate_over_queued_key)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     gdpr_erase_report r;
     char *hex = NULL;
     char sql[512];
@@ -371,6 +372,7 @@ END_TEST
  * transaction of any engine, and the subject is created normally. */
 START_TEST(orphan_key_taken_back)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     char *hex = NULL;
     char sql[512];
     int64_t id = 0;
@@ -399,6 +401,7 @@ END_TEST
  * and the chain holds exactly one rekey event. */
 START_TEST(rekey_all_or_nothing_under_io_errors)
 {
+    TH_SQLITE_ONLY("fault-injecting SQLite VFS");
     int64_t id = 0;
     int failures = 0, partial = 0;
 

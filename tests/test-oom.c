@@ -695,6 +695,7 @@ env_long(const char *name, long dflt)
 
 START_TEST(every_allocation_of_every_call)
 {
+    TH_SQLITE_ONLY("reads the keystore file");
     const operation *op = &ops[_i / N_KINDS];
     int kind = _i % N_KINDS;
     const char *only = getenv("GDPR_OOM_ONLY");
