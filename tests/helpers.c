@@ -748,7 +748,8 @@ pg_unavailable(void)
         gdpr_close(eng);
         return "a probe on port 1 opened a store";
     }
-    if (rc == GDPR_EINVAL && strstr(gdpr_errmsg(), "no PostgreSQL backend") != NULL)
+    if (rc == GDPR_EINVAL && (strstr(gdpr_errmsg(), "no PostgreSQL backend") != NULL ||
+                              strstr(gdpr_errmsg(), "without the PostgreSQL backend") != NULL))
         return "this libgdpr has no PostgreSQL backend (meson option postgres, libpq)";
     return NULL;
 }

@@ -740,11 +740,11 @@ START_TEST(bad_input_at_open)
     dbs = database_count(c);
 
     /* A malformed URI: libpq's parser refuses it. */
-    rc = open_path("postgresql://[::1/nodb");
-    ck_assert_msg(rc == GDPR_EINVAL || rc == GDPR_ESTORAGE, "malformed: %s", gdpr_strerror(rc));
-    ck_assert_ptr_nonnull(strstr(gdpr_errmsg(), "path"));
+    th_assert_err(open_path("postgresql://[::1/nodb"), GDPR_EINVAL, "path");
     rc = open_path("postgresql://127.0.0.1:notaport/nodb");
-    ck_assert_msg(rc == GDPR_EINVAL || rc == GDPR_ESTORAGE, "bad port: %s", gdpr_strerror(rc));
+    ck_assert_msg(rc == GDPR_EINVAL || rc == GDPR_ESTORAGE, "bad port: %s (%s)", gdpr_strerror(rc),
+                  gdpr_errmsg());
+    ck_assert_ptr_nonnull(strstr(gdpr_errmsg(), "port"));
 
     /* Nobody listens on port 1. */
     th_assert_err(open_path("postgresql://127.0.0.1:1/nodb?connect_timeout=3"), GDPR_ESTORAGE,
@@ -756,11 +756,9 @@ START_TEST(bad_input_at_open)
     ck_assert_ptr_nonnull(at);
     memset(at, 'x', strlen(password));
     th_pg_uri_with_db(wrong, "postgres", uri, sizeof uri);
-    rc = open_path(uri);
-    ck_assert_msg(rc == GDPR_ESTORAGE || rc == GDPR_EDENIED || rc == GDPR_EKEY, "password: %s",
-                  gdpr_strerror(rc));
-    ck_assert_msg(strstr(gdpr_errmsg(), "password authentication failed") != NULL, "message: %s",
-                  gdpr_errmsg());
+    th_assert_err(open_path(uri), GDPR_ESTORAGE, "password authentication failed");
+    /* The message never repeats the URI: it may hold a password. */
+    ck_assert_ptr_null(strstr(gdpr_errmsg(), at));
 
     /* A database that does not exist is not created. */
     th_pg_uri_with_db(admin, "gdpr_no_such_database", uri, sizeof uri);
@@ -781,10 +779,7 @@ START_TEST(bad_input_at_open)
     d = pconn(ts.db);
     pexec(d, "CREATE TABLE public.customers(id serial PRIMARY KEY, name text)");
     pexec(d, "INSERT INTO public.customers(name) VALUES ('someone else''s data')");
-    rc = open_path(ts.db);
-    ck_assert_msg(rc == GDPR_ECORRUPT || rc == GDPR_EINVAL || rc == GDPR_EVERSION ||
-                      rc == GDPR_ESTATE,
-                  "foreign database: %s (%s)", gdpr_strerror(rc), gdpr_errmsg());
+    th_assert_err(open_path(ts.db), GDPR_EINVAL, "database of its own");
     ck_assert_int_eq(pint(d, "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON"
                              " n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog',"
                              " 'information_schema', 'pg_toast') AND c.relkind IN ('r', 'S')"),
@@ -1028,9 +1023,8 @@ START_TEST(server_older_than_13_refused)
     shutdown(f.listen_fd, SHUT_RDWR);
     pthread_join(thread, NULL);
     close(f.listen_fd);
-    ck_assert_msg(rc == GDPR_EVERSION || rc == GDPR_ESTORAGE, "old server: %s (%s)",
-                  gdpr_strerror(rc), gdpr_errmsg());
-    ck_assert_msg(strstr(gdpr_errmsg(), "13") != NULL, "message names the minimum: %s",
+    th_assert_err(rc, GDPR_EVERSION, "13");
+    ck_assert_msg(strstr(gdpr_errmsg(), "12") != NULL, "message names the version found: %s",
                   gdpr_errmsg());
     ck_assert_int_eq(f.writes_seen, 0);
 }
