@@ -770,9 +770,13 @@ th_run(Suite *s)
             srunner_free(srunner_create(s)); /* frees the suite */
             return 77;
         }
+        /* No ck_assert out here: Check reports only inside a test. */
         snprintf(log, sizeof log, "/tmp/gdpr-th-skips-XXXXXX");
         fd = mkstemp(log);
-        ck_assert_int_ge(fd, 0);
+        if (fd < 0) {
+            perror("mkstemp");
+            return EXIT_FAILURE;
+        }
         close(fd);
         setenv("GDPR_TH_SKIPLOG", log, 1);
     }
@@ -782,12 +786,13 @@ th_run(Suite *s)
     ran = srunner_ntests_run(sr);
     srunner_free(sr);
     if (log[0] != '\0') {
-        size_t len = 0;
-        char *text = th_read_file(log, &len);
+        FILE *f = fopen(log, "r");
+        int ch;
 
-        for (size_t i = 0; text != NULL && i < len; i++)
-            skipped += text[i] == '\n';
-        free(text);
+        while (f != NULL && (ch = fgetc(f)) != EOF)
+            skipped += ch == '\n';
+        if (f != NULL)
+            fclose(f);
         unlink(log);
         unsetenv("GDPR_TH_SKIPLOG");
     }
