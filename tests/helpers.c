@@ -85,6 +85,15 @@ th_on_postgres(void)
 }
 
 int
+th_sqlite_only_suite(const char *why)
+{
+    if (!th_on_postgres())
+        return 0;
+    printf("SKIP on PostgreSQL: the whole suite (%s)\n", why);
+    return 1;
+}
+
+int
 th_skip_sqlite_only(const char *test, const char *why)
 {
     const char *log = getenv("GDPR_TH_SKIPLOG");

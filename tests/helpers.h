@@ -146,6 +146,10 @@ int th_run(Suite *s);
  * "SKIP" line per test and a count at the end of the suite).
  */
 int th_on_postgres(void);
+/* 1 when a whole suite reads SQLite files and the suites run on
+ * PostgreSQL: prints the skip; main() then returns 77 before any test
+ * makes a database for nothing. */
+int th_sqlite_only_suite(const char *why);
 /* 1 when the test should return now (PostgreSQL); prints the skip. */
 int th_skip_sqlite_only(const char *test, const char *why);
 #define TH_SQLITE_ONLY(why)                                                                        \

@@ -640,5 +640,8 @@ int
 main(void)
 {
     fault_vfs_install();
+    if (th_sqlite_only_suite("every test restores SQLite file templates under a fault-injecting "
+                             "VFS; no PostgreSQL counterpart"))
+        return 77;
     return th_run(atomic_suite());
 }

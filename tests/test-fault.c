@@ -176,5 +176,7 @@ main(void)
 {
     fault_malloc_install();
     fault_vfs_install();
+    if (th_sqlite_only_suite("injects I/O errors through a SQLite VFS; no PostgreSQL counterpart"))
+        return 77;
     return th_run(fault_suite());
 }

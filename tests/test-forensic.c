@@ -552,5 +552,8 @@ forensic_suite(void)
 int
 main(void)
 {
+    if (th_sqlite_only_suite(
+            "greps the SQLite files and their WAL; the PostgreSQL counterpart is tests/test-pg.c"))
+        return 77;
     return th_run(forensic_suite());
 }

@@ -741,5 +741,8 @@ main(void)
         return EXIT_FAILURE;
     }
     fault_malloc_install();
+    if (th_sqlite_only_suite(
+            "restores SQLite file templates for every allocation point; no PostgreSQL counterpart"))
+        return 77;
     return th_run(oom_suite());
 }

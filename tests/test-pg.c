@@ -249,10 +249,8 @@ schema_values(PGconn *c, const char *schema, int dirty, strlist *out)
 /* ---- forensic with pg_dirtyread --------------------------------------- */
 
 static const char *const canaries[] = {
-    "Frieda Quandt-Canary",
-    "frieda.quandt@canary.example.org",
-    "+49 30 5550 1234 987",
-    "proof: signed form 7781-canary",
+    "Frieda Quandt-Canary",  "frieda.quandt@canary.example.org",
+    "+49 30 5550 1234 987",  "proof: signed form 7781-canary",
     "forensic-subject-0042",
 };
 
@@ -568,8 +566,7 @@ START_TEST(eight_engines_in_eight_processes)
                 void *v = NULL;
                 size_t len = 0;
                 th_ok(gdpr_vault_get(ts.eng, &th_agent, id, &v, &len));
-                ck_assert_msg(len == strlen(text) && memcmp(v, text, len) == 0, "record %lld",
-                              id);
+                ck_assert_msg(len == strlen(text) && memcmp(v, text, len) == 0, "record %lld", id);
                 gdpr_free(v);
                 values++;
             } else if (kind == 'C') {

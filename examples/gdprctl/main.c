@@ -205,8 +205,9 @@ static const ctl_command commands[] = {
 static const struct {
     const char *name, *value, *help;
 } global_flags[] = {
-    {"--db", "PATH", "the store: a SQLite file or a postgresql:// URI (default $GDPR_DB, else "
-                     "gdpr.db); only init creates one"},
+    {"--db", "PATH",
+     "the store: a SQLite file or a postgresql:// URI (default $GDPR_DB, else "
+     "gdpr.db); only init creates one"},
     {"--key-file", "FILE|-",
      "master key: 64 hex digits, file mode 0600 or stricter; - reads stdin"},
     {"--passphrase-file", "FILE|-", "master passphrase: the first line of FILE; - reads stdin"},

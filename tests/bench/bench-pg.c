@@ -253,7 +253,7 @@ bench_consent(const char *lib_uri, PGconn *raw, long subjects, long n, long samp
     gdpr_engine *eng = open_store(lib_uri, 1);
     unsigned char(*hashes)[32] = malloc((size_t)subjects * 32);
     double t0, lib_s, raw_s, *ls = malloc((size_t)samples * sizeof *ls),
-                               *rs = malloc((size_t)samples * sizeof *rs);
+                             *rs = malloc((size_t)samples * sizeof *rs);
     char subject[64];
     const long batch = 10000;
 
@@ -310,8 +310,9 @@ bench_consent(const char *lib_uri, PGconn *raw, long subjects, long n, long samp
         PQclear(prun(raw, "chk", "bt", vals, lens));
         rs[i] = bench_now() - t0;
     }
-    bench_report_latency("pg gdpr_consent_check median (loopback)", bench_median(ls, (size_t)samples),
-                         "libpq prepared point lookup", bench_median(rs, (size_t)samples));
+    bench_report_latency("pg gdpr_consent_check median (loopback)",
+                         bench_median(ls, (size_t)samples), "libpq prepared point lookup",
+                         bench_median(rs, (size_t)samples));
     gdpr_close(eng);
     free(hashes);
     free(ls);
@@ -326,7 +327,7 @@ bench_vault(const char *lib_uri, PGconn *raw, long n, long single, long samples)
     gdpr_engine *eng = open_store(lib_uri, 1);
     int64_t *ids = malloc((size_t)n * sizeof *ids);
     double t0, lib_s, raw_s, *ls = malloc((size_t)samples * sizeof *ls),
-                               *rs = malloc((size_t)samples * sizeof *rs);
+                             *rs = malloc((size_t)samples * sizeof *rs);
     unsigned char subj[32], sealed[60 + 28];
     const char value[] = "Frieda Example, 1 Harbour Road, Dublin 2, +353 1 555 0100";
     char subject[64];
@@ -456,8 +457,7 @@ bench_export_erase(const char *lib_uri, PGconn *raw, long records, int runs)
         fill_subject(eng, raw, subject, hash, records);
 
         t0 = bench_now();
-        check(gdpr_export_subject(eng, &dpo, subject, GDPR_EXPORT_JSON, discard, &bytes),
-              "export");
+        check(gdpr_export_subject(eng, &dpo, subject, GDPR_EXPORT_JSON, discard, &bytes), "export");
         ex_l[r] = bench_now() - t0;
         t0 = bench_now();
         PQclear(prun(raw, "vsel", "b", vals, lens));
@@ -475,8 +475,9 @@ bench_export_erase(const char *lib_uri, PGconn *raw, long records, int runs)
         pexec(raw, "VACUUM subject_key");
         er_r[r] = bench_now() - t0;
     }
-    bench_report_latency("pg export of 1,000 records (JSON) median", bench_median(ex_l, (size_t)runs),
-                         "libpq select of the 1,000 rows", bench_median(ex_r, (size_t)runs));
+    bench_report_latency("pg export of 1,000 records (JSON) median",
+                         bench_median(ex_l, (size_t)runs), "libpq select of the 1,000 rows",
+                         bench_median(ex_r, (size_t)runs));
     bench_report_latency("pg erasure of 1,000 records median", bench_median(er_l, (size_t)runs),
                          "libpq delete rows+key, commit, VACUUM", bench_median(er_r, (size_t)runs));
     gdpr_close(eng);
