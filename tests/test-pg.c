@@ -191,7 +191,7 @@ user_tables(PGconn *c, const char *only_schema, strlist *out)
              " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
              " AND n.nspname NOT LIKE 'pg_toast%%' AND n.nspname NOT LIKE 'pg_temp%%'"
              " AND (%s IS NULL OR n.nspname = %s) ORDER BY 1",
-             only_schema ? "$1" : "NULL::text", only_schema ? "$1" : "NULL::text");
+             only_schema ? "$1::text" : "NULL::text", only_schema ? "$1::text" : "NULL::text");
     r = PQexecParams(c, sql, only_schema ? 1 : 0, NULL, only_schema ? &only_schema : NULL, NULL,
                      NULL, 0);
     ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK, "tables: %s", PQerrorMessage(c));
