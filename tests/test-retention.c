@@ -1281,6 +1281,7 @@ crash_child(const char *db, long point, int64_t now)
 
 START_TEST(crash_in_run_resumes)
 {
+    TH_SQLITE_ONLY("crash points are SQLite writes (fault-injecting VFS)");
     static const long points[] = {3, 8, 20, 40};
 
     for (size_t k = 0; k < sizeof points / sizeof points[0]; k++) {
