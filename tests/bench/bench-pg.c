@@ -49,6 +49,13 @@ check(int rc, const char *what)
     }
 }
 
+static void
+quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 static PGconn *
 pconn(const char *uri)
 {
@@ -57,6 +64,7 @@ pconn(const char *uri)
         fprintf(stderr, "connect: %s", PQerrorMessage(c));
         exit(1);
     }
+    PQsetNoticeProcessor(c, quiet, NULL); /* "does not exist, skipping" */
     return c;
 }
 
