@@ -103,6 +103,10 @@ th_skip_sqlite_only(const char *test, const char *why)
     if (!th_on_postgres())
         return 0;
     n = snprintf(line, sizeof line, "SKIP on PostgreSQL: %s (%s)\n", test, why);
+    if (n < 0 || n >= (int)sizeof line) {
+        n = (int)sizeof line - 1;
+        line[n - 1] = '\n';
+    }
     fputs(line, stdout);
     fflush(stdout);
     /* Forked test processes append to the suite's log; th_run counts. */
