@@ -53,6 +53,7 @@ END_TEST
 
 START_TEST(open_bad_arguments)
 {
+    TH_SQLITE_ONLY("opens a store file of its own");
     gdpr_options opts = GDPR_OPTIONS_INIT;
     gdpr_engine *eng = NULL;
     char longpath[5000];
@@ -115,6 +116,7 @@ END_TEST
 
 START_TEST(passphrase_store)
 {
+    TH_SQLITE_ONLY("opens a store file of its own");
     gdpr_options opts = GDPR_OPTIONS_INIT;
     gdpr_engine *eng = NULL;
     char path[400];
@@ -141,6 +143,7 @@ END_TEST
 
 START_TEST(keystore_missing_or_foreign)
 {
+    TH_SQLITE_ONLY("reads the keystore file");
     gdpr_options opts = GDPR_OPTIONS_INIT;
     gdpr_engine *eng = NULL;
     char other[400], moved[400];

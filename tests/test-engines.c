@@ -273,6 +273,7 @@ read_between(void *ctx)
 
 START_TEST(read_between_two_commits_of_rekey)
 {
+    TH_SQLITE_ONLY("the window between the two SQLite commits; one commit on PostgreSQL");
     torn_probe p = {NULL, 0, -1, 0, GDPR_OK};
     gdpr_engine *reader = NULL;
 
@@ -294,6 +295,7 @@ END_TEST
 
 START_TEST(read_between_two_commits_of_recreate)
 {
+    TH_SQLITE_ONLY("the window between the two SQLite commits; one commit on PostgreSQL");
     torn_probe p = {NULL, 0, -1, 0, GDPR_ENOTFOUND};
     gdpr_erase_report r;
     int64_t again = 0;
@@ -341,6 +343,7 @@ END_TEST
  * subject's creation; the queued destruction leaves the new key alone. */
 START_TEST(recreate_over_queued_key)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     gdpr_erase_report r;
     char *hex = NULL;
     char sql[512];
@@ -378,6 +381,7 @@ END_TEST
  * transaction of any engine, and the subject is created normally. */
 START_TEST(orphan_key_taken_back)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     char *hex = NULL;
     char sql[512];
     int64_t id = 0;
@@ -406,6 +410,7 @@ END_TEST
  * and the chain holds exactly one rekey event. */
 START_TEST(rekey_all_or_nothing_under_io_errors)
 {
+    TH_SQLITE_ONLY("fault-injecting SQLite VFS");
     int64_t id = 0;
     int failures = 0, partial = 0;
 

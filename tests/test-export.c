@@ -461,6 +461,7 @@ latest_audit(void)
 
 START_TEST(full_export_is_valid_and_complete)
 {
+    TH_SQLITE_ONLY("greps the SQLite files");
     planted p;
     sink out;
     source_state orders;

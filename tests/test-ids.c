@@ -111,6 +111,7 @@ END_TEST
  * behind the library's back (as a restore or a later purge might). */
 START_TEST(deleted_highest_request_and_hold_ids_not_reused)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     ck_assert_int_eq(open_request("alice"), 1);
     ck_assert_int_eq(open_request("alice"), 2);
     ck_assert_int_eq(open_request("alice"), 3);
@@ -133,6 +134,7 @@ END_TEST
  * sequence above every id ever issued. */
 START_TEST(migration_seeds_sequences_above_every_trace)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     th_store old;
     int64_t id = 0;
     gdpr_hold h = GDPR_HOLD_INIT;
@@ -208,6 +210,7 @@ END_TEST
  * the generation the other handle reads; reads and rollbacks do not. */
 START_TEST(generation_moves_with_committed_writes)
 {
+    TH_SQLITE_ONLY("opens a store file of its own");
     char db[400], keys[410];
     store_config cfg = {db, keys, 5000};
     store *a = NULL, *b = NULL;
@@ -258,6 +261,7 @@ END_TEST
 
 START_TEST(next_id_needs_a_transaction)
 {
+    TH_SQLITE_ONLY("opens a store file of its own");
     char db[400], keys[410];
     store_config cfg = {db, keys, 5000};
     store *a = NULL;
@@ -351,6 +355,7 @@ END_TEST
  * no trigger is left to keep them. */
 START_TEST(kpi_counters_match_rows_without_triggers)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     static const gdpr_actor supervisor = {"sup-1", "supervisor"};
     gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
     char counted[4096], recount[4096];
@@ -427,6 +432,7 @@ count_anchor(int kind, const char *purpose, int64_t at, void *ctx)
  * are cleared. */
 START_TEST(deletes_follow_retention_state)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     char db[400], keys[410];
     store_config cfg = {db, keys, 5000};
     store *a = NULL;

@@ -120,6 +120,7 @@ assert_store_private(const th_store *s)
 
 START_TEST(files_are_private_under_umask_022)
 {
+    TH_SQLITE_ONLY("reads the keystore file");
     mode_t old = umask(022);
     th_store s;
 
@@ -178,6 +179,7 @@ meta_put(const char *keys, const char *name, const void *buf, size_t len)
 
 START_TEST(passphrase_length_and_cost)
 {
+    TH_SQLITE_ONLY("opens a store file of its own");
     static const char pass[] = "twelve bytes";
     gdpr_options opts = GDPR_OPTIONS_INIT;
     gdpr_engine *eng = NULL;
@@ -355,6 +357,7 @@ put_usage(const char *subject, const char *field, const char *value)
 
 START_TEST(anonymised_values_sealed_and_small_groups_withheld)
 {
+    TH_SQLITE_ONLY("greps the SQLite files");
     static const char big[] = "Ruritania-7f3a91", small[] = "Elbonia-c2d84e";
     gdpr_retention_report rep;
     aggs l;
@@ -429,6 +432,7 @@ assert_mallory_refused(void)
 
 START_TEST(repointed_identity_is_refused)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     link_people();
     gdpr_close(ts.eng);
     ts.eng = NULL;
@@ -442,6 +446,7 @@ END_TEST
 
 START_TEST(moved_blind_index_is_refused)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     char *who = NULL;
 
     link_people();
@@ -460,6 +465,7 @@ END_TEST
 
 START_TEST(edited_consent_state_is_refused)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     gdpr_consent c = GDPR_CONSENT_INIT;
     int allowed = -1;
     gdpr_why why;
@@ -616,6 +622,7 @@ END_TEST
 
 START_TEST(schema_13_macs_existing_rows)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     char *who = NULL;
     int allowed = -1;
     gdpr_why why;
@@ -728,6 +735,7 @@ reader_with_snapshot(void)
 
 START_TEST(checkpoint_busy_is_true_and_retried)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     gdpr_erase_report r = {0, 0, 0};
     release_args a;
     pthread_t th;

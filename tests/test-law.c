@@ -199,6 +199,7 @@ END_TEST
  * imported again under the same id is not marketed to. */
 START_TEST(art21_3_suppression_survives_erasure_2026_06_01)
 {
+    TH_SQLITE_ONLY("greps the SQLite files");
     gdpr_consent g = GDPR_CONSENT_INIT;
     gdpr_erase_report rep;
     unsigned int limits = 0;
@@ -749,6 +750,7 @@ raw_exec(const char *path, const char *sql)
 /* Schema 13 counts refusals of stores written before the rule again. */
 START_TEST(art12_4_migration_recounts_late_refusals_2026_01_15)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
     gdpr_request_info info;
     gdpr_request_kpi_report k;
@@ -912,6 +914,7 @@ END_TEST
 /* Schema 17 adds the two counters to a store written before them. */
 START_TEST(art12_drp_migration_adds_counters_2026_03_01)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
     gdpr_request_kpi_report k;
     int64_t id = 0;
@@ -1182,6 +1185,7 @@ END_TEST
  * and recounts what schema 17 had counted for expired requests. */
 START_TEST(art12_6_migration_finds_the_ask_2026_03_02)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
     gdpr_request_info info;
     gdpr_request_kpi_report k;
@@ -1383,6 +1387,7 @@ holder_fn(const gdpr_consent_event *ev, void *ctx)
 
 START_TEST(art8_table)
 {
+    TH_SQLITE_ONLY("greps the SQLite files");
     const art8_case *c = &art8_cases[_i];
     gdpr_consent g = GDPR_CONSENT_INIT;
     char before[65], after[65];

@@ -727,6 +727,7 @@ env_long(const char *name, long dflt)
 
 START_TEST(every_allocation_of_every_call)
 {
+    TH_SQLITE_ONLY("reads the keystore file");
     const operation *op = &ops[_i / N_KINDS];
     int kind = _i % N_KINDS;
     const char *only = getenv("GDPR_OOM_ONLY");
@@ -898,5 +899,8 @@ main(void)
         return EXIT_FAILURE;
     }
     fault_malloc_install();
+    if (th_sqlite_only_suite(
+            "restores SQLite file templates for every allocation point; no PostgreSQL counterpart"))
+        return 77;
     return th_run(oom_suite());
 }

@@ -308,6 +308,7 @@ collect_history(const gdpr_request_event *ev, void *ctx)
 
 START_TEST(personal_fields_are_sealed)
 {
+    TH_SQLITE_ONLY("greps the SQLite files");
     static const char note[] = "Caller Zorbalina Quextaph says her ex-husband may also ask";
     static const char email[] = "zorbalina.quextaph@example.org";
     static const char reason[] = "Quextaph family archive spans three systems";
@@ -714,6 +715,7 @@ END_TEST
 
 START_TEST(erasure_request_end_to_end)
 {
+    TH_SQLITE_ONLY("greps the SQLite files");
     static const char note[] = "Ms Wrenfeather wants every trace gone";
     static const char email[] = "ida.wrenfeather@example.org";
     gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;

@@ -697,6 +697,7 @@ collect_agg(const gdpr_retention_aggregate *a, void *ctx)
 
 START_TEST(run_anonymises)
 {
+    TH_SQLITE_ONLY("greps the SQLite files");
     static const char secret[] = "customer said: call me after 6pm at home";
     gdpr_retention_report rep;
     agg_list l;
@@ -1218,6 +1219,7 @@ snapshot(const char *suffix, int restore)
  * exactly once. */
 START_TEST(io_fault_in_run_resumes)
 {
+    TH_SQLITE_ONLY("fault-injecting SQLite VFS");
     gdpr_retention_options opts = GDPR_RETENTION_OPTIONS_INIT;
     int64_t ids[10], keep;
     int failures = 0, done = 0;
@@ -1300,6 +1302,7 @@ crash_child(const char *db, long point, int64_t now)
 
 START_TEST(crash_in_run_resumes)
 {
+    TH_SQLITE_ONLY("crash points are SQLite writes (fault-injecting VFS)");
     static const long points[] = {3, 8, 20, 40};
 
     for (size_t k = 0; k < sizeof points / sizeof points[0]; k++) {
@@ -1362,6 +1365,7 @@ open_review_for(const char *subject, int64_t *record_out)
 
 START_TEST(review_keep_moves_due)
 {
+    TH_SQLITE_ONLY("greps the SQLite files");
     static const char why[] = "Candidate shortlisted for the spring opening; keep until it closes";
     gdpr_review_decision d = GDPR_REVIEW_DECISION_INIT;
     gdpr_retention_report rep;

@@ -40,6 +40,7 @@ teardown(void)
 
 START_TEST(new_store_at_latest_schema)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     ck_assert_int_eq(th_raw_int(ts.db, "PRAGMA user_version"), gdpr_store__schema_latest());
     ck_assert_int_eq(th_raw_int(ts.keys, "PRAGMA user_version"), gdpr_store__schema_latest());
     ck_assert_int_eq(
@@ -52,6 +53,7 @@ END_TEST
  * next open and is then fully usable, keys and all. */
 START_TEST(migrates_from_version_1)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     th_store old;
     int exists = 0;
     int64_t events = 0;
@@ -84,6 +86,7 @@ END_TEST
 
 START_TEST(newer_file_refused)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     gdpr_engine *eng = NULL;
     char before[65], after[65];
     char sql[64];
@@ -105,6 +108,7 @@ END_TEST
 
 START_TEST(not_a_database_refused)
 {
+    TH_SQLITE_ONLY("opens a store file of its own");
     char path[400];
     FILE *f;
     gdpr_options opts = GDPR_OPTIONS_INIT;

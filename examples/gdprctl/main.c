@@ -289,7 +289,9 @@ static const ctl_command commands[] = {
 static const struct {
     const char *name, *value, *help;
 } global_flags[] = {
-    {"--db", "PATH", "the store (default $GDPR_DB, else gdpr.db); only init creates one"},
+    {"--db", "PATH",
+     "the store: a SQLite file or a postgresql:// URI (default $GDPR_DB, else "
+     "gdpr.db); only init creates one"},
     {"--key-file", "FILE|-",
      "master key: 64 hex digits, file mode 0600 or stricter; - reads stdin"},
     {"--passphrase-file", "FILE|-", "master passphrase: the first line of FILE; - reads stdin"},
@@ -1061,6 +1063,44 @@ ctl_cmd_rekey(ctl *c, int argc, char **argv)
 
 /* Fill opts with the master key or passphrase: flags, then environment, then
  * a prompt on a terminal. */
+/* The store as messages show it: a PostgreSQL URI's password masked. */
+static char db_shown[1024];
+
+static int
+is_pg_uri(const char *db)
+{
+    return strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0;
+}
+
+static void
+set_db_shown(const char *db)
+{
+    const char *auth, *end, *at = NULL, *colon = NULL;
+    char *q;
+
+    snprintf(db_shown, sizeof db_shown, "%s", db);
+    if (!is_pg_uri(db))
+        return;
+    auth = strstr(db, "://") + 3;
+    end = auth + strcspn(auth, "/?");
+    for (const char *p = auth; p < end; p++)
+        if (*p == '@')
+            at = p;
+    for (const char *p = auth; at != NULL && p < at; p++)
+        if (*p == ':') {
+            colon = p;
+            break;
+        }
+    if (colon != NULL)
+        snprintf(db_shown, sizeof db_shown, "%.*s:***%s", (int)(colon - db), db, at);
+    q = strstr(db_shown, "password=");
+    if (q != NULL) {
+        size_t len = strcspn(q + 9, "&");
+        memmove(q + 12, q + 9 + len, strlen(q + 9 + len) + 1);
+        memcpy(q + 9, "***", 3);
+    }
+}
+
 static int
 read_key(ctl *c, const char *key_file, const char *pass_file, int creating, gdpr_options *opts)
 {
@@ -1409,8 +1449,17 @@ run(int argc, char **argv)
     }
     if (rc == CTL_OK && cmd->needs_engine) {
         struct stat st;
-        int creating = cmd->fn == ctl_cmd_init && stat(c.db, &st) != 0;
-        if (cmd->fn != ctl_cmd_init && strcmp(c.db, ":memory:") != 0 && stat(c.db, &st) != 0) {
+        /* A PostgreSQL URI: the server says whether the store exists;
+         * before any command but init, a read-only open (which never
+         * creates) asks it, so only init creates a store. */
+        int pg = is_pg_uri(c.db);
+        int creating = cmd->fn == ctl_cmd_init && (pg || stat(c.db, &st) != 0);
+        const char *db_real = c.db;
+        /* Messages and output name the store without its password. */
+        set_db_shown(c.db);
+        c.db = db_shown;
+        if (cmd->fn != ctl_cmd_init && !pg && strcmp(c.db, ":memory:") != 0 &&
+            stat(c.db, &st) != 0) {
             fprintf(stderr, "gdprctl: no store at %s; create one with gdprctl init\n", c.db);
             rc = CTL_USAGE;
         } else if (c.who.id == NULL || c.who.role == NULL || !*c.who.id || !*c.who.role) {
@@ -1421,12 +1470,32 @@ run(int argc, char **argv)
         if (rc == CTL_OK)
             rc = read_key(&c, key_file, pass_file, creating, &opts);
         if (rc == CTL_OK) {
-            opts.path = c.db;
+            opts.path = db_real;
             opts.clock = fixed_clock;
             opts.clock_ctx = &c;
+#if GDPR_OPTIONS_VERSION >= 3
+            if (pg && cmd->fn != ctl_cmd_init) {
+                gdpr_options probe = opts;
+                probe.read_only = 1;
+                rc = gdpr_open(&c.eng, &probe);
+                gdpr_close(c.eng);
+                c.eng = NULL;
+                /* "... holds no store yet" (a store needing a migration is
+                 * refused too: the open below migrates it) */
+                if (rc == GDPR_ESTATE && strstr(gdpr_errmsg(), "no store") != NULL) {
+                    fprintf(stderr, "gdprctl: no store at %s; create one with gdprctl init\n",
+                            c.db);
+                    rc = CTL_USAGE;
+                    goto opened;
+                }
+            }
+#endif
             rc = gdpr_open(&c.eng, &opts);
-            rc = rc == GDPR_OK ? CTL_OK : ctl_fail(c.db, rc);
+            rc = rc == GDPR_OK ? CTL_OK : ctl_fail(db_shown, rc);
         }
+#if GDPR_OPTIONS_VERSION >= 3
+    opened:
+#endif
         if (rc == CTL_OK && now_text != NULL) {
             rc = ctl_parse_time("--now", now_text, &c.now) == 0 ? CTL_OK : CTL_USAGE;
             c.now_set = rc == CTL_OK;
