@@ -19,6 +19,7 @@ typedef struct {
     char keys[310];
     int64_t now; /* the clock tests move */
     gdpr_engine *eng;
+    int on_pg; /* db is a PostgreSQL URI of a database made for this store */
 } th_store;
 
 extern const unsigned char th_key[32];
@@ -52,7 +53,9 @@ int th_store_files_contain(const th_store *ts, const void *needle, size_t len);
  * fingerprints mean nothing changed. Read through a separate connection. */
 void th_fingerprint(const th_store *ts, char out[65]);
 /* The same digest; TH_DIGEST_SHAPE takes a BLOB's length instead of its
- * bytes (for states reached twice with fresh random nonces and keys). */
+ * bytes and leaves out key serials and the store generation (for states
+ * reached twice, with fresh random nonces and keys, or through a crash and
+ * its recovery: check the generation moved separately). */
 enum { TH_DIGEST_EXACT = 0, TH_DIGEST_SHAPE = 1 };
 void th_digest(const th_store *ts, int mode, char out[65]);
 /* The same digest leaving out the tables of a NULL-terminated list. */
@@ -127,7 +130,46 @@ int th_crash_fork(th_store *ts, long n, const th_crash_op *op);
         ck_assert_msg(rc_ == GDPR_OK, "%s: %s (%s)", #expr, gdpr_strerror(rc_), gdpr_errmsg());    \
     } while (0)
 
-/* Run a suite; returns the process exit code. */
+/* Run a suite; returns the process exit code: 77 (meson's "skipped")
+ * when every test of it was skipped on PostgreSQL, or when the suites run
+ * on PostgreSQL and this build cannot (no libpq, no backend). */
 int th_run(Suite *s);
+
+/*
+ * The backend. `meson test --setup=postgres` sets GDPR_TEST_BACKEND=postgres
+ * and runs every suite under tests/pg/with-postgres, which exports
+ * GDPR_TEST_PG_URI (and GDPR_TEST_PG_STANDBY_URI ...). th_setup then makes
+ * a fresh database per store (CREATE DATABASE through libpq) and passes its
+ * URI as the store path; th_teardown drops it. th_fingerprint and
+ * th_digest read every table through libpq. The raw SQLite helpers
+ * (th_raw_*, th_file_contains, th_store_files_contain, th_template_*,
+ * th_crash_fork) refuse a PostgreSQL store: a test that needs them starts
+ * with TH_SQLITE_ONLY("why"), which skips it on PostgreSQL, visibly (a
+ * "SKIP" line per test and a count at the end of the suite).
+ */
+int th_on_postgres(void);
+/* 1 when a whole suite reads SQLite files and the suites run on
+ * PostgreSQL: prints the skip; main() then returns 77 before any test
+ * makes a database for nothing. */
+int th_sqlite_only_suite(const char *why);
+/* 1 when the test should return now (PostgreSQL); prints the skip. */
+int th_skip_sqlite_only(const char *test, const char *why);
+#define TH_SQLITE_ONLY(why)                                                                        \
+    do {                                                                                           \
+        if (th_skip_sqlite_only(__func__, (why)))                                                  \
+            return;                                                                                \
+    } while (0)
+
+/* PostgreSQL (GDPR_TEST_PG_URI set): a fresh, empty database on the test
+ * cluster; its URI (same role and password) into uri[cap]. */
+void th_pg_create_db(char *uri, size_t cap);
+/* Drop the database of `uri` (WITH (FORCE): engines left open by a
+ * forked child do not keep it). */
+void th_pg_drop_db(const char *uri);
+/* `uri` with its database replaced by `dbname` (same role, host, port and
+ * query), into out[cap]. */
+void th_pg_uri_with_db(const char *uri, const char *dbname, char *out, size_t cap);
+/* ck_assert the database of `uri` accepts a connection and a query. */
+void th_pg_assert_alive(const char *uri);
 
 #endif

@@ -81,6 +81,7 @@ stop_early(const gdpr_audit_event *ev, void *ctx)
 
 START_TEST(intact_chain_verifies)
 {
+    TH_SQLITE_ONLY("greps the SQLite files");
     int64_t events = 0;
     walk w = {0, 0, "", 0};
     char *hash = NULL;
@@ -119,6 +120,7 @@ END_TEST
 
 START_TEST(edited_event_found)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     int64_t events = -1;
 
     tamper("UPDATE audit SET actor='mallory' WHERE seq=4");
@@ -130,6 +132,7 @@ END_TEST
 
 START_TEST(edited_outcome_found)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     tamper("UPDATE audit SET outcome=-4 WHERE seq=2");
     th_assert_err(gdpr_audit_verify(ts.eng, NULL), GDPR_ECORRUPT, "audit event 2");
 }
@@ -137,6 +140,7 @@ END_TEST
 
 START_TEST(deleted_event_found)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     tamper("DELETE FROM audit WHERE seq=3");
     th_assert_err(gdpr_audit_verify(ts.eng, NULL), GDPR_ECORRUPT,
                   "audit event 4: expected event 3 here");
@@ -145,6 +149,7 @@ END_TEST
 
 START_TEST(deleted_and_renumbered_found)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     tamper("DELETE FROM audit WHERE seq=3; UPDATE audit SET seq=seq-1 WHERE seq>3");
     th_assert_err(gdpr_audit_verify(ts.eng, NULL), GDPR_ECORRUPT,
                   "audit event 3: MAC does not match");
@@ -153,6 +158,7 @@ END_TEST
 
 START_TEST(reordered_events_found)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     /* Swap the contents of events 2 and 5, keeping their numbers. */
     tamper("CREATE TEMP TABLE t AS SELECT * FROM audit WHERE seq IN (2,5);"
            "UPDATE audit SET at=(SELECT at FROM t WHERE seq=5), subject=(SELECT subject FROM t "
@@ -167,6 +173,7 @@ END_TEST
 
 START_TEST(inserted_event_found)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     tamper("UPDATE audit SET seq=seq+1000 WHERE seq>=4;"
            "UPDATE audit SET seq=seq-999 WHERE seq>=1000;"
            "INSERT INTO audit(seq, at, actor, role, action, subject, outcome, ref, mac)"
@@ -178,6 +185,7 @@ END_TEST
 
 START_TEST(truncated_tail_found_with_head)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     int64_t events = 0;
 
     tamper("DELETE FROM audit WHERE seq>5");
@@ -192,6 +200,7 @@ END_TEST
 
 START_TEST(rewritten_tail_found_with_head)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     /* Cut the tail and append as many new events: same count, new head. */
     tamper("DELETE FROM audit WHERE seq>5");
     th_ok(gdpr_subject_ensure(ts.eng, &th_agent, "other-1", NULL));

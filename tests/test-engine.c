@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: MIT
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,7 @@ END_TEST
 
 START_TEST(open_bad_arguments)
 {
+    TH_SQLITE_ONLY("opens a store file of its own");
     gdpr_options opts = GDPR_OPTIONS_INIT;
     gdpr_engine *eng = NULL;
     char longpath[5000];
@@ -114,6 +116,7 @@ END_TEST
 
 START_TEST(passphrase_store)
 {
+    TH_SQLITE_ONLY("opens a store file of its own");
     gdpr_options opts = GDPR_OPTIONS_INIT;
     gdpr_engine *eng = NULL;
     char path[400];
@@ -140,6 +143,7 @@ END_TEST
 
 START_TEST(keystore_missing_or_foreign)
 {
+    TH_SQLITE_ONLY("reads the keystore file");
     gdpr_options opts = GDPR_OPTIONS_INIT;
     gdpr_engine *eng = NULL;
     char other[400], moved[400];
@@ -165,6 +169,74 @@ START_TEST(keystore_missing_or_foreign)
     opts.keystore_path = other;
     th_assert_err(gdpr_open(&eng, &opts), GDPR_ECORRUPT, "another store");
     th_ok(th_open(&ts, &ts.eng));
+}
+END_TEST
+
+static int
+file_exists(const char *path, const char *suffix)
+{
+    char p[512];
+
+    snprintf(p, sizeof p, "%s%s", path, suffix);
+    return access(p, F_OK) == 0;
+}
+
+/* No file of `path` or its keystore is there: neither the file nor its
+ * -wal, -shm or -journal. */
+static void
+assert_no_files(const char *path)
+{
+    static const char *const suffixes[] = {"",      "-wal",      "-shm",      "-journal",
+                                           "-keys", "-keys-wal", "-keys-shm", "-keys-journal"};
+
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++)
+        ck_assert_msg(!file_exists(path, suffixes[i]), "%s%s left behind", path, suffixes[i]);
+}
+
+START_TEST(failed_new_open_leaves_no_files)
+{
+    gdpr_options opts = GDPR_OPTIONS_INIT;
+    gdpr_engine *eng = NULL;
+    char path[400], keys[420];
+    int fd;
+
+    /* A new store refused (passphrase too short): nothing stays. */
+    snprintf(path, sizeof path, "%s/new.db", ts.dir);
+    opts.path = path;
+    opts.passphrase = "short";
+    th_assert_err(gdpr_open(&eng, &opts), GDPR_EINVAL, "opts.passphrase");
+    ck_assert_ptr_null(eng);
+    assert_no_files(path);
+
+    /* A data file the host made (empty) stays; the keystore this open
+     * made goes. */
+    fd = open(path, O_CREAT | O_WRONLY, 0600);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    th_assert_err(gdpr_open(&eng, &opts), GDPR_EINVAL, "opts.passphrase");
+    ck_assert(file_exists(path, ""));
+    ck_assert(!file_exists(path, "-keys"));
+    ck_assert_int_eq(unlink(path), 0);
+
+    /* A new data file with the keystore of another store: refused; the
+     * data file goes, the other store's keystore stays and opens. */
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    opts.passphrase = NULL;
+    opts.key = th_key;
+    opts.key_len = 32;
+    opts.keystore_path = ts.keys;
+    th_assert_err(gdpr_open(&eng, &opts), GDPR_ECORRUPT, "holds keys of another store");
+    assert_no_files(path);
+    th_ok(th_open(&ts, &ts.eng));
+
+    /* And the same path then makes a store. */
+    opts.keystore_path = NULL;
+    th_ok(gdpr_open(&eng, &opts));
+    gdpr_close(eng);
+    snprintf(keys, sizeof keys, "%s-keys", path);
+    ck_assert(file_exists(path, ""));
+    ck_assert(file_exists(keys, ""));
 }
 END_TEST
 
@@ -405,6 +477,7 @@ engine_suite(void)
     tcase_add_test(tc, wrong_key_touches_nothing);
     tcase_add_test(tc, passphrase_store);
     tcase_add_test(tc, keystore_missing_or_foreign);
+    tcase_add_test(tc, failed_new_open_leaves_no_files);
     tcase_add_test(tc, strerror_and_version);
     tcase_add_test(tc, batch_commit_and_rollback);
     tcase_add_test(tc, rekey_rewraps_and_retires_old_key);

@@ -16,6 +16,7 @@
 #include "engine.h"
 #include "fault-vfs.h"
 #include "helpers.h"
+#include "testhook.h"
 
 static th_store ts;
 static gdpr_engine *other;
@@ -236,8 +237,16 @@ END_TEST
  * between its keystore commit and its data commit (lib/store/sqlite:
  * the test hook runs it in that window). The reader must see the state
  * before or after, never old data with new keys. */
-extern void (*gdpr_sqlite__between_commits)(void *ctx);
-extern void *gdpr_sqlite__between_commits_ctx;
+static void
+between_commits(void (*fn)(void *ctx), void *ctx)
+{
+    gdpr__test_hooks h;
+
+    memset(&h, 0, sizeof h);
+    h.between_commits = fn;
+    h.between_commits_ctx = ctx;
+    gdpr__test_hooks_set(fn != NULL ? &h : NULL);
+}
 
 typedef struct {
     gdpr_engine *reader;
@@ -264,6 +273,7 @@ read_between(void *ctx)
 
 START_TEST(read_between_two_commits_of_rekey)
 {
+    TH_SQLITE_ONLY("the window between the two SQLite commits; one commit on PostgreSQL");
     torn_probe p = {NULL, 0, -1, 0, GDPR_OK};
     gdpr_engine *reader = NULL;
 
@@ -271,10 +281,9 @@ START_TEST(read_between_two_commits_of_rekey)
     /* A fresh engine with the callback: nothing cached. */
     th_ok(open_with(th_key, 1, &reader));
     p.reader = reader;
-    gdpr_sqlite__between_commits = read_between;
-    gdpr_sqlite__between_commits_ctx = &p;
+    between_commits(read_between, &p);
     th_ok(gdpr_rekey(other, &th_dpo, new_key, 32, NULL));
-    gdpr_sqlite__between_commits = NULL;
+    between_commits(NULL, NULL);
     ck_assert_int_ge(p.ran, 1);
     th_ok(p.rc);
     expect_value(reader, p.id, "before the rotation");
@@ -286,6 +295,7 @@ END_TEST
 
 START_TEST(read_between_two_commits_of_recreate)
 {
+    TH_SQLITE_ONLY("the window between the two SQLite commits; one commit on PostgreSQL");
     torn_probe p = {NULL, 0, -1, 0, GDPR_ENOTFOUND};
     gdpr_erase_report r;
     int64_t again = 0;
@@ -296,10 +306,9 @@ START_TEST(read_between_two_commits_of_recreate)
     th_ok(gdpr_erase_subject(other, &th_dpo, "CUST-T", "Art. 17(1)(a)", &r));
     /* Re-created: the keystore part (new key) commits before the data
      * part (subject row, value). */
-    gdpr_sqlite__between_commits = read_between;
-    gdpr_sqlite__between_commits_ctx = &p;
+    between_commits(read_between, &p);
     put(other, "CUST-T", "second life", &again);
-    gdpr_sqlite__between_commits = NULL;
+    between_commits(NULL, NULL);
     ck_assert_int_ge(p.ran, 1);
     ck_assert_int_eq(p.rc, GDPR_ENOTFOUND);
     expect_value(ts.eng, again, "second life");
@@ -334,6 +343,7 @@ END_TEST
  * subject's creation; the queued destruction leaves the new key alone. */
 START_TEST(recreate_over_queued_key)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     gdpr_erase_report r;
     char *hex = NULL;
     char sql[512];
@@ -371,6 +381,7 @@ END_TEST
  * transaction of any engine, and the subject is created normally. */
 START_TEST(orphan_key_taken_back)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     char *hex = NULL;
     char sql[512];
     int64_t id = 0;
@@ -399,6 +410,7 @@ END_TEST
  * and the chain holds exactly one rekey event. */
 START_TEST(rekey_all_or_nothing_under_io_errors)
 {
+    TH_SQLITE_ONLY("fault-injecting SQLite VFS");
     int64_t id = 0;
     int failures = 0, partial = 0;
 
@@ -471,6 +483,118 @@ START_TEST(options_version_1_still_accepted)
 }
 END_TEST
 
+/* --- read snapshots (docs/decisions/0011-snapshot-reads.md) --------------- */
+
+static gdpr_consent
+consent_for(const char *subject, gdpr_consent_state state)
+{
+    gdpr_consent c = GDPR_CONSENT_INIT;
+
+    c.subject = subject;
+    c.purpose = "marketing";
+    c.notice = "marketing-v2";
+    c.channel = "web";
+    c.state = state;
+    return c;
+}
+
+static int
+granted(gdpr_engine *eng, const char *subject)
+{
+    int g = -1;
+
+    th_ok(gdpr_consent_check(eng, subject, "marketing", ts.now + 60, &g));
+    return g;
+}
+
+static int64_t
+audit_count(gdpr_engine *eng)
+{
+    int64_t n = 0;
+    uint8_t head[32];
+
+    th_ok(gdpr_audit_head(eng, &n, head));
+    return n;
+}
+
+/* Inside a snapshot another engine's committed write is not seen, by
+ * any number of checks and reads; it is seen by the first call after
+ * gdpr_read_end. Outside a snapshot every single check sees it at once. */
+START_TEST(snapshot_hides_another_engines_write_until_it_ends)
+{
+    gdpr_consent c = consent_for("alice", GDPR_CONSENT_GRANTED);
+    int64_t id = 0;
+
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &c, NULL));
+    put(ts.eng, "alice", "alice@example.com", &id);
+    ck_assert_int_eq(granted(ts.eng, "alice"), 1);
+    th_ok(gdpr_read_begin(ts.eng));
+    c = consent_for("alice", GDPR_CONSENT_REFUSED);
+    th_ok(gdpr_consent_record(other, &th_agent, &c, NULL));
+    th_ok(gdpr_vault_rectify(other, &th_dpo, id, "alice@example.org", 17));
+    ck_assert_int_eq(granted(other, "alice"), 0);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(granted(ts.eng, "alice"), 1);
+        expect_value(ts.eng, id, "alice@example.com");
+    }
+    th_ok(gdpr_read_end(ts.eng));
+    ck_assert_int_eq(granted(ts.eng, "alice"), 0);
+    expect_value(ts.eng, id, "alice@example.org");
+    /* Without a snapshot each check is its own read: both directions. */
+    c = consent_for("alice", GDPR_CONSENT_GRANTED);
+    th_ok(gdpr_consent_record(other, &th_agent, &c, NULL));
+    ck_assert_int_eq(granted(ts.eng, "alice"), 1);
+    c = consent_for("alice", GDPR_CONSENT_REFUSED);
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &c, NULL));
+    ck_assert_int_eq(granted(other, "alice"), 0);
+}
+END_TEST
+
+/* Bad use: NULL, no snapshot, a second one, inside a batch; inside a
+ * snapshot a change is refused and changes nothing, a batch cannot start,
+ * and a refused read is audited once the snapshot ends. */
+START_TEST(snapshot_misuse_refused_and_changes_nothing)
+{
+    gdpr_consent c = consent_for("bob", GDPR_CONSENT_GRANTED);
+    char before[65], after[65];
+    int64_t id = 0, events;
+    void *v = NULL;
+    size_t len = 0;
+
+    put(ts.eng, "bob", "bob@example.com", &id);
+    th_assert_err(gdpr_read_begin(NULL), GDPR_EINVAL, "eng");
+    th_assert_err(gdpr_read_end(NULL), GDPR_EINVAL, "eng");
+    th_assert_err(gdpr_read_end(ts.eng), GDPR_ESTATE, "none is open");
+    th_ok(gdpr_begin(ts.eng));
+    th_assert_err(gdpr_read_begin(ts.eng), GDPR_ESTATE, "a batch is open");
+    th_ok(gdpr_commit(ts.eng));
+    events = audit_count(ts.eng);
+    th_fingerprint(&ts, before);
+    th_ok(gdpr_read_begin(ts.eng));
+    th_assert_err(gdpr_read_begin(ts.eng), GDPR_ESTATE, "already open");
+    th_assert_err(gdpr_begin(ts.eng), GDPR_ESTATE, "read snapshot is open");
+    th_assert_err(gdpr_consent_record(ts.eng, &th_agent, &c, NULL), GDPR_ESTATE, "gdpr_read_end");
+    th_assert_err(gdpr_vault_put(ts.eng, &th_agent, "bob", "contact", "service", "x", 1, NULL),
+                  GDPR_ESTATE, "gdpr_read_end");
+    th_assert_err(gdpr_vault_get(ts.eng, &th_system, id, &v, &len), GDPR_EDENIED, "vault.get");
+    expect_value(ts.eng, id, "bob@example.com");
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+    ck_assert_int_eq(audit_count(ts.eng), events);
+    th_ok(gdpr_read_end(ts.eng));
+    /* The refusal's audit event arrives now; writing works again. */
+    ck_assert_int_eq(audit_count(ts.eng), events + 1);
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &c, NULL));
+    ck_assert_int_eq(granted(ts.eng, "bob"), 1);
+    /* Closing an engine with a snapshot open ends it. */
+    th_ok(gdpr_read_begin(other));
+    gdpr_close(other);
+    other = NULL;
+    th_ok(open_with(th_key, 0, &other));
+    th_ok(gdpr_consent_record(other, &th_agent, &c, NULL));
+}
+END_TEST
+
 static Suite *
 engines_suite(void)
 {
@@ -490,6 +614,8 @@ engines_suite(void)
     tcase_add_test(tc, orphan_key_taken_back);
     tcase_add_test(tc, rekey_all_or_nothing_under_io_errors);
     tcase_add_test(tc, options_version_1_still_accepted);
+    tcase_add_test(tc, snapshot_hides_another_engines_write_until_it_ends);
+    tcase_add_test(tc, snapshot_misuse_refused_and_changes_nothing);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -165,6 +165,7 @@ count_holds(const gdpr_hold_info *h, void *ctx)
 
 START_TEST(erase_removes_everything)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     gdpr_erase_report r = {-1, -1, -1};
     gdpr_tombstone t;
     char alice[65], bob[65];
@@ -513,6 +514,7 @@ END_TEST
 
 START_TEST(erase_many_at_once)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     const char *list[] = {"s1", "s2", "s1", "s3"};
     gdpr_erase_report r = {0, 0, 0};
     int64_t keep = put("s4", "contact", "service", "four");
@@ -552,6 +554,7 @@ first_kept(const gdpr_tombstone_kept *k, void *ctx)
 
 START_TEST(legal_duty_keeps_and_restricts)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     gdpr_erase_report r = {0, 0, 0};
     gdpr_tombstone t;
     gdpr_tombstone_kept k;
@@ -964,6 +967,7 @@ see_pending(const gdpr_erase_pending *p, void *ctx)
 
 START_TEST(source_hooks_called_and_retried)
 {
+    TH_SQLITE_ONLY("reads the keystore file");
     hook_state tickets = {0, 1, ""}, orders = {0, 0, ""};
     gdpr_erase_report r = {0, 0, 0};
     pending_seen seen;
@@ -1064,6 +1068,7 @@ see_recipient(const gdpr_erase_recipient *r, void *ctx)
 
 START_TEST(art19_recipients_listed)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     recipients_seen seen = {0, 0, 0};
     gdpr_tombstone t;
 
@@ -1122,6 +1127,7 @@ END_TEST
 
 START_TEST(internal_record_path_for_retention)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     gdpr_hold h = GDPR_HOLD_INIT;
     int64_t due = put("alice", "contact", "marketing", "due");
     int64_t held = put("alice", "contact", "service", "held");
@@ -1414,6 +1420,7 @@ END_TEST
 
 START_TEST(wipe_file_overwrites_and_removes)
 {
+    TH_SQLITE_ONLY("greps the SQLite files");
     char path[400], link_path[400];
     struct stat sb;
     FILE *f;
@@ -1438,6 +1445,7 @@ END_TEST
 
 START_TEST(wipe_file_refuses)
 {
+    TH_SQLITE_ONLY("greps the SQLite files");
     char path[400], target[400];
     FILE *f;
 

@@ -103,6 +103,7 @@ inject(operation op, int io, int *failures_seen)
 
 START_TEST(io_errors_in_policy_load)
 {
+    TH_SQLITE_ONLY("fault-injecting SQLite VFS");
     int failures = 0;
     int64_t version = 0;
 
@@ -115,6 +116,7 @@ END_TEST
 
 START_TEST(io_errors_in_subject_creation)
 {
+    TH_SQLITE_ONLY("fault-injecting SQLite VFS");
     int failures = 0;
 
     inject(op_subject, 1, &failures);
@@ -124,6 +126,7 @@ END_TEST
 
 START_TEST(io_errors_in_batch)
 {
+    TH_SQLITE_ONLY("fault-injecting SQLite VFS");
     int failures = 0;
 
     inject(op_batch, 1, &failures);
@@ -133,6 +136,7 @@ END_TEST
 
 START_TEST(oom_in_policy_load)
 {
+    TH_SQLITE_ONLY("fault-injecting SQLite VFS");
     int failures = 0;
 
     inject(op_policy, 0, &failures);
@@ -142,6 +146,7 @@ END_TEST
 
 START_TEST(oom_in_subject_creation)
 {
+    TH_SQLITE_ONLY("fault-injecting SQLite VFS");
     int failures = 0;
 
     inject(op_subject, 0, &failures);
@@ -171,5 +176,7 @@ main(void)
 {
     fault_malloc_install();
     fault_vfs_install();
+    if (th_sqlite_only_suite("injects I/O errors through a SQLite VFS; no PostgreSQL counterpart"))
+        return 77;
     return th_run(fault_suite());
 }

@@ -283,6 +283,7 @@ teardown(void)
  * the erasure; the freed cells must be zeroed there. */
 START_TEST(erased_from_checkpointed_file)
 {
+    TH_SQLITE_ONLY("greps the SQLite files");
     gdpr_erase_report r = {0, 0, 0};
     char wal[400];
 
@@ -311,6 +312,7 @@ END_TEST
  * the TRUNCATE checkpoint must leave none of those frames behind. */
 START_TEST(erased_from_uncheckpointed_wal)
 {
+    TH_SQLITE_ONLY("greps the SQLite files");
     gdpr_erase_report r = {0, 0, 0};
     char wal[400];
     int in_wal = 0;
@@ -344,6 +346,7 @@ see_checkpoint(const gdpr_erase_pending *p, void *ctx)
  * must be reported, not ignored, and finished by a retry. */
 START_TEST(reader_holds_checkpoint_back)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     gdpr_options opts = GDPR_OPTIONS_INIT;
     gdpr_erase_report r = {0, 0, 0};
     gdpr_tombstone t;
@@ -452,6 +455,7 @@ open_restored(th_store *r, const char *db, const char *keys, gdpr_engine **out)
 
 START_TEST(backup_unreadable_and_replayed)
 {
+    TH_SQLITE_ONLY("greps the SQLite files");
     text_sink tomb = {NULL, 0};
     th_store a, b;
     gdpr_engine *eng = NULL;
@@ -548,5 +552,8 @@ forensic_suite(void)
 int
 main(void)
 {
+    if (th_sqlite_only_suite(
+            "greps the SQLite files and their WAL; the PostgreSQL counterpart is tests/test-pg.c"))
+        return 77;
     return th_run(forensic_suite());
 }

@@ -14,6 +14,7 @@
 
 #include "helpers.h"
 #include "store.h"
+#include "testhook.h"
 
 #define DAY 86400
 
@@ -35,6 +36,16 @@ raw_text(const char *path, const char *sql, char *out, size_t cap)
 }
 
 static void
+create_version(int version)
+{
+    gdpr__test_hooks h;
+
+    gdpr__test_hooks_get(&h);
+    h.schema_create_version = version;
+    gdpr__test_hooks_set(&h);
+}
+
+static void
 setup(void)
 {
     th_setup(&ts);
@@ -42,7 +53,7 @@ setup(void)
 static void
 teardown(void)
 {
-    gdpr_store__schema_create_version = 0;
+    gdpr__test_hooks_set(NULL);
     th_teardown(&ts);
 }
 
@@ -100,6 +111,7 @@ END_TEST
  * behind the library's back (as a restore or a later purge might). */
 START_TEST(deleted_highest_request_and_hold_ids_not_reused)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     ck_assert_int_eq(open_request("alice"), 1);
     ck_assert_int_eq(open_request("alice"), 2);
     ck_assert_int_eq(open_request("alice"), 3);
@@ -122,16 +134,17 @@ END_TEST
  * sequence above every id ever issued. */
 START_TEST(migration_seeds_sequences_above_every_trace)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     th_store old;
     int64_t id = 0;
     gdpr_hold h = GDPR_HOLD_INIT;
     gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
 
-    gdpr_store__schema_create_version = 8;
+    create_version(8);
     th_setup_bare(&old);
     gdpr_close(old.eng);
     old.eng = NULL;
-    gdpr_store__schema_create_version = 0;
+    create_version(0);
     ck_assert_int_eq(th_raw_int(old.db, "PRAGMA user_version"), 8);
     th_raw_exec(
         old.db,
@@ -197,6 +210,7 @@ END_TEST
  * the generation the other handle reads; reads and rollbacks do not. */
 START_TEST(generation_moves_with_committed_writes)
 {
+    TH_SQLITE_ONLY("opens a store file of its own");
     char db[400], keys[410];
     store_config cfg = {db, keys, 5000, 0};
     store *a = NULL, *b = NULL;
@@ -247,6 +261,7 @@ END_TEST
 
 START_TEST(next_id_needs_a_transaction)
 {
+    TH_SQLITE_ONLY("opens a store file of its own");
     char db[400], keys[410];
     store_config cfg = {db, keys, 5000, 0};
     store *a = NULL;
@@ -276,10 +291,71 @@ START_TEST(next_id_needs_a_transaction)
 }
 END_TEST
 
+/* Ids come from memory under the write lock: two handles on one file
+ * (as two processes) take turns and never hand out the same id; a
+ * rolled-back savepoint takes its ids back, at every nesting depth
+ * (deeper than the levels remembered in memory too), while the ids of
+ * the levels around it stay. */
+START_TEST(ids_from_memory_follow_handles_and_savepoints)
+{
+    char db[400], keys[410];
+    store_config cfg = {db, keys, 5000};
+    store *a = NULL, *b = NULL;
+    int is_new = 0;
+    int64_t id = 0, expect = 0;
+
+    snprintf(db, sizeof db, "%s/seq2.db", ts.dir);
+    snprintf(keys, sizeof keys, "%s-keys", db);
+    th_ok(gdpr_store__open(&a, &cfg, &is_new));
+    th_ok(gdpr_store__begin(a));
+    th_ok(gdpr_store__migrate(a, gdpr_store__schema_latest()));
+    th_ok(gdpr_store__commit(a));
+    th_ok(gdpr_store__open(&b, &cfg, &is_new));
+    for (int round = 0; round < 4; round++) {
+        store *h = round % 2 ? b : a;
+        th_ok(gdpr_store__begin(h));
+        for (int k = 0; k < 3; k++) {
+            th_ok(gdpr_store__next_id(h, STORE_SEQ_CONSENT, &id));
+            ck_assert_int_eq(id, ++expect);
+        }
+        th_ok(gdpr_store__commit(h));
+    }
+    /* Savepoints 1..11 deep, each allocating; roll back every other. */
+    th_ok(gdpr_store__begin(a));
+    th_ok(gdpr_store__next_id(a, STORE_SEQ_CONSENT, &id));
+    ck_assert_int_eq(id, ++expect);
+    for (int depth = 1; depth <= 11; depth++) {
+        th_ok(gdpr_store__begin(a));
+        th_ok(gdpr_store__next_id(a, STORE_SEQ_CONSENT, &id));
+        ck_assert_int_eq(id, expect + 1);
+        if (depth % 2) {
+            gdpr_store__rollback(a); /* taken back */
+            th_ok(gdpr_store__begin(a));
+            th_ok(gdpr_store__next_id(a, STORE_SEQ_CONSENT, &id));
+            ck_assert_int_eq(id, expect + 1);
+        }
+        expect++;
+    }
+    /* Unwind: the innermost level rolled back takes back only its id. */
+    gdpr_store__rollback(a);
+    expect--;
+    for (int depth = 10; depth >= 1; depth--)
+        th_ok(gdpr_store__commit(a));
+    th_ok(gdpr_store__commit(a));
+    th_ok(gdpr_store__begin(b));
+    th_ok(gdpr_store__next_id(b, STORE_SEQ_CONSENT, &id));
+    ck_assert_int_eq(id, expect + 1);
+    gdpr_store__rollback(b);
+    gdpr_store__close(b);
+    gdpr_store__close(a);
+}
+END_TEST
+
 /* The KPI counters the store keeps in C equal a recount of the rows, and
  * no trigger is left to keep them. */
 START_TEST(kpi_counters_match_rows_without_triggers)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     static const gdpr_actor supervisor = {"sup-1", "supervisor"};
     gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
     char counted[4096], recount[4096];
@@ -356,6 +432,7 @@ count_anchor(int kind, const char *purpose, int64_t at, void *ctx)
  * are cleared. */
 START_TEST(deletes_follow_retention_state)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     char db[400], keys[410];
     store_config cfg = {db, keys, 5000, 0};
     store *a = NULL;
@@ -473,6 +550,7 @@ ids_suite(void)
     tcase_add_test(tc, migration_seeds_sequences_above_every_trace);
     tcase_add_test(tc, generation_moves_with_committed_writes);
     tcase_add_test(tc, next_id_needs_a_transaction);
+    tcase_add_test(tc, ids_from_memory_follow_handles_and_savepoints);
     tcase_add_test(tc, kpi_counters_match_rows_without_triggers);
     tcase_add_test(tc, deletes_follow_retention_state);
     tcase_add_test(tc, postgres_uri_refused);

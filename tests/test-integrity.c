@@ -120,6 +120,7 @@ assert_store_private(const th_store *s)
 
 START_TEST(files_are_private_under_umask_022)
 {
+    TH_SQLITE_ONLY("reads the keystore file");
     mode_t old = umask(022);
     th_store s;
 
@@ -178,6 +179,7 @@ meta_put(const char *keys, const char *name, const void *buf, size_t len)
 
 START_TEST(passphrase_length_and_cost)
 {
+    TH_SQLITE_ONLY("opens a store file of its own");
     static const char pass[] = "twelve bytes";
     gdpr_options opts = GDPR_OPTIONS_INIT;
     gdpr_engine *eng = NULL;
@@ -355,6 +357,7 @@ put_usage(const char *subject, const char *field, const char *value)
 
 START_TEST(anonymised_values_sealed_and_small_groups_withheld)
 {
+    TH_SQLITE_ONLY("greps the SQLite files");
     static const char big[] = "Ruritania-7f3a91", small[] = "Elbonia-c2d84e";
     gdpr_retention_report rep;
     aggs l;
@@ -429,6 +432,7 @@ assert_mallory_refused(void)
 
 START_TEST(repointed_identity_is_refused)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     link_people();
     gdpr_close(ts.eng);
     ts.eng = NULL;
@@ -442,6 +446,7 @@ END_TEST
 
 START_TEST(moved_blind_index_is_refused)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     char *who = NULL;
 
     link_people();
@@ -460,6 +465,7 @@ END_TEST
 
 START_TEST(edited_consent_state_is_refused)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     gdpr_consent c = GDPR_CONSENT_INIT;
     int allowed = -1;
     gdpr_why why;
@@ -486,8 +492,137 @@ START_TEST(edited_consent_state_is_refused)
 }
 END_TEST
 
+static int
+count_event(const gdpr_consent_event *ev, void *ctx)
+{
+    (void)ev;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+/* Refused at t0, granted at t0 + 60: the history row of the refusal is
+ * turned into a grant. Asked about t0, the library reads that row (the
+ * current state is later) and must refuse it, as must the history walk,
+ * the receipt and the export. */
+START_TEST(edited_consent_history_is_refused)
+{
+    gdpr_consent c = GDPR_CONSENT_INIT;
+    int64_t t0 = ts.now, refusal = 0;
+    int granted = -1, n = 0;
+    char *json = NULL;
+
+    c.subject = "ALICE";
+    c.purpose = "marketing";
+    c.notice = "marketing-v2";
+    c.channel = "web";
+    c.proof = "form 7";
+    c.state = GDPR_CONSENT_REFUSED;
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &c, &refusal));
+    ts.now += 60;
+    c.state = GDPR_CONSENT_GRANTED;
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &c, NULL));
+    th_ok(gdpr_consent_check(ts.eng, "ALICE", "marketing", t0, &granted));
+    ck_assert_int_eq(granted, 0);
+    th_ok(gdpr_consent_history(ts.eng, &th_dpo, "ALICE", count_event, &n));
+    ck_assert_int_eq(n, 2);
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    raw_exec(ts.db, "DROP TRIGGER consent_append_only;"
+                    "UPDATE consent SET state = 1 WHERE state = 3");
+    th_ok(th_open(&ts, &ts.eng));
+    granted = -1;
+    th_assert_err(gdpr_consent_check(ts.eng, "ALICE", "marketing", t0, &granted), GDPR_ECORRUPT,
+                  "consent event row 1 (purpose 'marketing'): MAC does not match");
+    ck_assert_int_ne(granted, 1);
+    n = 0;
+    th_assert_err(gdpr_consent_history(ts.eng, &th_dpo, "ALICE", count_event, &n), GDPR_ECORRUPT,
+                  "consent event row 1");
+    ck_assert_int_eq(n, 0);
+    th_assert_err(gdpr_consent_receipt(ts.eng, refusal, &json), GDPR_ECORRUPT,
+                  "consent event row 1");
+    ck_assert_ptr_null(json);
+    /* the current state (event 2) is intact and still answers */
+    th_ok(gdpr_consent_check(ts.eng, "ALICE", "marketing", ts.now, &granted));
+    ck_assert_int_eq(granted, 1);
+}
+END_TEST
+
+/* A removed proof is an edit too: the MAC binds the sealed fields'
+ * presence, and a MAC set to NULL is no way around it. */
+START_TEST(stripped_consent_proof_is_refused)
+{
+    gdpr_consent c = GDPR_CONSENT_INIT;
+    int n = 0;
+
+    c.subject = "ALICE";
+    c.purpose = "marketing";
+    c.notice = "marketing-v2";
+    c.channel = "web";
+    c.proof = "form 7";
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &c, NULL));
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    raw_exec(ts.db, "DROP TRIGGER consent_append_only; UPDATE consent SET proof = NULL");
+    th_ok(th_open(&ts, &ts.eng));
+    th_assert_err(gdpr_consent_history(ts.eng, &th_dpo, "ALICE", count_event, &n), GDPR_ECORRUPT,
+                  "consent event row 1 (purpose 'marketing'): MAC does not match");
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    raw_exec(ts.db, "UPDATE consent SET mac = NULL");
+    th_ok(th_open(&ts, &ts.eng));
+    th_assert_err(gdpr_consent_history(ts.eng, &th_dpo, "ALICE", count_event, &n), GDPR_ECORRUPT,
+                  "consent event row 1 (purpose 'marketing'): MAC missing");
+    ck_assert_int_eq(n, 0);
+}
+END_TEST
+
+/* A store from before consent events had MACs: the step MACs the events
+ * there in the open's transaction and makes the table append-only again.
+ * (The downgrade undoes the last step; a step appended after it must be
+ * undone here too.) */
+START_TEST(consent_event_macs_added_to_existing_rows)
+{
+    gdpr_consent c = GDPR_CONSENT_INIT;
+    char sql[128];
+    int64_t version;
+    int n = 0;
+
+    c.subject = "ALICE";
+    c.purpose = "marketing";
+    c.notice = "marketing-v2";
+    c.channel = "web";
+    c.proof = "form 7";
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &c, NULL));
+    th_ok(gdpr_consent_withdraw(ts.eng, &th_agent, "ALICE", "marketing", NULL, "phone", NULL));
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    version = th_raw_int(ts.db, "PRAGMA user_version");
+    raw_exec(ts.db, "ALTER TABLE consent DROP COLUMN mac");
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %lld", (long long)version - 1);
+    raw_exec(ts.db, sql);
+    raw_exec(ts.keys, sql);
+    th_ok(th_open(&ts, &ts.eng)); /* migrates */
+    th_ok(gdpr_consent_history(ts.eng, &th_dpo, "ALICE", count_event, &n));
+    ck_assert_int_eq(n, 2);
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    ck_assert_int_eq(th_raw_int(ts.db, "PRAGMA user_version"), version);
+    ck_assert_int_eq(th_raw_int(ts.db, "SELECT count(*) FROM consent WHERE length(mac) = 32"), 2);
+    ck_assert_int_eq(th_raw_int(ts.db, "SELECT count(*) FROM sqlite_schema"
+                                       " WHERE name = 'consent_append_only'"),
+                     1);
+    raw_exec(ts.db, "DROP TRIGGER consent_append_only;"
+                    "UPDATE consent SET at = at - 1 WHERE id = 2");
+    th_ok(th_open(&ts, &ts.eng));
+    n = 0;
+    th_assert_err(gdpr_consent_history(ts.eng, &th_dpo, "ALICE", count_event, &n), GDPR_ECORRUPT,
+                  "consent event row 2 (purpose 'marketing'): MAC does not match");
+}
+END_TEST
+
 START_TEST(schema_13_macs_existing_rows)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     char *who = NULL;
     int allowed = -1;
     gdpr_why why;
@@ -514,7 +649,10 @@ START_TEST(schema_13_macs_existing_rows)
                     " ALTER TABLE erasure_hold DROP COLUMN collected_from;"
                     " ALTER TABLE erasure_hold DROP COLUMN collected_to;"
                     " ALTER TABLE tombstone_kept DROP COLUMN exemption; DROP TABLE access_log;"
-                    " PRAGMA user_version = 12");
+                    " ALTER TABLE consent DROP COLUMN mac;"
+                    " DROP TABLE breach_subject; DROP TABLE breach;"
+                    " DELETE FROM counter WHERE name = 'breach'; DROP INDEX request_duplicate;"
+                    " ALTER TABLE request DROP COLUMN duplicate_of; PRAGMA user_version = 12");
     /* an aggregate value kept in plaintext by the earlier release, 6 times */
     raw_exec(ts.db, "INSERT INTO retention_aggregate VALUES('R-4', 'usage', 'service', 'country',"
                     " 'Plaintextland-55aa', 202601, 6)");
@@ -597,6 +735,7 @@ reader_with_snapshot(void)
 
 START_TEST(checkpoint_busy_is_true_and_retried)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     gdpr_erase_report r = {0, 0, 0};
     release_args a;
     pthread_t th;
@@ -646,6 +785,9 @@ integrity_suite(void)
     tcase_add_test(tc, repointed_identity_is_refused);
     tcase_add_test(tc, moved_blind_index_is_refused);
     tcase_add_test(tc, edited_consent_state_is_refused);
+    tcase_add_test(tc, edited_consent_history_is_refused);
+    tcase_add_test(tc, stripped_consent_proof_is_refused);
+    tcase_add_test(tc, consent_event_macs_added_to_existing_rows);
     tcase_add_test(tc, schema_13_macs_existing_rows);
     suite_add_tcase(s, tc);
 

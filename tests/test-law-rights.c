@@ -802,7 +802,7 @@ START_TEST(art22_3_human_intervention_request_2026_05_04)
     ck_assert_int_eq(info.status, GDPR_REQUEST_FULFILLED);
 
     /* KPIs, version 3: the type has its slot. */
-    th_ok(gdpr_request_kpi_report_init(&k, GDPR_REQUEST_KPI_REPORT_VERSION));
+    th_ok(gdpr_request_kpi_report_init(&k, 3));
     ck_assert_uint_eq(k.version, 3);
     th_ok(gdpr_request_kpis(ts.eng, from, from + 86400, &k));
     ck_assert_int_eq(k.total, 2);
@@ -831,7 +831,8 @@ START_TEST(art22_3_human_intervention_request_2026_05_04)
     for (size_t i = v2_size; i < sizeof(gdpr_request_kpi_report) + 64; i++)
         ck_assert_msg(buf[i] == 0xA5, "init wrote byte %zu past a version-2 report", i);
     free(buf);
-    ck_assert_int_eq(gdpr_request_kpi_report_init(&k, 4), GDPR_EVERSION);
+    ck_assert_int_eq(gdpr_request_kpi_report_init(&k, GDPR_REQUEST_KPI_REPORT_VERSION + 1),
+                     GDPR_EVERSION);
     th_ok(gdpr_request_kpis_json(ts.eng, from, from + 86400, &json));
     ck_assert_ptr_nonnull(strstr(json, "\"human_intervention\":1"));
     gdpr_free(json);

@@ -199,6 +199,7 @@ END_TEST
  * imported again under the same id is not marketed to. */
 START_TEST(art21_3_suppression_survives_erasure_2026_06_01)
 {
+    TH_SQLITE_ONLY("greps the SQLite files");
     gdpr_consent g = GDPR_CONSENT_INIT;
     gdpr_erase_report rep;
     unsigned int limits = 0;
@@ -749,6 +750,7 @@ raw_exec(const char *path, const char *sql)
 /* Schema 13 counts refusals of stores written before the rule again. */
 START_TEST(art12_4_migration_recounts_late_refusals_2026_01_15)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
     gdpr_request_info info;
     gdpr_request_kpi_report k;
@@ -772,7 +774,10 @@ START_TEST(art12_4_migration_recounts_late_refusals_2026_01_15)
         "UPDATE request_kpi SET late = 0; ALTER TABLE consent DROP COLUMN guardian;"
         " ALTER TABLE request_kpi DROP COLUMN denied6;"
         " ALTER TABLE request_kpi DROP COLUMN denied7;"
-        " ALTER TABLE request DROP COLUMN info_asked_at; PRAGMA user_version = 14;" DROP_ART17_3);
+        " ALTER TABLE request DROP COLUMN info_asked_at; PRAGMA user_version = 14;"
+        "DROP TABLE breach_subject; DROP TABLE breach; DELETE FROM counter WHERE name = 'breach';"
+        " DROP INDEX request_duplicate; ALTER TABLE request DROP COLUMN "
+        "duplicate_of;" DROP_ART17_3);
     raw_exec(ts.keys, "PRAGMA user_version = 14;");
     th_ok(th_open(&ts, &ts.eng));
     th_ok(gdpr_request_kpi_report_init(&k, GDPR_REQUEST_KPI_REPORT_VERSION));
@@ -849,7 +854,7 @@ START_TEST(art12_drp_denial_table_2026_03_01)
 
     /* version 1 (an application built against 0.1): its shorter struct is
      * filled to its end and not a byte beyond */
-    buf = malloc(sizeof(gdpr_request_kpi_report) + 64);
+    buf = malloc(sizeof(gdpr_request_kpi_report) + 64); /* the checks stop at v1_size + 64 */
     ck_assert_ptr_nonnull(buf);
     memset(buf, 0xA5, sizeof(gdpr_request_kpi_report) + 64);
     v1 = (gdpr_request_kpi_report *)(void *)buf;
@@ -909,6 +914,7 @@ END_TEST
 /* Schema 17 adds the two counters to a store written before them. */
 START_TEST(art12_drp_migration_adds_counters_2026_03_01)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
     gdpr_request_kpi_report k;
     int64_t id = 0;
@@ -925,7 +931,10 @@ START_TEST(art12_drp_migration_adds_counters_2026_03_01)
         ts.db,
         "ALTER TABLE request_kpi DROP COLUMN denied6;"
         " ALTER TABLE request_kpi DROP COLUMN denied7;"
-        " ALTER TABLE request DROP COLUMN info_asked_at; PRAGMA user_version = 16;" DROP_ART17_3);
+        " ALTER TABLE request DROP COLUMN info_asked_at; PRAGMA user_version = 16;"
+        "DROP TABLE breach_subject; DROP TABLE breach; DELETE FROM counter WHERE name = 'breach';"
+        " DROP INDEX request_duplicate; ALTER TABLE request DROP COLUMN "
+        "duplicate_of;" DROP_ART17_3);
     raw_exec(ts.keys, "PRAGMA user_version = 16;");
     th_ok(th_open(&ts, &ts.eng));
     th_ok(gdpr_request_open(ts.eng, &th_agent, &in, &id));
@@ -1176,6 +1185,7 @@ END_TEST
  * and recounts what schema 17 had counted for expired requests. */
 START_TEST(art12_6_migration_finds_the_ask_2026_03_02)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
     gdpr_request_info info;
     gdpr_request_kpi_report k;
@@ -1195,9 +1205,14 @@ START_TEST(art12_6_migration_finds_the_ask_2026_03_02)
     gdpr_close(ts.eng);
     ts.eng = NULL;
     /* schema 17 kept no ask and counted every expired request late */
-    raw_exec(ts.db, "ALTER TABLE request DROP COLUMN info_asked_at;"
-                    " UPDATE request_kpi SET late = n WHERE status = 6; PRAGMA user_version = "
-                    "17;" DROP_ART17_3);
+    raw_exec(
+        ts.db,
+        "ALTER TABLE request DROP COLUMN info_asked_at;"
+        " UPDATE request_kpi SET late = n WHERE status = 6; PRAGMA user_version = "
+        "17;"
+        "DROP TABLE breach_subject; DROP TABLE breach; DELETE FROM counter WHERE name = 'breach';"
+        " DROP INDEX request_duplicate; ALTER TABLE request DROP COLUMN "
+        "duplicate_of;" DROP_ART17_3);
     raw_exec(ts.keys, "PRAGMA user_version = 17;");
     th_ok(th_open(&ts, &ts.eng));
     th_ok(gdpr_request_kpi_report_init(&k, GDPR_REQUEST_KPI_REPORT_VERSION));
@@ -1372,6 +1387,7 @@ holder_fn(const gdpr_consent_event *ev, void *ctx)
 
 START_TEST(art8_table)
 {
+    TH_SQLITE_ONLY("greps the SQLite files");
     const art8_case *c = &art8_cases[_i];
     gdpr_consent g = GDPR_CONSENT_INIT;
     char before[65], after[65];

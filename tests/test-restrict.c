@@ -531,6 +531,7 @@ rectification_request(const char *subject)
 
 START_TEST(restriction_walk)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     const walk_row *w = &walk[_i];
     const limited *f = &fx[w->limit];
     char before[65], after[65];
@@ -772,6 +773,7 @@ first_kept(const gdpr_tombstone_kept *k, void *ctx)
 
 START_TEST(delete_completes_partial_erasure)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     gdpr_erase_report er;
     gdpr_tombstone t;
     gdpr_tombstone_kept k;

@@ -14,6 +14,7 @@
 
 #include "fault-vfs.h"
 #include "helpers.h"
+#include "testhook.h"
 #include "retention_internal.h"
 #include "calendar.h"
 
@@ -121,11 +122,31 @@ setup(void)
     th_ok(gdpr_policy_load_string(ts.eng, &th_dpo, test_policy));
 }
 
+/* The test hook that fails the n-th sweep batch before its commit. */
+static void
+fail_batch_at(long n)
+{
+    gdpr__test_hooks h;
+
+    memset(&h, 0, sizeof h);
+    h.fail_at[GDPR__TEST_FAIL_RETENTION_BATCH] = n;
+    gdpr__test_hooks_set(&h);
+}
+
+static long
+fail_batch_left(void)
+{
+    gdpr__test_hooks h;
+
+    gdpr__test_hooks_get(&h);
+    return h.fail_at[GDPR__TEST_FAIL_RETENTION_BATCH];
+}
+
 static void
 teardown(void)
 {
     fault_vfs_arm(FAULT_IOERR, 0);
-    gdpr_retention__fail_batch_at = 0;
+    gdpr__test_hooks_set(NULL);
     th_teardown(&ts);
 }
 
@@ -676,6 +697,7 @@ collect_agg(const gdpr_retention_aggregate *a, void *ctx)
 
 START_TEST(run_anonymises)
 {
+    TH_SQLITE_ONLY("greps the SQLite files");
     static const char secret[] = "customer said: call me after 6pm at home";
     gdpr_retention_report rep;
     agg_list l;
@@ -1068,7 +1090,7 @@ START_TEST(run_status_reports_open_run)
     ck_assert_int_eq(info.version, GDPR_RETENTION_RUN_INFO_VERSION);
     ten_due(ids);
     opts.batch = 3;
-    gdpr_retention__fail_batch_at = 2;
+    fail_batch_at(2);
     th_assert_err(gdpr_retention_run_ex(ts.eng, &th_system, ts.now, &opts, &first), GDPR_ESTORAGE,
                   "test hook");
     th_ok(gdpr_retention_run_status(ts.eng, &info));
@@ -1128,9 +1150,9 @@ START_TEST(fault_at_nth_batch_resumes)
         hold.until = T("2027-01-01T00:00:00Z");
         th_ok(gdpr_hold_place(ts.eng, &th_dpo, &hold, NULL));
         opts.batch = 3;
-        gdpr_retention__fail_batch_at = n;
+        fail_batch_at(n);
         rc = gdpr_retention_run_ex(ts.eng, &th_system, ts.now, &opts, &first);
-        ck_assert_int_eq(gdpr_retention__fail_batch_at, 0);
+        ck_assert_int_eq(fail_batch_left(), 0);
         th_assert_err(rc, GDPR_ESTORAGE, "test hook");
         /* Batches before the N-th are kept; the N-th left no trace. */
         ck_assert_int_eq(first.examined, 3 * (n - 1));
@@ -1197,6 +1219,7 @@ snapshot(const char *suffix, int restore)
  * exactly once. */
 START_TEST(io_fault_in_run_resumes)
 {
+    TH_SQLITE_ONLY("fault-injecting SQLite VFS");
     gdpr_retention_options opts = GDPR_RETENTION_OPTIONS_INIT;
     int64_t ids[10], keep;
     int failures = 0, done = 0;
@@ -1279,6 +1302,7 @@ crash_child(const char *db, long point, int64_t now)
 
 START_TEST(crash_in_run_resumes)
 {
+    TH_SQLITE_ONLY("crash points are SQLite writes (fault-injecting VFS)");
     static const long points[] = {3, 8, 20, 40};
 
     for (size_t k = 0; k < sizeof points / sizeof points[0]; k++) {
@@ -1341,6 +1365,7 @@ open_review_for(const char *subject, int64_t *record_out)
 
 START_TEST(review_keep_moves_due)
 {
+    TH_SQLITE_ONLY("greps the SQLite files");
     static const char why[] = "Candidate shortlisted for the spring opening; keep until it closes";
     gdpr_review_decision d = GDPR_REVIEW_DECISION_INIT;
     gdpr_retention_report rep;

@@ -12,8 +12,19 @@
 
 #include "helpers.h"
 #include "store.h"
+#include "testhook.h"
 
 static th_store ts;
+
+static void
+create_version(int version)
+{
+    gdpr__test_hooks h;
+
+    gdpr__test_hooks_get(&h);
+    h.schema_create_version = version;
+    gdpr__test_hooks_set(&h);
+}
 
 static void
 setup(void)
@@ -23,12 +34,13 @@ setup(void)
 static void
 teardown(void)
 {
-    gdpr_store__schema_create_version = 0;
+    gdpr__test_hooks_set(NULL);
     th_teardown(&ts);
 }
 
 START_TEST(new_store_at_latest_schema)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     ck_assert_int_eq(th_raw_int(ts.db, "PRAGMA user_version"), gdpr_store__schema_latest());
     ck_assert_int_eq(th_raw_int(ts.keys, "PRAGMA user_version"), gdpr_store__schema_latest());
     ck_assert_int_eq(
@@ -41,15 +53,16 @@ END_TEST
  * next open and is then fully usable, keys and all. */
 START_TEST(migrates_from_version_1)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     th_store old;
     int exists = 0;
     int64_t events = 0;
 
-    gdpr_store__schema_create_version = 1;
+    create_version(1);
     th_setup_bare(&old);
     gdpr_close(old.eng);
     old.eng = NULL;
-    gdpr_store__schema_create_version = 0;
+    create_version(0);
     ck_assert_int_eq(th_raw_int(old.db, "PRAGMA user_version"), 1);
     ck_assert_int_eq(th_raw_int(old.keys, "PRAGMA user_version"), 1);
     ck_assert_int_eq(
@@ -73,6 +86,7 @@ END_TEST
 
 START_TEST(newer_file_refused)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     gdpr_engine *eng = NULL;
     char before[65], after[65];
     char sql[64];
@@ -94,6 +108,7 @@ END_TEST
 
 START_TEST(not_a_database_refused)
 {
+    TH_SQLITE_ONLY("opens a store file of its own");
     char path[400];
     FILE *f;
     gdpr_options opts = GDPR_OPTIONS_INIT;

@@ -115,6 +115,7 @@ random_id(char *out, size_t n)
  * of every file the store has: data, WAL, keystore, its WAL. */
 START_TEST(ids_never_on_disk_in_plaintext)
 {
+    TH_SQLITE_ONLY("greps the SQLite files");
     enum { N = 200 };
     static char ids[N][25];
 
@@ -145,6 +146,7 @@ END_TEST
  * subject's key can be read from it, and the data file holds none. */
 START_TEST(keystore_apart_from_data)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     sqlite3 *db = NULL;
     sqlite3_stmt *s = NULL;
     int tables = 0;

@@ -90,6 +90,14 @@ START_TEST(test_format_in_zone)
     /* what format writes, parse reads back to the same instant */
     ck_assert_int_eq(parse(ts.eng, "2027-06-30T23:59:59+01:00", 0),
                      parse(NULL, "2027-06-30T22:59:59Z", 0));
+    /* Dublin mean time, -00:25:21 until 1916: rounded to -00:25, the
+     * wall clock moved with it, the instant kept (fuzz-timeparse found
+     * 0001-01-01 written as 00:00:00-00:25, 21 s off) */
+    th_ok(gdpr_time_format(ts.eng, parse(ts.eng, "0001-01-01", GDPR_TIME_START), buf, sizeof buf));
+    ck_assert_str_eq(buf, "0001-01-01T00:00:21-00:25");
+    ck_assert_int_eq(parse(ts.eng, buf, 0), parse(ts.eng, "0001-01-01", GDPR_TIME_START));
+    th_ok(gdpr_time_format(ts.eng, parse(NULL, "1900-06-01T12:00:00Z", 0), buf, sizeof buf));
+    ck_assert_str_eq(buf, "1900-06-01T11:35:00-00:25");
 }
 END_TEST
 

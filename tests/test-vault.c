@@ -347,6 +347,7 @@ END_TEST
  * row, or a row relabelled to another category, does not open. */
 START_TEST(sealed_value_is_bound_to_its_place)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     int64_t a = put("cust-6", "contact", "service", "first", 5);
     int64_t b = put("cust-6", "contact", "service", "second", 6);
     int64_t c = put("cust-7", "contact", "service", "third", 5);
@@ -413,12 +414,14 @@ rectify_without_trace(size_t old_len)
 
 START_TEST(rectify_leaves_no_trace_small)
 {
+    TH_SQLITE_ONLY("greps the SQLite files");
     rectify_without_trace(40);
 }
 END_TEST
 
 START_TEST(rectify_leaves_no_trace_overflow)
 {
+    TH_SQLITE_ONLY("greps the SQLite files");
     rectify_without_trace(20000); /* spills into overflow pages */
 }
 END_TEST
@@ -512,6 +515,7 @@ END_TEST
  * from truncating: reported as GDPR_EBUSY, never ignored. */
 START_TEST(checkpoint_reports_a_blocking_reader)
 {
+    TH_SQLITE_ONLY("reads the SQLite file directly");
     sqlite3 *db = NULL;
     sqlite3_stmt *s = NULL;
 
@@ -543,6 +547,7 @@ assert_found(const char *kind, const char *value, const char *want)
 
 START_TEST(find_by_normalised_email_and_phone)
 {
+    TH_SQLITE_ONLY("greps the SQLite files");
     th_ok(gdpr_subject_link(ts.eng, &th_agent, "cust-20", "email", "  Ann.Lee@Example.COM \t"));
     th_ok(gdpr_subject_link(ts.eng, &th_agent, "cust-20", "phone", "+353 (1) 234-5678"));
     th_ok(gdpr_subject_link(ts.eng, &th_agent, "cust-21", "account", "ACC-0042"));
@@ -810,6 +815,7 @@ END_TEST
 
 START_TEST(no_planted_plaintext_in_raw_files)
 {
+    TH_SQLITE_ONLY("greps the SQLite files");
     static const char *planted[] = {"PLANT-name-Zebulon Quist", "PLANT-iban-DE89370400440532",
                                     "PLANT-note-allergic-to-penicillin"};
     int64_t id;

@@ -130,6 +130,10 @@ print_info_json(const gdpr_request_info *r, int64_t late)
     } else {
         printf("null");
     }
+    if (r->duplicate_of)
+        printf(",\"duplicate_of\":%lld", (long long)r->duplicate_of);
+    else
+        printf(",\"duplicate_of\":null");
     printf("}");
 }
 
@@ -195,6 +199,8 @@ print_row(const gdpr_request_info *r, void *ctx)
            gdpr_request_verification_name(r->verification),
            r->escalated_to[0] ? r->escalated_to : "-");
     print_flags(stdout, r->flags);
+    if (r->duplicate_of)
+        printf(" (duplicate of %lld)", (long long)r->duplicate_of);
     printf("\n");
     ls->n++;
     return 0;
@@ -668,6 +674,8 @@ print_kpis(const gdpr_request_kpi_report *k)
     printf("  %-28s %lld requests, %lld escalations\n", "escalated", (long long)k->escalated,
            (long long)k->escalations);
     printf("  %-28s %lld\n", "high-risk", (long long)k->high_risk);
+    printf("  %-28s %lld (linked to an open request; not in the counts above)\n", "duplicates",
+           (long long)k->duplicates);
     for (int d = 1; d <= GDPR_DENIAL_MAX; d++)
         if (k->denied_by_reason[d])
             printf("  denied: %-20s %lld\n", gdpr_request_denial_name(d),

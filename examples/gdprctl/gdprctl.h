@@ -98,6 +98,11 @@ void ctl_progress_stop(void);
 void ctl_json_string(FILE *f, const char *s);
 
 /* Command groups (cmd-*.c). */
+int ctl_cmd_receipt_verify(ctl *c, int argc, char **argv);
+int ctl_cmd_receipt_keys(ctl *c, int argc, char **argv);
+int ctl_cmd_consent_signal(ctl *c, int argc, char **argv);
+int ctl_cmd_consent_conflicts(ctl *c, int argc, char **argv);
+int ctl_cmd_signal_decode(ctl *c, int argc, char **argv);
 int ctl_cmd_init(ctl *c, int argc, char **argv);
 int ctl_cmd_subject_object(ctl *c, int argc, char **argv);
 int ctl_cmd_subject_unobject(ctl *c, int argc, char **argv);
@@ -168,5 +173,15 @@ int ctl_cmd_hold_release(ctl *c, int argc, char **argv);
 int ctl_cmd_hold_list(ctl *c, int argc, char **argv);
 int ctl_cmd_wipe(ctl *c, int argc, char **argv);
 int ctl_cmd_rekey(ctl *c, int argc, char **argv);
+
+/* Reports (cmd-report.c). */
+int ctl_cmd_consent_report(ctl *c, int argc, char **argv);
+int ctl_cmd_ropa_export(ctl *c, int argc, char **argv);
+int ctl_cmd_breach_open(ctl *c, int argc, char **argv);
+int ctl_cmd_breach_notify(ctl *c, int argc, char **argv);
+int ctl_cmd_breach_decide(ctl *c, int argc, char **argv);
+int ctl_cmd_breach_link(ctl *c, int argc, char **argv);
+int ctl_cmd_breach_list(ctl *c, int argc, char **argv);
+int ctl_cmd_breach_kpis(ctl *c, int argc, char **argv);
 
 #endif

@@ -58,6 +58,27 @@ static const ctl_command commands[] = {
      "List a subject's consent events", "gdprctl consent history c-1001", NULL},
     {"consent", "receipt", ctl_cmd_consent_receipt, 1, "EVENT",
      "Print the receipt of one consent event", "gdprctl consent receipt 12", NULL},
+    {"consent", "signal", ctl_cmd_consent_signal, 1,
+     "SUBJECT --gpc | --tcf TC_STRING | --gpp GPP_STRING",
+     "Record a GPC signal, a TCF TC string or a GPP string; consent follows the policy",
+     "gdprctl consent signal c-1001 --gpc", NULL},
+    {"consent", "conflicts", ctl_cmd_consent_conflicts, 1,
+     "[SUBJECT] [--since DATE] [--limit N] [--count]",
+     "List conflicts between an explicit choice and a GPC signal",
+     "gdprctl consent conflicts --since 2026-01-01", NULL},
+    {"signal", "decode", ctl_cmd_signal_decode, 0, "--tcf TC_STRING | --gpp GPP_STRING",
+     "Decode a TC or GPP string (no store needed)",
+     "gdprctl signal decode --gpp DBABM~CPXxRfAPXxRfAAfKABENB-CgAAAAAAAAAAYgAAAAAAAA", NULL},
+    {"receipt", "verify", ctl_cmd_receipt_verify, 1, "FILE",
+     "Verify a receipt's Ed25519 signature: exit 0 valid, 1 not",
+     "gdprctl receipt verify receipt-12.json", NULL},
+    {"receipt", "keys", ctl_cmd_receipt_keys, 1, "",
+     "Print the public keys that verify this store's receipts", "gdprctl receipt keys", NULL},
+    {"consent", "report", ctl_cmd_consent_report, 1,
+     "[--purpose P]... [--state S]... [--from DATE] [--until DATE] [--as-of DATE] "
+     "[--format json|csv] [--host-ids] [-o FILE]",
+     "Every subject's current consent, streamed (keyed hashes unless --host-ids)",
+     "gdprctl consent report --purpose marketing --format csv -o consent.csv", "--until"},
     {"subject", "link", ctl_cmd_subject_link, 1, "SUBJECT KIND VALUE",
      "Link an identifier (email, phone, account) to a subject",
      "gdprctl subject link c-1001 email ana@example.com", NULL},
@@ -229,6 +250,34 @@ static const ctl_command commands[] = {
      "Rotate the master key: the old key or passphrase no longer opens the store (asks first on "
      "a terminal; without a --new-* flag, asks for a new passphrase on a terminal)",
      "gdprctl --key-file old.key rekey --new-key-file new.key", NULL},
+    {"ropa", "export", ctl_cmd_ropa_export, 1, "[--format json|csv] [--as-of DATE] [-o FILE]",
+     "The record of processing activities (Art. 30(1)); csv: the ICO template's columns",
+     "gdprctl ropa export --format csv -o ropa.csv", NULL},
+    {"breach", "open", ctl_cmd_breach_open, 1,
+     "--nature N[,N] --categories C[,C] --subjects N --records N --description TEXT "
+     "--consequences TEXT --measures TEXT [--aware DATE] [--occurred DATE]",
+     "Record a personal-data breach; prints the 72-hour notification deadline (Art. 33)",
+     "gdprctl breach open --nature confidentiality --categories contact --subjects 120 "
+     "--records 300 --description 'laptop stolen' --consequences 'phishing risk' "
+     "--measures 'device wiped'",
+     NULL},
+    {"breach", "notify", ctl_cmd_breach_notify, 1,
+     "ID (--reference REF [--at DATE] [--late-reason TEXT] | --not-required REASON)",
+     "Record the notification to the supervisory authority (late: with reasons)",
+     "gdprctl breach notify 1 --reference DPC-2026-0117", NULL},
+    {"breach", "decide", ctl_cmd_breach_decide, 1,
+     "ID inform|not-high-risk|34-3-a|34-3-b|34-3-c [--informed DATE] [--note TEXT]",
+     "Record the decision on telling the data subjects (Art. 34)",
+     "gdprctl breach decide 1 inform --informed 2026-03-04", "--informed"},
+    {"breach", "link", ctl_cmd_breach_link, 1, "ID SUBJECT...",
+     "Link affected subjects to a breach (kept by keyed hash)", "gdprctl breach link 1 c-1001",
+     NULL},
+    {"breach", "list", ctl_cmd_breach_list, 1, "[--pending|--overdue] [--as-of DATE]",
+     "List breaches with their deadline; --overdue: unnotified past 72 hours",
+     "gdprctl breach list --overdue", NULL},
+    {"breach", "kpis", ctl_cmd_breach_kpis, 1, "[--from DATE] [--to DATE]",
+     "Breach KPIs: notified on time, late, pending, time to notify",
+     "gdprctl breach kpis --from 2026-01-01", "--to"},
     {"wipe", NULL, ctl_cmd_wipe, 0, "FILE", "Overwrite and delete a file (an old export)",
      "gdprctl wipe c-1001.json", NULL},
     {"help", NULL, NULL, 0, "[COMMAND]", "Show help for gdprctl or one command",
@@ -240,7 +289,9 @@ static const ctl_command commands[] = {
 static const struct {
     const char *name, *value, *help;
 } global_flags[] = {
-    {"--db", "PATH", "the store (default $GDPR_DB, else gdpr.db); only init creates one"},
+    {"--db", "PATH",
+     "the store: a SQLite file or a postgresql:// URI (default $GDPR_DB, else "
+     "gdpr.db); only init creates one"},
     {"--key-file", "FILE|-",
      "master key: 64 hex digits, file mode 0600 or stricter; - reads stdin"},
     {"--passphrase-file", "FILE|-", "master passphrase: the first line of FILE; - reads stdin"},
@@ -300,6 +351,19 @@ static const struct {
     {"as_of", "--as-of", NULL},
     {"in.received", "--received", NULL},
     {"in.channel", "--channel", NULL},
+    {"late_reason", "--late-reason", "breach"},
+    {"reference", "--reference", "breach"},
+    {"informed_at", "--informed", "breach"},
+    {"b.aware_at", "--aware", "breach"},
+    {"b.occurred_at", "--occurred", "breach"},
+    {"b.nature", "--nature", "breach"},
+    {"b.categories", "--categories", "breach"},
+    {"b.description", "--description", "breach"},
+    {"b.consequences", "--consequences", "breach"},
+    {"b.measures", "--measures", "breach"},
+    {"opts.purposes", "--purpose", "consent"},
+    {"opts.until", "--until", "consent"},
+    {"opts.from", "--from", "consent"},
 };
 
 static void
@@ -999,6 +1063,44 @@ ctl_cmd_rekey(ctl *c, int argc, char **argv)
 
 /* Fill opts with the master key or passphrase: flags, then environment, then
  * a prompt on a terminal. */
+/* The store as messages show it: a PostgreSQL URI's password masked. */
+static char db_shown[1024];
+
+static int
+is_pg_uri(const char *db)
+{
+    return strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0;
+}
+
+static void
+set_db_shown(const char *db)
+{
+    const char *auth, *end, *at = NULL, *colon = NULL;
+    char *q;
+
+    snprintf(db_shown, sizeof db_shown, "%s", db);
+    if (!is_pg_uri(db))
+        return;
+    auth = strstr(db, "://") + 3;
+    end = auth + strcspn(auth, "/?");
+    for (const char *p = auth; p < end; p++)
+        if (*p == '@')
+            at = p;
+    for (const char *p = auth; at != NULL && p < at; p++)
+        if (*p == ':') {
+            colon = p;
+            break;
+        }
+    if (colon != NULL)
+        snprintf(db_shown, sizeof db_shown, "%.*s:***%s", (int)(colon - db), db, at);
+    q = strstr(db_shown, "password=");
+    if (q != NULL) {
+        size_t len = strcspn(q + 9, "&");
+        memmove(q + 12, q + 9 + len, strlen(q + 9 + len) + 1);
+        memcpy(q + 9, "***", 3);
+    }
+}
+
 static int
 read_key(ctl *c, const char *key_file, const char *pass_file, int creating, gdpr_options *opts)
 {
@@ -1347,8 +1449,17 @@ run(int argc, char **argv)
     }
     if (rc == CTL_OK && cmd->needs_engine) {
         struct stat st;
-        int creating = cmd->fn == ctl_cmd_init && stat(c.db, &st) != 0;
-        if (cmd->fn != ctl_cmd_init && strcmp(c.db, ":memory:") != 0 && stat(c.db, &st) != 0) {
+        /* A PostgreSQL URI: the server says whether the store exists;
+         * before any command but init, a read-only open (which never
+         * creates) asks it, so only init creates a store. */
+        int pg = is_pg_uri(c.db);
+        int creating = cmd->fn == ctl_cmd_init && (pg || stat(c.db, &st) != 0);
+        const char *db_real = c.db;
+        /* Messages and output name the store without its password. */
+        set_db_shown(c.db);
+        c.db = db_shown;
+        if (cmd->fn != ctl_cmd_init && !pg && strcmp(c.db, ":memory:") != 0 &&
+            stat(c.db, &st) != 0) {
             fprintf(stderr, "gdprctl: no store at %s; create one with gdprctl init\n", c.db);
             rc = CTL_USAGE;
         } else if (c.who.id == NULL || c.who.role == NULL || !*c.who.id || !*c.who.role) {
@@ -1359,12 +1470,32 @@ run(int argc, char **argv)
         if (rc == CTL_OK)
             rc = read_key(&c, key_file, pass_file, creating, &opts);
         if (rc == CTL_OK) {
-            opts.path = c.db;
+            opts.path = db_real;
             opts.clock = fixed_clock;
             opts.clock_ctx = &c;
+#if GDPR_OPTIONS_VERSION >= 3
+            if (pg && cmd->fn != ctl_cmd_init) {
+                gdpr_options probe = opts;
+                probe.read_only = 1;
+                rc = gdpr_open(&c.eng, &probe);
+                gdpr_close(c.eng);
+                c.eng = NULL;
+                /* "... holds no store yet" (a store needing a migration is
+                 * refused too: the open below migrates it) */
+                if (rc == GDPR_ESTATE && strstr(gdpr_errmsg(), "no store") != NULL) {
+                    fprintf(stderr, "gdprctl: no store at %s; create one with gdprctl init\n",
+                            c.db);
+                    rc = CTL_USAGE;
+                    goto opened;
+                }
+            }
+#endif
             rc = gdpr_open(&c.eng, &opts);
-            rc = rc == GDPR_OK ? CTL_OK : ctl_fail(c.db, rc);
+            rc = rc == GDPR_OK ? CTL_OK : ctl_fail(db_shown, rc);
         }
+#if GDPR_OPTIONS_VERSION >= 3
+    opened:
+#endif
         if (rc == CTL_OK && now_text != NULL) {
             rc = ctl_parse_time("--now", now_text, &c.now) == 0 ? CTL_OK : CTL_USAGE;
             c.now_set = rc == CTL_OK;

@@ -164,7 +164,9 @@ GDPR_API int gdpr_options_init(gdpr_options *opts, unsigned int version);
  * A new store's passphrase has at least 12 bytes (scrypt N=2^17, r=8,
  * p=1); an existing store opens with the cost it recorded. The data file,
  * the keystore and their -wal/-shm/-journal are made mode 0600 whatever
- * the umask (docs/threat-model.md).
+ * the umask (docs/threat-model.md). When the open of a new store fails,
+ * the files this open created are removed again (a file that was there
+ * before it, even empty, is left as it was).
  *
  * @param[out] out  the engine, owned by the caller (gdpr_close()); set only
  *                  on success, NULL otherwise.
@@ -233,6 +235,52 @@ GDPR_API int gdpr_commit(gdpr_engine *eng) GDPR_WARN_UNUSED;
 
 /** Roll back the open batch. @return GDPR_OK; GDPR_ESTATE (no batch). @since 0.1 */
 GDPR_API int gdpr_rollback(gdpr_engine *eng);
+
+/**
+ * Open a read snapshot: until gdpr_read_end(), every read of this engine
+ * (gdpr_consent_check(), gdpr_vault_get(), gdpr_transfer_check(), lists,
+ * exports ...) answers from one state of the store, taken now, and SQLite
+ * takes its read lock once for all of them instead of once per call. For a
+ * request handler that asks many may-process questions: all its answers
+ * agree with each other, and each costs the lookup alone.
+ *
+ * Consistency: the snapshot is a committed state; writes committed later,
+ * by this process or another, are not seen inside it, and are seen by the
+ * first call after gdpr_read_end(). What the engine caches (policy,
+ * transfer decisions, subject keys) is checked against the snapshot's
+ * generation (docs/decisions/0008-many-engines.md), so cached answers agree
+ * with the snapshot too. Outside a snapshot, each read call is one read
+ * transaction of its own (docs/decisions/0011-snapshot-reads.md).
+ *
+ * Inside a snapshot, calls that change the store fail with GDPR_ESTATE and
+ * change nothing (so do gdpr_begin() and a second gdpr_read_begin()); a
+ * refused read (missing permission) is still audited: its event is
+ * appended when the snapshot ends. A long snapshot keeps SQLite from
+ * checkpointing the write-ahead log past it: keep it as short as a
+ * request.
+ *
+ * Thread notes: the snapshot belongs to the engine, not to the thread:
+ * every thread using this engine reads from it until it ends; use it from
+ * one thread at a time, like a batch. Other engines are not affected.
+ * @param eng  the engine.
+ * @return GDPR_OK; GDPR_EINVAL (eng NULL); GDPR_ESTATE (a snapshot or a
+ *         batch is already open: a batch's calls already see one state);
+ *         GDPR_ESTORAGE.
+ * @since 0.3
+ */
+GDPR_API int gdpr_read_begin(gdpr_engine *eng);
+
+/**
+ * End the snapshot opened by gdpr_read_begin(): later calls see the store
+ * as it is now, and the audit events of refusals made inside the snapshot
+ * are appended.
+ * @param eng  the engine.
+ * @return GDPR_OK; GDPR_EINVAL (eng NULL); GDPR_ESTATE (no snapshot open);
+ *         GDPR_ESTORAGE (appending the queued refusals failed: they stay
+ *         queued and are appended by the next call that can).
+ * @since 0.3
+ */
+GDPR_API int gdpr_read_end(gdpr_engine *eng);
 
 /**
  * Master-key rotation: rewrap every subject's data key (and the store's

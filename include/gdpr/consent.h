@@ -175,16 +175,55 @@ GDPR_API int gdpr_consent_check(gdpr_engine *eng, const char *subject, const cha
 
 /**
  * The receipt of one event as JSON (fields after the Kantara Consent
- * Receipt 1.1 and ISO/IEC TS 27560; docs/consent.md maps each). It names
- * the subject only by its keyed hash and never holds the proof.
+ * Receipt 1.1 and every field ISO/IEC TS 27560:2023 makes mandatory;
+ * docs/consent.md maps each). It names the subject only by its keyed hash
+ * and never holds the proof. Since 0.3 it is signed: a last member
+ * "proof" carries an Ed25519 signature (type, keyId, canonicalization,
+ * signature in base64) over the receipt's canonical form (the JSON
+ * without "proof", members sorted by name, no whitespace), made with the
+ * key of the current master-key generation (gdpr_receipt_public_key()).
+ * The same event gives the same text every time. Read-only, not audited.
  * @param eng  the engine.
  * @param event  the consent event's id (gdpr_consent_record()).
  * @param[out] json_out  freed with gdpr_free().
  * @return GDPR_OK; GDPR_EINVAL; GDPR_ENOTFOUND (no such event);
- *         GDPR_ESTORAGE; GDPR_ENOMEM.
+ *         GDPR_ESTORAGE; GDPR_ENOMEM; GDPR_ECRYPTO (signing failed).
  * @since 0.1
  */
 GDPR_API int gdpr_consent_receipt(gdpr_engine *eng, int64_t event, char **json_out);
+
+/**
+ * The public keys that verify this store's receipts, as JSON:
+ * {"alg":"Ed25519","canonicalization":...,"keys":[{"keyId","generation",
+ * "current","publicKey" (32 raw bytes in base64),"pem" (SubjectPublicKeyInfo)}]},
+ * one key per master-key generation, the oldest first: gdpr_rekey()
+ * starts a new signing key and keeps every older one listed, so a
+ * receipt signed before a rotation still verifies after it. Publish it
+ * where subjects and auditors can fetch it. Read-only, not audited.
+ * @param eng  the engine.
+ * @param[out] json_out  freed with gdpr_free().
+ * @return GDPR_OK; GDPR_EINVAL (NULL argument); GDPR_ECRYPTO; GDPR_ENOMEM.
+ * Thread notes: serialised on the engine.
+ * @since 0.3
+ */
+GDPR_API int gdpr_receipt_public_key(gdpr_engine *eng, char **json_out);
+
+/**
+ * Verify a receipt's signature (gdpr_consent_receipt()) against this
+ * store's receipt keys: *valid_out is 1 when its "proof" names a key of
+ * the store and the Ed25519 signature matches the canonical form of the
+ * rest; 0 otherwise (changed, unsigned, signed by another store, unknown
+ * key), and gdpr_errmsg() then says which. Member order and whitespace
+ * do not matter; any changed value does. Read-only, not audited.
+ * @param eng  the engine.
+ * @param receipt_json  the receipt text (UTF-8 JSON object, at most 1 MiB), borrowed.
+ * @param[out] valid_out  1 or 0.
+ * @return GDPR_OK (look at *valid_out); GDPR_EINVAL (NULL, empty, too
+ *         long, not UTF-8, not a JSON object); GDPR_ECRYPTO; GDPR_ENOMEM.
+ * Thread notes: serialised on the engine.
+ * @since 0.3
+ */
+GDPR_API int gdpr_receipt_verify(gdpr_engine *eng, const char *receipt_json, int *valid_out);
 
 /** One event as handed to a gdpr_consent_fn. All pointers are borrowed for
  *  the callback only. */
@@ -223,6 +262,160 @@ typedef int (*gdpr_consent_fn)(const gdpr_consent_event *ev, void *ctx);
 GDPR_API int gdpr_consent_history(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
                                   gdpr_consent_fn fn, void *ctx);
 
+/* --- consent signals: GPC, IAB TCF v2.2, IAB GPP (docs/signals.md) ---- */
+
+/** Kinds of consent signal. The numbers never change. @since 0.3 */
+typedef enum {
+    GDPR_SIGNAL_GPC = 1, /**< Global Privacy Control (`Sec-GPC: 1`) */
+    GDPR_SIGNAL_TCF = 2, /**< an IAB TCF v2 TC string */
+    GDPR_SIGNAL_GPP = 3  /**< an IAB Global Privacy Platform string */
+} gdpr_signal_kind;
+
+/**
+ * Record a Global Privacy Control signal the subject's browser sent
+ * (`Sec-GPC: 1`, `navigator.globalPrivacyControl`). It is kept with its
+ * time, and for every purpose the policy's "signals.gpc" marks as sale,
+ * sharing or targeted advertising: a consent-based one gets a consent
+ * event of channel "gpc" (a withdrawal when consent was granted, a
+ * refusal when none was ever recorded; nothing when it is already not
+ * granted); one on another basis is refused by gdpr_may_process() from
+ * now on (GDPR_WHY_GPC, an objection by automated means, Art. 21(5)).
+ * Withdrawing a grant the subject gave explicitly is a conflict, recorded
+ * (gdpr_consent_conflicts(), kind "gpc_over_grant"): the signal wins, the
+ * stricter reading (docs/signals.md). A later explicit grant stands and
+ * is recorded as a conflict too ("grant_after_gpc"). Call it when the
+ * signal is first seen for the subject (a session), not on every request.
+ * The subject is created on first use. Needs "consent.record"; audited.
+ * @param eng  the engine.
+ * @param who  the actor (id and role), borrowed.
+ * @param subject  the host's subject id (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
+ * @param[out] events_out  consent events recorded; may be NULL.
+ * @return GDPR_OK; GDPR_EINVAL; GDPR_EDENIED; GDPR_ESTATE (no policy);
+ *         GDPR_ESTORAGE; GDPR_ECRYPTO.
+ * Thread notes: serialised on the engine; may run inside gdpr_begin().
+ * @since 0.3
+ */
+GDPR_API int gdpr_consent_signal_gpc(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
+                                     int *events_out) GDPR_WARN_UNUSED;
+
+/**
+ * Record an IAB TCF v2 TC string as received (sealed under the subject's
+ * key, with its time) after decoding its core segment; a string that does
+ * not decode is refused with GDPR_EINVAL naming the bit offset and the
+ * field ("tc_string: bit 108 (ConsentLanguage): ..."), and nothing is
+ * stored. For every policy purpose the policy's "signals.tcf_purposes"
+ * maps TCF purposes to, the string's PurposesConsent bits decide: granted
+ * when every mapped bit is set, else not; a consent event of channel
+ * "tcf" is recorded only where that changes the purpose's state (grant,
+ * withdrawal of a grant, or a first refusal). Needs "consent.record";
+ * audited.
+ * @param eng  the engine.
+ * @param who  the actor (id and role), borrowed.
+ * @param subject  the host's subject id (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
+ * @param tc_string  the TC string (base64url segments joined by '.', at most 65536 bytes),
+ * borrowed.
+ * @param[out] events_out  consent events recorded; may be NULL.
+ * @return GDPR_OK; GDPR_EINVAL; GDPR_EDENIED; GDPR_ESTATE; GDPR_ESTORAGE; GDPR_ECRYPTO.
+ * @since 0.3
+ */
+GDPR_API int gdpr_consent_signal_tcf(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
+                                     const char *tc_string, int *events_out) GDPR_WARN_UNUSED;
+
+/**
+ * Record an IAB GPP string as received (sealed, with its time) after
+ * decoding its header (type, version, the Fibonacci-coded section ids)
+ * and checking one section per id; an EU TCF v2 section (id 2) is decoded
+ * and applied as gdpr_consent_signal_tcf() does, with channel "gpp". A
+ * bad string is refused naming the bit offset and field. Needs
+ * "consent.record"; audited.
+ * @param eng  the engine.
+ * @param who  the actor (id and role), borrowed.
+ * @param subject  the host's subject id (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
+ * @param gpp_string  the GPP string (sections joined by '~', at most 65536 bytes), borrowed.
+ * @param[out] events_out  consent events recorded; may be NULL.
+ * @return GDPR_OK; GDPR_EINVAL; GDPR_EDENIED; GDPR_ESTATE; GDPR_ESTORAGE; GDPR_ECRYPTO.
+ * @since 0.3
+ */
+GDPR_API int gdpr_consent_signal_gpp(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
+                                     const char *gpp_string, int *events_out) GDPR_WARN_UNUSED;
+
+/**
+ * Decode a TC string (GDPR_SIGNAL_TCF: the core segment's fields, vendor
+ * consents and legitimate interests as id lists) or a GPP string
+ * (GDPR_SIGNAL_GPP: header and sections) to JSON; needs no engine, stores
+ * nothing. Field names: docs/signals.md.
+ * @param kind  GDPR_SIGNAL_TCF or GDPR_SIGNAL_GPP.
+ * @param text  the string (at most 65536 bytes of UTF-8), borrowed.
+ * @param[out] json_out  freed with gdpr_free().
+ * @return GDPR_OK; GDPR_EINVAL (bad kind; the string does not decode: the
+ *         message names the bit offset and field); GDPR_ENOMEM.
+ * Thread notes: safe from any thread.
+ * @since 0.3
+ */
+GDPR_API int gdpr_signal_decode(int kind, const char *text, char **json_out);
+
+/** One kept signal, as handed to a gdpr_consent_signal_fn; pointers are
+ *  borrowed for the callback only. @since 0.3 */
+typedef struct {
+    int64_t id;        /**< signal id */
+    int64_t at;        /**< when it was recorded, UTC seconds */
+    int kind;          /**< a gdpr_signal_kind */
+    const char *value; /**< the TC or GPP string as received (opened); NULL for GPC */
+    const char *actor; /**< who recorded it */
+} gdpr_consent_signal;
+
+/** Signal iterator: return non-zero to stop. */
+typedef int (*gdpr_consent_signal_fn)(const gdpr_consent_signal *s, void *ctx);
+
+/**
+ * Walk the subject's signals in the order they were recorded, strings
+ * opened. Needs "consent.read"; audited. An unknown subject has none.
+ * @param eng  the engine.
+ * @param who  the actor (id and role), borrowed.
+ * @param subject  the host's subject id (1..GDPR_NAME_MAX bytes of UTF-8), borrowed.
+ * @param fn  called once per signal.
+ * @param ctx  passed to fn.
+ * @return GDPR_OK; GDPR_ECALLBACK; GDPR_EINVAL; GDPR_EDENIED; GDPR_ESTATE;
+ *         GDPR_ECORRUPT (a sealed string failed to open); GDPR_ESTORAGE.
+ * @since 0.3
+ */
+GDPR_API int gdpr_consent_signals(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
+                                  gdpr_consent_signal_fn fn, void *ctx);
+
+/** A conflict between an explicit choice and a GPC signal. Pointers are
+ *  borrowed for the callback only. @since 0.3 */
+typedef struct {
+    int64_t id;
+    int64_t at;            /**< when it arose, UTC seconds */
+    const char *subject;   /**< the subject's keyed hash (hex), as gdpr_subject_hash() */
+    const char *purpose;   /**< the purpose */
+    const char *kind;      /**< "gpc_over_grant" (the signal withdrew a grant) or
+                                "grant_after_gpc" (a grant after the signal) */
+    int64_t consent_event; /**< the explicit grant */
+    int64_t signal;        /**< the GPC signal */
+    int64_t result_event;  /**< the withdrawal the signal caused, or 0 */
+} gdpr_consent_conflict;
+
+/** Conflict iterator: return non-zero to stop. */
+typedef int (*gdpr_consent_conflict_fn)(const gdpr_consent_conflict *c, void *ctx);
+
+/**
+ * List conflicts between an explicit choice and a GPC signal, oldest
+ * first: of one subject, or of all (subject NULL), from `since` on.
+ * Memory does not grow with their number. Needs "consent.read"; audited.
+ * @param eng  the engine.
+ * @param who  the actor (id and role), borrowed.
+ * @param subject  the host's subject id, borrowed; NULL: every subject.
+ * @param since  UTC seconds (0: all).
+ * @param fn  called once per conflict.
+ * @param ctx  passed to fn.
+ * @return GDPR_OK; GDPR_ECALLBACK; GDPR_EINVAL (bad subject, `since` out of
+ *         range, fn NULL); GDPR_EDENIED; GDPR_ESTATE; GDPR_ESTORAGE.
+ * @since 0.3
+ */
+GDPR_API int gdpr_consent_conflicts(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
+                                    int64_t since, gdpr_consent_conflict_fn fn, void *ctx);
+
 /* --- lawful processing ----------------------------------------------- */
 
 /** Why a processing or disclosure question was answered so: a stable code
@@ -244,7 +437,10 @@ typedef enum {
     /** refused: an automated decision (Art. 22) on a special category
      *  without Art. 9(2)(a) or (g) and suitable measures (Art. 22(4));
      *  word "automated_special_category" (@since 0.2) */
-    GDPR_WHY_ART22_4 = 12
+    GDPR_WHY_ART22_4 = 12,
+    GDPR_WHY_GPC = 13 /**< refused: a Global Privacy Control signal opts the subject out of a
+                           purpose marked sale, sharing or targeted advertising that rests on
+                           another basis than consent (Art. 21(5)) (@since 0.3) */
 } gdpr_why_code;
 
 typedef struct {

@@ -56,9 +56,18 @@ typedef enum {
     GDPR_REQUEST_FULFILLED = 3,   /**< done (final) */
     GDPR_REQUEST_DENIED = 4,      /**< refused with a reason (final) */
     GDPR_REQUEST_REVOKED = 5,     /**< withdrawn by the subject (final) */
-    GDPR_REQUEST_EXPIRED = 6      /**< lapsed: identity never verified by the due date (final) */
+    GDPR_REQUEST_EXPIRED = 6,     /**< lapsed: identity never verified by the due date (final) */
+    /** the same type of request for the same subject arrived while one was
+     *  open: linked to it (gdpr_request_info.duplicate_of), answered by
+     *  it, no clock of its own (final). The Data Rights Protocol (v0.9.4)
+     *  has no such word; see docs/requests.md. @since 0.3 */
+    GDPR_REQUEST_DUPLICATE = 7
 } gdpr_request_status;
+/** Highest status counted in the KPI report's by_status arrays (0.1 ABI:
+ *  it sizes them and never changes); duplicates are counted apart. */
 #define GDPR_REQUEST_STATUS_MAX 6
+/** Highest gdpr_request_status of this library (@since 0.3). */
+#define GDPR_REQUEST_STATUS_ALL_MAX 7
 
 /** Why a request was denied (Data Rights Protocol reasons). */
 typedef enum {
@@ -397,7 +406,7 @@ GDPR_API int gdpr_request_fulfil_erasure(gdpr_engine *eng, const gdpr_actor *who
 GDPR_API int gdpr_request_set_status(gdpr_engine *eng, const gdpr_actor *who, int64_t request,
                                      gdpr_request_status status, const char *note) GDPR_WARN_UNUSED;
 
-#define GDPR_REQUEST_INFO_VERSION 1u
+#define GDPR_REQUEST_INFO_VERSION 2u
 
 /**
  * A request's state, without personal data (no subject id, identifier
@@ -428,6 +437,9 @@ typedef struct {
     int64_t closed;      /**< when it reached a final status; 0 */
     int close_days;      /**< calendar days from receipt to closure in
                               the controller's zone; -1 while open */
+    /** version 2 (@since 0.3): for a GDPR_REQUEST_DUPLICATE, the open
+     *  request it was linked to on arrival; else 0 */
+    int64_t duplicate_of;
 } gdpr_request_info;
 
 /**
@@ -546,7 +558,7 @@ GDPR_API int gdpr_request_recipients_foreach(gdpr_engine *eng, const gdpr_actor 
                                              int64_t request, gdpr_erase_recipient_fn fn,
                                              void *ctx);
 
-#define GDPR_REQUEST_KPI_REPORT_VERSION 3u
+#define GDPR_REQUEST_KPI_REPORT_VERSION 4u
 
 /**
  * Key performance indicators over the requests received in [from, to).
@@ -563,6 +575,8 @@ GDPR_API int gdpr_request_recipients_foreach(gdpr_engine *eng, const gdpr_actor 
  * have no slot for) are counted in `total`, `by_status` and the other
  * counters only. Pass the version your struct has: the library writes no
  * byte past it.
+ * Version 4 (@since 0.2) adds `duplicates`; a version-3 struct is filled
+ * up to `by_type_status_all`.
  */
 typedef struct {
     unsigned int version;    /**< GDPR_REQUEST_KPI_REPORT_VERSION */
@@ -590,6 +604,11 @@ typedef struct {
     int64_t by_type_all[GDPR_REQUEST_TYPE_ALL_MAX + 1];
     /** version 3: by every type and status */
     int64_t by_type_status_all[GDPR_REQUEST_TYPE_ALL_MAX + 1][GDPR_REQUEST_STATUS_MAX + 1];
+    /** version 4 (@since 0.2): requests received in the window that were
+     *  linked to an open request of the same type and subject
+     *  (GDPR_REQUEST_DUPLICATE); they are not in `total` or any other
+     *  count, so the on-time rate measures each request once */
+    int64_t duplicates;
 } gdpr_request_kpi_report;
 
 /**
@@ -621,7 +640,8 @@ GDPR_API int gdpr_request_kpis(gdpr_engine *eng, int64_t from, int64_t to,
  *  "by_type":{"access":N,...},"by_status":{...},"by_type_status":{...},
  *  "denied_by_reason":{...},"decided":N,"on_time":N,"late":N,"overdue":N,
  *  "on_time_rate":R|null,"median_days":D|null,"p90_days":D|null,
- *  "extended":N,"escalated":N,"escalations":N,"high_risk":N}
+ *  "extended":N,"escalated":N,"escalations":N,"high_risk":N,
+ *  "duplicates":N} ("duplicates" @since 0.3)
  * @param eng  the engine.
  * @param from  the period's start, UTC seconds (included).
  * @param to  the period's end, UTC seconds (excluded).

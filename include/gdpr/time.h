@@ -59,7 +59,10 @@ GDPR_API int gdpr_time_parse(gdpr_engine *eng, const char *text, unsigned int fl
 
 /**
  * Write the instant t as "YYYY-MM-DDTHH:MM:SS+HH:MM" in the policy's time
- * zone ("...Z" when the zone's offset at t is zero, as in UTC).
+ * zone ("...Z" when the zone's offset at t is zero, as in UTC). An offset
+ * with seconds (local mean time of centuries past) is written rounded to
+ * the minute, with the wall-clock time of that offset: the text always
+ * names the instant t, and gdpr_time_parse() reads it back to t.
  *
  * @param eng   as for gdpr_time_parse(); NULL: UTC.
  * @param t     UTC seconds, 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z in

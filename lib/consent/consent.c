@@ -528,6 +528,7 @@ record_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_consent *c, in
     const policy_notice *notice = NULL;
     store_consent_row row;
     int64_t now = gdpr_engine__now(eng);
+    int64_t event = 0;
     int person = 0;
     int rc = gdpr_engine__require_policy(eng);
 
@@ -537,15 +538,17 @@ record_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_consent *c, in
         rc = gdpr_engine__subject_hash(eng, c->subject, hash);
     if (rc == GDPR_OK)
         rc = gdpr_engine__authorize(eng, who, PERM_CONSENT_RECORD, hash);
-    if (rc == GDPR_OK)
-        rc = gdpr_engine__begin(eng);
-    if (rc != GDPR_OK)
-        return rc;
-    rc = gdpr_engine__subject_ensure(eng, c->subject, hash, NULL, NULL);
+    /* Everything that can refuse the event is checked before the first
+     * write: inside a batch the call then needs no savepoint. */
     if (rc == GDPR_OK && (c->flags & GDPR_CONSENT_TRANSFER))
         rc = gdpr_consent__transfer_key(c->recipient, c->country, key);
     else if (rc == GDPR_OK)
         rc = gdpr_consent__recipient_key(eng, hash, c->recipient, key, &person);
+    if (rc == GDPR_OK)
+        rc = gdpr_engine__begin_checked(eng);
+    if (rc != GDPR_OK)
+        return rc;
+    rc = gdpr_engine__subject_ensure_hashed(eng, c->subject, hash, NULL, NULL);
     if (rc == GDPR_OK) {
         memset(&row, 0, sizeof row);
         row.subject = hash;
@@ -562,9 +565,69 @@ record_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_consent *c, in
         row.recipient = key;
         row.flags = c->flags;
         rc = append_event(eng, who, &row, person ? c->recipient : NULL, c->proof,
-                          c->version >= 2 ? c->parental_holder : NULL, event_out);
+                          c->version >= 2 ? c->parental_holder : NULL, &event);
     }
+    /* An explicit grant after a GPC signal: recorded as a conflict. */
+    if (rc == GDPR_OK && c->state == GDPR_CONSENT_GRANTED && key[0] == '\0')
+        rc = gdpr_consent__grant_conflict(eng, hash, c->purpose, event, now);
+    if (rc == GDPR_OK && event_out)
+        *event_out = event;
     return gdpr_engine__end(eng, rc);
+}
+
+/* --- signal events (lib/consent/signal.c) -------------------------------- */
+
+int
+gdpr_consent__signal_event(gdpr_engine *eng, const gdpr_actor *who,
+                           const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose, int state,
+                           const char *channel, int64_t *event_out)
+{
+    const policy_notice *notice =
+        gdpr_policy__find_notice(eng->policy, eng->policy->signals.notice);
+    store_consent_row row;
+
+    if (notice == NULL)
+        return gdpr__err_set(GDPR_ESTATE, "policy: signals.notice names no notice of the policy");
+    memset(&row, 0, sizeof row);
+    row.subject = hash;
+    row.at = gdpr_engine__now(eng);
+    row.purpose = purpose;
+    row.state = state;
+    row.notice = notice->id;
+    row.notice_version = notice->version;
+    row.notice_sha256 = notice->sha256;
+    row.policy_version = eng->policy->version;
+    row.channel = channel;
+    row.actor = who->id;
+    row.recipient = "";
+    return append_event(eng, who, &row, NULL, NULL, NULL, event_out);
+}
+
+int
+gdpr_consent__grant_conflict(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                             const char *purpose, int64_t event, int64_t at)
+{
+    store_conflict_row row;
+    int64_t signal = 0, when = 0;
+    int rc;
+
+    if (gdpr_policy__gpc_purpose(eng->policy, purpose) == NULL)
+        return GDPR_OK;
+    rc = gdpr_store__signal_latest(eng->st, hash, STORE_SIGNAL_GPC, at, &signal, &when);
+    if (rc == GDPR_ENOTFOUND) {
+        gdpr__err_clear();
+        return GDPR_OK;
+    }
+    if (rc != GDPR_OK)
+        return rc;
+    memset(&row, 0, sizeof row);
+    row.subject = hash;
+    row.at = at;
+    row.purpose = purpose;
+    row.kind = STORE_CONFLICT_GRANT_AFTER_GPC;
+    row.consent_event = event;
+    row.signal = signal;
+    return gdpr_store__conflict_append(eng->st, &row, NULL);
 }
 
 GDPR_API int
@@ -700,11 +763,11 @@ gdpr_consent_check(gdpr_engine *eng, const char *subject, const char *purpose, i
     rc = gdpr_consent__check_question(eng, subject, purpose, &at);
     if (rc != GDPR_OK)
         return rc;
-    gdpr_engine__lock(eng);
+    gdpr_engine__lock_read(eng);
     rc = gdpr_consent__resolve(eng, subject, purpose, &pu, hash);
     if (rc == GDPR_OK)
         rc = gdpr_consent__evaluate(eng, hash, purpose, "", pu->special, at, granted_out, NULL);
-    return gdpr_engine__unlock(eng, rc);
+    return gdpr_engine__unlock_read(eng, rc);
 }
 
 /* --- history ----------------------------------------------------------- */
@@ -981,21 +1044,91 @@ put_purpose(jsonw *j, const receipt_walk *w, const json_node *pur, const json_no
     gdpr_jsonw__object_end(j);
 }
 
+/* The retention rules of the purpose in the policy document: ISO/IEC TS
+ * 27560's retention period, one entry per (category) rule. */
+static void
+put_retention(jsonw *j, const json_node *doc, const char *purpose)
+{
+    const json_node *rules = gdpr_json__member(doc, "retention");
+
+    gdpr_jsonw__key(j, "retentionPeriod");
+    gdpr_jsonw__array_begin(j);
+    for (const json_node *r = rules ? rules->first : NULL; r != NULL; r = r->next) {
+        const char *p = text_of(gdpr_json__member(r, "purpose"));
+        if (p == NULL || strcmp(p, purpose) != 0)
+            continue;
+        gdpr_jsonw__object_begin(j);
+        put_key_node(j, "ruleId", gdpr_json__member(r, "id"));
+        put_key_node(j, "category", gdpr_json__member(r, "category"));
+        put_key_node(j, "period", gdpr_json__member(r, "period"));
+        put_key_node(j, "anchor", gdpr_json__member(r, "anchor"));
+        put_key_node(j, "action", gdpr_json__member(r, "action"));
+        gdpr_jsonw__object_end(j);
+    }
+    gdpr_jsonw__array_end(j);
+}
+
+/* Every recipient the policy names (Art. 13(1)(e): recipients or their
+ * categories); the stricter reading lists them all, not a guess of which
+ * ones serve this purpose. */
+static void
+put_recipients(jsonw *j, const json_node *doc)
+{
+    const json_node *list = gdpr_json__member(doc, "recipients");
+
+    gdpr_jsonw__key(j, "recipients");
+    gdpr_jsonw__array_begin(j);
+    for (const json_node *r = list ? list->first : NULL; r != NULL; r = r->next) {
+        gdpr_jsonw__object_begin(j);
+        put_key_node(j, "id", gdpr_json__member(r, "id"));
+        put_key_node(j, "name", gdpr_json__member(r, "name"));
+        put_key_node(j, "country", gdpr_json__member(r, "country"));
+        put_key_node(j, "kind", gdpr_json__member(r, "kind"));
+        gdpr_jsonw__object_end(j);
+    }
+    gdpr_jsonw__array_end(j);
+}
+
+/* Where the records are kept: the policy's receipts.storage_locations,
+ * else the controller's country. */
+static void
+put_storage(jsonw *j, const json_node *doc, const json_node *ctl)
+{
+    const json_node *rs = gdpr_json__member(doc, "receipts");
+    const json_node *list = gdpr_json__member(rs, "storage_locations");
+
+    gdpr_jsonw__key(j, "storageLocations");
+    if (list != NULL && list->type == JSON_ARRAY && list->count > 0) {
+        gdpr_jsonw__node(j, list);
+        return;
+    }
+    gdpr_jsonw__array_begin(j);
+    gdpr_jsonw__node(j, gdpr_json__member(ctl, "country"));
+    gdpr_jsonw__array_end(j);
+}
+
 /* Field names follow the Kantara Consent Receipt Specification 1.1 where
  * one exists, and ISO/IEC TS 27560 otherwise (docs/consent.md maps them).
  * Everything comes from the event and the policy document that was in
- * force when the event was recorded. */
+ * force when the event was recorded. The receipt is deterministic (no
+ * time of issue): issued twice, it is the same text, signature included. */
 static int
 build_receipt(const receipt_walk *w, const json_node *doc, char **json_out)
 {
     static const char *const status[] = {"refused", "given", "withdrawn"};
+    static const char *const event_type[] = {"ConsentRefused", "ConsentGiven", "ConsentWithdrawn"};
     const json_node *ctl = gdpr_json__member(doc, "controller");
     const json_node *pur = policy_item(doc, "purposes", w->purpose);
     const json_node *notice = policy_item(doc, "notices", w->notice);
     const json_node *rcp = w->recipient[0] ? policy_item(doc, "recipients", w->recipient) : NULL;
     const json_node *cats = gdpr_json__member(pur, "categories");
+    const json_node *address =
+        gdpr_json__member(gdpr_json__member(doc, "receipts"), "controller_address");
     const char *reach = text_of(gdpr_json__member(ctl, "rights_url"));
+    const char *language = text_of(gdpr_json__member(notice, "language"));
+    int st = w->state == STORE_CONSENT_GRANTED ? 1 : w->state == STORE_CONSENT_WITHDRAWN ? 2 : 0;
     char *withdrawal = NULL;
+    char record_id[48];
     int sensitive = 0;
     jsonw j;
     int rc;
@@ -1004,6 +1137,10 @@ build_receipt(const receipt_walk *w, const json_node *doc, char **json_out)
         sensitive |= category_special(doc, c);
     if (reach == NULL)
         reach = text_of(gdpr_json__member(ctl, "contact"));
+    if (language == NULL)
+        language = "und"; /* BCP 47: undetermined (a policy older than notices[].language) */
+    if (address == NULL)
+        address = gdpr_json__member(ctl, "contact");
     if (reach != NULL) {
         static const char fmt[] = "You may withdraw this consent at any time, as easily as you "
                                   "gave it (GDPR Art. 7(3)): tell us through %s or at %s. "
@@ -1014,13 +1151,16 @@ build_receipt(const receipt_walk *w, const json_node *doc, char **json_out)
             return gdpr__err_set(GDPR_ENOMEM, "out of memory for a consent receipt");
         snprintf(withdrawal, n, fmt, w->channel, reach);
     }
+    snprintf(record_id, sizeof record_id, "consent-event:%lld", (long long)w->id);
 
     gdpr_jsonw__init(&j);
     gdpr_jsonw__object_begin(&j);
     put_key_text(&j, "version", "KI-CR-v1.1.0");
     put_key_text(&j, "schemaVersion",
-                 "libgdpr-consent-receipt/1 (ISO/IEC TS 27560, Kantara CR 1.1)");
+                 "libgdpr-consent-receipt/2 (ISO/IEC TS 27560:2023, Kantara CR 1.1)");
     put_key_text(&j, "consentReceiptID", w->receipt_id);
+    put_key_text(&j, "receiptId", w->receipt_id);
+    put_key_text(&j, "recordId", record_id);
     gdpr_jsonw__key(&j, "eventId");
     gdpr_jsonw__int64(&j, w->id);
     put_key_node(&j, "jurisdiction", gdpr_json__member(ctl, "country"));
@@ -1030,7 +1170,7 @@ build_receipt(const receipt_walk *w, const json_node *doc, char **json_out)
     put_key_instant(&j, "consentTime", w->at);
     put_key_text(&j, "collectionMethod", w->channel);
     put_key_text(&j, "collector", w->actor);
-    put_key_text(&j, "language", "en");
+    put_key_text(&j, "language", language);
     put_key_text(&j, "piiPrincipalId", w->subject);
     put_key_text(&j, "piiPrincipalIdType", "keyed-hash");
     gdpr_jsonw__key(&j, "piiControllers");
@@ -1038,6 +1178,7 @@ build_receipt(const receipt_walk *w, const json_node *doc, char **json_out)
     gdpr_jsonw__object_begin(&j);
     put_key_node(&j, "piiController", gdpr_json__member(ctl, "name"));
     put_key_node(&j, "contact", gdpr_json__member(ctl, "contact"));
+    put_key_node(&j, "address", address);
     put_key_node(&j, "dpo", gdpr_json__member(ctl, "dpo"));
     put_key_node(&j, "country", gdpr_json__member(ctl, "country"));
     put_key_node(&j, "piiControllerUrl", gdpr_json__member(ctl, "rights_url"));
@@ -1050,13 +1191,28 @@ build_receipt(const receipt_walk *w, const json_node *doc, char **json_out)
     put_key_text(&j, "version", w->notice_version);
     put_key_text(&j, "sha256", w->notice_sha256);
     put_key_node(&j, "url", gdpr_json__member(notice, "url"));
+    put_key_text(&j, "language", language);
     gdpr_jsonw__object_end(&j);
     gdpr_jsonw__key(&j, "policyVersion");
     gdpr_jsonw__int64(&j, w->policy_version);
-    put_key_text(&j, "consentStatus",
-                 status[w->state == STORE_CONSENT_GRANTED     ? 1
-                        : w->state == STORE_CONSENT_WITHDRAWN ? 2
-                                                              : 0]);
+    put_key_text(&j, "consentStatus", status[st]);
+    gdpr_jsonw__key(&j, "event");
+    gdpr_jsonw__object_begin(&j);
+    put_key_text(&j, "type", event_type[st]);
+    put_key_instant(&j, "time", w->at);
+    put_key_text(&j, "state", status[st]);
+    gdpr_jsonw__object_end(&j);
+    gdpr_jsonw__key(&j, "validity");
+    gdpr_jsonw__object_begin(&j);
+    put_key_instant(&j, "from", w->at);
+    if (st == 1 && w->expires != 0) {
+        put_key_instant(&j, "until", w->expires);
+    } else {
+        gdpr_jsonw__key(&j, "until");
+        gdpr_jsonw__null(&j);
+    }
+    put_key_text(&j, "condition", st == 1 ? "until withdrawn or expired" : "none: not a grant");
+    gdpr_jsonw__object_end(&j);
     gdpr_jsonw__key(&j, "services");
     gdpr_jsonw__array_begin(&j);
     gdpr_jsonw__object_begin(&j);
@@ -1067,6 +1223,11 @@ build_receipt(const receipt_walk *w, const json_node *doc, char **json_out)
     gdpr_jsonw__array_end(&j);
     gdpr_jsonw__object_end(&j);
     gdpr_jsonw__array_end(&j);
+    gdpr_jsonw__key(&j, "piiTypes");
+    gdpr_jsonw__array_begin(&j);
+    for (const json_node *c = cats ? cats->first : NULL; c != NULL; c = c->next)
+        gdpr_jsonw__node(&j, c);
+    gdpr_jsonw__array_end(&j);
     gdpr_jsonw__key(&j, "sensitive");
     gdpr_jsonw__bool(&j, sensitive);
     gdpr_jsonw__key(&j, "spiCat");
@@ -1075,7 +1236,16 @@ build_receipt(const receipt_walk *w, const json_node *doc, char **json_out)
         if (category_special(doc, c))
             gdpr_jsonw__node(&j, c);
     gdpr_jsonw__array_end(&j);
+    put_storage(&j, doc, ctl);
+    put_retention(&j, doc, w->purpose);
+    put_recipients(&j, doc);
     put_key_text(&j, "withdrawal", withdrawal);
+    gdpr_jsonw__key(&j, "withdrawalMethod");
+    gdpr_jsonw__object_begin(&j);
+    put_key_text(&j, "channel", w->channel);
+    put_key_text(&j, "contact", reach);
+    put_key_text(&j, "description", withdrawal);
+    gdpr_jsonw__object_end(&j);
     gdpr_jsonw__object_end(&j);
     free(withdrawal);
     rc = gdpr_jsonw__finish(&j, json_out, NULL);
@@ -1087,7 +1257,7 @@ receipt_locked(gdpr_engine *eng, int64_t event, char **json_out)
 {
     receipt_walk w;
     json_node *doc = NULL;
-    char *text = NULL;
+    char *text = NULL, *unsigned_text = NULL;
     int rc;
 
     memset(&w, 0, sizeof w);
@@ -1102,7 +1272,10 @@ receipt_locked(gdpr_engine *eng, int64_t event, char **json_out)
     if (rc == GDPR_OK)
         rc = gdpr_store__json_parse(eng->st, text, &doc);
     if (rc == GDPR_OK)
-        rc = build_receipt(&w, doc, json_out);
+        rc = build_receipt(&w, doc, &unsigned_text);
+    if (rc == GDPR_OK)
+        rc = gdpr_consent__receipt_sign(eng, unsigned_text, json_out);
+    free(unsigned_text);
     gdpr_json__free(doc);
     free(text);
     receipt_walk_free(&w);

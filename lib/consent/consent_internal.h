@@ -33,6 +33,24 @@ int gdpr_consent__evaluate(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTE
                            const char *purpose, const char *key, int special, int64_t at,
                            int *allowed_out, gdpr_why *why);
 
+/* Sign a receipt built by the receipt builder (lib/consent/receipt.c):
+ * `text` is its JSON; *json_out the same with a "proof" member (the
+ * Ed25519 signature of the canonical form under the current generation's
+ * key) appended, malloc'd. Engine locked. */
+int gdpr_consent__receipt_sign(gdpr_engine *eng, const char *text, char **json_out);
+
+/* A consent event a signal causes (GPC, TCF, GPP): the notice is the
+ * policy's signals.notice, `channel` names the signal ("gpc", "tcf",
+ * "gpp"). Inside the caller's transaction; audited like any event. */
+int gdpr_consent__signal_event(gdpr_engine *eng, const gdpr_actor *who,
+                               const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
+                               int state, const char *channel, int64_t *event_out);
+/* After a grant of the subject's own consent (`event` at `at`): when the
+ * purpose is one the policy marks for GPC and a GPC signal is on record,
+ * the conflict is recorded (the grant stands). */
+int gdpr_consent__grant_conflict(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                                 const char *purpose, int64_t event, int64_t at);
+
 /* Look up a purpose of the policy in force; GDPR_EINVAL naming it. */
 int gdpr_consent__find_purpose(const gdpr_engine *eng, const char *purpose,
                                const policy_purpose **out);

@@ -170,7 +170,7 @@ record_locked(gdpr_engine *eng, const gdpr_actor *who, const char *subject, cons
     rc = gdpr_engine__begin(eng);
     if (rc != GDPR_OK)
         return rc;
-    rc = gdpr_engine__subject_ensure(eng, subject, hash, NULL, NULL);
+    rc = gdpr_engine__subject_ensure_hashed(eng, subject, hash, NULL, NULL);
     if (rc == GDPR_OK)
         rc = log_disclosure(eng, who, hash, recipient, purpose, &a, disclosure_out);
     return gdpr_engine__end(eng, rc);

@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "calendar.h"
 #include "error.h"
 #include "text.h"
 
@@ -28,6 +29,7 @@ gdpr_why_name(int code)
         "restricted",
         "no_art9_condition",
         "automated_special_category",
+        "gpc",
     };
     if (code < 1 || code >= (int)(sizeof names / sizeof names[0]))
         return names[0];
@@ -112,6 +114,29 @@ may_process_locked(gdpr_engine *eng, const char *subject, const char *purpose, i
                           "based on %s",
                           gdpr_policy__basis_name(pu->basis));
         return GDPR_OK;
+    }
+    /* A GPC signal against a purpose the policy marks sale, sharing or
+     * targeted advertising that rests on another basis: an objection by
+     * automated means (Art. 21(5)). Consent-based ones were withdrawn in
+     * the ledger when the signal came (lib/consent/signal.c). */
+    if (gdpr_policy__gpc_purpose(eng->policy, pu->id) != NULL) {
+        int64_t signal = 0, when = 0;
+        rc = gdpr_store__signal_latest(eng->st, hash, STORE_SIGNAL_GPC, at, &signal, &when);
+        if (rc == GDPR_OK) {
+            char text[21];
+            gdpr_calendar__format_time(when, text);
+            gdpr_consent__why(
+                why, GDPR_WHY_GPC, 0,
+                "a Global Privacy Control signal (signal %lld, %s) opts the "
+                "subject out of '%.64s' (%s): an objection by automated means, "
+                "Art. 21(5)",
+                (long long)signal, text, pu->id,
+                gdpr_policy__gpc_kind_name(gdpr_policy__gpc_purpose(eng->policy, pu->id)->kind));
+            return GDPR_OK;
+        }
+        if (rc != GDPR_ENOTFOUND)
+            return rc;
+        gdpr__err_clear();
     }
     *allowed_out = 1;
     gdpr_consent__why(why, GDPR_WHY_BASIS, 0, "purpose '%.64s' rests on %s", pu->id,

@@ -69,7 +69,7 @@ gdpr_audit__refusal(gdpr_engine *eng, const gdpr_actor *who, const char *action,
 {
     int rc;
 
-    if (eng->batch)
+    if (eng->batch || eng->snapshot)
         return enqueue(eng, who, action, subject_hash, outcome, ref);
     rc = gdpr_engine__begin(eng);
     if (rc == GDPR_OK)
@@ -84,7 +84,7 @@ gdpr_audit__flush_refusals(gdpr_engine *eng)
     struct audit_refusal *r;
     int rc;
 
-    if (eng->refusals == NULL || eng->batch)
+    if (eng->refusals == NULL || eng->batch || eng->snapshot)
         return GDPR_OK;
     rc = gdpr_engine__begin(eng);
     for (r = eng->refusals; rc == GDPR_OK && r != NULL; r = r->next) {

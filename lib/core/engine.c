@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "error.h"
+#include "testhook.h"
 #include "text.h"
 
 #define PATH_MAX_BYTES 4096u
@@ -86,6 +87,31 @@ gdpr_engine__unlock(gdpr_engine *eng, int rc)
     eng->lock_depth--;
     pthread_mutex_unlock(&eng->lock);
     return rc;
+}
+
+void
+gdpr_engine__lock_read(gdpr_engine *eng)
+{
+    pthread_mutex_lock(&eng->lock);
+    /* The read begins before the coherence check, so that the generation
+     * it compares is the one of the snapshot the call reads. A failure to
+     * begin leaves the call to read statement by statement, as before. */
+    if (++eng->lock_depth == 1 && !eng->batch && !eng->snapshot && eng->st != NULL &&
+        gdpr_store__depth(eng->st) == 0)
+        eng->read_scope = gdpr_store__read_begin(eng->st, 0) == GDPR_OK;
+    if (eng->lock_depth == 1 && eng->synced)
+        (void)gdpr_engine__sync(eng);
+    gdpr__err_clear();
+}
+
+int
+gdpr_engine__unlock_read(gdpr_engine *eng, int rc)
+{
+    if (eng->lock_depth == 1 && eng->read_scope) {
+        gdpr_store__read_end(eng->st);
+        eng->read_scope = 0;
+    }
+    return gdpr_engine__unlock(eng, rc);
 }
 
 int64_t
@@ -199,14 +225,18 @@ gdpr_engine__authorize(gdpr_engine *eng, const gdpr_actor *who, permission perm,
                          who->role, gdpr_permission__name(perm), roles);
 }
 
-int
-gdpr_engine__begin(gdpr_engine *eng)
+static int
+engine_begin(gdpr_engine *eng, int checked)
 {
     int outermost = gdpr_store__depth(eng->st) == 0;
     int rc = gdpr_engine__check_key(eng);
 
+    if (rc == GDPR_OK && eng->snapshot)
+        return gdpr__err_set(GDPR_ESTATE, "a read snapshot is open (gdpr_read_begin): calls that "
+                                          "change the store wait for gdpr_read_end()");
+
     if (rc == GDPR_OK)
-        rc = gdpr_store__begin(eng->st);
+        rc = checked ? gdpr_store__begin_unguarded(eng->st) : gdpr_store__begin(eng->st);
     if (rc != GDPR_OK || !outermost || !eng->synced)
         return rc;
     /* Under the write lock: never write with a retired master key. */
@@ -214,6 +244,18 @@ gdpr_engine__begin(gdpr_engine *eng)
     if (rc != GDPR_OK)
         gdpr_store__rollback(eng->st);
     return rc;
+}
+
+int
+gdpr_engine__begin(gdpr_engine *eng)
+{
+    return engine_begin(eng, 0);
+}
+
+int
+gdpr_engine__begin_checked(gdpr_engine *eng)
+{
+    return engine_begin(eng, 1);
 }
 
 int
@@ -372,8 +414,9 @@ create_store(gdpr_engine *eng, const gdpr_options *opts, uint8_t kek[CRYPTO_KEY_
     rc = gdpr_store__begin(eng->st);
     if (rc != GDPR_OK)
         return rc;
-    rc = gdpr_store__migrate(eng->st, gdpr_store__schema_create_version > 0
-                                          ? gdpr_store__schema_create_version
+    /* Tests build older stores (testhook.h); 0: the latest. */
+    rc = gdpr_store__migrate(eng->st, gdpr__test_schema_create_version() > 0
+                                          ? gdpr__test_schema_create_version()
                                           : gdpr_store__schema_latest());
     if (rc == GDPR_OK)
         rc = write_kdf(eng->st, &kdf);
@@ -488,6 +531,10 @@ engine_free(gdpr_engine *eng)
     if (eng->st && eng->batch) {
         gdpr_store__rollback(eng->st);
         eng->batch = 0;
+    }
+    if (eng->st && eng->snapshot) {
+        gdpr_store__read_end(eng->st);
+        eng->snapshot = 0;
     }
     if (eng->st && eng->crypto)
         gdpr_audit__flush_refusals(eng);
@@ -617,6 +664,9 @@ gdpr_engine__open(gdpr_engine **out, const gdpr_options *opts, const engine_modu
     if (rc == GDPR_OK)
         rc = modules_run(eng, 1);
     if (rc != GDPR_OK) {
+        /* A new store that did not open leaves no files behind. */
+        if (is_new)
+            gdpr_store__discard(eng->st);
         engine_free(eng);
         return rc;
     }
@@ -642,6 +692,10 @@ gdpr_begin(gdpr_engine *eng)
     gdpr_engine__lock(eng);
     if (eng->batch)
         return gdpr_engine__unlock(eng, gdpr__err_set(GDPR_ESTATE, "batch: one is already open"));
+    if (eng->snapshot)
+        return gdpr_engine__unlock(eng, gdpr__err_set(GDPR_ESTATE,
+                                                      "batch: a read snapshot is open; end it "
+                                                      "with gdpr_read_end() first"));
     rc = gdpr_audit__flush_refusals(eng);
     if (rc == GDPR_OK)
         rc = gdpr_engine__begin(eng);
@@ -697,6 +751,56 @@ gdpr_rollback(gdpr_engine *eng)
     /* Keys cached during the batch may belong to subjects that no longer
      * exist; drop them all. */
     gdpr_crypto__wipe(eng->dek_cache, DEK_CACHE_SLOTS * sizeof *eng->dek_cache);
+    return gdpr_engine__unlock(eng, gdpr_audit__flush_refusals(eng));
+}
+
+/* --- read snapshots ----------------------------------------------------- */
+
+GDPR_API int
+gdpr_read_begin(gdpr_engine *eng)
+{
+    int rc;
+
+    if (gdpr_engine__check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
+    gdpr_engine__lock(eng);
+    if (eng->snapshot)
+        return gdpr_engine__unlock(eng, gdpr__err_set(GDPR_ESTATE, "snapshot: one is already open "
+                                                                   "(gdpr_read_begin)"));
+    if (eng->batch)
+        return gdpr_engine__unlock(eng, gdpr__err_set(GDPR_ESTATE,
+                                                      "snapshot: a batch is open; its calls "
+                                                      "already see one state of the store"));
+    /* Refusals queued by an earlier snapshot go first, while writing is
+     * still allowed. */
+    rc = gdpr_audit__flush_refusals(eng);
+    if (rc == GDPR_OK)
+        rc = gdpr_store__read_begin(eng->st, 1);
+    if (rc == GDPR_OK) {
+        eng->snapshot = 1;
+        /* What this engine caches (policy, keys, transfer decisions) is
+         * checked against the snapshot's generation, not a later one. */
+        rc = gdpr_engine__sync(eng);
+        if (rc != GDPR_OK) {
+            gdpr_store__read_end(eng->st);
+            eng->snapshot = 0;
+        }
+    }
+    return gdpr_engine__unlock(eng, rc);
+}
+
+GDPR_API int
+gdpr_read_end(gdpr_engine *eng)
+{
+    if (gdpr_engine__check_eng(eng) != GDPR_OK)
+        return GDPR_EINVAL;
+    gdpr_engine__lock(eng);
+    if (!eng->snapshot)
+        return gdpr_engine__unlock(eng, gdpr__err_set(GDPR_ESTATE, "snapshot: none is open "
+                                                                   "(gdpr_read_begin)"));
+    gdpr_store__read_end(eng->st);
+    eng->snapshot = 0;
+    /* Refusals audited during the snapshot are appended now. */
     return gdpr_engine__unlock(eng, gdpr_audit__flush_refusals(eng));
 }
 

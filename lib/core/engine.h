@@ -15,7 +15,12 @@
 #include "policy_model.h"
 #include "store.h"
 
-#define DEK_CACHE_SLOTS 1024u
+/* The data-key cache: 4-way set associative, 2,048 sets (8,192 keys,
+ * about 800 KiB per engine). A direct-mapped 1,024-slot cache missed
+ * almost every put across 20,000 subjects (docs/performance.md). */
+#define DEK_CACHE_WAYS 4u
+#define DEK_CACHE_SETS 2048u
+#define DEK_CACHE_SLOTS (DEK_CACHE_WAYS * DEK_CACHE_SETS)
 /* Most capability modules an engine takes (lib/core/module.h). */
 #define ENGINE_MODULES_MAX 16u
 struct engine_module;
@@ -27,8 +32,9 @@ typedef struct {
     int used;
     uint8_t hash[CRYPTO_HASH_BYTES];
     uint8_t dek[CRYPTO_KEY_BYTES];
-    int64_t serial; /* serial of the key row it was unwrapped from */
-    uint64_t epoch; /* key epoch at which the row still had that serial */
+    int64_t serial;   /* serial of the key row it was unwrapped from */
+    uint64_t epoch;   /* key epoch at which the row still had that serial */
+    uint64_t used_at; /* the engine's use counter at its last use (eviction) */
 } dek_cache_entry;
 
 struct gdpr_engine {
@@ -40,6 +46,8 @@ struct gdpr_engine {
     int64_t (*clock)(void *clock_ctx);
     void *clock_ctx;
     int batch;                      /* gdpr_begin() is open */
+    int snapshot;                   /* gdpr_read_begin() is open */
+    int read_scope;                 /* a one-call read transaction (gdpr_engine__lock_read) */
     struct audit_refusal *refusals; /* audit events of refusals in the batch (audit_refusal.c) */
     dek_cache_entry *dek_cache;
     struct engine_source *sources; /* registered host sources (lib/core/source.c) */
@@ -54,6 +62,7 @@ struct gdpr_engine {
     uint64_t seen_generation; /* the store generation last refreshed at */
     uint64_t key_epoch;       /* keystore key epoch last seen (DEK cache checks) */
     uint64_t dek_unwraps;     /* data keys unwrapped from the keystore (tests) */
+    uint64_t dek_uses;        /* data-key cache uses (least recently used goes first) */
     uint64_t kek_generation;  /* master-key generation of the KEK in use */
     int kek_retired;          /* another engine rotated the key; no new one */
     int64_t retired_by_seq;   /* audit seq of that rotation */
@@ -69,6 +78,13 @@ struct gdpr_engine {
 void gdpr_engine__lock(gdpr_engine *eng);
 /* Unlock and pass `rc` through. */
 int gdpr_engine__unlock(gdpr_engine *eng, int rc);
+/* The same for a call that only reads: outside a batch and a snapshot the
+ * whole call (the coherence check and its reads) runs in one read
+ * transaction of the data file, so SQLite's read lock is taken once, not
+ * per statement (docs/decisions/0011-snapshot-reads.md). A write begun in
+ * it (an audited refusal) ends the read first. */
+void gdpr_engine__lock_read(gdpr_engine *eng);
+int gdpr_engine__unlock_read(gdpr_engine *eng, int rc);
 
 int64_t gdpr_engine__now(const gdpr_engine *eng);
 
@@ -97,6 +113,14 @@ int gdpr_engine__authorize(gdpr_engine *eng, const gdpr_actor *who, permission p
 
 /* A transaction for one call (a savepoint inside a host batch). */
 int gdpr_engine__begin(gdpr_engine *eng);
+/* The same for a call that checked everything it can check before its
+ * first write, so that after it only a lack of memory or storage can fail
+ * it: inside a host batch it opens no savepoint (no per-call cost). If it
+ * fails before writing, nothing is undone but its ids; if it fails after
+ * writing, the whole batch is rolled back and gdpr_engine__end says so
+ * (as SQLite does by itself after an I/O error). The rule is in
+ * docs/decisions/0011-snapshot-reads.md. */
+int gdpr_engine__begin_checked(gdpr_engine *eng);
 /* Commit if rc is GDPR_OK, else roll back; returns the call's result. */
 int gdpr_engine__end(gdpr_engine *eng, int rc);
 
@@ -111,6 +135,11 @@ int gdpr_engine__lock_subject(gdpr_engine *eng, const char *subject,
 /* Create if missing (inside the caller's transaction). */
 int gdpr_engine__subject_ensure(gdpr_engine *eng, const char *subject,
                                 uint8_t hash[CRYPTO_HASH_BYTES], int64_t *id_out, int *created_out);
+/* The same when the caller has just computed `hash` from `subject`
+ * (gdpr_engine__subject_hash): spares the second HMAC. */
+int gdpr_engine__subject_ensure_hashed(gdpr_engine *eng, const char *subject,
+                                       const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *id_out,
+                                       int *created_out);
 /* The subject's data key, unwrapped (cached). GDPR_ENOTFOUND if none. */
 int gdpr_engine__subject_dek(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
                              uint8_t dek[CRYPTO_KEY_BYTES]);

@@ -188,7 +188,7 @@ link_locked(gdpr_engine *eng, const gdpr_actor *who, const char *subject, const 
     rc = gdpr_engine__begin(eng);
     if (rc != GDPR_OK)
         return rc;
-    rc = gdpr_engine__subject_ensure(eng, subject, hash, NULL, NULL);
+    rc = gdpr_engine__subject_ensure_hashed(eng, subject, hash, NULL, NULL);
     if (rc == GDPR_OK)
         rc = store_identity_next_id(eng->st, &id);
     if (rc == GDPR_OK)

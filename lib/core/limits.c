@@ -69,7 +69,7 @@ change_locked(gdpr_engine *eng, const gdpr_actor *who, const char *subject, cons
     if (rc != GDPR_OK)
         return rc;
     if (ch->create)
-        rc = gdpr_engine__subject_ensure(eng, subject, hash, NULL, NULL);
+        rc = gdpr_engine__subject_ensure_hashed(eng, subject, hash, NULL, NULL);
     if (rc == GDPR_OK)
         rc = gdpr_store__subject_flags_update(eng->st, hash, ch->set, ch->clear);
     if (rc == GDPR_OK && ch->marketing)
@@ -104,33 +104,24 @@ static const limit_change limit_restrict = {
 static const limit_change limit_unrestrict = {PERM_SUBJECT_RESTRICT, 0, STORE_SUBJECT_RESTRICTED, 0,
                                               "restriction lifted",  0};
 
-/* Art. 21(1): a general objection; creates the subject if new. */
-GDPR_API int
-gdpr_subject_object(gdpr_engine *eng, const gdpr_actor *who, const char *subject)
-{
-    return change_limits(eng, who, subject, &limit_object);
-}
+/* The four public calls differ only in the change they make (above): one
+ * definition generated for each, so they cannot drift apart.
+ * tests/docs/error-codes.py reads each LIMIT_CALL line as a definition
+ * whose body is the macro's. */
+#define LIMIT_CALL(fn, change)                                                                     \
+    GDPR_API int fn(gdpr_engine *eng, const gdpr_actor *who, const char *subject)                  \
+    {                                                                                              \
+        return change_limits(eng, who, subject, &(change));                                        \
+    }
 
-/* Lifted only for a subject the store knows. */
-GDPR_API int
-gdpr_subject_unobject(gdpr_engine *eng, const gdpr_actor *who, const char *subject)
-{
-    return change_limits(eng, who, subject, &limit_unobject);
-}
-
-/* Art. 18(1): storage only from now on; creates the subject if new. */
-GDPR_API int
-gdpr_subject_restrict(gdpr_engine *eng, const gdpr_actor *who, const char *subject)
-{
-    return change_limits(eng, who, subject, &limit_restrict);
-}
-
-/* Lifting it: Art. 18(3) has the controller tell the subject first. */
-GDPR_API int
-gdpr_subject_unrestrict(gdpr_engine *eng, const gdpr_actor *who, const char *subject)
-{
-    return change_limits(eng, who, subject, &limit_unrestrict);
-}
+/* Art. 21(1): a general objection; creates the subject if new. Lifted only
+ * for a subject the store knows. */
+LIMIT_CALL(gdpr_subject_object, limit_object)
+LIMIT_CALL(gdpr_subject_unobject, limit_unobject)
+/* Art. 18(1): storage only from now on; creates the subject if new.
+ * Lifting it: Art. 18(3) has the controller tell the subject first. */
+LIMIT_CALL(gdpr_subject_restrict, limit_restrict)
+LIMIT_CALL(gdpr_subject_unrestrict, limit_unrestrict)
 
 GDPR_API int
 gdpr_subject_limits(gdpr_engine *eng, const char *subject, unsigned int *limits_out)

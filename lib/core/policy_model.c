@@ -26,7 +26,8 @@ static const char *const permission_names[PERM_COUNT] = {
     "transfer.approve",  "safeguard.manage", "request.open",
     "request.manage",    "request.close",    "request.deny",
     "source.register",   "consent.read",     "adequacy.load",
-    "retention.anchor",  "staff.resolve",
+    "retention.anchor",  "staff.resolve",    "consent.report",
+    "ropa.export",       "breach.manage",
 };
 
 static const char *const basis_names[BASIS_COUNT] = {
@@ -647,7 +648,8 @@ gdpr_policy__model_check_new(const policy_model *p)
 static int
 build_notices(const json_node *root, policy_model *p)
 {
-    static const char *const fields[] = {"id", "version", "sha256", "url", "transfer_risks", NULL};
+    static const char *const fields[] = {"id",       "version", "sha256", "url", "transfer_risks",
+                                         "language", NULL};
     const json_node *arr;
     int rc = read_array(root, "notices", 0, &arr);
 
@@ -666,6 +668,7 @@ build_notices(const json_node *root, policy_model *p)
         if ((rc = read_text(item, "version", 1, 64, &n->version)) != GDPR_OK ||
             (rc = read_text(item, "url", 0, 1024, &n->url)) != GDPR_OK ||
             (rc = read_bool(item, "transfer_risks", &n->transfer_risks)) != GDPR_OK ||
+            (rc = gdpr_policy__check_language(item)) != GDPR_OK ||
             (rc = read_text(item, "sha256", 1, 64, &hex)) != GDPR_OK)
             break;
         if (strlen(hex) != 64 || gdpr__hex_decode(hex, n->sha256, CRYPTO_HASH_BYTES) != 0)
@@ -1392,9 +1395,11 @@ int
 gdpr_policy__model_build(const json_node *root, policy_model **out)
 {
     static const char *const sections[] = {
-        "controller", "categories", "purposes", "notices", "retention",
-        "roles",      "recipients", "requests", "$schema", "digital_consent_age",
-        NULL};
+        "controller", "categories", "purposes", "notices", "retention", "roles", "recipients",
+        "requests", "$schema", "digital_consent_age", "signals", "receipts",
+        /* Art. 30 (lib/core/policy_ropa.c) */
+        "data_subjects", "security_measures", "joint_controllers", "representative",
+        "processing_record", NULL};
     policy_model *p;
     int rc;
 
@@ -1423,6 +1428,12 @@ gdpr_policy__model_build(const json_node *root, policy_model **out)
         rc = build_requests(root, p);
     if (rc == GDPR_OK)
         rc = build_consent_ages(root, p);
+    if (rc == GDPR_OK)
+        rc = gdpr_policy__build_signals(root, p);
+    if (rc == GDPR_OK)
+        rc = gdpr_policy__check_receipts(root);
+    if (rc == GDPR_OK)
+        rc = gdpr_policy__build_ropa(root, p);
     if (rc != GDPR_OK) {
         gdpr_policy__model_free(p);
         return rc;
@@ -1457,6 +1468,7 @@ gdpr_policy__model_free(policy_model *p)
     free(p->requests.erasure_grace_text);
     free(p->requests.high_risk_role);
     free(p->consent_ages);
+    gdpr_policy__signals_free(&p->signals);
     for (int t = 1; t <= POLICY_REQUEST_TYPES; t++)
         free_list(p->requests.close_roles[t], p->requests.n_close_roles[t]);
     for (size_t i = 0; i < p->n_categories; i++) {
@@ -1510,6 +1522,7 @@ gdpr_policy__model_free(policy_model *p)
         free(r->safeguards);
     }
     free(p->recipients);
+    gdpr_policy__free_ropa(&p->ropa);
     free(p);
 }
 

@@ -11,6 +11,7 @@
 
 #include "crypto.h"
 #include "calendar.h"
+#include "policy_ropa.h"
 
 /* Permissions a role can be granted. Names are part of the policy format:
  * append, never renumber or rename. */
@@ -44,6 +45,9 @@ typedef enum {
     PERM_ADEQUACY_LOAD,    /* transfers (issue 8): replace the adequacy list */
     PERM_RETENTION_ANCHOR, /* retention (issue 7): touch, contract end, anchors */
     PERM_STAFF_RESOLVE,    /* access log (issue 19): resolve a staff reference */
+    PERM_CONSENT_REPORT,   /* issue 16: the consent report (keyed hashes) */
+    PERM_ROPA_EXPORT,      /* issue 16: the Art. 30 record */
+    PERM_BREACH_MANAGE,    /* issue 16: the Art. 33/34 breach register */
     PERM_COUNT
 } permission;
 
@@ -308,6 +312,28 @@ typedef struct {
     size_t n_close_roles[POLICY_REQUEST_TYPES + 1]; /* 0: any role with the permission */
 } policy_requests;
 
+/* Consent signals (issue 16, lib/core/policy_signals.c): the optional
+ * "signals" section. GPC kinds as the policy names them. */
+typedef enum { GPC_SALE = 0, GPC_SHARING, GPC_TARGETED_ADVERTISING, GPC_KINDS } policy_gpc_kind;
+
+typedef struct {
+    char *purpose; /* a purpose of the policy */
+    int kind;      /* policy_gpc_kind */
+} policy_gpc_purpose;
+
+typedef struct {
+    int tcf;       /* TCF purpose number, 1..24 */
+    char *purpose; /* a consent-based purpose of the policy */
+} policy_tcf_purpose;
+
+typedef struct {
+    char *notice; /* the notice signal events carry (required with gpc or tcf) */
+    policy_gpc_purpose *gpc;
+    size_t n_gpc;
+    policy_tcf_purpose *tcf;
+    size_t n_tcf;
+} policy_signals;
+
 typedef struct {
     int64_t version;
     uint8_t sha256[CRYPTO_HASH_BYTES];
@@ -328,6 +354,8 @@ typedef struct {
     policy_requests requests;
     policy_consent_age *consent_ages; /* "digital_consent_age" */
     size_t n_consent_ages;
+    policy_signals signals; /* "signals" (issue 16) */
+    policy_ropa ropa;       /* Art. 30 sections (lib/core/policy_ropa.c) */
 } policy_model;
 
 struct json_node;
@@ -344,6 +372,18 @@ int gdpr_policy__model_check_new(const policy_model *p);
 int gdpr_policy__automated_special_ok(const policy_purpose *pu);
 void gdpr_policy__model_free(policy_model *p);
 
+/* Issue 16 sections (lib/core/policy_signals.c), called by model_build
+ * after the purposes and notices are built: "signals" (GPC purposes, the
+ * TCF purpose table) and "receipts" (controller address, storage
+ * locations), and the BCP 47 shape of notices[].language. */
+int gdpr_policy__build_signals(const struct json_node *root, policy_model *p);
+int gdpr_policy__check_receipts(const struct json_node *root);
+int gdpr_policy__check_language(const struct json_node *notice);
+void gdpr_policy__signals_free(policy_signals *s);
+/* The GPC entry of a purpose, or NULL. */
+const policy_gpc_purpose *gdpr_policy__gpc_purpose(const policy_model *p, const char *purpose);
+const char *gdpr_policy__gpc_kind_name(int kind);
+
 const policy_category *gdpr_policy__find_category(const policy_model *p, const char *id);
 const policy_purpose *gdpr_policy__find_purpose(const policy_model *p, const char *id);
 const policy_notice *gdpr_policy__find_notice(const policy_model *p, const char *id);
@@ -355,5 +395,14 @@ int gdpr_policy__consent_age(const policy_model *p, const char *state);
 const policy_retention *gdpr_policy__find_retention(const policy_model *p, const char *purpose,
                                                     const char *category);
 int gdpr_policy__role_allows(const policy_role *r, permission perm);
+
+/* The Art. 30 sections (lib/core/policy_ropa.c): "data_subjects",
+ * "security_measures", "joint_controllers", "representative",
+ * "processing_record". Built after the rest of the model (it checks ids
+ * against purposes and recipients); GDPR_EINVAL names the path and rule. */
+int gdpr_policy__build_ropa(const struct json_node *root, policy_model *p);
+void gdpr_policy__free_ropa(policy_ropa *r);
+/* The processing_record entry of a purpose, or NULL. */
+const policy_ropa_activity *gdpr_policy__find_activity(const policy_model *p, const char *purpose);
 
 #endif

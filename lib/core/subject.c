@@ -15,32 +15,57 @@
 
 static const char ident_aad_tag[] = "subject.ident";
 
-static size_t
-cache_slot(const uint8_t hash[CRYPTO_HASH_BYTES])
+/* The set of a subject's key: the hash is a keyed HMAC, so its bytes are
+ * uniform. */
+static dek_cache_entry *
+cache_set(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES])
 {
-    return ((size_t)hash[0] | (size_t)hash[1] << 8) % DEK_CACHE_SLOTS;
+    size_t set = ((size_t)hash[0] | (size_t)hash[1] << 8 | (size_t)hash[2] << 16) % DEK_CACHE_SETS;
+    return &eng->dek_cache[set * DEK_CACHE_WAYS];
 }
 
-/* `epoch` is the key epoch at or before the read that gave `serial`. */
+/* The entry holding the subject's key, or NULL. */
+static dek_cache_entry *
+cache_find(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES])
+{
+    dek_cache_entry *e = cache_set(eng, hash);
+
+    for (unsigned w = 0; w < DEK_CACHE_WAYS; w++)
+        if (e[w].used && memcmp(e[w].hash, hash, CRYPTO_HASH_BYTES) == 0)
+            return &e[w];
+    return NULL;
+}
+
+/* `epoch` is the key epoch at or before the read that gave `serial`. The
+ * subject's own entry is replaced, else a free one, else the least
+ * recently used of the set (wiped by the overwrite). */
 static void
 cache_put(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
           const uint8_t dek[CRYPTO_KEY_BYTES], int64_t serial, uint64_t epoch)
 {
-    dek_cache_entry *e = &eng->dek_cache[cache_slot(hash)];
+    dek_cache_entry *e = cache_find(eng, hash);
 
+    if (e == NULL) {
+        dek_cache_entry *set = cache_set(eng, hash);
+        e = &set[0];
+        for (unsigned w = 0; w < DEK_CACHE_WAYS && e->used; w++)
+            if (!set[w].used || set[w].used_at < e->used_at)
+                e = &set[w];
+    }
     e->used = 1;
     memcpy(e->hash, hash, CRYPTO_HASH_BYTES);
     memcpy(e->dek, dek, CRYPTO_KEY_BYTES);
     e->serial = serial;
     e->epoch = epoch;
+    e->used_at = ++eng->dek_uses;
 }
 
 void
 gdpr_engine__dek_forget(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES])
 {
-    dek_cache_entry *e = &eng->dek_cache[cache_slot(hash)];
+    dek_cache_entry *e = cache_find(eng, hash);
 
-    if (e->used && memcmp(e->hash, hash, CRYPTO_HASH_BYTES) == 0)
+    if (e != NULL)
         gdpr_crypto__wipe(e, sizeof *e);
 }
 
@@ -114,16 +139,15 @@ create_subject(gdpr_engine *eng, const char *subject, const uint8_t hash[CRYPTO_
 }
 
 int
-gdpr_engine__subject_ensure(gdpr_engine *eng, const char *subject, uint8_t hash[CRYPTO_HASH_BYTES],
-                            int64_t *id_out, int *created_out)
+gdpr_engine__subject_ensure_hashed(gdpr_engine *eng, const char *subject,
+                                   const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *id_out,
+                                   int *created_out)
 {
     int64_t id = 0;
-    int rc = gdpr_engine__subject_hash(eng, subject, hash);
+    int rc = gdpr_store__subject_find(eng->st, hash, &id);
 
     if (created_out)
         *created_out = 0;
-    if (rc == GDPR_OK)
-        rc = gdpr_store__subject_find(eng->st, hash, &id);
     if (rc == GDPR_ENOTFOUND) {
         rc = create_subject(eng, subject, hash, &id);
         if (rc == GDPR_OK && created_out)
@@ -132,6 +156,19 @@ gdpr_engine__subject_ensure(gdpr_engine *eng, const char *subject, uint8_t hash[
     if (rc == GDPR_OK && id_out)
         *id_out = id;
     return rc;
+}
+
+int
+gdpr_engine__subject_ensure(gdpr_engine *eng, const char *subject, uint8_t hash[CRYPTO_HASH_BYTES],
+                            int64_t *id_out, int *created_out)
+{
+    int rc = gdpr_engine__subject_hash(eng, subject, hash);
+
+    if (created_out)
+        *created_out = 0;
+    if (rc != GDPR_OK)
+        return rc;
+    return gdpr_engine__subject_ensure_hashed(eng, subject, hash, id_out, created_out);
 }
 
 int
@@ -174,15 +211,16 @@ int
 gdpr_engine__subject_dek(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
                          uint8_t dek[CRYPTO_KEY_BYTES])
 {
-    dek_cache_entry *e = &eng->dek_cache[cache_slot(hash)];
+    dek_cache_entry *e = cache_find(eng, hash);
     uint8_t wrapped[CRYPTO_WRAPPED_BYTES];
     uint64_t epoch = eng->key_epoch;
     int64_t serial = 0;
-    int hit = e->used && memcmp(e->hash, hash, CRYPTO_HASH_BYTES) == 0;
+    int hit = e != NULL;
     int rc;
 
     /* No key deleted anywhere since the entry was checked: no read. */
     if (hit && e->epoch == epoch) {
+        e->used_at = ++eng->dek_uses;
         memcpy(dek, e->dek, CRYPTO_KEY_BYTES);
         return GDPR_OK;
     }

@@ -151,6 +151,12 @@ format_locked(const gdpr_engine *eng, int64_t t, char *buf)
         return gdpr__err_set(GDPR_EINVAL, "t: %lld is not a time between years 0001 and 9999",
                              (long long)t);
     off = gdpr_calendar__zone_offset(z, t);
+    /* An offset with seconds (local mean time, e.g. Dublin's -00:25:21
+     * before 1916) has no ISO 8601 / RFC 3339 form: write it rounded to
+     * the minute and the wall clock of that rounded offset, so the text
+     * still names the instant t (found by tests/fuzz/fuzz-timeparse). */
+    if (off % 60 != 0)
+        off = (int32_t)((off < 0 ? off - 30 : off + 30) / 60 * 60);
     local = t + off;
     if (local < CAL_MIN_TIME || local > CAL_MAX_TIME)
         return gdpr__err_set(GDPR_EINVAL, "t: %lld is not a time between years 0001 and 9999",

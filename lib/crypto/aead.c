@@ -11,20 +11,57 @@
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/evperr.h>
 #include <openssl/rand.h>
 
 #include "error.h"
 
+/* 1 when an error of OpenSSL's queue means an allocation failed. Besides
+ * ERR_R_MALLOC_FAILURE (raised at OpenSSL 3.0's own allocation sites), two
+ * EVP reasons: OpenSSL raises EVP_R_INITIALIZATION_ERROR when a provider's
+ * newctx returned NULL (EVP_CipherInit_ex2, evp_enc.c) and
+ * EVP_R_NOT_ABLE_TO_COPY_CTX when its dupctx did (EVP_MD_CTX_copy_ex,
+ * used by HMAC); for the built-in AES-256-GCM, SHA-256 and HMAC we use,
+ * those return NULL only when their allocation failed (tests/test-oom.c
+ * fails OpenSSL's allocations one by one and sees just these). */
+static int
+is_allocation_failure(unsigned long e)
+{
+    int reason = ERR_GET_REASON(e);
+
+    if (reason == ERR_R_MALLOC_FAILURE)
+        return 1;
+    return ERR_GET_LIB(e) == ERR_LIB_EVP &&
+           (reason == EVP_R_INITIALIZATION_ERROR || reason == EVP_R_NOT_ABLE_TO_COPY_CTX);
+}
+
+/* An allocation failure inside OpenSSL is not a cryptographic one: when
+ * its error queue says so, the caller gets GDPR_ENOMEM like any other. */
 int
 gdpr_crypto__fail(const char *what)
 {
-    unsigned long e = ERR_get_error();
+    unsigned long e, first = 0;
     char detail[256] = "no detail";
+    int nomem = 0;
 
-    if (e != 0)
-        ERR_error_string_n(e, detail, sizeof detail);
+    while ((e = ERR_get_error()) != 0) {
+        if (first == 0)
+            first = e;
+        nomem |= is_allocation_failure(e);
+    }
+    if (first != 0)
+        ERR_error_string_n(first, detail, sizeof detail);
     ERR_clear_error();
+    if (nomem)
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory in OpenSSL (%s): %s", what, detail);
     return gdpr__err_set(GDPR_ECRYPTO, "%s failed: %s", what, detail);
+}
+
+int
+gdpr_crypto__nomem(const char *what)
+{
+    ERR_clear_error();
+    return gdpr__err_set(GDPR_ENOMEM, "out of memory in OpenSSL (%s)", what);
 }
 
 int
@@ -94,8 +131,9 @@ gdpr_crypto__pool_random(crypto_ctx *c, void *out, size_t len)
     while (len > 0) {
         size_t take;
         if (c->pool_left == 0) {
-            if (gdpr_crypto__random(c->pool, sizeof c->pool) != GDPR_OK)
-                return GDPR_ECRYPTO;
+            int rc = gdpr_crypto__random(c->pool, sizeof c->pool);
+            if (rc != GDPR_OK)
+                return rc;
             c->pool_left = sizeof c->pool;
             c->pool_forks = fork_count;
         }
@@ -118,14 +156,15 @@ gdpr_crypto__gcm_seal(crypto_ctx *c, EVP_CIPHER_CTX *ctx, const EVP_CIPHER *gcm,
 {
     uint8_t *nonce = out + 1;
     uint8_t *body = nonce + CRYPTO_NONCE_BYTES;
-    int n = 0;
+    int n = 0, rc;
 
     if (len > INT_MAX - 64 || aad_len > INT_MAX)
         return gdpr__err_set(GDPR_EINVAL, "value: %zu bytes is more than one value may hold", len);
     out[0] = SEAL_VERSION;
-    if ((c ? gdpr_crypto__pool_random(c, nonce, CRYPTO_NONCE_BYTES)
-           : gdpr_crypto__random(nonce, CRYPTO_NONCE_BYTES)) != GDPR_OK)
-        return GDPR_ECRYPTO;
+    rc = c ? gdpr_crypto__pool_random(c, nonce, CRYPTO_NONCE_BYTES)
+           : gdpr_crypto__random(nonce, CRYPTO_NONCE_BYTES);
+    if (rc != GDPR_OK)
+        return rc;
     if (!gcm_init(ctx, gcm, key, nonce, 1))
         return gdpr_crypto__fail("AES-256-GCM init");
     if (aad_len > 0 && EVP_CipherUpdate(ctx, NULL, &n, aad, (int)aad_len) != 1)

@@ -5,6 +5,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include "crypto_internal.h"
+#include "error.h"
 
 /* A multiple of 3 (whole groups, no padding inside) that fits an int. */
 #define ENCODE_CHUNK (3u * 16384u)
@@ -23,4 +24,24 @@ gdpr_crypto__base64_encode(const void *in, size_t len, char *out)
     }
     out[written] = '\0';
     return written;
+}
+
+int
+gdpr_crypto__base64_decode(const char *in, size_t len, void *out, size_t cap, size_t *len_out)
+{
+    size_t pad = 0;
+    int n;
+
+    *len_out = 0;
+    if (len == 0 || len % 4 != 0 || len > 4u * 16384u || cap < 3 * (len / 4))
+        return gdpr__err_set(GDPR_EINVAL, "base64: %zu characters is not a padded length", len);
+    if (in[len - 1] == '=')
+        pad++;
+    if (in[len - 2] == '=')
+        pad++;
+    n = EVP_DecodeBlock(out, (const unsigned char *)in, (int)len);
+    if (n < 0 || (size_t)n < pad)
+        return gdpr__err_set(GDPR_EINVAL, "base64: not base64 text (RFC 4648)");
+    *len_out = (size_t)n - pad;
+    return GDPR_OK;
 }

@@ -10,6 +10,7 @@
  *     -> audit key = HKDF(root, "audit-mac")
  *     -> row key   = HKDF(root, "row-mac")   MACs of identity and consent-state rows
  *     -> store key = HKDF(root, "store-seal") seals anonymised aggregate values
+ *     -> receipt signing seed of KEK generation g = HKDF(root, "receipt-ed25519/<g>")
  * so that rotating the KEK rewraps keys without recomputing blind indexes
  * or the audit chain, yet a wrapped DEK found in an old copy needs the
  * retired KEK.
@@ -133,6 +134,23 @@ void gdpr_crypto__opener_free(crypto_opener *o);
  * (at least 3 * len / 4 bytes); GDPR_EINVAL on bad text. */
 #define CRYPTO_BASE64_LEN(n) (4u * (((n) + 2u) / 3u))
 size_t gdpr_crypto__base64_encode(const void *in, size_t len, char *out);
+int gdpr_crypto__base64_decode(const char *in, size_t len, void *out, size_t cap, size_t *len_out);
+
+/* Ed25519 receipt signatures (lib/crypto/sign.c). The key pair of
+ * master-key generation g derives from the root secret:
+ * seed = HKDF(root, "receipt-ed25519/<g>"). Verify sets *valid_out to 1
+ * or 0 and returns GDPR_OK unless OpenSSL itself failed. */
+#define CRYPTO_SIGN_PUBLIC_BYTES 32u
+#define CRYPTO_SIGNATURE_BYTES 64u
+int gdpr_crypto__receipt_public(const uint8_t root[CRYPTO_KEY_BYTES], uint64_t generation,
+                                uint8_t pub[CRYPTO_SIGN_PUBLIC_BYTES]);
+int gdpr_crypto__receipt_sign(const uint8_t root[CRYPTO_KEY_BYTES], uint64_t generation,
+                              const void *msg, size_t len, uint8_t sig[CRYPTO_SIGNATURE_BYTES]);
+int gdpr_crypto__ed25519_verify(const uint8_t pub[CRYPTO_SIGN_PUBLIC_BYTES], const void *msg,
+                                size_t len, const uint8_t sig[CRYPTO_SIGNATURE_BYTES],
+                                int *valid_out);
+/* The public key as PEM (SubjectPublicKeyInfo), malloc'd. */
+int gdpr_crypto__ed25519_pem(const uint8_t pub[CRYPTO_SIGN_PUBLIC_BYTES], char **pem_out);
 
 /* Wipe secrets (not optimised away) and compare MACs in constant time. */
 void gdpr_crypto__wipe(void *p, size_t len);

@@ -39,8 +39,12 @@ int gdpr_crypto__fork_guard(void);
  * first when the process forked since it was filled). */
 int gdpr_crypto__pool_random(crypto_ctx *c, void *out, size_t len);
 
-/* Record OpenSSL's error queue in our message and return GDPR_ECRYPTO. */
+/* Record OpenSSL's error queue in our message and return GDPR_ECRYPTO,
+ * or GDPR_ENOMEM when the queue reports an allocation failure. */
 int gdpr_crypto__fail(const char *what);
+/* An OpenSSL constructor (EVP_*_new) returned NULL: that is an allocation
+ * failure; GDPR_ENOMEM naming `what`. */
+int gdpr_crypto__nomem(const char *what);
 
 /* GCM with an explicit cipher context. `c` supplies the nonce from its
  * pool; NULL draws it from RAND_bytes directly. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
 
@@ -39,7 +40,11 @@ gdpr_crypto__hkdf(const uint8_t ikm[CRYPTO_KEY_BYTES], const char *label,
     params[3] =
         OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)label, strlen(label));
     params[4] = OSSL_PARAM_construct_end();
-    if (kctx == NULL || EVP_KDF_derive(kctx, out, CRYPTO_KEY_BYTES, params) != 1)
+    if (kdf == NULL && ERR_peek_error() == 0)
+        rc = gdpr_crypto__nomem("EVP_KDF_fetch"); /* a missing algorithm says so */
+    else if (kdf != NULL && kctx == NULL)
+        rc = gdpr_crypto__nomem("EVP_KDF_CTX_new");
+    else if (kctx == NULL || EVP_KDF_derive(kctx, out, CRYPTO_KEY_BYTES, params) != 1)
         rc = gdpr_crypto__fail("HKDF-SHA-256");
     EVP_KDF_CTX_free(kctx);
     EVP_KDF_free(kdf);
@@ -66,7 +71,7 @@ with_temp_cipher(const uint8_t key[CRYPTO_KEY_BYTES], const uint8_t *in, size_t 
     int rc;
 
     if (ctx == NULL)
-        return gdpr_crypto__fail("EVP_CIPHER_CTX_new");
+        return gdpr_crypto__nomem("EVP_CIPHER_CTX_new");
     if (seal)
         rc = gdpr_crypto__gcm_seal(NULL, ctx, EVP_aes_256_gcm(), key, root_aad, sizeof root_aad - 1,
                                    in, in_len, out);
@@ -107,19 +112,22 @@ gdpr_crypto__root_unwrap(const uint8_t kek[CRYPTO_KEY_BYTES],
     return rc;
 }
 
-static EVP_MAC_CTX *
-keyed_hmac(EVP_MAC *hmac, const uint8_t key[CRYPTO_KEY_BYTES])
+static int
+keyed_hmac(EVP_MAC *hmac, const uint8_t key[CRYPTO_KEY_BYTES], EVP_MAC_CTX **out)
 {
     EVP_MAC_CTX *m = EVP_MAC_CTX_new(hmac);
     OSSL_PARAM params[2];
 
     params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
     params[1] = OSSL_PARAM_construct_end();
-    if (m == NULL || EVP_MAC_init(m, key, CRYPTO_KEY_BYTES, params) != 1) {
+    if (m == NULL)
+        return gdpr_crypto__nomem("EVP_MAC_CTX_new");
+    if (EVP_MAC_init(m, key, CRYPTO_KEY_BYTES, params) != 1) {
         EVP_MAC_CTX_free(m);
-        return NULL;
+        return gdpr_crypto__fail("HMAC-SHA-256 init");
     }
-    return m;
+    *out = m;
+    return GDPR_OK;
 }
 
 int
@@ -146,16 +154,17 @@ gdpr_crypto__ctx_new(crypto_ctx **out, const uint8_t kek[CRYPTO_KEY_BYTES],
         c->gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
         c->cipher = EVP_CIPHER_CTX_new();
         c->hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-        if (c->gcm == NULL || c->cipher == NULL || c->hmac == NULL)
+        if (c->gcm == NULL || c->hmac == NULL)
             rc = gdpr_crypto__fail("fetching AES-256-GCM and HMAC");
+        else if (c->cipher == NULL)
+            rc = gdpr_crypto__nomem("EVP_CIPHER_CTX_new");
     }
-    if (rc == GDPR_OK) {
-        c->index_mac = keyed_hmac(c->hmac, c->index_key);
-        c->audit_mac = keyed_hmac(c->hmac, c->audit_key);
-        c->row_mac = keyed_hmac(c->hmac, c->row_key);
-        if (c->index_mac == NULL || c->audit_mac == NULL || c->row_mac == NULL)
-            rc = gdpr_crypto__fail("HMAC-SHA-256 init");
-    }
+    if (rc == GDPR_OK)
+        rc = keyed_hmac(c->hmac, c->index_key, &c->index_mac);
+    if (rc == GDPR_OK)
+        rc = keyed_hmac(c->hmac, c->audit_key, &c->audit_mac);
+    if (rc == GDPR_OK)
+        rc = keyed_hmac(c->hmac, c->row_key, &c->row_mac);
     if (rc != GDPR_OK) {
         gdpr_crypto__ctx_free(c);
         return rc;

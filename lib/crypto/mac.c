@@ -43,12 +43,20 @@ gdpr_crypto__row_mac(crypto_ctx *c, const void *msg, size_t len, uint8_t out[CRY
     return hmac_parts(c->row_mac, msg, len, NULL, 0, out);
 }
 
+/* With a context of our own rather than EVP_Digest(), which fails
+ * without a word when it cannot allocate its context. */
 int
 gdpr_crypto__sha256(const void *data, size_t len, uint8_t out[CRYPTO_HASH_BYTES])
 {
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     unsigned int outlen = 0;
+    int rc = GDPR_OK;
 
-    if (EVP_Digest(data, len, out, &outlen, EVP_sha256(), NULL) != 1 || outlen != CRYPTO_HASH_BYTES)
-        return gdpr_crypto__fail("SHA-256");
-    return GDPR_OK;
+    if (ctx == NULL)
+        return gdpr_crypto__nomem("EVP_MD_CTX_new");
+    if (EVP_DigestInit_ex2(ctx, EVP_sha256(), NULL) != 1 || EVP_DigestUpdate(ctx, data, len) != 1 ||
+        EVP_DigestFinal_ex(ctx, out, &outlen) != 1 || outlen != CRYPTO_HASH_BYTES)
+        rc = gdpr_crypto__fail("SHA-256");
+    EVP_MD_CTX_free(ctx);
+    return rc;
 }

@@ -24,7 +24,11 @@ gdpr_crypto__opener_new(crypto_ctx *c, const uint8_t key[CRYPTO_KEY_BYTES], cryp
     if (o == NULL)
         return gdpr__err_set(GDPR_ENOMEM, "out of memory for a cipher context");
     o->ctx = EVP_CIPHER_CTX_new();
-    if (o->ctx == NULL || EVP_CipherInit_ex2(o->ctx, c->gcm, key, NULL, 0, NULL) != 1) {
+    if (o->ctx == NULL) {
+        gdpr_crypto__opener_free(o);
+        return gdpr_crypto__nomem("EVP_CIPHER_CTX_new");
+    }
+    if (EVP_CipherInit_ex2(o->ctx, c->gcm, key, NULL, 0, NULL) != 1) {
         gdpr_crypto__opener_free(o);
         return gdpr_crypto__fail("AES-256-GCM key setup");
     }

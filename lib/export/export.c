@@ -774,6 +774,46 @@ write_transfers(export_ctx *x)
     return close_history(x, gdpr_store__transfer_foreach(x->eng->st, x->hash, transfer_row, x));
 }
 
+/* Consent signals (GPC, TCF, GPP) as received: the TC and GPP strings are
+ * the subject's choices as their CMP encoded them (Art. 15(1)). */
+static int
+signal_row(const store_signal_row *row, void *ctx)
+{
+    static const char *const kinds[] = {"?", "gpc", "tcf", "gpp"};
+    export_ctx *x = ctx;
+    json_out *j = &x->j;
+    int rc;
+
+    open_event(j, row->id, row->at);
+    gdpr_export__jo_str(j, "kind", row->kind >= 1 && row->kind <= 3 ? kinds[row->kind] : "unknown");
+    if (row->value != NULL) {
+        size_t len = 0;
+        rc = open_sealed(x, "signal", row->id, "value", row->value, row->value_len, &len);
+        if (rc != GDPR_OK)
+            return rc;
+        if (!gdpr_export__value_is_text(x->buf, len)) {
+            wipe_value(x, len);
+            return gdpr__err_set(GDPR_ECORRUPT, "signal %lld: value is not text",
+                                 (long long)row->id);
+        }
+        x->buf[len] = '\0';
+        gdpr_export__jo_str(j, "value", (const char *)x->buf);
+        wipe_value(x, len);
+    } else {
+        gdpr_export__jo_null(j, "value");
+    }
+    gdpr_export__jo_str(j, "recorded_by", row->actor);
+    gdpr_export__jo_close(j, '}');
+    return j->o->rc;
+}
+
+static int
+write_signals(export_ctx *x)
+{
+    gdpr_export__jo_open(&x->j, "consent_signals", '[');
+    return close_history(x, gdpr_store__signal_foreach(x->eng->st, x->hash, signal_row, x));
+}
+
 static int
 write_consents(export_ctx *x)
 {
@@ -1047,6 +1087,8 @@ write_json(export_ctx *x)
         rc = run_sources(x);
     if (rc == GDPR_OK)
         rc = write_consents(x);
+    if (rc == GDPR_OK)
+        rc = write_signals(x);
     if (rc == GDPR_OK)
         rc = write_disclosures(x);
     if (rc == GDPR_OK)

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stddef.h>
+
 #include "error.h"
 #include "schedule.h"
 #include "calendar.h"
@@ -24,7 +26,7 @@ static const char *const type_words[] = {
     NULL,          "access",    "portability",       "erasure", "rectification",
     "restriction", "objection", "human_intervention"};
 static const char *const status_words[] = {NULL,     "open",    "in_progress", "fulfilled",
-                                           "denied", "revoked", "expired"};
+                                           "denied", "revoked", "expired",     "duplicate"};
 static const char *const denial_words[] = {"none",
                                            "identity_not_verified",
                                            "no_match",
@@ -203,7 +205,8 @@ int
 gdpr_request__is_final(int status)
 {
     return status == GDPR_REQUEST_FULFILLED || status == GDPR_REQUEST_DENIED ||
-           status == GDPR_REQUEST_REVOKED || status == GDPR_REQUEST_EXPIRED;
+           status == GDPR_REQUEST_REVOKED || status == GDPR_REQUEST_EXPIRED ||
+           status == GDPR_REQUEST_DUPLICATE;
 }
 
 int
@@ -489,7 +492,7 @@ gdpr_request__info_fill(const store_request_row *row, gdpr_request_info *out)
 {
     unsigned int version = out->version;
 
-    memset(out, 0, sizeof *out);
+    memset(out, 0, gdpr_request__info_size(version));
     out->version = version;
     out->id = row->id;
     out->type = (gdpr_request_type)row->type;
@@ -513,6 +516,14 @@ gdpr_request__info_fill(const store_request_row *row, gdpr_request_info *out)
     out->grace_until = row->grace_until;
     out->closed = row->closed;
     out->close_days = row->close_days;
+    if (version >= 2)
+        out->duplicate_of = row->duplicate_of;
+}
+
+size_t
+gdpr_request__info_size(unsigned int version)
+{
+    return version >= 2 ? sizeof(gdpr_request_info) : offsetof(gdpr_request_info, duplicate_of);
 }
 
 int

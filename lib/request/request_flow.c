@@ -645,6 +645,8 @@ move_step(gdpr_engine *eng, const gdpr_actor *who, store_request_row *r, const v
         return revoke_step(eng, who, r, a->note);
     case GDPR_REQUEST_EXPIRED:
         return expire_step(eng, who, r, a->note);
+    case GDPR_REQUEST_DUPLICATE:
+        break; /* set only on arrival (gdpr_request_open) */
     }
     return gdpr__err_set(GDPR_EINVAL, "status: %d is not a request status", (int)a->status);
 }
@@ -658,6 +660,10 @@ gdpr_request_set_status(gdpr_engine *eng, const gdpr_actor *who, int64_t request
 
     if (rc != GDPR_OK)
         return rc;
+    if (status == GDPR_REQUEST_DUPLICATE)
+        return gdpr__err_set(GDPR_EINVAL,
+                             "status: duplicate is set on arrival only, when a request of the "
+                             "same type for the same subject is open");
     if ((int)status < 1 || (int)status > GDPR_REQUEST_STATUS_MAX)
         return gdpr__err_set(
             GDPR_EINVAL, "status: %d is not a request status (1 open .. 6 expired)", (int)status);

@@ -160,13 +160,45 @@ begin_creating(gdpr_engine *eng, const gdpr_actor *who, const char *subject,
     return GDPR_OK;
 }
 
+/* A request of the same type for the same subject while one is open is
+ * linked to that one (issue 16, docs/requests.md "Duplicate requests"):
+ * it becomes final at once as a duplicate, with the open request's due
+ * dates, so it runs no clock of its own and is never overdue. *original_out
+ * (malloc'd) is the open request, or NULL when there is none. */
+static int
+link_duplicate(gdpr_engine *eng, store_request_row *r, store_request_row **original_out)
+{
+    int64_t id = 0;
+    int rc = gdpr_store__request_find_open(eng->st, r->subject, r->type, &id);
+
+    *original_out = NULL;
+    if (rc == GDPR_ENOTFOUND)
+        return GDPR_OK;
+    if (rc != GDPR_OK)
+        return rc;
+    *original_out = malloc(sizeof **original_out);
+    if (*original_out == NULL)
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory linking a duplicate request");
+    rc = gdpr_request__load(eng, id, *original_out);
+    if (rc != GDPR_OK)
+        return rc;
+    r->status = GDPR_REQUEST_DUPLICATE;
+    r->duplicate_of = id;
+    r->first_due = (*original_out)->first_due;
+    r->due = (*original_out)->due;
+    r->grace_until = 0;
+    r->closed = r->received;
+    r->close_days = 0;
+    return GDPR_OK;
+}
+
 static int
 open_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_request_intake *in,
             int64_t *request_out)
 {
     uint8_t hash[CRYPTO_HASH_BYTES], ident_hash[CRYPTO_HASH_BYTES];
-    store_request_row *r;
-    char detail[160];
+    store_request_row *r, *original = NULL;
+    char detail[200];
     int has_subject = 0, create = 0;
     int rc = gdpr_engine__require_policy(eng);
 
@@ -219,13 +251,28 @@ open_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_request_intake *
         }
     }
     r->updated = gdpr_engine__now(eng);
+    if (rc == GDPR_OK && has_subject)
+        rc = link_duplicate(eng, r, &original);
     if (rc == GDPR_OK)
         rc = gdpr_store__request_insert(eng->st, r);
     snprintf(detail, sizeof detail, "%s by %.64s%s%.64s%s", gdpr_request_type_name(r->type),
              r->channel, in->subject ? "" : ", ", in->subject ? "" : in->id_kind,
              in->subject ? "" : (has_subject ? " matched" : " unmatched"));
+    if (rc == GDPR_OK && original != NULL) {
+        size_t len = strlen(detail);
+        snprintf(detail + len, sizeof detail - len, "; duplicate of request %lld",
+                 (long long)original->id);
+    }
     if (rc == GDPR_OK)
         rc = gdpr_request__log(eng, who, r, PERM_REQUEST_OPEN, "open", detail, in->note);
+    /* The open request's case file says another one arrived and was
+     * linked to it: whoever answers it answers both. */
+    if (rc == GDPR_OK && original != NULL) {
+        snprintf(detail, sizeof detail, "request %lld by %.64s linked", (long long)r->id,
+                 r->channel);
+        rc = gdpr_request__log(eng, who, original, PERM_REQUEST_OPEN, "duplicate", detail, NULL);
+    }
+    free(original);
     rc = gdpr_engine__end(eng, rc);
     if (rc == GDPR_OK && request_out)
         *request_out = r->id;
@@ -263,7 +310,8 @@ static int
 match_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t request, const char *subject)
 {
     uint8_t hash[CRYPTO_HASH_BYTES];
-    store_request_row *r = malloc(sizeof *r);
+    store_request_row *r = malloc(sizeof *r), *original = NULL;
+    char detail[200];
     int64_t sid = 0;
     int create = 0;
     int rc;
@@ -312,10 +360,27 @@ match_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t request, const cha
     }
     r->has_subject = 1;
     memcpy(r->subject, hash, sizeof hash);
+    /* Matched to a subject who has an open request of the same type: a
+     * duplicate of it, as at intake (its clock stops now). */
     if (rc == GDPR_OK)
-        rc = gdpr_request__commit_step(eng, who, r, PERM_REQUEST_MANAGE, "match",
-                                       subject ? "by subject id" : "by identifier", NULL);
+        rc = link_duplicate(eng, r, &original);
+    if (rc == GDPR_OK && original != NULL) {
+        r->closed = gdpr_engine__now(eng);
+        r->close_days = 0;
+        snprintf(detail, sizeof detail, "%s; duplicate of request %lld",
+                 subject ? "by subject id" : "by identifier", (long long)original->id);
+    } else {
+        snprintf(detail, sizeof detail, "%s", subject ? "by subject id" : "by identifier");
+    }
+    if (rc == GDPR_OK)
+        rc = gdpr_request__commit_step(eng, who, r, PERM_REQUEST_MANAGE, "match", detail, NULL);
+    if (rc == GDPR_OK && original != NULL) {
+        snprintf(detail, sizeof detail, "request %lld by %.64s linked", (long long)r->id,
+                 r->channel);
+        rc = gdpr_request__log(eng, who, original, PERM_REQUEST_MANAGE, "duplicate", detail, NULL);
+    }
     rc = gdpr_engine__end(eng, rc);
+    free(original);
     free(r);
     return rc;
 }

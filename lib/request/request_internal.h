@@ -86,6 +86,9 @@ int gdpr_request__run(gdpr_engine *eng, const gdpr_actor *who, int64_t request,
 int gdpr_request__deadline(gdpr_engine *eng, int64_t received, int months, int64_t *due_out);
 
 void gdpr_request__info_fill(const store_request_row *row, gdpr_request_info *out);
+/* The bytes of a gdpr_request_info of `version` (version 1 ends before
+ * duplicate_of: an application built against it passes the shorter struct). */
+size_t gdpr_request__info_size(unsigned int version);
 /* Hand the rows `walk` produces (with `arg`) to the host's iterator as
  * gdpr_request_info. */
 int gdpr_request__list_rows(gdpr_engine *eng,

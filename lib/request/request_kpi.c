@@ -140,6 +140,13 @@ kpi_add(const store_request_kpi_row *row, void *ctx)
 
     if (n == 0)
         return 0;
+    /* Linked to an open request: counted apart, so that each request is
+     * measured once (its deadline is the one it was linked to). */
+    if (row->status == GDPR_REQUEST_DUPLICATE && row->type >= 1 &&
+        row->type <= GDPR_REQUEST_TYPE_ALL_MAX && n > 0) {
+        k->duplicates += n;
+        return 0;
+    }
     if (row->type < 1 || row->type > GDPR_REQUEST_TYPE_ALL_MAX || row->status < 1 ||
         row->status > GDPR_REQUEST_STATUS_MAX || n < 0 || row->late < 0 || row->late > n)
         return gdpr__err_set(GDPR_ECORRUPT,
@@ -297,13 +304,16 @@ check_window(const gdpr_engine *eng, int64_t *from_io, int64_t *to_io)
 }
 
 /* The bytes of a report of `version` the caller's struct has: version 1
- * ends before denied_by_reason_all, version 2 before by_type_all (an
+ * ends before denied_by_reason_all, version 2 before by_type_all, version
+ * 3 before duplicates (an
  * application built against them passes the shorter struct). */
 static size_t
 kpi_size(unsigned int version)
 {
-    if (version >= 3)
+    if (version >= 4)
         return sizeof(gdpr_request_kpi_report);
+    if (version == 3)
+        return offsetof(gdpr_request_kpi_report, duplicates);
     return version == 2 ? offsetof(gdpr_request_kpi_report, by_type_all)
                         : offsetof(gdpr_request_kpi_report, denied_by_reason_all);
 }
@@ -444,6 +454,7 @@ kpis_to_json(const gdpr_request_kpi_report *k, char **json_out)
     put_count(&w, "escalated", k->escalated);
     put_count(&w, "escalations", k->escalations);
     put_count(&w, "high_risk", k->high_risk);
+    put_count(&w, "duplicates", k->duplicates);
     gdpr_jsonw__object_end(&w);
     return gdpr_jsonw__finish(&w, json_out, NULL);
 }

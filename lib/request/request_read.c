@@ -36,7 +36,7 @@ gdpr_request_info_init(gdpr_request_info *info, unsigned int version)
     if (version == 0 || version > GDPR_REQUEST_INFO_VERSION)
         return gdpr__err_set(GDPR_EVERSION, "version: %u is not a known info version (1..%u)",
                              version, GDPR_REQUEST_INFO_VERSION);
-    memset(info, 0, sizeof *info);
+    memset(info, 0, gdpr_request__info_size(version));
     info->version = version;
     return GDPR_OK;
 }
@@ -122,9 +122,9 @@ gdpr_request_list(gdpr_engine *eng, const char *subject, gdpr_request_status sta
 
     if (gdpr_engine__check_given(eng, fn != NULL, "fn") != GDPR_OK)
         return GDPR_EINVAL;
-    if ((int)status < 0 || (int)status > GDPR_REQUEST_STATUS_MAX)
+    if ((int)status < 0 || (int)status > GDPR_REQUEST_STATUS_ALL_MAX)
         return gdpr__err_set(GDPR_EINVAL, "status: %d is not a request status (0 for any, 1..%d)",
-                             (int)status, GDPR_REQUEST_STATUS_MAX);
+                             (int)status, GDPR_REQUEST_STATUS_ALL_MAX);
     rc = gdpr_text__check_optional("subject", subject, GDPR_NAME_MAX);
     if (rc != GDPR_OK)
         return rc;

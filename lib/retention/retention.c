@@ -15,6 +15,7 @@
 #include "error.h"
 #include "record.h"
 #include "calendar.h"
+#include "testhook.h"
 #include "text.h"
 
 /* Longest value anonymisation keeps for a "keep" field, in bytes. */
@@ -618,10 +619,6 @@ audit_run(run_state *rs, const char *what)
     return gdpr_audit__append(rs->eng, rs->who, retention_action, NULL, GDPR_OK, ref);
 }
 
-/* Test hook (tests/test-retention.c): counts batches down and fails the
- * one that reaches 0, just before its commit. 0: never. */
-long gdpr_retention__fail_batch_at = 0;
-
 /* One batch: one transaction under the engine lock. *done_out when no
  * due record is left after it. */
 static int
@@ -665,8 +662,9 @@ run_batch(run_state *rs, int *done_out)
             rc = gdpr_store__retention_run_update(rs->eng->st, &rs->run);
         if (rc == GDPR_OK && *done_out)
             rc = audit_run(rs, "finished");
-        if (gdpr_retention__fail_batch_at > 0 && --gdpr_retention__fail_batch_at == 0 &&
-            rc == GDPR_OK)
+        /* Test hook (tests/test-retention.c): this batch fails before its
+         * commit. */
+        if (gdpr__test_fail_now(GDPR__TEST_FAIL_RETENTION_BATCH) && rc == GDPR_OK)
             rc = gdpr__err_set(GDPR_ESTORAGE, "test hook: this batch failed before its commit");
         rc = gdpr_engine__end(rs->eng, rc);
     }

@@ -23,8 +23,4 @@ int gdpr_retention__check_walk(gdpr_engine *eng, int fn_given, int64_t *as_of);
 int gdpr_retention__check_init(const void *p, const char *arg, unsigned int version,
                                unsigned int max, const char *what);
 
-/* Test hook: fail the N-th sweep batch from now just before its commit,
- * counting down to 0 (0: never). Set only by tests/test-retention.c. */
-extern long gdpr_retention__fail_batch_at;
-
 #endif

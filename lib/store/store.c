@@ -10,8 +10,6 @@
 
 #include "error.h"
 
-int gdpr_store__schema_create_version = 0;
-
 static int
 has_prefix(const char *s, const char *prefix)
 {
@@ -68,6 +66,13 @@ gdpr_store__close(store *st)
         st->ops->close(st);
 }
 
+void
+gdpr_store__discard(store *st)
+{
+    if (st != NULL)
+        st->ops->discard(st);
+}
+
 int
 gdpr_store__migrate(store *st, int target)
 {
@@ -102,6 +107,24 @@ int
 gdpr_store__depth(const store *st)
 {
     return st->ops->depth(st);
+}
+
+int
+gdpr_store__read_begin(store *st, int both_files)
+{
+    return st->ops->read_begin(st, both_files);
+}
+
+void
+gdpr_store__read_end(store *st)
+{
+    st->ops->read_end(st);
+}
+
+int
+gdpr_store__begin_unguarded(store *st)
+{
+    return st->ops->begin_unguarded(st);
 }
 
 int
@@ -975,4 +998,91 @@ gdpr_store__access_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_H
                                   int64_t *count_out)
 {
     return st->ops->access_delete_subject(st, subject_hash, count_out);
+}
+
+int
+gdpr_store__signal_append(store *st, const store_signal_row *row)
+{
+    return st->ops->signal_append(st, row);
+}
+
+int
+gdpr_store__signal_latest(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int kind, int64_t at,
+                          int64_t *id_out, int64_t *at_out)
+{
+    return st->ops->signal_latest(st, hash, kind, at, id_out, at_out);
+}
+
+int
+gdpr_store__signal_foreach(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                           int (*fn)(const store_signal_row *row, void *ctx), void *ctx)
+{
+    return st->ops->signal_foreach(st, hash, fn, ctx);
+}
+
+int
+gdpr_store__conflict_append(store *st, const store_conflict_row *row, int64_t *id_out)
+{
+    return st->ops->conflict_append(st, row, id_out);
+}
+
+int
+gdpr_store__conflict_foreach(store *st, const uint8_t *hash, int64_t since, int64_t after_id,
+                             int (*fn)(const store_conflict_row *row, void *ctx), void *ctx)
+{
+    return st->ops->conflict_foreach(st, hash, since, after_id, fn, ctx);
+}
+
+int
+gdpr_store__consent_report_foreach(store *st, const store_consent_report_filter *f,
+                                   int (*fn)(const store_consent_report_row *row, void *ctx),
+                                   void *ctx)
+{
+    return st->ops->consent_report_foreach(st, f, fn, ctx);
+}
+
+int
+gdpr_store__breach_insert(store *st, const store_breach_row *row)
+{
+    return st->ops->breach_insert(st, row);
+}
+
+int
+gdpr_store__breach_update(store *st, const store_breach_row *row)
+{
+    return st->ops->breach_update(st, row);
+}
+
+int
+gdpr_store__breach_get(store *st, int64_t id, int (*fn)(const store_breach_row *row, void *ctx),
+                       void *ctx)
+{
+    return st->ops->breach_get(st, id, fn, ctx);
+}
+
+int
+gdpr_store__breach_foreach(store *st, int pending, int64_t due_by,
+                           int (*fn)(const store_breach_row *row, void *ctx), void *ctx)
+{
+    return st->ops->breach_foreach(st, pending, due_by, fn, ctx);
+}
+
+int
+gdpr_store__breach_subject_add(store *st, int64_t breach, const uint8_t subject[CRYPTO_HASH_BYTES],
+                               int64_t at, int *added_out)
+{
+    return st->ops->breach_subject_add(st, breach, subject, at, added_out);
+}
+
+int
+gdpr_store__breach_subject_count(store *st, int64_t breach, int64_t *count_out)
+{
+    return st->ops->breach_subject_count(st, breach, count_out);
+}
+
+int
+gdpr_store__request_find_open(store *st, const uint8_t subject[CRYPTO_HASH_BYTES], int type,
+                              int64_t *id_out)
+{
+    return st->ops->request_find_open(st, subject, type, id_out);
 }

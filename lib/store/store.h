@@ -48,14 +48,14 @@ typedef struct {
  * existing store and a stale keystore for a new one (GDPR_ECORRUPT). */
 int gdpr_store__open(store **out, const store_config *cfg, int *is_new);
 void gdpr_store__close(store *st);
+/* The open of a new store failed: the handle's close removes the files
+ * this open created (never one that existed before it). */
+void gdpr_store__discard(store *st);
 
 /* Bring the schema to `target` (gdpr_store__schema_latest() for all). Called
  * only after the key check, inside a transaction the caller holds. */
 int gdpr_store__migrate(store *st, int target);
 int gdpr_store__schema_latest(void);
-/* The version a new store is created at: 0 means the latest. Tests set it
- * to build an older store and prove the forward migrations. */
-extern int gdpr_store__schema_create_version;
 int gdpr_store__schema_version(store *st, int *version_out);
 
 /* --- transactions ---------------------------------------------------- */
@@ -67,6 +67,27 @@ int gdpr_store__commit(store *st);
 /* Roll back the innermost level; keeps the caller's error message. */
 void gdpr_store__rollback(store *st);
 int gdpr_store__depth(const store *st);
+/* A read transaction outside any write transaction: every read until
+ * gdpr_store__read_end sees one snapshot of the data part, taken now (its
+ * generation is read in it: gdpr_store__generation answers that value);
+ * with both_files the keys part's snapshot is taken right after, so it is
+ * at least as new as the data's (every key a row needs is there). Without
+ * both_files the keys part reads as before, one statement at a time.
+ * GDPR_ESTATE inside a transaction or another read. A write transaction
+ * begun while a one-file read is open ends the read first; one begun while
+ * a both-files read is open fails with GDPR_ESTATE. read_end ends it (no
+ * error: nothing was written) and does nothing when none is open. */
+int gdpr_store__read_begin(store *st, int both_files);
+/* Like gdpr_store__begin, but inside a transaction the new level has no
+ * savepoint (none of its cost: savepoint statements, page copies into the
+ * savepoint journal). For a call that validated everything before its
+ * first write, so that only a lack of memory or storage can fail it after
+ * that (docs/decisions/0011-snapshot-reads.md). Its commit does nothing;
+ * its rollback undoes nothing when the level wrote no row, and rolls back
+ * the whole transaction when it did (depth becomes 0, as after an I/O
+ * error). Outside a transaction it is gdpr_store__begin. */
+int gdpr_store__begin_unguarded(store *st);
+void gdpr_store__read_end(store *st);
 
 /* --- ids and the generation ------------------------------------------ */
 
@@ -87,6 +108,8 @@ typedef enum {
     STORE_SEQ_PENDING,
     STORE_SEQ_REVIEW,
     STORE_SEQ_RETENTION_RUN,
+    STORE_SEQ_SIGNAL, /* consent signals (issue 16) */
+    STORE_SEQ_BREACH, /* issue 16: the breach register */
     STORE_SEQ_COUNT
 } store_seq;
 
@@ -410,6 +433,55 @@ store_disclosure_next_id(store *st, int64_t *id_out)
 }
 int gdpr_store__disclosure_append(store *st, const store_disclosure_row *row);
 
+/* --- consent signals (issue 16): GPC, TCF and GPP strings as received,
+ * and conflicts between an explicit choice and a GPC signal. Append-only;
+ * erased with the subject's consent events. */
+#define STORE_SIGNAL_GPC 1
+#define STORE_SIGNAL_TCF 2
+#define STORE_SIGNAL_GPP 3
+typedef struct {
+    int64_t id;             /* from store_signal_next_id */
+    const uint8_t *subject; /* CRYPTO_HASH_BYTES */
+    int64_t at;
+    int kind;             /* STORE_SIGNAL_* */
+    const uint8_t *value; /* sealed (signal/<id>/value): the string as received; NULL for GPC */
+    size_t value_len;
+    const char *channel;
+    const char *actor;
+} store_signal_row;
+
+static inline int
+store_signal_next_id(store *st, int64_t *id_out)
+{
+    return gdpr_store__next_id(st, STORE_SEQ_SIGNAL, id_out);
+}
+int gdpr_store__signal_append(store *st, const store_signal_row *row);
+/* The newest signal of `kind` of the subject at or before `at`: its id
+ * and time; GDPR_ENOTFOUND when there is none. */
+int gdpr_store__signal_latest(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int kind,
+                              int64_t at, int64_t *id_out, int64_t *at_out);
+/* The subject's signals in order; fn as in gdpr_store__consent_foreach. */
+int gdpr_store__signal_foreach(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                               int (*fn)(const store_signal_row *row, void *ctx), void *ctx);
+
+#define STORE_CONFLICT_GPC_OVER_GRANT 1  /* a GPC signal after an explicit grant */
+#define STORE_CONFLICT_GRANT_AFTER_GPC 2 /* an explicit grant after a GPC signal */
+typedef struct {
+    int64_t id;
+    const uint8_t *subject; /* CRYPTO_HASH_BYTES */
+    int64_t at;
+    const char *purpose;
+    int kind;              /* STORE_CONFLICT_* */
+    int64_t consent_event; /* the explicit choice (a grant) */
+    int64_t signal;        /* the GPC signal */
+    int64_t result_event;  /* the event recorded because of it (a withdrawal), or 0 */
+} store_conflict_row;
+int gdpr_store__conflict_append(store *st, const store_conflict_row *row, int64_t *id_out);
+/* Conflicts with id > after_id in id order, of one subject (hash) or of
+ * all (hash NULL), at or after `since`; fn as in gdpr_store__consent_foreach. */
+int gdpr_store__conflict_foreach(store *st, const uint8_t *hash, int64_t since, int64_t after_id,
+                                 int (*fn)(const store_conflict_row *row, void *ctx), void *ctx);
+
 /* Subject flags: Art. 21 objection, Art. 18
  * restriction. Bits other modules may add are left untouched. */
 #define STORE_SUBJECT_OBJECTED 0x1u
@@ -558,6 +630,10 @@ typedef struct {
     int64_t updated;
     int64_t policy_version;
     int64_t info_asked_at; /* first Art. 12(6) request for information; 0: none */
+    /* issue 16: the open request of the same type and subject this one was
+     * linked to on arrival or when matched (status GDPR_REQUEST_DUPLICATE);
+     * 0: none. */
+    int64_t duplicate_of;
 } store_request_row;
 
 typedef int (*store_request_fn)(const store_request_row *row, void *ctx);
@@ -1010,11 +1086,100 @@ int gdpr_store__policy_version(store *st, int64_t *version_out);
  * with "line L, column C: why" in the message. */
 int gdpr_store__json_parse(store *st, const char *text, json_node **out);
 
+/* --- reports (lib/store/sqlite/report.c): the consent report -------- */
+
+/* Which current consent states the report walks: `purpose` NULL for every
+ * purpose; the state's event time in [from, until) (until 0: no end). */
+typedef struct {
+    const char *purpose;
+    int64_t from, until;
+} store_consent_report_filter;
+
+typedef struct {
+    const uint8_t *subject; /* CRYPTO_HASH_BYTES */
+    const char *purpose;
+    const char *recipient; /* as in store_consent_row */
+    store_consent_state state;
+} store_consent_report_row;
+
+/* Every current consent state (one row per subject, purpose and
+ * recipient) that the filter admits, in the order of subject hash,
+ * purpose, recipient, each row's MAC checked (GDPR_ECORRUPT names a row
+ * that fails). Memory does not grow with the rows: a statement of its own
+ * is stepped, so fn may call the store. fn as in gdpr_store__consent_foreach. */
+int gdpr_store__consent_report_foreach(store *st, const store_consent_report_filter *f,
+                                       int (*fn)(const store_consent_report_row *row, void *ctx),
+                                       void *ctx);
+
+/* --- the breach register (lib/store/sqlite/breach.c), Art. 33/34 ------- */
+
+/* One personal-data breach. Texts that may hold personal data are sealed
+ * by the caller under the store key (breach/<id>/<field>); `categories`
+ * is a comma-separated list of policy category ids; `reference` is the
+ * authority's reference (not personal data). 0 times mean "not yet". */
+typedef struct {
+    int64_t id;
+    int64_t aware_at, occurred_at, opened_at, deadline;
+    unsigned int nature;
+    const char *categories;
+    int64_t subjects_approx, records_approx;
+    const uint8_t *description;
+    size_t description_len;
+    const uint8_t *consequences;
+    size_t consequences_len;
+    const uint8_t *measures;
+    size_t measures_len;
+    int64_t notified_at;
+    const char *reference;      /* NULL until notified */
+    const uint8_t *late_reason; /* NULL: none */
+    size_t late_reason_len;
+    int not_required; /* Art. 33(1): unlikely to result in a risk */
+    int decision;     /* gdpr_breach_decision */
+    int64_t decided_at, informed_at;
+    const uint8_t *decision_note; /* NULL: none */
+    size_t decision_note_len;
+    const char *actor;
+    int64_t updated;
+} store_breach_row;
+
+static inline int
+store_breach_next_id(store *st, int64_t *id_out)
+{
+    return gdpr_store__next_id(st, STORE_SEQ_BREACH, id_out);
+}
+/* Insert a breach (row->id from store_breach_next_id). */
+int gdpr_store__breach_insert(store *st, const store_breach_row *row);
+/* Write the fields that change after opening: notification, decision,
+ * updated. GDPR_ENOTFOUND when there is no such breach. */
+int gdpr_store__breach_update(store *st, const store_breach_row *row);
+/* One breach to fn; GDPR_ENOTFOUND when there is none. */
+int gdpr_store__breach_get(store *st, int64_t id, int (*fn)(const store_breach_row *row, void *ctx),
+                           void *ctx);
+/* Breaches in id order; with `pending` only those neither notified nor
+ * judged not notifiable, with deadline <= due_by, in deadline order (an
+ * index on pending deadlines: cost is what is listed). fn's non-zero
+ * stops, as in gdpr_store__consent_foreach; fn must not call the store. */
+int gdpr_store__breach_foreach(store *st, int pending, int64_t due_by,
+                               int (*fn)(const store_breach_row *row, void *ctx), void *ctx);
+/* Link a subject (keyed hash) to a breach; *added_out 0 when it was
+ * linked already. */
+int gdpr_store__breach_subject_add(store *st, int64_t breach,
+                                   const uint8_t subject[CRYPTO_HASH_BYTES], int64_t at,
+                                   int *added_out);
+int gdpr_store__breach_subject_count(store *st, int64_t breach, int64_t *count_out);
+
+/* --- duplicate requests (lib/store/sqlite/request.c) ------------------ */
+
+/* The oldest open or in-progress request of `type` for the subject, in
+ * *id_out; GDPR_ENOTFOUND (no message) when there is none. */
+int gdpr_store__request_find_open(store *st, const uint8_t subject[CRYPTO_HASH_BYTES], int type,
+                                  int64_t *id_out);
+
 /* --- the operations a backend implements ------------------------------ */
 
 /* Bumped when a member is added at the end; the front refuses a table of
  * an older version than it needs (like sqlite3_vfs.iVersion). */
-#define STORE_OPS_VERSION 6
+#define STORE_OPS_VERSION 10
 
 typedef struct store_ops store_ops;
 
@@ -1294,6 +1459,36 @@ struct store_ops {
                           int (*fn)(const store_access_row *row, void *ctx), void *ctx);
     int (*access_delete_subject)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                                  int64_t *count_out);
+    /* version 7: a failed open of a new store leaves nothing behind */
+    void (*discard)(store *st);
+    /* version 8: consent signals (issue 16) */
+    int (*signal_append)(store *st, const store_signal_row *row);
+    int (*signal_latest)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int kind, int64_t at,
+                         int64_t *id_out, int64_t *at_out);
+    int (*signal_foreach)(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                          int (*fn)(const store_signal_row *row, void *ctx), void *ctx);
+    int (*conflict_append)(store *st, const store_conflict_row *row, int64_t *id_out);
+    int (*conflict_foreach)(store *st, const uint8_t *hash, int64_t since, int64_t after_id,
+                            int (*fn)(const store_conflict_row *row, void *ctx), void *ctx);
+    /* version 9: reports (issue 16) */
+    int (*consent_report_foreach)(store *st, const store_consent_report_filter *f,
+                                  int (*fn)(const store_consent_report_row *row, void *ctx),
+                                  void *ctx);
+    int (*breach_insert)(store *st, const store_breach_row *row);
+    int (*breach_update)(store *st, const store_breach_row *row);
+    int (*breach_get)(store *st, int64_t id, int (*fn)(const store_breach_row *row, void *ctx),
+                      void *ctx);
+    int (*breach_foreach)(store *st, int pending, int64_t due_by,
+                          int (*fn)(const store_breach_row *row, void *ctx), void *ctx);
+    int (*breach_subject_add)(store *st, int64_t breach, const uint8_t subject[CRYPTO_HASH_BYTES],
+                              int64_t at, int *added_out);
+    int (*breach_subject_count)(store *st, int64_t breach, int64_t *count_out);
+    int (*request_find_open)(store *st, const uint8_t subject[CRYPTO_HASH_BYTES], int type,
+                             int64_t *id_out);
+    /* version 10: read transactions (docs/decisions/0011-snapshot-reads.md) */
+    int (*read_begin)(store *st, int both_files);
+    void (*read_end)(store *st);
+    int (*begin_unguarded)(store *st);
 };
 
 /* The backends in this build. */

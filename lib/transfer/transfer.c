@@ -1370,8 +1370,11 @@ record_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_transfer_reque
         rc = gdpr_engine__authorize(eng, who, PERM_TRANSFER_RECORD, hash);
     if (rc == GDPR_OK)
         rc = resolve_categories(eng->policy, req, &in);
+    /* The decision only reads, and every refusal comes before the first
+     * write (the subject, the log row, the audit event): inside a batch
+     * the call needs no savepoint (docs/decisions/0011-snapshot-reads.md). */
     if (rc == GDPR_OK)
-        rc = gdpr_engine__begin(eng);
+        rc = gdpr_engine__begin_checked(eng);
     if (rc != GDPR_OK)
         return rc;
     /* Inside the write transaction: no other engine can change the list
@@ -1399,7 +1402,7 @@ record_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_transfer_reque
                              : gdpr__err_set(GDPR_EDENIED, "an Art. 49 transfer needs approval");
     }
     if (rc == GDPR_OK)
-        rc = gdpr_engine__subject_ensure(eng, req->subject, hash, NULL, NULL);
+        rc = gdpr_engine__subject_ensure_hashed(eng, req->subject, hash, NULL, NULL);
     if (rc == GDPR_OK) {
         memset(&row, 0, sizeof row);
         row.at = req->at;

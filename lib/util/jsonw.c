@@ -244,6 +244,58 @@ gdpr_jsonw__node(jsonw *w, const json_node *n)
     }
 }
 
+static int
+by_key(const void *a, const void *b)
+{
+    const json_node *x = *(const json_node *const *)a, *y = *(const json_node *const *)b;
+
+    return strcmp(x->key ? x->key : "", y->key ? y->key : "");
+}
+
+int
+gdpr_jsonw__canonical(jsonw *w, const json_node *n, const char *skip)
+{
+    const json_node **members;
+    size_t count = 0;
+    int rc = 0;
+
+    if (n == NULL || (n->type != JSON_OBJECT && n->type != JSON_ARRAY)) {
+        gdpr_jsonw__node(w, n);
+        return 0;
+    }
+    if (n->type == JSON_ARRAY) {
+        gdpr_jsonw__array_begin(w);
+        for (const json_node *c = n->first; c != NULL && rc == 0; c = c->next)
+            rc = gdpr_jsonw__canonical(w, c, NULL);
+        gdpr_jsonw__array_end(w);
+        return rc;
+    }
+    for (const json_node *c = n->first; c != NULL; c = c->next)
+        count++;
+    members = calloc(count ? count : 1, sizeof *members);
+    if (members == NULL) {
+        w->failed = 1;
+        return -1;
+    }
+    count = 0;
+    for (const json_node *c = n->first; c != NULL; c = c->next)
+        if (skip == NULL || c->key == NULL || strcmp(c->key, skip) != 0)
+            members[count++] = c;
+    qsort(members, count, sizeof *members, by_key);
+    gdpr_jsonw__object_begin(w);
+    for (size_t i = 0; i < count && rc == 0; i++) {
+        if (i > 0 && by_key(&members[i - 1], &members[i]) == 0) {
+            rc = -1;
+            break;
+        }
+        gdpr_jsonw__key(w, members[i]->key ? members[i]->key : "");
+        rc = gdpr_jsonw__canonical(w, members[i], NULL);
+    }
+    gdpr_jsonw__object_end(w);
+    free(members);
+    return rc != 0 || w->failed ? -1 : 0;
+}
+
 int
 gdpr_jsonw__finish(jsonw *w, char **out, size_t *len_out)
 {

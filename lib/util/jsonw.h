@@ -42,6 +42,15 @@ void gdpr_jsonw__bool(jsonw *w, int b);
 void gdpr_jsonw__null(jsonw *w);
 /* A parsed value (and everything under it) as JSON; NULL writes null. */
 void gdpr_jsonw__node(jsonw *w, const json_node *n);
+/* A parsed value in canonical form (what receipts are signed over,
+ * docs/decisions/0012): object members in ascending byte order of their
+ * names at every depth, arrays in their order, no whitespace, strings
+ * and numbers as the writer always writes them. Members of the top
+ * object named `skip` (may be NULL) are left out. Returns 0, or -1 when
+ * an object names a member twice (a canonical form would be ambiguous;
+ * nothing sensible was written) or memory ran out (the writer then
+ * also reports it at finish). */
+int gdpr_jsonw__canonical(jsonw *w, const json_node *n, const char *skip);
 
 /* Hand over the text (NUL-terminated, malloc'd; *len_out may be NULL) and
  * reset the writer: GDPR_OK, or GDPR_ENOMEM if any append failed (nothing

@@ -163,14 +163,14 @@ put_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_vault_item *item,
         rc = gdpr_engine__subject_hash(eng, item->subject, hash);
     if (rc == GDPR_OK)
         rc = gdpr_engine__authorize(eng, who, PERM_VAULT_PUT, hash);
+    /* The item and its place in the policy are checked: after the first
+     * write only a lack of memory or storage can fail the call, so inside
+     * a batch it needs no savepoint. */
     if (rc == GDPR_OK)
-        rc = gdpr_engine__begin(eng);
+        rc = gdpr_engine__begin_checked(eng);
     if (rc != GDPR_OK)
         return rc;
-    /* Known subjects are the common case: spare ensure's second HMAC. */
-    rc = gdpr_store__subject_find(eng->st, hash, &subject_id);
-    if (rc == GDPR_ENOTFOUND)
-        rc = gdpr_engine__subject_ensure(eng, item->subject, hash, NULL, NULL);
+    rc = gdpr_engine__subject_ensure_hashed(eng, item->subject, hash, &subject_id, NULL);
     if (rc == GDPR_OK)
         rc = put_sealed(eng, item, cat, hash, id_out);
     snprintf(ref, sizeof ref, "record %lld", (long long)*id_out);
@@ -296,7 +296,7 @@ gdpr_vault_get(gdpr_engine *eng, const gdpr_actor *who, int64_t record, void **v
     if (rc != GDPR_OK)
         return rc;
     memset(&copy, 0, sizeof copy);
-    gdpr_engine__lock(eng);
+    gdpr_engine__lock_read(eng);
     rc = gdpr_engine__require_policy(eng);
     if (rc == GDPR_OK)
         rc = gdpr_store__vault_get(eng->st, record, copy_sealed, &copy);
@@ -307,7 +307,7 @@ gdpr_vault_get(gdpr_engine *eng, const gdpr_actor *who, int64_t record, void **v
     if (rc == GDPR_OK)
         rc = open_copy(eng, &copy, value_out, len_out);
     free(copy.sealed);
-    return gdpr_engine__unlock(eng, rc);
+    return gdpr_engine__unlock_read(eng, rc);
 }
 
 static int

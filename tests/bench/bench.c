@@ -2,6 +2,11 @@
  * SPDX-License-Identifier: MIT
  */
 #define _GNU_SOURCE
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <sqlite3.h>
+
 #include "bench.h"
 
 #include <dirent.h>
@@ -97,4 +102,97 @@ bench_scale(void)
     const char *s = getenv("GDPR_BENCH_SCALE");
     double v = s ? atof(s) : 1.0;
     return v > 0 ? v : 1.0;
+}
+
+sqlite3 *
+bench_copy_store(const char *from, const char *to)
+{
+    sqlite3 *src = NULL, *dst = NULL;
+    sqlite3_backup *b;
+
+    if (sqlite3_open_v2(from, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+        sqlite3_open(to, &dst) != SQLITE_OK) {
+        fprintf(stderr, "bench_copy_store: cannot open %s or %s\n", from, to);
+        exit(1);
+    }
+    b = sqlite3_backup_init(dst, "main", src, "main");
+    if (b == NULL || sqlite3_backup_step(b, -1) != SQLITE_DONE ||
+        sqlite3_backup_finish(b) != SQLITE_OK) {
+        fprintf(stderr, "bench_copy_store: copy failed: %s\n", sqlite3_errmsg(dst));
+        exit(1);
+    }
+    sqlite3_close(src);
+    if (sqlite3_exec(dst,
+                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;"
+                     " PRAGMA foreign_keys=ON; PRAGMA trusted_schema=OFF;"
+                     " PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;"
+                     " PRAGMA mmap_size=268435456",
+                     NULL, NULL, NULL) != SQLITE_OK) {
+        fprintf(stderr, "bench_copy_store: pragmas: %s\n", sqlite3_errmsg(dst));
+        exit(1);
+    }
+    return dst;
+}
+
+void
+floor_crypto_init(floor_crypto *fc)
+{
+    EVP_MAC *m = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    OSSL_PARAM params[2];
+    unsigned char mkey[32];
+
+    fc->mac = m ? EVP_MAC_CTX_new(m) : NULL;
+    EVP_MAC_free(m);
+    fc->aead = EVP_CIPHER_CTX_new();
+    fc->gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+    RAND_bytes(mkey, sizeof mkey);
+    RAND_bytes(fc->dek, sizeof fc->dek);
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
+    params[1] = OSSL_PARAM_construct_end();
+    if (fc->mac == NULL || fc->aead == NULL || fc->gcm == NULL ||
+        EVP_MAC_init(fc->mac, mkey, sizeof mkey, params) != 1) {
+        fprintf(stderr, "floor: OpenSSL setup failed\n");
+        exit(1);
+    }
+}
+
+void
+floor_crypto_free(floor_crypto *fc)
+{
+    EVP_MAC_CTX_free(fc->mac);
+    EVP_CIPHER_CTX_free(fc->aead);
+    EVP_CIPHER_free(fc->gcm);
+}
+
+void
+floor_hmac(floor_crypto *fc, const void *a, size_t alen, const void *b, size_t blen,
+           unsigned char out[32])
+{
+    size_t outlen = 0;
+
+    if (EVP_MAC_init(fc->mac, NULL, 0, NULL) != 1 || EVP_MAC_update(fc->mac, a, alen) != 1 ||
+        (blen && EVP_MAC_update(fc->mac, b, blen) != 1) ||
+        EVP_MAC_final(fc->mac, out, &outlen, 32) != 1) {
+        fprintf(stderr, "floor: HMAC failed\n");
+        exit(1);
+    }
+}
+
+void
+floor_seal(floor_crypto *fc, const void *aad, size_t aadlen, const void *plain, size_t len,
+           unsigned char *out)
+{
+    unsigned char nonce[12];
+    int outl = 0;
+
+    RAND_bytes(nonce, sizeof nonce);
+    memcpy(out, nonce, sizeof nonce);
+    if (EVP_EncryptInit_ex2(fc->aead, fc->gcm, fc->dek, nonce, NULL) != 1 ||
+        EVP_EncryptUpdate(fc->aead, NULL, &outl, aad, (int)aadlen) != 1 ||
+        EVP_EncryptUpdate(fc->aead, out + 12, &outl, plain, (int)len) != 1 ||
+        EVP_EncryptFinal_ex(fc->aead, out + 12 + outl, &outl) != 1 ||
+        EVP_CIPHER_CTX_ctrl(fc->aead, EVP_CTRL_GCM_GET_TAG, 16, out + 12 + len) != 1) {
+        fprintf(stderr, "floor: seal failed\n");
+        exit(1);
+    }
 }

@@ -33,4 +33,33 @@ void bench_cleanup(void);
  * a quick pass and a developer the full figures. */
 double bench_scale(void);
 
+/* The floor's connection: a copy of the store file `from` (the library's
+ * data file, same schema, indexes, triggers and rows) at `to`, opened with
+ * the library's settings (WAL, synchronous=FULL, secure_delete, foreign
+ * keys, 64 MiB cache, 256 MiB map), so a baseline writes the same rows
+ * into a store of the same size. Exits on failure. */
+struct sqlite3;
+struct sqlite3 *bench_copy_store(const char *from, const char *to);
+
+/* The crypto of a same-work floor, bare OpenSSL as the library uses it: a
+ * keyed HMAC-SHA-256 context reused per call (blind index, row MAC, audit
+ * chain) and AES-256-GCM under a data key kept in memory. */
+struct evp_mac_ctx_st;
+struct evp_cipher_ctx_st;
+struct evp_cipher_st;
+typedef struct {
+    struct evp_mac_ctx_st *mac;
+    struct evp_cipher_ctx_st *aead;
+    struct evp_cipher_st *gcm;
+    unsigned char dek[32];
+} floor_crypto;
+void floor_crypto_init(floor_crypto *fc);
+void floor_crypto_free(floor_crypto *fc);
+/* HMAC of a then b (blen may be 0) into out[32]. */
+void floor_hmac(floor_crypto *fc, const void *a, size_t alen, const void *b, size_t blen,
+                unsigned char out[32]);
+/* Seal: out gets nonce(12) | ciphertext(len) | tag(16). */
+void floor_seal(floor_crypto *fc, const void *aad, size_t aadlen, const void *plain, size_t len,
+                unsigned char *out);
+
 #endif

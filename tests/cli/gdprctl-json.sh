@@ -30,6 +30,16 @@ j 0 consent check C-1 marketing
 j 0 consent withdraw C-1 marketing phone
 j 1 consent check C-1 marketing
 j 0 consent history C-1
+j 0 consent report
+j 0 policy load "$root/examples/policy-ropa.json"
+j 0 ropa export
+j 0 breach open --nature confidentiality --categories contact --subjects 3 --records 3 \
+    --description "mail sent to the wrong list" --consequences "spam" --measures "recalled"
+j 0 breach notify 1 --reference DPC-9
+j 0 breach decide 1 not-high-risk
+j 0 breach link 1 C-1
+j 0 breach list
+j 0 breach kpis
 j 0 subject link C-1 email c1@example.org
 j 0 subject find email c1@example.org
 j 0 subject hash C-1

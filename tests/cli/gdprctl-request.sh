@@ -87,7 +87,7 @@ expect_exit 0 at 2027-04-10T10:00:00Z --json request kpis --from 2027-01-01 --to
 grep -q '"total":3,' "$tmp/out" || fail "kpis json: $(cat "$tmp/out")"
 grep -q '"denied_by_reason":{"identity_not_verified":0,"no_match":1,' "$tmp/out" ||
     fail "kpis json denials: $(cat "$tmp/out")"
-grep -q '"extended":1,"escalated":1,"escalations":1,"high_risk":1}' "$tmp/out" ||
+grep -q '"extended":1,"escalated":1,"escalations":1,"high_risk":1,"duplicates":0}' "$tmp/out" ||
     fail "kpis json tail: $(cat "$tmp/out")"
 expect_exit 2 at 2027-04-10T10:00:00Z request kpis --from yesterday
 expect_exit 0 "$ctl" --db "$db" audit verify

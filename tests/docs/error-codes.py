@@ -64,11 +64,27 @@ def parse_lib(root):
         text = strip_c(raw)
         for m in re.finditer(r'\.(\w+)\s*=\s*(gdpr_\w+)\s*[,}\n]', text):
             ops.setdefault(m.group(1), set()).add(m.group(2))
+        generators = set()
+        # Definitions made by a macro: "#define M(fn, ...) ... GDPR_API int fn(...) {...}"
+        # and a line "M(gdpr_name, ...)" at the start of a line define
+        # gdpr_name with the macro's body (lib/core/limits.c LIMIT_CALL).
+        for mac in re.finditer(r'^#define\s+(\w+)\((\w+)[^)]*\)((?:[^\n]*\\\n)*[^\n]*)', text, re.M):
+            macro, param, body = mac.group(1), mac.group(2), mac.group(3)
+            if 'GDPR_API' not in body or not re.search(r'\b%s\s*\(' % param, body):
+                continue
+            generators.add(macro)
+            body = body.replace('\\\n', '\n')
+            calls = set(re.findall(r"\b([A-Za-z_]\w*)\b", body)) - {param}
+            members = set(re.findall(r'(?:->|\.)(\w+)\s*\(', body))
+            for use in re.finditer(r'^%s\((gdpr_\w+)\s*,' % macro, text, re.M):
+                defs.setdefault(use.group(1), []).append(
+                    (path, False, set(CODE.findall(body)), calls, members))
         lines = text.split('\n')
         i = 0
         while i < len(lines):
             m = re.match(r'^(\w+)\s*\(', lines[i])
-            if m and m.group(1) not in ('if', 'for', 'while', 'switch', 'return', 'sizeof'):
+            if m and m.group(1) not in ('if', 'for', 'while', 'switch', 'return', 'sizeof') and \
+                    m.group(1) not in generators:
                 # the definition's head runs to a line "{" (house style)
                 j = i
                 while j < len(lines) and not lines[j].startswith('{') and not lines[j].rstrip().endswith(

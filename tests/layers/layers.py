@@ -31,7 +31,9 @@ import tempfile
 
 ORDER = {"util": 0, "crypto": 1, "store": 2, "core": 3}
 CAPABILITY_RANK = 4
-CAPABILITY_MAY_USE = {"request": {"export", "erasure", "vault"}}
+CAPABILITY_MAY_USE = {"request": {"export", "erasure", "vault"},
+                      # the Art. 30 record asks the adequacy list and safeguards
+                      "ropa": {"transfer"}}
 FOREIGN = {
     "sqlite3.h": "store/sqlite",
     "libpq-fe.h": "store/postgres",

@@ -33,7 +33,8 @@ blob_or_null(sqlite3_stmt *s, int col, size_t *len_out)
     "c.id, c.at, c.purpose, c.state, c.notice, c.channel, c.actor, c.expires,"                     \
     " c.recipient, c.proof, c.flags, c.recipient_sealed, c.notice_version,"                        \
     " c.notice_sha256, c.policy_version,"                                                          \
-    " (SELECT value FROM main.meta WHERE name='store_id'), c.subject, c.guardian"
+    " (SELECT value FROM main.meta WHERE name='store_id'), c.subject, c.guardian, c.mac"
+#define CONSENT_MAC_COLUMN 18
 
 #define RECEIPT_ID_BYTES 37
 
@@ -87,13 +88,36 @@ read_consent_row(sqlite3_stmt *s, store_consent_row *row, char receipt[RECEIPT_I
     return GDPR_OK;
 }
 
-/* Rows of CONSENT_COLUMNS to fn; `seen` says whether there was one. The
- * statements are our own prepared ones (not cached: an iterator may run a
- * nested call that uses the cached statements). */
+/* The event's MAC (sqlite/rowmac.c) against what its row says: an edited
+ * event is refused, never followed. */
+static int
+check_event(sqlite_store *st, sqlite3_stmt *s, const store_consent_row *row)
+{
+    uint8_t mac[CRYPTO_HASH_BYTES];
+    char what[GDPR_NAME_MAX + 96];
+    int rc;
+
+    if (st->base.row_mac == NULL)
+        return GDPR_OK;
+    rc = gdpr_sqlite__consent_event_mac(st, row->id, row, mac);
+    if (rc != GDPR_OK)
+        return rc;
+    snprintf(what, sizeof what, "consent event row %lld (purpose '%.64s')", (long long)row->id,
+             row->purpose);
+    return gdpr_sqlite__row_mac_check(st, mac, sqlite3_column_blob(s, CONSENT_MAC_COLUMN),
+                                      sqlite3_column_bytes(s, CONSENT_MAC_COLUMN), what);
+}
+
+/* Rows of CONSENT_COLUMNS to fn, each checked against its MAC unless
+ * `raw` (the migration that writes the MACs); `seen` says whether there
+ * was one. The statements are our own prepared ones (not cached: an
+ * iterator may run a nested call that uses the cached statements). */
 typedef struct {
     int (*fn)(const store_consent_row *row, void *ctx);
     void *ctx;
     int seen;
+    sqlite_store *st;
+    int raw;
 } consent_cb;
 
 static int
@@ -104,6 +128,8 @@ consent_row(sqlite3_stmt *s, void *c)
     char receipt[RECEIPT_ID_BYTES];
     int rc = read_consent_row(s, &row, receipt);
 
+    if (rc == GDPR_OK && !cb->raw)
+        rc = check_event(cb->st, s, &row);
     if (rc != GDPR_OK)
         return rc;
     cb->seen = 1;
@@ -125,14 +151,30 @@ gdpr_sqlite__consent_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH
         return rc;
     gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
     return gdpr_sqlite__sq_rows(st, s, SQ_OWN, "reading consent events", consent_row,
-                                &(consent_cb){fn, ctx, 0});
+                                &(consent_cb){fn, ctx, 0, st, 0});
+}
+
+int
+gdpr_sqlite__consent_event_foreach_raw(sqlite_store *st,
+                                       int (*fn)(const store_consent_row *row, void *ctx),
+                                       void *ctx)
+{
+    sqlite3_stmt *s;
+    int rc =
+        gdpr_sqlite__sq_prepare(st, "SELECT " CONSENT_COLUMNS " FROM main.consent c ORDER BY c.id",
+                                "reading consent events", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    return gdpr_sqlite__sq_rows(st, s, SQ_OWN, "reading consent events", consent_row,
+                                &(consent_cb){fn, ctx, 0, st, 1});
 }
 
 int
 gdpr_sqlite__consent_get(store *base, int64_t id,
                          int (*fn)(const store_consent_row *row, void *ctx), void *ctx)
 {
-    consent_cb cb = {fn, ctx, 0};
+    consent_cb cb = {fn, ctx, 0, (sqlite_store *)base, 0};
     int rc = gdpr_sqlite__sq_each((sqlite_store *)base,
                                   "SELECT " CONSENT_COLUMNS " FROM main.consent c"
                                   " WHERE c.id=?1",
@@ -157,12 +199,21 @@ gdpr_sqlite__consent_append(store *base, const store_consent_row *row, int64_t *
             st,
             "INSERT INTO main.consent(id, subject, at, purpose, state, notice,"
             " notice_version, notice_sha256, policy_version, channel, actor, expires,"
-            " recipient, recipient_sealed, proof, flags, guardian) VALUES(?1, ?2, ?3,"
-            " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            " recipient, recipient_sealed, proof, flags, guardian, mac) VALUES(?1, ?2, ?3,"
+            " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
             &s);
 
     if (rc != GDPR_OK)
         return rc;
+    if (st->base.row_mac != NULL) {
+        uint8_t mac[CRYPTO_HASH_BYTES];
+        rc = gdpr_sqlite__consent_event_mac(st, id, row, mac);
+        if (rc != GDPR_OK) {
+            gdpr_sqlite__sq_reset(s);
+            return rc;
+        }
+        sqlite3_bind_blob(s, 18, mac, sizeof mac, SQLITE_TRANSIENT);
+    }
     sqlite3_bind_int64(s, 1, id);
     gdpr_sqlite__sq_bind_hash(s, 2, row->subject);
     sqlite3_bind_int64(s, 3, row->at);
@@ -231,14 +282,6 @@ read_state(sqlite3_stmt *s, int first, store_consent_state *out)
     out->flags = (unsigned int)sqlite3_column_int64(s, first + 4);
 }
 
-/* A state in columns 0 to 4 into ctx (store_consent_state). */
-static int
-read_state_row(sqlite3_stmt *s, void *ctx)
-{
-    read_state(s, 0, ctx);
-    return GDPR_OK;
-}
-
 /* The row's MAC (column `col`) against what it says (sqlite/rowmac.c). */
 static int
 check_state(sqlite_store *st, sqlite3_stmt *s, int col, const uint8_t hash[CRYPTO_HASH_BYTES],
@@ -276,16 +319,43 @@ read_current_state(sqlite3_stmt *s, void *ctx)
     return check_state(c->st, s, 5, c->hash, c->purpose, c->recipient, c->out);
 }
 
+/* An event as the state it set, checked against its MAC. */
+typedef struct {
+    sqlite_store *st;
+    store_consent_state *out;
+} history_state;
+
+static int
+read_history_state(sqlite3_stmt *s, void *ctx)
+{
+    history_state *h = ctx;
+    store_consent_row row;
+    char receipt[RECEIPT_ID_BYTES];
+    int rc = read_consent_row(s, &row, receipt);
+
+    if (rc == GDPR_OK)
+        rc = check_event(h->st, s, &row);
+    if (rc != GDPR_OK)
+        return rc;
+    h->out->event = row.id;
+    h->out->at = row.at;
+    h->out->state = row.state;
+    h->out->expires = row.expires;
+    h->out->flags = row.flags;
+    return GDPR_OK;
+}
+
 /* The newest event at or before `at` (ties: the later id). */
 static int
 state_from_history(sqlite_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
                    const char *recipient, int64_t at, store_consent_state *out)
 {
+    history_state h = {st, out};
     sqlite3_stmt *s;
     int rc = gdpr_sqlite__sq_stmt(st,
-                                  "SELECT id, at, state, expires, flags FROM main.consent"
-                                  " WHERE subject=?1 AND purpose=?2 AND recipient=?3 AND at<=?4"
-                                  " ORDER BY at DESC, id DESC LIMIT 1",
+                                  "SELECT " CONSENT_COLUMNS " FROM main.consent c"
+                                  " WHERE c.subject=?1 AND c.purpose=?2 AND c.recipient=?3"
+                                  " AND c.at<=?4 ORDER BY c.at DESC, c.id DESC LIMIT 1",
                                   &s);
 
     if (rc != GDPR_OK)
@@ -294,8 +364,8 @@ state_from_history(sqlite_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], cons
     sqlite3_bind_text(s, 2, purpose, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, recipient, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 4, at);
-    return gdpr_sqlite__sq_row(st, s, "reading consent history", GDPR_ENOTFOUND, read_state_row,
-                               out);
+    return gdpr_sqlite__sq_row(st, s, "reading consent history", GDPR_ENOTFOUND, read_history_state,
+                               &h);
 }
 
 int
@@ -434,6 +504,8 @@ gdpr_sqlite__consent_delete_subject(store *base, const uint8_t subject_hash[CRYP
         "DELETE FROM main.consent WHERE subject=?1",
         "DELETE FROM main.consent_state WHERE subject=?1",
         "DELETE FROM main.disclosure WHERE subject=?1",
+        "DELETE FROM main.consent_signal WHERE subject=?1",
+        "DELETE FROM main.consent_conflict WHERE subject=?1",
     };
 
     return gdpr_sqlite__sq_run_hash((sqlite_store *)base, sql, sizeof sql / sizeof sql[0],

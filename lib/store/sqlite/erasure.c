@@ -599,8 +599,11 @@ gdpr_sqlite__tombstone_kept_find(store *base, int64_t record, int64_t *until_out
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = gdpr_sqlite__sq_stmt(st,
-                                  "SELECT until, rule FROM main.tombstone_kept"
-                                  " WHERE record=?1 AND erased_at=0 ORDER BY until DESC LIMIT 1",
+                                  /* max() with a bare column takes the
+                                   * row of the maximum (SQLite): no
+                                   * sorter, unlike ORDER BY until. */
+                                  "SELECT max(until), rule FROM main.tombstone_kept"
+                                  " WHERE record=?1 AND erased_at=0 HAVING count(*) > 0",
                                   &s);
 
     if (rc != GDPR_OK)

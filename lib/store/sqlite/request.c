@@ -14,7 +14,7 @@
     "id, type, status, subject, ident_kind, ident_hash, ident_value, channel,"                     \
     " received, first_due, due, extended_months, told_at, verification, verify_method,"            \
     " verified_at, flags, escalated_to, escalations, denial, grace_until, closed, close_days,"     \
-    " updated, policy_version, info_asked_at"
+    " updated, policy_version, info_asked_at, duplicate_of"
 
 static void
 bind_text_or_null(sqlite3_stmt *s, int col, const char *text)
@@ -122,6 +122,7 @@ read_row(sqlite3_stmt *s, store_request_row *r)
     r->updated = sqlite3_column_int64(s, 23);
     r->policy_version = sqlite3_column_int64(s, 24);
     r->info_asked_at = sqlite3_column_int64(s, 25);
+    r->duplicate_of = sqlite3_column_int64(s, 26);
     return rc;
 }
 
@@ -319,9 +320,9 @@ gdpr_sqlite__request_insert(store *base, const store_request_row *row)
                              " ident_kind, ident_hash, ident_value, channel, first_due, due,"
                              " extended_months, told_at, verification, verify_method, verified_at,"
                              " flags, escalated_to, escalations, denial, grace_until, closed,"
-                             " close_days, updated, policy_version, info_asked_at) VALUES(?1, ?2,"
-                             " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-                             " ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
+                             " close_days, updated, policy_version, info_asked_at, duplicate_of)"
+                             " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
+                             " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
                              &s);
 
     if (rc != GDPR_OK)
@@ -330,6 +331,7 @@ gdpr_sqlite__request_insert(store *base, const store_request_row *row)
     sqlite3_bind_int(s, 2, row->type);
     sqlite3_bind_int64(s, 3, row->received);
     bind_mutable(s, 4, row);
+    sqlite3_bind_int64(s, 27, row->duplicate_of);
     rc = gdpr_sqlite__sq_step_done(st, s, "storing a request");
     if (rc == GDPR_OK) {
         kpi_part k;
@@ -357,12 +359,13 @@ gdpr_sqlite__request_update(store *base, const store_request_row *row)
                                  " verify_method=?13, verified_at=?14, flags=?15, escalated_to=?16,"
                                  " escalations=?17, denial=?18, grace_until=?19, closed=?20,"
                                  " close_days=?21, updated=?22, policy_version=?23,"
-                                 " info_asked_at=?24 WHERE id=?1",
+                                 " info_asked_at=?24, duplicate_of=?25 WHERE id=?1",
                                  &s);
     if (rc != GDPR_OK)
         return rc;
     sqlite3_bind_int64(s, 1, row->id);
     bind_mutable(s, 2, row);
+    sqlite3_bind_int64(s, 25, row->duplicate_of);
     rc = gdpr_sqlite__sq_step_done(st, s, "updating a request");
     kpi_of(before.type, before.day * 86400, row, &after);
     after.day = before.day;
@@ -693,4 +696,25 @@ gdpr_sqlite__request_overdue_count(store *base, int64_t due_from, int64_t due_to
     *count_out = sqlite3_column_int64(s, 0);
     gdpr_sqlite__sq_reset(s);
     return GDPR_OK;
+}
+
+int
+gdpr_sqlite__request_find_open(store *base, const uint8_t subject[CRYPTO_HASH_BYTES], int type,
+                               int64_t *id_out)
+{
+    sqlite_store *st = (sqlite_store *)base;
+    sqlite3_stmt *s;
+    /* The subject's requests through request_subject; a subject has few. */
+    int rc = gdpr_sqlite__sq_stmt(st,
+                                  "SELECT id FROM main.request WHERE subject = ?1 AND type = ?2"
+                                  " AND status IN (1, 2) ORDER BY id LIMIT 1",
+                                  &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    gdpr_sqlite__sq_bind_hash(s, 1, subject);
+    sqlite3_bind_int(s, 2, type);
+    rc = gdpr_sqlite__sq_row(st, s, "looking for an open request", SQ_NO_ROW,
+                             gdpr_sqlite__sq_read_int64, id_out);
+    return rc == SQ_NO_ROW ? GDPR_ENOTFOUND : rc;
 }

@@ -4,7 +4,9 @@
  * purpose and recipient is in this state since that event". Neither holds
  * ciphertext, so AEAD did not protect them: someone who can write the data
  * file could re-point MALLORY's e-mail row at ALICE, or turn a withdrawal
- * into a grant. Each row now carries HMAC-SHA-256 under the row key
+ * into a grant; a consent event (history row) is what a question about
+ * a past time, the history walk, receipts and exports follow. Each row now
+ * carries HMAC-SHA-256 under the row key
  * (HKDF(root, "row-mac"), lib/crypto) over a length-fixed encoding of every
  * column that gives it meaning; a row whose MAC does not match is refused
  * with GDPR_ECORRUPT naming it, never followed. Schema 12 adds the columns
@@ -22,6 +24,11 @@ typedef struct {
     uint8_t buf[64 + 2 * CRYPTO_HASH_BYTES + 3 * (4 + GDPR_NAME_MAX + 8) + 5 * 8];
     size_t len;
 } enc;
+
+/* A consent event: a tag, 6 numbers, 2 hashes, 9 length+digest pairs. */
+_Static_assert(sizeof(((enc *)0)->buf) >=
+                   64 + 6 * 8 + 2 * CRYPTO_HASH_BYTES + 9 * (8 + CRYPTO_HASH_BYTES),
+               "row MAC encoding buffer too small for a consent event");
 
 static void
 put_u64(enc *e, uint64_t v)
@@ -85,6 +92,60 @@ gdpr_sqlite__consent_state_mac(sqlite_store *st, const uint8_t subject[CRYPTO_HA
     put_u64(&e, (uint64_t)cs->expires);
     put_u64(&e, (uint64_t)cs->flags);
     return gdpr_crypto__row_mac(st->base.row_mac, e.buf, e.len, out);
+}
+
+/* Texts and sealed values of any length enter as their length and
+ * SHA-256, so the encoding stays bounded. */
+static int
+put_digest(enc *e, const void *p, size_t n, int present)
+{
+    uint8_t d[CRYPTO_HASH_BYTES] = {0};
+    int rc = present ? gdpr_crypto__sha256(p != NULL ? p : "", n, d) : GDPR_OK;
+
+    put_u64(e, present ? (uint64_t)n + 1 : 0);
+    put_bytes(e, d, sizeof d);
+    return rc;
+}
+
+int
+gdpr_sqlite__consent_event_mac(sqlite_store *st, int64_t id, const store_consent_row *row,
+                               uint8_t out[CRYPTO_HASH_BYTES])
+{
+    const char *texts[6];
+    enc e;
+    int rc = GDPR_OK;
+
+    texts[0] = row->purpose;
+    texts[1] = row->notice;
+    texts[2] = row->notice_version;
+    texts[3] = row->channel;
+    texts[4] = row->actor;
+    texts[5] = row->recipient;
+    put_tag(&e, "libgdpr consent event row 1");
+    put_u64(&e, (uint64_t)id);
+    put_bytes(&e, row->subject, CRYPTO_HASH_BYTES);
+    put_u64(&e, (uint64_t)row->at);
+    put_u64(&e, (uint64_t)(int64_t)row->state);
+    put_u64(&e, (uint64_t)row->policy_version);
+    put_u64(&e, (uint64_t)row->expires);
+    put_u64(&e, (uint64_t)row->flags);
+    put_bytes(&e, row->notice_sha256, CRYPTO_HASH_BYTES);
+    for (size_t i = 0; rc == GDPR_OK && i < sizeof texts / sizeof texts[0]; i++) {
+        const char *t = texts[i] != NULL ? texts[i] : "";
+        rc = put_digest(&e, t, strlen(t), 1);
+    }
+    /* The sealed values carry their own AEAD tag bound to the event id;
+     * this binds their presence too (a proof set to NULL is an edit). */
+    if (rc == GDPR_OK)
+        rc = put_digest(&e, row->recipient_sealed, row->recipient_sealed_len,
+                        row->recipient_sealed != NULL);
+    if (rc == GDPR_OK)
+        rc = put_digest(&e, row->proof, row->proof_len, row->proof != NULL);
+    if (rc == GDPR_OK)
+        rc = put_digest(&e, row->guardian, row->guardian_len, row->guardian != NULL);
+    if (rc == GDPR_OK)
+        rc = gdpr_crypto__row_mac(st->base.row_mac, e.buf, e.len, out);
+    return rc;
 }
 
 int
@@ -242,5 +303,58 @@ gdpr_sqlite__row_mac_migrate(sqlite_store *st)
         rc = fill_consent_states(st);
     if (rc == GDPR_OK)
         rc = gdpr_sqlite__aggregate_seal_existing(st);
+    return rc;
+}
+
+/* --- consent events: MAC the rows already there --------------------- */
+
+typedef struct {
+    sqlite_store *st;
+    sqlite3_stmt *upd;
+} event_fill;
+
+static int
+fill_event(const store_consent_row *row, void *ctx)
+{
+    event_fill *f = ctx;
+    uint8_t mac[CRYPTO_HASH_BYTES];
+    int rc = gdpr_sqlite__consent_event_mac(f->st, row->id, row, mac);
+
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_blob(f->upd, 1, mac, sizeof mac, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(f->upd, 2, row->id);
+    rc = sqlite3_step(f->upd);
+    sqlite3_reset(f->upd);
+    return rc == SQLITE_DONE ? GDPR_OK : gdpr_sqlite__sq_fail(f->st, rc, "MAC of consent events");
+}
+
+int
+gdpr_sqlite__consent_event_mac_migrate(sqlite_store *st)
+{
+    event_fill f = {st, NULL};
+    int empty = 1, no_column = 1;
+    int rc = table_empty(st, "SELECT 1 FROM pragma_table_info('consent') WHERE name = 'mac'",
+                         &no_column);
+
+    /* Idempotent: a store brought back to an older version number by hand
+     * (tests do) may have the column already. */
+    if (rc == GDPR_OK && no_column)
+        rc = gdpr_sqlite__sq_exec(st, "ALTER TABLE main.consent ADD COLUMN mac BLOB");
+    if (rc == GDPR_OK)
+        rc = table_empty(st, "SELECT 1 FROM main.consent LIMIT 1", &empty);
+
+    if (rc == GDPR_OK && !empty && st->base.row_mac == NULL)
+        rc = gdpr__err_set(GDPR_EKEY, "MACs of existing consent events need the key");
+    if (rc == GDPR_OK && !empty) {
+        int src = sqlite3_prepare_v2(st->db, "UPDATE main.consent SET mac=?1 WHERE id=?2", -1,
+                                     &f.upd, NULL);
+        rc = src == SQLITE_OK ? gdpr_sqlite__consent_event_foreach_raw(st, fill_event, &f)
+                              : gdpr_sqlite__sq_fail(st, src, "MAC of consent events");
+        sqlite3_finalize(f.upd);
+    }
+    /* Append-only again (the step dropped the trigger to fill the column). */
+    if (rc == GDPR_OK)
+        rc = gdpr_sqlite__sq_exec(st, SQ_CONSENT_APPEND_ONLY_SQL);
     return rc;
 }

@@ -17,6 +17,14 @@ typedef struct {
     const char *keys_sql; /* on the keystore (its own connection), or NULL */
 } migration;
 
+/* The step that binds consent events (history rows) with a MAC like the
+ * current-state rows (sqlite/rowmac.c): the append-only trigger goes for
+ * the step, then, in C, the column (unless a store has it already) and the
+ * MACs of the events there (gdpr_sqlite__consent_event_mac_migrate, which
+ * puts the trigger back). Named so that migrate() finds its step by the
+ * pointer, not by a version number. */
+static const char consent_event_mac_sql[] = "DROP TRIGGER IF EXISTS main.consent_append_only;";
+
 /* The request KPI triggers of migration 6 (migration 10 dropped them): a
  * request row counts in its (day, type, status) cell and in its close-days
  * cell; an insert adds the NEW row, a delete takes the OLD one away, an
@@ -585,6 +593,97 @@ static const migration migrations[] = {
         "CREATE INDEX main.access_log_subject ON access_log(subject, id);",
         NULL,
     },
+    /* Consent signals (issue 16): GPC, TCF and GPP strings as received
+     * (sealed: signal/<id>/value), and conflicts between an explicit
+     * grant and a GPC signal. Both keep the subject by its keyed hash and
+     * go with the subject's consent events at erasure. Written to run
+     * again harmlessly (IF NOT EXISTS): tests that wind user_version back
+     * to re-run a later migration need not undo this one. */
+    {
+        "CREATE TABLE IF NOT EXISTS main.consent_signal("
+        "  id INTEGER PRIMARY KEY,"
+        "  subject BLOB NOT NULL,"
+        "  at INTEGER NOT NULL,"
+        "  kind INTEGER NOT NULL," /* 1 GPC, 2 TCF, 3 GPP */
+        "  value BLOB,"            /* sealed: signal/<id>/value */
+        "  channel TEXT NOT NULL,"
+        "  actor TEXT NOT NULL);"
+        "CREATE INDEX IF NOT EXISTS main.consent_signal_subject ON consent_signal(subject, kind, "
+        "at);"
+        "CREATE TRIGGER IF NOT EXISTS main.consent_signal_append_only BEFORE UPDATE ON "
+        "consent_signal"
+        " BEGIN SELECT RAISE(ABORT, 'consent signals are append-only'); END;"
+        "CREATE TABLE IF NOT EXISTS main.consent_conflict("
+        "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  subject BLOB NOT NULL,"
+        "  at INTEGER NOT NULL,"
+        "  purpose TEXT NOT NULL,"
+        "  kind INTEGER NOT NULL," /* 1 GPC over a grant, 2 grant after GPC */
+        "  consent_event INTEGER NOT NULL,"
+        "  signal INTEGER NOT NULL,"
+        "  result_event INTEGER NOT NULL);"
+        "CREATE INDEX IF NOT EXISTS main.consent_conflict_subject ON consent_conflict(subject, id);"
+        "CREATE INDEX IF NOT EXISTS main.consent_conflict_at ON consent_conflict(at, id);"
+        "CREATE TRIGGER IF NOT EXISTS main.consent_conflict_append_only BEFORE UPDATE ON "
+        "consent_conflict"
+        " BEGIN SELECT RAISE(ABORT, 'consent conflicts are append-only'); END;"
+        "INSERT OR IGNORE INTO main.counter VALUES('signal', 0);",
+        NULL,
+    },
+    /* issue 16: the personal-data breach register (Art. 33, 34;
+     * docs/breach.md). Free texts that may hold personal data
+     * (description, likely consequences, measures, reasons, notes) are
+     * sealed under the store key (breach/<id>/<field>); affected subjects
+     * are linked by keyed hash only. Only breaches awaiting a notification
+     * decision are in the deadline index. */
+    {
+        "CREATE TABLE main.breach("
+        "  id INTEGER PRIMARY KEY,"
+        "  aware_at INTEGER NOT NULL,"
+        "  occurred_at INTEGER NOT NULL,"
+        "  opened_at INTEGER NOT NULL,"
+        "  deadline INTEGER NOT NULL," /* aware_at + 72 h, Art. 33(1) */
+        "  nature INTEGER NOT NULL,"   /* GDPR_BREACH_* bits */
+        "  categories TEXT NOT NULL,"
+        "  subjects_approx INTEGER NOT NULL,"
+        "  records_approx INTEGER NOT NULL,"
+        "  description BLOB NOT NULL,"  /* sealed */
+        "  consequences BLOB NOT NULL," /* sealed */
+        "  measures BLOB NOT NULL,"     /* sealed */
+        "  notified_at INTEGER NOT NULL DEFAULT 0,"
+        "  reference TEXT,"
+        "  late_reason BLOB," /* sealed */
+        "  not_required INTEGER NOT NULL DEFAULT 0,"
+        "  decision INTEGER NOT NULL DEFAULT 0,"
+        "  decided_at INTEGER NOT NULL DEFAULT 0,"
+        "  informed_at INTEGER NOT NULL DEFAULT 0,"
+        "  decision_note BLOB," /* sealed */
+        "  actor TEXT NOT NULL,"
+        "  updated INTEGER NOT NULL);"
+        "CREATE INDEX main.breach_pending ON breach(deadline, id)"
+        "  WHERE notified_at = 0 AND not_required = 0;"
+        "CREATE TABLE main.breach_subject("
+        "  breach INTEGER NOT NULL REFERENCES breach(id),"
+        "  subject BLOB NOT NULL,"
+        "  at INTEGER NOT NULL,"
+        "  PRIMARY KEY(breach, subject)) WITHOUT ROWID;"
+        "INSERT OR IGNORE INTO main.counter VALUES('breach', 0);",
+        NULL,
+    },
+    /* issue 16: a request of the same type for the same subject while one
+     * is open is linked to it (status 7, duplicate) instead of running a
+     * second clock; requests linked to one are found by this index. */
+    {
+        "ALTER TABLE main.request ADD COLUMN duplicate_of INTEGER NOT NULL DEFAULT 0;"
+        "CREATE INDEX main.request_duplicate ON request(duplicate_of) WHERE duplicate_of > 0;",
+        NULL,
+    },
+    /* consent events carry a MAC under the row key, as the current-state
+     * rows do since 13: an edited history row is refused (sqlite/rowmac.c). */
+    {
+        consent_event_mac_sql,
+        NULL,
+    },
 };
 
 int
@@ -624,6 +723,8 @@ gdpr_sqlite__migrate(store *base, int target)
             rc = gdpr_sqlite__sq_exec_keys(st, m->keys_sql);
         if (rc == GDPR_OK && v == SQ_ROW_MAC_VERSION)
             rc = gdpr_sqlite__row_mac_migrate(st);
+        if (rc == GDPR_OK && m->data_sql == consent_event_mac_sql)
+            rc = gdpr_sqlite__consent_event_mac_migrate(st);
         if (rc == GDPR_OK)
             rc = set_versions(st, v);
         if (rc == GDPR_OK && v >= SQ_COUNTERS_VERSION)

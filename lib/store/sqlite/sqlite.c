@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 
 #include "error.h"
+#include "testhook.h"
+#include "text.h"
 
 static int
 fail_on(sqlite3 *db, int sqlite_rc, const char *what)
@@ -282,9 +284,14 @@ gdpr_sqlite__open(store **out, const store_config *cfg, int *is_new)
                              "existing store '%s'",
                              cfg->keystore_path, cfg->path);
     }
-    rc = gdpr_sqlite__private_file(cfg->keystore_path, "keystore");
+    st->path = gdpr_text__dup(cfg->path);
+    st->keystore_path = gdpr_text__dup(cfg->keystore_path);
+    if (st->path == NULL || st->keystore_path == NULL)
+        rc = gdpr__err_set(GDPR_ENOMEM, "out of memory opening the store");
+    else
+        rc = gdpr_sqlite__private_file(cfg->keystore_path, "keystore", &st->created_keys);
     if (rc == GDPR_OK)
-        rc = gdpr_sqlite__private_file(cfg->path, "data file");
+        rc = gdpr_sqlite__private_file(cfg->path, "data file", &st->created_data);
     if (rc == GDPR_OK)
         rc = open_connection(cfg->keystore_path, "keystore", cfg->busy_timeout_ms, st->in_memory,
                              &st->kdb);
@@ -300,6 +307,7 @@ gdpr_sqlite__open(store **out, const store_config *cfg, int *is_new)
     if (rc == GDPR_OK && cfg->read_only)
         rc = exec_on(st->db, "PRAGMA query_only=ON");
     if (rc != GDPR_OK) {
+        st->discard = 1;
         gdpr_sqlite__close(&st->base);
         return rc;
     }
@@ -319,7 +327,7 @@ gdpr_sqlite__close(store *base)
         for (int t = 0; t < 4; t++)
             for (int l = 0; l < STORE_TX_LEVELS; l++)
                 sqlite3_finalize(st->tx_stmt[k][t][l]);
-    if (st->depth > 0) {
+    if (st->depth > 0 || st->reading) {
         if (st->db)
             sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
         if (st->kdb)
@@ -327,7 +335,21 @@ gdpr_sqlite__close(store *base)
     }
     sqlite3_close_v2(st->db);
     sqlite3_close_v2(st->kdb);
+    if (st->discard) {
+        gdpr_sqlite__remove_created(st->path, &st->created_data);
+        gdpr_sqlite__remove_created(st->keystore_path, &st->created_keys);
+    }
+    free(st->path);
+    free(st->keystore_path);
     free(st);
+}
+
+/* The open of a new store failed: its close removes the files this open
+ * created, never one that was there before. */
+void
+gdpr_sqlite__discard(store *base)
+{
+    ((sqlite_store *)base)->discard = 1;
 }
 
 /* A ROLLBACK that could not even be prepared (out of memory) leaves a
@@ -336,7 +358,7 @@ gdpr_sqlite__close(store *base)
 void
 gdpr_sqlite__end_stale(sqlite_store *st)
 {
-    if (st->depth != 0)
+    if (st->depth != 0 || st->reading)
         return;
     if (!sqlite3_get_autocommit(st->kdb))
         sqlite3_exec(st->kdb, "ROLLBACK", NULL, NULL, NULL);
@@ -398,7 +420,18 @@ gdpr_sqlite__begin(store *base)
     char sql[64];
     int rc;
 
+    if (st->reading == 2)
+        return gdpr__err_set(GDPR_ESTATE, "store: a read snapshot is open; end it first");
+    if (st->reading)
+        gdpr_sqlite__read_end(&st->base);
     gdpr_sqlite__end_stale(st);
+    /* Before the savepoint opens: a deep level writes the id sequences
+     * back, and that write must not be undone with the savepoint. */
+    if (st->depth > 0) {
+        rc = gdpr_sqlite__sq_seq_savepoint(st, st->depth);
+        if (rc != GDPR_OK)
+            return rc;
+    }
     rc = tx_run(st, 1, kind, st->depth);
     if (rc != SQLITE_OK)
         return fail_on(st->kdb, rc, "begin transaction (keystore)");
@@ -415,6 +448,8 @@ gdpr_sqlite__begin(store *base)
     }
     st->depth++;
     if (st->depth == 1) {
+        st->unguarded = 0;
+        gdpr_sqlite__sq_seq_reset(st);
         rc = gdpr_sqlite__sq_generation_begin(st);
         if (rc != GDPR_OK) {
             gdpr_sqlite__rollback(&st->base);
@@ -424,10 +459,29 @@ gdpr_sqlite__begin(store *base)
     return GDPR_OK;
 }
 
-/* Tests: called between the keystore commit and the data commit of an
- * outermost transaction, to run another engine's read in that window. */
-void (*gdpr_sqlite__between_commits)(void *ctx);
-void *gdpr_sqlite__between_commits_ctx;
+static int64_t
+changes_now(const sqlite_store *st)
+{
+    return sqlite3_total_changes64(st->db) + sqlite3_total_changes64(st->kdb);
+}
+
+int
+gdpr_sqlite__begin_unguarded(store *base)
+{
+    sqlite_store *st = (sqlite_store *)base;
+    int rc;
+
+    /* Outermost, or too deep to remember: an ordinary level. */
+    if (st->depth == 0 || st->depth >= STORE_TX_LEVELS)
+        return gdpr_sqlite__begin(base);
+    rc = gdpr_sqlite__sq_seq_savepoint(st, st->depth);
+    if (rc != GDPR_OK)
+        return rc;
+    st->unguarded_mark[st->depth] = changes_now(st);
+    st->unguarded |= 1u << st->depth;
+    st->depth++;
+    return GDPR_OK;
+}
 
 /* The keystore commits first: a crash between the two commits leaves at
  * worst a wrapped key whose subject row never arrived, a harmless orphan;
@@ -439,8 +493,16 @@ gdpr_sqlite__commit(store *base)
     enum tx_kind kind = st->depth == 1 ? TX_COMMIT : TX_RELEASE;
     int rc;
 
+    if (st->depth > 1 && (st->unguarded & (1u << (st->depth - 1)))) {
+        st->unguarded &= ~(1u << (st->depth - 1));
+        st->depth--;
+        return GDPR_OK;
+    }
+
     if (st->depth == 1) {
-        rc = gdpr_sqlite__sq_generation_bump(st);
+        rc = gdpr_sqlite__sq_seq_flush(st);
+        if (rc == GDPR_OK)
+            rc = gdpr_sqlite__sq_generation_bump(st);
         if (rc != GDPR_OK) {
             gdpr_sqlite__rollback(&st->base);
             return rc;
@@ -452,8 +514,9 @@ gdpr_sqlite__commit(store *base)
         gdpr_sqlite__rollback(&st->base);
         return rc;
     }
-    if (st->depth == 1 && gdpr_sqlite__between_commits != NULL)
-        gdpr_sqlite__between_commits(gdpr_sqlite__between_commits_ctx);
+    /* Tests run another engine's read in this window (testhook.h). */
+    if (st->depth == 1)
+        gdpr__test_between_commits();
     rc = tx_run(st, 0, kind, st->depth - 1);
     if (rc != SQLITE_OK) {
         rc = fail_on(st->db, rc, "commit");
@@ -498,9 +561,24 @@ gdpr_sqlite__rollback(store *base)
     st->audit_tail_valid = 0;
     if (st->depth == 0)
         return;
+    if (st->depth > 1 && (st->unguarded & (1u << (st->depth - 1)))) {
+        int level = st->depth - 1;
+        st->unguarded &= ~(1u << level);
+        if (changes_now(st) == st->unguarded_mark[level] && !sqlite3_get_autocommit(st->db) &&
+            !sqlite3_get_autocommit(st->kdb)) {
+            /* Nothing written: nothing to undo but the ids handed out. */
+            st->depth--;
+            gdpr_sqlite__sq_seq_rolled_back(st, st->depth);
+            return;
+        }
+        /* Written without a savepoint: only the whole transaction can
+         * be undone (the caller reports the batch as rolled back). */
+        st->depth = 1;
+    }
     rollback_on(st->db, st->depth);
     rollback_on(st->kdb, st->depth);
     st->depth--;
+    gdpr_sqlite__sq_seq_rolled_back(st, st->depth);
     /* After some errors (SQLITE_FULL, IOERR, NOMEM) SQLite has already
      * rolled back a whole transaction: then no level is open any more. */
     if (sqlite3_get_autocommit(st->db) || sqlite3_get_autocommit(st->kdb)) {
@@ -555,6 +633,77 @@ gdpr_sqlite__scrub(store *base)
     rc = checkpoint_file(st->db, "data file");
     keys_rc = checkpoint_file(st->kdb, "keystore");
     return rc != GDPR_OK ? rc : keys_rc;
+}
+
+/* One read transaction across many statements: in WAL mode SQLite takes
+ * its read lock (a shared lock on a read mark of the -shm file, plus the
+ * checks around it: about three system calls) once per transaction, so a
+ * call that reads several times, or a caller that asks many questions,
+ * pays it once. BEGIN is deferred: the snapshot is taken by the first
+ * read, which here is the generation, data file first. */
+int
+gdpr_sqlite__read_begin(store *base, int both_files)
+{
+    sqlite_store *st = (sqlite_store *)base;
+    sqlite3_stmt *s;
+    int64_t value = 0;
+    int rc;
+
+    if (st->depth > 0 || st->reading)
+        return gdpr__err_set(GDPR_ESTATE, "store: a transaction is already open");
+    gdpr_sqlite__end_stale(st);
+    rc = gdpr_sqlite__sq_stmt(st, "BEGIN DEFERRED", &s);
+    if (rc == GDPR_OK)
+        rc = gdpr_sqlite__sq_step_done(st, s, "beginning a read");
+    if (rc != GDPR_OK)
+        return rc;
+    st->reading = 1;
+    rc = gdpr_sqlite__sq_stmt(st,
+                              st->has_counters
+                                  ? "SELECT value FROM main.counter WHERE name = 'generation'"
+                                  : "PRAGMA main.schema_version",
+                              &s);
+    if (rc == GDPR_OK)
+        rc = gdpr_sqlite__sq_one_int64(st, s, "beginning a read", &value);
+    if (rc == GDPR_OK && st->has_counters)
+        st->generation = (uint64_t)value;
+    if (rc == GDPR_OK && both_files) {
+        rc = gdpr_sqlite__sq_stmt_keys(st, "BEGIN DEFERRED", &s);
+        if (rc == GDPR_OK)
+            rc = gdpr_sqlite__sq_step_done(st, s, "beginning a read (keystore)");
+        if (rc == GDPR_OK) {
+            st->reading = 2;
+            rc = gdpr_sqlite__sq_stmt_keys(st, "PRAGMA main.schema_version", &s);
+        }
+        if (rc == GDPR_OK)
+            rc = gdpr_sqlite__sq_one_int64(st, s, "beginning a read (keystore)", &value);
+    }
+    if (rc != GDPR_OK)
+        gdpr_sqlite__read_end(base);
+    return rc;
+}
+
+void
+gdpr_sqlite__read_end(store *base)
+{
+    sqlite_store *st = (sqlite_store *)base;
+    sqlite3_stmt *s;
+
+    if (!st->reading)
+        return;
+    /* Ending a read cannot lose anything; a failure leaves SQLite in a
+     * transaction that end_stale closes before the next one. */
+    if (gdpr_sqlite__sq_stmt(st, "COMMIT", &s) == GDPR_OK &&
+        gdpr_sqlite__sq_step_done(st, s, "ending a read") != GDPR_OK)
+        gdpr__err_clear();
+    if (st->reading == 2 && gdpr_sqlite__sq_stmt_keys(st, "COMMIT", &s) == GDPR_OK &&
+        gdpr_sqlite__sq_step_done(st, s, "ending a read (keystore)") != GDPR_OK)
+        gdpr__err_clear();
+    if (!sqlite3_get_autocommit(st->kdb))
+        sqlite3_exec(st->kdb, "ROLLBACK", NULL, NULL, NULL);
+    if (!sqlite3_get_autocommit(st->db))
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    st->reading = 0;
 }
 
 int

@@ -27,6 +27,13 @@ typedef struct {
  * after the main file, the wrong way round. `base` comes first: the front
  * (lib/store/store.c) sees only it, and every operation below turns its
  * `store *` back into this struct. */
+/* What gdpr_sqlite__private_file made: the file itself (O_EXCL), and which
+ * of its -wal, -shm, -journal were there before it. */
+typedef struct {
+    int file;
+    int companion_existed[3];
+} sq_created;
+
 typedef struct sqlite_store {
     store base;   /* base.ops = &gdpr_store__sqlite_ops */
     sqlite3 *db;  /* data file: tables in "main" */
@@ -49,6 +56,29 @@ typedef struct sqlite_store {
     int has_key_counters;
     uint64_t generation;      /* read at the outermost begin (seq.c) */
     int64_t changes_at_begin; /* rows written by both connections then */
+    /* A failed first open removes the files it created (at close). */
+    char *path, *keystore_path;
+    sq_created created_data, created_keys;
+    int discard;
+    /* Levels without a savepoint (gdpr_sqlite__begin_unguarded): bit
+     * d-1 set when level d is one; `unguarded_mark[d-1]` is the number of
+     * rows both connections had changed when it began. */
+    uint32_t unguarded;
+    int64_t unguarded_mark[STORE_TX_LEVELS];
+    /* A read transaction is open (gdpr_sqlite__read_begin): 1 on the data
+     * file, 2 on both files. */
+    int reading;
+    /* Ids handed out from memory while this connection holds the write
+     * lock (seq.c): each sequence is read from main.counter on its first
+     * use in an outermost transaction and written back once before the
+     * commit. `seq_saved[k]` is the state when savepoint s<k> began, put
+     * back when it is rolled back. */
+    int64_t seq_value[STORE_SEQ_COUNT];
+    uint32_t seq_loaded, seq_dirty;
+    struct {
+        int64_t value[STORE_SEQ_COUNT];
+        uint32_t loaded, dirty;
+    } seq_saved[STORE_TX_LEVELS];
 } sqlite_store;
 
 /* The cached statement for `sql` (a string constant), ready to bind.
@@ -154,6 +184,15 @@ int gdpr_sqlite__sq_step_done(sqlite_store *st, sqlite3_stmt *s, const char *wha
 int gdpr_sqlite__sq_next_id(sqlite_store *st, store_seq which, int64_t *id_out);
 int gdpr_sqlite__sq_generation_begin(sqlite_store *st);
 int gdpr_sqlite__sq_generation_bump(sqlite_store *st);
+/* The in-memory id sequences follow the transaction levels: called after
+ * an outermost begin (forget everything: another process may have written
+ * since), after savepoint s<level> began (remember), before the outermost
+ * commit (write back what was handed out) and after savepoint s<level>
+ * or the whole transaction (level 0) was rolled back. */
+void gdpr_sqlite__sq_seq_reset(sqlite_store *st);
+int gdpr_sqlite__sq_seq_savepoint(sqlite_store *st, int level);
+int gdpr_sqlite__sq_seq_flush(sqlite_store *st);
+void gdpr_sqlite__sq_seq_rolled_back(sqlite_store *st, int level);
 /* The schema version from which main.counter exists. */
 #define SQ_COUNTERS_VERSION 9
 /* The schema version from which the keystore has counters (key epoch,
@@ -171,8 +210,12 @@ int gdpr_sqlite__sq_key_serial_next(sqlite_store *st, int64_t *serial_out);
 int gdpr_sqlite__sq_keys_repair(sqlite_store *st);
 
 /* Create `path` 0600 if missing, narrow it and its -wal/-shm/-journal to
- * 0600 if wider (lib/store/sqlite/private_file.c). ":memory:" is skipped. */
-int gdpr_sqlite__private_file(const char *path, const char *what);
+ * 0600 if wider (lib/store/sqlite/private_file.c). ":memory:" is skipped.
+ * *created says what this call made. */
+int gdpr_sqlite__private_file(const char *path, const char *what, sq_created *created);
+/* Remove what gdpr_sqlite__private_file made (nothing that was there). */
+void gdpr_sqlite__remove_created(const char *path, const sq_created *created);
+void gdpr_sqlite__discard(store *st);
 int gdpr_sqlite__open(store **out, const store_config *cfg, int *is_new);
 int gdpr_sqlite__schema_latest(void);
 void gdpr_sqlite__close(store *st);
@@ -184,6 +227,9 @@ void gdpr_sqlite__rollback(store *st);
 /* End a transaction a failed ROLLBACK left open (outside our own). */
 void gdpr_sqlite__end_stale(sqlite_store *st);
 int gdpr_sqlite__depth(const store *st);
+int gdpr_sqlite__read_begin(store *st, int both_files);
+int gdpr_sqlite__begin_unguarded(store *st);
+void gdpr_sqlite__read_end(store *st);
 int gdpr_sqlite__next_id(store *st, store_seq which, int64_t *id_out);
 int gdpr_sqlite__generation(store *st, uint64_t *generation_out);
 int gdpr_sqlite__meta_get(store *st, store_file f, const char *name, void *buf, size_t cap,
@@ -195,8 +241,6 @@ int gdpr_sqlite__subject_insert(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]
                                 int64_t *id_out);
 int gdpr_sqlite__key_put(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                          const uint8_t wrapped[CRYPTO_WRAPPED_BYTES]);
-extern void (*gdpr_sqlite__between_commits)(void *ctx);
-extern void *gdpr_sqlite__between_commits_ctx;
 int gdpr_sqlite__key_serial(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
                             uint8_t wrapped[CRYPTO_WRAPPED_BYTES], int64_t *serial_out);
 int gdpr_sqlite__key_get(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
@@ -414,6 +458,23 @@ int gdpr_sqlite__key_state(store *st, store_key_state *out);
 int gdpr_sqlite__rotation_put(store *st, store_file f, uint64_t kek_generation, int64_t rekey_seq);
 int gdpr_sqlite__key_queue_destroy(store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
 int gdpr_sqlite__policy_version(store *st, int64_t *version_out);
+/* Reports (sqlite/report.c). */
+int gdpr_sqlite__consent_report_foreach(store *st, const store_consent_report_filter *f,
+                                        int (*fn)(const store_consent_report_row *row, void *ctx),
+                                        void *ctx);
+/* The breach register (sqlite/breach.c). */
+int gdpr_sqlite__breach_insert(store *st, const store_breach_row *row);
+int gdpr_sqlite__breach_update(store *st, const store_breach_row *row);
+int gdpr_sqlite__breach_get(store *st, int64_t id,
+                            int (*fn)(const store_breach_row *row, void *ctx), void *ctx);
+int gdpr_sqlite__breach_foreach(store *st, int pending, int64_t due_by,
+                                int (*fn)(const store_breach_row *row, void *ctx), void *ctx);
+int gdpr_sqlite__breach_subject_add(store *st, int64_t breach,
+                                    const uint8_t subject[CRYPTO_HASH_BYTES], int64_t at,
+                                    int *added_out);
+int gdpr_sqlite__breach_subject_count(store *st, int64_t breach, int64_t *count_out);
+int gdpr_sqlite__request_find_open(store *st, const uint8_t subject[CRYPTO_HASH_BYTES], int type,
+                                   int64_t *id_out);
 
 /* access.c */
 int gdpr_sqlite__access_insert(store *st, const store_access_row *row);
@@ -421,5 +482,14 @@ int gdpr_sqlite__access_foreach(store *st, const uint8_t *subject_hash,
                                 int (*fn)(const store_access_row *row, void *ctx), void *ctx);
 int gdpr_sqlite__access_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                                        int64_t *count_out);
+/* consent signals (signal.c) */
+int gdpr_sqlite__signal_append(store *st, const store_signal_row *row);
+int gdpr_sqlite__signal_latest(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int kind,
+                               int64_t at, int64_t *id_out, int64_t *at_out);
+int gdpr_sqlite__signal_foreach(store *st, const uint8_t hash[CRYPTO_HASH_BYTES],
+                                int (*fn)(const store_signal_row *row, void *ctx), void *ctx);
+int gdpr_sqlite__conflict_append(store *st, const store_conflict_row *row, int64_t *id_out);
+int gdpr_sqlite__conflict_foreach(store *st, const uint8_t *hash, int64_t since, int64_t after_id,
+                                  int (*fn)(const store_conflict_row *row, void *ctx), void *ctx);
 
 #endif

@@ -1,0 +1,355 @@
+/*
+ * The consent report (include/gdpr/consent_report.h): what each row says,
+ * the filters, keyed hashes vs host ids by permission, JSON and CSV
+ * shapes, a stopping writer, and bad options refused with nothing changed.
+ * SPDX-License-Identifier: MIT
+ */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+
+static th_store ts;
+
+typedef struct {
+    char *buf;
+    size_t len, cap;
+    int calls;
+    int stop_after; /* 0: never */
+} capture;
+
+static int
+capture_write(const void *p, size_t n, void *ctx)
+{
+    capture *c = ctx;
+
+    c->calls++;
+    if (c->stop_after && c->calls > c->stop_after)
+        return 1;
+    if (c->len + n + 1 > c->cap) {
+        c->cap = (c->len + n + 1) * 2;
+        c->buf = realloc(c->buf, c->cap);
+        ck_assert_ptr_nonnull(c->buf);
+    }
+    memcpy(c->buf + c->len, p, n);
+    c->len += n;
+    c->buf[c->len] = '\0';
+    return 0;
+}
+
+static int
+count_of(const char *hay, const char *needle)
+{
+    int n = 0;
+
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+/* SQLite's JSON parser agrees the document is JSON. */
+static int
+json_ok(const char *doc)
+{
+    sqlite3 *db;
+    sqlite3_stmt *s;
+    int ok;
+
+    ck_assert_int_eq(sqlite3_open(":memory:", &db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT json_valid(?1)", -1, &s, NULL), SQLITE_OK);
+    sqlite3_bind_text(s, 1, doc, -1, SQLITE_STATIC);
+    ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+    ok = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return ok;
+}
+
+static void
+consent(const char *subject, const char *purpose, gdpr_consent_state state, int64_t expires)
+{
+    gdpr_consent c = GDPR_CONSENT_INIT;
+
+    c.subject = subject;
+    c.purpose = purpose;
+    c.notice = "marketing-v2";
+    c.channel = "web";
+    c.state = state;
+    c.expires = expires;
+    if (strcmp(purpose, "accessibility") == 0)
+        c.flags = GDPR_CONSENT_EXPLICIT;
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &c, NULL));
+}
+
+/* The example policy, with "consent.report" granted to agents (who lack
+ * "consent.read"). */
+static void
+setup(void)
+{
+    size_t len;
+    char *doc, *at, *out;
+    static const char agent_tail[] = "\"transfer.record\"] },";
+
+    th_setup(&ts);
+    doc = th_read_file(th_example_policy_path(), &len);
+    at = strstr(doc, agent_tail);
+    ck_assert_ptr_nonnull(at);
+    out = malloc(len + 64);
+    ck_assert_ptr_nonnull(out);
+    memcpy(out, doc, (size_t)(at - doc));
+    strcpy(out + (at - doc), "\"transfer.record\", \"consent.report\"] },");
+    strcat(out, at + strlen(agent_tail));
+    th_ok(gdpr_policy_load_string(ts.eng, &th_dpo, out));
+    free(out);
+    free(doc);
+    ts.now -= 1000;
+    consent("alice", "marketing", GDPR_CONSENT_GRANTED, 0);
+    consent("alice", "accessibility", GDPR_CONSENT_GRANTED, ts.now + 500);
+    ts.now += 100;
+    consent("bob", "marketing", GDPR_CONSENT_GRANTED, 0);
+    consent("bob", "marketing", GDPR_CONSENT_WITHDRAWN, 0);
+    ts.now += 100;
+    consent("carol", "marketing", GDPR_CONSENT_REFUSED, 0);
+    ts.now += 800;
+}
+
+static void
+teardown(void)
+{
+    th_teardown(&ts);
+}
+
+static int64_t
+run(const gdpr_actor *who, gdpr_consent_report_options *o, capture *c)
+{
+    int64_t rows = -1;
+
+    memset(c, 0, sizeof *c);
+    th_ok(gdpr_consent_report(ts.eng, who, o, capture_write, c, &rows));
+    return rows;
+}
+
+START_TEST(every_state_in_json_by_keyed_hash)
+{
+    gdpr_consent_report_options o = GDPR_CONSENT_REPORT_OPTIONS_INIT;
+    capture c;
+
+    ck_assert_int_eq(run(&th_agent, &o, &c), 4);
+    ck_assert(json_ok(c.buf));
+    ck_assert_ptr_nonnull(strstr(c.buf, "\"subject_id\":\"keyed_hash\""));
+    ck_assert_int_eq(count_of(c.buf, "\"state\":\"granted\""), 1);
+    ck_assert_int_eq(count_of(c.buf, "\"state\":\"expired\""), 1); /* alice's accessibility */
+    ck_assert_int_eq(count_of(c.buf, "\"state\":\"withdrawn\""), 1);
+    ck_assert_int_eq(count_of(c.buf, "\"state\":\"refused\""), 1);
+    ck_assert_ptr_nonnull(strstr(c.buf, "\"count\":4}"));
+    /* no host id appears anywhere */
+    ck_assert_ptr_null(strstr(c.buf, "alice"));
+    ck_assert_ptr_null(strstr(c.buf, "bob"));
+    free(c.buf);
+}
+END_TEST
+
+START_TEST(host_ids_only_for_a_role_that_may_read)
+{
+    gdpr_consent_report_options o = GDPR_CONSENT_REPORT_OPTIONS_INIT;
+    capture c = {0};
+    int64_t rows = 7;
+
+    o.flags = GDPR_REPORT_HOST_IDS;
+    th_assert_err(gdpr_consent_report(ts.eng, &th_agent, &o, capture_write, &c, &rows),
+                  GDPR_EDENIED, "consent.read");
+    ck_assert_int_eq(rows, 0);
+    ck_assert_int_eq(c.len, 0); /* nothing written before the check */
+    th_assert_err(gdpr_consent_report(ts.eng, &th_system, &o, capture_write, &c, NULL),
+                  GDPR_EDENIED, "consent.report");
+    ck_assert_int_eq(run(&th_dpo, &o, &c), 4);
+    ck_assert(json_ok(c.buf));
+    ck_assert_ptr_nonnull(strstr(c.buf, "\"subject_id\":\"host_id\""));
+    ck_assert_int_eq(count_of(c.buf, "\"subject\":\"alice\""), 2);
+    ck_assert_int_eq(count_of(c.buf, "\"subject\":\"bob\""), 1);
+    ck_assert_int_eq(count_of(c.buf, "\"subject\":\"carol\""), 1);
+    free(c.buf);
+}
+END_TEST
+
+START_TEST(filters_by_purpose_state_and_date)
+{
+    gdpr_consent_report_options o = GDPR_CONSENT_REPORT_OPTIONS_INIT;
+    const char *marketing[] = {"marketing"};
+    capture c;
+
+    o.purposes = marketing;
+    o.n_purposes = 1;
+    ck_assert_int_eq(run(&th_dpo, &o, &c), 3);
+    ck_assert_int_eq(count_of(c.buf, "\"purpose\":\"accessibility\""), 0);
+    free(c.buf);
+    o.states = GDPR_REPORT_WITHDRAWN | GDPR_REPORT_REFUSED;
+    ck_assert_int_eq(run(&th_dpo, &o, &c), 2);
+    ck_assert_int_eq(count_of(c.buf, "\"state\":\"granted\""), 0);
+    free(c.buf);
+    /* recorded in the last 850 seconds: bob's withdrawal was 900 ago */
+    o.states = 0;
+    o.from = ts.now - 850;
+    ck_assert_int_eq(run(&th_dpo, &o, &c), 1);
+    ck_assert_ptr_nonnull(strstr(c.buf, "\"state\":\"refused\""));
+    free(c.buf);
+    o.from = 0;
+    o.until = ts.now - 850;
+    ck_assert_int_eq(run(&th_dpo, &o, &c), 2);
+    free(c.buf);
+    /* judged before the expiry, alice's accessibility grant is live */
+    o.until = 0;
+    o.purposes = NULL;
+    o.n_purposes = 0;
+    o.as_of = ts.now - 600;
+    o.states = GDPR_REPORT_GRANTED;
+    ck_assert_int_eq(run(&th_dpo, &o, &c), 2);
+    free(c.buf);
+}
+END_TEST
+
+START_TEST(csv_has_a_header_and_one_line_per_row)
+{
+    gdpr_consent_report_options o = GDPR_CONSENT_REPORT_OPTIONS_INIT;
+    capture c;
+
+    o.format = GDPR_EXPORT_CSV;
+    o.flags = GDPR_REPORT_HOST_IDS;
+    ck_assert_int_eq(run(&th_dpo, &o, &c), 4);
+    ck_assert(strncmp(c.buf, "subject,purpose,recipient,state,since,event,expires,explicit\r\n",
+                      62) == 0);
+    ck_assert_int_eq(count_of(c.buf, "\r\n"), 5);
+    ck_assert_ptr_nonnull(strstr(c.buf, "\r\nbob,marketing,,withdrawn,"));
+    free(c.buf);
+}
+END_TEST
+
+START_TEST(the_report_is_audited)
+{
+    gdpr_consent_report_options o = GDPR_CONSENT_REPORT_OPTIONS_INIT;
+    capture c;
+    int64_t before = th_raw_int(ts.db, "SELECT count(*) FROM audit WHERE action='consent.report'");
+
+    run(&th_agent, &o, &c);
+    free(c.buf);
+    ck_assert_int_eq(th_raw_int(ts.db, "SELECT count(*) FROM audit WHERE action='consent.report'"),
+                     before + 1);
+}
+END_TEST
+
+START_TEST(a_writer_that_stops_gets_ecallback)
+{
+    gdpr_consent_report_options o = GDPR_CONSENT_REPORT_OPTIONS_INIT;
+    capture c = {0};
+
+    c.stop_after = 0;
+    c.stop_after = -1; /* stop at the first write */
+    c.calls = 0;
+    th_assert_err(gdpr_consent_report(ts.eng, &th_dpo, &o, capture_write, &c, NULL), GDPR_ECALLBACK,
+                  "write callback");
+    free(c.buf);
+}
+END_TEST
+
+START_TEST(bad_options_are_refused_and_change_nothing)
+{
+    gdpr_consent_report_options o;
+    const char *unknown[] = {"astrology"};
+    const char *bad_utf8[] = {"mark\xff"};
+    capture c = {0};
+    char before[65], after[65];
+
+    th_fingerprint(&ts, before);
+    th_assert_err(gdpr_consent_report_options_init(NULL, 1), GDPR_EINVAL, "opts");
+    th_assert_err(gdpr_consent_report_options_init(&o, 0), GDPR_EVERSION, "opts.version");
+    th_ok(gdpr_consent_report_options_init(&o, GDPR_CONSENT_REPORT_OPTIONS_VERSION));
+    th_assert_err(gdpr_consent_report(NULL, &th_dpo, &o, capture_write, &c, NULL), GDPR_EINVAL,
+                  "eng");
+    th_assert_err(gdpr_consent_report(ts.eng, NULL, &o, capture_write, &c, NULL), GDPR_EINVAL,
+                  "who");
+    th_assert_err(gdpr_consent_report(ts.eng, &th_dpo, NULL, capture_write, &c, NULL), GDPR_EINVAL,
+                  "opts");
+    th_assert_err(gdpr_consent_report(ts.eng, &th_dpo, &o, NULL, &c, NULL), GDPR_EINVAL, "write");
+    o.version = 99;
+    th_assert_err(gdpr_consent_report(ts.eng, &th_dpo, &o, capture_write, &c, NULL), GDPR_EVERSION,
+                  "opts.version");
+    o.version = GDPR_CONSENT_REPORT_OPTIONS_VERSION;
+    o.format = 3;
+    th_assert_err(gdpr_consent_report(ts.eng, &th_dpo, &o, capture_write, &c, NULL), GDPR_EINVAL,
+                  "opts.format");
+    o.format = GDPR_EXPORT_JSON;
+    o.purposes = unknown;
+    o.n_purposes = 1;
+    th_assert_err(gdpr_consent_report(ts.eng, &th_dpo, &o, capture_write, &c, NULL), GDPR_EINVAL,
+                  "'astrology' is not a purpose");
+    o.purposes = bad_utf8;
+    th_assert_err(gdpr_consent_report(ts.eng, &th_dpo, &o, capture_write, &c, NULL), GDPR_EINVAL,
+                  "UTF-8");
+    o.n_purposes = 0;
+    th_assert_err(gdpr_consent_report(ts.eng, &th_dpo, &o, capture_write, &c, NULL), GDPR_EINVAL,
+                  "opts.purposes");
+    o.purposes = NULL;
+    o.states = 0x10;
+    th_assert_err(gdpr_consent_report(ts.eng, &th_dpo, &o, capture_write, &c, NULL), GDPR_EINVAL,
+                  "opts.states");
+    o.states = 0;
+    o.from = 100;
+    o.until = 50;
+    th_assert_err(gdpr_consent_report(ts.eng, &th_dpo, &o, capture_write, &c, NULL), GDPR_EINVAL,
+                  "opts.until");
+    o.from = -5;
+    o.until = 0;
+    th_assert_err(gdpr_consent_report(ts.eng, &th_dpo, &o, capture_write, &c, NULL), GDPR_EINVAL,
+                  "opts.from");
+    o.from = 0;
+    o.as_of = 0;
+    th_assert_err(gdpr_consent_report(ts.eng, &th_dpo, &o, capture_write, &c, NULL), GDPR_EINVAL,
+                  "opts.as_of");
+    o.as_of = GDPR_NOW;
+    o.flags = 0x80;
+    th_assert_err(gdpr_consent_report(ts.eng, &th_dpo, &o, capture_write, &c, NULL), GDPR_EINVAL,
+                  "opts.flags");
+    ck_assert_int_eq(c.len, 0);
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+}
+END_TEST
+
+START_TEST(an_edited_state_row_is_refused)
+{
+    gdpr_consent_report_options o = GDPR_CONSENT_REPORT_OPTIONS_INIT;
+    capture c = {0};
+
+    th_raw_exec(ts.db, "UPDATE consent_state SET state = 1 WHERE state = 2");
+    th_reopen(&ts);
+    th_assert_err(gdpr_consent_report(ts.eng, &th_dpo, &o, capture_write, &c, NULL), GDPR_ECORRUPT,
+                  "consent state row");
+    free(c.buf);
+}
+END_TEST
+
+static Suite *
+report_suite(void)
+{
+    Suite *s = suite_create("report");
+    TCase *tc = tcase_create("consent report");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, every_state_in_json_by_keyed_hash);
+    tcase_add_test(tc, host_ids_only_for_a_role_that_may_read);
+    tcase_add_test(tc, filters_by_purpose_state_and_date);
+    tcase_add_test(tc, csv_has_a_header_and_one_line_per_row);
+    tcase_add_test(tc, the_report_is_audited);
+    tcase_add_test(tc, a_writer_that_stops_gets_ecallback);
+    tcase_add_test(tc, bad_options_are_refused_and_change_nothing);
+    tcase_add_test(tc, an_edited_state_row_is_refused);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int
+main(void)
+{
+    return th_run(report_suite());
+}
