@@ -5,6 +5,8 @@
  */
 #include "pg_internal.h"
 
+#include "pg_missing.h"
+
 const store_ops gdpr_store__postgres_ops = {
     .version = STORE_OPS_VERSION,
     .name = "postgres",
@@ -147,4 +149,21 @@ const store_ops gdpr_store__postgres_ops = {
     .access_insert = gdpr_pg__access_insert,
     .access_foreach = gdpr_pg__access_foreach,
     .access_delete_subject = gdpr_pg__access_delete_subject,
+    .discard = gdpr_pg__missing_discard,
+    .signal_append = gdpr_pg__missing_signal_append,
+    .signal_latest = gdpr_pg__missing_signal_latest,
+    .signal_foreach = gdpr_pg__missing_signal_foreach,
+    .conflict_append = gdpr_pg__missing_conflict_append,
+    .conflict_foreach = gdpr_pg__missing_conflict_foreach,
+    .consent_report_foreach = gdpr_pg__missing_consent_report_foreach,
+    .breach_insert = gdpr_pg__missing_breach_insert,
+    .breach_update = gdpr_pg__missing_breach_update,
+    .breach_get = gdpr_pg__missing_breach_get,
+    .breach_foreach = gdpr_pg__missing_breach_foreach,
+    .breach_subject_add = gdpr_pg__missing_breach_subject_add,
+    .breach_subject_count = gdpr_pg__missing_breach_subject_count,
+    .request_find_open = gdpr_pg__missing_request_find_open,
+    .read_begin = gdpr_pg__missing_read_begin,
+    .read_end = gdpr_pg__missing_read_end,
+    .begin_unguarded = gdpr_pg__missing_begin_unguarded,
 };
