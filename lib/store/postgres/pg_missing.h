@@ -22,7 +22,7 @@ static void
 gdpr_pg__missing_discard(store *st)
 {
     (void)st;
-    return pg_missing("discard");
+    (void)pg_missing("discard");
 }
 
 static int
@@ -165,7 +165,7 @@ static void
 gdpr_pg__missing_read_end(store *st)
 {
     (void)st;
-    return pg_missing("read_end");
+    (void)pg_missing("read_end");
 }
 
 static int
