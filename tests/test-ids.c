@@ -299,7 +299,7 @@ END_TEST
 START_TEST(ids_from_memory_follow_handles_and_savepoints)
 {
     char db[400], keys[410];
-    store_config cfg = {db, keys, 5000};
+    store_config cfg = {db, keys, 5000, 0};
     store *a = NULL, *b = NULL;
     int is_new = 0;
     int64_t id = 0, expect = 0;
