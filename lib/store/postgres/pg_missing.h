@@ -14,70 +14,16 @@
 static int
 pg_missing(const char *op)
 {
-    return gdpr__err_set(GDPR_ESTATE, "store: operation %s is not yet implemented by the "
-                                      "PostgreSQL backend", op);
-}
-
-static void
-gdpr_pg__missing_discard(store *st)
-{
-    (void)st;
-    (void)pg_missing("discard");
+    return gdpr__err_set(GDPR_ESTATE,
+                         "store: operation %s is not yet implemented by the "
+                         "PostgreSQL backend",
+                         op);
 }
 
 static int
-gdpr_pg__missing_signal_append(store *st, const store_signal_row *row)
-{
-    (void)st;
-    (void)row;
-    return pg_missing("signal_append");
-}
-
-static int
-gdpr_pg__missing_signal_latest(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int kind, int64_t at, int64_t *id_out, int64_t *at_out)
-{
-    (void)st;
-    (void)hash;
-    (void)kind;
-    (void)at;
-    (void)id_out;
-    (void)at_out;
-    return pg_missing("signal_latest");
-}
-
-static int
-gdpr_pg__missing_signal_foreach(store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int (*fn)(const store_signal_row *row, void *ctx), void *ctx)
-{
-    (void)st;
-    (void)hash;
-    (void)fn;
-    (void)ctx;
-    return pg_missing("signal_foreach");
-}
-
-static int
-gdpr_pg__missing_conflict_append(store *st, const store_conflict_row *row, int64_t *id_out)
-{
-    (void)st;
-    (void)row;
-    (void)id_out;
-    return pg_missing("conflict_append");
-}
-
-static int
-gdpr_pg__missing_conflict_foreach(store *st, const uint8_t *hash, int64_t since, int64_t after_id, int (*fn)(const store_conflict_row *row, void *ctx), void *ctx)
-{
-    (void)st;
-    (void)hash;
-    (void)since;
-    (void)after_id;
-    (void)fn;
-    (void)ctx;
-    return pg_missing("conflict_foreach");
-}
-
-static int
-gdpr_pg__missing_consent_report_foreach(store *st, const store_consent_report_filter *f, int (*fn)(const store_consent_report_row *row, void *ctx), void *ctx)
+gdpr_pg__missing_consent_report_foreach(store *st, const store_consent_report_filter *f,
+                                        int (*fn)(const store_consent_report_row *row, void *ctx),
+                                        void *ctx)
 {
     (void)st;
     (void)f;
@@ -103,7 +49,8 @@ gdpr_pg__missing_breach_update(store *st, const store_breach_row *row)
 }
 
 static int
-gdpr_pg__missing_breach_get(store *st, int64_t id, int (*fn)(const store_breach_row *row, void *ctx), void *ctx)
+gdpr_pg__missing_breach_get(store *st, int64_t id,
+                            int (*fn)(const store_breach_row *row, void *ctx), void *ctx)
 {
     (void)st;
     (void)id;
@@ -113,7 +60,8 @@ gdpr_pg__missing_breach_get(store *st, int64_t id, int (*fn)(const store_breach_
 }
 
 static int
-gdpr_pg__missing_breach_foreach(store *st, int pending, int64_t due_by, int (*fn)(const store_breach_row *row, void *ctx), void *ctx)
+gdpr_pg__missing_breach_foreach(store *st, int pending, int64_t due_by,
+                                int (*fn)(const store_breach_row *row, void *ctx), void *ctx)
 {
     (void)st;
     (void)pending;
@@ -124,7 +72,9 @@ gdpr_pg__missing_breach_foreach(store *st, int pending, int64_t due_by, int (*fn
 }
 
 static int
-gdpr_pg__missing_breach_subject_add(store *st, int64_t breach, const uint8_t subject[CRYPTO_HASH_BYTES], int64_t at, int *added_out)
+gdpr_pg__missing_breach_subject_add(store *st, int64_t breach,
+                                    const uint8_t subject[CRYPTO_HASH_BYTES], int64_t at,
+                                    int *added_out)
 {
     (void)st;
     (void)breach;
@@ -144,35 +94,14 @@ gdpr_pg__missing_breach_subject_count(store *st, int64_t breach, int64_t *count_
 }
 
 static int
-gdpr_pg__missing_request_find_open(store *st, const uint8_t subject[CRYPTO_HASH_BYTES], int type, int64_t *id_out)
+gdpr_pg__missing_request_find_open(store *st, const uint8_t subject[CRYPTO_HASH_BYTES], int type,
+                                   int64_t *id_out)
 {
     (void)st;
     (void)subject;
     (void)type;
     (void)id_out;
     return pg_missing("request_find_open");
-}
-
-static int
-gdpr_pg__missing_read_begin(store *st, int both_files)
-{
-    (void)st;
-    (void)both_files;
-    return pg_missing("read_begin");
-}
-
-static void
-gdpr_pg__missing_read_end(store *st)
-{
-    (void)st;
-    (void)pg_missing("read_end");
-}
-
-static int
-gdpr_pg__missing_begin_unguarded(store *st)
-{
-    (void)st;
-    return pg_missing("begin_unguarded");
 }
 
 #endif
