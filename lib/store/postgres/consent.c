@@ -28,7 +28,8 @@ p_hash1(pg_params *p, const uint8_t *hash)
     "c.id, c.at, c.purpose, c.state, c.notice, c.channel, c.actor, c.expires,"                     \
     " c.recipient, c.proof, c.flags, c.recipient_sealed, c.notice_version,"                        \
     " c.notice_sha256, c.policy_version,"                                                          \
-    " (SELECT value FROM " D "meta WHERE name = 'store_id'), c.subject, c.guardian"
+    " (SELECT value FROM " D "meta WHERE name = 'store_id'), c.subject, c.guardian, c.mac"
+#define CONSENT_MAC_COLUMN 18
 
 #define RECEIPT_ID_BYTES 37
 
@@ -48,17 +49,11 @@ format_receipt_id(const uint8_t *b, size_t n, int64_t id, char out[RECEIPT_ID_BY
              (unsigned long long)((uint64_t)id & UINT64_C(0xFFFFFFFFFFFF)));
 }
 
-typedef struct {
-    int (*fn)(const store_consent_row *row, void *ctx);
-    void *ctx;
-} consent_cb;
-
+/* One row of CONSENT_COLUMNS; `receipt` holds its receipt id. */
 static int
-consent_row(const pg_row *r, void *c)
+read_consent_row(const pg_row *r, store_consent_row *out, char receipt[RECEIPT_ID_BYTES])
 {
-    const consent_cb *cb = c;
     store_consent_row row;
-    char receipt[RECEIPT_ID_BYTES];
     size_t store_id_len = 0, sha_len = 0, subject_len = 0;
     const uint8_t *store_id;
 
@@ -87,6 +82,52 @@ consent_row(const pg_row *r, void *c)
         subject_len != CRYPTO_HASH_BYTES)
         return gdpr__err_set(GDPR_ECORRUPT, "consent event %lld: a hash has the wrong length",
                              (long long)row.id);
+    *out = row;
+    return GDPR_OK;
+}
+
+/* The event's MAC (rowmac.c) against what its row says: an edited event is
+ * refused, never followed. */
+static int
+check_event(pg_store *st, const pg_row *r, const store_consent_row *row)
+{
+    uint8_t mac[CRYPTO_HASH_BYTES];
+    char what[GDPR_NAME_MAX + 96];
+    size_t len = 0;
+    const uint8_t *stored = gdpr_pg__col_blob(r, CONSENT_MAC_COLUMN, &len);
+    int rc;
+
+    if (st->base.row_mac == NULL)
+        return GDPR_OK;
+    rc = gdpr_pg__consent_event_mac(st, row->id, row, mac);
+    if (rc != GDPR_OK)
+        return rc;
+    snprintf(what, sizeof what, "consent event row %lld (purpose '%.64s')", (long long)row->id,
+             row->purpose);
+    return gdpr_pg__row_mac_check(mac, stored, len, what);
+}
+
+/* Rows to fn, each checked against its MAC unless `raw` (the migration
+ * that writes the MACs). */
+typedef struct {
+    int (*fn)(const store_consent_row *row, void *ctx);
+    void *ctx;
+    pg_store *st;
+    int raw;
+} consent_cb;
+
+static int
+consent_row(const pg_row *r, void *c)
+{
+    const consent_cb *cb = c;
+    store_consent_row row;
+    char receipt[RECEIPT_ID_BYTES];
+    int rc = read_consent_row(r, &row, receipt);
+
+    if (rc == GDPR_OK && !cb->raw)
+        rc = check_event(cb->st, r, &row);
+    if (rc != GDPR_OK)
+        return rc;
     return gdpr_pg__stopped(cb->fn(&row, cb->ctx), "consent", row.id);
 }
 
@@ -100,7 +141,8 @@ gdpr_pg__consent_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYT
     return gdpr_pg__rows_paged((pg_store *)base,
                                "SELECT " CONSENT_COLUMNS " FROM " D "consent c"
                                " WHERE c.subject = $1 AND c.id > $2 ORDER BY c.id LIMIT $3",
-                               &p, "reading consent events", consent_row, &(consent_cb){fn, ctx});
+                               &p, "reading consent events", consent_row,
+                               &(consent_cb){fn, ctx, (pg_store *)base, 0});
 }
 
 int
@@ -114,22 +156,64 @@ gdpr_pg__consent_get(store *base, int64_t id, int (*fn)(const store_consent_row 
     gdpr_pg__p_int(&p, id);
     rc = gdpr_pg__row((pg_store *)base,
                       "SELECT " CONSENT_COLUMNS " FROM " D "consent c WHERE c.id = $1", &p,
-                      "reading a consent event", PG_NO_ROW, consent_row, &(consent_cb){fn, ctx});
+                      "reading a consent event", PG_NO_ROW, consent_row,
+                      &(consent_cb){fn, ctx, (pg_store *)base, 0});
     if (rc == PG_NO_ROW)
         return gdpr__err_set(GDPR_ENOTFOUND, "event: %lld is not a consent event of this store",
                              (long long)id);
     return rc;
 }
 
+/* --- schema step 25: MAC the events already there -------------------- */
+
+static int
+fill_event(const store_consent_row *row, void *ctx)
+{
+    pg_store *st = ctx;
+    uint8_t mac[CRYPTO_HASH_BYTES];
+    pg_params p;
+    int rc = gdpr_pg__consent_event_mac(st, row->id, row, mac);
+
+    if (rc != GDPR_OK)
+        return rc;
+    gdpr_pg__p_init(&p);
+    gdpr_pg__p_blob(&p, mac, sizeof mac);
+    gdpr_pg__p_int(&p, row->id);
+    return gdpr_pg__exec(st, "UPDATE " D "consent SET mac = $1 WHERE id = $2", &p,
+                         "MAC of consent events", NULL);
+}
+
+int
+gdpr_pg__consent_event_mac_migrate(pg_store *st)
+{
+    int64_t any = 0;
+    pg_params p;
+    int rc = gdpr_pg__one_int64(st, "SELECT count(*) FROM (SELECT 1 FROM " D "consent LIMIT 1) x",
+                                NULL, "reading consent events", &any);
+
+    if (rc != GDPR_OK || any == 0)
+        return rc;
+    if (st->base.row_mac == NULL)
+        return gdpr__err_set(GDPR_EKEY, "MACs of existing consent events need the key");
+    gdpr_pg__p_init(&p);
+    return gdpr_pg__rows_paged(st,
+                               "SELECT " CONSENT_COLUMNS " FROM " D "consent c"
+                               " WHERE c.id > $1 ORDER BY c.id LIMIT $2",
+                               &p, "reading consent events", consent_row,
+                               &(consent_cb){fill_event, st, st, 1});
+}
+
 int
 gdpr_pg__consent_append(store *base, const store_consent_row *row, int64_t *id_out)
 {
     pg_store *st = (pg_store *)base;
-    uint8_t mac[CRYPTO_HASH_BYTES];
+    uint8_t mac[CRYPTO_HASH_BYTES], event_mac[CRYPTO_HASH_BYTES];
     int64_t id = row->id;
     pg_params p;
     int rc = id > 0 ? GDPR_OK : gdpr_pg__next_id(base, STORE_SEQ_CONSENT, &id);
 
+    if (rc == GDPR_OK && st->base.row_mac != NULL)
+        rc = gdpr_pg__consent_event_mac(st, id, row, event_mac);
     if (rc != GDPR_OK)
         return rc;
     gdpr_pg__p_init(&p);
@@ -150,11 +234,12 @@ gdpr_pg__consent_append(store *base, const store_consent_row *row, int64_t *id_o
     gdpr_pg__p_blob(&p, row->proof, row->proof_len);
     gdpr_pg__p_int(&p, (int64_t)row->flags);
     gdpr_pg__p_blob(&p, row->guardian, row->guardian_len);
+    gdpr_pg__p_blob(&p, st->base.row_mac != NULL ? event_mac : NULL, sizeof event_mac);
     rc = gdpr_pg__exec(st,
                        "INSERT INTO " D "consent(id, subject, at, purpose, state, notice,"
                        " notice_version, notice_sha256, policy_version, channel, actor, expires,"
-                       " recipient, recipient_sealed, proof, flags, guardian) VALUES($1, $2, $3,"
-                       " $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+                       " recipient, recipient_sealed, proof, flags, guardian, mac) VALUES($1, $2,"
+                       " $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
                        &p, "appending a consent event", NULL);
     if (rc != GDPR_OK)
         return rc;
@@ -203,13 +288,6 @@ read_state(const pg_row *r, int first, store_consent_state *out)
     out->flags = (unsigned int)gdpr_pg__col_int(r, first + 4);
 }
 
-static int
-read_state_row(const pg_row *r, void *ctx)
-{
-    read_state(r, 0, ctx);
-    return GDPR_OK;
-}
-
 /* The row's MAC (column `col`) against what it says (rowmac.c). */
 static int
 check_state(pg_store *st, const pg_row *r, int col, const uint8_t hash[CRYPTO_HASH_BYTES],
@@ -247,11 +325,38 @@ read_current_state(const pg_row *r, void *ctx)
     return check_state(c->st, r, 5, c->hash, c->purpose, c->recipient, c->out);
 }
 
+/* An event as the state it set, checked against its MAC. */
+typedef struct {
+    pg_store *st;
+    store_consent_state *out;
+} history_state;
+
+static int
+read_history_state(const pg_row *r, void *ctx)
+{
+    history_state *h = ctx;
+    store_consent_row row;
+    char receipt[RECEIPT_ID_BYTES];
+    int rc = read_consent_row(r, &row, receipt);
+
+    if (rc == GDPR_OK)
+        rc = check_event(h->st, r, &row);
+    if (rc != GDPR_OK)
+        return rc;
+    h->out->event = row.id;
+    h->out->at = row.at;
+    h->out->state = row.state;
+    h->out->expires = row.expires;
+    h->out->flags = row.flags;
+    return GDPR_OK;
+}
+
 /* The newest event at or before `at` (ties: the later id). */
 static int
 state_from_history(pg_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const char *purpose,
                    const char *recipient, int64_t at, store_consent_state *out)
 {
+    history_state h = {st, out};
     pg_params p;
 
     p_hash1(&p, hash);
@@ -259,10 +364,10 @@ state_from_history(pg_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const ch
     gdpr_pg__p_text(&p, recipient);
     gdpr_pg__p_int(&p, at);
     return gdpr_pg__row(st,
-                        "SELECT id, at, state, expires, flags FROM " D "consent"
-                        " WHERE subject = $1 AND purpose = $2 AND recipient = $3 AND at <= $4"
-                        " ORDER BY at DESC, id DESC LIMIT 1",
-                        &p, "reading consent history", GDPR_ENOTFOUND, read_state_row, out);
+                        "SELECT " CONSENT_COLUMNS " FROM " D "consent c"
+                        " WHERE c.subject = $1 AND c.purpose = $2 AND c.recipient = $3"
+                        " AND c.at <= $4 ORDER BY c.at DESC, c.id DESC LIMIT 1",
+                        &p, "reading consent history", GDPR_ENOTFOUND, read_history_state, &h);
 }
 
 int

@@ -28,6 +28,8 @@ static const char *const next_sql[STORE_SEQ_COUNT] = {
     [STORE_SEQ_PENDING] = "SELECT pg_catalog.nextval('" D "seq_pending')",
     [STORE_SEQ_REVIEW] = "SELECT pg_catalog.nextval('" D "seq_review')",
     [STORE_SEQ_RETENTION_RUN] = "SELECT pg_catalog.nextval('" D "seq_retention_run')",
+    [STORE_SEQ_SIGNAL] = "SELECT pg_catalog.nextval('" D "seq_signal')",
+    [STORE_SEQ_BREACH] = "SELECT pg_catalog.nextval('" D "seq_breach')",
 };
 
 int
