@@ -5,8 +5,6 @@
  */
 #include "pg_internal.h"
 
-#include "pg_missing.h"
-
 const store_ops gdpr_store__postgres_ops = {
     .version = STORE_OPS_VERSION,
     .name = "postgres",
@@ -149,12 +147,12 @@ const store_ops gdpr_store__postgres_ops = {
     .access_insert = gdpr_pg__access_insert,
     .access_foreach = gdpr_pg__access_foreach,
     .access_delete_subject = gdpr_pg__access_delete_subject,
-    .discard = gdpr_pg__missing_discard,
-    .signal_append = gdpr_pg__missing_signal_append,
-    .signal_latest = gdpr_pg__missing_signal_latest,
-    .signal_foreach = gdpr_pg__missing_signal_foreach,
-    .conflict_append = gdpr_pg__missing_conflict_append,
-    .conflict_foreach = gdpr_pg__missing_conflict_foreach,
+    .discard = gdpr_pg__discard,
+    .signal_append = gdpr_pg__signal_append,
+    .signal_latest = gdpr_pg__signal_latest,
+    .signal_foreach = gdpr_pg__signal_foreach,
+    .conflict_append = gdpr_pg__conflict_append,
+    .conflict_foreach = gdpr_pg__conflict_foreach,
     .consent_report_foreach = gdpr_pg__consent_report_foreach,
     .breach_insert = gdpr_pg__breach_insert,
     .breach_update = gdpr_pg__breach_update,
@@ -163,7 +161,7 @@ const store_ops gdpr_store__postgres_ops = {
     .breach_subject_add = gdpr_pg__breach_subject_add,
     .breach_subject_count = gdpr_pg__breach_subject_count,
     .request_find_open = gdpr_pg__request_find_open,
-    .read_begin = gdpr_pg__missing_read_begin,
-    .read_end = gdpr_pg__missing_read_end,
-    .begin_unguarded = gdpr_pg__missing_begin_unguarded,
+    .read_begin = gdpr_pg__read_begin,
+    .read_end = gdpr_pg__read_end,
+    .begin_unguarded = gdpr_pg__begin_unguarded,
 };

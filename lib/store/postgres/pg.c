@@ -282,11 +282,11 @@ gdpr_pg__reconnect(pg_store *st, const char *what)
 static int
 ready(pg_store *st, const char *what)
 {
-    if (st->broken && st->depth > 0)
+    if (st->broken && (st->depth > 0 || st->reading))
         return gdpr__err_set(GDPR_ESTORAGE,
                              "%s: the PostgreSQL connection was lost in this transaction; "
-                             "roll it back first",
-                             what);
+                             "%s first",
+                             what, st->reading ? "end the read" : "roll it back");
     if (st->depth == 0 && (st->broken || PQstatus(st->conn) != CONNECTION_OK))
         return gdpr_pg__reconnect(st, what);
     return GDPR_OK;
@@ -737,6 +737,7 @@ gdpr_pg__close(store *base)
 
     if (st == NULL)
         return;
+    gdpr_pg__close_pending(st);
     /* Closing the connection ends an open transaction without committing. */
     PQfinish(st->conn);
     free(st->conninfo);

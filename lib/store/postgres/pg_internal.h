@@ -56,6 +56,14 @@ typedef struct pg_store {
     /* A committed transaction deleted or replaced key rows and the
      * VACUUM that follows has not succeeded yet. */
     int keys_vacuum_due;
+    /* A read transaction is open (gdpr_store__read_begin): 1 one-file,
+     * 2 both-files (on PostgreSQL one snapshot covers both schemas; the
+     * value only keeps the front's rules on what may begin meanwhile). */
+    int reading;
+    /* This handle's migration from nothing committed the schemas: a
+     * discard drops them at close (docs/decisions/0010). */
+    int created_schemas;
+    int discard;
     int audit_tail_valid;
     int64_t audit_tail_seq;
     uint8_t audit_tail_mac[CRYPTO_HASH_BYTES];
@@ -168,6 +176,9 @@ int gdpr_pg__key_epoch_bump(pg_store *st);
 /* Outside a transaction only: VACUUM the keys table on this connection
  * (after an erasure committed), so no dead tuple of a wrapped key stays. */
 int gdpr_pg__vacuum_keys(pg_store *st);
+/* At close: end an open transaction or read, drop the schemas of a
+ * discarded new store, or run a VACUUM still due (tx.c). */
+void gdpr_pg__close_pending(pg_store *st);
 
 /* MACs of lookup rows (rowmac.c), the same as the SQLite backend's. */
 int gdpr_pg__identity_mac(pg_store *st, int64_t id, const uint8_t ident[CRYPTO_HASH_BYTES],

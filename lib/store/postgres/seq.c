@@ -95,7 +95,7 @@ gdpr_pg__generation(store *base, uint64_t *generation_out)
     int64_t value = 0;
     int rc;
 
-    if (st->depth > 0 || !st->has_schema) {
+    if (st->depth > 0 || st->reading || !st->has_schema) {
         *generation_out = st->generation;
         return GDPR_OK;
     }
