@@ -5,8 +5,6 @@
  */
 #include "pg_internal.h"
 
-#include "pg_missing.h"
-
 const store_ops gdpr_store__postgres_ops = {
     .version = STORE_OPS_VERSION,
     .name = "postgres",
@@ -155,14 +153,14 @@ const store_ops gdpr_store__postgres_ops = {
     .signal_foreach = gdpr_pg__signal_foreach,
     .conflict_append = gdpr_pg__conflict_append,
     .conflict_foreach = gdpr_pg__conflict_foreach,
-    .consent_report_foreach = gdpr_pg__missing_consent_report_foreach,
-    .breach_insert = gdpr_pg__missing_breach_insert,
-    .breach_update = gdpr_pg__missing_breach_update,
-    .breach_get = gdpr_pg__missing_breach_get,
-    .breach_foreach = gdpr_pg__missing_breach_foreach,
-    .breach_subject_add = gdpr_pg__missing_breach_subject_add,
-    .breach_subject_count = gdpr_pg__missing_breach_subject_count,
-    .request_find_open = gdpr_pg__missing_request_find_open,
+    .consent_report_foreach = gdpr_pg__consent_report_foreach,
+    .breach_insert = gdpr_pg__breach_insert,
+    .breach_update = gdpr_pg__breach_update,
+    .breach_get = gdpr_pg__breach_get,
+    .breach_foreach = gdpr_pg__breach_foreach,
+    .breach_subject_add = gdpr_pg__breach_subject_add,
+    .breach_subject_count = gdpr_pg__breach_subject_count,
+    .request_find_open = gdpr_pg__request_find_open,
     .read_begin = gdpr_pg__read_begin,
     .read_end = gdpr_pg__read_end,
     .begin_unguarded = gdpr_pg__begin_unguarded,

@@ -17,7 +17,7 @@
     "id, type, status, subject, ident_kind, ident_hash, ident_value, channel,"                     \
     " received, first_due, due, extended_months, told_at, verification, verify_method,"            \
     " verified_at, flags, escalated_to, escalations, denial, grace_until, closed, close_days,"     \
-    " updated, policy_version, info_asked_at"
+    " updated, policy_version, info_asked_at, duplicate_of"
 
 static void
 p_text_or_null(pg_params *p, const char *text)
@@ -117,6 +117,7 @@ read_row(const pg_row *s, store_request_row *r)
     r->updated = gdpr_pg__col_int(s, 23);
     r->policy_version = gdpr_pg__col_int(s, 24);
     r->info_asked_at = gdpr_pg__col_int(s, 25);
+    r->duplicate_of = gdpr_pg__col_int(s, 26);
     return rc;
 }
 
@@ -300,14 +301,15 @@ gdpr_pg__request_insert(store *base, const store_request_row *row)
     gdpr_pg__p_int(&p, row->type);
     gdpr_pg__p_int(&p, row->received);
     p_mutable(&p, row);
+    gdpr_pg__p_int(&p, row->duplicate_of);
     rc = gdpr_pg__exec(st,
                        "INSERT INTO " D "request(id, type, received, status, subject,"
                        " ident_kind, ident_hash, ident_value, channel, first_due, due,"
                        " extended_months, told_at, verification, verify_method, verified_at,"
                        " flags, escalated_to, escalations, denial, grace_until, closed,"
-                       " close_days, updated, policy_version, info_asked_at) VALUES($1, $2,"
-                       " $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,"
-                       " $18, $19, $20, $21, $22, $23, $24, $25, $26)",
+                       " close_days, updated, policy_version, info_asked_at, duplicate_of)"
+                       " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
+                       " $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)",
                        &p, "storing a request", NULL);
     if (rc != GDPR_OK)
         return rc;
@@ -329,6 +331,7 @@ gdpr_pg__request_update(store *base, const store_request_row *row)
     gdpr_pg__p_init(&p);
     gdpr_pg__p_int(&p, row->id);
     p_mutable(&p, row);
+    gdpr_pg__p_int(&p, row->duplicate_of);
     rc = gdpr_pg__exec(st,
                        "UPDATE " D "request SET status = $2, subject = $3, ident_kind = $4,"
                        " ident_hash = $5, ident_value = $6, channel = $7, first_due = $8,"
@@ -336,7 +339,8 @@ gdpr_pg__request_update(store *base, const store_request_row *row)
                        " verify_method = $13, verified_at = $14, flags = $15,"
                        " escalated_to = $16, escalations = $17, denial = $18,"
                        " grace_until = $19, closed = $20, close_days = $21, updated = $22,"
-                       " policy_version = $23, info_asked_at = $24 WHERE id = $1",
+                       " policy_version = $23, info_asked_at = $24, duplicate_of = $25"
+                       " WHERE id = $1",
                        &p, "updating a request", NULL);
     kpi_of(before.type, before.day * 86400, row, &after);
     after.day = before.day;
@@ -610,4 +614,22 @@ gdpr_pg__request_overdue_count(store *base, int64_t due_from, int64_t due_to, in
                               "SELECT count(*) FROM " D "request WHERE status IN (1, 2)"
                               " AND due > $1 AND due <= $2 AND received >= $3 AND received < $4",
                               &p, "counting overdue requests", count_out);
+}
+
+int
+gdpr_pg__request_find_open(store *base, const uint8_t subject[CRYPTO_HASH_BYTES], int type,
+                           int64_t *id_out)
+{
+    pg_params p;
+    int rc;
+
+    gdpr_pg__p_init(&p);
+    gdpr_pg__p_hash(&p, subject);
+    gdpr_pg__p_int(&p, type);
+    /* The subject's requests through request_subject; a subject has few. */
+    rc = gdpr_pg__row((pg_store *)base,
+                      "SELECT id FROM " D "request WHERE subject = $1 AND type = $2"
+                      " AND status IN (1, 2) ORDER BY id LIMIT 1",
+                      &p, "looking for an open request", PG_NO_ROW, gdpr_pg__read_int64, id_out);
+    return rc == PG_NO_ROW ? GDPR_ENOTFOUND : rc;
 }
