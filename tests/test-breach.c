@@ -83,7 +83,8 @@ START_TEST(open_computes_the_72_hour_deadline_and_seals_the_texts)
     ck_assert_int_eq(info.decision, GDPR_BREACH_UNDECIDED);
     gdpr_close(ts.eng);
     ts.eng = NULL;
-    ck_assert(!th_store_files_contain(&ts, name, sizeof name - 1));
+    if (!th_on_postgres()) /* greps the SQLite files: not checked on PostgreSQL */
+        ck_assert(!th_store_files_contain(&ts, name, sizeof name - 1));
     th_reopen(&ts);
     th_ok(gdpr_breach_texts(ts.eng, &th_dpo, id, &d, &c, &m, &late));
     ck_assert_ptr_nonnull(strstr(d, name));
@@ -222,6 +223,38 @@ START_TEST(decision_on_informing_subjects)
 }
 END_TEST
 
+/* Audit events through the public walk, so the count holds on every
+ * backend: of `action`, and with link_only those whose ref is
+ * "breach <id> link..." and that name a subject. */
+typedef struct {
+    const char *action;
+    int link_only;
+    int64_t n;
+} audit_tally;
+
+static int
+tally_event(const gdpr_audit_event *ev, void *ctx)
+{
+    audit_tally *t = ctx;
+
+    if (strcmp(ev->action, t->action) != 0)
+        return 0;
+    if (t->link_only && (ev->ref == NULL || strncmp(ev->ref, "breach ", 7) != 0 ||
+                         strstr(ev->ref + 7, " link") == NULL || ev->subject_hash == NULL))
+        return 0;
+    t->n++;
+    return 0;
+}
+
+static int64_t
+audit_count(const char *action, int link_only)
+{
+    audit_tally t = {action, link_only, 0};
+
+    th_ok(gdpr_audit_foreach(ts.eng, 1, tally_event, &t));
+    return t.n;
+}
+
 START_TEST(subjects_linked_by_keyed_hash_and_everything_audited)
 {
     int64_t id = open_at(ts.now - HOUR);
@@ -232,23 +265,23 @@ START_TEST(subjects_linked_by_keyed_hash_and_everything_audited)
     th_ok(gdpr_breach_link(ts.eng, &th_dpo, id, subject)); /* twice: no-op */
     th_ok(gdpr_breach_link(ts.eng, &th_dpo, id, "customer-4712"));
     ck_assert_int_eq(info_of(id).subjects_linked, 2);
-    ck_assert_int_eq(th_raw_int(ts.db, "SELECT count(*) FROM breach_subject"), 2);
+    if (!th_on_postgres()) /* the link table itself, read from the SQLite file */
+        ck_assert_int_eq(th_raw_int(ts.db, "SELECT count(*) FROM breach_subject"), 2);
     th_assert_err(gdpr_breach_link(ts.eng, &th_dpo, 99, subject), GDPR_ENOTFOUND, "breach 99");
     gdpr_close(ts.eng);
     ts.eng = NULL;
-    ck_assert(!th_store_files_contain(&ts, subject, sizeof subject - 1));
+    /* Greps the SQLite files: not checked on PostgreSQL (the link is by
+     * keyed hash on both backends: the same store code). */
+    if (!th_on_postgres())
+        ck_assert(!th_store_files_contain(&ts, subject, sizeof subject - 1));
     th_reopen(&ts);
     /* open, 3 links, and each later change: one audit event each */
-    ck_assert_int_eq(th_raw_int(ts.db,
-                                "SELECT count(*) FROM audit WHERE action = 'breach.manage' AND "
-                                "ref LIKE 'breach % link%' AND subject IS NOT NULL"),
-                     3);
-    before = th_raw_int(ts.db, "SELECT count(*) FROM audit WHERE action = 'breach.manage'");
+    ck_assert_int_eq(audit_count("breach.manage", 1), 3);
+    before = audit_count("breach.manage", 0);
     th_ok(gdpr_breach_notify(ts.eng, &th_dpo, id, GDPR_NOW, "REF-1", NULL));
     th_ok(gdpr_breach_decide(ts.eng, &th_dpo, id, GDPR_BREACH_NOT_HIGH_RISK, 0, NULL));
     th_assert_err(gdpr_breach_link(ts.eng, &th_agent, id, subject), GDPR_EDENIED, "breach.manage");
-    ck_assert_int_eq(th_raw_int(ts.db, "SELECT count(*) FROM audit WHERE action = 'breach.manage'"),
-                     before + 3); /* notify, decide, the refusal */
+    ck_assert_int_eq(audit_count("breach.manage", 0), before + 3); /* notify, decide, refusal */
 }
 END_TEST
 

@@ -407,6 +407,55 @@ START_TEST(threads_share_an_engine)
 }
 END_TEST
 
+/* opts.read_only (options version 3): reads answer, every write is refused
+ * with GDPR_ESTATE naming the option and changes nothing; a store that
+ * does not exist yet is refused at open and no file is created. */
+START_TEST(read_only_reads_and_refuses_writes)
+{
+    gdpr_options opts = GDPR_OPTIONS_INIT;
+    gdpr_consent c = GDPR_CONSENT_INIT;
+    gdpr_engine *ro = NULL;
+    char before[65], after[65], missing[400];
+    int64_t record = 0;
+    int granted = 0;
+
+    c.subject = "alice";
+    c.purpose = "marketing";
+    c.notice = "marketing-v2";
+    c.channel = "web";
+    c.state = GDPR_CONSENT_GRANTED;
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &c, NULL));
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    th_fingerprint(&ts, before);
+
+    opts.path = ts.db;
+    opts.key = th_key;
+    opts.key_len = sizeof th_key;
+    opts.clock = th_clock;
+    opts.clock_ctx = &ts;
+    opts.read_only = 1;
+    th_ok(gdpr_open(&ro, &opts));
+    th_ok(gdpr_consent_check(ro, "alice", "marketing", GDPR_NOW, &granted));
+    ck_assert_int_eq(granted, 1);
+    th_assert_err(
+        gdpr_vault_put(ro, &th_agent, "alice", "contact", "service", "a@example.com", 13, &record),
+        GDPR_ESTATE, "read_only");
+    th_assert_err(gdpr_consent_record(ro, &th_agent, &c, NULL), GDPR_ESTATE, "read_only");
+    gdpr_close(ro);
+    ro = NULL;
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+
+    snprintf(missing, sizeof missing, "%s/missing.db", ts.dir);
+    opts.path = missing;
+    th_assert_err(gdpr_open(&ro, &opts), GDPR_ESTATE, "opts.read_only");
+    ck_assert_ptr_null(ro);
+    ck_assert_int_ne(access(missing, F_OK), 0);
+    th_ok(th_open(&ts, &ts.eng));
+}
+END_TEST
+
 START_TEST(batch_calls_reject_null)
 {
     th_assert_err(gdpr_commit(NULL), GDPR_EINVAL, "eng");
@@ -435,6 +484,7 @@ engine_suite(void)
     tcase_add_test(tc, two_processes_share_a_store);
     tcase_add_test(tc, threads_share_an_engine);
     tcase_add_test(tc, batch_calls_reject_null);
+    tcase_add_test(tc, read_only_reads_and_refuses_writes);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -94,8 +94,9 @@ typedef struct {
 /** Longest subject id, purpose, role ... accepted, in bytes. */
 #define GDPR_NAME_MAX 256u
 
-/** 2 (0.3): key_cb and key_cb_ctx appended; version 1 callers keep working. */
-#define GDPR_OPTIONS_VERSION 2u
+/** 2 (0.3): key_cb and key_cb_ctx appended; 3: read_only appended; older
+ * callers keep working. */
+#define GDPR_OPTIONS_VERSION 3u
 
 /**
  * Options of gdpr_open(). Transparent and versioned: set `version` to
@@ -103,12 +104,20 @@ typedef struct {
  * Later fields are appended, never reordered.
  */
 typedef struct {
-    unsigned int version;              /**< GDPR_OPTIONS_VERSION */
-    const char *path;                  /**< SQLite data file; ":memory:" allowed */
+    unsigned int version; /**< GDPR_OPTIONS_VERSION */
+    /**
+     * SQLite data file (":memory:" allowed), or a PostgreSQL connection URI
+     * ("postgresql://user@host:port/dbname?..." or "postgres://..."), which
+     * selects the PostgreSQL backend when the library was built with it
+     * (docs/decisions/0010-postgres-backend.md). The database holds one
+     * store in schemas "gdpr" (data) and "gdpr_keys" (wrapped keys); a
+     * database with tables of another application is refused.
+     */
+    const char *path;
     const unsigned char *key;          /**< 32-byte master key (KEK) ... */
     size_t key_len;                    /**< ... its length, GDPR_KEY_BYTES */
     const char *passphrase;            /**< ... or a passphrase (scrypt); not both */
-    const char *keystore_path;         /**< NULL: path + "-keys" */
+    const char *keystore_path;         /**< NULL: path + "-keys"; ignored for PostgreSQL */
     int64_t (*clock)(void *clock_ctx); /**< NULL: the wall clock (UTC seconds) */
     void *clock_ctx;                   /**< passed to clock */
     int busy_timeout_ms;               /**< 0: 5000 ms; how long to wait for another writer */
@@ -124,11 +133,21 @@ typedef struct {
      */
     int (*key_cb)(unsigned char key[GDPR_KEY_BYTES], void *ctx);
     void *key_cb_ctx; /**< passed to key_cb */
+    /**
+     * Version 3. Non-zero: open an existing store for reading only, e.g. on
+     * a PostgreSQL hot standby. Reads (consent checks, may-process,
+     * exports) work; every write is refused with GDPR_ESTATE and a message
+     * naming read_only, and nothing changes. A store that does not exist yet
+     * or needs a schema migration is refused at open (GDPR_ESTATE). On
+     * SQLite the files are opened with writes refused the same way.
+     * @since 0.3
+     */
+    int read_only;
 } gdpr_options;
 
 #define GDPR_OPTIONS_INIT                                                                          \
     {                                                                                              \
-        GDPR_OPTIONS_VERSION, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0, NULL, NULL                 \
+        GDPR_OPTIONS_VERSION, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0              \
     }
 
 /**

@@ -641,6 +641,7 @@ gdpr_engine__open(gdpr_engine **out, const gdpr_options *opts, const engine_modu
     cfg.path = opts->path;
     cfg.keystore_path = ks_path;
     cfg.busy_timeout_ms = opts->busy_timeout_ms;
+    cfg.read_only = opts->version >= 3 && opts->read_only;
     eng->busy_timeout_ms = opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : 5000;
     if (rc == GDPR_OK)
         rc = gdpr_store__open(&eng->st, &cfg, &is_new);

@@ -21,8 +21,13 @@ has_prefix(const char *s, const char *prefix)
 static const store_ops *
 backend_for(const store_config *cfg)
 {
-    if (has_prefix(cfg->path, "postgresql://") || has_prefix(cfg->path, "postgres://"))
+    if (has_prefix(cfg->path, "postgresql://") || has_prefix(cfg->path, "postgres://")) {
+#ifdef GDPR_HAVE_POSTGRES
+        return &gdpr_store__postgres_ops;
+#else
         return NULL;
+#endif
+    }
     return &gdpr_store__sqlite_ops;
 }
 
@@ -36,7 +41,9 @@ gdpr_store__open(store **out, const store_config *cfg, int *is_new)
         return gdpr__err_set(GDPR_EINVAL, "store: no path");
     ops = backend_for(cfg);
     if (ops == NULL)
-        return gdpr__err_set(GDPR_EINVAL, "path: no PostgreSQL backend in this build");
+        return gdpr__err_set(GDPR_EINVAL,
+                             "path: a PostgreSQL URI, but this libgdpr was built without the "
+                             "PostgreSQL backend (meson option postgres)");
     if (ops->version < STORE_OPS_VERSION)
         return gdpr__err_set(GDPR_ESTATE,
                              "store: backend '%s' implements operations version %u, "

@@ -7,8 +7,8 @@
  * dispatches through st->ops, a versioned table of operations with the
  * same names and meanings (struct store_ops at the end of this file), so a
  * second backend implements the table and no caller changes. Backends:
- * SQLite (lib/store/sqlite/, the embedded default); PostgreSQL is planned
- * (docs/decisions/0006-store-interface.md says how it maps each group).
+ * SQLite (lib/store/sqlite/, the embedded default) and PostgreSQL
+ * (lib/store/postgres/, libpq; docs/decisions/0010-postgres-backend.md).
  *
  * A store has two parts, "data" and "keys" (wrapped subject keys), that
  * commit together, keys first (docs/decisions/0003-two-files.md). Not
@@ -32,10 +32,12 @@
 typedef struct store store;
 
 typedef struct {
-    const char *path;          /* data file, or ":memory:"; a postgresql:// URI is
-                                * refused until that backend exists */
-    const char *keystore_path; /* keystore file, or ":memory:" */
+    const char *path;          /* data file, ":memory:", or a postgresql:// or
+                                * postgres:// URI (the PostgreSQL backend) */
+    const char *keystore_path; /* keystore file, or ":memory:"; ignored by
+                                * PostgreSQL (keys live in schema gdpr_keys) */
     int busy_timeout_ms;
+    int read_only; /* refuse writes (a hot standby); appended */
 } store_config;
 
 /* --- life cycle ------------------------------------------------------ */
@@ -1491,5 +1493,8 @@ struct store_ops {
 
 /* The backends in this build. */
 extern const store_ops gdpr_store__sqlite_ops;
+#ifdef GDPR_HAVE_POSTGRES
+extern const store_ops gdpr_store__postgres_ops;
+#endif
 
 #endif

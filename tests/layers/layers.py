@@ -8,7 +8,8 @@ layers below; store backends (lib/store/<backend>/) see the interface
 (lib/store/) but not each other; capabilities see core and below, never
 each other, except request, which may use export, erasure and vault.
 <sqlite3.h> and <libpq-fe.h> belong to their backend only, <openssl/...>
-to lib/crypto only. Exit 1 naming each file, line and include that breaks
+to lib/crypto only; so do their calls: sqlite3_*() only in lib/store/sqlite,
+libpq's PQ*() only in lib/store/postgres. Exit 1 naming each file, line and include that breaks
 a rule; the build enforces the same through include directories.
 
 With --archives BUILDDIR it also reads the layer archives
@@ -37,6 +38,12 @@ FOREIGN = {
     "sqlite3.h": "store/sqlite",
     "libpq-fe.h": "store/postgres",
 }
+
+# Calls into a backend's library, allowed only in that backend's folder.
+FOREIGN_CALLS = [
+    (re.compile(r"\bsqlite3_\w+\s*\("), "store/sqlite", "SQLite"),
+    (re.compile(r"\bPQ[a-z]\w*\s*\("), "store/postgres", "libpq"),
+]
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
 
@@ -161,6 +168,10 @@ def main():
         rel = os.path.relpath(path, libdir)
         with open(path, encoding="utf-8") as f:
             for n, line in enumerate(f, 1):
+                for pattern, owner, what in FOREIGN_CALLS:
+                    if src != owner and pattern.search(line):
+                        print(f"lib/{rel}:{n}: calls {what}: belongs to lib/{owner} only")
+                        bad += 1
                 m = INCLUDE.match(line)
                 if not m:
                     continue

@@ -561,13 +561,13 @@ static const migration migrations[] = {
         " WHERE status = 6;",
         NULL,
     },
-    /* (law49) Art. 49 "occasional": the transfer check counts a recipient's
+    /* 19 (law49): Art. 49 "occasional": the transfer check counts a recipient's
      * derogation transfers in a window (sqlite/transfer.c transfer_count). */
     {
         "CREATE INDEX IF NOT EXISTS main.transfer_recipient_at ON transfer(recipient, at);",
         NULL,
     },
-    /* Art. 17(3): a hold names its exemption ground (a gdpr_exemption
+    /* 20: Art. 17(3): a hold names its exemption ground (a gdpr_exemption
      * value; every earlier hold was placed for legal claims, 17(3)(e) = 6)
      * and may be narrowed to a purpose and a collection range; a kept
      * record names the ground it was kept under (hold: 6; a legal-duty
@@ -581,7 +581,7 @@ static const migration migrations[] = {
         "UPDATE main.tombstone_kept SET exemption = CASE reason WHEN 'hold' THEN 6 ELSE 2 END;",
         NULL,
     },
-    /* Art. 15(1), 15(4), CJEU C-579/21 (Pankki S): the access log, when and
+    /* 21: Art. 15(1), 15(4), CJEU C-579/21 (Pankki S): the access log, when and
      * why a subject's data was consulted and by which role; the subject is
      * its keyed hash (erased with the subject); the actor id as the audit
      * trail keeps it, shown to the subject only as the policy decides. */
@@ -593,7 +593,7 @@ static const migration migrations[] = {
         "CREATE INDEX main.access_log_subject ON access_log(subject, id);",
         NULL,
     },
-    /* Consent signals (issue 16): GPC, TCF and GPP strings as received
+    /* 22: consent signals (issue 16): GPC, TCF and GPP strings as received
      * (sealed: signal/<id>/value), and conflicts between an explicit
      * grant and a GPC signal. Both keep the subject by its keyed hash and
      * go with the subject's consent events at erasure. Written to run
@@ -630,7 +630,7 @@ static const migration migrations[] = {
         "INSERT OR IGNORE INTO main.counter VALUES('signal', 0);",
         NULL,
     },
-    /* issue 16: the personal-data breach register (Art. 33, 34;
+    /* 23: issue 16: the personal-data breach register (Art. 33, 34;
      * docs/breach.md). Free texts that may hold personal data
      * (description, likely consequences, measures, reasons, notes) are
      * sealed under the store key (breach/<id>/<field>); affected subjects
@@ -670,7 +670,7 @@ static const migration migrations[] = {
         "INSERT OR IGNORE INTO main.counter VALUES('breach', 0);",
         NULL,
     },
-    /* issue 16: a request of the same type for the same subject while one
+    /* 24: issue 16: a request of the same type for the same subject while one
      * is open is linked to it (status 7, duplicate) instead of running a
      * second clock; requests linked to one are found by this index. */
     {
@@ -678,7 +678,7 @@ static const migration migrations[] = {
         "CREATE INDEX main.request_duplicate ON request(duplicate_of) WHERE duplicate_of > 0;",
         NULL,
     },
-    /* consent events carry a MAC under the row key, as the current-state
+    /* 25: consent events carry a MAC under the row key, as the current-state
      * rows do since 13: an edited history row is refused (sqlite/rowmac.c). */
     {
         consent_event_mac_sql,

@@ -36,6 +36,11 @@ fail_on(sqlite3 *db, int sqlite_rc, const char *what)
     case SQLITE_CONSTRAINT:
         code = GDPR_EEXISTS;
         break;
+    case SQLITE_READONLY:
+        return gdpr__err_set(GDPR_ESTATE,
+                             "%s: the store is open read-only (opts.read_only): writes are "
+                             "refused",
+                             what);
     default:
         code = GDPR_ESTORAGE;
         break;
@@ -262,6 +267,13 @@ gdpr_sqlite__open(store **out, const store_config *cfg, int *is_new)
         return gdpr__err_set(GDPR_ENOMEM, "out of memory opening the store");
     st->base.ops = &gdpr_store__sqlite_ops;
     st->in_memory = strcmp(cfg->path, ":memory:") == 0;
+    if (cfg->read_only && (st->in_memory || !file_has_content(cfg->path))) {
+        free(st);
+        return gdpr__err_set(GDPR_ESTATE,
+                             "opts.read_only: '%s' holds no store yet; create it with a "
+                             "writable open first",
+                             cfg->path);
+    }
     /* SQLite would create an empty keystore and hide the loss of the real
      * one: refuse before touching anything. */
     if (!st->in_memory && file_has_content(cfg->path) &&
@@ -287,6 +299,13 @@ gdpr_sqlite__open(store **out, const store_config *cfg, int *is_new)
         rc = open_connection(cfg->path, "data file", cfg->busy_timeout_ms, st->in_memory, &st->db);
     if (rc == GDPR_OK)
         rc = check_versions(st, is_new);
+    /* Read-only: every statement that would write fails with
+     * SQLITE_READONLY, reported as GDPR_ESTATE (fail_on). */
+    st->read_only = cfg->read_only;
+    if (rc == GDPR_OK && cfg->read_only)
+        rc = exec_on(st->kdb, "PRAGMA query_only=ON");
+    if (rc == GDPR_OK && cfg->read_only)
+        rc = exec_on(st->db, "PRAGMA query_only=ON");
     if (rc != GDPR_OK) {
         st->discard = 1;
         gdpr_sqlite__close(&st->base);
@@ -362,7 +381,8 @@ tx_run(sqlite_store *st, int keys, enum tx_kind kind, int level)
 
     switch (kind) {
     case TX_BEGIN:
-        snprintf(sql, sizeof sql, "BEGIN IMMEDIATE");
+        /* A reader never takes the write lock (query_only refuses it). */
+        snprintf(sql, sizeof sql, st->read_only ? "BEGIN" : "BEGIN IMMEDIATE");
         break;
     case TX_COMMIT:
         snprintf(sql, sizeof sql, "COMMIT");

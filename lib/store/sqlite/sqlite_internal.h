@@ -40,6 +40,7 @@ typedef struct sqlite_store {
     sqlite3 *kdb; /* keystore file */
     int depth;    /* transaction nesting */
     int in_memory;
+    int read_only; /* opts.read_only: deferred BEGIN, writes refused (query_only) */
     store_cached_stmt cache[STORE_STMT_SLOTS];
     /* Prepared BEGIN/COMMIT/SAVEPOINT/RELEASE per connection and level:
      * parsing them on every call cost more than the call's own work. */

@@ -1,0 +1,215 @@
+/*
+ * Internal to lib/store/postgres: the connection, parameters, results,
+ * errors, transactions. Every other file of this backend builds its
+ * operations from these helpers; only this folder includes <libpq-fe.h>.
+ *
+ * Values never go into SQL text: every statement is a string constant with
+ * $1..$n, prepared once per connection (keyed by the constant's address,
+ * like the SQLite backend's statement cache) and run with parameters from a
+ * pg_params. Results come back in binary format and are read with the
+ * gdpr_pg__col_* accessors, which accept the widths PostgreSQL sends for
+ * integers (2, 4 or 8 bytes, network order).
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef GDPR_PG_INTERNAL_H
+#define GDPR_PG_INTERNAL_H
+
+#include <libpq-fe.h>
+
+#include "pg_ops.h"
+#include "store.h"
+
+#define PG_STMT_SLOTS 512
+#define PG_MAX_PARAMS 32
+/* The oldest server we run on: PostgreSQL 13 (pg_current_xact_id_if_assigned,
+ * used by the generation, appeared there). */
+#define PG_MIN_SERVER_VERSION 130000
+/* The schemas: rows in one, wrapped subject keys in the other, so that a
+ * logical dump of the data schema carries no key. */
+#define PG_DATA_SCHEMA "gdpr"
+#define PG_KEYS_SCHEMA "gdpr_keys"
+
+typedef struct {
+    const char *sql; /* a string constant: its address names it */
+    unsigned int number;
+} pg_cached_stmt;
+
+typedef struct pg_store {
+    store base; /* base.ops = &gdpr_store__postgres_ops */
+    PGconn *conn;
+    char *conninfo;      /* the URI, for a reconnect between calls */
+    int read_only;       /* opened on a standby or for reading only */
+    int busy_timeout_ms; /* the session's lock_timeout */
+    int depth;           /* transaction nesting: 1 = BEGIN, deeper = SAVEPOINT */
+    /* The connection failed inside the open transaction: every statement
+     * is refused until the caller rolls back to depth 0, then the next
+     * outermost begin reconnects. */
+    int broken;
+    unsigned int n_prepared;
+    pg_cached_stmt cache[PG_STMT_SLOTS];
+    int has_schema;      /* the store's schemas exist (after the first migration) */
+    int schema_in_tx;    /* ... created by the open transaction: a rollback undoes it */
+    uint64_t generation; /* read at the outermost begin */
+    /* Key rows deleted by the open transaction: VACUUM the keys table on
+     * this connection once it has committed (docs/decisions/0010). */
+    int keys_deleted;
+    /* A committed transaction deleted or replaced key rows and the
+     * VACUUM that follows has not succeeded yet. */
+    int keys_vacuum_due;
+    /* A read transaction is open (gdpr_store__read_begin): 1 one-file,
+     * 2 both-files (on PostgreSQL one snapshot covers both schemas; the
+     * value only keeps the front's rules on what may begin meanwhile). */
+    int reading;
+    /* This handle's migration from nothing committed the schemas: a
+     * discard drops them at close (docs/decisions/0010). */
+    int created_schemas;
+    int discard;
+    int audit_tail_valid;
+    int64_t audit_tail_seq;
+    uint8_t audit_tail_mac[CRYPTO_HASH_BYTES];
+} pg_store;
+
+/* --- parameters ------------------------------------------------------- */
+
+/* Parameters of one statement: integers as decimal text, texts as text,
+ * blobs as binary bytea; NULL pointers become SQL NULL. Types are given to
+ * the server with the first PQprepare of a statement. */
+typedef struct {
+    int n;
+    int overflow; /* more parameters than PG_MAX_PARAMS were added */
+    const char *values[PG_MAX_PARAMS];
+    int lengths[PG_MAX_PARAMS];
+    int formats[PG_MAX_PARAMS];
+    Oid types[PG_MAX_PARAMS];
+    char ints[PG_MAX_PARAMS][24];
+} pg_params;
+
+void gdpr_pg__p_init(pg_params *p);
+void gdpr_pg__p_int(pg_params *p, int64_t v);
+/* An integer that is SQL NULL unless `has`. */
+void gdpr_pg__p_int_or_null(pg_params *p, int has, int64_t v);
+void gdpr_pg__p_text(pg_params *p, const char *s);
+void gdpr_pg__p_blob(pg_params *p, const void *b, size_t len);
+void gdpr_pg__p_hash(pg_params *p, const uint8_t *hash); /* CRYPTO_HASH_BYTES or NULL */
+
+/* --- results ---------------------------------------------------------- */
+
+typedef struct {
+    const PGresult *res;
+    int row;
+} pg_row;
+
+int gdpr_pg__col_null(const pg_row *r, int col);
+int64_t gdpr_pg__col_int(const pg_row *r, int col); /* 0 when NULL */
+/* NULL when SQL NULL; valid while the row is. */
+const char *gdpr_pg__col_text(const pg_row *r, int col);
+const char *gdpr_pg__col_text_or_empty(const pg_row *r, int col);
+/* NULL when SQL NULL; *len_out the byte count. */
+const uint8_t *gdpr_pg__col_blob(const pg_row *r, int col, size_t *len_out);
+/* A hash column: GDPR_ECORRUPT naming `what` unless it has
+ * CRYPTO_HASH_BYTES (or is NULL and `nullable`); *out NULL for NULL. */
+int gdpr_pg__col_hash(const pg_row *r, int col, int nullable, const char *what,
+                      const uint8_t **out);
+
+/* A row reader: GDPR_OK to go on, a GDPR code to stop with. */
+typedef int (*pg_row_fn)(const pg_row *r, void *ctx);
+/* Column 0 into *(int64_t *)ctx. */
+int gdpr_pg__read_int64(const pg_row *r, void *ctx);
+
+/* --- running statements ----------------------------------------------- */
+
+/* Run a prepared statement, its result in *out (the caller PQclears it)
+ * when it succeeded (rows or a command); a failure is reported as `what`
+ * with PostgreSQL's message and SQLSTATE. */
+int gdpr_pg__run(pg_store *st, const char *sql, const pg_params *p, const char *what,
+                 PGresult **out);
+/* A statement without rows; *changed_out (may be NULL) the rows changed. */
+int gdpr_pg__exec(pg_store *st, const char *sql, const pg_params *p, const char *what,
+                  int64_t *changed_out);
+/* Hand every row to `fn` in order; the first answer other than GDPR_OK
+ * stops the walk and is returned. The whole result is read before the
+ * first call, so fn may call the store. */
+int gdpr_pg__rows(pg_store *st, const char *sql, const pg_params *p, const char *what, pg_row_fn fn,
+                  void *ctx);
+/* As gdpr_pg__rows, one page at a time, so memory stays flat: `sql`
+ * orders its rows by column 0, a unique bigint, and takes after p's
+ * parameters two more, "column 0 greater than" and the page size
+ * ("... AND id > $2 ORDER BY id LIMIT $3"). For walks whose callback does
+ * not add rows to the same walk. */
+int gdpr_pg__rows_paged(pg_store *st, const char *sql, const pg_params *p, const char *what,
+                        pg_row_fn fn, void *ctx);
+/* What gdpr_pg__row answers for "no row" when the caller wants to say so
+ * itself: positive, so neither a GDPR code nor a reader's answer. */
+#define PG_NO_ROW 1
+/* At most one row: fn's answer, or `none` (GDPR_ENOTFOUND, GDPR_OK or
+ * PG_NO_ROW) when there is none. */
+int gdpr_pg__row(pg_store *st, const char *sql, const pg_params *p, const char *what, int none,
+                 pg_row_fn fn, void *ctx);
+/* One integer answer (a count, an id) into *out; GDPR_ENOTFOUND without a row. */
+int gdpr_pg__one_int64(pg_store *st, const char *sql, const pg_params *p, const char *what,
+                       int64_t *out);
+/* Make the connection again (between calls only) and set the session up
+ * as at open; a failure is reported as `what`. */
+int gdpr_pg__reconnect(pg_store *st, const char *what);
+/* Plain SQL without parameters (schema, SET, VACUUM), not prepared. */
+int gdpr_pg__exec_plain(pg_store *st, const char *sql, const char *what);
+
+/* Map a failed result (or a connection failure when res is NULL) to a GDPR
+ * code, copying PostgreSQL's message now. */
+int gdpr_pg__fail(pg_store *st, const PGresult *res, const char *what);
+
+/* An iterator callback's answer: 0 is GDPR_OK, a negative GDPR code passes
+ * through, anything else becomes GDPR_ECALLBACK naming where it stopped. */
+int gdpr_pg__stopped(int stop, const char *what, int64_t id);
+
+/* Append a versioned document (policy, adequacy list) with `sql` taking
+ * (version, loaded_at, actor, sha256, document) as $1..$5. */
+int gdpr_pg__document_insert(pg_store *st, const char *sql, const char *seq_sql, int64_t at,
+                             const char *actor, const uint8_t sha256[CRYPTO_HASH_BYTES],
+                             const char *document, const char *what, int64_t *version_out);
+
+/* ids and the generation (seq.c) */
+int gdpr_pg__generation_begin(pg_store *st);
+int gdpr_pg__generation_bump(pg_store *st);
+int gdpr_pg__key_epoch_bump(pg_store *st);
+
+/* Outside a transaction only: VACUUM the keys table on this connection
+ * (after an erasure committed), so no dead tuple of a wrapped key stays. */
+int gdpr_pg__vacuum_keys(pg_store *st);
+/* At close: end an open transaction or read, drop the schemas of a
+ * discarded new store, or run a VACUUM still due (tx.c). */
+void gdpr_pg__close_pending(pg_store *st);
+
+/* MACs of lookup rows (rowmac.c), the same as the SQLite backend's. */
+int gdpr_pg__identity_mac(pg_store *st, int64_t id, const uint8_t ident[CRYPTO_HASH_BYTES],
+                          const uint8_t subject[CRYPTO_HASH_BYTES], const char *kind,
+                          uint8_t out[CRYPTO_HASH_BYTES]);
+int gdpr_pg__consent_state_mac(pg_store *st, const uint8_t subject[CRYPTO_HASH_BYTES],
+                               const char *purpose, const char *recipient,
+                               const store_consent_state *cs, uint8_t out[CRYPTO_HASH_BYTES]);
+/* A consent event (history row), bound to its id and every column. */
+int gdpr_pg__consent_event_mac(pg_store *st, int64_t id, const store_consent_row *row,
+                               uint8_t out[CRYPTO_HASH_BYTES]);
+/* Schema step 25: the MACs of the consent events already there. */
+int gdpr_pg__consent_event_mac_migrate(pg_store *st);
+/* GDPR_ECORRUPT naming `what` unless `stored` is the MAC `want`. */
+int gdpr_pg__row_mac_check(const uint8_t want[CRYPTO_HASH_BYTES], const uint8_t *stored,
+                           size_t stored_len, const char *what);
+
+/* --- the operations (one per member of store_ops) --------------------- */
+
+int gdpr_pg__open(store **out, const store_config *cfg, int *is_new);
+int gdpr_pg__schema_latest(void);
+void gdpr_pg__close(store *st);
+int gdpr_pg__migrate(store *st, int target);
+int gdpr_pg__schema_version(store *st, int *version_out);
+int gdpr_pg__begin(store *st);
+int gdpr_pg__commit(store *st);
+void gdpr_pg__rollback(store *st);
+int gdpr_pg__depth(const store *st);
+int gdpr_pg__next_id(store *st, store_seq which, int64_t *id_out);
+int gdpr_pg__generation(store *st, uint64_t *generation_out);
+int gdpr_pg__scrub(store *st);
+int gdpr_pg__relax_durability(store *st, int relaxed);
+
+#endif
