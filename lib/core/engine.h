@@ -40,6 +40,11 @@ typedef struct {
 struct gdpr_engine {
     pthread_mutex_t lock;
     store *st;
+    /* opts.read_only: the store refuses writes; audited reads append
+     * their events through audit_st (opts.audit_path, lib/core/audit.c),
+     * NULL when none was given. */
+    int read_only;
+    store *audit_st;
     crypto_ctx *crypto;
     uint8_t root[CRYPTO_KEY_BYTES];
     policy_model *policy; /* NULL until the first policy is loaded */
