@@ -97,6 +97,21 @@ is_audited_read(const char *action)
     return 0;
 }
 
+int
+gdpr_audit__read_only_check(const gdpr_engine *eng, permission perm)
+{
+    const char *action = gdpr_permission__name(perm);
+
+    if (!eng->read_only || eng->audit_st != NULL || !is_audited_read(action))
+        return GDPR_OK;
+    return gdpr__err_set(GDPR_ESTATE,
+                         "%s: leaves an audit event, and this engine is open read-only "
+                         "(opts.read_only) with nowhere to append it: set opts.audit_path "
+                         "(options version 4) to the writable location of this store "
+                         "(the primary)",
+                         action);
+}
+
 static int
 append_on(gdpr_engine *eng, store *st, const gdpr_actor *who, const char *action,
           const uint8_t *subject_hash, int outcome, const char *ref, int64_t at)

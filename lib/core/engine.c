@@ -209,7 +209,7 @@ gdpr_engine__authorize(gdpr_engine *eng, const gdpr_actor *who, permission perm,
         return rc;
     role = gdpr_policy__find_role(eng->policy, who->role);
     if (role != NULL && gdpr_policy__role_allows(role, perm))
-        return GDPR_OK;
+        return gdpr_audit__read_only_check(eng, perm);
     /* The refusal itself is a fact the trail must show. */
     rc = gdpr_audit__refusal(eng, who, gdpr_permission__name(perm), subject_hash, GDPR_EDENIED,
                              NULL);
@@ -564,7 +564,9 @@ open_audit_store(gdpr_engine *eng, const gdpr_options *opts, const char *ks_path
     if (rc != GDPR_OK)
         return gdpr__err_wrap(rc, "opts.audit_path");
     if (is_new) {
+        /* The files (SQLite) this open created go with the close. */
         gdpr_store__discard(eng->audit_st);
+        gdpr_store__close(eng->audit_st);
         eng->audit_st = NULL;
         return gdpr__err_set(GDPR_ESTATE,
                              "opts.audit_path: holds no store; give the writable location of "
