@@ -616,9 +616,8 @@ START_TEST(read_only_audited_reads_need_audit_path)
     th_ok(gdpr_erase_subject(ts.eng, &th_dpo, "alice", "Art. 17(1)(a)", &rep));
     th_ok(gdpr_consent_check(ro, "alice", "marketing", GDPR_NOW, &granted));
     ck_assert_int_eq(granted, 0);
-    th_assert_err(
-        gdpr_export_subject(ro, &th_dpo, "alice", GDPR_EXPORT_JSON, ro_sink_write, &out),
-        GDPR_ENOTFOUND, "subject");
+    th_assert_err(gdpr_export_subject(ro, &th_dpo, "alice", GDPR_EXPORT_JSON, ro_sink_write, &out),
+                  GDPR_ENOTFOUND, "subject");
     gdpr_close(ro);
     th_ok(gdpr_audit_verify(ts.eng, &n1));
 }

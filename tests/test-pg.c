@@ -658,7 +658,7 @@ START_TEST(read_only_engine_on_the_standby)
     static sink out;
     char sb[400], before[65], after[65];
     int granted = 0, allowed = 0, rc;
-    int64_t id = 0;
+    int64_t id = 0, refused_id = 0;
     void *v = NULL;
     size_t len = 0;
 #if GDPR_OPTIONS_VERSION >= 4
@@ -741,7 +741,8 @@ START_TEST(read_only_engine_on_the_standby)
     c.proof = "x";
     rc = gdpr_consent_record(ro, &th_agent, &c, NULL);
     th_assert_err(rc, GDPR_ESTATE, "read-only");
-    rc = gdpr_vault_put(ro, &th_agent, "standby-cust-1", "contact", "service", "x", 1, &id);
+    /* (its own id: a refused put zeroes it, and `id` is looked up below) */
+    rc = gdpr_vault_put(ro, &th_agent, "standby-cust-1", "contact", "service", "x", 1, &refused_id);
     th_assert_err(rc, GDPR_ESTATE, "read-only");
     rc = gdpr_erase_subject(ro, &th_dpo, "standby-cust-1", "Art. 17(1)(a)", &rep);
     th_assert_err(rc, GDPR_ESTATE, "read-only");

@@ -85,7 +85,8 @@ gdpr_audit__append(gdpr_engine *eng, const gdpr_actor *who, const char *action,
 /* Calls that leave an audit event and change nothing else: on a read-only
  * engine their events (and those of refused calls) go to opts.audit_path. */
 static const permission reads_audited[] = {
-    PERM_EXPORT_SUBJECT, PERM_CONSENT_READ, PERM_CONSENT_REPORT, PERM_ROPA_EXPORT, PERM_STAFF_RESOLVE,
+    PERM_EXPORT_SUBJECT, PERM_CONSENT_READ,  PERM_CONSENT_REPORT,
+    PERM_ROPA_EXPORT,    PERM_STAFF_RESOLVE,
 };
 
 static int
