@@ -495,6 +495,14 @@ ro_keep_last(const gdpr_audit_event *ev, void *ctx)
 }
 
 static int
+ro_count_consent(const gdpr_consent_event *ev, void *ctx)
+{
+    (void)ev;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static int
 ro_open(gdpr_engine **out, const char *audit_path, int read_only)
 {
     gdpr_options opts = GDPR_OPTIONS_INIT;
@@ -519,7 +527,7 @@ START_TEST(read_only_audited_reads_need_audit_path)
     ro_last_event last;
     char before[65], after[65], path[400];
     int64_t record = 0, n0 = 0, n1 = 0;
-    int granted = 0;
+    int granted = 0, seen = 0;
 
     c.subject = "alice";
     c.purpose = "marketing";
@@ -544,6 +552,9 @@ START_TEST(read_only_audited_reads_need_audit_path)
         gdpr_export_subject(ro, &th_agent, "alice", GDPR_EXPORT_JSON, ro_sink_write, &out),
         GDPR_ESTATE, "opts.audit_path");
     ck_assert_uint_eq(out.len, 0);
+    th_assert_err(gdpr_consent_history(ro, &th_dpo, "alice", ro_count_consent, &seen), GDPR_ESTATE,
+                  "opts.audit_path");
+    ck_assert_int_eq(seen, 0);
     gdpr_close(ro);
     ro = NULL;
     th_fingerprint(&ts, after);
@@ -598,6 +609,23 @@ START_TEST(read_only_audited_reads_need_audit_path)
     th_ok(gdpr_audit_foreach(ts.eng, n1, ro_keep_last, &last));
     ck_assert_str_eq(last.action, "export.subject");
     ck_assert_int_eq(last.outcome, GDPR_EDENIED);
+
+    /* Inside a host batch the refusal's event is appended at once: the
+     * host's rollback cannot take it with it. A consent history is an
+     * audited read like an export. */
+    th_ok(gdpr_begin(ro));
+    th_assert_err(
+        gdpr_export_subject(ro, &th_agent, "alice", GDPR_EXPORT_JSON, ro_sink_write, &out),
+        GDPR_EDENIED, "export.subject");
+    th_ok(gdpr_rollback(ro));
+    th_ok(gdpr_consent_history(ro, &th_dpo, "alice", ro_count_consent, &seen));
+    ck_assert_int_eq(seen, 1);
+    th_ok(gdpr_audit_verify(ts.eng, &n1));
+    ck_assert_int_eq(n1, n0 + 4);
+    th_ok(gdpr_audit_foreach(ts.eng, n1, ro_keep_last, &last));
+    ck_assert_str_eq(last.action, "consent.read");
+    ck_assert_int_eq(last.outcome, GDPR_OK);
+    n0 += 2;
 
     /* Writes are still refused, and leave no event anywhere. */
     th_digest_without(&ts, TH_DIGEST_EXACT, no_audit, before);
