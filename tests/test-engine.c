@@ -456,6 +456,201 @@ START_TEST(read_only_reads_and_refuses_writes)
 }
 END_TEST
 
+/* opts.audit_path (options version 4): a read-only engine (PRAGMA
+ * query_only on SQLite, a hot standby on PostgreSQL) appends the audit
+ * events of its audited reads and of its refusals through a second,
+ * writable connection to the same store; without it an audited read is
+ * refused before anything is given out. */
+typedef struct {
+    char buf[65536];
+    size_t len;
+} ro_sink;
+
+static int
+ro_sink_write(const void *data, size_t len, void *ctx)
+{
+    ro_sink *s = ctx;
+    if (s->len + len >= sizeof s->buf)
+        return 1;
+    memcpy(s->buf + s->len, data, len);
+    s->len += len;
+    s->buf[s->len] = '\0';
+    return 0;
+}
+
+typedef struct {
+    int64_t seq;
+    char action[64];
+    int outcome;
+} ro_last_event;
+
+static int
+ro_keep_last(const gdpr_audit_event *ev, void *ctx)
+{
+    ro_last_event *l = ctx;
+    l->seq = ev->seq;
+    snprintf(l->action, sizeof l->action, "%s", ev->action);
+    l->outcome = ev->outcome;
+    return 0;
+}
+
+static int
+ro_count_consent(const gdpr_consent_event *ev, void *ctx)
+{
+    (void)ev;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static int
+ro_open(gdpr_engine **out, const char *audit_path, int read_only)
+{
+    gdpr_options opts = GDPR_OPTIONS_INIT;
+
+    opts.path = ts.db;
+    opts.key = th_key;
+    opts.key_len = sizeof th_key;
+    opts.clock = th_clock;
+    opts.clock_ctx = &ts;
+    opts.read_only = read_only;
+    opts.audit_path = audit_path;
+    return gdpr_open(out, &opts);
+}
+
+START_TEST(read_only_audited_reads_need_audit_path)
+{
+    static const char *const no_audit[] = {"audit", NULL};
+    static ro_sink out;
+    gdpr_consent c = GDPR_CONSENT_INIT;
+    gdpr_erase_report rep;
+    gdpr_engine *ro = NULL;
+    ro_last_event last;
+    char before[65], after[65], path[400];
+    int64_t record = 0, n0 = 0, n1 = 0;
+    int granted = 0, seen = 0;
+
+    c.subject = "alice";
+    c.purpose = "marketing";
+    c.notice = "marketing-v2";
+    c.channel = "web";
+    c.state = GDPR_CONSENT_GRANTED;
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &c, NULL));
+    th_ok(gdpr_vault_put(ts.eng, &th_agent, "alice", "contact", "service", "a@example.com", 13,
+                         &record));
+
+    /* Without audit_path: reads answer, an export is refused before a
+     * byte goes out, and so is a refusal that could not be audited. */
+    th_fingerprint(&ts, before);
+    th_ok(ro_open(&ro, NULL, 1));
+    th_ok(gdpr_consent_check(ro, "alice", "marketing", GDPR_NOW, &granted));
+    ck_assert_int_eq(granted, 1);
+    out.len = 0;
+    th_assert_err(gdpr_export_subject(ro, &th_dpo, "alice", GDPR_EXPORT_JSON, ro_sink_write, &out),
+                  GDPR_ESTATE, "opts.audit_path");
+    ck_assert_uint_eq(out.len, 0);
+    th_assert_err(
+        gdpr_export_subject(ro, &th_agent, "alice", GDPR_EXPORT_JSON, ro_sink_write, &out),
+        GDPR_ESTATE, "opts.audit_path");
+    ck_assert_uint_eq(out.len, 0);
+    th_assert_err(gdpr_consent_history(ro, &th_dpo, "alice", ro_count_consent, &seen), GDPR_ESTATE,
+                  "opts.audit_path");
+    ck_assert_int_eq(seen, 0);
+    gdpr_close(ro);
+    ro = NULL;
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+
+    /* Bad audit_path: each refused at open, nothing created or changed. */
+    th_assert_err(ro_open(&ro, ts.db, 0), GDPR_EINVAL, "opts.audit_path");
+    th_assert_err(ro_open(&ro, "", 1), GDPR_EINVAL, "opts.audit_path");
+    th_assert_err(ro_open(&ro, "bad\xff.db", 1), GDPR_EINVAL, "opts.audit_path");
+    th_assert_err(ro_open(&ro, ":memory:", 1), GDPR_EINVAL, "opts.audit_path");
+    snprintf(path, sizeof path, "%s/missing.db", ts.dir);
+    th_assert_err(ro_open(&ro, path, 1), GDPR_ESTATE, "opts.audit_path");
+    ck_assert_int_ne(access(path, F_OK), 0);
+    {
+        gdpr_options other = GDPR_OPTIONS_INIT;
+        gdpr_engine *o = NULL;
+        snprintf(path, sizeof path, "%s/other.db", ts.dir);
+        other.path = path;
+        other.key = th_key;
+        other.key_len = sizeof th_key;
+        th_ok(gdpr_open(&o, &other));
+        gdpr_close(o);
+        th_assert_err(ro_open(&ro, path, 1), GDPR_ECORRUPT, "another store");
+    }
+    ck_assert_ptr_null(ro);
+    th_fingerprint(&ts, after);
+    ck_assert_str_eq(before, after);
+
+    /* With audit_path: the export goes out and its event is on the
+     * writable store's chain, after the events already there. */
+    th_ok(gdpr_audit_verify(ts.eng, &n0));
+    th_ok(ro_open(&ro, ts.db, 1));
+    out.len = 0;
+    th_ok(gdpr_export_subject(ro, &th_dpo, "alice", GDPR_EXPORT_JSON, ro_sink_write, &out));
+    ck_assert_ptr_nonnull(strstr(out.buf, "a@example.com"));
+    th_ok(gdpr_audit_verify(ts.eng, &n1));
+    ck_assert_int_eq(n1, n0 + 1);
+    memset(&last, 0, sizeof last);
+    th_ok(gdpr_audit_foreach(ts.eng, n1, ro_keep_last, &last));
+    ck_assert_int_eq(last.seq, n1);
+    ck_assert_str_eq(last.action, "export.subject");
+    ck_assert_int_eq(last.outcome, GDPR_OK);
+
+    /* A refusal is audited there too. */
+    out.len = 0;
+    th_assert_err(
+        gdpr_export_subject(ro, &th_agent, "alice", GDPR_EXPORT_JSON, ro_sink_write, &out),
+        GDPR_EDENIED, "export.subject");
+    ck_assert_uint_eq(out.len, 0);
+    th_ok(gdpr_audit_verify(ts.eng, &n1));
+    ck_assert_int_eq(n1, n0 + 2);
+    th_ok(gdpr_audit_foreach(ts.eng, n1, ro_keep_last, &last));
+    ck_assert_str_eq(last.action, "export.subject");
+    ck_assert_int_eq(last.outcome, GDPR_EDENIED);
+
+    /* Inside a host batch the refusal's event is appended at once: the
+     * host's rollback cannot take it with it. A consent history is an
+     * audited read like an export. */
+    th_ok(gdpr_begin(ro));
+    th_assert_err(
+        gdpr_export_subject(ro, &th_agent, "alice", GDPR_EXPORT_JSON, ro_sink_write, &out),
+        GDPR_EDENIED, "export.subject");
+    th_ok(gdpr_rollback(ro));
+    th_ok(gdpr_consent_history(ro, &th_dpo, "alice", ro_count_consent, &seen));
+    ck_assert_int_eq(seen, 1);
+    th_ok(gdpr_audit_verify(ts.eng, &n1));
+    ck_assert_int_eq(n1, n0 + 4);
+    th_ok(gdpr_audit_foreach(ts.eng, n1, ro_keep_last, &last));
+    ck_assert_str_eq(last.action, "consent.read");
+    ck_assert_int_eq(last.outcome, GDPR_OK);
+    n0 += 2;
+
+    /* Writes are still refused, and leave no event anywhere. */
+    th_digest_without(&ts, TH_DIGEST_EXACT, no_audit, before);
+    th_assert_err(
+        gdpr_vault_put(ro, &th_agent, "alice", "contact", "service", "b@example.com", 13, &record),
+        GDPR_ESTATE, "read_only");
+    th_assert_err(gdpr_consent_record(ro, &th_agent, &c, NULL), GDPR_ESTATE, "read_only");
+    th_assert_err(gdpr_erase_subject(ro, &th_dpo, "alice", "Art. 17(1)(a)", &rep), GDPR_ESTATE,
+                  "read_only");
+    th_digest_without(&ts, TH_DIGEST_EXACT, no_audit, after);
+    ck_assert_str_eq(before, after);
+    th_ok(gdpr_audit_verify(ts.eng, &n1));
+    ck_assert_int_eq(n1, n0 + 2);
+
+    /* An erasure through the writable engine is what the reader sees. */
+    th_ok(gdpr_erase_subject(ts.eng, &th_dpo, "alice", "Art. 17(1)(a)", &rep));
+    th_ok(gdpr_consent_check(ro, "alice", "marketing", GDPR_NOW, &granted));
+    ck_assert_int_eq(granted, 0);
+    th_assert_err(gdpr_export_subject(ro, &th_dpo, "alice", GDPR_EXPORT_JSON, ro_sink_write, &out),
+                  GDPR_ENOTFOUND, "subject");
+    gdpr_close(ro);
+    th_ok(gdpr_audit_verify(ts.eng, &n1));
+}
+END_TEST
+
 START_TEST(batch_calls_reject_null)
 {
     th_assert_err(gdpr_commit(NULL), GDPR_EINVAL, "eng");
@@ -485,6 +680,7 @@ engine_suite(void)
     tcase_add_test(tc, threads_share_an_engine);
     tcase_add_test(tc, batch_calls_reject_null);
     tcase_add_test(tc, read_only_reads_and_refuses_writes);
+    tcase_add_test(tc, read_only_audited_reads_need_audit_path);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -627,6 +627,24 @@ sink_write(const void *data, size_t len, void *ctx)
     s->buf[s->len] = '\0';
     return 0;
 }
+
+#if GDPR_OPTIONS_VERSION >= 4
+typedef struct {
+    int64_t seq;
+    char action[64];
+    int outcome;
+} last_event;
+
+static int
+keep_last(const gdpr_audit_event *ev, void *ctx)
+{
+    last_event *l = ctx;
+    l->seq = ev->seq;
+    snprintf(l->action, sizeof l->action, "%s", ev->action);
+    l->outcome = ev->outcome;
+    return 0;
+}
+#endif
 #endif
 
 START_TEST(read_only_engine_on_the_standby)
@@ -640,9 +658,13 @@ START_TEST(read_only_engine_on_the_standby)
     static sink out;
     char sb[400], before[65], after[65];
     int granted = 0, allowed = 0, rc;
-    int64_t id = 0;
+    int64_t id = 0, refused_id = 0;
     void *v = NULL;
     size_t len = 0;
+#if GDPR_OPTIONS_VERSION >= 4
+    int64_t events0 = 0, events = 0;
+    last_event last;
+#endif
 
     th_setup(&ts);
     seed_subject(ts.eng, "standby-cust-1");
@@ -656,6 +678,22 @@ START_TEST(read_only_engine_on_the_standby)
     opts.clock = th_clock;
     opts.clock_ctx = &ts;
     opts.read_only = 1;
+#if GDPR_OPTIONS_VERSION >= 4
+    /* Without the primary's location an audited read is refused before
+     * anything goes out: no export without its audit event. */
+    th_ok(gdpr_open(&ro, &opts));
+    out.len = 0;
+    th_assert_err(
+        gdpr_export_subject(ro, &th_dpo, "standby-cust-1", GDPR_EXPORT_JSON, sink_write, &out),
+        GDPR_ESTATE, "opts.audit_path");
+    ck_assert_uint_eq(out.len, 0);
+    gdpr_close(ro);
+    ro = NULL;
+    /* With it, the standby's engine appends its audit events on the
+     * primary (docs/decisions/0010-postgres-backend.md). */
+    opts.audit_path = ts.db;
+    th_ok(gdpr_audit_verify(ts.eng, &events0));
+#endif
     th_ok(gdpr_open(&ro, &opts));
 
     /* Reads answer from the standby. */
@@ -671,6 +709,28 @@ START_TEST(read_only_engine_on_the_standby)
     th_ok(gdpr_export_subject(ro, &th_dpo, "standby-cust-1", GDPR_EXPORT_JSON, sink_write, &out));
     ck_assert_ptr_nonnull(strstr(out.buf, canaries[0]));
     ck_assert_ptr_nonnull(strstr(out.buf, "on the primary"));
+#if GDPR_OPTIONS_VERSION >= 4
+    /* The export's event is on the primary's chain, next in order, and
+     * reaches the standby with the replay. */
+    th_ok(gdpr_audit_verify(ts.eng, &events));
+    ck_assert_int_eq(events, events0 + 1);
+    memset(&last, 0, sizeof last);
+    th_ok(gdpr_audit_foreach(ts.eng, events, keep_last, &last));
+    ck_assert_int_eq(last.seq, events);
+    ck_assert_str_eq(last.action, "export.subject");
+    ck_assert_int_eq(last.outcome, GDPR_OK);
+    /* A refusal on the standby is audited on the primary too. */
+    th_assert_err(
+        gdpr_export_subject(ro, &th_agent, "standby-cust-1", GDPR_EXPORT_JSON, sink_write, &out),
+        GDPR_EDENIED, "export.subject");
+    th_ok(gdpr_audit_verify(ts.eng, &events));
+    ck_assert_int_eq(events, events0 + 2);
+    th_ok(gdpr_audit_foreach(ts.eng, events, keep_last, &last));
+    ck_assert_int_eq(last.outcome, GDPR_EDENIED);
+    wait_replay(&ts);
+    th_ok(gdpr_audit_verify(ro, &events));
+    ck_assert_int_eq(events, events0 + 2);
+#endif
 
     /* Writes are refused with a clear code; nothing changes. */
     th_fingerprint(&ts, before);
@@ -681,7 +741,8 @@ START_TEST(read_only_engine_on_the_standby)
     c.proof = "x";
     rc = gdpr_consent_record(ro, &th_agent, &c, NULL);
     th_assert_err(rc, GDPR_ESTATE, "read-only");
-    rc = gdpr_vault_put(ro, &th_agent, "standby-cust-1", "contact", "service", "x", 1, &id);
+    /* (its own id: a refused put zeroes it, and `id` is looked up below) */
+    rc = gdpr_vault_put(ro, &th_agent, "standby-cust-1", "contact", "service", "x", 1, &refused_id);
     th_assert_err(rc, GDPR_ESTATE, "read-only");
     rc = gdpr_erase_subject(ro, &th_dpo, "standby-cust-1", "Art. 17(1)(a)", &rep);
     th_assert_err(rc, GDPR_ESTATE, "read-only");

@@ -94,9 +94,9 @@ typedef struct {
 /** Longest subject id, purpose, role ... accepted, in bytes. */
 #define GDPR_NAME_MAX 256u
 
-/** 2 (0.3): key_cb and key_cb_ctx appended; 3: read_only appended; older
- * callers keep working. */
-#define GDPR_OPTIONS_VERSION 3u
+/** 2 (0.3): key_cb and key_cb_ctx appended; 3: read_only appended;
+ * 4: audit_path appended; older callers keep working. */
+#define GDPR_OPTIONS_VERSION 4u
 
 /**
  * Options of gdpr_open(). Transparent and versioned: set `version` to
@@ -135,19 +135,46 @@ typedef struct {
     void *key_cb_ctx; /**< passed to key_cb */
     /**
      * Version 3. Non-zero: open an existing store for reading only, e.g. on
-     * a PostgreSQL hot standby. Reads (consent checks, may-process,
-     * exports) work; every write is refused with GDPR_ESTATE and a message
+     * a PostgreSQL hot standby. Reads (consent checks, may-process, vault
+     * reads) work; every write is refused with GDPR_ESTATE and a message
      * naming read_only, and nothing changes. A store that does not exist yet
      * or needs a schema migration is refused at open (GDPR_ESTATE). On
-     * SQLite the files are opened with writes refused the same way.
+     * SQLite the files are opened with writes refused the same way
+     * (PRAGMA query_only).
+     *
+     * Calls that leave an audit event although they change nothing (an
+     * export, a consent history or report, a ROPA export, a staff-reference
+     * resolution) and the audit events of refused calls (GDPR_EDENIED) need
+     * a place to append it: `audit_path` below. Without it such a call is
+     * refused with GDPR_ESTATE naming audit_path, and nothing is given out:
+     * no answer without its audit event.
      * @since 0.3
      */
     int read_only;
+    /**
+     * Version 4. Only with read_only (else GDPR_EINVAL): NULL, or the
+     * location of the same store on a writable server, where this engine
+     * appends its audit events: the primary's PostgreSQL URI for an engine
+     * on a standby, or the same SQLite data file (its keystore is
+     * keystore_path when path and audit_path are the same string, else
+     * audit_path + "-keys"). gdpr_open opens a second connection there
+     * used for the audit trail only (nothing else is read or written
+     * through it). It must hold the same store (same identity) at the
+     * latest schema, else gdpr_open fails (GDPR_ESTATE: no store there or
+     * an older schema; GDPR_ECORRUPT: another store). Events are appended
+     * to the primary's chain in its order, each in its own transaction on
+     * the primary, committed before the call returns; the engine's
+     * gdpr_audit_* reads still read its own (standby) store, which shows
+     * the events once replayed. Borrowed: the string is copied. Thread
+     * notes: the second connection belongs to the engine and is used under
+     * its lock, like the first. @since 0.3
+     */
+    const char *audit_path;
 } gdpr_options;
 
 #define GDPR_OPTIONS_INIT                                                                          \
     {                                                                                              \
-        GDPR_OPTIONS_VERSION, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0              \
+        GDPR_OPTIONS_VERSION, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, NULL        \
     }
 
 /**

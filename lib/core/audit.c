@@ -82,14 +82,48 @@ gdpr_audit__append(gdpr_engine *eng, const gdpr_actor *who, const char *action,
                                  gdpr_engine__now(eng));
 }
 
+/* Calls that leave an audit event and change nothing else: on a read-only
+ * engine their events (and those of refused calls) go to opts.audit_path. */
+static const permission reads_audited[] = {
+    PERM_EXPORT_SUBJECT, PERM_CONSENT_READ,  PERM_CONSENT_REPORT,
+    PERM_ROPA_EXPORT,    PERM_STAFF_RESOLVE,
+};
+
+static int
+is_audited_read(const char *action)
+{
+    for (size_t i = 0; i < sizeof reads_audited / sizeof reads_audited[0]; i++)
+        if (strcmp(action, gdpr_permission__name(reads_audited[i])) == 0)
+            return 1;
+    return 0;
+}
+
 int
-gdpr_audit__append_at(gdpr_engine *eng, const gdpr_actor *who, const char *action,
-                      const uint8_t *subject_hash, int outcome, const char *ref, int64_t at)
+gdpr_audit__read_only_check(const gdpr_engine *eng, permission perm)
+{
+    const char *action = gdpr_permission__name(perm);
+
+    if (!eng->read_only || eng->audit_st != NULL || !is_audited_read(action))
+        return GDPR_OK;
+    return gdpr__err_set(GDPR_ESTATE,
+                         "%s: leaves an audit event, and this engine is open read-only "
+                         "(opts.read_only) with nowhere to append it: set opts.audit_path "
+                         "(options version 4) to the writable location of this store "
+                         "(the primary)",
+                         action);
+}
+
+static int
+append_on(gdpr_engine *eng, store *st, const gdpr_actor *who, const char *action,
+          const uint8_t *subject_hash, int outcome, const char *ref, int64_t at)
 {
     uint8_t prev[CRYPTO_HASH_BYTES];
     store_audit_row row;
     int64_t last = 0;
-    int rc = gdpr_store__audit_tail(eng->st, &last, prev);
+    /* The tail is read under the store's write lock (the transaction the
+     * caller holds, or the one opened on the audit store): events are
+     * numbered and chained in the order they commit. */
+    int rc = gdpr_store__audit_tail(st, &last, prev);
 
     if (rc != GDPR_OK)
         return rc;
@@ -103,8 +137,53 @@ gdpr_audit__append_at(gdpr_engine *eng, const gdpr_actor *who, const char *actio
     row.ref = ref;
     rc = event_mac(eng->crypto, &row, prev, row.mac);
     if (rc == GDPR_OK)
-        rc = gdpr_store__audit_insert(eng->st, &row);
+        rc = gdpr_store__audit_insert(st, &row);
     return rc;
+}
+
+/* A read-only engine's event, in its own transaction on the audit store
+ * (the primary), committed before the call goes on: the caller's read
+ * transaction on the standby cannot hold it. */
+static int
+append_read_only(gdpr_engine *eng, const gdpr_actor *who, const char *action,
+                 const uint8_t *subject_hash, int outcome, const char *ref, int64_t at)
+{
+    int rc;
+
+    if (!is_audited_read(action) && outcome != GDPR_EDENIED)
+        return gdpr__err_set(GDPR_ESTATE,
+                             "%s: the engine is open read-only (opts.read_only): writes are "
+                             "refused, nothing was changed",
+                             action);
+    if (eng->audit_st == NULL)
+        return gdpr__err_set(GDPR_ESTATE,
+                             "%s: leaves an audit event, and this engine is open read-only "
+                             "(opts.read_only) with nowhere to append it: set opts.audit_path "
+                             "(options version 4) to the writable location of this store "
+                             "(the primary)",
+                             action);
+    rc = gdpr_engine__check_key(eng);
+    if (rc == GDPR_OK)
+        rc = gdpr_store__begin(eng->audit_st);
+    if (rc != GDPR_OK)
+        return gdpr__err_wrap(rc, "opts.audit_path: appending the audit event of '%s'", action);
+    rc = append_on(eng, eng->audit_st, who, action, subject_hash, outcome, ref, at);
+    if (rc == GDPR_OK)
+        rc = gdpr_store__commit(eng->audit_st);
+    else
+        gdpr_store__rollback(eng->audit_st);
+    if (rc != GDPR_OK)
+        return gdpr__err_wrap(rc, "opts.audit_path: appending the audit event of '%s'", action);
+    return GDPR_OK;
+}
+
+int
+gdpr_audit__append_at(gdpr_engine *eng, const gdpr_actor *who, const char *action,
+                      const uint8_t *subject_hash, int outcome, const char *ref, int64_t at)
+{
+    if (eng->read_only)
+        return append_read_only(eng, who, action, subject_hash, outcome, ref, at);
+    return append_on(eng, eng->st, who, action, subject_hash, outcome, ref, at);
 }
 
 typedef struct {

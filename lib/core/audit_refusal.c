@@ -69,6 +69,10 @@ gdpr_audit__refusal(gdpr_engine *eng, const gdpr_actor *who, const char *action,
 {
     int rc;
 
+    /* A read-only engine appends to its audit store at once: the host's
+     * batch or snapshot on the standby cannot take the event with it. */
+    if (eng->read_only)
+        return gdpr_audit__append(eng, who, action, subject_hash, outcome, ref);
     if (eng->batch || eng->snapshot)
         return enqueue(eng, who, action, subject_hash, outcome, ref);
     rc = gdpr_engine__begin(eng);

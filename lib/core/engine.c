@@ -209,7 +209,7 @@ gdpr_engine__authorize(gdpr_engine *eng, const gdpr_actor *who, permission perm,
         return rc;
     role = gdpr_policy__find_role(eng->policy, who->role);
     if (role != NULL && gdpr_policy__role_allows(role, perm))
-        return GDPR_OK;
+        return gdpr_audit__read_only_check(eng, perm);
     /* The refusal itself is a fact the trail must show. */
     rc = gdpr_audit__refusal(eng, who, gdpr_permission__name(perm), subject_hash, GDPR_EDENIED,
                              NULL);
@@ -322,6 +322,19 @@ check_options(const gdpr_options *opts)
     if (opts->busy_timeout_ms < 0)
         return gdpr__err_set(GDPR_EINVAL, "opts.busy_timeout_ms: %d is negative",
                              opts->busy_timeout_ms);
+    if (opts->version >= 4 && opts->audit_path != NULL) {
+        rc = gdpr_text__check("opts.audit_path", opts->audit_path, PATH_MAX_BYTES);
+        if (rc != GDPR_OK)
+            return rc;
+        if (!opts->read_only)
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "opts.audit_path: only for an engine opened with opts.read_only "
+                                 "(a writable engine appends to its own store)");
+        if (strcmp(opts->audit_path, ":memory:") == 0)
+            return gdpr__err_set(GDPR_EINVAL,
+                                 "opts.audit_path: ':memory:' is a new empty store, not the "
+                                 "store this engine reads; give the writable location of it");
+    }
     return GDPR_OK;
 }
 
@@ -523,6 +536,63 @@ open_existing(gdpr_engine *eng, const gdpr_options *opts, uint8_t kek[CRYPTO_KEY
     return rc;
 }
 
+/* opts.audit_path: a second connection to the same store on a writable
+ * server, used only to append this read-only engine's audit events
+ * (lib/core/audit.c). Opening it changes nothing there: a location with
+ * no store, an older schema or another store is refused. */
+static int
+open_audit_store(gdpr_engine *eng, const gdpr_options *opts, const char *ks_path)
+{
+    uint8_t mine[STORE_ID_BYTES], theirs[STORE_ID_BYTES];
+    size_t mine_len = 0, theirs_len = 0;
+    store_config cfg;
+    char *audit_ks;
+    int is_new = 0, version = 0;
+    int rc;
+
+    audit_ks = strcmp(opts->audit_path, opts->path) == 0 ? gdpr_text__dup(ks_path)
+                                                         : default_keystore_path(opts->audit_path);
+    if (audit_ks == NULL)
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory for the audit trail's keystore path");
+    memset(&cfg, 0, sizeof cfg);
+    cfg.path = opts->audit_path;
+    cfg.keystore_path = audit_ks;
+    cfg.busy_timeout_ms = opts->busy_timeout_ms;
+    cfg.read_only = 0;
+    rc = gdpr_store__open(&eng->audit_st, &cfg, &is_new);
+    free(audit_ks);
+    if (rc != GDPR_OK)
+        return gdpr__err_wrap(rc, "opts.audit_path");
+    if (is_new) {
+        /* The files (SQLite) this open created go with the close. */
+        gdpr_store__discard(eng->audit_st);
+        gdpr_store__close(eng->audit_st);
+        eng->audit_st = NULL;
+        return gdpr__err_set(GDPR_ESTATE,
+                             "opts.audit_path: holds no store; give the writable location of "
+                             "the store this engine reads (the primary)");
+    }
+    rc = check_store_id(eng->audit_st);
+    if (rc == GDPR_OK)
+        rc = gdpr_store__meta_get(eng->st, STORE_DATA, "store_id", mine, sizeof mine, &mine_len);
+    if (rc == GDPR_OK)
+        rc = gdpr_store__meta_get(eng->audit_st, STORE_DATA, "store_id", theirs, sizeof theirs,
+                                  &theirs_len);
+    if (rc == GDPR_OK && (mine_len != theirs_len || memcmp(mine, theirs, mine_len) != 0))
+        rc = gdpr__err_set(GDPR_ECORRUPT, "opts.audit_path: holds another store than opts.path "
+                                          "(its identity differs)");
+    if (rc == GDPR_OK)
+        rc = gdpr_store__schema_version(eng->audit_st, &version);
+    if (rc == GDPR_OK && version != gdpr_store__schema_latest())
+        rc = gdpr__err_set(GDPR_ESTATE,
+                           "opts.audit_path: the store there is at schema %d, this library "
+                           "writes %d; open it writable once to migrate it",
+                           version, gdpr_store__schema_latest());
+    if (rc == GDPR_OK)
+        eng->audit_st->row_mac = eng->crypto;
+    return rc;
+}
+
 static void
 engine_free(gdpr_engine *eng)
 {
@@ -539,6 +609,7 @@ engine_free(gdpr_engine *eng)
     if (eng->st && eng->crypto)
         gdpr_audit__flush_refusals(eng);
     gdpr_audit__drop_refusals(eng);
+    gdpr_store__close(eng->audit_st);
     gdpr_store__close(eng->st);
     gdpr_crypto__ctx_free(eng->crypto);
     gdpr_policy__model_free(eng->policy);
@@ -651,6 +722,9 @@ gdpr_engine__open(gdpr_engine **out, const gdpr_options *opts, const engine_modu
         rc = gdpr_crypto__ctx_new(&eng->crypto, kek, eng->root);
     if (rc == GDPR_OK)
         eng->st->row_mac = eng->crypto;
+    eng->read_only = cfg.read_only;
+    if (rc == GDPR_OK && opts->version >= 4 && opts->audit_path != NULL)
+        rc = open_audit_store(eng, opts, ks_path);
     gdpr_crypto__wipe(kek, sizeof kek);
     free(ks_path);
     if (rc == GDPR_OK)

@@ -40,6 +40,11 @@ typedef struct {
 struct gdpr_engine {
     pthread_mutex_t lock;
     store *st;
+    /* opts.read_only: the store refuses writes; audited reads append
+     * their events through audit_st (opts.audit_path, lib/core/audit.c),
+     * NULL when none was given. */
+    int read_only;
+    store *audit_st;
     crypto_ctx *crypto;
     uint8_t root[CRYPTO_KEY_BYTES];
     policy_model *policy; /* NULL until the first policy is loaded */
@@ -221,6 +226,11 @@ int gdpr_audit__append(gdpr_engine *eng, const gdpr_actor *who, const char *acti
 /* The same with the event's time given (a queued refusal keeps its own). */
 int gdpr_audit__append_at(gdpr_engine *eng, const gdpr_actor *who, const char *action,
                           const uint8_t *subject_hash, int outcome, const char *ref, int64_t at);
+/* A read-only engine without opts.audit_path: GDPR_ESTATE naming
+ * audit_path for a permitted call that would leave an audit event (an
+ * export, a consent history...), checked before anything is given out;
+ * GDPR_OK otherwise. Called by gdpr_engine__authorize. */
+int gdpr_audit__read_only_check(const gdpr_engine *eng, permission perm);
 /* A refusal's audit event (lib/core/audit_refusal.c): written at once in
  * its own transaction, or, inside a host batch, queued and appended after
  * the batch ends so the host's rollback cannot remove it. */
