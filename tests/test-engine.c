@@ -200,6 +200,8 @@ START_TEST(failed_new_open_leaves_no_files)
     char path[400], keys[420];
     int fd;
 
+    /* PostgreSQL's counterpart is test-store discard_removes_only_what_the_open_created. */
+    TH_SQLITE_ONLY("creates and removes store files next to a data file of its own");
     /* A new store refused (passphrase too short): nothing stays. */
     snprintf(path, sizeof path, "%s/new.db", ts.dir);
     opts.path = path;
