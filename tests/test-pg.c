@@ -121,13 +121,13 @@ wait_replay(const th_store *s)
     PQclear(r);
     PQfinish(p);
     q = pconn(sb);
-    for (int i = 0; i < 600 && !done; i++) {
+    for (int i = 0; i < 2400 && !done; i++) {
         done = pint(q, sql) == 1;
         if (!done)
             usleep(50000);
     }
     PQfinish(q);
-    ck_assert_msg(done, "the standby did not replay within 30 s");
+    ck_assert_msg(done, "the standby did not replay within 120 s");
 }
 
 /* Hex of `len` bytes as PostgreSQL prints a bytea ("\x..."), lower case. */
