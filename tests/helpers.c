@@ -206,6 +206,36 @@ th_pg_assert_alive(const char *uri)
     PQfinish(c);
 }
 
+int64_t
+th_pg_exec(const char *uri, const char *sql)
+{
+    PGconn *c = pg_connect(uri);
+    PGresult *r = PQexec(c, sql);
+    int64_t n;
+
+    ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK,
+                  "%s: %s", sql, PQerrorMessage(c));
+    n = strtoll(PQcmdTuples(r)[0] != '\0' ? PQcmdTuples(r) : "0", NULL, 10);
+    PQclear(r);
+    PQfinish(c);
+    return n;
+}
+
+int64_t
+th_pg_int(const char *uri, const char *sql)
+{
+    PGconn *c = pg_connect(uri);
+    PGresult *r = PQexec(c, sql);
+    int64_t v;
+
+    ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1, "%s: %s", sql,
+                  PQerrorMessage(c));
+    v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    PQfinish(c);
+    return v;
+}
+
 void
 th_pg_drop_db(const char *uri)
 {
@@ -238,6 +268,24 @@ th_pg_assert_alive(const char *uri)
 {
     (void)uri;
     ck_abort_msg("the tests were built without libpq: no PostgreSQL");
+}
+
+int64_t
+th_pg_exec(const char *uri, const char *sql)
+{
+    (void)uri;
+    (void)sql;
+    ck_abort_msg("the tests were built without libpq: no PostgreSQL");
+    return 0;
+}
+
+int64_t
+th_pg_int(const char *uri, const char *sql)
+{
+    (void)uri;
+    (void)sql;
+    ck_abort_msg("the tests were built without libpq: no PostgreSQL");
+    return 0;
 }
 #endif
 

@@ -171,5 +171,10 @@ void th_pg_drop_db(const char *uri);
 void th_pg_uri_with_db(const char *uri, const char *dbname, char *out, size_t cap);
 /* ck_assert the database of `uri` accepts a connection and a query. */
 void th_pg_assert_alive(const char *uri);
+/* Run `sql` (one or more statements, as a tester editing the database by
+ * hand) on the database of `uri`: the rows the last one changed. */
+int64_t th_pg_exec(const char *uri, const char *sql);
+/* The first column of the one row `sql` answers, as an integer. */
+int64_t th_pg_int(const char *uri, const char *sql);
 
 #endif

@@ -399,6 +399,17 @@ raw_exec(const char *file, const char *sql)
                   "%s changed nothing", sql);
 }
 
+/* Edit the store by hand as a tester would: SQLite through its file,
+ * PostgreSQL through a connection of its own. */
+static void
+edit_store(const char *sqlite_sql, const char *pg_sql)
+{
+    if (ts.on_pg)
+        ck_assert_msg(th_pg_exec(ts.db, pg_sql) >= 1, "%s changed nothing", pg_sql);
+    else
+        raw_exec(ts.db, sqlite_sql);
+}
+
 static void
 link_people(void)
 {
@@ -527,8 +538,10 @@ START_TEST(edited_consent_history_is_refused)
     ck_assert_int_eq(n, 2);
     gdpr_close(ts.eng);
     ts.eng = NULL;
-    raw_exec(ts.db, "DROP TRIGGER consent_append_only;"
-                    "UPDATE consent SET state = 1 WHERE state = 3");
+    edit_store("DROP TRIGGER consent_append_only;"
+               "UPDATE consent SET state = 1 WHERE state = 3",
+               "ALTER TABLE gdpr.consent DISABLE TRIGGER consent_append_only;"
+               "UPDATE gdpr.consent SET state = 1 WHERE state = 3");
     th_ok(th_open(&ts, &ts.eng));
     granted = -1;
     th_assert_err(gdpr_consent_check(ts.eng, "ALICE", "marketing", t0, &granted), GDPR_ECORRUPT,
@@ -562,13 +575,15 @@ START_TEST(stripped_consent_proof_is_refused)
     th_ok(gdpr_consent_record(ts.eng, &th_agent, &c, NULL));
     gdpr_close(ts.eng);
     ts.eng = NULL;
-    raw_exec(ts.db, "DROP TRIGGER consent_append_only; UPDATE consent SET proof = NULL");
+    edit_store("DROP TRIGGER consent_append_only; UPDATE consent SET proof = NULL",
+               "ALTER TABLE gdpr.consent DISABLE TRIGGER consent_append_only;"
+               "UPDATE gdpr.consent SET proof = NULL");
     th_ok(th_open(&ts, &ts.eng));
     th_assert_err(gdpr_consent_history(ts.eng, &th_dpo, "ALICE", count_event, &n), GDPR_ECORRUPT,
                   "consent event row 1 (purpose 'marketing'): MAC does not match");
     gdpr_close(ts.eng);
     ts.eng = NULL;
-    raw_exec(ts.db, "UPDATE consent SET mac = NULL");
+    edit_store("UPDATE consent SET mac = NULL", "UPDATE gdpr.consent SET mac = NULL");
     th_ok(th_open(&ts, &ts.eng));
     th_assert_err(gdpr_consent_history(ts.eng, &th_dpo, "ALICE", count_event, &n), GDPR_ECORRUPT,
                   "consent event row 1 (purpose 'marketing'): MAC missing");
@@ -583,7 +598,7 @@ END_TEST
 START_TEST(consent_event_macs_added_to_existing_rows)
 {
     gdpr_consent c = GDPR_CONSENT_INIT;
-    char sql[128];
+    char sql[256];
     int64_t version;
     int n = 0;
 
@@ -596,23 +611,48 @@ START_TEST(consent_event_macs_added_to_existing_rows)
     th_ok(gdpr_consent_withdraw(ts.eng, &th_agent, "ALICE", "marketing", NULL, "phone", NULL));
     gdpr_close(ts.eng);
     ts.eng = NULL;
-    version = th_raw_int(ts.db, "PRAGMA user_version");
-    raw_exec(ts.db, "ALTER TABLE consent DROP COLUMN mac");
-    snprintf(sql, sizeof sql, "PRAGMA user_version = %lld", (long long)version - 1);
-    raw_exec(ts.db, sql);
-    raw_exec(ts.keys, sql);
+    if (ts.on_pg) {
+        /* PostgreSQL: the version is a row of each schema. */
+        version = th_pg_int(ts.db, "SELECT version FROM gdpr.schema_version");
+        snprintf(sql, sizeof sql,
+                 "ALTER TABLE gdpr.consent DROP COLUMN mac;"
+                 "UPDATE gdpr.schema_version SET version = %lld;"
+                 "UPDATE gdpr_keys.schema_version SET version = %lld",
+                 (long long)version - 1, (long long)version - 1);
+        th_pg_exec(ts.db, sql);
+    } else {
+        version = th_raw_int(ts.db, "PRAGMA user_version");
+        raw_exec(ts.db, "ALTER TABLE consent DROP COLUMN mac");
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %lld", (long long)version - 1);
+        raw_exec(ts.db, sql);
+        raw_exec(ts.keys, sql);
+    }
     th_ok(th_open(&ts, &ts.eng)); /* migrates */
     th_ok(gdpr_consent_history(ts.eng, &th_dpo, "ALICE", count_event, &n));
     ck_assert_int_eq(n, 2);
     gdpr_close(ts.eng);
     ts.eng = NULL;
-    ck_assert_int_eq(th_raw_int(ts.db, "PRAGMA user_version"), version);
-    ck_assert_int_eq(th_raw_int(ts.db, "SELECT count(*) FROM consent WHERE length(mac) = 32"), 2);
-    ck_assert_int_eq(th_raw_int(ts.db, "SELECT count(*) FROM sqlite_schema"
-                                       " WHERE name = 'consent_append_only'"),
-                     1);
-    raw_exec(ts.db, "DROP TRIGGER consent_append_only;"
-                    "UPDATE consent SET at = at - 1 WHERE id = 2");
+    if (ts.on_pg) {
+        ck_assert_int_eq(th_pg_int(ts.db, "SELECT version FROM gdpr.schema_version"), version);
+        ck_assert_int_eq(
+            th_pg_int(ts.db, "SELECT count(*) FROM gdpr.consent WHERE length(mac) = 32"), 2);
+        /* append-only again: the trigger is enabled ('O') */
+        ck_assert_int_eq(th_pg_int(ts.db, "SELECT count(*) FROM pg_catalog.pg_trigger"
+                                          " WHERE tgname = 'consent_append_only'"
+                                          " AND tgenabled = 'O'"),
+                         1);
+    } else {
+        ck_assert_int_eq(th_raw_int(ts.db, "PRAGMA user_version"), version);
+        ck_assert_int_eq(th_raw_int(ts.db, "SELECT count(*) FROM consent WHERE length(mac) = 32"),
+                         2);
+        ck_assert_int_eq(th_raw_int(ts.db, "SELECT count(*) FROM sqlite_schema"
+                                           " WHERE name = 'consent_append_only'"),
+                         1);
+    }
+    edit_store("DROP TRIGGER consent_append_only;"
+               "UPDATE consent SET at = at - 1 WHERE id = 2",
+               "ALTER TABLE gdpr.consent DISABLE TRIGGER consent_append_only;"
+               "UPDATE gdpr.consent SET at = at - 1 WHERE id = 2");
     th_ok(th_open(&ts, &ts.eng));
     n = 0;
     th_assert_err(gdpr_consent_history(ts.eng, &th_dpo, "ALICE", count_event, &n), GDPR_ECORRUPT,

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -154,6 +155,63 @@ START_TEST(memory_store_works)
 }
 END_TEST
 
+/* gdpr_store__discard: the close of a handle whose new store's open
+ * failed removes what that open created (its committed schema: SQLite
+ * files, PostgreSQL schemas), never a store the open found. */
+static int
+store_present(const char *path, const char *keys)
+{
+    if (th_on_postgres())
+        return (int)th_pg_int(path, "SELECT count(*) FROM pg_catalog.pg_namespace"
+                                    " WHERE nspname IN ('gdpr', 'gdpr_keys')");
+    return (access(path, F_OK) == 0) + (access(keys, F_OK) == 0);
+}
+
+START_TEST(discard_removes_only_what_the_open_created)
+{
+    store_config cfg;
+    store *st = NULL;
+    char path[400], keys[420];
+    int is_new = 0;
+
+    if (th_on_postgres()) {
+        th_pg_create_db(path, sizeof path);
+        keys[0] = '\0';
+    } else {
+        snprintf(path, sizeof path, "%s/discarded.db", ts.dir);
+        snprintf(keys, sizeof keys, "%s-keys", path);
+    }
+    memset(&cfg, 0, sizeof cfg);
+    cfg.path = path;
+    cfg.keystore_path = keys; /* "" on PostgreSQL: ignored */
+    th_ok(gdpr_store__open(&st, &cfg, &is_new));
+    ck_assert_int_eq(is_new, 1);
+    th_ok(gdpr_store__begin(st));
+    th_ok(gdpr_store__migrate(st, gdpr_store__schema_latest()));
+    th_ok(gdpr_store__commit(st));
+    ck_assert_int_eq(store_present(path, keys), 2);
+    gdpr_store__discard(st);
+    gdpr_store__close(st);
+    ck_assert_int_eq(store_present(path, keys), 0);
+
+    /* The fixture's store, found by the open: a discard leaves it whole. */
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.path = ts.db;
+    cfg.keystore_path = ts.keys;
+    th_ok(gdpr_store__open(&st, &cfg, &is_new));
+    ck_assert_int_eq(is_new, 0);
+    gdpr_store__discard(st);
+    gdpr_store__close(st);
+    ck_assert_int_eq(store_present(ts.db, ts.keys), 2);
+    th_ok(th_open(&ts, &ts.eng));
+    th_assert_integrity(&ts);
+    if (th_on_postgres())
+        th_pg_drop_db(path);
+}
+END_TEST
+
 static Suite *
 store_suite(void)
 {
@@ -166,6 +224,7 @@ store_suite(void)
     tcase_add_test(tc, newer_file_refused);
     tcase_add_test(tc, not_a_database_refused);
     tcase_add_test(tc, memory_store_works);
+    tcase_add_test(tc, discard_removes_only_what_the_open_created);
     suite_add_tcase(s, tc);
     return s;
 }

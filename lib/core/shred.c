@@ -130,7 +130,8 @@ scrub_with_retry(gdpr_engine *eng)
     if (rc == GDPR_EBUSY)
         return gdpr__err_wrap(rc,
                               "erasure committed and key destroyed, but after %d tries in %lld ms "
-                              "(budget %d ms) old page images stay in the WAL until "
+                              "(budget %d ms) freed bytes are not yet scrubbed (SQLite: old page "
+                              "images in the WAL; PostgreSQL: dead rows until VACUUM) until "
                               "gdpr_erase_retry_pending() succeeds",
                               tries, (long long)spent, budget);
     return rc;

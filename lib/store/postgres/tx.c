@@ -349,7 +349,8 @@ static const char scrub_sql[] =
     ".consent, " PG_DATA_SCHEMA ".consent_state, " PG_DATA_SCHEMA ".disclosure, " PG_DATA_SCHEMA
     ".request, " PG_DATA_SCHEMA ".request_event, " PG_DATA_SCHEMA
     ".retention_review, " PG_DATA_SCHEMA ".erasure_pending, " PG_DATA_SCHEMA
-    ".erasure_shred_queue, " PG_DATA_SCHEMA ".access_log";
+    ".erasure_shred_queue, " PG_DATA_SCHEMA ".access_log, " PG_DATA_SCHEMA
+    ".consent_signal, " PG_DATA_SCHEMA ".consent_conflict";
 
 int
 gdpr_pg__scrub(store *base)
