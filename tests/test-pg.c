@@ -15,9 +15,7 @@
  *    password, a missing database, a database of another application, a
  *    server older than PostgreSQL 13 (a minimal server in this file that
  *    speaks the protocol's start-up and reports version 12): a clear error,
- *    nothing created;
- *  - row MACs: a consent state edited in the database is refused by the
- *    consent report.
+ *    nothing created.
  * The library's layer rule (no SQL outside lib/store/<backend>) is for
  * lib/; this test reads the server through libpq directly.
  * SPDX-License-Identifier: MIT
@@ -1038,48 +1036,6 @@ START_TEST(server_older_than_13_refused)
 }
 END_TEST
 
-/* ---- row MACs ------------------------------------------------------------ */
-
-static int
-count_write(const void *data, size_t len, void *ctx)
-{
-    (void)data;
-    *(size_t *)ctx += len;
-    return 0;
-}
-
-/* The counterpart of test-report's an_edited_state_row_is_refused: a
- * current consent state edited in the database (withdrawn made granted)
- * no longer matches its MAC, and the consent report, which walks the
- * states a page at a time, refuses it and names the row. */
-START_TEST(an_edited_consent_state_is_refused_by_the_report)
-{
-    gdpr_consent_report_options o = GDPR_CONSENT_REPORT_OPTIONS_INIT;
-    gdpr_consent g = GDPR_CONSENT_INIT;
-    size_t written = 0;
-    int64_t rows = -1;
-    PGconn *c;
-
-    th_setup(&ts);
-    g.subject = "report-edit-0001";
-    g.purpose = "marketing";
-    g.notice = "marketing-v2";
-    g.channel = "web";
-    th_ok(gdpr_consent_record(ts.eng, &th_agent, &g, NULL));
-    g.state = GDPR_CONSENT_WITHDRAWN;
-    th_ok(gdpr_consent_record(ts.eng, &th_agent, &g, NULL));
-    th_ok(gdpr_consent_report(ts.eng, &th_dpo, &o, count_write, &written, &rows));
-    ck_assert_int_eq(rows, 1);
-    c = pconn(ts.db);
-    pexec(c, "UPDATE gdpr.consent_state SET state = 1 WHERE state = 2");
-    PQfinish(c);
-    th_reopen(&ts);
-    th_assert_err(gdpr_consent_report(ts.eng, &th_dpo, &o, count_write, &written, NULL),
-                  GDPR_ECORRUPT, "consent state row");
-    th_teardown(&ts);
-}
-END_TEST
-
 /* ---- suite --------------------------------------------------------------- */
 
 static Suite *
@@ -1095,7 +1051,6 @@ pg_suite(void)
     tcase_add_test(tc, read_only_engine_on_the_standby);
     tcase_add_test(tc, bad_input_at_open);
     tcase_add_test(tc, server_older_than_13_refused);
-    tcase_add_test(tc, an_edited_consent_state_is_refused_by_the_report);
     suite_add_tcase(s, tc);
     return s;
 }

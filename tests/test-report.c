@@ -398,8 +398,14 @@ START_TEST(an_edited_state_row_is_refused)
     gdpr_consent_report_options o = GDPR_CONSENT_REPORT_OPTIONS_INIT;
     capture c = {0};
 
-    TH_SQLITE_ONLY("edits a row in the SQLite file; tests/test-pg.c edits one on PostgreSQL");
-    th_raw_exec(ts.db, "UPDATE consent_state SET state = 1 WHERE state = 2");
+    /* Edited by hand as a tester would: the SQLite file, or the
+     * PostgreSQL database through a connection of its own. */
+    if (th_on_postgres())
+        ck_assert_int_eq(
+            th_pg_exec(ts.db, "UPDATE gdpr.consent_state SET state = 1 WHERE state = 2"), 1);
+    else
+        ck_assert_int_eq(th_raw_exec(ts.db, "UPDATE consent_state SET state = 1 WHERE state = 2"),
+                         1);
     th_reopen(&ts);
     th_assert_err(gdpr_consent_report(ts.eng, &th_dpo, &o, capture_write, &c, NULL), GDPR_ECORRUPT,
                   "consent state row");
