@@ -221,6 +221,19 @@ th_pg_exec(const char *uri, const char *sql)
     return n;
 }
 
+int
+th_pg_try(const char *uri, const char *sql, char *err, size_t cap)
+{
+    PGconn *c = pg_connect(uri);
+    PGresult *r = PQexec(c, sql);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+
+    snprintf(err, cap, "%s", ok ? "" : PQerrorMessage(c));
+    PQclear(r);
+    PQfinish(c);
+    return ok ? 0 : -1;
+}
+
 int64_t
 th_pg_int(const char *uri, const char *sql)
 {
@@ -277,6 +290,17 @@ th_pg_exec(const char *uri, const char *sql)
     (void)sql;
     ck_abort_msg("the tests were built without libpq: no PostgreSQL");
     return 0;
+}
+
+int
+th_pg_try(const char *uri, const char *sql, char *err, size_t cap)
+{
+    (void)uri;
+    (void)sql;
+    (void)err;
+    (void)cap;
+    ck_abort_msg("the tests were built without libpq: no PostgreSQL");
+    return -1;
 }
 
 int64_t

@@ -174,6 +174,9 @@ void th_pg_assert_alive(const char *uri);
 /* Run `sql` (one or more statements, as a tester editing the database by
  * hand) on the database of `uri`: the rows the last one changed. */
 int64_t th_pg_exec(const char *uri, const char *sql);
+/* Like th_pg_exec, but a failure is an answer: 0 when `sql` ran, else -1
+ * with PostgreSQL's message in err[cap]. */
+int th_pg_try(const char *uri, const char *sql, char *err, size_t cap);
 /* The first column of the one row `sql` answers, as an integer. */
 int64_t th_pg_int(const char *uri, const char *sql);
 

@@ -809,16 +809,26 @@ END_TEST
 
 START_TEST(events_are_append_only)
 {
-    TH_SQLITE_ONLY("reads the SQLite file directly");
     sqlite3 *db = NULL;
     gdpr_consent c = grant("cust-13", "marketing");
-    char *err = NULL;
+    char *err = NULL, pgerr[512];
     int rc;
 
     record(&c);
     th_ok(gdpr_disclosure_record(ts.eng, &th_agent, "cust-13", "revenue", "billing", NULL));
     gdpr_close(ts.eng);
     ts.eng = NULL;
+    if (ts.on_pg) {
+        /* PostgreSQL: the append_only() trigger, through a session of its own. */
+        ck_assert_int_ne(th_pg_try(ts.db, "UPDATE gdpr.consent SET state = 1", pgerr, sizeof pgerr),
+                         0);
+        ck_assert_msg(strstr(pgerr, "append-only") != NULL, "%s", pgerr);
+        ck_assert_int_ne(
+            th_pg_try(ts.db, "UPDATE gdpr.disclosure SET ground = 'x'", pgerr, sizeof pgerr), 0);
+        ck_assert_msg(strstr(pgerr, "append-only") != NULL, "%s", pgerr);
+        th_ok(th_open(&ts, &ts.eng));
+        return;
+    }
     ck_assert_int_eq(sqlite3_open(ts.db, &db), SQLITE_OK);
     rc = sqlite3_exec(db, "UPDATE consent SET state=1", NULL, NULL, &err);
     ck_assert_int_ne(rc, SQLITE_OK);

@@ -476,7 +476,6 @@ END_TEST
 
 START_TEST(edited_consent_state_is_refused)
 {
-    TH_SQLITE_ONLY("reads the SQLite file directly");
     gdpr_consent c = GDPR_CONSENT_INIT;
     int allowed = -1;
     gdpr_why why;
@@ -495,7 +494,8 @@ START_TEST(edited_consent_state_is_refused)
     gdpr_close(ts.eng);
     ts.eng = NULL;
     /* the withdrawal turned back into a grant in the current-state table */
-    raw_exec(ts.db, "UPDATE consent_state SET state = 1 WHERE state = 2");
+    edit_store("UPDATE consent_state SET state = 1 WHERE state = 2",
+               "UPDATE gdpr.consent_state SET state = 1 WHERE state = 2");
     th_ok(th_open(&ts, &ts.eng));
     th_assert_err(gdpr_may_process(ts.eng, "ALICE", "marketing", ts.now, &allowed, &why),
                   GDPR_ECORRUPT, "consent state row (purpose 'marketing', event 2)");

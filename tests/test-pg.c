@@ -1036,6 +1036,48 @@ START_TEST(server_older_than_13_refused)
 }
 END_TEST
 
+/* A VACUUM that cannot get its turn (a session holds the backend's VACUUM
+ * lock, docs/decisions/0010 "VACUUMs one at a time") does not undo or hide
+ * the erasure: the key is gone and the tombstone written; the scrub is
+ * reported as not done (GDPR_EBUSY naming the VACUUM, tombstone not
+ * wiped) and gdpr_erase_retry_pending() finishes it once the turn comes. */
+START_TEST(vacuum_held_off_stays_due_and_is_reported)
+{
+    gdpr_erase_report r;
+    gdpr_tombstone t;
+    PGconn *c;
+    int exists = 1;
+
+    th_setup(&ts);
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    th_ok(th_open_with(&ts, th_key, NULL, 300, &ts.eng));
+    th_ok(gdpr_vault_put(ts.eng, &th_agent, "vac-1", "contact", "service", "v@example.com", 13,
+                         NULL));
+    c = pconn(ts.db);
+    pexec(c, "SELECT pg_catalog.pg_advisory_lock(1734632563)");
+    th_assert_err(gdpr_erase_subject(ts.eng, &th_dpo, "vac-1", "Art. 17(1)(a)", &r), GDPR_EBUSY,
+                  "VACUUM stays due");
+    ck_assert_int_eq(r.erased, 1);
+    th_ok(gdpr_subject_exists(ts.eng, "vac-1", &exists));
+    ck_assert_int_eq(exists, 0);
+    ck_assert_int_eq(pint(c, "SELECT count(*) FROM gdpr_keys.subject_key"), 0);
+    memset(&t, 0, sizeof t);
+    t.version = GDPR_TOMBSTONE_VERSION;
+    th_ok(gdpr_tombstone_lookup(ts.eng, "vac-1", &t));
+    ck_assert_int_eq(t.complete, 1);
+    ck_assert_int_eq(t.wiped, 0);
+    pexec(c, "SELECT pg_catalog.pg_advisory_unlock(1734632563)");
+    th_ok(gdpr_erase_retry_pending(ts.eng, &th_dpo, NULL));
+    memset(&t, 0, sizeof t);
+    t.version = GDPR_TOMBSTONE_VERSION;
+    th_ok(gdpr_tombstone_lookup(ts.eng, "vac-1", &t));
+    ck_assert_int_eq(t.wiped, 1);
+    PQfinish(c);
+    th_teardown(&ts);
+}
+END_TEST
+
 /* ---- suite --------------------------------------------------------------- */
 
 static Suite *
@@ -1048,6 +1090,7 @@ pg_suite(void)
     tcase_add_test(tc, dirtyread_finds_no_key_and_no_plaintext_after_erasure);
     tcase_add_test(tc, logical_dump_without_keys_schema);
     tcase_add_test(tc, eight_engines_in_eight_processes);
+    tcase_add_test(tc, vacuum_held_off_stays_due_and_is_reported);
     tcase_add_test(tc, read_only_engine_on_the_standby);
     tcase_add_test(tc, bad_input_at_open);
     tcase_add_test(tc, server_older_than_13_refused);
