@@ -952,14 +952,39 @@ END_TEST
 START_TEST(art17_access_log_erased_with_the_subject_2026_07_10)
 {
     gdpr_erase_report rep;
+    char *doc = NULL, *ref, *actor = NULL;
+    const char *at;
 
     ts.now = day(2026, 7, 10);
     th_ok(gdpr_vault_put(ts.eng, &th_dpo, "cust-155", "contact", "service", "y", 1, NULL));
     th_ok(gdpr_access_record(ts.eng, &th_agent, "cust-155", "service", NULL));
     th_ok(gdpr_access_record(ts.eng, &th_agent, "cust-155", "service", "follow-up"));
-    ck_assert_int_eq(th_raw_int(ts.db, "SELECT count(*) FROM access_log"), 2);
+    /* Through the API (any backend): the export shows both, and their
+     * staff reference resolves while the log holds them. */
+    th_ok(gdpr_export_subject(ts.eng, &th_dpo, "cust-155", GDPR_EXPORT_JSON, collect, &doc));
+    ck_assert_ptr_nonnull(strstr(doc, "\"consultations\": 2"));
+    at = strstr(doc, "\"staff_ref\": \"staff-");
+    ck_assert_ptr_nonnull(at);
+    ref = strndup(at + strlen("\"staff_ref\": \""), 38);
+    ck_assert_ptr_nonnull(ref);
+    free(doc);
+    th_ok(gdpr_access_resolve(ts.eng, &th_dpo, ref, &actor));
+    gdpr_free(actor);
+    actor = NULL;
+    /* the table itself, below the API */
+    ck_assert_int_eq(th_on_postgres() ? th_pg_int(ts.db, "SELECT count(*) FROM gdpr.access_log")
+                                      : th_raw_int(ts.db, "SELECT count(*) FROM access_log"),
+                     2);
     th_ok(gdpr_erase_subject(ts.eng, &th_dpo, "cust-155", "Art. 17(1)(a)", &rep));
-    ck_assert_int_eq(th_raw_int(ts.db, "SELECT count(*) FROM access_log"), 0);
+    /* No consultation is left for the reference to name. */
+    th_assert_err(gdpr_access_resolve(ts.eng, &th_dpo, ref, &actor), GDPR_ENOTFOUND,
+                  "no logged consultation");
+    ck_assert_ptr_null(actor);
+    free(ref);
+    /* the table itself, below the API */
+    ck_assert_int_eq(th_on_postgres() ? th_pg_int(ts.db, "SELECT count(*) FROM gdpr.access_log")
+                                      : th_raw_int(ts.db, "SELECT count(*) FROM access_log"),
+                     0);
 }
 END_TEST
 

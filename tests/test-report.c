@@ -5,6 +5,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -225,16 +226,92 @@ START_TEST(csv_has_a_header_and_one_line_per_row)
 }
 END_TEST
 
+/* Audit events of `action`, through the public walk (any backend). */
+typedef struct {
+    const char *action;
+    int64_t n;
+} action_tally;
+
+static int
+count_action(const gdpr_audit_event *ev, void *ctx)
+{
+    action_tally *t = ctx;
+
+    if (strcmp(ev->action, t->action) == 0)
+        t->n++;
+    return 0;
+}
+
+static int64_t
+audit_count(const char *action)
+{
+    action_tally t = {action, 0};
+
+    th_ok(gdpr_audit_foreach(ts.eng, 1, count_action, &t));
+    return t.n;
+}
+
 START_TEST(the_report_is_audited)
 {
     gdpr_consent_report_options o = GDPR_CONSENT_REPORT_OPTIONS_INIT;
     capture c;
-    int64_t before = th_raw_int(ts.db, "SELECT count(*) FROM audit WHERE action='consent.report'");
+    int64_t before = audit_count("consent.report");
 
     run(&th_agent, &o, &c);
     free(c.buf);
-    ck_assert_int_eq(th_raw_int(ts.db, "SELECT count(*) FROM audit WHERE action='consent.report'"),
-                     before + 1);
+    ck_assert_int_eq(audit_count("consent.report"), before + 1);
+}
+END_TEST
+
+/* More states than a page of a backend's walk (PostgreSQL reads 256 at a
+ * time): one subject with 300 recipients for one purpose, so a page ends
+ * inside a subject and a purpose, and 60 more subjects. Every state comes
+ * once, in the order of subject hash, purpose, recipient. */
+START_TEST(more_states_than_a_page_come_once_in_order)
+{
+    gdpr_consent_report_options o = GDPR_CONSENT_REPORT_OPTIONS_INIT;
+    gdpr_consent g = GDPR_CONSENT_INIT;
+    char name[32], prev[256] = "";
+    capture c;
+    int lines = 0;
+
+    g.subject = "dave";
+    g.purpose = "marketing";
+    g.notice = "marketing-v2";
+    g.channel = "web";
+    g.state = GDPR_CONSENT_GRANTED;
+    for (int i = 0; i < 300; i++) {
+        snprintf(name, sizeof name, "Recipient %03d", i);
+        g.recipient = name;
+        th_ok(gdpr_consent_record(ts.eng, &th_agent, &g, NULL));
+    }
+    for (int i = 0; i < 60; i++) {
+        snprintf(name, sizeof name, "subject-%02d", i);
+        consent(name, "marketing", GDPR_CONSENT_GRANTED, 0);
+    }
+    o.format = GDPR_EXPORT_CSV;
+    ck_assert_int_eq(run(&th_dpo, &o, &c), 4 + 300 + 60);
+    /* After the header, each line's subject, purpose and recipient (the
+     * first three fields) sort after the line before's. */
+    for (char *line = strstr(c.buf, "\r\n") + 2; *line != '\0'; lines++) {
+        char *end = strstr(line, "\r\n");
+        char key[256];
+        const char *f = line;
+        size_t klen;
+
+        ck_assert_ptr_nonnull(end);
+        for (int commas = 0; commas < 3; f++)
+            commas += *f == ',';
+        klen = (size_t)(f - line);
+        ck_assert_uint_lt(klen, sizeof key);
+        memcpy(key, line, klen);
+        key[klen] = '\0';
+        ck_assert_msg(strcmp(prev, key) < 0, "line %d: '%s' after '%s'", lines + 1, key, prev);
+        memcpy(prev, key, klen + 1);
+        line = end + 2;
+    }
+    ck_assert_int_eq(lines, 4 + 300 + 60);
+    free(c.buf);
 }
 END_TEST
 
@@ -321,7 +398,14 @@ START_TEST(an_edited_state_row_is_refused)
     gdpr_consent_report_options o = GDPR_CONSENT_REPORT_OPTIONS_INIT;
     capture c = {0};
 
-    th_raw_exec(ts.db, "UPDATE consent_state SET state = 1 WHERE state = 2");
+    /* Edited by hand as a tester would: the SQLite file, or the
+     * PostgreSQL database through a connection of its own. */
+    if (th_on_postgres())
+        ck_assert_int_eq(
+            th_pg_exec(ts.db, "UPDATE gdpr.consent_state SET state = 1 WHERE state = 2"), 1);
+    else
+        ck_assert_int_eq(th_raw_exec(ts.db, "UPDATE consent_state SET state = 1 WHERE state = 2"),
+                         1);
     th_reopen(&ts);
     th_assert_err(gdpr_consent_report(ts.eng, &th_dpo, &o, capture_write, &c, NULL), GDPR_ECORRUPT,
                   "consent state row");
@@ -341,6 +425,7 @@ report_suite(void)
     tcase_add_test(tc, filters_by_purpose_state_and_date);
     tcase_add_test(tc, csv_has_a_header_and_one_line_per_row);
     tcase_add_test(tc, the_report_is_audited);
+    tcase_add_test(tc, more_states_than_a_page_come_once_in_order);
     tcase_add_test(tc, a_writer_that_stops_gets_ecallback);
     tcase_add_test(tc, bad_options_are_refused_and_change_nothing);
     tcase_add_test(tc, an_edited_state_row_is_refused);
