@@ -5,6 +5,7 @@
  * Mirrors lib/store/sqlite/consent.c.
  * SPDX-License-Identifier: MIT
  */
+#include "store_rowmac.h"
 #include "pg_internal.h"
 
 #include <stdio.h>
@@ -99,7 +100,7 @@ check_event(pg_store *st, const pg_row *r, const store_consent_row *row)
 
     if (st->base.row_mac == NULL)
         return GDPR_OK;
-    rc = gdpr_pg__consent_event_mac(st, row->id, row, mac);
+    rc = gdpr_store__consent_event_mac(&st->base, row->id, row, mac);
     if (rc != GDPR_OK)
         return rc;
     snprintf(what, sizeof what, "consent event row %lld (purpose '%.64s')", (long long)row->id,
@@ -172,7 +173,7 @@ fill_event(const store_consent_row *row, void *ctx)
     pg_store *st = ctx;
     uint8_t mac[CRYPTO_HASH_BYTES];
     pg_params p;
-    int rc = gdpr_pg__consent_event_mac(st, row->id, row, mac);
+    int rc = gdpr_store__consent_event_mac(&st->base, row->id, row, mac);
 
     if (rc != GDPR_OK)
         return rc;
@@ -213,7 +214,7 @@ gdpr_pg__consent_append(store *base, const store_consent_row *row, int64_t *id_o
     int rc = id > 0 ? GDPR_OK : gdpr_pg__next_id(base, STORE_SEQ_CONSENT, &id);
 
     if (rc == GDPR_OK && st->base.row_mac != NULL)
-        rc = gdpr_pg__consent_event_mac(st, id, row, event_mac);
+        rc = gdpr_store__consent_event_mac(&st->base, id, row, event_mac);
     if (rc != GDPR_OK)
         return rc;
     gdpr_pg__p_init(&p);
@@ -252,7 +253,8 @@ gdpr_pg__consent_append(store *base, const store_consent_row *row, int64_t *id_o
         cs.state = row->state;
         cs.expires = row->expires;
         cs.flags = row->flags;
-        rc = gdpr_pg__consent_state_mac(st, row->subject, row->purpose, row->recipient, &cs, mac);
+        rc = gdpr_store__consent_state_mac(&st->base, row->subject, row->purpose, row->recipient,
+                                           &cs, mac);
         if (rc != GDPR_OK)
             return rc;
     }
@@ -301,7 +303,7 @@ check_state(pg_store *st, const pg_row *r, int col, const uint8_t hash[CRYPTO_HA
 
     if (st->base.row_mac == NULL)
         return GDPR_OK;
-    rc = gdpr_pg__consent_state_mac(st, hash, purpose, recipient, cs, mac);
+    rc = gdpr_store__consent_state_mac(&st->base, hash, purpose, recipient, cs, mac);
     if (rc != GDPR_OK)
         return rc;
     snprintf(what, sizeof what, "consent state row (purpose '%.64s', event %lld)", purpose,

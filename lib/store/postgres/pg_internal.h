@@ -181,15 +181,7 @@ int gdpr_pg__vacuum_keys(pg_store *st);
 void gdpr_pg__close_pending(pg_store *st);
 
 /* MACs of lookup rows (rowmac.c), the same as the SQLite backend's. */
-int gdpr_pg__identity_mac(pg_store *st, int64_t id, const uint8_t ident[CRYPTO_HASH_BYTES],
-                          const uint8_t subject[CRYPTO_HASH_BYTES], const char *kind,
-                          uint8_t out[CRYPTO_HASH_BYTES]);
-int gdpr_pg__consent_state_mac(pg_store *st, const uint8_t subject[CRYPTO_HASH_BYTES],
-                               const char *purpose, const char *recipient,
-                               const store_consent_state *cs, uint8_t out[CRYPTO_HASH_BYTES]);
 /* A consent event (history row), bound to its id and every column. */
-int gdpr_pg__consent_event_mac(pg_store *st, int64_t id, const store_consent_row *row,
-                               uint8_t out[CRYPTO_HASH_BYTES]);
 /* Schema step 25: the MACs of the consent events already there. */
 int gdpr_pg__consent_event_mac_migrate(pg_store *st);
 /* GDPR_ECORRUPT naming `what` unless `stored` is the MAC `want`. */

@@ -13,6 +13,7 @@
  * read whole before the first callback, so fn may call the store.
  * SPDX-License-Identifier: MIT
  */
+#include "store_rowmac.h"
 #include "pg_internal.h"
 
 #include <stdio.h>
@@ -75,8 +76,8 @@ report_row(const pg_row *r, void *c)
         size_t len = 0;
         const uint8_t *stored = gdpr_pg__col_blob(r, 8, &len);
 
-        rc = gdpr_pg__consent_state_mac(w->st, row.subject, row.purpose, row.recipient, &row.state,
-                                        mac);
+        rc = gdpr_store__consent_state_mac(&w->st->base, row.subject, row.purpose, row.recipient,
+                                           &row.state, mac);
         if (rc != GDPR_OK)
             return rc;
         snprintf(what, sizeof what, "consent state row (purpose '%.64s', event %lld)", row.purpose,

@@ -5,6 +5,7 @@
  * callback, so callbacks may call the store.
  * SPDX-License-Identifier: MIT
  */
+#include "store_rowmac.h"
 #include "pg_internal.h"
 
 #include <stdio.h>
@@ -46,8 +47,8 @@ read_identity(const pg_row *r, void *ctx)
         uint8_t mac[CRYPTO_HASH_BYTES];
         size_t len = 0;
         const uint8_t *stored = gdpr_pg__col_blob(r, 3, &len);
-        rc = gdpr_pg__identity_mac(l->st, id, l->ident_hash, subject,
-                                   gdpr_pg__col_text_or_empty(r, 2), mac);
+        rc = gdpr_store__identity_mac(&l->st->base, id, l->ident_hash, subject,
+                                      gdpr_pg__col_text_or_empty(r, 2), mac);
         if (rc == GDPR_OK)
             rc = gdpr_pg__row_mac_check(mac, stored, len, what);
     }
@@ -80,7 +81,7 @@ gdpr_pg__identity_insert(store *base, int64_t id, const uint8_t ident_hash[CRYPT
     int rc = GDPR_OK;
 
     if (st->base.row_mac != NULL)
-        rc = gdpr_pg__identity_mac(st, id, ident_hash, subject_hash, kind, mac);
+        rc = gdpr_store__identity_mac(&st->base, id, ident_hash, subject_hash, kind, mac);
     if (rc != GDPR_OK)
         return rc;
     gdpr_pg__p_init(&p);

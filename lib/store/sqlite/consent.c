@@ -4,6 +4,7 @@
  * JSON functions, and the subject flags of objection and restriction.
  * SPDX-License-Identifier: MIT
  */
+#include "store_rowmac.h"
 #include "sqlite_internal.h"
 
 #include "rowmac.h"
@@ -99,7 +100,7 @@ check_event(sqlite_store *st, sqlite3_stmt *s, const store_consent_row *row)
 
     if (st->base.row_mac == NULL)
         return GDPR_OK;
-    rc = gdpr_sqlite__consent_event_mac(st, row->id, row, mac);
+    rc = gdpr_store__consent_event_mac(&st->base, row->id, row, mac);
     if (rc != GDPR_OK)
         return rc;
     snprintf(what, sizeof what, "consent event row %lld (purpose '%.64s')", (long long)row->id,
@@ -207,7 +208,7 @@ gdpr_sqlite__consent_append(store *base, const store_consent_row *row, int64_t *
         return rc;
     if (st->base.row_mac != NULL) {
         uint8_t mac[CRYPTO_HASH_BYTES];
-        rc = gdpr_sqlite__consent_event_mac(st, id, row, mac);
+        rc = gdpr_store__consent_event_mac(&st->base, id, row, mac);
         if (rc != GDPR_OK) {
             gdpr_sqlite__sq_reset(s);
             return rc;
@@ -251,8 +252,8 @@ gdpr_sqlite__consent_append(store *base, const store_consent_row *row, int64_t *
         cs.state = row->state;
         cs.expires = row->expires;
         cs.flags = row->flags;
-        rc = gdpr_sqlite__consent_state_mac(st, row->subject, row->purpose, row->recipient, &cs,
-                                            mac);
+        rc = gdpr_store__consent_state_mac(&st->base, row->subject, row->purpose, row->recipient,
+                                           &cs, mac);
         if (rc != GDPR_OK) {
             gdpr_sqlite__sq_reset(s);
             return rc;
@@ -293,7 +294,7 @@ check_state(sqlite_store *st, sqlite3_stmt *s, int col, const uint8_t hash[CRYPT
 
     if (st->base.row_mac == NULL)
         return GDPR_OK;
-    rc = gdpr_sqlite__consent_state_mac(st, hash, purpose, recipient, cs, mac);
+    rc = gdpr_store__consent_state_mac(&st->base, hash, purpose, recipient, cs, mac);
     if (rc != GDPR_OK)
         return rc;
     snprintf(what, sizeof what, "consent state row (purpose '%.64s', event %lld)", purpose,

@@ -5,6 +5,7 @@
  * caller's callback may use the store meanwhile.
  * SPDX-License-Identifier: MIT
  */
+#include "store_rowmac.h"
 #include <stdio.h>
 
 #include "error.h"
@@ -39,8 +40,8 @@ report_row(sqlite3_stmt *s, void *c)
         uint8_t mac[CRYPTO_HASH_BYTES];
         char what[GDPR_NAME_MAX + 96];
 
-        rc = gdpr_sqlite__consent_state_mac(w->st, row.subject, row.purpose, row.recipient,
-                                            &row.state, mac);
+        rc = gdpr_store__consent_state_mac(&w->st->base, row.subject, row.purpose, row.recipient,
+                                           &row.state, mac);
         if (rc != GDPR_OK)
             return rc;
         snprintf(what, sizeof what, "consent state row (purpose '%.64s', event %lld)", row.purpose,

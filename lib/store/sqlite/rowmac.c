@@ -15,138 +15,11 @@
  * SPDX-License-Identifier: MIT
  */
 #include "rowmac.h"
+#include "store_rowmac.h"
 
 #include <string.h>
 
 #include "error.h"
-
-typedef struct {
-    uint8_t buf[64 + 2 * CRYPTO_HASH_BYTES + 3 * (4 + GDPR_NAME_MAX + 8) + 5 * 8];
-    size_t len;
-} enc;
-
-/* A consent event: a tag, 6 numbers, 2 hashes, 9 length+digest pairs. */
-_Static_assert(sizeof(((enc *)0)->buf) >=
-                   64 + 6 * 8 + 2 * CRYPTO_HASH_BYTES + 9 * (8 + CRYPTO_HASH_BYTES),
-               "row MAC encoding buffer too small for a consent event");
-
-static void
-put_u64(enc *e, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--)
-        e->buf[e->len++] = (uint8_t)(v >> (8 * i));
-}
-
-static void
-put_bytes(enc *e, const void *p, size_t n)
-{
-    memcpy(e->buf + e->len, p, n);
-    e->len += n;
-}
-
-static void
-put_text(enc *e, const char *s)
-{
-    size_t n = strnlen(s, GDPR_NAME_MAX + 8);
-
-    put_u64(e, n);
-    put_bytes(e, s, n);
-}
-
-static void
-put_tag(enc *e, const char *tag)
-{
-    e->len = 0;
-    put_bytes(e, tag, strlen(tag) + 1);
-}
-
-int
-gdpr_sqlite__identity_mac(sqlite_store *st, int64_t id, const uint8_t ident[CRYPTO_HASH_BYTES],
-                          const uint8_t subject[CRYPTO_HASH_BYTES], const char *kind,
-                          uint8_t out[CRYPTO_HASH_BYTES])
-{
-    enc e;
-
-    put_tag(&e, "libgdpr identity row 1");
-    put_u64(&e, (uint64_t)id);
-    put_bytes(&e, ident, CRYPTO_HASH_BYTES);
-    put_bytes(&e, subject, CRYPTO_HASH_BYTES);
-    put_text(&e, kind);
-    return gdpr_crypto__row_mac(st->base.row_mac, e.buf, e.len, out);
-}
-
-int
-gdpr_sqlite__consent_state_mac(sqlite_store *st, const uint8_t subject[CRYPTO_HASH_BYTES],
-                               const char *purpose, const char *recipient,
-                               const store_consent_state *cs, uint8_t out[CRYPTO_HASH_BYTES])
-{
-    enc e;
-
-    put_tag(&e, "libgdpr consent state row 1");
-    put_bytes(&e, subject, CRYPTO_HASH_BYTES);
-    put_text(&e, purpose);
-    put_text(&e, recipient);
-    put_u64(&e, (uint64_t)cs->event);
-    put_u64(&e, (uint64_t)cs->at);
-    put_u64(&e, (uint64_t)(int64_t)cs->state);
-    put_u64(&e, (uint64_t)cs->expires);
-    put_u64(&e, (uint64_t)cs->flags);
-    return gdpr_crypto__row_mac(st->base.row_mac, e.buf, e.len, out);
-}
-
-/* Texts and sealed values of any length enter as their length and
- * SHA-256, so the encoding stays bounded. */
-static int
-put_digest(enc *e, const void *p, size_t n, int present)
-{
-    uint8_t d[CRYPTO_HASH_BYTES] = {0};
-    int rc = present ? gdpr_crypto__sha256(p != NULL ? p : "", n, d) : GDPR_OK;
-
-    put_u64(e, present ? (uint64_t)n + 1 : 0);
-    put_bytes(e, d, sizeof d);
-    return rc;
-}
-
-int
-gdpr_sqlite__consent_event_mac(sqlite_store *st, int64_t id, const store_consent_row *row,
-                               uint8_t out[CRYPTO_HASH_BYTES])
-{
-    const char *texts[6];
-    enc e;
-    int rc = GDPR_OK;
-
-    texts[0] = row->purpose;
-    texts[1] = row->notice;
-    texts[2] = row->notice_version;
-    texts[3] = row->channel;
-    texts[4] = row->actor;
-    texts[5] = row->recipient;
-    put_tag(&e, "libgdpr consent event row 1");
-    put_u64(&e, (uint64_t)id);
-    put_bytes(&e, row->subject, CRYPTO_HASH_BYTES);
-    put_u64(&e, (uint64_t)row->at);
-    put_u64(&e, (uint64_t)(int64_t)row->state);
-    put_u64(&e, (uint64_t)row->policy_version);
-    put_u64(&e, (uint64_t)row->expires);
-    put_u64(&e, (uint64_t)row->flags);
-    put_bytes(&e, row->notice_sha256, CRYPTO_HASH_BYTES);
-    for (size_t i = 0; rc == GDPR_OK && i < sizeof texts / sizeof texts[0]; i++) {
-        const char *t = texts[i] != NULL ? texts[i] : "";
-        rc = put_digest(&e, t, strlen(t), 1);
-    }
-    /* The sealed values carry their own AEAD tag bound to the event id;
-     * this binds their presence too (a proof set to NULL is an edit). */
-    if (rc == GDPR_OK)
-        rc = put_digest(&e, row->recipient_sealed, row->recipient_sealed_len,
-                        row->recipient_sealed != NULL);
-    if (rc == GDPR_OK)
-        rc = put_digest(&e, row->proof, row->proof_len, row->proof != NULL);
-    if (rc == GDPR_OK)
-        rc = put_digest(&e, row->guardian, row->guardian_len, row->guardian != NULL);
-    if (rc == GDPR_OK)
-        rc = gdpr_crypto__row_mac(st->base.row_mac, e.buf, e.len, out);
-    return rc;
-}
 
 int
 gdpr_sqlite__row_mac_check(sqlite_store *st, const uint8_t want[CRYPTO_HASH_BYTES],
@@ -189,9 +62,9 @@ fill_identities(sqlite_store *st)
                                    (long long)id);
             goto out;
         }
-        result = gdpr_sqlite__identity_mac(st, id, sqlite3_column_blob(sel, 1),
-                                           sqlite3_column_blob(sel, 2),
-                                           gdpr_sqlite__sq_text_or_empty(sel, 3), mac);
+        result = gdpr_store__identity_mac(&st->base, id, sqlite3_column_blob(sel, 1),
+                                          sqlite3_column_blob(sel, 2),
+                                          gdpr_sqlite__sq_text_or_empty(sel, 3), mac);
         if (result != GDPR_OK)
             goto out;
         sqlite3_bind_blob(upd, 1, mac, sizeof mac, SQLITE_TRANSIENT);
@@ -245,8 +118,8 @@ fill_consent_states(sqlite_store *st)
         cs.state = sqlite3_column_int(sel, 5);
         cs.expires = sqlite3_column_int64(sel, 6);
         cs.flags = (unsigned int)sqlite3_column_int64(sel, 7);
-        result = gdpr_sqlite__consent_state_mac(st, sqlite3_column_blob(sel, 0), purpose, recipient,
-                                                &cs, mac);
+        result = gdpr_store__consent_state_mac(&st->base, sqlite3_column_blob(sel, 0), purpose,
+                                               recipient, &cs, mac);
         if (result != GDPR_OK)
             goto out;
         sqlite3_bind_blob(upd, 1, mac, sizeof mac, SQLITE_TRANSIENT);
@@ -318,7 +191,7 @@ fill_event(const store_consent_row *row, void *ctx)
 {
     event_fill *f = ctx;
     uint8_t mac[CRYPTO_HASH_BYTES];
-    int rc = gdpr_sqlite__consent_event_mac(f->st, row->id, row, mac);
+    int rc = gdpr_store__consent_event_mac(&f->st->base, row->id, row, mac);
 
     if (rc != GDPR_OK)
         return rc;

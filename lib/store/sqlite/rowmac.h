@@ -10,16 +10,8 @@
 /* The schema version that added identity.mac and consent_state.mac. */
 #define SQ_ROW_MAC_VERSION 13
 
-int gdpr_sqlite__identity_mac(sqlite_store *st, int64_t id, const uint8_t ident[CRYPTO_HASH_BYTES],
-                              const uint8_t subject[CRYPTO_HASH_BYTES], const char *kind,
-                              uint8_t out[CRYPTO_HASH_BYTES]);
-int gdpr_sqlite__consent_state_mac(sqlite_store *st, const uint8_t subject[CRYPTO_HASH_BYTES],
-                                   const char *purpose, const char *recipient,
-                                   const store_consent_state *cs, uint8_t out[CRYPTO_HASH_BYTES]);
 /* A consent event (history row), every column that gives it meaning;
  * `id` is the event's id (row->id is ignored). */
-int gdpr_sqlite__consent_event_mac(sqlite_store *st, int64_t id, const store_consent_row *row,
-                                   uint8_t out[CRYPTO_HASH_BYTES]);
 /* GDPR_ECORRUPT naming `what` unless `stored` is the MAC `want`. */
 int gdpr_sqlite__row_mac_check(sqlite_store *st, const uint8_t want[CRYPTO_HASH_BYTES],
                                const void *stored, int stored_len, const char *what);

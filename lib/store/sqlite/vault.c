@@ -4,6 +4,7 @@
  * gdpr_store__scrub, lives in sqlite.c with the connections it works on.)
  * SPDX-License-Identifier: MIT
  */
+#include "store_rowmac.h"
 #include "sqlite_internal.h"
 
 #include "rowmac.h"
@@ -68,8 +69,8 @@ read_identity(sqlite3_stmt *s, void *ctx)
         return gdpr__err_set(GDPR_ECORRUPT, "%s: subject hash has the wrong length", what);
     if (l->st->base.row_mac != NULL) {
         uint8_t mac[CRYPTO_HASH_BYTES];
-        rc = gdpr_sqlite__identity_mac(l->st, id, l->ident_hash, sqlite3_column_blob(s, 0),
-                                       gdpr_sqlite__sq_text_or_empty(s, 2), mac);
+        rc = gdpr_store__identity_mac(&l->st->base, id, l->ident_hash, sqlite3_column_blob(s, 0),
+                                      gdpr_sqlite__sq_text_or_empty(s, 2), mac);
         if (rc == GDPR_OK)
             rc = gdpr_sqlite__row_mac_check(l->st, mac, sqlite3_column_blob(s, 3),
                                             sqlite3_column_bytes(s, 3), what);
@@ -111,7 +112,7 @@ gdpr_sqlite__identity_insert(store *base, int64_t id, const uint8_t ident_hash[C
     uint8_t mac[CRYPTO_HASH_BYTES];
 
     if (rc == GDPR_OK && st->base.row_mac != NULL)
-        rc = gdpr_sqlite__identity_mac(st, id, ident_hash, subject_hash, kind, mac);
+        rc = gdpr_store__identity_mac(&st->base, id, ident_hash, subject_hash, kind, mac);
     if (rc != GDPR_OK)
         return rc;
     if (st->base.row_mac != NULL)

@@ -1,0 +1,139 @@
+/*
+ * The encodings behind the lookup-row MACs, shared by every backend
+ * (store_rowmac.h). Each is length-fixed over every column that gives the
+ * row its meaning, then HMAC-SHA-256 under the row key (lib/crypto).
+ * SPDX-License-Identifier: MIT
+ */
+#include "store_rowmac.h"
+
+#include <string.h>
+
+#include "error.h"
+
+typedef struct {
+    uint8_t buf[64 + 2 * CRYPTO_HASH_BYTES + 3 * (4 + GDPR_NAME_MAX + 8) + 5 * 8];
+    size_t len;
+} enc;
+
+/* A consent event: a tag, 6 numbers, 2 hashes, 9 length+digest pairs. */
+_Static_assert(sizeof(((enc *)0)->buf) >=
+                   64 + 6 * 8 + 2 * CRYPTO_HASH_BYTES + 9 * (8 + CRYPTO_HASH_BYTES),
+               "row MAC encoding buffer too small for a consent event");
+
+static void
+put_u64(enc *e, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--)
+        e->buf[e->len++] = (uint8_t)(v >> (8 * i));
+}
+
+static void
+put_bytes(enc *e, const void *p, size_t n)
+{
+    memcpy(e->buf + e->len, p, n);
+    e->len += n;
+}
+
+static void
+put_text(enc *e, const char *s)
+{
+    size_t n = strnlen(s, GDPR_NAME_MAX + 8);
+
+    put_u64(e, n);
+    put_bytes(e, s, n);
+}
+
+static void
+put_tag(enc *e, const char *tag)
+{
+    e->len = 0;
+    put_bytes(e, tag, strlen(tag) + 1);
+}
+
+int
+gdpr_store__identity_mac(store *st, int64_t id, const uint8_t ident[CRYPTO_HASH_BYTES],
+                          const uint8_t subject[CRYPTO_HASH_BYTES], const char *kind,
+                          uint8_t out[CRYPTO_HASH_BYTES])
+{
+    enc e;
+
+    put_tag(&e, "libgdpr identity row 1");
+    put_u64(&e, (uint64_t)id);
+    put_bytes(&e, ident, CRYPTO_HASH_BYTES);
+    put_bytes(&e, subject, CRYPTO_HASH_BYTES);
+    put_text(&e, kind);
+    return gdpr_crypto__row_mac(st->row_mac, e.buf, e.len, out);
+}
+
+int
+gdpr_store__consent_state_mac(store *st, const uint8_t subject[CRYPTO_HASH_BYTES],
+                               const char *purpose, const char *recipient,
+                               const store_consent_state *cs, uint8_t out[CRYPTO_HASH_BYTES])
+{
+    enc e;
+
+    put_tag(&e, "libgdpr consent state row 1");
+    put_bytes(&e, subject, CRYPTO_HASH_BYTES);
+    put_text(&e, purpose);
+    put_text(&e, recipient);
+    put_u64(&e, (uint64_t)cs->event);
+    put_u64(&e, (uint64_t)cs->at);
+    put_u64(&e, (uint64_t)(int64_t)cs->state);
+    put_u64(&e, (uint64_t)cs->expires);
+    put_u64(&e, (uint64_t)cs->flags);
+    return gdpr_crypto__row_mac(st->row_mac, e.buf, e.len, out);
+}
+
+/* Texts and sealed values of any length enter as their length and
+ * SHA-256, so the encoding stays bounded. */
+static int
+put_digest(enc *e, const void *p, size_t n, int present)
+{
+    uint8_t d[CRYPTO_HASH_BYTES] = {0};
+    int rc = present ? gdpr_crypto__sha256(p != NULL ? p : "", n, d) : GDPR_OK;
+
+    put_u64(e, present ? (uint64_t)n + 1 : 0);
+    put_bytes(e, d, sizeof d);
+    return rc;
+}
+
+int
+gdpr_store__consent_event_mac(store *st, int64_t id, const store_consent_row *row,
+                               uint8_t out[CRYPTO_HASH_BYTES])
+{
+    const char *texts[6];
+    enc e;
+    int rc = GDPR_OK;
+
+    texts[0] = row->purpose;
+    texts[1] = row->notice;
+    texts[2] = row->notice_version;
+    texts[3] = row->channel;
+    texts[4] = row->actor;
+    texts[5] = row->recipient;
+    put_tag(&e, "libgdpr consent event row 1");
+    put_u64(&e, (uint64_t)id);
+    put_bytes(&e, row->subject, CRYPTO_HASH_BYTES);
+    put_u64(&e, (uint64_t)row->at);
+    put_u64(&e, (uint64_t)(int64_t)row->state);
+    put_u64(&e, (uint64_t)row->policy_version);
+    put_u64(&e, (uint64_t)row->expires);
+    put_u64(&e, (uint64_t)row->flags);
+    put_bytes(&e, row->notice_sha256, CRYPTO_HASH_BYTES);
+    for (size_t i = 0; rc == GDPR_OK && i < sizeof texts / sizeof texts[0]; i++) {
+        const char *t = texts[i] != NULL ? texts[i] : "";
+        rc = put_digest(&e, t, strlen(t), 1);
+    }
+    /* The sealed values carry their own AEAD tag bound to the event id;
+     * this binds their presence too (a proof set to NULL is an edit). */
+    if (rc == GDPR_OK)
+        rc = put_digest(&e, row->recipient_sealed, row->recipient_sealed_len,
+                        row->recipient_sealed != NULL);
+    if (rc == GDPR_OK)
+        rc = put_digest(&e, row->proof, row->proof_len, row->proof != NULL);
+    if (rc == GDPR_OK)
+        rc = put_digest(&e, row->guardian, row->guardian_len, row->guardian != NULL);
+    if (rc == GDPR_OK)
+        rc = gdpr_crypto__row_mac(st->row_mac, e.buf, e.len, out);
+    return rc;
+}
