@@ -6,6 +6,7 @@
  */
 #include "store_rowmac.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "error.h"
@@ -52,8 +53,8 @@ put_tag(enc *e, const char *tag)
 
 int
 gdpr_store__identity_mac(store *st, int64_t id, const uint8_t ident[CRYPTO_HASH_BYTES],
-                          const uint8_t subject[CRYPTO_HASH_BYTES], const char *kind,
-                          uint8_t out[CRYPTO_HASH_BYTES])
+                         const uint8_t subject[CRYPTO_HASH_BYTES], const char *kind,
+                         uint8_t out[CRYPTO_HASH_BYTES])
 {
     enc e;
 
@@ -67,8 +68,8 @@ gdpr_store__identity_mac(store *st, int64_t id, const uint8_t ident[CRYPTO_HASH_
 
 int
 gdpr_store__consent_state_mac(store *st, const uint8_t subject[CRYPTO_HASH_BYTES],
-                               const char *purpose, const char *recipient,
-                               const store_consent_state *cs, uint8_t out[CRYPTO_HASH_BYTES])
+                              const char *purpose, const char *recipient,
+                              const store_consent_state *cs, uint8_t out[CRYPTO_HASH_BYTES])
 {
     enc e;
 
@@ -99,7 +100,7 @@ put_digest(enc *e, const void *p, size_t n, int present)
 
 int
 gdpr_store__consent_event_mac(store *st, int64_t id, const store_consent_row *row,
-                               uint8_t out[CRYPTO_HASH_BYTES])
+                              uint8_t out[CRYPTO_HASH_BYTES])
 {
     const char *texts[6];
     enc e;
@@ -136,4 +137,48 @@ gdpr_store__consent_event_mac(store *st, int64_t id, const store_consent_row *ro
     if (rc == GDPR_OK)
         rc = gdpr_crypto__row_mac(st->row_mac, e.buf, e.len, out);
     return rc;
+}
+
+int
+gdpr_store__aggregate_index(store *st, const char *field, const char *value,
+                            char out[AGG_INDEX_LEN + 1])
+{
+    static const char digits[] = "0123456789abcdef";
+    uint8_t msg[GDPR_NAME_MAX + 1 + AGG_VALUE_MAX];
+    uint8_t mac[CRYPTO_HASH_BYTES];
+    size_t flen = strnlen(field, GDPR_NAME_MAX), vlen = strnlen(value, AGG_VALUE_MAX);
+    int rc;
+
+    memcpy(msg, field, flen);
+    msg[flen] = 0;
+    memcpy(msg + flen + 1, value, vlen);
+    rc = gdpr_crypto__blind_index(st->row_mac, "aggregate-value", msg, flen + 1 + vlen, mac);
+    gdpr_crypto__wipe(msg, sizeof msg);
+    if (rc != GDPR_OK)
+        return rc;
+    memcpy(out, AGG_INDEX_PREFIX, sizeof AGG_INDEX_PREFIX - 1);
+    for (size_t i = 0; i < CRYPTO_HASH_BYTES; i++) {
+        out[sizeof AGG_INDEX_PREFIX - 1 + 2 * i] = digits[mac[i] >> 4];
+        out[sizeof AGG_INDEX_PREFIX - 1 + 2 * i + 1] = digits[mac[i] & 15];
+    }
+    out[AGG_INDEX_LEN] = '\0';
+    return GDPR_OK;
+}
+
+size_t
+gdpr_store__aggregate_aad(char *buf, const char *rule, const char *category, const char *purpose,
+                          const char *field, int month, const char *index)
+{
+    int n = snprintf(buf, AGG_AAD_MAX, "aggregate|%.256s|%.256s|%.256s|%.256s|%d|%s", rule,
+                     category, purpose, field, month, index);
+    return n < 0 ? 0 : (size_t)n;
+}
+
+int
+gdpr_store__aggregate_need_key(store *st)
+{
+    if (st->row_mac == NULL)
+        return gdpr__err_set(GDPR_ESTATE, "retention aggregate: sealing a kept value needs the "
+                                          "store's key (open the store through the engine)");
+    return GDPR_OK;
 }

@@ -19,4 +19,20 @@ int gdpr_store__consent_state_mac(store *st, const uint8_t subject[CRYPTO_HASH_B
 int gdpr_store__consent_event_mac(store *st, int64_t id, const store_consent_row *row,
                                   uint8_t out[CRYPTO_HASH_BYTES]);
 
+/* Anonymisation aggregates: the keyed index of a kept value ("v1:" and
+ * HMAC(index key, "aggregate-value" | field | value) in hex), the
+ * associated data that binds a sealed value to its group, and the check
+ * that the store has its key (lib/store/sqlite/aggregate.c says why). */
+#define AGG_VALUE_MAX 64u
+#define AGG_INDEX_PREFIX "v1:"
+#define AGG_INDEX_LEN (sizeof AGG_INDEX_PREFIX - 1 + 2 * CRYPTO_HASH_BYTES)
+#define AGG_AAD_MAX (5 * (GDPR_NAME_MAX + 1) + 32 + AGG_INDEX_LEN)
+
+int gdpr_store__aggregate_index(store *st, const char *field, const char *value,
+                                char out[AGG_INDEX_LEN + 1]);
+size_t gdpr_store__aggregate_aad(char *buf, const char *rule, const char *category,
+                                 const char *purpose, const char *field, int month,
+                                 const char *index);
+int gdpr_store__aggregate_need_key(store *st);
+
 #endif

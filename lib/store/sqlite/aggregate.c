@@ -10,60 +10,13 @@
  * Schema 13 converts the rows of an older store (gdpr_sqlite__row_mac_migrate).
  * SPDX-License-Identifier: MIT
  */
+#include "store_rowmac.h"
 #include "rowmac.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "error.h"
-
-#define AGG_VALUE_MAX 64u
-#define AGG_INDEX_PREFIX "v1:"
-#define AGG_INDEX_LEN (sizeof AGG_INDEX_PREFIX - 1 + 2 * CRYPTO_HASH_BYTES)
-#define AGG_AAD_MAX (5 * (GDPR_NAME_MAX + 1) + 32 + AGG_INDEX_LEN)
-
-static int
-value_index(sqlite_store *st, const char *field, const char *value, char out[AGG_INDEX_LEN + 1])
-{
-    static const char digits[] = "0123456789abcdef";
-    uint8_t msg[GDPR_NAME_MAX + 1 + AGG_VALUE_MAX];
-    uint8_t mac[CRYPTO_HASH_BYTES];
-    size_t flen = strnlen(field, GDPR_NAME_MAX), vlen = strnlen(value, AGG_VALUE_MAX);
-    int rc;
-
-    memcpy(msg, field, flen);
-    msg[flen] = 0;
-    memcpy(msg + flen + 1, value, vlen);
-    rc = gdpr_crypto__blind_index(st->base.row_mac, "aggregate-value", msg, flen + 1 + vlen, mac);
-    gdpr_crypto__wipe(msg, sizeof msg);
-    if (rc != GDPR_OK)
-        return rc;
-    memcpy(out, AGG_INDEX_PREFIX, sizeof AGG_INDEX_PREFIX - 1);
-    for (size_t i = 0; i < CRYPTO_HASH_BYTES; i++) {
-        out[sizeof AGG_INDEX_PREFIX - 1 + 2 * i] = digits[mac[i] >> 4];
-        out[sizeof AGG_INDEX_PREFIX - 1 + 2 * i + 1] = digits[mac[i] & 15];
-    }
-    out[AGG_INDEX_LEN] = '\0';
-    return GDPR_OK;
-}
-
-static size_t
-group_aad(char *buf, const char *rule, const char *category, const char *purpose, const char *field,
-          int month, const char *index)
-{
-    int n = snprintf(buf, AGG_AAD_MAX, "aggregate|%.256s|%.256s|%.256s|%.256s|%d|%s", rule,
-                     category, purpose, field, month, index);
-    return n < 0 ? 0 : (size_t)n;
-}
-
-static int
-need_key(sqlite_store *st)
-{
-    if (st->base.row_mac == NULL)
-        return gdpr__err_set(GDPR_ESTATE, "retention aggregate: sealing a kept value needs the "
-                                          "store's key (open the store through the engine)");
-    return GDPR_OK;
-}
 
 int
 gdpr_sqlite__retention_aggregate_add(store *base, const char *rule, const char *category,
@@ -82,13 +35,14 @@ gdpr_sqlite__retention_aggregate_add(store *base, const char *rule, const char *
         return gdpr__err_set(GDPR_EINVAL, "retention aggregate: a kept value has at most %u bytes",
                              AGG_VALUE_MAX);
     if (vlen > 0) {
-        rc = need_key(st);
+        rc = gdpr_store__aggregate_need_key(&st->base);
         if (rc == GDPR_OK)
-            rc = value_index(st, field, value, index);
+            rc = gdpr_store__aggregate_index(&st->base, field, value, index);
         if (rc == GDPR_OK)
             rc = gdpr_crypto__store_seal(
-                st->base.row_mac, aad, group_aad(aad, rule, category, purpose, field, month, index),
-                value, vlen, sealed);
+                st->base.row_mac, aad,
+                gdpr_store__aggregate_aad(aad, rule, category, purpose, field, month, index), value,
+                vlen, sealed);
         sealed_len = vlen + CRYPTO_SEAL_OVERHEAD;
     }
     if (rc == GDPR_OK)
@@ -129,12 +83,12 @@ open_value(sqlite_store *st, sqlite3_stmt *s, const char *const *text, int month
                              "retention aggregate of rule %.64s: kept value "
                              "missing or damaged",
                              text[0]);
-    rc = need_key(st);
+    rc = gdpr_store__aggregate_need_key(&st->base);
     if (rc == GDPR_OK)
         rc = gdpr_crypto__store_open(
             st->base.row_mac, aad,
-            group_aad(aad, text[0], text[1], text[2], text[3], month, text[4]), sealed, (size_t)len,
-            (uint8_t *)out);
+            gdpr_store__aggregate_aad(aad, text[0], text[1], text[2], text[3], month, text[4]),
+            sealed, (size_t)len, (uint8_t *)out);
     if (rc != GDPR_OK)
         return gdpr__err_wrap(rc, "retention aggregate of rule %.64s", text[0]);
     out[len - CRYPTO_SEAL_OVERHEAD] = '\0';
@@ -203,7 +157,7 @@ gdpr_sqlite__aggregate_seal_existing(sqlite_store *st)
         const char *t[5];
         for (int i = 0; i < 5; i++)
             t[i] = gdpr_sqlite__sq_text_or_empty(sel, i);
-        result = need_key(st);
+        result = gdpr_store__aggregate_need_key(&st->base);
         for (int64_t k = 0; result == GDPR_OK && k < sqlite3_column_int64(sel, 6); k++)
             result = gdpr_sqlite__retention_aggregate_add(&st->base, t[0], t[1], t[2], t[3], t[4],
                                                           sqlite3_column_int(sel, 5));
