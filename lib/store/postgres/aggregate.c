@@ -8,7 +8,7 @@
  * the rows are the same bytes on either backend.
  * SPDX-License-Identifier: MIT
  */
-#include "store_rowmac.h"
+#include "store_shared.h"
 #include "pg_internal.h"
 
 #include <stdio.h>

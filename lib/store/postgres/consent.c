@@ -5,7 +5,7 @@
  * Mirrors lib/store/sqlite/consent.c.
  * SPDX-License-Identifier: MIT
  */
-#include "store_rowmac.h"
+#include "store_shared.h"
 #include "pg_internal.h"
 
 #include <stdio.h>

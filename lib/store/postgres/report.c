@@ -13,7 +13,7 @@
  * read whole before the first callback, so fn may call the store.
  * SPDX-License-Identifier: MIT
  */
-#include "store_rowmac.h"
+#include "store_shared.h"
 #include "pg_internal.h"
 
 #include <stdio.h>

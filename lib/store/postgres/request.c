@@ -4,6 +4,7 @@
  * request's own transaction. Mirrors lib/store/sqlite/request.c.
  * SPDX-License-Identifier: MIT
  */
+#include "store_shared.h"
 #include "pg_internal.h"
 
 #include <stdlib.h>
@@ -153,52 +154,9 @@ p_mutable(pg_params *p, const store_request_row *r)
 
 /* --- KPI counters ------------------------------------------------------ */
 
-/* What one request adds to the counters of its UTC receipt day, type and
- * status, and, once fulfilled or denied, to the days-to-close histogram:
- * the same rules as the SQLite backend (Art. 12(3), 12(4), 12(6)). */
-typedef struct {
-    int64_t day;
-    int type, status;
-    int64_t late, extended, escalated, escalations, high_risk;
-    int denial, close_days;
-} kpi_part;
-
-static void
-kpi_of(int type, int64_t received, const store_request_row *r, kpi_part *k)
-{
-    k->day = received / 86400;
-    k->type = type;
-    k->status = r->status;
-    k->late =
-        r->closed > 0 && r->closed >= (r->status == GDPR_REQUEST_DENIED ? r->first_due : r->due);
-    if (r->status == GDPR_REQUEST_EXPIRED)
-        k->late = r->info_asked_at == 0 || r->info_asked_at >= r->due;
-    k->extended = r->extended_months > 0;
-    k->escalated = r->escalations > 0;
-    k->escalations = r->escalations;
-    k->high_risk = r->flags != 0;
-    k->denial = r->denial;
-    k->close_days = r->close_days;
-}
-
-static int
-kpi_same(const kpi_part *a, const kpi_part *b)
-{
-    return a->day == b->day && a->type == b->type && a->status == b->status && a->late == b->late &&
-           a->extended == b->extended && a->escalated == b->escalated &&
-           a->escalations == b->escalations && a->high_risk == b->high_risk &&
-           a->denial == b->denial && a->close_days == b->close_days;
-}
-
-static int
-is_decided(int status)
-{
-    return status == GDPR_REQUEST_FULFILLED || status == GDPR_REQUEST_DENIED;
-}
-
 /* Add (sign 1) or take back (sign -1) one request's part. */
 static int
-kpi_apply(pg_store *st, const kpi_part *k, int sign)
+kpi_apply(pg_store *st, const store_kpi_part *k, int sign)
 {
     pg_params p;
     int rc;
@@ -233,7 +191,7 @@ kpi_apply(pg_store *st, const kpi_part *k, int sign)
                        " denied6 = k.denied6 + excluded.denied6,"
                        " denied7 = k.denied7 + excluded.denied7",
                        &p, "counting a request", NULL);
-    if (rc != GDPR_OK || !is_decided(k->status))
+    if (rc != GDPR_OK || !gdpr_store__kpi_decided(k->status))
         return rc;
     gdpr_pg__p_init(&p);
     gdpr_pg__p_int(&p, k->day);
@@ -249,7 +207,7 @@ kpi_apply(pg_store *st, const kpi_part *k, int sign)
 static int
 read_kpi_stored(const pg_row *s, void *ctx)
 {
-    kpi_part *k = ctx;
+    store_kpi_part *k = ctx;
     store_request_row *r = calloc(1, sizeof *r);
 
     if (r == NULL)
@@ -264,14 +222,14 @@ read_kpi_stored(const pg_row *s, void *ctx)
     r->close_days = (int)gdpr_pg__col_int(s, 9);
     r->first_due = gdpr_pg__col_int(s, 10);
     r->info_asked_at = gdpr_pg__col_int(s, 11);
-    kpi_of((int)gdpr_pg__col_int(s, 0), gdpr_pg__col_int(s, 1), r, k);
+    gdpr_store__kpi_of((int)gdpr_pg__col_int(s, 0), gdpr_pg__col_int(s, 1), r, k);
     free(r);
     return GDPR_OK;
 }
 
 /* The part a stored request adds now; GDPR_ENOTFOUND when there is none. */
 static int
-kpi_stored(pg_store *st, int64_t id, kpi_part *k)
+kpi_stored(pg_store *st, int64_t id, store_kpi_part *k)
 {
     pg_params p;
     int rc;
@@ -293,7 +251,7 @@ gdpr_pg__request_insert(store *base, const store_request_row *row)
 {
     pg_store *st = (pg_store *)base;
     pg_params p;
-    kpi_part k;
+    store_kpi_part k;
     int rc;
 
     gdpr_pg__p_init(&p);
@@ -313,7 +271,7 @@ gdpr_pg__request_insert(store *base, const store_request_row *row)
                        &p, "storing a request", NULL);
     if (rc != GDPR_OK)
         return rc;
-    kpi_of(row->type, row->received, row, &k);
+    gdpr_store__kpi_of(row->type, row->received, row, &k);
     return kpi_apply(st, &k, 1);
 }
 
@@ -321,7 +279,7 @@ int
 gdpr_pg__request_update(store *base, const store_request_row *row)
 {
     pg_store *st = (pg_store *)base;
-    kpi_part before, after;
+    store_kpi_part before, after;
     pg_params p;
     /* type and received are not written: the counters keep their slot */
     int rc = kpi_stored(st, row->id, &before);
@@ -342,9 +300,9 @@ gdpr_pg__request_update(store *base, const store_request_row *row)
                        " policy_version = $23, info_asked_at = $24, duplicate_of = $25"
                        " WHERE id = $1",
                        &p, "updating a request", NULL);
-    kpi_of(before.type, before.day * 86400, row, &after);
+    gdpr_store__kpi_of(before.type, before.day * 86400, row, &after);
     after.day = before.day;
-    if (rc == GDPR_OK && !kpi_same(&before, &after)) {
+    if (rc == GDPR_OK && !gdpr_store__kpi_same(&before, &after)) {
         rc = kpi_apply(st, &before, -1);
         if (rc == GDPR_OK)
             rc = kpi_apply(st, &after, 1);
@@ -587,7 +545,7 @@ gdpr_pg__request_kpi_rows(store *base, int64_t from, int64_t to,
     pg_params p;
 
     p_range(&p, from, to);
-    /* The same expressions as kpi_of() above. */
+    /* The same expressions as gdpr_store__kpi_of() (lib/store/shared.c). */
     return gdpr_pg__rows(
         (pg_store *)base,
         "SELECT type, status, 1,"

@@ -10,7 +10,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include "pg_internal.h"
-#include "store_rowmac.h"
+#include "store_shared.h"
 
 #include <string.h>
 

@@ -5,7 +5,7 @@
  * callback, so callbacks may call the store.
  * SPDX-License-Identifier: MIT
  */
-#include "store_rowmac.h"
+#include "store_shared.h"
 #include "pg_internal.h"
 
 #include <stdio.h>

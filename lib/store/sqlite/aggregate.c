@@ -10,7 +10,7 @@
  * Schema 13 converts the rows of an older store (gdpr_sqlite__row_mac_migrate).
  * SPDX-License-Identifier: MIT
  */
-#include "store_rowmac.h"
+#include "store_shared.h"
 #include "rowmac.h"
 
 #include <stdio.h>

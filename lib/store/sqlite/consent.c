@@ -4,7 +4,7 @@
  * JSON functions, and the subject flags of objection and restriction.
  * SPDX-License-Identifier: MIT
  */
-#include "store_rowmac.h"
+#include "store_shared.h"
 #include "sqlite_internal.h"
 
 #include "rowmac.h"

@@ -5,7 +5,7 @@
  * caller's callback may use the store meanwhile.
  * SPDX-License-Identifier: MIT
  */
-#include "store_rowmac.h"
+#include "store_shared.h"
 #include <stdio.h>
 
 #include "error.h"

@@ -3,6 +3,7 @@
  * and the KPI counters, moved here with every insert and update.
  * SPDX-License-Identifier: MIT
  */
+#include "store_shared.h"
 #include "sqlite_internal.h"
 
 #include <stdlib.h>
@@ -166,58 +167,9 @@ bind_mutable(sqlite3_stmt *s, int first, const store_request_row *r)
 
 /* --- KPI counters ------------------------------------------------------ */
 
-/* What one request adds to the counters of its UTC receipt day, type and
- * status (request_kpi), and, once fulfilled or denied, to the days-to-close
- * histogram (request_kpi_close). Kept here, in the same transaction as the
- * row, so that KPIs cost the days asked for, not the requests stored. */
-typedef struct {
-    int64_t day;
-    int type, status;
-    int64_t late, extended, escalated, escalations, high_risk;
-    int denial, close_days;
-} kpi_part;
-
-static void
-kpi_of(int type, int64_t received, const store_request_row *r, kpi_part *k)
-{
-    k->day = received / 86400;
-    k->type = type;
-    k->status = r->status;
-    /* Art. 12(4): a refusal is due one month after receipt (first_due),
-     * an extension of Art. 12(3) notwithstanding. */
-    k->late =
-        r->closed > 0 && r->closed >= (r->status == GDPR_REQUEST_DENIED ? r->first_due : r->due);
-    /* Art. 12(2), 12(6): a request may lapse for want of identity only
-     * after the controller asked for it; one that lapsed without an ask
-     * before its due date counts as late (an answer that never came). */
-    if (r->status == GDPR_REQUEST_EXPIRED)
-        k->late = r->info_asked_at == 0 || r->info_asked_at >= r->due;
-    k->extended = r->extended_months > 0;
-    k->escalated = r->escalations > 0;
-    k->escalations = r->escalations;
-    k->high_risk = r->flags != 0;
-    k->denial = r->denial;
-    k->close_days = r->close_days;
-}
-
-static int
-kpi_same(const kpi_part *a, const kpi_part *b)
-{
-    return a->day == b->day && a->type == b->type && a->status == b->status && a->late == b->late &&
-           a->extended == b->extended && a->escalated == b->escalated &&
-           a->escalations == b->escalations && a->high_risk == b->high_risk &&
-           a->denial == b->denial && a->close_days == b->close_days;
-}
-
-static int
-is_decided(int status)
-{
-    return status == GDPR_REQUEST_FULFILLED || status == GDPR_REQUEST_DENIED;
-}
-
 /* Add (sign 1) or take back (sign -1) one request's part. */
 static int
-kpi_apply(sqlite_store *st, const kpi_part *k, int sign)
+kpi_apply(sqlite_store *st, const store_kpi_part *k, int sign)
 {
     sqlite3_stmt *s;
     int rc = gdpr_sqlite__sq_stmt(
@@ -252,7 +204,7 @@ kpi_apply(sqlite_store *st, const kpi_part *k, int sign)
     for (int d = 1; d <= 7; d++)
         sqlite3_bind_int(s, 9 + d, k->denial == d ? sign : 0);
     rc = gdpr_sqlite__sq_step_done(st, s, "counting a request");
-    if (rc != GDPR_OK || !is_decided(k->status))
+    if (rc != GDPR_OK || !gdpr_store__kpi_decided(k->status))
         return rc;
     rc = gdpr_sqlite__sq_stmt(st,
                               "INSERT INTO main.request_kpi_close VALUES(?1, ?2, ?3)"
@@ -268,7 +220,7 @@ kpi_apply(sqlite_store *st, const kpi_part *k, int sign)
 
 /* The part a stored request adds now; GDPR_ENOTFOUND when there is none. */
 static int
-kpi_stored(sqlite_store *st, int64_t id, kpi_part *k)
+kpi_stored(sqlite_store *st, int64_t id, store_kpi_part *k)
 {
     store_request_row *r;
     sqlite3_stmt *s;
@@ -297,7 +249,7 @@ kpi_stored(sqlite_store *st, int64_t id, kpi_part *k)
         r->close_days = sqlite3_column_int(s, 9);
         r->first_due = sqlite3_column_int64(s, 10);
         r->info_asked_at = sqlite3_column_int64(s, 11);
-        kpi_of(sqlite3_column_int(s, 0), sqlite3_column_int64(s, 1), r, k);
+        gdpr_store__kpi_of(sqlite3_column_int(s, 0), sqlite3_column_int64(s, 1), r, k);
         rc = GDPR_OK;
     } else if (rc == SQLITE_DONE) {
         rc = gdpr__err_set(GDPR_ENOTFOUND, "request %lld does not exist", (long long)id);
@@ -334,8 +286,8 @@ gdpr_sqlite__request_insert(store *base, const store_request_row *row)
     sqlite3_bind_int64(s, 27, row->duplicate_of);
     rc = gdpr_sqlite__sq_step_done(st, s, "storing a request");
     if (rc == GDPR_OK) {
-        kpi_part k;
-        kpi_of(row->type, row->received, row, &k);
+        store_kpi_part k;
+        gdpr_store__kpi_of(row->type, row->received, row, &k);
         rc = kpi_apply(st, &k, 1);
     }
     return rc;
@@ -346,7 +298,7 @@ gdpr_sqlite__request_update(store *base, const store_request_row *row)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    kpi_part before, after;
+    store_kpi_part before, after;
     /* type and received are not written: the counters keep their slot */
     int rc = kpi_stored(st, row->id, &before);
 
@@ -367,9 +319,9 @@ gdpr_sqlite__request_update(store *base, const store_request_row *row)
     bind_mutable(s, 2, row);
     sqlite3_bind_int64(s, 25, row->duplicate_of);
     rc = gdpr_sqlite__sq_step_done(st, s, "updating a request");
-    kpi_of(before.type, before.day * 86400, row, &after);
+    gdpr_store__kpi_of(before.type, before.day * 86400, row, &after);
     after.day = before.day;
-    if (rc == GDPR_OK && !kpi_same(&before, &after)) {
+    if (rc == GDPR_OK && !gdpr_store__kpi_same(&before, &after)) {
         rc = kpi_apply(st, &before, -1);
         if (rc == GDPR_OK)
             rc = kpi_apply(st, &after, 1);
@@ -649,7 +601,7 @@ gdpr_sqlite__request_kpi_rows(store *base, int64_t from, int64_t to,
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    /* The same expressions as kpi_of() above. */
+    /* The same expressions as gdpr_store__kpi_of() (lib/store/shared.c). */
     int rc = gdpr_sqlite__sq_stmt(
         st,
         "SELECT type, status, 1,"

@@ -15,7 +15,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include "rowmac.h"
-#include "store_rowmac.h"
+#include "store_shared.h"
 
 #include <string.h>
 

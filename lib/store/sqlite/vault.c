@@ -4,7 +4,7 @@
  * gdpr_store__scrub, lives in sqlite.c with the connections it works on.)
  * SPDX-License-Identifier: MIT
  */
-#include "store_rowmac.h"
+#include "store_shared.h"
 #include "sqlite_internal.h"
 
 #include "rowmac.h"

@@ -1,12 +1,15 @@
 /*
- * Internal to the store backends: the MACs of lookup rows (identity,
- * consent state, consent event) under the row key st->row_mac. One
- * encoding for every backend, so a row's MAC does not depend on where it
- * is stored (lib/store/sqlite/rowmac.c says what each MAC binds and why).
+ * Internal to the store backends: what every backend computes the same
+ * way, written once (lib/store/shared.c): the MACs of lookup rows
+ * (identity, consent state, consent event) under the row key st->row_mac,
+ * so a row's MAC does not depend on where it is stored
+ * (lib/store/sqlite/rowmac.c says what each MAC binds and why); the
+ * anonymisation aggregates' value index; and what one request adds to the
+ * KPI counters (the Art. 12 lateness rules).
  * SPDX-License-Identifier: MIT
  */
-#ifndef GDPR_STORE_ROWMAC_H
-#define GDPR_STORE_ROWMAC_H
+#ifndef GDPR_STORE_SHARED_H
+#define GDPR_STORE_SHARED_H
 
 #include "store.h"
 
@@ -34,5 +37,19 @@ size_t gdpr_store__aggregate_aad(char *buf, const char *rule, const char *catego
                                  const char *purpose, const char *field, int month,
                                  const char *index);
 int gdpr_store__aggregate_need_key(store *st);
+
+/* What one request adds to the counters of its UTC receipt day, type and
+ * status (request_kpi), and, once fulfilled or denied, to the days-to-close
+ * histogram (request_kpi_close). Kept here, in the same transaction as the
+ * row, so that KPIs cost the days asked for, not the requests stored. */
+typedef struct {
+    int64_t day;
+    int type, status;
+    int64_t late, extended, escalated, escalations, high_risk;
+    int denial, close_days;
+} store_kpi_part;
+void gdpr_store__kpi_of(int type, int64_t received, const store_request_row *r, store_kpi_part *k);
+int gdpr_store__kpi_same(const store_kpi_part *a, const store_kpi_part *b);
+int gdpr_store__kpi_decided(int status);
 
 #endif

@@ -1,10 +1,11 @@
 /*
- * The encodings behind the lookup-row MACs, shared by every backend
- * (store_rowmac.h). Each is length-fixed over every column that gives the
- * row its meaning, then HMAC-SHA-256 under the row key (lib/crypto).
+ * What every backend computes the same way (store_shared.h): the
+ * encodings behind the lookup-row MACs (length-fixed over every column that
+ * gives the row its meaning, then HMAC-SHA-256 under the row key,
+ * lib/crypto), the aggregate value index, and a request's KPI part.
  * SPDX-License-Identifier: MIT
  */
-#include "store_rowmac.h"
+#include "store_shared.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -181,4 +182,42 @@ gdpr_store__aggregate_need_key(store *st)
         return gdpr__err_set(GDPR_ESTATE, "retention aggregate: sealing a kept value needs the "
                                           "store's key (open the store through the engine)");
     return GDPR_OK;
+}
+
+void
+gdpr_store__kpi_of(int type, int64_t received, const store_request_row *r, store_kpi_part *k)
+{
+    k->day = received / 86400;
+    k->type = type;
+    k->status = r->status;
+    /* Art. 12(4): a refusal is due one month after receipt (first_due),
+     * an extension of Art. 12(3) notwithstanding. */
+    k->late =
+        r->closed > 0 && r->closed >= (r->status == GDPR_REQUEST_DENIED ? r->first_due : r->due);
+    /* Art. 12(2), 12(6): a request may lapse for want of identity only
+     * after the controller asked for it; one that lapsed without an ask
+     * before its due date counts as late (an answer that never came). */
+    if (r->status == GDPR_REQUEST_EXPIRED)
+        k->late = r->info_asked_at == 0 || r->info_asked_at >= r->due;
+    k->extended = r->extended_months > 0;
+    k->escalated = r->escalations > 0;
+    k->escalations = r->escalations;
+    k->high_risk = r->flags != 0;
+    k->denial = r->denial;
+    k->close_days = r->close_days;
+}
+
+int
+gdpr_store__kpi_same(const store_kpi_part *a, const store_kpi_part *b)
+{
+    return a->day == b->day && a->type == b->type && a->status == b->status && a->late == b->late &&
+           a->extended == b->extended && a->escalated == b->escalated &&
+           a->escalations == b->escalations && a->high_risk == b->high_risk &&
+           a->denial == b->denial && a->close_days == b->close_days;
+}
+
+int
+gdpr_store__kpi_decided(int status)
+{
+    return status == GDPR_REQUEST_FULFILLED || status == GDPR_REQUEST_DENIED;
 }
