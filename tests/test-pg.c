@@ -1139,6 +1139,128 @@ START_TEST(vacuum_held_off_stays_due_and_is_reported)
 }
 END_TEST
 
+/* Writes inside a batch are sent without waiting (pipeline mode, libpq
+ * 14+): a write the server refuses is found late, by a later call of the
+ * batch or by the commit. Either way the whole batch is rolled back and
+ * the caller is told so; nothing of it is committed, the chain is intact
+ * and the engine goes on. A real constraint violation makes the write
+ * fail: a CHECK added to gdpr.vault refuses the field 'poison'. */
+static gdpr_vault_item
+poison_item(const char *subject, const char *field)
+{
+    gdpr_vault_item it;
+
+    th_ok(gdpr_vault_item_init(&it, GDPR_VAULT_ITEM_VERSION));
+    it.subject = subject;
+    it.category = "contact";
+    it.purpose = "service";
+    it.field = field;
+    it.value = "late@example.com";
+    it.len = 16;
+    return it;
+}
+
+START_TEST(late_write_error_rolls_the_whole_batch_back)
+{
+    gdpr_vault_item it;
+    int64_t events = 0, before_vault, before_audit, before_subjects, id = 0;
+    int exists = 1;
+    PGconn *c;
+    int rc;
+
+    th_setup(&ts);
+    th_ok(gdpr_vault_put(ts.eng, &th_agent, "late-0", "contact", "service", "a@example.com", 13,
+                         NULL));
+    c = pconn(ts.db);
+    pexec(c, "ALTER TABLE gdpr.vault ADD CONSTRAINT poison CHECK (field IS DISTINCT FROM 'poison')");
+    before_vault = pint(c, "SELECT count(*) FROM gdpr.vault");
+    before_audit = pint(c, "SELECT count(*) FROM gdpr.audit");
+    before_subjects = pint(c, "SELECT count(*) FROM gdpr.subject");
+
+    /* 1. Found by the commit: the calls answered, the commit says no. */
+    th_ok(gdpr_begin(ts.eng));
+    th_ok(gdpr_vault_put(ts.eng, &th_agent, "late-0", "contact", "service", "b@example.com", 13,
+                         NULL));
+    it = poison_item("late-0", "poison");
+    rc = gdpr_vault_put_item(ts.eng, &th_agent, &it, &id);
+#ifdef LIBPQ_HAS_PIPELINING
+    /* Sent, not yet answered. */
+    th_ok(rc);
+    th_ok(gdpr_vault_put(ts.eng, &th_agent, "late-0", "contact", "service", "c@example.com", 13,
+                         NULL));
+    rc = gdpr_commit(ts.eng);
+    ck_assert_int_ne(rc, GDPR_OK);
+    ck_assert_msg(strstr(gdpr_errmsg(), "poison") != NULL, "%s", gdpr_errmsg());
+    ck_assert_msg(strstr(gdpr_errmsg(), "rolled back") != NULL, "%s", gdpr_errmsg());
+    ck_assert_msg(strstr(gdpr_errmsg(), "storing a vault record") != NULL, "%s", gdpr_errmsg());
+#else
+    ck_assert_int_ne(rc, GDPR_OK);
+    gdpr_rollback(ts.eng);
+#endif
+    ck_assert_int_eq(pint(c, "SELECT count(*) FROM gdpr.vault"), before_vault);
+    ck_assert_int_eq(pint(c, "SELECT count(*) FROM gdpr.audit"), before_audit);
+
+    /* 2. Found by a later call of the batch that waits for an answer (a
+     * new subject is looked up): that call fails, says the batch was
+     * rolled back, and the batch is gone (gdpr_commit: no batch). */
+    th_ok(gdpr_begin(ts.eng));
+    th_ok(gdpr_vault_put(ts.eng, &th_agent, "late-1", "contact", "service", "d@example.com", 13,
+                         NULL));
+    it = poison_item("late-0", "poison");
+    rc = gdpr_vault_put_item(ts.eng, &th_agent, &it, &id);
+#ifdef LIBPQ_HAS_PIPELINING
+    th_ok(rc);
+    rc = gdpr_vault_put(ts.eng, &th_agent, "late-2", "contact", "service", "e@example.com", 13,
+                        NULL);
+    ck_assert_int_ne(rc, GDPR_OK);
+    ck_assert_msg(strstr(gdpr_errmsg(), "poison") != NULL, "%s", gdpr_errmsg());
+    ck_assert_msg(strstr(gdpr_errmsg(), "batch was rolled back") != NULL, "%s", gdpr_errmsg());
+    th_assert_err(gdpr_commit(ts.eng), GDPR_ESTATE, "");
+#else
+    ck_assert_int_ne(rc, GDPR_OK);
+    gdpr_rollback(ts.eng);
+#endif
+    ck_assert_int_eq(pint(c, "SELECT count(*) FROM gdpr.vault"), before_vault);
+    ck_assert_int_eq(pint(c, "SELECT count(*) FROM gdpr.audit"), before_audit);
+    ck_assert_int_eq(pint(c, "SELECT count(*) FROM gdpr.subject"), before_subjects);
+    th_ok(gdpr_subject_exists(ts.eng, "late-1", &exists));
+    ck_assert_int_eq(exists, 0);
+
+    /* The engine goes on: a batch commits, the chain verifies, and the
+     * ids it hands out are new (the rolled-back ones were never stored). */
+    th_ok(gdpr_begin(ts.eng));
+    th_ok(gdpr_vault_put(ts.eng, &th_agent, "late-1", "contact", "service", "f@example.com", 13,
+                         &id));
+    th_ok(gdpr_vault_put(ts.eng, &th_agent, "late-0", "contact", "service", "g@example.com", 13,
+                         NULL));
+    th_ok(gdpr_commit(ts.eng));
+    ck_assert_int_eq(pint(c, "SELECT count(*) FROM gdpr.vault"), before_vault + 2);
+    ck_assert_int_eq(pint(c, "SELECT count(*) FROM gdpr.audit"), before_audit + 2);
+    th_ok(gdpr_subject_exists(ts.eng, "late-1", &exists));
+    ck_assert_int_eq(exists, 1);
+    th_ok(gdpr_audit_verify(ts.eng, &events));
+    ck_assert_int_eq(events, before_audit + 2);
+    /* Another engine's write is seen: what this one remembered is
+     * dropped when the generation moved (a subject erased elsewhere). */
+    {
+        gdpr_engine *other = NULL;
+        gdpr_erase_report r;
+        th_ok(th_open(&ts, &other));
+        th_ok(gdpr_erase_subject(other, &th_dpo, "late-1", "Art. 17(1)(a)", &r));
+        gdpr_close(other);
+    }
+    th_ok(gdpr_begin(ts.eng));
+    th_ok(gdpr_vault_put(ts.eng, &th_agent, "late-1", "contact", "service", "h@example.com", 13,
+                         NULL));
+    th_ok(gdpr_commit(ts.eng));
+    th_ok(gdpr_subject_exists(ts.eng, "late-1", &exists));
+    ck_assert_int_eq(exists, 1);
+    th_ok(gdpr_audit_verify(ts.eng, NULL));
+    PQfinish(c);
+    th_teardown(&ts);
+}
+END_TEST
+
 /* ---- suite --------------------------------------------------------------- */
 
 static Suite *
@@ -1155,6 +1277,7 @@ pg_suite(void)
     tcase_add_test(tc, read_only_engine_on_the_standby);
     tcase_add_test(tc, bad_input_at_open);
     tcase_add_test(tc, server_older_than_13_refused);
+    tcase_add_test(tc, late_write_error_rolls_the_whole_batch_back);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -801,8 +801,13 @@ gdpr_commit(gdpr_engine *eng)
     if (rc != GDPR_OK)
         return rc;
     rc = gdpr_store__commit(eng->st);
-    if (rc != GDPR_OK)
+    if (rc != GDPR_OK) {
         rc = gdpr__err_wrap(rc, "batch rolled back");
+        /* Keys cached during the batch may belong to subjects the
+         * rollback removed (on PostgreSQL a write found failed only at
+         * the commit rolls the whole batch back): drop them all. */
+        gdpr_crypto__wipe(eng->dek_cache, DEK_CACHE_SLOTS * sizeof *eng->dek_cache);
+    }
     /* Keys a vault delete in the batch queued go now; a busy scrub is
      * retried by the next erasure call or open. */
     if (rc == GDPR_OK && gdpr_shred__finish(eng) == GDPR_EBUSY)

@@ -236,12 +236,13 @@ gdpr_pg__consent_append(store *base, const store_consent_row *row, int64_t *id_o
     gdpr_pg__p_int(&p, (int64_t)row->flags);
     gdpr_pg__p_blob(&p, row->guardian, row->guardian_len);
     gdpr_pg__p_blob(&p, st->base.row_mac != NULL ? event_mac : NULL, sizeof event_mac);
-    rc = gdpr_pg__exec(st,
-                       "INSERT INTO " D "consent(id, subject, at, purpose, state, notice,"
-                       " notice_version, notice_sha256, policy_version, channel, actor, expires,"
-                       " recipient, recipient_sealed, proof, flags, guardian, mac) VALUES($1, $2,"
-                       " $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
-                       &p, "appending a consent event", NULL);
+    rc = gdpr_pg__exec_later(st,
+                             "INSERT INTO " D "consent(id, subject, at, purpose, state, notice,"
+                             " notice_version, notice_sha256, policy_version, channel, actor,"
+                             " expires, recipient, recipient_sealed, proof, flags, guardian, mac)"
+                             " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
+                             " $14, $15, $16, $17, $18)",
+                             &p, "appending a consent event");
     if (rc != GDPR_OK)
         return rc;
     if (id_out)
@@ -268,14 +269,14 @@ gdpr_pg__consent_append(store *base, const store_consent_row *row, int64_t *id_o
     gdpr_pg__p_int(&p, row->expires);
     gdpr_pg__p_int(&p, (int64_t)row->flags);
     gdpr_pg__p_blob(&p, st->base.row_mac != NULL ? mac : NULL, sizeof mac);
-    return gdpr_pg__exec(st,
-                         "INSERT INTO " D "consent_state(subject, purpose, recipient, event, at,"
-                         " state, expires, flags, mac) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-                         " ON CONFLICT(subject, purpose, recipient) DO UPDATE SET"
-                         " event = excluded.event, at = excluded.at, state = excluded.state,"
-                         " expires = excluded.expires, flags = excluded.flags,"
-                         " mac = excluded.mac",
-                         &p, "updating the consent state", NULL);
+    return gdpr_pg__exec_later(st,
+                               "INSERT INTO " D "consent_state(subject, purpose, recipient, event,"
+                               " at, state, expires, flags, mac) VALUES($1, $2, $3, $4, $5, $6,"
+                               " $7, $8, $9) ON CONFLICT(subject, purpose, recipient) DO UPDATE"
+                               " SET event = excluded.event, at = excluded.at,"
+                               " state = excluded.state, expires = excluded.expires,"
+                               " flags = excluded.flags, mac = excluded.mac",
+                               &p, "updating the consent state");
 }
 
 /* --- state ----------------------------------------------------------- */

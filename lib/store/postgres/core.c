@@ -69,15 +69,27 @@ gdpr_pg__meta_put(store *base, store_file f, const char *name, const void *value
                          &p, "writing meta", NULL);
 }
 
+/* Inside a write transaction a subject the handle knows is answered from
+ * memory (seq.c: what it knows holds while no other engine writes). */
 int
 gdpr_pg__subject_find(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *id_out)
 {
+    pg_store *st = (pg_store *)base;
+    const pg_subject_entry *e = gdpr_pg__subject_cached(st, hash);
     pg_params p;
+    int rc;
 
+    if (e != NULL) {
+        *id_out = e->id;
+        return GDPR_OK;
+    }
     gdpr_pg__p_init(&p);
     gdpr_pg__p_hash(&p, hash);
-    return gdpr_pg__one_int64((pg_store *)base, "SELECT id FROM " D "subject WHERE hash = $1", &p,
-                              "finding subject", id_out);
+    rc = gdpr_pg__one_int64(st, "SELECT id FROM " D "subject WHERE hash = $1", &p,
+                            "finding subject", id_out);
+    if (rc == GDPR_OK)
+        gdpr_pg__subject_remember(st, hash, *id_out, 0);
+    return rc;
 }
 
 int
@@ -96,9 +108,14 @@ gdpr_pg__subject_insert(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], cons
     gdpr_pg__p_blob(&p, ident, ident_len);
     gdpr_pg__p_int(&p, created);
     gdpr_pg__p_int(&p, id);
-    rc = gdpr_pg__exec(st,
-                       "INSERT INTO " D "subject(hash, ident, created, id) VALUES($1, $2, $3, $4)",
-                       &p, "creating subject", NULL);
+    rc = gdpr_pg__exec_later(st,
+                             "INSERT INTO " D "subject(hash, ident, created, id)"
+                             " VALUES($1, $2, $3, $4)",
+                             &p, "creating subject");
+    /* A new subject has no retention anchor: they are stored for
+     * existing subjects only and go with the subject row. */
+    if (rc == GDPR_OK)
+        gdpr_pg__subject_remember(st, hash, id, 1);
     if (rc == GDPR_OK && id_out)
         *id_out = id;
     return rc;
@@ -118,10 +135,10 @@ gdpr_pg__key_put(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
     gdpr_pg__p_hash(&p, hash);
     gdpr_pg__p_blob(&p, wrapped, CRYPTO_WRAPPED_BYTES);
     gdpr_pg__p_int(&p, (int64_t)(st->generation + 1));
-    return gdpr_pg__exec(st,
-                         "INSERT INTO " K "subject_key(hash, wrapped, gen, serial)"
-                         " VALUES($1, $2, $3, pg_catalog.nextval('" K "key_serial'))",
-                         &p, "storing subject key", NULL);
+    return gdpr_pg__exec_later(st,
+                               "INSERT INTO " K "subject_key(hash, wrapped, gen, serial)"
+                               " VALUES($1, $2, $3, pg_catalog.nextval('" K "key_serial'))",
+                               &p, "storing subject key");
 }
 
 static int
@@ -315,10 +332,10 @@ gdpr_pg__audit_insert(store *base, const store_audit_row *row)
     gdpr_pg__p_int(&p, row->outcome);
     gdpr_pg__p_text(&p, row->ref);
     gdpr_pg__p_blob(&p, row->mac, CRYPTO_HASH_BYTES);
-    rc = gdpr_pg__exec(st,
-                       "INSERT INTO " D "audit(seq, at, actor, role, action, subject, outcome,"
-                       " ref, mac) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                       &p, "appending an audit event", NULL);
+    rc = gdpr_pg__exec_later(st,
+                             "INSERT INTO " D "audit(seq, at, actor, role, action, subject,"
+                             " outcome, ref, mac) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                             &p, "appending an audit event");
     st->audit_tail_valid = rc == GDPR_OK && st->depth > 0;
     if (st->audit_tail_valid) {
         st->audit_tail_seq = row->seq;

@@ -874,6 +874,8 @@ gdpr_pg__subject_delete(store *base, const uint8_t hash[CRYPTO_HASH_BYTES])
 
     gdpr_pg__p_init(&p);
     gdpr_pg__p_hash(&p, hash);
+    /* What the handle knew of subjects goes (their ids, their anchors). */
+    gdpr_pg__cache_forget(st);
     rc = gdpr_pg__exec(st, "DELETE FROM " D "subject WHERE hash = $1", &p, "deleting a subject",
                        &changed);
     if (rc == GDPR_OK && changed == 0)

@@ -45,6 +45,16 @@ gdpr_pg__key_state(store *base, store_key_state *out)
     int rc;
 
     memset(out, 0, sizeof *out);
+    if (((pg_store *)base)->begin_row_fresh && ((pg_store *)base)->depth > 0) {
+        /* Read with the BEGIN, under the write lock, no statement since. */
+        const int64_t *b = ((pg_store *)base)->begin_row;
+        ((pg_store *)base)->begin_row_fresh = 0;
+        out->key_epoch = (uint64_t)b[1];
+        out->kek_generation = (uint64_t)b[2];
+        out->rekey_seq = b[3];
+        out->data_kek_generation = (uint64_t)b[4];
+        return GDPR_OK;
+    }
     rc = gdpr_pg__row((pg_store *)base,
                       "SELECT (SELECT value FROM " K "counter WHERE name = 'key_epoch'),"
                       "       (SELECT value FROM " K "counter WHERE name = 'kek_generation'),"

@@ -270,6 +270,7 @@ gdpr_pg__reconnect(pg_store *st, const char *what)
     PQreset(st->conn);
     forget_prepared(st);
     st->broken = 0;
+    st->pending = 0;
     if (PQstatus(st->conn) != CONNECTION_OK)
         return gdpr_pg__fail(st, NULL, what);
     /* A new session: our settings go again (a relaxed durability does
@@ -323,22 +324,224 @@ prepared(pg_store *st, const char *sql, const pg_params *p, const char *what, ch
     return gdpr__err_set(GDPR_ESTORAGE, "statement cache full (%d)", PG_STMT_SLOTS);
 }
 
+/* --- pipeline mode ------------------------------------------------------ */
+
+/* Whether this connection has prepared `sql` (no statement sent). */
+static int
+is_prepared(const pg_store *st, const char *sql)
+{
+    size_t slot = ((uintptr_t)sql >> 3) % PG_STMT_SLOTS;
+
+    for (size_t probe = 0; probe < PG_STMT_SLOTS; probe++) {
+        const pg_cached_stmt *c = &st->cache[(slot + probe) % PG_STMT_SLOTS];
+        if (c->sql == sql || c->sql == NULL)
+            return c->sql == sql;
+    }
+    return 0;
+}
+
+/* A transaction whose earlier write failed refuses every statement until
+ * the rollback, with the failure's message. */
+static int
+refuse_doomed(pg_store *st, const char *what)
+{
+    return gdpr__err_set(GDPR_ESTORAGE,
+                         "%s: refused, an earlier write of this transaction failed (%s); the "
+                         "whole transaction is rolled back, nothing of it is committed",
+                         what, st->doomed_msg);
+}
+
+/* A statement that is not a plain SELECT counts as a write for the rule
+ * of unguarded levels (nextval is a SELECT: ids are not undone anyway). */
+static int
+is_write(const char *sql)
+{
+    return strncmp(sql, "SELECT ", 7) != 0;
+}
+
+/* Read the results of the writes in flight and, with `mine`, of one more
+ * statement sent after them (its result into *mine, or its failure). */
+static int
+drain_with(pg_store *st, PGresult **mine, const char *mine_what)
+{
+#if PG_PIPELINE
+    int n = st->pending, first_bad = -1;
+    PGresult *res;
+    int rc = GDPR_OK;
+
+    if (n == 0 && mine == NULL)
+        return GDPR_OK;
+    st->pending = 0;
+    if (PQpipelineSync(st->conn) != 1) {
+        rc = gdpr_pg__fail(st, NULL, st->pending_what[0]);
+        st->broken = 1;
+        goto lost;
+    }
+    /* Each write's results end with a NULL; the sync point ends it all. */
+    for (int i = 0; i < n; i++) {
+        while ((res = PQgetResult(st->conn)) != NULL) {
+            ExecStatusType status = PQresultStatus(res);
+            if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK &&
+                status != PGRES_PIPELINE_ABORTED && first_bad < 0) {
+                first_bad = i;
+                rc = gdpr_pg__fail(st, res, st->pending_what[i]);
+            }
+            PQclear(res);
+        }
+        if (PQstatus(st->conn) != CONNECTION_OK)
+            break;
+    }
+    if (mine != NULL) {
+        *mine = NULL;
+        while ((res = PQgetResult(st->conn)) != NULL) {
+            ExecStatusType status = PQresultStatus(res);
+            if ((status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) && *mine == NULL &&
+                rc == GDPR_OK) {
+                *mine = res;
+                continue;
+            }
+            if (status != PGRES_PIPELINE_ABORTED && rc == GDPR_OK)
+                rc = gdpr_pg__fail(st, res, mine_what);
+            PQclear(res);
+        }
+        if (rc != GDPR_OK) {
+            PQclear(*mine);
+            *mine = NULL;
+        }
+    }
+    res = PQgetResult(st->conn);
+    if (res == NULL || PQresultStatus(res) != PGRES_PIPELINE_SYNC) {
+        if (rc == GDPR_OK)
+            rc = gdpr_pg__fail(st, res, "reading the results of queued writes");
+        PQclear(res);
+        st->broken = PQstatus(st->conn) != CONNECTION_OK;
+        if (!st->broken) {
+            /* Out of step with the server: drop the session rather than
+             * read another statement's result as ours. */
+            st->broken = 1;
+        }
+        goto lost;
+    }
+    PQclear(res);
+    if (PQexitPipelineMode(st->conn) != 1 && rc == GDPR_OK) {
+        rc = gdpr_pg__fail(st, NULL, "leaving pipeline mode");
+        st->broken = 1;
+    }
+lost:
+    if (rc != GDPR_OK && mine != NULL) {
+        PQclear(*mine);
+        *mine = NULL;
+    }
+    /* A failure of the statement sent last alone (the writes before it
+     * succeeded) is an ordinary one: a savepoint's rollback undoes it. */
+    if (rc != GDPR_OK && first_bad < 0 && !st->broken && mine != NULL)
+        return rc;
+    if (rc != GDPR_OK && st->depth > 0) {
+        st->doomed = 1;
+        snprintf(st->doomed_msg, sizeof st->doomed_msg, "%s", gdpr_errmsg());
+        return gdpr__err_set(rc,
+                             "%s; the write was queued earlier in this transaction (pipeline "
+                             "mode): the whole transaction is rolled back, nothing of it is "
+                             "committed",
+                             st->doomed_msg);
+    }
+    return rc;
+#else
+    (void)st;
+    (void)mine;
+    (void)mine_what;
+    return GDPR_OK;
+#endif
+}
+
+int
+gdpr_pg__drain(pg_store *st)
+{
+    return drain_with(st, NULL, NULL);
+}
+
+int
+gdpr_pg__exec_later(pg_store *st, const char *sql, const pg_params *p, const char *what)
+{
+#if PG_PIPELINE
+    char name[16];
+    int rc;
+
+    st->begin_row_fresh = 0;
+    if (st->depth == 0 || st->read_only || st->broken || st->doomed)
+        return gdpr_pg__exec(st, sql, p, what, NULL);
+    if (p != NULL && p->overflow)
+        return gdpr__err_set(GDPR_ESTATE, "%s: more than %d statement parameters", what,
+                             PG_MAX_PARAMS);
+    /* Full: read what is in flight first (one round trip per
+     * PG_PIPELINE_MAX writes). */
+    rc = st->pending >= PG_PIPELINE_MAX ? gdpr_pg__drain(st) : GDPR_OK;
+    /* A statement this connection has not prepared yet: prepared
+     * outside pipeline mode (once per connection). */
+    if (rc == GDPR_OK && !is_prepared(st, sql))
+        rc = gdpr_pg__drain(st);
+    if (rc == GDPR_OK)
+        rc = prepared(st, sql, p, what, name);
+    if (rc != GDPR_OK)
+        return rc;
+    if (PQpipelineStatus(st->conn) == PQ_PIPELINE_OFF && PQenterPipelineMode(st->conn) != 1)
+        return gdpr_pg__fail(st, NULL, what);
+    if (PQsendQueryPrepared(st->conn, name, p ? p->n : 0, p ? p->values : NULL,
+                            p ? p->lengths : NULL, p ? p->formats : NULL, 1) != 1) {
+        rc = gdpr_pg__fail(st, NULL, what);
+        st->broken = 1;
+        return rc;
+    }
+    st->pending_what[st->pending++] = what;
+    st->writes++;
+    return GDPR_OK;
+#else
+    return gdpr_pg__exec(st, sql, p, what, NULL);
+#endif
+}
+
 int
 gdpr_pg__run(pg_store *st, const char *sql, const pg_params *p, const char *what, PGresult **out)
 {
     char name[16];
     PGresult *res;
     ExecStatusType status;
-    int rc = ready(st, what);
+    int rc;
 
     *out = NULL;
-    if (p != NULL && p->overflow)
+    st->begin_row_fresh = 0;
+    if (st->doomed && st->depth > 0)
+        return refuse_doomed(st, what);
+#if PG_PIPELINE
+    /* Writes in flight and a statement this connection knows: sent after
+     * them, all results read in one round trip. */
+    if (st->pending > 0 && !st->broken && (p == NULL || !p->overflow) && is_prepared(st, sql)) {
+        rc = prepared(st, sql, p, what, name);
+        if (rc != GDPR_OK)
+            return rc;
+        if (st->depth > 0 && is_write(sql))
+            st->writes++;
+        if (PQsendQueryPrepared(st->conn, name, p ? p->n : 0, p ? p->values : NULL,
+                                p ? p->lengths : NULL, p ? p->formats : NULL, 1) != 1) {
+            rc = gdpr_pg__fail(st, NULL, what);
+            st->broken = 1;
+            return rc;
+        }
+        return drain_with(st, out, what);
+    }
+#endif
+    rc = gdpr_pg__drain(st);
+    if (rc == GDPR_OK)
+        rc = ready(st, what);
+    if (rc == GDPR_OK && p != NULL && p->overflow)
         return gdpr__err_set(GDPR_ESTATE, "%s: more than %d statement parameters", what,
                              PG_MAX_PARAMS);
     if (rc == GDPR_OK)
         rc = prepared(st, sql, p, what, name);
     if (rc != GDPR_OK)
         return rc;
+    if (st->depth > 0 && is_write(sql))
+        st->writes++;
     res = PQexecPrepared(st->conn, name, p ? p->n : 0, p ? p->values : NULL, p ? p->lengths : NULL,
                          p ? p->formats : NULL, 1);
     status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
@@ -464,7 +667,10 @@ int
 gdpr_pg__exec_plain(pg_store *st, const char *sql, const char *what)
 {
     PGresult *res;
-    int rc = ready(st, what);
+    int rc = st->doomed && st->depth > 0 ? refuse_doomed(st, what) : gdpr_pg__drain(st);
+
+    if (rc == GDPR_OK)
+        rc = ready(st, what);
 
     if (rc != GDPR_OK)
         return rc;
@@ -740,6 +946,7 @@ gdpr_pg__close(store *base)
     gdpr_pg__close_pending(st);
     /* Closing the connection ends an open transaction without committing. */
     PQfinish(st->conn);
+    free(st->subjects);
     free(st->conninfo);
     free(st);
 }

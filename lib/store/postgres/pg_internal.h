@@ -21,6 +21,23 @@
 
 #define PG_STMT_SLOTS 512
 #define PG_MAX_PARAMS 32
+/* libpq's pipeline mode (libpq 14+): writes whose results nothing waits
+ * for are sent without waiting (gdpr_pg__exec_later) and their results
+ * read at the next statement that needs an answer, at a savepoint, or at
+ * the commit. Older libpq: every statement waits, as before. */
+#ifdef LIBPQ_HAS_PIPELINING
+#define PG_PIPELINE 1
+#else
+#define PG_PIPELINE 0
+#endif
+/* Writes in flight at most: their results (some 30 bytes each) stay far
+ * below what the socket holds, so neither side blocks on the other. */
+#define PG_PIPELINE_MAX 256
+/* Subjects whose row id (and whether they have retention anchors) the
+ * store remembers between statements (pg_subject_cache). */
+#define PG_SUBJECT_SETS 2048u
+#define PG_SUBJECT_WAYS 4u
+#define PG_BEGIN_ROW 5
 /* The oldest server we run on: PostgreSQL 13 (pg_current_xact_id_if_assigned,
  * used by the generation, appeared there). */
 #define PG_MIN_SERVER_VERSION 130000
@@ -33,6 +50,24 @@ typedef struct {
     const char *sql; /* a string constant: its address names it */
     unsigned int number;
 } pg_cached_stmt;
+
+/* A subject the store has seen: its row id, and whether it is known to
+ * have no retention anchor row. Valid only under the rule of
+ * pg_store.cache_generation (seq.c). */
+typedef struct {
+    uint8_t hash[CRYPTO_HASH_BYTES];
+    int64_t id;       /* 0: the slot is free */
+    int no_anchors;   /* no gdpr.retention_anchor row of this subject */
+    uint64_t used_at; /* least recently used goes first */
+} pg_subject_entry;
+
+/* Ids handed out from memory under the write lock (seq.c): `next` is the
+ * next id to give, `top` the value the sequence stands at (nextval gave
+ * it, or setval will set it at the commit). */
+typedef struct {
+    int64_t next, top;
+    int loaded; /* read in this transaction */
+} pg_seq_state;
 
 typedef struct pg_store {
     store base; /* base.ops = &gdpr_store__postgres_ops */
@@ -67,6 +102,37 @@ typedef struct pg_store {
     int audit_tail_valid;
     int64_t audit_tail_seq;
     uint8_t audit_tail_mac[CRYPTO_HASH_BYTES];
+    /* Writes sent in pipeline mode whose results are not read yet, and
+     * what each was (for the message of a late failure). */
+    int pending;
+    const char *pending_what[PG_PIPELINE_MAX];
+    /* A write sent earlier in this transaction failed (found late): the
+     * transaction is lost; every statement is refused until the rollback,
+     * and every rollback ends the whole transaction. */
+    int doomed;
+    char doomed_msg[600];
+    /* Writes sent in this transaction (an unguarded level compares). */
+    int64_t writes;
+    /* Levels without a savepoint (gdpr_pg__begin_unguarded): bit d-1 for
+     * level d, and the writes counted when it began. */
+    uint32_t unguarded;
+    int64_t unguarded_mark[32];
+    /* Ids from memory under the write lock (seq.c). */
+    pg_seq_state seq[STORE_SEQ_COUNT];
+    pg_seq_state key_serial;
+    /* What this handle knows of the store between statements (subject
+     * ids, the audit tail after the commit) holds while the store's
+     * generation is this one: no other engine wrote since (seq.c). 0:
+     * nothing known. */
+    uint64_t cache_generation;
+    int cache_tail_valid;
+    uint64_t subject_uses;
+    pg_subject_entry *subjects; /* PG_SUBJECT_SETS * PG_SUBJECT_WAYS, or NULL */
+    /* Read with the writable BEGIN (tx.c): the generation, then the key
+     * state (key_epoch, kek_generation, rekey_seq, the data part's
+     * kek_generation); fresh until the next statement. */
+    int64_t begin_row[PG_BEGIN_ROW];
+    int begin_row_fresh;
 } pg_store;
 
 /* --- parameters ------------------------------------------------------- */
@@ -123,6 +189,15 @@ int gdpr_pg__read_int64(const pg_row *r, void *ctx);
  * with PostgreSQL's message and SQLSTATE. */
 int gdpr_pg__run(pg_store *st, const char *sql, const pg_params *p, const char *what,
                  PGresult **out);
+/* A write whose result nothing waits for: in pipeline mode it is sent
+ * and its result read later (a failure then rolls the whole transaction
+ * back and is reported by the call that finds it, or by the commit).
+ * Inside a write transaction only; elsewhere (or without pipeline mode)
+ * it is gdpr_pg__exec. */
+int gdpr_pg__exec_later(pg_store *st, const char *sql, const pg_params *p, const char *what);
+/* Read the results of the writes in flight: GDPR_OK, or the first
+ * failure (the transaction is then lost: st->doomed). */
+int gdpr_pg__drain(pg_store *st);
 /* A statement without rows; *changed_out (may be NULL) the rows changed. */
 int gdpr_pg__exec(pg_store *st, const char *sql, const pg_params *p, const char *what,
                   int64_t *changed_out);
@@ -170,6 +245,17 @@ int gdpr_pg__document_insert(pg_store *st, const char *sql, const char *seq_sql,
 
 /* ids and the generation (seq.c) */
 int gdpr_pg__generation_begin(pg_store *st);
+/* Before the outermost COMMIT: the sequences set to the ids handed out. */
+int gdpr_pg__seq_flush(pg_store *st);
+/* The transaction ended (committed: `committed`): ids from memory are
+ * forgotten; on a rollback so is what the handle knew of the store. */
+void gdpr_pg__seq_end(pg_store *st, int committed);
+/* What the handle knows of subjects (seq.c): usable inside a write
+ * transaction only. */
+pg_subject_entry *gdpr_pg__subject_cached(pg_store *st, const uint8_t hash[CRYPTO_HASH_BYTES]);
+void gdpr_pg__subject_remember(pg_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t id,
+                               int no_anchors);
+void gdpr_pg__cache_forget(pg_store *st);
 int gdpr_pg__generation_bump(pg_store *st);
 int gdpr_pg__key_epoch_bump(pg_store *st);
 

@@ -83,12 +83,25 @@ gdpr_pg__retention_anchor_get(store *base, const uint8_t subject_hash[CRYPTO_HAS
                               &p, "reading a retention anchor", at_out);
 }
 
+static int
+read_two_counts(const pg_row *r, void *ctx)
+{
+    int64_t *c = ctx;
+
+    c[0] = gdpr_pg__col_int(r, 0);
+    c[1] = gdpr_pg__col_int(r, 1);
+    return GDPR_OK;
+}
+
 int
 gdpr_pg__retention_anchor_put(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES], int kind,
                               const char *purpose, int64_t at)
 {
+    pg_subject_entry *e = gdpr_pg__subject_cached((pg_store *)base, subject_hash);
     pg_params p;
 
+    if (e != NULL)
+        e->no_anchors = 0;
     anchor_key(&p, subject_hash, kind, purpose);
     gdpr_pg__p_int(&p, at);
     return gdpr_pg__exec((pg_store *)base,
@@ -102,17 +115,32 @@ int
 gdpr_pg__retention_anchor_delete(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                                  int kind, const char *purpose, int *deleted_out)
 {
-    int64_t changed = 0;
+    pg_store *st = (pg_store *)base;
+    pg_subject_entry *e = gdpr_pg__subject_cached(st, subject_hash);
+    int64_t counts[2] = {0, 0};
     pg_params p;
     int rc;
 
+    /* A subject known to have no anchor: nothing to delete, no statement. */
+    if (e != NULL && e->no_anchors) {
+        if (deleted_out)
+            *deleted_out = 0;
+        return GDPR_OK;
+    }
     anchor_key(&p, subject_hash, kind, purpose);
-    rc = gdpr_pg__exec((pg_store *)base,
-                       "DELETE FROM " D "retention_anchor"
-                       " WHERE subject = $1 AND kind = $2 AND purpose = $3",
-                       &p, "removing a retention anchor", &changed);
+    /* The rows deleted, and the subject's anchors before the delete (the
+     * outer SELECT sees the snapshot the DELETE started from): none left
+     * means none to delete next time. */
+    rc = gdpr_pg__row(st,
+                      "WITH d AS (DELETE FROM " D "retention_anchor"
+                      " WHERE subject = $1 AND kind = $2 AND purpose = $3 RETURNING 1)"
+                      " SELECT (SELECT count(*) FROM d),"
+                      " (SELECT count(*) FROM " D "retention_anchor WHERE subject = $1)",
+                      &p, "removing a retention anchor", GDPR_ECORRUPT, read_two_counts, counts);
+    if (rc == GDPR_OK && e != NULL && counts[1] - counts[0] <= 0)
+        e->no_anchors = 1;
     if (rc == GDPR_OK && deleted_out)
-        *deleted_out = changed > 0;
+        *deleted_out = counts[0] > 0;
     return rc;
 }
 

@@ -1,12 +1,27 @@
 /*
  * Ids and the store's generation. Ids come from one PostgreSQL sequence
  * per kind (gdpr.seq_<kind>): monotonic across every engine, never handed
- * out twice, also after a rollback (a rolled-back id is skipped, not
- * reused: a gap, never a duplicate). The generation is a row of
- * gdpr.counter raised by every committed transaction that wrote.
+ * out twice to committed rows. Inside a write transaction they come from
+ * memory, as on SQLite (docs/decisions/0011): the first id of a kind is
+ * nextval, the next ones are counted on from it under the store's write
+ * lock (no other engine takes ids meanwhile: every writer holds the lock
+ * for its whole transaction), and the sequence is set to the last one
+ * handed out just before the COMMIT. A rolled-back transaction leaves the
+ * sequence where its first nextval put it (ids of uncommitted rows may be
+ * handed out again, never ids of committed rows). The generation is a row
+ * of gdpr.counter raised by every committed transaction that wrote.
+ *
+ * What a handle knows of the store between statements (subject ids, the
+ * audit tail) holds while the generation is the one it noted: every
+ * transaction that writes raises it, so an unchanged generation at the
+ * next outermost begin (read under the write lock) means no other engine
+ * wrote since; a rollback forgets everything.
  * SPDX-License-Identifier: MIT
  */
 #include "pg_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
 
 #include "error.h"
 
@@ -32,22 +47,151 @@ static const char *const next_sql[STORE_SEQ_COUNT] = {
     [STORE_SEQ_BREACH] = "SELECT pg_catalog.nextval('" D "seq_breach')",
 };
 
+/* Where each sequence is put back to before the COMMIT. */
+static const char *const setval_sql[STORE_SEQ_COUNT] = {
+    [STORE_SEQ_SUBJECT] = "SELECT pg_catalog.setval('" D "seq_subject', $1)",
+    [STORE_SEQ_IDENTITY] = "SELECT pg_catalog.setval('" D "seq_identity', $1)",
+    [STORE_SEQ_VAULT] = "SELECT pg_catalog.setval('" D "seq_vault', $1)",
+    [STORE_SEQ_CONSENT] = "SELECT pg_catalog.setval('" D "seq_consent', $1)",
+    [STORE_SEQ_DISCLOSURE] = "SELECT pg_catalog.setval('" D "seq_disclosure', $1)",
+    [STORE_SEQ_TRANSFER] = "SELECT pg_catalog.setval('" D "seq_transfer', $1)",
+    [STORE_SEQ_SAFEGUARD] = "SELECT pg_catalog.setval('" D "seq_safeguard', $1)",
+    [STORE_SEQ_REQUEST] = "SELECT pg_catalog.setval('" D "seq_request', $1)",
+    [STORE_SEQ_REQUEST_EVENT] = "SELECT pg_catalog.setval('" D "seq_request_event', $1)",
+    [STORE_SEQ_HOLD] = "SELECT pg_catalog.setval('" D "seq_hold', $1)",
+    [STORE_SEQ_TOMBSTONE] = "SELECT pg_catalog.setval('" D "seq_tombstone', $1)",
+    [STORE_SEQ_PENDING] = "SELECT pg_catalog.setval('" D "seq_pending', $1)",
+    [STORE_SEQ_REVIEW] = "SELECT pg_catalog.setval('" D "seq_review', $1)",
+    [STORE_SEQ_RETENTION_RUN] = "SELECT pg_catalog.setval('" D "seq_retention_run', $1)",
+    [STORE_SEQ_SIGNAL] = "SELECT pg_catalog.setval('" D "seq_signal', $1)",
+    [STORE_SEQ_BREACH] = "SELECT pg_catalog.setval('" D "seq_breach', $1)",
+};
+
 int
 gdpr_pg__next_id(store *base, store_seq which, int64_t *id_out)
 {
     pg_store *st = (pg_store *)base;
+    pg_seq_state *s;
+    int rc;
 
     if ((unsigned)which >= STORE_SEQ_COUNT)
         return gdpr__err_set(GDPR_EINVAL, "store: no id sequence %d", (int)which);
     if (st->depth == 0)
         return gdpr__err_set(GDPR_ESTATE, "store: ids are allocated inside a transaction");
-    return gdpr_pg__one_int64(st, next_sql[which], NULL, "allocating an id", id_out);
+    if (st->read_only)
+        return gdpr_pg__one_int64(st, next_sql[which], NULL, "allocating an id", id_out);
+    s = &st->seq[which];
+    if (!s->loaded) {
+        rc = gdpr_pg__one_int64(st, next_sql[which], NULL, "allocating an id", &s->top);
+        if (rc != GDPR_OK)
+            return rc;
+        s->loaded = 1;
+        s->next = s->top + 1;
+        *id_out = s->top;
+        return GDPR_OK;
+    }
+    if (s->next == INT64_MAX)
+        return gdpr__err_set(GDPR_ESTORAGE, "store: id sequence %d is exhausted", (int)which);
+    *id_out = s->next++;
+    return GDPR_OK;
+}
+
+int
+gdpr_pg__seq_flush(pg_store *st)
+{
+    int rc = GDPR_OK;
+
+    for (int i = 0; i < STORE_SEQ_COUNT && rc == GDPR_OK; i++) {
+        pg_seq_state *s = &st->seq[i];
+        pg_params p;
+        if (!s->loaded || s->next - 1 <= s->top)
+            continue;
+        gdpr_pg__p_init(&p);
+        gdpr_pg__p_int(&p, s->next - 1);
+        rc = gdpr_pg__exec_later(st, setval_sql[i], &p, "writing back an id sequence");
+        if (rc == GDPR_OK)
+            s->top = s->next - 1;
+    }
+    return rc;
+}
+
+void
+gdpr_pg__seq_end(pg_store *st, int committed)
+{
+    for (int i = 0; i < STORE_SEQ_COUNT; i++)
+        st->seq[i].loaded = 0;
+    if (!committed)
+        gdpr_pg__cache_forget(st);
+}
+
+/* --- what the handle knows of subjects ---------------------------------- */
+
+void
+gdpr_pg__cache_forget(pg_store *st)
+{
+    if (st->subjects != NULL)
+        memset(st->subjects, 0, PG_SUBJECT_SETS * PG_SUBJECT_WAYS * sizeof *st->subjects);
+    st->cache_generation = 0;
+    st->cache_tail_valid = 0;
+}
+
+static pg_subject_entry *
+subject_set(pg_store *st, const uint8_t hash[CRYPTO_HASH_BYTES])
+{
+    /* The hash is a keyed HMAC: its bytes are uniform. */
+    size_t set = ((size_t)hash[0] | (size_t)hash[1] << 8 | (size_t)hash[2] << 16) % PG_SUBJECT_SETS;
+    return &st->subjects[set * PG_SUBJECT_WAYS];
+}
+
+pg_subject_entry *
+gdpr_pg__subject_cached(pg_store *st, const uint8_t hash[CRYPTO_HASH_BYTES])
+{
+    pg_subject_entry *e;
+
+    if (st->subjects == NULL || st->depth == 0 || st->read_only || st->reading)
+        return NULL;
+    e = subject_set(st, hash);
+    for (unsigned w = 0; w < PG_SUBJECT_WAYS; w++)
+        if (e[w].id != 0 && memcmp(e[w].hash, hash, CRYPTO_HASH_BYTES) == 0) {
+            e[w].used_at = ++st->subject_uses;
+            return &e[w];
+        }
+    return NULL;
+}
+
+void
+gdpr_pg__subject_remember(pg_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t id,
+                          int no_anchors)
+{
+    pg_subject_entry *e, *set;
+
+    if (st->depth == 0 || st->read_only || st->reading || id == 0)
+        return;
+    if (st->subjects == NULL) {
+        /* Without memory the handle only knows less. */
+        st->subjects = calloc(PG_SUBJECT_SETS * PG_SUBJECT_WAYS, sizeof *st->subjects);
+        if (st->subjects == NULL)
+            return;
+    }
+    e = gdpr_pg__subject_cached(st, hash);
+    if (e == NULL) {
+        set = subject_set(st, hash);
+        e = &set[0];
+        for (unsigned w = 0; w < PG_SUBJECT_WAYS && e->id != 0; w++)
+            if (set[w].id == 0 || set[w].used_at < e->used_at)
+                e = &set[w];
+    }
+    memcpy(e->hash, hash, CRYPTO_HASH_BYTES);
+    e->id = id;
+    e->no_anchors = no_anchors;
+    e->used_at = ++st->subject_uses;
 }
 
 static const char generation_sql[] = "SELECT value FROM " D "counter WHERE name = 'generation'";
 
 /* Called right after the outermost BEGIN and the write lock: no other
- * writer can move the value until we commit. */
+ * writer can move the value until we commit. A writable begin read it
+ * with the BEGIN (tx.c) into st->generation. */
 int
 gdpr_pg__generation_begin(pg_store *st)
 {
@@ -56,10 +200,18 @@ gdpr_pg__generation_begin(pg_store *st)
 
     if (!st->has_schema)
         return GDPR_OK;
-    rc = gdpr_pg__one_int64(st, generation_sql, NULL, "reading the store generation", &value);
-    if (rc == GDPR_OK)
-        st->generation = (uint64_t)value;
-    return rc;
+    if (st->read_only) {
+        rc = gdpr_pg__one_int64(st, generation_sql, NULL, "reading the store generation", &value);
+        if (rc == GDPR_OK)
+            st->generation = (uint64_t)value;
+        return rc;
+    }
+    /* Another engine wrote since the handle noted what it knows: forget. */
+    if (st->generation != st->cache_generation)
+        gdpr_pg__cache_forget(st);
+    st->cache_generation = st->generation;
+    st->audit_tail_valid = st->cache_tail_valid;
+    return GDPR_OK;
 }
 
 /* Before the outermost COMMIT: raise the generation when this transaction
@@ -83,6 +235,9 @@ gdpr_pg__generation_bump(pg_store *st)
     if (PQntuples(res) == 1) {
         pg_row r = {res, 0};
         st->generation = (uint64_t)gdpr_pg__col_int(&r, 0);
+        /* What the handle knows holds after its own commit. */
+        if (st->cache_generation != 0)
+            st->cache_generation = st->generation;
     }
     PQclear(res);
     return GDPR_OK;

@@ -8,6 +8,7 @@
 #include "pg_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
@@ -22,6 +23,18 @@
 
 static const char begin_write[] = "BEGIN ISOLATION LEVEL READ COMMITTED;"
                                   " SELECT pg_catalog.pg_advisory_xact_lock(" PG_WRITE_LOCK ")";
+/* The same, and in the same round trip what every writable begin reads
+ * next under the lock: the store generation (gdpr_pg__generation_begin)
+ * and the key state (gdpr_pg__key_state, asked by the engine right
+ * after the begin), in the order of st->begin_row. */
+static const char begin_write_generation[] =
+    "BEGIN ISOLATION LEVEL READ COMMITTED;"
+    " SELECT pg_catalog.pg_advisory_xact_lock(" PG_WRITE_LOCK ");"
+    " SELECT (SELECT value FROM " PG_DATA_SCHEMA ".counter WHERE name = 'generation'),"
+    " (SELECT value FROM " PG_KEYS_SCHEMA ".counter WHERE name = 'key_epoch'),"
+    " (SELECT value FROM " PG_KEYS_SCHEMA ".counter WHERE name = 'kek_generation'),"
+    " (SELECT value FROM " PG_KEYS_SCHEMA ".counter WHERE name = 'rekey_seq'),"
+    " (SELECT value FROM " PG_DATA_SCHEMA ".counter WHERE name = 'kek_generation')";
 static const char begin_read[] = "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY";
 /* gdpr_store__read_begin: one snapshot for every read until read_end. */
 static const char begin_snapshot[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
@@ -45,12 +58,17 @@ is_connection_failure(const pg_store *st, const PGresult *res)
     return state != NULL && (strncmp(state, "08", 2) == 0 || strncmp(state, "57P0", 4) == 0);
 }
 
-/* Send a transaction-control statement (simple protocol: no parameters). */
+/* Send a transaction-control statement (simple protocol: no parameters),
+ * after the results of the writes in flight. */
 static int
 control(pg_store *st, const char *sql, const char *what)
 {
-    PGresult *res = PQexec(st->conn, sql);
-    int rc = GDPR_OK;
+    PGresult *res;
+    int rc = gdpr_pg__drain(st);
+
+    if (rc != GDPR_OK)
+        return rc;
+    res = PQexec(st->conn, sql);
 
     if (res == NULL ||
         (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK))
@@ -65,7 +83,7 @@ control(pg_store *st, const char *sql, const char *what)
  * transaction are never replayed: a failure there rolls the whole call
  * back and is reported. */
 static int
-begin_outermost(pg_store *st, const char *sql)
+begin_outermost(pg_store *st, const char *sql, int64_t *last_out)
 {
     PGresult *res;
     int rc;
@@ -79,6 +97,20 @@ begin_outermost(pg_store *st, const char *sql)
         res = PQexec(st->conn, sql);
         if (res != NULL &&
             (PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK)) {
+            /* The last statement's answer (text: PQexec): the columns of
+             * begin_row, as many as it has. */
+            if (last_out != NULL) {
+                if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 ||
+                    PQgetisnull(res, 0, 0)) {
+                    PQclear(res);
+                    res = PQexec(st->conn, "ROLLBACK");
+                    PQclear(res);
+                    return gdpr__err_set(GDPR_ECORRUPT,
+                                         "begin transaction: the store has no generation row");
+                }
+                for (int i = 0; i < PQnfields(res) && i < PG_BEGIN_ROW; i++)
+                    last_out[i] = strtoll(PQgetvalue(res, 0, i), NULL, 10);
+            }
             PQclear(res);
             return GDPR_OK;
         }
@@ -173,12 +205,26 @@ gdpr_pg__begin(store *base)
     if (st->reading)
         gdpr_pg__read_end(base);
     if (st->depth == 0) {
-        rc = begin_outermost(st, st->read_only ? begin_read : begin_write);
+        int with_generation = st->has_schema && !st->read_only;
+        rc = begin_outermost(st,
+                             st->read_only    ? begin_read
+                             : with_generation ? begin_write_generation
+                                               : begin_write,
+                             with_generation ? st->begin_row : NULL);
         if (rc != GDPR_OK)
             return rc;
         st->depth = 1;
         st->keys_deleted = 0;
-        rc = gdpr_pg__generation_begin(st);
+        st->doomed = 0;
+        st->writes = 0;
+        st->unguarded = 0;
+        if (with_generation) {
+            st->generation = (uint64_t)st->begin_row[0];
+            st->begin_row_fresh = 1;
+            rc = gdpr_pg__generation_begin(st);
+        } else {
+            rc = gdpr_pg__generation_begin(st);
+        }
         if (rc != GDPR_OK)
             gdpr_pg__rollback(&st->base);
         return rc;
@@ -186,6 +232,11 @@ gdpr_pg__begin(store *base)
     if (st->broken)
         return gdpr__err_set(GDPR_ESTORAGE, "begin: the PostgreSQL connection was lost in "
                                             "this transaction; roll it back first");
+    if (st->doomed)
+        return gdpr__err_set(GDPR_ESTORAGE,
+                             "begin: an earlier write of this transaction failed (%s); roll it "
+                             "back first",
+                             st->doomed_msg);
     snprintf(sql, sizeof sql, "SAVEPOINT s%d", st->depth);
     rc = control(st, sql, "begin a nested transaction");
     if (rc == GDPR_OK)
@@ -199,6 +250,12 @@ static void
 ended_whole(pg_store *st)
 {
     st->keys_deleted = 0;
+    st->begin_row_fresh = 0;
+    st->doomed = 0;
+    st->writes = 0;
+    st->unguarded = 0;
+    st->pending = 0;
+    gdpr_pg__seq_end(st, 0);
     if (st->schema_in_tx) {
         st->has_schema = 0;
         st->schema_in_tx = 0;
@@ -215,6 +272,13 @@ gdpr_pg__commit(store *base)
 
     if (st->depth == 0)
         return gdpr__err_set(GDPR_ESTATE, "commit: no transaction is open");
+    if (st->depth > 1 && (st->unguarded & (1u << (st->depth - 2)))) {
+        /* An unguarded level: nothing to release; its writes stay in
+         * flight with the transaction's. */
+        st->unguarded &= ~(1u << (st->depth - 2));
+        st->depth--;
+        return GDPR_OK;
+    }
     if (st->depth > 1) {
         snprintf(sql, sizeof sql, "RELEASE SAVEPOINT s%d", st->depth - 1);
         rc = control(st, sql, "commit a nested transaction");
@@ -225,15 +289,28 @@ gdpr_pg__commit(store *base)
         st->depth--;
         return GDPR_OK;
     }
-    rc = st->broken ? gdpr__err_set(GDPR_ESTORAGE, "commit: the PostgreSQL connection was lost "
-                                                   "in this transaction; nothing was committed")
-                    : gdpr_pg__generation_bump(st);
+    rc = st->broken   ? gdpr__err_set(GDPR_ESTORAGE, "commit: the PostgreSQL connection was lost "
+                                                     "in this transaction; nothing was committed")
+         : st->doomed ? gdpr__err_set(GDPR_ESTORAGE,
+                                      "commit: an earlier write of this transaction failed (%s); "
+                                      "the whole transaction was rolled back, nothing of it was "
+                                      "committed",
+                                      st->doomed_msg)
+                      : gdpr_pg__seq_flush(st);
+    /* The generation's statement waits for its answer: every write in
+     * flight is read first, and a failure among them ends it here. */
+    if (rc == GDPR_OK)
+        rc = gdpr_pg__generation_bump(st);
     if (rc != GDPR_OK) {
+        if (st->doomed)
+            rc = gdpr__err_wrap(rc, "commit");
         gdpr_pg__rollback(&st->base);
         return rc;
     }
     res = PQexec(st->conn, "COMMIT");
     st->depth = 0;
+    st->begin_row_fresh = 0;
+    st->cache_tail_valid = st->audit_tail_valid;
     st->audit_tail_valid = 0;
     if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
         /* The COMMIT may or may not have reached the server: say so rather
@@ -248,17 +325,20 @@ gdpr_pg__commit(store *base)
         if (unknown && st->keys_deleted)
             st->keys_vacuum_due = 1;
         ended_whole(st);
+        gdpr_pg__cache_forget(st);
         return rc;
     }
     /* A transaction that failed inside answers COMMIT with ROLLBACK. */
     if (strcmp(PQcmdStatus(res), "COMMIT") != 0) {
         PQclear(res);
         ended_whole(st);
+        gdpr_pg__cache_forget(st);
         return gdpr__err_set(GDPR_ESTORAGE,
                              "commit: PostgreSQL rolled the transaction back (a statement in it "
                              "had failed)");
     }
     PQclear(res);
+    gdpr_pg__seq_end(st, 1);
     if (st->schema_in_tx)
         st->created_schemas = 1;
     st->schema_in_tx = 0;
@@ -294,6 +374,35 @@ gdpr_pg__rollback(store *base)
     st->audit_tail_valid = 0;
     if (st->depth == 0)
         return;
+    if (st->depth > 1 && (st->unguarded & (1u << (st->depth - 2)))) {
+        int level = st->depth - 2;
+        st->unguarded &= ~(1u << level);
+        if (!st->doomed && !st->broken && st->writes == st->unguarded_mark[level] &&
+            PQstatus(st->conn) == CONNECTION_OK &&
+            PQtransactionStatus(st->conn) != PQTRANS_INERROR) {
+            /* Nothing written, nothing failed on the server: nothing to
+             * undo. What the handle knew stays true. */
+            st->depth--;
+            return;
+        }
+        /* Written without a savepoint, or the server's transaction
+         * failed: only the whole transaction can be undone (the engine
+         * reports the batch as rolled back). */
+        st->depth = 1;
+    }
+    /* What the handle learned in the transaction may be undone now. */
+    gdpr_pg__cache_forget(st);
+    if (st->doomed)
+        st->depth = 1; /* a lost write: the whole transaction goes */
+    if (st->pending > 0 && !st->broken && PQstatus(st->conn) == CONNECTION_OK) {
+        /* Read the writes in flight (their failure is not this
+         * rollback's message). */
+        saved_message m;
+        message_save(&m);
+        if (gdpr_pg__drain(st) != GDPR_OK)
+            st->depth = 1;
+        message_restore(&m);
+    }
     if (st->broken || PQstatus(st->conn) != CONNECTION_OK) {
         /* The server ended the transaction with the session; the next
          * outermost begin reconnects. */
@@ -395,7 +504,7 @@ gdpr_pg__read_begin(store *base, int both_files)
 
     if (st->depth > 0 || st->reading)
         return gdpr__err_set(GDPR_ESTATE, "store: a transaction is already open");
-    rc = begin_outermost(st, begin_snapshot);
+    rc = begin_outermost(st, begin_snapshot, NULL);
     if (rc != GDPR_OK)
         return rc;
     st->reading = both_files ? 2 : 1;
@@ -433,13 +542,34 @@ gdpr_pg__read_end(store *base)
     }
 }
 
-/* A savepoint costs PostgreSQL little (no page copies): the unguarded
- * level is an ordinary nested level, whose rollback undoes only itself,
- * which is what the contract allows at least (docs/decisions/0010). */
+/* An unguarded level (store.h) is no SAVEPOINT: nothing is sent. It
+ * remembers how many writes the transaction had sent; its rollback undoes
+ * nothing when it sent none and the server's transaction has not failed,
+ * and ends the whole transaction otherwise (PostgreSQL cannot undo part
+ * of a transaction without a savepoint, and a failed statement fails the
+ * transaction). Its writes may be in flight (pipeline mode) when it
+ * commits: a late failure rolls the whole transaction back too. */
 int
 gdpr_pg__begin_unguarded(store *base)
 {
-    return gdpr_pg__begin(base);
+    pg_store *st = (pg_store *)base;
+
+    if (st->depth == 0 || st->depth > 32 || st->read_only)
+        return gdpr_pg__begin(base);
+    if (st->reading == 2)
+        return gdpr__err_set(GDPR_ESTATE, "store: a read snapshot is open; end it first");
+    if (st->broken)
+        return gdpr__err_set(GDPR_ESTORAGE, "begin: the PostgreSQL connection was lost in "
+                                            "this transaction; roll it back first");
+    if (st->doomed)
+        return gdpr__err_set(GDPR_ESTORAGE,
+                             "begin: an earlier write of this transaction failed (%s); roll it "
+                             "back first",
+                             st->doomed_msg);
+    st->unguarded_mark[st->depth - 1] = st->writes;
+    st->unguarded |= 1u << (st->depth - 1);
+    st->depth++;
+    return GDPR_OK;
 }
 
 /* --- a failed first open; close ------------------------------------- */
@@ -457,6 +587,16 @@ gdpr_pg__close_pending(pg_store *st)
 
     if (st->conn == NULL || st->broken || PQstatus(st->conn) != CONNECTION_OK)
         return;
+    if (st->pending > 0) {
+        /* Writes in flight: read them (their outcome no longer matters:
+         * the transaction is rolled back). */
+        saved_message m;
+        message_save(&m);
+        (void)gdpr_pg__drain(st);
+        message_restore(&m);
+        if (st->broken || PQstatus(st->conn) != CONNECTION_OK)
+            return;
+    }
     if (st->depth > 0 || st->reading) {
         res = PQexec(st->conn, "ROLLBACK");
         PQclear(res);

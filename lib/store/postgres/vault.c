@@ -239,10 +239,10 @@ gdpr_pg__vault_insert(store *base, const store_vault_row *row)
     gdpr_pg__p_int_or_null(&p, row->has_due, row->due);
     gdpr_pg__p_int(&p, row->special);
     gdpr_pg__p_blob(&p, row->value, row->value_len);
-    return gdpr_pg__exec((pg_store *)base,
-                         "INSERT INTO " D "vault(" VAULT_COLUMNS ")"
-                         " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                         &p, "storing a vault record", NULL);
+    return gdpr_pg__exec_later((pg_store *)base,
+                               "INSERT INTO " D "vault(" VAULT_COLUMNS ")"
+                               " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                               &p, "storing a vault record");
 }
 
 int
