@@ -1172,7 +1172,8 @@ START_TEST(late_write_error_rolls_the_whole_batch_back)
     th_ok(gdpr_vault_put(ts.eng, &th_agent, "late-0", "contact", "service", "a@example.com", 13,
                          NULL));
     c = pconn(ts.db);
-    pexec(c, "ALTER TABLE gdpr.vault ADD CONSTRAINT poison CHECK (field IS DISTINCT FROM 'poison')");
+    pexec(c,
+          "ALTER TABLE gdpr.vault ADD CONSTRAINT poison CHECK (field IS DISTINCT FROM 'poison')");
     before_vault = pint(c, "SELECT count(*) FROM gdpr.vault");
     before_audit = pint(c, "SELECT count(*) FROM gdpr.audit");
     before_subjects = pint(c, "SELECT count(*) FROM gdpr.subject");

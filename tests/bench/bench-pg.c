@@ -156,9 +156,10 @@ raw_schema(PGconn *c)
     pexec(c, "CREATE SEQUENCE seq_consent AS bigint MINVALUE 1");
     pexec(c, "CREATE TABLE counter(name text PRIMARY KEY, value bigint NOT NULL)");
     pexec(c, "INSERT INTO counter VALUES ('generation', 0)");
-    pexec(c, "CREATE TABLE audit(seq bigserial PRIMARY KEY, at bigint NOT NULL, actor text NOT NULL,"
-             " role text NOT NULL, action text NOT NULL, subject bytea, outcome bigint NOT NULL,"
-             " ref text, mac bytea NOT NULL)");
+    pexec(c,
+          "CREATE TABLE audit(seq bigserial PRIMARY KEY, at bigint NOT NULL, actor text NOT NULL,"
+          " role text NOT NULL, action text NOT NULL, subject bytea, outcome bigint NOT NULL,"
+          " ref text, mac bytea NOT NULL)");
     pexec(c, "CREATE INDEX audit_subject ON audit(subject) WHERE subject IS NOT NULL");
     pexec(c, "CREATE TABLE vault(id bigserial PRIMARY KEY, subject bytea NOT NULL,"
              " category text NOT NULL, value bytea NOT NULL)");

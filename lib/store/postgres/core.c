@@ -129,16 +129,28 @@ gdpr_pg__key_put(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
                  const uint8_t wrapped[CRYPTO_WRAPPED_BYTES])
 {
     pg_store *st = (pg_store *)base;
+    int64_t serial = 0;
     pg_params p;
+    int rc = gdpr_pg__key_serial_next(st, &serial);
 
+    if (rc != GDPR_OK)
+        return rc;
     gdpr_pg__p_init(&p);
     gdpr_pg__p_hash(&p, hash);
     gdpr_pg__p_blob(&p, wrapped, CRYPTO_WRAPPED_BYTES);
     gdpr_pg__p_int(&p, (int64_t)(st->generation + 1));
-    return gdpr_pg__exec_later(st,
-                               "INSERT INTO " K "subject_key(hash, wrapped, gen, serial)"
-                               " VALUES($1, $2, $3, pg_catalog.nextval('" K "key_serial'))",
-                               &p, "storing subject key");
+    gdpr_pg__p_int(&p, serial);
+    rc = gdpr_pg__exec_later(st,
+                             "INSERT INTO " K "subject_key(hash, wrapped, gen, serial)"
+                             " VALUES($1, $2, $3, $4)",
+                             &p, "storing subject key");
+    /* The serial read that follows (lib/core create_subject) is answered
+     * from here. */
+    st->key_memo_valid = rc == GDPR_OK;
+    memcpy(st->key_memo_hash, hash, CRYPTO_HASH_BYTES);
+    memcpy(st->key_memo_wrapped, wrapped, CRYPTO_WRAPPED_BYTES);
+    st->key_memo_serial = serial;
+    return rc;
 }
 
 static int
@@ -184,10 +196,18 @@ int
 gdpr_pg__key_serial(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
                     uint8_t wrapped[CRYPTO_WRAPPED_BYTES], int64_t *serial_out)
 {
+    pg_store *st = (pg_store *)base;
     key_and_serial k = {wrapped, 0};
     pg_params p;
     int rc;
 
+    if (st->key_memo_valid && st->depth > 0 &&
+        memcmp(st->key_memo_hash, hash, CRYPTO_HASH_BYTES) == 0) {
+        if (wrapped != NULL)
+            memcpy(wrapped, st->key_memo_wrapped, CRYPTO_WRAPPED_BYTES);
+        *serial_out = st->key_memo_serial;
+        return GDPR_OK;
+    }
     gdpr_pg__p_init(&p);
     gdpr_pg__p_hash(&p, hash);
     rc = gdpr_pg__row((pg_store *)base,
@@ -236,6 +256,7 @@ gdpr_pg__key_rewrap_all(store *base, store_rewrap_fn fn, void *ctx, int64_t *cou
     uint8_t out[CRYPTO_WRAPPED_BYTES];
     int rc = GDPR_OK;
 
+    st->key_memo_valid = 0;
     *count_out = 0;
     memset(last, 0, sizeof last);
     if (b.rows == NULL)

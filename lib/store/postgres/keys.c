@@ -115,7 +115,10 @@ static int
 delete_key(pg_store *st, const char *sql, const pg_params *p)
 {
     int64_t changed = 0;
-    int rc = gdpr_pg__exec(st, sql, p, "destroying a key", &changed);
+    int rc;
+
+    st->key_memo_valid = 0;
+    rc = gdpr_pg__exec(st, sql, p, "destroying a key", &changed);
 
     if (rc == GDPR_OK && changed > 0) {
         st->keys_deleted = 1;
@@ -160,9 +163,19 @@ gdpr_pg__key_delete(store *base, const uint8_t hash[CRYPTO_HASH_BYTES])
 {
     pg_params p;
 
+    pg_store *st = (pg_store *)base;
+
     gdpr_pg__p_init(&p);
     gdpr_pg__p_hash(&p, hash);
-    return delete_key((pg_store *)base, "DELETE FROM " K "subject_key WHERE hash = $1", &p);
+    st->key_memo_valid = 0;
+    /* One write in flight: the row deleted and, if there was one, the key
+     * epoch raised; the transaction notes a deleted key (the VACUUM after
+     * its commit) when the result is read, before the commit. */
+    return gdpr_pg__exec_later_flag(st,
+                                    "WITH d AS (DELETE FROM " K "subject_key WHERE hash = $1"
+                                    " RETURNING 1) UPDATE " K "counter SET value = value + 1"
+                                    " WHERE name = 'key_epoch' AND EXISTS (SELECT 1 FROM d)",
+                                    &p, "destroying a key", &st->keys_deleted);
 }
 
 int

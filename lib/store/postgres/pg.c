@@ -326,6 +326,7 @@ prepared(pg_store *st, const char *sql, const pg_params *p, const char *what, ch
 
 /* --- pipeline mode ------------------------------------------------------ */
 
+#if PG_PIPELINE
 /* Whether this connection has prepared `sql` (no statement sent). */
 static int
 is_prepared(const pg_store *st, const char *sql)
@@ -339,6 +340,7 @@ is_prepared(const pg_store *st, const char *sql)
     }
     return 0;
 }
+#endif
 
 /* A transaction whose earlier write failed refuses every statement until
  * the rollback, with the failure's message. */
@@ -385,6 +387,11 @@ drain_with(pg_store *st, PGresult **mine, const char *mine_what)
                 status != PGRES_PIPELINE_ABORTED && first_bad < 0) {
                 first_bad = i;
                 rc = gdpr_pg__fail(st, res, st->pending_what[i]);
+            }
+            if (status == PGRES_COMMAND_OK && st->pending_flag[i] != NULL) {
+                const char *t = PQcmdTuples(res);
+                if (t != NULL && *t != '\0' && strtoll(t, NULL, 10) > 0)
+                    *st->pending_flag[i] = 1;
             }
             PQclear(res);
         }
@@ -463,13 +470,25 @@ gdpr_pg__drain(pg_store *st)
 int
 gdpr_pg__exec_later(pg_store *st, const char *sql, const pg_params *p, const char *what)
 {
+    return gdpr_pg__exec_later_flag(st, sql, p, what, NULL);
+}
+
+int
+gdpr_pg__exec_later_flag(pg_store *st, const char *sql, const pg_params *p, const char *what,
+                         int *changed)
+{
 #if PG_PIPELINE
     char name[16];
     int rc;
 
     st->begin_row_fresh = 0;
-    if (st->depth == 0 || st->read_only || st->broken || st->doomed)
-        return gdpr_pg__exec(st, sql, p, what, NULL);
+    if (st->depth == 0 || st->read_only || st->broken || st->doomed) {
+        int64_t n = 0;
+        rc = gdpr_pg__exec(st, sql, p, what, &n);
+        if (rc == GDPR_OK && n > 0 && changed != NULL)
+            *changed = 1;
+        return rc;
+    }
     if (p != NULL && p->overflow)
         return gdpr__err_set(GDPR_ESTATE, "%s: more than %d statement parameters", what,
                              PG_MAX_PARAMS);
@@ -492,11 +511,17 @@ gdpr_pg__exec_later(pg_store *st, const char *sql, const pg_params *p, const cha
         st->broken = 1;
         return rc;
     }
+    st->pending_flag[st->pending] = changed;
     st->pending_what[st->pending++] = what;
     st->writes++;
     return GDPR_OK;
 #else
-    return gdpr_pg__exec(st, sql, p, what, NULL);
+    int64_t n = 0;
+    int rc = gdpr_pg__exec(st, sql, p, what, &n);
+
+    if (rc == GDPR_OK && n > 0 && changed != NULL)
+        *changed = 1;
+    return rc;
 #endif
 }
 

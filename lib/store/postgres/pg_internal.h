@@ -106,6 +106,7 @@ typedef struct pg_store {
      * what each was (for the message of a late failure). */
     int pending;
     const char *pending_what[PG_PIPELINE_MAX];
+    int *pending_flag[PG_PIPELINE_MAX]; /* set to 1 when the write changed rows */
     /* A write sent earlier in this transaction failed (found late): the
      * transaction is lost; every statement is refused until the rollback,
      * and every rollback ends the whole transaction. */
@@ -120,6 +121,12 @@ typedef struct pg_store {
     /* Ids from memory under the write lock (seq.c). */
     pg_seq_state seq[STORE_SEQ_COUNT];
     pg_seq_state key_serial;
+    /* The key row this transaction stored last (gdpr_pg__key_put), for
+     * the serial read that follows it; valid until another key write. */
+    int key_memo_valid;
+    uint8_t key_memo_hash[CRYPTO_HASH_BYTES];
+    uint8_t key_memo_wrapped[CRYPTO_WRAPPED_BYTES];
+    int64_t key_memo_serial;
     /* What this handle knows of the store between statements (subject
      * ids, the audit tail after the commit) holds while the store's
      * generation is this one: no other engine wrote since (seq.c). 0:
@@ -195,6 +202,10 @@ int gdpr_pg__run(pg_store *st, const char *sql, const pg_params *p, const char *
  * Inside a write transaction only; elsewhere (or without pipeline mode)
  * it is gdpr_pg__exec. */
 int gdpr_pg__exec_later(pg_store *st, const char *sql, const pg_params *p, const char *what);
+/* The same; *changed (inside st) is set to 1 once the write is known to
+ * have changed rows. */
+int gdpr_pg__exec_later_flag(pg_store *st, const char *sql, const pg_params *p, const char *what,
+                             int *changed);
 /* Read the results of the writes in flight: GDPR_OK, or the first
  * failure (the transaction is then lost: st->doomed). */
 int gdpr_pg__drain(pg_store *st);
@@ -244,6 +255,8 @@ int gdpr_pg__document_insert(pg_store *st, const char *sql, const char *seq_sql,
                              const char *document, const char *what, int64_t *version_out);
 
 /* ids and the generation (seq.c) */
+/* The serial of a new key row, from memory like ids. */
+int gdpr_pg__key_serial_next(pg_store *st, int64_t *serial_out);
 int gdpr_pg__generation_begin(pg_store *st);
 /* Before the outermost COMMIT: the sequences set to the ids handed out. */
 int gdpr_pg__seq_flush(pg_store *st);

@@ -112,7 +112,39 @@ gdpr_pg__seq_flush(pg_store *st)
         if (rc == GDPR_OK)
             s->top = s->next - 1;
     }
+    if (rc == GDPR_OK && st->key_serial.loaded && st->key_serial.next - 1 > st->key_serial.top) {
+        pg_params p;
+        gdpr_pg__p_init(&p);
+        gdpr_pg__p_int(&p, st->key_serial.next - 1);
+        rc =
+            gdpr_pg__exec_later(st, "SELECT pg_catalog.setval('" PG_KEYS_SCHEMA ".key_serial', $1)",
+                                &p, "writing back the key serial");
+        if (rc == GDPR_OK)
+            st->key_serial.top = st->key_serial.next - 1;
+    }
     return rc;
+}
+
+int
+gdpr_pg__key_serial_next(pg_store *st, int64_t *serial_out)
+{
+    pg_seq_state *s = &st->key_serial;
+    int rc;
+
+    if (st->depth == 0)
+        return gdpr__err_set(GDPR_ESTATE, "store: key serials are allocated inside a transaction");
+    if (!s->loaded || st->read_only) {
+        rc = gdpr_pg__one_int64(st, "SELECT pg_catalog.nextval('" PG_KEYS_SCHEMA ".key_serial')",
+                                NULL, "allocating a key serial", &s->top);
+        if (rc != GDPR_OK)
+            return rc;
+        s->loaded = 1;
+        s->next = s->top + 1;
+        *serial_out = s->top;
+        return GDPR_OK;
+    }
+    *serial_out = s->next++;
+    return GDPR_OK;
 }
 
 void
@@ -120,6 +152,8 @@ gdpr_pg__seq_end(pg_store *st, int committed)
 {
     for (int i = 0; i < STORE_SEQ_COUNT; i++)
         st->seq[i].loaded = 0;
+    st->key_serial.loaded = 0;
+    st->key_memo_valid = 0;
     if (!committed)
         gdpr_pg__cache_forget(st);
 }

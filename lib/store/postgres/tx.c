@@ -207,7 +207,7 @@ gdpr_pg__begin(store *base)
     if (st->depth == 0) {
         int with_generation = st->has_schema && !st->read_only;
         rc = begin_outermost(st,
-                             st->read_only    ? begin_read
+                             st->read_only     ? begin_read
                              : with_generation ? begin_write_generation
                                                : begin_write,
                              with_generation ? st->begin_row : NULL);
@@ -290,7 +290,7 @@ gdpr_pg__commit(store *base)
         return GDPR_OK;
     }
     rc = st->broken   ? gdpr__err_set(GDPR_ESTORAGE, "commit: the PostgreSQL connection was lost "
-                                                     "in this transaction; nothing was committed")
+                                                       "in this transaction; nothing was committed")
          : st->doomed ? gdpr__err_set(GDPR_ESTORAGE,
                                       "commit: an earlier write of this transaction failed (%s); "
                                       "the whole transaction was rolled back, nothing of it was "
@@ -301,6 +301,9 @@ gdpr_pg__commit(store *base)
      * flight is read first, and a failure among them ends it here. */
     if (rc == GDPR_OK)
         rc = gdpr_pg__generation_bump(st);
+    /* (No generation to raise before the schemas exist: read them here.) */
+    if (rc == GDPR_OK)
+        rc = gdpr_pg__drain(st);
     if (rc != GDPR_OK) {
         if (st->doomed)
             rc = gdpr__err_wrap(rc, "commit");
