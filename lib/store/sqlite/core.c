@@ -338,7 +338,8 @@ gdpr_sqlite__audit_insert(store *base, const store_audit_row *row)
     int rc = gdpr_sqlite__sq_stmt(
         st,
         "INSERT INTO main.audit(seq, at, actor, role, action, subject, outcome,"
-        " ref, mac) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        " ref, mac, subject_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+        " (SELECT id FROM main.subject WHERE hash=?6))",
         &s);
 
     if (rc != GDPR_OK)
