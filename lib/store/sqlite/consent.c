@@ -41,7 +41,9 @@ blob_or_null(sqlite3_stmt *s, int col, size_t *len_out)
     CONSENT_COLUMNS_WITH("(SELECT hash FROM main.subject WHERE id=c.subject_id)")
 /* The subject id of the hash bound as ?1 (or ?2). */
 #define SUBJECT_ID_1 "(SELECT id FROM main.subject WHERE hash=?1)"
-#define SUBJECT_ID_2 "(SELECT id FROM main.subject WHERE hash=?2)"
+/* ... or the id remembered in this write transaction, bound as ?n. */
+#define SUBJECT_ID_CACHED(n, hash)                                                                 \
+    "coalesce(?" n ", (SELECT id FROM main.subject WHERE hash=?" hash "))"
 #define CONSENT_MAC_COLUMN 18
 
 #define RECEIPT_ID_BYTES 37
@@ -207,9 +209,10 @@ gdpr_sqlite__consent_append(store *base, const store_consent_row *row, int64_t *
             st,
             "INSERT INTO main.consent(id, subject_id, at, purpose, state, notice,"
             " notice_version, notice_sha256, policy_version, channel, actor, expires,"
-            " recipient, recipient_sealed, proof, flags, guardian, mac) VALUES(?1, " SUBJECT_ID_2
-            ", ?3,"
-            " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+            " recipient, recipient_sealed, proof, flags, guardian, mac)"
+            " VALUES(?1, " SUBJECT_ID_CACHED(
+                "19", "2") ", ?3,"
+                           " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
             &s);
 
     if (rc != GDPR_OK)
@@ -240,6 +243,7 @@ gdpr_sqlite__consent_append(store *base, const store_consent_row *row, int64_t *
     gdpr_sqlite__sq_bind_blob_or_null(s, 15, row->proof, row->proof_len);
     sqlite3_bind_int64(s, 16, (sqlite3_int64)row->flags);
     gdpr_sqlite__sq_bind_blob_or_null(s, 17, row->guardian, row->guardian_len);
+    gdpr_sqlite__sq_bind_subject_cached(st, s, 19, row->subject);
     rc = gdpr_sqlite__sq_step_done(st, s, "appending a consent event");
     if (rc != GDPR_OK)
         return rc;
@@ -248,8 +252,9 @@ gdpr_sqlite__consent_append(store *base, const store_consent_row *row, int64_t *
     rc = gdpr_sqlite__sq_stmt(
         st,
         "INSERT OR REPLACE INTO main.consent_state(subject_id, purpose, recipient,"
-        " event, at, state, expires, flags, mac) VALUES(" SUBJECT_ID_1 ", ?2, ?3, ?4, ?5, ?6, ?7,"
-        " ?8, ?9)",
+        " event, at, state, expires, flags, mac) VALUES(" SUBJECT_ID_CACHED(
+            "10", "1") ", ?2, ?3, ?4, ?5, ?6, ?7,"
+                       " ?8, ?9)",
         &s);
     if (rc != GDPR_OK)
         return rc;
@@ -277,6 +282,7 @@ gdpr_sqlite__consent_append(store *base, const store_consent_row *row, int64_t *
     sqlite3_bind_int(s, 6, row->state);
     sqlite3_bind_int64(s, 7, row->expires);
     sqlite3_bind_int64(s, 8, (sqlite3_int64)row->flags);
+    gdpr_sqlite__sq_bind_subject_cached(st, s, 10, row->subject);
     return gdpr_sqlite__sq_step_done(st, s, "updating the consent state");
 }
 

@@ -1016,6 +1016,7 @@ gdpr_sqlite__subject_delete(store *base, const uint8_t hash[CRYPTO_HASH_BYTES])
         gdpr_sqlite__sq_bind_hash(s, 1, hash);
         rc = gdpr_sqlite__sq_step_done(st, s, "unlinking a subject's audit events");
     }
+    st->subject_cache_id = 0;
     if (rc == GDPR_OK)
         rc = gdpr_sqlite__sq_stmt(st, "DELETE FROM main.subject WHERE hash=?1", &s);
     if (rc != GDPR_OK)

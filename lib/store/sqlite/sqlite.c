@@ -525,6 +525,7 @@ gdpr_sqlite__commit(store *base)
             sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
             st->depth = 0;
             st->audit_tail_valid = 0;
+            st->subject_cache_id = 0;
             /* Keys this transaction created are orphans now: the next
              * outermost begin of any handle takes them back (keys.c). */
         } else {
@@ -533,8 +534,10 @@ gdpr_sqlite__commit(store *base)
         return rc;
     }
     st->depth--;
-    if (st->depth == 0)
+    if (st->depth == 0) {
         st->audit_tail_valid = 0;
+        st->subject_cache_id = 0;
+    }
     return GDPR_OK;
 }
 
@@ -559,6 +562,7 @@ gdpr_sqlite__rollback(store *base)
 {
     sqlite_store *st = (sqlite_store *)base;
     st->audit_tail_valid = 0;
+    st->subject_cache_id = 0;
     if (st->depth == 0)
         return;
     if (st->depth > 1 && (st->unguarded & (1u << (st->depth - 1)))) {
