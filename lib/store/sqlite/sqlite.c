@@ -449,6 +449,7 @@ gdpr_sqlite__begin(store *base)
     st->depth++;
     if (st->depth == 1) {
         st->unguarded = 0;
+        st->subject_cache_id = 0; /* remembered for this transaction only */
         gdpr_sqlite__sq_seq_reset(st);
         rc = gdpr_sqlite__sq_generation_begin(st);
         if (rc != GDPR_OK) {
