@@ -171,6 +171,41 @@ void th_pg_drop_db(const char *uri);
 void th_pg_uri_with_db(const char *uri, const char *dbname, char *out, size_t cap);
 /* ck_assert the database of `uri` accepts a connection and a query. */
 void th_pg_assert_alive(const char *uri);
+/* Undo the schema step that names subjects by integer id in audit,
+ * consent and consent_state (back to the 32-byte hash columns), for tests
+ * that wind a store back to an earlier version: SQLite and PostgreSQL. */
+#define TH_SQLITE_UNDO_SUBJECT_IDS                                                                 \
+    "DROP INDEX audit_subject_id; ALTER TABLE audit DROP COLUMN subject_id;"                       \
+    " CREATE INDEX audit_subject ON audit(subject) WHERE subject IS NOT NULL;"                     \
+    " DROP TRIGGER consent_append_only; ALTER TABLE consent ADD COLUMN subject BLOB;"              \
+    " UPDATE consent SET subject = (SELECT hash FROM subject WHERE id = consent.subject_id);"      \
+    " DROP INDEX consent_subject_id; ALTER TABLE consent DROP COLUMN subject_id;"                  \
+    " CREATE INDEX consent_subject ON consent(subject, id);"                                       \
+    " CREATE TRIGGER consent_append_only BEFORE UPDATE ON consent"                                 \
+    " BEGIN SELECT RAISE(ABORT, 'consent events are append-only'); END;"                           \
+    " CREATE TABLE consent_state_old(subject BLOB NOT NULL, purpose TEXT NOT NULL,"                \
+    " recipient TEXT NOT NULL, event INTEGER NOT NULL, at INTEGER NOT NULL,"                       \
+    " state INTEGER NOT NULL, expires INTEGER NOT NULL, flags INTEGER NOT NULL, mac BLOB,"         \
+    " PRIMARY KEY(subject, purpose, recipient)) WITHOUT ROWID;"                                    \
+    " INSERT INTO consent_state_old SELECT (SELECT hash FROM subject WHERE id = c.subject_id),"    \
+    " purpose, recipient, event, at, state, expires, flags, mac FROM consent_state c;"             \
+    " DROP TABLE consent_state; ALTER TABLE consent_state_old RENAME TO consent_state;"
+#define TH_PG_UNDO_SUBJECT_IDS                                                                     \
+    "DROP INDEX gdpr.audit_subject_id; ALTER TABLE gdpr.audit DROP COLUMN subject_id;"             \
+    " CREATE INDEX audit_subject ON gdpr.audit(subject) WHERE subject IS NOT NULL;"                \
+    " ALTER TABLE gdpr.consent ADD COLUMN subject bytea;"                                          \
+    " ALTER TABLE gdpr.consent DISABLE TRIGGER consent_append_only;"                               \
+    " UPDATE gdpr.consent c SET subject = s.hash FROM gdpr.subject s WHERE s.id = c.subject_id;"   \
+    " ALTER TABLE gdpr.consent ENABLE TRIGGER consent_append_only;"                                \
+    " ALTER TABLE gdpr.consent DROP COLUMN subject_id;"                                            \
+    " ALTER TABLE gdpr.consent ALTER COLUMN subject SET NOT NULL;"                                 \
+    " CREATE INDEX consent_subject ON gdpr.consent(subject, id);"                                  \
+    " ALTER TABLE gdpr.consent_state ADD COLUMN subject bytea;"                                    \
+    " UPDATE gdpr.consent_state c SET subject = s.hash FROM gdpr.subject s"                        \
+    " WHERE s.id = c.subject_id;"                                                                  \
+    " ALTER TABLE gdpr.consent_state DROP COLUMN subject_id;"                                      \
+    " ALTER TABLE gdpr.consent_state ALTER COLUMN subject SET NOT NULL;"                           \
+    " ALTER TABLE gdpr.consent_state ADD PRIMARY KEY(subject, purpose, recipient);"
 /* Run `sql` (one or more statements, as a tester editing the database by
  * hand) on the database of `uri`: the rows the last one changed. */
 int64_t th_pg_exec(const char *uri, const char *sql);

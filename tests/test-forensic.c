@@ -149,7 +149,8 @@ collect_from(const char *path, const char *sql, const char *hash_hex, const char
     char q[300];
     int rows = 0;
 
-    snprintf(q, sizeof q, "%s x'%s'", sql, hash_hex);
+    /* a query through the subject's integer id closes its sub-select */
+    snprintf(q, sizeof q, "%s x'%s'%s", sql, hash_hex, strstr(sql, "(SELECT") ? ")" : "");
     ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     ck_assert_msg(sqlite3_prepare_v2(db, q, -1, &s, NULL) == SQLITE_OK, "%s: %s", q,
                   sqlite3_errmsg(db));
@@ -185,8 +186,10 @@ collect_needles(void)
     collect_from(ts.db, "SELECT value FROM vault WHERE subject =", hash, "vault ciphertext");
     collect_from(ts.db, "SELECT value, hash FROM identity WHERE subject =", hash,
                  "identifier ciphertext and blind index");
-    collect_from(ts.db, "SELECT proof, recipient_sealed FROM consent WHERE subject =", hash,
-                 "consent proof and recipient ciphertext");
+    collect_from(ts.db,
+                 "SELECT proof, recipient_sealed FROM consent"
+                 " WHERE subject_id = (SELECT id FROM subject WHERE hash =",
+                 hash, "consent proof and recipient ciphertext");
     collect_from(ts.db, "SELECT ident FROM subject WHERE hash =", hash, "sealed subject id");
     collect_from(ts.keys, "SELECT wrapped FROM subject_key WHERE hash =", hash, "wrapped data key");
     gdpr_free(hash);

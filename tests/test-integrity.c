@@ -593,8 +593,8 @@ END_TEST
 
 /* A store from before consent events had MACs: the step MACs the events
  * there in the open's transaction and makes the table append-only again.
- * (The downgrade undoes the last step; a step appended after it must be
- * undone here too.) */
+ * (The downgrade undoes this step and the subject-id step after it; a
+ * step appended later must be undone here too.) */
 START_TEST(consent_event_macs_added_to_existing_rows)
 {
     gdpr_consent c = GDPR_CONSENT_INIT;
@@ -614,16 +614,18 @@ START_TEST(consent_event_macs_added_to_existing_rows)
     if (ts.on_pg) {
         /* PostgreSQL: the version is a row of each schema. */
         version = th_pg_int(ts.db, "SELECT version FROM gdpr.schema_version");
+        th_pg_exec(ts.db, TH_PG_UNDO_SUBJECT_IDS);
         snprintf(sql, sizeof sql,
                  "ALTER TABLE gdpr.consent DROP COLUMN mac;"
                  "UPDATE gdpr.schema_version SET version = %lld;"
                  "UPDATE gdpr_keys.schema_version SET version = %lld",
-                 (long long)version - 1, (long long)version - 1);
+                 (long long)version - 2, (long long)version - 2);
         th_pg_exec(ts.db, sql);
     } else {
         version = th_raw_int(ts.db, "PRAGMA user_version");
+        raw_exec(ts.db, TH_SQLITE_UNDO_SUBJECT_IDS);
         raw_exec(ts.db, "ALTER TABLE consent DROP COLUMN mac");
-        snprintf(sql, sizeof sql, "PRAGMA user_version = %lld", (long long)version - 1);
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %lld", (long long)version - 2);
         raw_exec(ts.db, sql);
         raw_exec(ts.keys, sql);
     }
@@ -660,6 +662,128 @@ START_TEST(consent_event_macs_added_to_existing_rows)
 }
 END_TEST
 
+/* A store from before subjects were named by integer id in audit,
+ * consent and consent_state: the step converts every row in the open's
+ * transaction; events and states keep their MACs (they cover the hash,
+ * read through the id), the audit chain still verifies, an erased
+ * subject's audit events keep their hash but name no id, a new subject
+ * takes an id above the erased one's, and a state row moved to another
+ * subject's id is refused. */
+static int64_t
+store_int(const char *sqlite_sql, const char *pg_sql)
+{
+    return ts.on_pg ? th_pg_int(ts.db, pg_sql) : th_raw_int(ts.db, sqlite_sql);
+}
+
+START_TEST(subject_ids_replace_hashes_in_existing_rows)
+{
+    gdpr_consent c = GDPR_CONSENT_INIT;
+    gdpr_erase_report r = {0, 0, 0};
+    char sql[256];
+    int64_t version, carol_id, events_before, audit_before;
+    int n = 0, granted = -1;
+
+    c.purpose = "marketing";
+    c.notice = "marketing-v2";
+    c.channel = "web";
+    c.proof = "form 7";
+    c.subject = "ALICE";
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &c, NULL));
+    th_ok(gdpr_consent_withdraw(ts.eng, &th_agent, "ALICE", "marketing", NULL, "phone", NULL));
+    c.subject = "BOB";
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &c, NULL));
+    c.subject = "CAROL";
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &c, NULL));
+    carol_id = store_int("SELECT max(id) FROM subject", "SELECT max(id) FROM gdpr.subject");
+    th_ok(gdpr_erase_subject(ts.eng, &th_dpo, "CAROL", "Art. 17(1)(a)", &r));
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    events_before = store_int("SELECT count(*) FROM consent", "SELECT count(*) FROM gdpr.consent");
+    audit_before = store_int("SELECT count(*) FROM audit WHERE subject IS NOT NULL",
+                             "SELECT count(*) FROM gdpr.audit WHERE subject IS NOT NULL");
+    ck_assert_int_eq(events_before, 3);
+    if (ts.on_pg) {
+        version = th_pg_int(ts.db, "SELECT version FROM gdpr.schema_version");
+        th_pg_exec(ts.db, TH_PG_UNDO_SUBJECT_IDS);
+        snprintf(sql, sizeof sql,
+                 "UPDATE gdpr.schema_version SET version = %lld;"
+                 "UPDATE gdpr_keys.schema_version SET version = %lld",
+                 (long long)version - 1, (long long)version - 1);
+        th_pg_exec(ts.db, sql);
+        ck_assert_int_eq(th_pg_int(ts.db, "SELECT count(*) FROM gdpr.consent"
+                                          " WHERE length(subject) = 32"),
+                         3);
+    } else {
+        version = th_raw_int(ts.db, "PRAGMA user_version");
+        raw_exec(ts.db, TH_SQLITE_UNDO_SUBJECT_IDS);
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %lld", (long long)version - 1);
+        raw_exec(ts.db, sql);
+        raw_exec(ts.keys, sql);
+        ck_assert_int_eq(
+            th_raw_int(ts.db, "SELECT count(*) FROM consent WHERE length(subject) = 32"), 3);
+    }
+    th_ok(th_open(&ts, &ts.eng)); /* migrates */
+    ck_assert_int_eq(store_int("PRAGMA user_version", "SELECT version FROM gdpr.schema_version"),
+                     version);
+    /* every row there, by id, none left naming a hash */
+    ck_assert_int_eq(
+        store_int("SELECT count(*) FROM consent c JOIN subject s ON s.id = c.subject_id",
+                  "SELECT count(*) FROM gdpr.consent c"
+                  " JOIN gdpr.subject s ON s.id = c.subject_id"),
+        events_before);
+    ck_assert_int_eq(store_int("SELECT count(*) FROM consent_state c"
+                               " JOIN subject s ON s.id = c.subject_id",
+                               "SELECT count(*) FROM gdpr.consent_state c"
+                               " JOIN gdpr.subject s ON s.id = c.subject_id"),
+                     2);
+    ck_assert_int_eq(store_int("SELECT count(*) FROM pragma_table_info('consent')"
+                               " WHERE name = 'subject'",
+                               "SELECT count(*) FROM information_schema.columns"
+                               " WHERE table_schema = 'gdpr' AND table_name = 'consent'"
+                               " AND column_name = 'subject'"),
+                     0);
+    /* the audit keeps its hashes; the erased subject's name no id */
+    ck_assert_int_eq(store_int("SELECT count(*) FROM audit WHERE subject IS NOT NULL",
+                               "SELECT count(*) FROM gdpr.audit WHERE subject IS NOT NULL"),
+                     audit_before);
+    ck_assert_int_gt(store_int("SELECT count(*) FROM audit WHERE subject IS NOT NULL"
+                               " AND subject_id IS NULL",
+                               "SELECT count(*) FROM gdpr.audit WHERE subject IS NOT NULL"
+                               " AND subject_id IS NULL"),
+                     0);
+    ck_assert_int_eq(store_int("SELECT count(*) FROM audit a JOIN subject s ON s.hash = a.subject"
+                               " WHERE a.subject_id IS NOT s.id",
+                               "SELECT count(*) FROM gdpr.audit a"
+                               " JOIN gdpr.subject s ON s.hash = a.subject"
+                               " WHERE a.subject_id IS DISTINCT FROM s.id"),
+                     0);
+    th_ok(gdpr_audit_verify(ts.eng, NULL));
+    /* the MACs read through the id */
+    th_ok(gdpr_consent_history(ts.eng, &th_dpo, "ALICE", count_event, &n));
+    ck_assert_int_eq(n, 2);
+    th_ok(gdpr_consent_check(ts.eng, "ALICE", "marketing", ts.now, &granted));
+    ck_assert_int_eq(granted, 0);
+    th_ok(gdpr_consent_check(ts.eng, "BOB", "marketing", ts.now, &granted));
+    ck_assert_int_eq(granted, 1);
+    /* a subject id is never reused after erasure */
+    th_ok(gdpr_subject_ensure(ts.eng, &th_agent, "ERIN", NULL));
+    ck_assert_int_gt(store_int("SELECT max(id) FROM subject", "SELECT max(id) FROM gdpr.subject"),
+                     carol_id);
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    /* BOB's grant moved onto ALICE's id (her own state row gone) */
+    edit_store("DELETE FROM consent_state WHERE state = 2;"
+               "UPDATE consent_state SET subject_id = (SELECT subject_id FROM consent"
+               " WHERE state = 2)",
+               "DELETE FROM gdpr.consent_state WHERE state = 2;"
+               "UPDATE gdpr.consent_state SET subject_id = (SELECT subject_id FROM gdpr.consent"
+               " WHERE state = 2)");
+    th_ok(th_open(&ts, &ts.eng));
+    th_assert_err(gdpr_consent_check(ts.eng, "ALICE", "marketing", ts.now, &granted), GDPR_ECORRUPT,
+                  "MAC does not match");
+}
+END_TEST
+
 START_TEST(schema_13_macs_existing_rows)
 {
     TH_SQLITE_ONLY("reads the SQLite file directly");
@@ -678,6 +802,7 @@ START_TEST(schema_13_macs_existing_rows)
     gdpr_close(ts.eng);
     ts.eng = NULL;
     /* back to a schema-12 store: no MAC columns */
+    raw_exec(ts.db, TH_SQLITE_UNDO_SUBJECT_IDS);
     raw_exec(ts.db, "ALTER TABLE identity DROP COLUMN mac; ALTER TABLE consent_state DROP "
                     "COLUMN mac; ALTER TABLE retention_aggregate DROP COLUMN value_sealed;"
                     " DROP TABLE objection; ALTER TABLE consent DROP COLUMN guardian;"
@@ -828,6 +953,7 @@ integrity_suite(void)
     tcase_add_test(tc, edited_consent_history_is_refused);
     tcase_add_test(tc, stripped_consent_proof_is_refused);
     tcase_add_test(tc, consent_event_macs_added_to_existing_rows);
+    tcase_add_test(tc, subject_ids_replace_hashes_in_existing_rows);
     tcase_add_test(tc, schema_13_macs_existing_rows);
     suite_add_tcase(s, tc);
 

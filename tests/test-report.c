@@ -266,12 +266,14 @@ END_TEST
 /* More states than a page of a backend's walk (PostgreSQL reads 256 at a
  * time): one subject with 300 recipients for one purpose, so a page ends
  * inside a subject and a purpose, and 60 more subjects. Every state comes
- * once, in the order of subject hash, purpose, recipient. */
+ * once, in the order of subject id, purpose, recipient. */
 START_TEST(more_states_than_a_page_come_once_in_order)
 {
     gdpr_consent_report_options o = GDPR_CONSENT_REPORT_OPTIONS_INIT;
     gdpr_consent g = GDPR_CONSENT_INIT;
     char name[32], prev[256] = "";
+    char subjects[64][80];
+    int n_subjects = 0;
     capture c;
     int lines = 0;
 
@@ -291,12 +293,14 @@ START_TEST(more_states_than_a_page_come_once_in_order)
     }
     o.format = GDPR_EXPORT_CSV;
     ck_assert_int_eq(run(&th_dpo, &o, &c), 4 + 300 + 60);
-    /* After the header, each line's subject, purpose and recipient (the
-     * first three fields) sort after the line before's. */
+    /* After the header, rows come in the order of the state table's key:
+     * each subject's lines together (subjects in id order, so the keyed
+     * hashes are not sorted), and within a subject each line's purpose and
+     * recipient sort after the line before's. */
     for (char *line = strstr(c.buf, "\r\n") + 2; *line != '\0'; lines++) {
         char *end = strstr(line, "\r\n");
         char key[256];
-        const char *f = line;
+        const char *f = line, *rest;
         size_t klen;
 
         ck_assert_ptr_nonnull(end);
@@ -306,11 +310,24 @@ START_TEST(more_states_than_a_page_come_once_in_order)
         ck_assert_uint_lt(klen, sizeof key);
         memcpy(key, line, klen);
         key[klen] = '\0';
-        ck_assert_msg(strcmp(prev, key) < 0, "line %d: '%s' after '%s'", lines + 1, key, prev);
+        rest = strchr(key, ',');
+        ck_assert_ptr_nonnull(rest);
+        if (strncmp(prev, key, (size_t)(rest - key) + 1) == 0) {
+            ck_assert_msg(strcmp(prev, key) < 0, "line %d: '%s' after '%s'", lines + 1, key, prev);
+        } else {
+            /* a new subject: never seen before */
+            for (int i = 0; i < n_subjects; i++)
+                ck_assert_msg(strncmp(subjects[i], key, (size_t)(rest - key)) != 0 ||
+                                  subjects[i][rest - key] != '\0',
+                              "line %d: subject of '%s' comes twice", lines + 1, key);
+            ck_assert_int_lt(n_subjects, 64);
+            snprintf(subjects[n_subjects++], sizeof subjects[0], "%.*s", (int)(rest - key), key);
+        }
         memcpy(prev, key, klen + 1);
         line = end + 2;
     }
     ck_assert_int_eq(lines, 4 + 300 + 60);
+    ck_assert_int_ge(n_subjects, 1 + 60);
     free(c.buf);
 }
 END_TEST

@@ -73,7 +73,7 @@ START_TEST(migrates_from_version_1)
     ck_assert_int_eq(th_raw_int(old.db, "PRAGMA user_version"), gdpr_store__schema_latest());
     ck_assert_int_eq(th_raw_int(old.keys, "PRAGMA user_version"), gdpr_store__schema_latest());
     ck_assert_int_eq(
-        th_raw_int(old.db, "SELECT count(*) FROM sqlite_schema WHERE name='audit_subject'"), 1);
+        th_raw_int(old.db, "SELECT count(*) FROM sqlite_schema WHERE name='audit_subject_id'"), 1);
     th_ok(gdpr_policy_load(old.eng, &th_dpo, th_example_policy_path()));
     th_ok(gdpr_subject_ensure(old.eng, &th_agent, "after-migration", NULL));
     th_reopen(&old);

@@ -311,16 +311,17 @@ floor_record(sqlite3 *db, long n, long subjects, int with_proof, int state)
     RAND_bytes(sha, sizeof sha);
     sql_ok(sqlite3_prepare_v2(db, "SELECT id FROM main.subject WHERE hash=?1", -1, &sub, NULL), db,
            "prepare");
+    sql_ok(
+        sqlite3_prepare_v2(db,
+                           "INSERT INTO main.consent(id, subject_id, at, purpose, state,"
+                           " notice, notice_version, notice_sha256, policy_version, channel,"
+                           " actor, expires, recipient, recipient_sealed, proof, flags, guardian)"
+                           " VALUES(?1, ?2, ?3, 'newsletter', ?4, 'marketing-v2', '2', ?5, 1,"
+                           " 'web', 'bench', 0, '', NULL, ?6, 0, NULL)",
+                           -1, &ev, NULL),
+        db, "prepare consent");
     sql_ok(sqlite3_prepare_v2(db,
-                              "INSERT INTO main.consent(id, subject, at, purpose, state, notice,"
-                              " notice_version, notice_sha256, policy_version, channel, actor,"
-                              " expires, recipient, recipient_sealed, proof, flags, guardian)"
-                              " VALUES(?1, ?2, ?3, 'newsletter', ?4, 'marketing-v2', '2', ?5, 1,"
-                              " 'web', 'bench', 0, '', NULL, ?6, 0, NULL)",
-                              -1, &ev, NULL),
-           db, "prepare consent");
-    sql_ok(sqlite3_prepare_v2(db,
-                              "INSERT OR REPLACE INTO main.consent_state(subject, purpose,"
+                              "INSERT OR REPLACE INTO main.consent_state(subject_id, purpose,"
                               " recipient, event, at, state, expires, flags, mac)"
                               " VALUES(?1, 'newsletter', '', ?2, ?3, ?4, 0, 0, ?5)",
                               -1, &st, NULL),
@@ -332,8 +333,8 @@ floor_record(sqlite3 *db, long n, long subjects, int with_proof, int state)
            db, "prepare anchor");
     sql_ok(sqlite3_prepare_v2(db,
                               "INSERT INTO main.audit(seq, at, actor, role, action, subject,"
-                              " outcome, ref, mac) VALUES(?1, ?2, 'bench', 'agent',"
-                              " 'consent.record', ?3, 0, ?4, ?5)",
+                              " outcome, ref, mac, subject_id) VALUES(?1, ?2, 'bench', 'agent',"
+                              " 'consent.record', ?3, 0, ?4, ?5, ?6)",
                               -1, &au, NULL),
            db, "prepare audit");
     sql_ok(sqlite3_prepare_v2(db,
@@ -355,7 +356,7 @@ floor_record(sqlite3 *db, long n, long subjects, int with_proof, int state)
             long s = k % subjects;
             const uint8_t *h = subject_hashes[s];
             char id[32], ref[64];
-            int64_t event = ++next_event, at = 1767225600 + k;
+            int64_t event = ++next_event, at = 1767225600 + k, sid;
             subject_id(s, id, sizeof id);
             floor_hmac(&fc, "subject", 7, id, strlen(id), mac); /* blind index */
             sqlite3_bind_blob(sub, 1, h, 32, SQLITE_STATIC);
@@ -363,6 +364,7 @@ floor_record(sqlite3 *db, long n, long subjects, int with_proof, int state)
                 fprintf(stderr, "floor: subject not found\n");
                 exit(1);
             }
+            sid = sqlite3_column_int64(sub, 0); /* the rows name it by id */
             sqlite3_reset(sub);
             if (with_proof) {
                 unsigned char aad[48];
@@ -371,7 +373,7 @@ floor_record(sqlite3 *db, long n, long subjects, int with_proof, int state)
                 floor_seal(&fc, aad, 40, proof58, sizeof proof58 - 1, sealed);
             }
             sqlite3_bind_int64(ev, 1, event);
-            sqlite3_bind_blob(ev, 2, h, 32, SQLITE_STATIC);
+            sqlite3_bind_int64(ev, 2, sid);
             sqlite3_bind_int64(ev, 3, at);
             sqlite3_bind_int(ev, 4, state);
             sqlite3_bind_blob(ev, 5, sha, 32, SQLITE_STATIC);
@@ -382,7 +384,7 @@ floor_record(sqlite3 *db, long n, long subjects, int with_proof, int state)
             sql_ok(sqlite3_step(ev), db, "insert event");
             sqlite3_reset(ev);
             floor_hmac(&fc, h, 32, &event, sizeof event, mac); /* row MAC */
-            sqlite3_bind_blob(st, 1, h, 32, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 1, sid);
             sqlite3_bind_int64(st, 2, event);
             sqlite3_bind_int64(st, 3, at);
             sqlite3_bind_int(st, 4, state);
@@ -401,6 +403,7 @@ floor_record(sqlite3 *db, long n, long subjects, int with_proof, int state)
             sqlite3_bind_blob(au, 3, h, 32, SQLITE_STATIC);
             sqlite3_bind_text(au, 4, ref, -1, SQLITE_TRANSIENT);
             sqlite3_bind_blob(au, 5, chain, 32, SQLITE_STATIC);
+            sqlite3_bind_int64(au, 6, sid);
             sql_ok(sqlite3_step(au), db, "insert audit");
             sqlite3_reset(au);
         }
@@ -559,7 +562,8 @@ bench_check(gdpr_engine *eng, const char *path, long subjects, long samples)
     sql_ok(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), db, "open raw");
     sql_ok(sqlite3_prepare_v2(db,
                               "SELECT event, at, state, expires, flags FROM consent_state"
-                              " WHERE subject=?1 AND purpose=?2 AND recipient=''",
+                              " WHERE subject_id=(SELECT id FROM subject WHERE hash=?1)"
+                              " AND purpose=?2 AND recipient=''",
                               -1, &s, NULL),
            db, "prepare");
     for (long i = 0; i < samples; i++) {

@@ -25,11 +25,18 @@ p_hash1(pg_params *p, const uint8_t *hash)
 
 /* --- events ---------------------------------------------------------- */
 
-#define CONSENT_COLUMNS                                                                            \
+/* Events name their subject by its integer id (schema step "subject ids");
+ * the row is read with the subject's hash, which the event's MAC covers. */
+#define CONSENT_COLUMNS_WITH(subject)                                                              \
     "c.id, c.at, c.purpose, c.state, c.notice, c.channel, c.actor, c.expires,"                     \
     " c.recipient, c.proof, c.flags, c.recipient_sealed, c.notice_version,"                        \
     " c.notice_sha256, c.policy_version,"                                                          \
-    " (SELECT value FROM " D "meta WHERE name = 'store_id'), c.subject, c.guardian, c.mac"
+    " (SELECT value FROM " D "meta WHERE name = 'store_id'), " subject ", c.guardian, c.mac"
+#define CONSENT_COLUMNS                                                                            \
+    CONSENT_COLUMNS_WITH("(SELECT hash FROM " D "subject WHERE id = c.subject_id)")
+/* The subject id of the hash bound as $1 (or $2). */
+#define SUBJECT_ID_1 "(SELECT id FROM " D "subject WHERE hash = $1)"
+#define SUBJECT_ID_2 "(SELECT id FROM " D "subject WHERE hash = $2)"
 #define CONSENT_MAC_COLUMN 18
 
 #define RECEIPT_ID_BYTES 37
@@ -139,11 +146,11 @@ gdpr_pg__consent_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYT
     pg_params p;
 
     p_hash1(&p, subject_hash);
-    return gdpr_pg__rows_paged((pg_store *)base,
-                               "SELECT " CONSENT_COLUMNS " FROM " D "consent c"
-                               " WHERE c.subject = $1 AND c.id > $2 ORDER BY c.id LIMIT $3",
-                               &p, "reading consent events", consent_row,
-                               &(consent_cb){fn, ctx, (pg_store *)base, 0});
+    return gdpr_pg__rows_paged(
+        (pg_store *)base,
+        "SELECT " CONSENT_COLUMNS " FROM " D "consent c"
+        " WHERE c.subject_id = " SUBJECT_ID_1 " AND c.id > $2 ORDER BY c.id LIMIT $3",
+        &p, "reading consent events", consent_row, &(consent_cb){fn, ctx, (pg_store *)base, 0});
 }
 
 int
@@ -197,11 +204,11 @@ gdpr_pg__consent_event_mac_migrate(pg_store *st)
     if (st->base.row_mac == NULL)
         return gdpr__err_set(GDPR_EKEY, "MACs of existing consent events need the key");
     gdpr_pg__p_init(&p);
-    return gdpr_pg__rows_paged(st,
-                               "SELECT " CONSENT_COLUMNS " FROM " D "consent c"
-                               " WHERE c.id > $1 ORDER BY c.id LIMIT $2",
-                               &p, "reading consent events", consent_row,
-                               &(consent_cb){fill_event, st, st, 1});
+    return gdpr_pg__rows_paged(
+        st,
+        "SELECT " CONSENT_COLUMNS_WITH("c.subject") " FROM " D "consent c"
+                                                    " WHERE c.id > $1 ORDER BY c.id LIMIT $2",
+        &p, "reading consent events", consent_row, &(consent_cb){fill_event, st, st, 1});
 }
 
 int
@@ -236,13 +243,13 @@ gdpr_pg__consent_append(store *base, const store_consent_row *row, int64_t *id_o
     gdpr_pg__p_int(&p, (int64_t)row->flags);
     gdpr_pg__p_blob(&p, row->guardian, row->guardian_len);
     gdpr_pg__p_blob(&p, st->base.row_mac != NULL ? event_mac : NULL, sizeof event_mac);
-    rc = gdpr_pg__exec_later(st,
-                             "INSERT INTO " D "consent(id, subject, at, purpose, state, notice,"
-                             " notice_version, notice_sha256, policy_version, channel, actor,"
-                             " expires, recipient, recipient_sealed, proof, flags, guardian, mac)"
-                             " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-                             " $14, $15, $16, $17, $18)",
-                             &p, "appending a consent event");
+    rc = gdpr_pg__exec_later(
+        st,
+        "INSERT INTO " D "consent(id, subject_id, at, purpose, state, notice,"
+        " notice_version, notice_sha256, policy_version, channel, actor, expires,"
+        " recipient, recipient_sealed, proof, flags, guardian, mac) VALUES($1, " SUBJECT_ID_2 ","
+        " $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+        &p, "appending a consent event");
     if (rc != GDPR_OK)
         return rc;
     if (id_out)
@@ -270,12 +277,13 @@ gdpr_pg__consent_append(store *base, const store_consent_row *row, int64_t *id_o
     gdpr_pg__p_int(&p, (int64_t)row->flags);
     gdpr_pg__p_blob(&p, st->base.row_mac != NULL ? mac : NULL, sizeof mac);
     return gdpr_pg__exec_later(st,
-                               "INSERT INTO " D "consent_state(subject, purpose, recipient, event,"
-                               " at, state, expires, flags, mac) VALUES($1, $2, $3, $4, $5, $6,"
-                               " $7, $8, $9) ON CONFLICT(subject, purpose, recipient) DO UPDATE"
-                               " SET event = excluded.event, at = excluded.at,"
-                               " state = excluded.state, expires = excluded.expires,"
-                               " flags = excluded.flags, mac = excluded.mac",
+                               "INSERT INTO " D "consent_state(subject_id, purpose, recipient,"
+                               " event, at, state, expires, flags, mac) VALUES(" SUBJECT_ID_1 ","
+                               " $2, $3, $4, $5, $6, $7, $8, $9)"
+                               " ON CONFLICT(subject_id, purpose, recipient) DO UPDATE SET"
+                               " event = excluded.event, at = excluded.at, state = excluded.state,"
+                               " expires = excluded.expires, flags = excluded.flags,"
+                               " mac = excluded.mac",
                                &p, "updating the consent state");
 }
 
@@ -368,7 +376,8 @@ state_from_history(pg_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const ch
     gdpr_pg__p_int(&p, at);
     return gdpr_pg__row(st,
                         "SELECT " CONSENT_COLUMNS " FROM " D "consent c"
-                        " WHERE c.subject = $1 AND c.purpose = $2 AND c.recipient = $3"
+                        " WHERE c.subject_id = " SUBJECT_ID_1
+                        " AND c.purpose = $2 AND c.recipient = $3"
                         " AND c.at <= $4 ORDER BY c.at DESC, c.id DESC LIMIT 1",
                         &p, "reading consent history", GDPR_ENOTFOUND, read_history_state, &h);
 }
@@ -388,7 +397,7 @@ gdpr_pg__consent_state_at(store *base, const uint8_t subject_hash[CRYPTO_HASH_BY
     gdpr_pg__p_text(&p, recipient);
     rc = gdpr_pg__row(st,
                       "SELECT event, at, state, expires, flags, mac FROM " D "consent_state"
-                      " WHERE subject = $1 AND purpose = $2 AND recipient = $3",
+                      " WHERE subject_id = " SUBJECT_ID_1 " AND purpose = $2 AND recipient = $3",
                       &p, "reading the consent state", GDPR_ENOTFOUND, read_current_state, &cur);
     if (rc != GDPR_OK || out->at <= at)
         return rc;
@@ -444,7 +453,8 @@ gdpr_pg__consent_explicit_recipient(store *base, const uint8_t subject_hash[CRYP
     gdpr_pg__p_text(&p, recipient);
     rc = gdpr_pg__rows(st,
                        "SELECT purpose, event, at, state, expires, flags, mac"
-                       " FROM " D "consent_state WHERE subject = $1 AND recipient = $2"
+                       " FROM " D "consent_state WHERE subject_id = " SUBJECT_ID_1
+                       " AND recipient = $2"
                        " ORDER BY purpose COLLATE \"C\"",
                        &p, "reading consent states", explicit_row, &w);
     if (rc == EXPLICIT_FOUND) {
@@ -461,8 +471,8 @@ gdpr_pg__consent_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_H
                                 int64_t *count_out)
 {
     static const char *const sql[] = {
-        "DELETE FROM " D "consent WHERE subject = $1",
-        "DELETE FROM " D "consent_state WHERE subject = $1",
+        "DELETE FROM " D "consent WHERE subject_id = " SUBJECT_ID_1,
+        "DELETE FROM " D "consent_state WHERE subject_id = " SUBJECT_ID_1,
         "DELETE FROM " D "disclosure WHERE subject = $1",
         "DELETE FROM " D "consent_signal WHERE subject = $1",
         "DELETE FROM " D "consent_conflict WHERE subject = $1",

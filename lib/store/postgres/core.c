@@ -355,7 +355,8 @@ gdpr_pg__audit_insert(store *base, const store_audit_row *row)
     gdpr_pg__p_blob(&p, row->mac, CRYPTO_HASH_BYTES);
     rc = gdpr_pg__exec_later(st,
                              "INSERT INTO " D "audit(seq, at, actor, role, action, subject,"
-                             " outcome, ref, mac) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                             " outcome, ref, mac, subject_id) VALUES($1, $2, $3, $4, $5, $6, $7,"
+                             " $8, $9, (SELECT id FROM " D "subject WHERE hash = $6))",
                              &p, "appending an audit event");
     st->audit_tail_valid = rc == GDPR_OK && st->depth > 0;
     if (st->audit_tail_valid) {

@@ -876,8 +876,15 @@ gdpr_pg__subject_delete(store *base, const uint8_t hash[CRYPTO_HASH_BYTES])
     gdpr_pg__p_hash(&p, hash);
     /* What the handle knew of subjects goes (their ids, their anchors). */
     gdpr_pg__cache_forget(st);
-    rc = gdpr_pg__exec(st, "DELETE FROM " D "subject WHERE hash = $1", &p, "deleting a subject",
-                       &changed);
+    /* Its audit events keep their hash (the chain's MAC covers it) but no
+     * longer name a subject row by id (docs/decisions/0016). */
+    rc = gdpr_pg__exec_later(st,
+                             "UPDATE " D "audit SET subject_id = NULL"
+                             " WHERE subject_id = (SELECT id FROM " D "subject WHERE hash = $1)",
+                             &p, "unlinking a subject's audit events");
+    if (rc == GDPR_OK)
+        rc = gdpr_pg__exec(st, "DELETE FROM " D "subject WHERE hash = $1", &p, "deleting a subject",
+                           &changed);
     if (rc == GDPR_OK && changed == 0)
         return gdpr__err_set(GDPR_ENOTFOUND, "subject: no such subject");
     /* Its retention anchors go, and review justifications sealed under its
@@ -916,7 +923,9 @@ gdpr_pg__subject_has_data(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], in
     rc = gdpr_pg__one_int64((pg_store *)base,
                             "SELECT (EXISTS(SELECT 1 FROM " D "vault WHERE subject = $1)"
                             " OR EXISTS(SELECT 1 FROM " D "identity WHERE subject = $1)"
-                            " OR EXISTS(SELECT 1 FROM " D "consent WHERE subject = $1))::int",
+                            " OR EXISTS(SELECT 1 FROM " D "consent"
+                            "  WHERE subject_id = (SELECT id FROM " D
+                            "subject WHERE hash = $1)))::int",
                             &p, "looking for a subject's data", &n);
     *has_out = n != 0;
     return rc;

@@ -5,7 +5,7 @@
  *
  * libpq reads a whole result into memory, so the walk goes a page at a
  * time to keep memory flat in the number of rows. Current consent states
- * have no id: the page key is the row's own order, (subject, purpose,
+ * have no id: the page key is the row's own order, (subject id, purpose,
  * recipient), texts in byte order (COLLATE "C", as SQLite compares), the
  * next page starting after the last row handed out. The subject term
  * comes first so the primary key's index gives the rows in subject order
@@ -33,7 +33,7 @@ typedef struct {
     void *ctx;
     int n; /* rows of the current page */
     /* The key of the last row handed out: the next page starts after it. */
-    uint8_t subject[CRYPTO_HASH_BYTES];
+    int64_t subject_id;
     int has_last;
     char *purpose, *recipient;
 } report_walk;
@@ -86,7 +86,7 @@ report_row(const pg_row *r, void *c)
         if (rc != GDPR_OK)
             return rc;
     }
-    memcpy(w->subject, subject, CRYPTO_HASH_BYTES);
+    w->subject_id = gdpr_pg__col_int(r, 9);
     w->has_last = 1;
     rc = keep_text(&w->purpose, row.purpose);
     if (rc == GDPR_OK)
@@ -116,21 +116,21 @@ gdpr_pg__consent_report_foreach(store *base, const store_consent_report_filter *
         gdpr_pg__p_text(&p, f->purpose);
         gdpr_pg__p_int(&p, f->from);
         gdpr_pg__p_int(&p, f->until);
-        /* Before the first row: an empty subject sorts before every hash. */
-        gdpr_pg__p_blob(&p, w.has_last ? w.subject : (const uint8_t *)"",
-                        w.has_last ? CRYPTO_HASH_BYTES : 0);
+        /* Before the first row: subject ids start at 1. */
+        gdpr_pg__p_int(&p, w.has_last ? w.subject_id : 0);
         gdpr_pg__p_text(&p, w.has_last ? w.purpose : "");
         gdpr_pg__p_text(&p, w.has_last ? w.recipient : "");
         gdpr_pg__p_int(&p, REPORT_PAGE_ROWS);
         w.n = 0;
         rc = gdpr_pg__rows(
             w.st,
-            "SELECT subject, purpose, recipient, event, at, state, expires, flags, mac"
+            "SELECT (SELECT hash FROM " D "subject WHERE id = subject_id), purpose, recipient,"
+            " event, at, state, expires, flags, mac, subject_id"
             " FROM " D "consent_state WHERE ($1 IS NULL OR purpose = $1)"
-            " AND at >= $2 AND ($3 = 0 OR at < $3) AND subject >= $4"
-            " AND (subject > $4 OR purpose COLLATE \"C\" > $5"
+            " AND at >= $2 AND ($3 = 0 OR at < $3) AND subject_id >= $4"
+            " AND (subject_id > $4 OR purpose COLLATE \"C\" > $5"
             " OR (purpose = $5 AND recipient COLLATE \"C\" > $6))"
-            " ORDER BY subject, purpose COLLATE \"C\", recipient COLLATE \"C\" LIMIT $7",
+            " ORDER BY subject_id, purpose COLLATE \"C\", recipient COLLATE \"C\" LIMIT $7",
             &p, "reading consent states for the report", report_row, &w);
     }
     free(w.purpose);

@@ -523,6 +523,36 @@ static const migration migrations[] = {
         consent_event_mac_sql,
         NULL,
     },
+    /* 26: issue 18: audit events, consent events and current consent
+     * states name their subject by its integer id (subject.id, from
+     * seq_subject: never reused), not by its 32-byte keyed hash; as
+     * SQLite's step (docs/decisions/0016-integer-subject-ids.md). The
+     * audit row keeps its hash (the chain's MAC covers it); the MACs of
+     * consent rows still cover the hash, read through the id. A consent
+     * row whose subject row is gone fails the NOT NULL: the transaction
+     * leaves the store as it was. */
+    {
+        "ALTER TABLE " D "audit ADD COLUMN subject_id bigint;"
+        "UPDATE " D "audit a SET subject_id = s.id FROM " D "subject s"
+        "  WHERE s.hash = a.subject;"
+        "DROP INDEX " D "audit_subject;"
+        "CREATE INDEX audit_subject_id ON " D "audit(subject_id) WHERE subject_id IS NOT NULL;"
+        "ALTER TABLE " D "consent ADD COLUMN subject_id bigint;"
+        "ALTER TABLE " D "consent DISABLE TRIGGER consent_append_only;"
+        "UPDATE " D "consent c SET subject_id = s.id FROM " D "subject s"
+        "  WHERE s.hash = c.subject;"
+        "ALTER TABLE " D "consent ENABLE TRIGGER consent_append_only;"
+        "ALTER TABLE " D "consent ALTER COLUMN subject_id SET NOT NULL;"
+        "ALTER TABLE " D "consent DROP COLUMN subject;"
+        "CREATE INDEX consent_subject_id ON " D "consent(subject_id, id);"
+        "ALTER TABLE " D "consent_state ADD COLUMN subject_id bigint;"
+        "UPDATE " D "consent_state c SET subject_id = s.id FROM " D "subject s"
+        "  WHERE s.hash = c.subject;"
+        "ALTER TABLE " D "consent_state ALTER COLUMN subject_id SET NOT NULL;"
+        "ALTER TABLE " D "consent_state DROP COLUMN subject;"
+        "ALTER TABLE " D "consent_state ADD PRIMARY KEY(subject_id, purpose, recipient);",
+        NULL,
+    },
 };
 
 #undef SEQ

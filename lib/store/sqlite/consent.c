@@ -30,11 +30,20 @@ blob_or_null(sqlite3_stmt *s, int col, size_t *len_out)
 
 /* --- events ---------------------------------------------------------- */
 
-#define CONSENT_COLUMNS                                                                            \
+/* Events name their subject by its integer id (schema step "subject ids");
+ * the row is read with the subject's hash, which the event's MAC covers. */
+#define CONSENT_COLUMNS_WITH(subject)                                                              \
     "c.id, c.at, c.purpose, c.state, c.notice, c.channel, c.actor, c.expires,"                     \
     " c.recipient, c.proof, c.flags, c.recipient_sealed, c.notice_version,"                        \
     " c.notice_sha256, c.policy_version,"                                                          \
-    " (SELECT value FROM main.meta WHERE name='store_id'), c.subject, c.guardian, c.mac"
+    " (SELECT value FROM main.meta WHERE name='store_id'), " subject ", c.guardian, c.mac"
+#define CONSENT_COLUMNS                                                                            \
+    CONSENT_COLUMNS_WITH("(SELECT hash FROM main.subject WHERE id=c.subject_id)")
+/* The subject id of the hash bound as ?1 (or ?2). */
+#define SUBJECT_ID_1 "(SELECT id FROM main.subject WHERE hash=?1)"
+/* ... or the id remembered in this write transaction, bound as ?n. */
+#define SUBJECT_ID_CACHED(n, hash)                                                                 \
+    "coalesce(?" n ", (SELECT id FROM main.subject WHERE hash=?" hash "))"
 #define CONSENT_MAC_COLUMN 18
 
 #define RECEIPT_ID_BYTES 37
@@ -145,7 +154,7 @@ gdpr_sqlite__consent_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH
     sqlite3_stmt *s;
     int rc = gdpr_sqlite__sq_prepare(st,
                                      "SELECT " CONSENT_COLUMNS " FROM main.consent c"
-                                     " WHERE c.subject=?1 ORDER BY c.id",
+                                     " WHERE c.subject_id=" SUBJECT_ID_1 " ORDER BY c.id",
                                      "reading consent events", &s);
 
     if (rc != GDPR_OK)
@@ -161,9 +170,9 @@ gdpr_sqlite__consent_event_foreach_raw(sqlite_store *st,
                                        void *ctx)
 {
     sqlite3_stmt *s;
-    int rc =
-        gdpr_sqlite__sq_prepare(st, "SELECT " CONSENT_COLUMNS " FROM main.consent c ORDER BY c.id",
-                                "reading consent events", &s);
+    int rc = gdpr_sqlite__sq_prepare(
+        st, "SELECT " CONSENT_COLUMNS_WITH("c.subject") " FROM main.consent c ORDER BY c.id",
+        "reading consent events", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -198,10 +207,12 @@ gdpr_sqlite__consent_append(store *base, const store_consent_row *row, int64_t *
     if (rc == GDPR_OK)
         rc = gdpr_sqlite__sq_stmt(
             st,
-            "INSERT INTO main.consent(id, subject, at, purpose, state, notice,"
+            "INSERT INTO main.consent(id, subject_id, at, purpose, state, notice,"
             " notice_version, notice_sha256, policy_version, channel, actor, expires,"
-            " recipient, recipient_sealed, proof, flags, guardian, mac) VALUES(?1, ?2, ?3,"
-            " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+            " recipient, recipient_sealed, proof, flags, guardian, mac)"
+            " VALUES(?1, " SUBJECT_ID_CACHED(
+                "19", "2") ", ?3,"
+                           " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
             &s);
 
     if (rc != GDPR_OK)
@@ -232,6 +243,7 @@ gdpr_sqlite__consent_append(store *base, const store_consent_row *row, int64_t *
     gdpr_sqlite__sq_bind_blob_or_null(s, 15, row->proof, row->proof_len);
     sqlite3_bind_int64(s, 16, (sqlite3_int64)row->flags);
     gdpr_sqlite__sq_bind_blob_or_null(s, 17, row->guardian, row->guardian_len);
+    gdpr_sqlite__sq_bind_subject_cached(st, s, 19, row->subject);
     rc = gdpr_sqlite__sq_step_done(st, s, "appending a consent event");
     if (rc != GDPR_OK)
         return rc;
@@ -239,8 +251,10 @@ gdpr_sqlite__consent_append(store *base, const store_consent_row *row, int64_t *
         *id_out = id;
     rc = gdpr_sqlite__sq_stmt(
         st,
-        "INSERT OR REPLACE INTO main.consent_state(subject, purpose, recipient,"
-        " event, at, state, expires, flags, mac) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT OR REPLACE INTO main.consent_state(subject_id, purpose, recipient,"
+        " event, at, state, expires, flags, mac) VALUES(" SUBJECT_ID_CACHED(
+            "10", "1") ", ?2, ?3, ?4, ?5, ?6, ?7,"
+                       " ?8, ?9)",
         &s);
     if (rc != GDPR_OK)
         return rc;
@@ -268,6 +282,7 @@ gdpr_sqlite__consent_append(store *base, const store_consent_row *row, int64_t *
     sqlite3_bind_int(s, 6, row->state);
     sqlite3_bind_int64(s, 7, row->expires);
     sqlite3_bind_int64(s, 8, (sqlite3_int64)row->flags);
+    gdpr_sqlite__sq_bind_subject_cached(st, s, 10, row->subject);
     return gdpr_sqlite__sq_step_done(st, s, "updating the consent state");
 }
 
@@ -355,7 +370,8 @@ state_from_history(sqlite_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], cons
     sqlite3_stmt *s;
     int rc = gdpr_sqlite__sq_stmt(st,
                                   "SELECT " CONSENT_COLUMNS " FROM main.consent c"
-                                  " WHERE c.subject=?1 AND c.purpose=?2 AND c.recipient=?3"
+                                  " WHERE c.subject_id=" SUBJECT_ID_1
+                                  " AND c.purpose=?2 AND c.recipient=?3"
                                   " AND c.at<=?4 ORDER BY c.at DESC, c.id DESC LIMIT 1",
                                   &s);
 
@@ -377,11 +393,12 @@ gdpr_sqlite__consent_state_at(store *base, const uint8_t subject_hash[CRYPTO_HAS
     sqlite_store *st = (sqlite_store *)base;
     current_state cur = {st, subject_hash, purpose, recipient, out};
     sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_stmt(st,
-                                  "SELECT event, at, state, expires, flags, mac"
-                                  " FROM main.consent_state"
-                                  " WHERE subject=?1 AND purpose=?2 AND recipient=?3",
-                                  &s);
+    int rc =
+        gdpr_sqlite__sq_stmt(st,
+                             "SELECT event, at, state, expires, flags, mac"
+                             " FROM main.consent_state"
+                             " WHERE subject_id=" SUBJECT_ID_1 " AND purpose=?2 AND recipient=?3",
+                             &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -442,7 +459,8 @@ explicit_page(sqlite_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const cha
     explicit_rows r = {purposes, states, 0, st, hash, recipient};
     int rc = gdpr_sqlite__sq_stmt(st,
                                   "SELECT purpose, event, at, state, expires, flags, mac"
-                                  " FROM main.consent_state WHERE subject=?1 AND recipient=?2"
+                                  " FROM main.consent_state WHERE subject_id=" SUBJECT_ID_1
+                                  " AND recipient=?2"
                                   " AND purpose>?3 ORDER BY purpose LIMIT ?4",
                                   &s);
 
@@ -502,8 +520,8 @@ gdpr_sqlite__consent_delete_subject(store *base, const uint8_t subject_hash[CRYP
                                     int64_t *count_out)
 {
     static const char *const sql[] = {
-        "DELETE FROM main.consent WHERE subject=?1",
-        "DELETE FROM main.consent_state WHERE subject=?1",
+        "DELETE FROM main.consent WHERE subject_id=" SUBJECT_ID_1,
+        "DELETE FROM main.consent_state WHERE subject_id=" SUBJECT_ID_1,
         "DELETE FROM main.disclosure WHERE subject=?1",
         "DELETE FROM main.consent_signal WHERE subject=?1",
         "DELETE FROM main.consent_conflict WHERE subject=?1",

@@ -66,18 +66,56 @@ gdpr_sqlite__meta_put(store *base, store_file f, const char *name, const void *v
     return gdpr_sqlite__sq_step_done(st, s, "writing meta");
 }
 
+/* Inside a write transaction, remember the subject just found or created
+ * (sqlite_internal.h, subject_cache_id). */
+static void
+subject_remember(sqlite_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t id)
+{
+    if (st->depth == 0 || id <= 0)
+        return;
+    st->subject_cache_id = id;
+    memcpy(st->subject_cache_hash, hash, CRYPTO_HASH_BYTES);
+}
+
+int64_t
+gdpr_sqlite__subject_cached(const sqlite_store *st, const uint8_t *hash)
+{
+    if (hash == NULL || st->subject_cache_id == 0 || st->depth == 0 ||
+        memcmp(st->subject_cache_hash, hash, CRYPTO_HASH_BYTES) != 0)
+        return 0;
+    return st->subject_cache_id;
+}
+
+void
+gdpr_sqlite__sq_bind_subject_cached(const sqlite_store *st, sqlite3_stmt *s, int col,
+                                    const uint8_t *hash)
+{
+    int64_t id = gdpr_sqlite__subject_cached(st, hash);
+
+    if (id > 0)
+        sqlite3_bind_int64(s, col, id);
+    else
+        sqlite3_bind_null(s, col);
+}
+
 int
 gdpr_sqlite__subject_find(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], int64_t *id_out)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
+    int64_t id = 0;
     int rc = gdpr_sqlite__sq_stmt(st, "SELECT id FROM main.subject WHERE hash=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
     gdpr_sqlite__sq_bind_hash(s, 1, hash);
-    return gdpr_sqlite__sq_row(st, s, "finding subject", GDPR_ENOTFOUND, gdpr_sqlite__sq_read_int64,
-                               id_out);
+    rc = gdpr_sqlite__sq_row(st, s, "finding subject", GDPR_ENOTFOUND, gdpr_sqlite__sq_read_int64,
+                             &id);
+    if (rc == GDPR_OK)
+        subject_remember(st, hash, id);
+    if (rc == GDPR_OK && id_out)
+        *id_out = id;
+    return rc;
 }
 
 int
@@ -103,6 +141,8 @@ gdpr_sqlite__subject_insert(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
     sqlite3_bind_int64(s, 3, created);
     sqlite3_bind_int64(s, 4, id);
     rc = gdpr_sqlite__sq_step_done(st, s, "creating subject");
+    if (rc == GDPR_OK)
+        subject_remember(st, hash, id);
     if (rc == GDPR_OK && id_out)
         *id_out = id;
     return rc;
@@ -338,7 +378,8 @@ gdpr_sqlite__audit_insert(store *base, const store_audit_row *row)
     int rc = gdpr_sqlite__sq_stmt(
         st,
         "INSERT INTO main.audit(seq, at, actor, role, action, subject, outcome,"
-        " ref, mac) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        " ref, mac, subject_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+        " coalesce(?10, (SELECT id FROM main.subject WHERE hash=?6)))",
         &s);
 
     if (rc != GDPR_OK)
@@ -354,6 +395,7 @@ gdpr_sqlite__audit_insert(store *base, const store_audit_row *row)
     if (row->ref)
         sqlite3_bind_text(s, 8, row->ref, -1, SQLITE_STATIC);
     sqlite3_bind_blob(s, 9, row->mac, CRYPTO_HASH_BYTES, SQLITE_STATIC);
+    gdpr_sqlite__sq_bind_subject_cached(st, s, 10, row->subject);
     rc = gdpr_sqlite__sq_step_done(st, s, "appending an audit event");
     /* Inside a write transaction the new event is the tail until the
      * transaction ends (a rollback of any level forgets it). */

@@ -1005,8 +1005,20 @@ gdpr_sqlite__subject_delete(store *base, const uint8_t hash[CRYPTO_HASH_BYTES])
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_stmt(st, "DELETE FROM main.subject WHERE hash=?1", &s);
+    /* Its audit events keep their hash (the chain's MAC covers it) but no
+     * longer name a subject row by id (docs/decisions/0016). */
+    int rc = gdpr_sqlite__sq_stmt(st,
+                                  "UPDATE main.audit SET subject_id = NULL"
+                                  " WHERE subject_id = (SELECT id FROM main.subject WHERE hash=?1)",
+                                  &s);
 
+    if (rc == GDPR_OK) {
+        gdpr_sqlite__sq_bind_hash(s, 1, hash);
+        rc = gdpr_sqlite__sq_step_done(st, s, "unlinking a subject's audit events");
+    }
+    st->subject_cache_id = 0;
+    if (rc == GDPR_OK)
+        rc = gdpr_sqlite__sq_stmt(st, "DELETE FROM main.subject WHERE hash=?1", &s);
     if (rc != GDPR_OK)
         return rc;
     gdpr_sqlite__sq_bind_hash(s, 1, hash);
@@ -1057,7 +1069,8 @@ gdpr_sqlite__subject_has_data(store *base, const uint8_t hash[CRYPTO_HASH_BYTES]
     int rc = gdpr_sqlite__sq_stmt(st,
                                   "SELECT EXISTS(SELECT 1 FROM main.vault WHERE subject=?1)"
                                   " OR EXISTS(SELECT 1 FROM main.identity WHERE subject=?1)"
-                                  " OR EXISTS(SELECT 1 FROM main.consent WHERE subject=?1)",
+                                  " OR EXISTS(SELECT 1 FROM main.consent"
+                                  "  WHERE subject_id=(SELECT id FROM main.subject WHERE hash=?1))",
                                   &s);
 
     if (rc != GDPR_OK)

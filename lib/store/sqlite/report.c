@@ -64,9 +64,10 @@ gdpr_sqlite__consent_report_foreach(store *base, const store_consent_report_filt
     sqlite3_stmt *s = NULL;
     int rc = gdpr_sqlite__sq_prepare(
         st,
-        "SELECT subject, purpose, recipient, event, at, state, expires, flags, mac"
+        "SELECT (SELECT hash FROM main.subject WHERE id = subject_id), purpose, recipient,"
+        " event, at, state, expires, flags, mac"
         " FROM main.consent_state WHERE (?1 IS NULL OR purpose = ?1)"
-        " AND at >= ?2 AND (?3 = 0 OR at < ?3) ORDER BY subject, purpose, recipient",
+        " AND at >= ?2 AND (?3 = 0 OR at < ?3) ORDER BY subject_id, purpose, recipient",
         "reading consent states for the report", &s);
 
     if (rc != GDPR_OK)

@@ -684,6 +684,55 @@ static const migration migrations[] = {
         consent_event_mac_sql,
         NULL,
     },
+    /* 26: issue 18: the audit events, consent events and current consent
+     * states name their subject by its integer id (subject.id, from the
+     * 'subject' counter: never reused after erasure), not by its 32-byte
+     * random keyed hash: a new key then lands in a small index instead of
+     * dirtying a random page of a large one. subject(hash) stays the one
+     * index that resolves a hash to a subject. The audit row keeps its
+     * hash (the chain's MAC covers it and must verify after erasure);
+     * its id is NULL when the subject row is gone. The MACs of consent
+     * rows still cover the hash, read through the id, so none is
+     * recomputed (docs/decisions/0016-integer-subject-ids.md). A consent
+     * row whose subject row is gone has no id to take: the step then fails
+     * on the NOT NULL of consent_state and leaves the store as it was. */
+    {
+        "DROP TRIGGER IF EXISTS main.consent_append_only;"
+        "ALTER TABLE main.audit ADD COLUMN subject_id INTEGER;"
+        "UPDATE main.audit SET subject_id = (SELECT s.id FROM main.subject s"
+        "  WHERE s.hash = audit.subject) WHERE subject IS NOT NULL;"
+        "DROP INDEX main.audit_subject;"
+        "CREATE INDEX main.audit_subject_id ON audit(subject_id) WHERE subject_id IS NOT NULL;"
+        "ALTER TABLE main.consent ADD COLUMN subject_id INTEGER;"
+        "UPDATE main.consent SET subject_id = (SELECT s.id FROM main.subject s"
+        "  WHERE s.hash = consent.subject);"
+        "CREATE TABLE main.consent_orphan(n INTEGER NOT NULL);"
+        "INSERT INTO main.consent_orphan SELECT CASE WHEN count(*) = 0 THEN 0 END"
+        "  FROM main.consent WHERE subject_id IS NULL;"
+        "DROP TABLE main.consent_orphan;"
+        "DROP INDEX main.consent_subject;"
+        "ALTER TABLE main.consent DROP COLUMN subject;"
+        "CREATE INDEX main.consent_subject_id ON consent(subject_id, id);"
+        "CREATE TRIGGER main.consent_append_only BEFORE UPDATE ON consent"
+        " BEGIN SELECT RAISE(ABORT, 'consent events are append-only'); END;"
+        "CREATE TABLE main.consent_state_new("
+        "  subject_id INTEGER NOT NULL,"
+        "  purpose TEXT NOT NULL,"
+        "  recipient TEXT NOT NULL,"
+        "  event INTEGER NOT NULL,"
+        "  at INTEGER NOT NULL,"
+        "  state INTEGER NOT NULL,"
+        "  expires INTEGER NOT NULL,"
+        "  flags INTEGER NOT NULL,"
+        "  mac BLOB,"
+        "  PRIMARY KEY(subject_id, purpose, recipient)) WITHOUT ROWID;"
+        "INSERT INTO main.consent_state_new SELECT (SELECT s.id FROM main.subject s"
+        "  WHERE s.hash = c.subject), c.purpose, c.recipient, c.event, c.at, c.state,"
+        "  c.expires, c.flags, c.mac FROM main.consent_state c;"
+        "DROP TABLE main.consent_state;"
+        "ALTER TABLE main.consent_state_new RENAME TO consent_state;",
+        NULL,
+    },
 };
 
 int

@@ -449,6 +449,7 @@ gdpr_sqlite__begin(store *base)
     st->depth++;
     if (st->depth == 1) {
         st->unguarded = 0;
+        st->subject_cache_id = 0; /* remembered for this transaction only */
         gdpr_sqlite__sq_seq_reset(st);
         rc = gdpr_sqlite__sq_generation_begin(st);
         if (rc != GDPR_OK) {
@@ -525,6 +526,7 @@ gdpr_sqlite__commit(store *base)
             sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
             st->depth = 0;
             st->audit_tail_valid = 0;
+            st->subject_cache_id = 0;
             /* Keys this transaction created are orphans now: the next
              * outermost begin of any handle takes them back (keys.c). */
         } else {
@@ -533,8 +535,10 @@ gdpr_sqlite__commit(store *base)
         return rc;
     }
     st->depth--;
-    if (st->depth == 0)
+    if (st->depth == 0) {
         st->audit_tail_valid = 0;
+        st->subject_cache_id = 0;
+    }
     return GDPR_OK;
 }
 
@@ -559,6 +563,7 @@ gdpr_sqlite__rollback(store *base)
 {
     sqlite_store *st = (sqlite_store *)base;
     st->audit_tail_valid = 0;
+    st->subject_cache_id = 0;
     if (st->depth == 0)
         return;
     if (st->depth > 1 && (st->unguarded & (1u << (st->depth - 1)))) {

@@ -50,6 +50,13 @@ typedef struct sqlite_store {
     int audit_tail_valid;
     int64_t audit_tail_seq;
     uint8_t audit_tail_mac[CRYPTO_HASH_BYTES];
+    /* The subject last found or created by hash in this write transaction
+     * (id 0: none): rows that name a subject by its id (schema 26) take it
+     * without another descent of subject(hash). Forgotten with the audit
+     * tail (any rollback, the end of the transaction) and when a subject
+     * row is deleted. */
+    int64_t subject_cache_id;
+    uint8_t subject_cache_hash[CRYPTO_HASH_BYTES];
     /* main.counter exists (schema 9 on): ids and the generation. */
     int has_counters;
     /* Schema 12 on: keystore counters, key generations and serials. */
@@ -115,6 +122,12 @@ int gdpr_sqlite__sq_one_int64(sqlite_store *st, sqlite3_stmt *s, const char *wha
 typedef int (*sq_row_fn)(sqlite3_stmt *s, void *ctx);
 /* A row reader for the common single answer: column 0 into *(int64_t *)ctx. */
 int gdpr_sqlite__sq_read_int64(sqlite3_stmt *s, void *ctx);
+/* The id of the subject remembered in this write transaction if its hash
+ * is `hash`, else 0; bound to column `col` (NULL when not remembered: the
+ * statement then finds it with coalesce(?col, (SELECT id ... hash))). */
+int64_t gdpr_sqlite__subject_cached(const sqlite_store *st, const uint8_t *hash);
+void gdpr_sqlite__sq_bind_subject_cached(const sqlite_store *st, sqlite3_stmt *s, int col,
+                                         const uint8_t *hash);
 /* A key serial, which a row may not have (column NULL: has is 0). */
 typedef struct {
     int64_t serial;
