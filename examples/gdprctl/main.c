@@ -292,6 +292,13 @@ static const struct {
     {"--db", "PATH",
      "the store: a SQLite file or a postgresql:// URI (default $GDPR_DB, else "
      "gdpr.db); only init creates one"},
+    {"--read-only", NULL,
+     "open the store for reading only (a PostgreSQL hot standby, a copy): checks, lists and "
+     "exports answer, every write is refused (exit 1); nothing is created or migrated"},
+    {"--audit-db", "PATH|URI",
+     "with --read-only: the writable store (the primary) where the audit events of audited reads "
+     "(export, consent history, report) and of refusals are appended; without it those are "
+     "refused"},
     {"--key-file", "FILE|-",
      "master key: 64 hex digits, file mode 0600 or stricter; - reads stdin"},
     {"--passphrase-file", "FILE|-", "master passphrase: the first line of FILE; - reads stdin"},
@@ -390,6 +397,15 @@ print_user_message(const char *msg, const char *what)
         if (at_start && k < n) {
             fputs(field_flags[k].flag, stderr);
             p += strlen(field_flags[k].field);
+        } else if ((p == msg || !(isalnum((unsigned char)p[-1]) || p[-1] == '_' || p[-1] == '.')) &&
+                   (strncmp(p, "opts.read_only", 14) == 0 ||
+                    strncmp(p, "opts.audit_path", 15) == 0)) {
+            /* The options of a read-only engine are gdprctl's global flags. */
+            int ro = p[5] == 'r';
+            fputs(ro ? "--read-only" : "--audit-db", stderr);
+            p += ro ? 14 : 15;
+            if (strncmp(p, " (options version ", 18) == 0 && strchr(p + 1, ')') != NULL)
+                p = strchr(p + 1, ')') + 1;
         } else {
             fputc(*p++, stderr);
         }
@@ -782,7 +798,8 @@ completion(FILE *f)
     for (size_t i = 0; i < N_GLOBALS; i++)
         fprintf(f, "%s%s", i ? " " : "", global_flags[i].name);
     fprintf(f, "'\n    case ${COMP_WORDS[COMP_CWORD-1]} in\n"
-               "    --db|--key-file|--passphrase-file|--file|-o|--out) COMPREPLY=($(compgen -f -- "
+               "    --db|--audit-db|--key-file|--passphrase-file|--file|-o|--out) "
+               "COMPREPLY=($(compgen -f -- "
                "\"$cur\")); return ;;\n    esac\n");
     fprintf(f, "    if [ ${#words[@]} -eq 0 ]; then\n        COMPREPLY=($(compgen -W '");
     for (size_t i = 0; i < N_COMMANDS; i++)
@@ -1072,13 +1089,14 @@ is_pg_uri(const char *db)
     return strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0;
 }
 
+/* `db` as messages show it, into shown[cap]: a URI's password masked. */
 static void
-set_db_shown(const char *db)
+mask_password(const char *db, char *shown, size_t cap)
 {
     const char *auth, *end, *at = NULL, *colon = NULL;
     char *q;
 
-    snprintf(db_shown, sizeof db_shown, "%s", db);
+    snprintf(shown, cap, "%s", db);
     if (!is_pg_uri(db))
         return;
     auth = strstr(db, "://") + 3;
@@ -1092,13 +1110,19 @@ set_db_shown(const char *db)
             break;
         }
     if (colon != NULL)
-        snprintf(db_shown, sizeof db_shown, "%.*s:***%s", (int)(colon - db), db, at);
-    q = strstr(db_shown, "password=");
+        snprintf(shown, cap, "%.*s:***%s", (int)(colon - db), db, at);
+    q = strstr(shown, "password=");
     if (q != NULL) {
         size_t len = strcspn(q + 9, "&");
         memmove(q + 12, q + 9 + len, strlen(q + 9 + len) + 1);
         memcpy(q + 9, "***", 3);
     }
+}
+
+static void
+set_db_shown(const char *db)
+{
+    mask_password(db, db_shown, sizeof db_shown);
 }
 
 static int
@@ -1348,7 +1372,9 @@ static int
 run(int argc, char **argv)
 {
     static ctl c;
-    const char *key_file = NULL, *pass_file = NULL, *now_text = NULL;
+    const char *key_file = NULL, *pass_file = NULL, *now_text = NULL, *audit_db = NULL;
+    static char audit_shown[1024];
+    int read_only = 0;
     gdpr_options opts = GDPR_OPTIONS_INIT;
     const ctl_command *cmd;
     char **rest = calloc((size_t)argc + 1, sizeof *rest);
@@ -1400,6 +1426,10 @@ run(int argc, char **argv)
             return CTL_OK;
         } else if (strcmp(a, "--db") == 0)
             c.db = argv[++i];
+        else if (strcmp(a, "--read-only") == 0)
+            read_only = 1;
+        else if (strcmp(a, "--audit-db") == 0)
+            audit_db = argv[++i];
         else if (strcmp(a, "--key-file") == 0)
             key_file = argv[++i];
         else if (strcmp(a, "--passphrase-file") == 0)
@@ -1441,6 +1471,15 @@ run(int argc, char **argv)
         return finish(CTL_OK);
     }
     rc = check_flags(cmd, nrest - words, rest + words);
+    if (rc == CTL_OK && audit_db != NULL && !read_only) {
+        fprintf(stderr, "gdprctl: --audit-db needs --read-only: it names where a read-only "
+                        "engine appends its audit events; a writable one appends to --db\n");
+        rc = CTL_USAGE;
+    }
+    if (rc == CTL_OK && read_only && cmd->fn == ctl_cmd_init) {
+        fprintf(stderr, "gdprctl: init creates a store; --read-only opens an existing one\n");
+        rc = CTL_USAGE;
+    }
     if (rc == CTL_OK && now_text != NULL) {
         /* checked before the store is touched; read again below in the policy's zone */
         int64_t probe;
@@ -1458,9 +1497,18 @@ run(int argc, char **argv)
         /* Messages and output name the store without its password. */
         set_db_shown(c.db);
         c.db = db_shown;
+        if (audit_db != NULL)
+            mask_password(audit_db, audit_shown, sizeof audit_shown);
         if (cmd->fn != ctl_cmd_init && !pg && strcmp(c.db, ":memory:") != 0 &&
             stat(c.db, &st) != 0) {
             fprintf(stderr, "gdprctl: no store at %s; create one with gdprctl init\n", c.db);
+            rc = CTL_USAGE;
+        } else if (audit_db != NULL && !is_pg_uri(audit_db) && strcmp(audit_db, ":memory:") != 0 &&
+                   stat(audit_db, &st) != 0) {
+            fprintf(stderr,
+                    "gdprctl: --audit-db: no store at %s; give the writable store that --db is "
+                    "a copy or standby of\n",
+                    audit_shown);
             rc = CTL_USAGE;
         } else if (c.who.id == NULL || c.who.role == NULL || !*c.who.id || !*c.who.role) {
             fprintf(stderr, "gdprctl: who is acting? give --actor ID and --role ROLE (or set "
@@ -1473,8 +1521,19 @@ run(int argc, char **argv)
             opts.path = db_real;
             opts.clock = fixed_clock;
             opts.clock_ctx = &c;
+#if GDPR_OPTIONS_VERSION >= 4
+            opts.read_only = read_only;
+            opts.audit_path = audit_db;
+#else
+            if (read_only || audit_db != NULL) {
+                fprintf(stderr, "gdprctl: --read-only and --audit-db need libgdpr options "
+                                "version 4\n");
+                rc = CTL_USAGE;
+                goto opened;
+            }
+#endif
 #if GDPR_OPTIONS_VERSION >= 3
-            if (pg && cmd->fn != ctl_cmd_init) {
+            if (pg && cmd->fn != ctl_cmd_init && !read_only) {
                 gdpr_options probe = opts;
                 probe.read_only = 1;
                 rc = gdpr_open(&c.eng, &probe);
@@ -1491,11 +1550,27 @@ run(int argc, char **argv)
             }
 #endif
             rc = gdpr_open(&c.eng, &opts);
-            rc = rc == GDPR_OK ? CTL_OK : ctl_fail(db_shown, rc);
+            if (rc == GDPR_ESTATE && read_only &&
+                strncmp(gdpr_errmsg(), "opts.read_only:", 15) == 0 &&
+                strstr(gdpr_errmsg(), "no store") != NULL) {
+                /* read-only never creates: "... holds no store yet" */
+                fprintf(stderr,
+                        "gdprctl: no store at %s; create one with gdprctl init (without "
+                        "--read-only, on the primary)\n",
+                        c.db);
+                rc = CTL_USAGE;
+            } else if (rc != GDPR_OK) {
+                int standby =
+                    rc == GDPR_ESTATE && !read_only && strstr(gdpr_errmsg(), "hot standby") != NULL;
+                rc = ctl_fail(db_shown, rc);
+                if (standby)
+                    fprintf(stderr, "  next: on a hot standby, add --read-only (and --audit-db "
+                                    "PRIMARY for exports and other audited reads)\n");
+            } else {
+                rc = CTL_OK;
+            }
         }
-#if GDPR_OPTIONS_VERSION >= 3
     opened:
-#endif
         if (rc == CTL_OK && now_text != NULL) {
             rc = ctl_parse_time("--now", now_text, &c.now) == 0 ? CTL_OK : CTL_USAGE;
             c.now_set = rc == CTL_OK;

@@ -43,3 +43,10 @@ gdpr__test_between_commits(void)
     if (hooks.between_commits != NULL)
         hooks.between_commits(hooks.between_commits_ctx);
 }
+
+int
+gdpr__test_before_statement(void)
+{
+    return hooks.before_statement != NULL &&
+           hooks.before_statement(hooks.before_statement_ctx) != 0;
+}

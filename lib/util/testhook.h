@@ -30,6 +30,13 @@ typedef struct {
      * that window; NULL: none. */
     void (*between_commits)(void *ctx);
     void *between_commits_ctx;
+    /* lib/store/postgres: called before each statement of the statement
+     * wrapper (gdpr_pg__run), before it is prepared or sent, so a test can
+     * kill the session or restart the server there; an answer other than 0
+     * makes the statement fail as if libpq had returned no result
+     * (PQexecPrepared NULL). NULL: none. */
+    int (*before_statement)(void *ctx);
+    void *before_statement_ctx;
 } gdpr__test_hooks;
 
 /* Replace every hook at once; NULL clears them all. */
@@ -43,5 +50,7 @@ int gdpr__test_schema_create_version(void);
 int gdpr__test_fail_now(gdpr__test_fail_point point);
 /* Runs the between-commits hook, if any. */
 void gdpr__test_between_commits(void);
+/* Runs the before-statement hook, if any: 1 when the statement is to fail. */
+int gdpr__test_before_statement(void);
 
 #endif

@@ -64,4 +64,55 @@ grep -q "password authentication failed" "$tmp/err" || fail "wrong password: $(c
 ! grep -q "not-the-password-4711" "$tmp/out" "$tmp/err" || fail "wrong password shown"
 expect_exit 5 "$ctl" --db "postgresql://u:secret-4711@127.0.0.1:1/x?connect_timeout=2" audit verify
 ! grep -q "secret-4711" "$tmp/out" "$tmp/err" || fail "password shown: $(cat "$tmp/err")"
+
+# --- the hot standby: --read-only there, --audit-db at the primary ----------------
+if [ -n "${GDPR_TEST_PG_STANDBY_URI:-}" ]; then
+    sdb=$(printf '%s' "$GDPR_TEST_PG_STANDBY_URI" | sed "s|/postgres\$|/$name|")
+    wait_replay() {
+        lsn=$("$psql" -X -At -d "$db" -c "SELECT pg_current_wal_lsn()")
+        for _ in $(seq 1 300); do
+            [ "$("$psql" -X -At -d "$sdb" -c "SELECT pg_last_wal_replay_lsn() >= '$lsn'::pg_lsn" \
+                2>/dev/null)" = t ] && return 0
+            sleep 0.1
+        done
+        fail "the standby did not replay up to $lsn"
+    }
+    events() { "$psql" -X -At -d "$db" -c "SELECT count(*) FROM gdpr.audit"; }
+    wait_replay
+    n0=$(events)
+    expect_exit 0 "$ctl" --db "$sdb" --read-only consent check c-1001 marketing
+    no_password "standby check"
+    # Opened writable, the standby refuses at open, saying what to give.
+    expect_exit 1 "$ctl" --db "$sdb" consent check c-1001 marketing
+    grep -q "next: on a hot standby, add --read-only" "$tmp/err" || fail "writable: $(cat "$tmp/err")"
+    # A write: refused (exit 1) naming the flag; nothing changes anywhere.
+    expect_exit 1 "$ctl" --db "$sdb" --read-only consent grant c-2 marketing marketing-v2 web --proof x
+    grep -q "read-only (--read-only.*writes are refused" "$tmp/err" || fail "write: $(cat "$tmp/err")"
+    # An audited read without --audit-db: refused before anything is given out.
+    expect_exit 1 "$ctl" --db "$sdb" --read-only export c-1001 -o "$tmp/sb.json"
+    grep -q "set --audit-db" "$tmp/err" || fail "export without --audit-db: $(cat "$tmp/err")"
+    [ -s "$tmp/sb.json" ] && fail "an export without its audit event wrote data"
+    [ "$(events)" = "$n0" ] || fail "refused calls appended to the primary's trail"
+    # With --audit-db the primary: read on the standby, the event on the primary.
+    expect_exit 0 "$ctl" --db "$sdb" --read-only --audit-db "$db" export c-1001 -o "$tmp/sb.json"
+    grep -q "Ada Example" "$tmp/sb.json" || fail "standby export lacks the value"
+    no_password "standby export"
+    [ "$(events)" = $((n0 + 1)) ] || fail "the export's event is not on the primary"
+    expect_exit 0 "$ctl" --db "$db" audit log --json
+    grep -q '"action":"export' "$tmp/out" || fail "no export event: $(cat "$tmp/out")"
+    # --audit-db must be writable and the same store; its password stays masked.
+    expect_exit 5 "$ctl" --db "$sdb" --read-only --audit-db "$wrong" export c-1001 -o "$tmp/x.json"
+    grep -q "^  --audit-db: " "$tmp/err" || fail "--audit-db error: $(cat "$tmp/err")"
+    ! grep -q "not-the-password-4711" "$tmp/out" "$tmp/err" || fail "--audit-db password shown"
+    expect_exit 2 "$ctl" --db "$db" --audit-db "$db" consent check c-1001 marketing
+    grep -q "gdprctl: --audit-db needs --read-only" "$tmp/err" || fail "$(cat "$tmp/err")"
+    no_password "--audit-db without --read-only"
+    # An erasure on the primary reaches the standby with the replay.
+    expect_exit 0 "$ctl" --db "$db" --yes erase c-1001 "Art. 17(1)(a) request 4"
+    wait_replay
+    expect_exit 1 "$ctl" --db "$sdb" --read-only consent check c-1001 marketing
+    # A database on the standby without a store: no store, nothing created.
+    expect_exit 2 "$ctl" --db "$(printf '%s' "$GDPR_TEST_PG_STANDBY_URI")" --read-only audit verify
+    grep -q "no store at postgresql://gdpr_admin:\*\*\*@" "$tmp/err" || fail "no store: $(cat "$tmp/err")"
+fi
 echo "gdprctl on PostgreSQL: all checks passed"

@@ -6,11 +6,13 @@
 #include "pg_internal.h"
 
 #include <assert.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
+#include "testhook.h"
 
 /* Type oids of the parameters we send (pg_type.h is a server header). */
 #define PG_OID_BYTEA 17
@@ -60,11 +62,17 @@ gdpr_pg__fail(pg_store *st, const PGresult *res, const char *what)
 {
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     const char *msg = res ? PQresultErrorMessage(res) : NULL;
-    char detail[512];
+    char detail[512], none[512];
     int code = GDPR_ESTORAGE;
 
     if (msg == NULL || *msg == '\0')
         msg = st->conn ? PQerrorMessage(st->conn) : "no connection";
+    if (res == NULL && st->conn != NULL && PQstatus(st->conn) == CONNECTION_OK) {
+        /* No result at all (out of memory, a lost socket): say so with
+         * whatever libpq reported. */
+        snprintf(none, sizeof none, "libpq returned no result%s%s", *msg ? ": " : "", msg);
+        msg = none;
+    }
     one_line(detail, sizeof detail, msg);
     if (connection_lost(st, state)) {
         st->broken = 1;
@@ -278,8 +286,37 @@ gdpr_pg__reconnect(pg_store *st, const char *what)
     return session_setup(st);
 }
 
+int
+gdpr_pg__session_gone(pg_store *st)
+{
+    if (st->broken || PQstatus(st->conn) != CONNECTION_OK)
+        return 1;
+    /* Idle, the server sends nothing (we LISTEN to nothing) unless it ends
+     * the session: a terminated backend or a server shutting down sends
+     * its FATAL, then closes the socket. What the idle socket holds is
+     * read (never waited for) until libpq sees the end of the connection;
+     * anything else stays for the next statement. */
+    for (int i = 0; i < 3; i++) {
+        struct pollfd p;
+
+        p.fd = PQsocket(st->conn);
+        p.events = POLLIN;
+        p.revents = 0;
+        if (p.fd < 0)
+            return 1;
+        if (poll(&p, 1, 0) == 0)
+            return 0;
+        if (!PQconsumeInput(st->conn) || PQstatus(st->conn) != CONNECTION_OK)
+            return 1;
+    }
+    return 0;
+}
+
 /* Before a statement outside every transaction: a connection that broke
- * during an earlier call is made again (between calls, nothing to lose). */
+ * during an earlier call, or that the server ended since (a restart, a
+ * terminated backend), is made again before anything is sent (between
+ * calls, nothing to lose), so the first statement of a call, the store
+ * generation that refreshes the engine's caches, does not fail. */
 static int
 ready(pg_store *st, const char *what)
 {
@@ -288,7 +325,7 @@ ready(pg_store *st, const char *what)
                              "%s: the PostgreSQL connection was lost in this transaction; "
                              "%s first",
                              what, st->reading ? "end the read" : "roll it back");
-    if (st->depth == 0 && (st->broken || PQstatus(st->conn) != CONNECTION_OK))
+    if (st->depth == 0 && !st->reading && gdpr_pg__session_gone(st))
         return gdpr_pg__reconnect(st, what);
     return GDPR_OK;
 }
@@ -505,7 +542,10 @@ gdpr_pg__exec_later_flag(pg_store *st, const char *sql, const pg_params *p, cons
         return rc;
     if (PQpipelineStatus(st->conn) == PQ_PIPELINE_OFF && PQenterPipelineMode(st->conn) != 1)
         return gdpr_pg__fail(st, NULL, what);
-    if (PQsendQueryPrepared(st->conn, name, p ? p->n : 0, p ? p->values : NULL,
+    /* The same test hook as gdpr_pg__run: a write sent later is a
+     * statement too. */
+    if (gdpr__test_before_statement() != 0 ||
+        PQsendQueryPrepared(st->conn, name, p ? p->n : 0, p ? p->values : NULL,
                             p ? p->lengths : NULL, p ? p->formats : NULL, 1) != 1) {
         rc = gdpr_pg__fail(st, NULL, what);
         st->broken = 1;
@@ -531,6 +571,9 @@ gdpr_pg__run(pg_store *st, const char *sql, const pg_params *p, const char *what
     char name[16];
     PGresult *res;
     ExecStatusType status;
+    /* Tests kill the session, restart the server or fail the statement
+     * here (lib/util/testhook.h). */
+    int injected = gdpr__test_before_statement();
     int rc;
 
     *out = NULL;
@@ -546,8 +589,8 @@ gdpr_pg__run(pg_store *st, const char *sql, const pg_params *p, const char *what
             return rc;
         if (st->depth > 0 && is_write(sql))
             st->writes++;
-        if (PQsendQueryPrepared(st->conn, name, p ? p->n : 0, p ? p->values : NULL,
-                                p ? p->lengths : NULL, p ? p->formats : NULL, 1) != 1) {
+        if (injected || PQsendQueryPrepared(st->conn, name, p ? p->n : 0, p ? p->values : NULL,
+                                            p ? p->lengths : NULL, p ? p->formats : NULL, 1) != 1) {
             rc = gdpr_pg__fail(st, NULL, what);
             st->broken = 1;
             return rc;
@@ -567,8 +610,9 @@ gdpr_pg__run(pg_store *st, const char *sql, const pg_params *p, const char *what
         return rc;
     if (st->depth > 0 && is_write(sql))
         st->writes++;
-    res = PQexecPrepared(st->conn, name, p ? p->n : 0, p ? p->values : NULL, p ? p->lengths : NULL,
-                         p ? p->formats : NULL, 1);
+    res = injected ? NULL
+                   : PQexecPrepared(st->conn, name, p ? p->n : 0, p ? p->values : NULL,
+                                    p ? p->lengths : NULL, p ? p->formats : NULL, 1);
     status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
         rc = gdpr_pg__fail(st, res, what);

@@ -234,6 +234,10 @@ int gdpr_pg__row(pg_store *st, const char *sql, const pg_params *p, const char *
 /* One integer answer (a count, an id) into *out; GDPR_ENOTFOUND without a row. */
 int gdpr_pg__one_int64(pg_store *st, const char *sql, const pg_params *p, const char *what,
                        int64_t *out);
+/* 1 when the session is known lost (a failure in it), or the server ended
+ * it since the last statement (it said so on the idle socket): outside a
+ * transaction it is made again before anything is sent. */
+int gdpr_pg__session_gone(pg_store *st);
 /* Make the connection again (between calls only) and set the session up
  * as at open; a failure is reported as `what`. */
 int gdpr_pg__reconnect(pg_store *st, const char *what);

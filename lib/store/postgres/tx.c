@@ -79,16 +79,16 @@ control(pg_store *st, const char *sql, const char *what)
 
 /* The outermost BEGIN. The retry rule: only here, where nothing of the
  * call has run yet, is a lost connection made again and the BEGIN sent
- * once more (a server restarted since the last call). Statements inside a
- * transaction are never replayed: a failure there rolls the whole call
- * back and is reported. */
+ * once more (a server restarted since the last call, when the socket did
+ * not show it yet). Statements inside a transaction are never replayed: a
+ * failure there rolls the whole call back and is reported. */
 static int
 begin_outermost(pg_store *st, const char *sql, int64_t *last_out)
 {
     PGresult *res;
     int rc;
 
-    if (st->broken || PQstatus(st->conn) != CONNECTION_OK) {
+    if (gdpr_pg__session_gone(st)) {
         rc = gdpr_pg__reconnect(st, "begin transaction");
         if (rc != GDPR_OK)
             return rc;
