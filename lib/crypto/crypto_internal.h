@@ -55,6 +55,14 @@ int gdpr_crypto__gcm_open(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *gcm,
                           const uint8_t key[CRYPTO_KEY_BYTES], const void *aad, size_t aad_len,
                           const uint8_t *sealed, size_t sealed_len, uint8_t *out);
 
+/* The version byte and a fresh nonce at the head of `out` (from `c`'s
+ * pool, or RAND_bytes when NULL), after checking the lengths. */
+int gdpr_crypto__seal_nonce(crypto_ctx *c, size_t aad_len, size_t len, uint8_t *out);
+/* Encrypts into `out` (laid out as a sealed value, nonce already there)
+ * with a context whose key and nonce are set, and appends the tag. */
+int gdpr_crypto__gcm_encrypt(EVP_CIPHER_CTX *ctx, const void *aad, size_t aad_len,
+                             const void *plain, size_t len, uint8_t *out);
+
 /* Version byte leading every sealed value. */
 #define SEAL_VERSION 0x01
 
