@@ -259,6 +259,19 @@ gdpr_engine__begin_checked(gdpr_engine *eng)
 }
 
 int
+gdpr_engine__failed_unbegun(gdpr_engine *eng, int rc)
+{
+    /* Only a lack of memory or storage makes SQLite end a transaction by
+     * itself. An empty unguarded level, ended at once: its rollback
+     * undoes nothing when the batch is intact and finds out when it is
+     * gone. */
+    if ((rc != GDPR_ENOMEM && rc != GDPR_ESTORAGE) || !eng->batch ||
+        gdpr_store__depth(eng->st) == 0 || gdpr_store__begin_unguarded(eng->st) != GDPR_OK)
+        return rc;
+    return gdpr_engine__end(eng, rc);
+}
+
+int
 gdpr_engine__end(gdpr_engine *eng, int rc)
 {
     if (rc == GDPR_OK)

@@ -132,6 +132,11 @@ int gdpr_engine__begin(gdpr_engine *eng);
  * (as SQLite does by itself after an I/O error). The rule is in
  * docs/decisions/0011-snapshot-reads.md. */
 int gdpr_engine__begin_checked(gdpr_engine *eng);
+/* A call inside a host batch failed before its gdpr_engine__begin_checked
+ * (a read that ran out of memory): SQLite may have rolled the whole batch
+ * back by itself. Finds out and, if so, reports it as gdpr_engine__end
+ * does ("the open batch was rolled back"); returns rc. */
+int gdpr_engine__failed_unbegun(gdpr_engine *eng, int rc);
 /* Commit if rc is GDPR_OK, else roll back; returns the call's result. */
 int gdpr_engine__end(gdpr_engine *eng, int rc);
 
