@@ -117,6 +117,11 @@ int gdpr_crypto__open(crypto_ctx *c, const uint8_t key[CRYPTO_KEY_BYTES], const 
                       size_t aad_len, const uint8_t *sealed, size_t sealed_len, uint8_t *out);
 
 int gdpr_crypto__sha256(const void *data, size_t len, uint8_t out[CRYPTO_HASH_BYTES]);
+/* The same with the context's SHA-256, fetched and set up once (the
+ * one-shot above fetches and allocates per call: most of the cost of a
+ * short text's digest). */
+int gdpr_crypto__digest(crypto_ctx *c, const void *data, size_t len,
+                        uint8_t out[CRYPTO_HASH_BYTES]);
 
 /* Many opens under one key (lib/crypto/opener.c): the key schedule is set
  * up once, only the nonce changes per value; same format and errors as

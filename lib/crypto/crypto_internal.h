@@ -21,6 +21,8 @@ struct crypto_ctx {
     EVP_MAC_CTX *index_mac; /* keyed once, re-initialised per use */
     EVP_MAC_CTX *audit_mac;
     EVP_MAC_CTX *row_mac;
+    EVP_MD *sha256;     /* fetched once */
+    EVP_MD_CTX *digest; /* set up once for SHA-256, re-initialised per use */
     /* CSPRNG output drawn 4 KiB at a time: OpenSSL 3.0 checks the pid (a
      * system call) on every RAND_bytes, which cost a sixth of a subject
      * creation. A host may fork after gdpr_open: a pthread_atfork child
