@@ -595,6 +595,66 @@ START_TEST(snapshot_misuse_refused_and_changes_nothing)
 }
 END_TEST
 
+/* Issue 18: each cached data key keeps its key set up for AES-256-GCM
+ * (a cipher context with the expanded key). The context goes with its
+ * key: at once when this engine erases the subject, at the next use when
+ * another engine did (decision 0008), and all of them at a rollback, a
+ * rotation and close (freed and cleansed; the valgrind setup checks that
+ * none leaks). */
+START_TEST(cipher_contexts_go_with_their_keys)
+{
+    gdpr_erase_report r;
+    int64_t a = 0, b = 0, c = 0, d = 0;
+    size_t mine, theirs;
+    void *v = NULL;
+    size_t len = 0;
+
+    put(ts.eng, "CTX-A", "value a", &a);
+    put(ts.eng, "CTX-B", "value b", &b);
+    mine = gdpr_engine__dek_contexts(ts.eng);
+    ck_assert_uint_ge(mine, 2);
+    /* Reads and writes reuse the context: no new one. */
+    expect_value(ts.eng, a, "value a");
+    put(ts.eng, "CTX-A", "value a2", &c);
+    ck_assert_uint_eq(gdpr_engine__dek_contexts(ts.eng), mine);
+
+    /* This engine erases CTX-A: its context is gone when the call returns. */
+    th_ok(gdpr_erase_subject(ts.eng, &th_dpo, "CTX-A", "Art. 17(1)(a)", &r));
+    ck_assert_uint_eq(gdpr_engine__dek_contexts(ts.eng), mine - 1);
+
+    /* The other engine holds CTX-B's; this one erases CTX-B, which
+     * comes back with a new key; the other's stale context is never used
+     * again: its next value is sealed under the new key (readable here),
+     * its context replaced, not added to. */
+    expect_value(other, b, "value b");
+    theirs = gdpr_engine__dek_contexts(other);
+    ck_assert_uint_ge(theirs, 1);
+    th_ok(gdpr_erase_subject(ts.eng, &th_dpo, "CTX-B", "Art. 17(1)(a)", &r));
+    ck_assert_uint_eq(gdpr_engine__dek_contexts(ts.eng), mine - 2);
+    ck_assert_int_eq(gdpr_vault_get(other, &th_agent, b, &v, &len), GDPR_ENOTFOUND);
+    put(ts.eng, "CTX-B", "second life", &b);
+    put(other, "CTX-B", "written by the other", &c);
+    expect_value(ts.eng, c, "written by the other");
+    expect_value(other, b, "second life");
+    ck_assert_uint_eq(gdpr_engine__dek_contexts(other), theirs);
+
+    /* A rollback drops every cached key and context. */
+    th_ok(gdpr_begin(ts.eng));
+    put(ts.eng, "CTX-C", "value c", &d);
+    ck_assert_uint_ge(gdpr_engine__dek_contexts(ts.eng), 1);
+    th_ok(gdpr_rollback(ts.eng));
+    ck_assert_uint_eq(gdpr_engine__dek_contexts(ts.eng), 0);
+
+    /* So does a rotation, here and in the engine that sees it. */
+    put(ts.eng, "CTX-D", "value d", &d);
+    ck_assert_uint_eq(gdpr_engine__dek_contexts(ts.eng), 1);
+    th_ok(gdpr_rekey(ts.eng, &th_dpo, new_key, 32, NULL));
+    ck_assert_uint_eq(gdpr_engine__dek_contexts(ts.eng), 0);
+    expect_value(ts.eng, d, "value d");
+    ck_assert_uint_eq(gdpr_engine__dek_contexts(ts.eng), 1);
+}
+END_TEST
+
 static Suite *
 engines_suite(void)
 {
@@ -607,6 +667,7 @@ engines_suite(void)
     tcase_add_test(tc, rekey_seen_through_callback);
     tcase_add_test(tc, stale_data_key_never_used);
     tcase_add_test(tc, data_keys_invalidated_per_subject);
+    tcase_add_test(tc, cipher_contexts_go_with_their_keys);
     tcase_add_test(tc, read_between_two_commits_of_rekey);
     tcase_add_test(tc, read_between_two_commits_of_recreate);
     tcase_add_test(tc, policy_reload_seen);

@@ -765,7 +765,8 @@ END_TEST
  * call alone, ids included) or, failing after its first write, rolled back
  * the whole batch and said so (the store is as before the batch; no batch
  * is open any more). A new subject (dave) too: its key row is written
- * first. And gdpr_transfer_record. */
+ * first. And gdpr_transfer_record, and gdpr_request_open (for alice, and
+ * for dave, whom it creates). */
 static int
 op_vault_put_carol(gdpr_engine *eng)
 {
@@ -787,8 +788,24 @@ op_consent_record_new(gdpr_engine *eng)
     return gdpr_consent_record(eng, &th_agent, &c, NULL);
 }
 
-static int (*const unguarded_ops[])(gdpr_engine *) = {op_consent_record, op_vault_put,
-                                                      op_consent_record_new, op_transfer_record};
+/* gdpr_request_open for a subject the store does not hold yet: it
+ * creates the subject (key row first) in the same call. */
+static int
+op_request_open_new(gdpr_engine *eng)
+{
+    gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
+    int64_t id;
+
+    in.type = GDPR_REQUEST_ACCESS;
+    in.subject = "dave";
+    in.channel = "web";
+    in.note = "a copy of my data";
+    return gdpr_request_open(eng, &th_agent, &in, &id);
+}
+
+static int (*const unguarded_ops[])(gdpr_engine *) = {op_consent_record,     op_vault_put,
+                                                      op_consent_record_new, op_transfer_record,
+                                                      op_request_open,       op_request_open_new};
 #define N_UNGUARDED (sizeof unguarded_ops / sizeof unguarded_ops[0])
 
 START_TEST(unguarded_calls_in_a_batch)

@@ -57,6 +57,10 @@ take_new_key(gdpr_engine *eng, const store_key_state *ks)
     uint8_t kek[CRYPTO_KEY_BYTES];
     int rc = GDPR_EKEY;
 
+    /* Another engine rotated the master key: cached data keys go with
+     * the old one (they stay valid, but a rotation is when an operator
+     * wants key material out of memory). */
+    gdpr_engine__dek_forget_all(eng);
     if (eng->key_cb != NULL && eng->key_cb(kek, eng->key_cb_ctx) == 0 && root_matches(eng, kek))
         rc = gdpr_crypto__ctx_set_kek(eng->crypto, kek);
     gdpr_crypto__wipe(kek, sizeof kek);
@@ -171,6 +175,7 @@ gdpr_engine__rotated(gdpr_engine *eng, uint64_t kek_generation)
 {
     eng->kek_generation = kek_generation;
     eng->kek_retired = 0;
+    gdpr_engine__dek_forget_all(eng);
 }
 
 int

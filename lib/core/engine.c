@@ -259,6 +259,19 @@ gdpr_engine__begin_checked(gdpr_engine *eng)
 }
 
 int
+gdpr_engine__failed_unbegun(gdpr_engine *eng, int rc)
+{
+    /* Only a lack of memory or storage makes SQLite end a transaction by
+     * itself. An empty unguarded level, ended at once: its rollback
+     * undoes nothing when the batch is intact and finds out when it is
+     * gone. */
+    if ((rc != GDPR_ENOMEM && rc != GDPR_ESTORAGE) || !eng->batch ||
+        gdpr_store__depth(eng->st) == 0 || gdpr_store__begin_unguarded(eng->st) != GDPR_OK)
+        return rc;
+    return gdpr_engine__end(eng, rc);
+}
+
+int
 gdpr_engine__end(gdpr_engine *eng, int rc)
 {
     if (rc == GDPR_OK)
@@ -268,7 +281,7 @@ gdpr_engine__end(gdpr_engine *eng, int rc)
     if (rc != GDPR_OK) {
         /* A key cached by the failed call may belong to a subject the
          * rollback removed; rollbacks are rare, so drop the whole cache. */
-        gdpr_crypto__wipe(eng->dek_cache, DEK_CACHE_SLOTS * sizeof *eng->dek_cache);
+        gdpr_engine__dek_forget_all(eng);
     }
     if (eng->batch && gdpr_store__depth(eng->st) == 0) {
         /* SQLite rolled the whole batch back after an I/O or memory error. */
@@ -619,7 +632,7 @@ engine_free(gdpr_engine *eng)
     }
     gdpr_engine__sources_free(eng);
     if (eng->dek_cache) {
-        gdpr_crypto__wipe(eng->dek_cache, DEK_CACHE_SLOTS * sizeof *eng->dek_cache);
+        gdpr_engine__dek_forget_all(eng);
         free(eng->dek_cache);
     }
     gdpr_crypto__wipe(eng->root, sizeof eng->root);
@@ -829,7 +842,7 @@ gdpr_rollback(gdpr_engine *eng)
     gdpr_store__rollback(eng->st);
     /* Keys cached during the batch may belong to subjects that no longer
      * exist; drop them all. */
-    gdpr_crypto__wipe(eng->dek_cache, DEK_CACHE_SLOTS * sizeof *eng->dek_cache);
+    gdpr_engine__dek_forget_all(eng);
     return gdpr_engine__unlock(eng, gdpr_audit__flush_refusals(eng));
 }
 

@@ -16,8 +16,10 @@
 #include "store.h"
 
 /* The data-key cache: 4-way set associative, 2,048 sets (8,192 keys,
- * about 800 KiB per engine). A direct-mapped 1,024-slot cache missed
- * almost every put across 20,000 subjects (docs/performance.md). */
+ * about 800 KiB per engine, plus about 1 KiB per key that was used to
+ * seal or open: its set-up cipher context). A direct-mapped 1,024-slot
+ * cache missed almost every put across 20,000 subjects
+ * (docs/performance.md). */
 #define DEK_CACHE_WAYS 4u
 #define DEK_CACHE_SETS 2048u
 #define DEK_CACHE_SLOTS (DEK_CACHE_WAYS * DEK_CACHE_SETS)
@@ -35,6 +37,10 @@ typedef struct {
     int64_t serial;   /* serial of the key row it was unwrapped from */
     uint64_t epoch;   /* key epoch at which the row still had that serial */
     uint64_t used_at; /* the engine's use counter at its last use (eviction) */
+    /* The key set up for AES-256-GCM (expanded key schedule), made at the
+     * entry's first seal or open; NULL before. Freed (cleansed) whenever
+     * the entry goes: eviction, erasure, rollback, rotation, close. */
+    crypto_keyed *aead;
 } dek_cache_entry;
 
 struct gdpr_engine {
@@ -126,6 +132,11 @@ int gdpr_engine__begin(gdpr_engine *eng);
  * (as SQLite does by itself after an I/O error). The rule is in
  * docs/decisions/0011-snapshot-reads.md. */
 int gdpr_engine__begin_checked(gdpr_engine *eng);
+/* A call inside a host batch failed before its gdpr_engine__begin_checked
+ * (a read that ran out of memory): SQLite may have rolled the whole batch
+ * back by itself. Finds out and, if so, reports it as gdpr_engine__end
+ * does ("the open batch was rolled back"); returns rc. */
+int gdpr_engine__failed_unbegun(gdpr_engine *eng, int rc);
 /* Commit if rc is GDPR_OK, else roll back; returns the call's result. */
 int gdpr_engine__end(gdpr_engine *eng, int rc);
 
@@ -212,13 +223,17 @@ int gdpr_engine__subject_limits(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH
 int gdpr_engine__objected(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
                           const policy_purpose *pu, int *objected_out);
 
-/* Forget a cached key (after erasure). */
 /* A wrapped key failed to open: read the keystore's master-key
  * generation now. A rotation whose keystore part committed after this
  * call's refresh (its data part, which the refresh reads, not yet) sets
  * *moved_out and takes the new key (opts.key_cb) or refuses (GDPR_EKEY). */
 int gdpr_engine__kek_recheck(gdpr_engine *eng, int *moved_out);
+/* Forget a cached key and free its set-up cipher context (after erasure). */
 void gdpr_engine__dek_forget(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES]);
+/* Forget every cached key (rollback, rotation, close). */
+void gdpr_engine__dek_forget_all(gdpr_engine *eng);
+/* Cipher contexts of cached keys alive now (tests: each goes with its key). */
+size_t gdpr_engine__dek_contexts(const gdpr_engine *eng);
 
 /* Audit chain internals (lib/audit.c). */
 int gdpr_audit__append(gdpr_engine *eng, const gdpr_actor *who, const char *action,

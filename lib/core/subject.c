@@ -15,6 +15,9 @@
 
 static const char ident_aad_tag[] = "subject.ident";
 
+static int subject_keyed(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                         crypto_keyed **out);
+
 /* The set of a subject's key: the hash is a keyed HMAC, so its bytes are
  * uniform. */
 static dek_cache_entry *
@@ -36,10 +39,19 @@ cache_find(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES])
     return NULL;
 }
 
+/* Free the entry's cipher context (cleansed) and wipe the entry. */
+static void
+entry_drop(dek_cache_entry *e)
+{
+    gdpr_crypto__keyed_free(e->aead);
+    gdpr_crypto__wipe(e, sizeof *e);
+}
+
 /* `epoch` is the key epoch at or before the read that gave `serial`. The
  * subject's own entry is replaced, else a free one, else the least
- * recently used of the set (wiped by the overwrite). */
-static void
+ * recently used of the set (its cipher context freed, the rest wiped by
+ * the overwrite). Returns the entry now holding the key. */
+static dek_cache_entry *
 cache_put(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
           const uint8_t dek[CRYPTO_KEY_BYTES], int64_t serial, uint64_t epoch)
 {
@@ -52,12 +64,15 @@ cache_put(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
             if (!set[w].used || set[w].used_at < e->used_at)
                 e = &set[w];
     }
+    if (e->used)
+        entry_drop(e);
     e->used = 1;
     memcpy(e->hash, hash, CRYPTO_HASH_BYTES);
     memcpy(e->dek, dek, CRYPTO_KEY_BYTES);
     e->serial = serial;
     e->epoch = epoch;
     e->used_at = ++eng->dek_uses;
+    return e;
 }
 
 void
@@ -66,7 +81,28 @@ gdpr_engine__dek_forget(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES])
     dek_cache_entry *e = cache_find(eng, hash);
 
     if (e != NULL)
-        gdpr_crypto__wipe(e, sizeof *e);
+        entry_drop(e);
+}
+
+void
+gdpr_engine__dek_forget_all(gdpr_engine *eng)
+{
+    if (eng->dek_cache == NULL)
+        return;
+    for (size_t i = 0; i < DEK_CACHE_SLOTS; i++)
+        if (eng->dek_cache[i].used)
+            entry_drop(&eng->dek_cache[i]);
+    gdpr_crypto__wipe(eng->dek_cache, DEK_CACHE_SLOTS * sizeof *eng->dek_cache);
+}
+
+size_t
+gdpr_engine__dek_contexts(const gdpr_engine *eng)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; eng->dek_cache != NULL && i < DEK_CACHE_SLOTS; i++)
+        n += eng->dek_cache[i].used && eng->dek_cache[i].aead != NULL;
+    return n;
 }
 
 int
@@ -177,7 +213,7 @@ gdpr_engine__subject_ident(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTE
 {
     uint8_t sealed[GDPR_NAME_MAX + CRYPTO_SEAL_OVERHEAD];
     uint8_t aad[sizeof ident_aad_tag + CRYPTO_HASH_BYTES];
-    uint8_t dek[CRYPTO_KEY_BYTES];
+    crypto_keyed *key = NULL;
     size_t len = 0;
     char *plain;
     int rc;
@@ -186,18 +222,15 @@ gdpr_engine__subject_ident(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTE
     rc = gdpr_store__subject_ident(eng->st, hash, sealed, sizeof sealed, &len);
     if (rc == GDPR_OK && len < CRYPTO_SEAL_OVERHEAD)
         rc = gdpr__err_set(GDPR_ECORRUPT, "subject: sealed id too short");
-    if (rc == GDPR_OK)
-        rc = gdpr_engine__subject_dek(eng, hash, dek);
     if (rc != GDPR_OK)
         return rc;
     plain = malloc(len - CRYPTO_SEAL_OVERHEAD + 1);
-    if (plain == NULL) {
-        gdpr_crypto__wipe(dek, sizeof dek);
+    if (plain == NULL)
         return gdpr__err_set(GDPR_ENOMEM, "out of memory for a subject id");
-    }
+    rc = subject_keyed(eng, hash, &key);
     ident_aad(hash, aad);
-    rc = gdpr_crypto__open(eng->crypto, dek, aad, sizeof aad, sealed, len, (uint8_t *)plain);
-    gdpr_crypto__wipe(dek, sizeof dek);
+    if (rc == GDPR_OK)
+        rc = gdpr_crypto__keyed_open(key, aad, sizeof aad, sealed, len, (uint8_t *)plain);
     if (rc != GDPR_OK) {
         free(plain);
         return gdpr__err_wrap(rc, "subject id");
@@ -207,21 +240,25 @@ gdpr_engine__subject_ident(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTE
     return GDPR_OK;
 }
 
-int
-gdpr_engine__subject_dek(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
-                         uint8_t dek[CRYPTO_KEY_BYTES])
+/* The subject's key, checked as docs/decisions/0008-many-engines.md
+ * says, as the cache entry now holding it (valid until the next cache
+ * change). */
+static int
+dek_entry(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], dek_cache_entry **out)
 {
     dek_cache_entry *e = cache_find(eng, hash);
     uint8_t wrapped[CRYPTO_WRAPPED_BYTES];
+    uint8_t dek[CRYPTO_KEY_BYTES];
     uint64_t epoch = eng->key_epoch;
     int64_t serial = 0;
     int hit = e != NULL;
     int rc;
 
+    *out = NULL;
     /* No key deleted anywhere since the entry was checked: no read. */
     if (hit && e->epoch == epoch) {
         e->used_at = ++eng->dek_uses;
-        memcpy(dek, e->dek, CRYPTO_KEY_BYTES);
+        *out = e;
         return GDPR_OK;
     }
     /* One read gives the row's serial and wrapped key: the same serial
@@ -230,15 +267,16 @@ gdpr_engine__subject_dek(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES]
     rc = gdpr_store__key_serial(eng->st, hash, wrapped, &serial);
     if (rc == GDPR_ENOTFOUND) {
         if (hit)
-            gdpr_crypto__wipe(e, sizeof *e);
+            entry_drop(e);
         return gdpr__err_set(GDPR_ENOTFOUND, "subject: has no data key (never created, or erased)");
     }
     if (rc != GDPR_OK)
         return rc;
     if (hit && e->serial == serial) {
         e->epoch = epoch;
-        memcpy(dek, e->dek, CRYPTO_KEY_BYTES);
+        e->used_at = ++eng->dek_uses;
         gdpr_crypto__wipe(wrapped, sizeof wrapped);
+        *out = e;
         return GDPR_OK;
     }
     eng->dek_unwraps++;
@@ -257,10 +295,43 @@ gdpr_engine__subject_dek(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES]
                                 : gdpr_crypto__dek_unwrap(eng->crypto, hash, wrapped, dek);
         }
     }
+    if (rc == GDPR_OK) {
+        *out = cache_put(eng, hash, dek, serial, epoch);
+    } else {
+        /* The recheck may have dropped the whole cache (a rotation). */
+        e = cache_find(eng, hash);
+        if (e != NULL)
+            entry_drop(e);
+    }
+    gdpr_crypto__wipe(dek, sizeof dek);
+    return rc;
+}
+
+int
+gdpr_engine__subject_dek(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                         uint8_t dek[CRYPTO_KEY_BYTES])
+{
+    dek_cache_entry *e = NULL;
+    int rc = dek_entry(eng, hash, &e);
+
     if (rc == GDPR_OK)
-        cache_put(eng, hash, dek, serial, epoch);
-    else if (hit)
-        gdpr_crypto__wipe(e, sizeof *e);
+        memcpy(dek, e->dek, CRYPTO_KEY_BYTES);
+    return rc;
+}
+
+/* The subject's key set up for AES-256-GCM, kept in its cache entry:
+ * valid until the next cache change (use it at once). */
+static int
+subject_keyed(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], crypto_keyed **out)
+{
+    dek_cache_entry *e = NULL;
+    int rc = dek_entry(eng, hash, &e);
+
+    *out = NULL;
+    if (rc == GDPR_OK && e->aead == NULL)
+        rc = gdpr_crypto__keyed_new(eng->crypto, e->dek, &e->aead);
+    if (rc == GDPR_OK)
+        *out = e->aead;
     return rc;
 }
 
@@ -378,16 +449,15 @@ field_aad_checked(const char *table, int64_t row, const char *field,
     return GDPR_OK;
 }
 
-/* The AAD of one sealed field and the subject's key; the caller wipes dek. */
+/* The AAD of one sealed field and the subject's key, set up. */
 static int
 field_key(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const char *table, int64_t row,
-          const char *field, uint8_t aad[FIELD_AAD_MAX], size_t *aad_len_out,
-          uint8_t dek[CRYPTO_KEY_BYTES])
+          const char *field, uint8_t aad[FIELD_AAD_MAX], size_t *aad_len_out, crypto_keyed **key)
 {
     int rc = field_aad_checked(table, row, field, hash, aad, aad_len_out);
 
     if (rc == GDPR_OK)
-        rc = gdpr_engine__subject_dek(eng, hash, dek);
+        rc = subject_keyed(eng, hash, key);
     return rc;
 }
 
@@ -396,13 +466,12 @@ gdpr_engine__seal_field(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
                         int64_t row, const char *field, const void *plain, size_t len, uint8_t *out)
 {
     uint8_t aad[FIELD_AAD_MAX];
-    uint8_t dek[CRYPTO_KEY_BYTES];
+    crypto_keyed *key = NULL;
     size_t aad_len = 0;
-    int rc = field_key(eng, hash, table, row, field, aad, &aad_len, dek);
+    int rc = field_key(eng, hash, table, row, field, aad, &aad_len, &key);
 
     if (rc == GDPR_OK)
-        rc = gdpr_crypto__seal(eng->crypto, dek, aad, aad_len, plain, len, out);
-    gdpr_crypto__wipe(dek, sizeof dek);
+        rc = gdpr_crypto__keyed_seal(eng->crypto, key, aad, aad_len, plain, len, out);
     return rc;
 }
 
@@ -467,13 +536,12 @@ gdpr_engine__open_field(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
                         uint8_t *out)
 {
     uint8_t aad[FIELD_AAD_MAX];
-    uint8_t dek[CRYPTO_KEY_BYTES];
+    crypto_keyed *key = NULL;
     size_t aad_len = 0;
-    int rc = field_key(eng, hash, table, row, field, aad, &aad_len, dek);
+    int rc = field_key(eng, hash, table, row, field, aad, &aad_len, &key);
 
     if (rc == GDPR_OK)
-        rc = gdpr_crypto__open(eng->crypto, dek, aad, aad_len, sealed, sealed_len, out);
-    gdpr_crypto__wipe(dek, sizeof dek);
+        rc = gdpr_crypto__keyed_open(key, aad, aad_len, sealed, sealed_len, out);
     if (rc == GDPR_ECORRUPT)
         return gdpr__err_wrap(rc, "%s row %lld field %s", table, (long long)row, field);
     return rc;

@@ -150,23 +150,22 @@ gdpr_crypto__pool_random(crypto_ctx *c, void *out, size_t len)
 }
 
 int
-gdpr_crypto__gcm_seal(crypto_ctx *c, EVP_CIPHER_CTX *ctx, const EVP_CIPHER *gcm,
-                      const uint8_t key[CRYPTO_KEY_BYTES], const void *aad, size_t aad_len,
-                      const void *plain, size_t len, uint8_t *out)
+gdpr_crypto__seal_nonce(crypto_ctx *c, size_t aad_len, size_t len, uint8_t *out)
 {
-    uint8_t *nonce = out + 1;
-    uint8_t *body = nonce + CRYPTO_NONCE_BYTES;
-    int n = 0, rc;
-
     if (len > INT_MAX - 64 || aad_len > INT_MAX)
         return gdpr__err_set(GDPR_EINVAL, "value: %zu bytes is more than one value may hold", len);
     out[0] = SEAL_VERSION;
-    rc = c ? gdpr_crypto__pool_random(c, nonce, CRYPTO_NONCE_BYTES)
-           : gdpr_crypto__random(nonce, CRYPTO_NONCE_BYTES);
-    if (rc != GDPR_OK)
-        return rc;
-    if (!gcm_init(ctx, gcm, key, nonce, 1))
-        return gdpr_crypto__fail("AES-256-GCM init");
+    return c ? gdpr_crypto__pool_random(c, out + 1, CRYPTO_NONCE_BYTES)
+             : gdpr_crypto__random(out + 1, CRYPTO_NONCE_BYTES);
+}
+
+int
+gdpr_crypto__gcm_encrypt(EVP_CIPHER_CTX *ctx, const void *aad, size_t aad_len, const void *plain,
+                         size_t len, uint8_t *out)
+{
+    uint8_t *body = out + 1 + CRYPTO_NONCE_BYTES;
+    int n = 0;
+
     if (aad_len > 0 && EVP_CipherUpdate(ctx, NULL, &n, aad, (int)aad_len) != 1)
         return gdpr_crypto__fail("AES-256-GCM aad");
     if (len > 0 && EVP_CipherUpdate(ctx, body, &n, plain, (int)len) != 1)
@@ -176,6 +175,20 @@ gdpr_crypto__gcm_seal(crypto_ctx *c, EVP_CIPHER_CTX *ctx, const EVP_CIPHER *gcm,
     if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, CRYPTO_TAG_BYTES, body + len) != 1)
         return gdpr_crypto__fail("AES-256-GCM tag");
     return GDPR_OK;
+}
+
+int
+gdpr_crypto__gcm_seal(crypto_ctx *c, EVP_CIPHER_CTX *ctx, const EVP_CIPHER *gcm,
+                      const uint8_t key[CRYPTO_KEY_BYTES], const void *aad, size_t aad_len,
+                      const void *plain, size_t len, uint8_t *out)
+{
+    int rc = gdpr_crypto__seal_nonce(c, aad_len, len, out);
+
+    if (rc != GDPR_OK)
+        return rc;
+    if (!gcm_init(ctx, gcm, key, out + 1, 1))
+        return gdpr_crypto__fail("AES-256-GCM init");
+    return gdpr_crypto__gcm_encrypt(ctx, aad, aad_len, plain, len, out);
 }
 
 int

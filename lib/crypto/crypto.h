@@ -117,6 +117,11 @@ int gdpr_crypto__open(crypto_ctx *c, const uint8_t key[CRYPTO_KEY_BYTES], const 
                       size_t aad_len, const uint8_t *sealed, size_t sealed_len, uint8_t *out);
 
 int gdpr_crypto__sha256(const void *data, size_t len, uint8_t out[CRYPTO_HASH_BYTES]);
+/* The same with the context's SHA-256, fetched and set up once (the
+ * one-shot above fetches and allocates per call: most of the cost of a
+ * short text's digest). */
+int gdpr_crypto__digest(crypto_ctx *c, const void *data, size_t len,
+                        uint8_t out[CRYPTO_HASH_BYTES]);
 
 /* Many opens under one key (lib/crypto/opener.c): the key schedule is set
  * up once, only the nonce changes per value; same format and errors as
@@ -127,6 +132,18 @@ int gdpr_crypto__opener_new(crypto_ctx *c, const uint8_t key[CRYPTO_KEY_BYTES],
 int gdpr_crypto__opener_open(crypto_opener *o, const void *aad, size_t aad_len,
                              const uint8_t *sealed, size_t sealed_len, uint8_t *out);
 void gdpr_crypto__opener_free(crypto_opener *o);
+
+/* One key set up once and kept (lib/crypto/keyed.c): the expanded AES key
+ * and GHASH table live in the object, each seal or open only sets a new
+ * nonce; same format and errors as gdpr_crypto__seal/open (`c` supplies
+ * the nonces). Not thread-safe. Free cleanses the key schedule. */
+typedef struct crypto_keyed crypto_keyed;
+int gdpr_crypto__keyed_new(crypto_ctx *c, const uint8_t key[CRYPTO_KEY_BYTES], crypto_keyed **out);
+int gdpr_crypto__keyed_seal(crypto_ctx *c, crypto_keyed *k, const void *aad, size_t aad_len,
+                            const void *plain, size_t len, uint8_t *out);
+int gdpr_crypto__keyed_open(crypto_keyed *k, const void *aad, size_t aad_len, const uint8_t *sealed,
+                            size_t sealed_len, uint8_t *out);
+void gdpr_crypto__keyed_free(crypto_keyed *k);
 
 /* Base64 (RFC 4648, padded; lib/crypto/base64.c). Encode writes
  * CRYPTO_BASE64_LEN(len) characters and a NUL into `out` and returns the

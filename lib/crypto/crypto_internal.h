@@ -21,6 +21,8 @@ struct crypto_ctx {
     EVP_MAC_CTX *index_mac; /* keyed once, re-initialised per use */
     EVP_MAC_CTX *audit_mac;
     EVP_MAC_CTX *row_mac;
+    EVP_MD *sha256;     /* fetched once */
+    EVP_MD_CTX *digest; /* set up once for SHA-256, re-initialised per use */
     /* CSPRNG output drawn 4 KiB at a time: OpenSSL 3.0 checks the pid (a
      * system call) on every RAND_bytes, which cost a sixth of a subject
      * creation. A host may fork after gdpr_open: a pthread_atfork child
@@ -54,6 +56,14 @@ int gdpr_crypto__gcm_seal(crypto_ctx *c, EVP_CIPHER_CTX *ctx, const EVP_CIPHER *
 int gdpr_crypto__gcm_open(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *gcm,
                           const uint8_t key[CRYPTO_KEY_BYTES], const void *aad, size_t aad_len,
                           const uint8_t *sealed, size_t sealed_len, uint8_t *out);
+
+/* The version byte and a fresh nonce at the head of `out` (from `c`'s
+ * pool, or RAND_bytes when NULL), after checking the lengths. */
+int gdpr_crypto__seal_nonce(crypto_ctx *c, size_t aad_len, size_t len, uint8_t *out);
+/* Encrypts into `out` (laid out as a sealed value, nonce already there)
+ * with a context whose key and nonce are set, and appends the tag. */
+int gdpr_crypto__gcm_encrypt(EVP_CIPHER_CTX *ctx, const void *aad, size_t aad_len,
+                             const void *plain, size_t len, uint8_t *out);
 
 /* Version byte leading every sealed value. */
 #define SEAL_VERSION 0x01

@@ -165,6 +165,16 @@ gdpr_crypto__ctx_new(crypto_ctx **out, const uint8_t kek[CRYPTO_KEY_BYTES],
         rc = keyed_hmac(c->hmac, c->audit_key, &c->audit_mac);
     if (rc == GDPR_OK)
         rc = keyed_hmac(c->hmac, c->row_key, &c->row_mac);
+    if (rc == GDPR_OK) {
+        c->sha256 = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+        c->digest = EVP_MD_CTX_new();
+        if (c->sha256 == NULL)
+            rc = gdpr_crypto__fail("fetching SHA-256");
+        else if (c->digest == NULL)
+            rc = gdpr_crypto__nomem("EVP_MD_CTX_new");
+        else if (EVP_DigestInit_ex2(c->digest, c->sha256, NULL) != 1)
+            rc = gdpr_crypto__fail("SHA-256 init");
+    }
     if (rc != GDPR_OK) {
         gdpr_crypto__ctx_free(c);
         return rc;
@@ -182,6 +192,8 @@ gdpr_crypto__ctx_free(crypto_ctx *c)
     EVP_MAC_CTX_free(c->audit_mac);
     EVP_MAC_CTX_free(c->row_mac);
     EVP_MAC_free(c->hmac);
+    EVP_MD_CTX_free(c->digest);
+    EVP_MD_free(c->sha256);
     EVP_CIPHER_CTX_free(c->cipher);
     EVP_CIPHER_free(c->gcm);
     gdpr_crypto__wipe(c, sizeof *c);

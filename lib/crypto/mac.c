@@ -60,3 +60,17 @@ gdpr_crypto__sha256(const void *data, size_t len, uint8_t out[CRYPTO_HASH_BYTES]
     EVP_MD_CTX_free(ctx);
     return rc;
 }
+
+int
+gdpr_crypto__digest(crypto_ctx *c, const void *data, size_t len, uint8_t out[CRYPTO_HASH_BYTES])
+{
+    unsigned int outlen = 0;
+
+    /* NULL type: the digest set up at creation, its provider context
+     * re-initialised in place (no fetch, no allocation). */
+    if (EVP_DigestInit_ex2(c->digest, NULL, NULL) != 1 ||
+        EVP_DigestUpdate(c->digest, data, len) != 1 ||
+        EVP_DigestFinal_ex(c->digest, out, &outlen) != 1 || outlen != CRYPTO_HASH_BYTES)
+        return gdpr_crypto__fail("SHA-256");
+    return GDPR_OK;
+}

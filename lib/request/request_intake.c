@@ -213,7 +213,7 @@ open_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_request_intake *
     if (rc == GDPR_OK && create)
         rc = gdpr_engine__authorize(eng, who, PERM_SUBJECT_CREATE, hash);
     if (rc != GDPR_OK)
-        return rc;
+        return gdpr_engine__failed_unbegun(eng, rc);
     r = calloc(1, sizeof *r);
     if (r == NULL)
         return gdpr__err_set(GDPR_ENOMEM, "out of memory opening a request");
@@ -228,17 +228,32 @@ open_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_request_intake *
     r->due = r->first_due;
     if (rc == GDPR_OK)
         rc = grace_end(eng, in, r->received, &r->grace_until);
+    /* The savepoint rule (docs/decisions/0011-snapshot-reads.md): no
+     * savepoint inside a host batch; what can refuse the call is checked
+     * under the write lock before its first write (the duplicate link
+     * reads the open request, the id comes from memory), so after the
+     * first write only a lack of memory or storage can fail it. */
     if (rc == GDPR_OK)
-        rc = begin_creating(eng, who, create ? in->subject : NULL, hash);
+        rc = gdpr_engine__begin_checked(eng);
     if (rc != GDPR_OK) {
         free(r);
-        return rc;
+        return gdpr_engine__failed_unbegun(eng, rc);
     }
-    if (rc == GDPR_OK)
-        rc = store_request_next_id(eng->st, &r->id);
     r->has_subject = has_subject;
     if (has_subject)
         memcpy(r->subject, hash, sizeof hash);
+    r->updated = gdpr_engine__now(eng);
+    if (has_subject)
+        rc = link_duplicate(eng, r, &original);
+    if (rc == GDPR_OK)
+        rc = store_request_next_id(eng->st, &r->id);
+    /* The first write. */
+    if (rc == GDPR_OK && create) {
+        rc = gdpr_engine__subject_ensure_hashed(eng, in->subject, hash, NULL, NULL);
+        if (rc == GDPR_OK)
+            rc = gdpr_audit__append(eng, who, gdpr_permission__name(PERM_SUBJECT_CREATE), hash,
+                                    GDPR_OK, NULL);
+    }
     if (in->subject == NULL) {
         snprintf(r->ident_kind, sizeof r->ident_kind, "%s", in->id_kind);
         r->has_ident_hash = 1;
@@ -250,9 +265,6 @@ open_locked(gdpr_engine *eng, const gdpr_actor *who, const gdpr_request_intake *
             r->ident_value_len = len + CRYPTO_SEAL_OVERHEAD;
         }
     }
-    r->updated = gdpr_engine__now(eng);
-    if (rc == GDPR_OK && has_subject)
-        rc = link_duplicate(eng, r, &original);
     if (rc == GDPR_OK)
         rc = gdpr_store__request_insert(eng->st, r);
     snprintf(detail, sizeof detail, "%s by %.64s%s%.64s%s", gdpr_request_type_name(r->type),

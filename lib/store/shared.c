@@ -89,10 +89,10 @@ gdpr_store__consent_state_mac(store *st, const uint8_t subject[CRYPTO_HASH_BYTES
 /* Texts and sealed values of any length enter as their length and
  * SHA-256, so the encoding stays bounded. */
 static int
-put_digest(enc *e, const void *p, size_t n, int present)
+put_digest(store *st, enc *e, const void *p, size_t n, int present)
 {
     uint8_t d[CRYPTO_HASH_BYTES] = {0};
-    int rc = present ? gdpr_crypto__sha256(p != NULL ? p : "", n, d) : GDPR_OK;
+    int rc = present ? gdpr_crypto__digest(st->row_mac, p != NULL ? p : "", n, d) : GDPR_OK;
 
     put_u64(e, present ? (uint64_t)n + 1 : 0);
     put_bytes(e, d, sizeof d);
@@ -124,17 +124,17 @@ gdpr_store__consent_event_mac(store *st, int64_t id, const store_consent_row *ro
     put_bytes(&e, row->notice_sha256, CRYPTO_HASH_BYTES);
     for (size_t i = 0; rc == GDPR_OK && i < sizeof texts / sizeof texts[0]; i++) {
         const char *t = texts[i] != NULL ? texts[i] : "";
-        rc = put_digest(&e, t, strlen(t), 1);
+        rc = put_digest(st, &e, t, strlen(t), 1);
     }
     /* The sealed values carry their own AEAD tag bound to the event id;
      * this binds their presence too (a proof set to NULL is an edit). */
     if (rc == GDPR_OK)
-        rc = put_digest(&e, row->recipient_sealed, row->recipient_sealed_len,
+        rc = put_digest(st, &e, row->recipient_sealed, row->recipient_sealed_len,
                         row->recipient_sealed != NULL);
     if (rc == GDPR_OK)
-        rc = put_digest(&e, row->proof, row->proof_len, row->proof != NULL);
+        rc = put_digest(st, &e, row->proof, row->proof_len, row->proof != NULL);
     if (rc == GDPR_OK)
-        rc = put_digest(&e, row->guardian, row->guardian_len, row->guardian != NULL);
+        rc = put_digest(st, &e, row->guardian, row->guardian_len, row->guardian != NULL);
     if (rc == GDPR_OK)
         rc = gdpr_crypto__row_mac(st->row_mac, e.buf, e.len, out);
     return rc;
