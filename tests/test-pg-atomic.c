@@ -738,8 +738,15 @@ op_batch(gdpr_engine *eng)
     if (rc == GDPR_OK)
         return gdpr_commit(eng);
     snprintf(op_message, sizeof op_message, "%s", gdpr_errmsg());
-    ck_assert_msg(gdpr_rollback(eng) == GDPR_OK, "batch rollback after '%s': %s", op_message,
-                  gdpr_errmsg());
+    /* A write found failed later (pipeline mode) or a lost session ends
+     * the whole batch, and the call says so: there is nothing left to
+     * roll back (docs/scale.md). Otherwise the host's rollback works. */
+    if (strstr(op_message, "the open batch was rolled back") != NULL)
+        ck_assert_msg(gdpr_rollback(eng) == GDPR_ESTATE, "batch gone after '%s', rollback: %s",
+                      op_message, gdpr_errmsg());
+    else
+        ck_assert_msg(gdpr_rollback(eng) == GDPR_OK, "batch rollback after '%s': %s", op_message,
+                      gdpr_errmsg());
     return rc;
 }
 

@@ -289,6 +289,16 @@ gdpr_pg__generation(store *base, uint64_t *generation_out)
         return GDPR_OK;
     }
     rc = gdpr_pg__one_int64(st, generation_sql, NULL, "reading the store generation", &value);
+    /* The session ended between calls and the socket did not show it yet
+     * (a backend killed a moment ago): a read outside every transaction
+     * is safe to send again on a new session. Without it the engine would
+     * answer this call from caches it could not refresh. */
+    if (rc == GDPR_ESTORAGE && st->depth == 0 && !st->reading && gdpr_pg__session_gone(st)) {
+        rc = gdpr_pg__reconnect(st, "reading the store generation");
+        if (rc == GDPR_OK)
+            rc = gdpr_pg__one_int64(st, generation_sql, NULL, "reading the store generation",
+                                    &value);
+    }
     if (rc == GDPR_OK)
         *generation_out = (uint64_t)value;
     return rc;
