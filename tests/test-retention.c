@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "fault-vfs.h"
 #include "helpers.h"
 #include "testhook.h"
@@ -1553,6 +1555,150 @@ START_TEST(subject_erasure_takes_justification)
 }
 END_TEST
 
+/* The rows of `sql` on the SQLite file `path`, each row's columns joined
+ * by ':' and rows by ',' (NULL as 'n'), malloc'd. */
+static char *
+raw_rows(const char *path, const char *sql)
+{
+    sqlite3 *db = th_raw_open(path);
+    sqlite3_stmt *s = NULL;
+    size_t cap = 4096, len = 0;
+    char *out = calloc(1, cap);
+
+    ck_assert_ptr_nonnull(out);
+    ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK, "%s: %s", sql,
+                  sqlite3_errmsg(db));
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        for (int c = 0; c < sqlite3_column_count(s); c++) {
+            const char *v = (const char *)sqlite3_column_text(s, c);
+            size_t need = len + (v ? strlen(v) : 1) + 2;
+            if (need >= cap) {
+                cap = 2 * need;
+                out = realloc(out, cap);
+                ck_assert_ptr_nonnull(out);
+            }
+            len += (size_t)sprintf(out + len, "%s%s", c ? ":" : (len ? "," : ""), v ? v : "n");
+        }
+    }
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return out;
+}
+
+/* What follows deleted vault records in the retention tables (their state
+ * goes, the open review their state points at is closed as gone) is done
+ * set-based by the store's delete operations; schema 8 did it with a
+ * per-row trigger (schema 11 dropped it). The same store, byte-copied:
+ * the library erases a subject (one delete of all its records) and deletes
+ * one record of another; the copy gets the trigger back, verbatim, and
+ * plain DELETEs of the same vault rows. The retention tables must come out
+ * the same. The rows are chosen so that a statement that is wrong differs:
+ * a state pointing at a review that is not open, a state without review,
+ * an open review no state points at, a record without state, another
+ * subject's open review and state. */
+START_TEST(erasure_bookkeeping_as_trigger)
+{
+    TH_SQLITE_ONLY("runs the schema-8 trigger on a copy of the SQLite file");
+    static const char trigger[] =
+        "CREATE TRIGGER main.retention_vault_gone AFTER DELETE ON vault BEGIN"
+        "  UPDATE retention_review SET status = 4"
+        "   WHERE id = (SELECT review FROM retention_state WHERE record = OLD.id) AND status = 1;"
+        "  DELETE FROM retention_state WHERE record = OLD.id;"
+        "END;";
+    static const char state_sql[] = "SELECT record, keep_until, review FROM retention_state"
+                                    " ORDER BY record";
+    static const char review_sql[] = "SELECT id, record, hex(subject), status, keep_until"
+                                     " FROM retention_review ORDER BY id";
+    static const char vault_sql[] = "SELECT id FROM vault ORDER BY id";
+    int64_t a_cv = 0, b_cv = 0;
+    int64_t a_open = open_review_for("subj-t", &a_cv);
+    int64_t b_open = open_review_for("subj-u", &b_cv);
+    int64_t a2 = put_at("subj-t", "cv", "hire", NULL, "second", GDPR_NOW);
+    int64_t a3 = put_at("subj-t", "cv", "hire", NULL, "third", GDPR_NOW);
+    int64_t a4 = put_at("subj-t", "c-none", "keep", NULL, "fourth", GDPR_NOW);
+    int64_t b2 = put_at("subj-u", "cv", "hire", NULL, "b second", GDPR_NOW);
+    int64_t r_kept, r_orphan, r_b2;
+    char copy[400], sql[1024];
+    char *lib_state, *lib_review, *lib_vault, *trg_state, *trg_review, *trg_vault;
+    th_template t;
+
+    (void)a3;
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    /* A review that is not open (kept) with a state pointing at it; a
+     * state without a review; an open review of a4 no state points at; an
+     * open review of b2 its state points at. */
+#define COPY_REVIEW(record, status)                                                                \
+    snprintf(sql, sizeof sql,                                                                      \
+             "INSERT INTO retention_review(record, subject, rule, category, purpose,"              \
+             " record_due, opened, deadline, status) SELECT %lld, subject, rule, category,"        \
+             " purpose, record_due, opened, deadline, %d FROM retention_review WHERE id = %lld",   \
+             (long long)(record), (status), (long long)((record) == b2 ? b_open : a_open));        \
+    th_raw_exec(ts.db, sql)
+    COPY_REVIEW(a2, 2);
+    r_kept = th_raw_int(ts.db, "SELECT max(id) FROM retention_review");
+    COPY_REVIEW(a4, 1);
+    r_orphan = th_raw_int(ts.db, "SELECT max(id) FROM retention_review");
+    COPY_REVIEW(b2, 1);
+    r_b2 = th_raw_int(ts.db, "SELECT max(id) FROM retention_review");
+#undef COPY_REVIEW
+    snprintf(sql, sizeof sql,
+             "INSERT OR REPLACE INTO retention_state VALUES(%lld, NULL, %lld);"
+             "INSERT OR REPLACE INTO retention_state VALUES(%lld, 1900000000, NULL);"
+             "INSERT OR REPLACE INTO retention_state VALUES(%lld, NULL, %lld);",
+             (long long)a2, (long long)r_kept, (long long)a3, (long long)b2, (long long)r_b2);
+    th_raw_exec(ts.db, sql);
+    ck_assert_int_eq(th_raw_int(ts.db, "SELECT count(*) FROM retention_state"), 5);
+
+    /* The copy, with the trigger and plain deletes. */
+    th_template_take(&ts, &t);
+    snprintf(copy, sizeof copy, "%s/trigger-copy.db", ts.dir);
+    th_write_file(copy, t.db, t.db_len);
+    th_template_free(&t);
+    th_raw_exec(copy, trigger);
+    snprintf(sql, sizeof sql,
+             "DELETE FROM vault WHERE subject = (SELECT subject FROM vault WHERE id = %lld);"
+             "DELETE FROM vault WHERE id = %lld;",
+             (long long)a_cv, (long long)b2);
+    ck_assert_int_eq(th_raw_exec(copy, sql), 1);
+
+    /* The library. */
+    th_reopen(&ts);
+    th_ok(gdpr_erase_subject(ts.eng, &th_dpo, "subj-t", "art17", NULL));
+    th_ok(gdpr_vault_delete(ts.eng, &th_dpo, b2));
+    th_ok(gdpr_vault_checkpoint(ts.eng));
+
+    lib_state = raw_rows(ts.db, state_sql);
+    lib_review = raw_rows(ts.db, review_sql);
+    lib_vault = raw_rows(ts.db, vault_sql);
+    trg_state = raw_rows(copy, state_sql);
+    trg_review = raw_rows(copy, review_sql);
+    trg_vault = raw_rows(copy, vault_sql);
+    ck_assert_str_eq(lib_vault, trg_vault);
+    ck_assert_str_eq(lib_state, trg_state);
+    ck_assert_str_eq(lib_review, trg_review);
+    /* And what the trigger kept is what it should be. */
+    snprintf(sql, sizeof sql, "%lld:n:%lld", (long long)b_cv, (long long)b_open);
+    ck_assert_str_eq(lib_state, sql);
+    {
+        const int64_t ids[] = {a_open, b_open, r_kept, r_orphan, r_b2};
+        const int want[] = {4, 1, 2, 1, 4};
+        for (size_t i = 0; i < 5; i++) {
+            snprintf(sql, sizeof sql, "SELECT status FROM retention_review WHERE id = %lld",
+                     (long long)ids[i]);
+            ck_assert_int_eq(th_raw_int(ts.db, sql), want[i]);
+        }
+    }
+    ck_assert(!record_exists(a4));
+    free(lib_state);
+    free(lib_review);
+    free(lib_vault);
+    free(trg_state);
+    free(trg_review);
+    free(trg_vault);
+}
+END_TEST
+
 /* ======================================================================
  * Bad input on every public function
  * ====================================================================== */
@@ -1819,6 +1965,7 @@ retention_suite(void)
     tcase_add_test(tc, review_erase);
     tcase_add_test(tc, review_record_gone);
     tcase_add_test(tc, subject_erasure_takes_justification);
+    tcase_add_test(tc, erasure_bookkeeping_as_trigger);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("args");

@@ -78,6 +78,13 @@ typedef struct {
 int gdpr_record__limit_of(gdpr_engine *eng, const store_vault_row *row, record_use use, int64_t now,
                           unsigned int flags, record_limit *out);
 
+/* 1 when no retention rule keeps records of (purpose, category) under a
+ * legal duty, so that without holds (RECORD_NO_HOLDS) every record of the
+ * pair is RECORD_FREE for RECORD_DELETE and RECORD_ERASE as far as the duty
+ * check goes, whatever its due time or anchor; 0 when each record must be
+ * checked (gdpr_record__limit_of). An erasure asks once per pair. */
+int gdpr_record__duty_free(const gdpr_engine *eng, const char *purpose, const char *category);
+
 /* GDPR_OK when `use` of `row` is allowed now; else GDPR_ESTATE with a
  * message naming the record, the hold or rule, its end and the article.
  * *kind_out (may be NULL) gets the limit. */

@@ -101,15 +101,31 @@ check_hold(gdpr_engine *eng, const store_vault_row *row, int64_t now, record_lim
     return rc;
 }
 
+/* The retention rule that keeps records of (purpose, category) under a
+ * legal duty, or NULL when none does. */
+static const policy_retention *
+duty_rule(const gdpr_engine *eng, const char *purpose, const char *category)
+{
+    const policy_retention *rule =
+        eng->policy ? gdpr_policy__find_retention(eng->policy, purpose, category) : NULL;
+
+    return rule != NULL && rule->legal_duty ? rule : NULL;
+}
+
+int
+gdpr_record__duty_free(const gdpr_engine *eng, const char *purpose, const char *category)
+{
+    return duty_rule(eng, purpose, category) == NULL;
+}
+
 static int
 check_duty(gdpr_engine *eng, const store_vault_row *row, int64_t now, record_limit *out)
 {
-    const policy_retention *rule =
-        eng->policy ? gdpr_policy__find_retention(eng->policy, row->purpose, row->category) : NULL;
+    const policy_retention *rule = duty_rule(eng, row->purpose, row->category);
     int64_t end = 0;
     int rc;
 
-    if (rule == NULL || !rule->legal_duty)
+    if (rule == NULL)
         return GDPR_OK;
     rc = duty_end(eng, rule, row, now, &end);
     if (rc == GDPR_OK && end > now) {

@@ -34,6 +34,7 @@ typedef struct {
     gdpr_engine *eng;
     int64_t now;
     int check_holds;
+    int walk; /* some record must be looked at (a hold, a duty, a partial erasure) */
     int64_t *erase;
     size_t n_erase, cap_erase;
     kept_item *kept;
@@ -114,6 +115,48 @@ plan_record(const store_vault_row *row, void *ctx)
     if (lim.kind == RECORD_DUTY)
         return plan_keep(p, row, 0, lim.rule, lim.until, lim.exemption);
     return plan_erase(p, row->id);
+}
+
+/* The exemption checks once per (purpose, category) pair (a
+ * store_vault_group_fn): without holds on the subject, a record is kept
+ * only by a legal-duty rule of its pair, so a pair without one goes as a
+ * whole and its records need not be read. */
+static int
+plan_group(const char *purpose, const char *category, int64_t count, void *ctx)
+{
+    erase_plan *p = ctx;
+
+    (void)count;
+    if (!gdpr_record__duty_free(p->eng, purpose, category))
+        p->walk = 1;
+    return p->walk; /* one pair with a duty: every record is planned (below) */
+}
+
+/* The plan: which records go, which stay and why. Records are read one by
+ * one only when the answer may differ between records of a pair: a hold
+ * touches the subject (holds name records, purposes, collection ranges),
+ * a pair has a legal-duty rule (its end follows each record's due time or
+ * anchor), or an earlier erasure kept records (the ids that go now are
+ * marked on its tombstone). Otherwise every record goes, by one delete of
+ * the subject's records (delete_records). */
+static int
+plan_subject(erase_plan *p, const uint8_t hash[CRYPTO_HASH_BYTES], int had_partial)
+{
+    int any_hold = 0;
+    int rc = gdpr_store__hold_any_for_subject(p->eng->st, hash, p->now, &any_hold);
+
+    p->check_holds = any_hold;
+    p->walk = any_hold || had_partial;
+    if (rc == GDPR_OK && !p->walk) {
+        rc = gdpr_store__vault_groups(p->eng->st, hash, plan_group, p);
+        if (rc == GDPR_ECALLBACK && p->walk) {
+            gdpr__err_clear(); /* plan_group stopped the walk: records follow */
+            rc = GDPR_OK;
+        }
+    }
+    if (rc == GDPR_OK && p->walk)
+        rc = gdpr_store__vault_foreach(p->eng->st, hash, plan_record, p);
+    return rc;
 }
 
 /* --- phase 1: one transaction for the data --------------------------------- */
@@ -264,7 +307,7 @@ erase_hash_locked(gdpr_engine *eng, const gdpr_actor *who, const uint8_t hash[CR
     store_tombstone_row t;
     int64_t now = gdpr_engine__now(eng);
     int64_t n = 0, erased = 0, tombstone = o->tombstone;
-    int any_hold = 0, had_partial = 0;
+    int had_partial = 0;
     char ref[128];
     int rc;
 
@@ -272,12 +315,9 @@ erase_hash_locked(gdpr_engine *eng, const gdpr_actor *who, const uint8_t hash[CR
     memset(out, 0, sizeof *out);
     p.eng = eng;
     p.now = now;
-    rc = gdpr_store__hold_any_for_subject(eng->st, hash, now, &any_hold);
-    p.check_holds = any_hold;
+    rc = has_partial(eng, hash, &had_partial);
     if (rc == GDPR_OK)
-        rc = gdpr_store__vault_foreach(eng->st, hash, plan_record, &p);
-    if (rc == GDPR_OK)
-        rc = has_partial(eng, hash, &had_partial);
+        rc = plan_subject(&p, hash, had_partial);
     if (rc == GDPR_OK && tombstone == 0) {
         memset(&t, 0, sizeof t);
         t.kind = STORE_TOMBSTONE_SUBJECT;

@@ -51,6 +51,10 @@ typedef struct {
      * per pair, (n_purposes + 1) * n_categories entries. */
     struct retention_entry *retention;
     int64_t records, items, identifiers, consents, disclosures, transfers, consultations;
+    /* gdpr_record__limit_of flags for the exemptions: RECORD_NO_HOLDS once
+     * one look found no hold touching the subject (holds_known). */
+    unsigned int limit_flags;
+    int holds_known;
 } export_ctx;
 
 /* The members of a retention object other than "due", rendered once per
@@ -865,8 +869,19 @@ write_exemption(export_ctx *x, const store_vault_row *row)
 {
     json_out *j = &x->j;
     record_limit lim;
-    int rc = gdpr_record__limit_of(x->eng, row, RECORD_ERASE, gdpr_engine__now(x->eng), 0, &lim);
+    int64_t now = gdpr_engine__now(x->eng);
+    int rc = GDPR_OK;
 
+    /* Whether any hold touches the subject, asked once per export rather
+     * than a hold lookup per record (as the erasure plans). */
+    if (!x->holds_known) {
+        int any = 0;
+        rc = gdpr_store__hold_any_for_subject(x->eng->st, x->hash, now, &any);
+        x->limit_flags = any ? 0u : RECORD_NO_HOLDS;
+        x->holds_known = rc == GDPR_OK;
+    }
+    if (rc == GDPR_OK)
+        rc = gdpr_record__limit_of(x->eng, row, RECORD_ERASE, now, x->limit_flags, &lim);
     if (rc != GDPR_OK)
         return rc;
     if (lim.kind != RECORD_HELD && lim.kind != RECORD_DUTY) {

@@ -308,6 +308,13 @@ gdpr_store__vault_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HA
 }
 
 int
+gdpr_store__vault_groups(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                         store_vault_group_fn fn, void *ctx)
+{
+    return st->ops->vault_groups(st, subject_hash, fn, ctx);
+}
+
+int
 gdpr_store__scrub(store *st)
 {
     return st->ops->scrub(st);

@@ -302,6 +302,14 @@ int gdpr_store__vault_delete(store *st, int64_t id);
 /* Delete a subject's records (erasure); *count_out may be NULL. */
 int gdpr_store__vault_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                                      int64_t *count_out);
+/* A subject's records by (purpose, category): fn once per distinct pair
+ * with how many records have it, in no given order, without reading a
+ * value (an erasure checks its exemptions once per pair). fn's non-zero
+ * stops as in gdpr_store__identity_foreach. */
+typedef int (*store_vault_group_fn)(const char *purpose, const char *category, int64_t count,
+                                    void *ctx);
+int gdpr_store__vault_groups(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                             store_vault_group_fn fn, void *ctx);
 
 /* Make the bytes freed by committed transactions (deleted rows, replaced
  * values) unrecoverable from the store's files, in both parts. Outside a
@@ -1179,7 +1187,7 @@ int gdpr_store__request_find_open(store *st, const uint8_t subject[CRYPTO_HASH_B
 
 /* Bumped when a member is added at the end; the front refuses a table of
  * an older version than it needs (like sqlite3_vfs.iVersion). */
-#define STORE_OPS_VERSION 10
+#define STORE_OPS_VERSION 11
 
 typedef struct store_ops store_ops;
 
@@ -1489,6 +1497,9 @@ struct store_ops {
     int (*read_begin)(store *st, int both_files);
     void (*read_end)(store *st);
     int (*begin_unguarded)(store *st);
+    /* version 11: erasure checks once per (purpose, category) */
+    int (*vault_groups)(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                        store_vault_group_fn fn, void *ctx);
 };
 
 /* The backends in this build. */

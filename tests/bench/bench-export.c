@@ -348,7 +348,15 @@ main(void)
     bench_report_latency(label, ours_big, "raw SELECT + EVP decrypt + snprintf JSON", raw_big);
     bench_report_latency("one durable SQLite commit (the audit event)", commit,
                          "raw SELECT + EVP decrypt + snprintf JSON", raw_big);
-    printf("  document: %zu bytes; median at %ld subjects: %.3f ms (target <= 5 ms); "
+    /* The floor of the whole call: the raw export and the durable commit
+     * its audit event needs (both measured in this run). */
+    snprintf(label, sizeof label, "gdpr_export_subject JSON, %ld subjects", small);
+    bench_report_latency(label, ours_small, "floor: raw export + one durable commit",
+                         raw_small + commit);
+    snprintf(label, sizeof label, "gdpr_export_subject JSON, %ld subjects", big);
+    bench_report_latency(label, ours_big, "floor: raw export + one durable commit",
+                         raw_big + commit);
+    printf("  document: %zu bytes; median at %ld subjects: %.3f ms (target <= 2 ms); "
            "at %ld vs %ld subjects: %.2fx (target <= 1.5x)\n",
            bytes, big, ours_big * 1e3, big, small, ours_big / ours_small);
     printf("  heap growth during one export: %zu KiB (%ld subjects), %zu KiB (%ld subjects)\n",

@@ -164,4 +164,5 @@ const store_ops gdpr_store__postgres_ops = {
     .read_begin = gdpr_pg__read_begin,
     .read_end = gdpr_pg__read_end,
     .begin_unguarded = gdpr_pg__begin_unguarded,
+    .vault_groups = gdpr_pg__vault_groups,
 };

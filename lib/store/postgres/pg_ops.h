@@ -48,6 +48,8 @@ int gdpr_pg__vault_foreach(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYT
 int gdpr_pg__vault_update_value(store *st, int64_t id, const uint8_t *sealed, size_t sealed_len,
                                 int64_t updated);
 int gdpr_pg__vault_delete(store *st, int64_t id);
+int gdpr_pg__vault_groups(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                          store_vault_group_fn fn, void *ctx);
 int gdpr_pg__vault_delete_subject(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                                   int64_t *count_out);
 int gdpr_pg__consent_explicit_recipient(store *st, const uint8_t subject_hash[CRYPTO_HASH_BYTES],

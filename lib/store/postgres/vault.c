@@ -300,7 +300,18 @@ gdpr_pg__vault_update_value(store *base, int64_t id, const uint8_t *sealed, size
 }
 
 /* A record's retention state goes with it, and its open review task (if
- * any) is closed as "record gone" (status 4), in the same transaction. */
+ * any) is closed as "record gone" (status 4), in the same statement as the
+ * delete (what schema 8's trigger did row by row; the SQLite backend does
+ * the same set-based, sqlite/vault.c). `gone` selects the vault rows by $1;
+ * the statement answers how many went. */
+#define FOLLOW_VAULT_DELETE(gone)                                                                  \
+    "WITH gone AS (DELETE FROM " D "vault WHERE " gone " RETURNING id),"                           \
+    " state AS (DELETE FROM " D "retention_state WHERE record IN (SELECT id FROM gone)"            \
+    "  RETURNING review),"                                                                         \
+    " closed AS (UPDATE " D "retention_review SET status = 4 WHERE status = 1"                     \
+    "  AND id IN (SELECT review FROM state))"                                                      \
+    " SELECT count(*) FROM gone"
+
 int
 gdpr_pg__vault_delete(store *base, int64_t id)
 {
@@ -311,19 +322,9 @@ gdpr_pg__vault_delete(store *base, int64_t id)
 
     gdpr_pg__p_init(&p);
     gdpr_pg__p_int(&p, id);
-    rc = gdpr_pg__exec(st, "DELETE FROM " D "vault WHERE id = $1", &p, "deleting a vault record",
-                       &changed);
-    rc = changed_one(rc, changed, id);
-    if (rc == GDPR_OK)
-        rc = gdpr_pg__exec(st,
-                           "UPDATE " D "retention_review SET status = 4 WHERE id ="
-                           " (SELECT review FROM " D "retention_state WHERE record = $1)"
-                           " AND status = 1",
-                           &p, "closing the retention state of deleted records", NULL);
-    if (rc == GDPR_OK)
-        rc = gdpr_pg__exec(st, "DELETE FROM " D "retention_state WHERE record = $1", &p,
-                           "closing the retention state of deleted records", NULL);
-    return rc;
+    rc = gdpr_pg__one_int64(st, FOLLOW_VAULT_DELETE("id = $1"), &p, "deleting a vault record",
+                            &changed);
+    return changed_one(rc, changed, id);
 }
 
 int
@@ -336,20 +337,40 @@ gdpr_pg__vault_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_HAS
     int rc;
 
     p_hash1(&p, subject_hash);
-    rc = gdpr_pg__exec(st,
-                       "UPDATE " D "retention_review SET status = 4 WHERE status = 1"
-                       " AND id IN (SELECT r.review FROM " D "retention_state r"
-                       " JOIN " D "vault v ON v.id = r.record WHERE v.subject = $1)",
-                       &p, "closing the retention state of deleted records", NULL);
-    if (rc == GDPR_OK)
-        rc = gdpr_pg__exec(st,
-                           "DELETE FROM " D "retention_state WHERE record IN"
-                           " (SELECT id FROM " D "vault WHERE subject = $1)",
-                           &p, "closing the retention state of deleted records", NULL);
-    if (rc == GDPR_OK)
-        rc = gdpr_pg__exec(st, "DELETE FROM " D "vault WHERE subject = $1", &p,
-                           "deleting vault records", &n);
+    rc = gdpr_pg__one_int64(st, FOLLOW_VAULT_DELETE("subject = $1"), &p, "deleting vault records",
+                            &n);
     if (rc == GDPR_OK && count_out)
         *count_out = n;
     return rc;
+}
+
+typedef struct {
+    store_vault_group_fn fn;
+    void *ctx;
+} group_cb;
+
+static int
+group_row(const pg_row *r, void *c)
+{
+    const group_cb *cb = c;
+    const char *purpose = gdpr_pg__col_text(r, 0);
+    const char *category = gdpr_pg__col_text(r, 1);
+
+    if (purpose == NULL || category == NULL)
+        return gdpr__err_set(GDPR_ECORRUPT, "vault: damaged record (no purpose or category)");
+    return gdpr_pg__stopped(cb->fn(purpose, category, gdpr_pg__col_int(r, 2), cb->ctx),
+                            "vault group", 0);
+}
+
+int
+gdpr_pg__vault_groups(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                      store_vault_group_fn fn, void *ctx)
+{
+    pg_params p;
+
+    p_hash1(&p, subject_hash);
+    return gdpr_pg__rows((pg_store *)base,
+                         "SELECT purpose, category, count(*) FROM " D "vault"
+                         " WHERE subject = $1 GROUP BY purpose, category",
+                         &p, "grouping vault records", group_row, &(group_cb){fn, ctx});
 }

@@ -164,4 +164,5 @@ const store_ops gdpr_store__sqlite_ops = {
     .read_begin = gdpr_sqlite__read_begin,
     .read_end = gdpr_sqlite__read_end,
     .begin_unguarded = gdpr_sqlite__begin_unguarded,
+    .vault_groups = gdpr_sqlite__vault_groups,
 };

@@ -10,6 +10,7 @@
 #include "rowmac.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
@@ -345,27 +346,62 @@ gdpr_sqlite__vault_update_value(store *base, int64_t id, const uint8_t *sealed, 
 }
 
 /* A record's retention state goes with it, and its open review task (if
- * any) is closed as "record gone" (status 4). Done here for every delete
- * of vault rows, in the same transaction (schema 11 dropped the trigger
- * that did it). `sql_review` and `sql_state` select by `?1`. */
-static int
-follow_vault_delete(sqlite_store *st, const char *sql_review, const char *sql_state,
-                    const uint8_t *subject_hash, int64_t id)
-{
-    const char *sql[] = {sql_review, sql_state};
-    int rc = GDPR_OK;
+ * any) is closed as "record gone" (status 4): what the trigger of schema 8
+ * did row by row (schema 11 dropped it), done here set-based for every
+ * delete of vault rows, in the same transaction. `sql_state` deletes the
+ * retention state of the records going (selected by `?1`) in one
+ * statement, returning the review each pointed at; only those reviews are
+ * then touched (tests/test-retention.c compares the result with the
+ * trigger's). */
+typedef struct {
+    int64_t *ids;
+    size_t n, cap;
+} review_list;
 
-    for (size_t i = 0; i < 2 && rc == GDPR_OK; i++) {
-        sqlite3_stmt *s;
-        rc = gdpr_sqlite__sq_stmt(st, sql[i], &s);
+static int
+read_review(sqlite3_stmt *s, void *ctx)
+{
+    review_list *l = ctx;
+
+    if (sqlite3_column_type(s, 0) == SQLITE_NULL)
+        return GDPR_OK;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 16;
+        int64_t *grown = realloc(l->ids, cap * sizeof *grown);
+        if (grown == NULL)
+            return gdpr__err_set(GDPR_ENOMEM, "out of memory closing retention reviews");
+        l->ids = grown;
+        l->cap = cap;
+    }
+    l->ids[l->n++] = sqlite3_column_int64(s, 0);
+    return GDPR_OK;
+}
+
+static int
+follow_vault_delete(sqlite_store *st, const char *sql_state, const uint8_t *subject_hash,
+                    int64_t id)
+{
+    static const char what[] = "closing the retention state of deleted records";
+    review_list l = {NULL, 0, 0};
+    sqlite3_stmt *s;
+    int rc = gdpr_sqlite__sq_stmt(st, sql_state, &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    if (subject_hash != NULL)
+        gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
+    else
+        sqlite3_bind_int64(s, 1, id);
+    rc = gdpr_sqlite__sq_rows(st, s, SQ_CACHED, what, read_review, &l);
+    for (size_t i = 0; rc == GDPR_OK && i < l.n; i++) {
+        rc = gdpr_sqlite__sq_stmt(
+            st, "UPDATE main.retention_review SET status = 4 WHERE id = ?1 AND status = 1", &s);
         if (rc != GDPR_OK)
             break;
-        if (subject_hash != NULL)
-            gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
-        else
-            sqlite3_bind_int64(s, 1, id);
-        rc = gdpr_sqlite__sq_step_done(st, s, "closing the retention state of deleted records");
+        sqlite3_bind_int64(s, 1, l.ids[i]);
+        rc = gdpr_sqlite__sq_step_done(st, s, what);
     }
+    free(l.ids);
     return rc;
 }
 
@@ -381,11 +417,8 @@ gdpr_sqlite__vault_delete(store *base, int64_t id)
     sqlite3_bind_int64(s, 1, id);
     rc = changed_one(st, gdpr_sqlite__sq_step_done(st, s, "deleting a vault record"), id);
     if (rc == GDPR_OK)
-        rc = follow_vault_delete(st,
-                                 "UPDATE main.retention_review SET status = 4 WHERE id ="
-                                 " (SELECT review FROM main.retention_state WHERE record = ?1)"
-                                 " AND status = 1",
-                                 "DELETE FROM main.retention_state WHERE record = ?1", NULL, id);
+        rc = follow_vault_delete(
+            st, "DELETE FROM main.retention_state WHERE record = ?1 RETURNING review", NULL, id);
     return rc;
 }
 
@@ -396,11 +429,8 @@ gdpr_sqlite__vault_delete_subject(store *base, const uint8_t subject_hash[CRYPTO
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = follow_vault_delete(st,
-                                 "UPDATE main.retention_review SET status = 4 WHERE status = 1"
-                                 " AND id IN (SELECT r.review FROM main.retention_state r"
-                                 " JOIN main.vault v ON v.id = r.record WHERE v.subject = ?1)",
                                  "DELETE FROM main.retention_state WHERE record IN"
-                                 " (SELECT id FROM main.vault WHERE subject = ?1)",
+                                 " (SELECT id FROM main.vault WHERE subject = ?1) RETURNING review",
                                  subject_hash, 0);
 
     if (rc == GDPR_OK)
@@ -411,5 +441,75 @@ gdpr_sqlite__vault_delete_subject(store *base, const uint8_t subject_hash[CRYPTO
     rc = gdpr_sqlite__sq_step_done(st, s, "deleting vault records");
     if (rc == GDPR_OK && count_out)
         *count_out = sqlite3_changes64(st->db);
+    return rc;
+}
+
+/* The distinct (purpose, category) pairs of a subject's records, counted
+ * here rather than by GROUP BY (whose sorter costs more than reading the
+ * rows: a subject has few pairs and many records). */
+typedef struct {
+    char *purpose, *category;
+    int64_t n;
+} vault_group;
+
+typedef struct {
+    vault_group *g;
+    size_t n, cap;
+} group_list;
+
+static int
+group_row(sqlite3_stmt *s, void *c)
+{
+    group_list *l = c;
+    const char *purpose = (const char *)sqlite3_column_text(s, 0);
+    const char *category = (const char *)sqlite3_column_text(s, 1);
+    vault_group *g;
+
+    if (purpose == NULL || category == NULL)
+        return gdpr__err_set(GDPR_ECORRUPT, "vault: damaged record (no purpose or category)");
+    for (size_t i = l->n; i-- > 0;) {
+        if (strcmp(l->g[i].purpose, purpose) == 0 && strcmp(l->g[i].category, category) == 0) {
+            l->g[i].n++;
+            return GDPR_OK;
+        }
+    }
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 8;
+        vault_group *grown = realloc(l->g, cap * sizeof *grown);
+        if (grown == NULL)
+            return gdpr__err_set(GDPR_ENOMEM, "out of memory grouping vault records");
+        l->g = grown;
+        l->cap = cap;
+    }
+    g = &l->g[l->n];
+    g->purpose = strdup(purpose);
+    g->category = strdup(category);
+    g->n = 1;
+    if (g->purpose == NULL || g->category == NULL) {
+        free(g->purpose);
+        free(g->category);
+        return gdpr__err_set(GDPR_ENOMEM, "out of memory grouping vault records");
+    }
+    l->n++;
+    return GDPR_OK;
+}
+
+int
+gdpr_sqlite__vault_groups(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
+                          store_vault_group_fn fn, void *ctx)
+{
+    static const char sql[] = "SELECT purpose, category FROM main.vault WHERE subject=?1";
+    group_list l = {NULL, 0, 0};
+    int rc = walk_subject((sqlite_store *)base, sql, subject_hash, "grouping vault records",
+                          group_row, &l);
+
+    for (size_t i = 0; rc == GDPR_OK && i < l.n; i++)
+        rc = gdpr_sqlite__sq_stopped(fn(l.g[i].purpose, l.g[i].category, l.g[i].n, ctx),
+                                     "vault group", 0);
+    for (size_t i = 0; i < l.n; i++) {
+        free(l.g[i].purpose);
+        free(l.g[i].category);
+    }
+    free(l.g);
     return rc;
 }
