@@ -884,7 +884,7 @@ one_point(const operation *op, const reference *ref, mode m, long n, tally *t)
 {
     gdpr_engine *eng = next_eng, *fresh;
     digest d;
-    char msg[700];
+    char msg[800]; /* gdpr_strerror and op_message (700) */
     int rc, fired;
 
     next_eng = NULL;
