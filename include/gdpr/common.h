@@ -244,9 +244,15 @@ GDPR_API size_t gdpr_key_bytes(void);
 
 /**
  * Batch many calls in one transaction: one commit (and one fsync) instead
- * of one per call. Calls inside a batch still fail alone: a call that fails
- * undoes only its own changes. A batch is the engine's, not the thread's:
- * use it from one thread at a time.
+ * of one per call. A call refused inside a batch (bad input, permission,
+ * a rule of law or policy) changes nothing and the batch goes on. A
+ * failure after a call began writing (out of memory, I/O, a lost
+ * connection; on PostgreSQL also a write the server refuses, which may
+ * be reported by a later call or by gdpr_commit: docs/scale.md) rolls the
+ * whole batch back: the message then says "the open batch was rolled
+ * back" and gdpr_commit and gdpr_rollback answer GDPR_ESTATE
+ * (docs/decisions/0011-snapshot-reads.md). A batch is the engine's, not
+ * the thread's: use it from one thread at a time.
  * @return GDPR_OK; GDPR_ESTATE (a batch is already open), GDPR_EBUSY,
  *         GDPR_ESTORAGE.
  * @since 0.1
