@@ -248,7 +248,7 @@ GDPR_API size_t gdpr_key_bytes(void);
  * a rule of law or policy) changes nothing and the batch goes on. A
  * failure after a call began writing (out of memory, I/O, a lost
  * connection; on PostgreSQL also a write the server refuses, which may
- * be reported by a later call or by gdpr_commit: docs/scale.md) rolls the
+ * be reported by a later call or by gdpr_commit: docs/scale.md) may roll the
  * whole batch back: the message then says "the open batch was rolled
  * back" and gdpr_commit and gdpr_rollback answer GDPR_ESTATE
  * (docs/decisions/0011-snapshot-reads.md). A batch is the engine's, not
