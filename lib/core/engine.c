@@ -819,7 +819,7 @@ gdpr_commit(gdpr_engine *eng)
         /* Keys cached during the batch may belong to subjects the
          * rollback removed (on PostgreSQL a write found failed only at
          * the commit rolls the whole batch back): drop them all. */
-        gdpr_crypto__wipe(eng->dek_cache, DEK_CACHE_SLOTS * sizeof *eng->dek_cache);
+        gdpr_engine__dek_forget_all(eng); /* cipher contexts freed too */
     }
     /* Keys a vault delete in the batch queued go now; a busy scrub is
      * retried by the next erasure call or open. */
