@@ -507,6 +507,14 @@ gdpr_pg__read_begin(store *base, int both_files)
 
     if (st->depth > 0 || st->reading)
         return gdpr__err_set(GDPR_ESTATE, "store: a transaction is already open");
+    /* The per-call read scope (one file: lib/core's read calls) is for
+     * SQLite, where it takes the WAL read lock once per call instead of
+     * once per statement. Here every statement is a snapshot of its own
+     * (READ COMMITTED) and a scope would add two round trips, BEGIN and
+     * COMMIT, to a consent check of two: a call outside gdpr_read_begin
+     * reads statement by statement (docs/decisions/0011). */
+    if (!both_files)
+        return gdpr__err_set(GDPR_ESTATE, "store: no per-call read scope on PostgreSQL");
     rc = begin_outermost(st, begin_snapshot, NULL);
     if (rc != GDPR_OK)
         return rc;
