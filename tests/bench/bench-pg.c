@@ -142,48 +142,58 @@ static void
 raw_schema(PGconn *c)
 {
     /* The library's columns and indexes (lib/store/postgres/schema.c). */
-    pexec(c, "CREATE TABLE consent_event(id bigint PRIMARY KEY, subject bytea NOT NULL,"
+    /* Since schema step 26 (docs/decisions/0016) events, states and audit
+     * rows name the subject by its integer id; only subject(hash) holds
+     * the hash index. The floor binds the id it knows. */
+    pexec(c, "CREATE TABLE subject(id bigint PRIMARY KEY, hash bytea NOT NULL UNIQUE)");
+    pexec(c, "CREATE TABLE consent_event(id bigint PRIMARY KEY, subject_id bigint NOT NULL,"
              " at bigint NOT NULL, purpose text NOT NULL, state bigint NOT NULL,"
              " notice text NOT NULL, notice_version text NOT NULL, notice_sha256 bytea NOT NULL,"
              " policy_version bigint NOT NULL, channel text NOT NULL, actor text NOT NULL,"
              " expires bigint NOT NULL, recipient text NOT NULL, recipient_sealed bytea,"
              " proof bytea, flags bigint NOT NULL, guardian bytea, mac bytea)");
-    pexec(c, "CREATE INDEX consent_subject ON consent_event(subject, id)");
-    pexec(c, "CREATE TABLE consent_state(subject bytea NOT NULL, purpose text NOT NULL,"
+    pexec(c, "CREATE INDEX consent_subject ON consent_event(subject_id, id)");
+    pexec(c, "CREATE TABLE consent_state(subject_id bigint NOT NULL, purpose text NOT NULL,"
              " recipient text NOT NULL, event bigint NOT NULL, at bigint NOT NULL,"
              " state bigint NOT NULL, expires bigint NOT NULL, flags bigint NOT NULL, mac bytea,"
-             " PRIMARY KEY(subject, purpose, recipient))");
+             " PRIMARY KEY(subject_id, purpose, recipient))");
     pexec(c, "CREATE SEQUENCE seq_consent AS bigint MINVALUE 1");
     pexec(c, "CREATE TABLE counter(name text PRIMARY KEY, value bigint NOT NULL)");
     pexec(c, "INSERT INTO counter VALUES ('generation', 0)");
     pexec(c,
           "CREATE TABLE audit(seq bigserial PRIMARY KEY, at bigint NOT NULL, actor text NOT NULL,"
           " role text NOT NULL, action text NOT NULL, subject bytea, outcome bigint NOT NULL,"
-          " ref text, mac bytea NOT NULL)");
-    pexec(c, "CREATE INDEX audit_subject ON audit(subject) WHERE subject IS NOT NULL");
+          " ref text, mac bytea NOT NULL, subject_id bigint)");
+    pexec(c, "CREATE INDEX audit_subject_id ON audit(subject_id) WHERE subject_id IS NOT NULL");
     pexec(c, "CREATE TABLE vault(id bigserial PRIMARY KEY, subject bytea NOT NULL,"
              " category text NOT NULL, value bytea NOT NULL)");
     pexec(c, "CREATE INDEX vault_subject ON vault(subject)");
     pexec(c, "CREATE TABLE subject_key(hash bytea PRIMARY KEY, wrapped bytea NOT NULL)");
     pprepare(c, "ev",
-             "INSERT INTO consent_event(id, subject, at, purpose, state, notice, notice_version,"
+             "INSERT INTO consent_event(id, subject_id, at, purpose, state, notice, notice_version,"
              " notice_sha256, policy_version, channel, actor, expires, recipient, recipient_sealed,"
              " proof, flags, guardian, mac) VALUES ($1, $2, $3, $4, 1, 'marketing-v2', '2',"
              " $5, 1, 'web', 'bench', 0, '', NULL, NULL, 0, NULL, $6)");
     pprepare(c, "st",
              "INSERT INTO consent_state VALUES ($1, $2, '', $3, $4, 1, 0, 0, $5)"
-             " ON CONFLICT (subject, purpose, recipient) DO UPDATE SET event = excluded.event,"
+             " ON CONFLICT (subject_id, purpose, recipient) DO UPDATE SET event = excluded.event,"
              " at = excluded.at, state = excluded.state, expires = excluded.expires,"
              " flags = excluded.flags, mac = excluded.mac");
     pprepare(c, "au",
              "INSERT INTO audit(at, actor, role, action, subject, outcome, ref, mac)"
              " VALUES ($1, 'bench', 'agent', $2, $3, 0, 'consent', $4)");
+    pprepare(c, "auc",
+             "INSERT INTO audit(at, actor, role, action, subject, outcome, ref, mac, subject_id)"
+             " VALUES ($1, 'bench', 'agent', $2, $3, 0, 'consent', $4, $5)");
+    pprepare(c, "subj", "INSERT INTO subject VALUES ($1, $2)");
     pprepare(c, "nextval", "SELECT nextval('seq_consent')");
     pprepare(c, "setval", "SELECT setval('seq_consent', $1)");
     pprepare(c, "gen", "SELECT value FROM counter WHERE name = 'generation'");
     pprepare(c, "bump",
              "UPDATE counter SET value = value + 1 WHERE name = 'generation' RETURNING value");
-    pprepare(c, "chk", "SELECT state FROM consent_state WHERE subject = $1 AND purpose = $2");
+    pprepare(c, "chk",
+             "SELECT state FROM consent_state WHERE subject_id ="
+             " (SELECT id FROM subject WHERE hash = $1) AND purpose = $2");
     pprepare(c, "vput",
              "INSERT INTO vault(subject, category, value) VALUES ($1, $2, $3) RETURNING id");
     pprepare(c, "vget", "SELECT value FROM vault WHERE id = $1");
@@ -298,12 +308,12 @@ raw_commit(PGconn *c)
 /* One raw consent event: the three rows the library writes, sent in
  * pipeline mode. */
 static void
-raw_consent(PGconn *c, const unsigned char *subject)
+raw_consent(PGconn *c, const unsigned char *subject, long subject_id)
 {
     unsigned char mac[32], smac[32], amac[32], nsha[32];
     const char *vals[6];
     int lens[6];
-    char at[24], event[24];
+    char at[24], event[24], sid[24];
 
     snprintf(at, sizeof at, "%d", 1767225600);
     snprintf(event, sizeof event, "%lld", (long long)raw_next_id++);
@@ -311,10 +321,11 @@ raw_consent(PGconn *c, const unsigned char *subject)
     rnd(smac, sizeof smac);
     rnd(amac, sizeof amac);
     memset(nsha, 7, sizeof nsha);
+    snprintf(sid, sizeof sid, "%ld", subject_id);
     vals[0] = event;
     lens[0] = 0;
-    vals[1] = (const char *)subject;
-    lens[1] = 32;
+    vals[1] = sid;
+    lens[1] = 0;
     vals[2] = at;
     lens[2] = 0;
     vals[3] = "marketing";
@@ -324,9 +335,9 @@ raw_consent(PGconn *c, const unsigned char *subject)
     vals[5] = (const char *)mac;
     lens[5] = 32;
     pbound(c);
-    psend(c, "ev", "tbttbb", vals, lens);
-    vals[0] = (const char *)subject;
-    lens[0] = 32;
+    psend(c, "ev", "ttttbb", vals, lens);
+    vals[0] = sid;
+    lens[0] = 0;
     vals[1] = "marketing";
     lens[1] = 0;
     vals[2] = event;
@@ -334,7 +345,7 @@ raw_consent(PGconn *c, const unsigned char *subject)
     lens[3] = 0;
     vals[4] = (const char *)smac;
     lens[4] = 32;
-    psend(c, "st", "btttb", vals, lens);
+    psend(c, "st", "ttttb", vals, lens);
     vals[0] = at;
     lens[0] = 0;
     vals[1] = "consent.record";
@@ -342,7 +353,9 @@ raw_consent(PGconn *c, const unsigned char *subject)
     lens[2] = 32;
     vals[3] = (const char *)amac;
     lens[3] = 32;
-    psend(c, "au", "ttbb", vals, lens);
+    vals[4] = sid;
+    lens[4] = 0;
+    psend(c, "auc", "ttbbt", vals, lens);
 }
 
 /* The value row and its audit row, sent in pipeline mode (the caller
@@ -433,8 +446,15 @@ bench_consent(const char *lib_uri, PGconn *raw, long subjects, long n, long samp
     for (long k = 0; k < subjects; k++)
         rnd(hashes[k], 32);
     raw_begin(raw);
-    for (long k = 0; k < subjects; k++)
-        raw_consent(raw, hashes[k]);
+    for (long k = 0; k < subjects; k++) {
+        char sid[24];
+        const char *sv[2] = {sid, (const char *)hashes[k]};
+        const int sl[2] = {0, 32};
+
+        snprintf(sid, sizeof sid, "%ld", k + 1);
+        psend(raw, "subj", "tb", sv, sl);
+        raw_consent(raw, hashes[k], k + 1);
+    }
     raw_commit(raw);
 
     t0 = bench_now();
@@ -451,7 +471,7 @@ bench_consent(const char *lib_uri, PGconn *raw, long subjects, long n, long samp
     for (long i = 0; i < n; i += batch) {
         raw_begin(raw);
         for (long k = i; k < i + batch && k < n; k++)
-            raw_consent(raw, hashes[k % subjects]);
+            raw_consent(raw, hashes[k % subjects], k % subjects + 1);
         raw_commit(raw);
     }
     raw_s = bench_now() - t0;
@@ -632,7 +652,7 @@ bench_export_erase(const char *lib_uri, PGconn *raw, long records, int runs)
         pexec(raw, "BEGIN");
         prun_clear(raw, "vdel", "b", vals, lens);
         prun_clear(raw, "kdel", "b", vals, lens);
-        raw_consent(raw, hash); /* stands for the audit + tombstone rows */
+        raw_consent(raw, hash, 1); /* stands for the audit + tombstone rows */
         psync(raw);
         pexec(raw, "COMMIT");
         pexec(raw, "VACUUM subject_key");
