@@ -219,6 +219,9 @@ gdpr_pg__consent_append(store *base, const store_consent_row *row, int64_t *id_o
     int64_t id = row->id;
     pg_params p;
     int rc = id > 0 ? GDPR_OK : gdpr_pg__next_id(base, STORE_SEQ_CONSENT, &id);
+    /* A subject the handle knows is bound by id; otherwise each statement
+     * finds it by hash (the same row either way). */
+    const pg_subject_entry *known = gdpr_pg__subject_cached(st, row->subject);
 
     if (rc == GDPR_OK && st->base.row_mac != NULL)
         rc = gdpr_store__consent_event_mac(&st->base, id, row, event_mac);
@@ -226,7 +229,10 @@ gdpr_pg__consent_append(store *base, const store_consent_row *row, int64_t *id_o
         return rc;
     gdpr_pg__p_init(&p);
     gdpr_pg__p_int(&p, id);
-    gdpr_pg__p_hash(&p, row->subject);
+    if (known != NULL)
+        gdpr_pg__p_int(&p, known->id);
+    else
+        gdpr_pg__p_hash(&p, row->subject);
     gdpr_pg__p_int(&p, row->at);
     gdpr_pg__p_text(&p, row->purpose);
     gdpr_pg__p_int(&p, row->state);
@@ -245,10 +251,15 @@ gdpr_pg__consent_append(store *base, const store_consent_row *row, int64_t *id_o
     gdpr_pg__p_blob(&p, st->base.row_mac != NULL ? event_mac : NULL, sizeof event_mac);
     rc = gdpr_pg__exec_later(
         st,
-        "INSERT INTO " D "consent(id, subject_id, at, purpose, state, notice,"
-        " notice_version, notice_sha256, policy_version, channel, actor, expires,"
-        " recipient, recipient_sealed, proof, flags, guardian, mac) VALUES($1, " SUBJECT_ID_2 ","
-        " $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+        known != NULL
+            ? "INSERT INTO " D "consent(id, subject_id, at, purpose, state, notice,"
+              " notice_version, notice_sha256, policy_version, channel, actor, expires,"
+              " recipient, recipient_sealed, proof, flags, guardian, mac) VALUES($1, $2,"
+              " $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+            : "INSERT INTO " D "consent(id, subject_id, at, purpose, state, notice,"
+              " notice_version, notice_sha256, policy_version, channel, actor, expires,"
+              " recipient, recipient_sealed, proof, flags, guardian, mac) VALUES($1, " SUBJECT_ID_2
+              ", $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
         &p, "appending a consent event");
     if (rc != GDPR_OK)
         return rc;
@@ -267,7 +278,10 @@ gdpr_pg__consent_append(store *base, const store_consent_row *row, int64_t *id_o
             return rc;
     }
     gdpr_pg__p_init(&p);
-    gdpr_pg__p_hash(&p, row->subject);
+    if (known != NULL)
+        gdpr_pg__p_int(&p, known->id);
+    else
+        gdpr_pg__p_hash(&p, row->subject);
     gdpr_pg__p_text(&p, row->purpose);
     gdpr_pg__p_text(&p, row->recipient);
     gdpr_pg__p_int(&p, id);
@@ -276,15 +290,23 @@ gdpr_pg__consent_append(store *base, const store_consent_row *row, int64_t *id_o
     gdpr_pg__p_int(&p, row->expires);
     gdpr_pg__p_int(&p, (int64_t)row->flags);
     gdpr_pg__p_blob(&p, st->base.row_mac != NULL ? mac : NULL, sizeof mac);
-    return gdpr_pg__exec_later(st,
-                               "INSERT INTO " D "consent_state(subject_id, purpose, recipient,"
-                               " event, at, state, expires, flags, mac) VALUES(" SUBJECT_ID_1 ","
-                               " $2, $3, $4, $5, $6, $7, $8, $9)"
-                               " ON CONFLICT(subject_id, purpose, recipient) DO UPDATE SET"
-                               " event = excluded.event, at = excluded.at, state = excluded.state,"
-                               " expires = excluded.expires, flags = excluded.flags,"
-                               " mac = excluded.mac",
-                               &p, "updating the consent state");
+    return gdpr_pg__exec_later(
+        st,
+        known != NULL ? "INSERT INTO " D "consent_state(subject_id, purpose,"
+                        " recipient, event, at, state, expires, flags, mac)"
+                        " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                        " ON CONFLICT(subject_id, purpose, recipient) DO UPDATE SET"
+                        " event = excluded.event, at = excluded.at,"
+                        " state = excluded.state, expires = excluded.expires,"
+                        " flags = excluded.flags, mac = excluded.mac"
+                      : "INSERT INTO " D "consent_state(subject_id, purpose,"
+                        " recipient, event, at, state, expires, flags, mac)"
+                        " VALUES(" SUBJECT_ID_1 ", $2, $3, $4, $5, $6, $7, $8, $9)"
+                        " ON CONFLICT(subject_id, purpose, recipient) DO UPDATE SET"
+                        " event = excluded.event, at = excluded.at, state = excluded.state,"
+                        " expires = excluded.expires, flags = excluded.flags,"
+                        " mac = excluded.mac",
+        &p, "updating the consent state");
 }
 
 /* --- state ----------------------------------------------------------- */

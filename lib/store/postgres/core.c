@@ -340,6 +340,10 @@ int
 gdpr_pg__audit_insert(store *base, const store_audit_row *row)
 {
     pg_store *st = (pg_store *)base;
+    /* A subject the handle knows is bound by id; otherwise the statement
+     * finds it by hash (the same row either way). */
+    const pg_subject_entry *known =
+        row->subject != NULL ? gdpr_pg__subject_cached(st, row->subject) : NULL;
     pg_params p;
     int rc;
 
@@ -353,11 +357,20 @@ gdpr_pg__audit_insert(store *base, const store_audit_row *row)
     gdpr_pg__p_int(&p, row->outcome);
     gdpr_pg__p_text(&p, row->ref);
     gdpr_pg__p_blob(&p, row->mac, CRYPTO_HASH_BYTES);
-    rc = gdpr_pg__exec_later(st,
-                             "INSERT INTO " D "audit(seq, at, actor, role, action, subject,"
-                             " outcome, ref, mac, subject_id) VALUES($1, $2, $3, $4, $5, $6, $7,"
-                             " $8, $9, (SELECT id FROM " D "subject WHERE hash = $6))",
-                             &p, "appending an audit event");
+    if (known != NULL) {
+        gdpr_pg__p_int(&p, known->id);
+        rc = gdpr_pg__exec_later(st,
+                                 "INSERT INTO " D "audit(seq, at, actor, role, action, subject,"
+                                 " outcome, ref, mac, subject_id) VALUES($1, $2, $3, $4, $5, $6,"
+                                 " $7, $8, $9, $10)",
+                                 &p, "appending an audit event");
+    } else {
+        rc = gdpr_pg__exec_later(st,
+                                 "INSERT INTO " D "audit(seq, at, actor, role, action, subject,"
+                                 " outcome, ref, mac, subject_id) VALUES($1, $2, $3, $4, $5, $6,"
+                                 " $7, $8, $9, (SELECT id FROM " D "subject WHERE hash = $6))",
+                                 &p, "appending an audit event");
+    }
     st->audit_tail_valid = rc == GDPR_OK && st->depth > 0;
     if (st->audit_tail_valid) {
         st->audit_tail_seq = row->seq;
