@@ -118,6 +118,19 @@ th_skip_sqlite_only(const char *test, const char *why)
 }
 
 void
+th_pg_db_name(const char *uri, char *out, size_t cap)
+{
+    const char *slash = strrchr(uri, '/');
+    size_t n;
+
+    ck_assert_ptr_nonnull(slash);
+    n = strcspn(slash + 1, "?");
+    ck_assert_uint_lt(n, cap);
+    memcpy(out, slash + 1, n);
+    out[n] = '\0';
+}
+
+void
 th_pg_uri_with_db(const char *uri, const char *dbname, char *out, size_t cap)
 {
     const char *auth = strstr(uri, "://"), *slash, *query;

@@ -169,6 +169,9 @@ void th_pg_drop_db(const char *uri);
 /* `uri` with its database replaced by `dbname` (same role, host, port and
  * query), into out[cap]. */
 void th_pg_uri_with_db(const char *uri, const char *dbname, char *out, size_t cap);
+/* The database name of `uri` (between its last '/' and any '?') into
+ * out[cap]; ck_asserts it fits. */
+void th_pg_db_name(const char *uri, char *out, size_t cap);
 /* ck_assert the database of `uri` accepts a connection and a query. */
 void th_pg_assert_alive(const char *uri);
 /* Undo the schema step that names subjects by integer id in audit,

@@ -127,19 +127,6 @@ admin_int(const char *sql)
     return v;
 }
 
-static void
-db_name_of(const char *uri, char *out, size_t cap)
-{
-    const char *slash = strrchr(uri, '/');
-    size_t n;
-
-    ck_assert_ptr_nonnull(slash);
-    n = strcspn(slash + 1, "?");
-    ck_assert_uint_lt(n, cap);
-    memcpy(out, slash + 1, n);
-    out[n] = '\0';
-}
-
 /* The test's own connection to the copy in use (sequences, orphans,
  * digests): one per copy, made again after a restart. */
 static PGconn *look;
@@ -283,7 +270,7 @@ drop_copy(void)
     look = NULL;
     if (!have_copy)
         return;
-    db_name_of(ts.db, name, sizeof name);
+    th_pg_db_name(ts.db, name, sizeof name);
     snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", name);
     admin_exec(sql);
     have_copy = 0;
@@ -305,7 +292,7 @@ kill_engine_backend(void)
     char name[64], sql[300];
     int64_t pid = 0;
 
-    db_name_of(ts.db, name, sizeof name);
+    th_pg_db_name(ts.db, name, sizeof name);
     snprintf(sql, sizeof sql,
              "SELECT count(*), min(pid) FROM pg_stat_activity WHERE datname = '%s'"
              " AND backend_type = 'client backend' AND pid <> %d",
@@ -574,7 +561,7 @@ setup(void)
     gdpr_close(ts.eng);
     ts.eng = NULL;
     snprintf(template_uri, sizeof template_uri, "%s", ts.db);
-    db_name_of(template_uri, template_name, sizeof template_name);
+    th_pg_db_name(template_uri, template_name, sizeof template_name);
     take_template_sql();
     have_copy = 0;
 }

@@ -80,19 +80,6 @@ pint(PGconn *c, const char *sql)
     return v;
 }
 
-static void
-db_name(const char *uri, char *out, size_t cap)
-{
-    const char *slash = strrchr(uri, '/');
-    size_t n;
-
-    ck_assert_ptr_nonnull(slash);
-    n = strcspn(slash + 1, "?");
-    ck_assert_uint_lt(n, cap);
-    memcpy(out, slash + 1, n);
-    out[n] = '\0';
-}
-
 /* The same database on the standby. */
 static void
 standby_uri(const th_store *s, char *out, size_t cap)
@@ -101,7 +88,7 @@ standby_uri(const th_store *s, char *out, size_t cap)
     char name[128];
 
     ck_assert_msg(sb != NULL && *sb != '\0', "no standby (GDPR_TEST_PG_STANDBY_URI)");
-    db_name(s->db, name, sizeof name);
+    th_pg_db_name(s->db, name, sizeof name);
     th_pg_uri_with_db(sb, name, out, cap);
 }
 
@@ -839,7 +826,7 @@ START_TEST(bad_input_at_open)
     th_pg_drop_db(ts.db);
     {
         char name[128], sql[300];
-        db_name(ts.db, name, sizeof name);
+        th_pg_db_name(ts.db, name, sizeof name);
         snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
         pexec(c, sql);
     }
