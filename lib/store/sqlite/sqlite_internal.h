@@ -15,6 +15,12 @@
 #define STORE_STMT_SLOTS 256
 #define STORE_TX_LEVELS 8
 
+/* Each connection's page cache (KiB, as PRAGMA cache_size takes it
+ * negated) and memory-map window (bytes): sqlite.c sets them, and the
+ * benchmarks' floors open the same file with the same values. */
+#define STORE_SQLITE_CACHE_KIB 65536
+#define STORE_SQLITE_MMAP_BYTES 268435456LL
+
 typedef struct {
     const char *sql;
     sqlite3 *db; /* identical literals may be merged: key on both */
