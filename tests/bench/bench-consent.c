@@ -21,11 +21,11 @@
  * GDPR_BENCH_CONSENT_STORE=/some/dir/consent.db keeps the loaded store at
  * that path and, when it already exists, reuses it instead of loading
  * again (1,000,000 subjects take minutes to load; a profile of the checks
- * wants the same file each time). Only parts 1 and 3 run then: part 2
- * would add events to the kept store. The store must have been loaded at
- * the same GDPR_BENCH_SCALE (checked: the last subject is there, the next
- * one is not). Remove the file and its -keys/-wal/-shm companions to
- * start again.
+ * wants the same file each time). With the variable set, part 2 is left
+ * out (it would add events to the kept store). The store must have been
+ * loaded at the same GDPR_BENCH_SCALE (checked: the last subject is
+ * there, the next one is not). Remove the file and its -keys/-wal/-shm
+ * companions to start again.
  * SPDX-License-Identifier: MIT
  */
 #define _GNU_SOURCE
