@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -550,6 +552,98 @@ START_TEST(snapshot_hides_another_engines_write_until_it_ends)
 }
 END_TEST
 
+/* The child of another_process_write_seen_by_next_check: its own engine
+ * on the same files, doing what the parent asks on `in` and answering
+ * '0' (done) or '1' (failed) on `out`. */
+static int
+child_write(char what)
+{
+    gdpr_consent c =
+        consent_for("carol", what == 'g' ? GDPR_CONSENT_GRANTED : GDPR_CONSENT_REFUSED);
+    gdpr_engine *e = NULL;
+    int rc = open_with(th_key, 0, &e);
+
+    /* 'w': first grow the data file well past what the parent has read
+     * (and mapped), in one batch, then refuse. */
+    if (rc == GDPR_OK && what == 'w')
+        rc = gdpr_begin(e);
+    for (int i = 0; rc == GDPR_OK && what == 'w' && i < 400; i++) {
+        char subject[32];
+        snprintf(subject, sizeof subject, "grow-%d", i);
+        rc = gdpr_vault_put(e, &th_agent, subject, "contact", "service",
+                            "a value long enough to fill pages of the data file", 50, NULL);
+    }
+    if (rc == GDPR_OK && what == 'w')
+        rc = gdpr_commit(e);
+    if (rc == GDPR_OK)
+        rc = gdpr_consent_record(e, &th_agent, &c, NULL);
+    if (rc != GDPR_OK)
+        fprintf(stderr, "child: %s (%s)\n", gdpr_strerror(rc), gdpr_errmsg());
+    gdpr_close(e);
+    return rc;
+}
+
+static void
+ask_child(int to, int from, char what)
+{
+    char answer = 0;
+
+    ck_assert_int_eq(write(to, &what, 1), 1);
+    ck_assert_int_eq(read(from, &answer, 1), 1);
+    ck_assert_int_eq(answer, '0');
+}
+
+/* Decision 0019: a check outside a snapshot answers from the latest state
+ * any process committed before it began, with the whole file mapped: a
+ * withdrawal (a refusal here) committed by another process is seen by the
+ * very next check of an engine that had checked the same row many times,
+ * also after the other process grew the file; inside a snapshot it is
+ * not, until gdpr_read_end. */
+START_TEST(another_process_write_seen_by_next_check)
+{
+    gdpr_consent c = consent_for("carol", GDPR_CONSENT_GRANTED);
+    int to_child[2], from_child[2], status = 0;
+    pid_t pid;
+
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &c, NULL));
+    ck_assert_int_eq(pipe(to_child), 0);
+    ck_assert_int_eq(pipe(from_child), 0);
+    fflush(NULL);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        char what = 0;
+        while (read(to_child[0], &what, 1) == 1 && what != 'q') {
+            char answer = child_write(what) == GDPR_OK ? '0' : '1';
+            if (write(from_child[1], &answer, 1) != 1)
+                _exit(1);
+        }
+        _exit(0);
+    }
+    for (int i = 0; i < 50; i++)
+        ck_assert_int_eq(granted(ts.eng, "carol"), 1);
+    ask_child(to_child[1], from_child[0], 'r');
+    ck_assert_int_eq(granted(ts.eng, "carol"), 0);
+    th_ok(gdpr_read_begin(ts.eng));
+    ask_child(to_child[1], from_child[0], 'g');
+    ck_assert_int_eq(granted(ts.eng, "carol"), 0);
+    th_ok(gdpr_read_end(ts.eng));
+    ck_assert_int_eq(granted(ts.eng, "carol"), 1);
+    ask_child(to_child[1], from_child[0], 'w');
+    ck_assert_int_eq(granted(ts.eng, "carol"), 0);
+    ask_child(to_child[1], from_child[0], 'g');
+    ck_assert_int_eq(granted(ts.eng, "carol"), 1);
+    ck_assert_int_eq(write(to_child[1], "q", 1), 1);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    close(to_child[0]);
+    close(to_child[1]);
+    close(from_child[0]);
+    close(from_child[1]);
+    th_ok(gdpr_audit_verify(ts.eng, NULL));
+}
+END_TEST
+
 /* Bad use: NULL, no snapshot, a second one, inside a batch; inside a
  * snapshot a change is refused and changes nothing, a batch cannot start,
  * and a refused read is audited once the snapshot ends. */
@@ -677,6 +771,7 @@ engines_suite(void)
     tcase_add_test(tc, options_version_1_still_accepted);
     tcase_add_test(tc, snapshot_hides_another_engines_write_until_it_ends);
     tcase_add_test(tc, snapshot_misuse_refused_and_changes_nothing);
+    tcase_add_test(tc, another_process_write_seen_by_next_check);
     suite_add_tcase(s, tc);
     return s;
 }

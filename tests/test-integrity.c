@@ -500,6 +500,23 @@ START_TEST(edited_consent_state_is_refused)
     th_assert_err(gdpr_may_process(ts.eng, "ALICE", "marketing", ts.now, &allowed, &why),
                   GDPR_ECORRUPT, "consent state row (purpose 'marketing', event 2)");
     ck_assert_int_ne(allowed, 1);
+    /* The check compares before it names the row (decision 0019): the
+     * refusal still names it, in and outside a snapshot, and a missing
+     * MAC is refused as well. */
+    allowed = -1;
+    th_assert_err(gdpr_consent_check(ts.eng, "ALICE", "marketing", ts.now, &allowed), GDPR_ECORRUPT,
+                  "consent state row (purpose 'marketing', event 2)");
+    ck_assert_int_eq(allowed, 0);
+    th_ok(gdpr_read_begin(ts.eng));
+    th_assert_err(gdpr_consent_check(ts.eng, "ALICE", "marketing", ts.now, &allowed), GDPR_ECORRUPT,
+                  "MAC does not match");
+    th_ok(gdpr_read_end(ts.eng));
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    edit_store("UPDATE consent_state SET mac = NULL", "UPDATE gdpr.consent_state SET mac = NULL");
+    th_ok(th_open(&ts, &ts.eng));
+    th_assert_err(gdpr_consent_check(ts.eng, "ALICE", "marketing", ts.now, &allowed), GDPR_ECORRUPT,
+                  "consent state row (purpose 'marketing', event 2): MAC missing");
 }
 END_TEST
 

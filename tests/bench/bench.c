@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "bench.h"
+#include "sqlite_internal.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -109,6 +110,7 @@ bench_copy_store(const char *from, const char *to)
 {
     sqlite3 *src = NULL, *dst = NULL;
     sqlite3_backup *b;
+    char pragmas[320];
 
     if (sqlite3_open_v2(from, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
         sqlite3_open(to, &dst) != SQLITE_OK) {
@@ -122,12 +124,14 @@ bench_copy_store(const char *from, const char *to)
         exit(1);
     }
     sqlite3_close(src);
-    if (sqlite3_exec(dst,
-                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;"
-                     " PRAGMA foreign_keys=ON; PRAGMA trusted_schema=OFF;"
-                     " PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;"
-                     " PRAGMA mmap_size=268435456",
-                     NULL, NULL, NULL) != SQLITE_OK) {
+    /* The library's page cache and map (sqlite_internal.h), whatever they
+     * are now. */
+    snprintf(pragmas, sizeof pragmas,
+             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;"
+             " PRAGMA foreign_keys=ON; PRAGMA trusted_schema=OFF;"
+             " PRAGMA temp_store=MEMORY; PRAGMA cache_size=-%d; PRAGMA mmap_size=%lld",
+             STORE_SQLITE_CACHE_KIB, (long long)STORE_SQLITE_MMAP_BYTES);
+    if (sqlite3_exec(dst, pragmas, NULL, NULL, NULL) != SQLITE_OK) {
         fprintf(stderr, "bench_copy_store: pragmas: %s\n", sqlite3_errmsg(dst));
         exit(1);
     }

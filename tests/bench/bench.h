@@ -36,7 +36,7 @@ double bench_scale(void);
 /* The floor's connection: a copy of the store file `from` (the library's
  * data file, same schema, indexes, triggers and rows) at `to`, opened with
  * the library's settings (WAL, synchronous=FULL, secure_delete, foreign
- * keys, 64 MiB cache, 256 MiB map), so a baseline writes the same rows
+ * keys, the same page cache and map), so a baseline writes the same rows
  * into a store of the same size. Exits on failure. */
 struct sqlite3;
 struct sqlite3 *bench_copy_store(const char *from, const char *to);

@@ -194,12 +194,17 @@ open_connection(const char *path, const char *what, int busy_ms, int in_memory, 
         rc = set_wal(db, in_memory, what);
     if (rc == GDPR_OK)
         rc = exec_on(db, "PRAGMA synchronous=FULL");
-    /* A 64 MiB page cache and reads through a 256 MiB memory map: with the
-     * 2 MiB default, hot pages of a large store were read again and again
-     * through pread(), one system call each (docs/performance.md). Writes
-     * still go through write() and the WAL, so durability is unchanged. */
-    if (rc == GDPR_OK)
-        rc = exec_on(db, "PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456");
+    /* A 64 MiB page cache and reads through a memory map of the whole
+     * file (sqlite_internal.h): with the 2 MiB default, hot pages of a large
+     * store were read again and again through pread(), one system call
+     * each (docs/performance.md). Writes still go through write() and the
+     * WAL, so durability is unchanged. */
+    if (rc == GDPR_OK) {
+        char tune[96];
+        snprintf(tune, sizeof tune, "PRAGMA cache_size=-%d; PRAGMA mmap_size=%lld",
+                 STORE_SQLITE_CACHE_KIB, (long long)STORE_SQLITE_MMAP_BYTES);
+        rc = exec_on(db, tune);
+    }
     if (rc != GDPR_OK)
         return gdpr__err_wrap(rc, "opening %s '%s'", what, path);
     return GDPR_OK;
