@@ -90,6 +90,10 @@ int gdpr_record__duty_free(const gdpr_engine *eng, const char *purpose, const ch
  * *kind_out (may be NULL) gets the limit. */
 int gdpr_record__check(gdpr_engine *eng, const store_vault_row *row, record_use use, int *kind_out);
 
+/* gdpr_record__check with gdpr_record__limit_of's flags (RECORD_NO_HOLDS). */
+int gdpr_record__check_flags(gdpr_engine *eng, const store_vault_row *row, record_use use,
+                             unsigned int flags, int *kind_out);
+
 /* Whether a legal hold in force at `at` covers target `t` (a record: id,
  * category, purpose, collection time) of `subject_hash` (t NULL: the
  * subject as a whole, which only a subject hold not narrowed to a purpose

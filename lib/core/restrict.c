@@ -217,10 +217,17 @@ refused_verb(record_use use)
 int
 gdpr_record__check(gdpr_engine *eng, const store_vault_row *row, record_use use, int *kind_out)
 {
+    return gdpr_record__check_flags(eng, row, use, 0, kind_out);
+}
+
+int
+gdpr_record__check_flags(gdpr_engine *eng, const store_vault_row *row, record_use use,
+                         unsigned int flags, int *kind_out)
+{
     record_limit lim;
     char date[11];
     long long id = (long long)row->id;
-    int rc = gdpr_record__limit_of(eng, row, use, gdpr_engine__now(eng), 0, &lim);
+    int rc = gdpr_record__limit_of(eng, row, use, gdpr_engine__now(eng), flags, &lim);
 
     if (kind_out)
         *kind_out = rc == GDPR_OK ? (int)lim.kind : RECORD_FREE;

@@ -288,8 +288,9 @@ gdpr_shred__record_in(gdpr_engine *eng, const gdpr_actor *who, const shred_recor
     int64_t now = gdpr_engine__now(eng), tombstone = use_tombstone;
     int kind = RECORD_FREE;
     char ref[96];
-    int rc = gdpr_record__check(eng, &rec->row,
-                                (flags & SHRED_ROUTINE) ? RECORD_DELETE : RECORD_ERASE, &kind);
+    int rc = gdpr_record__check_flags(eng, &rec->row,
+                                      (flags & SHRED_ROUTINE) ? RECORD_DELETE : RECORD_ERASE,
+                                      (flags & SHRED_NO_HOLDS) ? RECORD_NO_HOLDS : 0u, &kind);
 
     if (rc == GDPR_ESTATE) {
         *outcome = kind == RECORD_HELD ? SHRED_HELD : SHRED_KEPT;

@@ -33,6 +33,9 @@
 #define SHRED_ROUTINE                                                                              \
     0x2u /* the host's routine (retention), not an Art. 17 request:                                \
           * checked as RECORD_DELETE, so an Art. 18 restriction keeps it */
+#define SHRED_NO_HOLDS                                                                             \
+    0x4u /* the caller found no hold touching the subject under this write                         \
+          * lock (gdpr_store__hold_any_for_subject): no per-record hold lookup */
 
 /* What happened to a record (gdpr_shred__record_locked's *outcome_out). */
 typedef enum {

@@ -61,6 +61,12 @@ typedef struct {
     out_stream *o;
     int depth;
     unsigned char has_items[JSON_DEPTH_MAX];
+    /* The last time written, formatted and quoted: records repeat their
+     * times (collected, updated, due), and formatting one costs more than
+     * the rest of the member. */
+    int64_t time_t_last;
+    int time_ready;
+    char time_text[22];
 } json_out;
 
 void gdpr_export__jo_init(json_out *j, out_stream *o);

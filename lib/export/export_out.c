@@ -345,13 +345,20 @@ gdpr_export__jo_time(json_out *j, const char *key, int has, int64_t t)
 {
     char buf[23];
 
-    if (!has || gdpr_calendar__format_instant(t, buf + 1) != 0)
+    if (!has)
         return gdpr_export__jo_null(j, key);
-    /* Digits, '-', ':', 'T' and 'Z' only: nothing to escape. */
-    buf[0] = '"';
-    buf[21] = '"';
+    if (!j->time_ready || j->time_t_last != t) {
+        if (gdpr_calendar__format_instant(t, buf + 1) != 0)
+            return gdpr_export__jo_null(j, key);
+        /* Digits, '-', ':', 'T' and 'Z' only: nothing to escape. */
+        buf[0] = '"';
+        buf[21] = '"';
+        memcpy(j->time_text, buf, sizeof j->time_text);
+        j->time_t_last = t;
+        j->time_ready = 1;
+    }
     item(j, key);
-    return out_put(j->o, buf, 22);
+    return out_put(j->o, j->time_text, sizeof j->time_text);
 }
 
 int

@@ -371,6 +371,11 @@ typedef struct {
     schedule_row_vec rows;
     int busy; /* a checkpoint was kept from completing */
     char busy_msg[256];
+    /* Whether a hold touches holds_subject, known in this batch: asked once
+     * per subject rather than a hold lookup per record (twice: here and in
+     * the erasure's own check). */
+    int holds_known, holds_any;
+    uint8_t holds_subject[CRYPTO_HASH_BYTES];
 } run_state;
 
 static void
@@ -502,7 +507,7 @@ open_review(run_state *rs, const store_retention_row *row, const policy_retentio
 
 static int
 erase_record(run_state *rs, const store_retention_row *row, const policy_retention *rule,
-             int *held_out)
+             unsigned int flags, int *held_out)
 {
     char ground[GDPR_NAME_MAX + 32];
     int outcome = 0;
@@ -510,8 +515,8 @@ erase_record(run_state *rs, const store_retention_row *row, const policy_retenti
 
     *held_out = 0;
     snprintf(ground, sizeof ground, "retention rule %s", rule->id);
-    rc = gdpr_shred__record_locked(rs->eng, rs->who, row->id, ground, SHRED_QUIET | SHRED_ROUTINE,
-                                   &outcome);
+    rc = gdpr_shred__record_locked(rs->eng, rs->who, row->id, ground,
+                                   SHRED_QUIET | SHRED_ROUTINE | flags, &outcome);
     if (rc == GDPR_ESTATE && (outcome == SHRED_HELD || outcome == SHRED_KEPT)) {
         /* A hold placed or a legal duty found by the erasure's own check. */
         gdpr__err_clear();
@@ -550,13 +555,33 @@ may_delete(run_state *rs, const store_retention_row *row, int *held_out)
     return rc;
 }
 
+/* Whether any hold in force touches the row's subject. Within a batch
+ * the write lock is held, so no hold can be placed or released meanwhile;
+ * the answer is kept for the next rows of the same subject. */
+static int
+subject_held(run_state *rs, const store_retention_row *row, int *any_out)
+{
+    int rc;
+
+    if (rs->holds_known && memcmp(rs->holds_subject, row->subject, CRYPTO_HASH_BYTES) == 0) {
+        *any_out = rs->holds_any;
+        return GDPR_OK;
+    }
+    rc = gdpr_store__hold_any_for_subject(rs->eng->st, row->subject, gdpr_engine__now(rs->eng),
+                                          any_out);
+    rs->holds_known = rc == GDPR_OK && !rs->dry;
+    rs->holds_any = *any_out;
+    memcpy(rs->holds_subject, row->subject, CRYPTO_HASH_BYTES);
+    return rc;
+}
+
 static int
 apply_one(run_state *rs, const store_retention_row *row)
 {
     const policy_retention *rule =
         gdpr_policy__find_retention(rs->eng->policy, row->purpose, row->category);
     int64_t hold = 0;
-    int held = 0;
+    int held = 0, any_hold = 1;
     int rc;
 
     add_count(rs, &rs->rep.examined, &rs->run.examined);
@@ -566,10 +591,12 @@ apply_one(run_state *rs, const store_retention_row *row)
         return rs->dry ? GDPR_OK
                        : gdpr_schedule__reschedule(rs->eng, rs->eng->policy, row, NULL, NULL);
     }
-    rc = gdpr_record__held(
-        rs->eng, row->subject,
-        &(store_hold_target){row->id, row->category, row->purpose, row->collected},
-        gdpr_engine__now(rs->eng), &hold);
+    rc = subject_held(rs, row, &any_hold);
+    if (rc == GDPR_OK && any_hold)
+        rc = gdpr_record__held(
+            rs->eng, row->subject,
+            &(store_hold_target){row->id, row->category, row->purpose, row->collected},
+            gdpr_engine__now(rs->eng), &hold);
     if (rc != GDPR_OK)
         return rc;
     if (hold != 0) {
@@ -579,7 +606,7 @@ apply_one(run_state *rs, const store_retention_row *row)
     switch (rule->action) {
     case ACTION_ERASE:
         if (!rs->dry)
-            rc = erase_record(rs, row, rule, &held);
+            rc = erase_record(rs, row, rule, any_hold ? 0u : SHRED_NO_HOLDS, &held);
         if (rc == GDPR_OK && held)
             add_count(rs, &rs->rep.held, &rs->run.held);
         else if (rc == GDPR_OK)
@@ -641,6 +668,7 @@ run_batch(run_state *rs, int *done_out)
     if (rc != GDPR_OK)
         return gdpr_engine__unlock(rs->eng, rc);
     rs->rows.n = 0;
+    rs->holds_known = 0;
     rc = gdpr_store__retention_due_foreach(rs->eng->st, rs->as_of, rs->run.has_cursor,
                                            rs->run.cursor_due, rs->run.cursor_id, (int)rs->batch,
                                            gdpr_schedule__row_push, &rs->rows);

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -265,11 +266,456 @@ raw_erase_subject(sqlite3 *data, sqlite3 *keys, const unsigned char hash[32])
               "raw key checkpoint");
 }
 
+/* --- the same-work floor of one erasure ---------------------------------- */
+
+/* floor_erase_subject: what gdpr_erase_subject must do, by hand with raw
+ * SQLite and OpenSSL on a byte copy of the library's two store files taken
+ * just before the library's erasure of the same subject (bench_copy_store:
+ * same schema, indexes, triggers, rows; WAL, synchronous=FULL,
+ * secure_delete=ON), in the library's order (decisions 0003 and
+ * docs/erasure.md):
+ *  1. the blind index of the subject id (HMAC-SHA-256) and its row;
+ *  2. one transaction over both files (BEGIN IMMEDIATE keystore, then
+ *     data; the generation, the keystore's orphan check): whether an
+ *     earlier erasure left a partial tombstone, whether a hold touches the
+ *     subject, the distinct (purpose, category) of its records (the legal
+ *     duties), the tombstone (its id from the counter), the recipients to
+ *     tell (Art. 19: disclosures, transfers), the retention state of the
+ *     records (one statement returning the reviews), the records, and
+ *     every other table a subject has rows in (identifiers, consent
+ *     events and state, disclosures, signals, conflicts, transfers,
+ *     consultations; the request notes and identifiers, the audit rows'
+ *     subject id, anchors, review justifications), the subject row; the
+ *     key's serial and its queue row; the tombstone's counts; the audit
+ *     event with its chained HMAC; generation raised; COMMIT keystore
+ *     then data (synced);
+ *  3. the key destroyed: keystore row deleted and key epoch raised,
+ *     the queue row removed, COMMIT keystore (synced) then data (unsynced,
+ *     as the library: a crash there is redone at the next open);
+ *  4. both files checkpointed with TRUNCATE (the freed pages' old images
+ *     leave the WAL);
+ *  5. the tombstone marked wiped (unsynced, as the library).
+ * Not in the floor: the library's re-reads of its key state under each
+ * write lock (engine_begin's sync_tx) and its repeated partial-tombstone
+ * looks. */
+
+typedef struct {
+    sqlite3 *db, *kdb;
+    floor_crypto fc;
+} erase_floor;
+
+/* Prepared once per connection and kept, as the library keeps its
+ * statements: (connection, SQL text) -> statement. */
+#define EF_STMTS 64
+static struct {
+    sqlite3 *db;
+    const char *sql;
+    sqlite3_stmt *s;
+} ef_cache[EF_STMTS];
+
+static sqlite3_stmt *
+ef_stmt(sqlite3 *db, const char *sql)
+{
+    size_t i;
+
+    for (i = 0; i < EF_STMTS && ef_cache[i].s != NULL; i++)
+        if (ef_cache[i].db == db && ef_cache[i].sql == sql)
+            return ef_cache[i].s;
+    if (i == EF_STMTS) {
+        fprintf(stderr, "floor: statement cache full\n");
+        exit(1);
+    }
+    check_sql(db, sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &ef_cache[i].s, NULL),
+              sql);
+    ef_cache[i].db = db;
+    ef_cache[i].sql = sql;
+    return ef_cache[i].s;
+}
+
+static void
+ef_done(sqlite3_stmt *s)
+{
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+}
+
+/* Before a connection closes: its statements go. */
+static void
+ef_forget(sqlite3 *db)
+{
+    size_t i, j = 0;
+
+    for (i = 0; i < EF_STMTS && ef_cache[i].s != NULL; i++) {
+        if (ef_cache[i].db == db)
+            sqlite3_finalize(ef_cache[i].s);
+        else
+            ef_cache[j++] = ef_cache[i];
+    }
+    for (; j < i; j++)
+        memset(&ef_cache[j], 0, sizeof ef_cache[j]);
+}
+
+/* Steps s (hash bound to ?1 when it has parameters) to the end; returns
+ * the first column of the first row, or 0. */
+static int64_t
+ef_run(sqlite3 *db, const char *sql, const unsigned char hash[32])
+{
+    sqlite3_stmt *s = ef_stmt(db, sql);
+    int64_t first = 0;
+    int rc, rows = 0;
+
+    if (hash != NULL && sqlite3_bind_parameter_count(s) > 0)
+        sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        if (rows++ == 0)
+            first = sqlite3_column_int64(s, 0);
+    check_sql(db, rc, sql);
+    ef_done(s);
+    return first;
+}
+
+static void
+ef_u64(unsigned char *e, size_t *n, uint64_t v, int bytes)
+{
+    for (int i = bytes - 1; i >= 0; i--)
+        e[(*n)++] = (unsigned char)(v >> (8 * i));
+}
+
+static void
+ef_text(unsigned char *e, size_t *n, const char *s)
+{
+    size_t len = strlen(s);
+
+    ef_u64(e, n, len, 4);
+    memcpy(e + *n, s, len);
+    *n += len;
+}
+
+/* Inside the first transaction: one subject's rows, tombstone, queue row
+ * and audit event (chained on *prev, *seq). Returns the rows erased. */
+static int64_t
+floor_erase_body(erase_floor *f, const unsigned char hash[32], int64_t tomb, int64_t *seq,
+                 unsigned char prev[32], int64_t *serial_out)
+{
+    sqlite3 *db = f->db, *kdb = f->kdb;
+    unsigned char mac[32], e[512];
+    int64_t erased = 0;
+    char ref[96];
+    size_t n = 0;
+    sqlite3_stmt *s;
+
+    ef_run(db,
+           "SELECT id FROM main.tombstone WHERE subject=?1 AND kind=1 AND complete=0"
+           " ORDER BY id DESC LIMIT 1",
+           hash);
+    s = ef_stmt(db, "SELECT EXISTS(SELECT 1 FROM main.erasure_hold WHERE released_at = 0 AND"
+                    " until > ?2 AND ((scope IN (1, 3) AND (subject = ?1 OR (scope = 3 AND"
+                    " subject IS NULL))) OR (scope = 2 AND record IN (SELECT id FROM main.vault"
+                    " WHERE subject = ?1))))");
+    sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, now);
+    check_sql(db, sqlite3_step(s), "holds");
+    if (sqlite3_column_int(s, 0) != 0) {
+        fprintf(stderr, "floor: the bench sets no hold\n");
+        exit(1);
+    }
+    ef_done(s);
+    /* The distinct (purpose, category) pairs, counted in C as the library
+     * does (a DISTINCT sorter costs more than the rows). */
+    s = ef_stmt(db, "SELECT purpose, category FROM main.vault WHERE subject=?1");
+    sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
+    {
+        char pairs[8][2][32];
+        int npairs = 0, rc;
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+            const char *p = (const char *)sqlite3_column_text(s, 0);
+            const char *c = (const char *)sqlite3_column_text(s, 1);
+            int k;
+            for (k = 0; k < npairs && (strcmp(pairs[k][0], p) != 0 || strcmp(pairs[k][1], c) != 0);
+                 k++)
+                ;
+            if (k == npairs && npairs < 8) {
+                snprintf(pairs[npairs][0], sizeof pairs[0][0], "%s", p);
+                snprintf(pairs[npairs][1], sizeof pairs[0][1], "%s", c);
+                npairs++;
+            }
+        }
+        check_sql(db, rc, "pairs");
+    }
+    ef_done(s);
+    s = ef_stmt(db, "INSERT INTO main.tombstone(kind, subject, at, ground, actor, role, erased,"
+                    " retained, complete, wiped, imported, replayed, id)"
+                    " VALUES(1, ?1, ?2, 'Art. 17(1)(a) bench', 'bench', 'dpo', 0, 0, 0, 0, 0, 0,"
+                    " ?3)");
+    sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, now);
+    sqlite3_bind_int64(s, 3, tomb);
+    check_sql(db, sqlite3_step(s), "tombstone");
+    ef_done(s);
+    ef_run(db, "SELECT recipient FROM main.disclosure WHERE subject=?1", hash);
+    ef_run(db, "SELECT recipient FROM main.transfer WHERE subject=?1", hash);
+    ef_run(db,
+           "DELETE FROM main.retention_state WHERE record IN"
+           " (SELECT id FROM main.vault WHERE subject = ?1) RETURNING review",
+           hash);
+    ef_run(db, "DELETE FROM main.vault WHERE subject=?1", hash);
+    erased = sqlite3_changes(db);
+    ef_run(db, "DELETE FROM main.identity WHERE subject=?1", hash);
+    erased += sqlite3_changes(db);
+    {
+        static const char *const rest[] = {
+            "DELETE FROM main.consent WHERE subject_id=(SELECT id FROM main.subject WHERE hash=?1)",
+            "DELETE FROM main.consent_state WHERE subject_id=(SELECT id FROM main.subject"
+            " WHERE hash=?1)",
+            "DELETE FROM main.disclosure WHERE subject=?1",
+            "DELETE FROM main.consent_signal WHERE subject=?1",
+            "DELETE FROM main.consent_conflict WHERE subject=?1",
+            "DELETE FROM main.transfer WHERE subject=?1",
+            "DELETE FROM main.access_log WHERE subject=?1",
+            "UPDATE main.request_event SET note = NULL WHERE note IS NOT NULL AND request IN"
+            " (SELECT id FROM main.request WHERE subject=?1)",
+            "UPDATE main.request SET ident_value = NULL, ident_hash = NULL WHERE subject=?1 AND"
+            " (ident_value IS NOT NULL OR ident_hash IS NOT NULL)",
+            "UPDATE main.audit SET subject_id = NULL WHERE subject_id = (SELECT id FROM"
+            " main.subject WHERE hash=?1)",
+            "DELETE FROM main.subject WHERE hash=?1",
+            "DELETE FROM main.retention_anchor WHERE subject = ?1",
+            "UPDATE main.retention_review SET justification = NULL WHERE subject = ?1 AND"
+            " justification IS NOT NULL",
+        };
+        for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++)
+            ef_run(db, rest[i], hash);
+    }
+    *serial_out = ef_run(kdb, "SELECT serial FROM main.subject_key WHERE hash=?1", hash);
+    s = ef_stmt(db, "INSERT INTO main.erasure_shred_queue(hash, tombstone, queued, key_serial)"
+                    " VALUES(?1, ?2, ?3, ?4)");
+    sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, tomb);
+    sqlite3_bind_int64(s, 3, now);
+    sqlite3_bind_int64(s, 4, *serial_out);
+    check_sql(db, sqlite3_step(s), "queue");
+    ef_done(s);
+    s = ef_stmt(db, "UPDATE main.tombstone SET erased = ?2, complete = 1 WHERE id=?1");
+    sqlite3_bind_int64(s, 1, tomb);
+    sqlite3_bind_int64(s, 2, erased);
+    check_sql(db, sqlite3_step(s), "tombstone counts");
+    ef_done(s);
+    /* The audit event, chained (lib/core/audit.c's encoding). */
+    snprintf(ref, sizeof ref, "tombstone %lld: %lld erased, 0 kept", (long long)tomb,
+             (long long)erased);
+    memcpy(e, "libgdpr audit 1", 16);
+    n = 16;
+    ef_u64(e, &n, (uint64_t)*seq + 1, 8);
+    ef_u64(e, &n, (uint64_t)now, 8);
+    ef_text(e, &n, dpo.id);
+    ef_text(e, &n, dpo.role);
+    ef_text(e, &n, "erase.subject");
+    e[n++] = 1;
+    memcpy(e + n, hash, 32);
+    n += 32;
+    ef_u64(e, &n, 0, 4);
+    ef_text(e, &n, ref);
+    memcpy(e + n, prev, 32);
+    n += 32;
+    floor_hmac(&f->fc, e, n, NULL, 0, mac);
+    s = ef_stmt(db, "INSERT INTO main.audit(seq, at, actor, role, action, subject, outcome, ref,"
+                    " mac, subject_id) VALUES(?1, ?2, 'bench', 'dpo', 'erase.subject', ?3, 0, ?4,"
+                    " ?5, NULL)");
+    sqlite3_bind_int64(s, 1, ++*seq);
+    sqlite3_bind_int64(s, 2, now);
+    sqlite3_bind_blob(s, 3, hash, 32, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, ref, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 5, mac, 32, SQLITE_STATIC);
+    check_sql(db, sqlite3_step(s), "audit");
+    ef_done(s);
+    memcpy(prev, mac, 32);
+    return erased;
+}
+
+/* The erasure of n subjects in one call (n = 1: gdpr_erase_subject).
+ * Returns the rows erased. */
+static __attribute__((noinline)) int64_t
+floor_erase(erase_floor *f, long n, const char *const *names, const unsigned char (*hashes)[32])
+{
+    sqlite3 *db = f->db, *kdb = f->kdb;
+    int64_t *serial = malloc((size_t)n * sizeof *serial);
+    int64_t tomb, seq = 0, erased = 0;
+    unsigned char prev[32] = {0}, mac[32];
+    sqlite3_stmt *s;
+
+    /* 1. Blind index and subject row of each, before the write lock. */
+    for (long i = 0; i < n; i++) {
+        floor_hmac(&f->fc, "subject", 7, names[i], strlen(names[i]), mac);
+        if (ef_run(db, "SELECT id FROM main.subject WHERE hash=?1", hashes[i]) == 0) {
+            fprintf(stderr, "floor: subject not in the copy\n");
+            exit(1);
+        }
+    }
+    /* 2. The erasure, durable before any key goes. */
+    ef_run(kdb, "BEGIN IMMEDIATE", NULL);
+    ef_run(db, "BEGIN IMMEDIATE", NULL);
+    s = ef_stmt(kdb, "SELECT hash FROM main.subject_key WHERE gen > ?1 ORDER BY gen LIMIT 256");
+    sqlite3_bind_int64(s, 1,
+                       ef_run(db, "SELECT value FROM main.counter WHERE name='generation'", NULL));
+    check_sql(kdb, sqlite3_step(s), "orphans");
+    ef_done(s);
+    tomb = ef_run(db, "SELECT value FROM main.counter WHERE name='tombstone'", NULL);
+    s = ef_stmt(db, "SELECT seq, mac FROM main.audit ORDER BY seq DESC LIMIT 1");
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        seq = sqlite3_column_int64(s, 0);
+        if (sqlite3_column_bytes(s, 1) == 32)
+            memcpy(prev, sqlite3_column_blob(s, 1), 32);
+    }
+    ef_done(s);
+    for (long i = 0; i < n; i++)
+        erased += floor_erase_body(f, hashes[i], ++tomb, &seq, prev, &serial[i]);
+    s = ef_stmt(db, "UPDATE main.counter SET value = ?1 WHERE name = 'tombstone'");
+    sqlite3_bind_int64(s, 1, tomb);
+    check_sql(db, sqlite3_step(s), "tombstone id");
+    ef_done(s);
+    ef_run(db,
+           "UPDATE main.counter SET value = value + 1 WHERE name = 'generation'"
+           " RETURNING value",
+           NULL);
+    ef_run(kdb, "COMMIT", NULL);
+    ef_run(db, "COMMIT", NULL);
+    /* 3. The keys destroyed; the queue rows' removal unsynced. */
+    ef_run(db, "PRAGMA synchronous=NORMAL", NULL);
+    ef_run(kdb, "BEGIN IMMEDIATE", NULL);
+    ef_run(db, "BEGIN IMMEDIATE", NULL);
+    for (long i = 0; i < n; i++) {
+        s = ef_stmt(kdb, "DELETE FROM main.subject_key WHERE hash = ?1 AND serial IS ?2");
+        sqlite3_bind_blob(s, 1, hashes[i], 32, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, serial[i]);
+        check_sql(kdb, sqlite3_step(s), "key");
+        ef_done(s);
+        ef_run(kdb,
+               "UPDATE main.counter SET value = value + 1 WHERE name = 'key_epoch'"
+               " RETURNING value",
+               NULL);
+        ef_run(db, "DELETE FROM main.erasure_shred_queue WHERE hash=?1", hashes[i]);
+    }
+    ef_run(db,
+           "UPDATE main.counter SET value = value + 1 WHERE name = 'generation'"
+           " RETURNING value",
+           NULL);
+    ef_run(kdb, "COMMIT", NULL);
+    ef_run(db, "COMMIT", NULL);
+    ef_run(db, "PRAGMA synchronous=FULL", NULL);
+    /* 4. The scrub. */
+    check_sql(db, sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL),
+              "checkpoint");
+    check_sql(kdb, sqlite3_wal_checkpoint_v2(kdb, "main", SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL),
+              "key checkpoint");
+    /* 5. The wiped marks, unsynced. */
+    ef_run(db, "PRAGMA synchronous=NORMAL", NULL);
+    ef_run(db, "BEGIN IMMEDIATE", NULL);
+    ef_run(db, "UPDATE main.tombstone SET wiped=1 WHERE wiped=0", NULL);
+    ef_run(db, "COMMIT", NULL);
+    ef_run(db, "PRAGMA synchronous=FULL", NULL);
+    free(serial);
+    return erased;
+}
+
+/* The floor's store: a copy of the library's two files taken once the
+ * population is built, kept open (its statements and page cache warm, as
+ * the library's connections are). */
+static void
+erase_floor_open(erase_floor *f, const char *path)
+{
+    char to[600], keys_from[600], keys_to[700];
+
+    snprintf(to, sizeof to, "%s/floor.db", bench_tmpdir());
+    snprintf(keys_from, sizeof keys_from, "%s-keys", path);
+    snprintf(keys_to, sizeof keys_to, "%s-keys", to);
+    f->db = bench_copy_store(path, to);
+    f->kdb = bench_copy_store(keys_from, keys_to);
+    sqlite3_busy_timeout(f->db, 5000);
+    sqlite3_busy_timeout(f->kdb, 5000);
+    floor_crypto_init(&f->fc);
+}
+
+static void
+erase_floor_close(erase_floor *f)
+{
+    ef_forget(f->db);
+    ef_forget(f->kdb);
+    sqlite3_close(f->db);
+    sqlite3_close(f->kdb);
+    floor_crypto_free(&f->fc);
+}
+
+/* The subject the library has just stored, copied row for row into the
+ * floor's store (subject, records, the puts' audit rows renumbered after
+ * the floor's own chain, the wrapped key), then both files checkpointed
+ * so the floor too starts from a clean WAL. */
+static void
+erase_floor_import(erase_floor *f, const char *path, unsigned char hash[32])
+{
+    char sql[700];
+    sqlite3_stmt *s = NULL;
+    int64_t top;
+
+    snprintf(sql, sizeof sql, "ATTACH '%s' AS lib", path);
+    check_sql(f->db, sqlite3_exec(f->db, sql, NULL, NULL, NULL), "attach");
+    snprintf(sql, sizeof sql, "ATTACH '%s-keys' AS lib", path);
+    check_sql(f->kdb, sqlite3_exec(f->kdb, sql, NULL, NULL, NULL), "attach keys");
+    check_sql(f->db,
+              sqlite3_prepare_v2(f->db, "SELECT hash FROM lib.subject ORDER BY id DESC LIMIT 1", -1,
+                                 &s, NULL),
+              "newest subject");
+    if (sqlite3_step(s) != SQLITE_ROW || sqlite3_column_bytes(s, 0) != 32) {
+        fprintf(stderr, "floor: no subject in the library's store\n");
+        exit(1);
+    }
+    memcpy(hash, sqlite3_column_blob(s, 0), 32);
+    sqlite3_finalize(s);
+    top = ef_run(f->db, "SELECT max(seq) FROM main.audit", NULL);
+    check_sql(f->db, sqlite3_exec(f->db, "BEGIN", NULL, NULL, NULL), "begin");
+    snprintf(sql, sizeof sql,
+             "INSERT INTO main.subject SELECT * FROM lib.subject WHERE hash = ?1;"
+             " INSERT INTO main.vault SELECT * FROM lib.vault WHERE subject = ?1;"
+             " INSERT INTO main.audit(seq, at, actor, role, action, subject, outcome, ref, mac,"
+             " subject_id) SELECT %lld + row_number() OVER (ORDER BY seq), at, actor, role, action,"
+             " subject, outcome, ref, mac, subject_id FROM lib.audit WHERE subject_id ="
+             " (SELECT id FROM lib.subject WHERE hash = ?1)",
+             (long long)top);
+    {
+        const char *tail = sql;
+        while (tail != NULL && *tail != '\0') {
+            check_sql(f->db, sqlite3_prepare_v2(f->db, tail, -1, &s, &tail), "import");
+            if (s == NULL)
+                break;
+            sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
+            check_sql(f->db, sqlite3_step(s), "import");
+            sqlite3_finalize(s);
+        }
+    }
+    check_sql(f->db, sqlite3_exec(f->db, "COMMIT; DETACH lib", NULL, NULL, NULL), "commit");
+    check_sql(f->kdb,
+              sqlite3_prepare_v2(f->kdb,
+                                 "INSERT INTO main.subject_key SELECT * FROM lib.subject_key"
+                                 " WHERE hash = ?1",
+                                 -1, &s, NULL),
+              "import key");
+    sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
+    check_sql(f->kdb, sqlite3_step(s), "import key");
+    sqlite3_finalize(s);
+    check_sql(f->kdb, sqlite3_exec(f->kdb, "DETACH lib", NULL, NULL, NULL), "detach");
+    check_sql(f->db,
+              sqlite3_wal_checkpoint_v2(f->db, "main", SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL),
+              "checkpoint");
+    check_sql(f->kdb,
+              sqlite3_wal_checkpoint_v2(f->kdb, "main", SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL),
+              "checkpoint keys");
+}
+
 static void
 bench_one_subject(long population, int records)
 {
     char path[512], raw_data[512], raw_keys[512];
-    double ours[SAMPLES], raw[SAMPLES];
+    double ours[SAMPLES], raw[SAMPLES], fl[SAMPLES];
+    erase_floor fl_store;
     gdpr_engine *eng;
     sqlite3 *data, *keys;
     double t0;
@@ -279,6 +725,8 @@ bench_one_subject(long population, int records)
     t0 = bench_now();
     put_many(eng, "customer", population, 1, 0);
     printf("  (store of %ld subjects built in %.1f s)\n", population, bench_now() - t0);
+    check(gdpr_vault_checkpoint(eng), "checkpoint");
+    erase_floor_open(&fl_store, path);
 
     snprintf(raw_data, sizeof raw_data, "%s/raw-population.db", bench_tmpdir());
     snprintf(raw_keys, sizeof raw_keys, "%s/raw-population.db-keys", bench_tmpdir());
@@ -312,6 +760,17 @@ bench_one_subject(long population, int records)
         check(gdpr_commit(eng), "commit big");
         /* Start from a clean WAL, so the erasure pays its own checkpoint only. */
         check(gdpr_vault_checkpoint(eng), "checkpoint");
+        {
+            unsigned char fhash[32];
+            const char *names[1] = {big};
+            erase_floor_import(&fl_store, path, fhash);
+            t0 = bench_now();
+            if (floor_erase(&fl_store, 1, names, (const unsigned char(*)[32])fhash) != records) {
+                fprintf(stderr, "floor: erased other than %d records\n", records);
+                exit(1);
+            }
+            fl[s] = bench_now() - t0;
+        }
         t0 = bench_now();
         check(gdpr_erase_subject(eng, &dpo, big, "Art. 17(1)(a) bench", &r), "erase");
         ours[s] = bench_now() - t0;
@@ -337,32 +796,18 @@ bench_one_subject(long population, int records)
         snprintf(name, sizeof name, "erase 1 subject, %d records, %ldk store", records,
                  population / 1000);
         bench_report_latency(name, bench_median(ours, SAMPLES),
-                             "raw same rows + HMAC audit + 3 commits + 2 checkpoints",
+                             "floor: same rows, crypto, commits, scrub", bench_median(fl, SAMPLES));
+        bench_report_latency(name, bench_median(ours, SAMPLES),
+                             "naive: own schema, 3 commits, 2 checkpoints",
                              bench_median(raw, SAMPLES));
     }
     gdpr_close(eng);
+    erase_floor_close(&fl_store);
     sqlite3_close(data);
     sqlite3_close(keys);
 }
 
 /* --- 2. 10,000 subjects in one call ------------------------------------------ */
-
-static void
-copy_file(const char *from, const char *to)
-{
-    size_t n;
-    char buf[65536];
-    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
-
-    if (in == NULL || out == NULL) {
-        fprintf(stderr, "copy %s -> %s failed\n", from, to);
-        exit(1);
-    }
-    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-        fwrite(buf, 1, n, out);
-    fclose(in);
-    fclose(out);
-}
 
 typedef struct {
     unsigned char (*hashes)[32];
@@ -382,44 +827,6 @@ read_hashes(sqlite3 *db, hash_list *l, long cap)
     sqlite3_finalize(s);
 }
 
-/* The same rows as the library deletes for these subjects, by plain SQL. */
-static void
-raw_erase_many(sqlite3 *data, sqlite3 *keys, const hash_list *l)
-{
-    static const char *const sql[] = {
-        "DELETE FROM vault WHERE subject=?1",   "DELETE FROM identity WHERE subject=?1",
-        "DELETE FROM consent WHERE subject=?1", "DELETE FROM consent_state WHERE subject=?1",
-        "DELETE FROM subject WHERE hash=?1",
-    };
-    sqlite3_stmt *s[5], *k = NULL;
-
-    for (size_t i = 0; i < 5; i++)
-        check_sql(data, sqlite3_prepare_v2(data, sql[i], -1, &s[i], NULL), sql[i]);
-    check_sql(keys, sqlite3_prepare_v2(keys, "DELETE FROM subject_key WHERE hash=?1", -1, &k, NULL),
-              "raw key delete");
-    sqlite3_exec(data, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    for (long i = 0; i < l->n; i++) {
-        for (size_t q = 0; q < 5; q++) {
-            sqlite3_bind_blob(s[q], 1, l->hashes[i], 32, SQLITE_STATIC);
-            check_sql(data, sqlite3_step(s[q]), sql[q]);
-            sqlite3_reset(s[q]);
-        }
-    }
-    check_sql(data, sqlite3_exec(data, "COMMIT", NULL, NULL, NULL), "raw commit");
-    sqlite3_exec(keys, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    for (long i = 0; i < l->n; i++) {
-        sqlite3_bind_blob(k, 1, l->hashes[i], 32, SQLITE_STATIC);
-        check_sql(keys, sqlite3_step(k), "raw key delete");
-        sqlite3_reset(k);
-    }
-    check_sql(keys, sqlite3_exec(keys, "COMMIT", NULL, NULL, NULL), "raw key commit");
-    sqlite3_wal_checkpoint_v2(data, "main", SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-    sqlite3_wal_checkpoint_v2(keys, "main", SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-    for (size_t i = 0; i < 5; i++)
-        sqlite3_finalize(s[i]);
-    sqlite3_finalize(k);
-}
-
 static void
 bench_many(long n)
 {
@@ -428,19 +835,23 @@ bench_many(long n)
     char *names = malloc((size_t)n * 32);
     gdpr_erase_report r;
     gdpr_engine *eng;
-    sqlite3 *data, *keys;
+    erase_floor f;
     hash_list l;
-    double t0, ours, raw;
+    double t0, ours, fl;
+    int64_t erased;
 
     snprintf(path, sizeof path, "%s/many.db", bench_tmpdir());
     snprintf(keys_path, sizeof keys_path, "%s-keys", path);
-    snprintf(copy, sizeof copy, "%s/many-raw.db", bench_tmpdir());
+    snprintf(copy, sizeof copy, "%s/many-floor.db", bench_tmpdir());
     snprintf(copy_keys, sizeof copy_keys, "%s-keys", copy);
     eng = open_store(path, 1);
     put_many(eng, "member", n, 3, 1);
     gdpr_close(eng); /* checkpoints: the files alone hold the store */
-    copy_file(path, copy);
-    copy_file(keys_path, copy_keys);
+    f.db = bench_copy_store(path, copy);
+    f.kdb = bench_copy_store(keys_path, copy_keys);
+    sqlite3_busy_timeout(f.db, 5000);
+    sqlite3_busy_timeout(f.kdb, 5000);
+    floor_crypto_init(&f.fc);
 
     for (long i = 0; i < n; i++) {
         snprintf(names + 32 * i, 32, "member-%ld", i);
@@ -457,21 +868,23 @@ bench_many(long n)
     }
     gdpr_close(eng);
 
-    data = open_raw(copy);
-    keys = open_raw(copy_keys);
-    read_hashes(data, &l, n);
+    read_hashes(f.db, &l, n);
     t0 = bench_now();
-    raw_erase_many(data, keys, &l);
-    raw = bench_now() - t0;
+    erased = floor_erase(&f, l.n, ids, (const unsigned char(*)[32])l.hashes);
+    fl = bench_now() - t0;
+    if (l.n != n || erased != 4 * n) {
+        fprintf(stderr, "floor erased %lld rows of %ld subjects, expected %ld\n", (long long)erased,
+                l.n, 4 * n);
+        exit(1);
+    }
     {
         char name[96];
         snprintf(name, sizeof name, "erase %ld subjects in one call (subjects)", n);
-        bench_report_rate(name, (double)n, ours, "raw DELETE same rows + checkpoints", (double)l.n,
-                          raw);
+        bench_report_rate(name, (double)n, ours, "floor: same rows, crypto, commits", (double)l.n,
+                          fl);
     }
     free(l.hashes);
-    sqlite3_close(data);
-    sqlite3_close(keys);
+    erase_floor_close(&f);
     free(ids);
     free(names);
 }

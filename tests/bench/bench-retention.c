@@ -13,6 +13,17 @@
  * Wall-clock and CPU time (user + system) are printed for each.
  *
  *   build-bench/tests/bench/bench-retention      (GDPR_BENCH_SCALE=0.01 for a quick run)
+ *   GDPR_BENCH_RETENTION_KEEP=/var/tmp/ret build-bench/tests/bench/bench-retention
+ *
+ * GDPR_BENCH_RETENTION_KEEP names a directory where each built store (data
+ * file, keystore and the ids the run needs, per size and scale) is kept:
+ * the first run builds and keeps it (the 10,000,000-record store takes
+ * minutes), later runs copy it from there instead of building. Delete the
+ * directory after a change of schema or of this program.
+ *
+ * The erase sweep's run is printed beside its same-work floor (floor_run:
+ * raw SQLite + OpenSSL doing the run's rows, audit events, commits and
+ * scrub on a copy of the store as the sweep finds it).
  *
  * The 20,000 records that are erased are stored through gdpr_vault_put()
  * (real subjects, keys, sealed values). The millions of other records are
@@ -257,6 +268,392 @@ erase_directly(gdpr_engine *eng, const int64_t *ids, long n)
     return span_since(t0);
 }
 
+/* --- the same-work floor of the erase sweep --------------------------------
+ *
+ * floor_run: what gdpr_retention_run must do to erase the records due under
+ * an erase rule, by hand with raw SQLite and OpenSSL on a byte copy of the
+ * library's two files taken just before the library's erase sweep
+ * (bench_copy_store: same schema, indexes, rows), in batches of
+ * GDPR_RETENTION_BATCH_DEFAULT as the library:
+ *  - the run's row and its start event (chained HMAC), committed; the
+ *    number due (the range of vault_due);
+ *  - per batch, one transaction over both files (BEGIN IMMEDIATE
+ *    keystore, then data; the generation; the keystore's orphan check):
+ *    the next due rows in (due, id) order with their retention state; per
+ *    subject whether a hold touches it, its restriction flags (Art. 18),
+ *    an erasure under way (partial tombstone) and its record tombstone of
+ *    the day (found or made); per record its row, retention state and kept
+ *    entry deleted or closed, its tombstone link and the tombstone's count,
+ *    and its audit event (HMAC-SHA-256 chained on the previous); the run's
+ *    cursor and totals; the tombstone id counter; generation raised; COMMIT
+ *    keystore then data (synced); then the scrub (TRUNCATE checkpoint of
+ *    both files) and the tombstones marked wiped (unsynced), as every
+ *    erasure does.
+ * The policy's rule for the records (R-2) is known to the floor. */
+
+typedef struct {
+    sqlite3 *db, *kdb;
+    floor_crypto fc;
+    int64_t seq;
+    unsigned char prev[32];
+} ret_floor;
+
+static sqlite3_stmt *
+rf_stmt(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *s = NULL;
+
+    check_sql(db, sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL), sql);
+    return s;
+}
+
+static void
+rf_done(sqlite3 *db, sqlite3_stmt *s, int rc, const char *what)
+{
+    check_sql(db, rc, what);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+}
+
+static void
+rf_u64(unsigned char *e, size_t *n, uint64_t v, int bytes)
+{
+    for (int i = bytes - 1; i >= 0; i--)
+        e[(*n)++] = (unsigned char)(v >> (8 * i));
+}
+
+static void
+rf_text(unsigned char *e, size_t *n, const char *s)
+{
+    size_t len = strlen(s);
+
+    rf_u64(e, n, len, 4);
+    memcpy(e + *n, s, len);
+    *n += len;
+}
+
+/* One audit event chained on the floor's tail (lib/core/audit.c's encoding). */
+static void
+rf_audit(ret_floor *f, sqlite3_stmt *ins, int64_t at, const unsigned char *subject, const char *ref)
+{
+    unsigned char e[512], mac[32];
+    size_t n = 0;
+
+    memcpy(e, "libgdpr audit 1", 16);
+    n = 16;
+    rf_u64(e, &n, (uint64_t)f->seq + 1, 8);
+    rf_u64(e, &n, (uint64_t)at, 8);
+    rf_text(e, &n, nightly.id);
+    rf_text(e, &n, nightly.role);
+    rf_text(e, &n, "retention.run");
+    e[n++] = subject != NULL;
+    memset(e + n, 0, 32);
+    if (subject != NULL)
+        memcpy(e + n, subject, 32);
+    n += 32;
+    rf_u64(e, &n, 0, 4);
+    rf_text(e, &n, ref);
+    memcpy(e + n, f->prev, 32);
+    n += 32;
+    floor_hmac(&f->fc, e, n, NULL, 0, mac);
+    sqlite3_bind_int64(ins, 1, ++f->seq);
+    sqlite3_bind_int64(ins, 2, at);
+    if (subject != NULL)
+        sqlite3_bind_blob(ins, 3, subject, 32, SQLITE_STATIC);
+    sqlite3_bind_text(ins, 4, ref, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(ins, 5, mac, 32, SQLITE_STATIC);
+    rf_done(f->db, ins, sqlite3_step(ins), "floor audit");
+    memcpy(f->prev, mac, 32);
+}
+
+typedef struct {
+    int64_t id, due;
+    unsigned char subject[32];
+} rf_row;
+
+/* Returns the number of records erased. */
+static __attribute__((noinline)) long
+floor_run(ret_floor *f, int64_t as_of)
+{
+    sqlite3 *db = f->db, *kdb = f->kdb;
+    const long batch = GDPR_RETENTION_BATCH_DEFAULT;
+    rf_row *rows = malloc((size_t)batch * sizeof *rows);
+    sqlite3_stmt *begin_k = rf_stmt(kdb, "BEGIN IMMEDIATE"),
+                 *begin_d = rf_stmt(db, "BEGIN IMMEDIATE");
+    sqlite3_stmt *commit_k = rf_stmt(kdb, "COMMIT"), *commit_d = rf_stmt(db, "COMMIT");
+    sqlite3_stmt *gen = rf_stmt(db, "SELECT value FROM main.counter WHERE name = 'generation'");
+    sqlite3_stmt *bump = rf_stmt(db, "UPDATE main.counter SET value = value + 1"
+                                     " WHERE name = 'generation' RETURNING value");
+    sqlite3_stmt *orphans = rf_stmt(kdb, "SELECT hash FROM main.subject_key WHERE gen > ?1"
+                                         " ORDER BY gen LIMIT 256");
+    sqlite3_stmt *counter = rf_stmt(db, "SELECT value FROM main.counter WHERE name = ?1");
+    sqlite3_stmt *counter_set = rf_stmt(db, "UPDATE main.counter SET value = ?2 WHERE name = ?1");
+    sqlite3_stmt *tail = rf_stmt(db, "SELECT seq, mac FROM main.audit ORDER BY seq DESC LIMIT 1");
+    sqlite3_stmt *audit = rf_stmt(
+        db, "INSERT INTO main.audit(seq, at, actor, role, action, subject, outcome, ref, mac,"
+            " subject_id) VALUES(?1, ?2, 'bench-nightly', 'system', 'retention.run', ?3, 0, ?4, ?5,"
+            " (SELECT id FROM main.subject WHERE hash = ?3))");
+    sqlite3_stmt *run_ins = rf_stmt(db, "INSERT INTO main.retention_run(as_of, started, actor, id)"
+                                        " VALUES(?1, ?2, 'bench-nightly', ?3)");
+    sqlite3_stmt *run_upd = rf_stmt(
+        db, "UPDATE main.retention_run SET as_of=?2, cursor_due=?3, cursor_id=?4, examined=?5,"
+            " erased=?6, anonymised=0, reviews_opened=0, held=0, finished=?7 WHERE id=?1");
+    sqlite3_stmt *count = rf_stmt(db, "SELECT count(*) FROM main.vault WHERE due <= ?1");
+    sqlite3_stmt *due = rf_stmt(
+        db, "SELECT v.id, v.subject, v.category, v.purpose, v.field, v.collected, v.anchor, v.due,"
+            " s.keep_until, s.review FROM main.vault v LEFT JOIN main.retention_state s"
+            " ON s.record = v.id WHERE v.due <= ?1 AND v.due >= ?2 AND NOT (v.due = ?2 AND"
+            " v.id <= ?3) ORDER BY v.due, v.id LIMIT ?4");
+    sqlite3_stmt *hold = rf_stmt(
+        db, "SELECT EXISTS(SELECT 1 FROM main.erasure_hold WHERE released_at = 0 AND until > ?2"
+            " AND ((scope IN (1, 3) AND (subject = ?1 OR (scope = 3 AND subject IS NULL)))"
+            " OR (scope = 2 AND record IN (SELECT id FROM main.vault WHERE subject = ?1))))");
+    sqlite3_stmt *flags = rf_stmt(db, "SELECT flags FROM main.subject WHERE hash=?1");
+    sqlite3_stmt *partial = rf_stmt(db, "SELECT id FROM main.tombstone WHERE subject=?1 AND kind=1"
+                                        " AND complete=0 ORDER BY id DESC LIMIT 1");
+    sqlite3_stmt *t_find = rf_stmt(
+        db, "SELECT id FROM main.tombstone WHERE subject=?1 AND kind=2 AND ground=?2 AND at >= ?3"
+            " AND at < ?4 ORDER BY id DESC LIMIT 1");
+    sqlite3_stmt *t_ins = rf_stmt(
+        db, "INSERT INTO main.tombstone(kind, subject, at, ground, actor, role, erased, retained,"
+            " complete, wiped, imported, replayed, id) VALUES(2, ?1, ?2, ?3, 'bench-nightly',"
+            " 'system', 0, 0, 0, 0, 0, 0, ?4)");
+    sqlite3_stmt *t_add = rf_stmt(db, "UPDATE main.tombstone SET erased = erased + ?2, wiped = 0"
+                                      " WHERE id=?1");
+    sqlite3_stmt *t_rec = rf_stmt(db, "INSERT OR IGNORE INTO main.tombstone_record(tombstone,"
+                                      " record) VALUES(?1, ?2)");
+    sqlite3_stmt *del = rf_stmt(db, "DELETE FROM main.vault WHERE id=?1");
+    sqlite3_stmt *state = rf_stmt(db, "DELETE FROM main.retention_state WHERE record = ?1"
+                                      " RETURNING review");
+    sqlite3_stmt *kept = rf_stmt(db, "UPDATE main.tombstone_kept SET erased_at=?2 WHERE record=?1"
+                                     " AND erased_at=0");
+    sqlite3_stmt *wiped = rf_stmt(db, "UPDATE main.tombstone SET wiped=1 WHERE wiped=0");
+    static const char ground[] = "retention rule R-2";
+    int64_t run_id, tomb = 0, cursor_due = INT64_MIN, cursor_id = INT64_MIN, erased = 0;
+    int64_t day = as_of - as_of % 86400;
+    long total, n;
+    char ref[128];
+
+    /* The run: its row and start event, committed. */
+    rf_done(kdb, begin_k, sqlite3_step(begin_k), "begin");
+    rf_done(db, begin_d, sqlite3_step(begin_d), "begin");
+    sqlite3_bind_text(counter, 1, "retention_run", -1, SQLITE_STATIC);
+    check_sql(db, sqlite3_step(counter), "counter");
+    run_id = sqlite3_column_int64(counter, 0) + 1;
+    rf_done(db, counter, SQLITE_OK, "counter");
+    sqlite3_bind_int64(run_ins, 1, as_of);
+    sqlite3_bind_int64(run_ins, 2, as_of);
+    sqlite3_bind_int64(run_ins, 3, run_id);
+    rf_done(db, run_ins, sqlite3_step(run_ins), "run");
+    if (sqlite3_step(tail) == SQLITE_ROW) {
+        f->seq = sqlite3_column_int64(tail, 0);
+        memcpy(f->prev, sqlite3_column_blob(tail, 1), 32);
+    }
+    rf_done(db, tail, SQLITE_OK, "tail");
+    snprintf(ref, sizeof ref, "retention run %lld started", (long long)run_id);
+    rf_audit(f, audit, as_of, NULL, ref);
+    sqlite3_bind_text(counter_set, 1, "retention_run", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(counter_set, 2, run_id);
+    rf_done(db, counter_set, sqlite3_step(counter_set), "counter");
+    rf_done(db, bump, sqlite3_step(bump), "generation");
+    rf_done(kdb, commit_k, sqlite3_step(commit_k), "commit");
+    rf_done(db, commit_d, sqlite3_step(commit_d), "commit");
+    sqlite3_bind_int64(count, 1, as_of);
+    check_sql(db, sqlite3_step(count), "count");
+    total = (long)sqlite3_column_int64(count, 0);
+    rf_done(db, count, SQLITE_OK, "count");
+
+    do {
+        const unsigned char *last = NULL;
+        int64_t t = 0;
+        int64_t generation;
+
+        rf_done(kdb, begin_k, sqlite3_step(begin_k), "begin");
+        rf_done(db, begin_d, sqlite3_step(begin_d), "begin");
+        check_sql(db, sqlite3_step(gen), "generation");
+        generation = sqlite3_column_int64(gen, 0);
+        rf_done(db, gen, SQLITE_OK, "generation");
+        sqlite3_bind_int64(orphans, 1, generation);
+        rf_done(kdb, orphans, sqlite3_step(orphans), "orphans");
+        sqlite3_bind_text(counter, 1, "tombstone", -1, SQLITE_STATIC);
+        check_sql(db, sqlite3_step(counter), "counter");
+        tomb = sqlite3_column_int64(counter, 0);
+        rf_done(db, counter, SQLITE_OK, "counter");
+        sqlite3_bind_int64(due, 1, as_of);
+        sqlite3_bind_int64(due, 2, cursor_due);
+        sqlite3_bind_int64(due, 3, cursor_id);
+        sqlite3_bind_int64(due, 4, batch);
+        n = 0;
+        while (sqlite3_step(due) == SQLITE_ROW) {
+            rows[n].id = sqlite3_column_int64(due, 0);
+            memcpy(rows[n].subject, sqlite3_column_blob(due, 1), 32);
+            rows[n].due = sqlite3_column_int64(due, 7);
+            if (strcmp((const char *)sqlite3_column_text(due, 2), "contact") != 0 ||
+                strcmp((const char *)sqlite3_column_text(due, 3), "marketing") != 0) {
+                fprintf(stderr, "floor: a due record not under R-2\n");
+                exit(1);
+            }
+            n++;
+        }
+        rf_done(db, due, SQLITE_OK, "due");
+        for (long i = 0; i < n; i++) {
+            const unsigned char *h = rows[i].subject;
+            if (last == NULL || memcmp(last, h, 32) != 0) {
+                /* A subject met for the first time in this batch. */
+                sqlite3_bind_blob(hold, 1, h, 32, SQLITE_STATIC);
+                sqlite3_bind_int64(hold, 2, as_of);
+                check_sql(db, sqlite3_step(hold), "hold");
+                if (sqlite3_column_int(hold, 0) != 0) {
+                    fprintf(stderr, "floor: the bench sets no hold\n");
+                    exit(1);
+                }
+                rf_done(db, hold, SQLITE_OK, "hold");
+                sqlite3_bind_blob(flags, 1, h, 32, SQLITE_STATIC);
+                rf_done(db, flags, sqlite3_step(flags), "flags");
+                sqlite3_bind_blob(partial, 1, h, 32, SQLITE_STATIC);
+                rf_done(db, partial, sqlite3_step(partial), "partial");
+                sqlite3_bind_blob(t_find, 1, h, 32, SQLITE_STATIC);
+                sqlite3_bind_text(t_find, 2, ground, -1, SQLITE_STATIC);
+                sqlite3_bind_int64(t_find, 3, day);
+                sqlite3_bind_int64(t_find, 4, day + 86400);
+                t = sqlite3_step(t_find) == SQLITE_ROW ? sqlite3_column_int64(t_find, 0) : 0;
+                rf_done(db, t_find, SQLITE_OK, "tombstone find");
+                if (t == 0) {
+                    t = ++tomb;
+                    sqlite3_bind_blob(t_ins, 1, h, 32, SQLITE_STATIC);
+                    sqlite3_bind_int64(t_ins, 2, as_of);
+                    sqlite3_bind_text(t_ins, 3, ground, -1, SQLITE_STATIC);
+                    sqlite3_bind_int64(t_ins, 4, t);
+                    rf_done(db, t_ins, sqlite3_step(t_ins), "tombstone");
+                }
+                last = h;
+            }
+            sqlite3_bind_int64(del, 1, rows[i].id);
+            rf_done(db, del, sqlite3_step(del), "delete");
+            sqlite3_bind_int64(state, 1, rows[i].id);
+            rf_done(db, state, sqlite3_step(state), "state");
+            sqlite3_bind_int64(kept, 1, rows[i].id);
+            sqlite3_bind_int64(kept, 2, as_of);
+            rf_done(db, kept, sqlite3_step(kept), "kept");
+            sqlite3_bind_int64(t_add, 1, t);
+            sqlite3_bind_int64(t_add, 2, 1);
+            rf_done(db, t_add, sqlite3_step(t_add), "tombstone count");
+            sqlite3_bind_int64(t_rec, 1, t);
+            sqlite3_bind_int64(t_rec, 2, rows[i].id);
+            rf_done(db, t_rec, sqlite3_step(t_rec), "tombstone record");
+            snprintf(ref, sizeof ref, "record %lld: erased under R-2 (run %lld)",
+                     (long long)rows[i].id, (long long)run_id);
+            rf_audit(f, audit, as_of, h, ref);
+            cursor_due = rows[i].due;
+            cursor_id = rows[i].id;
+            erased++;
+        }
+        sqlite3_bind_int64(run_upd, 1, run_id);
+        sqlite3_bind_int64(run_upd, 2, as_of);
+        sqlite3_bind_int64(run_upd, 3, cursor_due);
+        sqlite3_bind_int64(run_upd, 4, cursor_id);
+        sqlite3_bind_int64(run_upd, 5, erased);
+        sqlite3_bind_int64(run_upd, 6, erased);
+        sqlite3_bind_int(run_upd, 7, n < batch);
+        rf_done(db, run_upd, sqlite3_step(run_upd), "run");
+        if (n < batch) {
+            snprintf(ref, sizeof ref, "retention run %lld finished: erased %lld", (long long)run_id,
+                     (long long)erased);
+            rf_audit(f, audit, as_of, NULL, ref);
+        }
+        sqlite3_bind_text(counter_set, 1, "tombstone", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(counter_set, 2, tomb);
+        rf_done(db, counter_set, sqlite3_step(counter_set), "counter");
+        rf_done(db, bump, sqlite3_step(bump), "generation");
+        rf_done(kdb, commit_k, sqlite3_step(commit_k), "commit");
+        rf_done(db, commit_d, sqlite3_step(commit_d), "commit");
+        if (n > 0) {
+            /* The scrub, then the wiped marks (unsynced). */
+            check_sql(db,
+                      sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL),
+                      "checkpoint");
+            check_sql(
+                kdb, sqlite3_wal_checkpoint_v2(kdb, "main", SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL),
+                "checkpoint keys");
+            check_sql(db, sqlite3_exec(db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL),
+                      "pragma");
+            rf_done(db, begin_d, sqlite3_step(begin_d), "begin");
+            rf_done(db, wiped, sqlite3_step(wiped), "wiped");
+            rf_done(db, commit_d, sqlite3_step(commit_d), "commit");
+            check_sql(db, sqlite3_exec(db, "PRAGMA synchronous=FULL", NULL, NULL, NULL), "pragma");
+        }
+    } while (n == batch);
+    {
+        sqlite3_stmt *all[] = {begin_k, begin_d,     commit_k, commit_d, gen,     bump,    orphans,
+                               counter, counter_set, tail,     audit,    run_ins, run_upd, count,
+                               due,     hold,        flags,    partial,  t_find,  t_ins,   t_add,
+                               t_rec,   del,         state,    kept,     wiped};
+        for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+            sqlite3_finalize(all[i]);
+    }
+    free(rows);
+    if (erased != total) {
+        fprintf(stderr, "floor erased %lld of %ld due\n", (long long)erased, total);
+        exit(1);
+    }
+    return (long)erased;
+}
+
+/* --- keeping the built store between runs --------------------------------- */
+
+static void
+copy_file(const char *from, const char *to)
+{
+    char buf[1 << 16];
+    size_t n;
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+
+    if (in == NULL || out == NULL) {
+        fprintf(stderr, "copy %s -> %s failed\n", from, to);
+        exit(1);
+    }
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, n, out) != n) {
+            fprintf(stderr, "copy %s -> %s: write failed\n", from, to);
+            exit(1);
+        }
+    if (fclose(out) != 0) {
+        fprintf(stderr, "copy %s -> %s: close failed\n", from, to);
+        exit(1);
+    }
+    fclose(in);
+}
+
+/* The store files (data, keystore) and the ids the run needs, from `from`
+ * to `to` (paths of the data file; "-keys" and ".ids" beside it). */
+static void
+copy_store(const char *from, const char *to)
+{
+    static const char *const suffixes[] = {"", "-keys"};
+    char a[700], b[700];
+
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        snprintf(a, sizeof a, "%s%s", from, suffixes[i]);
+        snprintf(b, sizeof b, "%s%s", to, suffixes[i]);
+        copy_file(a, b);
+    }
+}
+
+static int
+ids_io(const char *path, int64_t *ids, long n, int write)
+{
+    char name[700];
+    FILE *f;
+    size_t done;
+
+    snprintf(name, sizeof name, "%s.ids", path);
+    f = fopen(name, write ? "wb" : "rb");
+    if (f == NULL)
+        return 0;
+    done = write ? fwrite(ids, sizeof *ids, (size_t)n, f) : fread(ids, sizeof *ids, (size_t)n, f);
+    return fclose(f) == 0 && done == (size_t)n;
+}
+
 static int
 count_due(const gdpr_retention_item *item, void *ctx)
 {
@@ -266,7 +663,7 @@ count_due(const gdpr_retention_item *item, void *ctx)
 }
 
 typedef struct {
-    span review, due, run, erase;
+    span review, due, run, erase, floor;
     double raw;
 } figures;
 
@@ -303,11 +700,14 @@ print_span(const char *what, span s, const char *note)
 static void
 bench_size(long total, long due_n, figures *f)
 {
-    char path[512], note[96];
+    char path[512], kept[600], note[96];
+    const char *keep = getenv("GDPR_BENCH_RETENTION_KEEP");
+    int reused = 0;
     int64_t *due_ids = calloc((size_t)due_n, sizeof *due_ids);
     int64_t *later_ids = calloc((size_t)due_n, sizeof *later_ids);
     int64_t *cv_ids = calloc((size_t)due_n, sizeof *cv_ids);
     span review_due, review_run, first, second;
+    ret_floor rf;
     gdpr_engine *eng;
     double t0, build;
 
@@ -316,16 +716,31 @@ bench_size(long total, long due_n, figures *f)
         exit(1);
     }
     snprintf(path, sizeof path, "%s/retention-%ld.db", bench_tmpdir(), total);
+    if (keep != NULL)
+        snprintf(kept, sizeof kept, "%s/retention-%ld-%ld.db", keep, total, due_n);
     t0 = bench_now();
-    clock_now = T_DUE_COLLECTED;
-    eng = open_engine(path);
-    check(gdpr_policy_load(eng, &dpo, TEST_SOURCE_ROOT "/examples/policy.json"), "policy");
-    put_set(eng, "due", "contact", "marketing", due_n, due_ids);
-    put_set(eng, "cv", "cv", "recruitment", due_n, cv_ids);
-    clock_now = T_LATER_COLLECTED;
-    put_set(eng, "later", "contact", "marketing", due_n, later_ids);
-    gdpr_close(eng);
-    fill(path, total - 3 * due_n);
+    if (keep != NULL && ids_io(kept, later_ids, due_n, 0)) {
+        /* Built by an earlier run (GDPR_BENCH_RETENTION_KEEP): a copy. */
+        copy_store(kept, path);
+        reused = 1;
+    } else {
+        clock_now = T_DUE_COLLECTED;
+        eng = open_engine(path);
+        check(gdpr_policy_load(eng, &dpo, TEST_SOURCE_ROOT "/examples/policy.json"), "policy");
+        put_set(eng, "due", "contact", "marketing", due_n, due_ids);
+        put_set(eng, "cv", "cv", "recruitment", due_n, cv_ids);
+        clock_now = T_LATER_COLLECTED;
+        put_set(eng, "later", "contact", "marketing", due_n, later_ids);
+        gdpr_close(eng);
+        fill(path, total - 3 * due_n);
+        if (keep != NULL) {
+            copy_store(path, kept);
+            if (!ids_io(kept, later_ids, due_n, 1)) {
+                fprintf(stderr, "cannot keep the store in %s\n", keep);
+                exit(1);
+            }
+        }
+    }
     build = bench_now() - t0;
 
     /* 1. Reviews only: engine time, no erasure. */
@@ -340,13 +755,35 @@ bench_size(long total, long due_n, figures *f)
     /* 2. Erasures: half the direct ones before, half after the sweep. */
     clock_now = T_RUN;
     first = erase_directly(eng, later_ids, due_n / 2);
+    {
+        /* The floor's copy of the store as the erase sweep finds it. */
+        char to[600], kfrom[600], kto[700];
+        snprintf(to, sizeof to, "%s/floor-%ld.db", bench_tmpdir(), total);
+        snprintf(kfrom, sizeof kfrom, "%s-keys", path);
+        snprintf(kto, sizeof kto, "%s-keys", to);
+        rf.db = bench_copy_store(path, to);
+        rf.kdb = bench_copy_store(kfrom, kto);
+        floor_crypto_init(&rf.fc);
+    }
     sweep(eng, T_RUN, due_n, 1, &f->due, &f->run);
+    {
+        span t = span_start();
+        if (floor_run(&rf, T_RUN) != due_n) {
+            fprintf(stderr, "floor: erased other than %ld\n", due_n);
+            exit(1);
+        }
+        f->floor = span_since(t);
+        sqlite3_close(rf.db);
+        sqlite3_close(rf.kdb);
+        floor_crypto_free(&rf.fc);
+    }
     second = erase_directly(eng, later_ids + due_n / 2, due_n - due_n / 2);
     f->erase = first;
     span_add(&f->erase, second);
     gdpr_close(eng);
 
-    printf("store of %ld records (%ld due per sweep), built in %.1f s:\n", total, due_n, build);
+    printf("store of %ld records (%ld due per sweep), %s in %.1f s:\n", total, due_n,
+           reused ? "copied from GDPR_BENCH_RETENTION_KEEP" : "built", build);
     snprintf(note, sizeof note, "(%ld listed, R-3)", due_n);
     print_span("review sweep: gdpr_retention_due", review_due, note);
     snprintf(note, sizeof note, "(%ld review tasks opened, each audited)", due_n);
@@ -357,8 +794,12 @@ bench_size(long total, long due_n, figures *f)
     print_span("erase sweep: gdpr_retention_run", f->run, note);
     snprintf(note, sizeof note, "(%ld records, same path and batches)", due_n);
     print_span("the erasures alone", f->erase, note);
+    snprintf(note, sizeof note, "(%ld erased: same rows, audit, commits, scrub)", due_n);
+    print_span("floor of the erase sweep's run", f->floor, note);
     printf("  engine time beyond the erasures: %.3f s wall, %.3f s cpu\n",
            f->due.wall + f->run.wall - f->erase.wall, f->due.cpu + f->run.cpu - f->erase.cpu);
+    bench_report_latency("gdpr_retention_run, erase sweep", f->run.wall,
+                         "floor: same rows, audit, commits, scrub", f->floor.wall);
     bench_report_latency("due list of the erase sweep", f->due.wall,
                          "raw SQLite range scan of vault_due", f->raw);
     free(due_ids);
@@ -366,12 +807,16 @@ bench_size(long total, long due_n, figures *f)
     free(cv_ids);
     unlink(path);
     {
-        char side[600];
+        char side[700];
         static const char *const suffixes[] = {"-wal", "-shm", "-keys", "-keys-wal", "-keys-shm"};
         for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
             snprintf(side, sizeof side, "%s%s", path, suffixes[i]);
             unlink(side);
+            snprintf(side, sizeof side, "%s/floor-%ld.db%s", bench_tmpdir(), total, suffixes[i]);
+            unlink(side);
         }
+        snprintf(side, sizeof side, "%s/floor-%ld.db", bench_tmpdir(), total);
+        unlink(side);
     }
 }
 

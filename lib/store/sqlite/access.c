@@ -73,13 +73,14 @@ gdpr_sqlite__access_foreach(store *base, const uint8_t *subject_hash,
     static const char all[] = "SELECT id, subject, at, actor, role, action, purpose, record, reason"
                               " FROM main.access_log ORDER BY id";
     sqlite3_stmt *s = NULL;
-    int rc = gdpr_sqlite__sq_prepare(st, subject_hash ? one : all, "preparing a cursor", &s);
+    int own = SQ_CACHED;
+    int rc = gdpr_sqlite__sq_cursor(st, subject_hash ? one : all, &s, &own);
 
     if (rc != GDPR_OK)
         return rc;
     if (subject_hash)
         gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
-    return gdpr_sqlite__sq_rows(st, s, SQ_OWN, "reading the access log", access_row,
+    return gdpr_sqlite__sq_rows(st, s, own, "reading the access log", access_row,
                                 &(access_cb){fn, ctx});
 }
 

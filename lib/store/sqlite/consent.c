@@ -152,15 +152,16 @@ gdpr_sqlite__consent_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_prepare(st,
-                                     "SELECT " CONSENT_COLUMNS " FROM main.consent c"
-                                     " WHERE c.subject_id=" SUBJECT_ID_1 " ORDER BY c.id",
-                                     "reading consent events", &s);
+    int own = SQ_CACHED;
+    int rc = gdpr_sqlite__sq_cursor(st,
+                                    "SELECT " CONSENT_COLUMNS " FROM main.consent c"
+                                    " WHERE c.subject_id=" SUBJECT_ID_1 " ORDER BY c.id",
+                                    &s, &own);
 
     if (rc != GDPR_OK)
         return rc;
     gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
-    return gdpr_sqlite__sq_rows(st, s, SQ_OWN, "reading consent events", consent_row,
+    return gdpr_sqlite__sq_rows(st, s, own, "reading consent events", consent_row,
                                 &(consent_cb){fn, ctx, 0, st, 0});
 }
 
@@ -573,17 +574,17 @@ gdpr_sqlite__disclosure_foreach(store *base, const uint8_t subject_hash[CRYPTO_H
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc =
-        gdpr_sqlite__sq_prepare(st,
-                                "SELECT id, at, recipient, purpose, ground, actor,"
-                                " recipient_sealed, consent_event, subject FROM main.disclosure"
-                                " WHERE subject=?1 ORDER BY id",
-                                "reading disclosures", &s);
+    int own = SQ_CACHED;
+    int rc = gdpr_sqlite__sq_cursor(st,
+                                    "SELECT id, at, recipient, purpose, ground, actor,"
+                                    " recipient_sealed, consent_event, subject FROM main.disclosure"
+                                    " WHERE subject=?1 ORDER BY id",
+                                    &s, &own);
 
     if (rc != GDPR_OK)
         return rc;
     gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
-    return gdpr_sqlite__sq_rows(st, s, SQ_OWN, "reading disclosures", disclosure_row,
+    return gdpr_sqlite__sq_rows(st, s, own, "reading disclosures", disclosure_row,
                                 &(disclosure_cb){fn, ctx});
 }
 

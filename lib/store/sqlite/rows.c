@@ -91,6 +91,19 @@ gdpr_sqlite__sq_prepare(sqlite_store *st, const char *sql, const char *what, sql
 }
 
 int
+gdpr_sqlite__sq_cursor(sqlite_store *st, const char *sql, sqlite3_stmt **out, int *own)
+{
+    int rc = gdpr_sqlite__sq_stmt(st, sql, out);
+
+    *own = SQ_CACHED;
+    if (rc != GDPR_OK || !sqlite3_stmt_busy(*out))
+        return rc;
+    rc = gdpr_sqlite__sq_prepare(st, sql, "preparing a cursor", out);
+    *own = rc == GDPR_OK ? SQ_OWN : SQ_CACHED;
+    return rc;
+}
+
+int
 gdpr_sqlite__sq_rows(sqlite_store *st, sqlite3_stmt *s, int own, const char *what, sq_row_fn row,
                      void *ctx)
 {

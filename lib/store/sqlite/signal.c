@@ -103,15 +103,16 @@ gdpr_sqlite__signal_foreach(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
     sqlite_store *st = (sqlite_store *)base;
     signal_cb cb = {fn, NULL, ctx};
     sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_prepare(st,
-                                     "SELECT id, subject, at, kind, value, channel, actor"
-                                     " FROM main.consent_signal WHERE subject=?1 ORDER BY id",
-                                     "reading consent signals", &s);
+    int own = SQ_CACHED;
+    int rc = gdpr_sqlite__sq_cursor(st,
+                                    "SELECT id, subject, at, kind, value, channel, actor"
+                                    " FROM main.consent_signal WHERE subject=?1 ORDER BY id",
+                                    &s, &own);
 
     if (rc != GDPR_OK)
         return rc;
     gdpr_sqlite__sq_bind_hash(s, 1, hash);
-    return gdpr_sqlite__sq_rows(st, s, SQ_OWN, "reading consent signals", signal_row, &cb);
+    return gdpr_sqlite__sq_rows(st, s, own, "reading consent signals", signal_row, &cb);
 }
 
 int

@@ -155,6 +155,13 @@ int gdpr_sqlite__sq_read_serial(sqlite3_stmt *s, void *ctx);
 int gdpr_sqlite__sq_prepare(sqlite_store *st, const char *sql, const char *what,
                             sqlite3_stmt **out);
 
+/* A statement to iterate `sql` with: the cached one, or, when that one is
+ * mid-iteration already (a callback re-entered the store with the same
+ * walk), one of its own as gdpr_sqlite__sq_prepare gives. *own says how
+ * gdpr_sqlite__sq_rows must end it. Preparing costs more than a short walk
+ * (about 80,000 instructions: an export or an erasure makes several). */
+int gdpr_sqlite__sq_cursor(sqlite_store *st, const char *sql, sqlite3_stmt **out, int *own);
+
 /* How gdpr_sqlite__sq_rows ends a statement: finalized (one of our own,
  * from gdpr_sqlite__sq_prepare) or reset and unbound (a cached one). */
 #define SQ_CACHED 0

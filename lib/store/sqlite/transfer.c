@@ -98,20 +98,21 @@ gdpr_sqlite__transfer_foreach(store *base, const uint8_t subject_hash[CRYPTO_HAS
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    /* Not cached: the callback may call back into the store. */
-    int rc = gdpr_sqlite__sq_prepare(st,
-                                     subject_hash != NULL
-                                         ? "SELECT " TRANSFER_COLUMNS " FROM main.transfer"
-                                           " WHERE subject=?1 ORDER BY id"
-                                         : "SELECT " TRANSFER_COLUMNS " FROM main.transfer"
-                                           " ORDER BY id",
-                                     "reading the transfer log", &s);
+    int own = SQ_CACHED;
+    /* A cursor: the callback may call back into the store. */
+    int rc = gdpr_sqlite__sq_cursor(st,
+                                    subject_hash != NULL
+                                        ? "SELECT " TRANSFER_COLUMNS " FROM main.transfer"
+                                          " WHERE subject=?1 ORDER BY id"
+                                        : "SELECT " TRANSFER_COLUMNS " FROM main.transfer"
+                                          " ORDER BY id",
+                                    &s, &own);
 
     if (rc != GDPR_OK)
         return rc;
     if (subject_hash != NULL)
         gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
-    return gdpr_sqlite__sq_rows(st, s, SQ_OWN, "reading the transfer log", transfer_row,
+    return gdpr_sqlite__sq_rows(st, s, own, "reading the transfer log", transfer_row,
                                 &(transfer_cb){fn, NULL, ctx});
 }
 
@@ -307,17 +308,18 @@ gdpr_sqlite__safeguard_foreach(store *base, const char *recipient,
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_prepare(st,
-                                     "SELECT id, recipient, type, module, reference,"
-                                     " valid_from, valid_until, added_at, added_by, revoked_at"
-                                     " FROM main.transfer_safeguard"
-                                     " WHERE ?1 IS NULL OR recipient=?1 ORDER BY id",
-                                     "reading safeguards", &s);
+    int own = SQ_CACHED;
+    int rc = gdpr_sqlite__sq_cursor(st,
+                                    "SELECT id, recipient, type, module, reference,"
+                                    " valid_from, valid_until, added_at, added_by, revoked_at"
+                                    " FROM main.transfer_safeguard"
+                                    " WHERE ?1 IS NULL OR recipient=?1 ORDER BY id",
+                                    &s, &own);
 
     if (rc != GDPR_OK)
         return rc;
     gdpr_sqlite__sq_bind_text_or_null(s, 1, recipient);
-    return gdpr_sqlite__sq_rows(st, s, SQ_OWN, "reading safeguards", safeguard_row,
+    return gdpr_sqlite__sq_rows(st, s, own, "reading safeguards", safeguard_row,
                                 &(safeguard_cb){fn, ctx});
 }
 

@@ -15,31 +15,15 @@
 
 #include "error.h"
 
-/* A statement to iterate with: the cached one, or, when fn re-entered the
- * store and that one is mid-iteration already (a host callback calling
- * the library), a fresh one of our own (*own = SQ_OWN). */
-static int
-cursor(sqlite_store *st, const char *sql, sqlite3_stmt **out, int *own)
-{
-    int rc = gdpr_sqlite__sq_stmt(st, sql, out);
-
-    *own = 0;
-    if (rc != GDPR_OK || !sqlite3_stmt_busy(*out))
-        return rc;
-    rc = gdpr_sqlite__sq_prepare(st, sql, "preparing a cursor", out);
-    *own = rc == GDPR_OK ? SQ_OWN : SQ_CACHED;
-    return rc;
-}
-
 /* Every row of `sql` selected by the subject hash (?1), to `row`, with a
- * cursor (above). */
+ * cursor (gdpr_sqlite__sq_cursor). */
 static int
 walk_subject(sqlite_store *st, const char *sql, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
              const char *what, sq_row_fn row, void *ctx)
 {
     sqlite3_stmt *s = NULL;
     int own = SQ_CACHED;
-    int rc = cursor(st, sql, &s, &own);
+    int rc = gdpr_sqlite__sq_cursor(st, sql, &s, &own);
 
     if (rc != GDPR_OK)
         return rc;
