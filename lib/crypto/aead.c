@@ -150,6 +150,12 @@ gdpr_crypto__pool_random(crypto_ctx *c, void *out, size_t len)
 }
 
 int
+gdpr_crypto__random_pooled(crypto_ctx *c, void *buf, size_t len)
+{
+    return gdpr_crypto__pool_random(c, buf, len);
+}
+
+int
 gdpr_crypto__seal_nonce(crypto_ctx *c, size_t aad_len, size_t len, uint8_t *out)
 {
     if (len > INT_MAX - 64 || aad_len > INT_MAX)

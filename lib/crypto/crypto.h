@@ -42,6 +42,9 @@ extern const crypto_scrypt_params gdpr_crypto__scrypt_default;
 
 /* Fill with random bytes from OpenSSL's CSPRNG. */
 int gdpr_crypto__random(void *buf, size_t len);
+/* The same from the context's pool (drawn 4 KiB at a time, emptied on
+ * fork): no pid check per call. */
+int gdpr_crypto__random_pooled(crypto_ctx *c, void *buf, size_t len);
 
 /* KEK from a passphrase. */
 int gdpr_crypto__kek_from_passphrase(const char *passphrase, const uint8_t salt[CRYPTO_SALT_BYTES],
@@ -122,6 +125,12 @@ int gdpr_crypto__sha256(const void *data, size_t len, uint8_t out[CRYPTO_HASH_BY
  * short text's digest). */
 int gdpr_crypto__digest(crypto_ctx *c, const void *data, size_t len,
                         uint8_t out[CRYPTO_HASH_BYTES]);
+/* The same for a short text that recurs from call to call (a policy or
+ * caller name): remembered in the context, found again by its bytes.
+ * Never for a subject's data or a secret: the text stays in memory until
+ * the context is freed (wiped then). */
+int gdpr_crypto__digest_text(crypto_ctx *c, const char *text, size_t len,
+                             uint8_t out[CRYPTO_HASH_BYTES]);
 
 /* Many opens under one key (lib/crypto/opener.c): the key schedule is set
  * up once, only the nonce changes per value; same format and errors as

@@ -9,6 +9,9 @@
 
 #include "crypto.h"
 
+#define CRYPTO_TEXT_MEMO_MAX 63
+#define CRYPTO_TEXT_MEMO_SLOTS 32
+
 struct crypto_ctx {
     uint8_t wrap_key[CRYPTO_KEY_BYTES];
     uint8_t index_key[CRYPTO_KEY_BYTES];
@@ -23,6 +26,21 @@ struct crypto_ctx {
     EVP_MAC_CTX *row_mac;
     EVP_MD *sha256;     /* fetched once */
     EVP_MD_CTX *digest; /* set up once for SHA-256, re-initialised per use */
+    /* The wrap key's AES-256-GCM schedule, set up on first use and again
+     * after the wrap key changes (wrap_ready 0): a wrap or unwrap then
+     * sets only the nonce. */
+    EVP_CIPHER_CTX *wrap_cipher;
+    int wrap_ready;
+    /* Digests of short texts that recur in every row MAC (purpose, notice,
+     * channel, actor): a text's digest is computed once and found again
+     * by its bytes. No subject's data: callers pass only policy names
+     * and the acting caller's id (gdpr_crypto__digest_text), which the
+     * rows hold in clear anyway. Wiped on free. */
+    struct {
+        uint8_t len; /* 0: empty slot; else the text's length + 1 */
+        char text[CRYPTO_TEXT_MEMO_MAX];
+        uint8_t digest[CRYPTO_HASH_BYTES];
+    } memo[CRYPTO_TEXT_MEMO_SLOTS];
     /* CSPRNG output drawn 4 KiB at a time: OpenSSL 3.0 checks the pid (a
      * system call) on every RAND_bytes, which cost a sixth of a subject
      * creation. A host may fork after gdpr_open: a pthread_atfork child

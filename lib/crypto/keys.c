@@ -153,10 +153,11 @@ gdpr_crypto__ctx_new(crypto_ctx **out, const uint8_t kek[CRYPTO_KEY_BYTES],
     if (rc == GDPR_OK) {
         c->gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
         c->cipher = EVP_CIPHER_CTX_new();
+        c->wrap_cipher = EVP_CIPHER_CTX_new();
         c->hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
         if (c->gcm == NULL || c->hmac == NULL)
             rc = gdpr_crypto__fail("fetching AES-256-GCM and HMAC");
-        else if (c->cipher == NULL)
+        else if (c->cipher == NULL || c->wrap_cipher == NULL)
             rc = gdpr_crypto__nomem("EVP_CIPHER_CTX_new");
     }
     if (rc == GDPR_OK)
@@ -195,6 +196,8 @@ gdpr_crypto__ctx_free(crypto_ctx *c)
     EVP_MD_CTX_free(c->digest);
     EVP_MD_free(c->sha256);
     EVP_CIPHER_CTX_free(c->cipher);
+    /* Its provider cleanses the key schedule before freeing it. */
+    EVP_CIPHER_CTX_free(c->wrap_cipher);
     EVP_CIPHER_free(c->gcm);
     gdpr_crypto__wipe(c, sizeof *c);
     free(c);
@@ -203,6 +206,7 @@ gdpr_crypto__ctx_free(crypto_ctx *c)
 int
 gdpr_crypto__ctx_set_kek(crypto_ctx *c, const uint8_t kek[CRYPTO_KEY_BYTES])
 {
+    c->wrap_ready = 0;
     return gdpr_crypto__hkdf(kek, "wrap", c->wrap_key);
 }
 
@@ -216,6 +220,19 @@ void
 gdpr_crypto__ctx_set_wrap_key(crypto_ctx *c, const uint8_t wrap[CRYPTO_KEY_BYTES])
 {
     memcpy(c->wrap_key, wrap, CRYPTO_KEY_BYTES);
+    c->wrap_ready = 0;
+}
+
+/* The wrap key's schedule in c->wrap_cipher, set up once per wrap key. */
+static int
+wrap_schedule(crypto_ctx *c)
+{
+    if (c->wrap_ready)
+        return GDPR_OK;
+    if (EVP_CipherInit_ex2(c->wrap_cipher, c->gcm, c->wrap_key, NULL, 1, NULL) != 1)
+        return gdpr_crypto__fail("AES-256-GCM wrap key setup");
+    c->wrap_ready = 1;
+    return GDPR_OK;
 }
 
 int
@@ -228,16 +245,32 @@ int
 gdpr_crypto__dek_wrap(crypto_ctx *c, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                       const uint8_t dek[CRYPTO_KEY_BYTES], uint8_t out[CRYPTO_WRAPPED_BYTES])
 {
-    return gdpr_crypto__gcm_seal(c, c->cipher, c->gcm, c->wrap_key, subject_hash, CRYPTO_HASH_BYTES,
-                                 dek, CRYPTO_KEY_BYTES, out);
+    int rc = wrap_schedule(c);
+
+    if (rc == GDPR_OK)
+        rc = gdpr_crypto__seal_nonce(c, CRYPTO_HASH_BYTES, CRYPTO_KEY_BYTES, out);
+    /* NULL cipher and key: keep the schedule, set the nonce. */
+    if (rc == GDPR_OK && EVP_CipherInit_ex2(c->wrap_cipher, NULL, NULL, out + 1, 1, NULL) != 1)
+        rc = gdpr_crypto__fail("AES-256-GCM nonce");
+    if (rc == GDPR_OK)
+        rc = gdpr_crypto__gcm_encrypt(c->wrap_cipher, subject_hash, CRYPTO_HASH_BYTES, dek,
+                                      CRYPTO_KEY_BYTES, out);
+    return rc;
 }
 
 int
 gdpr_crypto__dek_unwrap(crypto_ctx *c, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                         const uint8_t wrapped[CRYPTO_WRAPPED_BYTES], uint8_t dek[CRYPTO_KEY_BYTES])
 {
-    int rc = gdpr_crypto__gcm_open(c->cipher, c->gcm, c->wrap_key, subject_hash, CRYPTO_HASH_BYTES,
-                                   wrapped, CRYPTO_WRAPPED_BYTES, dek);
+    crypto_sealed_parts p;
+    int rc = wrap_schedule(c);
+
+    if (rc == GDPR_OK)
+        rc = gdpr_crypto__sealed_split(wrapped, CRYPTO_WRAPPED_BYTES, CRYPTO_HASH_BYTES, &p);
+    if (rc == GDPR_OK && EVP_CipherInit_ex2(c->wrap_cipher, NULL, NULL, p.nonce, 0, NULL) != 1)
+        rc = gdpr_crypto__fail("AES-256-GCM nonce");
+    if (rc == GDPR_OK)
+        rc = gdpr_crypto__gcm_decrypt(c->wrap_cipher, subject_hash, CRYPTO_HASH_BYTES, &p, dek);
     if (rc == GDPR_ECORRUPT)
         return gdpr__err_set(GDPR_ECORRUPT, "subject data key: does not unwrap "
                                             "(keystore altered, or key moved between subjects)");

@@ -74,3 +74,30 @@ gdpr_crypto__digest(crypto_ctx *c, const void *data, size_t len, uint8_t out[CRY
         return gdpr_crypto__fail("SHA-256");
     return GDPR_OK;
 }
+
+int
+gdpr_crypto__digest_text(crypto_ctx *c, const char *text, size_t len,
+                         uint8_t out[CRYPTO_HASH_BYTES])
+{
+    uint32_t h = 2166136261u;
+    int rc;
+
+    if (len > CRYPTO_TEXT_MEMO_MAX)
+        return gdpr_crypto__digest(c, text, len, out);
+    /* FNV-1a picks the slot; the slot holds the text itself, so a
+     * collision only costs a recomputation, never a wrong digest. */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)text[i]) * 16777619u;
+    h %= CRYPTO_TEXT_MEMO_SLOTS;
+    if (c->memo[h].len == len + 1 && memcmp(c->memo[h].text, text, len) == 0) {
+        memcpy(out, c->memo[h].digest, CRYPTO_HASH_BYTES);
+        return GDPR_OK;
+    }
+    rc = gdpr_crypto__digest(c, text, len, out);
+    if (rc != GDPR_OK)
+        return rc;
+    c->memo[h].len = (uint8_t)(len + 1);
+    memcpy(c->memo[h].text, text, len);
+    memcpy(c->memo[h].digest, out, CRYPTO_HASH_BYTES);
+    return GDPR_OK;
+}

@@ -122,9 +122,16 @@ gdpr_store__consent_event_mac(store *st, int64_t id, const store_consent_row *ro
     put_u64(&e, (uint64_t)row->expires);
     put_u64(&e, (uint64_t)row->flags);
     put_bytes(&e, row->notice_sha256, CRYPTO_HASH_BYTES);
+    /* The texts are policy and caller names (a named person's recipient
+     * enters as its blind-index key): the same few in every event, so
+     * their digests are remembered by the crypto context. */
     for (size_t i = 0; rc == GDPR_OK && i < sizeof texts / sizeof texts[0]; i++) {
         const char *t = texts[i] != NULL ? texts[i] : "";
-        rc = put_digest(st, &e, t, strlen(t), 1);
+        uint8_t d[CRYPTO_HASH_BYTES];
+        size_t n = strlen(t);
+        rc = gdpr_crypto__digest_text(st->row_mac, t, n, d);
+        put_u64(&e, (uint64_t)n + 1);
+        put_bytes(&e, d, sizeof d);
     }
     /* The sealed values carry their own AEAD tag bound to the event id;
      * this binds their presence too (a proof set to NULL is an edit). */

@@ -179,7 +179,11 @@ gdpr_sqlite__key_put(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
         sqlite3_bind_int64(s, 3, (int64_t)(st->generation + 1));
         sqlite3_bind_int64(s, 4, serial);
     }
-    return gdpr_sqlite__sq_step_done(st, s, "storing subject key");
+    rc = gdpr_sqlite__sq_step_done(st, s, "storing subject key");
+    st->key_memo_valid = rc == GDPR_OK && st->depth > 0;
+    memcpy(st->key_memo_hash, hash, CRYPTO_HASH_BYTES);
+    st->key_memo_serial = serial;
+    return rc;
 }
 
 static int
@@ -228,7 +232,14 @@ gdpr_sqlite__key_serial(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
     sqlite_store *st = (sqlite_store *)base;
     key_and_serial k = {wrapped, 0};
     sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_stmt_keys(
+    int rc;
+
+    if (wrapped == NULL && st->key_memo_valid && st->depth > 0 &&
+        memcmp(st->key_memo_hash, hash, CRYPTO_HASH_BYTES) == 0) {
+        *serial_out = st->key_memo_serial;
+        return GDPR_OK;
+    }
+    rc = gdpr_sqlite__sq_stmt_keys(
         st,
         st->has_key_counters
             ? "SELECT wrapped, coalesce(serial, 0) FROM main.subject_key WHERE hash=?1"
@@ -298,6 +309,7 @@ gdpr_sqlite__key_rewrap_all(store *base, store_rewrap_fn fn, void *ctx, int64_t 
     int rc;
 
     *count_out = 0;
+    st->key_memo_valid = 0;
     if (rows == NULL)
         return gdpr__err_set(GDPR_ENOMEM, "out of memory rewrapping keys");
     rc = sqlite3_prepare_v2(st->kdb, "UPDATE main.subject_key SET wrapped=?2 WHERE hash=?1", -1,

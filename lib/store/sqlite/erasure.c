@@ -971,6 +971,7 @@ gdpr_sqlite__key_delete(store *base, const uint8_t hash[CRYPTO_HASH_BYTES])
     sqlite3_stmt *s;
     int rc = gdpr_sqlite__sq_stmt_keys(st, "DELETE FROM main.subject_key WHERE hash=?1", &s);
 
+    st->key_memo_valid = 0;
     if (rc != GDPR_OK)
         return rc;
     gdpr_sqlite__sq_bind_hash(s, 1, hash);

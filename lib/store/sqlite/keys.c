@@ -80,9 +80,11 @@ gdpr_sqlite__sq_key_serial_next(sqlite_store *st, int64_t *serial_out)
 {
     uint8_t b[8];
     uint64_t v = 0;
-    int rc = gdpr_crypto__random(b, sizeof b);
+    /* The engine's pool when the store has its crypto context:
+     * RAND_bytes checks the pid on every call (a system call). */
+    int rc = st->base.row_mac != NULL ? gdpr_crypto__random_pooled(st->base.row_mac, b, sizeof b)
+                                      : gdpr_crypto__random(b, sizeof b);
 
-    (void)st;
     if (rc != GDPR_OK)
         return rc;
     for (size_t i = 0; i < sizeof b; i++)
@@ -119,6 +121,7 @@ orphan_settle(sqlite_store *st, const uint8_t hash[CRYPTO_HASH_BYTES])
     int referenced = 0;
     int rc = key_referenced(st, hash, &referenced);
 
+    st->key_memo_valid = 0;
     if (rc != GDPR_OK)
         return rc;
     /* Referenced: the data file is newer than its generation says (a
@@ -237,6 +240,7 @@ gdpr_sqlite__key_queue_destroy(store *base, const uint8_t hash[CRYPTO_HASH_BYTES
         return rc;
     /* Only the key the entry was queued for: a subject created again
      * since has a key with another serial, which stays. */
+    st->key_memo_valid = 0;
     rc = gdpr_sqlite__sq_stmt_keys(
         st, "DELETE FROM main.subject_key WHERE hash = ?1 AND serial IS ?2", &s);
     if (rc != GDPR_OK)

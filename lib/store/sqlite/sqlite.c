@@ -455,6 +455,7 @@ gdpr_sqlite__begin(store *base)
     if (st->depth == 1) {
         st->unguarded = 0;
         st->subject_cache_id = 0; /* remembered for this transaction only */
+        st->key_memo_valid = 0;
         gdpr_sqlite__sq_seq_reset(st);
         rc = gdpr_sqlite__sq_generation_begin(st);
         if (rc != GDPR_OK) {
@@ -532,6 +533,7 @@ gdpr_sqlite__commit(store *base)
             st->depth = 0;
             st->audit_tail_valid = 0;
             st->subject_cache_id = 0;
+            st->key_memo_valid = 0;
             /* Keys this transaction created are orphans now: the next
              * outermost begin of any handle takes them back (keys.c). */
         } else {
@@ -543,6 +545,7 @@ gdpr_sqlite__commit(store *base)
     if (st->depth == 0) {
         st->audit_tail_valid = 0;
         st->subject_cache_id = 0;
+        st->key_memo_valid = 0;
     }
     return GDPR_OK;
 }
@@ -569,6 +572,7 @@ gdpr_sqlite__rollback(store *base)
     sqlite_store *st = (sqlite_store *)base;
     st->audit_tail_valid = 0;
     st->subject_cache_id = 0;
+    st->key_memo_valid = 0;
     if (st->depth == 0)
         return;
     if (st->depth > 1 && (st->unguarded & (1u << (st->depth - 1)))) {

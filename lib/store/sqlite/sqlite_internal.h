@@ -69,6 +69,13 @@ typedef struct sqlite_store {
      * row is deleted. */
     int64_t subject_cache_id;
     uint8_t subject_cache_hash[CRYPTO_HASH_BYTES];
+    /* The key row just written by key_put (its serial, drawn in memory):
+     * the serial read that follows in a subject's creation is answered
+     * from here. Cleared by every other write to subject_key, by any
+     * rollback and at the end of the transaction. */
+    int key_memo_valid;
+    uint8_t key_memo_hash[CRYPTO_HASH_BYTES];
+    int64_t key_memo_serial;
     /* main.counter exists (schema 9 on): ids and the generation. */
     int has_counters;
     /* Schema 12 on: keystore counters, key generations and serials. */
