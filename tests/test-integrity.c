@@ -593,8 +593,8 @@ END_TEST
 
 /* A store from before consent events had MACs: the step MACs the events
  * there in the open's transaction and makes the table append-only again.
- * (The downgrade undoes this step and the subject-id step after it; a
- * step appended later must be undone here too.) */
+ * (The downgrade undoes this step and the two subject-id steps after it;
+ * a step appended later must be undone here too.) */
 START_TEST(consent_event_macs_added_to_existing_rows)
 {
     gdpr_consent c = GDPR_CONSENT_INIT;
@@ -614,18 +614,20 @@ START_TEST(consent_event_macs_added_to_existing_rows)
     if (ts.on_pg) {
         /* PostgreSQL: the version is a row of each schema. */
         version = th_pg_int(ts.db, "SELECT version FROM gdpr.schema_version");
+        th_pg_exec(ts.db, TH_PG_UNDO_REGISTER_SUBJECT_IDS);
         th_pg_exec(ts.db, TH_PG_UNDO_SUBJECT_IDS);
         snprintf(sql, sizeof sql,
                  "ALTER TABLE gdpr.consent DROP COLUMN mac;"
                  "UPDATE gdpr.schema_version SET version = %lld;"
                  "UPDATE gdpr_keys.schema_version SET version = %lld",
-                 (long long)version - 2, (long long)version - 2);
+                 (long long)version - 3, (long long)version - 3);
         th_pg_exec(ts.db, sql);
     } else {
         version = th_raw_int(ts.db, "PRAGMA user_version");
+        raw_exec(ts.db, TH_SQLITE_UNDO_REGISTER_SUBJECT_IDS);
         raw_exec(ts.db, TH_SQLITE_UNDO_SUBJECT_IDS);
         raw_exec(ts.db, "ALTER TABLE consent DROP COLUMN mac");
-        snprintf(sql, sizeof sql, "PRAGMA user_version = %lld", (long long)version - 2);
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %lld", (long long)version - 3);
         raw_exec(ts.db, sql);
         raw_exec(ts.keys, sql);
     }
@@ -704,19 +706,21 @@ START_TEST(subject_ids_replace_hashes_in_existing_rows)
     ck_assert_int_eq(events_before, 3);
     if (ts.on_pg) {
         version = th_pg_int(ts.db, "SELECT version FROM gdpr.schema_version");
+        th_pg_exec(ts.db, TH_PG_UNDO_REGISTER_SUBJECT_IDS);
         th_pg_exec(ts.db, TH_PG_UNDO_SUBJECT_IDS);
         snprintf(sql, sizeof sql,
                  "UPDATE gdpr.schema_version SET version = %lld;"
                  "UPDATE gdpr_keys.schema_version SET version = %lld",
-                 (long long)version - 1, (long long)version - 1);
+                 (long long)version - 2, (long long)version - 2);
         th_pg_exec(ts.db, sql);
         ck_assert_int_eq(th_pg_int(ts.db, "SELECT count(*) FROM gdpr.consent"
                                           " WHERE length(subject) = 32"),
                          3);
     } else {
         version = th_raw_int(ts.db, "PRAGMA user_version");
+        raw_exec(ts.db, TH_SQLITE_UNDO_REGISTER_SUBJECT_IDS);
         raw_exec(ts.db, TH_SQLITE_UNDO_SUBJECT_IDS);
-        snprintf(sql, sizeof sql, "PRAGMA user_version = %lld", (long long)version - 1);
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %lld", (long long)version - 2);
         raw_exec(ts.db, sql);
         raw_exec(ts.keys, sql);
         ck_assert_int_eq(
@@ -802,6 +806,7 @@ START_TEST(schema_13_macs_existing_rows)
     gdpr_close(ts.eng);
     ts.eng = NULL;
     /* back to a schema-12 store: no MAC columns */
+    raw_exec(ts.db, TH_SQLITE_UNDO_REGISTER_SUBJECT_IDS);
     raw_exec(ts.db, TH_SQLITE_UNDO_SUBJECT_IDS);
     raw_exec(ts.db, "ALTER TABLE identity DROP COLUMN mac; ALTER TABLE consent_state DROP "
                     "COLUMN mac; ALTER TABLE retention_aggregate DROP COLUMN value_sealed;"
