@@ -2,9 +2,8 @@
  * Rows of the access log (Art. 15(1), 15(4); CJEU C-579/21): when a
  * subject's data was consulted, by which role, for which purpose and why.
  * The subject is its integer id (erased with the subject; decision 0018);
- * the staff member's id is kept as the
- * audit trail keeps actors, and is shown to the subject only as the
- * policy decides (lib/export).
+ * the staff member's id is kept as the audit trail keeps actors, and is
+ * shown to the subject only as the policy decides (lib/export).
  * SPDX-License-Identifier: MIT
  */
 #include "sqlite_internal.h"
