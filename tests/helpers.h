@@ -209,6 +209,60 @@ void th_pg_assert_alive(const char *uri);
     " ALTER TABLE gdpr.consent_state DROP COLUMN subject_id;"                                      \
     " ALTER TABLE gdpr.consent_state ALTER COLUMN subject SET NOT NULL;"                           \
     " ALTER TABLE gdpr.consent_state ADD PRIMARY KEY(subject, purpose, recipient);"
+/* Undo the later schema step that names subjects by integer id in the
+ * request register, the access log and the consent signals and conflicts
+ * (back to the 32-byte hash columns; docs/decisions/0018): run before
+ * TH_*_UNDO_SUBJECT_IDS when winding a store back past both. */
+#define TH_SQLITE_UNDO_REGISTER_SUBJECT_IDS                                                        \
+    "ALTER TABLE access_log ADD COLUMN subject BLOB;"                                              \
+    " DROP INDEX request_subject_id; ALTER TABLE request DROP COLUMN subject_id;"                  \
+    " CREATE INDEX request_subject ON request(subject, id) WHERE subject IS NOT NULL;"             \
+    " UPDATE access_log SET subject = (SELECT hash FROM subject WHERE id = "                       \
+    "access_log.subject_id);"                                                                      \
+    " DROP INDEX access_log_subject_id; ALTER TABLE access_log DROP COLUMN subject_id;"            \
+    " CREATE INDEX access_log_subject ON access_log(subject, id);"                                 \
+    " DROP TRIGGER consent_signal_append_only; ALTER TABLE consent_signal ADD COLUMN subject "     \
+    "BLOB;"                                                                                        \
+    " UPDATE consent_signal SET subject ="                                                         \
+    " (SELECT hash FROM subject WHERE id = consent_signal.subject_id);"                            \
+    " DROP INDEX consent_signal_subject_id; ALTER TABLE consent_signal DROP COLUMN subject_id;"    \
+    " CREATE INDEX consent_signal_subject ON consent_signal(subject, kind, at);"                   \
+    " CREATE TRIGGER consent_signal_append_only BEFORE UPDATE ON consent_signal"                   \
+    " BEGIN SELECT RAISE(ABORT, 'consent signals are append-only'); END;"                          \
+    " DROP TRIGGER consent_conflict_append_only;"                                                  \
+    " ALTER TABLE consent_conflict ADD COLUMN subject BLOB;"                                       \
+    " UPDATE consent_conflict SET subject ="                                                       \
+    " (SELECT hash FROM subject WHERE id = consent_conflict.subject_id);"                          \
+    " DROP INDEX consent_conflict_subject_id; ALTER TABLE consent_conflict DROP COLUMN "           \
+    "subject_id;"                                                                                  \
+    " CREATE INDEX consent_conflict_subject ON consent_conflict(subject, id);"                     \
+    " CREATE TRIGGER consent_conflict_append_only BEFORE UPDATE ON consent_conflict"               \
+    " BEGIN SELECT RAISE(ABORT, 'consent conflicts are append-only'); END;"
+#define TH_PG_UNDO_REGISTER_SUBJECT_IDS                                                            \
+    "DROP INDEX gdpr.request_subject_id; ALTER TABLE gdpr.request DROP COLUMN subject_id;"         \
+    " CREATE INDEX request_subject ON gdpr.request(subject, id) WHERE subject IS NOT NULL;"        \
+    " ALTER TABLE gdpr.access_log ADD COLUMN subject bytea;"                                       \
+    " UPDATE gdpr.access_log a SET subject = s.hash FROM gdpr.subject s WHERE s.id = "             \
+    "a.subject_id;"                                                                                \
+    " ALTER TABLE gdpr.access_log DROP COLUMN subject_id;"                                         \
+    " ALTER TABLE gdpr.access_log ALTER COLUMN subject SET NOT NULL;"                              \
+    " CREATE INDEX access_log_subject ON gdpr.access_log(subject, id);"                            \
+    " ALTER TABLE gdpr.consent_signal ADD COLUMN subject bytea;"                                   \
+    " ALTER TABLE gdpr.consent_signal DISABLE TRIGGER consent_signal_append_only;"                 \
+    " UPDATE gdpr.consent_signal c SET subject = s.hash FROM gdpr.subject s"                       \
+    " WHERE s.id = c.subject_id;"                                                                  \
+    " ALTER TABLE gdpr.consent_signal ENABLE TRIGGER consent_signal_append_only;"                  \
+    " ALTER TABLE gdpr.consent_signal DROP COLUMN subject_id;"                                     \
+    " ALTER TABLE gdpr.consent_signal ALTER COLUMN subject SET NOT NULL;"                          \
+    " CREATE INDEX consent_signal_subject ON gdpr.consent_signal(subject, kind, at);"              \
+    " ALTER TABLE gdpr.consent_conflict ADD COLUMN subject bytea;"                                 \
+    " ALTER TABLE gdpr.consent_conflict DISABLE TRIGGER consent_conflict_append_only;"             \
+    " UPDATE gdpr.consent_conflict c SET subject = s.hash FROM gdpr.subject s"                     \
+    " WHERE s.id = c.subject_id;"                                                                  \
+    " ALTER TABLE gdpr.consent_conflict ENABLE TRIGGER consent_conflict_append_only;"              \
+    " ALTER TABLE gdpr.consent_conflict DROP COLUMN subject_id;"                                   \
+    " ALTER TABLE gdpr.consent_conflict ALTER COLUMN subject SET NOT NULL;"                        \
+    " CREATE INDEX consent_conflict_subject ON gdpr.consent_conflict(subject, id);"
 /* Run `sql` (one or more statements, as a tester editing the database by
  * hand) on the database of `uri`: the rows the last one changed. */
 int64_t th_pg_exec(const char *uri, const char *sql);

@@ -610,8 +610,8 @@ END_TEST
 
 /* A store from before consent events had MACs: the step MACs the events
  * there in the open's transaction and makes the table append-only again.
- * (The downgrade undoes this step and the subject-id step after it; a
- * step appended later must be undone here too.) */
+ * (The downgrade undoes this step and the two subject-id steps after it;
+ * a step appended later must be undone here too.) */
 START_TEST(consent_event_macs_added_to_existing_rows)
 {
     gdpr_consent c = GDPR_CONSENT_INIT;
@@ -631,18 +631,20 @@ START_TEST(consent_event_macs_added_to_existing_rows)
     if (ts.on_pg) {
         /* PostgreSQL: the version is a row of each schema. */
         version = th_pg_int(ts.db, "SELECT version FROM gdpr.schema_version");
+        th_pg_exec(ts.db, TH_PG_UNDO_REGISTER_SUBJECT_IDS);
         th_pg_exec(ts.db, TH_PG_UNDO_SUBJECT_IDS);
         snprintf(sql, sizeof sql,
                  "ALTER TABLE gdpr.consent DROP COLUMN mac;"
                  "UPDATE gdpr.schema_version SET version = %lld;"
                  "UPDATE gdpr_keys.schema_version SET version = %lld",
-                 (long long)version - 2, (long long)version - 2);
+                 (long long)version - 3, (long long)version - 3);
         th_pg_exec(ts.db, sql);
     } else {
         version = th_raw_int(ts.db, "PRAGMA user_version");
+        raw_exec(ts.db, TH_SQLITE_UNDO_REGISTER_SUBJECT_IDS);
         raw_exec(ts.db, TH_SQLITE_UNDO_SUBJECT_IDS);
         raw_exec(ts.db, "ALTER TABLE consent DROP COLUMN mac");
-        snprintf(sql, sizeof sql, "PRAGMA user_version = %lld", (long long)version - 2);
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %lld", (long long)version - 3);
         raw_exec(ts.db, sql);
         raw_exec(ts.keys, sql);
     }
@@ -721,19 +723,21 @@ START_TEST(subject_ids_replace_hashes_in_existing_rows)
     ck_assert_int_eq(events_before, 3);
     if (ts.on_pg) {
         version = th_pg_int(ts.db, "SELECT version FROM gdpr.schema_version");
+        th_pg_exec(ts.db, TH_PG_UNDO_REGISTER_SUBJECT_IDS);
         th_pg_exec(ts.db, TH_PG_UNDO_SUBJECT_IDS);
         snprintf(sql, sizeof sql,
                  "UPDATE gdpr.schema_version SET version = %lld;"
                  "UPDATE gdpr_keys.schema_version SET version = %lld",
-                 (long long)version - 1, (long long)version - 1);
+                 (long long)version - 2, (long long)version - 2);
         th_pg_exec(ts.db, sql);
         ck_assert_int_eq(th_pg_int(ts.db, "SELECT count(*) FROM gdpr.consent"
                                           " WHERE length(subject) = 32"),
                          3);
     } else {
         version = th_raw_int(ts.db, "PRAGMA user_version");
+        raw_exec(ts.db, TH_SQLITE_UNDO_REGISTER_SUBJECT_IDS);
         raw_exec(ts.db, TH_SQLITE_UNDO_SUBJECT_IDS);
-        snprintf(sql, sizeof sql, "PRAGMA user_version = %lld", (long long)version - 1);
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %lld", (long long)version - 2);
         raw_exec(ts.db, sql);
         raw_exec(ts.keys, sql);
         ck_assert_int_eq(
@@ -801,6 +805,189 @@ START_TEST(subject_ids_replace_hashes_in_existing_rows)
 }
 END_TEST
 
+/* A store from before the request register, the access log and the
+ * consent signals and conflicts named their subject by integer id
+ * (docs/decisions/0018): the step converts every row whose subject row is
+ * there; a request keeps its hash, with no id while unmatched or once its
+ * subject is erased; an access-log row of a subject whose row is already
+ * gone goes with it. Lookups by subject work through the id afterwards,
+ * and an erasure unlinks the subject's requests. */
+static int
+count_request(const gdpr_request_info *r, void *ctx)
+{
+    (void)r;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static int
+count_signal(const gdpr_consent_signal *s, void *ctx)
+{
+    (void)s;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static int
+count_conflict(const gdpr_consent_conflict *c, void *ctx)
+{
+    (void)c;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static void
+open_request(const char *subject, gdpr_request_type type, int64_t *id_out)
+{
+    gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
+
+    in.type = type;
+    in.channel = "web";
+    if (subject != NULL) {
+        in.subject = subject;
+    } else {
+        in.id_kind = "email";
+        in.id_value = "nobody@example.com";
+    }
+    th_ok(gdpr_request_open(ts.eng, &th_agent, &in, id_out));
+}
+
+START_TEST(register_subject_ids_replace_hashes_in_existing_rows)
+{
+    gdpr_consent c = GDPR_CONSENT_INIT;
+    gdpr_erase_report r = {0, 0, 0};
+    gdpr_request_info info;
+    char sql[256];
+    int64_t version, id = 0, requests, accesses, signals, conflicts;
+    int n = 0, events = 0;
+
+    c.subject = "ALICE";
+    c.purpose = "personalised-ads";
+    c.notice = "privacy-v3";
+    c.channel = "web";
+    th_ok(gdpr_consent_record(ts.eng, &th_agent, &c, NULL));
+    ts.now += 60;
+    th_ok(gdpr_consent_signal_gpc(ts.eng, &th_agent, "ALICE", &events));
+    ck_assert_int_eq(events, 1);
+    th_ok(gdpr_access_record(ts.eng, &th_agent, "ALICE", "service", NULL));
+    open_request("ALICE", GDPR_REQUEST_ACCESS, NULL);
+    open_request("BOB", GDPR_REQUEST_ACCESS, NULL);
+    th_ok(gdpr_access_record(ts.eng, &th_agent, "BOB", "service", NULL));
+    open_request("CAROL", GDPR_REQUEST_PORTABILITY, NULL);
+    open_request(NULL, GDPR_REQUEST_ACCESS, NULL);
+    th_ok(gdpr_erase_subject(ts.eng, &th_dpo, "CAROL", "Art. 17(1)(a)", &r));
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    requests = store_int("SELECT count(*) FROM request", "SELECT count(*) FROM gdpr.request");
+    accesses = store_int("SELECT count(*) FROM access_log", "SELECT count(*) FROM gdpr.access_log");
+    signals = store_int("SELECT count(*) FROM consent_signal",
+                        "SELECT count(*) FROM gdpr.consent_signal");
+    conflicts = store_int("SELECT count(*) FROM consent_conflict",
+                          "SELECT count(*) FROM gdpr.consent_conflict");
+    ck_assert_int_eq(requests, 4);
+    ck_assert_int_eq(accesses, 2);
+    ck_assert_int_eq(signals, 1);
+    ck_assert_int_eq(conflicts, 1);
+    /* back one step, with an access-log row of a subject erased before */
+    if (ts.on_pg) {
+        version = th_pg_int(ts.db, "SELECT version FROM gdpr.schema_version");
+        th_pg_exec(ts.db, TH_PG_UNDO_REGISTER_SUBJECT_IDS);
+        snprintf(sql, sizeof sql,
+                 "UPDATE gdpr.schema_version SET version = %lld;"
+                 "UPDATE gdpr_keys.schema_version SET version = %lld",
+                 (long long)version - 1, (long long)version - 1);
+        th_pg_exec(ts.db, sql);
+        ck_assert_int_eq(th_pg_int(ts.db, "SELECT count(*) FROM gdpr.access_log"
+                                          " WHERE length(subject) = 32"),
+                         2);
+    } else {
+        version = th_raw_int(ts.db, "PRAGMA user_version");
+        raw_exec(ts.db, TH_SQLITE_UNDO_REGISTER_SUBJECT_IDS);
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %lld", (long long)version - 1);
+        raw_exec(ts.db, sql);
+        raw_exec(ts.keys, sql);
+        ck_assert_int_eq(
+            th_raw_int(ts.db, "SELECT count(*) FROM access_log WHERE length(subject) = 32"), 2);
+    }
+    edit_store("INSERT INTO access_log(subject, at, actor, role, action, purpose)"
+               " VALUES(zeroblob(32), 1, 'x', 'agent', 'vault.get', 'service')",
+               "INSERT INTO gdpr.access_log(subject, at, actor, role, action, purpose)"
+               " VALUES(decode(repeat('00', 32), 'hex'), 1, 'x', 'agent', 'vault.get', 'service')");
+    th_ok(th_open(&ts, &ts.eng)); /* migrates */
+    ck_assert_int_eq(store_int("PRAGMA user_version", "SELECT version FROM gdpr.schema_version"),
+                     version);
+    /* every request kept with its hash; an id for ALICE's and BOB's only */
+    ck_assert_int_eq(store_int("SELECT count(*) FROM request", "SELECT count(*) FROM gdpr.request"),
+                     requests);
+    ck_assert_int_eq(store_int("SELECT count(*) FROM request WHERE length(subject) = 32",
+                               "SELECT count(*) FROM gdpr.request WHERE length(subject) = 32"),
+                     3);
+    ck_assert_int_eq(store_int("SELECT count(*) FROM request r JOIN subject s"
+                               " ON s.id = r.subject_id AND s.hash = r.subject",
+                               "SELECT count(*) FROM gdpr.request r JOIN gdpr.subject s"
+                               " ON s.id = r.subject_id AND s.hash = r.subject"),
+                     2);
+    ck_assert_int_eq(store_int("SELECT count(*) FROM request WHERE subject_id IS NOT NULL",
+                               "SELECT count(*) FROM gdpr.request WHERE subject_id IS NOT NULL"),
+                     2);
+    /* the logs by id, every row of a subject there kept, the orphan gone */
+    ck_assert_int_eq(store_int("SELECT count(*) FROM access_log a JOIN subject s"
+                               " ON s.id = a.subject_id",
+                               "SELECT count(*) FROM gdpr.access_log a JOIN gdpr.subject s"
+                               " ON s.id = a.subject_id"),
+                     accesses);
+    ck_assert_int_eq(
+        store_int("SELECT count(*) FROM access_log", "SELECT count(*) FROM gdpr.access_log"),
+        accesses);
+    ck_assert_int_eq(store_int("SELECT count(*) FROM consent_signal c JOIN subject s"
+                               " ON s.id = c.subject_id",
+                               "SELECT count(*) FROM gdpr.consent_signal c JOIN gdpr.subject s"
+                               " ON s.id = c.subject_id"),
+                     signals);
+    ck_assert_int_eq(store_int("SELECT count(*) FROM consent_conflict c JOIN subject s"
+                               " ON s.id = c.subject_id",
+                               "SELECT count(*) FROM gdpr.consent_conflict c JOIN gdpr.subject s"
+                               " ON s.id = c.subject_id"),
+                     conflicts);
+    ck_assert_int_eq(store_int("SELECT count(*) FROM pragma_table_info('access_log')"
+                               " WHERE name = 'subject'",
+                               "SELECT count(*) FROM information_schema.columns"
+                               " WHERE table_schema = 'gdpr' AND table_name = 'access_log'"
+                               " AND column_name = 'subject'"),
+                     0);
+    /* lookups by subject go through the id */
+    th_ok(gdpr_request_list(ts.eng, "ALICE", 0, count_request, &n));
+    ck_assert_int_eq(n, 1);
+    n = 0;
+    th_ok(gdpr_consent_signals(ts.eng, &th_dpo, "ALICE", count_signal, &n));
+    ck_assert_int_eq(n, 1);
+    n = 0;
+    th_ok(gdpr_consent_conflicts(ts.eng, &th_dpo, NULL, 0, count_conflict, &n));
+    ck_assert_int_eq(n, 1);
+    /* BOB's second access request finds his open one */
+    open_request("BOB", GDPR_REQUEST_ACCESS, &id);
+    memset(&info, 0, sizeof info);
+    info.version = GDPR_REQUEST_INFO_VERSION;
+    th_ok(gdpr_request_get(ts.eng, id, &info));
+    ck_assert_int_eq(info.status, GDPR_REQUEST_DUPLICATE);
+    /* erasure: ALICE's request stays under its hash, with no id */
+    th_ok(gdpr_erase_subject(ts.eng, &th_dpo, "ALICE", "Art. 17(1)(a)", &r));
+    ck_assert_int_eq(store_int("SELECT count(*) FROM request WHERE subject IS NOT NULL"
+                               " AND subject_id IS NULL",
+                               "SELECT count(*) FROM gdpr.request WHERE subject IS NOT NULL"
+                               " AND subject_id IS NULL"),
+                     2);
+    ck_assert_int_eq(store_int("SELECT count(*) FROM access_log a WHERE NOT EXISTS"
+                               " (SELECT 1 FROM subject s WHERE s.id = a.subject_id)",
+                               "SELECT count(*) FROM gdpr.access_log a WHERE NOT EXISTS"
+                               " (SELECT 1 FROM gdpr.subject s WHERE s.id = a.subject_id)"),
+                     0);
+    n = 0;
+    th_ok(gdpr_request_list(ts.eng, NULL, 0, count_request, &n));
+    ck_assert_int_eq(n, (int)requests + 1);
+}
+END_TEST
+
 START_TEST(schema_13_macs_existing_rows)
 {
     TH_SQLITE_ONLY("reads the SQLite file directly");
@@ -819,6 +1006,7 @@ START_TEST(schema_13_macs_existing_rows)
     gdpr_close(ts.eng);
     ts.eng = NULL;
     /* back to a schema-12 store: no MAC columns */
+    raw_exec(ts.db, TH_SQLITE_UNDO_REGISTER_SUBJECT_IDS);
     raw_exec(ts.db, TH_SQLITE_UNDO_SUBJECT_IDS);
     raw_exec(ts.db, "ALTER TABLE identity DROP COLUMN mac; ALTER TABLE consent_state DROP "
                     "COLUMN mac; ALTER TABLE retention_aggregate DROP COLUMN value_sealed;"
@@ -971,6 +1159,7 @@ integrity_suite(void)
     tcase_add_test(tc, stripped_consent_proof_is_refused);
     tcase_add_test(tc, consent_event_macs_added_to_existing_rows);
     tcase_add_test(tc, subject_ids_replace_hashes_in_existing_rows);
+    tcase_add_test(tc, register_subject_ids_replace_hashes_in_existing_rows);
     tcase_add_test(tc, schema_13_macs_existing_rows);
     suite_add_tcase(s, tc);
 

@@ -3,7 +3,8 @@
  * before/after comparisons: gdpr_consent_record (existing and new
  * subjects, batched), gdpr_consent_check (outside, in a read snapshot and
  * inside a batch),
- * gdpr_vault_put (batched) and gdpr_vault_get. Each phase prints its wall
+ * gdpr_vault_put (batched), gdpr_vault_get and gdpr_request_open (batched,
+ * existing subjects). Each phase prints its wall
  * time per call; under callgrind each phase is collected alone and dumped
  * under its name, so the instruction count per call is the dump's total
  * divided by the calls:
@@ -207,6 +208,22 @@ main(void)
         gdpr_free(out);
     }
     phase_end("vault_get", n);
+
+    /* Requests of existing subjects in random order, six types: a
+     * subject's second request of a type is linked as a duplicate, so the
+     * lookup of its open requests is measured too. */
+    phase_begin();
+    check(gdpr_begin(eng), "begin");
+    for (long k = 0; k < n; k++) {
+        gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
+        subject_id((k * 7919) % subjects, id, sizeof id);
+        in.subject = id;
+        in.type = (gdpr_request_type)(1 + k % 6);
+        in.channel = "web";
+        check(gdpr_request_open(eng, &agent, &in, NULL), "request open");
+    }
+    check(gdpr_commit(eng), "commit");
+    phase_end("request_open_batched", n);
 
     gdpr_close(eng);
     free(records);

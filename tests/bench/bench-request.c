@@ -107,44 +107,92 @@ open_raw(const char *name)
 /* --- intake ----------------------------------------------------------- */
 
 /* The same-work floor of gdpr_request_open for an existing subject,
- * written by hand on a copy of the library's store (same schema, indexes
- * and size): per request the blind index (HMAC-SHA-256 of the subject
- * id), the subject's row looked up, the request row, its KPI counter
- * upsert, its history row and the audit row with its chained
- * HMAC-SHA-256; per transaction the audit tail and the id counters read
+ * written by hand on a copy of the library's store taken before the
+ * library's run (same schema, indexes, size and starting rows, so the
+ * same requests become duplicates): per request the blind index (HMAC-SHA-256 of the subject
+ * id), the subject's row looked up, the request row (hash and subject
+ * id, as schema step 28 stores it), its KPI counter upsert, its history
+ * row and the audit row (hash and subject id) with its chained
+ * HMAC-SHA-256; the subject's open request of the same type looked up
+ * through request_subject_id and, when there is one, the request linked
+ * as its duplicate (status 7, the original read, a history and an audit
+ * row on each), as the library does; per transaction the audit tail and the id counters read
  * and written back, and the store generation raised; batches of 1,000
  * per durable commit. The deadline (Art. 12(3) in the controller's zone
  * with its holidays) is the library's own work and left out. */
 static uint8_t intake_hashes[1000][CRYPTO_HASH_BYTES];
 
-static double
-floor_intake(const char *from_name, long n)
-{
-    char from[512], to[512];
+typedef struct {
     sqlite3 *db;
-    sqlite3_stmt *sub = NULL, *req = NULL, *kpi = NULL, *ev = NULL, *au = NULL, *ids = NULL;
-    unsigned char mac[32], chain[32];
+    sqlite3_stmt *ev, *au;
     floor_crypto fc;
-    int64_t seq = 0, next_req = 0, next_ev = 0;
+    unsigned char chain[32];
+    int64_t seq, next_ev;
+} floor_log;
+
+/* A history row and its audit row with the chained MAC. */
+static void
+floor_log_event(floor_log *l, int64_t request, const char *action, int status, const uint8_t *h,
+                int64_t subject_id)
+{
+    char ref[64];
+
+    sqlite3_bind_int64(l->ev, 1, ++l->next_ev);
+    sqlite3_bind_int64(l->ev, 2, request);
+    sqlite3_bind_int64(l->ev, 3, now);
+    sqlite3_bind_text(l->ev, 4, action, -1, SQLITE_STATIC);
+    sqlite3_bind_int(l->ev, 5, status);
+    check_sql(l->db, sqlite3_step(l->ev), "insert event");
+    sqlite3_reset(l->ev);
+    snprintf(ref, sizeof ref, "request %lld %s access", (long long)request, action);
+    floor_hmac(&l->fc, l->chain, 32, ref, strlen(ref), l->chain);
+    sqlite3_bind_int64(l->au, 1, ++l->seq);
+    sqlite3_bind_int64(l->au, 2, now);
+    sqlite3_bind_blob(l->au, 3, h, 32, SQLITE_STATIC);
+    sqlite3_bind_text(l->au, 4, ref, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_blob(l->au, 5, l->chain, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(l->au, 6, subject_id);
+    check_sql(l->db, sqlite3_step(l->au), "insert audit");
+    sqlite3_reset(l->au);
+}
+
+static double
+floor_intake(sqlite3 *db, long n)
+{
+    sqlite3_stmt *sub = NULL, *req = NULL, *kpi = NULL, *ids = NULL, *dup = NULL, *orig = NULL;
+    unsigned char mac[32];
+    floor_log l;
+    int64_t next_req = 0;
     double t0;
 
-    path_of(from_name, from, sizeof from);
-    path_of("intake-floor", to, sizeof to);
-    db = bench_copy_store(from, to);
-    floor_crypto_init(&fc);
+    memset(&l, 0, sizeof l);
+    l.db = db;
+    floor_crypto_init(&l.fc);
     check_sql(db,
               sqlite3_prepare_v2(db, "SELECT id FROM main.subject WHERE hash=?1", -1, &sub, NULL),
               "prepare");
     check_sql(db,
               sqlite3_prepare_v2(db,
+                                 "SELECT id FROM main.request WHERE subject_id = ?1 AND type = ?2"
+                                 " AND status IN (1, 2) ORDER BY id LIMIT 1",
+                                 -1, &dup, NULL),
+              "prepare duplicate");
+    check_sql(db,
+              sqlite3_prepare_v2(db, "SELECT first_due, due FROM main.request WHERE id=?1", -1,
+                                 &orig, NULL),
+              "prepare original");
+    check_sql(db,
+              sqlite3_prepare_v2(db,
                                  "INSERT INTO main.request(id, type, received, status, subject,"
-                                 " channel, first_due, due, updated, policy_version)"
-                                 " VALUES(?1, ?2, ?3, 1, ?4, 'web', ?5, ?5, ?3, 1)",
+                                 " channel, first_due, due, updated, policy_version, subject_id,"
+                                 " duplicate_of, closed, close_days)"
+                                 " VALUES(?1, ?2, ?3, ?7, ?4, 'web', ?5, ?5, ?3, 1, ?6, ?8, ?9,"
+                                 " ?10)",
                                  -1, &req, NULL),
               "prepare request");
     check_sql(db,
               sqlite3_prepare_v2(db,
-                                 "INSERT INTO main.request_kpi VALUES(?1, ?2, 1, 1, 0, 0, 0, 0,"
+                                 "INSERT INTO main.request_kpi VALUES(?1, ?2, ?3, 1, 0, 0, 0, 0,"
                                  " 0, 0, 0, 0, 0, 0, 0, 0) ON CONFLICT(day, type, status)"
                                  " DO UPDATE SET n = n + excluded.n",
                                  -1, &kpi, NULL),
@@ -153,15 +201,15 @@ floor_intake(const char *from_name, long n)
               sqlite3_prepare_v2(db,
                                  "INSERT INTO main.request_event(id, request, at, actor, role,"
                                  " action, status, detail, note) VALUES(?1, ?2, ?3, 'bench',"
-                                 " 'agent', 'open', 1, 'access by web', NULL)",
-                                 -1, &ev, NULL),
+                                 " 'agent', ?4, ?5, 'access by web', NULL)",
+                                 -1, &l.ev, NULL),
               "prepare event");
     check_sql(db,
               sqlite3_prepare_v2(db,
                                  "INSERT INTO main.audit(seq, at, actor, role, action, subject,"
-                                 " outcome, ref, mac) VALUES(?1, ?2, 'bench', 'agent',"
-                                 " 'request.open', ?3, 0, ?4, ?5)",
-                                 -1, &au, NULL),
+                                 " outcome, ref, mac, subject_id) VALUES(?1, ?2, 'bench', 'agent',"
+                                 " 'request.open', ?3, 0, ?4, ?5, ?6)",
+                                 -1, &l.au, NULL),
               "prepare audit");
     check_sql(db,
               sqlite3_prepare_v2(db,
@@ -170,71 +218,115 @@ floor_intake(const char *from_name, long n)
                                  " (SELECT value FROM main.counter WHERE name='request_event')",
                                  -1, &ids, NULL),
               "prepare ids");
-    memset(chain, 0x17, sizeof chain);
+    memset(l.chain, 0x17, sizeof l.chain);
     t0 = bench_now();
     for (long i = 0; i < n; i += 1000) {
         char sql[256];
         check_sql(db, sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), "begin");
         check_sql(db, sqlite3_step(ids), "ids");
-        seq = sqlite3_column_int64(ids, 0);
+        l.seq = sqlite3_column_int64(ids, 0);
         next_req = sqlite3_column_int64(ids, 1);
-        next_ev = sqlite3_column_int64(ids, 2);
+        l.next_ev = sqlite3_column_int64(ids, 2);
         sqlite3_reset(ids);
         for (long k = i; k < i + 1000 && k < n; k++) {
-            char subject[32], ref[48];
+            char subject[32];
             const uint8_t *h = intake_hashes[k % 1000];
-            int64_t id = ++next_req;
+            int64_t id = ++next_req, subject_id, original = 0, due = now + 30 * DAY;
+            int type = (int)(1 + k % 6), status = 1;
             snprintf(subject, sizeof subject, "customer-%ld", k % 1000);
-            floor_hmac(&fc, "subject", 7, subject, strlen(subject), mac);
+            floor_hmac(&l.fc, "subject", 7, subject, strlen(subject), mac);
             sqlite3_bind_blob(sub, 1, h, 32, SQLITE_STATIC);
             if (sqlite3_step(sub) != SQLITE_ROW) {
                 fprintf(stderr, "floor: subject not found\n");
                 exit(1);
             }
+            subject_id = sqlite3_column_int64(sub, 0);
             sqlite3_reset(sub);
+            sqlite3_bind_int64(dup, 1, subject_id);
+            sqlite3_bind_int(dup, 2, type);
+            if (sqlite3_step(dup) == SQLITE_ROW)
+                original = sqlite3_column_int64(dup, 0);
+            sqlite3_reset(dup);
+            if (original > 0) {
+                sqlite3_bind_int64(orig, 1, original);
+                check_sql(db, sqlite3_step(orig), "original");
+                due = sqlite3_column_int64(orig, 1);
+                sqlite3_reset(orig);
+                status = 7;
+            }
             sqlite3_bind_int64(req, 1, id);
-            sqlite3_bind_int(req, 2, (int)(1 + k % 6));
+            sqlite3_bind_int(req, 2, type);
             sqlite3_bind_int64(req, 3, now);
             sqlite3_bind_blob(req, 4, h, 32, SQLITE_STATIC);
-            sqlite3_bind_int64(req, 5, now + 30 * DAY);
+            sqlite3_bind_int64(req, 5, due);
+            sqlite3_bind_int64(req, 6, subject_id);
+            sqlite3_bind_int(req, 7, status);
+            sqlite3_bind_int64(req, 8, original);
+            sqlite3_bind_int64(req, 9, original > 0 ? now : 0);
+            sqlite3_bind_int(req, 10, original > 0 ? 0 : -1);
             check_sql(db, sqlite3_step(req), "insert request");
             sqlite3_reset(req);
             sqlite3_bind_int64(kpi, 1, now / DAY);
-            sqlite3_bind_int(kpi, 2, (int)(1 + k % 6));
+            sqlite3_bind_int(kpi, 2, type);
+            sqlite3_bind_int(kpi, 3, status);
             check_sql(db, sqlite3_step(kpi), "kpi");
             sqlite3_reset(kpi);
-            sqlite3_bind_int64(ev, 1, ++next_ev);
-            sqlite3_bind_int64(ev, 2, id);
-            sqlite3_bind_int64(ev, 3, now);
-            check_sql(db, sqlite3_step(ev), "insert event");
-            sqlite3_reset(ev);
-            snprintf(ref, sizeof ref, "request %lld access", (long long)id);
-            floor_hmac(&fc, chain, 32, ref, strlen(ref), chain);
-            sqlite3_bind_int64(au, 1, ++seq);
-            sqlite3_bind_int64(au, 2, now);
-            sqlite3_bind_blob(au, 3, h, 32, SQLITE_STATIC);
-            sqlite3_bind_text(au, 4, ref, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_blob(au, 5, chain, 32, SQLITE_STATIC);
-            check_sql(db, sqlite3_step(au), "insert audit");
-            sqlite3_reset(au);
+            floor_log_event(&l, id, "open", status, h, subject_id);
+            if (original > 0)
+                floor_log_event(&l, original, "duplicate", 1, h, subject_id);
         }
         snprintf(sql, sizeof sql,
                  "UPDATE main.counter SET value=%lld WHERE name='request';"
                  " UPDATE main.counter SET value=%lld WHERE name='request_event';"
                  " UPDATE main.counter SET value=value+1 WHERE name='generation'; COMMIT",
-                 (long long)next_req, (long long)next_ev);
+                 (long long)next_req, (long long)l.next_ev);
         check_sql(db, sqlite3_exec(db, sql, NULL, NULL, NULL), "commit");
     }
     t0 = bench_now() - t0;
     sqlite3_finalize(sub);
+    sqlite3_finalize(dup);
+    sqlite3_finalize(orig);
     sqlite3_finalize(req);
     sqlite3_finalize(kpi);
-    sqlite3_finalize(ev);
-    sqlite3_finalize(au);
+    sqlite3_finalize(l.ev);
+    sqlite3_finalize(l.au);
     sqlite3_finalize(ids);
     sqlite3_close(db);
-    floor_crypto_free(&fc);
+    floor_crypto_free(&l.fc);
     return t0;
+}
+
+/* The floor wrote the rows the library wrote: the same requests, duplicates,
+ * history and audit rows. */
+static void
+floor_rows_match(const char *ours, const char *floor)
+{
+    static const char sql[] =
+        "SELECT (SELECT count(*) FROM request) || '/' ||"
+        " (SELECT count(*) FROM request WHERE status = 7) || '/' ||"
+        " (SELECT count(*) FROM request WHERE subject_id IS NOT NULL) || '/' ||"
+        " (SELECT count(*) FROM request_event) || '/' ||"
+        " (SELECT count(*) FROM audit WHERE subject_id IS NOT NULL)";
+    char counts[2][128];
+    const char *paths[2] = {ours, floor};
+
+    for (int i = 0; i < 2; i++) {
+        sqlite3 *db = NULL;
+        sqlite3_stmt *s = NULL;
+        if (sqlite3_open_v2(paths[i], &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+            sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK ||
+            sqlite3_step(s) != SQLITE_ROW) {
+            fprintf(stderr, "floor check: %s\n", sqlite3_errmsg(db));
+            exit(1);
+        }
+        snprintf(counts[i], sizeof counts[i], "%s", (const char *)sqlite3_column_text(s, 0));
+        sqlite3_finalize(s);
+        sqlite3_close(db);
+    }
+    if (strcmp(counts[0], counts[1]) != 0) {
+        fprintf(stderr, "floor rows differ: ours %s, floor %s\n", counts[0], counts[1]);
+        exit(1);
+    }
 }
 
 static void
@@ -245,6 +337,8 @@ bench_intake(long n)
     sqlite3_stmt *req = NULL, *ev = NULL, *au = NULL;
     gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
     unsigned char blob[64];
+    char from[512], to[512];
+    sqlite3 *floor_db;
     double t0, ours, raw;
 
     double same;
@@ -261,6 +355,8 @@ bench_intake(long n)
         check(gdpr_engine__subject_hash(eng, subject, intake_hashes[k]), "hash");
     }
     check(gdpr_commit(eng), "commit");
+    floor_db = bench_copy_store(path_of("intake", from, sizeof from),
+                                path_of("intake-floor", to, sizeof to));
     t0 = bench_now();
     for (long i = 0; i < n; i += 1000) {
         check(gdpr_begin(eng), "begin");
@@ -274,7 +370,8 @@ bench_intake(long n)
         check(gdpr_commit(eng), "commit");
     }
     ours = bench_now() - t0;
-    same = floor_intake("intake", n);
+    same = floor_intake(floor_db, n);
+    floor_rows_match(from, to);
     bench_report_rate("request open (batched 1k)", (double)n, ours,
                       "floor: same rows+HMACs, copy of the store", (double)n, same);
 

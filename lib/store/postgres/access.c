@@ -27,8 +27,9 @@ gdpr_pg__access_insert(store *base, const store_access_row *row)
     gdpr_pg__p_int(&p, row->record);
     gdpr_pg__p_text(&p, row->reason);
     return gdpr_pg__exec((pg_store *)base,
-                         "INSERT INTO " D "access_log(subject, at, actor, role, action, purpose,"
-                         " record, reason) VALUES($1, $2, $3, $4, $5, $6, $7, $8)",
+                         "INSERT INTO " D "access_log(subject_id, at, actor, role, action,"
+                         " purpose, record, reason) VALUES((SELECT id FROM " D "subject"
+                         " WHERE hash = $1), $2, $3, $4, $5, $6, $7, $8)",
                          &p, "logging a consultation", NULL);
 }
 
@@ -68,10 +69,13 @@ gdpr_pg__access_foreach(store *base, const uint8_t *subject_hash,
     gdpr_pg__p_init(&p);
     gdpr_pg__p_hash(&p, subject_hash);
     return gdpr_pg__rows_paged((pg_store *)base,
-                               "SELECT id, subject, at, actor, role, action, purpose, record,"
-                               " reason FROM " D "access_log"
-                               " WHERE ($1 IS NULL OR subject = $1) AND id > $2"
-                               " ORDER BY id LIMIT $3",
+                               /* the subject by id (decision 0018); its hash is the
+                                * one asked for, or read through the id */
+                               "SELECT a.id, coalesce($1::bytea, (SELECT s.hash FROM " D "subject s"
+                               " WHERE s.id = a.subject_id)), a.at, a.actor, a.role, a.action,"
+                               " a.purpose, a.record, a.reason FROM " D "access_log a"
+                               " WHERE ($1 IS NULL OR a.subject_id = (SELECT id FROM " D "subject"
+                               " WHERE hash = $1)) AND a.id > $2 ORDER BY a.id LIMIT $3",
                                &p, "reading the access log", access_row, &(access_cb){fn, ctx});
 }
 
@@ -85,8 +89,10 @@ gdpr_pg__access_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_HA
 
     gdpr_pg__p_init(&p);
     gdpr_pg__p_hash(&p, subject_hash);
-    rc = gdpr_pg__exec((pg_store *)base, "DELETE FROM " D "access_log WHERE subject = $1", &p,
-                       "erasing the access log of a subject", &n);
+    rc = gdpr_pg__exec((pg_store *)base,
+                       "DELETE FROM " D "access_log"
+                       " WHERE subject_id = (SELECT id FROM " D "subject WHERE hash = $1)",
+                       &p, "erasing the access log of a subject", &n);
     if (rc == GDPR_OK && count_out)
         *count_out = n;
     return rc;

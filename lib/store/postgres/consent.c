@@ -496,8 +496,8 @@ gdpr_pg__consent_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_H
         "DELETE FROM " D "consent WHERE subject_id = " SUBJECT_ID_1,
         "DELETE FROM " D "consent_state WHERE subject_id = " SUBJECT_ID_1,
         "DELETE FROM " D "disclosure WHERE subject = $1",
-        "DELETE FROM " D "consent_signal WHERE subject = $1",
-        "DELETE FROM " D "consent_conflict WHERE subject = $1",
+        "DELETE FROM " D "consent_signal WHERE subject_id = " SUBJECT_ID_1,
+        "DELETE FROM " D "consent_conflict WHERE subject_id = " SUBJECT_ID_1,
     };
     pg_store *st = (pg_store *)base;
     int64_t total = 0;

@@ -864,6 +864,30 @@ gdpr_pg__erasure_unfinished(store *base, int *keys_out, int *unwiped_out)
 
 /* --- the subject's own rows ---------------------------------------------- */
 
+/* Before its subject row goes (docs/decisions/0018): its requests stay in
+ * the register under their hash but name no subject row by id; access-log,
+ * signal and conflict rows still there (written after an erasure that kept
+ * records) go, so that no row names a deleted subject's id. */
+static int
+subject_unlink_rows(pg_store *st, const pg_params *p)
+{
+    static const char *const sql[] = {
+        "UPDATE " D "request SET subject_id = NULL"
+        " WHERE subject_id = (SELECT id FROM " D "subject WHERE hash = $1)",
+        "DELETE FROM " D "access_log"
+        " WHERE subject_id = (SELECT id FROM " D "subject WHERE hash = $1)",
+        "DELETE FROM " D "consent_signal"
+        " WHERE subject_id = (SELECT id FROM " D "subject WHERE hash = $1)",
+        "DELETE FROM " D "consent_conflict"
+        " WHERE subject_id = (SELECT id FROM " D "subject WHERE hash = $1)",
+    };
+    int rc = GDPR_OK;
+
+    for (size_t i = 0; rc == GDPR_OK && i < sizeof sql / sizeof sql[0]; i++)
+        rc = gdpr_pg__exec_later(st, sql[i], p, "unlinking a subject's rows");
+    return rc;
+}
+
 int
 gdpr_pg__subject_delete(store *base, const uint8_t hash[CRYPTO_HASH_BYTES])
 {
@@ -882,6 +906,8 @@ gdpr_pg__subject_delete(store *base, const uint8_t hash[CRYPTO_HASH_BYTES])
                              "UPDATE " D "audit SET subject_id = NULL"
                              " WHERE subject_id = (SELECT id FROM " D "subject WHERE hash = $1)",
                              &p, "unlinking a subject's audit events");
+    if (rc == GDPR_OK)
+        rc = subject_unlink_rows(st, &p);
     if (rc == GDPR_OK)
         rc = gdpr_pg__exec(st, "DELETE FROM " D "subject WHERE hash = $1", &p, "deleting a subject",
                            &changed);
@@ -946,13 +972,14 @@ gdpr_pg__erasure_scrub_requests(store *base, const uint8_t hash[CRYPTO_HASH_BYTE
     gdpr_pg__p_hash(&p, hash);
     rc = gdpr_pg__exec(st,
                        "UPDATE " D "request_event SET note = NULL WHERE note IS NOT NULL AND"
-                       " request IN (SELECT id FROM " D "request WHERE subject = $1)",
+                       " request IN (SELECT id FROM " D "request"
+                       " WHERE subject_id = (SELECT id FROM " D "subject WHERE hash = $1))",
                        &p, "clearing a subject's requests", &a);
     if (rc == GDPR_OK)
         rc = gdpr_pg__exec(st,
                            "UPDATE " D "request SET ident_value = NULL, ident_hash = NULL"
-                           " WHERE subject = $1 AND (ident_value IS NOT NULL OR"
-                           " ident_hash IS NOT NULL)",
+                           " WHERE subject_id = (SELECT id FROM " D "subject WHERE hash = $1)"
+                           " AND (ident_value IS NOT NULL OR ident_hash IS NOT NULL)",
                            &p, "clearing a subject's requests", &b);
     if (rc == GDPR_OK && count_out != NULL)
         *count_out = a + b;

@@ -265,9 +265,11 @@ gdpr_pg__request_insert(store *base, const store_request_row *row)
                        " ident_kind, ident_hash, ident_value, channel, first_due, due,"
                        " extended_months, told_at, verification, verify_method, verified_at,"
                        " flags, escalated_to, escalations, denial, grace_until, closed,"
-                       " close_days, updated, policy_version, info_asked_at, duplicate_of)"
+                       " close_days, updated, policy_version, info_asked_at, duplicate_of,"
+                       " subject_id)"
                        " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
-                       " $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)",
+                       " $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27,"
+                       " (SELECT id FROM " D "subject WHERE hash = $5))",
                        &p, "storing a request", NULL);
     if (rc != GDPR_OK)
         return rc;
@@ -297,7 +299,11 @@ gdpr_pg__request_update(store *base, const store_request_row *row)
                        " verify_method = $13, verified_at = $14, flags = $15,"
                        " escalated_to = $16, escalations = $17, denial = $18,"
                        " grace_until = $19, closed = $20, close_days = $21, updated = $22,"
-                       " policy_version = $23, info_asked_at = $24, duplicate_of = $25"
+                       " policy_version = $23, info_asked_at = $24, duplicate_of = $25,"
+                       /* the id follows a change of subject only: a request
+                        * of an erased subject keeps none (decision 0018) */
+                       " subject_id = CASE WHEN subject IS NOT DISTINCT FROM $3 THEN subject_id"
+                       " ELSE (SELECT id FROM " D "subject WHERE hash = $3) END"
                        " WHERE id = $1",
                        &p, "updating a request", NULL);
     gdpr_store__kpi_of(before.type, before.day * 86400, row, &after);
@@ -375,7 +381,8 @@ gdpr_pg__request_foreach(store *base, const uint8_t *subject_hash, int status, s
     gdpr_pg__p_int(&p, status);
     return walk_requests((pg_store *)base,
                          "SELECT " REQUEST_COLUMNS " FROM " D "request"
-                         " WHERE ($1 IS NULL OR subject = $1) AND ($2 = 0 OR status = $2)"
+                         " WHERE ($1 IS NULL OR subject_id = (SELECT id FROM " D "subject"
+                         " WHERE hash = $1)) AND ($2 = 0 OR status = $2)"
                          " ORDER BY id",
                          &p, fn, ctx, "listing requests");
 }
@@ -584,9 +591,11 @@ gdpr_pg__request_find_open(store *base, const uint8_t subject[CRYPTO_HASH_BYTES]
     gdpr_pg__p_init(&p);
     gdpr_pg__p_hash(&p, subject);
     gdpr_pg__p_int(&p, type);
-    /* The subject's requests through request_subject; a subject has few. */
+    /* The subject's requests through request_subject_id; a subject has few. */
     rc = gdpr_pg__row((pg_store *)base,
-                      "SELECT id FROM " D "request WHERE subject = $1 AND type = $2"
+                      "SELECT id FROM " D "request"
+                      " WHERE subject_id = (SELECT id FROM " D "subject WHERE hash = $1)"
+                      " AND type = $2"
                       " AND status IN (1, 2) ORDER BY id LIMIT 1",
                       &p, "looking for an open request", PG_NO_ROW, gdpr_pg__read_int64, id_out);
     return rc == PG_NO_ROW ? GDPR_ENOTFOUND : rc;

@@ -553,6 +553,48 @@ static const migration migrations[] = {
         "ALTER TABLE " D "consent_state ADD PRIMARY KEY(subject_id, purpose, recipient);",
         NULL,
     },
+    /* issue 18 (decision 0018): requests, the access log and consent
+     * signals and conflicts name their subject by its integer id; as
+     * SQLite's step. A request keeps its hash (the register outlives
+     * erasure); its id is NULL while unmatched and once the subject row is
+     * gone. Access-log, signal and conflict rows lose the hash; a row
+     * whose subject row is gone belonged to an erased subject and is
+     * deleted. Objections, breach links, holds and pending hooks keep the
+     * hash. */
+    {
+        "ALTER TABLE " D "request ADD COLUMN subject_id bigint;"
+        "UPDATE " D "request r SET subject_id = s.id FROM " D "subject s"
+        "  WHERE s.hash = r.subject;"
+        "DROP INDEX " D "request_subject;"
+        "CREATE INDEX request_subject_id ON " D "request(subject_id, id)"
+        "  WHERE subject_id IS NOT NULL;"
+        "ALTER TABLE " D "access_log ADD COLUMN subject_id bigint;"
+        "UPDATE " D "access_log a SET subject_id = s.id FROM " D "subject s"
+        "  WHERE s.hash = a.subject;"
+        "DELETE FROM " D "access_log WHERE subject_id IS NULL;"
+        "ALTER TABLE " D "access_log ALTER COLUMN subject_id SET NOT NULL;"
+        "ALTER TABLE " D "access_log DROP COLUMN subject;"
+        "CREATE INDEX access_log_subject_id ON " D "access_log(subject_id, id);"
+        "ALTER TABLE " D "consent_signal ADD COLUMN subject_id bigint;"
+        "ALTER TABLE " D "consent_signal DISABLE TRIGGER consent_signal_append_only;"
+        "UPDATE " D "consent_signal c SET subject_id = s.id FROM " D "subject s"
+        "  WHERE s.hash = c.subject;"
+        "ALTER TABLE " D "consent_signal ENABLE TRIGGER consent_signal_append_only;"
+        "DELETE FROM " D "consent_signal WHERE subject_id IS NULL;"
+        "ALTER TABLE " D "consent_signal ALTER COLUMN subject_id SET NOT NULL;"
+        "ALTER TABLE " D "consent_signal DROP COLUMN subject;"
+        "CREATE INDEX consent_signal_subject_id ON " D "consent_signal(subject_id, kind, at);"
+        "ALTER TABLE " D "consent_conflict ADD COLUMN subject_id bigint;"
+        "ALTER TABLE " D "consent_conflict DISABLE TRIGGER consent_conflict_append_only;"
+        "UPDATE " D "consent_conflict c SET subject_id = s.id FROM " D "subject s"
+        "  WHERE s.hash = c.subject;"
+        "ALTER TABLE " D "consent_conflict ENABLE TRIGGER consent_conflict_append_only;"
+        "DELETE FROM " D "consent_conflict WHERE subject_id IS NULL;"
+        "ALTER TABLE " D "consent_conflict ALTER COLUMN subject_id SET NOT NULL;"
+        "ALTER TABLE " D "consent_conflict DROP COLUMN subject;"
+        "CREATE INDEX consent_conflict_subject_id ON " D "consent_conflict(subject_id, id);",
+        NULL,
+    },
 };
 
 #undef SEQ

@@ -28,8 +28,9 @@ gdpr_pg__signal_append(store *base, const store_signal_row *row)
     gdpr_pg__p_text(&p, row->channel);
     gdpr_pg__p_text(&p, row->actor);
     return gdpr_pg__exec((pg_store *)base,
-                         "INSERT INTO " D "consent_signal(id, subject, at, kind, value, channel,"
-                         " actor) VALUES($1, $2, $3, $4, $5, $6, $7)",
+                         "INSERT INTO " D "consent_signal(id, subject_id, at, kind, value,"
+                         " channel, actor) VALUES($1, (SELECT id FROM " D "subject"
+                         " WHERE hash = $2), $3, $4, $5, $6, $7)",
                          &p, "recording a consent signal", NULL);
 }
 
@@ -61,7 +62,8 @@ gdpr_pg__signal_latest(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], int k
     gdpr_pg__p_int(&p, at);
     rc = gdpr_pg__row((pg_store *)base,
                       "SELECT id, at FROM " D "consent_signal"
-                      " WHERE subject = $1 AND kind = $2 AND at <= $3"
+                      " WHERE subject_id = (SELECT id FROM " D "subject WHERE hash = $1)"
+                      " AND kind = $2 AND at <= $3"
                       " ORDER BY at DESC, id DESC LIMIT 1",
                       &p, "reading consent signals", PG_NO_ROW, latest_row, &o);
     /* As the SQLite backend: GDPR_ENOTFOUND without a message. */
@@ -105,8 +107,9 @@ gdpr_pg__signal_foreach(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
     gdpr_pg__p_init(&p);
     gdpr_pg__p_hash(&p, hash);
     return gdpr_pg__rows_paged((pg_store *)base,
-                               "SELECT id, subject, at, kind, value, channel, actor"
-                               " FROM " D "consent_signal WHERE subject = $1"
+                               "SELECT id, $1::bytea, at, kind, value, channel, actor"
+                               " FROM " D "consent_signal"
+                               " WHERE subject_id = (SELECT id FROM " D "subject WHERE hash = $1)"
                                " AND id > $2 ORDER BY id LIMIT $3",
                                &p, "reading consent signals", signal_row, &cb);
 }
@@ -134,9 +137,10 @@ gdpr_pg__conflict_append(store *base, const store_conflict_row *row, int64_t *id
     gdpr_pg__p_int(&p, row->signal);
     gdpr_pg__p_int(&p, row->result_event);
     rc = gdpr_pg__row((pg_store *)base,
-                      "INSERT INTO " D "consent_conflict(subject, at, purpose, kind,"
+                      "INSERT INTO " D "consent_conflict(subject_id, at, purpose, kind,"
                       " consent_event, signal, result_event)"
-                      " VALUES($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                      " VALUES((SELECT id FROM " D "subject WHERE hash = $1), $2, $3, $4, $5,"
+                      " $6, $7) RETURNING id",
                       &p, "recording a consent conflict", GDPR_ESTORAGE, conflict_id, &id);
     if (rc == GDPR_ESTORAGE)
         return gdpr__err_set(GDPR_ESTORAGE, "recording a consent conflict: no id returned");
@@ -179,9 +183,11 @@ gdpr_pg__conflict_foreach(store *base, const uint8_t *hash, int64_t since, int64
     gdpr_pg__p_int(&p, after_id);
     gdpr_pg__p_hash(&p, hash); /* NULL: every subject */
     return gdpr_pg__rows_paged((pg_store *)base,
-                               "SELECT id, subject, at, purpose, kind, consent_event, signal,"
-                               " result_event FROM " D "consent_conflict"
-                               " WHERE ($3 IS NULL OR subject = $3) AND at >= $1 AND id > $2"
-                               " AND id > $4 ORDER BY id LIMIT $5",
+                               "SELECT c.id, coalesce($3::bytea, (SELECT s.hash FROM " D
+                               "subject s WHERE s.id = c.subject_id)), c.at, c.purpose, c.kind,"
+                               " c.consent_event, c.signal, c.result_event"
+                               " FROM " D "consent_conflict c WHERE ($3 IS NULL OR"
+                               " c.subject_id = (SELECT id FROM " D "subject WHERE hash = $3))"
+                               " AND c.at >= $1 AND c.id > $2 AND c.id > $4 ORDER BY c.id LIMIT $5",
                                &p, "reading consent conflicts", conflict_row, &cb);
 }

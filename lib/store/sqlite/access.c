@@ -1,9 +1,9 @@
 /*
  * Rows of the access log (Art. 15(1), 15(4); CJEU C-579/21): when a
  * subject's data was consulted, by which role, for which purpose and why.
- * The subject is its keyed hash; the staff member's id is kept as the
- * audit trail keeps actors, and is shown to the subject only as the
- * policy decides (lib/export).
+ * The subject is its integer id (erased with the subject; decision 0018);
+ * the staff member's id is kept as the audit trail keeps actors, and is
+ * shown to the subject only as the policy decides (lib/export).
  * SPDX-License-Identifier: MIT
  */
 #include "sqlite_internal.h"
@@ -17,11 +17,11 @@ gdpr_sqlite__access_insert(store *base, const store_access_row *row)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc =
-        gdpr_sqlite__sq_stmt(st,
-                             "INSERT INTO main.access_log(subject, at, actor, role, action,"
-                             " purpose, record, reason) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                             &s);
+    int rc = gdpr_sqlite__sq_stmt(st,
+                                  "INSERT INTO main.access_log(subject_id, at, actor, role, action,"
+                                  " purpose, record, reason) VALUES(" SQ_SUBJECT_ID_CACHED(
+                                      "9", "1") ", ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                  &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -34,6 +34,7 @@ gdpr_sqlite__access_insert(store *base, const store_access_row *row)
     sqlite3_bind_int64(s, 7, row->record);
     if (row->reason)
         sqlite3_bind_text(s, 8, row->reason, -1, SQLITE_STATIC);
+    gdpr_sqlite__sq_bind_subject_cached(st, s, 9, row->subject);
     return gdpr_sqlite__sq_step_done(st, s, "logging a consultation");
 }
 
@@ -68,10 +69,14 @@ gdpr_sqlite__access_foreach(store *base, const uint8_t *subject_hash,
                             int (*fn)(const store_access_row *row, void *ctx), void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
-    static const char one[] = "SELECT id, subject, at, actor, role, action, purpose, record, reason"
-                              " FROM main.access_log WHERE subject=?1 ORDER BY id";
-    static const char all[] = "SELECT id, subject, at, actor, role, action, purpose, record, reason"
-                              " FROM main.access_log ORDER BY id";
+    /* One subject's rows answer with the hash asked for; a walk of all
+     * rows reads each one's hash through its id. */
+    static const char one[] =
+        "SELECT id, ?1, at, actor, role, action, purpose, record, reason"
+        " FROM main.access_log WHERE subject_id=" SQ_SUBJECT_ID("1") " ORDER BY id";
+    static const char all[] = "SELECT id, " SQ_SUBJECT_HASH(
+        "a.subject_id") ", at, actor, role, action, purpose, record, reason"
+                        " FROM main.access_log a ORDER BY id";
     sqlite3_stmt *s = NULL;
     int own = SQ_CACHED;
     int rc = gdpr_sqlite__sq_cursor(st, subject_hash ? one : all, &s, &own);
@@ -90,7 +95,8 @@ gdpr_sqlite__access_delete_subject(store *base, const uint8_t subject_hash[CRYPT
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_stmt(st, "DELETE FROM main.access_log WHERE subject=?1", &s);
+    int rc = gdpr_sqlite__sq_stmt(
+        st, "DELETE FROM main.access_log WHERE subject_id=" SQ_SUBJECT_ID("1"), &s);
 
     if (rc != GDPR_OK)
         return rc;

@@ -531,8 +531,8 @@ gdpr_sqlite__consent_delete_subject(store *base, const uint8_t subject_hash[CRYP
         "DELETE FROM main.consent WHERE subject_id=" SUBJECT_ID_1,
         "DELETE FROM main.consent_state WHERE subject_id=" SUBJECT_ID_1,
         "DELETE FROM main.disclosure WHERE subject=?1",
-        "DELETE FROM main.consent_signal WHERE subject=?1",
-        "DELETE FROM main.consent_conflict WHERE subject=?1",
+        "DELETE FROM main.consent_signal WHERE subject_id=" SUBJECT_ID_1,
+        "DELETE FROM main.consent_conflict WHERE subject_id=" SUBJECT_ID_1,
     };
 
     return gdpr_sqlite__sq_run_hash((sqlite_store *)base, sql, sizeof sql / sizeof sql[0],

@@ -1001,6 +1001,25 @@ gdpr_sqlite__key_exists(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], int 
 
 /* --- the subject's own rows ---------------------------------------------- */
 
+/* Before its subject row goes (docs/decisions/0018): its requests stay in
+ * the register under their hash but name no subject row by id; access-log,
+ * signal and conflict rows still there (an erasure that kept records
+ * deleted the earlier ones; these came after it) go, as they would have
+ * with the subject's data, so that no row names a deleted subject's id. */
+static int
+subject_unlink_rows(sqlite_store *st, const uint8_t hash[CRYPTO_HASH_BYTES])
+{
+    static const char *const sql[] = {
+        "UPDATE main.request SET subject_id = NULL WHERE subject_id=" SQ_SUBJECT_ID("1"),
+        "DELETE FROM main.access_log WHERE subject_id=" SQ_SUBJECT_ID("1"),
+        "DELETE FROM main.consent_signal WHERE subject_id=" SQ_SUBJECT_ID("1"),
+        "DELETE FROM main.consent_conflict WHERE subject_id=" SQ_SUBJECT_ID("1"),
+    };
+
+    return gdpr_sqlite__sq_run_hash(st, sql, sizeof sql / sizeof sql[0], hash,
+                                    "unlinking a subject's rows", NULL);
+}
+
 int
 gdpr_sqlite__subject_delete(store *base, const uint8_t hash[CRYPTO_HASH_BYTES])
 {
@@ -1017,6 +1036,8 @@ gdpr_sqlite__subject_delete(store *base, const uint8_t hash[CRYPTO_HASH_BYTES])
         gdpr_sqlite__sq_bind_hash(s, 1, hash);
         rc = gdpr_sqlite__sq_step_done(st, s, "unlinking a subject's audit events");
     }
+    if (rc == GDPR_OK)
+        rc = subject_unlink_rows(st, hash);
     st->subject_cache_id = 0;
     if (rc == GDPR_OK)
         rc = gdpr_sqlite__sq_stmt(st, "DELETE FROM main.subject WHERE hash=?1", &s);
@@ -1092,9 +1113,11 @@ gdpr_sqlite__erasure_scrub_requests(store *base, const uint8_t hash[CRYPTO_HASH_
      * capability's (lib/store/schema.c, issue 9). */
     static const char *const sql[] = {
         "UPDATE main.request_event SET note = NULL WHERE note IS NOT NULL AND request IN"
-        " (SELECT id FROM main.request WHERE subject=?1)",
+        " (SELECT id FROM main.request WHERE subject_id=" SQ_SUBJECT_ID("1") ")",
         "UPDATE main.request SET ident_value = NULL, ident_hash = NULL"
-        " WHERE subject=?1 AND (ident_value IS NOT NULL OR ident_hash IS NOT NULL)",
+        " WHERE subject_id=" SQ_SUBJECT_ID(
+            "1") " AND (ident_value IS NOT NULL OR ident_hash IS NOT "
+                 "NULL)",
     };
 
     return gdpr_sqlite__sq_run_hash((sqlite_store *)base, sql, sizeof sql / sizeof sql[0], hash,

@@ -272,9 +272,11 @@ gdpr_sqlite__request_insert(store *base, const store_request_row *row)
                              " ident_kind, ident_hash, ident_value, channel, first_due, due,"
                              " extended_months, told_at, verification, verify_method, verified_at,"
                              " flags, escalated_to, escalations, denial, grace_until, closed,"
-                             " close_days, updated, policy_version, info_asked_at, duplicate_of)"
+                             " close_days, updated, policy_version, info_asked_at, duplicate_of,"
+                             " subject_id)"
                              " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-                             " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
+                             " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27,"
+                             " " SQ_SUBJECT_ID_CACHED("28", "5") ")",
                              &s);
 
     if (rc != GDPR_OK)
@@ -284,6 +286,7 @@ gdpr_sqlite__request_insert(store *base, const store_request_row *row)
     sqlite3_bind_int64(s, 3, row->received);
     bind_mutable(s, 4, row);
     sqlite3_bind_int64(s, 27, row->duplicate_of);
+    gdpr_sqlite__sq_bind_subject_cached(st, s, 28, row->has_subject ? row->subject : NULL);
     rc = gdpr_sqlite__sq_step_done(st, s, "storing a request");
     if (rc == GDPR_OK) {
         store_kpi_part k;
@@ -311,7 +314,11 @@ gdpr_sqlite__request_update(store *base, const store_request_row *row)
                                  " verify_method=?13, verified_at=?14, flags=?15, escalated_to=?16,"
                                  " escalations=?17, denial=?18, grace_until=?19, closed=?20,"
                                  " close_days=?21, updated=?22, policy_version=?23,"
-                                 " info_asked_at=?24, duplicate_of=?25 WHERE id=?1",
+                                 " info_asked_at=?24, duplicate_of=?25,"
+                                 /* the id follows a change of subject only: a
+                                  * request of an erased subject keeps none */
+                                 " subject_id=CASE WHEN subject IS ?3 THEN subject_id"
+                                 " ELSE " SQ_SUBJECT_ID("3") " END WHERE id=?1",
                                  &s);
     if (rc != GDPR_OK)
         return rc;
@@ -388,10 +395,12 @@ gdpr_sqlite__request_foreach(store *base, const uint8_t *subject_hash, int statu
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
-    const char *sql = subject_hash ? "SELECT " REQUEST_COLUMNS " FROM main.request WHERE subject=?1"
-                                     " AND (?2 = 0 OR status = ?2) ORDER BY id"
-                                   : "SELECT " REQUEST_COLUMNS " FROM main.request"
-                                     " WHERE ?2 = 0 OR status = ?2 ORDER BY id";
+    const char *sql =
+        subject_hash
+            ? "SELECT " REQUEST_COLUMNS " FROM main.request"
+              " WHERE subject_id=" SQ_SUBJECT_ID("1") " AND (?2 = 0 OR status = ?2) ORDER BY id"
+            : "SELECT " REQUEST_COLUMNS " FROM main.request"
+              " WHERE ?2 = 0 OR status = ?2 ORDER BY id";
     int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
 
     if (rc != SQLITE_OK)
@@ -656,16 +665,19 @@ gdpr_sqlite__request_find_open(store *base, const uint8_t subject[CRYPTO_HASH_BY
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    /* The subject's requests through request_subject; a subject has few. */
+    /* The subject's requests through request_subject_id; a subject has few. */
     int rc = gdpr_sqlite__sq_stmt(st,
-                                  "SELECT id FROM main.request WHERE subject = ?1 AND type = ?2"
-                                  " AND status IN (1, 2) ORDER BY id LIMIT 1",
+                                  "SELECT id FROM main.request"
+                                  " WHERE subject_id = " SQ_SUBJECT_ID_CACHED(
+                                      "3", "1") " AND type = ?2"
+                                                " AND status IN (1, 2) ORDER BY id LIMIT 1",
                                   &s);
 
     if (rc != GDPR_OK)
         return rc;
     gdpr_sqlite__sq_bind_hash(s, 1, subject);
     sqlite3_bind_int(s, 2, type);
+    gdpr_sqlite__sq_bind_subject_cached(st, s, 3, subject);
     rc = gdpr_sqlite__sq_row(st, s, "looking for an open request", SQ_NO_ROW,
                              gdpr_sqlite__sq_read_int64, id_out);
     return rc == SQ_NO_ROW ? GDPR_ENOTFOUND : rc;

@@ -733,6 +733,54 @@ static const migration migrations[] = {
         "ALTER TABLE main.consent_state_new RENAME TO consent_state;",
         NULL,
     },
+    /* issue 18 (decision 0018): the request register, the access log and
+     * the consent signals and conflicts name their subject by its integer
+     * id too, so that subject(hash) is the only index on a keyed hash
+     * besides the ones whose rows outlive the subject row. A request keeps
+     * its hash (the register outlives erasure and later events of it are
+     * audited under the hash); its id is NULL while unmatched and once the
+     * subject row is gone. The access log, signals and conflicts go with
+     * the subject, so they lose the hash; a row whose subject row is gone
+     * (left by an erasure that kept records and retired the subject later)
+     * belonged to an erased subject and is deleted here, as subject_delete
+     * now does. Objections, breach links, holds and pending hooks keep the
+     * hash: they must name the subject after its row is gone. */
+    {
+        "ALTER TABLE main.request ADD COLUMN subject_id INTEGER;"
+        "UPDATE main.request SET subject_id = (SELECT s.id FROM main.subject s"
+        "  WHERE s.hash = request.subject) WHERE subject IS NOT NULL;"
+        "DROP INDEX main.request_subject;"
+        "CREATE INDEX main.request_subject_id ON request(subject_id, id)"
+        "  WHERE subject_id IS NOT NULL;"
+        "ALTER TABLE main.access_log ADD COLUMN subject_id INTEGER NOT NULL DEFAULT 0;"
+        "UPDATE main.access_log SET subject_id = coalesce((SELECT s.id FROM main.subject s"
+        "  WHERE s.hash = access_log.subject), 0);"
+        "DELETE FROM main.access_log WHERE subject_id = 0;"
+        "DROP INDEX main.access_log_subject;"
+        "ALTER TABLE main.access_log DROP COLUMN subject;"
+        "CREATE INDEX main.access_log_subject_id ON access_log(subject_id, id);"
+        "DROP TRIGGER main.consent_signal_append_only;"
+        "ALTER TABLE main.consent_signal ADD COLUMN subject_id INTEGER NOT NULL DEFAULT 0;"
+        "UPDATE main.consent_signal SET subject_id = coalesce((SELECT s.id FROM main.subject s"
+        "  WHERE s.hash = consent_signal.subject), 0);"
+        "DELETE FROM main.consent_signal WHERE subject_id = 0;"
+        "DROP INDEX main.consent_signal_subject;"
+        "ALTER TABLE main.consent_signal DROP COLUMN subject;"
+        "CREATE INDEX main.consent_signal_subject_id ON consent_signal(subject_id, kind, at);"
+        "CREATE TRIGGER main.consent_signal_append_only BEFORE UPDATE ON consent_signal"
+        " BEGIN SELECT RAISE(ABORT, 'consent signals are append-only'); END;"
+        "DROP TRIGGER main.consent_conflict_append_only;"
+        "ALTER TABLE main.consent_conflict ADD COLUMN subject_id INTEGER NOT NULL DEFAULT 0;"
+        "UPDATE main.consent_conflict SET subject_id = coalesce((SELECT s.id FROM main.subject s"
+        "  WHERE s.hash = consent_conflict.subject), 0);"
+        "DELETE FROM main.consent_conflict WHERE subject_id = 0;"
+        "DROP INDEX main.consent_conflict_subject;"
+        "ALTER TABLE main.consent_conflict DROP COLUMN subject;"
+        "CREATE INDEX main.consent_conflict_subject_id ON consent_conflict(subject_id, id);"
+        "CREATE TRIGGER main.consent_conflict_append_only BEFORE UPDATE ON consent_conflict"
+        " BEGIN SELECT RAISE(ABORT, 'consent conflicts are append-only'); END;",
+        NULL,
+    },
 };
 
 int

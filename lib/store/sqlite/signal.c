@@ -3,7 +3,7 @@
  * GPC, TCF and GPP signals (the strings sealed by the caller),
  * main.consent_conflict the conflicts between an explicit grant and a GPC
  * signal. Both append-only; erased with the subject's consent events
- * (consent.c).
+ * (consent.c). Both name the subject by its integer id (decision 0018).
  * SPDX-License-Identifier: MIT
  */
 #include "sqlite_internal.h"
@@ -17,10 +17,11 @@ gdpr_sqlite__signal_append(store *base, const store_signal_row *row)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_stmt(st,
-                                  "INSERT INTO main.consent_signal(id, subject, at, kind, value,"
-                                  " channel, actor) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                                  &s);
+    int rc = gdpr_sqlite__sq_stmt(
+        st,
+        "INSERT INTO main.consent_signal(id, subject_id, at, kind, value,"
+        " channel, actor) VALUES(?1, " SQ_SUBJECT_ID_CACHED("8", "2") ", ?3, ?4, ?5, ?6, ?7)",
+        &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -34,6 +35,7 @@ gdpr_sqlite__signal_append(store *base, const store_signal_row *row)
         sqlite3_bind_null(s, 5);
     sqlite3_bind_text(s, 6, row->channel, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 7, row->actor, -1, SQLITE_STATIC);
+    gdpr_sqlite__sq_bind_subject_cached(st, s, 8, row->subject);
     return gdpr_sqlite__sq_step_done(st, s, "recording a consent signal");
 }
 
@@ -43,17 +45,20 @@ gdpr_sqlite__signal_latest(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], i
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_stmt(st,
-                                  "SELECT id, at FROM main.consent_signal"
-                                  " WHERE subject=?1 AND kind=?2 AND at<=?3"
-                                  " ORDER BY at DESC, id DESC LIMIT 1",
-                                  &s);
+    int rc = gdpr_sqlite__sq_stmt(
+        st,
+        "SELECT id, at FROM main.consent_signal"
+        " WHERE subject_id=" SQ_SUBJECT_ID_CACHED("4", "1") " AND kind=?2"
+                                                            " AND at<=?3"
+                                                            " ORDER BY at DESC, id DESC LIMIT 1",
+        &s);
 
     if (rc != GDPR_OK)
         return rc;
     gdpr_sqlite__sq_bind_hash(s, 1, hash);
     sqlite3_bind_int(s, 2, kind);
     sqlite3_bind_int64(s, 3, at);
+    gdpr_sqlite__sq_bind_subject_cached(st, s, 4, hash);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         *id_out = sqlite3_column_int64(s, 0);
@@ -104,10 +109,11 @@ gdpr_sqlite__signal_foreach(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
     signal_cb cb = {fn, NULL, ctx};
     sqlite3_stmt *s;
     int own = SQ_CACHED;
-    int rc = gdpr_sqlite__sq_cursor(st,
-                                    "SELECT id, subject, at, kind, value, channel, actor"
-                                    " FROM main.consent_signal WHERE subject=?1 ORDER BY id",
-                                    &s, &own);
+    int rc = gdpr_sqlite__sq_cursor(
+        st,
+        "SELECT id, ?1, at, kind, value, channel, actor"
+        " FROM main.consent_signal WHERE subject_id=" SQ_SUBJECT_ID("1") " ORDER BY id",
+        &s, &own);
 
     if (rc != GDPR_OK)
         return rc;
@@ -121,9 +127,10 @@ gdpr_sqlite__conflict_append(store *base, const store_conflict_row *row, int64_t
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = gdpr_sqlite__sq_stmt(st,
-                                  "INSERT INTO main.consent_conflict(subject, at, purpose, kind,"
+                                  "INSERT INTO main.consent_conflict(subject_id, at, purpose, kind,"
                                   " consent_event, signal, result_event)"
-                                  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                                  " VALUES(" SQ_SUBJECT_ID_CACHED("8", "1") ", ?2, ?3, ?4, ?5, ?6,"
+                                                                            " ?7)",
                                   &s);
 
     if (rc != GDPR_OK)
@@ -135,6 +142,7 @@ gdpr_sqlite__conflict_append(store *base, const store_conflict_row *row, int64_t
     sqlite3_bind_int64(s, 5, row->consent_event);
     sqlite3_bind_int64(s, 6, row->signal);
     sqlite3_bind_int64(s, 7, row->result_event);
+    gdpr_sqlite__sq_bind_subject_cached(st, s, 8, row->subject);
     rc = gdpr_sqlite__sq_step_done(st, s, "recording a consent conflict");
     if (rc == GDPR_OK && id_out != NULL)
         *id_out = sqlite3_last_insert_rowid(st->db);
@@ -169,15 +177,18 @@ gdpr_sqlite__conflict_foreach(store *base, const uint8_t *hash, int64_t since, i
     sqlite_store *st = (sqlite_store *)base;
     signal_cb cb = {NULL, fn, ctx};
     sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_prepare(st,
-                                     hash != NULL
-                                         ? "SELECT id, subject, at, purpose, kind, consent_event,"
-                                           " signal, result_event FROM main.consent_conflict"
-                                           " WHERE subject=?3 AND at>=?1 AND id>?2 ORDER BY id"
-                                         : "SELECT id, subject, at, purpose, kind, consent_event,"
-                                           " signal, result_event FROM main.consent_conflict"
-                                           " WHERE at>=?1 AND id>?2 ORDER BY id",
-                                     "reading consent conflicts", &s);
+    int rc = gdpr_sqlite__sq_prepare(
+        st,
+        hash != NULL
+            ? "SELECT id, ?3, at, purpose, kind, consent_event,"
+              " signal, result_event FROM main.consent_conflict"
+              " WHERE subject_id=" SQ_SUBJECT_ID("3") " AND at>=?1 AND id>?2 ORDER BY id"
+            : "SELECT id, " SQ_SUBJECT_HASH("c.subject_id") ", at, purpose, kind,"
+                                                            " consent_event, signal,"
+                                                            " result_event"
+                                                            " FROM main.consent_conflict c"
+                                                            " WHERE at>=?1 AND id>?2 ORDER BY id",
+        "reading consent conflicts", &s);
 
     if (rc != GDPR_OK)
         return rc;
