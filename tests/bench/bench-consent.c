@@ -327,7 +327,7 @@ floor_record(sqlite3 *db, long n, long subjects, int with_proof, int state)
                               -1, &st, NULL),
            db, "prepare state");
     sql_ok(sqlite3_prepare_v2(db,
-                              "INSERT OR REPLACE INTO main.retention_anchor(subject, kind,"
+                              "INSERT OR REPLACE INTO main.retention_anchor(subject_id, kind,"
                               " purpose, at) VALUES(?1, 1, 'newsletter', ?2)",
                               -1, &an, NULL),
            db, "prepare anchor");
@@ -391,7 +391,7 @@ floor_record(sqlite3 *db, long n, long subjects, int with_proof, int state)
             sqlite3_bind_blob(st, 5, mac, 32, SQLITE_STATIC);
             sql_ok(sqlite3_step(st), db, "upsert state");
             sqlite3_reset(st);
-            sqlite3_bind_blob(an, 1, h, 32, SQLITE_STATIC);
+            sqlite3_bind_int64(an, 1, sid); /* anchors by id too (step 27) */
             sqlite3_bind_int64(an, 2, state == GDPR_CONSENT_GRANTED ? 0 : at);
             sql_ok(sqlite3_step(an), db, "upsert anchor");
             sqlite3_reset(an);
