@@ -263,6 +263,58 @@ void th_pg_assert_alive(const char *uri);
     " ALTER TABLE gdpr.consent_conflict DROP COLUMN subject_id;"                                   \
     " ALTER TABLE gdpr.consent_conflict ALTER COLUMN subject SET NOT NULL;"                        \
     " CREATE INDEX consent_conflict_subject ON gdpr.consent_conflict(subject, id);"
+/* Undo the schema step that names subjects by integer id in the vault,
+ * identities, retention anchors, disclosures and the transfer log (back
+ * to the hash columns and indexes), for tests that wind a store back to
+ * an earlier version; before TH_*_UNDO_SUBJECT_IDS when both are undone. */
+#define TH_SQLITE_UNDO_RECORD_SUBJECT_IDS                                                          \
+    "CREATE TABLE vault_old(id INTEGER PRIMARY KEY, subject BLOB NOT NULL,"                        \
+    " category TEXT NOT NULL, purpose TEXT NOT NULL, field TEXT, source TEXT,"                     \
+    " collected INTEGER NOT NULL, updated INTEGER NOT NULL, anchor INTEGER, due INTEGER,"          \
+    " special INTEGER NOT NULL DEFAULT 0, value BLOB NOT NULL);"                                   \
+    " INSERT INTO vault_old SELECT id, (SELECT hash FROM subject WHERE id = v.subject_id),"        \
+    " category, purpose, field, source, collected, updated, anchor, due, special, value"           \
+    " FROM vault v; DROP TABLE vault; ALTER TABLE vault_old RENAME TO vault;"                      \
+    " CREATE INDEX vault_subject ON vault(subject, id);"                                           \
+    " CREATE INDEX vault_due ON vault(due) WHERE due IS NOT NULL;"                                 \
+    " CREATE TABLE identity_old(id INTEGER PRIMARY KEY, hash BLOB NOT NULL UNIQUE,"                \
+    " subject BLOB NOT NULL, kind TEXT NOT NULL, created INTEGER NOT NULL,"                        \
+    " value BLOB NOT NULL, mac BLOB);"                                                             \
+    " INSERT INTO identity_old SELECT id, hash, (SELECT hash FROM subject s"                       \
+    " WHERE s.id = i.subject_id), kind, created, value, mac FROM identity i;"                      \
+    " DROP TABLE identity; ALTER TABLE identity_old RENAME TO identity;"                           \
+    " CREATE INDEX identity_subject ON identity(subject, id);"                                     \
+    " CREATE TABLE retention_anchor_old(subject BLOB NOT NULL, kind INTEGER NOT NULL,"             \
+    " purpose TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY(subject, kind, purpose))"            \
+    " WITHOUT ROWID; INSERT INTO retention_anchor_old SELECT (SELECT hash FROM subject"            \
+    " WHERE id = a.subject_id), kind, purpose, at FROM retention_anchor a;"                        \
+    " DROP TABLE retention_anchor;"                                                                \
+    " ALTER TABLE retention_anchor_old RENAME TO retention_anchor;"                                \
+    " DROP INDEX disclosure_subject_id; ALTER TABLE disclosure DROP COLUMN subject_id;"            \
+    " CREATE INDEX disclosure_subject ON disclosure(subject, id);"                                 \
+    " DROP INDEX transfer_subject_id; ALTER TABLE transfer DROP COLUMN subject_id;"                \
+    " CREATE INDEX transfer_subject ON transfer(subject, id);"
+#define TH_PG_UNDO_RECORD_SUBJECT_IDS                                                              \
+    "ALTER TABLE gdpr.vault ADD COLUMN subject bytea;"                                             \
+    " UPDATE gdpr.vault v SET subject = s.hash FROM gdpr.subject s WHERE s.id = v.subject_id;"     \
+    " ALTER TABLE gdpr.vault DROP COLUMN subject_id;"                                              \
+    " ALTER TABLE gdpr.vault ALTER COLUMN subject SET NOT NULL;"                                   \
+    " CREATE INDEX vault_subject ON gdpr.vault(subject, id);"                                      \
+    " ALTER TABLE gdpr.identity ADD COLUMN subject bytea;"                                         \
+    " UPDATE gdpr.identity i SET subject = s.hash FROM gdpr.subject s WHERE s.id = i.subject_id;"  \
+    " ALTER TABLE gdpr.identity DROP COLUMN subject_id;"                                           \
+    " ALTER TABLE gdpr.identity ALTER COLUMN subject SET NOT NULL;"                                \
+    " CREATE INDEX identity_subject ON gdpr.identity(subject, id);"                                \
+    " ALTER TABLE gdpr.retention_anchor ADD COLUMN subject bytea;"                                 \
+    " UPDATE gdpr.retention_anchor a SET subject = s.hash FROM gdpr.subject s"                     \
+    " WHERE s.id = a.subject_id;"                                                                  \
+    " ALTER TABLE gdpr.retention_anchor DROP COLUMN subject_id;"                                   \
+    " ALTER TABLE gdpr.retention_anchor ALTER COLUMN subject SET NOT NULL;"                        \
+    " ALTER TABLE gdpr.retention_anchor ADD PRIMARY KEY(subject, kind, purpose);"                  \
+    " ALTER TABLE gdpr.disclosure DROP COLUMN subject_id;"                                         \
+    " CREATE INDEX disclosure_subject ON gdpr.disclosure(subject, id);"                            \
+    " ALTER TABLE gdpr.transfer DROP COLUMN subject_id;"                                           \
+    " CREATE INDEX transfer_subject ON gdpr.transfer(subject, id);"
 /* Run `sql` (one or more statements, as a tester editing the database by
  * hand) on the database of `uri`: the rows the last one changed. */
 int64_t th_pg_exec(const char *uri, const char *sql);

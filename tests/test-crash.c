@@ -112,8 +112,13 @@ static int
 check_state(long n)
 {
     int exists = 0, state;
-    int64_t vault = raw_count(ts.db, "SELECT count(*) FROM vault WHERE subject =");
-    int64_t idents = raw_count(ts.db, "SELECT count(*) FROM identity WHERE subject =");
+    /* by integer id: the victim's rows, or any left without a subject row */
+    int64_t vault = raw_count(ts.db, "SELECT count(*) FROM vault WHERE subject_id IS NULL"
+                                     " OR subject_id NOT IN (SELECT id FROM subject)"
+                                     " OR subject_id = (SELECT id FROM subject WHERE hash =");
+    int64_t idents = raw_count(ts.db, "SELECT count(*) FROM identity WHERE subject_id IS NULL"
+                                      " OR subject_id NOT IN (SELECT id FROM subject)"
+                                      " OR subject_id = (SELECT id FROM subject WHERE hash =");
     /* by integer id: the victim's rows, or any left without a subject row */
     int64_t consents = raw_count(ts.db, "SELECT count(*) FROM consent WHERE subject_id IS NULL"
                                         " OR subject_id NOT IN (SELECT id FROM subject)"

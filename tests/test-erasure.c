@@ -129,9 +129,11 @@ rows_of(const char *table, const char *hex)
 {
     char sql[400];
 
-    /* Consent rows name the subject by its integer id: its rows while the
-     * subject row is there, and after erasure any row left without one. */
-    if (strncmp(table, "consent", 7) == 0)
+    /* Consent, vault and identity rows name the subject by its integer id:
+     * its rows while the subject row is there, and after erasure any row
+     * left without one. */
+    if (strncmp(table, "consent", 7) == 0 || strcmp(table, "vault") == 0 ||
+        strcmp(table, "identity") == 0)
         snprintf(sql, sizeof sql,
                  "SELECT count(*) FROM %s WHERE subject_id IS NULL"
                  " OR subject_id NOT IN (SELECT id FROM subject)"

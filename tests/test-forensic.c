@@ -183,9 +183,13 @@ collect_needles(void)
     add_needle(c_value_text.hex, 64, "text value canary");
     add_needle(c_proof.hex, 64, "proof canary");
     add_needle(c_person.hex, 64, "named recipient canary");
-    collect_from(ts.db, "SELECT value FROM vault WHERE subject =", hash, "vault ciphertext");
-    collect_from(ts.db, "SELECT value, hash FROM identity WHERE subject =", hash,
-                 "identifier ciphertext and blind index");
+    collect_from(ts.db,
+                 "SELECT value FROM vault WHERE subject_id = (SELECT id FROM subject WHERE hash =",
+                 hash, "vault ciphertext");
+    collect_from(ts.db,
+                 "SELECT value, hash FROM identity"
+                 " WHERE subject_id = (SELECT id FROM subject WHERE hash =",
+                 hash, "identifier ciphertext and blind index");
     collect_from(ts.db,
                  "SELECT proof, recipient_sealed FROM consent"
                  " WHERE subject_id = (SELECT id FROM subject WHERE hash =",

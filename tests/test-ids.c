@@ -450,6 +450,8 @@ START_TEST(deletes_follow_retention_state)
     th_ok(gdpr_store__begin(a));
     th_ok(gdpr_store__migrate(a, gdpr_store__schema_latest()));
     th_ok(gdpr_store__subject_insert(a, subject, value, sizeof value, 1, &sid));
+    /* anchors name an existing subject by id (schema step 27) */
+    th_ok(gdpr_store__subject_insert(a, other, value, sizeof value, 1, &sid));
     memset(&v, 0, sizeof v);
     v.subject = subject;
     v.category = "contact";

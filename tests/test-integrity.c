@@ -448,8 +448,9 @@ START_TEST(repointed_identity_is_refused)
     gdpr_close(ts.eng);
     ts.eng = NULL;
     /* MALLORY's e-mail row now names ALICE */
-    raw_exec(ts.db, "UPDATE identity SET subject = (SELECT subject FROM identity WHERE id = 1)"
-                    " WHERE id = 2");
+    raw_exec(ts.db,
+             "UPDATE identity SET subject_id = (SELECT subject_id FROM identity WHERE id = 1)"
+             " WHERE id = 2");
     th_ok(th_open(&ts, &ts.eng));
     assert_mallory_refused();
 }
@@ -632,19 +633,20 @@ START_TEST(consent_event_macs_added_to_existing_rows)
         /* PostgreSQL: the version is a row of each schema. */
         version = th_pg_int(ts.db, "SELECT version FROM gdpr.schema_version");
         th_pg_exec(ts.db, TH_PG_UNDO_REGISTER_SUBJECT_IDS);
+        th_pg_exec(ts.db, TH_PG_UNDO_RECORD_SUBJECT_IDS);
         th_pg_exec(ts.db, TH_PG_UNDO_SUBJECT_IDS);
         snprintf(sql, sizeof sql,
                  "ALTER TABLE gdpr.consent DROP COLUMN mac;"
                  "UPDATE gdpr.schema_version SET version = %lld;"
                  "UPDATE gdpr_keys.schema_version SET version = %lld",
-                 (long long)version - 3, (long long)version - 3);
+                 (long long)version - 4, (long long)version - 4);
         th_pg_exec(ts.db, sql);
     } else {
         version = th_raw_int(ts.db, "PRAGMA user_version");
         raw_exec(ts.db, TH_SQLITE_UNDO_REGISTER_SUBJECT_IDS);
-        raw_exec(ts.db, TH_SQLITE_UNDO_SUBJECT_IDS);
+        raw_exec(ts.db, TH_SQLITE_UNDO_RECORD_SUBJECT_IDS TH_SQLITE_UNDO_SUBJECT_IDS);
         raw_exec(ts.db, "ALTER TABLE consent DROP COLUMN mac");
-        snprintf(sql, sizeof sql, "PRAGMA user_version = %lld", (long long)version - 3);
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %lld", (long long)version - 4);
         raw_exec(ts.db, sql);
         raw_exec(ts.keys, sql);
     }
@@ -724,11 +726,12 @@ START_TEST(subject_ids_replace_hashes_in_existing_rows)
     if (ts.on_pg) {
         version = th_pg_int(ts.db, "SELECT version FROM gdpr.schema_version");
         th_pg_exec(ts.db, TH_PG_UNDO_REGISTER_SUBJECT_IDS);
+        th_pg_exec(ts.db, TH_PG_UNDO_RECORD_SUBJECT_IDS);
         th_pg_exec(ts.db, TH_PG_UNDO_SUBJECT_IDS);
         snprintf(sql, sizeof sql,
                  "UPDATE gdpr.schema_version SET version = %lld;"
                  "UPDATE gdpr_keys.schema_version SET version = %lld",
-                 (long long)version - 2, (long long)version - 2);
+                 (long long)version - 3, (long long)version - 3);
         th_pg_exec(ts.db, sql);
         ck_assert_int_eq(th_pg_int(ts.db, "SELECT count(*) FROM gdpr.consent"
                                           " WHERE length(subject) = 32"),
@@ -736,8 +739,8 @@ START_TEST(subject_ids_replace_hashes_in_existing_rows)
     } else {
         version = th_raw_int(ts.db, "PRAGMA user_version");
         raw_exec(ts.db, TH_SQLITE_UNDO_REGISTER_SUBJECT_IDS);
-        raw_exec(ts.db, TH_SQLITE_UNDO_SUBJECT_IDS);
-        snprintf(sql, sizeof sql, "PRAGMA user_version = %lld", (long long)version - 2);
+        raw_exec(ts.db, TH_SQLITE_UNDO_RECORD_SUBJECT_IDS TH_SQLITE_UNDO_SUBJECT_IDS);
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %lld", (long long)version - 3);
         raw_exec(ts.db, sql);
         raw_exec(ts.keys, sql);
         ck_assert_int_eq(
@@ -988,6 +991,138 @@ START_TEST(register_subject_ids_replace_hashes_in_existing_rows)
 }
 END_TEST
 
+/* A store from before the vault, identities, retention anchors,
+ * disclosures and the transfer log named subjects by integer id: the step
+ * converts every row in the open's transaction. Records open under their
+ * subject's key, identity MACs verify through the id, each subject's rows
+ * are found by its id, and a transfer logged for a subject whose row is
+ * gone keeps its hash (the log still shows it) and takes no id. */
+static int
+count_transfer(const gdpr_transfer_entry *e, void *ctx)
+{
+    (void)e;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+START_TEST(record_subject_ids_replace_hashes_in_existing_rows)
+{
+    static const char *const tables[] = {"vault", "identity", "retention_anchor", "disclosure",
+                                         "transfer"};
+    gdpr_transfer_request tr = GDPR_TRANSFER_REQUEST_INIT;
+    gdpr_transfer_result res = GDPR_TRANSFER_RESULT_INIT;
+    int64_t version, rec = 0, disc = 0, before[5];
+    char sql[640], sql_pg[640], hex[65];
+    char *who = NULL;
+    void *v = NULL;
+    size_t len = 0;
+    int n = 0;
+
+    th_ok(gdpr_vault_put(ts.eng, &th_agent, "ALICE", "contact", "service", "alice", 5, &rec));
+    th_ok(gdpr_vault_put(ts.eng, &th_agent, "BOB", "contact", "service", "bob", 3, NULL));
+    th_ok(gdpr_subject_link(ts.eng, &th_agent, "ALICE", "email", "alice@example.com"));
+    th_ok(gdpr_retention_anchor_set(ts.eng, &th_agent, "ALICE", GDPR_ANCHOR_CONTRACT_END, NULL,
+                                    ts.now));
+    th_ok(gdpr_disclosure_record(ts.eng, &th_agent, "ALICE", "revenue", "billing", &disc));
+    tr.subject = "ALICE";
+    tr.recipient = "support-in";
+    tr.at = ts.now;
+    th_ok(gdpr_transfer_record(ts.eng, &th_dpo, &tr, &res));
+    gdpr_close(ts.eng);
+    ts.eng = NULL;
+    if (ts.on_pg) {
+        version = th_pg_int(ts.db, "SELECT version FROM gdpr.schema_version");
+        th_pg_exec(ts.db, TH_PG_UNDO_REGISTER_SUBJECT_IDS);
+        th_pg_exec(ts.db, TH_PG_UNDO_RECORD_SUBJECT_IDS);
+        snprintf(sql, sizeof sql,
+                 "UPDATE gdpr.schema_version SET version = %lld;"
+                 "UPDATE gdpr_keys.schema_version SET version = %lld",
+                 (long long)version - 2, (long long)version - 2);
+        th_pg_exec(ts.db, sql);
+    } else {
+        version = th_raw_int(ts.db, "PRAGMA user_version");
+        raw_exec(ts.db, TH_SQLITE_UNDO_REGISTER_SUBJECT_IDS);
+        raw_exec(ts.db, TH_SQLITE_UNDO_RECORD_SUBJECT_IDS);
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %lld", (long long)version - 2);
+        raw_exec(ts.db, sql);
+        raw_exec(ts.keys, sql);
+    }
+    /* a transfer logged for a subject whose row is gone: its hash only */
+    for (int i = 0; i < 64; i++)
+        hex[i] = "ab"[i % 2];
+    hex[64] = '\0';
+    snprintf(sql, sizeof sql,
+             "INSERT INTO transfer(id, subject, at, logged_at, actor, recipient, country,"
+             " mechanism, reference, allowed, reason) SELECT id + 100, x'%s', at, logged_at,"
+             " actor, recipient, country, mechanism, reference, allowed, reason FROM transfer",
+             hex);
+    snprintf(sql_pg, sizeof sql_pg,
+             "INSERT INTO gdpr.transfer(id, subject, at, logged_at, actor, recipient, country,"
+             " mechanism, reference, allowed, reason) SELECT id + 100, '\\x%s'::bytea, at,"
+             " logged_at, actor, recipient, country, mechanism, reference, allowed, reason"
+             " FROM gdpr.transfer",
+             hex);
+    edit_store(sql, sql_pg);
+    for (size_t i = 0; i < 5; i++) {
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", tables[i]);
+        snprintf(sql_pg, sizeof sql_pg, "SELECT count(*) FROM gdpr.%s", tables[i]);
+        before[i] = store_int(sql, sql_pg);
+        ck_assert_int_gt(before[i], 0);
+    }
+    th_ok(th_open(&ts, &ts.eng)); /* migrates */
+    ck_assert_int_eq(store_int("PRAGMA user_version", "SELECT version FROM gdpr.schema_version"),
+                     version);
+    /* every row there; each one whose subject row exists names it by id */
+    for (size_t i = 0; i < 5; i++) {
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", tables[i]);
+        snprintf(sql_pg, sizeof sql_pg, "SELECT count(*) FROM gdpr.%s", tables[i]);
+        ck_assert_int_eq(store_int(sql, sql_pg), before[i]);
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s t JOIN subject s ON s.id = t.subject_id",
+                 tables[i]);
+        snprintf(sql_pg, sizeof sql_pg,
+                 "SELECT count(*) FROM gdpr.%s t JOIN gdpr.subject s ON s.id = t.subject_id",
+                 tables[i]);
+        ck_assert_int_eq(store_int(sql, sql_pg), before[i] - (i == 4 ? 1 : 0));
+        /* the hash column goes where the row cannot outlive its subject */
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM pragma_table_info('%s') WHERE name = 'subject'", tables[i]);
+        snprintf(sql_pg, sizeof sql_pg,
+                 "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'gdpr'"
+                 " AND table_name = '%s' AND column_name = 'subject'",
+                 tables[i]);
+        ck_assert_int_eq(store_int(sql, sql_pg), i < 3 ? 0 : 1);
+    }
+    ck_assert_int_eq(store_int("SELECT count(*) FROM transfer WHERE subject_id IS NULL",
+                               "SELECT count(*) FROM gdpr.transfer WHERE subject_id IS NULL"),
+                     1);
+    /* records open, identities verify through the id */
+    th_ok(gdpr_vault_get(ts.eng, &th_agent, rec, &v, &len));
+    ck_assert_uint_eq(len, 5);
+    ck_assert_int_eq(memcmp(v, "alice", 5), 0);
+    gdpr_free(v);
+    th_ok(gdpr_subject_find_id(ts.eng, "email", "alice@example.com", &who));
+    ck_assert_str_eq(who, "ALICE");
+    free(who);
+    th_ok(gdpr_transfer_log(ts.eng, "ALICE", count_transfer, &n));
+    ck_assert_int_eq(n, 1);
+    n = 0;
+    th_ok(gdpr_transfer_log(ts.eng, NULL, count_transfer, &n));
+    ck_assert_int_eq(n, 2);
+    /* erasure finds ALICE's rows by id; BOB's and the orphan stay */
+    th_ok(gdpr_erase_subject(ts.eng, &th_dpo, "ALICE", "Art. 17(1)(a)", NULL));
+    ck_assert_int_eq(store_int("SELECT count(*) FROM vault", "SELECT count(*) FROM gdpr.vault"), 1);
+    ck_assert_int_eq(
+        store_int("SELECT count(*) FROM identity", "SELECT count(*) FROM gdpr.identity"), 0);
+    ck_assert_int_eq(store_int("SELECT count(*) FROM retention_anchor",
+                               "SELECT count(*) FROM gdpr.retention_anchor"),
+                     0);
+    ck_assert_int_eq(
+        store_int("SELECT count(*) FROM disclosure", "SELECT count(*) FROM gdpr.disclosure"), 0);
+    ck_assert_int_eq(
+        store_int("SELECT count(*) FROM transfer", "SELECT count(*) FROM gdpr.transfer"), 1);
+}
+END_TEST
+
 START_TEST(schema_13_macs_existing_rows)
 {
     TH_SQLITE_ONLY("reads the SQLite file directly");
@@ -1007,7 +1142,7 @@ START_TEST(schema_13_macs_existing_rows)
     ts.eng = NULL;
     /* back to a schema-12 store: no MAC columns */
     raw_exec(ts.db, TH_SQLITE_UNDO_REGISTER_SUBJECT_IDS);
-    raw_exec(ts.db, TH_SQLITE_UNDO_SUBJECT_IDS);
+    raw_exec(ts.db, TH_SQLITE_UNDO_RECORD_SUBJECT_IDS TH_SQLITE_UNDO_SUBJECT_IDS);
     raw_exec(ts.db, "ALTER TABLE identity DROP COLUMN mac; ALTER TABLE consent_state DROP "
                     "COLUMN mac; ALTER TABLE retention_aggregate DROP COLUMN value_sealed;"
                     " DROP TABLE objection; ALTER TABLE consent DROP COLUMN guardian;"
@@ -1045,8 +1180,9 @@ START_TEST(schema_13_macs_existing_rows)
     gdpr_close(ts.eng);
     ts.eng = NULL;
     ck_assert(!th_store_files_contain(&ts, "Plaintextland-55aa", 18));
-    raw_exec(ts.db, "UPDATE identity SET subject = (SELECT subject FROM identity WHERE id = 1)"
-                    " WHERE id = 2");
+    raw_exec(ts.db,
+             "UPDATE identity SET subject_id = (SELECT subject_id FROM identity WHERE id = 1)"
+             " WHERE id = 2");
     th_ok(th_open(&ts, &ts.eng));
     assert_mallory_refused();
     /* a MAC set to NULL is no way around it */
@@ -1160,6 +1296,7 @@ integrity_suite(void)
     tcase_add_test(tc, consent_event_macs_added_to_existing_rows);
     tcase_add_test(tc, subject_ids_replace_hashes_in_existing_rows);
     tcase_add_test(tc, register_subject_ids_replace_hashes_in_existing_rows);
+    tcase_add_test(tc, record_subject_ids_replace_hashes_in_existing_rows);
     tcase_add_test(tc, schema_13_macs_existing_rows);
     suite_add_tcase(s, tc);
 

@@ -770,7 +770,8 @@ START_TEST(art12_4_migration_recounts_late_refusals_2026_01_15)
     ts.eng = NULL;
     /* What schema 14 had counted: on time, against the extended date. */
     raw_exec(
-        ts.db, TH_SQLITE_UNDO_REGISTER_SUBJECT_IDS TH_SQLITE_UNDO_SUBJECT_IDS
+        ts.db, TH_SQLITE_UNDO_REGISTER_SUBJECT_IDS TH_SQLITE_UNDO_RECORD_SUBJECT_IDS
+                   TH_SQLITE_UNDO_SUBJECT_IDS
         "UPDATE request_kpi SET late = 0; ALTER TABLE consent DROP COLUMN guardian;"
         " ALTER TABLE request_kpi DROP COLUMN denied6;"
         " ALTER TABLE request_kpi DROP COLUMN denied7;"
@@ -928,7 +929,8 @@ START_TEST(art12_drp_migration_adds_counters_2026_03_01)
     gdpr_close(ts.eng);
     ts.eng = NULL;
     raw_exec(
-        ts.db, TH_SQLITE_UNDO_REGISTER_SUBJECT_IDS TH_SQLITE_UNDO_SUBJECT_IDS
+        ts.db, TH_SQLITE_UNDO_REGISTER_SUBJECT_IDS TH_SQLITE_UNDO_RECORD_SUBJECT_IDS
+                   TH_SQLITE_UNDO_SUBJECT_IDS
         "ALTER TABLE request_kpi DROP COLUMN denied6;"
         " ALTER TABLE request_kpi DROP COLUMN denied7;"
         " ALTER TABLE request DROP COLUMN info_asked_at; PRAGMA user_version = 16;"
@@ -1206,7 +1208,8 @@ START_TEST(art12_6_migration_finds_the_ask_2026_03_02)
     ts.eng = NULL;
     /* schema 17 kept no ask and counted every expired request late */
     raw_exec(
-        ts.db, TH_SQLITE_UNDO_REGISTER_SUBJECT_IDS TH_SQLITE_UNDO_SUBJECT_IDS
+        ts.db, TH_SQLITE_UNDO_REGISTER_SUBJECT_IDS TH_SQLITE_UNDO_RECORD_SUBJECT_IDS
+                   TH_SQLITE_UNDO_SUBJECT_IDS
         "ALTER TABLE request DROP COLUMN info_asked_at;"
         " UPDATE request_kpi SET late = n WHERE status = 6; PRAGMA user_version = "
         "17;"

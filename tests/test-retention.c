@@ -1657,7 +1657,7 @@ START_TEST(erasure_bookkeeping_as_trigger)
     th_template_free(&t);
     th_raw_exec(copy, trigger);
     snprintf(sql, sizeof sql,
-             "DELETE FROM vault WHERE subject = (SELECT subject FROM vault WHERE id = %lld);"
+             "DELETE FROM vault WHERE subject_id = (SELECT subject_id FROM vault WHERE id = %lld);"
              "DELETE FROM vault WHERE id = %lld;",
              (long long)a_cv, (long long)b2);
     ck_assert_int_eq(th_raw_exec(copy, sql), 1);

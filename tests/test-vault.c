@@ -362,7 +362,7 @@ START_TEST(sealed_value_is_bound_to_its_place)
     th_raw_exec(ts.db, sql);
     th_assert_err(gdpr_vault_get(ts.eng, &th_agent, b, &v, &len), GDPR_ECORRUPT, "vault row");
     snprintf(sql, sizeof sql,
-             "UPDATE vault SET subject=(SELECT subject FROM vault WHERE id=%lld)"
+             "UPDATE vault SET subject_id=(SELECT subject_id FROM vault WHERE id=%lld)"
              " WHERE id=%lld",
              (long long)a, (long long)c);
     th_raw_exec(ts.db, sql);

@@ -532,14 +532,15 @@ floor_record(sqlite3 *db, long n, long subjects, int with_proof, int state)
            db, "prepare state");
     /* A refusal starts the withdrawal anchor; a grant removes it
      * (gdpr_schedule__consent). */
-    sql_ok(sqlite3_prepare_v2(db,
-                              state == GDPR_CONSENT_GRANTED
-                                  ? "DELETE FROM main.retention_anchor WHERE subject=?1 AND kind=1"
-                                    " AND purpose='newsletter'"
-                                  : "INSERT OR REPLACE INTO main.retention_anchor(subject, kind,"
-                                    " purpose, at) VALUES(?1, 1, 'newsletter', ?2)",
-                              -1, &an, NULL),
-           db, "prepare anchor");
+    sql_ok(
+        sqlite3_prepare_v2(db,
+                           state == GDPR_CONSENT_GRANTED
+                               ? "DELETE FROM main.retention_anchor WHERE subject_id=?1 AND kind=1"
+                                 " AND purpose='newsletter'"
+                               : "INSERT OR REPLACE INTO main.retention_anchor(subject_id, kind,"
+                                 " purpose, at) VALUES(?1, 1, 'newsletter', ?2)",
+                           -1, &an, NULL),
+        db, "prepare anchor");
     sql_ok(sqlite3_prepare_v2(db,
                               "INSERT INTO main.audit(seq, at, actor, role, action, subject,"
                               " outcome, ref, mac, subject_id) VALUES(?1, ?2, 'bench', 'agent',"
@@ -603,7 +604,7 @@ floor_record(sqlite3 *db, long n, long subjects, int with_proof, int state)
             sqlite3_bind_blob(st, 5, mac, 32, SQLITE_STATIC);
             sql_ok(sqlite3_step(st), db, "upsert state");
             sqlite3_reset(st);
-            sqlite3_bind_blob(an, 1, h, 32, SQLITE_STATIC);
+            sqlite3_bind_int64(an, 1, sid); /* anchors by id too (step 27) */
             if (state != GDPR_CONSENT_GRANTED)
                 sqlite3_bind_int64(an, 2, at);
             sql_ok(sqlite3_step(an), db, "anchor");
@@ -701,7 +702,7 @@ floor_load(sqlite3 *db, sqlite3 *kdb, long subjects)
                               -1, &st, NULL),
            db, "prepare state");
     sql_ok(sqlite3_prepare_v2(db,
-                              "DELETE FROM main.retention_anchor WHERE subject=?1 AND kind=1"
+                              "DELETE FROM main.retention_anchor WHERE subject_id=?1 AND kind=1"
                               " AND purpose=?2",
                               -1, &an, NULL),
            db, "prepare anchor");
@@ -812,7 +813,7 @@ floor_load(sqlite3 *db, sqlite3 *kdb, long subjects)
                 sqlite3_bind_blob(st, 6, mac, 32, SQLITE_STATIC);
                 sql_ok(sqlite3_step(st), db, "upsert state");
                 sqlite3_reset(st);
-                sqlite3_bind_blob(an, 1, h, 32, SQLITE_STATIC);
+                sqlite3_bind_int64(an, 1, sid);
                 sqlite3_bind_text(an, 2, purposes[p], -1, SQLITE_STATIC);
                 sql_ok(sqlite3_step(an), db, "anchor");
                 sqlite3_reset(an);

@@ -358,19 +358,21 @@ floor_record_many(const char *dir, const char *name, long n, long batch)
            "prepare");
     sql_ok(sqlite3_prepare_v2(db,
                               "INSERT INTO main.transfer(subject, at, logged_at, actor,"
-                              " recipient, country, mechanism, reference, allowed, reason, id)"
+                              " recipient, country, mechanism, reference, allowed, reason, id,"
+                              " subject_id)"
                               " VALUES(?1, 1772323200, 1772323200, 'bench', 'cloudco-us', 'US',"
                               " 'adequacy', 'Commission Implementing Decision (EU) 2023/1795"
                               " of 10 July 2023', 1, 'adequacy decision US-2023-1795 in force"
                               " on 2026-03-01 covers cloudco-us: DPF-certified since"
                               " 2023-10-01', (SELECT value + 1 + ?2 FROM main.counter"
-                              " WHERE name='transfer'))",
+                              " WHERE name='transfer'), ?3)",
                               -1, &t, NULL),
            db, "prepare");
     sql_ok(sqlite3_prepare_v2(db,
                               "INSERT INTO main.audit(seq, at, actor, role, action, subject,"
-                              " outcome, ref, mac) VALUES(?1, 1772323200, 'bench', 'agent',"
-                              " 'transfer.record', ?2, 0, 'transfer 1: adequacy', ?3)",
+                              " outcome, ref, mac, subject_id) VALUES(?1, 1772323200, 'bench',"
+                              " 'agent', 'transfer.record', ?2, 0, 'transfer 1: adequacy', ?3,"
+                              " ?4)",
                               -1, &a, NULL),
            db, "prepare");
     sql_ok(sqlite3_prepare_v2(db, "SELECT coalesce(max(seq), 0) FROM main.audit", -1, &tail, NULL),
@@ -380,6 +382,7 @@ floor_record_many(const char *dir, const char *name, long n, long batch)
     for (long i = 0, in_tx = 0; i < n; i++) {
         char subject[32];
         const uint8_t *h = subject_hashes[i % 100];
+        int64_t sid;
         if (i % batch == 0) {
             sql_ok(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), db, "begin");
             sql_ok(sqlite3_step(tail), db, "tail");
@@ -394,15 +397,18 @@ floor_record_many(const char *dir, const char *name, long n, long batch)
             fprintf(stderr, "floor: subject not found\n");
             exit(1);
         }
+        sid = sqlite3_column_int64(sub, 0); /* the log and audit rows name it by id too */
         sqlite3_reset(sub);
         sqlite3_bind_blob(t, 1, h, 32, SQLITE_STATIC);
         sqlite3_bind_int64(t, 2, in_tx++);
+        sqlite3_bind_int64(t, 3, sid);
         sql_ok(sqlite3_step(t), db, "insert");
         sqlite3_reset(t);
         floor_hmac(&fc, chain, 32, "transfer 1: adequacy", 20, chain);
         sqlite3_bind_int64(a, 1, ++seq);
         sqlite3_bind_blob(a, 2, h, 32, SQLITE_STATIC);
         sqlite3_bind_blob(a, 3, chain, 32, SQLITE_STATIC);
+        sqlite3_bind_int64(a, 4, sid);
         sql_ok(sqlite3_step(a), db, "audit");
         sqlite3_reset(a);
         if (i % batch == batch - 1 || i == n - 1) {

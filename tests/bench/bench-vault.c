@@ -205,10 +205,11 @@ raw_puts(long n, long subjects)
 /* The same-work floor of gdpr_vault_put, written by hand on a copy of the
  * library's store taken after the subjects were made (same schema,
  * indexes, triggers): per put the blind index (HMAC-SHA-256 of the subject
- * id), the subject's row looked up, its retention anchors read (the due
- * time), the value sealed with AES-256-GCM under a data key kept in
- * memory, the vault row with the library's columns, and the audit row
- * with its chained HMAC-SHA-256; per transaction the audit tail and the id
+ * id), the subject's row looked up, its retention anchors read by its
+ * integer id (the due time), the value sealed with AES-256-GCM under a
+ * data key kept in memory, the vault row with the library's columns (the
+ * subject by id, schema step 27), and the audit row with its chained
+ * HMAC-SHA-256 (hash and id, step 26); per transaction the audit tail and the id
  * counter read and written back, the generation raised; 10,000 per
  * durable commit. */
 static double
@@ -230,11 +231,11 @@ floor_puts(const char *copy_of, long n, long subjects)
            "prepare");
     sql_ok(sqlite3_prepare_v2(db,
                               "SELECT kind, purpose, at FROM main.retention_anchor"
-                              " WHERE subject=?1",
+                              " WHERE subject_id=?1",
                               -1, &anc, NULL),
            db, "prepare anchors");
     sql_ok(sqlite3_prepare_v2(db,
-                              "INSERT INTO main.vault(id, subject, category, purpose, field,"
+                              "INSERT INTO main.vault(id, subject_id, category, purpose, field,"
                               " source, collected, updated, anchor, due, special, value)"
                               " VALUES(?1, ?2, 'usage', 'service', NULL, NULL, 1767225600,"
                               " 1767225600, NULL, ?3, 0, ?4)",
@@ -242,8 +243,8 @@ floor_puts(const char *copy_of, long n, long subjects)
            db, "prepare insert");
     sql_ok(sqlite3_prepare_v2(db,
                               "INSERT INTO main.audit(seq, at, actor, role, action, subject,"
-                              " outcome, ref, mac) VALUES(?1, 1767225600, 'bench', 'agent',"
-                              " 'vault.put', ?2, 0, ?3, ?4)",
+                              " outcome, ref, mac, subject_id) VALUES(?1, 1767225600, 'bench',"
+                              " 'agent', 'vault.put', ?2, 0, ?3, ?4, ?5)",
                               -1, &au, NULL),
            db, "prepare audit");
     sql_ok(sqlite3_prepare_v2(db,
@@ -263,7 +264,7 @@ floor_puts(const char *copy_of, long n, long subjects)
         for (long j = i; j < i + BATCH && j < n; j++) {
             char subject[32], ref[48];
             const uint8_t *h = put_hashes[j % subjects];
-            int64_t id = ++next;
+            int64_t id = ++next, sid;
             unsigned char aad[64];
             subject_id(j % subjects, subject, sizeof subject);
             value_for(j, value);
@@ -273,8 +274,9 @@ floor_puts(const char *copy_of, long n, long subjects)
                 fprintf(stderr, "floor: subject not found\n");
                 exit(1);
             }
+            sid = sqlite3_column_int64(sub, 0);
             sqlite3_reset(sub);
-            sqlite3_bind_blob(anc, 1, h, 32, SQLITE_STATIC);
+            sqlite3_bind_int64(anc, 1, sid);
             while (sqlite3_step(anc) == SQLITE_ROW)
                 ;
             sqlite3_reset(anc);
@@ -283,7 +285,7 @@ floor_puts(const char *copy_of, long n, long subjects)
             memcpy(aad + 40, "vault/usage", 11);
             floor_seal(&fc, aad, 51, value, VALUE_LEN, sealed);
             sqlite3_bind_int64(ins, 1, id);
-            sqlite3_bind_blob(ins, 2, h, 32, SQLITE_STATIC);
+            sqlite3_bind_int64(ins, 2, sid);
             sqlite3_bind_int64(ins, 3, 1767225600 + 400 * 86400);
             sqlite3_bind_blob(ins, 4, sealed, sizeof sealed, SQLITE_STATIC);
             sql_ok(sqlite3_step(ins), db, "insert");
@@ -294,6 +296,7 @@ floor_puts(const char *copy_of, long n, long subjects)
             sqlite3_bind_blob(au, 2, h, 32, SQLITE_STATIC);
             sqlite3_bind_text(au, 3, ref, -1, SQLITE_TRANSIENT);
             sqlite3_bind_blob(au, 4, chain, 32, SQLITE_STATIC);
+            sqlite3_bind_int64(au, 5, sid);
             sql_ok(sqlite3_step(au), db, "audit");
             sqlite3_reset(au);
         }
@@ -375,7 +378,9 @@ get_floor_open(get_floor *f, const char *path, EVP_CIPHER *gcm)
     f->begin = floor_prepare(f->db, "BEGIN DEFERRED");
     f->commit = floor_prepare(f->db, "COMMIT");
     f->gen = floor_prepare(f->db, "SELECT value FROM main.counter WHERE name = 'generation'");
-    f->row = floor_prepare(f->db, "SELECT id, subject, category, purpose, field, source, "
+    /* the subject's hash through its id, as the library reads it */
+    f->row = floor_prepare(f->db, "SELECT id, (SELECT hash FROM main.subject WHERE id ="
+                                  " vault.subject_id), category, purpose, field, source, "
                                   "collected, updated, anchor, due, special, value "
                                   "FROM main.vault WHERE id=?1");
     f->flags = floor_prepare(f->db, "SELECT flags FROM main.subject WHERE hash=?1");

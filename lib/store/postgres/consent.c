@@ -495,7 +495,7 @@ gdpr_pg__consent_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_H
     static const char *const sql[] = {
         "DELETE FROM " D "consent WHERE subject_id = " SUBJECT_ID_1,
         "DELETE FROM " D "consent_state WHERE subject_id = " SUBJECT_ID_1,
-        "DELETE FROM " D "disclosure WHERE subject = $1",
+        "DELETE FROM " D "disclosure WHERE subject_id = " SUBJECT_ID_1,
         "DELETE FROM " D "consent_signal WHERE subject_id = " SUBJECT_ID_1,
         "DELETE FROM " D "consent_conflict WHERE subject_id = " SUBJECT_ID_1,
     };
@@ -554,8 +554,9 @@ gdpr_pg__disclosure_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_
     p_hash1(&p, subject_hash);
     return gdpr_pg__rows_paged((pg_store *)base,
                                "SELECT id, at, recipient, purpose, ground, actor, recipient_sealed,"
-                               " consent_event, subject FROM " D "disclosure WHERE subject = $1"
-                               " AND id > $2 ORDER BY id LIMIT $3",
+                               " consent_event, subject FROM " D "disclosure"
+                               " WHERE subject_id = " SUBJECT_ID_1 " AND id > $2 ORDER BY id"
+                               " LIMIT $3",
                                &p, "reading disclosures", disclosure_row,
                                &(disclosure_cb){fn, ctx});
 }
@@ -577,8 +578,8 @@ gdpr_pg__disclosure_append(store *base, const store_disclosure_row *row)
     gdpr_pg__p_int_or_null(&p, row->consent_event > 0, row->consent_event);
     return gdpr_pg__exec((pg_store *)base,
                          "INSERT INTO " D "disclosure(id, subject, at, recipient,"
-                         " recipient_sealed, purpose, ground, actor, consent_event)"
-                         " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                         " recipient_sealed, purpose, ground, actor, consent_event, subject_id)"
+                         " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, " SUBJECT_ID_2 ")",
                          &p, "logging a disclosure", NULL);
 }
 

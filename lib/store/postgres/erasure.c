@@ -240,7 +240,8 @@ gdpr_pg__hold_any_for_subject(store *base, const uint8_t subject_hash[CRYPTO_HAS
         " WHERE released_at = 0 AND until > $2 AND ("
         "  (scope IN (1, 3) AND (subject = $1 OR (scope = 3 AND subject IS NULL)))"
         "  OR (scope = 2 AND record IN"
-        "      (SELECT id FROM " D "vault WHERE subject = $1))) LIMIT 1) h",
+        "      (SELECT id FROM " D "vault WHERE subject_id = " PG_SUBJECT_ID("1") ")))"
+                                                                                  " LIMIT 1) h",
         &p, "checking holds", &any);
     *any_out = any != 0;
     return rc;
@@ -901,11 +902,17 @@ gdpr_pg__subject_delete(store *base, const uint8_t hash[CRYPTO_HASH_BYTES])
     /* What the handle knew of subjects goes (their ids, their anchors). */
     gdpr_pg__cache_forget(st);
     /* Its audit events keep their hash (the chain's MAC covers it) but no
-     * longer name a subject row by id (docs/decisions/0016). */
+     * longer name a subject row by id (docs/decisions/0016); its retention
+     * anchors go, found by its id before its row goes. */
     rc = gdpr_pg__exec_later(st,
                              "UPDATE " D "audit SET subject_id = NULL"
                              " WHERE subject_id = (SELECT id FROM " D "subject WHERE hash = $1)",
                              &p, "unlinking a subject's audit events");
+    if (rc == GDPR_OK)
+        rc = gdpr_pg__exec_later(st,
+                                 "DELETE FROM " D "retention_anchor"
+                                 " WHERE subject_id = " PG_SUBJECT_ID("1"),
+                                 &p, "deleting a subject's retention anchors");
     if (rc == GDPR_OK)
         rc = subject_unlink_rows(st, &p);
     if (rc == GDPR_OK)
@@ -913,11 +920,8 @@ gdpr_pg__subject_delete(store *base, const uint8_t hash[CRYPTO_HASH_BYTES])
                            &changed);
     if (rc == GDPR_OK && changed == 0)
         return gdpr__err_set(GDPR_ENOTFOUND, "subject: no such subject");
-    /* Its retention anchors go, and review justifications sealed under its
-     * key are cleared. */
-    if (rc == GDPR_OK)
-        rc = gdpr_pg__exec(st, "DELETE FROM " D "retention_anchor WHERE subject = $1", &p,
-                           "deleting a subject's retention anchors", NULL);
+    /* Review justifications sealed under its key are cleared (the reviews
+     * keep its hash, docs/decisions/0017). */
     if (rc == GDPR_OK)
         rc = gdpr_pg__exec(st,
                            "UPDATE " D "retention_review SET justification = NULL"
@@ -947,11 +951,15 @@ gdpr_pg__subject_has_data(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], in
     gdpr_pg__p_init(&p);
     gdpr_pg__p_hash(&p, hash);
     rc = gdpr_pg__one_int64((pg_store *)base,
-                            "SELECT (EXISTS(SELECT 1 FROM " D "vault WHERE subject = $1)"
-                            " OR EXISTS(SELECT 1 FROM " D "identity WHERE subject = $1)"
-                            " OR EXISTS(SELECT 1 FROM " D "consent"
-                            "  WHERE subject_id = (SELECT id FROM " D
-                            "subject WHERE hash = $1)))::int",
+                            "SELECT (EXISTS(SELECT 1 FROM " D "vault"
+                            "  WHERE subject_id = " PG_SUBJECT_ID(
+                                "1") ")"
+                                     " OR EXISTS(SELECT 1 FROM " D "identity"
+                                     "  WHERE subject_id = " PG_SUBJECT_ID(
+                                         "1") ")"
+                                              " OR EXISTS(SELECT 1 FROM " D "consent"
+                                              "  WHERE subject_id = (SELECT id FROM " D
+                                              "subject WHERE hash = $1)))::int",
                             &p, "looking for a subject's data", &n);
     *has_out = n != 0;
     return rc;

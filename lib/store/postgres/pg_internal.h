@@ -44,6 +44,11 @@
 /* The schemas: rows in one, wrapped subject keys in the other, so that a
  * logical dump of the data schema carries no key. */
 #define PG_DATA_SCHEMA "gdpr"
+/* Tables naming their subject by integer id (docs/decisions/0016, 0017):
+ * the id of the hash bound as $n, and the hash of the id in column `col`
+ * (which row MACs cover). */
+#define PG_SUBJECT_ID(n) "(SELECT id FROM " PG_DATA_SCHEMA ".subject WHERE hash = $" n ")"
+#define PG_SUBJECT_HASH_OF(col) "(SELECT hash FROM " PG_DATA_SCHEMA ".subject WHERE id = " col ")"
 #define PG_KEYS_SCHEMA "gdpr_keys"
 
 typedef struct {

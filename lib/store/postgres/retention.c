@@ -55,7 +55,8 @@ gdpr_pg__retention_anchor_foreach(store *base, const uint8_t subject_hash[CRYPTO
     gdpr_pg__p_init(&p);
     gdpr_pg__p_hash(&p, subject_hash);
     return gdpr_pg__rows((pg_store *)base,
-                         "SELECT kind, purpose, at FROM " D "retention_anchor WHERE subject = $1",
+                         "SELECT kind, purpose, at FROM " D "retention_anchor"
+                         " WHERE subject_id = " PG_SUBJECT_ID("1"),
                          &p, "reading retention anchors", anchor_row, &(anchor_cb){fn, ctx});
 }
 
@@ -79,7 +80,8 @@ gdpr_pg__retention_anchor_get(store *base, const uint8_t subject_hash[CRYPTO_HAS
     anchor_key(&p, subject_hash, kind, purpose);
     return gdpr_pg__one_int64((pg_store *)base,
                               "SELECT at FROM " D "retention_anchor"
-                              " WHERE subject = $1 AND kind = $2 AND purpose = $3",
+                              " WHERE subject_id = " PG_SUBJECT_ID("1") " AND kind = $2"
+                                                                        " AND purpose = $3",
                               &p, "reading a retention anchor", at_out);
 }
 
@@ -105,9 +107,10 @@ gdpr_pg__retention_anchor_put(store *base, const uint8_t subject_hash[CRYPTO_HAS
     anchor_key(&p, subject_hash, kind, purpose);
     gdpr_pg__p_int(&p, at);
     return gdpr_pg__exec((pg_store *)base,
-                         "INSERT INTO " D "retention_anchor(subject, kind, purpose, at)"
-                         " VALUES($1, $2, $3, $4) ON CONFLICT(subject, kind, purpose)"
-                         " DO UPDATE SET at = excluded.at",
+                         "INSERT INTO " D "retention_anchor(subject_id, kind, purpose, at)"
+                         " VALUES(" PG_SUBJECT_ID("1") ", $2, $3, $4)"
+                                                       " ON CONFLICT(subject_id, kind, purpose)"
+                                                       " DO UPDATE SET at = excluded.at",
                          &p, "storing a retention anchor", NULL);
 }
 
@@ -131,12 +134,15 @@ gdpr_pg__retention_anchor_delete(store *base, const uint8_t subject_hash[CRYPTO_
     /* The rows deleted, and the subject's anchors before the delete (the
      * outer SELECT sees the snapshot the DELETE started from): none left
      * means none to delete next time. */
-    rc = gdpr_pg__row(st,
-                      "WITH d AS (DELETE FROM " D "retention_anchor"
-                      " WHERE subject = $1 AND kind = $2 AND purpose = $3 RETURNING 1)"
-                      " SELECT (SELECT count(*) FROM d),"
-                      " (SELECT count(*) FROM " D "retention_anchor WHERE subject = $1)",
-                      &p, "removing a retention anchor", GDPR_ECORRUPT, read_two_counts, counts);
+    rc = gdpr_pg__row(
+        st,
+        "WITH d AS (DELETE FROM " D "retention_anchor"
+        " WHERE subject_id = " PG_SUBJECT_ID("1") " AND kind = $2"
+                                                  " AND purpose = $3 RETURNING 1)"
+                                                  " SELECT (SELECT count(*) FROM d),"
+                                                  " (SELECT count(*) FROM " D "retention_anchor"
+                                                  "  WHERE subject_id = " PG_SUBJECT_ID("1") ")",
+        &p, "removing a retention anchor", GDPR_ECORRUPT, read_two_counts, counts);
     if (rc == GDPR_OK && e != NULL && counts[1] - counts[0] <= 0)
         e->no_anchors = 1;
     if (rc == GDPR_OK && deleted_out)
@@ -147,9 +153,10 @@ gdpr_pg__retention_anchor_delete(store *base, const uint8_t subject_hash[CRYPTO_
 /* --- schedules ------------------------------------------------------------ */
 
 #define SCHEDULE_FROM                                                                              \
-    "SELECT v.id, v.subject, v.category, v.purpose, v.field, v.collected, v.anchor, v.due,"        \
-    " s.keep_until, s.review FROM " D "vault v"                                                    \
-    " LEFT JOIN " D "retention_state s ON s.record = v.id"
+    "SELECT v.id, " PG_SUBJECT_HASH_OF(                                                            \
+        "v.subject_id") ", v.category, v.purpose, v.field, v.collected, v.anchor, v.due,"          \
+                        " s.keep_until, s.review FROM " D "vault v"                                \
+                        " LEFT JOIN " D "retention_state s ON s.record = v.id"
 
 typedef struct {
     store_retention_fn fn;
@@ -208,8 +215,9 @@ gdpr_pg__retention_subject_foreach(store *base, const uint8_t subject_hash[CRYPT
 
     gdpr_pg__p_init(&p);
     gdpr_pg__p_hash(&p, subject_hash);
-    return gdpr_pg__rows((pg_store *)base, SCHEDULE_FROM " WHERE v.subject = $1 ORDER BY v.id", &p,
-                         "listing a subject's schedules", schedule_row,
+    return gdpr_pg__rows((pg_store *)base,
+                         SCHEDULE_FROM " WHERE v.subject_id = " PG_SUBJECT_ID("1") " ORDER BY v.id",
+                         &p, "listing a subject's schedules", schedule_row,
                          &(schedule_cb){fn, ctx, "listing a subject's schedules"});
 }
 

@@ -553,7 +553,50 @@ static const migration migrations[] = {
         "ALTER TABLE " D "consent_state ADD PRIMARY KEY(subject_id, purpose, recipient);",
         NULL,
     },
-    /* issue 18 (decision 0018): requests, the access log and consent
+    /* 27: issue 18: the vault, identities, retention anchors, disclosures
+     * and the transfer log name their subject by integer id too, as
+     * SQLite's step (docs/decisions/0017-integer-subject-ids-records.md).
+     * Vault records, identities and anchors lose their hash column; a row
+     * whose subject row is gone fails the NOT NULL and the transaction
+     * leaves the store as it was. Disclosures and transfers keep their
+     * hash (append-only logs that may outlive the subject row) and gain an
+     * id, NULL where the subject row is already gone; only their index
+     * changes. */
+    {
+        "ALTER TABLE " D "vault ADD COLUMN subject_id bigint;"
+        "UPDATE " D "vault v SET subject_id = s.id FROM " D "subject s WHERE s.hash = v.subject;"
+        "ALTER TABLE " D "vault ALTER COLUMN subject_id SET NOT NULL;"
+        "ALTER TABLE " D "vault DROP COLUMN subject;"
+        "CREATE INDEX vault_subject_id ON " D "vault(subject_id, id);"
+        "ALTER TABLE " D "identity ADD COLUMN subject_id bigint;"
+        "UPDATE " D "identity i SET subject_id = s.id FROM " D "subject s"
+        "  WHERE s.hash = i.subject;"
+        "ALTER TABLE " D "identity ALTER COLUMN subject_id SET NOT NULL;"
+        "ALTER TABLE " D "identity DROP COLUMN subject;"
+        "CREATE INDEX identity_subject_id ON " D "identity(subject_id, id);"
+        "ALTER TABLE " D "retention_anchor ADD COLUMN subject_id bigint;"
+        "UPDATE " D "retention_anchor a SET subject_id = s.id FROM " D "subject s"
+        "  WHERE s.hash = a.subject;"
+        "ALTER TABLE " D "retention_anchor ALTER COLUMN subject_id SET NOT NULL;"
+        "ALTER TABLE " D "retention_anchor DROP COLUMN subject;"
+        "ALTER TABLE " D "retention_anchor ADD PRIMARY KEY(subject_id, kind, purpose);"
+        "ALTER TABLE " D "disclosure ADD COLUMN subject_id bigint;"
+        "ALTER TABLE " D "disclosure DISABLE TRIGGER disclosure_append_only;"
+        "UPDATE " D "disclosure d SET subject_id = s.id FROM " D "subject s"
+        "  WHERE s.hash = d.subject;"
+        "ALTER TABLE " D "disclosure ENABLE TRIGGER disclosure_append_only;"
+        "DROP INDEX " D "disclosure_subject;"
+        "CREATE INDEX disclosure_subject_id ON " D "disclosure(subject_id, id);"
+        "ALTER TABLE " D "transfer ADD COLUMN subject_id bigint;"
+        "ALTER TABLE " D "transfer DISABLE TRIGGER transfer_append_only;"
+        "UPDATE " D "transfer t SET subject_id = s.id FROM " D "subject s"
+        "  WHERE s.hash = t.subject;"
+        "ALTER TABLE " D "transfer ENABLE TRIGGER transfer_append_only;"
+        "DROP INDEX " D "transfer_subject;"
+        "CREATE INDEX transfer_subject_id ON " D "transfer(subject_id, id);",
+        NULL,
+    },
+    /* 28: issue 18 (decision 0018): requests, the access log and consent
      * signals and conflicts name their subject by its integer id; as
      * SQLite's step. A request keeps its hash (the register outlives
      * erasure); its id is NULL while unmatched and once the subject row is

@@ -66,8 +66,11 @@ gdpr_pg__identity_find(store *base, const uint8_t ident_hash[CRYPTO_HASH_BYTES],
     pg_params p;
 
     p_hash1(&p, ident_hash);
-    return gdpr_pg__row(st, "SELECT subject, id, kind, mac FROM " D "identity WHERE hash = $1", &p,
-                        "finding an identifier", GDPR_ENOTFOUND, read_identity, &look);
+    return gdpr_pg__row(st,
+                        "SELECT " PG_SUBJECT_HASH_OF("i.subject_id") ", i.id, i.kind, i.mac"
+                                                                     " FROM " D
+                                                                     "identity i WHERE i.hash = $1",
+                        &p, "finding an identifier", GDPR_ENOTFOUND, read_identity, &look);
 }
 
 int
@@ -93,8 +96,8 @@ gdpr_pg__identity_insert(store *base, int64_t id, const uint8_t ident_hash[CRYPT
     gdpr_pg__p_blob(&p, sealed, sealed_len);
     gdpr_pg__p_blob(&p, st->base.row_mac != NULL ? mac : NULL, sizeof mac);
     return gdpr_pg__exec(st,
-                         "INSERT INTO " D "identity(id, hash, subject, kind, created, value, mac)"
-                         " VALUES($1, $2, $3, $4, $5, $6, $7)",
+                         "INSERT INTO " D "identity(id, hash, subject_id, kind, created, value,"
+                         " mac) VALUES($1, $2, " PG_SUBJECT_ID("3") ", $4, $5, $6, $7)",
                          &p, "linking an identifier", NULL);
 }
 
@@ -125,10 +128,11 @@ gdpr_pg__identity_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BY
     pg_params p;
 
     p_hash1(&p, subject_hash);
-    return gdpr_pg__rows_paged((pg_store *)base,
-                               "SELECT id, kind, created, value FROM " D "identity"
-                               " WHERE subject = $1 AND id > $2 ORDER BY id LIMIT $3",
-                               &p, "listing identifiers", identity_row, &(identity_cb){fn, ctx});
+    return gdpr_pg__rows_paged(
+        (pg_store *)base,
+        "SELECT id, kind, created, value FROM " D "identity"
+        " WHERE subject_id = " PG_SUBJECT_ID("1") " AND id > $2 ORDER BY id LIMIT $3",
+        &p, "listing identifiers", identity_row, &(identity_cb){fn, ctx});
 }
 
 int
@@ -140,7 +144,8 @@ gdpr_pg__identity_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_
     int rc;
 
     p_hash1(&p, subject_hash);
-    rc = gdpr_pg__exec((pg_store *)base, "DELETE FROM " D "identity WHERE subject = $1", &p,
+    rc = gdpr_pg__exec((pg_store *)base,
+                       "DELETE FROM " D "identity WHERE subject_id = " PG_SUBJECT_ID("1"), &p,
                        "deleting identifiers", &n);
     if (rc == GDPR_OK && count_out)
         *count_out = n;
@@ -186,9 +191,11 @@ gdpr_pg__subject_ident(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], uint8
 
 /* --- vault records ------------------------------------------------------ */
 
-#define VAULT_COLUMNS                                                                              \
-    "id, subject, category, purpose, field, source, collected, updated, anchor, due,"              \
-    " special, value"
+/* The vault names its subject by id (schema step 27); a row is read with
+ * the subject's hash, whose key opens the value. */
+#define VAULT_COLUMNS_AFTER_SUBJECT                                                                \
+    "category, purpose, field, source, collected, updated, anchor, due, special, value"
+#define VAULT_COLUMNS "id, " PG_SUBJECT_HASH_OF("vault.subject_id") ", " VAULT_COLUMNS_AFTER_SUBJECT
 
 typedef struct {
     store_vault_fn fn;
@@ -224,11 +231,17 @@ vault_row(const pg_row *r, void *c)
 int
 gdpr_pg__vault_insert(store *base, const store_vault_row *row)
 {
+    /* A subject the handle knows is bound by id; otherwise the statement
+     * finds it by hash (the same row either way). */
+    const pg_subject_entry *known = gdpr_pg__subject_cached((pg_store *)base, row->subject);
     pg_params p;
 
     gdpr_pg__p_init(&p);
     gdpr_pg__p_int(&p, row->id);
-    gdpr_pg__p_hash(&p, row->subject);
+    if (known != NULL)
+        gdpr_pg__p_int(&p, known->id);
+    else
+        gdpr_pg__p_hash(&p, row->subject);
     gdpr_pg__p_text(&p, row->category);
     gdpr_pg__p_text(&p, row->purpose);
     gdpr_pg__p_text(&p, row->field);
@@ -239,10 +252,14 @@ gdpr_pg__vault_insert(store *base, const store_vault_row *row)
     gdpr_pg__p_int_or_null(&p, row->has_due, row->due);
     gdpr_pg__p_int(&p, row->special);
     gdpr_pg__p_blob(&p, row->value, row->value_len);
-    return gdpr_pg__exec_later((pg_store *)base,
-                               "INSERT INTO " D "vault(" VAULT_COLUMNS ")"
-                               " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                               &p, "storing a vault record");
+    return gdpr_pg__exec_later(
+        (pg_store *)base,
+        known != NULL ? "INSERT INTO " D "vault(id, subject_id, " VAULT_COLUMNS_AFTER_SUBJECT ")"
+                        " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+                      : "INSERT INTO " D "vault(id, subject_id, " VAULT_COLUMNS_AFTER_SUBJECT ")"
+                        " VALUES($1, " PG_SUBJECT_ID("2") ", $3, $4, $5, $6, $7, $8, $9, $10,"
+                                                          " $11, $12)",
+        &p, "storing a vault record");
 }
 
 int
@@ -268,8 +285,9 @@ gdpr_pg__vault_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES
 
     p_hash1(&p, subject_hash);
     return gdpr_pg__rows_paged((pg_store *)base,
-                               "SELECT " VAULT_COLUMNS " FROM " D "vault WHERE subject = $1"
-                               " AND id > $2 ORDER BY id LIMIT $3",
+                               "SELECT " VAULT_COLUMNS " FROM " D "vault"
+                               " WHERE subject_id = " PG_SUBJECT_ID("1") " AND id > $2"
+                                                                         " ORDER BY id LIMIT $3",
                                &p, "listing vault records", vault_row, &(vault_cb){fn, ctx});
 }
 
@@ -337,8 +355,8 @@ gdpr_pg__vault_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_HAS
     int rc;
 
     p_hash1(&p, subject_hash);
-    rc = gdpr_pg__one_int64(st, FOLLOW_VAULT_DELETE("subject = $1"), &p, "deleting vault records",
-                            &n);
+    rc = gdpr_pg__one_int64(st, FOLLOW_VAULT_DELETE("subject_id = " PG_SUBJECT_ID("1")), &p,
+                            "deleting vault records", &n);
     if (rc == GDPR_OK && count_out)
         *count_out = n;
     return rc;
@@ -371,6 +389,6 @@ gdpr_pg__vault_groups(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES]
     p_hash1(&p, subject_hash);
     return gdpr_pg__rows((pg_store *)base,
                          "SELECT purpose, category, count(*) FROM " D "vault"
-                         " WHERE subject = $1 GROUP BY purpose, category",
+                         " WHERE subject_id = " PG_SUBJECT_ID("1") " GROUP BY purpose, category",
                          &p, "grouping vault records", group_row, &(group_cb){fn, ctx});
 }

@@ -74,7 +74,7 @@ gdpr_sqlite__access_foreach(store *base, const uint8_t *subject_hash,
     static const char one[] =
         "SELECT id, ?1, at, actor, role, action, purpose, record, reason"
         " FROM main.access_log WHERE subject_id=" SQ_SUBJECT_ID("1") " ORDER BY id";
-    static const char all[] = "SELECT id, " SQ_SUBJECT_HASH(
+    static const char all[] = "SELECT id, " SQ_SUBJECT_HASH_OF(
         "a.subject_id") ", at, actor, role, action, purpose, record, reason"
                         " FROM main.access_log a ORDER BY id";
     sqlite3_stmt *s = NULL;

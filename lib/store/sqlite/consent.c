@@ -530,7 +530,7 @@ gdpr_sqlite__consent_delete_subject(store *base, const uint8_t subject_hash[CRYP
     static const char *const sql[] = {
         "DELETE FROM main.consent WHERE subject_id=" SUBJECT_ID_1,
         "DELETE FROM main.consent_state WHERE subject_id=" SUBJECT_ID_1,
-        "DELETE FROM main.disclosure WHERE subject=?1",
+        "DELETE FROM main.disclosure WHERE subject_id=" SUBJECT_ID_1,
         "DELETE FROM main.consent_signal WHERE subject_id=" SUBJECT_ID_1,
         "DELETE FROM main.consent_conflict WHERE subject_id=" SUBJECT_ID_1,
     };
@@ -578,7 +578,7 @@ gdpr_sqlite__disclosure_foreach(store *base, const uint8_t subject_hash[CRYPTO_H
     int rc = gdpr_sqlite__sq_cursor(st,
                                     "SELECT id, at, recipient, purpose, ground, actor,"
                                     " recipient_sealed, consent_event, subject FROM main.disclosure"
-                                    " WHERE subject=?1 ORDER BY id",
+                                    " WHERE subject_id=" SUBJECT_ID_1 " ORDER BY id",
                                     &s, &own);
 
     if (rc != GDPR_OK)
@@ -593,11 +593,12 @@ gdpr_sqlite__disclosure_append(store *base, const store_disclosure_row *row)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_stmt(st,
-                                  "INSERT INTO main.disclosure(id, subject, at, recipient,"
-                                  " recipient_sealed, purpose, ground, actor, consent_event)"
-                                  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                                  &s);
+    int rc = gdpr_sqlite__sq_stmt(
+        st,
+        "INSERT INTO main.disclosure(id, subject, at, recipient,"
+        " recipient_sealed, purpose, ground, actor, consent_event,"
+        " subject_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, " SUBJECT_ID_CACHED("10", "2") ")",
+        &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -611,6 +612,7 @@ gdpr_sqlite__disclosure_append(store *base, const store_disclosure_row *row)
     sqlite3_bind_text(s, 8, row->actor, -1, SQLITE_STATIC);
     if (row->consent_event > 0)
         sqlite3_bind_int64(s, 9, row->consent_event);
+    gdpr_sqlite__sq_bind_subject_cached(st, s, 10, row->subject);
     return gdpr_sqlite__sq_step_done(st, s, "logging a disclosure");
 }
 

@@ -239,7 +239,7 @@ gdpr_sqlite__hold_any_for_subject(store *base, const uint8_t subject_hash[CRYPTO
         " WHERE released_at = 0 AND until > ?2 AND ("
         "  (scope IN (1, 3) AND (subject = ?1 OR (scope = 3 AND subject IS NULL)))"
         "  OR (scope = 2 AND record IN"
-        "      (SELECT id FROM main.vault WHERE subject = ?1))))",
+        "      (SELECT id FROM main.vault WHERE subject_id = " SQ_SUBJECT_ID("1") "))))",
         &s);
 
     if (rc != GDPR_OK)
@@ -1026,16 +1026,17 @@ gdpr_sqlite__subject_delete(store *base, const uint8_t hash[CRYPTO_HASH_BYTES])
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     /* Its audit events keep their hash (the chain's MAC covers it) but no
-     * longer name a subject row by id (docs/decisions/0016). */
-    int rc = gdpr_sqlite__sq_stmt(st,
-                                  "UPDATE main.audit SET subject_id = NULL"
-                                  " WHERE subject_id = (SELECT id FROM main.subject WHERE hash=?1)",
-                                  &s);
+     * longer name a subject row by id (docs/decisions/0016). Its retention
+     * anchors go, found by its id before its row goes (schema 11 dropped
+     * the trigger that did this after); review justifications sealed under
+     * its key are cleared after (the reviews keep its hash, 0017). */
+    static const char *const before[] = {
+        "UPDATE main.audit SET subject_id = NULL WHERE subject_id = " SQ_SUBJECT_ID("1"),
+        "DELETE FROM main.retention_anchor WHERE subject_id = " SQ_SUBJECT_ID("1"),
+    };
+    int rc = gdpr_sqlite__sq_run_hash(st, before, sizeof before / sizeof before[0], hash,
+                                      "unlinking a subject's rows", NULL);
 
-    if (rc == GDPR_OK) {
-        gdpr_sqlite__sq_bind_hash(s, 1, hash);
-        rc = gdpr_sqlite__sq_step_done(st, s, "unlinking a subject's audit events");
-    }
     if (rc == GDPR_OK)
         rc = subject_unlink_rows(st, hash);
     st->subject_cache_id = 0;
@@ -1047,14 +1048,6 @@ gdpr_sqlite__subject_delete(store *base, const uint8_t hash[CRYPTO_HASH_BYTES])
     rc = gdpr_sqlite__sq_step_done(st, s, "deleting a subject");
     if (rc == GDPR_OK && sqlite3_changes(st->db) == 0)
         return gdpr__err_set(GDPR_ENOTFOUND, "subject: no such subject");
-    /* Its retention anchors go, and review justifications sealed under its
-     * key are cleared (schema 11 dropped the trigger that did this). */
-    if (rc == GDPR_OK)
-        rc = gdpr_sqlite__sq_stmt(st, "DELETE FROM main.retention_anchor WHERE subject = ?1", &s);
-    if (rc == GDPR_OK) {
-        gdpr_sqlite__sq_bind_hash(s, 1, hash);
-        rc = gdpr_sqlite__sq_step_done(st, s, "deleting a subject's retention anchors");
-    }
     if (rc == GDPR_OK)
         rc = gdpr_sqlite__sq_stmt(st,
                                   "UPDATE main.retention_review SET justification = NULL"
@@ -1088,12 +1081,17 @@ gdpr_sqlite__subject_has_data(store *base, const uint8_t hash[CRYPTO_HASH_BYTES]
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int64_t n = 0;
-    int rc = gdpr_sqlite__sq_stmt(st,
-                                  "SELECT EXISTS(SELECT 1 FROM main.vault WHERE subject=?1)"
-                                  " OR EXISTS(SELECT 1 FROM main.identity WHERE subject=?1)"
-                                  " OR EXISTS(SELECT 1 FROM main.consent"
-                                  "  WHERE subject_id=(SELECT id FROM main.subject WHERE hash=?1))",
-                                  &s);
+    int rc = gdpr_sqlite__sq_stmt(
+        st,
+        "SELECT EXISTS(SELECT 1 FROM main.vault"
+        "  WHERE subject_id=" SQ_SUBJECT_ID(
+            "1") ")"
+                 " OR EXISTS(SELECT 1 FROM main.identity"
+                 "  WHERE subject_id=" SQ_SUBJECT_ID(
+                     "1") ")"
+                          " OR EXISTS(SELECT 1 FROM main.consent"
+                          "  WHERE subject_id=(SELECT id FROM main.subject WHERE hash=?1))",
+        &s);
 
     if (rc != GDPR_OK)
         return rc;

@@ -49,18 +49,20 @@ gdpr_sqlite__retention_anchor_foreach(store *base, const uint8_t subject_hash[CR
     sqlite3_stmt *s;
     int rc = gdpr_sqlite__sq_stmt(st,
                                   "SELECT kind, purpose, at FROM main.retention_anchor"
-                                  " WHERE subject=?1",
+                                  " WHERE subject_id=" SQ_SUBJECT_ID_CACHED("2", "1"),
                                   &s);
 
     if (rc != GDPR_OK)
         return rc;
     gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
+    gdpr_sqlite__sq_bind_subject_cached(st, s, 2, subject_hash);
     return gdpr_sqlite__sq_rows(st, s, SQ_CACHED, "reading retention anchors", anchor_row,
                                 &(anchor_cb){fn, ctx});
 }
 
-/* The cached statement `sql` with an anchor's key bound: ?1 subject, ?2
- * kind, ?3 purpose. */
+/* The cached statement `sql` with an anchor's key bound: ?1 subject hash,
+ * ?2 kind, ?3 purpose, ?5 the subject's id when this write transaction
+ * remembers it (else NULL: the statement finds it by hash). */
 static int
 anchor_stmt(sqlite_store *st, const char *sql, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
             int kind, const char *purpose, sqlite3_stmt **out)
@@ -72,6 +74,7 @@ anchor_stmt(sqlite_store *st, const char *sql, const uint8_t subject_hash[CRYPTO
     gdpr_sqlite__sq_bind_hash(*out, 1, subject_hash);
     sqlite3_bind_int(*out, 2, kind);
     sqlite3_bind_text(*out, 3, purpose, -1, SQLITE_STATIC);
+    gdpr_sqlite__sq_bind_subject_cached(st, *out, 5, subject_hash);
     return GDPR_OK;
 }
 
@@ -81,10 +84,11 @@ gdpr_sqlite__retention_anchor_get(store *base, const uint8_t subject_hash[CRYPTO
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = anchor_stmt(st,
-                         "SELECT at FROM main.retention_anchor"
-                         " WHERE subject=?1 AND kind=?2 AND purpose=?3",
-                         subject_hash, kind, purpose, &s);
+    int rc = anchor_stmt(
+        st,
+        "SELECT at FROM main.retention_anchor"
+        " WHERE subject_id=" SQ_SUBJECT_ID_CACHED("5", "1") " AND kind=?2 AND purpose=?3",
+        subject_hash, kind, purpose, &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -99,8 +103,8 @@ gdpr_sqlite__retention_anchor_put(store *base, const uint8_t subject_hash[CRYPTO
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = anchor_stmt(st,
-                         "INSERT OR REPLACE INTO main.retention_anchor(subject, kind, purpose, at)"
-                         " VALUES(?1, ?2, ?3, ?4)",
+                         "INSERT OR REPLACE INTO main.retention_anchor(subject_id, kind, purpose,"
+                         " at) VALUES(" SQ_SUBJECT_ID_CACHED("5", "1") ", ?2, ?3, ?4)",
                          subject_hash, kind, purpose, &s);
 
     if (rc != GDPR_OK)
@@ -115,10 +119,11 @@ gdpr_sqlite__retention_anchor_delete(store *base, const uint8_t subject_hash[CRY
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = anchor_stmt(st,
-                         "DELETE FROM main.retention_anchor"
-                         " WHERE subject=?1 AND kind=?2 AND purpose=?3",
-                         subject_hash, kind, purpose, &s);
+    int rc = anchor_stmt(
+        st,
+        "DELETE FROM main.retention_anchor"
+        " WHERE subject_id=" SQ_SUBJECT_ID_CACHED("5", "1") " AND kind=?2 AND purpose=?3",
+        subject_hash, kind, purpose, &s);
 
     if (rc == GDPR_OK)
         rc = gdpr_sqlite__sq_step_done(st, s, "removing a retention anchor");
@@ -129,9 +134,13 @@ gdpr_sqlite__retention_anchor_delete(store *base, const uint8_t subject_hash[CRY
 
 /* --- schedules ------------------------------------------------------------ */
 
-#define SCHEDULE_COLUMNS                                                                           \
-    "v.id, v.subject, v.category, v.purpose, v.field, v.collected, v.anchor, v.due,"               \
-    " s.keep_until, s.review"
+/* The subject's hash through its id (schema step 27), by a LEFT JOIN on
+ * its rowid: a row whose subject row is missing reads as damaged. */
+#define SCHEDULE_FROM                                                                              \
+    "SELECT v.id, sj.hash, v.category, v.purpose, v.field, v.collected, v.anchor, v.due,"          \
+    " s.keep_until, s.review FROM main.vault v"                                                    \
+    " LEFT JOIN main.retention_state s ON s.record = v.id"                                         \
+    " LEFT JOIN main.subject sj ON sj.id = v.subject_id"
 
 static int
 read_schedule(sqlite3_stmt *s, store_retention_row *row)
@@ -188,11 +197,7 @@ gdpr_sqlite__retention_get(store *base, int64_t record, store_retention_fn fn, v
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc =
-        gdpr_sqlite__sq_stmt(st,
-                             "SELECT " SCHEDULE_COLUMNS " FROM main.vault v"
-                             " LEFT JOIN main.retention_state s ON s.record = v.id WHERE v.id=?1",
-                             &s);
+    int rc = gdpr_sqlite__sq_stmt(st, SCHEDULE_FROM " WHERE v.id=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -212,11 +217,9 @@ gdpr_sqlite__retention_subject_foreach(store *base, const uint8_t subject_hash[C
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     /* Prepared per call: fn may use cached statements. */
-    int rc = gdpr_sqlite__sq_prepare(st,
-                                     "SELECT " SCHEDULE_COLUMNS " FROM main.vault v"
-                                     " LEFT JOIN main.retention_state s ON s.record = v.id"
-                                     " WHERE v.subject=?1 ORDER BY v.id",
-                                     "listing a subject's schedules", &s);
+    int rc = gdpr_sqlite__sq_prepare(
+        st, SCHEDULE_FROM " WHERE v.subject_id=" SQ_SUBJECT_ID("1") " ORDER BY v.id",
+        "listing a subject's schedules", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -230,10 +233,7 @@ gdpr_sqlite__retention_scan(store *base, int64_t after_id, int limit, store_rete
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_prepare(st,
-                                     "SELECT " SCHEDULE_COLUMNS " FROM main.vault v"
-                                     " LEFT JOIN main.retention_state s ON s.record = v.id"
-                                     " WHERE v.id > ?1 ORDER BY v.id LIMIT ?2",
+    int rc = gdpr_sqlite__sq_prepare(st, SCHEDULE_FROM " WHERE v.id > ?1 ORDER BY v.id LIMIT ?2",
                                      "scanning schedules", &s);
 
     if (rc != GDPR_OK)
@@ -253,11 +253,9 @@ gdpr_sqlite__retention_due_foreach(store *base, int64_t as_of, int has_cursor, i
      * `due IS NOT NULL`, so SQLite uses it, and its order is (due, id), so
      * there is no sort. The cursor is (after_due, after_id). */
     int rc = gdpr_sqlite__sq_prepare(st,
-                                     "SELECT " SCHEDULE_COLUMNS " FROM main.vault v"
-                                     " LEFT JOIN main.retention_state s ON s.record = v.id"
-                                     " WHERE v.due <= ?1 AND v.due >= ?2"
-                                     " AND NOT (v.due = ?2 AND v.id <= ?3)"
-                                     " ORDER BY v.due, v.id LIMIT ?4",
+                                     SCHEDULE_FROM " WHERE v.due <= ?1 AND v.due >= ?2"
+                                                   " AND NOT (v.due = ?2 AND v.id <= ?3)"
+                                                   " ORDER BY v.due, v.id LIMIT ?4",
                                      "listing due records", &s);
 
     if (rc != GDPR_OK)

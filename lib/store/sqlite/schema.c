@@ -733,7 +733,80 @@ static const migration migrations[] = {
         "ALTER TABLE main.consent_state_new RENAME TO consent_state;",
         NULL,
     },
-    /* issue 18 (decision 0018): the request register, the access log and
+    /* 27: issue 18: the vault, identities, retention anchors, disclosures
+     * and the transfer log name their subject by integer id too
+     * (docs/decisions/0017-integer-subject-ids-records.md). Vault records,
+     * identities and anchors never outlive their subject row (erasure
+     * deletes them first; a subject is retired only when none is left):
+     * their hash column goes, the id is NOT NULL, and a row whose subject
+     * row is gone fails the step, leaving the store as it was. Identity
+     * MACs still cover the hash, read through the id, so none is
+     * recomputed. Disclosures and transfers are append-only logs that can
+     * outlive a subject row (a transfer logged after a partial erasure,
+     * its subject retired later): they keep their hash, like the audit,
+     * and gain an id, NULL where the subject row is already gone; only the
+     * index changes. The review tasks keep their hash (they stay after
+     * the subject's erasure). */
+    {
+        "CREATE TABLE main.vault_new("
+        "  id INTEGER PRIMARY KEY,"
+        "  subject_id INTEGER NOT NULL,"
+        "  category TEXT NOT NULL,"
+        "  purpose TEXT NOT NULL,"
+        "  field TEXT,"
+        "  source TEXT,"
+        "  collected INTEGER NOT NULL,"
+        "  updated INTEGER NOT NULL,"
+        "  anchor INTEGER,"
+        "  due INTEGER,"
+        "  special INTEGER NOT NULL DEFAULT 0,"
+        "  value BLOB NOT NULL);"
+        "INSERT INTO main.vault_new SELECT v.id, (SELECT s.id FROM main.subject s"
+        "  WHERE s.hash = v.subject), v.category, v.purpose, v.field, v.source, v.collected,"
+        "  v.updated, v.anchor, v.due, v.special, v.value FROM main.vault v;"
+        "DROP TABLE main.vault;"
+        "ALTER TABLE main.vault_new RENAME TO vault;"
+        "CREATE INDEX main.vault_subject_id ON vault(subject_id, id);"
+        "CREATE INDEX main.vault_due ON vault(due) WHERE due IS NOT NULL;"
+        "CREATE TABLE main.identity_new("
+        "  id INTEGER PRIMARY KEY,"
+        "  hash BLOB NOT NULL UNIQUE,"
+        "  subject_id INTEGER NOT NULL,"
+        "  kind TEXT NOT NULL,"
+        "  created INTEGER NOT NULL,"
+        "  value BLOB NOT NULL,"
+        "  mac BLOB);"
+        "INSERT INTO main.identity_new SELECT i.id, i.hash, (SELECT s.id FROM main.subject s"
+        "  WHERE s.hash = i.subject), i.kind, i.created, i.value, i.mac FROM main.identity i;"
+        "DROP TABLE main.identity;"
+        "ALTER TABLE main.identity_new RENAME TO identity;"
+        "CREATE INDEX main.identity_subject_id ON identity(subject_id, id);"
+        "CREATE TABLE main.retention_anchor_new(  subject_id INTEGER NOT NULL,"
+        "  kind INTEGER NOT NULL,  purpose TEXT NOT NULL,  at INTEGER NOT NULL,"
+        "  PRIMARY KEY(subject_id, kind, purpose)) WITHOUT ROWID;"
+        "INSERT INTO main.retention_anchor_new SELECT (SELECT s.id FROM main.subject s"
+        "  WHERE s.hash = a.subject), a.kind, a.purpose, a.at FROM main.retention_anchor a;"
+        "DROP TABLE main.retention_anchor;"
+        "ALTER TABLE main.retention_anchor_new RENAME TO retention_anchor;"
+        "DROP TRIGGER main.disclosure_append_only;"
+        "ALTER TABLE main.disclosure ADD COLUMN subject_id INTEGER;"
+        "UPDATE main.disclosure SET subject_id = (SELECT s.id FROM main.subject s"
+        "  WHERE s.hash = disclosure.subject);"
+        "DROP INDEX main.disclosure_subject;"
+        "CREATE INDEX main.disclosure_subject_id ON disclosure(subject_id, id);"
+        "CREATE TRIGGER main.disclosure_append_only BEFORE UPDATE ON disclosure"
+        " BEGIN SELECT RAISE(ABORT, 'disclosures are append-only'); END;"
+        "DROP TRIGGER main.transfer_append_only;"
+        "ALTER TABLE main.transfer ADD COLUMN subject_id INTEGER;"
+        "UPDATE main.transfer SET subject_id = (SELECT s.id FROM main.subject s"
+        "  WHERE s.hash = transfer.subject);"
+        "DROP INDEX main.transfer_subject;"
+        "CREATE INDEX main.transfer_subject_id ON transfer(subject_id, id);"
+        "CREATE TRIGGER main.transfer_append_only BEFORE UPDATE ON transfer"
+        " BEGIN SELECT RAISE(ABORT, 'the transfer log is append-only'); END;",
+        NULL,
+    },
+    /* 28: issue 18 (decision 0018): the request register, the access log and
      * the consent signals and conflicts name their subject by its integer
      * id too, so that subject(hash) is the only index on a keyed hash
      * besides the ones whose rows outlive the subject row. A request keeps

@@ -179,15 +179,15 @@ gdpr_sqlite__conflict_foreach(store *base, const uint8_t *hash, int64_t since, i
     sqlite3_stmt *s;
     int rc = gdpr_sqlite__sq_prepare(
         st,
-        hash != NULL
-            ? "SELECT id, ?3, at, purpose, kind, consent_event,"
-              " signal, result_event FROM main.consent_conflict"
-              " WHERE subject_id=" SQ_SUBJECT_ID("3") " AND at>=?1 AND id>?2 ORDER BY id"
-            : "SELECT id, " SQ_SUBJECT_HASH("c.subject_id") ", at, purpose, kind,"
-                                                            " consent_event, signal,"
-                                                            " result_event"
-                                                            " FROM main.consent_conflict c"
-                                                            " WHERE at>=?1 AND id>?2 ORDER BY id",
+        hash != NULL ? "SELECT id, ?3, at, purpose, kind, consent_event,"
+                       " signal, result_event FROM main.consent_conflict"
+                       " WHERE subject_id=" SQ_SUBJECT_ID("3") " AND at>=?1 AND id>?2 ORDER BY id"
+                     : "SELECT id, " SQ_SUBJECT_HASH_OF(
+                           "c.subject_id") ", at, purpose, kind,"
+                                           " consent_event, signal,"
+                                           " result_event"
+                                           " FROM main.consent_conflict c"
+                                           " WHERE at>=?1 AND id>?2 ORDER BY id",
         "reading consent conflicts", &s);
 
     if (rc != GDPR_OK)

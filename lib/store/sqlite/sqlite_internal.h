@@ -147,12 +147,13 @@ int gdpr_sqlite__sq_read_int64(sqlite3_stmt *s, void *ctx);
 int64_t gdpr_sqlite__subject_cached(const sqlite_store *st, const uint8_t *hash);
 void gdpr_sqlite__sq_bind_subject_cached(const sqlite_store *st, sqlite3_stmt *s, int col,
                                          const uint8_t *hash);
-/* SQL for the id of the subject whose hash is parameter ?p, and the same
- * taking the remembered id bound at ?n first (docs/decisions/0018). */
-#define SQ_SUBJECT_ID(p) "(SELECT id FROM main.subject WHERE hash=?" p ")"
-#define SQ_SUBJECT_ID_CACHED(n, p) "coalesce(?" n ", " SQ_SUBJECT_ID(p) ")"
-/* SQL for the hash of the subject whose id is column `col`. */
-#define SQ_SUBJECT_HASH(col) "(SELECT hash FROM main.subject WHERE id=" col ")"
+/* Tables naming their subject by integer id (docs/decisions/0016, 0017, 0018):
+ * the id of the hash bound as ?n; that id or the one remembered in this
+ * write transaction, bound as ?c (gdpr_sqlite__sq_bind_subject_cached);
+ * the hash of the id in column `col`, which row MACs cover. */
+#define SQ_SUBJECT_ID(n) "(SELECT id FROM main.subject WHERE hash=?" n ")"
+#define SQ_SUBJECT_ID_CACHED(c, n) "coalesce(?" c ", " SQ_SUBJECT_ID(n) ")"
+#define SQ_SUBJECT_HASH_OF(col) "(SELECT hash FROM main.subject WHERE id=" col ")"
 /* A key serial, which a row may not have (column NULL: has is 0). */
 typedef struct {
     int64_t serial;

@@ -1,7 +1,9 @@
 /*
  * Rows of the transfer checks: the decision log, safeguards added at run
  * time, and the adequacy lists loaded from files. Nothing here is
- * personal data except the subject's keyed hash.
+ * personal data except the subject's keyed hash. A log row keeps that
+ * hash (it may outlive the subject row) and is found by the subject's
+ * integer id (schema step 27, docs/decisions/0017).
  * SPDX-License-Identifier: MIT
  */
 #include "sqlite_internal.h"
@@ -69,8 +71,9 @@ gdpr_sqlite__transfer_insert(store *base, const uint8_t subject_hash[CRYPTO_HASH
         rc = gdpr_sqlite__sq_stmt(
             st,
             "INSERT INTO main.transfer(subject, at, logged_at, actor, recipient,"
-            " country, mechanism, reference, allowed, reason, id)"
-            " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            " country, mechanism, reference, allowed, reason, id, subject_id)"
+            " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, " SQ_SUBJECT_ID_CACHED("12",
+                                                                                          "1") ")",
             &s);
 
     if (rc != GDPR_OK)
@@ -86,6 +89,7 @@ gdpr_sqlite__transfer_insert(store *base, const uint8_t subject_hash[CRYPTO_HASH
     sqlite3_bind_int(s, 9, row->allowed ? 1 : 0);
     sqlite3_bind_text(s, 10, row->reason, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 11, id);
+    gdpr_sqlite__sq_bind_subject_cached(st, s, 12, subject_hash);
     rc = gdpr_sqlite__sq_step_done(st, s, "logging a transfer");
     if (rc == GDPR_OK && id_out)
         *id_out = id;
@@ -103,7 +107,7 @@ gdpr_sqlite__transfer_foreach(store *base, const uint8_t subject_hash[CRYPTO_HAS
     int rc = gdpr_sqlite__sq_cursor(st,
                                     subject_hash != NULL
                                         ? "SELECT " TRANSFER_COLUMNS " FROM main.transfer"
-                                          " WHERE subject=?1 ORDER BY id"
+                                          " WHERE subject_id=" SQ_SUBJECT_ID("1") " ORDER BY id"
                                         : "SELECT " TRANSFER_COLUMNS " FROM main.transfer"
                                           " ORDER BY id",
                                     &s, &own);
@@ -135,7 +139,8 @@ gdpr_sqlite__transfer_delete_subject(store *base, const uint8_t subject_hash[CRY
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_stmt(st, "DELETE FROM main.transfer WHERE subject=?1", &s);
+    int rc = gdpr_sqlite__sq_stmt(
+        st, "DELETE FROM main.transfer WHERE subject_id=" SQ_SUBJECT_ID("1"), &s);
 
     if (rc != GDPR_OK)
         return rc;

@@ -72,8 +72,11 @@ gdpr_sqlite__identity_find(store *base, const uint8_t ident_hash[CRYPTO_HASH_BYT
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     identity_lookup look = {st, ident_hash, subject_hash_out};
-    int rc = gdpr_sqlite__sq_stmt(
-        st, "SELECT subject, id, kind, mac FROM main.identity WHERE hash=?1", &s);
+    int rc =
+        gdpr_sqlite__sq_stmt(st,
+                             "SELECT s.hash, i.id, i.kind, i.mac FROM main.identity i"
+                             " LEFT JOIN main.subject s ON s.id = i.subject_id WHERE i.hash=?1",
+                             &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -89,11 +92,11 @@ gdpr_sqlite__identity_insert(store *base, int64_t id, const uint8_t ident_hash[C
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc =
-        gdpr_sqlite__sq_stmt(st,
-                             "INSERT INTO main.identity(id, hash, subject, kind, created, value,"
-                             " mac) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                             &s);
+    int rc = gdpr_sqlite__sq_stmt(
+        st,
+        "INSERT INTO main.identity(id, hash, subject_id, kind, created,"
+        " value, mac) VALUES(?1, ?2, " SQ_SUBJECT_ID_CACHED("8", "3") ", ?4, ?5, ?6, ?7)",
+        &s);
     uint8_t mac[CRYPTO_HASH_BYTES];
 
     if (rc == GDPR_OK && st->base.row_mac != NULL)
@@ -108,6 +111,7 @@ gdpr_sqlite__identity_insert(store *base, int64_t id, const uint8_t ident_hash[C
     sqlite3_bind_text(s, 4, kind, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 5, created);
     sqlite3_bind_blob(s, 6, sealed, (int)sealed_len, SQLITE_STATIC);
+    gdpr_sqlite__sq_bind_subject_cached(st, s, 8, subject_hash);
     return gdpr_sqlite__sq_step_done(st, s, "linking an identifier");
 }
 
@@ -137,7 +141,7 @@ gdpr_sqlite__identity_foreach(store *base, const uint8_t subject_hash[CRYPTO_HAS
                               int (*fn)(const store_identity_row *row, void *ctx), void *ctx)
 {
     static const char sql[] = "SELECT id, kind, created, value FROM main.identity"
-                              " WHERE subject=?1 ORDER BY id";
+                              " WHERE subject_id=" SQ_SUBJECT_ID("1") " ORDER BY id";
 
     return walk_subject((sqlite_store *)base, sql, subject_hash, "listing identifiers",
                         identity_row, &(identity_cb){fn, ctx});
@@ -149,7 +153,8 @@ gdpr_sqlite__identity_delete_subject(store *base, const uint8_t subject_hash[CRY
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_stmt(st, "DELETE FROM main.identity WHERE subject=?1", &s);
+    int rc = gdpr_sqlite__sq_stmt(
+        st, "DELETE FROM main.identity WHERE subject_id=" SQ_SUBJECT_ID("1"), &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -202,9 +207,16 @@ gdpr_sqlite__subject_ident(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], u
 
 /* --- vault records ------------------------------------------------------ */
 
-#define VAULT_COLUMNS                                                                              \
-    "id, subject, category, purpose, field, source, collected, updated, anchor, due,"              \
-    " special, value"
+/* The vault names its subject by id (schema step 27); a row is read with
+ * the subject's hash, whose key opens the value. */
+#define VAULT_COLUMNS_AFTER_SUBJECT                                                                \
+    "category, purpose, field, source, collected, updated, anchor, due, special, value"
+/* A LEFT JOIN on the subject's rowid: a row whose subject row is missing
+ * reads with a NULL hash (refused as damaged), not as no row. */
+#define VAULT_SELECT                                                                               \
+    "SELECT v.id, s.hash, v.category, v.purpose, v.field, v.source, v.collected, v.updated,"       \
+    " v.anchor, v.due, v.special, v.value FROM main.vault v"                                       \
+    " LEFT JOIN main.subject s ON s.id = v.subject_id"
 
 static int
 read_vault_row(sqlite3_stmt *s, store_vault_row *row)
@@ -251,10 +263,13 @@ gdpr_sqlite__vault_insert(store *base, const store_vault_row *row)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_stmt(st,
-                                  "INSERT INTO main.vault(" VAULT_COLUMNS ")"
-                                  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                                  &s);
+    int rc =
+        gdpr_sqlite__sq_stmt(st,
+                             "INSERT INTO main.vault(id, subject_id, " VAULT_COLUMNS_AFTER_SUBJECT
+                             ") VALUES(?1, " SQ_SUBJECT_ID_CACHED(
+                                 "13", "2") ","
+                                            " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                             &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -274,6 +289,7 @@ gdpr_sqlite__vault_insert(store *base, const store_vault_row *row)
         sqlite3_bind_int64(s, 10, row->due);
     sqlite3_bind_int(s, 11, row->special);
     sqlite3_bind_blob(s, 12, row->value, (int)row->value_len, SQLITE_STATIC);
+    gdpr_sqlite__sq_bind_subject_cached(st, s, 13, row->subject);
     return gdpr_sqlite__sq_step_done(st, s, "storing a vault record");
 }
 
@@ -282,7 +298,7 @@ gdpr_sqlite__vault_get(store *base, int64_t id, store_vault_fn fn, void *ctx)
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_stmt(st, "SELECT " VAULT_COLUMNS " FROM main.vault WHERE id=?1", &s);
+    int rc = gdpr_sqlite__sq_stmt(st, VAULT_SELECT " WHERE v.id=?1", &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -298,8 +314,9 @@ int
 gdpr_sqlite__vault_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                            store_vault_fn fn, void *ctx)
 {
-    static const char sql[] = "SELECT " VAULT_COLUMNS " FROM main.vault"
-                              " WHERE subject=?1 ORDER BY id";
+    /* the subject's rows by its id: their hash is the one bound */
+    static const char sql[] = "SELECT id, ?1, " VAULT_COLUMNS_AFTER_SUBJECT " FROM main.vault"
+                              " WHERE subject_id=" SQ_SUBJECT_ID("1") " ORDER BY id";
 
     return walk_subject((sqlite_store *)base, sql, subject_hash, "listing vault records", vault_row,
                         &(vault_cb){fn, ctx});
@@ -412,13 +429,15 @@ gdpr_sqlite__vault_delete_subject(store *base, const uint8_t subject_hash[CRYPTO
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = follow_vault_delete(st,
-                                 "DELETE FROM main.retention_state WHERE record IN"
-                                 " (SELECT id FROM main.vault WHERE subject = ?1) RETURNING review",
-                                 subject_hash, 0);
+    int rc = follow_vault_delete(
+        st,
+        "DELETE FROM main.retention_state WHERE record IN"
+        " (SELECT id FROM main.vault WHERE subject_id = " SQ_SUBJECT_ID("1") ") RETURNING review",
+        subject_hash, 0);
 
     if (rc == GDPR_OK)
-        rc = gdpr_sqlite__sq_stmt(st, "DELETE FROM main.vault WHERE subject=?1", &s);
+        rc = gdpr_sqlite__sq_stmt(st, "DELETE FROM main.vault WHERE subject_id=" SQ_SUBJECT_ID("1"),
+                                  &s);
     if (rc != GDPR_OK)
         return rc;
     gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
@@ -482,7 +501,8 @@ int
 gdpr_sqlite__vault_groups(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES],
                           store_vault_group_fn fn, void *ctx)
 {
-    static const char sql[] = "SELECT purpose, category FROM main.vault WHERE subject=?1";
+    static const char sql[] = "SELECT purpose, category FROM main.vault"
+                              " WHERE subject_id=" SQ_SUBJECT_ID("1");
     group_list l = {NULL, 0, 0};
     int rc = walk_subject((sqlite_store *)base, sql, subject_hash, "grouping vault records",
                           group_row, &l);
