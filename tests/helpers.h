@@ -215,7 +215,8 @@ void th_pg_assert_alive(const char *uri);
  * TH_*_UNDO_SUBJECT_IDS when winding a store back past both. */
 #define TH_SQLITE_UNDO_REGISTER_SUBJECT_IDS                                                        \
     "ALTER TABLE access_log ADD COLUMN subject BLOB;"                                              \
-    " DROP INDEX request_subject_id; ALTER TABLE request DROP COLUMN subject_id;"                  \
+    " DROP INDEX request_subject_id; DROP INDEX request_unlinked;"                                 \
+    " ALTER TABLE request DROP COLUMN subject_id;"                                                 \
     " CREATE INDEX request_subject ON request(subject, id) WHERE subject IS NOT NULL;"             \
     " UPDATE access_log SET subject = (SELECT hash FROM subject WHERE id = "                       \
     "access_log.subject_id);"                                                                      \
@@ -239,7 +240,8 @@ void th_pg_assert_alive(const char *uri);
     " CREATE TRIGGER consent_conflict_append_only BEFORE UPDATE ON consent_conflict"               \
     " BEGIN SELECT RAISE(ABORT, 'consent conflicts are append-only'); END;"
 #define TH_PG_UNDO_REGISTER_SUBJECT_IDS                                                            \
-    "DROP INDEX gdpr.request_subject_id; ALTER TABLE gdpr.request DROP COLUMN subject_id;"         \
+    "DROP INDEX gdpr.request_subject_id; DROP INDEX gdpr.request_unlinked;"                        \
+    " ALTER TABLE gdpr.request DROP COLUMN subject_id;"                                            \
     " CREATE INDEX request_subject ON gdpr.request(subject, id) WHERE subject IS NOT NULL;"        \
     " ALTER TABLE gdpr.access_log ADD COLUMN subject bytea;"                                       \
     " UPDATE gdpr.access_log a SET subject = s.hash FROM gdpr.subject s WHERE s.id = "             \

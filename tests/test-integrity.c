@@ -988,6 +988,18 @@ START_TEST(register_subject_ids_replace_hashes_in_existing_rows)
     n = 0;
     th_ok(gdpr_request_list(ts.eng, NULL, 0, count_request, &n));
     ck_assert_int_eq(n, (int)requests + 1);
+    /* the register outlives erasure: an erased subject's requests are
+     * still listed by its host id, erased after the step (ALICE) or
+     * before it (CAROL) */
+    n = 0;
+    th_ok(gdpr_request_list(ts.eng, "ALICE", 0, count_request, &n));
+    ck_assert_int_eq(n, 1);
+    n = 0;
+    th_ok(gdpr_request_list(ts.eng, "CAROL", 0, count_request, &n));
+    ck_assert_int_eq(n, 1);
+    n = 0;
+    th_ok(gdpr_request_list(ts.eng, "CAROL", GDPR_REQUEST_DUPLICATE, count_request, &n));
+    ck_assert_int_eq(n, 0);
 }
 END_TEST
 

@@ -382,7 +382,11 @@ gdpr_pg__request_foreach(store *base, const uint8_t *subject_hash, int status, s
     return walk_requests((pg_store *)base,
                          "SELECT " REQUEST_COLUMNS " FROM " D "request"
                          " WHERE ($1 IS NULL OR subject_id = (SELECT id FROM " D "subject"
-                         " WHERE hash = $1)) AND ($2 = 0 OR status = $2)"
+                         " WHERE hash = $1)"
+                         /* an erased subject's requests keep the hash only
+                          * (docs/decisions/0018) */
+                         " OR (subject_id IS NULL AND subject IS NOT NULL AND subject = $1))"
+                         " AND ($2 = 0 OR status = $2)"
                          " ORDER BY id",
                          &p, fn, ctx, "listing requests");
 }

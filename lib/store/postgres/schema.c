@@ -611,6 +611,8 @@ static const migration migrations[] = {
         "DROP INDEX " D "request_subject;"
         "CREATE INDEX request_subject_id ON " D "request(subject_id, id)"
         "  WHERE subject_id IS NOT NULL;"
+        "CREATE INDEX request_unlinked ON " D "request(subject, id)"
+        "  WHERE subject_id IS NULL AND subject IS NOT NULL;"
         "ALTER TABLE " D "access_log ADD COLUMN subject_id bigint;"
         "UPDATE " D "access_log a SET subject_id = s.id FROM " D "subject s"
         "  WHERE s.hash = a.subject;"

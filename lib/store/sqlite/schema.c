@@ -825,6 +825,8 @@ static const migration migrations[] = {
         "DROP INDEX main.request_subject;"
         "CREATE INDEX main.request_subject_id ON request(subject_id, id)"
         "  WHERE subject_id IS NOT NULL;"
+        "CREATE INDEX main.request_unlinked ON request(subject, id)"
+        "  WHERE subject_id IS NULL AND subject IS NOT NULL;"
         "ALTER TABLE main.access_log ADD COLUMN subject_id INTEGER NOT NULL DEFAULT 0;"
         "UPDATE main.access_log SET subject_id = coalesce((SELECT s.id FROM main.subject s"
         "  WHERE s.hash = access_log.subject), 0);"
