@@ -411,7 +411,7 @@ floor_erase_body(erase_floor *f, const unsigned char hash[32], int64_t tomb, int
     s = ef_stmt(db, "SELECT EXISTS(SELECT 1 FROM main.erasure_hold WHERE released_at = 0 AND"
                     " until > ?2 AND ((scope IN (1, 3) AND (subject = ?1 OR (scope = 3 AND"
                     " subject IS NULL))) OR (scope = 2 AND record IN (SELECT id FROM main.vault"
-                    " WHERE subject = ?1))))");
+                    " WHERE subject_id = (SELECT id FROM main.subject WHERE hash=?1)))))");
     sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, now);
     check_sql(db, sqlite3_step(s), "holds");
@@ -422,7 +422,8 @@ floor_erase_body(erase_floor *f, const unsigned char hash[32], int64_t tomb, int
     ef_done(s);
     /* The distinct (purpose, category) pairs, counted in C as the library
      * does (a DISTINCT sorter costs more than the rows). */
-    s = ef_stmt(db, "SELECT purpose, category FROM main.vault WHERE subject=?1");
+    s = ef_stmt(db, "SELECT purpose, category FROM main.vault"
+                    " WHERE subject_id=(SELECT id FROM main.subject WHERE hash=?1)");
     sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
     {
         char pairs[8][2][32];
@@ -452,34 +453,66 @@ floor_erase_body(erase_floor *f, const unsigned char hash[32], int64_t tomb, int
     sqlite3_bind_int64(s, 3, tomb);
     check_sql(db, sqlite3_step(s), "tombstone");
     ef_done(s);
-    ef_run(db, "SELECT recipient FROM main.disclosure WHERE subject=?1", hash);
-    ef_run(db, "SELECT recipient FROM main.transfer WHERE subject=?1", hash);
+    /* The recipients to tell: the library walks the subject's disclosure
+     * and transfer rows, by its id (schema step 27). */
     ef_run(db,
-           "DELETE FROM main.retention_state WHERE record IN"
-           " (SELECT id FROM main.vault WHERE subject = ?1) RETURNING review",
+           "SELECT id, at, recipient, purpose, ground, actor, recipient_sealed, consent_event,"
+           " subject FROM main.disclosure WHERE subject_id=(SELECT id FROM main.subject"
+           " WHERE hash=?1) ORDER BY id",
            hash);
-    ef_run(db, "DELETE FROM main.vault WHERE subject=?1", hash);
+    ef_run(db,
+           "SELECT id, at, recipient, country, mechanism, reference, allowed, reason, subject"
+           " FROM main.transfer WHERE subject_id=(SELECT id FROM main.subject WHERE hash=?1)"
+           " ORDER BY id",
+           hash);
+    ef_run(db,
+           "DELETE FROM main.retention_state WHERE record IN (SELECT id FROM main.vault"
+           " WHERE subject_id = (SELECT id FROM main.subject WHERE hash=?1)) RETURNING review",
+           hash);
+    ef_run(db,
+           "DELETE FROM main.vault WHERE subject_id=(SELECT id FROM main.subject WHERE hash=?1)",
+           hash);
     erased = sqlite3_changes(db);
-    ef_run(db, "DELETE FROM main.identity WHERE subject=?1", hash);
+    ef_run(db,
+           "DELETE FROM main.identity WHERE subject_id=(SELECT id FROM main.subject WHERE hash=?1)",
+           hash);
     erased += sqlite3_changes(db);
     {
         static const char *const rest[] = {
             "DELETE FROM main.consent WHERE subject_id=(SELECT id FROM main.subject WHERE hash=?1)",
             "DELETE FROM main.consent_state WHERE subject_id=(SELECT id FROM main.subject"
             " WHERE hash=?1)",
-            "DELETE FROM main.disclosure WHERE subject=?1",
-            "DELETE FROM main.consent_signal WHERE subject=?1",
-            "DELETE FROM main.consent_conflict WHERE subject=?1",
-            "DELETE FROM main.transfer WHERE subject=?1",
-            "DELETE FROM main.access_log WHERE subject=?1",
+            "DELETE FROM main.disclosure WHERE subject_id=(SELECT id FROM main.subject"
+            " WHERE hash=?1)",
+            "DELETE FROM main.consent_signal WHERE subject_id=(SELECT id FROM main.subject"
+            " WHERE hash=?1)",
+            "DELETE FROM main.consent_conflict WHERE subject_id=(SELECT id FROM main.subject"
+            " WHERE hash=?1)",
+            "DELETE FROM main.transfer WHERE subject_id=(SELECT id FROM main.subject WHERE "
+            "hash=?1)",
+            "DELETE FROM main.access_log WHERE subject_id=(SELECT id FROM main.subject"
+            " WHERE hash=?1)",
             "UPDATE main.request_event SET note = NULL WHERE note IS NOT NULL AND request IN"
-            " (SELECT id FROM main.request WHERE subject=?1)",
-            "UPDATE main.request SET ident_value = NULL, ident_hash = NULL WHERE subject=?1 AND"
-            " (ident_value IS NOT NULL OR ident_hash IS NOT NULL)",
+            " (SELECT id FROM main.request WHERE subject_id=(SELECT id FROM main.subject"
+            " WHERE hash=?1))",
+            "UPDATE main.request SET ident_value = NULL, ident_hash = NULL WHERE subject_id="
+            "(SELECT id FROM main.subject WHERE hash=?1) AND (ident_value IS NOT NULL OR"
+            " ident_hash IS NOT NULL)",
+            /* subject_delete (lib/store/sqlite/erasure.c): rows naming
+             * the subject by id are unlinked or go before its row. */
             "UPDATE main.audit SET subject_id = NULL WHERE subject_id = (SELECT id FROM"
             " main.subject WHERE hash=?1)",
+            "DELETE FROM main.retention_anchor WHERE subject_id = (SELECT id FROM main.subject"
+            " WHERE hash=?1)",
+            "UPDATE main.request SET subject_id = NULL WHERE subject_id=(SELECT id FROM"
+            " main.subject WHERE hash=?1)",
+            "DELETE FROM main.access_log WHERE subject_id=(SELECT id FROM main.subject"
+            " WHERE hash=?1)",
+            "DELETE FROM main.consent_signal WHERE subject_id=(SELECT id FROM main.subject"
+            " WHERE hash=?1)",
+            "DELETE FROM main.consent_conflict WHERE subject_id=(SELECT id FROM main.subject"
+            " WHERE hash=?1)",
             "DELETE FROM main.subject WHERE hash=?1",
-            "DELETE FROM main.retention_anchor WHERE subject = ?1",
             "UPDATE main.retention_review SET justification = NULL WHERE subject = ?1 AND"
             " justification IS NOT NULL",
         };
@@ -487,8 +520,11 @@ floor_erase_body(erase_floor *f, const unsigned char hash[32], int64_t tomb, int
             ef_run(db, rest[i], hash);
     }
     *serial_out = ef_run(kdb, "SELECT serial FROM main.subject_key WHERE hash=?1", hash);
-    s = ef_stmt(db, "INSERT INTO main.erasure_shred_queue(hash, tombstone, queued, key_serial)"
-                    " VALUES(?1, ?2, ?3, ?4)");
+    s = ef_stmt(db,
+                "INSERT INTO main.erasure_shred_queue(hash, tombstone, queued, key_serial)"
+                " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(hash) DO UPDATE SET"
+                " tombstone = excluded.tombstone, queued = excluded.queued,"
+                " key_serial = excluded.key_serial WHERE key_serial IS NOT excluded.key_serial");
     sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, tomb);
     sqlite3_bind_int64(s, 3, now);
@@ -518,9 +554,11 @@ floor_erase_body(erase_floor *f, const unsigned char hash[32], int64_t tomb, int
     memcpy(e + n, prev, 32);
     n += 32;
     floor_hmac(&f->fc, e, n, NULL, 0, mac);
+    /* The library's statement; it knows no id (the subject row is gone),
+     * so the id is looked up and not found. */
     s = ef_stmt(db, "INSERT INTO main.audit(seq, at, actor, role, action, subject, outcome, ref,"
                     " mac, subject_id) VALUES(?1, ?2, 'bench', 'dpo', 'erase.subject', ?3, 0, ?4,"
-                    " ?5, NULL)");
+                    " ?5, coalesce(NULL, (SELECT id FROM main.subject WHERE hash=?3)))");
     sqlite3_bind_int64(s, 1, ++*seq);
     sqlite3_bind_int64(s, 2, now);
     sqlite3_bind_blob(s, 3, hash, 32, SQLITE_STATIC);
@@ -674,7 +712,8 @@ erase_floor_import(erase_floor *f, const char *path, unsigned char hash[32])
     check_sql(f->db, sqlite3_exec(f->db, "BEGIN", NULL, NULL, NULL), "begin");
     snprintf(sql, sizeof sql,
              "INSERT INTO main.subject SELECT * FROM lib.subject WHERE hash = ?1;"
-             " INSERT INTO main.vault SELECT * FROM lib.vault WHERE subject = ?1;"
+             " INSERT INTO main.vault SELECT * FROM lib.vault WHERE subject_id ="
+             " (SELECT id FROM lib.subject WHERE hash = ?1);"
              " INSERT INTO main.audit(seq, at, actor, role, action, subject, outcome, ref, mac,"
              " subject_id) SELECT %lld + row_number() OVER (ORDER BY seq), at, actor, role, action,"
              " subject, outcome, ref, mac, subject_id FROM lib.audit WHERE subject_id ="

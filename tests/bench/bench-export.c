@@ -511,7 +511,6 @@ typedef struct {
     floor_crypto fc;
     EVP_CIPHER_CTX *open;
     unsigned char hash[32];
-    int64_t subject_id;
     const char *doc; /* the library's document: the policy sections are copied from it */
     size_t a_len, b_off, b_len, c_off, c_len;
     floor_out out;
@@ -626,20 +625,23 @@ floor_open(export_floor *f, const char *name, const char *doc, size_t doc_len)
         exit(1);
     }
     {
-        sqlite3_stmt *s = floor_prepare(f->db, "SELECT s.hash, s.id FROM main.identity i"
-                                               " JOIN main.subject s ON s.hash = i.subject"
+        sqlite3_stmt *s = floor_prepare(f->db, "SELECT s.hash FROM main.identity i"
+                                               " JOIN main.subject s ON s.id = i.subject_id"
                                                " LIMIT 1");
         if (sqlite3_step(s) != SQLITE_ROW || sqlite3_column_bytes(s, 0) != 32) {
             fprintf(stderr, "floor: the target subject is not in the copy\n");
             exit(1);
         }
         memcpy(f->hash, sqlite3_column_blob(s, 0), 32);
-        f->subject_id = sqlite3_column_int64(s, 1);
         sqlite3_finalize(s);
     }
-    floor_reseal(f, "SELECT id, category FROM main.vault WHERE subject=?1 ORDER BY id",
+    floor_reseal(f,
+                 "SELECT id, category FROM main.vault"
+                 " WHERE subject_id=(SELECT id FROM main.subject WHERE hash=?1) ORDER BY id",
                  "UPDATE main.vault SET value=?1 WHERE id=?2", "vault", 1);
-    floor_reseal(f, "SELECT id FROM main.identity WHERE subject=?1 ORDER BY id",
+    floor_reseal(f,
+                 "SELECT id FROM main.identity"
+                 " WHERE subject_id=(SELECT id FROM main.subject WHERE hash=?1) ORDER BY id",
                  "UPDATE main.identity SET value=?1 WHERE id=?2", "identity", 0);
     sql_ok(sqlite3_wal_checkpoint_v2(f->db, "main", SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL), f->db,
            "checkpoint");
@@ -650,15 +652,22 @@ floor_open(export_floor *f, const char *name, const char *doc, size_t doc_len)
     f->gen = floor_prepare(f->db, "SELECT value FROM main.counter WHERE name = 'generation'");
     f->orphans = floor_prepare(f->kdb, "SELECT hash FROM main.subject_key WHERE gen > ?1"
                                        " ORDER BY gen LIMIT ?2");
+    /* The subject named by its integer id (schema steps 27, 28): each
+     * read finds the id of the bound hash in the statement, as the
+     * library's do (lib/store/sqlite/vault.c, erasure.c, signal.c,
+     * consent.c, transfer.c, access.c). */
     f->ident = floor_prepare(f->db, "SELECT id, kind, created, value FROM main.identity"
-                                    " WHERE subject=?1 ORDER BY id");
-    f->rows = floor_prepare(f->db, "SELECT id, subject, category, purpose, field, source,"
+                                    " WHERE subject_id=(SELECT id FROM main.subject WHERE hash=?1)"
+                                    " ORDER BY id");
+    f->rows = floor_prepare(f->db, "SELECT id, ?1, category, purpose, field, source,"
                                    " collected, updated, anchor, due, special, value"
-                                   " FROM main.vault WHERE subject=?1 ORDER BY id");
+                                   " FROM main.vault WHERE subject_id=(SELECT id FROM main.subject"
+                                   " WHERE hash=?1) ORDER BY id");
     f->hold = floor_prepare(
         f->db, "SELECT EXISTS(SELECT 1 FROM main.erasure_hold WHERE released_at = 0 AND until > ?2"
                " AND ((scope IN (1, 3) AND (subject = ?1 OR (scope = 3 AND subject IS NULL)))"
-               " OR (scope = 2 AND record IN (SELECT id FROM main.vault WHERE subject = ?1))))");
+               " OR (scope = 2 AND record IN (SELECT id FROM main.vault WHERE subject_id ="
+               " (SELECT id FROM main.subject WHERE hash=?1)))))");
     f->kept = floor_prepare(f->db, "SELECT max(until), rule FROM main.tombstone_kept"
                                    " WHERE record=?1 AND erased_at=0 HAVING count(*) > 0");
     f->consent = floor_prepare(
@@ -669,18 +678,20 @@ floor_open(export_floor *f, const char *name, const char *doc, size_t doc_len)
                " (SELECT hash FROM main.subject WHERE id=c.subject_id), c.guardian, c.mac"
                " FROM main.consent c WHERE c.subject_id=(SELECT id FROM main.subject"
                " WHERE hash=?1) ORDER BY c.id");
-    f->signal = floor_prepare(f->db, "SELECT id, subject, at, kind, value, channel, actor"
-                                     " FROM main.consent_signal WHERE subject=?1 ORDER BY id");
-    f->disclosure =
-        floor_prepare(f->db, "SELECT id, at, recipient, purpose, ground, actor,"
-                             " recipient_sealed, consent_event, subject FROM main.disclosure"
-                             " WHERE subject=?1 ORDER BY id");
+    f->signal = floor_prepare(f->db, "SELECT id, ?1, at, kind, value, channel, actor"
+                                     " FROM main.consent_signal WHERE subject_id=(SELECT id"
+                                     " FROM main.subject WHERE hash=?1) ORDER BY id");
+    f->disclosure = floor_prepare(
+        f->db, "SELECT id, at, recipient, purpose, ground, actor, recipient_sealed, consent_event,"
+               " subject FROM main.disclosure WHERE subject_id=(SELECT id FROM main.subject"
+               " WHERE hash=?1) ORDER BY id");
     f->transfer = floor_prepare(f->db, "SELECT id, at, recipient, country, mechanism, reference,"
                                        " allowed, reason, subject FROM main.transfer"
-                                       " WHERE subject=?1 ORDER BY id");
-    f->access = floor_prepare(f->db, "SELECT id, subject, at, actor, role, action, purpose,"
-                                     " record, reason FROM main.access_log WHERE subject=?1"
-                                     " ORDER BY id");
+                                       " WHERE subject_id=(SELECT id FROM main.subject"
+                                       " WHERE hash=?1) ORDER BY id");
+    f->access = floor_prepare(f->db, "SELECT id, ?1, at, actor, role, action, purpose,"
+                                     " record, reason FROM main.access_log WHERE subject_id=(SELECT"
+                                     " id FROM main.subject WHERE hash=?1) ORDER BY id");
     f->safeguard = floor_prepare(f->db, "SELECT id, recipient, type, module, reference, valid_from,"
                                         " valid_until, added_at, added_by, revoked_at FROM"
                                         " main.transfer_safeguard WHERE ?1 IS NULL OR recipient=?1"
@@ -688,7 +699,8 @@ floor_open(export_floor *f, const char *name, const char *doc, size_t doc_len)
     f->tail = floor_prepare(f->db, "SELECT seq, mac FROM main.audit ORDER BY seq DESC LIMIT 1");
     f->audit = floor_prepare(f->db, "INSERT INTO main.audit(seq, at, actor, role, action, subject,"
                                     " outcome, ref, mac, subject_id) VALUES(?1, ?2, ?3, ?4, ?5,"
-                                    " ?6, ?7, ?8, ?9, ?10)");
+                                    " ?6, ?7, ?8, ?9, coalesce(?10, (SELECT id FROM main.subject"
+                                    " WHERE hash=?6)))");
     f->bump = floor_prepare(f->db, "UPDATE main.counter SET value = value + 1"
                                    " WHERE name = 'generation' RETURNING value");
     f->commit_k = floor_prepare(f->kdb, "COMMIT");
@@ -798,7 +810,9 @@ floor_audit(export_floor *f, const char *ref)
     sqlite3_bind_int(f->audit, 7, 0);
     sqlite3_bind_text(f->audit, 8, ref, -1, SQLITE_STATIC);
     sqlite3_bind_blob(f->audit, 9, mac, 32, SQLITE_STATIC);
-    sqlite3_bind_int64(f->audit, 10, f->subject_id);
+    /* ?10 stays NULL: the library found the subject before its
+     * transaction, so it remembers no id and the statement finds it. */
+    sqlite3_bind_null(f->audit, 10);
     sql_ok(sqlite3_step(f->audit), f->db, "floor audit");
     sqlite3_reset(f->audit);
 }

@@ -199,12 +199,19 @@ floor_child(void)
 
         if (mctx == NULL ||
             sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+            /* The library's statement (lib/store/sqlite/report.c): the
+             * state names its subject by id (schema step 26), the hash is
+             * read through it; no purpose, from 0, no until. */
             sqlite3_prepare_v2(db,
-                               "SELECT subject, purpose, recipient, event, at, state, expires,"
-                               " flags, mac FROM consent_state ORDER BY subject, purpose,"
-                               " recipient",
-                               -1, &s, NULL) != SQLITE_OK) {
-            fprintf(stderr, "floor: set-up failed\n");
+                               "SELECT (SELECT hash FROM main.subject WHERE id = subject_id),"
+                               " purpose, recipient, event, at, state, expires, flags, mac"
+                               " FROM main.consent_state WHERE (?1 IS NULL OR purpose = ?1)"
+                               " AND at >= ?2 AND (?3 = 0 OR at < ?3)"
+                               " ORDER BY subject_id, purpose, recipient",
+                               -1, &s, NULL) != SQLITE_OK ||
+            sqlite3_bind_null(s, 1) != SQLITE_OK || sqlite3_bind_int64(s, 2, 0) != SQLITE_OK ||
+            sqlite3_bind_int64(s, 3, 0) != SQLITE_OK) {
+            fprintf(stderr, "floor: set-up failed: %s\n", db ? sqlite3_errmsg(db) : "no db");
             _exit(1);
         }
         while (sqlite3_step(s) == SQLITE_ROW) {
