@@ -127,7 +127,7 @@ gdpr_store__consent_event_mac(store *st, int64_t id, const store_consent_row *ro
      * their digests are remembered by the crypto context. */
     for (size_t i = 0; rc == GDPR_OK && i < sizeof texts / sizeof texts[0]; i++) {
         const char *t = texts[i] != NULL ? texts[i] : "";
-        uint8_t d[CRYPTO_HASH_BYTES];
+        uint8_t d[CRYPTO_HASH_BYTES] = {0}; /* never read unset if the digest fails */
         size_t n = strlen(t);
         rc = gdpr_crypto__digest_text(st->row_mac, t, n, d);
         put_u64(&e, (uint64_t)n + 1);
