@@ -34,9 +34,6 @@ p_hash1(pg_params *p, const uint8_t *hash)
     " (SELECT value FROM " D "meta WHERE name = 'store_id'), " subject ", c.guardian, c.mac"
 #define CONSENT_COLUMNS                                                                            \
     CONSENT_COLUMNS_WITH("(SELECT hash FROM " D "subject WHERE id = c.subject_id)")
-/* The subject id of the hash bound as $1 (or $2). */
-#define SUBJECT_ID_1 "(SELECT id FROM " D "subject WHERE hash = $1)"
-#define SUBJECT_ID_2 "(SELECT id FROM " D "subject WHERE hash = $2)"
 #define CONSENT_MAC_COLUMN 18
 
 #define RECEIPT_ID_BYTES 37
@@ -149,7 +146,7 @@ gdpr_pg__consent_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYT
     return gdpr_pg__rows_paged(
         (pg_store *)base,
         "SELECT " CONSENT_COLUMNS " FROM " D "consent c"
-        " WHERE c.subject_id = " SUBJECT_ID_1 " AND c.id > $2 ORDER BY c.id LIMIT $3",
+        " WHERE c.subject_id = " PG_SUBJECT_ID_1 " AND c.id > $2 ORDER BY c.id LIMIT $3",
         &p, "reading consent events", consent_row, &(consent_cb){fn, ctx, (pg_store *)base, 0});
 }
 
@@ -258,8 +255,9 @@ gdpr_pg__consent_append(store *base, const store_consent_row *row, int64_t *id_o
               " $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
             : "INSERT INTO " D "consent(id, subject_id, at, purpose, state, notice,"
               " notice_version, notice_sha256, policy_version, channel, actor, expires,"
-              " recipient, recipient_sealed, proof, flags, guardian, mac) VALUES($1, " SUBJECT_ID_2
-              ", $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+              " recipient, recipient_sealed, proof, flags, guardian, mac) "
+              "VALUES($1, " PG_SUBJECT_ID(
+                  "2") ", $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
         &p, "appending a consent event");
     if (rc != GDPR_OK)
         return rc;
@@ -301,7 +299,7 @@ gdpr_pg__consent_append(store *base, const store_consent_row *row, int64_t *id_o
                         " flags = excluded.flags, mac = excluded.mac"
                       : "INSERT INTO " D "consent_state(subject_id, purpose,"
                         " recipient, event, at, state, expires, flags, mac)"
-                        " VALUES(" SUBJECT_ID_1 ", $2, $3, $4, $5, $6, $7, $8, $9)"
+                        " VALUES(" PG_SUBJECT_ID_1 ", $2, $3, $4, $5, $6, $7, $8, $9)"
                         " ON CONFLICT(subject_id, purpose, recipient) DO UPDATE SET"
                         " event = excluded.event, at = excluded.at, state = excluded.state,"
                         " expires = excluded.expires, flags = excluded.flags,"
@@ -398,7 +396,7 @@ state_from_history(pg_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const ch
     gdpr_pg__p_int(&p, at);
     return gdpr_pg__row(st,
                         "SELECT " CONSENT_COLUMNS " FROM " D "consent c"
-                        " WHERE c.subject_id = " SUBJECT_ID_1
+                        " WHERE c.subject_id = " PG_SUBJECT_ID_1
                         " AND c.purpose = $2 AND c.recipient = $3"
                         " AND c.at <= $4 ORDER BY c.at DESC, c.id DESC LIMIT 1",
                         &p, "reading consent history", GDPR_ENOTFOUND, read_history_state, &h);
@@ -419,7 +417,7 @@ gdpr_pg__consent_state_at(store *base, const uint8_t subject_hash[CRYPTO_HASH_BY
     gdpr_pg__p_text(&p, recipient);
     rc = gdpr_pg__row(st,
                       "SELECT event, at, state, expires, flags, mac FROM " D "consent_state"
-                      " WHERE subject_id = " SUBJECT_ID_1 " AND purpose = $2 AND recipient = $3",
+                      " WHERE subject_id = " PG_SUBJECT_ID_1 " AND purpose = $2 AND recipient = $3",
                       &p, "reading the consent state", GDPR_ENOTFOUND, read_current_state, &cur);
     if (rc != GDPR_OK || out->at <= at)
         return rc;
@@ -475,7 +473,7 @@ gdpr_pg__consent_explicit_recipient(store *base, const uint8_t subject_hash[CRYP
     gdpr_pg__p_text(&p, recipient);
     rc = gdpr_pg__rows(st,
                        "SELECT purpose, event, at, state, expires, flags, mac"
-                       " FROM " D "consent_state WHERE subject_id = " SUBJECT_ID_1
+                       " FROM " D "consent_state WHERE subject_id = " PG_SUBJECT_ID_1
                        " AND recipient = $2"
                        " ORDER BY purpose COLLATE \"C\"",
                        &p, "reading consent states", explicit_row, &w);
@@ -493,11 +491,11 @@ gdpr_pg__consent_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_H
                                 int64_t *count_out)
 {
     static const char *const sql[] = {
-        "DELETE FROM " D "consent WHERE subject_id = " SUBJECT_ID_1,
-        "DELETE FROM " D "consent_state WHERE subject_id = " SUBJECT_ID_1,
-        "DELETE FROM " D "disclosure WHERE subject_id = " SUBJECT_ID_1,
-        "DELETE FROM " D "consent_signal WHERE subject_id = " SUBJECT_ID_1,
-        "DELETE FROM " D "consent_conflict WHERE subject_id = " SUBJECT_ID_1,
+        "DELETE FROM " D "consent WHERE subject_id = " PG_SUBJECT_ID_1,
+        "DELETE FROM " D "consent_state WHERE subject_id = " PG_SUBJECT_ID_1,
+        "DELETE FROM " D "disclosure WHERE subject_id = " PG_SUBJECT_ID_1,
+        "DELETE FROM " D "consent_signal WHERE subject_id = " PG_SUBJECT_ID_1,
+        "DELETE FROM " D "consent_conflict WHERE subject_id = " PG_SUBJECT_ID_1,
     };
     pg_store *st = (pg_store *)base;
     int64_t total = 0;
@@ -555,7 +553,7 @@ gdpr_pg__disclosure_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_
     return gdpr_pg__rows_paged((pg_store *)base,
                                "SELECT id, at, recipient, purpose, ground, actor, recipient_sealed,"
                                " consent_event, subject FROM " D "disclosure"
-                               " WHERE subject_id = " SUBJECT_ID_1 " AND id > $2 ORDER BY id"
+                               " WHERE subject_id = " PG_SUBJECT_ID_1 " AND id > $2 ORDER BY id"
                                " LIMIT $3",
                                &p, "reading disclosures", disclosure_row,
                                &(disclosure_cb){fn, ctx});
@@ -579,7 +577,7 @@ gdpr_pg__disclosure_append(store *base, const store_disclosure_row *row)
     return gdpr_pg__exec((pg_store *)base,
                          "INSERT INTO " D "disclosure(id, subject, at, recipient,"
                          " recipient_sealed, purpose, ground, actor, consent_event, subject_id)"
-                         " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, " SUBJECT_ID_2 ")",
+                         " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, " PG_SUBJECT_ID("2") ")",
                          &p, "logging a disclosure", NULL);
 }
 

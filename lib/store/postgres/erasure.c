@@ -240,8 +240,8 @@ gdpr_pg__hold_any_for_subject(store *base, const uint8_t subject_hash[CRYPTO_HAS
         " WHERE released_at = 0 AND until > $2 AND ("
         "  (scope IN (1, 3) AND (subject = $1 OR (scope = 3 AND subject IS NULL)))"
         "  OR (scope = 2 AND record IN"
-        "      (SELECT id FROM " D "vault WHERE subject_id = " PG_SUBJECT_ID("1") ")))"
-                                                                                  " LIMIT 1) h",
+        "      (SELECT id FROM " D "vault WHERE subject_id = " PG_SUBJECT_ID_1 ")))"
+        " LIMIT 1) h",
         &p, "checking holds", &any);
     *any_out = any != 0;
     return rc;
@@ -911,7 +911,7 @@ gdpr_pg__subject_delete(store *base, const uint8_t hash[CRYPTO_HASH_BYTES])
     if (rc == GDPR_OK)
         rc = gdpr_pg__exec_later(st,
                                  "DELETE FROM " D "retention_anchor"
-                                 " WHERE subject_id = " PG_SUBJECT_ID("1"),
+                                 " WHERE subject_id = " PG_SUBJECT_ID_1,
                                  &p, "deleting a subject's retention anchors");
     if (rc == GDPR_OK)
         rc = subject_unlink_rows(st, &p);
@@ -951,15 +951,12 @@ gdpr_pg__subject_has_data(store *base, const uint8_t hash[CRYPTO_HASH_BYTES], in
     gdpr_pg__p_init(&p);
     gdpr_pg__p_hash(&p, hash);
     rc = gdpr_pg__one_int64((pg_store *)base,
-                            "SELECT (EXISTS(SELECT 1 FROM " D "vault"
-                            "  WHERE subject_id = " PG_SUBJECT_ID(
-                                "1") ")"
-                                     " OR EXISTS(SELECT 1 FROM " D "identity"
-                                     "  WHERE subject_id = " PG_SUBJECT_ID(
-                                         "1") ")"
-                                              " OR EXISTS(SELECT 1 FROM " D "consent"
-                                              "  WHERE subject_id = (SELECT id FROM " D
-                                              "subject WHERE hash = $1)))::int",
+                            /* 0 when the subject row is gone */
+                            "SELECT coalesce((SELECT ("
+                            " EXISTS(SELECT 1 FROM " D "vault WHERE subject_id = s.id)"
+                            " OR EXISTS(SELECT 1 FROM " D "identity WHERE subject_id = s.id)"
+                            " OR EXISTS(SELECT 1 FROM " D "consent WHERE subject_id = s.id))::int"
+                            " FROM " D "subject s WHERE s.hash = $1), 0)",
                             &p, "looking for a subject's data", &n);
     *has_out = n != 0;
     return rc;

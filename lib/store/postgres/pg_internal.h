@@ -48,6 +48,7 @@
  * the id of the hash bound as $n, and the hash of the id in column `col`
  * (which row MACs cover). */
 #define PG_SUBJECT_ID(n) "(SELECT id FROM " PG_DATA_SCHEMA ".subject WHERE hash = $" n ")"
+#define PG_SUBJECT_ID_1 PG_SUBJECT_ID("1")
 #define PG_SUBJECT_HASH_OF(col) "(SELECT hash FROM " PG_DATA_SCHEMA ".subject WHERE id = " col ")"
 #define PG_KEYS_SCHEMA "gdpr_keys"
 

@@ -56,7 +56,7 @@ gdpr_pg__retention_anchor_foreach(store *base, const uint8_t subject_hash[CRYPTO
     gdpr_pg__p_hash(&p, subject_hash);
     return gdpr_pg__rows((pg_store *)base,
                          "SELECT kind, purpose, at FROM " D "retention_anchor"
-                         " WHERE subject_id = " PG_SUBJECT_ID("1"),
+                         " WHERE subject_id = " PG_SUBJECT_ID_1,
                          &p, "reading retention anchors", anchor_row, &(anchor_cb){fn, ctx});
 }
 
@@ -80,8 +80,8 @@ gdpr_pg__retention_anchor_get(store *base, const uint8_t subject_hash[CRYPTO_HAS
     anchor_key(&p, subject_hash, kind, purpose);
     return gdpr_pg__one_int64((pg_store *)base,
                               "SELECT at FROM " D "retention_anchor"
-                              " WHERE subject_id = " PG_SUBJECT_ID("1") " AND kind = $2"
-                                                                        " AND purpose = $3",
+                              " WHERE subject_id = " PG_SUBJECT_ID_1 " AND kind = $2"
+                              " AND purpose = $3",
                               &p, "reading a retention anchor", at_out);
 }
 
@@ -108,9 +108,9 @@ gdpr_pg__retention_anchor_put(store *base, const uint8_t subject_hash[CRYPTO_HAS
     gdpr_pg__p_int(&p, at);
     return gdpr_pg__exec((pg_store *)base,
                          "INSERT INTO " D "retention_anchor(subject_id, kind, purpose, at)"
-                         " VALUES(" PG_SUBJECT_ID("1") ", $2, $3, $4)"
-                                                       " ON CONFLICT(subject_id, kind, purpose)"
-                                                       " DO UPDATE SET at = excluded.at",
+                         " VALUES(" PG_SUBJECT_ID_1 ", $2, $3, $4)"
+                         " ON CONFLICT(subject_id, kind, purpose)"
+                         " DO UPDATE SET at = excluded.at",
                          &p, "storing a retention anchor", NULL);
 }
 
@@ -134,15 +134,14 @@ gdpr_pg__retention_anchor_delete(store *base, const uint8_t subject_hash[CRYPTO_
     /* The rows deleted, and the subject's anchors before the delete (the
      * outer SELECT sees the snapshot the DELETE started from): none left
      * means none to delete next time. */
-    rc = gdpr_pg__row(
-        st,
-        "WITH d AS (DELETE FROM " D "retention_anchor"
-        " WHERE subject_id = " PG_SUBJECT_ID("1") " AND kind = $2"
-                                                  " AND purpose = $3 RETURNING 1)"
-                                                  " SELECT (SELECT count(*) FROM d),"
-                                                  " (SELECT count(*) FROM " D "retention_anchor"
-                                                  "  WHERE subject_id = " PG_SUBJECT_ID("1") ")",
-        &p, "removing a retention anchor", GDPR_ECORRUPT, read_two_counts, counts);
+    rc = gdpr_pg__row(st,
+                      "WITH d AS (DELETE FROM " D "retention_anchor"
+                      " WHERE subject_id = " PG_SUBJECT_ID_1 " AND kind = $2"
+                      " AND purpose = $3 RETURNING 1)"
+                      " SELECT (SELECT count(*) FROM d),"
+                      " (SELECT count(*) FROM " D "retention_anchor"
+                      "  WHERE subject_id = " PG_SUBJECT_ID_1 ")",
+                      &p, "removing a retention anchor", GDPR_ECORRUPT, read_two_counts, counts);
     if (rc == GDPR_OK && e != NULL && counts[1] - counts[0] <= 0)
         e->no_anchors = 1;
     if (rc == GDPR_OK && deleted_out)
@@ -216,7 +215,7 @@ gdpr_pg__retention_subject_foreach(store *base, const uint8_t subject_hash[CRYPT
     gdpr_pg__p_init(&p);
     gdpr_pg__p_hash(&p, subject_hash);
     return gdpr_pg__rows((pg_store *)base,
-                         SCHEDULE_FROM " WHERE v.subject_id = " PG_SUBJECT_ID("1") " ORDER BY v.id",
+                         SCHEDULE_FROM " WHERE v.subject_id = " PG_SUBJECT_ID_1 " ORDER BY v.id",
                          &p, "listing a subject's schedules", schedule_row,
                          &(schedule_cb){fn, ctx, "listing a subject's schedules"});
 }

@@ -76,12 +76,11 @@ gdpr_pg__transfer_insert(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYT
     gdpr_pg__p_int(&p, row->allowed ? 1 : 0);
     gdpr_pg__p_text(&p, row->reason);
     gdpr_pg__p_int(&p, id);
-    rc = gdpr_pg__exec(
-        (pg_store *)base,
-        "INSERT INTO " D "transfer(subject, at, logged_at, actor, recipient,"
-        " country, mechanism, reference, allowed, reason, id, subject_id)"
-        " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, " PG_SUBJECT_ID("1") ")",
-        &p, "logging a transfer", NULL);
+    rc = gdpr_pg__exec((pg_store *)base,
+                       "INSERT INTO " D "transfer(subject, at, logged_at, actor, recipient,"
+                       " country, mechanism, reference, allowed, reason, id, subject_id)"
+                       " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, " PG_SUBJECT_ID_1 ")",
+                       &p, "logging a transfer", NULL);
     if (rc == GDPR_OK && id_out)
         *id_out = id;
     return rc;
@@ -95,12 +94,12 @@ gdpr_pg__transfer_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BY
 
     gdpr_pg__p_init(&p);
     gdpr_pg__p_hash(&p, subject_hash);
-    return gdpr_pg__rows_paged(
-        (pg_store *)base,
-        "SELECT " TRANSFER_COLUMNS " FROM " D "transfer"
-        " WHERE ($1 IS NULL OR subject_id = " PG_SUBJECT_ID("1") ") AND id > $2"
-                                                                 " ORDER BY id LIMIT $3",
-        &p, "reading the transfer log", transfer_row, &(transfer_cb){fn, NULL, ctx});
+    return gdpr_pg__rows_paged((pg_store *)base,
+                               "SELECT " TRANSFER_COLUMNS " FROM " D "transfer"
+                               " WHERE ($1 IS NULL OR subject_id = " PG_SUBJECT_ID_1 ") AND id > $2"
+                               " ORDER BY id LIMIT $3",
+                               &p, "reading the transfer log", transfer_row,
+                               &(transfer_cb){fn, NULL, ctx});
 }
 
 int
@@ -130,7 +129,7 @@ gdpr_pg__transfer_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_
     gdpr_pg__p_init(&p);
     gdpr_pg__p_hash(&p, subject_hash);
     rc = gdpr_pg__exec((pg_store *)base,
-                       "DELETE FROM " D "transfer WHERE subject_id = " PG_SUBJECT_ID("1"), &p,
+                       "DELETE FROM " D "transfer WHERE subject_id = " PG_SUBJECT_ID_1, &p,
                        "deleting a subject's transfer log", &n);
     if (rc == GDPR_OK && count_out)
         *count_out = n;

@@ -128,11 +128,11 @@ gdpr_pg__identity_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BY
     pg_params p;
 
     p_hash1(&p, subject_hash);
-    return gdpr_pg__rows_paged(
-        (pg_store *)base,
-        "SELECT id, kind, created, value FROM " D "identity"
-        " WHERE subject_id = " PG_SUBJECT_ID("1") " AND id > $2 ORDER BY id LIMIT $3",
-        &p, "listing identifiers", identity_row, &(identity_cb){fn, ctx});
+    return gdpr_pg__rows_paged((pg_store *)base,
+                               "SELECT id, kind, created, value FROM " D "identity"
+                               " WHERE subject_id = " PG_SUBJECT_ID_1
+                               " AND id > $2 ORDER BY id LIMIT $3",
+                               &p, "listing identifiers", identity_row, &(identity_cb){fn, ctx});
 }
 
 int
@@ -145,7 +145,7 @@ gdpr_pg__identity_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_
 
     p_hash1(&p, subject_hash);
     rc = gdpr_pg__exec((pg_store *)base,
-                       "DELETE FROM " D "identity WHERE subject_id = " PG_SUBJECT_ID("1"), &p,
+                       "DELETE FROM " D "identity WHERE subject_id = " PG_SUBJECT_ID_1, &p,
                        "deleting identifiers", &n);
     if (rc == GDPR_OK && count_out)
         *count_out = n;
@@ -286,8 +286,8 @@ gdpr_pg__vault_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES
     p_hash1(&p, subject_hash);
     return gdpr_pg__rows_paged((pg_store *)base,
                                "SELECT " VAULT_COLUMNS " FROM " D "vault"
-                               " WHERE subject_id = " PG_SUBJECT_ID("1") " AND id > $2"
-                                                                         " ORDER BY id LIMIT $3",
+                               " WHERE subject_id = " PG_SUBJECT_ID_1 " AND id > $2"
+                               " ORDER BY id LIMIT $3",
                                &p, "listing vault records", vault_row, &(vault_cb){fn, ctx});
 }
 
@@ -355,7 +355,7 @@ gdpr_pg__vault_delete_subject(store *base, const uint8_t subject_hash[CRYPTO_HAS
     int rc;
 
     p_hash1(&p, subject_hash);
-    rc = gdpr_pg__one_int64(st, FOLLOW_VAULT_DELETE("subject_id = " PG_SUBJECT_ID("1")), &p,
+    rc = gdpr_pg__one_int64(st, FOLLOW_VAULT_DELETE("subject_id = " PG_SUBJECT_ID_1), &p,
                             "deleting vault records", &n);
     if (rc == GDPR_OK && count_out)
         *count_out = n;
@@ -389,6 +389,6 @@ gdpr_pg__vault_groups(store *base, const uint8_t subject_hash[CRYPTO_HASH_BYTES]
     p_hash1(&p, subject_hash);
     return gdpr_pg__rows((pg_store *)base,
                          "SELECT purpose, category, count(*) FROM " D "vault"
-                         " WHERE subject_id = " PG_SUBJECT_ID("1") " GROUP BY purpose, category",
+                         " WHERE subject_id = " PG_SUBJECT_ID_1 " GROUP BY purpose, category",
                          &p, "grouping vault records", group_row, &(group_cb){fn, ctx});
 }

@@ -73,7 +73,7 @@ gdpr_sqlite__access_foreach(store *base, const uint8_t *subject_hash,
      * rows reads each one's hash through its id. */
     static const char one[] =
         "SELECT id, ?1, at, actor, role, action, purpose, record, reason"
-        " FROM main.access_log WHERE subject_id=" SQ_SUBJECT_ID("1") " ORDER BY id";
+        " FROM main.access_log WHERE subject_id=" SQ_SUBJECT_ID_1 " ORDER BY id";
     static const char all[] = "SELECT id, " SQ_SUBJECT_HASH_OF(
         "a.subject_id") ", at, actor, role, action, purpose, record, reason"
                         " FROM main.access_log a ORDER BY id";
@@ -96,7 +96,7 @@ gdpr_sqlite__access_delete_subject(store *base, const uint8_t subject_hash[CRYPT
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int rc = gdpr_sqlite__sq_stmt(
-        st, "DELETE FROM main.access_log WHERE subject_id=" SQ_SUBJECT_ID("1"), &s);
+        st, "DELETE FROM main.access_log WHERE subject_id=" SQ_SUBJECT_ID_1, &s);
 
     if (rc != GDPR_OK)
         return rc;

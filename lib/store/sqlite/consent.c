@@ -39,11 +39,6 @@ blob_or_null(sqlite3_stmt *s, int col, size_t *len_out)
     " (SELECT value FROM main.meta WHERE name='store_id'), " subject ", c.guardian, c.mac"
 #define CONSENT_COLUMNS                                                                            \
     CONSENT_COLUMNS_WITH("(SELECT hash FROM main.subject WHERE id=c.subject_id)")
-/* The subject id of the hash bound as ?1 (or ?2). */
-#define SUBJECT_ID_1 "(SELECT id FROM main.subject WHERE hash=?1)"
-/* ... or the id remembered in this write transaction, bound as ?n. */
-#define SUBJECT_ID_CACHED(n, hash)                                                                 \
-    "coalesce(?" n ", (SELECT id FROM main.subject WHERE hash=?" hash "))"
 #define CONSENT_MAC_COLUMN 18
 
 #define RECEIPT_ID_BYTES 37
@@ -155,7 +150,7 @@ gdpr_sqlite__consent_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH
     int own = SQ_CACHED;
     int rc = gdpr_sqlite__sq_cursor(st,
                                     "SELECT " CONSENT_COLUMNS " FROM main.consent c"
-                                    " WHERE c.subject_id=" SUBJECT_ID_1 " ORDER BY c.id",
+                                    " WHERE c.subject_id=" SQ_SUBJECT_ID_1 " ORDER BY c.id",
                                     &s, &own);
 
     if (rc != GDPR_OK)
@@ -211,7 +206,7 @@ gdpr_sqlite__consent_append(store *base, const store_consent_row *row, int64_t *
             "INSERT INTO main.consent(id, subject_id, at, purpose, state, notice,"
             " notice_version, notice_sha256, policy_version, channel, actor, expires,"
             " recipient, recipient_sealed, proof, flags, guardian, mac)"
-            " VALUES(?1, " SUBJECT_ID_CACHED(
+            " VALUES(?1, " SQ_SUBJECT_ID_CACHED(
                 "19", "2") ", ?3,"
                            " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
             &s);
@@ -253,7 +248,7 @@ gdpr_sqlite__consent_append(store *base, const store_consent_row *row, int64_t *
     rc = gdpr_sqlite__sq_stmt(
         st,
         "INSERT OR REPLACE INTO main.consent_state(subject_id, purpose, recipient,"
-        " event, at, state, expires, flags, mac) VALUES(" SUBJECT_ID_CACHED(
+        " event, at, state, expires, flags, mac) VALUES(" SQ_SUBJECT_ID_CACHED(
             "10", "1") ", ?2, ?3, ?4, ?5, ?6, ?7,"
                        " ?8, ?9)",
         &s);
@@ -378,7 +373,7 @@ state_from_history(sqlite_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], cons
     sqlite3_stmt *s;
     int rc = gdpr_sqlite__sq_stmt(st,
                                   "SELECT " CONSENT_COLUMNS " FROM main.consent c"
-                                  " WHERE c.subject_id=" SUBJECT_ID_1
+                                  " WHERE c.subject_id=" SQ_SUBJECT_ID_1
                                   " AND c.purpose=?2 AND c.recipient=?3"
                                   " AND c.at<=?4 ORDER BY c.at DESC, c.id DESC LIMIT 1",
                                   &s);
@@ -401,12 +396,12 @@ gdpr_sqlite__consent_state_at(store *base, const uint8_t subject_hash[CRYPTO_HAS
     sqlite_store *st = (sqlite_store *)base;
     current_state cur = {st, subject_hash, purpose, recipient, out};
     sqlite3_stmt *s;
-    int rc =
-        gdpr_sqlite__sq_stmt(st,
-                             "SELECT event, at, state, expires, flags, mac"
-                             " FROM main.consent_state"
-                             " WHERE subject_id=" SUBJECT_ID_1 " AND purpose=?2 AND recipient=?3",
-                             &s);
+    int rc = gdpr_sqlite__sq_stmt(st,
+                                  "SELECT event, at, state, expires, flags, mac"
+                                  " FROM main.consent_state"
+                                  " WHERE subject_id=" SQ_SUBJECT_ID_1
+                                  " AND purpose=?2 AND recipient=?3",
+                                  &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -467,7 +462,7 @@ explicit_page(sqlite_store *st, const uint8_t hash[CRYPTO_HASH_BYTES], const cha
     explicit_rows r = {purposes, states, 0, st, hash, recipient};
     int rc = gdpr_sqlite__sq_stmt(st,
                                   "SELECT purpose, event, at, state, expires, flags, mac"
-                                  " FROM main.consent_state WHERE subject_id=" SUBJECT_ID_1
+                                  " FROM main.consent_state WHERE subject_id=" SQ_SUBJECT_ID_1
                                   " AND recipient=?2"
                                   " AND purpose>?3 ORDER BY purpose LIMIT ?4",
                                   &s);
@@ -528,11 +523,11 @@ gdpr_sqlite__consent_delete_subject(store *base, const uint8_t subject_hash[CRYP
                                     int64_t *count_out)
 {
     static const char *const sql[] = {
-        "DELETE FROM main.consent WHERE subject_id=" SUBJECT_ID_1,
-        "DELETE FROM main.consent_state WHERE subject_id=" SUBJECT_ID_1,
-        "DELETE FROM main.disclosure WHERE subject_id=" SUBJECT_ID_1,
-        "DELETE FROM main.consent_signal WHERE subject_id=" SUBJECT_ID_1,
-        "DELETE FROM main.consent_conflict WHERE subject_id=" SUBJECT_ID_1,
+        "DELETE FROM main.consent WHERE subject_id=" SQ_SUBJECT_ID_1,
+        "DELETE FROM main.consent_state WHERE subject_id=" SQ_SUBJECT_ID_1,
+        "DELETE FROM main.disclosure WHERE subject_id=" SQ_SUBJECT_ID_1,
+        "DELETE FROM main.consent_signal WHERE subject_id=" SQ_SUBJECT_ID_1,
+        "DELETE FROM main.consent_conflict WHERE subject_id=" SQ_SUBJECT_ID_1,
     };
 
     return gdpr_sqlite__sq_run_hash((sqlite_store *)base, sql, sizeof sql / sizeof sql[0],
@@ -578,7 +573,7 @@ gdpr_sqlite__disclosure_foreach(store *base, const uint8_t subject_hash[CRYPTO_H
     int rc = gdpr_sqlite__sq_cursor(st,
                                     "SELECT id, at, recipient, purpose, ground, actor,"
                                     " recipient_sealed, consent_event, subject FROM main.disclosure"
-                                    " WHERE subject_id=" SUBJECT_ID_1 " ORDER BY id",
+                                    " WHERE subject_id=" SQ_SUBJECT_ID_1 " ORDER BY id",
                                     &s, &own);
 
     if (rc != GDPR_OK)
@@ -597,7 +592,8 @@ gdpr_sqlite__disclosure_append(store *base, const store_disclosure_row *row)
         st,
         "INSERT INTO main.disclosure(id, subject, at, recipient,"
         " recipient_sealed, purpose, ground, actor, consent_event,"
-        " subject_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, " SUBJECT_ID_CACHED("10", "2") ")",
+        " subject_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, " SQ_SUBJECT_ID_CACHED("10",
+                                                                                        "2") ")",
         &s);
 
     if (rc != GDPR_OK)

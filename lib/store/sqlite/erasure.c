@@ -239,7 +239,7 @@ gdpr_sqlite__hold_any_for_subject(store *base, const uint8_t subject_hash[CRYPTO
         " WHERE released_at = 0 AND until > ?2 AND ("
         "  (scope IN (1, 3) AND (subject = ?1 OR (scope = 3 AND subject IS NULL)))"
         "  OR (scope = 2 AND record IN"
-        "      (SELECT id FROM main.vault WHERE subject_id = " SQ_SUBJECT_ID("1") "))))",
+        "      (SELECT id FROM main.vault WHERE subject_id = " SQ_SUBJECT_ID_1 "))))",
         &s);
 
     if (rc != GDPR_OK)
@@ -1010,10 +1010,10 @@ static int
 subject_unlink_rows(sqlite_store *st, const uint8_t hash[CRYPTO_HASH_BYTES])
 {
     static const char *const sql[] = {
-        "UPDATE main.request SET subject_id = NULL WHERE subject_id=" SQ_SUBJECT_ID("1"),
-        "DELETE FROM main.access_log WHERE subject_id=" SQ_SUBJECT_ID("1"),
-        "DELETE FROM main.consent_signal WHERE subject_id=" SQ_SUBJECT_ID("1"),
-        "DELETE FROM main.consent_conflict WHERE subject_id=" SQ_SUBJECT_ID("1"),
+        "UPDATE main.request SET subject_id = NULL WHERE subject_id=" SQ_SUBJECT_ID_1,
+        "DELETE FROM main.access_log WHERE subject_id=" SQ_SUBJECT_ID_1,
+        "DELETE FROM main.consent_signal WHERE subject_id=" SQ_SUBJECT_ID_1,
+        "DELETE FROM main.consent_conflict WHERE subject_id=" SQ_SUBJECT_ID_1,
     };
 
     return gdpr_sqlite__sq_run_hash(st, sql, sizeof sql / sizeof sql[0], hash,
@@ -1031,8 +1031,8 @@ gdpr_sqlite__subject_delete(store *base, const uint8_t hash[CRYPTO_HASH_BYTES])
      * the trigger that did this after); review justifications sealed under
      * its key are cleared after (the reviews keep its hash, 0017). */
     static const char *const before[] = {
-        "UPDATE main.audit SET subject_id = NULL WHERE subject_id = " SQ_SUBJECT_ID("1"),
-        "DELETE FROM main.retention_anchor WHERE subject_id = " SQ_SUBJECT_ID("1"),
+        "UPDATE main.audit SET subject_id = NULL WHERE subject_id = " SQ_SUBJECT_ID_1,
+        "DELETE FROM main.retention_anchor WHERE subject_id = " SQ_SUBJECT_ID_1,
     };
     int rc = gdpr_sqlite__sq_run_hash(st, before, sizeof before / sizeof before[0], hash,
                                       "unlinking a subject's rows", NULL);
@@ -1081,17 +1081,14 @@ gdpr_sqlite__subject_has_data(store *base, const uint8_t hash[CRYPTO_HASH_BYTES]
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
     int64_t n = 0;
-    int rc = gdpr_sqlite__sq_stmt(
-        st,
-        "SELECT EXISTS(SELECT 1 FROM main.vault"
-        "  WHERE subject_id=" SQ_SUBJECT_ID(
-            "1") ")"
-                 " OR EXISTS(SELECT 1 FROM main.identity"
-                 "  WHERE subject_id=" SQ_SUBJECT_ID(
-                     "1") ")"
-                          " OR EXISTS(SELECT 1 FROM main.consent"
-                          "  WHERE subject_id=(SELECT id FROM main.subject WHERE hash=?1))",
-        &s);
+    /* 0 when the subject row is gone: nothing can name its id then. */
+    int rc = gdpr_sqlite__sq_stmt(st,
+                                  "SELECT coalesce((SELECT"
+                                  " EXISTS(SELECT 1 FROM main.vault WHERE subject_id = s.id)"
+                                  " OR EXISTS(SELECT 1 FROM main.identity WHERE subject_id = s.id)"
+                                  " OR EXISTS(SELECT 1 FROM main.consent WHERE subject_id = s.id)"
+                                  " FROM main.subject s WHERE s.hash = ?1), 0)",
+                                  &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -1111,11 +1108,10 @@ gdpr_sqlite__erasure_scrub_requests(store *base, const uint8_t hash[CRYPTO_HASH_
      * capability's (lib/store/schema.c, issue 9). */
     static const char *const sql[] = {
         "UPDATE main.request_event SET note = NULL WHERE note IS NOT NULL AND request IN"
-        " (SELECT id FROM main.request WHERE subject_id=" SQ_SUBJECT_ID("1") ")",
+        " (SELECT id FROM main.request WHERE subject_id=" SQ_SUBJECT_ID_1 ")",
         "UPDATE main.request SET ident_value = NULL, ident_hash = NULL"
-        " WHERE subject_id=" SQ_SUBJECT_ID(
-            "1") " AND (ident_value IS NOT NULL OR ident_hash IS NOT "
-                 "NULL)",
+        " WHERE subject_id=" SQ_SUBJECT_ID_1 " AND (ident_value IS NOT NULL OR ident_hash IS NOT "
+        "NULL)",
     };
 
     return gdpr_sqlite__sq_run_hash((sqlite_store *)base, sql, sizeof sql / sizeof sql[0], hash,

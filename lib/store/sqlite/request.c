@@ -395,19 +395,17 @@ gdpr_sqlite__request_foreach(store *base, const uint8_t *subject_hash, int statu
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s = NULL;
-    const char *sql =
-        subject_hash
-            /* The subject's requests by its id, and those of an erased
-             * subject of that hash, which keep the hash but lost the id
-             * (docs/decisions/0018): the register outlives erasure. */
-            ? "SELECT " REQUEST_COLUMNS " FROM main.request"
-              " WHERE subject_id=" SQ_SUBJECT_ID(
-                  "1") " AND (?2 = 0 OR status = ?2)"
-                       " UNION ALL SELECT " REQUEST_COLUMNS " FROM main.request"
-                       " WHERE subject_id IS NULL AND subject IS NOT NULL AND subject=?1"
-                       " AND (?2 = 0 OR status = ?2) ORDER BY id"
-            : "SELECT " REQUEST_COLUMNS " FROM main.request"
-              " WHERE ?2 = 0 OR status = ?2 ORDER BY id";
+    const char *sql = subject_hash
+                          /* The subject's requests by its id, and those of an erased
+                           * subject of that hash, which keep the hash but lost the id
+                           * (docs/decisions/0018): the register outlives erasure. */
+                          ? "SELECT " REQUEST_COLUMNS " FROM main.request"
+                            " WHERE subject_id=" SQ_SUBJECT_ID_1 " AND (?2 = 0 OR status = ?2)"
+                            " UNION ALL SELECT " REQUEST_COLUMNS " FROM main.request"
+                            " WHERE subject_id IS NULL AND subject IS NOT NULL AND subject=?1"
+                            " AND (?2 = 0 OR status = ?2) ORDER BY id"
+                          : "SELECT " REQUEST_COLUMNS " FROM main.request"
+                            " WHERE ?2 = 0 OR status = ?2 ORDER BY id";
     int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
 
     if (rc != SQLITE_OK)

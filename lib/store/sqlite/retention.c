@@ -218,7 +218,7 @@ gdpr_sqlite__retention_subject_foreach(store *base, const uint8_t subject_hash[C
     sqlite3_stmt *s;
     /* Prepared per call: fn may use cached statements. */
     int rc = gdpr_sqlite__sq_prepare(
-        st, SCHEDULE_FROM " WHERE v.subject_id=" SQ_SUBJECT_ID("1") " ORDER BY v.id",
+        st, SCHEDULE_FROM " WHERE v.subject_id=" SQ_SUBJECT_ID_1 " ORDER BY v.id",
         "listing a subject's schedules", &s);
 
     if (rc != GDPR_OK)

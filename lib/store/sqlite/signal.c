@@ -109,11 +109,11 @@ gdpr_sqlite__signal_foreach(store *base, const uint8_t hash[CRYPTO_HASH_BYTES],
     signal_cb cb = {fn, NULL, ctx};
     sqlite3_stmt *s;
     int own = SQ_CACHED;
-    int rc = gdpr_sqlite__sq_cursor(
-        st,
-        "SELECT id, ?1, at, kind, value, channel, actor"
-        " FROM main.consent_signal WHERE subject_id=" SQ_SUBJECT_ID("1") " ORDER BY id",
-        &s, &own);
+    int rc = gdpr_sqlite__sq_cursor(st,
+                                    "SELECT id, ?1, at, kind, value, channel, actor"
+                                    " FROM main.consent_signal WHERE subject_id=" SQ_SUBJECT_ID_1
+                                    " ORDER BY id",
+                                    &s, &own);
 
     if (rc != GDPR_OK)
         return rc;

@@ -152,6 +152,8 @@ void gdpr_sqlite__sq_bind_subject_cached(const sqlite_store *st, sqlite3_stmt *s
  * write transaction, bound as ?c (gdpr_sqlite__sq_bind_subject_cached);
  * the hash of the id in column `col`, which row MACs cover. */
 #define SQ_SUBJECT_ID(n) "(SELECT id FROM main.subject WHERE hash=?" n ")"
+/* The same for ?1, the usual place of the hash. */
+#define SQ_SUBJECT_ID_1 SQ_SUBJECT_ID("1")
 #define SQ_SUBJECT_ID_CACHED(c, n) "coalesce(?" c ", " SQ_SUBJECT_ID(n) ")"
 #define SQ_SUBJECT_HASH_OF(col) "(SELECT hash FROM main.subject WHERE id=" col ")"
 /* A key serial, which a row may not have (column NULL: has is 0). */

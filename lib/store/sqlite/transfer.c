@@ -107,7 +107,7 @@ gdpr_sqlite__transfer_foreach(store *base, const uint8_t subject_hash[CRYPTO_HAS
     int rc = gdpr_sqlite__sq_cursor(st,
                                     subject_hash != NULL
                                         ? "SELECT " TRANSFER_COLUMNS " FROM main.transfer"
-                                          " WHERE subject_id=" SQ_SUBJECT_ID("1") " ORDER BY id"
+                                          " WHERE subject_id=" SQ_SUBJECT_ID_1 " ORDER BY id"
                                         : "SELECT " TRANSFER_COLUMNS " FROM main.transfer"
                                           " ORDER BY id",
                                     &s, &own);
@@ -139,8 +139,8 @@ gdpr_sqlite__transfer_delete_subject(store *base, const uint8_t subject_hash[CRY
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_stmt(
-        st, "DELETE FROM main.transfer WHERE subject_id=" SQ_SUBJECT_ID("1"), &s);
+    int rc =
+        gdpr_sqlite__sq_stmt(st, "DELETE FROM main.transfer WHERE subject_id=" SQ_SUBJECT_ID_1, &s);
 
     if (rc != GDPR_OK)
         return rc;

@@ -141,7 +141,7 @@ gdpr_sqlite__identity_foreach(store *base, const uint8_t subject_hash[CRYPTO_HAS
                               int (*fn)(const store_identity_row *row, void *ctx), void *ctx)
 {
     static const char sql[] = "SELECT id, kind, created, value FROM main.identity"
-                              " WHERE subject_id=" SQ_SUBJECT_ID("1") " ORDER BY id";
+                              " WHERE subject_id=" SQ_SUBJECT_ID_1 " ORDER BY id";
 
     return walk_subject((sqlite_store *)base, sql, subject_hash, "listing identifiers",
                         identity_row, &(identity_cb){fn, ctx});
@@ -153,8 +153,8 @@ gdpr_sqlite__identity_delete_subject(store *base, const uint8_t subject_hash[CRY
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_stmt(
-        st, "DELETE FROM main.identity WHERE subject_id=" SQ_SUBJECT_ID("1"), &s);
+    int rc =
+        gdpr_sqlite__sq_stmt(st, "DELETE FROM main.identity WHERE subject_id=" SQ_SUBJECT_ID_1, &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -316,7 +316,7 @@ gdpr_sqlite__vault_foreach(store *base, const uint8_t subject_hash[CRYPTO_HASH_B
 {
     /* the subject's rows by its id: their hash is the one bound */
     static const char sql[] = "SELECT id, ?1, " VAULT_COLUMNS_AFTER_SUBJECT " FROM main.vault"
-                              " WHERE subject_id=" SQ_SUBJECT_ID("1") " ORDER BY id";
+                              " WHERE subject_id=" SQ_SUBJECT_ID_1 " ORDER BY id";
 
     return walk_subject((sqlite_store *)base, sql, subject_hash, "listing vault records", vault_row,
                         &(vault_cb){fn, ctx});
@@ -429,14 +429,14 @@ gdpr_sqlite__vault_delete_subject(store *base, const uint8_t subject_hash[CRYPTO
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = follow_vault_delete(
-        st,
-        "DELETE FROM main.retention_state WHERE record IN"
-        " (SELECT id FROM main.vault WHERE subject_id = " SQ_SUBJECT_ID("1") ") RETURNING review",
-        subject_hash, 0);
+    int rc = follow_vault_delete(st,
+                                 "DELETE FROM main.retention_state WHERE record IN"
+                                 " (SELECT id FROM main.vault WHERE subject_id = " SQ_SUBJECT_ID_1
+                                 ") RETURNING review",
+                                 subject_hash, 0);
 
     if (rc == GDPR_OK)
-        rc = gdpr_sqlite__sq_stmt(st, "DELETE FROM main.vault WHERE subject_id=" SQ_SUBJECT_ID("1"),
+        rc = gdpr_sqlite__sq_stmt(st, "DELETE FROM main.vault WHERE subject_id=" SQ_SUBJECT_ID_1,
                                   &s);
     if (rc != GDPR_OK)
         return rc;
@@ -502,7 +502,7 @@ gdpr_sqlite__vault_groups(store *base, const uint8_t subject_hash[CRYPTO_HASH_BY
                           store_vault_group_fn fn, void *ctx)
 {
     static const char sql[] = "SELECT purpose, category FROM main.vault"
-                              " WHERE subject_id=" SQ_SUBJECT_ID("1");
+                              " WHERE subject_id=" SQ_SUBJECT_ID_1;
     group_list l = {NULL, 0, 0};
     int rc = walk_subject((sqlite_store *)base, sql, subject_hash, "grouping vault records",
                           group_row, &l);
