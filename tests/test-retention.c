@@ -868,6 +868,74 @@ START_TEST(run_skips_holds)
 }
 END_TEST
 
+/* One batch meets three subjects in turn; what the erasure reads of a
+ * subject once (its Art. 18 limits, an open partial erasure, the day's
+ * record tombstone) must answer for that subject only: m1 free, m2
+ * restricted (kept), m3 partly erased earlier (its last records go and
+ * the subject with them). */
+START_TEST(run_batch_keeps_subjects_apart)
+{
+    const int64_t at = T("2025-11-01T00:00:00Z");
+    int64_t m1[2], m2[2], m3[3];
+    gdpr_hold hold = GDPR_HOLD_INIT;
+    gdpr_erase_report er;
+    gdpr_retention_report rep;
+    gdpr_tombstone t;
+    int64_t holds[3];
+
+    for (int i = 0; i < 2; i++)
+        m1[i] = put_at("subj-m1", "c-p1m", "keep", NULL, "m1 value", at);
+    for (int i = 0; i < 2; i++)
+        m2[i] = put_at("subj-m2", "c-p1m", "keep", NULL, "m2 value", at);
+    for (int i = 0; i < 3; i++)
+        m3[i] = put_at("subj-m3", "c-p1m", "keep", NULL, "m3 value", at);
+    th_ok(gdpr_subject_restrict(ts.eng, &th_dpo, "subj-m2"));
+    hold.scope = GDPR_HOLD_RECORD;
+    hold.reason = "claim 2026/9";
+    hold.until = T("2027-01-01T00:00:00Z");
+    for (int i = 0; i < 3; i++) {
+        hold.record = m3[i];
+        th_ok(gdpr_hold_place(ts.eng, &th_dpo, &hold, &holds[i]));
+    }
+    th_ok(gdpr_erase_subject(ts.eng, &th_dpo, "subj-m3", "Art. 17(1)(a) request 9", &er));
+    ck_assert_int_eq(er.retained, 3);
+    for (int i = 0; i < 3; i++)
+        th_ok(gdpr_hold_release(ts.eng, &th_dpo, holds[i], NULL));
+
+    th_ok(gdpr_retention_run(ts.eng, &th_system, ts.now, &rep));
+    ck_assert_int_eq(rep.examined, 7);
+    ck_assert_int_eq(rep.erased, 5);
+    ck_assert_int_eq(rep.held, 2);
+    for (int i = 0; i < 2; i++) {
+        void *v = NULL;
+        size_t len = 0;
+        ck_assert(!record_exists(m1[i]));
+        /* Still stored; the restriction keeps it from being handed out. */
+        th_assert_err(gdpr_vault_get(ts.eng, &th_dpo, m2[i], &v, &len), GDPR_ESTATE,
+                      "restricted processing");
+    }
+    for (int i = 0; i < 3; i++)
+        ck_assert(!record_exists(m3[i]));
+
+    /* m1: both records on one record tombstone of the day. */
+    memset(&t, 0, sizeof t);
+    t.version = GDPR_TOMBSTONE_VERSION;
+    th_ok(gdpr_tombstone_lookup(ts.eng, "subj-m1", &t));
+    ck_assert_int_eq(t.kind, GDPR_TOMBSTONE_RECORD);
+    ck_assert_int_eq(t.erased, 2);
+    /* m2: kept, so no tombstone at all. */
+    t.version = GDPR_TOMBSTONE_VERSION;
+    th_assert_err(gdpr_tombstone_lookup(ts.eng, "subj-m2", &t), GDPR_ENOTFOUND, "");
+    /* m3: the erasure that kept three records is complete now. */
+    memset(&t, 0, sizeof t);
+    t.version = GDPR_TOMBSTONE_VERSION;
+    th_ok(gdpr_tombstone_lookup(ts.eng, "subj-m3", &t));
+    ck_assert_int_eq(t.kind, GDPR_TOMBSTONE_SUBJECT);
+    ck_assert_int_eq(t.kept_now, 0);
+    ck_assert_int_eq(t.complete, 1);
+}
+END_TEST
+
 START_TEST(run_erases_after_legal_duty)
 {
     int64_t inv = put_at("subj-l", "financial", "crm", "invoice", "INV-77", GDPR_NOW);
@@ -1945,6 +2013,7 @@ retention_suite(void)
     tcase_add_test(tc, run_anonymises);
     tcase_add_test(tc, run_opens_reviews_once);
     tcase_add_test(tc, run_skips_holds);
+    tcase_add_test(tc, run_batch_keeps_subjects_apart);
     tcase_add_test(tc, run_erases_after_legal_duty);
     tcase_add_test(tc, run_clears_stale_due);
     tcase_add_test(tc, run_refusals);

@@ -73,6 +73,17 @@ typedef struct {
  * records. */
 #define RECORD_NO_HOLDS 0x1u
 
+/* What a caller already read of a record's subject under the write lock
+ * it still holds, for the next records of the same subject (an erasure
+ * batch): the subject's Art. 18 limits (gdpr_engine__subject_limits) and
+ * its open partial erasure (gdpr_store__tombstone_open_partial, 0 when
+ * none). Only the caller's own writes can change them meanwhile, and it
+ * must forget them when one does (lib/core/shred.h shred_memo). */
+typedef struct {
+    unsigned int limits;
+    int64_t partial;
+} record_known;
+
 /* What limits `use` of `row` at `now` (out->kind RECORD_FREE when none).
  * Read-only; GDPR_OK or a storage error. */
 int gdpr_record__limit_of(gdpr_engine *eng, const store_vault_row *row, record_use use, int64_t now,
@@ -93,6 +104,12 @@ int gdpr_record__check(gdpr_engine *eng, const store_vault_row *row, record_use 
 /* gdpr_record__check with gdpr_record__limit_of's flags (RECORD_NO_HOLDS). */
 int gdpr_record__check_flags(gdpr_engine *eng, const store_vault_row *row, record_use use,
                              unsigned int flags, int *kind_out);
+
+/* gdpr_record__check_flags answering the Art. 18 part from `known` (what
+ * the caller read of the subject under the same write lock) instead of
+ * the store; `known` NULL reads it as gdpr_record__check_flags does. */
+int gdpr_record__check_known(gdpr_engine *eng, const store_vault_row *row, record_use use,
+                             unsigned int flags, const record_known *known, int *kind_out);
 
 /* Whether a legal hold in force at `at` covers target `t` (a record: id,
  * category, purpose, collection time) of `subject_hash` (t NULL: the

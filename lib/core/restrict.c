@@ -156,32 +156,42 @@ check_kept(gdpr_engine *eng, const store_vault_row *row, record_limit *out)
 }
 
 static int
-check_art18(gdpr_engine *eng, const store_vault_row *row, record_use use, record_limit *out)
+check_art18(gdpr_engine *eng, const store_vault_row *row, record_use use, const record_known *known,
+            record_limit *out)
 {
     unsigned int limits = 0;
     int64_t partial = 0;
-    int rc = gdpr_engine__subject_limits(eng, row->subject, &limits);
+    int rc = GDPR_OK;
 
+    if (known != NULL)
+        limits = known->limits;
+    else
+        rc = gdpr_engine__subject_limits(eng, row->subject, &limits);
     if (rc != GDPR_OK || !(limits & STORE_SUBJECT_RESTRICTED))
         return rc;
     if (use == RECORD_DELETE) {
         /* An erasure under way restricts what it keeps by itself; those
          * records go when their hold or duty ends. */
-        rc = gdpr_store__tombstone_open_partial(eng->st, row->subject, &partial);
-        if (rc == GDPR_OK)
-            return GDPR_OK;
-        if (rc != GDPR_ENOTFOUND)
-            return rc;
-        gdpr__err_clear();
+        if (known != NULL) {
+            if (known->partial != 0)
+                return GDPR_OK;
+        } else {
+            rc = gdpr_store__tombstone_open_partial(eng->st, row->subject, &partial);
+            if (rc == GDPR_OK)
+                return GDPR_OK;
+            if (rc != GDPR_ENOTFOUND)
+                return rc;
+            gdpr__err_clear();
+        }
     }
     out->kind = RECORD_ART18;
     out->until = CAL_MAX_TIME;
     return GDPR_OK;
 }
 
-int
-gdpr_record__limit_of(gdpr_engine *eng, const store_vault_row *row, record_use use, int64_t now,
-                      unsigned int flags, record_limit *out)
+static int
+limit_of(gdpr_engine *eng, const store_vault_row *row, record_use use, int64_t now,
+         unsigned int flags, const record_known *known, record_limit *out)
 {
     int rc = GDPR_OK;
 
@@ -195,8 +205,15 @@ gdpr_record__limit_of(gdpr_engine *eng, const store_vault_row *row, record_use u
     if (rc == GDPR_OK && out->kind == RECORD_FREE && (use == RECORD_READ || use == RECORD_CHANGE))
         rc = check_kept(eng, row, out);
     if (rc == GDPR_OK && out->kind == RECORD_FREE && (use == RECORD_READ || use == RECORD_DELETE))
-        rc = check_art18(eng, row, use, out);
+        rc = check_art18(eng, row, use, known, out);
     return rc;
+}
+
+int
+gdpr_record__limit_of(gdpr_engine *eng, const store_vault_row *row, record_use use, int64_t now,
+                      unsigned int flags, record_limit *out)
+{
+    return limit_of(eng, row, use, now, flags, NULL, out);
 }
 
 static const char *
@@ -224,10 +241,17 @@ int
 gdpr_record__check_flags(gdpr_engine *eng, const store_vault_row *row, record_use use,
                          unsigned int flags, int *kind_out)
 {
+    return gdpr_record__check_known(eng, row, use, flags, NULL, kind_out);
+}
+
+int
+gdpr_record__check_known(gdpr_engine *eng, const store_vault_row *row, record_use use,
+                         unsigned int flags, const record_known *known, int *kind_out)
+{
     record_limit lim;
     char date[11];
     long long id = (long long)row->id;
-    int rc = gdpr_record__limit_of(eng, row, use, gdpr_engine__now(eng), flags, &lim);
+    int rc = limit_of(eng, row, use, gdpr_engine__now(eng), flags, known, &lim);
 
     if (kind_out)
         *kind_out = rc == GDPR_OK ? (int)lim.kind : RECORD_FREE;

@@ -235,39 +235,60 @@ gdpr_shred__record_copy(const store_vault_row *row, void *ctx)
     return 0;
 }
 
-/* The record tombstone of (subject, ground, UTC day), made on first use. */
+/* The record tombstone of (subject, ground, UTC day), made on first use;
+ * from `memo` (may be NULL) when it has it for the same ground and day. */
 static int
 record_tombstone(gdpr_engine *eng, const gdpr_actor *who, const uint8_t hash[CRYPTO_HASH_BYTES],
-                 const char *ground, int64_t now, int64_t *id_out)
+                 const char *ground, int64_t now, shred_memo *memo, int64_t *id_out)
 {
     int64_t day = now - ((now % SECONDS_PER_DAY) + SECONDS_PER_DAY) % SECONDS_PER_DAY;
     store_tombstone_row t;
-    int rc = gdpr_store__tombstone_find(eng->st, hash, STORE_TOMBSTONE_RECORD, ground, day,
-                                        day + SECONDS_PER_DAY, id_out);
+    int rc;
 
-    if (rc != GDPR_ENOTFOUND)
-        return rc;
-    memset(&t, 0, sizeof t);
-    t.kind = STORE_TOMBSTONE_RECORD;
-    t.subject = hash;
-    t.at = now;
-    t.ground = ground;
-    t.actor = who->id;
-    t.role = who->role;
-    return gdpr_store__tombstone_insert(eng->st, &t, id_out);
+    if (memo != NULL && memo->known && memo->tombstone != 0 && memo->day == day &&
+        strcmp(memo->ground, ground) == 0) {
+        *id_out = memo->tombstone;
+        return GDPR_OK;
+    }
+    rc = gdpr_store__tombstone_find(eng->st, hash, STORE_TOMBSTONE_RECORD, ground, day,
+                                    day + SECONDS_PER_DAY, id_out);
+    if (rc == GDPR_ENOTFOUND) {
+        memset(&t, 0, sizeof t);
+        t.kind = STORE_TOMBSTONE_RECORD;
+        t.subject = hash;
+        t.at = now;
+        t.ground = ground;
+        t.actor = who->id;
+        t.role = who->role;
+        rc = gdpr_store__tombstone_insert(eng->st, &t, id_out);
+    }
+    if (rc == GDPR_OK && memo != NULL && memo->known && strlen(ground) < sizeof memo->ground) {
+        memo->tombstone = *id_out;
+        memo->day = day;
+        snprintf(memo->ground, sizeof memo->ground, "%s", ground);
+    }
+    return rc;
 }
 
-int
-gdpr_shred__record_delete(gdpr_engine *eng, const store_vault_row *row, int64_t now)
+/* `known` (may be NULL): the subject's open partial erasure as the
+ * caller's memo has it. *retired_out when the subject went with it. */
+static int
+record_delete(gdpr_engine *eng, const store_vault_row *row, int64_t now, const record_known *known,
+              int *retired_out)
 {
     int64_t partial = 0;
     int has = 1;
     int rc = gdpr_store__vault_delete(eng->st, row->id);
 
+    *retired_out = 0;
     if (rc == GDPR_OK)
         rc = gdpr_store__tombstone_kept_erased(eng->st, row->id, now);
     /* The last record a partial erasure kept takes the subject with it. */
-    if (rc == GDPR_OK) {
+    if (rc == GDPR_OK && known != NULL) {
+        partial = known->partial;
+        if (partial == 0)
+            return GDPR_OK;
+    } else if (rc == GDPR_OK) {
         rc = gdpr_store__tombstone_open_partial(eng->st, row->subject, &partial);
         if (rc == GDPR_ENOTFOUND) {
             gdpr__err_clear();
@@ -276,30 +297,76 @@ gdpr_shred__record_delete(gdpr_engine *eng, const store_vault_row *row, int64_t 
     }
     if (rc == GDPR_OK)
         rc = gdpr_store__subject_has_data(eng->st, row->subject, &has);
-    if (rc == GDPR_OK && !has)
+    if (rc == GDPR_OK && !has) {
         rc = gdpr_shred__retire_subject(eng, row->subject, partial, now);
+        *retired_out = 1;
+    }
     return rc;
 }
 
 int
-gdpr_shred__record_in(gdpr_engine *eng, const gdpr_actor *who, const shred_record *rec,
-                      const char *ground, int64_t use_tombstone, unsigned int flags, int *outcome)
+gdpr_shred__record_delete(gdpr_engine *eng, const store_vault_row *row, int64_t now)
+{
+    int retired = 0;
+
+    return record_delete(eng, row, now, NULL, &retired);
+}
+
+void
+gdpr_shred__memo_reset(shred_memo *memo)
+{
+    memset(memo, 0, sizeof *memo);
+}
+
+/* The memo's answers for `hash`, read once per subject. */
+static int
+memo_subject(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], shred_memo *memo)
+{
+    int rc;
+
+    if (memo->known && memcmp(memo->hash, hash, CRYPTO_HASH_BYTES) == 0)
+        return GDPR_OK;
+    gdpr_shred__memo_reset(memo);
+    rc = gdpr_engine__subject_limits(eng, hash, &memo->subject.limits);
+    if (rc == GDPR_OK)
+        rc = gdpr_store__tombstone_open_partial(eng->st, hash, &memo->subject.partial);
+    if (rc == GDPR_ENOTFOUND) {
+        gdpr__err_clear();
+        memo->subject.partial = 0;
+        rc = GDPR_OK;
+    }
+    if (rc == GDPR_OK) {
+        memcpy(memo->hash, hash, CRYPTO_HASH_BYTES);
+        memo->known = 1;
+    }
+    return rc;
+}
+
+static int
+record_in(gdpr_engine *eng, const gdpr_actor *who, const shred_record *rec, const char *ground,
+          int64_t use_tombstone, unsigned int flags, shred_memo *memo, int *outcome)
 {
     int64_t now = gdpr_engine__now(eng), tombstone = use_tombstone;
-    int kind = RECORD_FREE;
+    int kind = RECORD_FREE, retired = 0;
     char ref[96];
-    int rc = gdpr_record__check_flags(eng, &rec->row,
-                                      (flags & SHRED_ROUTINE) ? RECORD_DELETE : RECORD_ERASE,
-                                      (flags & SHRED_NO_HOLDS) ? RECORD_NO_HOLDS : 0u, &kind);
+    int rc = memo != NULL ? memo_subject(eng, rec->hash, memo) : GDPR_OK;
 
+    if (rc == GDPR_OK)
+        rc = gdpr_record__check_known(eng, &rec->row,
+                                      (flags & SHRED_ROUTINE) ? RECORD_DELETE : RECORD_ERASE,
+                                      (flags & SHRED_NO_HOLDS) ? RECORD_NO_HOLDS : 0u,
+                                      memo != NULL ? &memo->subject : NULL, &kind);
     if (rc == GDPR_ESTATE) {
         *outcome = kind == RECORD_HELD ? SHRED_HELD : SHRED_KEPT;
         return rc;
     }
     if (rc == GDPR_OK)
-        rc = gdpr_shred__record_delete(eng, &rec->row, now);
+        rc = record_delete(eng, &rec->row, now, memo != NULL ? &memo->subject : NULL, &retired);
+    /* The subject row went: what the memo knew of it no longer holds. */
+    if (retired && memo != NULL)
+        gdpr_shred__memo_reset(memo);
     if (rc == GDPR_OK && tombstone == 0)
-        rc = record_tombstone(eng, who, rec->hash, ground, now, &tombstone);
+        rc = record_tombstone(eng, who, rec->hash, ground, now, memo, &tombstone);
     if (rc == GDPR_OK)
         rc = gdpr_store__tombstone_add(eng->st, tombstone, 1, 0, 0, use_tombstone ? now : 0);
     if (rc == GDPR_OK)
@@ -312,6 +379,20 @@ gdpr_shred__record_in(gdpr_engine *eng, const gdpr_actor *who, const shred_recor
     if (rc == GDPR_OK)
         *outcome = SHRED_ERASED;
     return rc;
+}
+
+int
+gdpr_shred__record_in(gdpr_engine *eng, const gdpr_actor *who, const shred_record *rec,
+                      const char *ground, int64_t use_tombstone, unsigned int flags, int *outcome)
+{
+    return record_in(eng, who, rec, ground, use_tombstone, flags, NULL, outcome);
+}
+
+int
+gdpr_shred__record_memo(gdpr_engine *eng, const gdpr_actor *who, const shred_record *rec,
+                        const char *ground, unsigned int flags, shred_memo *memo, int *outcome)
+{
+    return record_in(eng, who, rec, ground, 0, flags, memo, outcome);
 }
 
 int

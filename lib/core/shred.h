@@ -53,6 +53,24 @@ typedef struct {
 } shred_record;
 
 /* A gdpr_store__vault_get callback filling a shred_record (ctx). */
+/* What a batch of erasures in one transaction learnt about the subject of
+ * its last record: its Art. 18 limits, its open partial erasure and the
+ * record tombstone of the day under one ground. Valid only inside that
+ * transaction, under its write lock (gdpr_shred__memo_reset at the start
+ * of each); the erasure forgets it itself when it retires the subject.
+ * One subject at a time: a batch in (due, id) order mostly meets one
+ * subject's records together; a change of subject only costs the reads. */
+typedef struct {
+    uint8_t hash[CRYPTO_HASH_BYTES];
+    int known; /* subject (and tombstone when set) answer for hash */
+    record_known subject;
+    int64_t tombstone; /* 0 until found or made */
+    int64_t day;
+    char ground[GDPR_NAME_MAX + 32];
+} shred_memo;
+
+void gdpr_shred__memo_reset(shred_memo *memo);
+
 int gdpr_shred__record_copy(const store_vault_row *row, void *ctx);
 /* Load record `record`; GDPR_ENOTFOUND naming it. */
 int gdpr_shred__record_load(gdpr_engine *eng, int64_t record, shred_record *out);
@@ -75,6 +93,13 @@ int gdpr_shred__record_locked(gdpr_engine *eng, const gdpr_actor *who, int64_t r
 int gdpr_shred__record_in(gdpr_engine *eng, const gdpr_actor *who, const shred_record *rec,
                           const char *ground, int64_t use_tombstone, unsigned int flags,
                           int *outcome);
+/* gdpr_shred__record_in on the day's record tombstone for a batch of
+ * erasures in one transaction: what it reads of the subject (limits,
+ * partial erasure, the tombstone) it keeps in `memo` for the next record
+ * and takes from there when the subject is the memo's. `rec` may come
+ * from a row the caller read in the same transaction (no reload). */
+int gdpr_shred__record_memo(gdpr_engine *eng, const gdpr_actor *who, const shred_record *rec,
+                            const char *ground, unsigned int flags, shred_memo *memo, int *outcome);
 
 /* Delete a record that passed the restriction check, in the caller's
  * transaction: marks a kept record erased on its tombstone and, when it

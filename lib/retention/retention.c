@@ -376,6 +376,8 @@ typedef struct {
      * the erasure's own check). */
     int holds_known, holds_any;
     uint8_t holds_subject[CRYPTO_HASH_BYTES];
+    /* What the erasures of this batch read of their last subject. */
+    shred_memo memo;
 } run_state;
 
 static void
@@ -505,18 +507,40 @@ open_review(run_state *rs, const store_retention_row *row, const policy_retentio
     return rc;
 }
 
+/* The vault row a due row stands for, as the restriction check reads it. */
+static void
+vault_row_of(const store_retention_row *row, store_vault_row *v)
+{
+    memset(v, 0, sizeof *v);
+    v->id = row->id;
+    v->subject = row->subject;
+    v->category = row->category;
+    v->purpose = row->purpose;
+    v->field = row->field;
+    v->collected = row->collected;
+    v->anchor = row->has_anchor ? row->anchor : 0;
+    v->has_due = row->has_due;
+    v->due = row->due;
+}
+
+/* The due row was read in this batch's transaction, under its write lock:
+ * it is the record as stored, so the erasure does not read it again. */
 static int
 erase_record(run_state *rs, const store_retention_row *row, const policy_retention *rule,
              unsigned int flags, int *held_out)
 {
     char ground[GDPR_NAME_MAX + 32];
+    store_vault_row v;
+    shred_record rec;
     int outcome = 0;
     int rc;
 
     *held_out = 0;
     snprintf(ground, sizeof ground, "retention rule %s", rule->id);
-    rc = gdpr_shred__record_locked(rs->eng, rs->who, row->id, ground,
-                                   SHRED_QUIET | SHRED_ROUTINE | flags, &outcome);
+    vault_row_of(row, &v);
+    gdpr_shred__record_copy(&v, &rec);
+    rc = gdpr_shred__record_memo(rs->eng, rs->who, &rec, ground,
+                                 SHRED_QUIET | SHRED_ROUTINE | flags, &rs->memo, &outcome);
     if (rc == GDPR_ESTATE && (outcome == SHRED_HELD || outcome == SHRED_KEPT)) {
         /* A hold placed or a legal duty found by the erasure's own check. */
         gdpr__err_clear();
@@ -536,16 +560,7 @@ may_delete(run_state *rs, const store_retention_row *row, int *held_out)
     store_vault_row v;
     int rc;
 
-    memset(&v, 0, sizeof v);
-    v.id = row->id;
-    v.subject = row->subject;
-    v.category = row->category;
-    v.purpose = row->purpose;
-    v.field = row->field;
-    v.collected = row->collected;
-    v.anchor = row->has_anchor ? row->anchor : 0;
-    v.has_due = row->has_due;
-    v.due = row->due;
+    vault_row_of(row, &v);
     rc = gdpr_record__check(rs->eng, &v, RECORD_DELETE, NULL);
     *held_out = rc == GDPR_ESTATE;
     if (rc == GDPR_ESTATE) {
@@ -669,6 +684,7 @@ run_batch(run_state *rs, int *done_out)
         return gdpr_engine__unlock(rs->eng, rc);
     rs->rows.n = 0;
     rs->holds_known = 0;
+    gdpr_shred__memo_reset(&rs->memo);
     rc = gdpr_store__retention_due_foreach(rs->eng->st, rs->as_of, rs->run.has_cursor,
                                            rs->run.cursor_due, rs->run.cursor_id, (int)rs->batch,
                                            gdpr_schedule__row_push, &rs->rows);
