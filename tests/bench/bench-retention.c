@@ -280,8 +280,9 @@ erase_directly(gdpr_engine *eng, const int64_t *ids, long n)
  *    the next due rows in (due, id) order with their retention state; per
  *    subject whether a hold touches it, its restriction flags (Art. 18),
  *    an erasure under way (partial tombstone) and its record tombstone of
- *    the day (found or made); per record its row, retention state and kept
- *    entry deleted or closed, its tombstone link and the tombstone's count,
+ *    the day (found or made); per record its row deleted, its retention
+ *    state and kept entry looked up and deleted or closed when there, its
+ *    tombstone link and the tombstone's count,
  *    and its audit event (HMAC-SHA-256 chained on the previous); the run's
  *    cursor and totals; the tombstone id counter; generation raised; COMMIT
  *    keystore then data (synced); then the scrub (TRUNCATE checkpoint of
@@ -427,8 +428,15 @@ floor_run(ret_floor *f, int64_t as_of)
     sqlite3_stmt *t_rec = rf_stmt(db, "INSERT OR IGNORE INTO main.tombstone_record(tombstone,"
                                       " record) VALUES(?1, ?2)");
     sqlite3_stmt *del = rf_stmt(db, "DELETE FROM main.vault WHERE id=?1");
-    sqlite3_stmt *state = rf_stmt(db, "DELETE FROM main.retention_state WHERE record = ?1"
-                                      " RETURNING review");
+    /* The library's one-record follow-up (lib/store/sqlite/vault.c,
+     * erasure.c): each probe first, the write only when it finds a row. */
+    sqlite3_stmt *state_of =
+        rf_stmt(db, "SELECT review FROM main.retention_state WHERE record = ?1");
+    sqlite3_stmt *state = rf_stmt(db, "DELETE FROM main.retention_state WHERE record = ?1");
+    sqlite3_stmt *review_gone =
+        rf_stmt(db, "UPDATE main.retention_review SET status = 4 WHERE id = ?1 AND status = 1");
+    sqlite3_stmt *kept_of = rf_stmt(db, "SELECT 1 FROM main.tombstone_kept"
+                                        " WHERE record=?1 AND erased_at=0 LIMIT 1");
     sqlite3_stmt *kept = rf_stmt(db, "UPDATE main.tombstone_kept SET erased_at=?2 WHERE record=?1"
                                      " AND erased_at=0");
     sqlite3_stmt *wiped = rf_stmt(db, "UPDATE main.tombstone SET wiped=1 WHERE wiped=0");
@@ -549,11 +557,28 @@ floor_run(ret_floor *f, int64_t as_of)
             }
             sqlite3_bind_int64(del, 1, rows[i].id);
             rf_done(db, del, sqlite3_step(del), "delete");
-            sqlite3_bind_int64(state, 1, rows[i].id);
-            rf_done(db, state, sqlite3_step(state), "state");
-            sqlite3_bind_int64(kept, 1, rows[i].id);
-            sqlite3_bind_int64(kept, 2, as_of);
-            rf_done(db, kept, sqlite3_step(kept), "kept");
+            sqlite3_bind_int64(state_of, 1, rows[i].id);
+            if (sqlite3_step(state_of) == SQLITE_ROW) {
+                int64_t review = sqlite3_column_int64(state_of, 0);
+                rf_done(db, state_of, SQLITE_OK, "state");
+                sqlite3_bind_int64(state, 1, rows[i].id);
+                rf_done(db, state, sqlite3_step(state), "state");
+                if (review != 0) {
+                    sqlite3_bind_int64(review_gone, 1, review);
+                    rf_done(db, review_gone, sqlite3_step(review_gone), "review");
+                }
+            } else {
+                rf_done(db, state_of, SQLITE_OK, "state");
+            }
+            sqlite3_bind_int64(kept_of, 1, rows[i].id);
+            if (sqlite3_step(kept_of) == SQLITE_ROW) {
+                rf_done(db, kept_of, SQLITE_OK, "kept");
+                sqlite3_bind_int64(kept, 1, rows[i].id);
+                sqlite3_bind_int64(kept, 2, as_of);
+                rf_done(db, kept, sqlite3_step(kept), "kept");
+            } else {
+                rf_done(db, kept_of, SQLITE_OK, "kept");
+            }
             sqlite3_bind_int64(t_add, 1, t);
             sqlite3_bind_int64(t_add, 2, 1);
             rf_done(db, t_add, sqlite3_step(t_add), "tombstone count");
@@ -605,10 +630,11 @@ floor_run(ret_floor *f, int64_t as_of)
         }
     } while (n == batch);
     {
-        sqlite3_stmt *all[] = {begin_k, begin_d,     commit_k, commit_d, gen,     bump,    orphans,
-                               counter, counter_set, tail,     audit,    run_ins, run_upd, count,
-                               due,     hold,        flags,    partial,  t_find,  t_ins,   t_add,
-                               t_rec,   del,         state,    kept,     wiped};
+        sqlite3_stmt *all[] = {begin_k, begin_d,     commit_k,    commit_d, gen,   bump,
+                               orphans, counter,     counter_set, tail,     audit, run_ins,
+                               run_upd, count,       due,         hold,     flags, partial,
+                               t_find,  t_ins,       t_add,       t_rec,    del,   state_of,
+                               state,   review_gone, kept_of,     kept,     wiped};
         for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
             sqlite3_finalize(all[i]);
     }

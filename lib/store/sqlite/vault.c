@@ -349,11 +349,11 @@ gdpr_sqlite__vault_update_value(store *base, int64_t id, const uint8_t *sealed, 
 /* A record's retention state goes with it, and its open review task (if
  * any) is closed as "record gone" (status 4): what the trigger of schema 8
  * did row by row (schema 11 dropped it), done here set-based for every
- * delete of vault rows, in the same transaction. `sql_state` deletes the
- * retention state of the records going (selected by `?1`) in one
- * statement, returning the review each pointed at; only those reviews are
- * then touched (tests/test-retention.c compares the result with the
- * trigger's). */
+ * delete of vault rows, in the same transaction. For a subject's records
+ * `sql_state` deletes their retention state (the subject's hash is `?1`)
+ * in one statement, returning the review each pointed at; only those
+ * reviews are then touched. One record takes follow_one_delete below.
+ * tests/test-retention.c compares the result with the trigger's. */
 typedef struct {
     int64_t *ids;
     size_t n, cap;
@@ -379,8 +379,7 @@ read_review(sqlite3_stmt *s, void *ctx)
 }
 
 static int
-follow_vault_delete(sqlite_store *st, const char *sql_state, const uint8_t *subject_hash,
-                    int64_t id)
+follow_vault_delete(sqlite_store *st, const char *sql_state, const uint8_t *subject_hash)
 {
     static const char what[] = "closing the retention state of deleted records";
     review_list l = {NULL, 0, 0};
@@ -389,10 +388,7 @@ follow_vault_delete(sqlite_store *st, const char *sql_state, const uint8_t *subj
 
     if (rc != GDPR_OK)
         return rc;
-    if (subject_hash != NULL)
-        gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
-    else
-        sqlite3_bind_int64(s, 1, id);
+    gdpr_sqlite__sq_bind_hash(s, 1, subject_hash);
     rc = gdpr_sqlite__sq_rows(st, s, SQ_CACHED, what, read_review, &l);
     for (size_t i = 0; rc == GDPR_OK && i < l.n; i++) {
         rc = gdpr_sqlite__sq_stmt(
@@ -404,6 +400,52 @@ follow_vault_delete(sqlite_store *st, const char *sql_state, const uint8_t *subj
     }
     free(l.ids);
     return rc;
+}
+
+/* The review a record's retention state points at: *found_out 0 when the
+ * record has no state, *review_out 0 when it has no review. */
+static int
+read_state_review(sqlite3_stmt *s, void *ctx)
+{
+    int64_t *review = ctx;
+
+    *review = sqlite3_column_type(s, 0) == SQLITE_NULL ? 0 : sqlite3_column_int64(s, 0);
+    return GDPR_OK;
+}
+
+/* follow_vault_delete for one record. Its state is looked up first and
+ * deleted by key only when there is one: DELETE ... RETURNING buffers its
+ * answer in a temporary table, which costs more than the lookup, and most
+ * records have no state. */
+static int
+follow_one_delete(sqlite_store *st, int64_t id)
+{
+    static const char what[] = "closing the retention state of a deleted record";
+    int64_t review = 0;
+    sqlite3_stmt *s;
+    int rc =
+        gdpr_sqlite__sq_stmt(st, "SELECT review FROM main.retention_state WHERE record = ?1", &s);
+
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    rc = gdpr_sqlite__sq_row(st, s, what, SQ_NO_ROW, read_state_review, &review);
+    if (rc == SQ_NO_ROW)
+        return GDPR_OK;
+    if (rc == GDPR_OK)
+        rc = gdpr_sqlite__sq_stmt(st, "DELETE FROM main.retention_state WHERE record = ?1", &s);
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    rc = gdpr_sqlite__sq_step_done(st, s, what);
+    if (rc != GDPR_OK || review == 0)
+        return rc;
+    rc = gdpr_sqlite__sq_stmt(
+        st, "UPDATE main.retention_review SET status = 4 WHERE id = ?1 AND status = 1", &s);
+    if (rc != GDPR_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, review);
+    return gdpr_sqlite__sq_step_done(st, s, what);
 }
 
 int
@@ -418,8 +460,7 @@ gdpr_sqlite__vault_delete(store *base, int64_t id)
     sqlite3_bind_int64(s, 1, id);
     rc = changed_one(st, gdpr_sqlite__sq_step_done(st, s, "deleting a vault record"), id);
     if (rc == GDPR_OK)
-        rc = follow_vault_delete(
-            st, "DELETE FROM main.retention_state WHERE record = ?1 RETURNING review", NULL, id);
+        rc = follow_one_delete(st, id);
     return rc;
 }
 
@@ -433,7 +474,7 @@ gdpr_sqlite__vault_delete_subject(store *base, const uint8_t subject_hash[CRYPTO
                                  "DELETE FROM main.retention_state WHERE record IN"
                                  " (SELECT id FROM main.vault WHERE subject_id = " SQ_SUBJECT_ID_1
                                  ") RETURNING review",
-                                 subject_hash, 0);
+                                 subject_hash);
 
     if (rc == GDPR_OK)
         rc = gdpr_sqlite__sq_stmt(st, "DELETE FROM main.vault WHERE subject_id=" SQ_SUBJECT_ID_1,
