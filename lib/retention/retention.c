@@ -285,6 +285,11 @@ typedef struct {
     int64_t as_of;
     gdpr_retention_fn fn;
     void *ctx;
+    /* Whether any hold in force touches holds_subject: asked once per
+     * subject, and per record only when one does (the walk is one read of
+     * the store, so the answer stands for its later rows). */
+    int holds_known, holds_any;
+    uint8_t holds_subject[CRYPTO_HASH_BYTES];
 } due_ctx;
 
 static int
@@ -300,12 +305,21 @@ due_one(const store_retention_row *row, void *ctx)
 
     if (rule == NULL)
         return 0; /* a stale due time: a run clears it */
-    rc = gdpr_record__held(
-        d->eng, row->subject,
-        &(store_hold_target){row->id, row->category, row->purpose, row->collected}, d->as_of,
-        &hold);
-    if (rc != GDPR_OK)
-        return rc;
+    if (!d->holds_known || memcmp(d->holds_subject, row->subject, CRYPTO_HASH_BYTES) != 0) {
+        rc = gdpr_store__hold_any_for_subject(d->eng->st, row->subject, d->as_of, &d->holds_any);
+        if (rc != GDPR_OK)
+            return rc;
+        d->holds_known = 1;
+        memcpy(d->holds_subject, row->subject, CRYPTO_HASH_BYTES);
+    }
+    if (d->holds_any) {
+        rc = gdpr_record__held(
+            d->eng, row->subject,
+            &(store_hold_target){row->id, row->category, row->purpose, row->collected}, d->as_of,
+            &hold);
+        if (rc != GDPR_OK)
+            return rc;
+    }
     gdpr__hex_encode(row->subject, CRYPTO_HASH_BYTES, hex);
     memset(&item, 0, sizeof item);
     item.version = GDPR_RETENTION_ITEM_VERSION;
@@ -335,6 +349,7 @@ gdpr_retention_due(gdpr_engine *eng, int64_t as_of, gdpr_retention_fn fn, void *
         return rc;
     gdpr_engine__lock(eng);
     rc = gdpr_engine__require_policy(eng);
+    memset(&d, 0, sizeof d);
     d.eng = eng;
     d.as_of = as_of;
     d.fn = fn;
