@@ -21,6 +21,8 @@
  * minutes), later runs copy it from there instead of building. Delete the
  * directory after a change of schema or of this program.
  *
+ * The review sweep's run is printed beside its same-work floor
+ * (floor_review, on a copy of the store taken before it).
  * The erase sweep's due list is printed beside its same-work floor
  * (floor_due, on the floor's copy) and the naive range scan (3.).
  * The erase sweep's run is printed beside its same-work floor (floor_run:
@@ -343,7 +345,7 @@ rf_text(unsigned char *e, size_t *n, const char *s)
  * whether a hold in force touches it (the library's statement), per
  * record only where one does (none here).
  */
-static long
+static __attribute__((noinline)) long
 floor_due(ret_floor *f, int64_t as_of)
 {
     sqlite3 *db = f->db;
@@ -788,9 +790,237 @@ count_due(const gdpr_retention_item *item, void *ctx)
 }
 
 typedef struct {
-    span review, due, run, erase, floor, floor_due;
+    span review, due, run, erase, floor, floor_due, floor_review;
     double raw;
 } figures;
+
+/*
+ * floor_review: what gdpr_retention_run must do for records due under a
+ * review rule (R-3), by hand on a byte copy of the store taken before the
+ * library's review sweep, in batches as the library: the run's row and
+ * start event, committed; per batch one transaction over both files (the
+ * generation, the keystore's orphan check, the review id counter): the
+ * next due rows with their retention state, per subject whether a hold
+ * touches it, per record its review task inserted, its retention state
+ * pointing at the task, its due time cleared (anchor kept) and its audit
+ * event; the run's cursor and totals; the counter; generation raised;
+ * COMMIT keystore then data (synced). Nothing is erased: no scrub.
+ * Returns the number of reviews opened.
+ */
+static __attribute__((noinline)) long
+floor_review(ret_floor *f, int64_t as_of)
+{
+    sqlite3 *db = f->db, *kdb = f->kdb;
+    const long batch = GDPR_RETENTION_BATCH_DEFAULT;
+    sqlite3_stmt *begin_k = rf_stmt(kdb, "BEGIN IMMEDIATE"),
+                 *begin_d = rf_stmt(db, "BEGIN IMMEDIATE");
+    sqlite3_stmt *commit_k = rf_stmt(kdb, "COMMIT"), *commit_d = rf_stmt(db, "COMMIT");
+    sqlite3_stmt *gen = rf_stmt(db, "SELECT value FROM main.counter WHERE name = 'generation'");
+    sqlite3_stmt *bump = rf_stmt(db, "UPDATE main.counter SET value = value + 1"
+                                     " WHERE name = 'generation' RETURNING value");
+    sqlite3_stmt *orphans = rf_stmt(kdb, "SELECT hash FROM main.subject_key WHERE gen > ?1"
+                                         " ORDER BY gen LIMIT 256");
+    sqlite3_stmt *counter = rf_stmt(db, "SELECT value FROM main.counter WHERE name = ?1");
+    sqlite3_stmt *counter_set = rf_stmt(db, "UPDATE main.counter SET value = ?2 WHERE name = ?1");
+    sqlite3_stmt *tail = rf_stmt(db, "SELECT seq, mac FROM main.audit ORDER BY seq DESC LIMIT 1");
+    sqlite3_stmt *audit = rf_stmt(
+        db, "INSERT INTO main.audit(seq, at, actor, role, action, subject, outcome, ref, mac,"
+            " subject_id) VALUES(?1, ?2, 'bench-nightly', 'system', 'retention.run', ?3, 0, ?4, ?5,"
+            " coalesce(NULL, (SELECT id FROM main.subject WHERE hash=?3)))");
+    sqlite3_stmt *run_ins = rf_stmt(db, "INSERT INTO main.retention_run(as_of, started, actor, id)"
+                                        " VALUES(?1, ?2, 'bench-nightly', ?3)");
+    sqlite3_stmt *run_upd = rf_stmt(
+        db, "UPDATE main.retention_run SET as_of=?2, cursor_due=?3, cursor_id=?4, examined=?5,"
+            " erased=0, anonymised=0, reviews_opened=?6, held=0, finished=?7 WHERE id=?1");
+    sqlite3_stmt *count =
+        rf_stmt(db, "SELECT count(*) FROM main.vault WHERE due <= ?1 AND due >= ?2"
+                    " AND NOT (due = ?2 AND id <= ?3)");
+    sqlite3_stmt *due = rf_stmt(
+        db, "SELECT v.id, sj.hash, v.category, v.purpose, v.field, v.collected, v.anchor, v.due,"
+            " s.keep_until, s.review FROM main.vault v LEFT JOIN main.retention_state s"
+            " ON s.record = v.id LEFT JOIN main.subject sj ON sj.id = v.subject_id"
+            " WHERE v.due <= ?1 AND v.due >= ?2 AND NOT (v.due = ?2 AND"
+            " v.id <= ?3) ORDER BY v.due, v.id LIMIT ?4");
+    sqlite3_stmt *hold = rf_stmt(
+        db, "SELECT EXISTS(SELECT 1 FROM main.erasure_hold WHERE released_at = 0 AND until > ?2"
+            " AND ((scope IN (1, 3) AND (subject = ?1 OR (scope = 3 AND subject IS NULL)))"
+            " OR (scope = 2 AND record IN (SELECT id FROM main.vault WHERE subject_id ="
+            " (SELECT id FROM main.subject WHERE hash=?1)))))");
+    sqlite3_stmt *review =
+        rf_stmt(db, "INSERT INTO main.retention_review(record, subject, rule, category, purpose,"
+                    " record_due, opened, deadline, status, id)"
+                    " VALUES(?1, ?2, 'R-3', 'cv', 'recruitment', ?3, ?4, ?5, 1, ?6)");
+    sqlite3_stmt *state = rf_stmt(db, "INSERT OR REPLACE INTO main.retention_state(record,"
+                                      " keep_until, review) VALUES(?1, NULL, ?2)");
+    sqlite3_stmt *schedule = rf_stmt(db, "UPDATE main.vault SET anchor=?2, due=?3 WHERE id=?1");
+    /* One month after the run (the library adds it on the calendar). */
+    const int64_t deadline = as_of + 31 * INT64_C(86400);
+    int64_t run_id, review_id, cursor_due = INT64_MIN, cursor_id = INT64_MIN, opened = 0;
+    long total, n;
+    char ref[256], when[32];
+
+    rf_done(kdb, begin_k, sqlite3_step(begin_k), "begin");
+    rf_done(db, begin_d, sqlite3_step(begin_d), "begin");
+    sqlite3_bind_text(counter, 1, "retention_run", -1, SQLITE_STATIC);
+    check_sql(db, sqlite3_step(counter), "counter");
+    run_id = sqlite3_column_int64(counter, 0) + 1;
+    rf_done(db, counter, SQLITE_OK, "counter");
+    sqlite3_bind_int64(run_ins, 1, as_of);
+    sqlite3_bind_int64(run_ins, 2, as_of);
+    sqlite3_bind_int64(run_ins, 3, run_id);
+    rf_done(db, run_ins, sqlite3_step(run_ins), "run");
+    if (sqlite3_step(tail) == SQLITE_ROW) {
+        f->seq = sqlite3_column_int64(tail, 0);
+        memcpy(f->prev, sqlite3_column_blob(tail, 1), 32);
+    }
+    rf_done(db, tail, SQLITE_OK, "tail");
+    {
+        time_t t = (time_t)as_of;
+        struct tm tm;
+        if (gmtime_r(&t, &tm) == NULL ||
+            strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+            fprintf(stderr, "floor: as_of not a date\n");
+            exit(1);
+        }
+    }
+    snprintf(ref, sizeof ref,
+             "retention run %lld started as of %s: examined 0, erased 0, anonymised 0,"
+             " reviews opened 0, held 0",
+             (long long)run_id, when);
+    rf_audit(f, audit, as_of, NULL, ref);
+    sqlite3_bind_text(counter_set, 1, "retention_run", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(counter_set, 2, run_id);
+    rf_done(db, counter_set, sqlite3_step(counter_set), "counter");
+    rf_done(db, bump, sqlite3_step(bump), "generation");
+    rf_done(kdb, commit_k, sqlite3_step(commit_k), "commit");
+    rf_done(db, commit_d, sqlite3_step(commit_d), "commit");
+    sqlite3_bind_int64(count, 1, as_of);
+    sqlite3_bind_int64(count, 2, INT64_MIN);
+    sqlite3_bind_int64(count, 3, INT64_MIN);
+    check_sql(db, sqlite3_step(count), "count");
+    total = (long)sqlite3_column_int64(count, 0);
+    rf_done(db, count, SQLITE_OK, "count");
+
+    do {
+        unsigned char last[32];
+        int have_last = 0;
+        int64_t generation;
+
+        rf_done(kdb, begin_k, sqlite3_step(begin_k), "begin");
+        rf_done(db, begin_d, sqlite3_step(begin_d), "begin");
+        check_sql(db, sqlite3_step(gen), "generation");
+        generation = sqlite3_column_int64(gen, 0);
+        rf_done(db, gen, SQLITE_OK, "generation");
+        sqlite3_bind_int64(orphans, 1, generation);
+        rf_done(kdb, orphans, sqlite3_step(orphans), "orphans");
+        sqlite3_bind_text(counter, 1, "review", -1, SQLITE_STATIC);
+        check_sql(db, sqlite3_step(counter), "counter");
+        review_id = sqlite3_column_int64(counter, 0);
+        rf_done(db, counter, SQLITE_OK, "counter");
+        sqlite3_bind_int64(due, 1, as_of);
+        sqlite3_bind_int64(due, 2, cursor_due);
+        sqlite3_bind_int64(due, 3, cursor_id);
+        sqlite3_bind_int64(due, 4, batch);
+        n = 0;
+        /* The library reads the batch's rows first, then acts on them; so
+         * does the floor, one row at a time from a copy. */
+        {
+            typedef struct {
+                int64_t id, anchor, due;
+                int has_anchor;
+                unsigned char subject[32];
+            } rv_row;
+            rv_row *rows = malloc((size_t)batch * sizeof *rows);
+            if (rows == NULL) {
+                fprintf(stderr, "out of memory\n");
+                exit(1);
+            }
+            while (sqlite3_step(due) == SQLITE_ROW) {
+                rows[n].id = sqlite3_column_int64(due, 0);
+                memcpy(rows[n].subject, sqlite3_column_blob(due, 1), 32);
+                rows[n].has_anchor = sqlite3_column_type(due, 6) != SQLITE_NULL;
+                rows[n].anchor = sqlite3_column_int64(due, 6);
+                rows[n].due = sqlite3_column_int64(due, 7);
+                if (strcmp((const char *)sqlite3_column_text(due, 2), "cv") != 0 ||
+                    strcmp((const char *)sqlite3_column_text(due, 3), "recruitment") != 0) {
+                    fprintf(stderr, "floor: a due record not under R-3\n");
+                    exit(1);
+                }
+                n++;
+            }
+            rf_done(db, due, SQLITE_OK, "due");
+            for (long i = 0; i < n; i++) {
+                const unsigned char *h = rows[i].subject;
+                if (!have_last || memcmp(last, h, 32) != 0) {
+                    sqlite3_bind_blob(hold, 1, h, 32, SQLITE_STATIC);
+                    sqlite3_bind_int64(hold, 2, as_of);
+                    check_sql(db, sqlite3_step(hold), "hold");
+                    if (sqlite3_column_int(hold, 0) != 0) {
+                        fprintf(stderr, "floor: the bench sets no hold\n");
+                        exit(1);
+                    }
+                    rf_done(db, hold, SQLITE_OK, "hold");
+                    memcpy(last, h, 32);
+                    have_last = 1;
+                }
+                sqlite3_bind_int64(review, 1, rows[i].id);
+                sqlite3_bind_blob(review, 2, h, 32, SQLITE_STATIC);
+                sqlite3_bind_int64(review, 3, rows[i].due);
+                sqlite3_bind_int64(review, 4, as_of);
+                sqlite3_bind_int64(review, 5, deadline);
+                sqlite3_bind_int64(review, 6, ++review_id);
+                rf_done(db, review, sqlite3_step(review), "review");
+                sqlite3_bind_int64(state, 1, rows[i].id);
+                sqlite3_bind_int64(state, 2, review_id);
+                rf_done(db, state, sqlite3_step(state), "state");
+                sqlite3_bind_int64(schedule, 1, rows[i].id);
+                if (rows[i].has_anchor)
+                    sqlite3_bind_int64(schedule, 2, rows[i].anchor);
+                rf_done(db, schedule, sqlite3_step(schedule), "schedule");
+                snprintf(ref, sizeof ref, "record %lld: review %lld opened under R-3 (run %lld)",
+                         (long long)rows[i].id, (long long)review_id, (long long)run_id);
+                rf_audit(f, audit, as_of, h, ref);
+                cursor_due = rows[i].due;
+                cursor_id = rows[i].id;
+                opened++;
+            }
+            free(rows);
+        }
+        sqlite3_bind_int64(run_upd, 1, run_id);
+        sqlite3_bind_int64(run_upd, 2, as_of);
+        sqlite3_bind_int64(run_upd, 3, cursor_due);
+        sqlite3_bind_int64(run_upd, 4, cursor_id);
+        sqlite3_bind_int64(run_upd, 5, opened);
+        sqlite3_bind_int64(run_upd, 6, opened);
+        sqlite3_bind_int(run_upd, 7, n < batch);
+        rf_done(db, run_upd, sqlite3_step(run_upd), "run");
+        if (n < batch) {
+            snprintf(ref, sizeof ref,
+                     "retention run %lld finished as of %s: examined %lld, erased 0,"
+                     " anonymised 0, reviews opened %lld, held 0",
+                     (long long)run_id, when, (long long)opened, (long long)opened);
+            rf_audit(f, audit, as_of, NULL, ref);
+        }
+        sqlite3_bind_text(counter_set, 1, "review", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(counter_set, 2, review_id);
+        rf_done(db, counter_set, sqlite3_step(counter_set), "counter");
+        rf_done(db, bump, sqlite3_step(bump), "generation");
+        rf_done(kdb, commit_k, sqlite3_step(commit_k), "commit");
+        rf_done(db, commit_d, sqlite3_step(commit_d), "commit");
+    } while (n == batch);
+    {
+        sqlite3_stmt *all[] = {begin_k, begin_d,     commit_k, commit_d, gen,     bump,    orphans,
+                               counter, counter_set, tail,     audit,    run_ins, run_upd, count,
+                               due,     hold,        review,   state,    schedule};
+        for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+            sqlite3_finalize(all[i]);
+    }
+    if (opened != total) {
+        fprintf(stderr, "floor opened %lld of %ld due\n", (long long)opened, total);
+        exit(1);
+    }
+    return (long)opened;
+}
 
 /* due + run at `as_of`; checks the counts. */
 static void
@@ -868,12 +1098,33 @@ bench_size(long total, long due_n, figures *f)
     }
     build = bench_now() - t0;
 
-    /* 1. Reviews only: engine time, no erasure. */
+    /* 1. Reviews only: engine time, no erasure; its floor on a copy of
+     * the store as the review sweep finds it. */
+    {
+        char to[600], kfrom[600], kto[700];
+        snprintf(to, sizeof to, "%s/review-floor-%ld.db", bench_tmpdir(), total);
+        snprintf(kfrom, sizeof kfrom, "%s-keys", path);
+        snprintf(kto, sizeof kto, "%s-keys", to);
+        rf.db = bench_copy_store(path, to);
+        rf.kdb = bench_copy_store(kfrom, kto);
+        floor_crypto_init(&rf.fc);
+    }
     clock_now = T_REVIEW_RUN;
     eng = open_engine(path);
     sweep(eng, T_REVIEW_RUN, due_n, 0, &review_due, &review_run);
     f->review = review_due;
     span_add(&f->review, review_run);
+    {
+        span t = span_start();
+        if (floor_review(&rf, T_REVIEW_RUN) != due_n) {
+            fprintf(stderr, "floor: reviewed other than %ld\n", due_n);
+            exit(1);
+        }
+        f->floor_review = span_since(t);
+        sqlite3_close(rf.db);
+        sqlite3_close(rf.kdb);
+        floor_crypto_free(&rf.fc);
+    }
     /* 3. The baseline: the erase sweep's range, read raw (the reviewed
      * CVs have left the index). */
     f->raw = raw_scan(path, T_RUN, due_n);
@@ -923,6 +1174,8 @@ bench_size(long total, long due_n, figures *f)
     print_span("review sweep: gdpr_retention_due", review_due, note);
     snprintf(note, sizeof note, "(%ld review tasks opened, each audited)", due_n);
     print_span("review sweep: gdpr_retention_run", review_run, note);
+    snprintf(note, sizeof note, "(%ld opened: same rows, audit, commits)", due_n);
+    print_span("floor of the review sweep's run", f->floor_review, note);
     snprintf(note, sizeof note, "(%ld listed, R-2)", due_n);
     print_span("erase sweep: gdpr_retention_due", f->due, note);
     snprintf(note, sizeof note, "(%ld erased, each audited)", due_n);
@@ -933,6 +1186,8 @@ bench_size(long total, long due_n, figures *f)
     print_span("floor of the erase sweep's run", f->floor, note);
     printf("  engine time beyond the erasures: %.3f s wall, %.3f s cpu\n",
            f->due.wall + f->run.wall - f->erase.wall, f->due.cpu + f->run.cpu - f->erase.cpu);
+    bench_report_latency("gdpr_retention_run, review sweep", review_run.wall,
+                         "floor: same rows, audit, commits", f->floor_review.wall);
     bench_report_latency("gdpr_retention_run, erase sweep", f->run.wall,
                          "floor: same rows, audit, commits, scrub", f->floor.wall);
     bench_report_latency("due list of the erase sweep", f->due.wall,
@@ -951,8 +1206,13 @@ bench_size(long total, long due_n, figures *f)
             unlink(side);
             snprintf(side, sizeof side, "%s/floor-%ld.db%s", bench_tmpdir(), total, suffixes[i]);
             unlink(side);
+            snprintf(side, sizeof side, "%s/review-floor-%ld.db%s", bench_tmpdir(), total,
+                     suffixes[i]);
+            unlink(side);
         }
         snprintf(side, sizeof side, "%s/floor-%ld.db", bench_tmpdir(), total);
+        unlink(side);
+        snprintf(side, sizeof side, "%s/review-floor-%ld.db", bench_tmpdir(), total);
         unlink(side);
     }
 }
