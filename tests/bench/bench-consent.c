@@ -327,10 +327,11 @@ raw_record(sqlite3 *db, long n, long subjects, int with_proof, long first_id)
  * digest when there is one), the current-state row with its row MAC, the
  * retention anchor (set on a refusal, removed on a grant), and the audit
  * row with its chained HMAC-SHA-256 over the audit encoding; with a proof,
- * an AES-256-GCM seal of it under a data key kept in memory. Batches of
- * 10,000 per durable commit (WAL, synchronous=FULL). The subjects'
- * hashes are computed beforehand only so that the lookups find the real
- * rows; the timed loop still pays one HMAC per event for them. */
+ * the subject's key read from a copy of the keystore and unwrapped, and
+ * the proof sealed under it with AES-256-GCM (floor_seal_proof). Batches
+ * of 10,000 per durable commit (WAL, synchronous=FULL), both files. The
+ * subjects' hashes are computed beforehand only so that the lookups find
+ * the real rows; the timed loop still pays one HMAC per event for them. */
 static uint8_t (*subject_hashes)[CRYPTO_HASH_BYTES];
 
 static void
