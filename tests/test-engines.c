@@ -749,6 +749,70 @@ START_TEST(cipher_contexts_go_with_their_keys)
 }
 END_TEST
 
+/* recordproof: a key that takes a full set's slot takes over the evicted
+ * key's cipher context, set up again for the new key (no free, no new
+ * allocation: a seal under a key the cache had dropped cost both). The
+ * re-keyed context must seal and open under the new key only, and the
+ * evicted subject's values must still open (its key comes back from the
+ * keystore with a context of its own). Five subjects whose keys share one
+ * cache set (DEK_CACHE_WAYS + 1). */
+START_TEST(evicted_context_rekeyed_for_the_new_key)
+{
+    uint8_t hash[DEK_CACHE_WAYS + 1][CRYPTO_HASH_BYTES], dek[CRYPTO_KEY_BYTES];
+    char names[DEK_CACHE_WAYS + 1][32];
+    int64_t ids[DEK_CACHE_WAYS + 1] = {0}, late = 0;
+    size_t set = 0, found = 0, before;
+
+    for (unsigned k = 0; found < DEK_CACHE_WAYS + 1 && k < 1000000; k++) {
+        uint8_t h[CRYPTO_HASH_BYTES];
+        size_t s;
+        char name[32];
+        snprintf(name, sizeof name, "SET-%u", k);
+        th_ok(gdpr_engine__subject_hash(ts.eng, name, h));
+        s = ((size_t)h[0] | (size_t)h[1] << 8 | (size_t)h[2] << 16) % DEK_CACHE_SETS;
+        if (found == 0)
+            set = s;
+        if (s != set)
+            continue;
+        memcpy(hash[found], h, sizeof h);
+        memcpy(names[found], name, sizeof name);
+        found++;
+    }
+    ck_assert_uint_eq(found, DEK_CACHE_WAYS + 1);
+    /* The first four fill the set, each with a context (a seal). */
+    for (unsigned w = 0; w < DEK_CACHE_WAYS; w++)
+        put(ts.eng, names[w], names[w], &ids[w]);
+    before = gdpr_engine__dek_contexts(ts.eng);
+    ck_assert_uint_ge(before, DEK_CACHE_WAYS);
+    /* The fifth subject's key (it exists now, its own context dropped by
+     * a rollback of everything cached) evicts the least recently used:
+     * the context moves to the new key, none is freed. */
+    put(ts.eng, names[DEK_CACHE_WAYS], "fifth", &ids[DEK_CACHE_WAYS]);
+    th_ok(gdpr_begin(ts.eng));
+    th_ok(gdpr_rollback(ts.eng));
+    ck_assert_uint_eq(gdpr_engine__dek_contexts(ts.eng), 0);
+    for (unsigned w = 0; w < DEK_CACHE_WAYS; w++)
+        expect_value(ts.eng, ids[w], names[w]);
+    ck_assert_uint_eq(gdpr_engine__dek_contexts(ts.eng), DEK_CACHE_WAYS);
+    th_ok(gdpr_engine__subject_dek(ts.eng, hash[DEK_CACHE_WAYS], dek));
+    gdpr_crypto__wipe(dek, sizeof dek);
+    ck_assert_uint_eq(gdpr_engine__dek_contexts(ts.eng), DEK_CACHE_WAYS);
+    /* Sealed through the re-keyed context: opens here and in an engine
+     * that never saw the old key. */
+    put(ts.eng, names[DEK_CACHE_WAYS], "sealed after the eviction", &late);
+    expect_value(ts.eng, late, "sealed after the eviction");
+    expect_value(other, late, "sealed after the eviction");
+    expect_value(ts.eng, ids[DEK_CACHE_WAYS], "fifth");
+    /* The evicted subject's key comes back (evicting another): its
+     * values still open, here and in the other engine. */
+    expect_value(ts.eng, ids[0], names[0]);
+    expect_value(other, ids[0], names[0]);
+    for (unsigned w = 1; w < DEK_CACHE_WAYS; w++)
+        expect_value(ts.eng, ids[w], names[w]);
+    ck_assert_uint_eq(gdpr_engine__dek_contexts(ts.eng), DEK_CACHE_WAYS);
+}
+END_TEST
+
 static Suite *
 engines_suite(void)
 {
@@ -762,6 +826,7 @@ engines_suite(void)
     tcase_add_test(tc, stale_data_key_never_used);
     tcase_add_test(tc, data_keys_invalidated_per_subject);
     tcase_add_test(tc, cipher_contexts_go_with_their_keys);
+    tcase_add_test(tc, evicted_context_rekeyed_for_the_new_key);
     tcase_add_test(tc, read_between_two_commits_of_rekey);
     tcase_add_test(tc, read_between_two_commits_of_recreate);
     tcase_add_test(tc, policy_reload_seen);

@@ -49,13 +49,18 @@ entry_drop(dek_cache_entry *e)
 
 /* `epoch` is the key epoch at or before the read that gave `serial`. The
  * subject's own entry is replaced, else a free one, else the least
- * recently used of the set (its cipher context freed, the rest wiped by
- * the overwrite). Returns the entry now holding the key. */
+ * recently used of the set. A replaced entry's cipher context is set up
+ * for the new key at once (gdpr_crypto__keyed_rekey overwrites the old
+ * key's schedule, as freeing it would cleanse it), so the next seal under
+ * the new key neither frees one context nor allocates another; if that
+ * fails it is freed as before. The rest is wiped by the overwrite.
+ * Returns the entry now holding the key. */
 static dek_cache_entry *
 cache_put(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
           const uint8_t dek[CRYPTO_KEY_BYTES], int64_t serial, uint64_t epoch)
 {
     dek_cache_entry *e = cache_find(eng, hash);
+    crypto_keyed *aead = NULL;
 
     if (e == NULL) {
         dek_cache_entry *set = cache_set(eng, hash);
@@ -64,8 +69,18 @@ cache_put(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
             if (!set[w].used || set[w].used_at < e->used_at)
                 e = &set[w];
     }
+    if (e->used && e->aead != NULL) {
+        aead = e->aead;
+        e->aead = NULL;
+        if (gdpr_crypto__keyed_rekey(aead, dek) != GDPR_OK) {
+            gdpr__err_clear(); /* made again at the entry's first seal or open */
+            gdpr_crypto__keyed_free(aead);
+            aead = NULL;
+        }
+    }
     if (e->used)
         entry_drop(e);
+    e->aead = aead;
     e->used = 1;
     memcpy(e->hash, hash, CRYPTO_HASH_BYTES);
     memcpy(e->dek, dek, CRYPTO_KEY_BYTES);

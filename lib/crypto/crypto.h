@@ -152,6 +152,10 @@ int gdpr_crypto__keyed_seal(crypto_ctx *c, crypto_keyed *k, const void *aad, siz
                             const void *plain, size_t len, uint8_t *out);
 int gdpr_crypto__keyed_open(crypto_keyed *k, const void *aad, size_t aad_len, const uint8_t *sealed,
                             size_t sealed_len, uint8_t *out);
+/* The same object set up for another key (a data-key cache slot taken by
+ * a new key): no allocation; the old key's schedule is overwritten, as
+ * free would cleanse it. On failure the object must be freed. */
+int gdpr_crypto__keyed_rekey(crypto_keyed *k, const uint8_t key[CRYPTO_KEY_BYTES]);
 void gdpr_crypto__keyed_free(crypto_keyed *k);
 
 /* Base64 (RFC 4648, padded; lib/crypto/base64.c). Encode writes

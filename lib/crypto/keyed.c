@@ -39,6 +39,19 @@ gdpr_crypto__keyed_new(crypto_ctx *c, const uint8_t key[CRYPTO_KEY_BYTES], crypt
     return GDPR_OK;
 }
 
+int
+gdpr_crypto__keyed_rekey(crypto_keyed *k, const uint8_t key[CRYPTO_KEY_BYTES])
+{
+    /* No cipher named: OpenSSL keeps the provider context and sets the new
+     * key up in it. Its GCM key set-up (CRYPTO_gcm128_init) zeroes the
+     * whole GCM state, then writes the GHASH key and table; the AES-256
+     * schedule is written over in full: nothing derived from the old key
+     * is left. */
+    if (EVP_CipherInit_ex2(k->ctx, NULL, key, NULL, 1, NULL) != 1)
+        return gdpr_crypto__fail("AES-256-GCM key setup");
+    return GDPR_OK;
+}
+
 void
 gdpr_crypto__keyed_free(crypto_keyed *k)
 {
