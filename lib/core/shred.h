@@ -12,11 +12,11 @@
  *                              SHRED_QUIET, &outcome);
  *     ...                                 (GDPR_ESTATE: held or kept, see outcome)
  *     rc = gdpr_engine__end(eng, rc);
+ *     gdpr_shred__finish(eng);                  (outside every transaction)
+ *     gdpr_engine__unlock(eng, rc);
  *
  * (Many records in one transaction: gdpr_shred__memo_reset(&memo) after
  * the begin, then gdpr_shred__record_memo(.., &memo, ..) per record.)
- *     gdpr_shred__finish(eng);                  (outside every transaction)
- *     gdpr_engine__unlock(eng, rc);
  *
  * Nothing here destroys a key inside a transaction: when a record was the
  * last one a partially erased subject kept, the subject's row goes in the
