@@ -145,6 +145,8 @@ floor_crypto_init(floor_crypto *fc)
     OSSL_PARAM params[2];
     unsigned char mkey[32];
 
+    fc->keyed = 0;
+    fc->pool_left = 0;
     fc->mac = m ? EVP_MAC_CTX_new(m) : NULL;
     EVP_MAC_free(m);
     fc->aead = EVP_CIPHER_CTX_new();
@@ -186,12 +188,25 @@ void
 floor_seal(floor_crypto *fc, const void *aad, size_t aadlen, const void *plain, size_t len,
            unsigned char *out)
 {
-    unsigned char nonce[12];
     int outl = 0;
 
-    RAND_bytes(nonce, sizeof nonce);
-    memcpy(out, nonce, sizeof nonce);
-    if (EVP_EncryptInit_ex2(fc->aead, fc->gcm, fc->dek, nonce, NULL) != 1 ||
+    if (fc->pool_left < 12) {
+        if (RAND_bytes(fc->pool, sizeof fc->pool) != 1) {
+            fprintf(stderr, "floor: RAND_bytes failed\n");
+            exit(1);
+        }
+        fc->pool_left = sizeof fc->pool;
+    }
+    memcpy(out, fc->pool + sizeof fc->pool - fc->pool_left, 12);
+    fc->pool_left -= 12;
+    if (!fc->keyed) {
+        if (EVP_EncryptInit_ex2(fc->aead, fc->gcm, fc->dek, NULL, NULL) != 1) {
+            fprintf(stderr, "floor: seal failed\n");
+            exit(1);
+        }
+        fc->keyed = 1;
+    }
+    if (EVP_EncryptInit_ex2(fc->aead, NULL, NULL, out, NULL) != 1 ||
         EVP_EncryptUpdate(fc->aead, NULL, &outl, aad, (int)aadlen) != 1 ||
         EVP_EncryptUpdate(fc->aead, out + 12, &outl, plain, (int)len) != 1 ||
         EVP_EncryptFinal_ex(fc->aead, out + 12 + outl, &outl) != 1 ||
