@@ -1829,7 +1829,7 @@ main(void)
     bench_consent(lib_uri, raw, subjects, n, (long)(2000 * scale) + 50);
     bench_vault(lib_uri, raw, (long)(5000 * scale) + 10, (long)(1000 * scale) + 10,
                 (long)(2000 * scale) + 50);
-    bench_export_erase(lib_uri, raw, 1000, scale >= 0.5 ? 5 : 2);
+    bench_export_erase(lib_uri, raw, 1000, scale >= 0.5 ? 8 : 3);
     PQfinish(raw);
     bench_engines(lib_uri, raw_uri, (long)(300 * scale) + 10);
     return 0;
