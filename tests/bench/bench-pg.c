@@ -43,7 +43,6 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <stdint.h>
-#include <time.h>
 
 #include "bench.h"
 #include "gdpr.h"
@@ -1091,15 +1090,52 @@ fo_quoted(fl_out *o, const char *s, size_t n)
     FO_LIT(o, "\"");
 }
 
+/* Days since 1970-01-01 to a civil date (proleptic Gregorian), as
+ * bench-export.c's floor: no gmtime_r, no strftime. */
+static void
+fl_civil(int64_t days, int64_t *y, int *m, int *d)
+{
+    int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+/* "YYYY-MM-DDTHH:MM:SSZ", quoted. */
 static void
 fo_time(fl_out *o, int64_t t)
 {
-    char d[32];
-    time_t tt = (time_t)t;
-    struct tm tm;
+    int64_t days = (t >= 0 ? t : t - 86399) / 86400, y;
+    int64_t secs = t - days * 86400;
+    int m, d;
+    char b[22];
 
-    gmtime_r(&tt, &tm);
-    fo_put(o, d, strftime(d, sizeof d, "\"%Y-%m-%dT%H:%M:%SZ\"", &tm));
+    fl_civil(days, &y, &m, &d);
+    b[0] = '"';
+    for (int i = 4; i >= 1; i--, y /= 10)
+        b[i] = (char)('0' + y % 10);
+    b[5] = '-';
+    b[6] = (char)('0' + m / 10);
+    b[7] = (char)('0' + m % 10);
+    b[8] = '-';
+    b[9] = (char)('0' + d / 10);
+    b[10] = (char)('0' + d % 10);
+    b[11] = 'T';
+    b[12] = (char)('0' + secs / 36000);
+    b[13] = (char)('0' + secs / 3600 % 10);
+    b[14] = ':';
+    b[15] = (char)('0' + secs % 3600 / 600);
+    b[16] = (char)('0' + secs % 3600 / 60 % 10);
+    b[17] = ':';
+    b[18] = (char)('0' + secs % 60 / 10);
+    b[19] = (char)('0' + secs % 10);
+    b[20] = 'Z';
+    b[21] = '"';
+    fo_put(o, b, sizeof b);
 }
 
 static void
