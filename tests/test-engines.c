@@ -340,6 +340,79 @@ START_TEST(policy_reload_seen)
 }
 END_TEST
 
+/* PostgreSQL: after an engine's own commit, the refresh its next call
+ * makes (the generation moved, by its own hand) is answered from what the
+ * store handle knows, not by reading the key state and the policy version
+ * again: a put after a put sends as many statements as a put after a
+ * read. Another engine's write in between is still seen (the policy it
+ * loads, a key it destroys). */
+static long statements;
+
+static int
+count_statement(void *ctx)
+{
+    (void)ctx;
+    statements++;
+    return 0;
+}
+
+static long
+put_counted(gdpr_engine *eng, const char *subject, int64_t *id)
+{
+    gdpr__test_hooks h;
+
+    memset(&h, 0, sizeof h);
+    h.before_statement = count_statement;
+    statements = 0;
+    gdpr__test_hooks_set(&h);
+    put(eng, subject, "counted", id);
+    gdpr__test_hooks_set(NULL);
+    return statements;
+}
+
+START_TEST(own_commit_refresh_from_memory)
+{
+    size_t len = 0;
+    char *doc = th_read_file(th_example_policy_path(), &len);
+    char *at = strstr(doc, "\"vault.put\", \"vault.get\", \"subject.link\"");
+    int64_t id = 0, first = 0, version = 0;
+    long after_put, after_read;
+    gdpr_erase_report r;
+    void *v = NULL;
+    size_t vlen = 0;
+
+    if (!th_on_postgres()) {
+        free(doc);
+        return; /* the SQLite backend reads its counters locally */
+    }
+    ck_assert_ptr_nonnull(at);
+    /* The first put follows the other engine's policy load (setup): the
+     * second one learns the policy version at the handle's generation. */
+    put(other, "cust-m", "first", &first);
+    put(other, "cust-m", "second", &id);
+    after_put = put_counted(other, "cust-m", &id);
+    expect_value(other, first, "first");
+    after_read = put_counted(other, "cust-m", &id);
+    ck_assert_int_eq(after_put, after_read);
+
+    /* Another engine destroys the subject's key: the next put sees it and
+     * makes a new key (the old one is gone), and its value reads back. */
+    th_ok(gdpr_erase_subject(ts.eng, &th_dpo, "cust-m", "Art. 17(1)(a)", &r));
+    put(other, "cust-m", "after erasure", &id);
+    expect_value(other, id, "after erasure");
+
+    /* Another engine loads a policy: the next call sees it. */
+    put(other, "cust-m", "again", &id);
+    memcpy(at, "\"vault.put\", \"vault.put\", \"subject.link\"",
+           strlen("\"vault.put\", \"vault.get\", \"subject.link\""));
+    th_ok(gdpr_policy_load_string(ts.eng, &th_dpo, doc));
+    free(doc);
+    th_assert_err(gdpr_vault_get(other, &th_agent, id, &v, &vlen), GDPR_EDENIED, "vault.get");
+    th_ok(gdpr_policy_version(other, &version));
+    ck_assert_int_eq(version, 2);
+}
+END_TEST
+
 /* Item 4: a key row with no subject (a crash between the two commits, or
  * another engine's erasure between its transactions) never blocks the
  * subject's creation; the queued destruction leaves the new key alone. */
@@ -830,6 +903,7 @@ engines_suite(void)
     tcase_add_test(tc, read_between_two_commits_of_rekey);
     tcase_add_test(tc, read_between_two_commits_of_recreate);
     tcase_add_test(tc, policy_reload_seen);
+    tcase_add_test(tc, own_commit_refresh_from_memory);
     tcase_add_test(tc, recreate_over_queued_key);
     tcase_add_test(tc, orphan_key_taken_back);
     tcase_add_test(tc, rekey_all_or_nothing_under_io_errors);

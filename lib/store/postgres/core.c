@@ -455,6 +455,7 @@ gdpr_pg__policy_insert(store *base, int64_t at, const char *actor,
                        const uint8_t sha256[CRYPTO_HASH_BYTES], const char *document,
                        int64_t *version_out)
 {
+    ((pg_store *)base)->known_policy_valid = 0;
     return gdpr_pg__document_insert((pg_store *)base,
                                     "INSERT INTO " D
                                     "policy(version, loaded_at, actor, sha256, document)"
@@ -530,6 +531,21 @@ gdpr_pg__policy_get(store *base, int64_t version, char **document_out)
 int
 gdpr_pg__policy_version(store *base, int64_t *version_out)
 {
-    return gdpr_pg__one_int64((pg_store *)base, "SELECT coalesce(max(version), 0) FROM " D "policy",
-                              NULL, "reading the policy version", version_out);
+    pg_store *st = (pg_store *)base;
+    int known = gdpr_pg__known_now(st);
+    int rc;
+
+    /* As the key state (keys.c): no other engine wrote since this
+     * handle's own commit, which loaded no policy (seq.c). */
+    if (known && st->known_policy_valid) {
+        *version_out = st->known_policy;
+        return GDPR_OK;
+    }
+    rc = gdpr_pg__one_int64(st, "SELECT coalesce(max(version), 0) FROM " D "policy", NULL,
+                            "reading the policy version", version_out);
+    if (rc == GDPR_OK && known) {
+        st->known_policy = *version_out;
+        st->known_policy_valid = 1;
+    }
+    return rc;
 }

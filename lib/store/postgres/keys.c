@@ -18,6 +18,7 @@
 int
 gdpr_pg__key_epoch_bump(pg_store *st)
 {
+    st->known_keys_valid = 0;
     return gdpr_pg__exec(st, "UPDATE " K "counter SET value = value + 1 WHERE name = 'key_epoch'",
                          NULL, "raising the key epoch", NULL);
 }
@@ -41,10 +42,18 @@ read_key_counters(const pg_row *r, void *ctx)
 int
 gdpr_pg__key_state(store *base, store_key_state *out)
 {
+    pg_store *st = (pg_store *)base;
     key_counters k = {0, 0, 0, 0};
+    int known = gdpr_pg__known_now(st);
     int rc;
 
     memset(out, 0, sizeof *out);
+    if (known && st->known_keys_valid) {
+        /* No other engine wrote since this handle's own commit, which
+         * wrote no key counter (seq.c). */
+        *out = st->known_keys;
+        return GDPR_OK;
+    }
     if (((pg_store *)base)->begin_row_fresh && ((pg_store *)base)->depth > 0) {
         /* Read with the BEGIN, under the write lock, no statement since. */
         const int64_t *b = ((pg_store *)base)->begin_row;
@@ -67,6 +76,12 @@ gdpr_pg__key_state(store *base, store_key_state *out)
     out->kek_generation = (uint64_t)k.kek;
     out->rekey_seq = k.rekey_seq;
     out->data_kek_generation = (uint64_t)k.data_kek;
+    /* Read after the generation the handle knows: the state at it, or
+     * later (then the generation moved and is never read again). */
+    if (known) {
+        st->known_keys = *out;
+        st->known_keys_valid = 1;
+    }
     return GDPR_OK;
 }
 
@@ -79,6 +94,7 @@ gdpr_pg__rotation_put(store *base, store_file f, uint64_t kek_generation, int64_
 
     if (st->depth == 0)
         return gdpr__err_set(GDPR_ESTATE, "store: a rotation is recorded inside a transaction");
+    st->known_keys_valid = 0;
     gdpr_pg__p_init(&p);
     gdpr_pg__p_int(&p, (int64_t)kek_generation);
     if (f != STORE_KEYS)

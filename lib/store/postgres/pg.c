@@ -519,6 +519,7 @@ gdpr_pg__exec_later_flag(pg_store *st, const char *sql, const pg_params *p, cons
     int rc;
 
     st->begin_row_fresh = 0;
+    st->generation_fresh = 0;
     if (st->depth == 0 || st->read_only || st->broken || st->doomed) {
         int64_t n = 0;
         rc = gdpr_pg__exec(st, sql, p, what, &n);
@@ -578,6 +579,7 @@ gdpr_pg__run(pg_store *st, const char *sql, const pg_params *p, const char *what
 
     *out = NULL;
     st->begin_row_fresh = 0;
+    st->generation_fresh = 0;
     if (st->doomed && st->depth > 0)
         return refuse_doomed(st, what);
 #if PG_PIPELINE
@@ -738,6 +740,7 @@ gdpr_pg__exec_plain(pg_store *st, const char *sql, const char *what)
     PGresult *res;
     int rc = st->doomed && st->depth > 0 ? refuse_doomed(st, what) : gdpr_pg__drain(st);
 
+    st->generation_fresh = 0;
     if (rc == GDPR_OK)
         rc = ready(st, what);
 

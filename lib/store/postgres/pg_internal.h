@@ -139,6 +139,19 @@ typedef struct pg_store {
      * nothing known. */
     uint64_t cache_generation;
     int cache_tail_valid;
+    /* The key state and the policy version as of cache_generation (seq.c):
+     * the key state read with the last writable BEGIN, under the write
+     * lock, or after a generation read that found cache_generation; the
+     * policy version read at cache_generation. A write to either forgets
+     * it; so does everything that forgets the cache. */
+    int known_keys_valid;
+    store_key_state known_keys;
+    int known_policy_valid;
+    int64_t known_policy;
+    /* The generation read outside a transaction (gdpr_pg__generation),
+     * and whether no statement went since. */
+    uint64_t generation_read;
+    int generation_fresh;
     uint64_t subject_uses;
     pg_subject_entry *subjects; /* PG_SUBJECT_SETS * PG_SUBJECT_WAYS, or NULL */
     /* Read with the writable BEGIN (tx.c): the generation, then the key
@@ -280,6 +293,10 @@ void gdpr_pg__subject_remember(pg_store *st, const uint8_t hash[CRYPTO_HASH_BYTE
                                int no_anchors);
 void gdpr_pg__cache_forget(pg_store *st);
 int gdpr_pg__generation_bump(pg_store *st);
+/* 1 when the generation read just now, outside a transaction, is the one
+ * the handle knows the store at (its own commit the last one): the key
+ * state and policy version it knows may answer (seq.c). */
+int gdpr_pg__known_now(const pg_store *st);
 int gdpr_pg__key_epoch_bump(pg_store *st);
 
 /* Outside a transaction only: VACUUM the keys table on this connection

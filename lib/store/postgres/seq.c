@@ -12,10 +12,15 @@
  * of gdpr.counter raised by every committed transaction that wrote.
  *
  * What a handle knows of the store between statements (subject ids, the
- * audit tail) holds while the generation is the one it noted: every
- * transaction that writes raises it, so an unchanged generation at the
- * next outermost begin (read under the write lock) means no other engine
- * wrote since; a rollback forgets everything.
+ * audit tail, the key state and the policy version) holds while the
+ * generation is the one it noted: every transaction that writes raises
+ * it, so an unchanged generation at the next outermost begin (read under
+ * the write lock) means no other engine wrote since; a rollback forgets
+ * everything. The engine's refresh after its own commit (the generation
+ * moved, by its own hand) asks the key state and the policy version: the
+ * handle answers them from what it knows when the generation it has just
+ * read is the one its own commit set, and the transaction wrote neither
+ * (gdpr_pg__known_now), instead of two more round trips per call.
  * SPDX-License-Identifier: MIT
  */
 #include "pg_internal.h"
@@ -167,6 +172,8 @@ gdpr_pg__cache_forget(pg_store *st)
         memset(st->subjects, 0, PG_SUBJECT_SETS * PG_SUBJECT_WAYS * sizeof *st->subjects);
     st->cache_generation = 0;
     st->cache_tail_valid = 0;
+    st->known_keys_valid = 0;
+    st->known_policy_valid = 0;
 }
 
 static pg_subject_entry *
@@ -245,6 +252,13 @@ gdpr_pg__generation_begin(pg_store *st)
         gdpr_pg__cache_forget(st);
     st->cache_generation = st->generation;
     st->audit_tail_valid = st->cache_tail_valid;
+    /* The key state came with the BEGIN, under the lock (tx.c). */
+    st->known_keys.key_epoch = (uint64_t)st->begin_row[1];
+    st->known_keys.kek_generation = (uint64_t)st->begin_row[2];
+    st->known_keys.rekey_seq = st->begin_row[3];
+    st->known_keys.data_kek_generation = (uint64_t)st->begin_row[4];
+    st->known_keys_valid = 1;
+    st->generation_fresh = 0;
     return GDPR_OK;
 }
 
@@ -269,12 +283,23 @@ gdpr_pg__generation_bump(pg_store *st)
     if (PQntuples(res) == 1) {
         pg_row r = {res, 0};
         st->generation = (uint64_t)gdpr_pg__col_int(&r, 0);
-        /* What the handle knows holds after its own commit. */
+        /* What the handle knows holds after its own commit; the key
+         * epoch moves with a key row deleted (read with this statement's
+         * round trip, keys.c). */
         if (st->cache_generation != 0)
             st->cache_generation = st->generation;
+        if (st->keys_deleted)
+            st->known_keys_valid = 0;
     }
     PQclear(res);
     return GDPR_OK;
+}
+
+int
+gdpr_pg__known_now(const pg_store *st)
+{
+    return st->depth == 0 && !st->reading && !st->read_only && st->generation_fresh &&
+           st->cache_generation != 0 && st->generation_read == st->cache_generation;
 }
 
 int
@@ -299,7 +324,10 @@ gdpr_pg__generation(store *base, uint64_t *generation_out)
             rc = gdpr_pg__one_int64(st, generation_sql, NULL, "reading the store generation",
                                     &value);
     }
-    if (rc == GDPR_OK)
+    if (rc == GDPR_OK) {
         *generation_out = (uint64_t)value;
+        st->generation_read = (uint64_t)value;
+        st->generation_fresh = 1;
+    }
     return rc;
 }
