@@ -258,19 +258,18 @@ floor_audit_chain(floor_crypto *fc, int64_t seq, int64_t at, const char *actor, 
 void
 floor_subject_keys_init(floor_subject_keys *k)
 {
-    unsigned char wrap_key[32];
+    unsigned char *wrap_key = k->wrap_key;
 
     memset(k, 0, sizeof *k);
     k->wrap = EVP_CIPHER_CTX_new();
     k->seal = EVP_CIPHER_CTX_new();
     k->gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
-    RAND_bytes(wrap_key, sizeof wrap_key);
+    RAND_bytes(wrap_key, sizeof k->wrap_key);
     if (k->wrap == NULL || k->seal == NULL || k->gcm == NULL ||
         EVP_EncryptInit_ex2(k->wrap, k->gcm, wrap_key, NULL, NULL) != 1) {
         fprintf(stderr, "floor: cipher setup failed\n");
         exit(1);
     }
-    OPENSSL_cleanse(wrap_key, sizeof wrap_key);
 }
 
 void
@@ -280,6 +279,7 @@ floor_subject_keys_free(floor_subject_keys *k)
     EVP_CIPHER_CTX_free(k->seal);
     EVP_CIPHER_free(k->gcm);
     OPENSSL_cleanse(k->pool, sizeof k->pool);
+    OPENSSL_cleanse(k->wrap_key, sizeof k->wrap_key);
 }
 
 void

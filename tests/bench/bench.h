@@ -94,6 +94,7 @@ typedef struct {
     struct evp_cipher_st *gcm;
     unsigned char pool[4096];
     size_t pool_left;
+    unsigned char wrap_key[32]; /* for a floor that unwraps again */
 } floor_subject_keys;
 #define FLOOR_WRAPPED_BYTES (1 + 12 + 32 + 16)
 #define FLOOR_SEAL_OVERHEAD (1 + 12 + 16)
