@@ -15,6 +15,8 @@
 
 static const char ident_aad_tag[] = "subject.ident";
 
+static int dek_entry(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                     dek_cache_entry **out);
 static int subject_keyed(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
                          crypto_keyed **out);
 
@@ -212,7 +214,7 @@ gdpr_engine__subject_ident_sealed(gdpr_engine *eng, const uint8_t hash[CRYPTO_HA
                                   const uint8_t *sealed, size_t len, char **subject_out)
 {
     uint8_t aad[sizeof ident_aad_tag + CRYPTO_HASH_BYTES];
-    crypto_keyed *key = NULL;
+    dek_cache_entry *e = NULL;
     char *plain;
     int rc;
 
@@ -222,10 +224,15 @@ gdpr_engine__subject_ident_sealed(gdpr_engine *eng, const uint8_t hash[CRYPTO_HA
     plain = malloc(len - CRYPTO_SEAL_OVERHEAD + 1);
     if (plain == NULL)
         return gdpr__err_set(GDPR_ENOMEM, "out of memory for a subject id");
-    rc = subject_keyed(eng, hash, &key);
+    rc = dek_entry(eng, hash, &e);
     ident_aad(hash, aad);
-    if (rc == GDPR_OK)
-        rc = gdpr_crypto__keyed_open(key, aad, sizeof aad, sealed, len, (uint8_t *)plain);
+    /* One open: the key set up in the engine's shared context, unless the
+     * subject's entry holds one set up already. A report over every
+     * subject so leaves no cipher context per subject in the cache. */
+    if (rc == GDPR_OK && e->aead != NULL)
+        rc = gdpr_crypto__keyed_open(e->aead, aad, sizeof aad, sealed, len, (uint8_t *)plain);
+    else if (rc == GDPR_OK)
+        rc = gdpr_crypto__open(eng->crypto, e->dek, aad, sizeof aad, sealed, len, (uint8_t *)plain);
     if (rc != GDPR_OK) {
         free(plain);
         return gdpr__err_wrap(rc, "subject id");
