@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine.h"
 #include "helpers.h"
 
 static th_store ts;
@@ -171,6 +172,30 @@ START_TEST(host_ids_only_for_a_role_that_may_read)
     ck_assert_int_eq(count_of(c.buf, "\"subject\":\"bob\""), 1);
     ck_assert_int_eq(count_of(c.buf, "\"subject\":\"carol\""), 1);
     free(c.buf);
+}
+END_TEST
+
+/* Issue 18 (floors2): a host-id report opens each subject's id with its
+ * key set up in the engine's shared cipher context, not in a context kept
+ * per subject in the key cache: a report over every subject leaves none
+ * behind (it kept one per subject, up to the cache's 8,192). */
+START_TEST(host_id_report_keeps_no_cipher_context_per_subject)
+{
+    gdpr_consent_report_options o = GDPR_CONSENT_REPORT_OPTIONS_INIT;
+    gdpr_engine *fresh = NULL;
+    capture c = {0};
+    int64_t rows = 0;
+
+    ck_assert_int_eq(th_open(&ts, &fresh), GDPR_OK);
+    ck_assert_uint_eq(gdpr_engine__dek_contexts(fresh), 0);
+    o.flags = GDPR_REPORT_HOST_IDS;
+    th_ok(gdpr_consent_report(fresh, &th_dpo, &o, capture_write, &c, &rows));
+    ck_assert_int_eq(rows, 4);
+    ck_assert_int_eq(count_of(c.buf, "\"subject\":\"alice\""), 2);
+    ck_assert_int_eq(count_of(c.buf, "\"subject\":\"carol\""), 1);
+    ck_assert_uint_eq(gdpr_engine__dek_contexts(fresh), 0);
+    free(c.buf);
+    gdpr_close(fresh);
 }
 END_TEST
 
@@ -439,6 +464,7 @@ report_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, every_state_in_json_by_keyed_hash);
     tcase_add_test(tc, host_ids_only_for_a_role_that_may_read);
+    tcase_add_test(tc, host_id_report_keeps_no_cipher_context_per_subject);
     tcase_add_test(tc, filters_by_purpose_state_and_date);
     tcase_add_test(tc, csv_has_a_header_and_one_line_per_row);
     tcase_add_test(tc, the_report_is_audited);

@@ -75,8 +75,10 @@ state_bit(const store_consent_state *cs, int64_t as_of)
 /* The subject's name in the report: its host id when asked for and still
  * there (the key of an erased subject is gone), else its keyed hash. */
 static int
-subject_name(report *r, const uint8_t *hash, const char **out)
+subject_name(report *r, const store_consent_report_row *row, const char **out)
 {
+    const uint8_t *hash = row->subject;
+
     gdpr__hex_encode(hash, CRYPTO_HASH_BYTES, r->hex);
     *out = r->hex;
     if (!r->host_ids)
@@ -91,7 +93,9 @@ subject_name(report *r, const uint8_t *hash, const char **out)
         }
         memcpy(r->last, hash, CRYPTO_HASH_BYTES);
         r->has_last = 1;
-        rc = gdpr_engine__subject_ident(r->eng, hash, &r->name);
+        rc = row->ident != NULL ? gdpr_engine__subject_ident_sealed(r->eng, hash, row->ident,
+                                                                    row->ident_len, &r->name)
+                                : gdpr_engine__subject_ident(r->eng, hash, &r->name);
         if (rc == GDPR_ENOTFOUND) {
             gdpr__err_clear();
             rc = GDPR_OK;
@@ -116,7 +120,7 @@ report_row(const store_consent_report_row *row, void *ctx)
 
     if ((r->states & bit) == 0)
         return GDPR_OK;
-    rc = subject_name(r, row->subject, &subject);
+    rc = subject_name(r, row, &subject);
     if (rc != GDPR_OK)
         return rc;
     if (r->json) {

@@ -184,6 +184,10 @@ int gdpr_engine__identity_hash(gdpr_engine *eng, const char *kind, const void *v
  * is malloc'd (free()). GDPR_ENOTFOUND when the subject or its key is gone. */
 int gdpr_engine__subject_ident(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
                                char **subject_out);
+/* The same from a sealed ident the caller read already (a report's row):
+ * no store read of the subject row. GDPR_ENOTFOUND when its key is gone. */
+int gdpr_engine__subject_ident_sealed(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                                      const uint8_t *sealed, size_t len, char **subject_out);
 
 /* Open many fields of one subject with the key set up once (an export):
  * as gdpr_engine__open_field, bound to the subject given at creation. */

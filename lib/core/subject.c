@@ -15,6 +15,8 @@
 
 static const char ident_aad_tag[] = "subject.ident";
 
+static int dek_entry(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                     dek_cache_entry **out);
 static int subject_keyed(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
                          crypto_keyed **out);
 
@@ -223,29 +225,29 @@ gdpr_engine__subject_ensure(gdpr_engine *eng, const char *subject, uint8_t hash[
 }
 
 int
-gdpr_engine__subject_ident(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
-                           char **subject_out)
+gdpr_engine__subject_ident_sealed(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                                  const uint8_t *sealed, size_t len, char **subject_out)
 {
-    uint8_t sealed[GDPR_NAME_MAX + CRYPTO_SEAL_OVERHEAD];
     uint8_t aad[sizeof ident_aad_tag + CRYPTO_HASH_BYTES];
-    crypto_keyed *key = NULL;
-    size_t len = 0;
+    dek_cache_entry *e = NULL;
     char *plain;
     int rc;
 
     *subject_out = NULL;
-    rc = gdpr_store__subject_ident(eng->st, hash, sealed, sizeof sealed, &len);
-    if (rc == GDPR_OK && len < CRYPTO_SEAL_OVERHEAD)
-        rc = gdpr__err_set(GDPR_ECORRUPT, "subject: sealed id too short");
-    if (rc != GDPR_OK)
-        return rc;
+    if (len < CRYPTO_SEAL_OVERHEAD)
+        return gdpr__err_set(GDPR_ECORRUPT, "subject: sealed id too short");
     plain = malloc(len - CRYPTO_SEAL_OVERHEAD + 1);
     if (plain == NULL)
         return gdpr__err_set(GDPR_ENOMEM, "out of memory for a subject id");
-    rc = subject_keyed(eng, hash, &key);
+    rc = dek_entry(eng, hash, &e);
     ident_aad(hash, aad);
-    if (rc == GDPR_OK)
-        rc = gdpr_crypto__keyed_open(key, aad, sizeof aad, sealed, len, (uint8_t *)plain);
+    /* One open: the key set up in the engine's shared context, unless the
+     * subject's entry holds one set up already. A report over every
+     * subject so leaves no cipher context per subject in the cache. */
+    if (rc == GDPR_OK && e->aead != NULL)
+        rc = gdpr_crypto__keyed_open(e->aead, aad, sizeof aad, sealed, len, (uint8_t *)plain);
+    else if (rc == GDPR_OK)
+        rc = gdpr_crypto__open(eng->crypto, e->dek, aad, sizeof aad, sealed, len, (uint8_t *)plain);
     if (rc != GDPR_OK) {
         free(plain);
         return gdpr__err_wrap(rc, "subject id");
@@ -253,6 +255,21 @@ gdpr_engine__subject_ident(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTE
     plain[len - CRYPTO_SEAL_OVERHEAD] = '\0';
     *subject_out = plain;
     return GDPR_OK;
+}
+
+int
+gdpr_engine__subject_ident(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
+                           char **subject_out)
+{
+    uint8_t sealed[GDPR_NAME_MAX + CRYPTO_SEAL_OVERHEAD];
+    size_t len = 0;
+    int rc;
+
+    *subject_out = NULL;
+    rc = gdpr_store__subject_ident(eng->st, hash, sealed, sizeof sealed, &len);
+    if (rc != GDPR_OK)
+        return rc;
+    return gdpr_engine__subject_ident_sealed(eng, hash, sealed, len, subject_out);
 }
 
 /* The subject's key, checked as docs/decisions/0008-many-engines.md

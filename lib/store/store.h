@@ -1108,6 +1108,11 @@ typedef struct {
     const char *purpose;
     const char *recipient; /* as in store_consent_row */
     store_consent_state state;
+    /* The subject's sealed id, when the backend read it with the row (one
+     * lookup of the subject for hash and id), else NULL: the caller reads
+     * it with gdpr_store__subject_ident. Valid during the callback. */
+    const uint8_t *ident;
+    size_t ident_len;
 } store_consent_report_row;
 
 /* Every current consent state (one row per subject, purpose and

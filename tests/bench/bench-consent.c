@@ -355,32 +355,6 @@ hash_subjects(gdpr_engine *eng, long subjects)
  * notice, version, channel, actor, recipient) enter as digests computed
  * once, as the library remembers them; a sealed proof's digest is
  * computed per event. */
-typedef struct {
-    unsigned char b[640];
-    size_t n;
-} floor_enc;
-
-static void
-fe_u64(floor_enc *e, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--)
-        e->b[e->n++] = (unsigned char)(v >> (8 * i));
-}
-
-static void
-fe_u32(floor_enc *e, uint32_t v)
-{
-    for (int i = 3; i >= 0; i--)
-        e->b[e->n++] = (unsigned char)(v >> (8 * i));
-}
-
-static void
-fe_bytes(floor_enc *e, const void *p, size_t n)
-{
-    memcpy(e->b + e->n, p, n);
-    e->n += n;
-}
-
 static EVP_MD_CTX *floor_md;
 
 static void
@@ -481,35 +455,12 @@ floor_state_mac(floor_crypto *fc, const uint8_t *h, const char *purpose, int64_t
     floor_hmac(fc, e.b, e.n, NULL, 0, out);
 }
 
-static void
-fe_text32(floor_enc *e, const char *s)
-{
-    size_t n = strlen(s);
-
-    fe_u32(e, (uint32_t)n);
-    fe_bytes(e, s, n);
-}
-
 /* chain = HMAC(encode(event) || chain). */
 static void
 floor_audit_mac(floor_crypto *fc, int64_t seq, int64_t at, const uint8_t *h, const char *ref,
                 unsigned char chain[32])
 {
-    static const char tag[16] = "libgdpr audit 1";
-    floor_enc e = {{0}, 0};
-
-    fe_bytes(&e, tag, sizeof tag);
-    fe_u64(&e, (uint64_t)seq);
-    fe_u64(&e, (uint64_t)at);
-    fe_text32(&e, "bench");
-    fe_text32(&e, "agent");
-    fe_text32(&e, "consent.record");
-    e.b[e.n++] = 1;
-    fe_bytes(&e, h, 32);
-    fe_u32(&e, 0);
-    fe_text32(&e, ref);
-    fe_bytes(&e, chain, 32);
-    floor_hmac(fc, e.b, e.n, NULL, 0, chain);
+    floor_audit_chain(fc, seq, at, "bench", "agent", "consent.record", h, 0, ref, chain);
 }
 
 /* The subject's data key as the library gets it for a seal when its key
@@ -812,24 +763,17 @@ floor_load(sqlite3 *db, sqlite3 *kdb, long subjects)
 {
     sqlite3_stmt *sub = NULL, *ins_sub = NULL, *ins_key = NULL, *ev = NULL, *st = NULL, *an = NULL,
                  *au = NULL, *tail = NULL;
-    unsigned char notice_sha[32], mac[32], chain[32], wrap_key[32], pool[4096];
+    unsigned char notice_sha[32], mac[32], chain[32];
     floor_crypto fc;
+    floor_subject_keys keys;
     floor_texts texts[3];
-    EVP_CIPHER_CTX *wrap = EVP_CIPHER_CTX_new(), *seal = EVP_CIPHER_CTX_new();
-    EVP_CIPHER *gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
-    size_t pool_left = 0;
     int64_t seq = 0, next_event = 0, next_subject = 0, at = 1767225600;
     double t0;
 
     floor_crypto_init(&fc);
     RAND_bytes(notice_sha, sizeof notice_sha);
-    RAND_bytes(wrap_key, sizeof wrap_key);
+    floor_subject_keys_init(&keys);
     RAND_bytes(chain, sizeof chain);
-    if (wrap == NULL || seal == NULL || gcm == NULL ||
-        EVP_EncryptInit_ex2(wrap, gcm, wrap_key, NULL, NULL) != 1) {
-        fprintf(stderr, "floor: cipher setup failed\n");
-        exit(1);
-    }
     for (int p = 0; p < 3; p++)
         floor_texts_of(&texts[p], purposes[p], p == 2 ? "privacy-v3" : "marketing-v2", "2", "web",
                        "bench", "");
@@ -888,11 +832,9 @@ floor_load(sqlite3 *db, sqlite3 *kdb, long subjects)
         next_subject = sqlite3_column_int64(tail, 2);
         sqlite3_reset(tail);
         for (long k = i; k < i + BATCH / 3 && k < subjects; k++) {
-            unsigned char h[32], dek[32], wrapped[1 + 12 + 32 + 16], ident[1 + 12 + 32 + 16];
-            unsigned char aad[14 + 32];
+            unsigned char h[32], wrapped[FLOOR_WRAPPED_BYTES], ident[FLOOR_SEAL_OVERHEAD + 32];
             char id[32];
             int64_t sid = 0, serial;
-            int outl = 0;
             size_t len;
             subject_id(k, id, sizeof id);
             len = strlen(id);
@@ -906,38 +848,7 @@ floor_load(sqlite3 *db, sqlite3 *kdb, long subjects)
                 sqlite3_reset(sub);
                 if (p == 0) {
                     /* New subject: key, serial, wrap, sealed id, two rows. */
-                    if (pool_left < 40) {
-                        RAND_bytes(pool, sizeof pool);
-                        pool_left = sizeof pool;
-                    }
-                    memcpy(dek, pool + pool_left - 32, 32);
-                    memcpy(&serial, pool + pool_left - 40, 8);
-                    pool_left -= 40;
-                    serial &= INT64_MAX;
-                    RAND_bytes(wrapped, 13);
-                    wrapped[0] = ident[0] = 1;
-                    if (EVP_EncryptInit_ex2(wrap, NULL, NULL, wrapped + 1, NULL) != 1 ||
-                        EVP_EncryptUpdate(wrap, NULL, &outl, h, 32) != 1 ||
-                        EVP_EncryptUpdate(wrap, wrapped + 13, &outl, dek, 32) != 1 ||
-                        EVP_EncryptFinal_ex(wrap, wrapped + 45, &outl) != 1 ||
-                        EVP_CIPHER_CTX_ctrl(wrap, EVP_CTRL_GCM_GET_TAG, 16, wrapped + 45) != 1) {
-                        fprintf(stderr, "floor: wrap failed\n");
-                        exit(1);
-                    }
-                    memcpy(aad, "subject.ident", 14);
-                    memcpy(aad + 14, h, 32);
-                    RAND_bytes(ident + 1, 12);
-                    if (EVP_EncryptInit_ex2(seal, gcm, dek, ident + 1, NULL) != 1 ||
-                        EVP_EncryptUpdate(seal, NULL, &outl, aad, sizeof aad) != 1 ||
-                        EVP_EncryptUpdate(seal, ident + 13, &outl, (unsigned char *)id, (int)len) !=
-                            1 ||
-                        EVP_EncryptFinal_ex(seal, ident + 13 + len, &outl) != 1 ||
-                        EVP_CIPHER_CTX_ctrl(seal, EVP_CTRL_GCM_GET_TAG, 16, ident + 13 + len) !=
-                            1) {
-                        fprintf(stderr, "floor: seal failed\n");
-                        exit(1);
-                    }
-                    OPENSSL_cleanse(dek, sizeof dek);
+                    floor_subject_new(&keys, h, id, len, wrapped, ident, &serial);
                     sqlite3_bind_blob(ins_key, 1, h, 32, SQLITE_STATIC);
                     sqlite3_bind_blob(ins_key, 2, wrapped, sizeof wrapped, SQLITE_STATIC);
                     sqlite3_bind_int64(ins_key, 3, serial);
@@ -1004,9 +915,7 @@ floor_load(sqlite3 *db, sqlite3 *kdb, long subjects)
     sqlite3_finalize(an);
     sqlite3_finalize(au);
     sqlite3_finalize(tail);
-    EVP_CIPHER_CTX_free(wrap);
-    EVP_CIPHER_CTX_free(seal);
-    EVP_CIPHER_free(gcm);
+    floor_subject_keys_free(&keys);
     floor_crypto_free(&fc);
     return t0;
 }

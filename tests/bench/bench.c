@@ -215,3 +215,124 @@ floor_seal(floor_crypto *fc, const void *aad, size_t aadlen, const void *plain, 
         exit(1);
     }
 }
+
+void
+fe_u64(floor_enc *e, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--)
+        e->b[e->n++] = (unsigned char)(v >> (8 * i));
+}
+
+void
+fe_u32(floor_enc *e, uint32_t v)
+{
+    for (int i = 3; i >= 0; i--)
+        e->b[e->n++] = (unsigned char)(v >> (8 * i));
+}
+
+void
+fe_bytes(floor_enc *e, const void *p, size_t n)
+{
+    memcpy(e->b + e->n, p, n);
+    e->n += n;
+}
+
+void
+fe_text32(floor_enc *e, const char *s)
+{
+    size_t n = s != NULL ? strlen(s) : 0;
+
+    fe_u32(e, s != NULL ? (uint32_t)n : 0xFFFFFFFFu);
+    if (n)
+        fe_bytes(e, s, n);
+}
+
+void
+floor_audit_chain(floor_crypto *fc, int64_t seq, int64_t at, const char *actor, const char *role,
+                  const char *action, const unsigned char *h, int outcome, const char *ref,
+                  unsigned char chain[32])
+{
+    static const char tag[16] = "libgdpr audit 1";
+    unsigned char zero[32] = {0};
+    floor_enc e = {{0}, 0};
+
+    fe_bytes(&e, tag, sizeof tag);
+    fe_u64(&e, (uint64_t)seq);
+    fe_u64(&e, (uint64_t)at);
+    fe_text32(&e, actor);
+    fe_text32(&e, role);
+    fe_text32(&e, action);
+    e.b[e.n++] = h != NULL;
+    fe_bytes(&e, h != NULL ? h : zero, 32);
+    fe_u32(&e, (uint32_t)outcome);
+    fe_text32(&e, ref);
+    fe_bytes(&e, chain, 32);
+    floor_hmac(fc, e.b, e.n, NULL, 0, chain);
+}
+
+void
+floor_subject_keys_init(floor_subject_keys *k)
+{
+    unsigned char *wrap_key = k->wrap_key;
+
+    memset(k, 0, sizeof *k);
+    k->wrap = EVP_CIPHER_CTX_new();
+    k->seal = EVP_CIPHER_CTX_new();
+    k->gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+    RAND_bytes(wrap_key, sizeof k->wrap_key);
+    if (k->wrap == NULL || k->seal == NULL || k->gcm == NULL ||
+        EVP_EncryptInit_ex2(k->wrap, k->gcm, wrap_key, NULL, NULL) != 1) {
+        fprintf(stderr, "floor: cipher setup failed\n");
+        exit(1);
+    }
+}
+
+void
+floor_subject_keys_free(floor_subject_keys *k)
+{
+    EVP_CIPHER_CTX_free(k->wrap);
+    EVP_CIPHER_CTX_free(k->seal);
+    EVP_CIPHER_free(k->gcm);
+    OPENSSL_cleanse(k->pool, sizeof k->pool);
+    OPENSSL_cleanse(k->wrap_key, sizeof k->wrap_key);
+}
+
+void
+floor_subject_new(floor_subject_keys *k, const unsigned char h[32], const char *id, size_t len,
+                  unsigned char *wrapped, unsigned char *ident, int64_t *serial_out)
+{
+    unsigned char dek[32], aad[14 + 32];
+    int64_t serial;
+    int outl = 0;
+
+    if (k->pool_left < 40) {
+        RAND_bytes(k->pool, sizeof k->pool);
+        k->pool_left = sizeof k->pool;
+    }
+    memcpy(dek, k->pool + k->pool_left - 32, 32);
+    memcpy(&serial, k->pool + k->pool_left - 40, 8);
+    k->pool_left -= 40;
+    *serial_out = serial & INT64_MAX;
+    RAND_bytes(wrapped, 13);
+    wrapped[0] = ident[0] = 1;
+    if (EVP_EncryptInit_ex2(k->wrap, NULL, NULL, wrapped + 1, NULL) != 1 ||
+        EVP_EncryptUpdate(k->wrap, NULL, &outl, h, 32) != 1 ||
+        EVP_EncryptUpdate(k->wrap, wrapped + 13, &outl, dek, 32) != 1 ||
+        EVP_EncryptFinal_ex(k->wrap, wrapped + 45, &outl) != 1 ||
+        EVP_CIPHER_CTX_ctrl(k->wrap, EVP_CTRL_GCM_GET_TAG, 16, wrapped + 45) != 1) {
+        fprintf(stderr, "floor: wrap failed\n");
+        exit(1);
+    }
+    memcpy(aad, "subject.ident", 14);
+    memcpy(aad + 14, h, 32);
+    RAND_bytes(ident + 1, 12);
+    if (EVP_EncryptInit_ex2(k->seal, k->gcm, dek, ident + 1, NULL) != 1 ||
+        EVP_EncryptUpdate(k->seal, NULL, &outl, aad, sizeof aad) != 1 ||
+        EVP_EncryptUpdate(k->seal, ident + 13, &outl, (const unsigned char *)id, (int)len) != 1 ||
+        EVP_EncryptFinal_ex(k->seal, ident + 13 + len, &outl) != 1 ||
+        EVP_CIPHER_CTX_ctrl(k->seal, EVP_CTRL_GCM_GET_TAG, 16, ident + 13 + len) != 1) {
+        fprintf(stderr, "floor: seal failed\n");
+        exit(1);
+    }
+    OPENSSL_cleanse(dek, sizeof dek);
+}

@@ -67,4 +67,46 @@ void floor_hmac(floor_crypto *fc, const void *a, size_t alen, const void *b, siz
 void floor_seal(floor_crypto *fc, const void *aad, size_t aadlen, const void *plain, size_t len,
                 unsigned char *out);
 
+/* The library's MAC encodings rebuilt by hand (lib/store/shared.c,
+ * lib/core/audit.c): big-endian integers and raw bytes appended to a
+ * buffer. */
+typedef struct {
+    unsigned char b[640];
+    size_t n;
+} floor_enc;
+void fe_u64(floor_enc *e, uint64_t v);
+void fe_u32(floor_enc *e, uint32_t v);
+void fe_bytes(floor_enc *e, const void *p, size_t n);
+/* A text as the audit chain encodes it: u32 length then bytes; NULL is
+ * length 0xFFFFFFFF and no bytes. */
+void fe_text32(floor_enc *e, const char *s);
+
+/* One audit event's chained MAC as lib/core/audit.c computes it:
+ * chain = HMAC(tag, seq, at, actor, role, action, subject?, outcome, ref,
+ * chain). `h` may be NULL (no subject). */
+void floor_audit_chain(floor_crypto *fc, int64_t seq, int64_t at, const char *actor,
+                       const char *role, const char *action, const unsigned char *h, int outcome,
+                       const char *ref, unsigned char chain[32]);
+
+/* A new subject's keys made by hand as lib/core/subject.c makes them: a
+ * data key and serial from a pooled CSPRNG, the key wrapped with
+ * AES-256-GCM under a wrap key set up once (AAD: the blind index), the id
+ * sealed under the new key (its key schedule set up per subject, AAD
+ * "subject.ident" || blind index). */
+typedef struct {
+    struct evp_cipher_ctx_st *wrap;
+    struct evp_cipher_ctx_st *seal;
+    struct evp_cipher_st *gcm;
+    unsigned char pool[4096];
+    size_t pool_left;
+    unsigned char wrap_key[32]; /* for a floor that unwraps again */
+} floor_subject_keys;
+#define FLOOR_WRAPPED_BYTES (1 + 12 + 32 + 16)
+#define FLOOR_SEAL_OVERHEAD (1 + 12 + 16)
+void floor_subject_keys_init(floor_subject_keys *k);
+void floor_subject_keys_free(floor_subject_keys *k);
+/* wrapped gets FLOOR_WRAPPED_BYTES, ident len + FLOOR_SEAL_OVERHEAD. */
+void floor_subject_new(floor_subject_keys *k, const unsigned char h[32], const char *id, size_t len,
+                       unsigned char *wrapped, unsigned char *ident, int64_t *serial_out);
+
 #endif

@@ -55,7 +55,7 @@ static int
 report_row(const pg_row *r, void *c)
 {
     report_walk *w = c;
-    store_consent_report_row row;
+    store_consent_report_row row = {0};
     const uint8_t *subject = NULL;
     int rc = gdpr_pg__col_hash(r, 0, 0, "consent state row: the subject hash", &subject);
 

@@ -36,6 +36,8 @@ report_row(sqlite3_stmt *s, void *c)
     row.state.state = sqlite3_column_int(s, 5);
     row.state.expires = sqlite3_column_int64(s, 6);
     row.state.flags = (unsigned int)sqlite3_column_int64(s, 7);
+    row.ident = sqlite3_column_blob(s, 9);
+    row.ident_len = row.ident != NULL ? (size_t)sqlite3_column_bytes(s, 9) : 0;
     if (w->st->base.row_mac != NULL) {
         uint8_t mac[CRYPTO_HASH_BYTES];
         char what[GDPR_NAME_MAX + 96];
@@ -64,10 +66,12 @@ gdpr_sqlite__consent_report_foreach(store *base, const store_consent_report_filt
     sqlite3_stmt *s = NULL;
     int rc = gdpr_sqlite__sq_prepare(
         st,
-        "SELECT (SELECT hash FROM main.subject WHERE id = subject_id), purpose, recipient,"
-        " event, at, state, expires, flags, mac"
-        " FROM main.consent_state WHERE (?1 IS NULL OR purpose = ?1)"
-        " AND at >= ?2 AND (?3 = 0 OR at < ?3) ORDER BY subject_id, purpose, recipient",
+        /* The subject row found once per state row gives both its hash
+         * and its sealed id (a host-id report opens it). */
+        "SELECT s.hash, c.purpose, c.recipient, c.event, c.at, c.state, c.expires, c.flags,"
+        " c.mac, s.ident FROM main.consent_state c LEFT JOIN main.subject s"
+        " ON s.id = c.subject_id WHERE (?1 IS NULL OR c.purpose = ?1)"
+        " AND c.at >= ?2 AND (?3 = 0 OR c.at < ?3) ORDER BY c.subject_id, c.purpose, c.recipient",
         "reading consent states for the report", &s);
 
     if (rc != GDPR_OK)
