@@ -842,6 +842,66 @@ START_TEST(overdue_and_due_soon_lists)
 }
 END_TEST
 
+/* A list whose callback lists again, through the same walk: each walk sees
+ * all its rows (the store's prepared cursor is not taken over by the inner
+ * one), and a walk stopped early leaves none behind for the next. */
+typedef struct {
+    listed outer;
+    int64_t as_of;
+    int inner_rows, inner_calls;
+} nested_walk;
+
+static int
+collect_nested(const gdpr_request_info *r, void *ctx)
+{
+    nested_walk *nw = ctx;
+    listed inner;
+
+    memset(&inner, 0, sizeof inner);
+    if (gdpr_request_overdue(ts.eng, nw->as_of, collect, &inner) != GDPR_OK)
+        return GDPR_EINVAL;
+    nw->inner_rows += inner.n;
+    memset(&inner, 0, sizeof inner);
+    if (gdpr_request_list(ts.eng, NULL, 0, collect, &inner) != GDPR_OK)
+        return GDPR_EINVAL;
+    nw->inner_calls++;
+    return collect(r, &nw->outer);
+}
+
+START_TEST(lists_nest_and_restart)
+{
+    nested_walk nw;
+    listed l;
+    int64_t a = open_for("ln-1", GDPR_REQUEST_ACCESS, "2027-02-01T10:00:00Z");
+    int64_t b = open_for("ln-2", GDPR_REQUEST_ACCESS, "2027-02-04T10:00:00Z");
+    int64_t c = open_for("ln-3", GDPR_REQUEST_ERASURE, "2027-02-11T10:00:00Z");
+
+    memset(&nw, 0, sizeof nw);
+    nw.as_of = at("2027-03-12T00:00:00Z");
+    th_ok(gdpr_request_overdue(ts.eng, nw.as_of, collect_nested, &nw));
+    ck_assert_int_eq(nw.outer.n, 3);
+    ck_assert_int_eq(nw.outer.ids[0], a);
+    ck_assert_int_eq(nw.outer.ids[1], b);
+    ck_assert_int_eq(nw.outer.ids[2], c);
+    ck_assert_int_eq(nw.inner_calls, 3);
+    ck_assert_int_eq(nw.inner_rows, 9);
+
+    memset(&l, 0, sizeof l);
+    l.stop_after = 1;
+    th_assert_err(gdpr_request_overdue(ts.eng, nw.as_of, collect, &l), GDPR_ECALLBACK, "stopped");
+    memset(&l, 0, sizeof l);
+    th_ok(gdpr_request_overdue(ts.eng, nw.as_of, collect, &l));
+    ck_assert_int_eq(l.n, 3);
+    ck_assert_int_eq(l.ids[0], a);
+    memset(&l, 0, sizeof l);
+    l.stop_after = 2;
+    th_assert_err(gdpr_request_list(ts.eng, NULL, 0, collect, &l), GDPR_ECALLBACK, "stopped");
+    memset(&l, 0, sizeof l);
+    th_ok(gdpr_request_list(ts.eng, NULL, 0, collect, &l));
+    ck_assert_int_eq(l.n, 3);
+}
+END_TEST
+
 /* --- KPIs -------------------------------------------------------------- */
 
 /* A fixed history, in the order it happens (times UTC, Dublin = GMT in
@@ -1463,6 +1523,7 @@ request_suite(void)
     tcase_add_test(tc, fulfilment_runs_the_work_and_links_it);
     tcase_add_test(tc, erasure_request_end_to_end);
     tcase_add_test(tc, overdue_and_due_soon_lists);
+    tcase_add_test(tc, lists_nest_and_restart);
     tcase_add_test(tc, kpis_on_a_fixed_history);
     tcase_add_test(tc, bad_input_is_refused_and_changes_nothing);
     tcase_add_test(tc, words_round_trip);

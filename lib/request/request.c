@@ -487,6 +487,17 @@ gdpr_request__deadline(gdpr_engine *eng, int64_t received, int months, int64_t *
     return GDPR_OK;
 }
 
+/* src into dst[cap], cut at cap - 1 bytes as snprintf "%s" would, without
+ * its format parsing (three per item of a list). */
+static void
+copy_cut(char *dst, size_t cap, const char *src, size_t max)
+{
+    size_t len = strnlen(src, max < cap - 1 ? max : cap - 1);
+
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+}
+
 void
 gdpr_request__info_fill(const store_request_row *row, gdpr_request_info *out)
 {
@@ -499,8 +510,8 @@ gdpr_request__info_fill(const store_request_row *row, gdpr_request_info *out)
     out->status = (gdpr_request_status)row->status;
     if (row->has_subject)
         gdpr__hex_encode(row->subject, CRYPTO_HASH_BYTES, out->subject_hash);
-    snprintf(out->id_kind, sizeof out->id_kind, "%.64s", row->ident_kind);
-    snprintf(out->channel, sizeof out->channel, "%.64s", row->channel);
+    copy_cut(out->id_kind, sizeof out->id_kind, row->ident_kind, 64);
+    copy_cut(out->channel, sizeof out->channel, row->channel, 64);
     out->received = row->received;
     out->first_due = row->first_due;
     out->due = row->due;
@@ -510,7 +521,8 @@ gdpr_request__info_fill(const store_request_row *row, gdpr_request_info *out)
     out->verify_method = (gdpr_request_method)row->verify_method;
     out->verified_at = row->verified_at;
     out->flags = row->flags;
-    snprintf(out->escalated_to, sizeof out->escalated_to, "%s", row->escalated_to);
+    copy_cut(out->escalated_to, sizeof out->escalated_to, row->escalated_to,
+             sizeof row->escalated_to);
     out->escalations = row->escalations;
     out->denial = (gdpr_request_denial)row->denial;
     out->grace_until = row->grace_until;
