@@ -14,6 +14,7 @@ static sqlite3_vfs *real;
 static fault_mode armed_mode;
 static long countdown;
 static int fired;
+static long read_locks;
 
 typedef struct {
     sqlite3_file base;
@@ -109,6 +110,9 @@ s_shmmap(sqlite3_file *f, int pg, int sz, int ext, void volatile **pp)
 static int
 s_shmlock(sqlite3_file *f, int off, int n, int flags)
 {
+    /* A WAL read transaction takes one read mark (slots 3-7) shared. */
+    if (flags == (SQLITE_SHM_LOCK | SQLITE_SHM_SHARED) && off >= 3 && off < 8)
+        read_locks++;
     return REAL(f)->pMethods->xShmLock(REAL(f), off, n, flags);
 }
 static void
@@ -178,6 +182,12 @@ fault_vfs_arm(fault_mode mode, long n)
     armed_mode = mode;
     countdown = n;
     fired = 0;
+}
+
+long
+fault_vfs_read_locks(void)
+{
+    return read_locks;
 }
 
 int

@@ -15,6 +15,9 @@ void fault_vfs_install(void);
 void fault_vfs_arm(fault_mode mode, long n);
 /* Whether the armed fault has fired since the last arm. */
 int fault_vfs_fired(void);
+/* WAL read transactions begun through the shim so far (a read mark taken
+ * shared), on every file it opened. */
+long fault_vfs_read_locks(void);
 
 /* Replace SQLite's allocator (before any other SQLite use). */
 void fault_malloc_install(void);

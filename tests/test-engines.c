@@ -886,6 +886,37 @@ START_TEST(evicted_context_rekeyed_for_the_new_key)
 }
 END_TEST
 
+/* A lookup by identifier reads the generation, the identity row and the
+ * sealed id in one read transaction: one snapshot (no erasure or
+ * re-creation between the row and the id it leads to), one WAL read lock,
+ * as gdpr_vault_get. */
+START_TEST(find_id_reads_in_one_transaction)
+{
+    char *subject = NULL;
+    int64_t id = 0;
+    long before;
+
+    TH_SQLITE_ONLY("counts SQLite WAL read locks");
+    put(ts.eng, "dora", "dora's note", &id);
+    th_ok(gdpr_subject_link(ts.eng, &th_agent, "dora", "email", "dora@example.com"));
+    fault_vfs_install(); /* for connections opened from now on */
+    th_reopen(&ts);
+    /* The first find also reads the data key from the keystore. */
+    th_ok(gdpr_subject_find_id(ts.eng, "email", "dora@example.com", &subject));
+    gdpr_free(subject);
+    subject = NULL;
+    before = fault_vfs_read_locks();
+    th_ok(gdpr_subject_find_id(ts.eng, "email", " Dora@Example.COM", &subject));
+    ck_assert_str_eq(subject, "dora");
+    ck_assert_int_eq(fault_vfs_read_locks() - before, 1);
+    gdpr_free(subject);
+    /* The same as a vault read. */
+    before = fault_vfs_read_locks();
+    expect_value(ts.eng, id, "dora's note");
+    ck_assert_int_eq(fault_vfs_read_locks() - before, 1);
+}
+END_TEST
+
 static Suite *
 engines_suite(void)
 {
@@ -911,6 +942,7 @@ engines_suite(void)
     tcase_add_test(tc, snapshot_hides_another_engines_write_until_it_ends);
     tcase_add_test(tc, snapshot_misuse_refused_and_changes_nothing);
     tcase_add_test(tc, another_process_write_seen_by_next_check);
+    tcase_add_test(tc, find_id_reads_in_one_transaction);
     suite_add_tcase(s, tc);
     return s;
 }

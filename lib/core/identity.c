@@ -239,7 +239,9 @@ find_subject(gdpr_engine *eng, const char *kind, const void *value, size_t len, 
         *subject_out = NULL;
     if (gdpr_engine__check_given(eng, subject_out != NULL, "subject_out") != GDPR_OK)
         return GDPR_EINVAL;
-    gdpr_engine__lock(eng);
+    /* One read transaction for the generation, the identity row and the
+     * sealed id: one snapshot, one WAL read lock (not three). */
+    gdpr_engine__lock_read(eng);
     rc = gdpr_engine__identity_hash(eng, kind, value, len, ident);
     if (rc == GDPR_OK)
         rc = gdpr_store__identity_find(eng->st, ident, hash);
@@ -247,7 +249,7 @@ find_subject(gdpr_engine *eng, const char *kind, const void *value, size_t len, 
         rc = gdpr__err_set(GDPR_ENOTFOUND, "value: no subject has this %s identifier", kind);
     if (rc == GDPR_OK)
         rc = gdpr_engine__subject_ident(eng, hash, subject_out);
-    return gdpr_engine__unlock(eng, rc);
+    return gdpr_engine__unlock_read(eng, rc);
 }
 
 GDPR_API int
