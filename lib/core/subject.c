@@ -382,13 +382,19 @@ gdpr_subject_ensure(gdpr_engine *eng, const gdpr_actor *who, const char *subject
     rc = gdpr_engine__lock_subject(eng, subject, hash);
     if (rc == GDPR_OK)
         rc = gdpr_store__subject_find(eng->st, hash, &id);
-    if (rc != GDPR_ENOTFOUND)
-        return gdpr_engine__unlock(eng, rc);
-    rc = gdpr_engine__authorize(eng, who, PERM_SUBJECT_CREATE, hash);
     if (rc == GDPR_OK)
-        rc = gdpr_engine__begin(eng);
-    if (rc != GDPR_OK)
         return gdpr_engine__unlock(eng, rc);
+    if (rc != GDPR_ENOTFOUND)
+        return gdpr_engine__unlock(eng, gdpr_engine__failed_unbegun(eng, rc));
+    rc = gdpr_engine__authorize(eng, who, PERM_SUBJECT_CREATE, hash);
+    /* The id, the permission and that the subject is new are checked
+     * under the write lock: after the first write only a lack of memory
+     * or storage can fail the call, so inside a batch it needs no
+     * savepoint (docs/decisions/0011-snapshot-reads.md). */
+    if (rc == GDPR_OK)
+        rc = gdpr_engine__begin_checked(eng);
+    if (rc != GDPR_OK)
+        return gdpr_engine__unlock(eng, gdpr_engine__failed_unbegun(eng, rc));
     rc = create_subject(eng, subject, hash, &id);
     if (rc == GDPR_OK)
         rc = gdpr_audit__append(eng, who, gdpr_permission__name(PERM_SUBJECT_CREATE), hash, GDPR_OK,
