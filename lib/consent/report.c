@@ -307,8 +307,18 @@ gdpr_consent_report(gdpr_engine *eng, const gdpr_actor *who,
                      eng, who, gdpr_permission__name(PERM_CONSENT_REPORT), NULL, GDPR_OK,
                      r->host_ids ? "consent report (host ids)" : "consent report (keyed hashes)"));
     if (rc == GDPR_OK) {
+        /* One snapshot for the whole report: every purpose as of the same
+         * moment, and with host ids the keystore too, so that opening an
+         * id per subject does not take the keystore's read lock each time.
+         * Like a host's gdpr_read_begin it holds back a checkpoint (an
+         * erasure's scrub retries: docs/erasure.md) while it lasts. If it
+         * cannot begin, the report reads statement by statement. */
+        int snapshot = gdpr_store__read_begin(eng->st, r->host_ids) == GDPR_OK;
+        gdpr__err_clear();
         write_head(r, opts, now);
         rc = run_report(r, opts);
+        if (snapshot)
+            gdpr_store__read_end(eng->st);
     }
     if (rc == GDPR_OK && r->json) {
         gdpr_sink__close(&r->out, ']');
