@@ -917,6 +917,32 @@ START_TEST(find_id_reads_in_one_transaction)
 }
 END_TEST
 
+/* The request KPIs read their counters, edge rows and overdue count in
+ * one read transaction: one snapshot, so the figures add up while another
+ * process writes, and one WAL read lock. */
+START_TEST(kpis_read_in_one_transaction)
+{
+    gdpr_request_kpi_report k;
+    gdpr_request_intake in = GDPR_REQUEST_INTAKE_INIT;
+    int64_t id = 0;
+    long before;
+
+    TH_SQLITE_ONLY("counts SQLite WAL read locks");
+    in.type = GDPR_REQUEST_ACCESS;
+    in.subject = "kim";
+    in.channel = "web";
+    th_ok(gdpr_request_open(ts.eng, &th_agent, &in, &id));
+    fault_vfs_install(); /* for connections opened from now on */
+    th_reopen(&ts);
+    th_ok(gdpr_request_kpi_report_init(&k, GDPR_REQUEST_KPI_REPORT_VERSION));
+    th_ok(gdpr_request_kpis(ts.eng, ts.now - 86400, ts.now + 86400, &k));
+    before = fault_vfs_read_locks();
+    th_ok(gdpr_request_kpis(ts.eng, ts.now - 86400, ts.now + 86400, &k));
+    ck_assert_int_eq(fault_vfs_read_locks() - before, 1);
+    ck_assert_int_eq(k.total, 1);
+}
+END_TEST
+
 static Suite *
 engines_suite(void)
 {
@@ -943,6 +969,7 @@ engines_suite(void)
     tcase_add_test(tc, snapshot_misuse_refused_and_changes_nothing);
     tcase_add_test(tc, another_process_write_seen_by_next_check);
     tcase_add_test(tc, find_id_reads_in_one_transaction);
+    tcase_add_test(tc, kpis_read_in_one_transaction);
     suite_add_tcase(s, tc);
     return s;
 }

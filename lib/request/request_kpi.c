@@ -367,12 +367,15 @@ gdpr_request_kpis(gdpr_engine *eng, int64_t from, int64_t to, gdpr_request_kpi_r
     rc = kpis_new(eng, &from, &to, out->version, &k);
     if (rc != GDPR_OK)
         return rc;
-    gdpr_engine__lock(eng);
+    /* One read transaction: the counters, the edge rows and the overdue
+     * count all from one snapshot, so they add up even while another
+     * process writes. */
+    gdpr_engine__lock_read(eng);
     rc = kpis_locked(eng, from, to, k);
     if (rc == GDPR_OK)
         memcpy(out, k, kpi_size(k->version));
     free(k);
-    return gdpr_engine__unlock(eng, rc);
+    return gdpr_engine__unlock_read(eng, rc);
 }
 
 static void
@@ -471,11 +474,11 @@ gdpr_request_kpis_json(gdpr_engine *eng, int64_t from, int64_t to, char **json_o
     rc = kpis_new(eng, &from, &to, GDPR_REQUEST_KPI_REPORT_VERSION, &k);
     if (rc != GDPR_OK)
         return rc;
-    gdpr_engine__lock(eng);
+    gdpr_engine__lock_read(eng); /* one snapshot, as gdpr_request_kpis */
     rc = kpis_locked(eng, from, to, k);
     if (rc == GDPR_OK)
         rc = kpis_to_json(k, json_out);
-    gdpr_engine__unlock(eng, rc);
+    gdpr_engine__unlock_read(eng, rc);
     free(k);
     return rc;
 }
