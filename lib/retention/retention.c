@@ -278,6 +278,32 @@ gdpr_retention_sync(gdpr_engine *eng, const gdpr_actor *who, int64_t *changed_ou
     return gdpr_engine__unlock(eng, rc);
 }
 
+/* Whether any hold in force at `at` touches `subject`, asked once for
+ * consecutive rows of one subject: the caller says for how long the answer
+ * stands (a batch under the write lock; one listing). keep 0 asks every
+ * time (a dry run, which holds no lock). */
+typedef struct {
+    int known, any;
+    uint8_t subject[CRYPTO_HASH_BYTES];
+} hold_memo;
+
+static int
+hold_memo_any(gdpr_engine *eng, hold_memo *m, const uint8_t subject[CRYPTO_HASH_BYTES], int64_t at,
+              int keep, int *any_out)
+{
+    int rc;
+
+    if (m->known && memcmp(m->subject, subject, CRYPTO_HASH_BYTES) == 0) {
+        *any_out = m->any;
+        return GDPR_OK;
+    }
+    rc = gdpr_store__hold_any_for_subject(eng->st, subject, at, any_out);
+    m->known = rc == GDPR_OK && keep;
+    m->any = *any_out;
+    memcpy(m->subject, subject, CRYPTO_HASH_BYTES);
+    return rc;
+}
+
 /* --- the due list ----------------------------------------------------------- */
 
 typedef struct {
@@ -285,11 +311,11 @@ typedef struct {
     int64_t as_of;
     gdpr_retention_fn fn;
     void *ctx;
-    /* Whether any hold in force touches holds_subject: asked once per
-     * subject, and per record only when one does (the walk is one read of
-     * the store, so the answer stands for its later rows). */
-    int holds_known, holds_any;
-    uint8_t holds_subject[CRYPTO_HASH_BYTES];
+    /* Whether a hold touches the last subject: asked once per subject,
+     * and per record only when one does. On SQLite the walk is one read
+     * of the store; on PostgreSQL a hold placed while the list runs may
+     * show only at the next list, as one placed just after it would. */
+    hold_memo holds;
 } due_ctx;
 
 static int
@@ -301,18 +327,14 @@ due_one(const store_retention_row *row, void *ctx)
     char hex[2 * CRYPTO_HASH_BYTES + 1];
     gdpr_retention_item item;
     int64_t hold = 0;
-    int rc, stop;
+    int rc, stop, any = 0;
 
     if (rule == NULL)
         return 0; /* a stale due time: a run clears it */
-    if (!d->holds_known || memcmp(d->holds_subject, row->subject, CRYPTO_HASH_BYTES) != 0) {
-        rc = gdpr_store__hold_any_for_subject(d->eng->st, row->subject, d->as_of, &d->holds_any);
-        if (rc != GDPR_OK)
-            return rc;
-        d->holds_known = 1;
-        memcpy(d->holds_subject, row->subject, CRYPTO_HASH_BYTES);
-    }
-    if (d->holds_any) {
+    rc = hold_memo_any(d->eng, &d->holds, row->subject, d->as_of, 1, &any);
+    if (rc != GDPR_OK)
+        return rc;
+    if (any) {
         rc = gdpr_record__held(
             d->eng, row->subject,
             &(store_hold_target){row->id, row->category, row->purpose, row->collected}, d->as_of,
@@ -386,11 +408,10 @@ typedef struct {
     schedule_row_vec rows;
     int busy; /* a checkpoint was kept from completing */
     char busy_msg[256];
-    /* Whether a hold touches holds_subject, known in this batch: asked once
-     * per subject rather than a hold lookup per record (twice: here and in
-     * the erasure's own check). */
-    int holds_known, holds_any;
-    uint8_t holds_subject[CRYPTO_HASH_BYTES];
+    /* Whether a hold touches the last subject, known in this batch: asked
+     * once per subject rather than a hold lookup per record (twice: here
+     * and in the erasure's own check). */
+    hold_memo holds;
     /* What the erasures of this batch read of their last subject. */
     shred_memo memo;
 } run_state;
@@ -591,18 +612,8 @@ may_delete(run_state *rs, const store_retention_row *row, int *held_out)
 static int
 subject_held(run_state *rs, const store_retention_row *row, int *any_out)
 {
-    int rc;
-
-    if (rs->holds_known && memcmp(rs->holds_subject, row->subject, CRYPTO_HASH_BYTES) == 0) {
-        *any_out = rs->holds_any;
-        return GDPR_OK;
-    }
-    rc = gdpr_store__hold_any_for_subject(rs->eng->st, row->subject, gdpr_engine__now(rs->eng),
-                                          any_out);
-    rs->holds_known = rc == GDPR_OK && !rs->dry;
-    rs->holds_any = *any_out;
-    memcpy(rs->holds_subject, row->subject, CRYPTO_HASH_BYTES);
-    return rc;
+    return hold_memo_any(rs->eng, &rs->holds, row->subject, gdpr_engine__now(rs->eng), !rs->dry,
+                         any_out);
 }
 
 static int
@@ -698,7 +709,7 @@ run_batch(run_state *rs, int *done_out)
     if (rc != GDPR_OK)
         return gdpr_engine__unlock(rs->eng, rc);
     rs->rows.n = 0;
-    rs->holds_known = 0;
+    rs->holds.known = 0;
     gdpr_shred__memo_reset(&rs->memo);
     rc = gdpr_store__retention_due_foreach(rs->eng->st, rs->as_of, rs->run.has_cursor,
                                            rs->run.cursor_due, rs->run.cursor_id, (int)rs->batch,
