@@ -38,9 +38,13 @@ typedef struct {
     uint64_t epoch;   /* key epoch at which the row still had that serial */
     uint64_t used_at; /* the engine's use counter at its last use (eviction) */
     /* The key set up for AES-256-GCM (expanded key schedule), made at the
-     * entry's first seal or open; NULL before. Freed (cleansed) whenever
-     * the entry goes: eviction, erasure, rollback, rotation, close. */
+     * entry's second seal or open (the first goes through the engine's
+     * shared context: across many subjects most keys are used once, and a
+     * context each would only be set up and dropped); NULL before. Freed
+     * (cleansed) whenever the entry goes: eviction, erasure, rollback,
+     * rotation, close. */
     crypto_keyed *aead;
+    int sealed_once; /* one seal or open done without aead */
 } dek_cache_entry;
 
 struct gdpr_engine {

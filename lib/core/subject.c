@@ -17,8 +17,6 @@ static const char ident_aad_tag[] = "subject.ident";
 
 static int dek_entry(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
                      dek_cache_entry **out);
-static int subject_keyed(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
-                         crypto_keyed **out);
 
 /* The set of a subject's key: the hash is a keyed HMAC, so its bytes are
  * uniform. */
@@ -83,6 +81,7 @@ cache_put(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
     if (e->used)
         entry_drop(e);
     e->aead = aead;
+    e->sealed_once = 0;
     e->used = 1;
     memcpy(e->hash, hash, CRYPTO_HASH_BYTES);
     memcpy(e->dek, dek, CRYPTO_KEY_BYTES);
@@ -351,22 +350,6 @@ gdpr_engine__subject_dek(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES]
     return rc;
 }
 
-/* The subject's key set up for AES-256-GCM, kept in its cache entry:
- * valid until the next cache change (use it at once). */
-static int
-subject_keyed(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], crypto_keyed **out)
-{
-    dek_cache_entry *e = NULL;
-    int rc = dek_entry(eng, hash, &e);
-
-    *out = NULL;
-    if (rc == GDPR_OK && e->aead == NULL)
-        rc = gdpr_crypto__keyed_new(eng->crypto, e->dek, &e->aead);
-    if (rc == GDPR_OK)
-        *out = e->aead;
-    return rc;
-}
-
 GDPR_API int
 gdpr_subject_ensure(gdpr_engine *eng, const gdpr_actor *who, const char *subject, int *created_out)
 {
@@ -487,15 +470,25 @@ field_aad_checked(const char *table, int64_t row, const char *field,
     return GDPR_OK;
 }
 
-/* The AAD of one sealed field and the subject's key, set up. */
+/* The field's AAD and its subject's cache entry, whose own context is
+ * made at its second use; on the first (aead still NULL) the caller seals
+ * or opens under e->dek in the engine's shared context (dek_cache_entry). */
 static int
 field_key(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES], const char *table, int64_t row,
-          const char *field, uint8_t aad[FIELD_AAD_MAX], size_t *aad_len_out, crypto_keyed **key)
+          const char *field, uint8_t aad[FIELD_AAD_MAX], size_t *aad_len_out,
+          dek_cache_entry **entry)
 {
     int rc = field_aad_checked(table, row, field, hash, aad, aad_len_out);
 
     if (rc == GDPR_OK)
-        rc = subject_keyed(eng, hash, key);
+        rc = dek_entry(eng, hash, entry);
+    if (rc != GDPR_OK || (*entry)->aead != NULL)
+        return rc;
+    if (!(*entry)->sealed_once) {
+        (*entry)->sealed_once = 1;
+        return GDPR_OK;
+    }
+    rc = gdpr_crypto__keyed_new(eng->crypto, (*entry)->dek, &(*entry)->aead);
     return rc;
 }
 
@@ -504,13 +497,15 @@ gdpr_engine__seal_field(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
                         int64_t row, const char *field, const void *plain, size_t len, uint8_t *out)
 {
     uint8_t aad[FIELD_AAD_MAX];
-    crypto_keyed *key = NULL;
+    dek_cache_entry *e = NULL;
     size_t aad_len = 0;
-    int rc = field_key(eng, hash, table, row, field, aad, &aad_len, &key);
+    int rc = field_key(eng, hash, table, row, field, aad, &aad_len, &e);
 
-    if (rc == GDPR_OK)
-        rc = gdpr_crypto__keyed_seal(eng->crypto, key, aad, aad_len, plain, len, out);
-    return rc;
+    if (rc != GDPR_OK)
+        return rc;
+    if (e->aead == NULL)
+        return gdpr_crypto__seal(eng->crypto, e->dek, aad, aad_len, plain, len, out);
+    return gdpr_crypto__keyed_seal(eng->crypto, e->aead, aad, aad_len, plain, len, out);
 }
 
 struct engine_field_opener {
@@ -574,12 +569,14 @@ gdpr_engine__open_field(gdpr_engine *eng, const uint8_t hash[CRYPTO_HASH_BYTES],
                         uint8_t *out)
 {
     uint8_t aad[FIELD_AAD_MAX];
-    crypto_keyed *key = NULL;
+    dek_cache_entry *e = NULL;
     size_t aad_len = 0;
-    int rc = field_key(eng, hash, table, row, field, aad, &aad_len, &key);
+    int rc = field_key(eng, hash, table, row, field, aad, &aad_len, &e);
 
-    if (rc == GDPR_OK)
-        rc = gdpr_crypto__keyed_open(key, aad, aad_len, sealed, sealed_len, out);
+    if (rc == GDPR_OK && e->aead == NULL)
+        rc = gdpr_crypto__open(eng->crypto, e->dek, aad, aad_len, sealed, sealed_len, out);
+    else if (rc == GDPR_OK)
+        rc = gdpr_crypto__keyed_open(e->aead, aad, aad_len, sealed, sealed_len, out);
     if (rc == GDPR_ECORRUPT)
         return gdpr__err_wrap(rc, "%s row %lld field %s", table, (long long)row, field);
     return rc;
