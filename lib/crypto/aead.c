@@ -85,11 +85,17 @@ gdpr_crypto__equal(const void *a, const void *b, size_t len)
     return CRYPTO_memcmp(a, b, len) == 0;
 }
 
+/* The cipher is named only at a context's first init: OpenSSL 3.0 frees
+ * and allocates the provider context again at every init that names one
+ * (lib/crypto/keyed.c), while an init with the key alone writes the new
+ * key's schedule over the old one in place. */
 static int
 gcm_init(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *gcm, const uint8_t *key, const uint8_t *nonce,
          int encrypt)
 {
-    return EVP_CipherInit_ex2(ctx, gcm, key, nonce, encrypt, NULL) == 1;
+    const EVP_CIPHER *named = EVP_CIPHER_CTX_get0_cipher(ctx) == gcm ? NULL : gcm;
+
+    return EVP_CipherInit_ex2(ctx, named, key, nonce, encrypt, NULL) == 1;
 }
 
 /* Bumped in every forked child (the child runs one thread then). */
