@@ -1,7 +1,8 @@
 /*
  * Integrity of what a host or an attacker with the files can do around
  * the engine (issue 13, items 6-13): forked children draw their own
- * random bytes, every store file is 0600 whatever the umask, edited
+ * random bytes, the shared cipher context seals under the key it is
+ * given (issue 18), every store file is 0600 whatever the umask, edited
  * lookup rows are refused, refusals survive a host's rollback,
  * anonymised aggregates hold no plaintext, checkpoint busy is retried.
  * SPDX-License-Identifier: MIT
@@ -19,6 +20,7 @@
 #include <sqlite3.h>
 
 #include "crypto.h"
+#include "error.h"
 #include "helpers.h"
 
 static th_store ts;
@@ -82,6 +84,49 @@ START_TEST(fork_child_draws_its_own_bytes)
     ck_assert_msg(memcmp(parent.dek, child.dek, sizeof parent.dek) != 0,
                   "parent and child made the same data key");
     ck_assert(memcmp(parent.nonce, warm.nonce, sizeof warm.nonce) != 0);
+    gdpr_crypto__ctx_free(c);
+}
+END_TEST
+
+/* ---- the shared cipher context takes each key in place ---- */
+
+/* The engine's shared AES-256-GCM context names its cipher only at its
+ * first init; every later seal or open sets its key up in place. A value
+ * sealed there under one key after another must open under its own key
+ * in a context of its own, and under no other, in both directions. */
+START_TEST(shared_context_takes_each_key)
+{
+    uint8_t kek[CRYPTO_KEY_BYTES] = {7}, root[CRYPTO_KEY_BYTES] = {9};
+    uint8_t keys[3][CRYPTO_KEY_BYTES] = {{1}, {2}, {3}};
+    uint8_t sealed[3][5 + CRYPTO_SEAL_OVERHEAD], plain[5];
+    crypto_keyed *own[3] = {NULL, NULL, NULL};
+    crypto_ctx *c = NULL;
+
+    ck_assert_int_eq(gdpr_crypto__ctx_new(&c, kek, root), GDPR_OK);
+    for (int k = 0; k < 3; k++) {
+        ck_assert_int_eq(gdpr_crypto__seal(c, keys[k], "aad", 3, "value", 5, sealed[k]), GDPR_OK);
+        /* An open between seals turns the shared context around. */
+        ck_assert_int_eq(
+            gdpr_crypto__open(c, keys[k], "aad", 3, sealed[k], sizeof sealed[k], plain), GDPR_OK);
+        ck_assert_int_eq(gdpr_crypto__keyed_new(c, keys[k], &own[k]), GDPR_OK);
+    }
+    for (int k = 0; k < 3; k++) {
+        for (int other = 0; other < 3; other++) {
+            int want = other == k ? GDPR_OK : GDPR_ECORRUPT;
+            ck_assert_int_eq(
+                gdpr_crypto__keyed_open(own[other], "aad", 3, sealed[k], sizeof sealed[k], plain),
+                want);
+            ck_assert_int_eq(
+                gdpr_crypto__open(c, keys[other], "aad", 3, sealed[k], sizeof sealed[k], plain),
+                want);
+            gdpr__err_clear();
+        }
+        ck_assert_int_eq(
+            gdpr_crypto__keyed_open(own[k], "aad", 3, sealed[k], sizeof sealed[k], plain), GDPR_OK);
+        ck_assert_mem_eq(plain, "value", 5);
+    }
+    for (int k = 0; k < 3; k++)
+        gdpr_crypto__keyed_free(own[k]);
     gdpr_crypto__ctx_free(c);
 }
 END_TEST
@@ -1292,6 +1337,7 @@ integrity_suite(void)
 
     tc = tcase_create("fork");
     tcase_add_test(tc, fork_child_draws_its_own_bytes);
+    tcase_add_test(tc, shared_context_takes_each_key);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("files");

@@ -40,8 +40,9 @@ typedef struct {
     /* The key set up for AES-256-GCM (expanded key schedule), made at the
      * entry's second seal or open (the first goes through the engine's
      * shared context: across many subjects most keys are used once, and a
-     * context each would only be set up and dropped); NULL before. Freed
-     * (cleansed) whenever the entry goes: eviction, erasure, rollback,
+     * context each would only be set up and dropped); NULL before. At
+     * eviction it is set up again for the incoming key (cache_put); freed
+     * (cleansed) when the entry goes otherwise: erasure, rollback,
      * rotation, close. */
     crypto_keyed *aead;
     int sealed_once; /* one seal or open done without aead */

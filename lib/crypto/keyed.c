@@ -3,9 +3,10 @@
  * schedule (the expanded AES key and the GHASH table) is computed when it
  * is made, then reused for any number of seals and opens with a new nonce
  * each. The engine's data-key cache keeps one per cached subject key
- * (lib/core/subject.c): setting up the key for each value cost as much as
- * sealing it, and OpenSSL 3.0 also freed and re-allocated the cipher's
- * provider context on every init that names a cipher.
+ * used more than once (lib/core/subject.c): setting up the key for each
+ * value cost as much as sealing it, and OpenSSL 3.0 also freed and
+ * re-allocated the cipher's provider context on every init that names a
+ * cipher.
  * SPDX-License-Identifier: MIT
  */
 #include "crypto_internal.h"
