@@ -55,7 +55,6 @@ typedef struct {
     store_vault_row row; /* copies of the scalars; strings point above; no value */
 } shred_record;
 
-/* A gdpr_store__vault_get callback filling a shred_record (ctx). */
 /* What a batch of erasures in one transaction learnt about the subject of
  * its last record: its Art. 18 limits, its open partial erasure and the
  * record tombstone of the day under one ground. Valid only inside that
@@ -74,6 +73,7 @@ typedef struct {
 
 void gdpr_shred__memo_reset(shred_memo *memo);
 
+/* A gdpr_store__vault_get callback filling a shred_record (ctx). */
 int gdpr_shred__record_copy(const store_vault_row *row, void *ctx);
 /* Load record `record`; GDPR_ENOTFOUND naming it. */
 int gdpr_shred__record_load(gdpr_engine *eng, int64_t record, shred_record *out);

@@ -350,9 +350,9 @@ gdpr_sqlite__vault_update_value(store *base, int64_t id, const uint8_t *sealed, 
  * any) is closed as "record gone" (status 4): what the trigger of schema 8
  * did row by row (schema 11 dropped it), done here set-based for every
  * delete of vault rows, in the same transaction. For a subject's records
- * `sql_state` deletes their retention state (the subject's hash is `?1`)
- * in one statement, returning the review each pointed at; only those
- * reviews are then touched. One record takes follow_one_delete below.
+ * one statement deletes their retention state, returning the review each
+ * pointed at; only those reviews are then touched. One record takes
+ * follow_one_delete below.
  * tests/test-retention.c compares the result with the trigger's. */
 typedef struct {
     int64_t *ids;
@@ -379,12 +379,16 @@ read_review(sqlite3_stmt *s, void *ctx)
 }
 
 static int
-follow_vault_delete(sqlite_store *st, const char *sql_state, const uint8_t *subject_hash)
+follow_subject_delete(sqlite_store *st, const uint8_t *subject_hash)
 {
     static const char what[] = "closing the retention state of deleted records";
     review_list l = {NULL, 0, 0};
     sqlite3_stmt *s;
-    int rc = gdpr_sqlite__sq_stmt(st, sql_state, &s);
+    int rc = gdpr_sqlite__sq_stmt(st,
+                                  "DELETE FROM main.retention_state WHERE record IN"
+                                  " (SELECT id FROM main.vault WHERE subject_id = " SQ_SUBJECT_ID_1
+                                  ") RETURNING review",
+                                  &s);
 
     if (rc != GDPR_OK)
         return rc;
@@ -402,8 +406,8 @@ follow_vault_delete(sqlite_store *st, const char *sql_state, const uint8_t *subj
     return rc;
 }
 
-/* The review a record's retention state points at: *found_out 0 when the
- * record has no state, *review_out 0 when it has no review. */
+/* The review a record's retention state points at (0: none). A record
+ * without a state gives no row. */
 static int
 read_state_review(sqlite3_stmt *s, void *ctx)
 {
@@ -413,7 +417,7 @@ read_state_review(sqlite3_stmt *s, void *ctx)
     return GDPR_OK;
 }
 
-/* follow_vault_delete for one record. Its state is looked up first and
+/* follow_subject_delete for one record. Its state is looked up first and
  * deleted by key only when there is one: DELETE ... RETURNING buffers its
  * answer in a temporary table, which costs more than the lookup, and most
  * records have no state. */
@@ -470,11 +474,7 @@ gdpr_sqlite__vault_delete_subject(store *base, const uint8_t subject_hash[CRYPTO
 {
     sqlite_store *st = (sqlite_store *)base;
     sqlite3_stmt *s;
-    int rc = follow_vault_delete(st,
-                                 "DELETE FROM main.retention_state WHERE record IN"
-                                 " (SELECT id FROM main.vault WHERE subject_id = " SQ_SUBJECT_ID_1
-                                 ") RETURNING review",
-                                 subject_hash);
+    int rc = follow_subject_delete(st, subject_hash);
 
     if (rc == GDPR_OK)
         rc = gdpr_sqlite__sq_stmt(st, "DELETE FROM main.vault WHERE subject_id=" SQ_SUBJECT_ID_1,
